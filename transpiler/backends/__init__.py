@@ -1,0 +1,1 @@
+"""Backends: render IR functions as source (NumPy now; CUDA-C later)."""

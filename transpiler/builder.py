@@ -1,0 +1,142 @@
+"""Emitting IR: a builder that appends type-checked equations, and symbolic values for writing rules.
+
+Derivative rules are ordinary Python over `Sym` values (`g * (1.0 - y * y)`); each operation appends one
+equation through the builder, with its type inferred and trivial algebra (`x * 1.0`, constant arithmetic)
+simplified away, so rules read like the maths and emit the code a person would write.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from .analysis.types import SCALAR_I64, ShapeError, TensorType, fresh_dim, is_unknown
+from .errors import SourceLoc, TranspileError
+from .ir import Atom, Const, Eqn, Var
+from .primitives.registry import lookup
+
+
+class NameScope:
+    """Hands out names unique within one generated function, following the hints it is given."""
+
+    def __init__(self, taken: Iterable[str] = ()):
+        self.taken = set(taken)
+
+    def fresh(self, hint: str) -> str:
+        hint = hint or "t"
+        if hint not in self.taken:
+            self.taken.add(hint)
+            return hint
+        base = hint.rstrip("0123456789") if hint[-1:].isdigit() and "_" in hint else hint
+        k = 1
+        while f"{base}_{k}" in self.taken:
+            k += 1
+        self.taken.add(f"{base}_{k}")
+        return f"{base}_{k}"
+
+
+def const(value: Any) -> Const:
+    if isinstance(value, bool):
+        return Const(value, TensorType("bool", (), weak=True))
+    if isinstance(value, int):
+        return Const(value, TensorType("i64", (), weak=True, value=value))
+    if isinstance(value, float):
+        return Const(value, TensorType("f64", (), weak=True))
+    raise TypeError(f"not a scalar literal: {value!r}")
+
+
+class Builder:
+    """Appends equations to a body; also knows where each named dimension can be read at run time."""
+
+    def __init__(self, scope: NameScope, dim_sources: dict[str, tuple[Var, int]] | None = None):
+        self.scope = scope
+        self.eqns: list[Eqn] = []
+        self.prologue: list[Eqn] = []
+        self.loc: SourceLoc | None = None
+        self.note: str | None = None
+        self.dim_sources = dict(dim_sources or {})
+        self.dim_vars: dict[str, Var] = {}
+
+    # -- equations -----------------------------------------------------------------------------------------
+    def bind(self, prim_name: str, args: Iterable[Atom], params: dict[str, Any] | None = None,
+             name: str | None = None) -> Atom:
+        prim = lookup(prim_name)
+        args = tuple(args)
+        params = dict(params or {})
+        try:
+            out_type = prim.infer([a.type for a in args], params)
+        except ShapeError as exc:
+            raise TranspileError(str(exc), self.loc) from None
+        folded = self._fold(prim, args, params, out_type)
+        if folded is not None:
+            return folded
+        if prim.extra.get("in_place"):  # the result takes over its first argument's storage and name
+            out = Var(args[0].name, out_type)
+        else:
+            out = Var(self.scope.fresh(name or prim.temp_name), out_type, temporary=name is None)
+        self.emit(Eqn(prim, args, params, (out,), self.loc))
+        return out
+
+    def emit(self, eqn: Eqn) -> None:
+        if self.note is not None:
+            eqn.note, self.note = self.note, None
+        self.eqns.append(eqn)
+
+    def _fold(self, prim, args, params, out_type) -> Atom | None:
+        simplify = prim.extra.get("simplify")
+        if simplify is not None:
+            result = simplify(args, params, out_type)
+            if result is not None:
+                return result
+        if prim.fold is not None and args and all(isinstance(a, Const) for a in args):
+            value = prim.fold(*[a.value for a in args], **params)
+            if isinstance(value, (bool, int, float)):
+                result = const(value)
+                return Const(result.value, result.type.with_shape(()) if not out_type.weak else result.type)
+        return None
+
+    # -- shapes as run-time values ---------------------------------------------------------------------------
+    def dim(self, dim: Any, like: Var | None = None, axis: int | None = None) -> Atom:
+        """An atom holding the size of a dimension: a literal, or a variable read once from a parameter."""
+        if isinstance(dim, int):
+            return const(dim)
+        if dim in self.dim_vars:
+            return self.dim_vars[dim]
+        name = dim if not is_unknown(dim) else "size"
+        if dim in self.dim_sources:  # named in a parameter's annotation: read once, at the top
+            source, source_axis = self.dim_sources[dim]
+            target = self.prologue
+        elif like is not None and axis is not None:
+            source, source_axis, target = like, axis, self.eqns
+        else:
+            raise TranspileError(f"the size of dimension {dim} is not known here", self.loc)
+        var = Var(self.scope.fresh(name), TensorType("i64", (), value=dim))
+        target.append(Eqn(lookup("dim"), (source,), {"axis": source_axis}, (var,), None))
+        self.dim_vars[dim] = var
+        return var
+
+    def shape_atoms(self, type: TensorType, like: Var | None = None) -> tuple[Atom, ...] | None:
+        """The shape of `type` as atoms, or None where only the value itself can tell it."""
+        if type.shape is None:
+            return None
+        atoms = []
+        for axis, dim in enumerate(type.shape):
+            if is_unknown(dim) and dim not in self.dim_sources and dim not in self.dim_vars:
+                if like is None:
+                    return None
+                atoms.append(self.dim(dim, like, axis))
+            else:
+                atoms.append(self.dim(dim))
+        return tuple(atoms)
+
+
+def int_value(atom: Atom) -> Any:
+    """The static value of an integer atom: an int, a dimension name, or None."""
+    if isinstance(atom, Const):
+        return atom.value if isinstance(atom.value, int) and not isinstance(atom.value, bool) else None
+    return atom.type.value
+
+
+def dim_type(value: Any) -> TensorType:
+    return TensorType("i64", (), value=value if value is not None else fresh_dim())
+
+
+__all__ = ["Builder", "NameScope", "const", "int_value", "dim_type", "SCALAR_I64"]

@@ -1,0 +1,282 @@
+"""The NumPy surface of the kernel language: each supported function or method maps to primitives.
+
+Handlers check the call's arguments (count, which must be build-time constants) and bind equations; the
+primitives' own rules check shapes. A function missing here is a located error, never a guess.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from ..ir import Const
+
+Handler = Callable  # (lowering, node, builder, positional, keywords) -> Value
+
+
+def _arity(lowering, node, name, positional, keywords, minimum, maximum, allowed=()):
+    if not minimum <= len(positional) <= maximum:
+        expected = str(minimum) if minimum == maximum else f"{minimum} to {maximum}"
+        raise lowering.error(node, f"`{name}` takes {expected} positional arguments here, {len(positional)} given")
+    for key, (value, key_node) in keywords.items():
+        if key not in allowed:
+            raise lowering.error(key_node, f"`{name}` does not support the argument `{key}=` in kernels",
+                                 "supported: " + (", ".join(allowed) if allowed else "positional arguments only"))
+
+
+def _arg(lowering, positional, keywords, index, key, node, default=None):
+    if index < len(positional):
+        return positional[index], node
+    if key in keywords:
+        return keywords[key]
+    return default, node
+
+
+def elementwise(prim: str, arity: int, name: str | None = None) -> Handler:
+    def handle(lowering, node, builder, positional, keywords):
+        _arity(lowering, node, name or prim, positional, keywords, arity, arity)
+        atoms = [lowering._atom(v, node) for v in positional]
+        return lowering._bind(builder, node, prim, atoms)
+
+    return handle
+
+
+def reduction(prim: str, name: str | None = None) -> Handler:
+    def handle(lowering, node, builder, positional, keywords):
+        _arity(lowering, node, name or prim, positional, keywords, 1, 2, ("axis", "keepdims"))
+        return _reduce(lowering, node, builder, prim, positional[0], positional[1:], keywords)
+
+    return handle
+
+
+def _reduce(lowering, node, builder, prim, x, rest, keywords):
+    axis_value, axis_node = _arg(lowering, rest, keywords, 0, "axis", node)
+    axis = lowering.static(axis_value, axis_node, "`axis`")
+    if not (axis is None or isinstance(axis, int) or (isinstance(axis, tuple) and all(isinstance(a, int) for a in axis))):
+        raise lowering.error(axis_node, "`axis` is an int, a tuple of ints, or None")
+    keep_value, keep_node = keywords.get("keepdims", (Const(False, None), node))
+    keepdims = lowering.static(keep_value, keep_node, "`keepdims`")
+    params = {"axis": axis}
+    if keepdims:
+        params["keepdims"] = True
+    return lowering._bind(builder, node, prim, [lowering._atom(x, node)], params)
+
+
+def _matmul(lowering, node, builder, positional, keywords, name="np.matmul"):
+    _arity(lowering, node, name, positional, keywords, 2, 2)
+    a, b = (lowering._atom(v, node) for v in positional)
+    if a.type.rank == 0 or b.type.rank == 0:
+        return lowering._bind(builder, node, "multiply", [a, b])
+    return lowering._bind(builder, node, "matmul", [a, b])
+
+
+def _einsum(lowering, node, builder, positional, keywords):
+    _arity(lowering, node, "np.einsum", positional, keywords, 2, 16)
+    spec = positional[0]
+    if not isinstance(spec, str):
+        raise lowering.error(node, "np.einsum's first argument is a subscripts string", 'np.einsum("ij,j->i", a, x)')
+    return lowering._bind(builder, node, "einsum", [lowering._atom(v, node) for v in positional[1:]], {"spec": spec})
+
+
+def _transpose(lowering, node, builder, x, axes_value, axes_node):
+    axes = lowering.static(axes_value, axes_node, "`axes`")
+    params = {} if axes is None else {"axes": tuple(axes)}
+    return lowering._bind(builder, node, "transpose", [lowering._atom(x, node)], params)
+
+
+def _np_transpose(lowering, node, builder, positional, keywords):
+    _arity(lowering, node, "np.transpose", positional, keywords, 1, 2, ("axes",))
+    axes, axes_node = _arg(lowering, positional, keywords, 1, "axes", node)
+    return _transpose(lowering, node, builder, positional[0], axes, axes_node)
+
+
+def _swapaxes(lowering, node, builder, positional, keywords):
+    _arity(lowering, node, "np.swapaxes", positional, keywords, 3, 3)
+    a1, a2 = (lowering.static(v, node, "the axes") for v in positional[1:])
+    return lowering._bind(builder, node, "swapaxes", [lowering._atom(positional[0], node)], {"axis1": a1, "axis2": a2})
+
+
+def _reshape(lowering, node, builder, x, shape_value):
+    dims = lowering.shape_args(shape_value, node)
+    return lowering._bind(builder, node, "reshape", [lowering._atom(x, node)] + dims)
+
+
+def _np_reshape(lowering, node, builder, positional, keywords):
+    _arity(lowering, node, "np.reshape", positional, keywords, 2, 2)
+    return _reshape(lowering, node, builder, positional[0], positional[1])
+
+
+def _axis_op(prim: str, name: str, required: bool) -> Handler:
+    def handle(lowering, node, builder, positional, keywords):
+        _arity(lowering, node, name, positional, keywords, 1 + required, 2, ("axis",))
+        axis_value, axis_node = _arg(lowering, positional, keywords, 1, "axis", node)
+        axis = lowering.static(axis_value, axis_node, "`axis`")
+        params = {"axis": axis} if axis is not None else {}
+        return lowering._bind(builder, node, prim, [lowering._atom(positional[0], node)], params)
+
+    return handle
+
+
+def _sequence_op(prim: str, name: str) -> Handler:
+    def handle(lowering, node, builder, positional, keywords):
+        _arity(lowering, node, name, positional, keywords, 1, 2, ("axis",))
+        arrays = positional[0]
+        if not isinstance(arrays, tuple) or not arrays:
+            raise lowering.error(node, f"`{name}` takes a tuple or list of arrays", f"{name}((a, b), axis=0)")
+        axis_value, axis_node = _arg(lowering, positional, keywords, 1, "axis", node, default=Const(0, None))
+        axis = lowering.static(axis_value, axis_node, "`axis`")
+        if not isinstance(axis, int):
+            raise lowering.error(axis_node, "`axis` is an integer here")
+        return lowering._bind(builder, node, prim, [lowering._atom(a, node) for a in arrays], {"axis": axis})
+
+    return handle
+
+
+def _broadcast_to(lowering, node, builder, positional, keywords):
+    _arity(lowering, node, "np.broadcast_to", positional, keywords, 2, 2)
+    return lowering._bind(builder, node, "broadcast_to",
+                          [lowering._atom(positional[0], node)] + lowering.shape_args(positional[1], node))
+
+
+def _dtype_params(lowering, keywords) -> dict:
+    if "dtype" not in keywords:
+        return {}
+    value, node = keywords["dtype"]
+    return {"dtype": lowering.dtype(value, node)}
+
+
+def _filled(prim: str) -> Handler:
+    def handle(lowering, node, builder, positional, keywords):
+        _arity(lowering, node, f"np.{prim}", positional, keywords, 1, 1, ("dtype",))
+        return lowering._bind(builder, node, prim, lowering.shape_args(positional[0], node),
+                              _dtype_params(lowering, keywords))
+
+    return handle
+
+
+def _full(lowering, node, builder, positional, keywords):
+    _arity(lowering, node, "np.full", positional, keywords, 2, 2, ("dtype",))
+    args = lowering.shape_args(positional[0], node) + [lowering._atom(positional[1], node)]
+    return lowering._bind(builder, node, "full", args, _dtype_params(lowering, keywords))
+
+
+def _like(prim: str) -> Handler:
+    def handle(lowering, node, builder, positional, keywords):
+        _arity(lowering, node, f"np.{prim}", positional, keywords, 1, 1, ("dtype",))
+        return lowering._bind(builder, node, prim, [lowering._atom(positional[0], node)],
+                              _dtype_params(lowering, keywords))
+
+    return handle
+
+
+def _arange(lowering, node, builder, positional, keywords):
+    _arity(lowering, node, "np.arange", positional, keywords, 1, 3)
+    return lowering._bind(builder, node, "arange", [lowering._atom(v, node) for v in positional])
+
+
+def _len(lowering, node, builder, positional, keywords):
+    _arity(lowering, node, "len", positional, keywords, 1, 1)
+    atom = lowering._atom(positional[0], node)
+    if not atom.type.rank:
+        raise lowering.error(node, "len() needs an array of known rank 1 or more", 'annotate it, e.g. "f64[n]"')
+    return lowering._dim(atom, 0, builder, node)
+
+
+def _refuse(message: str, hint: str) -> Handler:
+    def handle(lowering, node, builder, positional, keywords):
+        raise lowering.error(node, message, hint)
+
+    return handle
+
+
+FUNCTIONS: dict[str, Handler] = {}
+for _prim in ("exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "tan", "tanh", "arctan", "arcsin", "arccos",
+              "sinh", "cosh", "abs", "sign", "square", "reciprocal", "floor", "ceil", "negative", "logical_not"):
+    FUNCTIONS[f"numpy.{_prim}"] = elementwise(_prim, 1, f"np.{_prim}")
+FUNCTIONS["numpy.absolute"] = elementwise("abs", 1, "np.absolute")
+for _prim in ("add", "subtract", "multiply", "divide", "power", "maximum", "minimum", "logaddexp", "arctan2",
+              "floor_divide", "mod", "less", "less_equal", "greater", "greater_equal", "equal", "not_equal",
+              "logical_and", "logical_or"):
+    FUNCTIONS[f"numpy.{_prim}"] = elementwise(_prim, 2, f"np.{_prim}")
+FUNCTIONS["numpy.true_divide"] = elementwise("divide", 2, "np.true_divide")
+FUNCTIONS["numpy.where"] = elementwise("where", 3, "np.where")
+FUNCTIONS["numpy.clip"] = elementwise("clip", 3, "np.clip")
+for _prim in ("sum", "mean", "max", "min", "prod"):
+    FUNCTIONS[f"numpy.{_prim}"] = reduction(_prim, f"np.{_prim}")
+FUNCTIONS["numpy.amax"] = reduction("max", "np.amax")
+FUNCTIONS["numpy.amin"] = reduction("min", "np.amin")
+FUNCTIONS["scipy.special.logsumexp"] = reduction("logsumexp", "logsumexp")
+FUNCTIONS["numpy.dot"] = lambda lw, n, b, p, k: _matmul(lw, n, b, p, k, "np.dot")
+FUNCTIONS["numpy.matmul"] = _matmul
+FUNCTIONS["numpy.outer"] = elementwise("outer", 2, "np.outer")
+FUNCTIONS["numpy.einsum"] = _einsum
+FUNCTIONS["numpy.transpose"] = _np_transpose
+FUNCTIONS["numpy.swapaxes"] = _swapaxes
+FUNCTIONS["numpy.reshape"] = _np_reshape
+FUNCTIONS["numpy.expand_dims"] = _axis_op("expand_dims", "np.expand_dims", required=True)
+FUNCTIONS["numpy.squeeze"] = _axis_op("squeeze", "np.squeeze", required=False)
+FUNCTIONS["numpy.concatenate"] = _sequence_op("concatenate", "np.concatenate")
+FUNCTIONS["numpy.stack"] = _sequence_op("stack", "np.stack")
+FUNCTIONS["numpy.broadcast_to"] = _broadcast_to
+FUNCTIONS["numpy.zeros"] = _filled("zeros")
+FUNCTIONS["numpy.ones"] = _filled("ones")
+FUNCTIONS["numpy.full"] = _full
+FUNCTIONS["numpy.zeros_like"] = _like("zeros_like")
+FUNCTIONS["numpy.ones_like"] = _like("ones_like")
+FUNCTIONS["numpy.arange"] = _arange
+FUNCTIONS["builtins.len"] = _len
+FUNCTIONS["builtins.abs"] = elementwise("abs", 1, "abs")
+FUNCTIONS["builtins.min"] = _refuse("the builtin `min` is not supported in kernels", "use np.minimum(a, b) or np.min(x)")
+FUNCTIONS["builtins.max"] = _refuse("the builtin `max` is not supported in kernels", "use np.maximum(a, b) or np.max(x)")
+FUNCTIONS["builtins.sum"] = _refuse("the builtin `sum` is not supported in kernels", "use np.sum(x)")
+FUNCTIONS["builtins.range"] = _refuse("`range` is only meaningful in a `for` loop, which kernels do not support yet",
+                                      "use np.arange(n) for an index array")
+FUNCTIONS["builtins.print"] = _refuse("`print` is not part of the kernel language",
+                                      "return the value and print it outside the kernel")
+for _builtin in ("float", "int", "round", "pow"):
+    FUNCTIONS[f"builtins.{_builtin}"] = _refuse(f"the builtin `{_builtin}` is not supported in kernels",
+                                                "use the NumPy equivalent (.astype, np.round, **)")
+
+
+# --- methods: (lowering, node, builder, array_atom, positional, keywords) --------------------------------------
+def _method_reduction(prim: str):
+    def handle(lowering, node, builder, atom, positional, keywords):
+        _arity(lowering, node, f".{prim}()", positional, keywords, 0, 1, ("axis", "keepdims"))
+        return _reduce(lowering, node, builder, prim, atom, positional, keywords)
+
+    return handle
+
+
+def _method_reshape(lowering, node, builder, atom, positional, keywords):
+    _arity(lowering, node, ".reshape()", positional, keywords, 1, 8)
+    shape = positional[0] if len(positional) == 1 else tuple(positional)
+    return _reshape(lowering, node, builder, atom, shape)
+
+
+def _method_dot(lowering, node, builder, atom, positional, keywords):
+    return _matmul(lowering, node, builder, [atom] + positional, keywords, ".dot()")
+
+
+def _method_transpose(lowering, node, builder, atom, positional, keywords):
+    _arity(lowering, node, ".transpose()", positional, keywords, 0, 8)
+    axes = None
+    if len(positional) == 1:
+        axes = positional[0]
+    elif positional:
+        axes = tuple(positional)
+    return _transpose(lowering, node, builder, atom, axes, node)
+
+
+def _method_astype(lowering, node, builder, atom, positional, keywords):
+    _arity(lowering, node, ".astype()", positional, keywords, 1, 1)
+    return lowering._bind(builder, node, "astype", [atom], {"dtype": lowering.dtype(positional[0], node)})
+
+
+def _method_copy(lowering, node, builder, atom, positional, keywords):
+    _arity(lowering, node, ".copy()", positional, keywords, 0, 0)
+    return lowering._bind(builder, node, "copy", [atom])
+
+
+METHODS: dict[str, Callable] = {
+    "sum": _method_reduction("sum"), "mean": _method_reduction("mean"), "max": _method_reduction("max"),
+    "min": _method_reduction("min"), "prod": _method_reduction("prod"), "reshape": _method_reshape,
+    "dot": _method_dot, "transpose": _method_transpose, "astype": _method_astype, "copy": _method_copy,
+}

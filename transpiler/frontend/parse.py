@@ -1,0 +1,177 @@
+"""Find `@kernel` functions and module-level transform declarations (`g = grad(f, wrt="w")`).
+
+Only the module's top level is read here; the kernel bodies are validated while `normalize` lowers them, so
+every error carries the position of the construct it is about.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from ..errors import SourceLoc, TranspileError
+
+TRANSFORMS = ("grad", "value_and_grad", "vjp")
+LATER_TRANSFORMS = {
+    "jvp": "forward mode", "vmap": "batching", "jacfwd": "forward mode", "jacrev": "dense Jacobians",
+    "hessian": "forward mode",
+}
+MARKERS = ("kernel",)
+
+
+@dataclass
+class KernelSource:
+    name: str
+    node: cst.FunctionDef
+    loc: SourceLoc
+
+
+@dataclass
+class Declaration:
+    """`target = transform(func, wrt=...)`; `wrt` holds parameter names or positions as written."""
+
+    target: str
+    transform: str
+    func: str
+    wrt: tuple | None
+    wrt_is_tuple: bool
+    loc: SourceLoc
+
+
+@dataclass
+class ParsedModule:
+    path: str
+    text: str
+    kernels: dict[str, KernelSource]
+    declarations: list[Declaration]
+    constants: dict[str, object]
+    locate: "Locator"
+    numpy_aliases: set[str] = field(default_factory=set)
+    scipy_names: dict[str, str] = field(default_factory=dict)  # local name -> "scipy.special.x" / module
+
+
+class Locator:
+    """Turns LibCST nodes into `SourceLoc`s (1-based columns, the whole source line kept)."""
+
+    def __init__(self, path: str, text: str, positions):
+        self.path = path
+        self.lines = text.splitlines()
+        self.positions = positions
+
+    def __call__(self, node: cst.CSTNode) -> SourceLoc:
+        pos = self.positions[node]
+        line = pos.start.line
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        return SourceLoc(self.path, line, pos.start.column + 1, pos.end.line, pos.end.column + 1, text)
+
+
+def _decorator_name(decorator: cst.Decorator) -> str | None:
+    node = decorator.decorator
+    if isinstance(node, cst.Call):
+        node = node.func
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    return None
+
+
+def _static_value(node: cst.BaseExpression):
+    """A literal at module level: numbers, strings, tuples of them, negatives."""
+    if isinstance(node, cst.Integer):
+        return int(node.value.replace("_", ""), 0)
+    if isinstance(node, cst.Float):
+        return float(node.value.replace("_", ""))
+    if isinstance(node, cst.SimpleString):
+        return node.evaluated_value
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        value = _static_value(node.expression)
+        return -value if isinstance(value, (int, float)) else _NOT_STATIC
+    if isinstance(node, cst.Tuple):
+        values = tuple(_static_value(e.value) for e in node.elements)
+        return _NOT_STATIC if _NOT_STATIC in values else values
+    if isinstance(node, cst.Name) and node.value in ("True", "False", "None"):
+        return {"True": True, "False": False, "None": None}[node.value]
+    return _NOT_STATIC
+
+
+_NOT_STATIC = object()
+
+
+def parse_module(text: str, path: str) -> ParsedModule:
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        lines = text.splitlines()
+        line_text = lines[exc.raw_line - 1] if 0 < exc.raw_line <= len(lines) else ""
+        loc = SourceLoc(path, exc.raw_line, exc.raw_column + 1, exc.raw_line, exc.raw_column + 2, line_text)
+        raise TranspileError(f"syntax error: {exc.message}", loc) from None
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    locate = Locator(path, text, wrapper.resolve(PositionProvider))
+    parsed = ParsedModule(path, text, {}, [], {}, locate)
+    for statement in module.body:
+        if isinstance(statement, cst.FunctionDef):
+            if any(_decorator_name(d) in MARKERS for d in statement.decorators):
+                name = statement.name.value
+                parsed.kernels[name] = KernelSource(name, statement, locate(statement.name))
+        elif isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                _read_top_level(small, parsed, locate)
+    return parsed
+
+
+def _read_top_level(small: cst.BaseSmallStatement, parsed: ParsedModule, locate: Locator) -> None:
+    if isinstance(small, cst.Import):
+        for alias in small.names:
+            full = cst.Module([]).code_for_node(alias.name)
+            local = alias.asname.name.value if alias.asname else full.split(".")[0]
+            if full == "numpy":
+                parsed.numpy_aliases.add(local)
+            elif full.startswith("scipy"):
+                parsed.scipy_names[local] = full if alias.asname else "scipy"
+    elif isinstance(small, cst.ImportFrom) and small.module is not None:
+        module_name = cst.Module([]).code_for_node(small.module)
+        if module_name.startswith("scipy") and not isinstance(small.names, cst.ImportStar):
+            for alias in small.names:
+                imported = alias.name.value
+                local = alias.asname.name.value if alias.asname else imported
+                parsed.scipy_names[local] = f"{module_name}.{imported}"
+    elif isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
+        target = small.targets[0].target.value
+        value = small.value
+        if isinstance(value, cst.Call) and isinstance(value.func, cst.Name):
+            transform = value.func.value
+            if transform in TRANSFORMS:
+                parsed.declarations.append(_declaration(target, transform, value, locate))
+                return
+            if transform in LATER_TRANSFORMS:
+                raise TranspileError(
+                    f"`{transform}` is not supported yet: {LATER_TRANSFORMS[transform]} is not implemented in this "
+                    "version", locate(value.func), hint="use grad, value_and_grad or vjp")
+        static = _static_value(value)
+        if static is not _NOT_STATIC and isinstance(static, (int, float)) and not isinstance(static, bool):
+            parsed.constants[target] = static
+
+
+def _declaration(target: str, transform: str, call: cst.Call, locate: Locator) -> Declaration:
+    positional = [a for a in call.args if a.keyword is None]
+    keywords = {a.keyword.value: a for a in call.args if a.keyword is not None}
+    if len(positional) != 1 or not isinstance(positional[0].value, cst.Name):
+        raise TranspileError(f"`{transform}` takes the kernel to transform as its one positional argument",
+                             locate(call), hint=f'{target} = {transform}(f, wrt="x")')
+    for key, arg in keywords.items():
+        if key != "wrt":
+            raise TranspileError(f"`{transform}` has no option `{key}`", locate(arg), hint="the option is `wrt=`")
+    wrt, wrt_is_tuple = None, False
+    if "wrt" in keywords:
+        node = keywords["wrt"].value
+        value = _static_value(node)
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            wrt = (value,)
+        elif isinstance(value, tuple) and value and all(isinstance(v, (str, int)) for v in value):
+            wrt, wrt_is_tuple = value, True
+        else:
+            raise TranspileError("`wrt` must be a parameter name, a position, or a tuple of them", locate(node),
+                                 hint='wrt="w" or wrt=("w", "b")')
+    return Declaration(target, transform, positional[0].value.value, wrt, wrt_is_tuple, locate(call))

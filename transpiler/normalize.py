@@ -1,0 +1,606 @@
+"""Lower a kernel's LibCST body to IR: one primitive per equation, sugar removed, calls inlined.
+
+This is also where the kernel language is enforced: every construct outside it raises a located
+`TranspileError` with a hint, so nothing is silently mis-compiled.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import libcst as cst
+
+from .analysis.types import NUMPY_DTYPES, ShapeError, TensorType, parse_annotation
+from .builder import Builder, NameScope, const, int_value
+from .errors import SourceLoc, TranspileError
+from .frontend.parse import KernelSource, ParsedModule
+from .ir import Atom, Const, Function, Var
+from .primitives.indexing import Ref
+from .primitives.symbolic import reduced_axes  # noqa: F401  (re-exported for numpy table users)
+
+_BINARY_PRIMS = {
+    cst.Add: "add", cst.Subtract: "subtract", cst.Multiply: "multiply", cst.Divide: "divide",
+    cst.FloorDivide: "floor_divide", cst.Modulo: "mod", cst.Power: "power", cst.MatrixMultiply: "matmul",
+    cst.BitAnd: "logical_and", cst.BitOr: "logical_or",
+}
+_COMPARE_PRIMS = {
+    cst.LessThan: "less", cst.LessThanEqual: "less_equal", cst.GreaterThan: "greater",
+    cst.GreaterThanEqual: "greater_equal", cst.Equal: "equal", cst.NotEqual: "not_equal",
+}
+_AUG_PRIMS = {
+    cst.AddAssign: "add", cst.SubtractAssign: "subtract", cst.MultiplyAssign: "multiply",
+    cst.DivideAssign: "divide", cst.PowerAssign: "power", cst.MatrixMultiplyAssign: "matmul",
+    cst.FloorDivideAssign: "floor_divide", cst.ModuloAssign: "mod",
+}
+_DTYPE_NAMES = {
+    "float64": "f64", "float32": "f32", "int64": "i64", "int32": "i32", "bool_": "bool", "bool": "bool",
+    "float": "f64", "int": "i64", "double": "f64", "f64": "f64", "f32": "f32", "i64": "i64", "i32": "i32",
+}
+
+
+@dataclass(frozen=True)
+class Module:
+    """A module-like name in scope: `np`, `scipy.special`."""
+
+    path: str
+
+
+@dataclass(frozen=True)
+class KernelRef:
+    name: str
+
+
+Value = Any  # Atom | tuple[Value, ...] | Module | KernelRef | str | None | Ellipsis
+
+
+class Lowering:
+    """Lowers the kernels of one parsed module; kernels calling kernels are inlined at the call."""
+
+    def __init__(self, parsed: ParsedModule):
+        self.parsed = parsed
+        self.locate = parsed.locate
+        self.used_scipy = False
+        self._stack: list[str] = []
+        self._named: set[int] = set()  # ids of values that already carry a source name
+        self._statement_start = 0
+
+    # -- entry ---------------------------------------------------------------------------------------------
+    def lower_kernel(self, name: str) -> Function:
+        source = self.parsed.kernels[name]
+        node = source.node
+        self._check_signature(node)
+        scope = NameScope()
+        params, env, dim_sources = [], {}, {}
+        for param in node.params.params:
+            pname = param.name.value
+            scope.taken.add(pname)
+            ptype = self._param_type(param)
+            var = Var(pname, ptype)
+            params.append(var)
+            env[pname] = var
+            for axis, dim in enumerate(ptype.shape or ()):
+                if isinstance(dim, str):
+                    dim_sources.setdefault(dim, (var, axis))
+        builder = Builder(scope, dim_sources)
+        self._stack = [name]
+        result = self._lower_body(node, builder, env)
+        _check_result(result, self.locate(node.name), name)
+        return Function(name, params, builder.prologue + builder.eqns, result, source.loc, node.get_docstring(), name)
+
+    def _check_signature(self, node: cst.FunctionDef) -> None:
+        p = node.params
+        for extra, what in [(p.star_arg, "*args"), (p.star_kwarg, "**kwargs")]:
+            if isinstance(extra, cst.Param):
+                raise self.error(extra, f"`{what}` is not part of the kernel language",
+                                 "list each parameter by name")
+        for param in list(p.posonly_params) + list(p.kwonly_params):
+            raise self.error(param, "keyword-only and positional-only parameters are not part of the kernel "
+                             "language", "use plain positional parameters")
+        for param in p.params:
+            if param.default is not None:
+                raise self.error(param.default, "parameter defaults are not part of the kernel language",
+                                 "pass the value explicitly, or use a module-level constant")
+        if node.asynchronous is not None:
+            raise self.error(node.name, "async kernels are not part of the kernel language", "remove `async`")
+
+    def _param_type(self, param: cst.Param) -> TensorType:
+        if param.annotation is None:
+            return TensorType("f64", None)
+        annotation = param.annotation.annotation
+        if not isinstance(annotation, cst.SimpleString):
+            raise self.error(annotation, "parameter annotations are type strings such as \"f64[n,d]\"",
+                             'write x: "f64[n]" (dtype f32/f64/i32/i64/bool, dims names or integers)')
+        try:
+            return parse_annotation(annotation.evaluated_value)
+        except ShapeError as exc:
+            raise self.error(annotation, str(exc), 'write e.g. "f64[n,d]" or "f64[]" for a scalar') from None
+
+    def error(self, node: cst.CSTNode, message: str, hint: str | None = None) -> TranspileError:
+        return TranspileError(message, self.locate(node), hint)
+
+    # -- statements ----------------------------------------------------------------------------------------
+    def _lower_body(self, func: cst.FunctionDef, builder: Builder, env: dict[str, Value]) -> Value:
+        statements = list(func.body.body)
+        if statements and _is_docstring(statements[0]):
+            statements = statements[1:]
+        for i, statement in enumerate(statements):
+            last = i == len(statements) - 1
+            if isinstance(statement, cst.SimpleStatementLine):
+                for j, small in enumerate(statement.body):
+                    builder.loc = self.locate(small)
+                    result = self._lower_small(small, builder, env, last and j == len(statement.body) - 1)
+                    if result is not None:
+                        return result[0]
+            else:
+                raise self._compound_error(statement)
+        raise self.error(func.name, f"kernel `{func.name.value}` has no return statement",
+                         "end the kernel with `return <value>`")
+
+    def _compound_error(self, statement: cst.CSTNode) -> TranspileError:
+        kinds = {
+            cst.If: ("`if` statements", "use np.where(cond, a, b) for a data-dependent choice"),
+            cst.For: ("`for` loops", "write the loop as array operations (np.sum, slicing, @)"),
+            cst.While: ("`while` loops", "write the loop as array operations"),
+            cst.Try: ("`try` statements", "check inputs before calling the kernel"),
+            cst.With: ("`with` statements", "move resource handling outside the kernel"),
+            cst.FunctionDef: ("nested functions", "define a separate @kernel at module level and call it"),
+            cst.ClassDef: ("class definitions", "define classes outside kernels"),
+        }
+        for kind, (what, hint) in kinds.items():
+            if isinstance(statement, kind):
+                later = kind in (cst.If, cst.For, cst.While)
+                message = f"{what} are not supported in kernels yet" if later else \
+                    f"{what} are not part of the kernel language"
+                head = statement
+                target = getattr(head, "test", None) or getattr(head, "target", None) or head
+                return self.error(target if later else head, message, hint)
+        return self.error(statement, "this statement is not part of the kernel language")
+
+    def _lower_small(self, small, builder: Builder, env, is_last: bool):
+        if isinstance(small, cst.Return):
+            if not is_last:
+                raise self.error(small, "`return` before the end of a kernel is not supported yet",
+                                 "compute the value and return it in the last statement")
+            if small.value is None:
+                raise self.error(small, "a kernel must return a value", "return the result array")
+            return (self.expr(small.value, builder, env),)
+        self._statement_start = len(builder.eqns)
+        if isinstance(small, cst.Assign):
+            value = self.expr(small.value, builder, env)
+            for target in small.targets:
+                self._assign(target.target, value, builder, env)
+            return None
+        if isinstance(small, cst.AnnAssign):
+            if small.value is None:
+                raise self.error(small, "a bare annotation declares nothing in a kernel", "assign a value")
+            self._assign(small.target, self.expr(small.value, builder, env), builder, env)
+            return None
+        if isinstance(small, cst.AugAssign):
+            if not isinstance(small.target, cst.Name):
+                raise self.error(small.target, "augmented assignment to a subscript is not supported yet",
+                                 "build the new array with np.where or np.concatenate")
+            prim = _AUG_PRIMS.get(type(small.operator))
+            if prim is None:
+                raise self.error(small.operator, "this augmented assignment operator is not supported")
+            current = self._atom(self._name(small.target, env), small.target)
+            operand = self._atom(self.expr(small.value, builder, env), small.value)
+            self._bind_name(small.target.value, self._bind(builder, small, prim, [current, operand]), builder, env)
+            return None
+        if isinstance(small, cst.Pass):
+            return None
+        if isinstance(small, cst.Del):
+            targets = small.target.elements if isinstance(small.target, cst.Tuple) else [small.target]
+            for t in targets:
+                node = t.value if isinstance(t, cst.Element) else t
+                if not isinstance(node, cst.Name) or node.value not in env:
+                    raise self.error(node, "`del` takes names defined in the kernel")
+                del env[node.value]
+            return None
+        if isinstance(small, cst.Expr):
+            raise self.error(small, "an expression statement has no effect in a kernel",
+                             "assign the value to a name, or remove the line")
+        names = {
+            cst.Global: ("`global` is not part of the kernel language", "pass the value in as a parameter and "
+                         "return the new value"),
+            cst.Nonlocal: ("`nonlocal` is not part of the kernel language", "pass the value in as a parameter"),
+            cst.Import: ("imports inside kernels are not part of the kernel language", "import at module level"),
+            cst.ImportFrom: ("imports inside kernels are not part of the kernel language", "import at module level"),
+            cst.Raise: ("`raise` is not part of the kernel language", "validate inputs before calling the kernel"),
+            cst.Assert: ("`assert` is not supported in kernels yet", "check the condition before calling the kernel"),
+            cst.Break: ("`break` outside a loop", None),
+            cst.Continue: ("`continue` outside a loop", None),
+        }
+        message, hint = names.get(type(small), ("this statement is not part of the kernel language", None))
+        return_error = self.error(small, message, hint)
+        raise return_error
+
+    def _assign(self, target: cst.BaseExpression, value: Value, builder: Builder, env) -> None:
+        if isinstance(target, cst.Name):
+            self._bind_name(target.value, value, builder, env)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            if not isinstance(value, tuple):
+                raise self.error(target, "only tuples (a kernel's tuple result, a literal tuple, x.shape) can be "
+                                 "unpacked here", "index the array instead: a = x[0]")
+            if len(value) != len(target.elements):
+                raise self.error(target, f"cannot unpack {len(value)} values into {len(target.elements)} names")
+            for element, item in zip(target.elements, value):
+                if isinstance(element, cst.StarredElement):
+                    raise self.error(element, "starred assignment is not part of the kernel language")
+                self._assign(element.value, item, builder, env)
+        elif isinstance(target, cst.Subscript):
+            raise self.error(target, "assignment into an array is not supported yet",
+                             "build the new array with np.where, np.concatenate or arithmetic")
+        elif isinstance(target, cst.Attribute):
+            raise self.error(target, "assignment to an attribute is not part of the kernel language",
+                             "kernels compute values; return them instead")
+        else:
+            raise self.error(target, "this assignment target is not part of the kernel language")
+
+    def _bind_name(self, name: str, value: Value, builder: Builder, env) -> None:
+        """Give a value computed by this statement its source name (a reassigned name gets a suffix)."""
+        if isinstance(value, Var) and id(value) not in self._named and any(
+                value in eqn.outs for eqn in builder.eqns[self._statement_start:]):
+            value.name = builder.scope.fresh(name)
+            value.temporary = False
+            self._named.add(id(value))
+        env[name] = value
+
+    # -- expressions ---------------------------------------------------------------------------------------
+    def expr(self, node: cst.BaseExpression, builder: Builder, env) -> Value:
+        method = getattr(self, f"_expr_{type(node).__name__}", None)
+        if method is None:
+            raise self._expression_error(node)
+        return method(node, builder, env)
+
+    def _expression_error(self, node) -> TranspileError:
+        hints = {
+            "Lambda": ("lambdas are not part of the kernel language", "define a @kernel and call it"),
+            "ListComp": ("list comprehensions are not part of the kernel language", "use array operations"),
+            "GeneratorExp": ("generator expressions are not part of the kernel language", "use array operations"),
+            "DictComp": ("dict comprehensions are not part of the kernel language", None),
+            "SetComp": ("set comprehensions are not part of the kernel language", None),
+            "Dict": ("dicts are not part of the kernel language", "pass arrays as separate parameters"),
+            "Set": ("sets are not part of the kernel language", None),
+            "IfExp": ("conditional expressions are not supported in kernels yet", "use np.where(cond, a, b)"),
+            "NamedExpr": ("the walrus operator is not part of the kernel language", "assign on its own line"),
+            "FormattedString": ("f-strings are not part of the kernel language", None),
+            "Await": ("`await` is not part of the kernel language", None),
+            "Yield": ("`yield` is not part of the kernel language", "return an array"),
+            "Imaginary": ("complex literals are not supported in kernels", "use real arrays"),
+            "StarredElement": ("`*` unpacking is not part of the kernel language", "pass arguments one by one"),
+        }
+        message, hint = hints.get(type(node).__name__, (
+            f"this expression ({type(node).__name__}) is not part of the kernel language", None))
+        return self.error(node, message, hint)
+
+    def _expr_Name(self, node: cst.Name, builder, env) -> Value:
+        return self._name(node, env)
+
+    def _name(self, node: cst.Name, env) -> Value:
+        name = node.value
+        if name in env:
+            return env[name]
+        if name in ("True", "False"):
+            return const(name == "True")
+        if name == "None":
+            return None
+        if name in self.parsed.numpy_aliases:
+            return Module("numpy")
+        if name in self.parsed.scipy_names:
+            return Module(self.parsed.scipy_names[name])
+        if name in self.parsed.kernels:
+            return KernelRef(name)
+        if name in self.parsed.constants:
+            return const(self.parsed.constants[name])
+        if name in _BUILTINS:
+            return Module(f"builtins.{name}")
+        raise self.error(node, f"`{name}` is not defined in this kernel",
+                         "kernels see their parameters, local names, module-level numeric constants, numpy "
+                         "and other @kernel functions")
+
+    def _expr_Integer(self, node: cst.Integer, builder, env) -> Value:
+        return const(int(node.value.replace("_", ""), 0))
+
+    def _expr_Float(self, node: cst.Float, builder, env) -> Value:
+        return const(float(node.value.replace("_", "")))
+
+    def _expr_SimpleString(self, node: cst.SimpleString, builder, env) -> Value:
+        return node.evaluated_value
+
+    def _expr_ConcatenatedString(self, node, builder, env) -> Value:
+        return node.evaluated_value
+
+    def _expr_Tuple(self, node: cst.Tuple, builder, env) -> Value:
+        return tuple(self._element(e, builder, env) for e in node.elements)
+
+    def _expr_List(self, node: cst.List, builder, env) -> Value:
+        return tuple(self._element(e, builder, env) for e in node.elements)
+
+    def _element(self, element, builder, env) -> Value:
+        if isinstance(element, cst.StarredElement):
+            raise self._expression_error(element)
+        return self.expr(element.value, builder, env)
+
+    def _expr_Ellipsis(self, node, builder, env) -> Value:
+        return Ellipsis
+
+    def _expr_BinaryOperation(self, node: cst.BinaryOperation, builder, env) -> Value:
+        prim = _BINARY_PRIMS.get(type(node.operator))
+        if prim is None:
+            raise self.error(node, "this operator is not part of the kernel language",
+                             "use + - * / // % ** @, or & | on booleans")
+        left = self._atom(self.expr(node.left, builder, env), node.left)
+        right = self._atom(self.expr(node.right, builder, env), node.right)
+        if prim in ("logical_and", "logical_or") and not (left.type.dtype == right.type.dtype == "bool"):
+            raise self.error(node, "`&` and `|` are supported on booleans only (bitwise integer operations are not)",
+                             "compare first: (x > 0) & (y > 0)")
+        return self._bind(builder, node, prim, [left, right])
+
+    def _expr_UnaryOperation(self, node: cst.UnaryOperation, builder, env) -> Value:
+        operand = self.expr(node.expression, builder, env)
+        if isinstance(node.operator, cst.Plus):
+            return self._atom(operand, node.expression)
+        if isinstance(node.operator, cst.Minus):
+            return self._bind(builder, node, "negative", [self._atom(operand, node.expression)])
+        if isinstance(node.operator, cst.Not):
+            atom = self._atom(operand, node.expression)
+            if atom.type.dtype != "bool" or atom.type.shape not in ((),):
+                raise self.error(node, "`not` works on a boolean scalar", "use np.logical_not for arrays")
+            return self._bind(builder, node, "logical_not", [atom])
+        atom = self._atom(operand, node.expression)
+        if atom.type.dtype != "bool":
+            raise self.error(node, "`~` is supported on booleans only", "use np.logical_not(mask)")
+        return self._bind(builder, node, "logical_not", [atom])
+
+    def _expr_Comparison(self, node: cst.Comparison, builder, env) -> Value:
+        if len(node.comparisons) != 1:
+            raise self.error(node, "chained comparisons are not supported in kernels",
+                             "combine two comparisons with &: (a < x) & (x < b)")
+        target = node.comparisons[0]
+        prim = _COMPARE_PRIMS.get(type(target.operator))
+        if prim is None:
+            raise self.error(target.operator, "`is`, `in` and their negations are not part of the kernel language",
+                             "compare values with == or !=")
+        left = self._atom(self.expr(node.left, builder, env), node.left)
+        right = self._atom(self.expr(target.comparator, builder, env), target.comparator)
+        return self._bind(builder, node, prim, [left, right])
+
+    def _expr_BooleanOperation(self, node: cst.BooleanOperation, builder, env) -> Value:
+        left = self._atom(self.expr(node.left, builder, env), node.left)
+        right = self._atom(self.expr(node.right, builder, env), node.right)
+        for side, atom in ((node.left, left), (node.right, right)):
+            if atom.type.dtype != "bool" or atom.type.shape != ():
+                raise self.error(side, "`and`/`or` combine boolean scalars", "use & or | on boolean arrays")
+        prim = "logical_and" if isinstance(node.operator, cst.And) else "logical_or"
+        return self._bind(builder, node, prim, [left, right])
+
+    def _expr_Attribute(self, node: cst.Attribute, builder, env) -> Value:
+        base = self.expr(node.value, builder, env)
+        attr = node.attr.value
+        if isinstance(base, Module):
+            path = f"{base.path}.{attr}"
+            if path in _NUMPY_CONSTANTS:
+                return _NUMPY_CONSTANTS[path]
+            if path.startswith("scipy") or base.path == "numpy":
+                return Module(path)
+            raise self.error(node, f"`{path}` is not available in kernels")
+        atom = self._atom(base, node.value)
+        if attr == "T":
+            return self._bind(builder, node, "transpose", [atom])
+        if attr == "shape":
+            if atom.type.shape is None:
+                raise self.error(node, "the shape of a value of unknown rank is not known at build time",
+                                 'annotate the parameters it comes from, e.g. x: "f64[n,d]"')
+            return tuple(self._dim(atom, axis, builder, node) for axis in range(len(atom.type.shape)))
+        if attr == "ndim":
+            if atom.type.rank is None:
+                raise self.error(node, "the rank of this value is not known", 'annotate its parameter')
+            return const(atom.type.rank)
+        if attr in _METHODS:
+            return ("method", attr, atom)
+        raise self.error(node.attr, f"the array attribute `.{attr}` is not supported in kernels",
+                         "supported: .T .shape .ndim and the methods " + ", ".join(sorted(_METHODS)))
+
+    def _dim(self, atom: Atom, axis: int, builder: Builder, node) -> Atom:
+        dim = atom.type.shape[axis]
+        if isinstance(dim, int):
+            return const(dim)
+        if dim in builder.dim_vars or dim in builder.dim_sources:
+            return builder.dim(dim)
+        return builder.dim(dim, atom, axis)
+
+    def _expr_Subscript(self, node: cst.Subscript, builder, env) -> Value:
+        base = self.expr(node.value, builder, env)
+        items = [self._subscript_item(e, builder, env) for e in node.slice]
+        if isinstance(base, tuple):  # x.shape[0], or a tuple result
+            if len(items) != 1 or not isinstance(items[0], int):
+                raise self.error(node, "tuples are indexed with one integer literal")
+            try:
+                return base[items[0]]
+            except IndexError:
+                raise self.error(node, f"index {items[0]} is out of range for a tuple of {len(base)}") from None
+        atom = self._atom(base, node.value)
+        args, index = [atom], []
+        for item in items:
+            if isinstance(item, Var) or (isinstance(item, Const) and not isinstance(item.value, int)):
+                args.append(item)
+                index.append(Ref(len(args) - 1))
+            elif isinstance(item, slice):
+                bounds = []
+                for bound in (item.start, item.stop, item.step):
+                    if isinstance(bound, Var):
+                        args.append(bound)
+                        bounds.append(Ref(len(args) - 1))
+                    else:
+                        bounds.append(bound)
+                index.append(slice(*bounds))
+            else:
+                index.append(item)
+        return self._bind(builder, node, "getitem", args, {"index": tuple(index)})
+
+    def _subscript_item(self, element: cst.SubscriptElement, builder, env):
+        item = element.slice
+        if isinstance(item, cst.Slice):
+            return slice(*(self._slice_bound(b, builder, env) for b in (item.lower, item.upper, item.step)))
+        value = self.expr(item.value, builder, env)
+        if value is None or value is Ellipsis:
+            return value
+        if isinstance(value, tuple):
+            raise self.error(item.value, "a tuple inside an index is not supported", "write x[i, j]")
+        atom = self._atom(value, item.value)
+        if isinstance(atom, Const):
+            if isinstance(atom.value, int) and not isinstance(atom.value, bool):
+                return atom.value
+            raise self.error(item.value, "array indices are integers", "use int literals or integer scalars")
+        if atom.type.dtype not in ("i32", "i64"):
+            if atom.type.dtype == "bool":
+                raise self.error(item.value, "boolean mask indexing is not supported yet",
+                                 "use np.where(mask, x, 0.0) instead")
+            raise self.error(item.value, "array indices must be integers", "cast with .astype(np.int64)")
+        if atom.type.shape != ():
+            raise self.error(item.value, "indexing with an integer array (a gather) is not supported yet",
+                             "index with integer scalars and slices")
+        return atom
+
+    def _slice_bound(self, node, builder, env):
+        if node is None:
+            return None
+        value = self._atom(self.expr(node, builder, env), node)
+        if isinstance(value, Const):
+            if not isinstance(value.value, int) or isinstance(value.value, bool):
+                raise self.error(node, "slice bounds are integers")
+            return value.value
+        if value.type.dtype not in ("i32", "i64") or value.type.shape != ():
+            raise self.error(node, "slice bounds are integer scalars")
+        return value
+
+    def _expr_Call(self, node: cst.Call, builder, env) -> Value:
+        func = self.expr(node.func, builder, env)
+        for arg in node.args:
+            if arg.star:
+                raise self.error(arg, "`*`/`**` in calls are not part of the kernel language",
+                                 "pass each argument explicitly")
+        positional = [self.expr(a.value, builder, env) for a in node.args if a.keyword is None]
+        keywords = {a.keyword.value: (self.expr(a.value, builder, env), a.value) for a in node.args
+                    if a.keyword is not None}
+        if isinstance(func, KernelRef):
+            if keywords:
+                raise self.error(node, "calls to kernels take positional arguments only")
+            return self._inline(func.name, positional, node, builder)
+        if isinstance(func, tuple) and len(func) == 3 and func[0] == "method":
+            _, method, atom = func
+            return _METHODS[method](self, node, builder, atom, positional, keywords)
+        if isinstance(func, Module):
+            handler = _FUNCTIONS.get(func.path)
+            if handler is None:
+                raise self.error(node.func, f"`{func.path.replace('numpy', 'np').replace('builtins.', '')}` "
+                                 "is not supported in kernels",
+                                 "see the README's list of supported NumPy functions")
+            if func.path.startswith("scipy"):
+                self.used_scipy = True
+            return handler(self, node, builder, positional, keywords)
+        raise self.error(node.func, "only NumPy functions, supported methods and other @kernel functions can be "
+                         "called in kernels")
+
+    def _inline(self, name: str, args: list[Value], node: cst.Call, builder: Builder) -> Value:
+        if name in self._stack:
+            raise self.error(node, f"recursive call to kernel `{name}`",
+                             "recursion is not part of the kernel language; write the computation iteratively")
+        callee = self.parsed.kernels[name].node
+        params = callee.params.params
+        if len(args) != len(params):
+            raise self.error(node, f"kernel `{name}` takes {len(params)} arguments, {len(args)} given")
+        env = {}
+        for param, arg in zip(params, args):
+            atom = self._atom(arg, node)
+            declared = self._param_type(param)
+            if declared.rank is not None and atom.type.rank is not None and declared.rank != atom.type.rank:
+                raise self.error(node, f"argument `{param.name.value}` of `{name}` has rank {atom.type.rank}, "
+                                 f"but its annotation {declared} says rank {declared.rank}")
+            env[param.name.value] = atom
+        outer_loc, outer_start = builder.loc, self._statement_start
+        self._stack.append(name)
+        try:
+            result = self._lower_body(callee, builder, env)
+        finally:
+            self._stack.pop()
+            builder.loc, self._statement_start = outer_loc, outer_start
+        return result
+
+    # -- helpers -------------------------------------------------------------------------------------------
+    def _atom(self, value: Value, node: cst.CSTNode) -> Atom:
+        if isinstance(value, (Var, Const)):
+            return value
+        if isinstance(value, tuple):
+            raise self.error(node, "a tuple cannot be used as an array here", "use np.stack or np.array parts")
+        if isinstance(value, (Module, KernelRef)):
+            raise self.error(node, "a module or function cannot be used as a value")
+        if value is None:
+            raise self.error(node, "`None` is only allowed inside an index (as np.newaxis)")
+        raise self.error(node, "this value cannot be used as an array")
+
+    def _bind(self, builder: Builder, node: cst.CSTNode, prim: str, args, params=None) -> Atom:
+        statement_loc = builder.loc
+        try:
+            return builder.bind(prim, args, params)
+        except TranspileError as exc:
+            exc.loc = self.locate(node)
+            raise
+        finally:
+            builder.loc = statement_loc
+
+    def static(self, value: Value, node: cst.CSTNode, what: str):
+        """A build-time constant: an int, a float, a tuple of ints, None, a string."""
+        if value is None or isinstance(value, str):
+            return value
+        if isinstance(value, Const):
+            return value.value
+        if isinstance(value, tuple):
+            return tuple(self.static(v, node, what) for v in value)
+        raise self.error(node, f"{what} must be a constant known at build time", "write a literal")
+
+    def shape_args(self, value: Value, node) -> list[Atom]:
+        """A shape argument (an int, a tuple, or x.shape) as integer atoms."""
+        items = value if isinstance(value, tuple) else (value,)
+        atoms = []
+        for item in items:
+            atom = self._atom(item, node)
+            if atom.type.dtype not in ("i32", "i64") or atom.type.shape != ():
+                raise self.error(node, "shapes are integers or tuples of integers", "np.zeros((n, 3))")
+            atoms.append(atom)
+        return atoms
+
+    def dtype(self, value: Value, node) -> str:
+        if isinstance(value, Module):
+            key = value.path.split(".")[-1]
+        elif isinstance(value, str):
+            key = value
+        else:
+            key = None
+        if key not in _DTYPE_NAMES:
+            raise self.error(node, "unsupported dtype", "use np.float64, np.float32, np.int64, np.int32 or bool")
+        return _DTYPE_NAMES[key]
+
+
+def _is_docstring(statement) -> bool:
+    return (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
+            and isinstance(statement.body[0], cst.Expr)
+            and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString)))
+
+
+def _check_result(result: Value, loc: SourceLoc, name: str) -> None:
+    items = result if isinstance(result, tuple) else (result,)
+    for item in items:
+        if not isinstance(item, (Var, Const)):
+            raise TranspileError(f"kernel `{name}` must return an array or a flat tuple of arrays", loc,
+                                 "return a, b  (not nested tuples, shapes or modules)")
+
+
+_BUILTINS = ("len", "abs", "min", "max", "sum", "float", "int", "range", "print", "round", "pow")
+_NUMPY_CONSTANTS = {
+    "numpy.pi": const(3.141592653589793), "numpy.e": const(2.718281828459045), "numpy.inf": const(float("inf")),
+    "numpy.newaxis": None,
+}
+
+# The function and method tables live in their own module to keep this one about the language.
+from .frontend.numpy_api import FUNCTIONS as _FUNCTIONS, METHODS as _METHODS  # noqa: E402

@@ -1,0 +1,118 @@
+"""The pipeline, stage by stage: parse -> lower (normalize) -> transforms -> NumPy backend -> file."""
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .backends.numpy_backend import render_function
+from .errors import TranspileError
+from .frontend.parse import Declaration, ParsedModule, parse_module
+from .normalize import Lowering
+from .transforms.reverse import ReverseSpec, reverse
+
+VERSION = "0.1.0"
+
+
+@dataclass(frozen=True)
+class Options:
+    delete_dead: bool = True  # the liveness pass; off only to measure what it saves
+
+
+def source_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def transpile_source(text: str, path: str, options: Options = Options(),
+                     extra: tuple[Declaration, ...] = ()) -> str:
+    """Generate the NumPy module for one source file (`path` as it should appear in the header)."""
+    parsed = parse_module(text, path)
+    lowering = Lowering(parsed)
+    kernels = {name: lowering.lower_kernel(name) for name in parsed.kernels}
+    display = os.path.basename(path)
+    rendered = [render_function(fn, display, options.delete_dead) for fn in kernels.values()]
+    transforms = []
+    taken = set(kernels)
+    for decl in list(parsed.declarations) + list(extra):
+        if decl.target in taken:
+            raise TranspileError(f"`{decl.target}` is defined twice", decl.loc, "give each transform its own name")
+        taken.add(decl.target)
+        fn = kernels.get(decl.func)
+        if fn is None:
+            raise TranspileError(f"`{decl.func}` is not a @kernel function of this module", decl.loc,
+                                 f"decorate `{decl.func}` with @kernel, or transform a kernel defined here")
+        wrt = _resolve_wrt(decl, fn, parsed)
+        spec = ReverseSpec(decl.target, decl.transform, wrt, decl.wrt_is_tuple, decl.loc)
+        rendered.append(render_function(reverse(fn, spec), display, options.delete_dead))
+        names = tuple(fn.params[i].name for i in wrt)
+        transforms.append((repr((decl.transform, decl.func, names, decl.wrt_is_tuple)), decl.target))
+    from .backends.templates import render_module
+
+    return render_module(
+        "numpy_module.py.j2", version=VERSION, source_path=path, source_hash=source_hash(text),
+        functions=rendered, transforms=transforms,
+        uses_scipy=any(f.uses_scipy for f in rendered),
+        helpers=set().union(*[f.helpers for f in rendered]) if rendered else set(),
+    )
+
+
+def _resolve_wrt(decl: Declaration, fn, parsed: ParsedModule) -> tuple[int, ...]:
+    names = [p.name for p in fn.params]
+    if not names:
+        raise TranspileError(f"`{decl.func}` has no parameters to differentiate", decl.loc)
+    if decl.wrt is None:
+        return (0,)
+    indices = []
+    for item in decl.wrt:
+        if isinstance(item, int):
+            if not 0 <= item < len(names):
+                raise TranspileError(f"wrt position {item} is out of range: `{decl.func}` has {len(names)} "
+                                     "parameters", decl.loc)
+            indices.append(item)
+        elif item in names:
+            indices.append(names.index(item))
+        else:
+            raise TranspileError(f"`{decl.func}` has no parameter `{item}`", decl.loc,
+                                 "wrt takes parameter names: " + ", ".join(names))
+    if len(set(indices)) != len(indices):
+        raise TranspileError("wrt names the same parameter twice", decl.loc)
+    return tuple(indices)
+
+
+def display_path(path: Path, root: Path | None = None) -> str:
+    """The source path as the header shows it: relative to the project (cwd) when inside it."""
+    root = (root or Path.cwd()).resolve()
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(root).as_posix()
+    except ValueError:
+        return path.name
+
+
+def output_path(source: Path, outdir: Path) -> Path:
+    return outdir / f"{source.stem}.py"
+
+
+def transpile_file(source: Path, outdir: Path, options: Options = Options(), root: Path | None = None) -> Path:
+    """Transpile one file into `outdir/<stem>.py`, written atomically (temp file + rename)."""
+    source = Path(source)
+    text = source.read_text(encoding="utf-8")
+    code = transpile_source(text, display_path(source, root), options)
+    target = output_path(source, Path(outdir))
+    write_atomic(target, code)
+    return target
+
+
+def write_atomic(target: Path, text: str) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,177 @@
+"""Elementwise primitives: NumPy broadcasting, one derivative rule per argument.
+
+Each rule `d(g, out, *args)` is linear in `g`: it is the vector-Jacobian product for reverse mode (summed
+back over broadcast axes by the family) and, fed a tangent instead, the Jacobian-vector product for forward
+mode. Elementwise maps are diagonal, so one rule serves both directions.
+"""
+from __future__ import annotations
+
+import operator
+from typing import Callable, Sequence
+
+from .. import codegen as cg
+from ..analysis.types import TensorType, broadcast_shapes, promote
+from ..ir import Const
+from .registry import Primitive, register
+from .symbolic import Sym, ops, sum_to
+
+Rule = Callable[..., Sym | None]
+
+
+def _infer(result: str) -> Callable:
+    def infer(types: list[TensorType], params) -> TensorType:
+        shape = broadcast_shapes([t.shape for t in types])
+        dtype = promote(types[1:] if result == "where" else types)
+        if result == "bool":
+            dtype = "bool"
+        elif result == "float" and dtype not in ("f32", "f64"):
+            dtype = "f64"
+        return TensorType(dtype, shape, weak=all(t.weak for t in types))
+
+    return infer
+
+
+def _vjp_from(rules: Sequence[Rule | None]) -> Callable:
+    def vjp(g: Sym, out: Sym, *args: Sym, active: Sequence[bool] | None = None, **params):
+        cts = []
+        for i, (rule, arg) in enumerate(zip(rules, args)):
+            if rule is None or (active is not None and not active[i]):
+                cts.append(None)
+                continue
+            ct = rule(g, out, *args)
+            cts.append(None if ct is None else sum_to(ct, arg.type, arg))
+        return cts
+
+    return vjp
+
+
+def _jvp_from(rules: Sequence[Rule | None]) -> Callable:
+    def jvp(tangents: Sequence[Sym | None], out: Sym, *args: Sym, **params):
+        total = None
+        for rule, t in zip(rules, tangents):
+            if rule is None or t is None:
+                continue
+            term = rule(t, out, *args)
+            if term is not None:
+                total = term if total is None else total + term
+        return total
+
+    return jvp
+
+
+def elementwise(name: str, rules: Sequence[Rule | None], render: Callable, cuda: str | None = None,
+                result: str = "float", fold: Callable | None = None, temp: str = "t",
+                simplify: Callable | None = None, diff: bool = True) -> Primitive:
+    """Register an elementwise primitive; `rules[i]` is None where argument i has no derivative."""
+    return register(Primitive(
+        name=name, infer=_infer(result), render=render, family="elementwise",
+        vjp=_vjp_from(rules) if diff else None, jvp=_jvp_from(rules) if diff else None,
+        cuda=cuda, broadcast_tolerant=True, fold=fold, temp_name=temp,
+        diff_args=tuple(i for i, r in enumerate(rules) if r is not None),
+        extra={"simplify": simplify} if simplify else {},
+    ))
+
+
+def np_call(fn: str) -> Callable:
+    return lambda args, params: cg.call(f"np.{fn}", *args)
+
+
+def infix(op: str) -> Callable:
+    return lambda args, params: cg.binop(op, *args)
+
+
+def _same(atom, out_type: TensorType):
+    t = atom.type
+    return atom if (t.dtype == out_type.dtype and t.shape == out_type.shape) else None
+
+
+def _is(atom, value) -> bool:
+    return isinstance(atom, Const) and not isinstance(atom.value, bool) and atom.value == value
+
+
+def _simplify_add(args, params, out):
+    a, b = args
+    return _same(b, out) if _is(a, 0) else _same(a, out) if _is(b, 0) else None
+
+
+def _simplify_sub(args, params, out):
+    return _same(args[0], out) if _is(args[1], 0) else None
+
+
+def _simplify_mul(args, params, out):
+    a, b = args
+    return _same(b, out) if _is(a, 1) else _same(a, out) if _is(b, 1) else None
+
+
+def _simplify_div(args, params, out):
+    return _same(args[0], out) if _is(args[1], 1) else None
+
+
+def _simplify_pow(args, params, out):
+    return _same(args[0], out) if _is(args[1], 1) else None
+
+
+# --- arithmetic -------------------------------------------------------------------------------------------
+elementwise("add", [lambda g, y, a, b: g, lambda g, y, a, b: g], infix("+"), "({0} + {1})",
+            result="promote", fold=operator.add, simplify=_simplify_add)
+elementwise("subtract", [lambda g, y, a, b: g, lambda g, y, a, b: -g], infix("-"), "({0} - {1})",
+            result="promote", fold=operator.sub, simplify=_simplify_sub)
+elementwise("multiply", [lambda g, y, a, b: g * b, lambda g, y, a, b: g * a], infix("*"), "({0} * {1})",
+            result="promote", fold=operator.mul, simplify=_simplify_mul)
+elementwise("divide", [lambda g, y, a, b: g / b, lambda g, y, a, b: -g * y / b], infix("/"), "({0} / {1})",
+            fold=operator.truediv, simplify=_simplify_div)
+elementwise("power", [lambda g, y, a, b: g * (b * a ** (b - 1)), lambda g, y, a, b: g * (ops.log(a) * y)],
+            infix("**"), "pow({0}, {1})", result="promote", fold=operator.pow, simplify=_simplify_pow)
+elementwise("negative", [lambda g, y, a: -g], lambda args, p: cg.unary("-", args[0]), "(-{0})",
+            result="promote", fold=operator.neg)
+elementwise("floor_divide", [None, None], infix("//"), "floor({0} / {1})", result="promote",
+            fold=operator.floordiv, diff=False)
+elementwise("mod", [lambda g, y, a, b: g, lambda g, y, a, b: -g * ops.floor_divide(a, b)], infix("%"),
+            "fmod({0}, {1})", result="promote", fold=operator.mod)
+
+# --- transcendental and friends ----------------------------------------------------------------------------
+elementwise("exp", [lambda g, y, x: g * y], np_call("exp"), "exp({0})", temp="e")
+elementwise("log", [lambda g, y, x: g / x], np_call("log"), "log({0})")
+elementwise("log1p", [lambda g, y, x: g / (1.0 + x)], np_call("log1p"), "log1p({0})")
+elementwise("expm1", [lambda g, y, x: g * (y + 1.0)], np_call("expm1"), "expm1({0})")
+elementwise("sqrt", [lambda g, y, x: g / (2.0 * y)], np_call("sqrt"), "sqrt({0})")
+elementwise("sin", [lambda g, y, x: g * ops.cos(x)], np_call("sin"), "sin({0})")
+elementwise("cos", [lambda g, y, x: -g * ops.sin(x)], np_call("cos"), "cos({0})")
+elementwise("tan", [lambda g, y, x: g * (1.0 + y * y)], np_call("tan"), "tan({0})")
+elementwise("tanh", [lambda g, y, x: g * (1.0 - y * y)], np_call("tanh"), "tanh({0})")
+elementwise("arctan", [lambda g, y, x: g / (1.0 + x * x)], np_call("arctan"), "atan({0})")
+elementwise("arcsin", [lambda g, y, x: g / ops.sqrt(1.0 - x * x)], np_call("arcsin"), "asin({0})")
+elementwise("arccos", [lambda g, y, x: -g / ops.sqrt(1.0 - x * x)], np_call("arccos"), "acos({0})")
+elementwise("sinh", [lambda g, y, x: g * ops.cosh(x)], np_call("sinh"), "sinh({0})")
+elementwise("cosh", [lambda g, y, x: g * ops.sinh(x)], np_call("cosh"), "cosh({0})")
+elementwise("square", [lambda g, y, x: g * (2.0 * x)], np_call("square"), "({0} * {0})", result="promote")
+elementwise("reciprocal", [lambda g, y, x: -g * (y * y)], np_call("reciprocal"), "(1.0 / {0})")
+elementwise("abs", [lambda g, y, x: g * ops.sign(x)], np_call("abs"), "fabs({0})", result="promote")
+elementwise("sign", [None], np_call("sign"), "copysign(({0}) != 0, {0})", result="promote", diff=False)
+elementwise("floor", [None], np_call("floor"), "floor({0})", diff=False)
+elementwise("ceil", [None], np_call("ceil"), "ceil({0})", diff=False)
+elementwise("arctan2", [lambda g, y, a, b: g * b / (a * a + b * b), lambda g, y, a, b: -g * a / (a * a + b * b)],
+            np_call("arctan2"), "atan2({0}, {1})")
+elementwise("maximum", [lambda g, y, a, b: g * (a >= b), lambda g, y, a, b: g * (a < b)], np_call("maximum"),
+            "fmax({0}, {1})", result="promote")
+elementwise("minimum", [lambda g, y, a, b: g * (a <= b), lambda g, y, a, b: g * (a > b)], np_call("minimum"),
+            "fmin({0}, {1})", result="promote")
+elementwise("logaddexp", [lambda g, y, a, b: g * ops.exp(a - y), lambda g, y, a, b: g * ops.exp(b - y)],
+            np_call("logaddexp"), "lifted_logaddexp({0}, {1})")
+elementwise("where", [None, lambda g, y, c, a, b: ops.where(c, g, 0.0), lambda g, y, c, a, b: ops.where(c, 0.0, g)],
+            np_call("where"), "(({0}) ? ({1}) : ({2}))", result="where")
+elementwise("clip", [lambda g, y, x, lo, hi: g * ops.logical_and(x >= lo, x <= hi),
+                     lambda g, y, x, lo, hi: g * (x < lo), lambda g, y, x, lo, hi: g * (x > hi)],
+            np_call("clip"), "fmin(fmax({0}, {1}), {2})", result="promote")
+
+# --- comparisons and logic: values, never derivatives --------------------------------------------------------
+for _name, _op, _fold in [("less", "<", operator.lt), ("less_equal", "<=", operator.le),
+                          ("greater", ">", operator.gt), ("greater_equal", ">=", operator.ge),
+                          ("equal", "==", operator.eq), ("not_equal", "!=", operator.ne)]:
+    elementwise(_name, [None, None], (lambda op: lambda args, p: cg.compare(op, *args))(_op),
+                f"({{0}} {_op} {{1}})", result="bool", fold=_fold, temp="mask", diff=False)
+elementwise("logical_and", [None, None], np_call("logical_and"), "({0} && {1})", result="bool", temp="mask",
+            diff=False)
+elementwise("logical_or", [None, None], np_call("logical_or"), "({0} || {1})", result="bool", temp="mask",
+            diff=False)
+elementwise("logical_not", [None], np_call("logical_not"), "(!{0})", result="bool", temp="mask", diff=False)

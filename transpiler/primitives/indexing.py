@@ -1,0 +1,167 @@
+"""Indexing: reads with integers, slices, negative indices, `None` and `...`; `dim` reads a shape entry.
+
+An index is a tuple of items: an int, `None`, `Ellipsis`, a `slice` whose bounds are ints/None/`Ref`, or a
+`Ref(i)` naming argument `i` (a run-time integer). Its reverse rule scatters the cotangent into zeros;
+basic indexing selects each element at most once, so plain assignment is exact.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import libcst as cst
+
+from .. import codegen as cg
+from ..analysis.types import ShapeError, TensorType, fresh_dim
+from .registry import Primitive, register
+from .symbolic import Sym, ops
+
+
+@dataclass(frozen=True)
+class Ref:
+    """An index position filled by argument `index` of the equation (a run-time integer)."""
+
+    index: int
+
+
+def _expand_ellipsis(index: tuple, rank: int) -> tuple:
+    consumed = sum(1 for item in index if item is not None and item is not Ellipsis)
+    if consumed > rank:
+        raise ShapeError(f"too many indices ({consumed}) for an array of rank {rank}")
+    if Ellipsis in index:
+        at = index.index(Ellipsis)
+        return index[:at] + (slice(None),) * (rank - consumed) + index[at + 1:]
+    return index + (slice(None),) * (rank - consumed)
+
+
+def _slice_length(item: slice, dim: Any, types: list[TensorType]) -> Any:
+    start, stop, step = item.start, item.stop, item.step
+    if isinstance(step, Ref) or isinstance(start, Ref) or isinstance(stop, Ref):
+        return fresh_dim()
+    if start is None and stop is None and step in (None, 1):
+        return dim
+    if not isinstance(dim, int):
+        return fresh_dim()
+    return len(range(*slice(start, stop, step).indices(dim)))
+
+
+def _infer_getitem(types: list[TensorType], params) -> TensorType:
+    x = types[0]
+    index = params["index"]
+    for item in index:
+        if isinstance(item, Ref) and types[item.index].shape != ():
+            raise ShapeError("indexing with an array (a gather) is not supported yet; index with integers "
+                             "and slices")
+    if x.shape is None:
+        return TensorType(x.dtype, None)
+    shape, dims = [], iter(x.shape)
+    for item in _expand_ellipsis(index, len(x.shape)):
+        if item is None:
+            shape.append(1)
+            continue
+        dim = next(dims)
+        if isinstance(item, int):
+            if isinstance(dim, int) and not -dim <= item < dim:
+                raise ShapeError(f"index {item} is out of bounds for an axis of size {dim}")
+        elif isinstance(item, slice):
+            shape.append(_slice_length(item, dim, types))
+    return TensorType(x.dtype, tuple(shape))
+
+
+def render_index(index: tuple, args: list) -> list:
+    def bound(value):
+        return args[value.index] if isinstance(value, Ref) else value
+
+    items = []
+    for item in index:
+        if isinstance(item, Ref):
+            items.append(args[item.index])
+        elif isinstance(item, slice):
+            items.append(cg.slice_(bound(item.start), bound(item.stop), bound(item.step)))
+        elif item is Ellipsis:
+            items.append(cst.Ellipsis())
+        else:
+            items.append(cg.literal(item))
+    return items
+
+
+def _vjp_getitem(g, out, x, *refs, active=None, index=()):
+    builder = g.builder
+    shape = builder.shape_atoms(x.type, x.atom)
+    zeros = ops.zeros(*[Sym(builder, a) for a in shape], dtype=g.type.dtype) if shape is not None \
+        else ops.zeros_like(x)
+    return [ops.setitem(zeros, g, *refs, index=_shift(index, 1))] + [None] * len(refs)
+
+
+def _shift(index: tuple, offset: int) -> tuple:
+    """Move argument references when the indexed value gains a leading argument (setitem's value)."""
+    def move(item):
+        if isinstance(item, Ref):
+            return Ref(item.index + offset)
+        if isinstance(item, slice):
+            return slice(move(item.start), move(item.stop), move(item.step))
+        return item
+
+    return tuple(move(item) for item in index)
+
+
+register(Primitive(
+    name="getitem", infer=_infer_getitem, family="indexing",
+    render=lambda args, p: cg.subscript(args[0], render_index(p["index"], args)),
+    vjp=_vjp_getitem, jvp=lambda tangents, out, x, *refs, index=(): ops.getitem(tangents[0], *refs, index=index),
+    diff_args=(0,), temp_name="v",
+))
+
+
+def _render_setitem(args, params):
+    target = cg.subscript(args[0], render_index(params["index"], args))
+    return [cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(target)], args[1])])]
+
+
+def _vjp_setitem(g, out, x, value, *refs, active=None, index=()):
+    gx = ops.setitem(ops.copy(g), 0.0, *refs, index=index) if active is None or active[0] else None
+    gv = ops.getitem(g, *refs, index=_shift(index, -1)) if active is None or active[1] else None
+    return [gx, gv] + [None] * len(refs)
+
+
+register(Primitive(
+    name="setitem", family="indexing", infer=lambda types, p: types[0].with_shape(types[0].shape),
+    render=_render_setitem, statement=True,
+    vjp=_vjp_setitem,
+    jvp=lambda tangents, out, x, value, *refs, index=(): ops.setitem(
+        tangents[0], tangents[1] if tangents[1] is not None else 0.0, *refs, index=index),
+    diff_args=(0, 1), extra={"in_place": True},
+))
+register(Primitive(
+    name="copy", family="indexing", infer=lambda types, p: types[0].with_shape(types[0].shape),
+    render=lambda args, p: cg.method(args[0], "copy"),
+    vjp=lambda g, out, x, active=None: [g], jvp=lambda tangents, out, x: tangents[0], broadcast_tolerant=True,
+))
+
+
+def slice_along(x: Sym, start: Sym, stop: Sym, axis: int) -> Sym:
+    """`x[:, ..., start:stop]` with the slice on `axis`."""
+    return ops.getitem(x, start, stop, index=(slice(None),) * axis + (slice(Ref(1), Ref(2)),))
+
+
+def take_along(x: Sym, position: int, axis: int) -> Sym:
+    """`x[:, ..., position]` with the integer on `axis`."""
+    return ops.getitem(x, index=(slice(None),) * axis + (position,))
+
+
+def _infer_dim(types, params) -> TensorType:
+    x = types[0]
+    axis = params["axis"]
+    return TensorType("i64", (), value=x.shape[axis] if x.shape is not None else fresh_dim())
+
+
+register(Primitive(
+    name="dim", infer=_infer_dim, family="indexing",
+    render=lambda args, p: cg.subscript(cg.attr(args[0], "shape"), [cg.literal(p["axis"])]),
+    temp_name="size",
+))
+
+register(Primitive(
+    name="tuple_get", infer=lambda types, p: p["type"], family="indexing",
+    render=lambda args, p: cg.subscript(args[0], [cg.literal(p["index"])]), temp_name="ct",
+))

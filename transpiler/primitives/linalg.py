@@ -1,0 +1,231 @@
+"""Linear algebra: matmul (also `np.dot` and `@`), outer, transpose, einsum.
+
+Their cotangents must arrive with the exact output shape (`broadcast_tolerant` is off), because a matrix
+product does not broadcast the way elementwise arithmetic does.
+"""
+from __future__ import annotations
+
+from .. import codegen as cg
+from ..analysis.types import (ShapeError, TensorType, broadcast_dims, broadcast_shapes, is_unknown, promote,
+                              show_shape)
+from .registry import Primitive, register
+from .symbolic import Sym, ops, sum_to
+
+
+def _float(types: list[TensorType]) -> str:
+    return promote(types)
+
+
+def _infer_matmul(types, params) -> TensorType:
+    a, b = types
+    dtype = _float(types)
+    if a.shape is None or b.shape is None:
+        return TensorType(dtype, None)
+    if len(a.shape) == 0 or len(b.shape) == 0:
+        raise ShapeError("matmul needs arrays of rank 1 or more; use * for scalars")
+    inner_a, inner_b = a.shape[-1], b.shape[-2] if len(b.shape) > 1 else b.shape[0]
+    if inner_a != inner_b and not (is_unknown(inner_a) or is_unknown(inner_b)):
+        raise ShapeError(f"matmul of shapes {show_shape(a.shape)} and {show_shape(b.shape)}: "
+                         f"inner dimensions {inner_a} and {inner_b} differ")
+    if len(a.shape) == 1 and len(b.shape) == 1:
+        return TensorType(dtype, ())
+    if len(a.shape) == 1:
+        return TensorType(dtype, b.shape[:-2] + b.shape[-1:])
+    if len(b.shape) == 1:
+        return TensorType(dtype, a.shape[:-1])
+    batch = broadcast_shapes([a.shape[:-2], b.shape[:-2]])
+    return TensorType(dtype, tuple(batch) + (a.shape[-2], b.shape[-1]))
+
+
+def _swap_last(x: Sym) -> Sym:
+    return x.T if x.rank == 2 else ops.swapaxes(x, axis1=-1, axis2=-2)
+
+
+def _vjp_matmul(g: Sym, out: Sym, a: Sym, b: Sym, active=None):
+    need_a = active is None or active[0]
+    need_b = active is None or active[1]
+    ranks = (a.rank, b.rank)
+    if ranks == (1, 1):
+        return [g * b if need_a else None, g * a if need_b else None]
+    if ranks == (1, 2):
+        return [b @ g if need_a else None, ops.outer(a, g) if need_b else None]
+    if ranks == (2, 1):
+        return [ops.outer(g, b) if need_a else None, g @ a if need_b else None]
+    if None not in ranks and min(ranks) >= 2:
+        return [sum_to(g @ _swap_last(b), a.type, a) if need_a else None,
+                sum_to(_swap_last(a) @ g, b.type, b) if need_b else None]
+    raise ShapeError(f"reverse mode of matmul for operand ranks {ranks} is not supported; annotate the "
+                     "operands, or reshape vectors against batches of matrices")
+
+
+def _jvp_matmul(tangents, out, a, b):
+    ta, tb = tangents
+    total = None
+    if ta is not None:
+        total = ta @ b
+    if tb is not None:
+        term = a @ tb
+        total = term if total is None else total + term
+    return total
+
+
+register(Primitive(
+    name="matmul", infer=_infer_matmul, render=lambda args, p: cg.binop("@", *args), family="linalg",
+    vjp=_vjp_matmul, jvp=_jvp_matmul, cuda="cublas_gemm", temp_name="m",
+))
+
+
+def _infer_outer(types, params) -> TensorType:
+    a, b = types
+    if a.rank not in (None, 1) or b.rank not in (None, 1):
+        raise ShapeError("np.outer is supported on vectors (rank 1); reshape first")
+    if a.shape is None or b.shape is None:
+        return TensorType(_float(types), (a.shape or ("?",))[0:1] + (b.shape or ("?",))[0:1])
+    return TensorType(_float(types), (a.shape[0], b.shape[0]))
+
+
+register(Primitive(
+    name="outer", infer=_infer_outer, render=lambda args, p: cg.call("np.outer", *args), family="linalg",
+    vjp=lambda g, out, a, b, active=None: [g @ b if active is None or active[0] else None,
+                                           a @ g if active is None or active[1] else None],
+    jvp=lambda tangents, out, a, b: _sum_terms([ops.outer(tangents[0], b) if tangents[0] is not None else None,
+                                                ops.outer(a, tangents[1]) if tangents[1] is not None else None]),
+    temp_name="m",
+))
+
+
+def _sum_terms(terms):
+    terms = [t for t in terms if t is not None]
+    if not terms:
+        return None
+    total = terms[0]
+    for term in terms[1:]:
+        total = total + term
+    return total
+
+
+def _perm(params, rank):
+    axes = params.get("axes")
+    return tuple(reversed(range(rank))) if axes is None else tuple(a % rank for a in axes)
+
+
+def _infer_transpose(types, params) -> TensorType:
+    (x,) = types
+    if x.shape is None:
+        return TensorType(x.dtype, None)
+    perm = _perm(params, len(x.shape))
+    if sorted(perm) != list(range(len(x.shape))):
+        raise ShapeError(f"axes {params.get('axes')} are not a permutation of the {len(x.shape)} axes")
+    return TensorType(x.dtype, tuple(x.shape[i] for i in perm))
+
+
+def _render_transpose(args, params):
+    axes = params.get("axes")
+    if axes is None:
+        return cg.attr(args[0], "T")
+    return cg.call("np.transpose", args[0], axes=tuple(axes))
+
+
+def _inverse(perm):
+    inv = [0] * len(perm)
+    for i, p in enumerate(perm):
+        inv[p] = i
+    return tuple(inv)
+
+
+def _vjp_transpose(g, out, x, active=None, axes=None):
+    if axes is None:
+        return [g.T]
+    return [ops.transpose(g, axes=_inverse(_perm({"axes": axes}, x.rank)))]
+
+
+register(Primitive(
+    name="transpose", infer=_infer_transpose, render=_render_transpose, family="linalg",
+    vjp=_vjp_transpose, jvp=lambda tangents, out, x, axes=None: ops.transpose(tangents[0], axes=axes),
+    temp_name="t",
+))
+
+
+def _infer_swapaxes(types, params) -> TensorType:
+    (x,) = types
+    if x.shape is None:
+        return TensorType(x.dtype, None)
+    shape = list(x.shape)
+    i, j = params["axis1"] % len(shape), params["axis2"] % len(shape)
+    shape[i], shape[j] = shape[j], shape[i]
+    return TensorType(x.dtype, tuple(shape))
+
+
+register(Primitive(
+    name="swapaxes", infer=_infer_swapaxes, family="linalg",
+    render=lambda args, p: cg.call("np.swapaxes", args[0], p["axis1"], p["axis2"]),
+    vjp=lambda g, out, x, active=None, axis1=0, axis2=1: [ops.swapaxes(g, axis1=axis1, axis2=axis2)],
+    jvp=lambda tangents, out, x, axis1=0, axis2=1: ops.swapaxes(tangents[0], axis1=axis1, axis2=axis2),
+))
+
+
+# --- einsum -------------------------------------------------------------------------------------------------
+def parse_einsum(spec: str, n_operands: int) -> tuple[list[str], str]:
+    spec = spec.replace(" ", "")
+    if "." in spec:
+        raise ShapeError("einsum with '...' is not supported; name every axis")
+    if "->" in spec:
+        lhs, rhs = spec.split("->")
+    else:
+        lhs = spec
+        letters = lhs.replace(",", "")
+        rhs = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    inputs = lhs.split(",")
+    if len(inputs) != n_operands:
+        raise ShapeError(f"einsum spec {spec!r} names {len(inputs)} operands but {n_operands} were given")
+    return inputs, rhs
+
+
+def _infer_einsum(types, params) -> TensorType:
+    inputs, output = parse_einsum(params["spec"], len(types))
+    sizes: dict[str, object] = {}
+    for subs, t in zip(inputs, types):
+        if t.shape is None:
+            return TensorType(_float(types), None)
+        if len(subs) != len(t.shape):
+            raise ShapeError(f"einsum operand '{subs}' has rank {len(t.shape)}, not {len(subs)}")
+        for letter, dim in zip(subs, t.shape):
+            sizes[letter] = broadcast_dims(sizes.get(letter, 1), dim) if letter in sizes else dim
+    return TensorType(_float(types), tuple(sizes[c] for c in output))
+
+
+def _vjp_einsum(g, out, *operands, active=None, spec=""):
+    inputs, output = parse_einsum(spec, len(operands))
+    cts = []
+    for i, subs in enumerate(inputs):
+        if active is not None and not active[i]:
+            cts.append(None)
+            continue
+        if len(set(subs)) != len(subs):
+            raise ShapeError("reverse mode of einsum with a repeated index in one operand (a diagonal) "
+                             "is not supported")
+        others = [s for j, s in enumerate(inputs) if j != i]
+        available = set(output).union(*others) if others else set(output)
+        if not set(subs) <= available:
+            raise ShapeError(f"reverse mode of einsum summing an axis of operand '{subs}' alone is not "
+                             "supported; write np.sum for that axis first")
+        rest = [op for j, op in enumerate(operands) if j != i]
+        cts.append(ops.einsum(g, *rest, spec=",".join([output] + others) + "->" + subs))
+    return cts
+
+
+def _jvp_einsum(tangents, out, *operands, spec=""):
+    terms = []
+    for i, t in enumerate(tangents):
+        if t is not None:
+            args = list(operands)
+            args[i] = t
+            terms.append(ops.einsum(*args, spec=spec))
+    return _sum_terms(terms)
+
+
+register(Primitive(
+    name="einsum", infer=_infer_einsum, family="linalg",
+    render=lambda args, p: cg.call("np.einsum", p["spec"], *args),
+    vjp=_vjp_einsum, jvp=_jvp_einsum, temp_name="m",
+))

@@ -1,0 +1,92 @@
+"""Reductions over `axis` (an int, a tuple, or None for all) with `keepdims`.
+
+Cotangents come back through `unreduce` (the reduced axes re-inserted with size 1), so they stay cheap
+broadcastable arrays until an operation actually needs the full shape.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from .. import codegen as cg
+from ..analysis.types import ShapeError, TensorType
+from .registry import Primitive, register
+from .symbolic import Sym, count, ops, reduced_axes, unreduce
+
+
+def _infer(result: str) -> Callable:
+    def infer(types: list[TensorType], params) -> TensorType:
+        (x,) = types
+        axis, keepdims = params.get("axis"), params.get("keepdims", False)
+        dtype = x.dtype
+        if result == "float" and dtype not in ("f32", "f64"):
+            dtype = "f64"
+        elif result == "sum" and dtype == "bool":
+            dtype = "i64"
+        if x.shape is None:
+            if axis is None and not keepdims:
+                return TensorType(dtype, ())
+            return TensorType(dtype, None)
+        try:
+            axes = reduced_axes(len(x.shape), axis)
+        except ShapeError:
+            raise
+        if keepdims:
+            shape = tuple(1 if i in axes else d for i, d in enumerate(x.shape))
+        else:
+            shape = tuple(d for i, d in enumerate(x.shape) if i not in axes)
+        return TensorType(dtype, shape)
+
+    return infer
+
+
+def _render(func: str) -> Callable:
+    def render(args, params):
+        return cg.call(func, args[0], axis=params.get("axis"), keepdims=params.get("keepdims") or None)
+
+    return render
+
+
+def reduction(name: str, vjp: Callable, jvp: Callable, func: str | None = None, result: str = "same",
+              cuda: str | None = None, scipy: bool = False) -> Primitive:
+    return register(Primitive(
+        name=name, infer=_infer(result), render=_render(func or f"np.{name}"), family="reduction",
+        vjp=lambda g, out, x, active=None, axis=None, keepdims=False: [vjp(g, out, x, axis, keepdims)],
+        jvp=lambda tangents, out, x, axis=None, keepdims=False: jvp(tangents[0], out, x, axis, keepdims),
+        cuda=cuda, broadcast_tolerant=True, scipy=scipy, temp_name="s",
+    ))
+
+
+def _share(x: Sym, out: Sym, axis, keepdims) -> Sym:
+    """Where the extreme value sits, shared equally between ties (as JAX does)."""
+    mask = x == unreduce(out, x, axis, keepdims)
+    return mask / ops.sum(mask, axis=axis, keepdims=True)
+
+
+def _softmax(x: Sym, out: Sym, axis, keepdims) -> Sym:
+    return ops.exp(x - unreduce(out, x, axis, keepdims))
+
+
+reduction("sum",
+          lambda g, y, x, axis, keepdims: unreduce(g, x, axis, keepdims),
+          lambda t, y, x, axis, keepdims: ops.sum(t, axis=axis, keepdims=keepdims),
+          result="sum", cuda="add")
+reduction("mean",
+          lambda g, y, x, axis, keepdims: unreduce(g, x, axis, keepdims) / count(x, axis),
+          lambda t, y, x, axis, keepdims: ops.mean(t, axis=axis, keepdims=keepdims),
+          result="float", cuda="add")
+reduction("max",
+          lambda g, y, x, axis, keepdims: unreduce(g, x, axis, keepdims) * _share(x, y, axis, keepdims),
+          lambda t, y, x, axis, keepdims: ops.sum(t * _share(x, y, axis, keepdims), axis=axis, keepdims=keepdims),
+          cuda="max")
+reduction("min",
+          lambda g, y, x, axis, keepdims: unreduce(g, x, axis, keepdims) * _share(x, y, axis, keepdims),
+          lambda t, y, x, axis, keepdims: ops.sum(t * _share(x, y, axis, keepdims), axis=axis, keepdims=keepdims),
+          cuda="min")
+reduction("prod",
+          lambda g, y, x, axis, keepdims: unreduce(g * y, x, axis, keepdims) / x,
+          lambda t, y, x, axis, keepdims: y * ops.sum(t / x, axis=axis, keepdims=keepdims),
+          result="sum", cuda="mul")
+reduction("logsumexp",
+          lambda g, y, x, axis, keepdims: unreduce(g, x, axis, keepdims) * _softmax(x, y, axis, keepdims),
+          lambda t, y, x, axis, keepdims: ops.sum(t * _softmax(x, y, axis, keepdims), axis=axis, keepdims=keepdims),
+          func="scipy.special.logsumexp", result="float", scipy=True)

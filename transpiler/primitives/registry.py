@@ -1,0 +1,78 @@
+"""The one registry of primitives: everything the compiler knows about an operation, side by side.
+
+An entry holds its shape/dtype rule, its derivative rules (written over symbolic values, see `symbolic`),
+how it renders as NumPy, and its CUDA-C expression. Families (elementwise, reductions, linear algebra, shape
+ops) share the rule machinery, so an entry only states what is particular to it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ..analysis.types import TensorType
+
+# infer(arg_types, params) -> output type
+InferRule = Callable[[list[TensorType], dict[str, Any]], TensorType]
+# render(arg_exprs, params) -> libcst expression (or a list of statements when `statement` is set)
+RenderRule = Callable[..., Any]
+
+
+@dataclass
+class Primitive:
+    name: str
+    infer: InferRule
+    render: RenderRule
+    family: str
+    # vjp(g, out, *args, **params) -> one cotangent (or None for zero) per argument; symbolic values in and out
+    vjp: Callable | None = None
+    # jvp(tangents, out, *args, **params) -> the output tangent; `tangents[i]` is None where the input is constant
+    jvp: Callable | None = None
+    cuda: str | None = None
+    # which arguments can carry derivatives (others are indices, shapes, conditions)
+    diff_args: tuple[int, ...] | None = None
+    # the cotangent may arrive smaller than the output (still broadcastable to it)
+    broadcast_tolerant: bool = False
+    # rendered as statements that assign the output (`out` placeholder) instead of one expression
+    statement: bool = False
+    # Python evaluation for constant folding (literal arguments only)
+    fold: Callable | None = None
+    temp_name: str = "t"
+    scipy: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def differentiable(self) -> bool:
+        return self.vjp is not None
+
+    def is_diff_arg(self, index: int) -> bool:
+        return self.diff_args is None or index in self.diff_args
+
+
+REGISTRY: dict[str, Primitive] = {}
+
+
+def register(prim: Primitive) -> Primitive:
+    if prim.name in REGISTRY:
+        raise ValueError(f"primitive {prim.name!r} registered twice")
+    REGISTRY[prim.name] = prim
+    return prim
+
+
+def lookup(name: str) -> Primitive:
+    _load_families()
+    return REGISTRY[name]
+
+
+def all_primitives() -> dict[str, Primitive]:
+    _load_families()
+    return dict(REGISTRY)
+
+
+_loaded = False
+
+
+def _load_families() -> None:
+    global _loaded
+    if not _loaded:
+        _loaded = True
+        from . import creation, elementwise, indexing, linalg, reductions, shape_ops  # noqa: F401

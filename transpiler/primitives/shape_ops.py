@@ -1,0 +1,248 @@
+"""Shape operations: reshape, expand_dims, squeeze, concatenate, stack, broadcasts, astype.
+
+Shapes given as arguments are integer atoms (literals or dimension variables such as `n = x.shape[0]`), so
+the output's static shape is known whenever the input's is.
+"""
+from __future__ import annotations
+
+from .. import codegen as cg
+from ..analysis.types import (NUMPY_DTYPES, ShapeError, TensorType, broadcast_dims, broadcast_shapes, fresh_dim,
+                              is_unknown, normalize_axis, show_shape)
+from ..builder import const
+from .indexing import slice_along, take_along
+from .registry import Primitive, register
+from .symbolic import Sym, ops, sum_to
+
+
+def shape_value(types: list[TensorType]) -> tuple:
+    """The static shape that a list of integer-atom types stands for (unknown entries fresh)."""
+    return tuple(t.value if t.value is not None else fresh_dim() for t in types)
+
+
+def _shape_expr(args):
+    return cg.tuple_(*args)
+
+
+# --- reshape ------------------------------------------------------------------------------------------------
+def _infer_reshape(types, params) -> TensorType:
+    x, dims = types[0], shape_value(types[1:])
+    if dims.count(-1) > 1:
+        raise ShapeError("reshape can infer at most one dimension (-1)")
+    if -1 in dims:
+        known = [d for d in dims if d != -1]
+        if x.shape is not None and all(isinstance(d, int) for d in x.shape + tuple(known)):
+            total = 1
+            for d in x.shape:
+                total *= d
+            rest = 1
+            for d in known:
+                rest *= d
+            if rest == 0 or total % rest:
+                raise ShapeError(f"cannot reshape an array of shape {show_shape(x.shape)} into {list(dims)}")
+            dims = tuple(total // rest if d == -1 else d for d in dims)
+        elif x.shape is not None and len(known) == len(x.shape) - 1 and all(d in x.shape for d in known):
+            remaining = list(x.shape)
+            for d in known:
+                remaining.remove(d)
+            dims = tuple(remaining[0] if d == -1 else d for d in dims)
+        else:
+            dims = tuple(fresh_dim() if d == -1 else d for d in dims)
+    elif x.shape is not None and all(isinstance(d, int) for d in x.shape + dims):
+        size_in, size_out = 1, 1
+        for d in x.shape:
+            size_in *= d
+        for d in dims:
+            size_out *= d
+        if size_in != size_out:
+            raise ShapeError(f"cannot reshape an array of shape {show_shape(x.shape)} into {list(dims)}")
+    return TensorType(x.dtype, dims)
+
+
+def _vjp_reshape(g, out, x, *dims, active=None):
+    shape = g.builder.shape_atoms(x.type, x.atom)
+    if shape is None:
+        return [ops.reshape_like(g, x)] + [None] * len(dims)
+    return [ops.reshape(g, *[Sym(g.builder, a) for a in shape])] + [None] * len(dims)
+
+
+register(Primitive(
+    name="reshape", infer=_infer_reshape, family="shape",
+    render=lambda args, p: cg.call("np.reshape", args[0], _shape_expr(args[1:])),
+    vjp=_vjp_reshape, jvp=lambda tangents, out, x, *dims: ops.reshape(tangents[0], *dims),
+    diff_args=(0,), temp_name="r",
+))
+register(Primitive(
+    name="reshape_like", family="shape",
+    infer=lambda types, p: TensorType(types[0].dtype, types[1].shape),
+    render=lambda args, p: cg.call("np.reshape", args[0], cg.call("np.shape", args[1])),
+    vjp=lambda g, out, x, like, active=None: [ops.reshape_like(g, x), None],
+    jvp=lambda tangents, out, x, like: ops.reshape_like(tangents[0], like),
+    diff_args=(0,), temp_name="r",
+))
+
+
+# --- expand_dims / squeeze ----------------------------------------------------------------------------------
+def _axes(axis) -> tuple:
+    return axis if isinstance(axis, tuple) else (axis,)
+
+
+def _infer_expand(types, params) -> TensorType:
+    (x,) = types
+    if x.shape is None:
+        return TensorType(x.dtype, None)
+    rank = len(x.shape) + len(_axes(params["axis"]))
+    axes = sorted(normalize_axis(a, rank) for a in _axes(params["axis"]))
+    shape, source = [], iter(x.shape)
+    for i in range(rank):
+        shape.append(1 if i in axes else next(source))
+    return TensorType(x.dtype, tuple(shape))
+
+
+def _infer_squeeze(types, params) -> TensorType:
+    (x,) = types
+    if x.shape is None:
+        return TensorType(x.dtype, None)
+    axis = params.get("axis")
+    if axis is None:
+        axes = [i for i, d in enumerate(x.shape) if d == 1]
+        if any(is_unknown(d) for d in x.shape):
+            raise ShapeError("np.squeeze without `axis` needs every dimension known; pass axis=")
+    else:
+        axes = [normalize_axis(a, len(x.shape)) for a in _axes(axis)]
+        for a in axes:
+            if x.shape[a] != 1 and not is_unknown(x.shape[a]):
+                raise ShapeError(f"cannot squeeze axis {a} of size {x.shape[a]}")
+    return TensorType(x.dtype, tuple(d for i, d in enumerate(x.shape) if i not in axes))
+
+
+def _squeezed_axes(x: Sym, axis) -> tuple:
+    if axis is None:
+        return tuple(i for i, d in enumerate(x.shape) if d == 1)
+    return tuple(sorted(normalize_axis(a, x.rank) for a in _axes(axis)))
+
+
+register(Primitive(
+    name="expand_dims", infer=_infer_expand, family="shape",
+    render=lambda args, p: cg.call("np.expand_dims", args[0], p["axis"]),
+    vjp=lambda g, out, x, active=None, axis=0: [ops.squeeze(g, axis=axis)],
+    jvp=lambda tangents, out, x, axis=0: ops.expand_dims(tangents[0], axis=axis), temp_name="r",
+))
+register(Primitive(
+    name="squeeze", infer=_infer_squeeze, family="shape",
+    render=lambda args, p: cg.call("np.squeeze", args[0], axis=p.get("axis")),
+    vjp=lambda g, out, x, active=None, axis=None: [ops.expand_dims(g, axis=_squeezed_axes(x, axis))],
+    jvp=lambda tangents, out, x, axis=None: ops.squeeze(tangents[0], axis=axis), temp_name="r",
+))
+
+
+# --- concatenate / stack ------------------------------------------------------------------------------------
+def _infer_concatenate(types, params) -> TensorType:
+    if any(t.shape is None for t in types):
+        return TensorType(types[0].dtype, None)
+    ranks = {len(t.shape) for t in types}
+    if len(ranks) != 1:
+        raise ShapeError("np.concatenate needs arrays of the same rank")
+    rank = ranks.pop()
+    axis = normalize_axis(params.get("axis", 0), rank)
+    shape = list(types[0].shape)
+    for t in types[1:]:
+        for i, d in enumerate(t.shape):
+            if i != axis:
+                shape[i] = broadcast_dims(shape[i], d) if shape[i] == d or is_unknown(d) or is_unknown(shape[i]) \
+                    else _mismatch(shape[i], d)
+    sizes = [t.shape[axis] for t in types]
+    shape[axis] = sum(sizes) if all(isinstance(s, int) for s in sizes) else fresh_dim()
+    return TensorType(max((t.dtype for t in types), key=("bool", "i32", "i64", "f32", "f64").index), tuple(shape))
+
+
+def _mismatch(a, b):
+    raise ShapeError(f"np.concatenate: dimensions {a} and {b} differ")
+
+
+def _vjp_concatenate(g, out, *xs, active=None, axis=0):
+    builder = g.builder
+    axis = normalize_axis(axis, out.rank)
+    cts, start = [], Sym(builder, const(0))
+    for i, x in enumerate(xs):
+        stop = start + Sym(builder, builder.dim(x.shape[axis], x.atom, axis))
+        cts.append(slice_along(g, start, stop, axis) if active is None or active[i] else None)
+        start = stop
+    return cts
+
+
+register(Primitive(
+    name="concatenate", infer=_infer_concatenate, family="shape",
+    render=lambda args, p: cg.call("np.concatenate", cg.tuple_(*args), axis=p.get("axis", 0) or None),
+    vjp=_vjp_concatenate,
+    jvp=None, temp_name="c",
+))
+
+
+def _infer_stack(types, params) -> TensorType:
+    if any(t.shape is None for t in types):
+        return TensorType(types[0].dtype, None)
+    shape = broadcast_shapes([t.shape for t in types])
+    if any(len(t.shape) != len(shape) for t in types):
+        raise ShapeError("np.stack needs arrays of the same shape")
+    axis = normalize_axis(params.get("axis", 0), len(shape) + 1)
+    dtype = max((t.dtype for t in types), key=("bool", "i32", "i64", "f32", "f64").index)
+    return TensorType(dtype, shape[:axis] + (len(types),) + shape[axis:])
+
+
+def _vjp_stack(g, out, *xs, active=None, axis=0):
+    axis = normalize_axis(axis, out.rank)
+    return [take_along(g, i, axis) if active is None or active[i] else None for i in range(len(xs))]
+
+
+register(Primitive(
+    name="stack", infer=_infer_stack, family="shape",
+    render=lambda args, p: cg.call("np.stack", cg.tuple_(*args), axis=p.get("axis", 0) or None),
+    vjp=_vjp_stack, jvp=None, temp_name="c",
+))
+
+
+# --- broadcasting -------------------------------------------------------------------------------------------
+def _infer_broadcast_to(types, params) -> TensorType:
+    x, dims = types[0], shape_value(types[1:])
+    if x.shape is not None:
+        broadcast_shapes([x.shape, dims])
+    return TensorType(x.dtype, dims)
+
+
+register(Primitive(
+    name="broadcast_to", infer=_infer_broadcast_to, family="shape",
+    render=lambda args, p: cg.call("np.broadcast_to", args[0], _shape_expr(args[1:])),
+    vjp=lambda g, out, x, *dims, active=None: [sum_to(g, x.type, x)] + [None] * len(dims),
+    jvp=lambda tangents, out, x, *dims: ops.broadcast_to(tangents[0], *dims),
+    diff_args=(0,), broadcast_tolerant=True, temp_name="b",
+))
+register(Primitive(
+    name="broadcast_like", family="shape",
+    infer=lambda types, p: TensorType(types[0].dtype, types[1].shape),
+    render=lambda args, p: cg.call("np.broadcast_to", args[0], cg.call("np.shape", args[1])),
+    vjp=lambda g, out, x, like, active=None: [ops.unbroadcast(g, x), None],
+    jvp=lambda tangents, out, x, like: ops.broadcast_like(tangents[0], like),
+    diff_args=(0,), broadcast_tolerant=True, temp_name="b",
+))
+register(Primitive(
+    name="unbroadcast", family="shape",
+    infer=lambda types, p: TensorType(types[0].dtype, types[1].shape),
+    render=lambda args, p: cg.call("_unbroadcast", args[0], cg.call("np.shape", args[1])),
+    vjp=lambda g, out, x, like, active=None: [ops.broadcast_like(g, x), None],
+    jvp=lambda tangents, out, x, like: ops.unbroadcast(tangents[0], like),
+    diff_args=(0,), temp_name="s", extra={"helper": "unbroadcast"},
+))
+
+
+# --- dtype --------------------------------------------------------------------------------------------------
+def _vjp_astype(g, out, x, active=None, dtype="f64"):
+    return [ops.astype(g, dtype=x.type.dtype) if x.type.is_float else None]
+
+
+register(Primitive(
+    name="astype", family="shape",
+    infer=lambda types, p: types[0].with_dtype(p["dtype"]),
+    render=lambda args, p: cg.method(args[0], "astype", cg.dotted(f"np.{NUMPY_DTYPES[p['dtype']]}")),
+    vjp=_vjp_astype, jvp=lambda tangents, out, x, dtype="f64": ops.astype(tangents[0], dtype=dtype),
+    broadcast_tolerant=True,
+))

@@ -1,0 +1,1 @@
+"""Transforms from IR to IR: reverse mode (and, later, forward mode and batching)."""
