@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from .analysis.types import SCALAR_I64, ShapeError, TensorType, fresh_dim, is_unknown
+from .analysis.types import SCALAR_I64, ShapeError, TensorType, fresh_dim, is_unknown, split_offset
 from .errors import SourceLoc, TranspileError
 from .ir import Atom, Const, Eqn, Var
 from .primitives.registry import lookup
@@ -54,6 +54,8 @@ class Builder:
         self.note: str | None = None
         self.dim_sources = dict(dim_sources or {})
         self.dim_vars: dict[str, Var] = {}
+        self.definitions: dict[int, Eqn] = {}
+        self.computed: dict[tuple, Var] = {}  # common subexpressions: (primitive, args, params) -> value
 
     # -- equations -----------------------------------------------------------------------------------------
     def bind(self, prim_name: str, args: Iterable[Atom], params: dict[str, Any] | None = None,
@@ -68,22 +70,43 @@ class Builder:
         folded = self._fold(prim, args, params, out_type)
         if folded is not None:
             return folded
-        if prim.extra.get("in_place"):  # the result takes over its first argument's storage and name
+        in_place = prim.extra.get("in_place", False)
+        key = None if in_place or prim.family == "creation" else _cse_key(prim_name, args, params)
+        if key is not None and key in self.computed:  # the same value was computed before: reuse it
+            return self.computed[key]
+        if in_place:  # the result takes over its first argument's storage and name
             out = Var(args[0].name, out_type)
+            self.computed = {k: v for k, v in self.computed.items() if v is not args[0]}
         else:
             out = Var(self.scope.fresh(name or prim.temp_name), out_type, temporary=name is None)
         self.emit(Eqn(prim, args, params, (out,), self.loc))
+        if key is not None:
+            self.computed[key] = out
         return out
 
     def emit(self, eqn: Eqn) -> None:
         if self.note is not None:
             eqn.note, self.note = self.note, None
         self.eqns.append(eqn)
+        for out in eqn.outs:
+            self.definitions[id(out)] = eqn
+        if not eqn.prim.extra.get("in_place") and eqn.prim.family != "creation":
+            self.computed.setdefault(_cse_key(eqn.prim.name, eqn.args, eqn.params), eqn.outs[0])
+
+    def definition(self, atom: Atom) -> Eqn | None:
+        return self.definitions.get(id(atom)) if isinstance(atom, Var) else None
+
+    def rename(self, var: Var, name: str) -> None:
+        """Give a compiler temporary a source-derived name (its temporary name is released)."""
+        if var.temporary:
+            self.scope.taken.discard(var.name)
+        var.name = self.scope.fresh(name)
+        var.temporary = False
 
     def _fold(self, prim, args, params, out_type) -> Atom | None:
         simplify = prim.extra.get("simplify")
         if simplify is not None:
-            result = simplify(args, params, out_type)
+            result = simplify(args, params, out_type, self)
             if result is not None:
                 return result
         if prim.fold is not None and args and all(isinstance(a, Const) for a in args):
@@ -100,6 +123,13 @@ class Builder:
             return const(dim)
         if dim in self.dim_vars:
             return self.dim_vars[dim]
+        offset = split_offset(dim) if not is_unknown(dim) else None
+        if offset is not None and offset[0] in self.dim_sources:  # n-1: computed from n
+            base, delta = offset
+            op = "add" if delta > 0 else "subtract"
+            var = self.bind(op, [self.dim(base), const(abs(delta))], name=f"{base}_{'plus' if delta > 0 else 'minus'}_{abs(delta)}")
+            self.dim_vars[dim] = var
+            return var
         name = dim if not is_unknown(dim) else "size"
         if dim in self.dim_sources:  # named in a parameter's annotation: read once, at the top
             source, source_axis = self.dim_sources[dim]
@@ -126,6 +156,11 @@ class Builder:
             else:
                 atoms.append(self.dim(dim))
         return tuple(atoms)
+
+
+def _cse_key(prim_name: str, args: tuple, params: dict) -> tuple:
+    arg_keys = tuple(("v", id(a)) if isinstance(a, Var) else ("c", repr(a.value), a.type.dtype) for a in args)
+    return (prim_name, arg_keys, repr(sorted(params.items())))
 
 
 def int_value(atom: Atom) -> Any:

@@ -240,8 +240,7 @@ class Lowering:
         """Give a value computed by this statement its source name (a reassigned name gets a suffix)."""
         if isinstance(value, Var) and id(value) not in self._named and any(
                 value in eqn.outs for eqn in builder.eqns[self._statement_start:]):
-            value.name = builder.scope.fresh(name)
-            value.temporary = False
+            builder.rename(value, name)
             self._named.add(id(value))
         env[name] = value
 

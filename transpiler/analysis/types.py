@@ -156,3 +156,25 @@ def dims_product(dims: list[Dim]) -> Dim:
             return dims[0] if len(dims) == 1 else fresh_dim()
         total *= dim
     return total
+
+
+_OFFSET = re.compile(r"^([A-Za-z_]\w*)([+-]\d+)?$")
+
+
+def offset_dim(dim: Dim, delta: int) -> Dim:
+    """`n` shifted by `delta` (`n-1` for `x[1:]`); ints stay ints, unknown dims stay unknown."""
+    if isinstance(dim, int):
+        return dim + delta
+    match = _OFFSET.match(dim)
+    if match is None:
+        return fresh_dim()
+    total = int(match.group(2) or 0) + delta
+    return match.group(1) if total == 0 else f"{match.group(1)}{total:+d}"
+
+
+def split_offset(dim: str) -> tuple[str, int] | None:
+    """`"n-1"` -> ("n", -1); None for dims that are not a name plus an offset."""
+    match = _OFFSET.match(dim)
+    if match is None or match.group(2) is None:
+        return None
+    return match.group(1), int(match.group(2))

@@ -59,7 +59,11 @@ def render_function(fn: Function, source_file: str, delete_dead: bool = True) ->
         statements.append((eqn, nodes, [o.name for o in eqn.outs], used))
 
     results = {a.name for a in result_atoms(fn.result) if isinstance(a, Var)}
-    deaths = last_uses([(d, u) for _, _, d, u in statements], results) if delete_dead else [[]] * len(statements)
+    returned = _result_expr(fn.result, expressions)
+    return_uses = [n for a in result_atoms(fn.result) if isinstance(a, Var)
+                   for n in (pending.pop(id(a)) if id(a) in pending else [a.name])]
+    liveness_input = [(d, u) for _, _, d, u in statements] + [([], return_uses)]
+    deaths = last_uses(liveness_input, results)[:-1] if delete_dead else [[]] * len(statements)
 
     lines: list[str] = []
     group = None
@@ -74,7 +78,11 @@ def render_function(fn: Function, source_file: str, delete_dead: bool = True) ->
             lines.append(cg.source(node).rstrip("\n"))
         if dying:
             lines.append("del " + ", ".join(dying))
-    lines.append("return " + cg.source(_result_expr(fn.result)))
+    last = fn.body[-1] if fn.body else None
+    if last is not None and last.loc is not None and isinstance(fn.result, Var) and fn.result in last.outs \
+            and id(fn.result) in folded and (last.loc.line, last.loc.path) != group:
+        lines.append(f"# {source_file}:{last.loc.line}  {last.loc.text.strip()}")
+    lines.append("return " + cg.source(returned))
     signature = ", ".join(f'{p.name}: "{p.type.annotation()}"' if p.type.shape is not None else p.name
                           for p in fn.params)
     return RenderedFunction(fn.name, signature, fn.doc, lines, helpers, uses_scipy)
@@ -101,25 +109,31 @@ def _foldable(fn: Function) -> set[int]:
     for atom in result_atoms(fn.result):
         if isinstance(atom, Var):
             uses[id(atom)] += 2
+    last = fn.body[-1] if fn.body else None
+    if isinstance(fn.result, Var) and fn.result.temporary and uses[id(fn.result)] == 2 and last is not None \
+            and fn.result in last.outs and not last.prim.statement:
+        folded_result = {id(fn.result)}
+    else:
+        folded_result = set()
     sweep, phase = {}, 0
     for eqn in fn.body:
         phase += bool(eqn.note)
         sweep[id(eqn)] = phase
     folded = set()
     for eqn in fn.body:
-        if eqn.prim.statement or len(eqn.outs) != 1:
+        if eqn.prim.statement or len(eqn.outs) != 1 or eqn.note:
             continue
         out = eqn.out
         user = consumer.get(id(out))
         if (out.temporary and uses[id(out)] == 1 and user is not None and not user.prim.statement
                 and user.loc == eqn.loc and sweep[id(user)] == sweep[id(eqn)] and not user.note):
             folded.add(id(out))
-    return folded
+    return folded | folded_result
 
 
-def _result_expr(result) -> cst.BaseExpression:
+def _result_expr(result, expressions: dict[int, cst.BaseExpression]) -> cst.BaseExpression:
     if isinstance(result, tuple):
-        return cg.tuple_(*[_result_expr(r) for r in result])
+        return cg.tuple_(*[_result_expr(r, expressions) for r in result])
     if isinstance(result, Const):
         return cg.literal(result.value)
-    return cg.name(result.name)
+    return expressions.pop(id(result), None) or cg.name(result.name)

@@ -39,7 +39,8 @@ def _vjp_from(rules: Sequence[Rule | None]) -> Callable:
                 cts.append(None)
                 continue
             ct = rule(g, out, *args)
-            cts.append(None if ct is None else sum_to(ct, arg.type, arg))
+            # a unary map's output has its argument's shape: nothing was broadcast, nothing to sum
+            cts.append(None if ct is None else ct if len(args) == 1 else sum_to(ct, arg.type, arg))
         return cts
 
     return vjp
@@ -89,26 +90,58 @@ def _is(atom, value) -> bool:
     return isinstance(atom, Const) and not isinstance(atom.value, bool) and atom.value == value
 
 
-def _simplify_add(args, params, out):
+def _negated(atom, builder):
+    """`x` when `atom` was computed as `-x`, else None."""
+    eqn = builder.definition(atom)
+    return eqn.args[0] if eqn is not None and eqn.prim.name == "negative" else None
+
+
+def _simplify_add(args, params, out, builder):
     a, b = args
-    return _same(b, out) if _is(a, 0) else _same(a, out) if _is(b, 0) else None
+    if _is(a, 0):
+        return _same(b, out)
+    if _is(b, 0):
+        return _same(a, out)
+    if _negated(b, builder) is not None:  # a + -b  ->  a - b
+        return builder.bind("subtract", [a, _negated(b, builder)])
+    return None
 
 
-def _simplify_sub(args, params, out):
-    return _same(args[0], out) if _is(args[1], 0) else None
-
-
-def _simplify_mul(args, params, out):
+def _simplify_sub(args, params, out, builder):
     a, b = args
-    return _same(b, out) if _is(a, 1) else _same(a, out) if _is(b, 1) else None
+    if _is(b, 0):
+        return _same(a, out)
+    if _is(a, 0):
+        return builder.bind("negative", [b])
+    if _negated(b, builder) is not None:  # a - -b  ->  a + b
+        return builder.bind("add", [a, _negated(b, builder)])
+    return None
 
 
-def _simplify_div(args, params, out):
+def _simplify_mul(args, params, out, builder):
+    a, b = args
+    if _is(a, 1):
+        return _same(b, out)
+    if _is(b, 1):
+        return _same(a, out)
+    if _is(a, -1) and _same(b, out) is not None:
+        return builder.bind("negative", [b])
+    if _is(b, -1) and _same(a, out) is not None:
+        return builder.bind("negative", [a])
+    return None
+
+
+def _simplify_div(args, params, out, builder):
     return _same(args[0], out) if _is(args[1], 1) else None
 
 
-def _simplify_pow(args, params, out):
+def _simplify_pow(args, params, out, builder):
     return _same(args[0], out) if _is(args[1], 1) else None
+
+
+def _simplify_neg(args, params, out, builder):
+    inner = _negated(args[0], builder)
+    return _same(inner, out) if inner is not None else None
 
 
 # --- arithmetic -------------------------------------------------------------------------------------------
@@ -118,12 +151,12 @@ elementwise("subtract", [lambda g, y, a, b: g, lambda g, y, a, b: -g], infix("-"
             result="promote", fold=operator.sub, simplify=_simplify_sub)
 elementwise("multiply", [lambda g, y, a, b: g * b, lambda g, y, a, b: g * a], infix("*"), "({0} * {1})",
             result="promote", fold=operator.mul, simplify=_simplify_mul)
-elementwise("divide", [lambda g, y, a, b: g / b, lambda g, y, a, b: -g * y / b], infix("/"), "({0} / {1})",
+elementwise("divide", [lambda g, y, a, b: g / b, lambda g, y, a, b: -(g * y) / b], infix("/"), "({0} / {1})",
             fold=operator.truediv, simplify=_simplify_div)
 elementwise("power", [lambda g, y, a, b: g * (b * a ** (b - 1)), lambda g, y, a, b: g * (ops.log(a) * y)],
             infix("**"), "pow({0}, {1})", result="promote", fold=operator.pow, simplify=_simplify_pow)
 elementwise("negative", [lambda g, y, a: -g], lambda args, p: cg.unary("-", args[0]), "(-{0})",
-            result="promote", fold=operator.neg)
+            result="promote", fold=operator.neg, simplify=_simplify_neg)
 elementwise("floor_divide", [None, None], infix("//"), "floor({0} / {1})", result="promote",
             fold=operator.floordiv, diff=False)
 elementwise("mod", [lambda g, y, a, b: g, lambda g, y, a, b: -g * ops.floor_divide(a, b)], infix("%"),

@@ -12,7 +12,8 @@ from typing import Any
 import libcst as cst
 
 from .. import codegen as cg
-from ..analysis.types import ShapeError, TensorType, fresh_dim
+from ..analysis.types import ShapeError, TensorType, fresh_dim, is_unknown, offset_dim
+from ..ir import Const
 from .registry import Primitive, register
 from .symbolic import Sym, ops
 
@@ -40,9 +41,12 @@ def _slice_length(item: slice, dim: Any, types: list[TensorType]) -> Any:
         return fresh_dim()
     if start is None and stop is None and step in (None, 1):
         return dim
-    if not isinstance(dim, int):
-        return fresh_dim()
-    return len(range(*slice(start, stop, step).indices(dim)))
+    if isinstance(dim, int):
+        return len(range(*slice(start, stop, step).indices(dim)))
+    start = start or 0
+    if step in (None, 1) and start >= 0 and (stop is None or stop < 0) and not is_unknown(dim):
+        return offset_dim(dim, -start + (stop or 0))  # x[1:] of a named length n has length n-1
+    return fresh_dim()
 
 
 def _infer_getitem(types: list[TensorType], params) -> TensorType:
@@ -85,12 +89,25 @@ def render_index(index: tuple, args: list) -> list:
     return items
 
 
+@dataclass(frozen=True)
+class Scatter:
+    """A cotangent that is zero except at `x[index]`, where it is `value`.
+
+    Reverse mode adds it into an accumulator in place (`dx[1:] += g`) instead of building zeros first.
+    """
+
+    value: Sym
+    refs: tuple
+    index: tuple
+
+    def into(self, accumulator: Sym, first: bool) -> Sym:
+        """`accumulator[index] = value` (first) or `+= value`, in place."""
+        prim = ops.setitem if first else ops.index_add
+        return prim(accumulator, self.value, *self.refs, index=_shift(self.index, 1))
+
+
 def _vjp_getitem(g, out, x, *refs, active=None, index=()):
-    builder = g.builder
-    shape = builder.shape_atoms(x.type, x.atom)
-    zeros = ops.zeros(*[Sym(builder, a) for a in shape], dtype=g.type.dtype) if shape is not None \
-        else ops.zeros_like(x)
-    return [ops.setitem(zeros, g, *refs, index=_shift(index, 1))] + [None] * len(refs)
+    return [Scatter(g, refs, index)] + [None] * len(refs)
 
 
 def _shift(index: tuple, offset: int) -> tuple:
@@ -133,6 +150,17 @@ register(Primitive(
     diff_args=(0, 1), extra={"in_place": True},
 ))
 register(Primitive(
+    name="index_add", family="indexing", infer=lambda types, p: types[0].with_shape(types[0].shape),
+    render=lambda args, p: [cst.SimpleStatementLine([cst.AugAssign(
+        cg.subscript(args[0], render_index(p["index"], args)), cst.AddAssign(), args[1])])],
+    statement=True, extra={"in_place": True},
+))
+register(Primitive(
+    name="iadd", family="elementwise", infer=lambda types, p: types[0].with_shape(types[0].shape),
+    render=lambda args, p: [cst.SimpleStatementLine([cst.AugAssign(args[0], cst.AddAssign(), args[1])])],
+    statement=True, extra={"in_place": True},
+))
+register(Primitive(
     name="copy", family="indexing", infer=lambda types, p: types[0].with_shape(types[0].shape),
     render=lambda args, p: cg.method(args[0], "copy"),
     vjp=lambda g, out, x, active=None: [g], jvp=lambda tangents, out, x: tangents[0], broadcast_tolerant=True,
@@ -140,8 +168,15 @@ register(Primitive(
 
 
 def slice_along(x: Sym, start: Sym, stop: Sym, axis: int) -> Sym:
-    """`x[:, ..., start:stop]` with the slice on `axis`."""
-    return ops.getitem(x, start, stop, index=(slice(None),) * axis + (slice(Ref(1), Ref(2)),))
+    """`x[:, ..., start:stop]` with the slice on `axis` (literal bounds stay literal)."""
+    args, bounds = [], []
+    for bound in (start, stop):
+        if isinstance(bound.atom, Const):
+            bounds.append(bound.atom.value)
+        else:
+            args.append(bound)
+            bounds.append(Ref(len(args)))
+    return ops.getitem(x, *args, index=(slice(None),) * axis + (slice(*bounds),))
 
 
 def take_along(x: Sym, position: int, axis: int) -> Sym:

@@ -115,10 +115,12 @@ def _infer_squeeze(types, params) -> TensorType:
     return TensorType(x.dtype, tuple(d for i, d in enumerate(x.shape) if i not in axes))
 
 
-def _squeezed_axes(x: Sym, axis) -> tuple:
+def _squeezed_axes(x: Sym, axis):
     if axis is None:
-        return tuple(i for i, d in enumerate(x.shape) if d == 1)
-    return tuple(sorted(normalize_axis(a, x.rank) for a in _axes(axis)))
+        axes = tuple(i for i, d in enumerate(x.shape) if d == 1)
+    else:
+        axes = tuple(sorted(normalize_axis(a, x.rank) for a in _axes(axis)))
+    return axes[0] if len(axes) == 1 else axes
 
 
 register(Primitive(

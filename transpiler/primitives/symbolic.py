@@ -95,7 +95,8 @@ def unreduce(g: Sym, x: Sym, axis, keepdims: bool) -> Sym:
     """Give a reduction's cotangent its axes back (size 1), so it broadcasts against the input."""
     if keepdims or g.rank == 0 or x.rank is None:
         return g
-    return ops.expand_dims(g, axis=reduced_axes(x.rank, axis))
+    axes = reduced_axes(x.rank, axis)
+    return ops.expand_dims(g, axis=axes[0] if len(axes) == 1 else axes)
 
 
 def count(x: Sym, axis) -> Sym | float:

@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..analysis.activity import active
-from ..analysis.types import TensorType
+from ..analysis.types import ShapeError, TensorType, broadcast_shapes, is_unknown
 from ..builder import Builder, NameScope, const
 from ..errors import SourceLoc, TranspileError
-from ..ir import Atom, Const, Eqn, Function, Var, result_atoms
+from ..ir import Atom, Eqn, Function, Var, result_atoms
+from ..primitives.indexing import Scatter
 from ..primitives.symbolic import Sym, materialize
 
 
@@ -48,31 +49,20 @@ def reverse(fn: Function, spec: ReverseSpec) -> Function:
     params = list(fn.params)
     outputs = result_atoms(fn.result)
     seeds = _seeds(fn, spec, builder, params)
-    activity = active(fn, wrt_vars)
-    adjoints: dict[int, Atom] = {}
+    sweep = _Sweep(builder, active(fn, wrt_vars))
     for out, seed in zip(outputs, seeds):
-        if isinstance(out, Var) and id(out) in activity and seed is not None:
-            _accumulate(builder, adjoints, out, seed)
+        if isinstance(out, Var) and id(out) in sweep.activity and seed is not None:
+            sweep.accumulate(out, seed)
 
     builder.note = "reverse sweep"
     for eqn in reversed(fn.body):
-        cotangent = _cotangent_of(eqn, adjoints)
-        if cotangent is None:
-            continue
-        active_args = [isinstance(a, Var) and id(a) in activity and eqn.prim.is_diff_arg(i)
-                       for i, a in enumerate(eqn.args)]
-        if not any(active_args):
-            continue
-        builder.loc = eqn.loc
-        _pull_back(builder, eqn, cotangent, active_args, adjoints)
+        sweep.pull_back(eqn)
 
-    builder.loc = spec.loc
-    grads = tuple(_gradient(builder, var, adjoints) for var in wrt_vars)
+    builder.loc = None
+    grads = tuple(sweep.gradient(var) for var in wrt_vars)
     grad_result = grads if spec.wrt_is_tuple else grads[0]
-    value = fn.result
-    result = grad_result if spec.kind == "grad" else (value, grad_result)
-    body = builder.prologue + builder.eqns
-    return Function(spec.name, params, body, result, fn.loc, None, fn.source_name)
+    result = grad_result if spec.kind == "grad" else (fn.result, grad_result)
+    return Function(spec.name, params, builder.prologue + builder.eqns, result, fn.loc, None, fn.source_name)
 
 
 def _seeds(fn: Function, spec: ReverseSpec, builder: Builder, params: list[Var]) -> list[Atom | None]:
@@ -102,56 +92,105 @@ def _seeds(fn: Function, spec: ReverseSpec, builder: Builder, params: list[Var])
     return seeds
 
 
-def _cotangent_of(eqn: Eqn, adjoints: dict[int, Atom]) -> Atom | None:
-    return adjoints.get(id(eqn.outs[0])) if eqn.outs else None
+class _Sweep:
+    """The reverse sweep's state: each active value's adjoint so far, and which adjoints it may update in place.
+
+    An adjoint is *owned* by a value when it was allocated for that value alone (a sum, or a scatter into
+    zeros); only then can later contributions be added in place (`dx += g`, `dx[1:] += g`) without touching
+    an array some other adjoint shares.
+    """
+
+    def __init__(self, builder: Builder, activity: set[int]):
+        self.builder = builder
+        self.activity = activity
+        self.adjoints: dict[int, Atom] = {}
+        self.owner: dict[int, int] = {}  # id(adjoint array) -> id(value it belongs to)
+
+    def pull_back(self, eqn: Eqn) -> None:
+        builder, prim = self.builder, eqn.prim
+        cotangent = self.adjoints.get(id(eqn.outs[0])) if eqn.outs else None
+        if cotangent is None:
+            return
+        active_args = [isinstance(a, Var) and id(a) in self.activity and prim.is_diff_arg(i)
+                       for i, a in enumerate(eqn.args)]
+        if not any(active_args):
+            return
+        if prim.vjp is None:
+            raise TranspileError(f"`{prim.name}` has no derivative rule, so it cannot be differentiated", eqn.loc,
+                                 "apply it to values that do not depend on the differentiated inputs")
+        builder.loc = eqn.loc
+        out = eqn.outs[0]
+        g = Sym(builder, cotangent)
+        if not prim.broadcast_tolerant:
+            g = materialize(g, out.type, Sym(builder, out))
+        start = len(builder.eqns)
+        try:
+            cts = prim.vjp(g, Sym(builder, out), *[Sym(builder, a) for a in eqn.args], active=active_args,
+                           **eqn.params)
+        except TranspileError as exc:
+            raise exc.located(eqn.loc)
+        except ShapeError as exc:
+            raise TranspileError(str(exc), eqn.loc) from None
+        for arg, ct, needed in zip(eqn.args, cts, active_args):
+            if needed and ct is not None:
+                self.accumulate(arg, ct if isinstance(ct, Scatter) else ct.atom, start)
+
+    def accumulate(self, var: Var, ct, start: int | None = None) -> None:
+        builder = self.builder
+        previous = self.adjoints.get(id(var))
+        owned = previous is not None and self.owner.get(id(previous)) == id(var)
+        name = None if var.temporary else "d" + var.name
+        if isinstance(ct, Scatter):
+            if owned:
+                total = ct.into(Sym(builder, previous), first=False).atom
+            else:
+                shape = builder.shape_atoms(var.type, var)
+                zeros = builder.bind("zeros", shape, {"dtype": ct.value.type.dtype}, name=name) if shape is not None \
+                    else builder.bind("zeros_like", [var], name=name)
+                total = ct.into(Sym(builder, zeros), first=True).atom
+                if previous is not None:
+                    total = builder.bind("iadd", [total, previous])
+        elif previous is None:
+            total = self._named(ct, var, start)
+        elif owned and _fits_into(ct, previous):
+            total = builder.bind("iadd", [previous, ct])
+        else:
+            total = builder.bind("add", [previous, ct], name=name)
+            owned = True
+        if isinstance(ct, Scatter) or (owned and previous is not None):
+            self.owner[id(total)] = id(var)
+        self.adjoints[id(var)] = total
+
+    def _named(self, ct: Atom, var: Var, start: int | None) -> Atom:
+        """Name a cotangent computed just now after its source-named value (`dw` for `w`)."""
+        if isinstance(ct, Var) and ct.temporary and not var.temporary and start is not None \
+                and any(ct in eqn.outs for eqn in self.builder.eqns[start:]):
+            self.builder.rename(ct, "d" + var.name)
+        return ct
+
+    def gradient(self, var: Var) -> Atom:
+        """The adjoint of a parameter, with exactly its shape (a fresh array, never a broadcast view)."""
+        builder = self.builder
+        adjoint = self.adjoints.get(id(var))
+        if adjoint is None:
+            return builder.bind("zeros_like", [var], name="d" + var.name)
+        if var.type.shape is None:  # shape known only at run time: the helper makes it exact
+            definition = builder.definition(adjoint)
+            if definition is not None and definition.prim.name == "unbroadcast" and definition.args[1] is var:
+                return adjoint
+            return builder.bind("unbroadcast", [adjoint, var], name="d" + var.name)
+        if var.type.shape == () or (isinstance(adjoint, Var) and adjoint.type.shape == var.type.shape):
+            return adjoint
+        full = materialize(Sym(builder, adjoint), var.type, Sym(builder, var))
+        return builder.bind("copy", [full.atom], name="d" + var.name)
 
 
-def _pull_back(builder: Builder, eqn: Eqn, cotangent: Atom, active_args: list[bool], adjoints) -> None:
-    prim = eqn.prim
-    out = eqn.outs[0]
-    g = Sym(builder, cotangent)
-    if not prim.broadcast_tolerant:
-        g = materialize(g, out.type, Sym(builder, out))
-    if prim.vjp is None:
-        raise TranspileError(f"`{prim.name}` has no derivative rule; it cannot be differentiated", eqn.loc,
-                             "wrap the value in a separate non-differentiated input")
+def _fits_into(ct: Atom, accumulator: Atom) -> bool:
+    """Whether `accumulator += ct` is valid: ct broadcasts to the accumulator's (static) shape."""
+    target = accumulator.type.shape
+    if target is None or ct.type.shape is None or any(is_unknown(d) for d in target):
+        return False
     try:
-        cts = prim.vjp(g, Sym(builder, out), *[Sym(builder, a) for a in eqn.args], active=active_args, **eqn.params)
-    except TranspileError as exc:
-        raise exc.located(eqn.loc)
-    except Exception as exc:  # a ShapeError from a rule
-        if type(exc).__name__ != "ShapeError":
-            raise
-        raise TranspileError(str(exc), eqn.loc) from None
-    for arg, ct, needed in zip(eqn.args, cts, active_args):
-        if needed and ct is not None:
-            _accumulate(builder, adjoints, arg, ct.atom)
-
-
-def _accumulate(builder: Builder, adjoints: dict[int, Atom], var: Var, ct: Atom) -> None:
-    previous = adjoints.get(id(var))
-    if previous is None:
-        adjoints[id(var)] = _named(builder, ct, var)
-    else:
-        adjoints[id(var)] = builder.bind("add", [previous, ct], name=None if var.temporary else "d" + var.name)
-
-
-def _named(builder: Builder, ct: Atom, var: Var) -> Atom:
-    """Name a freshly computed cotangent after its source-named value (`dw` for `w`)."""
-    if isinstance(ct, Var) and ct.temporary and not var.temporary and builder.eqns and ct in builder.eqns[-1].outs:
-        ct.name = builder.scope.fresh("d" + var.name)
-        ct.temporary = False
-    return ct
-
-
-def _gradient(builder: Builder, var: Var, adjoints: dict[int, Atom]) -> Atom:
-    """The adjoint of a parameter, with exactly its shape (a fresh array, never a broadcast view)."""
-    adjoint = adjoints.get(id(var))
-    if adjoint is None:
-        return builder.bind("zeros_like", [var], name="d" + var.name)
-    if var.type.shape is None:  # shape known only at run time: the helper makes it exact
-        return builder.bind("unbroadcast", [adjoint, var], name="d" + var.name)
-    if var.type.shape == () or (isinstance(adjoint, Var) and adjoint.type.shape == var.type.shape):
-        return adjoint
-    full = materialize(Sym(builder, adjoint), var.type, Sym(builder, var))
-    return builder.bind("copy", [full.atom], name="d" + var.name)
+        return broadcast_shapes([target, ct.type.shape]) == target and ct.type.dtype == accumulator.type.dtype
+    except ShapeError:
+        return False

@@ -1,0 +1,63 @@
+"""Oracles for generated derivatives: central finite differences in float64, on inputs built from annotations.
+
+Used by the reverse-mode tests over whole programs; independent of the transpiler's own rules.
+"""
+from __future__ import annotations
+
+import inspect
+import types
+from typing import Callable
+
+import numpy as np
+
+from transpiler import transpile_source
+
+DIM_SIZES = {"n": 5, "d": 3, "k": 4, "m": 2, "h": 6}
+
+
+def load_source(text: str, path: str = "case.py") -> types.ModuleType:
+    """Transpile a source text and import the result as a fresh module (no files involved)."""
+    module = types.ModuleType(path.replace("/", "_").removesuffix(".py"))
+    exec(compile(transpile_source(text, path), path, "exec", dont_inherit=True), module.__dict__)
+    return module
+
+
+def random_inputs(fn: Callable, rng: np.random.Generator, positive: bool = False) -> list[np.ndarray]:
+    """Arrays matching the generated function's annotations (`"f64[n,d]"`), with fixed sizes per name."""
+    args = []
+    for param in inspect.signature(fn).parameters.values():
+        annotation = param.annotation
+        if annotation is inspect.Parameter.empty:
+            args.append(rng.normal(size=(3, 4)))
+            continue
+        dtype, _, dims = annotation.partition("[")
+        shape = tuple(int(d) if d.isdigit() else DIM_SIZES.get(d, 3)
+                      for d in dims.rstrip("]").split(",") if d.strip())
+        if dtype.startswith("f"):
+            value = rng.uniform(0.5, 1.5, size=shape) if positive else rng.normal(size=shape)
+        elif dtype == "bool":
+            value = rng.random(size=shape) > 0.5
+        else:
+            value = rng.integers(-2, 3, size=shape)
+        args.append(np.asarray(value) if shape else (float(value) if dtype.startswith("f") else value))
+    return args
+
+
+def central_difference(f: Callable, args: list, index: int, eps: float = 1e-6) -> np.ndarray:
+    """d f(args) / d args[index] for a scalar f, one coordinate at a time."""
+    x = np.asarray(args[index], dtype=float)
+    grad = np.zeros_like(x)
+    for position in np.ndindex(x.shape):
+        plus, minus = x.copy(), x.copy()
+        plus[position] += eps
+        minus[position] -= eps
+        hi = f(*[plus if i == index else a for i, a in enumerate(args)])
+        lo = f(*[minus if i == index else a for i, a in enumerate(args)])
+        grad[position] = (hi - lo) / (2 * eps)
+    return grad
+
+
+def assert_close(actual, expected, rtol: float = 1e-6, atol: float = 1e-7, what: str = "") -> None:
+    actual, expected = np.asarray(actual, dtype=float), np.asarray(expected, dtype=float)
+    assert actual.shape == expected.shape, f"{what}: shape {actual.shape} != {expected.shape}"
+    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, err_msg=what)
