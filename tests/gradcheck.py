@@ -61,3 +61,34 @@ def assert_close(actual, expected, rtol: float = 1e-6, atol: float = 1e-7, what:
     actual, expected = np.asarray(actual, dtype=float), np.asarray(expected, dtype=float)
     assert actual.shape == expected.shape, f"{what}: shape {actual.shape} != {expected.shape}"
     np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, err_msg=what)
+
+
+def autograd_kernels(text: str) -> dict:
+    """The source's functions executed with NumPy and SciPy swapped for autograd's wrappers (the oracle).
+
+    The decorators and declarations of `runtime` become no-ops, so the untouched user source runs.
+    """
+    import builtins
+
+    import autograd.numpy as anp
+    import autograd.scipy.special as aspecial
+
+    markers = types.SimpleNamespace(kernel=lambda f: f, grad=lambda *a, **k: None,
+                                    value_and_grad=lambda *a, **k: None, vjp=lambda *a, **k: None)
+    scipy_special = types.SimpleNamespace(logsumexp=aspecial.logsumexp)
+    scipy_stub = types.SimpleNamespace(special=scipy_special)
+
+    def fake_import(name, globals=None, locals=None, fromlist=(), level=0):
+        if name == "runtime":
+            return markers
+        if name == "numpy":
+            return anp
+        if name == "scipy.special":
+            return scipy_special if fromlist else scipy_stub
+        if name == "scipy":
+            return scipy_stub
+        return builtins.__import__(name, globals, locals, fromlist, level)
+
+    namespace = {"__builtins__": {**builtins.__dict__, "__import__": fake_import}, "__name__": "oracle"}
+    exec(compile(text, "oracle", "exec", dont_inherit=True), namespace)
+    return namespace

@@ -128,20 +128,25 @@ def raise_missing_rank(builder, what: str):
 
 
 def sum_to(g: Sym, target: TensorType, like: Sym) -> Sym:
-    """Sum a cotangent over the axes that broadcasting added or stretched, back to `target`'s shape."""
+    """Sum a cotangent over the axes that broadcasting added or stretched, so it broadcasts to `target`.
+
+    The result may stay smaller than `target` (a later use broadcasts it), but never larger.
+    """
+    if g.rank == 0:
+        return g
     if g.shape is None or target.shape is None:
         return ops.unbroadcast(g, like)
     lead = g.rank - len(target.shape)
-    if lead < 0:
-        return g  # still broadcastable to the target: a later use sums or broadcasts it
-    if lead:
+    if lead > 0:
         g = ops.sum(g, axis=tuple(range(lead)) if lead > 1 else 0)
+    offset = len(target.shape) - g.rank  # g's axes align with the target's last ones
     stretched = []
-    for axis, (have, want) in enumerate(zip(g.shape, target.shape)):
+    for axis, have in enumerate(g.shape):
+        want = target.shape[axis + offset]
         if want == 1 and have != 1:
             stretched.append(axis)
         elif have != want and have != 1 and (is_unknown(want) or is_unknown(have)):
-            return ops.unbroadcast(g, like)
+            return ops.unbroadcast(g, like)  # only the run-time shapes can tell
     if stretched:
         g = ops.sum(g, axis=tuple(stretched) if len(stretched) > 1 else stretched[0], keepdims=True)
     return g
