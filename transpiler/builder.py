@@ -6,7 +6,8 @@ simplified away, so rules read like the maths and emit the code a person would w
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from contextlib import contextmanager
+from typing import Any, Iterable, Iterator
 
 from .analysis.types import SCALAR_I64, ShapeError, TensorType, fresh_dim, is_unknown, split_offset
 from .errors import SourceLoc, TranspileError
@@ -84,14 +85,36 @@ class Builder:
             self.computed[key] = out
         return out
 
-    def emit(self, eqn: Eqn) -> None:
+    def emit(self, stmt) -> None:
+        """Append an equation or a compound statement (`If`, `Loop`) to the current block."""
         if self.note is not None:
-            eqn.note, self.note = self.note, None
-        self.eqns.append(eqn)
-        for out in eqn.outs:
-            self.definitions[id(out)] = eqn
-        if not eqn.prim.extra.get("in_place") and eqn.prim.family != "creation":
-            self.computed.setdefault(_cse_key(eqn.prim.name, eqn.args, eqn.params), eqn.outs[0])
+            stmt.note, self.note = self.note, None
+        self.eqns.append(stmt)
+        if not isinstance(stmt, Eqn):
+            return
+        for out in stmt.outs:
+            self.definitions[id(out)] = stmt
+        if not stmt.prim.extra.get("in_place") and stmt.prim.family not in ("creation", "tape"):
+            self.computed.setdefault(_cse_key(stmt.prim.name, stmt.args, stmt.params), stmt.outs[0])
+
+    @contextmanager
+    def block(self) -> Iterator[list]:
+        """Collect statements into a nested block (a branch or loop body); values computed inside it are
+        not reused after it, since the block may not run."""
+        saved_eqns, saved_computed = self.eqns, dict(self.computed)
+        self.eqns = []
+        try:
+            yield self.eqns
+        finally:
+            self.eqns, self.computed = saved_eqns, saved_computed
+
+    def snapshot(self) -> tuple:
+        """State to return to when a block is lowered again (a loop whose carried types widened)."""
+        return (set(self.scope.taken), dict(self.computed), dict(self.dim_vars), list(self.prologue))
+
+    def restore(self, state: tuple) -> None:
+        taken, computed, dim_vars, prologue = state
+        self.scope.taken, self.computed, self.dim_vars, self.prologue = set(taken), dict(computed), dict(dim_vars), list(prologue)
 
     def definition(self, atom: Atom) -> Eqn | None:
         return self.definitions.get(id(atom)) if isinstance(atom, Var) else None

@@ -43,7 +43,7 @@ class Const:
 Atom = Union[Var, Const]
 
 
-@dataclass
+@dataclass(eq=False)
 class Eqn:
     prim: Any  # primitives.registry.Primitive (kept untyped to keep ir free of imports)
     args: tuple[Atom, ...]
@@ -59,6 +59,88 @@ class Eqn:
     def __repr__(self) -> str:
         params = "".join(f", {k}={v!r}" for k, v in self.params.items())
         return f"{', '.join(map(repr, self.outs))} = {self.prim.name}({', '.join(map(repr, self.args))}{params})"
+
+
+@dataclass
+class If:
+    """`if cond: then else: orelse`, merging values as `outs` (each branch ends by binding its `*_results`)."""
+
+    cond: Atom
+    then_body: list
+    else_body: list
+    outs: tuple[Var, ...]
+    then_results: tuple[Atom, ...]
+    else_results: tuple[Atom, ...]
+    loc: SourceLoc | None = None
+    note: str | None = None
+
+
+@dataclass
+class Loop:
+    """A `for` over `range(*bounds)` (with `index`) or a `while` (re-evaluating `cond_body` and `cond`).
+
+    Loop-carried values live in slots: `carried[i]` holds `inits[i]` on entry and `carried_out[i]` at the end of
+    each iteration; `outs[i]` is its value after the loop. Slots share one name in generated code.
+    """
+
+    kind: str  # "for" | "while"
+    index: Var | None
+    bounds: tuple[Atom, ...]
+    cond_body: list
+    cond: Atom | None
+    carried: tuple[Var, ...]
+    inits: tuple[Atom, ...]
+    body: list
+    carried_out: tuple[Atom, ...]
+    outs: tuple[Var, ...]
+    loc: SourceLoc | None = None
+    note: str | None = None
+    reverse: bool = False  # iterate the range backwards (the reverse sweep of a `for`)
+
+
+Stmt = Union[Eqn, If, Loop]
+
+
+def statement_uses(stmt) -> list[Atom]:
+    """The atoms a statement reads from its enclosing scope (for compound statements: free values)."""
+    if isinstance(stmt, Eqn):
+        return list(stmt.args)
+    if isinstance(stmt, If):
+        inner = _block_free([stmt.then_body, stmt.else_body], list(stmt.then_results) + list(stmt.else_results))
+        return [stmt.cond] + inner
+    local = {id(v) for v in stmt.carried} | ({id(stmt.index)} if stmt.index is not None else set())
+    inner = _block_free([stmt.cond_body, stmt.body], list(stmt.carried_out) + ([stmt.cond] if stmt.cond else []))
+    return list(stmt.bounds) + list(stmt.inits) + [a for a in inner if id(a) not in local]
+
+
+def statement_defs(stmt) -> list[Var]:
+    return list(stmt.outs)
+
+
+def _block_free(blocks: list[list], tail: list[Atom]) -> list[Atom]:
+    defined: set[int] = set()
+    free: list[Atom] = []
+    for block in blocks:
+        for stmt in block:
+            for atom in statement_uses(stmt):
+                if isinstance(atom, Var) and id(atom) not in defined:
+                    free.append(atom)
+            defined.update(id(v) for v in statement_defs(stmt))
+            defined.update(id(v) for v in _inner_defs(stmt))
+    return free + [a for a in tail if isinstance(a, Var) and id(a) not in defined]
+
+
+def _inner_defs(stmt) -> list[Var]:
+    if isinstance(stmt, If):
+        return [v for block in (stmt.then_body, stmt.else_body) for s in block for v in _all_defs(s)]
+    if isinstance(stmt, Loop):
+        own = list(stmt.carried) + ([stmt.index] if stmt.index is not None else [])
+        return own + [v for block in (stmt.cond_body, stmt.body) for s in block for v in _all_defs(s)]
+    return []
+
+
+def _all_defs(stmt) -> list[Var]:
+    return statement_defs(stmt) + _inner_defs(stmt)
 
 
 # What a function returns: an atom, or a (possibly nested) tuple of results.

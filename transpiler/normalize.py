@@ -15,6 +15,7 @@ from .builder import Builder, NameScope, const, int_value
 from .errors import SourceLoc, TranspileError
 from .frontend.parse import KernelSource, ParsedModule
 from .ir import Atom, Const, Function, Var
+from .normalize_control import ControlFlow
 from .primitives.indexing import Ref
 from .primitives.symbolic import reduced_axes  # noqa: F401  (re-exported for numpy table users)
 
@@ -53,7 +54,7 @@ class KernelRef:
 Value = Any  # Atom | tuple[Value, ...] | Module | KernelRef | str | None | Ellipsis
 
 
-class Lowering:
+class Lowering(ControlFlow):
     """Lowers the kernels of one parsed module; kernels calling kernels are inlined at the call."""
 
     def __init__(self, parsed: ParsedModule):
@@ -62,6 +63,9 @@ class Lowering:
         self.used_scipy = False
         self._stack: list[str] = []
         self._named: set[int] = set()  # ids of values that already carry a source name
+        self._block_depth = 0  # how many if/for/while bodies enclose the statement being lowered
+        self._loop_depth = 0
+        self._conditional_names: dict[str, SourceLoc] = {}  # assigned on some paths only (in a branch or loop)
         self._statement_start = 0
 
     # -- entry ---------------------------------------------------------------------------------------------
@@ -123,6 +127,18 @@ class Lowering:
         statements = list(func.body.body)
         if statements and _is_docstring(statements[0]):
             statements = statements[1:]
+        depth, self._block_depth = self._block_depth, 0
+        try:
+            result = self.lower_block(statements, builder, env)
+        finally:
+            self._block_depth = depth
+        if result is None:
+            raise self.error(func.name, f"kernel `{func.name.value}` has no return statement",
+                             "end the kernel with `return <value>`")
+        return result[0]
+
+    def lower_block(self, statements: list, builder: Builder, env: dict[str, Value]) -> tuple | None:
+        """Lower statements in order; returns `(value,)` when the block ends in `return`."""
         for i, statement in enumerate(statements):
             last = i == len(statements) - 1
             if isinstance(statement, cst.SimpleStatementLine):
@@ -130,11 +146,11 @@ class Lowering:
                     builder.loc = self.locate(small)
                     result = self._lower_small(small, builder, env, last and j == len(statement.body) - 1)
                     if result is not None:
-                        return result[0]
+                        return result
             else:
-                raise self._compound_error(statement)
-        raise self.error(func.name, f"kernel `{func.name.value}` has no return statement",
-                         "end the kernel with `return <value>`")
+                builder.loc = self.locate(statement)
+                self.lower_compound(statement, builder, env)
+        return None
 
     def _compound_error(self, statement: cst.CSTNode) -> TranspileError:
         kinds = {
@@ -158,6 +174,9 @@ class Lowering:
 
     def _lower_small(self, small, builder: Builder, env, is_last: bool):
         if isinstance(small, cst.Return):
+            if self._block_depth:
+                raise self.error(small, "`return` inside `if`, `for` or `while` is not supported yet",
+                                 "assign the value to a name and return it at the end of the kernel")
             if not is_last:
                 raise self.error(small, "`return` before the end of a kernel is not supported yet",
                                  "compute the value and return it in the last statement")
@@ -207,8 +226,10 @@ class Lowering:
             cst.ImportFrom: ("imports inside kernels are not part of the kernel language", "import at module level"),
             cst.Raise: ("`raise` is not part of the kernel language", "validate inputs before calling the kernel"),
             cst.Assert: ("`assert` is not supported in kernels yet", "check the condition before calling the kernel"),
-            cst.Break: ("`break` outside a loop", None),
-            cst.Continue: ("`continue` outside a loop", None),
+            cst.Break: ("`break` is not supported in kernels yet" if self._loop_depth else "`break` outside a loop",
+                        "use a `while` loop whose condition says when to stop"),
+            cst.Continue: ("`continue` is not supported in kernels yet" if self._loop_depth else
+                           "`continue` outside a loop", "put the rest of the body under an `if`"),
         }
         message, hint = names.get(type(small), ("this statement is not part of the kernel language", None))
         return_error = self.error(small, message, hint)
@@ -293,6 +314,10 @@ class Lowering:
             return const(self.parsed.constants[name])
         if name in _BUILTINS:
             return Module(f"builtins.{name}")
+        if name in self._conditional_names:
+            where = self._conditional_names[name]
+            raise self.error(node, f"`{name}` is only assigned on some paths (in the block at line {where.line})",
+                             f"assign `{name}` before the block, or on every path through it")
         raise self.error(node, f"`{name}` is not defined in this kernel",
                          "kernels see their parameters, local names, module-level numeric constants, numpy "
                          "and other @kernel functions")

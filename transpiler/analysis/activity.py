@@ -1,32 +1,73 @@
 """Activity: which values need derivatives, i.e. depend on a `wrt` input *and* reach the output.
 
 Only floating-point results of differentiable primitives carry derivatives; integers, booleans, shapes and
-comparison results never do, so no adjoint is ever computed for them.
+comparison results never do, so no adjoint is ever computed for them. Branch merges and loop slots are
+followed to a fixed point.
 """
 from __future__ import annotations
 
-from ..ir import Function, Var, result_atoms
+from ..ir import Eqn, Function, If, Loop, Var, result_atoms
 
 
 def varied(fn: Function, inputs: list[Var]) -> set[int]:
     """Ids of values that depend differentiably on `inputs`."""
     seen = {id(v) for v in inputs}
-    for eqn in fn.body:
-        prim = eqn.prim
-        if not prim.differentiable:
-            continue
-        if any(id(a) in seen and prim.is_diff_arg(i) for i, a in enumerate(eqn.args)):
-            seen.update(id(out) for out in eqn.outs if out.type.is_float)
+    _forward(fn.body, seen)
     return seen
 
 
+def _forward(block: list, seen: set[int]) -> None:
+    for stmt in block:
+        if isinstance(stmt, Eqn):
+            prim = stmt.prim
+            if prim.differentiable and any(id(a) in seen and prim.is_diff_arg(i) for i, a in enumerate(stmt.args)):
+                seen.update(id(out) for out in stmt.outs if out.type.is_float)
+        elif isinstance(stmt, If):
+            _forward(stmt.then_body, seen)
+            _forward(stmt.else_body, seen)
+            for out, a, b in zip(stmt.outs, stmt.then_results, stmt.else_results):
+                if out.type.is_float and (id(a) in seen or id(b) in seen):
+                    seen.add(id(out))
+        elif isinstance(stmt, Loop):
+            while True:
+                before = len(seen)
+                for slot, init, last in zip(stmt.carried, stmt.inits, stmt.carried_out):
+                    if slot.type.is_float and (id(init) in seen or id(last) in seen):
+                        seen.add(id(slot))
+                _forward(stmt.cond_body, seen)
+                _forward(stmt.body, seen)
+                if len(seen) == before:
+                    break
+            seen.update(id(out) for out, slot in zip(stmt.outs, stmt.carried) if id(slot) in seen)
+
+
 def useful(fn: Function, outputs: list) -> set[int]:
-    """Ids of values that some output depends on."""
+    """Ids of values that some output depends on (through data, not through control)."""
     needed = {id(a) for a in outputs if isinstance(a, Var)}
-    for eqn in reversed(fn.body):
-        if any(id(out) in needed for out in eqn.outs):
-            needed.update(id(a) for a in eqn.args if isinstance(a, Var))
+    _backward(fn.body, needed)
     return needed
+
+
+def _backward(block: list, needed: set[int]) -> None:
+    for stmt in reversed(block):
+        if isinstance(stmt, Eqn):
+            if any(id(out) in needed for out in stmt.outs):
+                needed.update(id(a) for a in stmt.args if isinstance(a, Var))
+        elif isinstance(stmt, If):
+            for out, a, b in zip(stmt.outs, stmt.then_results, stmt.else_results):
+                if id(out) in needed:
+                    needed.update(id(x) for x in (a, b) if isinstance(x, Var))
+            _backward(stmt.then_body, needed)
+            _backward(stmt.else_body, needed)
+        elif isinstance(stmt, Loop):
+            while True:
+                before = len(needed)
+                for out, slot, init, last in zip(stmt.outs, stmt.carried, stmt.inits, stmt.carried_out):
+                    if id(out) in needed or id(slot) in needed:
+                        needed.update(id(x) for x in (slot, init, last) if isinstance(x, Var))
+                _backward(stmt.body, needed)
+                if len(needed) == before:
+                    break
 
 
 def active(fn: Function, inputs: list[Var]) -> set[int]:

@@ -1,45 +1,89 @@
 """Liveness: where each value is used for the last time, so generated code can `del` it right there.
 
-Works on names over a straight-line list of statements (in-place updates reuse their target's name, so
-names, not values, are what stay alive). Also removes equations whose results nobody reads.
+Deletion works on names over one block at a time (in-place updates and loop slots reuse names, so names,
+not values, are what stay alive); a block only deletes names it defines, so values from outside a branch or
+loop body survive it. Dead-code elimination removes equations whose results nobody reads.
 """
 from __future__ import annotations
 
+import dataclasses
 from typing import Iterable, Sequence
 
-from ..ir import Eqn, Function, Var, result_atoms
+from ..ir import Eqn, Function, If, Loop, Var, result_atoms
 
 
 def eliminate_dead_code(fn: Function) -> Function:
-    """Drop equations none of whose outputs reach a result (all primitives are pure)."""
+    """Drop statements none of whose results reach a function result (all primitives are pure, and in-place
+    updates are kept exactly while the value they update is)."""
     needed = {id(a) for a in result_atoms(fn.result) if isinstance(a, Var)}
-    kept: list[Eqn] = []
-    for eqn in reversed(fn.body):
-        if any(id(out) in needed for out in eqn.outs):
-            kept.append(eqn)
-            needed.update(id(a) for a in eqn.args if isinstance(a, Var))
+    body = _prune(fn.body, needed)
+    return dataclasses.replace(fn, body=body)
+
+
+def _prune(block: list, needed: set[int]) -> list:
+    kept: list = []
+    dropped_note = None
+    for stmt in reversed(block):
+        new = _prune_statement(stmt, needed)
+        if new is None:
+            dropped_note = stmt.note or dropped_note
+            continue
+        kept.append(new)
     kept.reverse()
-    # a note ("reverse sweep") on a dropped equation moves to the next kept one
-    pending = None
-    kept_ids = {id(e) for e in kept}
-    for eqn in fn.body:
-        if eqn.note and id(eqn) not in kept_ids:
-            pending = pending or eqn.note
-        elif id(eqn) in kept_ids and pending and not eqn.note:
-            eqn.note, pending = pending, None
-    return Function(fn.name, fn.params, kept, fn.result, fn.loc, fn.doc, fn.source_name)
+    if dropped_note and kept and not any(s.note for s in kept):
+        kept[0].note = kept[0].note or dropped_note
+    return kept
 
 
-def last_uses(statements: Sequence[tuple[Iterable[str], Iterable[str]]], keep: set[str]) -> list[list[str]]:
+def _uses(atoms) -> set[int]:
+    return {id(a) for a in atoms if isinstance(a, Var)}
+
+
+def _prune_statement(stmt, needed: set[int]):
+    if isinstance(stmt, Eqn):
+        in_place = stmt.prim.extra.get("in_place", False)
+        if any(id(o) in needed for o in stmt.outs) or (in_place and id(stmt.args[0]) in needed):
+            needed.update(_uses(stmt.args))
+            return stmt
+        return None
+    if isinstance(stmt, If):
+        then_needed, else_needed = set(needed), set(needed)
+        then_needed.update(_uses(stmt.then_results))
+        else_needed.update(_uses(stmt.else_results))
+        then_body = _prune(stmt.then_body, then_needed)
+        else_body = _prune(stmt.else_body, else_needed)
+        if not any(id(o) in needed for o in stmt.outs) and not then_body and not else_body:
+            return None
+        needed.update(then_needed | else_needed)
+        needed.add(id(stmt.cond))
+        return dataclasses.replace(stmt, then_body=then_body, else_body=else_body)
+    # a loop: what the body needs next iteration is needed at its end too, until nothing changes
+    inner = set(needed) | _uses(stmt.carried_out) | {id(v) for v in stmt.carried}
+    while True:
+        size = len(inner)
+        body = _prune(stmt.body, inner)
+        cond_body = _prune(stmt.cond_body, inner | _uses([stmt.cond] if stmt.cond is not None else []))
+        if len(inner) == size:
+            break
+    if not any(id(o) in needed for o in stmt.outs) and not body and not cond_body:
+        return None
+    needed.update(inner)
+    needed.update(_uses(stmt.inits) | _uses(stmt.bounds) | _uses([stmt.cond] if stmt.cond is not None else []))
+    return dataclasses.replace(stmt, body=body, cond_body=cond_body)
+
+
+def last_uses(statements: Sequence[tuple[Iterable[str], Iterable[str]]], keep: set[str],
+              deletable: set[str] | None = None) -> list[list[str]]:
     """For each (defined, used) statement, the names that die right after it, in first-use order.
 
     A name dies after its last use, or right after its definition when it is never used; names in `keep`
-    (the function's results) never die.
+    never die, and when `deletable` is given only those names may be deleted.
     """
     deaths: list[list[str]] = [[] for _ in statements]
     live: set[str] = set(keep)
     for index in range(len(statements) - 1, -1, -1):
         defined, used = (list(dict.fromkeys(names)) for names in statements[index])
-        deaths[index] = [n for n in used if n not in live] + [d for d in defined if d not in live and d not in used]
+        dying = [n for n in used if n not in live] + [d for d in defined if d not in live and d not in used]
+        deaths[index] = [n for n in dying if deletable is None or n in deletable]
         live = (live - set(defined)) | set(used)
     return deaths

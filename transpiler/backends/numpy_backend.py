@@ -1,8 +1,8 @@
 """Render IR functions as a standalone NumPy module, through LibCST nodes and a Jinja2 template.
 
-Readability comes from three steps: single-use compiler temporaries are folded back into the expression
-that consumes them (within one source statement), every group of lines is headed by the source line it
-came from, and liveness inserts `del` right after each value's last use.
+Readability comes from three steps, block by block: single-use compiler temporaries are folded back into the
+expression that consumes them (within one source statement), every group of lines is headed by the source
+line it came from, and liveness inserts `del` right after each value's last use.
 """
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ import libcst as cst
 
 from .. import codegen as cg
 from ..analysis.liveness import eliminate_dead_code, last_uses
-from ..ir import Atom, Const, Eqn, Function, Var, result_atoms
+from ..ir import Atom, Const, Eqn, Function, If, Loop, Var, result_atoms, statement_uses
+
+INDENT = "    "
 
 
 @dataclass
@@ -26,114 +28,268 @@ class RenderedFunction:
     uses_scipy: bool = False
 
 
+@dataclass
+class _Line:
+    """One rendered statement of a block: its source lines and the names it defines and reads."""
+
+    stmt: object
+    text: list[str]
+    defined: list[str]
+    used: list[str]
+
+
 def render_function(fn: Function, source_file: str, delete_dead: bool = True) -> RenderedFunction:
     fn = eliminate_dead_code(fn)
-    folded = _foldable(fn)
-    expressions: dict[int, cst.BaseExpression] = {}
-    statements: list[tuple[Eqn, list[cst.BaseStatement], list[str], list[str]]] = []
-    helpers: set[str] = set()
-    uses_scipy = False
-    pending: dict[int, list[str]] = {}  # folded temporary -> the names its expression reads
-
-    def arg_expr(atom: Atom) -> cst.BaseExpression:
-        if isinstance(atom, Const):
-            return cg.literal(atom.value)
-        return expressions.pop(id(atom), None) or cg.name(atom.name)
-
-    for eqn in fn.body:
-        uses_scipy |= eqn.prim.scipy
-        if "helper" in eqn.prim.extra:
-            helpers.add(eqn.prim.extra["helper"])
-        used = _used_names(eqn, pending)
-        args = [arg_expr(a) for a in eqn.args]
-        if eqn.prim.statement:
-            nodes = eqn.prim.render(args, eqn.params)
-        else:
-            expr = eqn.prim.render(args, eqn.params)
-            if id(eqn.out) in folded:
-                expressions[id(eqn.out)] = expr
-                pending[id(eqn.out)] = used
-                continue
-            target = cst.AssignTarget(cg.name(eqn.out.name))
-            nodes = [cst.SimpleStatementLine([cst.Assign([target], cg.parenthesize(expr))])]
-        statements.append((eqn, nodes, [o.name for o in eqn.outs], used))
-
-    results = {a.name for a in result_atoms(fn.result) if isinstance(a, Var)}
-    returned = _result_expr(fn.result, expressions)
-    return_uses = [n for a in result_atoms(fn.result) if isinstance(a, Var)
-                   for n in (pending.pop(id(a)) if id(a) in pending else [a.name])]
-    liveness_input = [(d, u) for _, _, d, u in statements] + [([], return_uses)]
-    deaths = last_uses(liveness_input, results)[:-1] if delete_dead else [[]] * len(statements)
-
-    lines: list[str] = []
-    group = None
-    for (eqn, nodes, _, _), dying in zip(statements, deaths):
-        if eqn.note:
-            lines.append(f"# {eqn.note}")
-            group = None
-        if eqn.loc is not None and (eqn.loc.line, eqn.loc.path) != group:
-            group = (eqn.loc.line, eqn.loc.path)
-            lines.append(f"# {source_file}:{eqn.loc.line}  {eqn.loc.text.strip()}")
-        for node in nodes:
-            lines.append(cg.source(node).rstrip("\n"))
-        if dying:
-            lines.append("del " + ", ".join(dying))
-    last = fn.body[-1] if fn.body else None
-    if last is not None and last.loc is not None and isinstance(fn.result, Var) and fn.result in last.outs \
-            and id(fn.result) in folded and (last.loc.line, last.loc.path) != group:
-        lines.append(f"# {source_file}:{last.loc.line}  {last.loc.text.strip()}")
-    lines.append("return " + cg.source(returned))
+    renderer = _Renderer(fn, source_file, delete_dead)
+    results = [a for a in result_atoms(fn.result) if isinstance(a, Var)]
+    lines = renderer.block(fn.body, top_level=True, tail=results, tail_render=lambda exprs: [
+        "return " + cg.source(_result_expr(fn.result, exprs))])
     signature = ", ".join(f'{p.name}: "{p.type.annotation()}"' if p.type.shape is not None else p.name
                           for p in fn.params)
-    return RenderedFunction(fn.name, signature, fn.doc, lines, helpers, uses_scipy)
+    return RenderedFunction(fn.name, signature, fn.doc, lines, renderer.helpers, renderer.uses_scipy)
 
 
-def _used_names(eqn: Eqn, pending: dict[int, list[str]]) -> list[str]:
-    """Names a statement reads, looking through folded temporaries to the names they read."""
-    names = []
-    for atom in eqn.args:
-        if isinstance(atom, Var):
-            names.extend(pending.pop(id(atom)) if id(atom) in pending else [atom.name])
-    return names
+class _Renderer:
+    def __init__(self, fn: Function, source_file: str, delete_dead: bool):
+        self.source_file = source_file
+        self.delete_dead = delete_dead
+        self.helpers: set[str] = set()
+        self.uses_scipy = False
+        self.use_counts = _use_counts(fn)
+        self.targets: dict[int, str] = {}  # values assigned straight into a loop slot
 
+    # -- blocks --------------------------------------------------------------------------------------------
+    def block(self, stmts: list, top_level: bool, tail: list[Atom], tail_render, fold_tail: bool = False,
+              group: tuple | None = None) -> list[str]:
+        """Render a block; `tail` are the values read after it (results, merges, loop slots).
 
-def _foldable(fn: Function) -> set[int]:
-    """Temporaries used exactly once, by an expression in the same source statement and sweep."""
-    uses: Counter[int] = Counter()
-    consumer: dict[int, Eqn] = {}
-    for eqn in fn.body:
+        `group` is the source line already shown by the enclosing statement's comment."""
+        folded = self._foldable(stmts, tail if top_level or fold_tail else [])
+        expressions: dict[int, cst.BaseExpression] = {}
+        pending: dict[int, list[str]] = {}  # folded temporary -> the names its expression reads
+        rendered: list[_Line] = []
+        for stmt in stmts:
+            if isinstance(stmt, Eqn):
+                line = self._equation(stmt, folded, expressions, pending)
+                if line is not None:
+                    rendered.append(line)
+            else:
+                cond_uses = []
+                if isinstance(stmt, If) and id(stmt.cond) in pending:
+                    cond_uses = pending.pop(id(stmt.cond))
+                line = self._compound(stmt, expressions)
+                line.used = cond_uses + [n for n in line.used if not (isinstance(stmt, If) and n == _name(stmt.cond)
+                                                                      and cond_uses)]
+                rendered.append(line)
+        tail_uses = [n for a in tail if isinstance(a, Var)
+                     for n in (pending.pop(id(a)) if id(a) in pending else [self.targets.get(id(a), a.name)])]
+        tail_lines = tail_render(expressions)
+        defined_here = {d for line in rendered for d in line.defined}
+        keep = {self.targets.get(id(a), a.name) for a in tail if isinstance(a, Var)}
+        if self.delete_dead:
+            deaths = last_uses([(l.defined, l.used) for l in rendered] + [([], tail_uses)], keep,
+                               deletable=None if top_level else defined_here)[:-1]
+        else:
+            deaths = [[] for _ in rendered]
+        lines: list[str] = []
+        for line, dying in zip(rendered, deaths):
+            stmt = line.stmt
+            if stmt.note:
+                lines.append(f"# {stmt.note}")
+                group = None
+            if stmt.loc is not None and (stmt.loc.line, stmt.loc.path) != group:
+                group = (stmt.loc.line, stmt.loc.path)
+                lines.append(f"# {self.source_file}:{stmt.loc.line}  {stmt.loc.text.strip()}")
+            lines.extend(line.text)
+            if dying:
+                lines.append("del " + ", ".join(dying))
+        last = stmts[-1] if stmts else None
+        if top_level and isinstance(last, Eqn) and last.loc is not None and id(last.outs[0]) in folded \
+                and (last.loc.line, last.loc.path) != group:
+            lines.append(f"# {self.source_file}:{last.loc.line}  {last.loc.text.strip()}")
+        lines.extend(tail_lines)
+        return lines
+
+    def _equation(self, eqn: Eqn, folded, expressions, pending) -> _Line | None:
+        prim = eqn.prim
+        self.uses_scipy |= prim.scipy
+        if "helper" in prim.extra:
+            self.helpers.add(prim.extra["helper"])
+        used = []
         for atom in eqn.args:
             if isinstance(atom, Var):
-                uses[id(atom)] += 1
-                consumer[id(atom)] = eqn
-    for atom in result_atoms(fn.result):
-        if isinstance(atom, Var):
-            uses[id(atom)] += 2
-    last = fn.body[-1] if fn.body else None
-    if isinstance(fn.result, Var) and fn.result.temporary and uses[id(fn.result)] == 2 and last is not None \
-            and fn.result in last.outs and not last.prim.statement:
-        folded_result = {id(fn.result)}
-    else:
-        folded_result = set()
-    sweep, phase = {}, 0
-    for eqn in fn.body:
-        phase += bool(eqn.note)
-        sweep[id(eqn)] = phase
-    folded = set()
-    for eqn in fn.body:
-        if eqn.prim.statement or len(eqn.outs) != 1 or eqn.note:
+                used.extend(pending.pop(id(atom)) if id(atom) in pending else [atom.name])
+        args = [_expr(a, expressions) for a in eqn.args]
+        if prim.statement:
+            nodes = prim.render(args, eqn.params)
+        else:
+            expr = prim.render(args, eqn.params)
+            if id(eqn.outs[0]) in folded:
+                expressions[id(eqn.outs[0])] = expr
+                pending[id(eqn.outs[0])] = used
+                return None
+            target = self.targets.get(id(eqn.outs[0]), eqn.outs[0].name)
+            nodes = [_assign(target, expr)]
+            return _Line(eqn, [cg.source(n).rstrip("\n") for n in nodes], [target], used)
+        return _Line(eqn, [cg.source(n).rstrip("\n") for n in nodes], [o.name for o in eqn.outs], used)
+
+    def _compound(self, stmt, expressions) -> _Line:
+        used = [a.name for a in statement_uses(stmt) if isinstance(a, Var)]
+        defined = [o.name for o in stmt.outs]
+        group = (stmt.loc.line, stmt.loc.path) if stmt.loc is not None else None
+        if isinstance(stmt, If):
+            text = ["if " + cg.source(_expr(stmt.cond, expressions)) + ":"]
+            then_lines = self.block(stmt.then_body, False, list(stmt.then_results),
+                                    lambda exprs: _merges(stmt.outs, stmt.then_results, exprs), group=group)
+            else_lines = self.block(stmt.else_body, False, list(stmt.else_results),
+                                    lambda exprs: _merges(stmt.outs, stmt.else_results, exprs), group=group)
+            text += _indent(then_lines or ["pass"])
+            if else_lines:
+                text += ["else:"] + _indent(else_lines)
+            return _Line(stmt, text, defined, used)
+        return _Line(stmt, self._loop(stmt), defined, used)
+
+    def _assign_into_slots(self, loop: Loop) -> None:
+        """Let the last computation of a slot's new value assign the slot directly (`s = s + x[i]`), when
+        nothing in the body reads the slot after it."""
+        last_read: dict[str, int] = {}
+        for position, stmt in enumerate(loop.body):
+            for atom in (stmt.args if isinstance(stmt, Eqn) else statement_uses(stmt)):
+                if isinstance(atom, Var):
+                    last_read[atom.name] = position
+        for slot, value in zip(loop.carried, loop.carried_out):
+            if not isinstance(value, Var) or value.name == slot.name or self.use_counts[id(value)] != 1:
+                continue
+            for position, stmt in enumerate(loop.body):
+                if isinstance(stmt, Eqn) and not stmt.prim.statement and value in stmt.outs \
+                        and last_read.get(slot.name, -1) <= position:
+                    self.targets[id(value)] = slot.name
+
+    def _loop(self, loop: Loop) -> list[str]:
+        text = _merges(loop.carried, loop.inits, {})
+        group = (loop.loc.line, loop.loc.path) if loop.loc is not None else None
+        self._assign_into_slots(loop)
+        body = self.block(loop.body, False, list(loop.carried_out),
+                          lambda exprs: _merges(loop.carried, loop.carried_out, exprs, self.targets), group=group)
+        if loop.kind == "for":
+            start, stop, step = loop.bounds if len(loop.bounds) == 3 else (None, loop.bounds[0], None)
+            bounds = [a for a in (start, stop, step)]
+            if _is_const(step, 1) or step is None:
+                bounds = [start, stop] if not (_is_const(start, 0) or start is None) else [stop]
+            iterator: cst.BaseExpression = cg.call("range", *[_expr(b, {}) for b in bounds])
+            if loop.reverse:
+                iterator = cg.call("reversed", iterator)
+            index = loop.index.name if loop.index is not None else "_"
+            return text + [f"for {index} in {cg.source(iterator)}:"] + _indent(body or ["pass"])
+        cond_folds, cond_expr, cond_lines = self._condition(loop, group)
+        if cond_folds:
+            return text + [f"while {cond_expr}:"] + _indent(body or ["pass"])
+        return text + ["while True:"] + _indent(cond_lines + [f"if not {cond_expr}:", INDENT + "break"] + body)
+
+    def _condition(self, loop: Loop, group) -> tuple[bool, str, list[str]]:
+        """A `while` test: one expression when its equations fold into it, else lines then a name."""
+        holder: dict[str, str] = {}
+
+        def render_tail(exprs):
+            holder["cond"] = cg.source(_expr(loop.cond, exprs))
+            return []
+
+        lines = self.block(loop.cond_body, False, [loop.cond], render_tail, fold_tail=True, group=group)
+        lines = [line for line in lines if not line.startswith("#")]
+        return not lines, holder["cond"], lines
+
+    # -- folding -------------------------------------------------------------------------------------------
+    def _foldable(self, stmts: list, tail: list[Atom]) -> set[int]:
+        """Temporaries used exactly once, by an expression of the same source statement in this block."""
+        consumer: dict[int, Eqn] = {}
+        phase, sweep = 0, {}
+        for stmt in stmts:
+            phase += bool(stmt.note)  # never fold across "reverse sweep": each sweep keeps its own lines
+            sweep[id(stmt)] = phase
+            if isinstance(stmt, Eqn):
+                for atom in stmt.args:
+                    if isinstance(atom, Var):
+                        consumer[id(atom)] = stmt
+            elif isinstance(stmt, If):  # a condition can be written straight into the `if` line
+                consumer[id(stmt.cond)] = stmt
+        folded = set()
+        for stmt in stmts:
+            if not isinstance(stmt, Eqn) or stmt.prim.statement or len(stmt.outs) != 1 or stmt.note:
+                continue
+            out = stmt.outs[0]
+            user = consumer.get(id(out))
+            if (out.temporary and self.use_counts[id(out)] == 1 and user is not None
+                    and (isinstance(user, If) or not user.prim.statement)
+                    and user.loc == stmt.loc and not user.note and sweep[id(user)] == sweep[id(stmt)]):
+                folded.add(id(out))
+        last = stmts[-1] if stmts else None
+        if len(tail) == 1 and isinstance(last, Eqn) and not last.prim.statement and last.outs[0] is tail[0] \
+                and tail[0].temporary and self.use_counts[id(tail[0])] == 1:
+            folded.add(id(tail[0]))
+        return folded
+
+
+def _use_counts(fn: Function) -> Counter:
+    counts: Counter = Counter()
+
+    def visit(block):
+        for stmt in block:
+            if isinstance(stmt, Eqn):
+                counts.update(id(a) for a in stmt.args if isinstance(a, Var))
+            else:
+                counts.update(id(a) for a in _operands(stmt) if isinstance(a, Var))
+                for inner in _blocks(stmt):
+                    visit(inner)
+
+    visit(fn.body)
+    counts.update(id(a) for a in result_atoms(fn.result) if isinstance(a, Var))
+    return counts
+
+
+def _operands(stmt) -> list:
+    """What a compound statement itself reads (its blocks' own reads are counted inside them)."""
+    if isinstance(stmt, If):
+        return [stmt.cond, *stmt.then_results, *stmt.else_results]
+    return [*stmt.bounds, *stmt.inits, *stmt.carried_out] + ([stmt.cond] if stmt.cond is not None else [])
+
+
+def _blocks(stmt) -> list[list]:
+    return [stmt.then_body, stmt.else_body] if isinstance(stmt, If) else [stmt.cond_body, stmt.body]
+
+
+def _name(atom) -> str | None:
+    return atom.name if isinstance(atom, Var) else None
+
+
+def _is_const(atom, value) -> bool:
+    return isinstance(atom, Const) and atom.value == value and not isinstance(atom.value, bool)
+
+
+def _expr(atom: Atom, expressions: dict[int, cst.BaseExpression]) -> cst.BaseExpression:
+    if isinstance(atom, Const):
+        return cg.literal(atom.value)
+    return expressions.pop(id(atom), None) or cg.name(atom.name)
+
+
+def _assign(name: str, expr: cst.BaseExpression) -> cst.SimpleStatementLine:
+    return cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(cg.name(name))], cg.parenthesize(expr))])
+
+
+def _merges(targets, values, expressions, renamed: dict[int, str] | None = None) -> list[str]:
+    """`slot = value` lines that move values into merge or loop slots (skipping no-op self-assignments)."""
+    lines = []
+    for target, value in zip(targets, values):
+        if isinstance(value, Var) and (renamed or {}).get(id(value), value.name) == target.name:
             continue
-        out = eqn.out
-        user = consumer.get(id(out))
-        if (out.temporary and uses[id(out)] == 1 and user is not None and not user.prim.statement
-                and user.loc == eqn.loc and sweep[id(user)] == sweep[id(eqn)] and not user.note):
-            folded.add(id(out))
-    return folded | folded_result
+        lines.append(cg.source(_assign(target.name, _expr(value, expressions))).rstrip("\n"))
+    return lines
+
+
+def _indent(lines: list[str]) -> list[str]:
+    return [INDENT + line for line in lines]
 
 
 def _result_expr(result, expressions: dict[int, cst.BaseExpression]) -> cst.BaseExpression:
     if isinstance(result, tuple):
         return cg.tuple_(*[_result_expr(r, expressions) for r in result])
-    if isinstance(result, Const):
-        return cg.literal(result.value)
-    return expressions.pop(id(result), None) or cg.name(result.name)
+    return _expr(result, expressions)

@@ -1,0 +1,288 @@
+"""Lowering `if`/`elif`/`else`, `for` and `while` to structured IR with explicit merges.
+
+A name assigned in a branch becomes an output of the `If` (a merge of the two branch values); a name assigned
+in a loop body becomes a loop-carried slot. Types of carried values are found by lowering the body again
+until they stop widening (an int accumulator that starts as `0` and adds floats becomes a float).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import libcst as cst
+
+from .analysis.types import TensorType, fresh_dim, is_unknown, promote
+from .builder import Builder, const
+from .errors import TranspileError
+from .ir import Atom, Const, If, Loop, Var
+
+_MAX_WIDENINGS = 4
+
+
+class ControlFlow:
+    """Mixed into `Lowering`: compound statements. Relies on its `expr`, `lower_block`, `error`, `_atom`."""
+
+    def lower_compound(self, statement: cst.CSTNode, builder: Builder, env: dict) -> None:
+        if isinstance(statement, cst.If):
+            return self._lower_if(statement, builder, env)
+        if isinstance(statement, cst.For):
+            return self._lower_for(statement, builder, env)
+        if isinstance(statement, cst.While):
+            return self._lower_while(statement, builder, env)
+        raise self._compound_error(statement)
+
+    # -- if ------------------------------------------------------------------------------------------------
+    def _condition(self, test: cst.BaseExpression, builder: Builder, env: dict) -> Atom:
+        atom = self._atom(self.expr(test, builder, env), test)
+        if atom.type.dtype != "bool" or atom.type.shape != ():
+            raise self.error(test, f"a condition must be a boolean scalar, not {atom.type}",
+                             "for an elementwise choice between arrays use np.where(cond, a, b)")
+        return atom
+
+    def _lower_if(self, node: cst.If, builder: Builder, env: dict) -> None:
+        cond = self._condition(node.test, builder, env)
+        orelse = node.orelse
+        else_statements = [] if orelse is None else [orelse] if isinstance(orelse, cst.If) else list(orelse.body.body)
+        if isinstance(cond, Const):  # known at build time: only one branch exists
+            chosen = list(node.body.body) if cond.value else else_statements
+            self._nested(chosen, builder, env)
+            return
+        loc = builder.loc
+        then_env, else_env = dict(env), dict(env)
+        with builder.block() as then_body:
+            self._nested(list(node.body.body), builder, then_env)
+        with builder.block() as else_body:
+            self._nested(else_statements, builder, else_env)
+        builder.loc = loc
+        outs, then_results, else_results = [], [], []
+        for name in _assigned_in_order(then_env, else_env, env):
+            a, b = then_env.get(name), else_env.get(name)
+            if a is None or b is None:
+                env.pop(name, None)  # assigned in one branch only: not defined after the `if`
+                self._conditional_names[name] = loc
+                continue
+            if a is b:
+                continue
+            if not isinstance(a, (Var, Const)) or not isinstance(b, (Var, Const)):
+                raise TranspileError(f"`{name}` holds a tuple or module in a branch; only arrays can differ "
+                                     "between branches", loc)
+            out = Var(builder.scope.fresh(name), self._merge_type(name, a.type, b.type, loc))
+            self._named.add(id(out))
+            outs.append(out)
+            then_results.append(a)
+            else_results.append(b)
+            env[name] = out
+        builder.emit(If(cond, then_body, else_body, tuple(outs), tuple(then_results), tuple(else_results), loc))
+
+    def _nested(self, statements: list, builder: Builder, env: dict) -> None:
+        self._block_depth += 1
+        try:
+            self.lower_block(statements, builder, env)
+        finally:
+            self._block_depth -= 1
+
+    def _merge_type(self, name: str, a: TensorType, b: TensorType, loc) -> TensorType:
+        if a.shape is not None and b.shape is not None and len(a.shape) != len(b.shape):
+            raise TranspileError(
+                f"`{name}` has rank {len(a.shape)} ({a}) on one path and rank {len(b.shape)} ({b}) on another",
+                loc, "give it the same shape on every path, e.g. np.zeros_like(x) instead of 0.0")
+        if (a.dtype == "bool") != (b.dtype == "bool"):
+            raise TranspileError(f"`{name}` is boolean on one path and numeric on another", loc)
+        dtype = promote([a, b])
+        if a.shape is None or b.shape is None:
+            return TensorType(dtype, None)
+        shape = tuple(x if x == y else fresh_dim() for x, y in zip(a.shape, b.shape))
+        return TensorType(dtype, shape, weak=a.weak and b.weak)
+
+    # -- loops ---------------------------------------------------------------------------------------------
+    def _lower_for(self, node: cst.For, builder: Builder, env: dict) -> None:
+        if node.orelse is not None:
+            raise self.error(node.orelse, "`for ... else` is not part of the kernel language",
+                             "set a flag in the loop and test it afterwards")
+        if node.asynchronous is not None:
+            raise self.error(node, "`async for` is not part of the kernel language")
+        if not isinstance(node.target, cst.Name):
+            raise self.error(node.target, "the loop variable must be a single name", "for i in range(n):")
+        bounds, sequence = self._loop_bounds(node.iter, builder, env)
+        loc = builder.loc
+        target = node.target.value
+        index_name = target if sequence is None else f"{target}_index"
+
+        def lower_body(body_env: dict, index: Var) -> None:
+            if sequence is not None:  # for row in x: row = x[i]
+                builder.loc = loc
+                row = builder.bind("getitem", [sequence, index], {"index": (_ref(1),)})
+                builder.rename(row, target)
+                self._named.add(id(row))
+                body_env[target] = row
+            else:
+                body_env[target] = index
+            self._nested(list(node.body.body), builder, body_env)
+
+        self._lower_loop("for", node, bounds, None, lower_body, index_name, builder, env, loc)
+
+    def _loop_bounds(self, iterable: cst.BaseExpression, builder: Builder, env: dict):
+        """`range(...)` bounds as integer atoms, or the array iterated over its first axis."""
+        if isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Name) and iterable.func.value == "range" \
+                and "range" not in env:
+            args = [a for a in iterable.args]
+            if not 1 <= len(args) <= 3 or any(a.keyword is not None or a.star for a in args):
+                raise self.error(iterable, "range() takes 1 to 3 positional integer arguments here")
+            atoms = []
+            for arg in args:
+                atom = self._atom(self.expr(arg.value, builder, env), arg.value)
+                if atom.type.dtype not in ("i32", "i64") or atom.type.shape != ():
+                    raise self.error(arg.value, "range() bounds must be integer scalars",
+                                     "use len(x), x.shape[0] or an int parameter")
+                atoms.append(atom)
+            if len(atoms) == 1:
+                atoms = [const(0)] + atoms
+            if len(atoms) == 2:
+                atoms.append(const(1))
+            if isinstance(atoms[2], Const) and atoms[2].value == 0:
+                raise self.error(iterable, "range() step must not be zero")
+            return tuple(atoms), None
+        value = self.expr(iterable, builder, env)
+        if isinstance(value, (Var, Const)) and value.type.rank:
+            stop = self._dim(value, 0, builder, iterable)
+            return (const(0), stop, const(1)), value
+        if isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Name) and \
+                iterable.func.value in ("enumerate", "zip", "reversed"):
+            raise self.error(iterable, f"`{iterable.func.value}` is not supported in `for` loops yet",
+                             "loop over range(len(x)) and index the arrays")
+        raise self.error(iterable, "a kernel `for` loop runs over range(...) or over an array's first axis",
+                         "for i in range(n):")
+
+    def _lower_while(self, node: cst.While, builder: Builder, env: dict) -> None:
+        if node.orelse is not None:
+            raise self.error(node.orelse, "`while ... else` is not part of the kernel language",
+                             "set a flag in the loop and test it afterwards")
+        loc = builder.loc
+
+        def lower_cond(cond_env: dict) -> Atom:
+            builder.loc = loc
+            return self._condition(node.test, builder, cond_env)
+
+        def lower_body(body_env: dict, index: Var | None) -> None:
+            self._nested(list(node.body.body), builder, body_env)
+
+        self._lower_loop("while", node, (), lower_cond, lower_body, None, builder, env, loc)
+
+    def _lower_loop(self, kind, node, bounds, lower_cond, lower_body, index_name, builder: Builder, env: dict,
+                    loc) -> None:
+        assigned = [n for n in _assigned_names(node.body) if n in env and isinstance(env[n], (Var, Const))]
+        if kind == "for" and isinstance(node.target, cst.Name):
+            assigned = [n for n in assigned if n != node.target.value]
+        types = [_carried_type(env[n].type) for n in assigned]
+        state = builder.snapshot()
+        for attempt in range(_MAX_WIDENINGS + 1):
+            builder.restore(state)
+            carried = [Var(builder.scope.fresh(n), t) for n, t in zip(assigned, types)]
+            for var in carried:
+                self._named.add(id(var))
+            body_env = dict(env)
+            body_env.update(zip(assigned, carried))
+            cond, cond_body = None, []
+            if lower_cond is not None:
+                with builder.block() as cond_body:
+                    cond = lower_cond(body_env)
+            index = None
+            if index_name is not None:
+                index = Var(builder.scope.fresh(index_name), TensorType("i64", ()))
+                self._named.add(id(index))
+            self._loop_depth += 1
+            try:
+                with builder.block() as body:
+                    lower_body(body_env, index)
+            finally:
+                self._loop_depth -= 1
+            outs = []
+            for name in assigned:
+                value = body_env.get(name)
+                if not isinstance(value, (Var, Const)):
+                    raise TranspileError(f"`{name}` is no longer an array at the end of the loop body", loc)
+                outs.append(value)
+            widened = [_widen(t, o.type) for t, o in zip(types, outs)]
+            if all(_same_type(a, b) for a, b in zip(widened, types)):
+                break
+            if attempt == _MAX_WIDENINGS:
+                raise TranspileError("the types of values carried around this loop keep changing", loc,
+                                     "give loop variables their final shape and dtype before the loop")
+            types = widened
+        builder.loc = loc
+        results = [Var(c.name, c.type) for c in carried]  # after the loop: the slot's last value
+        for var in results:
+            self._named.add(id(var))
+        builder.emit(Loop(kind, index, tuple(bounds), cond_body, cond, tuple(carried),
+                          tuple(env[n] for n in assigned), body, tuple(outs), tuple(results), loc))
+        for name in _assigned_names(node.body):
+            if name not in assigned and name in body_env and name not in env:
+                self._conditional_names[name] = loc  # defined only inside the loop
+        env.update(zip(assigned, results))
+
+
+def _ref(index: int):
+    from .primitives.indexing import Ref
+
+    return Ref(index)
+
+
+def _carried_type(t: TensorType) -> TensorType:
+    return TensorType(t.dtype, t.shape, weak=t.weak)
+
+
+def _widen(before: TensorType, after: TensorType) -> TensorType:
+    dtype = promote([before, after])
+    if before.shape is None or after.shape is None or len(before.shape) != len(after.shape):
+        shape = None if before.shape is None or after.shape is None else _rank_error(before, after)
+    else:
+        shape = tuple(a if a == b else fresh_dim() for a, b in zip(before.shape, after.shape))
+    return TensorType(dtype, shape, weak=before.weak and after.weak)
+
+
+def _rank_error(before: TensorType, after: TensorType):
+    raise TranspileError(f"a value carried around a loop changes rank ({before} before, {after} after one "
+                         "iteration)", None, "give it its final shape before the loop, e.g. with np.zeros")
+
+
+def _same_type(a: TensorType, b: TensorType) -> bool:
+    if a.dtype != b.dtype or a.weak != b.weak or (a.shape is None) != (b.shape is None):
+        return False
+    if a.shape is None:
+        return True
+    return len(a.shape) == len(b.shape) and all(
+        x == y or (is_unknown(x) and is_unknown(y)) for x, y in zip(a.shape, b.shape))
+
+
+def _assigned_in_order(*envs: dict) -> list[str]:
+    names: dict[str, None] = {}
+    for env in envs:
+        names.update(dict.fromkeys(env))
+    return list(names)
+
+
+def _assigned_names(node: cst.CSTNode) -> list[str]:
+    """Names a block may rebind (assignment targets, loop variables), in source order."""
+    names: dict[str, None] = {}
+
+    class Visitor(cst.CSTVisitor):
+        def _targets(self, target: Any) -> None:
+            if isinstance(target, cst.Name):
+                names[target.value] = None
+            elif isinstance(target, (cst.Tuple, cst.List)):
+                for element in target.elements:
+                    self._targets(element.value)
+
+        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+            self._targets(node.target)
+
+        def visit_AugAssign(self, node: cst.AugAssign) -> None:
+            self._targets(node.target)
+
+        def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+            self._targets(node.target)
+
+        def visit_For(self, node: cst.For) -> None:
+            self._targets(node.target)
+
+    node.visit(Visitor())
+    return list(names)
