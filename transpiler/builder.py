@@ -6,6 +6,7 @@ simplified away, so rules read like the maths and emit the code a person would w
 """
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator
 
@@ -26,7 +27,7 @@ class NameScope:
         if hint not in self.taken:
             self.taken.add(hint)
             return hint
-        base = hint.rstrip("0123456789") if hint[-1:].isdigit() and "_" in hint else hint
+        base = re.sub(r"_\d+$", "", hint) or hint  # dx_1 taken: try dx_2, not dx_1_1
         k = 1
         while f"{base}_{k}" in self.taken:
             k += 1
@@ -72,7 +73,7 @@ class Builder:
         if folded is not None:
             return folded
         in_place = prim.extra.get("in_place", False)
-        key = None if in_place or prim.family == "creation" else _cse_key(prim_name, args, params)
+        key = None if in_place or prim.family in ("creation", "tape") else _cse_key(prim_name, args, params)
         if key is not None and key in self.computed:  # the same value was computed before: reuse it
             return self.computed[key]
         if in_place:  # the result takes over its first argument's storage and name
@@ -101,12 +102,12 @@ class Builder:
     def block(self) -> Iterator[list]:
         """Collect statements into a nested block (a branch or loop body); values computed inside it are
         not reused after it, since the block may not run."""
-        saved_eqns, saved_computed = self.eqns, dict(self.computed)
-        self.eqns = []
+        saved_eqns, saved_computed, saved_note = self.eqns, dict(self.computed), self.note
+        self.eqns, self.note = [], None  # a pending note belongs to the statement that holds this block
         try:
             yield self.eqns
         finally:
-            self.eqns, self.computed = saved_eqns, saved_computed
+            self.eqns, self.computed, self.note = saved_eqns, saved_computed, saved_note
 
     def snapshot(self) -> tuple:
         """State to return to when a block is lowered again (a loop whose carried types widened)."""

@@ -143,6 +143,22 @@ def _all_defs(stmt) -> list[Var]:
     return statement_defs(stmt) + _inner_defs(stmt)
 
 
+def all_defined(block: list) -> list[Var]:
+    """Every value a block defines, nested blocks included."""
+    return [v for stmt in block for v in _all_defs(stmt)]
+
+
+def free_values(block: list, tail: list[Atom] = ()) -> list[Var]:
+    """Values a block (and `tail`, read after it) uses without defining them, in first-use order."""
+    seen: set[int] = set()
+    out = []
+    for atom in _block_free([block], list(tail)):
+        if id(atom) not in seen:
+            seen.add(id(atom))
+            out.append(atom)
+    return out
+
+
 # What a function returns: an atom, or a (possibly nested) tuple of results.
 Result = Union[Atom, tuple]
 

@@ -84,7 +84,9 @@ class _Renderer:
         tail_uses = [n for a in tail if isinstance(a, Var)
                      for n in (pending.pop(id(a)) if id(a) in pending else [self.targets.get(id(a), a.name)])]
         tail_lines = tail_render(expressions)
-        defined_here = {d for line in rendered for d in line.defined}
+        # names this block creates (an in-place update or a tape push rebinds a name that lives outside)
+        defined_here = {d for line in rendered for d in line.defined
+                        if not (isinstance(line.stmt, Eqn) and line.stmt.prim.extra.get("in_place"))}
         keep = {self.targets.get(id(a), a.name) for a in tail if isinstance(a, Var)}
         if self.delete_dead:
             deaths = last_uses([(l.defined, l.used) for l in rendered] + [([], tail_uses)], keep,
@@ -219,7 +221,7 @@ class _Renderer:
             out = stmt.outs[0]
             user = consumer.get(id(out))
             if (out.temporary and self.use_counts[id(out)] == 1 and user is not None
-                    and (isinstance(user, If) or not user.prim.statement)
+                    and (isinstance(user, If) or not user.prim.statement or user.args[0] is not out)
                     and user.loc == stmt.loc and not user.note and sweep[id(user)] == sweep[id(stmt)]):
                 folded.add(id(out))
         last = stmts[-1] if stmts else None

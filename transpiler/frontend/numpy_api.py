@@ -106,7 +106,7 @@ def _np_reshape(lowering, node, builder, positional, keywords):
 
 def _axis_op(prim: str, name: str, required: bool) -> Handler:
     def handle(lowering, node, builder, positional, keywords):
-        _arity(lowering, node, name, positional, keywords, 1 + required, 2, ("axis",))
+        _arity(lowering, node, name, positional, keywords, 1 + (required and "axis" not in keywords), 2, ("axis",))
         axis_value, axis_node = _arg(lowering, positional, keywords, 1, "axis", node)
         axis = lowering.static(axis_value, axis_node, "`axis`")
         params = {"axis": axis} if axis is not None else {}

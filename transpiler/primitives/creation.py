@@ -39,7 +39,7 @@ register(Primitive(
     render=lambda args, p: cg.call("np.full", cg.tuple_(*args[:-1]), args[-1], dtype=_dtype_arg(p) if "dtype" in p else None),
     vjp=lambda g, out, *args, active=None, dtype=None: [None] * (len(args) - 1) + [ops.sum(g)],
     jvp=lambda tangents, out, *args, dtype=None: ops.broadcast_to(tangents[-1], *args[:-1]),
-    diff_args=None, temp_name="full", broadcast_tolerant=True,
+    diff_args=None, temp_name="full",  # the cotangent must come in full: every element adds to the fill value
 ))
 
 

@@ -40,7 +40,7 @@ def _vjp_from(rules: Sequence[Rule | None]) -> Callable:
                 continue
             ct = rule(g, out, *args)
             # a unary map's output has its argument's shape: nothing was broadcast, nothing to sum
-            cts.append(None if ct is None else ct if len(args) == 1 else sum_to(ct, arg.type, arg))
+            cts.append(None if ct is None else ct if len(args) == 1 else sum_to(ct, arg.type, arg, out))
         return cts
 
     return vjp

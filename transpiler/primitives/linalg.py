@@ -51,6 +51,12 @@ def _vjp_matmul(g: Sym, out: Sym, a: Sym, b: Sym, active=None):
         return [b @ g if need_a else None, ops.outer(a, g) if need_b else None]
     if ranks == (2, 1):
         return [ops.outer(g, b) if need_a else None, g @ a if need_b else None]
+    if ranks[0] == 1 and ranks[1] is not None and ranks[1] >= 3:  # (k) @ (..., k, n) -> (..., n)
+        return [sum_to(ops.sum(b * ops.expand_dims(g, axis=-2), axis=-1), a.type, a) if need_a else None,
+                ops.expand_dims(a, axis=-1) * ops.expand_dims(g, axis=-2) if need_b else None]
+    if ranks[1] == 1 and ranks[0] is not None and ranks[0] >= 3:  # (..., m, k) @ (k) -> (..., m)
+        return [ops.expand_dims(g, axis=-1) * b if need_a else None,
+                sum_to(a * ops.expand_dims(g, axis=-1), b.type, b) if need_b else None]
     if None not in ranks and min(ranks) >= 2:
         return [sum_to(g @ _swap_last(b), a.type, a) if need_a else None,
                 sum_to(_swap_last(a) @ g, b.type, b) if need_b else None]
@@ -206,11 +212,13 @@ def _vjp_einsum(g, out, *operands, active=None, spec=""):
                              "is not supported")
         others = [s for j, s in enumerate(inputs) if j != i]
         available = set(output).union(*others) if others else set(output)
-        if not set(subs) <= available:
-            raise ShapeError(f"reverse mode of einsum summing an axis of operand '{subs}' alone is not "
-                             "supported; write np.sum for that axis first")
+        # an axis that only this operand has is summed: its cotangent is constant along it (a broadcast)
+        kept = "".join(c for c in subs if c in available)
         rest = [op for j, op in enumerate(operands) if j != i]
-        cts.append(ops.einsum(g, *rest, spec=",".join([output] + others) + "->" + subs))
+        spec = ",".join([output] + others) + "->" + kept
+        ct = g if not rest and kept == output else ops.einsum(g, *rest, spec=spec)
+        alone = tuple(axis for axis, c in enumerate(subs) if c not in available)
+        cts.append(ops.expand_dims(ct, axis=alone if len(alone) > 1 else alone[0]) if alone else ct)
     return cts
 
 

@@ -214,7 +214,7 @@ def _infer_broadcast_to(types, params) -> TensorType:
 register(Primitive(
     name="broadcast_to", infer=_infer_broadcast_to, family="shape",
     render=lambda args, p: cg.call("np.broadcast_to", args[0], _shape_expr(args[1:])),
-    vjp=lambda g, out, x, *dims, active=None: [sum_to(g, x.type, x)] + [None] * len(dims),
+    vjp=lambda g, out, x, *dims, active=None: [sum_to(g, x.type, x, out)] + [None] * len(dims),
     jvp=lambda tangents, out, x, *dims: ops.broadcast_to(tangents[0], *dims),
     diff_args=(0,), broadcast_tolerant=True, temp_name="b",
 ))
@@ -222,7 +222,7 @@ register(Primitive(
     name="broadcast_like", family="shape",
     infer=lambda types, p: TensorType(types[0].dtype, types[1].shape),
     render=lambda args, p: cg.call("np.broadcast_to", args[0], cg.call("np.shape", args[1])),
-    vjp=lambda g, out, x, like, active=None: [ops.unbroadcast(g, x), None],
+    vjp=lambda g, out, x, like, active=None: [sum_to(g, x.type, x, out), None],
     jvp=lambda tangents, out, x, like: ops.broadcast_like(tangents[0], like),
     diff_args=(0,), broadcast_tolerant=True, temp_name="b",
 ))
@@ -238,7 +238,10 @@ register(Primitive(
 
 # --- dtype --------------------------------------------------------------------------------------------------
 def _vjp_astype(g, out, x, active=None, dtype="f64"):
-    return [ops.astype(g, dtype=x.type.dtype) if x.type.is_float else None]
+    if not x.type.is_float:
+        return [None]
+    # a literal cotangent (the seed 1.0) has no `.astype`, and takes the precision of what it meets anyway
+    return [g if g.type.dtype == x.type.dtype or g.type.weak else ops.astype(g, dtype=x.type.dtype)]
 
 
 register(Primitive(

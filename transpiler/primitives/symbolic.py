@@ -93,9 +93,19 @@ def reduced_axes(rank: int, axis) -> tuple[int, ...]:
 
 def unreduce(g: Sym, x: Sym, axis, keepdims: bool) -> Sym:
     """Give a reduction's cotangent its axes back (size 1), so it broadcasts against the input."""
-    if keepdims or g.rank == 0 or x.rank is None:
+    if keepdims or g.rank == 0 or axis is None:
         return g
+    if x.rank is None:  # np.expand_dims normalizes `axis` against the input's rank, whatever it is
+        if g.rank is not None:  # a cotangent of known rank may stand for fewer axes than the output has
+            raise_missing_rank(g.builder, "this reduction")
+        return ops.expand_dims(g, axis=axis)
     axes = reduced_axes(x.rank, axis)
+    kept = [a for a in range(x.rank) if a not in axes]
+    if g.rank is not None and g.rank < len(kept):  # arrived smaller: it stands for the last kept axes only
+        first = kept[len(kept) - g.rank]
+        axes = tuple(a - first for a in axes if a > first)
+        if not axes:
+            return g
     return ops.expand_dims(g, axis=axes[0] if len(axes) == 1 else axes)
 
 
@@ -127,11 +137,15 @@ def raise_missing_rank(builder, what: str):
     )
 
 
-def sum_to(g: Sym, target: TensorType, like: Sym) -> Sym:
+def sum_to(g: Sym, target: TensorType, like: Sym, out: Sym | None = None) -> Sym:
     """Sum a cotangent over the axes that broadcasting added or stretched, so it broadcasts to `target`.
 
-    The result may stay smaller than `target` (a later use broadcasts it), but never larger.
+    The result may stay smaller than `target` (a later use broadcasts it), but never larger. `out` is the
+    value `g` is the cotangent of: where `g` and `target` both lack an axis that `out` has, the implicit
+    broadcast of `g` must be summed, so `g` is materialized first (`sum(x + s)` gives `s` the adjoint n, not 1).
     """
+    if out is not None and _hides_summed_axis(g, target, out):
+        g = materialize(g, out.type, out)
     if g.rank == 0:
         return g
     if g.shape is None or target.shape is None:
@@ -150,6 +164,19 @@ def sum_to(g: Sym, target: TensorType, like: Sym) -> Sym:
     if stretched:
         g = ops.sum(g, axis=tuple(stretched) if len(stretched) > 1 else stretched[0], keepdims=True)
     return g
+
+
+def _hides_summed_axis(g: Sym, target: TensorType, out: Sym) -> bool:
+    if g.shape is None or target.shape is None or out.shape is None:
+        return g.shape != out.shape  # shapes known only at run time: only a full cotangent is safe to sum
+    rank = len(out.shape)
+
+    def aligned(shape, axis):
+        offset = axis - (rank - len(shape))
+        return shape[offset] if offset >= 0 else 1
+
+    return any(dim != 1 and aligned(g.shape, axis) == 1 and aligned(target.shape, axis) == 1
+               for axis, dim in enumerate(out.shape))
 
 
 def materialize(g: Sym, target: TensorType, like: Sym) -> Sym:

@@ -7,13 +7,16 @@ broadcastable), which are broadcast only where an operation or the caller needs 
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from ..analysis.activity import active
 from ..analysis.types import ShapeError, TensorType, broadcast_shapes, is_unknown
 from ..builder import Builder, NameScope, const
 from ..errors import SourceLoc, TranspileError
-from ..ir import Atom, Eqn, Function, Var, result_atoms
+from ..ir import Atom, Const, Eqn, Function, If, Loop, Var, all_defined, free_values, result_atoms, statement_defs
+from ..primitives.registry import lookup
+from ..primitives.tape import TAPE
 from ..primitives.indexing import Scatter
 from ..primitives.symbolic import Sym, materialize
 
@@ -30,16 +33,18 @@ class ReverseSpec:
 
 
 def reverse(fn: Function, spec: ReverseSpec) -> Function:
-    scope = NameScope([p.name for p in fn.params] + [o.name for e in fn.body for o in e.outs])
+    scope = NameScope([p.name for p in fn.params] + [v.name for v in all_defined(fn.body)])
     dim_sources = {}
     for param in fn.params:
         for axis, dim in enumerate(param.type.shape or ()):
             if isinstance(dim, str):
                 dim_sources.setdefault(dim, (param, axis))
     builder = Builder(scope, dim_sources)
-    builder.dim_vars = {e.out.type.value: e.out for e in fn.body if e.prim.name == "dim" and e.args[0] in fn.params}
-    for eqn in fn.body:
-        builder.emit(eqn)
+    builder.dim_vars = {e.out.type.value: e.out for e in fn.body
+                        if isinstance(e, Eqn) and e.prim.name == "dim" and e.args[0] in fn.params}
+    forward = _copy_block(fn.body)  # the reverse sweep adds tape pushes to the loops it finds here
+    for stmt in forward:
+        builder.emit(stmt)
 
     wrt_vars = [fn.params[i] for i in spec.wrt]
     for var in wrt_vars:
@@ -55,8 +60,7 @@ def reverse(fn: Function, spec: ReverseSpec) -> Function:
             sweep.accumulate(out, seed)
 
     builder.note = "reverse sweep"
-    for eqn in reversed(fn.body):
-        sweep.pull_back(eqn)
+    sweep.pull_back_block(forward)
 
     builder.loc = None
     grads = tuple(sweep.gradient(var) for var in wrt_vars)
@@ -105,6 +109,17 @@ class _Sweep:
         self.activity = activity
         self.adjoints: dict[int, Atom] = {}
         self.owner: dict[int, int] = {}  # id(adjoint array) -> id(value it belongs to)
+        self.values: dict[int, Var] = {}  # id -> value, for every value that has an adjoint
+        self.loop_depth = 0
+
+    def pull_back_block(self, block: list) -> None:
+        for stmt in reversed(block):
+            if isinstance(stmt, If):
+                self.pull_back_if(stmt)
+            elif isinstance(stmt, Loop):
+                self.pull_back_loop(stmt)
+            else:
+                self.pull_back(stmt)
 
     def pull_back(self, eqn: Eqn) -> None:
         builder, prim = self.builder, eqn.prim
@@ -160,6 +175,7 @@ class _Sweep:
         if isinstance(ct, Scatter) or (owned and previous is not None):
             self.owner[id(total)] = id(var)
         self.adjoints[id(var)] = total
+        self.values[id(var)] = var
 
     def _named(self, ct: Atom, var: Var, start: int | None) -> Atom:
         """Name a cotangent computed just now after its source-named value (`dw` for `w`)."""
@@ -167,6 +183,164 @@ class _Sweep:
                 and any(ct in eqn.outs for eqn in self.builder.eqns[start:]):
             self.builder.rename(ct, "d" + var.name)
         return ct
+
+    # -- control flow --------------------------------------------------------------------------------------
+    def pull_back_if(self, stmt: If) -> None:
+        """Reverse both branches under the same condition; adjoints changed in either are merged after it."""
+        builder = self.builder
+        seeds = [(out, self.adjoints.get(id(out))) for out in stmt.outs]
+        if all(ct is None for _, ct in seeds):
+            return
+        before, owner_before = dict(self.adjoints), dict(self.owner)
+        branches = []
+        for body, results in ((stmt.then_body, stmt.then_results), (stmt.else_body, stmt.else_results)):
+            # only one branch runs, so each may update in place what the code before owns
+            self.adjoints, self.owner = dict(before), dict(owner_before)
+            with builder.block() as reverse_body:
+                builder.loc = stmt.loc
+                for (out, ct), value in zip(seeds, results):
+                    if ct is not None and isinstance(value, Var) and id(value) in self.activity:
+                        self.accumulate(value, ct)
+                self.pull_back_block(body)
+            if self.loop_depth:
+                self._tape(body, reverse_body, [])
+            branches.append((reverse_body, self.adjoints, self.owner))
+        (then_body, then_map, then_owner), (else_body, else_map, else_owner) = branches
+        changed = [key for key in dict.fromkeys([*then_map, *else_map])
+                   if then_map.get(key) is not before.get(key) or else_map.get(key) is not before.get(key)]
+        merged, then_values, else_values, owned = [], [], [], []
+        builder.loc = stmt.loc
+        for key in changed:
+            var = self.values[key]
+            if then_map.get(key) is else_map.get(key):
+                before[key] = then_map[key]
+                continue
+            then_value = self._in_block(then_body, lambda: self._exact(then_map.get(key), var))
+            else_value = self._in_block(else_body, lambda: self._exact(else_map.get(key), var))
+            then_values.append(then_value)
+            else_values.append(else_value)
+            merged.append(Var(builder.scope.fresh("d" + var.name), var.type))
+            before[key] = merged[-1]
+            if then_owner.get(id(then_value)) == key and else_owner.get(id(else_value)) == key:
+                owned.append((merged[-1], key))  # the same exclusive array on both paths
+        builder.emit(If(stmt.cond, then_body, else_body, tuple(merged), tuple(then_values), tuple(else_values),
+                        stmt.loc))
+        self.adjoints = before
+        self.owner = {adj: key for adj, key in owner_before.items() if key not in changed}
+        self.owner.update((id(var), key) for var, key in owned)
+
+    def pull_back_loop(self, loop: Loop) -> None:
+        """A reverse loop over the same iterations, reading back from tapes what each iteration computed."""
+        builder = self.builder
+        slots = [i for i, var in enumerate(loop.carried) if id(var) in self.activity]
+        out_cts = {i: self.adjoints.get(id(loop.outs[i])) for i in slots}
+        if all(ct is None for ct in out_cts.values()):
+            return
+        local = {id(v) for v in loop.carried} | ({id(loop.index)} if loop.index is not None else set())
+        outer = [v for v in free_values(loop.body, loop.carried_out)
+                 if id(v) not in local and id(v) in self.activity]
+        builder.loc = loop.loc
+        ct_inits = [self._exact(out_cts[i], loop.carried[i]) for i in slots]
+        acc_inits = [self._exclusive(v) for v in outer]
+        ct_slots = [Var(builder.scope.fresh("d" + loop.carried[i].name), loop.carried[i].type) for i in slots]
+        acc_slots = [Var(builder.scope.fresh("d" + v.name), v.type) for v in outer]
+
+        saved = (self.adjoints, self.owner)
+        self.adjoints, self.owner = {}, {}
+        for v, slot in zip(outer, acc_slots):  # each iteration adds into the same array, in place
+            self.adjoints[id(v)] = slot
+            self.owner[id(slot)] = id(v)
+            self.values[id(v)] = v
+        self.loop_depth += 1
+        with builder.block() as reverse_body:
+            builder.loc = loop.loc
+            for i, slot in zip(slots, ct_slots):
+                value = loop.carried_out[i]
+                if isinstance(value, Var) and id(value) in self.activity:
+                    self.accumulate(value, slot)
+            self.pull_back_block(loop.body)
+            builder.loc = loop.loc
+            ct_next = [self._exact(self.adjoints.get(id(loop.carried[i])), loop.carried[i]) for i in slots]
+            acc_next = [self._exclusive(v) for v in outer]
+        self.loop_depth -= 1
+        self.adjoints, self.owner = saved
+
+        trips = self._trip_count(loop)
+        self._tape(loop.body, reverse_body, list(loop.carried))
+        carried = tuple(ct_slots + acc_slots)
+        outs = tuple(Var(v.name, v.type) for v in carried)
+        if loop.kind == "for":
+            reverse_loop = Loop("for", loop.index, loop.bounds, [], None, carried, tuple(ct_inits + acc_inits),
+                                reverse_body, tuple(ct_next + acc_next), outs, loop.loc, reverse=True)
+        else:
+            reverse_loop = Loop("for", None, (const(0), trips, const(1)), [], None, carried,
+                                tuple(ct_inits + acc_inits), reverse_body, tuple(ct_next + acc_next), outs, loop.loc)
+        builder.emit(reverse_loop)
+        for i, out in zip(slots, outs):
+            init = loop.inits[i]
+            if isinstance(init, Var) and id(init) in self.activity:
+                self.accumulate(init, out)
+        for v, out in zip(outer, outs[len(slots):]):
+            self.adjoints[id(v)] = out
+            self.owner[id(out)] = id(v)
+
+    def _trip_count(self, loop: Loop) -> Atom | None:
+        """A `while` loop counts its iterations (a carried counter), so its reverse loop can run as often."""
+        if loop.kind != "while":
+            return None
+        counter = Var(self.builder.scope.fresh("trips"), TensorType("i64", ()))
+        following = Var(counter.name, counter.type)
+        after = Var(counter.name, counter.type)
+        loop.body.append(Eqn(lookup("add"), (counter, const(1)), {}, (following,), loop.loc))
+        loop.carried += (counter,)
+        loop.inits += (const(0),)
+        loop.carried_out += (following,)
+        loop.outs += (after,)
+        return after
+
+    def _tape(self, forward_body: list, reverse_body: list, carried: list[Var]) -> None:
+        """Push, at the end of each forward iteration (or branch), what the matching reverse block reads."""
+        defined = {id(v) for stmt in forward_body for v in statement_defs(stmt)} | {id(v) for v in carried}
+        pops = []
+        for value in free_values(reverse_body):
+            if id(value) not in defined:
+                continue
+            tape = Var(self.builder.scope.fresh("tape_" + value.name), TAPE)
+            self.builder.prologue.append(Eqn(lookup("tape_new"), (), {}, (tape,)))
+            forward_body.append(Eqn(lookup("push"), (tape, value), {}, (Var(tape.name, TAPE),)))
+            pops.append(Eqn(lookup("pop"), (tape,), {"type": value.type}, (value,)))
+        reverse_body[0:0] = pops
+
+    def _exact(self, adjoint: Atom | None, var: Var) -> Atom:
+        """An adjoint with exactly `var`'s type, zeros where there is none (merges and loop slots need one)."""
+        builder = self.builder
+        if adjoint is None:
+            if var.type.shape == ():
+                return const(0.0)
+            shape = builder.shape_atoms(var.type, var)
+            if shape is None:
+                return builder.bind("zeros_like", [var], name="d" + var.name)
+            return builder.bind("zeros", shape, {"dtype": var.type.dtype}, name="d" + var.name)
+        if adjoint.type.shape == var.type.shape or var.type.shape is None:
+            return adjoint
+        return materialize(Sym(builder, adjoint), var.type, Sym(builder, var)).atom
+
+    def _exclusive(self, var: Var) -> Atom:
+        """`var`'s adjoint as an array nothing else refers to (so a loop may add into it in place)."""
+        adjoint = self.adjoints.get(id(var))
+        if adjoint is not None and self.owner.get(id(adjoint)) == id(var) and adjoint.type.shape == var.type.shape:
+            return adjoint
+        exact = self._exact(adjoint, var)
+        if adjoint is None or var.type.shape == () or isinstance(exact, Const):
+            return exact
+        return self.builder.bind("copy", [exact])
+
+    def _in_block(self, block: list, make):
+        saved, self.builder.eqns = self.builder.eqns, block
+        try:
+            return make()
+        finally:
+            self.builder.eqns = saved
 
     def gradient(self, var: Var) -> Atom:
         """The adjoint of a parameter, with exactly its shape (a fresh array, never a broadcast view)."""
@@ -194,3 +368,16 @@ def _fits_into(ct: Atom, accumulator: Atom) -> bool:
         return broadcast_shapes([target, ct.type.shape]) == target and ct.type.dtype == accumulator.type.dtype
     except ShapeError:
         return False
+
+
+def _copy_block(block: list) -> list:
+    """The statements of a block with their nested blocks copied (equations and values are shared)."""
+    copied = []
+    for stmt in block:
+        if isinstance(stmt, If):
+            stmt = dataclasses.replace(stmt, then_body=_copy_block(stmt.then_body),
+                                       else_body=_copy_block(stmt.else_body))
+        elif isinstance(stmt, Loop):
+            stmt = dataclasses.replace(stmt, cond_body=_copy_block(stmt.cond_body), body=_copy_block(stmt.body))
+        copied.append(stmt)
+    return copied

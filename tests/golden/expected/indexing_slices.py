@@ -35,12 +35,10 @@ def rosenbrock_grad(x: "f64[n]"):
     del t_4
     t_10 = 100.0 * (2 * t_1)
     del t_1
-    t_14 = -t_7 + -t_10 * (2 * v_1)
-    del t_7, v_1
     dx = np.zeros((n,))
     del n
-    dx[:-1] = t_14
-    del t_14
+    dx[:-1] = -t_7 + -t_10 * (2 * v_1)
+    del t_7, v_1
     dx[1:] += t_10
     del t_10
     return dx

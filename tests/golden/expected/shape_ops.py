@@ -62,10 +62,8 @@ def reshaped_grad(x: "f64[6,4]", y: "f64[6]"):
     dcolumn_1 = dcolumn + djoined[:, 4:5]
     del dcolumn, djoined
     # shape_ops.py:8  column = np.expand_dims(y, 1)
-    r_1 = np.squeeze(dcolumn_1, axis=1)
+    dy_1 += np.squeeze(dcolumn_1, axis=1)
     del dcolumn_1
-    dy_1 += r_1
-    del r_1
     # shape_ops.py:7  blocks = x.reshape(3, -1)
     dx_1 = dx + np.reshape(dblocks, (6, 4))
     del dx, dblocks

@@ -1,0 +1,6 @@
+"""`python -m transpiler ...` runs the `transpile` command."""
+import sys
+
+from .cli import main
+
+sys.exit(main())
