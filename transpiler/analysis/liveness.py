@@ -47,16 +47,18 @@ def _prune_statement(stmt, needed: set[int]):
             return stmt
         return None
     if isinstance(stmt, If):
-        then_needed, else_needed = set(needed), set(needed)
-        then_needed.update(_uses(stmt.then_results))
-        else_needed.update(_uses(stmt.else_results))
+        keep = [i for i, out in enumerate(stmt.outs) if id(out) in needed]
+        then_results = tuple(stmt.then_results[i] for i in keep)
+        else_results = tuple(stmt.else_results[i] for i in keep)
+        then_needed, else_needed = set(needed) | _uses(then_results), set(needed) | _uses(else_results)
         then_body = _prune(stmt.then_body, then_needed)
         else_body = _prune(stmt.else_body, else_needed)
-        if not any(id(o) in needed for o in stmt.outs) and not then_body and not else_body:
+        if not keep and not then_body and not else_body:
             return None
         needed.update(then_needed | else_needed)
         needed.add(id(stmt.cond))
-        return dataclasses.replace(stmt, then_body=then_body, else_body=else_body)
+        return dataclasses.replace(stmt, then_body=then_body, else_body=else_body, then_results=then_results,
+                                   else_results=else_results, outs=tuple(stmt.outs[i] for i in keep))
     # a loop: what the body needs next iteration is needed at its end too, until nothing changes
     inner = set(needed) | _uses(stmt.carried_out) | {id(v) for v in stmt.carried}
     while True:

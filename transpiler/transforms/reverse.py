@@ -204,10 +204,13 @@ class _Sweep:
                 self.pull_back_block(body)
             if self.loop_depth:
                 self._tape(body, reverse_body, [])
+            else:
+                self._keep_after_if(stmt, body is stmt.then_body, reverse_body)
             branches.append((reverse_body, self.adjoints, self.owner))
         (then_body, then_map, then_owner), (else_body, else_map, else_owner) = branches
-        changed = [key for key in dict.fromkeys([*then_map, *else_map])
-                   if then_map.get(key) is not before.get(key) or else_map.get(key) is not before.get(key)]
+        inner = {id(v) for v in all_defined(stmt.then_body) + all_defined(stmt.else_body)}
+        changed = [key for key in dict.fromkeys([*then_map, *else_map]) if key not in inner and (
+                   then_map.get(key) is not before.get(key) or else_map.get(key) is not before.get(key))]
         merged, then_values, else_values, owned = [], [], [], []
         builder.loc = stmt.loc
         for key in changed:
@@ -311,6 +314,20 @@ class _Sweep:
             pops.append(Eqn(lookup("pop"), (tape,), {"type": value.type}, (value,)))
         reverse_body[0:0] = pops
 
+    def _keep_after_if(self, stmt: If, then_branch: bool, reverse_body: list) -> None:
+        """Values a branch computed that its reverse reads stay defined after the `if` (None on the other path),
+        so nothing deletes them before the reverse sweep gets there."""
+        body = stmt.then_body if then_branch else stmt.else_body
+        defined = {id(v) for v in all_defined(body)}
+        kept = {id(v) for v in stmt.outs}
+        for value in free_values(reverse_body):
+            if id(value) not in defined or id(value) in kept:
+                continue
+            nothing = Const(None, value.type)
+            stmt.outs += (value,)  # the same value, now also defined after the `if`
+            stmt.then_results += (value if then_branch else nothing,)
+            stmt.else_results += (nothing if then_branch else value,)
+
     def _exact(self, adjoint: Atom | None, var: Var) -> Atom:
         """An adjoint with exactly `var`'s type, zeros where there is none (merges and loop slots need one)."""
         builder = self.builder
@@ -336,11 +353,12 @@ class _Sweep:
         return self.builder.bind("copy", [exact])
 
     def _in_block(self, block: list, make):
-        saved, self.builder.eqns = self.builder.eqns, block
+        builder = self.builder
+        saved, builder.eqns, note, builder.note = builder.eqns, block, builder.note, None
         try:
             return make()
         finally:
-            self.builder.eqns = saved
+            builder.eqns, builder.note = saved, note
 
     def gradient(self, var: Var) -> Atom:
         """The adjoint of a parameter, with exactly its shape (a fresh array, never a broadcast view)."""
