@@ -476,15 +476,12 @@ class Lowering(ControlFlow):
             if isinstance(atom.value, int) and not isinstance(atom.value, bool):
                 return atom.value
             raise self.error(item.value, "array indices are integers", "use int literals or integer scalars")
+        if atom.type.dtype == "bool" and atom.type.shape != ():
+            return atom  # a boolean mask
         if atom.type.dtype not in ("i32", "i64"):
-            if atom.type.dtype == "bool":
-                raise self.error(item.value, "boolean mask indexing is not supported yet",
-                                 "use np.where(mask, x, 0.0) instead")
-            raise self.error(item.value, "array indices must be integers", "cast with .astype(np.int64)")
-        if atom.type.shape != ():
-            raise self.error(item.value, "indexing with an integer array (a gather) is not supported yet",
-                             "index with integer scalars and slices")
-        return atom
+            raise self.error(item.value, "array indices must be integers (or a boolean mask array)",
+                             "cast with .astype(np.int64)")
+        return atom  # an integer scalar, or an integer array (a gather)
 
     def _slice_bound(self, node, builder, env):
         if node is None:

@@ -49,19 +49,36 @@ def _slice_length(item: slice, dim: Any, types: list[TensorType]) -> Any:
     return fresh_dim()
 
 
+def advanced_items(index: tuple, types: list[TensorType]) -> list[Ref]:
+    """Index arrays (integer gathers and boolean masks) among the index items."""
+    return [item for item in index if isinstance(item, Ref) and types[item.index].shape != ()]
+
+
 def _infer_getitem(types: list[TensorType], params) -> TensorType:
     x = types[0]
     index = params["index"]
-    for item in index:
-        if isinstance(item, Ref) and types[item.index].shape != ():
-            raise ShapeError("indexing with an array (a gather) is not supported yet; index with integers "
-                             "and slices")
+    advanced = advanced_items(index, types)
+    if len(advanced) > 1:
+        raise ShapeError("indexing with more than one index array is not supported; index one axis at a time")
+    if advanced and None in index:
+        raise ShapeError("combining an index array with None (np.newaxis) is not supported; expand dims after")
     if x.shape is None:
         return TensorType(x.dtype, None)
     shape, dims = [], iter(x.shape)
-    for item in _expand_ellipsis(index, len(x.shape)):
+    for item in _expand_ellipsis(_mask_axes(index, types), len(x.shape)):
         if item is None:
             shape.append(1)
+            continue
+        if item is _MASK_REST:  # a further axis consumed by a multi-dimensional mask
+            next(dims)
+            continue
+        if isinstance(item, Ref) and types[item.index].shape != ():
+            array = types[item.index]
+            next(dims)
+            if array.dtype == "bool":  # a mask selects a number of elements known only at run time
+                shape.append(fresh_dim())
+            else:
+                shape.extend(array.shape if array.shape is not None else (fresh_dim(),))
             continue
         dim = next(dims)
         if isinstance(item, int):
@@ -70,6 +87,23 @@ def _infer_getitem(types: list[TensorType], params) -> TensorType:
         elif isinstance(item, slice):
             shape.append(_slice_length(item, dim, types))
     return TensorType(x.dtype, tuple(shape))
+
+
+def _mask_axes(index: tuple, types: list[TensorType]) -> tuple:
+    """The index with a k-dimensional mask counted as k items, so `...` expands correctly."""
+    items = []
+    for item in index:
+        items.append(item)
+        if isinstance(item, Ref) and types[item.index].dtype == "bool" and types[item.index].rank:
+            items.extend([_MASK_REST] * (types[item.index].rank - 1))
+    return tuple(items)
+
+
+class _MaskRest:
+    """Placeholder for the further axes a multi-dimensional mask consumes."""
+
+
+_MASK_REST = _MaskRest()
 
 
 def render_index(index: tuple, args: list) -> list:
@@ -99,15 +133,19 @@ class Scatter:
     value: Sym
     refs: tuple
     index: tuple
+    repeats: bool = False  # an integer index array may select an element several times
 
     def into(self, accumulator: Sym, first: bool) -> Sym:
-        """`accumulator[index] = value` (first) or `+= value`, in place."""
+        """`accumulator[index] = value` (first) or `+= value`, in place; `np.add.at` when indices repeat."""
+        if self.repeats:
+            return ops.add_at(accumulator, self.value, *self.refs, index=_shift(self.index, 1))
         prim = ops.setitem if first else ops.index_add
         return prim(accumulator, self.value, *self.refs, index=_shift(self.index, 1))
 
 
 def _vjp_getitem(g, out, x, *refs, active=None, index=()):
-    return [Scatter(g, refs, index)] + [None] * len(refs)
+    gathers = [r for r in refs if r.type.shape != () and r.type.dtype != "bool"]
+    return [Scatter(g, refs, index, repeats=bool(gathers))] + [None] * len(refs)
 
 
 def _shift(index: tuple, offset: int) -> tuple:
@@ -126,7 +164,7 @@ register(Primitive(
     name="getitem", infer=_infer_getitem, family="indexing",
     render=lambda args, p: cg.subscript(args[0], render_index(p["index"], args)),
     vjp=_vjp_getitem, jvp=lambda tangents, out, x, *refs, index=(): ops.getitem(tangents[0], *refs, index=index),
-    diff_args=(0,), temp_name="v",
+    diff_args=(0,), temp_name="v", broadcast_tolerant=True,  # assignment into the scatter broadcasts
 ))
 
 
@@ -145,8 +183,9 @@ register(Primitive(
     name="setitem", family="indexing", infer=lambda types, p: types[0].with_shape(types[0].shape),
     render=_render_setitem, statement=True,
     vjp=_vjp_setitem,
-    jvp=lambda tangents, out, x, value, *refs, index=(): ops.setitem(
-        tangents[0], tangents[1] if tangents[1] is not None else 0.0, *refs, index=index),
+    jvp=lambda tangents, out, x, value, *refs, index=(): ops.setitem(  # into a fresh array, as the primal writes
+        ops.copy(tangents[0]) if tangents[0] is not None else ops.zeros_like(x),
+        tangents[1] if tangents[1] is not None else 0.0, *refs, index=index),
     diff_args=(0, 1), extra={"in_place": True},
 ))
 register(Primitive(
@@ -154,6 +193,17 @@ register(Primitive(
     render=lambda args, p: [cst.SimpleStatementLine([cst.AugAssign(
         cg.subscript(args[0], render_index(p["index"], args)), cst.AddAssign(), args[1])])],
     statement=True, extra={"in_place": True},
+))
+def _render_add_at(args, params):
+    index = params["index"]
+    items = render_index(index, args)
+    where = items[0] if len(items) == 1 and isinstance(index[0], Ref) else cg.subscript(cg.dotted("np.s_"), items)
+    return [cst.SimpleStatementLine([cst.Expr(cg.call("np.add.at", args[0], where, args[1]))])]
+
+
+register(Primitive(
+    name="add_at", family="indexing", infer=lambda types, p: types[0].with_shape(types[0].shape),
+    render=_render_add_at, statement=True, extra={"in_place": True},
 ))
 register(Primitive(
     name="iadd", family="elementwise", infer=lambda types, p: types[0].with_shape(types[0].shape),

@@ -161,6 +161,11 @@ def _mismatch(a, b):
     raise ShapeError(f"np.concatenate: dimensions {a} and {b} differ")
 
 
+def _or_zeros(tangents, xs) -> list:
+    """The tangent of each part, zeros for the constant ones."""
+    return [t if t is not None else ops.zeros_like(x) for t, x in zip(tangents, xs)]
+
+
 def _vjp_concatenate(g, out, *xs, active=None, axis=0):
     builder = g.builder
     axis = normalize_axis(axis, out.rank)
@@ -175,8 +180,8 @@ def _vjp_concatenate(g, out, *xs, active=None, axis=0):
 register(Primitive(
     name="concatenate", infer=_infer_concatenate, family="shape",
     render=lambda args, p: cg.call("np.concatenate", cg.tuple_(*args), axis=p.get("axis", 0) or None),
-    vjp=_vjp_concatenate,
-    jvp=None, temp_name="c",
+    vjp=_vjp_concatenate, jvp=lambda tangents, out, *xs, axis=0: ops.concatenate(*_or_zeros(tangents, xs), axis=axis),
+    temp_name="c",
 ))
 
 
@@ -199,7 +204,8 @@ def _vjp_stack(g, out, *xs, active=None, axis=0):
 register(Primitive(
     name="stack", infer=_infer_stack, family="shape",
     render=lambda args, p: cg.call("np.stack", cg.tuple_(*args), axis=p.get("axis", 0) or None),
-    vjp=_vjp_stack, jvp=None, temp_name="c",
+    vjp=_vjp_stack, jvp=lambda tangents, out, *xs, axis=0: ops.stack(*_or_zeros(tangents, xs), axis=axis),
+    temp_name="c",
 ))
 
 
