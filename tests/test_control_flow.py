@@ -125,6 +125,41 @@ def f(x: "f64[n]", y: "f64[n]"):
             best = i
     return x[best] * np.sum(y) + y[best]
 ''',
+    "break_and_continue": '''
+@kernel
+def f(x: "f64[n]", y: "f64[n]"):
+    total = 0.0
+    for i in range(len(x)):
+        if x[i] > 1.3:
+            break
+        if x[i] < 0.7:
+            continue
+        total = total + x[i] * y[i]
+    return total * np.sum(y)
+''',
+    "while_true_with_break": '''
+@kernel
+def f(x: "f64[]", y: "f64[]"):
+    v = x
+    k = 0
+    while True:
+        nxt = 0.5 * (v + y / v)
+        k += 1
+        if k > 8:
+            break
+        v = nxt
+    return v * x
+''',
+    "early_returns_in_branches": '''
+@kernel
+def f(x: "f64[]", y: "f64[]"):
+    if x > 1.2:
+        return x * y
+    z = x * x
+    if z < 0.6:
+        return z + y * x
+    return np.sin(z) * y
+''',
     "static_condition_folds": '''
 LIMIT = 3
 

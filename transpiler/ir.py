@@ -159,6 +159,27 @@ def free_values(block: list, tail: list[Atom] = ()) -> list[Var]:
     return out
 
 
+def substitute(block: list, mapping: dict[int, Atom]) -> None:
+    """Replace, in place, every read of a value in `mapping` (by id) throughout a block."""
+    def sub(atoms):
+        return tuple(mapping.get(id(a), a) for a in atoms)
+
+    for stmt in block:
+        if isinstance(stmt, Eqn):
+            stmt.args = sub(stmt.args)
+        elif isinstance(stmt, If):
+            stmt.cond = mapping.get(id(stmt.cond), stmt.cond)
+            stmt.then_results, stmt.else_results = sub(stmt.then_results), sub(stmt.else_results)
+            substitute(stmt.then_body, mapping)
+            substitute(stmt.else_body, mapping)
+        else:
+            stmt.bounds, stmt.inits, stmt.carried_out = sub(stmt.bounds), sub(stmt.inits), sub(stmt.carried_out)
+            if stmt.cond is not None:
+                stmt.cond = mapping.get(id(stmt.cond), stmt.cond)
+            substitute(stmt.cond_body, mapping)
+            substitute(stmt.body, mapping)
+
+
 # What a function returns: an atom, or a (possibly nested) tuple of results.
 Result = Union[Atom, tuple]
 

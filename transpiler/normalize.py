@@ -65,6 +65,7 @@ class Lowering(ControlFlow):
         self._named: set[int] = set()  # ids of values that already carry a source name
         self._block_depth = 0  # how many if/for/while bodies enclose the statement being lowered
         self._loop_depth = 0
+        self._break_flags: list[str] = []  # env keys of the running flags of the loops being lowered
         self._conditional_names: dict[str, SourceLoc] = {}  # assigned on some paths only (in a branch or loop)
         self._statement_start = 0
 
@@ -127,26 +128,33 @@ class Lowering(ControlFlow):
         statements = list(func.body.body)
         if statements and _is_docstring(statements[0]):
             statements = statements[1:]
-        depth, self._block_depth = self._block_depth, 0
+        saved = self._block_depth, self._loop_depth, self._break_flags
+        self._block_depth, self._loop_depth, self._break_flags = 0, 0, []
         try:
-            result = self.lower_block(statements, builder, env)
+            outcome = self.lower_block(statements, builder, env)
         finally:
-            self._block_depth = depth
-        if result is None:
+            self._block_depth, self._loop_depth, self._break_flags = saved
+        if outcome is None or outcome[0] != "return":
             raise self.error(func.name, f"kernel `{func.name.value}` has no return statement",
                              "end the kernel with `return <value>`")
-        return result[0]
+        return outcome[1]
 
     def lower_block(self, statements: list, builder: Builder, env: dict[str, Value]) -> tuple | None:
-        """Lower statements in order; returns `(value,)` when the block ends in `return`."""
+        """Lower statements in order. Returns how the block ends: None (falls through), ("return", value),
+        or ("continue",) (the loop iteration ends; `break` also clears the loop's running flag).
+
+        An `if` that can exit is lowered with the rest of the block as its continuation, inside each branch
+        that falls through, so code after an exit runs only on the paths that reach it."""
         for i, statement in enumerate(statements):
-            last = i == len(statements) - 1
             if isinstance(statement, cst.SimpleStatementLine):
-                for j, small in enumerate(statement.body):
+                for small in statement.body:
                     builder.loc = self.locate(small)
-                    result = self._lower_small(small, builder, env, last and j == len(statement.body) - 1)
-                    if result is not None:
-                        return result
+                    outcome = self._lower_small(small, builder, env)
+                    if outcome is not None:
+                        return outcome
+            elif isinstance(statement, cst.If) and _can_exit(statement):
+                builder.loc = self.locate(statement)
+                return self.lower_exiting_if(statement, statements[i + 1:], builder, env)
             else:
                 builder.loc = self.locate(statement)
                 self.lower_compound(statement, builder, env)
@@ -172,17 +180,18 @@ class Lowering(ControlFlow):
                 return self.error(target if later else head, message, hint)
         return self.error(statement, "this statement is not part of the kernel language")
 
-    def _lower_small(self, small, builder: Builder, env, is_last: bool):
+    def _lower_small(self, small, builder: Builder, env):
         if isinstance(small, cst.Return):
-            if self._block_depth:
-                raise self.error(small, "`return` inside `if`, `for` or `while` is not supported yet",
-                                 "assign the value to a name and return it at the end of the kernel")
-            if not is_last:
-                raise self.error(small, "`return` before the end of a kernel is not supported yet",
-                                 "compute the value and return it in the last statement")
+            if self._loop_depth:
+                raise self.error(small, "`return` inside a `for` or `while` loop is not supported yet",
+                                 "use `break` and return after the loop")
             if small.value is None:
                 raise self.error(small, "a kernel must return a value", "return the result array")
-            return (self.expr(small.value, builder, env),)
+            return ("return", self.expr(small.value, builder, env))
+        if isinstance(small, (cst.Break, cst.Continue)) and self._loop_depth:
+            if isinstance(small, cst.Break):
+                env[self._break_flags[-1]] = const(False)
+            return ("continue",)
         self._statement_start = len(builder.eqns)
         if isinstance(small, cst.Assign):
             value = self.expr(small.value, builder, env)
@@ -601,6 +610,44 @@ class Lowering(ControlFlow):
         if key not in _DTYPE_NAMES:
             raise self.error(node, "unsupported dtype", "use np.float64, np.float32, np.int64, np.int32 or bool")
         return _DTYPE_NAMES[key]
+
+
+def _can_exit(node: cst.CSTNode) -> bool:
+    """Whether a statement contains a `return`, or a `break`/`continue` of the enclosing loop."""
+    found = []
+
+    class Finder(cst.CSTVisitor):
+        def __init__(self):
+            self.loops = 0
+
+        def visit_Return(self, node):
+            found.append(node)
+
+        def visit_Break(self, node):
+            if not self.loops:
+                found.append(node)
+
+        def visit_Continue(self, node):
+            if not self.loops:
+                found.append(node)
+
+        def visit_For(self, node):
+            self.loops += 1
+
+        def leave_For(self, node):
+            self.loops -= 1
+
+        def visit_While(self, node):
+            self.loops += 1
+
+        def leave_While(self, node):
+            self.loops -= 1
+
+        def visit_FunctionDef(self, node):
+            return False
+
+    node.visit(Finder())
+    return bool(found)
 
 
 def _is_docstring(statement) -> bool:

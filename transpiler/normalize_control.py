@@ -39,20 +39,44 @@ class ControlFlow:
         return atom
 
     def _lower_if(self, node: cst.If, builder: Builder, env: dict) -> None:
+        self.lower_exiting_if(node, [], builder, env)
+
+    def lower_exiting_if(self, node: cst.If, rest: list, builder: Builder, env: dict) -> tuple | None:
+        """An `if` followed by `rest`, the statements after it in the same block.
+
+        `rest` is lowered at the end of each branch that falls through, so after a `return`, `break` or
+        `continue` in one branch it runs only on the other. Returns the block's outcome (see lower_block)."""
         cond = self._condition(node.test, builder, env)
         orelse = node.orelse
         else_statements = [] if orelse is None else [orelse] if isinstance(orelse, cst.If) else list(orelse.body.body)
         if isinstance(cond, Const):  # known at build time: only one branch exists
             chosen = list(node.body.body) if cond.value else else_statements
-            self._nested(chosen, builder, env)
-            return
+            return self._nested(chosen + rest, builder, env)
         loc = builder.loc
         then_env, else_env = dict(env), dict(env)
         with builder.block() as then_body:
-            self._nested(list(node.body.body), builder, then_env)
+            then_outcome = self._nested(list(node.body.body) + rest, builder, then_env)
         with builder.block() as else_body:
-            self._nested(else_statements, builder, else_env)
+            else_outcome = self._nested(else_statements + rest, builder, else_env)
         builder.loc = loc
+        returns = [o for o in (then_outcome, else_outcome) if o is not None and o[0] == "return"]
+        if returns and len(returns) != 2:
+            raise TranspileError("this `if` returns on one path but not on the other", loc,
+                                 "end every path through the kernel with `return`")
+        outs, then_results, else_results = [], [], []
+        if returns:  # the kernel ends inside both branches: they only need to agree on the result
+            result = self._merge_result(then_outcome[1], else_outcome[1], builder, loc)
+            if result is not None:
+                outs, then_results, else_results = result
+            builder.emit(If(cond, then_body, else_body, tuple(outs), tuple(then_results), tuple(else_results), loc))
+            return ("return", outs[0] if len(outs) == 1 and not isinstance(then_outcome[1], tuple)
+                    else tuple(outs) if outs else then_outcome[1])
+        outs, then_results, else_results = self._merge_envs(then_env, else_env, env, builder, loc)
+        builder.emit(If(cond, then_body, else_body, tuple(outs), tuple(then_results), tuple(else_results), loc))
+        return None
+
+    def _merge_envs(self, then_env: dict, else_env: dict, env: dict, builder: Builder, loc):
+        """Names whose values differ between two branches become outputs of the `if` (updating `env`)."""
         outs, then_results, else_results = [], [], []
         for name in _assigned_in_order(then_env, else_env, env):
             a, b = then_env.get(name), else_env.get(name)
@@ -65,18 +89,47 @@ class ControlFlow:
             if not isinstance(a, (Var, Const)) or not isinstance(b, (Var, Const)):
                 raise TranspileError(f"`{name}` holds a tuple or module in a branch; only arrays can differ "
                                      "between branches", loc)
-            out = Var(builder.scope.fresh(name), self._merge_type(name, a.type, b.type, loc))
+            out = Var(builder.scope.fresh(_display(name)), self._merge_type(name, a.type, b.type, loc))
             self._named.add(id(out))
             outs.append(out)
             then_results.append(a)
             else_results.append(b)
             env[name] = out
+        return outs, then_results, else_results
+
+    def _guarded(self, cond: Atom, lower_then, lower_else, builder: Builder, env: dict, loc) -> None:
+        """`if cond: <lower_then> else: <lower_else>` for compiler-made conditions (loop running flags)."""
+        if isinstance(cond, Const):
+            (lower_then if cond.value else lower_else)(env)
+            return
+        then_env, else_env = dict(env), dict(env)
+        with builder.block() as then_body:
+            lower_then(then_env)
+        with builder.block() as else_body:
+            lower_else(else_env)
+        builder.loc = loc
+        outs, then_results, else_results = self._merge_envs(then_env, else_env, env, builder, loc)
         builder.emit(If(cond, then_body, else_body, tuple(outs), tuple(then_results), tuple(else_results), loc))
 
-    def _nested(self, statements: list, builder: Builder, env: dict) -> None:
+    def _merge_result(self, a, b, builder: Builder, loc):
+        """Merge what two branches return: one value, or tuples of the same length, element by element."""
+        items_a = a if isinstance(a, tuple) else (a,)
+        items_b = b if isinstance(b, tuple) else (b,)
+        if len(items_a) != len(items_b):
+            raise TranspileError("the branches return tuples of different lengths", loc)
+        outs = []
+        for x, y in zip(items_a, items_b):
+            if not isinstance(x, (Var, Const)) or not isinstance(y, (Var, Const)):
+                raise TranspileError("a kernel must return arrays (or a flat tuple of arrays)", loc)
+            out = Var(builder.scope.fresh("result"), self._merge_type("the result", x.type, y.type, loc))
+            self._named.add(id(out))
+            outs.append(out)
+        return outs, list(items_a), list(items_b)
+
+    def _nested(self, statements: list, builder: Builder, env: dict) -> tuple | None:
         self._block_depth += 1
         try:
-            self.lower_block(statements, builder, env)
+            return self.lower_block(statements, builder, env)
         finally:
             self._block_depth -= 1
 
@@ -107,7 +160,7 @@ class ControlFlow:
         target = node.target.value
         index_name = target if sequence is None else f"{target}_index"
 
-        def lower_body(body_env: dict, index: Var) -> None:
+        def lower_iteration(body_env: dict, index: Var) -> None:
             if sequence is not None:  # for row in x: row = x[i]
                 builder.loc = loc
                 row = builder.bind("getitem", [sequence, index], {"index": (_ref(1),)})
@@ -118,7 +171,22 @@ class ControlFlow:
                 body_env[target] = index
             self._nested(list(node.body.body), builder, body_env)
 
-        self._lower_loop("for", node, bounds, None, lower_body, index_name, builder, env, loc)
+        flag = self._break_flag(node, env)
+        if flag is None:
+            lower_body = lower_iteration
+        else:  # after a `break`, the remaining iterations do nothing
+            def lower_body(body_env: dict, index: Var) -> None:
+                self._guarded(body_env[flag], lambda e: lower_iteration(e, index), lambda e: None, builder,
+                              body_env, loc)
+        self._lower_loop("for", node, bounds, None, lower_body, index_name, builder, env, loc, flag)
+
+    def _break_flag(self, node, env: dict) -> str | None:
+        """For a loop containing `break`: the env key of its running flag, set to True before the loop."""
+        if not _has_break(node.body):
+            return None
+        key = f"<running{len(self._break_flags)}>"
+        env[key] = const(True)
+        return key
 
     def _loop_bounds(self, iterable: cst.BaseExpression, builder: Builder, env: dict):
         """`range(...)` bounds as integer atoms, or the array iterated over its first axis."""
@@ -165,18 +233,33 @@ class ControlFlow:
         def lower_body(body_env: dict, index: Var | None) -> None:
             self._nested(list(node.body.body), builder, body_env)
 
-        self._lower_loop("while", node, (), lower_cond, lower_body, None, builder, env, loc)
+        flag = self._break_flag(node, env)
+        if flag is None:
+            self._lower_loop("while", node, (), lower_cond, lower_body, None, builder, env, loc)
+            return
+
+        def stop(else_env: dict) -> None:
+            else_env[flag] = const(False)
+
+        def test_then_body(body_env: dict, index: Var | None) -> None:  # `while running:` tests inside
+            cond = lower_cond(body_env)
+            self._guarded(cond, lambda e: lower_body(e, None), stop, builder, body_env, loc)
+
+        self._lower_loop("while", node, (), lambda cond_env: cond_env[flag], test_then_body, None, builder, env,
+                         loc, flag)
 
     def _lower_loop(self, kind, node, bounds, lower_cond, lower_body, index_name, builder: Builder, env: dict,
-                    loc) -> None:
+                    loc, flag: str | None = None) -> None:
         assigned = [n for n in _assigned_names(node.body) if n in env and isinstance(env[n], (Var, Const))]
         if kind == "for" and isinstance(node.target, cst.Name):
             assigned = [n for n in assigned if n != node.target.value]
+        if flag is not None:
+            assigned.append(flag)
         types = [_carried_type(env[n].type) for n in assigned]
         state = builder.snapshot()
         for attempt in range(_MAX_WIDENINGS + 1):
             builder.restore(state)
-            carried = [Var(builder.scope.fresh(n), t) for n, t in zip(assigned, types)]
+            carried = [Var(builder.scope.fresh(_display(n)), t) for n, t in zip(assigned, types)]
             for var in carried:
                 self._named.add(id(var))
             body_env = dict(env)
@@ -190,11 +273,13 @@ class ControlFlow:
                 index = Var(builder.scope.fresh(index_name), TensorType("i64", ()))
                 self._named.add(id(index))
             self._loop_depth += 1
+            self._break_flags.append(flag)
             try:
                 with builder.block() as body:
                     lower_body(body_env, index)
             finally:
                 self._loop_depth -= 1
+                self._break_flags.pop()
             outs = []
             for name in assigned:
                 value = body_env.get(name)
@@ -218,6 +303,32 @@ class ControlFlow:
             if name not in assigned and name in body_env and name not in env:
                 self._conditional_names[name] = loc  # defined only inside the loop
         env.update(zip(assigned, results))
+
+
+def _display(key: str) -> str:
+    """The variable name for an env key: compiler keys such as `<running0>` read as `running`."""
+    return key.strip("<>").rstrip("0123456789") if key.startswith("<") else key
+
+
+def _has_break(body: cst.CSTNode) -> bool:
+    """Whether a loop body breaks out of this loop (not out of a loop nested in it)."""
+    found = []
+
+    class Finder(cst.CSTVisitor):
+        def visit_Break(self, node):
+            found.append(node)
+
+        def visit_For(self, node):
+            return False
+
+        def visit_While(self, node):
+            return False
+
+        def visit_FunctionDef(self, node):
+            return False
+
+    body.visit(Finder())
+    return bool(found)
 
 
 def _ref(index: int):

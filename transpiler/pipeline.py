@@ -41,7 +41,7 @@ def transpile_source(text: str, path: str, options: Options = Options(),
         taken.add(decl.target)
         fn = kernels.get(decl.func)
         if fn is None:
-            raise TranspileError(f"`{decl.func}` is not a @kernel function of this module", decl.loc,
+            raise TranspileError(f"`{decl.func}` is not a @kernel function of this module", decl.func_loc or decl.loc,
                                  f"decorate `{decl.func}` with @kernel, or transform a kernel defined here")
         wrt = _resolve_wrt(decl, fn, parsed)
         spec = ReverseSpec(decl.target, decl.transform, wrt, decl.wrt_is_tuple, decl.loc)
@@ -69,15 +69,16 @@ def _resolve_wrt(decl: Declaration, fn, parsed: ParsedModule) -> tuple[int, ...]
         if isinstance(item, int):
             if not 0 <= item < len(names):
                 raise TranspileError(f"wrt position {item} is out of range: `{decl.func}` has {len(names)} "
-                                     "parameters", decl.loc)
+                                     f"parameter{'s' if len(names) != 1 else ''}", decl.wrt_loc or decl.loc,
+                                     "positions count from 0: " + ", ".join(f"{i}={n}" for i, n in enumerate(names)))
             indices.append(item)
         elif item in names:
             indices.append(names.index(item))
         else:
-            raise TranspileError(f"`{decl.func}` has no parameter `{item}`", decl.loc,
+            raise TranspileError(f"`{decl.func}` has no parameter `{item}`", decl.wrt_loc or decl.loc,
                                  "wrt takes parameter names: " + ", ".join(names))
     if len(set(indices)) != len(indices):
-        raise TranspileError("wrt names the same parameter twice", decl.loc)
+        raise TranspileError("wrt names the same parameter twice", decl.wrt_loc or decl.loc)
     return tuple(indices)
 
 

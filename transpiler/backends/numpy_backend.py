@@ -142,9 +142,11 @@ class _Renderer:
         if isinstance(stmt, If):
             text = ["if " + cg.source(_expr(stmt.cond, expressions)) + ":"]
             then_lines = self.block(stmt.then_body, False, list(stmt.then_results),
-                                    lambda exprs: _merges(stmt.outs, stmt.then_results, exprs), group=group)
+                                    lambda exprs: _merges(stmt.outs, stmt.then_results, exprs), fold_tail=True,
+                                    group=group)
             else_lines = self.block(stmt.else_body, False, list(stmt.else_results),
-                                    lambda exprs: _merges(stmt.outs, stmt.else_results, exprs), group=group)
+                                    lambda exprs: _merges(stmt.outs, stmt.else_results, exprs), fold_tail=True,
+                                    group=group)
             text += _indent(then_lines or ["pass"])
             if else_lines:
                 text += ["else:"] + _indent(else_lines)
@@ -224,10 +226,13 @@ class _Renderer:
                     and (isinstance(user, If) or not user.prim.statement or user.args[0] is not out)
                     and user.loc == stmt.loc and not user.note and sweep[id(user)] == sweep[id(stmt)]):
                 folded.add(id(out))
-        last = stmts[-1] if stmts else None
-        if len(tail) == 1 and isinstance(last, Eqn) and not last.prim.statement and last.outs[0] is tail[0] \
-                and tail[0].temporary and self.use_counts[id(tail[0])] == 1:
-            folded.add(id(tail[0]))
+        # the trailing equations that compute values read only by the tail (a return, a merge) move into it
+        tail_ids = {id(a) for a in tail}
+        for stmt in reversed(stmts):
+            if not isinstance(stmt, Eqn) or stmt.prim.statement or id(stmt.outs[0]) not in tail_ids \
+                    or not stmt.outs[0].temporary or self.use_counts[id(stmt.outs[0])] != 1:
+                break
+            folded.add(id(stmt.outs[0]))
         return folded
 
 

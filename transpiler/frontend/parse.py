@@ -5,6 +5,7 @@ every error carries the position of the construct it is about.
 """
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -37,6 +38,8 @@ class Declaration:
     wrt: tuple | None
     wrt_is_tuple: bool
     loc: SourceLoc
+    func_loc: SourceLoc | None = None  # the transformed function's name in the call, for errors about it
+    wrt_loc: SourceLoc | None = None  # the `wrt=` value, for errors about it
 
 
 @dataclass
@@ -99,7 +102,23 @@ def _static_value(node: cst.BaseExpression):
 _NOT_STATIC = object()
 
 
+def _check_syntax(text: str, path: str) -> None:
+    """Python's own parser first: its messages ("'(' was never closed", "expected ':'") and positions are the
+    ones users know, where LibCST reports a token list at a position past the mistake."""
+    try:
+        compile(text, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as exc:
+        lines = text.splitlines()
+        line = exc.lineno or 1
+        col = max(exc.offset or 1, 1)
+        end_col = exc.end_offset if exc.end_lineno == line and (exc.end_offset or 0) > col else col + 1
+        line_text = lines[line - 1] if 0 < line <= len(lines) else ""
+        raise TranspileError(f"syntax error: {exc.msg}", SourceLoc(path, line, col, line, end_col, line_text),
+                             "the file must be valid Python before it can be transpiled") from None
+
+
 def parse_module(text: str, path: str) -> ParsedModule:
+    _check_syntax(text, path)
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
@@ -174,4 +193,5 @@ def _declaration(target: str, transform: str, call: cst.Call, locate: Locator) -
         else:
             raise TranspileError("`wrt` must be a parameter name, a position, or a tuple of them", locate(node),
                                  hint='wrt="w" or wrt=("w", "b")')
-    return Declaration(target, transform, positional[0].value.value, wrt, wrt_is_tuple, locate(call))
+    return Declaration(target, transform, positional[0].value.value, wrt, wrt_is_tuple, locate(call),
+                       locate(positional[0].value), locate(keywords["wrt"].value) if "wrt" in keywords else None)

@@ -14,7 +14,8 @@ from ..analysis.activity import active
 from ..analysis.types import ShapeError, TensorType, broadcast_shapes, is_unknown
 from ..builder import Builder, NameScope, const
 from ..errors import SourceLoc, TranspileError
-from ..ir import Atom, Const, Eqn, Function, If, Loop, Var, all_defined, free_values, result_atoms, statement_defs
+from ..ir import (Atom, Const, Eqn, Function, If, Loop, Var, all_defined, free_values, result_atoms, statement_defs,
+                  substitute)
 from ..primitives.registry import lookup
 from ..primitives.tape import TAPE
 from ..primitives.indexing import Scatter
@@ -202,10 +203,6 @@ class _Sweep:
                     if ct is not None and isinstance(value, Var) and id(value) in self.activity:
                         self.accumulate(value, ct)
                 self.pull_back_block(body)
-            if self.loop_depth:
-                self._tape(body, reverse_body, [])
-            else:
-                self._keep_after_if(stmt, body is stmt.then_body, reverse_body)
             branches.append((reverse_body, self.adjoints, self.owner))
         (then_body, then_map, then_owner), (else_body, else_map, else_owner) = branches
         inner = {id(v) for v in all_defined(stmt.then_body) + all_defined(stmt.else_body)}
@@ -226,6 +223,12 @@ class _Sweep:
             before[key] = merged[-1]
             if then_owner.get(id(then_value)) == key and else_owner.get(id(else_value)) == key:
                 owned.append((merged[-1], key))  # the same exclusive array on both paths
+        for forward_body, reverse_body, values in ((stmt.then_body, then_body, then_values),
+                                                   (stmt.else_body, else_body, else_values)):
+            if self.loop_depth:  # each iteration's branch values go on the tape
+                self._tape(forward_body, reverse_body, [], values)
+            else:
+                self._keep_after_if(stmt, forward_body is stmt.then_body, reverse_body, values)
         builder.emit(If(stmt.cond, then_body, else_body, tuple(merged), tuple(then_values), tuple(else_values),
                         stmt.loc))
         self.adjoints = before
@@ -269,7 +272,9 @@ class _Sweep:
         self.adjoints, self.owner = saved
 
         trips = self._trip_count(loop)
-        self._tape(loop.body, reverse_body, list(loop.carried))
+        renamed = self._tape(loop.body, reverse_body, list(loop.carried), ct_next + acc_next)
+        ct_next = [renamed.get(id(a), a) for a in ct_next]
+        acc_next = [renamed.get(id(a), a) for a in acc_next]
         carried = tuple(ct_slots + acc_slots)
         outs = tuple(Var(v.name, v.type) for v in carried)
         if loop.kind == "for":
@@ -301,26 +306,36 @@ class _Sweep:
         loop.outs += (after,)
         return after
 
-    def _tape(self, forward_body: list, reverse_body: list, carried: list[Var]) -> None:
-        """Push, at the end of each forward iteration (or branch), what the matching reverse block reads."""
+    def _tape(self, forward_body: list, reverse_body: list, carried: list[Var], tail: list = ()) -> dict:
+        """Push, at the end of each forward iteration (or branch), what the matching reverse block reads
+        (including `tail`, the values the reverse block hands on after it ends).
+
+        A loop slot's name still holds its final value after the loop, so its per-iteration values are popped
+        into a fresh name; the returned mapping says which (the caller applies it to `tail`)."""
         defined = {id(v) for stmt in forward_body for v in statement_defs(stmt)} | {id(v) for v in carried}
-        pops = []
-        for value in free_values(reverse_body):
+        slots = {id(v) for v in carried}
+        pops, renamed = [], {}
+        for value in free_values(reverse_body, tail):
             if id(value) not in defined:
                 continue
             tape = Var(self.builder.scope.fresh("tape_" + value.name), TAPE)
             self.builder.prologue.append(Eqn(lookup("tape_new"), (), {}, (tape,)))
             forward_body.append(Eqn(lookup("push"), (tape, value), {}, (Var(tape.name, TAPE),)))
-            pops.append(Eqn(lookup("pop"), (tape,), {"type": value.type}, (value,)))
+            target = value
+            if id(value) in slots:
+                target = renamed[id(value)] = Var(self.builder.scope.fresh(value.name), value.type)
+            pops.append(Eqn(lookup("pop"), (tape,), {"type": value.type}, (target,)))
+        substitute(reverse_body, renamed)
         reverse_body[0:0] = pops
+        return renamed
 
-    def _keep_after_if(self, stmt: If, then_branch: bool, reverse_body: list) -> None:
+    def _keep_after_if(self, stmt: If, then_branch: bool, reverse_body: list, merged: list) -> None:
         """Values a branch computed that its reverse reads stay defined after the `if` (None on the other path),
         so nothing deletes them before the reverse sweep gets there."""
         body = stmt.then_body if then_branch else stmt.else_body
         defined = {id(v) for v in all_defined(body)}
         kept = {id(v) for v in stmt.outs}
-        for value in free_values(reverse_body):
+        for value in free_values(reverse_body, merged):
             if id(value) not in defined or id(value) in kept:
                 continue
             nothing = Const(None, value.type)

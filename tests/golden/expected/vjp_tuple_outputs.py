@@ -13,9 +13,7 @@ __lifted_transforms__ = {
 def polar(r: "f64[n]", theta: "f64[n]"):
     # vjp_tuple_outputs.py:7  return r * np.cos(theta), r * np.sin(theta)
     t_1 = r * np.cos(theta)
-    t_3 = r * np.sin(theta)
-    del r, theta
-    return (t_1, t_3)
+    return (t_1, r * np.sin(theta))
 
 
 def polar_vjp(r: "f64[n]", theta: "f64[n]", ct):
