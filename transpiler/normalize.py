@@ -74,6 +74,7 @@ class Lowering(ControlFlow):
         source = self.parsed.kernels[name]
         node = source.node
         self._check_signature(node)
+        self._check_reachable(node)
         scope = NameScope()
         params, env, dim_sources = [], {}, {}
         for param in node.params.params:
@@ -106,7 +107,17 @@ class Lowering(ControlFlow):
                 raise self.error(param.default, "parameter defaults are not part of the kernel language",
                                  "pass the value explicitly, or use a module-level constant")
         if node.asynchronous is not None:
-            raise self.error(node.name, "async kernels are not part of the kernel language", "remove `async`")
+            raise self.error(node.asynchronous, "async kernels are not part of the kernel language", "remove `async`")
+
+    def _check_reachable(self, node: cst.FunctionDef) -> None:
+        """Code after a `return`, `break` or `continue` in the same block never runs: say so, rather than drop it."""
+        unreachable = _unreachable(node.body)
+        if unreachable is not None:
+            after, exit_node = unreachable
+            word = {cst.Return: "return", cst.Break: "break", cst.Continue: "continue"}[type(exit_node)]
+            line = self.locate(exit_node).line
+            raise self.error(after, f"this code never runs: it follows the `{word}` on line {line}",
+                             f"remove it, or move the `{word}` after it")
 
     def _param_type(self, param: cst.Param) -> TensorType:
         if param.annotation is None:
@@ -118,7 +129,8 @@ class Lowering(ControlFlow):
         try:
             return parse_annotation(annotation.evaluated_value)
         except ShapeError as exc:
-            raise self.error(annotation, str(exc), 'write e.g. "f64[n,d]" or "f64[]" for a scalar') from None
+            raise self.error(annotation, str(exc), 'the dtype is one of f32, f64, i32, i64, bool and the dims are '
+                             'names or integers: "f64[n,d]", "i64[3]", "f64[]" for a scalar') from None
 
     def error(self, node: cst.CSTNode, message: str, hint: str | None = None) -> TranspileError:
         return TranspileError(message, self.locate(node), hint)
@@ -157,7 +169,11 @@ class Lowering(ControlFlow):
                 return self.lower_exiting_if(statement, statements[i + 1:], builder, env)
             else:
                 builder.loc = self.locate(statement)
-                self.lower_compound(statement, builder, env)
+                try:
+                    self.lower_compound(statement, builder, env)
+                except TranspileError as exc:  # raised by a rule that knows no position: the statement's
+                    exc.located(self.locate(statement))
+                    raise
         return None
 
     def _compound_error(self, statement: cst.CSTNode) -> TranspileError:
@@ -225,6 +241,7 @@ class Lowering(ControlFlow):
                 del env[node.value]
             return None
         if isinstance(small, cst.Expr):
+            self.expr(small.value, builder, env)  # `print(x)`, `yield x`: the construct's own error comes first
             raise self.error(small, "an expression statement has no effect in a kernel",
                              "assign the value to a name, or remove the line")
         names = {
@@ -414,7 +431,7 @@ class Lowering(ControlFlow):
             path = f"{base.path}.{attr}"
             if path in _NUMPY_CONSTANTS:
                 return _NUMPY_CONSTANTS[path]
-            if path.startswith("scipy") or base.path == "numpy":
+            if path.startswith("scipy") or base.path.startswith("numpy"):
                 return Module(path)
             raise self.error(node, f"`{path}` is not available in kernels")
         atom = self._atom(base, node.value)
@@ -523,9 +540,8 @@ class Lowering(ControlFlow):
         if isinstance(func, Module):
             handler = _FUNCTIONS.get(func.path)
             if handler is None:
-                raise self.error(node.func, f"`{func.path.replace('numpy', 'np').replace('builtins.', '')}` "
-                                 "is not supported in kernels",
-                                 "see the README's list of supported NumPy functions")
+                raise self.error(node.func, f"`{_code(node.func)}` is not supported in kernels",
+                                 _unsupported_hint(func.path))
             if func.path.startswith("scipy"):
                 self.used_scipy = True
             return handler(self, node, builder, positional, keywords)
@@ -534,12 +550,14 @@ class Lowering(ControlFlow):
 
     def _inline(self, name: str, args: list[Value], node: cst.Call, builder: Builder) -> Value:
         if name in self._stack:
-            raise self.error(node, f"recursive call to kernel `{name}`",
+            chain = " -> ".join(self._stack[self._stack.index(name):] + [name])
+            raise self.error(node, f"recursive call to kernel `{name}` ({chain})",
                              "recursion is not part of the kernel language; write the computation iteratively")
         callee = self.parsed.kernels[name].node
         params = callee.params.params
         if len(args) != len(params):
-            raise self.error(node, f"kernel `{name}` takes {len(params)} arguments, {len(args)} given")
+            raise self.error(node, f"kernel `{name}` takes {len(params)} argument{'s' if len(params) != 1 else ''}, "
+                             f"{len(args)} given")
         env = {}
         for param, arg in zip(params, args):
             atom = self._atom(arg, node)
@@ -648,6 +666,52 @@ def _can_exit(node: cst.CSTNode) -> bool:
 
     node.visit(Finder())
     return bool(found)
+
+
+def _unreachable(body: cst.BaseSuite):
+    """The first statement after a `return`, `break` or `continue` of the same block, with that exit."""
+    found = []
+
+    def check(small_lists: list[list], statements: list) -> None:
+        for position, smalls in enumerate(small_lists):
+            for j, small in enumerate(smalls):
+                if isinstance(small, (cst.Return, cst.Break, cst.Continue)) and not found:
+                    if j + 1 < len(smalls):
+                        found.append((smalls[j + 1], small))
+                    elif position + 1 < len(statements):
+                        found.append((statements[position + 1], small))
+
+    class Finder(cst.CSTVisitor):
+        def visit_IndentedBlock(self, node):
+            statements = list(node.body)
+            check([list(s.body) if isinstance(s, cst.SimpleStatementLine) else [] for s in statements], statements)
+
+        def visit_SimpleStatementSuite(self, node):
+            check([list(node.body)], [node])
+
+        def visit_FunctionDef(self, node):
+            return False  # nested functions are refused on their own
+
+    body.visit(Finder())
+    return found[0] if found else None
+
+
+def _code(node: cst.CSTNode) -> str:
+    """A node's source text as written (`np.linalg.inv`, `numpy.fft.fft`)."""
+    return cst.Module([]).code_for_node(node)
+
+
+def _unsupported_hint(path: str) -> str:
+    """For an unsupported function: the supported one it is probably a typo of, else where the list is."""
+    import difflib
+
+    module, _, name = path.rpartition(".")
+    candidates = {key.rpartition(".")[2]: key for key in _FUNCTIONS if key.rpartition(".")[0] == module}
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.8)
+    if close:
+        short = candidates[close[0]].replace("numpy.", "np.").replace("builtins.", "")
+        return f"did you mean `{short}`? (see the README's list of supported NumPy functions)"
+    return "see the README's list of supported NumPy functions"
 
 
 def _is_docstring(statement) -> bool:

@@ -227,8 +227,8 @@ FUNCTIONS["builtins.abs"] = elementwise("abs", 1, "abs")
 FUNCTIONS["builtins.min"] = _refuse("the builtin `min` is not supported in kernels", "use np.minimum(a, b) or np.min(x)")
 FUNCTIONS["builtins.max"] = _refuse("the builtin `max` is not supported in kernels", "use np.maximum(a, b) or np.max(x)")
 FUNCTIONS["builtins.sum"] = _refuse("the builtin `sum` is not supported in kernels", "use np.sum(x)")
-FUNCTIONS["builtins.range"] = _refuse("`range` is only meaningful in a `for` loop, which kernels do not support yet",
-                                      "use np.arange(n) for an index array")
+FUNCTIONS["builtins.range"] = _refuse("`range` is only supported as what a `for` loop runs over",
+                                      "for i in range(n): ..., or np.arange(n) for an index array")
 FUNCTIONS["builtins.print"] = _refuse("`print` is not part of the kernel language",
                                       "return the value and print it outside the kernel")
 for _builtin in ("float", "int", "round", "pow"):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..analysis.types import TensorType, is_unknown, normalize_axis
+from ..analysis.types import ShapeError, TensorType, is_unknown, normalize_axis, show_shape
 
 
 class Sym:
@@ -138,45 +138,49 @@ def raise_missing_rank(builder, what: str):
 
 
 def sum_to(g: Sym, target: TensorType, like: Sym, out: Sym | None = None) -> Sym:
-    """Sum a cotangent over the axes that broadcasting added or stretched, so it broadcasts to `target`.
+    """The cotangent of an input of shape `target` that was broadcast to `out`'s shape, given `g`, the
+    cotangent of `out` (which may itself be smaller than `out`: it stands for its broadcast).
 
-    The result may stay smaller than `target` (a later use broadcasts it), but never larger. `out` is the
-    value `g` is the cotangent of: where `g` and `target` both lack an axis that `out` has, the implicit
-    broadcast of `g` must be summed, so `g` is materialized first (`sum(x + s)` gives `s` the adjoint n, not 1).
+    Axes that broadcasting added or stretched are summed; where `g` is constant along such an axis (it lacks
+    it), the sum is `g` times the axis length, so `sum(x + s)` gives `s` the adjoint `n` without building
+    an n-element array. The result broadcasts to `target`, and may stay smaller than it. Without `out`,
+    `g` is taken to be full-size.
     """
-    if out is not None and _hides_summed_axis(g, target, out):
-        g = materialize(g, out.type, out)
-    if g.rank == 0:
-        return g
-    if g.shape is None or target.shape is None:
-        return ops.unbroadcast(g, like)
-    lead = g.rank - len(target.shape)
-    if lead > 0:
-        g = ops.sum(g, axis=tuple(range(lead)) if lead > 1 else 0)
-    offset = len(target.shape) - g.rank  # g's axes align with the target's last ones
-    stretched = []
-    for axis, have in enumerate(g.shape):
-        want = target.shape[axis + offset]
-        if want == 1 and have != 1:
-            stretched.append(axis)
-        elif have != want and have != 1 and (is_unknown(want) or is_unknown(have)):
-            return ops.unbroadcast(g, like)  # only the run-time shapes can tell
-    if stretched:
-        g = ops.sum(g, axis=tuple(stretched) if len(stretched) > 1 else stretched[0], keepdims=True)
+    out = g if out is None else out
+    if g.shape is None or target.shape is None or out.shape is None:
+        return _at_run_time(g, like, out)
+    rank = len(out.shape)
+    offset = rank - g.rank  # g's axes align with out's last ones
+    t_dims = (None,) * (rank - len(target.shape)) + tuple(target.shape)  # None: the target lacks the axis
+    dropped, summed, scaled = [], [], []
+    for axis, (o, t) in enumerate(zip(out.shape, t_dims)):
+        if t is not None and (t == o or o == 1):
+            continue  # the input has this axis as it is
+        if t is not None and t != 1:
+            if is_unknown(t) or is_unknown(o):  # only run time can tell whether t is 1
+                return _at_run_time(g, like, out)
+            raise ShapeError(f"cannot sum a cotangent of shape {show_shape(out.shape)} to {show_shape(target.shape)}")
+        have = g.shape[axis - offset] if axis >= offset else 1
+        if have != o and have != 1 and (is_unknown(have) or is_unknown(o)):
+            return _at_run_time(g, like, out)
+        if have == 1:
+            scaled.append(axis)  # g is constant along the axis: its sum is a product
+        if axis >= offset and t is None:
+            dropped.append(axis - offset)
+        elif axis >= offset and have != 1:
+            summed.append(axis - offset)
+    if summed:
+        g = ops.sum(g, axis=tuple(summed) if len(summed) > 1 else summed[0], keepdims=True)
+    if dropped:
+        g = ops.sum(g, axis=tuple(dropped) if len(dropped) > 1 else dropped[0])
+    for axis in scaled:
+        g = g * Sym(g.builder, g.builder.dim(out.shape[axis], out.atom, axis))
     return g
 
 
-def _hides_summed_axis(g: Sym, target: TensorType, out: Sym) -> bool:
-    if g.shape is None or target.shape is None or out.shape is None:
-        return g.shape != out.shape  # shapes known only at run time: only a full cotangent is safe to sum
-    rank = len(out.shape)
-
-    def aligned(shape, axis):
-        offset = axis - (rank - len(shape))
-        return shape[offset] if offset >= 0 else 1
-
-    return any(dim != 1 and aligned(g.shape, axis) == 1 and aligned(target.shape, axis) == 1
-               for axis, dim in enumerate(out.shape))
+def _at_run_time(g: Sym, like: Sym, out: Sym) -> Sym:
+    """Shapes only known at run time: broadcast the cotangent to full size, then let the helper sum it."""
+    return ops.unbroadcast(materialize(g, out.type, out), like)
 
 
 def materialize(g: Sym, target: TensorType, like: Sym) -> Sym:

@@ -31,11 +31,14 @@ def energy(x, b):
 
 def energy_grad(x, b):
     # unannotated_fallback.py:7  return np.sum(np.exp(x + b))
-    e = np.exp(x + b)
+    t = x + b
+    e = np.exp(t)
     # reverse sweep
     # unannotated_fallback.py:7  return np.sum(np.exp(x + b))
-    dx = _unbroadcast(e, np.shape(x))
+    b_1 = np.broadcast_to(e, np.shape(t))
+    del e, t
+    dx = _unbroadcast(b_1, np.shape(x))
     del x
-    db = _unbroadcast(e, np.shape(b))
-    del e, b
+    db = _unbroadcast(b_1, np.shape(b))
+    del b_1, b
     return (dx, db)
