@@ -340,6 +340,8 @@ class Lowering(ControlFlow):
             return const(self.parsed.constants[name])
         if name in _BUILTINS:
             return Module(f"builtins.{name}")
+        if name in _LIFTED:
+            return Module(f"lifted.{name}")
         if name in self._conditional_names:
             where = self._conditional_names[name]
             raise self.error(node, f"`{name}` is only assigned on some paths (in the block at line {where.line})",
@@ -728,6 +730,7 @@ def _check_result(result: Value, loc: SourceLoc, name: str) -> None:
                                  "return a, b  (not nested tuples, shapes or modules)")
 
 
+_LIFTED = ("stop_gradient",)  # runtime functions with a meaning in kernels
 _BUILTINS = ("len", "abs", "min", "max", "sum", "float", "int", "range", "print", "round", "pow")
 _NUMPY_CONSTANTS = {
     "numpy.pi": const(3.141592653589793), "numpy.e": const(2.718281828459045), "numpy.inf": const(float("inf")),

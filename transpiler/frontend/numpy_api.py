@@ -223,6 +223,7 @@ FUNCTIONS["numpy.zeros_like"] = _like("zeros_like")
 FUNCTIONS["numpy.ones_like"] = _like("ones_like")
 FUNCTIONS["numpy.arange"] = _arange
 FUNCTIONS["builtins.len"] = _len
+FUNCTIONS["lifted.stop_gradient"] = elementwise("stop_gradient", 1, "stop_gradient")
 FUNCTIONS["builtins.abs"] = elementwise("abs", 1, "abs")
 FUNCTIONS["builtins.min"] = _refuse("the builtin `min` is not supported in kernels", "use np.minimum(a, b) or np.min(x)")
 FUNCTIONS["builtins.max"] = _refuse("the builtin `max` is not supported in kernels", "use np.maximum(a, b) or np.max(x)")

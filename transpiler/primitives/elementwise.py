@@ -197,6 +197,9 @@ elementwise("clip", [lambda g, y, x, lo, hi: g * ops.logical_and(x >= lo, x <= h
                      lambda g, y, x, lo, hi: g * (x < lo), lambda g, y, x, lo, hi: g * (x > hi)],
             np_call("clip"), "fmin(fmax({0}, {1}), {2})", result="promote")
 
+# the value itself, with no derivative: `stop_gradient(x)` renders as `x`
+elementwise("stop_gradient", [None], lambda args, p: args[0], None, result="promote", diff=False, temp="v")
+
 # --- comparisons and logic: values, never derivatives --------------------------------------------------------
 for _name, _op, _fold in [("less", "<", operator.lt), ("less_equal", "<=", operator.le),
                           ("greater", ">", operator.gt), ("greater_equal", ">=", operator.ge),

@@ -1,0 +1,11 @@
+"""Dist-mode support for generated code: the world table, the weight semirings, and the value library.
+
+NumPy only. Generated dist functions do `from runtime import dice` and build a `dice.Worlds` table.
+"""
+from . import lib
+from .semirings import (Complex128, Float64, FractionPrecisionError, Fractions, Int64, Log, Semiring,
+                        semiring)
+from .table import Worlds
+
+__all__ = ["Complex128", "Float64", "FractionPrecisionError", "Fractions", "Int64", "Log", "Semiring", "Worlds",
+           "lib", "semiring"]

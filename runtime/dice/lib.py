@@ -1,0 +1,143 @@
+"""The dist language's library over values: fixed values (plain Python / NumPy) and columns over worlds.
+
+Generated code calls these where one NumPy expression would not read clearly. A column has the world axis
+first; the transpiler passes `rows=True` where that changes the meaning, and shifts a non-negative `axis` by
+one, so every function here serves both kinds of value.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def take_rows(array, *index):
+    """`array[i]` where the index differs between worlds: world r reads array[r, index[r]]."""
+    rows = np.arange(len(array))
+    return array[(rows,) + tuple(np.asarray(i) for i in index)]
+
+
+def put_rows(array, value, *index):
+    """A copy of `array` with array[r, index[r]] = value[r] in every world r."""
+    result = np.array(array)
+    rows = np.arange(len(result))
+    result[(rows,) + tuple(np.asarray(i) for i in index)] = value
+    return result
+
+
+def put(array, value, *index, rows: bool = False):
+    """A copy of `array` with the fixed position `index` set to `value` (in every world when `rows`)."""
+    result = np.array(array)
+    value = np.asarray(value)
+    if rows:
+        if value.ndim and result.ndim > 1 + len(index):
+            value = value.reshape(value.shape + (1,) * (result.ndim - 1 - len(index) - value.ndim + 1))
+        result[(slice(None),) + index] = value
+    else:
+        result[index] = value
+    return result
+
+
+def lookup(array, index):
+    """A fixed array read at an index that differs between worlds."""
+    return np.asarray(array)[np.asarray(index)]
+
+
+def stack(items, rows: bool):
+    """A list literal: a fixed array, or one column of arrays (items broadcast to the world count)."""
+    if not rows:
+        return np.array(items)
+    arrays = [np.asarray(item) for item in items]
+    n = max(len(a) for a in arrays if a.ndim)
+    return np.stack([np.broadcast_to(a, (n,) + a.shape[1:]) if a.ndim else np.full(n, a) for a in arrays], axis=1)
+
+
+def concat(items, rows: bool):
+    """`[*a, *b]`: arrays joined along their last axis (columns keep the world axis)."""
+    if not rows:
+        return np.concatenate([np.atleast_1d(np.asarray(i)) for i in items])
+    arrays = [np.asarray(i) for i in items]
+    n = max(len(a) for a in arrays)
+    return np.concatenate([np.broadcast_to(a, (n,) + a.shape[1:]) for a in arrays], axis=1)
+
+
+def append(array, item, rows: bool):
+    """`[*array, item]`."""
+    item = np.asarray(item)
+    return concat([array, item[..., None] if rows else item[None]], rows)
+
+
+def length(value, rows: bool) -> int:
+    """`len(x)`: fixed even for a random array, whose length is the same in every world."""
+    shape = np.shape(value)
+    if rows:
+        if len(shape) < 2:
+            raise ValueError("len() of a single number")
+        return shape[1]
+    return len(value)
+
+
+def bincount(values, length, rows: bool):
+    """How often each of 0..length-1 occurs in `values` (per world when `rows`)."""
+    values = np.asarray(values)
+    if not rows:
+        values = values.ravel()
+        values = values[(values >= 0) & (values < length)]
+        return np.bincount(values, minlength=length)[:length]
+    values = values.reshape(len(values), -1)
+    n = len(values)
+    ok = (values >= 0) & (values < length)
+    flat = (np.arange(n)[:, None] * length + values)[ok]
+    return np.bincount(flat, minlength=n * length).reshape(n, length)
+
+
+def one_hot(index, depth):
+    index = np.asarray(index)
+    return (index[..., None] == np.arange(depth)).astype(np.int64)
+
+
+def reshape(value, shape, rows: bool):
+    shape = tuple(np.atleast_1d(np.asarray(shape)).tolist())
+    value = np.asarray(value)
+    return value.reshape((len(value),) + shape if rows else shape)
+
+
+def top_k(value, k):
+    return np.flip(np.sort(value, axis=-1), axis=-1)[..., :k]
+
+
+def sort(value, axis=-1):
+    return np.sort(value, axis=axis)
+
+
+def first(value):
+    """Index of the first true element."""
+    return np.argmax(value, axis=-1)
+
+
+def last(value):
+    """Index of the last true element."""
+    value = np.asarray(value)
+    return value.shape[-1] - 1 - np.argmax(np.flip(value, axis=-1), axis=-1)
+
+
+def reduce(op, value, axis=-1):
+    return op(np.asarray(value), axis=axis)
+
+
+def zeros(shape):
+    return np.zeros(shape, dtype=np.int64)
+
+
+def ones(shape):
+    return np.ones(shape, dtype=np.int64)
+
+
+def arange(*args):
+    return np.arange(*args)
+
+
+def sign(value):
+    return np.sign(value)
+
+
+def as_int(value):
+    return np.asarray(value).astype(np.int64) if isinstance(value, np.ndarray) else int(value)

@@ -1,0 +1,321 @@
+"""The world table: every random variable is a column over worlds, and a weight vector weighs the worlds.
+
+Generated dist code reads and writes columns by name (`w["hp"]`), and calls the table for the few operations
+that change which worlds exist: a draw (outer product with the die's outcomes), `split`/`join` around a
+random branch, `keep` for conditioning, and `drop`, which deletes dead columns and merges worlds whose
+remaining columns became equal, summing their weights.
+
+Merging groups rows by exact equality. Rows of small integers are packed losslessly into one int64 key;
+otherwise a 64-bit row hash sorts the rows and neighbouring rows are compared exactly, so a hash collision is
+detected (and then resolved by an exact lexicographic sort), never trusted.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .semirings import Semiring, semiring as make_semiring
+
+
+class Worlds:
+    """A table of `n` worlds: named columns of shape (n, ...) and one weight per world."""
+
+    __slots__ = ("semiring", "weights", "columns")
+
+    def __init__(self, semiring="float64", weights=None, columns=None):
+        self.semiring: Semiring = make_semiring(semiring)
+        self.weights = self.semiring.one(1) if weights is None else weights
+        self.columns: dict[str, np.ndarray] = {} if columns is None else columns
+
+    # -- columns -------------------------------------------------------------------------------------------
+    @property
+    def n(self) -> int:
+        return len(self.weights)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.columns[name]
+
+    def __setitem__(self, name: str, value) -> None:
+        value = np.asarray(value)
+        if value.ndim == 0 or value.shape[0] != self.n:
+            raise ValueError(f"column {name!r} has {value.shape[0] if value.ndim else 'no'} rows; the table has "
+                             f"{self.n} worlds")
+        self.columns[name] = value
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.columns
+
+    def lift(self, value) -> np.ndarray:
+        """A fixed value as a column (a broadcast view: no memory per world)."""
+        value = np.asarray(value)
+        return np.broadcast_to(value, (self.n,) + value.shape)
+
+    def fresh(self) -> "Worlds":
+        """An independent table with one world, for a subexpression that reads no random variable."""
+        return Worlds(self.semiring)
+
+    # -- draws -----------------------------------------------------------------------------------------------
+    def draw(self, name: str, values, weights) -> None:
+        """Multiply every world by the outcomes `values` of an independent draw weighing `weights`."""
+        values = np.asarray(values)
+        k = len(values)
+        if k == 1:
+            self.weights = self.semiring.mul(self.weights, weights[0])
+            self.columns[name] = np.broadcast_to(values[0], (self.n,) + values.shape[1:])
+            return
+        n = self.n
+        self.weights = self.semiring.mul(np.repeat(self.weights, k, axis=0),
+                                         np.tile(weights, (n,) + (1,) * (weights.ndim - 1)))
+        for key, column in self.columns.items():
+            self.columns[key] = np.repeat(column, k, axis=0)
+        self.columns[name] = np.tile(values, (n,) + (1,) * (values.ndim - 1))
+
+    def draw_d(self, name: str, sides) -> None:
+        """`d(sides)`: uniform on 1..sides."""
+        sides = _count(sides, "d")
+        if sides < 1:
+            raise ValueError(f"d({sides}) has no sides")
+        self.draw(name, np.arange(1, sides + 1), self.semiring.ratio(np.ones(sides, dtype=np.int64), sides))
+
+    def draw_ranges(self, name: str, ranges) -> None:
+        """`d[a:b:w, ...]`: each value of each inclusive range a..b weighs w (probabilities w / total)."""
+        values, weights = [], []
+        for low, high, weight in ranges:
+            low, high, weight = _count(low, "d[]"), _count(high, "d[]"), _count(weight, "d[]")
+            for v in range(low, high + 1):
+                values.append(v)
+                weights.append(weight)
+        if not values:
+            raise ValueError("d[...] has no outcomes")
+        values_arr, inverse = np.unique(np.array(values, dtype=np.int64), return_inverse=True)
+        counts = np.bincount(inverse, weights=np.array(weights, dtype=np.float64)).astype(np.int64)
+        total = int(sum(weights))
+        if total <= 0:
+            raise ValueError("d[...] has no positive weight")
+        if self.semiring.name == "int":
+            self.draw(name, values_arr, self.semiring.ratio(counts, 1))
+        else:
+            self.draw(name, values_arr, self.semiring.ratio(counts, total))
+
+    def draw_dd(self, name: str, sides) -> None:
+        """`dd(n)`: uniform on 0..n-1, where `n` may differ between worlds (a column)."""
+        sides = np.asarray(sides)
+        if sides.ndim == 0:
+            sides = np.broadcast_to(sides, (self.n,))
+        sides = sides.astype(np.int64)
+        if np.any(sides < 1):
+            raise ValueError("dd(n) needs n >= 1 in every world")
+        rows = np.repeat(np.arange(self.n), sides)
+        starts = np.cumsum(sides) - sides
+        rolls = np.arange(len(rows)) - np.repeat(starts, sides)
+        per_roll = sides[rows]
+        ones = np.ones(len(rows), dtype=np.int64)
+        draw_weights = ones if self.semiring.name == "int" else self.semiring.ratio(ones, per_roll)
+        self.weights = self.semiring.mul(self.weights[rows], draw_weights)
+        for key, column in self.columns.items():
+            self.columns[key] = column[rows]
+        self.columns[name] = rolls
+
+    def product(self, other: "Worlds") -> None:
+        """Join an independent table: every pair of worlds (the outer product), its columns added."""
+        if other.n == 1:
+            self.weights = self.semiring.mul(self.weights, other.weights[0])
+            for key, column in other.columns.items():
+                self.columns[key] = np.broadcast_to(column[0], (self.n,) + column.shape[1:])
+            return
+        n, k = self.n, other.n
+        self.weights = self.semiring.mul(np.repeat(self.weights, k, axis=0),
+                                         np.tile(other.weights, (n,) + (1,) * (other.weights.ndim - 1)))
+        for key, column in self.columns.items():
+            self.columns[key] = np.repeat(column, k, axis=0)
+        for key, column in other.columns.items():
+            self.columns[key] = np.tile(column, (n,) + (1,) * (column.ndim - 1))
+
+    # -- branches and conditioning ----------------------------------------------------------------------------
+    def split(self, name: str) -> tuple["Worlds", "Worlds"]:
+        """The worlds where column `name` is true and those where it is false; the column is consumed."""
+        mask = np.asarray(self.columns.pop(name), dtype=bool)
+        if mask.ndim != 1:
+            raise ValueError("an `if` on a random value needs a single truth value per world, not an array; "
+                             "use reduce_all(...) or reduce_any(...)")
+        return self._select(mask), self._select(~mask)
+
+    def _select(self, mask) -> "Worlds":
+        columns = {key: column[mask] for key, column in self.columns.items()}
+        return Worlds(self.semiring, self.weights[mask], columns)
+
+    def join(self, other: "Worlds") -> "Worlds":
+        """The worlds of both branches of an `if` together, merged; columns only one side has are dead."""
+        keys = [key for key in self.columns if key in other.columns]
+        columns = {}
+        for key in keys:
+            a, b = self.columns[key], other.columns[key]
+            if a.shape[1:] != b.shape[1:]:
+                raise ValueError(f"`{key}` has shape {a.shape[1:]} in one branch and {b.shape[1:]} in the other")
+            columns[key] = np.concatenate([a, b], axis=0)
+        joined = Worlds(self.semiring, np.concatenate([self.weights, other.weights], axis=0), columns)
+        joined.merge()
+        return joined
+
+    def keep(self, condition) -> None:
+        """`assert condition`: drop the worlds where it fails (weights are not renormalized)."""
+        mask = np.asarray(condition, dtype=bool)
+        if mask.ndim == 0:
+            mask = np.broadcast_to(mask, (self.n,))
+        self.weights = self.weights[mask]
+        for key, column in self.columns.items():
+            self.columns[key] = column[mask]
+
+    def importance(self, values) -> None:
+        """Multiply each world's weight by a value (a column or a number)."""
+        values = np.asarray(values)
+        if values.ndim == 0:
+            values = np.broadcast_to(values, (self.n,))
+        self.weights = self.semiring.scale(self.weights, values)
+
+    # -- forgetting ---------------------------------------------------------------------------------------------
+    def drop(self, *names: str) -> None:
+        """Delete dead columns, then merge the worlds that became equal."""
+        changed = False
+        for name in names:
+            column = self.columns.pop(name)
+            changed = changed or (column.size > 0 and not _constant(column))
+        if changed:
+            self.merge()
+
+    def merge(self) -> None:
+        """Merge worlds whose columns are all equal, summing their weights."""
+        n = self.n
+        if n <= 1:
+            return
+        if not self.columns:
+            self.weights = self.semiring.segment_sum(self.weights, np.array([0]))
+            return
+        order, starts = group_rows([self.columns[key] for key in self.columns], n)
+        if len(starts) == n:
+            return
+        firsts = order[starts]
+        self.weights = self.semiring.segment_sum(self.weights[order], starts)
+        for key, column in self.columns.items():
+            self.columns[key] = column[firsts]
+
+    # -- the answer -------------------------------------------------------------------------------------------------
+    def result(self, values, normalize: bool = False, is_tuple: bool = False) -> dict:
+        """The distribution of `values` (one column, or a tuple of columns) as {outcome: weight}."""
+        items = list(values) if is_tuple else [values]
+        self.columns = {f"_r{i}": np.asarray(v) for i, v in enumerate(items)}
+        self.merge()
+        weights = self.weights
+        if normalize:
+            weights = self.semiring.divide(weights, self.semiring.total(weights))
+        keep = ~np.asarray(self.semiring.is_zero(weights))
+        rows = [self.columns[f"_r{i}"][keep] for i in range(len(items))]
+        scalars = self.semiring.scalars(weights[keep])
+        outcomes = [_outcome(column) for column in rows]
+        table = {}
+        for index, weight in enumerate(scalars):
+            key = tuple(o[index] for o in outcomes) if is_tuple else outcomes[0][index]
+            table[key] = weight
+        return table
+
+
+def _outcome(column: np.ndarray) -> list:
+    values = column.tolist()
+    if column.ndim > 1:
+        return [_as_tuple(v) for v in values]
+    return values
+
+
+def _as_tuple(value):
+    return tuple(_as_tuple(v) for v in value) if isinstance(value, list) else value
+
+
+def _count(value, what: str) -> int:
+    array = np.asarray(value)
+    if array.ndim != 0:
+        raise ValueError(f"{what} needs a fixed number, got an array of shape {array.shape}")
+    if array.dtype.kind not in "iub":
+        if float(array) != int(array):
+            raise ValueError(f"{what} needs a whole number, got {value!r}")
+    return int(array)
+
+
+def _constant(column: np.ndarray) -> bool:
+    if column.strides[:1] == (0,):
+        return True
+    flat = column.reshape(len(column), -1)
+    return bool(np.all(flat == flat[:1]))
+
+
+_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93],
+                dtype=np.uint64)
+
+
+def _integer_key_columns(columns: list[np.ndarray], n: int) -> list[np.ndarray]:
+    """Every column as 2-D int64 key columns whose equality is exactly the values' equality."""
+    keys = []
+    for column in columns:
+        flat = np.ascontiguousarray(column).reshape(n, -1)
+        if flat.dtype.kind == "b":
+            flat = flat.astype(np.int64)
+        elif flat.dtype.kind == "f":
+            flat = (flat + 0.0).astype(np.float64).view(np.int64)  # + 0.0 makes -0.0 equal 0.0
+        elif flat.dtype.kind == "c":
+            flat = np.concatenate([(flat.real + 0.0).view(np.int64), (flat.imag + 0.0).view(np.int64)], axis=1)
+        elif flat.dtype.kind in "iu":
+            flat = flat.astype(np.int64)
+        else:
+            raise TypeError(f"cannot merge worlds over a column of dtype {flat.dtype}")
+        keys.extend(flat.T)
+    return keys
+
+
+def group_rows(columns: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """An order that puts equal rows next to each other, and the start of each run of equal rows."""
+    keys = _integer_key_columns(columns, n)
+    if not keys:
+        return np.arange(n), np.array([0])
+    packed = _pack(keys, n)
+    if packed is not None:
+        order = np.argsort(packed, kind="stable")
+        ordered = packed[order]
+        boundary = ordered[1:] != ordered[:-1]
+        return order, np.concatenate([[0], np.flatnonzero(boundary) + 1])
+    hashes = np.zeros(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for i, key in enumerate(keys):
+            hashes = (hashes ^ key.view(np.uint64)) * _MIX[i % 4] + np.uint64(i + 1)
+            hashes ^= hashes >> np.uint64(29)
+    order = np.argsort(hashes, kind="stable")
+    ordered_hash = hashes[order]
+    same_hash = ordered_hash[1:] == ordered_hash[:-1]
+    same_row = same_hash.copy()
+    for key in keys:
+        ordered = key[order]
+        same_row &= ordered[1:] == ordered[:-1]
+    if np.any(same_hash & ~same_row):  # a collision: never trusted, sort exactly instead
+        order = np.lexsort(keys[::-1])
+        same_row = np.ones(n - 1, dtype=bool)
+        for key in keys:
+            ordered = key[order]
+            same_row &= ordered[1:] == ordered[:-1]
+    return order, np.concatenate([[0], np.flatnonzero(~same_row) + 1])
+
+
+def _pack(keys: list[np.ndarray], n: int) -> np.ndarray | None:
+    """Pack small-integer key columns losslessly into one int64 per row, or None when they do not fit."""
+    shift = 0
+    packed = np.zeros(n, dtype=np.int64)
+    parts = []
+    for key in keys:
+        low, high = int(key.min()), int(key.max())
+        width = (high - low).bit_length()
+        if shift + width > 62:
+            return None
+        parts.append((key, low, shift))
+        shift += width
+    for key, low, offset in parts:
+        packed |= (key - low) << offset
+    return packed

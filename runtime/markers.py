@@ -1,0 +1,82 @@
+"""The kernel-language markers as they behave in plain Python.
+
+`@kernel` marks a function for the `transpile` build step and otherwise leaves it alone. `grad(f, ...)` and
+friends return a `Transform`: a callable that records the request and, only when first called, finds the
+generated function (transpiling the source file on the fly if needed, see `runtime.onthefly`). A module full of
+declarations therefore imports in microseconds and stays runnable without a build.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+KINDS = ("grad", "value_and_grad", "vjp")
+
+
+def kernel(f: F) -> F:
+    """Mark `f` as part of the kernel language; returns `f` itself (the transpiler reads the decorator)."""
+    f.__lifted_kernel__ = True
+    return f
+
+
+def stop_gradient(x: Any) -> Any:
+    """The value itself; derivatives do not flow through it (in generated code, and so in no transform)."""
+    return x
+
+
+class Transform:
+    """A declared transform of a kernel, resolved to its generated function on first call."""
+
+    def __init__(self, kind: str, func: Callable[..., Any], wrt: Any = None):
+        if kind not in KINDS:
+            raise ValueError(f"unknown transform {kind!r}; expected one of {', '.join(KINDS)}")
+        if not callable(func):
+            raise TypeError(f"{kind}() takes the kernel function to transform, got {type(func).__name__}")
+        if not (wrt is None or _is_wrt_item(wrt)
+                or (isinstance(wrt, tuple) and wrt and all(_is_wrt_item(w) for w in wrt))):
+            raise TypeError('wrt must be a parameter name, a position, or a tuple of them: wrt="w" or wrt=("w", "b")')
+        self.kind = kind
+        self.func = func
+        self.wrt = wrt
+        self.__name__ = f"{kind}_{getattr(func, '__name__', 'f')}"
+        self.__qualname__ = self.__name__
+        self.__doc__ = f"{kind} of {getattr(func, '__qualname__', func)!s} with respect to {wrt!r} (Lifted)."
+        self._resolved: Callable[..., Any] | None = None
+        self._lock = threading.Lock()
+
+    def resolve(self) -> Callable[..., Any]:
+        """The generated NumPy function (transpiled and cached on first use)."""
+        if self._resolved is None:
+            with self._lock:
+                if self._resolved is None:
+                    from .onthefly import generated_function
+
+                    self._resolved = generated_function(self.kind, self.func, self.wrt)
+        return self._resolved
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.resolve()(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<lifted {self.kind}({getattr(self.func, '__name__', self.func)}, wrt={self.wrt!r})>"
+
+
+def _is_wrt_item(item: Any) -> bool:
+    return isinstance(item, (str, int)) and not isinstance(item, bool)
+
+
+def grad(f: Callable[..., Any], wrt: Any = None) -> Transform:
+    """`(*args) -> gradient(s)` of a scalar-valued kernel; `wrt` names parameters (default: the first)."""
+    return Transform("grad", f, wrt)
+
+
+def value_and_grad(f: Callable[..., Any], wrt: Any = None) -> Transform:
+    """`(*args) -> (value, gradient(s))` of a scalar-valued kernel."""
+    return Transform("value_and_grad", f, wrt)
+
+
+def vjp(f: Callable[..., Any], wrt: Any = None) -> Transform:
+    """`(*args, ct) -> (value, cotangents)`: the vector-Jacobian product of a kernel."""
+    return Transform("vjp", f, wrt)
