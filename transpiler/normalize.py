@@ -49,6 +49,7 @@ class Module:
 @dataclass(frozen=True)
 class KernelRef:
     name: str
+    lowering: Any = None  # the Lowering of the module that defines it, when imported
 
 
 Value = Any  # Atom | tuple[Value, ...] | Module | KernelRef | str | None | Ellipsis
@@ -65,7 +66,8 @@ class Lowering(ControlFlow):
         self._named: set[int] = set()  # ids of values that already carry a source name
         self._block_depth = 0  # how many if/for/while bodies enclose the statement being lowered
         self._loop_depth = 0
-        self._break_flags: list[str] = []  # env keys of the running flags of the loops being lowered
+        self._break_flags: list[str] = []
+        self._modules: dict = {}  # path -> Lowering of each imported project module  # env keys of the running flags of the loops being lowered
         self._conditional_names: dict[str, SourceLoc] = {}  # assigned on some paths only (in a branch or loop)
         self._statement_start = 0
 
@@ -336,6 +338,8 @@ class Lowering(ControlFlow):
             return Module(self.parsed.scipy_names[name])
         if name in self.parsed.kernels:
             return KernelRef(name)
+        if name in self.parsed.imported:
+            return self._imported_kernel(name, node)
         if name in self.parsed.constants:
             return const(self.parsed.constants[name])
         if name in _BUILTINS:
@@ -535,7 +539,7 @@ class Lowering(ControlFlow):
         if isinstance(func, KernelRef):
             if keywords:
                 raise self.error(node, "calls to kernels take positional arguments only")
-            return self._inline(func.name, positional, node, builder)
+            return self._inline(func, positional, node, builder)
         if isinstance(func, tuple) and len(func) == 3 and func[0] == "method":
             _, method, atom = func
             return _METHODS[method](self, node, builder, atom, positional, keywords)
@@ -550,12 +554,36 @@ class Lowering(ControlFlow):
         raise self.error(node.func, "only NumPy functions, supported methods and other @kernel functions can be "
                          "called in kernels")
 
-    def _inline(self, name: str, args: list[Value], node: cst.Call, builder: Builder) -> Value:
+    def _imported_kernel(self, name: str, node: cst.CSTNode) -> KernelRef:
+        """A kernel imported from another module of the project (`from physics import rhs`), read from the
+        file next to this one and inlined like a local kernel."""
+        module, original, _ = self.parsed.imported[name]
+        path = _find_module(module, self.parsed)
+        if path is None:
+            raise self.error(node, f"`{name}` comes from module `{module}`, which was not found next to "
+                             f"{self.parsed.path}", "kernels can call @kernel functions of project modules")
+        lowering = self._modules.get(path)
+        if lowering is None:
+            from .frontend.parse import parse_module
+
+            parsed = parse_module(path.read_text(encoding="utf-8"), str(path))
+            parsed.source_file = str(path)
+            lowering = Lowering(parsed)
+            lowering._named, lowering._stack, lowering._modules = self._named, self._stack, self._modules
+            self._modules[path] = lowering
+        if original not in lowering.parsed.kernels:
+            raise self.error(node, f"`{name}` (from `{module}`) is not a @kernel function",
+                             "only @kernel functions can be called in kernels; decorate it")
+        return KernelRef(original, lowering)
+
+    def _inline(self, func: KernelRef, args: list[Value], node: cst.Call, builder: Builder) -> Value:
+        """Lower a kernel's body in place of a call to it (the callee may live in another module)."""
+        owner, name = func.lowering or self, func.name
         if name in self._stack:
             chain = " -> ".join(self._stack[self._stack.index(name):] + [name])
             raise self.error(node, f"recursive call to kernel `{name}` ({chain})",
                              "recursion is not part of the kernel language; write the computation iteratively")
-        callee = self.parsed.kernels[name].node
+        callee = owner.parsed.kernels[name].node
         params = callee.params.params
         if len(args) != len(params):
             raise self.error(node, f"kernel `{name}` takes {len(params)} argument{'s' if len(params) != 1 else ''}, "
@@ -563,7 +591,7 @@ class Lowering(ControlFlow):
         env = {}
         for param, arg in zip(params, args):
             atom = self._atom(arg, node)
-            declared = self._param_type(param)
+            declared = owner._param_type(param)
             if declared.rank is not None and atom.type.rank is not None and declared.rank != atom.type.rank:
                 raise self.error(node, f"argument `{param.name.value}` of `{name}` has rank {atom.type.rank}, "
                                  f"but its annotation {declared} says rank {declared.rank}")
@@ -571,7 +599,7 @@ class Lowering(ControlFlow):
         outer_loc, outer_start = builder.loc, self._statement_start
         self._stack.append(name)
         try:
-            result = self._lower_body(callee, builder, env)
+            result = owner._lower_body(callee, builder, env)
         finally:
             self._stack.pop()
             builder.loc, self._statement_start = outer_loc, outer_start
@@ -630,6 +658,19 @@ class Lowering(ControlFlow):
         if key not in _DTYPE_NAMES:
             raise self.error(node, "unsupported dtype", "use np.float64, np.float32, np.int64, np.int32 or bool")
         return _DTYPE_NAMES[key]
+
+
+def _find_module(module: str, parsed: ParsedModule):
+    """The file of `module`: next to the importing file, or under the current directory."""
+    from pathlib import Path
+
+    relative = Path(*module.split("."))
+    here = Path(parsed.source_file or parsed.path).parent
+    for base in (here, Path.cwd()):
+        for candidate in (base / relative.with_suffix(".py"), base / relative / "__init__.py"):
+            if candidate.is_file():
+                return candidate.resolve()
+    return None
 
 
 def _can_exit(node: cst.CSTNode) -> bool:

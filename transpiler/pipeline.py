@@ -26,9 +26,11 @@ def source_hash(text: str) -> str:
 
 
 def transpile_source(text: str, path: str, options: Options = Options(),
-                     extra: tuple[Declaration, ...] = ()) -> str:
-    """Generate the NumPy module for one source file (`path` as it should appear in the header)."""
+                     extra: tuple[Declaration, ...] = (), source_file: str | None = None) -> str:
+    """Generate the NumPy module for one source file (`path` as it should appear in the header;
+    `source_file`, where it really is, locates the project modules it imports kernels from)."""
     parsed = parse_module(text, path)
+    parsed.source_file = source_file
     lowering = Lowering(parsed)
     kernels = {name: lowering.lower_kernel(name) for name in parsed.kernels}
     display = os.path.basename(path)
@@ -100,7 +102,7 @@ def transpile_file(source: Path, outdir: Path, options: Options = Options(), roo
     """Transpile one file into `outdir/<stem>.py`, written atomically (temp file + rename)."""
     source = Path(source)
     text = source.read_text(encoding="utf-8")
-    code = transpile_source(text, display_path(source, root), options)
+    code = transpile_source(text, display_path(source, root), options, source_file=str(source))
     target = output_path(source, Path(outdir))
     write_atomic(target, code)
     return target

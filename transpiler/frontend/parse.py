@@ -52,6 +52,9 @@ class ParsedModule:
     locate: "Locator"
     numpy_aliases: set[str] = field(default_factory=set)
     scipy_names: dict[str, str] = field(default_factory=dict)  # local name -> "scipy.special.x" / module
+    # local name -> (module, name, import statement) for names imported from other project modules
+    imported: dict[str, tuple[str, str, cst.CSTNode]] = field(default_factory=dict)
+    source_file: str | None = None  # the real path of the file (imports resolve next to it)
 
 
 class Locator:
@@ -151,11 +154,15 @@ def _read_top_level(small: cst.BaseSmallStatement, parsed: ParsedModule, locate:
                 parsed.scipy_names[local] = full if alias.asname else "scipy"
     elif isinstance(small, cst.ImportFrom) and small.module is not None:
         module_name = cst.Module([]).code_for_node(small.module)
-        if module_name.startswith("scipy") and not isinstance(small.names, cst.ImportStar):
-            for alias in small.names:
-                imported = alias.name.value
-                local = alias.asname.name.value if alias.asname else imported
+        if isinstance(small.names, cst.ImportStar) or small.relative:
+            return
+        for alias in small.names:
+            imported = alias.name.value
+            local = alias.asname.name.value if alias.asname else imported
+            if module_name.startswith("scipy"):
                 parsed.scipy_names[local] = f"{module_name}.{imported}"
+            elif module_name.split(".")[0] not in ("numpy", "runtime", "lifted", "math", "__future__"):
+                parsed.imported[local] = (module_name, imported, alias)
     elif isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
         target = small.targets[0].target.value
         value = small.value
