@@ -160,6 +160,24 @@ def f(x: "f64[]", y: "f64[]"):
         return z + y * x
     return np.sin(z) * y
 ''',
+    "conditional_expression": '''
+@kernel
+def f(x: "f64[n]", y: "f64[n]"):
+    s = np.sum(x * y)
+    scale = s * s if s > 0.5 else np.exp(s) - 1.0
+    return scale * np.sum(y) + (np.max(x) if s < 3.0 else 0.0)
+''',
+    "early_return_from_nested_loop": '''
+@kernel
+def f(x: "f64[n]", y: "f64[n]"):
+    acc = 0.0
+    for i in range(len(x)):
+        for j in range(len(y)):
+            acc = acc + x[i] * y[j]
+            if acc > 2.0:
+                return acc * x[i] + np.sum(y)
+    return acc * 0.5
+''',
     "static_condition_folds": '''
 LIMIT = 3
 

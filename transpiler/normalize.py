@@ -15,7 +15,7 @@ from .builder import Builder, NameScope, const, int_value
 from .errors import SourceLoc, TranspileError
 from .frontend.parse import KernelSource, ParsedModule
 from .ir import Atom, Const, Function, Var
-from .normalize_control import ControlFlow
+from .normalize_control import RESULT, RETURNED, ControlFlow, _has_return
 from .primitives.indexing import Ref
 from .primitives.symbolic import reduced_axes  # noqa: F401  (re-exported for numpy table users)
 
@@ -169,6 +169,11 @@ class Lowering(ControlFlow):
             elif isinstance(statement, cst.If) and _can_exit(statement):
                 builder.loc = self.locate(statement)
                 return self.lower_exiting_if(statement, statements[i + 1:], builder, env)
+            elif isinstance(statement, (cst.For, cst.While)) and _has_return(statement):
+                builder.loc = self.locate(statement)
+                self.lower_compound(statement, builder, env)
+                builder.loc = self.locate(statement)
+                return self.after_returning_loop(statements[i + 1:], builder, env)
             else:
                 builder.loc = self.locate(statement)
                 try:
@@ -200,12 +205,17 @@ class Lowering(ControlFlow):
 
     def _lower_small(self, small, builder: Builder, env):
         if isinstance(small, cst.Return):
-            if self._loop_depth:
-                raise self.error(small, "`return` inside a `for` or `while` loop is not supported yet",
-                                 "use `break` and return after the loop")
             if small.value is None:
                 raise self.error(small, "a kernel must return a value", "return the result array")
-            return ("return", self.expr(small.value, builder, env))
+            value = self.expr(small.value, builder, env)
+            if self._loop_depth:  # leave every enclosing loop; the code after them returns the value
+                if not isinstance(value, (Var, Const)):
+                    raise self.error(small.value, "`return` inside a loop returns a single array here",
+                                     "return a tuple after the loop instead")
+                env[RESULT], env[RETURNED] = value, const(True)
+                env[self._break_flags[-1]] = const(False)
+                return ("continue",)
+            return ("return", value)
         if isinstance(small, (cst.Break, cst.Continue)) and self._loop_depth:
             if isinstance(small, cst.Break):
                 env[self._break_flags[-1]] = const(False)

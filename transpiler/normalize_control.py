@@ -52,25 +52,27 @@ class ControlFlow:
         if isinstance(cond, Const):  # known at build time: only one branch exists
             chosen = list(node.body.body) if cond.value else else_statements
             return self._nested(chosen + rest, builder, env)
+        return self._split(cond, lambda e: self._nested(list(node.body.body) + rest, builder, e),
+                           lambda e: self._nested(else_statements + rest, builder, e), builder, env)
+
+    def _split(self, cond: Atom, lower_then, lower_else, builder: Builder, env: dict) -> tuple | None:
+        """An `if` on `cond` whose branches are lowered by `lower_then(env)` / `lower_else(env)`, each
+        returning its outcome; merges what the branches assign (or return) and returns the outcome."""
         loc = builder.loc
         then_env, else_env = dict(env), dict(env)
         with builder.block() as then_body:
-            then_outcome = self._nested(list(node.body.body) + rest, builder, then_env)
+            then_outcome = lower_then(then_env)
         with builder.block() as else_body:
-            else_outcome = self._nested(else_statements + rest, builder, else_env)
+            else_outcome = lower_else(else_env)
         builder.loc = loc
         returns = [o for o in (then_outcome, else_outcome) if o is not None and o[0] == "return"]
         if returns and len(returns) != 2:
             raise TranspileError("this `if` returns on one path but not on the other", loc,
                                  "end every path through the kernel with `return`")
-        outs, then_results, else_results = [], [], []
         if returns:  # the kernel ends inside both branches: they only need to agree on the result
-            result = self._merge_result(then_outcome[1], else_outcome[1], builder, loc)
-            if result is not None:
-                outs, then_results, else_results = result
+            outs, then_results, else_results = self._merge_result(then_outcome[1], else_outcome[1], builder, loc)
             builder.emit(If(cond, then_body, else_body, tuple(outs), tuple(then_results), tuple(else_results), loc))
-            return ("return", outs[0] if len(outs) == 1 and not isinstance(then_outcome[1], tuple)
-                    else tuple(outs) if outs else then_outcome[1])
+            return ("return", tuple(outs) if isinstance(then_outcome[1], tuple) else outs[0])
         outs, then_results, else_results = self._merge_envs(then_env, else_env, env, builder, loc)
         builder.emit(If(cond, then_body, else_body, tuple(outs), tuple(then_results), tuple(else_results), loc))
         return None
@@ -102,14 +104,8 @@ class ControlFlow:
         if isinstance(cond, Const):
             (lower_then if cond.value else lower_else)(env)
             return
-        then_env, else_env = dict(env), dict(env)
-        with builder.block() as then_body:
-            lower_then(then_env)
-        with builder.block() as else_body:
-            lower_else(else_env)
         builder.loc = loc
-        outs, then_results, else_results = self._merge_envs(then_env, else_env, env, builder, loc)
-        builder.emit(If(cond, then_body, else_body, tuple(outs), tuple(then_results), tuple(else_results), loc))
+        self._split(cond, lower_then, lower_else, builder, env)
 
     def _merge_result(self, a, b, builder: Builder, loc):
         """Merge what two branches return: one value, or tuples of the same length, element by element."""
@@ -126,6 +122,22 @@ class ControlFlow:
             outs.append(out)
         return outs, list(items_a), list(items_b)
 
+    def _expr_IfExp(self, node: cst.IfExp, builder: Builder, env: dict):
+        """`a if cond else b`: only the chosen side is evaluated, as in Python."""
+        cond = self._condition(node.test, builder, env)
+        if isinstance(cond, Const):
+            return self.expr(node.body if cond.value else node.orelse, builder, env)
+        loc = builder.loc
+        with builder.block() as then_body:
+            a = self._atom(self.expr(node.body, builder, env), node.body)
+        with builder.block() as else_body:
+            b = self._atom(self.expr(node.orelse, builder, env), node.orelse)
+        builder.loc = loc
+        out = Var(builder.scope.fresh("choice"), self._merge_type("the conditional expression", a.type, b.type, loc),
+                  temporary=True)
+        builder.emit(If(cond, then_body, else_body, (out,), (a,), (b,), loc))
+        return out
+
     def _nested(self, statements: list, builder: Builder, env: dict) -> tuple | None:
         self._block_depth += 1
         try:
@@ -134,6 +146,8 @@ class ControlFlow:
             self._block_depth -= 1
 
     def _merge_type(self, name: str, a: TensorType, b: TensorType, loc) -> TensorType:
+        if a.dtype == "none" or b.dtype == "none":  # a loop's result slot before anything was returned
+            return b if a.dtype == "none" else a
         if a.shape is not None and b.shape is not None and len(a.shape) != len(b.shape):
             raise TranspileError(
                 f"`{name}` has rank {len(a.shape)} ({a}) on one path and rank {len(b.shape)} ({b}) on another",
@@ -180,9 +194,36 @@ class ControlFlow:
                               body_env, loc)
         self._lower_loop("for", node, bounds, None, lower_body, index_name, builder, env, loc, flag)
 
+    def after_returning_loop(self, rest: list, builder: Builder, env: dict) -> tuple | None:
+        """After a loop that may have returned: the rest of the block runs only if it did not."""
+        returned = env[RETURNED]
+        if self._loop_depth:  # inside an enclosing loop: stop it too, and end this iteration
+            flag = self._break_flags[-1]
+
+            def stop(e: dict) -> tuple:
+                e[flag] = const(False)
+                return ("continue",)
+
+            self._split(returned, stop, lambda e: self._nested(rest, builder, e), builder, env)
+            return ("continue",)
+        return self._split(returned, lambda e: ("return", e[RESULT]), lambda e: self._nested(rest, builder, e),
+                           builder, env)
+
+    def _zero_of(self, type_: TensorType, builder: Builder, loc) -> Atom:
+        """The value a loop's result slot holds before anything is returned (never read as a result)."""
+        if type_.dtype == "none":
+            raise TranspileError("this loop's `return` value has no type", loc)
+        if type_.shape == ():
+            return const({"bool": False, "i32": 0, "i64": 0}.get(type_.dtype, 0.0))
+        shape = builder.shape_atoms(type_)
+        if shape is None:
+            raise TranspileError("a value returned from inside a loop needs a shape known at build time", loc,
+                                 "annotate the parameters it is computed from")
+        return builder.bind("zeros", shape, {"dtype": type_.dtype})
+
     def _break_flag(self, node, env: dict) -> str | None:
-        """For a loop containing `break`: the env key of its running flag, set to True before the loop."""
-        if not _has_break(node.body):
+        """For a loop containing `break` (or `return`): the env key of its running flag, True before the loop."""
+        if not _has_break(node.body) and not _has_return(node.body):
             return None
         key = f"<running{len(self._break_flags)}>"
         env[key] = const(True)
@@ -255,6 +296,10 @@ class ControlFlow:
             assigned = [n for n in assigned if n != node.target.value]
         if flag is not None:
             assigned.append(flag)
+        if _has_return(node.body):  # `return` inside: whether it happened, and the value, are carried too
+            env.setdefault(RETURNED, const(False))
+            env.setdefault(RESULT, Const(None, UNSET))
+            assigned += [key for key in (RETURNED, RESULT) if key not in assigned]
         types = [_carried_type(env[n].type) for n in assigned]
         state = builder.snapshot()
         for attempt in range(_MAX_WIDENINGS + 1):
@@ -294,6 +339,8 @@ class ControlFlow:
                                      "give loop variables their final shape and dtype before the loop")
             types = widened
         builder.loc = loc
+        if RESULT in assigned and isinstance(env[RESULT], Const) and env[RESULT].value is None:
+            env[RESULT] = self._zero_of(types[assigned.index(RESULT)], builder, loc)
         results = [Var(c.name, c.type) for c in carried]  # after the loop: the slot's last value
         for var in results:
             self._named.add(id(var))
@@ -308,6 +355,24 @@ class ControlFlow:
 def _display(key: str) -> str:
     """The variable name for an env key: compiler keys such as `<running0>` read as `running`."""
     return key.strip("<>").rstrip("0123456789") if key.startswith("<") else key
+
+
+RETURNED, RESULT = "<returned>", "<result>"  # env keys: did a loop return, and what
+UNSET = TensorType("none", ())  # the type of a result slot before its `return` has been lowered
+
+
+def _has_return(body: cst.CSTNode) -> bool:
+    found = []
+
+    class Finder(cst.CSTVisitor):
+        def visit_Return(self, node):
+            found.append(node)
+
+        def visit_FunctionDef(self, node):
+            return False
+
+    body.visit(Finder())
+    return bool(found)
 
 
 def _has_break(body: cst.CSTNode) -> bool:
@@ -342,6 +407,8 @@ def _carried_type(t: TensorType) -> TensorType:
 
 
 def _widen(before: TensorType, after: TensorType) -> TensorType:
+    if before.dtype == "none" or after.dtype == "none":
+        return after if before.dtype == "none" else before
     dtype = promote([before, after])
     if before.shape is None or after.shape is None or len(before.shape) != len(after.shape):
         shape = None if before.shape is None or after.shape is None else _rank_error(before, after)

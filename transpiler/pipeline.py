@@ -35,8 +35,12 @@ def transpile_source(text: str, path: str, options: Options = Options(),
     kernels = {name: lowering.lower_kernel(name) for name in parsed.kernels}
     display = os.path.basename(path)
     rendered = [render_function(fn, display, options.delete_dead) for fn in kernels.values()]
+    if parsed.dists:
+        from .dist import compile_dist_functions
+
+        rendered += compile_dist_functions(parsed)
     transforms = []
-    taken = set(kernels)
+    taken = set(kernels) | set(parsed.dists)
     for decl in list(parsed.declarations) + list(extra):
         if decl.target in taken:
             raise TranspileError(f"`{decl.target}` is defined twice", decl.loc, "give each transform its own name")
@@ -55,7 +59,7 @@ def transpile_source(text: str, path: str, options: Options = Options(),
     return render_module(
         "numpy_module.py.j2", version=VERSION, source_path=path, source_hash=source_hash(text),
         functions=rendered, transforms=transforms,
-        uses_scipy=any(f.uses_scipy for f in rendered),
+        uses_scipy=any(f.uses_scipy for f in rendered), uses_dist=bool(parsed.dists),
         helpers=set().union(*[f.helpers for f in rendered]) if rendered else set(),
     )
 

@@ -19,6 +19,7 @@ LATER_TRANSFORMS = {
     "hessian": "forward mode",
 }
 MARKERS = ("kernel",)
+DIST_MARKERS = ("dist",)
 
 
 @dataclass
@@ -52,6 +53,8 @@ class ParsedModule:
     locate: "Locator"
     numpy_aliases: set[str] = field(default_factory=set)
     scipy_names: dict[str, str] = field(default_factory=dict)  # local name -> "scipy.special.x" / module
+    dists: dict[str, KernelSource] = field(default_factory=dict)  # `@dist` functions (transpiler.dist)
+    helpers: dict[str, cst.FunctionDef] = field(default_factory=dict)  # undecorated functions dist code may call
     # local name -> (module, name, import statement) for names imported from other project modules
     imported: dict[str, tuple[str, str, cst.CSTNode]] = field(default_factory=dict)
     source_file: str | None = None  # the real path of the file (imports resolve next to it)
@@ -137,6 +140,11 @@ def parse_module(text: str, path: str) -> ParsedModule:
             if any(_decorator_name(d) in MARKERS for d in statement.decorators):
                 name = statement.name.value
                 parsed.kernels[name] = KernelSource(name, statement, locate(statement.name))
+            elif any(_decorator_name(d) in DIST_MARKERS for d in statement.decorators):
+                parsed.dists[statement.name.value] = KernelSource(statement.name.value, statement,
+                                                                  locate(statement.name))
+            elif not statement.decorators:
+                parsed.helpers[statement.name.value] = statement
         elif isinstance(statement, cst.SimpleStatementLine):
             for small in statement.body:
                 _read_top_level(small, parsed, locate)
@@ -166,8 +174,12 @@ def _read_top_level(small: cst.BaseSmallStatement, parsed: ParsedModule, locate:
     elif isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
         target = small.targets[0].target.value
         value = small.value
-        if isinstance(value, cst.Call) and isinstance(value.func, cst.Name):
-            transform = value.func.value
+        func = value.func if isinstance(value, cst.Call) else None
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) \
+                and func.value.value in ("runtime", "lifted"):
+            func = func.attr  # `runtime.grad(f)`, as `@runtime.kernel` marks a kernel (not `autograd.grad`)
+        if isinstance(func, cst.Name):
+            transform = func.value
             if transform in TRANSFORMS:
                 parsed.declarations.append(_declaration(target, transform, value, locate))
                 return
