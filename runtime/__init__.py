@@ -4,9 +4,10 @@ Importing this package is cheap and pulls in neither LibCST nor the transpiler: 
 marker and `grad(...)` only records what was asked. The transpiler is imported lazily, the first time an
 on-the-fly transform is called on un-transpiled source.
 """
+from .dice.marker import dist
 from .loader import load
-from .markers import Transform, grad, kernel, stop_gradient, value_and_grad, vjp
+from .markers import Transform, custom_vjp, grad, kernel, stop_gradient, value_and_grad, vjp
 
 __version__ = "0.1.0"
 
-__all__ = ["Transform", "grad", "kernel", "load", "stop_gradient", "value_and_grad", "vjp"]
+__all__ = ["Transform", "dist", "custom_vjp", "grad", "kernel", "load", "stop_gradient", "value_and_grad", "vjp"]

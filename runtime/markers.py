@@ -26,6 +26,14 @@ def stop_gradient(x: Any) -> Any:
     return x
 
 
+def custom_vjp(func: Callable[..., Any], rule: Callable[..., Any]) -> None:
+    """Declare `rule(*args, out, g)` as the reverse-mode rule of kernel `func` (read by the transpiler).
+
+    In plain Python it only records the rule on the function; `func` itself runs unchanged.
+    """
+    func.__lifted_custom_vjp__ = rule
+
+
 class Transform:
     """A declared transform of a kernel, resolved to its generated function on first call."""
 

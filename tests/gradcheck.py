@@ -74,7 +74,8 @@ def autograd_kernels(text: str) -> dict:
     import autograd.scipy.special as aspecial
 
     markers = types.SimpleNamespace(kernel=lambda f: f, grad=lambda *a, **k: None,
-                                    value_and_grad=lambda *a, **k: None, vjp=lambda *a, **k: None)
+                                    value_and_grad=lambda *a, **k: None, vjp=lambda *a, **k: None,
+                                    custom_vjp=lambda *a, **k: None)
     scipy_special = types.SimpleNamespace(logsumexp=aspecial.logsumexp)
     scipy_stub = types.SimpleNamespace(special=scipy_special)
 

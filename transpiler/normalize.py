@@ -67,7 +67,8 @@ class Lowering(ControlFlow):
         self._block_depth = 0  # how many if/for/while bodies enclose the statement being lowered
         self._loop_depth = 0
         self._break_flags: list[str] = []
-        self._modules: dict = {}  # path -> Lowering of each imported project module  # env keys of the running flags of the loops being lowered
+        self._modules: dict = {}  # path -> Lowering of each imported project module
+        self._rules: dict[str, Function] = {}  # lowered custom_vjp rule kernels  # env keys of the running flags of the loops being lowered
         self._conditional_names: dict[str, SourceLoc] = {}  # assigned on some paths only (in a branch or loop)
         self._statement_start = 0
 
@@ -90,7 +91,7 @@ class Lowering(ControlFlow):
                 if isinstance(dim, str):
                     dim_sources.setdefault(dim, (var, axis))
         builder = Builder(scope, dim_sources)
-        self._stack = [name]
+        self._stack[:] = [name]
         result = self._lower_body(node, builder, env)
         _check_result(result, self.locate(node.name), name)
         return Function(name, params, builder.prologue + builder.eqns, result, source.loc, node.get_docstring(), name)
@@ -606,6 +607,11 @@ class Lowering(ControlFlow):
                 raise self.error(node, f"argument `{param.name.value}` of `{name}` has rank {atom.type.rank}, "
                                  f"but its annotation {declared} says rank {declared.rank}")
             env[param.name.value] = atom
+        rule = owner._custom_rule(name)
+        if rule is not None:  # derivatives flow through the user's rule, not through the body
+            inputs = list(env.values())
+            env = {k: self._bind(builder, node, "stop_gradient", [v]) if v.type.is_float else v
+                   for k, v in env.items()}
         outer_loc, outer_start = builder.loc, self._statement_start
         self._stack.append(name)
         try:
@@ -613,7 +619,25 @@ class Lowering(ControlFlow):
         finally:
             self._stack.pop()
             builder.loc, self._statement_start = outer_loc, outer_start
+        if rule is not None:
+            if not isinstance(result, (Var, Const)):
+                raise self.error(node, f"a kernel with a custom_vjp rule returns a single array; `{name}` does not")
+            return self._bind(builder, node, "custom_vjp_call", [result] + inputs, {"rule": rule, "kernel": name})
         return result
+
+    def _custom_rule(self, name: str) -> Function | None:
+        """The lowered rule kernel of `custom_vjp(name, rule)`, if the module declares one."""
+        if name not in self.parsed.custom_vjps:
+            return None
+        rule_name, loc = self.parsed.custom_vjps[name]
+        if rule_name not in self.parsed.kernels:
+            raise TranspileError(f"the custom_vjp rule `{rule_name}` is not a @kernel of this module", loc,
+                                 f"decorate `{rule_name}` with @kernel; it takes (*args, out, g)")
+        if rule_name not in self._rules:
+            saved = list(self._stack)
+            self._rules[rule_name] = self.lower_kernel(rule_name)
+            self._stack[:] = saved
+        return self._rules[rule_name]
 
     # -- helpers -------------------------------------------------------------------------------------------
     def _atom(self, value: Value, node: cst.CSTNode) -> Atom:

@@ -134,9 +134,11 @@ class Worlds:
             self.columns[key] = np.tile(column, (n,) + (1,) * (column.ndim - 1))
 
     # -- branches and conditioning ----------------------------------------------------------------------------
-    def split(self, name: str) -> tuple["Worlds", "Worlds"]:
-        """The worlds where column `name` is true and those where it is false; the column is consumed."""
-        mask = np.asarray(self.columns.pop(name), dtype=bool)
+    def split(self, condition) -> tuple["Worlds", "Worlds"]:
+        """The worlds where `condition` (a column of truth values) holds, and those where it does not."""
+        mask = np.asarray(condition, dtype=bool)
+        if mask.ndim == 0:
+            mask = np.broadcast_to(mask, (self.n,))
         if mask.ndim != 1:
             raise ValueError("an `if` on a random value needs a single truth value per world, not an array; "
                              "use reduce_all(...) or reduce_any(...)")
@@ -177,11 +179,14 @@ class Worlds:
 
     # -- forgetting ---------------------------------------------------------------------------------------------
     def drop(self, *names: str) -> None:
-        """Delete dead columns, then merge the worlds that became equal."""
+        """Delete dead columns (those still present), then merge the worlds that became equal."""
         changed = False
         for name in names:
-            column = self.columns.pop(name)
-            changed = changed or (column.size > 0 and not _constant(column))
+            column = self.columns.pop(name, None)
+            if column is None or column.size == 0 or changed:
+                continue
+            # a column that is constant, or a copy of one that stays, distinguished no worlds
+            changed = not (_constant(column) or any(column is other for other in self.columns.values()))
         if changed:
             self.merge()
 
@@ -253,69 +258,62 @@ _MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD
                 dtype=np.uint64)
 
 
-def _integer_key_columns(columns: list[np.ndarray], n: int) -> list[np.ndarray]:
-    """Every column as 2-D int64 key columns whose equality is exactly the values' equality."""
-    keys = []
+def _integer_keys(columns: list[np.ndarray], n: int) -> np.ndarray:
+    """All columns side by side as one (n, k) int64 array whose row equality is exactly the values' equality."""
+    blocks = []
     for column in columns:
-        flat = np.ascontiguousarray(column).reshape(n, -1)
-        if flat.dtype.kind == "b":
-            flat = flat.astype(np.int64)
+        flat = np.asarray(column).reshape(n, -1)
+        if flat.dtype.kind == "b" or flat.dtype.kind in "iu":
+            flat = flat.astype(np.int64, copy=False)
         elif flat.dtype.kind == "f":
             flat = (flat + 0.0).astype(np.float64).view(np.int64)  # + 0.0 makes -0.0 equal 0.0
         elif flat.dtype.kind == "c":
             flat = np.concatenate([(flat.real + 0.0).view(np.int64), (flat.imag + 0.0).view(np.int64)], axis=1)
-        elif flat.dtype.kind in "iu":
-            flat = flat.astype(np.int64)
         else:
             raise TypeError(f"cannot merge worlds over a column of dtype {flat.dtype}")
-        keys.extend(flat.T)
-    return keys
+        blocks.append(flat)
+    return blocks[0] if len(blocks) == 1 else np.concatenate(blocks, axis=1)
 
 
 def group_rows(columns: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
     """An order that puts equal rows next to each other, and the start of each run of equal rows."""
-    keys = _integer_key_columns(columns, n)
-    if not keys:
+    keys = _integer_keys(columns, n)
+    if keys.shape[1] == 0:
         return np.arange(n), np.array([0])
-    packed = _pack(keys, n)
+    packed = _pack(keys)
     if packed is not None:
-        order = np.argsort(packed, kind="stable")
+        order = np.argsort(packed)
         ordered = packed[order]
         boundary = ordered[1:] != ordered[:-1]
         return order, np.concatenate([[0], np.flatnonzero(boundary) + 1])
     hashes = np.zeros(n, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for i, key in enumerate(keys):
-            hashes = (hashes ^ key.view(np.uint64)) * _MIX[i % 4] + np.uint64(i + 1)
+        for i in range(keys.shape[1]):
+            hashes = (hashes ^ keys[:, i].view(np.uint64)) * _MIX[i % 4] + np.uint64(i + 1)
             hashes ^= hashes >> np.uint64(29)
     order = np.argsort(hashes, kind="stable")
     ordered_hash = hashes[order]
     same_hash = ordered_hash[1:] == ordered_hash[:-1]
-    same_row = same_hash.copy()
-    for key in keys:
-        ordered = key[order]
-        same_row &= ordered[1:] == ordered[:-1]
+    ordered = keys[order]
+    same_row = same_hash & np.all(ordered[1:] == ordered[:-1], axis=1)
     if np.any(same_hash & ~same_row):  # a collision: never trusted, sort exactly instead
-        order = np.lexsort(keys[::-1])
-        same_row = np.ones(n - 1, dtype=bool)
-        for key in keys:
-            ordered = key[order]
-            same_row &= ordered[1:] == ordered[:-1]
+        order = np.lexsort(keys.T[::-1])
+        ordered = keys[order]
+        same_row = np.all(ordered[1:] == ordered[:-1], axis=1)
     return order, np.concatenate([[0], np.flatnonzero(~same_row) + 1])
 
 
-def _pack(keys: list[np.ndarray], n: int) -> np.ndarray | None:
+def _pack(keys: np.ndarray) -> np.ndarray | None:
     """Pack small-integer key columns losslessly into one int64 per row, or None when they do not fit."""
-    shift = 0
-    packed = np.zeros(n, dtype=np.int64)
-    parts = []
-    for key in keys:
-        low, high = int(key.min()), int(key.max())
-        width = (high - low).bit_length()
-        if shift + width > 62:
-            return None
-        parts.append((key, low, shift))
-        shift += width
-    for key, low, offset in parts:
-        packed |= (key - low) << offset
-    return packed
+    low = keys.min(axis=0)
+    high = keys.max(axis=0)
+    if np.any(high - low < 0):  # the range itself overflowed int64
+        return None
+    widths = [int(v).bit_length() for v in (high - low).tolist()]
+    if sum(widths) > 62:
+        return None
+    shifts = np.concatenate([[0], np.cumsum(widths)[:-1]]).astype(np.int64)
+    multipliers = np.left_shift(np.int64(1), shifts)
+    # sum((key - low) << shift) as one product; int64 wraps consistently, and the true value fits
+    with np.errstate(over="ignore"):
+        return keys @ multipliers - np.int64(low @ multipliers)

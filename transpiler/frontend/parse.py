@@ -5,7 +5,6 @@ every error carries the position of the construct it is about.
 """
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -58,6 +57,8 @@ class ParsedModule:
     # local name -> (module, name, import statement) for names imported from other project modules
     imported: dict[str, tuple[str, str, cst.CSTNode]] = field(default_factory=dict)
     source_file: str | None = None  # the real path of the file (imports resolve next to it)
+    # kernel -> (its reverse rule kernel, where declared), from `custom_vjp(f, f_vjp)`
+    custom_vjps: dict[str, tuple[str, SourceLoc]] = field(default_factory=dict)
 
 
 class Locator:
@@ -112,7 +113,7 @@ def _check_syntax(text: str, path: str) -> None:
     """Python's own parser first: its messages ("'(' was never closed", "expected ':'") and positions are the
     ones users know, where LibCST reports a token list at a position past the mistake."""
     try:
-        compile(text, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        compile(text, path, "exec", dont_inherit=True)  # to bytecode: also "'break' outside loop" and the like
     except SyntaxError as exc:
         lines = text.splitlines()
         line = exc.lineno or 1
@@ -152,7 +153,14 @@ def parse_module(text: str, path: str) -> ParsedModule:
 
 
 def _read_top_level(small: cst.BaseSmallStatement, parsed: ParsedModule, locate: Locator) -> None:
-    if isinstance(small, cst.Import):
+    if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) and _called_name(small.value) == "custom_vjp":
+        call = small.value
+        names = [a.value for a in call.args if a.keyword is None]
+        if len(names) != 2 or len(call.args) != 2 or not all(isinstance(n, cst.Name) for n in names):
+            raise TranspileError("`custom_vjp` takes the kernel and the kernel computing its cotangents",
+                                 locate(call), hint="custom_vjp(f, f_vjp)  # f_vjp(*args, out, g) -> cotangents")
+        parsed.custom_vjps[names[0].value] = (names[1].value, locate(call))
+    elif isinstance(small, cst.Import):
         for alias in small.names:
             full = cst.Module([]).code_for_node(alias.name)
             local = alias.asname.name.value if alias.asname else full.split(".")[0]
@@ -190,6 +198,13 @@ def _read_top_level(small: cst.BaseSmallStatement, parsed: ParsedModule, locate:
         static = _static_value(value)
         if static is not _NOT_STATIC and isinstance(static, (int, float)) and not isinstance(static, bool):
             parsed.constants[target] = static
+
+
+def _called_name(call: cst.Call) -> str | None:
+    func = call.func
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("runtime", "lifted"):
+        func = func.attr
+    return func.value if isinstance(func, cst.Name) else None
 
 
 def _declaration(target: str, transform: str, call: cst.Call, locate: Locator) -> Declaration:

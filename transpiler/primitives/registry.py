@@ -75,4 +75,4 @@ def _load_families() -> None:
     global _loaded
     if not _loaded:
         _loaded = True
-        from . import creation, elementwise, indexing, linalg, reductions, shape_ops, tape  # noqa: F401
+        from . import calls, creation, elementwise, indexing, linalg, reductions, shape_ops, tape  # noqa: F401

@@ -1,0 +1,893 @@
+"""The generic primitive test: every differentiable registry entry, checked against independent oracles.
+
+Each case is a small kernel exercising one registry entry (broadcasting, axes, ranks, index forms). Its body
+is NumPy code whose last line is the expression under test, read out two ways: `f` returns
+`np.sum(np.sin(<expr>))`, a nonlinear readout, so the cotangent reaching the primitive is not a constant;
+`f_lin` returns `np.sum(<expr>)`, so cotangents arrive as broadcast constants, smaller than the values they
+belong to (the `-linear` ids). For every case:
+
+* the generated primal equals plain NumPy evaluating the same body;
+* the generated `grad` (with respect to every float input, and to each alone) matches central finite
+  differences of that plain NumPy function, in float64;
+* it matches autograd on the same body evaluated with `np` bound to `autograd.numpy` (or an explicit oracle
+  where autograd spells the operation differently or gets it wrong);
+* the JVP rules, run by a minimal forward sweep, match directional differences and autograd's reverse mode;
+* for cases marked `vjp`, the generated `vjp` of the raw (non-scalar) expression matches autograd under a
+  random cotangent (and the public `transpile_source` path computes the same as the staged build);
+* no generated function writes into its arguments.
+
+Entries that no kernel source can produce (the helpers that reverse mode itself emits: `setitem`,
+`reshape_like`, `broadcast_like`, `unbroadcast`) are built directly as IR with the same symbolic `ops` the
+rules use, and go through the same checks. A coverage test fails when a differentiable entry has no case, or
+a non-differentiable one is missing from the allow-list with its reason.
+"""
+from __future__ import annotations
+
+import textwrap
+import types
+import zlib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Callable
+
+import autograd
+import autograd.numpy as anp
+import autograd.scipy.special
+import numpy as np
+import pytest
+import scipy.special
+from autograd.tracer import getval
+
+from transpiler import TranspileError, transpile_source
+from transpiler.analysis.types import parse_annotation
+from transpiler.backends.numpy_backend import render_function
+from transpiler.backends.templates import render_module
+from transpiler.builder import Builder, NameScope
+from transpiler.frontend.parse import parse_module
+from transpiler.ir import Eqn, Function, Var
+from transpiler.normalize import Lowering
+from transpiler.primitives.registry import all_primitives
+from transpiler.primitives.symbolic import Sym, materialize, ops
+from transpiler.transforms.reverse import ReverseSpec, reverse
+
+SIZES = {"n": 3, "d": 4, "m": 2, "k": 5}  # values of the named dimensions in annotations
+FD_STEP = 1e-6
+FD_TOL = 1e-6
+AUTOGRAD_RTOL = 1e-10
+AUTOGRAD_ATOL = 1e-12
+
+# Sampling domains: each keeps the primitives away from poles, branch cuts and non-differentiable points.
+DOMAINS: dict[str, Callable[[np.random.Generator, tuple], np.ndarray]] = {
+    "normal": lambda rng, shape: rng.normal(size=shape),
+    "pos": lambda rng, shape: rng.uniform(0.5, 2.0, size=shape),  # log, sqrt, power base, denominators
+    "neg": lambda rng, shape: rng.uniform(-2.0, -0.5, size=shape),
+    "unit": lambda rng, shape: rng.uniform(-0.9, 0.9, size=shape),  # arcsin, arccos
+    "small": lambda rng, shape: rng.uniform(-0.5, 0.5, size=shape),
+    "half": lambda rng, shape: rng.uniform(0.5, 1.0, size=shape),
+    "big": lambda rng, shape: rng.uniform(2.0, 4.0, size=shape),  # numerators of mod, away from 0
+}
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    annotation: str | None  # None: written without an annotation (unknown rank)
+    dtype: str
+    shape: tuple[int, ...]  # the concrete shape inputs are drawn with
+
+    @property
+    def is_float(self) -> bool:
+        return self.dtype in ("f32", "f64")
+
+
+@dataclass(frozen=True)
+class Case:
+    prim: str  # the registry entry this case exists for (the coverage key)
+    name: str  # pytest id
+    params: tuple[Param, ...]
+    body: str  # NumPy statements; the last line is the expression under test
+    domain: dict = field(default_factory=dict)  # param name -> DOMAINS key (default "normal")
+    fixed: dict = field(default_factory=dict)  # param name -> fixed value (integer indices)
+    oracle: str | None = None  # autograd body where autograd needs another spelling
+    vjp: bool = False  # also check vjp of the raw expression under a random cotangent
+    rtol: float = AUTOGRAD_RTOL  # against autograd (loosened only for float32 round trips)
+    fd_tol: float | None = FD_TOL  # None: no finite-difference check (said why at the case)
+    ir: Callable | None = None  # builds the expression from symbolic params (entries no source can produce)
+    linear: bool = True  # also check grad under the linear readout `np.sum(e)` (id `<name>-linear`)
+
+    @property
+    def wrt(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.params if p.is_float)
+
+
+def _params(spec: str) -> tuple[Param, ...]:
+    """`"x: f64[3,4], y: f64[n], z: ?[3,4], i: i64[]"`; `?[...]` is an unannotated parameter of that shape."""
+    params = []
+    for part in spec.split(", "):
+        name, annotation = (s.strip() for s in part.split(":"))
+        if annotation.startswith("?"):
+            dtype, dims, annotation_text = "f64", annotation[2:-1], None
+        else:
+            dtype, dims = annotation[:-1].split("[")
+            annotation_text = annotation
+            parse_annotation(annotation)  # a typo in the table fails loudly
+        shape = tuple(SIZES[d] if d in SIZES else int(d) for d in dims.split(",") if d)
+        params.append(Param(name, annotation_text, dtype, shape))
+    return tuple(params)
+
+
+CASES: list[Case] = []
+
+
+def case(prim: str, name: str, params: str, body: str, **options) -> None:
+    CASES.append(Case(prim, name, _params(params), textwrap.dedent(body).strip(), **options))
+
+
+# --- elementwise binaries: every broadcasting shape, literals on either side ----------------------------------
+BINARIES = {
+    "add": ("{a} + {b}", "normal", "normal"),
+    "subtract": ("{a} - {b}", "normal", "normal"),
+    "multiply": ("{a} * {b}", "normal", "normal"),
+    "divide": ("{a} / {b}", "normal", "pos"),
+    "power": ("{a} ** {b}", "pos", "normal"),
+    "maximum": ("np.maximum({a}, {b})", "normal", "normal"),
+    "minimum": ("np.minimum({a}, {b})", "normal", "normal"),
+    "logaddexp": ("np.logaddexp({a}, {b})", "normal", "normal"),
+    "arctan2": ("np.arctan2({a}, {b})", "normal", "normal"),
+    "mod": ("{a} % {b}", "big", "pos"),
+}
+BROADCASTS = [  # (id, a annotation, b annotation)
+    ("same", "f64[3,4]", "f64[3,4]"),
+    ("row", "f64[3,4]", "f64[4]"),
+    ("row_left", "f64[4]", "f64[3,4]"),
+    ("column", "f64[3,4]", "f64[3,1]"),
+    ("column_left", "f64[3,1]", "f64[3,4]"),
+    ("scalar", "f64[3,4]", "f64[]"),
+    ("scalar_left", "f64[]", "f64[3,4]"),
+    ("outer", "f64[3,1]", "f64[1,4]"),
+    ("rank3", "f64[2,1,4]", "f64[3,1]"),
+    ("named", "f64[n,d]", "f64[d]"),
+    ("unannotated", "?[3,4]", "?[4]"),
+]
+LITERALS = {"add": "1.5", "subtract": "1.5", "multiply": "2.5", "divide": "1.5", "power": "1.5",
+            "maximum": "0.25", "minimum": "0.25", "logaddexp": "0.5", "arctan2": "0.5", "mod": "0.7"}
+
+for _prim, (_template, _da, _db) in BINARIES.items():
+    for _id, _ta, _tb in BROADCASTS:
+        case(_prim, f"{_prim}-{_id}", f"a: {_ta}, b: {_tb}", _template.format(a="a", b="b"),
+             domain={"a": _da, "b": _db}, vjp=_id in ("row", "column", "scalar_left"))
+    case(_prim, f"{_prim}-literal_right", "a: f64[3,4]", _template.format(a="a", b=LITERALS[_prim]),
+         domain={"a": _da})
+    _left = "3.5" if _prim == "mod" else LITERALS[_prim]
+    case(_prim, f"{_prim}-literal_left", "b: f64[3,4]", _template.format(a=_left, b="b"), domain={"b": _db})
+    case(_prim, f"{_prim}-same_operand", "a: f64[3,4]", _template.format(a="a", b="a"),
+         domain={"a": "pos" if _prim in ("power", "divide", "mod") else "normal"})
+
+case("power", "power-int_exponent_negative_base", "a: f64[3,4]", "a ** 3")  # no log(a) for a constant exponent
+case("power", "power-square_root", "a: f64[3,4]", "a ** 0.5", domain={"a": "pos"})
+case("power", "power-negative_exponent", "a: f64[3,4]", "a ** -2", domain={"a": "pos"})
+case("power", "power-int_array_exponent", "a: f64[3,4], i: i64[4]", "a ** i", fixed={"i": np.array([0, 1, 2, -1])},
+     domain={"a": "pos"})
+case("power", "power-np_power", "a: f64[3,4], b: f64[4]", "np.power(a, b)", domain={"a": "pos"})
+case("add", "add-np_add", "a: f64[3,4], b: f64[3,1]", "np.add(a, b)")
+case("subtract", "subtract-np_subtract", "a: f64[3,4], b: f64[4]", "np.subtract(a, b)")
+case("multiply", "multiply-np_multiply_int_array", "a: f64[3,4], i: i64[4]", "np.multiply(a, i)",
+     fixed={"i": np.array([1, -2, 3, 0])})
+case("divide", "divide-np_true_divide", "a: f64[3,4], b: f64[4]", "np.true_divide(a, b)", domain={"b": "pos"})
+case("divide", "divide-np_divide", "a: f64[3,4], b: f64[3,1]", "np.divide(a, b)", domain={"b": "neg"})
+case("mod", "mod-np_mod", "a: f64[3,4], b: f64[4]", "np.mod(a, b)", domain={"a": "big", "b": "pos"})
+case("maximum", "maximum-relu", "a: f64[3,4]", "np.maximum(a, 0.0)")
+# float32 inputs: the rules keep their precision (compared at float32 accuracy)
+case("multiply", "multiply-float32", "a: f32[3,4], b: f32[4]", "a * b", rtol=1e-5, fd_tol=1e-4)
+case("divide", "divide-float32_mixed", "a: f32[3,4], b: f64[4]", "a / b", domain={"b": "pos"}, rtol=1e-5,
+     fd_tol=1e-4)
+case("minimum", "minimum-chain", "a: f64[3,4], b: f64[4], c: f64[3,1]", "np.minimum(np.minimum(a, b), c)")
+case("arctan2", "arctan2-quadrants", "a: f64[3,4], b: f64[3,4]", "np.arctan2(a, b)",
+     domain={"a": "normal", "b": "neg"})
+
+# --- elementwise unaries --------------------------------------------------------------------------------------
+UNARIES = {
+    "exp": ("np.exp({x})", "normal"), "log": ("np.log({x})", "pos"), "log1p": ("np.log1p({x})", "pos"),
+    "expm1": ("np.expm1({x})", "normal"), "sqrt": ("np.sqrt({x})", "pos"), "sin": ("np.sin({x})", "normal"),
+    "cos": ("np.cos({x})", "normal"), "tan": ("np.tan({x})", "unit"), "tanh": ("np.tanh({x})", "normal"),
+    "arctan": ("np.arctan({x})", "normal"), "arcsin": ("np.arcsin({x})", "unit"),
+    "arccos": ("np.arccos({x})", "unit"), "sinh": ("np.sinh({x})", "normal"), "cosh": ("np.cosh({x})", "normal"),
+    "square": ("np.square({x})", "normal"), "reciprocal": ("np.reciprocal({x})", "pos"),
+    "abs": ("np.abs({x})", "normal"), "negative": ("-{x}", "normal"),
+}
+for _prim, (_template, _domain) in UNARIES.items():
+    case(_prim, f"{_prim}-matrix", "x: f64[3,4]", _template.format(x="x"), domain={"x": _domain},
+         vjp=_prim in ("exp", "abs"))
+    case(_prim, f"{_prim}-scalar", "x: f64[]", _template.format(x="x"), domain={"x": _domain})
+    # a product inside: the rule sees an intermediate, and its cotangent flows on to both factors
+    case(_prim, f"{_prim}-composed", "x: f64[n], y: f64[n]", _template.format(x="(x * y)"),
+         domain={"x": _domain, "y": "half" if _domain == "unit" else "pos"})
+case("abs", "abs-builtin", "x: f64[3,4]", "abs(x)")
+case("abs", "abs-np_absolute", "x: f64[3,4]", "np.absolute(x)")
+case("negative", "negative-np_negative", "x: f64[3,4]", "np.negative(x)")
+case("reciprocal", "reciprocal-negative", "x: f64[3,4]", "np.reciprocal(x)", domain={"x": "neg"})
+case("exp", "exp-float32", "x: f32[3,4]", "np.exp(x)", rtol=1e-5, fd_tol=1e-4)
+case("log", "log-of_product", "x: f64[3,4], y: f64[4]", "np.log(x * y)", domain={"x": "pos", "y": "pos"})
+
+# --- where, clip ----------------------------------------------------------------------------------------------
+case("where", "where-compare", "x: f64[3,4], y: f64[3,4]", "np.where(x > 0, x, y)", vjp=True)
+# autograd's `where` does not sum broadcast branches back to their shapes: those oracles spell the mask out
+case("where", "where-broadcast_branches", "x: f64[3,4], y: f64[4]", "np.where(x > y, y, x * 2.0)",
+     oracle="(x > y) * y + (x <= y) * (x * 2.0)")
+case("where", "where-scalar_branch", "x: f64[3,4], s: f64[]", "np.where(x < 0.1, s, x)",
+     oracle="(x < 0.1) * s + (x >= 0.1) * x")
+case("where", "where-literal_branch", "x: f64[3,4]", "np.where(x > 0, x, 0.0)")
+case("where", "where-literal_first", "x: f64[3,4]", "np.where(x > 0, 1.0, x)")
+case("where", "where-bool_param", "c: bool[3,4], x: f64[3,4], y: f64[3,1]", "np.where(c, x, y)",
+     oracle="c * x + np.logical_not(c) * y")
+case("where", "where-bool_row", "c: bool[4], x: f64[3,4], y: f64[]", "np.where(c, x, y)",
+     oracle="c * x + np.logical_not(c) * y")
+case("where", "where-same_operand", "x: f64[3,4]", "np.where(x > 0, x, -x * x)")
+case("clip", "clip-literals", "x: f64[3,4]", "np.clip(x, -0.5, 0.5)", vjp=True)
+case("clip", "clip-array_bounds", "x: f64[3,4], lo: f64[4], hi: f64[3,1]", "np.clip(x, lo, hi)",
+     domain={"lo": "neg", "hi": "pos"}, oracle="np.minimum(np.maximum(x, lo), hi)")
+case("clip", "clip-scalar_bounds", "x: f64[3,4], lo: f64[], hi: f64[]", "np.clip(x, lo, hi)",
+     domain={"x": "normal", "lo": "small", "hi": "big"}, fixed={"lo": np.float64(-0.3)},
+     oracle="np.minimum(np.maximum(x, lo), hi)")
+case("clip", "clip-scalar_x", "x: f64[], lo: f64[4]", "np.clip(x, lo, 0.9)", fixed={"x": np.float64(0.1)},
+     domain={"lo": "small"}, oracle="np.minimum(np.maximum(x, lo), 0.9)")
+case("clip", "clip-lower_only_active", "x: f64[3,4], lo: f64[3,4]", "np.clip(x, lo, 1.0)",
+     domain={"lo": "small"}, oracle="np.minimum(np.maximum(x, lo), 1.0)")
+
+# --- reductions: every axis form, keepdims, methods ------------------------------------------------------------
+REDUCTIONS = {
+    "sum": "np.sum", "mean": "np.mean", "max": "np.max", "min": "np.min", "prod": "np.prod",
+    "logsumexp": "scipy.special.logsumexp",
+}
+AXES = [("all", ""), ("axis0", ", axis=0"), ("axis1", ", axis=1"), ("axis_neg1", ", axis=-1"),
+        ("axis_tuple", ", axis=(0, 1)"), ("keepdims_axis1", ", axis=1, keepdims=True"),
+        ("keepdims_all", ", keepdims=True"), ("axis_none", ", axis=None")]
+for _prim, _fn in REDUCTIONS.items():
+    for _id, _args in AXES:
+        case(_prim, f"{_prim}-{_id}", "x: f64[3,4]", f"{_fn}(x{_args})", vjp=_id in ("axis0", "keepdims_axis1"))
+    case(_prim, f"{_prim}-rank3_axes_0_2", "x: f64[2,3,4]", f"{_fn}(x, axis=(0, 2))")
+    case(_prim, f"{_prim}-rank3_axes_neg", "x: f64[2,3,4]", f"{_fn}(x, axis=(-1, -2), keepdims=True)")
+    case(_prim, f"{_prim}-rank3_middle", "x: f64[2,3,4]", f"{_fn}(x, axis=1)", vjp=True)
+    case(_prim, f"{_prim}-vector", "x: f64[5]", f"{_fn}(x)")
+    case(_prim, f"{_prim}-named_dims", "x: f64[n,d]", f"{_fn}(x, axis=0)")
+    case(_prim, f"{_prim}-named_all", "x: f64[n,d]", f"{_fn}(x)")
+    case(_prim, f"{_prim}-of_scalar", "x: f64[]", f"{_fn}(x * x)")
+    case(_prim, f"{_prim}-of_broadcast", "x: f64[3,4], y: f64[4]", f"{_fn}(x * y, axis=1)")
+    # under the linear readout the cotangent arrives with fewer axes than the reduction's output
+    case(_prim, f"{_prim}-then_broadcast", "x: f64[2,3,4], c: f64[4]", f"{_fn}(x, axis=1) * c")
+    case(_prim, f"{_prim}-then_broadcast_middle", "x: f64[2,3,4,5], c: f64[3,5]", f"{_fn}(x, axis=2) * c")
+    if _prim != "mean":  # the mean of a value of unknown rank is refused (see UNSUPPORTED)
+        case(_prim, f"{_prim}-unannotated_axis", "x: ?[3,4], y: f64[3]", f"{_fn}(x, axis=1) * y")
+    if _prim != "logsumexp":
+        case(_prim, f"{_prim}-method", "x: f64[3,4]", f"x.{_prim}(axis=0)")
+        case(_prim, f"{_prim}-method_positional_axis", "x: f64[3,4]", f"x.{_prim}(1)")
+    case(_prim, f"{_prim}-positional_axis", "x: f64[3,4]", f"{_fn}(x, 0)")
+case("max", "max-amax", "x: f64[3,4]", "np.amax(x, axis=1)")
+case("min", "min-amin", "x: f64[3,4]", "np.amin(x, axis=0)")
+case("max", "max-ties", "x: f64[3,4]", "np.max(np.maximum(x, 0.5), axis=1) + np.max(x)",
+     oracle="np.max(np.maximum(x, 0.5), axis=1) + np.max(x)", domain={"x": "small"})  # ties only in unused part
+case("sum", "sum-unannotated_all", "x: ?[3,4]", "np.sum(x)")
+case("sum", "sum-unannotated_negative_axis", "x: ?[2,3,4], y: f64[2,3]", "np.sum(x, axis=-1) * y")
+case("sum", "sum-unannotated_axes", "x: ?[2,3,4], y: f64[3]", "np.sum(x, axis=(0, 2)) * y")
+# ties share the cotangent equally (as autograd and JAX do); with two copies that sums to the plain derivative
+case("max", "max-ties_between_copies", "x: f64[3,4]", "np.max(np.stack((x, x)), axis=0)")
+case("min", "min-ties_between_copies", "x: f64[3,4]", "np.min(np.concatenate((x, x), axis=1), axis=1)")
+case("prod", "prod-negative_entries", "x: f64[3,4]", "np.prod(x, axis=0)", domain={"x": "neg"})
+case("logsumexp", "logsumexp-large_values", "x: f64[3,4]", "scipy.special.logsumexp(x * 100.0, axis=1)")
+
+# --- linear algebra ---------------------------------------------------------------------------------------------
+MATMULS = [  # (id, a annotation, b annotation)
+    ("1_1", "f64[4]", "f64[4]"), ("1_2", "f64[4]", "f64[4,3]"), ("2_1", "f64[3,4]", "f64[4]"),
+    ("2_2", "f64[3,4]", "f64[4,5]"), ("3_3", "f64[2,3,4]", "f64[2,4,5]"), ("3_2", "f64[2,3,4]", "f64[4,5]"),
+    ("2_3", "f64[3,4]", "f64[2,4,5]"), ("3_3_broadcast", "f64[1,3,4]", "f64[2,4,5]"),
+    ("4_3", "f64[2,2,3,4]", "f64[2,4,5]"), ("1_3", "f64[4]", "f64[2,4,5]"), ("3_1", "f64[2,3,4]", "f64[4]"),
+    ("named", "f64[n,d]", "f64[d,k]"), ("named_vector", "f64[n,d]", "f64[d]"),
+]
+for _id, _ta, _tb in MATMULS:
+    case("matmul", f"matmul-{_id}", f"a: {_ta}, b: {_tb}", "a @ b", vjp=_id in ("1_2", "2_1", "3_2", "3_3"))
+case("matmul", "matmul-np_matmul", "a: f64[3,4], b: f64[4,2]", "np.matmul(a, b)")
+case("matmul", "matmul-np_dot", "a: f64[3,4], b: f64[4]", "np.dot(a, b)")
+case("matmul", "matmul-dot_method", "a: f64[3,4], b: f64[4,2]", "a.dot(b)", oracle="np.dot(a, b)")
+case("matmul", "matmul-dot_scalar", "a: f64[3,4], s: f64[]", "np.dot(a, s)", oracle="a * s")
+case("matmul", "matmul-gram", "a: f64[3,4]", "a @ a.T")
+case("matmul", "matmul-quadratic_form", "a: f64[4], m: f64[4,4]", "a @ m @ a")
+case("outer", "outer-vectors", "a: f64[3], b: f64[4]", "np.outer(a, b)", vjp=True)
+case("outer", "outer-same", "a: f64[3]", "np.outer(a, a)")
+case("outer", "outer-named", "a: f64[n], b: f64[d]", "np.outer(a, b)")
+case("transpose", "transpose-attribute", "x: f64[3,4]", "x.T", vjp=True)
+case("transpose", "transpose-function", "x: f64[3,4]", "np.transpose(x)")
+case("transpose", "transpose-vector", "x: f64[4], y: f64[4]", "x.T * y")
+case("transpose", "transpose-rank3_default", "x: f64[2,3,4]", "np.transpose(x)")
+case("transpose", "transpose-axes", "x: f64[2,3,4]", "np.transpose(x, (1, 2, 0))", vjp=True)
+case("transpose", "transpose-axes_keyword", "x: f64[2,3,4]", "np.transpose(x, axes=(2, 0, 1))")
+# autograd mis-inverts negative axes (its cotangent comes back with the wrong shape): the oracle spells them out
+case("transpose", "transpose-negative_axes", "x: f64[2,3,4]", "np.transpose(x, (-1, 0, 1))",
+     oracle="np.transpose(x, (2, 0, 1))")
+case("transpose", "transpose-method_axes", "x: f64[2,3,4]", "x.transpose(0, 2, 1)",
+     oracle="np.transpose(x, (0, 2, 1))")
+case("transpose", "transpose-method_tuple", "x: f64[2,3,4]", "x.transpose((2, 1, 0))")
+case("transpose", "transpose-with_broadcast", "x: f64[3,4], y: f64[3]", "x.T * y")
+case("swapaxes", "swapaxes-0_2", "x: f64[2,3,4]", "np.swapaxes(x, 0, 2)", vjp=True)
+case("swapaxes", "swapaxes-negative", "x: f64[2,3,4]", "np.swapaxes(x, -1, -2)")
+case("swapaxes", "swapaxes-matrix", "x: f64[3,4], y: f64[4,3]", "np.swapaxes(x, 0, 1) * y")
+EINSUMS = [  # (id, spec, operand annotations)
+    ("matmul", "ij,jk->ik", ("f64[3,4]", "f64[4,5]")),
+    ("matvec", "ij,j->i", ("f64[3,4]", "f64[4]")),
+    ("inner", "i,i->", ("f64[4]", "f64[4]")),
+    ("frobenius", "ij,ij->", ("f64[3,4]", "f64[3,4]")),
+    ("hadamard", "ij,ij->ij", ("f64[3,4]", "f64[3,4]")),
+    ("outer", "i,j->ij", ("f64[3]", "f64[4]")),
+    ("batched", "bij,bjk->bik", ("f64[2,3,4]", "f64[2,4,5]")),
+    ("transpose", "ij->ji", ("f64[3,4]",)),
+    ("implicit", "ij,jk", ("f64[3,4]", "f64[4,5]")),
+    ("implicit_transposed", "ji,jk", ("f64[4,3]", "f64[4,5]")),
+    ("three_operands", "ij,jk,k->i", ("f64[3,4]", "f64[4,5]", "f64[5]")),
+    ("contract_two", "ijk,jk->i", ("f64[2,3,4]", "f64[3,4]")),
+    ("spaces", "ij, jk -> ki", ("f64[3,4]", "f64[4,5]")),
+    ("sum_alone", "ij->j", ("f64[3,4]",)),
+    ("sum_alone_binary", "ij,j->j", ("f64[3,4]", "f64[4]")),
+]
+for _id, _spec, _types in EINSUMS:
+    _names = "abc"[:len(_types)]
+    case("einsum", f"einsum-{_id}", ", ".join(f"{n}: {t}" for n, t in zip(_names, _types)),
+         f'np.einsum("{_spec}", {", ".join(_names)})', vjp=_id in ("matmul", "outer", "transpose"))
+case("einsum", "einsum-same_operand", "a: f64[3,4]", 'np.einsum("ij,ij->i", a, a)')
+
+# --- shape operations --------------------------------------------------------------------------------------------
+case("reshape", "reshape-flat", "x: f64[3,4]", "x.reshape(12)", vjp=True)
+case("reshape", "reshape-function_tuple", "x: f64[3,4]", "np.reshape(x, (4, 3))")
+case("reshape", "reshape-minus_one", "x: f64[3,4]", "x.reshape(-1)")
+case("reshape", "reshape-minus_one_inner", "x: f64[3,4]", "x.reshape(2, -1)")
+case("reshape", "reshape-rank3", "x: f64[2,3,4]", "x.reshape((6, 4))")
+case("reshape", "reshape-named", "x: f64[n,d]", "x.reshape(-1)")
+case("reshape", "reshape-named_split", "x: f64[n,d]", "np.reshape(x, (x.shape[0], 2, -1))")
+case("reshape", "reshape-from_shape", "x: f64[3,4], y: f64[12]", "y.reshape(x.shape) * x")
+case("reshape", "reshape-unannotated", "x: ?[3,4]", "x.reshape(12)")
+case("reshape", "reshape-unannotated_minus_one", "x: ?[3,4], y: f64[12]", "x.reshape(-1) * y")
+case("expand_dims", "expand_dims-0", "x: f64[3,4]", "np.expand_dims(x, 0)", vjp=True)
+case("expand_dims", "expand_dims-1", "x: f64[3,4], y: f64[3,5,4]", "np.expand_dims(x, 1) * y")
+case("expand_dims", "expand_dims-negative", "x: f64[3,4], y: f64[3,4,2]", "np.expand_dims(x, -1) * y")
+case("expand_dims", "expand_dims-tuple", "x: f64[3,4], y: f64[3,2,4,2]", "np.expand_dims(x, axis=(1, 3)) * y")
+case("expand_dims", "expand_dims-scalar", "x: f64[], y: f64[4]", "np.expand_dims(x, 0) * y")
+case("squeeze", "squeeze-all", "x: f64[3,1,4]", "np.squeeze(x)", vjp=True)
+case("squeeze", "squeeze-axis", "x: f64[3,1,4]", "np.squeeze(x, axis=1)")
+case("squeeze", "squeeze-negative_axis", "x: f64[3,1,4]", "np.squeeze(x, -2)")
+case("squeeze", "squeeze-tuple", "x: f64[1,3,1]", "np.squeeze(x, axis=(0, 2))")
+case("squeeze", "squeeze-to_scalar", "x: f64[1,1]", "np.squeeze(x)")
+case("squeeze", "squeeze-keep_other_ones", "x: f64[1,3,1]", "np.squeeze(x, axis=0)")
+case("concatenate", "concatenate-axis0", "a: f64[2,4], b: f64[3,4]", "np.concatenate((a, b))", vjp=True)
+case("concatenate", "concatenate-axis1", "a: f64[3,2], b: f64[3,4]", "np.concatenate((a, b), axis=1)")
+case("concatenate", "concatenate-negative_axis", "a: f64[2,3,2], b: f64[2,3,1]",
+     "np.concatenate([a, b], axis=-1)")
+case("concatenate", "concatenate-three", "a: f64[2], b: f64[3], c: f64[1]", "np.concatenate((a, b, c))")
+case("concatenate", "concatenate-repeated", "a: f64[2,3]", "np.concatenate((a, a * a), axis=0)")
+case("concatenate", "concatenate-named", "a: f64[n,d], b: f64[m,d]", "np.concatenate((a, b), axis=0)")
+case("concatenate", "concatenate-constant_part", "a: f64[2,3], b: f64[2,3]",
+     "np.concatenate((a, np.zeros((2, 3)), b), axis=1)")
+case("stack", "stack-axis0", "a: f64[3,4], b: f64[3,4]", "np.stack((a, b))", vjp=True)
+case("stack", "stack-axis1", "a: f64[3,4], b: f64[3,4]", "np.stack((a, b), axis=1)")
+case("stack", "stack-last", "a: f64[3,4], b: f64[3,4], c: f64[3,4]", "np.stack([a, b, c], axis=2)")
+case("stack", "stack-negative_axis", "a: f64[3], b: f64[3]", "np.stack((a, b), axis=-1)")
+case("stack", "stack-scalars", "a: f64[], b: f64[]", "np.stack((a, b * a))")
+case("stack", "stack-repeated", "a: f64[3]", "np.stack((a, a, 2.0 * a))")
+# autograd's broadcast_to cannot add leading axes: those oracles broadcast by adding zeros
+case("broadcast_to", "broadcast_to-row", "x: f64[4]", "np.broadcast_to(x, (3, 4))", vjp=True,
+     oracle="x + np.zeros((3, 4))")
+case("broadcast_to", "broadcast_to-column", "x: f64[3,1]", "np.broadcast_to(x, (3, 4))")
+case("broadcast_to", "broadcast_to-scalar", "x: f64[]", "np.broadcast_to(x, (2, 3))",
+     oracle="x + np.zeros((2, 3))")
+case("broadcast_to", "broadcast_to-rank3", "x: f64[3,1], y: f64[2,3,4]", "np.broadcast_to(x, y.shape) * y",
+     oracle="(x + np.zeros(y.shape)) * y")
+case("broadcast_to", "broadcast_to-named", "x: f64[d], y: f64[n,d]", "np.broadcast_to(x, y.shape) * y",
+     oracle="(x + np.zeros(y.shape)) * y")
+case("astype", "astype-float64", "x: f64[3,4]", "x.astype(np.float64)")
+case("astype", "astype-from_int", "x: f64[3,4], i: i64[4]", "x * i.astype(np.float64)",
+     fixed={"i": np.array([2, -1, 0, 3])})
+# autograd differentiates through a cast to int as if it were the identity: the oracle floors instead
+case("astype", "astype-to_int", "x: f64[3,4]", "x * x.astype(np.int64)", domain={"x": "big"},
+     oracle="x * np.floor(x)")
+case("astype", "astype-from_bool", "x: f64[3,4]", "x * (x > 0).astype(np.float64)")
+# float32 rounding makes finite differences meaningless; autograd (same rounding) is the oracle
+case("astype", "astype-float32_round_trip", "x: f64[3,4]", "x.astype(np.float32).astype(np.float64)",
+     rtol=1e-6, fd_tol=None)
+case("astype", "astype-string_dtype", "x: f64[3,4]", 'x.astype("float64")')
+case("copy", "copy-method", "x: f64[3,4]", "x.copy()", vjp=True, oracle="x + 0.0")
+case("copy", "copy-reused", "x: f64[3,4]", "x.copy() * x", oracle="(x + 0.0) * x")
+case("full", "full-literal_shape", "s: f64[]", "np.full((3, 4), s)", vjp=True)
+case("full", "full-from_shape", "s: f64[], x: f64[3,4]", "np.full(x.shape, s) * x")
+case("full", "full-named", "s: f64[], x: f64[n]", "np.full((x.shape[0], 2), s * s)")
+
+# --- indexing -------------------------------------------------------------------------------------------------
+INDEXES = [  # (id, index, operand annotation)
+    ("int", "x[1]", "f64[3,4]"), ("negative_int", "x[-1]", "f64[3,4]"), ("two_ints", "x[1, 2]", "f64[3,4]"),
+    ("negative_pair", "x[-1, -3]", "f64[3,4]"), ("column", "x[:, 2]", "f64[3,4]"),
+    ("slice", "x[1:3]", "f64[3,4]"), ("slice_step", "x[::2]", "f64[3,4]"), ("reverse", "x[::-1]", "f64[3,4]"),
+    ("negative_slices", "x[-2:, :-1]", "f64[3,4]"), ("slice_step_columns", "x[:, 1::2]", "f64[3,4]"),
+    ("none_front", "x[None]", "f64[3,4]"), ("none_middle", "x[:, None, :]", "f64[3,4]"),
+    ("newaxis", "x[:, np.newaxis]", "f64[3,4]"), ("ellipsis_last", "x[..., 1]", "f64[2,3,4]"),
+    ("ellipsis_first", "x[1, ...]", "f64[2,3,4]"), ("ellipsis_middle", "x[0, ..., 2]", "f64[2,3,4]"),
+    ("ellipsis_none", "x[..., None]", "f64[3,4]"), ("mixed", "x[1, :, ::2]", "f64[2,3,4]"),
+    ("vector_int", "x[2]", "f64[5]"), ("vector_slice", "x[1:-1]", "f64[5]"),
+    ("named", "x[1:]", "f64[n,d]"), ("unannotated", "x[1]", "?[3,4]"),
+]
+for _id, _index, _type in INDEXES:
+    case("getitem", f"getitem-{_id}", f"x: {_type}", _index, vjp=_id in ("int", "slice_step", "none_middle"))
+case("getitem", "getitem-overlapping_reads", "x: f64[3,4]", "x[0] * x[1] + x[:, 0:1] + x[-1]")
+case("getitem", "getitem-then_whole", "x: f64[3,4]", "x * x[0]")
+case("getitem", "getitem-whole_then_part", "x: f64[3,4]", "x[0] * x")
+case("getitem", "getitem-slices_and_whole", "x: f64[4,3]", "x[1:] * x[:-1] + x[2] + x[::2].sum()")
+case("getitem", "getitem-runtime_int", "x: f64[3,4], i: i64[]", "x[i]", fixed={"i": np.int64(2)})
+case("getitem", "getitem-runtime_negative_int", "x: f64[3,4], i: i64[]", "x[:, i]", fixed={"i": np.int64(-1)})
+case("getitem", "getitem-runtime_slice", "x: f64[5,4], i: i64[], j: i64[]", "x[i:j]",
+     fixed={"i": np.int64(1), "j": np.int64(4)})
+# gathers with integer arrays (repeated indices accumulate) and boolean masks
+case("getitem", "getitem-gather", "x: f64[5], i: i64[4]", "x[i]", fixed={"i": np.array([0, 2, 2, 4])}, vjp=True)
+case("getitem", "getitem-gather_rows", "x: f64[4,3], i: i64[3]", "x[i]", fixed={"i": np.array([3, 0, 3])})
+case("getitem", "getitem-gather_negative", "x: f64[4,3], i: i64[2]", "x[i]", fixed={"i": np.array([-1, 1])})
+case("getitem", "getitem-gather_columns", "x: f64[4,3], i: i64[4]", "x[:, i]", fixed={"i": np.array([2, 0, 0, 1])})
+case("getitem", "getitem-gather_2d_index", "x: f64[5], i: i64[2,3]", "x[i]",
+     fixed={"i": np.array([[0, 1, 1], [4, 4, 2]])})
+case("getitem", "getitem-mask", "x: f64[3,4]", "x[x > 0.2]", vjp=True)
+case("getitem", "getitem-mask_param", "c: bool[3,4], x: f64[3,4]", "x[c]")
+case("getitem", "getitem-mask_rows", "c: bool[3], x: f64[3,4]", "x[c]", fixed={"c": np.array([True, False, True])})
+case("getitem", "getitem-from_shape", "x: f64[n,d]", "x[x.shape[0] - 1]")
+
+# --- non-differentiable entries used inside differentiated kernels: they act as constants -------------------------
+case("sign", "sign-times_x", "x: f64[3,4]", "x * np.sign(x)")
+case("floor", "floor-times_x", "x: f64[3,4]", "x * np.floor(x) + np.ceil(x)")
+case("floor_divide", "floor_divide-times_x", "x: f64[3,4]", "(x // 0.7) * x", domain={"x": "big"},
+     oracle="np.floor(x / 0.7) * x")
+case("less", "compare-mask", "x: f64[3,4], y: f64[4]",
+     "x * ((x < y) | (x >= 1.0)) + y * (x != y) - x * (x <= y) * (x == x) * (x > 0)")
+case("zeros", "creation-constants", "x: f64[3,4]",
+     "x * np.ones((3, 4)) + np.zeros_like(x) + x * np.ones_like(x) + x * np.arange(4) + np.zeros(4)")
+# stop_gradient's derivative is zero by definition, not by calculus: no finite differences (autograd's getval)
+case("stop_gradient", "stop_gradient-constant_factor", "x: f64[3,4], y: f64[4]",
+     "x * stop_gradient(x * y) + stop_gradient(np.sin(x)) * y", fd_tol=None)
+case("logical_not", "logic-mask", "x: f64[3,4]", "x * np.logical_not(x > 0) + x * np.logical_and(x > 0, x < 1)")
+
+
+# --- entries that only reverse mode emits: built as IR from the same symbolic `ops` ----------------------------
+def _ir_setitem(x, v):
+    return ops.setitem(ops.copy(x), v, index=(1,))
+
+
+def _ir_setitem_slice(x, v):
+    return ops.setitem(ops.copy(x), v, index=(slice(None), slice(1, 3)))
+
+
+def _ir_reshape_like(x, y):
+    return ops.reshape_like(x, y) * y
+
+
+def _ir_broadcast_like(x, y):
+    return ops.broadcast_like(x, y) * y
+
+
+def _ir_unbroadcast(x, y):
+    return ops.unbroadcast(x, y) * y
+
+
+def _ir_alone(prim):
+    return lambda x, y: getattr(ops, prim)(x, y)
+
+
+case("setitem", "setitem-row", "x: f64[3,4], v: f64[4]", "np.concatenate((x[:1], v[None], x[2:]))",
+     ir=_ir_setitem, vjp=True)
+case("setitem", "setitem-block", "x: f64[3,4], v: f64[3,2]",
+     "np.concatenate((x[:, :1], v, x[:, 3:]), axis=1)", ir=_ir_setitem_slice)
+case("reshape_like", "reshape_like-matrix", "x: f64[12], y: f64[3,4]", "x.reshape(3, 4) * y",
+     ir=_ir_reshape_like, vjp=True)
+case("reshape_like", "reshape_like-unannotated", "x: ?[12], y: ?[3,4]", "x.reshape(3, 4) * y", ir=_ir_reshape_like)
+case("broadcast_like", "broadcast_like-row", "x: f64[4], y: f64[3,4]", "np.broadcast_to(x, (3, 4)) * y",
+     ir=_ir_broadcast_like, vjp=True, oracle="(x + np.zeros((3, 4))) * y")
+case("broadcast_like", "broadcast_like-unannotated", "x: ?[3,1], y: ?[3,4]", "np.broadcast_to(x, (3, 4)) * y",
+     ir=_ir_broadcast_like)
+case("unbroadcast", "unbroadcast-rows", "x: f64[3,4], y: f64[4]", "np.sum(x, axis=0) * y",
+     ir=_ir_unbroadcast, vjp=True)
+case("unbroadcast", "unbroadcast-stretched", "x: f64[2,3,4], y: f64[3,1]",
+     "np.sum(np.sum(x, axis=0), axis=1, keepdims=True) * y", ir=_ir_unbroadcast)
+case("unbroadcast", "unbroadcast-unannotated", "x: ?[2,3,4], y: ?[1,4]",
+     "np.sum(x, axis=(0, 1), keepdims=True)[0] * y", ir=_ir_unbroadcast)
+# alone, so that the linear readout hands them a scalar cotangent
+case("reshape_like", "reshape_like-alone", "x: f64[12], y: f64[3,4]", "x.reshape(3, 4) + 0.0 * y",
+     ir=_ir_alone("reshape_like"))
+case("broadcast_like", "broadcast_like-alone", "x: f64[3,1], y: f64[3,4]", "np.broadcast_to(x, (3, 4)) + 0.0 * y",
+     ir=_ir_alone("broadcast_like"))
+case("broadcast_like", "broadcast_like-alone_unannotated", "x: ?[4], y: ?[3,4]",
+     "np.broadcast_to(x, (3, 4)) + 0.0 * y", ir=_ir_alone("broadcast_like"), oracle="x + np.zeros((3, 4)) + 0.0 * y")
+case("unbroadcast", "unbroadcast-alone", "x: f64[2,3,4], y: f64[3,1]",
+     "np.sum(np.sum(x, axis=0), axis=1, keepdims=True) + 0.0 * y", ir=_ir_alone("unbroadcast"))
+case("unbroadcast", "unbroadcast-alone_unannotated", "x: ?[2,3,4], y: ?[4]", "np.sum(x, axis=(0, 1)) + 0.0 * y",
+     ir=_ir_alone("unbroadcast"))
+
+
+# Derivatives the registry refuses, with a located error rather than a guess: (id, parameters, expression,
+# a word the message must contain).
+UNSUPPORTED = [
+    ("matmul-unannotated", "a, b", "a @ b", "annotate"),
+    ("einsum-diagonal", 'a: "f64[3,3]"', 'np.einsum("ii->i", a)', "diagonal"),
+    ("mean-unannotated", "x", "np.mean(x, axis=0)", "annotate"),
+]
+
+
+# Entries without a derivative rule, each with why it needs none.
+NON_DIFFERENTIABLE = {
+    "dim": "reads a shape entry: an integer",
+    "tuple_get": "unpacks the cotangent tuple of a vjp; never on a primal path",
+    "zeros": "creation: a constant",
+    "ones": "creation: a constant",
+    "zeros_like": "creation: a constant (depends only on the argument's shape)",
+    "ones_like": "creation: a constant (depends only on the argument's shape)",
+    "arange": "creation: integer or constant values",
+    "floor_divide": "piecewise constant: zero derivative almost everywhere",
+    "sign": "piecewise constant: zero derivative almost everywhere",
+    "floor": "piecewise constant: zero derivative almost everywhere",
+    "ceil": "piecewise constant: zero derivative almost everywhere",
+    "less": "comparison: a boolean",
+    "less_equal": "comparison: a boolean",
+    "greater": "comparison: a boolean",
+    "greater_equal": "comparison: a boolean",
+    "equal": "comparison: a boolean",
+    "not_equal": "comparison: a boolean",
+    "logical_and": "logic: a boolean",
+    "logical_or": "logic: a boolean",
+    "logical_not": "logic: a boolean",
+    "iadd": "in-place adjoint accumulation (`dx += ct`): emitted only by reverse mode, never on a primal path",
+    "index_add": "in-place scatter-add of an adjoint (`dx[i] += ct`): emitted only by reverse mode",
+    "tape_new": "reverse mode's loop tape: bookkeeping emitted only by reverse mode",
+    "push": "reverse mode's loop tape: bookkeeping emitted only by reverse mode",
+    "pop": "reverse mode's loop tape: bookkeeping emitted only by reverse mode",
+    "add_at": "unbuffered scatter-add of an adjoint (`np.add.at`): emitted only by reverse mode",
+    "stop_gradient": "the value itself with a zero derivative, by definition",
+}
+
+
+# --- building and running ------------------------------------------------------------------------------------------
+def _signature(c: Case) -> str:
+    return ", ".join(p.name if p.annotation is None else f'{p.name}: "{p.annotation}"' for p in c.params)
+
+
+READOUTS = {"sin": "np.sum(np.sin({}))", "sum": "np.sum({})", None: "{}"}
+KERNELS = {"f": "sin", "f_lin": "sum", "g": None}  # kernel name -> readout
+
+
+def _body_lines(body: str, readout: str | None) -> str:
+    *statements, last = body.splitlines()
+    return "".join(f"    {s}\n" for s in statements) + f"    return {READOUTS[readout].format(last)}\n"
+
+
+def kernel_source(c: Case) -> str:
+    """The case as a source file: `f` (nonlinear readout), `f_lin` (linear readout), `g` (raw), and the public
+    declarations of their grad and vjp."""
+    wrt = "(" + "".join(f'"{n}", ' for n in c.wrt) + ")"
+    kernels = "".join(f"@kernel\ndef {name}({_signature(c)}):\n{_body_lines(c.body, readout)}\n\n"
+                      for name, readout in KERNELS.items())
+    return ("import numpy as np\nimport scipy.special\nfrom runtime import grad, kernel, stop_gradient, vjp\n\n\n"
+            + kernels
+            + f"f_grad = grad(f, wrt={wrt})\ng_vjp = vjp(g, wrt={wrt})\n")
+
+
+def partial_wrt(c: Case) -> tuple[str, ...]:
+    """With several float inputs, each is also differentiated alone (the others then inactive)."""
+    return c.wrt if len(c.wrt) > 1 else ()
+
+
+def _dim_sources(params: list[Var]) -> dict:
+    sources = {}
+    for var in params:
+        for axis, dim in enumerate(var.type.shape or ()):
+            if isinstance(dim, str):
+                sources.setdefault(dim, (var, axis))
+    return sources
+
+
+def _kernels(c: Case) -> dict[str, Function]:
+    """The case's kernels as IR: lowered from its source, or built from `c.ir` with the symbolic ops."""
+    if c.ir is None:
+        lowering = Lowering(parse_module(kernel_source(c), f"{c.name}.py"))
+        return {name: lowering.lower_kernel(name) for name in KERNELS}
+    kernels = {}
+    for name, readout in KERNELS.items():
+        params = [Var(p.name, parse_annotation(p.annotation or "f64")) for p in c.params]
+        builder = Builder(NameScope([p.name for p in params]), _dim_sources(params))
+        out = c.ir(*[Sym(builder, p) for p in params])
+        if readout is not None:
+            out = ops.sum(ops.sin(out) if readout == "sin" else out)
+        kernels[name] = Function(name, params, builder.prologue + builder.eqns, out.atom, None, None, name)
+    return kernels
+
+
+def forward(fn: Function, wrt: tuple[int, ...]) -> Function:
+    """`(*args, *tangents) -> (value, tangent)`: each equation's JVP rule applied right after it.
+
+    A minimal forward mode over straight-line IR, enough to run the registry's JVP rules. Tangents are handed
+    to a rule with their argument's full shape (as reverse mode does with cotangents for most rules).
+    """
+    assert all(isinstance(e, Eqn) for e in fn.body), "straight-line kernels only"
+    scope = NameScope([p.name for p in fn.params] + [o.name for e in fn.body for o in e.outs])
+    builder = Builder(scope, _dim_sources(fn.params))
+    builder.dim_vars = {e.out.type.value: e.out for e in fn.body if e.prim.name == "dim" and e.args[0] in fn.params}
+    tangents, tangent_params = {}, []
+    for i in wrt:
+        param = fn.params[i]
+        tangent_params.append(Var(scope.fresh("t" + param.name), param.type))
+        tangents[id(param)] = tangent_params[-1]
+    for eqn in fn.body:
+        builder.emit(eqn)
+        prim = eqn.prim
+        active = [isinstance(a, Var) and id(a) in tangents and prim.is_diff_arg(i) for i, a in enumerate(eqn.args)]
+        if not prim.differentiable or not any(active) or not eqn.out.type.is_float:
+            continue
+        assert prim.jvp is not None, f"`{prim.name}` has a VJP rule but no JVP rule"
+        ts = [materialize(Sym(builder, tangents[id(a)]), a.type, Sym(builder, a)) if on else None
+              for a, on in zip(eqn.args, active)]
+        out = prim.jvp(ts, Sym(builder, eqn.out), *[Sym(builder, a) for a in eqn.args], **eqn.params)
+        if out is not None:
+            tangents[id(eqn.out)] = out.atom
+    result = fn.result
+    tangent = tangents.get(id(result)) if isinstance(result, Var) else None
+    if tangent is None:
+        tangent = ops.zeros_like(Sym(builder, result)).atom
+    tangent = materialize(Sym(builder, tangent), result.type, Sym(builder, result)).atom
+    return Function(f"{fn.name}_jvp", list(fn.params) + tangent_params, builder.prologue + builder.eqns,
+                    (result, tangent), None, None, fn.name)
+
+
+def _exec(code: str, name: str) -> types.ModuleType:
+    module = types.ModuleType(name)
+    exec(compile(code, f"<{name}>", "exec"), module.__dict__)
+    return module
+
+
+BY_NAME = {c.name: c for c in CASES}
+
+
+@lru_cache(maxsize=None)
+def generated(name: str) -> types.ModuleType:
+    """One generated module per case: the kernels, `<k>_grad` (and `<k>_grad_<x>` for each input alone) of both
+    readouts, `g_vjp` and `g_jvp`; built stage by stage as the pipeline does (`test_public_pipeline` checks
+    `transpile_source` gives the same)."""
+    c = BY_NAME[name]
+    kernels = _kernels(c)
+    positions = {p.name: i for i, p in enumerate(c.params)}
+    wrt = tuple(positions[n] for n in c.wrt)
+    functions = list(kernels.values())
+    for kernel in ("f", "f_lin"):
+        functions.append(reverse(kernels[kernel], ReverseSpec(f"{kernel}_grad", "grad", wrt, True)))
+        for input_name in partial_wrt(c):
+            spec = ReverseSpec(f"{kernel}_grad_{input_name}", "grad", (positions[input_name],), True)
+            functions.append(reverse(kernels[kernel], spec))
+    functions.append(reverse(kernels["g"], ReverseSpec("g_vjp", "vjp", wrt, True)))
+    functions.append(forward(kernels["g"], wrt))
+    rendered = [render_function(fn, f"{name}.py") for fn in functions]
+    code = render_module(
+        "numpy_module.py.j2", version="test", source_path=f"{name}.py", source_hash="0" * 64, functions=rendered,
+        transforms=[], uses_scipy=any(f.uses_scipy for f in rendered),
+        helpers=set().union(*[f.helpers for f in rendered]),
+    )
+    return _exec(code, f"generated_{name}")
+
+
+_AUTOGRAD_SCIPY = types.SimpleNamespace(special=autograd.scipy.special)
+
+
+def reference(c: Case, np_module, readout: str | None, oracle: bool = False) -> Callable:
+    """The case's body as a plain function over `np_module` (NumPy, or autograd.numpy for the oracle)."""
+    body = c.oracle if oracle and c.oracle is not None else c.body
+    names = ", ".join(p.name for p in c.params)
+    scope = {"np": np_module, "scipy": _AUTOGRAD_SCIPY if np_module is anp else scipy,
+             "stop_gradient": getval if np_module is anp else (lambda x: x)}
+    exec(f"def fn({names}):\n{_body_lines(body, readout)}", scope)
+    return scope["fn"]
+
+
+def inputs(c: Case) -> list:
+    rng = np.random.default_rng(zlib.crc32(c.name.encode()))
+    values = []
+    for p in c.params:
+        if p.name in c.fixed:
+            values.append(c.fixed[p.name])
+        elif p.dtype == "bool":
+            values.append(rng.random(p.shape) < 0.5)
+        elif p.dtype in ("i32", "i64"):
+            values.append(rng.integers(-3, 4, size=p.shape).astype(np.dtype(p.dtype.replace("i", "int"))))
+        else:
+            value = DOMAINS[c.domain.get(p.name, "normal")](rng, p.shape)
+            values.append(np.asarray(value, dtype=np.float32 if p.dtype == "f32" else np.float64))
+    return values
+
+
+def _as_tuple(value) -> tuple:
+    return value if isinstance(value, tuple) else (value,)
+
+
+def finite_differences(fn: Callable, args: list, index: int) -> np.ndarray:
+    base = np.asarray(args[index], dtype=np.float64)
+    grad = np.zeros(base.shape)
+    for position in np.ndindex(base.shape):
+        values = []
+        for sign in (1.0, -1.0):
+            moved = base.copy()
+            moved[position] += sign * FD_STEP
+            values.append(fn(*args[:index], moved, *args[index + 1:]))
+        grad[position] = (values[0] - values[1]) / (2.0 * FD_STEP)
+    return grad
+
+
+def call_unmutated(fn: Callable, *args):
+    """Call a generated function, checking that it leaves its arguments as they were."""
+    before = [np.array(a, copy=True) for a in args]
+    result = fn(*args)
+    for i, (a, b) in enumerate(zip(args, before)):
+        np.testing.assert_array_equal(a, b, err_msg=f"argument {i} was modified in place")
+    return result
+
+
+def float_positions(c: Case) -> list[int]:
+    return [i for i, p in enumerate(c.params) if p.is_float]
+
+
+def check_gradient_shapes(c: Case, args: list, grads: tuple) -> None:
+    assert len(grads) == len(c.wrt)
+    for i, g in zip(float_positions(c), grads):
+        assert np.shape(g) == np.shape(args[i]), f"d{c.params[i].name} has shape {np.shape(g)}"
+        assert np.all(np.isfinite(g))
+
+
+def _readout_params(select=lambda c: True) -> list:
+    """Each case under the nonlinear readout (`f`, id `<name>`) and, unless it opts out, the linear one (`f_lin`,
+    id `<name>-linear`), where cotangents arrive as broadcast constants, smaller than the values they belong to."""
+    params = []
+    for c in CASES:
+        if select(c):
+            params.append(pytest.param(c.name, "f", id=c.name))
+            if c.linear:
+                params.append(pytest.param(c.name, "f_lin", id=f"{c.name}-linear"))
+    return params
+
+
+CASE_PARAMS = [pytest.param(c.name, id=c.name) for c in CASES]
+GRAD_PARAMS = _readout_params()
+FD_PARAMS = _readout_params(lambda c: c.fd_tol is not None)
+PARTIAL_PARAMS = _readout_params(partial_wrt)
+VJP_PARAMS = [pytest.param(c.name, id=c.name) for c in CASES if c.vjp]
+
+
+# --- the tests -------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", CASE_PARAMS)
+def test_primal_matches_numpy(name):
+    c = BY_NAME[name]
+    m, args = generated(name), inputs(c)
+    for kernel, readout in KERNELS.items():
+        expected = reference(c, np, readout)(*args)
+        got = getattr(m, kernel)(*args)
+        assert np.shape(got) == np.shape(expected)
+        np.testing.assert_allclose(got, expected, rtol=1e-13, atol=1e-14, err_msg=kernel)
+
+
+@pytest.mark.parametrize("name, kernel", FD_PARAMS)
+def test_grad_matches_finite_differences(name, kernel):
+    c = BY_NAME[name]
+    args = inputs(c)
+    grads = _as_tuple(call_unmutated(getattr(generated(name), f"{kernel}_grad"), *args))
+    check_gradient_shapes(c, args, grads)
+    plain = reference(c, np, KERNELS[kernel])
+    for i, g in zip(float_positions(c), grads):
+        expected = finite_differences(plain, args, i)
+        np.testing.assert_allclose(g, expected, rtol=c.fd_tol, atol=c.fd_tol, err_msg=f"d{c.params[i].name}")
+
+
+@pytest.mark.parametrize("name, kernel", GRAD_PARAMS)
+def test_grad_matches_autograd(name, kernel):
+    c = BY_NAME[name]
+    args = inputs(c)
+    grads = _as_tuple(getattr(generated(name), f"{kernel}_grad")(*args))
+    check_gradient_shapes(c, args, grads)
+    oracle = reference(c, anp, KERNELS[kernel], oracle=True)
+    for i, g in zip(float_positions(c), grads):
+        expected = autograd.grad(oracle, i)(*args)
+        np.testing.assert_allclose(g, expected, rtol=c.rtol, atol=AUTOGRAD_ATOL, err_msg=f"d{c.params[i].name}")
+
+
+@pytest.mark.parametrize("name, kernel", PARTIAL_PARAMS)
+def test_grad_with_respect_to_one_input(name, kernel):
+    """Each input alone gets the same gradient as in the full grad (checked above) while the rest are inactive."""
+    c = BY_NAME[name]
+    m, args = generated(name), inputs(c)
+    full = _as_tuple(getattr(m, f"{kernel}_grad")(*args))
+    for input_name, expected in zip(c.wrt, full):
+        (got,) = getattr(m, f"{kernel}_grad_{input_name}")(*args)
+        np.testing.assert_allclose(got, expected, rtol=1e-13, atol=1e-14, err_msg=f"d{input_name} alone")
+
+
+@pytest.mark.parametrize("name", VJP_PARAMS)
+def test_vjp_matches_autograd(name):
+    c = BY_NAME[name]
+    args = inputs(c)
+    value = reference(c, np, None)(*args)
+    assert np.ndim(value) > 0, "vjp cases are for non-scalar outputs"
+    ct = np.random.default_rng(zlib.crc32(b"ct" + name.encode())).normal(size=np.shape(value))
+    got_value, cts = call_unmutated(generated(name).g_vjp, *args, ct)
+    np.testing.assert_allclose(got_value, value, rtol=1e-13, atol=1e-14)
+    check_gradient_shapes(c, args, _as_tuple(cts))
+    raw = reference(c, anp, None, oracle=True)
+    for i, got in zip(float_positions(c), _as_tuple(cts)):
+        expected = autograd.grad(lambda *xs: anp.sum(raw(*xs) * ct), i)(*args)
+        np.testing.assert_allclose(got, expected, rtol=c.rtol, atol=AUTOGRAD_ATOL, err_msg=f"d{c.params[i].name}")
+
+
+@pytest.mark.parametrize("name", CASE_PARAMS)
+def test_jvp_matches_directional_differences_and_vjp(name):
+    """The JVP rules: against central differences along a random direction, and exactly against autograd's
+    reverse mode through <ct, J t> = <J^T ct, t>."""
+    c = BY_NAME[name]
+    args = inputs(c)
+    positions = float_positions(c)
+    rng = np.random.default_rng(zlib.crc32(b"tangent" + name.encode()))
+    directions = [rng.normal(size=np.shape(args[i])) for i in positions]
+    value, tangent = call_unmutated(generated(name).g_jvp, *args, *directions)
+    plain = reference(c, np, None)
+    np.testing.assert_allclose(value, plain(*args), rtol=1e-13, atol=1e-14)
+    assert np.shape(tangent) == np.shape(value)
+
+    def moved(step):
+        shifted = list(args)
+        for i, t in zip(positions, directions):
+            shifted[i] = args[i] + step * t
+        return plain(*shifted)
+
+    if c.fd_tol is not None:
+        expected = (moved(FD_STEP) - moved(-FD_STEP)) / (2 * FD_STEP)
+        np.testing.assert_allclose(tangent, expected, rtol=c.fd_tol, atol=c.fd_tol)
+    ct = rng.normal(size=np.shape(value))
+    raw = reference(c, anp, None, oracle=True)
+    pairing = sum(np.sum(autograd.grad(lambda *xs: anp.sum(raw(*xs) * ct), i)(*args) * t)
+                  for i, t in zip(positions, directions))
+    np.testing.assert_allclose(np.sum(ct * tangent), pairing, rtol=c.rtol, atol=1e-10)
+
+
+@pytest.mark.parametrize("name", [pytest.param(c.name, id=c.name) for c in CASES if c.vjp and c.ir is None])
+def test_public_pipeline(name):
+    """`transpile_source` on the case's source (declarations and all) computes what the staged build does."""
+    c = BY_NAME[name]
+    public = _exec(transpile_source(kernel_source(c), f"{name}.py"), f"public_{name}")
+    staged, args = generated(name), inputs(c)
+    for got, expected in zip(_as_tuple(public.f_grad(*args)), _as_tuple(staged.f_grad(*args))):
+        np.testing.assert_array_equal(got, expected)
+    ct = np.ones(np.shape(staged.g(*args)))
+    for got, expected in zip(public.g_vjp(*args, ct)[1], staged.g_vjp(*args, ct)[1]):
+        np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("params, expr, word", [pytest.param(*u[1:], id=u[0]) for u in UNSUPPORTED])
+def test_unsupported_derivative_is_a_located_error(params, expr, word):
+    source = (f"import numpy as np\nfrom runtime import kernel, grad\n\n\n@kernel\ndef f({params}):\n"
+              f"    return np.sum(np.sin({expr}))\n\n\nf_grad = grad(f)\n")
+    with pytest.raises(TranspileError) as info:
+        transpile_source(source, "unsupported.py")
+    assert word in str(info.value)
+    assert "unsupported.py:7" in str(info.value)
+
+
+def test_every_differentiable_primitive_has_a_case():
+    covered = {c.prim for c in CASES}
+    registry = all_primitives()
+    missing = sorted(n for n, p in registry.items() if p.differentiable and n not in covered)
+    assert not missing, f"differentiable primitives without a case in tests/test_primitives.py: {missing}"
+    unknown = sorted(covered - set(registry))
+    assert not unknown, f"cases name primitives that are not registered: {unknown}"
+
+
+def test_every_non_differentiable_primitive_is_allowed_with_a_reason():
+    registry = all_primitives()
+    unlisted = sorted(n for n, p in registry.items() if not p.differentiable and n not in NON_DIFFERENTIABLE)
+    assert not unlisted, f"non-differentiable primitives missing from NON_DIFFERENTIABLE: {unlisted}"
+    stale = sorted(n for n in NON_DIFFERENTIABLE if n not in registry or registry[n].differentiable)
+    assert not stale, f"NON_DIFFERENTIABLE lists entries that are gone or now differentiable: {stale}"
+    assert all(reason.strip() for reason in NON_DIFFERENTIABLE.values())
+
+
+def test_case_names_are_unique():
+    names = [c.name for c in CASES]
+    assert len(names) == len(set(names))

@@ -1,0 +1,29 @@
+"""Calls whose derivative the user wrote: `custom_vjp(f, f_vjp)`.
+
+The call's forward computation is inlined with derivatives stopped at its inputs; this primitive then links
+the result back to the inputs, and its reverse rule inlines the user's rule kernel `f_vjp(*args, out, g)`.
+"""
+from __future__ import annotations
+
+from ..analysis.types import ShapeError
+from .registry import Primitive, register
+from .symbolic import Sym
+
+
+def _vjp_custom(g, out, value, *args, active=None, rule=None, kernel=""):
+    from ..transforms.inline import inline_function
+
+    builder = g.builder
+    result = inline_function(builder, rule, [a.atom for a in args] + [out.atom, g.atom])
+    cotangents = result if isinstance(result, tuple) else (result,)
+    if len(cotangents) != len(args):
+        raise ShapeError(f"the custom_vjp rule of `{kernel}` returns {len(cotangents)} cotangent(s), but `{kernel}` "
+                         f"has {len(args)} parameter(s): return one per parameter, in order")
+    return [None] + [Sym(builder, c) for c in cotangents]
+
+
+register(Primitive(
+    name="custom_vjp_call", family="call", infer=lambda types, p: types[0],
+    render=lambda args, p: args[0],  # the value computed by the inlined forward body
+    vjp=_vjp_custom, diff_args=None, temp_name="v",
+))
