@@ -1,0 +1,238 @@
+"""The runtime: light markers, `load` with its stale-source warning, on-the-fly transforms and their cache,
+and generated modules that run with LibCST unavailable."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import runtime
+from runtime import grad, kernel, load, value_and_grad, vjp
+from runtime.loader import import_path
+from transpiler import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+
+MODEL = '''import numpy as np
+from runtime import grad, kernel, value_and_grad
+
+
+@kernel
+def energy(x: "f64[n]", k: "f64[]") -> "f64[]":
+    return 0.5 * k * np.sum(x * x)
+
+
+@kernel
+def total(x: "f64[n]", k: "f64[]", c: "f64[]") -> "f64[]":
+    return energy(x, k) + c * np.sum(np.sin(x))
+
+
+energy_grad = grad(energy, wrt="x")
+total_vg = value_and_grad(total, wrt=("x", "c"))
+'''
+
+
+def python(code: str, cwd: Path, **env: str) -> subprocess.CompletedProcess:
+    environment = dict(os.environ, PYTHONPATH=str(ROOT), **env)
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=cwd, capture_output=True, text=True,
+                          env=environment, timeout=120)
+
+
+@pytest.fixture
+def built(tmp_path, monkeypatch):
+    """src/model.py transpiled into build/model.py by the CLI, with the project root as the cwd."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "model.py").write_text(MODEL)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["src/model.py", "-o", "build"]) == 0
+    return tmp_path
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("LIFTED_CACHE_DIR", str(folder))
+    return folder
+
+
+def test_kernel_is_an_identity_marker():
+    def f(x):
+        return x + 1
+
+    assert kernel(f) is f and f.__lifted_kernel__ is True and f(1) == 2
+
+
+def test_declarations_record_the_request_and_do_no_work():
+    def f(x):
+        return x
+
+    g = grad(f, wrt=("x",))
+    assert (g.kind, g.func, g.wrt) == ("grad", f, ("x",))
+    assert value_and_grad(f).kind == "value_and_grad" and vjp(f, wrt=0).wrt == 0
+    with pytest.raises(TypeError, match="wrt must be"):
+        grad(f, wrt=1.5)
+
+
+def test_importing_the_runtime_and_a_kernel_module_does_not_import_libcst(tmp_path):
+    (tmp_path / "model.py").write_text(MODEL)
+    result = python("""
+        import sys
+        import runtime, model
+        assert callable(model.energy_grad)
+        loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("libcst", "transpiler", "jinja2"))
+        print(loaded)
+    """, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_load_imports_a_generated_module(built):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        m = load("build/model.py")
+    x = np.array([1.0, 2.0])
+    np.testing.assert_allclose(m.energy_grad(x, 3.0), 3.0 * x)
+    assert m.__lifted_transforms__[("grad", "energy", ("x",), False)] == "energy_grad"
+    assert load("build/model.py") is not m  # each load is a fresh module under a unique name
+
+
+def test_load_warns_when_the_source_changed(built):
+    source = built / "src" / "model.py"
+    source.write_text(source.read_text().replace("0.5 * k", "0.25 * k"))
+    with pytest.warns(RuntimeWarning, match=r"build/model.py is stale: its source .*src/model.py changed") as record:
+        m = load(Path("build/model.py"))
+    assert "Rebuild with: transpile src/model.py -o build" in str(record[0].message)
+    np.testing.assert_allclose(m.energy_grad(np.ones(2), 2.0), [2.0, 2.0])  # the old code still runs
+
+
+def test_load_finds_the_source_from_the_generated_files_parents(built, monkeypatch):
+    source = built / "src" / "model.py"
+    source.write_text(source.read_text() + "\n")
+    elsewhere = built / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # `src/model.py` is not relative to the cwd any more
+    with pytest.warns(RuntimeWarning, match="stale"):
+        load(built / "build" / "model.py")
+
+
+def test_load_is_quiet_when_the_source_is_gone(built):
+    (built / "src" / "model.py").unlink()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load("build/model.py")
+
+
+def test_load_of_a_missing_file_says_how_to_build_it(tmp_path):
+    with pytest.raises(FileNotFoundError, match="transpile SOURCE -o"):
+        load(tmp_path / "nothing.py")
+
+
+def test_on_the_fly_uses_the_declared_transform_and_caches_it(tmp_path, cache):
+    (tmp_path / "model.py").write_text(MODEL)
+    model = import_path(tmp_path / "model.py")
+    x = np.array([0.5, -1.0, 2.0])
+    np.testing.assert_allclose(model.energy_grad(x, 2.0), 2.0 * x)
+    value, (dx, dc) = model.total_vg(x, 2.0, 0.5)
+    assert np.isclose(value, model.total(x, 2.0, 0.5))  # the source still runs as plain Python
+    np.testing.assert_allclose(dx, 2.0 * x + 0.5 * np.cos(x))
+    assert np.isclose(dc, np.sum(np.sin(x)))
+    files = list(cache.glob("*.py"))
+    assert len(files) == 1  # both declarations live in one module for the file
+    assert "def energy_grad(" in files[0].read_text() and "def total_vg(" in files[0].read_text()
+    # asking again for the same transform, even spelled differently, reuses the declaration
+    np.testing.assert_allclose(grad(model.energy)(x, 2.0), 2.0 * x)
+    np.testing.assert_allclose(grad(model.energy, wrt=0)(x, 2.0), 2.0 * x)
+    assert list(cache.glob("*.py")) == files
+
+
+def test_on_the_fly_adds_an_undeclared_transform(tmp_path, cache):
+    (tmp_path / "model.py").write_text(MODEL)
+    model = import_path(tmp_path / "model.py")
+    x = np.array([0.5, -1.0, 2.0])
+    dk = grad(model.energy, wrt="k")(x, 2.0)
+    assert np.isclose(dk, 0.5 * np.sum(x * x))
+    value, cotangent = vjp(model.energy, wrt=("x",))(x, 2.0, 3.0)
+    assert np.isclose(value, model.energy(x, 2.0))
+    np.testing.assert_allclose(cotangent[0], 3.0 * 2.0 * x)
+    texts = [p.read_text() for p in cache.glob("*.py")]
+    assert any("def _lifted_grad_energy_k(" in t for t in texts)
+    assert any("def _lifted_vjp_energy_x(" in t for t in texts)
+
+
+def test_on_the_fly_cache_is_reused_by_a_new_process(tmp_path, cache):
+    (tmp_path / "model.py").write_text(MODEL)
+    code = """
+        import numpy as np, model
+        from runtime import grad
+        print(model.energy_grad(np.ones(3), 2.0).tolist(), grad(model.energy, wrt="k")(np.ones(3), 2.0))
+    """
+    first = python(code, cwd=tmp_path, LIFTED_CACHE_DIR=str(cache))
+    assert first.returncode == 0, first.stderr
+    snapshot = {p.name: p.stat().st_mtime_ns for p in cache.iterdir()}
+    second = python(code, cwd=tmp_path, LIFTED_CACHE_DIR=str(cache))
+    assert second.returncode == 0, second.stderr
+    assert first.stdout == second.stdout == "[2.0, 2.0, 2.0] 1.5\n"
+    assert {p.name: p.stat().st_mtime_ns for p in cache.iterdir()} == snapshot
+    assert not [p for p in cache.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_on_the_fly_sees_an_edited_source(tmp_path, cache):
+    path = tmp_path / "model.py"
+    path.write_text(MODEL)
+    x = np.ones(2)
+    np.testing.assert_allclose(import_path(path).energy_grad(x, 1.0), x)
+    path.write_text(MODEL.replace("0.5 * k", "1.5 * k"))
+    np.testing.assert_allclose(import_path(path).energy_grad(x, 1.0), 3.0 * x)
+    assert len(list(cache.glob("*.py"))) == 2
+
+
+def test_on_the_fly_errors_are_clear(tmp_path, cache):
+    (tmp_path / "model.py").write_text(MODEL)
+    model = import_path(tmp_path / "model.py")
+    with pytest.raises(ValueError, match="`energy` has no parameter 'z'"):
+        grad(model.energy, wrt="z")(np.ones(2), 1.0)
+
+    def plain(x):
+        return x
+
+    with pytest.raises(TypeError, match="not decorated with @kernel"):
+        grad(plain)(1.0)
+
+
+def test_generated_modules_run_without_libcst(built):
+    (built / "build" / "logistic.py").unlink(missing_ok=True)
+    assert cli.main([str(ROOT / "examples" / "logistic.py"), "-o", "build"]) == 0
+    result = python("""
+        import sys
+        sys.modules["libcst"] = None  # `import libcst` now raises ImportError
+        try:
+            import libcst
+        except ImportError:
+            pass
+        else:
+            raise SystemExit("libcst is still importable")
+        import numpy as np
+        from runtime import load
+        m = load("build/model.py")
+        print(m.energy_grad(np.array([1.0, 2.0]), 3.0).tolist())
+        logistic = load("build/logistic.py")
+        x = np.ones((4, 2)); y = np.array([0.0, 1.0, 1.0, 0.0])
+        value, (dw,) = logistic.loss_vg(np.zeros(2), x, y)
+        print(round(float(value), 6), dw.tolist())
+        print(sorted(m for m in sys.modules if m.split(".")[0] in ("libcst", "transpiler")))
+    """, cwd=built)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "[3.0, 6.0]"
+    assert lines[1] == "0.693147 [0.0, 0.0]"
+    assert lines[2] == "['libcst']"  # only the None placeholder we put there
+
+
+def test_runtime_exports():
+    assert {"kernel", "grad", "value_and_grad", "vjp", "load"} <= set(runtime.__all__)
