@@ -178,6 +178,17 @@ def f(x: "f64[n]", y: "f64[n]"):
                 return acc * x[i] + np.sum(y)
     return acc * 0.5
 ''',
+    "swaps_in_loops_and_branches": '''
+@kernel
+def f(x: "f64[]", y: "f64[]"):
+    a = x
+    b = y
+    for i in range(5):
+        a, b = b, a + 0.5 * b
+        if a > b:
+            a, b = b, a
+    return a * 2.0 + b
+''',
     "static_condition_folds": '''
 LIMIT = 3
 

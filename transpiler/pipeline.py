@@ -36,7 +36,7 @@ def transpile_source(text: str, path: str, options: Options = Options(),
     display = os.path.basename(path)
     rendered = [render_function(fn, display, options.delete_dead) for fn in kernels.values()]
     if parsed.dists:
-        from .dist import compile_dist_functions
+        from .dice import compile_dist_functions
 
         rendered += compile_dist_functions(parsed)
     transforms = []

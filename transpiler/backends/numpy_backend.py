@@ -141,33 +141,48 @@ class _Renderer:
         group = (stmt.loc.line, stmt.loc.path) if stmt.loc is not None else None
         if isinstance(stmt, If):
             text = ["if " + cg.source(_expr(stmt.cond, expressions)) + ":"]
+            self._assign_into_merges(stmt)
+            defined = [self.targets.get(id(o), o.name) for o in stmt.outs]
             then_lines = self.block(stmt.then_body, False, list(stmt.then_results),
-                                    lambda exprs: _merges(stmt.outs, stmt.then_results, exprs), fold_tail=True,
-                                    group=group)
+                                    lambda exprs: _merges(stmt.outs, stmt.then_results, exprs, self.targets),
+                                    fold_tail=True, group=group)
             else_lines = self.block(stmt.else_body, False, list(stmt.else_results),
-                                    lambda exprs: _merges(stmt.outs, stmt.else_results, exprs), fold_tail=True,
-                                    group=group)
+                                    lambda exprs: _merges(stmt.outs, stmt.else_results, exprs, self.targets),
+                                    fold_tail=True, group=group)
             text += _indent(then_lines or ["pass"])
             if else_lines:
                 text += ["else:"] + _indent(else_lines)
             return _Line(stmt, text, defined, used)
         return _Line(stmt, self._loop(stmt), defined, used)
 
+    def _assign_into_merges(self, stmt: If) -> None:
+        """A value computed in a branch only to be merged is assigned to the merged name directly, when the
+        branch does not read that name after computing it."""
+        for out, then_value, else_value in zip(stmt.outs, stmt.then_results, stmt.else_results):
+            name = self.targets.get(id(out), out.name)
+            for value, body in ((then_value, stmt.then_body), (else_value, stmt.else_body)):
+                if not isinstance(value, Var) or self.use_counts[id(value)] != 1 or id(value) in self.targets:
+                    continue
+                reads = _last_reads(body)
+                for position, inner in enumerate(body):
+                    assigns = isinstance(inner, If) or (isinstance(inner, Eqn) and not inner.prim.statement)
+                    if assigns and value in inner.outs and reads.get(name, -1) <= position:
+                        self.targets[id(value)] = name
+
     def _assign_into_slots(self, loop: Loop) -> None:
         """Let the last computation of a slot's new value assign the slot directly (`s = s + x[i]`), when
         nothing in the body reads the slot after it."""
-        last_read: dict[str, int] = {}
-        for position, stmt in enumerate(loop.body):
-            for atom in (stmt.args if isinstance(stmt, Eqn) else statement_uses(stmt)):
-                if isinstance(atom, Var):
-                    last_read[atom.name] = position
+        last_read = _last_reads(loop.body)
         for slot, value in zip(loop.carried, loop.carried_out):
             if not isinstance(value, Var) or value.name == slot.name or self.use_counts[id(value)] != 1:
                 continue
             for position, stmt in enumerate(loop.body):
-                if isinstance(stmt, Eqn) and not stmt.prim.statement and value in stmt.outs \
-                        and last_read.get(slot.name, -1) <= position:
+                if last_read.get(slot.name, -1) > position:
+                    continue
+                if isinstance(stmt, Eqn) and not stmt.prim.statement and value in stmt.outs:
                     self.targets[id(value)] = slot.name
+                elif isinstance(stmt, If) and value in stmt.outs:
+                    self.targets[id(value)] = slot.name  # the `if` merges straight into the slot
 
     def _loop(self, loop: Loop) -> list[str]:
         text = _merges(loop.carried, loop.inits, {})
@@ -236,6 +251,16 @@ class _Renderer:
         return folded
 
 
+def _last_reads(block: list) -> dict[str, int]:
+    """For each name read in a block, the position of the last statement that reads it."""
+    last: dict[str, int] = {}
+    for position, stmt in enumerate(block):
+        for atom in (stmt.args if isinstance(stmt, Eqn) else statement_uses(stmt)):
+            if isinstance(atom, Var):
+                last[atom.name] = position
+    return last
+
+
 def _use_counts(fn: Function) -> Counter:
     counts: Counter = Counter()
 
@@ -283,13 +308,36 @@ def _assign(name: str, expr: cst.BaseExpression) -> cst.SimpleStatementLine:
 
 
 def _merges(targets, values, expressions, renamed: dict[int, str] | None = None) -> list[str]:
-    """`slot = value` lines that move values into merge or loop slots (skipping no-op self-assignments)."""
-    lines = []
+    """`slot = value` lines that move values into merge or loop slots (skipping no-op self-assignments).
+
+    When a value is itself a slot assigned here (`x, y = y, x`), one tuple assignment keeps it parallel."""
+    renamed = renamed or {}
+    pairs = []
     for target, value in zip(targets, values):
-        if isinstance(value, Var) and (renamed or {}).get(id(value), value.name) == target.name:
-            continue
-        lines.append(cg.source(_assign(target.name, _expr(value, expressions))).rstrip("\n"))
-    return lines
+        name = renamed.get(id(target), target.name)
+        if isinstance(value, Var) and id(value) not in expressions and renamed.get(id(value), value.name) == name:
+            continue  # already there (a folded value still needs its line)
+        expr = cg.name(renamed[id(value)]) if isinstance(value, Var) and id(value) in renamed and \
+            id(value) not in expressions else _expr(value, expressions)
+        pairs.append((name, expr))
+    read = {n.value for _, e in pairs for n in _names_in(e)}
+    if len(pairs) > 1 and read & {name for name, _ in pairs}:
+        targets_node = cg.tuple_(*[cg.name(n) for n, _ in pairs]).with_changes(lpar=[], rpar=[])
+        values_node = cg.tuple_(*[e for _, e in pairs]).with_changes(lpar=[], rpar=[])
+        node = cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(targets_node)], values_node)])
+        return [cg.source(node).rstrip("\n")]
+    return [cg.source(_assign(n, e)).rstrip("\n") for n, e in pairs]
+
+
+def _names_in(node: cst.CSTNode) -> list[cst.Name]:
+    found: list[cst.Name] = []
+
+    class Collect(cst.CSTVisitor):
+        def visit_Name(self, name: cst.Name) -> None:
+            found.append(name)
+
+    node.visit(Collect())
+    return found
 
 
 def _indent(lines: list[str]) -> list[str]:
