@@ -335,3 +335,123 @@ f_grad = grad(f, wrt=("x", "w"))
     assert_close(dx, autograd_grad(oracle, 0)(x, w, idx, rows), rtol=1e-10, atol=1e-12, what="dx autograd")
     source = transpile_source(text, "gather.py")
     assert "np.add.at(" in source
+
+
+def test_assigning_into_a_parameter_updates_the_callers_array_as_python_does():
+    module = load_source('''
+import numpy as np
+from runtime import kernel
+
+@kernel
+def normalize(x: "f64[n]"):
+    x[0] = 0.0
+    return np.sum(x)
+''', "mutate.py")
+    x = np.array([5.0, 1.0, 2.0])
+    assert module.normalize(x) == 3.0 and x[0] == 0.0
+
+
+def test_assigning_floats_into_an_integer_array_is_refused():
+    with pytest.raises(TranspileError) as info:
+        transpile_source('''
+import numpy as np
+from runtime import kernel
+
+@kernel
+def f(counts: "i64[n]", x: "f64[n]"):
+    counts[0] = x[0]
+    return np.sum(x)
+''', "ints.py")
+    assert "truncate" in info.value.message
+
+
+
+# In-place updates: autograd cannot run them (its arrays are immutable), so each program has an
+# equivalent functional oracle written for autograd, besides finite differences.
+MUTATION_PROGRAMS = {
+    "diagonal_update_in_if_in_loop": '''
+@kernel
+def f(x: "f64[n]", y: "f64[n]"):
+    S = np.outer(x, y)
+    for i in range(len(x)):
+        if x[i] > 0.9:
+            S[i, i] += y[i] * x[i]
+        S[i, :] = S[i, :] * 0.5 + x
+    return np.sum(S * S) + np.sum(S @ y)
+''',
+    "slice_assignment_overwrites_values_the_sweep_reads": '''
+@kernel
+def f(x: "f64[n]", y: "f64[n]"):
+    a = x * 2.0
+    b = np.sin(a) * y
+    a[1:] = a[:-1] * y[1:]
+    a[0] = 3.0
+    return np.sum(a * b) + np.sum(a ** 2)
+''',
+    "fill_output_in_loop": '''
+@kernel
+def f(x: "f64[n]", y: "f64[n]"):
+    out = np.zeros(len(x))
+    for i in range(len(x)):
+        out[i] = np.tanh(x[i]) * y[i]
+        if i > 0:
+            out[i] += out[i - 1] * 0.5
+    return np.sum(out * out)
+''',
+}
+
+
+def _diagonal_oracle(x, y):
+    import autograd.numpy as anp
+
+    S = anp.outer(x, y)
+    n = len(x)
+    for i in range(n):
+        row = S[i]
+        if x[i] > 0.9:
+            row = row + anp.eye(n)[i] * (y[i] * x[i])
+        row = row * 0.5 + x
+        S = anp.concatenate([S[:i], row[None, :], S[i + 1:]], axis=0)
+    return anp.sum(S * S) + anp.sum(anp.dot(S, y))
+
+
+def _slice_oracle(x, y):
+    import autograd.numpy as anp
+
+    a = x * 2.0
+    b = anp.sin(a) * y
+    a = anp.concatenate([anp.array([3.0]), a[:-1] * y[1:]])
+    return anp.sum(a * b) + anp.sum(a ** 2)
+
+
+def _fill_oracle(x, y):
+    import autograd.numpy as anp
+
+    out = []
+    for i in range(len(x)):
+        value = anp.tanh(x[i]) * y[i]
+        if i > 0:
+            value = value + out[i - 1] * 0.5
+        out.append(value)
+    out = anp.stack(out)
+    return anp.sum(out * out)
+
+
+MUTATION_ORACLES = {"diagonal_update_in_if_in_loop": _diagonal_oracle,
+                    "slice_assignment_overwrites_values_the_sweep_reads": _slice_oracle,
+                    "fill_output_in_loop": _fill_oracle}
+
+
+@pytest.mark.parametrize("name", sorted(MUTATION_PROGRAMS))
+def test_in_place_update_gradients_match_both_oracles(name):
+    module = load_source(_program(MUTATION_PROGRAMS[name]), f"{name}.py")
+    oracle = MUTATION_ORACLES[name]
+    args = random_inputs(module.f, np.random.default_rng(11), positive=True)
+    assert_close(module.f(*[a.copy() for a in args]), oracle(*args), rtol=1e-12, atol=0, what=f"{name} primal")
+    grads = module.f_grad(*[a.copy() for a in args])
+    for position, got in enumerate(grads):
+        fresh = lambda *a: module.f(*[np.array(v, copy=True) for v in a])  # noqa: E731  (f updates in place)
+        assert_close(got, central_difference(fresh, args, position), rtol=1e-5, atol=1e-6,
+                     what=f"{name} FD arg {position}")
+        assert_close(got, autograd_grad(oracle, position)(*args), rtol=1e-10, atol=1e-12,
+                     what=f"{name} autograd arg {position}")

@@ -46,7 +46,8 @@ from transpiler.builder import Builder, NameScope
 from transpiler.frontend.parse import parse_module
 from transpiler.ir import Eqn, Function, Var
 from transpiler.normalize import Lowering
-from transpiler.primitives.registry import all_primitives
+from transpiler.analysis.types import ShapeError
+from transpiler.primitives.registry import all_primitives, lookup
 from transpiler.primitives.symbolic import Sym, materialize, ops
 from transpiler.transforms.reverse import ReverseSpec, reverse
 
@@ -94,6 +95,7 @@ class Case:
     fd_tol: float | None = FD_TOL  # None: no finite-difference check (said why at the case)
     ir: Callable | None = None  # builds the expression from symbolic params (entries no source can produce)
     linear: bool = True  # also check grad under the linear readout `np.sum(e)` (id `<name>-linear`)
+    forward: bool = True  # False: forward mode refuses this entry (its JVP rule raises, said why at the case)
 
     @property
     def wrt(self) -> tuple[str, ...]:
@@ -456,6 +458,25 @@ def _ir_setitem_slice(x, v):
     return ops.setitem(ops.copy(x), v, index=(slice(None), slice(1, 3)))
 
 
+@lru_cache(maxsize=1)
+def _sin_times_rule():
+    """The reverse rule kernel of `sin(x) * y`, lowered as `custom_vjp` does."""
+    source = textwrap.dedent('''
+        import numpy as np
+        from runtime import kernel
+
+        @kernel
+        def rule(x: "f64[3,4]", y: "f64[3,4]", out: "f64[3,4]", g: "f64[3,4]"):
+            return g * np.cos(x) * y, g * np.sin(x)
+    ''')
+    return Lowering(parse_module(source, "rule.py")).lower_kernel("rule")
+
+
+def _ir_custom_vjp(x, y):
+    value = ops.sin(ops.stop_gradient(x)) * ops.stop_gradient(y)
+    return ops.custom_vjp_call(value, x, y, rule=_sin_times_rule(), kernel="sin_times")
+
+
 def _ir_reshape_like(x, y):
     return ops.reshape_like(x, y) * y
 
@@ -476,6 +497,9 @@ case("setitem", "setitem-row", "x: f64[3,4], v: f64[4]", "np.concatenate((x[:1],
      ir=_ir_setitem, vjp=True)
 case("setitem", "setitem-block", "x: f64[3,4], v: f64[3,2]",
      "np.concatenate((x[:, :1], v, x[:, 3:]), axis=1)", ir=_ir_setitem_slice)
+# forward mode cannot use a reverse rule: its JVP raises (checked in test_custom_vjp_refuses_forward_mode)
+case("custom_vjp_call", "custom_vjp_call-sin_times", "x: f64[3,4], y: f64[3,4]", "np.sin(x) * y",
+     ir=_ir_custom_vjp, vjp=True, forward=False)
 case("reshape_like", "reshape_like-matrix", "x: f64[12], y: f64[3,4]", "x.reshape(3, 4) * y",
      ir=_ir_reshape_like, vjp=True)
 case("reshape_like", "reshape_like-unannotated", "x: ?[12], y: ?[3,4]", "x.reshape(3, 4) * y", ir=_ir_reshape_like)
@@ -500,6 +524,29 @@ case("unbroadcast", "unbroadcast-alone", "x: f64[2,3,4], y: f64[3,1]",
      "np.sum(np.sum(x, axis=0), axis=1, keepdims=True) + 0.0 * y", ir=_ir_alone("unbroadcast"))
 case("unbroadcast", "unbroadcast-alone_unannotated", "x: ?[2,3,4], y: ?[4]", "np.sum(x, axis=(0, 1)) + 0.0 * y",
      ir=_ir_alone("unbroadcast"))
+
+
+# in-place updates that reverse mode emits: differentiated again when a transform takes a gradient as input
+def _ir_iadd(x, y):
+    return ops.iadd(ops.copy(x), y)
+
+
+def _ir_index_add(x, v):
+    return ops.index_add(ops.copy(x), v, index=(slice(None), slice(1, 3)))
+
+
+def _ir_add_at(x, v, i):
+    from transpiler.primitives.indexing import Ref
+    return ops.add_at(ops.copy(x), v, i, index=(Ref(2),))
+
+
+case("iadd", "iadd-row", "x: f64[3,4], y: f64[4]", "x + y", ir=_ir_iadd, vjp=True)
+case("index_add", "index_add-block", "x: f64[3,4], v: f64[3,2]",
+     "x + np.concatenate((np.zeros((3, 1)), v, np.zeros((3, 1))), axis=1)", ir=_ir_index_add, vjp=True)
+case("index_add", "index_add-broadcast_row", "x: f64[3,4], v: f64[2]",
+     "x + np.concatenate((np.zeros((3, 1)), v + np.zeros((3, 2)), np.zeros((3, 1))), axis=1)", ir=_ir_index_add)
+case("add_at", "add_at-repeated", "x: f64[5], v: f64[3], i: i64[3]", "x + v @ ((i[:, None] == np.arange(5)) * 1.0)",
+     ir=_ir_add_at, fixed={"i": np.array([0, 2, 0])}, vjp=True)
 
 
 # Derivatives the registry refuses, with a located error rather than a guess: (id, parameters, expression,
@@ -533,12 +580,9 @@ NON_DIFFERENTIABLE = {
     "logical_and": "logic: a boolean",
     "logical_or": "logic: a boolean",
     "logical_not": "logic: a boolean",
-    "iadd": "in-place adjoint accumulation (`dx += ct`): emitted only by reverse mode, never on a primal path",
-    "index_add": "in-place scatter-add of an adjoint (`dx[i] += ct`): emitted only by reverse mode",
     "tape_new": "reverse mode's loop tape: bookkeeping emitted only by reverse mode",
     "push": "reverse mode's loop tape: bookkeeping emitted only by reverse mode",
     "pop": "reverse mode's loop tape: bookkeeping emitted only by reverse mode",
-    "add_at": "unbuffered scatter-add of an adjoint (`np.add.at`): emitted only by reverse mode",
     "stop_gradient": "the value itself with a zero derivative, by definition",
 }
 
@@ -659,7 +703,8 @@ def generated(name: str) -> types.ModuleType:
             spec = ReverseSpec(f"{kernel}_grad_{input_name}", "grad", (positions[input_name],), True)
             functions.append(reverse(kernels[kernel], spec))
     functions.append(reverse(kernels["g"], ReverseSpec("g_vjp", "vjp", wrt, True)))
-    functions.append(forward(kernels["g"], wrt))
+    if c.forward:
+        functions.append(forward(kernels["g"], wrt))
     rendered = [render_function(fn, f"{name}.py") for fn in functions]
     code = render_module(
         "numpy_module.py.j2", version="test", source_path=f"{name}.py", source_hash="0" * 64, functions=rendered,
@@ -817,7 +862,7 @@ def test_vjp_matches_autograd(name):
         np.testing.assert_allclose(got, expected, rtol=c.rtol, atol=AUTOGRAD_ATOL, err_msg=f"d{c.params[i].name}")
 
 
-@pytest.mark.parametrize("name", CASE_PARAMS)
+@pytest.mark.parametrize("name", [pytest.param(c.name, id=c.name) for c in CASES if c.forward])
 def test_jvp_matches_directional_differences_and_vjp(name):
     """The JVP rules: against central differences along a random direction, and exactly against autograd's
     reverse mode through <ct, J t> = <J^T ct, t>."""
@@ -891,3 +936,11 @@ def test_every_non_differentiable_primitive_is_allowed_with_a_reason():
 def test_case_names_are_unique():
     names = [c.name for c in CASES]
     assert len(names) == len(set(names))
+
+
+def test_custom_vjp_refuses_forward_mode():
+    builder = Builder(NameScope(["x", "y"]))
+    x, y = (Sym(builder, Var(n, parse_annotation("f64[3,4]"))) for n in "xy")
+    out = _ir_custom_vjp(x, y)
+    with pytest.raises(ShapeError, match="forward mode"):
+        lookup("custom_vjp_call").jvp([x, None], out, out, x, y, rule=None, kernel="sin_times")

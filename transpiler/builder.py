@@ -58,6 +58,9 @@ class Builder:
         self.dim_vars: dict[str, Var] = {}
         self.definitions: dict[int, Eqn] = {}
         self.computed: dict[tuple, Var] = {}  # common subexpressions: (primitive, args, params) -> value
+        # Reuse values (common subexpressions, `x * 1.0` -> `x`): off for user code, where every expression
+        # makes a new array that `a[i] = v` may update in place without touching another name's array.
+        self.reuse = True
 
     # -- equations -----------------------------------------------------------------------------------------
     def bind(self, prim_name: str, args: Iterable[Atom], params: dict[str, Any] | None = None,
@@ -73,7 +76,8 @@ class Builder:
         if folded is not None:
             return folded
         in_place = prim.extra.get("in_place", False)
-        key = None if in_place or prim.family in ("creation", "tape") else _cse_key(prim_name, args, params)
+        key = None if in_place or prim.family in ("creation", "tape") or not self.reuse \
+            else _cse_key(prim_name, args, params)
         if key is not None and key in self.computed:  # the same value was computed before: reuse it
             return self.computed[key]
         if in_place:  # the result takes over its first argument's storage and name
@@ -129,7 +133,7 @@ class Builder:
 
     def _fold(self, prim, args, params, out_type) -> Atom | None:
         simplify = prim.extra.get("simplify")
-        if simplify is not None:
+        if simplify is not None and self.reuse:
             result = simplify(args, params, out_type, self)
             if result is not None:
                 return result

@@ -15,8 +15,9 @@ from .builder import Builder, NameScope, const, int_value
 from .errors import SourceLoc, TranspileError
 from .frontend.parse import KernelSource, ParsedModule
 from .ir import Atom, Const, Function, Var
+from .analysis.types import broadcast_shapes
 from .normalize_control import RESULT, RETURNED, ControlFlow, _has_return
-from .primitives.indexing import Ref
+from .primitives.indexing import Ref, shift_refs as _shift_refs
 from .primitives.symbolic import reduced_axes  # noqa: F401  (re-exported for numpy table users)
 
 _BINARY_PRIMS = {
@@ -91,6 +92,7 @@ class Lowering(ControlFlow):
                 if isinstance(dim, str):
                     dim_sources.setdefault(dim, (var, axis))
         builder = Builder(scope, dim_sources)
+        builder.reuse = False
         self._stack[:] = [name]
         result = self._lower_body(node, builder, env)
         _check_result(result, self.locate(node.name), name)
@@ -233,12 +235,14 @@ class Lowering(ControlFlow):
             self._assign(small.target, self.expr(small.value, builder, env), builder, env)
             return None
         if isinstance(small, cst.AugAssign):
-            if not isinstance(small.target, cst.Name):
-                raise self.error(small.target, "augmented assignment to a subscript is not supported yet",
-                                 "build the new array with np.where or np.concatenate")
             prim = _AUG_PRIMS.get(type(small.operator))
             if prim is None:
                 raise self.error(small.operator, "this augmented assignment operator is not supported")
+            if isinstance(small.target, cst.Subscript):
+                self._store(small.target, self.expr(small.value, builder, env), builder, env, combine=prim)
+                return None
+            if not isinstance(small.target, cst.Name):
+                raise self.error(small.target, "this augmented assignment target is not part of the kernel language")
             current = self._atom(self._name(small.target, env), small.target)
             operand = self._atom(self.expr(small.value, builder, env), small.value)
             self._bind_name(small.target.value, self._bind(builder, small, prim, [current, operand]), builder, env)
@@ -288,8 +292,7 @@ class Lowering(ControlFlow):
                     raise self.error(element, "starred assignment is not part of the kernel language")
                 self._assign(element.value, item, builder, env)
         elif isinstance(target, cst.Subscript):
-            raise self.error(target, "assignment into an array is not supported yet",
-                             "build the new array with np.where, np.concatenate or arithmetic")
+            self._store(target, value, builder, env)
         elif isinstance(target, cst.Attribute):
             raise self.error(target, "assignment to an attribute is not part of the kernel language",
                              "kernels compute values; return them instead")
@@ -487,6 +490,11 @@ class Lowering(ControlFlow):
             except IndexError:
                 raise self.error(node, f"index {items[0]} is out of range for a tuple of {len(base)}") from None
         atom = self._atom(base, node.value)
+        args, index = self._index(atom, items)
+        return self._bind(builder, node, "getitem", args, {"index": tuple(index)})
+
+    def _index(self, atom: Atom, items: list) -> tuple[list, list]:
+        """Arguments and index structure for `atom[items]` (run-time integers become `Ref`s)."""
         args, index = [atom], []
         for item in items:
             if isinstance(item, Var) or (isinstance(item, Const) and not isinstance(item.value, int)):
@@ -503,7 +511,38 @@ class Lowering(ControlFlow):
                 index.append(slice(*bounds))
             else:
                 index.append(item)
-        return self._bind(builder, node, "getitem", args, {"index": tuple(index)})
+        return args, index
+
+    def _store(self, target: cst.Subscript, value: Value, builder: Builder, env, combine: str | None = None) -> None:
+        """`a[index] = value` (or `a[index] <op>= value`): an in-place update of the array named `a`."""
+        if not isinstance(target.value, cst.Name) or not isinstance(env.get(target.value.value), Var):
+            raise self.error(target.value, "only arrays held by a name can be assigned into", "a[i] = v")
+        name = target.value.value
+        array = env[name]
+        if array.type.shape == ():
+            raise self.error(target, f"`{name}` is a scalar; it has no elements to assign")
+        items = [self._subscript_item(e, builder, env) for e in target.slice]
+        args, index = self._index(array, items)
+        for item in index:
+            if isinstance(item, Ref) and args[item.index].type.shape != () and args[item.index].type.dtype != "bool":
+                raise self.error(target, "assigning through an integer index array is not supported yet "
+                                 "(repeated indices make it ambiguous)", "assign in a loop, or use a boolean mask")
+        value_atom = self._atom(value, target)
+        if combine is not None:  # a[i] += v reads the current elements first
+            current = self._bind(builder, target, "getitem", args, {"index": tuple(index)})
+            value_atom = self._bind(builder, target, combine, [current, value_atom])
+        region = self._bind(builder, target, "getitem", args, {"index": tuple(index)}) if combine is None else current
+        if value_atom.type.is_float and not array.type.is_float:
+            raise self.error(target, f"assigning floating-point values into `{name}`, an {array.type.dtype} array, "
+                             "would truncate them", f"make `{name}` a float array (e.g. np.zeros(n))")
+        try:
+            broadcast_shapes([region.type.shape, value_atom.type.shape])
+        except ShapeError as exc:
+            raise self.error(target, str(exc)) from None
+        shifted = [args[0], value_atom] + args[1:]
+        updated = self._bind(builder, target, "setitem", shifted, {"index": _shift_refs(tuple(index), 1), "user": True})
+        self._named.add(id(updated))
+        env[name] = updated
 
     def _subscript_item(self, element: cst.SubscriptElement, builder, env):
         item = element.slice

@@ -87,6 +87,7 @@ class ControlFlow:
                 self._conditional_names[name] = loc
                 continue
             if a is b:
+                env[name] = a  # the same value on both paths (possibly a name new to this block)
                 continue
             if not isinstance(a, (Var, Const)) or not isinstance(b, (Var, Const)):
                 raise TranspileError(f"`{name}` holds a tuple or module in a branch; only arrays can differ "
@@ -446,6 +447,8 @@ def _assigned_names(node: cst.CSTNode) -> list[str]:
         def _targets(self, target: Any) -> None:
             if isinstance(target, cst.Name):
                 names[target.value] = None
+            elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
+                names[target.value.value] = None  # `a[i] = v` gives `a` a new value
             elif isinstance(target, (cst.Tuple, cst.List)):
                 for element in target.elements:
                     self._targets(element.value)

@@ -11,7 +11,8 @@ from .backends.numpy_backend import render_function
 from .errors import TranspileError
 from .frontend.parse import Declaration, ParsedModule, parse_module
 from .normalize import Lowering
-from .transforms.reverse import ReverseSpec, reverse
+from .ir import Function
+from .transforms.compose import apply_transform
 
 VERSION = "0.1.0"
 
@@ -41,19 +42,30 @@ def transpile_source(text: str, path: str, options: Options = Options(),
         rendered += compile_dist_functions(parsed)
     transforms = []
     taken = set(kernels) | set(parsed.dists)
-    for decl in list(parsed.declarations) + list(extra):
+    declarations = list(parsed.declarations) + list(extra)
+    generated: dict[str, Function] = {}  # each declaration's IR: a later declaration may transform it
+    keys: dict[str, tuple] = {}  # hidden (nested) declarations are named in their outer key by their own key
+    for decl in declarations:
         if decl.target in taken:
             raise TranspileError(f"`{decl.target}` is defined twice", decl.loc, "give each transform its own name")
         taken.add(decl.target)
-        fn = kernels.get(decl.func)
+        fn = kernels.get(decl.func) or generated.get(decl.func)
         if fn is None:
-            raise TranspileError(f"`{decl.func}` is not a @kernel function of this module", decl.func_loc or decl.loc,
+            later = any(d.target == decl.func for d in declarations)
+            raise TranspileError(f"`{decl.func}` is not a @kernel function of this module" if not later else
+                                 f"`{decl.func}` is declared after `{decl.target}`", decl.func_loc or decl.loc,
+                                 f"declare `{decl.func}` first" if later else
                                  f"decorate `{decl.func}` with @kernel, or transform a kernel defined here")
         wrt = _resolve_wrt(decl, fn, parsed)
-        spec = ReverseSpec(decl.target, decl.transform, wrt, decl.wrt_is_tuple, decl.loc)
-        rendered.append(render_function(reverse(fn, spec), display, options.delete_dead))
+        result = apply_transform(decl.transform, fn, decl.target, wrt, decl.wrt_is_tuple, decl.loc,
+                                 generated=decl.func in generated)
+        generated[decl.target] = result
         names = tuple(fn.params[i].name for i in wrt)
-        transforms.append((repr((decl.transform, decl.func, names, decl.wrt_is_tuple)), decl.target))
+        inner = keys[decl.func] if "." in decl.func else decl.func  # `jvp(grad(f))`: the inner key
+        keys[decl.target] = (decl.transform, inner, names, decl.wrt_is_tuple)
+        if not decl.hidden:
+            rendered.append(render_function(result, display, options.delete_dead))
+            transforms.append((repr(keys[decl.target]), decl.target))
     from .backends.templates import render_module
 
     return render_module(

@@ -12,11 +12,8 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from ..errors import SourceLoc, TranspileError
 
-TRANSFORMS = ("grad", "value_and_grad", "vjp")
-LATER_TRANSFORMS = {
-    "jvp": "forward mode", "vmap": "batching", "jacfwd": "forward mode", "jacrev": "dense Jacobians",
-    "hessian": "forward mode",
-}
+TRANSFORMS = ("grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev", "hessian")
+LATER_TRANSFORMS = {"vmap": "batching"}
 MARKERS = ("kernel",)
 DIST_MARKERS = ("dist",)
 
@@ -40,6 +37,7 @@ class Declaration:
     loc: SourceLoc
     func_loc: SourceLoc | None = None  # the transformed function's name in the call, for errors about it
     wrt_loc: SourceLoc | None = None  # the `wrt=` value, for errors about it
+    hidden: bool = False  # the inner call of a nested declaration, `jvp(grad(f))`: not emitted on its own
 
 
 @dataclass
@@ -189,7 +187,7 @@ def _read_top_level(small: cst.BaseSmallStatement, parsed: ParsedModule, locate:
         if isinstance(func, cst.Name):
             transform = func.value
             if transform in TRANSFORMS:
-                parsed.declarations.append(_declaration(target, transform, value, locate))
+                parsed.declarations.extend(_nested_declarations(target, transform, value, locate))
                 return
             if transform in LATER_TRANSFORMS:
                 raise TranspileError(
@@ -207,10 +205,22 @@ def _called_name(call: cst.Call) -> str | None:
     return func.value if isinstance(func, cst.Name) else None
 
 
-def _declaration(target: str, transform: str, call: cst.Call, locate: Locator) -> Declaration:
+def _nested_declarations(target: str, transform: str, call: cst.Call, locate: Locator) -> list[Declaration]:
+    """`h = jvp(grad(f), ...)`: the inner transform first, as a hidden declaration `h.grad` that `h` transforms."""
+    positional = [a for a in call.args if a.keyword is None]
+    inner = positional[0].value if len(positional) == 1 else None
+    if isinstance(inner, cst.Call) and _called_name(inner) in TRANSFORMS:
+        hidden_target = f"{target}.{_called_name(inner)}"  # not an identifier: never clashes, never emitted
+        inner_declarations = _nested_declarations(hidden_target, _called_name(inner), inner, locate)
+        inner_declarations[-1].hidden = True
+        return inner_declarations + [_declaration(target, transform, call, locate, func=hidden_target)]
+    return [_declaration(target, transform, call, locate)]
+
+
+def _declaration(target: str, transform: str, call: cst.Call, locate: Locator, func: str | None = None) -> Declaration:
     positional = [a for a in call.args if a.keyword is None]
     keywords = {a.keyword.value: a for a in call.args if a.keyword is not None}
-    if len(positional) != 1 or not isinstance(positional[0].value, cst.Name):
+    if len(positional) != 1 or not (func is not None or isinstance(positional[0].value, cst.Name)):
         raise TranspileError(f"`{transform}` takes the kernel to transform as its one positional argument",
                              locate(call), hint=f'{target} = {transform}(f, wrt="x")')
     for key, arg in keywords.items():
@@ -227,5 +237,5 @@ def _declaration(target: str, transform: str, call: cst.Call, locate: Locator) -
         else:
             raise TranspileError("`wrt` must be a parameter name, a position, or a tuple of them", locate(node),
                                  hint='wrt="w" or wrt=("w", "b")')
-    return Declaration(target, transform, positional[0].value.value, wrt, wrt_is_tuple, locate(call),
+    return Declaration(target, transform, func or positional[0].value.value, wrt, wrt_is_tuple, locate(call),
                        locate(positional[0].value), locate(keywords["wrt"].value) if "wrt" in keywords else None)

@@ -22,8 +22,13 @@ def _vjp_custom(g, out, value, *args, active=None, rule=None, kernel=""):
     return [None] + [Sym(builder, c) for c in cotangents]
 
 
+def _jvp_custom(tangents, out, value, *args, rule=None, kernel=""):
+    raise ShapeError(f"forward mode through `{kernel}` is not supported: its custom_vjp rule only gives "
+                     "reverse-mode derivatives")
+
+
 register(Primitive(
     name="custom_vjp_call", family="call", infer=lambda types, p: types[0],
     render=lambda args, p: args[0],  # the value computed by the inlined forward body
-    vjp=_vjp_custom, diff_args=None, temp_name="v",
+    vjp=_vjp_custom, jvp=_jvp_custom, diff_args=None, temp_name="v",
 ))

@@ -15,7 +15,7 @@ from .. import codegen as cg
 from ..analysis.types import ShapeError, TensorType, fresh_dim, is_unknown, offset_dim
 from ..ir import Const
 from .registry import Primitive, register
-from .symbolic import Sym, ops
+from .symbolic import Sym, ops, sum_to
 
 
 @dataclass(frozen=True)
@@ -138,9 +138,9 @@ class Scatter:
     def into(self, accumulator: Sym, first: bool) -> Sym:
         """`accumulator[index] = value` (first) or `+= value`, in place; `np.add.at` when indices repeat."""
         if self.repeats:
-            return ops.add_at(accumulator, self.value, *self.refs, index=_shift(self.index, 1))
+            return ops.add_at(accumulator, self.value, *self.refs, index=shift_refs(self.index, 1))
         prim = ops.setitem if first else ops.index_add
-        return prim(accumulator, self.value, *self.refs, index=_shift(self.index, 1))
+        return prim(accumulator, self.value, *self.refs, index=shift_refs(self.index, 1))
 
 
 def _vjp_getitem(g, out, x, *refs, active=None, index=()):
@@ -148,7 +148,7 @@ def _vjp_getitem(g, out, x, *refs, active=None, index=()):
     return [Scatter(g, refs, index, repeats=bool(gathers))] + [None] * len(refs)
 
 
-def _shift(index: tuple, offset: int) -> tuple:
+def shift_refs(index: tuple, offset: int) -> tuple:
     """Move argument references when the indexed value gains a leading argument (setitem's value)."""
     def move(item):
         if isinstance(item, Ref):
@@ -173,9 +173,13 @@ def _render_setitem(args, params):
     return [cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(target)], args[1])])]
 
 
-def _vjp_setitem(g, out, x, value, *refs, active=None, index=()):
+def _vjp_setitem(g, out, x, value, *refs, active=None, index=(), user=False):
+    """The overwritten elements of `x` get no cotangent; `value` gets the region's (summed where it was
+    broadcast into the region)."""
     gx = ops.setitem(ops.copy(g), 0.0, *refs, index=index) if active is None or active[0] else None
-    gv = ops.getitem(g, *refs, index=_shift(index, -1)) if active is None or active[1] else None
+    gv = None
+    if active is None or active[1]:
+        gv = sum_to(ops.getitem(g, *refs, index=shift_refs(index, -1)), value.type, value)
     return [gx, gv] + [None] * len(refs)
 
 
@@ -183,7 +187,7 @@ register(Primitive(
     name="setitem", family="indexing", infer=lambda types, p: types[0].with_shape(types[0].shape),
     render=_render_setitem, statement=True,
     vjp=_vjp_setitem,
-    jvp=lambda tangents, out, x, value, *refs, index=(): ops.setitem(  # into a fresh array, as the primal writes
+    jvp=lambda tangents, out, x, value, *refs, index=(), user=False: ops.setitem(  # into a fresh array, as the primal writes
         ops.copy(tangents[0]) if tangents[0] is not None else ops.zeros_like(x),
         tangents[1] if tangents[1] is not None else 0.0, *refs, index=index),
     diff_args=(0, 1), extra={"in_place": True},
@@ -193,6 +197,10 @@ register(Primitive(
     render=lambda args, p: [cst.SimpleStatementLine([cst.AugAssign(
         cg.subscript(args[0], render_index(p["index"], args)), cst.AddAssign(), args[1])])],
     statement=True, extra={"in_place": True},
+    # derivatives of generated code (second order): `x[index] += v` is linear in both
+    vjp=lambda g, out, x, v, *refs, active=None, index=(): _vjp_update(g, v, refs, index, active),
+    jvp=lambda tangents, out, x, v, *refs, index=(): _jvp_update("index_add", tangents, x, refs, index),
+    diff_args=(0, 1),
 ))
 def _render_add_at(args, params):
     index = params["index"]
@@ -204,12 +212,36 @@ def _render_add_at(args, params):
 register(Primitive(
     name="add_at", family="indexing", infer=lambda types, p: types[0].with_shape(types[0].shape),
     render=_render_add_at, statement=True, extra={"in_place": True},
+    vjp=lambda g, out, x, v, *refs, active=None, index=(): _vjp_update(g, v, refs, index, active),
+    jvp=lambda tangents, out, x, v, *refs, index=(): _jvp_update("add_at", tangents, x, refs, index),
+    diff_args=(0, 1),
 ))
 register(Primitive(
     name="iadd", family="elementwise", infer=lambda types, p: types[0].with_shape(types[0].shape),
     render=lambda args, p: [cst.SimpleStatementLine([cst.AugAssign(args[0], cst.AddAssign(), args[1])])],
     statement=True, extra={"in_place": True},
+    vjp=lambda g, out, a, b, active=None: [g if active is None or active[0] else None,
+                                           sum_to(g, b.type, b, out) if active is None or active[1] else None],
+    jvp=lambda tangents, out, a, b: tangents[1] if tangents[0] is None else
+    tangents[0] if tangents[1] is None else tangents[0] + tangents[1],
 ))
+
+
+def _vjp_update(g, v, refs, index, active):
+    """`x[index] += v`: `x` gets the cotangent, `v` the region's (summed where `v` was broadcast into it)."""
+    gv = None
+    if active is None or active[1]:
+        gv = sum_to(ops.getitem(g, *refs, index=shift_refs(index, -1)), v.type, v)
+    return [g if active is None or active[0] else None, gv] + [None] * len(refs)
+
+
+def _jvp_update(prim, tangents, x, refs, index):
+    """The tangent of `x[index] += v`: the same update, of a copy of `x`'s tangent (or of zeros)."""
+    tx, tv = tangents[:2]
+    if tv is None:
+        return tx
+    base = ops.copy(tx) if tx is not None else ops.zeros_like(x)
+    return getattr(ops, prim)(base, tv, *refs, index=index)
 register(Primitive(
     name="copy", family="indexing", infer=lambda types, p: types[0].with_shape(types[0].shape),
     render=lambda args, p: cg.method(args[0], "copy"),

@@ -19,6 +19,7 @@ from ..ir import (Atom, Const, Eqn, Function, If, Loop, Var, all_defined, free_v
 from ..primitives.registry import lookup
 from ..primitives.tape import TAPE
 from ..primitives.indexing import Scatter
+from .mutation import preserve_overwritten
 from ..primitives.symbolic import Sym, materialize
 
 
@@ -61,7 +62,9 @@ def reverse(fn: Function, spec: ReverseSpec) -> Function:
             sweep.accumulate(out, seed)
 
     builder.note = "reverse sweep"
+    forward_count = len(builder.eqns)
     sweep.pull_back_block(forward)
+    preserve_overwritten(builder, forward_count, fn.params)
 
     builder.loc = None
     grads = tuple(sweep.gradient(var) for var in wrt_vars)

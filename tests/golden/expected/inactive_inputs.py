@@ -12,10 +12,8 @@ __lifted_transforms__ = {
 
 def weighted(w: "f64[n]", data: "f64[n]", counts: "i64[n]"):
     # inactive_inputs.py:7  scale = np.exp(data) / np.sum(np.exp(data))
-    e = np.exp(data)
+    scale = np.exp(data) / np.sum(np.exp(data))
     del data
-    scale = e / np.sum(e)
-    del e
     # inactive_inputs.py:8  mask = counts > 0
     mask = counts > 0
     del counts
@@ -25,10 +23,8 @@ def weighted(w: "f64[n]", data: "f64[n]", counts: "i64[n]"):
 
 def weighted_grad(w: "f64[n]", data: "f64[n]", counts: "i64[n]"):
     # inactive_inputs.py:7  scale = np.exp(data) / np.sum(np.exp(data))
-    e = np.exp(data)
+    scale = np.exp(data) / np.sum(np.exp(data))
     del data
-    scale = e / np.sum(e)
-    del e
     # inactive_inputs.py:8  mask = counts > 0
     mask = counts > 0
     del counts

@@ -13,8 +13,7 @@ __lifted_transforms__ = {
 
 def rosenbrock(x: "f64[n]"):
     # indexing_slices.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-    v_1 = x[:-1]
-    return np.sum(100.0 * (x[1:] - v_1 ** 2) ** 2 + (1.0 - v_1) ** 2)
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
 
 
 def corners(m: "f64[4,5]"):
@@ -27,18 +26,20 @@ def rosenbrock_grad(x: "f64[n]"):
     # indexing_slices.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
     v_1 = x[:-1]
     t_1 = x[1:] - v_1 ** 2
+    t_4 = 1.0 - x[:-1]
     del x
-    t_4 = 1.0 - v_1
     # reverse sweep
     # indexing_slices.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
     t_7 = 2 * t_4
     del t_4
-    t_10 = 100.0 * (2 * t_1)
-    del t_1
     dx = np.zeros((n,))
     del n
-    dx[:-1] = -t_7 + -t_10 * (2 * v_1)
-    del t_7, v_1
+    dx[:-1] = -t_7
+    del t_7
+    t_10 = 100.0 * (2 * t_1)
+    del t_1
+    dx[:-1] += -t_10 * (2 * v_1)
+    del v_1
     dx[1:] += t_10
     del t_10
     return dx

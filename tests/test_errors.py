@@ -1,0 +1,366 @@
+"""What a user sees for code outside the kernel language: the location, the message, the caret and the hint.
+
+Every case is a small source checked against the exact `path:line:col` of the offending construct (counted by
+hand) and the text the caret underlines. `kernel_source(body)` puts the body at line 6, column 5:
+
+    1  import numpy as np
+    2  from runtime import kernel, grad
+    3
+    4  @kernel
+    5  def f(x: "f64[n]"):
+    6      <first body line>
+"""
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from transpiler import SourceLoc, TranspileError, transpile_source
+
+PATH = "examples/model.py"
+
+
+def kernel_source(body: str, params: str = 'x: "f64[n]"') -> str:
+    return ("import numpy as np\nfrom runtime import kernel, grad\n\n@kernel\n"
+            f"def f({params}):\n" + textwrap.indent(textwrap.dedent(body).strip("\n"), "    ") + "\n")
+
+
+def error_for(source: str) -> TranspileError:
+    with pytest.raises(TranspileError) as info:
+        transpile_source(source, PATH)
+    return info.value
+
+
+def underlined(error: TranspileError) -> str:
+    """The part of the shown source line that the caret line marks."""
+    lines = error.format().splitlines()
+    source, carets = lines[1], lines[2]
+    start = len(carets) - len(carets.lstrip(" "))
+    assert set(carets[start:]) == {"^"}, carets
+    return source[start:len(carets)]
+
+
+# id: (source, line, col, what the caret underlines, part of the message, part of the hint or None)
+CASES = {
+    "global": (
+        kernel_source("global counter\nreturn np.sum(x)"),
+        6, 5, "global counter", "`global` is not part of the kernel language",
+        "pass the value in as a parameter"),
+    "nested_def": (
+        kernel_source("def g(y):\n    return y\nreturn np.sum(g(x))"),
+        6, 5, "def g(y):", "nested functions are not part of the kernel language", "separate @kernel"),
+    "lambda": (
+        kernel_source("g = lambda y: y * 2.0\nreturn np.sum(x)"),
+        6, 9, "lambda y: y * 2.0", "lambdas are not part of the kernel language", "define a @kernel"),
+    "list_comprehension": (
+        kernel_source("ys = [v * 2.0 for v in x]\nreturn np.sum(x)"),
+        6, 10, "[v * 2.0 for v in x]", "list comprehensions are not part of the kernel language",
+        "array operations"),
+    "if_on_an_array": (
+        kernel_source("if x > 0.0:\n    x = -x\nreturn np.sum(x)"),
+        6, 8, "x > 0.0", "a condition must be a boolean scalar, not bool[n]", "np.where(cond, a, b)"),
+    "while_on_an_array": (
+        kernel_source("while x:\n    x = x * 0.5\nreturn np.sum(x)"),
+        6, 11, "x", "a condition must be a boolean scalar, not f64[n]", "np.where"),
+    "for_over_a_shape": (
+        kernel_source("for d in x.shape:\n    x = x * 2.0\nreturn np.sum(x)"),
+        6, 14, "x.shape", "a kernel `for` loop runs over range(...) or over an array's first axis",
+        "for i in range(n):"),
+    "for_else": (
+        kernel_source("for i in range(3):\n    x = x * 2.0\nelse:\n    x = x + 1.0\nreturn np.sum(x)"),
+        8, 5, "else:", "`for ... else` is not part of the kernel language", "set a flag"),
+    "while_else": (
+        kernel_source("while np.sum(x) > 1.0:\n    x = x * 0.5\nelse:\n    x = x + 1.0\nreturn np.sum(x)"),
+        8, 5, "else:", "`while ... else` is not part of the kernel language", "set a flag"),
+    "loop_over_enumerate": (
+        kernel_source("for i, v in enumerate(x):\n    x = x + v\nreturn np.sum(x)"),
+        6, 9, "i, v", "the loop variable must be a single name", "for i in range(n):"),
+    "break_outside_a_loop": (
+        kernel_source("if np.sum(x) > 0.0:\n    break\nreturn np.sum(x)"),
+        7, 9, "break", "syntax error: 'break' outside loop", "valid Python"),
+    "code_after_break": (
+        kernel_source("for i in range(3):\n    x = x * 0.5\n    break\n    x = x + 1.0\nreturn np.sum(x)"),
+        9, 9, "x = x + 1.0", "this code never runs: it follows the `break` on line 8", "remove it"),
+    "try": (
+        kernel_source("try:\n    y = x * 2.0\nexcept ValueError:\n    y = x\nreturn np.sum(y)"),
+        6, 5, "try:", "`try` statements are not part of the kernel language", "check inputs"),
+    "with": (
+        kernel_source("with np.errstate(all='ignore'):\n    y = np.log(x)\nreturn np.sum(y)"),
+        6, 5, "with np.errstate(all='ignore'):", "`with` statements are not part of the kernel language",
+        "outside the kernel"),
+    "chained_comparison": (
+        kernel_source("inside = 0.0 < x < 1.0\nreturn np.sum(np.where(inside, x, 0.0))"),
+        6, 14, "0.0 < x < 1.0", "chained comparisons are not supported in kernels", "(a < x) & (x < b)"),
+    "is": (
+        kernel_source("missing = x is None\nreturn np.sum(x)"),
+        6, 17, "is", "`is`, `in` and their negations are not part of the kernel language", "=="),
+    "in": (
+        kernel_source("found = 1.0 in x\nreturn np.sum(x)"),
+        6, 17, "in", "`is`, `in` and their negations are not part of the kernel language", "=="),
+    "undefined_name": (
+        kernel_source("y = x * scale\nreturn np.sum(y)"),
+        6, 13, "scale", "`scale` is not defined in this kernel", "module-level numeric constants"),
+    "np_linalg_inv": (
+        kernel_source("y = np.linalg.inv(x)\nreturn np.sum(y)", 'x: "f64[n,n]"'),
+        6, 9, "np.linalg.inv", "`np.linalg.inv` is not supported in kernels", "supported NumPy functions"),
+    "np_fft_fft": (
+        kernel_source("y = np.fft.fft(x)\nreturn np.sum(y)"),
+        6, 9, "np.fft.fft", "`np.fft.fft` is not supported in kernels", "supported NumPy functions"),
+    "misspelt_numpy_function": (
+        kernel_source("y = np.tanhh(x)\nreturn np.sum(y)"),
+        6, 9, "np.tanhh", "`np.tanhh` is not supported in kernels", "did you mean `np.tanh`?"),
+    "unsupported_keyword": (
+        kernel_source("return np.sum(x, dtype=np.float32)"),
+        6, 28, "np.float32", "`np.sum` does not support the argument `dtype=` in kernels",
+        "supported: axis, keepdims"),
+    "builtin_max": (
+        kernel_source("return max(x)"),
+        6, 12, "max(x)", "the builtin `max` is not supported in kernels", "np.maximum(a, b) or np.max(x)"),
+    "print_statement": (
+        kernel_source("print(x)\nreturn np.sum(x)"),
+        6, 5, "print(x)", "`print` is not part of the kernel language", "print it outside the kernel"),
+    "star_args": (
+        kernel_source("return np.sum(x)", 'x: "f64[n]", *rest'),
+        5, 20, "*rest", "`*args` is not part of the kernel language", "list each parameter by name"),
+    "parameter_default": (
+        kernel_source("return np.sum(x) * scale", 'x: "f64[n]", scale: "f64[]" = 2.0'),
+        5, 37, "2.0", "parameter defaults are not part of the kernel language", "module-level constant"),
+    "bad_annotation_dtype": (
+        kernel_source("return np.sum(x)", 'x: "float64[n]"'),
+        5, 10, '"float64[n]"', "cannot read the type annotation 'float64[n]'",
+        "the dtype is one of f32, f64, i32, i64, bool"),
+    "bad_annotation_dim": (
+        kernel_source("return np.sum(x)", 'x: "f64[n, 2d]"'),
+        5, 10, '"f64[n, 2d]"', "dimension '2d' in 'f64[n, 2d]' is neither an integer nor a name",
+        '"f64[n,d]"'),
+    "annotation_not_a_string": (
+        kernel_source("return np.sum(x)", "x: float"),
+        5, 10, "float", 'parameter annotations are type strings such as "f64[n,d]"', 'x: "f64[n]"'),
+    "matmul_inner_dimensions": (
+        kernel_source("z = x @ y\nreturn np.sum(z)", 'x: "f64[n]", y: "f64[m,k]"'),
+        6, 9, "x @ y", "matmul of shapes [n] and [m,k]: inner dimensions n and m differ", None),
+    "broadcast_named_dimensions": (
+        kernel_source("z = x * 2.0 + y\nreturn np.sum(z)", 'x: "f64[n]", y: "f64[m]"'),
+        6, 9, "x * 2.0 + y", "shapes [n] and [m] cannot be broadcast together", None),
+    "subscript_assignment_through_index_array": (
+        kernel_source("x[idx] = 1.0\nreturn np.sum(x)", 'x: "f64[n]", idx: "i64[m]"'),
+        6, 5, "x[idx]", "assigning through an integer index array is not supported yet", "boolean mask"),
+    "f_string": (
+        kernel_source("label = f'{x}'\nreturn np.sum(x)"),
+        6, 13, "f'{x}'", "f-strings are not part of the kernel language", None),
+    "walrus": (
+        kernel_source("y = (z := x * 2.0)\nreturn np.sum(y)"),
+        6, 10, "z := x * 2.0", "the walrus operator is not part of the kernel language", "own line"),
+    "float_array_index": (
+        kernel_source("return np.sum(x[y])", 'x: "f64[n]", y: "f64[k]"'),
+        6, 21, "y", "array indices must be integers (or a boolean mask array)", ".astype(np.int64)"),
+    "two_gather_indices": (
+        kernel_source("return np.sum(x[i, j])", 'x: "f64[n,d]", i: "i64[k]", j: "i64[k]"'),
+        6, 19, "x[i, j]", "indexing with more than one index array is not supported", None),
+    "return_in_the_middle": (
+        kernel_source("return np.sum(x)\ny = x * 2.0"),
+        7, 5, "y = x * 2.0", "this code never runs: it follows the `return` on line 6", "remove it"),
+    "no_return": (
+        kernel_source("y = x * 2.0"),
+        5, 5, "f", "kernel `f` has no return statement", "end the kernel with `return <value>`"),
+    "unpacking_too_many_values": (
+        kernel_source("a, b = x, x * 2.0, x * 3.0\nreturn np.sum(a + b)"),
+        6, 5, "a, b", "cannot unpack 3 values into 2 names", None),
+    "unpacking_an_array": (
+        kernel_source("a, b = x\nreturn np.sum(a + b)"),
+        6, 5, "a, b", "only tuples (a kernel's tuple result, a literal tuple, x.shape) can be unpacked here",
+        "a = x[0]"),
+    "conditional_expression_on_an_array": (
+        kernel_source("y = x if x > 0.0 else -x\nreturn np.sum(y)"),
+        6, 14, "x > 0.0", "a condition must be a boolean scalar, not bool[n]", "np.where(cond, a, b)"),
+    "assigned_on_one_path_only": (
+        kernel_source("if np.sum(x) > 0.0:\n    y = x\nreturn np.sum(y)"),
+        8, 19, "y", "`y` is only assigned on some paths (in the block at line 6)", "on every path"),
+    "loop_value_changes_rank": (
+        kernel_source("s = 0.0\nfor i in range(3):\n    s = s + x\nreturn np.sum(s)"),
+        7, 5, "for i in range(3):", "a value carried around a loop changes rank (f64[] before, f64[n] after",
+        "np.zeros"),
+}
+
+
+@pytest.mark.parametrize("case", CASES, ids=list(CASES))
+def test_rejected_construct_points_at_it(case):
+    source, line, col, marked, message, hint = CASES[case]
+    error = error_for(source)
+    assert (error.loc.path, error.loc.line, error.loc.col) == (PATH, line, col), error.format()
+    assert message in error.message
+    first = error.format().splitlines()[0]
+    assert first == f"{PATH}:{line}:{col}: error: {error.message}"
+    assert underlined(error) == marked, error.format()
+    assert error.loc.text == source.splitlines()[line - 1]
+    if hint is not None:
+        assert error.hint is not None and hint in error.hint, error.format()
+        assert error.format().splitlines()[-1] == f"hint: {error.hint}"
+
+
+def test_enough_distinct_constructs_are_covered():
+    assert len(CASES) >= 20
+    assert len({message for _, _, _, _, message, _ in CASES.values()}) >= 20
+
+
+def test_global_error_reads_like_the_style_guide():
+    error = error_for(kernel_source("global counter\nreturn np.sum(x)"))
+    assert error.format() == (
+        "examples/model.py:6:5: error: `global` is not part of the kernel language\n"
+        "        global counter\n"
+        "        ^^^^^^^^^^^^^^\n"
+        "hint: pass the value in as a parameter and return the new value")
+
+
+# -- module level: declarations, recursion, syntax ----------------------------------------------------------------
+DECLARATIONS = '''import numpy as np
+from runtime import kernel, grad, vmap
+
+@kernel
+def f(x: "f64[n]", y: "f64[n]"):
+    return {result}
+
+df = {declaration}
+'''
+
+
+@pytest.mark.parametrize("result, declaration, col, marked, message, hint", [
+    ("np.sin(x) * y", 'grad(f, wrt="x")', 6, 'grad(f, wrt="x")',
+     "`grad` needs `f` to return a floating-point scalar, but it returns f64[n]", "vjp(...)"),
+    ("np.sum(x * y)", 'grad(f, wrt="w")', 18, '"w"', "`f` has no parameter `w`", "wrt takes parameter names: x, y"),
+    ("np.sum(x * y)", 'grad(f, wrt=("x", "w"))', 19, '"x", "w"', "`f` has no parameter `w`", None),
+    ("np.sum(x * y)", "grad(f, wrt=2)", 18, "2", "wrt position 2 is out of range: `f` has 2 parameters",
+     "0=x, 1=y"),
+    ("np.sum(x * y)", 'grad(f, wrt=("x", "x"))', 19, '"x", "x"', "wrt names the same parameter twice", None),
+    ("np.sum(x * y)", "grad(f, argnums=0)", 14, "argnums=0", "`grad` has no option `argnums`", "`wrt=`"),
+    ("np.sum(x * y)", "grad(loss)", 11, "loss", "`loss` is not a @kernel function of this module",
+     "decorate `loss` with @kernel"),
+    ("np.sum(x * y)", "vmap(f, in_axes=(0, None))", 6, "vmap", "`vmap` is not supported yet", None),
+], ids=["grad_of_a_vector", "unknown_wrt_name", "unknown_wrt_in_tuple", "wrt_position_out_of_range",
+        "wrt_twice", "unknown_option", "undefined_function", "vmap_not_yet"])
+def test_declaration_errors(result, declaration, col, marked, message, hint):
+    source = DECLARATIONS.format(result=result, declaration=declaration)
+    error = error_for(source)
+    assert (error.loc.path, error.loc.line, error.loc.col) == (PATH, 8, col), error.format()
+    assert message in error.message, error.format()
+    assert underlined(error) == marked
+    if hint is not None:
+        assert hint in error.hint
+
+
+def test_declaration_of_a_function_that_is_not_a_kernel():
+    source = ('import numpy as np\nfrom runtime import kernel, grad\n\n'
+              'def helper(x: "f64[n]"):\n    return np.sum(x)\n\nd_helper = grad(helper)\n')
+    error = error_for(source)
+    assert str(error.loc) == "examples/model.py:7:17"
+    assert underlined(error) == "helper"
+    assert error.message == "`helper` is not a @kernel function of this module"
+    assert error.hint == "decorate `helper` with @kernel, or transform a kernel defined here"
+
+
+def test_recursion_between_kernels_names_the_cycle():
+    source = ('import numpy as np\nfrom runtime import kernel\n\n'
+              '@kernel\ndef f(x: "f64[n]"):\n    return np.sum(g(x)) + 1.0\n\n'
+              '@kernel\ndef g(x: "f64[n]"):\n    return f(x) * x\n')
+    error = error_for(source)
+    assert str(error.loc) == "examples/model.py:10:12"
+    assert underlined(error) == "f(x)"
+    assert error.message == "recursive call to kernel `f` (f -> g -> f)"
+    assert "recursion is not part of the kernel language" in error.hint
+
+
+def test_direct_recursion():
+    error = error_for(kernel_source("return f(x)"))
+    assert str(error.loc) == "examples/model.py:6:12"
+    assert error.message == "recursive call to kernel `f` (f -> f)"
+
+
+@pytest.mark.parametrize("body, line, col, message", [
+    ("y = (x + 1.0\nreturn np.sum(y)", 6, 9, "syntax error: '(' was never closed"),
+    ("y = x +* 2.0\nreturn np.sum(y)", 6, 12, "syntax error: invalid syntax"),
+], ids=["unclosed_paren", "stray_operator"])
+def test_syntax_errors_point_where_python_does(body, line, col, message):
+    error = error_for(kernel_source(body))
+    assert (error.loc.line, error.loc.col) == (line, col), error.format()
+    assert error.message == message
+    assert "valid Python" in error.hint
+    lines = error.format().splitlines()
+    assert lines[2] == " " * (4 + col - 1) + "^"
+
+
+def test_syntax_error_in_a_def_line():
+    source = 'import numpy as np\nfrom runtime import kernel\n\n@kernel\ndef f(x: "f64[n]")\n    return x\n'
+    error = error_for(source)
+    assert str(error.loc) == "examples/model.py:5:19"
+    assert error.message == "syntax error: expected ':'"
+
+
+def test_async_kernel_points_at_async():
+    source = 'import numpy as np\nfrom runtime import kernel\n\n@kernel\nasync def f(x: "f64[n]"):\n    return x\n'
+    error = error_for(source)
+    assert str(error.loc) == "examples/model.py:5:1"
+    assert underlined(error) == "async"
+
+
+def test_kernel_call_with_the_wrong_number_of_arguments():
+    source = ('import numpy as np\nfrom runtime import kernel\n\n@kernel\ndef g(x: "f64[n]"):\n    return x\n\n'
+              '@kernel\ndef f(x: "f64[n]"):\n    return np.sum(g(x, x))\n')
+    error = error_for(source)
+    assert str(error.loc) == "examples/model.py:10:19"
+    assert error.message == "kernel `g` takes 1 argument, 2 given"
+    assert underlined(error) == "g(x, x)"
+
+
+def test_errors_are_raised_before_anything_is_generated_for_a_later_kernel():
+    """The first mistake in the file is the one reported, with its own location."""
+    source = kernel_source("return np.sum(x)") + '\n@kernel\ndef h(x: "f64[n]"):\n    global g\n    return x\n'
+    error = error_for(source)
+    assert str(error.loc) == "examples/model.py:10:5"
+
+
+# -- the formatting helper on its own ------------------------------------------------------------------------
+def test_format_with_location_caret_and_hint():
+    loc = SourceLoc("src/a.py", 3, 9, 3, 14, "    y = np.sort(x)")
+    error = TranspileError("`np.sort` is not supported in kernels", loc, "see the README")
+    assert error.format() == (
+        "src/a.py:3:9: error: `np.sort` is not supported in kernels\n"
+        "        y = np.sort(x)\n"
+        "            ^^^^^\n"
+        "hint: see the README")
+    assert str(error) == error.format()
+    assert str(loc) == "src/a.py:3:9"
+
+
+def test_format_without_hint_has_no_hint_line():
+    loc = SourceLoc("a.py", 1, 1, 1, 4, "abc = 1")
+    assert TranspileError("bad", loc).format() == "a.py:1:1: error: bad\n    abc = 1\n    ^^^"
+
+
+def test_format_without_location():
+    assert TranspileError("no kernels found").format() == "error: no kernels found"
+    assert TranspileError("no kernels found", None, "add @kernel").format() == \
+        "error: no kernels found\nhint: add @kernel"
+
+
+def test_format_of_a_span_over_several_lines_marks_to_the_end_of_the_first():
+    loc = SourceLoc("a.py", 2, 5, 4, 9, "    for i in range(3):")
+    lines = TranspileError("loop", loc).format().splitlines()
+    assert lines[2] == "        " + "^" * len("for i in range(3):")
+
+
+def test_format_of_an_empty_span_still_shows_one_caret():
+    loc = SourceLoc("a.py", 1, 7, 1, 7, "x = 1 +")
+    assert TranspileError("syntax error", loc).format().splitlines()[2] == "          ^"
+
+
+def test_format_without_source_text_shows_only_the_location():
+    loc = SourceLoc("a.py", 4, 2, 4, 3)
+    assert TranspileError("oops", loc, "fix it").format() == "a.py:4:2: error: oops\nhint: fix it"
+
+
+def test_located_keeps_the_first_location():
+    first = SourceLoc("a.py", 1, 1, 1, 2, "x")
+    second = SourceLoc("a.py", 9, 1, 9, 2, "y")
+    error = TranspileError("m").located(first).located(second)
+    assert error.loc is first

@@ -1,0 +1,64 @@
+"""Every transform declaration, applied to an IR function: a kernel or another transform's output.
+
+Transforms compose because each one maps kernel IR to kernel IR: `grad(grad(f))` is `reverse` applied to
+the function `reverse` generated, `jvp(grad(f))` (a Hessian-vector product) is `jvp` of it, `hessian(f)` is
+`jacfwd(grad(f))`. A generated input first has its in-place updates made out of place (`functionalize`),
+since a second derivative reads values that an update would have overwritten.
+"""
+from __future__ import annotations
+
+from ..analysis.activity import varied
+from ..errors import SourceLoc, TranspileError
+from ..ir import Eqn, Function, If, Loop
+from .forward import ForwardSpec, jvp
+from .inplace import functionalize
+from .jacobian import jacfwd, jacrev
+from .reverse import ReverseSpec, reverse
+
+REVERSE = ("grad", "value_and_grad", "vjp")
+FORWARD = ("jvp", "jacfwd", "jacrev", "hessian")
+KINDS = REVERSE + FORWARD
+
+
+def apply_transform(kind: str, fn: Function, name: str, wrt: tuple[int, ...], wrt_is_tuple: bool,
+                    loc: SourceLoc | None, generated: bool = False) -> Function:
+    """The function `kind` declares for `fn` (`generated`: `fn` is itself a transform's output)."""
+    if generated:
+        fn = functionalize(fn)
+    _check_no_tapes(fn, wrt, kind, loc)
+    if kind in REVERSE:
+        return reverse(fn, ReverseSpec(name, kind, wrt, wrt_is_tuple, loc))
+    if kind == "jvp":
+        return jvp(fn, ForwardSpec(name, wrt, loc))
+    if kind == "jacfwd":
+        return jacfwd(fn, name, wrt, wrt_is_tuple, loc)
+    if kind == "jacrev":
+        vjp_fn = reverse(fn, ReverseSpec(f"{name}_vjp", "vjp", wrt, True, loc))
+        return jacrev(fn, name, wrt, wrt_is_tuple, loc, vjp_fn)
+    if kind == "hessian":
+        gradient = reverse(fn, ReverseSpec(f"{name}_grad", "grad", wrt, wrt_is_tuple, loc))
+        return jacfwd(functionalize(gradient), name, wrt, wrt_is_tuple, loc)
+    raise TranspileError(f"unknown transform `{kind}`", loc, "one of " + ", ".join(KINDS))
+
+
+def _check_no_tapes(fn: Function, wrt: tuple[int, ...], kind: str, loc: SourceLoc | None) -> None:
+    """A reverse sweep through loops reads its values back from tapes; derivatives of what a tape carries are
+    not followed yet, so refuse rather than drop them."""
+    flowing = varied(fn, [fn.params[i] for i in wrt if i < len(fn.params)])
+    for eqn in _equations(fn.body):
+        if eqn.prim.name == "push" and any(id(a) in flowing for a in eqn.args[1:]):
+            raise TranspileError(
+                f"`{kind}` of `{fn.name}` would differentiate through the tape of a reverse-mode loop, which is "
+                "not supported yet", loc, "differentiate kernels with loops once, or write the loop out")
+
+
+def _equations(block: list):
+    for stmt in block:
+        if isinstance(stmt, Eqn):
+            yield stmt
+        elif isinstance(stmt, If):
+            yield from _equations(stmt.then_body)
+            yield from _equations(stmt.else_body)
+        elif isinstance(stmt, Loop):
+            yield from _equations(stmt.cond_body)
+            yield from _equations(stmt.body)

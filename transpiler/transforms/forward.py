@@ -1,0 +1,203 @@
+"""Forward mode: each equation's Jacobian-vector product emitted right after it (tangent code interleaved).
+
+The result is an IR function like any other, `(*args, *tangents) -> (value, tangent)`, so it can be rendered,
+or transformed again. Tangents exist only for active values (they depend on a `wrt` input and reach an
+output); an input without a tangent is a constant to the rules, so no zero tangent is ever materialised
+inside the computation (only where a branch merge, a loop slot or an output needs one).
+
+The sweep walks a block statement by statement: an equation gets its rule, an `if` gets the tangents of its
+merged values as extra merges, a loop gets the tangents of its active slots as extra slots. `_Tangents` is
+used by the Jacobian transforms too, which run it inside a loop over basis vectors.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..analysis.activity import active
+from ..analysis.types import ShapeError
+from ..builder import Builder, NameScope, const
+from ..errors import SourceLoc, TranspileError
+from ..ir import Atom, Const, Eqn, Function, If, Loop, Var, all_defined, result_atoms
+from ..primitives.symbolic import Sym, materialize
+
+
+@dataclass(frozen=True)
+class ForwardSpec:
+    name: str
+    wrt: tuple[int, ...]
+    loc: SourceLoc | None = None
+
+
+def function_builder(fn: Function, extra_names: tuple[str, ...] = ()) -> Builder:
+    """A builder for a function generated from `fn`: `fn`'s names taken, its dimensions readable."""
+    scope = NameScope([p.name for p in fn.params] + [v.name for v in all_defined(fn.body)] + list(extra_names))
+    dim_sources = {}
+    for param in fn.params:
+        for axis, dim in enumerate(param.type.shape or ()):
+            if isinstance(dim, str):
+                dim_sources.setdefault(dim, (param, axis))
+    builder = Builder(scope, dim_sources)
+    builder.dim_vars = {e.out.type.value: e.out for e in fn.body
+                        if isinstance(e, Eqn) and e.prim.name == "dim" and e.args[0] in fn.params}
+    return builder
+
+
+def check_float_inputs(fn: Function, wrt: tuple[int, ...], loc: SourceLoc | None) -> list[Var]:
+    inputs = [fn.params[i] for i in wrt]
+    for var in inputs:
+        if not var.type.is_float:
+            raise TranspileError(f"cannot differentiate with respect to `{var.name}`: it is {var.type.dtype}, "
+                                 "not floating point", loc, "pass it as a float array, or choose another wrt")
+    return inputs
+
+
+def jvp(fn: Function, spec: ForwardSpec) -> Function:
+    """`(*args, *tangents) -> (value, tangent)`, one tangent parameter per `wrt` input (`tx` for `x`)."""
+    builder = function_builder(fn)
+    inputs = check_float_inputs(fn, spec.wrt, spec.loc)
+    tangent_params = [Var(builder.scope.fresh("t" + var.name), var.type) for var in inputs]
+    sweep = _Tangents(builder, active(fn, inputs))
+    for var, tangent in zip(inputs, tangent_params):
+        sweep.tangents[id(var)] = tangent
+    sweep.push_block(fn.body)
+    builder.loc = None
+    tangent_result = sweep.result_tangent(fn.result)
+    return Function(spec.name, list(fn.params) + tangent_params, builder.prologue + builder.eqns,
+                    (fn.result, tangent_result), fn.loc, None, fn.source_name)
+
+
+class _Tangents:
+    """The forward sweep's state: the tangent of each active value computed so far."""
+
+    def __init__(self, builder: Builder, activity: set[int]):
+        self.builder = builder
+        self.activity = activity
+        self.tangents: dict[int, Atom] = {}
+        self.computed: set[int] = set()  # values the rules computed (tangents and their parts)
+
+    def push_block(self, block: list) -> None:
+        for stmt in block:
+            if isinstance(stmt, If):
+                self.push_if(stmt)
+            elif isinstance(stmt, Loop):
+                self.push_loop(stmt)
+            else:
+                self.builder.emit(stmt)
+                self.push(stmt)
+
+    def push(self, eqn: Eqn) -> None:
+        """The tangent of one equation's result, from its arguments' tangents (None: a constant)."""
+        builder, prim = self.builder, eqn.prim
+        out = eqn.outs[0] if eqn.outs else None
+        ts = [self.tangents.get(id(a)) if isinstance(a, Var) and prim.is_diff_arg(i) else None
+              for i, a in enumerate(eqn.args)]
+        if all(t is None for t in ts):
+            return
+        if prim.family == "tape":
+            raise TranspileError("forward mode through a reverse-mode loop tape is not supported yet", eqn.loc,
+                                 "take the jvp of the kernel itself, or differentiate a function without loops")
+        if out is None or id(out) not in self.activity:
+            return
+        if prim.jvp is None:
+            raise TranspileError(f"`{prim.name}` has no forward-mode rule, so it cannot be differentiated in "
+                                 "forward mode", eqn.loc, "use reverse mode (grad, vjp) for it")
+        builder.loc = eqn.loc
+        args = [Sym(builder, a) for a in eqn.args]
+        syms = []
+        for t, arg in zip(ts, args):
+            if t is None:
+                syms.append(None)
+            elif prim.family == "elementwise" or t.type.shape == arg.type.shape:
+                syms.append(Sym(builder, t))  # broadcasting rules take a smaller tangent as it is
+            else:
+                syms.append(materialize(Sym(builder, t), arg.type, arg))
+        start = len(builder.eqns)
+        try:
+            tangent = prim.jvp(syms, Sym(builder, out), *args, **eqn.params)
+        except TranspileError as exc:
+            raise exc.located(eqn.loc)
+        except ShapeError as exc:
+            raise TranspileError(str(exc), eqn.loc) from None
+        if tangent is None:
+            return
+        self.computed.update(id(v) for e in builder.eqns[start:] if isinstance(e, Eqn) for v in e.outs)
+        atom = tangent.atom
+        if isinstance(atom, Var) and atom.temporary and not out.temporary and id(atom) in self.computed:
+            builder.rename(atom, "t" + out.name)  # named after its value: `tp` for `p`
+        self.tangents[id(out)] = atom
+
+    # -- control flow --------------------------------------------------------------------------------------
+    def push_if(self, stmt: If) -> None:
+        """Both branches with their tangent code; active merged values merge their tangents too."""
+        builder = self.builder
+        merged = [i for i, out in enumerate(stmt.outs) if id(out) in self.activity]
+        bodies, results = [], []
+        for body, values in ((stmt.then_body, stmt.then_results), (stmt.else_body, stmt.else_results)):
+            with builder.block() as new_body:
+                self.push_block(body)
+                builder.loc = stmt.loc
+                results.append(tuple(self.exact(values[i], stmt.outs[i]) for i in merged))
+            bodies.append(new_body)
+        outs = tuple(Var(builder.scope.fresh("t" + stmt.outs[i].name), stmt.outs[i].type) for i in merged)
+        builder.emit(If(stmt.cond, bodies[0], bodies[1], stmt.outs + outs, stmt.then_results + results[0],
+                        stmt.else_results + results[1], stmt.loc))
+        for i, tangent in zip(merged, outs):
+            self.tangents[id(stmt.outs[i])] = tangent
+
+    def push_loop(self, loop: Loop) -> None:
+        """The loop with a tangent slot beside each active slot (zeros on entry where the initial value is
+        constant)."""
+        builder = self.builder
+        slots = [i for i, var in enumerate(loop.carried) if id(var) in self.activity]
+        builder.loc = loop.loc
+        inits = tuple(self.exact(loop.inits[i], loop.carried[i]) for i in slots)
+        carried = tuple(Var(builder.scope.fresh("t" + loop.carried[i].name), loop.carried[i].type) for i in slots)
+        for i, slot in zip(slots, carried):
+            self.tangents[id(loop.carried[i])] = slot
+        with builder.block() as cond_body:
+            self.push_block(loop.cond_body)
+        with builder.block() as body:
+            self.push_block(loop.body)
+            builder.loc = loop.loc
+            following = tuple(self.exact(loop.carried_out[i], loop.carried[i]) for i in slots)
+        outs = tuple(Var(slot.name, slot.type) for slot in carried)
+        builder.emit(Loop(loop.kind, loop.index, loop.bounds, cond_body, loop.cond, loop.carried + carried,
+                          loop.inits + inits, body, loop.carried_out + following, loop.outs + outs, loop.loc,
+                          reverse=loop.reverse))
+        for i, out in zip(slots, outs):
+            self.tangents[id(loop.outs[i])] = out
+
+    # -- exact tangents ------------------------------------------------------------------------------------
+    def exact(self, value: Atom, like: Var) -> Atom:
+        """The tangent of `value` with exactly `like`'s type: zeros where it has none (merges, slots)."""
+        builder = self.builder
+        if isinstance(value, Const) and value.value is None:
+            return value  # a value kept on one path only (no tangent on the other either)
+        tangent = self.tangents.get(id(value)) if isinstance(value, Var) else None
+        if tangent is None:
+            if like.type.shape == ():
+                return const(0.0)
+            shape = builder.shape_atoms(like.type, like)
+            if shape is None:
+                return builder.bind("zeros_like", [like], {"dtype": like.type.dtype} if like.type.dtype != "f64"
+                                    else None)
+            return builder.bind("zeros", shape, {"dtype": like.type.dtype})
+        if tangent.type.shape == like.type.shape or like.type.shape is None:
+            return tangent
+        return materialize(Sym(builder, tangent), like.type, Sym(builder, like)).atom
+
+    def result_tangent(self, result):
+        """Tangents with the structure of a function's result; None for non-float results."""
+        if isinstance(result, tuple):
+            return tuple(self.result_tangent(r) for r in result)
+        if not result.type.is_float:
+            return Const(None, result.type)
+        tangent = self.exact(result, result) if isinstance(result, Var) else const(0.0)
+        if isinstance(tangent, Var) and self.builder.definition(tangent) is not None \
+                and self.builder.definition(tangent).prim.name in ("broadcast_to", "broadcast_like"):
+            tangent = self.builder.bind("copy", [tangent])  # a fresh array, never a read-only broadcast view
+        return tangent
+
+
+def outputs_of(fn: Function) -> list[Atom]:
+    return result_atoms(fn.result)

@@ -1,0 +1,224 @@
+"""Dense Jacobians and Hessians: a loop over basis vectors around a forward or reverse sweep.
+
+`jacfwd(f)` pushes the tangent `e_i` (the i-th basis vector, shaped like the input) through the interleaved
+forward sweep once per input element and writes the result as column `i`; `jacrev(f)` pulls the cotangent
+`e_j` back through the reverse sweep once per output element and writes row `j`; `hessian(f)` is
+`jacfwd(grad(f))` (forward over reverse). The primal computation does not depend on the loop's index, so
+loop-invariant code motion (`hoist`) moves it, and every part of a rule that only reads primal values
+(`1.0 - y * y`), in front of the loop: it runs once, and each iteration runs only tangent (or cotangent) code.
+
+Why a loop rather than one sweep over a batch of tangents: the rules are written for one tangent of the
+value's own shape (a reduction's `axis`, a matmul's operand ranks), so a leading batch axis would need every
+rule to be batch-aware (that is what `vmap` will do). The loop is plain kernel IR, readable, and keeps memory
+at one tangent per value.
+
+The Jacobian of an output of shape Y with respect to an input of shape X has shape Y + X (as in JAX);
+tuple outputs give a tuple of those, and a tuple `wrt` a tuple per output.
+"""
+from __future__ import annotations
+
+from ..analysis.activity import active
+from ..analysis.types import TensorType
+from ..builder import Builder, const
+from ..errors import SourceLoc, TranspileError
+from ..ir import Atom, Const, Eqn, Function, If, Loop, Var, all_defined, result_atoms, statement_uses
+from ..primitives.indexing import Ref
+from .forward import _Tangents, check_float_inputs, function_builder
+from .inline import inline_function
+
+
+def jacfwd(fn: Function, name: str, wrt: tuple[int, ...], wrt_is_tuple: bool, loc: SourceLoc | None) -> Function:
+    """Column by column: one forward sweep per element of each input."""
+    builder = function_builder(fn)
+    inputs = check_float_inputs(fn, wrt, loc)
+    outputs = result_atoms(fn.result)
+    activity = active(fn, inputs)
+    hoisted: set[int] = set()  # primal equations already emitted (in front of an earlier loop)
+    per_input = []
+    for var in inputs:
+        sweep = _Tangents(builder, activity)
+        if var.type.shape == ():  # a scalar input: one sweep with tangent 1.0, no loop
+            sweep.tangents[id(var)] = const(1.0)
+            _push_skipping(sweep, fn.body, hoisted)
+            hoisted.update(id(s) for s in fn.body)
+            builder.loc = None
+            per_input.append([sweep.result_tangent(o) for o in outputs])
+            continue
+        size = _size(builder, var)
+        index = Var(builder.scope.fresh("i"), TensorType("i64", ()))
+        slots = [_jacobian_slot(builder, o, var, size, column=True) for o in outputs]
+        with builder.block() as body:
+            sweep.tangents[id(var)] = _basis(builder, var, size, index, "t" + var.name)
+            _push_skipping(sweep, fn.body, hoisted)
+            builder.loc = None
+            updated = [_write(builder, slot, sweep.result_tangent(o), index, column=True) if slot is not None
+                       else None for slot, o in zip(slots, outputs)]
+        filled = _loop(builder, index, size, body, slots, updated, hoisted)
+        per_input.append([_shaped(builder, full, o, var) if full is not None else Const(None, o.type)
+                          for full, o in zip(filled, outputs)])
+    return _finish(fn, builder, name, per_input, wrt_is_tuple)
+
+
+def jacrev(fn: Function, name: str, wrt: tuple[int, ...], wrt_is_tuple: bool, loc: SourceLoc | None,
+           vjp_fn: Function) -> Function:
+    """Row by row: one reverse sweep per element of the output. `vjp_fn` is the vjp of `fn` with respect to
+    `wrt` as a tuple, `(*args, ct) -> (value, cotangents)`."""
+    if isinstance(fn.result, tuple):
+        raise TranspileError(f"`jacrev` needs `{fn.name}` to return one array, but it returns a tuple", loc,
+                             "use jacfwd for several outputs, or declare one kernel per output")
+    out = fn.result
+    if not out.type.is_float:
+        raise TranspileError(f"`jacrev` needs a floating-point output; `{fn.name}` returns {out.type}", loc)
+    builder = function_builder(fn)
+    inputs = check_float_inputs(fn, wrt, loc)
+    if out.type.shape == ():  # a scalar output: its Jacobian is its gradient
+        _, cotangents = inline_function(builder, vjp_fn, list(fn.params) + [const(1.0)])
+        builder.loc = None
+        return _finish(fn, builder, name, [[ct] for ct in cotangents], wrt_is_tuple)
+    if not isinstance(out, Var) or out.type.shape is None or builder.shape_atoms(out.type) is None:
+        raise TranspileError(f"`jacrev` needs the shape of `{fn.name}`'s output from the annotations", loc,
+                             'annotate the parameters it depends on, e.g. x: "f64[n]", or use jacfwd')
+    size = _size(builder, out)
+    index = Var(builder.scope.fresh("i"), TensorType("i64", ()))
+    slots = [_jacobian_slot(builder, out, var, size, column=False) for var in inputs]
+    with builder.block() as body:
+        seed = _basis(builder, out, size, index, "ct")
+        _, cotangents = inline_function(builder, vjp_fn, list(fn.params) + [seed])
+        builder.loc = None
+        updated = [_write(builder, slot, ct, index, column=False) for slot, ct in zip(slots, cotangents)]
+    filled = _loop(builder, index, size, body, slots, updated, set())
+    return _finish(fn, builder, name, [[_shaped(builder, full, out, var)] for full, var in zip(filled, inputs)],
+                   wrt_is_tuple)
+
+
+# -- pieces --------------------------------------------------------------------------------------------------
+def _push_skipping(sweep: _Tangents, block: list, hoisted: set[int]) -> None:
+    """The forward sweep over `block`, re-emitting only the primal equations not emitted already."""
+    for stmt in block:
+        if isinstance(stmt, Eqn):
+            if id(stmt) not in hoisted:
+                sweep.builder.emit(stmt)
+            sweep.push(stmt)
+        else:
+            sweep.push_block([stmt])
+
+
+def _size(builder: Builder, var: Var) -> Atom:
+    """The number of elements of `var`, as an atom (a literal when its shape is static)."""
+    shape = builder.shape_atoms(var.type, var)
+    if shape is None:
+        raise TranspileError(f"a dense Jacobian needs the shape of `{var.name}`", builder.loc,
+                             'annotate the parameter, e.g. x: "f64[n]"')
+    total = shape[0]
+    for dim in shape[1:]:
+        total = builder.bind("multiply", [total, dim], name="size")
+    return total
+
+
+def _basis(builder: Builder, var: Var, size: Atom, index: Var, name: str) -> Atom:
+    """The `index`-th basis vector, shaped like `var`: `e = zeros(size); e[i] = 1.0` (then reshaped)."""
+    flat = builder.bind("zeros", [size], {"dtype": var.type.dtype}, name=name if var.type.rank == 1 else "e")
+    flat = builder.bind("setitem", [flat, const(1.0), index], {"index": (Ref(2),)})
+    if var.type.rank == 1:
+        return flat
+    return builder.bind("reshape", [flat, *builder.shape_atoms(var.type, var)], name=name)
+
+
+def _jacobian_slot(builder: Builder, out: Atom, var: Var, size: Atom, column: bool) -> Var | None:
+    """The array the loop fills: Y + (N,) by columns (jacfwd), (N,) + X by rows (jacrev)."""
+    if not out.type.is_float or out.type.shape is None:
+        return None
+    if column:
+        shape = builder.shape_atoms(out.type, out) + (size,)
+    else:
+        shape = (size,) + builder.shape_atoms(var.type, var)
+    return builder.bind("zeros", list(shape), {"dtype": out.type.dtype}, name="jac")
+
+
+def _write(builder: Builder, slot: Var, value: Atom, index: Var, column: bool) -> Atom:
+    """`jac[..., i] = value` (a column) or `jac[i] = value` (a row), in place."""
+    position = (slice(None),) * (slot.type.rank - 1) + (Ref(2),) if column else (Ref(2),)
+    return builder.bind("setitem", [slot, value, index], {"index": position})
+
+
+def _loop(builder: Builder, index: Var, size: Atom, body: list, slots: list, updated: list,
+          hoisted: set[int]) -> list:
+    """Emit the loop over basis vectors, its invariant statements in front of it; the filled arrays (None
+    where a slot is None)."""
+    live = [(s, u) for s, u in zip(slots, updated) if s is not None]
+    carried = tuple(Var(s.name, s.type) for s, _ in live)
+    renamed = {id(s): c for (s, _), c in zip(live, carried)}
+    for stmt in body:  # inside the loop, the writes go into its slots
+        if isinstance(stmt, Eqn) and any(id(a) in renamed for a in stmt.args):
+            stmt.args = tuple(renamed.get(id(a), a) for a in stmt.args)
+    invariant, variant = hoist(body, {id(index)} | {id(c) for c in carried})
+    for stmt in invariant:
+        builder.emit(stmt)  # also makes them available to later rules (common subexpressions)
+    hoisted.update(id(s) for s in invariant)
+    outs = tuple(Var(c.name, c.type) for c in carried)
+    builder.emit(Loop("for", index, (size,), [], None, carried, tuple(s for s, _ in live), variant,
+                      tuple(u for _, u in live), outs, None))
+    it = iter(outs)
+    return [next(it) if s is not None else None for s in slots]
+
+
+def _shaped(builder: Builder, full: Var, out: Atom, var: Var) -> Atom:
+    """A filled array, Y + (N,) or (N,) + X, as the Jacobian's shape Y + X."""
+    if full.type.shape == tuple(out.type.shape) + tuple(var.type.shape):
+        return full
+    dims = builder.shape_atoms(out.type, out) + builder.shape_atoms(var.type, var)
+    return builder.bind("reshape", [full, *dims], name="jac")
+
+
+def _finish(fn: Function, builder: Builder, name: str, per_input: list[list], wrt_is_tuple: bool) -> Function:
+    """Jacobians arranged per output (a tuple when `fn` returns one), each per input (a tuple when `wrt` is)."""
+    counter = iter(range(len(result_atoms(fn.result))))
+
+    def structure(result):
+        if isinstance(result, tuple):
+            return tuple(structure(r) for r in result)
+        k = next(counter)
+        blocks = tuple(jacobians[k] for jacobians in per_input)
+        return blocks if wrt_is_tuple else blocks[0]
+
+    return Function(name, list(fn.params), builder.prologue + builder.eqns, structure(fn.result), fn.loc, None,
+                    fn.source_name)
+
+
+def hoist(body: list, variant_ids: set[int]) -> tuple[list, list]:
+    """Split a loop body into the statements that do not depend on the iteration (they can run once, before
+    the loop) and the rest, keeping order. A statement stays in the loop when it reads a value that varies,
+    updates an array in place, or makes an array that the loop updates in place."""
+    variant = set(variant_ids)
+    updated = {id(s.args[0]) for s in _equations(body) if s.prim.extra.get("in_place")}
+    invariant, rest = [], []
+    for stmt in body:
+        if isinstance(stmt, Eqn):
+            movable = not stmt.prim.extra.get("in_place") and stmt.prim.family != "tape" \
+                and not any(id(a) in variant for a in stmt.args) and not any(id(o) in updated for o in stmt.outs)
+            defined = list(stmt.outs)
+        else:
+            inner = list(_equations([stmt]))
+            movable = not any(id(a) in variant for a in statement_uses(stmt)) \
+                and not any(e.prim.extra.get("in_place") and id(e.args[0]) not in
+                            {id(v) for v in all_defined([stmt])} for e in inner) \
+                and not any(id(o) in updated for o in stmt.outs)
+            defined = all_defined([stmt])
+        if movable:
+            invariant.append(stmt)
+        else:
+            rest.append(stmt)
+            variant.update(id(v) for v in defined)
+    return invariant, rest
+
+
+def _equations(block: list):
+    for stmt in block:
+        if isinstance(stmt, Eqn):
+            yield stmt
+        elif isinstance(stmt, If):
+            yield from _equations(stmt.then_body)
+            yield from _equations(stmt.else_body)
+        elif isinstance(stmt, Loop):
+            yield from _equations(stmt.cond_body)
+            yield from _equations(stmt.body)

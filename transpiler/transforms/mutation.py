@@ -1,0 +1,137 @@
+"""Reverse mode over code that updates arrays in place (`a[i] = v`, `a[:, j] += v`).
+
+The reverse sweep reads primal values as they were when computed. A later in-place update of the same array
+(or of a view of it) would change what it reads, so each value the sweep reads that shares memory with an
+updated array is copied right after it is computed, and the sweep reads the copy. Values the sweep never
+reads, and arrays never updated in place, cost nothing.
+"""
+from __future__ import annotations
+
+from ..builder import Builder
+from ..ir import Eqn, If, Loop, Var, free_values, substitute
+from ..primitives.registry import lookup
+
+# primitives whose result may share memory with their first argument
+_VIEWS = {"reshape", "reshape_like", "transpose", "swapaxes", "expand_dims", "squeeze", "broadcast_to",
+          "broadcast_like", "stop_gradient", "custom_vjp_call"}
+
+
+class _Aliases:
+    """Union-find over values that may share memory."""
+
+    def __init__(self):
+        self.parent: dict[int, int] = {}
+
+    def find(self, key: int) -> int:
+        while self.parent.get(key, key) != key:
+            key = self.parent[key]
+        return key
+
+    def union(self, a, b) -> None:
+        if isinstance(a, Var) and isinstance(b, Var):
+            self.parent[self.find(id(a))] = self.find(id(b))
+
+
+def _is_view(eqn: Eqn) -> bool:
+    if eqn.prim.name == "getitem":  # basic indexing gives a view; index arrays give a copy
+        return not any(getattr(a, "type", None) is not None and a.type.shape != () for a in eqn.args[1:])
+    return eqn.prim.name in _VIEWS or bool(eqn.prim.extra.get("in_place"))
+
+
+def _walk(block: list, visit) -> None:
+    for stmt in block:
+        visit(stmt)
+        if isinstance(stmt, If):
+            _walk(stmt.then_body, visit)
+            _walk(stmt.else_body, visit)
+        elif isinstance(stmt, Loop):
+            _walk(stmt.cond_body, visit)
+            _walk(stmt.body, visit)
+
+
+def preserve_overwritten(builder: Builder, forward_count: int, params: list[Var]) -> None:
+    """Copy, right after their definition, the values the reverse sweep reads that an in-place update could
+    overwrite; `builder.eqns[:forward_count]` is the forward sweep, the rest the reverse sweep."""
+    forward, backward = builder.eqns[:forward_count], builder.eqns[forward_count:]
+    aliases, updated, pushes = _Aliases(), [], []
+
+    def visit(stmt) -> None:
+        if isinstance(stmt, Eqn):
+            if _is_view(stmt):
+                aliases.union(stmt.outs[0], stmt.args[0])
+            if stmt.prim.name == "setitem" and stmt.params.get("user"):
+                updated.append(stmt.args[0])
+            if stmt.prim.name == "push":
+                pushes.append(stmt)
+        elif isinstance(stmt, If):
+            for out, a, b in zip(stmt.outs, stmt.then_results, stmt.else_results):
+                aliases.union(out, a)
+                aliases.union(out, b)
+        else:
+            for slot, init, last, out in zip(stmt.carried, stmt.inits, stmt.carried_out, stmt.outs):
+                aliases.union(slot, init)
+                aliases.union(slot, last)
+                aliases.union(out, slot)
+
+    _walk(forward, visit)
+    if not updated:
+        return
+    overwritten = {aliases.find(id(v)) for v in updated}
+    read = free_values(backward) + [push.args[1] for push in pushes]
+    keep: dict[int, Var] = {}
+    for value in read:
+        if isinstance(value, Var) and value.type.shape != () and aliases.find(id(value)) in overwritten \
+                and id(value) not in keep:
+            keep[id(value)] = Var(builder.scope.fresh(value.name + "_kept"), value.type)
+    if not keep:
+        return
+    _insert_copies(builder.eqns, forward_count, params, keep)
+    substitute(backward, keep)
+    for push in pushes:
+        push.args = (push.args[0], keep.get(id(push.args[1]), push.args[1]))
+    for eqn in _pops(backward):
+        if id(eqn.outs[0]) in keep:
+            eqn.outs = (keep[id(eqn.outs[0])],)
+
+
+def _copy(value: Var, kept: Var) -> Eqn:
+    return Eqn(lookup("copy"), (value,), {}, (kept,), None)
+
+
+def _insert_copies(top: list, forward_count: int, params: list[Var], keep: dict[int, Var]) -> None:
+    """Put `kept = value.copy()` right after each value's definition (parameters: at the very start)."""
+    def place(block: list, stop: int | None = None) -> None:
+        position = 0
+        while position < (len(block) if stop is None else stop):
+            stmt = block[position]
+            defined = list(stmt.outs)
+            if isinstance(stmt, If):
+                place(stmt.then_body)
+                place(stmt.else_body)
+                _keep_merged(stmt, keep)
+            elif isinstance(stmt, Loop):
+                place(stmt.body)
+                place(stmt.cond_body)
+                starts = [_copy(v, keep[id(v)]) for v in stmt.carried if id(v) in keep]
+                stmt.body[0:0] = starts  # each iteration's starting value, before the body updates it
+            copies = [_copy(v, keep[id(v)]) for v in defined if id(v) in keep and not isinstance(stmt, If)]
+            block[position + 1:position + 1] = copies
+            position += 1 + len(copies)
+            if stop is not None:
+                stop += len(copies)
+
+    place(top, forward_count)
+    top[0:0] = [_copy(p, keep[id(p)]) for p in params if id(p) in keep]
+
+
+def _keep_merged(stmt: If, keep: dict[int, Var]) -> None:
+    """A value a branch computed and kept for the reverse sweep is kept as its copy instead."""
+    stmt.outs = tuple(keep.get(id(o), o) for o in stmt.outs)
+    stmt.then_results = tuple(keep.get(id(v), v) if id(v) in keep else v for v in stmt.then_results)
+    stmt.else_results = tuple(keep.get(id(v), v) if id(v) in keep else v for v in stmt.else_results)
+
+
+def _pops(block: list):
+    found = []
+    _walk(block, lambda s: found.append(s) if isinstance(s, Eqn) and s.prim.name == "pop" else None)
+    return found
