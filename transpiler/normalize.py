@@ -5,20 +5,18 @@ This is also where the kernel language is enforced: every construct outside it r
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Callable
 
 import libcst as cst
 
-from .analysis.types import NUMPY_DTYPES, ShapeError, TensorType, parse_annotation
-from .builder import Builder, NameScope, const, int_value
+from .analysis.types import ShapeError, TensorType, parse_annotation
+from .builder import Builder, NameScope, const
 from .errors import SourceLoc, TranspileError
-from .frontend.parse import KernelSource, ParsedModule
+from .frontend.parse import ParsedModule
 from .ir import Atom, Const, Function, Var
-from .analysis.types import broadcast_shapes
-from .normalize_control import RESULT, RETURNED, ControlFlow, _has_return
-from .primitives.indexing import Ref, shift_refs as _shift_refs
-from .primitives.symbolic import reduced_axes  # noqa: F401  (re-exported for numpy table users)
+from .normalize_calls import Calls
+from .normalize_control import RESULT, RETURNED, ControlFlow, _can_exit, _has_return
+from .normalize_index import Indexing
+from .values import KernelRef, Module, Value
 
 _BINARY_PRIMS = {
     cst.Add: "add", cst.Subtract: "subtract", cst.Multiply: "multiply", cst.Divide: "divide",
@@ -40,23 +38,7 @@ _DTYPE_NAMES = {
 }
 
 
-@dataclass(frozen=True)
-class Module:
-    """A module-like name in scope: `np`, `scipy.special`."""
-
-    path: str
-
-
-@dataclass(frozen=True)
-class KernelRef:
-    name: str
-    lowering: Any = None  # the Lowering of the module that defines it, when imported
-
-
-Value = Any  # Atom | tuple[Value, ...] | Module | KernelRef | str | None | Ellipsis
-
-
-class Lowering(ControlFlow):
+class Lowering(ControlFlow, Indexing, Calls):
     """Lowers the kernels of one parsed module; kernels calling kernels are inlined at the call."""
 
     def __init__(self, parsed: ParsedModule):
@@ -479,104 +461,6 @@ class Lowering(ControlFlow):
             return builder.dim(dim)
         return builder.dim(dim, atom, axis)
 
-    def _expr_Subscript(self, node: cst.Subscript, builder, env) -> Value:
-        base = self.expr(node.value, builder, env)
-        items = [self._subscript_item(e, builder, env) for e in node.slice]
-        if isinstance(base, tuple):  # x.shape[0], or a tuple result
-            if len(items) != 1 or not isinstance(items[0], int):
-                raise self.error(node, "tuples are indexed with one integer literal")
-            try:
-                return base[items[0]]
-            except IndexError:
-                raise self.error(node, f"index {items[0]} is out of range for a tuple of {len(base)}") from None
-        atom = self._atom(base, node.value)
-        args, index = self._index(atom, items)
-        return self._bind(builder, node, "getitem", args, {"index": tuple(index)})
-
-    def _index(self, atom: Atom, items: list) -> tuple[list, list]:
-        """Arguments and index structure for `atom[items]` (run-time integers become `Ref`s)."""
-        args, index = [atom], []
-        for item in items:
-            if isinstance(item, Var) or (isinstance(item, Const) and not isinstance(item.value, int)):
-                args.append(item)
-                index.append(Ref(len(args) - 1))
-            elif isinstance(item, slice):
-                bounds = []
-                for bound in (item.start, item.stop, item.step):
-                    if isinstance(bound, Var):
-                        args.append(bound)
-                        bounds.append(Ref(len(args) - 1))
-                    else:
-                        bounds.append(bound)
-                index.append(slice(*bounds))
-            else:
-                index.append(item)
-        return args, index
-
-    def _store(self, target: cst.Subscript, value: Value, builder: Builder, env, combine: str | None = None) -> None:
-        """`a[index] = value` (or `a[index] <op>= value`): an in-place update of the array named `a`."""
-        if not isinstance(target.value, cst.Name) or not isinstance(env.get(target.value.value), Var):
-            raise self.error(target.value, "only arrays held by a name can be assigned into", "a[i] = v")
-        name = target.value.value
-        array = env[name]
-        if array.type.shape == ():
-            raise self.error(target, f"`{name}` is a scalar; it has no elements to assign")
-        items = [self._subscript_item(e, builder, env) for e in target.slice]
-        args, index = self._index(array, items)
-        for item in index:
-            if isinstance(item, Ref) and args[item.index].type.shape != () and args[item.index].type.dtype != "bool":
-                raise self.error(target, "assigning through an integer index array is not supported yet "
-                                 "(repeated indices make it ambiguous)", "assign in a loop, or use a boolean mask")
-        value_atom = self._atom(value, target)
-        if combine is not None:  # a[i] += v reads the current elements first
-            current = self._bind(builder, target, "getitem", args, {"index": tuple(index)})
-            value_atom = self._bind(builder, target, combine, [current, value_atom])
-        region = self._bind(builder, target, "getitem", args, {"index": tuple(index)}) if combine is None else current
-        if value_atom.type.is_float and not array.type.is_float:
-            raise self.error(target, f"assigning floating-point values into `{name}`, an {array.type.dtype} array, "
-                             "would truncate them", f"make `{name}` a float array (e.g. np.zeros(n))")
-        try:
-            broadcast_shapes([region.type.shape, value_atom.type.shape])
-        except ShapeError as exc:
-            raise self.error(target, str(exc)) from None
-        shifted = [args[0], value_atom] + args[1:]
-        updated = self._bind(builder, target, "setitem", shifted, {"index": _shift_refs(tuple(index), 1), "user": True})
-        self._named.add(id(updated))
-        env[name] = updated
-
-    def _subscript_item(self, element: cst.SubscriptElement, builder, env):
-        item = element.slice
-        if isinstance(item, cst.Slice):
-            return slice(*(self._slice_bound(b, builder, env) for b in (item.lower, item.upper, item.step)))
-        value = self.expr(item.value, builder, env)
-        if value is None or value is Ellipsis:
-            return value
-        if isinstance(value, tuple):
-            raise self.error(item.value, "a tuple inside an index is not supported", "write x[i, j]")
-        atom = self._atom(value, item.value)
-        if isinstance(atom, Const):
-            if isinstance(atom.value, int) and not isinstance(atom.value, bool):
-                return atom.value
-            raise self.error(item.value, "array indices are integers", "use int literals or integer scalars")
-        if atom.type.dtype == "bool" and atom.type.shape != ():
-            return atom  # a boolean mask
-        if atom.type.dtype not in ("i32", "i64"):
-            raise self.error(item.value, "array indices must be integers (or a boolean mask array)",
-                             "cast with .astype(np.int64)")
-        return atom  # an integer scalar, or an integer array (a gather)
-
-    def _slice_bound(self, node, builder, env):
-        if node is None:
-            return None
-        value = self._atom(self.expr(node, builder, env), node)
-        if isinstance(value, Const):
-            if not isinstance(value.value, int) or isinstance(value.value, bool):
-                raise self.error(node, "slice bounds are integers")
-            return value.value
-        if value.type.dtype not in ("i32", "i64") or value.type.shape != ():
-            raise self.error(node, "slice bounds are integer scalars")
-        return value
-
     def _expr_Call(self, node: cst.Call, builder, env) -> Value:
         func = self.expr(node.func, builder, env)
         for arg in node.args:
@@ -604,81 +488,6 @@ class Lowering(ControlFlow):
         raise self.error(node.func, "only NumPy functions, supported methods and other @kernel functions can be "
                          "called in kernels")
 
-    def _imported_kernel(self, name: str, node: cst.CSTNode) -> KernelRef:
-        """A kernel imported from another module of the project (`from physics import rhs`), read from the
-        file next to this one and inlined like a local kernel."""
-        module, original, _ = self.parsed.imported[name]
-        path = _find_module(module, self.parsed)
-        if path is None:
-            raise self.error(node, f"`{name}` comes from module `{module}`, which was not found next to "
-                             f"{self.parsed.path}", "kernels can call @kernel functions of project modules")
-        lowering = self._modules.get(path)
-        if lowering is None:
-            from .frontend.parse import parse_module
-
-            parsed = parse_module(path.read_text(encoding="utf-8"), str(path))
-            parsed.source_file = str(path)
-            lowering = Lowering(parsed)
-            lowering._named, lowering._stack, lowering._modules = self._named, self._stack, self._modules
-            self._modules[path] = lowering
-        if original not in lowering.parsed.kernels:
-            raise self.error(node, f"`{name}` (from `{module}`) is not a @kernel function",
-                             "only @kernel functions can be called in kernels; decorate it")
-        return KernelRef(original, lowering)
-
-    def _inline(self, func: KernelRef, args: list[Value], node: cst.Call, builder: Builder) -> Value:
-        """Lower a kernel's body in place of a call to it (the callee may live in another module)."""
-        owner, name = func.lowering or self, func.name
-        if name in self._stack:
-            chain = " -> ".join(self._stack[self._stack.index(name):] + [name])
-            raise self.error(node, f"recursive call to kernel `{name}` ({chain})",
-                             "recursion is not part of the kernel language; write the computation iteratively")
-        callee = owner.parsed.kernels[name].node
-        params = callee.params.params
-        if len(args) != len(params):
-            raise self.error(node, f"kernel `{name}` takes {len(params)} argument{'s' if len(params) != 1 else ''}, "
-                             f"{len(args)} given")
-        env = {}
-        for param, arg in zip(params, args):
-            atom = self._atom(arg, node)
-            declared = owner._param_type(param)
-            if declared.rank is not None and atom.type.rank is not None and declared.rank != atom.type.rank:
-                raise self.error(node, f"argument `{param.name.value}` of `{name}` has rank {atom.type.rank}, "
-                                 f"but its annotation {declared} says rank {declared.rank}")
-            env[param.name.value] = atom
-        rule = owner._custom_rule(name)
-        if rule is not None:  # derivatives flow through the user's rule, not through the body
-            inputs = list(env.values())
-            env = {k: self._bind(builder, node, "stop_gradient", [v]) if v.type.is_float else v
-                   for k, v in env.items()}
-        outer_loc, outer_start = builder.loc, self._statement_start
-        self._stack.append(name)
-        try:
-            result = owner._lower_body(callee, builder, env)
-        finally:
-            self._stack.pop()
-            builder.loc, self._statement_start = outer_loc, outer_start
-        if rule is not None:
-            if not isinstance(result, (Var, Const)):
-                raise self.error(node, f"a kernel with a custom_vjp rule returns a single array; `{name}` does not")
-            return self._bind(builder, node, "custom_vjp_call", [result] + inputs, {"rule": rule, "kernel": name})
-        return result
-
-    def _custom_rule(self, name: str) -> Function | None:
-        """The lowered rule kernel of `custom_vjp(name, rule)`, if the module declares one."""
-        if name not in self.parsed.custom_vjps:
-            return None
-        rule_name, loc = self.parsed.custom_vjps[name]
-        if rule_name not in self.parsed.kernels:
-            raise TranspileError(f"the custom_vjp rule `{rule_name}` is not a @kernel of this module", loc,
-                                 f"decorate `{rule_name}` with @kernel; it takes (*args, out, g)")
-        if rule_name not in self._rules:
-            saved = list(self._stack)
-            self._rules[rule_name] = self.lower_kernel(rule_name)
-            self._stack[:] = saved
-        return self._rules[rule_name]
-
-    # -- helpers -------------------------------------------------------------------------------------------
     def _atom(self, value: Value, node: cst.CSTNode) -> Atom:
         if isinstance(value, (Var, Const)):
             return value
@@ -731,57 +540,6 @@ class Lowering(ControlFlow):
         if key not in _DTYPE_NAMES:
             raise self.error(node, "unsupported dtype", "use np.float64, np.float32, np.int64, np.int32 or bool")
         return _DTYPE_NAMES[key]
-
-
-def _find_module(module: str, parsed: ParsedModule):
-    """The file of `module`: next to the importing file, or under the current directory."""
-    from pathlib import Path
-
-    relative = Path(*module.split("."))
-    here = Path(parsed.source_file or parsed.path).parent
-    for base in (here, Path.cwd()):
-        for candidate in (base / relative.with_suffix(".py"), base / relative / "__init__.py"):
-            if candidate.is_file():
-                return candidate.resolve()
-    return None
-
-
-def _can_exit(node: cst.CSTNode) -> bool:
-    """Whether a statement contains a `return`, or a `break`/`continue` of the enclosing loop."""
-    found = []
-
-    class Finder(cst.CSTVisitor):
-        def __init__(self):
-            self.loops = 0
-
-        def visit_Return(self, node):
-            found.append(node)
-
-        def visit_Break(self, node):
-            if not self.loops:
-                found.append(node)
-
-        def visit_Continue(self, node):
-            if not self.loops:
-                found.append(node)
-
-        def visit_For(self, node):
-            self.loops += 1
-
-        def leave_For(self, node):
-            self.loops -= 1
-
-        def visit_While(self, node):
-            self.loops += 1
-
-        def leave_While(self, node):
-            self.loops -= 1
-
-        def visit_FunctionDef(self, node):
-            return False
-
-    node.visit(Finder())
-    return bool(found)
 
 
 def _unreachable(body: cst.BaseSuite):

@@ -467,3 +467,41 @@ def _assigned_names(node: cst.CSTNode) -> list[str]:
 
     node.visit(Visitor())
     return list(names)
+
+
+def _can_exit(node: cst.CSTNode) -> bool:
+    """Whether a statement contains a `return`, or a `break`/`continue` of the enclosing loop."""
+    found = []
+
+    class Finder(cst.CSTVisitor):
+        def __init__(self):
+            self.loops = 0
+
+        def visit_Return(self, node):
+            found.append(node)
+
+        def visit_Break(self, node):
+            if not self.loops:
+                found.append(node)
+
+        def visit_Continue(self, node):
+            if not self.loops:
+                found.append(node)
+
+        def visit_For(self, node):
+            self.loops += 1
+
+        def leave_For(self, node):
+            self.loops -= 1
+
+        def visit_While(self, node):
+            self.loops += 1
+
+        def leave_While(self, node):
+            self.loops -= 1
+
+        def visit_FunctionDef(self, node):
+            return False
+
+    node.visit(Finder())
+    return bool(found)

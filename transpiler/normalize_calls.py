@@ -1,0 +1,103 @@
+"""Lowering calls to kernels: inlined at the call, from this module or an imported project module, and
+through a user's reverse rule (`custom_vjp`) when one is declared."""
+from __future__ import annotations
+
+from pathlib import Path
+import libcst as cst
+
+from .builder import Builder
+from .errors import TranspileError
+from .frontend.parse import ParsedModule
+from .ir import Const, Function, Var
+from .values import KernelRef, Value
+
+
+class Calls:
+    """Mixed into `Lowering`. Relies on its `error`, `_atom`, `_bind`, `_param_type`, `_lower_body`."""
+
+    def _imported_kernel(self, name: str, node: cst.CSTNode) -> KernelRef:
+        """A kernel imported from another module of the project (`from physics import rhs`), read from the
+        file next to this one and inlined like a local kernel."""
+        module, original, _ = self.parsed.imported[name]
+        path = _find_module(module, self.parsed)
+        if path is None:
+            raise self.error(node, f"`{name}` comes from module `{module}`, which was not found next to "
+                             f"{self.parsed.path}", "kernels can call @kernel functions of project modules")
+        lowering = self._modules.get(path)
+        if lowering is None:
+            from .frontend.parse import parse_module
+
+            parsed = parse_module(path.read_text(encoding="utf-8"), str(path))
+            parsed.source_file = str(path)
+            lowering = type(self)(parsed)
+            lowering._named, lowering._stack, lowering._modules = self._named, self._stack, self._modules
+            self._modules[path] = lowering
+        if original not in lowering.parsed.kernels:
+            raise self.error(node, f"`{name}` (from `{module}`) is not a @kernel function",
+                             "only @kernel functions can be called in kernels; decorate it")
+        return KernelRef(original, lowering)
+
+    def _inline(self, func: KernelRef, args: list[Value], node: cst.Call, builder: Builder) -> Value:
+        """Lower a kernel's body in place of a call to it (the callee may live in another module)."""
+        owner, name = func.lowering or self, func.name
+        if name in self._stack:
+            chain = " -> ".join(self._stack[self._stack.index(name):] + [name])
+            raise self.error(node, f"recursive call to kernel `{name}` ({chain})",
+                             "recursion is not part of the kernel language; write the computation iteratively")
+        callee = owner.parsed.kernels[name].node
+        params = callee.params.params
+        if len(args) != len(params):
+            raise self.error(node, f"kernel `{name}` takes {len(params)} argument{'s' if len(params) != 1 else ''}, "
+                             f"{len(args)} given")
+        env = {}
+        for param, arg in zip(params, args):
+            atom = self._atom(arg, node)
+            declared = owner._param_type(param)
+            if declared.rank is not None and atom.type.rank is not None and declared.rank != atom.type.rank:
+                raise self.error(node, f"argument `{param.name.value}` of `{name}` has rank {atom.type.rank}, "
+                                 f"but its annotation {declared} says rank {declared.rank}")
+            env[param.name.value] = atom
+        rule = owner._custom_rule(name)
+        if rule is not None:  # derivatives flow through the user's rule, not through the body
+            inputs = list(env.values())
+            env = {k: self._bind(builder, node, "stop_gradient", [v]) if v.type.is_float else v
+                   for k, v in env.items()}
+        outer_loc, outer_start = builder.loc, self._statement_start
+        self._stack.append(name)
+        try:
+            result = owner._lower_body(callee, builder, env)
+        finally:
+            self._stack.pop()
+            builder.loc, self._statement_start = outer_loc, outer_start
+        if rule is not None:
+            if not isinstance(result, (Var, Const)):
+                raise self.error(node, f"a kernel with a custom_vjp rule returns a single array; `{name}` does not")
+            return self._bind(builder, node, "custom_vjp_call", [result] + inputs, {"rule": rule, "kernel": name})
+        return result
+
+    def _custom_rule(self, name: str) -> Function | None:
+        """The lowered rule kernel of `custom_vjp(name, rule)`, if the module declares one."""
+        if name not in self.parsed.custom_vjps:
+            return None
+        rule_name, loc = self.parsed.custom_vjps[name]
+        if rule_name not in self.parsed.kernels:
+            raise TranspileError(f"the custom_vjp rule `{rule_name}` is not a @kernel of this module", loc,
+                                 f"decorate `{rule_name}` with @kernel; it takes (*args, out, g)")
+        if rule_name not in self._rules:
+            saved = list(self._stack)
+            self._rules[rule_name] = self.lower_kernel(rule_name)
+            self._stack[:] = saved
+        return self._rules[rule_name]
+
+    # -- helpers -------------------------------------------------------------------------------------------
+
+
+def _find_module(module: str, parsed: ParsedModule):
+    """The file of `module`: next to the importing file, or under the current directory."""
+    relative = Path(*module.split("."))
+    here = Path(parsed.source_file or parsed.path).parent
+    for base in (here, Path.cwd()):
+        for candidate in (base / relative.with_suffix(".py"), base / relative / "__init__.py"):
+            if candidate.is_file():
+                return candidate.resolve()
+    return None

@@ -1,0 +1,112 @@
+"""Lowering subscripts: reads (`x[i, 1:]`, gathers, masks) and in-place updates (`a[i] = v`, `a[:, j] += v`)."""
+from __future__ import annotations
+
+import libcst as cst
+
+from .analysis.types import ShapeError, broadcast_shapes
+from .builder import Builder
+from .ir import Atom, Const, Var
+from .primitives.indexing import Ref, shift_refs
+from .values import Value
+
+
+class Indexing:
+    """Mixed into `Lowering`. Relies on its `expr`, `error`, `_atom`, `_bind`, `_named`."""
+
+    def _expr_Subscript(self, node: cst.Subscript, builder, env) -> Value:
+        base = self.expr(node.value, builder, env)
+        items = [self._subscript_item(e, builder, env) for e in node.slice]
+        if isinstance(base, tuple):  # x.shape[0], or a tuple result
+            if len(items) != 1 or not isinstance(items[0], int):
+                raise self.error(node, "tuples are indexed with one integer literal")
+            try:
+                return base[items[0]]
+            except IndexError:
+                raise self.error(node, f"index {items[0]} is out of range for a tuple of {len(base)}") from None
+        atom = self._atom(base, node.value)
+        args, index = self._index(atom, items)
+        return self._bind(builder, node, "getitem", args, {"index": tuple(index)})
+
+    def _index(self, atom: Atom, items: list) -> tuple[list, list]:
+        """Arguments and index structure for `atom[items]` (run-time integers become `Ref`s)."""
+        args, index = [atom], []
+        for item in items:
+            if isinstance(item, Var) or (isinstance(item, Const) and not isinstance(item.value, int)):
+                args.append(item)
+                index.append(Ref(len(args) - 1))
+            elif isinstance(item, slice):
+                bounds = []
+                for bound in (item.start, item.stop, item.step):
+                    if isinstance(bound, Var):
+                        args.append(bound)
+                        bounds.append(Ref(len(args) - 1))
+                    else:
+                        bounds.append(bound)
+                index.append(slice(*bounds))
+            else:
+                index.append(item)
+        return args, index
+
+    def _store(self, target: cst.Subscript, value: Value, builder: Builder, env, combine: str | None = None) -> None:
+        """`a[index] = value` (or `a[index] <op>= value`): an in-place update of the array named `a`."""
+        if not isinstance(target.value, cst.Name) or not isinstance(env.get(target.value.value), Var):
+            raise self.error(target.value, "only arrays held by a name can be assigned into", "a[i] = v")
+        name = target.value.value
+        array = env[name]
+        if array.type.shape == ():
+            raise self.error(target, f"`{name}` is a scalar; it has no elements to assign")
+        items = [self._subscript_item(e, builder, env) for e in target.slice]
+        args, index = self._index(array, items)
+        for item in index:
+            if isinstance(item, Ref) and args[item.index].type.shape != () and args[item.index].type.dtype != "bool":
+                raise self.error(target, "assigning through an integer index array is not supported yet "
+                                 "(repeated indices make it ambiguous)", "assign in a loop, or use a boolean mask")
+        value_atom = self._atom(value, target)
+        if combine is not None:  # a[i] += v reads the current elements first
+            current = self._bind(builder, target, "getitem", args, {"index": tuple(index)})
+            value_atom = self._bind(builder, target, combine, [current, value_atom])
+        region = self._bind(builder, target, "getitem", args, {"index": tuple(index)}) if combine is None else current
+        if value_atom.type.is_float and not array.type.is_float:
+            raise self.error(target, f"assigning floating-point values into `{name}`, an {array.type.dtype} array, "
+                             "would truncate them", f"make `{name}` a float array (e.g. np.zeros(n))")
+        try:
+            broadcast_shapes([region.type.shape, value_atom.type.shape])
+        except ShapeError as exc:
+            raise self.error(target, str(exc)) from None
+        shifted = [args[0], value_atom] + args[1:]
+        updated = self._bind(builder, target, "setitem", shifted, {"index": shift_refs(tuple(index), 1), "user": True})
+        self._named.add(id(updated))
+        env[name] = updated
+
+    def _subscript_item(self, element: cst.SubscriptElement, builder, env):
+        item = element.slice
+        if isinstance(item, cst.Slice):
+            return slice(*(self._slice_bound(b, builder, env) for b in (item.lower, item.upper, item.step)))
+        value = self.expr(item.value, builder, env)
+        if value is None or value is Ellipsis:
+            return value
+        if isinstance(value, tuple):
+            raise self.error(item.value, "a tuple inside an index is not supported", "write x[i, j]")
+        atom = self._atom(value, item.value)
+        if isinstance(atom, Const):
+            if isinstance(atom.value, int) and not isinstance(atom.value, bool):
+                return atom.value
+            raise self.error(item.value, "array indices are integers", "use int literals or integer scalars")
+        if atom.type.dtype == "bool" and atom.type.shape != ():
+            return atom  # a boolean mask
+        if atom.type.dtype not in ("i32", "i64"):
+            raise self.error(item.value, "array indices must be integers (or a boolean mask array)",
+                             "cast with .astype(np.int64)")
+        return atom  # an integer scalar, or an integer array (a gather)
+
+    def _slice_bound(self, node, builder, env):
+        if node is None:
+            return None
+        value = self._atom(self.expr(node, builder, env), node)
+        if isinstance(value, Const):
+            if not isinstance(value.value, int) or isinstance(value.value, bool):
+                raise self.error(node, "slice bounds are integers")
+            return value.value
+        if value.type.dtype not in ("i32", "i64") or value.type.shape != ():
+            raise self.error(node, "slice bounds are integer scalars")
+        return value

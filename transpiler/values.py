@@ -1,0 +1,22 @@
+"""What a name or expression stands for while a kernel is lowered: an IR atom, a tuple of values (a shape, a
+kernel's tuple result), a module (`np`), or a kernel to inline."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Module:
+    """A module-like name in scope: `np`, `scipy.special`."""
+
+    path: str
+
+
+@dataclass(frozen=True)
+class KernelRef:
+    name: str
+    lowering: Any = None  # the Lowering of the module that defines it, when imported
+
+
+Value = Any  # Atom | tuple[Value, ...] | Module | KernelRef | str | None | Ellipsis
