@@ -12,7 +12,7 @@ from typing import Any, Callable, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-KINDS = ("grad", "value_and_grad", "vjp")
+KINDS = ("grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev", "hessian")
 
 
 def kernel(f: F) -> F:
@@ -88,3 +88,24 @@ def value_and_grad(f: Callable[..., Any], wrt: Any = None) -> Transform:
 def vjp(f: Callable[..., Any], wrt: Any = None) -> Transform:
     """`(*args, ct) -> (value, cotangents)`: the vector-Jacobian product of a kernel."""
     return Transform("vjp", f, wrt)
+
+
+def jvp(f: Callable[..., Any], wrt: Any = None) -> Transform:
+    """`(*args, *tangents) -> (value, tangent)`: the Jacobian-vector product (forward mode), one tangent per
+    `wrt` input."""
+    return Transform("jvp", f, wrt)
+
+
+def jacfwd(f: Callable[..., Any], wrt: Any = None) -> Transform:
+    """`(*args) -> Jacobian(s)` by forward mode; an output of shape Y and an input of shape X give Y + X."""
+    return Transform("jacfwd", f, wrt)
+
+
+def jacrev(f: Callable[..., Any], wrt: Any = None) -> Transform:
+    """`(*args) -> Jacobian(s)` by reverse mode (one output array); shapes as for `jacfwd`."""
+    return Transform("jacrev", f, wrt)
+
+
+def hessian(f: Callable[..., Any], wrt: Any = None) -> Transform:
+    """`(*args) -> Hessian` of a scalar-valued kernel: `jacfwd(grad(f))`, shape X + X."""
+    return Transform("hessian", f, wrt)

@@ -1,0 +1,184 @@
+"""A brute-force oracle for dist mode, independent of the compiler and its runtime.
+
+The dice program runs as ordinary Python, once per combination of dice: `d(n)` reads the next choice from an
+odometer over every choice point the run met, `assert` rejects the run, `importance(w)` scales it. A small
+`ast` rewrite turns `n @ expr` into n lazy evaluations of `expr` and `{a, *s}` streams into lists. Weights
+are `Fraction`s, so distributions compare exactly.
+"""
+from __future__ import annotations
+
+import ast
+import inspect
+import textwrap
+from fractions import Fraction
+
+import numpy as np
+
+
+class _Reject(Exception):
+    pass
+
+
+class _Run:
+    def __init__(self, prefix: list[int]):
+        self.prefix = prefix
+        self.choices: list[tuple[int, int]] = []  # (chosen, options)
+        self.weight = Fraction(1)
+
+    def choose(self, weights: list[int]) -> int:
+        position = len(self.choices)
+        options = len(weights)
+        chosen = self.prefix[position] if position < len(self.prefix) else 0
+        self.choices.append((chosen, options))
+        self.weight *= Fraction(weights[chosen], sum(weights))
+        return chosen
+
+
+class _Streamed:
+    def __init__(self, count, thunk):
+        self.count, self.thunk = count, thunk
+
+    def __iter__(self):
+        for _ in range(self.count):
+            yield self.thunk()
+
+
+class _Rewrite(ast.NodeTransformer):
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.op, ast.MatMult):
+            thunk = ast.Lambda(ast.arguments([], [], None, [], [], None, []), node.right)
+            return ast.Call(ast.Name("_stream", ast.Load()), [node.left, thunk], [])
+        return node
+
+    def visit_Set(self, node):
+        self.generic_visit(node)
+        return ast.List(node.elts, ast.Load())
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if isinstance(node.func, ast.Name) and node.func.id in ("d", "dd"):
+            node.func = ast.Name("_" + node.func.id, ast.Load())
+        return node
+
+    def visit_Subscript(self, node):
+        self.generic_visit(node)
+        if isinstance(node.value, ast.Name) and node.value.id == "d":
+            node.value = ast.Name("_dw", ast.Load())
+        return node
+
+
+def _library(run_box):
+    def _d(n):
+        return 1 + run_box[0].choose([1] * int(n))
+
+    def _dd(n):
+        return run_box[0].choose([1] * int(n))
+
+    class _Weighted:
+        def __getitem__(self, key):
+            parts = key if isinstance(key, tuple) else (key,)
+            values, weights = [], []
+            for part in parts:
+                if isinstance(part, slice):
+                    low = part.start
+                    high = part.stop if part.stop is not None else low
+                    weight = part.step if part.step is not None else 1
+                else:
+                    low = high = part
+                    weight = 1
+                for v in range(low, high + 1):
+                    values.append(v)
+                    weights.append(weight)
+            return values[run_box[0].choose(weights)]
+
+    def importance(w):
+        run_box[0].weight *= Fraction(w)
+
+    def lazy_bincount(seq, n):
+        counts = np.zeros(n, dtype=np.int64)
+        for x in seq:
+            counts[x] += 1
+        return counts
+
+    def lazy_topk(seq, k):
+        return np.array(sorted(seq)[-k:], dtype=np.int64)
+
+    def bincount(values, n):
+        values = np.asarray(values).ravel()
+        return np.bincount(values[(values >= 0) & (values < n)], minlength=n)[:n]
+
+    def last(xs):
+        xs = np.asarray(xs)
+        return len(xs) - 1 - int(np.argmax(xs[::-1]))
+
+    return {
+        "_d": _d, "_dd": _dd, "_dw": _Weighted(), "_stream": _Streamed, "importance": importance,
+        "lazy_sum": lambda s: sum(s), "lazy_max": lambda s: max(s), "lazy_min": lambda s: min(s),
+        "lazy_all": lambda s: all(list(s)), "lazy_any": lambda s: any(list(s)),
+        "lazy_sort": lambda s: np.array(sorted(s), dtype=np.int64), "lazy_topk": lazy_topk,
+        "lazy_botk": lambda s, k: np.array(sorted(s)[:k], dtype=np.int64),
+        "lazy_kth": lambda s, k: sorted(s)[-k], "lazy_bincount": lazy_bincount, "bincount": bincount,
+        "reduce_sum": lambda x, axis=-1: np.sum(x, axis=axis), "reduce_all": lambda x, axis=-1: np.all(x, axis=axis),
+        "reduce_any": lambda x, axis=-1: np.any(x, axis=axis), "reduce_max": lambda x, axis=-1: np.max(x, axis=axis),
+        "reduce_min": lambda x, axis=-1: np.min(x, axis=axis), "argmax": lambda x: int(np.argmax(x)),
+        "argmin": lambda x: int(np.argmin(x)), "cumsum": lambda x: np.cumsum(x), "flip": lambda x: np.flip(x),
+        "sort": lambda x: np.sort(x), "first": lambda x: int(np.argmax(x)), "last": last,
+        "zeros": lambda n: np.zeros(n, dtype=np.int64), "ones": lambda n: np.ones(n, dtype=np.int64),
+        "sign": lambda x: int(np.sign(x)), "choose": lambda xs: xs[_d(len(xs)) - 1],
+        "weighted": lambda xs, ws: xs[run_box[0].choose(list(ws))],
+        "binomial": lambda n, k, m: sum(run_box[0].choose([m - k, k]) for _ in range(n)),
+        "one_hot": lambda i, n: (np.arange(n) == i).astype(np.int64),
+    }
+
+
+def _plain(value):
+    if isinstance(value, np.ndarray):
+        return tuple(_plain(v) for v in value.tolist()) if value.ndim else _plain(value.item())
+    if isinstance(value, (list, tuple)):
+        return tuple(_plain(v) for v in value)
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def enumerate_distribution(source: str, name: str, args=(), normalize: bool = False) -> dict:
+    """{outcome: Fraction} for the dist function `name` defined (with any helpers) in `source`."""
+    tree = _Rewrite().visit(ast.parse(textwrap.dedent(source)))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef):
+            node.decorator_list = []
+    ast.fix_missing_locations(tree)
+    run_box = [None]
+    namespace = _library(run_box)
+    exec(compile(tree, "<dist oracle>", "exec"), namespace)
+    fn = namespace[name]
+    table: dict = {}
+    prefix: list[int] = []
+    while True:
+        run = _Run(prefix)
+        run_box[0] = run
+        try:
+            outcome = _plain(fn(*args))
+            table[outcome] = table.get(outcome, Fraction(0)) + run.weight
+        except _Reject:
+            pass
+        except AssertionError:
+            pass
+        # next odometer position over the choices this run made
+        choices = run.choices
+        position = len(choices) - 1
+        while position >= 0 and choices[position][0] + 1 >= choices[position][1]:
+            position -= 1
+        if position < 0:
+            break
+        prefix = [c for c, _ in choices[:position]] + [choices[position][0] + 1]
+    table = {k: v for k, v in table.items() if v != 0}
+    if normalize:
+        total = sum(table.values())
+        table = {k: v / total for k, v in table.items()}
+    return table
+
+
+def function_source(fn) -> str:
+    return textwrap.dedent(inspect.getsource(fn))

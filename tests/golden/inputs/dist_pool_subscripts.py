@@ -1,0 +1,14 @@
+from runtime import dist
+
+
+@dist(normalize=True)
+def pool(a, d):
+    actions = lazy_bincount(a @ d(6), 7)
+    for i in d @ d(6):
+        actions[i] = max(actions[i] - 1, 0)
+    if reduce_all(actions == 0):
+        result = 0
+    else:
+        result = last(actions > 0)
+    boons = max(actions[6] - 1, 0)
+    return (result, boons)

@@ -1,0 +1,104 @@
+"""The world table and the semirings on their own (no compiler)."""
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from runtime.dice import FractionPrecisionError, Fractions, Worlds
+from runtime.dice.table import group_rows
+
+
+def test_draws_multiply_worlds_and_drop_merges():
+    w = Worlds("fraction")
+    w.draw_d("a", 6)
+    w.draw_d("b", 6)
+    assert w.n == 36
+    w["s"] = w["a"] + w["b"]
+    w.drop("a", "b")
+    assert w.n == 11
+    assert w.result(w["s"])[7] == Fraction(1, 6)
+
+
+def test_split_join_keeps_every_world():
+    w = Worlds("fraction")
+    w.draw_d("a", 4)
+    yes, no = w.split(w["a"] > 2)
+    yes["a"] = yes["a"] * 10
+    w = yes.join(no)
+    assert w.result(w["a"]) == {1: Fraction(1, 4), 2: Fraction(1, 4), 30: Fraction(1, 4), 40: Fraction(1, 4)}
+
+
+def test_keep_conditions_without_renormalizing():
+    w = Worlds("fraction")
+    w.draw_d("a", 4)
+    w.keep(w["a"] % 2 == 0)
+    assert w.result(w["a"]) == {2: Fraction(1, 4), 4: Fraction(1, 4)}
+    w = Worlds("fraction")
+    w.draw_d("a", 4)
+    w.keep(w["a"] % 2 == 0)
+    assert w.result(w["a"], normalize=True) == {2: Fraction(1, 2), 4: Fraction(1, 2)}
+
+
+def test_merge_is_exact_when_rows_do_not_pack():
+    # values too wide to pack into one int64 go through the row hash, checked row by row
+    big = np.array([1 << 61, -(1 << 61), 1 << 61, 5], dtype=np.int64)
+    other = np.array([1 << 40, 3, 1 << 40, 5], dtype=np.int64)
+    order, starts = group_rows([big, other], 4)
+    groups = np.split(order, starts[1:])
+    assert sorted(sorted(g.tolist()) for g in groups) == [[0, 2], [1], [3]]
+
+
+def test_merge_float_columns_treats_zero_signs_equal():
+    order, starts = group_rows([np.array([0.0, -0.0, 1.5])], 3)
+    assert len(starts) == 2
+
+
+def test_hash_collisions_are_detected(monkeypatch):
+    from runtime.dice import table
+
+    def constant_hash_mix(*_):
+        return None
+
+    monkeypatch.setattr(table, "_pack", constant_hash_mix)
+    monkeypatch.setattr(table, "_MIX", np.zeros(4, dtype=np.uint64))  # every row hashes alike
+    keys = [np.array([3, 1, 3, 2, 1])]
+    order, starts = table.group_rows(keys, 5)
+    groups = sorted(sorted(g.tolist()) for g in np.split(order, starts[1:]))
+    assert groups == [[0, 2], [1, 4], [3]]
+
+
+def test_fraction_reconstruction_and_precision_error():
+    small = Fractions(primes=2, check=2)
+    w = Worlds(small)
+    w.draw_d("a", 7)
+    assert w.result(w["a"])[3] == Fraction(1, 7)
+    w = Worlds(small)
+    w["a"] = w.lift(0)
+    for i in range(12):
+        w.draw_d("x", 7)
+        w["a"] = w["a"] + w["x"]
+        w.drop("x")
+    with pytest.raises(FractionPrecisionError, match="more"):
+        w.result(w["a"])
+
+
+def test_weighted_ranges_and_dd():
+    w = Worlds("fraction")
+    w.draw_ranges("a", [(0, 0, 1), (1, 1, 3)])
+    assert w.result(w["a"]) == {0: Fraction(1, 4), 1: Fraction(3, 4)}
+    w = Worlds("fraction")
+    w.draw_d("n", 2)
+    w.draw_dd("k", w["n"])
+    w.drop("n")
+    assert w.result(w["k"]) == {0: Fraction(3, 4), 1: Fraction(1, 4)}
+
+
+def test_semiring_names():
+    with pytest.raises(ValueError, match="unknown semiring"):
+        Worlds("quaternion")
+    w = Worlds("int")
+    w.draw_d("a", 3)
+    with pytest.raises(ValueError, match="normalize"):
+        w.result(w["a"], normalize=True)
