@@ -252,12 +252,27 @@ class _Renderer:
 
 
 def _last_reads(block: list) -> dict[str, int]:
-    """For each name read in a block, the position of the last statement that reads it."""
+    """For each name read in a block, the position of the last statement that reads it. A read by a
+    temporary's equation counts where that temporary is consumed, since it may be folded into it there
+    (`tv * np.cos(v) * t` read after `v = v - ...`)."""
+    def reads(stmt):
+        return [a for a in (stmt.args if isinstance(stmt, Eqn) else statement_uses(stmt)) if isinstance(a, Var)]
+
+    consumer: dict[int, int] = {}
+    uses: Counter = Counter()
+    for position, stmt in enumerate(block):
+        for atom in reads(stmt):
+            consumer[id(atom)] = position
+            uses[id(atom)] += 1
+    effective = list(range(len(block)))
+    for position in reversed(range(len(block))):
+        stmt = block[position]
+        if isinstance(stmt, Eqn) and len(stmt.outs) == 1 and stmt.outs[0].temporary and uses[id(stmt.outs[0])] == 1:
+            effective[position] = max(position, effective[consumer[id(stmt.outs[0])]])
     last: dict[str, int] = {}
     for position, stmt in enumerate(block):
-        for atom in (stmt.args if isinstance(stmt, Eqn) else statement_uses(stmt)):
-            if isinstance(atom, Var):
-                last[atom.name] = position
+        for atom in reads(stmt):
+            last[atom.name] = max(last.get(atom.name, -1), effective[position])
     return last
 
 

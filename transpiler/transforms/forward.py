@@ -17,7 +17,7 @@ from ..analysis.activity import active
 from ..analysis.types import ShapeError
 from ..builder import Builder, NameScope, const
 from ..errors import SourceLoc, TranspileError
-from ..ir import Atom, Const, Eqn, Function, If, Loop, Var, all_defined, result_atoms
+from ..ir import Atom, Const, Eqn, Function, If, Loop, Var, all_defined
 from ..primitives.symbolic import Sym, materialize
 
 
@@ -82,8 +82,21 @@ class _Tangents:
             elif isinstance(stmt, Loop):
                 self.push_loop(stmt)
             else:
-                self.builder.emit(stmt)
-                self.push(stmt)
+                self.equation(stmt)
+
+    def equation(self, eqn: Eqn, emit: bool = True) -> None:
+        """The primal equation (unless `emit` is off: it was emitted already) and its tangent code.
+
+        An in-place update's tangent comes first: its rule reads no primal value, and the tangent code of
+        the statement then never reads an array after the update has changed it."""
+        if eqn.prim.extra.get("in_place"):
+            self.push(eqn)
+            if emit:
+                self.builder.emit(eqn)
+            return
+        if emit:
+            self.builder.emit(eqn)
+        self.push(eqn)
 
     def push(self, eqn: Eqn) -> None:
         """The tangent of one equation's result, from its arguments' tangents (None: a constant)."""
@@ -197,7 +210,3 @@ class _Tangents:
                 and self.builder.definition(tangent).prim.name in ("broadcast_to", "broadcast_like"):
             tangent = self.builder.bind("copy", [tangent])  # a fresh array, never a read-only broadcast view
         return tangent
-
-
-def outputs_of(fn: Function) -> list[Atom]:
-    return result_atoms(fn.result)

@@ -21,7 +21,7 @@ from ..analysis.activity import active
 from ..analysis.types import TensorType
 from ..builder import Builder, const
 from ..errors import SourceLoc, TranspileError
-from ..ir import Atom, Const, Eqn, Function, If, Loop, Var, all_defined, result_atoms, statement_uses
+from ..ir import Atom, Const, Eqn, Function, If, Loop, Var, all_defined, result_atoms, statement_uses, substitute
 from ..primitives.indexing import Ref
 from .forward import _Tangents, check_float_inputs, function_builder
 from .inline import inline_function
@@ -34,6 +34,10 @@ def jacfwd(fn: Function, name: str, wrt: tuple[int, ...], wrt_is_tuple: bool, lo
     outputs = result_atoms(fn.result)
     activity = active(fn, inputs)
     hoisted: set[int] = set()  # primal equations already emitted (in front of an earlier loop)
+    for stmt in fn.body:  # the sizes read from the parameters (`n = x.shape[0]`) come first
+        if isinstance(stmt, Eqn) and stmt.prim.name == "dim" and stmt.args[0] in fn.params:
+            builder.emit(stmt)
+            hoisted.add(id(stmt))
     per_input = []
     for var in inputs:
         sweep = _Tangents(builder, activity)
@@ -70,6 +74,7 @@ def jacrev(fn: Function, name: str, wrt: tuple[int, ...], wrt_is_tuple: bool, lo
     if not out.type.is_float:
         raise TranspileError(f"`jacrev` needs a floating-point output; `{fn.name}` returns {out.type}", loc)
     builder = function_builder(fn)
+    builder.dim_vars = {}  # `fn`'s own size variables are not emitted here: the inlined vjp has its own
     inputs = check_float_inputs(fn, wrt, loc)
     if out.type.shape == ():  # a scalar output: its Jacobian is its gradient
         _, cotangents = inline_function(builder, vjp_fn, list(fn.params) + [const(1.0)])
@@ -84,6 +89,7 @@ def jacrev(fn: Function, name: str, wrt: tuple[int, ...], wrt_is_tuple: bool, lo
     with builder.block() as body:
         seed = _basis(builder, out, size, index, "ct")
         _, cotangents = inline_function(builder, vjp_fn, list(fn.params) + [seed])
+        cotangents = _reuse_sizes(builder, body, cotangents)
         builder.loc = None
         updated = [_write(builder, slot, ct, index, column=False) for slot, ct in zip(slots, cotangents)]
     filled = _loop(builder, index, size, body, slots, updated, set())
@@ -96,11 +102,20 @@ def _push_skipping(sweep: _Tangents, block: list, hoisted: set[int]) -> None:
     """The forward sweep over `block`, re-emitting only the primal equations not emitted already."""
     for stmt in block:
         if isinstance(stmt, Eqn):
-            if id(stmt) not in hoisted:
-                sweep.builder.emit(stmt)
-            sweep.push(stmt)
+            sweep.equation(stmt, emit=id(stmt) not in hoisted)
         else:
             sweep.push_block([stmt])
+
+
+def _reuse_sizes(builder: Builder, block: list, results: tuple) -> tuple:
+    """Drop the inlined `n_1 = x.shape[0]` where `n` is read already (the block's copies are our own)."""
+    mapping = {}
+    for stmt in list(block):
+        if isinstance(stmt, Eqn) and stmt.prim.name == "dim" and stmt.out.type.value in builder.dim_vars:
+            mapping[id(stmt.out)] = builder.dim_vars[stmt.out.type.value]
+            block.remove(stmt)
+    substitute(block, mapping)
+    return tuple(mapping.get(id(r), r) for r in results)
 
 
 def _size(builder: Builder, var: Var) -> Atom:
@@ -128,6 +143,9 @@ def _jacobian_slot(builder: Builder, out: Atom, var: Var, size: Atom, column: bo
     """The array the loop fills: Y + (N,) by columns (jacfwd), (N,) + X by rows (jacrev)."""
     if not out.type.is_float or out.type.shape is None:
         return None
+    if builder.shape_atoms(out.type) is None:  # known only once the output exists: after the loop
+        raise TranspileError("a dense Jacobian needs the output's shape from the parameters' annotations",
+                             builder.loc, 'annotate the parameters, e.g. x: "f64[n]"')
     if column:
         shape = builder.shape_atoms(out.type, out) + (size,)
     else:

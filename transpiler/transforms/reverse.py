@@ -258,7 +258,8 @@ class _Sweep:
         self.adjoints, self.owner = {}, {}
         for v, slot in zip(outer, acc_slots):  # each iteration adds into the same array, in place
             self.adjoints[id(v)] = slot
-            self.owner[id(slot)] = id(v)
+            if v.type.shape != ():
+                self.owner[id(slot)] = id(v)
             self.values[id(v)] = v
         self.loop_depth += 1
         with builder.block() as reverse_body:
@@ -398,8 +399,8 @@ class _Sweep:
 def _fits_into(ct: Atom, accumulator: Atom) -> bool:
     """Whether `accumulator += ct` is valid: ct broadcasts to the accumulator's (static) shape."""
     target = accumulator.type.shape
-    if target is None or ct.type.shape is None or any(is_unknown(d) for d in target):
-        return False
+    if not target or ct.type.shape is None or any(is_unknown(d) for d in target):
+        return False  # scalars are rebound, never updated in place (a 0-d array may be the caller's)
     try:
         return broadcast_shapes([target, ct.type.shape]) == target and ct.type.dtype == accumulator.type.dtype
     except ShapeError:

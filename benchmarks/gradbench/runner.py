@@ -1,0 +1,154 @@
+"""Run a GradBench eval against Lifted's tool without Docker or GradBench's Rust CLI.
+
+    python -m benchmarks.gradbench.runner --gradbench /tmp/gradbench lse -- -n 1000 10000 --min-seconds 0.2
+    python -m benchmarks.gradbench.runner --gradbench /tmp/gradbench --setup   # build the C++ references once
+
+The eval (`python/gradbench/gradbench/evals/<eval>/run.py`, started from the GradBench root with
+`python/gradbench` on PYTHONPATH) and the tool (`python -m benchmarks.gradbench`) are two processes; this runner
+plays GradBench's intermediary: it forwards each eval message to the tool and each response back, and records
+the exchange. The eval validates every output itself against its reference (the C++ `manual` tool) and says
+so in `analysis` messages, which the runner collects. It prints one line per evaluation (the median of the
+tool's `evaluate` timings) and exits 1 if any output was invalid or any evaluation failed.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+REFERENCES = ("lse", "gmm", "llsq")
+JSON_HPP = Path("/usr/include/nlohmann/json.hpp")  # Debian's nlohmann-json3-dev
+
+
+def setup(gradbench: Path, evals=REFERENCES) -> None:
+    """Provide cpp/json.hpp (GradBench's Makefile would download it) and build the `manual` references."""
+    header = gradbench / "cpp" / "json.hpp"
+    if not header.exists():
+        if not JSON_HPP.exists():
+            raise SystemExit(f"{header} is missing and {JSON_HPP} is not installed: "
+                             "apt-get install nlohmann-json3-dev (or put nlohmann's single-header json.hpp there)")
+        shutil.copy(JSON_HPP, header)
+    targets = [f"bin/{e}" for e in evals]
+    subprocess.run(["make", "-C", str(gradbench / "tools" / "manual"), *targets, "NATIVE=no", "-j2"], check=True)
+
+
+def run(gradbench: Path, eval_name: str, eval_args: list[str], log=None, out=sys.stdout) -> dict:
+    """Connect the eval to the tool; return a summary {evaluations, invalid, failed}."""
+    script = gradbench / "python" / "gradbench" / "gradbench" / "evals" / eval_name / "run.py"
+    if not script.exists():
+        raise SystemExit(f"no eval {eval_name!r} at {script}")
+    eval_env = dict(os.environ, PYTHONPATH=str(gradbench / "python" / "gradbench"))
+    tool_env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    evaluator = subprocess.Popen([sys.executable, str(script), *eval_args], cwd=gradbench, env=eval_env,
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+    tool = subprocess.Popen([sys.executable, "-m", "benchmarks.gradbench"], cwd=ROOT, env=tool_env,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+    pending: dict[int, dict] = {}  # evaluate id -> {message, response}
+    summary = {"evaluations": 0, "invalid": 0, "failed": 0, "validated": 0, "rows": []}
+    start = time.perf_counter()
+    try:
+        for line in evaluator.stdout:
+            if not line.strip():
+                continue
+            message = json.loads(line)
+            if log:
+                log.write(json.dumps({"elapsed_s": time.perf_counter() - start, "message": message}) + "\n")
+            if message.get("kind") == "end":
+                break
+            tool.stdin.write(line if line.endswith("\n") else line + "\n")
+            tool.stdin.flush()
+            reply = tool.stdout.readline()
+            if not reply:
+                raise SystemExit("the tool closed its output")
+            response = json.loads(reply)
+            if log:
+                log.write(json.dumps({"elapsed_s": time.perf_counter() - start, "response": response}) + "\n")
+            kind = message.get("kind")
+            if kind == "define":
+                print(f"define {message['module']}: "
+                      + ("ok" if response.get("success") else f"refused: {response.get('error', '')}"), file=out)
+            elif kind == "evaluate":
+                summary["evaluations"] += 1
+                pending[message["id"]] = {"message": message, "response": response}
+                if not response.get("success"):
+                    summary["failed"] += 1
+                    _row(out, summary, message, response, "FAILED: " + str(response.get("error", ""))[-300:])
+            elif kind == "analysis":
+                entry = pending.pop(message["of"], None)
+                if entry is not None:
+                    summary["validated"] += 1
+                    verdict = "valid" if message.get("valid") else "INVALID: " + message.get("error", "")[:500]
+                    summary["invalid"] += not message.get("valid")
+                    _row(out, summary, entry["message"], entry["response"], verdict)
+            evaluator.stdin.write(reply)
+            evaluator.stdin.flush()
+    finally:
+        for proc in (tool, evaluator):
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass
+        for proc in (tool, evaluator):
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    for entry in pending.values():  # answered but never analysed: the eval did not validate it
+        if entry["response"].get("success"):
+            _row(out, summary, entry["message"], entry["response"], "not validated by the eval")
+    summary["eval_exit"] = evaluator.returncode
+    print(f"{eval_name}: {summary['evaluations']} evaluations, {summary['validated']} validated by the eval, "
+          f"{summary['invalid']} invalid, {summary['failed']} failed ({time.perf_counter() - start:.1f} s)", file=out)
+    return summary
+
+
+def _row(out, summary, message, response, verdict) -> None:
+    times = [t["nanoseconds"] for t in response.get("timings", []) if t["name"] == "evaluate"]
+    median = statistics.median(times) / 1e6 if times else float("nan")
+    row = {"function": message["function"], "description": message.get("description", ""), "runs": len(times),
+           "median_ms": median, "verdict": verdict}
+    summary["rows"].append(row)
+    print(f"  {message['module']:5s} {message['function']:10s} {row['description']:18s} "
+          f"{median:10.3f} ms median of {len(times):3d}  {verdict}", file=out, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.gradbench.runner",
+                                     description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--gradbench", type=Path, default=Path(os.environ.get("GRADBENCH", "/tmp/gradbench")),
+                        help="root of a GradBench checkout (default $GRADBENCH or /tmp/gradbench)")
+    parser.add_argument("--setup", action="store_true", help="build the C++ `manual` references first")
+    parser.add_argument("--log", type=Path, help="write every message and response here (JSON lines)")
+    parser.add_argument("evals", nargs="*", help=f"evals to run (default: {' '.join(REFERENCES)})")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    split = argv.index("--") if "--" in argv else len(argv)
+    args = parser.parse_args(argv[:split])
+    eval_args = argv[split + 1:]  # after --: passed to every eval's run.py
+    gradbench = args.gradbench.resolve()
+    if args.setup:
+        setup(gradbench)
+    evals = args.evals or ([] if args.setup and not eval_args else list(REFERENCES))
+    bad = 0
+    log = args.log.open("w") if args.log else None
+    try:
+        for name in evals:
+            if not (gradbench / "tools" / "manual" / "bin" / name).exists() and name in REFERENCES:
+                print(f"note: {gradbench}/tools/manual/bin/{name} is missing, so the eval cannot validate; "
+                      "run with --setup first", file=sys.stderr)
+            summary = run(gradbench, name, eval_args, log)
+            bad += summary["invalid"] + summary["failed"] + (summary["validated"] < summary["evaluations"])
+    finally:
+        if log:
+            log.close()
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
