@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import inspect
 import os
-import tempfile
 import threading
 from pathlib import Path
 from types import ModuleType
@@ -84,6 +83,7 @@ def _module_with(source: Path, key: str, kind: str, name: str, wrt_names: tuple[
                  default_wrt: bool) -> ModuleType:
     try:
         from transpiler import __version__, transpile_source
+        from transpiler.pipeline import write_atomic
         from transpiler.frontend.parse import Declaration, parse_module
     except ImportError as exc:  # pragma: no cover - depends on the installation
         raise RuntimeError(f"transforming `{name}` on the fly needs the Lifted transpiler and LibCST ({exc}); "
@@ -104,7 +104,7 @@ def _module_with(source: Path, key: str, kind: str, name: str, wrt_names: tuple[
         if path in _modules:
             return _modules[path]
         if not path.is_file():
-            _write_atomic(path, transpile_source(text, str(source), extra=extra))
+            write_atomic(path, transpile_source(text, str(source), extra=extra))
         module = import_path(path)
         _modules[path] = module
         return module
@@ -130,16 +130,3 @@ def _fresh_target(kind: str, name: str, wrt_names: tuple[str, ...], taken: set[s
     while target in taken:
         target, n = f"{base}_{n}", n + 1
     return target
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise

@@ -12,7 +12,7 @@ from typing import Any, Iterable, Iterator
 
 from .analysis.types import SCALAR_I64, ShapeError, TensorType, fresh_dim, is_unknown, split_offset
 from .errors import SourceLoc, TranspileError
-from .ir import Atom, Const, Eqn, Var
+from .ir import Atom, Const, Eqn, Function, Var, all_defined
 from .primitives.registry import lookup
 
 
@@ -184,6 +184,20 @@ class Builder:
             else:
                 atoms.append(self.dim(dim))
         return tuple(atoms)
+
+
+def function_builder(fn: Function, extra_names: tuple[str, ...] = ()) -> Builder:
+    """A builder for a function generated from `fn`: `fn`'s names taken, its dimensions readable."""
+    scope = NameScope([p.name for p in fn.params] + [v.name for v in all_defined(fn.body)] + list(extra_names))
+    dim_sources = {}
+    for param in fn.params:
+        for axis, dim in enumerate(param.type.shape or ()):
+            if isinstance(dim, str):
+                dim_sources.setdefault(dim, (param, axis))
+    builder = Builder(scope, dim_sources)
+    builder.dim_vars = {e.out.type.value: e.out for e in fn.body
+                        if isinstance(e, Eqn) and e.prim.name == "dim" and e.args[0] in fn.params}
+    return builder
 
 
 def _cse_key(prim_name: str, args: tuple, params: dict) -> tuple:

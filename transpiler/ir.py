@@ -143,6 +143,19 @@ def _all_defs(stmt) -> list[Var]:
     return statement_defs(stmt) + _inner_defs(stmt)
 
 
+def equations(block: list):
+    """Every equation of a block, nested blocks included, in order."""
+    for stmt in block:
+        if isinstance(stmt, Eqn):
+            yield stmt
+        elif isinstance(stmt, If):
+            yield from equations(stmt.then_body)
+            yield from equations(stmt.else_body)
+        else:
+            yield from equations(stmt.cond_body)
+            yield from equations(stmt.body)
+
+
 def all_defined(block: list) -> list[Var]:
     """Every value a block defines, nested blocks included."""
     return [v for stmt in block for v in _all_defs(stmt)]

@@ -95,3 +95,39 @@ def tangent_f(y0, r, h, steps):
         k4 = r * y4 * (1.0 - y4)
         y = y + h / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
     return np.sum(y * y)
+
+
+def numpy_grad(y0, r, h, steps):
+    """The adjoint written by hand: a forward sweep that keeps each step's stage values, then the reverse."""
+    stages = []
+    y = y0
+    for _ in range(int(steps)):
+        k1 = r * y * (1.0 - y)
+        y2 = y + 0.5 * h * k1
+        k2 = r * y2 * (1.0 - y2)
+        y3 = y + 0.5 * h * k2
+        k3 = r * y3 * (1.0 - y3)
+        y4 = y + h * k3
+        k4 = r * y4 * (1.0 - y4)
+        stages.append((y, y2, y3, y4))
+        y = y + h / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+    g = 2.0 * y
+    gr = np.zeros_like(r)
+    for y, y2, y3, y4 in reversed(stages):
+        gk1, gk2, gk3, gk4 = g * (h / 6.0), g * (h / 3.0), g * (h / 3.0), g * (h / 6.0)
+        gy = g
+        gy4 = gk4 * r * (1.0 - 2.0 * y4)
+        gr += gk4 * y4 * (1.0 - y4)
+        gy = gy + gy4
+        gk3 = gk3 + gy4 * h
+        gy3 = gk3 * r * (1.0 - 2.0 * y3)
+        gr += gk3 * y3 * (1.0 - y3)
+        gy = gy + gy3
+        gk2 = gk2 + gy3 * (0.5 * h)
+        gy2 = gk2 * r * (1.0 - 2.0 * y2)
+        gr += gk2 * y2 * (1.0 - y2)
+        gy = gy + gy2
+        gk1 = gk1 + gy2 * (0.5 * h)
+        g = gy + gk1 * r * (1.0 - 2.0 * y)
+        gr += gk1 * y * (1.0 - y)
+    return g, gr

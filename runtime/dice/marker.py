@@ -62,11 +62,12 @@ def _generated(func: Callable[..., Any]) -> Callable[..., Any]:
     text = source.read_text(encoding="utf-8")
     try:
         from transpiler import __version__, transpile_source
+        from transpiler.pipeline import write_atomic
     except ImportError as exc:  # pragma: no cover - depends on the installation
         raise RuntimeError(f"compiling @dist `{name}` on the fly needs the Lifted transpiler ({exc}); "
                            f"or build ahead of time with `transpile {source}`") from exc
     from ..loader import import_path
-    from ..onthefly import _write_atomic, cache_dir
+    from ..onthefly import cache_dir
 
     digest = hashlib.sha256("\0".join([__version__, str(source), "dist", text]).encode()).hexdigest()
     path = cache_dir() / f"{source.stem}_dist_{digest[:24]}.py"
@@ -74,7 +75,7 @@ def _generated(func: Callable[..., Any]) -> Callable[..., Any]:
         module = _modules.get(path)
         if module is None:
             if not path.is_file():
-                _write_atomic(path, transpile_source(text, str(source)))
+                write_atomic(path, transpile_source(text, str(source)))
             module = import_path(path)
             _modules[path] = module
     return getattr(module, name)

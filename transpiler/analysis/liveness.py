@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Iterable, Sequence
 
-from ..ir import Eqn, Function, If, Loop, Var, result_atoms
+from ..ir import Eqn, Function, If, Var, result_atoms
 
 
 def eliminate_dead_code(fn: Function) -> Function:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..analysis.activity import varied
 from ..errors import SourceLoc, TranspileError
-from ..ir import Eqn, Function, If, Loop
+from ..ir import Function, equations
 from .forward import ForwardSpec, jvp
 from .inplace import functionalize
 from .jacobian import jacfwd, jacrev
@@ -45,20 +45,8 @@ def _check_no_tapes(fn: Function, wrt: tuple[int, ...], kind: str, loc: SourceLo
     """A reverse sweep through loops reads its values back from tapes; derivatives of what a tape carries are
     not followed yet, so refuse rather than drop them."""
     flowing = varied(fn, [fn.params[i] for i in wrt if i < len(fn.params)])
-    for eqn in _equations(fn.body):
+    for eqn in equations(fn.body):
         if eqn.prim.name == "push" and any(id(a) in flowing for a in eqn.args[1:]):
             raise TranspileError(
                 f"`{kind}` of `{fn.name}` would differentiate through the tape of a reverse-mode loop, which is "
                 "not supported yet", loc, "differentiate kernels with loops once, or write the loop out")
-
-
-def _equations(block: list):
-    for stmt in block:
-        if isinstance(stmt, Eqn):
-            yield stmt
-        elif isinstance(stmt, If):
-            yield from _equations(stmt.then_body)
-            yield from _equations(stmt.else_body)
-        elif isinstance(stmt, Loop):
-            yield from _equations(stmt.cond_body)
-            yield from _equations(stmt.body)

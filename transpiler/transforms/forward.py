@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 from ..analysis.activity import active
 from ..analysis.types import ShapeError
-from ..builder import Builder, NameScope, const
+from ..builder import Builder, const, function_builder
 from ..errors import SourceLoc, TranspileError
-from ..ir import Atom, Const, Eqn, Function, If, Loop, Var, all_defined
+from ..ir import Atom, Const, Eqn, Function, If, Loop, Var
 from ..primitives.symbolic import Sym, materialize
 
 
@@ -26,20 +26,6 @@ class ForwardSpec:
     name: str
     wrt: tuple[int, ...]
     loc: SourceLoc | None = None
-
-
-def function_builder(fn: Function, extra_names: tuple[str, ...] = ()) -> Builder:
-    """A builder for a function generated from `fn`: `fn`'s names taken, its dimensions readable."""
-    scope = NameScope([p.name for p in fn.params] + [v.name for v in all_defined(fn.body)] + list(extra_names))
-    dim_sources = {}
-    for param in fn.params:
-        for axis, dim in enumerate(param.type.shape or ()):
-            if isinstance(dim, str):
-                dim_sources.setdefault(dim, (param, axis))
-    builder = Builder(scope, dim_sources)
-    builder.dim_vars = {e.out.type.value: e.out for e in fn.body
-                        if isinstance(e, Eqn) and e.prim.name == "dim" and e.args[0] in fn.params}
-    return builder
 
 
 def check_float_inputs(fn: Function, wrt: tuple[int, ...], loc: SourceLoc | None) -> list[Var]:

@@ -21,9 +21,10 @@ from ..analysis.activity import active
 from ..analysis.types import TensorType
 from ..builder import Builder, const
 from ..errors import SourceLoc, TranspileError
-from ..ir import Atom, Const, Eqn, Function, If, Loop, Var, all_defined, result_atoms, statement_uses, substitute
+from ..ir import Atom, Const, Eqn, Function, Loop, Var, all_defined, equations, result_atoms, statement_uses, substitute
 from ..primitives.indexing import Ref
-from .forward import _Tangents, check_float_inputs, function_builder
+from ..builder import function_builder
+from .forward import _Tangents, check_float_inputs
 from .inline import inline_function
 
 
@@ -208,7 +209,7 @@ def hoist(body: list, variant_ids: set[int]) -> tuple[list, list]:
     the loop) and the rest, keeping order. A statement stays in the loop when it reads a value that varies,
     updates an array in place, or makes an array that the loop updates in place."""
     variant = set(variant_ids)
-    updated = {id(s.args[0]) for s in _equations(body) if s.prim.extra.get("in_place")}
+    updated = {id(s.args[0]) for s in equations(body) if s.prim.extra.get("in_place")}
     invariant, rest = [], []
     for stmt in body:
         if isinstance(stmt, Eqn):
@@ -216,7 +217,7 @@ def hoist(body: list, variant_ids: set[int]) -> tuple[list, list]:
                 and not any(id(a) in variant for a in stmt.args) and not any(id(o) in updated for o in stmt.outs)
             defined = list(stmt.outs)
         else:
-            inner = list(_equations([stmt]))
+            inner = list(equations([stmt]))
             movable = not any(id(a) in variant for a in statement_uses(stmt)) \
                 and not any(e.prim.extra.get("in_place") and id(e.args[0]) not in
                             {id(v) for v in all_defined([stmt])} for e in inner) \
@@ -228,15 +229,3 @@ def hoist(body: list, variant_ids: set[int]) -> tuple[list, list]:
             rest.append(stmt)
             variant.update(id(v) for v in defined)
     return invariant, rest
-
-
-def _equations(block: list):
-    for stmt in block:
-        if isinstance(stmt, Eqn):
-            yield stmt
-        elif isinstance(stmt, If):
-            yield from _equations(stmt.then_body)
-            yield from _equations(stmt.else_body)
-        elif isinstance(stmt, Loop):
-            yield from _equations(stmt.cond_body)
-            yield from _equations(stmt.body)

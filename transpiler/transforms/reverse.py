@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ..analysis.activity import active
 from ..analysis.types import ShapeError, TensorType, broadcast_shapes, is_unknown
-from ..builder import Builder, NameScope, const
+from ..builder import Builder, const, function_builder
 from ..errors import SourceLoc, TranspileError
 from ..ir import (Atom, Const, Eqn, Function, If, Loop, Var, all_defined, free_values, result_atoms, statement_defs,
                   substitute)
@@ -35,15 +35,7 @@ class ReverseSpec:
 
 
 def reverse(fn: Function, spec: ReverseSpec) -> Function:
-    scope = NameScope([p.name for p in fn.params] + [v.name for v in all_defined(fn.body)])
-    dim_sources = {}
-    for param in fn.params:
-        for axis, dim in enumerate(param.type.shape or ()):
-            if isinstance(dim, str):
-                dim_sources.setdefault(dim, (param, axis))
-    builder = Builder(scope, dim_sources)
-    builder.dim_vars = {e.out.type.value: e.out for e in fn.body
-                        if isinstance(e, Eqn) and e.prim.name == "dim" and e.args[0] in fn.params}
+    builder = function_builder(fn)
     forward = _copy_block(fn.body)  # the reverse sweep adds tape pushes to the loops it finds here
     for stmt in forward:
         builder.emit(stmt)
