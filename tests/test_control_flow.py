@@ -337,18 +337,38 @@ f_grad = grad(f, wrt=("x", "w"))
     assert "np.add.at(" in source
 
 
-def test_assigning_into_a_parameter_updates_the_callers_array_as_python_does():
+def test_kernels_never_change_their_arguments():
+    """An update of a parameter's array works on a copy (made once, at the first update): generated functions
+    are pure, and give the number the source gives."""
     module = load_source('''
 import numpy as np
 from runtime import kernel
 
 @kernel
 def normalize(x: "f64[n]"):
+    y = x
     x[0] = 0.0
+    y += 1.0
     return np.sum(x)
 ''', "mutate.py")
     x = np.array([5.0, 1.0, 2.0])
-    assert module.normalize(x) == 3.0 and x[0] == 0.0
+    assert module.normalize(x) == 6.0 and x[0] == 5.0
+
+
+def test_assigning_into_a_view_is_refused():
+    with pytest.raises(TranspileError) as info:
+        transpile_source('''
+import numpy as np
+from runtime import kernel
+
+@kernel
+def f(x: "f64[n]"):
+    a = x * 2.0
+    head = a[:2]
+    a[0] = 1.0
+    return np.sum(head)
+''', "view.py")
+    assert "`head` is a view of `a`" in info.value.message and info.value.loc.line == 9
 
 
 def test_assigning_floats_into_an_integer_array_is_refused():

@@ -51,6 +51,9 @@ class Lowering(ControlFlow, Indexing, Calls):
         self._loop_depth = 0
         self._break_flags: list[str] = []
         self._modules: dict = {}  # path -> Lowering of each imported project module
+        self._view_root: dict[int, Var] = {}  # views (slices, reshapes, .T) -> the array they look into
+        self._own_params: set[int] = set()  # the kernel's parameters: copied before an in-place update
+        self._borrowed: set[int] = set()  # inlined kernels' arguments: never updated in place
         self._rules: dict[str, Function] = {}  # lowered custom_vjp rule kernels  # env keys of the running flags of the loops being lowered
         self._conditional_names: dict[str, SourceLoc] = {}  # assigned on some paths only (in a branch or loop)
         self._statement_start = 0
@@ -75,6 +78,7 @@ class Lowering(ControlFlow, Indexing, Calls):
                     dim_sources.setdefault(dim, (var, axis))
         builder = Builder(scope, dim_sources)
         builder.reuse = False
+        self._own_params = {id(p) for p in params}
         self._stack[:] = [name]
         result = self._lower_body(node, builder, env)
         _check_result(result, self.locate(node.name), name)
@@ -225,6 +229,12 @@ class Lowering(ControlFlow, Indexing, Calls):
                 return None
             if not isinstance(small.target, cst.Name):
                 raise self.error(small.target, "this augmented assignment target is not part of the kernel language")
+            current = env.get(small.target.value)
+            if isinstance(current, Var) and current.type.shape != () and self._shared(small.target.value, current, env):
+                # `a += b` on an array another name also holds updates that array in place, as NumPy does
+                self.store_into(small.target.value, [Ellipsis], self.expr(small.value, builder, env), small, builder,
+                                env, combine=prim)
+                return None
             current = self._atom(self._name(small.target, env), small.target)
             operand = self._atom(self.expr(small.value, builder, env), small.value)
             self._bind_name(small.target.value, self._bind(builder, small, prim, [current, operand]), builder, env)
@@ -280,6 +290,12 @@ class Lowering(ControlFlow, Indexing, Calls):
                              "kernels compute values; return them instead")
         else:
             raise self.error(target, "this assignment target is not part of the kernel language")
+
+    def _shared(self, name: str, array: Var, env) -> bool:
+        """Whether an in-place update of `name` would be seen elsewhere: another name holds the same array, or
+        it is a parameter or a view."""
+        return (any(bound is array for other, bound in env.items() if other != name)
+                or id(array) in self._own_params or id(array) in self._borrowed or id(array) in self._view_root)
 
     def _bind_name(self, name: str, value: Value, builder: Builder, env) -> None:
         """Give a value computed by this statement its source name (a reassigned name gets a suffix)."""
@@ -502,12 +518,16 @@ class Lowering(ControlFlow, Indexing, Calls):
     def _bind(self, builder: Builder, node: cst.CSTNode, prim: str, args, params=None) -> Atom:
         statement_loc = builder.loc
         try:
-            return builder.bind(prim, args, params)
+            out = builder.bind(prim, args, params)
         except TranspileError as exc:
             exc.loc = self.locate(node)
             raise
         finally:
             builder.loc = statement_loc
+        if prim in _VIEWS and isinstance(out, Var) and isinstance(args[0], Var) and not (
+                prim == "getitem" and any(a.type.shape != () for a in args[1:])):
+            self._view_root[id(out)] = self._view_root.get(id(args[0]), args[0])
+        return out
 
     def static(self, value: Value, node: cst.CSTNode, what: str):
         """A build-time constant: an int, a float, a tuple of ints, None, a string."""
@@ -602,6 +622,8 @@ def _check_result(result: Value, loc: SourceLoc, name: str) -> None:
                                  "return a, b  (not nested tuples, shapes or modules)")
 
 
+# results that may share memory with their first argument (basic indexing; index arrays give copies)
+_VIEWS = {"getitem", "reshape", "transpose", "swapaxes", "expand_dims", "squeeze", "broadcast_to"}
 _LIFTED = ("stop_gradient",)  # runtime functions with a meaning in kernels
 _BUILTINS = ("len", "abs", "min", "max", "sum", "float", "int", "range", "print", "round", "pow")
 _NUMPY_CONSTANTS = {

@@ -64,10 +64,13 @@ class Calls:
                    for k, v in env.items()}
         outer_loc, outer_start = builder.loc, self._statement_start
         self._stack.append(name)
+        borrowed = owner._borrowed
+        owner._borrowed = borrowed | {id(v) for v in env.values()}  # the caller's arrays: read, never updated
         try:
             result = owner._lower_body(callee, builder, env)
         finally:
             self._stack.pop()
+            owner._borrowed = borrowed
             builder.loc, self._statement_start = outer_loc, outer_start
         if rule is not None:
             if not isinstance(result, (Var, Const)):

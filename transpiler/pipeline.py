@@ -11,6 +11,7 @@ from .backends.numpy_backend import render_function
 from .errors import TranspileError
 from .frontend.parse import Declaration, ParsedModule, parse_module
 from .normalize import Lowering
+from .transforms.hoist import hoist_invariants
 from .ir import Function
 from .transforms.compose import apply_transform
 
@@ -33,7 +34,7 @@ def transpile_source(text: str, path: str, options: Options = Options(),
     parsed = parse_module(text, path)
     parsed.source_file = source_file
     lowering = Lowering(parsed)
-    kernels = {name: lowering.lower_kernel(name) for name in parsed.kernels}
+    kernels = {name: hoist_invariants(lowering.lower_kernel(name)) for name in parsed.kernels}
     display = os.path.basename(path)
     rendered = [render_function(fn, display, options.delete_dead) for fn in kernels.values()]
     if parsed.dists:

@@ -64,7 +64,8 @@ def _prune_statement(stmt, needed: set[int]):
     while True:
         size = len(inner)
         body = _prune(stmt.body, inner)
-        cond_body = _prune(stmt.cond_body, inner | _uses([stmt.cond] if stmt.cond is not None else []))
+        inner |= _uses([stmt.cond] if stmt.cond is not None else [])
+        cond_body = _prune(stmt.cond_body, inner)  # what the test reads is needed too (`while i < n`)
         if len(inner) == size:
             break
     if not any(id(o) in needed for o in stmt.outs) and not body and not cond_body:

@@ -281,10 +281,8 @@ class Lowerer:
             self.for_statement(node)
         elif isinstance(node, cst.Assert):
             cond = self.value(node.test, node.test)
-            if cond.random:
-                self.op(cst.Expr(cg.call(cg.attr(cg.name(self.table), "keep"), cond.node)), uses=cond.uses)
-            else:
-                self.emit(ir.Plain(self.table, cst.Assert(cond.node)))
+            # conditioning: a fixed condition keeps all worlds or none, a random one those where it holds
+            self.op(cst.Expr(cg.call(cg.attr(cg.name(self.table), "keep"), cond.node)), uses=cond.uses)
         elif isinstance(node, cst.Expr):
             self.expression_statement(node)
         elif isinstance(node, cst.Pass):

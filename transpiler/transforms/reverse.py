@@ -280,13 +280,14 @@ class _Sweep:
             reverse_loop = Loop("for", None, (const(0), trips, const(1)), [], None, carried,
                                 tuple(ct_inits + acc_inits), reverse_body, tuple(ct_next + acc_next), outs, loop.loc)
         builder.emit(reverse_loop)
-        for i, out in zip(slots, outs):
+        for v, out in zip(outer, outs[len(slots):]):  # these slots started from the adjoints before the loop
+            self.adjoints[id(v)] = out
+            if v.type.shape != ():
+                self.owner[id(out)] = id(v)
+        for i, out in zip(slots, outs):  # then the initial values' share (an init may be an outer value too)
             init = loop.inits[i]
             if isinstance(init, Var) and id(init) in self.activity:
                 self.accumulate(init, out)
-        for v, out in zip(outer, outs[len(slots):]):
-            self.adjoints[id(v)] = out
-            self.owner[id(out)] = id(v)
 
     def _trip_count(self, loop: Loop) -> Atom | None:
         """A `while` loop counts its iterations (a carried counter), so its reverse loop can run as often."""
@@ -310,10 +311,9 @@ class _Sweep:
         into a fresh name; the returned mapping says which (the caller applies it to `tail`)."""
         defined = {id(v) for stmt in forward_body for v in statement_defs(stmt)} | {id(v) for v in carried}
         slots = {id(v) for v in carried}
+        taped, recomputed = _what_to_tape(forward_body, free_values(reverse_body, tail), defined, slots)
         pops, renamed = [], {}
-        for value in free_values(reverse_body, tail):
-            if id(value) not in defined:
-                continue
+        for value in taped:
             tape = Var(self.builder.scope.fresh("tape_" + value.name), TAPE)
             self.builder.prologue.append(Eqn(lookup("tape_new"), (), {}, (tape,)))
             forward_body.append(Eqn(lookup("push"), (tape, value), {}, (Var(tape.name, TAPE),)))
@@ -321,8 +321,13 @@ class _Sweep:
             if id(value) in slots:
                 target = renamed[id(value)] = Var(self.builder.scope.fresh(value.name), value.type)
             pops.append(Eqn(lookup("pop"), (tape,), {"type": value.type}, (target,)))
+        redone = []
+        for eqn in recomputed:  # fresh values, so the forward's own lines are unchanged
+            out = eqn.outs[0]
+            renamed[id(out)] = Var(self.builder.scope.fresh(out.name), out.type, temporary=out.temporary)
+            redone.append(Eqn(eqn.prim, eqn.args, dict(eqn.params), (renamed[id(out)],), eqn.loc))
+        reverse_body[0:0] = pops + redone
         substitute(reverse_body, renamed)
-        reverse_body[0:0] = pops
         return renamed
 
     def _keep_after_if(self, stmt: If, then_branch: bool, reverse_body: list, merged: list) -> None:
@@ -386,6 +391,31 @@ class _Sweep:
             return adjoint
         full = materialize(Sym(builder, adjoint), var.type, Sym(builder, var))
         return builder.bind("copy", [full.atom], name="d" + var.name)
+
+
+# cheap elementwise steps the reverse sweep recomputes from taped values rather than taping their results
+_RECOMPUTED = {"add", "subtract", "multiply", "negative"}
+
+
+def _what_to_tape(forward_body: list, needed: list[Var], defined: set[int], slots: set[int]):
+    """Split what a reverse block reads from its forward block into values to tape and cheap arithmetic to
+    redo (`r * y`, `1.0 - y` from a taped `y`), which keeps the tape as small as a hand-written adjoint's."""
+    definitions = {id(out): stmt for stmt in forward_body if isinstance(stmt, Eqn) for out in stmt.outs}
+    taped: dict[int, Var] = {}
+    redo: dict[int, Eqn] = {}
+    work = [v for v in needed if id(v) in defined]
+    while work:
+        value = work.pop(0)
+        if id(value) in taped or id(value) in redo:
+            continue
+        eqn = definitions.get(id(value))
+        if eqn is not None and eqn.prim.name in _RECOMPUTED and id(value) not in slots:
+            redo[id(value)] = eqn
+            work.extend(a for a in eqn.args if isinstance(a, Var) and id(a) in defined)
+        else:
+            taped[id(value)] = value
+    order = {id(stmt): i for i, stmt in enumerate(forward_body)}
+    return list(taped.values()), sorted(redo.values(), key=lambda e: order[id(e)])
 
 
 def _fits_into(ct: Atom, accumulator: Atom) -> bool:

@@ -28,7 +28,6 @@ def logistic_loss_by_rows(X: "f64[n,d]", w: "f64[d]", b: "f64[]"):
 
 
 def logistic_loss_by_rows_grad(X: "f64[n,d]", w: "f64[d]", b: "f64[]"):
-    tape_t_1 = []
     tape_e = []
     tape_row = []
     n = X.shape[0]
@@ -42,10 +41,7 @@ def logistic_loss_by_rows_grad(X: "f64[n,d]", w: "f64[d]", b: "f64[]"):
         # cf_for_rows.py:10  loss = loss + np.log(1.0 + np.exp(-z))
         e = np.exp(-z)
         del z
-        t_1 = 1.0 + e
-        loss = loss + np.log(t_1)
-        tape_t_1.append(t_1)
-        del t_1
+        loss = loss + np.log(1.0 + e)
         tape_e.append(e)
         del e
         tape_row.append(row)
@@ -63,12 +59,11 @@ def logistic_loss_by_rows_grad(X: "f64[n,d]", w: "f64[d]", b: "f64[]"):
     dw_1 = dw
     db = 0.0
     for row_index in reversed(range(n)):
-        t_1 = tape_t_1.pop()
         e = tape_e.pop()
         row = tape_row.pop()
         # cf_for_rows.py:10  loss = loss + np.log(1.0 + np.exp(-z))
-        t_5 = dloss_1 / t_1 * e
-        del t_1, e
+        t_5 = dloss_1 / (1.0 + e) * e
+        del e
         dz = -t_5
         # cf_for_rows.py:9  z = row @ w + b
         db = db - t_5
@@ -79,5 +74,5 @@ def logistic_loss_by_rows_grad(X: "f64[n,d]", w: "f64[d]", b: "f64[]"):
         # cf_for_rows.py:8  for row in X:
         dX_1[row_index] += drow
         del drow
-    del n, dloss, dX, dw, tape_t_1, tape_e, tape_row, w, dloss_1
+    del n, dloss, dX, dw, tape_e, tape_row, w, dloss_1
     return (dX_1, dw_1, db)

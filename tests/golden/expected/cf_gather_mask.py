@@ -30,7 +30,6 @@ def embed_and_mask(E: "f64[n,d]", w: "f64[d]", idx: "i64[m]"):
 def embed_and_mask_grad(E: "f64[n,d]", w: "f64[d]", idx: "i64[m]"):
     n = E.shape[0]
     d = E.shape[1]
-    tape_t_1 = []
     tape_t = []
     tape_v = []
     # cf_gather_mask.py:8  for j in range(3):
@@ -42,10 +41,7 @@ def embed_and_mask_grad(E: "f64[n,d]", w: "f64[d]", idx: "i64[m]"):
         # cf_gather_mask.py:10  total = total + np.sum(np.tanh(picked)) * (j + 1.0)
         t = np.tanh(picked)
         del picked
-        t_1 = j + 1.0
-        total = total + np.sum(t) * t_1
-        tape_t_1.append(t_1)
-        del t_1
+        total = total + np.sum(t) * (j + 1.0)
         tape_t.append(t)
         del t
         tape_v.append(v)
@@ -71,16 +67,15 @@ def embed_and_mask_grad(E: "f64[n,d]", w: "f64[d]", idx: "i64[m]"):
     dE_1 = dE
     dw_1 = dw
     for j in reversed(range(3)):
-        t_1 = tape_t_1.pop()
         t = tape_t.pop()
         v = tape_v.pop()
         # cf_gather_mask.py:10  total = total + np.sum(np.tanh(picked)) * (j + 1.0)
-        dpicked = dtotal * t_1 * (1.0 - t * t)
-        del t_1, t
+        dpicked = dtotal * (j + 1.0) * (1.0 - t * t)
+        del t
         # cf_gather_mask.py:9  picked = E[idx] @ w
         dw_1 += dpicked @ v
         del v
         np.add.at(dE_1, idx, np.outer(dpicked, w))
         del dpicked
-    del dE, dw, tape_t_1, tape_t, tape_v, w, idx, dtotal
+    del dE, dw, tape_t, tape_v, w, idx, dtotal
     return (dE_1, dw_1)
