@@ -74,12 +74,11 @@ class _Renderer:
                 if line is not None:
                     rendered.append(line)
             else:
-                cond_uses = []
-                if isinstance(stmt, If) and id(stmt.cond) in pending:
-                    cond_uses = pending.pop(id(stmt.cond))
+                folded_cond = isinstance(stmt, If) and id(stmt.cond) in pending
+                cond_uses = pending.pop(id(stmt.cond)) if folded_cond else []
                 line = self._compound(stmt, expressions)
-                line.used = cond_uses + [n for n in line.used if not (isinstance(stmt, If) and n == _name(stmt.cond)
-                                                                      and cond_uses)]
+                if folded_cond:  # the `if` line reads what its folded condition reads, not the condition's name
+                    line.used = cond_uses + [n for n in line.used if n != _name(stmt.cond)]
                 rendered.append(line)
         tail_uses = [n for a in tail if isinstance(a, Var)
                      for n in (pending.pop(id(a)) if id(a) in pending else [self.targets.get(id(a), a.name)])]
