@@ -152,8 +152,8 @@ class _Sweep:
         owned = previous is not None and self.owner.get(id(previous)) == id(var)
         name = None if var.temporary else "d" + var.name
         if isinstance(ct, Scatter):
-            if owned:
-                total = ct.into(Sym(builder, previous), first=False).atom
+            if owned and previous.type.shape == var.type.shape and var.type.shape is not None:
+                total = ct.into(Sym(builder, previous), first=False).atom  # scatter into the full-size array
             else:
                 shape = builder.shape_atoms(var.type, var)
                 zeros = builder.bind("zeros", shape, {"dtype": ct.value.type.dtype}, name=name) if shape is not None \
@@ -369,12 +369,14 @@ class _Sweep:
         return self.builder.bind("copy", [exact])
 
     def _in_block(self, block: list, make):
+        """Emit into an already built block; what is computed there is not reused outside it."""
         builder = self.builder
         saved, builder.eqns, note, builder.note = builder.eqns, block, builder.note, None
+        computed = dict(builder.computed)
         try:
             return make()
         finally:
-            builder.eqns, builder.note = saved, note
+            builder.eqns, builder.note, builder.computed = saved, note, computed
 
     def gradient(self, var: Var) -> Atom:
         """The adjoint of a parameter, with exactly its shape (a fresh array, never a broadcast view)."""
