@@ -17,19 +17,21 @@ from __future__ import annotations
 from fractions import Fraction
 from math import gcd, isqrt
 
+import abc
+
 import numpy as np
 
 
-class Semiring:
+class Semiring(abc.ABC):
     name = "?"
     dtype = np.float64
 
     def one(self, n: int) -> np.ndarray:
         return self.ratio(np.ones(n, dtype=np.int64), 1)
 
+    @abc.abstractmethod
     def ratio(self, num, den) -> np.ndarray:
         """Weights `num[i] / den[i]` (integer arrays or scalars, broadcast together)."""
-        raise NotImplementedError
 
     def mul(self, a, b):
         return a * b
