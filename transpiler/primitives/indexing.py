@@ -15,7 +15,7 @@ from .. import codegen as cg
 from ..analysis.types import ShapeError, TensorType, fresh_dim, is_unknown, offset_dim
 from ..ir import Const
 from .registry import Primitive, register
-from .symbolic import Sym, ops, sum_to
+from .symbolic import Sym, materialize, ops, sum_to
 
 
 @dataclass(frozen=True)
@@ -144,6 +144,12 @@ class Scatter:
 
 
 def _vjp_getitem(g, out, x, *refs, active=None, index=()):
+    if x.rank is not None and not refs and all(i is None or i is Ellipsis or i == slice(None) for i in index):
+        # `x[:, None, :]` only inserts axes: its cotangent removes them again, no scatter needed
+        items = _expand_ellipsis(index, x.rank)
+        inserted = tuple(axis for axis, item in enumerate(items) if item is None)
+        full = materialize(g, out.type, out)
+        return [ops.squeeze(full, axis=inserted[0] if len(inserted) == 1 else inserted)]
     gathers = [r for r in refs if r.type.shape != () and r.type.dtype != "bool"]
     return [Scatter(g, refs, index, repeats=bool(gathers))] + [None] * len(refs)
 
