@@ -475,3 +475,28 @@ def test_in_place_update_gradients_match_both_oracles(name):
                      what=f"{name} FD arg {position}")
         assert_close(got, autograd_grad(oracle, position)(*args), rtol=1e-10, atol=1e-12,
                      what=f"{name} autograd arg {position}")
+
+
+def test_merge_that_reads_a_name_another_merge_writes():
+    """Found by the property run (seed 7076): in the reverse branch, `dacc1 = zeros` was written before the
+    merge `dv6 = dacc1` read the old value."""
+    text = _program('''
+@kernel
+def f(x: "f64[n]", y: "f64[n]"):
+    acc1 = np.zeros(len(x))
+    acc4 = x * 0.5
+    for i in range(len(x)):
+        v6 = acc4 * y
+        if v6[0] < 0.1:
+            acc4 = acc4 * 1.5
+        else:
+            acc1 = v6 * 1.0
+        acc4 = np.tanh(acc4 + y)
+    return np.sum(acc4 * x) + np.sum(np.sin(acc1))
+''')
+    module = load_source(text, "merge_order.py")
+    oracle = autograd_kernels(text)["f"]
+    x, y = np.array([0.9, -0.3, 0.5, 1.2]), np.array([0.4, 0.8, -0.6, 0.3])
+    dx, dy = module.f_grad(x, y)
+    assert_close(dx, autograd_grad(oracle, 0)(x, y), rtol=1e-10, atol=1e-12)
+    assert_close(dy, autograd_grad(oracle, 1)(x, y), rtol=1e-10, atol=1e-12)

@@ -538,11 +538,13 @@ def test_ten_thousand_random_kernels():
     assert tally.get("checked", 0) + tally.get("fd-skipped", 0) >= 0.95 * count
 
 
-@pytest.mark.parametrize("seed", [243, 300, 349, 2220, 1075, 6549, 1190, 3494, 4760, 3264])
+@pytest.mark.parametrize("seed", [243, 300, 349, 2220, 1075, 6549, 1190, 3494, 4760, 3264, 7076])
 def test_programs_that_once_failed(seed):
     """Found by the long run: a folded constant `if` test deleted a name never assigned (243, 300); `break` in an
     `else` inside a loop (349); a value computed inside a branch of the reverse sweep reused after it (2220); a
-    scatter into an adjoint still smaller than its value (1075, 6549, 1190, 3494, 4760). Kept as regressions."""
+    scatter into an adjoint still smaller than its value (1075, 6549, 1190, 3494, 4760); a branch's value assigned
+    straight into a merged name that another merge of the branch still read (7076, a wrong gradient). Kept as
+    regressions."""
     text, wrt, as_tuple = program_for_seed(seed)
     check_program(text, wrt, as_tuple, inputs_for(seed))
 

@@ -159,9 +159,12 @@ class _Renderer:
         branch does not read that name after computing it."""
         for out, then_value, else_value in zip(stmt.outs, stmt.then_results, stmt.else_results):
             name = self.targets.get(id(out), out.name)
-            for value, body in ((then_value, stmt.then_body), (else_value, stmt.else_body)):
+            for value, body, merged in ((then_value, stmt.then_body, stmt.then_results),
+                                        (else_value, stmt.else_body, stmt.else_results)):
                 if not isinstance(value, Var) or self.use_counts[id(value)] != 1 or id(value) in self.targets:
                     continue
+                if any(isinstance(v, Var) and v is not value and v.name == name for v in merged):
+                    continue  # another merge of this branch still reads the old value under that name
                 reads = _last_reads(body)
                 for position, inner in enumerate(body):
                     assigns = isinstance(inner, If) or (isinstance(inner, Eqn) and not inner.prim.statement)
@@ -175,6 +178,8 @@ class _Renderer:
         for slot, value in zip(loop.carried, loop.carried_out):
             if not isinstance(value, Var) or value.name == slot.name or self.use_counts[id(value)] != 1:
                 continue
+            if any(isinstance(v, Var) and v is not value and v.name == slot.name for v in loop.carried_out):
+                continue  # another slot's new value is this slot's old one (`a, b = b, a + b`)
             for position, stmt in enumerate(loop.body):
                 if last_read.get(slot.name, -1) > position:
                     continue
