@@ -10,7 +10,7 @@ import re
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator
 
-from .analysis.types import SCALAR_I64, ShapeError, TensorType, fresh_dim, is_unknown, split_offset
+from .analysis.types import ShapeError, TensorType, is_unknown, split_offset
 from .errors import SourceLoc, TranspileError
 from .ir import Atom, Const, Eqn, Function, Var, all_defined
 from .primitives.registry import lookup
@@ -203,17 +203,3 @@ def function_builder(fn: Function, extra_names: tuple[str, ...] = ()) -> Builder
 def _cse_key(prim_name: str, args: tuple, params: dict) -> tuple:
     arg_keys = tuple(("v", id(a)) if isinstance(a, Var) else ("c", repr(a.value), a.type.dtype) for a in args)
     return (prim_name, arg_keys, repr(sorted(params.items())))
-
-
-def int_value(atom: Atom) -> Any:
-    """The static value of an integer atom: an int, a dimension name, or None."""
-    if isinstance(atom, Const):
-        return atom.value if isinstance(atom.value, int) and not isinstance(atom.value, bool) else None
-    return atom.type.value
-
-
-def dim_type(value: Any) -> TensorType:
-    return TensorType("i64", (), value=value if value is not None else fresh_dim())
-
-
-__all__ = ["Builder", "NameScope", "const", "int_value", "dim_type", "SCALAR_I64"]

@@ -32,10 +32,6 @@ _AUG_PRIMS = {
     cst.DivideAssign: "divide", cst.PowerAssign: "power", cst.MatrixMultiplyAssign: "matmul",
     cst.FloorDivideAssign: "floor_divide", cst.ModuloAssign: "mod",
 }
-_DTYPE_NAMES = {
-    "float64": "f64", "float32": "f32", "int64": "i64", "int32": "i32", "bool_": "bool", "bool": "bool",
-    "float": "f64", "int": "i64", "double": "f64", "f64": "f64", "f32": "f32", "i64": "i64", "i32": "i32",
-}
 
 
 class Lowering(ControlFlow, Indexing, Calls):
@@ -44,7 +40,6 @@ class Lowering(ControlFlow, Indexing, Calls):
     def __init__(self, parsed: ParsedModule):
         self.parsed = parsed
         self.locate = parsed.locate
-        self.used_scipy = False
         self._stack: list[str] = []
         self._named: set[int] = set()  # ids of values that already carry a source name
         self._block_depth = 0  # how many if/for/while bodies enclose the statement being lowered
@@ -498,8 +493,6 @@ class Lowering(ControlFlow, Indexing, Calls):
             if handler is None:
                 raise self.error(node.func, f"`{_code(node.func)}` is not supported in kernels",
                                  _unsupported_hint(func.path))
-            if func.path.startswith("scipy"):
-                self.used_scipy = True
             return handler(self, node, builder, positional, keywords)
         raise self.error(node.func, "only NumPy functions, supported methods and other @kernel functions can be "
                          "called in kernels")
@@ -528,39 +521,6 @@ class Lowering(ControlFlow, Indexing, Calls):
                 prim == "getitem" and any(a.type.shape != () for a in args[1:])):
             self._view_root[id(out)] = self._view_root.get(id(args[0]), args[0])
         return out
-
-    def static(self, value: Value, node: cst.CSTNode, what: str):
-        """A build-time constant: an int, a float, a tuple of ints, None, a string."""
-        if value is None or isinstance(value, str):
-            return value
-        if isinstance(value, Const):
-            return value.value
-        if isinstance(value, tuple):
-            return tuple(self.static(v, node, what) for v in value)
-        raise self.error(node, f"{what} must be a constant known at build time", "write a literal")
-
-    def shape_args(self, value: Value, node) -> list[Atom]:
-        """A shape argument (an int, a tuple, or x.shape) as integer atoms."""
-        items = value if isinstance(value, tuple) else (value,)
-        atoms = []
-        for item in items:
-            atom = self._atom(item, node)
-            if atom.type.dtype not in ("i32", "i64") or atom.type.shape != ():
-                raise self.error(node, "shapes are integers or tuples of integers", "np.zeros((n, 3))")
-            atoms.append(atom)
-        return atoms
-
-    def dtype(self, value: Value, node) -> str:
-        if isinstance(value, Module):
-            key = value.path.split(".")[-1]
-        elif isinstance(value, str):
-            key = value
-        else:
-            key = None
-        if key not in _DTYPE_NAMES:
-            raise self.error(node, "unsupported dtype", "use np.float64, np.float32, np.int64, np.int32 or bool")
-        return _DTYPE_NAMES[key]
-
 
 def _unreachable(body: cst.BaseSuite):
     """The first statement after a `return`, `break` or `continue` of the same block, with that exit."""

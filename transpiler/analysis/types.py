@@ -62,10 +62,6 @@ class TensorType:
         return self.annotation()
 
 
-SCALAR_F64 = TensorType("f64", ())
-SCALAR_I64 = TensorType("i64", ())
-SCALAR_BOOL = TensorType("bool", ())
-
 _ANNOTATION = re.compile(r"^\s*(bool|i32|i64|f32|f64)\s*(?:\[(.*)\])?\s*$")
 
 
@@ -146,16 +142,6 @@ def normalize_axis(axis: int, rank: int) -> int:
     if not -rank <= axis < rank:
         raise ShapeError(f"axis {axis} is out of range for an array of rank {rank}")
     return axis % rank
-
-
-def dims_product(dims: list[Dim]) -> Dim:
-    """Product of static dims; an unknown/named dim makes the product a fresh unknown."""
-    total = 1
-    for dim in dims:
-        if not isinstance(dim, int):
-            return dims[0] if len(dims) == 1 else fresh_dim()
-        total *= dim
-    return total
 
 
 _OFFSET = re.compile(r"^([A-Za-z_]\w*)([+-]\d+)?$")

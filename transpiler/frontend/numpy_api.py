@@ -8,8 +8,44 @@ from __future__ import annotations
 from typing import Callable
 
 from ..ir import Const
+from ..values import Module
 
 Handler = Callable  # (lowering, node, builder, positional, keywords) -> Value
+
+
+_DTYPE_NAMES = {
+    "float64": "f64", "float32": "f32", "int64": "i64", "int32": "i32", "bool_": "bool", "bool": "bool",
+    "float": "f64", "int": "i64", "double": "f64", "f64": "f64", "f32": "f32", "i64": "i64", "i32": "i32",
+}
+
+
+def static(lowering, value, node, what: str):
+    """A build-time constant: an int, a float, a tuple of ints, None, a string."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, Const):
+        return value.value
+    if isinstance(value, tuple):
+        return tuple(static(lowering, v, node, what) for v in value)
+    raise lowering.error(node, f"{what} must be a constant known at build time", "write a literal")
+
+
+def shape_args(lowering, value, node) -> list:
+    """A shape argument (an int, a tuple, or x.shape) as integer atoms."""
+    atoms = []
+    for item in value if isinstance(value, tuple) else (value,):
+        atom = lowering._atom(item, node)
+        if atom.type.dtype not in ("i32", "i64") or atom.type.shape != ():
+            raise lowering.error(node, "shapes are integers or tuples of integers", "np.zeros((n, 3))")
+        atoms.append(atom)
+    return atoms
+
+
+def dtype(lowering, value, node) -> str:
+    key = value.path.split(".")[-1] if isinstance(value, Module) else value if isinstance(value, str) else None
+    if key not in _DTYPE_NAMES:
+        raise lowering.error(node, "unsupported dtype", "use np.float64, np.float32, np.int64, np.int32 or bool")
+    return _DTYPE_NAMES[key]
 
 
 def _arity(lowering, node, name, positional, keywords, minimum, maximum, allowed=()):
@@ -49,11 +85,11 @@ def reduction(prim: str, name: str | None = None) -> Handler:
 
 def _reduce(lowering, node, builder, prim, x, rest, keywords):
     axis_value, axis_node = _arg(lowering, rest, keywords, 0, "axis", node)
-    axis = lowering.static(axis_value, axis_node, "`axis`")
+    axis = static(lowering, axis_value, axis_node, "`axis`")
     if not (axis is None or isinstance(axis, int) or (isinstance(axis, tuple) and all(isinstance(a, int) for a in axis))):
         raise lowering.error(axis_node, "`axis` is an int, a tuple of ints, or None")
     keep_value, keep_node = keywords.get("keepdims", (Const(False, None), node))
-    keepdims = lowering.static(keep_value, keep_node, "`keepdims`")
+    keepdims = static(lowering, keep_value, keep_node, "`keepdims`")
     params = {"axis": axis}
     if keepdims:
         params["keepdims"] = True
@@ -77,7 +113,7 @@ def _einsum(lowering, node, builder, positional, keywords):
 
 
 def _transpose(lowering, node, builder, x, axes_value, axes_node):
-    axes = lowering.static(axes_value, axes_node, "`axes`")
+    axes = static(lowering, axes_value, axes_node, "`axes`")
     params = {} if axes is None else {"axes": tuple(axes)}
     return lowering._bind(builder, node, "transpose", [lowering._atom(x, node)], params)
 
@@ -90,12 +126,12 @@ def _np_transpose(lowering, node, builder, positional, keywords):
 
 def _swapaxes(lowering, node, builder, positional, keywords):
     _arity(lowering, node, "np.swapaxes", positional, keywords, 3, 3)
-    a1, a2 = (lowering.static(v, node, "the axes") for v in positional[1:])
+    a1, a2 = (static(lowering, v, node, "the axes") for v in positional[1:])
     return lowering._bind(builder, node, "swapaxes", [lowering._atom(positional[0], node)], {"axis1": a1, "axis2": a2})
 
 
 def _reshape(lowering, node, builder, x, shape_value):
-    dims = lowering.shape_args(shape_value, node)
+    dims = shape_args(lowering, shape_value, node)
     return lowering._bind(builder, node, "reshape", [lowering._atom(x, node)] + dims)
 
 
@@ -108,7 +144,7 @@ def _axis_op(prim: str, name: str, required: bool) -> Handler:
     def handle(lowering, node, builder, positional, keywords):
         _arity(lowering, node, name, positional, keywords, 1 + (required and "axis" not in keywords), 2, ("axis",))
         axis_value, axis_node = _arg(lowering, positional, keywords, 1, "axis", node)
-        axis = lowering.static(axis_value, axis_node, "`axis`")
+        axis = static(lowering, axis_value, axis_node, "`axis`")
         params = {"axis": axis} if axis is not None else {}
         return lowering._bind(builder, node, prim, [lowering._atom(positional[0], node)], params)
 
@@ -122,7 +158,7 @@ def _sequence_op(prim: str, name: str) -> Handler:
         if not isinstance(arrays, tuple) or not arrays:
             raise lowering.error(node, f"`{name}` takes a tuple or list of arrays", f"{name}((a, b), axis=0)")
         axis_value, axis_node = _arg(lowering, positional, keywords, 1, "axis", node, default=Const(0, None))
-        axis = lowering.static(axis_value, axis_node, "`axis`")
+        axis = static(lowering, axis_value, axis_node, "`axis`")
         if not isinstance(axis, int):
             raise lowering.error(axis_node, "`axis` is an integer here")
         return lowering._bind(builder, node, prim, [lowering._atom(a, node) for a in arrays], {"axis": axis})
@@ -133,20 +169,20 @@ def _sequence_op(prim: str, name: str) -> Handler:
 def _broadcast_to(lowering, node, builder, positional, keywords):
     _arity(lowering, node, "np.broadcast_to", positional, keywords, 2, 2)
     return lowering._bind(builder, node, "broadcast_to",
-                          [lowering._atom(positional[0], node)] + lowering.shape_args(positional[1], node))
+                          [lowering._atom(positional[0], node)] + shape_args(lowering, positional[1], node))
 
 
 def _dtype_params(lowering, keywords) -> dict:
     if "dtype" not in keywords:
         return {}
     value, node = keywords["dtype"]
-    return {"dtype": lowering.dtype(value, node)}
+    return {"dtype": dtype(lowering, value, node)}
 
 
 def _filled(prim: str) -> Handler:
     def handle(lowering, node, builder, positional, keywords):
         _arity(lowering, node, f"np.{prim}", positional, keywords, 1, 1, ("dtype",))
-        return lowering._bind(builder, node, prim, lowering.shape_args(positional[0], node),
+        return lowering._bind(builder, node, prim, shape_args(lowering, positional[0], node),
                               _dtype_params(lowering, keywords))
 
     return handle
@@ -154,7 +190,7 @@ def _filled(prim: str) -> Handler:
 
 def _full(lowering, node, builder, positional, keywords):
     _arity(lowering, node, "np.full", positional, keywords, 2, 2, ("dtype",))
-    args = lowering.shape_args(positional[0], node) + [lowering._atom(positional[1], node)]
+    args = shape_args(lowering, positional[0], node) + [lowering._atom(positional[1], node)]
     return lowering._bind(builder, node, "full", args, _dtype_params(lowering, keywords))
 
 
@@ -268,7 +304,7 @@ def _method_transpose(lowering, node, builder, atom, positional, keywords):
 
 def _method_astype(lowering, node, builder, atom, positional, keywords):
     _arity(lowering, node, ".astype()", positional, keywords, 1, 1)
-    return lowering._bind(builder, node, "astype", [atom], {"dtype": lowering.dtype(positional[0], node)})
+    return lowering._bind(builder, node, "astype", [atom], {"dtype": dtype(lowering, positional[0], node)})
 
 
 def _method_copy(lowering, node, builder, atom, positional, keywords):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..ir import Var
 from ..analysis.types import ShapeError, TensorType, is_unknown, normalize_axis, show_shape
 
 
@@ -187,7 +188,7 @@ def materialize(g: Sym, target: TensorType, like: Sym) -> Sym:
     """A cotangent with exactly the target's shape (a broadcast view when it arrived smaller)."""
     if g.shape is not None and g.shape == target.shape:
         return g
-    shape = g.builder.shape_atoms(target, like.atom if hasattr(like.atom, "name") else None)
+    shape = g.builder.shape_atoms(target, like.atom if isinstance(like.atom, Var) else None)
     if shape is None:
         return ops.broadcast_like(g, like)
     return ops.broadcast_to(g, *[Sym(g.builder, a) for a in shape])
