@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..ir import Var
 from ..analysis.types import ShapeError, TensorType, is_unknown, normalize_axis, show_shape
+from ..ir import Var
 
 
 class Sym:
