@@ -213,3 +213,21 @@ def test_python_dash_m_transpiler_and_version(project):
     result = run_cli("src/model.py", "-o", "build")
     assert result.returncode == 0, result.stderr
     assert (project / "build" / "model.py").is_file()
+
+
+def test_check_sees_a_change_in_an_imported_kernel_module_from_any_cwd(project, capsys, monkeypatch):
+    (project / "src" / "physics.py").write_text(MODEL.split("\n\n\nenergy_grad")[0].replace("energy", "spring") + "\n")
+    (project / "src" / "model.py").write_text(
+        "import numpy as np\nfrom runtime import grad, kernel\nfrom physics import spring\n\n\n"
+        "@kernel\ndef energy(x: \"f64[n]\", k: \"f64[]\") -> \"f64[]\":\n    return spring(x, k)\n\n\n"
+        "energy_grad = grad(energy, wrt=\"x\")\n")
+    elsewhere = project / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # imports resolve next to the source, not from the cwd
+    args = [str(project / "src" / "model.py"), "-o", str(project / "build")]
+    assert cli.main(args) == 0
+    assert cli.main(args + ["--check"]) == 0
+    physics = project / "src" / "physics.py"
+    physics.write_text(physics.read_text().replace("0.5 * k", "0.25 * k"))
+    assert cli.main(args + ["--check"]) == 1
+    assert "content differs" in capsys.readouterr().out
