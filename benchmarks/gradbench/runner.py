@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-REFERENCES = ("lse", "gmm", "llsq")
+REFERENCES = ("lse", "gmm", "llsq", "ode", "kmeans", "det")
 JSON_HPP = Path("/usr/include/nlohmann/json.hpp")  # Debian's nlohmann-json3-dev
 
 
