@@ -16,7 +16,7 @@ from gradcheck import assert_close, autograd_kernels, central_difference, load_s
 autograd = pytest.importorskip("autograd")
 import autograd.numpy as anp  # noqa: E402
 
-from benchmarks.gradbench import det, kmeans, ode  # noqa: E402
+from benchmarks.gradbench import ba, det, kmeans, lstm, ode  # noqa: E402
 from benchmarks.gradbench.tool import serve  # noqa: E402
 
 
@@ -124,3 +124,112 @@ def test_det_tool_output_is_row_major():
     cofactors = np.linalg.det(a) * np.linalg.inv(a).T
     assert evaluate("det", "gradient", {"A": a.reshape(-1).tolist(), "ell": 3}) == pytest.approx(
         cofactors.reshape(-1).tolist())
+
+
+# lstm -----------------------------------------------------------------------------------------------------------
+
+def lstm_inputs(layers=2, bits=3, chars=4, seed=0):
+    rng = np.random.default_rng(seed)
+    return (rng.random((layers, 8, bits)), rng.random((3, bits)), rng.random((layers, 2, bits)),
+            (rng.random((chars, bits)) > 0.5).astype(np.float64))
+
+
+def lstm_loss(main, extra, state, sequence):
+    """ADBench's LSTM loss written independently of the kernel: state as Python lists, no in-place updates."""
+    def sigmoid(x):
+        return 1.0 / (1.0 + anp.exp(-x))
+
+    hidden, cell = [state[i, 0] for i in range(len(state))], [state[i, 1] for i in range(len(state))]
+    total = 0.0
+    for t in range(len(sequence) - 1):
+        x = sequence[t] * extra[0]
+        for i in range(len(main)):
+            gates = [main[i, g] for g in range(4)], [main[i, 4 + g] for g in range(4)]
+            forget = sigmoid(x * gates[0][0] + gates[1][0])
+            ingate = sigmoid(hidden[i] * gates[0][1] + gates[1][1])
+            outgate = sigmoid(x * gates[0][2] + gates[1][2])
+            change = anp.tanh(hidden[i] * gates[0][3] + gates[1][3])
+            cell[i] = cell[i] * forget + ingate * change
+            hidden[i] = outgate * anp.tanh(cell[i])
+            x = hidden[i]
+        prediction = x * extra[1] + extra[2]
+        total = total + anp.sum(sequence[t + 1] * (prediction - anp.log(anp.sum(anp.exp(prediction)) + 2.0)))
+    return -total / ((len(sequence) - 1) * sequence.shape[1])
+
+
+def test_lstm_gradient_agrees_with_finite_differences_and_autograd():
+    generated = load_source(lstm.SOURCE, "lstm_kernel.py")
+    args = lstm_inputs()
+    state = args[2].copy()
+    assert generated.objective(*args) == pytest.approx(float(lstm_loss(*args)), rel=1e-13)
+    dmain, dextra = generated.jacobian(*args)
+    assert_close(args[2], state, atol=0, what="the kernel leaves its state input alone")
+    for index, gradient in ((0, dmain), (1, dextra)):
+        assert_close(gradient, central_difference(generated.objective, list(args), index), rtol=1e-6, atol=1e-9,
+                     what=f"lstm gradient {index} vs FD")
+        assert_close(gradient, autograd.grad(lstm_loss, index)(*args), rtol=1e-11, atol=1e-14,
+                     what=f"lstm gradient {index} vs autograd")
+
+
+def test_lstm_tool_reads_the_eval_layout():
+    main, extra, state, sequence = lstm_inputs(layers=2, bits=3, chars=5, seed=2)
+    input = {"main_params": main.reshape(4, 12).tolist(), "extra_params": extra.tolist(),
+             "state": state.reshape(4, 3).tolist(), "sequence": sequence.tolist()}
+    assert evaluate("lstm", "objective", input) == pytest.approx(float(lstm_loss(main, extra, state, sequence)))
+    expected = np.concatenate([g.reshape(-1) for g in autograd.grad(lstm_loss, (0, 1))(main, extra, state, sequence)])
+    assert_close(evaluate("lstm", "jacobian", input), expected, rtol=1e-11, atol=1e-14, what="flattened jacobian")
+
+
+# ba -------------------------------------------------------------------------------------------------------------
+
+BA_INPUT = {"n": 3, "m": 4, "p": 17, "w": 0.417022, "feat": [271.760969, 834.209256],
+            "x": [7.203245, 0.001144, 3.023326],
+            "cam": [-0.758453, -1.109613, -0.845551, 34.556073, 39.676747, 53.881673, 419.194514, 5.864426, -8.51887,
+                    0.087812, 0.002739]}  # the head of GradBench's evals/ba/data/ba1_n49_m7776_p31843.txt
+
+
+def test_ba_jacobian_blocks_agree_with_finite_differences_and_autograd():
+    generated = load_source(ba.SOURCE, "ba_kernel.py")
+    rng = np.random.default_rng(5)
+    cams, points, w, camera, point, feats = ba.prepare("jacobian", BA_INPUT | {"p": 5})
+    cams = cams + 0.05 * rng.normal(size=cams.shape)  # distinct cameras, points and weights
+    points = points + 0.05 * rng.normal(size=points.shape)
+    w = w + 0.1 * rng.random(size=w.shape)
+    values, _, columns = ba.entry(generated, "jacobian")(cams, points, w, camera, point, feats)
+    blocks = values[:-5].reshape(5, 2, 15)
+    args = [cams[camera], points[point], w, feats]
+    oracle = autograd_kernels(ba.SOURCE)["residuals"]
+    assert_close(generated.residuals(*args), oracle(*args), rtol=1e-14, what="residuals")
+    dense = [autograd.jacobian(oracle, k)(*args) for k in range(3)]  # (p, 2, p, ...)
+    for i in range(5):
+        expected = np.concatenate((dense[0][i, :, i], dense[1][i, :, i], dense[2][i, :, i:i + 1]), axis=1)
+        assert_close(blocks[i], expected, rtol=1e-11, atol=1e-12, what=f"block {i} vs autograd")
+        for k, width, offset in ((0, 11, 0), (1, 3, 11), (2, 1, 14)):
+            for c in range(width):
+                plus, minus = [a.copy() for a in args], [a.copy() for a in args]
+                if k == 2:
+                    plus[k][i] += 1e-6
+                    minus[k][i] -= 1e-6
+                else:
+                    plus[k][i, c] += 1e-6
+                    minus[k][i, c] -= 1e-6
+                fd = (generated.residuals(*plus)[i] - generated.residuals(*minus)[i]) / 2e-6
+                assert_close(blocks[i, :, offset + c], fd, rtol=1e-5, atol=1e-6, what=f"obs {i} input {k}.{c} vs FD")
+    assert_close(values[-5:], -2.0 * w, rtol=1e-15, what="weight error derivatives")
+    assert list(columns[:15]) == [*range(11), 33, 34, 35, 45]
+
+
+def test_ba_tool_matches_the_reference_output():
+    """The values below are what GradBench's C++ `manual` reference prints for BA_INPUT (block of observation 0)."""
+    output = evaluate("ba", "jacobian", BA_INPUT)
+    reference_x_row = [-461.4463210015994, 178.86792801444557, -19.42391647220627, -3.0615983420410324,
+                       6.392457556226442, -3.340282281299017, 0.2647602492070315, 0.417022, 0.0, 243.62824566082992,
+                       676.4867782658685, 3.0615983420410324, -6.392457556226442, 3.340282281299017,
+                       0.24299878163373023]
+    assert output["vals"][:15] == pytest.approx(reference_x_row, rel=1e-12)
+    assert output["vals"][-1] == pytest.approx(-0.834044)
+    assert output["rows"] == [*range(0, 450, 15), 527]
+    assert output["cols"] == [*range(11), 33, 34, 35, 45] * 2 + [61]
+    objective = evaluate("ba", "objective", BA_INPUT)
+    assert objective["reproj_error"]["elements"] == pytest.approx([0.10133583791446145, -0.06896776592448106])
+    assert objective["w_err"] == {"element": pytest.approx(0.826092651516), "repeated": 17}
