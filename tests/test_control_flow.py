@@ -500,3 +500,29 @@ def f(x: "f64[n]", y: "f64[n]"):
     dx, dy = module.f_grad(x, y)
     assert_close(dx, autograd_grad(oracle, 0)(x, y), rtol=1e-10, atol=1e-12)
     assert_close(dy, autograd_grad(oracle, 1)(x, y), rtol=1e-10, atol=1e-12)
+
+
+def test_an_array_updated_in_place_in_a_loop_is_made_in_every_iteration():
+    """Loop-invariant code motion once moved `a = w * 2.0` out of the loop, so each iteration updated the same
+    array (a wrong value, and a wrong gradient)."""
+    source = '''
+import numpy as np
+from runtime import grad, kernel
+
+
+@kernel
+def f(x: "f64[n]", w: "f64[n]") -> "f64[]":
+    total = 0.0
+    for j in range(3):
+        a = w * 2.0
+        a[0] = a[0] + x[0]
+        total = total + np.sum(a * x)
+    return total
+
+
+f_grad = grad(f)
+'''
+    module = load_source(source, "hoisted_update.py")
+    x, w = np.array([1.0, 2.0, 3.0]), np.array([0.5, 0.25, 2.0])
+    assert module.f(x, w) == pytest.approx(3 * (np.sum(2.0 * w * x) + x[0] * x[0]))
+    assert_close(module.f_grad(x, w), central_difference(module.f, [x, w], 0), rtol=1e-7, what="grad vs FD")
