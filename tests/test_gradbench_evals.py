@@ -5,6 +5,7 @@ the source mutates arrays, which autograd cannot run). The real evals validate t
 """
 from __future__ import annotations
 
+import functools
 import io
 import json
 
@@ -16,8 +17,14 @@ from gradcheck import assert_close, autograd_kernels, central_difference, load_s
 autograd = pytest.importorskip("autograd")
 import autograd.numpy as anp  # noqa: E402
 
-from benchmarks.gradbench import ba, det, kmeans, lstm, ode  # noqa: E402
+from benchmarks.gradbench import ba, det, ht, kmeans, lstm, ode  # noqa: E402
 from benchmarks.gradbench.tool import serve  # noqa: E402
+
+
+@functools.lru_cache(maxsize=None)
+def generated(eval_module):
+    """The eval's kernel module transpiled and loaded once per test session."""
+    return load_source(eval_module.SOURCE, f"{eval_module.__name__.rsplit('.', 1)[-1]}_kernel.py")
 
 
 def exchange(*messages) -> list[dict]:
@@ -40,13 +47,13 @@ def evaluate(module: str, function: str, input: dict):
 
 @pytest.mark.parametrize("n,s", [(1, 1), (5, 1), (6, 3)])
 def test_ode_gradient_agrees_with_finite_differences_and_autograd(n, s):
-    generated = load_source(ode.SOURCE, "ode_kernel.py")
+    kernels = generated(ode)
     x = np.random.default_rng(n + s).uniform(0.5, 1.5, size=n)
-    gradient = generated.gradient(x, s)
-    assert_close(gradient, central_difference(lambda x: generated.primal(x, s)[-1], [x], 0),
+    gradient = kernels.gradient(x, s)
+    assert_close(gradient, central_difference(lambda x: kernels.primal(x, s)[-1], [x], 0),
                  rtol=1e-6, atol=1e-9, what="ode gradient vs FD")
     oracle = autograd_kernels(ode.SOURCE)
-    assert_close(generated.primal(x, s), oracle["primal"](x, s), rtol=1e-14, what="ode primal")
+    assert_close(kernels.primal(x, s), oracle["primal"](x, s), rtol=1e-14, what="ode primal")
     assert_close(gradient, autograd.grad(oracle["last"])(x, s), rtol=1e-12, atol=1e-15, what="ode vs autograd")
 
 
@@ -74,12 +81,12 @@ def direct_cost(points, centroids):
 
 
 def test_kmeans_gradient_and_hessian_diagonal_agree_with_finite_differences_and_autograd():
-    generated = load_source(kmeans.SOURCE, "kmeans_kernel.py")
+    kernels = generated(kmeans)
     points, centroids = kmeans_inputs()
-    assert generated.cost(points, centroids) == pytest.approx(float(direct_cost(points, centroids)), rel=1e-12)
-    gradient, hvp_ones = generated.grad_and_hvp(points, centroids, np.ones_like(centroids))
-    assert_close(gradient, generated.cost_grad(points, centroids), rtol=1e-14, what="jvp(grad) primal output")
-    assert_close(gradient, central_difference(generated.cost, [points, centroids], 1), rtol=1e-6, atol=1e-8,
+    assert kernels.cost(points, centroids) == pytest.approx(float(direct_cost(points, centroids)), rel=1e-12)
+    gradient, hvp_ones = kernels.grad_and_hvp(points, centroids, np.ones_like(centroids))
+    assert_close(gradient, kernels.cost_grad(points, centroids), rtol=1e-14, what="jvp(grad) primal output")
+    assert_close(gradient, central_difference(kernels.cost, [points, centroids], 1), rtol=1e-6, atol=1e-8,
                  what="kmeans gradient vs FD")
     assert_close(gradient, autograd.grad(direct_cost, 1)(points, centroids), rtol=1e-12, what="vs autograd")
     assert_close(gradient, autograd.grad(autograd_kernels(kmeans.SOURCE)["cost"], 1)(points, centroids),
@@ -89,7 +96,7 @@ def test_kmeans_gradient_and_hessian_diagonal_agree_with_finite_differences_and_
     hessian = autograd.hessian(direct_cost, 1)(points, centroids).reshape(size, size)
     assert_close(hessian, np.diag(np.diag(hessian)), atol=0, what="the kmeans Hessian is diagonal")
     assert_close(hvp_ones.reshape(-1), np.diag(hessian), rtol=1e-12, what="Hessian diagonal vs autograd")
-    fd = [central_difference(lambda c: generated.cost_grad(points, c)[j, l], [centroids], 0)[j, l]
+    fd = [central_difference(lambda c: kernels.cost_grad(points, c)[j, l], [centroids], 0)[j, l]
           for j in range(centroids.shape[0]) for l in range(centroids.shape[1])]
     assert_close(hvp_ones.reshape(-1), fd, rtol=1e-6, what="Hessian diagonal vs FD of the gradient")
 
@@ -108,12 +115,12 @@ def test_kmeans_tool_dir_is_the_newton_step_to_the_cluster_means():
 
 @pytest.mark.parametrize("ell", [1, 2, 3, 5])
 def test_det_expansion_by_minors_and_its_gradient(ell):
-    generated = load_source(det.SOURCE, "det_kernel.py")
+    kernels = generated(det)
     a = np.random.default_rng(ell).random((ell, ell))
     tables = det.tables(ell)
-    assert generated.primal(a, *tables) == pytest.approx(np.linalg.det(a), rel=1e-12, abs=1e-15)
-    gradient = generated.gradient(a, *tables)
-    assert_close(gradient, central_difference(lambda a: generated.primal(a, *tables), [a], 0),
+    assert kernels.primal(a, *tables) == pytest.approx(np.linalg.det(a), rel=1e-12, abs=1e-15)
+    gradient = kernels.gradient(a, *tables)
+    assert_close(gradient, central_difference(lambda a: kernels.primal(a, *tables), [a], 0),
                  rtol=1e-6, atol=1e-9, what="det gradient vs FD")
     assert_close(gradient, autograd.grad(anp.linalg.det)(a), rtol=1e-10, atol=1e-14, what="det vs autograd")
 
@@ -158,14 +165,14 @@ def lstm_loss(main, extra, state, sequence):
 
 
 def test_lstm_gradient_agrees_with_finite_differences_and_autograd():
-    generated = load_source(lstm.SOURCE, "lstm_kernel.py")
+    kernels = generated(lstm)
     args = lstm_inputs()
     state = args[2].copy()
-    assert generated.objective(*args) == pytest.approx(float(lstm_loss(*args)), rel=1e-13)
-    dmain, dextra = generated.jacobian(*args)
+    assert kernels.objective(*args) == pytest.approx(float(lstm_loss(*args)), rel=1e-13)
+    dmain, dextra = kernels.jacobian(*args)
     assert_close(args[2], state, atol=0, what="the kernel leaves its state input alone")
     for index, gradient in ((0, dmain), (1, dextra)):
-        assert_close(gradient, central_difference(generated.objective, list(args), index), rtol=1e-6, atol=1e-9,
+        assert_close(gradient, central_difference(kernels.objective, list(args), index), rtol=1e-6, atol=1e-9,
                      what=f"lstm gradient {index} vs FD")
         assert_close(gradient, autograd.grad(lstm_loss, index)(*args), rtol=1e-11, atol=1e-14,
                      what=f"lstm gradient {index} vs autograd")
@@ -189,17 +196,17 @@ BA_INPUT = {"n": 3, "m": 4, "p": 17, "w": 0.417022, "feat": [271.760969, 834.209
 
 
 def test_ba_jacobian_blocks_agree_with_finite_differences_and_autograd():
-    generated = load_source(ba.SOURCE, "ba_kernel.py")
+    kernels = generated(ba)
     rng = np.random.default_rng(5)
     cams, points, w, camera, point, feats = ba.prepare("jacobian", BA_INPUT | {"p": 5})
     cams = cams + 0.05 * rng.normal(size=cams.shape)  # distinct cameras, points and weights
     points = points + 0.05 * rng.normal(size=points.shape)
     w = w + 0.1 * rng.random(size=w.shape)
-    values, _, columns = ba.entry(generated, "jacobian")(cams, points, w, camera, point, feats)
+    values, _, columns = ba.entry(kernels, "jacobian")(cams, points, w, camera, point, feats)
     blocks = values[:-5].reshape(5, 2, 15)
     args = [cams[camera], points[point], w, feats]
     oracle = autograd_kernels(ba.SOURCE)["residuals"]
-    assert_close(generated.residuals(*args), oracle(*args), rtol=1e-14, what="residuals")
+    assert_close(kernels.residuals(*args), oracle(*args), rtol=1e-14, what="residuals")
     dense = [autograd.jacobian(oracle, k)(*args) for k in range(3)]  # (p, 2, p, ...)
     for i in range(5):
         expected = np.concatenate((dense[0][i, :, i], dense[1][i, :, i], dense[2][i, :, i:i + 1]), axis=1)
@@ -213,7 +220,7 @@ def test_ba_jacobian_blocks_agree_with_finite_differences_and_autograd():
                 else:
                     plus[k][i, c] += 1e-6
                     minus[k][i, c] -= 1e-6
-                fd = (generated.residuals(*plus)[i] - generated.residuals(*minus)[i]) / 2e-6
+                fd = (kernels.residuals(*plus)[i] - kernels.residuals(*minus)[i]) / 2e-6
                 assert_close(blocks[i, :, offset + c], fd, rtol=1e-5, atol=1e-6, what=f"obs {i} input {k}.{c} vs FD")
     assert_close(values[-5:], -2.0 * w, rtol=1e-15, what="weight error derivatives")
     assert list(columns[:15]) == [*range(11), 33, 34, 35, 45]
@@ -233,3 +240,108 @@ def test_ba_tool_matches_the_reference_output():
     objective = evaluate("ba", "objective", BA_INPUT)
     assert objective["reproj_error"]["elements"] == pytest.approx([0.10133583791446145, -0.06896776592448106])
     assert objective["w_err"] == {"element": pytest.approx(0.826092651516), "repeated": 17}
+
+
+# ht -------------------------------------------------------------------------------------------------------------
+
+def ht_inputs(points=4, vertices=7, seed=0):
+    """A small random hand: 22 bones (the count the 26 parameters address), a chain of parents, few vertices."""
+    rng = np.random.default_rng(seed)
+    bones = 22
+    parents = np.array([-1] + [int(rng.integers(0, i)) for i in range(1, bones)])
+
+    def transforms():
+        matrices = np.tile(np.eye(4), (bones, 1, 1))
+        matrices[:, :3, :] += 0.3 * rng.normal(size=(bones, 3, 4))
+        return matrices
+
+    weights = rng.random((vertices, bones)) * (rng.random((vertices, bones)) < 0.3)
+    weights[:, 0] += 0.1
+    model = {"parents": parents.tolist(), "base_relatives": transforms().tolist(), "is_mirrored": True,
+             "inverse_base_absolutes": transforms().tolist(),
+             "base_positions": np.concatenate((rng.normal(size=(vertices, 3)), np.ones((vertices, 1))), 1).tolist(),
+             "weights": (weights / weights.sum(axis=1, keepdims=True)).tolist(),
+             "triangles": rng.integers(0, vertices, size=(5, 3)).tolist(), "bone_names": [f"b{i}" for i in range(22)]}
+    return {"theta": (0.3 * rng.normal(size=26)).tolist(), "us": rng.random((points, 2)).tolist(),
+            "data": {"model": model, "correspondences": rng.integers(0, 5, size=points).tolist(),
+                     "points": rng.normal(size=(points, 3)).tolist()}}
+
+
+def ht_residuals(theta, us, model, correspondences, points):
+    """The reference's objective written independently of the kernel (Python lists of matrices, no in-place)."""
+    def rotation_x(t):
+        c, s = anp.cos(t), anp.sin(t)
+        return anp.array([[1.0, 0.0, 0.0], [0.0, c, -s], [0.0, s, c]])
+
+    def rotation_y(t):
+        c, s = anp.cos(t), anp.sin(t)
+        return anp.array([[c, 0.0, s], [0.0, 1.0, 0.0], [-s, 0.0, c]])
+
+    def rotation_z(t):
+        c, s = anp.cos(t), anp.sin(t)
+        return anp.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
+
+    bones = len(model["parents"])
+    angles = {}  # column of the pose matrix -> (x angle, y angle)
+    k, column = 6, 5
+    for _finger in range(5):
+        for joint in range(2, 5):
+            angles[column] = (theta[k], theta[k + 1] if joint == 2 else 0.0)
+            k += 2 if joint == 2 else 1
+            column += 1
+        column += 1
+    absolutes = []
+    for i in range(bones):
+        x, z = angles.get(i + 3, (0.0, 0.0))  # pose rows are (x, z, y); the y row is never set
+        rotation = rotation_z(z) @ rotation_y(0.0) @ rotation_x(x)
+        posed = anp.concatenate((anp.concatenate((rotation, anp.zeros((3, 1))), 1), anp.eye(4)[3:]), 0)
+        relative = anp.array(model["base_relatives"][i]) @ posed
+        parent = model["parents"][i]
+        absolutes.append(relative if parent < 0 else absolutes[parent] @ relative)
+    base = anp.array(model["base_positions"])
+    weights = anp.array(model["weights"])
+    vertices = sum(weights[:, i:i + 1] * (base @ (absolutes[i] @ anp.array(model["inverse_base_absolutes"][i])).T)
+                   for i in range(bones))[:, :3]
+    vertices = vertices * anp.array([-1.0 if model["is_mirrored"] else 1.0, 1.0, 1.0])
+    axis_angle = theta[0:3]
+    norm = anp.sqrt(anp.sum(axis_angle ** 2))
+    x, y, z = axis_angle / norm
+    c, s = anp.cos(norm), anp.sin(norm)
+    rotation = anp.array([[x * x + (1 - x * x) * c, x * y * (1 - c) - z * s, x * z * (1 - c) + y * s],
+                          [x * y * (1 - c) + z * s, y * y + (1 - y * y) * c, y * z * (1 - c) - x * s],
+                          [x * z * (1 - c) - y * s, z * y * (1 - c) + x * s, z * z + (1 - z * z) * c]])
+    vertices = vertices @ rotation.T + theta[3:6]
+    corners = anp.array(model["triangles"])[correspondences]
+    hand = (us[:, 0:1] * vertices[corners[:, 0]] + us[:, 1:2] * vertices[corners[:, 1]]
+            + (1 - us[:, 0:1] - us[:, 1:2]) * vertices[corners[:, 2]])
+    return points - hand
+
+
+def test_ht_objective_and_jacobian_agree_with_finite_differences_and_autograd():
+    kernels = generated(ht)
+    raw = ht_inputs()
+    args = ht.prepare("jacobian", raw)
+    theta, us = args[0], args[1]
+    model, correspondences, points = raw["data"]["model"], np.array(raw["data"]["correspondences"]), args[-1]
+    assert_close(kernels.objective(*args), ht_residuals(theta, us, model, correspondences, points), rtol=1e-12,
+                 atol=1e-14, what="ht residuals")
+    jacobian = ht.entry(kernels, "jacobian")(*args)
+    assert jacobian.shape == (3 * len(points), 28)
+    oracle_theta = autograd.jacobian(ht_residuals, 0)(theta, us, model, correspondences, points).reshape(-1, 26)
+    assert_close(jacobian[:, 2:], oracle_theta, rtol=1e-10, atol=1e-12, what="theta columns vs autograd")
+    steps = 1e-6 * np.eye(26)
+    fd_theta = np.stack([(kernels.objective(theta + e, *args[1:]) - kernels.objective(theta - e, *args[1:]))
+                         .reshape(-1) / 2e-6 for e in steps], axis=1)  # central differences, all rows at once
+    assert_close(jacobian[:, 2:], fd_theta, rtol=1e-6, atol=1e-8, what="theta columns vs FD")
+    oracle_us = autograd.jacobian(ht_residuals, 1)(theta, us, model, correspondences, points)  # (n, 3, n, 2)
+    for i in range(len(points)):
+        assert_close(jacobian[3 * i:3 * i + 3, :2], oracle_us[i, :, i, :], rtol=1e-12, atol=1e-14,
+                     what=f"u columns of point {i}")
+    assert_close(ht.entry(kernels, "objective")(*args), kernels.objective(*args), atol=0, what="objective")
+
+
+def test_ht_pose_index_follows_the_reference_layout():
+    index = ht.pose_index(22)
+    assert index[:, 0].tolist() == [0, 1, 2] and index[:, 1].tolist() == [27] * 3 and index[:, 2].tolist() == [3, 4, 5]
+    assert sorted(index[index < 26].tolist()) == list(range(26))  # every parameter used once
+    assert index[:, 3:5].tolist() == [[26, 26]] * 3  # wrist and the first finger bone stay at zero

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-REFERENCES = ("lse", "gmm", "llsq", "ode", "kmeans", "det", "lstm", "ba")
+REFERENCES = ("lse", "gmm", "llsq", "ode", "kmeans", "det", "lstm", "ba", "ht")
 LSTM_TEXT = Path("evals/lstm/data/lstm_full.txt")  # read by the lstm eval, relative to the GradBench root
 JSON_HPP = Path("/usr/include/nlohmann/json.hpp")  # Debian's nlohmann-json3-dev
 
@@ -129,9 +129,29 @@ def _run(gradbench: Path, cwd: Path, script: Path, eval_name: str, eval_args: li
         if entry["response"].get("success"):
             _row(out, summary, entry["message"], entry["response"], "not validated by the eval")
     summary["eval_exit"] = evaluator.returncode
+    crashed = f", the eval exited with status {evaluator.returncode}" if evaluator.returncode else ""
     print(f"{eval_name}: {summary['evaluations']} evaluations, {summary['validated']} validated by the eval, "
-          f"{summary['invalid']} invalid, {summary['failed']} failed ({time.perf_counter() - start:.1f} s)", file=out)
+          f"{summary['invalid']} invalid, {summary['failed']} failed{crashed} "
+          f"({time.perf_counter() - start:.1f} s)", file=out)
     return summary
+
+
+def ht_args(gradbench: Path, eval_args: list[str]) -> list[str]:
+    """The ht eval's arguments, with `--max` lowered to the largest hand input the checkout has (its default,
+    12, reads a file that a checkout may lack, and the eval then stops with an exception)."""
+    if "--max" in eval_args:
+        return eval_args
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument("--model", default="big")
+    options.add_argument("--variant", default="complicated")
+    known, _ = options.parse_known_args(eval_args)
+    data = gradbench / "evals" / "ht" / "data" / f"{known.variant}_{known.model}"
+    present = [i for i in range(1, 13) if next(data.glob(f"hand{i}_*.txt"), None) is not None]
+    if present and present[-1] < 12:
+        print(f"note: {data} has hand inputs up to hand{present[-1]}; running ht with --max {present[-1]}",
+              file=sys.stderr)
+        return [*eval_args, "--max", str(present[-1])]
+    return eval_args
 
 
 def _row(out, summary, message, response, verdict) -> None:
@@ -173,8 +193,10 @@ def main(argv: list[str] | None = None) -> int:
             if name == "lstm" and not (gradbench / LSTM_TEXT).exists() and args.lstm_text is None:
                 print(f"note: {gradbench / LSTM_TEXT} is missing; give a stand-in text with --lstm-text FILE",
                       file=sys.stderr)
-            summary = run(gradbench, name, eval_args, log, lstm_text=args.lstm_text)
-            bad += summary["invalid"] + summary["failed"] + (summary["validated"] < summary["evaluations"])
+            summary = run(gradbench, name, ht_args(gradbench, eval_args) if name == "ht" else eval_args, log,
+                          lstm_text=args.lstm_text)
+            bad += summary["invalid"] + summary["failed"] + (summary["validated"] < summary["evaluations"]) \
+                + bool(summary["eval_exit"])
     finally:
         if log:
             log.close()
