@@ -94,8 +94,8 @@ def pose_index(bones: int) -> np.ndarray:
     """Where each entry of the 3 x (bones + 3) pose matrix comes from: theta[k], 26 (a zero) or 27 (a one).
 
     Column 0 is the global rotation theta[0:3], column 1 the global scale (ones), column 2 the translation
-    theta[3:6]; then, for each of the five fingers, three bones get one angle (the first two) and a bone is
-    skipped, as the reference's `to_pose_params` reads them."""
+    theta[3:6]; then, for each of the five fingers, three bones get an angle each (the first of them a second
+    one) and the next bone none, as the reference's `to_pose_params` reads them."""
     zero, one = 26, 27
     index = np.full((3, bones + 3), zero, dtype=np.int64)
     index[:, 0], index[:, 1], index[:, 2] = (0, 1, 2), one, (3, 4, 5)
