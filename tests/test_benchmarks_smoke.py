@@ -96,8 +96,8 @@ def test_gradbench_tool_gmm_jacobian_matches_autograd():
 
 def test_gradbench_tool_refuses_unsupported_evals_with_the_reason():
     assert set(SUPPORTED).isdisjoint(NOT_YET)
-    _, define = exchange({"kind": "start"}, {"kind": "define", "module": "ode"})
-    assert define["success"] is False and "ode" in define["error"]
+    _, define = exchange({"kind": "start"}, {"kind": "define", "module": "hello"})
+    assert define["success"] is False and "hello" in define["error"]
 
 
 def test_memory_child_reports_a_peak():
@@ -118,3 +118,25 @@ def test_one_command_writes_the_report(tmp_path):
                  "--docs", str(tmp_path)]) == 0
     text = (tmp_path / "benchmarks.md").read_text()
     assert "| n=1e2 | autograd |" in text and (tmp_path / "img" / "bench_scaling.png").exists()
+
+
+def test_gradbench_runner_stands_in_for_missing_eval_data(tmp_path):
+    from benchmarks.gradbench.runner import LSTM_TEXT, eval_root, ht_args
+
+    root = tmp_path / "gradbench"
+    (root / "tools" / "manual").mkdir(parents=True)
+    (root / "evals" / "lstm").mkdir(parents=True)
+    text = tmp_path / "text.txt"
+    text.write_text("some stand-in text")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    assert eval_root(root, "lse", text, scratch) == root
+    cwd = eval_root(root, "lstm", text, scratch)
+    assert cwd == scratch and (cwd / LSTM_TEXT).read_text() == "some stand-in text"
+    assert (cwd / "tools" / "manual").is_dir()
+    hands = root / "evals" / "ht" / "data" / "complicated_big"
+    hands.mkdir(parents=True)
+    for i in (1, 2, 3):
+        (hands / f"hand{i}_t26_c100.txt").write_text("")
+    assert ht_args(root, ["--min-seconds", "0"]) == ["--min-seconds", "0", "--max", "3"]
+    assert ht_args(root, ["--max", "2"]) == ["--max", "2"]

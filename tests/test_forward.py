@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gradcheck import assert_close, load_source, random_inputs
+from gradcheck import assert_close, central_difference, load_source, random_inputs
 from test_control_flow import MUTATION_PROGRAMS
 from test_control_flow import PROGRAMS as CONTROL_FLOW_PROGRAMS
 from test_reverse import PROGRAMS as REVERSE_PROGRAMS
@@ -355,3 +355,28 @@ def test_generated_functions_are_kernels_again():
     jacobian = re.search(r"^def rosenbrock_hessian\(.*?(?=^def |\Z)", emitted, re.S | re.M).group(0)
     twice = load_source("import numpy as np\nfrom runtime import kernel\n\n\n@kernel\n" + jacobian, "twice.py")
     assert_close(twice.rosenbrock_hessian(x), original.rosenbrock_hessian(x), rtol=1e-14, atol=0)
+
+
+def test_jacfwd_remakes_an_array_its_loop_updates_in_place():
+    """The loop over basis vectors once hoisted `a = w.copy()` in front of it, and each column updated the
+    same array through the inner loop's slot: columns after the first were wrong."""
+    source = '''
+import numpy as np
+from runtime import jacfwd, kernel
+
+
+@kernel
+def f(x: "f64[n]", w: "f64[n]") -> "f64[n]":
+    a = w.copy()
+    for i in range(w.shape[0]):
+        a[i] = a[i] * 2.0 + x[i]
+    return a * x
+
+
+jac = jacfwd(f, wrt="x")
+'''
+    module = load_source(source, "jacfwd_update.py")
+    x, w = np.array([1.0, 2.0, 3.0]), np.array([0.5, 0.25, 2.0])
+    expected = np.stack([central_difference(lambda x: module.f(x, w)[r], [x], 0) for r in range(3)])
+    assert_close(module.jac(x, w), expected, rtol=1e-7, what="jacfwd vs FD")
+    assert_close(module.jac(x, w), np.diag(2.0 * w + 2.0 * x), rtol=1e-14, what="jacfwd vs the formula")

@@ -353,3 +353,29 @@ f_vjp = vjp(f, wrt=("x", "m"))
     x = np.array([1.0, 2.0, 3.0])
     module.f_vjp(x, 2.0, ct)
     assert ct == 1.5
+
+
+def test_derived_names_never_spell_a_python_keyword():
+    """`d` + `el` and `t` + `ry` would be `del` and `try`: the name scope skips keywords (seen porting GradBench ht)."""
+    source = '''
+import numpy as np
+from runtime import grad, jvp, kernel
+
+
+@kernel
+def f(x: "f64[n]") -> "f64[]":
+    ry = np.sin(x)
+    el = ry * x
+    ass = np.exp(el)
+    return np.sum(ass * ry)
+
+
+f_grad = grad(f)
+f_jvp = jvp(f)
+'''
+    module = load_source(source, "keywords.py")
+    x = np.linspace(0.1, 1.0, 4)
+    expected = central_difference(module.f, [x], 0)
+    assert_close(module.f_grad(x), expected, rtol=1e-6, what="grad")
+    assert_close(autograd_grad(autograd_kernels(source)["f"])(x), module.f_grad(x), rtol=1e-12, what="vs autograd")
+    assert_close(module.f_jvp(x, np.ones(4))[1], expected.sum(), rtol=1e-6, what="jvp")

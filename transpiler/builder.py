@@ -6,6 +6,7 @@ simplified away, so rules read like the maths and emit the code a person would w
 """
 from __future__ import annotations
 
+import keyword
 import re
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator
@@ -23,8 +24,9 @@ class NameScope:
         self.taken = set(taken)
 
     def fresh(self, hint: str) -> str:
+        """A new name from `hint`; never a Python keyword, which derived names can spell (`d` + `el`, `t` + `ry`)."""
         hint = hint or "t"
-        if hint not in self.taken:
+        if hint not in self.taken and not keyword.iskeyword(hint):
             self.taken.add(hint)
             return hint
         base = re.sub(r"_\d+$", "", hint) or hint  # dx_1 taken: try dx_2, not dx_1_1

@@ -94,11 +94,25 @@ class ControlFlow:
                                      "between branches", loc)
             out = Var(builder.scope.fresh(_display(name)), self._merge_type(name, a.type, b.type, loc))
             self._named.add(id(out))
+            self._share_like(out, (a, b))
             outs.append(out)
             then_results.append(a)
             else_results.append(b)
             env[name] = out
         return outs, then_results, else_results
+
+    def _share_like(self, value: Var, sources) -> None:
+        """A loop slot or a branch merge holds the array of any of `sources`: it is a view, a parameter or a
+        borrowed array as they are, so an update through it is refused or copies first, as one through them."""
+        for source in sources:
+            if not isinstance(source, Var):
+                continue
+            if id(source) in self._view_root:
+                self._view_root.setdefault(id(value), self._view_root[id(source)])
+            if id(source) in self._own_params:
+                self._own_params.add(id(value))
+            if id(source) in self._borrowed:
+                self._borrowed.add(id(value))
 
     def _guarded(self, cond: Atom, lower_then, lower_else, builder: Builder, env: dict, loc) -> None:
         """`if cond: <lower_then> else: <lower_else>` for compiler-made conditions (loop running flags)."""
@@ -306,8 +320,9 @@ class ControlFlow:
         for attempt in range(_MAX_WIDENINGS + 1):
             builder.restore(state)
             carried = [Var(builder.scope.fresh(_display(n)), t) for n, t in zip(assigned, types)]
-            for var in carried:
+            for var, name in zip(carried, assigned):
                 self._named.add(id(var))
+                self._share_like(var, (env[name],))
             body_env = dict(env)
             body_env.update(zip(assigned, carried))
             cond, cond_body = None, []
@@ -343,8 +358,9 @@ class ControlFlow:
         if RESULT in assigned and isinstance(env[RESULT], Const) and env[RESULT].value is None:
             env[RESULT] = self._zero_of(types[assigned.index(RESULT)], builder, loc)
         results = [Var(c.name, c.type) for c in carried]  # after the loop: the slot's last value
-        for var in results:
+        for var, name, out in zip(results, assigned, outs):
             self._named.add(id(var))
+            self._share_like(var, (env[name], out))
         builder.emit(Loop(kind, index, tuple(bounds), cond_body, cond, tuple(carried),
                           tuple(env[n] for n in assigned), body, tuple(outs), tuple(results), loc))
         for name in _assigned_names(node.body):

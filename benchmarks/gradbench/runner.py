@@ -19,11 +19,13 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-REFERENCES = ("lse", "gmm", "llsq")
+REFERENCES = ("lse", "gmm", "llsq", "ode", "kmeans", "det", "lstm", "ba", "ht")
+LSTM_TEXT = Path("evals/lstm/data/lstm_full.txt")  # read by the lstm eval, relative to the GradBench root
 JSON_HPP = Path("/usr/include/nlohmann/json.hpp")  # Debian's nlohmann-json3-dev
 
 
@@ -39,14 +41,37 @@ def setup(gradbench: Path, evals=REFERENCES) -> None:
     subprocess.run(["make", "-C", str(gradbench / "tools" / "manual"), *targets, "NATIVE=no", "-j2"], check=True)
 
 
-def run(gradbench: Path, eval_name: str, eval_args: list[str], log=None, out=sys.stdout) -> dict:
+def eval_root(gradbench: Path, eval_name: str, lstm_text: Path | None, scratch: Path) -> Path:
+    """The directory the eval runs in: the GradBench root, or, where a checkout lacks the lstm eval's text and
+    `lstm_text` stands in for it, a scratch directory linking to the root's entries plus that text."""
+    if eval_name != "lstm" or lstm_text is None:
+        return gradbench
+    if (gradbench / LSTM_TEXT).exists():
+        print(f"note: {gradbench / LSTM_TEXT} exists; --lstm-text is not used", file=sys.stderr)
+        return gradbench
+    for entry in gradbench.iterdir():
+        if entry.name != "evals":
+            (scratch / entry.name).symlink_to(entry)
+    (scratch / LSTM_TEXT).parent.mkdir(parents=True)
+    (scratch / LSTM_TEXT).symlink_to(lstm_text.resolve())
+    return scratch
+
+
+def run(gradbench: Path, eval_name: str, eval_args: list[str], log=None, out=sys.stdout,
+        lstm_text: Path | None = None) -> dict:
     """Connect the eval to the tool; return a summary {evaluations, invalid, failed}."""
     script = gradbench / "python" / "gradbench" / "gradbench" / "evals" / eval_name / "run.py"
     if not script.exists():
         raise SystemExit(f"no eval {eval_name!r} at {script}")
+    with tempfile.TemporaryDirectory(prefix="gradbench-root-") as scratch:
+        return _run(gradbench, eval_root(gradbench, eval_name, lstm_text, Path(scratch)), script, eval_name,
+                    eval_args, log, out)
+
+
+def _run(gradbench: Path, cwd: Path, script: Path, eval_name: str, eval_args: list[str], log, out) -> dict:
     eval_env = dict(os.environ, PYTHONPATH=str(gradbench / "python" / "gradbench"))
     tool_env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-    evaluator = subprocess.Popen([sys.executable, str(script), *eval_args], cwd=gradbench, env=eval_env,
+    evaluator = subprocess.Popen([sys.executable, str(script), *eval_args], cwd=cwd, env=eval_env,
                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
     tool = subprocess.Popen([sys.executable, "-m", "benchmarks.gradbench"], cwd=ROOT, env=tool_env,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
@@ -104,9 +129,29 @@ def run(gradbench: Path, eval_name: str, eval_args: list[str], log=None, out=sys
         if entry["response"].get("success"):
             _row(out, summary, entry["message"], entry["response"], "not validated by the eval")
     summary["eval_exit"] = evaluator.returncode
+    crashed = f", the eval exited with status {evaluator.returncode}" if evaluator.returncode else ""
     print(f"{eval_name}: {summary['evaluations']} evaluations, {summary['validated']} validated by the eval, "
-          f"{summary['invalid']} invalid, {summary['failed']} failed ({time.perf_counter() - start:.1f} s)", file=out)
+          f"{summary['invalid']} invalid, {summary['failed']} failed{crashed} "
+          f"({time.perf_counter() - start:.1f} s)", file=out)
     return summary
+
+
+def ht_args(gradbench: Path, eval_args: list[str]) -> list[str]:
+    """The ht eval's arguments, with `--max` lowered to the largest hand input the checkout has (its default,
+    12, reads a file that a checkout may lack, and the eval then stops with an exception)."""
+    if "--max" in eval_args:
+        return eval_args
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument("--model", default="big")
+    options.add_argument("--variant", default="complicated")
+    known, _ = options.parse_known_args(eval_args)
+    data = gradbench / "evals" / "ht" / "data" / f"{known.variant}_{known.model}"
+    present = [i for i in range(1, 13) if next(data.glob(f"hand{i}_*.txt"), None) is not None]
+    if present and present[-1] < 12:
+        print(f"note: {data} has hand inputs up to hand{present[-1]}; running ht with --max {present[-1]}",
+              file=sys.stderr)
+        return [*eval_args, "--max", str(present[-1])]
+    return eval_args
 
 
 def _row(out, summary, message, response, verdict) -> None:
@@ -126,6 +171,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="root of a GradBench checkout (default $GRADBENCH or /tmp/gradbench)")
     parser.add_argument("--setup", action="store_true", help="build the C++ `manual` references first")
     parser.add_argument("--log", type=Path, help="write every message and response here (JSON lines)")
+    parser.add_argument("--lstm-text", type=Path,
+                        help=f"a text standing in for the checkout's {LSTM_TEXT} where that file is missing "
+                             "(the lstm eval reads its first 8192 characters)")
     parser.add_argument("evals", nargs="*", help=f"evals to run (default: {' '.join(REFERENCES)})")
     argv = list(sys.argv[1:] if argv is None else argv)
     split = argv.index("--") if "--" in argv else len(argv)
@@ -142,8 +190,13 @@ def main(argv: list[str] | None = None) -> int:
             if not (gradbench / "tools" / "manual" / "bin" / name).exists() and name in REFERENCES:
                 print(f"note: {gradbench}/tools/manual/bin/{name} is missing, so the eval cannot validate; "
                       "run with --setup first", file=sys.stderr)
-            summary = run(gradbench, name, eval_args, log)
-            bad += summary["invalid"] + summary["failed"] + (summary["validated"] < summary["evaluations"])
+            if name == "lstm" and not (gradbench / LSTM_TEXT).exists() and args.lstm_text is None:
+                print(f"note: {gradbench / LSTM_TEXT} is missing; give a stand-in text with --lstm-text FILE",
+                      file=sys.stderr)
+            summary = run(gradbench, name, ht_args(gradbench, eval_args) if name == "ht" else eval_args, log,
+                          lstm_text=args.lstm_text)
+            bad += summary["invalid"] + summary["failed"] + (summary["validated"] < summary["evaluations"]) \
+                + bool(summary["eval_exit"])
     finally:
         if log:
             log.close()

@@ -40,7 +40,8 @@ class LiftedTool:
         if name not in self.modules:
             return {"success": False, "error": f"module `{name}` was not defined"}
         spec, generated = self.modules[name]
-        fn = getattr(generated, function, None)
+        entry = getattr(spec, "entry", None)  # an eval module may wrap generated functions (kmeans' `dir`)
+        fn = entry(generated, function) if entry else getattr(generated, function, None)
         if fn is None:
             return {"success": False, "error": f"`{name}` has no function `{function}`"}
         args = spec.prepare(function, input)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from ..ir import Eqn, Function, If, Loop, all_defined
+from ..ir import Eqn, Function, If, Loop, all_defined, equations
 
 
 def hoist_invariants(fn: Function) -> Function:
@@ -34,13 +34,54 @@ def _movable(eqn: Eqn) -> bool:
                 or prim.family in ("tape", "creation", "call", "indexing"))
 
 
+def updated_in_place(block: list) -> set[int]:
+    """The values whose array `block` updates in place: directly, or through another name for the same array
+    (an update's result, a loop's initial value, slot and result, a branch's result and what it merges).
+    Hoisting must not move the making of such an array out of a loop: every iteration would update one array."""
+    updated, links = set(), []
+    for eqn in equations(block):
+        if eqn.prim.extra.get("in_place") and eqn.prim.family != "tape":
+            updated.add(id(eqn.args[0]))
+            links.append((eqn.args[0], *eqn.outs))
+    for stmt in _compound(block):
+        if isinstance(stmt, Loop):
+            links.extend(zip(stmt.inits, stmt.carried, stmt.carried_out, stmt.outs))
+        else:
+            links.extend(zip(stmt.outs, stmt.then_results, stmt.else_results))
+    changed = True
+    while changed:
+        changed = False
+        for group in links:
+            ids = {id(a) for a in group}
+            if ids & updated and not ids <= updated:
+                updated |= ids
+                changed = True
+    return updated
+
+
+def _compound(block: list):
+    """Every `if` and loop of a block, nested ones included."""
+    for stmt in block:
+        if isinstance(stmt, If):
+            yield stmt
+            yield from _compound(stmt.then_body)
+            yield from _compound(stmt.else_body)
+        elif isinstance(stmt, Loop):
+            yield stmt
+            yield from _compound(stmt.cond_body)
+            yield from _compound(stmt.body)
+
+
 def _split(loop: Loop, body: list) -> tuple[list, list]:
-    """The leading run of the body's top-level equations that read only values from outside the loop."""
+    """The leading run of the body's top-level equations that read only values from outside the loop (and
+    make no array the loop updates in place)."""
     varying = {id(v) for v in loop.carried} | ({id(loop.index)} if loop.index is not None else set())
     varying |= {id(v) for v in all_defined(loop.cond_body)}
+    updated = updated_in_place(body)
     hoisted, kept = [], []
     for stmt in body:
-        if isinstance(stmt, Eqn) and _movable(stmt) and not any(id(a) in varying for a in stmt.args):
+        if isinstance(stmt, Eqn) and _movable(stmt) and not any(id(a) in varying for a in stmt.args) \
+                and not any(id(o) in updated for o in stmt.outs):
             hoisted.append(stmt)
             continue
         kept.append(stmt)

@@ -25,6 +25,7 @@ from ..ir import Atom, Const, Eqn, Function, Loop, Var, all_defined, equations, 
 from ..primitives.indexing import Ref
 from ..builder import function_builder
 from .forward import _Tangents, check_float_inputs
+from .hoist import updated_in_place
 from .inline import inline_function
 
 
@@ -209,7 +210,7 @@ def hoist(body: list, variant_ids: set[int]) -> tuple[list, list]:
     the loop) and the rest, keeping order. A statement stays in the loop when it reads a value that varies,
     updates an array in place, or makes an array that the loop updates in place."""
     variant = set(variant_ids)
-    updated = {id(s.args[0]) for s in equations(body) if s.prim.extra.get("in_place")}
+    updated = updated_in_place(body)  # through loop slots and branch results too
     invariant, rest = [], []
     for stmt in body:
         if isinstance(stmt, Eqn):
