@@ -8,7 +8,7 @@ import libcst as cst
 from .builder import Builder
 from .errors import TranspileError
 from .frontend.parse import ParsedModule
-from .ir import Const, Eqn, Function, Var
+from .ir import Const, Eqn, Function, Var, result_atoms
 from .transforms.inline import inline_function
 from .transforms.inplace import functionalize
 from .values import KernelRef, TransformRef, Value
@@ -100,9 +100,11 @@ class Calls:
         builder.loc = self.locate(node)
         start = len(builder.eqns)
         result = inline_function(builder, fn, atoms)
-        for stmt in builder.eqns[start:]:  # an in-place update's result shares its array's name: keep it
-            if isinstance(stmt, Eqn) and stmt.prim.extra.get("in_place"):
-                self._named.update(id(v) for v in stmt.outs)
+        # a result that shares its name with other values (a loop slot, a branch merge, an in-place update of
+        # an array) keeps it: only a plain equation's result may take the caller's name
+        plain = {id(v) for stmt in builder.eqns[start:] if isinstance(stmt, Eqn)
+                 and not stmt.prim.extra.get("in_place") for v in stmt.outs}
+        self._named.update(id(v) for v in result_atoms(result) if isinstance(v, Var) and id(v) not in plain)
         return result
 
     def _custom_rule(self, name: str) -> Function | None:

@@ -1,11 +1,11 @@
 """Lifted as a GradBench tool: `python -m benchmarks.gradbench` speaks GradBench's JSON-lines protocol.
 
-One module per eval (`lse`, `gmm`, `llsq`), each a Lifted kernel source transpiled when the eval sends `define`.
+One module per eval (`lse`, `gmm`, `llsq`, `saddle`, `particle`), each a Lifted kernel source transpiled when the eval sends `define`.
 `benchmarks.gradbench.runner` connects a GradBench eval (from a local checkout of the GradBench repository) to
 this tool without Docker or GradBench's Rust CLI; docs/gradbench.md says how.
 """
 
-SUPPORTED = ("lse", "gmm", "llsq")
+SUPPORTED = ("lse", "gmm", "llsq", "saddle", "particle")
 
 # Evals the kernel language cannot express yet, and what each needs.
 NOT_YET = {
@@ -15,6 +15,4 @@ NOT_YET = {
     "ba": "sparse Jacobian of many small residual functions: needs vmap/jvp",
     "ht": "hand tracking: full Jacobian of a vector function, needs jvp/vmap",
     "lstm": "recurrence over time steps with per-step matrices: loops, not yet ported",
-    "particle": "nested optimisation with forward mode inside reverse mode (jvp)",
-    "saddle": "nested gradient descent (gradients inside gradients, loops)",
 }

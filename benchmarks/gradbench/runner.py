@@ -7,7 +7,8 @@ The eval (`python/gradbench/gradbench/evals/<eval>/run.py`, started from the Gra
 `python/gradbench` on PYTHONPATH) and the tool (`python -m benchmarks.gradbench`) are two processes; this runner
 plays GradBench's intermediary: it forwards each eval message to the tool and each response back, and records
 the exchange. The eval validates every output itself against its reference (the C++ `manual` tool) and says
-so in `analysis` messages, which the runner collects. It prints one line per evaluation (the median of the
+so in `analysis` messages, which the runner collects (`saddle` and `particle` compare with the
+published answers they hold, so they need no reference build). It prints one line per evaluation (the median of the
 tool's `evaluate` timings) and exits 1 if any output was invalid or any evaluation failed.
 """
 from __future__ import annotations
@@ -23,7 +24,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-REFERENCES = ("lse", "gmm", "llsq")
+REFERENCES = ("lse", "gmm", "llsq")  # evals validated against the C++ `manual` tool, which --setup builds
+SELF_CONTAINED = ("saddle", "particle")  # evals that hold their published answer themselves (no C++ reference)
 JSON_HPP = Path("/usr/include/nlohmann/json.hpp")  # Debian's nlohmann-json3-dev
 
 
@@ -126,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="root of a GradBench checkout (default $GRADBENCH or /tmp/gradbench)")
     parser.add_argument("--setup", action="store_true", help="build the C++ `manual` references first")
     parser.add_argument("--log", type=Path, help="write every message and response here (JSON lines)")
-    parser.add_argument("evals", nargs="*", help=f"evals to run (default: {' '.join(REFERENCES)})")
+    parser.add_argument("evals", nargs="*", help=f"evals to run (default: {' '.join(REFERENCES + SELF_CONTAINED)})")
     argv = list(sys.argv[1:] if argv is None else argv)
     split = argv.index("--") if "--" in argv else len(argv)
     args = parser.parse_args(argv[:split])
@@ -134,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     gradbench = args.gradbench.resolve()
     if args.setup:
         setup(gradbench)
-    evals = args.evals or ([] if args.setup and not eval_args else list(REFERENCES))
+    evals = args.evals or ([] if args.setup and not eval_args else list(REFERENCES + SELF_CONTAINED))
     bad = 0
     log = args.log.open("w") if args.log else None
     try:

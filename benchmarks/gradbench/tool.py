@@ -40,7 +40,8 @@ class LiftedTool:
         if name not in self.modules:
             return {"success": False, "error": f"module `{name}` was not defined"}
         spec, generated = self.modules[name]
-        fn = getattr(generated, function, None)
+        # an eval module may build its functions from generated ones (a descent driving generated gradients)
+        fn = spec.entry(generated, function) if hasattr(spec, "entry") else getattr(generated, function, None)
         if fn is None:
             return {"success": False, "error": f"`{name}` has no function `{function}`"}
         args = spec.prepare(function, input)
