@@ -318,24 +318,6 @@ g = grad(f)
     assert "declared after" in str(info.value)
 
 
-def test_derivatives_through_loop_tapes_are_refused_not_dropped():
-    with pytest.raises(TranspileError) as info:
-        transpile_source('''
-import numpy as np
-from runtime import grad, jvp, kernel
-
-@kernel
-def f(x: "f64[n]"):
-    s = 0.0
-    for i in range(len(x)):
-        s = s + np.sin(x[i]) * s + x[i]
-    return s
-
-hvp = jvp(grad(f))
-''', "tape.py")
-    assert "tape" in str(info.value)
-
-
 # --- the transpiler reads its own output ------------------------------------------------------------------------
 def test_generated_functions_are_kernels_again():
     """A generated gradient, with `@kernel` put back on it, transpiles as a kernel; its own transforms agree

@@ -90,11 +90,9 @@ class _Tangents:
         out = eqn.outs[0] if eqn.outs else None
         ts = [self.tangents.get(id(a)) if isinstance(a, Var) and prim.is_diff_arg(i) else None
               for i, a in enumerate(eqn.args)]
-        if all(t is None for t in ts):
+        source = not eqn.args and out is not None and id(out) in self.activity  # a tape's tangent: a new tape
+        if all(t is None for t in ts) and not source:
             return
-        if prim.family == "tape":
-            raise TranspileError("forward mode through a reverse-mode loop tape is not supported yet", eqn.loc,
-                                 "take the jvp of the kernel itself, or differentiate a function without loops")
         if out is None or id(out) not in self.activity:
             return
         if prim.jvp is None:
