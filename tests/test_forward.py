@@ -337,3 +337,67 @@ def test_generated_functions_are_kernels_again():
     jacobian = re.search(r"^def rosenbrock_hessian\(.*?(?=^def |\Z)", emitted, re.S | re.M).group(0)
     twice = load_source("import numpy as np\nfrom runtime import kernel\n\n\n@kernel\n" + jacobian, "twice.py")
     assert_close(twice.rosenbrock_hessian(x), original.rosenbrock_hessian(x), rtol=1e-14, atol=0)
+
+
+# --- kernels that call declared transforms ----------------------------------------------------------------------
+def test_a_kernel_calls_a_declared_transform_and_is_differentiated_again():
+    """`g = grad(f)` called inside a loop of another kernel is inlined like a kernel; derivatives of that kernel
+    (through the inlined reverse sweep) match finite differences."""
+    module = load_source('''
+import numpy as np
+from runtime import grad, jvp, kernel
+
+@kernel
+def f(x: "f64[n]", c: "f64[]") -> "f64[]":
+    return np.sum(np.sin(x) * c + x * x * x)
+
+g = grad(f)
+
+@kernel
+def descend(x: "f64[n]", c: "f64[]") -> "f64[]":
+    for k in range(3):
+        x = x - 0.1 * g(x, c)
+    return f(x, c)
+
+descend_grad = grad(descend, wrt="c")
+descend_jvp = jvp(descend, wrt="c")
+''', "descend.py")
+    x, c = np.array([0.3, -0.2, 0.9]), 0.7
+    fd = (module.descend(x, c + EPS) - module.descend(x, c - EPS)) / (2 * EPS)
+    assert_close(module.descend_grad(x, c), fd, rtol=1e-6, atol=1e-9)
+    assert_close(module.descend_jvp(x, c, 1.0)[1], fd, rtol=1e-6, atol=1e-9)
+
+
+def test_a_kernel_calling_its_own_derivative_is_refused():
+    with pytest.raises(TranspileError) as info:
+        transpile_source('''
+import numpy as np
+from runtime import grad, kernel
+
+@kernel
+def f(x: "f64[]") -> "f64[]":
+    return x * g(x)
+
+g = grad(f)
+''', "cycle.py")
+    assert "cycle.py:9" in str(info.value) and "depends on itself (f -> g -> f)" in str(info.value)
+
+
+def test_a_transform_called_with_the_wrong_arguments_says_what_it_takes():
+    with pytest.raises(TranspileError) as info:
+        transpile_source('''
+import numpy as np
+from runtime import jvp, kernel
+
+@kernel
+def f(x: "f64[n]") -> "f64[]":
+    return np.sum(x * x)
+
+fj = jvp(f)
+
+@kernel
+def h(x: "f64[n]") -> "f64[]":
+    value, tangent = fj(x)
+    return tangent
+''', "arity.py")
+    assert "arity.py:13" in str(info.value) and "(x, tx)" in str(info.value)
