@@ -60,6 +60,9 @@ class _Tangents:
         self.activity = activity
         self.tangents: dict[int, Atom] = {}
         self.computed: set[int] = set()  # values the rules computed (tangents and their parts)
+        # tangent arrays made by an in-place update's rule for one value alone -> that value: the next update
+        # of the value may write into its tangent without a copy (as the primal writes into the value)
+        self.owner: dict[int, int] = {}
 
     def push_block(self, block: list) -> None:
         for stmt in block:
@@ -109,16 +112,21 @@ class _Tangents:
             else:
                 syms.append(materialize(Sym(builder, t), arg.type, arg))
         start = len(builder.eqns)
+        updates = prim.family == "indexing" and prim.extra.get("in_place")
+        extra = {"fresh": ts[0] is not None and self.owner.get(id(ts[0])) == id(eqn.args[0])} if updates else {}
         try:
-            tangent = prim.jvp(syms, Sym(builder, out), *args, **eqn.params)
+            tangent = prim.jvp(syms, Sym(builder, out), *args, **eqn.params, **extra)
         except TranspileError as exc:
             raise exc.located(eqn.loc)
         except ShapeError as exc:
             raise TranspileError(str(exc), eqn.loc) from None
         if tangent is None:
             return
-        self.computed.update(id(v) for e in builder.eqns[start:] if isinstance(e, Eqn) for v in e.outs)
+        made = {id(v) for e in builder.eqns[start:] if isinstance(e, Eqn) for v in e.outs}
+        self.computed.update(made)
         atom = tangent.atom
+        if updates and (id(atom) in made or extra["fresh"] and atom is ts[0]):
+            self.owner[id(atom)] = id(out)
         if isinstance(atom, Var) and atom.temporary and not out.temporary and id(atom) in self.computed:
             builder.rename(atom, "t" + out.name)  # named after its value: `tp` for `p`
         self.tangents[id(out)] = atom

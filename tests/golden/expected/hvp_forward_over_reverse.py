@@ -43,19 +43,15 @@ def rosenbrock_hvp(x: "f64[n]", tx: "f64[n]"):
     dx[:-1] = t_8
     del t_8
     t_11 = t_1 * -200.0
-    t_26 = zero.copy()
-    del zero
-    t_26[:-1] += (t_17 * -200.0 * v_1 + v_4 * t_11) * 2
+    zero[:-1] += (t_17 * -200.0 * v_1 + v_4 * t_11) * 2
     del v_4
     dx[:-1] += t_11 * v_1 * 2
     del t_11, v_1
-    t_27 = t_26.copy()
-    del t_26
-    t_27[1:] += t_17 * 200.0
+    zero[1:] += t_17 * 200.0
     del t_17
     dx[1:] += t_1 * 200.0
     del t_1
-    return (dx, t_27)
+    return (dx, zero)
 
 
 def bump_grad(x: "f64[]"):
