@@ -401,3 +401,26 @@ def h(x: "f64[n]") -> "f64[]":
     return tangent
 ''', "arity.py")
     assert "arity.py:13" in str(info.value) and "(x, tx)" in str(info.value)
+
+
+def test_an_update_never_writes_into_a_tangent_another_value_took():
+    """`w = v + 1.0` takes v's tangent as its own (the rule passes it through); the later `v[1] = ...` must
+    then update a copy of it, while updates of a tangent made for `v` alone happen in place."""
+    module = load_source('''
+import numpy as np
+from runtime import jvp, kernel
+
+@kernel
+def f(x: "f64[4]") -> "f64[4]":
+    v = x * 2.0
+    v[0] = x[1] * x[1]
+    w = v + 1.0
+    v[1] = x[2] * 3.0
+    v[2] = x[0] * v[1]
+    return w * v
+
+f_jvp = jvp(f)
+''', "alias.py")
+    x, t = np.array([0.3, 0.5, -0.2, 0.9]), np.array([1.0, -2.0, 0.5, 0.3])
+    fd = (module.f(x + EPS * t) - module.f(x - EPS * t)) / (2 * EPS)
+    assert_close(module.f_jvp(x, t)[1], fd, rtol=1e-6, atol=1e-8)

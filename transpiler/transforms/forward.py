@@ -113,7 +113,7 @@ class _Tangents:
                 syms.append(materialize(Sym(builder, t), arg.type, arg))
         start = len(builder.eqns)
         updates = prim.family == "indexing" and prim.extra.get("in_place")
-        extra = {"fresh": ts[0] is not None and self.owner.get(id(ts[0])) == id(eqn.args[0])} if updates else {}
+        extra = {"fresh": self._exclusive(ts[0], eqn.args[0])} if updates else {}
         try:
             tangent = prim.jvp(syms, Sym(builder, out), *args, **eqn.params, **extra)
         except TranspileError as exc:
@@ -130,6 +130,12 @@ class _Tangents:
         if isinstance(atom, Var) and atom.temporary and not out.temporary and id(atom) in self.computed:
             builder.rename(atom, "t" + out.name)  # named after its value: `tp` for `p`
         self.tangents[id(out)] = atom
+
+    def _exclusive(self, tangent: Atom | None, value: Atom) -> bool:
+        """Whether `tangent` was made for `value` alone and no other value has taken it as its own tangent
+        (a rule may pass a tangent through where the primal makes a new array: `w = v + 1.0`)."""
+        return tangent is not None and self.owner.get(id(tangent)) == id(value) \
+            and sum(t is tangent for t in self.tangents.values()) == 1
 
     # -- control flow --------------------------------------------------------------------------------------
     def push_if(self, stmt: If) -> None:
