@@ -77,7 +77,7 @@ def _nested_function(chain: list[tuple[str, Any]], func: Callable[..., Any]) -> 
         levels, inner = [], name
         for depth, (kind, wrt) in enumerate(reversed(chain)):
             outermost = depth == len(chain) - 1
-            level_target = target if outermost else f"{target}.{depth}"  # not an identifier: never clashes
+            level_target = target if outermost else f"{kind}({inner})"  # not an identifier: never clashes
             items = None if wrt is None else (wrt if isinstance(wrt, tuple) else (wrt,))
             kernel = parsed.kernels.get(name)
             levels.append(Declaration(level_target, kind, inner, items, isinstance(wrt, tuple),

@@ -252,6 +252,8 @@ def test_on_the_fly_transforms_of_transforms(tmp_path, cache):
     assert jvp(grad(nested.f))(x, v)[1] is not None and sorted(cache.glob("*.py")) == files  # cached
     with pytest.raises(TypeError, match="not decorated with @kernel"):
         grad(grad(_loop_f))(x)
+    with pytest.raises(Exception, match=r"`grad\(cube\)` has no parameter `zz`"):
+        grad(grad(nested.cube), wrt="zz")(2.0)
 
 
 def test_generated_modules_run_without_libcst(built):

@@ -48,7 +48,8 @@ def transpile_source(text: str, path: str, options: Options = Options(),
         result = declared.function(decl.target)
         fn = declared.kernel(decl.func) if decl.func in kernels else declared.function(decl.func)
         names = tuple(fn.params[i].name for i in declared.wrt(decl.target))
-        inner = keys[decl.func] if "." in decl.func else decl.func  # `jvp(grad(f))`: the inner key
+        hidden = decl.func in declared.by_target and declared.by_target[decl.func].hidden
+        inner = keys[decl.func] if hidden else decl.func  # `jvp(grad(f))`: the inner transform's key
         keys[decl.target] = (decl.transform, inner, names, decl.wrt_is_tuple)
         if not decl.hidden:
             rendered.append(render_function(result, display, options.delete_dead))
