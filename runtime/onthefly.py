@@ -18,6 +18,7 @@ from types import ModuleType
 from typing import Any, Callable
 
 from .loader import import_path
+from .markers import Transform
 
 _modules: dict[Path, ModuleType] = {}
 _lock = threading.Lock()
@@ -30,8 +31,26 @@ def cache_dir() -> Path:
 
 
 def generated_function(kind: str, func: Callable[..., Any], wrt: Any) -> Callable[..., Any]:
-    """The generated function computing `kind` of the kernel `func` with respect to `wrt`."""
+    """The generated function computing `kind` of the kernel `func` with respect to `wrt`; `func` may itself be
+    a transform (`grad(grad(f))`, `jvp(grad(f))`), down to a kernel."""
+    chain = [(kind, wrt)]  # outermost first
+    while isinstance(func, Transform):
+        chain.append((func.kind, func.wrt))
+        func = func.func
+    if len(chain) > 1:
+        return _nested_function(chain, func)
     func = inspect.unwrap(func)
+    name = getattr(func, "__name__", None)
+    source = _source_of(kind, func)
+    params = list(inspect.signature(func).parameters)
+    wrt_names, wrt_is_tuple = resolve_wrt(name, params, wrt)
+    key = (kind, name, wrt_names, wrt_is_tuple)
+    module = _module_with(source, repr(key), kind, name, wrt_names, wrt_is_tuple, wrt is None)
+    return getattr(module, find_transform(module, key))
+
+
+def _source_of(kind: str, func: Callable[..., Any]) -> Path:
+    """The file defining the module-level @kernel `func` (the whole file is transpiled)."""
     name = getattr(func, "__name__", None)
     if not getattr(func, "__lifted_kernel__", False):
         raise TypeError(f"{kind}() needs a @kernel function; {name or func!r} is not decorated with @kernel")
@@ -41,12 +60,33 @@ def generated_function(kind: str, func: Callable[..., Any], wrt: Any) -> Callabl
     if not source_file or not os.path.isfile(source_file):
         raise RuntimeError(f"{kind}({name}): the source of `{name}` is not in a file, so it cannot be transpiled; "
                            "define the kernel in a .py file")
-    source = Path(source_file).resolve()
-    params = list(inspect.signature(func).parameters)
-    wrt_names, wrt_is_tuple = resolve_wrt(name, params, wrt)
-    key = (kind, name, wrt_names, wrt_is_tuple)
-    module = _module_with(source, repr(key), kind, name, wrt_names, wrt_is_tuple, wrt is None)
-    return getattr(module, find_transform(module, key))
+    return Path(source_file).resolve()
+
+
+def _nested_function(chain: list[tuple[str, Any]], func: Callable[..., Any]) -> Callable[..., Any]:
+    """A transform of a transform: the file plus one declaration per level (the inner ones hidden, as for a
+    nested declaration `h = jvp(grad(f))` in the source), transpiled and cached like a single transform."""
+    func = inspect.unwrap(func)
+    source = _source_of(chain[-1][0], func)
+    name = func.__name__
+    key = repr(("nested", name, tuple((kind, wrt) for kind, wrt in chain)))
+
+    def declarations(parsed, Declaration):
+        taken = set(parsed.kernels) | {d.target for d in parsed.declarations}
+        target = _fresh_target("_of_".join(kind for kind, _ in chain), name, ("nested",), taken)
+        levels, inner = [], name
+        for depth, (kind, wrt) in enumerate(reversed(chain)):
+            outermost = depth == len(chain) - 1
+            level_target = target if outermost else f"{kind}({inner})"  # not an identifier: never clashes
+            items = None if wrt is None else (wrt if isinstance(wrt, tuple) else (wrt,))
+            kernel = parsed.kernels.get(name)
+            levels.append(Declaration(level_target, kind, inner, items, isinstance(wrt, tuple),
+                                      kernel.loc if kernel else None, hidden=not outermost))
+            inner = level_target
+        return tuple(levels), target
+
+    module, target = _module_with_declarations(source, key, declarations)
+    return getattr(module, target)
 
 
 def find_transform(module: ModuleType, key: tuple) -> str:
@@ -81,33 +121,40 @@ def resolve_wrt(name: str, params: list[str], wrt: Any) -> tuple[tuple[str, ...]
 
 def _module_with(source: Path, key: str, kind: str, name: str, wrt_names: tuple[str, ...], wrt_is_tuple: bool,
                  default_wrt: bool) -> ModuleType:
+    def declarations(parsed, Declaration):
+        declared = any(_same_declaration(d, kind, name, wrt_names, wrt_is_tuple, parsed) for d in parsed.declarations)
+        if declared:
+            return (), None
+        kernel = parsed.kernels.get(name)
+        taken = set(parsed.kernels) | {d.target for d in parsed.declarations}
+        target = _fresh_target(kind, name, wrt_names, taken)
+        return (Declaration(target, kind, name, None if default_wrt else wrt_names, wrt_is_tuple,
+                            kernel.loc if kernel else None),), target
+
+    return _module_with_declarations(source, key, declarations)[0]
+
+
+def _module_with_declarations(source: Path, key: str, declarations) -> tuple[ModuleType, str | None]:
+    """The generated module of `source` plus the declarations `declarations(parsed, Declaration)` returns (with
+    the target to look up; none when the file declares the transform itself), cached on disk by content."""
     try:
         from transpiler import __version__, transpile_source
         from transpiler.pipeline import write_atomic
         from transpiler.frontend.parse import Declaration, parse_module
     except ImportError as exc:  # pragma: no cover - depends on the installation
-        raise RuntimeError(f"transforming `{name}` on the fly needs the Lifted transpiler and LibCST ({exc}); "
-                           f"install them, or build ahead of time with `transpile {source}`") from exc
+        raise RuntimeError(f"transforming a kernel of {source} on the fly needs the Lifted transpiler and LibCST "
+                           f"({exc}); install them, or build ahead of time with `transpile {source}`") from exc
     text = source.read_text(encoding="utf-8")
     parsed = parse_module(text, str(source))
-    declared = any(_same_declaration(d, kind, name, wrt_names, wrt_is_tuple, parsed) for d in parsed.declarations)
-    extra = ()
-    if not declared:
-        kernel = parsed.kernels.get(name)
-        taken = set(parsed.kernels) | {d.target for d in parsed.declarations}
-        target = _fresh_target(kind, name, wrt_names, taken)
-        extra = (Declaration(target, kind, name, None if default_wrt else wrt_names, wrt_is_tuple,
-                             kernel.loc if kernel else None),)
-    digest = hashlib.sha256("\0".join([__version__, str(source), "" if declared else key, text]).encode()).hexdigest()
+    extra, target = declarations(parsed, Declaration)
+    digest = hashlib.sha256("\0".join([__version__, str(source), key if extra else "", text]).encode()).hexdigest()
     path = cache_dir() / f"{source.stem}_{digest[:24]}.py"
     with _lock:
-        if path in _modules:
-            return _modules[path]
-        if not path.is_file():
-            write_atomic(path, transpile_source(text, str(source), extra=extra))
-        module = import_path(path)
-        _modules[path] = module
-        return module
+        if path not in _modules:
+            if not path.is_file():
+                write_atomic(path, transpile_source(text, str(source), extra=extra))
+            _modules[path] = import_path(path)
+        return _modules[path], target
 
 
 def _same_declaration(decl, kind, name, wrt_names, wrt_is_tuple, parsed) -> bool:

@@ -581,8 +581,6 @@ NON_DIFFERENTIABLE = {
     "logical_or": "logic: a boolean",
     "logical_not": "logic: a boolean",
     "tape_new": "reverse mode's loop tape: bookkeeping emitted only by reverse mode",
-    "push": "reverse mode's loop tape: bookkeeping emitted only by reverse mode",
-    "pop": "reverse mode's loop tape: bookkeeping emitted only by reverse mode",
     "stop_gradient": "the value itself with a zero derivative, by definition",
 }
 
@@ -918,7 +916,9 @@ def test_unsupported_derivative_is_a_located_error(params, expr, word):
 def test_every_differentiable_primitive_has_a_case():
     covered = {c.prim for c in CASES}
     registry = all_primitives()
-    missing = sorted(n for n, p in registry.items() if p.differentiable and n not in covered)
+    # the tape's push and pop keep state across a whole sweep, so their rules are checked on whole programs
+    # (tests/test_tape_derivatives.py), not one call at a time
+    missing = sorted(n for n, p in registry.items() if p.differentiable and n not in covered and p.family != "tape")
     assert not missing, f"differentiable primitives without a case in tests/test_primitives.py: {missing}"
     unknown = sorted(covered - set(registry))
     assert not unknown, f"cases name primitives that are not registered: {unknown}"

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import runtime
-from runtime import grad, kernel, load, value_and_grad, vjp
+from runtime import grad, hessian, jvp, kernel, load, value_and_grad, vjp
 from runtime.loader import import_path
 from transpiler import cli
 
@@ -203,6 +203,57 @@ def test_on_the_fly_errors_are_clear(tmp_path, cache):
 
     with pytest.raises(TypeError, match="not decorated with @kernel"):
         grad(plain)(1.0)
+
+
+NESTED = '''import numpy as np
+from runtime import grad, hessian, jvp, kernel
+
+
+@kernel
+def cube(a: "f64[]") -> "f64[]":
+    return a * a * a
+
+
+@kernel
+def f(x: "f64[n]") -> "f64[]":
+    s = 0.0
+    for i in range(len(x)):
+        s = s + np.sin(x[i]) * s + x[i] * x[i]
+    return s
+
+
+d2 = grad(grad(cube))
+h = hessian(f)
+'''
+
+
+def _loop_f(x):
+    s = 0.0
+    for xi in x:
+        s = s + np.sin(xi) * s + xi * xi
+    return s
+
+
+def test_on_the_fly_transforms_of_transforms(tmp_path, cache):
+    (tmp_path / "nested.py").write_text(NESTED)
+    nested = import_path(tmp_path / "nested.py")
+    assert nested.d2(2.0) == pytest.approx(12.0)  # declared in the file: grad(grad(cube))
+    assert grad(grad(nested.cube))(2.0) == pytest.approx(12.0)  # composed at run time
+    assert grad(grad(grad(nested.cube)))(2.0) == pytest.approx(6.0)
+    x, v, eps = np.array([0.1, 0.2, 0.3]), np.array([1.0, -0.5, 2.0]), 1e-4
+    fd = np.array([[(_loop_f(x + eps * (ei + ej)) - _loop_f(x + eps * (ei - ej)) - _loop_f(x - eps * (ei - ej))
+                     + _loop_f(x - eps * (ei + ej))) / (4 * eps * eps) for ej in np.eye(3)] for ei in np.eye(3)])
+    hess = nested.h(x)  # a Hessian through a loop's tape
+    np.testing.assert_allclose(hess, fd, rtol=1e-5, atol=1e-6)
+    value, hv = jvp(grad(nested.f))(x, v)  # forward over reverse, composed at run time
+    np.testing.assert_allclose(hv, hess @ v, rtol=1e-10)
+    np.testing.assert_allclose(hessian(nested.f)(x), hess, rtol=1e-12)
+    files = sorted(cache.glob("*.py"))
+    assert jvp(grad(nested.f))(x, v)[1] is not None and sorted(cache.glob("*.py")) == files  # cached
+    with pytest.raises(TypeError, match="not decorated with @kernel"):
+        grad(grad(_loop_f))(x)
+    with pytest.raises(Exception, match=r"`grad\(cube\)` has no parameter `zz`"):
+        grad(grad(nested.cube), wrt="zz")(2.0)
 
 
 def test_generated_modules_run_without_libcst(built):

@@ -202,6 +202,11 @@ def function_builder(fn: Function, extra_names: tuple[str, ...] = ()) -> Builder
     return builder
 
 
+_COMMUTATIVE = ("add", "multiply", "maximum", "minimum")
+
+
 def _cse_key(prim_name: str, args: tuple, params: dict) -> tuple:
     arg_keys = tuple(("v", id(a)) if isinstance(a, Var) else ("c", repr(a.value), a.type.dtype) for a in args)
+    if prim_name in _COMMUTATIVE and not params:  # `t * x` is the `x * t` computed before
+        arg_keys = tuple(sorted(arg_keys, key=repr))
     return (prim_name, arg_keys, repr(sorted(params.items())))

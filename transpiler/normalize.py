@@ -16,7 +16,7 @@ from .ir import Atom, Const, Function, Var
 from .normalize_calls import Calls
 from .normalize_control import RESULT, RETURNED, ControlFlow, _can_exit, _has_return
 from .normalize_index import Indexing
-from .values import KernelRef, Module, Value
+from .values import KernelRef, Module, TransformRef, Value
 
 _BINARY_PRIMS = {
     cst.Add: "add", cst.Subtract: "subtract", cst.Multiply: "multiply", cst.Divide: "divide",
@@ -37,8 +37,9 @@ _AUG_PRIMS = {
 class Lowering(ControlFlow, Indexing, Calls):
     """Lowers the kernels of one parsed module; kernels calling kernels are inlined at the call."""
 
-    def __init__(self, parsed: ParsedModule):
+    def __init__(self, parsed: ParsedModule, declared=None):
         self.parsed = parsed
+        self.declared = declared  # declarations.DeclaredFunctions: transforms this module's kernels may call
         self.locate = parsed.locate
         self._stack: list[str] = []
         self._named: set[int] = set()  # ids of values that already carry a source name
@@ -347,6 +348,8 @@ class Lowering(ControlFlow, Indexing, Calls):
             return KernelRef(name)
         if name in self.parsed.imported:
             return self._imported_kernel(name, node)
+        if self.declared is not None and name in self.declared.by_target:
+            return TransformRef(name)
         if name in self.parsed.constants:
             return const(self.parsed.constants[name])
         if name in _BUILTINS:
@@ -485,6 +488,10 @@ class Lowering(ControlFlow, Indexing, Calls):
             if keywords:
                 raise self.error(node, "calls to kernels take positional arguments only")
             return self._inline(func, positional, node, builder)
+        if isinstance(func, TransformRef):
+            if keywords:
+                raise self.error(node, "calls to transforms take positional arguments only")
+            return self._call_transform(func, positional, node, builder)
         if isinstance(func, tuple) and len(func) == 3 and func[0] == "method":
             _, method, atom = func
             return _METHODS[method](self, node, builder, atom, positional, keywords)
@@ -502,7 +509,7 @@ class Lowering(ControlFlow, Indexing, Calls):
             return value
         if isinstance(value, tuple):
             raise self.error(node, "a tuple cannot be used as an array here", "use np.stack or np.array parts")
-        if isinstance(value, (Module, KernelRef)):
+        if isinstance(value, (Module, KernelRef, TransformRef)):
             raise self.error(node, "a module or function cannot be used as a value")
         if value is None:
             raise self.error(node, "`None` is only allowed inside an index (as np.newaxis)")

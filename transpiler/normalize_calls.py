@@ -8,8 +8,10 @@ import libcst as cst
 from .builder import Builder
 from .errors import TranspileError
 from .frontend.parse import ParsedModule
-from .ir import Const, Function, Var
-from .values import KernelRef, Value
+from .ir import Const, Eqn, Function, Var, result_atoms
+from .transforms.inline import inline_function
+from .transforms.inplace import functionalize
+from .values import KernelRef, TransformRef, Value
 
 
 class Calls:
@@ -76,6 +78,33 @@ class Calls:
             if not isinstance(result, (Var, Const)):
                 raise self.error(node, f"a kernel with a custom_vjp rule returns a single array; `{name}` does not")
             return self._bind(builder, node, "custom_vjp_call", [result] + inputs, {"rule": rule, "kernel": name})
+        return result
+
+    def _call_transform(self, func: TransformRef, args: list[Value], node: cst.Call, builder: Builder) -> Value:
+        """A declared transform called in a kernel (`g(p1, x)` with `g = grad(f, wrt="x")`): its generated IR,
+        in-place updates made out of place (so the caller can be differentiated again), inlined at the call."""
+        if self.declared is None:
+            raise self.error(node.func, "transforms can only be called in kernels of the module declaring them")
+        fn = functionalize(self.declared.function(func.target, self.locate(node.func)))
+        if len(args) != len(fn.params):
+            raise self.error(node, f"`{func.target}` takes {len(fn.params)} argument"
+                             f"{'s' if len(fn.params) != 1 else ''} ({', '.join(p.name for p in fn.params)}), "
+                             f"{len(args)} given")
+        atoms = []
+        for param, arg in zip(fn.params, args):
+            atom = self._atom(arg, node)
+            if param.type.rank is not None and atom.type.rank is not None and param.type.rank != atom.type.rank:
+                raise self.error(node, f"argument `{param.name}` of `{func.target}` has rank {atom.type.rank}, "
+                                 f"but `{func.target}` takes rank {param.type.rank}")
+            atoms.append(atom)
+        builder.loc = self.locate(node)
+        start = len(builder.eqns)
+        result = inline_function(builder, fn, atoms)
+        # a result that shares its name with other values (a loop slot, a branch merge, an in-place update of
+        # an array) keeps it: only a plain equation's result may take the caller's name
+        plain = {id(v) for stmt in builder.eqns[start:] if isinstance(stmt, Eqn)
+                 and not stmt.prim.extra.get("in_place") for v in stmt.outs}
+        self._named.update(id(v) for v in result_atoms(result) if isinstance(v, Var) and id(v) not in plain)
         return result
 
     def _custom_rule(self, name: str) -> Function | None:

@@ -9,11 +9,8 @@ from pathlib import Path
 
 from .backends.numpy_backend import render_function
 from .errors import TranspileError
-from .frontend.parse import Declaration, ParsedModule, parse_module
-from .normalize import Lowering
-from .transforms.hoist import hoist_invariants
-from .ir import Function
-from .transforms.compose import apply_transform
+from .declarations import DeclaredFunctions
+from .frontend.parse import Declaration, parse_module
 
 VERSION = "0.1.0"
 
@@ -33,8 +30,8 @@ def transpile_source(text: str, path: str, options: Options = Options(),
     `source_file`, where it really is, locates the project modules it imports kernels from)."""
     parsed = parse_module(text, path)
     parsed.source_file = source_file
-    lowering = Lowering(parsed)
-    kernels = {name: hoist_invariants(lowering.lower_kernel(name)) for name in parsed.kernels}
+    declared = DeclaredFunctions(parsed, extra)
+    kernels = {name: declared.kernel(name) for name in parsed.kernels}
     display = os.path.basename(path)
     rendered = [render_function(fn, display, options.delete_dead) for fn in kernels.values()]
     if parsed.dists:
@@ -43,26 +40,16 @@ def transpile_source(text: str, path: str, options: Options = Options(),
         rendered += compile_dist_functions(parsed)
     transforms = []
     taken = set(kernels) | set(parsed.dists)
-    declarations = list(parsed.declarations) + list(extra)
-    generated: dict[str, Function] = {}  # each declaration's IR: a later declaration may transform it
     keys: dict[str, tuple] = {}  # hidden (nested) declarations are named in their outer key by their own key
-    for decl in declarations:
+    for decl in declared.declarations:
         if decl.target in taken:
             raise TranspileError(f"`{decl.target}` is defined twice", decl.loc, "give each transform its own name")
         taken.add(decl.target)
-        fn = kernels.get(decl.func) or generated.get(decl.func)
-        if fn is None:
-            later = any(d.target == decl.func for d in declarations)
-            raise TranspileError(f"`{decl.func}` is not a @kernel function of this module" if not later else
-                                 f"`{decl.func}` is declared after `{decl.target}`", decl.func_loc or decl.loc,
-                                 f"declare `{decl.func}` first" if later else
-                                 f"decorate `{decl.func}` with @kernel, or transform a kernel defined here")
-        wrt = _resolve_wrt(decl, fn, parsed)
-        result = apply_transform(decl.transform, fn, decl.target, wrt, decl.wrt_is_tuple, decl.loc,
-                                 generated=decl.func in generated)
-        generated[decl.target] = result
-        names = tuple(fn.params[i].name for i in wrt)
-        inner = keys[decl.func] if "." in decl.func else decl.func  # `jvp(grad(f))`: the inner key
+        result = declared.function(decl.target)
+        fn = declared.kernel(decl.func) if decl.func in kernels else declared.function(decl.func)
+        names = tuple(fn.params[i].name for i in declared.wrt(decl.target))
+        hidden = decl.func in declared.by_target and declared.by_target[decl.func].hidden
+        inner = keys[decl.func] if hidden else decl.func  # `jvp(grad(f))`: the inner transform's key
         keys[decl.target] = (decl.transform, inner, names, decl.wrt_is_tuple)
         if not decl.hidden:
             rendered.append(render_function(result, display, options.delete_dead))
@@ -75,30 +62,6 @@ def transpile_source(text: str, path: str, options: Options = Options(),
         uses_scipy=any(f.uses_scipy for f in rendered), uses_dist=bool(parsed.dists),
         helpers=set().union(*[f.helpers for f in rendered]) if rendered else set(),
     )
-
-
-def _resolve_wrt(decl: Declaration, fn, parsed: ParsedModule) -> tuple[int, ...]:
-    names = [p.name for p in fn.params]
-    if not names:
-        raise TranspileError(f"`{decl.func}` has no parameters to differentiate", decl.loc)
-    if decl.wrt is None:
-        return (0,)
-    indices = []
-    for item in decl.wrt:
-        if isinstance(item, int):
-            if not 0 <= item < len(names):
-                raise TranspileError(f"wrt position {item} is out of range: `{decl.func}` has {len(names)} "
-                                     f"parameter{'s' if len(names) != 1 else ''}", decl.wrt_loc or decl.loc,
-                                     "positions count from 0: " + ", ".join(f"{i}={n}" for i, n in enumerate(names)))
-            indices.append(item)
-        elif item in names:
-            indices.append(names.index(item))
-        else:
-            raise TranspileError(f"`{decl.func}` has no parameter `{item}`", decl.wrt_loc or decl.loc,
-                                 "wrt takes parameter names: " + ", ".join(names))
-    if len(set(indices)) != len(indices):
-        raise TranspileError("wrt names the same parameter twice", decl.wrt_loc or decl.loc)
-    return tuple(indices)
 
 
 def display_path(path: Path, root: Path | None = None) -> str:

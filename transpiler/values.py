@@ -19,4 +19,11 @@ class KernelRef:
     lowering: Any = None  # the Lowering of the module that defines it, when imported
 
 
-Value = Any  # Atom | tuple[Value, ...] | Module | KernelRef | str | None | Ellipsis
+@dataclass(frozen=True)
+class TransformRef:
+    """A module-level transform declaration (`g = grad(f)`), called from a kernel: its IR is inlined."""
+
+    target: str
+
+
+Value = Any  # Atom | tuple[Value, ...] | Module | KernelRef | TransformRef | str | None | Ellipsis

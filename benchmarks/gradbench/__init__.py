@@ -1,15 +1,9 @@
 """Lifted as a GradBench tool: `python -m benchmarks.gradbench` speaks GradBench's JSON-lines protocol.
 
-One module per eval (`lse`, `gmm`, `llsq`, `ode`, `kmeans`, `det`, `lstm`, `ba`, `ht`), each a Lifted kernel
-source transpiled when the eval sends `define`.
+One module per eval (`lse`, `gmm`, `llsq`, `ode`, `kmeans`, `det`, `lstm`, `ba`, `ht`, `saddle`,
+`particle`), each a Lifted kernel source transpiled when the eval sends `define`.
 `benchmarks.gradbench.runner` connects a GradBench eval (from a local checkout of the GradBench repository) to
 this tool without Docker or GradBench's Rust CLI; docs/gradbench.md says how.
 """
 
-SUPPORTED = ("lse", "gmm", "llsq", "ode", "kmeans", "det", "lstm", "ba", "ht")
-
-# Evals the kernel language cannot express yet, and what each needs.
-NOT_YET = {
-    "particle": "nested optimisation with forward mode inside reverse mode (jvp)",
-    "saddle": "nested gradient descent (gradients inside gradients, loops)",
-}
+SUPPORTED = ("lse", "gmm", "llsq", "ode", "kmeans", "det", "lstm", "ba", "ht", "saddle", "particle")

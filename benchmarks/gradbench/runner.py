@@ -7,7 +7,8 @@ The eval (`python/gradbench/gradbench/evals/<eval>/run.py`, started from the Gra
 `python/gradbench` on PYTHONPATH) and the tool (`python -m benchmarks.gradbench`) are two processes; this runner
 plays GradBench's intermediary: it forwards each eval message to the tool and each response back, and records
 the exchange. The eval validates every output itself against its reference (the C++ `manual` tool) and says
-so in `analysis` messages, which the runner collects. It prints one line per evaluation (the median of the
+so in `analysis` messages, which the runner collects (`saddle` and `particle` compare with the
+published answers they hold, so they need no reference build). It prints one line per evaluation (the median of the
 tool's `evaluate` timings) and exits 1 if any output was invalid or any evaluation failed.
 """
 from __future__ import annotations
@@ -24,7 +25,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-REFERENCES = ("lse", "gmm", "llsq", "ode", "kmeans", "det", "lstm", "ba", "ht")
+REFERENCES = ("lse", "gmm", "llsq", "ode", "kmeans", "det", "lstm", "ba", "ht")  # checked against the C++ `manual` tool, which --setup builds
+SELF_CONTAINED = ("saddle", "particle")  # evals that hold their published answer themselves (no C++ reference)
 LSTM_TEXT = Path("evals/lstm/data/lstm_full.txt")  # read by the lstm eval, relative to the GradBench root
 JSON_HPP = Path("/usr/include/nlohmann/json.hpp")  # Debian's nlohmann-json3-dev
 
@@ -174,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lstm-text", type=Path,
                         help=f"a text standing in for the checkout's {LSTM_TEXT} where that file is missing "
                              "(the lstm eval reads its first 8192 characters)")
-    parser.add_argument("evals", nargs="*", help=f"evals to run (default: {' '.join(REFERENCES)})")
+    parser.add_argument("evals", nargs="*", help=f"evals to run (default: {' '.join(REFERENCES + SELF_CONTAINED)})")
     argv = list(sys.argv[1:] if argv is None else argv)
     split = argv.index("--") if "--" in argv else len(argv)
     args = parser.parse_args(argv[:split])
@@ -182,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     gradbench = args.gradbench.resolve()
     if args.setup:
         setup(gradbench)
-    evals = args.evals or ([] if args.setup and not eval_args else list(REFERENCES))
+    evals = args.evals or ([] if args.setup and not eval_args else list(REFERENCES + SELF_CONTAINED))
     bad = 0
     log = args.log.open("w") if args.log else None
     try:

@@ -13,7 +13,7 @@ import time
 import traceback
 from typing import IO, Any
 
-from . import NOT_YET, SUPPORTED
+from . import SUPPORTED
 
 
 class LiftedTool:
@@ -22,8 +22,7 @@ class LiftedTool:
 
     def define(self, name: str) -> dict:
         if name not in SUPPORTED:
-            why = NOT_YET.get(name, "no Lifted implementation of this eval")
-            return {"success": False, "error": f"Lifted does not implement `{name}` yet: {why}"}
+            return {"success": False, "error": f"Lifted has no implementation of the eval `{name}`"}
         from transpiler import transpile_source
 
         spec = importlib.import_module(f"{__package__}.{name}")
@@ -40,8 +39,8 @@ class LiftedTool:
         if name not in self.modules:
             return {"success": False, "error": f"module `{name}` was not defined"}
         spec, generated = self.modules[name]
-        entry = getattr(spec, "entry", None)  # an eval module may wrap generated functions (kmeans' `dir`)
-        fn = entry(generated, function) if entry else getattr(generated, function, None)
+        # an eval module may build its functions from generated ones (a descent driving generated gradients)
+        fn = spec.entry(generated, function) if hasattr(spec, "entry") else getattr(generated, function, None)
         if fn is None:
             return {"success": False, "error": f"`{name}` has no function `{function}`"}
         args = spec.prepare(function, input)

@@ -20,7 +20,12 @@ def _forward(block: list, seen: set[int]) -> None:
     for stmt in block:
         if isinstance(stmt, Eqn):
             prim = stmt.prim
-            if prim.differentiable and any(id(a) in seen and prim.is_diff_arg(i) for i, a in enumerate(stmt.args)):
+            if prim.family == "tape":  # a tape varies once a varying value is pushed; what is popped then varies
+                if any(id(a) in seen for a in stmt.args):
+                    seen.update(id(v) for v in (stmt.args[0],) + stmt.outs
+                                if v.type.is_float or v.type.dtype == "tape")
+            elif prim.differentiable and any(id(a) in seen and prim.is_diff_arg(i)
+                                             for i, a in enumerate(stmt.args)):
                 seen.update(id(out) for out in stmt.outs if out.type.is_float)
         elif isinstance(stmt, If):
             _forward(stmt.then_body, seen)
@@ -51,8 +56,11 @@ def useful(fn: Function, outputs: list) -> set[int]:
 def _backward(block: list, needed: set[int]) -> None:
     for stmt in reversed(block):
         if isinstance(stmt, Eqn):
-            if any(id(out) in needed for out in stmt.outs):
+            # a push is needed when its tape is (a pop reads the tape itself, not the push's result)
+            if any(id(out) in needed for out in stmt.outs) or (stmt.prim.family == "tape" and stmt.args
+                                                               and id(stmt.args[0]) in needed):
                 needed.update(id(a) for a in stmt.args if isinstance(a, Var))
+                needed.update(id(out) for out in stmt.outs)
         elif isinstance(stmt, If):
             for out, a, b in zip(stmt.outs, stmt.then_results, stmt.else_results):
                 if id(out) in needed:

@@ -12,6 +12,7 @@ from typing import Callable, Sequence
 from .. import codegen as cg
 from ..analysis.types import TensorType, broadcast_shapes, promote
 from ..ir import Const
+from ..builder import const
 from .registry import Primitive, register
 from .symbolic import Sym, ops, sum_to
 
@@ -128,7 +129,36 @@ def _simplify_mul(args, params, out, builder):
         return builder.bind("negative", [b])
     if _is(b, -1) and _same(a, out) is not None:
         return builder.bind("negative", [a])
+    if not out.is_float:
+        return None
+    if _number(a) and not _number(b):
+        a, b = b, a  # the constant factor last: `x * 2.0`
+    if _number(b):
+        if _negated(a, builder) is not None:  # -x * c  ->  x * -c
+            return builder.bind("multiply", [_negated(a, builder), const(-b.value)])
+        scaled = _scaled(a, builder)
+        if scaled is not None:  # (x * c) * d  ->  x * (c * d): one pass over the array, not two
+            return builder.bind("multiply", [scaled[0], const(scaled[1] * b.value)])
+        return None
+    for x, y in ((a, b), (b, a)):  # -x * y  ->  -(x * y): the sign can then meet a constant or a sum
+        if _negated(x, builder) is not None and x.type.shape == out.shape:  # (never negate a larger array)
+            return builder.bind("negative", [builder.bind("multiply", [_negated(x, builder), y])])
     return None
+
+
+def _number(atom) -> bool:
+    return isinstance(atom, Const) and isinstance(atom.value, (int, float)) and not isinstance(atom.value, bool)
+
+
+def _scaled(atom, builder):
+    """`(x, c)` when `atom` was computed as `x * c` (or `c * x`) for a number `c`, else None."""
+    eqn = builder.definition(atom)
+    if eqn is None or eqn.prim.name != "multiply":
+        return None
+    x, c = eqn.args
+    if _number(x):
+        x, c = c, x
+    return (x, c.value) if _number(c) and not _number(x) else None
 
 
 def _simplify_div(args, params, out, builder):
@@ -141,7 +171,12 @@ def _simplify_pow(args, params, out, builder):
 
 def _simplify_neg(args, params, out, builder):
     inner = _negated(args[0], builder)
-    return _same(inner, out) if inner is not None else None
+    if inner is not None:
+        return _same(inner, out)
+    scaled = _scaled(args[0], builder) if out.is_float else None
+    if scaled is not None:  # -(x * c)  ->  x * -c
+        return builder.bind("multiply", [scaled[0], const(-scaled[1])])
+    return None
 
 
 # --- arithmetic -------------------------------------------------------------------------------------------
@@ -153,7 +188,7 @@ elementwise("multiply", [lambda g, y, a, b: g * b, lambda g, y, a, b: g * a], in
             result="promote", fold=operator.mul, simplify=_simplify_mul)
 elementwise("divide", [lambda g, y, a, b: g / b, lambda g, y, a, b: -(g * y) / b], infix("/"), "({0} / {1})",
             fold=operator.truediv, simplify=_simplify_div)
-elementwise("power", [lambda g, y, a, b: g * (b * a ** (b - 1)), lambda g, y, a, b: g * (ops.log(a) * y)],
+elementwise("power", [lambda g, y, a, b: g * a ** (b - 1) * b, lambda g, y, a, b: g * (ops.log(a) * y)],
             infix("**"), "pow({0}, {1})", result="promote", fold=operator.pow, simplify=_simplify_pow)
 elementwise("negative", [lambda g, y, a: -g], lambda args, p: cg.unary("-", args[0]), "(-{0})",
             result="promote", fold=operator.neg, simplify=_simplify_neg)

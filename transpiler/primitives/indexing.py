@@ -193,9 +193,8 @@ register(Primitive(
     name="setitem", family="indexing", infer=lambda types, p: types[0].with_shape(types[0].shape),
     render=_render_setitem, statement=True,
     vjp=_vjp_setitem,
-    jvp=lambda tangents, out, x, value, *refs, index=(), user=False: ops.setitem(  # into a fresh array, as the primal writes
-        ops.copy(tangents[0]) if tangents[0] is not None else ops.zeros_like(x),
-        tangents[1] if tangents[1] is not None else 0.0, *refs, index=index),
+    jvp=lambda tangents, out, x, value, *refs, index=(), user=False, fresh=False: ops.setitem(
+        _writable(tangents[0], x, fresh), tangents[1] if tangents[1] is not None else 0.0, *refs, index=index),
     diff_args=(0, 1), extra={"in_place": True},
 ))
 register(Primitive(
@@ -205,7 +204,8 @@ register(Primitive(
     statement=True, extra={"in_place": True},
     # derivatives of generated code (second order): `x[index] += v` is linear in both
     vjp=lambda g, out, x, v, *refs, active=None, index=(): _vjp_update(g, v, refs, index, active),
-    jvp=lambda tangents, out, x, v, *refs, index=(): _jvp_update("index_add", tangents, x, refs, index),
+    jvp=lambda tangents, out, x, v, *refs, index=(), fresh=False: _jvp_update("index_add", tangents, x, refs, index,
+                                                                             fresh),
     diff_args=(0, 1),
 ))
 def _render_add_at(args, params):
@@ -219,7 +219,8 @@ register(Primitive(
     name="add_at", family="indexing", infer=lambda types, p: types[0].with_shape(types[0].shape),
     render=_render_add_at, statement=True, extra={"in_place": True},
     vjp=lambda g, out, x, v, *refs, active=None, index=(): _vjp_update(g, v, refs, index, active),
-    jvp=lambda tangents, out, x, v, *refs, index=(): _jvp_update("add_at", tangents, x, refs, index),
+    jvp=lambda tangents, out, x, v, *refs, index=(), fresh=False: _jvp_update("add_at", tangents, x, refs, index,
+                                                                             fresh),
     diff_args=(0, 1),
 ))
 register(Primitive(
@@ -241,13 +242,20 @@ def _vjp_update(g, v, refs, index, active):
     return [g if active is None or active[0] else None, gv] + [None] * len(refs)
 
 
-def _jvp_update(prim, tangents, x, refs, index):
-    """The tangent of `x[index] += v`: the same update, of a copy of `x`'s tangent (or of zeros)."""
+def _jvp_update(prim, tangents, x, refs, index, fresh=False):
+    """The tangent of `x[index] += v`: the same update, of `x`'s tangent (or of zeros)."""
     tx, tv = tangents[:2]
     if tv is None:
         return tx
-    base = ops.copy(tx) if tx is not None else ops.zeros_like(x)
-    return getattr(ops, prim)(base, tv, *refs, index=index)
+    return getattr(ops, prim)(_writable(tx, x, fresh), tv, *refs, index=index)
+
+
+def _writable(tangent, x, fresh: bool):
+    """The tangent an in-place update of `x` may write into: itself when the forward sweep says it belongs to
+    `x` alone (`fresh`: made for it by an earlier update), else a copy, or zeros where `x` has none."""
+    if tangent is None:
+        return ops.zeros_like(x)
+    return tangent if fresh else ops.copy(tangent)
 register(Primitive(
     name="copy", family="indexing", infer=lambda types, p: types[0].with_shape(types[0].shape),
     render=lambda args, p: cg.method(args[0], "copy"),

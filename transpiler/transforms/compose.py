@@ -7,9 +7,8 @@ since a second derivative reads values that an update would have overwritten.
 """
 from __future__ import annotations
 
-from ..analysis.activity import varied
 from ..errors import SourceLoc, TranspileError
-from ..ir import Function, equations
+from ..ir import Function
 from .forward import ForwardSpec, jvp
 from .inplace import functionalize
 from .jacobian import jacfwd, jacrev
@@ -25,7 +24,6 @@ def apply_transform(kind: str, fn: Function, name: str, wrt: tuple[int, ...], wr
     """The function `kind` declares for `fn` (`generated`: `fn` is itself a transform's output)."""
     if generated:
         fn = functionalize(fn)
-    _check_no_tapes(fn, wrt, kind, loc)
     if kind in REVERSE:
         return reverse(fn, ReverseSpec(name, kind, wrt, wrt_is_tuple, loc))
     if kind == "jvp":
@@ -39,14 +37,3 @@ def apply_transform(kind: str, fn: Function, name: str, wrt: tuple[int, ...], wr
         gradient = reverse(fn, ReverseSpec(f"{name}_grad", "grad", wrt, wrt_is_tuple, loc))
         return jacfwd(functionalize(gradient), name, wrt, wrt_is_tuple, loc)
     raise TranspileError(f"unknown transform `{kind}`", loc, "one of " + ", ".join(KINDS))
-
-
-def _check_no_tapes(fn: Function, wrt: tuple[int, ...], kind: str, loc: SourceLoc | None) -> None:
-    """A reverse sweep through loops reads its values back from tapes; derivatives of what a tape carries are
-    not followed yet, so refuse rather than drop them."""
-    flowing = varied(fn, [fn.params[i] for i in wrt if i < len(fn.params)])
-    for eqn in equations(fn.body):
-        if eqn.prim.name == "push" and any(id(a) in flowing for a in eqn.args[1:]):
-            raise TranspileError(
-                f"`{kind}` of `{fn.name}` would differentiate through the tape of a reverse-mode loop, which is "
-                "not supported yet", loc, "differentiate kernels with loops once, or write the loop out")

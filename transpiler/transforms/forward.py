@@ -60,6 +60,9 @@ class _Tangents:
         self.activity = activity
         self.tangents: dict[int, Atom] = {}
         self.computed: set[int] = set()  # values the rules computed (tangents and their parts)
+        # tangent arrays made by an in-place update's rule for one value alone -> that value: the next update
+        # of the value may write into its tangent without a copy (as the primal writes into the value)
+        self.owner: dict[int, int] = {}
 
     def push_block(self, block: list) -> None:
         for stmt in block:
@@ -90,11 +93,9 @@ class _Tangents:
         out = eqn.outs[0] if eqn.outs else None
         ts = [self.tangents.get(id(a)) if isinstance(a, Var) and prim.is_diff_arg(i) else None
               for i, a in enumerate(eqn.args)]
-        if all(t is None for t in ts):
+        source = not eqn.args and out is not None and id(out) in self.activity  # a tape's tangent: a new tape
+        if all(t is None for t in ts) and not source:
             return
-        if prim.family == "tape":
-            raise TranspileError("forward mode through a reverse-mode loop tape is not supported yet", eqn.loc,
-                                 "take the jvp of the kernel itself, or differentiate a function without loops")
         if out is None or id(out) not in self.activity:
             return
         if prim.jvp is None:
@@ -111,19 +112,30 @@ class _Tangents:
             else:
                 syms.append(materialize(Sym(builder, t), arg.type, arg))
         start = len(builder.eqns)
+        updates = prim.family == "indexing" and prim.extra.get("in_place")
+        extra = {"fresh": self._exclusive(ts[0], eqn.args[0])} if updates else {}
         try:
-            tangent = prim.jvp(syms, Sym(builder, out), *args, **eqn.params)
+            tangent = prim.jvp(syms, Sym(builder, out), *args, **eqn.params, **extra)
         except TranspileError as exc:
             raise exc.located(eqn.loc)
         except ShapeError as exc:
             raise TranspileError(str(exc), eqn.loc) from None
         if tangent is None:
             return
-        self.computed.update(id(v) for e in builder.eqns[start:] if isinstance(e, Eqn) for v in e.outs)
+        made = {id(v) for e in builder.eqns[start:] if isinstance(e, Eqn) for v in e.outs}
+        self.computed.update(made)
         atom = tangent.atom
+        if updates and (id(atom) in made or extra["fresh"] and atom is ts[0]):
+            self.owner[id(atom)] = id(out)
         if isinstance(atom, Var) and atom.temporary and not out.temporary and id(atom) in self.computed:
             builder.rename(atom, "t" + out.name)  # named after its value: `tp` for `p`
         self.tangents[id(out)] = atom
+
+    def _exclusive(self, tangent: Atom | None, value: Atom) -> bool:
+        """Whether `tangent` was made for `value` alone and no other value has taken it as its own tangent
+        (a rule may pass a tangent through where the primal makes a new array: `w = v + 1.0`)."""
+        return tangent is not None and self.owner.get(id(tangent)) == id(value) \
+            and sum(t is tangent for t in self.tangents.values()) == 1
 
     # -- control flow --------------------------------------------------------------------------------------
     def push_if(self, stmt: If) -> None:

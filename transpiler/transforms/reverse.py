@@ -14,8 +14,8 @@ from ..analysis.activity import active
 from ..analysis.types import ShapeError, TensorType, broadcast_shapes, is_unknown
 from ..builder import Builder, const, function_builder
 from ..errors import SourceLoc, TranspileError
-from ..ir import (Atom, Const, Eqn, Function, If, Loop, Var, all_defined, free_values, result_atoms, statement_defs,
-                  substitute)
+from ..ir import (Atom, Const, Eqn, Function, If, Loop, Var, all_defined, equations, free_values, result_atoms,
+                  statement_defs, substitute)
 from ..primitives.registry import lookup
 from ..primitives.tape import TAPE
 from ..primitives.indexing import Scatter
@@ -107,6 +107,7 @@ class _Sweep:
         self.owner: dict[int, int] = {}  # id(adjoint array) -> id(value it belongs to)
         self.values: dict[int, Var] = {}  # id -> value, for every value that has an adjoint
         self.loop_depth = 0
+        self.tapes: dict[int, Var] = {}  # id(tape) -> its adjoint tape (reverse over code with tapes)
 
     def pull_back_block(self, block: list) -> None:
         for stmt in reversed(block):
@@ -119,6 +120,9 @@ class _Sweep:
 
     def pull_back(self, eqn: Eqn) -> None:
         builder, prim = self.builder, eqn.prim
+        if prim.family == "tape":
+            self.pull_back_tape(eqn)
+            return
         cotangent = self.adjoints.get(id(eqn.outs[0])) if eqn.outs else None
         if cotangent is None:
             return
@@ -145,6 +149,37 @@ class _Sweep:
         for arg, ct, needed in zip(eqn.args, cts, active_args):
             if needed and ct is not None:
                 self.accumulate(arg, ct if isinstance(ct, Scatter) else ct.atom, start)
+
+    def pull_back_tape(self, eqn: Eqn) -> None:
+        """A pop's cotangent goes onto the tape's adjoint tape (made in the prologue on first use); the matching
+        push, met later in the sweep, takes it off for the pushed value."""
+        builder, prim = self.builder, eqn.prim
+        if prim.name == "pop":
+            tape, out = eqn.args[0], eqn.outs[0]
+            if id(tape) not in self.activity or id(out) not in self.activity:
+                return
+            if id(tape) not in self.tapes:
+                adjoint = Var(builder.scope.fresh("d" + tape.name), TAPE)
+                builder.prologue.append(Eqn(lookup("tape_new"), (), {}, (adjoint,)))
+                self.tapes[id(tape)] = adjoint
+            builder.loc = eqn.loc
+            g = self.adjoints.get(id(out))
+            g = Sym(builder, self._exact(g, out)) if g is not None else None
+            prim.vjp(g, Sym(builder, out), Sym(builder, tape), active=[False], adjoint_tape=self.tapes[id(tape)],
+                     **eqn.params)
+        elif prim.name == "push":
+            tape, value = eqn.args
+            if id(tape) not in self.tapes or not isinstance(value, Var) or id(value) not in self.activity:
+                return
+            builder.loc = eqn.loc
+            _, ct = prim.vjp(None, Sym(builder, eqn.outs[0]), Sym(builder, tape), Sym(builder, value),
+                             active=[False, True], adjoint_tape=self.tapes[id(tape)], **eqn.params)
+            self.accumulate(value, ct.atom)
+
+    def _takes_from_tapes(self, block: list) -> bool:
+        """Whether a block pushes onto a tape whose adjoint tape is filled: its values get cotangents from there
+        even when nothing else flows into the block."""
+        return any(e.prim.name == "push" and id(e.args[0]) in self.tapes for e in equations(block))
 
     def accumulate(self, var: Var, ct, start: int | None = None) -> None:
         builder = self.builder
@@ -185,7 +220,7 @@ class _Sweep:
         """Reverse both branches under the same condition; adjoints changed in either are merged after it."""
         builder = self.builder
         seeds = [(out, self.adjoints.get(id(out))) for out in stmt.outs]
-        if all(ct is None for _, ct in seeds):
+        if all(ct is None for _, ct in seeds) and not self._takes_from_tapes(stmt.then_body + stmt.else_body):
             return
         before, owner_before = dict(self.adjoints), dict(self.owner)
         branches = []
@@ -235,11 +270,11 @@ class _Sweep:
         builder = self.builder
         slots = [i for i, var in enumerate(loop.carried) if id(var) in self.activity]
         out_cts = {i: self.adjoints.get(id(loop.outs[i])) for i in slots}
-        if all(ct is None for ct in out_cts.values()):
+        if all(ct is None for ct in out_cts.values()) and not self._takes_from_tapes(loop.body):
             return
         local = {id(v) for v in loop.carried} | ({id(loop.index)} if loop.index is not None else set())
         outer = [v for v in free_values(loop.body, loop.carried_out)
-                 if id(v) not in local and id(v) in self.activity]
+                 if id(v) not in local and id(v) in self.activity and v.type != TAPE]
         builder.loc = loop.loc
         ct_inits = [self._exact(out_cts[i], loop.carried[i]) for i in slots]
         acc_inits = [self._exclusive(v) for v in outer]
@@ -275,7 +310,8 @@ class _Sweep:
         outs = tuple(Var(v.name, v.type) for v in carried)
         if loop.kind == "for":
             reverse_loop = Loop("for", loop.index, loop.bounds, [], None, carried, tuple(ct_inits + acc_inits),
-                                reverse_body, tuple(ct_next + acc_next), outs, loop.loc, reverse=True)
+                                reverse_body, tuple(ct_next + acc_next), outs, loop.loc,
+                                reverse=not loop.reverse)  # a reverse loop (reverse over reverse) runs forwards
         else:
             reverse_loop = Loop("for", None, (const(0), trips, const(1)), [], None, carried,
                                 tuple(ct_inits + acc_inits), reverse_body, tuple(ct_next + acc_next), outs, loop.loc)

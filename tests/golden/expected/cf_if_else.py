@@ -38,7 +38,8 @@ def piecewise(x: "f64[n]", w: "f64[n]"):
 
 def piecewise_grad(x: "f64[n]", w: "f64[n]"):
     # cf_if_else.py:7  t = np.sum(x * w)
-    t_1 = np.sum(x * w)
+    t = x * w
+    t_1 = np.sum(t)
     # cf_if_else.py:8  if t > 2.0:
     mask = t_1 > 2.0
     if mask:
@@ -70,7 +71,7 @@ def piecewise_grad(x: "f64[n]", w: "f64[n]"):
         if mask_1:
             # cf_if_else.py:13  z = x * w
             dx_4 = w * w
-            dw_2 = z_4 + w * x
+            dw_2 = z_4 + t
             # cf_if_else.py:12  y = np.sin(t)
             dt_4 = np.cos(t_1)
         else:
@@ -78,7 +79,7 @@ def piecewise_grad(x: "f64[n]", w: "f64[n]"):
             dx_4 = w * (1.0 - z_2 * z_2)
             dw_2 = z_4
             dt_4 = -1.0
-    del mask, t_1, mask_1, z_4, z_2
+    del mask, t_1, mask_1, z_4, t, z_2
     # cf_if_else.py:7  t = np.sum(x * w)
     dx_5 = dx_4 + dt_4 * w
     del dx_4, w

@@ -27,7 +27,7 @@ def bilinear_grad(a: "f64[n,k]", b: "f64[k,m]", u: "f64[n]", v: "f64[m]"):
     t_1 = c.T
     # reverse sweep
     # einsum_outer_transpose.py:8  return np.sum(c * np.outer(u, v)) + np.sum(np.transpose(c) ** 2)
-    t_4 = 2 * t_1
+    t_4 = t_1 * 2
     del t_1
     dc = t_4.T
     del t_4

@@ -28,80 +28,60 @@ def rosenbrock_hvp(x: "f64[n]", tx: "f64[n]"):
     v_1 = x[:-1]
     v_4 = tx[:-1]
     t_1 = x[1:] - v_1 ** 2
-    t_17 = tx[1:] - v_4 * (2 * v_1)
+    t_17 = tx[1:] + v_4 * v_1 * -2
     del tx
     t_4 = 1.0 - x[:-1]
     del x
-    t_18 = -v_4
     # reverse sweep
     # hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-    t_7 = 2 * t_4
+    t_8 = t_4 * -2
     del t_4
     dx = np.zeros((n,))
     del n
     zero = np.zeros_like(dx)
-    zero[:-1] = -(t_18 * 2)
-    del t_18
-    dx[:-1] = -t_7
-    del t_7
-    t_10 = 100.0 * (2 * t_1)
-    del t_1
-    t_22 = t_17 * 2 * 100.0
-    del t_17
-    t_11 = -t_10
-    t_12 = 2 * v_1
-    del v_1
-    t_28 = zero.copy()
-    del zero
-    t_28[:-1] += -t_22 * t_12 + v_4 * 2 * t_11
+    zero[:-1] = v_4 * 2
+    dx[:-1] = t_8
+    del t_8
+    t_11 = t_1 * -200.0
+    zero[:-1] += (t_17 * -200.0 * v_1 + v_4 * t_11) * 2
     del v_4
-    dx[:-1] += t_11 * t_12
-    del t_11, t_12
-    t_29 = t_28.copy()
-    del t_28
-    t_29[1:] += t_22
-    del t_22
-    dx[1:] += t_10
-    del t_10
-    return (dx, t_29)
+    dx[:-1] += t_11 * v_1 * 2
+    del t_11, v_1
+    zero[1:] += t_17 * 200.0
+    del t_17
+    dx[1:] += t_1 * 200.0
+    del t_1
+    return (dx, zero)
 
 
 def bump_grad(x: "f64[]"):
     # hvp_forward_over_reverse.py:12  return np.exp(-x * x) * np.sin(x)
-    t = -x
-    e = np.exp(t * x)
-    t_2 = np.sin(x)
+    e = np.exp(-x * x)
+    t_3 = e * np.sin(x)
     # reverse sweep
     # hvp_forward_over_reverse.py:12  return np.exp(-x * x) * np.sin(x)
     t_4 = np.cos(x)
     dx = e * t_4
-    del t_4
-    t_5 = t_2 * e
-    del t_2, e
-    dx_1 = dx + t_5 * t
-    del dx, t
-    return dx_1 - t_5 * x
+    del e, t_4
+    t_5 = t_3 * x
+    del t_3, x
+    return dx - t_5 - t_5
 
 
 def bump_second(x: "f64[]"):
     # hvp_forward_over_reverse.py:12  return np.exp(-x * x) * np.sin(x)
-    t = -x
-    e = np.exp(t * x)
+    e = np.exp(-x * x)
     t_2 = np.sin(x)
+    t_3 = e * t_2
     # reverse sweep
     # hvp_forward_over_reverse.py:12  return np.exp(-x * x) * np.sin(x)
     t_4 = np.cos(x)
-    t_5 = t_2 * e
     # reverse sweep
     # hvp_forward_over_reverse.py:12  return np.exp(-x * x) * np.sin(x)
-    dx_2 = -t_5
-    t_11 = t - x
-    dx_3 = dx_2 + -e * t_2
-    del dx_2
-    dx_4 = dx_3 + t_11 * e * t_4
-    del dx_3
-    t_17 = (t_11 * t_2 + t_4) * e
-    del t_11, t_2, t_4, e
-    dx_5 = dx_4 + t_17 * t
-    del dx_4, t
-    return dx_5 - (t_5 + t_17 * x)
+    t_9 = -2.0 * x
+    dx_1 = -2.0 * t_3
+    dx_2 = dx_1 - t_3 + t_9 * e * t_4
+    del dx_1, t_3
+    t_18 = (t_4 + t_9 * t_2) * e * x
+    del t_4, t_9, t_2, e, x
+    return dx_2 - t_18 - t_18

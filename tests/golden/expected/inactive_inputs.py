@@ -33,7 +33,7 @@ def weighted_grad(w: "f64[n]", data: "f64[n]", counts: "i64[n]"):
     del w
     # reverse sweep
     # inactive_inputs.py:9  return np.sum(np.where(mask, w * scale, 0.0) ** 2)
-    t_3 = 2 * t_1
+    t_3 = t_1 * 2
     del t_1
     dw = np.where(mask, t_3, 0.0) * scale
     del mask, t_3, scale

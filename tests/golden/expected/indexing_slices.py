@@ -30,18 +30,16 @@ def rosenbrock_grad(x: "f64[n]"):
     del x
     # reverse sweep
     # indexing_slices.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-    t_7 = 2 * t_4
+    t_8 = t_4 * -2
     del t_4
     dx = np.zeros((n,))
     del n
-    dx[:-1] = -t_7
-    del t_7
-    t_10 = 100.0 * (2 * t_1)
-    del t_1
-    dx[:-1] += -t_10 * (2 * v_1)
+    dx[:-1] = t_8
+    del t_8
+    dx[:-1] += t_1 * -200.0 * v_1 * 2
     del v_1
-    dx[1:] += t_10
-    del t_10
+    dx[1:] += t_1 * 200.0
+    del t_1
     return dx
 
 
@@ -53,7 +51,7 @@ def corners_grad(m: "f64[4,5]"):
     del m
     # reverse sweep
     # indexing_slices.py:12  return m[0, 0] * m[-1, -1] + np.sum(m[1:3, None, ::2] ** 2)
-    t_3 = 2 * v_2
+    t_3 = v_2 * 2
     del v_2
     dm = np.zeros((4, 5))
     dm[1:3, None, ::2] = t_3

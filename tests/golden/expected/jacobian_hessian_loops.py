@@ -89,12 +89,10 @@ def energy_hessian(x: "f64[n]"):
         del v_2
         dx[:-1] = v
         del dx
-        t_6 = zero.copy()
-        del zero
-        t_6[1:] += v_3
+        zero[1:] += v_3
         del v_3
-        tdx = t_6 + t_5
-        del t_6
+        tdx = zero + t_5
+        del zero
         tdx_1 = tdx + t_5
         del tdx
         tdx_2 = tdx_1 + t_5

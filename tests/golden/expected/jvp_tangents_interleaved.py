@@ -31,7 +31,7 @@ def loss_jvp(w: "f64[d]", x: "f64[n,d]", y: "f64[n]", tw: "f64[d]"):
     del w
     t_1 = 1.0 + e
     p = 1.0 / t_1
-    tp = -(-(x @ tw) * e * p) / t_1
+    tp = x @ tw * e * p / t_1
     del x, tw, e, t_1
     # jvp_tangents_interleaved.py:8  return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
     t_4 = 1.0 - y
@@ -43,8 +43,8 @@ def polar_jvp(r: "f64[n]", theta: "f64[n]", tr: "f64[n]", ttheta: "f64[n]"):
     # jvp_tangents_interleaved.py:13  return r * np.cos(theta), r * np.sin(theta)
     t = np.cos(theta)
     t_1 = r * t
-    t_9 = tr * t + -ttheta * np.sin(theta) * r
+    t_11 = tr * t - ttheta * np.sin(theta) * r
     t_2 = np.sin(theta)
     del theta
     t_3 = r * t_2
-    return ((t_1, t_3), (t_9, tr * t_2 + ttheta * t * r))
+    return ((t_1, t_3), (t_11, tr * t_2 + ttheta * t * r))

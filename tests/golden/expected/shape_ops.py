@@ -49,7 +49,7 @@ def reshaped_grad(x: "f64[6,4]", y: "f64[6]"):
     del s_3
     djoined = 1.0 - t_2 * t_2
     del t_2
-    dblocks = 2 * blocks
+    dblocks = blocks * 2
     del blocks
     # shape_ops.py:10  stacked = np.stack((y, y * 2.0), axis=0)
     b = np.broadcast_to(r, (2, 6))

@@ -43,9 +43,9 @@ def hinge_grad(w: "f64[d]", x: "f64[n,d]", y: "f64[n]"):
     dw = t_7 * np.logical_and(w >= -1.0, w <= 1.0)
     del t_7, w
     # where_clip_maximum.py:8  loss = np.maximum(0.0, 1.0 - margin)
-    dmargin = -(dloss * (0.0 < t))
+    t_8 = dloss * (0.0 < t)
     del dloss, t
     # where_clip_maximum.py:7  margin = y * (x @ w)
-    dw_1 = dw + dmargin * y @ x
-    del dw, dmargin, y, x
+    dw_1 = dw + -(t_8 * y) @ x
+    del dw, t_8, y, x
     return dw_1

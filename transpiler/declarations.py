@@ -1,0 +1,110 @@
+"""Each kernel's IR and each transform declaration's IR, built once, on first request.
+
+The pipeline asks for every declaration in order; a kernel that calls a declared transform (`g(p1, x)` where
+`g = grad(objective, wrt="p2")`) asks for it while it is being lowered, so the transform it calls is inlined
+like a kernel. Both go through here, so a declaration is built once and a kernel that (indirectly) calls a
+transform of itself is refused instead of recursing.
+"""
+from __future__ import annotations
+
+from .errors import SourceLoc, TranspileError
+from .frontend.parse import Declaration, ParsedModule
+from .ir import Function
+from .transforms.compose import apply_transform
+from .transforms.hoist import hoist_invariants
+
+
+class DeclaredFunctions:
+    """Lowers kernels and applies declarations lazily, caching each result by name."""
+
+    def __init__(self, parsed: ParsedModule, extra: tuple[Declaration, ...] = ()):
+        self.parsed = parsed
+        self.declarations = list(parsed.declarations) + list(extra)
+        self.by_target = {d.target: d for d in self.declarations}
+        self._kernels: dict[str, Function] = {}
+        self._functions: dict[str, Function] = {}
+        self._building: list[str] = []
+
+    def kernel(self, name: str, loc: SourceLoc | None = None) -> Function:
+        """The lowered (and loop-invariant-hoisted) IR of the kernel `name`."""
+        if name not in self._kernels:
+            from .normalize import Lowering  # normalize calls back here for transforms that kernels call
+
+            with self._guard(name, loc):
+                self._kernels[name] = hoist_invariants(Lowering(self.parsed, self).lower_kernel(name))
+        return self._kernels[name]
+
+    def function(self, target: str, loc: SourceLoc | None = None) -> Function:
+        """The IR generated for the declaration `target = transform(func, wrt=...)`."""
+        if target not in self._functions:
+            decl = self.by_target[target]
+            with self._guard(target, loc):
+                base, generated = self._input(decl)
+                wrt = resolve_wrt(decl, base)
+                self._functions[target] = apply_transform(decl.transform, base, decl.target, wrt,
+                                                          decl.wrt_is_tuple, decl.loc, generated=generated)
+        return self._functions[target]
+
+    def wrt(self, target: str) -> tuple[int, ...]:
+        decl = self.by_target[target]
+        return resolve_wrt(decl, self._input(decl)[0])
+
+    def _input(self, decl: Declaration) -> tuple[Function, bool]:
+        """The function a declaration transforms, and whether it is itself a transform's output."""
+        if decl.func in self.parsed.kernels:
+            return self.kernel(decl.func, decl.func_loc or decl.loc), False
+        position = {d.target: i for i, d in enumerate(self.declarations)}
+        if decl.func in position and position[decl.func] < position[decl.target]:
+            return self.function(decl.func, decl.func_loc or decl.loc), True
+        later = decl.func in position
+        raise TranspileError(f"`{decl.func}` is not a @kernel function of this module" if not later else
+                             f"`{decl.func}` is declared after `{decl.target}`", decl.func_loc or decl.loc,
+                             f"declare `{decl.func}` first" if later else
+                             f"decorate `{decl.func}` with @kernel, or transform a kernel defined here")
+
+    def _guard(self, name: str, loc: SourceLoc | None):
+        return _Building(self._building, name, loc)
+
+
+class _Building:
+    """Marks `name` as being built; asking for it again meanwhile is a cycle (a kernel calling its own
+    derivative), reported at the call that closes it."""
+
+    def __init__(self, stack: list[str], name: str, loc: SourceLoc | None):
+        self.stack, self.name, self.loc = stack, name, loc
+
+    def __enter__(self):
+        if self.name in self.stack:
+            chain = " -> ".join(self.stack[self.stack.index(self.name):] + [self.name])
+            raise TranspileError(f"`{self.name}` depends on itself ({chain})", self.loc,
+                                 "a kernel cannot call a transform of itself")
+        self.stack.append(self.name)
+
+    def __exit__(self, *exc):
+        self.stack.pop()
+        return False
+
+
+def resolve_wrt(decl: Declaration, fn: Function) -> tuple[int, ...]:
+    """The declaration's `wrt` (names or positions as written) as parameter positions of `fn`."""
+    names = [p.name for p in fn.params]
+    if not names:
+        raise TranspileError(f"`{decl.func}` has no parameters to differentiate", decl.loc)
+    if decl.wrt is None:
+        return (0,)
+    indices = []
+    for item in decl.wrt:
+        if isinstance(item, int):
+            if not 0 <= item < len(names):
+                raise TranspileError(f"wrt position {item} is out of range: `{decl.func}` has {len(names)} "
+                                     f"parameter{'s' if len(names) != 1 else ''}", decl.wrt_loc or decl.loc,
+                                     "positions count from 0: " + ", ".join(f"{i}={n}" for i, n in enumerate(names)))
+            indices.append(item)
+        elif item in names:
+            indices.append(names.index(item))
+        else:
+            raise TranspileError(f"`{decl.func}` has no parameter `{item}`", decl.wrt_loc or decl.loc,
+                                 "wrt takes parameter names: " + ", ".join(names))
+    if len(set(indices)) != len(indices):
+        raise TranspileError("wrt names the same parameter twice", decl.wrt_loc or decl.loc)
+    return tuple(indices)
