@@ -539,13 +539,14 @@ def test_ten_thousand_random_kernels():
 
 
 @pytest.mark.parametrize("seed", [243, 300, 349, 2220, 1075, 6549, 1190, 3494, 4760, 3264, 7076, 391, 3397,
-                                  6234])
+                                  6234, 1114])
 def test_programs_that_once_failed(seed):
     """Found by the long run: a folded constant `if` test deleted a name never assigned (243, 300); `break` in an
     `else` inside a loop (349); a value computed inside a branch of the reverse sweep reused after it (2220); a
     scatter into an adjoint still smaller than its value (1075, 6549, 1190, 3494, 4760); a branch's value assigned
     straight into a merged name that another merge of the branch still read (7076, a wrong gradient); two
     loop accumulators starting from copies of one adjoint that common-subexpression reuse made one array (391,
-    3397, 6234, wrong gradients). Kept as regressions."""
+    3397, 6234, wrong gradients); one sum, reused as the adjoint of two values, then updated in place for one of
+    them (1114, a wrong gradient). Kept as regressions."""
     text, wrt, as_tuple = program_for_seed(seed)
     check_program(text, wrt, as_tuple, inputs_for(seed))
