@@ -468,6 +468,29 @@ def f(x: "f64[]", y: "f64[]"):
         k += 1
     return -v
 ''', ("x", "y"), lambda rng: [2.3, 1.7]),
+    # --- found by tests/test_property.py -------------------------------------------------------------------
+    # Two values whose adjoints are the same array before a loop (both `x`): the loop's reverse sweep adds into
+    # a copy of each, and the two copies must be two arrays (property seeds 391, 3397, 6234).
+    "loop_accumulates_into_two_copies_of_one_adjoint": Program('''
+@kernel
+def f(x: "f64[n]", y: "f64[n]"):
+    a = np.tanh(y)
+    b = y * 2.0
+    acc = 0.0
+    for i in range(3):
+        acc = acc + a[i] * b[i + 1]
+    return np.sum(a * x) + np.sum(b * x) + acc
+''', ("y",), lambda rng: [rng.normal(size=5), rng.normal(size=5)]),
+    # `a + M` twice: both terms give `a` and `M` the same cotangents, so their sums are one expression; the
+    # builder reuses the first sum for the second, which must then stay shared, never updated in place for `M`
+    # alone (property seed 1114).
+    "one_sum_is_the_adjoint_of_two_values": Program('''
+@kernel
+def f(M: "f64[n,d]"):
+    a = M * 0.5
+    v = (M / (1.0 + M * M)) / (1.0 + (a + M) * (a + M))
+    return np.mean(v)
+''', ("M",), lambda rng: [rng.normal(size=(5, 3))]),
 }
 
 # Programs that expose a bug today: xfail(strict) keeps the bug visible and flips to a failure once fixed.

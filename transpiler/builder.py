@@ -78,8 +78,7 @@ class Builder:
         if folded is not None:
             return folded
         in_place = prim.extra.get("in_place", False)
-        key = None if in_place or prim.family in ("creation", "tape") or not self.reuse \
-            else _cse_key(prim_name, args, params)
+        key = _cse_key(prim_name, args, params) if self.reuse and _reusable(prim) else None
         if key is not None and key in self.computed:  # the same value was computed before: reuse it
             return self.computed[key]
         if in_place:  # the result takes over its first argument's storage and name
@@ -101,7 +100,7 @@ class Builder:
             return
         for out in stmt.outs:
             self.definitions[id(out)] = stmt
-        if not stmt.prim.extra.get("in_place") and stmt.prim.family not in ("creation", "tape"):
+        if _reusable(stmt.prim):
             self.computed.setdefault(_cse_key(stmt.prim.name, stmt.args, stmt.params), stmt.outs[0])
 
     @contextmanager
@@ -203,6 +202,12 @@ def function_builder(fn: Function, extra_names: tuple[str, ...] = ()) -> Builder
 
 
 _COMMUTATIVE = ("add", "multiply", "maximum", "minimum")
+
+
+def _reusable(prim) -> bool:
+    """Whether a second application to the same arguments may reuse the first's value. Not for what makes a
+    new array on purpose (allocations, copies: callers update them in place), nor for in-place updates."""
+    return not (prim.extra.get("in_place") or prim.extra.get("fresh") or prim.family in ("creation", "tape"))
 
 
 def _cse_key(prim_name: str, args: tuple, params: dict) -> tuple:

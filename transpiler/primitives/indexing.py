@@ -260,6 +260,7 @@ register(Primitive(
     name="copy", family="indexing", infer=lambda types, p: types[0].with_shape(types[0].shape),
     render=lambda args, p: cg.method(args[0], "copy"),
     vjp=lambda g, out, x, active=None: [g], jvp=lambda tangents, out, x: tangents[0], broadcast_tolerant=True,
+    extra={"fresh": True},  # a new array each time: never reused for another `copy` of the same value
 ))
 
 

@@ -201,8 +201,10 @@ class _Sweep:
         elif owned and _fits_into(ct, previous):
             total = builder.bind("iadd", [previous, ct])
         else:
+            count = len(builder.eqns)
             total = builder.bind("add", [previous, ct], name=name)
-            owned = True
+            # a new array, unless the builder handed back an existing sum (another value's adjoint, say)
+            owned = any(total in eqn.outs for eqn in builder.eqns[count:])
         if isinstance(ct, Scatter) or (owned and previous is not None):
             self.owner[id(total)] = id(var)
         self.adjoints[id(var)] = total
