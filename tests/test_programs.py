@@ -418,7 +418,16 @@ def f(x: "f64[n]", y: "f64[n]"):
         total = total + np.sum(x[y > level] ** 2) * (i + 1.0)
     return total
 ''', ("x",), lambda rng: [rng.normal(size=9), np.linspace(-1.0, 1.0, 9) + 0.05]),
-    # --- assignment into arrays (autograd cannot trace it: finite differences only) ----------------------
+    # --- assignment into arrays (autograd cannot trace it: finite differences only; tests/test_index_assignment
+    # checks assignment through index arrays against autograd too) -----------------------------------------
+    "scatter_through_index_array_in_loop": Program('''
+@kernel
+def f(x: "f64[n]", idx: "i64[k]"):
+    out = np.zeros_like(x)
+    for j in range(2):
+        out[idx] = x[idx] * (j + 1.0)
+    return np.sum(out * x)
+''', ("x",), lambda rng: [rng.normal(size=5), np.array([4, 0, 4, 2])], autograd=False),
     "diagonal_update_inside_if_inside_loop": Program('''
 @kernel
 def f(S: "f64[n,n]", d: "f64[n]"):
@@ -614,18 +623,9 @@ def test_gradient_of_a_kernel_that_assigns_into_a_parameter_leaves_the_argument_
 
 # --- Issue 3's cases that need constructs not supported yet -------------------------------------------------
 # Each asserts today's located error. When the construct lands, move the source into PROGRAMS (a gradient
-# check) and delete it here. (`S[i, i] += d[i]` inside an if inside a loop and the early return from a nested
-# loop started here and moved up when subscript assignment and return-in-loops landed.)
-UNSUPPORTED = {
-    "scatter_through_index_array_in_loop": ('''
-@kernel
-def f(x: "f64[n]", idx: "i64[k]"):
-    out = np.zeros_like(x)
-    for j in range(2):
-        out[idx] = x[idx] * (j + 1.0)
-    return np.sum(out * x)
-''', 8, 9, "assigning through an integer index array is not supported yet"),
-}
+# check) and delete it here. (`S[i, i] += d[i]` inside an if inside a loop, the early return from a nested
+# loop and assignment through an index array started here and moved up when they landed.)
+UNSUPPORTED: dict = {}
 
 
 @pytest.mark.parametrize("name", sorted(UNSUPPORTED))
