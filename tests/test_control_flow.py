@@ -500,3 +500,102 @@ def f(x: "f64[n]", y: "f64[n]"):
     dx, dy = module.f_grad(x, y)
     assert_close(dx, autograd_grad(oracle, 0)(x, y), rtol=1e-10, atol=1e-12)
     assert_close(dy, autograd_grad(oracle, 1)(x, y), rtol=1e-10, atol=1e-12)
+
+
+# `return a, b` from inside loops: vjp (random cotangents) and jvp against FD and autograd on the untouched source
+TUPLE_RETURNS_IN_LOOPS = {
+    "for_with_if": '''
+@kernel
+def f(x: "f64[n]", y: "f64[]"):
+    v = x * 1.0
+    for k in range(4):
+        v = v * y
+        if np.sum(v) > 2.0:
+            return v * x, np.sum(v) * y
+    return -v, y * y
+''',
+    "nested_loops_three_values": '''
+@kernel
+def f(x: "f64[n]", y: "f64[]"):
+    s = y
+    for i in range(3):
+        for j in range(len(x)):
+            s = s * 0.9 + x[j] * y
+            if s > 3.0:
+                return s, x * s, np.sin(s)
+    return s * s, x, y
+''',
+    "while_loop": '''
+@kernel
+def f(x: "f64[n]", y: "f64[]"):
+    s = 0.0
+    i = 0
+    while i < len(x):
+        s = s + np.exp(x[i]) * y
+        if s > 2.5:
+            return s, x * s
+        i += 1
+    return -s, x
+''',
+}
+
+
+def _tuple_return_inputs(name: str):
+    rng = np.random.default_rng(len(name))
+    return [rng.uniform(0.2, 1.2, size=5), float(rng.uniform(0.8, 1.4))]
+
+
+@pytest.mark.parametrize("name", sorted(TUPLE_RETURNS_IN_LOOPS))
+def test_tuple_returned_from_inside_a_loop(name):
+    text = ("import numpy as np\nfrom runtime import jvp, kernel, vjp\n" + TUPLE_RETURNS_IN_LOOPS[name]
+            + '\nf_vjp = vjp(f, wrt=("x", "y"))\nf_jvp = jvp(f, wrt=("x", "y"))\n')
+    module = load_source(text, f"{name}.py")
+    python = autograd_kernels(text)["f"]
+    args = _tuple_return_inputs(name)
+    value = module.f(*args)
+    expected = python(*args)
+    assert isinstance(value, tuple) and len(value) == len(expected)
+    for got, want in zip(value, expected):
+        assert_close(got, want, rtol=1e-12, what=f"{name} value")
+    rng = np.random.default_rng(0)
+    cts = tuple(rng.normal(size=np.shape(v)) for v in value)
+    got_value, (dx, dy) = module.f_vjp(*args, cts)
+
+    def objective(x, y, f=module.f):
+        return sum(np.sum(c * o) for c, o in zip(cts, f(x, y)))
+
+    def oracle(x, y):
+        return sum(np.sum(c * o) for c, o in zip(cts, python(x, y)))
+
+    for position, got in ((0, dx), (1, dy)):
+        assert_close(got, central_difference(objective, args, position), rtol=1e-6, atol=1e-7,
+                     what=f"{name} vjp arg {position} (FD)")
+    assert_close(dx, autograd_grad(oracle, 0)(*args), rtol=1e-10, atol=1e-12, what=f"{name} vjp x (autograd)")
+    tx, ty = rng.normal(size=5), float(rng.normal())
+    jvp_value, tangents = module.f_jvp(*args, tx, ty)
+    eps = 1e-6
+    plus = module.f(args[0] + eps * tx, args[1] + eps * ty)
+    minus = module.f(args[0] - eps * tx, args[1] - eps * ty)
+    for got, hi, lo in zip(tangents, plus, minus):
+        assert_close(got, (np.asarray(hi) - np.asarray(lo)) / (2 * eps), rtol=1e-6, atol=1e-7, what=f"{name} jvp")
+    for got, want in zip(jvp_value, expected):
+        assert_close(got, want, rtol=1e-12, what=f"{name} jvp value")
+
+
+def test_loop_returns_of_different_lengths_are_refused():
+    with pytest.raises(TranspileError) as info:
+        transpile_source('''
+import numpy as np
+from runtime import kernel
+
+@kernel
+def f(x: "f64[n]"):
+    for i in range(3):
+        if x[i] > 0.0:
+            return x, x[i]
+        if x[i] < -1.0:
+            return x
+    return x, 0.0
+''', "lengths.py")
+    assert info.value.loc.line == 7
+    assert "different numbers of values" in info.value.message
