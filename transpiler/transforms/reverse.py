@@ -400,20 +400,30 @@ _RECOMPUTED = {"add", "subtract", "multiply", "negative"}
 
 
 def _what_to_tape(forward_body: list, needed: list[Var], defined: set[int], slots: set[int]):
-    """Split what a reverse block reads from its forward block into values to tape and cheap arithmetic to
-    redo (`r * y`, `1.0 - y` from a taped `y`), which keeps the tape as small as a hand-written adjoint's."""
+    """Split what a reverse block reads from its forward block into values to tape and steps to redo.
+
+    A step is redone when it costs one cheap operation on values the reverse block has anyway (read from the
+    tape, or defined before the loop): `r * y` and `1.0 - y` from a taped `y`, or `X[i]`, a view of an array
+    the loop does not change. A value that would need a chain of steps redone (`y4 = y + h * k3`, with `k3`
+    itself computed from `y`) is taped instead: redoing the chain would repeat the forward sweep's work, which
+    a hand-written adjoint does not do either."""
     definitions = {id(out): stmt for stmt in forward_body if isinstance(stmt, Eqn) for out in stmt.outs}
+    present = {id(v) for v in needed if id(v) in defined}  # what the reverse block reads from this block
+
+    def redoable(eqn: Eqn) -> bool:
+        inputs = [a for a in eqn.args if isinstance(a, Var)]
+        if eqn.prim.name == "getitem":
+            return all(a.type.shape == () for a in inputs[1:]) and all(id(a) not in defined for a in inputs)
+        return eqn.prim.name in _RECOMPUTED and all(id(a) in present or id(a) not in defined for a in inputs)
+
     taped: dict[int, Var] = {}
     redo: dict[int, Eqn] = {}
-    work = [v for v in needed if id(v) in defined]
-    while work:
-        value = work.pop(0)
-        if id(value) in taped or id(value) in redo:
+    for value in needed:
+        if id(value) not in present or id(value) in taped or id(value) in redo:
             continue
         eqn = definitions.get(id(value))
-        if eqn is not None and eqn.prim.name in _RECOMPUTED and id(value) not in slots:
+        if eqn is not None and id(value) not in slots and redoable(eqn):
             redo[id(value)] = eqn
-            work.extend(a for a in eqn.args if isinstance(a, Var) and id(a) in defined)
         else:
             taped[id(value)] = value
     order = {id(stmt): i for i, stmt in enumerate(forward_body)}

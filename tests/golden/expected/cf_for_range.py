@@ -42,7 +42,6 @@ def running_logsumexp(x: "f64[n]", y: "f64[n]"):
 def running_logsumexp_grad(x: "f64[n]", y: "f64[n]"):
     tape_t_5 = []
     tape_e_2 = []
-    tape_v_3 = []
     tape_e = []
     tape_e_1 = []
     tape_mask = []
@@ -80,17 +79,14 @@ def running_logsumexp_grad(x: "f64[n]", y: "f64[n]"):
     total = 0.0
     for i_1 in range(n):
         # cf_for_range.py:17  total += y[i] * np.exp(x[i] - m) / s
-        v_3 = y[i_1]
         e_2 = np.exp(x[i_1] - m_1)
-        t_5 = v_3 * e_2 / s
+        t_5 = y[i_1] * e_2 / s
         total = total + t_5
         tape_t_5.append(t_5)
         del t_5
         tape_e_2.append(e_2)
         del e_2
-        tape_v_3.append(v_3)
-        del v_3
-    del y, x, m_1, total
+    del x, m_1, total
     # reverse sweep
     # cf_for_range.py:18  return m + np.log(s) + total
     ds = 1.0 / s
@@ -105,19 +101,17 @@ def running_logsumexp_grad(x: "f64[n]", y: "f64[n]"):
     for i_1 in reversed(range(n)):
         t_5 = tape_t_5.pop()
         e_2 = tape_e_2.pop()
-        v_3 = tape_v_3.pop()
         # cf_for_range.py:17  total += y[i] * np.exp(x[i] - m) / s
         t_9 = dtotal / s
         ds_1 = ds_1 + -(dtotal * t_5) / s
         del t_5
-        t_15 = t_9 * v_3 * e_2
-        del v_3
+        t_15 = t_9 * y[i_1] * e_2
         dm_1 = dm_1 - t_15
         dx_1[i_1] += t_15
         del t_15
         dy_1[i_1] += t_9 * e_2
         del t_9, e_2
-    del dy, dx, ds, tape_t_5, tape_e_2, tape_v_3, s, dtotal
+    del dy, dx, ds, tape_t_5, tape_e_2, y, s, dtotal
     # cf_for_range.py:9  for i in range(1, len(x)):
     ds_3 = ds_1
     dm_2 = dm_1

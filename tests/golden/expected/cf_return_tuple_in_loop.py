@@ -43,10 +43,8 @@ def first_crossing(x: "f64[n]", level: "f64[]"):
 
 def first_crossing_vjp(x: "f64[n]", level: "f64[]", ct):
     tape_mask = []
-    tape_v_1 = []
-    tape_v = []
+    tape_total_1 = []
     tape_running = []
-    tape_total = []
     n = x.shape[0]
     # cf_return_tuple_in_loop.py:8  for i in range(len(x)):
     zero = np.zeros((n,))
@@ -58,9 +56,7 @@ def first_crossing_vjp(x: "f64[n]", level: "f64[]", ct):
     for i in range(n):
         if running:
             # cf_return_tuple_in_loop.py:9  total = total + x[i] * x[i]
-            v = x[i]
-            v_1 = x[i]
-            total_1 = total + v * v_1
+            total_1 = total + x[i] * x[i]
             # cf_return_tuple_in_loop.py:10  if total > level:
             mask = total_1 > level
             if mask:
@@ -72,17 +68,11 @@ def first_crossing_vjp(x: "f64[n]", level: "f64[]", ct):
                 running_2 = running
             tape_mask.append(mask)
             del mask
-            tape_v_1.append(v_1)
-            del v_1
-            tape_v.append(v)
-            del v
-            total_2 = total_1
+            tape_total_1.append(total_1)
+            total = total_1
         else:
-            total_2 = total
             running_2 = running
         tape_running.append(running)
-        tape_total.append(total)
-        total = total_2
         running = running_2
     del zero, level, running
     if returned:
@@ -116,18 +106,14 @@ def first_crossing_vjp(x: "f64[n]", level: "f64[]", ct):
     dx_2 = t_2
     for i in reversed(range(n)):
         running_3 = tape_running.pop()
-        total_4 = tape_total.pop()
         if running_3:
             mask = tape_mask.pop()
-            v_1 = tape_v_1.pop()
-            v = tape_v.pop()
-            # cf_return_tuple_in_loop.py:9  total = total + x[i] * x[i]
-            total_3 = total_4 + v * v_1
+            total_1 = tape_total_1.pop()
             # cf_return_tuple_in_loop.py:10  if total > level:
             if mask:
                 dtotal_2 = dtotal_1 + dresult_3
                 # cf_return_tuple_in_loop.py:11  return total, x * total
-                dx_2 += dresult_4 * total_3
+                dx_2 += dresult_4 * total_1
                 dtotal_4 = dtotal_2 + np.sum(dresult_4 * x, axis=0)
                 del dtotal_2, dresult_4
                 # cf_return_tuple_in_loop.py:10  if total > level:
@@ -137,14 +123,12 @@ def first_crossing_vjp(x: "f64[n]", level: "f64[]", ct):
             else:
                 dx_3 = dx_2
                 dtotal_4 = dtotal_1
-            del mask, total_3
+            del mask, total_1
             # cf_return_tuple_in_loop.py:9  total = total + x[i] * x[i]
-            dx_3[i] += dtotal_4 * v
-            del v
-            dx_3[i] += dtotal_4 * v_1
-            del v_1
+            dx_3[i] += dtotal_4 * x[i]
+            dx_3[i] += dtotal_4 * x[i]
             dx_2 = dx_3
             dtotal_1 = dtotal_4
-        del running_3, total_4
-    del n, dtotal, dresult, dresult_2, t_2, tape_running, tape_total, tape_mask, tape_v_1, tape_v, x, dtotal_1, dresult_3, dresult_4
+        del running_3
+    del n, dtotal, dresult, dresult_2, t_2, tape_running, tape_mask, tape_total_1, x, dtotal_1, dresult_3, dresult_4
     return ((result_6, result_7), dx_2)
