@@ -549,6 +549,10 @@ def _ir_iadd(x, y):
     return ops.iadd(ops.copy(x), y)
 
 
+def _ir_isub(x, y):
+    return ops.isub(ops.copy(x), y)
+
+
 def _ir_index_add(x, v):
     return ops.index_add(ops.copy(x), v, index=(slice(None), slice(1, 3)))
 
@@ -559,6 +563,7 @@ def _ir_add_at(x, v, i):
 
 
 case("iadd", "iadd-row", "x: f64[3,4], y: f64[4]", "x + y", ir=_ir_iadd, vjp=True)
+case("isub", "isub-row", "x: f64[3,4], y: f64[4]", "x - y", ir=_ir_isub, vjp=True)
 case("index_add", "index_add-block", "x: f64[3,4], v: f64[3,2]",
      "x + np.concatenate((np.zeros((3, 1)), v, np.zeros((3, 1))), axis=1)", ir=_ir_index_add, vjp=True)
 case("index_add", "index_add-broadcast_row", "x: f64[3,4], v: f64[2]",

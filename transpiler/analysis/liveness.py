@@ -26,7 +26,10 @@ def _prune(block: list, needed: set[int]) -> list:
     for stmt in reversed(block):
         new = _prune_statement(stmt, needed)
         if new is None:
-            dropped_note = stmt.note or dropped_note
+            if stmt.note and kept and not kept[-1].note:  # the block comment moves to the next statement
+                kept[-1] = dataclasses.replace(kept[-1], note=stmt.note)  # (statements may be shared)
+            else:
+                dropped_note = stmt.note or dropped_note
             continue
         kept.append(new)
     kept.reverse()

@@ -293,6 +293,17 @@ register(Primitive(
 ))
 
 
+register(Primitive(
+    name="isub", family="elementwise", infer=lambda types, p: types[0].with_shape(types[0].shape),
+    render=lambda args, p: [cst.SimpleStatementLine([cst.AugAssign(args[0], cst.SubtractAssign(), args[1])])],
+    statement=True, extra={"in_place": True},
+    vjp=lambda g, out, a, b, active=None: [g if active is None or active[0] else None,
+                                           -sum_to(g, b.type, b, out) if active is None or active[1] else None],
+    jvp=lambda tangents, out, a, b: -tangents[1] if tangents[0] is None else
+    tangents[0] if tangents[1] is None else tangents[0] - tangents[1],
+))
+
+
 def _vjp_update(g, v, refs, index, active):
     """`x[index] += v`: `x` gets the cotangent, `v` the region's (summed where `v` was broadcast into it)."""
     gv = None

@@ -163,8 +163,18 @@ class _Sweep:
                     total = builder.bind("iadd", [total, previous])
         elif previous is None:
             total = self._named(ct, var, start)
+        elif self._negated(ct) is not None:  # `previous + -(x)` is `previous - x`: one operation fewer
+            negated = self._negated(ct)
+            if owned and _fits_into(negated, previous):
+                total = builder.bind("isub", [previous, negated])
+            else:
+                total = builder.bind("subtract", [previous, negated], name=name)
+                owned = True
         elif owned and _fits_into(ct, previous):
             total = builder.bind("iadd", [previous, ct])
+        elif self._negated(previous) is not None:  # `-(x) + ct` is `ct - x`
+            total = builder.bind("subtract", [ct, self._negated(previous)], name=name)
+            owned = True
         else:
             total = builder.bind("add", [previous, ct], name=name)
             owned = True
@@ -172,6 +182,16 @@ class _Sweep:
             self.owner[id(total)] = id(var)
         self.adjoints[id(var)] = total
         self.values[id(var)] = var
+
+    def _negated(self, ct: Atom) -> Atom | None:
+        """`x` when the cotangent `ct` is `-x` computed a few lines above in the same block (so adding it can
+        subtract `x` instead; the negation then usually has no reader left and is not emitted)."""
+        definition = self.builder.definition(ct)
+        if definition is None or definition.prim.name != "negative":
+            return None
+        if not any(eqn is definition for eqn in self.builder.eqns[-_NEARBY:]):
+            return None  # defined in another block, where `x` may not be in scope here
+        return definition.args[0]
 
     def _named(self, ct: Atom, var: Var, start: int | None) -> Atom:
         """Name a cotangent computed just now after its source-named value (`dw` for `w`)."""
@@ -394,6 +414,8 @@ class _Sweep:
         full = materialize(Sym(builder, adjoint), var.type, Sym(builder, var))
         return builder.bind("copy", [full.atom], name="d" + var.name)
 
+
+_NEARBY = 32  # how far back `_negated` looks for a negation in the current block
 
 # cheap elementwise steps the reverse sweep recomputes from taped values rather than taping their results
 _RECOMPUTED = {"add", "subtract", "multiply", "negative"}

@@ -114,7 +114,7 @@ def running_logsumexp_grad(x: "f64[n]", y: "f64[n]"):
     del dy, dx, ds, tape_t_5, tape_e_2, y, s, dtotal
     # cf_for_range.py:9  for i in range(1, len(x)):
     ds_3 = ds_1
-    dm_2 = dm_1
+    dm_3 = dm_1
     dx_2 = dx_1
     for i in reversed(range(1, n)):
         mask = tape_mask.pop()
@@ -123,25 +123,25 @@ def running_logsumexp_grad(x: "f64[n]", y: "f64[n]"):
         if mask:
             e = tape_e.pop()
             # cf_for_range.py:12  m = x[i]
-            dx_2[i] += dm_2
+            dx_2[i] += dm_3
             # cf_for_range.py:11  s = s * np.exp(m - x[i]) + 1.0
             ds_4 = ds_3 * e
-            t_18 = ds_3 * s_4 * e
+            t_17 = ds_3 * s_4 * e
             del e
-            dx_2[i] += -t_18
+            dx_2[i] += -t_17
             ds_3 = ds_4
-            dm_2 = t_18
+            dm_3 = t_17
         else:
             e_1 = tape_e_1.pop()
             # cf_for_range.py:14  s += np.exp(x[i] - m)
-            t_21 = ds_3 * e_1
+            t_20 = ds_3 * e_1
             del e_1
-            dm_2 = dm_2 - t_21
-            dx_2[i] += t_21
-            del t_21
+            dm_3 = dm_3 - t_20
+            dx_2[i] += t_20
+            del t_20
         del mask, s_4
     del n, ds_1, dm_1, dx_1, tape_mask, tape_s, tape_e, tape_e_1, ds_3
     # cf_for_range.py:7  m = x[0]
-    dx_2[0] += dm_2
-    del dm_2
+    dx_2[0] += dm_3
+    del dm_3
     return (dx_2, dy_1)

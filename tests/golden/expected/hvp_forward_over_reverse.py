@@ -80,7 +80,9 @@ def bump_grad(x: "f64[]"):
     del t_2, e
     dx_1 = dx + t_5 * t
     del dx, t
-    return dx_1 - t_5 * x
+    dx_2 = dx_1 - t_5 * x
+    del dx_1, t_5, x
+    return dx_2
 
 
 def bump_second(x: "f64[]"):
@@ -94,14 +96,14 @@ def bump_second(x: "f64[]"):
     t_5 = t_2 * e
     # reverse sweep
     # hvp_forward_over_reverse.py:12  return np.exp(-x * x) * np.sin(x)
-    dx_2 = -t_5
-    t_11 = t - x
-    dx_3 = dx_2 + -e * t_2
-    del dx_2
-    dx_4 = dx_3 + t_11 * e * t_4
-    del dx_3
-    t_17 = (t_11 * t_2 + t_4) * e
-    del t_11, t_2, t_4, e
-    dx_5 = dx_4 + t_17 * t
-    del dx_4, t
-    return dx_5 - (t_5 + t_17 * x)
+    t_10 = t - x
+    dx_4 = -e * t_2 - t_5
+    dx_5 = dx_4 + t_10 * e * t_4
+    del dx_4
+    t_16 = (t_10 * t_2 + t_4) * e
+    del t_10, t_2, t_4, e
+    dx_6 = dx_5 + t_16 * t
+    del dx_5, t
+    dx_7 = dx_6 - (t_5 + t_16 * x)
+    del dx_6, t_5, t_16, x
+    return dx_7
