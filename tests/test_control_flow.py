@@ -5,12 +5,17 @@ untouched source; the tape test checks that loops store only what the reverse sw
 """
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 from autograd import grad as autograd_grad
 
 from gradcheck import assert_close, autograd_kernels, central_difference, load_source, random_inputs
 from transpiler import TranspileError, transpile_source
+
+GOLDEN = Path(__file__).parent / "golden"
 
 PROGRAMS = {
     "loop_logsumexp_with_if": '''
@@ -259,6 +264,17 @@ f_grad = grad(f)
     assert np.ndim(captured["kind"](0)) == 0
     eps = 1e-6
     assert_close(module.f_grad(x, big), (module.f(x + eps, big) - module.f(x - eps, big)) / (2 * eps), rtol=1e-5)
+
+
+def test_loop_tapes_stage_values_instead_of_redoing_their_chain():
+    """`y2 = y + 0.5 * h * k1` needs `k1`, which needs `y`: redoing it in the reverse loop would repeat the
+    step. It is taped, like `y`; only one-step arithmetic on taped values (`r * y2`, `1.0 - y2`) is redone."""
+    source = (GOLDEN / "inputs" / "cf_loop_tape_stages.py").read_text()
+    gradient = transpile_source(source, "stages.py")
+    gradient = gradient[gradient.index("def midpoint_steps_grad"):]
+    assert sorted(re.findall(r"(tape_\w+)\.append", gradient)) == ["tape_y", "tape_y2"], gradient
+    reverse = gradient[gradient.index("# reverse sweep"):]
+    assert not re.search(r"^\s*(k1|k2|y2)\w* = (?!tape_)", reverse, re.M), reverse  # no stage recomputed
 
 
 def _program_text_for_tape() -> str:

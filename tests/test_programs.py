@@ -420,6 +420,18 @@ def f(x: "f64[n]", y: "f64[n]"):
 ''', ("x",), lambda rng: [rng.normal(size=9), np.linspace(-1.0, 1.0, 9) + 0.05]),
     # --- assignment into arrays (autograd cannot trace it: finite differences only; tests/test_index_assignment
     # checks assignment through index arrays against autograd too) -----------------------------------------
+    "rows_redone_in_reverse_then_array_updated": Program('''
+@kernel
+def f(X: "f64[n,d]", w: "f64[d]"):
+    A = X * 1.0
+    total = 0.0
+    for i in range(len(w)):
+        row = A[i]
+        total = total + np.sum(np.tanh(row * w))
+    A[1] = w * w
+    A[:, 0] += total
+    return total + np.sum(A * A)
+''', ("X", "w"), lambda rng: [rng.normal(size=(5, 3)), rng.normal(size=3)], autograd=False),
     "scatter_through_index_array_in_loop": Program('''
 @kernel
 def f(x: "f64[n]", idx: "i64[k]"):
