@@ -243,3 +243,36 @@ f_grad = grad(f, wrt="v")
         transpile_source(source, "unannotated.py")
     assert info.value.loc is not None and info.value.loc.line == 8
     assert "rank" in info.value.message
+
+
+def test_hessian_vector_product_through_index_array_assignment():
+    """Forward mode over the generated gradient (which itself assigns through the index array)."""
+    module = load_source('''import numpy as np
+from runtime import grad, jvp, kernel
+
+
+@kernel
+def f(x: "f64[n]", v: "f64[k]", i: "i64[k]"):
+    a = x * 1.0
+    a[i] += v * v
+    b = a - x * a
+    return np.sum(np.sin(a) * b)
+
+
+g = grad(f, wrt="v")
+hvp = jvp(grad(f, wrt="v"), wrt="v")
+''', "hvp_scatter.py")
+    rng = np.random.default_rng(1)
+    x, v, i = rng.normal(size=6), rng.normal(size=4), np.array([1, 4, 1, -2])  # -2 is 4 here
+    t = rng.normal(size=4)
+    _, got = module.hvp(x, v, i, t)
+    eps = 1e-6
+    assert_close(got, (module.g(x, v + eps * t, i) - module.g(x, v - eps * t, i)) / (2 * eps), rtol=1e-6,
+                 atol=1e-8, what="hvp (FD of the gradient)")
+
+    def oracle(v):
+        a = written(anp, x * 1.0, i, v * v, add=True)
+        return anp.sum(anp.sin(a) * (a - x * a))
+
+    assert_close(got, autograd.hessian(oracle)(v) @ t, rtol=1e-10, atol=1e-12, what="hvp (autograd)")
+    assert got[0] == 0.0 and got[1] == 0.0  # v[0] and v[1] were overwritten by later writes
