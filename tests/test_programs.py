@@ -398,6 +398,16 @@ def f(x: "f64[n]", y: "f64[n]"):
     t = np.tanh(x + y)
     return np.sum(t) * s
 ''', ("x", "y"), lambda rng: [rng.normal(size=5), rng.normal(size=5)]),
+    "while_reads_element_at_taped_counter": Program('''
+@kernel
+def f(x: "f64[n]", y: "f64[]"):
+    i = 0
+    s = y
+    while np.sin(x[i] * y) > -0.5 and i < 4:
+        s = s * np.sin(x[i] * y) + x[i]
+        i += 1
+    return s
+''', ("x", "y"), lambda rng: [np.array([0.3, 0.5, 0.9, 1.2, 0.4, 0.2]), 0.7]),
     # --- gathers and masks in loops ---------------------------------------------------------------------
     "gather_rows_in_loop": Program('''
 @kernel

@@ -426,7 +426,7 @@ def _what_to_tape(forward_body: list, needed: list[Var], defined: set[int], slot
 
     A step is redone when it costs one cheap operation on values the reverse block has anyway (read from the
     tape, or defined before the loop): `r * y` and `1.0 - y` from a taped `y`, or `X[i]`, a view of an array
-    the loop does not change. A value that would need a chain of steps redone (`y4 = y + h * k3`, with `k3`
+    the loop does not change (with `i` the loop index, or taped). A value that would need a chain of steps redone (`y4 = y + h * k3`, with `k3`
     itself computed from `y`) is taped instead: redoing the chain would repeat the forward sweep's work, which
     a hand-written adjoint does not do either."""
     definitions = {id(out): stmt for stmt in forward_body if isinstance(stmt, Eqn) for out in stmt.outs}
@@ -434,9 +434,10 @@ def _what_to_tape(forward_body: list, needed: list[Var], defined: set[int], slot
 
     def redoable(eqn: Eqn) -> bool:
         inputs = [a for a in eqn.args if isinstance(a, Var)]
-        if eqn.prim.name == "getitem":
-            return all(a.type.shape == () for a in inputs[1:]) and all(id(a) not in defined for a in inputs)
-        return eqn.prim.name in _RECOMPUTED and all(id(a) in present or id(a) not in defined for a in inputs)
+        at_hand = all(id(a) in present or id(a) not in defined for a in inputs)
+        if eqn.prim.name == "getitem":  # a view (integer and slice indices) of an array the loop leaves alone
+            return at_hand and id(eqn.args[0]) not in defined and all(a.type.shape == () for a in inputs[1:])
+        return eqn.prim.name in _RECOMPUTED and at_hand
 
     taped: dict[int, Var] = {}
     redo: dict[int, Eqn] = {}
