@@ -424,6 +424,16 @@ def f(x: "f64[n]", y: "f64[n]"):
     a[0] = 3.0
     return np.sum(a * b) + np.sum(a ** 2)
 ''',
+    "read_before_and_after_updates": '''
+@kernel
+def f(x: "f64[n]", y: "f64[n]"):
+    a = x * 2.0
+    b = np.sin(a) * y
+    a[0] = 3.0 * y[0]
+    a[1:] += a[:-1] * y[1:]
+    c = np.tanh(a)
+    return np.sum(c * b) + np.sum(a * a * y)
+''',
     "fill_output_in_loop": '''
 @kernel
 def f(x: "f64[n]", y: "f64[n]"):
@@ -473,7 +483,19 @@ def _fill_oracle(x, y):
     return anp.sum(out * out)
 
 
-MUTATION_ORACLES = {"diagonal_update_in_if_in_loop": _diagonal_oracle,
+def _before_after_oracle(x, y):
+    import autograd.numpy as anp
+
+    a = x * 2.0
+    b = anp.sin(a) * y
+    a = anp.concatenate([anp.array([3.0]) * y[0], a[1:]])
+    a = anp.concatenate([a[:1], a[1:] + a[:-1] * y[1:]])
+    c = anp.tanh(a)
+    return anp.sum(c * b) + anp.sum(a * a * y)
+
+
+MUTATION_ORACLES = {"read_before_and_after_updates": _before_after_oracle,
+                    "diagonal_update_in_if_in_loop": _diagonal_oracle,
                     "slice_assignment_overwrites_values_the_sweep_reads": _slice_oracle,
                     "fill_output_in_loop": _fill_oracle}
 
@@ -491,6 +513,14 @@ def test_in_place_update_gradients_match_both_oracles(name):
                      what=f"{name} FD arg {position}")
         assert_close(got, autograd_grad(oracle, position)(*args), rtol=1e-10, atol=1e-12,
                      what=f"{name} autograd arg {position}")
+
+
+def test_only_values_a_later_update_could_change_are_copied():
+    """`a` as `sin(a)` read it, and the view `a[:-1]` the next update overwrites, are kept as copies; the final
+    `a`, which nothing updates after `tanh(a)` and `a * a` read it, is read as it is."""
+    source = transpile_source(_program(MUTATION_PROGRAMS["read_before_and_after_updates"]), "before_after.py")
+    gradient = source[source.index("def f_grad"):]
+    assert sorted(re.findall(r"(\w+_kept\w*) = ", gradient)) == ["a_kept", "v_2_kept"], gradient
 
 
 def test_merge_that_reads_a_name_another_merge_writes():
