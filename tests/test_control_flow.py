@@ -434,6 +434,18 @@ def f(x: "f64[n]", y: "f64[n]"):
     c = np.tanh(a)
     return np.sum(c * b) + np.sum(a * a * y)
 ''',
+    "update_in_one_branch_read_in_the_other": '''
+@kernel
+def f(x: "f64[n]", y: "f64[n]"):
+    a = x * 1.0
+    s = 0.0
+    for i in range(4):
+        if y[i] > 1.0:
+            a[i] = a[i + 1] * y[i]
+        else:
+            s = s + np.sum(np.sin(a) * y)
+    return s + np.sum(a * a)
+''',
     "fill_output_in_loop": '''
 @kernel
 def f(x: "f64[n]", y: "f64[n]"):
@@ -494,7 +506,21 @@ def _before_after_oracle(x, y):
     return anp.sum(c * b) + anp.sum(a * a * y)
 
 
+def _branches_oracle(x, y):
+    import autograd.numpy as anp
+
+    a = x * 1.0
+    s = 0.0
+    for i in range(4):
+        if y[i] > 1.0:
+            a = anp.concatenate([a[:i], a[i + 1] * y[i] * anp.ones(1), a[i + 1:]])
+        else:
+            s = s + anp.sum(anp.sin(a) * y)
+    return s + anp.sum(a * a)
+
+
 MUTATION_ORACLES = {"read_before_and_after_updates": _before_after_oracle,
+                    "update_in_one_branch_read_in_the_other": _branches_oracle,
                     "diagonal_update_in_if_in_loop": _diagonal_oracle,
                     "slice_assignment_overwrites_values_the_sweep_reads": _slice_oracle,
                     "fill_output_in_loop": _fill_oracle}

@@ -149,13 +149,13 @@ def _insert_copies(top: list, forward_count: int, params: list[Var], keep: dict[
             if isinstance(stmt, If):
                 place(stmt.then_body)
                 place(stmt.else_body)
-                _keep_merged(stmt, keep)
+                defined = _keep_merged(stmt, keep)
             elif isinstance(stmt, Loop):
                 place(stmt.body)
                 place(stmt.cond_body)
                 starts = [_copy(v, keep[id(v)]) for v in stmt.carried if id(v) in keep]
                 stmt.body[0:0] = starts  # each iteration's starting value, before the body updates it
-            copies = [_copy(v, keep[id(v)]) for v in defined if id(v) in keep and not isinstance(stmt, If)]
+            copies = [_copy(v, keep[id(v)]) for v in defined if id(v) in keep]
             block[position + 1:position + 1] = copies
             position += 1 + len(copies)
             if stop is not None:
@@ -165,11 +165,22 @@ def _insert_copies(top: list, forward_count: int, params: list[Var], keep: dict[
     top[0:0] = [_copy(p, keep[id(p)]) for p in params if id(p) in keep]
 
 
-def _keep_merged(stmt: If, keep: dict[int, Var]) -> None:
-    """A value a branch computed and kept for the reverse sweep is kept as its copy instead."""
-    stmt.outs = tuple(keep.get(id(o), o) for o in stmt.outs)
-    stmt.then_results = tuple(keep.get(id(v), v) if id(v) in keep else v for v in stmt.then_results)
-    stmt.else_results = tuple(keep.get(id(v), v) if id(v) in keep else v for v in stmt.else_results)
+def _keep_merged(stmt: If, keep: dict[int, Var]) -> list[Var]:
+    """An output that only carries a branch's own value to the reverse sweep (the value itself on one path,
+    None on the other) carries its copy instead, made in the branch. A merge of the program's own values stays
+    as it is (the code after the `if` updates it); those the sweep reads are returned, to be copied after it."""
+    outs, then_results, else_results, merged = [], [], [], []
+    for out, a, b in zip(stmt.outs, stmt.then_results, stmt.else_results):
+        if id(out) in keep and (out is a or out is b):
+            kept = keep[id(out)]
+            out, a, b = kept, kept if a is out else a, kept if b is out else b
+        else:
+            merged.append(out)
+        outs.append(out)
+        then_results.append(a)
+        else_results.append(b)
+    stmt.outs, stmt.then_results, stmt.else_results = tuple(outs), tuple(then_results), tuple(else_results)
+    return merged
 
 
 def _pops(block: list):
