@@ -442,6 +442,34 @@ def f(X: "f64[n,d]", w: "f64[d]"):
     A[:, 0] += total
     return total + np.sum(A * A)
 ''', ("X", "w"), lambda rng: [rng.normal(size=(5, 3)), rng.normal(size=3)], autograd=False),
+    "scatter_in_either_branch_in_loop": Program('''
+@kernel
+def f(x: "f64[n]", y: "f64[n]", idx: "i64[k]"):
+    a = x * 1.0
+    s = 0.0
+    for j in range(3):
+        if np.sum(a) > 0.0:
+            a[idx] = a[idx] * y[idx] + np.sin(a[idx])
+        else:
+            a[idx] += y[idx] * 0.5
+        s = s + np.sum(np.tanh(a) * y)
+    return s + np.sum(a * a)
+''', ("x", "y"), lambda rng: [rng.normal(size=5), rng.uniform(0.5, 1.5, size=5), np.array([0, 3, 3, -1, 1])],
+        autograd=False),
+    "masked_and_scattered_updates_in_while": Program('''
+@kernel
+def f(x: "f64[n]", y: "f64[n]", idx: "i64[k]"):
+    a = x * 1.0
+    b = y * 1.0
+    i = 0
+    while i < 3 and np.sum(a * a) < 50.0:
+        b = a * y
+        a[idx] += b[idx] * a[idx]
+        a[a > 0.1] = a[a > 0.1] * y[a > 0.1]
+        i += 1
+    return np.sum(np.sin(a)) + np.sum(b)
+''', ("x", "y"), lambda rng: [rng.normal(size=5), rng.uniform(0.5, 1.5, size=5), np.array([0, 3, 3, -1, 1])],
+        autograd=False),
     "scatter_through_index_array_in_loop": Program('''
 @kernel
 def f(x: "f64[n]", idx: "i64[k]"):
