@@ -5,12 +5,17 @@ untouched source; the tape test checks that loops store only what the reverse sw
 """
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 from autograd import grad as autograd_grad
 
 from gradcheck import assert_close, autograd_kernels, central_difference, load_source, random_inputs
 from transpiler import TranspileError, transpile_source
+
+GOLDEN = Path(__file__).parent / "golden"
 
 PROGRAMS = {
     "loop_logsumexp_with_if": '''
@@ -261,6 +266,17 @@ f_grad = grad(f)
     assert_close(module.f_grad(x, big), (module.f(x + eps, big) - module.f(x - eps, big)) / (2 * eps), rtol=1e-5)
 
 
+def test_loop_tapes_stage_values_instead_of_redoing_their_chain():
+    """`y2 = y + 0.5 * h * k1` needs `k1`, which needs `y`: redoing it in the reverse loop would repeat the
+    step. It is taped, like `y`; only one-step arithmetic on taped values (`r * y2`, `1.0 - y2`) is redone."""
+    source = (GOLDEN / "inputs" / "cf_loop_tape_stages.py").read_text()
+    gradient = transpile_source(source, "stages.py")
+    gradient = gradient[gradient.index("def midpoint_steps_grad"):]
+    assert sorted(re.findall(r"(tape_\w+)\.append", gradient)) == ["tape_y", "tape_y2"], gradient
+    reverse = gradient[gradient.index("# reverse sweep"):]
+    assert not re.search(r"^\s*(k1|k2|y2)\w* = (?!tape_)", reverse, re.M), reverse  # no stage recomputed
+
+
 def _program_text_for_tape() -> str:
     return '''
 import numpy as np
@@ -459,6 +475,28 @@ def f(x: "f64[n]", y: "f64[n]"):
     a[0] = 3.0
     return np.sum(a * b) + np.sum(a ** 2)
 ''',
+    "read_before_and_after_updates": '''
+@kernel
+def f(x: "f64[n]", y: "f64[n]"):
+    a = x * 2.0
+    b = np.sin(a) * y
+    a[0] = 3.0 * y[0]
+    a[1:] += a[:-1] * y[1:]
+    c = np.tanh(a)
+    return np.sum(c * b) + np.sum(a * a * y)
+''',
+    "update_in_one_branch_read_in_the_other": '''
+@kernel
+def f(x: "f64[n]", y: "f64[n]"):
+    a = x * 1.0
+    s = 0.0
+    for i in range(4):
+        if y[i] > 1.0:
+            a[i] = a[i + 1] * y[i]
+        else:
+            s = s + np.sum(np.sin(a) * y)
+    return s + np.sum(a * a)
+''',
     "fill_output_in_loop": '''
 @kernel
 def f(x: "f64[n]", y: "f64[n]"):
@@ -508,7 +546,33 @@ def _fill_oracle(x, y):
     return anp.sum(out * out)
 
 
-MUTATION_ORACLES = {"diagonal_update_in_if_in_loop": _diagonal_oracle,
+def _before_after_oracle(x, y):
+    import autograd.numpy as anp
+
+    a = x * 2.0
+    b = anp.sin(a) * y
+    a = anp.concatenate([anp.array([3.0]) * y[0], a[1:]])
+    a = anp.concatenate([a[:1], a[1:] + a[:-1] * y[1:]])
+    c = anp.tanh(a)
+    return anp.sum(c * b) + anp.sum(a * a * y)
+
+
+def _branches_oracle(x, y):
+    import autograd.numpy as anp
+
+    a = x * 1.0
+    s = 0.0
+    for i in range(4):
+        if y[i] > 1.0:
+            a = anp.concatenate([a[:i], a[i + 1] * y[i] * anp.ones(1), a[i + 1:]])
+        else:
+            s = s + anp.sum(anp.sin(a) * y)
+    return s + anp.sum(a * a)
+
+
+MUTATION_ORACLES = {"read_before_and_after_updates": _before_after_oracle,
+                    "update_in_one_branch_read_in_the_other": _branches_oracle,
+                    "diagonal_update_in_if_in_loop": _diagonal_oracle,
                     "slice_assignment_overwrites_values_the_sweep_reads": _slice_oracle,
                     "fill_output_in_loop": _fill_oracle}
 
@@ -526,6 +590,14 @@ def test_in_place_update_gradients_match_both_oracles(name):
                      what=f"{name} FD arg {position}")
         assert_close(got, autograd_grad(oracle, position)(*args), rtol=1e-10, atol=1e-12,
                      what=f"{name} autograd arg {position}")
+
+
+def test_only_values_a_later_update_could_change_are_copied():
+    """`a` as `sin(a)` read it, and the view `a[:-1]` the next update overwrites, are kept as copies; the final
+    `a`, which nothing updates after `tanh(a)` and `a * a` read it, is read as it is."""
+    source = transpile_source(_program(MUTATION_PROGRAMS["read_before_and_after_updates"]), "before_after.py")
+    gradient = source[source.index("def f_grad"):]
+    assert sorted(re.findall(r"(\w+_kept\w*) = ", gradient)) == ["a_kept", "v_2_kept"], gradient
 
 
 def test_merge_that_reads_a_name_another_merge_writes():
@@ -577,3 +649,102 @@ f_grad = grad(f)
     x, w = np.array([1.0, 2.0, 3.0]), np.array([0.5, 0.25, 2.0])
     assert module.f(x, w) == pytest.approx(3 * (np.sum(2.0 * w * x) + x[0] * x[0]))
     assert_close(module.f_grad(x, w), central_difference(module.f, [x, w], 0), rtol=1e-7, what="grad vs FD")
+
+
+# `return a, b` from inside loops: vjp (random cotangents) and jvp against FD and autograd on the untouched source
+TUPLE_RETURNS_IN_LOOPS = {
+    "for_with_if": '''
+@kernel
+def f(x: "f64[n]", y: "f64[]"):
+    v = x * 1.0
+    for k in range(4):
+        v = v * y
+        if np.sum(v) > 2.0:
+            return v * x, np.sum(v) * y
+    return -v, y * y
+''',
+    "nested_loops_three_values": '''
+@kernel
+def f(x: "f64[n]", y: "f64[]"):
+    s = y
+    for i in range(3):
+        for j in range(len(x)):
+            s = s * 0.9 + x[j] * y
+            if s > 3.0:
+                return s, x * s, np.sin(s)
+    return s * s, x, y
+''',
+    "while_loop": '''
+@kernel
+def f(x: "f64[n]", y: "f64[]"):
+    s = 0.0
+    i = 0
+    while i < len(x):
+        s = s + np.exp(x[i]) * y
+        if s > 2.5:
+            return s, x * s
+        i += 1
+    return -s, x
+''',
+}
+
+
+def _tuple_return_inputs(name: str):
+    rng = np.random.default_rng(len(name))
+    return [rng.uniform(0.2, 1.2, size=5), float(rng.uniform(0.8, 1.4))]
+
+
+@pytest.mark.parametrize("name", sorted(TUPLE_RETURNS_IN_LOOPS))
+def test_tuple_returned_from_inside_a_loop(name):
+    text = ("import numpy as np\nfrom runtime import jvp, kernel, vjp\n" + TUPLE_RETURNS_IN_LOOPS[name]
+            + '\nf_vjp = vjp(f, wrt=("x", "y"))\nf_jvp = jvp(f, wrt=("x", "y"))\n')
+    module = load_source(text, f"{name}.py")
+    python = autograd_kernels(text)["f"]
+    args = _tuple_return_inputs(name)
+    value = module.f(*args)
+    expected = python(*args)
+    assert isinstance(value, tuple) and len(value) == len(expected)
+    for got, want in zip(value, expected):
+        assert_close(got, want, rtol=1e-12, what=f"{name} value")
+    rng = np.random.default_rng(0)
+    cts = tuple(rng.normal(size=np.shape(v)) for v in value)
+    got_value, (dx, dy) = module.f_vjp(*args, cts)
+
+    def objective(x, y, f=module.f):
+        return sum(np.sum(c * o) for c, o in zip(cts, f(x, y)))
+
+    def oracle(x, y):
+        return sum(np.sum(c * o) for c, o in zip(cts, python(x, y)))
+
+    for position, got in ((0, dx), (1, dy)):
+        assert_close(got, central_difference(objective, args, position), rtol=1e-6, atol=1e-7,
+                     what=f"{name} vjp arg {position} (FD)")
+    assert_close(dx, autograd_grad(oracle, 0)(*args), rtol=1e-10, atol=1e-12, what=f"{name} vjp x (autograd)")
+    tx, ty = rng.normal(size=5), float(rng.normal())
+    jvp_value, tangents = module.f_jvp(*args, tx, ty)
+    eps = 1e-6
+    plus = module.f(args[0] + eps * tx, args[1] + eps * ty)
+    minus = module.f(args[0] - eps * tx, args[1] - eps * ty)
+    for got, hi, lo in zip(tangents, plus, minus):
+        assert_close(got, (np.asarray(hi) - np.asarray(lo)) / (2 * eps), rtol=1e-6, atol=1e-7, what=f"{name} jvp")
+    for got, want in zip(jvp_value, expected):
+        assert_close(got, want, rtol=1e-12, what=f"{name} jvp value")
+
+
+def test_loop_returns_of_different_lengths_are_refused():
+    with pytest.raises(TranspileError) as info:
+        transpile_source('''
+import numpy as np
+from runtime import kernel
+
+@kernel
+def f(x: "f64[n]"):
+    for i in range(3):
+        if x[i] > 0.0:
+            return x, x[i]
+        if x[i] < -1.0:
+            return x
+    return x, 0.0
+''', "lengths.py")
+    assert info.value.loc.line == 7
+    assert "different numbers of values" in info.value.message

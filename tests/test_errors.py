@@ -143,9 +143,6 @@ CASES = {
     "broadcast_named_dimensions": (
         kernel_source("z = x * 2.0 + y\nreturn np.sum(z)", 'x: "f64[n]", y: "f64[m]"'),
         6, 9, "x * 2.0 + y", "shapes [n] and [m] cannot be broadcast together", None),
-    "subscript_assignment_through_index_array": (
-        kernel_source("x[idx] = 1.0\nreturn np.sum(x)", 'x: "f64[n]", idx: "i64[m]"'),
-        6, 5, "x[idx]", "assigning through an integer index array is not supported yet", "boolean mask"),
     "f_string": (
         kernel_source("label = f'{x}'\nreturn np.sum(x)"),
         6, 13, "f'{x}'", "f-strings are not part of the kernel language", None),

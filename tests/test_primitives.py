@@ -47,6 +47,7 @@ from transpiler.frontend.parse import parse_module
 from transpiler.ir import Eqn, Function, Var
 from transpiler.normalize import Lowering
 from transpiler.analysis.types import ShapeError
+from transpiler.primitives.indexing import Ref
 from transpiler.primitives.registry import all_primitives, lookup
 from transpiler.primitives.symbolic import Sym, materialize, ops
 from transpiler.transforms.reverse import ReverseSpec, reverse
@@ -429,6 +430,8 @@ case("getitem", "getitem-gather_negative", "x: f64[4,3], i: i64[2]", "x[i]", fix
 case("getitem", "getitem-gather_columns", "x: f64[4,3], i: i64[4]", "x[:, i]", fixed={"i": np.array([2, 0, 0, 1])})
 case("getitem", "getitem-gather_2d_index", "x: f64[5], i: i64[2,3]", "x[i]",
      fixed={"i": np.array([[0, 1, 1], [4, 4, 2]])})
+case("getitem", "getitem-gather_axes_first", "x: f64[2,3,4], i: i64[2]", "x[0, :, i] * np.ones(3) + x[1, :, i]",
+     fixed={"i": np.array([3, -1])}, vjp=True)  # integers and the array apart: the array axes go first
 case("getitem", "getitem-mask", "x: f64[3,4]", "x[x > 0.2]", vjp=True)
 case("getitem", "getitem-mask_param", "c: bool[3,4], x: f64[3,4]", "x[c]")
 case("getitem", "getitem-mask_rows", "c: bool[3], x: f64[3,4]", "x[c]", fixed={"c": np.array([True, False, True])})
@@ -456,6 +459,14 @@ def _ir_setitem(x, v):
 
 def _ir_setitem_slice(x, v):
     return ops.setitem(ops.copy(x), v, index=(slice(None), slice(1, 3)))
+
+
+def _ir_setitem_gather(x, v, i):
+    return ops.setitem(ops.copy(x), v, i, index=(Ref(2),))
+
+
+def _ir_setitem_gather_columns(x, v, i):
+    return ops.setitem(ops.copy(x), v, i, index=(slice(None), Ref(2)))
 
 
 @lru_cache(maxsize=1)
@@ -497,6 +508,13 @@ case("setitem", "setitem-row", "x: f64[3,4], v: f64[4]", "np.concatenate((x[:1],
      ir=_ir_setitem, vjp=True)
 case("setitem", "setitem-block", "x: f64[3,4], v: f64[3,2]",
      "np.concatenate((x[:, :1], v, x[:, 3:]), axis=1)", ir=_ir_setitem_slice)
+# through an index array with repeats (-1 is 4 here): each element keeps its last write, x[1] = v[2], x[4] = v[3]
+case("setitem", "setitem-gather_repeats", "x: f64[5], v: f64[4], i: i64[4]",
+     "np.stack([x[0], v[2], x[2], v[1], v[3]])", fixed={"i": np.array([1, 3, 1, -1])}, ir=_ir_setitem_gather,
+     vjp=True)
+case("setitem", "setitem-gather_columns", "x: f64[3,4], v: f64[3,3], i: i64[3]",
+     "np.stack([v[:, 2], x[:, 1], v[:, 0], x[:, 3]], axis=1)", fixed={"i": np.array([2, 0, 0])},
+     ir=_ir_setitem_gather_columns)
 # forward mode cannot use a reverse rule: its JVP raises (checked in test_custom_vjp_refuses_forward_mode)
 case("custom_vjp_call", "custom_vjp_call-sin_times", "x: f64[3,4], y: f64[3,4]", "np.sin(x) * y",
      ir=_ir_custom_vjp, vjp=True, forward=False)
@@ -531,6 +549,10 @@ def _ir_iadd(x, y):
     return ops.iadd(ops.copy(x), y)
 
 
+def _ir_isub(x, y):
+    return ops.isub(ops.copy(x), y)
+
+
 def _ir_index_add(x, v):
     return ops.index_add(ops.copy(x), v, index=(slice(None), slice(1, 3)))
 
@@ -541,6 +563,7 @@ def _ir_add_at(x, v, i):
 
 
 case("iadd", "iadd-row", "x: f64[3,4], y: f64[4]", "x + y", ir=_ir_iadd, vjp=True)
+case("isub", "isub-row", "x: f64[3,4], y: f64[4]", "x - y", ir=_ir_isub, vjp=True)
 case("index_add", "index_add-block", "x: f64[3,4], v: f64[3,2]",
      "x + np.concatenate((np.zeros((3, 1)), v, np.zeros((3, 1))), axis=1)", ir=_ir_index_add, vjp=True)
 case("index_add", "index_add-broadcast_row", "x: f64[3,4], v: f64[2]",
@@ -561,6 +584,7 @@ UNSUPPORTED = [
 # Entries without a derivative rule, each with why it needs none.
 NON_DIFFERENTIABLE = {
     "dim": "reads a shape entry: an integer",
+    "last_writes": "which entries of an index array an assignment kept: a boolean mask",
     "tuple_get": "unpacks the cotangent tuple of a vjp; never on a primal path",
     "zeros": "creation: a constant",
     "ones": "creation: a constant",

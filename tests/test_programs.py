@@ -398,6 +398,16 @@ def f(x: "f64[n]", y: "f64[n]"):
     t = np.tanh(x + y)
     return np.sum(t) * s
 ''', ("x", "y"), lambda rng: [rng.normal(size=5), rng.normal(size=5)]),
+    "while_reads_element_at_taped_counter": Program('''
+@kernel
+def f(x: "f64[n]", y: "f64[]"):
+    i = 0
+    s = y
+    while np.sin(x[i] * y) > -0.5 and i < 4:
+        s = s * np.sin(x[i] * y) + x[i]
+        i += 1
+    return s
+''', ("x", "y"), lambda rng: [np.array([0.3, 0.5, 0.9, 1.2, 0.4, 0.2]), 0.7]),
     # --- gathers and masks in loops ---------------------------------------------------------------------
     "gather_rows_in_loop": Program('''
 @kernel
@@ -418,7 +428,56 @@ def f(x: "f64[n]", y: "f64[n]"):
         total = total + np.sum(x[y > level] ** 2) * (i + 1.0)
     return total
 ''', ("x",), lambda rng: [rng.normal(size=9), np.linspace(-1.0, 1.0, 9) + 0.05]),
-    # --- assignment into arrays (autograd cannot trace it: finite differences only) ----------------------
+    # --- assignment into arrays (autograd cannot trace it: finite differences only; tests/test_index_assignment
+    # checks assignment through index arrays against autograd too) -----------------------------------------
+    "rows_redone_in_reverse_then_array_updated": Program('''
+@kernel
+def f(X: "f64[n,d]", w: "f64[d]"):
+    A = X * 1.0
+    total = 0.0
+    for i in range(len(w)):
+        row = A[i]
+        total = total + np.sum(np.tanh(row * w))
+    A[1] = w * w
+    A[:, 0] += total
+    return total + np.sum(A * A)
+''', ("X", "w"), lambda rng: [rng.normal(size=(5, 3)), rng.normal(size=3)], autograd=False),
+    "scatter_in_either_branch_in_loop": Program('''
+@kernel
+def f(x: "f64[n]", y: "f64[n]", idx: "i64[k]"):
+    a = x * 1.0
+    s = 0.0
+    for j in range(3):
+        if np.sum(a) > 0.0:
+            a[idx] = a[idx] * y[idx] + np.sin(a[idx])
+        else:
+            a[idx] += y[idx] * 0.5
+        s = s + np.sum(np.tanh(a) * y)
+    return s + np.sum(a * a)
+''', ("x", "y"), lambda rng: [rng.normal(size=5), rng.uniform(0.5, 1.5, size=5), np.array([0, 3, 3, -1, 1])],
+        autograd=False),
+    "masked_and_scattered_updates_in_while": Program('''
+@kernel
+def f(x: "f64[n]", y: "f64[n]", idx: "i64[k]"):
+    a = x * 1.0
+    b = y * 1.0
+    i = 0
+    while i < 3 and np.sum(a * a) < 50.0:
+        b = a * y
+        a[idx] += b[idx] * a[idx]
+        a[a > 0.1] = a[a > 0.1] * y[a > 0.1]
+        i += 1
+    return np.sum(np.sin(a)) + np.sum(b)
+''', ("x", "y"), lambda rng: [rng.normal(size=5), rng.uniform(0.5, 1.5, size=5), np.array([0, 3, 3, -1, 1])],
+        autograd=False),
+    "scatter_through_index_array_in_loop": Program('''
+@kernel
+def f(x: "f64[n]", idx: "i64[k]"):
+    out = np.zeros_like(x)
+    for j in range(2):
+        out[idx] = x[idx] * (j + 1.0)
+    return np.sum(out * x)
+''', ("x",), lambda rng: [rng.normal(size=5), np.array([4, 0, 4, 2])], autograd=False),
     "diagonal_update_inside_if_inside_loop": Program('''
 @kernel
 def f(S: "f64[n,n]", d: "f64[n]"):
@@ -637,18 +696,9 @@ def test_gradient_of_a_kernel_that_assigns_into_a_parameter_leaves_the_argument_
 
 # --- Issue 3's cases that need constructs not supported yet -------------------------------------------------
 # Each asserts today's located error. When the construct lands, move the source into PROGRAMS (a gradient
-# check) and delete it here. (`S[i, i] += d[i]` inside an if inside a loop and the early return from a nested
-# loop started here and moved up when subscript assignment and return-in-loops landed.)
-UNSUPPORTED = {
-    "scatter_through_index_array_in_loop": ('''
-@kernel
-def f(x: "f64[n]", idx: "i64[k]"):
-    out = np.zeros_like(x)
-    for j in range(2):
-        out[idx] = x[idx] * (j + 1.0)
-    return np.sum(out * x)
-''', 8, 9, "assigning through an integer index array is not supported yet"),
-}
+# check) and delete it here. (`S[i, i] += d[i]` inside an if inside a loop, the early return from a nested
+# loop and assignment through an index array started here and moved up when they landed.)
+UNSUPPORTED: dict = {}
 
 
 @pytest.mark.parametrize("name", sorted(UNSUPPORTED))

@@ -20,6 +20,10 @@ def _declarations(module):
         yield kind, kernel, wrt, wrt_is_tuple, target
 
 
+# golden programs autograd cannot run (it cannot trace assignment into arrays), with where the same is checked
+FD_ONLY = {"scatter_index_assignment": "tests/test_index_assignment.py checks these updates against autograd"}
+
+
 @pytest.mark.parametrize("path", GOLDEN_INPUTS, ids=lambda p: p.stem)
 def test_golden_program_gradients_match_finite_differences(path):
     module = load_source(path.read_text(), path.name)
@@ -51,7 +55,7 @@ def test_golden_program_gradients_match_finite_differences(path):
         for name, cotangent in zip(wrt, cotangents):
             position = names.index(name)
             assert_close(cotangent, central_difference(objective, args, position), what=f"{target} d/d{name} (FD)")
-            if np.ndim(args[position]) > 0:  # autograd differentiates arrays, not Python floats
+            if np.ndim(args[position]) > 0 and path.stem not in FD_ONLY:  # autograd: arrays, not Python floats
                 expected = autograd_grad(oracle_objective, position)(*args)
                 assert_close(cotangent, expected, rtol=1e-10, atol=1e-12, what=f"{target} d/d{name} (autograd)")
         for got, want in zip(np.atleast_1d(np.asarray(got_value, dtype=object)),

@@ -14,7 +14,7 @@ from .errors import SourceLoc, TranspileError
 from .frontend.parse import ParsedModule
 from .ir import Atom, Const, Function, Var
 from .normalize_calls import Calls
-from .normalize_control import RESULT, RETURNED, ControlFlow, _can_exit, _has_return
+from .normalize_control import RESULT, RETURNED, ControlFlow, _can_exit, _has_return, returned_keys
 from .normalize_index import Indexing
 from .values import KernelRef, Module, TransformRef, Value
 
@@ -158,7 +158,7 @@ class Lowering(ControlFlow, Indexing, Calls):
                 builder.loc = self.locate(statement)
                 self.lower_compound(statement, builder, env)
                 builder.loc = self.locate(statement)
-                return self.after_returning_loop(statements[i + 1:], builder, env)
+                return self.after_returning_loop(statement, statements[i + 1:], builder, env)
             else:
                 builder.loc = self.locate(statement)
                 try:
@@ -194,10 +194,13 @@ class Lowering(ControlFlow, Indexing, Calls):
                 raise self.error(small, "a kernel must return a value", "return the result array")
             value = self.expr(small.value, builder, env)
             if self._loop_depth:  # leave every enclosing loop; the code after them returns the value
-                if not isinstance(value, (Var, Const)):
-                    raise self.error(small.value, "`return` inside a loop returns a single array here",
-                                     "return a tuple after the loop instead")
-                env[RESULT], env[RETURNED] = value, const(True)
+                keys = returned_keys(small.value)
+                items = value if len(keys) > 1 or keys != [RESULT] else (value,)
+                if not isinstance(items, tuple) or any(not isinstance(v, (Var, Const)) for v in items):
+                    raise self.error(small.value, "`return` inside a loop returns an array or a tuple written "
+                                     "out with arrays", "return a, b")
+                env.update(zip(keys, items))
+                env[RETURNED] = const(True)
                 env[self._break_flags[-1]] = const(False)
                 return ("continue",)
             return ("return", value)

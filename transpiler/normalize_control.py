@@ -209,9 +209,10 @@ class ControlFlow:
                               body_env, loc)
         self._lower_loop("for", node, bounds, None, lower_body, index_name, builder, env, loc, flag)
 
-    def after_returning_loop(self, rest: list, builder: Builder, env: dict) -> tuple | None:
+    def after_returning_loop(self, loop: cst.CSTNode, rest: list, builder: Builder, env: dict) -> tuple | None:
         """After a loop that may have returned: the rest of the block runs only if it did not."""
         returned = env[RETURNED]
+        keys = _loop_result_keys(loop.body, builder.loc)
         if self._loop_depth:  # inside an enclosing loop: stop it too, and end this iteration
             flag = self._break_flags[-1]
 
@@ -221,8 +222,8 @@ class ControlFlow:
 
             self._split(returned, stop, lambda e: self._nested(rest, builder, e), builder, env)
             return ("continue",)
-        return self._split(returned, lambda e: ("return", e[RESULT]), lambda e: self._nested(rest, builder, e),
-                           builder, env)
+        return self._split(returned, lambda e: ("return", e[RESULT] if keys == [RESULT] else tuple(e[k] for k in keys)),
+                           lambda e: self._nested(rest, builder, e), builder, env)
 
     def _zero_of(self, type_: TensorType, builder: Builder, loc) -> Atom:
         """The value a loop's result slot holds before anything is returned (never read as a result)."""
@@ -311,10 +312,12 @@ class ControlFlow:
             assigned = [n for n in assigned if n != node.target.value]
         if flag is not None:
             assigned.append(flag)
-        if _has_return(node.body):  # `return` inside: whether it happened, and the value, are carried too
+        result_keys = _loop_result_keys(node.body, loc) if _has_return(node.body) else []
+        if result_keys:  # `return` inside: whether it happened, and the value(s), are carried too
             env.setdefault(RETURNED, const(False))
-            env.setdefault(RESULT, Const(None, UNSET))
-            assigned += [key for key in (RETURNED, RESULT) if key not in assigned]
+            for key in result_keys:
+                env.setdefault(key, Const(None, UNSET))
+            assigned += [key for key in (RETURNED, *result_keys) if key not in assigned]
         types = [_carried_type(env[n].type) for n in assigned]
         state = builder.snapshot()
         for attempt in range(_MAX_WIDENINGS + 1):
@@ -355,8 +358,9 @@ class ControlFlow:
                                      "give loop variables their final shape and dtype before the loop")
             types = widened
         builder.loc = loc
-        if RESULT in assigned and isinstance(env[RESULT], Const) and env[RESULT].value is None:
-            env[RESULT] = self._zero_of(types[assigned.index(RESULT)], builder, loc)
+        for key in result_keys:
+            if isinstance(env[key], Const) and env[key].value is None:
+                env[key] = self._zero_of(types[assigned.index(key)], builder, loc)
         results = [Var(c.name, c.type) for c in carried]  # after the loop: the slot's last value
         for var, name, out in zip(results, assigned, outs):
             self._named.add(id(var))
@@ -379,6 +383,10 @@ UNSET = TensorType("none", ())  # the type of a result slot before its `return` 
 
 
 def _has_return(body: cst.CSTNode) -> bool:
+    return bool(_returns(body))
+
+
+def _returns(body: cst.CSTNode) -> list[cst.Return]:
     found = []
 
     class Finder(cst.CSTVisitor):
@@ -389,7 +397,25 @@ def _has_return(body: cst.CSTNode) -> bool:
             return False
 
     body.visit(Finder())
-    return bool(found)
+    return found
+
+
+def returned_keys(value: cst.BaseExpression | None) -> list[str]:
+    """The env keys a `return` inside a loop stores its value under: one, or one per element of a tuple
+    written out (`return a, b`)."""
+    if isinstance(value, cst.Tuple) and not any(isinstance(e, cst.StarredElement) for e in value.elements):
+        return [f"<result{i}>" for i in range(len(value.elements))]
+    return [RESULT]
+
+
+def _loop_result_keys(body: cst.CSTNode, loc) -> list[str]:
+    """The result keys shared by every `return` in a loop body (they must agree: one value, or tuples of
+    the same length)."""
+    kinds = {tuple(returned_keys(node.value)) for node in _returns(body)}
+    if len(kinds) > 1:
+        raise TranspileError("the `return` statements in this loop return different numbers of values", loc,
+                             "return tuples of the same length everywhere")
+    return list(kinds.pop())
 
 
 def _has_break(body: cst.CSTNode) -> bool:

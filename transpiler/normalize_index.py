@@ -62,10 +62,6 @@ class Indexing:
             raise self.error(target, f"`{name}` is a scalar; it has no elements to assign")
         array = self._writable(name, array, target, builder, env)
         args, index = self._index(array, items)
-        for item in index:
-            if isinstance(item, Ref) and args[item.index].type.shape != () and args[item.index].type.dtype != "bool":
-                raise self.error(target, "assigning through an integer index array is not supported yet "
-                                 "(repeated indices make it ambiguous)", "assign in a loop, or use a boolean mask")
         value_atom = self._atom(value, target)
         if combine is not None:  # a[i] += v reads the current elements first
             current = self._bind(builder, target, "getitem", args, {"index": tuple(index)})

@@ -26,8 +26,8 @@ def _prune(block: list, needed: set[int]) -> list:
     for stmt in reversed(block):
         new = _prune_statement(stmt, needed)
         if new is None:
-            if stmt.note and kept and not kept[-1].note:  # the note moves to the next statement kept
-                kept[-1].note = stmt.note
+            if stmt.note and kept and not kept[-1].note:  # the block comment moves to the next statement
+                kept[-1] = dataclasses.replace(kept[-1], note=stmt.note)  # (statements may be shared)
             else:
                 dropped_note = stmt.note or dropped_note
             continue

@@ -64,7 +64,7 @@ def _infer_getitem(types: list[TensorType], params) -> TensorType:
         raise ShapeError("combining an index array with None (np.newaxis) is not supported; expand dims after")
     if x.shape is None:
         return TensorType(x.dtype, None)
-    shape, dims = [], iter(x.shape)
+    shape, dims, gathered = [], iter(x.shape), []
     for item in _expand_ellipsis(_mask_axes(index, types), len(x.shape)):
         if item is None:
             shape.append(1)
@@ -76,9 +76,10 @@ def _infer_getitem(types: list[TensorType], params) -> TensorType:
             array = types[item.index]
             next(dims)
             if array.dtype == "bool":  # a mask selects a number of elements known only at run time
-                shape.append(fresh_dim())
+                gathered = [fresh_dim()]
             else:
-                shape.extend(array.shape if array.shape is not None else (fresh_dim(),))
+                gathered = list(array.shape) if array.shape is not None else [fresh_dim()]
+            array_at = len(shape)
             continue
         dim = next(dims)
         if isinstance(item, int):
@@ -86,7 +87,38 @@ def _infer_getitem(types: list[TensorType], params) -> TensorType:
                 raise ShapeError(f"index {item} is out of bounds for an axis of size {dim}")
         elif isinstance(item, slice):
             shape.append(_slice_length(item, dim, types))
+    if advanced:
+        at = 0 if _array_axes_first(index, types) else array_at
+        shape[at:at] = gathered
     return TensorType(x.dtype, tuple(shape))
+
+
+def _array_axes_first(index: tuple, types: list[TensorType]) -> bool:
+    """Whether NumPy puts an index array's axes first in the result: integers next to an index array are
+    index arrays too, and when a slice, `None` or `...` separates them the combined axes go to the front
+    (`x[0, :, idx]` has shape idx.shape + (x.shape[1],))."""
+    positions = [k for k, item in enumerate(index) if (isinstance(item, int) and not isinstance(item, bool))
+                 or isinstance(item, Ref)]
+    return bool(positions) and positions[-1] - positions[0] + 1 != len(positions)
+
+
+def array_axis(index: tuple, types: list[TensorType], rank: int | None) -> tuple[int, int] | None:
+    """For an index with one integer index array: the axis of the indexed array it selects along, and the
+    position of its axes in the result (the region `x[index]`). None where the ranks are not known."""
+    if rank is None:
+        return None
+    items = _expand_ellipsis(index, rank)
+    axis, at = 0, 0
+    for item in items:
+        if isinstance(item, Ref) and types[item.index].shape != ():
+            return axis, 0 if _array_axes_first(index, types) else at
+        if item is None:
+            at += 1
+            continue
+        axis += 1
+        if isinstance(item, slice):
+            at += 1
+    raise ValueError("the index holds no index array")
 
 
 def _mask_axes(index: tuple, types: list[TensorType]) -> tuple:
@@ -181,12 +213,35 @@ def _render_setitem(args, params):
 
 def _vjp_setitem(g, out, x, value, *refs, active=None, index=(), user=False):
     """The overwritten elements of `x` get no cotangent; `value` gets the region's (summed where it was
-    broadcast into the region)."""
+    broadcast into the region). Through an integer index array that repeats an element, only the write
+    NumPy kept (the last) reaches the result, so the others get none."""
     gx = ops.setitem(ops.copy(g), 0.0, *refs, index=index) if active is None or active[0] else None
     gv = None
     if active is None or active[1]:
-        gv = sum_to(ops.getitem(g, *refs, index=shift_refs(index, -1)), value.type, value)
+        region = ops.getitem(g, *refs, index=shift_refs(index, -1))
+        gathers = [r for r in refs if r.type.shape != () and r.type.dtype != "bool"]
+        if gathers:
+            region = _kept_writes(region, g, gathers[0], refs, shift_refs(index, -1))
+        gv = sum_to(region, value.type, value)
     return [gx, gv] + [None] * len(refs)
+
+
+def _kept_writes(region: Sym, g: Sym, array: Sym, refs: tuple, index: tuple) -> Sym:
+    """`region` (the cotangent at `x[index]`) with zeros where an earlier write was overwritten by a later one
+    through the same element (repeated entries of the index array)."""
+    from .symbolic import raise_missing_rank
+
+    types = [g.type] + [r.type for r in refs]
+    located = array_axis(index, types, g.rank)
+    if located is None or region.rank is None or array.rank is None:
+        raise_missing_rank(g.builder, "assignment through an index array")
+    axis, at = located
+    size = Sym(g.builder, g.builder.dim(g.shape[axis], g.atom, axis))
+    kept = ops.last_writes(array, size)
+    trailing = region.rank - at - array.rank
+    if trailing:
+        kept = ops.getitem(kept, index=(Ellipsis,) + (None,) * trailing)
+    return ops.where(kept, region, 0.0)
 
 
 register(Primitive(
@@ -196,6 +251,11 @@ register(Primitive(
     jvp=lambda tangents, out, x, value, *refs, index=(), user=False, fresh=False: ops.setitem(
         _writable(tangents[0], x, fresh), tangents[1] if tangents[1] is not None else 0.0, *refs, index=index),
     diff_args=(0, 1), extra={"in_place": True},
+))
+register(Primitive(
+    name="last_writes", family="indexing", infer=lambda types, p: TensorType("bool", types[0].shape),
+    render=lambda args, p: cg.call("_last_writes", args[0], args[1]), temp_name="kept",
+    extra={"helper": "last_writes"},
 ))
 register(Primitive(
     name="index_add", family="indexing", infer=lambda types, p: types[0].with_shape(types[0].shape),
@@ -231,6 +291,17 @@ register(Primitive(
                                            sum_to(g, b.type, b, out) if active is None or active[1] else None],
     jvp=lambda tangents, out, a, b: tangents[1] if tangents[0] is None else
     tangents[0] if tangents[1] is None else tangents[0] + tangents[1],
+))
+
+
+register(Primitive(
+    name="isub", family="elementwise", infer=lambda types, p: types[0].with_shape(types[0].shape),
+    render=lambda args, p: [cst.SimpleStatementLine([cst.AugAssign(args[0], cst.SubtractAssign(), args[1])])],
+    statement=True, extra={"in_place": True},
+    vjp=lambda g, out, a, b, active=None: [g if active is None or active[0] else None,
+                                           -sum_to(g, b.type, b, out) if active is None or active[1] else None],
+    jvp=lambda tangents, out, a, b: -tangents[1] if tangents[0] is None else
+    tangents[0] if tangents[1] is None else tangents[0] - tangents[1],
 ))
 
 

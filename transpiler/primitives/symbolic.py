@@ -148,6 +148,10 @@ def sum_to(g: Sym, target: TensorType, like: Sym, out: Sym | None = None) -> Sym
     `g` is taken to be full-size.
     """
     out = g if out is None else out
+    definition = g.builder.definition(g.atom)
+    if definition is not None and definition.prim.name == "negative":  # sum, then negate the smaller result
+        summed = sum_to(Sym(g.builder, definition.args[0]), target, like, out)
+        return g if summed.atom is definition.args[0] else -summed
     if g.shape is None or target.shape is None or out.shape is None:
         return _at_run_time(g, like, out)
     rank = len(out.shape)

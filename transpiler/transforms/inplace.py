@@ -17,6 +17,8 @@ from ..primitives.registry import lookup
 
 # the arrays these make belong to their single user alone
 _FRESH = ("zeros", "zeros_like", "ones", "ones_like", "full", "copy")
+# in-place arithmetic and its out-of-place form
+_OUT_OF_PLACE = {"iadd": "add", "isub": "subtract"}
 
 
 def functionalize(fn: Function) -> Function:
@@ -75,10 +77,10 @@ class _Rewriter:
                 self.exclusive.add(id(eqn.outs[0]))  # a chain of updates of the same fresh array
             return [eqn if args == eqn.args else dataclasses.replace(eqn, args=args)]
         old = eqn.outs[0]
-        if eqn.prim.name == "iadd":  # `x += g` -> `x_1 = x + g`
+        if eqn.prim.name in _OUT_OF_PLACE:  # `x += g` -> `x_1 = x + g`
             new = Var(self.scope.fresh(old.name), old.type, old.temporary)
             self.mapping[id(old)] = new
-            return [Eqn(lookup("add"), args, {}, (new,), eqn.loc, eqn.note)]
+            return [Eqn(lookup(_OUT_OF_PLACE[eqn.prim.name]), args, {}, (new,), eqn.loc, eqn.note)]
         # `x[i] = v` on a shared array -> update a copy of it
         copy = Var(self.scope.fresh(old.name), args[0].type, old.temporary)
         new = Var(copy.name, old.type, old.temporary)

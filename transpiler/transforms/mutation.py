@@ -54,13 +54,14 @@ def preserve_overwritten(builder: Builder, forward_count: int, params: list[Var]
     overwrite; `builder.eqns[:forward_count]` is the forward sweep, the rest the reverse sweep."""
     forward, backward = builder.eqns[:forward_count], builder.eqns[forward_count:]
     aliases, updated, pushes = _Aliases(), [], []
+    when = _Order(forward)
 
     def visit(stmt) -> None:
         if isinstance(stmt, Eqn):
             if _is_view(stmt):
                 aliases.union(stmt.outs[0], stmt.args[0])
             if stmt.prim.name == "setitem" and stmt.params.get("user"):
-                updated.append(stmt.args[0])
+                updated.append((stmt.args[0], when.of_statement(stmt)))
             if stmt.prim.name == "push":
                 pushes.append(stmt)
         elif isinstance(stmt, If):
@@ -76,12 +77,14 @@ def preserve_overwritten(builder: Builder, forward_count: int, params: list[Var]
     _walk(forward, visit)
     if not updated:
         return
-    overwritten = {aliases.find(id(v)) for v in updated}
+    updates: dict[int, list] = {}  # alias class -> when each in-place update of it runs
+    for array, moment in updated:
+        updates.setdefault(aliases.find(id(array)), []).append(moment)
     read = free_values(backward) + [push.args[1] for push in pushes]
     keep: dict[int, Var] = {}
     for value in read:
-        if isinstance(value, Var) and value.type.shape != () and aliases.find(id(value)) in overwritten \
-                and id(value) not in keep:
+        if isinstance(value, Var) and value.type.shape != () and id(value) not in keep and any(
+                when.overwrites(moment, when.of_value(value)) for moment in updates.get(aliases.find(id(value)), ())):
             keep[id(value)] = Var(builder.scope.fresh(value.name + "_kept"), value.type)
     if not keep:
         return
@@ -92,6 +95,44 @@ def preserve_overwritten(builder: Builder, forward_count: int, params: list[Var]
     for eqn in _pops(backward):
         if id(eqn.outs[0]) in keep:
             eqn.outs = (keep[id(eqn.outs[0])],)
+
+
+class _Order:
+    """When forward statements run: a position in program order and the loops around it. An update can only
+    change a value defined before it, or one defined in a loop it shares (in a later iteration)."""
+
+    def __init__(self, forward: list):
+        self.statements: dict[int, tuple] = {}
+        self.values: dict[int, tuple] = {}
+        self._count = 0
+        self._visit(forward, ())
+
+    def _visit(self, block: list, loops: tuple) -> None:
+        for stmt in block:
+            self._count += 1
+            self.statements[id(stmt)] = (self._count, loops)
+            if isinstance(stmt, If):
+                self._visit(stmt.then_body, loops)
+                self._visit(stmt.else_body, loops)
+            elif isinstance(stmt, Loop):
+                inside = loops + (id(stmt),)
+                for var in stmt.carried + ((stmt.index,) if stmt.index is not None else ()):
+                    self.values[id(var)] = (self._count, inside)
+                self._visit(stmt.cond_body, inside)
+                self._visit(stmt.body, inside)
+                self._count += 1  # the values after the loop come after everything in it
+            for out in stmt.outs:
+                self.values[id(out)] = (self._count, loops)
+
+    def of_statement(self, stmt) -> tuple:
+        return self.statements[id(stmt)]
+
+    def of_value(self, value: Var) -> tuple:
+        return self.values.get(id(value), (0, ()))  # parameters: before everything
+
+    @staticmethod
+    def overwrites(update: tuple, value: tuple) -> bool:
+        return update[0] > value[0] or bool(set(update[1]) & set(value[1]))
 
 
 def _copy(value: Var, kept: Var) -> Eqn:
@@ -108,13 +149,13 @@ def _insert_copies(top: list, forward_count: int, params: list[Var], keep: dict[
             if isinstance(stmt, If):
                 place(stmt.then_body)
                 place(stmt.else_body)
-                _keep_merged(stmt, keep)
+                defined = _keep_merged(stmt, keep)
             elif isinstance(stmt, Loop):
                 place(stmt.body)
                 place(stmt.cond_body)
                 starts = [_copy(v, keep[id(v)]) for v in stmt.carried if id(v) in keep]
                 stmt.body[0:0] = starts  # each iteration's starting value, before the body updates it
-            copies = [_copy(v, keep[id(v)]) for v in defined if id(v) in keep and not isinstance(stmt, If)]
+            copies = [_copy(v, keep[id(v)]) for v in defined if id(v) in keep]
             block[position + 1:position + 1] = copies
             position += 1 + len(copies)
             if stop is not None:
@@ -124,11 +165,22 @@ def _insert_copies(top: list, forward_count: int, params: list[Var], keep: dict[
     top[0:0] = [_copy(p, keep[id(p)]) for p in params if id(p) in keep]
 
 
-def _keep_merged(stmt: If, keep: dict[int, Var]) -> None:
-    """A value a branch computed and kept for the reverse sweep is kept as its copy instead."""
-    stmt.outs = tuple(keep.get(id(o), o) for o in stmt.outs)
-    stmt.then_results = tuple(keep.get(id(v), v) if id(v) in keep else v for v in stmt.then_results)
-    stmt.else_results = tuple(keep.get(id(v), v) if id(v) in keep else v for v in stmt.else_results)
+def _keep_merged(stmt: If, keep: dict[int, Var]) -> list[Var]:
+    """An output that only carries a branch's own value to the reverse sweep (the value itself on one path,
+    None on the other) carries its copy instead, made in the branch. A merge of the program's own values stays
+    as it is (the code after the `if` updates it); those the sweep reads are returned, to be copied after it."""
+    outs, then_results, else_results, merged = [], [], [], []
+    for out, a, b in zip(stmt.outs, stmt.then_results, stmt.else_results):
+        if id(out) in keep and (out is a or out is b):
+            kept = keep[id(out)]
+            out, a, b = kept, kept if a is out else a, kept if b is out else b
+        else:
+            merged.append(out)
+        outs.append(out)
+        then_results.append(a)
+        else_results.append(b)
+    stmt.outs, stmt.then_results, stmt.else_results = tuple(outs), tuple(then_results), tuple(else_results)
+    return merged
 
 
 def _pops(block: list):

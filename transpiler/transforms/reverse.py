@@ -198,8 +198,18 @@ class _Sweep:
                     total = builder.bind("iadd", [total, previous])
         elif previous is None:
             total = self._named(ct, var, start)
+        elif self._negated(ct) is not None:  # `previous + -(x)` is `previous - x`: one operation fewer
+            negated = self._negated(ct)
+            if owned and _fits_into(negated, previous):
+                total = builder.bind("isub", [previous, negated])
+            else:
+                total = builder.bind("subtract", [previous, negated], name=name)
+                owned = True
         elif owned and _fits_into(ct, previous):
             total = builder.bind("iadd", [previous, ct])
+        elif self._negated(previous) is not None:  # `-(x) + ct` is `ct - x`
+            total = builder.bind("subtract", [ct, self._negated(previous)], name=name)
+            owned = True
         else:
             count = len(builder.eqns)
             total = builder.bind("add", [previous, ct], name=name)
@@ -209,6 +219,16 @@ class _Sweep:
             self.owner[id(total)] = id(var)
         self.adjoints[id(var)] = total
         self.values[id(var)] = var
+
+    def _negated(self, ct: Atom) -> Atom | None:
+        """`x` when the cotangent `ct` is `-x` computed a few lines above in the same block (so adding it can
+        subtract `x` instead; the negation then usually has no reader left and is not emitted)."""
+        definition = self.builder.definition(ct)
+        if definition is None or definition.prim.name != "negative":
+            return None
+        if not any(eqn is definition for eqn in self.builder.eqns[-_NEARBY:]):
+            return None  # defined in another block, where `x` may not be in scope here
+        return definition.args[0]
 
     def _named(self, ct: Atom, var: Var, start: int | None) -> Atom:
         """Name a cotangent computed just now after its source-named value (`dw` for `w`)."""
@@ -433,25 +453,38 @@ class _Sweep:
         return builder.bind("copy", [full.atom], name="d" + var.name)
 
 
+_NEARBY = 32  # how far back `_negated` looks for a negation in the current block
+
 # cheap elementwise steps the reverse sweep recomputes from taped values rather than taping their results
 _RECOMPUTED = {"add", "subtract", "multiply", "negative"}
 
 
 def _what_to_tape(forward_body: list, needed: list[Var], defined: set[int], slots: set[int]):
-    """Split what a reverse block reads from its forward block into values to tape and cheap arithmetic to
-    redo (`r * y`, `1.0 - y` from a taped `y`), which keeps the tape as small as a hand-written adjoint's."""
+    """Split what a reverse block reads from its forward block into values to tape and steps to redo.
+
+    A step is redone when it costs one cheap operation on values the reverse block has anyway (read from the
+    tape, or defined before the loop): `r * y` and `1.0 - y` from a taped `y`, or `X[i]`, a view of an array
+    the loop does not change (with `i` the loop index, or taped). A value that would need a chain of steps redone (`y4 = y + h * k3`, with `k3`
+    itself computed from `y`) is taped instead: redoing the chain would repeat the forward sweep's work, which
+    a hand-written adjoint does not do either."""
     definitions = {id(out): stmt for stmt in forward_body if isinstance(stmt, Eqn) for out in stmt.outs}
+    present = {id(v) for v in needed if id(v) in defined}  # what the reverse block reads from this block
+
+    def redoable(eqn: Eqn) -> bool:
+        inputs = [a for a in eqn.args if isinstance(a, Var)]
+        at_hand = all(id(a) in present or id(a) not in defined for a in inputs)
+        if eqn.prim.name == "getitem":  # a view (integer and slice indices) of an array the loop leaves alone
+            return at_hand and id(eqn.args[0]) not in defined and all(a.type.shape == () for a in inputs[1:])
+        return eqn.prim.name in _RECOMPUTED and at_hand
+
     taped: dict[int, Var] = {}
     redo: dict[int, Eqn] = {}
-    work = [v for v in needed if id(v) in defined]
-    while work:
-        value = work.pop(0)
-        if id(value) in taped or id(value) in redo:
+    for value in needed:
+        if id(value) not in present or id(value) in taped or id(value) in redo:
             continue
         eqn = definitions.get(id(value))
-        if eqn is not None and eqn.prim.name in _RECOMPUTED and id(value) not in slots:
+        if eqn is not None and id(value) not in slots and redoable(eqn):
             redo[id(value)] = eqn
-            work.extend(a for a in eqn.args if isinstance(a, Var) and id(a) in defined)
         else:
             taped[id(value)] = value
     order = {id(stmt): i for i, stmt in enumerate(forward_body)}

@@ -42,7 +42,6 @@ def running_logsumexp(x: "f64[n]", y: "f64[n]"):
 def running_logsumexp_grad(x: "f64[n]", y: "f64[n]"):
     tape_t_5 = []
     tape_e_2 = []
-    tape_v_3 = []
     tape_e = []
     tape_e_1 = []
     tape_mask = []
@@ -80,17 +79,14 @@ def running_logsumexp_grad(x: "f64[n]", y: "f64[n]"):
     total = 0.0
     for i_1 in range(n):
         # cf_for_range.py:17  total += y[i] * np.exp(x[i] - m) / s
-        v_3 = y[i_1]
         e_2 = np.exp(x[i_1] - m_1)
-        t_5 = v_3 * e_2 / s
+        t_5 = y[i_1] * e_2 / s
         total = total + t_5
         tape_t_5.append(t_5)
         del t_5
         tape_e_2.append(e_2)
         del e_2
-        tape_v_3.append(v_3)
-        del v_3
-    del y, x, m_1, total
+    del x, m_1, total
     # reverse sweep
     # cf_for_range.py:18  return m + np.log(s) + total
     ds = 1.0 / s
@@ -105,22 +101,20 @@ def running_logsumexp_grad(x: "f64[n]", y: "f64[n]"):
     for i_1 in reversed(range(n)):
         t_5 = tape_t_5.pop()
         e_2 = tape_e_2.pop()
-        v_3 = tape_v_3.pop()
         # cf_for_range.py:17  total += y[i] * np.exp(x[i] - m) / s
         t_9 = dtotal / s
         ds_1 = ds_1 + -(dtotal * t_5) / s
         del t_5
-        t_15 = t_9 * v_3 * e_2
-        del v_3
+        t_15 = t_9 * y[i_1] * e_2
         dm_1 = dm_1 - t_15
         dx_1[i_1] += t_15
         del t_15
         dy_1[i_1] += t_9 * e_2
         del t_9, e_2
-    del dy, dx, ds, tape_t_5, tape_e_2, tape_v_3, s, dtotal
+    del dy, dx, ds, tape_t_5, tape_e_2, y, s, dtotal
     # cf_for_range.py:9  for i in range(1, len(x)):
     ds_3 = ds_1
-    dm_2 = dm_1
+    dm_3 = dm_1
     dx_2 = dx_1
     for i in reversed(range(1, n)):
         mask = tape_mask.pop()
@@ -129,25 +123,25 @@ def running_logsumexp_grad(x: "f64[n]", y: "f64[n]"):
         if mask:
             e = tape_e.pop()
             # cf_for_range.py:12  m = x[i]
-            dx_2[i] += dm_2
+            dx_2[i] += dm_3
             # cf_for_range.py:11  s = s * np.exp(m - x[i]) + 1.0
             ds_4 = ds_3 * e
-            t_18 = ds_3 * s_4 * e
+            t_17 = ds_3 * s_4 * e
             del e
-            dx_2[i] += -t_18
+            dx_2[i] += -t_17
             ds_3 = ds_4
-            dm_2 = t_18
+            dm_3 = t_17
         else:
             e_1 = tape_e_1.pop()
             # cf_for_range.py:14  s += np.exp(x[i] - m)
-            t_21 = ds_3 * e_1
+            t_20 = ds_3 * e_1
             del e_1
-            dm_2 = dm_2 - t_21
-            dx_2[i] += t_21
-            del t_21
+            dm_3 = dm_3 - t_20
+            dx_2[i] += t_20
+            del t_20
         del mask, s_4
     del n, ds_1, dm_1, dx_1, tape_mask, tape_s, tape_e, tape_e_1, ds_3
     # cf_for_range.py:7  m = x[0]
-    dx_2[0] += dm_2
-    del dm_2
+    dx_2[0] += dm_3
+    del dm_3
     return (dx_2, dy_1)

@@ -29,7 +29,6 @@ def logistic_loss_by_rows(X: "f64[n,d]", w: "f64[d]", b: "f64[]"):
 
 def logistic_loss_by_rows_grad(X: "f64[n,d]", w: "f64[d]", b: "f64[]"):
     tape_e = []
-    tape_row = []
     n = X.shape[0]
     d = X.shape[1]
     # cf_for_rows.py:8  for row in X:
@@ -38,15 +37,14 @@ def logistic_loss_by_rows_grad(X: "f64[n,d]", w: "f64[d]", b: "f64[]"):
         row = X[row_index]
         # cf_for_rows.py:9  z = row @ w + b
         z = row @ w + b
+        del row
         # cf_for_rows.py:10  loss = loss + np.log(1.0 + np.exp(-z))
         e = np.exp(-z)
         del z
         loss = loss + np.log(1.0 + e)
         tape_e.append(e)
         del e
-        tape_row.append(row)
-        del row
-    del X, b, loss
+    del b, loss
     # reverse sweep
     # cf_for_rows.py:11  return loss / X.shape[0]
     dloss = 1.0 / n
@@ -60,7 +58,7 @@ def logistic_loss_by_rows_grad(X: "f64[n,d]", w: "f64[d]", b: "f64[]"):
     db = 0.0
     for row_index in reversed(range(n)):
         e = tape_e.pop()
-        row = tape_row.pop()
+        row_1 = X[row_index]
         # cf_for_rows.py:10  loss = loss + np.log(1.0 + np.exp(-z))
         t_5 = dloss_1 / (1.0 + e) * e
         del e
@@ -69,10 +67,10 @@ def logistic_loss_by_rows_grad(X: "f64[n,d]", w: "f64[d]", b: "f64[]"):
         db = db - t_5
         del t_5
         drow = dz * w
-        dw_1 += dz * row
-        del dz, row
+        dw_1 += dz * row_1
+        del dz, row_1
         # cf_for_rows.py:8  for row in X:
         dX_1[row_index] += drow
         del drow
-    del n, dloss, dX, dw, tape_e, tape_row, w, dloss_1
+    del n, dloss, dX, dw, tape_e, X, w, dloss_1
     return (dX_1, dw_1, db)

@@ -34,7 +34,6 @@ def rnn_windows(W: "f64[d,d]", U: "f64[d]", xs: "f64[n]"):
 
 def rnn_windows_grad(W: "f64[d,d]", U: "f64[d]", xs: "f64[n]"):
     tape_state_3 = []
-    tape_v = []
     tape_state_2 = []
     tape_state_1 = []
     d = W.shape[0]
@@ -49,18 +48,15 @@ def rnn_windows_grad(W: "f64[d,d]", U: "f64[d]", xs: "f64[n]"):
         state_2 = state_1
         for j in range(2):
             # cf_nested_loops.py:11  state = np.tanh(W @ state + U * xs[t] * (j + 1.0))
-            v = xs[t]
-            state_3 = np.tanh(W @ state_2 + U * v * (j + 1.0))
+            state_3 = np.tanh(W @ state_2 + U * xs[t] * (j + 1.0))
             tape_state_3.append(state_3)
-            tape_v.append(v)
-            del v
             tape_state_2.append(state_2)
             state_2 = state_3
         # cf_nested_loops.py:12  loss = loss + np.sum(state * state)
         loss = loss + np.sum(state_2 * state_2)
         tape_state_1.append(state_2)
         state_1 = state_2
-    del state, xs, state_1, loss
+    del state, state_1, loss
     # reverse sweep
     # cf_nested_loops.py:9  for t in range(len(xs)):
     dstate_1 = np.zeros((d,))
@@ -88,14 +84,12 @@ def rnn_windows_grad(W: "f64[d,d]", U: "f64[d]", xs: "f64[n]"):
         dU_2 = dU_1
         for j in reversed(range(2)):
             state_3 = tape_state_3.pop()
-            v = tape_v.pop()
             state_4 = tape_state_2.pop()
             # cf_nested_loops.py:11  state = np.tanh(W @ state + U * xs[t] * (j + 1.0))
             t_9 = dstate_4 * (1.0 - state_3 * state_3)
             del dstate_4, state_3
             t_10 = t_9 * (j + 1.0)
-            dU_2 += t_10 * v
-            del v
+            dU_2 += t_10 * xs[t]
             dxs_2[t] += np.sum(t_10 * U, axis=0)
             del t_10
             dstate_4 = t_9 @ W
@@ -106,5 +100,5 @@ def rnn_windows_grad(W: "f64[d,d]", U: "f64[d]", xs: "f64[n]"):
         dW_1 = dW_2
         dxs_1 = dxs_2
         dU_1 = dU_2
-    del n, dstate_1, dW, dxs, dU, tape_state_1, tape_state_3, tape_v, tape_state_2, U, W, dstate_2, dloss
+    del n, dstate_1, dW, dxs, dU, tape_state_1, tape_state_3, tape_state_2, xs, U, W, dstate_2, dloss
     return (dW_1, dU_1, dxs_1)

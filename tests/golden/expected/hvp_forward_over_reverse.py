@@ -65,7 +65,11 @@ def bump_grad(x: "f64[]"):
     del e, t_4
     t_5 = t_3 * x
     del t_3, x
-    return dx - t_5 - t_5
+    dx_1 = dx - t_5
+    del dx
+    dx_2 = dx_1 - t_5
+    del dx_1, t_5
+    return dx_2
 
 
 def bump_second(x: "f64[]"):
@@ -78,10 +82,16 @@ def bump_second(x: "f64[]"):
     t_4 = np.cos(x)
     # reverse sweep
     # hvp_forward_over_reverse.py:12  return np.exp(-x * x) * np.sin(x)
-    t_9 = -2.0 * x
-    dx_1 = -2.0 * t_3
-    dx_2 = dx_1 - t_3 + t_9 * e * t_4
-    del dx_1, t_3
-    t_18 = (t_4 + t_9 * t_2) * e * x
-    del t_4, t_9, t_2, e, x
-    return dx_2 - t_18 - t_18
+    t_7 = -2.0 * x
+    dx_3 = -2.0 * t_3
+    dx_4 = dx_3 - t_3
+    del dx_3, t_3
+    dx_5 = dx_4 + t_7 * e * t_4
+    del dx_4
+    t_15 = (t_4 + t_7 * t_2) * e * x
+    del t_4, t_7, t_2, e, x
+    dx_6 = dx_5 - t_15
+    del dx_5
+    dx_7 = dx_6 - t_15
+    del dx_6, t_15
+    return dx_7

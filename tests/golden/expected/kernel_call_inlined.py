@@ -47,14 +47,11 @@ def model_grad(a: "f64[n]", b: "f64[n]"):
     t_5 = 1.0 + e_1
     t_7 = 1.0 / t_5 * e_1
     del t_5, e_1
-    # kernel_call_inlined.py:12  return np.sum(softplus(a * b) + softplus(a - b))
-    db = -t_7
-    # kernel_call_inlined.py:7  return np.log1p(np.exp(z))
     t_10 = 1.0 / (1.0 + e) * e
     del e
     # kernel_call_inlined.py:12  return np.sum(softplus(a * b) + softplus(a - b))
     da = t_7 + t_10 * b
-    del t_7, b
-    db_1 = db + t_10 * a
-    del db, t_10, a
+    del b
+    db_1 = t_10 * a - t_7
+    del t_10, a, t_7
     return (da, db_1)

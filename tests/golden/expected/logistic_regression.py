@@ -33,10 +33,8 @@ def loss_grad(w: "f64[d]", x: "f64[n,d]", y: "f64[n]"):
     # logistic_regression.py:8  return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
     t_10 = -1.0 / n
     del n
-    dp = -(t_10 * t_4 / t_5)
-    del t_4, t_5
-    dp_1 = dp + t_10 * y / p
-    del dp, t_10, y
+    dp_1 = t_10 * y / p - t_10 * t_4 / t_5
+    del t_10, y, t_4, t_5
     # logistic_regression.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
     dw = -(-(dp_1 * p) / t_1 * e) @ x
     del dp_1, p, t_1, e, x
@@ -58,10 +56,8 @@ def loss_vg(w: "f64[d]", x: "f64[n,d]", y: "f64[n]"):
     # logistic_regression.py:8  return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
     t_10 = -1.0 / n
     del n
-    dp = -(t_10 * t_4 / t_5)
-    del t_4, t_5
-    dp_1 = dp + t_10 * y / p
-    del dp, t_10, y
+    dp_1 = t_10 * y / p - t_10 * t_4 / t_5
+    del t_10, y, t_4, t_5
     # logistic_regression.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
     dw = -(-(dp_1 * p) / t_1 * e) @ x
     del dp_1, p, t_1, e, x

@@ -47,7 +47,7 @@ def mlp_loss_vg(w1: "f64[h,d]", b1: "f64[h]", w2: "f64[k,h]", x: "f64[n,d]", lab
     dlog_probs = -t_6 * labels
     del t_6, labels
     # mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
-    dlogits = dlog_probs + np.sum(-dlog_probs, axis=1, keepdims=True) * np.exp(log_probs)
+    dlogits = dlog_probs + -np.sum(dlog_probs, axis=1, keepdims=True) * np.exp(log_probs)
     del dlog_probs, log_probs
     # mlp_value_and_grad.py:9  logits = hidden @ w2.T
     dhidden = dlogits @ t_2.T
@@ -55,9 +55,9 @@ def mlp_loss_vg(w1: "f64[h,d]", b1: "f64[h]", w2: "f64[k,h]", x: "f64[n,d]", lab
     dw2 = (hidden.T @ dlogits).T
     del dlogits
     # mlp_value_and_grad.py:8  hidden = np.tanh(x @ w1.T + b1)
-    t_14 = dhidden * (1.0 - hidden * hidden)
+    t_15 = dhidden * (1.0 - hidden * hidden)
     del dhidden, hidden
-    db1 = np.sum(t_14, axis=0)
-    dw1 = (x.T @ t_14).T
-    del x, t_14
+    db1 = np.sum(t_15, axis=0)
+    dw1 = (x.T @ t_15).T
+    del x, t_15
     return (t_5, (dw1, db1, dw2))

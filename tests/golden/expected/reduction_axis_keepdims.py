@@ -43,6 +43,6 @@ def normalized_grad(x: "f64[n,d]"):
     dcentered_1 = dcentered + np.expand_dims(dscale, 1) * (mask / np.sum(mask, axis=1, keepdims=True)) * np.sign(centered)
     del dcentered, dscale, mask, centered
     # reduction_axis_keepdims.py:7  centered = x - np.mean(x, axis=0, keepdims=True)
-    dx = dcentered_1 + np.sum(-dcentered_1, axis=0, keepdims=True) / n
+    dx = dcentered_1 + -np.sum(dcentered_1, axis=0, keepdims=True) / n
     del dcentered_1, n
     return dx

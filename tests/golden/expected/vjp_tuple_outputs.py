@@ -33,4 +33,6 @@ def polar_vjp(r: "f64[n]", theta: "f64[n]", ct):
     del ct_1
     dr_1 = dr + ct_0 * t
     del dr, t
-    return ((t_1, t_3), (dr_1, dtheta - ct_0 * r * t_2))
+    dtheta_1 = dtheta - ct_0 * r * t_2
+    del dtheta, ct_0, r, t_2
+    return ((t_1, t_3), (dr_1, dtheta_1))

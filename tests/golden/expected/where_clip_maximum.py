@@ -35,17 +35,17 @@ def hinge_grad(w: "f64[d]", x: "f64[n,d]", y: "f64[n]"):
     # reverse sweep
     # where_clip_maximum.py:10  return np.mean(loss) + 0.1 * np.sum(np.where(w > 0, clipped, -clipped))
     dclipped = np.where(mask, 0.1, 0.0)
-    t_7 = dclipped - np.where(mask, 0.0, 0.1)
+    dclipped_1 = dclipped - np.where(mask, 0.0, 0.1)
     del dclipped, mask
     dloss = 1.0 / n
     del n
     # where_clip_maximum.py:9  clipped = np.clip(w, -1.0, 1.0)
-    dw = t_7 * np.logical_and(w >= -1.0, w <= 1.0)
-    del t_7, w
+    dw = dclipped_1 * np.logical_and(w >= -1.0, w <= 1.0)
+    del dclipped_1, w
     # where_clip_maximum.py:8  loss = np.maximum(0.0, 1.0 - margin)
-    t_8 = dloss * (0.0 < t)
+    t_7 = dloss * (0.0 < t)
     del dloss, t
     # where_clip_maximum.py:7  margin = y * (x @ w)
-    dw_1 = dw + -(t_8 * y) @ x
-    del dw, t_8, y, x
+    dw_1 = dw + -(t_7 * y) @ x
+    del dw, t_7, y, x
     return dw_1
