@@ -298,3 +298,21 @@ def test_fight_shape_small():
                     hp1 = max(hp1, 0)
             return hp2 == 0, hp1 == 0
     """)
+
+
+def test_assigning_into_an_array_leaves_its_copies_alone():
+    # dist values are values: `b = xs` then `xs[i] += 1` changes xs only (the table writes in place only
+    # when nothing shares the column); the oracle spells the copy out, since Python lists alias
+    source = """
+        @dist
+        def f():
+            xs = [d(2), d(2), 0]
+            b = xs
+            i = d(3) - 1
+            xs[i] += 1
+            xs[0] = 4
+            return b, xs
+    """
+    compiled = compile_dist("from runtime import dist\n\n" + textwrap.dedent(source))["f"](semiring="fraction")
+    copied = "from runtime import dist\n\n" + textwrap.dedent(source).replace("b = xs", "b = list(xs)")
+    assert compiled == enumerate_distribution(copied, "f")

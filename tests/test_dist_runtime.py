@@ -102,3 +102,34 @@ def test_semiring_names():
     w.draw_d("a", 3)
     with pytest.raises(ValueError, match="normalize"):
         w.result(w["a"], normalize=True)
+
+
+def test_update_writes_in_place_only_when_nothing_shares_the_column():
+    w = Worlds("fraction")
+    w["c"] = w.lift(np.zeros(3, dtype=np.int64))
+    w.draw_d("i", 3)
+    w.update("c", 5, w["i"] - 1, per_world=True)  # c came from the draw: its own memory
+    owned = w["c"]
+    w.update("c", 7, w["i"] - 1, per_world=True)  # `owned` still refers to it: copied first
+    assert owned.tolist() == [[5, 0, 0], [0, 5, 0], [0, 0, 5]]
+    assert w["c"].tolist() == [[7, 0, 0], [0, 7, 0], [0, 0, 7]]
+    w["view"] = w["c"][:, 1:]
+    w.update("c", 9, 1, per_world=False)  # a view of c is another column: it keeps its values
+    assert w["view"].tolist() == [[0, 0], [7, 0], [0, 7]]
+    assert w["c"][:, 1].tolist() == [9, 9, 9]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_group_rows_agrees_with_numpy_unique(seed):
+    # narrow and wide integer columns, 2-d columns, booleans and floats: packed, sorted or hashed alike
+    rng = np.random.default_rng(seed)
+    n = 500
+    columns = [rng.integers(-3, 4, size=n), rng.integers(0, 2, size=(n, 3)).astype(bool),
+               rng.integers(0, 1 << (8 * seed), size=(n, 2)), rng.choice([0.5, -0.0, 0.0, 2.0], size=n)]
+    order, starts = group_rows(columns, n)
+    assert sorted(order.tolist()) == list(range(n))
+    keys = np.concatenate([np.asarray(c, dtype=np.float64).reshape(n, -1) + 0.0 for c in columns], axis=1)
+    groups = [sorted(g.tolist()) for g in np.split(order, starts[1:])]
+    for group in groups:
+        assert np.all(keys[group] == keys[group[0]])
+    assert len(groups) == len(np.unique(keys, axis=0))

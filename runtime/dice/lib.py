@@ -11,8 +11,32 @@ import numpy as np
 
 def take_rows(array, *index):
     """`array[i]` where the index differs between worlds: world r reads array[r, index[r]]."""
-    rows = np.arange(len(array))
-    return array[(rows,) + tuple(np.asarray(i) for i in index)]
+    index = tuple(np.asarray(i) for i in index)
+    flat = _flat_index(array, index)
+    if flat is not None:
+        return array.reshape(-1)[flat]
+    return array[(np.arange(len(array)),) + index]
+
+
+def _flat_index(array, index):
+    """Positions in `array.ravel()` of array[r, index[r]] when every index is in range and reads one cell.
+
+    One gather on the flat array is about twice as fast as NumPy's multi-array fancy indexing; negative or
+    out-of-range indices take the general path (which wraps or raises exactly as NumPy does).
+    """
+    if not (index and isinstance(array, np.ndarray) and array.flags.c_contiguous
+            and array.ndim == 1 + len(index)):
+        return None
+    flat = np.arange(len(array), dtype=np.int64) * int(np.prod(array.shape[1:], dtype=np.int64))
+    for axis, i in enumerate(index, start=1):
+        if i.dtype.kind not in "iu" or i.shape != (len(array),):
+            return None
+        size = array.shape[axis]
+        if len(i) and (i.min() < 0 or i.max() >= size):
+            return None
+        stride = int(np.prod(array.shape[axis + 1:], dtype=np.int64))
+        flat = flat + i * stride if stride != 1 else flat + i
+    return flat
 
 
 def put_rows(array, value, *index):

@@ -390,6 +390,13 @@ class Lowerer:
             self.bind(name, Val(cg.call("dice.lib.put", array.node, value.node, *[i.node for i in index]),
                                 False), node)
             return
+        binding = self.scope.env.get(name)
+        if array.random and binding is not None and binding.kind == RANDOM and array.uses == {binding.col}:
+            # `name[i] = v` on a column of its own: the table updates it in place when nothing else shares it
+            update = cg.call(cg.attr(cg.name(TABLE), "update"), cg.literal(binding.col), value.node,
+                             *[i.node for i in index], per_world=random_index)
+            self.op(cst.Expr(update), defs=[binding.col], uses=uses, overwrites=True)
+            return
         array_node = array.node if array.random else cg.call(cg.attr(cg.name(self.table), "lift"), array.node)
         if random_index:
             call = cg.call("dice.lib.put_rows", array_node, value.node, *[i.node for i in index])
