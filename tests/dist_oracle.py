@@ -128,7 +128,7 @@ def _library(run_box):
         "sign": lambda x: int(np.sign(x)), "choose": lambda xs: xs[_d(len(xs)) - 1],
         "weighted": lambda xs, ws: xs[run_box[0].choose(list(ws))],
         "binomial": lambda n, k, m: sum(run_box[0].choose([m - k, k]) for _ in range(n)),
-        "one_hot": lambda i, n: (np.arange(n) == i).astype(np.int64),
+        "one_hot": lambda i, n: (np.arange(n) == i).astype(np.int64), "arange": np.arange,
     }
 
 

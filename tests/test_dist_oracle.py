@@ -235,6 +235,18 @@ PROGRAMS = {
         def f():
             return binomial(3, 1, 3), one_hot(d(3) - 1, 3)
     """,
+    "weighted_fixed_weights": """
+        @dist
+        def f():
+            return weighted([10, 20, 30], [1, 2, 3]), weighted([d(2), 5, 7], [1, 1, 2])
+    """,
+    "random_scalar_meets_fixed_array": """
+        @dist
+        def f():
+            xs = arange(1, 4)
+            a = d(3)
+            return a > xs, xs - a, (a == 2) & (xs > 1)
+    """,
     "print_fixed": """
         @dist
         def f():

@@ -39,6 +39,15 @@ def _flat_index(array, index):
     return flat
 
 
+def per_world(column, fixed):
+    """`column` with unit axes after the world axis, so that each world's value meets all of a fixed array."""
+    missing = np.ndim(fixed) - (np.ndim(column) - 1)
+    if missing <= 0:
+        return column
+    column = np.asarray(column)
+    return column.reshape(column.shape[:1] + (1,) * missing + column.shape[1:])
+
+
 def put_rows(array, value, *index):
     """A copy of `array` with array[r, index[r]] = value[r] in every world r."""
     result = np.array(array)

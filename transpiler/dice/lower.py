@@ -668,12 +668,30 @@ class Lowerer:
     def binary(self, op: str, left: Val, right: Val, node) -> Val:
         if op in ("and", "or"):
             if left.random or right.random:
+                left, right = self.line_up(left, right)
                 return Val(cg.call(f"np.logical_{op}", left.node, right.node), True, left.uses | right.uses)
             operator = cst.And() if op == "and" else cst.Or()
             return Val(cst.BooleanOperation(left.node, operator, right.node), False)
         if op not in cg._BINARY or op == "@":
             raise self.error(f"operator `{op}` is not part of the dist language", node)
+        left, right = self.line_up(left, right)
         return Val(cg.binop(op, left.node, right.node), left.random or right.random, left.uses | right.uses)
+
+    def line_up(self, left: Val, right: Val) -> tuple[Val, Val]:
+        """A random value meeting a fixed one that may be an array: give the column the array's axes.
+
+        Per world, `d(n) > xs` compares one number with every element of xs; the column has the world axis
+        first, so it needs trailing unit axes (`dice.lib.per_world`) before NumPy broadcasting does that.
+        """
+        if left.random == right.random:
+            return left, right
+        fixed, random = (right, left) if left.random else (left, right)
+        if _scalar_literal(fixed.node):
+            return left, right
+        if not isinstance(fixed.node, cst.Name):
+            fixed = self.snapshot(fixed)  # read twice below
+        random = Val(cg.call("dice.lib.per_world", random.node, fixed.node), True, random.uses)
+        return (random, fixed) if left.random else (fixed, random)
 
     def expr_BooleanOperation(self, node):
         op = "and" if isinstance(node.operator, cst.And) else "or"
@@ -704,7 +722,8 @@ class Lowerer:
                     piece = Val(cg.call("np.isin", left.node, collection.node, invert=True if op == "not in" else None),
                                 True, left.uses | collection.uses)
             elif op in cg._COMPARE:
-                piece = Val(cg.compare(op, left.node, right.node), left.random or right.random,
+                lined_left, lined_right = self.line_up(left, right)
+                piece = Val(cg.compare(op, lined_left.node, lined_right.node), left.random or right.random,
                             left.uses | right.uses)
             else:
                 raise self.error(f"comparison `{op}` is not part of the dist language", target)
@@ -1206,6 +1225,13 @@ def _names(target) -> set[str]:
     if isinstance(target, (cst.Tuple, cst.List)):
         return set().union(*[_names(e.value) for e in target.elements])
     return set()
+
+
+def _scalar_literal(node) -> bool:
+    if isinstance(node, cst.UnaryOperation):
+        return _scalar_literal(node.expression)
+    return isinstance(node, (cst.Integer, cst.Float)) or (isinstance(node, cst.Name)
+                                                           and node.value in ("True", "False", "None"))
 
 
 def _is_ref(node) -> bool:
