@@ -1228,8 +1228,13 @@ def _names(target) -> set[str]:
 
 
 def _scalar_literal(node) -> bool:
+    """A fixed expression that is a number whatever the arguments: literals, `len(...)`, arithmetic of those."""
     if isinstance(node, cst.UnaryOperation):
         return _scalar_literal(node.expression)
+    if isinstance(node, cst.BinaryOperation):
+        return _scalar_literal(node.left) and _scalar_literal(node.right)
+    if isinstance(node, cst.Call):
+        return cst.Module([]).code_for_node(node.func) == "dice.lib.length"
     return isinstance(node, (cst.Integer, cst.Float)) or (isinstance(node, cst.Name)
                                                            and node.value in ("True", "False", "None"))
 
