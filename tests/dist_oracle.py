@@ -92,6 +92,11 @@ def _library(run_box):
                     weights.append(weight)
             return values[run_box[0].choose(weights)]
 
+    def lazy_perm(n, m):
+        left = list(range(n))
+        for i in range(m):
+            yield left.pop(_d(n - i) - 1)
+
     def importance(w):
         run_box[0].weight *= Fraction(w)
 
@@ -129,6 +134,8 @@ def _library(run_box):
         "weighted": lambda xs, ws: xs[run_box[0].choose(list(ws))],
         "binomial": lambda n, k, m: sum(run_box[0].choose([m - k, k]) for _ in range(n)),
         "one_hot": lambda i, n: (np.arange(n) == i).astype(np.int64), "arange": np.arange,
+        "lazy_perm": lazy_perm, "reshape": lambda x, shape: np.reshape(x, shape),
+        "argsort": lambda x: np.argsort(x, kind="stable"), "top_k": lambda x, k: np.sort(x)[::-1][:k],
     }
 
 

@@ -247,6 +247,26 @@ PROGRAMS = {
             a = d(3)
             return a > xs, xs - a, (a == 2) & (xs > 1)
     """,
+    "lazy_perm_folds": """
+        @dist
+        def f():
+            return lazy_max(lazy_perm(5, 2)), lazy_sum(lazy_perm(4, 3))
+    """,
+    "lazy_perm_in_for_and_list": """
+        @dist
+        def f():
+            seen = 0
+            for card in lazy_perm(4, 2):
+                if card > seen:
+                    seen = card + d(2)
+            return seen, list(lazy_perm(3, 3))
+    """,
+    "reshape_argsort_top_k": """
+        @dist
+        def f():
+            xs = [d(2), d(2), 0]
+            return reshape(one_hot(d(4) - 1, 4), (2, 2)), argsort(xs), top_k([d(3), d(3), 2], 2)
+    """,
     "print_fixed": """
         @dist
         def f():
@@ -328,3 +348,16 @@ def test_assigning_into_an_array_leaves_its_copies_alone():
     compiled = compile_dist("from runtime import dist\n\n" + textwrap.dedent(source))["f"](semiring="fraction")
     copied = "from runtime import dist\n\n" + textwrap.dedent(source).replace("b = xs", "b = list(xs)")
     assert compiled == enumerate_distribution(copied, "f")
+
+
+def test_lazy_perm_stream_read_twice_is_an_error():
+    source = """
+        from runtime import dist
+
+        @dist
+        def f():
+            cards = lazy_perm(4, 3)
+            return lazy_sum(cards), lazy_max(cards)
+    """
+    with pytest.raises(ValueError, match="read each stream once"):
+        compile_dist(textwrap.dedent(source))["f"]()

@@ -122,6 +122,15 @@ def bincount(values, length, rows: bool):
     return np.bincount(flat, minlength=n * length).reshape(n, length)
 
 
+def nth_one(flags, rank):
+    """Per world, the position of the `rank`-th (from 1) nonzero of `flags`: lazy_perm's pick of what is left."""
+    running = np.cumsum(flags, axis=-1)
+    rank = np.asarray(rank)[:, None]
+    if np.any(running[:, -1:] < rank):
+        raise ValueError("lazy_perm(n, m) has fewer values left than it draws: read each stream once, with m <= n")
+    return np.argmax(running >= rank, axis=-1)
+
+
 def one_hot(index, depth):
     index = np.asarray(index)
     return (index[..., None] == np.arange(depth)).astype(np.int64)
@@ -135,6 +144,11 @@ def reshape(value, shape, rows: bool):
 
 def top_k(value, k):
     return np.flip(np.sort(value, axis=-1), axis=-1)[..., :k]
+
+
+def argsort(value, axis=-1):
+    """Stable, so that equal values keep their order in every world (NumPy's default sort need not)."""
+    return np.argsort(value, axis=axis, kind="stable")
 
 
 def sort(value, axis=-1):

@@ -59,7 +59,7 @@ RESERVED_PARAMS = {"np", "dice", "normalize", "semiring"}
 ELEMENTWISE = {"abs": "np.abs", "sign": "np.sign"}
 AXIS_FUNCTIONS = {
     "reduce_sum": "np.sum", "reduce_min": "np.min", "reduce_max": "np.max", "reduce_all": "np.all",
-    "reduce_any": "np.any", "argmin": "np.argmin", "argmax": "np.argmax", "argsort": "np.argsort",
+    "reduce_any": "np.any", "argmin": "np.argmin", "argmax": "np.argmax", "argsort": "dice.lib.argsort",
     "flip": "np.flip", "cumsum": "np.cumsum", "sort": "np.sort",
 }
 FIXED_ONLY = {"zeros": "dice.lib.zeros", "ones": "dice.lib.ones", "arange": "np.arange"}
@@ -988,6 +988,30 @@ class Lowerer:
             return head.element(None)
         return head.element(Val(cg.literal(0), False))
 
+    def call_lazy_perm(self, node, positional, keywords):
+        """`lazy_perm(n, m)`: m distinct values of 0..n-1 in random order (draws without replacement), a stream.
+
+        The values not drawn yet are a 0/1 column of the table, carried from one element to the next, so a
+        consumer such as `lazy_sum` keeps which values are gone but never the order they came in.
+        """
+        if len(positional) != 2:
+            raise self.error("lazy_perm() takes 2 arguments", node, "lazy_perm(n, m): m of 0..n-1")
+        n, m = [self.fixed(a.value, "an argument of lazy_perm()") for a in positional]
+        left = self.fresh("lazy_perm") + ".left"
+        self.assign_column(left, Val(cg.call("dice.lib.ones", n), False))
+
+        def element(index: Val) -> Val:
+            rank, picked = self.fresh("_d"), self.fresh("_t")
+            sides = n if _is_zero(index.node) else cg.binop("-", n, index.node)
+            self.op(cst.Expr(cg.call(cg.attr(cg.name(self.table), "draw_d"), rank, sides)), defs=[rank])
+            self.op(cst.Assign([cst.AssignTarget(self.ref(picked))],
+                               cg.call("dice.lib.nth_one", self.ref(left), self.ref(rank))),
+                    defs=[picked], uses=[left, rank])
+            self.op(cst.Expr(cg.call(cg.attr(cg.name(TABLE), "update"), left, 0, self.ref(picked), per_world=True)),
+                    defs=[left], uses=[left, picked])  # no worlds become equal: `picked` still tells
+            return Val(self.ref(picked), True, frozenset([picked]))
+        return Stream([Segment(m, element)])
+
     def call___rest__(self, node, positional, keywords):
         stream = self.iterable(positional[0].value)
         head, *rest = stream.segments
@@ -1237,6 +1261,10 @@ def _scalar_literal(node) -> bool:
         return cst.Module([]).code_for_node(node.func) == "dice.lib.length"
     return isinstance(node, (cst.Integer, cst.Float)) or (isinstance(node, cst.Name)
                                                            and node.value in ("True", "False", "None"))
+
+
+def _is_zero(node) -> bool:
+    return isinstance(node, cst.Integer) and node.evaluated_value == 0
 
 
 def _is_ref(node) -> bool:
