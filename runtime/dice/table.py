@@ -236,7 +236,11 @@ class Worlds:
         self.merge()
         weights = self.weights
         if normalize:
-            weights = self.semiring.divide(weights, self.semiring.total(weights))
+            total = self.semiring.total(weights)
+            if not len(weights) or bool(np.all(self.semiring.is_zero(np.asarray(total)))):
+                raise ZeroDivisionError("normalize=True, but no world is left to normalize over (every world "
+                                        "failed an `assert`)")
+            weights = self.semiring.divide(weights, total)
         keep = ~np.asarray(self.semiring.is_zero(weights))
         rows = [self.columns[f"_r{i}"][keep] for i in range(len(items))]
         scalars = self.semiring.scalars(weights[keep])

@@ -882,8 +882,9 @@ class Lowerer:
             if isinstance(part, cst.Slice):
                 if part.lower is None:
                     raise self.error("d[a:b:w] needs a lower bound", part)
-                low = self.fixed(part.lower, "a bound of d[...]")
-                high = self.fixed(part.upper, "a bound of d[...]") if part.upper is not None else low
+                hint = "for a uniform draw up to a random n, write dd(n) + 1 (dd(n) is 0..n-1)"
+                low = self.fixed(part.lower, "a bound of d[...]", hint)
+                high = self.fixed(part.upper, "a bound of d[...]", hint) if part.upper is not None else low
                 weight = self.fixed(part.step, "a weight of d[...]") if part.step is not None else cg.literal(1)
             else:
                 low = high = self.fixed(part.value, "a value of d[...]")
@@ -894,10 +895,10 @@ class Lowerer:
                 defs=[column])
         return Val(self.ref(column), True, frozenset([column]))
 
-    def fixed(self, node, what: str) -> cst.BaseExpression:
+    def fixed(self, node, what: str, hint: str | None = None) -> cst.BaseExpression:
         value = self.value(node, node)
         if value.random:
-            raise self.error(f"{what} must be fixed, not random", node)
+            raise self.error(f"{what} must be fixed, not random", node, hint)
         return value.node
 
     # -- calls ---------------------------------------------------------------------------------------------------------

@@ -12,34 +12,35 @@ __lifted_transforms__ = {
 
 def deal(cards, hand, *, normalize=False, semiring='fraction'):
     """Deal `hand` of `cards` cards without replacement: the highest card dealt, and the sum of the hand."""
-    w = dice.Worlds(semiring)
-    # dist_lazy_perm.py:7  return lazy_max(lazy_perm(cards, hand)), lazy_sum(x + 1 for x in lazy_perm(cards, hand))
-    w['lazy_perm1.left'] = w.lift(dice.lib.ones(cards))
-    w.draw_d('_d1', cards)
-    w['_t1'] = dice.lib.nth_one(w['lazy_perm1.left'], w['_d1'])
-    w.drop('_d1')
-    w.update('lazy_perm1.left', 0, w['_t1'], per_world=True)
-    w['lazy_max1.best'] = w['_t1']
-    w.drop('_t1')
-    for _i_1 in range(hand - 1):
-        w.draw_d('_d2', cards - (_i_1 + 1))
-        w['_t2'] = dice.lib.nth_one(w['lazy_perm1.left'], w['_d2'])
-        w.drop('_d2')
-        w.update('lazy_perm1.left', 0, w['_t2'], per_world=True)
-        w['lazy_max1.best'] = np.maximum(w['lazy_max1.best'], w['_t2'])
-        w.drop('_t2')
-    w.drop('lazy_perm1.left')
-    w['lazy_perm2.left'] = w.lift(dice.lib.ones(cards))
-    lazy_sum1_total_1 = 0
-    w['lazy_sum1.total'] = w.lift(lazy_sum1_total_1)
-    for _i_2 in range(hand):
-        w.draw_d('_d3', cards - _i_2)
-        w['_t3'] = dice.lib.nth_one(w['lazy_perm2.left'], w['_d3'])
-        w.drop('_d3')
-        w.update('lazy_perm2.left', 0, w['_t3'], per_world=True)
-        w['lazy_sum1.x'] = w['_t3'] + 1
-        w.drop('_t3')
-        w['lazy_sum1.total'] = w['lazy_sum1.total'] + w['lazy_sum1.x']
-        w.drop('lazy_sum1.x')
-    w.drop('lazy_perm2.left')
-    return w.result((w['lazy_max1.best'], w['lazy_sum1.total']), normalize=normalize, is_tuple=True)
+    with dice.source_lines():
+        w = dice.Worlds(semiring)
+        # dist_lazy_perm.py:7  return lazy_max(lazy_perm(cards, hand)), lazy_sum(x + 1 for x in lazy_perm(cards, hand))
+        w['lazy_perm1.left'] = w.lift(dice.lib.ones(cards))
+        w.draw_d('_d1', cards)
+        w['_t1'] = dice.lib.nth_one(w['lazy_perm1.left'], w['_d1'])
+        w.drop('_d1')
+        w.update('lazy_perm1.left', 0, w['_t1'], per_world=True)
+        w['lazy_max1.best'] = w['_t1']
+        w.drop('_t1')
+        for _i_1 in range(hand - 1):
+            w.draw_d('_d2', cards - (_i_1 + 1))
+            w['_t2'] = dice.lib.nth_one(w['lazy_perm1.left'], w['_d2'])
+            w.drop('_d2')
+            w.update('lazy_perm1.left', 0, w['_t2'], per_world=True)
+            w['lazy_max1.best'] = np.maximum(w['lazy_max1.best'], w['_t2'])
+            w.drop('_t2')
+        w.drop('lazy_perm1.left')
+        w['lazy_perm2.left'] = w.lift(dice.lib.ones(cards))
+        lazy_sum1_total_1 = 0
+        w['lazy_sum1.total'] = w.lift(lazy_sum1_total_1)
+        for _i_2 in range(hand):
+            w.draw_d('_d3', cards - _i_2)
+            w['_t3'] = dice.lib.nth_one(w['lazy_perm2.left'], w['_d3'])
+            w.drop('_d3')
+            w.update('lazy_perm2.left', 0, w['_t3'], per_world=True)
+            w['lazy_sum1.x'] = w['_t3'] + 1
+            w.drop('_t3')
+            w['lazy_sum1.total'] = w['lazy_sum1.total'] + w['lazy_sum1.x']
+            w.drop('lazy_sum1.x')
+        w.drop('lazy_perm2.left')
+        return w.result((w['lazy_max1.best'], w['lazy_sum1.total']), normalize=normalize, is_tuple=True)
