@@ -267,6 +267,23 @@ PROGRAMS = {
             xs = [d(2), d(2), 0]
             return reshape(one_hot(d(4) - 1, 4), (2, 2)), argsort(xs), top_k([d(3), d(3), 2], 2)
     """,
+    "augmented_assignment_draws_its_index_once": """
+        @dist
+        def f():
+            xs = [0, 0, 0]
+            xs[d(3) - 1] += 1
+            xs[d(3) - 1] -= d(2)
+            return xs
+    """,
+    "narrow_columns_compute_in_int64": """
+        @dist
+        def f():
+            x = d(3) + 120
+            counts = lazy_bincount(2 @ d(3), 4)
+            counts[d(2)] += 200
+            big = x * x * x
+            return x * x, x + 100, -x - 100, counts, big * 1000, reduce_sum(counts * 1000)
+    """,
     "print_fixed": """
         @dist
         def f():

@@ -270,6 +270,15 @@ class Lowerer:
         elif isinstance(node, cst.AugAssign):
             op = cst.Module([]).code_for_node(node.operator).strip()[:-1]
             target = node.target
+            if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name) \
+                    and not self._is_weighted_draw(target):
+                # `xs[i] += v` reads and writes the same element: the index is lowered (and drawn) once
+                index = self.indices(target)
+                if isinstance(index, list):
+                    current = self.index_value(self.name_value(target.value), index, target)
+                    value = self.binary(op, current, self.value(node.value, node.value), node)
+                    self.assign_subscript(target, value, node, index)
+                    return
             current = self.expr(target)
             value = self.binary(op, current, self.value(node.value, node.value), node)
             self.assign(target, value, node)
@@ -375,13 +384,13 @@ class Lowerer:
         self.renames[key] = py
         return py
 
-    def assign_subscript(self, target: cst.Subscript, value, node) -> None:
+    def assign_subscript(self, target: cst.Subscript, value, node, index=None) -> None:
         if not isinstance(target.value, cst.Name):
             raise self.error("only `name[index] = value` is supported", target)
         name = target.value.value
         array = self.name_value(target.value)
         value = self.value_of(value, node)
-        index = self.indices(target)
+        index = self.indices(target) if index is None else index
         if not isinstance(index, list):
             raise self.error("slices cannot be assigned to in the dist language", target)
         random_index = any(i.random for i in index)
@@ -825,8 +834,11 @@ class Lowerer:
                                lambda index: Val(cg.subscript(array.node, [index.node]), False))])
 
     # -- subscripts -------------------------------------------------------------------------------------------------
+    def _is_weighted_draw(self, node: cst.Subscript) -> bool:
+        return isinstance(node.value, cst.Name) and node.value.value == "d" and "d" not in self.scope.env
+
     def expr_Subscript(self, node):
-        if isinstance(node.value, cst.Name) and node.value.value == "d" and "d" not in self.scope.env:
+        if self._is_weighted_draw(node):
             return self.weighted_draw(node)
         array = self.value(node.value, node.value)
         index = self.indices(node)
