@@ -133,3 +133,18 @@ def test_group_rows_agrees_with_numpy_unique(seed):
     for group in groups:
         assert np.all(keys[group] == keys[group[0]])
     assert len(groups) == len(np.unique(keys, axis=0))
+
+
+def test_narrow_columns_read_as_int64():
+    from runtime.dice.narrow import Narrow
+
+    w = Worlds("fraction")
+    w.draw_d("a", 6)
+    w.draw_d("b", 6)
+    assert w.columns["a"].dtype == np.int8  # stored narrow...
+    a = w["a"]
+    assert isinstance(a, Narrow)
+    assert (a * 100).dtype == np.int64 and int((a * 100).max()) == 600  # ...computed wide
+    assert np.sum(a * a * a * a).dtype == np.int64
+    w.update("a", w["a"] + 1000, per_world=False)  # a value the narrow type cannot hold widens the column
+    assert w.columns["a"].dtype == np.int64 and int(w["a"].max()) == 1006

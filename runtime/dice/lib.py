@@ -35,7 +35,7 @@ def _flat_index(array, index):
         if len(i) and (i.min() < 0 or i.max() >= size):
             return None
         stride = int(np.prod(array.shape[axis + 1:], dtype=np.int64))
-        flat = flat + i * stride if stride != 1 else flat + i
+        flat = flat + i.astype(np.int64) * stride if stride != 1 else flat + i
     return flat
 
 

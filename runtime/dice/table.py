@@ -15,6 +15,7 @@ import sys
 
 import numpy as np
 
+from . import narrow
 from .semirings import Semiring, semiring as make_semiring
 
 
@@ -37,7 +38,7 @@ class Worlds:
         return self.n
 
     def __getitem__(self, name: str) -> np.ndarray:
-        return self.columns[name]
+        return narrow.view(self.columns[name])
 
     def __setitem__(self, name: str, value) -> None:
         value = np.asarray(value)
@@ -56,7 +57,11 @@ class Worlds:
         column = self.columns[name]
         # references: the table's slot, `column`, and getrefcount's argument
         if not (column.base is None and column.flags.writeable and sys.getrefcount(column) <= 3):
-            column = np.array(column)
+            column = narrow.narrowed(column)
+            if column is self.columns[name]:
+                column = np.array(column)
+        if not narrow.holds(column.dtype, value):
+            column = column.astype(np.int64)
         if per_world:
             column[(np.arange(len(column)),) + tuple(np.asarray(i) for i in index)] = value
         else:
@@ -91,8 +96,8 @@ class Worlds:
         self.weights = self.semiring.mul(np.repeat(self.weights, k, axis=0),
                                          np.tile(weights, (n,) + (1,) * (weights.ndim - 1)))
         for key, column in self.columns.items():
-            self.columns[key] = np.repeat(column, k, axis=0)
-        self.columns[name] = np.tile(values, (n,) + (1,) * (values.ndim - 1))
+            self.columns[key] = np.repeat(narrow.narrowed(column), k, axis=0)
+        self.columns[name] = np.tile(narrow.narrowed(values), (n,) + (1,) * (values.ndim - 1))
 
     def draw_d(self, name: str, sides) -> None:
         """`d(sides)`: uniform on 1..sides."""
@@ -151,9 +156,9 @@ class Worlds:
         self.weights = self.semiring.mul(np.repeat(self.weights, k, axis=0),
                                          np.tile(other.weights, (n,) + (1,) * (other.weights.ndim - 1)))
         for key, column in self.columns.items():
-            self.columns[key] = np.repeat(column, k, axis=0)
+            self.columns[key] = np.repeat(narrow.narrowed(column), k, axis=0)
         for key, column in other.columns.items():
-            self.columns[key] = np.tile(column, (n,) + (1,) * (column.ndim - 1))
+            self.columns[key] = np.tile(narrow.narrowed(column), (n,) + (1,) * (column.ndim - 1))
 
     # -- branches and conditioning ----------------------------------------------------------------------------
     def split(self, condition) -> tuple["Worlds", "Worlds"]:
@@ -226,7 +231,7 @@ class Worlds:
         firsts = order[starts]
         self.weights = self.semiring.segment_sum(self.weights[order], starts)
         for key, column in self.columns.items():
-            self.columns[key] = column[firsts]
+            self.columns[key] = narrow.narrowed(column[firsts])
 
     # -- the answer -------------------------------------------------------------------------------------------------
     def result(self, values, normalize: bool = False, is_tuple: bool = False) -> dict:
@@ -287,8 +292,12 @@ _MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD
 def _integer_block(column: np.ndarray, n: int) -> np.ndarray:
     """A column as an (n, k) int64 array whose row equality is exactly the values' equality."""
     flat = np.asarray(column).reshape(n, -1)
-    if flat.dtype.kind == "b" or flat.dtype.kind in "iu":
-        return flat.astype(np.int64, copy=False)
+    if flat.dtype.kind == "b":
+        return flat.view(np.int8)
+    if flat.dtype.kind == "i":
+        return flat  # any width: packing reads ranges, hashing widens
+    if flat.dtype.kind == "u":
+        return flat.astype(np.int64)
     if flat.dtype.kind == "f":
         return (flat + 0.0).astype(np.float64).view(np.int64)  # + 0.0 makes -0.0 equal 0.0
     if flat.dtype.kind == "c":
@@ -304,7 +313,7 @@ def group_rows(columns: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarra
     packed = _pack(blocks, n)
     if packed is not None:
         return _group_packed(*packed, n)
-    keys = blocks[0] if len(blocks) == 1 else np.concatenate(blocks, axis=1)
+    keys = np.concatenate([block.astype(np.int64, copy=False) for block in blocks], axis=1)
     hashes = np.zeros(n, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for i in range(keys.shape[1]):
@@ -365,7 +374,12 @@ def _pack(blocks: list[np.ndarray], n: int) -> tuple[np.ndarray, int] | None:
             packed += np.left_shift(block[:, 0] - np.int64(low), shift)
             continue
         multipliers = np.left_shift(np.int64(1), shift + width * np.arange(cells, dtype=np.int64))
-        # sum((cell - low) << shift) as one product; int64 wraps consistently, and the true value fits
+        # sum((cell - low) << shift) as one product; int64 wraps consistently, and the true value fits.
+        # In chunks that stay in cache: a narrow block is widened a chunk at a time, never all at once.
+        rows = max(1, (1 << 16) // cells)
         with np.errstate(over="ignore"):
-            packed += block @ multipliers - np.int64(low) * multipliers.sum()
+            offset = np.int64(low) * multipliers.sum()
+            for start in range(0, n, rows):
+                chunk = block[start:start + rows].astype(np.int64, copy=False)
+                packed[start:start + rows] += chunk @ multipliers - offset
     return packed, bits
