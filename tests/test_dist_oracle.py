@@ -284,6 +284,23 @@ PROGRAMS = {
             big = x * x * x
             return x * x, x + 100, -x - 100, counts, big * 1000, reduce_sum(counts * 1000)
     """,
+    "recursion_with_a_fixed_depth": """
+        def explode(depth):
+            if depth == 0:
+                roll = d(3)
+            else:
+                roll = d(3)
+                if roll == 3:
+                    roll = roll + explode(depth - 1)
+            return roll
+
+        def total(n):  # a plain helper: a @dist function is also compiled on its own, where n is not known
+            return d(2) + total(n - 1) if n > 0 else 0
+
+        @dist
+        def f():
+            return explode(2), total(3)
+    """,
     "print_fixed": """
         @dist
         def f():

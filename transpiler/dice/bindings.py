@@ -80,6 +80,40 @@ def scalar_literal(node) -> bool:
                                                            and node.value in ("True", "False", "None"))
 
 
+_CONSTANT_NODES = (cst.Integer, cst.Float, cst.SimpleString, cst.UnaryOperation, cst.BinaryOperation, cst.Comparison,
+                   cst.BooleanOperation, cst.Tuple, cst.Element, cst.ComparisonTarget, cst.LeftParen, cst.RightParen,
+                   cst.BaseUnaryOp, cst.BaseBinaryOp, cst.BaseCompOp, cst.BaseBooleanOp, cst.Comma,
+                   cst.BaseParenthesizableWhitespace, cst.Newline, cst.EmptyLine, cst.TrailingWhitespace)
+
+
+class _OnlyLiterals(cst.CSTVisitor):
+    def __init__(self):
+        self.ok = True
+
+    def on_visit(self, node) -> bool:
+        if isinstance(node, cst.Name):
+            self.ok &= node.value in ("True", "False", "None")
+        elif not isinstance(node, _CONSTANT_NODES):
+            self.ok = False
+        return self.ok
+
+
+def constant(node) -> tuple[bool, object]:
+    """(True, value) when a fixed expression is made of literals only (so the compiler knows its value).
+
+    Function arguments are bound to the caller's expressions, so `n == 0` inside `roll(2)` is `2 - 1 == 0`
+    after a step of recursion: knowing it lets a fixed `if` lower one branch, which ends recursion.
+    """
+    checker = _OnlyLiterals()
+    node.visit(checker)
+    if not checker.ok:
+        return False, None
+    try:
+        return True, eval(cst.Module([]).code_for_node(node), {"__builtins__": {}}, {})  # literals only
+    except Exception:  # e.g. 1 // 0: leave it to run time, where it fails at its source line
+        return False, None
+
+
 def is_zero(node) -> bool:
     return isinstance(node, cst.Integer) and node.evaluated_value == 0
 

@@ -9,6 +9,10 @@ from .bindings import AXIS_FUNCTIONS, ELEMENTWISE, FIXED_ONLY, STREAM, VALUE, is
 from .values import Stream, TupleVal, Val
 
 
+MAX_RECURSION = 64  # levels of one function inlined into itself
+MAX_RECURSIVE_CALLS = 4096  # recursive calls inlined in one @dist function (a fib-like tree grows fast)
+
+
 class CallLowering:
     """Calls: draws, builtins, the library, and inlined functions. A part of `Lowerer` (lower.py)."""
 
@@ -21,8 +25,13 @@ class CallLowering:
         handler = getattr(self, "call_" + name, None)
         if name in self.functions or name in self.dists:
             if name in self.call_stack:
-                raise self.error(f"`{name}` calls itself: recursion is not part of the dist language", node,
-                                 "unroll it into a `for` loop over a fixed range")
+                self.recursive_calls += 1
+                if self.call_stack.count(name) >= MAX_RECURSION or self.recursive_calls > MAX_RECURSIVE_CALLS:
+                    raise self.error(
+                        f"`{name}` calls itself more than {MAX_RECURSION} deep (or {MAX_RECURSIVE_CALLS} times): "
+                        "recursion needs a depth the compiler knows", node,
+                        "call it with literal arguments that reach a base case through a fixed `if` "
+                        "(e.g. `roll(3)` with `if n == 0:`), or use a `for` loop over a fixed range")
             return self.inline(self.functions[name], node, positional, keywords)
         if handler is not None:
             return handler(node, positional, keywords)

@@ -10,7 +10,7 @@ import libcst as cst
 from .. import codegen as cg
 from ..errors import TranspileError
 from . import ir
-from .bindings import FIXED, PARTIAL, RANDOM, STREAM, VALUE, is_ref, temp_ref, Binding
+from .bindings import FIXED, PARTIAL, RANDOM, STREAM, VALUE, Binding, constant, is_ref, temp_ref
 from .values import Val
 
 
@@ -22,6 +22,12 @@ class ControlFlowLowering:
         orelse = node.orelse
         if cond.random:
             self.random_if(cond, node.body, orelse)
+            return
+        known, truth = constant(cond.node)
+        if known and truth:  # the compiler knows which branch runs (this is what ends a recursion)
+            self.statements(node.body)
+        elif known:
+            self._else_body(orelse)
         else:
             self.fixed_if(cond, node.body, orelse)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import libcst as cst
 
 from .. import codegen as cg
-from .bindings import FIXED, RANDOM, STREAM, VALUE, scalar_literal
+from .bindings import FIXED, RANDOM, STREAM, VALUE, constant, scalar_literal
 from .values import Segment, Stream, TupleVal, Val
 
 
@@ -174,6 +174,11 @@ class ExpressionLowering:
 
     def expr_IfExp(self, node):
         test = self.value(node.test, node.test)
+        if not test.random:
+            known, truth = constant(test.node)
+            if known:
+                chosen = node.body if truth else node.orelse
+                return self.value(chosen, chosen)
         body = self.value(node.body, node.body)
         orelse = self.value(node.orelse, node.orelse)
         if test.random:

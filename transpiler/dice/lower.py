@@ -43,6 +43,7 @@ class Lowerer(StatementLowering, ControlFlowLowering, ExpressionLowering, Stream
         self.renames: dict[str, str] = {}
         self.pending_note: str | None = None
         self.call_stack: list[str] = []
+        self.recursive_calls = 0
         self.call_loc: SourceLoc | None = None
         self.taken_py: set[str] = set()
         self.subtable_blocked: set[int] = set()
