@@ -225,11 +225,19 @@ class Worlds:
         if not self.columns:
             self.weights = self.semiring.segment_sum(self.weights, np.array([0]))
             return
-        order, starts = group_rows([self.columns[key] for key in self.columns], n)
-        if len(starts) == n:
-            return
-        firsts = order[starts]
-        self.weights = self.semiring.segment_sum(self.weights[order], starts)
+        columns = [self.columns[key] for key in self.columns]
+        dense = dense_groups(columns, n) if self.semiring.sums_groups else None
+        if dense is not None:  # no sort: a table over the (small) key range
+            groups, firsts = dense
+            if len(firsts) == n:
+                return
+            self.weights = self.semiring.group_sum(self.weights, groups, len(firsts))
+        else:
+            order, starts = group_rows(columns, n)
+            if len(starts) == n:
+                return
+            firsts = order[starts]
+            self.weights = self.semiring.segment_sum(self.weights[order], starts)
         for key, column in self.columns.items():
             self.columns[key] = narrow.narrowed(column[firsts])
 
@@ -329,6 +337,27 @@ def group_rows(columns: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarra
         ordered = keys[order]
         same_row = np.all(ordered[1:] == ordered[:-1], axis=1)
     return order, np.concatenate([[0], np.flatnonzero(~same_row) + 1])
+
+
+def dense_groups(columns: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Group rows through a table over all possible packed keys, when that table is small next to `n`.
+
+    Returns each row's group (numbered in key order) and one row of each group (any: its columns are all
+    equal), or None when the keys do not pack or their range is too wide for a table.
+    """
+    blocks = [block for block in (_integer_block(c, n) for c in columns) if block.shape[1]]
+    if not blocks:
+        return np.zeros(n, dtype=np.int64), np.array([0])
+    packed = _pack(blocks, n)
+    if packed is None or (1 << packed[1]) > max(4 * n, 1 << 16):
+        return None
+    keys = packed[0]
+    present = np.zeros(1 << packed[1], dtype=bool)
+    present[keys] = True
+    number = np.cumsum(present) - 1
+    representative = np.empty(len(present), dtype=np.int64)
+    representative[keys] = np.arange(n)
+    return number[keys], representative[present]
 
 
 def _group_packed(packed: np.ndarray, bits: int, n: int) -> tuple[np.ndarray, np.ndarray]:
