@@ -117,7 +117,19 @@ def _library(run_box):
         xs = np.asarray(xs)
         return len(xs) - 1 - int(np.argmax(xs[::-1]))
 
+    def extremum(builtin, elementwise):
+        def pick(*values):
+            """max(a, b, ...) of the dist language is elementwise (np.maximum); max(xs) of one array or stream."""
+            if len(values) == 1:
+                return builtin(values[0]) if np.ndim(values[0]) or not np.isscalar(values[0]) else values[0]
+            result = values[0]
+            for value in values[1:]:
+                result = elementwise(result, value)
+            return _plain(result) if not np.ndim(result) else result
+        return pick
+
     return {
+        "max": extremum(max, np.maximum), "min": extremum(min, np.minimum),
         "_d": _d, "_dd": _dd, "_dw": _Weighted(), "_stream": _Streamed, "importance": importance,
         "lazy_sum": lambda s: sum(s), "lazy_max": lambda s: max(s), "lazy_min": lambda s: min(s),
         "lazy_all": lambda s: all(list(s)), "lazy_any": lambda s: any(list(s)),

@@ -39,13 +39,29 @@ def _flat_index(array, index):
     return flat
 
 
-def per_world(column, fixed):
-    """`column` with unit axes after the world axis, so that each world's value meets all of a fixed array."""
-    missing = np.ndim(fixed) - (np.ndim(column) - 1)
+def per_world(column, other, rows: bool = False):
+    """`column` with unit axes after the world axis, so that each world's value meets all of `other`.
+
+    `other` is a fixed value (its per-world rank is its ndim) or, with `rows`, another column (ndim - 1).
+    """
+    missing = np.ndim(other) - (1 if rows else 0) - (np.ndim(column) - 1)
     if missing <= 0:
         return column
-    column = np.asarray(column)
+    column = np.asanyarray(column)  # a Narrow view stays one (its arithmetic is int64)
     return column.reshape(column.shape[:1] + (1,) * missing + column.shape[1:])
+
+
+def isin_rows(value, collection, rows: bool):
+    """`value in collection` where the collection is a column: per world, each element of that world's value
+    (a column when `rows`, else one fixed value for all) against that world's collection only."""
+    collection = np.asanyarray(collection)
+    n = len(collection)
+    flat = collection.reshape(n, -1)
+    value = np.asanyarray(value)
+    if not rows:
+        value = np.broadcast_to(value, (n,) + value.shape)
+    unit_axes = (1,) * (value.ndim - 1)
+    return np.any(value[..., None] == flat.reshape((n,) + unit_axes + flat.shape[1:]), axis=-1)
 
 
 def put_rows(array, value, *index):

@@ -5,8 +5,11 @@ import libcst as cst
 
 from .. import codegen as cg
 from . import prelude
-from .bindings import AXIS_FUNCTIONS, ELEMENTWISE, FIXED_ONLY, STREAM, VALUE, is_ref, is_return, Binding, Scope
+from .bindings import (AXIS_FUNCTIONS, ELEMENTWISE, FIXED_ONLY, STREAM, VALUE, Binding, Scope, is_ref, is_return,
+                       scalar_literal)
 from .values import Stream, TupleVal, Val
+
+KEEP_RANK = {"argsort", "flip", "cumsum", "sort"}  # the other AXIS_FUNCTIONS drop the axis they reduce
 
 
 MAX_RECURSION = 64  # levels of one function inlined into itself
@@ -41,10 +44,11 @@ class CallLowering:
             return self.axis_function(name, node, positional, keywords)
         if name in ELEMENTWISE:
             value = self.value(positional[0].value, node)
-            return Val(cg.call(ELEMENTWISE[name], value.node), value.random, value.uses)
+            return self.ranked(Val(cg.call(ELEMENTWISE[name], value.node), value.random, value.uses), value)
         if name in FIXED_ONLY:
             args = [self.fixed(a.value, f"the argument of {name}()") for a in positional]
-            return Val(cg.call(FIXED_ONLY[name], *args), False)
+            one_axis = all(scalar_literal(a) for a in args)  # zeros(n), arange(a, b): arrays of one axis
+            return Val(cg.call(FIXED_ONLY[name], *args), False, rank=1 if one_axis else None)
         raise self.error(f"`{name}` is not a function of the dist language", node.func,
                          "define it in this module (plain or @dist), or use the library functions")
 
@@ -62,6 +66,7 @@ class CallLowering:
                              "use dd(n) for 0..n-1 with a random n (add 1 for 1..n)")
         column = self.fresh("_d")
         self.op(cst.Expr(cg.call(cg.attr(cg.name(self.table), "draw_d"), column, sides.node)), defs=[column])
+        self.note_rank("col", column, 0)
         return Val(self.ref(column), True, frozenset([column]))
 
     def call_dd(self, node, positional, keywords):
@@ -70,6 +75,7 @@ class CallLowering:
         column = self.fresh("_d")
         self.op(cst.Expr(cg.call(cg.attr(cg.name(self.table), "draw_dd"), column, sides.node)), defs=[column],
                 uses=sides.uses)
+        self.note_rank("col", column, 0)
         return Val(self.ref(column), True, frozenset([column]))
 
     def call_len(self, node, positional, keywords):
@@ -92,14 +98,20 @@ class CallLowering:
             if isinstance(only, Stream):
                 return self.inline(prelude.functions()[f"lazy_{name}"], node, positional, {}, stream=only)
             only = self.value_of(only, node)
-            return Val(cg.call(f"np.{name}", only.node, axis=-1), only.random, only.uses)
+            return self.reduced(Val(cg.call(f"np.{name}", only.node, axis=-1), only.random, only.uses), only)
         values = [self.value_of(v, node) for v in values]
         result = values[0]
+        fn = "np.maximum" if name == "max" else "np.minimum"
         for value in values[1:]:
-            fn = "np.maximum" if name == "max" else "np.minimum"
-            result = Val(cg.call(fn, result.node, value.node), result.random or value.random,
-                         result.uses | value.uses)
+            result = self.elementwise(lambda a, b: cg.call(fn, a, b), result, value)
         return result
+
+    def reduced(self, result: Val, value: Val) -> Val:
+        """A column reduced over its last axis: one rank less (when known)."""
+        rank = self.rank(value)
+        if not value.random or rank is None or rank < 1:
+            return result
+        return Val(result.node, True, result.uses, rank - 1)
 
     def _extremum_error(self, node):
         raise self.error("max(*stream) takes exactly one starred stream", node)
@@ -116,7 +128,7 @@ class CallLowering:
             if isinstance(value, Stream):
                 return self.inline(prelude.functions()["lazy_sum"], node, positional, {}, stream=value)
             value = self.value_of(value, node)
-            return Val(cg.call("np.sum", value.node, axis=-1), value.random, value.uses)
+            return self.reduced(Val(cg.call("np.sum", value.node, axis=-1), value.random, value.uses), value)
         values = [self.value(a.value, node) for a in positional]
         result = values[0]
         for value in values[1:]:
@@ -125,7 +137,7 @@ class CallLowering:
 
     def call_int(self, node, positional, keywords):
         value = self.value(positional[0].value, node)
-        return Val(cg.call("dice.lib.as_int", value.node), value.random, value.uses)
+        return self.ranked(Val(cg.call("dice.lib.as_int", value.node), value.random, value.uses), value)
 
     def call_bincount(self, node, positional, keywords):
         values, length = [self.value_of(v, node) for v in self.args(node, positional, 2, "bincount")]
@@ -165,7 +177,10 @@ class CallLowering:
                 raise self.error(f"the axis of {name}() must be an integer literal", axis_node) from None
         if value.random and axis >= 0:
             axis += 1
-        return Val(cg.call(AXIS_FUNCTIONS[name], value.node, axis=axis), value.random, value.uses)
+        result = Val(cg.call(AXIS_FUNCTIONS[name], value.node, axis=axis), value.random, value.uses)
+        if name in KEEP_RANK:
+            return self.ranked(result, value) if value.random else result
+        return self.reduced(result, value)
 
     def inline(self, fn: cst.FunctionDef, node, positional, keywords, stream: Stream | None = None):
         name = fn.name.value

@@ -150,6 +150,19 @@ class ControlFlowLowering:
                 and self.scope.env[target.value].kind == VALUE:
             del self.scope.env[target.value]
 
+    def _note_carried_ranks(self, entry: dict, end: dict) -> None:
+        """The ranks the next iteration reads: a carried name whose rank changes in the body has an unknown
+        rank, and the body is lowered again (its reads were lowered for the rank on entry)."""
+        for name, b in entry.items():
+            after = end.get(name)
+            if after is None or after == b or b.kind not in (FIXED, RANDOM) or after.kind not in (FIXED, RANDOM):
+                continue
+            value = Val(cg.name(after.py), False) if after.kind == FIXED else Val(self.ref(after.col), True)
+            if b.kind == RANDOM:
+                self.note_rank("col", b.col, self.rank(value))
+            else:
+                self.note_rank("py", b.py, self.rank(value))
+
     def loop(self, count: cst.BaseExpression, body, index: str | None = None) -> None:
         """`for _i in range(count): body(_i)`, with loop-carried values made columns where they become random."""
         index = index or self.fresh_py("_i")
@@ -157,12 +170,14 @@ class ControlFlowLowering:
         for _attempt in range(8):
             entry = dict(self.scope.env)
             counters = dict(self.counters)
+            ranks = dict(self.ranks)
             with self.block([]) as out:
-                body(Val(cg.name(index), False))
+                body(Val(cg.name(index), False, rank=0))
             end = self.scope.env
+            self._note_carried_ranks(entry, end)
             promote = [name for name, b in entry.items()
                        if b.kind == FIXED and name in end and end[name].kind == RANDOM]
-            if not promote:
+            if not promote and all(self.ranks[key] == rank for key, rank in ranks.items()):
                 break
             self.scope.env = entry
             self.counters = counters

@@ -4,7 +4,7 @@ from __future__ import annotations
 import libcst as cst
 
 from .. import codegen as cg
-from .bindings import FIXED, RANDOM, STREAM, VALUE, constant, scalar_literal
+from .bindings import FIXED, RANDOM, STREAM, VALUE, constant
 from .values import Segment, Stream, TupleVal, Val
 
 
@@ -90,8 +90,9 @@ class ExpressionLowering:
     def array_of(self, items: list) -> Val:
         random = any(v.random for v in items)
         uses = frozenset().union(*[v.uses for v in items]) if items else frozenset()
-        return Val(cg.call("dice.lib.stack", cst.List([cst.Element(v.node) for v in items]), rows=random),
-                   random, uses)
+        result = Val(cg.call("dice.lib.stack", cst.List([cst.Element(v.node) for v in items]), rows=random),
+                     random, uses)
+        return self.ranked(result, *items, extra=1) if random else result
 
     def expr_BinaryOperation(self, node):
         op = cst.Module([]).code_for_node(node.operator).strip()
@@ -109,30 +110,20 @@ class ExpressionLowering:
     def binary(self, op: str, left: Val, right: Val, node) -> Val:
         if op in ("and", "or"):
             if left.random or right.random:
-                left, right = self.line_up(left, right)
-                return Val(cg.call(f"np.logical_{op}", left.node, right.node), True, left.uses | right.uses)
+                return self.elementwise(lambda a, b: cg.call(f"np.logical_{op}", a, b), left, right)
             operator = cst.And() if op == "and" else cst.Or()
             return Val(cst.BooleanOperation(left.node, operator, right.node), False)
         if op not in cg._BINARY or op == "@":
             raise self.error(f"operator `{op}` is not part of the dist language", node)
-        left, right = self.line_up(left, right)
-        return Val(cg.binop(op, left.node, right.node), left.random or right.random, left.uses | right.uses)
+        return self.elementwise(lambda a, b: cg.binop(op, a, b), left, right)
 
-    def line_up(self, left: Val, right: Val) -> tuple[Val, Val]:
-        """A random value meeting a fixed one that may be an array: give the column the array's axes.
-
-        Per world, `d(n) > xs` compares one number with every element of xs; the column has the world axis
-        first, so it needs trailing unit axes (`dice.lib.per_world`) before NumPy broadcasting does that.
-        """
-        if left.random == right.random:
-            return left, right
-        fixed, random = (right, left) if left.random else (left, right)
-        if scalar_literal(fixed.node):
-            return left, right
-        if not isinstance(fixed.node, cst.Name):
-            fixed = self.snapshot(fixed)  # read twice below
-        random = Val(cg.call("dice.lib.per_world", random.node, fixed.node), True, random.uses)
-        return (random, fixed) if left.random else (fixed, random)
+    def elementwise(self, build, *operands: Val) -> Val:
+        """`build(*nodes)` over operands lined up world against world (shapes.py); its rank is the highest."""
+        lined = self.line_up(*operands)
+        random = any(o.random for o in operands)
+        uses = frozenset().union(*[v.uses for v in lined])
+        result = Val(build(*[v.node for v in lined]), random, uses)
+        return self.ranked(result, *operands) if random else result
 
     def expr_BooleanOperation(self, node):
         op = "and" if isinstance(node.operator, cst.And) else "or"
@@ -142,10 +133,11 @@ class ExpressionLowering:
         operand = self.value(node.expression, node.expression)
         if isinstance(node.operator, cst.Not):
             if operand.random:
-                return Val(cg.call("np.logical_not", operand.node), True, operand.uses)
+                return self.ranked(Val(cg.call("np.logical_not", operand.node), True, operand.uses), operand)
             return Val(cg.unary("not", operand.node), False)
         symbol = {cst.Minus: "-", cst.Plus: "+", cst.BitInvert: "~"}[type(node.operator)]
-        return Val(cg.unary(symbol, operand.node), operand.random, operand.uses)
+        result = Val(cg.unary(symbol, operand.node), operand.random, operand.uses)
+        return self.ranked(result, operand) if operand.random else result
 
     def expr_Comparison(self, node):
         left = self.value(node.left, node.left)
@@ -159,13 +151,15 @@ class ExpressionLowering:
                 if not (left.random or collection.random):
                     piece = Val(cst.Comparison(left.node, [cst.ComparisonTarget(
                         cst.In() if op == "in" else cst.NotIn(), collection.node)]), False)
-                else:
+                elif not collection.random:  # one fixed collection for every world
                     piece = Val(cg.call("np.isin", left.node, collection.node, invert=True if op == "not in" else None),
                                 True, left.uses | collection.uses)
+                else:  # np.isin would search every world's collection at once
+                    found = cg.call("dice.lib.isin_rows", left.node, collection.node, rows=left.random)
+                    piece = Val(cg.call("np.logical_not", found) if op == "not in" else found, True,
+                                left.uses | collection.uses)
             elif op in cg._COMPARE:
-                lined_left, lined_right = self.line_up(left, right)
-                piece = Val(cg.compare(op, lined_left.node, lined_right.node), left.random or right.random,
-                            left.uses | right.uses)
+                piece = self.elementwise(lambda a, b, op=op: cg.compare(op, a, b), left, right)
             else:
                 raise self.error(f"comparison `{op}` is not part of the dist language", target)
             result = piece if result is None else self.binary("and", result, piece, node)
@@ -182,8 +176,13 @@ class ExpressionLowering:
         body = self.value(node.body, node.body)
         orelse = self.value(node.orelse, node.orelse)
         if test.random:
-            return Val(cg.call("np.where", test.node, body.node, orelse.node), True,
-                       test.uses | body.uses | orelse.uses)
+            ranks = self.rank(body), self.rank(orelse)
+            if None not in ranks and ranks[0] != ranks[1]:
+                raise self.error(
+                    f"the branches of this conditional expression have different shapes in a world (a value of "
+                    f"{ranks[0]} axes and one of {ranks[1]})", node,
+                    "give both branches the same shape, e.g. `xs if c else zeros(len(xs)) + v`")
+            return self.elementwise(lambda *nodes: cg.call("np.where", *nodes), test, body, orelse)
         random = body.random or orelse.random
         return Val(cst.IfExp(test.node, body.node, orelse.node), random, body.uses | orelse.uses)
 
@@ -206,13 +205,22 @@ class ExpressionLowering:
         uses = array.uses | frozenset().union(*[i.uses for i in index])
         if any(i.random for i in index):
             if array.random:
-                return Val(cg.call("dice.lib.take_rows", array.node, *[i.node for i in index]), True, uses)
+                return self.indexed(Val(cg.call("dice.lib.take_rows", array.node, *[i.node for i in index]), True,
+                                        uses), array, index)
             if len(index) != 1:
                 raise self.error("a fixed array indexed by random values takes one index", node)
             return Val(cg.call("dice.lib.lookup", array.node, index[0].node), True, uses)
         if array.random:
-            return Val(cg.subscript(array.node, [cg.slice_(None, None, None)] + [i.node for i in index]), True, uses)
+            return self.indexed(Val(cg.subscript(array.node, [cg.slice_(None, None, None)] + [i.node for i in index]),
+                                    True, uses), array, index)
         return Val(cg.subscript(array.node, [i.node for i in index]), False)
+
+    def indexed(self, result: Val, array: Val, index: list) -> Val:
+        """A column read at one number per axis: its rank drops by one per index (when all are known)."""
+        rank = self.rank(array)
+        if rank is None or rank < len(index) or any(self.rank(i) != 0 for i in index):
+            return result
+        return Val(result.node, True, result.uses, rank - len(index))
 
     def indices(self, node: cst.Subscript):
         """A list of index Vals, or a tuple of fixed slices/indices (when any element is a slice)."""
@@ -258,6 +266,7 @@ class ExpressionLowering:
         column = self.fresh("_d")
         self.op(cst.Expr(cg.call(cg.attr(cg.name(self.table), "draw_ranges"), column, cg.tuple_(*ranges))),
                 defs=[column])
+        self.note_rank("col", column, 0)
         return Val(self.ref(column), True, frozenset([column]))
 
     def fixed(self, node, what: str, hint: str | None = None) -> cst.BaseExpression:

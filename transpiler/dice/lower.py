@@ -21,13 +21,14 @@ from .calls import CallLowering
 from .control import ControlFlowLowering
 from .expressions import ExpressionLowering
 from .independence import IndependenceLowering
+from .shapes import ShapeLowering
 from .statements import StatementLowering
 from .streams import StreamLowering
 from .values import Stream, TupleVal, Val
 
 
 class Lowerer(StatementLowering, ControlFlowLowering, ExpressionLowering, StreamLowering, CallLowering,
-              IndependenceLowering):
+              IndependenceLowering, ShapeLowering):
     """The state of lowering one @dist function (tables, scopes, fresh names) and its helpers; the parts of the
     language are lowered by the mixins, one module each."""
 
@@ -47,6 +48,7 @@ class Lowerer(StatementLowering, ControlFlowLowering, ExpressionLowering, Stream
         self.call_loc: SourceLoc | None = None
         self.taken_py: set[str] = set()
         self.subtable_blocked: set[int] = set()
+        self.init_shapes()
 
     def loc(self, node: cst.CSTNode) -> SourceLoc | None:
         try:
@@ -107,6 +109,7 @@ class Lowerer(StatementLowering, ControlFlowLowering, ExpressionLowering, Stream
         self.emit(ir.Op(self.table, stmt, tuple(defs), tuple(sorted(uses)), overwrites))
 
     def assign_column(self, column: str, value: Val, overwrites: bool = False) -> None:
+        self.note_rank("col", column, self.rank(value))
         node = value.node if value.random else cg.call(cg.attr(cg.name(self.table), "lift"), value.node)
         target = cst.AssignTarget(self.ref(column))
         self.op(cst.Assign([target], node), defs=[column], uses=value.uses, overwrites=overwrites)
@@ -128,6 +131,7 @@ class Lowerer(StatementLowering, ControlFlowLowering, ExpressionLowering, Stream
         if isinstance(item.node, (cst.Integer, cst.Float, cst.SimpleString)):
             return item
         py = self.fresh_py("tmp")
+        self.note_rank("py", py, self.rank(item))
         self.op(cst.Assign([cst.AssignTarget(cg.name(py))], item.node))
         return Val(cg.name(py), False)
 

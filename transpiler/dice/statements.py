@@ -129,6 +129,7 @@ class StatementLowering:
             env[name] = Binding(RANDOM, col=column)
         else:
             py = self.py_name(name)
+            self.note_rank("py", py, self.rank(value))
             self.op(cst.Assign([cst.AssignTarget(cg.name(py))], value.node))
             env[name] = Binding(FIXED, py=py)
 

@@ -72,8 +72,9 @@ class StreamLowering:
                 item = self.value_of(segment.element(index), None)
                 current = self.name_value(cg.name(name))
                 random = current.random or item.random
+                item_rank = self.rank(item)
                 self.bind(name, Val(cg.call("dice.lib.append", current.node, item.node, rows=random), random,
-                                    current.uses | item.uses), None)
+                                    current.uses | item.uses, None if item_rank is None else item_rank + 1), None)
             if segment.count is None:
                 body(None)
             else:
@@ -93,8 +94,9 @@ class StreamLowering:
         array = value
         if array.random:
             count = cg.subscript(cg.attr(array.node, "shape"), [cg.literal(1)])
-            return Stream([Segment(count, lambda index: Val(
-                cg.subscript(array.node, [cg.slice_(None, None, None), index.node]), True, array.uses))])
+            return Stream([Segment(count, lambda index: self.indexed(Val(
+                cg.subscript(array.node, [cg.slice_(None, None, None), index.node]), True, array.uses), array,
+                [index]))])
         return Stream([Segment(cg.call("len", array.node),
                                lambda index: Val(cg.subscript(array.node, [index.node]), False))])
 
@@ -103,7 +105,8 @@ class StreamLowering:
         if len(args) == 1:
             return Stream([Segment(args[0], lambda index: index)])
         whole = cg.call("range", *args)
-        return Stream([Segment(cg.call("len", whole), lambda index: Val(cg.subscript(whole, [index.node]), False))])
+        return Stream([Segment(cg.call("len", whole),
+                               lambda index: Val(cg.subscript(whole, [index.node]), False, rank=0))])
 
     def call_list(self, node, positional, keywords):
         (value,) = self.args(node, positional, 1, "list")
@@ -148,6 +151,7 @@ class StreamLowering:
                     defs=[picked], uses=[left, rank])
             self.op(cst.Expr(cg.call(cg.attr(cg.name(TABLE), "update"), left, 0, self.ref(picked), per_world=True)),
                     defs=[left], uses=[left, picked])  # no worlds become equal: `picked` still tells
+            self.note_rank("col", picked, 0)
             return Val(self.ref(picked), True, frozenset([picked]))
         return Stream([Segment(m, element)])
 
@@ -157,5 +161,5 @@ class StreamLowering:
         if head.count is None:
             return Stream(rest)
         shifted = Segment(cg.binop("-", head.count, 1),
-                          lambda index: head.element(Val(cg.binop("+", index.node, 1), False)))
+                          lambda index: head.element(Val(cg.binop("+", index.node, 1), False, rank=self.rank(index))))
         return Stream([shifted] + rest)
