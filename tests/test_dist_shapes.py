@@ -149,6 +149,73 @@ PROGRAMS = {
             m = reshape(zeros(4) + [b, 1, 2, d(2)], (2, 2))
             return lazy_sum(row * b for row in m)
     """,
+    "assign_fixed_row_into_random_matrix": """
+        @dist
+        def f():
+            b = d(2)
+            m = reshape(zeros(4) + [b, 1, 2, 3], (2, 2))
+            m[0] = [5, 6] + zeros(2)
+            return reduce_sum(m, 0), reduce_sum(m, 1)
+    """,
+    "assign_random_row": """
+        @dist
+        def f():
+            b = d(2)
+            m = reshape(zeros(4) + [b, 1, 2, 3], (2, 2))
+            m[1] = zeros(2) + [b, 7]
+            return reduce_sum(m, 0), reduce_sum(m, 1)
+    """,
+    "assign_random_scalar_into_row": """
+        @dist
+        def f():
+            b = d(2)
+            m = reshape(zeros(4) + [b, 1, 2, 3], (2, 2))
+            m[1] = b
+            return reduce_sum(m, 0), reduce_sum(m, 1)
+    """,
+    "assign_at_random_index_scalar_into_row": """
+        @dist
+        def f():
+            b = d(2)
+            m = reshape(zeros(4) + [b, 1, 2, 3], (2, 2))
+            m[b - 1] = b * 10
+            return reduce_sum(m, 0), reduce_sum(m, 1)
+    """,
+    "assign_in_helper": """
+        def set_rows(m, v, i):
+            m[1] = v
+            m[0] = [5, 6] + zeros(2)
+            m[i] = v * 10
+            return m
+
+        @dist
+        def f():
+            b = d(3)
+            m = reshape(zeros(4) + [b, 1, 2, 3], (2, 2))
+            k = set_rows(m + 0, b, b % 2)
+            return reduce_sum(m, 0), reduce_sum(k, 1)
+    """,
+    "assign_row_in_helper": """
+        def set_rows(m, v, i):
+            m[i] = v
+            return m
+
+        @dist
+        def f():
+            b = d(3)
+            m = reshape(zeros(4) + [b, 1, 2, 3], (2, 2))
+            k = set_rows(m + 0, zeros(2) + [b, 4], b % 2)
+            j = set_rows(m + 0, [8, 9] + zeros(2), b % 2)
+            return reduce_sum(k, 1), reduce_sum(j, 0)
+    """,
+    "index_array_of_random_indices": """
+        @dist
+        def f():
+            b = d(3)
+            xs = zeros(3) + [b, 5, 7]
+            idx = zeros(2) + [b - 1, 2]
+            return reduce_sum(xs[idx] * 1), xs[b - 1]
+    """,
 }
 
 

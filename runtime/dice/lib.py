@@ -10,12 +10,38 @@ import numpy as np
 
 
 def take_rows(array, *index):
-    """`array[i]` where the index differs between worlds: world r reads array[r, index[r]]."""
+    """`array[i]` where the index differs between worlds: world r reads array[r, index[r]] (an index that
+    is an array in each world reads that world's array at each of its elements)."""
     index = tuple(np.asarray(i) for i in index)
     flat = _flat_index(array, index)
     if flat is not None:
         return array.reshape(-1)[flat]
-    return array[(np.arange(len(array)),) + index]
+    return array[(_rows(len(array), index),) + index]
+
+
+def _rows(n: int, index) -> np.ndarray:
+    """The world numbers, with unit axes for the per-world axes of the widest index column."""
+    widest = max((np.ndim(i) for i in index), default=1)
+    return np.arange(n).reshape((n,) + (1,) * max(widest - 1, 0))
+
+
+def lined_value(value, target_rank: int, rows: bool):
+    """A value assigned into a column's cells of per-world rank `target_rank`: a column (`rows`) gets unit
+    axes after its world axis so each world's value fills that world's cells; a fixed value broadcasts as is."""
+    if not rows:
+        return value
+    value = np.asanyarray(value)
+    missing = target_rank - (value.ndim - 1)
+    if missing <= 0:
+        return value
+    return value.reshape(value.shape[:1] + (1,) * missing + value.shape[1:])
+
+
+def random_cells(column, index) -> int:
+    """The per-world rank of column[r, index[r]] (random indices of one number per world only)."""
+    if any(np.ndim(i) > 1 for i in index):
+        raise ValueError("assigning at an array of random indices is not supported; assign one index at a time")
+    return np.ndim(column) - 1 - len(index)
 
 
 def _flat_index(array, index):
@@ -64,22 +90,24 @@ def isin_rows(value, collection, rows: bool):
     return np.any(value[..., None] == flat.reshape((n,) + unit_axes + flat.shape[1:]), axis=-1)
 
 
-def put_rows(array, value, *index):
-    """A copy of `array` with array[r, index[r]] = value[r] in every world r."""
+def put_rows(array, value, *index, value_rows: bool = False):
+    """A copy of `array` with array[r, index[r]] = value[r] in every world r (`value_rows`: value is a column;
+    else one fixed value for every world)."""
     result = np.array(array)
+    index = tuple(np.asarray(i) for i in index)
     rows = np.arange(len(result))
-    result[(rows,) + tuple(np.asarray(i) for i in index)] = value
+    result[(rows,) + index] = lined_value(value, random_cells(result, index), value_rows)
     return result
 
 
-def put(array, value, *index, rows: bool = False):
-    """A copy of `array` with the fixed position `index` set to `value` (in every world when `rows`)."""
+def put(array, value, *index, rows: bool = False, value_rows: bool = False):
+    """A copy of `array` with the fixed position `index` set to `value` (in every world when `rows`; the
+    value is a column when `value_rows`, else one fixed value)."""
     result = np.array(array)
     value = np.asarray(value)
     if rows:
-        if value.ndim and result.ndim > 1 + len(index):
-            value = value.reshape(value.shape + (1,) * (result.ndim - 1 - len(index) - value.ndim + 1))
-        result[(slice(None),) + index] = value
+        cells = (slice(None),) + index
+        result[cells] = lined_value(value, result[cells].ndim - 1, value_rows)
     else:
         result[index] = value
     return result

@@ -15,7 +15,7 @@ import sys
 
 import numpy as np
 
-from . import narrow
+from . import lib, narrow
 from .semirings import Semiring, semiring as make_semiring
 
 
@@ -47,8 +47,9 @@ class Worlds:
                              f"{self.n} worlds")
         self.columns[name] = value
 
-    def update(self, name: str, value, *index, per_world: bool) -> None:
-        """`name[index] = value`: world r sets column[r, index[r]] (`per_world`) or column[r, index].
+    def update(self, name: str, value, *index, per_world: bool, value_rows: bool = False) -> None:
+        """`name[index] = value`: world r sets column[r, index[r]] (`per_world`) or column[r, index]; the value
+        is a column (`value_rows`: world r's value goes to world r) or one fixed value for every world.
 
         The column is written in place when nothing else can see it (it owns its memory and no other column,
         view or local refers to it: CPython's reference count tells), and copied first otherwise, so a value
@@ -63,12 +64,12 @@ class Worlds:
         if not narrow.holds(column.dtype, value):
             column = column.astype(np.int64)
         if per_world:
-            column[(np.arange(len(column)),) + tuple(np.asarray(i) for i in index)] = value
+            index = tuple(np.asarray(i) for i in index)
+            column[(np.arange(len(column)),) + index] = lib.lined_value(value, lib.random_cells(column, index),
+                                                                        value_rows)
         else:
-            value = np.asarray(value)
-            if value.ndim and column.ndim > 1 + len(index):
-                value = value.reshape(value.shape + (1,) * (column.ndim - 1 - len(index)))
-            column[(slice(None),) + index] = value
+            cells = (slice(None),) + index
+            column[cells] = lib.lined_value(value, column[cells].ndim - 1, value_rows)
         self.columns[name] = column
 
     def __contains__(self, name: str) -> bool:

@@ -166,12 +166,14 @@ class StatementLowering:
         if array.random and binding is not None and binding.kind == RANDOM and array.uses == {binding.col}:
             # `name[i] = v` on a column of its own: the table updates it in place when nothing else shares it
             update = cg.call(cg.attr(cg.name(TABLE), "update"), cg.literal(binding.col), value.node,
-                             *[i.node for i in index], per_world=random_index)
+                             *[i.node for i in index], per_world=random_index, value_rows=value.random or None)
             self.op(cst.Expr(update), defs=[binding.col], uses=uses, overwrites=True)
             return
         array_node = array.node if array.random else cg.call(cg.attr(cg.name(self.table), "lift"), array.node)
         if random_index:
-            call = cg.call("dice.lib.put_rows", array_node, value.node, *[i.node for i in index])
+            call = cg.call("dice.lib.put_rows", array_node, value.node, *[i.node for i in index],
+                           value_rows=value.random or None)
         else:
-            call = cg.call("dice.lib.put", array_node, value.node, *[i.node for i in index], rows=True)
+            call = cg.call("dice.lib.put", array_node, value.node, *[i.node for i in index], rows=True,
+                           value_rows=value.random or None)
         self.bind(name, Val(call, True, uses), node)

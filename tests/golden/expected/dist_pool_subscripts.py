@@ -20,7 +20,7 @@ def pool(a, d, *, normalize=True, semiring='float64'):
         _s1['lazy_bincount1.counts'] = _s1.lift(lazy_bincount1_counts_1)
         for _i_1 in range(a):
             _s1.draw_d('_d1', 6)
-            _s1.update('lazy_bincount1.counts', dice.lib.take_rows(_s1['lazy_bincount1.counts'], _s1['_d1']) + 1, _s1['_d1'], per_world=True)
+            _s1.update('lazy_bincount1.counts', dice.lib.take_rows(_s1['lazy_bincount1.counts'], _s1['_d1']) + 1, _s1['_d1'], per_world=True, value_rows=True)
             _s1.drop('_d1')
         _s1['_t1'] = _s1['lazy_bincount1.counts']
         _s1.drop('lazy_bincount1.counts')
@@ -32,7 +32,7 @@ def pool(a, d, *, normalize=True, semiring='float64'):
         for _i_2 in range(d):
             w.draw_d('_d2', 6)
             # dist_pool_subscripts.py:8  actions[i] = max(actions[i] - 1, 0)
-            w.update('actions', np.maximum(dice.lib.take_rows(w['actions'], w['_d2']) - 1, 0), w['_d2'], per_world=True)
+            w.update('actions', np.maximum(dice.lib.take_rows(w['actions'], w['_d2']) - 1, 0), w['_d2'], per_world=True, value_rows=True)
             w.drop('_d2')
         # dist_pool_subscripts.py:9  if reduce_all(actions == 0):
         (w1, w2) = w.split(np.all(w['actions'] == 0, axis=-1))
