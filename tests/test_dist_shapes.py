@@ -266,3 +266,20 @@ def test_logical_operators_line_up():
     """)["f"](semiring="fraction")
     # b = 1: xs = (1, 3): (False & ..) = 0; (True | ..) = 2.  b = 2: xs = (2, 3): (T&F, T&T) = 1; (F|F, F|F) = 0
     assert generated == {(0, 2): Fraction(1, 2), (1, 0): Fraction(1, 2)}
+
+
+@pytest.mark.parametrize("call", ["reduce_sum(a)", "max(a)", "sum(a)", "argmax(a)", "reduce_sum(xs, -2)"])
+def test_reducing_an_axis_a_world_does_not_have_is_refused(call):
+    """Per world `a` is one number (and `xs` has one axis): NumPy would reduce over the worlds instead."""
+    source = f"""
+        from runtime import dist
+
+        @dist
+        def f():
+            a = d(3)
+            xs = zeros(2) + [a, d(2)]
+            return {call}
+    """
+    with pytest.raises(TranspileError, match="there is no such axis") as caught:
+        compile_dist(source)
+    assert "prog.py:8:" in str(caught.value)

@@ -98,6 +98,7 @@ class CallLowering:
             if isinstance(only, Stream):
                 return self.inline(prelude.functions()[f"lazy_{name}"], node, positional, {}, stream=only)
             only = self.value_of(only, node)
+            self.check_axis(name, only, -1, node)
             return self.reduced(Val(cg.call(f"np.{name}", only.node, axis=-1), only.random, only.uses), only)
         values = [self.value_of(v, node) for v in values]
         result = values[0]
@@ -105,6 +106,14 @@ class CallLowering:
         for value in values[1:]:
             result = self.elementwise(lambda a, b: cg.call(fn, a, b), result, value)
         return result
+
+    def check_axis(self, name: str, value: Val, axis: int, node) -> None:
+        """A negative axis counts from a column's last axis: refuse one that would reach the world axis."""
+        rank = self.rank(value)
+        if value.random and rank is not None and axis < 0 and -axis > rank:
+            what = "a single number" if rank == 0 else f"an array of {rank} axes"
+            raise self.error(f"{name}() over axis {axis} of {what} per world: there is no such axis", node,
+                             "reduce an array (a list, or a stream with lazy_*), or name an axis it has")
 
     def reduced(self, result: Val, value: Val) -> Val:
         """A column reduced over its last axis: one rank less (when known)."""
@@ -128,6 +137,7 @@ class CallLowering:
             if isinstance(value, Stream):
                 return self.inline(prelude.functions()["lazy_sum"], node, positional, {}, stream=value)
             value = self.value_of(value, node)
+            self.check_axis("sum", value, -1, node)
             return self.reduced(Val(cg.call("np.sum", value.node, axis=-1), value.random, value.uses), value)
         values = [self.value(a.value, node) for a in positional]
         result = values[0]
@@ -175,6 +185,7 @@ class CallLowering:
                 axis = int(cst.Module([]).code_for_node(axis_node).strip(), 0)
             except ValueError:
                 raise self.error(f"the axis of {name}() must be an integer literal", axis_node) from None
+        self.check_axis(name, value, axis, node)
         if value.random and axis >= 0:
             axis += 1
         result = Val(cg.call(AXIS_FUNCTIONS[name], value.node, axis=axis), value.random, value.uses)
