@@ -301,6 +301,18 @@ PROGRAMS = {
         def f():
             return explode(2), total(3)
     """,
+    "reassigned_in_one_random_branch": """
+        @dist
+        def f():
+            c = d(2)
+            y = c
+            z = c + 1
+            if d(2) == 1:
+                y = c + 1
+            else:
+                z = d(3)
+            return y + c, z
+    """,
     "print_fixed": """
         @dist
         def f():
@@ -314,6 +326,20 @@ PROGRAMS = {
 def test_matches_enumeration(case):
     args = (3,) if case in ("constants_stay_fixed", "fixed_if") else ()
     check(PROGRAMS[case], args=args)
+
+
+@pytest.mark.parametrize("n", [0, 2])
+def test_reassigned_in_a_loop_that_may_not_run(n):
+    """`y` is read after a loop that may run no times: its first value must survive the loop's assignment."""
+    check("""
+        @dist
+        def f(n):
+            c = d(2)
+            y = c
+            for i in range(n):
+                y = d(3)
+            return y
+    """, args=(n,))
 
 
 def test_fixed_if_other_branch():
