@@ -149,6 +149,13 @@ PROGRAMS = {
             m = reshape(zeros(4) + [b, 1, 2, d(2)], (2, 2))
             return lazy_sum(row * b for row in m)
     """,
+    "fixed_and_random_indices": """
+        @dist
+        def f():
+            b = d(2)
+            m = reshape(zeros(4) + [b, 1, 2, d(2)], (2, 2))
+            return m[arange(2), b - 1], m[b - 1, arange(2)]
+    """,
     "assign_fixed_row_into_random_matrix": """
         @dist
         def f():

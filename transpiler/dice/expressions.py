@@ -205,6 +205,8 @@ class ExpressionLowering:
         uses = array.uses | frozenset().union(*[i.uses for i in index])
         if any(i.random for i in index):
             if array.random:
+                index = self.line_up(*index)  # per world, the indices broadcast against each other
+                uses = array.uses | frozenset().union(*[i.uses for i in index])
                 return self.indexed(Val(cg.call("dice.lib.take_rows", array.node, *[i.node for i in index]), True,
                                         uses), array, index)
             if len(index) != 1:

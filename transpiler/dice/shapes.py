@@ -85,12 +85,19 @@ class ShapeLowering:
 
     def _runtime_against(self, column: Val, other: Val) -> bool:
         if not other.random:
-            return not scalar_literal(other.node)
+            return not self._fixed_fits(column, other)
         return self.rank(column) is None or self.rank(other) is None
+
+    def _fixed_fits(self, column: Val, fixed: Val) -> bool:
+        """Whether a fixed value is known to have no more axes than each world's value of `column`."""
+        if scalar_literal(fixed.node):
+            return True
+        mine, theirs = self.rank(column), self.rank(fixed)
+        return mine is not None and theirs is not None and theirs <= mine
 
     def _lined_against(self, column: Val, other: Val) -> Val:
         if not other.random:
-            if scalar_literal(other.node):
+            if self._fixed_fits(column, other):
                 return column
             lined = cg.call("dice.lib.per_world", column.node, other.node)
             return Val(lined, True, column.uses | other.uses, self._max_rank(column, other))
