@@ -290,3 +290,17 @@ def test_reducing_an_axis_a_world_does_not_have_is_refused(call):
     with pytest.raises(TranspileError, match="there is no such axis") as caught:
         compile_dist(source)
     assert "prog.py:8:" in str(caught.value)
+
+
+@pytest.mark.parametrize("body", [
+    "m = [zeros(2) + [b, 1], ys]\n            return reduce_sum(m, 0), reduce_sum(m, 1)",
+    "return [*ys, b, *(zeros(2) + [b, 3])]",
+])
+def test_fixed_arrays_among_random_list_items(body):
+    """A fixed array in a random list is the same array in every world (not a column of its elements)."""
+    check(f"""
+        @dist
+        def f(ys):
+            b = d(2)
+            {body}
+    """, args=(np.array([5, 6]),))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import libcst as cst
 
 from .. import codegen as cg
-from .bindings import FIXED, RANDOM, STREAM, VALUE, constant
+from .bindings import FIXED, RANDOM, STREAM, TABLE, VALUE, constant
 from .values import Segment, Stream, TupleVal, Val
 
 
@@ -81,14 +81,25 @@ class ExpressionLowering:
         if all(kind == "one" for kind, _ in parts):
             return self.array_of([v for _, v in parts])
         random = any(v.random for _, v in parts)
+        if random:
+            parts = [(kind, self.as_rows(v)) for kind, v in parts]
         pieces = [v.node if kind == "star" else cg.call("dice.lib.stack", cst.List([cst.Element(v.node)]),
                                                           rows=random)
                   for kind, v in parts]
         uses = frozenset().union(*[v.uses for _, v in parts])
         return Val(cg.call("dice.lib.concat", cst.List([cst.Element(p) for p in pieces]), rows=random), random, uses)
 
+    def as_rows(self, value: Val) -> Val:
+        """A fixed array among random list items, as a column (a broadcast view), so that the runtime reads
+        every item with the world axis first; a fixed number broadcasts as it is."""
+        if value.random or self.rank(value) == 0:
+            return value
+        return Val(cg.call(cg.attr(cg.name(TABLE), "lift"), value.node), True, value.uses, self.rank(value))
+
     def array_of(self, items: list) -> Val:
         random = any(v.random for v in items)
+        if random:
+            items = [self.as_rows(v) for v in items]
         uses = frozenset().union(*[v.uses for v in items]) if items else frozenset()
         result = Val(cg.call("dice.lib.stack", cst.List([cst.Element(v.node) for v in items]), rows=random),
                      random, uses)
