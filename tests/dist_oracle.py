@@ -92,6 +92,11 @@ def _library(run_box):
                     weights.append(weight)
             return values[run_box[0].choose(weights)]
 
+    def lazy_perm(n, m):
+        left = list(range(n))
+        for i in range(m):
+            yield left.pop(_d(n - i) - 1)
+
     def importance(w):
         run_box[0].weight *= Fraction(w)
 
@@ -112,7 +117,19 @@ def _library(run_box):
         xs = np.asarray(xs)
         return len(xs) - 1 - int(np.argmax(xs[::-1]))
 
+    def extremum(builtin, elementwise):
+        def pick(*values):
+            """max(a, b, ...) of the dist language is elementwise (np.maximum); max(xs) of one array or stream."""
+            if len(values) == 1:
+                return builtin(values[0]) if np.ndim(values[0]) or not np.isscalar(values[0]) else values[0]
+            result = values[0]
+            for value in values[1:]:
+                result = elementwise(result, value)
+            return _plain(result) if not np.ndim(result) else result
+        return pick
+
     return {
+        "max": extremum(max, np.maximum), "min": extremum(min, np.minimum),
         "_d": _d, "_dd": _dd, "_dw": _Weighted(), "_stream": _Streamed, "importance": importance,
         "lazy_sum": lambda s: sum(s), "lazy_max": lambda s: max(s), "lazy_min": lambda s: min(s),
         "lazy_all": lambda s: all(list(s)), "lazy_any": lambda s: any(list(s)),
@@ -128,7 +145,9 @@ def _library(run_box):
         "sign": lambda x: int(np.sign(x)), "choose": lambda xs: xs[_d(len(xs)) - 1],
         "weighted": lambda xs, ws: xs[run_box[0].choose(list(ws))],
         "binomial": lambda n, k, m: sum(run_box[0].choose([m - k, k]) for _ in range(n)),
-        "one_hot": lambda i, n: (np.arange(n) == i).astype(np.int64),
+        "one_hot": lambda i, n: (np.arange(n) == i).astype(np.int64), "arange": np.arange,
+        "lazy_perm": lazy_perm, "reshape": lambda x, shape: np.reshape(x, shape),
+        "argsort": lambda x: np.argsort(x, kind="stable"), "top_k": lambda x, k: np.sort(x)[::-1][:k],
     }
 
 

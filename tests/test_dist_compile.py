@@ -23,6 +23,10 @@ def emit(source: str) -> str:
     ("@dist\ndef f():\n    x = d(6)\n", "must end with a `return`", 4),
     ("@dist\ndef f():\n    print(d(6))\n    return 1\n", "print() shows fixed values", 5),
     ("@dist\ndef f():\n    return lazy_sum(d(2) @ d(6))\n", "fixed count", 5),
+    ("@dist\ndef f(n):\n    return d(2) + f(n - 1) if n > 0 else 0\n", "recursion needs a depth", 5),
+    ("@dist(semiring=\"dual\")\ndef f():\n    return d(6)\n", "`dual` semiring", 3),
+    ("@dist\ndef f():\n    return d[1:d(3)]\n", "dd(n) + 1", 5),
+    ("@dist\ndef f():\n    xs = [d(2), d(3)]\n    return xs[d(2):]\n", "slice bounds must be fixed", 6),
 ])
 def test_errors_are_located(source, message, line):
     with pytest.raises(TranspileError) as info:
@@ -30,6 +34,40 @@ def test_errors_are_located(source, message, line):
     assert message in info.value.format()
     assert info.value.loc is not None and info.value.loc.line == line
     assert info.value.format().startswith(f"prog.py:{line}:")
+
+
+def _load_generated(tmp_path, source: str):
+    import importlib.util
+
+    path = tmp_path / "errors_generated.py"
+    path.write_text(transpile_source("from runtime import dist\n\n" + textwrap.dedent(source), "pkg/errors.py"))
+    spec = importlib.util.spec_from_file_location("errors_generated", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_run_time_errors_name_the_source_line(tmp_path):
+    module = _load_generated(tmp_path, """
+        @dist
+        def f(n):
+            assert n > 0
+            xs = [d(2), d(3)]
+            return xs[n]
+
+        @dist
+        def g():
+            counts = lazy_bincount(2 @ d(6), 4)
+            return counts
+    """)
+    assert module.f(0) == {}  # a fixed `assert` conditions too: no world is left
+    with pytest.raises(ZeroDivisionError, match=r"^pkg/errors\.py:8: normalize=True, but no world is left"):
+        module.f(0, normalize=True)
+    with pytest.raises(IndexError, match=r"^pkg/errors\.py:8: .*out of bounds"):
+        module.f(5)
+    with pytest.raises(IndexError, match=r"^pkg/errors\.py:12: "):
+        module.g()
+    assert module.f(1) == {1: 1 / 3, 2: 1 / 3, 3: 1 / 3}
 
 
 def test_fixed_values_never_touch_the_table():

@@ -10,27 +10,104 @@ import numpy as np
 
 
 def take_rows(array, *index):
-    """`array[i]` where the index differs between worlds: world r reads array[r, index[r]]."""
-    rows = np.arange(len(array))
-    return array[(rows,) + tuple(np.asarray(i) for i in index)]
+    """`array[i]` where the index differs between worlds: world r reads array[r, index[r]] (an index that
+    is an array in each world reads that world's array at each of its elements)."""
+    index = tuple(np.asarray(i) for i in index)
+    flat = _flat_index(array, index)
+    if flat is not None:
+        return array.reshape(-1)[flat]
+    return array[(_rows(len(array), index),) + index]
 
 
-def put_rows(array, value, *index):
-    """A copy of `array` with array[r, index[r]] = value[r] in every world r."""
+def _rows(n: int, index) -> np.ndarray:
+    """The world numbers, with unit axes for the per-world axes of the widest index column."""
+    widest = max((np.ndim(i) for i in index), default=1)
+    return np.arange(n).reshape((n,) + (1,) * max(widest - 1, 0))
+
+
+def lined_value(value, target_rank: int, rows: bool):
+    """A value assigned into a column's cells of per-world rank `target_rank`: a column (`rows`) gets unit
+    axes after its world axis so each world's value fills that world's cells; a fixed value broadcasts as is."""
+    if not rows:
+        return value
+    value = np.asanyarray(value)
+    missing = target_rank - (value.ndim - 1)
+    if missing <= 0:
+        return value
+    return value.reshape(value.shape[:1] + (1,) * missing + value.shape[1:])
+
+
+def random_cells(column, index) -> int:
+    """The per-world rank of column[r, index[r]] (random indices of one number per world only)."""
+    if any(np.ndim(i) > 1 for i in index):
+        raise ValueError("assigning at an array of random indices is not supported; assign one index at a time")
+    return np.ndim(column) - 1 - len(index)
+
+
+def _flat_index(array, index):
+    """Positions in `array.ravel()` of array[r, index[r]] when every index is in range and reads one cell.
+
+    One gather on the flat array is about twice as fast as NumPy's multi-array fancy indexing; negative or
+    out-of-range indices take the general path (which wraps or raises exactly as NumPy does).
+    """
+    if not (index and isinstance(array, np.ndarray) and array.flags.c_contiguous
+            and array.ndim == 1 + len(index)):
+        return None
+    flat = np.arange(len(array), dtype=np.int64) * int(np.prod(array.shape[1:], dtype=np.int64))
+    for axis, i in enumerate(index, start=1):
+        if i.dtype.kind not in "iu" or i.shape != (len(array),):
+            return None
+        size = array.shape[axis]
+        if len(i) and (i.min() < 0 or i.max() >= size):
+            return None
+        stride = int(np.prod(array.shape[axis + 1:], dtype=np.int64))
+        flat = flat + i.astype(np.int64) * stride if stride != 1 else flat + i
+    return flat
+
+
+def per_world(column, other, rows: bool = False):
+    """`column` with unit axes after the world axis, so that each world's value meets all of `other`.
+
+    `other` is a fixed value (its per-world rank is its ndim) or, with `rows`, another column (ndim - 1).
+    """
+    missing = np.ndim(other) - (1 if rows else 0) - (np.ndim(column) - 1)
+    if missing <= 0:
+        return column
+    column = np.asanyarray(column)  # a Narrow view stays one (its arithmetic is int64)
+    return column.reshape(column.shape[:1] + (1,) * missing + column.shape[1:])
+
+
+def isin_rows(value, collection, rows: bool):
+    """`value in collection` where the collection is a column: per world, each element of that world's value
+    (a column when `rows`, else one fixed value for all) against that world's collection only."""
+    collection = np.asanyarray(collection)
+    n = len(collection)
+    flat = collection.reshape(n, -1)
+    value = np.asanyarray(value)
+    if not rows:
+        value = np.broadcast_to(value, (n,) + value.shape)
+    unit_axes = (1,) * (value.ndim - 1)
+    return np.any(value[..., None] == flat.reshape((n,) + unit_axes + flat.shape[1:]), axis=-1)
+
+
+def put_rows(array, value, *index, value_rows: bool = False):
+    """A copy of `array` with array[r, index[r]] = value[r] in every world r (`value_rows`: value is a column;
+    else one fixed value for every world)."""
     result = np.array(array)
+    index = tuple(np.asarray(i) for i in index)
     rows = np.arange(len(result))
-    result[(rows,) + tuple(np.asarray(i) for i in index)] = value
+    result[(rows,) + index] = lined_value(value, random_cells(result, index), value_rows)
     return result
 
 
-def put(array, value, *index, rows: bool = False):
-    """A copy of `array` with the fixed position `index` set to `value` (in every world when `rows`)."""
+def put(array, value, *index, rows: bool = False, value_rows: bool = False):
+    """A copy of `array` with the fixed position `index` set to `value` (in every world when `rows`; the
+    value is a column when `value_rows`, else one fixed value)."""
     result = np.array(array)
     value = np.asarray(value)
     if rows:
-        if value.ndim and result.ndim > 1 + len(index):
-            value = value.reshape(value.shape + (1,) * (result.ndim - 1 - len(index) - value.ndim + 1))
-        result[(slice(None),) + index] = value
+        cells = (slice(None),) + index
+        result[cells] = lined_value(value, result[cells].ndim - 1, value_rows)
     else:
         result[index] = value
     return result
@@ -89,6 +166,15 @@ def bincount(values, length, rows: bool):
     return np.bincount(flat, minlength=n * length).reshape(n, length)
 
 
+def nth_one(flags, rank):
+    """Per world, the position of the `rank`-th (from 1) nonzero of `flags`: lazy_perm's pick of what is left."""
+    running = np.cumsum(flags, axis=-1)
+    rank = np.asarray(rank)[:, None]
+    if np.any(running[:, -1:] < rank):
+        raise ValueError("lazy_perm(n, m) has fewer values left than it draws: read each stream once, with m <= n")
+    return np.argmax(running >= rank, axis=-1)
+
+
 def one_hot(index, depth):
     index = np.asarray(index)
     return (index[..., None] == np.arange(depth)).astype(np.int64)
@@ -102,6 +188,11 @@ def reshape(value, shape, rows: bool):
 
 def top_k(value, k):
     return np.flip(np.sort(value, axis=-1), axis=-1)[..., :k]
+
+
+def argsort(value, axis=-1):
+    """Stable, so that equal values keep their order in every world (NumPy's default sort need not)."""
+    return np.argsort(value, axis=axis, kind="stable")
 
 
 def sort(value, axis=-1):

@@ -11,8 +11,11 @@ detected (and then resolved by an exact lexicographic sort), never trusted.
 """
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
+from . import lib, narrow
 from .semirings import Semiring, semiring as make_semiring
 
 
@@ -35,7 +38,7 @@ class Worlds:
         return self.n
 
     def __getitem__(self, name: str) -> np.ndarray:
-        return self.columns[name]
+        return narrow.view(self.columns[name])
 
     def __setitem__(self, name: str, value) -> None:
         value = np.asarray(value)
@@ -43,6 +46,31 @@ class Worlds:
             raise ValueError(f"column {name!r} has {value.shape[0] if value.ndim else 'no'} rows; the table has "
                              f"{self.n} worlds")
         self.columns[name] = value
+
+    def update(self, name: str, value, *index, per_world: bool, value_rows: bool = False) -> None:
+        """`name[index] = value`: world r sets column[r, index[r]] (`per_world`) or column[r, index]; the value
+        is a column (`value_rows`: world r's value goes to world r) or one fixed value for every world.
+
+        The column is written in place when nothing else can see it (it owns its memory and no other column,
+        view or local refers to it: CPython's reference count tells), and copied first otherwise, so a value
+        that shares the array never changes.
+        """
+        column = self.columns[name]
+        # references: the table's slot, `column`, and getrefcount's argument
+        if not (column.base is None and column.flags.writeable and sys.getrefcount(column) <= 3):
+            column = narrow.narrowed(column)
+            if column is self.columns[name]:
+                column = np.array(column)
+        if not narrow.holds(column.dtype, value):
+            column = column.astype(np.int64)
+        if per_world:
+            index = tuple(np.asarray(i) for i in index)
+            column[(np.arange(len(column)),) + index] = lib.lined_value(value, lib.random_cells(column, index),
+                                                                        value_rows)
+        else:
+            cells = (slice(None),) + index
+            column[cells] = lib.lined_value(value, column[cells].ndim - 1, value_rows)
+        self.columns[name] = column
 
     def __contains__(self, name: str) -> bool:
         return name in self.columns
@@ -69,8 +97,8 @@ class Worlds:
         self.weights = self.semiring.mul(np.repeat(self.weights, k, axis=0),
                                          np.tile(weights, (n,) + (1,) * (weights.ndim - 1)))
         for key, column in self.columns.items():
-            self.columns[key] = np.repeat(column, k, axis=0)
-        self.columns[name] = np.tile(values, (n,) + (1,) * (values.ndim - 1))
+            self.columns[key] = np.repeat(narrow.narrowed(column), k, axis=0)
+        self.columns[name] = np.tile(narrow.narrowed(values), (n,) + (1,) * (values.ndim - 1))
 
     def draw_d(self, name: str, sides) -> None:
         """`d(sides)`: uniform on 1..sides."""
@@ -129,9 +157,9 @@ class Worlds:
         self.weights = self.semiring.mul(np.repeat(self.weights, k, axis=0),
                                          np.tile(other.weights, (n,) + (1,) * (other.weights.ndim - 1)))
         for key, column in self.columns.items():
-            self.columns[key] = np.repeat(column, k, axis=0)
+            self.columns[key] = np.repeat(narrow.narrowed(column), k, axis=0)
         for key, column in other.columns.items():
-            self.columns[key] = np.tile(column, (n,) + (1,) * (column.ndim - 1))
+            self.columns[key] = np.tile(narrow.narrowed(column), (n,) + (1,) * (column.ndim - 1))
 
     # -- branches and conditioning ----------------------------------------------------------------------------
     def split(self, condition) -> tuple["Worlds", "Worlds"]:
@@ -198,13 +226,21 @@ class Worlds:
         if not self.columns:
             self.weights = self.semiring.segment_sum(self.weights, np.array([0]))
             return
-        order, starts = group_rows([self.columns[key] for key in self.columns], n)
-        if len(starts) == n:
-            return
-        firsts = order[starts]
-        self.weights = self.semiring.segment_sum(self.weights[order], starts)
+        columns = [self.columns[key] for key in self.columns]
+        dense = dense_groups(columns, n) if self.semiring.sums_groups else None
+        if dense is not None:  # no sort: a table over the (small) key range
+            groups, firsts = dense
+            if len(firsts) == n:
+                return
+            self.weights = self.semiring.group_sum(self.weights, groups, len(firsts))
+        else:
+            order, starts = group_rows(columns, n)
+            if len(starts) == n:
+                return
+            firsts = order[starts]
+            self.weights = self.semiring.segment_sum(self.weights[order], starts)
         for key, column in self.columns.items():
-            self.columns[key] = column[firsts]
+            self.columns[key] = narrow.narrowed(column[firsts])
 
     # -- the answer -------------------------------------------------------------------------------------------------
     def result(self, values, normalize: bool = False, is_tuple: bool = False) -> dict:
@@ -214,7 +250,11 @@ class Worlds:
         self.merge()
         weights = self.weights
         if normalize:
-            weights = self.semiring.divide(weights, self.semiring.total(weights))
+            total = self.semiring.total(weights)
+            if not len(weights) or bool(np.all(self.semiring.is_zero(np.asarray(total)))):
+                raise ZeroDivisionError("normalize=True, but no world is left to normalize over (every world "
+                                        "failed an `assert`)")
+            weights = self.semiring.divide(weights, total)
         keep = ~np.asarray(self.semiring.is_zero(weights))
         rows = [self.columns[f"_r{i}"][keep] for i in range(len(items))]
         scalars = self.semiring.scalars(weights[keep])
@@ -258,34 +298,31 @@ _MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD
                 dtype=np.uint64)
 
 
-def _integer_keys(columns: list[np.ndarray], n: int) -> np.ndarray:
-    """All columns side by side as one (n, k) int64 array whose row equality is exactly the values' equality."""
-    blocks = []
-    for column in columns:
-        flat = np.asarray(column).reshape(n, -1)
-        if flat.dtype.kind == "b" or flat.dtype.kind in "iu":
-            flat = flat.astype(np.int64, copy=False)
-        elif flat.dtype.kind == "f":
-            flat = (flat + 0.0).astype(np.float64).view(np.int64)  # + 0.0 makes -0.0 equal 0.0
-        elif flat.dtype.kind == "c":
-            flat = np.concatenate([(flat.real + 0.0).view(np.int64), (flat.imag + 0.0).view(np.int64)], axis=1)
-        else:
-            raise TypeError(f"cannot merge worlds over a column of dtype {flat.dtype}")
-        blocks.append(flat)
-    return blocks[0] if len(blocks) == 1 else np.concatenate(blocks, axis=1)
+def _integer_block(column: np.ndarray, n: int) -> np.ndarray:
+    """A column as an (n, k) int64 array whose row equality is exactly the values' equality."""
+    flat = np.asarray(column).reshape(n, -1)
+    if flat.dtype.kind == "b":
+        return flat.view(np.int8)
+    if flat.dtype.kind == "i":
+        return flat  # any width: packing reads ranges, hashing widens
+    if flat.dtype.kind == "u":
+        return flat.astype(np.int64)
+    if flat.dtype.kind == "f":
+        return (flat + 0.0).astype(np.float64).view(np.int64)  # + 0.0 makes -0.0 equal 0.0
+    if flat.dtype.kind == "c":
+        return np.concatenate([(flat.real + 0.0).view(np.int64), (flat.imag + 0.0).view(np.int64)], axis=1)
+    raise TypeError(f"cannot merge worlds over a column of dtype {flat.dtype}")
 
 
 def group_rows(columns: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
     """An order that puts equal rows next to each other, and the start of each run of equal rows."""
-    keys = _integer_keys(columns, n)
-    if keys.shape[1] == 0:
+    blocks = [block for block in (_integer_block(c, n) for c in columns) if block.shape[1]]
+    if not blocks:
         return np.arange(n), np.array([0])
-    packed = _pack(keys)
+    packed = _pack(blocks, n)
     if packed is not None:
-        order = np.argsort(packed)
-        ordered = packed[order]
-        boundary = ordered[1:] != ordered[:-1]
-        return order, np.concatenate([[0], np.flatnonzero(boundary) + 1])
+        return _group_packed(*packed, n)
+    keys = np.concatenate([block.astype(np.int64, copy=False) for block in blocks], axis=1)
     hashes = np.zeros(n, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for i in range(keys.shape[1]):
@@ -303,17 +340,76 @@ def group_rows(columns: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarra
     return order, np.concatenate([[0], np.flatnonzero(~same_row) + 1])
 
 
-def _pack(keys: np.ndarray) -> np.ndarray | None:
-    """Pack small-integer key columns losslessly into one int64 per row, or None when they do not fit."""
-    low = keys.min(axis=0)
-    high = keys.max(axis=0)
-    if np.any(high - low < 0):  # the range itself overflowed int64
+def dense_groups(columns: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Group rows through a table over all possible packed keys, when that table is small next to `n`.
+
+    Returns each row's group (numbered in key order) and one row of each group (any: its columns are all
+    equal), or None when the keys do not pack or their range is too wide for a table.
+    """
+    blocks = [block for block in (_integer_block(c, n) for c in columns) if block.shape[1]]
+    if not blocks:
+        return np.zeros(n, dtype=np.int64), np.array([0])
+    packed = _pack(blocks, n)
+    if packed is None or (1 << packed[1]) > max(4 * n, 1 << 16):
         return None
-    widths = [int(v).bit_length() for v in (high - low).tolist()]
-    if sum(widths) > 62:
-        return None
-    shifts = np.concatenate([[0], np.cumsum(widths)[:-1]]).astype(np.int64)
-    multipliers = np.left_shift(np.int64(1), shifts)
-    # sum((key - low) << shift) as one product; int64 wraps consistently, and the true value fits
-    with np.errstate(over="ignore"):
-        return keys @ multipliers - np.int64(low @ multipliers)
+    keys = packed[0]
+    present = np.zeros(1 << packed[1], dtype=bool)
+    present[keys] = True
+    number = np.cumsum(present) - 1
+    representative = np.empty(len(present), dtype=np.int64)
+    representative[keys] = np.arange(n)
+    return number[keys], representative[present]
+
+
+def _group_packed(packed: np.ndarray, bits: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """`group_rows` over one exact int64 key per row that uses `bits` bits.
+
+    When the key and the row number fit in 63 bits together, one plain sort of `key << b | row` replaces an
+    argsort (several times faster: it moves one array, not an index and a gather).
+    """
+    index_bits = max(n - 1, 1).bit_length()
+    if bits + index_bits <= 63:
+        combined = np.left_shift(packed, index_bits)
+        combined |= np.arange(n, dtype=np.int64)
+        combined.sort()
+        order = combined & np.int64((1 << index_bits) - 1)
+        ordered = np.right_shift(combined, index_bits)
+    else:
+        order = np.argsort(packed)
+        ordered = packed[order]
+    boundary = ordered[1:] != ordered[:-1]
+    return order, np.concatenate([[0], np.flatnonzero(boundary) + 1])
+
+
+def _pack(blocks: list[np.ndarray], n: int) -> tuple[np.ndarray, int] | None:
+    """Key blocks packed losslessly into one non-negative int64 per row, and the bits used; None if too wide.
+
+    Each block (one column) takes the bit width of its own value range per cell; a range is read from the
+    whole block at once (two contiguous passes), which is much cheaper than a range per cell.
+    """
+    layout, bits = [], 0
+    for block in blocks:
+        low, high = int(block.min()), int(block.max())
+        width = (high - low).bit_length()
+        if width == 0:
+            continue  # the same value in every world: it distinguishes nothing
+        layout.append((block, low, width, bits))
+        bits += width * block.shape[1]
+        if bits > 62:
+            return None
+    packed = np.zeros(n, dtype=np.int64)
+    for block, low, width, shift in layout:
+        cells = block.shape[1]
+        if cells == 1:
+            packed += np.left_shift(block[:, 0] - np.int64(low), shift)
+            continue
+        multipliers = np.left_shift(np.int64(1), shift + width * np.arange(cells, dtype=np.int64))
+        # sum((cell - low) << shift) as one product; int64 wraps consistently, and the true value fits.
+        # In chunks that stay in cache: a narrow block is widened a chunk at a time, never all at once.
+        rows = max(1, (1 << 16) // cells)
+        with np.errstate(over="ignore"):
+            offset = np.int64(low) * multipliers.sum()
+            for start in range(0, n, rows):
+                chunk = block[start:start + rows].astype(np.int64, copy=False)
+                packed[start:start + rows] += chunk @ multipliers - offset
+    return packed, bits

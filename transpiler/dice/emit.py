@@ -67,5 +67,7 @@ def _statement(stmt) -> list:
 def function_lines(fn: ir.DistFunction) -> list[str]:
     start = cst.Assign([cst.AssignTarget(cg.name(fn.table))], cg.call("dice.Worlds", cg.name("semiring")))
     body = [_line(start)] + statements(fn.body)
-    module = cg.parenthesize(cst.Module(body=body))
+    # an exception leaving the body names the source statement (runtime/dice/located.py)
+    located = cst.With(items=[cst.WithItem(cg.call("dice.source_lines"))], body=cst.IndentedBlock(body=body))
+    module = cg.parenthesize(cst.Module(body=[located]))
     return module.code.rstrip("\n").split("\n")

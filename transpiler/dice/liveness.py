@@ -66,15 +66,32 @@ def _merge(table: str) -> ir.Op:
     return ir.Op(table, cst.Expr(cg.call(cg.attr(cg.name(table), "merge"))))
 
 
+def _always_defs(stmt) -> set[str]:
+    """Names a statement defines on every path through it (a loop may run no times)."""
+    if isinstance(stmt, (ir.Branch, ir.Choice)):
+        return _always_defs_block(stmt.then_body) & _always_defs_block(stmt.else_body)
+    return _must_defs(stmt)
+
+
+def _always_defs_block(block: list) -> set[str]:
+    names: set[str] = set()
+    for stmt in block:
+        names |= _always_defs(stmt)
+    return names
+
+
 def _block(block: list, live_out: set[str]) -> tuple[list, set[str]]:
     summaries = [_summary(stmt) for stmt in block]
-    deaths = last_uses([(sorted(d), sorted(u)) for d, u in summaries], keep=live_out)
     # what is live after each statement, to annotate nested blocks
     after: list[set[str]] = [set() for _ in block]
     live = set(live_out)
     for index in range(len(block) - 1, -1, -1):
         after[index] = set(live)
         live = (live - _must_defs(block[index])) | summaries[index][1]
+    # a name that a branch or loop may leave as it was is read through it when it is live after it
+    passes = [(defs - _always_defs(stmt)) & after[index] if isinstance(stmt, (ir.Branch, ir.Choice, ir.Loop))
+              else set() for index, (stmt, (defs, _)) in enumerate(zip(block, summaries))]
+    deaths = last_uses([(sorted(d), sorted(u | p)) for (d, u), p in zip(summaries, passes)], keep=live_out)
     out: list = []
     for index, stmt in enumerate(block):
         out.append(_nested(stmt, after[index], summaries[index][1]))

@@ -17,6 +17,7 @@ class Val:
     node: cst.BaseExpression
     random: bool
     uses: frozenset = frozenset()
+    rank: int | None = None  # per-world rank where the lowering knows it (see shapes.py); None: ask the name
 
 
 @dataclass(frozen=True)

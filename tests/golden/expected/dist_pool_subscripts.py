@@ -12,42 +12,43 @@ __lifted_transforms__ = {
 
 def pool(a, d, *, normalize=True, semiring='float64'):
     """The distribution of the outcome: {outcome: probability} (Lifted dist mode)."""
-    w = dice.Worlds(semiring)
-    # dist_pool_subscripts.py:6  actions = lazy_bincount(a @ d(6), 7)
-    _s1 = w.fresh()
-    lazy_bincount1_counts_1 = dice.lib.zeros(7)
-    _s1['lazy_bincount1.counts'] = _s1.lift(lazy_bincount1_counts_1)
-    for _i_1 in range(a):
-        _s1.draw_d('_d1', 6)
-        _s1['lazy_bincount1.counts'] = dice.lib.put_rows(_s1['lazy_bincount1.counts'], dice.lib.take_rows(_s1['lazy_bincount1.counts'], _s1['_d1']) + 1, _s1['_d1'])
-        _s1.drop('_d1')
-    _s1['_t1'] = _s1['lazy_bincount1.counts']
-    _s1.drop('lazy_bincount1.counts')
-    w.product(_s1)
-    del _s1
-    w['actions'] = w['_t1']
-    w.drop('_t1')
-    # dist_pool_subscripts.py:7  for i in d @ d(6):
-    for _i_2 in range(d):
-        w.draw_d('_d2', 6)
-        # dist_pool_subscripts.py:8  actions[i] = max(actions[i] - 1, 0)
-        w['actions'] = dice.lib.put_rows(w['actions'], np.maximum(dice.lib.take_rows(w['actions'], w['_d2']) - 1, 0), w['_d2'])
-        w.drop('_d2')
-    # dist_pool_subscripts.py:9  if reduce_all(actions == 0):
-    (w1, w2) = w.split(np.all(w['actions'] == 0, axis=-1))
-    # where it holds
-    # dist_pool_subscripts.py:10  result = 0
-    result_1 = 0
-    w1['result'] = w1.lift(result_1)
-    # where it does not
-    # dist_pool_subscripts.py:12  result = last(actions > 0)
-    w2['_r1'] = dice.lib.length(w2['actions'] > 0, rows=True) - 1 - np.argmax(np.flip(w2['actions'] > 0, axis=-1), axis=-1)
-    w2['result'] = w2['_r1']
-    w2.drop('_r1')
-    w = w1.join(w2)
-    del (w1, w2)
-    # dist_pool_subscripts.py:13  boons = max(actions[6] - 1, 0)
-    w['boons'] = np.maximum(w['actions'][:, 6] - 1, 0)
-    w.drop('actions')
-    # dist_pool_subscripts.py:14  return (result, boons)
-    return w.result((w['result'], w['boons']), normalize=normalize, is_tuple=True)
+    with dice.source_lines():
+        w = dice.Worlds(semiring)
+        # dist_pool_subscripts.py:6  actions = lazy_bincount(a @ d(6), 7)
+        _s1 = w.fresh()
+        lazy_bincount1_counts_1 = dice.lib.zeros(7)
+        _s1['lazy_bincount1.counts'] = _s1.lift(lazy_bincount1_counts_1)
+        for _i_1 in range(a):
+            _s1.draw_d('_d1', 6)
+            _s1.update('lazy_bincount1.counts', dice.lib.take_rows(_s1['lazy_bincount1.counts'], _s1['_d1']) + 1, _s1['_d1'], per_world=True, value_rows=True)
+            _s1.drop('_d1')
+        _s1['_t1'] = _s1['lazy_bincount1.counts']
+        _s1.drop('lazy_bincount1.counts')
+        w.product(_s1)
+        del _s1
+        w['actions'] = w['_t1']
+        w.drop('_t1')
+        # dist_pool_subscripts.py:7  for i in d @ d(6):
+        for _i_2 in range(d):
+            w.draw_d('_d2', 6)
+            # dist_pool_subscripts.py:8  actions[i] = max(actions[i] - 1, 0)
+            w.update('actions', np.maximum(dice.lib.take_rows(w['actions'], w['_d2']) - 1, 0), w['_d2'], per_world=True, value_rows=True)
+            w.drop('_d2')
+        # dist_pool_subscripts.py:9  if reduce_all(actions == 0):
+        (w1, w2) = w.split(np.all(w['actions'] == 0, axis=-1))
+        # where it holds
+        # dist_pool_subscripts.py:10  result = 0
+        result_1 = 0
+        w1['result'] = w1.lift(result_1)
+        # where it does not
+        # dist_pool_subscripts.py:12  result = last(actions > 0)
+        w2['_r1'] = dice.lib.length(w2['actions'] > 0, rows=True) - 1 - np.argmax(np.flip(w2['actions'] > 0, axis=-1), axis=-1)
+        w2['result'] = w2['_r1']
+        w2.drop('_r1')
+        w = w1.join(w2)
+        del (w1, w2)
+        # dist_pool_subscripts.py:13  boons = max(actions[6] - 1, 0)
+        w['boons'] = np.maximum(w['actions'][:, 6] - 1, 0)
+        w.drop('actions')
+        # dist_pool_subscripts.py:14  return (result, boons)
+        return w.result((w['result'], w['boons']), normalize=normalize, is_tuple=True)

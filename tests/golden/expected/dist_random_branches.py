@@ -12,54 +12,55 @@ __lifted_transforms__ = {
 
 def duel(rounds, *, normalize=False, semiring='float64'):
     """Random branches split the worlds and join them; constants stay Python values."""
-    w = dice.Worlds(semiring)
-    # dist_random_branches.py:7  hp1 = lazy_sum(3 @ d(6))
-    _s1 = w.fresh()
-    lazy_sum1_total_1 = 0
-    _s1['lazy_sum1.total'] = _s1.lift(lazy_sum1_total_1)
-    for _i_1 in range(3):
-        _s1.draw_d('_d1', 6)
-        _s1['lazy_sum1.total'] = _s1['lazy_sum1.total'] + _s1['_d1']
-        _s1.drop('_d1')
-    _s1['_t1'] = _s1['lazy_sum1.total']
-    _s1.drop('lazy_sum1.total')
-    w.product(_s1)
-    del _s1
-    w['hp1'] = w['_t1']
-    w.drop('_t1')
-    # dist_random_branches.py:8  hp2 = 10
-    hp2 = 10
-    w['hp2'] = w.lift(hp2)
-    # dist_random_branches.py:9  for i in range(rounds):
-    for i in range(rounds):
-        # dist_random_branches.py:10  if hp1 > 0 and d(20) > 10:
-        _s2 = w.fresh()
-        _s2.draw_d('_d2', 20)
-        _s2['_t2'] = _s2['_d2'] > 10
-        _s2.drop('_d2')
-        w.product(_s2)
-        del _s2
-        (w1, w2) = w.split(np.logical_and(w['hp1'] > 0, w['_t2']))
-        # where it holds
-        w1.drop('_t2')
-        # dist_random_branches.py:11  hp2 = max(0, hp2 - d(8))
-        w1.draw_d('_d3', 8)
-        w1['hp2'] = np.maximum(0, w1['hp2'] - w1['_d3'])
-        w1.drop('_d3')
-        # where it does not
-        w2.drop('_t2')
-        w = w1.join(w2)
-        del (w1, w2)
-        # dist_random_branches.py:12  if hp2 > 0:
-        (w1, w2) = w.split(w['hp2'] > 0)
-        # where it holds
-        # dist_random_branches.py:13  hp1 -= d(4)
-        w1.draw_d('_d4', 4)
-        w1['hp1'] = w1['hp1'] - w1['_d4']
-        w1.drop('_d4')
-        w = w1.join(w2)
-        del (w1, w2)
-    # dist_random_branches.py:14  assert hp1 != hp2
-    w.keep(w['hp1'] != w['hp2'])
-    # dist_random_branches.py:15  return hp1 <= 0, hp2 == 0
-    return w.result((w['hp1'] <= 0, w['hp2'] == 0), normalize=normalize, is_tuple=True)
+    with dice.source_lines():
+        w = dice.Worlds(semiring)
+        # dist_random_branches.py:7  hp1 = lazy_sum(3 @ d(6))
+        _s1 = w.fresh()
+        lazy_sum1_total_1 = 0
+        _s1['lazy_sum1.total'] = _s1.lift(lazy_sum1_total_1)
+        for _i_1 in range(3):
+            _s1.draw_d('_d1', 6)
+            _s1['lazy_sum1.total'] = _s1['lazy_sum1.total'] + _s1['_d1']
+            _s1.drop('_d1')
+        _s1['_t1'] = _s1['lazy_sum1.total']
+        _s1.drop('lazy_sum1.total')
+        w.product(_s1)
+        del _s1
+        w['hp1'] = w['_t1']
+        w.drop('_t1')
+        # dist_random_branches.py:8  hp2 = 10
+        hp2 = 10
+        w['hp2'] = w.lift(hp2)
+        # dist_random_branches.py:9  for i in range(rounds):
+        for i in range(rounds):
+            # dist_random_branches.py:10  if hp1 > 0 and d(20) > 10:
+            _s2 = w.fresh()
+            _s2.draw_d('_d2', 20)
+            _s2['_t2'] = _s2['_d2'] > 10
+            _s2.drop('_d2')
+            w.product(_s2)
+            del _s2
+            (w1, w2) = w.split(np.logical_and(w['hp1'] > 0, w['_t2']))
+            # where it holds
+            w1.drop('_t2')
+            # dist_random_branches.py:11  hp2 = max(0, hp2 - d(8))
+            w1.draw_d('_d3', 8)
+            w1['hp2'] = np.maximum(0, w1['hp2'] - w1['_d3'])
+            w1.drop('_d3')
+            # where it does not
+            w2.drop('_t2')
+            w = w1.join(w2)
+            del (w1, w2)
+            # dist_random_branches.py:12  if hp2 > 0:
+            (w1, w2) = w.split(w['hp2'] > 0)
+            # where it holds
+            # dist_random_branches.py:13  hp1 -= d(4)
+            w1.draw_d('_d4', 4)
+            w1['hp1'] = w1['hp1'] - w1['_d4']
+            w1.drop('_d4')
+            w = w1.join(w2)
+            del (w1, w2)
+        # dist_random_branches.py:14  assert hp1 != hp2
+        w.keep(w['hp1'] != w['hp2'])
+        # dist_random_branches.py:15  return hp1 <= 0, hp2 == 0
+        return w.result((w['hp1'] <= 0, w['hp2'] == 0), normalize=normalize, is_tuple=True)

@@ -12,45 +12,47 @@ __lifted_transforms__ = {
 
 def drop_lowest(*, normalize=False, semiring='fraction'):
     """4d6, drop the lowest: an independent fold in its own table."""
-    w = dice.Worlds(semiring)
-    # dist_stream_fold.py:7  return reduce_sum(lazy_topk(4 @ d(6), 3))
-    _s1 = w.fresh()
-    _s2 = _s1.fresh()
-    lazy_topk1_result_1 = dice.lib.stack([], rows=False)
-    _s2['lazy_topk1.result'] = _s2.lift(lazy_topk1_result_1)
-    for _i_1 in range(4):
-        _s2.draw_d('_d1', 6)
-        _s2['lazy_topk1.result'] = np.sort(dice.lib.concat([dice.lib.stack([_s2['_d1']], rows=True), _s2['lazy_topk1.result']], rows=True), axis=-1)
-        _s2.drop('_d1')
-        if dice.lib.length(_s2['lazy_topk1.result'], rows=True) > 3:
-            _s2['lazy_topk1.result'] = _s2['lazy_topk1.result'][:, 1:]
-            _s2.merge()
-    _s2['_t1'] = _s2['lazy_topk1.result']
-    _s2.drop('lazy_topk1.result')
-    _s1.product(_s2)
-    del _s2
-    _s1['_t2'] = np.sum(_s1['_t1'], axis=-1)
-    _s1.drop('_t1')
-    w.product(_s1)
-    del _s1
-    return w.result(w['_t2'], normalize=normalize)
+    with dice.source_lines():
+        w = dice.Worlds(semiring)
+        # dist_stream_fold.py:7  return reduce_sum(lazy_topk(4 @ d(6), 3))
+        _s1 = w.fresh()
+        _s2 = _s1.fresh()
+        lazy_topk1_result_1 = dice.lib.stack([], rows=False)
+        _s2['lazy_topk1.result'] = _s2.lift(lazy_topk1_result_1)
+        for _i_1 in range(4):
+            _s2.draw_d('_d1', 6)
+            _s2['lazy_topk1.result'] = np.sort(dice.lib.concat([dice.lib.stack([_s2['_d1']], rows=True), _s2['lazy_topk1.result']], rows=True), axis=-1)
+            _s2.drop('_d1')
+            if dice.lib.length(_s2['lazy_topk1.result'], rows=True) > 3:
+                _s2['lazy_topk1.result'] = _s2['lazy_topk1.result'][:, 1:]
+                _s2.merge()
+        _s2['_t1'] = _s2['lazy_topk1.result']
+        _s2.drop('lazy_topk1.result')
+        _s1.product(_s2)
+        del _s2
+        _s1['_t2'] = np.sum(_s1['_t1'], axis=-1)
+        _s1.drop('_t1')
+        w.product(_s1)
+        del _s1
+        return w.result(w['_t2'], normalize=normalize)
 
 
 def hits(pool, *, normalize=False, semiring='float64'):
     """The distribution of the outcome: {outcome: probability} (Lifted dist mode)."""
-    w = dice.Worlds(semiring)
-    # dist_stream_fold.py:12  return lazy_sum(x >= 5 for x in pool @ d(6))
-    _s1 = w.fresh()
-    lazy_sum1_total_1 = 0
-    _s1['lazy_sum1.total'] = _s1.lift(lazy_sum1_total_1)
-    for _i_1 in range(pool):
-        _s1.draw_d('_d1', 6)
-        _s1['lazy_sum1.x'] = _s1['_d1'] >= 5
-        _s1.drop('_d1')
-        _s1['lazy_sum1.total'] = _s1['lazy_sum1.total'] + _s1['lazy_sum1.x']
-        _s1.drop('lazy_sum1.x')
-    _s1['_t1'] = _s1['lazy_sum1.total']
-    _s1.drop('lazy_sum1.total')
-    w.product(_s1)
-    del _s1
-    return w.result(w['_t1'], normalize=normalize)
+    with dice.source_lines():
+        w = dice.Worlds(semiring)
+        # dist_stream_fold.py:12  return lazy_sum(x >= 5 for x in pool @ d(6))
+        _s1 = w.fresh()
+        lazy_sum1_total_1 = 0
+        _s1['lazy_sum1.total'] = _s1.lift(lazy_sum1_total_1)
+        for _i_1 in range(pool):
+            _s1.draw_d('_d1', 6)
+            _s1['lazy_sum1.x'] = _s1['_d1'] >= 5
+            _s1.drop('_d1')
+            _s1['lazy_sum1.total'] = _s1['lazy_sum1.total'] + _s1['lazy_sum1.x']
+            _s1.drop('lazy_sum1.x')
+        _s1['_t1'] = _s1['lazy_sum1.total']
+        _s1.drop('lazy_sum1.total')
+        w.product(_s1)
+        del _s1
+        return w.result(w['_t1'], normalize=normalize)

@@ -1,0 +1,289 @@
+"""Lowering of expressions to `Val`s: literals, names, operators, comparisons, subscripts and weighted draws."""
+from __future__ import annotations
+
+import libcst as cst
+
+from .. import codegen as cg
+from .bindings import FIXED, RANDOM, STREAM, TABLE, VALUE, constant
+from .values import Segment, Stream, TupleVal, Val
+
+
+class ExpressionLowering:
+    """Expressions over fixed values and columns. A part of `Lowerer` (lower.py)."""
+
+    def value(self, node: cst.BaseExpression, where: cst.CSTNode) -> Val:
+        result = self.expr(node)
+        return self.value_of(result, where)
+
+    def value_of(self, result, where) -> Val:
+        if isinstance(result, Stream):
+            raise self.error("a stream (`n @ expr`, a generator) is used where a value is needed", where,
+                             "fold it: lazy_sum(...), lazy_max(...), list(...)")
+        if isinstance(result, TupleVal):
+            return self.array_of(list(result.items))
+        return result
+
+    def expr(self, node: cst.BaseExpression):
+        if self._independent_candidate(node):
+            return self.subtable(node)
+        method = getattr(self, "expr_" + type(node).__name__, None)
+        if method is None:
+            raise self.error(f"{type(node).__name__} expressions are not part of the dist language", node)
+        return method(node)
+
+    def expr_Integer(self, node):
+        return Val(cg.literal(int(node.value.replace("_", ""), 0)), False)
+
+    def expr_Float(self, node):
+        return Val(cg.literal(float(node.value.replace("_", ""))), False)
+
+    def expr_SimpleString(self, node):
+        return Val(cg.literal(node.evaluated_value), False)
+
+    def expr_Name(self, node):
+        return self.name_value(node)
+
+    def name_value(self, node: cst.Name):
+        name = node.value
+        if name in ("True", "False", "None"):
+            return Val(cg.name(name), False)
+        binding = self.scope.env.get(name)
+        if binding is None:
+            if name in self.parsed.constants:
+                return Val(cg.literal(self.parsed.constants[name]), False)
+            raise self.error(f"`{name}` is not defined here", node)
+        if binding.kind == FIXED:
+            return Val(cg.name(binding.py), False)
+        if binding.kind == RANDOM:
+            return Val(self.ref(binding.col), True, frozenset([binding.col]))
+        if binding.kind == STREAM:
+            return binding.stream
+        if binding.kind == VALUE:
+            return binding.val
+        raise self.error(f"`{name}` is assigned in only one branch of an `if` and may be undefined here", node,
+                         "assign it before the `if`, or in every branch")
+
+    def expr_Tuple(self, node):
+        return TupleVal(tuple(self.value(e.value, e.value) for e in node.elements))
+
+    def expr_List(self, node):
+        parts, rest = [], []
+        for element in node.elements:
+            if isinstance(element, cst.StarredElement):
+                inner = self.expr(element.value)
+                if isinstance(inner, Stream):
+                    rest = [self.list_of_stream(inner)]
+                else:
+                    rest = [self.value_of(inner, element)]
+                parts.append(("star", rest[0]))
+            else:
+                parts.append(("one", self.value(element.value, element.value)))
+        if all(kind == "one" for kind, _ in parts):
+            return self.array_of([v for _, v in parts])
+        random = any(v.random for _, v in parts)
+        if random:
+            parts = [(kind, self.as_rows(v)) for kind, v in parts]
+        pieces = [v.node if kind == "star" else cg.call("dice.lib.stack", cst.List([cst.Element(v.node)]),
+                                                          rows=random)
+                  for kind, v in parts]
+        uses = frozenset().union(*[v.uses for _, v in parts])
+        return Val(cg.call("dice.lib.concat", cst.List([cst.Element(p) for p in pieces]), rows=random), random, uses)
+
+    def as_rows(self, value: Val) -> Val:
+        """A fixed array among random list items, as a column (a broadcast view), so that the runtime reads
+        every item with the world axis first; a fixed number broadcasts as it is."""
+        if value.random or self.rank(value) == 0:
+            return value
+        return Val(cg.call(cg.attr(cg.name(TABLE), "lift"), value.node), True, value.uses, self.rank(value))
+
+    def array_of(self, items: list) -> Val:
+        random = any(v.random for v in items)
+        if random:
+            items = [self.as_rows(v) for v in items]
+        uses = frozenset().union(*[v.uses for v in items]) if items else frozenset()
+        result = Val(cg.call("dice.lib.stack", cst.List([cst.Element(v.node) for v in items]), rows=random),
+                     random, uses)
+        return self.ranked(result, *items, extra=1) if random else result
+
+    def expr_BinaryOperation(self, node):
+        op = cst.Module([]).code_for_node(node.operator).strip()
+        if op == "@":
+            count = self.value(node.left, node.left)
+            if count.random:
+                raise self.error("`n @ expr` needs a fixed count `n`", node.left,
+                                 "draw the count first and use `for` with an `if`")
+            element = node.right
+            return Stream([Segment(count.node, self.scoped(lambda index: self.value(element, element)))])
+        left = self.value(node.left, node.left)
+        right = self.value(node.right, node.right)
+        return self.binary(op, left, right, node)
+
+    def binary(self, op: str, left: Val, right: Val, node) -> Val:
+        if op in ("and", "or"):
+            if left.random or right.random:
+                return self.elementwise(lambda a, b: cg.call(f"np.logical_{op}", a, b), left, right)
+            operator = cst.And() if op == "and" else cst.Or()
+            return Val(cst.BooleanOperation(left.node, operator, right.node), False)
+        if op not in cg._BINARY or op == "@":
+            raise self.error(f"operator `{op}` is not part of the dist language", node)
+        return self.elementwise(lambda a, b: cg.binop(op, a, b), left, right)
+
+    def elementwise(self, build, *operands: Val) -> Val:
+        """`build(*nodes)` over operands lined up world against world (shapes.py); its rank is the highest."""
+        lined = self.line_up(*operands)
+        random = any(o.random for o in operands)
+        uses = frozenset().union(*[v.uses for v in lined])
+        result = Val(build(*[v.node for v in lined]), random, uses)
+        return self.ranked(result, *operands) if random else result
+
+    def expr_BooleanOperation(self, node):
+        op = "and" if isinstance(node.operator, cst.And) else "or"
+        return self.binary(op, self.value(node.left, node.left), self.value(node.right, node.right), node)
+
+    def expr_UnaryOperation(self, node):
+        operand = self.value(node.expression, node.expression)
+        if isinstance(node.operator, cst.Not):
+            if operand.random:
+                return self.ranked(Val(cg.call("np.logical_not", operand.node), True, operand.uses), operand)
+            return Val(cg.unary("not", operand.node), False)
+        symbol = {cst.Minus: "-", cst.Plus: "+", cst.BitInvert: "~"}[type(node.operator)]
+        result = Val(cg.unary(symbol, operand.node), operand.random, operand.uses)
+        return self.ranked(result, operand) if operand.random else result
+
+    def expr_Comparison(self, node):
+        left = self.value(node.left, node.left)
+        result = None
+        for target in node.comparisons:
+            right = self.value(target.comparator, target.comparator)
+            op = cst.Module([]).code_for_node(target.operator).strip()
+            op = " ".join(op.split())
+            if op in ("in", "not in"):
+                collection = right
+                if not (left.random or collection.random):
+                    piece = Val(cst.Comparison(left.node, [cst.ComparisonTarget(
+                        cst.In() if op == "in" else cst.NotIn(), collection.node)]), False)
+                elif not collection.random:  # one fixed collection for every world
+                    piece = Val(cg.call("np.isin", left.node, collection.node, invert=True if op == "not in" else None),
+                                True, left.uses | collection.uses)
+                else:  # np.isin would search every world's collection at once
+                    found = cg.call("dice.lib.isin_rows", left.node, collection.node, rows=left.random)
+                    piece = Val(cg.call("np.logical_not", found) if op == "not in" else found, True,
+                                left.uses | collection.uses)
+            elif op in cg._COMPARE:
+                piece = self.elementwise(lambda a, b, op=op: cg.compare(op, a, b), left, right)
+            else:
+                raise self.error(f"comparison `{op}` is not part of the dist language", target)
+            result = piece if result is None else self.binary("and", result, piece, node)
+            left = right
+        return result
+
+    def expr_IfExp(self, node):
+        test = self.value(node.test, node.test)
+        if not test.random:
+            known, truth = constant(test.node)
+            if known:
+                chosen = node.body if truth else node.orelse
+                return self.value(chosen, chosen)
+        body = self.value(node.body, node.body)
+        orelse = self.value(node.orelse, node.orelse)
+        if test.random:
+            ranks = self.rank(body), self.rank(orelse)
+            if None not in ranks and ranks[0] != ranks[1]:
+                raise self.error(
+                    f"the branches of this conditional expression have different shapes in a world (a value of "
+                    f"{ranks[0]} axes and one of {ranks[1]})", node,
+                    "give both branches the same shape, e.g. `xs if c else zeros(len(xs)) + v`")
+            return self.elementwise(lambda *nodes: cg.call("np.where", *nodes), test, body, orelse)
+        random = body.random or orelse.random
+        return Val(cst.IfExp(test.node, body.node, orelse.node), random, body.uses | orelse.uses)
+
+    def _is_weighted_draw(self, node: cst.Subscript) -> bool:
+        return isinstance(node.value, cst.Name) and node.value.value == "d" and "d" not in self.scope.env
+
+    def expr_Subscript(self, node):
+        if self._is_weighted_draw(node):
+            return self.weighted_draw(node)
+        array = self.value(node.value, node.value)
+        index = self.indices(node)
+        if isinstance(index, tuple):  # slices
+            if array.random:
+                return Val(cg.subscript(array.node, [cg.slice_(None, None, None)] + list(index)), True, array.uses)
+            return Val(cg.subscript(array.node, list(index)), False)
+        return self.index_value(array, index, node)
+
+    def index_value(self, array: Val, index, node) -> Val:
+        index = index if isinstance(index, list) else [index]
+        uses = array.uses | frozenset().union(*[i.uses for i in index])
+        if any(i.random for i in index):
+            if array.random:
+                index = self.line_up(*index)  # per world, the indices broadcast against each other
+                uses = array.uses | frozenset().union(*[i.uses for i in index])
+                return self.indexed(Val(cg.call("dice.lib.take_rows", array.node, *[i.node for i in index]), True,
+                                        uses), array, index)
+            if len(index) != 1:
+                raise self.error("a fixed array indexed by random values takes one index", node)
+            return Val(cg.call("dice.lib.lookup", array.node, index[0].node), True, uses)
+        if array.random:
+            return self.indexed(Val(cg.subscript(array.node, [cg.slice_(None, None, None)] + [i.node for i in index]),
+                                    True, uses), array, index)
+        return Val(cg.subscript(array.node, [i.node for i in index]), False)
+
+    def indexed(self, result: Val, array: Val, index: list) -> Val:
+        """A column read at one number per axis: its rank drops by one per index (when all are known)."""
+        rank = self.rank(array)
+        if rank is None or rank < len(index) or any(self.rank(i) != 0 for i in index):
+            return result
+        return Val(result.node, True, result.uses, rank - len(index))
+
+    def indices(self, node: cst.Subscript):
+        """A list of index Vals, or a tuple of fixed slices/indices (when any element is a slice)."""
+        elements = node.slice
+        if any(isinstance(e.slice, cst.Slice) for e in elements):
+            parts = []
+            for e in elements:
+                if isinstance(e.slice, cst.Slice):
+                    bounds = []
+                    for bound in (e.slice.lower, e.slice.upper, e.slice.step):
+                        if bound is None:
+                            bounds.append(None)
+                            continue
+                        value = self.value(bound, bound)
+                        if value.random:
+                            raise self.error("slice bounds must be fixed", bound,
+                                             "index with a random value instead, or use an `if`")
+                        bounds.append(value.node)
+                    parts.append(cg.slice_(*bounds))
+                else:
+                    value = self.value(e.slice.value, e.slice.value)
+                    if value.random:
+                        raise self.error("a random index cannot be mixed with slices", e)
+                    parts.append(value.node)
+            return tuple(parts)
+        return [self.value(e.slice.value, e.slice.value) for e in elements]
+
+    def weighted_draw(self, node: cst.Subscript) -> Val:
+        ranges = []
+        for element in node.slice:
+            part = element.slice
+            if isinstance(part, cst.Slice):
+                if part.lower is None:
+                    raise self.error("d[a:b:w] needs a lower bound", part)
+                hint = "for a uniform draw up to a random n, write dd(n) + 1 (dd(n) is 0..n-1)"
+                low = self.fixed(part.lower, "a bound of d[...]", hint)
+                high = self.fixed(part.upper, "a bound of d[...]", hint) if part.upper is not None else low
+                weight = self.fixed(part.step, "a weight of d[...]") if part.step is not None else cg.literal(1)
+            else:
+                low = high = self.fixed(part.value, "a value of d[...]")
+                weight = cg.literal(1)
+            ranges.append(cg.tuple_(low, high, weight))
+        column = self.fresh("_d")
+        self.op(cst.Expr(cg.call(cg.attr(cg.name(self.table), "draw_ranges"), column, cg.tuple_(*ranges))),
+                defs=[column])
+        self.note_rank("col", column, 0)
+        return Val(self.ref(column), True, frozenset([column]))
+
+    def fixed(self, node, what: str, hint: str | None = None) -> cst.BaseExpression:
+        value = self.value(node, node)
+        if value.random:
+            raise self.error(f"{what} must be fixed, not random", node, hint)
+        return value.node
