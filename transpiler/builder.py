@@ -120,7 +120,8 @@ class Builder:
 
     def restore(self, state: tuple) -> None:
         taken, computed, dim_vars, prologue = state
-        self.scope.taken, self.computed, self.dim_vars, self.prologue = set(taken), dict(computed), dict(dim_vars), list(prologue)
+        self.scope.taken, self.computed = set(taken), dict(computed)
+        self.dim_vars, self.prologue = dict(dim_vars), list(prologue)
 
     def definition(self, atom: Atom) -> Eqn | None:
         return self.definitions.get(id(atom)) if isinstance(atom, Var) else None
@@ -156,7 +157,8 @@ class Builder:
         if offset is not None and offset[0] in self.dim_sources:  # n-1: computed from n
             base, delta = offset
             op = "add" if delta > 0 else "subtract"
-            var = self.bind(op, [self.dim(base), const(abs(delta))], name=f"{base}_{'plus' if delta > 0 else 'minus'}_{abs(delta)}")
+            name = f"{base}_{'plus' if delta > 0 else 'minus'}_{abs(delta)}"
+            var = self.bind(op, [self.dim(base), const(abs(delta))], name=name)
             self.dim_vars[dim] = var
             return var
         name = dim if not is_unknown(dim) else "size"

@@ -50,7 +50,7 @@ class Lowering(ControlFlow, Indexing, Calls):
         self._view_root: dict[int, Var] = {}  # views (slices, reshapes, .T) -> the array they look into
         self._own_params: set[int] = set()  # the kernel's parameters: copied before an in-place update
         self._borrowed: set[int] = set()  # inlined kernels' arguments: never updated in place
-        self._rules: dict[str, Function] = {}  # lowered custom_vjp rule kernels  # env keys of the running flags of the loops being lowered
+        self._rules: dict[str, Function] = {}  # lowered custom_vjp rule kernels
         self._conditional_names: dict[str, SourceLoc] = {}  # assigned on some paths only (in a branch or loop)
         self._statement_start = 0
 

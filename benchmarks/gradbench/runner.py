@@ -25,7 +25,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-REFERENCES = ("lse", "gmm", "llsq", "ode", "kmeans", "det", "lstm", "ba", "ht")  # checked against the C++ `manual` tool, which --setup builds
+# evals checked against the C++ `manual` tool, which --setup builds
+REFERENCES = ("lse", "gmm", "llsq", "ode", "kmeans", "det", "lstm", "ba", "ht")
 SELF_CONTAINED = ("saddle", "particle")  # evals that hold their published answer themselves (no C++ reference)
 LSTM_TEXT = Path("evals/lstm/data/lstm_full.txt")  # read by the lstm eval, relative to the GradBench root
 JSON_HPP = Path("/usr/include/nlohmann/json.hpp")  # Debian's nlohmann-json3-dev

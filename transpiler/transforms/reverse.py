@@ -464,9 +464,9 @@ def _what_to_tape(forward_body: list, needed: list[Var], defined: set[int], slot
 
     A step is redone when it costs one cheap operation on values the reverse block has anyway (read from the
     tape, or defined before the loop): `r * y` and `1.0 - y` from a taped `y`, or `X[i]`, a view of an array
-    the loop does not change (with `i` the loop index, or taped). A value that would need a chain of steps redone (`y4 = y + h * k3`, with `k3`
-    itself computed from `y`) is taped instead: redoing the chain would repeat the forward sweep's work, which
-    a hand-written adjoint does not do either."""
+    the loop does not change (with `i` the loop index, or taped). A value that would need a chain of steps
+    redone (`y4 = y + h * k3`, with `k3` itself computed from `y`) is taped instead: redoing the chain would
+    repeat the forward sweep's work, which a hand-written adjoint does not do either."""
     definitions = {id(out): stmt for stmt in forward_body if isinstance(stmt, Eqn) for out in stmt.outs}
     present = {id(v) for v in needed if id(v) in defined}  # what the reverse block reads from this block
 
