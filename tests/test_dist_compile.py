@@ -24,7 +24,7 @@ def emit(source: str) -> str:
     ("@dist\ndef f():\n    print(d(6))\n    return 1\n", "print() shows fixed values", 5),
     ("@dist\ndef f():\n    return lazy_sum(d(2) @ d(6))\n", "fixed count", 5),
     ("@dist\ndef f(n):\n    return d(2) + f(n - 1) if n > 0 else 0\n", "recursion needs a depth", 5),
-    ("@dist(semiring=\"dual\")\ndef f():\n    return d(6)\n", "`dual` semiring", 3),
+    ("@dist(semiring=\"tropical\")\ndef f():\n    return d(6)\n", "unknown semiring", 3),
     ("@dist\ndef f():\n    return d[1:d(3)]\n", "dd(n) + 1", 5),
     ("@dist\ndef f():\n    xs = [d(2), d(3)]\n    return xs[d(2):]\n", "slice bounds must be fixed", 6),
 ])

@@ -3,10 +3,11 @@
 NumPy only. Generated dist functions do `from runtime import dice` and build a `dice.Worlds` table.
 """
 from . import lib
+from .dual import Dual
 from .located import source_lines
-from .semirings import (Complex128, Float64, FractionPrecisionError, Fractions, Int64, Log, Semiring,
-                        semiring)
+from .semirings import (Complex128, DualNumbers, Float64, FractionPrecisionError, Fractions, Int64, Log,
+                        Semiring, semiring)
 from .table import Worlds
 
-__all__ = ["Complex128", "Float64", "FractionPrecisionError", "Fractions", "Int64", "Log", "Semiring", "Worlds",
-           "lib", "semiring", "source_lines"]
+__all__ = ["Complex128", "Dual", "DualNumbers", "Float64", "FractionPrecisionError", "Fractions", "Int64", "Log",
+           "Semiring", "Worlds", "lib", "semiring", "source_lines"]

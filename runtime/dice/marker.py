@@ -1,7 +1,9 @@
 """`@dist`: mark a function for dist mode; calling it compiles its source file on the fly (once, cached).
 
 `@dist` and `@dist(normalize=True, semiring="fraction")` both work. The call returns the generated function's
-result, a dict {outcome: probability}; keyword options given at the call override the decorator's. The
+result, a dict {outcome: probability}; keyword options given at the call override the decorator's. With
+`semiring="dual"`, pass a parameter as `runtime.dice.Dual(value, 1.0)` to get {outcome: Dual(probability,
+derivative)} (runtime/dice/dual.py). The
 generated module is cached on disk like the on-the-fly transforms (`runtime.onthefly.cache_dir`), keyed by
 the transpiler version and the source text, so an edited file is recompiled and an unchanged one is not.
 """

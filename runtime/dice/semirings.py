@@ -11,6 +11,8 @@ world table can take, repeat and concatenate them like any column. Draws produce
   residues stays below 2^30). The result is rebuilt by Chinese remaindering and rational reconstruction,
   checked against primes held back for the purpose, with an error naming the fix when precision runs out.
 * `complex`: complex weights (for `importance` with complex amplitudes).
+* `dual`: dual numbers (probability, derivative) with respect to parameters the caller seeds as `Dual`s, in
+  float64 arrays of shape (n, 2); the answer maps outcomes to `Dual`s.
 """
 from __future__ import annotations
 
@@ -20,6 +22,8 @@ from math import gcd, isqrt
 import abc
 
 import numpy as np
+
+from .dual import Dual, parts
 
 
 class Semiring(abc.ABC):
@@ -62,6 +66,8 @@ class Semiring(abc.ABC):
     def scalars(self, a) -> list:
         return a.tolist()
 
+    real_weights = True  # `d[a:b:w]` may weigh outcomes with real numbers, not only whole ones
+
 
 class Float64(Semiring):
     name = "float64"
@@ -89,6 +95,7 @@ class Int64(Semiring):
 
     name = "int"
     dtype = np.int64
+    real_weights = False
 
     def ratio(self, num, den):
         return np.broadcast_to(np.asarray(num, dtype=np.int64), np.broadcast(num, den).shape).copy()
@@ -140,6 +147,45 @@ class Log(Semiring):
         return a == -np.inf
 
 
+class DualNumbers(Semiring):
+    """Probabilities with their derivative: weights of shape (n, 2), [..., 0] the value, [..., 1] the derivative.
+
+    Products follow the product rule, sums add both parts, and `normalize=` divides by the quotient rule.
+    """
+
+    name = "dual"
+    dtype = np.float64
+
+    def ratio(self, num, den):
+        value = np.asarray(num, dtype=np.float64) / np.asarray(den, dtype=np.float64)
+        return np.stack([value, np.zeros_like(value)], axis=-1)
+
+    def mul(self, a, b):
+        return np.stack([a[..., 0] * b[..., 0], a[..., 0] * b[..., 1] + a[..., 1] * b[..., 0]], axis=-1)
+
+    def scale(self, a, values):
+        value, derivative = parts(values)
+        return self.mul(a, np.stack([value, derivative], axis=-1))
+
+    sums_groups = True
+
+    def group_sum(self, weights, groups, count: int):
+        return np.stack([np.bincount(groups, weights=weights[:, 0], minlength=count),
+                         np.bincount(groups, weights=weights[:, 1], minlength=count)], axis=-1)
+
+    def divide(self, a, b):
+        den = b[..., 0]
+        if np.any(den == 0):
+            raise ZeroDivisionError("normalize=True, but the worlds left have total probability 0")
+        return np.stack([a[..., 0] / den, (a[..., 1] * den - a[..., 0] * b[..., 1]) / (den * den)], axis=-1)
+
+    def is_zero(self, a):
+        return np.all(a == 0, axis=-1)
+
+    def scalars(self, a) -> list:
+        return [Dual(value, derivative) for value, derivative in np.asarray(a).tolist()]
+
+
 def _primes_below(limit: int, count: int) -> tuple[int, ...]:
     sieve = np.ones(limit, dtype=bool)
     sieve[:2] = False
@@ -162,6 +208,7 @@ class Fractions(Semiring):
 
     name = "fraction"
     dtype = np.int64
+    real_weights = False
 
     def __init__(self, primes: int = 24, check: int = 2):
         if primes < 2:
@@ -268,11 +315,12 @@ def _rational(value: int, modulus: int) -> Fraction | None:
     return Fraction(r1, s1)
 
 
-NAMES = {"float64": Float64, "log": Log, "int": Int64, "fraction": Fractions, "complex": Complex128}
+NAMES = {"float64": Float64, "log": Log, "int": Int64, "fraction": Fractions, "complex": Complex128,
+         "dual": DualNumbers}
 
 
 def semiring(spec) -> Semiring:
-    """`"float64" | "log" | "int" | "fraction" | "complex"`, or a Semiring instance."""
+    """`"float64" | "log" | "int" | "fraction" | "complex" | "dual"`, or a Semiring instance."""
     if isinstance(spec, Semiring):
         return spec
     if isinstance(spec, str) and spec in NAMES:

@@ -16,6 +16,7 @@ import sys
 import numpy as np
 
 from . import lib, narrow
+from .dual import Dual
 from .semirings import Semiring, semiring as make_semiring
 
 
@@ -108,15 +109,21 @@ class Worlds:
         self.draw(name, np.arange(1, sides + 1), self.semiring.ratio(np.ones(sides, dtype=np.int64), sides))
 
     def draw_ranges(self, name: str, ranges) -> None:
-        """`d[a:b:w, ...]`: each value of each inclusive range a..b weighs w (probabilities w / total)."""
+        """`d[a:b:w, ...]`: each value of each inclusive range a..b weighs w (probabilities w / total).
+
+        Whole weights give exact ratios in every semiring; real ones (or Duals, in the dual semiring) are divided
+        in the semiring's arithmetic, where it has real weights (not `int` or `fraction`)."""
         values, weights = [], []
         for low, high, weight in ranges:
-            low, high, weight = _count(low, "d[]"), _count(high, "d[]"), _count(weight, "d[]")
+            low, high, weight = _count(low, "d[]"), _count(high, "d[]"), _weight(weight, self.semiring)
             for v in range(low, high + 1):
                 values.append(v)
                 weights.append(weight)
         if not values:
             raise ValueError("d[...] has no outcomes")
+        if not all(isinstance(w, int) for w in weights):
+            self._draw_real(name, values, weights)
+            return
         values_arr, inverse = np.unique(np.array(values, dtype=np.int64), return_inverse=True)
         counts = np.bincount(inverse, weights=np.array(weights, dtype=np.float64)).astype(np.int64)
         total = int(sum(weights))
@@ -126,6 +133,20 @@ class Worlds:
             self.draw(name, values_arr, self.semiring.ratio(counts, 1))
         else:
             self.draw(name, values_arr, self.semiring.ratio(counts, total))
+
+    def _draw_real(self, name: str, values: list, weights: list) -> None:
+        """`d[a:b:w]` with real (or Dual) weights: the probabilities w / total in the semiring's arithmetic."""
+        if any(_real_part(w) < 0 for w in weights):
+            raise ValueError("d[...] has a negative weight")
+        values_arr, inverse = np.unique(np.array(values, dtype=np.int64), return_inverse=True)
+        raw = self.semiring.scale(self.semiring.one(len(weights)), np.array(weights, dtype=object))
+        order = np.argsort(inverse, kind="stable")
+        starts = np.flatnonzero(np.diff(inverse[order], prepend=-1))
+        summed = self.semiring.segment_sum(raw[order], starts)
+        total = self.semiring.total(summed)
+        if not np.any(_real_part_array(self.semiring, total) > 0):
+            raise ValueError("d[...] has no positive weight")
+        self.draw(name, values_arr, self.semiring.divide(summed, total))
 
     def draw_dd(self, name: str, sides) -> None:
         """`dd(n)`: uniform on 0..n-1, where `n` may differ between worlds (a column)."""
@@ -279,12 +300,45 @@ def _as_tuple(value):
 
 def _count(value, what: str) -> int:
     array = np.asarray(value)
+    if array.dtype.kind == "O" and any(isinstance(v, Dual) for v in array.ravel().tolist()):
+        raise ValueError(f"{what} needs a whole number, got a Dual: a count has no derivative (weighted(xs, ws) "
+                         "draws d(sum(ws)); for weights that depend on a parameter, draw the index with "
+                         "d[0:0:w0, 1:1:w1, ...] and read xs at it)")
     if array.ndim != 0:
         raise ValueError(f"{what} needs a fixed number, got an array of shape {array.shape}")
     if array.dtype.kind not in "iub":
         if float(array) != int(array):
             raise ValueError(f"{what} needs a whole number, got {value!r}")
     return int(array)
+
+
+def _weight(value, semiring: Semiring):
+    """A weight of `d[a:b:w]`: a whole number (an int), or, where the semiring allows, a real number or Dual."""
+    if isinstance(value, Dual) or np.asarray(value).dtype.kind == "f":
+        array = np.asarray(value, dtype=object if isinstance(value, Dual) else np.float64)
+        if array.ndim != 0:
+            raise ValueError(f"d[] needs a fixed number, got an array of shape {array.shape}")
+        if not isinstance(value, Dual) and float(array) == int(array):
+            return int(array)
+        if not semiring.real_weights:
+            raise ValueError(f"d[] needs a whole number, got {value!r} (real weights need semiring='float64', "
+                             "'log', 'complex' or 'dual')")
+        if isinstance(value, Dual) and semiring.name != "dual":
+            float(value)  # raises the Dual's error naming semiring="dual"
+        return value
+    return _count(value, "d[]")
+
+
+def _real_part(weight) -> float:
+    return weight.value if isinstance(weight, Dual) else float(weight)
+
+
+def _real_part_array(semiring: Semiring, weight) -> np.ndarray:
+    if semiring.name == "dual":
+        return np.asarray(weight)[..., 0]
+    if semiring.name == "log":
+        return np.exp(weight)
+    return np.real(weight)
 
 
 def _constant(column: np.ndarray) -> bool:

@@ -9,7 +9,7 @@ from . import emit, ir, liveness
 from .lower import Lowerer
 
 OPTIONS = {"normalize": (bool,), "semiring": (str,)}
-SEMIRINGS = ("float64", "log", "int", "fraction", "complex")
+SEMIRINGS = ("float64", "log", "int", "fraction", "complex", "dual")
 
 
 def dist_options(fn: cst.FunctionDef, locate) -> dict:
@@ -32,10 +32,6 @@ def dist_options(fn: cst.FunctionDef, locate) -> dict:
                 raise TranspileError(f"`{arg.keyword.value}=` must be a literal", locate(value))
             if not isinstance(literal, OPTIONS[arg.keyword.value]):
                 raise TranspileError(f"`{arg.keyword.value}=` has the wrong type", locate(value))
-            if arg.keyword.value == "semiring" and literal == "dual":
-                raise TranspileError("the `dual` semiring (derivatives of probabilities) is not available yet",
-                                     locate(value), "compute the distribution at nearby parameter values, or "
-                                     'use semiring="fraction" for exact probabilities')
             if arg.keyword.value == "semiring" and literal not in SEMIRINGS:
                 raise TranspileError(f"unknown semiring {literal!r}", locate(value),
                                      "one of: " + ", ".join(SEMIRINGS))
