@@ -342,6 +342,18 @@ def test_reassigned_in_a_loop_that_may_not_run(n):
     """, args=(n,))
 
 
+@pytest.mark.parametrize("n", [3, 7])
+def test_fixed_conditional_expression_with_one_random_branch(n):
+    """A fixed test picks a fixed or a random value: either way the result is a column of every world."""
+    check("""
+        @dist
+        def f(n):
+            x = d(3)
+            y = [1, 2] if n > 5 else [x, x + 1]
+            return (d(2) if n > 5 else 3) + y[0] * y[1]
+    """, args=(n,))
+
+
 def test_fixed_if_other_branch():
     check(PROGRAMS["fixed_if"], args=(1,))
 

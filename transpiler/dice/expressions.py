@@ -94,6 +94,10 @@ class ExpressionLowering:
         every item with the world axis first; a fixed number broadcasts as it is."""
         if value.random or self.rank(value) == 0:
             return value
+        return self.lifted(value)
+
+    def lifted(self, value: Val) -> Val:
+        """A fixed value as a column of the current table (the same value in every world)."""
         return Val(cg.call(cg.attr(cg.name(TABLE), "lift"), value.node), True, value.uses, self.rank(value))
 
     def array_of(self, items: list) -> Val:
@@ -194,6 +198,8 @@ class ExpressionLowering:
                     f"{ranks[0]} axes and one of {ranks[1]})", node,
                     "give both branches the same shape, e.g. `xs if c else zeros(len(xs)) + v`")
             return self.elementwise(lambda *nodes: cg.call("np.where", *nodes), test, body, orelse)
+        if body.random != orelse.random:  # a fixed test: whichever branch it picks, the value is a column
+            body, orelse = (v if v.random else self.lifted(v) for v in (body, orelse))
         random = body.random or orelse.random
         return Val(cst.IfExp(test.node, body.node, orelse.node), random, body.uses | orelse.uses)
 
