@@ -56,10 +56,21 @@ def reduction(name: str, vjp: Callable, jvp: Callable, func: str | None = None, 
     ))
 
 
-def _share(x: Sym, out: Sym, axis, keepdims) -> Sym:
-    """Where the extreme value sits, shared equally between ties (as JAX does)."""
+def _ties(x: Sym, out: Sym, axis, keepdims) -> tuple[Sym, Sym]:
+    """Where the extreme value sits, and how many elements share it (ties share equally, as in JAX)."""
     mask = x == unreduce(out, x, axis, keepdims)
-    return mask / ops.sum(mask, axis=axis, keepdims=True)
+    return mask, ops.sum(mask, axis=axis, keepdims=True)
+
+
+def _share(x: Sym, out: Sym, axis, keepdims) -> Sym:
+    mask, ties = _ties(x, out, axis, keepdims)
+    return mask / ties
+
+
+def _extreme_vjp(g: Sym, out: Sym, x: Sym, axis, keepdims) -> Sym:
+    """The cotangent divided by the tie count on the reduced shape, then spread: one pass over x fewer."""
+    mask, ties = _ties(x, out, axis, keepdims)
+    return mask * (unreduce(g, x, axis, keepdims) / ties)
 
 
 def _softmax(x: Sym, out: Sym, axis, keepdims) -> Sym:
@@ -75,11 +86,11 @@ reduction("mean",
           lambda t, y, x, axis, keepdims: ops.mean(t, axis=axis, keepdims=keepdims),
           result="float", cuda="add")
 reduction("max",
-          lambda g, y, x, axis, keepdims: unreduce(g, x, axis, keepdims) * _share(x, y, axis, keepdims),
+          _extreme_vjp,
           lambda t, y, x, axis, keepdims: ops.sum(t * _share(x, y, axis, keepdims), axis=axis, keepdims=keepdims),
           cuda="max")
 reduction("min",
-          lambda g, y, x, axis, keepdims: unreduce(g, x, axis, keepdims) * _share(x, y, axis, keepdims),
+          _extreme_vjp,
           lambda t, y, x, axis, keepdims: ops.sum(t * _share(x, y, axis, keepdims), axis=axis, keepdims=keepdims),
           cuda="min")
 reduction("prod",

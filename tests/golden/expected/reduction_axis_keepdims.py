@@ -40,8 +40,8 @@ def normalized_grad(x: "f64[n,d]"):
     # reduction_axis_keepdims.py:8  scale = np.max(np.abs(centered), axis=1)
     mask = t == np.expand_dims(scale, 1)
     del t, scale
-    dcentered_1 = dcentered + np.expand_dims(dscale, 1) * (mask / np.sum(mask, axis=1, keepdims=True)) * np.sign(centered)
-    del dcentered, dscale, mask, centered
+    dcentered_1 = dcentered + mask * (np.expand_dims(dscale, 1) / np.sum(mask, axis=1, keepdims=True)) * np.sign(centered)
+    del dcentered, mask, dscale, centered
     # reduction_axis_keepdims.py:7  centered = x - np.mean(x, axis=0, keepdims=True)
     dx = dcentered_1 + -np.sum(dcentered_1, axis=0, keepdims=True) / n
     del dcentered_1, n
