@@ -18,6 +18,28 @@ from transpiler import TranspileError, transpile_source
 GOLDEN = Path(__file__).parent / "golden"
 
 PROGRAMS = {
+    "while_true_ends_by_returning": '''
+@kernel
+def f(x: "f64[n]", y: "f64[n]"):
+    s = np.sum(x * y)
+    while True:
+        s = s * 0.5 + 0.1 * np.sum(y)
+        if s < 0.3 * np.sum(y):
+            return s * np.sum(y)
+''',
+    "while_true_inside_a_for": '''
+@kernel
+def f(x: "f64[n]", y: "f64[n]"):
+    total = 0.0
+    for i in range(len(x)):
+        v = x * y[i]
+        while True:
+            v = v * 0.5
+            if np.sum(v) < 1.0:
+                return np.sum(v * y) + total
+        total = total + 1.0
+    return total
+''',
     "loop_logsumexp_with_if": '''
 @kernel
 def f(x: "f64[n]", y: "f64[n]"):

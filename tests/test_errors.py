@@ -178,6 +178,10 @@ CASES = {
         kernel_source("s = 0.0\nfor i in range(3):\n    s = s + x\nreturn np.sum(s)"),
         7, 5, "for i in range(3):", "a value carried around a loop changes rank (f64[] before, f64[n] after",
         "np.zeros"),
+    "returns_inside_a_loop_only": (
+        kernel_source("for i in range(3):\n    if x[i] > 0.0:\n        return x\nx[0] = 1.0"),
+        6, 5, "for i in range(3):", "the kernel returns inside this loop but not on every path after it",
+        "end every path"),
 }
 
 

@@ -55,7 +55,8 @@ class ControlFlow:
         return self._split(cond, lambda e: self._nested(list(node.body.body) + rest, builder, e),
                            lambda e: self._nested(else_statements + rest, builder, e), builder, env)
 
-    def _split(self, cond: Atom, lower_then, lower_else, builder: Builder, env: dict) -> tuple | None:
+    def _split(self, cond: Atom, lower_then, lower_else, builder: Builder, env: dict,
+               one_sided: str = "this `if` returns on one path but not on the other") -> tuple | None:
         """An `if` on `cond` whose branches are lowered by `lower_then(env)` / `lower_else(env)`, each
         returning its outcome; merges what the branches assign (or return) and returns the outcome."""
         loc = builder.loc
@@ -67,7 +68,7 @@ class ControlFlow:
         builder.loc = loc
         returns = [o for o in (then_outcome, else_outcome) if o is not None and o[0] == "return"]
         if returns and len(returns) != 2:
-            raise TranspileError("this `if` returns on one path but not on the other", loc,
+            raise TranspileError(one_sided, loc,
                                  "end every path through the kernel with `return`")
         if returns:  # the kernel ends inside both branches: they only need to agree on the result
             outs, then_results, else_results = self._merge_result(then_outcome[1], else_outcome[1], builder, loc)
@@ -220,10 +221,18 @@ class ControlFlow:
                 e[flag] = const(False)
                 return ("continue",)
 
+            if _runs_until_return(loop):
+                return stop(env)
             self._split(returned, stop, lambda e: self._nested(rest, builder, e), builder, env)
             return ("continue",)
-        return self._split(returned, lambda e: ("return", e[RESULT] if keys == [RESULT] else tuple(e[k] for k in keys)),
-                           lambda e: self._nested(rest, builder, e), builder, env)
+
+        def result(e: dict) -> tuple:
+            return ("return", e[RESULT] if keys == [RESULT] else tuple(e[k] for k in keys))
+
+        if _runs_until_return(loop):  # what follows the loop never runs
+            return result(env)
+        return self._split(returned, result, lambda e: self._nested(rest, builder, e), builder, env,
+                           one_sided="the kernel returns inside this loop but not on every path after it")
 
     def _zero_of(self, type_: TensorType, builder: Builder, loc) -> Atom:
         """The value a loop's result slot holds before anything is returned (never read as a result)."""
@@ -382,6 +391,12 @@ RETURNED, RESULT = "<returned>", "<result>"  # env keys: did a loop return, and 
 UNSET = TensorType("none", ())  # the type of a result slot before its `return` has been lowered
 
 
+def _runs_until_return(loop: cst.CSTNode) -> bool:
+    """`while True:` with no `break` or `continue` of its own: it ends only by returning."""
+    return (isinstance(loop, cst.While) and isinstance(loop.test, cst.Name) and loop.test.value == "True"
+            and not _can_exit(loop.body, returns=False))
+
+
 def _has_return(body: cst.CSTNode) -> bool:
     return bool(_returns(body))
 
@@ -511,8 +526,9 @@ def _assigned_names(node: cst.CSTNode) -> list[str]:
     return list(names)
 
 
-def _can_exit(node: cst.CSTNode) -> bool:
-    """Whether a statement contains a `return`, or a `break`/`continue` of the enclosing loop."""
+def _can_exit(node: cst.CSTNode, returns: bool = True) -> bool:
+    """Whether a statement contains a `return` (unless `returns` is off), or a `break`/`continue` of the
+    enclosing loop."""
     found = []
 
     class Finder(cst.CSTVisitor):
@@ -520,7 +536,8 @@ def _can_exit(node: cst.CSTNode) -> bool:
             self.loops = 0
 
         def visit_Return(self, node):
-            found.append(node)
+            if returns:
+                found.append(node)
 
         def visit_Break(self, node):
             if not self.loops:
