@@ -11,6 +11,7 @@ import libcst as cst
 from .analysis.types import ShapeError, TensorType, parse_annotation
 from .builder import Builder, NameScope, const
 from .errors import SourceLoc, TranspileError
+from .frontend.checks import check_reachable, check_signature
 from .frontend.parse import ParsedModule
 from .ir import Atom, Const, Function, Var
 from .normalize_calls import Calls
@@ -58,8 +59,8 @@ class Lowering(ControlFlow, Indexing, Calls):
     def lower_kernel(self, name: str) -> Function:
         source = self.parsed.kernels[name]
         node = source.node
-        self._check_signature(node)
-        self._check_reachable(node)
+        check_signature(node, self.locate)
+        check_reachable(node, self.locate)
         scope = NameScope()
         params, env, dim_sources = [], {}, {}
         for param in node.params.params:
@@ -79,32 +80,6 @@ class Lowering(ControlFlow, Indexing, Calls):
         result = self._lower_body(node, builder, env)
         _check_result(result, self.locate(node.name), name)
         return Function(name, params, builder.prologue + builder.eqns, result, source.loc, node.get_docstring(), name)
-
-    def _check_signature(self, node: cst.FunctionDef) -> None:
-        p = node.params
-        for extra, what in [(p.star_arg, "*args"), (p.star_kwarg, "**kwargs")]:
-            if isinstance(extra, cst.Param):
-                raise self.error(extra, f"`{what}` is not part of the kernel language",
-                                 "list each parameter by name")
-        for param in list(p.posonly_params) + list(p.kwonly_params):
-            raise self.error(param, "keyword-only and positional-only parameters are not part of the kernel "
-                             "language", "use plain positional parameters")
-        for param in p.params:
-            if param.default is not None:
-                raise self.error(param.default, "parameter defaults are not part of the kernel language",
-                                 "pass the value explicitly, or use a module-level constant")
-        if node.asynchronous is not None:
-            raise self.error(node.asynchronous, "async kernels are not part of the kernel language", "remove `async`")
-
-    def _check_reachable(self, node: cst.FunctionDef) -> None:
-        """Code after a `return`, `break` or `continue` in the same block never runs: say so, rather than drop it."""
-        unreachable = _unreachable(node.body)
-        if unreachable is not None:
-            after, exit_node = unreachable
-            word = {cst.Return: "return", cst.Break: "break", cst.Continue: "continue"}[type(exit_node)]
-            line = self.locate(exit_node).line
-            raise self.error(after, f"this code never runs: it follows the `{word}` on line {line}",
-                             f"remove it, or move the `{word}` after it")
 
     def _param_type(self, param: cst.Param) -> TensorType:
         if param.annotation is None:
@@ -167,26 +142,6 @@ class Lowering(ControlFlow, Indexing, Calls):
                     exc.located(self.locate(statement))
                     raise
         return None
-
-    def _compound_error(self, statement: cst.CSTNode) -> TranspileError:
-        kinds = {
-            cst.If: ("`if` statements", "use np.where(cond, a, b) for a data-dependent choice"),
-            cst.For: ("`for` loops", "write the loop as array operations (np.sum, slicing, @)"),
-            cst.While: ("`while` loops", "write the loop as array operations"),
-            cst.Try: ("`try` statements", "check inputs before calling the kernel"),
-            cst.With: ("`with` statements", "move resource handling outside the kernel"),
-            cst.FunctionDef: ("nested functions", "define a separate @kernel at module level and call it"),
-            cst.ClassDef: ("class definitions", "define classes outside kernels"),
-        }
-        for kind, (what, hint) in kinds.items():
-            if isinstance(statement, kind):
-                later = kind in (cst.If, cst.For, cst.While)
-                message = f"{what} are not supported in kernels yet" if later else \
-                    f"{what} are not part of the kernel language"
-                head = statement
-                target = getattr(head, "test", None) or getattr(head, "target", None) or head
-                return self.error(target if later else head, message, hint)
-        return self.error(statement, "this statement is not part of the kernel language")
 
     def _lower_small(self, small, builder: Builder, env):
         if isinstance(small, cst.Return):
@@ -502,7 +457,7 @@ class Lowering(ControlFlow, Indexing, Calls):
             handler = _FUNCTIONS.get(func.path)
             if handler is None:
                 raise self.error(node.func, f"`{_code(node.func)}` is not supported in kernels",
-                                 _unsupported_hint(func.path))
+                                 unsupported_hint(func.path))
             return handler(self, node, builder, positional, keywords)
         raise self.error(node.func, "only NumPy functions, supported methods and other @kernel functions can be "
                          "called in kernels")
@@ -532,50 +487,9 @@ class Lowering(ControlFlow, Indexing, Calls):
             self._view_root[id(out)] = self._view_root.get(id(args[0]), args[0])
         return out
 
-def _unreachable(body: cst.BaseSuite):
-    """The first statement after a `return`, `break` or `continue` of the same block, with that exit."""
-    found = []
-
-    def check(small_lists: list[list], statements: list) -> None:
-        for position, smalls in enumerate(small_lists):
-            for j, small in enumerate(smalls):
-                if isinstance(small, (cst.Return, cst.Break, cst.Continue)) and not found:
-                    if j + 1 < len(smalls):
-                        found.append((smalls[j + 1], small))
-                    elif position + 1 < len(statements):
-                        found.append((statements[position + 1], small))
-
-    class Finder(cst.CSTVisitor):
-        def visit_IndentedBlock(self, node):
-            statements = list(node.body)
-            check([list(s.body) if isinstance(s, cst.SimpleStatementLine) else [] for s in statements], statements)
-
-        def visit_SimpleStatementSuite(self, node):
-            check([list(node.body)], [node])
-
-        def visit_FunctionDef(self, node):
-            return False  # nested functions are refused on their own
-
-    body.visit(Finder())
-    return found[0] if found else None
-
-
 def _code(node: cst.CSTNode) -> str:
     """A node's source text as written (`np.linalg.inv`, `numpy.fft.fft`)."""
     return cst.Module([]).code_for_node(node)
-
-
-def _unsupported_hint(path: str) -> str:
-    """For an unsupported function: the supported one it is probably a typo of, else where the list is."""
-    import difflib
-
-    module, _, name = path.rpartition(".")
-    candidates = {key.rpartition(".")[2]: key for key in _FUNCTIONS if key.rpartition(".")[0] == module}
-    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.8)
-    if close:
-        short = candidates[close[0]].replace("numpy.", "np.").replace("builtins.", "")
-        return f"did you mean `{short}`? (see the README's list of supported NumPy functions)"
-    return "see the README's list of supported NumPy functions"
 
 
 def _is_docstring(statement) -> bool:
@@ -602,4 +516,4 @@ _NUMPY_CONSTANTS = {
 }
 
 # The function and method tables live in their own module to keep this one about the language.
-from .frontend.numpy_api import FUNCTIONS as _FUNCTIONS, METHODS as _METHODS  # noqa: E402
+from .frontend.numpy_api import FUNCTIONS as _FUNCTIONS, METHODS as _METHODS, unsupported_hint  # noqa: E402

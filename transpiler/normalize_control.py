@@ -13,6 +13,7 @@ import libcst as cst
 from .analysis.types import TensorType, fresh_dim, is_unknown, promote
 from .builder import Builder, const
 from .errors import TranspileError
+from .frontend.checks import compound_error
 from .ir import Atom, Const, If, Loop, Var
 
 _MAX_WIDENINGS = 4
@@ -28,7 +29,7 @@ class ControlFlow:
             return self._lower_for(statement, builder, env)
         if isinstance(statement, cst.While):
             return self._lower_while(statement, builder, env)
-        raise self._compound_error(statement)
+        raise compound_error(statement, self.locate)
 
     # -- if ------------------------------------------------------------------------------------------------
     def _condition(self, test: cst.BaseExpression, builder: Builder, env: dict) -> Atom:

@@ -48,11 +48,9 @@ class Semiring(abc.ABC):
         """Sum runs of an already grouped weight array; `starts` are the first index of each run."""
         return np.add.reduceat(sorted_weights, starts, axis=0)
 
-    sums_groups = False  # has `group_sum`: merging may number groups instead of sorting rows
-
-    def group_sum(self, weights, groups, count: int):
-        """The weights summed per group (`groups[i]` in 0..count-1), without sorting."""
-        raise NotImplementedError
+    # `group_sum(weights, groups, count)`: the weights summed per group (`groups[i]` in 0..count-1) without
+    # sorting, where a semiring has it (then merging may number groups instead of sorting rows); None otherwise.
+    group_sum = None
 
     def total(self, a):
         return a.sum(axis=0) if len(a) else self.ratio(np.zeros(1, dtype=np.int64), 1)[0]
@@ -75,8 +73,6 @@ class Float64(Semiring):
 
     def ratio(self, num, den):
         return np.asarray(num, dtype=np.float64) / np.asarray(den, dtype=np.float64)
-
-    sums_groups = True
 
     def group_sum(self, weights, groups, count: int):
         return np.bincount(groups, weights=weights, minlength=count)
@@ -166,8 +162,6 @@ class DualNumbers(Semiring):
     def scale(self, a, values):
         value, derivative = parts(values)
         return self.mul(a, np.stack([value, derivative], axis=-1))
-
-    sums_groups = True
 
     def group_sum(self, weights, groups, count: int):
         return np.stack([np.bincount(groups, weights=weights[:, 0], minlength=count),

@@ -248,7 +248,7 @@ class Worlds:
             self.weights = self.semiring.segment_sum(self.weights, np.array([0]))
             return
         columns = [self.columns[key] for key in self.columns]
-        dense = dense_groups(columns, n) if self.semiring.sums_groups else None
+        dense = dense_groups(columns, n) if self.semiring.group_sum is not None else None
         if dense is not None:  # no sort: a table over the (small) key range
             groups, firsts = dense
             if len(firsts) == n:

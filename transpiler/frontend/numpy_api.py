@@ -317,3 +317,16 @@ METHODS: dict[str, Callable] = {
     "min": _method_reduction("min"), "prod": _method_reduction("prod"), "reshape": _method_reshape,
     "dot": _method_dot, "transpose": _method_transpose, "astype": _method_astype, "copy": _method_copy,
 }
+
+
+def unsupported_hint(path: str) -> str:
+    """For an unsupported function: the supported one it is probably a typo of, else where the list is."""
+    import difflib
+
+    module, _, name = path.rpartition(".")
+    candidates = {key.rpartition(".")[2]: key for key in FUNCTIONS if key.rpartition(".")[0] == module}
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.8)
+    if close:
+        short = candidates[close[0]].replace("numpy.", "np.").replace("builtins.", "")
+        return f"did you mean `{short}`? (see the README's list of supported NumPy functions)"
+    return "see the README's list of supported NumPy functions"
