@@ -35,7 +35,7 @@ def _import(path: Path, name: str):
 
 
 def lifted_module():
-    from transpiler import transpile_source
+    from lifted.transpiler import transpile_source
 
     source = ROOT / "examples" / "dice.py"
     start = time.perf_counter()
@@ -51,7 +51,7 @@ def dice_nine_module(src: Path):
     import dice9  # noqa: F401  (checks the path)
 
     text = (ROOT / "examples" / "dice.py").read_text()
-    text = text.replace("from runtime import dist", "from dice9 import dist")
+    text = text.replace("from lifted import dist", "from dice9 import dist")
     text = text.replace('@dist(semiring="fraction")', "@dist")
     folder = Path(tempfile.mkdtemp(prefix="dice9-bench-"))
     (folder / "dice9_programs.py").write_text(text)

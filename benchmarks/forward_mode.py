@@ -23,11 +23,11 @@ import types
 
 import numpy as np
 
-from transpiler import transpile_source
+from lifted.transpiler import transpile_source
 
 ROSENBROCK = '''
 import numpy as np
-from runtime import grad, jvp, kernel
+from lifted import grad, jvp, kernel
 
 @kernel
 def f(x: "f64[n]"):
@@ -40,7 +40,7 @@ f_hvp = jvp(grad(f))
 
 MLP = '''
 import numpy as np
-from runtime import grad, jvp, kernel
+from lifted import grad, jvp, kernel
 
 @kernel
 def f(w: "f64[d,h]", v: "f64[h]", x: "f64[n,d]", y: "f64[n]"):

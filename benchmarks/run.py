@@ -55,7 +55,7 @@ def _version(name: str) -> str | None:
         return metadata.version(dist)
     except metadata.PackageNotFoundError:
         if name == "lifted":
-            from transpiler import __version__
+            from lifted.transpiler import __version__
 
             return __version__
         return None

@@ -69,7 +69,7 @@ def lifted_module(workload: Workload, source: str | None = None, path: str | Non
     key = path or f"benchmarks/workloads/{workload.name}_kernel.py"
     if (key, source) in _LIFTED_CACHE:
         return _LIFTED_CACHE[(key, source)]
-    from transpiler import transpile_source
+    from lifted.transpiler import transpile_source
 
     generated = transpile_source(source, key)
     module = type(sys)(f"lifted_generated_{workload.name}")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from runtime import load
+from lifted import load
 
 from . import gaussian, logistic, mlp, rosenbrock
 
@@ -42,7 +42,7 @@ def central_differences(f, args: list, index: int, eps: float = 1e-6) -> np.ndar
 
 def build(outdir: Path) -> dict:
     """Transpile the examples with the real `transpile` command; return the loaded generated modules."""
-    from transpiler.cli import main as transpile
+    from lifted.transpiler.cli import main as transpile
 
     sources = [os.path.relpath(ROOT / "examples" / f"{name}.py") for name in EXAMPLES]
     print(f"$ transpile {' '.join(sources)} -o {outdir} --verbose", flush=True)

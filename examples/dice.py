@@ -2,7 +2,7 @@
 
 Run `python -m examples.dice` to print a few distributions (compiled on the fly on first call).
 """
-from runtime import dist
+from lifted import dist
 
 
 @dist

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from runtime import kernel, load, value_and_grad, vjp
+from lifted import kernel, load, value_and_grad, vjp
 
 
 @kernel

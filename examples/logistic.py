@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from runtime import grad, kernel, load, value_and_grad
+from lifted import grad, kernel, load, value_and_grad
 
 
 @kernel

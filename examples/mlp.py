@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from scipy.special import logsumexp
 
-from runtime import kernel, load, value_and_grad
+from lifted import kernel, load, value_and_grad
 
 
 @kernel

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from runtime import grad, kernel, load
+from lifted import grad, kernel, load
 
 
 @kernel

@@ -2,7 +2,7 @@
 
 `@kernel` marks a function for the `transpile` build step and otherwise leaves it alone. `grad(f, ...)` and
 friends return a `Transform`: a callable that records the request and, only when first called, finds the
-generated function (transpiling the source file on the fly if needed, see `runtime.onthefly`). A module full of
+generated function (transpiling the source file on the fly if needed, see `lifted.onthefly`). A module full of
 declarations therefore imports in microseconds and stays runnable without a build.
 """
 from __future__ import annotations

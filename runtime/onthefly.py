@@ -138,9 +138,9 @@ def _module_with_declarations(source: Path, key: str, declarations) -> tuple[Mod
     """The generated module of `source` plus the declarations `declarations(parsed, Declaration)` returns (with
     the target to look up; none when the file declares the transform itself), cached on disk by content."""
     try:
-        from transpiler import __version__, transpile_source
-        from transpiler.pipeline import write_atomic
-        from transpiler.frontend.parse import Declaration, parse_module
+        from lifted.transpiler import __version__, transpile_source
+        from lifted.transpiler.pipeline import write_atomic
+        from lifted.transpiler.frontend.parse import Declaration, parse_module
     except ImportError as exc:  # pragma: no cover - depends on the installation
         raise RuntimeError(f"transforming a kernel of {source} on the fly needs the Lifted transpiler and LibCST "
                            f"({exc}); install them, or build ahead of time with `transpile {source}`") from exc

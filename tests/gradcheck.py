@@ -10,7 +10,7 @@ from typing import Callable
 
 import numpy as np
 
-from transpiler import transpile_source
+from lifted.transpiler import transpile_source
 
 DIM_SIZES = {"n": 5, "d": 3, "k": 4, "m": 2, "h": 6}
 
@@ -66,7 +66,7 @@ def assert_close(actual, expected, rtol: float = 1e-6, atol: float = 1e-7, what:
 def autograd_kernels(text: str) -> dict:
     """The source's functions executed with NumPy and SciPy swapped for autograd's wrappers (the oracle).
 
-    The decorators and declarations of `runtime` become no-ops, so the untouched user source runs.
+    The decorators and declarations of `lifted` become no-ops, so the untouched user source runs.
     """
     import builtins
 
@@ -82,7 +82,7 @@ def autograd_kernels(text: str) -> dict:
     scipy_stub = types.SimpleNamespace(special=scipy_special)
 
     def fake_import(name, globals=None, locals=None, fromlist=(), level=0):
-        if name == "runtime":
+        if name == "lifted":
             return markers
         if name == "numpy":
             return anp

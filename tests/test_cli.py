@@ -10,14 +10,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from runtime.loader import import_path
-from transpiler import cli
-from transpiler.pipeline import VERSION
+from lifted.loader import import_path
+from lifted.transpiler import cli
+from lifted.transpiler.pipeline import VERSION
 
 ROOT = Path(__file__).resolve().parents[1]
 
 MODEL = '''import numpy as np
-from runtime import grad, kernel
+from lifted import grad, kernel
 
 
 @kernel
@@ -29,7 +29,7 @@ energy_grad = grad(energy, wrt="x")
 '''
 
 BAD = '''import numpy as np
-from runtime import kernel
+from lifted import kernel
 
 
 @kernel
@@ -49,9 +49,9 @@ def project(tmp_path, monkeypatch):
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    """`python -m transpiler ...` in a child process, as a user would run it."""
+    """`python -m lifted.transpiler ...` in a child process, as a user would run it."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.run([sys.executable, "-m", "transpiler", *args], capture_output=True, text=True, env=env,
+    return subprocess.run([sys.executable, "-m", "lifted.transpiler", *args], capture_output=True, text=True, env=env,
                           timeout=120)
 
 
@@ -218,7 +218,7 @@ def test_python_dash_m_transpiler_and_version(project):
 def test_check_sees_a_change_in_an_imported_kernel_module_from_any_cwd(project, capsys, monkeypatch):
     (project / "src" / "physics.py").write_text(MODEL.split("\n\n\nenergy_grad")[0].replace("energy", "spring") + "\n")
     (project / "src" / "model.py").write_text(
-        "import numpy as np\nfrom runtime import grad, kernel\nfrom physics import spring\n\n\n"
+        "import numpy as np\nfrom lifted import grad, kernel\nfrom physics import spring\n\n\n"
         "@kernel\ndef energy(x: \"f64[n]\", k: \"f64[]\") -> \"f64[]\":\n    return spring(x, k)\n\n\n"
         "energy_grad = grad(energy, wrt=\"x\")\n")
     elsewhere = project / "elsewhere"

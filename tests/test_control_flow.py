@@ -13,7 +13,7 @@ import pytest
 from autograd import grad as autograd_grad
 
 from gradcheck import assert_close, autograd_kernels, central_difference, load_source, random_inputs
-from transpiler import TranspileError, transpile_source
+from lifted.transpiler import TranspileError, transpile_source
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -231,7 +231,7 @@ def f(x: "f64[n]", y: "f64[n]"):
 
 
 def _program(body: str) -> str:
-    return "import numpy as np\nfrom runtime import grad, kernel\n" + body + '\nf_grad = grad(f, wrt=("x", "y"))\n'
+    return "import numpy as np\nfrom lifted import grad, kernel\n" + body + '\nf_grad = grad(f, wrt=("x", "y"))\n'
 
 
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
@@ -253,7 +253,7 @@ def test_control_flow_gradients_match_both_oracles(name):
 def test_tape_stores_scalars_per_iteration_and_skips_loop_invariants():
     module = load_source('''
 import numpy as np
-from runtime import grad, kernel
+from lifted import grad, kernel
 
 @kernel
 def f(x: "f64[]", big: "f64[n]"):
@@ -302,7 +302,7 @@ def test_loop_tapes_stage_values_instead_of_redoing_their_chain():
 def _program_text_for_tape() -> str:
     return '''
 import numpy as np
-from runtime import grad, kernel
+from lifted import grad, kernel
 
 @kernel
 def f(x: "f64[]", big: "f64[n]"):
@@ -320,7 +320,7 @@ def test_value_assigned_in_one_branch_is_not_defined_after():
     with pytest.raises(TranspileError) as info:
         transpile_source('''
 import numpy as np
-from runtime import kernel
+from lifted import kernel
 
 @kernel
 def f(x: "f64[n]"):
@@ -336,7 +336,7 @@ def test_array_condition_is_rejected_with_a_hint():
     with pytest.raises(TranspileError) as info:
         transpile_source('''
 import numpy as np
-from runtime import kernel
+from lifted import kernel
 
 @kernel
 def f(x: "f64[n]"):
@@ -351,7 +351,7 @@ def f(x: "f64[n]"):
 def test_gathers_and_masks_scatter_back_exactly():
     text = """
 import numpy as np
-from runtime import grad, kernel
+from lifted import grad, kernel
 
 @kernel
 def f(x: "f64[n,d]", w: "f64[d]", idx: "i64[m]", rows: "i64[]"):
@@ -380,7 +380,7 @@ def test_kernels_never_change_their_arguments():
     are pure, and give the number the source gives."""
     module = load_source('''
 import numpy as np
-from runtime import kernel
+from lifted import kernel
 
 @kernel
 def normalize(x: "f64[n]"):
@@ -397,7 +397,7 @@ def test_assigning_into_a_view_is_refused():
     with pytest.raises(TranspileError) as info:
         transpile_source('''
 import numpy as np
-from runtime import kernel
+from lifted import kernel
 
 @kernel
 def f(x: "f64[n]"):
@@ -431,7 +431,7 @@ def test_assigning_into_a_view_is_refused_through_a_loop_slot_or_a_branch(case):
     with pytest.raises(TranspileError) as info:
         transpile_source('''
 import numpy as np
-from runtime import grad, kernel
+from lifted import grad, kernel
 
 @kernel
 def f(x: "f64[n]", state: "f64[2,n]") -> "f64[]":''' + VIEW_THROUGH_CONTROL_FLOW[case] + '''    return np.sum(hidden * x) + np.sum(state)
@@ -444,7 +444,7 @@ g = grad(f)
 def test_kernels_never_change_their_arguments_in_a_loop():
     module = load_source('''
 import numpy as np
-from runtime import grad, kernel
+from lifted import grad, kernel
 
 @kernel
 def f(x: "f64[n]") -> "f64[]":
@@ -464,7 +464,7 @@ def test_assigning_floats_into_an_integer_array_is_refused():
     with pytest.raises(TranspileError) as info:
         transpile_source('''
 import numpy as np
-from runtime import kernel
+from lifted import kernel
 
 @kernel
 def f(counts: "i64[n]", x: "f64[n]"):
@@ -652,7 +652,7 @@ def test_an_array_updated_in_place_in_a_loop_is_made_in_every_iteration():
     array (a wrong value, and a wrong gradient)."""
     source = '''
 import numpy as np
-from runtime import grad, kernel
+from lifted import grad, kernel
 
 
 @kernel
@@ -718,7 +718,7 @@ def _tuple_return_inputs(name: str):
 
 @pytest.mark.parametrize("name", sorted(TUPLE_RETURNS_IN_LOOPS))
 def test_tuple_returned_from_inside_a_loop(name):
-    text = ("import numpy as np\nfrom runtime import jvp, kernel, vjp\n" + TUPLE_RETURNS_IN_LOOPS[name]
+    text = ("import numpy as np\nfrom lifted import jvp, kernel, vjp\n" + TUPLE_RETURNS_IN_LOOPS[name]
             + '\nf_vjp = vjp(f, wrt=("x", "y"))\nf_jvp = jvp(f, wrt=("x", "y"))\n')
     module = load_source(text, f"{name}.py")
     python = autograd_kernels(text)["f"]
@@ -757,7 +757,7 @@ def test_loop_returns_of_different_lengths_are_refused():
     with pytest.raises(TranspileError) as info:
         transpile_source('''
 import numpy as np
-from runtime import kernel
+from lifted import kernel
 
 @kernel
 def f(x: "f64[n]"):

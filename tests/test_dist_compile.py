@@ -8,11 +8,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.dist_oracle import enumerate_distribution
-from transpiler import TranspileError, transpile_source
+from lifted.transpiler import TranspileError, transpile_source
 
 
 def emit(source: str) -> str:
-    return transpile_source("from runtime import dist\n\n" + textwrap.dedent(source), "prog.py")
+    return transpile_source("from lifted import dist\n\n" + textwrap.dedent(source), "prog.py")
 
 
 @pytest.mark.parametrize("source, message, line", [
@@ -40,7 +40,7 @@ def _load_generated(tmp_path, source: str):
     import importlib.util
 
     path = tmp_path / "errors_generated.py"
-    path.write_text(transpile_source("from runtime import dist\n\n" + textwrap.dedent(source), "pkg/errors.py"))
+    path.write_text(transpile_source("from lifted import dist\n\n" + textwrap.dedent(source), "pkg/errors.py"))
     spec = importlib.util.spec_from_file_location("errors_generated", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -99,7 +99,7 @@ def test_dead_columns_are_dropped_right_after_last_use():
 def test_on_the_fly_compilation(tmp_path, monkeypatch):
     monkeypatch.setenv("LIFTED_CACHE_DIR", str(tmp_path / "cache"))
     module = tmp_path / "mydice.py"
-    module.write_text("from runtime import dist\n\n\n@dist(semiring='fraction')\ndef two():\n"
+    module.write_text("from lifted import dist\n\n\n@dist(semiring='fraction')\ndef two():\n"
                       "    return d(2) + d(2)\n")
     import importlib.util
     import sys
@@ -156,7 +156,7 @@ def programs(draw):
 
 
 def _check_random_program(source):
-    full = "from runtime import dist\n\n" + source
+    full = "from lifted import dist\n\n" + source
     namespace: dict = {"__name__": "random_prog"}
     exec(compile(transpile_source(full, "random.py"), "random_generated.py", "exec"), namespace)
     assert namespace["f"](semiring="fraction") == enumerate_distribution(full, "f")

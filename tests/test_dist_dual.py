@@ -14,11 +14,11 @@ import autograd.numpy as anp
 import numpy as np
 import pytest
 
-from runtime.dice import Dual, DualNumbers, Worlds
-from transpiler import transpile_source
+from lifted.dice import Dual, DualNumbers, Worlds
+from lifted.transpiler import transpile_source
 
 SOURCE = """
-from runtime import dist
+from lifted import dist
 
 @dist(semiring="dual")
 def two_flips(p):
@@ -159,7 +159,7 @@ def test_a_dual_in_another_semiring_names_the_fix(module):
 def test_weighted_with_a_dual_weight_names_the_fix(tmp_path):
     path = tmp_path / "weighted_generated.py"
     path.write_text(transpile_source(textwrap.dedent("""
-        from runtime import dist
+        from lifted import dist
 
         @dist(semiring="dual")
         def f(p):

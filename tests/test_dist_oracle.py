@@ -6,7 +6,7 @@ import textwrap
 import pytest
 
 from tests.dist_oracle import enumerate_distribution
-from transpiler import transpile_source
+from lifted.transpiler import transpile_source
 
 
 def compile_dist(source: str) -> dict:
@@ -17,7 +17,7 @@ def compile_dist(source: str) -> dict:
 
 
 def check(source: str, name: str = "f", args=(), normalize: bool = False):
-    source = "from runtime import dist\n\n" + textwrap.dedent(source)
+    source = "from lifted import dist\n\n" + textwrap.dedent(source)
     generated = compile_dist(source)[name](*args, normalize=normalize, semiring="fraction")
     expected = enumerate_distribution(source, name, args, normalize)
     assert generated == expected
@@ -417,14 +417,14 @@ def test_assigning_into_an_array_leaves_its_copies_alone():
             xs[0] = 4
             return b, xs
     """
-    compiled = compile_dist("from runtime import dist\n\n" + textwrap.dedent(source))["f"](semiring="fraction")
-    copied = "from runtime import dist\n\n" + textwrap.dedent(source).replace("b = xs", "b = list(xs)")
+    compiled = compile_dist("from lifted import dist\n\n" + textwrap.dedent(source))["f"](semiring="fraction")
+    copied = "from lifted import dist\n\n" + textwrap.dedent(source).replace("b = xs", "b = list(xs)")
     assert compiled == enumerate_distribution(copied, "f")
 
 
 def test_lazy_perm_stream_read_twice_is_an_error():
     source = """
-        from runtime import dist
+        from lifted import dist
 
         @dist
         def f():

@@ -6,8 +6,8 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from runtime.dice import FractionPrecisionError, Fractions, Worlds
-from runtime.dice.table import group_rows
+from lifted.dice import FractionPrecisionError, Fractions, Worlds
+from lifted.dice.table import group_rows
 
 
 def test_draws_multiply_worlds_and_drop_merges():
@@ -56,7 +56,7 @@ def test_merge_float_columns_treats_zero_signs_equal():
 
 
 def test_hash_collisions_are_detected(monkeypatch):
-    from runtime.dice import table
+    from lifted.dice import table
 
     def constant_hash_mix(*_):
         return None
@@ -136,7 +136,7 @@ def test_group_rows_agrees_with_numpy_unique(seed):
 
 
 def test_narrow_columns_read_as_int64():
-    from runtime.dice.narrow import Narrow
+    from lifted.dice.narrow import Narrow
 
     w = Worlds("fraction")
     w.draw_d("a", 6)
@@ -152,7 +152,7 @@ def test_narrow_columns_read_as_int64():
 
 @pytest.mark.parametrize("seed", range(4))
 def test_dense_groups_agree_with_sorted_groups(seed):
-    from runtime.dice.table import dense_groups
+    from lifted.dice.table import dense_groups
 
     rng = np.random.default_rng(seed)
     n = 300

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from tests.test_dist_oracle import check, compile_dist
-from transpiler.errors import TranspileError
+from lifted.transpiler.errors import TranspileError
 
 PROGRAMS = {
     "compare_world_count_equals_length": """
@@ -247,7 +247,7 @@ def test_fixed_parameter_of_unknown_shape():
 def test_conditional_branches_of_different_shapes_are_refused():
     """Per world the outcome would be a number or an array; a column holds one shape, so this is refused."""
     source = """
-        from runtime import dist
+        from lifted import dist
 
         @dist
         def f():
@@ -263,7 +263,7 @@ def test_conditional_branches_of_different_shapes_are_refused():
 def test_logical_operators_line_up():
     """`and`/`or` over random values are elementwise (np.logical_*), lined up like any other operation."""
     generated = compile_dist("""
-        from runtime import dist
+        from lifted import dist
 
         @dist
         def f():
@@ -279,7 +279,7 @@ def test_logical_operators_line_up():
 def test_reducing_an_axis_a_world_does_not_have_is_refused(call):
     """Per world `a` is one number (and `xs` has one axis): NumPy would reduce over the worlds instead."""
     source = f"""
-        from runtime import dist
+        from lifted import dist
 
         @dist
         def f():

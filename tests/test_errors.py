@@ -4,7 +4,7 @@ Every case is a small source checked against the exact `path:line:col` of the of
 hand) and the text the caret underlines. `kernel_source(body)` puts the body at line 6, column 5:
 
     1  import numpy as np
-    2  from runtime import kernel, grad
+    2  from lifted import kernel, grad
     3
     4  @kernel
     5  def f(x: "f64[n]"):
@@ -16,13 +16,13 @@ import textwrap
 
 import pytest
 
-from transpiler import SourceLoc, TranspileError, transpile_source
+from lifted.transpiler import SourceLoc, TranspileError, transpile_source
 
 PATH = "examples/model.py"
 
 
 def kernel_source(body: str, params: str = 'x: "f64[n]"') -> str:
-    return ("import numpy as np\nfrom runtime import kernel, grad\n\n@kernel\n"
+    return ("import numpy as np\nfrom lifted import kernel, grad\n\n@kernel\n"
             f"def f({params}):\n" + textwrap.indent(textwrap.dedent(body).strip("\n"), "    ") + "\n")
 
 
@@ -216,7 +216,7 @@ def test_global_error_reads_like_the_style_guide():
 
 # -- module level: declarations, recursion, syntax ----------------------------------------------------------------
 DECLARATIONS = '''import numpy as np
-from runtime import kernel, grad, vmap
+from lifted import kernel, grad, vmap
 
 @kernel
 def f(x: "f64[n]", y: "f64[n]"):
@@ -251,7 +251,7 @@ def test_declaration_errors(result, declaration, col, marked, message, hint):
 
 
 def test_declaration_of_a_function_that_is_not_a_kernel():
-    source = ('import numpy as np\nfrom runtime import kernel, grad\n\n'
+    source = ('import numpy as np\nfrom lifted import kernel, grad\n\n'
               'def helper(x: "f64[n]"):\n    return np.sum(x)\n\nd_helper = grad(helper)\n')
     error = error_for(source)
     assert str(error.loc) == "examples/model.py:7:17"
@@ -261,7 +261,7 @@ def test_declaration_of_a_function_that_is_not_a_kernel():
 
 
 def test_recursion_between_kernels_names_the_cycle():
-    source = ('import numpy as np\nfrom runtime import kernel\n\n'
+    source = ('import numpy as np\nfrom lifted import kernel\n\n'
               '@kernel\ndef f(x: "f64[n]"):\n    return np.sum(g(x)) + 1.0\n\n'
               '@kernel\ndef g(x: "f64[n]"):\n    return f(x) * x\n')
     error = error_for(source)
@@ -291,21 +291,21 @@ def test_syntax_errors_point_where_python_does(body, line, col, message):
 
 
 def test_syntax_error_in_a_def_line():
-    source = 'import numpy as np\nfrom runtime import kernel\n\n@kernel\ndef f(x: "f64[n]")\n    return x\n'
+    source = 'import numpy as np\nfrom lifted import kernel\n\n@kernel\ndef f(x: "f64[n]")\n    return x\n'
     error = error_for(source)
     assert str(error.loc) == "examples/model.py:5:19"
     assert error.message == "syntax error: expected ':'"
 
 
 def test_async_kernel_points_at_async():
-    source = 'import numpy as np\nfrom runtime import kernel\n\n@kernel\nasync def f(x: "f64[n]"):\n    return x\n'
+    source = 'import numpy as np\nfrom lifted import kernel\n\n@kernel\nasync def f(x: "f64[n]"):\n    return x\n'
     error = error_for(source)
     assert str(error.loc) == "examples/model.py:5:1"
     assert underlined(error) == "async"
 
 
 def test_kernel_call_with_the_wrong_number_of_arguments():
-    source = ('import numpy as np\nfrom runtime import kernel\n\n@kernel\ndef g(x: "f64[n]"):\n    return x\n\n'
+    source = ('import numpy as np\nfrom lifted import kernel\n\n@kernel\ndef g(x: "f64[n]"):\n    return x\n\n'
               '@kernel\ndef f(x: "f64[n]"):\n    return np.sum(g(x, x))\n')
     error = error_for(source)
     assert str(error.loc) == "examples/model.py:10:19"

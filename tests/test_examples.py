@@ -15,9 +15,9 @@ import pytest
 from autograd.scipy.special import logsumexp as alogsumexp
 
 from examples import gaussian, logistic, mlp, rosenbrock
-from runtime import Transform
-from runtime.loader import import_path
-from transpiler import cli, transpile_file
+from lifted import Transform
+from lifted.loader import import_path
+from lifted.transpiler import cli, transpile_file
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = {"logistic": logistic, "rosenbrock": rosenbrock, "mlp": mlp, "gaussian": gaussian}

@@ -17,15 +17,15 @@ from gradcheck import assert_close, central_difference, load_source, random_inpu
 from test_control_flow import MUTATION_PROGRAMS
 from test_control_flow import PROGRAMS as CONTROL_FLOW_PROGRAMS
 from test_reverse import PROGRAMS as REVERSE_PROGRAMS
-from transpiler import TranspileError, transpile_source
-from transpiler.frontend.parse import parse_module
+from lifted.transpiler import TranspileError, transpile_source
+from lifted.transpiler.frontend.parse import parse_module
 
 GOLDEN = Path(__file__).parent / "golden"
 EPS = 1e-6
 
 
 def _program(body: str) -> str:
-    return "import numpy as np\nfrom runtime import kernel\n" + body
+    return "import numpy as np\nfrom lifted import kernel\n" + body
 
 
 def _corpus() -> dict[str, str]:
@@ -108,7 +108,7 @@ def test_jvp_matches_finite_differences_and_reverse_mode(case):
 def test_jvp_signature_names_and_structure():
     module = load_source('''
 import numpy as np
-from runtime import jvp, kernel
+from lifted import jvp, kernel
 
 @kernel
 def polar(r: "f64[n]", theta: "f64[n]"):
@@ -126,7 +126,7 @@ polar_jvp_theta = jvp(polar, wrt="theta")
 def test_inactive_values_get_no_tangent_code():
     code = transpile_source('''
 import numpy as np
-from runtime import jvp, kernel
+from lifted import jvp, kernel
 
 @kernel
 def f(x: "f64[n]", data: "f64[n]"):
@@ -156,7 +156,7 @@ def test_grad_of_grad_equals_the_analytic_second_derivative(name):
     expr, first, second = SCALAR_FUNCTIONS[name]
     module = load_source(f'''
 import numpy as np
-from runtime import grad, jvp, kernel
+from lifted import grad, jvp, kernel
 
 @kernel
 def f(x: "f64[]"):
@@ -180,7 +180,7 @@ d3f = grad(grad(grad(f)))
 # --- Hessians, Hessian-vector products, Jacobians ---------------------------------------------------------------
 ROSENBROCK = '''
 import numpy as np
-from runtime import grad, hessian, jacfwd, jacrev, jvp, kernel
+from lifted import grad, hessian, jacfwd, jacrev, jvp, kernel
 
 @kernel
 def rosenbrock(x: "f64[n]"):
@@ -220,7 +220,7 @@ def test_rosenbrock_hessian_is_the_analytic_hessian(n):
 
 MLP = '''
 import numpy as np
-from runtime import grad, hessian, jacfwd, jacrev, jvp, kernel, vjp
+from lifted import grad, hessian, jacfwd, jacrev, jvp, kernel, vjp
 
 @kernel
 def layer(w: "f64[d,h]", x: "f64[n,d]"):
@@ -273,7 +273,7 @@ def test_mlp_hessian_blocks_hvp_and_jacobians_agree():
 def test_jacobian_of_tuple_outputs_and_scalar_inputs():
     module = load_source('''
 import numpy as np
-from runtime import jacfwd, jacrev, kernel
+from lifted import jacfwd, jacrev, kernel
 
 @kernel
 def f(s: "f64[]", x: "f64[n]"):
@@ -291,7 +291,7 @@ def test_jacrev_of_tuple_outputs_is_refused_with_a_hint():
     with pytest.raises(TranspileError) as info:
         transpile_source('''
 import numpy as np
-from runtime import jacrev, kernel
+from lifted import jacrev, kernel
 
 @kernel
 def f(x: "f64[n]"):
@@ -306,7 +306,7 @@ def test_declaring_a_transform_of_a_later_declaration_says_so():
     with pytest.raises(TranspileError) as info:
         transpile_source('''
 import numpy as np
-from runtime import grad, kernel
+from lifted import grad, kernel
 
 @kernel
 def f(x: "f64[]"):
@@ -325,7 +325,7 @@ def test_generated_functions_are_kernels_again():
     source = ROSENBROCK.replace("rosenbrock_hvp = jvp(grad(rosenbrock))", "rosenbrock_hvp = jvp(rosenbrock_grad)")
     emitted = transpile_source(source, "rosenbrock.py")
     generated = re.search(r"^def rosenbrock_grad\(.*?(?=^def |\Z)", emitted, re.S | re.M).group(0)
-    again = ("import numpy as np\nfrom runtime import jacfwd, jvp, kernel\n\n\n@kernel\n" + generated
+    again = ("import numpy as np\nfrom lifted import jacfwd, jvp, kernel\n\n\n@kernel\n" + generated
              + "\n\nrosenbrock_grad_jvp = jvp(rosenbrock_grad)\nrosenbrock_grad_jac = jacfwd(rosenbrock_grad)\n")
     reread = load_source(again, "reread.py")
     original = load_source(source, "rosenbrock.py")
@@ -335,7 +335,7 @@ def test_generated_functions_are_kernels_again():
     assert_close(reread.rosenbrock_grad_jac(x), original.rosenbrock_hessian(x), rtol=1e-12, atol=1e-10)
     # and the generated jacobian itself (a loop writing columns in place) reads back too
     jacobian = re.search(r"^def rosenbrock_hessian\(.*?(?=^def |\Z)", emitted, re.S | re.M).group(0)
-    twice = load_source("import numpy as np\nfrom runtime import kernel\n\n\n@kernel\n" + jacobian, "twice.py")
+    twice = load_source("import numpy as np\nfrom lifted import kernel\n\n\n@kernel\n" + jacobian, "twice.py")
     assert_close(twice.rosenbrock_hessian(x), original.rosenbrock_hessian(x), rtol=1e-14, atol=0)
 
 
@@ -344,7 +344,7 @@ def test_jacfwd_remakes_an_array_its_loop_updates_in_place():
     same array through the inner loop's slot: columns after the first were wrong."""
     source = '''
 import numpy as np
-from runtime import jacfwd, kernel
+from lifted import jacfwd, kernel
 
 
 @kernel
@@ -370,7 +370,7 @@ def test_a_kernel_calls_a_declared_transform_and_is_differentiated_again():
     (through the inlined reverse sweep) match finite differences."""
     module = load_source('''
 import numpy as np
-from runtime import grad, jvp, kernel
+from lifted import grad, jvp, kernel
 
 @kernel
 def f(x: "f64[n]", c: "f64[]") -> "f64[]":
@@ -397,7 +397,7 @@ def test_a_kernel_calling_its_own_derivative_is_refused():
     with pytest.raises(TranspileError) as info:
         transpile_source('''
 import numpy as np
-from runtime import grad, kernel
+from lifted import grad, kernel
 
 @kernel
 def f(x: "f64[]") -> "f64[]":
@@ -412,7 +412,7 @@ def test_a_transform_called_with_the_wrong_arguments_says_what_it_takes():
     with pytest.raises(TranspileError) as info:
         transpile_source('''
 import numpy as np
-from runtime import jvp, kernel
+from lifted import jvp, kernel
 
 @kernel
 def f(x: "f64[n]") -> "f64[]":
@@ -433,7 +433,7 @@ def test_an_update_never_writes_into_a_tangent_another_value_took():
     then update a copy of it, while updates of a tangent made for `v` alone happen in place."""
     module = load_source('''
 import numpy as np
-from runtime import jvp, kernel
+from lifted import jvp, kernel
 
 @kernel
 def f(x: "f64[4]") -> "f64[4]":

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 import scipy.special
 
-from transpiler import transpile_source
-from transpiler.frontend import parse_module
+from lifted.transpiler import transpile_source
+from lifted.transpiler.frontend import parse_module
 
 PATH = "examples/model.py"
 RNG = np.random.default_rng(3)
@@ -32,7 +32,7 @@ def function_node(code: str, name: str) -> ast.FunctionDef:
 
 # loss(w, b, x) = sum((x @ w + b)^2) and its gradients, written out by hand
 LOSS = '''import numpy as np
-from runtime import kernel, grad, value_and_grad, vjp
+from lifted import kernel, grad, value_and_grad, vjp
 
 @kernel
 def loss(w: "f64[d]", b: "f64[]", x: "f64[n,d]"):
@@ -62,14 +62,14 @@ def plain_dx(w, b, x):
 # -- finding kernels ----------------------------------------------------------------------------------------
 def test_kernels_are_found_by_their_decorator_in_both_forms():
     source = '''import numpy as np
-import runtime
-from runtime import kernel
+import lifted
+from lifted import kernel
 
 @kernel
 def plain(x: "f64[n]"):
     return np.sum(x)
 
-@runtime.kernel
+@lifted.kernel
 def qualified(x: "f64[n]"):
     return np.sum(x * x)
 
@@ -92,15 +92,15 @@ def decorated_otherwise(x):
 
 
 def test_qualified_transform_declaration_is_found():
-    source = LOSS.replace("from runtime import kernel, grad, value_and_grad, vjp", "import runtime") \
-        .replace("@kernel", "@runtime.kernel").format(declarations="dloss = runtime.grad(loss)")
+    source = LOSS.replace("from lifted import kernel, grad, value_and_grad, vjp", "import lifted") \
+        .replace("@kernel", "@lifted.kernel").format(declarations="dloss = lifted.grad(loss)")
     parsed = parse_module(source, PATH)
     assert [(d.target, d.transform, d.func) for d in parsed.declarations] == [("dloss", "grad", "loss")]
     np.testing.assert_allclose(load(source).dloss(W, B, X), plain_dw(W, B, X))
 
 
 def test_docstring_is_kept_and_not_mistaken_for_a_statement():
-    source = 'import numpy as np\nfrom runtime import kernel\n\n@kernel\ndef f(x: "f64[n]"):\n' \
+    source = 'import numpy as np\nfrom lifted import kernel\n\n@kernel\ndef f(x: "f64[n]"):\n' \
              '    """Half the squared norm."""\n    return 0.5 * np.sum(x * x)\n'
     module = load(source)
     assert module.f.__doc__ == "Half the squared norm."
@@ -183,7 +183,7 @@ def test_transforms_are_listed_in_the_generated_module():
 
 # -- names a kernel sees ------------------------------------------------------------------------------------
 CONSTANTS = '''import numpy as np
-from runtime import kernel, grad
+from lifted import kernel, grad
 
 SCALE = 2.5
 SHIFT = -0.25
@@ -217,7 +217,7 @@ def test_module_level_numeric_constants_are_seen_by_kernels():
 ], ids=["np", "numpy", "other_alias"])
 def test_numpy_under_any_import_name(header, np_name):
     source = f'''{header}
-from runtime import kernel, grad
+from lifted import kernel, grad
 
 @kernel
 def f(x: "f64[n]"):
@@ -236,7 +236,7 @@ df = grad(f)
 def test_scipy_special_logsumexp_imported_by_name():
     source = '''import numpy as np
 from scipy.special import logsumexp
-from runtime import kernel, grad
+from lifted import kernel, grad
 
 @kernel
 def f(x: "f64[n,k]"):
@@ -262,7 +262,7 @@ def test_scipy_is_imported_only_where_the_source_uses_it():
 
 def test_kernels_call_other_kernels():
     source = '''import numpy as np
-from runtime import kernel, grad
+from lifted import kernel, grad
 
 @kernel
 def square(v: "f64[n]"):
@@ -282,7 +282,7 @@ df = grad(f)
 
 def test_integer_array_indexing_gathers():
     source = '''import numpy as np
-from runtime import kernel, grad
+from lifted import kernel, grad
 
 @kernel
 def f(x: "f64[n]", i: "i64[k]"):
@@ -300,7 +300,7 @@ df = grad(f)
 
 # -- SSA renaming keeps the source's names ------------------------------------------------------------------
 SSA = '''import numpy as np
-from runtime import kernel, grad
+from lifted import kernel, grad
 
 @kernel
 def f(x: "f64[n]", w: "f64[n]"):
@@ -356,7 +356,7 @@ def test_reassigned_names_keep_the_source_name_with_a_suffix():
 
 def test_augmented_assignment_keeps_the_name():
     source = '''import numpy as np
-from runtime import kernel
+from lifted import kernel
 
 @kernel
 def f(x: "f64[n]"):
@@ -375,7 +375,7 @@ def f(x: "f64[n]"):
 
 def test_tuple_unpacking_of_a_kernel_result():
     source = '''import numpy as np
-from runtime import kernel
+from lifted import kernel
 
 @kernel
 def moments(x: "f64[n]"):

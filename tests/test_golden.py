@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from transpiler import transpile_source
+from lifted.transpiler import transpile_source
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(p.stem for p in (GOLDEN / "inputs").glob("*.py"))

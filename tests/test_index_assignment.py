@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from gradcheck import assert_close, central_difference, load_source
-from transpiler import TranspileError, transpile_source
+from lifted.transpiler import TranspileError, transpile_source
 
 
 def written(np_module, a, index, v, add: bool):
@@ -86,7 +86,7 @@ CASES = {
 def _text(c: Case) -> str:
     names = [p.split(":")[0].strip() for p in c.params.split(", ")]
     return f'''import numpy as np
-from runtime import grad, jvp, kernel
+from lifted import grad, jvp, kernel
 
 
 @kernel
@@ -178,7 +178,7 @@ def zlib_seed(name: str) -> int:
 def test_repeated_writes_give_the_last_write_its_gradient_only():
     """A hand-checkable instance of the rule: a[[1, 1]] = v keeps v[1]; v[0] gets nothing."""
     module = load_source('''import numpy as np
-from runtime import grad, kernel
+from lifted import grad, kernel
 
 
 @kernel
@@ -197,7 +197,7 @@ f_grad = grad(f, wrt=("x", "v"))
 
 def test_index_array_assignment_in_a_loop():
     text = '''import numpy as np
-from runtime import grad, kernel
+from lifted import grad, kernel
 
 
 @kernel
@@ -230,7 +230,7 @@ f_grad = grad(f)
 
 def test_gradient_of_index_array_assignment_needs_the_rank():
     source = '''import numpy as np
-from runtime import grad, kernel
+from lifted import grad, kernel
 
 
 @kernel
@@ -251,7 +251,7 @@ f_grad = grad(f, wrt="v")
 def test_hessian_vector_product_through_index_array_assignment():
     """Forward mode over the generated gradient (which itself assigns through the index array)."""
     module = load_source('''import numpy as np
-from runtime import grad, jvp, kernel
+from lifted import grad, jvp, kernel
 
 
 @kernel

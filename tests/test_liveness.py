@@ -14,8 +14,8 @@ import types
 import numpy as np
 import pytest
 
-from transpiler import Options, transpile_source
-from transpiler.analysis.liveness import last_uses
+from lifted.transpiler import Options, transpile_source
+from lifted.transpiler.analysis.liveness import last_uses
 
 PATH = "examples/model.py"
 
@@ -183,7 +183,7 @@ def local_names(fn: ast.FunctionDef) -> set[str]:
 
 
 STRAIGHT_LINE = '''import numpy as np
-from runtime import kernel, grad, value_and_grad, vjp
+from lifted import kernel, grad, value_and_grad, vjp
 
 @kernel
 def mlp(w1: "f64[d,h]", b1: "f64[h]", w2: "f64[h]", x: "f64[n,d]", y: "f64[n]"):
@@ -263,7 +263,7 @@ def test_no_deletions_when_turned_off():
 
 
 CONTROL_FLOW = '''import numpy as np
-from runtime import kernel, grad
+from lifted import kernel, grad
 
 @kernel
 def f(x: "f64[n]", k: "i64[]"):
@@ -311,7 +311,7 @@ def test_the_checker_catches_a_read_after_del():
 
 # -- the memory deletion saves ------------------------------------------------------------------------------
 CHAIN = '''import numpy as np
-from runtime import kernel, grad
+from lifted import kernel, grad
 
 @kernel
 def chain(x: "f64[n]"):

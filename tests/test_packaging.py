@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ("pyproject.toml", "README.md", "transpiler", "runtime", "templates")
 
@@ -25,8 +27,10 @@ def test_non_editable_install_has_templates_and_a_working_console_script(tmp_pat
     install = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site),
                               str(source)], capture_output=True, text=True, timeout=300)
     assert install.returncode == 0, install.stdout + install.stderr
-    assert (site / "templates" / "numpy_module.py.j2").is_file()
-    assert (site / "transpiler" / "primitives" / "registry.py").is_file()
+    assert (site / "lifted" / "templates" / "numpy_module.py.j2").is_file()
+    assert (site / "lifted" / "transpiler" / "primitives" / "registry.py").is_file()
+    installed = sorted(p.name for p in site.iterdir() if not p.name.endswith((".dist-info", "bin", "__pycache__")))
+    assert installed == ["lifted"], f"generic top-level names installed: {installed}"
 
     work = tmp_path / "work"  # outside the repository: only the installed copy is importable
     work.mkdir()
@@ -39,12 +43,27 @@ def test_non_editable_install_has_templates_and_a_working_console_script(tmp_pat
     assert built.returncode == 0, built.stderr
     assert "[1/1] logistic.py -> out/logistic.py (3 functions)" in built.stderr
     run = subprocess.run([sys.executable, "-c", (
-        "import numpy as np, transpiler, runtime\n"
-        "m = runtime.load('out/logistic.py')\n"
-        "print(transpiler.__file__)\n"
+        "import numpy as np, lifted, lifted.transpiler\n"
+        "m = lifted.load('out/logistic.py')\n"
+        "print(lifted.transpiler.__file__)\n"
         "print(m.loss_grad(np.zeros(2), np.ones((3, 2)), np.ones(3)).tolist())\n")],
         cwd=work, capture_output=True, text=True, env=env, timeout=120)
     assert run.returncode == 0, run.stderr
     location, gradient = run.stdout.splitlines()
     assert Path(location).resolve().is_relative_to(site.resolve())
     assert gradient == "[-0.5, -0.5]"
+
+
+def test_pyproject_lists_every_package_folder():
+    """setuptools maps `lifted` onto three folders by an explicit list: a new subpackage must be added to it."""
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    folders = {"runtime": "lifted", "transpiler": "lifted.transpiler", "templates": "lifted.templates"}
+    expected = set()
+    for folder, name in folders.items():
+        for init in (ROOT / folder).rglob("__init__.py"):
+            parts = init.parent.relative_to(ROOT / folder).parts
+            expected.add(".".join((name, *parts)))
+    assert set(config["packages"]) == expected
+    assert config["package-dir"] == {name: folder for folder, name in folders.items()}

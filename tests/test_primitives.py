@@ -38,19 +38,19 @@ import pytest
 import scipy.special
 from autograd.tracer import getval
 
-from transpiler import TranspileError, transpile_source
-from transpiler.analysis.types import parse_annotation
-from transpiler.backends.numpy_backend import render_function
-from transpiler.backends.templates import render_module
-from transpiler.builder import Builder, NameScope
-from transpiler.frontend.parse import parse_module
-from transpiler.ir import Eqn, Function, Var
-from transpiler.normalize import Lowering
-from transpiler.analysis.types import ShapeError
-from transpiler.primitives.indexing import Ref
-from transpiler.primitives.registry import all_primitives, lookup
-from transpiler.primitives.symbolic import Sym, materialize, ops
-from transpiler.transforms.reverse import ReverseSpec, reverse
+from lifted.transpiler import TranspileError, transpile_source
+from lifted.transpiler.analysis.types import parse_annotation
+from lifted.transpiler.backends.numpy_backend import render_function
+from lifted.transpiler.backends.templates import render_module
+from lifted.transpiler.builder import Builder, NameScope
+from lifted.transpiler.frontend.parse import parse_module
+from lifted.transpiler.ir import Eqn, Function, Var
+from lifted.transpiler.normalize import Lowering
+from lifted.transpiler.analysis.types import ShapeError
+from lifted.transpiler.primitives.indexing import Ref
+from lifted.transpiler.primitives.registry import all_primitives, lookup
+from lifted.transpiler.primitives.symbolic import Sym, materialize, ops
+from lifted.transpiler.transforms.reverse import ReverseSpec, reverse
 
 SIZES = {"n": 3, "d": 4, "m": 2, "k": 5}  # values of the named dimensions in annotations
 FD_STEP = 1e-6
@@ -474,7 +474,7 @@ def _sin_times_rule():
     """The reverse rule kernel of `sin(x) * y`, lowered as `custom_vjp` does."""
     source = textwrap.dedent('''
         import numpy as np
-        from runtime import kernel
+        from lifted import kernel
 
         @kernel
         def rule(x: "f64[3,4]", y: "f64[3,4]", out: "f64[3,4]", g: "f64[3,4]"):
@@ -558,7 +558,7 @@ def _ir_index_add(x, v):
 
 
 def _ir_add_at(x, v, i):
-    from transpiler.primitives.indexing import Ref
+    from lifted.transpiler.primitives.indexing import Ref
     return ops.add_at(ops.copy(x), v, i, index=(Ref(2),))
 
 
@@ -629,7 +629,7 @@ def kernel_source(c: Case) -> str:
     wrt = "(" + "".join(f'"{n}", ' for n in c.wrt) + ")"
     kernels = "".join(f"@kernel\ndef {name}({_signature(c)}):\n{_body_lines(c.body, readout)}\n\n"
                       for name, readout in KERNELS.items())
-    return ("import numpy as np\nimport scipy.special\nfrom runtime import grad, kernel, stop_gradient, vjp\n\n\n"
+    return ("import numpy as np\nimport scipy.special\nfrom lifted import grad, kernel, stop_gradient, vjp\n\n\n"
             + kernels
             + f"f_grad = grad(f, wrt={wrt})\ng_vjp = vjp(g, wrt={wrt})\n")
 
@@ -929,7 +929,7 @@ def test_public_pipeline(name):
 
 @pytest.mark.parametrize("params, expr, word", [pytest.param(*u[1:], id=u[0]) for u in UNSUPPORTED])
 def test_unsupported_derivative_is_a_located_error(params, expr, word):
-    source = (f"import numpy as np\nfrom runtime import kernel, grad\n\n\n@kernel\ndef f({params}):\n"
+    source = (f"import numpy as np\nfrom lifted import kernel, grad\n\n\n@kernel\ndef f({params}):\n"
               f"    return np.sum(np.sin({expr}))\n\n\nf_grad = grad(f)\n")
     with pytest.raises(TranspileError) as info:
         transpile_source(source, "unsupported.py")

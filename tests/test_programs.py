@@ -16,9 +16,9 @@ import pytest
 from autograd import grad as autograd_grad
 
 from gradcheck import assert_close, autograd_kernels, central_difference, load_source, random_inputs
-from transpiler import TranspileError, transpile_source
+from lifted.transpiler import TranspileError, transpile_source
 
-HEADER = "import numpy as np\nfrom runtime import grad, kernel\n"
+HEADER = "import numpy as np\nfrom lifted import grad, kernel\n"
 
 
 @dataclass(frozen=True)
@@ -601,7 +601,7 @@ def test_corpus_and_control_flow_tests_reach_forty_programs():
 # --- Found by this corpus and tests/test_property.py: wrong gradients (strict xfail keeps them visible) --------
 LOOP_CARRIED_USED_TWICE = '''
 import numpy as np
-from runtime import grad, kernel
+from lifted import grad, kernel
 
 @kernel
 def f(x: "f64[n]", s: "f64[]"):
@@ -626,7 +626,7 @@ def test_loop_carried_value_read_twice_in_one_statement():
 def test_augmented_assignment_on_an_alias_agrees_with_python_or_is_refused():
     text = '''
 import numpy as np
-from runtime import kernel
+from lifted import kernel
 
 @kernel
 def f(x: "f64[n]"):
@@ -645,7 +645,7 @@ def f(x: "f64[n]"):
 
 EARLY_RETURN_READS_THE_INITIAL_VALUE = '''
 import numpy as np
-from runtime import grad, kernel
+from lifted import grad, kernel
 
 @kernel
 def f(x: "f64[]", y: "f64[]"):
@@ -670,7 +670,7 @@ def test_early_return_in_loop_keeps_the_path_through_the_initial_value():
 def test_len_in_while_condition_only():
     module = load_source('''
 import numpy as np
-from runtime import kernel
+from lifted import kernel
 
 @kernel
 def f(x: "f64[n]"):

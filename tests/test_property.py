@@ -405,7 +405,7 @@ class ProgramGenerator:
         as_tuple = len(wrt) > 1 or self.chance(0.5)
         signature = ", ".join(f"{name}: {annotation}" for name, _, annotation in PARAMS)
         declaration = f"wrt={wrt!r}" if as_tuple else f'wrt="{wrt[0]}"'
-        text = ("import numpy as np\nfrom runtime import grad, kernel\n\n\n@kernel\n"
+        text = ("import numpy as np\nfrom lifted import grad, kernel\n\n\n@kernel\n"
                 f"def f({signature}):\n" + "\n".join(self.lines) + f"\n\n\nf_grad = grad(f, {declaration})\n")
         return text, wrt, as_tuple
 

@@ -150,7 +150,7 @@ def f(x: "f64[n]", y: "f64[n]"):
 
 
 def _program(body: str) -> str:
-    return "import numpy as np\nfrom runtime import grad, kernel\n" + body + '\nf_grad = grad(f, wrt=("x", "y"))\n'
+    return "import numpy as np\nfrom lifted import grad, kernel\n" + body + '\nf_grad = grad(f, wrt=("x", "y"))\n'
 
 
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
@@ -167,7 +167,7 @@ def test_program_gradients_match_both_oracles(name):
 
 
 def _source(module_text: str) -> str:
-    from transpiler import transpile_source
+    from lifted.transpiler import transpile_source
 
     return transpile_source(module_text, "case.py")
 
@@ -181,7 +181,7 @@ def test_inactive_inputs_get_no_adjoint_code():
 def test_input_the_output_ignores_gets_zeros():
     module = load_source('''
 import numpy as np
-from runtime import grad, kernel
+from lifted import grad, kernel
 
 @kernel
 def f(x: "f64[n]", unused: "f64[n,d]"):
@@ -198,7 +198,7 @@ f_grad = grad(f, wrt=("x", "unused"))
 def test_wrt_forms_and_result_structure():
     module = load_source('''
 import numpy as np
-from runtime import grad, kernel, value_and_grad, vjp
+from lifted import grad, kernel, value_and_grad, vjp
 
 @kernel
 def f(a: "f64[n]", b: "f64[n]"):
@@ -227,7 +227,7 @@ vj = vjp(f, wrt="a")
 def test_float32_gradients_stay_float32():
     module = load_source('''
 import numpy as np
-from runtime import grad, kernel
+from lifted import grad, kernel
 
 @kernel
 def f(x: "f32[n]"):
@@ -248,7 +248,7 @@ def test_gradient_code_runs_without_temporaries_of_inactive_branches():
 def test_stop_gradient_blocks_derivatives():
     text = '''
 import numpy as np
-from runtime import grad, kernel, stop_gradient
+from lifted import grad, kernel, stop_gradient
 
 @kernel
 def f(x: "f64[n]", y: "f64[n]"):
@@ -263,14 +263,14 @@ f_grad = grad(f, wrt=("x", "y"))
     assert_close(dx, np.cos(x) * np.sum(x * y), rtol=1e-12)
     assert_close(dy, x, rtol=1e-12)
     # the un-transpiled source runs too: stop_gradient is the identity there
-    from runtime import stop_gradient
+    from lifted import stop_gradient
     assert stop_gradient(x) is x
 
 
 def test_kernels_imported_from_another_module_are_inlined(tmp_path):
     (tmp_path / "physics.py").write_text('''
 import numpy as np
-from runtime import kernel
+from lifted import kernel
 
 DAMPING = 0.1
 
@@ -281,7 +281,7 @@ def rhs(u: "f64[n]", k: "f64[n]"):
     main = tmp_path / "model.py"
     main.write_text('''
 import numpy as np
-from runtime import grad, kernel
+from lifted import grad, kernel
 from physics import rhs
 
 @kernel
@@ -292,7 +292,7 @@ def energy(u: "f64[n]", k: "f64[n]"):
 
 energy_grad = grad(energy, wrt=("u", "k"))
 ''')
-    from transpiler import transpile_source
+    from lifted.transpiler import transpile_source
 
     code = transpile_source(main.read_text(), "model.py", source_file=str(main))
     namespace = {"__name__": "model_generated"}
@@ -307,7 +307,7 @@ energy_grad = grad(energy, wrt=("u", "k"))
 def test_custom_vjp_rule_replaces_the_derivative_of_the_body():
     text = '''
 import numpy as np
-from runtime import custom_vjp, grad, kernel
+from lifted import custom_vjp, grad, kernel
 
 @kernel
 def softplus(x: "f64[n]"):
@@ -335,14 +335,14 @@ f_grad = grad(f, wrt=("x", "w"))
     big = np.array([800.0, -800.0, 0.0])
     dx_big, _ = module.f_grad(big, np.ones(3))
     assert np.all(np.isfinite(dx_big)) and abs(dx_big[0] - 1.0) < 1e-12
-    from transpiler import transpile_source
+    from lifted.transpiler import transpile_source
     assert "1.0 + np.exp(-" in transpile_source(text, "custom.py")  # the rule is inlined in the gradient
 
 
 def test_vjp_never_updates_the_callers_cotangent():
     module = load_source('''
 import numpy as np
-from runtime import kernel, vjp
+from lifted import kernel, vjp
 
 @kernel
 def f(x: "f64[n]", m: "f64[]"):
@@ -363,7 +363,7 @@ def test_derived_names_never_spell_a_python_keyword():
     """`d` + `el` and `t` + `ry` would be `del` and `try`: the name scope skips keywords (seen porting GradBench ht)."""
     source = '''
 import numpy as np
-from runtime import grad, jvp, kernel
+from lifted import grad, jvp, kernel
 
 
 @kernel

@@ -12,15 +12,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import runtime
-from runtime import grad, hessian, jvp, kernel, load, value_and_grad, vjp
-from runtime.loader import import_path
-from transpiler import cli
+import lifted
+from lifted import grad, hessian, jvp, kernel, load, value_and_grad, vjp
+from lifted.loader import import_path
+from lifted.transpiler import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
 MODEL = '''import numpy as np
-from runtime import grad, kernel, value_and_grad
+from lifted import grad, kernel, value_and_grad
 
 
 @kernel
@@ -83,9 +83,9 @@ def test_importing_the_runtime_and_a_kernel_module_does_not_import_libcst(tmp_pa
     (tmp_path / "model.py").write_text(MODEL)
     result = python("""
         import sys
-        import runtime, model
+        import lifted, model
         assert callable(model.energy_grad)
-        loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("libcst", "transpiler", "jinja2"))
+        loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("libcst", "jinja2") or m.startswith("lifted.transpiler"))
         print(loaded)
     """, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -169,7 +169,7 @@ def test_on_the_fly_cache_is_reused_by_a_new_process(tmp_path, cache):
     (tmp_path / "model.py").write_text(MODEL)
     code = """
         import numpy as np, model
-        from runtime import grad
+        from lifted import grad
         print(model.energy_grad(np.ones(3), 2.0).tolist(), grad(model.energy, wrt="k")(np.ones(3), 2.0))
     """
     first = python(code, cwd=tmp_path, LIFTED_CACHE_DIR=str(cache))
@@ -206,7 +206,7 @@ def test_on_the_fly_errors_are_clear(tmp_path, cache):
 
 
 NESTED = '''import numpy as np
-from runtime import grad, hessian, jvp, kernel
+from lifted import grad, hessian, jvp, kernel
 
 
 @kernel
@@ -269,14 +269,14 @@ def test_generated_modules_run_without_libcst(built):
         else:
             raise SystemExit("libcst is still importable")
         import numpy as np
-        from runtime import load
+        from lifted import load
         m = load("build/model.py")
         print(m.energy_grad(np.array([1.0, 2.0]), 3.0).tolist())
         logistic = load("build/logistic.py")
         x = np.ones((4, 2)); y = np.array([0.0, 1.0, 1.0, 0.0])
         value, (dw,) = logistic.loss_vg(np.zeros(2), x, y)
         print(round(float(value), 6), dw.tolist())
-        print(sorted(m for m in sys.modules if m.split(".")[0] in ("libcst", "transpiler")))
+        print(sorted(m for m in sys.modules if m.split(".")[0] == "libcst" or m.startswith("lifted.transpiler")))
     """, cwd=built)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
@@ -286,4 +286,4 @@ def test_generated_modules_run_without_libcst(built):
 
 
 def test_runtime_exports():
-    assert {"kernel", "grad", "value_and_grad", "vjp", "load"} <= set(runtime.__all__)
+    assert {"kernel", "grad", "value_and_grad", "vjp", "load"} <= set(lifted.__all__)

@@ -86,7 +86,7 @@ def _repeat(step, y, times):
 def _source(body: str) -> str:
     return f'''
 import numpy as np
-from runtime import grad, hessian, jvp, kernel
+from lifted import grad, hessian, jvp, kernel
 
 
 @kernel
@@ -126,7 +126,7 @@ def test_second_derivatives_through_loop_tapes(name):
 def test_grad_of_grad_of_a_scalar_loop():
     m = load_source('''
 import numpy as np
-from runtime import grad, kernel
+from lifted import grad, kernel
 
 
 @kernel

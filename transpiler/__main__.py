@@ -1,4 +1,4 @@
-"""`python -m transpiler ...` runs the `transpile` command."""
+"""`python -m lifted.transpiler ...` runs the `transpile` command."""
 import sys
 
 from .cli import main

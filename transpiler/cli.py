@@ -55,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `transpile` console script and `python -m transpiler`; returns the exit code."""
+    """Entry point of the `transpile` console script and `python -m lifted.transpiler`; returns the exit code."""
     args = build_parser().parse_args(argv)
     options = Options(delete_dead=not args.no_del)
     try:

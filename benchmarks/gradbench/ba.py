@@ -16,7 +16,7 @@ CAMERA = 11  # r1 r2 r3 C1 C2 C3 f u0 v0 k1 k2
 
 SOURCE = '''
 import numpy as np
-from runtime import kernel, vjp
+from lifted import kernel, vjp
 
 
 @kernel

@@ -16,7 +16,7 @@ import numpy as np
 
 SOURCE = '''
 import numpy as np
-from runtime import jacfwd, jvp, kernel
+from lifted import jacfwd, jvp, kernel
 
 
 @kernel

@@ -10,7 +10,7 @@ import numpy as np
 
 SOURCE = '''
 import numpy as np
-from runtime import grad, jvp, kernel
+from lifted import grad, jvp, kernel
 
 
 @kernel

@@ -7,7 +7,7 @@ import numpy as np
 
 SOURCE = '''
 import numpy as np
-from runtime import grad, kernel
+from lifted import grad, kernel
 
 
 @kernel

@@ -14,7 +14,7 @@ from .gd import argmin
 
 SOURCE = '''
 import numpy as np
-from runtime import grad, jvp, kernel
+from lifted import grad, jvp, kernel
 
 
 @kernel

@@ -23,7 +23,7 @@ class LiftedTool:
     def define(self, name: str) -> dict:
         if name not in SUPPORTED:
             return {"success": False, "error": f"Lifted has no implementation of the eval `{name}`"}
-        from transpiler import transpile_source
+        from lifted.transpiler import transpile_source
 
         spec = importlib.import_module(f"{__package__}.{name}")
         start = time.perf_counter_ns()

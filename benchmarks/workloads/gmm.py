@@ -55,7 +55,7 @@ def inputs(size, rng):
 LIFTED = '''
 import numpy as np
 from scipy.special import logsumexp
-from runtime import grad, kernel
+from lifted import grad, kernel
 
 
 @kernel

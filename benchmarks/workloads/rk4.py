@@ -25,7 +25,7 @@ def inputs(size, rng):
 
 LIFTED = '''
 import numpy as np
-from runtime import grad, kernel
+from lifted import grad, kernel
 
 
 @kernel

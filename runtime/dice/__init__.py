@@ -1,6 +1,6 @@
 """Dist-mode support for generated code: the world table, the weight semirings, and the value library.
 
-NumPy only. Generated dist functions do `from runtime import dice` and build a `dice.Worlds` table.
+NumPy only. Generated dist functions do `from lifted import dice` and build a `dice.Worlds` table.
 """
 from . import lib
 from .dual import Dual

@@ -2,9 +2,9 @@
 
 `@dist` and `@dist(normalize=True, semiring="fraction")` both work. The call returns the generated function's
 result, a dict {outcome: probability}; keyword options given at the call override the decorator's. With
-`semiring="dual"`, pass a parameter as `runtime.dice.Dual(value, 1.0)` to get {outcome: Dual(probability,
+`semiring="dual"`, pass a parameter as `lifted.dice.Dual(value, 1.0)` to get {outcome: Dual(probability,
 derivative)} (runtime/dice/dual.py). The
-generated module is cached on disk like the on-the-fly transforms (`runtime.onthefly.cache_dir`), keyed by
+generated module is cached on disk like the on-the-fly transforms (`lifted.onthefly.cache_dir`), keyed by
 the transpiler version and the source text, so an edited file is recompiled and an unchanged one is not.
 """
 from __future__ import annotations
@@ -63,8 +63,8 @@ def _generated(func: Callable[..., Any]) -> Callable[..., Any]:
     source = Path(source_file).resolve()
     text = source.read_text(encoding="utf-8")
     try:
-        from transpiler import __version__, transpile_source
-        from transpiler.pipeline import write_atomic
+        from lifted.transpiler import __version__, transpile_source
+        from lifted.transpiler.pipeline import write_atomic
     except ImportError as exc:  # pragma: no cover - depends on the installation
         raise RuntimeError(f"compiling @dist `{name}` on the fly needs the Lifted transpiler ({exc}); "
                            f"or build ahead of time with `transpile {source}`") from exc

@@ -271,7 +271,7 @@ class Fractions(Semiring):
         raise FractionPrecisionError(
             f"semiring='fraction' with {self.count} primes (~{self.modulus.bit_length()} bits) cannot represent "
             f"this answer exactly: numerator and denominator need more than ~{self.modulus.bit_length() // 2} "
-            f"bits together; use semiring=Fractions(primes={2 * self.count}) (from runtime.dice) or "
+            f"bits together; use semiring=Fractions(primes={2 * self.count}) (from lifted.dice) or "
             "semiring='float64'")
 
 

@@ -1,4 +1,4 @@
-"""The Jinja2 environment over the top-level `templates/` package (found as package data when installed)."""
+"""The Jinja2 environment over `lifted.templates` (the repository's `templates/` folder, package data when installed)."""
 from __future__ import annotations
 
 from functools import lru_cache
@@ -9,7 +9,7 @@ import jinja2
 
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
-    import templates
+    from ... import templates  # lifted.templates, never a top-level `templates` of the user's project
 
     folder = Path(templates.__file__).parent
     return jinja2.Environment(

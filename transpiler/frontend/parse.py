@@ -175,15 +175,15 @@ def _read_top_level(small: cst.BaseSmallStatement, parsed: ParsedModule, locate:
             local = alias.asname.name.value if alias.asname else imported
             if module_name.startswith("scipy"):
                 parsed.scipy_names[local] = f"{module_name}.{imported}"
-            elif module_name.split(".")[0] not in ("numpy", "runtime", "lifted", "math", "__future__"):
+            elif module_name.split(".")[0] not in ("numpy", "lifted", "math", "__future__"):
                 parsed.imported[local] = (module_name, imported, alias)
     elif isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
         target = small.targets[0].target.value
         value = small.value
         func = value.func if isinstance(value, cst.Call) else None
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) \
-                and func.value.value in ("runtime", "lifted"):
-            func = func.attr  # `runtime.grad(f)`, as `@runtime.kernel` marks a kernel (not `autograd.grad`)
+                and func.value.value == "lifted":
+            func = func.attr  # `lifted.grad(f)`, as `@lifted.kernel` marks a kernel (not `autograd.grad`)
         if isinstance(func, cst.Name):
             transform = func.value
             if transform in TRANSFORMS:
@@ -200,7 +200,7 @@ def _read_top_level(small: cst.BaseSmallStatement, parsed: ParsedModule, locate:
 
 def _called_name(call: cst.Call) -> str | None:
     func = call.func
-    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("runtime", "lifted"):
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "lifted":
         func = func.attr
     return func.value if isinstance(func, cst.Name) else None
 

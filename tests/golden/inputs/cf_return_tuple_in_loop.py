@@ -1,5 +1,5 @@
 import numpy as np
-from runtime import kernel, vjp
+from lifted import kernel, vjp
 
 
 @kernel

@@ -1,4 +1,4 @@
-from runtime import dist
+from lifted import dist
 
 
 @dist(semiring="fraction")

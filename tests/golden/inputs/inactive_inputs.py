@@ -1,5 +1,5 @@
 import numpy as np
-from runtime import grad, kernel
+from lifted import grad, kernel
 
 
 @kernel

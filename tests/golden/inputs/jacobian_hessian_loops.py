@@ -1,5 +1,5 @@
 import numpy as np
-from runtime import hessian, jacfwd, jacrev, kernel
+from lifted import hessian, jacfwd, jacrev, kernel
 
 
 @kernel

@@ -1,5 +1,5 @@
 import numpy as np
-from runtime import jvp, kernel
+from lifted import jvp, kernel
 
 
 @kernel

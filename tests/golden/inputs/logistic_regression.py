@@ -1,5 +1,5 @@
 import numpy as np
-from runtime import grad, kernel, value_and_grad
+from lifted import grad, kernel, value_and_grad
 
 
 @kernel

@@ -1,5 +1,5 @@
 import numpy as np
-from runtime import kernel, value_and_grad
+from lifted import kernel, value_and_grad
 from scipy.special import logsumexp
 
 

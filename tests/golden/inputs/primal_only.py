@@ -1,5 +1,5 @@
 import numpy as np
-from runtime import kernel
+from lifted import kernel
 
 
 @kernel

@@ -1,5 +1,5 @@
 import numpy as np
-from runtime import grad, jvp, kernel
+from lifted import grad, jvp, kernel
 
 
 @kernel
