@@ -6,7 +6,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from lifted.dice import FractionPrecisionError, Fractions, Worlds
+from lifted.dice import Worlds
 from lifted.dice.table import group_rows
 
 
@@ -67,21 +67,6 @@ def test_hash_collisions_are_detected(monkeypatch):
     order, starts = table.group_rows(keys, 5)
     groups = sorted(sorted(g.tolist()) for g in np.split(order, starts[1:]))
     assert groups == [[0, 2], [1, 4], [3]]
-
-
-def test_fraction_reconstruction_and_precision_error():
-    small = Fractions(primes=2, check=2)
-    w = Worlds(small)
-    w.draw_d("a", 7)
-    assert w.result(w["a"])[3] == Fraction(1, 7)
-    w = Worlds(small)
-    w["a"] = w.lift(0)
-    for i in range(12):
-        w.draw_d("x", 7)
-        w["a"] = w["a"] + w["x"]
-        w.drop("x")
-    with pytest.raises(FractionPrecisionError, match="more"):
-        w.result(w["a"])
 
 
 def test_weighted_ranges_and_dd():

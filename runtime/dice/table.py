@@ -15,7 +15,7 @@ import sys
 
 import numpy as np
 
-from . import lib, narrow
+from . import lib, limits, narrow
 from .dual import Dual
 from .semirings import Semiring, semiring as make_semiring
 
@@ -87,26 +87,43 @@ class Worlds:
 
     # -- draws -----------------------------------------------------------------------------------------------
     def draw(self, name: str, values, weights) -> None:
-        """Multiply every world by the outcomes `values` of an independent draw weighing `weights`."""
+        """Multiply every world by the outcomes `values` of an independent draw weighing `weights` (already in the
+        semiring: real-valued weights)."""
         values = np.asarray(values)
+        self._multiply(name, values, lambda: self.semiring.draw_weights(self.weights, weights))
+
+    def draw_counts(self, name: str, values, counts, total: int) -> None:
+        """Multiply every world by the outcomes `values` of an independent draw, outcome j weighing
+        `counts[j] / total` (whole numbers: exact in every semiring; the `int` semiring counts `counts[j]`)."""
+        values = np.asarray(values)
+        counts = np.asarray(counts, dtype=np.int64)
+        self._multiply(name, values, lambda: self.semiring.draw(self.weights, counts, total))
+
+    def _multiply(self, name: str, values: np.ndarray, new_weights) -> None:
         k = len(values)
-        if k == 1:
-            self.weights = self.semiring.mul(self.weights, weights[0])
-            self.columns[name] = np.broadcast_to(values[0], (self.n,) + values.shape[1:])
-            return
         n = self.n
-        self.weights = self.semiring.mul(np.repeat(self.weights, k, axis=0),
-                                         np.tile(weights, (n,) + (1,) * (weights.ndim - 1)))
+        limits.check(n * k, self._bytes_per_world(values[:1]), "a draw")
+        self.weights = new_weights()
+        if k == 1:
+            self.columns[name] = np.broadcast_to(values[0], (n,) + values.shape[1:])
+            return
         for key, column in self.columns.items():
             self.columns[key] = np.repeat(narrow.narrowed(column), k, axis=0)
         self.columns[name] = np.tile(narrow.narrowed(values), (n,) + (1,) * (values.ndim - 1))
+
+    def _bytes_per_world(self, *extra_columns) -> int:
+        """Bytes one world takes: its weight and every column (stored narrow where the values allow)."""
+        size = self.semiring.bytes_per_world(self.weights)
+        for column in list(self.columns.values()) + list(extra_columns):
+            size += int(np.prod(column.shape[1:], dtype=np.int64)) * min(column.dtype.itemsize, 8)
+        return size
 
     def draw_d(self, name: str, sides) -> None:
         """`d(sides)`: uniform on 1..sides."""
         sides = _count(sides, "d")
         if sides < 1:
             raise ValueError(f"d({sides}) has no sides")
-        self.draw(name, np.arange(1, sides + 1), self.semiring.ratio(np.ones(sides, dtype=np.int64), sides))
+        self.draw_counts(name, np.arange(1, sides + 1), np.ones(sides, dtype=np.int64), sides)
 
     def draw_ranges(self, name: str, ranges) -> None:
         """`d[a:b:w, ...]`: each value of each inclusive range a..b weighs w (probabilities w / total).
@@ -129,10 +146,7 @@ class Worlds:
         total = int(sum(weights))
         if total <= 0:
             raise ValueError("d[...] has no positive weight")
-        if self.semiring.name == "int":
-            self.draw(name, values_arr, self.semiring.ratio(counts, 1))
-        else:
-            self.draw(name, values_arr, self.semiring.ratio(counts, total))
+        self.draw_counts(name, values_arr, counts, total)
 
     def _draw_real(self, name: str, values: list, weights: list) -> None:
         """`d[a:b:w]` with real (or Dual) weights: the probabilities w / total in the semiring's arithmetic."""
@@ -156,27 +170,25 @@ class Worlds:
         sides = sides.astype(np.int64)
         if np.any(sides < 1):
             raise ValueError("dd(n) needs n >= 1 in every world")
+        limits.check(int(sides.sum()), self._bytes_per_world(sides[:1]), "dd()")
         rows = np.repeat(np.arange(self.n), sides)
         starts = np.cumsum(sides) - sides
         rolls = np.arange(len(rows)) - np.repeat(starts, sides)
-        per_roll = sides[rows]
-        ones = np.ones(len(rows), dtype=np.int64)
-        draw_weights = ones if self.semiring.name == "int" else self.semiring.ratio(ones, per_roll)
-        self.weights = self.semiring.mul(self.weights[rows], draw_weights)
+        self.weights = self.semiring.draw_each(self.weights, rows, sides[rows])
         for key, column in self.columns.items():
             self.columns[key] = column[rows]
         self.columns[name] = rolls
 
     def product(self, other: "Worlds") -> None:
         """Join an independent table: every pair of worlds (the outer product), its columns added."""
-        if other.n == 1:
-            self.weights = self.semiring.mul(self.weights, other.weights[0])
-            for key, column in other.columns.items():
-                self.columns[key] = np.broadcast_to(column[0], (self.n,) + column.shape[1:])
-            return
         n, k = self.n, other.n
-        self.weights = self.semiring.mul(np.repeat(self.weights, k, axis=0),
-                                         np.tile(other.weights, (n,) + (1,) * (other.weights.ndim - 1)))
+        if k > 1:
+            limits.check(n * k, self._bytes_per_world(*other.columns.values()), "combining independent values")
+        self.weights = self.semiring.product(self.weights, other.weights)
+        if k == 1:
+            for key, column in other.columns.items():
+                self.columns[key] = np.broadcast_to(column[0], (n,) + column.shape[1:])
+            return
         for key, column in self.columns.items():
             self.columns[key] = np.repeat(narrow.narrowed(column), k, axis=0)
         for key, column in other.columns.items():
@@ -206,7 +218,7 @@ class Worlds:
             if a.shape[1:] != b.shape[1:]:
                 raise ValueError(f"`{key}` has shape {a.shape[1:]} in one branch and {b.shape[1:]} in the other")
             columns[key] = np.concatenate([a, b], axis=0)
-        joined = Worlds(self.semiring, np.concatenate([self.weights, other.weights], axis=0), columns)
+        joined = Worlds(self.semiring, self.semiring.join(self.weights, other.weights), columns)
         joined.merge()
         return joined
 
@@ -272,7 +284,7 @@ class Worlds:
         weights = self.weights
         if normalize:
             total = self.semiring.total(weights)
-            if not len(weights) or bool(np.all(self.semiring.is_zero(np.asarray(total)))):
+            if not len(weights) or bool(np.all(self.semiring.is_zero(total))):
                 raise ZeroDivisionError("normalize=True, but no world is left to normalize over (every world "
                                         "failed an `assert`)")
             weights = self.semiring.divide(weights, total)
