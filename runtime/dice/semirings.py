@@ -1,15 +1,15 @@
 """Weight algebras for dist mode: what a world's weight is, and how weights multiply and add.
 
-Every semiring stores the weights of `n` worlds as one NumPy array whose first axis is the world axis, so the
+Every semiring stores the weights of `n` worlds as one NumPy array whose first axis is the world axis (the exact
+ones an `ExactWeights` that indexes like one), so the
 world table can take, repeat and concatenate them like any column. Draws produce weights from integer ratios
 (`num / den`), which every semiring can represent exactly or as closely as it can.
 
 * `float64` (default): probabilities as doubles.
 * `log`: log-probabilities; products become sums, sums a log-sum-exp.
-* `int`: counts of outcomes (`d(6)` weighs each face 1); ratios must have den 1 per draw, i.e. counts.
-* `fraction`: exact rationals as residues modulo several primes below 2^15, in int64 arrays (a product of two
-  residues stays below 2^30). The result is rebuilt by Chinese remaindering and rational reconstruction,
-  checked against primes held back for the purpose, with an error naming the fix when precision runs out.
+* `int`: counts of outcomes (`d(6)` weighs each face 1), exact at any size.
+* `fraction`: exact rationals. Both exact semirings hold integers over a common denominator (exact.py): int64
+  while an exact bound fits, residues modulo 31-bit primes past it; a fair die costs them no arithmetic.
 * `complex`: complex weights (for `importance` with complex amplitudes).
 * `dual`: dual numbers (probability, derivative) with respect to parameters the caller seeds as `Dual`s, in
   float64 arrays of shape (n, 2); the answer maps outcomes to `Dual`s.
