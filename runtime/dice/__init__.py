@@ -6,9 +6,10 @@ from . import lib
 from .dual import Dual
 from .limits import WorldLimitError, set_limits
 from .located import source_lines
+from .product import SemiringProduct
 from .semirings import (Complex128, Counts, DualNumbers, Float64, FractionPrecisionError, Fractions, Log, Semiring,
                         semiring)
 from .table import Worlds
 
 __all__ = ["Complex128", "Counts", "Dual", "DualNumbers", "Float64", "FractionPrecisionError", "Fractions", "Log",
-           "Semiring", "WorldLimitError", "Worlds", "lib", "semiring", "set_limits", "source_lines"]
+           "Semiring", "SemiringProduct", "WorldLimitError", "Worlds", "lib", "semiring", "set_limits", "source_lines"]

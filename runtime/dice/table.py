@@ -346,6 +346,8 @@ def _real_part(weight) -> float:
 
 
 def _real_part_array(semiring: Semiring, weight) -> np.ndarray:
+    if hasattr(weight, "parts"):  # a SemiringProduct: its first algebra decides
+        return _real_part_array(semiring.semirings[0], weight.parts[0])
     if semiring.name == "dual":
         return np.asarray(weight)[..., 0]
     if semiring.name == "log":
