@@ -164,3 +164,15 @@ def test_asserts_and_merges_keep_a_program_in_int64():
         w.drop("c")
     assert w.weights.residues == 0
     assert w.result(w["s"]) == {0: Fraction(1, 2 ** 200)}
+
+
+def test_join_with_an_empty_branch_and_a_huge_denominator():
+    w = Worlds("fraction")
+    w.draw_d("a", 2)
+    yes, no = w.split(w["a"] == 1)
+    no.keep(no["a"] == 0)  # no world left on this side
+    for i in range(40):
+        yes.draw_d(f"x{i}", 7)
+        yes.drop(f"x{i}")
+    w = yes.join(no)
+    assert w.result(w["a"]) == {1: Fraction(1, 2)}

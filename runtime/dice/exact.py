@@ -202,6 +202,8 @@ def times(weights: ExactWeights, factors, bound: int, denominator: int, limit_bi
     (computed by the caller from `weights` after `ready`)."""
     weights = fitted(weights, bound, limit_bits)
     weights = weights.with_values(weights.values, denominator=denominator)
+    if bound == 0:  # every value is 0 (no world, or none with weight): a factor of any size changes nothing
+        return weights
     if isinstance(factors, int):
         if factors == 1:
             return weights
