@@ -135,7 +135,7 @@ def test_widening_round_trips_values():
     big = [v * (1 << 100) + 7 for v in values]
     bound = max(abs(v) for v in big)
     count = exact.PRIMES.count_for(bound)
-    residues = np.array([[v % p for p in exact.PRIMES.first(count).tolist()] for v in big], dtype=np.int64)
+    residues = np.array([[v % p for v in big] for p in exact.PRIMES.first(count).tolist()], dtype=np.int64)
     weights = exact.ExactWeights(residues, 1, bound)
     assert exact.integers(weights) == big
     wider = exact.ExactWeights(exact.widen(residues, bound, count + 3), 1, bound)

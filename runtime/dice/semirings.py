@@ -224,7 +224,7 @@ class _Exact(Semiring):
         weights = exact.ready(weights, total)
         k = len(counts)
         bound, denominator = weights.bound * total, weights.denominator * (1 if self.counts_only else total)
-        repeated = weights.with_values(np.repeat(weights.values, k, axis=0))
+        repeated = weights.with_values(np.repeat(weights.values, k, axis=-1))
         factors = 1 if np.all(counts == 1) else np.tile(counts, len(weights))
         return exact.times(repeated, factors, bound, denominator, self.max_bits)
 
@@ -251,8 +251,11 @@ class _Exact(Semiring):
         if a.residues == 0:
             values = (a.values[:, None] * b.values[None, :]).reshape(n * k)
         else:
-            values = (a.values[:, None, :] * b.values[None, :, :] % exact.PRIMES.first(a.residues)).reshape(
-                n * k, a.residues)
+            values = np.empty((a.residues, n, k), dtype=np.int64)  # products row by row, reduced in place
+            for row, (left, right) in enumerate(zip(a.values, b.values)):
+                np.multiply(left[:, None], right[None, :], out=values[row])
+            values %= exact.PRIMES.first(a.residues)[:, None, None]
+            values = values.reshape(a.residues, n * k)
         return ExactWeights(values, denominator, bound)
 
     def join(self, a, b):
@@ -265,7 +268,7 @@ class _Exact(Semiring):
         a = exact.times(a, fa, a.bound * fa, denominator, self.max_bits)
         b = exact.times(b, fb, b.bound * fb, denominator, self.max_bits)
         a, b = exact.same_width(a, b, bound, self.max_bits)
-        return ExactWeights(np.concatenate([a.values, b.values], axis=0), denominator, bound)
+        return ExactWeights(np.concatenate([a.values, b.values], axis=-1), denominator, bound)
 
     def bytes_per_world(self, weights) -> int:
         return weights.nbytes_per_world
@@ -304,7 +307,7 @@ class _Exact(Semiring):
         return ExactWeights(a.values, total, a.bound) if total else a
 
     def is_zero(self, a) -> np.ndarray:
-        return a.values == 0 if a.residues == 0 else np.all(a.values == 0, axis=-1)
+        return a.values == 0 if a.residues == 0 else np.all(a.values == 0, axis=0)
 
     def scalars(self, a) -> list:
         values = exact.integers(a)
