@@ -176,3 +176,87 @@ def test_join_with_an_empty_branch_and_a_huge_denominator():
         yes.drop(f"x{i}")
     w = yes.join(no)
     assert w.result(w["a"]) == {1: Fraction(1, 2)}
+
+
+def _random_program(rng) -> str:
+    """A random straight-line dist program over small dice: draws of every kind, arithmetic, `if`/`else` on random
+    conditions (reassigning values, drawing in one arm), `assert`, integer, negative and binary-fraction
+    `importance`: what moves the exact weights' denominators and bounds."""
+    names = ["a"]
+    lines = ["a = d(3)"]
+
+    def atom():
+        return rng.choice(names)
+
+    def draw():
+        return rng.choice([f"d({rng.integers(1, 4)})", "d[0:1:2, 3:3:1]", "d[1:2:3, 4:4:0]",
+                           f"dd({atom()} % 3 + 1)", "lazy_sum(2 @ d(2))"])
+
+    def expression():
+        kind = rng.integers(0, 4)
+        if kind == 0:
+            return draw()
+        if kind == 1:
+            return f"{atom()} + {draw()}"
+        if kind == 2:
+            return f"max({atom()}, {atom()}) - 1"
+        return f"{atom()} * 2 - {atom()}"
+
+    def statement(indent: str, fresh: bool):
+        kind = rng.integers(0, 6)
+        if kind <= 2 or not fresh and kind == 5:
+            target = f"v{len(names)}" if fresh else atom()
+            lines.append(f"{indent}{target} = {expression()}")
+            if fresh:
+                names.append(target)
+        elif kind == 3:
+            lines.append(f"{indent}assert {atom()} != {rng.integers(0, 4)}")
+        elif kind == 4:
+            lines.append(f"{indent}importance({rng.choice([f'{atom()} + 1', f'{atom()} - 2', '0.5', '3'])})")
+        else:
+            lines.append(f"{indent}if {atom()} > {rng.integers(0, 3)}:")
+            for _ in range(rng.integers(1, 3)):
+                statement(indent + "    ", False)
+            lines.append(f"{indent}else:")
+            statement(indent + "    ", False)
+
+    for _ in range(rng.integers(2, 5)):
+        statement("", True)
+    lines.append(f"return {atom()} % 4, {atom()} > 2")
+    body = "\n".join("    " + line for line in lines)
+    return f"from lifted import dist\n\n\n@dist\ndef f():\n{body}\n"
+
+
+def _distribution_or_error(run):
+    try:
+        return run()
+    except ZeroDivisionError:
+        return ZeroDivisionError
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_random_programs_exact_in_int64_and_residues(seed, monkeypatch):
+    _check_random_program(seed, monkeypatch)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(30, 1030))
+def test_random_programs_exact_long_run(seed, monkeypatch):
+    _check_random_program(seed, monkeypatch)
+
+
+def _check_random_program(seed, monkeypatch):
+    source = _random_program(np.random.default_rng(seed))
+    f = compile_dist(source)["f"]
+    for normalize in (False, True):
+        expected = _distribution_or_error(lambda: enumerate_distribution(source, "f", (), normalize))
+        assert _distribution_or_error(lambda: f(normalize=normalize, semiring="fraction")) == expected, source
+    counts = f(semiring="int") if "0.5" not in source else None
+    with monkeypatch.context() as patch:
+        patch.setattr(exact, "INT64_LIMIT", 1)
+        patch.setattr(exact, "_count_with_headroom", exact.PRIMES.count_for)
+        for normalize in (False, True):
+            expected = _distribution_or_error(lambda: enumerate_distribution(source, "f", (), normalize))
+            assert _distribution_or_error(lambda: f(normalize=normalize, semiring="fraction")) == expected, source
+        if counts is not None:
+            assert f(semiring="int") == counts, source
