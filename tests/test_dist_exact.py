@@ -228,8 +228,9 @@ def _random_program(rng) -> str:
 
 
 def _distribution_or_error(run):
+    """The distribution, or ZeroDivisionError where normalize=True finds no weight (the oracle's empty table)."""
     try:
-        return run()
+        return run() or ZeroDivisionError
     except ZeroDivisionError:
         return ZeroDivisionError
 
