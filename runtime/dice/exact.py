@@ -18,7 +18,7 @@ fraction program needs no modular inverse anywhere: `normalize=` divides two exa
 from __future__ import annotations
 
 from fractions import Fraction
-from math import gcd, isqrt, lcm, prod
+from math import gcd, isqrt, lcm
 
 import numpy as np
 
@@ -152,7 +152,7 @@ def _column(primes: np.ndarray) -> np.ndarray:
 
 def constant_residues(value: int, count: int) -> np.ndarray:
     """A Python int (any size) modulo each of the first `count` primes."""
-    return np.array([value % p for p in PRIMES.first(count).tolist()], dtype=np.int64)
+    return constant_residues_for(value, PRIMES.first(count))
 
 
 def _mixed_radix(residues: np.ndarray, offset: int) -> np.ndarray:
@@ -283,10 +283,6 @@ def sums_by_run(weights: ExactWeights, starts: np.ndarray) -> np.ndarray:
 
 def lcm_all(values) -> int:
     return lcm(*[int(v) for v in values]) if len(values) else 1
-
-
-def product_of(values) -> int:
-    return prod(int(v) for v in values)
 
 
 def as_fraction(value) -> Fraction:
