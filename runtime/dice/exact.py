@@ -47,8 +47,9 @@ class _Primes:
     def first(self, count: int) -> np.ndarray:
         if count > len(self.values):
             more = _primes_below(self.values[-1] if self.values else 1 << 31, count - len(self.values) + 8)
-            self.values += more
-            self.array = np.array(self.values, dtype=np.int64)
+            values = self.values + more  # the array first: a thread that sees the longer list sees it too
+            self.array = np.array(values, dtype=np.int64)
+            self.values = values
         return self.array[:count]
 
     def count_for(self, bound: int) -> int:
