@@ -55,3 +55,13 @@ def _types(value):
 def test_outcome_types(name, expected, semiring):
     result = compile_dist(SOURCE)[name](semiring=semiring)
     assert {_types(outcome) for outcome in result} == {expected}
+
+
+@pytest.mark.xfail(strict=True, reason="known wrong distribution: numpy's bool + bool is a logical or, Python's is "
+                   "an int sum; the dist expression codegen (transpiler/dice/expressions.py) must widen bool "
+                   "operands of arithmetic to int")
+def test_truth_values_add_as_ints():
+    from tests.dist_oracle import enumerate_distribution
+
+    source = "from lifted import dist\n\n\n@dist\ndef f():\n    return (d(2) > 1) + (d(2) > 1)\n"
+    assert compile_dist(source)["f"](semiring="fraction") == enumerate_distribution(source, "f")
