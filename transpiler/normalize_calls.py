@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 import libcst as cst
 
+from ..sources import read_source
 from .builder import Builder
 from .errors import TranspileError
 from .frontend.parse import ParsedModule
@@ -29,7 +30,7 @@ class Calls:
         if lowering is None:
             from .frontend.parse import parse_module
 
-            parsed = parse_module(path.read_text(encoding="utf-8"), str(path))
+            parsed = parse_module(read_source(path), str(path))
             parsed.source_file = str(path)
             lowering = type(self)(parsed)
             lowering._named, lowering._stack, lowering._modules = self._named, self._stack, self._modules
@@ -125,11 +126,25 @@ class Calls:
 
 
 def _find_module(module: str, parsed: ParsedModule):
-    """The file of `module`: next to the importing file, or under the current directory."""
-    relative = Path(*module.split("."))
+    """The file of `module`: next to the importing file, or under the current directory; a relative module
+    (`.helpers`, `..lib.act`) only relative to the importing file's package, as Python finds it."""
     here = Path(parsed.source_file or parsed.path).parent
-    for base in (here, Path.cwd()):
-        for candidate in (base / relative.with_suffix(".py"), base / relative / "__init__.py"):
+    dots = len(module) - len(module.lstrip("."))
+    if dots:
+        base = here
+        for _ in range(dots - 1):
+            base = base.parent
+        relative = Path(*module[dots:].split(".")) if module[dots:] else None
+        bases = [base]
+    else:
+        relative = Path(*module.split("."))
+        bases = [here, Path.cwd()]
+    for base in bases:
+        if relative is None:
+            candidates = [base / "__init__.py"]
+        else:
+            candidates = [base / relative.with_suffix(".py"), base / relative / "__init__.py"]
+        for candidate in candidates:
             if candidate.is_file():
                 return candidate.resolve()
     return None

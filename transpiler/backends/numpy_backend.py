@@ -49,6 +49,11 @@ def render_function(fn: Function, source_file: str, delete_dead: bool = True) ->
     return RenderedFunction(fn.name, signature, fn.doc, lines, renderer.helpers, renderer.uses_scipy)
 
 
+def _source_comment(source_file: str, loc) -> str:
+    """`# file.py:12  the source line`, the heading of the lines generated from that source line."""
+    return "# " + cg.comment_text(f"{source_file}:{loc.line}  {loc.text.strip()}")
+
+
 class _Renderer:
     def __init__(self, fn: Function, source_file: str, delete_dead: bool):
         self.source_file = source_file
@@ -100,14 +105,14 @@ class _Renderer:
                 group = None
             if stmt.loc is not None and (stmt.loc.line, stmt.loc.path) != group:
                 group = (stmt.loc.line, stmt.loc.path)
-                lines.append(f"# {self.source_file}:{stmt.loc.line}  {stmt.loc.text.strip()}")
+                lines.append(_source_comment(self.source_file, stmt.loc))
             lines.extend(line.text)
             if dying:
                 lines.append("del " + ", ".join(dying))
         last = stmts[-1] if stmts else None
         if top_level and isinstance(last, Eqn) and last.loc is not None and id(last.outs[0]) in folded \
                 and (last.loc.line, last.loc.path) != group:
-            lines.append(f"# {self.source_file}:{last.loc.line}  {last.loc.text.strip()}")
+            lines.append(_source_comment(self.source_file, last.loc))
         lines.extend(tail_lines)
         return lines
 

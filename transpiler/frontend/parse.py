@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from ...sources import physical_lines
 from ..errors import SourceLoc, TranspileError
 
 TRANSFORMS = ("grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev", "hessian")
@@ -64,7 +65,7 @@ class Locator:
 
     def __init__(self, path: str, text: str, positions):
         self.path = path
-        self.lines = text.splitlines()
+        self.lines = physical_lines(text)
         self.positions = positions
 
     def __call__(self, node: cst.CSTNode) -> SourceLoc:
@@ -113,7 +114,7 @@ def _check_syntax(text: str, path: str) -> None:
     try:
         compile(text, path, "exec", dont_inherit=True)  # to bytecode: also "'break' outside loop" and the like
     except SyntaxError as exc:
-        lines = text.splitlines()
+        lines = physical_lines(text)
         line = exc.lineno or 1
         col = max(exc.offset or 1, 1)
         end_col = exc.end_offset if exc.end_lineno == line and (exc.end_offset or 0) > col else col + 1
@@ -123,11 +124,12 @@ def _check_syntax(text: str, path: str) -> None:
 
 
 def parse_module(text: str, path: str) -> ParsedModule:
+    text = text.removeprefix("\ufeff")  # a BOM read as text (`read_source` drops it already)
     _check_syntax(text, path)
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
-        lines = text.splitlines()
+        lines = physical_lines(text)
         line_text = lines[exc.raw_line - 1] if 0 < exc.raw_line <= len(lines) else ""
         loc = SourceLoc(path, exc.raw_line, exc.raw_column + 1, exc.raw_line, exc.raw_column + 2, line_text)
         raise TranspileError(f"syntax error: {exc.message}", loc) from None
@@ -166,9 +168,11 @@ def _read_top_level(small: cst.BaseSmallStatement, parsed: ParsedModule, locate:
                 parsed.numpy_aliases.add(local)
             elif full.startswith("scipy"):
                 parsed.scipy_names[local] = full if alias.asname else "scipy"
-    elif isinstance(small, cst.ImportFrom) and small.module is not None:
-        module_name = cst.Module([]).code_for_node(small.module)
-        if isinstance(small.names, cst.ImportStar) or small.relative:
+    elif isinstance(small, cst.ImportFrom) and (small.module is not None or small.relative):
+        # `from .helpers import act` keeps its dots: the module is found relative to the importing file
+        dots = "." * len(small.relative)
+        module_name = dots + (cst.Module([]).code_for_node(small.module) if small.module is not None else "")
+        if isinstance(small.names, cst.ImportStar):
             return
         for alias in small.names:
             imported = alias.name.value
