@@ -65,10 +65,24 @@ class Transform:
         return self._resolved
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.resolve()(*args, **kwargs)
+        function = self._resolved
+        if function is None:
+            try:
+                function = self.resolve()
+            except Exception as exc:
+                raise_clean(exc)
+        return function(*args, **kwargs)
 
     def __repr__(self) -> str:
         return f"<lifted {self.kind}({getattr(self.func, '__name__', self.func)}, wrt={self.wrt!r})>"
+
+
+def raise_clean(exc: Exception) -> None:
+    """Raise `exc` again; an error about the user's code (a located compile error, a bad request) loses the
+    runtime's and the compiler's frames, so the traceback shows the caller's line and the located message."""
+    if getattr(exc, "__lifted_user_error__", False):
+        raise exc.with_traceback(None) from None
+    raise exc
 
 
 def _is_wrt_item(item: Any) -> bool:

@@ -2,10 +2,13 @@
 through a user's reverse rule (`custom_vjp`) when one is declared."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
 import libcst as cst
 
-from ..sources import read_source
+from ..cache import file_digest
+from ..sources import decode_source
 from .builder import Builder
 from .errors import TranspileError
 from .frontend.parse import ParsedModule
@@ -22,7 +25,7 @@ class Calls:
         """A kernel imported from another module of the project (`from physics import rhs`), read from the
         file next to this one and inlined like a local kernel."""
         module, original, _ = self.parsed.imported[name]
-        path = _find_module(module, self.parsed)
+        path = _find_module(module, self.parsed, self.parsed.dependencies)
         if path is None:
             raise self.error(node, f"`{name}` comes from module `{module}`, which was not found next to "
                              f"{self.parsed.path}", "kernels can call @kernel functions of project modules")
@@ -30,8 +33,11 @@ class Calls:
         if lowering is None:
             from .frontend.parse import parse_module
 
-            parsed = parse_module(read_source(path), str(path))
+            data = path.read_bytes()
+            parsed = parse_module(decode_source(data), str(path))
             parsed.source_file = str(path)
+            parsed.dependencies = self.parsed.dependencies
+            parsed.dependencies[str(path)] = file_digest(data)
             lowering = type(self)(parsed)
             lowering._named, lowering._stack, lowering._modules = self._named, self._stack, self._modules
             self._modules[path] = lowering
@@ -125,7 +131,7 @@ class Calls:
     # -- helpers -------------------------------------------------------------------------------------------
 
 
-def _find_module(module: str, parsed: ParsedModule):
+def _find_module(module: str, parsed: ParsedModule, looked_for: dict[str, str | None]):
     """The file of `module`: next to the importing file, or under the current directory; a relative module
     (`.helpers`, `..lib.act`) only relative to the importing file's package, as Python finds it."""
     here = Path(parsed.source_file or parsed.path).parent
@@ -147,4 +153,5 @@ def _find_module(module: str, parsed: ParsedModule):
         for candidate in candidates:
             if candidate.is_file():
                 return candidate.resolve()
+            looked_for.setdefault(os.path.abspath(candidate), None)  # created later, it would be found first
     return None

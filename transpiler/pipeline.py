@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..sources import read_source
+from . import codegen as cg
 from .backends.numpy_backend import render_function
 from .errors import SourceLoc, TranspileError
 from .declarations import DeclaredFunctions
@@ -26,29 +27,55 @@ def source_hash(text: str) -> str:
 
 
 def transpile_source(text: str, path: str, options: Options = Options(),
-                     extra: tuple[Declaration, ...] = (), source_file: str | None = None) -> str:
+                     extra: tuple[Declaration, ...] = (), source_file: str | None = None,
+                     per_function: bool = False, dependencies: dict[str, str | None] | None = None) -> str:
     """Generate the NumPy module for one source file (`path` as it should appear in the header;
-    `source_file`, where it really is, locates the project modules it imports kernels from)."""
+    `source_file`, where it really is, locates the project modules it imports kernels from).
+
+    `per_function` (the on-the-fly path): a function the compiler refuses is left out and its located error
+    kept in the module's `__lifted_errors__`, so the file's other functions still work. `dependencies`, when
+    given, receives every other file the build read (path -> digest) or looked for (path -> None)."""
     parsed = parse_module(text, path)
     parsed.source_file = source_file
+    if dependencies is not None:
+        parsed.dependencies = dependencies
+    errors: dict[str, TranspileError] = {}
+
+    def attempt(name: str, build):
+        if not per_function:
+            return build()
+        try:
+            return build()
+        except TranspileError as err:
+            errors[name] = err
+            return None
+
     declared = DeclaredFunctions(parsed, extra)
-    kernels = {name: declared.kernel(name) for name in parsed.kernels}
+    kernels = {name: fn for name in parsed.kernels
+               if (fn := attempt(name, lambda name=name: declared.kernel(name))) is not None}
     display = os.path.basename(path)
     rendered = [render_function(fn, display, options.delete_dead) for fn in kernels.values()]
     if parsed.dists:
         from .dice import compile_dist_functions
 
-        rendered += compile_dist_functions(parsed)
+        for name in parsed.dists:
+            rendered += attempt(name, lambda name=name: compile_dist_functions(parsed, [name])) or []
     transforms = []
-    taken = set(kernels) | set(parsed.dists)
+    taken = set(parsed.kernels) | set(parsed.dists)
     keys: dict[str, tuple] = {}  # hidden (nested) declarations are named in their outer key by their own key
     for decl in declared.declarations:
         if decl.target in taken:
             raise TranspileError(f"`{decl.target}` is defined twice", decl.loc, "give each transform its own name")
         taken.add(decl.target)
-        result = declared.function(decl.target)
-        fn = declared.kernel(decl.func) if decl.func in kernels else declared.function(decl.func)
-        names = tuple(fn.params[i].name for i in declared.wrt(decl.target))
+        def build(decl=decl):
+            result = declared.function(decl.target)
+            fn = declared.kernel(decl.func) if decl.func in kernels else declared.function(decl.func)
+            return result, tuple(fn.params[i].name for i in declared.wrt(decl.target))
+
+        built = attempt(decl.target, build)
+        if built is None:
+            continue
+        result, names = built
         hidden = decl.func in declared.by_target and declared.by_target[decl.func].hidden
         inner = keys[decl.func] if hidden else decl.func  # `jvp(grad(f))`: the inner transform's key
         keys[decl.target] = (decl.transform, inner, names, decl.wrt_is_tuple)
@@ -62,9 +89,18 @@ def transpile_source(text: str, path: str, options: Options = Options(),
         functions=rendered, transforms=transforms,
         uses_scipy=any(f.uses_scipy for f in rendered), uses_dist=bool(parsed.dists),
         helpers=set().union(*[f.helpers for f in rendered]) if rendered else set(),
+        errors=[(name, _error_literal(err)) for name, err in errors.items()],
     )
     check_generated(code, path)
     return code
+
+
+def _error_literal(err: TranspileError) -> str:
+    """A refused function's error as a tuple literal, raised again (by `lifted.onthefly`) when it is called."""
+    loc = err.loc
+    fields = (err.message, err.hint) + ((loc.path, loc.line, loc.col, loc.end_line, loc.end_col, loc.text)
+                                        if loc is not None else ())
+    return cg.source(cg.literal(fields))
 
 
 def check_generated(code: str, path: str) -> None:

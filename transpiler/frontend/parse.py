@@ -56,6 +56,9 @@ class ParsedModule:
     # local name -> (module, name, import statement) for names imported from other project modules
     imported: dict[str, tuple[str, str, cst.CSTNode]] = field(default_factory=dict)
     source_file: str | None = None  # the real path of the file (imports resolve next to it)
+    # every other file the build read (path -> digest of its bytes) or looked for and did not find (-> None):
+    # the on-the-fly cache is valid while these are unchanged (shared with the modules it imports from)
+    dependencies: dict[str, str | None] = field(default_factory=dict)
     # kernel -> (its reverse rule kernel, where declared), from `custom_vjp(f, f_vjp)`
     custom_vjps: dict[str, tuple[str, SourceLoc]] = field(default_factory=dict)
 
