@@ -29,9 +29,23 @@ def stop_gradient(x: Any) -> Any:
 def custom_vjp(func: Callable[..., Any], rule: Callable[..., Any]) -> None:
     """Declare `rule(*args, out, g)` as the reverse-mode rule of kernel `func` (read by the transpiler).
 
-    In plain Python it only records the rule on the function; `func` itself runs unchanged.
+    In plain Python it only records the rule on the function; `func` itself runs unchanged. A rule whose
+    parameter count does not fit (`(x, g)` for a one-parameter `func`, instead of `(x, out, g)`) is refused here.
     """
+    arity = _positional_count(func)
+    rule_arity = _positional_count(rule)
+    if arity is not None and rule_arity is not None and rule_arity != arity + 2:
+        raise TypeError(f"custom_vjp: the rule `{getattr(rule, '__name__', rule)}` takes {rule_arity} parameters, but "
+                        f"a rule of `{getattr(func, '__name__', func)}` takes {arity + 2}: its arguments, its output "
+                        "`out`, then the cotangent `g`")
     func.__lifted_custom_vjp__ = rule
+
+
+def _positional_count(func: Callable[..., Any]) -> int | None:
+    code = getattr(func, "__code__", None)
+    if code is None or code.co_flags & 0x04:  # no code object, or *args: cannot tell
+        return None
+    return code.co_argcount
 
 
 class Transform:

@@ -122,6 +122,14 @@ class Calls:
         if rule_name not in self.parsed.kernels:
             raise TranspileError(f"the custom_vjp rule `{rule_name}` is not a @kernel of this module", loc,
                                  f"decorate `{rule_name}` with @kernel; it takes (*args, out, g)")
+        expected = len(self.parsed.kernels[name].node.params.params) + 2
+        given = len(self.parsed.kernels[rule_name].node.params.params)
+        if given != expected:
+            raise TranspileError(f"the custom_vjp rule `{rule_name}` takes {given} parameter{'s' if given != 1 else ''}"
+                                 f", but a rule of `{name}` takes {expected}: `{name}`'s arguments, its output, then "
+                                 "the output's cotangent", loc,
+                                 f"def {rule_name}({', '.join(_param_names(self.parsed, name) + ['out', 'g'])}): "
+                                 "return one cotangent per parameter")
         if rule_name not in self._rules:
             saved = list(self._stack)
             self._rules[rule_name] = self.lower_kernel(rule_name)
@@ -129,6 +137,10 @@ class Calls:
         return self._rules[rule_name]
 
     # -- helpers -------------------------------------------------------------------------------------------
+
+
+def _param_names(parsed: ParsedModule, kernel: str) -> list[str]:
+    return [p.name.value for p in parsed.kernels[kernel].node.params.params]
 
 
 def _find_module(module: str, parsed: ParsedModule, looked_for: dict[str, str | None]):

@@ -5,6 +5,7 @@ every error carries the position of the construct it is about.
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -136,9 +137,12 @@ def parse_module(text: str, path: str) -> ParsedModule:
         line_text = lines[exc.raw_line - 1] if 0 < exc.raw_line <= len(lines) else ""
         loc = SourceLoc(path, exc.raw_line, exc.raw_column + 1, exc.raw_line, exc.raw_column + 2, line_text)
         raise TranspileError(f"syntax error: {exc.message}", loc) from None
+    if not text.isascii():
+        module = module.visit(_NFKCNames())  # `ﬁ` and `fi` are one name to Python (PEP 3131)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     locate = Locator(path, text, wrapper.resolve(PositionProvider))
     parsed = ParsedModule(path, text, {}, [], {}, locate)
+    _check_marked_functions(module, locate)
     for statement in module.body:
         if isinstance(statement, cst.FunctionDef):
             if any(_decorator_name(d) in MARKERS for d in statement.decorators):
@@ -153,6 +157,47 @@ def parse_module(text: str, path: str) -> ParsedModule:
             for small in statement.body:
                 _read_top_level(small, parsed, locate)
     return parsed
+
+
+class _NFKCNames(cst.CSTTransformer):
+    """Identifiers as Python reads them: NFKC-normalized, so names that normalize alike are one name."""
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
+        normal = unicodedata.normalize("NFKC", updated.value)
+        return updated if normal == updated.value else updated.with_changes(value=normal)
+
+
+def _check_marked_functions(module: cst.Module, locate: Locator) -> None:
+    """`@kernel` and `@dist` mark module-level functions only, with no other decorator: one the compiler would
+    silently drop (`@kernel @doubled def f`), or a marked method or nested function it would silently skip,
+    is refused where it is written."""
+    for node, top_level in _function_defs(module):
+        markers = [d for d in node.decorators if _decorator_name(d) in MARKERS + DIST_MARKERS]
+        if not markers:
+            continue
+        marker = _decorator_name(markers[0])
+        if not top_level:
+            raise TranspileError(f"@{marker} marks module-level functions only; this one is nested in a class or "
+                                 "function", locate(markers[0]),
+                                 f"define `{node.name.value}` at the top of the module (a kernel may call it)")
+        others = [d for d in node.decorators if d not in markers]
+        if others:
+            raise TranspileError(f"a @{marker} function cannot have other decorators: the compiler would "
+                                 "transform the undecorated body", locate(others[0]),
+                                 "apply the decorator in plain Python outside the kernel, or write what it "
+                                 "does in the kernel's body")
+
+
+def _function_defs(module: cst.Module):
+    """Every function definition of the module, with whether it sits directly at the top level."""
+    found: list[tuple[cst.FunctionDef, bool]] = []
+
+    class Finder(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+            found.append((node, any(node is statement for statement in module.body)))
+
+    module.visit(Finder())
+    return found
 
 
 def _read_top_level(small: cst.BaseSmallStatement, parsed: ParsedModule, locate: Locator) -> None:
