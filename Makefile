@@ -20,4 +20,4 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 clean:
-	rm -rf build .lifted_cache *.egg-info
+	rm -rf generated build .lifted_cache *.egg-info

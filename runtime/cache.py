@@ -111,7 +111,8 @@ def lookup(source: Path, key: str) -> tuple[Path, str] | None:
     return module, target
 
 
-def index_entry(source: Path, key: str, module: str, target: str, dependencies: dict[str, str | None]) -> tuple[Path, str]:
+def index_entry(source: Path, key: str, module: str, target: str,
+                dependencies: dict[str, str | None]) -> tuple[Path, str]:
     """Where the index entry of `key` goes, and its text."""
     text = json.dumps({"format": INDEX_FORMAT, "source": str(source), "module": module, "target": target,
                        "dependencies": dependencies}, indent=1, sort_keys=True)

@@ -471,3 +471,74 @@ def test_a_cache_owned_by_another_user_is_refused(tmp_path, cache, monkeypatch):
     monkeypatch.setattr(os, "getuid", lambda: me + 1)  # as another user would see this cache
     with pytest.raises(UnsafeCacheError, match="belongs to another user"):
         import_path(tmp_path / "model.py").energy_grad(np.ones(2), 1.0)
+
+
+# -- argument checks at the entry of generated functions ---------------------------------------------------------
+
+CHECKED = '''import numpy as np
+from lifted import grad, kernel
+
+
+@kernel
+def loss(w: "f64[d]", x: "f64[n,d]", y: "f64[n]") -> "f64[]":
+    return np.sum((x @ w - y) ** 2)
+
+
+@kernel
+def pick(k: "i64[3]", flag: "bool[]", scale) -> "f64[]":
+    return np.sum(k * 1.0) * scale
+
+
+loss_grad = grad(loss)
+'''
+
+
+@pytest.fixture
+def checked(tmp_path, monkeypatch):
+    (tmp_path / "checked.py").write_text(CHECKED)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["checked.py", "-o", "generated"]) == 0
+    return tmp_path
+
+
+@pytest.mark.parametrize("args, message", [
+    (([0.0, 0.0], np.ones((4, 2)), np.ones(4)),
+     'loss_grad(): argument `w` is a list, but its annotation "f64[d]" asks for a NumPy array; pass np.asarray(w)'),
+    ((np.zeros((2, 1)), np.ones((4, 2)), np.ones(4)),
+     'loss_grad(): argument `w` has shape (2, 1), but its annotation "f64[d]" asks for rank 1'),
+    ((np.zeros(2), np.ones((4, 2)), np.ones(5)),
+     'loss_grad(): argument `y` has shape (5,), but its annotation "f64[n]" asks for n = 4 on axis 0'),
+    ((np.zeros(3), np.ones((4, 2)), np.ones(4)),
+     'loss_grad(): argument `x` has shape (4, 2), but its annotation "f64[n,d]" asks for d = 3 on axis 1'),
+    ((np.zeros(2, dtype=complex), np.ones((4, 2)), np.ones(4)),
+     'loss_grad(): argument `w` has dtype kind \'c\', but its annotation "f64[d]" asks for f64'),
+], ids=["list", "column", "named_dim", "named_dim_second_axis", "complex"])
+def test_arguments_that_contradict_the_annotations_are_named(checked, args, message):
+    module = import_path(checked / "generated" / "checked.py")
+    with pytest.raises(TypeError) as info:
+        module.loss_grad(*args)
+    assert str(info.value) == message
+
+
+def test_argument_checks_accept_what_the_annotations_allow(checked):
+    module = import_path(checked / "generated" / "checked.py")
+    np.testing.assert_allclose(module.loss_grad(np.zeros(2), np.ones((4, 2)), np.ones(4)), [-8.0, -8.0])
+    assert module.loss_grad(np.zeros(2), np.ones((4, 2), dtype=np.int64), np.ones(4)) is not None  # ints in f64
+    assert module.pick(np.arange(3), True, 2.0) == 6.0  # Python scalars, an unannotated parameter
+    with pytest.raises(TypeError, match=r'argument `k` has shape \(4,\), .* "i64\[3\]" asks for size 3'):
+        module.pick(np.arange(4), True, 2.0)
+    with pytest.raises(TypeError, match="argument `k` has dtype kind 'f', .* asks for i64"):
+        module.pick(np.zeros(3), True, 2.0)
+
+
+def test_argument_checks_can_be_turned_off(checked):
+    bad = "import numpy as np\nfrom lifted.loader import import_path\nm = import_path('generated/checked.py')\n" \
+          "print(m.loss_grad(np.zeros(2), np.ones((4, 2)), np.ones((4, 1))).shape)\n"
+    off = python(bad, cwd=checked, LIFTED_CHECK_ARGS="0")
+    # unchecked, a (4, 1) y broadcasts and the "gradient" of a 2-vector comes back (4, 2): what the checks prevent
+    assert off.returncode == 0 and off.stdout.strip() == "(4, 2)", off.stderr
+    on = python(bad, cwd=checked)
+    assert on.returncode == 1 and 'asks for rank 1' in on.stderr
+    assert cli.main(["checked.py", "-o", "unchecked", "--no-arg-checks"]) == 0
+    text = (checked / "unchecked" / "checked.py").read_text()
+    assert "_check_args" not in text and "import os" not in text

@@ -1,13 +1,14 @@
 """The `transpile` command: build generated NumPy modules from kernel sources, or check they are fresh.
 
-    transpile SRC... -o OUTDIR [--check] [--verbose] [--no-del] [--debug]
+    transpile SRC... -o OUTDIR [--check] [--verbose] [--no-del] [--no-arg-checks] [--debug]
 
 SRC are files or directories (searched recursively for .py files that use `@kernel` or `@dist`). A file
 becomes `OUTDIR/<stem>.py`; a directory's files keep their place below it (`pkg/sub/model.py` ->
 `OUTDIR/sub/model.py`), so two `model.py` in different packages build with one command. Outputs are written
-atomically and never over a file that transpile did not generate. User errors print as `path:line:col: error: ...` with the source line,
-a caret and a hint, and exit 1 without a traceback (`--debug` shows it). `--check` writes nothing and exits 1
-when an output is missing or stale, so CI can catch a forgotten rebuild.
+atomically and never over a file that transpile did not generate. User errors print as
+`path:line:col: error: ...` with the source line, a caret and a hint, and exit 1 without a traceback
+(`--debug` shows it). `--check` writes nothing and exits 1 when an output is missing or stale, so CI can catch
+a forgotten rebuild.
 """
 from __future__ import annotations
 
@@ -55,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="print one progress line per file to stderr")
     parser.add_argument("--no-del", action="store_true",
                         help="do not `del` dead values (turns off the liveness pass; for measuring it)")
+    parser.add_argument("--no-arg-checks", action="store_true",
+                        help="generated functions do not check their arguments against the annotations at entry")
     parser.add_argument("--debug", action="store_true", help="show Python tracebacks for errors")
     parser.add_argument("--version", action="version", version=f"transpile {VERSION}")
     return parser
@@ -63,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `transpile` console script and `python -m lifted.transpiler`; returns the exit code."""
     args = build_parser().parse_args(argv)
-    options = Options(delete_dead=not args.no_del)
+    options = Options(delete_dead=not args.no_del, check_args=not args.no_arg_checks)
     try:
         jobs = collect_jobs([Path(s) for s in args.sources], args.outdir)
         if args.check:
@@ -139,7 +142,7 @@ def build(jobs: list[Job], options: Options, verbose: bool, debug: bool) -> int:
             print(f"{job.source}: error: {exc}", file=sys.stderr)
             continue
         if verbose:
-            count = len(re.findall(r"^def ", target.read_text(encoding="utf-8"), re.MULTILINE))
+            count = len(re.findall(r"^def (?!_)", target.read_text(encoding="utf-8"), re.MULTILINE))  # not helpers
             plural = "" if count == 1 else "s"
             print(f"[{index}/{len(jobs)}] {job.source} -> {target} ({count} function{plural})", file=sys.stderr)
     if failures:

@@ -20,6 +20,7 @@ VERSION = "0.1.0"
 @dataclass(frozen=True)
 class Options:
     delete_dead: bool = True  # the liveness pass; off only to measure what it saves
+    check_args: bool = True  # generated functions check their arguments against the annotations at entry
 
 
 def source_hash(text: str) -> str:
@@ -54,7 +55,7 @@ def transpile_source(text: str, path: str, options: Options = Options(),
     kernels = {name: fn for name in parsed.kernels
                if (fn := attempt(name, lambda name=name: declared.kernel(name))) is not None}
     display = os.path.basename(path)
-    rendered = [render_function(fn, display, options.delete_dead) for fn in kernels.values()]
+    rendered = [render_function(fn, display, options.delete_dead, options.check_args) for fn in kernels.values()]
     if parsed.dists:
         from .dice import compile_dist_functions
 
@@ -80,7 +81,7 @@ def transpile_source(text: str, path: str, options: Options = Options(),
         inner = keys[decl.func] if hidden else decl.func  # `jvp(grad(f))`: the inner transform's key
         keys[decl.target] = (decl.transform, inner, names, decl.wrt_is_tuple)
         if not decl.hidden:
-            rendered.append(render_function(result, display, options.delete_dead))
+            rendered.append(render_function(result, display, options.delete_dead, options.check_args))
             transforms.append((repr(keys[decl.target]), decl.target))
     from .backends.templates import render_module
 

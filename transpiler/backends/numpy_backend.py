@@ -38,12 +38,20 @@ class _Line:
     used: list[str]
 
 
-def render_function(fn: Function, source_file: str, delete_dead: bool = True) -> RenderedFunction:
+def render_function(fn: Function, source_file: str, delete_dead: bool = True,
+                    check_args: bool = True) -> RenderedFunction:
+    """`check_args`: the function starts by checking its annotated arguments (`_check_args`, a module helper)."""
     fn = eliminate_dead_code(fn)
     renderer = _Renderer(fn, source_file, delete_dead)
     results = [a for a in result_atoms(fn.result) if isinstance(a, Var)]
     lines = renderer.block(fn.body, top_level=True, tail=results, tail_render=lambda exprs: [
         "return " + cg.source(_result_expr(fn.result, exprs))])
+    checked = [p for p in fn.params if p.type.shape is not None]
+    if check_args and checked:
+        last = fn.params.index(checked[-1]) + 1
+        arguments = [cg.name(p.name) for p in fn.params[:last]]
+        lines.insert(0, cg.source(cg.call("_check_args", cg.name(fn.name), *arguments)))
+        renderer.helpers.add("check_args")
     signature = ", ".join(f'{p.name}: "{p.type.annotation()}"' if p.type.shape is not None else p.name
                           for p in fn.params)
     return RenderedFunction(fn.name, signature, fn.doc, lines, renderer.helpers, renderer.uses_scipy)
