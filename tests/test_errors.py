@@ -433,3 +433,17 @@ def test_custom_vjp_marker_refuses_a_rule_of_the_wrong_arity_at_run_time():
 
     with pytest.raises(TypeError, match="takes 2 parameters, but a rule of `f` takes 3"):
         custom_vjp(f, rule)
+
+
+@pytest.mark.parametrize("name", ["np", "os", "_check_args"])
+def test_a_kernel_named_like_a_module_level_name_of_generated_code_is_refused(name):
+    error = error_for(kernel_source("return np.sum(x)").replace("def f(", f"def {name}("))
+    assert str(error.loc) == f"{PATH}:5:5" and f"`{name}` is a name the generated module uses itself" in error.message
+
+
+def test_a_kernel_may_bind_a_local_of_its_own_name():
+    source = kernel_source("f = np.sum(x * x)\nreturn f") + "\ng = grad(f)\n"
+    namespace: dict = {}
+    exec(compile(transpile_source(source, PATH), PATH, "exec"), namespace)
+    np.testing.assert_allclose(namespace["f"](np.ones(2)), 2.0)
+    np.testing.assert_allclose(namespace["g"](np.array([1.0, 3.0])), [2.0, 6.0])

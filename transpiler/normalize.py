@@ -116,6 +116,8 @@ class Lowering(ControlFlow, Indexing, Calls):
         statements = list(func.body.body)
         if statements and _is_docstring(statements[0]):
             statements = statements[1:]
+        if statements and _is_argument_check(statements[0]):  # a generated function read back as a kernel
+            statements = statements[1:]
         saved = self._block_depth, self._loop_depth, self._break_flags
         self._block_depth, self._loop_depth, self._break_flags = 0, 0, []
         try:
@@ -510,6 +512,15 @@ def _is_docstring(statement) -> bool:
     return (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
             and isinstance(statement.body[0], cst.Expr)
             and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString)))
+
+
+def _is_argument_check(statement) -> bool:
+    """`_check_args("f", x, ...)`, the first line of a generated function: checks the caller's arguments, so
+    a kernel inlining that function has nothing to compute for it."""
+    return (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
+            and isinstance(statement.body[0], cst.Expr) and isinstance(statement.body[0].value, cst.Call)
+            and isinstance(statement.body[0].value.func, cst.Name)
+            and statement.body[0].value.func.value == "_check_args")
 
 
 def _check_result(result: Value, loc: SourceLoc, name: str) -> None:

@@ -12,6 +12,7 @@ from . import codegen as cg
 from .backends.numpy_backend import render_function
 from .errors import SourceLoc, TranspileError
 from .declarations import DeclaredFunctions
+from .frontend.checks import MODULE_NAMES
 from .frontend.parse import Declaration, parse_module
 
 VERSION = "0.1.0"
@@ -41,6 +42,11 @@ def transpile_source(text: str, path: str, options: Options = Options(),
     if dependencies is not None:
         parsed.dependencies = dependencies
     errors: dict[str, TranspileError] = {}
+    for name, loc in [(n, s.loc) for n, s in {**parsed.kernels, **parsed.dists}.items()] + \
+            [(d.target, d.loc) for d in parsed.declarations + list(extra) if not d.hidden]:
+        if name in MODULE_NAMES or name.startswith("__lifted"):
+            raise TranspileError(f"`{name}` is a name the generated module uses itself", loc,
+                                 f"rename it, e.g. `{name}_`")
 
     def attempt(name: str, build):
         if not per_function:

@@ -50,7 +50,7 @@ def render_function(fn: Function, source_file: str, delete_dead: bool = True,
     if check_args and checked:
         last = fn.params.index(checked[-1]) + 1
         arguments = [cg.name(p.name) for p in fn.params[:last]]
-        lines.insert(0, cg.source(cg.call("_check_args", cg.name(fn.name), *arguments)))
+        lines.insert(0, cg.source(cg.call("_check_args", fn.name, *arguments)))
         renderer.helpers.add("check_args")
     signature = ", ".join(f'{p.name}: "{p.type.annotation()}"' if p.type.shape is not None else p.name
                           for p in fn.params)

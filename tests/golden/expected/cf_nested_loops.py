@@ -20,14 +20,15 @@ _KINDS = {"f": "fiub", "i": "iub", "b": "b"}
 _PYTHON_KINDS = {bool: "b", int: "i", float: "f"}
 
 
-def _check_args(function, *args):
+def _check_args(function_name, *args):
     """Raise a TypeError naming the parameter and its annotation when an argument contradicts it."""
     if not _CHECK_ARGS:
         return
-    spec = _ARG_SPECS.get(function)
+    spec = _ARG_SPECS.get(function_name)
     if spec is None:
-        spec = _ARG_SPECS[function] = [_arg_spec(name, function.__annotations__.get(name))
-                                       for name in function.__code__.co_varnames[:len(args)]]
+        function = globals()[function_name]  # by name: a kernel may bind a local of its own name
+        spec = _ARG_SPECS[function_name] = [_arg_spec(name, function.__annotations__.get(name))
+                                            for name in function.__code__.co_varnames[:len(args)]]
     sizes = {}
     for value, (name, note, kinds, dims) in zip(args, spec):
         if note is None:
@@ -35,22 +36,22 @@ def _check_args(function, *args):
         kind = _PYTHON_KINDS.get(type(value))
         if kind is None:
             if not isinstance(value, (np.ndarray, np.generic)):
-                raise TypeError(f"{function.__name__}(): argument `{name}` is a {type(value).__name__}, but its "
+                raise TypeError(f"{function_name}(): argument `{name}` is a {type(value).__name__}, but its "
                                 f"annotation \"{note}\" asks for a NumPy array; pass np.asarray({name})")
             kind, shape = value.dtype.kind, value.shape
         else:
             shape = ()
         if kind not in kinds:
-            raise TypeError(f"{function.__name__}(): argument `{name}` has dtype kind '{kind}', but its annotation "
+            raise TypeError(f"{function_name}(): argument `{name}` has dtype kind '{kind}', but its annotation "
                             f"\"{note}\" asks for {note.split('[')[0]}")
         if len(shape) != len(dims):
-            raise TypeError(f"{function.__name__}(): argument `{name}` has shape {shape}, but its annotation "
+            raise TypeError(f"{function_name}(): argument `{name}` has shape {shape}, but its annotation "
                             f"\"{note}\" asks for rank {len(dims)}")
         for axis, (size, dim) in enumerate(zip(shape, dims)):
             expected = sizes.setdefault(dim, size) if isinstance(dim, str) else dim
             if size != expected:
                 wanted = f"{dim} = {expected}" if isinstance(dim, str) else f"size {dim}"
-                raise TypeError(f"{function.__name__}(): argument `{name}` has shape {shape}, but its annotation "
+                raise TypeError(f"{function_name}(): argument `{name}` has shape {shape}, but its annotation "
                                 f"\"{note}\" asks for {wanted} on axis {axis}")
 
 
@@ -64,7 +65,7 @@ def _arg_spec(name, note):
 
 
 def rnn_windows(W: "f64[d,d]", U: "f64[d]", xs: "f64[n]"):
-    _check_args(rnn_windows, W, U, xs)
+    _check_args('rnn_windows', W, U, xs)
     d = W.shape[0]
     n = xs.shape[0]
     # cf_nested_loops.py:7  state = np.zeros(W.shape[0])
@@ -87,7 +88,7 @@ def rnn_windows(W: "f64[d,d]", U: "f64[d]", xs: "f64[n]"):
 
 
 def rnn_windows_grad(W: "f64[d,d]", U: "f64[d]", xs: "f64[n]"):
-    _check_args(rnn_windows_grad, W, U, xs)
+    _check_args('rnn_windows_grad', W, U, xs)
     tape_state_3 = []
     tape_state_2 = []
     tape_state_1 = []

@@ -20,14 +20,15 @@ _KINDS = {"f": "fiub", "i": "iub", "b": "b"}
 _PYTHON_KINDS = {bool: "b", int: "i", float: "f"}
 
 
-def _check_args(function, *args):
+def _check_args(function_name, *args):
     """Raise a TypeError naming the parameter and its annotation when an argument contradicts it."""
     if not _CHECK_ARGS:
         return
-    spec = _ARG_SPECS.get(function)
+    spec = _ARG_SPECS.get(function_name)
     if spec is None:
-        spec = _ARG_SPECS[function] = [_arg_spec(name, function.__annotations__.get(name))
-                                       for name in function.__code__.co_varnames[:len(args)]]
+        function = globals()[function_name]  # by name: a kernel may bind a local of its own name
+        spec = _ARG_SPECS[function_name] = [_arg_spec(name, function.__annotations__.get(name))
+                                            for name in function.__code__.co_varnames[:len(args)]]
     sizes = {}
     for value, (name, note, kinds, dims) in zip(args, spec):
         if note is None:
@@ -35,22 +36,22 @@ def _check_args(function, *args):
         kind = _PYTHON_KINDS.get(type(value))
         if kind is None:
             if not isinstance(value, (np.ndarray, np.generic)):
-                raise TypeError(f"{function.__name__}(): argument `{name}` is a {type(value).__name__}, but its "
+                raise TypeError(f"{function_name}(): argument `{name}` is a {type(value).__name__}, but its "
                                 f"annotation \"{note}\" asks for a NumPy array; pass np.asarray({name})")
             kind, shape = value.dtype.kind, value.shape
         else:
             shape = ()
         if kind not in kinds:
-            raise TypeError(f"{function.__name__}(): argument `{name}` has dtype kind '{kind}', but its annotation "
+            raise TypeError(f"{function_name}(): argument `{name}` has dtype kind '{kind}', but its annotation "
                             f"\"{note}\" asks for {note.split('[')[0]}")
         if len(shape) != len(dims):
-            raise TypeError(f"{function.__name__}(): argument `{name}` has shape {shape}, but its annotation "
+            raise TypeError(f"{function_name}(): argument `{name}` has shape {shape}, but its annotation "
                             f"\"{note}\" asks for rank {len(dims)}")
         for axis, (size, dim) in enumerate(zip(shape, dims)):
             expected = sizes.setdefault(dim, size) if isinstance(dim, str) else dim
             if size != expected:
                 wanted = f"{dim} = {expected}" if isinstance(dim, str) else f"size {dim}"
-                raise TypeError(f"{function.__name__}(): argument `{name}` has shape {shape}, but its annotation "
+                raise TypeError(f"{function_name}(): argument `{name}` has shape {shape}, but its annotation "
                                 f"\"{note}\" asks for {wanted} on axis {axis}")
 
 
@@ -64,7 +65,7 @@ def _arg_spec(name, note):
 
 
 def first_crossing(x: "f64[n]", level: "f64[]"):
-    _check_args(first_crossing, x, level)
+    _check_args('first_crossing', x, level)
     n = x.shape[0]
     # cf_return_tuple_in_loop.py:8  for i in range(len(x)):
     zero = np.zeros((n,))
@@ -76,14 +77,14 @@ def first_crossing(x: "f64[n]", level: "f64[]"):
     for i in range(n):
         if running:
             # cf_return_tuple_in_loop.py:9  total = total + x[i] * x[i]
-            t_1 = total + x[i] * x[i]
+            total_1 = total + x[i] * x[i]
             # cf_return_tuple_in_loop.py:10  if total > level:
-            if t_1 > level:
+            if total_1 > level:
                 running = False
                 returned = True
-                result = t_1
-                result_1 = x * t_1
-            total = t_1
+                result = total_1
+                result_1 = x * total_1
+            total = total_1
     del n, zero, level, running
     if returned:
         result_6 = result
@@ -96,9 +97,9 @@ def first_crossing(x: "f64[n]", level: "f64[]"):
 
 
 def first_crossing_vjp(x: "f64[n]", level: "f64[]", ct):
-    _check_args(first_crossing_vjp, x, level)
+    _check_args('first_crossing_vjp', x, level)
     tape_mask = []
-    tape_t_1 = []
+    tape_total_1 = []
     tape_running = []
     n = x.shape[0]
     # cf_return_tuple_in_loop.py:8  for i in range(len(x)):
@@ -111,20 +112,20 @@ def first_crossing_vjp(x: "f64[n]", level: "f64[]", ct):
     for i in range(n):
         if running:
             # cf_return_tuple_in_loop.py:9  total = total + x[i] * x[i]
-            t_1 = total + x[i] * x[i]
+            total_1 = total + x[i] * x[i]
             # cf_return_tuple_in_loop.py:10  if total > level:
-            mask = t_1 > level
+            mask = total_1 > level
             if mask:
                 running_2 = False
                 returned = True
-                result = t_1
-                result_1 = x * t_1
+                result = total_1
+                result_1 = x * total_1
             else:
                 running_2 = running
             tape_mask.append(mask)
             del mask
-            tape_t_1.append(t_1)
-            total = t_1
+            tape_total_1.append(total_1)
+            total = total_1
         else:
             running_2 = running
         tape_running.append(running)
@@ -153,37 +154,37 @@ def first_crossing_vjp(x: "f64[n]", level: "f64[]", ct):
         dtotal = ct_0
         dx_1 = ct_1
     del returned, ct_0, ct_1
-    t_3 = dx_1.copy()
+    t_2 = dx_1.copy()
     del dx_1
     dtotal_1 = dtotal
     dresult_3 = dresult
     dresult_4 = dresult_2
-    dx_2 = t_3
+    dx_2 = t_2
     for i in reversed(range(n)):
         running_3 = tape_running.pop()
         if running_3:
             mask = tape_mask.pop()
-            t_1 = tape_t_1.pop()
+            total_1 = tape_total_1.pop()
             # cf_return_tuple_in_loop.py:10  if total > level:
             if mask:
-                t_4 = dtotal_1 + dresult_3
+                dtotal_2 = dtotal_1 + dresult_3
                 # cf_return_tuple_in_loop.py:11  return total, x * total
-                dx_2 += dresult_4 * t_1
-                dt_1 = t_4 + np.sum(dresult_4 * x, axis=0)
-                del t_4, dresult_4
+                dx_2 += dresult_4 * total_1
+                dtotal_4 = dtotal_2 + np.sum(dresult_4 * x, axis=0)
+                del dtotal_2, dresult_4
                 # cf_return_tuple_in_loop.py:10  if total > level:
                 dresult_4 = np.zeros((n,))
                 dx_3 = dx_2
                 dresult_3 = 0.0
             else:
                 dx_3 = dx_2
-                dt_1 = dtotal_1
-            del mask, t_1
+                dtotal_4 = dtotal_1
+            del mask, total_1
             # cf_return_tuple_in_loop.py:9  total = total + x[i] * x[i]
-            dx_3[i] += dt_1 * x[i]
-            dx_3[i] += dt_1 * x[i]
+            dx_3[i] += dtotal_4 * x[i]
+            dx_3[i] += dtotal_4 * x[i]
             dx_2 = dx_3
-            dtotal_1 = dt_1
+            dtotal_1 = dtotal_4
         del running_3
-    del n, dtotal, dresult, dresult_2, t_3, tape_running, tape_mask, tape_t_1, x, dtotal_1, dresult_3, dresult_4
+    del n, dtotal, dresult, dresult_2, t_2, tape_running, tape_mask, tape_total_1, x, dtotal_1, dresult_3, dresult_4
     return ((result_6, result_7), dx_2)

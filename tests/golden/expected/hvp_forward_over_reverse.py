@@ -22,14 +22,15 @@ _KINDS = {"f": "fiub", "i": "iub", "b": "b"}
 _PYTHON_KINDS = {bool: "b", int: "i", float: "f"}
 
 
-def _check_args(function, *args):
+def _check_args(function_name, *args):
     """Raise a TypeError naming the parameter and its annotation when an argument contradicts it."""
     if not _CHECK_ARGS:
         return
-    spec = _ARG_SPECS.get(function)
+    spec = _ARG_SPECS.get(function_name)
     if spec is None:
-        spec = _ARG_SPECS[function] = [_arg_spec(name, function.__annotations__.get(name))
-                                       for name in function.__code__.co_varnames[:len(args)]]
+        function = globals()[function_name]  # by name: a kernel may bind a local of its own name
+        spec = _ARG_SPECS[function_name] = [_arg_spec(name, function.__annotations__.get(name))
+                                            for name in function.__code__.co_varnames[:len(args)]]
     sizes = {}
     for value, (name, note, kinds, dims) in zip(args, spec):
         if note is None:
@@ -37,22 +38,22 @@ def _check_args(function, *args):
         kind = _PYTHON_KINDS.get(type(value))
         if kind is None:
             if not isinstance(value, (np.ndarray, np.generic)):
-                raise TypeError(f"{function.__name__}(): argument `{name}` is a {type(value).__name__}, but its "
+                raise TypeError(f"{function_name}(): argument `{name}` is a {type(value).__name__}, but its "
                                 f"annotation \"{note}\" asks for a NumPy array; pass np.asarray({name})")
             kind, shape = value.dtype.kind, value.shape
         else:
             shape = ()
         if kind not in kinds:
-            raise TypeError(f"{function.__name__}(): argument `{name}` has dtype kind '{kind}', but its annotation "
+            raise TypeError(f"{function_name}(): argument `{name}` has dtype kind '{kind}', but its annotation "
                             f"\"{note}\" asks for {note.split('[')[0]}")
         if len(shape) != len(dims):
-            raise TypeError(f"{function.__name__}(): argument `{name}` has shape {shape}, but its annotation "
+            raise TypeError(f"{function_name}(): argument `{name}` has shape {shape}, but its annotation "
                             f"\"{note}\" asks for rank {len(dims)}")
         for axis, (size, dim) in enumerate(zip(shape, dims)):
             expected = sizes.setdefault(dim, size) if isinstance(dim, str) else dim
             if size != expected:
                 wanted = f"{dim} = {expected}" if isinstance(dim, str) else f"size {dim}"
-                raise TypeError(f"{function.__name__}(): argument `{name}` has shape {shape}, but its annotation "
+                raise TypeError(f"{function_name}(): argument `{name}` has shape {shape}, but its annotation "
                                 f"\"{note}\" asks for {wanted} on axis {axis}")
 
 
@@ -66,19 +67,19 @@ def _arg_spec(name, note):
 
 
 def rosenbrock(x: "f64[n]"):
-    _check_args(rosenbrock, x)
+    _check_args('rosenbrock', x)
     # hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
     return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
 
 
 def bump(x: "f64[]"):
-    _check_args(bump, x)
+    _check_args('bump', x)
     # hvp_forward_over_reverse.py:12  return np.exp(-x * x) * np.sin(x)
     return np.exp(-x * x) * np.sin(x)
 
 
 def rosenbrock_hvp(x: "f64[n]", tx: "f64[n]"):
-    _check_args(rosenbrock_hvp, x, tx)
+    _check_args('rosenbrock_hvp', x, tx)
     n = x.shape[0]
     # hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
     v_1 = x[:-1]
@@ -111,7 +112,7 @@ def rosenbrock_hvp(x: "f64[n]", tx: "f64[n]"):
 
 
 def bump_grad(x: "f64[]"):
-    _check_args(bump_grad, x)
+    _check_args('bump_grad', x)
     # hvp_forward_over_reverse.py:12  return np.exp(-x * x) * np.sin(x)
     e = np.exp(-x * x)
     t_3 = e * np.sin(x)
@@ -130,7 +131,7 @@ def bump_grad(x: "f64[]"):
 
 
 def bump_second(x: "f64[]"):
-    _check_args(bump_second, x)
+    _check_args('bump_second', x)
     # hvp_forward_over_reverse.py:12  return np.exp(-x * x) * np.sin(x)
     e = np.exp(-x * x)
     t_2 = np.sin(x)
