@@ -18,7 +18,6 @@ from types import ModuleType
 from typing import Any, Callable
 
 from . import cache
-from .cache import cache_dir  # noqa: F401  (where the cache is; kept importable from here)
 from .loader import import_path
 from .markers import Transform
 from .sources import decode_source
