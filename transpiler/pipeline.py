@@ -41,12 +41,8 @@ def transpile_source(text: str, path: str, options: Options = Options(),
     parsed.source_file = source_file
     if dependencies is not None:
         parsed.dependencies = dependencies
+    _check_module_names(parsed, extra)
     errors: dict[str, TranspileError] = {}
-    for name, loc in [(n, s.loc) for n, s in {**parsed.kernels, **parsed.dists}.items()] + \
-            [(d.target, d.loc) for d in parsed.declarations + list(extra) if not d.hidden]:
-        if name in MODULE_NAMES or name.startswith("__lifted"):
-            raise TranspileError(f"`{name}` is a name the generated module uses itself", loc,
-                                 f"rename it, e.g. `{name}_`")
 
     def attempt(name: str, build):
         if not per_function:
@@ -74,9 +70,10 @@ def transpile_source(text: str, path: str, options: Options = Options(),
         if decl.target in taken:
             raise TranspileError(f"`{decl.target}` is defined twice", decl.loc, "give each transform its own name")
         taken.add(decl.target)
+
         def build(decl=decl):
             result = declared.function(decl.target)
-            fn = declared.kernel(decl.func) if decl.func in kernels else declared.function(decl.func)
+            fn = declared.kernel(decl.func) if decl.func in parsed.kernels else declared.function(decl.func)
             return result, tuple(fn.params[i].name for i in declared.wrt(decl.target))
 
         built = attempt(decl.target, build)
@@ -100,6 +97,16 @@ def transpile_source(text: str, path: str, options: Options = Options(),
     )
     check_generated(code, path)
     return code
+
+
+def _check_module_names(parsed, extra: tuple[Declaration, ...]) -> None:
+    """Functions the module defines cannot take a name the generated module uses itself (`np`, a helper)."""
+    named = [(n, source.loc) for n, source in {**parsed.kernels, **parsed.dists}.items()]
+    named += [(d.target, d.loc) for d in parsed.declarations + list(extra) if not d.hidden]
+    for name, loc in named:
+        if name in MODULE_NAMES or name.startswith("__lifted"):
+            raise TranspileError(f"`{name}` is a name the generated module uses itself", loc,
+                                 f"rename it, e.g. `{name}_`")
 
 
 def _error_literal(err: TranspileError) -> str:
