@@ -83,7 +83,9 @@ def main(argv: list[str] | None = None) -> int:
         (folder / "model.py").write_text(MODEL)
         (folder / "dice_model.py").write_text(DICE)
         (folder / "probe.py").write_text(textwrap.dedent(PROBE))
-        env = dict(os.environ, PYTHONPATH=str(ROOT), LIFTED_CACHE_DIR=str(folder / "cache"))
+        # as users run Python: with bytecode caching (a warm start reads the cached module's .pyc)
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env.update(PYTHONPATH=str(ROOT), LIFTED_CACHE_DIR=str(folder / "cache"))
         build = subprocess.run([sys.executable, "-m", "lifted.transpiler", "model.py", "-o", "generated"],
                                cwd=folder, env=env, capture_output=True, text=True)
         if build.returncode != 0:

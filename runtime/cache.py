@@ -111,6 +111,18 @@ def lookup(source: Path, key: str) -> tuple[Path, str] | None:
     return module, target
 
 
+def tighten_bytecode_dir() -> None:
+    """Python creates the cache's `__pycache__` with the umask's mode (group-writable under umask 002); make
+    it writable by its owner only, so that the next start's check (`lookup`) accepts it."""
+    folder = cache_dir() / "__pycache__"
+    try:
+        info = os.stat(folder)
+    except OSError:
+        return
+    if hasattr(os, "getuid") and info.st_uid == os.getuid() and info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        os.chmod(folder, stat.S_IMODE(info.st_mode) & ~(stat.S_IWGRP | stat.S_IWOTH))
+
+
 def index_entry(source: Path, key: str, module: str, target: str,
                 dependencies: dict[str, str | None]) -> tuple[Path, str]:
     """Where the index entry of `key` goes, and its text."""

@@ -163,6 +163,7 @@ def cached_function(source: Path, request: str, declarations) -> Callable[..., A
         module = _modules.get(path)
         if module is None:
             module = _modules[path] = import_path(path)
+            cache.tighten_bytecode_dir()
     return function_of(module, target)
 
 

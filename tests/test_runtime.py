@@ -542,3 +542,21 @@ def test_argument_checks_can_be_turned_off(checked):
     assert cli.main(["checked.py", "-o", "unchecked", "--no-arg-checks"]) == 0
     text = (checked / "unchecked" / "checked.py").read_text()
     assert "_check_args" not in text and "import os" not in text
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX permissions")
+def test_a_group_writable_umask_does_not_lock_the_user_out_of_the_cache(tmp_path, cache):
+    (tmp_path / "model.py").write_text(MODEL)
+    code = """
+        import os
+        os.umask(0o002)
+        import numpy as np, model
+        print(model.energy_grad(np.ones(2), 1.0).tolist())
+    """
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # Python writes bytecode
+    env.update(PYTHONPATH=str(ROOT), LIFTED_CACHE_DIR=str(cache))
+    for _ in range(2):  # the second start finds the __pycache__ Python made under umask 002
+        result = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=tmp_path, capture_output=True,
+                                text=True, env=env, timeout=120)
+        assert result.returncode == 0 and result.stdout == "[1.0, 1.0]\n", result.stderr
+    assert (cache / "__pycache__").is_dir()
