@@ -7,15 +7,15 @@ from pathlib import Path
 
 import libcst as cst
 
-from ..cache import file_digest
-from ..sources import decode_source
-from .builder import Builder
-from .errors import TranspileError
-from .frontend.parse import ParsedModule
-from .ir import Const, Eqn, Function, Var, result_atoms
-from .transforms.inline import inline_function
-from .transforms.inplace import functionalize
-from .values import KernelRef, TransformRef, Value
+from ...cache import file_digest
+from ...sources import decode_source
+from ..builder import Builder
+from ..errors import TranspileError
+from ..frontend.parse import ParsedModule
+from ..ir import Const, Eqn, Function, Var, result_atoms
+from ..ir.inline import inline_function
+from ..transforms.inplace import functionalize
+from ..values import KernelRef, TransformRef, Value
 
 
 class Calls:
@@ -31,7 +31,7 @@ class Calls:
                              f"{self.parsed.path}", "kernels can call @kernel functions of project modules")
         lowering = self._modules.get(path)
         if lowering is None:
-            from .frontend.parse import parse_module
+            from ..frontend.parse import parse_module
 
             data = path.read_bytes()
             parsed = parse_module(decode_source(data), str(path))
