@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import textwrap
 
+import numpy as np
 import pytest
 
 from lifted.transpiler import SourceLoc, TranspileError, transpile_source
@@ -365,3 +366,84 @@ def test_located_keeps_the_first_location():
     second = SourceLoc("a.py", 9, 1, 9, 2, "y")
     error = TranspileError("m").located(first).located(second)
     assert error.loc is first
+
+
+# -- issue 10: what the compiler used to drop or mis-read silently --------------------------------------------
+
+def test_a_user_decorator_under_kernel_is_refused_where_it_is_written():
+    source = ("import numpy as np\nfrom lifted import kernel\n\n\ndef doubled(f):\n    return f\n\n\n"
+              "@kernel\n@doubled\ndef f(x: \"f64[]\"):\n    return x * x\n")
+    error = error_for(source)
+    assert str(error.loc) == f"{PATH}:10:1" and underlined(error) == "@doubled"
+    assert "cannot have other decorators" in error.message and "outside the kernel" in error.hint
+
+
+@pytest.mark.parametrize("where, line", [("class Model:\n    @kernel\n    def f(self, x):\n        return x\n", 6),
+                                         ("def outer():\n    @kernel\n    def f(x):\n        return x\n"
+                                          "    return f\n", 6)], ids=["method", "nested"])
+def test_kernel_on_a_method_or_a_nested_function_is_refused(where, line):
+    error = error_for("import numpy as np\nfrom lifted import kernel\n\n\n" + where)
+    assert str(error.loc) == f"{PATH}:{line}:5" and underlined(error) == "@kernel"
+    assert "module-level functions only" in error.message
+
+
+@pytest.mark.parametrize("body, params, shown", [
+    ("reversed = x * 2.0\nreturn np.sum(reversed)", 'x: "f64[n]"', "reversed"),
+    ("return np.sum(np)", 'np: "f64[n]"', "np"),
+    ("_unbroadcast = x\nreturn np.sum(_unbroadcast)", 'x: "f64[n]"', "_unbroadcast"),
+    ("for len in range(3):\n    x = x * 2.0\nreturn np.sum(x)", 'x: "f64[n]"', "len"),
+], ids=["local_reversed", "param_np", "helper_name", "loop_target_len"])
+def test_names_the_generated_module_uses_are_refused_at_the_binding(body, params, shown):
+    error = error_for(kernel_source(body, params))
+    assert underlined(error) == shown and "is reserved in generated code" in error.message
+
+
+def test_a_dimension_named_like_a_generated_name_is_refused():
+    error = error_for(kernel_source("return np.sum(x)", 'x: "f64[scipy]"'))
+    assert "the dimension name `scipy` is reserved" in error.message and underlined(error) == '"f64[scipy]"'
+
+
+def test_identifiers_equal_under_nfkc_are_one_name():
+    source = kernel_source("\ufb01 = x * 2.0\nfi = fi + x\nreturn np.sum(\ufb01 * x)") + "\ng = grad(f)\n"
+    namespace: dict = {}
+    exec(compile(transpile_source(source, PATH), PATH, "exec"), namespace)
+    x = np.array([1.0, -2.0])
+    assert namespace["f"](x) == pytest.approx(np.sum(3.0 * x * x))  # Python's value: one name
+    np.testing.assert_allclose(namespace["g"](x), 6.0 * x)
+
+
+def test_a_custom_vjp_rule_of_the_wrong_arity_is_a_located_error():
+    source = ("import numpy as np\nfrom lifted import custom_vjp, grad, kernel\n\n\n@kernel\n"
+              "def f(x: \"f64[n]\"):\n    return np.sum(np.exp(x))\n\n\n@kernel\n"
+              "def f_vjp(x: \"f64[n]\", g: \"f64[]\"):\n    return g * np.exp(x)\n\n\n"
+              "custom_vjp(f, f_vjp)\nf_grad = grad(f)\n")
+    error = error_for(source)
+    assert str(error.loc) == f"{PATH}:15:1" and "takes 2 parameters, but a rule of `f` takes 3" in error.message
+    assert error.hint.startswith("def f_vjp(x, out, g)")
+
+
+def test_custom_vjp_marker_refuses_a_rule_of_the_wrong_arity_at_run_time():
+    from lifted import custom_vjp
+
+    def f(x):
+        return x
+
+    def rule(x, g):
+        return g
+
+    with pytest.raises(TypeError, match="takes 2 parameters, but a rule of `f` takes 3"):
+        custom_vjp(f, rule)
+
+
+@pytest.mark.parametrize("name", ["np", "os", "_check_args"])
+def test_a_kernel_named_like_a_module_level_name_of_generated_code_is_refused(name):
+    error = error_for(kernel_source("return np.sum(x)").replace("def f(", f"def {name}("))
+    assert str(error.loc) == f"{PATH}:5:5" and f"`{name}` is a name the generated module uses itself" in error.message
+
+
+def test_a_kernel_may_bind_a_local_of_its_own_name():
+    source = kernel_source("f = np.sum(x * x)\nreturn f") + "\ng = grad(f)\n"
+    namespace: dict = {}
+    exec(compile(transpile_source(source, PATH), PATH, "exec"), namespace)
+    np.testing.assert_allclose(namespace["f"](np.ones(2)), 2.0)
+    np.testing.assert_allclose(namespace["g"](np.array([1.0, 3.0])), [2.0, 6.0])

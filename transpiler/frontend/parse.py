@@ -5,11 +5,13 @@ every error carries the position of the construct it is about.
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from ...sources import physical_lines
 from ..errors import SourceLoc, TranspileError
 
 TRANSFORMS = ("grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev", "hessian")
@@ -55,6 +57,9 @@ class ParsedModule:
     # local name -> (module, name, import statement) for names imported from other project modules
     imported: dict[str, tuple[str, str, cst.CSTNode]] = field(default_factory=dict)
     source_file: str | None = None  # the real path of the file (imports resolve next to it)
+    # every other file the build read (path -> digest of its bytes) or looked for and did not find (-> None):
+    # the on-the-fly cache is valid while these are unchanged (shared with the modules it imports from)
+    dependencies: dict[str, str | None] = field(default_factory=dict)
     # kernel -> (its reverse rule kernel, where declared), from `custom_vjp(f, f_vjp)`
     custom_vjps: dict[str, tuple[str, SourceLoc]] = field(default_factory=dict)
 
@@ -64,7 +69,7 @@ class Locator:
 
     def __init__(self, path: str, text: str, positions):
         self.path = path
-        self.lines = text.splitlines()
+        self.lines = physical_lines(text)
         self.positions = positions
 
     def __call__(self, node: cst.CSTNode) -> SourceLoc:
@@ -113,7 +118,7 @@ def _check_syntax(text: str, path: str) -> None:
     try:
         compile(text, path, "exec", dont_inherit=True)  # to bytecode: also "'break' outside loop" and the like
     except SyntaxError as exc:
-        lines = text.splitlines()
+        lines = physical_lines(text)
         line = exc.lineno or 1
         col = max(exc.offset or 1, 1)
         end_col = exc.end_offset if exc.end_lineno == line and (exc.end_offset or 0) > col else col + 1
@@ -123,17 +128,21 @@ def _check_syntax(text: str, path: str) -> None:
 
 
 def parse_module(text: str, path: str) -> ParsedModule:
+    text = text.removeprefix("\ufeff")  # a BOM read as text (`read_source` drops it already)
     _check_syntax(text, path)
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
-        lines = text.splitlines()
+        lines = physical_lines(text)
         line_text = lines[exc.raw_line - 1] if 0 < exc.raw_line <= len(lines) else ""
         loc = SourceLoc(path, exc.raw_line, exc.raw_column + 1, exc.raw_line, exc.raw_column + 2, line_text)
         raise TranspileError(f"syntax error: {exc.message}", loc) from None
+    if not text.isascii():
+        module = module.visit(_NFKCNames())  # `ﬁ` and `fi` are one name to Python (PEP 3131)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     locate = Locator(path, text, wrapper.resolve(PositionProvider))
     parsed = ParsedModule(path, text, {}, [], {}, locate)
+    _check_marked_functions(module, locate)
     for statement in module.body:
         if isinstance(statement, cst.FunctionDef):
             if any(_decorator_name(d) in MARKERS for d in statement.decorators):
@@ -148,6 +157,47 @@ def parse_module(text: str, path: str) -> ParsedModule:
             for small in statement.body:
                 _read_top_level(small, parsed, locate)
     return parsed
+
+
+class _NFKCNames(cst.CSTTransformer):
+    """Identifiers as Python reads them: NFKC-normalized, so names that normalize alike are one name."""
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
+        normal = unicodedata.normalize("NFKC", updated.value)
+        return updated if normal == updated.value else updated.with_changes(value=normal)
+
+
+def _check_marked_functions(module: cst.Module, locate: Locator) -> None:
+    """`@kernel` and `@dist` mark module-level functions only, with no other decorator: one the compiler would
+    silently drop (`@kernel @doubled def f`), or a marked method or nested function it would silently skip,
+    is refused where it is written."""
+    for node, top_level in _function_defs(module):
+        markers = [d for d in node.decorators if _decorator_name(d) in MARKERS + DIST_MARKERS]
+        if not markers:
+            continue
+        marker = _decorator_name(markers[0])
+        if not top_level:
+            raise TranspileError(f"@{marker} marks module-level functions only; this one is nested in a class or "
+                                 "function", locate(markers[0]),
+                                 f"define `{node.name.value}` at the top of the module (a kernel may call it)")
+        others = [d for d in node.decorators if d not in markers]
+        if others:
+            raise TranspileError(f"a @{marker} function cannot have other decorators: the compiler would "
+                                 "transform the undecorated body", locate(others[0]),
+                                 "apply the decorator in plain Python outside the kernel, or write what it "
+                                 "does in the kernel's body")
+
+
+def _function_defs(module: cst.Module):
+    """Every function definition of the module, with whether it sits directly at the top level."""
+    found: list[tuple[cst.FunctionDef, bool]] = []
+
+    class Finder(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+            found.append((node, any(node is statement for statement in module.body)))
+
+    module.visit(Finder())
+    return found
 
 
 def _read_top_level(small: cst.BaseSmallStatement, parsed: ParsedModule, locate: Locator) -> None:
@@ -166,9 +216,11 @@ def _read_top_level(small: cst.BaseSmallStatement, parsed: ParsedModule, locate:
                 parsed.numpy_aliases.add(local)
             elif full.startswith("scipy"):
                 parsed.scipy_names[local] = full if alias.asname else "scipy"
-    elif isinstance(small, cst.ImportFrom) and small.module is not None:
-        module_name = cst.Module([]).code_for_node(small.module)
-        if isinstance(small.names, cst.ImportStar) or small.relative:
+    elif isinstance(small, cst.ImportFrom) and (small.module is not None or small.relative):
+        # `from .helpers import act` keeps its dots: the module is found relative to the importing file
+        dots = "." * len(small.relative)
+        module_name = dots + (cst.Module([]).code_for_node(small.module) if small.module is not None else "")
+        if isinstance(small.names, cst.ImportStar):
             return
         for alias in small.names:
             imported = alias.name.value

@@ -11,7 +11,7 @@ import libcst as cst
 from ..ir.types import ShapeError, TensorType, parse_annotation
 from ..builder import Builder, NameScope, const
 from ..errors import SourceLoc, TranspileError
-from ..frontend.checks import check_reachable, check_signature
+from ..frontend.checks import check_reachable, check_reserved_names, check_signature
 from ..frontend.parse import ParsedModule
 from ..ir import Atom, Const, Function, Var
 from .calls import Calls
@@ -56,10 +56,13 @@ class Lowering(ControlFlow, Indexing, Calls):
         self._statement_start = 0
 
     # -- entry ---------------------------------------------------------------------------------------------
-    def lower_kernel(self, name: str) -> Function:
+    def lower_kernel(self, name: str, through_rule: bool = False) -> Function:
+        """The kernel's IR; `through_rule`: when it has a custom_vjp rule, its derivatives come from the rule
+        (as they do for its callers), so `grad(f)` of such an `f` uses the rule too."""
         source = self.parsed.kernels[name]
         node = source.node
         check_signature(node, self.locate)
+        check_reserved_names(node, self.locate)
         check_reachable(node, self.locate)
         scope = NameScope()
         params, env, dim_sources = [], {}, {}
@@ -77,7 +80,18 @@ class Lowering(ControlFlow, Indexing, Calls):
         builder.reuse = False
         self._own_params = {id(p) for p in params}
         self._stack[:] = [name]
+        rule = self._custom_rule(name) if through_rule else None
+        if rule is not None:  # as at a call of `name` (normalize_calls._inline): values through, rule for derivatives
+            inputs = list(env.values())
+            env = {k: self._bind(builder, node.name, "stop_gradient", [v]) if v.type.is_float else v
+                   for k, v in env.items()}
         result = self._lower_body(node, builder, env)
+        if rule is not None:
+            if not isinstance(result, (Var, Const)):
+                raise self.error(node.name, f"a kernel with a custom_vjp rule returns a single array; `{name}` does "
+                                 "not")
+            result = self._bind(builder, node.name, "custom_vjp_call", [result] + inputs,
+                                {"rule": rule, "kernel": name})
         _check_result(result, self.locate(node.name), name)
         return Function(name, params, builder.prologue + builder.eqns, result, source.loc, node.get_docstring(), name)
 
@@ -101,6 +115,8 @@ class Lowering(ControlFlow, Indexing, Calls):
     def _lower_body(self, func: cst.FunctionDef, builder: Builder, env: dict[str, Value]) -> Value:
         statements = list(func.body.body)
         if statements and _is_docstring(statements[0]):
+            statements = statements[1:]
+        if statements and _is_argument_check(statements[0]):  # a generated function read back as a kernel
             statements = statements[1:]
         saved = self._block_depth, self._loop_depth, self._break_flags
         self._block_depth, self._loop_depth, self._break_flags = 0, 0, []
@@ -496,6 +512,15 @@ def _is_docstring(statement) -> bool:
     return (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
             and isinstance(statement.body[0], cst.Expr)
             and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString)))
+
+
+def _is_argument_check(statement) -> bool:
+    """`_check_args("f", x, ...)`, the first line of a generated function: checks the caller's arguments, so
+    a kernel inlining that function has nothing to compute for it."""
+    return (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
+            and isinstance(statement.body[0], cst.Expr) and isinstance(statement.body[0].value, cst.Call)
+            and isinstance(statement.body[0].value.func, cst.Name)
+            and statement.body[0].value.func.value == "_check_args")
 
 
 def _check_result(result: Value, loc: SourceLoc, name: str) -> None:
