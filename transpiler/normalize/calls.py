@@ -7,8 +7,8 @@ from pathlib import Path
 
 import libcst as cst
 
-from ..cache import file_digest
-from ..sources import decode_source
+from ...cache import file_digest
+from ...sources import decode_source
 from ..builder import Builder
 from ..errors import TranspileError
 from ..frontend.parse import ParsedModule
