@@ -101,9 +101,9 @@ CASES = {
     "undefined_name": (
         kernel_source("y = x * scale\nreturn np.sum(y)"),
         6, 13, "scale", "`scale` is not defined in this kernel", "module-level numeric constants"),
-    "np_linalg_inv": (
-        kernel_source("y = np.linalg.inv(x)\nreturn np.sum(y)", 'x: "f64[n,n]"'),
-        6, 9, "np.linalg.inv", "`np.linalg.inv` is not supported in kernels", "supported NumPy functions"),
+    "np_linalg_qr": (
+        kernel_source("y = np.linalg.qr(x)\nreturn np.sum(y)", 'x: "f64[n,n]"'),
+        6, 9, "np.linalg.qr", "`np.linalg.qr` is not supported in kernels", "supported NumPy functions"),
     "np_fft_fft": (
         kernel_source("y = np.fft.fft(x)\nreturn np.sum(y)"),
         6, 9, "np.fft.fft", "`np.fft.fft` is not supported in kernels", "supported NumPy functions"),

@@ -730,7 +730,7 @@ def generated(name: str) -> types.ModuleType:
     rendered = [render_function(fn, f"{name}.py") for fn in functions]
     code = render_module(
         "numpy_module.py.j2", version="test", source_path=f"{name}.py", source_hash="0" * 64, functions=rendered,
-        transforms=[], uses_scipy=any(f.uses_scipy for f in rendered),
+        transforms=[], imports=sorted(set().union(*[f.imports for f in rendered])),
         helpers=set().union(*[f.helpers for f in rendered]),
     )
     return _exec(code, f"generated_{name}")
