@@ -511,7 +511,7 @@ def _check_result(result: Value, loc: SourceLoc, name: str) -> None:
 
 
 # results that may share memory with their first argument (basic indexing; index arrays give copies)
-_VIEWS = {"getitem", "reshape", "transpose", "swapaxes", "expand_dims", "squeeze", "broadcast_to"}
+_VIEWS = {"getitem", "reshape", "transpose", "swapaxes", "expand_dims", "squeeze", "broadcast_to", "flip", "diag"}
 _LIFTED = ("stop_gradient",)  # runtime functions with a meaning in kernels
 _BUILTINS = ("len", "abs", "min", "max", "sum", "float", "int", "range", "print", "round", "pow")
 _NUMPY_CONSTANTS = {

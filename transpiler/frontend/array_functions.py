@@ -300,7 +300,7 @@ def _roll_axis(emit: Emitter, atom, shift, axis: int):
 def _repeat(lowering, node, builder, x, repeats_value, repeats_node, axis_value, axis_node):
     emit = Emitter(lowering, node, builder)
     atom = emit.atom(x)
-    repeats = static(lowering, repeats_value, repeats_node, "the number of repeats")
+    repeats = repeats_value.value if isinstance(repeats_value, Const) else None
     if not isinstance(repeats, int) or isinstance(repeats, bool) or repeats < 0:
         raise lowering.error(repeats_node, "np.repeat is supported with one repeat count, an integer known at "
                              "build time", "np.repeat(x, 3, axis=0)")

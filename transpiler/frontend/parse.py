@@ -279,6 +279,6 @@ def _declaration(target: str, transform: str, call: cst.Call, locate: Locator, f
             wrt, wrt_is_tuple = value, True
         else:
             raise TranspileError(f"`{option}` must be a parameter name, a position, or a tuple of them", locate(node),
-                                 hint='wrt="w" or wrt=("w", "b")')
+                                 hint='wrt="w" or wrt=("w", "b")' if foreign is None else f"{option}=1 or {option}=(0, 1)")
     return Declaration(target, transform, func or positional[0].value.value, wrt, wrt_is_tuple, locate(call),
                        locate(positional[0].value), locate(keywords[option].value) if option in keywords else None)

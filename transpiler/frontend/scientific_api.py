@@ -118,8 +118,11 @@ _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
 def _located(lowering, positional, keywords, node, names: tuple[str, ...], first: int):
-    """loc and scale (and the like) by position or keyword; None where not given."""
-    return [arg(lowering, positional, keywords, first + i, key, node)[0] for i, key in enumerate(names)]
+    """loc and scale (and the like) by position or keyword; None where not given or the identity (a literal
+    loc of 0 or scale of 1)."""
+    values = [arg(lowering, positional, keywords, first + i, key, node)[0] for i, key in enumerate(names)]
+    return [None if isinstance(v, Const) and v.value == {"loc": 0, "scale": 1}.get(key) else v
+            for v, key in zip(values, names)]
 
 
 def _standardized(emit: Emitter, x, loc, scale):
@@ -132,7 +135,11 @@ def _standardized(emit: Emitter, x, loc, scale):
 
 
 def _minus_log_scale(emit: Emitter, value, scale):
-    return value if scale is None else emit("subtract", value, emit("log", scale))
+    if scale is None:
+        return value
+    if isinstance(scale, Const) and isinstance(scale.value, (int, float)) and scale.value > 0:
+        return emit("subtract", value, math.log(scale.value))  # a literal scale: its log at build time
+    return emit("subtract", value, emit("log", scale))
 
 
 def norm_function(kind: str):

@@ -75,13 +75,19 @@ register(Primitive(
 ))
 
 
+def _rows_columns(args) -> list:
+    """`np.eye(n)` for a square identity, `np.eye(n, m)` otherwise."""
+    return args[:1] if cg.source(args[0]) == cg.source(args[1]) else args
+
+
 def _infer_eye(types, params) -> TensorType:
     return TensorType(params.get("dtype", "f64"), shape_value(types))
 
 
 register(Primitive(
     name="eye", family="creation", infer=_infer_eye,
-    render=lambda args, p: cg.call("np.eye", *args, k=p.get("k") or None, dtype=_dtype_arg(p)), temp_name="eye",
+    render=lambda args, p: cg.call("np.eye", *_rows_columns(args), k=p.get("k") or None, dtype=_dtype_arg(p)),
+    temp_name="eye",
 ))
 
 
