@@ -286,6 +286,8 @@ def _roll_axis(emit: Emitter, atom, shift, axis: int):
     if shift.type.dtype not in ("i32", "i64") or shift.type.shape != ():
         raise emit.error("np.roll shifts by an integer")
     size = emit.dims(atom)[axis]
+    if isinstance(size, Const) and size.value == 0:  # nothing to roll
+        return emit("copy", atom)
     start = emit("subtract", size, emit("mod", shift, size))
     before = (slice(None),) * axis
     if isinstance(start, Const):
