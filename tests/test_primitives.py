@@ -716,6 +716,10 @@ case("expand_dims", "expand_dims-atleast", "a: f64[], b: f64[3], c: f64[2,3]",
      "np.atleast_2d(b) * c + np.atleast_1d(a) + np.atleast_3d(c)[:, :, 0] + np.atleast_2d(c) * np.atleast_3d(a)[0]")
 case("reshape", "reshape-ravel", "x: f64[3,4]", "np.ravel(x) + x.ravel() * x.flatten()",
      oracle="np.ravel(x) + np.ravel(x) * np.ravel(x)", vjp=True)
+case("subtract", "subtract-diff", "x: f64[3,4]", "np.diff(x) + np.diff(x, axis=0)[0, 0]", vjp=True)
+case("subtract", "subtract-diff_twice", "x: f64[n]", "np.diff(x * x, 2)")
+case("getitem", "getitem-argmax", "x: f64[3,4]",
+     "x[:, np.argmax(x, axis=0)][0] + x[np.argmin(x[:, 0])] + x[1, x[2].argmax()] * np.argmax(x)")
 case("concatenate", "concatenate-roll", "x: f64[5]", "np.roll(x, 2)", vjp=True)
 case("concatenate", "concatenate-roll_negative_axis", "x: f64[3,4]", "np.roll(x, -3, axis=1)")
 case("concatenate", "concatenate-roll_flattened", "x: f64[3,4]", "np.roll(x, 5)")
@@ -806,6 +810,8 @@ NON_DIFFERENTIABLE = {
     "eye": "creation: a constant",
     "array": "creation: an array literal of numbers",
     "slogdet_sign": "the sign of a determinant: piecewise constant",
+    "argmax": "a position: an integer",
+    "argmin": "a position: an integer",
     "stop_gradient": "the value itself with a zero derivative, by definition",
 }
 

@@ -101,6 +101,48 @@ def flip_axis(name: str, axis: int):
     return handle
 
 
+def arg_extreme(prim: str):
+    def handle(lowering, node, builder, positional, keywords):
+        arity(lowering, node, f"np.{prim}", positional, keywords, 1, 2, ("axis", "keepdims"))
+        return _arg_extreme(lowering, node, builder, prim, positional[0], positional[1:], keywords)
+
+    return handle
+
+
+def method_arg_extreme(prim: str):
+    def handle(lowering, node, builder, atom, positional, keywords):
+        arity(lowering, node, f".{prim}()", positional, keywords, 0, 1, ("axis", "keepdims"))
+        return _arg_extreme(lowering, node, builder, prim, atom, positional, keywords)
+
+    return handle
+
+
+def _arg_extreme(lowering, node, builder, prim, x, rest, keywords):
+    from .numpy_api import _reduce
+
+    axis_value, axis_node = arg(lowering, rest, keywords, 0, "axis", node)
+    _axis(lowering, axis_value, axis_node)  # one axis or None (flattened), as NumPy takes it
+    return _reduce(lowering, node, builder, prim, x, rest, keywords)
+
+
+def diff(lowering, node, builder, positional, keywords):
+    arity(lowering, node, "np.diff", positional, keywords, 1, 3, ("n", "axis"))
+    emit = Emitter(lowering, node, builder)
+    atom = emit.atom(positional[0])
+    n_value, n_node = arg(lowering, positional, keywords, 1, "n", node, Const(1, None))
+    order = _int(lowering, n_value, n_node, "`n`")
+    axis_value, axis_node = arg(lowering, positional, keywords, 2, "axis", node, Const(-1, None))
+    rank = _rank(emit, atom)
+    axis = _axis(lowering, axis_value, axis_node, allow_none=False)
+    if rank == 0 or not -rank <= axis < rank:
+        raise emit.error(f"np.diff needs an axis {axis} that the array has")
+    before = (slice(None),) * (axis % rank)
+    for _ in range(order):  # each order differences neighbours once more
+        atom = emit("subtract", emit("getitem", atom, index=before + (slice(1, None),)),
+                    emit("getitem", atom, index=before + (slice(None, -1),)))
+    return atom
+
+
 # --- matrices --------------------------------------------------------------------------------------------------
 def triangle(prim: str):
     def handle(lowering, node, builder, positional, keywords):

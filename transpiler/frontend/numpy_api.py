@@ -213,7 +213,8 @@ FUNCTIONS["numpy.ones_like"] = _like("ones_like")
 FUNCTIONS["numpy.arange"] = _arange
 FUNCTIONS["builtins.len"] = _len
 FUNCTIONS.update({
-    "numpy.cumsum": arrays.cumsum, "numpy.flip": arrays.flip, "numpy.fliplr": arrays.flip_axis("np.fliplr", 1),
+    "numpy.cumsum": arrays.cumsum, "numpy.diff": arrays.diff, "numpy.argmax": arrays.arg_extreme("argmax"),
+    "numpy.argmin": arrays.arg_extreme("argmin"), "numpy.flip": arrays.flip, "numpy.fliplr": arrays.flip_axis("np.fliplr", 1),
     "numpy.flipud": arrays.flip_axis("np.flipud", 0), "numpy.tril": arrays.triangle("tril"),
     "numpy.triu": arrays.triangle("triu"), "numpy.diag": arrays.diag, "numpy.trace": arrays.trace,
     "numpy.eye": arrays.eye, "numpy.identity": arrays.identity, "numpy.linspace": arrays.linspace,
@@ -301,7 +302,8 @@ METHODS: dict[str, Callable] = {
     "dot": _method_dot, "transpose": _method_transpose, "astype": _method_astype, "copy": _method_copy,
     "var": arrays.method_moments("var"), "std": arrays.method_moments("std"), "cumsum": arrays.method_cumsum,
     "trace": arrays.method_trace, "ravel": arrays.method_ravel, "flatten": arrays.method_flatten,
-    "repeat": arrays.method_repeat,
+    "repeat": arrays.method_repeat, "argmax": arrays.method_arg_extreme("argmax"),
+    "argmin": arrays.method_arg_extreme("argmin"),
 }
 
 

@@ -22,6 +22,8 @@ def _infer(result: str) -> Callable:
             dtype = "f64"
         elif result == "sum" and dtype == "bool":
             dtype = "i64"
+        elif result == "index":
+            dtype = "i64"
         if x.shape is None:
             if axis is None and not keepdims:
                 return TensorType(dtype, ())
@@ -127,3 +129,9 @@ reduction("std",
           lambda t, y, x, axis, keepdims, ddof=0: ops.sum(t * _centred(x, axis), axis=axis, keepdims=keepdims)
           / (_dof(x, axis, ddof) * y),
           result="float")
+
+
+# where the extremes sit: integer positions, never differentiated
+for _name in ("argmax", "argmin"):
+    register(Primitive(name=_name, infer=_infer("index"), render=_render(f"np.{_name}"), family="reduction",
+                       temp_name="idx"))
