@@ -57,6 +57,40 @@ def arg(lowering, positional, keywords, index, key, node, default=None):
     return default, node
 
 
+def dtype_params(lowering, keywords) -> dict:
+    """`{"dtype": ...}` when the call names one."""
+    if "dtype" not in keywords:
+        return {}
+    value, node = keywords["dtype"]
+    return {"dtype": dtype(lowering, value, node)}
+
+
+def static_int(lowering, value, node, what: str) -> int:
+    result = static(lowering, value, node, what)
+    if not isinstance(result, int) or isinstance(result, bool):
+        raise lowering.error(node, f"{what} must be an integer known at build time", "write a literal")
+    return result
+
+
+def static_axis(lowering, value, node, allow_none: bool = True):
+    axis = static(lowering, value, node, "`axis`")
+    if axis is None and allow_none:
+        return None
+    if not isinstance(axis, int) or isinstance(axis, bool):
+        raise lowering.error(node, "`axis` is an integer here")
+    return axis
+
+
+def known_rank(emit: Emitter, atom) -> int:
+    if atom.type.rank is None:
+        raise emit.error("this function needs the rank of its argument", 'annotate it, e.g. x: "f64[n,d]"')
+    return atom.type.rank
+
+
+def ravel(emit: Emitter, atom):
+    return atom if atom.type.rank == 1 else emit("reshape", atom, -1)
+
+
 class Emitter:
     """Binds the equations of a function written in terms of other primitives (`np.hstack` as a concatenate),
     each located at the call."""

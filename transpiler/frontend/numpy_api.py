@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Callable
 
 from ..ir import Const
-from . import array_functions as arrays, scientific_api as scientific
+from . import array_functions as arrays, axis_functions as axes, scientific_api as scientific
 from .call_args import arg as _arg, arity as _arity, dtype, shape_args, static
 
 Handler = Callable  # (lowering, node, builder, positional, keywords) -> Value
@@ -192,7 +192,7 @@ FUNCTIONS["numpy.amax"] = reduction("max", "np.amax")
 FUNCTIONS["numpy.amin"] = reduction("min", "np.amin")
 FUNCTIONS["scipy.special.logsumexp"] = reduction("logsumexp", "logsumexp")
 for _prim in ("var", "std"):
-    FUNCTIONS[f"numpy.{_prim}"] = arrays.moments(_prim, f"np.{_prim}")
+    FUNCTIONS[f"numpy.{_prim}"] = axes.moments(_prim, f"np.{_prim}")
 FUNCTIONS["numpy.dot"] = lambda lw, n, b, p, k: _matmul(lw, n, b, p, k, "np.dot")
 FUNCTIONS["numpy.matmul"] = _matmul
 FUNCTIONS["numpy.outer"] = elementwise("outer", 2, "np.outer")
@@ -213,11 +213,11 @@ FUNCTIONS["numpy.ones_like"] = _like("ones_like")
 FUNCTIONS["numpy.arange"] = _arange
 FUNCTIONS["builtins.len"] = _len
 FUNCTIONS.update({
-    "numpy.cumsum": arrays.cumsum, "numpy.diff": arrays.diff, "numpy.argmax": arrays.arg_extreme("argmax"),
-    "numpy.argmin": arrays.arg_extreme("argmin"), "numpy.flip": arrays.flip, "numpy.fliplr": arrays.flip_axis("np.fliplr", 1),
-    "numpy.flipud": arrays.flip_axis("np.flipud", 0), "numpy.tril": arrays.triangle("tril"),
-    "numpy.triu": arrays.triangle("triu"), "numpy.diag": arrays.diag, "numpy.trace": arrays.trace,
-    "numpy.eye": arrays.eye, "numpy.identity": arrays.identity, "numpy.linspace": arrays.linspace,
+    "numpy.cumsum": axes.cumsum, "numpy.diff": axes.diff, "numpy.argmax": axes.arg_extreme("argmax"),
+    "numpy.argmin": axes.arg_extreme("argmin"), "numpy.flip": axes.flip, "numpy.fliplr": axes.flip_axis("np.fliplr", 1),
+    "numpy.flipud": axes.flip_axis("np.flipud", 0), "numpy.tril": axes.triangle("tril"),
+    "numpy.triu": axes.triangle("triu"), "numpy.diag": axes.diag, "numpy.trace": axes.trace,
+    "numpy.eye": axes.eye, "numpy.identity": axes.identity, "numpy.linspace": axes.linspace,
     "numpy.hstack": arrays.hstack, "numpy.vstack": arrays.vstack, "numpy.column_stack": arrays.column_stack,
     "numpy.atleast_1d": arrays.atleast(1), "numpy.atleast_2d": arrays.atleast(2), "numpy.atleast_3d": arrays.atleast(3),
     "numpy.ravel": arrays.ravel, "numpy.roll": arrays.roll, "numpy.repeat": arrays.repeat, "numpy.tile": arrays.tile,
@@ -226,7 +226,7 @@ FUNCTIONS.update({
     "numpy.linalg.inv": scientific.one_matrix("inv", "np.linalg.inv"), "numpy.linalg.solve": scientific.solve("np.linalg.solve"),
     "numpy.linalg.det": scientific.one_matrix("det", "np.linalg.det"), "numpy.linalg.slogdet": scientific.slogdet,
     "numpy.linalg.cholesky": scientific.one_matrix("cholesky", "np.linalg.cholesky"),
-    "numpy.linalg.eigh": scientific.eigh, "numpy.linalg.eigvalsh": scientific.eigvalsh, "numpy.linalg.norm": arrays.norm,
+    "numpy.linalg.eigh": scientific.eigh, "numpy.linalg.eigvalsh": scientific.eigvalsh, "numpy.linalg.norm": axes.norm,
     "scipy.linalg.inv": scientific.one_matrix("inv", "scipy.linalg.inv"),
     "scipy.linalg.det": scientific.one_matrix("det", "scipy.linalg.det"),
     "scipy.linalg.solve": scientific.solve("scipy.linalg.solve"), "scipy.linalg.cholesky": scientific.scipy_cholesky,
@@ -300,10 +300,10 @@ METHODS: dict[str, Callable] = {
     "sum": _method_reduction("sum"), "mean": _method_reduction("mean"), "max": _method_reduction("max"),
     "min": _method_reduction("min"), "prod": _method_reduction("prod"), "reshape": _method_reshape,
     "dot": _method_dot, "transpose": _method_transpose, "astype": _method_astype, "copy": _method_copy,
-    "var": arrays.method_moments("var"), "std": arrays.method_moments("std"), "cumsum": arrays.method_cumsum,
-    "trace": arrays.method_trace, "ravel": arrays.method_ravel, "flatten": arrays.method_flatten,
-    "repeat": arrays.method_repeat, "argmax": arrays.method_arg_extreme("argmax"),
-    "argmin": arrays.method_arg_extreme("argmin"),
+    "var": axes.method_moments("var"), "std": axes.method_moments("std"), "cumsum": axes.method_cumsum,
+    "trace": axes.method_trace, "ravel": arrays.method_ravel, "flatten": arrays.method_flatten,
+    "repeat": arrays.method_repeat, "argmax": axes.method_arg_extreme("argmax"),
+    "argmin": axes.method_arg_extreme("argmin"),
 }
 
 
