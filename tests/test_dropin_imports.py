@@ -228,10 +228,10 @@ from lifted import kernel
 
 @kernel
 def f(x: "f64[3]"):
-    return jax.nn.relu(x)
+    return jax.nn.gelu(x)
 '''
     error = _error(source)
-    assert "`jax.nn.relu` is not supported in kernels" in str(error)
+    assert "`jax.nn.gelu` is not supported in kernels" in str(error)
     assert "model.py:7:12" in str(error)
 
 
@@ -260,3 +260,36 @@ df = grad(f, wrt=1)
     code = transpile_source(source, "model.py")
     assert sorted(line for line in code.splitlines() if line.startswith("import scipy")) == \
         [f"import {m}" for m in modules]
+
+
+def test_jax_nn_activations():
+    source = '''import jax
+import jax.numpy as jnp
+from jax import grad
+from lifted import kernel
+
+
+@kernel
+def net(w: "f64[3,4]", x: "f64[5,3]"):
+    h = jax.nn.relu(x @ w) + jax.nn.softplus(x @ w) + jax.nn.silu(x @ w) * jax.nn.sigmoid(x @ w)
+    return jnp.sum(jax.nn.log_softmax(h) * jax.nn.softmax(h, axis=0)) + jnp.sum(jax.nn.logsumexp(h, axis=1))
+
+
+net_grad = grad(net)
+'''
+    code = transpile_source(source, "net.py")
+    assert "import scipy.special" in code
+    generated = _module(code, "generated_jax_net")
+    expit = autograd.scipy.special.expit
+    logsumexp = autograd.scipy.special.logsumexp
+
+    def oracle(w, x):
+        z = x @ w
+        h = anp.where(z > 0, z, 0.0) + anp.logaddexp(z, 0.0) + z * expit(z) * expit(z)
+        log_softmax = h - logsumexp(h, axis=-1, keepdims=True)
+        softmax = anp.exp(h - logsumexp(h, axis=0, keepdims=True))
+        return anp.sum(log_softmax * softmax) + anp.sum(logsumexp(h, axis=1))
+
+    w, x = RNG.normal(size=(3, 4)), RNG.normal(size=(5, 3))
+    assert generated.net(w, x) == pytest.approx(oracle(w, x), rel=1e-12)
+    np.testing.assert_allclose(generated.net_grad(w, x), autograd.grad(oracle)(w, x), rtol=1e-10)

@@ -720,6 +720,12 @@ case("subtract", "subtract-diff", "x: f64[3,4]", "np.diff(x) + np.diff(x, axis=0
 case("subtract", "subtract-diff_twice", "x: f64[n]", "np.diff(x * x, 2)")
 case("getitem", "getitem-argmax", "x: f64[3,4]",
      "x[:, np.argmax(x, axis=0)][0] + x[np.argmin(x[:, 0])] + x[1, x[2].argmax()] * np.argmax(x)")
+case("getitem", "getitem-split", "x: f64[6,2]", "a, b, c = np.split(x, 3)\na * b + c", vjp=True,
+     oracle="x[0:2] * x[2:4] + x[4:6]")
+case("getitem", "getitem-split_at", "x: f64[3,5]", "a, b = np.split(x, [2], axis=1)\nnp.sum(a) * b",
+     oracle="np.sum(x[:, :2]) * x[:, 2:]")
+case("where", "where-isfinite", "x: f64[3,4]", "np.where(np.isfinite(x) & ~np.isnan(x) & ~np.isinf(x), x, 0.0)",
+     oracle="x")
 case("concatenate", "concatenate-roll", "x: f64[5]", "np.roll(x, 2)", vjp=True)
 case("concatenate", "concatenate-roll_negative_axis", "x: f64[3,4]", "np.roll(x, -3, axis=1)")
 case("concatenate", "concatenate-roll_flattened", "x: f64[3,4]", "np.roll(x, 5)")
@@ -811,6 +817,9 @@ NON_DIFFERENTIABLE = {
     "array": "creation: an array literal of numbers",
     "slogdet_sign": "the sign of a determinant: piecewise constant",
     "argmax": "a position: an integer",
+    "isnan": "a test: a boolean",
+    "isinf": "a test: a boolean",
+    "isfinite": "a test: a boolean",
     "argmin": "a position: an integer",
     "stop_gradient": "the value itself with a zero derivative, by definition",
 }

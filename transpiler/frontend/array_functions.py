@@ -217,6 +217,33 @@ def meshgrid(lowering, node, builder, positional, keywords):
     return tuple(grids)
 
 
+def split(lowering, node, builder, positional, keywords):
+    """np.split into equal sections or at given indices: a tuple of slices (views, as NumPy returns them)."""
+    arity(lowering, node, "np.split", positional, keywords, 2, 3, ("axis",))
+    emit = Emitter(lowering, node, builder)
+    atom = emit.atom(positional[0])
+    axis_value, axis_node = arg(lowering, positional, keywords, 2, "axis", node, Const(0, None))
+    axis = _axis(lowering, axis_value, axis_node, allow_none=False)
+    rank = _rank(emit, atom)
+    if not -rank <= axis < rank:
+        raise emit.error(f"axis {axis} is out of range for an array of rank {rank}")
+    axis %= rank
+    where = static(lowering, positional[1], node, "the sections")
+    if isinstance(where, int) and not isinstance(where, bool):
+        size = atom.type.shape[axis]
+        if not isinstance(size, int) or where <= 0 or size % where:
+            raise emit.error("np.split into equal sections needs an axis length known at build time that the "
+                             "sections divide", "give the cut points instead: np.split(x, [2, 5])")
+        cuts = tuple(size // where * i for i in range(1, where))
+    elif isinstance(where, tuple) and all(isinstance(c, int) and not isinstance(c, bool) for c in where):
+        cuts = where
+    else:
+        raise emit.error("np.split takes a number of sections or a list of cut points known at build time")
+    before = (slice(None),) * axis
+    bounds = (None,) + cuts + (None,)
+    return tuple(emit("getitem", atom, index=before + (slice(start, stop),)) for start, stop in zip(bounds, bounds[1:]))
+
+
 # --- array literals ------------------------------------------------------------------------------------------------
 def _numbers(value):
     """The nested tuple of Python numbers `value` stands for, or None when it holds arrays."""

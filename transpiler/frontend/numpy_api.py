@@ -9,7 +9,7 @@ from typing import Callable
 
 from ..ir import Const
 from . import array_functions as arrays, axis_functions as axes, scientific_api as scientific
-from .call_args import arg as _arg, arity as _arity, dtype, shape_args, static
+from .call_args import arg as _arg, arity as _arity, dtype, dtype_params as _dtype_params, shape_args, static
 
 Handler = Callable  # (lowering, node, builder, positional, keywords) -> Value
 
@@ -118,13 +118,6 @@ def _broadcast_to(lowering, node, builder, positional, keywords):
     _arity(lowering, node, "np.broadcast_to", positional, keywords, 2, 2)
     return lowering._bind(builder, node, "broadcast_to",
                           [lowering._atom(positional[0], node)] + shape_args(lowering, positional[1], node))
-
-
-def _dtype_params(lowering, keywords) -> dict:
-    if "dtype" not in keywords:
-        return {}
-    value, node = keywords["dtype"]
-    return {"dtype": dtype(lowering, value, node)}
 
 
 def _filled(prim: str) -> Handler:
@@ -239,6 +232,11 @@ FUNCTIONS.update({
     "scipy.stats.multivariate_normal.logpdf": scientific.multivariate_normal("logpdf"),
     "scipy.stats.multivariate_normal.pdf": scientific.multivariate_normal("pdf"),
 })
+FUNCTIONS.update(scientific.JAX_NN)
+FUNCTIONS["jax.nn.logsumexp"] = reduction("logsumexp", "jax.nn.logsumexp")
+FUNCTIONS["numpy.split"] = arrays.split
+for _prim in ("isnan", "isinf", "isfinite"):
+    FUNCTIONS[f"numpy.{_prim}"] = elementwise(_prim, 1, f"np.{_prim}")
 for _prim in ("expit", "logit", "erf", "erfc", "ndtr", "log_ndtr", "gammaln", "digamma"):
     FUNCTIONS[f"scipy.special.{_prim}"] = elementwise(_prim, 1, _prim)
 for _kind in ("logpdf", "pdf", "cdf", "logcdf"):

@@ -99,18 +99,41 @@ def _log_softmax(emit: Emitter, x, axis):
     return emit("subtract", x, emit("logsumexp", x, axis=axis, keepdims=True))
 
 
-def softmax(log: bool):
+def softmax(log: bool, default_axis: int | None = None):
+    """scipy.special's (over all axes by default) or jax.nn's (`default_axis=-1`)."""
     name = "log_softmax" if log else "softmax"
 
     def handle(lowering, node, builder, positional, keywords):
         arity(lowering, node, name, positional, keywords, 1, 2, ("axis",))
-        axis_value, axis_node = arg(lowering, positional, keywords, 1, "axis", node)
+        axis_value, axis_node = arg(lowering, positional, keywords, 1, "axis", node, Const(default_axis, None))
         axis = static(lowering, axis_value, axis_node, "`axis`")
         emit = Emitter(lowering, node, builder)
         result = _log_softmax(emit, emit.atom(positional[0]), axis)
         return result if log else emit("exp", result)
 
     return handle
+
+
+# --- jax.nn: the activations JAX models call, as NumPy and scipy.special (which JAX itself depends on) ------------
+def _one(name: str, build):
+    def handle(lowering, node, builder, positional, keywords):
+        arity(lowering, node, name, positional, keywords, 1, 1)
+        emit = Emitter(lowering, node, builder)
+        return build(emit, emit.atom(positional[0]))
+
+    return handle
+
+
+JAX_NN = {
+    "jax.nn.sigmoid": _one("jax.nn.sigmoid", lambda emit, x: emit("expit", x)),
+    "jax.nn.softplus": _one("jax.nn.softplus", lambda emit, x: emit("logaddexp", x, 0.0)),
+    # derivative 0 at 0, as JAX defines it
+    "jax.nn.relu": _one("jax.nn.relu", lambda emit, x: emit("where", emit("greater", x, 0.0), x, 0.0)),
+    "jax.nn.silu": _one("jax.nn.silu", lambda emit, x: emit("multiply", x, emit("expit", x))),
+    "jax.nn.softmax": softmax(log=False, default_axis=-1),
+    "jax.nn.log_softmax": softmax(log=True, default_axis=-1),
+}
+JAX_NN["jax.nn.swish"] = JAX_NN["jax.nn.silu"]
 
 
 # --- scipy.stats -----------------------------------------------------------------------------------------------------

@@ -284,3 +284,5 @@ elementwise("logical_and", [None, None], np_call("logical_and"), "({0} && {1})",
 elementwise("logical_or", [None, None], np_call("logical_or"), "({0} || {1})", result="bool", temp="mask",
             diff=False)
 elementwise("logical_not", [None], np_call("logical_not"), "(!{0})", result="bool", temp="mask", diff=False)
+for _name, _cuda in (("isnan", "isnan({0})"), ("isinf", "isinf({0})"), ("isfinite", "isfinite({0})")):
+    elementwise(_name, [None], np_call(_name), _cuda, result="bool", temp="mask", diff=False)
