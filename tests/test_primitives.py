@@ -271,8 +271,8 @@ for _prim, _fn in REDUCTIONS.items():
     case(_prim, f"{_prim}-vector", "x: f64[5]", f"{_fn}(x)")
     case(_prim, f"{_prim}-named_dims", "x: f64[n,d]", f"{_fn}(x, axis=0)")
     case(_prim, f"{_prim}-named_all", "x: f64[n,d]", f"{_fn}(x)")
-    if _prim != "std":  # the spread of one value is 0, where the square root has no derivative
-        case(_prim, f"{_prim}-of_scalar", "x: f64[]", f"{_fn}(x * x)")
+    # the spread of one value is 0: std's derivative is then 0 (autograd divides 0 by 0), as for abs at 0
+    case(_prim, f"{_prim}-of_scalar", "x: f64[]", f"{_fn}(x * x)", oracle="0.0 * x" if _prim == "std" else None)
     case(_prim, f"{_prim}-of_broadcast", "x: f64[3,4], y: f64[4]", f"{_fn}(x * y, axis=1)")
     # under the linear readout the cotangent arrives with fewer axes than the reduction's output
     case(_prim, f"{_prim}-then_broadcast", "x: f64[2,3,4], c: f64[4]", f"{_fn}(x, axis=1) * c")
@@ -623,6 +623,8 @@ case("var", "var-ddof", "x: f64[3,4]", "np.var(x, axis=0, ddof=1)", vjp=True)
 case("var", "var-ddof_all", "x: f64[3,4]", "np.var(x, ddof=1)")
 case("var", "var-method_ddof", "x: f64[3,4]", "x.var(axis=1, ddof=1, keepdims=True)", oracle="np.var(x, axis=1, ddof=1, keepdims=True)")
 case("std", "std-ddof", "x: f64[3,4]", "np.std(x, axis=1, ddof=1)", vjp=True)
+case("std", "std-equal_values", "x: f64[3], y: f64[4]", "np.std(x[:, None] * y[:1], axis=1) + np.std(y * 0.0 + x[0], ddof=1)",
+     oracle="0.0 * x * y[0]")
 case("std", "std-method_ddof", "x: f64[n,d]", "x.std(ddof=1)", oracle="np.std(x, ddof=1)")
 
 # --- flip, cumsum, triangles, diagonals (autograd has no flip: its oracles reverse by slicing) -----------------------

@@ -123,11 +123,17 @@ reduction("var",
           lambda t, y, x, axis, keepdims, ddof=0: ops.sum(t * (2.0 * _centred(x, axis)), axis=axis, keepdims=keepdims)
           / _dof(x, axis, ddof),
           result="float")
+def _nonzero(y: Sym) -> Sym:
+    """The standard deviation where it is not 0; 1 where it is (all values equal, so every centred value is 0
+    and the derivative is 0, as for abs at 0, instead of 0 / 0)."""
+    return ops.where(y == 0.0, 1.0, y)
+
+
 reduction("std",
-          lambda g, y, x, axis, keepdims, ddof=0: unreduce(g / y, x, axis, keepdims) * _centred(x, axis)
+          lambda g, y, x, axis, keepdims, ddof=0: unreduce(g / _nonzero(y), x, axis, keepdims) * _centred(x, axis)
           / _dof(x, axis, ddof),
           lambda t, y, x, axis, keepdims, ddof=0: ops.sum(t * _centred(x, axis), axis=axis, keepdims=keepdims)
-          / (_dof(x, axis, ddof) * y),
+          / (_dof(x, axis, ddof) * _nonzero(y)),
           result="float")
 
 
