@@ -9,7 +9,7 @@ for both of its symmetric places. Rules use NumPy only, so generated code needs 
 from __future__ import annotations
 
 from .. import codegen as cg
-from ..analysis.types import ShapeError, TensorType, broadcast_shapes, is_unknown, promote, show_shape
+from ..ir.types import ShapeError, TensorType, broadcast_shapes, is_unknown, promote, show_shape
 from .registry import Primitive, register
 from .symbolic import Sym, ops, sum_to
 

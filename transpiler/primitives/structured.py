@@ -7,7 +7,7 @@ triangle's adjoint keeps the same triangle, and extracting a diagonal is the adj
 from __future__ import annotations
 
 from .. import codegen as cg
-from ..analysis.types import ShapeError, TensorType, fresh_dim, is_unknown, normalize_axis
+from ..ir.types import ShapeError, TensorType, fresh_dim, is_unknown, normalize_axis
 from .registry import Primitive, register
 from .symbolic import ops
 
