@@ -157,7 +157,7 @@ def eye(lowering, node, builder, positional, keywords):
     arity(lowering, node, "np.eye", positional, keywords, 1, 3, ("M", "k", "dtype"))
     n = shape_args(lowering, positional[0], node)
     m_value, m_node = arg(lowering, positional, keywords, 1, "M", node)
-    m = n if m_value is None else shape_args(lowering, m_value, m_node)
+    m = [] if m_value is None else shape_args(lowering, m_value, m_node)
     k_value, k_node = arg(lowering, positional, keywords, 2, "k", node, Const(0, None))
     k = _int(lowering, k_value, k_node, "`k`")
     params = _dtype_params(lowering, keywords) | ({"k": k} if k else {})
@@ -167,7 +167,7 @@ def eye(lowering, node, builder, positional, keywords):
 def identity(lowering, node, builder, positional, keywords):
     arity(lowering, node, "np.identity", positional, keywords, 1, 1, ("dtype",))
     n = shape_args(lowering, positional[0], node)
-    return Emitter(lowering, node, builder)("eye", *(n + n), **_dtype_params(lowering, keywords))
+    return Emitter(lowering, node, builder)("eye", *n, **_dtype_params(lowering, keywords))
 
 
 def linspace(lowering, node, builder, positional, keywords):

@@ -77,11 +77,13 @@ register(Primitive(
 
 def _rows_columns(args) -> list:
     """`np.eye(n)` for a square identity, `np.eye(n, m)` otherwise."""
-    return args[:1] if cg.source(args[0]) == cg.source(args[1]) else args
+    return args[:1] if len(args) == 1 or cg.source(args[0]) == cg.source(args[1]) else args
 
 
 def _infer_eye(types, params) -> TensorType:
-    return TensorType(params.get("dtype", "f64"), shape_value(types))
+    """`eye(n)` (square) or `eye(n, m)`, with the diagonal `k` as a parameter."""
+    shape = shape_value(types)
+    return TensorType(params.get("dtype", "f64"), shape * 2 if len(shape) == 1 else shape)
 
 
 register(Primitive(

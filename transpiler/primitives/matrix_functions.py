@@ -184,7 +184,7 @@ def _gaps(w: Sym, a: Sym) -> Sym:
     """F with F_ij = 1 / (w_j - w_i) off the diagonal and 0 on it (distinct eigenvalues assumed)."""
     builder = w.builder
     n = Sym(builder, builder.dim(a.shape[-1], a.atom, a.rank - 1))
-    eye = ops.eye(n, n)
+    eye = ops.eye(n)
     return (1.0 - eye) / (ops.expand_dims(w, axis=-2) - ops.expand_dims(w, axis=-1) + eye)
 
 
