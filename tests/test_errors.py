@@ -102,9 +102,28 @@ CASES = {
     "undefined_name": (
         kernel_source("y = x * scale\nreturn np.sum(y)"),
         6, 13, "scale", "`scale` is not defined in this kernel", "module-level numeric constants"),
-    "np_linalg_inv": (
-        kernel_source("y = np.linalg.inv(x)\nreturn np.sum(y)", 'x: "f64[n,n]"'),
-        6, 9, "np.linalg.inv", "`np.linalg.inv` is not supported in kernels", "supported NumPy functions"),
+    "flip_is_a_view": (
+        kernel_source("y = np.flip(x)\ny[0] = 1.0\nreturn np.sum(x * y)"),
+        7, 5, "y[0]", "`y` is a view of another array", "copy"),
+    "roll_runtime_float_shift": (
+        kernel_source("return np.sum(np.roll(x, 1.5))"),
+        6, 19, "np.roll(x, 1.5)", "np.roll shifts by an integer", None),
+    "repeat_array_counts": (
+        kernel_source("return np.sum(np.repeat(x, x))"),
+        6, 19, "np.repeat(x, x)", "np.repeat is supported with one repeat count", "np.repeat(x, 3, axis=0)"),
+    "matrix_norm_2": (
+        kernel_source("return np.linalg.norm(x, 2)", 'x: "f64[n,n]"'),
+        6, 12, "np.linalg.norm(x, 2)", "np.linalg.norm with ord=2 is not supported in kernels", "Frobenius"),
+    "solve_stack_vector": (
+        kernel_source("return np.sum(np.linalg.solve(x, x[0, 0]))", 'x: "f64[2,n,n]"'),
+        6, 19, "np.linalg.solve(x, x[0, 0])", "stack of column matrices", None),
+    "mvn_scalar_cov": (
+        kernel_source("return np.sum(scipy.stats.multivariate_normal.logpdf(x, x, 2.0))").replace(
+            "import numpy as np", "import numpy as np\nimport scipy.stats"),
+        7, 19, "scipy.stats.multivariate_normal.logpdf(x, x, 2.0)", "covariance as a (d, d) matrix", "np.eye(d)"),
+    "np_linalg_qr": (
+        kernel_source("y = np.linalg.qr(x)\nreturn np.sum(y)", 'x: "f64[n,n]"'),
+        6, 9, "np.linalg.qr", "`np.linalg.qr` is not supported in kernels", "supported NumPy functions"),
     "np_fft_fft": (
         kernel_source("y = np.fft.fft(x)\nreturn np.sum(y)"),
         6, 9, "np.fft.fft", "`np.fft.fft` is not supported in kernels", "supported NumPy functions"),

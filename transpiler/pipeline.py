@@ -91,7 +91,7 @@ def transpile_source(text: str, path: str, options: Options = Options(),
     code = render_module(
         "numpy_module.py.j2", version=VERSION, source_path=path, source_hash=source_hash(text),
         functions=rendered, transforms=transforms,
-        uses_scipy=any(f.uses_scipy for f in rendered), uses_dist=bool(parsed.dists),
+        imports=sorted(set().union(*[f.imports for f in rendered])), uses_dist=bool(parsed.dists),
         helpers=set().union(*[f.helpers for f in rendered]) if rendered else set(),
         errors=[(name, _error_literal(err)) for name, err in errors.items()],
     )

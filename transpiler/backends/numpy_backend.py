@@ -25,7 +25,7 @@ class RenderedFunction:
     doc: str | None
     lines: list[str]
     helpers: set[str] = field(default_factory=set)
-    uses_scipy: bool = False
+    imports: set[str] = field(default_factory=set)  # modules beyond numpy its code names
 
 
 @dataclass
@@ -54,7 +54,7 @@ def render_function(fn: Function, source_file: str, delete_dead: bool = True,
         renderer.helpers.add("check_args")
     signature = ", ".join(f'{p.name}: "{p.type.annotation()}"' if p.type.shape is not None else p.name
                           for p in fn.params)
-    return RenderedFunction(fn.name, signature, fn.doc, lines, renderer.helpers, renderer.uses_scipy)
+    return RenderedFunction(fn.name, signature, fn.doc, lines, renderer.helpers, renderer.imports)
 
 
 def _source_comment(source_file: str, loc) -> str:
@@ -67,7 +67,7 @@ class _Renderer:
         self.source_file = source_file
         self.delete_dead = delete_dead
         self.helpers: set[str] = set()
-        self.uses_scipy = False
+        self.imports: set[str] = set()
         self.use_counts = _use_counts(fn)
         self.targets: dict[int, str] = {}  # values assigned straight into a loop slot
 
@@ -126,7 +126,8 @@ class _Renderer:
 
     def _equation(self, eqn: Eqn, folded, expressions, pending) -> _Line | None:
         prim = eqn.prim
-        self.uses_scipy |= prim.scipy
+        if prim.imports:
+            self.imports.add(prim.imports)
         if "helper" in prim.extra:
             self.helpers.add(prim.extra["helper"])
         used = []

@@ -12,7 +12,8 @@ from ..ir.types import ShapeError, TensorType, parse_annotation
 from ..builder import Builder, NameScope, const
 from ..errors import SourceLoc, TranspileError
 from ..frontend.checks import check_reachable, check_reserved_names, check_signature
-from ..frontend.parse import ParsedModule
+from ..frontend.imports import AD_LIBRARIES, canonical_module
+from ..frontend.parse import TRANSFORMS, ParsedModule
 from ..ir import Atom, Const, Function, Var
 from .calls import Calls
 from .control import RESULT, RETURNED, ControlFlow, _can_exit, _has_return, returned_keys
@@ -314,10 +315,9 @@ class Lowering(ControlFlow, Indexing, Calls):
             return const(name == "True")
         if name == "None":
             return None
-        if name in self.parsed.numpy_aliases:
-            return Module("numpy")
-        if name in self.parsed.scipy_names:
-            return Module(self.parsed.scipy_names[name])
+        if name in self.parsed.modules:
+            path = self.parsed.modules[name]
+            return _NUMPY_CONSTANTS[path] if path in _NUMPY_CONSTANTS else Module(path)
         if name in self.parsed.kernels:
             return KernelRef(name)
         if name in self.parsed.imported:
@@ -334,6 +334,10 @@ class Lowering(ControlFlow, Indexing, Calls):
             where = self._conditional_names[name]
             raise self.error(node, f"`{name}` is only assigned on some paths (in the block at line {where.line})",
                              f"assign `{name}` before the block, or on every path through it")
+        library, original = self.parsed.transform_names.get(name, ("", ""))
+        if library in AD_LIBRARIES or original in TRANSFORMS:
+            raise self.error(node, f"`{name}` ({library}.{original}) cannot be called inside a kernel",
+                             "declare the transform at module level (g = grad(f)) and call `g` in the kernel")
         raise self.error(node, f"`{name}` is not defined in this kernel",
                          "kernels see their parameters, local names, module-level numeric constants, numpy "
                          "and other @kernel functions")
@@ -418,10 +422,10 @@ class Lowering(ControlFlow, Indexing, Calls):
         base = self.expr(node.value, builder, env)
         attr = node.attr.value
         if isinstance(base, Module):
-            path = f"{base.path}.{attr}"
+            path = canonical_module(f"{base.path}.{attr}") or f"{base.path}.{attr}"
             if path in _NUMPY_CONSTANTS:
                 return _NUMPY_CONSTANTS[path]
-            if path.startswith("scipy") or base.path.startswith("numpy"):
+            if path.split(".")[0] in ("numpy", "scipy") + AD_LIBRARIES:
                 return Module(path)
             raise self.error(node, f"`{path}` is not available in kernels")
         atom = self._atom(base, node.value)
@@ -532,7 +536,7 @@ def _check_result(result: Value, loc: SourceLoc, name: str) -> None:
 
 
 # results that may share memory with their first argument (basic indexing; index arrays give copies)
-_VIEWS = {"getitem", "reshape", "transpose", "swapaxes", "expand_dims", "squeeze", "broadcast_to"}
+_VIEWS = {"getitem", "reshape", "transpose", "swapaxes", "expand_dims", "squeeze", "broadcast_to", "flip", "diag"}
 _LIFTED = ("stop_gradient",)  # runtime functions with a meaning in kernels
 _BUILTINS = ("len", "abs", "min", "max", "sum", "float", "int", "range", "print", "round", "pow")
 _NUMPY_CONSTANTS = {
