@@ -97,9 +97,16 @@ reduction("min",
           _extreme_vjp,
           lambda t, y, x, axis, keepdims: ops.sum(t * _share(x, y, axis, keepdims), axis=axis, keepdims=keepdims),
           cuda="min")
+def _others(x: Sym, axis) -> Sym:
+    """For each entry, the product of the OTHER entries it is reduced with: the running products before it and
+    after it, multiplied (no division, so exact where entries are 0, at every order: see `scans`)."""
+    axis = tuple(axis) if isinstance(axis, list) else axis
+    return ops.cumprod_exclusive(x, axis=axis) * ops.cumprod_exclusive(x, axis=axis, reverse=True)
+
+
 reduction("prod",
-          lambda g, y, x, axis, keepdims: unreduce(g * y, x, axis, keepdims) / x,
-          lambda t, y, x, axis, keepdims: y * ops.sum(t / x, axis=axis, keepdims=keepdims),
+          lambda g, y, x, axis, keepdims: unreduce(g, x, axis, keepdims) * _others(x, axis),
+          lambda t, y, x, axis, keepdims: ops.sum(t * _others(x, axis), axis=axis, keepdims=keepdims),
           result="sum", cuda="mul")
 reduction("logsumexp",
           lambda g, y, x, axis, keepdims: unreduce(g, x, axis, keepdims) * _softmax(x, y, axis, keepdims),

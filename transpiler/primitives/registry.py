@@ -77,4 +77,4 @@ def _load_families() -> None:
     if not _loaded:
         _loaded = True
         from . import (calls, creation, elementwise, indexing, linalg, matrix_functions, reductions,  # noqa: F401
-                       shape_ops, structured, tape)
+                       scans, shape_ops, structured, tape)
