@@ -112,6 +112,7 @@ class Case:
     ir: Callable | None = None  # builds the expression from symbolic params (entries no source can produce)
     linear: bool = True  # also check grad under the linear readout `np.sum(e)` (id `<name>-linear`)
     forward: bool = True  # False: forward mode refuses this entry (its JVP rule raises, said why at the case)
+    hessian: bool = False  # also check second order (hessian, jvp(grad), vjp(grad)) of `f` against autograd
 
     @property
     def wrt(self) -> tuple[str, ...]:
@@ -294,6 +295,44 @@ case("sum", "sum-unannotated_axes", "x: ?[2,3,4], y: f64[3]", "np.sum(x, axis=(0
 case("max", "max-ties_between_copies", "x: f64[3,4]", "np.max(np.stack((x, x)), axis=0)")
 case("min", "min-ties_between_copies", "x: f64[3,4]", "np.min(np.concatenate((x, x), axis=1), axis=1)")
 case("prod", "prod-negative_entries", "x: f64[3,4]", "np.prod(x, axis=0)", domain={"x": "neg"})
+
+
+# prod where entries are 0 (issue #10 item 8): the rules multiply the other factors instead of dividing the product
+# by the factor, at every order. autograd's own prod divides too (NaN at 0), so the oracles multiply the factors
+# out one by one; a product is linear in each factor, so finite differences are exact there as well.
+def _with_zeros(shape: tuple, zeros: list, seed: int) -> np.ndarray:
+    x = np.random.default_rng(seed).normal(size=shape)
+    for position in zeros:
+        x[position] = 0.0
+    return x
+
+
+def _product_of(terms: list[str]) -> str:
+    return "(" + " * ".join(terms) + ")"
+
+
+_ALL_3_4 = _product_of([f"x[{i}, {j}]" for i in range(3) for j in range(4)])
+_ROWS_3_4 = _product_of([f"x[:, {j}]" for j in range(4)])
+_COLUMNS_3_4 = _product_of([f"x[{i}]" for i in range(3)])
+PROD_ZEROS = [  # (id, parameters, expression, zero positions, oracle)
+    ("one_zero_all", "x: f64[3,4]", "np.prod(x)", [(1, 2)], _ALL_3_4),
+    ("two_zeros_all", "x: f64[3,4]", "np.prod(x)", [(0, 1), (2, 3)], _ALL_3_4),
+    ("all_zeros_all", "x: f64[3,4]", "np.prod(x)", [(i, j) for i in range(3) for j in range(4)], _ALL_3_4),
+    ("one_zero_axis1", "x: f64[3,4]", "np.prod(x, axis=1)", [(1, 0)], _ROWS_3_4),
+    ("two_zeros_one_row", "x: f64[3,4]", "np.prod(x, axis=1)", [(0, 1), (0, 3), (2, 2)], _ROWS_3_4),
+    ("all_zeros_axis0", "x: f64[3,4]", "np.prod(x, axis=0)", [(i, j) for i in range(3) for j in range(4)],
+     _COLUMNS_3_4),
+    ("zeros_axis0_keepdims", "x: f64[3,4]", "np.prod(x, axis=0, keepdims=True)", [(0, 0), (1, 0), (2, 3)],
+     f"np.expand_dims({_COLUMNS_3_4}, 0)"),
+    ("zeros_method", "x: f64[3,4]", "x.prod(axis=-1)", [(2, 1), (2, 2)], _ROWS_3_4),
+    ("zeros_axes_0_2", "x: f64[2,3,4]", "np.prod(x, axis=(0, 2))", [(0, 1, 0), (1, 1, 3), (1, 2, 2)],
+     _product_of([f"x[{i}, :, {k}]" for i in range(2) for k in range(4)])),
+    ("zeros_vector", "x: f64[5]", "np.prod(x)", [(0,), (4,)], _product_of([f"x[{i}]" for i in range(5)])),
+]
+for _id, _params_spec, _expr, _zeros, _oracle in PROD_ZEROS:
+    _shape = _params(_params_spec)[0].shape
+    case("prod", f"prod-{_id}", _params_spec, _expr, fixed={"x": _with_zeros(_shape, _zeros, len(_id))},
+         oracle=_oracle, vjp="axis" in _expr, hessian=True)
 case("logsumexp", "logsumexp-large_values", "x: f64[3,4]", "scipy.special.logsumexp(x * 100.0, axis=1)")
 
 # --- linear algebra ---------------------------------------------------------------------------------------------
@@ -558,6 +597,42 @@ case("broadcast_like", "broadcast_like-alone_unannotated", "x: ?[4], y: ?[3,4]",
      "np.broadcast_to(x, (3, 4)) + 0.0 * y", ir=_ir_alone("broadcast_like"), oracle="x + np.zeros((3, 4)) + 0.0 * y")
 case("unbroadcast", "unbroadcast-alone", "x: f64[2,3,4], y: f64[3,1]",
      "np.sum(np.sum(x, axis=0), axis=1, keepdims=True) + 0.0 * y", ir=_ir_alone("unbroadcast"))
+
+
+
+# the running products and linear recurrences behind prod's rules (only rules emit them), with zeros among the
+# factors and coefficients; body and oracle spell each output entry out as products and sums
+def _scan_entries(n: int, at: Callable[[str, int], str], reverse: bool, product: bool) -> list[str]:
+    """Entry by entry: the exclusive running product of `x` (`product`), or the recurrence over `a` and `b`."""
+    order = list(range(n))[::-1] if reverse else list(range(n))
+    entries, previous = {order[0]: f"(0.0 * {at('x' if product else 'b', order[0])} + {1.0 if product else 0.0})"}, order[0]
+    for i in order[1:]:
+        if product:
+            entries[i] = f"({entries[previous]} * {at('x', previous)})"
+        else:
+            entries[i] = f"({at('a', previous)} * {entries[previous]} + {at('b', previous)})"
+        previous = i
+    return [entries[i] for i in range(n)]
+
+
+_COLUMN = lambda name, i: f"{name}[:, {i}]"  # noqa: E731
+_ENTRY = lambda name, i: f"{name}[{i}]"  # noqa: E731
+_SCANS = [  # (id, parameters, axis, reverse, how an entry along the axis is written, length, stack axis, zeros)
+    ("axis1", "f64[3,4]", 1, False, _COLUMN, 4, 1, [(0, 1), (2, 0), (2, 2)]),
+    ("axis1_reverse", "f64[3,4]", -1, True, _COLUMN, 4, 1, [(1, 3), (1, 1)]),
+    ("all", "f64[5]", None, False, _ENTRY, 5, 0, [(2,)]),
+    ("all_reverse", "f64[5]", None, True, _ENTRY, 5, 0, [(1,), (3,)]),
+]
+for _id, _type, _axis, _reverse, _at, _n, _stack, _zeros in _SCANS:
+    _shape = _params(f"x: {_type}")[0].shape
+    _products = f"np.stack([{', '.join(_scan_entries(_n, _at, _reverse, True))}], axis={_stack})"
+    case("cumprod_exclusive", f"cumprod_exclusive-{_id}", f"x: {_type}", _products,
+         fixed={"x": _with_zeros(_shape, _zeros, _n)}, vjp=True,
+         ir=(lambda axis, reverse: lambda x: ops.cumprod_exclusive(x, axis=axis, reverse=reverse))(_axis, _reverse))
+    _recurrence = f"np.stack([{', '.join(_scan_entries(_n, _at, _reverse, False))}], axis={_stack})"
+    case("linear_scan", f"linear_scan-{_id}", f"a: {_type}, b: {_type}", _recurrence,
+         fixed={"a": _with_zeros(_shape, _zeros, _n + 1)}, vjp=True,
+         ir=(lambda axis, reverse: lambda a, b: ops.linear_scan(a, b, axis=axis, reverse=reverse))(_axis, _reverse))
 case("unbroadcast", "unbroadcast-alone_unannotated", "x: ?[2,3,4], y: ?[4]", "np.sum(x, axis=(0, 1)) + 0.0 * y",
      ir=_ir_alone("unbroadcast"))
 
@@ -1131,6 +1206,43 @@ def test_jvp_matches_directional_differences_and_vjp(name):
     pairing = sum(np.sum(autograd.grad(lambda *xs: anp.sum(raw(*xs) * ct), i)(*args) * t)
                   for i, t in zip(positions, directions))
     np.testing.assert_allclose(np.sum(ct * tangent), pairing, rtol=c.rtol, atol=1e-10)
+
+
+@lru_cache(maxsize=None)
+def second_order(name: str) -> types.ModuleType:
+    """`f`'s Hessian, its Hessian-vector product `jvp(grad(f))` and `vjp(grad(f))` (reverse over reverse)."""
+    c = BY_NAME[name]
+    source = (kernel_source(c) + "from lifted import hessian, jvp\n\n"
+              + "f_hessian = hessian(f)\nf_hvp = jvp(grad(f))\nf_grad_vjp = vjp(grad(f))\n")
+    return _exec(transpile_source(source, f"{name}.py"), f"second_order_{name}")
+
+
+@pytest.mark.parametrize("name", [pytest.param(c.name, id=c.name) for c in CASES if c.hessian])
+def test_second_order_matches_autograd_and_finite_differences(name):
+    """Second derivatives of the nonlinear readout: the Hessian against autograd's and against central
+    differences of the generated gradient; `jvp(grad(f))` and `vjp(grad(f))` against the Hessian times a vector."""
+    c = BY_NAME[name]
+    (x,) = args = inputs(c)
+    assert len(c.wrt) == 1, "second-order cases take one float input"
+    m = second_order(name)
+    hess = m.f_hessian(x)
+    expected = autograd.hessian(reference(c, anp, "sin", oracle=True))(x)
+    assert np.all(np.isfinite(hess))
+    np.testing.assert_allclose(hess, expected, rtol=c.rtol, atol=AUTOGRAD_ATOL)
+    grad_fn = lambda moved: _as_tuple(generated(name).f_grad(moved))[0]  # noqa: E731
+    flat = hess.reshape(x.size, x.size)
+    for k in range(x.size):
+        step = np.zeros(x.size)
+        step[k] = FD_STEP
+        column = (grad_fn(x + step.reshape(x.shape)) - grad_fn(x - step.reshape(x.shape))) / (2 * FD_STEP)
+        np.testing.assert_allclose(flat[:, k], column.ravel(), rtol=1e-6, atol=1e-6, err_msg=f"column {k}")
+    direction = np.random.default_rng(zlib.crc32(b"hvp" + name.encode())).normal(size=x.shape)
+    _, hvp = m.f_hvp(*args, direction)
+    np.testing.assert_allclose(hvp.ravel(), flat @ direction.ravel(), rtol=1e-10, atol=1e-12)
+    gradient, cotangent = m.f_grad_vjp(*args, direction)
+    (cotangent,) = _as_tuple(cotangent)
+    np.testing.assert_allclose(gradient, grad_fn(x), rtol=1e-13, atol=1e-14)
+    np.testing.assert_allclose(cotangent.ravel(), flat.T @ direction.ravel(), rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("name", [pytest.param(c.name, id=c.name) for c in CASES if c.vjp and c.ir is None])
