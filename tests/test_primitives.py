@@ -600,6 +600,18 @@ case("unbroadcast", "unbroadcast-alone", "x: f64[2,3,4], y: f64[3,1]",
 
 
 
+# the product of the other entries: the division is taken where it is exact (no zero, magnitudes moderate), the
+# running products elsewhere (a zero, or magnitudes whose products could leave the normal range)
+_OTHERS_2_3 = "np.stack([x[:, 1] * x[:, 2], x[:, 0] * x[:, 2], x[:, 0] * x[:, 1]], axis=1)"
+case("prod_others", "prod_others-no_zeros", "x: f64[2,3]", _OTHERS_2_3, domain={"x": "pos"}, vjp=True,
+     ir=lambda x: ops.prod_others(x, axis=-1))
+# the second row's product underflows to 0, so the product over an entry would say 0 where the others multiply to
+# 1; finite differences cannot step entries of such different sizes (autograd multiplies the factors out)
+case("prod_others", "prod_others-huge_and_tiny", "x: f64[2,3]", _OTHERS_2_3,
+     fixed={"x": np.array([[1e300, 1e-300, 3.0], [1e-300, 1e-300, 1e300]])}, vjp=True, fd_tol=None,
+     rtol=1e-13, ir=lambda x: ops.prod_others(x, axis=1))
+
+
 # the running products and linear recurrences behind prod's rules (only rules emit them), with zeros among the
 # factors and coefficients; body and oracle spell each output entry out as products and sums
 def _scan_entries(n: int, at: Callable[[str, int], str], reverse: bool, product: bool) -> list[str]:
@@ -626,10 +638,14 @@ _SCANS = [  # (id, parameters, axis, reverse, how an entry along the axis is wri
 for _id, _type, _axis, _reverse, _at, _n, _stack, _zeros in _SCANS:
     _shape = _params(f"x: {_type}")[0].shape
     _products = f"np.stack([{', '.join(_scan_entries(_n, _at, _reverse, True))}], axis={_stack})"
+    _reverse_products = f"np.stack([{', '.join(_scan_entries(_n, _at, not _reverse, True))}], axis={_stack})"
     case("cumprod_exclusive", f"cumprod_exclusive-{_id}", f"x: {_type}", _products,
          fixed={"x": _with_zeros(_shape, _zeros, _n)}, vjp=True,
          ir=(lambda axis, reverse: lambda x: ops.cumprod_exclusive(x, axis=axis, reverse=reverse))(_axis, _reverse))
     _recurrence = f"np.stack([{', '.join(_scan_entries(_n, _at, _reverse, False))}], axis={_stack})"
+    case("prod_others", f"prod_others-{_id}", f"x: {_type}", f"{_products} * {_reverse_products}",
+         fixed={"x": _with_zeros(_shape, _zeros, _n + 2)}, vjp=True,
+         ir=(lambda axis: lambda x: ops.prod_others(x, axis=axis))(_axis))
     case("linear_scan", f"linear_scan-{_id}", f"a: {_type}, b: {_type}", _recurrence,
          fixed={"a": _with_zeros(_shape, _zeros, _n + 1)}, vjp=True,
          ir=(lambda axis, reverse: lambda a, b: ops.linear_scan(a, b, axis=axis, reverse=reverse))(_axis, _reverse))

@@ -35,7 +35,8 @@ def check_signature(node: cst.FunctionDef, locate: Locate) -> None:
 
 # names generated modules use for their own purposes: a kernel binding one would shadow it in the generated code
 RESERVED_NAMES = frozenset({"np", "scipy", "dice", "reversed", "range", "len", "_unbroadcast", "_last_writes",
-                            "_check_args", "_cumprod_exclusive", "_linear_scan"})
+                            "_check_args", "_cumprod_exclusive", "_linear_scan",
+                            "_prod_others"})
 # ... and module-level names of a generated module: a kernel, `@dist` function or transform cannot take them
 MODULE_NAMES = RESERVED_NAMES | {"os", "_along", "_back", "_arg_spec", "_ARG_SPECS", "_CHECK_ARGS", "_KINDS", "_PYTHON_KINDS"}
 

@@ -100,8 +100,7 @@ reduction("min",
 def _others(x: Sym, axis) -> Sym:
     """For each entry, the product of the OTHER entries it is reduced with: the running products before it and
     after it, multiplied (no division, so exact where entries are 0, at every order: see `scans`)."""
-    axis = tuple(axis) if isinstance(axis, list) else axis
-    return ops.cumprod_exclusive(x, axis=axis) * ops.cumprod_exclusive(x, axis=axis, reverse=True)
+    return ops.prod_others(x, axis=tuple(axis) if isinstance(axis, list) else axis)
 
 
 reduction("prod",

@@ -42,6 +42,26 @@ register(Primitive(
 ))
 
 
+def _others_jvp(tangents, others, x, axis=None):
+    before, after = ops.cumprod_exclusive(x, axis=axis), ops.cumprod_exclusive(x, axis=axis, reverse=True)
+    (t,) = tangents
+    return _scan(x, t * before, axis, False) * after + _scan(x, t * after, axis, True) * before
+
+
+def _others_vjp(g, others, x, active=None, axis=None):
+    before, after = ops.cumprod_exclusive(x, axis=axis), ops.cumprod_exclusive(x, axis=axis, reverse=True)
+    return [before * _scan(x, g * after, axis, True) + after * _scan(x, g * before, axis, False)]
+
+
+# the product of the other entries of each one's group: `before * after`, the exclusive running products. Its
+# value takes a faster path where that is exact (see the helper); its rules differentiate `before * after`.
+register(Primitive(
+    name="prod_others", infer=_infer_running_product, family="scan",
+    render=lambda args, p: cg.call("_prod_others", args[0], axis=p.get("axis")),
+    jvp=_others_jvp, vjp=_others_vjp, temp_name="p", extra={"helper": "prod_others"},
+))
+
+
 def _infer_linear_scan(types, params) -> TensorType:
     a, b = types
     if a.shape is not None and b.shape is not None and a.shape != b.shape:
