@@ -80,7 +80,8 @@ def main(argv: list[str] | None = None) -> None:
         old = timings["old rule y / x"].median_s
         print(f"np.prod derivatives, {title}")
         for label, timing in timings.items():
-            print(f"  {label:16s} {format_seconds(timing.median_s):>10s}   x{timing.median_s / old:7.2f} of the old rule")
+            ratio = timing.median_s / old
+            print(f"  {label:16s} {format_seconds(timing.median_s):>10s}   x{ratio:7.2f} of the old rule")
 
 
 if __name__ == "__main__":

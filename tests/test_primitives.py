@@ -617,7 +617,8 @@ case("prod_others", "prod_others-huge_and_tiny", "x: f64[2,3]", _OTHERS_2_3,
 def _scan_entries(n: int, at: Callable[[str, int], str], reverse: bool, product: bool) -> list[str]:
     """Entry by entry: the exclusive running product of `x` (`product`), or the recurrence over `a` and `b`."""
     order = list(range(n))[::-1] if reverse else list(range(n))
-    entries, previous = {order[0]: f"(0.0 * {at('x' if product else 'b', order[0])} + {1.0 if product else 0.0})"}, order[0]
+    first = f"(0.0 * {at('x' if product else 'b', order[0])} + {1.0 if product else 0.0})"  # an entry's shape
+    entries, previous = {order[0]: first}, order[0]
     for i in order[1:]:
         if product:
             entries[i] = f"({entries[previous]} * {at('x', previous)})"
