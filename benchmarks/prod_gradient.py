@@ -3,6 +3,8 @@
     python -m benchmarks.prod_gradient            # 10^6 entries
     python -m benchmarks.prod_gradient --n 10000  # another size (a square number for the matrix case)
 
+Samples of the timed functions are interleaved (`measure_interleaved`), so load changes hit them alike.
+
 The rule that was replaced divided the product by each entry (`y / x`: NaN at 0); it is timed here as NumPy
 code next to the generated gradient. The new rule's value, the product of the other entries, is the group's
 product over the entry where that is provably exact (no zero, and no partial product can leave the normal
@@ -21,7 +23,7 @@ import numpy as np
 
 from lifted.transpiler import transpile_source
 
-from .timer import format_seconds, measure
+from .timer import format_seconds, measure_interleaved
 
 SOURCE = '''
 import numpy as np
@@ -55,7 +57,9 @@ def _dividing_gradient(x: np.ndarray, axis=None) -> np.ndarray:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1_000_000)
-    n = parser.parse_args(argv).n
+    parser.add_argument("--repeats", type=int, default=7, help="timing rounds (samples of each, interleaved)")
+    args = parser.parse_args(argv)
+    n, repeats = args.n, args.repeats
     side = int(round(np.sqrt(n)))
     m = _module()
     rng = np.random.default_rng(0)
@@ -63,19 +67,19 @@ def main(argv: list[str] | None = None) -> None:
     matrix = rng.uniform(0.5, 2.0, size=(side, side))
     np.testing.assert_allclose(m.whole_grad(x), _dividing_gradient(x), rtol=1e-9)
     np.testing.assert_allclose(m.rows_grad(matrix), _dividing_gradient(matrix, 1), rtol=1e-9)
-    groups = {
-        f"one group of {n}": {
-            "primal": measure(lambda: m.whole(x)),
-            "old rule y / x": measure(lambda: _dividing_gradient(x)),
-            "grad": measure(lambda: m.whole_grad(x)),
-            "jvp(grad)": measure(lambda: m.whole_hvp(x, t)),
-        },
-        f"{side} x {side}, axis=1": {
-            "primal": measure(lambda: m.rows(matrix)),
-            "old rule y / x": measure(lambda: _dividing_gradient(matrix, 1)),
-            "grad": measure(lambda: m.rows_grad(matrix)),
-        },
+    whole = {
+        "primal": lambda: m.whole(x),
+        "old rule y / x": lambda: _dividing_gradient(x),
+        "grad": lambda: m.whole_grad(x),
+        "jvp(grad)": lambda: m.whole_hvp(x, t),
     }
+    rows = {
+        "primal": lambda: m.rows(matrix),
+        "old rule y / x": lambda: _dividing_gradient(matrix, 1),
+        "grad": lambda: m.rows_grad(matrix),
+    }
+    groups = {f"one group of {n}": measure_interleaved(whole, repeats=repeats),
+              f"{side} x {side}, axis=1": measure_interleaved(rows, repeats=repeats)}
     for title, timings in groups.items():
         old = timings["old rule y / x"].median_s
         print(f"np.prod derivatives, {title}")
