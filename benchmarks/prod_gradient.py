@@ -9,8 +9,7 @@ The rule that was replaced divided the product by each entry (`y / x`: NaN at 0)
 code next to the generated gradient. The new rule's value, the product of the other entries, is the group's
 product over the entry where that is provably exact (no zero, and no partial product can leave the normal
 range), else the exclusive running products before and after each entry, multiplied. Two shapes, no zeros:
-* one group of n entries drawn near 1 (so the product neither overflows nor underflows); the check is too
-  conservative for groups this long, so the running products are taken;
+* one group of n entries drawn near 1 (so the product neither overflows nor underflows), taken in blocks of 1024;
 * a sqrt(n) x sqrt(n) matrix reduced along its rows, entries in [0.5, 2]: the division is provably exact.
 Also timed: one Hessian-vector product `jvp(grad(f))` on the long group (doubling scans, log2 n passes).
 """

@@ -9,11 +9,13 @@ from __future__ import annotations
 import autograd
 import autograd.numpy as anp
 import numpy as np
+import pytest
 
 from gradcheck import central_difference, load_source
 
 SOURCE = '''
 import numpy as np
+import pytest
 from lifted import kernel, grad, jvp, hessian, vjp, jacfwd
 
 
@@ -88,3 +90,54 @@ def test_prod_of_a_scalar_program_differentiated_three_times_at_zero():
     m = load_source(SOURCE, "prod_zeros.py")
     assert m.cubic_second(0.0) == 4.0
     assert m.cubic_third(0.0) == 12.0
+
+
+LONG = '''
+import numpy as np
+import pytest
+from lifted import kernel, grad
+
+
+@kernel
+def rows(x: "f64[2,n]"):
+    return np.sum(np.prod(x, axis=1) * np.array([1.5, -0.5]))
+
+
+@kernel
+def columns(x: "f64[n,2]"):
+    return np.sum(np.prod(x, axis=0) * np.array([1.5, -0.5]))
+
+
+@kernel
+def whole(x: "f64[n]"):
+    return np.prod(x)
+
+
+rows_grad = grad(rows)
+columns_grad = grad(columns)
+whole_grad = grad(whole)
+'''
+
+
+def _others(v: np.ndarray) -> np.ndarray:
+    """The products before and after each entry of a vector, by running products written out here."""
+    before = np.concatenate(([1.0], np.cumprod(v[:-1])))
+    after = np.concatenate((np.cumprod(v[::-1][:-1])[::-1], [1.0]))
+    return before * after
+
+
+@pytest.mark.parametrize("kind", ["near_one", "zeros", "huge_and_tiny"])
+def test_long_groups_are_split_into_blocks_and_stay_exact(kind):
+    """Groups longer than 1024 entries (2500 here: two full blocks and a part) are taken block by block."""
+    m = load_source(LONG, "prod_long.py")
+    x = np.exp(np.random.default_rng(5).normal(scale=0.02, size=(2, 2500)))
+    if kind == "zeros":
+        x[0, [3, 1700]] = 0.0  # two zeros in different blocks of the first row
+        x[1, 2400] = 0.0  # one zero in the last, partial block
+    elif kind == "huge_and_tiny":
+        x[0, [10, 1100, 2200]] = [1e200, 1e-150, 1e-40]
+        x[1, [5, 6]] = [1e300, 1e-300]
+    expected = np.stack([1.5 * _others(x[0]), -0.5 * _others(x[1])])
+    np.testing.assert_allclose(m.rows_grad(x), expected, rtol=1e-11, atol=0.0)
+    np.testing.assert_allclose(m.columns_grad(x.T.copy()), expected.T, rtol=1e-11, atol=0.0)
+    np.testing.assert_allclose(m.whole_grad(x[1]), _others(x[1]), rtol=1e-11, atol=0.0)

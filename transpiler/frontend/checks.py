@@ -38,7 +38,8 @@ RESERVED_NAMES = frozenset({"np", "scipy", "dice", "reversed", "range", "len", "
                             "_check_args", "_cumprod_exclusive", "_linear_scan",
                             "_prod_others"})
 # ... and module-level names of a generated module: a kernel, `@dist` function or transform cannot take them
-MODULE_NAMES = RESERVED_NAMES | {"os", "_along", "_back", "_arg_spec", "_ARG_SPECS", "_CHECK_ARGS", "_KINDS", "_PYTHON_KINDS"}
+MODULE_NAMES = RESERVED_NAMES | {"os", "_along", "_back", "_others_in_groups", "_arg_spec", "_ARG_SPECS",
+                                 "_CHECK_ARGS", "_KINDS", "_PYTHON_KINDS"}
 
 
 def check_reserved_names(node: cst.FunctionDef, locate: Locate) -> None:

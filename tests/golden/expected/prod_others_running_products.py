@@ -91,21 +91,38 @@ def _cumprod_exclusive(x, axis=None, reverse=False):
 
 
 def _prod_others(x, axis=None):
-    """For each entry, the product of the other entries of its group along `axis`. The running products before
-    and after it, multiplied, are exact everywhere (zeros included); the group's product divided by the entry
-    is as exact and faster where no entry is 0 and no partial product can leave the normal range (every one
-    lies between the smallest and the largest magnitude to the power of the group's size), so it is taken there."""
+    """For each entry, the product of the other entries of its group along `axis` (see `_others_in_groups`).
+    Groups longer than 1024 split into blocks of 1024: each entry's others in its block, times the product of
+    the other blocks, so that the faster exact path is open to typical long groups too."""
     x = np.asarray(x)
     x = x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64)
+    axes = range(x.ndim) if axis is None else axis if isinstance(axis, tuple) else (axis,)
+    count = int(np.prod([x.shape[a] for a in axes]))
+    if count <= 1024:
+        return _others_in_groups(x, axis, count)
+    flat, moved_shape, moved_axes = _along(x, axis)
+    padded = np.ones(flat.shape[:-1] + (-(-count // 1024) * 1024,), x.dtype)  # ones change no product
+    padded[..., :count] = flat
+    blocks = padded.reshape(flat.shape[:-1] + (-1, 1024))
+    totals = np.prod(blocks, axis=-1, keepdims=True)
+    outer = _cumprod_exclusive(totals, -2) * _cumprod_exclusive(totals, -2, reverse=True)
+    others = (_others_in_groups(blocks, -1, 1024, totals) * outer).reshape(padded.shape)[..., :count]
+    return _back(others, moved_shape, moved_axes)
+
+
+def _others_in_groups(x, axis, count, product=None):
+    """The running products before and after each entry, multiplied, are exact everywhere (zeros included).
+    The group's product divided by the entry is as exact, and faster, where no entry is 0 and no partial
+    product can leave the normal range (each lies between the smallest and the largest magnitude to the power
+    of the group's size `count`), so it is taken there."""
     magnitude = np.abs(x)
     largest = np.max(magnitude, axis=axis, keepdims=True, initial=1.0)
     smallest = np.min(magnitude, axis=axis, keepdims=True, initial=1.0)
     del magnitude
-    count = x.size // largest.size if largest.size else 0
     limits = np.finfo(x.dtype)
     if count and np.all(largest <= 2.0 ** ((limits.maxexp - 8) / count)) and \
             np.all(smallest >= 2.0 ** ((limits.minexp + 8) / count)):
-        return np.prod(x, axis=axis, keepdims=True) / x
+        return (np.prod(x, axis=axis, keepdims=True) if product is None else product) / x
     return _cumprod_exclusive(x, axis) * _cumprod_exclusive(x, axis, reverse=True)
 
 
