@@ -265,7 +265,8 @@ AXES = [("all", ""), ("axis0", ", axis=0"), ("axis1", ", axis=1"), ("axis_neg1",
         ("keepdims_all", ", keepdims=True"), ("axis_none", ", axis=None")]
 for _prim, _fn in REDUCTIONS.items():
     for _id, _args in AXES:
-        case(_prim, f"{_prim}-{_id}", "x: f64[3,4]", f"{_fn}(x{_args})", vjp=_id in ("axis0", "keepdims_axis1"))
+        case(_prim, f"{_prim}-{_id}", "x: f64[3,4]", f"{_fn}(x{_args})", vjp=_id in ("axis0", "keepdims_axis1"),
+             hessian=_prim == "prod" and _id in ("all", "axis_tuple", "keepdims_axis1"))
     case(_prim, f"{_prim}-rank3_axes_0_2", "x: f64[2,3,4]", f"{_fn}(x, axis=(0, 2))")
     case(_prim, f"{_prim}-rank3_axes_neg", "x: f64[2,3,4]", f"{_fn}(x, axis=(-1, -2), keepdims=True)")
     case(_prim, f"{_prim}-rank3_middle", "x: f64[2,3,4]", f"{_fn}(x, axis=1)", vjp=True)

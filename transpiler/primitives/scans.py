@@ -3,6 +3,9 @@
 The derivative of a product with respect to one factor is the product of the other factors. Dividing the
 product by the factor is 0 / 0 where the factor is 0, so `prod`'s rules multiply the running product of the
 factors before each one by the running product of those after it (`cumprod_exclusive`, forwards and backwards).
+`prod_others` is that product of the others as one entry, so first derivatives render as one helper call; its
+value takes the faster division where the helper can prove it exact (no zero, magnitudes that keep every partial
+product in the normal range), and its own rules differentiate the running products, never the division.
 
 Differentiating a running product again gives a first-order linear recurrence, h_i = a_(i-1) h_(i-1) + b_(i-1)
 from h_0 = 0 (`linear_scan`; `reverse` runs it from the end), and a linear recurrence differentiates into
@@ -13,7 +16,7 @@ Both run along `axis` as `prod` reduces: an int, a tuple (the axes taken togethe
 from __future__ import annotations
 
 from .. import codegen as cg
-from ..ir.types import ShapeError, TensorType
+from ..ir.types import TensorType
 from .registry import Primitive, register
 from .symbolic import Sym, ops
 
@@ -63,9 +66,8 @@ register(Primitive(
 
 
 def _infer_linear_scan(types, params) -> TensorType:
+    """The rules hand it coefficients and inputs of one shape (the helper broadcasts them all the same)."""
     a, b = types
-    if a.shape is not None and b.shape is not None and a.shape != b.shape:
-        raise ShapeError("linear_scan takes coefficients and inputs of one shape")
     dtype = "f32" if a.dtype == b.dtype == "f32" else "f64"
     return TensorType(dtype, a.shape if a.shape is not None else b.shape)
 
