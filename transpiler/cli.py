@@ -1,6 +1,6 @@
 """The `transpile` command: build generated NumPy modules from kernel sources, or check they are fresh.
 
-    transpile SRC... -o OUTDIR [--check] [--verbose] [--no-del] [--debug]
+    transpile SRC... -o OUTDIR [--backend numpy|c|cuda] [--check] [--verbose] [--no-del] [--debug]
 
 SRC are files or directories (searched recursively for .py files that use `@kernel`). Each source becomes
 `OUTDIR/<stem>.py`, written atomically. User errors print as `path:line:col: error: ...` with the source line,
@@ -44,6 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="source files, or directories searched recursively for .py files using @kernel")
     parser.add_argument("-o", "--outdir", required=True, type=Path, metavar="OUTDIR",
                         help="where to write OUTDIR/<stem>.py for each source")
+    parser.add_argument("--backend", choices=("numpy", "c", "cuda"), default="numpy",
+                        help="numpy (default): one NumPy module; c: fused C kernels (OUTDIR/<stem>.cu) built for "
+                             "the CPU with OpenMP, and a host module; cuda: the same kernels for NVIDIA GPUs "
+                             "through pycuda")
     parser.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 and list the outputs that are missing or stale")
     parser.add_argument("-v", "--verbose", action="store_true", help="print one progress line per file to stderr")
@@ -57,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `transpile` console script and `python -m lifted.transpiler`; returns the exit code."""
     args = build_parser().parse_args(argv)
-    options = Options(delete_dead=not args.no_del)
+    options = Options(delete_dead=not args.no_del, backend=args.backend)
     try:
         jobs = collect_jobs([Path(s) for s in args.sources], args.outdir)
         if args.check:

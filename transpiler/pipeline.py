@@ -18,26 +18,31 @@ VERSION = "0.1.0"
 @dataclass(frozen=True)
 class Options:
     delete_dead: bool = True  # the liveness pass; off only to measure what it saves
+    backend: str = "numpy"  # "numpy", or a C target: "c" (the CPU, OpenMP) or "cuda"
 
 
 def source_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def transpile_source(text: str, path: str, options: Options = Options(),
-                     extra: tuple[Declaration, ...] = (), source_file: str | None = None) -> str:
-    """Generate the NumPy module for one source file (`path` as it should appear in the header;
-    `source_file`, where it really is, locates the project modules it imports kernels from)."""
+@dataclass
+class LoweredModule:
+    """A source file after the transforms: IR functions in module order, the transform table, and the dist
+    functions (which only the NumPy backend emits)."""
+
+    functions: list
+    transforms: list
+    parsed: object
+
+
+def lower_source(text: str, path: str, extra: tuple[Declaration, ...] = (),
+                 source_file: str | None = None) -> LoweredModule:
+    """Parse and transform one source file into IR functions, ready for any backend."""
     parsed = parse_module(text, path)
     parsed.source_file = source_file
     declared = DeclaredFunctions(parsed, extra)
     kernels = {name: declared.kernel(name) for name in parsed.kernels}
-    display = os.path.basename(path)
-    rendered = [render_function(fn, display, options.delete_dead) for fn in kernels.values()]
-    if parsed.dists:
-        from .dice import compile_dist_functions
-
-        rendered += compile_dist_functions(parsed)
+    functions = list(kernels.values())
     transforms = []
     taken = set(kernels) | set(parsed.dists)
     keys: dict[str, tuple] = {}  # hidden (nested) declarations are named in their outer key by their own key
@@ -52,13 +57,30 @@ def transpile_source(text: str, path: str, options: Options = Options(),
         inner = keys[decl.func] if hidden else decl.func  # `jvp(grad(f))`: the inner transform's key
         keys[decl.target] = (decl.transform, inner, names, decl.wrt_is_tuple)
         if not decl.hidden:
-            rendered.append(render_function(result, display, options.delete_dead))
+            functions.append(result)
             transforms.append((repr(keys[decl.target]), decl.target))
+    return LoweredModule(functions, transforms, parsed)
+
+
+def transpile_source(text: str, path: str, options: Options = Options(),
+                     extra: tuple[Declaration, ...] = (), source_file: str | None = None) -> str:
+    """Generate the NumPy module for one source file (`path` as it should appear in the header;
+    `source_file`, where it really is, locates the project modules it imports kernels from)."""
+    lowered = lower_source(text, path, extra, source_file)
+    display = os.path.basename(path)
+    parsed = lowered.parsed
+    kernel_count = len(parsed.kernels)
+    rendered = [render_function(fn, display, options.delete_dead) for fn in lowered.functions[:kernel_count]]
+    if parsed.dists:
+        from .dice import compile_dist_functions
+
+        rendered += compile_dist_functions(parsed)
+    rendered += [render_function(fn, display, options.delete_dead) for fn in lowered.functions[kernel_count:]]
     from .backends.templates import render_module
 
     return render_module(
         "numpy_module.py.j2", version=VERSION, source_path=path, source_hash=source_hash(text),
-        functions=rendered, transforms=transforms,
+        functions=rendered, transforms=lowered.transforms,
         uses_scipy=any(f.uses_scipy for f in rendered), uses_dist=bool(parsed.dists),
         helpers=set().union(*[f.helpers for f in rendered]) if rendered else set(),
     )
@@ -82,8 +104,19 @@ def transpile_file(source: Path, outdir: Path, options: Options = Options(), roo
     """Transpile one file into `outdir/<stem>.py`, written atomically (temp file + rename)."""
     source = Path(source)
     text = source.read_text(encoding="utf-8")
-    code = transpile_source(text, display_path(source, root), options, source_file=str(source))
     target = output_path(source, Path(outdir))
+    if options.backend != "numpy":
+        from .backends.c import transpile_c
+        from .backends.c.compile import compile_kernels
+
+        out = transpile_c(text, display_path(source, root), options.backend, source_file=str(source),
+                          delete_dead=options.delete_dead)
+        kernels = target.with_suffix(".cu")
+        write_atomic(kernels, out.kernels)
+        write_atomic(target, out.host)
+        compile_kernels(kernels, options.backend)  # a compile error is a build error
+        return target
+    code = transpile_source(text, display_path(source, root), options, source_file=str(source))
     write_atomic(target, code)
     return target
 
