@@ -90,7 +90,7 @@ def load(path: str, specs: dict) -> "Kernels":
 
 class Kernels:
     def __init__(self, library, specs: dict):
-        self._threads = library.lifted_max_threads()
+        self._threads = library.lifted_max_threads() * library.lifted_lane_count()
         for name, spec in specs.items():
             setattr(self, name, Kernel(getattr(library, name), spec, self._threads))
 

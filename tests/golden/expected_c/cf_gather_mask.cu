@@ -7,9 +7,17 @@
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
 #define LIFTED_PARALLEL
-// a grid-stride loop: each thread runs the whole body for its elements
+#define LIFTED_THREAD_SETUP (void)0
+// a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
                               i += (int64_t)blockDim.x * gridDim.x)
+#define LIFTED_CHUNK(i, n) (void)0
+#define LIFTED_LANES(i)
+#define LIFTED_LANE_INDEX(i) (void)0
+#define LIFTED_LOCAL(T, x) T x
+#define LIFTED_LOCAL_FILL(T, x, v) T x = (v)
+#define LIFTED_AT(x) x
+#define LIFTED_LANE_REDUCE(op, x) (x)
 // a per-thread tape, laid out slot-major so that neighbouring threads touch neighbouring words
 #define LIFTED_TAPE(t, k) t##_data[(int64_t)(k) * ((int64_t)gridDim.x * blockDim.x) + \
                                    (int64_t)blockIdx.x * blockDim.x + threadIdx.x]
@@ -23,10 +31,23 @@ static inline int omp_get_max_threads(void) { return 1; }
 #define LIFTED_KERNEL extern "C"
 #define LIFTED_DEVICE static inline
 #define LIFTED_PARALLEL _Pragma("omp parallel")
-#define LIFTED_FOR(i, n) _Pragma("omp for schedule(static)") for (int64_t i = 0; i < (n); ++i)
-// a per-thread tape: one contiguous stack per OpenMP thread
-#define LIFTED_TAPE(t, k) t##_data[(int64_t)omp_get_thread_num() * t##_cap + (k)]
+#define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
+// each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes
+#define LIFTED_LANE_COUNT 16
+#define LIFTED_FOR(i, n) _Pragma("omp for schedule(static)") \
+    for (int64_t i##_base = 0; i##_base < (n); i##_base += LIFTED_LANE_COUNT)
+#define LIFTED_CHUNK(i, n) \
+    const int64_t i##_count = (n) - i##_base < LIFTED_LANE_COUNT ? (n) - i##_base : LIFTED_LANE_COUNT
+#define LIFTED_LANES(i) _Pragma("omp simd") for (int64_t lane = 0; lane < i##_count; ++lane)
+#define LIFTED_LANE_INDEX(i) const int64_t i = i##_base + lane
+#define LIFTED_LOCAL(T, x) T x[LIFTED_LANE_COUNT]
+#define LIFTED_LOCAL_FILL(T, x, v) T x[LIFTED_LANE_COUNT]; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) x[lane] = (v)
+#define LIFTED_AT(x) x[lane]
+#define LIFTED_LANE_REDUCE(op, x) lifted_lanes_##op(x)
+// a per-thread tape: one stack per OpenMP thread, each slot a row of lanes
+#define LIFTED_TAPE(t, k) t##_data[(lifted_thread * t##_cap + (k)) * LIFTED_LANE_COUNT + lane]
 extern "C" int lifted_max_threads(void) { return omp_get_max_threads(); }
+extern "C" int lifted_lane_count(void) { return LIFTED_LANE_COUNT; }
 #endif
 
 LIFTED_DEVICE int64_t lifted_trip_count(int64_t start, int64_t stop, int64_t step)
@@ -139,6 +160,12 @@ LIFTED_DEVICE void lifted_reduce_min(double* out, double v)
 LIFTED_DEVICE void lifted_reduce_max(int64_t* out, int64_t v) { atomicMax((long long*)out, (long long)v); }
 LIFTED_DEVICE void lifted_reduce_min(int64_t* out, int64_t v) { atomicMin((long long*)out, (long long)v); }
 #else
+template <class T> LIFTED_DEVICE T lifted_lanes_add(const T* x)
+{ T total = 0; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) total += x[lane]; return total; }
+template <class T> LIFTED_DEVICE T lifted_lanes_max(const T* x)
+{ T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_maximum(best, x[lane]); return best; }
+template <class T> LIFTED_DEVICE T lifted_lanes_min(const T* x)
+{ T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_minimum(best, x[lane]); return best; }
 template <class T> LIFTED_DEVICE void lifted_reduce_add(T* out, T v)
 {
     _Pragma("omp atomic")
@@ -164,15 +191,20 @@ LIFTED_KERNEL void embed_and_mask_k0(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
-        double s_acc = 0;
+        LIFTED_THREAD_SETUP;
+        LIFTED_LOCAL_FILL(double, s_acc, 0);
         LIFTED_FOR(i, n)
         {
-            const double picked = picked_data[i];
-            // cf_gather_mask.py:10  total = total + np.sum(np.tanh(picked)) * (j + 1.0)
-            const double t = tanh(picked);
-            s_acc += t;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double picked = picked_data[i];
+                // cf_gather_mask.py:10  total = total + np.sum(np.tanh(picked)) * (j + 1.0)
+                const double t = tanh(picked);
+                LIFTED_AT(s_acc) += t;
+            }
         }
-        lifted_reduce_add(s_acc_out, s_acc);
+        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
     }
 }
 
@@ -183,12 +215,21 @@ LIFTED_KERNEL void embed_and_mask_k1(const int64_t n, const int64_t d0, const in
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double E = E_data[i];
-            // cf_gather_mask.py:11  big = E[E > 1.0]
-            const bool mask = (E > 1.0);
-            mask_out[i] = mask;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(bool, mask);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double E = E_data[i];
+                // cf_gather_mask.py:11  big = E[E > 1.0]
+                LIFTED_AT(mask) = (E > 1.0);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                mask_out[i] = LIFTED_AT(mask);
+            }
         }
     }
 }
@@ -200,15 +241,20 @@ LIFTED_KERNEL void embed_and_mask_k2(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
-        double s_1_acc = 0;
+        LIFTED_THREAD_SETUP;
+        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
         LIFTED_FOR(i, n)
         {
-            const double big = big_data[i];
-            // cf_gather_mask.py:12  return total + np.sum(big * big)
-            const double t_3 = (big * big);
-            s_1_acc += t_3;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double big = big_data[i];
+                // cf_gather_mask.py:12  return total + np.sum(big * big)
+                const double t_3 = (big * big);
+                LIFTED_AT(s_1_acc) += t_3;
+            }
         }
-        lifted_reduce_add(s_1_acc_out, s_1_acc);
+        lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
     }
 }
 
@@ -220,16 +266,25 @@ LIFTED_KERNEL void embed_and_mask_grad_k0(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
-        double s_acc = 0;
+        LIFTED_THREAD_SETUP;
+        LIFTED_LOCAL_FILL(double, s_acc, 0);
         LIFTED_FOR(i, n)
         {
-            const double picked = picked_data[i];
-            // cf_gather_mask.py:10  total = total + np.sum(np.tanh(picked)) * (j + 1.0)
-            const double t = tanh(picked);
-            s_acc += t;
-            t_out[i] = t;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double picked = picked_data[i];
+                // cf_gather_mask.py:10  total = total + np.sum(np.tanh(picked)) * (j + 1.0)
+                LIFTED_AT(t) = tanh(picked);
+                LIFTED_AT(s_acc) += LIFTED_AT(t);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_out[i] = LIFTED_AT(t);
+            }
         }
-        lifted_reduce_add(s_acc_out, s_acc);
+        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
     }
 }
 
@@ -240,12 +295,21 @@ LIFTED_KERNEL void embed_and_mask_grad_k1(const int64_t n, const int64_t d0, con
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double E = E_data[i];
-            // cf_gather_mask.py:11  big = E[E > 1.0]
-            const bool mask = (E > 1.0);
-            mask_out[i] = mask;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(bool, mask);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double E = E_data[i];
+                // cf_gather_mask.py:11  big = E[E > 1.0]
+                LIFTED_AT(mask) = (E > 1.0);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                mask_out[i] = LIFTED_AT(mask);
+            }
         }
     }
 }
@@ -257,13 +321,22 @@ LIFTED_KERNEL void embed_and_mask_grad_k2(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double big = big_data[i];
-            // reverse sweep
-            // cf_gather_mask.py:12  return total + np.sum(big * big)
-            const double dbig = (big + big);
-            dbig_out[i] = dbig;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, dbig);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double big = big_data[i];
+                // reverse sweep
+                // cf_gather_mask.py:12  return total + np.sum(big * big)
+                LIFTED_AT(dbig) = (big + big);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                dbig_out[i] = LIFTED_AT(dbig);
+            }
         }
     }
 }
@@ -276,11 +349,20 @@ LIFTED_KERNEL void embed_and_mask_grad_k3(const int64_t n, const int64_t d0, con
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            // cf_gather_mask.py:11  big = E[E > 1.0]
-            const double dE = 0;
-            dE_out[i] = dE;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, dE);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                // cf_gather_mask.py:11  big = E[E > 1.0]
+                LIFTED_AT(dE) = 0;
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                dE_out[i] = LIFTED_AT(dE);
+            }
         }
     }
 }
@@ -292,11 +374,20 @@ LIFTED_KERNEL void embed_and_mask_grad_k4(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            // cf_gather_mask.py:8  for j in range(3):
-            const double dw = 0;
-            dw_out[i] = dw;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, dw);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                // cf_gather_mask.py:8  for j in range(3):
+                LIFTED_AT(dw) = 0;
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                dw_out[i] = LIFTED_AT(dw);
+            }
         }
     }
 }
@@ -309,14 +400,23 @@ LIFTED_KERNEL void embed_and_mask_grad_k5(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double t = t_data[i];
-            // cf_gather_mask.py:10  total = total + np.sum(np.tanh(picked)) * (j + 1.0)
-            const double t_6 = (t * t);
-            const double t_7 = (1.0 - t_6);
-            const double dpicked = (t_5 * t_7);
-            dpicked_out[i] = dpicked;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, dpicked);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double t = t_data[i];
+                // cf_gather_mask.py:10  total = total + np.sum(np.tanh(picked)) * (j + 1.0)
+                const double t_6 = (t * t);
+                const double t_7 = (1.0 - t_6);
+                LIFTED_AT(dpicked) = (t_5 * t_7);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                dpicked_out[i] = LIFTED_AT(dpicked);
+            }
         }
     }
 }
@@ -329,13 +429,22 @@ LIFTED_KERNEL void embed_and_mask_grad_k6(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double dw_1 = dw_1_data[i];
-            const double m_1 = m_1_data[i];
-            // cf_gather_mask.py:9  picked = E[idx] @ w
-            const double dw_1_1 = (dw_1 + m_1);
-            dw_1_1_out[i] = dw_1_1;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, dw_1_1);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double dw_1 = dw_1_data[i];
+                const double m_1 = m_1_data[i];
+                // cf_gather_mask.py:9  picked = E[idx] @ w
+                LIFTED_AT(dw_1_1) = (dw_1 + m_1);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                dw_1_1_out[i] = LIFTED_AT(dw_1_1);
+            }
         }
     }
 }

@@ -7,9 +7,17 @@
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
 #define LIFTED_PARALLEL
-// a grid-stride loop: each thread runs the whole body for its elements
+#define LIFTED_THREAD_SETUP (void)0
+// a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
                               i += (int64_t)blockDim.x * gridDim.x)
+#define LIFTED_CHUNK(i, n) (void)0
+#define LIFTED_LANES(i)
+#define LIFTED_LANE_INDEX(i) (void)0
+#define LIFTED_LOCAL(T, x) T x
+#define LIFTED_LOCAL_FILL(T, x, v) T x = (v)
+#define LIFTED_AT(x) x
+#define LIFTED_LANE_REDUCE(op, x) (x)
 // a per-thread tape, laid out slot-major so that neighbouring threads touch neighbouring words
 #define LIFTED_TAPE(t, k) t##_data[(int64_t)(k) * ((int64_t)gridDim.x * blockDim.x) + \
                                    (int64_t)blockIdx.x * blockDim.x + threadIdx.x]
@@ -23,10 +31,23 @@ static inline int omp_get_max_threads(void) { return 1; }
 #define LIFTED_KERNEL extern "C"
 #define LIFTED_DEVICE static inline
 #define LIFTED_PARALLEL _Pragma("omp parallel")
-#define LIFTED_FOR(i, n) _Pragma("omp for schedule(static)") for (int64_t i = 0; i < (n); ++i)
-// a per-thread tape: one contiguous stack per OpenMP thread
-#define LIFTED_TAPE(t, k) t##_data[(int64_t)omp_get_thread_num() * t##_cap + (k)]
+#define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
+// each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes
+#define LIFTED_LANE_COUNT 16
+#define LIFTED_FOR(i, n) _Pragma("omp for schedule(static)") \
+    for (int64_t i##_base = 0; i##_base < (n); i##_base += LIFTED_LANE_COUNT)
+#define LIFTED_CHUNK(i, n) \
+    const int64_t i##_count = (n) - i##_base < LIFTED_LANE_COUNT ? (n) - i##_base : LIFTED_LANE_COUNT
+#define LIFTED_LANES(i) _Pragma("omp simd") for (int64_t lane = 0; lane < i##_count; ++lane)
+#define LIFTED_LANE_INDEX(i) const int64_t i = i##_base + lane
+#define LIFTED_LOCAL(T, x) T x[LIFTED_LANE_COUNT]
+#define LIFTED_LOCAL_FILL(T, x, v) T x[LIFTED_LANE_COUNT]; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) x[lane] = (v)
+#define LIFTED_AT(x) x[lane]
+#define LIFTED_LANE_REDUCE(op, x) lifted_lanes_##op(x)
+// a per-thread tape: one stack per OpenMP thread, each slot a row of lanes
+#define LIFTED_TAPE(t, k) t##_data[(lifted_thread * t##_cap + (k)) * LIFTED_LANE_COUNT + lane]
 extern "C" int lifted_max_threads(void) { return omp_get_max_threads(); }
+extern "C" int lifted_lane_count(void) { return LIFTED_LANE_COUNT; }
 #endif
 
 LIFTED_DEVICE int64_t lifted_trip_count(int64_t start, int64_t stop, int64_t step)
@@ -139,6 +160,12 @@ LIFTED_DEVICE void lifted_reduce_min(double* out, double v)
 LIFTED_DEVICE void lifted_reduce_max(int64_t* out, int64_t v) { atomicMax((long long*)out, (long long)v); }
 LIFTED_DEVICE void lifted_reduce_min(int64_t* out, int64_t v) { atomicMin((long long*)out, (long long)v); }
 #else
+template <class T> LIFTED_DEVICE T lifted_lanes_add(const T* x)
+{ T total = 0; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) total += x[lane]; return total; }
+template <class T> LIFTED_DEVICE T lifted_lanes_max(const T* x)
+{ T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_maximum(best, x[lane]); return best; }
+template <class T> LIFTED_DEVICE T lifted_lanes_min(const T* x)
+{ T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_minimum(best, x[lane]); return best; }
 template <class T> LIFTED_DEVICE void lifted_reduce_add(T* out, T v)
 {
     _Pragma("omp atomic")
@@ -165,16 +192,21 @@ LIFTED_KERNEL void piecewise_k0(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
-        double t_1_acc = 0;
+        LIFTED_THREAD_SETUP;
+        LIFTED_LOCAL_FILL(double, t_1_acc, 0);
         LIFTED_FOR(i, n)
         {
-            const double x = x_data[i];
-            const double w = w_data[i];
-            // cf_if_else.py:7  t = np.sum(x * w)
-            const double t = (x * w);
-            t_1_acc += t;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double x = x_data[i];
+                const double w = w_data[i];
+                // cf_if_else.py:7  t = np.sum(x * w)
+                const double t = (x * w);
+                LIFTED_AT(t_1_acc) += t;
+            }
         }
-        lifted_reduce_add(t_1_acc_out, t_1_acc);
+        lifted_reduce_add(t_1_acc_out, LIFTED_LANE_REDUCE(add, t_1_acc));
     }
 }
 
@@ -189,50 +221,86 @@ LIFTED_KERNEL void piecewise_k1(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
-        double s_acc = 0;
+        LIFTED_THREAD_SETUP;
+        LIFTED_LOCAL_FILL(double, s_acc, 0);
         LIFTED_FOR(i, n)
         {
-            const double x = x_data[i];
-            const double w = w_data[i];
+            LIFTED_CHUNK(i, n);
             // cf_if_else.py:8  if t > 2.0:
             double y_4 = 0;
-            double z_4 = 0;
+            LIFTED_LOCAL(double, z_4);
             if (mask) {
                 // cf_if_else.py:9  y = t * t
                 const double y = (t_1 * t_1);
-                // cf_if_else.py:10  z = x * 2.0
-                const double z = (x * 2.0);
+                LIFTED_LOCAL(double, z);
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const double x = x_data[i];
+                    // cf_if_else.py:10  z = x * 2.0
+                    LIFTED_AT(z) = (x * 2.0);
+                }
                 y_4 = y;
-                z_4 = z;
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    LIFTED_AT(z_4) = LIFTED_AT(z);
+                }
             } else {
                 // cf_if_else.py:11  elif t > 0.5:
                 const bool mask_1 = (t_1 > 0.5);
+                // cf_if_else.py:11  elif t > 0.5:
                 double y_3 = 0;
-                double z_3 = 0;
+                LIFTED_LOCAL(double, z_3);
                 if (mask_1) {
                     // cf_if_else.py:12  y = np.sin(t)
                     const double y_1 = sin(t_1);
-                    // cf_if_else.py:13  z = x * w
-                    const double z_1 = (x * w);
+                    LIFTED_LOCAL(double, z_1);
+                    LIFTED_LANES(i) {
+                        LIFTED_LANE_INDEX(i);
+                        const double x = x_data[i];
+                        const double w = w_data[i];
+                        // cf_if_else.py:13  z = x * w
+                        LIFTED_AT(z_1) = (x * w);
+                    }
                     y_3 = y_1;
-                    z_3 = z_1;
+                    LIFTED_LANES(i) {
+                        LIFTED_LANE_INDEX(i);
+                        LIFTED_AT(z_3) = LIFTED_AT(z_1);
+                    }
                 } else {
                     // cf_if_else.py:15  y = -t
                     const double y_2 = (-t_1);
-                    // cf_if_else.py:16  z = np.tanh(x)
-                    const double z_2 = tanh(x);
+                    LIFTED_LOCAL(double, z_2);
+                    LIFTED_LANES(i) {
+                        LIFTED_LANE_INDEX(i);
+                        const double x = x_data[i];
+                        // cf_if_else.py:16  z = np.tanh(x)
+                        LIFTED_AT(z_2) = tanh(x);
+                    }
                     y_3 = y_2;
-                    z_3 = z_2;
+                    LIFTED_LANES(i) {
+                        LIFTED_LANE_INDEX(i);
+                        LIFTED_AT(z_3) = LIFTED_AT(z_2);
+                    }
                 }
                 y_4 = y_3;
-                z_4 = z_3;
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    LIFTED_AT(z_4) = LIFTED_AT(z_3);
+                }
             }
-            // cf_if_else.py:17  return y + np.sum(z * w)
-            const double t_2 = (z_4 * w);
-            s_acc += t_2;
-            if (i == 0) y_4_out[0] = y_4;
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double w = w_data[i];
+                // cf_if_else.py:17  return y + np.sum(z * w)
+                const double t_2 = (LIFTED_AT(z_4) * w);
+                LIFTED_AT(s_acc) += t_2;
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                if (i == 0) y_4_out[0] = y_4;
+            }
         }
-        lifted_reduce_add(s_acc_out, s_acc);
+        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
     }
 }
 
@@ -245,17 +313,26 @@ LIFTED_KERNEL void piecewise_grad_k0(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
-        double t_1_acc = 0;
+        LIFTED_THREAD_SETUP;
+        LIFTED_LOCAL_FILL(double, t_1_acc, 0);
         LIFTED_FOR(i, n)
         {
-            const double x = x_data[i];
-            const double w = w_data[i];
-            // cf_if_else.py:7  t = np.sum(x * w)
-            const double t = (x * w);
-            t_1_acc += t;
-            t_out[i] = t;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double x = x_data[i];
+                const double w = w_data[i];
+                // cf_if_else.py:7  t = np.sum(x * w)
+                LIFTED_AT(t) = (x * w);
+                LIFTED_AT(t_1_acc) += LIFTED_AT(t);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_out[i] = LIFTED_AT(t);
+            }
         }
-        lifted_reduce_add(t_1_acc_out, t_1_acc);
+        lifted_reduce_add(t_1_acc_out, LIFTED_LANE_REDUCE(add, t_1_acc));
     }
 }
 
@@ -271,82 +348,149 @@ LIFTED_KERNEL void piecewise_grad_k1(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double x = x_data[i];
-            const double w = w_data[i];
-            const double t = t_data[i];
+            LIFTED_CHUNK(i, n);
             // cf_if_else.py:8  if t > 2.0:
-            double z_4 = 0;
+            LIFTED_LOCAL(double, z_4);
             bool mask_1 = 0;
-            double z_2 = 0;
+            LIFTED_LOCAL(double, z_2);
             if (mask) {
-                // cf_if_else.py:10  z = x * 2.0
-                const double z = (x * 2.0);
-                z_4 = z;
+                LIFTED_LOCAL(double, z);
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const double x = x_data[i];
+                    // cf_if_else.py:10  z = x * 2.0
+                    LIFTED_AT(z) = (x * 2.0);
+                }
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    LIFTED_AT(z_4) = LIFTED_AT(z);
+                }
             } else {
                 // cf_if_else.py:11  elif t > 0.5:
                 mask_1 = (t_1 > 0.5);
-                double z_3 = 0;
-                double z_2 = 0;
+                // cf_if_else.py:11  elif t > 0.5:
+                LIFTED_LOCAL(double, z_3);
+                LIFTED_LOCAL(double, z_2);
                 if (mask_1) {
-                    // cf_if_else.py:13  z = x * w
-                    const double z_1 = (x * w);
-                    z_3 = z_1;
+                    LIFTED_LOCAL(double, z_1);
+                    LIFTED_LANES(i) {
+                        LIFTED_LANE_INDEX(i);
+                        const double x = x_data[i];
+                        const double w = w_data[i];
+                        // cf_if_else.py:13  z = x * w
+                        LIFTED_AT(z_1) = (x * w);
+                    }
+                    LIFTED_LANES(i) {
+                        LIFTED_LANE_INDEX(i);
+                        LIFTED_AT(z_3) = LIFTED_AT(z_1);
+                    }
                 } else {
-                    // cf_if_else.py:16  z = np.tanh(x)
-                    z_2 = tanh(x);
-                    z_3 = z_2;
+                    LIFTED_LOCAL(double, z_2);
+                    LIFTED_LANES(i) {
+                        LIFTED_LANE_INDEX(i);
+                        const double x = x_data[i];
+                        // cf_if_else.py:16  z = np.tanh(x)
+                        LIFTED_AT(z_2) = tanh(x);
+                    }
+                    LIFTED_LANES(i) {
+                        LIFTED_LANE_INDEX(i);
+                        LIFTED_AT(z_3) = LIFTED_AT(z_2);
+                    }
                 }
-                z_4 = z_3;
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    LIFTED_AT(z_4) = LIFTED_AT(z_3);
+                }
             }
             // reverse sweep
             // cf_if_else.py:8  if t > 2.0:
-            double dw_2 = 0;
-            double dx_4 = 0;
+            LIFTED_LOCAL(double, dw_2);
+            LIFTED_LOCAL(double, dx_4);
             double dt_4 = 0;
             if (mask) {
-                // cf_if_else.py:10  z = x * 2.0
-                const double dx = (w * 2.0);
                 // cf_if_else.py:9  y = t * t
                 const double dt_1 = (t_1 + t_1);
-                dw_2 = z_4;
-                dx_4 = dx;
+                LIFTED_LOCAL(double, dx);
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const double w = w_data[i];
+                    // cf_if_else.py:10  z = x * 2.0
+                    LIFTED_AT(dx) = (w * 2.0);
+                }
                 dt_4 = dt_1;
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    LIFTED_AT(dw_2) = LIFTED_AT(z_4);
+                    LIFTED_AT(dx_4) = LIFTED_AT(dx);
+                }
             } else {
                 // cf_if_else.py:11  elif t > 0.5:
-                double dw_1 = 0;
-                double dx_3 = 0;
+                LIFTED_LOCAL(double, dw_1);
+                LIFTED_LOCAL(double, dx_3);
                 double dt_3 = 0;
                 if (mask_1) {
-                    // cf_if_else.py:13  z = x * w
-                    const double dx_1 = (w * w);
-                    const double dw = (z_4 + t);
                     // cf_if_else.py:12  y = np.sin(t)
                     const double dt_2 = cos(t_1);
-                    dw_1 = dw;
-                    dx_3 = dx_1;
+                    LIFTED_LOCAL(double, dx_1);
+                    LIFTED_LOCAL(double, dw);
+                    LIFTED_LANES(i) {
+                        LIFTED_LANE_INDEX(i);
+                        const double w = w_data[i];
+                        const double t = t_data[i];
+                        // cf_if_else.py:13  z = x * w
+                        LIFTED_AT(dx_1) = (w * w);
+                        LIFTED_AT(dw) = (LIFTED_AT(z_4) + t);
+                    }
                     dt_3 = dt_2;
+                    LIFTED_LANES(i) {
+                        LIFTED_LANE_INDEX(i);
+                        LIFTED_AT(dw_1) = LIFTED_AT(dw);
+                        LIFTED_AT(dx_3) = LIFTED_AT(dx_1);
+                    }
                 } else {
-                    // cf_if_else.py:16  z = np.tanh(x)
-                    const double t_4 = (z_2 * z_2);
-                    const double t_5 = (1.0 - t_4);
-                    const double dx_2 = (w * t_5);
-                    dw_1 = z_4;
-                    dx_3 = dx_2;
+                    LIFTED_LOCAL(double, dx_2);
+                    LIFTED_LANES(i) {
+                        LIFTED_LANE_INDEX(i);
+                        const double w = w_data[i];
+                        // cf_if_else.py:16  z = np.tanh(x)
+                        const double t_4 = (LIFTED_AT(z_2) * LIFTED_AT(z_2));
+                        const double t_5 = (1.0 - t_4);
+                        LIFTED_AT(dx_2) = (w * t_5);
+                    }
                     dt_3 = (-1.0);
+                    LIFTED_LANES(i) {
+                        LIFTED_LANE_INDEX(i);
+                        LIFTED_AT(dw_1) = LIFTED_AT(z_4);
+                        LIFTED_AT(dx_3) = LIFTED_AT(dx_2);
+                    }
                 }
-                dw_2 = dw_1;
-                dx_4 = dx_3;
                 dt_4 = dt_3;
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    LIFTED_AT(dw_2) = LIFTED_AT(dw_1);
+                    LIFTED_AT(dx_4) = LIFTED_AT(dx_3);
+                }
             }
-            // cf_if_else.py:7  t = np.sum(x * w)
-            const double t_6 = (dt_4 * w);
-            const double t_7 = (dt_4 * x);
-            const double dx_5 = (dx_4 + t_6);
-            const double dw_3 = (dw_2 + t_7);
-            dx_5_out[i] = dx_5;
-            dw_3_out[i] = dw_3;
+            LIFTED_LOCAL(double, dx_5);
+            LIFTED_LOCAL(double, dw_3);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double w = w_data[i];
+                const double x = x_data[i];
+                // cf_if_else.py:7  t = np.sum(x * w)
+                const double t_6 = (dt_4 * w);
+                const double t_7 = (dt_4 * x);
+                LIFTED_AT(dx_5) = (LIFTED_AT(dx_4) + t_6);
+                LIFTED_AT(dw_3) = (LIFTED_AT(dw_2) + t_7);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                dx_5_out[i] = LIFTED_AT(dx_5);
+                dw_3_out[i] = LIFTED_AT(dw_3);
+            }
         }
     }
 }

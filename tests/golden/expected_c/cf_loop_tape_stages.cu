@@ -7,9 +7,17 @@
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
 #define LIFTED_PARALLEL
-// a grid-stride loop: each thread runs the whole body for its elements
+#define LIFTED_THREAD_SETUP (void)0
+// a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
                               i += (int64_t)blockDim.x * gridDim.x)
+#define LIFTED_CHUNK(i, n) (void)0
+#define LIFTED_LANES(i)
+#define LIFTED_LANE_INDEX(i) (void)0
+#define LIFTED_LOCAL(T, x) T x
+#define LIFTED_LOCAL_FILL(T, x, v) T x = (v)
+#define LIFTED_AT(x) x
+#define LIFTED_LANE_REDUCE(op, x) (x)
 // a per-thread tape, laid out slot-major so that neighbouring threads touch neighbouring words
 #define LIFTED_TAPE(t, k) t##_data[(int64_t)(k) * ((int64_t)gridDim.x * blockDim.x) + \
                                    (int64_t)blockIdx.x * blockDim.x + threadIdx.x]
@@ -23,10 +31,23 @@ static inline int omp_get_max_threads(void) { return 1; }
 #define LIFTED_KERNEL extern "C"
 #define LIFTED_DEVICE static inline
 #define LIFTED_PARALLEL _Pragma("omp parallel")
-#define LIFTED_FOR(i, n) _Pragma("omp for schedule(static)") for (int64_t i = 0; i < (n); ++i)
-// a per-thread tape: one contiguous stack per OpenMP thread
-#define LIFTED_TAPE(t, k) t##_data[(int64_t)omp_get_thread_num() * t##_cap + (k)]
+#define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
+// each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes
+#define LIFTED_LANE_COUNT 16
+#define LIFTED_FOR(i, n) _Pragma("omp for schedule(static)") \
+    for (int64_t i##_base = 0; i##_base < (n); i##_base += LIFTED_LANE_COUNT)
+#define LIFTED_CHUNK(i, n) \
+    const int64_t i##_count = (n) - i##_base < LIFTED_LANE_COUNT ? (n) - i##_base : LIFTED_LANE_COUNT
+#define LIFTED_LANES(i) _Pragma("omp simd") for (int64_t lane = 0; lane < i##_count; ++lane)
+#define LIFTED_LANE_INDEX(i) const int64_t i = i##_base + lane
+#define LIFTED_LOCAL(T, x) T x[LIFTED_LANE_COUNT]
+#define LIFTED_LOCAL_FILL(T, x, v) T x[LIFTED_LANE_COUNT]; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) x[lane] = (v)
+#define LIFTED_AT(x) x[lane]
+#define LIFTED_LANE_REDUCE(op, x) lifted_lanes_##op(x)
+// a per-thread tape: one stack per OpenMP thread, each slot a row of lanes
+#define LIFTED_TAPE(t, k) t##_data[(lifted_thread * t##_cap + (k)) * LIFTED_LANE_COUNT + lane]
 extern "C" int lifted_max_threads(void) { return omp_get_max_threads(); }
+extern "C" int lifted_lane_count(void) { return LIFTED_LANE_COUNT; }
 #endif
 
 LIFTED_DEVICE int64_t lifted_trip_count(int64_t start, int64_t stop, int64_t step)
@@ -139,6 +160,12 @@ LIFTED_DEVICE void lifted_reduce_min(double* out, double v)
 LIFTED_DEVICE void lifted_reduce_max(int64_t* out, int64_t v) { atomicMax((long long*)out, (long long)v); }
 LIFTED_DEVICE void lifted_reduce_min(int64_t* out, int64_t v) { atomicMin((long long*)out, (long long)v); }
 #else
+template <class T> LIFTED_DEVICE T lifted_lanes_add(const T* x)
+{ T total = 0; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) total += x[lane]; return total; }
+template <class T> LIFTED_DEVICE T lifted_lanes_max(const T* x)
+{ T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_maximum(best, x[lane]); return best; }
+template <class T> LIFTED_DEVICE T lifted_lanes_min(const T* x)
+{ T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_minimum(best, x[lane]); return best; }
 template <class T> LIFTED_DEVICE void lifted_reduce_add(T* out, T v)
 {
     _Pragma("omp atomic")
@@ -167,37 +194,53 @@ LIFTED_KERNEL void midpoint_steps_k0(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
-        double s_acc = 0;
+        LIFTED_THREAD_SETUP;
+        LIFTED_LOCAL_FILL(double, s_acc, 0);
         LIFTED_FOR(i, n)
         {
-            const double y0 = y0_data[i];
-            const double r = r_data[i];
+            LIFTED_CHUNK(i, n);
             // cf_loop_tape_stages.py:8  for i in range(20):
-            double y = y0;
+            LIFTED_LOCAL(double, y);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double y0 = y0_data[i];
+                LIFTED_AT(y) = y0;
+            }
             const int64_t trips = lifted_trip_count(0, 20, 1);
             for (int64_t k = 0; k < trips; ++k) {
                 const int64_t i_1 = 0 + k * 1;
-                // cf_loop_tape_stages.py:9  k1 = r * y * (1.0 - y)
-                const double t = (r * y);
-                const double t_1 = (1.0 - y);
-                const double k1 = (t * t_1);
-                // cf_loop_tape_stages.py:10  y2 = y + 0.5 * h * k1
-                const double t_3 = (t_2 * k1);
-                const double y2 = (y + t_3);
-                // cf_loop_tape_stages.py:11  k2 = r * y2 * (1.0 - y2)
-                const double t_4 = (r * y2);
-                const double t_5 = (1.0 - y2);
-                const double k2 = (t_4 * t_5);
-                // cf_loop_tape_stages.py:12  y = y + h * k2
-                const double t_6 = (h * k2);
-                const double y_1 = (y + t_6);
-                y = y_1;
+                LIFTED_LOCAL(double, y_1);
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const double r = r_data[i];
+                    // cf_loop_tape_stages.py:9  k1 = r * y * (1.0 - y)
+                    const double t = (r * LIFTED_AT(y));
+                    const double t_1 = (1.0 - LIFTED_AT(y));
+                    const double k1 = (t * t_1);
+                    // cf_loop_tape_stages.py:10  y2 = y + 0.5 * h * k1
+                    const double t_3 = (t_2 * k1);
+                    const double y2 = (LIFTED_AT(y) + t_3);
+                    // cf_loop_tape_stages.py:11  k2 = r * y2 * (1.0 - y2)
+                    const double t_4 = (r * y2);
+                    const double t_5 = (1.0 - y2);
+                    const double k2 = (t_4 * t_5);
+                    // cf_loop_tape_stages.py:12  y = y + h * k2
+                    const double t_6 = (h * k2);
+                    LIFTED_AT(y_1) = (LIFTED_AT(y) + t_6);
+                }
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    LIFTED_AT(y) = LIFTED_AT(y_1);
+                }
             }
-            // cf_loop_tape_stages.py:13  return np.sum(y * y)
-            const double t_7 = (y * y);
-            s_acc += t_7;
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                // cf_loop_tape_stages.py:13  return np.sum(y * y)
+                const double t_7 = (LIFTED_AT(y) * LIFTED_AT(y));
+                LIFTED_AT(s_acc) += t_7;
+            }
         }
-        lifted_reduce_add(s_acc_out, s_acc);
+        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
     }
 }
 
@@ -215,78 +258,117 @@ LIFTED_KERNEL void midpoint_steps_grad_k0(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double y0 = y0_data[i];
-            const double r = r_data[i];
+            LIFTED_CHUNK(i, n);
             int64_t tape_y2_top = 0;
             int64_t tape_y_top = 0;
             // cf_loop_tape_stages.py:8  for i in range(20):
-            double y = y0;
+            LIFTED_LOCAL(double, y);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double y0 = y0_data[i];
+                LIFTED_AT(y) = y0;
+            }
             const int64_t trips = lifted_trip_count(0, 20, 1);
             for (int64_t k = 0; k < trips; ++k) {
                 const int64_t i_1 = 0 + k * 1;
-                // cf_loop_tape_stages.py:9  k1 = r * y * (1.0 - y)
-                const double t = (r * y);
-                const double t_1 = (1.0 - y);
-                const double k1 = (t * t_1);
-                // cf_loop_tape_stages.py:10  y2 = y + 0.5 * h * k1
-                const double t_3 = (t_2 * k1);
-                const double y2 = (y + t_3);
-                // cf_loop_tape_stages.py:11  k2 = r * y2 * (1.0 - y2)
-                const double t_4 = (r * y2);
-                const double t_5 = (1.0 - y2);
-                const double k2 = (t_4 * t_5);
-                // cf_loop_tape_stages.py:12  y = y + h * k2
-                const double t_6 = (h * k2);
-                const double y_1 = (y + t_6);
-                LIFTED_TAPE(tape_y2, tape_y2_top++) = y2;
-                LIFTED_TAPE(tape_y, tape_y_top++) = y;
-                y = y_1;
+                LIFTED_LOCAL(double, y_1);
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const double r = r_data[i];
+                    // cf_loop_tape_stages.py:9  k1 = r * y * (1.0 - y)
+                    const double t = (r * LIFTED_AT(y));
+                    const double t_1 = (1.0 - LIFTED_AT(y));
+                    const double k1 = (t * t_1);
+                    // cf_loop_tape_stages.py:10  y2 = y + 0.5 * h * k1
+                    const double t_3 = (t_2 * k1);
+                    const double y2 = (LIFTED_AT(y) + t_3);
+                    // cf_loop_tape_stages.py:11  k2 = r * y2 * (1.0 - y2)
+                    const double t_4 = (r * y2);
+                    const double t_5 = (1.0 - y2);
+                    const double k2 = (t_4 * t_5);
+                    // cf_loop_tape_stages.py:12  y = y + h * k2
+                    const double t_6 = (h * k2);
+                    LIFTED_AT(y_1) = (LIFTED_AT(y) + t_6);
+                    LIFTED_TAPE(tape_y2, tape_y2_top) = y2;
+                    LIFTED_TAPE(tape_y, tape_y_top) = LIFTED_AT(y);
+                }
+                tape_y2_top += 1;
+                tape_y_top += 1;
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    LIFTED_AT(y) = LIFTED_AT(y_1);
+                }
             }
-            // reverse sweep
-            // cf_loop_tape_stages.py:13  return np.sum(y * y)
-            const double dy = (y + y);
-            // cf_loop_tape_stages.py:8  for i in range(20):
-            const double dr = 0;
-            double dy_1 = dy;
-            double dr_1 = dr;
+            LIFTED_LOCAL(double, dy);
+            LIFTED_LOCAL(double, dr);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                // reverse sweep
+                // cf_loop_tape_stages.py:13  return np.sum(y * y)
+                LIFTED_AT(dy) = (LIFTED_AT(y) + LIFTED_AT(y));
+                // cf_loop_tape_stages.py:8  for i in range(20):
+                LIFTED_AT(dr) = 0;
+            }
+            LIFTED_LOCAL(double, dy_1);
+            LIFTED_LOCAL(double, dr_1);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                LIFTED_AT(dy_1) = LIFTED_AT(dy);
+                LIFTED_AT(dr_1) = LIFTED_AT(dr);
+            }
             const int64_t trips_1 = lifted_trip_count(0, 20, 1);
             for (int64_t k_1 = trips_1 - 1; k_1 >= 0; --k_1) {
                 const int64_t i_1 = 0 + k_1 * 1;
-                const double y2 = LIFTED_TAPE(tape_y2, --tape_y2_top);
-                const double y_2 = LIFTED_TAPE(tape_y, --tape_y_top);
-                // cf_loop_tape_stages.py:9  k1 = r * y * (1.0 - y)
-                const double t_17 = (r * y_2);
-                const double t_18 = (1.0 - y_2);
-                // cf_loop_tape_stages.py:11  k2 = r * y2 * (1.0 - y2)
-                const double t_19 = (r * y2);
-                const double t_20 = (1.0 - y2);
-                // cf_loop_tape_stages.py:12  y = y + h * k2
-                const double dk2 = (dy_1 * h);
-                // cf_loop_tape_stages.py:11  k2 = r * y2 * (1.0 - y2)
-                const double t_8 = (dk2 * t_20);
-                const double t_9 = (dk2 * t_19);
-                const double t_10 = (t_8 * y2);
-                const double t_11 = (t_8 * r);
-                const double dr_1_1 = (dr_1 + t_10);
-                const double dy2_1 = (t_11 - t_9);
-                // cf_loop_tape_stages.py:10  y2 = y + 0.5 * h * k1
-                const double dy_2 = (dy_1 + dy2_1);
-                const double dk1 = (dy2_1 * t_2);
-                // cf_loop_tape_stages.py:9  k1 = r * y * (1.0 - y)
-                const double t_12 = (dk1 * t_18);
-                const double t_13 = (dk1 * t_17);
-                const double dy_2_1 = (dy_2 - t_13);
-                const double t_15 = (t_12 * y_2);
-                const double t_16 = (t_12 * r);
-                const double dr_1_2 = (dr_1_1 + t_15);
-                const double dy_2_2 = (dy_2_1 + t_16);
-                dy_1 = dy_2_2;
-                dr_1 = dr_1_2;
+                LIFTED_LOCAL(double, dr_1_1);
+                LIFTED_LOCAL(double, dy_2);
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const double r = r_data[i];
+                    const double y2 = LIFTED_TAPE(tape_y2, tape_y2_top - 1);
+                    const double y_2 = LIFTED_TAPE(tape_y, tape_y_top - 1);
+                    // cf_loop_tape_stages.py:9  k1 = r * y * (1.0 - y)
+                    const double t_17 = (r * y_2);
+                    const double t_18 = (1.0 - y_2);
+                    // cf_loop_tape_stages.py:11  k2 = r * y2 * (1.0 - y2)
+                    const double t_19 = (r * y2);
+                    const double t_20 = (1.0 - y2);
+                    // cf_loop_tape_stages.py:12  y = y + h * k2
+                    const double dk2 = (LIFTED_AT(dy_1) * h);
+                    // cf_loop_tape_stages.py:11  k2 = r * y2 * (1.0 - y2)
+                    const double t_8 = (dk2 * t_20);
+                    const double t_9 = (dk2 * t_19);
+                    const double t_10 = (t_8 * y2);
+                    const double t_11 = (t_8 * r);
+                    const double dr_1_2 = (LIFTED_AT(dr_1) + t_10);
+                    const double dy2_1 = (t_11 - t_9);
+                    // cf_loop_tape_stages.py:10  y2 = y + 0.5 * h * k1
+                    const double dy_2_1 = (LIFTED_AT(dy_1) + dy2_1);
+                    const double dk1 = (dy2_1 * t_2);
+                    // cf_loop_tape_stages.py:9  k1 = r * y * (1.0 - y)
+                    const double t_12 = (dk1 * t_18);
+                    const double t_13 = (dk1 * t_17);
+                    const double dy_2_2 = (dy_2_1 - t_13);
+                    const double t_15 = (t_12 * y_2);
+                    const double t_16 = (t_12 * r);
+                    LIFTED_AT(dr_1_1) = (dr_1_2 + t_15);
+                    LIFTED_AT(dy_2) = (dy_2_2 + t_16);
+                }
+                tape_y2_top -= 1;
+                tape_y_top -= 1;
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    LIFTED_AT(dy_1) = LIFTED_AT(dy_2);
+                    LIFTED_AT(dr_1) = LIFTED_AT(dr_1_1);
+                }
             }
-            dy_1_out[i] = dy_1;
-            dr_1_out[i] = dr_1;
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                dy_1_out[i] = LIFTED_AT(dy_1);
+                dr_1_out[i] = LIFTED_AT(dr_1);
+            }
         }
     }
 }

@@ -7,9 +7,17 @@
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
 #define LIFTED_PARALLEL
-// a grid-stride loop: each thread runs the whole body for its elements
+#define LIFTED_THREAD_SETUP (void)0
+// a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
                               i += (int64_t)blockDim.x * gridDim.x)
+#define LIFTED_CHUNK(i, n) (void)0
+#define LIFTED_LANES(i)
+#define LIFTED_LANE_INDEX(i) (void)0
+#define LIFTED_LOCAL(T, x) T x
+#define LIFTED_LOCAL_FILL(T, x, v) T x = (v)
+#define LIFTED_AT(x) x
+#define LIFTED_LANE_REDUCE(op, x) (x)
 // a per-thread tape, laid out slot-major so that neighbouring threads touch neighbouring words
 #define LIFTED_TAPE(t, k) t##_data[(int64_t)(k) * ((int64_t)gridDim.x * blockDim.x) + \
                                    (int64_t)blockIdx.x * blockDim.x + threadIdx.x]
@@ -23,10 +31,23 @@ static inline int omp_get_max_threads(void) { return 1; }
 #define LIFTED_KERNEL extern "C"
 #define LIFTED_DEVICE static inline
 #define LIFTED_PARALLEL _Pragma("omp parallel")
-#define LIFTED_FOR(i, n) _Pragma("omp for schedule(static)") for (int64_t i = 0; i < (n); ++i)
-// a per-thread tape: one contiguous stack per OpenMP thread
-#define LIFTED_TAPE(t, k) t##_data[(int64_t)omp_get_thread_num() * t##_cap + (k)]
+#define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
+// each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes
+#define LIFTED_LANE_COUNT 16
+#define LIFTED_FOR(i, n) _Pragma("omp for schedule(static)") \
+    for (int64_t i##_base = 0; i##_base < (n); i##_base += LIFTED_LANE_COUNT)
+#define LIFTED_CHUNK(i, n) \
+    const int64_t i##_count = (n) - i##_base < LIFTED_LANE_COUNT ? (n) - i##_base : LIFTED_LANE_COUNT
+#define LIFTED_LANES(i) _Pragma("omp simd") for (int64_t lane = 0; lane < i##_count; ++lane)
+#define LIFTED_LANE_INDEX(i) const int64_t i = i##_base + lane
+#define LIFTED_LOCAL(T, x) T x[LIFTED_LANE_COUNT]
+#define LIFTED_LOCAL_FILL(T, x, v) T x[LIFTED_LANE_COUNT]; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) x[lane] = (v)
+#define LIFTED_AT(x) x[lane]
+#define LIFTED_LANE_REDUCE(op, x) lifted_lanes_##op(x)
+// a per-thread tape: one stack per OpenMP thread, each slot a row of lanes
+#define LIFTED_TAPE(t, k) t##_data[(lifted_thread * t##_cap + (k)) * LIFTED_LANE_COUNT + lane]
 extern "C" int lifted_max_threads(void) { return omp_get_max_threads(); }
+extern "C" int lifted_lane_count(void) { return LIFTED_LANE_COUNT; }
 #endif
 
 LIFTED_DEVICE int64_t lifted_trip_count(int64_t start, int64_t stop, int64_t step)
@@ -139,6 +160,12 @@ LIFTED_DEVICE void lifted_reduce_min(double* out, double v)
 LIFTED_DEVICE void lifted_reduce_max(int64_t* out, int64_t v) { atomicMax((long long*)out, (long long)v); }
 LIFTED_DEVICE void lifted_reduce_min(int64_t* out, int64_t v) { atomicMin((long long*)out, (long long)v); }
 #else
+template <class T> LIFTED_DEVICE T lifted_lanes_add(const T* x)
+{ T total = 0; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) total += x[lane]; return total; }
+template <class T> LIFTED_DEVICE T lifted_lanes_max(const T* x)
+{ T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_maximum(best, x[lane]); return best; }
+template <class T> LIFTED_DEVICE T lifted_lanes_min(const T* x)
+{ T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_minimum(best, x[lane]); return best; }
 template <class T> LIFTED_DEVICE void lifted_reduce_add(T* out, T v)
 {
     _Pragma("omp atomic")
@@ -164,11 +191,20 @@ LIFTED_KERNEL void rnn_windows_k0(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            // cf_nested_loops.py:7  state = np.zeros(W.shape[0])
-            const double state = 0;
-            state_out[i] = state;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, state);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                // cf_nested_loops.py:7  state = np.zeros(W.shape[0])
+                LIFTED_AT(state) = 0;
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                state_out[i] = LIFTED_AT(state);
+            }
         }
     }
 }
@@ -183,16 +219,25 @@ LIFTED_KERNEL void rnn_windows_k1(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double U = U_data[i];
-            const double m = m_data[i];
-            // cf_nested_loops.py:11  state = np.tanh(W @ state + U * xs[t] * (j + 1.0))
-            const double t_1 = (U * v);
-            const double t_3 = (t_1 * t_2);
-            const double t_4 = (m + t_3);
-            const double state_3 = tanh(t_4);
-            state_3_out[i] = state_3;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, state_3);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double U = U_data[i];
+                const double m = m_data[i];
+                // cf_nested_loops.py:11  state = np.tanh(W @ state + U * xs[t] * (j + 1.0))
+                const double t_1 = (U * v);
+                const double t_3 = (t_1 * t_2);
+                const double t_4 = (m + t_3);
+                LIFTED_AT(state_3) = tanh(t_4);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                state_3_out[i] = LIFTED_AT(state_3);
+            }
         }
     }
 }
@@ -204,15 +249,20 @@ LIFTED_KERNEL void rnn_windows_k2(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
-        double s_acc = 0;
+        LIFTED_THREAD_SETUP;
+        LIFTED_LOCAL_FILL(double, s_acc, 0);
         LIFTED_FOR(i, n)
         {
-            const double state_2 = state_2_data[i];
-            // cf_nested_loops.py:12  loss = loss + np.sum(state * state)
-            const double t_5 = (state_2 * state_2);
-            s_acc += t_5;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double state_2 = state_2_data[i];
+                // cf_nested_loops.py:12  loss = loss + np.sum(state * state)
+                const double t_5 = (state_2 * state_2);
+                LIFTED_AT(s_acc) += t_5;
+            }
         }
-        lifted_reduce_add(s_acc_out, s_acc);
+        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
     }
 }
 
@@ -223,11 +273,20 @@ LIFTED_KERNEL void rnn_windows_grad_k0(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            // cf_nested_loops.py:7  state = np.zeros(W.shape[0])
-            const double state = 0;
-            state_out[i] = state;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, state);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                // cf_nested_loops.py:7  state = np.zeros(W.shape[0])
+                LIFTED_AT(state) = 0;
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                state_out[i] = LIFTED_AT(state);
+            }
         }
     }
 }
@@ -242,16 +301,25 @@ LIFTED_KERNEL void rnn_windows_grad_k1(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double U = U_data[i];
-            const double m = m_data[i];
-            // cf_nested_loops.py:11  state = np.tanh(W @ state + U * xs[t] * (j + 1.0))
-            const double t_1 = (U * v);
-            const double t_3 = (t_1 * t_2);
-            const double t_4 = (m + t_3);
-            const double state_3 = tanh(t_4);
-            state_3_out[i] = state_3;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, state_3);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double U = U_data[i];
+                const double m = m_data[i];
+                // cf_nested_loops.py:11  state = np.tanh(W @ state + U * xs[t] * (j + 1.0))
+                const double t_1 = (U * v);
+                const double t_3 = (t_1 * t_2);
+                const double t_4 = (m + t_3);
+                LIFTED_AT(state_3) = tanh(t_4);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                state_3_out[i] = LIFTED_AT(state_3);
+            }
         }
     }
 }
@@ -263,15 +331,20 @@ LIFTED_KERNEL void rnn_windows_grad_k2(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
-        double s_acc = 0;
+        LIFTED_THREAD_SETUP;
+        LIFTED_LOCAL_FILL(double, s_acc, 0);
         LIFTED_FOR(i, n)
         {
-            const double state_2 = state_2_data[i];
-            // cf_nested_loops.py:12  loss = loss + np.sum(state * state)
-            const double t_5 = (state_2 * state_2);
-            s_acc += t_5;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double state_2 = state_2_data[i];
+                // cf_nested_loops.py:12  loss = loss + np.sum(state * state)
+                const double t_5 = (state_2 * state_2);
+                LIFTED_AT(s_acc) += t_5;
+            }
         }
-        lifted_reduce_add(s_acc_out, s_acc);
+        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
     }
 }
 
@@ -282,12 +355,21 @@ LIFTED_KERNEL void rnn_windows_grad_k3(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            // reverse sweep
-            // cf_nested_loops.py:9  for t in range(len(xs)):
-            const double dstate_1 = 0;
-            dstate_1_out[i] = dstate_1;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, dstate_1);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                // reverse sweep
+                // cf_nested_loops.py:9  for t in range(len(xs)):
+                LIFTED_AT(dstate_1) = 0;
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                dstate_1_out[i] = LIFTED_AT(dstate_1);
+            }
         }
     }
 }
@@ -299,11 +381,20 @@ LIFTED_KERNEL void rnn_windows_grad_k4(const int64_t n, const int64_t d0, const 
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            // cf_nested_loops.py:9  for t in range(len(xs)):
-            const double dW = 0;
-            dW_out[i] = dW;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, dW);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                // cf_nested_loops.py:9  for t in range(len(xs)):
+                LIFTED_AT(dW) = 0;
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                dW_out[i] = LIFTED_AT(dW);
+            }
         }
     }
 }
@@ -315,11 +406,20 @@ LIFTED_KERNEL void rnn_windows_grad_k5(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            // cf_nested_loops.py:9  for t in range(len(xs)):
-            const double dxs = 0;
-            dxs_out[i] = dxs;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, dxs);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                // cf_nested_loops.py:9  for t in range(len(xs)):
+                LIFTED_AT(dxs) = 0;
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                dxs_out[i] = LIFTED_AT(dxs);
+            }
         }
     }
 }
@@ -331,11 +431,20 @@ LIFTED_KERNEL void rnn_windows_grad_k6(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            // cf_nested_loops.py:9  for t in range(len(xs)):
-            const double dU = 0;
-            dU_out[i] = dU;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, dU);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                // cf_nested_loops.py:9  for t in range(len(xs)):
+                LIFTED_AT(dU) = 0;
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                dU_out[i] = LIFTED_AT(dU);
+            }
         }
     }
 }
@@ -345,19 +454,28 @@ LIFTED_KERNEL void rnn_windows_grad_k7(const int64_t n, const int64_t d0,
     const double dloss,
     const double* __restrict__ state_2_data,
     const double* __restrict__ dstate_2_data,
-    double* __restrict__ dstate_3_1_out)
+    double* __restrict__ dstate_3_out)
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double state_2 = state_2_data[i];
-            const double dstate_2 = dstate_2_data[i];
-            // cf_nested_loops.py:12  loss = loss + np.sum(state * state)
-            const double t_6 = (dloss * state_2);
-            const double dstate_3 = (dstate_2 + t_6);
-            const double dstate_3_1 = (dstate_3 + t_6);
-            dstate_3_1_out[i] = dstate_3_1;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, dstate_3);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double state_2 = state_2_data[i];
+                const double dstate_2 = dstate_2_data[i];
+                // cf_nested_loops.py:12  loss = loss + np.sum(state * state)
+                const double t_6 = (dloss * state_2);
+                const double dstate_3_1 = (dstate_2 + t_6);
+                LIFTED_AT(dstate_3) = (dstate_3_1 + t_6);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                dstate_3_out[i] = LIFTED_AT(dstate_3);
+            }
         }
     }
 }
@@ -376,26 +494,36 @@ LIFTED_KERNEL void rnn_windows_grad_k8(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
-        double s_1_acc = 0;
+        LIFTED_THREAD_SETUP;
+        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
         LIFTED_FOR(i, n)
         {
-            const double state_3 = state_3_data[i];
-            const double dstate_4 = dstate_4_data[i];
-            const double U = U_data[i];
-            const double dU_2 = dU_2_data[i];
-            // cf_nested_loops.py:11  state = np.tanh(W @ state + U * xs[t] * (j + 1.0))
-            const double t_7 = (state_3 * state_3);
-            const double t_8 = (1.0 - t_7);
-            const double t_9 = (dstate_4 * t_8);
-            const double t_10 = (t_9 * t_13);
-            const double t_11 = (t_10 * v_1);
-            const double t_12 = (t_10 * U);
-            s_1_acc += t_12;
-            const double dU_2_1 = (dU_2 + t_11);
-            t_9_out[i] = t_9;
-            dU_2_1_out[i] = dU_2_1;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t_9);
+            LIFTED_LOCAL(double, dU_2_1);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double state_3 = state_3_data[i];
+                const double dstate_4 = dstate_4_data[i];
+                const double U = U_data[i];
+                const double dU_2 = dU_2_data[i];
+                // cf_nested_loops.py:11  state = np.tanh(W @ state + U * xs[t] * (j + 1.0))
+                const double t_7 = (state_3 * state_3);
+                const double t_8 = (1.0 - t_7);
+                LIFTED_AT(t_9) = (dstate_4 * t_8);
+                const double t_10 = (LIFTED_AT(t_9) * t_13);
+                const double t_11 = (t_10 * v_1);
+                const double t_12 = (t_10 * U);
+                LIFTED_AT(s_1_acc) += t_12;
+                LIFTED_AT(dU_2_1) = (dU_2 + t_11);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_9_out[i] = LIFTED_AT(t_9);
+                dU_2_1_out[i] = LIFTED_AT(dU_2_1);
+            }
         }
-        lifted_reduce_add(s_1_acc_out, s_1_acc);
+        lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
     }
 }
 
@@ -407,13 +535,22 @@ LIFTED_KERNEL void rnn_windows_grad_k9(const int64_t n, const int64_t d0, const 
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double dW_2 = dW_2_data[i];
-            const double m_1 = m_1_data[i];
-            // cf_nested_loops.py:11  state = np.tanh(W @ state + U * xs[t] * (j + 1.0))
-            const double dW_2_1 = (dW_2 + m_1);
-            dW_2_1_out[i] = dW_2_1;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, dW_2_1);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double dW_2 = dW_2_data[i];
+                const double m_1 = m_1_data[i];
+                // cf_nested_loops.py:11  state = np.tanh(W @ state + U * xs[t] * (j + 1.0))
+                LIFTED_AT(dW_2_1) = (dW_2 + m_1);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                dW_2_1_out[i] = LIFTED_AT(dW_2_1);
+            }
         }
     }
 }

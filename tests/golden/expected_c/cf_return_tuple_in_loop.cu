@@ -7,9 +7,17 @@
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
 #define LIFTED_PARALLEL
-// a grid-stride loop: each thread runs the whole body for its elements
+#define LIFTED_THREAD_SETUP (void)0
+// a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
                               i += (int64_t)blockDim.x * gridDim.x)
+#define LIFTED_CHUNK(i, n) (void)0
+#define LIFTED_LANES(i)
+#define LIFTED_LANE_INDEX(i) (void)0
+#define LIFTED_LOCAL(T, x) T x
+#define LIFTED_LOCAL_FILL(T, x, v) T x = (v)
+#define LIFTED_AT(x) x
+#define LIFTED_LANE_REDUCE(op, x) (x)
 // a per-thread tape, laid out slot-major so that neighbouring threads touch neighbouring words
 #define LIFTED_TAPE(t, k) t##_data[(int64_t)(k) * ((int64_t)gridDim.x * blockDim.x) + \
                                    (int64_t)blockIdx.x * blockDim.x + threadIdx.x]
@@ -23,10 +31,23 @@ static inline int omp_get_max_threads(void) { return 1; }
 #define LIFTED_KERNEL extern "C"
 #define LIFTED_DEVICE static inline
 #define LIFTED_PARALLEL _Pragma("omp parallel")
-#define LIFTED_FOR(i, n) _Pragma("omp for schedule(static)") for (int64_t i = 0; i < (n); ++i)
-// a per-thread tape: one contiguous stack per OpenMP thread
-#define LIFTED_TAPE(t, k) t##_data[(int64_t)omp_get_thread_num() * t##_cap + (k)]
+#define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
+// each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes
+#define LIFTED_LANE_COUNT 16
+#define LIFTED_FOR(i, n) _Pragma("omp for schedule(static)") \
+    for (int64_t i##_base = 0; i##_base < (n); i##_base += LIFTED_LANE_COUNT)
+#define LIFTED_CHUNK(i, n) \
+    const int64_t i##_count = (n) - i##_base < LIFTED_LANE_COUNT ? (n) - i##_base : LIFTED_LANE_COUNT
+#define LIFTED_LANES(i) _Pragma("omp simd") for (int64_t lane = 0; lane < i##_count; ++lane)
+#define LIFTED_LANE_INDEX(i) const int64_t i = i##_base + lane
+#define LIFTED_LOCAL(T, x) T x[LIFTED_LANE_COUNT]
+#define LIFTED_LOCAL_FILL(T, x, v) T x[LIFTED_LANE_COUNT]; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) x[lane] = (v)
+#define LIFTED_AT(x) x[lane]
+#define LIFTED_LANE_REDUCE(op, x) lifted_lanes_##op(x)
+// a per-thread tape: one stack per OpenMP thread, each slot a row of lanes
+#define LIFTED_TAPE(t, k) t##_data[(lifted_thread * t##_cap + (k)) * LIFTED_LANE_COUNT + lane]
 extern "C" int lifted_max_threads(void) { return omp_get_max_threads(); }
+extern "C" int lifted_lane_count(void) { return LIFTED_LANE_COUNT; }
 #endif
 
 LIFTED_DEVICE int64_t lifted_trip_count(int64_t start, int64_t stop, int64_t step)
@@ -139,6 +160,12 @@ LIFTED_DEVICE void lifted_reduce_min(double* out, double v)
 LIFTED_DEVICE void lifted_reduce_max(int64_t* out, int64_t v) { atomicMax((long long*)out, (long long)v); }
 LIFTED_DEVICE void lifted_reduce_min(int64_t* out, int64_t v) { atomicMin((long long*)out, (long long)v); }
 #else
+template <class T> LIFTED_DEVICE T lifted_lanes_add(const T* x)
+{ T total = 0; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) total += x[lane]; return total; }
+template <class T> LIFTED_DEVICE T lifted_lanes_max(const T* x)
+{ T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_maximum(best, x[lane]); return best; }
+template <class T> LIFTED_DEVICE T lifted_lanes_min(const T* x)
+{ T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_minimum(best, x[lane]); return best; }
 template <class T> LIFTED_DEVICE void lifted_reduce_add(T* out, T v)
 {
     _Pragma("omp atomic")
@@ -164,11 +191,20 @@ LIFTED_KERNEL void first_crossing_k0(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            // cf_return_tuple_in_loop.py:8  for i in range(len(x)):
-            const double zero = 0;
-            zero_out[i] = zero;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, zero);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                // cf_return_tuple_in_loop.py:8  for i in range(len(x)):
+                LIFTED_AT(zero) = 0;
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                zero_out[i] = LIFTED_AT(zero);
+            }
         }
     }
 }
@@ -189,32 +225,47 @@ LIFTED_KERNEL void first_crossing_k1(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double x = x_data[i];
-            const double result_1 = result_1_data[i];
+            LIFTED_CHUNK(i, n);
             // cf_return_tuple_in_loop.py:10  if total > level:
             bool running_1 = 0;
             bool returned_1 = 0;
             double result_2 = 0;
-            double result_3 = 0;
+            LIFTED_LOCAL(double, result_3);
             if (mask) {
-                // cf_return_tuple_in_loop.py:11  return total, x * total
-                const double t_1 = (x * total_1);
+                LIFTED_LOCAL(double, t_1);
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const double x = x_data[i];
+                    // cf_return_tuple_in_loop.py:11  return total, x * total
+                    LIFTED_AT(t_1) = (x * total_1);
+                }
                 running_1 = false;
                 returned_1 = true;
                 result_2 = total_1;
-                result_3 = t_1;
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    LIFTED_AT(result_3) = LIFTED_AT(t_1);
+                }
             } else {
                 running_1 = running;
                 returned_1 = returned;
                 result_2 = result;
-                result_3 = result_1;
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const double result_1 = result_1_data[i];
+                    LIFTED_AT(result_3) = result_1;
+                }
             }
-            if (i == 0) running_1_out[0] = running_1;
-            if (i == 0) returned_1_out[0] = returned_1;
-            if (i == 0) result_2_out[0] = result_2;
-            result_3_out[i] = result_3;
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                if (i == 0) running_1_out[0] = running_1;
+                if (i == 0) returned_1_out[0] = returned_1;
+                if (i == 0) result_2_out[0] = result_2;
+                result_3_out[i] = LIFTED_AT(result_3);
+            }
         }
     }
 }
@@ -231,22 +282,33 @@ LIFTED_KERNEL void first_crossing_k2(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double result_1 = result_1_data[i];
-            const double x = x_data[i];
+            LIFTED_CHUNK(i, n);
             // cf_return_tuple_in_loop.py:8  for i in range(len(x)):
             double result_6 = 0;
-            double result_7 = 0;
+            LIFTED_LOCAL(double, result_7);
             if (returned) {
                 result_6 = result;
-                result_7 = result_1;
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const double result_1 = result_1_data[i];
+                    LIFTED_AT(result_7) = result_1;
+                }
             } else {
                 result_6 = total;
-                result_7 = x;
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const double x = x_data[i];
+                    LIFTED_AT(result_7) = x;
+                }
             }
-            if (i == 0) result_6_out[0] = result_6;
-            result_7_out[i] = result_7;
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                if (i == 0) result_6_out[0] = result_6;
+                result_7_out[i] = LIFTED_AT(result_7);
+            }
         }
     }
 }
@@ -258,11 +320,20 @@ LIFTED_KERNEL void first_crossing_vjp_k0(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            // cf_return_tuple_in_loop.py:8  for i in range(len(x)):
-            const double zero = 0;
-            zero_out[i] = zero;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, zero);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                // cf_return_tuple_in_loop.py:8  for i in range(len(x)):
+                LIFTED_AT(zero) = 0;
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                zero_out[i] = LIFTED_AT(zero);
+            }
         }
     }
 }
@@ -283,32 +354,47 @@ LIFTED_KERNEL void first_crossing_vjp_k1(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double x = x_data[i];
-            const double result_1 = result_1_data[i];
+            LIFTED_CHUNK(i, n);
             // cf_return_tuple_in_loop.py:10  if total > level:
             bool running_1 = 0;
             bool returned_1 = 0;
             double result_2 = 0;
-            double result_3 = 0;
+            LIFTED_LOCAL(double, result_3);
             if (mask) {
-                // cf_return_tuple_in_loop.py:11  return total, x * total
-                const double t_1 = (x * total_1);
+                LIFTED_LOCAL(double, t_1);
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const double x = x_data[i];
+                    // cf_return_tuple_in_loop.py:11  return total, x * total
+                    LIFTED_AT(t_1) = (x * total_1);
+                }
                 running_1 = false;
                 returned_1 = true;
                 result_2 = total_1;
-                result_3 = t_1;
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    LIFTED_AT(result_3) = LIFTED_AT(t_1);
+                }
             } else {
                 running_1 = running;
                 returned_1 = returned;
                 result_2 = result;
-                result_3 = result_1;
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const double result_1 = result_1_data[i];
+                    LIFTED_AT(result_3) = result_1;
+                }
             }
-            if (i == 0) running_1_out[0] = running_1;
-            if (i == 0) returned_1_out[0] = returned_1;
-            if (i == 0) result_2_out[0] = result_2;
-            result_3_out[i] = result_3;
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                if (i == 0) running_1_out[0] = running_1;
+                if (i == 0) returned_1_out[0] = returned_1;
+                if (i == 0) result_2_out[0] = result_2;
+                result_3_out[i] = LIFTED_AT(result_3);
+            }
         }
     }
 }
@@ -325,22 +411,33 @@ LIFTED_KERNEL void first_crossing_vjp_k2(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double result_1 = result_1_data[i];
-            const double x = x_data[i];
+            LIFTED_CHUNK(i, n);
             // cf_return_tuple_in_loop.py:8  for i in range(len(x)):
             double result_6 = 0;
-            double result_7 = 0;
+            LIFTED_LOCAL(double, result_7);
             if (returned) {
                 result_6 = result;
-                result_7 = result_1;
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const double result_1 = result_1_data[i];
+                    LIFTED_AT(result_7) = result_1;
+                }
             } else {
                 result_6 = total;
-                result_7 = x;
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const double x = x_data[i];
+                    LIFTED_AT(result_7) = x;
+                }
             }
-            if (i == 0) result_6_out[0] = result_6;
-            result_7_out[i] = result_7;
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                if (i == 0) result_6_out[0] = result_6;
+                result_7_out[i] = LIFTED_AT(result_7);
+            }
         }
     }
 }
@@ -358,32 +455,54 @@ LIFTED_KERNEL void first_crossing_vjp_k3(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double ct_1 = ct_1_data[i];
+            LIFTED_CHUNK(i, n);
             // reverse sweep
             // cf_return_tuple_in_loop.py:8  for i in range(len(x)):
             double dresult = 0;
-            double dresult_2 = 0;
+            LIFTED_LOCAL(double, dresult_2);
             double dtotal = 0;
-            double dx_1 = 0;
+            LIFTED_LOCAL(double, dx_1);
             if (returned) {
-                const double dx = 0;
+                LIFTED_LOCAL(double, dx);
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    // cf_return_tuple_in_loop.py:8  for i in range(len(x)):
+                    LIFTED_AT(dx) = 0;
+                }
                 dresult = ct_0;
-                dresult_2 = ct_1;
                 dtotal = 0.0;
-                dx_1 = dx;
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const double ct_1 = ct_1_data[i];
+                    LIFTED_AT(dresult_2) = ct_1;
+                    LIFTED_AT(dx_1) = LIFTED_AT(dx);
+                }
             } else {
-                const double dresult_1 = 0;
+                LIFTED_LOCAL(double, dresult_1);
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    // cf_return_tuple_in_loop.py:8  for i in range(len(x)):
+                    LIFTED_AT(dresult_1) = 0;
+                }
                 dresult = 0.0;
-                dresult_2 = dresult_1;
                 dtotal = ct_0;
-                dx_1 = ct_1;
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const double ct_1 = ct_1_data[i];
+                    LIFTED_AT(dresult_2) = LIFTED_AT(dresult_1);
+                    LIFTED_AT(dx_1) = ct_1;
+                }
             }
-            if (i == 0) dresult_out[0] = dresult;
-            dresult_2_out[i] = dresult_2;
-            if (i == 0) dtotal_out[0] = dtotal;
-            dx_1_out[i] = dx_1;
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                if (i == 0) dresult_out[0] = dresult;
+                dresult_2_out[i] = LIFTED_AT(dresult_2);
+                if (i == 0) dtotal_out[0] = dtotal;
+                dx_1_out[i] = LIFTED_AT(dx_1);
+            }
         }
     }
 }
@@ -399,20 +518,29 @@ LIFTED_KERNEL void first_crossing_vjp_k4(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
-        double s_acc = 0;
+        LIFTED_THREAD_SETUP;
+        LIFTED_LOCAL_FILL(double, s_acc, 0);
         LIFTED_FOR(i, n)
         {
-            const double dresult_4 = dresult_4_data[i];
-            const double x = x_data[i];
-            const double dx_2 = dx_2_data[i];
-            // cf_return_tuple_in_loop.py:11  return total, x * total
-            const double t_3 = (dresult_4 * total_1);
-            const double t_4 = (dresult_4 * x);
-            s_acc += t_4;
-            const double dx_2_1 = (dx_2 + t_3);
-            dx_2_1_out[i] = dx_2_1;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, dx_2_1);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double dresult_4 = dresult_4_data[i];
+                const double x = x_data[i];
+                const double dx_2 = dx_2_data[i];
+                // cf_return_tuple_in_loop.py:11  return total, x * total
+                const double t_3 = (dresult_4 * total_1);
+                const double t_4 = (dresult_4 * x);
+                LIFTED_AT(s_acc) += t_4;
+                LIFTED_AT(dx_2_1) = (dx_2 + t_3);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                dx_2_1_out[i] = LIFTED_AT(dx_2_1);
+            }
         }
-        lifted_reduce_add(s_acc_out, s_acc);
+        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
     }
 }
 
@@ -423,11 +551,20 @@ LIFTED_KERNEL void first_crossing_vjp_k5(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            // cf_return_tuple_in_loop.py:10  if total > level:
-            const double dresult_6 = 0;
-            dresult_6_out[i] = dresult_6;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, dresult_6);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                // cf_return_tuple_in_loop.py:10  if total > level:
+                LIFTED_AT(dresult_6) = 0;
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                dresult_6_out[i] = LIFTED_AT(dresult_6);
+            }
         }
     }
 }

@@ -7,9 +7,17 @@
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
 #define LIFTED_PARALLEL
-// a grid-stride loop: each thread runs the whole body for its elements
+#define LIFTED_THREAD_SETUP (void)0
+// a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
                               i += (int64_t)blockDim.x * gridDim.x)
+#define LIFTED_CHUNK(i, n) (void)0
+#define LIFTED_LANES(i)
+#define LIFTED_LANE_INDEX(i) (void)0
+#define LIFTED_LOCAL(T, x) T x
+#define LIFTED_LOCAL_FILL(T, x, v) T x = (v)
+#define LIFTED_AT(x) x
+#define LIFTED_LANE_REDUCE(op, x) (x)
 // a per-thread tape, laid out slot-major so that neighbouring threads touch neighbouring words
 #define LIFTED_TAPE(t, k) t##_data[(int64_t)(k) * ((int64_t)gridDim.x * blockDim.x) + \
                                    (int64_t)blockIdx.x * blockDim.x + threadIdx.x]
@@ -23,10 +31,23 @@ static inline int omp_get_max_threads(void) { return 1; }
 #define LIFTED_KERNEL extern "C"
 #define LIFTED_DEVICE static inline
 #define LIFTED_PARALLEL _Pragma("omp parallel")
-#define LIFTED_FOR(i, n) _Pragma("omp for schedule(static)") for (int64_t i = 0; i < (n); ++i)
-// a per-thread tape: one contiguous stack per OpenMP thread
-#define LIFTED_TAPE(t, k) t##_data[(int64_t)omp_get_thread_num() * t##_cap + (k)]
+#define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
+// each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes
+#define LIFTED_LANE_COUNT 16
+#define LIFTED_FOR(i, n) _Pragma("omp for schedule(static)") \
+    for (int64_t i##_base = 0; i##_base < (n); i##_base += LIFTED_LANE_COUNT)
+#define LIFTED_CHUNK(i, n) \
+    const int64_t i##_count = (n) - i##_base < LIFTED_LANE_COUNT ? (n) - i##_base : LIFTED_LANE_COUNT
+#define LIFTED_LANES(i) _Pragma("omp simd") for (int64_t lane = 0; lane < i##_count; ++lane)
+#define LIFTED_LANE_INDEX(i) const int64_t i = i##_base + lane
+#define LIFTED_LOCAL(T, x) T x[LIFTED_LANE_COUNT]
+#define LIFTED_LOCAL_FILL(T, x, v) T x[LIFTED_LANE_COUNT]; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) x[lane] = (v)
+#define LIFTED_AT(x) x[lane]
+#define LIFTED_LANE_REDUCE(op, x) lifted_lanes_##op(x)
+// a per-thread tape: one stack per OpenMP thread, each slot a row of lanes
+#define LIFTED_TAPE(t, k) t##_data[(lifted_thread * t##_cap + (k)) * LIFTED_LANE_COUNT + lane]
 extern "C" int lifted_max_threads(void) { return omp_get_max_threads(); }
+extern "C" int lifted_lane_count(void) { return LIFTED_LANE_COUNT; }
 #endif
 
 LIFTED_DEVICE int64_t lifted_trip_count(int64_t start, int64_t stop, int64_t step)
@@ -139,6 +160,12 @@ LIFTED_DEVICE void lifted_reduce_min(double* out, double v)
 LIFTED_DEVICE void lifted_reduce_max(int64_t* out, int64_t v) { atomicMax((long long*)out, (long long)v); }
 LIFTED_DEVICE void lifted_reduce_min(int64_t* out, int64_t v) { atomicMin((long long*)out, (long long)v); }
 #else
+template <class T> LIFTED_DEVICE T lifted_lanes_add(const T* x)
+{ T total = 0; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) total += x[lane]; return total; }
+template <class T> LIFTED_DEVICE T lifted_lanes_max(const T* x)
+{ T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_maximum(best, x[lane]); return best; }
+template <class T> LIFTED_DEVICE T lifted_lanes_min(const T* x)
+{ T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_minimum(best, x[lane]); return best; }
 template <class T> LIFTED_DEVICE void lifted_reduce_add(T* out, T v)
 {
     _Pragma("omp atomic")
@@ -165,16 +192,25 @@ LIFTED_KERNEL void rosenbrock_k0(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double v_1 = v_1_data[i];
-            const double v = v_data[i];
-            // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-            const double t = lifted_power(v_1, (double)(2));
-            const double t_1 = (v - t);
-            const double t_2 = lifted_power(t_1, (double)(2));
-            const double t_3 = (100.0 * t_2);
-            t_3_out[i] = t_3;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t_3);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double v_1 = v_1_data[i];
+                const double v = v_data[i];
+                // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+                const double t = lifted_power(v_1, (double)(2));
+                const double t_1 = (v - t);
+                const double t_2 = lifted_power(t_1, (double)(2));
+                LIFTED_AT(t_3) = (100.0 * t_2);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_3_out[i] = LIFTED_AT(t_3);
+            }
         }
     }
 }
@@ -187,18 +223,23 @@ LIFTED_KERNEL void rosenbrock_k1(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
-        double s_acc = 0;
+        LIFTED_THREAD_SETUP;
+        LIFTED_LOCAL_FILL(double, s_acc, 0);
         LIFTED_FOR(i, n)
         {
-            const double v_2 = v_2_data[i];
-            const double t_3 = t_3_data[i];
-            // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-            const double t_4 = (1.0 - v_2);
-            const double t_5 = lifted_power(t_4, (double)(2));
-            const double t_6 = (t_3 + t_5);
-            s_acc += t_6;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double v_2 = v_2_data[i];
+                const double t_3 = t_3_data[i];
+                // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+                const double t_4 = (1.0 - v_2);
+                const double t_5 = lifted_power(t_4, (double)(2));
+                const double t_6 = (t_3 + t_5);
+                LIFTED_AT(s_acc) += t_6;
+            }
         }
-        lifted_reduce_add(s_acc_out, s_acc);
+        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
     }
 }
 
@@ -213,20 +254,30 @@ LIFTED_KERNEL void rosenbrock_hvp_k0(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double v_1 = v_1_data[i];
-            const double v_4 = v_4_data[i];
-            const double v = v_data[i];
-            const double v_3 = v_3_data[i];
-            // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-            const double t = lifted_power(v_1, (double)(2));
-            const double t_14 = (v_4 * v_1);
-            const double t_1 = (v - t);
-            const double t_16 = (t_14 * (double)((-2)));
-            const double t_17 = (v_3 + t_16);
-            t_1_out[i] = t_1;
-            t_17_out[i] = t_17;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t_1);
+            LIFTED_LOCAL(double, t_17);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double v_1 = v_1_data[i];
+                const double v_4 = v_4_data[i];
+                const double v = v_data[i];
+                const double v_3 = v_3_data[i];
+                // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+                const double t = lifted_power(v_1, (double)(2));
+                const double t_14 = (v_4 * v_1);
+                LIFTED_AT(t_1) = (v - t);
+                const double t_16 = (t_14 * (double)((-2)));
+                LIFTED_AT(t_17) = (v_3 + t_16);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_1_out[i] = LIFTED_AT(t_1);
+                t_17_out[i] = LIFTED_AT(t_17);
+            }
         }
     }
 }
@@ -240,18 +291,28 @@ LIFTED_KERNEL void rosenbrock_hvp_k1(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double v_2 = v_2_data[i];
-            const double v_4 = v_4_data[i];
-            // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-            const double t_4 = (1.0 - v_2);
-            // reverse sweep
-            // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-            const double t_8 = (t_4 * (double)((-2)));
-            const double t_19 = (v_4 * (double)(2));
-            t_8_out[i] = t_8;
-            t_19_out[i] = t_19;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t_8);
+            LIFTED_LOCAL(double, t_19);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double v_2 = v_2_data[i];
+                const double v_4 = v_4_data[i];
+                // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+                const double t_4 = (1.0 - v_2);
+                // reverse sweep
+                // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+                LIFTED_AT(t_8) = (t_4 * (double)((-2)));
+                LIFTED_AT(t_19) = (v_4 * (double)(2));
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_8_out[i] = LIFTED_AT(t_8);
+                t_19_out[i] = LIFTED_AT(t_19);
+            }
         }
     }
 }
@@ -264,13 +325,23 @@ LIFTED_KERNEL void rosenbrock_hvp_k2(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-            const double dx = 0;
-            const double zero = 0;
-            dx_out[i] = dx;
-            zero_out[i] = zero;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, dx);
+            LIFTED_LOCAL(double, zero);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+                LIFTED_AT(dx) = 0;
+                LIFTED_AT(zero) = 0;
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                dx_out[i] = LIFTED_AT(dx);
+                zero_out[i] = LIFTED_AT(zero);
+            }
         }
     }
 }
@@ -288,27 +359,39 @@ LIFTED_KERNEL void rosenbrock_hvp_k3(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double t_1 = t_1_data[i];
-            const double t_17 = t_17_data[i];
-            const double v_1 = v_1_data[i];
-            const double v_4 = v_4_data[i];
-            // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-            const double t_10 = (t_1 * 200.0);
-            const double t_20 = (t_17 * 200.0);
-            const double t_11 = (t_1 * (-200.0));
-            const double t_21 = (t_17 * (-200.0));
-            const double t_12 = (t_11 * v_1);
-            const double t_22 = (t_21 * v_1);
-            const double t_23 = (v_4 * t_11);
-            const double t_24 = (t_22 + t_23);
-            const double t_13 = (t_12 * (double)(2));
-            const double t_25 = (t_24 * (double)(2));
-            t_10_out[i] = t_10;
-            t_20_out[i] = t_20;
-            t_13_out[i] = t_13;
-            t_25_out[i] = t_25;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t_10);
+            LIFTED_LOCAL(double, t_20);
+            LIFTED_LOCAL(double, t_13);
+            LIFTED_LOCAL(double, t_25);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double t_1 = t_1_data[i];
+                const double t_17 = t_17_data[i];
+                const double v_1 = v_1_data[i];
+                const double v_4 = v_4_data[i];
+                // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+                LIFTED_AT(t_10) = (t_1 * 200.0);
+                LIFTED_AT(t_20) = (t_17 * 200.0);
+                const double t_11 = (t_1 * (-200.0));
+                const double t_21 = (t_17 * (-200.0));
+                const double t_12 = (t_11 * v_1);
+                const double t_22 = (t_21 * v_1);
+                const double t_23 = (v_4 * t_11);
+                const double t_24 = (t_22 + t_23);
+                LIFTED_AT(t_13) = (t_12 * (double)(2));
+                LIFTED_AT(t_25) = (t_24 * (double)(2));
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_10_out[i] = LIFTED_AT(t_10);
+                t_20_out[i] = LIFTED_AT(t_20);
+                t_13_out[i] = LIFTED_AT(t_13);
+                t_25_out[i] = LIFTED_AT(t_25);
+            }
         }
     }
 }

@@ -7,9 +7,17 @@
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
 #define LIFTED_PARALLEL
-// a grid-stride loop: each thread runs the whole body for its elements
+#define LIFTED_THREAD_SETUP (void)0
+// a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
                               i += (int64_t)blockDim.x * gridDim.x)
+#define LIFTED_CHUNK(i, n) (void)0
+#define LIFTED_LANES(i)
+#define LIFTED_LANE_INDEX(i) (void)0
+#define LIFTED_LOCAL(T, x) T x
+#define LIFTED_LOCAL_FILL(T, x, v) T x = (v)
+#define LIFTED_AT(x) x
+#define LIFTED_LANE_REDUCE(op, x) (x)
 // a per-thread tape, laid out slot-major so that neighbouring threads touch neighbouring words
 #define LIFTED_TAPE(t, k) t##_data[(int64_t)(k) * ((int64_t)gridDim.x * blockDim.x) + \
                                    (int64_t)blockIdx.x * blockDim.x + threadIdx.x]
@@ -23,10 +31,23 @@ static inline int omp_get_max_threads(void) { return 1; }
 #define LIFTED_KERNEL extern "C"
 #define LIFTED_DEVICE static inline
 #define LIFTED_PARALLEL _Pragma("omp parallel")
-#define LIFTED_FOR(i, n) _Pragma("omp for schedule(static)") for (int64_t i = 0; i < (n); ++i)
-// a per-thread tape: one contiguous stack per OpenMP thread
-#define LIFTED_TAPE(t, k) t##_data[(int64_t)omp_get_thread_num() * t##_cap + (k)]
+#define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
+// each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes
+#define LIFTED_LANE_COUNT 16
+#define LIFTED_FOR(i, n) _Pragma("omp for schedule(static)") \
+    for (int64_t i##_base = 0; i##_base < (n); i##_base += LIFTED_LANE_COUNT)
+#define LIFTED_CHUNK(i, n) \
+    const int64_t i##_count = (n) - i##_base < LIFTED_LANE_COUNT ? (n) - i##_base : LIFTED_LANE_COUNT
+#define LIFTED_LANES(i) _Pragma("omp simd") for (int64_t lane = 0; lane < i##_count; ++lane)
+#define LIFTED_LANE_INDEX(i) const int64_t i = i##_base + lane
+#define LIFTED_LOCAL(T, x) T x[LIFTED_LANE_COUNT]
+#define LIFTED_LOCAL_FILL(T, x, v) T x[LIFTED_LANE_COUNT]; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) x[lane] = (v)
+#define LIFTED_AT(x) x[lane]
+#define LIFTED_LANE_REDUCE(op, x) lifted_lanes_##op(x)
+// a per-thread tape: one stack per OpenMP thread, each slot a row of lanes
+#define LIFTED_TAPE(t, k) t##_data[(lifted_thread * t##_cap + (k)) * LIFTED_LANE_COUNT + lane]
 extern "C" int lifted_max_threads(void) { return omp_get_max_threads(); }
+extern "C" int lifted_lane_count(void) { return LIFTED_LANE_COUNT; }
 #endif
 
 LIFTED_DEVICE int64_t lifted_trip_count(int64_t start, int64_t stop, int64_t step)
@@ -139,6 +160,12 @@ LIFTED_DEVICE void lifted_reduce_min(double* out, double v)
 LIFTED_DEVICE void lifted_reduce_max(int64_t* out, int64_t v) { atomicMax((long long*)out, (long long)v); }
 LIFTED_DEVICE void lifted_reduce_min(int64_t* out, int64_t v) { atomicMin((long long*)out, (long long)v); }
 #else
+template <class T> LIFTED_DEVICE T lifted_lanes_add(const T* x)
+{ T total = 0; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) total += x[lane]; return total; }
+template <class T> LIFTED_DEVICE T lifted_lanes_max(const T* x)
+{ T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_maximum(best, x[lane]); return best; }
+template <class T> LIFTED_DEVICE T lifted_lanes_min(const T* x)
+{ T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_minimum(best, x[lane]); return best; }
 template <class T> LIFTED_DEVICE void lifted_reduce_add(T* out, T v)
 {
     _Pragma("omp atomic")
@@ -164,12 +191,21 @@ LIFTED_KERNEL void layer_k0(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double m = m_data[i];
-            // jacobian_hessian_loops.py:7  return np.tanh(x @ w)
-            const double t = tanh(m);
-            t_out[i] = t;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double m = m_data[i];
+                // jacobian_hessian_loops.py:7  return np.tanh(x @ w)
+                LIFTED_AT(t) = tanh(m);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_out[i] = LIFTED_AT(t);
+            }
         }
     }
 }
@@ -181,16 +217,21 @@ LIFTED_KERNEL void energy_k0(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
-        double s_acc = 0;
+        LIFTED_THREAD_SETUP;
+        LIFTED_LOCAL_FILL(double, s_acc, 0);
         LIFTED_FOR(i, n)
         {
-            const double x = x_data[i];
-            // jacobian_hessian_loops.py:12  return np.sum(x * x * x) + np.sum(x[1:] * x[:-1])
-            const double t = (x * x);
-            const double t_1 = (t * x);
-            s_acc += t_1;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double x = x_data[i];
+                // jacobian_hessian_loops.py:12  return np.sum(x * x * x) + np.sum(x[1:] * x[:-1])
+                const double t = (x * x);
+                const double t_1 = (t * x);
+                LIFTED_AT(s_acc) += t_1;
+            }
         }
-        lifted_reduce_add(s_acc_out, s_acc);
+        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
     }
 }
 
@@ -202,16 +243,21 @@ LIFTED_KERNEL void energy_k1(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
-        double s_1_acc = 0;
+        LIFTED_THREAD_SETUP;
+        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
         LIFTED_FOR(i, n)
         {
-            const double v = v_data[i];
-            const double v_1 = v_1_data[i];
-            // jacobian_hessian_loops.py:12  return np.sum(x * x * x) + np.sum(x[1:] * x[:-1])
-            const double t_2 = (v * v_1);
-            s_1_acc += t_2;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double v = v_data[i];
+                const double v_1 = v_1_data[i];
+                // jacobian_hessian_loops.py:12  return np.sum(x * x * x) + np.sum(x[1:] * x[:-1])
+                const double t_2 = (v * v_1);
+                LIFTED_AT(s_1_acc) += t_2;
+            }
         }
-        lifted_reduce_add(s_1_acc_out, s_1_acc);
+        lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
     }
 }
 
@@ -223,10 +269,19 @@ LIFTED_KERNEL void layer_jacfwd_k0(const int64_t n, const int64_t d0, const int6
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double jac = 0;
-            jac_out[i] = jac;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, jac);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                LIFTED_AT(jac) = 0;
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                jac_out[i] = LIFTED_AT(jac);
+            }
         }
     }
 }
@@ -238,14 +293,23 @@ LIFTED_KERNEL void layer_jacfwd_k1(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double m = m_data[i];
-            // jacobian_hessian_loops.py:7  return np.tanh(x @ w)
-            const double t = tanh(m);
-            const double t_1 = (t * t);
-            const double t_2 = (1.0 - t_1);
-            t_2_out[i] = t_2;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t_2);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double m = m_data[i];
+                // jacobian_hessian_loops.py:7  return np.tanh(x @ w)
+                const double t = tanh(m);
+                const double t_1 = (t * t);
+                LIFTED_AT(t_2) = (1.0 - t_1);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_2_out[i] = LIFTED_AT(t_2);
+            }
         }
     }
 }
@@ -257,10 +321,19 @@ LIFTED_KERNEL void layer_jacfwd_k2(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double tx = 0;
-            tx_out[i] = tx;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, tx);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                LIFTED_AT(tx) = 0;
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                tx_out[i] = LIFTED_AT(tx);
+            }
         }
     }
 }
@@ -273,13 +346,22 @@ LIFTED_KERNEL void layer_jacfwd_k3(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double m_1 = m_1_data[i];
-            const double t_2 = t_2_data[i];
-            // jacobian_hessian_loops.py:7  return np.tanh(x @ w)
-            const double t_3 = (m_1 * t_2);
-            t_3_out[i] = t_3;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t_3);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double m_1 = m_1_data[i];
+                const double t_2 = t_2_data[i];
+                // jacobian_hessian_loops.py:7  return np.tanh(x @ w)
+                LIFTED_AT(t_3) = (m_1 * t_2);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_3_out[i] = LIFTED_AT(t_3);
+            }
         }
     }
 }
@@ -292,10 +374,19 @@ LIFTED_KERNEL void layer_jacrev_k0(const int64_t n, const int64_t d0, const int6
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double jac = 0;
-            jac_out[i] = jac;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, jac);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                LIFTED_AT(jac) = 0;
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                jac_out[i] = LIFTED_AT(jac);
+            }
         }
     }
 }
@@ -307,14 +398,23 @@ LIFTED_KERNEL void layer_jacrev_k1(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double m_1 = m_1_data[i];
-            // jacobian_hessian_loops.py:7  return np.tanh(x @ w)
-            const double t_1 = tanh(m_1);
-            const double t_2 = (t_1 * t_1);
-            const double t_3 = (1.0 - t_2);
-            t_3_out[i] = t_3;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t_3);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double m_1 = m_1_data[i];
+                // jacobian_hessian_loops.py:7  return np.tanh(x @ w)
+                const double t_1 = tanh(m_1);
+                const double t_2 = (t_1 * t_1);
+                LIFTED_AT(t_3) = (1.0 - t_2);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_3_out[i] = LIFTED_AT(t_3);
+            }
         }
     }
 }
@@ -326,10 +426,19 @@ LIFTED_KERNEL void layer_jacrev_k2(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double ct = 0;
-            ct_out[i] = ct;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, ct);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                LIFTED_AT(ct) = 0;
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                ct_out[i] = LIFTED_AT(ct);
+            }
         }
     }
 }
@@ -342,13 +451,22 @@ LIFTED_KERNEL void layer_jacrev_k3(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double ct = ct_data[i];
-            const double t_3 = t_3_data[i];
-            // jacobian_hessian_loops.py:7  return np.tanh(x @ w)
-            const double t_4 = (ct * t_3);
-            t_4_out[i] = t_4;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t_4);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double ct = ct_data[i];
+                const double t_3 = t_3_data[i];
+                // jacobian_hessian_loops.py:7  return np.tanh(x @ w)
+                LIFTED_AT(t_4) = (ct * t_3);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_4_out[i] = LIFTED_AT(t_4);
+            }
         }
     }
 }
@@ -360,10 +478,19 @@ LIFTED_KERNEL void energy_hessian_k0(const int64_t n, const int64_t d0, const in
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double jac = 0;
-            jac_out[i] = jac;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, jac);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                LIFTED_AT(jac) = 0;
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                jac_out[i] = LIFTED_AT(jac);
+            }
         }
     }
 }
@@ -375,10 +502,19 @@ LIFTED_KERNEL void energy_hessian_k1(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double tx = 0;
-            tx_out[i] = tx;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, tx);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                LIFTED_AT(tx) = 0;
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                tx_out[i] = LIFTED_AT(tx);
+            }
         }
     }
 }
@@ -391,14 +527,23 @@ LIFTED_KERNEL void energy_hessian_k2(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double tx = tx_data[i];
-            const double x = x_data[i];
-            // jacobian_hessian_loops.py:12  return np.sum(x * x * x) + np.sum(x[1:] * x[:-1])
-            const double t_4 = (tx * x);
-            const double t_5 = (t_4 + t_4);
-            t_5_out[i] = t_5;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t_5);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double tx = tx_data[i];
+                const double x = x_data[i];
+                // jacobian_hessian_loops.py:12  return np.sum(x * x * x) + np.sum(x[1:] * x[:-1])
+                const double t_4 = (tx * x);
+                LIFTED_AT(t_5) = (t_4 + t_4);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_5_out[i] = LIFTED_AT(t_5);
+            }
         }
     }
 }
@@ -411,14 +556,24 @@ LIFTED_KERNEL void energy_hessian_k3(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            // reverse sweep
-            // jacobian_hessian_loops.py:12  return np.sum(x * x * x) + np.sum(x[1:] * x[:-1])
-            const double dx = 0;
-            const double zero = 0;
-            dx_out[i] = dx;
-            zero_out[i] = zero;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, dx);
+            LIFTED_LOCAL(double, zero);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                // reverse sweep
+                // jacobian_hessian_loops.py:12  return np.sum(x * x * x) + np.sum(x[1:] * x[:-1])
+                LIFTED_AT(dx) = 0;
+                LIFTED_AT(zero) = 0;
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                dx_out[i] = LIFTED_AT(dx);
+                zero_out[i] = LIFTED_AT(zero);
+            }
         }
     }
 }
@@ -431,15 +586,24 @@ LIFTED_KERNEL void energy_hessian_k4(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double zero = zero_data[i];
-            const double t_5 = t_5_data[i];
-            // jacobian_hessian_loops.py:12  return np.sum(x * x * x) + np.sum(x[1:] * x[:-1])
-            const double tdx = (zero + t_5);
-            const double tdx_1 = (tdx + t_5);
-            const double tdx_2 = (tdx_1 + t_5);
-            tdx_2_out[i] = tdx_2;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, tdx_2);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double zero = zero_data[i];
+                const double t_5 = t_5_data[i];
+                // jacobian_hessian_loops.py:12  return np.sum(x * x * x) + np.sum(x[1:] * x[:-1])
+                const double tdx = (zero + t_5);
+                const double tdx_1 = (tdx + t_5);
+                LIFTED_AT(tdx_2) = (tdx_1 + t_5);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                tdx_2_out[i] = LIFTED_AT(tdx_2);
+            }
         }
     }
 }

@@ -7,9 +7,17 @@
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
 #define LIFTED_PARALLEL
-// a grid-stride loop: each thread runs the whole body for its elements
+#define LIFTED_THREAD_SETUP (void)0
+// a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
                               i += (int64_t)blockDim.x * gridDim.x)
+#define LIFTED_CHUNK(i, n) (void)0
+#define LIFTED_LANES(i)
+#define LIFTED_LANE_INDEX(i) (void)0
+#define LIFTED_LOCAL(T, x) T x
+#define LIFTED_LOCAL_FILL(T, x, v) T x = (v)
+#define LIFTED_AT(x) x
+#define LIFTED_LANE_REDUCE(op, x) (x)
 // a per-thread tape, laid out slot-major so that neighbouring threads touch neighbouring words
 #define LIFTED_TAPE(t, k) t##_data[(int64_t)(k) * ((int64_t)gridDim.x * blockDim.x) + \
                                    (int64_t)blockIdx.x * blockDim.x + threadIdx.x]
@@ -23,10 +31,23 @@ static inline int omp_get_max_threads(void) { return 1; }
 #define LIFTED_KERNEL extern "C"
 #define LIFTED_DEVICE static inline
 #define LIFTED_PARALLEL _Pragma("omp parallel")
-#define LIFTED_FOR(i, n) _Pragma("omp for schedule(static)") for (int64_t i = 0; i < (n); ++i)
-// a per-thread tape: one contiguous stack per OpenMP thread
-#define LIFTED_TAPE(t, k) t##_data[(int64_t)omp_get_thread_num() * t##_cap + (k)]
+#define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
+// each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes
+#define LIFTED_LANE_COUNT 16
+#define LIFTED_FOR(i, n) _Pragma("omp for schedule(static)") \
+    for (int64_t i##_base = 0; i##_base < (n); i##_base += LIFTED_LANE_COUNT)
+#define LIFTED_CHUNK(i, n) \
+    const int64_t i##_count = (n) - i##_base < LIFTED_LANE_COUNT ? (n) - i##_base : LIFTED_LANE_COUNT
+#define LIFTED_LANES(i) _Pragma("omp simd") for (int64_t lane = 0; lane < i##_count; ++lane)
+#define LIFTED_LANE_INDEX(i) const int64_t i = i##_base + lane
+#define LIFTED_LOCAL(T, x) T x[LIFTED_LANE_COUNT]
+#define LIFTED_LOCAL_FILL(T, x, v) T x[LIFTED_LANE_COUNT]; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) x[lane] = (v)
+#define LIFTED_AT(x) x[lane]
+#define LIFTED_LANE_REDUCE(op, x) lifted_lanes_##op(x)
+// a per-thread tape: one stack per OpenMP thread, each slot a row of lanes
+#define LIFTED_TAPE(t, k) t##_data[(lifted_thread * t##_cap + (k)) * LIFTED_LANE_COUNT + lane]
 extern "C" int lifted_max_threads(void) { return omp_get_max_threads(); }
+extern "C" int lifted_lane_count(void) { return LIFTED_LANE_COUNT; }
 #endif
 
 LIFTED_DEVICE int64_t lifted_trip_count(int64_t start, int64_t stop, int64_t step)
@@ -139,6 +160,12 @@ LIFTED_DEVICE void lifted_reduce_min(double* out, double v)
 LIFTED_DEVICE void lifted_reduce_max(int64_t* out, int64_t v) { atomicMax((long long*)out, (long long)v); }
 LIFTED_DEVICE void lifted_reduce_min(int64_t* out, int64_t v) { atomicMin((long long*)out, (long long)v); }
 #else
+template <class T> LIFTED_DEVICE T lifted_lanes_add(const T* x)
+{ T total = 0; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) total += x[lane]; return total; }
+template <class T> LIFTED_DEVICE T lifted_lanes_max(const T* x)
+{ T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_maximum(best, x[lane]); return best; }
+template <class T> LIFTED_DEVICE T lifted_lanes_min(const T* x)
+{ T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_minimum(best, x[lane]); return best; }
 template <class T> LIFTED_DEVICE void lifted_reduce_add(T* out, T v)
 {
     _Pragma("omp atomic")
@@ -164,14 +191,19 @@ LIFTED_KERNEL void damped_k0(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
-        double s_acc = 0;
+        LIFTED_THREAD_SETUP;
+        LIFTED_LOCAL_FILL(double, s_acc, 0);
         LIFTED_FOR(i, n)
         {
-            const double v = v_data[i];
-            // jvp_loop_and_branch.py:9  if np.sum(v) > 0.0:
-            s_acc += v;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double v = v_data[i];
+                // jvp_loop_and_branch.py:9  if np.sum(v) > 0.0:
+                LIFTED_AT(s_acc) += v;
+            }
         }
-        lifted_reduce_add(s_acc_out, s_acc);
+        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
     }
 }
 
@@ -184,24 +216,45 @@ LIFTED_KERNEL void damped_k1(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double v = v_data[i];
+            LIFTED_CHUNK(i, n);
             // jvp_loop_and_branch.py:9  if np.sum(v) > 0.0:
-            double v_3 = 0;
+            LIFTED_LOCAL(double, v_3);
             if (mask) {
                 // jvp_loop_and_branch.py:10  v = v - 0.1 * k * np.sin(v)
                 const double t = (0.1 * k);
-                const double t_1 = sin(v);
-                const double t_2 = (t * t_1);
-                const double v_1 = (v - t_2);
-                v_3 = v_1;
+                LIFTED_LOCAL(double, v_1);
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const double v = v_data[i];
+                    // jvp_loop_and_branch.py:10  v = v - 0.1 * k * np.sin(v)
+                    const double t_1 = sin(v);
+                    const double t_2 = (t * t_1);
+                    LIFTED_AT(v_1) = (v - t_2);
+                }
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    LIFTED_AT(v_3) = LIFTED_AT(v_1);
+                }
             } else {
-                // jvp_loop_and_branch.py:12  v = v * 0.5
-                const double v_2 = (v * 0.5);
-                v_3 = v_2;
+                LIFTED_LOCAL(double, v_2);
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const double v = v_data[i];
+                    // jvp_loop_and_branch.py:12  v = v * 0.5
+                    LIFTED_AT(v_2) = (v * 0.5);
+                }
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    LIFTED_AT(v_3) = LIFTED_AT(v_2);
+                }
             }
-            v_3_out[i] = v_3;
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                v_3_out[i] = LIFTED_AT(v_3);
+            }
         }
     }
 }
@@ -213,15 +266,20 @@ LIFTED_KERNEL void damped_k2(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
-        double s_1_acc = 0;
+        LIFTED_THREAD_SETUP;
+        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
         LIFTED_FOR(i, n)
         {
-            const double v = v_data[i];
-            // jvp_loop_and_branch.py:13  return np.sum(v * v)
-            const double t_3 = (v * v);
-            s_1_acc += t_3;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double v = v_data[i];
+                // jvp_loop_and_branch.py:13  return np.sum(v * v)
+                const double t_3 = (v * v);
+                LIFTED_AT(s_1_acc) += t_3;
+            }
         }
-        lifted_reduce_add(s_1_acc_out, s_1_acc);
+        lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
     }
 }
 
@@ -232,14 +290,19 @@ LIFTED_KERNEL void damped_jvp_k0(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
-        double s_acc = 0;
+        LIFTED_THREAD_SETUP;
+        LIFTED_LOCAL_FILL(double, s_acc, 0);
         LIFTED_FOR(i, n)
         {
-            const double v = v_data[i];
-            // jvp_loop_and_branch.py:9  if np.sum(v) > 0.0:
-            s_acc += v;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double v = v_data[i];
+                // jvp_loop_and_branch.py:9  if np.sum(v) > 0.0:
+                LIFTED_AT(s_acc) += v;
+            }
         }
-        lifted_reduce_add(s_acc_out, s_acc);
+        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
     }
 }
 
@@ -255,37 +318,61 @@ LIFTED_KERNEL void damped_jvp_k1(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double v = v_data[i];
-            const double tv = tv_data[i];
+            LIFTED_CHUNK(i, n);
             // jvp_loop_and_branch.py:9  if np.sum(v) > 0.0:
-            double v_3 = 0;
-            double tv_3 = 0;
+            LIFTED_LOCAL(double, v_3);
+            LIFTED_LOCAL(double, tv_3);
             if (mask) {
                 // jvp_loop_and_branch.py:10  v = v - 0.1 * k * np.sin(v)
                 const double t = (0.1 * k);
                 const double t_4 = (tk * 0.1);
-                const double t_1 = sin(v);
-                const double t_5 = cos(v);
-                const double t_6 = (tv * t_5);
-                const double t_2 = (t * t_1);
-                const double t_7 = (t_4 * t_1);
-                const double t_8 = (t_6 * t);
-                const double t_9 = (t_7 + t_8);
-                const double v_1 = (v - t_2);
-                const double tv_1 = (tv - t_9);
-                v_3 = v_1;
-                tv_3 = tv_1;
+                LIFTED_LOCAL(double, v_1);
+                LIFTED_LOCAL(double, tv_1);
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const double v = v_data[i];
+                    const double tv = tv_data[i];
+                    // jvp_loop_and_branch.py:10  v = v - 0.1 * k * np.sin(v)
+                    const double t_1 = sin(v);
+                    const double t_5 = cos(v);
+                    const double t_6 = (tv * t_5);
+                    const double t_2 = (t * t_1);
+                    const double t_7 = (t_4 * t_1);
+                    const double t_8 = (t_6 * t);
+                    const double t_9 = (t_7 + t_8);
+                    LIFTED_AT(v_1) = (v - t_2);
+                    LIFTED_AT(tv_1) = (tv - t_9);
+                }
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    LIFTED_AT(v_3) = LIFTED_AT(v_1);
+                    LIFTED_AT(tv_3) = LIFTED_AT(tv_1);
+                }
             } else {
-                // jvp_loop_and_branch.py:12  v = v * 0.5
-                const double v_2 = (v * 0.5);
-                const double tv_2 = (tv * 0.5);
-                v_3 = v_2;
-                tv_3 = tv_2;
+                LIFTED_LOCAL(double, v_2);
+                LIFTED_LOCAL(double, tv_2);
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const double v = v_data[i];
+                    const double tv = tv_data[i];
+                    // jvp_loop_and_branch.py:12  v = v * 0.5
+                    LIFTED_AT(v_2) = (v * 0.5);
+                    LIFTED_AT(tv_2) = (tv * 0.5);
+                }
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    LIFTED_AT(v_3) = LIFTED_AT(v_2);
+                    LIFTED_AT(tv_3) = LIFTED_AT(tv_2);
+                }
             }
-            v_3_out[i] = v_3;
-            tv_3_out[i] = tv_3;
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                v_3_out[i] = LIFTED_AT(v_3);
+                tv_3_out[i] = LIFTED_AT(tv_3);
+            }
         }
     }
 }
@@ -299,20 +386,25 @@ LIFTED_KERNEL void damped_jvp_k2(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
-        double s_1_acc = 0;
-        double s_2_acc = 0;
+        LIFTED_THREAD_SETUP;
+        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+        LIFTED_LOCAL_FILL(double, s_2_acc, 0);
         LIFTED_FOR(i, n)
         {
-            const double v = v_data[i];
-            const double tv = tv_data[i];
-            // jvp_loop_and_branch.py:13  return np.sum(v * v)
-            const double t_3 = (v * v);
-            const double t_11 = (tv * v);
-            const double t_12 = (t_11 + t_11);
-            s_1_acc += t_3;
-            s_2_acc += t_12;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double v = v_data[i];
+                const double tv = tv_data[i];
+                // jvp_loop_and_branch.py:13  return np.sum(v * v)
+                const double t_3 = (v * v);
+                const double t_11 = (tv * v);
+                const double t_12 = (t_11 + t_11);
+                LIFTED_AT(s_1_acc) += t_3;
+                LIFTED_AT(s_2_acc) += t_12;
+            }
         }
-        lifted_reduce_add(s_1_acc_out, s_1_acc);
-        lifted_reduce_add(s_2_acc_out, s_2_acc);
+        lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+        lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
     }
 }

@@ -7,9 +7,17 @@
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
 #define LIFTED_PARALLEL
-// a grid-stride loop: each thread runs the whole body for its elements
+#define LIFTED_THREAD_SETUP (void)0
+// a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
                               i += (int64_t)blockDim.x * gridDim.x)
+#define LIFTED_CHUNK(i, n) (void)0
+#define LIFTED_LANES(i)
+#define LIFTED_LANE_INDEX(i) (void)0
+#define LIFTED_LOCAL(T, x) T x
+#define LIFTED_LOCAL_FILL(T, x, v) T x = (v)
+#define LIFTED_AT(x) x
+#define LIFTED_LANE_REDUCE(op, x) (x)
 // a per-thread tape, laid out slot-major so that neighbouring threads touch neighbouring words
 #define LIFTED_TAPE(t, k) t##_data[(int64_t)(k) * ((int64_t)gridDim.x * blockDim.x) + \
                                    (int64_t)blockIdx.x * blockDim.x + threadIdx.x]
@@ -23,10 +31,23 @@ static inline int omp_get_max_threads(void) { return 1; }
 #define LIFTED_KERNEL extern "C"
 #define LIFTED_DEVICE static inline
 #define LIFTED_PARALLEL _Pragma("omp parallel")
-#define LIFTED_FOR(i, n) _Pragma("omp for schedule(static)") for (int64_t i = 0; i < (n); ++i)
-// a per-thread tape: one contiguous stack per OpenMP thread
-#define LIFTED_TAPE(t, k) t##_data[(int64_t)omp_get_thread_num() * t##_cap + (k)]
+#define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
+// each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes
+#define LIFTED_LANE_COUNT 16
+#define LIFTED_FOR(i, n) _Pragma("omp for schedule(static)") \
+    for (int64_t i##_base = 0; i##_base < (n); i##_base += LIFTED_LANE_COUNT)
+#define LIFTED_CHUNK(i, n) \
+    const int64_t i##_count = (n) - i##_base < LIFTED_LANE_COUNT ? (n) - i##_base : LIFTED_LANE_COUNT
+#define LIFTED_LANES(i) _Pragma("omp simd") for (int64_t lane = 0; lane < i##_count; ++lane)
+#define LIFTED_LANE_INDEX(i) const int64_t i = i##_base + lane
+#define LIFTED_LOCAL(T, x) T x[LIFTED_LANE_COUNT]
+#define LIFTED_LOCAL_FILL(T, x, v) T x[LIFTED_LANE_COUNT]; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) x[lane] = (v)
+#define LIFTED_AT(x) x[lane]
+#define LIFTED_LANE_REDUCE(op, x) lifted_lanes_##op(x)
+// a per-thread tape: one stack per OpenMP thread, each slot a row of lanes
+#define LIFTED_TAPE(t, k) t##_data[(lifted_thread * t##_cap + (k)) * LIFTED_LANE_COUNT + lane]
 extern "C" int lifted_max_threads(void) { return omp_get_max_threads(); }
+extern "C" int lifted_lane_count(void) { return LIFTED_LANE_COUNT; }
 #endif
 
 LIFTED_DEVICE int64_t lifted_trip_count(int64_t start, int64_t stop, int64_t step)
@@ -139,6 +160,12 @@ LIFTED_DEVICE void lifted_reduce_min(double* out, double v)
 LIFTED_DEVICE void lifted_reduce_max(int64_t* out, int64_t v) { atomicMax((long long*)out, (long long)v); }
 LIFTED_DEVICE void lifted_reduce_min(int64_t* out, int64_t v) { atomicMin((long long*)out, (long long)v); }
 #else
+template <class T> LIFTED_DEVICE T lifted_lanes_add(const T* x)
+{ T total = 0; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) total += x[lane]; return total; }
+template <class T> LIFTED_DEVICE T lifted_lanes_max(const T* x)
+{ T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_maximum(best, x[lane]); return best; }
+template <class T> LIFTED_DEVICE T lifted_lanes_min(const T* x)
+{ T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_minimum(best, x[lane]); return best; }
 template <class T> LIFTED_DEVICE void lifted_reduce_add(T* out, T v)
 {
     _Pragma("omp atomic")
@@ -165,18 +192,27 @@ LIFTED_KERNEL void mlp_loss_k0(const int64_t n, const int64_t d0, const int64_t 
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            int64_t rest = i;
-            const int64_t i1 = rest % d1;
-            rest /= d1;
-            const int64_t i0 = rest;
-            const double m = m_data[i];
-            const double b1 = b1_data[i0 * b1_s0 + i1 * b1_s1];
-            // mlp_value_and_grad.py:8  hidden = np.tanh(x @ w1.T + b1)
-            const double t_1 = (m + b1);
-            const double hidden = tanh(t_1);
-            hidden_out[i] = hidden;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, hidden);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                int64_t rest = i;
+                const int64_t i1 = rest % d1;
+                rest /= d1;
+                const int64_t i0 = rest;
+                const double m = m_data[i];
+                const double b1 = b1_data[i0 * b1_s0 + i1 * b1_s1];
+                // mlp_value_and_grad.py:8  hidden = np.tanh(x @ w1.T + b1)
+                const double t_1 = (m + b1);
+                LIFTED_AT(hidden) = tanh(t_1);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                hidden_out[i] = LIFTED_AT(hidden);
+            }
         }
     }
 }
@@ -190,23 +226,28 @@ LIFTED_KERNEL void mlp_loss_k1(const int64_t n, const int64_t d0, const int64_t 
 {
     LIFTED_PARALLEL
     {
-        double s_1_acc = 0;
+        LIFTED_THREAD_SETUP;
+        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
         LIFTED_FOR(i, n)
         {
-            int64_t rest = i;
-            const int64_t i1 = rest % d1;
-            rest /= d1;
-            const int64_t i0 = rest;
-            const double logits = logits_data[i];
-            const double s = s_data[i0 * s_s0 + i1 * s_s1];
-            const double labels = labels_data[i];
-            // mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
-            const double log_probs = (logits - s);
-            // mlp_value_and_grad.py:11  return -np.sum(labels * log_probs) / x.shape[0]
-            const double t_3 = (labels * log_probs);
-            s_1_acc += t_3;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                int64_t rest = i;
+                const int64_t i1 = rest % d1;
+                rest /= d1;
+                const int64_t i0 = rest;
+                const double logits = logits_data[i];
+                const double s = s_data[i0 * s_s0 + i1 * s_s1];
+                const double labels = labels_data[i];
+                // mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
+                const double log_probs = (logits - s);
+                // mlp_value_and_grad.py:11  return -np.sum(labels * log_probs) / x.shape[0]
+                const double t_3 = (labels * log_probs);
+                LIFTED_AT(s_1_acc) += t_3;
+            }
         }
-        lifted_reduce_add(s_1_acc_out, s_1_acc);
+        lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
     }
 }
 
@@ -218,18 +259,27 @@ LIFTED_KERNEL void mlp_loss_vg_k0(const int64_t n, const int64_t d0, const int64
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            int64_t rest = i;
-            const int64_t i1 = rest % d1;
-            rest /= d1;
-            const int64_t i0 = rest;
-            const double m = m_data[i];
-            const double b1 = b1_data[i0 * b1_s0 + i1 * b1_s1];
-            // mlp_value_and_grad.py:8  hidden = np.tanh(x @ w1.T + b1)
-            const double t_1 = (m + b1);
-            const double hidden = tanh(t_1);
-            hidden_out[i] = hidden;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, hidden);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                int64_t rest = i;
+                const int64_t i1 = rest % d1;
+                rest /= d1;
+                const int64_t i0 = rest;
+                const double m = m_data[i];
+                const double b1 = b1_data[i0 * b1_s0 + i1 * b1_s1];
+                // mlp_value_and_grad.py:8  hidden = np.tanh(x @ w1.T + b1)
+                const double t_1 = (m + b1);
+                LIFTED_AT(hidden) = tanh(t_1);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                hidden_out[i] = LIFTED_AT(hidden);
+            }
         }
     }
 }
@@ -244,24 +294,33 @@ LIFTED_KERNEL void mlp_loss_vg_k1(const int64_t n, const int64_t d0, const int64
 {
     LIFTED_PARALLEL
     {
-        double s_1_acc = 0;
+        LIFTED_THREAD_SETUP;
+        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
         LIFTED_FOR(i, n)
         {
-            int64_t rest = i;
-            const int64_t i1 = rest % d1;
-            rest /= d1;
-            const int64_t i0 = rest;
-            const double logits = logits_data[i];
-            const double s = s_data[i0 * s_s0 + i1 * s_s1];
-            const double labels = labels_data[i];
-            // mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
-            const double log_probs = (logits - s);
-            // mlp_value_and_grad.py:11  return -np.sum(labels * log_probs) / x.shape[0]
-            const double t_3 = (labels * log_probs);
-            s_1_acc += t_3;
-            log_probs_out[i] = log_probs;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, log_probs);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                int64_t rest = i;
+                const int64_t i1 = rest % d1;
+                rest /= d1;
+                const int64_t i0 = rest;
+                const double logits = logits_data[i];
+                const double s = s_data[i0 * s_s0 + i1 * s_s1];
+                const double labels = labels_data[i];
+                // mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
+                LIFTED_AT(log_probs) = (logits - s);
+                // mlp_value_and_grad.py:11  return -np.sum(labels * log_probs) / x.shape[0]
+                const double t_3 = (labels * LIFTED_AT(log_probs));
+                LIFTED_AT(s_1_acc) += t_3;
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                log_probs_out[i] = LIFTED_AT(log_probs);
+            }
         }
-        lifted_reduce_add(s_1_acc_out, s_1_acc);
+        lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
     }
 }
 
@@ -273,12 +332,21 @@ LIFTED_KERNEL void mlp_loss_vg_k2(const int64_t n, const int64_t d0, const int64
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double labels = labels_data[i];
-            // mlp_value_and_grad.py:11  return -np.sum(labels * log_probs) / x.shape[0]
-            const double dlog_probs = (t_7 * labels);
-            dlog_probs_out[i] = dlog_probs;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, dlog_probs);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double labels = labels_data[i];
+                // mlp_value_and_grad.py:11  return -np.sum(labels * log_probs) / x.shape[0]
+                LIFTED_AT(dlog_probs) = (t_7 * labels);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                dlog_probs_out[i] = LIFTED_AT(dlog_probs);
+            }
         }
     }
 }
@@ -290,12 +358,21 @@ LIFTED_KERNEL void mlp_loss_vg_k3(const int64_t n, const int64_t d0, const int64
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double s_2 = s_2_data[i];
-            // mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
-            const double t_9 = (-s_2);
-            t_9_out[i] = t_9;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t_9);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double s_2 = s_2_data[i];
+                // mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
+                LIFTED_AT(t_9) = (-s_2);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_9_out[i] = LIFTED_AT(t_9);
+            }
         }
     }
 }
@@ -309,20 +386,29 @@ LIFTED_KERNEL void mlp_loss_vg_k4(const int64_t n, const int64_t d0, const int64
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            int64_t rest = i;
-            const int64_t i1 = rest % d1;
-            rest /= d1;
-            const int64_t i0 = rest;
-            const double log_probs = log_probs_data[i];
-            const double t_9 = t_9_data[i0 * t_9_s0 + i1 * t_9_s1];
-            const double dlog_probs = dlog_probs_data[i];
-            // mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
-            const double e = exp(log_probs);
-            const double t_10 = (t_9 * e);
-            const double dlogits = (dlog_probs + t_10);
-            dlogits_out[i] = dlogits;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, dlogits);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                int64_t rest = i;
+                const int64_t i1 = rest % d1;
+                rest /= d1;
+                const int64_t i0 = rest;
+                const double log_probs = log_probs_data[i];
+                const double t_9 = t_9_data[i0 * t_9_s0 + i1 * t_9_s1];
+                const double dlog_probs = dlog_probs_data[i];
+                // mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
+                const double e = exp(log_probs);
+                const double t_10 = (t_9 * e);
+                LIFTED_AT(dlogits) = (dlog_probs + t_10);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                dlogits_out[i] = LIFTED_AT(dlogits);
+            }
         }
     }
 }
@@ -335,15 +421,24 @@ LIFTED_KERNEL void mlp_loss_vg_k5(const int64_t n, const int64_t d0, const int64
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double hidden = hidden_data[i];
-            const double dhidden = dhidden_data[i];
-            // mlp_value_and_grad.py:8  hidden = np.tanh(x @ w1.T + b1)
-            const double t_13 = (hidden * hidden);
-            const double t_14 = (1.0 - t_13);
-            const double t_15 = (dhidden * t_14);
-            t_15_out[i] = t_15;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t_15);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double hidden = hidden_data[i];
+                const double dhidden = dhidden_data[i];
+                // mlp_value_and_grad.py:8  hidden = np.tanh(x @ w1.T + b1)
+                const double t_13 = (hidden * hidden);
+                const double t_14 = (1.0 - t_13);
+                LIFTED_AT(t_15) = (dhidden * t_14);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_15_out[i] = LIFTED_AT(t_15);
+            }
         }
     }
 }

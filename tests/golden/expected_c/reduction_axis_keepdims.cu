@@ -7,9 +7,17 @@
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
 #define LIFTED_PARALLEL
-// a grid-stride loop: each thread runs the whole body for its elements
+#define LIFTED_THREAD_SETUP (void)0
+// a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
                               i += (int64_t)blockDim.x * gridDim.x)
+#define LIFTED_CHUNK(i, n) (void)0
+#define LIFTED_LANES(i)
+#define LIFTED_LANE_INDEX(i) (void)0
+#define LIFTED_LOCAL(T, x) T x
+#define LIFTED_LOCAL_FILL(T, x, v) T x = (v)
+#define LIFTED_AT(x) x
+#define LIFTED_LANE_REDUCE(op, x) (x)
 // a per-thread tape, laid out slot-major so that neighbouring threads touch neighbouring words
 #define LIFTED_TAPE(t, k) t##_data[(int64_t)(k) * ((int64_t)gridDim.x * blockDim.x) + \
                                    (int64_t)blockIdx.x * blockDim.x + threadIdx.x]
@@ -23,10 +31,23 @@ static inline int omp_get_max_threads(void) { return 1; }
 #define LIFTED_KERNEL extern "C"
 #define LIFTED_DEVICE static inline
 #define LIFTED_PARALLEL _Pragma("omp parallel")
-#define LIFTED_FOR(i, n) _Pragma("omp for schedule(static)") for (int64_t i = 0; i < (n); ++i)
-// a per-thread tape: one contiguous stack per OpenMP thread
-#define LIFTED_TAPE(t, k) t##_data[(int64_t)omp_get_thread_num() * t##_cap + (k)]
+#define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
+// each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes
+#define LIFTED_LANE_COUNT 16
+#define LIFTED_FOR(i, n) _Pragma("omp for schedule(static)") \
+    for (int64_t i##_base = 0; i##_base < (n); i##_base += LIFTED_LANE_COUNT)
+#define LIFTED_CHUNK(i, n) \
+    const int64_t i##_count = (n) - i##_base < LIFTED_LANE_COUNT ? (n) - i##_base : LIFTED_LANE_COUNT
+#define LIFTED_LANES(i) _Pragma("omp simd") for (int64_t lane = 0; lane < i##_count; ++lane)
+#define LIFTED_LANE_INDEX(i) const int64_t i = i##_base + lane
+#define LIFTED_LOCAL(T, x) T x[LIFTED_LANE_COUNT]
+#define LIFTED_LOCAL_FILL(T, x, v) T x[LIFTED_LANE_COUNT]; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) x[lane] = (v)
+#define LIFTED_AT(x) x[lane]
+#define LIFTED_LANE_REDUCE(op, x) lifted_lanes_##op(x)
+// a per-thread tape: one stack per OpenMP thread, each slot a row of lanes
+#define LIFTED_TAPE(t, k) t##_data[(lifted_thread * t##_cap + (k)) * LIFTED_LANE_COUNT + lane]
 extern "C" int lifted_max_threads(void) { return omp_get_max_threads(); }
+extern "C" int lifted_lane_count(void) { return LIFTED_LANE_COUNT; }
 #endif
 
 LIFTED_DEVICE int64_t lifted_trip_count(int64_t start, int64_t stop, int64_t step)
@@ -139,6 +160,12 @@ LIFTED_DEVICE void lifted_reduce_min(double* out, double v)
 LIFTED_DEVICE void lifted_reduce_max(int64_t* out, int64_t v) { atomicMax((long long*)out, (long long)v); }
 LIFTED_DEVICE void lifted_reduce_min(int64_t* out, int64_t v) { atomicMin((long long*)out, (long long)v); }
 #else
+template <class T> LIFTED_DEVICE T lifted_lanes_add(const T* x)
+{ T total = 0; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) total += x[lane]; return total; }
+template <class T> LIFTED_DEVICE T lifted_lanes_max(const T* x)
+{ T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_maximum(best, x[lane]); return best; }
+template <class T> LIFTED_DEVICE T lifted_lanes_min(const T* x)
+{ T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_minimum(best, x[lane]); return best; }
 template <class T> LIFTED_DEVICE void lifted_reduce_add(T* out, T v)
 {
     _Pragma("omp atomic")
@@ -166,20 +193,30 @@ LIFTED_KERNEL void normalized_k0(const int64_t n, const int64_t d0, const int64_
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            int64_t rest = i;
-            const int64_t i1 = rest % d1;
-            rest /= d1;
-            const int64_t i0 = rest;
-            const double x = x_data[i];
-            const double s = s_data[i0 * s_s0 + i1 * s_s1];
-            // reduction_axis_keepdims.py:7  centered = x - np.mean(x, axis=0, keepdims=True)
-            const double centered = (x - s);
-            // reduction_axis_keepdims.py:8  scale = np.max(np.abs(centered), axis=1)
-            const double t = lifted_abs(centered);
-            centered_out[i] = centered;
-            t_out[i] = t;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, centered);
+            LIFTED_LOCAL(double, t);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                int64_t rest = i;
+                const int64_t i1 = rest % d1;
+                rest /= d1;
+                const int64_t i0 = rest;
+                const double x = x_data[i];
+                const double s = s_data[i0 * s_s0 + i1 * s_s1];
+                // reduction_axis_keepdims.py:7  centered = x - np.mean(x, axis=0, keepdims=True)
+                LIFTED_AT(centered) = (x - s);
+                // reduction_axis_keepdims.py:8  scale = np.max(np.abs(centered), axis=1)
+                LIFTED_AT(t) = lifted_abs(LIFTED_AT(centered));
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                centered_out[i] = LIFTED_AT(centered);
+                t_out[i] = LIFTED_AT(t);
+            }
         }
     }
 }
@@ -192,16 +229,21 @@ LIFTED_KERNEL void normalized_k1(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
-        double s_2_acc = 0;
+        LIFTED_THREAD_SETUP;
+        LIFTED_LOCAL_FILL(double, s_2_acc, 0);
         LIFTED_FOR(i, n)
         {
-            const double s_1 = s_1_data[i];
-            const double scale = scale_data[i];
-            // reduction_axis_keepdims.py:9  return np.sum(centered.sum(axis=1) / scale)
-            const double t_1 = (s_1 / scale);
-            s_2_acc += t_1;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double s_1 = s_1_data[i];
+                const double scale = scale_data[i];
+                // reduction_axis_keepdims.py:9  return np.sum(centered.sum(axis=1) / scale)
+                const double t_1 = (s_1 / scale);
+                LIFTED_AT(s_2_acc) += t_1;
+            }
         }
-        lifted_reduce_add(s_2_acc_out, s_2_acc);
+        lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
     }
 }
 
@@ -214,20 +256,30 @@ LIFTED_KERNEL void normalized_grad_k0(const int64_t n, const int64_t d0, const i
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            int64_t rest = i;
-            const int64_t i1 = rest % d1;
-            rest /= d1;
-            const int64_t i0 = rest;
-            const double x = x_data[i];
-            const double s = s_data[i0 * s_s0 + i1 * s_s1];
-            // reduction_axis_keepdims.py:7  centered = x - np.mean(x, axis=0, keepdims=True)
-            const double centered = (x - s);
-            // reduction_axis_keepdims.py:8  scale = np.max(np.abs(centered), axis=1)
-            const double t = lifted_abs(centered);
-            centered_out[i] = centered;
-            t_out[i] = t;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, centered);
+            LIFTED_LOCAL(double, t);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                int64_t rest = i;
+                const int64_t i1 = rest % d1;
+                rest /= d1;
+                const int64_t i0 = rest;
+                const double x = x_data[i];
+                const double s = s_data[i0 * s_s0 + i1 * s_s1];
+                // reduction_axis_keepdims.py:7  centered = x - np.mean(x, axis=0, keepdims=True)
+                LIFTED_AT(centered) = (x - s);
+                // reduction_axis_keepdims.py:8  scale = np.max(np.abs(centered), axis=1)
+                LIFTED_AT(t) = lifted_abs(LIFTED_AT(centered));
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                centered_out[i] = LIFTED_AT(centered);
+                t_out[i] = LIFTED_AT(t);
+            }
         }
     }
 }
@@ -241,19 +293,29 @@ LIFTED_KERNEL void normalized_grad_k1(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double s_1 = s_1_data[i];
-            const double scale = scale_data[i];
-            // reduction_axis_keepdims.py:9  return np.sum(centered.sum(axis=1) / scale)
-            const double t_1 = (s_1 / scale);
-            // reverse sweep
-            // reduction_axis_keepdims.py:9  return np.sum(centered.sum(axis=1) / scale)
-            const double t_2 = (1.0 / scale);
-            const double t_3 = (-t_1);
-            const double dscale = (t_3 / scale);
-            t_2_out[i] = t_2;
-            dscale_out[i] = dscale;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t_2);
+            LIFTED_LOCAL(double, dscale);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double s_1 = s_1_data[i];
+                const double scale = scale_data[i];
+                // reduction_axis_keepdims.py:9  return np.sum(centered.sum(axis=1) / scale)
+                const double t_1 = (s_1 / scale);
+                // reverse sweep
+                // reduction_axis_keepdims.py:9  return np.sum(centered.sum(axis=1) / scale)
+                LIFTED_AT(t_2) = (1.0 / scale);
+                const double t_3 = (-t_1);
+                LIFTED_AT(dscale) = (t_3 / scale);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_2_out[i] = LIFTED_AT(t_2);
+                dscale_out[i] = LIFTED_AT(dscale);
+            }
         }
     }
 }
@@ -266,17 +328,26 @@ LIFTED_KERNEL void normalized_grad_k2(const int64_t n, const int64_t d0, const i
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            int64_t rest = i;
-            const int64_t i1 = rest % d1;
-            rest /= d1;
-            const int64_t i0 = rest;
-            const double t = t_data[i];
-            const double r = r_data[i0 * r_s0 + i1 * r_s1];
-            // reduction_axis_keepdims.py:8  scale = np.max(np.abs(centered), axis=1)
-            const bool mask = (t == r);
-            mask_out[i] = mask;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(bool, mask);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                int64_t rest = i;
+                const int64_t i1 = rest % d1;
+                rest /= d1;
+                const int64_t i0 = rest;
+                const double t = t_data[i];
+                const double r = r_data[i0 * r_s0 + i1 * r_s1];
+                // reduction_axis_keepdims.py:8  scale = np.max(np.abs(centered), axis=1)
+                LIFTED_AT(mask) = (t == r);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                mask_out[i] = LIFTED_AT(mask);
+            }
         }
     }
 }
@@ -289,13 +360,22 @@ LIFTED_KERNEL void normalized_grad_k3(const int64_t n, const int64_t d0, const i
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double r_1 = r_1_data[i];
-            const int64_t s_3 = s_3_data[i];
-            // reduction_axis_keepdims.py:8  scale = np.max(np.abs(centered), axis=1)
-            const double t_4 = (r_1 / (double)(s_3));
-            t_4_out[i] = t_4;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t_4);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double r_1 = r_1_data[i];
+                const int64_t s_3 = s_3_data[i];
+                // reduction_axis_keepdims.py:8  scale = np.max(np.abs(centered), axis=1)
+                LIFTED_AT(t_4) = (r_1 / (double)(s_3));
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_4_out[i] = LIFTED_AT(t_4);
+            }
         }
     }
 }
@@ -310,22 +390,31 @@ LIFTED_KERNEL void normalized_grad_k4(const int64_t n, const int64_t d0, const i
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            int64_t rest = i;
-            const int64_t i1 = rest % d1;
-            rest /= d1;
-            const int64_t i0 = rest;
-            const bool mask = mask_data[i];
-            const double t_4 = t_4_data[i0 * t_4_s0 + i1 * t_4_s1];
-            const double centered = centered_data[i];
-            const double dcentered = dcentered_data[i0 * dcentered_s0 + i1 * dcentered_s1];
-            // reduction_axis_keepdims.py:8  scale = np.max(np.abs(centered), axis=1)
-            const double t_5 = ((double)(mask) * t_4);
-            const double t_6 = lifted_sign(centered);
-            const double t_7 = (t_5 * t_6);
-            const double dcentered_1 = (dcentered + t_7);
-            dcentered_1_out[i] = dcentered_1;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, dcentered_1);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                int64_t rest = i;
+                const int64_t i1 = rest % d1;
+                rest /= d1;
+                const int64_t i0 = rest;
+                const bool mask = mask_data[i];
+                const double t_4 = t_4_data[i0 * t_4_s0 + i1 * t_4_s1];
+                const double centered = centered_data[i];
+                const double dcentered = dcentered_data[i0 * dcentered_s0 + i1 * dcentered_s1];
+                // reduction_axis_keepdims.py:8  scale = np.max(np.abs(centered), axis=1)
+                const double t_5 = ((double)(mask) * t_4);
+                const double t_6 = lifted_sign(centered);
+                const double t_7 = (t_5 * t_6);
+                LIFTED_AT(dcentered_1) = (dcentered + t_7);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                dcentered_1_out[i] = LIFTED_AT(dcentered_1);
+            }
         }
     }
 }
@@ -338,13 +427,22 @@ LIFTED_KERNEL void normalized_grad_k5(const int64_t n, const int64_t d0, const i
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double s_4 = s_4_data[i];
-            // reduction_axis_keepdims.py:7  centered = x - np.mean(x, axis=0, keepdims=True)
-            const double t_9 = (-s_4);
-            const double t_10 = (t_9 / (double)(n_1));
-            t_10_out[i] = t_10;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t_10);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double s_4 = s_4_data[i];
+                // reduction_axis_keepdims.py:7  centered = x - np.mean(x, axis=0, keepdims=True)
+                const double t_9 = (-s_4);
+                LIFTED_AT(t_10) = (t_9 / (double)(n_1));
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_10_out[i] = LIFTED_AT(t_10);
+            }
         }
     }
 }
@@ -357,17 +455,26 @@ LIFTED_KERNEL void normalized_grad_k6(const int64_t n, const int64_t d0, const i
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            int64_t rest = i;
-            const int64_t i1 = rest % d1;
-            rest /= d1;
-            const int64_t i0 = rest;
-            const double dcentered_1 = dcentered_1_data[i];
-            const double t_10 = t_10_data[i0 * t_10_s0 + i1 * t_10_s1];
-            // reduction_axis_keepdims.py:7  centered = x - np.mean(x, axis=0, keepdims=True)
-            const double dx = (dcentered_1 + t_10);
-            dx_out[i] = dx;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, dx);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                int64_t rest = i;
+                const int64_t i1 = rest % d1;
+                rest /= d1;
+                const int64_t i0 = rest;
+                const double dcentered_1 = dcentered_1_data[i];
+                const double t_10 = t_10_data[i0 * t_10_s0 + i1 * t_10_s1];
+                // reduction_axis_keepdims.py:7  centered = x - np.mean(x, axis=0, keepdims=True)
+                LIFTED_AT(dx) = (dcentered_1 + t_10);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                dx_out[i] = LIFTED_AT(dx);
+            }
         }
     }
 }

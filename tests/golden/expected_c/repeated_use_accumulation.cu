@@ -7,9 +7,17 @@
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
 #define LIFTED_PARALLEL
-// a grid-stride loop: each thread runs the whole body for its elements
+#define LIFTED_THREAD_SETUP (void)0
+// a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
                               i += (int64_t)blockDim.x * gridDim.x)
+#define LIFTED_CHUNK(i, n) (void)0
+#define LIFTED_LANES(i)
+#define LIFTED_LANE_INDEX(i) (void)0
+#define LIFTED_LOCAL(T, x) T x
+#define LIFTED_LOCAL_FILL(T, x, v) T x = (v)
+#define LIFTED_AT(x) x
+#define LIFTED_LANE_REDUCE(op, x) (x)
 // a per-thread tape, laid out slot-major so that neighbouring threads touch neighbouring words
 #define LIFTED_TAPE(t, k) t##_data[(int64_t)(k) * ((int64_t)gridDim.x * blockDim.x) + \
                                    (int64_t)blockIdx.x * blockDim.x + threadIdx.x]
@@ -23,10 +31,23 @@ static inline int omp_get_max_threads(void) { return 1; }
 #define LIFTED_KERNEL extern "C"
 #define LIFTED_DEVICE static inline
 #define LIFTED_PARALLEL _Pragma("omp parallel")
-#define LIFTED_FOR(i, n) _Pragma("omp for schedule(static)") for (int64_t i = 0; i < (n); ++i)
-// a per-thread tape: one contiguous stack per OpenMP thread
-#define LIFTED_TAPE(t, k) t##_data[(int64_t)omp_get_thread_num() * t##_cap + (k)]
+#define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
+// each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes
+#define LIFTED_LANE_COUNT 16
+#define LIFTED_FOR(i, n) _Pragma("omp for schedule(static)") \
+    for (int64_t i##_base = 0; i##_base < (n); i##_base += LIFTED_LANE_COUNT)
+#define LIFTED_CHUNK(i, n) \
+    const int64_t i##_count = (n) - i##_base < LIFTED_LANE_COUNT ? (n) - i##_base : LIFTED_LANE_COUNT
+#define LIFTED_LANES(i) _Pragma("omp simd") for (int64_t lane = 0; lane < i##_count; ++lane)
+#define LIFTED_LANE_INDEX(i) const int64_t i = i##_base + lane
+#define LIFTED_LOCAL(T, x) T x[LIFTED_LANE_COUNT]
+#define LIFTED_LOCAL_FILL(T, x, v) T x[LIFTED_LANE_COUNT]; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) x[lane] = (v)
+#define LIFTED_AT(x) x[lane]
+#define LIFTED_LANE_REDUCE(op, x) lifted_lanes_##op(x)
+// a per-thread tape: one stack per OpenMP thread, each slot a row of lanes
+#define LIFTED_TAPE(t, k) t##_data[(lifted_thread * t##_cap + (k)) * LIFTED_LANE_COUNT + lane]
 extern "C" int lifted_max_threads(void) { return omp_get_max_threads(); }
+extern "C" int lifted_lane_count(void) { return LIFTED_LANE_COUNT; }
 #endif
 
 LIFTED_DEVICE int64_t lifted_trip_count(int64_t start, int64_t stop, int64_t step)
@@ -139,6 +160,12 @@ LIFTED_DEVICE void lifted_reduce_min(double* out, double v)
 LIFTED_DEVICE void lifted_reduce_max(int64_t* out, int64_t v) { atomicMax((long long*)out, (long long)v); }
 LIFTED_DEVICE void lifted_reduce_min(int64_t* out, int64_t v) { atomicMin((long long*)out, (long long)v); }
 #else
+template <class T> LIFTED_DEVICE T lifted_lanes_add(const T* x)
+{ T total = 0; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) total += x[lane]; return total; }
+template <class T> LIFTED_DEVICE T lifted_lanes_max(const T* x)
+{ T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_maximum(best, x[lane]); return best; }
+template <class T> LIFTED_DEVICE T lifted_lanes_min(const T* x)
+{ T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_minimum(best, x[lane]); return best; }
 template <class T> LIFTED_DEVICE void lifted_reduce_add(T* out, T v)
 {
     _Pragma("omp atomic")
@@ -164,44 +191,58 @@ LIFTED_KERNEL void f_k0(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
-        double s_acc = 0;
+        LIFTED_THREAD_SETUP;
+        LIFTED_LOCAL_FILL(double, s_acc, 0);
         LIFTED_FOR(i, n)
         {
-            const double x = x_data[i];
-            // repeated_use_accumulation.py:7  y = x * x + np.sin(x)
-            const double t = (x * x);
-            const double t_1 = sin(x);
-            const double y = (t + t_1);
-            // repeated_use_accumulation.py:8  return np.sum(y * x)
-            const double t_2 = (y * x);
-            s_acc += t_2;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double x = x_data[i];
+                // repeated_use_accumulation.py:7  y = x * x + np.sin(x)
+                const double t = (x * x);
+                const double t_1 = sin(x);
+                const double y = (t + t_1);
+                // repeated_use_accumulation.py:8  return np.sum(y * x)
+                const double t_2 = (y * x);
+                LIFTED_AT(s_acc) += t_2;
+            }
         }
-        lifted_reduce_add(s_acc_out, s_acc);
+        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
     }
 }
 
 // f_grad_k0: 1-d index space of n elements
 LIFTED_KERNEL void f_grad_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
-    double* __restrict__ dx_2_out)
+    double* __restrict__ dx_out)
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double x = x_data[i];
-            // repeated_use_accumulation.py:7  y = x * x + np.sin(x)
-            const double t = (x * x);
-            const double t_1 = sin(x);
-            const double y = (t + t_1);
-            // reverse sweep
-            // repeated_use_accumulation.py:7  y = x * x + np.sin(x)
-            const double t_3 = cos(x);
-            const double t_4 = (x * t_3);
-            const double dx = (y + t_4);
-            const double dx_1 = (dx + t);
-            const double dx_2 = (dx_1 + t);
-            dx_2_out[i] = dx_2;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, dx);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double x = x_data[i];
+                // repeated_use_accumulation.py:7  y = x * x + np.sin(x)
+                const double t = (x * x);
+                const double t_1 = sin(x);
+                const double y = (t + t_1);
+                // reverse sweep
+                // repeated_use_accumulation.py:7  y = x * x + np.sin(x)
+                const double t_3 = cos(x);
+                const double t_4 = (x * t_3);
+                const double dx_1 = (y + t_4);
+                const double dx_2 = (dx_1 + t);
+                LIFTED_AT(dx) = (dx_2 + t);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                dx_out[i] = LIFTED_AT(dx);
+            }
         }
     }
 }

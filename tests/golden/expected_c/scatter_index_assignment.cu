@@ -7,9 +7,17 @@
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
 #define LIFTED_PARALLEL
-// a grid-stride loop: each thread runs the whole body for its elements
+#define LIFTED_THREAD_SETUP (void)0
+// a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
                               i += (int64_t)blockDim.x * gridDim.x)
+#define LIFTED_CHUNK(i, n) (void)0
+#define LIFTED_LANES(i)
+#define LIFTED_LANE_INDEX(i) (void)0
+#define LIFTED_LOCAL(T, x) T x
+#define LIFTED_LOCAL_FILL(T, x, v) T x = (v)
+#define LIFTED_AT(x) x
+#define LIFTED_LANE_REDUCE(op, x) (x)
 // a per-thread tape, laid out slot-major so that neighbouring threads touch neighbouring words
 #define LIFTED_TAPE(t, k) t##_data[(int64_t)(k) * ((int64_t)gridDim.x * blockDim.x) + \
                                    (int64_t)blockIdx.x * blockDim.x + threadIdx.x]
@@ -23,10 +31,23 @@ static inline int omp_get_max_threads(void) { return 1; }
 #define LIFTED_KERNEL extern "C"
 #define LIFTED_DEVICE static inline
 #define LIFTED_PARALLEL _Pragma("omp parallel")
-#define LIFTED_FOR(i, n) _Pragma("omp for schedule(static)") for (int64_t i = 0; i < (n); ++i)
-// a per-thread tape: one contiguous stack per OpenMP thread
-#define LIFTED_TAPE(t, k) t##_data[(int64_t)omp_get_thread_num() * t##_cap + (k)]
+#define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
+// each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes
+#define LIFTED_LANE_COUNT 16
+#define LIFTED_FOR(i, n) _Pragma("omp for schedule(static)") \
+    for (int64_t i##_base = 0; i##_base < (n); i##_base += LIFTED_LANE_COUNT)
+#define LIFTED_CHUNK(i, n) \
+    const int64_t i##_count = (n) - i##_base < LIFTED_LANE_COUNT ? (n) - i##_base : LIFTED_LANE_COUNT
+#define LIFTED_LANES(i) _Pragma("omp simd") for (int64_t lane = 0; lane < i##_count; ++lane)
+#define LIFTED_LANE_INDEX(i) const int64_t i = i##_base + lane
+#define LIFTED_LOCAL(T, x) T x[LIFTED_LANE_COUNT]
+#define LIFTED_LOCAL_FILL(T, x, v) T x[LIFTED_LANE_COUNT]; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) x[lane] = (v)
+#define LIFTED_AT(x) x[lane]
+#define LIFTED_LANE_REDUCE(op, x) lifted_lanes_##op(x)
+// a per-thread tape: one stack per OpenMP thread, each slot a row of lanes
+#define LIFTED_TAPE(t, k) t##_data[(lifted_thread * t##_cap + (k)) * LIFTED_LANE_COUNT + lane]
 extern "C" int lifted_max_threads(void) { return omp_get_max_threads(); }
+extern "C" int lifted_lane_count(void) { return LIFTED_LANE_COUNT; }
 #endif
 
 LIFTED_DEVICE int64_t lifted_trip_count(int64_t start, int64_t stop, int64_t step)
@@ -139,6 +160,12 @@ LIFTED_DEVICE void lifted_reduce_min(double* out, double v)
 LIFTED_DEVICE void lifted_reduce_max(int64_t* out, int64_t v) { atomicMax((long long*)out, (long long)v); }
 LIFTED_DEVICE void lifted_reduce_min(int64_t* out, int64_t v) { atomicMin((long long*)out, (long long)v); }
 #else
+template <class T> LIFTED_DEVICE T lifted_lanes_add(const T* x)
+{ T total = 0; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) total += x[lane]; return total; }
+template <class T> LIFTED_DEVICE T lifted_lanes_max(const T* x)
+{ T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_maximum(best, x[lane]); return best; }
+template <class T> LIFTED_DEVICE T lifted_lanes_min(const T* x)
+{ T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_minimum(best, x[lane]); return best; }
 template <class T> LIFTED_DEVICE void lifted_reduce_add(T* out, T v)
 {
     _Pragma("omp atomic")
@@ -164,12 +191,21 @@ LIFTED_KERNEL void scatter_rows_k0(const int64_t n, const int64_t d0, const int6
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double x = x_data[i];
-            // scatter_index_assignment.py:7  a = x * 1.0
-            const double a = (x * 1.0);
-            a_out[i] = a;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, a);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double x = x_data[i];
+                // scatter_index_assignment.py:7  a = x * 1.0
+                LIFTED_AT(a) = (x * 1.0);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                a_out[i] = LIFTED_AT(a);
+            }
         }
     }
 }
@@ -181,12 +217,21 @@ LIFTED_KERNEL void scatter_rows_k1(const int64_t n, const int64_t d0, const int6
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double v = v_data[i];
-            // scatter_index_assignment.py:8  a[idx] = v * v
-            const double t = (v * v);
-            t_out[i] = t;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double v = v_data[i];
+                // scatter_index_assignment.py:8  a[idx] = v * v
+                LIFTED_AT(t) = (v * v);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_out[i] = LIFTED_AT(t);
+            }
         }
     }
 }
@@ -198,12 +243,21 @@ LIFTED_KERNEL void scatter_rows_k2(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double v_2 = v_2_data[i];
-            // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
-            const double t_1 = sin(v_2);
-            t_1_out[i] = t_1;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t_1);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double v_2 = v_2_data[i];
+                // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
+                LIFTED_AT(t_1) = sin(v_2);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_1_out[i] = LIFTED_AT(t_1);
+            }
         }
     }
 }
@@ -216,13 +270,22 @@ LIFTED_KERNEL void scatter_rows_k3(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double v_3 = v_3_data[i];
-            const double t_1 = t_1_data[i];
-            // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
-            const double t_2 = (v_3 + t_1);
-            t_2_out[i] = t_2;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t_2);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double v_3 = v_3_data[i];
+                const double t_1 = t_1_data[i];
+                // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
+                LIFTED_AT(t_2) = (v_3 + t_1);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_2_out[i] = LIFTED_AT(t_2);
+            }
         }
     }
 }
@@ -234,12 +297,21 @@ LIFTED_KERNEL void scatter_rows_k4(const int64_t n, const int64_t d0, const int6
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double v_4 = v_4_data[i];
-            // scatter_index_assignment.py:10  a[mask] = 2.0 * a[mask]
-            const double t_3 = (2.0 * v_4);
-            t_3_out[i] = t_3;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t_3);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double v_4 = v_4_data[i];
+                // scatter_index_assignment.py:10  a[mask] = 2.0 * a[mask]
+                LIFTED_AT(t_3) = (2.0 * v_4);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_3_out[i] = LIFTED_AT(t_3);
+            }
         }
     }
 }
@@ -251,15 +323,20 @@ LIFTED_KERNEL void scatter_rows_k5(const int64_t n, const int64_t d0, const int6
 {
     LIFTED_PARALLEL
     {
-        double s_acc = 0;
+        LIFTED_THREAD_SETUP;
+        LIFTED_LOCAL_FILL(double, s_acc, 0);
         LIFTED_FOR(i, n)
         {
-            const double a = a_data[i];
-            // scatter_index_assignment.py:11  return np.sum(np.tanh(a))
-            const double t_4 = tanh(a);
-            s_acc += t_4;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double a = a_data[i];
+                // scatter_index_assignment.py:11  return np.sum(np.tanh(a))
+                const double t_4 = tanh(a);
+                LIFTED_AT(s_acc) += t_4;
+            }
         }
-        lifted_reduce_add(s_acc_out, s_acc);
+        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
     }
 }
 
@@ -270,12 +347,21 @@ LIFTED_KERNEL void scatter_rows_grad_k0(const int64_t n, const int64_t d0, const
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double x = x_data[i];
-            // scatter_index_assignment.py:7  a = x * 1.0
-            const double a = (x * 1.0);
-            a_out[i] = a;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, a);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double x = x_data[i];
+                // scatter_index_assignment.py:7  a = x * 1.0
+                LIFTED_AT(a) = (x * 1.0);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                a_out[i] = LIFTED_AT(a);
+            }
         }
     }
 }
@@ -287,12 +373,21 @@ LIFTED_KERNEL void scatter_rows_grad_k1(const int64_t n, const int64_t d0, const
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double v = v_data[i];
-            // scatter_index_assignment.py:8  a[idx] = v * v
-            const double t = (v * v);
-            t_out[i] = t;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double v = v_data[i];
+                // scatter_index_assignment.py:8  a[idx] = v * v
+                LIFTED_AT(t) = (v * v);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_out[i] = LIFTED_AT(t);
+            }
         }
     }
 }
@@ -304,12 +399,21 @@ LIFTED_KERNEL void scatter_rows_grad_k2(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double v_2 = v_2_data[i];
-            // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
-            const double t_1 = sin(v_2);
-            t_1_out[i] = t_1;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t_1);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double v_2 = v_2_data[i];
+                // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
+                LIFTED_AT(t_1) = sin(v_2);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_1_out[i] = LIFTED_AT(t_1);
+            }
         }
     }
 }
@@ -322,13 +426,22 @@ LIFTED_KERNEL void scatter_rows_grad_k3(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double v_3 = v_3_data[i];
-            const double t_1 = t_1_data[i];
-            // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
-            const double t_2 = (v_3 + t_1);
-            t_2_out[i] = t_2;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t_2);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double v_3 = v_3_data[i];
+                const double t_1 = t_1_data[i];
+                // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
+                LIFTED_AT(t_2) = (v_3 + t_1);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_2_out[i] = LIFTED_AT(t_2);
+            }
         }
     }
 }
@@ -340,12 +453,21 @@ LIFTED_KERNEL void scatter_rows_grad_k4(const int64_t n, const int64_t d0, const
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double v_4 = v_4_data[i];
-            // scatter_index_assignment.py:10  a[mask] = 2.0 * a[mask]
-            const double t_3 = (2.0 * v_4);
-            t_3_out[i] = t_3;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t_3);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double v_4 = v_4_data[i];
+                // scatter_index_assignment.py:10  a[mask] = 2.0 * a[mask]
+                LIFTED_AT(t_3) = (2.0 * v_4);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_3_out[i] = LIFTED_AT(t_3);
+            }
         }
     }
 }
@@ -357,16 +479,25 @@ LIFTED_KERNEL void scatter_rows_grad_k5(const int64_t n, const int64_t d0, const
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double a = a_data[i];
-            // scatter_index_assignment.py:11  return np.sum(np.tanh(a))
-            const double t_4 = tanh(a);
-            // reverse sweep
-            // scatter_index_assignment.py:11  return np.sum(np.tanh(a))
-            const double t_5 = (t_4 * t_4);
-            const double da = (1.0 - t_5);
-            da_out[i] = da;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, da);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double a = a_data[i];
+                // scatter_index_assignment.py:11  return np.sum(np.tanh(a))
+                const double t_4 = tanh(a);
+                // reverse sweep
+                // scatter_index_assignment.py:11  return np.sum(np.tanh(a))
+                const double t_5 = (t_4 * t_4);
+                LIFTED_AT(da) = (1.0 - t_5);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                da_out[i] = LIFTED_AT(da);
+            }
         }
     }
 }
@@ -378,12 +509,21 @@ LIFTED_KERNEL void scatter_rows_grad_k6(const int64_t n, const int64_t d0, const
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double s_1 = s_1_data[i];
-            // scatter_index_assignment.py:10  a[mask] = 2.0 * a[mask]
-            const double t_7 = (s_1 * 2.0);
-            t_7_out[i] = t_7;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t_7);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double s_1 = s_1_data[i];
+                // scatter_index_assignment.py:10  a[mask] = 2.0 * a[mask]
+                LIFTED_AT(t_7) = (s_1 * 2.0);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_7_out[i] = LIFTED_AT(t_7);
+            }
         }
     }
 }
@@ -396,11 +536,20 @@ LIFTED_KERNEL void scatter_rows_grad_k7(const int64_t n, const int64_t d0, const
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            // scatter_index_assignment.py:10  a[mask] = 2.0 * a[mask]
-            const double da_1 = 0;
-            da_1_out[i] = da_1;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, da_1);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                // scatter_index_assignment.py:10  a[mask] = 2.0 * a[mask]
+                LIFTED_AT(da_1) = 0;
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                da_1_out[i] = LIFTED_AT(da_1);
+            }
         }
     }
 }
@@ -413,13 +562,22 @@ LIFTED_KERNEL void scatter_rows_grad_k8(const int64_t n, const int64_t d0, const
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double da_1 = da_1_data[i];
-            const double t_6 = t_6_data[i];
-            // scatter_index_assignment.py:10  a[mask] = 2.0 * a[mask]
-            const double da_1_1 = (da_1 + t_6);
-            da_1_1_out[i] = da_1_1;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, da_1_1);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double da_1 = da_1_data[i];
+                const double t_6 = t_6_data[i];
+                // scatter_index_assignment.py:10  a[mask] = 2.0 * a[mask]
+                LIFTED_AT(da_1_1) = (da_1 + t_6);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                da_1_1_out[i] = LIFTED_AT(da_1_1);
+            }
         }
     }
 }
@@ -432,13 +590,22 @@ LIFTED_KERNEL void scatter_rows_grad_k9(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const bool kept = kept_data[i];
-            const double v_7 = v_7_data[i];
-            // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
-            const double t_9 = ((kept) ? (v_7) : (0.0));
-            t_9_out[i] = t_9;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t_9);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const bool kept = kept_data[i];
+                const double v_7 = v_7_data[i];
+                // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
+                LIFTED_AT(t_9) = ((kept) ? (v_7) : (0.0));
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_9_out[i] = LIFTED_AT(t_9);
+            }
         }
     }
 }
@@ -451,11 +618,20 @@ LIFTED_KERNEL void scatter_rows_grad_k10(const int64_t n, const int64_t d0, cons
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
-            const double da_2 = 0;
-            da_2_out[i] = da_2;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, da_2);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
+                LIFTED_AT(da_2) = 0;
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                da_2_out[i] = LIFTED_AT(da_2);
+            }
         }
     }
 }
@@ -468,13 +644,22 @@ LIFTED_KERNEL void scatter_rows_grad_k11(const int64_t n, const int64_t d0, cons
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double da_2 = da_2_data[i];
-            const double t_8 = t_8_data[i];
-            // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
-            const double da_2_1 = (da_2 + t_8);
-            da_2_1_out[i] = da_2_1;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, da_2_1);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double da_2 = da_2_data[i];
+                const double t_8 = t_8_data[i];
+                // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
+                LIFTED_AT(da_2_1) = (da_2 + t_8);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                da_2_1_out[i] = LIFTED_AT(da_2_1);
+            }
         }
     }
 }
@@ -487,14 +672,23 @@ LIFTED_KERNEL void scatter_rows_grad_k12(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double v_2 = v_2_data[i];
-            const double t_9 = t_9_data[i];
-            // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
-            const double t_10 = cos(v_2);
-            const double t_11 = (t_9 * t_10);
-            t_11_out[i] = t_11;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t_11);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double v_2 = v_2_data[i];
+                const double t_9 = t_9_data[i];
+                // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
+                const double t_10 = cos(v_2);
+                LIFTED_AT(t_11) = (t_9 * t_10);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_11_out[i] = LIFTED_AT(t_11);
+            }
         }
     }
 }
@@ -507,11 +701,20 @@ LIFTED_KERNEL void scatter_rows_grad_k13(const int64_t n, const int64_t d0, cons
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
-            const double dv = 0;
-            dv_out[i] = dv;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, dv);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
+                LIFTED_AT(dv) = 0;
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                dv_out[i] = LIFTED_AT(dv);
+            }
         }
     }
 }
@@ -522,26 +725,35 @@ LIFTED_KERNEL void scatter_rows_grad_k14(const int64_t n, const int64_t d0, cons
     const double* __restrict__ v_8_data,
     const double* __restrict__ v_data,
     const double* __restrict__ dv_data,
-    double* __restrict__ dv_2_out)
+    double* __restrict__ dv_1_out)
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            int64_t rest = i;
-            const int64_t i1 = rest % d1;
-            rest /= d1;
-            const int64_t i0 = rest;
-            const bool v_9 = v_9_data[i0 * v_9_s0 + i1 * v_9_s1];
-            const double v_8 = v_8_data[i];
-            const double v = v_data[i];
-            const double dv = dv_data[i];
-            // scatter_index_assignment.py:8  a[idx] = v * v
-            const double t_13 = ((v_9) ? (v_8) : (0.0));
-            const double t_14 = (t_13 * v);
-            const double dv_1 = (dv + t_14);
-            const double dv_2 = (dv_1 + t_14);
-            dv_2_out[i] = dv_2;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, dv_1);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                int64_t rest = i;
+                const int64_t i1 = rest % d1;
+                rest /= d1;
+                const int64_t i0 = rest;
+                const bool v_9 = v_9_data[i0 * v_9_s0 + i1 * v_9_s1];
+                const double v_8 = v_8_data[i];
+                const double v = v_data[i];
+                const double dv = dv_data[i];
+                // scatter_index_assignment.py:8  a[idx] = v * v
+                const double t_13 = ((v_9) ? (v_8) : (0.0));
+                const double t_14 = (t_13 * v);
+                const double dv_2 = (dv + t_14);
+                LIFTED_AT(dv_1) = (dv_2 + t_14);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                dv_1_out[i] = LIFTED_AT(dv_1);
+            }
         }
     }
 }
@@ -553,12 +765,21 @@ LIFTED_KERNEL void scatter_rows_jvp_k0(const int64_t n, const int64_t d0, const 
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double x = x_data[i];
-            // scatter_index_assignment.py:7  a = x * 1.0
-            const double a = (x * 1.0);
-            a_out[i] = a;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, a);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double x = x_data[i];
+                // scatter_index_assignment.py:7  a = x * 1.0
+                LIFTED_AT(a) = (x * 1.0);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                a_out[i] = LIFTED_AT(a);
+            }
         }
     }
 }
@@ -572,16 +793,26 @@ LIFTED_KERNEL void scatter_rows_jvp_k1(const int64_t n, const int64_t d0, const 
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double v = v_data[i];
-            const double tv = tv_data[i];
-            // scatter_index_assignment.py:8  a[idx] = v * v
-            const double t = (v * v);
-            const double t_5 = (tv * v);
-            const double t_6 = (t_5 + t_5);
-            t_out[i] = t;
-            t_6_out[i] = t_6;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t);
+            LIFTED_LOCAL(double, t_6);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double v = v_data[i];
+                const double tv = tv_data[i];
+                // scatter_index_assignment.py:8  a[idx] = v * v
+                LIFTED_AT(t) = (v * v);
+                const double t_5 = (tv * v);
+                LIFTED_AT(t_6) = (t_5 + t_5);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_out[i] = LIFTED_AT(t);
+                t_6_out[i] = LIFTED_AT(t_6);
+            }
         }
     }
 }
@@ -595,16 +826,26 @@ LIFTED_KERNEL void scatter_rows_jvp_k2(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double v_2 = v_2_data[i];
-            const double v_6 = v_6_data[i];
-            // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
-            const double t_1 = sin(v_2);
-            const double t_8 = cos(v_2);
-            const double t_9 = (v_6 * t_8);
-            t_1_out[i] = t_1;
-            t_9_out[i] = t_9;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t_1);
+            LIFTED_LOCAL(double, t_9);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double v_2 = v_2_data[i];
+                const double v_6 = v_6_data[i];
+                // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
+                LIFTED_AT(t_1) = sin(v_2);
+                const double t_8 = cos(v_2);
+                LIFTED_AT(t_9) = (v_6 * t_8);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_1_out[i] = LIFTED_AT(t_1);
+                t_9_out[i] = LIFTED_AT(t_9);
+            }
         }
     }
 }
@@ -620,17 +861,27 @@ LIFTED_KERNEL void scatter_rows_jvp_k3(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double v_3 = v_3_data[i];
-            const double t_1 = t_1_data[i];
-            const double v_7 = v_7_data[i];
-            const double t_9 = t_9_data[i];
-            // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
-            const double t_2 = (v_3 + t_1);
-            const double t_10 = (v_7 + t_9);
-            t_2_out[i] = t_2;
-            t_10_out[i] = t_10;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t_2);
+            LIFTED_LOCAL(double, t_10);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double v_3 = v_3_data[i];
+                const double t_1 = t_1_data[i];
+                const double v_7 = v_7_data[i];
+                const double t_9 = t_9_data[i];
+                // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
+                LIFTED_AT(t_2) = (v_3 + t_1);
+                LIFTED_AT(t_10) = (v_7 + t_9);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_2_out[i] = LIFTED_AT(t_2);
+                t_10_out[i] = LIFTED_AT(t_10);
+            }
         }
     }
 }
@@ -642,12 +893,21 @@ LIFTED_KERNEL void scatter_rows_jvp_k4(const int64_t n, const int64_t d0, const 
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double v_4 = v_4_data[i];
-            // scatter_index_assignment.py:10  a[mask] = 2.0 * a[mask]
-            const double t_3 = (2.0 * v_4);
-            t_3_out[i] = t_3;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t_3);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double v_4 = v_4_data[i];
+                // scatter_index_assignment.py:10  a[mask] = 2.0 * a[mask]
+                LIFTED_AT(t_3) = (2.0 * v_4);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_3_out[i] = LIFTED_AT(t_3);
+            }
         }
     }
 }
@@ -659,12 +919,21 @@ LIFTED_KERNEL void scatter_rows_jvp_k5(const int64_t n, const int64_t d0, const 
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double v_8 = v_8_data[i];
-            // scatter_index_assignment.py:10  a[mask] = 2.0 * a[mask]
-            const double t_11 = (v_8 * 2.0);
-            t_11_out[i] = t_11;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t_11);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double v_8 = v_8_data[i];
+                // scatter_index_assignment.py:10  a[mask] = 2.0 * a[mask]
+                LIFTED_AT(t_11) = (v_8 * 2.0);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_11_out[i] = LIFTED_AT(t_11);
+            }
         }
     }
 }
@@ -678,21 +947,26 @@ LIFTED_KERNEL void scatter_rows_jvp_k6(const int64_t n, const int64_t d0, const 
 {
     LIFTED_PARALLEL
     {
-        double s_acc = 0;
-        double s_1_acc = 0;
+        LIFTED_THREAD_SETUP;
+        LIFTED_LOCAL_FILL(double, s_acc, 0);
+        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
         LIFTED_FOR(i, n)
         {
-            const double a = a_data[i];
-            const double t_7 = t_7_data[i];
-            // scatter_index_assignment.py:11  return np.sum(np.tanh(a))
-            const double t_4 = tanh(a);
-            const double t_12 = (t_4 * t_4);
-            const double t_13 = (1.0 - t_12);
-            const double t_14 = (t_7 * t_13);
-            s_acc += t_4;
-            s_1_acc += t_14;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double a = a_data[i];
+                const double t_7 = t_7_data[i];
+                // scatter_index_assignment.py:11  return np.sum(np.tanh(a))
+                const double t_4 = tanh(a);
+                const double t_12 = (t_4 * t_4);
+                const double t_13 = (1.0 - t_12);
+                const double t_14 = (t_7 * t_13);
+                LIFTED_AT(s_acc) += t_4;
+                LIFTED_AT(s_1_acc) += t_14;
+            }
         }
-        lifted_reduce_add(s_acc_out, s_acc);
-        lifted_reduce_add(s_1_acc_out, s_1_acc);
+        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+        lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
     }
 }

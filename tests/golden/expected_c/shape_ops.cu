@@ -7,9 +7,17 @@
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
 #define LIFTED_PARALLEL
-// a grid-stride loop: each thread runs the whole body for its elements
+#define LIFTED_THREAD_SETUP (void)0
+// a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
                               i += (int64_t)blockDim.x * gridDim.x)
+#define LIFTED_CHUNK(i, n) (void)0
+#define LIFTED_LANES(i)
+#define LIFTED_LANE_INDEX(i) (void)0
+#define LIFTED_LOCAL(T, x) T x
+#define LIFTED_LOCAL_FILL(T, x, v) T x = (v)
+#define LIFTED_AT(x) x
+#define LIFTED_LANE_REDUCE(op, x) (x)
 // a per-thread tape, laid out slot-major so that neighbouring threads touch neighbouring words
 #define LIFTED_TAPE(t, k) t##_data[(int64_t)(k) * ((int64_t)gridDim.x * blockDim.x) + \
                                    (int64_t)blockIdx.x * blockDim.x + threadIdx.x]
@@ -23,10 +31,23 @@ static inline int omp_get_max_threads(void) { return 1; }
 #define LIFTED_KERNEL extern "C"
 #define LIFTED_DEVICE static inline
 #define LIFTED_PARALLEL _Pragma("omp parallel")
-#define LIFTED_FOR(i, n) _Pragma("omp for schedule(static)") for (int64_t i = 0; i < (n); ++i)
-// a per-thread tape: one contiguous stack per OpenMP thread
-#define LIFTED_TAPE(t, k) t##_data[(int64_t)omp_get_thread_num() * t##_cap + (k)]
+#define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
+// each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes
+#define LIFTED_LANE_COUNT 16
+#define LIFTED_FOR(i, n) _Pragma("omp for schedule(static)") \
+    for (int64_t i##_base = 0; i##_base < (n); i##_base += LIFTED_LANE_COUNT)
+#define LIFTED_CHUNK(i, n) \
+    const int64_t i##_count = (n) - i##_base < LIFTED_LANE_COUNT ? (n) - i##_base : LIFTED_LANE_COUNT
+#define LIFTED_LANES(i) _Pragma("omp simd") for (int64_t lane = 0; lane < i##_count; ++lane)
+#define LIFTED_LANE_INDEX(i) const int64_t i = i##_base + lane
+#define LIFTED_LOCAL(T, x) T x[LIFTED_LANE_COUNT]
+#define LIFTED_LOCAL_FILL(T, x, v) T x[LIFTED_LANE_COUNT]; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) x[lane] = (v)
+#define LIFTED_AT(x) x[lane]
+#define LIFTED_LANE_REDUCE(op, x) lifted_lanes_##op(x)
+// a per-thread tape: one stack per OpenMP thread, each slot a row of lanes
+#define LIFTED_TAPE(t, k) t##_data[(lifted_thread * t##_cap + (k)) * LIFTED_LANE_COUNT + lane]
 extern "C" int lifted_max_threads(void) { return omp_get_max_threads(); }
+extern "C" int lifted_lane_count(void) { return LIFTED_LANE_COUNT; }
 #endif
 
 LIFTED_DEVICE int64_t lifted_trip_count(int64_t start, int64_t stop, int64_t step)
@@ -139,6 +160,12 @@ LIFTED_DEVICE void lifted_reduce_min(double* out, double v)
 LIFTED_DEVICE void lifted_reduce_max(int64_t* out, int64_t v) { atomicMax((long long*)out, (long long)v); }
 LIFTED_DEVICE void lifted_reduce_min(int64_t* out, int64_t v) { atomicMin((long long*)out, (long long)v); }
 #else
+template <class T> LIFTED_DEVICE T lifted_lanes_add(const T* x)
+{ T total = 0; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) total += x[lane]; return total; }
+template <class T> LIFTED_DEVICE T lifted_lanes_max(const T* x)
+{ T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_maximum(best, x[lane]); return best; }
+template <class T> LIFTED_DEVICE T lifted_lanes_min(const T* x)
+{ T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_minimum(best, x[lane]); return best; }
 template <class T> LIFTED_DEVICE void lifted_reduce_add(T* out, T v)
 {
     _Pragma("omp atomic")
@@ -164,12 +191,21 @@ LIFTED_KERNEL void reshaped_k0(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double y = y_data[i];
-            // shape_ops.py:10  stacked = np.stack((y, y * 2.0), axis=0)
-            const double t = (y * 2.0);
-            t_out[i] = t;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double y = y_data[i];
+                // shape_ops.py:10  stacked = np.stack((y, y * 2.0), axis=0)
+                LIFTED_AT(t) = (y * 2.0);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_out[i] = LIFTED_AT(t);
+            }
         }
     }
 }
@@ -181,15 +217,20 @@ LIFTED_KERNEL void reshaped_k1(const int64_t n, const int64_t d0, const int64_t 
 {
     LIFTED_PARALLEL
     {
-        double s_acc = 0;
+        LIFTED_THREAD_SETUP;
+        LIFTED_LOCAL_FILL(double, s_acc, 0);
         LIFTED_FOR(i, n)
         {
-            const double blocks = blocks_data[i];
-            // shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
-            const double t_1 = lifted_power(blocks, (double)(2));
-            s_acc += t_1;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double blocks = blocks_data[i];
+                // shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
+                const double t_1 = lifted_power(blocks, (double)(2));
+                LIFTED_AT(s_acc) += t_1;
+            }
         }
-        lifted_reduce_add(s_acc_out, s_acc);
+        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
     }
 }
 
@@ -200,15 +241,20 @@ LIFTED_KERNEL void reshaped_k2(const int64_t n, const int64_t d0, const int64_t 
 {
     LIFTED_PARALLEL
     {
-        double s_1_acc = 0;
+        LIFTED_THREAD_SETUP;
+        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
         LIFTED_FOR(i, n)
         {
-            const double joined = joined_data[i];
-            // shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
-            const double t_2 = tanh(joined);
-            s_1_acc += t_2;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double joined = joined_data[i];
+                // shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
+                const double t_2 = tanh(joined);
+                LIFTED_AT(s_1_acc) += t_2;
+            }
         }
-        lifted_reduce_add(s_1_acc_out, s_1_acc);
+        lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
     }
 }
 
@@ -220,20 +266,25 @@ LIFTED_KERNEL void reshaped_k3(const int64_t n, const int64_t d0, const int64_t 
 {
     LIFTED_PARALLEL
     {
-        double s_2_acc = 0;
+        LIFTED_THREAD_SETUP;
+        LIFTED_LOCAL_FILL(double, s_2_acc, 0);
         LIFTED_FOR(i, n)
         {
-            int64_t rest = i;
-            const int64_t i1 = rest % d1;
-            rest /= d1;
-            const int64_t i0 = rest;
-            const double r = r_data[i0 * r_s0 + i1 * r_s1];
-            const double stacked = stacked_data[i];
-            // shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
-            const double t_4 = (r * stacked);
-            s_2_acc += t_4;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                int64_t rest = i;
+                const int64_t i1 = rest % d1;
+                rest /= d1;
+                const int64_t i0 = rest;
+                const double r = r_data[i0 * r_s0 + i1 * r_s1];
+                const double stacked = stacked_data[i];
+                // shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
+                const double t_4 = (r * stacked);
+                LIFTED_AT(s_2_acc) += t_4;
+            }
         }
-        lifted_reduce_add(s_2_acc_out, s_2_acc);
+        lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
     }
 }
 
@@ -244,12 +295,21 @@ LIFTED_KERNEL void reshaped_grad_k0(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double y = y_data[i];
-            // shape_ops.py:10  stacked = np.stack((y, y * 2.0), axis=0)
-            const double t = (y * 2.0);
-            t_out[i] = t;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double y = y_data[i];
+                // shape_ops.py:10  stacked = np.stack((y, y * 2.0), axis=0)
+                LIFTED_AT(t) = (y * 2.0);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_out[i] = LIFTED_AT(t);
+            }
         }
     }
 }
@@ -261,12 +321,21 @@ LIFTED_KERNEL void reshaped_grad_k1(const int64_t n, const int64_t d0, const int
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double joined = joined_data[i];
-            // shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
-            const double t_2 = tanh(joined);
-            t_2_out[i] = t_2;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t_2);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double joined = joined_data[i];
+                // shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
+                LIFTED_AT(t_2) = tanh(joined);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_2_out[i] = LIFTED_AT(t_2);
+            }
         }
     }
 }
@@ -278,13 +347,22 @@ LIFTED_KERNEL void reshaped_grad_k2(const int64_t n, const int64_t d0, const int
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double t_2 = t_2_data[i];
-            // shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
-            const double t_6 = (t_2 * t_2);
-            const double djoined = (1.0 - t_6);
-            djoined_out[i] = djoined;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, djoined);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double t_2 = t_2_data[i];
+                // shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
+                const double t_6 = (t_2 * t_2);
+                LIFTED_AT(djoined) = (1.0 - t_6);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                djoined_out[i] = LIFTED_AT(djoined);
+            }
         }
     }
 }
@@ -296,12 +374,21 @@ LIFTED_KERNEL void reshaped_grad_k3(const int64_t n, const int64_t d0, const int
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double blocks = blocks_data[i];
-            // shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
-            const double dblocks = (blocks * (double)(2));
-            dblocks_out[i] = dblocks;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, dblocks);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double blocks = blocks_data[i];
+                // shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
+                LIFTED_AT(dblocks) = (blocks * (double)(2));
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                dblocks_out[i] = LIFTED_AT(dblocks);
+            }
         }
     }
 }
@@ -314,14 +401,23 @@ LIFTED_KERNEL void reshaped_grad_k4(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double v_1 = v_1_data[i];
-            const double dy = dy_data[i];
-            // shape_ops.py:10  stacked = np.stack((y, y * 2.0), axis=0)
-            const double t_7 = (v_1 * 2.0);
-            const double dy_1 = (dy + t_7);
-            dy_1_out[i] = dy_1;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, dy_1);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double v_1 = v_1_data[i];
+                const double dy = dy_data[i];
+                // shape_ops.py:10  stacked = np.stack((y, y * 2.0), axis=0)
+                const double t_7 = (v_1 * 2.0);
+                LIFTED_AT(dy_1) = (dy + t_7);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                dy_1_out[i] = LIFTED_AT(dy_1);
+            }
         }
     }
 }
@@ -334,13 +430,22 @@ LIFTED_KERNEL void reshaped_grad_k5(const int64_t n, const int64_t d0, const int
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double dcolumn = dcolumn_data[i];
-            const double v_2 = v_2_data[i];
-            // shape_ops.py:9  joined = np.concatenate((x, column), axis=1)
-            const double dcolumn_1 = (dcolumn + v_2);
-            dcolumn_1_out[i] = dcolumn_1;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, dcolumn_1);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double dcolumn = dcolumn_data[i];
+                const double v_2 = v_2_data[i];
+                // shape_ops.py:9  joined = np.concatenate((x, column), axis=1)
+                LIFTED_AT(dcolumn_1) = (dcolumn + v_2);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                dcolumn_1_out[i] = LIFTED_AT(dcolumn_1);
+            }
         }
     }
 }
@@ -353,13 +458,22 @@ LIFTED_KERNEL void reshaped_grad_k6(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double dy_1 = dy_1_data[i];
-            const double r_1 = r_1_data[i];
-            // shape_ops.py:8  column = np.expand_dims(y, 1)
-            const double dy_1_1 = (dy_1 + r_1);
-            dy_1_1_out[i] = dy_1_1;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, dy_1_1);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double dy_1 = dy_1_data[i];
+                const double r_1 = r_1_data[i];
+                // shape_ops.py:8  column = np.expand_dims(y, 1)
+                LIFTED_AT(dy_1_1) = (dy_1 + r_1);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                dy_1_1_out[i] = LIFTED_AT(dy_1_1);
+            }
         }
     }
 }
@@ -372,13 +486,22 @@ LIFTED_KERNEL void reshaped_grad_k7(const int64_t n, const int64_t d0, const int
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double dx = dx_data[i];
-            const double r_2 = r_2_data[i];
-            // shape_ops.py:7  blocks = x.reshape(3, -1)
-            const double dx_1 = (dx + r_2);
-            dx_1_out[i] = dx_1;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, dx_1);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double dx = dx_data[i];
+                const double r_2 = r_2_data[i];
+                // shape_ops.py:7  blocks = x.reshape(3, -1)
+                LIFTED_AT(dx_1) = (dx + r_2);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                dx_1_out[i] = LIFTED_AT(dx_1);
+            }
         }
     }
 }

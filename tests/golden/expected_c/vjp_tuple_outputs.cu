@@ -7,9 +7,17 @@
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
 #define LIFTED_PARALLEL
-// a grid-stride loop: each thread runs the whole body for its elements
+#define LIFTED_THREAD_SETUP (void)0
+// a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
                               i += (int64_t)blockDim.x * gridDim.x)
+#define LIFTED_CHUNK(i, n) (void)0
+#define LIFTED_LANES(i)
+#define LIFTED_LANE_INDEX(i) (void)0
+#define LIFTED_LOCAL(T, x) T x
+#define LIFTED_LOCAL_FILL(T, x, v) T x = (v)
+#define LIFTED_AT(x) x
+#define LIFTED_LANE_REDUCE(op, x) (x)
 // a per-thread tape, laid out slot-major so that neighbouring threads touch neighbouring words
 #define LIFTED_TAPE(t, k) t##_data[(int64_t)(k) * ((int64_t)gridDim.x * blockDim.x) + \
                                    (int64_t)blockIdx.x * blockDim.x + threadIdx.x]
@@ -23,10 +31,23 @@ static inline int omp_get_max_threads(void) { return 1; }
 #define LIFTED_KERNEL extern "C"
 #define LIFTED_DEVICE static inline
 #define LIFTED_PARALLEL _Pragma("omp parallel")
-#define LIFTED_FOR(i, n) _Pragma("omp for schedule(static)") for (int64_t i = 0; i < (n); ++i)
-// a per-thread tape: one contiguous stack per OpenMP thread
-#define LIFTED_TAPE(t, k) t##_data[(int64_t)omp_get_thread_num() * t##_cap + (k)]
+#define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
+// each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes
+#define LIFTED_LANE_COUNT 16
+#define LIFTED_FOR(i, n) _Pragma("omp for schedule(static)") \
+    for (int64_t i##_base = 0; i##_base < (n); i##_base += LIFTED_LANE_COUNT)
+#define LIFTED_CHUNK(i, n) \
+    const int64_t i##_count = (n) - i##_base < LIFTED_LANE_COUNT ? (n) - i##_base : LIFTED_LANE_COUNT
+#define LIFTED_LANES(i) _Pragma("omp simd") for (int64_t lane = 0; lane < i##_count; ++lane)
+#define LIFTED_LANE_INDEX(i) const int64_t i = i##_base + lane
+#define LIFTED_LOCAL(T, x) T x[LIFTED_LANE_COUNT]
+#define LIFTED_LOCAL_FILL(T, x, v) T x[LIFTED_LANE_COUNT]; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) x[lane] = (v)
+#define LIFTED_AT(x) x[lane]
+#define LIFTED_LANE_REDUCE(op, x) lifted_lanes_##op(x)
+// a per-thread tape: one stack per OpenMP thread, each slot a row of lanes
+#define LIFTED_TAPE(t, k) t##_data[(lifted_thread * t##_cap + (k)) * LIFTED_LANE_COUNT + lane]
 extern "C" int lifted_max_threads(void) { return omp_get_max_threads(); }
+extern "C" int lifted_lane_count(void) { return LIFTED_LANE_COUNT; }
 #endif
 
 LIFTED_DEVICE int64_t lifted_trip_count(int64_t start, int64_t stop, int64_t step)
@@ -139,6 +160,12 @@ LIFTED_DEVICE void lifted_reduce_min(double* out, double v)
 LIFTED_DEVICE void lifted_reduce_max(int64_t* out, int64_t v) { atomicMax((long long*)out, (long long)v); }
 LIFTED_DEVICE void lifted_reduce_min(int64_t* out, int64_t v) { atomicMin((long long*)out, (long long)v); }
 #else
+template <class T> LIFTED_DEVICE T lifted_lanes_add(const T* x)
+{ T total = 0; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) total += x[lane]; return total; }
+template <class T> LIFTED_DEVICE T lifted_lanes_max(const T* x)
+{ T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_maximum(best, x[lane]); return best; }
+template <class T> LIFTED_DEVICE T lifted_lanes_min(const T* x)
+{ T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_minimum(best, x[lane]); return best; }
 template <class T> LIFTED_DEVICE void lifted_reduce_add(T* out, T v)
 {
     _Pragma("omp atomic")
@@ -166,17 +193,27 @@ LIFTED_KERNEL void polar_k0(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double theta = theta_data[i];
-            const double r = r_data[i];
-            // vjp_tuple_outputs.py:7  return r * np.cos(theta), r * np.sin(theta)
-            const double t = cos(theta);
-            const double t_1 = (r * t);
-            const double t_2 = sin(theta);
-            const double t_3 = (r * t_2);
-            t_1_out[i] = t_1;
-            t_3_out[i] = t_3;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t_1);
+            LIFTED_LOCAL(double, t_3);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double theta = theta_data[i];
+                const double r = r_data[i];
+                // vjp_tuple_outputs.py:7  return r * np.cos(theta), r * np.sin(theta)
+                const double t = cos(theta);
+                LIFTED_AT(t_1) = (r * t);
+                const double t_2 = sin(theta);
+                LIFTED_AT(t_3) = (r * t_2);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_1_out[i] = LIFTED_AT(t_1);
+                t_3_out[i] = LIFTED_AT(t_3);
+            }
         }
     }
 }
@@ -192,19 +229,31 @@ LIFTED_KERNEL void polar_vjp_k0(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double theta = theta_data[i];
-            const double r = r_data[i];
-            // vjp_tuple_outputs.py:7  return r * np.cos(theta), r * np.sin(theta)
-            const double t = cos(theta);
-            const double t_1 = (r * t);
-            const double t_2 = sin(theta);
-            const double t_3 = (r * t_2);
-            t_out[i] = t;
-            t_1_out[i] = t_1;
-            t_2_out[i] = t_2;
-            t_3_out[i] = t_3;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t);
+            LIFTED_LOCAL(double, t_1);
+            LIFTED_LOCAL(double, t_2);
+            LIFTED_LOCAL(double, t_3);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double theta = theta_data[i];
+                const double r = r_data[i];
+                // vjp_tuple_outputs.py:7  return r * np.cos(theta), r * np.sin(theta)
+                LIFTED_AT(t) = cos(theta);
+                LIFTED_AT(t_1) = (r * LIFTED_AT(t));
+                LIFTED_AT(t_2) = sin(theta);
+                LIFTED_AT(t_3) = (r * LIFTED_AT(t_2));
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_out[i] = LIFTED_AT(t);
+                t_1_out[i] = LIFTED_AT(t_1);
+                t_2_out[i] = LIFTED_AT(t_2);
+                t_3_out[i] = LIFTED_AT(t_3);
+            }
         }
     }
 }
@@ -221,25 +270,35 @@ LIFTED_KERNEL void polar_vjp_k1(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double ct_1 = ct_1_data[i];
-            const double t_2 = t_2_data[i];
-            const double r = r_data[i];
-            const double t = t_data[i];
-            const double ct_0 = ct_0_data[i];
-            // reverse sweep
-            // vjp_tuple_outputs.py:7  return r * np.cos(theta), r * np.sin(theta)
-            const double dr = (ct_1 * t_2);
-            const double t_5 = (ct_1 * r);
-            const double dtheta = (t_5 * t);
-            const double t_4 = (ct_0 * t);
-            const double t_6 = (ct_0 * r);
-            const double dr_1 = (dr + t_4);
-            const double t_8 = (t_6 * t_2);
-            const double dtheta_1 = (dtheta - t_8);
-            dr_1_out[i] = dr_1;
-            dtheta_1_out[i] = dtheta_1;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, dr_1);
+            LIFTED_LOCAL(double, dtheta_1);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double ct_1 = ct_1_data[i];
+                const double t_2 = t_2_data[i];
+                const double r = r_data[i];
+                const double t = t_data[i];
+                const double ct_0 = ct_0_data[i];
+                // reverse sweep
+                // vjp_tuple_outputs.py:7  return r * np.cos(theta), r * np.sin(theta)
+                const double dr = (ct_1 * t_2);
+                const double t_5 = (ct_1 * r);
+                const double dtheta = (t_5 * t);
+                const double t_4 = (ct_0 * t);
+                const double t_6 = (ct_0 * r);
+                LIFTED_AT(dr_1) = (dr + t_4);
+                const double t_8 = (t_6 * t_2);
+                LIFTED_AT(dtheta_1) = (dtheta - t_8);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                dr_1_out[i] = LIFTED_AT(dr_1);
+                dtheta_1_out[i] = LIFTED_AT(dtheta_1);
+            }
         }
     }
 }

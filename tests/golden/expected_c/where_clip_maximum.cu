@@ -7,9 +7,17 @@
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
 #define LIFTED_PARALLEL
-// a grid-stride loop: each thread runs the whole body for its elements
+#define LIFTED_THREAD_SETUP (void)0
+// a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
                               i += (int64_t)blockDim.x * gridDim.x)
+#define LIFTED_CHUNK(i, n) (void)0
+#define LIFTED_LANES(i)
+#define LIFTED_LANE_INDEX(i) (void)0
+#define LIFTED_LOCAL(T, x) T x
+#define LIFTED_LOCAL_FILL(T, x, v) T x = (v)
+#define LIFTED_AT(x) x
+#define LIFTED_LANE_REDUCE(op, x) (x)
 // a per-thread tape, laid out slot-major so that neighbouring threads touch neighbouring words
 #define LIFTED_TAPE(t, k) t##_data[(int64_t)(k) * ((int64_t)gridDim.x * blockDim.x) + \
                                    (int64_t)blockIdx.x * blockDim.x + threadIdx.x]
@@ -23,10 +31,23 @@ static inline int omp_get_max_threads(void) { return 1; }
 #define LIFTED_KERNEL extern "C"
 #define LIFTED_DEVICE static inline
 #define LIFTED_PARALLEL _Pragma("omp parallel")
-#define LIFTED_FOR(i, n) _Pragma("omp for schedule(static)") for (int64_t i = 0; i < (n); ++i)
-// a per-thread tape: one contiguous stack per OpenMP thread
-#define LIFTED_TAPE(t, k) t##_data[(int64_t)omp_get_thread_num() * t##_cap + (k)]
+#define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
+// each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes
+#define LIFTED_LANE_COUNT 16
+#define LIFTED_FOR(i, n) _Pragma("omp for schedule(static)") \
+    for (int64_t i##_base = 0; i##_base < (n); i##_base += LIFTED_LANE_COUNT)
+#define LIFTED_CHUNK(i, n) \
+    const int64_t i##_count = (n) - i##_base < LIFTED_LANE_COUNT ? (n) - i##_base : LIFTED_LANE_COUNT
+#define LIFTED_LANES(i) _Pragma("omp simd") for (int64_t lane = 0; lane < i##_count; ++lane)
+#define LIFTED_LANE_INDEX(i) const int64_t i = i##_base + lane
+#define LIFTED_LOCAL(T, x) T x[LIFTED_LANE_COUNT]
+#define LIFTED_LOCAL_FILL(T, x, v) T x[LIFTED_LANE_COUNT]; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) x[lane] = (v)
+#define LIFTED_AT(x) x[lane]
+#define LIFTED_LANE_REDUCE(op, x) lifted_lanes_##op(x)
+// a per-thread tape: one stack per OpenMP thread, each slot a row of lanes
+#define LIFTED_TAPE(t, k) t##_data[(lifted_thread * t##_cap + (k)) * LIFTED_LANE_COUNT + lane]
 extern "C" int lifted_max_threads(void) { return omp_get_max_threads(); }
+extern "C" int lifted_lane_count(void) { return LIFTED_LANE_COUNT; }
 #endif
 
 LIFTED_DEVICE int64_t lifted_trip_count(int64_t start, int64_t stop, int64_t step)
@@ -139,6 +160,12 @@ LIFTED_DEVICE void lifted_reduce_min(double* out, double v)
 LIFTED_DEVICE void lifted_reduce_max(int64_t* out, int64_t v) { atomicMax((long long*)out, (long long)v); }
 LIFTED_DEVICE void lifted_reduce_min(int64_t* out, int64_t v) { atomicMin((long long*)out, (long long)v); }
 #else
+template <class T> LIFTED_DEVICE T lifted_lanes_add(const T* x)
+{ T total = 0; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) total += x[lane]; return total; }
+template <class T> LIFTED_DEVICE T lifted_lanes_max(const T* x)
+{ T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_maximum(best, x[lane]); return best; }
+template <class T> LIFTED_DEVICE T lifted_lanes_min(const T* x)
+{ T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_minimum(best, x[lane]); return best; }
 template <class T> LIFTED_DEVICE void lifted_reduce_add(T* out, T v)
 {
     _Pragma("omp atomic")
@@ -165,16 +192,25 @@ LIFTED_KERNEL void hinge_k0(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double y = y_data[i];
-            const double m = m_data[i];
-            // where_clip_maximum.py:7  margin = y * (x @ w)
-            const double margin = (y * m);
-            // where_clip_maximum.py:8  loss = np.maximum(0.0, 1.0 - margin)
-            const double t = (1.0 - margin);
-            const double loss = lifted_maximum(0.0, t);
-            loss_out[i] = loss;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, loss);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double y = y_data[i];
+                const double m = m_data[i];
+                // where_clip_maximum.py:7  margin = y * (x @ w)
+                const double margin = (y * m);
+                // where_clip_maximum.py:8  loss = np.maximum(0.0, 1.0 - margin)
+                const double t = (1.0 - margin);
+                LIFTED_AT(loss) = lifted_maximum(0.0, t);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                loss_out[i] = LIFTED_AT(loss);
+            }
         }
     }
 }
@@ -186,12 +222,21 @@ LIFTED_KERNEL void hinge_k1(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double w = w_data[i];
-            // where_clip_maximum.py:9  clipped = np.clip(w, -1.0, 1.0)
-            const double clipped = lifted_minimum(lifted_maximum(w, (-1.0)), 1.0);
-            clipped_out[i] = clipped;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, clipped);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double w = w_data[i];
+                // where_clip_maximum.py:9  clipped = np.clip(w, -1.0, 1.0)
+                LIFTED_AT(clipped) = lifted_minimum(lifted_maximum(w, (-1.0)), 1.0);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                clipped_out[i] = LIFTED_AT(clipped);
+            }
         }
     }
 }
@@ -203,14 +248,19 @@ LIFTED_KERNEL void hinge_k2(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
-        double s_acc = 0;
+        LIFTED_THREAD_SETUP;
+        LIFTED_LOCAL_FILL(double, s_acc, 0);
         LIFTED_FOR(i, n)
         {
-            const double loss = loss_data[i];
-            // where_clip_maximum.py:10  return np.mean(loss) + 0.1 * np.sum(np.where(w > 0, clipped, -clipped))
-            s_acc += loss;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double loss = loss_data[i];
+                // where_clip_maximum.py:10  return np.mean(loss) + 0.1 * np.sum(np.where(w > 0, clipped, -clipped))
+                LIFTED_AT(s_acc) += loss;
+            }
         }
-        lifted_reduce_add(s_acc_out, s_acc);
+        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
     }
 }
 
@@ -222,18 +272,23 @@ LIFTED_KERNEL void hinge_k3(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
-        double s_1_acc = 0;
+        LIFTED_THREAD_SETUP;
+        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
         LIFTED_FOR(i, n)
         {
-            const double w = w_data[i];
-            const double clipped = clipped_data[i];
-            // where_clip_maximum.py:10  return np.mean(loss) + 0.1 * np.sum(np.where(w > 0, clipped, -clipped))
-            const bool mask = (w > 0);
-            const double t_1 = (-clipped);
-            const double t_2 = ((mask) ? (clipped) : (t_1));
-            s_1_acc += t_2;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double w = w_data[i];
+                const double clipped = clipped_data[i];
+                // where_clip_maximum.py:10  return np.mean(loss) + 0.1 * np.sum(np.where(w > 0, clipped, -clipped))
+                const bool mask = (w > 0);
+                const double t_1 = (-clipped);
+                const double t_2 = ((mask) ? (clipped) : (t_1));
+                LIFTED_AT(s_1_acc) += t_2;
+            }
         }
-        lifted_reduce_add(s_1_acc_out, s_1_acc);
+        lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
     }
 }
 
@@ -245,15 +300,24 @@ LIFTED_KERNEL void hinge_grad_k0(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double y = y_data[i];
-            const double m = m_data[i];
-            // where_clip_maximum.py:7  margin = y * (x @ w)
-            const double margin = (y * m);
-            // where_clip_maximum.py:8  loss = np.maximum(0.0, 1.0 - margin)
-            const double t = (1.0 - margin);
-            t_out[i] = t;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double y = y_data[i];
+                const double m = m_data[i];
+                // where_clip_maximum.py:7  margin = y * (x @ w)
+                const double margin = (y * m);
+                // where_clip_maximum.py:8  loss = np.maximum(0.0, 1.0 - margin)
+                LIFTED_AT(t) = (1.0 - margin);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_out[i] = LIFTED_AT(t);
+            }
         }
     }
 }
@@ -265,22 +329,31 @@ LIFTED_KERNEL void hinge_grad_k1(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double w = w_data[i];
-            // where_clip_maximum.py:10  return np.mean(loss) + 0.1 * np.sum(np.where(w > 0, clipped, -clipped))
-            const bool mask = (w > 0);
-            // reverse sweep
-            // where_clip_maximum.py:10  return np.mean(loss) + 0.1 * np.sum(np.where(w > 0, clipped, -clipped))
-            const double dclipped = ((mask) ? (0.1) : (0.0));
-            const double t_6 = ((mask) ? (0.0) : (0.1));
-            const double dclipped_1 = (dclipped - t_6);
-            // where_clip_maximum.py:9  clipped = np.clip(w, -1.0, 1.0)
-            const bool mask_1 = (w >= (-1.0));
-            const bool mask_2 = (w <= 1.0);
-            const bool mask_3 = (mask_1 && mask_2);
-            const double dw = (dclipped_1 * (double)(mask_3));
-            dw_out[i] = dw;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, dw);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double w = w_data[i];
+                // where_clip_maximum.py:10  return np.mean(loss) + 0.1 * np.sum(np.where(w > 0, clipped, -clipped))
+                const bool mask = (w > 0);
+                // reverse sweep
+                // where_clip_maximum.py:10  return np.mean(loss) + 0.1 * np.sum(np.where(w > 0, clipped, -clipped))
+                const double dclipped = ((mask) ? (0.1) : (0.0));
+                const double t_6 = ((mask) ? (0.0) : (0.1));
+                const double dclipped_1 = (dclipped - t_6);
+                // where_clip_maximum.py:9  clipped = np.clip(w, -1.0, 1.0)
+                const bool mask_1 = (w >= (-1.0));
+                const bool mask_2 = (w <= 1.0);
+                const bool mask_3 = (mask_1 && mask_2);
+                LIFTED_AT(dw) = (dclipped_1 * (double)(mask_3));
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                dw_out[i] = LIFTED_AT(dw);
+            }
         }
     }
 }
@@ -294,17 +367,26 @@ LIFTED_KERNEL void hinge_grad_k2(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double t = t_data[i];
-            const double y = y_data[i];
-            // where_clip_maximum.py:8  loss = np.maximum(0.0, 1.0 - margin)
-            const bool mask_4 = (0.0 < t);
-            const double t_7 = (dloss * (double)(mask_4));
-            // where_clip_maximum.py:7  margin = y * (x @ w)
-            const double t_8 = (t_7 * y);
-            const double t_9 = (-t_8);
-            t_9_out[i] = t_9;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t_9);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double t = t_data[i];
+                const double y = y_data[i];
+                // where_clip_maximum.py:8  loss = np.maximum(0.0, 1.0 - margin)
+                const bool mask_4 = (0.0 < t);
+                const double t_7 = (dloss * (double)(mask_4));
+                // where_clip_maximum.py:7  margin = y * (x @ w)
+                const double t_8 = (t_7 * y);
+                LIFTED_AT(t_9) = (-t_8);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_9_out[i] = LIFTED_AT(t_9);
+            }
         }
     }
 }
@@ -317,13 +399,22 @@ LIFTED_KERNEL void hinge_grad_k3(const int64_t n, const int64_t d0,
 {
     LIFTED_PARALLEL
     {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
-            const double dw = dw_data[i];
-            const double m_1 = m_1_data[i];
-            // where_clip_maximum.py:7  margin = y * (x @ w)
-            const double dw_1 = (dw + m_1);
-            dw_1_out[i] = dw_1;
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, dw_1);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double dw = dw_data[i];
+                const double m_1 = m_1_data[i];
+                // where_clip_maximum.py:7  margin = y * (x @ w)
+                LIFTED_AT(dw_1) = (dw + m_1);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                dw_1_out[i] = LIFTED_AT(dw_1);
+            }
         }
     }
 }

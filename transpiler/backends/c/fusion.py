@@ -99,7 +99,9 @@ def _in_kernel(stmt, shape: tuple, top: bool, banned: set[int]) -> bool:
     """Can `stmt` run per element over `shape`? (`top`: a statement of the region itself, not nested.)"""
     if isinstance(stmt, Eqn):
         prim = stmt.prim
-        if prim.name in TAPE_OPS:  # a tape is per element only inside a fused loop
+        if prim.name in TAPE_OPS:  # a tape is per element only inside a fused loop, and holds element values
+            if prim.name == "push" and stmt.args[1].type.shape == ():
+                return False
             return not top and prim.name != "tape_new" and all(fits(a.type, shape) for a in stmt.args[1:]) and \
                 (prim.name != "pop" or fits(stmt.out.type, shape))
         if prim.name in REDUCTIONS:
