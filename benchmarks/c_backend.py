@@ -1,0 +1,85 @@
+"""`python -m benchmarks.c_backend [--quick] [--threads N]`: the C backend's CPU target vs the NumPy backend.
+
+Both modules come from the same workload source (benchmarks/workloads), are checked to agree, and are timed side
+by side in one process (interleaved samples, so machine load falls on both alike); the table gives medians and
+the ratio NumPy / C. JAX and PyTorch join when they are installed. Sizes where the NumPy backend would need more
+memory than a shared machine should give (RK4's tape at n=1e7 is 16 GB) are run for the C target only.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+from .threads import configure_threads
+
+CASES = [  # (workload, sizes, sizes where NumPy's gradient is skipped)
+    ("rk4", [{"n": 10}, {"n": 100_000}, {"n": 10_000_000}], [{"n": 10_000_000}]),
+    ("logsumexp", [{"n": 10_000_000}], []),
+    ("rosenbrock", [{"n": 10_000_000}], []),
+]
+QUICK = [("rk4", [{"n": 10}, {"n": 100_000}], []), ("logsumexp", [{"n": 100_000}], []),
+         ("rosenbrock", [{"n": 100_000}], [])]
+
+
+def build(workload, folder: Path):
+    """The workload's kernel transpiled by both backends: (NumPy module, C module)."""
+    from lifted.loader import import_path
+    from lifted.transpiler import transpile_source
+    from lifted.transpiler.backends.c import transpile_c
+
+    name = f"bench_{workload.name}"
+    text = workload.module.LIFTED
+    numpy_dir, c_dir = folder / "numpy", folder / "c"
+    numpy_dir.mkdir(parents=True, exist_ok=True)
+    c_dir.mkdir(parents=True, exist_ok=True)
+    (numpy_dir / f"{name}.py").write_text(transpile_source(text, f"{name}.py"))
+    out = transpile_c(text, f"{name}.py")
+    (c_dir / f"{name}.cu").write_text(out.kernels)
+    (c_dir / f"{name}.py").write_text(out.host)
+    return import_path(numpy_dir / f"{name}.py"), import_path(c_dir / f"{name}.py")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.c_backend", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes only")
+    parser.add_argument("--threads", type=int, default=1, help="OpenMP/BLAS threads (default 1)")
+    args = parser.parse_args(argv)
+    configure_threads(args.threads)
+    import numpy as np
+
+    from .timer import format_seconds, measure_interleaved
+    from .workloads import get
+
+    print(f"C backend (CPU target, {args.threads} thread{'s' if args.threads != 1 else ''}) vs NumPy backend; "
+          "median per call, ratio = NumPy / C")
+    print(f"{'workload':<12} {'size':<7} {'what':<9} {'numpy':>10} {'c':>10} {'ratio':>7}")
+    with tempfile.TemporaryDirectory() as folder:
+        for name, sizes, skip_numpy_grad in (QUICK if args.quick else CASES):
+            workload = get(name)
+            numpy_module, c_module = build(workload, Path(folder) / name)
+            for size in sizes:
+                inputs = workload.inputs(size)
+                for what, fn_name in (("primal", "f"), ("gradient", "f_grad")):
+                    c_fn = getattr(c_module, fn_name)
+                    fns = {"c": lambda f=c_fn: f(*inputs)}
+                    if not (what == "gradient" and size in skip_numpy_grad):
+                        numpy_fn = getattr(numpy_module, fn_name)
+                        fns["numpy"] = lambda f=numpy_fn: f(*inputs)
+                        expected, actual = numpy_fn(*inputs), c_fn(*inputs)
+                        for e, a in zip(np.atleast_1d(expected) if what == "primal" else expected,
+                                        np.atleast_1d(actual) if what == "primal" else actual):
+                            np.testing.assert_allclose(a, e, rtol=1e-9, atol=1e-12)
+                    budget = 1.0 if args.quick else 4.0
+                    timings = measure_interleaved(fns, repeats=5, budget_s=budget)
+                    c_time = timings["c"].median_s
+                    numpy_time = timings["numpy"].median_s if "numpy" in timings else None
+                    ratio = f"{numpy_time / c_time:6.1f}x" if numpy_time else "    n/a"
+                    print(f"{name:<12} {workload.label(size):<7} {what:<9} {format_seconds(numpy_time):>10} "
+                          f"{format_seconds(c_time):>10} {ratio:>7}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
