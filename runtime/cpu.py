@@ -12,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import os
+import platform
 import re
 import shlex
 import subprocess
@@ -40,13 +41,20 @@ def cache_dir() -> Path:
     return (Path(configured).expanduser() if configured else Path.home() / ".cache" / "lifted") / "c"
 
 
+def _vector_math() -> tuple[str, ...]:
+    """glibc's libmvec on x86-64 Linux: vectorised exp, log, sin, ... inside the kernels' SIMD loops."""
+    if platform.machine() == "x86_64" and platform.libc_ver()[0] == "glibc" and not os.environ.get("LIFTED_NO_MVEC"):
+        return ("-DLIFTED_MVEC",)
+    return ()
+
+
 def compiler() -> list[str]:
     return shlex.split(os.environ.get("CXX", "c++"))
 
 
 def build(source: str, name: str = "kernels") -> Path:
     """The shared library for a `.cu` text, compiled once and cached by content hash."""
-    command = compiler() + list(FLAGS)
+    command = compiler() + list(FLAGS) + list(_vector_math())
     digest = hashlib.sha256("\0".join(command + [source]).encode()).hexdigest()[:24]
     target = cache_dir() / f"{name}_{digest}.so"
     if target.is_file():
@@ -56,7 +64,8 @@ def build(source: str, name: str = "kernels") -> Path:
         src = Path(work) / f"{name}.cu"
         src.write_text(source)
         out = Path(work) / "lib.so"
-        result = subprocess.run(command + [str(src), "-o", str(out)], capture_output=True, text=True)
+        libraries = ["-lmvec", "-lm"] if _vector_math() else ["-lm"]
+        result = subprocess.run(command + [str(src), "-o", str(out)] + libraries, capture_output=True, text=True)
         if result.returncode != 0:
             raise BuildError(explain(result.stderr, source, f"{name}.cu"))
         os.replace(out, target)
