@@ -46,6 +46,14 @@ static inline int omp_get_max_threads(void) { return 1; }
 #define LIFTED_LANE_REDUCE(op, x) lifted_lanes_##op(x)
 // a per-thread tape: one stack per OpenMP thread, each slot a row of lanes
 #define LIFTED_TAPE(t, k) t##_data[(lifted_thread * t##_cap + (k)) * LIFTED_LANE_COUNT + lane]
+#ifdef LIFTED_MVEC
+// glibc's vector math library (libmvec, within 4 ulp): lets the SIMD lane loops call exp, log, ... per vector
+#define LIFTED_SIMD_MATH(name) _Pragma("omp declare simd notinbranch") extern "C" double name(double) noexcept;
+#define LIFTED_SIMD_MATH2(name) _Pragma("omp declare simd notinbranch") extern "C" double name(double, double) noexcept;
+LIFTED_SIMD_MATH(exp) LIFTED_SIMD_MATH(log) LIFTED_SIMD_MATH(log1p) LIFTED_SIMD_MATH(expm1) LIFTED_SIMD_MATH(sin)
+LIFTED_SIMD_MATH(cos) LIFTED_SIMD_MATH(tan) LIFTED_SIMD_MATH(tanh) LIFTED_SIMD_MATH(sinh) LIFTED_SIMD_MATH(cosh)
+LIFTED_SIMD_MATH(atan) LIFTED_SIMD_MATH(asin) LIFTED_SIMD_MATH(acos) LIFTED_SIMD_MATH2(pow) LIFTED_SIMD_MATH2(atan2)
+#endif
 extern "C" int lifted_max_threads(void) { return omp_get_max_threads(); }
 extern "C" int lifted_lane_count(void) { return LIFTED_LANE_COUNT; }
 #endif
