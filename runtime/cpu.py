@@ -228,3 +228,27 @@ def _finish(result):
     if mean:
         value = np.float64(value) / count if count else np.float64(np.nan)
     return _NUMPY[dtype](value)
+
+
+def compile_module(source: str | os.PathLike, target: str = "c"):
+    """Transpile a kernel source file for a C target on the fly and import the result (on-the-fly use without a
+    build step): the host module and its `.cu` are cached by content under `$LIFTED_CACHE_DIR/c`, like the
+    libraries, so a second call (or process) imports them directly."""
+    try:
+        from lifted.transpiler import __version__
+        from lifted.transpiler.backends.c import transpile_c
+        from lifted.transpiler.pipeline import write_atomic
+    except ImportError as exc:  # pragma: no cover - depends on the installation
+        raise RuntimeError(f"compiling {source} on the fly needs the Lifted transpiler and LibCST ({exc})") from exc
+    from .loader import import_path
+
+    path = Path(source).resolve()
+    text = path.read_text(encoding="utf-8")
+    digest = hashlib.sha256("\0".join([__version__, target, str(path), text]).encode()).hexdigest()[:24]
+    host = cache_dir() / f"{path.stem}_{target}_{digest}.py"
+    with _lock:
+        if not host.is_file():
+            out = transpile_c(text, str(path), target, source_file=str(path), cu_file=host.with_suffix(".cu").name)
+            write_atomic(host.with_suffix(".cu"), out.kernels)
+            write_atomic(host, out.host)
+    return import_path(host)

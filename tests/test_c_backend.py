@@ -280,3 +280,16 @@ def test_a_compile_error_names_the_source_line():
     source = transpile_c(RK4, "rk4.py").kernels.replace("const double k2 = ", "const double k2 = undefined_name + ")
     with pytest.raises(cpu.BuildError, match=r"from rk4.py:12  k2 = r \* y2 \* \(1.0 - y2\)"):
         cpu.build(source, "broken")
+
+
+def test_on_the_fly_compile_module_caches_by_content(tmp_path, monkeypatch):
+    from lifted import cpu
+
+    monkeypatch.setenv("LIFTED_CACHE_DIR", str(tmp_path / "cache"))
+    source = tmp_path / "rk4_fly.py"
+    source.write_text(RK4)
+    module = cpu.compile_module(source)
+    assert module.__lifted_backend__ == "c" and cpu.compile_module(source).__file__ == module.__file__
+    reference = load_source(RK4, "rk4_fly.py")
+    args = [np.linspace(0.1, 0.9, 9), np.linspace(0.5, 1.5, 9), 0.02, 20]
+    assert_agree(module.f_grad(*args), reference.f_grad(*args), "f_grad")

@@ -22,7 +22,7 @@ class COutput:
 
 
 def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: str | None = None,
-                delete_dead: bool = True) -> COutput:
+                delete_dead: bool = True, cu_file: str | None = None) -> COutput:
     """The host module and the `.cu` text of one source file for `target` ("c" or "cuda")."""
     from ...pipeline import VERSION, lower_source, source_hash
 
@@ -44,7 +44,7 @@ def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: 
     kernels_text = render_module("c_kernels.cu.j2", kernels=emitted, **common)
     host_text = render_module(
         "c_host_module.py.j2", functions=rendered, transforms=lowered.transforms, target=target,
-        runtime=TARGETS[target], cu_file=f"{stem}.cu", specs=[(k.name, repr(k.spec)) for k in emitted],
+        runtime=TARGETS[target], cu_file=cu_file or f"{stem}.cu", specs=[(k.name, repr(k.spec)) for k in emitted],
         uses_scipy=any(f.uses_scipy for f in rendered),
         helpers=set().union(*[f.helpers for f in rendered]) if rendered else set(), **common)
     return COutput(host_text, kernels_text, len(emitted))
