@@ -53,32 +53,48 @@ def main(argv: list[str] | None = None) -> int:
     from .timer import format_seconds, measure_interleaved
     from .workloads import get
 
-    print(f"C backend (CPU target, {args.threads} thread{'s' if args.threads != 1 else ''}) vs NumPy backend; "
-          "median per call, ratio = NumPy / C")
-    print(f"{'workload':<12} {'size':<7} {'what':<9} {'numpy':>10} {'c':>10} {'ratio':>7}")
+    from .tools import TOOLS
+
+    peers = [TOOLS[name] for name in ("jax", "torch") if TOOLS[name].missing() is None]
+    columns = ["numpy", "c"] + [p.name for p in peers]
+    print(f"C backend (CPU target, {args.threads} thread{'s' if args.threads != 1 else ''}) vs the NumPy backend"
+          f"{' and ' + ', '.join(p.label for p in peers) if peers else ''}: median per call; ratios = other / C")
+    print(f"{'workload':<11} {'size':<6} {'what':<8} " + " ".join(f"{c:>9}" for c in columns) + "  " +
+          " ".join(f"{c + '/c':>9}" for c in columns if c != "c"))
     with tempfile.TemporaryDirectory() as folder:
-        for name, sizes, skip_numpy_grad in (QUICK if args.quick else CASES):
+        for name, sizes, skip_numpy in (QUICK if args.quick else CASES):
             workload = get(name)
             numpy_module, c_module = build(workload, Path(folder) / name)
             for size in sizes:
                 inputs = workload.inputs(size)
+                prepared = {}
+                for peer in peers:
+                    if size not in skip_numpy:
+                        try:
+                            prepared[peer.name] = peer.prepare(workload, inputs)
+                        except Exception as error:  # noqa: BLE001  (a peer that cannot run this size)
+                            print(f"  {peer.name} skipped: {type(error).__name__}: {error}")
                 for what, fn_name in (("primal", "f"), ("gradient", "f_grad")):
                     c_fn = getattr(c_module, fn_name)
                     fns = {"c": lambda f=c_fn: f(*inputs)}
-                    if size not in skip_numpy_grad:
+                    if size not in skip_numpy:
                         numpy_fn = getattr(numpy_module, fn_name)
                         fns["numpy"] = lambda f=numpy_fn: f(*inputs)
                         expected, actual = numpy_fn(*inputs), c_fn(*inputs)
                         for e, a in zip(np.atleast_1d(expected) if what == "primal" else expected,
                                         np.atleast_1d(actual) if what == "primal" else actual):
                             np.testing.assert_allclose(a, e, rtol=1e-9, atol=1e-12)
+                    for peer, ready in prepared.items():
+                        fns[peer] = ready.primal if what == "primal" else ready.grad
                     budget = 1.0 if args.quick else 4.0
                     timings = measure_interleaved(fns, repeats=5, budget_s=budget)
                     c_time = timings["c"].median_s
-                    numpy_time = timings["numpy"].median_s if "numpy" in timings else None
-                    ratio = f"{numpy_time / c_time:6.1f}x" if numpy_time else "    n/a"
-                    print(f"{name:<12} {workload.label(size):<7} {what:<9} {format_seconds(numpy_time):>10} "
-                          f"{format_seconds(c_time):>10} {ratio:>7}", flush=True)
+                    cells = [format_seconds(timings[c].median_s) if c in timings else "-" for c in columns]
+                    ratios = [f"{timings[c].median_s / c_time:8.1f}x" if c in timings else "-"
+                              for c in columns if c != "c"]
+                    print(f"{name:<11} {workload.label(size):<6} {what:<8} " +
+                          " ".join(f"{cell:>9}" for cell in cells) + "  " + " ".join(f"{r:>9}" for r in ratios),
+                          flush=True)
     return 0
 
 

@@ -182,9 +182,22 @@ class Kernel:
                 acc = np.full(1, identity, dtype=_NUMPY[acc_dtype])
                 results.append(("reduce", acc, dtype, mean, count))
                 call.append(ctypes.c_void_p(acc.ctypes.data))
+        if count == 0:
+            _check_empty(self.spec)
         self.function(*call)
         values = tuple(_finish(r) for r in results)
         return values[0] if len(values) == 1 else values
+
+
+def _check_empty(spec: dict) -> None:
+    """An empty index space runs no element: refuse what NumPy refuses (max of nothing), and the scalar results
+    only an element could have computed, rather than return a made-up number."""
+    for param in spec["params"]:
+        if param[0] == "reduce" and param[2] in ("max", "min"):
+            raise ValueError(f"zero-size array to reduction operation {param[2]}imum which has no identity")
+        if param[0] == "scalar_out":
+            raise ValueError("this kernel computes a scalar per element, and the arrays are empty; "
+                             "the C backend cannot run it on empty arrays")
 
 
 def _meet(shape: list, pattern: tuple, actual: tuple, rank: int) -> None:

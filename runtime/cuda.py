@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .cpu import _NUMPY, _meet, _scalar, _value
+from .cpu import _NUMPY, _check_empty, _meet, _scalar, _value
 
 BLOCK = 256
 _modules: dict[str, object] = {}
@@ -107,6 +107,8 @@ class Kernel:
                 acc = gpuarray.to_gpu(np.full(1, identity, dtype=_NUMPY[acc_dtype]))
                 results.append(("reduce", acc, dtype, mean, count))
                 call.append(acc.gpudata)
+        if count == 0:
+            _check_empty(self.spec)
         try:
             self.function(*call, block=(BLOCK, 1, 1), grid=(grid, 1))
             driver.Context.synchronize()

@@ -293,3 +293,31 @@ def test_on_the_fly_compile_module_caches_by_content(tmp_path, monkeypatch):
     reference = load_source(RK4, "rk4_fly.py")
     args = [np.linspace(0.1, 0.9, 9), np.linspace(0.5, 1.5, 9), 0.02, 20]
     assert_agree(module.f_grad(*args), reference.f_grad(*args), "f_grad")
+
+
+def test_empty_arrays_give_numpy_results_or_numpy_errors(tmp_path):
+    text = """
+import numpy as np
+from lifted import kernel
+
+
+@kernel
+def total(x: "f64[n]"):
+    return np.sum(x * 2.0)
+
+
+@kernel
+def peak(x: "f64[n]"):
+    return np.max(x * 2.0)
+
+
+@kernel
+def lane(x: "f64[n]", rest: "f64[n]"):
+    i0 = x + rest
+    return i0 * 2.0
+"""
+    module, _ = c_module(text, tmp_path, "empty")
+    assert module.total(np.zeros(0)) == 0.0
+    with pytest.raises(ValueError, match="zero-size"):
+        module.peak(np.zeros(0))
+    assert_agree(module.lane(np.ones(3), np.ones(3)), np.full(3, 4.0), "lane")
