@@ -7,59 +7,11 @@ Elementwise operations come from the primitive registry's `cuda` expressions.
 """
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
-
 from ...errors import TranspileError
 from ...ir import Const, Eqn, If, Loop, Var
+from .c_syntax import ACCUMULATOR, C_TYPES, RESERVED, c_literal, indent
 from .fusion import CREATION, REDUCTIONS, Kernel, is_tape, pushes_with_loops
-
-C_TYPES = {"f64": "double", "f32": "float", "i64": "int64_t", "i32": "int32_t", "bool": "bool"}
-ACCUMULATOR = {"f64": "f64", "f32": "f64", "i64": "i64", "i32": "i64", "bool": "i64"}
-_RESERVED = set("""auto break case char const continue default do double else enum extern float for goto if int
-long register return short signed sizeof static struct switch typedef union unsigned void volatile while bool true
-false class new delete this template typename namespace using operator public private protected virtual friend
-inline try catch throw and or not xor bitand bitor compl int64_t int32_t size_t i n lane rest i_base i_count
-lifted_thread i0 i1 i2 i3 i4 i5 i6 i7 d0 d1 d2 d3 d4 d5 d6 d7 exp log log1p expm1 sqrt sin cos
-tan tanh atan asin acos sinh cosh atan2 pow fabs floor ceil fmod fmin fmax copysign abs min max std""".split())
-
-
-@dataclass
-class Param:
-    """One kernel parameter: how the host passes it (`kind`) and its C declaration."""
-
-    kind: str  # "array" | "scalar" | "out" | "reduce" | "scalar_out" | "tape"
-    decl: str
-    spec: tuple = ()
-
-
-@dataclass
-class EmittedKernel:
-    name: str
-    params: list[Param]
-    rank: int
-    prologue: list[str]
-    body: list[str]
-    epilogue: list[str]
-    spec: dict = field(default_factory=dict)
-
-
-def c_literal(value, dtype: str | None = None) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        text = f"{value}LL" if abs(value) > 2**31 - 1 else str(value)
-        return f"({text})" if value < 0 else text
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "NAN"
-        if math.isinf(value):
-            return "INFINITY" if value > 0 else "(-INFINITY)"
-        text = repr(value)
-        text = text if any(c in text for c in ".e") else text + ".0"
-        text = f"{text}f" if dtype == "f32" else text
-        return f"({text})" if value < 0 or text.startswith("-") else text
-    raise TranspileError(f"the C backend cannot write the constant {value!r}")
+from .launch_spec import EmittedKernel, Param, dims_spec, pattern, range3
 
 
 class _Emitter:
@@ -72,7 +24,7 @@ class _Emitter:
         self.kernel = kernel
         self.source_file = source_file
         self.names: dict = {}
-        self.taken = set(_RESERVED)
+        self.taken = set(RESERVED)
         self.rank = len(kernel.shape)
         self.params: list[Param] = []
         self.prologue: list[str] = []
@@ -129,7 +81,7 @@ class _Emitter:
             dtype = "f64" if len(dtypes) != 1 else dtypes.pop()
             base = self.fresh(tape)
             self.names[("tape", tape)] = base
-            capacity = [[tuple(self._bound(b) for b in _range3(loop)) for loop in loops]
+            capacity = [[tuple(self._bound(b) for b in range3(loop)) for loop in loops]
                         for push, loops in pushes_with_loops(kernel.body) if push.args[0].name == tape]
             self.params.append(Param("tape", f"{C_TYPES[dtype]}* __restrict__ {base}_data, const int64_t {base}_cap",
                                      (dtype, capacity)))
@@ -142,7 +94,7 @@ class _Emitter:
         lines += self.lanes([line for store in stores for line in store])
         body = ["LIFTED_CHUNK(i, n);"] + lines
         spec = {"rank": self.rank, "params": [(p.kind,) + tuple(p.spec) for p in self.params],
-                "dims": _dims_spec(kernel), "static": tuple(d if isinstance(d, int) else None for d in kernel.shape)}
+                "dims": dims_spec(kernel), "static": tuple(d if isinstance(d, int) else None for d in kernel.shape)}
         return EmittedKernel(kernel.name, self.params, self.rank, self.prologue, body, self.epilogue, spec)
 
     def _plan(self, block: list) -> None:
@@ -195,15 +147,15 @@ class _Emitter:
             self.params.append(Param("scalar", f"const {ctype} {name}", (var.type.dtype,)))
             return
         pointer = self.fresh(f"{name}_data")
-        pattern = _pattern(var.type.shape, self.kernel.shape)
+        layout = pattern(var.type.shape, self.kernel.shape)
         if var.type.shape == self.kernel.shape:
             self.params.append(Param("array", f"const {ctype}* __restrict__ {pointer}",
-                                     (var.type.dtype, pattern, False)))
+                                     (var.type.dtype, layout, False)))
             self.inputs[id(var)] = (pointer, None)
             return
         strides = [self.fresh(f"{name}_s{k}") for k in range(self.rank)]
         decl = f"const {ctype}* __restrict__ {pointer}, " + ", ".join(f"const int64_t {s}" for s in strides)
-        self.params.append(Param("array", decl, (var.type.dtype, pattern, True)))
+        self.params.append(Param("array", decl, (var.type.dtype, layout, True)))
         self.inputs[id(var)] = (pointer, strides)
 
     def _loads(self, reads: dict[int, Var]) -> list[str]:
@@ -257,7 +209,7 @@ class _Emitter:
             return []
         after = [f"{self.names[('tape', t)]}_top += {k};" if k > 0 else f"{self.names[('tape', t)]}_top -= {-k};"
                  for t, k in offsets.items() if k]
-        return ["LIFTED_LANES(i) {", "    LIFTED_LANE_INDEX(i);"] + _indent(self._loads(reads) + lines) + ["}"] + after
+        return ["LIFTED_LANES(i) {", "    LIFTED_LANE_INDEX(i);"] + indent(self._loads(reads) + lines) + ["}"] + after
 
     def _per_element(self, eqn: Eqn) -> bool:
         return eqn.prim.name in REDUCTIONS or eqn.prim.name in ("push", "pop") or \
@@ -398,9 +350,9 @@ class _Emitter:
         then_lines = self.block(stmt.then_body) + self._moves([(o, t) for o, t, _ in merged])
         else_lines = self.block(stmt.else_body) + self._moves([(o, e) for o, _, e in merged])
         lines.append(f"if ({self.ref(stmt.cond)}) {{")
-        lines += _indent(then_lines)
+        lines += indent(then_lines)
         if else_lines:
-            lines += ["} else {"] + _indent(else_lines)
+            lines += ["} else {"] + indent(else_lines)
         return lines + ["}"]
 
     def loop(self, loop: Loop) -> list[str]:
@@ -412,7 +364,7 @@ class _Emitter:
         cond_lines = self.block(loop.cond_body) if loop.kind == "while" else []
         body = self.block(loop.body) + self._moves([(c, new) for c, _, new, _ in slots])
         if loop.kind == "for":
-            start, stop, step = (self.ref(a) for a in _range3(loop))
+            start, stop, step = (self.ref(a) for a in range3(loop))
             trips = self.fresh("trips")
             k = self.fresh("k")
             lines.append(f"const int64_t {trips} = lifted_trip_count({start}, {stop}, {step});")
@@ -421,9 +373,9 @@ class _Emitter:
             lines.append(f"for ({order}) {{")
             if index is not None:
                 body = [f"const int64_t {index} = {start} + {k} * {step};"] + body
-            return lines + _indent(body) + ["}"]
+            return lines + indent(body) + ["}"]
         lines.append("while (true) {")
-        return lines + _indent(cond_lines + [f"if (!({self.ref(loop.cond)})) break;"] + body) + ["}"]
+        return lines + indent(cond_lines + [f"if (!({self.ref(loop.cond)})) break;"] + body) + ["}"]
 
 
 def _blocks(stmt) -> list[list]:
@@ -440,42 +392,6 @@ def _operands(stmt) -> list:
 def _undefined(atom) -> bool:
     """`None` stands for a value a path leaves undefined (nothing reads it on that path)."""
     return isinstance(atom, Const) and atom.value is None
-
-
-def _range3(loop: Loop) -> tuple:
-    if len(loop.bounds) == 3:
-        return tuple(loop.bounds)
-    if len(loop.bounds) == 2:
-        return (loop.bounds[0], loop.bounds[1], Const(1, loop.bounds[0].type))
-    stop = loop.bounds[0]
-    return (Const(0, stop.type), stop, Const(1, stop.type))
-
-
-def _pattern(shape: tuple, space: tuple) -> tuple:
-    """Per dimension of the index space: "S" (the input has it), 1 (broadcast) or None (absent)."""
-    pad = len(space) - len(shape)
-    return tuple(None if k < pad else ("S" if shape[k - pad] == space[k] else 1)
-                 for k in range(len(space)))
-
-
-def _dims_spec(kernel: Kernel) -> list:
-    """Where the host finds the index space's size: creation equations' dimension arguments."""
-    found = []
-    for stmt in kernel.body:
-        if isinstance(stmt, Eqn) and stmt.prim.name in ("zeros", "ones", "full"):
-            dims = stmt.args[:-1] if stmt.prim.name == "full" else stmt.args
-            entry = []
-            for atom in dims:
-                if isinstance(atom, Const):
-                    entry.append(("const", atom.value))
-                else:
-                    entry.append(("arg", next(k for k, v in enumerate(kernel.inputs) if v is atom)))
-            found.append((_pattern(stmt.out.type.shape, kernel.shape), entry))
-    return found
-
-
-def _indent(lines: list[str]) -> list[str]:
-    return ["    " + line for line in lines]
 
 
 def emit_kernel(kernel: Kernel, source_file: str) -> EmittedKernel:

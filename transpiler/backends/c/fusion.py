@@ -13,7 +13,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from ...analysis.types import TensorType
-from ...ir import Const, Eqn, Function, If, Loop, Var, equations, free_values, result_atoms, statement_uses
+from ...ir import Eqn, Function, If, Loop, Var, equations, free_values, result_atoms, statement_uses
 from ...primitives.registry import Primitive
 
 REDUCTIONS = {"sum": "add", "mean": "add", "max": "max", "min": "min"}
@@ -31,10 +31,6 @@ class Kernel:
     inputs: list[Var]
     outputs: list[Var]
     tapes: dict[str, list[Eqn]] = field(default_factory=dict)  # tape name -> its push equations
-
-    @property
-    def loc(self):
-        return next((s.loc for s in self.body if s.loc is not None), None)
 
 
 def _render_launch(args, params):
@@ -177,7 +173,6 @@ class _Partitioner:
             return dataclasses.replace(stmt, then_body=self.block(stmt.then_body, list(stmt.then_results)),
                                        else_body=self.block(stmt.else_body, list(stmt.else_results)))
         if isinstance(stmt, Loop):
-            tail = list(stmt.carried_out) + ([stmt.cond] if stmt.cond is not None else [])
             return dataclasses.replace(stmt, cond_body=self.block(stmt.cond_body, [stmt.cond] if stmt.cond else []),
                                        body=self.block(stmt.body, list(stmt.carried_out)))
         return stmt
