@@ -321,3 +321,15 @@ def lane(x: "f64[n]", rest: "f64[n]"):
     with pytest.raises(ValueError, match="zero-size"):
         module.peak(np.zeros(0))
     assert_agree(module.lane(np.ones(3), np.ones(3)), np.full(3, 4.0), "lane")
+
+
+EXAMPLES = Path(__file__).parents[1] / "examples"
+
+
+@pytest.mark.parametrize("name", ["gaussian", "logistic", "mlp", "rosenbrock"])
+def test_examples_on_the_cpu_target(name, tmp_path):
+    text = (EXAMPLES / f"{name}.py").read_text()
+    reference = load_source(text, f"{name}.py")
+    first = next(v for n, v in vars(reference).items() if callable(v) and hasattr(v, "__code__")
+                 and v.__module__ == reference.__name__ and not n.startswith("_"))
+    compare_all(text, tmp_path, random_inputs(first, np.random.default_rng(0), positive=True), f"example_{name}")
