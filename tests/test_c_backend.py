@@ -337,3 +337,25 @@ def test_examples_on_the_cpu_target(name, tmp_path):
     first = next(v for n, v in vars(reference).items() if callable(v) and hasattr(v, "__code__")
                  and v.__module__ == reference.__name__ and not n.startswith("_"))
     compare_all(text, tmp_path, random_inputs(first, np.random.default_rng(0), positive=True), f"example_{name}")
+
+
+def test_source_text_in_kernel_comments_cannot_splice_code(tmp_path):
+    """A source line ending in a backslash (inside a Python comment) would continue a `//` comment in C onto the
+    next line of kernel code; comments carry no backslash, so the kernels compute what NumPy does."""
+    text = '''
+import numpy as np
+from lifted import grad, kernel
+
+
+@kernel
+def f(x: "f64[n]") -> "f64[]":
+    y = x * 2.0  # a note ending in a backslash \\
+    z = np.sin(y) + y  # and a path C:\\temp\\
+    return np.sum(z * z)
+
+
+f_grad = grad(f)
+'''
+    assert "\\" not in "".join(line for line in transpile_c(text, "case.py").kernels.splitlines()
+                               if line.lstrip().startswith("//"))
+    assert compare_all(text, tmp_path, [np.linspace(-1.0, 1.0, 7)], "splice") >= 1
