@@ -232,3 +232,22 @@ def sign(value):
 
 def as_int(value):
     return np.asarray(value).astype(np.int64) if isinstance(value, np.ndarray) else int(value)
+
+
+def nonempty(empty: bool) -> None:
+    """max()/min() of a stream that turned out to have no element (Python's max() of nothing fails too)."""
+    if empty:
+        raise ValueError("max() or min() of an empty stream (a generator that yielded nothing)")
+
+
+_OVER_WORLDS = {"max": np.max, "min": np.min, "all": np.all, "any": np.any}
+
+
+def over_worlds(name: str, column):
+    """dice-nine's `__max__(x)` and kin: a column reduced over its world axis (a fixed value, e.g. the largest
+    value x takes in any world)."""
+    column = np.asarray(column)
+    if len(column) == 0:
+        raise ValueError(f"__{name}__() of a value in no world (every world failed an `assert`)")
+    result = _OVER_WORLDS[name](column, axis=0)
+    return result.item() if result.ndim == 0 else result

@@ -4,10 +4,10 @@ from __future__ import annotations
 import libcst as cst
 
 from .. import codegen as cg
-from . import prelude
-from .bindings import (AXIS_FUNCTIONS, ELEMENTWISE, FIXED_ONLY, STREAM, VALUE, Binding, Scope, is_ref, is_return,
-                       scalar_literal)
-from .values import Stream, TupleVal, Val
+from . import ir, prelude
+from .bindings import (AXIS_FUNCTIONS, ELEMENTWISE, FIXED_ONLY, STREAM, VALUE, Binding, Scope, find_yield, is_ref,
+                       is_return, scalar_literal)
+from .values import Producer, Segment, Stream, TupleVal, Val
 
 KEEP_RANK = {"argsort", "flip", "cumsum", "sort"}  # the other AXIS_FUNCTIONS drop the axis they reduce
 
@@ -86,17 +86,14 @@ class CallLowering:
         return Val(cg.call("dice.lib.length", value.node, rows=value.random), False)
 
     def extremum(self, name, node, positional):
-        values = []
-        for arg in positional:
-            if isinstance(arg.star, str) and arg.star == "*":
-                stream = self.iterable(arg.value)
-                return self.inline(prelude.functions()[f"lazy_{name}"], node, [arg], {}, stream=stream) \
-                    if len(positional) == 1 else self._extremum_error(node)
-            values.append(self.expr(arg.value))
+        stream = self.starred_stream(positional)
+        if stream is not None:
+            return self.fold_extremum(name, node, stream)
+        values = [self.expr(arg.value) for arg in positional]
         if len(values) == 1:
             only = values[0]
             if isinstance(only, Stream):
-                return self.inline(prelude.functions()[f"lazy_{name}"], node, positional, {}, stream=only)
+                return self.fold_extremum(name, node, only)
             only = self.value_of(only, node)
             self.check_axis(name, only, -1, node)
             return self.reduced(Val(cg.call(f"np.{name}", only.node, axis=-1), only.random, only.uses), only)
@@ -106,6 +103,69 @@ class CallLowering:
         for value in values[1:]:
             result = self.elementwise(lambda a, b: cg.call(fn, a, b), result, value)
         return result
+
+    def starred_stream(self, positional) -> Stream | None:
+        """dice-nine's `sum(*s1, x, *s2)`: the arguments as one stream, a starred one's elements in its place
+        (None when no argument is starred)."""
+        if not any(isinstance(arg.star, str) and arg.star == "*" for arg in positional):
+            return None
+        parts = []
+        for arg in positional:
+            if isinstance(arg.star, str) and arg.star == "*":
+                parts.extend(self.iterable(arg.value).segments)
+            else:
+                value = self.expr(arg.value)
+                parts.append(Segment(None, lambda index, value=value: value))
+        return Stream(parts)
+
+    def fold_extremum(self, name: str, node, stream: Stream):
+        """lazy_max / lazy_min: the first element then the others where it can be split off (a counted
+        stream), else a fold that knows whether it has seen an element yet (a generator)."""
+        if stream.counted:
+            fold = prelude.functions()[f"lazy_{name}"]
+            return self.inline(fold, node, [cst.Arg(cst.Name("__stream__"))], {}, stream=stream)
+        fold = prelude.functions()["__lazy_extremum__"]
+        take_max = cst.Arg(cst.Name("True" if name == "max" else "False"))
+        return self.inline(fold, node, [cst.Arg(cst.Name("__stream__")), take_max], {}, stream=stream)
+
+    def call_lazy_max(self, node, positional, keywords):
+        (value,) = self.args(node, positional, 1, "lazy_max")
+        return self.fold_extremum("max", node, self.as_stream(value))
+
+    def call_lazy_min(self, node, positional, keywords):
+        (value,) = self.args(node, positional, 1, "lazy_min")
+        return self.fold_extremum("min", node, self.as_stream(value))
+
+    def call___nonempty__(self, node, positional, keywords):
+        empty = self.fixed(positional[0].value, "the flag of __nonempty__")
+        self.emit(ir.Plain(self.table, cst.Expr(cg.call("dice.lib.nonempty", empty))))
+        return Val(cg.name("None"), False)
+
+    def over_worlds(self, name: str, node, positional):
+        """dice-nine's `__max__(x)` (and `__min__`, `__all__`, `__any__`): a fixed value, `x` reduced over the
+        worlds there are at this point (e.g. the largest value x can take, for a loop count)."""
+        (value,) = self.args(node, positional, 1, name)
+        value = self.value_of(value, node)
+        if not value.random:
+            return value
+        py = self.fresh_py(name.strip("_"))
+        self.note_rank("py", py, self.rank(value))
+        self.op(cst.Assign([cst.AssignTarget(cg.name(py))],
+                           cg.call("dice.lib.over_worlds", cg.literal(name.strip("_")), value.node)),
+                uses=value.uses)
+        return Val(cg.name(py), False)
+
+    def call___max__(self, node, positional, keywords):
+        return self.over_worlds("__max__", node, positional)
+
+    def call___min__(self, node, positional, keywords):
+        return self.over_worlds("__min__", node, positional)
+
+    def call___all__(self, node, positional, keywords):
+        return self.over_worlds("__all__", node, positional)
+
+    def call___any__(self, node, positional, keywords):
+        return self.over_worlds("__any__", node, positional)
 
     def check_axis(self, name: str, value: Val, axis: int, node) -> None:
         """A negative axis counts from a column's last axis: refuse one that would reach the world axis."""
@@ -132,6 +192,10 @@ class CallLowering:
         return self.extremum("min", node, positional)
 
     def call_sum(self, node, positional, keywords):
+        stream = self.starred_stream(positional)
+        if stream is not None:
+            return self.inline(prelude.functions()["lazy_sum"], node, [cst.Arg(cst.Name("__stream__"))], {},
+                               stream=stream)
         if len(positional) == 1:
             value = self.expr(positional[0].value)
             if isinstance(value, Stream):
@@ -193,46 +257,138 @@ class CallLowering:
             return self.ranked(result, value) if value.random else result
         return self.reduced(result, value)
 
-    def inline(self, fn: cst.FunctionDef, node, positional, keywords, stream: Stream | None = None):
+    def bind_arguments(self, fn: cst.FunctionDef, node, positional, keywords, stream: Stream | None = None) -> dict:
+        """Python's binding of a call's arguments to `fn`'s parameters (positional-only, plain, keyword-only,
+        defaults), each argument lowered once, in the order written."""
         name = fn.name.value
-        params = [p for p in fn.params.params]
+        signature = fn.params
+        if not isinstance(signature.star_arg, cst.MaybeSentinel) and signature.star_arg is not None \
+                or signature.star_kwarg is not None:
+            raise self.error(f"`{name}` takes *args or **kwargs, which the dist language does not have",
+                             signature, "name each parameter")
+        positional_params = list(signature.posonly_params) + list(signature.params)
+        keyword_params = list(signature.params) + list(signature.kwonly_params)
+        every = positional_params + list(signature.kwonly_params)
+        if len(positional) > len(positional_params):
+            raise self.error(f"`{name}` takes {len(positional_params)} positional arguments, {len(positional)} "
+                             "given", node)
         args = {}
-        for param, arg in zip(params, positional):
+        for param, arg in zip(positional_params, positional):
+            if isinstance(arg.star, str) and arg.star:
+                raise self.error("`*` arguments are not part of the dist language here", arg,
+                                 "pass each argument by itself")
             args[param.name.value] = stream if (stream is not None and not args) else self.expr(arg.value)
-        if len(positional) > len(params):
-            raise self.error(f"`{name}` takes {len(params)} arguments, {len(positional)} given", node)
         for key, value in keywords.items():
-            if key not in [p.name.value for p in params]:
-                raise self.error(f"`{name}` has no parameter `{key}`", value)
+            if key not in [p.name.value for p in keyword_params]:
+                what = "a positional-only parameter" if key in [p.name.value for p in signature.posonly_params] \
+                    else "no parameter"
+                raise self.error(f"`{name}` has {what} `{key}`", value,
+                                 f"pass `{key}` by position" if what != "no parameter" else None)
+            if key in args:
+                raise self.error(f"`{name}` got two values for `{key}`", value)
             args[key] = self.expr(value)
-        for param in params:
+        for param in every:
             key = param.name.value
             if key not in args:
                 if param.default is None:
                     raise self.error(f"`{name}` is missing the argument `{key}`", node)
                 args[key] = self.expr(param.default)
-        instance = self.fresh(name)
-        outer_scope, outer_loc = self.scope, self.call_loc
-        inner = Scope(f"{instance}.")
+        return args
+
+    def enter_function(self, fn: cst.FunctionDef, node, args: dict) -> Scope:
+        """A fresh scope for one inlined call of `fn`, its parameters bound to the arguments."""
+        inner = Scope(f"{self.fresh(fn.name.value)}.")
         for key, value in args.items():
             if isinstance(value, Stream):
                 inner.env[key] = Binding(STREAM, stream=value)
             else:
                 inner.env[key] = Binding(VALUE, val=value)
-        self.scope = inner
+        return inner
+
+    def inline(self, fn: cst.FunctionDef, node, positional, keywords, stream: Stream | None = None):
+        name = fn.name.value
+        if find_yield(fn) is not None:
+            return self.generator_stream(fn, node, positional, keywords)
+        args = self.bind_arguments(fn, node, positional, keywords, stream)
+        outer_loc = self.call_loc
+        targets, self.yield_targets = self.yield_targets, []  # a `yield` in here is not the caller's
         self.call_stack.append(name)
         self.call_loc = self.loc(node) or outer_loc
         try:
-            body = self._statements(fn)
-            if not body or not is_return(body[-1]):
-                raise self.error(f"`{name}` must end with a `return` to be called from a @dist function", fn.name)
-            for pair in body[:-1]:
-                self.statement(pair)
-            result = self.expr(body[-1][1].value)
-            if isinstance(result, Val) and result.random and not is_ref(result.node):
-                # read the value before the callee's columns can be reused or deleted
-                result = self.materialize(result, "_r")
-            return result
+            with self.in_scope(self.enter_function(fn, node, args)):
+                body = self._statements(fn)
+                if not body or not is_return(body[-1]):
+                    raise self.error(f"`{name}` must end with a `return` to be called from a @dist function",
+                                     fn.name)
+                for pair in body[:-1]:
+                    self.statement(pair)
+                result = self.expr(body[-1][1].value)
+                if isinstance(result, Val) and result.random and not is_ref(result.node):
+                    # read the value before the callee's columns can be reused or deleted
+                    result = self.materialize(result, "_r")
+                return result
         finally:
             self.call_stack.pop()
-            self.scope, self.call_loc = outer_scope, outer_loc
+            self.call_loc = outer_loc
+            self.yield_targets = targets
+
+    def generator_stream(self, fn: cst.FunctionDef, node, positional, keywords) -> Stream:
+        """A call of a generator function: its arguments are read now (copied, as Python binds them), its body
+        runs where the stream is read, inlined there: each `yield` lowers the consumer's loop body for the
+        value (so what it yields comes into existence only when it is used, one value at a time)."""
+        name = fn.name.value
+        args = {key: self.frozen(value) for key, value in self.bind_arguments(fn, node, positional,
+                                                                               keywords).items()}
+        call_loc = self.loc(node) or self.call_loc
+
+        def walk(consume):
+            outer_loc = self.call_loc
+            self.call_stack.append(name)
+            self.call_loc = call_loc
+            self.yield_targets.append(consume)
+            try:
+                with self.in_scope(self.enter_function(fn, node, args)):
+                    body = self._statements(fn)
+                    for index, pair in enumerate(body):
+                        if is_return(pair):
+                            if pair[1].value is not None or index != len(body) - 1:
+                                raise self.error("a generator ends by running off its end (a bare `return` "
+                                                 "last at most)", pair[1])
+                            continue
+                        self.statement(pair)
+            finally:
+                self.yield_targets.pop()
+                self.call_stack.pop()
+                self.call_loc = outer_loc
+        return Stream([Producer(walk, once=True, loop_depth=self.loop_depth)])
+
+    def frozen(self, value):
+        """An argument as it is now: later assignments to the caller's names cannot change it."""
+        if isinstance(value, TupleVal):
+            return TupleVal(tuple(self.frozen(v) for v in value.items))
+        if isinstance(value, Val):
+            return self.snapshot(value)
+        return value
+
+    def yield_statement(self, node: cst.Yield) -> None:
+        """`yield v` in a generator being inlined: lower its consumer's loop body for `v`, in the consumer's
+        scope; `yield from s` does so for each element of the stream `s`."""
+        if not self.yield_targets:
+            raise self.error("`yield` outside a generator: a @dist function returns its outcome", node,
+                             "put the `yield` in a helper function and read it with `for`, sum(*g()), list(g())")
+        if isinstance(node.value, cst.From):
+            self.for_each(self.iterable(node.value.item), self.deliver, where=node.value.item)
+            return
+        if node.value is None:
+            raise self.error("`yield` needs a value in the dist language", node)
+        item = self.expr(node.value)
+        if isinstance(item, Stream):
+            raise self.error("a generator yields values, not streams", node.value, "yield list(...) of it")
+        self.deliver(item)
+
+    def deliver(self, item) -> None:
+        consume = self.yield_targets.pop()
+        try:
+            consume(item)  # scoped to the consumer (streams.py); a `yield` in it is the consumer's own
+        finally:
+            self.yield_targets.append(consume)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import libcst as cst
 
 from .. import codegen as cg
-from .bindings import FIXED, RANDOM, STREAM, TABLE, VALUE, constant
+from .bindings import DELETED, FIXED, RANDOM, STREAM, TABLE, VALUE, constant
 from .values import Segment, Stream, TupleVal, Val
 
 
@@ -60,8 +60,12 @@ class ExpressionLowering:
             return binding.stream
         if binding.kind == VALUE:
             return binding.val
-        raise self.error(f"`{name}` is assigned in only one branch of an `if` and may be undefined here", node,
-                         "assign it before the `if`, or in every branch")
+        if binding.kind == DELETED:
+            where = f" at line {binding.loc.line}" if binding.loc is not None else ""
+            raise self.error(f"`{name}` was deleted (`del {name}`{where}) and is not defined here", node,
+                             f"assign `{name}` again before reading it, or delete it after its last use")
+        raise self.error(f"`{name}` is assigned (or deleted) in only one branch of an `if` and may be undefined "
+                         "here", node, "assign it before the `if`, or in every branch")
 
     def expr_Tuple(self, node):
         return TupleVal(tuple(self.value(e.value, e.value) for e in node.elements))

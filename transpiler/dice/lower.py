@@ -16,7 +16,7 @@ import libcst as cst
 from .. import codegen as cg
 from ..errors import SourceLoc, TranspileError
 from . import ir
-from .bindings import FIXED, RESERVED_PARAMS, TABLE, Binding, Scope, bind_table, is_return
+from .bindings import FIXED, RESERVED_PARAMS, TABLE, Binding, Scope, bind_table, find_yield, is_return
 from .calls import CallLowering
 from .control import ControlFlowLowering
 from .expressions import ExpressionLowering
@@ -48,6 +48,10 @@ class Lowerer(StatementLowering, ControlFlowLowering, ExpressionLowering, Stream
         self.call_loc: SourceLoc | None = None
         self.taken_py: set[str] = set()
         self.subtable_blocked: set[int] = set()
+        self.scope_stack: list[Scope] = []  # scopes left for another (a call, a generator, a consumer's body)
+        self.yield_targets: list = []  # per generator being inlined: what its `yield` lowers (generators.py)
+        self.consumed: set[int] = set()  # generators already read on this path (streams.py)
+        self.loop_depth = 0
         self.init_shapes()
 
     def loc(self, node: cst.CSTNode) -> SourceLoc | None:
@@ -83,13 +87,31 @@ class Lowerer(StatementLowering, ControlFlowLowering, ExpressionLowering, Stream
         scope = self.scope
 
         def run(*args):
-            saved = self.scope
-            self.scope = scope
-            try:
+            with self.in_scope(scope):
                 return fn(*args)
-            finally:
-                self.scope = saved
         return run
+
+    @contextmanager
+    def in_scope(self, scope: Scope):
+        """Lower in `scope`; the one left stays open (a loop lowered meanwhile carries its names too)."""
+        saved = self.scope
+        self.scope_stack.append(saved)
+        self.scope = scope
+        try:
+            yield scope
+        finally:
+            self.scope_stack.pop()
+            self.scope = saved
+
+    def open_scopes(self) -> list[Scope]:
+        """The scopes whose names code lowered now may rebind: a generator's `yield` lowers its consumer's
+        body, so a loop in the generator carries the consumer's names as well as its own."""
+        seen, scopes = set(), []
+        for scope in [self.scope] + self.scope_stack[::-1]:
+            if id(scope) not in seen:
+                seen.add(id(scope))
+                scopes.append(scope)
+        return scopes
 
     def emit(self, stmt) -> None:
         if isinstance(stmt, (ir.Op, ir.Plain)):
@@ -156,8 +178,13 @@ class Lowerer(StatementLowering, ControlFlowLowering, ExpressionLowering, Stream
             self.scope.env[name] = Binding(FIXED, py=py)
             self.taken_py.add(py)
         if fn.params.star_arg not in (None, cst.MaybeSentinel.DEFAULT) or fn.params.kwonly_params \
-                or fn.params.star_kwarg:
+                or fn.params.star_kwarg or fn.params.posonly_params:
             raise self.error("a @dist function takes plain positional parameters only", fn.params)
+        found = find_yield(fn)
+        if found is not None:
+            raise self.error("a @dist function returns its outcome; it cannot be a generator", found,
+                             "put the `yield` in a helper function and read it from the @dist function "
+                             "with `for`, sum(*g()), list(g()) or a lazy_* fold")
         body = self._statements(fn)
         result = None
         with self.block([]) as out:
@@ -189,7 +216,9 @@ class Lowerer(StatementLowering, ControlFlowLowering, ExpressionLowering, Stream
         return value.node if value.random else cg.call(cg.attr(cg.name(self.table), "lift"), value.node)
 
     def _statements(self, fn: cst.FunctionDef) -> list:
-        body = list(fn.body.body) if isinstance(fn.body, cst.IndentedBlock) else [fn.body]
+        if isinstance(fn.body, cst.SimpleStatementSuite):  # `def g(): return d(6)` on one line
+            return [(fn.body, small) for small in fn.body.body]
+        body = list(fn.body.body)
         flat = []
         for stmt in body:
             if isinstance(stmt, cst.SimpleStatementLine):

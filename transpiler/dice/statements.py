@@ -7,7 +7,7 @@ import libcst as cst
 
 from .. import codegen as cg
 from . import ir
-from .bindings import FIXED, RANDOM, RESERVED, STREAM, TABLE, VALUE, Binding
+from .bindings import DELETED, FIXED, RANDOM, RESERVED, STREAM, TABLE, VALUE, Binding
 from .values import Stream, TupleVal, Val
 
 
@@ -15,6 +15,10 @@ class StatementLowering:
     """Statements of a @dist body, and binding names to what they are. A part of `Lowerer` (lower.py)."""
 
     def statements(self, body: cst.BaseSuite) -> None:
+        if isinstance(body, cst.SimpleStatementSuite):  # `for x in s: total += x` on one line
+            for small in body.body:
+                self.statement((body, small))
+            return
         items = list(body.body) if isinstance(body, cst.IndentedBlock) else [body]
         for stmt in items:
             if isinstance(stmt, cst.SimpleStatementLine):
@@ -69,12 +73,27 @@ class StatementLowering:
             raise self.error(f"`{type(node).__name__.lower()}` is not part of the dist language", node,
                              "use an `if` around the rest of the loop body")
         elif isinstance(node, cst.Del):
-            pass  # liveness deletes values after their last use anyway
+            self.delete(node.target, node)
         else:
             raise self.error(f"{type(node).__name__} statements are not part of the dist language", node)
 
+    def delete(self, target, node: cst.Del) -> None:
+        """`del x`: a later read of `x` is an error, as in Python (liveness frees its column anyway)."""
+        if isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self.delete(element.value, node)
+            return
+        if not isinstance(target, cst.Name):
+            raise self.error("only names can be deleted in the dist language", target,
+                             "assign a new value instead of deleting an element")
+        self.name_value(target)  # `del` of a name that is not defined fails as in Python
+        self.scope.env[target.value] = Binding(DELETED, loc=self.loc(node))
+
     def expression_statement(self, node: cst.Expr) -> None:
         value = node.value
+        if isinstance(value, cst.Yield):
+            self.yield_statement(value)
+            return
         if isinstance(value, cst.SimpleString):
             return
         if isinstance(value, cst.Call) and isinstance(value.func, cst.Name):

@@ -1,8 +1,10 @@
 """What an expression lowers to: a fixed or random value, a tuple of values, or a lazy stream.
 
 A `Val` holds a LibCST expression that reads the current table's columns by name (so it stays valid while
-draws reshape the table) and the columns it reads. A `Stream` is a compile-time sequence of segments that its
-consumer (a fold, a `for`, `list`) expands in place, so `lazy_sum(36 @ d(8))` never holds 36 dice at once.
+draws reshape the table) and the columns it reads. A `Stream` is a compile-time sequence of parts that its
+consumer (a fold, a `for`, `list`) expands in place, so `lazy_sum(36 @ d(8))` never holds 36 dice at once:
+a `Segment` (elements the consumer can index) or a `Producer` (a generator's body, inlined at the consumer
+with each `yield` lowering the consumer's loop body for the value it yields).
 """
 from __future__ import annotations
 
@@ -33,6 +35,21 @@ class Segment:
     element: Callable
 
 
+@dataclass(eq=False)
+class Producer:
+    """Elements that exist only as a body runs: `walk(consume)` lowers the body (a generator's, inlined) and
+    `consume(item)` at each `yield`. `once`: a generator runs once (Python's: read again, it is empty)."""
+
+    walk: Callable
+    once: bool = True
+    loop_depth: int = 0  # how many loops enclose the call that made it
+
+
 @dataclass
 class Stream:
-    segments: list = field(default_factory=list)
+    segments: list = field(default_factory=list)  # Segments and Producers, in order
+
+    @property
+    def counted(self) -> bool:
+        """Every element can be reached by its index (no Producer)."""
+        return all(isinstance(part, Segment) for part in self.segments)
