@@ -113,9 +113,37 @@ def put(array, value, *index, rows: bool = False, value_rows: bool = False):
     return result
 
 
-def lookup(array, index):
-    """A fixed array read at an index that differs between worlds."""
-    return np.asarray(array)[np.asarray(index)]
+def lookup(array, *index):
+    """A fixed array read at indices that differ between worlds (`a[i]`, `a[i, j]`: one index per axis)."""
+    return np.asarray(array)[tuple(np.asarray(i) for i in index)]
+
+
+def shift(value, count, left: bool):
+    """`value << count` / `value >> count` as Python computes them on integers: a negative count is an error,
+    and so is a left shift whose result does not fit in int64 (NumPy would wrap it silently)."""
+    value, count = np.asarray(value), np.asarray(count)
+    if value.dtype.kind not in "biu" or count.dtype.kind not in "biu":
+        raise TypeError(f"unsupported operand types for {'<<' if left else '>>'}: shifts take integers")
+    value, count = value.astype(np.int64), count.astype(np.int64)
+    if np.any(count < 0):
+        raise ValueError("negative shift count")
+    capped = np.minimum(count, 63)
+    if not left:
+        return np.right_shift(value, capped)
+    result = np.left_shift(value, capped)
+    if np.any((np.right_shift(result, capped) != value) | ((count > 62) & (value != 0)) | ((result < 0) != (value < 0))):
+        raise OverflowError("a left shift's result does not fit in 64 bits")
+    return result
+
+
+def make_complex(real, imag):
+    """`complex(a, b)` over columns: a + b*1j, in complex128."""
+    return np.asarray(real, dtype=np.float64) + 1j * np.asarray(imag, dtype=np.float64)
+
+
+def argument(value):
+    """A @dist function's argument: a list or tuple of numbers is an array, as the dist language reads lists."""
+    return np.asarray(value) if isinstance(value, (list, tuple)) else value
 
 
 def stack(items, rows: bool):
@@ -251,3 +279,26 @@ def over_worlds(name: str, column):
         raise ValueError(f"__{name}__() of a value in no world (every world failed an `assert`)")
     result = _OVER_WORLDS[name](column, axis=0)
     return result.item() if result.ndim == 0 else result
+
+
+def truthy(value):
+    """Each world's truth value of a column of single values (an array per world has none, as in Python)."""
+    value = np.asarray(value)
+    if value.ndim > 1:
+        raise ValueError("the truth value of an array is ambiguous: `and`/`or` take one value per world; "
+                         "use reduce_all(...) or reduce_any(...)")
+    return value if value.dtype.kind == "b" else value != 0
+
+
+def and_(left, right):
+    """Python's `left and right` per world: right where left is true, else left."""
+    if np.asarray(left).dtype.kind == "b" and np.asarray(right).dtype.kind == "b":
+        return np.logical_and(left, right)
+    return np.where(truthy(left), right, left)
+
+
+def or_(left, right):
+    """Python's `left or right` per world: left where it is true, else right."""
+    if np.asarray(left).dtype.kind == "b" and np.asarray(right).dtype.kind == "b":
+        return np.logical_or(left, right)
+    return np.where(truthy(left), left, right)

@@ -83,7 +83,22 @@ class CallLowering:
         if isinstance(value, TupleVal):
             return Val(cg.literal(len(value.items)), False)
         value = self.value_of(value, node)
-        return Val(cg.call("dice.lib.length", value.node, rows=value.random), False)
+        length = Val(cg.call("dice.lib.length", value.node, rows=value.random), False)
+        if not value.random:
+            return length
+        # the same in every world: a fixed number, read from the column now (liveness may drop it after)
+        py = self.fresh_py("length")
+        self.note_rank("py", py, 0)
+        self.op(cst.Assign([cst.AssignTarget(cg.name(py))], length.node), uses=value.uses)
+        return Val(cg.name(py), False, rank=0)
+
+    def call_complex(self, node, positional, keywords):
+        values = [self.value_of(v, node) for v in self.args(node, positional, (1, 2), "complex")]
+        if not any(v.random for v in values):
+            return Val(cg.call("complex", *[v.node for v in values]), False, rank=0)
+        if len(values) == 1:
+            values.append(Val(cg.literal(0), False))
+        return self.elementwise(lambda a, b: cg.call("dice.lib.make_complex", a, b), *values)
 
     def extremum(self, name, node, positional):
         stream = self.starred_stream(positional)

@@ -37,6 +37,9 @@ class ExpressionLowering:
     def expr_Float(self, node):
         return Val(cg.literal(float(node.value.replace("_", ""))), False)
 
+    def expr_Imaginary(self, node):
+        return Val(cst.Imaginary(node.value), False, rank=0)
+
     def expr_SimpleString(self, node):
         return Val(cg.literal(node.evaluated_value), False)
 
@@ -128,13 +131,27 @@ class ExpressionLowering:
 
     def binary(self, op: str, left: Val, right: Val, node) -> Val:
         if op in ("and", "or"):
-            if left.random or right.random:
-                return self.elementwise(lambda a, b: cg.call(f"np.logical_{op}", a, b), left, right)
-            operator = cst.And() if op == "and" else cst.Or()
-            return Val(cst.BooleanOperation(left.node, operator, right.node), False)
+            return self.boolean(op, left, right)
         if op not in cg._BINARY or op == "@":
             raise self.error(f"operator `{op}` is not part of the dist language", node)
+        if op in ("<<", ">>") and (left.random or right.random):
+            # Python's shifts on integers: a negative count fails, a result past int64 fails (never wraps)
+            return self.elementwise(lambda a, b: cg.call("dice.lib.shift", a, b, left=op == "<<"), left, right)
         return self.elementwise(lambda a, b: cg.binop(op, a, b), left, right)
+
+    def boolean(self, op: str, left: Val, right: Val) -> Val:
+        """`a and b` / `a or b` as Python's values: `a and b` is b where a is true, else a (not a bool unless
+        its operands are). Both sides are computed in every world; a random `a` picks per world."""
+        if not left.random:
+            known, truth = constant(left.node)
+            if known:
+                return right if bool(truth) == (op == "and") else left
+            if not right.random:
+                operator = cst.And() if op == "and" else cst.Or()
+                return Val(cst.BooleanOperation(left.node, operator, right.node), False)
+            picked = (right, self.lifted(left)) if op == "and" else (self.lifted(left), right)
+            return Val(cst.IfExp(left.node, picked[0].node, picked[1].node), True, left.uses | right.uses)
+        return self.elementwise(lambda a, b: cg.call(f"dice.lib.{op}_", a, b), left, right)
 
     def elementwise(self, build, *operands: Val) -> Val:
         """`build(*nodes)` over operands lined up world against world (shapes.py); its rank is the highest."""
@@ -230,9 +247,9 @@ class ExpressionLowering:
                 uses = array.uses | frozenset().union(*[i.uses for i in index])
                 return self.indexed(Val(cg.call("dice.lib.take_rows", array.node, *[i.node for i in index]), True,
                                         uses), array, index)
-            if len(index) != 1:
-                raise self.error("a fixed array indexed by random values takes one index", node)
-            return Val(cg.call("dice.lib.lookup", array.node, index[0].node), True, uses)
+            index = self.line_up(*index)  # per world, the indices broadcast against each other
+            uses = frozenset().union(*[i.uses for i in index])
+            return Val(cg.call("dice.lib.lookup", array.node, *[i.node for i in index]), True, uses)
         if array.random:
             return self.indexed(Val(cg.subscript(array.node, [cg.slice_(None, None, None)] + [i.node for i in index]),
                                     True, uses), array, index)

@@ -188,6 +188,8 @@ class Lowerer(StatementLowering, ControlFlowLowering, ExpressionLowering, Stream
         body = self._statements(fn)
         result = None
         with self.block([]) as out:
+            for py in params:  # a list argument is an array, as lists are in the dist language (`cards > 0`)
+                self.op(cst.Assign([cst.AssignTarget(cg.name(py))], cg.call("dice.lib.argument", cg.name(py))))
             for index, stmt in enumerate(body):
                 last = index == len(body) - 1
                 if last and is_return(stmt):
