@@ -302,3 +302,13 @@ def or_(left, right):
     if np.asarray(left).dtype.kind == "b" and np.asarray(right).dtype.kind == "b":
         return np.logical_or(left, right)
     return np.where(truthy(left), left, right)
+
+
+def repeat(items, count, rows: bool = False):
+    """`[...] * count`: a list repeated (Python's meaning), along its first axis (per world when `rows`)."""
+    if isinstance(count, (bool, np.bool_)) or not isinstance(count, (int, np.integer)):
+        raise TypeError(f"can't multiply a list by a non-int of type {type(count).__name__!r}")
+    items = np.asarray(items)
+    axis = 1 if rows else 0
+    return np.concatenate([items] * max(int(count), 0), axis=axis) if count > 0 else \
+        items[(slice(None),) * axis + (slice(0, 0),)]

@@ -38,6 +38,8 @@ class Binding:
     stream: Stream | None = None   # STREAM
     val: object = None             # VALUE: a Val or TupleVal bound without a name of its own
     loc: SourceLoc | None = None   # PARTIAL: where it was assigned in one branch only; DELETED: the `del`
+    obj: object = dataclasses.field(default=None, compare=False)  # FIXED, RANDOM: the object (aliases.py)
+    pylist: bool | None = dataclasses.field(default=False, compare=False)  # FIXED, RANDOM: a Python list
 
 
 class Scope:

@@ -4,10 +4,11 @@ from __future__ import annotations
 import libcst as cst
 
 from .. import codegen as cg
+from ..errors import TranspileError
 from . import ir, prelude
 from .bindings import (AXIS_FUNCTIONS, ELEMENTWISE, FIXED_ONLY, STREAM, VALUE, Binding, Scope, find_yield, is_ref,
                        is_return, scalar_literal)
-from .values import Producer, Segment, Stream, TupleVal, Val
+from .values import Producer, Segment, Shared, Stream, TupleVal, Val
 
 KEEP_RANK = {"argsort", "flip", "cumsum", "sort"}  # the other AXIS_FUNCTIONS drop the axis they reduce
 
@@ -355,8 +356,16 @@ class CallLowering:
         args = {key: self.frozen(value) for key, value in self.bind_arguments(fn, node, positional,
                                                                                keywords).items()}
         call_loc = self.loc(node) or self.call_loc
+        versions = {obj: self.object_versions.get(obj, 0) for value in args.values()
+                    for obj in self.held_objects(value)}
 
         def walk(consume):
+            for obj, version in versions.items():
+                if self.object_versions.get(obj, 0) != version:
+                    raise TranspileError(f"an array passed to the generator `{name}` was written to after the call "
+                                         "and before the generator ran: Python's generator would read the new "
+                                         "contents", call_loc, "call the generator after the writes, or pass a "
+                                         "copy: list(xs)")
             outer_loc = self.call_loc
             self.call_stack.append(name)
             self.call_loc = call_loc
@@ -378,12 +387,23 @@ class CallLowering:
         return Stream([Producer(walk, once=True, loop_depth=self.loop_depth)])
 
     def frozen(self, value):
-        """An argument as it is now: later assignments to the caller's names cannot change it."""
+        """An argument as it is now: later assignments to the caller's names cannot change it (it is still the
+        caller's object: a write to it in the generator is a write to the caller's names, aliases.py)."""
         if isinstance(value, TupleVal):
             return TupleVal(tuple(self.frozen(v) for v in value.items))
         if isinstance(value, Val):
             return self.snapshot(value)
         return value
+
+    def held_objects(self, value) -> list:
+        if isinstance(value, TupleVal):
+            return [obj for item in value.items for obj in self.held_objects(item)]
+        if not isinstance(value, Val) or value.obj is None:
+            return []
+
+        def flat(obj):
+            return [o for base in obj.bases for o in flat(base)] if isinstance(obj, Shared) else [obj]
+        return flat(value.obj)
 
     def yield_statement(self, node: cst.Yield) -> None:
         """`yield v` in a generator being inlined: lower its consumer's loop body for `v`, in the consumer's

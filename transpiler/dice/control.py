@@ -5,6 +5,8 @@ its carried values (fixed or random) settle, so a value that becomes random insi
 """
 from __future__ import annotations
 
+import dataclasses
+
 import libcst as cst
 
 from .. import codegen as cg
@@ -92,6 +94,9 @@ class ControlFlowLowering:
                     with self.block(out, table):
                         self.assign_column(column, Val(self.ref(binding.col), True, frozenset([binding.col])))
             merged[name] = Binding(RANDOM, col=column)
+        self.merge_objects(merged, [then_env, else_env], {n for n in set(then_env) | set(else_env)
+                                                          if then_env.get(n) is not before.get(n)
+                                                          or else_env.get(n) is not before.get(n)})
         self.scope.env = merged
         self.emit(ir.Branch(self.table, cond.node, tuple(sorted(cond.uses)), then_table, else_table, then_out,
                             else_out, note=note))
@@ -133,6 +138,8 @@ class ControlFlowLowering:
                     elif binding.col != column:
                         self.assign_column(column, Val(self.ref(binding.col), True, frozenset([binding.col])))
             merged[name] = Binding(RANDOM, col=column)
+        self.merge_objects(merged, [then_env, else_env],
+                           {n for n in set(then_env) | set(else_env) if then_env.get(n) is not else_env.get(n)})
         self.scope.env = merged
         self.emit(ir.Choice(self.table, cond.node, then_out, else_out, note=note))
 
@@ -195,17 +202,35 @@ class ControlFlowLowering:
                                 if b.kind == FIXED and name in end and end[name].kind == RANDOM]
                     deleted += [(scope, name, end[name]) for name, b in entry.items()
                                 if b.kind != DELETED and name in end and end[name].kind == DELETED]
-                if not promote and not deleted and all(self.ranks[key] == rank for key, rank in ranks.items()):
+                unsettled = self.loop_aliases_settle(scopes, entries, ends)
+                # a name bound to a value without a name of its own (a helper's parameter) and rebound in the body:
+                # the next iteration must read the new value, so it becomes a local or column before the loop
+                named = [(scope, name, b) for scope, entry, end in zip(scopes, entries, ends)
+                         for name, b in entry.items() if b.kind in (VALUE, STREAM) and end.get(name) is not b
+                         and name in end]
+                for scope, name, b in named:
+                    if b.kind == STREAM or not isinstance(b.val, Val):
+                        raise TranspileError(f"`{name}` (a stream or tuple) is rebound inside a loop that reads it "
+                                             "again in the next iteration", self.call_loc,
+                                             "fold it first (lazy_sum, list, ...), or bind its parts to names")
+                if not promote and not deleted and not unsettled and not named \
+                        and all(self.ranks[key] == rank for key, rank in ranks.items()):
                     break
                 for scope, entry in zip(scopes, entries):
                     scope.env = entry
                 for scope, name, binding in deleted:  # the next iteration starts without it
                     scope.env[name] = binding
+                for scope, name, shared in unsettled:  # shared with other names in some iterations only
+                    scope.env[name] = dataclasses.replace(scope.env[name], obj=shared)
+                for scope, name, b in named:
+                    with self.in_scope(scope):
+                        self.bind(name, b.val, None)
                 self.counters, self.consumed = counters, consumed
                 for scope, name in promote:
                     column = f"{scope.prefix}{name}"
-                    self.assign_column(column, Val(cg.name(scope.env[name].py), False))
-                    scope.env[name] = Binding(RANDOM, col=column)
+                    fixed = scope.env[name]
+                    self.assign_column(column, Val(cg.name(fixed.py), False))
+                    scope.env[name] = Binding(RANDOM, col=column, obj=self.object_of(fixed), pylist=fixed.pylist)
             else:  # pragma: no cover - the kinds only ever grow
                 raise TranspileError("loop kinds did not settle", self.call_loc)
         finally:

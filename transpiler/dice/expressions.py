@@ -5,7 +5,7 @@ import libcst as cst
 
 from .. import codegen as cg
 from .bindings import DELETED, FIXED, RANDOM, STREAM, TABLE, VALUE, constant
-from .values import Segment, Stream, TupleVal, Val
+from .values import Segment, Shared, Stream, TupleVal, Val
 
 
 class ExpressionLowering:
@@ -56,9 +56,10 @@ class ExpressionLowering:
                 return Val(cg.literal(self.parsed.constants[name]), False)
             raise self.error(f"`{name}` is not defined here", node)
         if binding.kind == FIXED:
-            return Val(cg.name(binding.py), False)
+            return Val(cg.name(binding.py), False, obj=self.object_of(binding), pylist=binding.pylist)
         if binding.kind == RANDOM:
-            return Val(self.ref(binding.col), True, frozenset([binding.col]))
+            return Val(self.ref(binding.col), True, frozenset([binding.col]), obj=self.object_of(binding),
+                       pylist=binding.pylist)
         if binding.kind == STREAM:
             return binding.stream
         if binding.kind == VALUE:
@@ -85,6 +86,17 @@ class ExpressionLowering:
                 parts.append(("star", rest[0]))
             else:
                 parts.append(("one", self.value(element.value, element.value)))
+        return self.as_list(self.concatenation(parts), parts)
+
+    def as_list(self, value: Val, parts) -> Val:
+        """A Python list made of `parts` (("one" | "star", Val)): a new object, except that an array in it
+        (an item that is an array, or an array among the items unpacked) stays shared with its name."""
+        held = [v.obj for kind, v in parts if v.obj is not None
+                and (self.rank(v) is None or self.rank(v) > (0 if kind == "one" else 1))]
+        obj = Shared(frozenset([self.new_object(), *held])) if held else None
+        return Val(value.node, value.random, value.uses, value.rank, obj=obj, pylist=True)
+
+    def concatenation(self, parts) -> Val:
         if all(kind == "one" for kind, _ in parts):
             return self.array_of([v for _, v in parts])
         random = any(v.random for _, v in parts)
@@ -134,10 +146,40 @@ class ExpressionLowering:
             return self.boolean(op, left, right)
         if op not in cg._BINARY or op == "@":
             raise self.error(f"operator `{op}` is not part of the dist language", node)
+        if op in ("+", "*") and (left.pylist is not False or right.pylist is not False):
+            listed = self.list_operation(op, left, right, node)
+            if listed is not None:
+                return listed
         if op in ("<<", ">>") and (left.random or right.random):
             # Python's shifts on integers: a negative count fails, a result past int64 fails (never wraps)
             return self.elementwise(lambda a, b: cg.call("dice.lib.shift", a, b, left=op == "<<"), left, right)
         return self.elementwise(lambda a, b: cg.binop(op, a, b), left, right)
+
+    def list_operation(self, op: str, left: Val, right: Val, node) -> Val | None:
+        """Python's `+` and `*` on lists: `[a] + [b]` joins, `[v] * k` repeats (an array operand keeps NumPy's
+        elementwise meaning, as in Python). None: not a list operation."""
+        if None in (left.pylist, right.pylist):
+            other = right if left.pylist is None else left
+            if other.pylist or self.rank(other) == 0:
+                raise self.error(f"`{op}` of a value that is a Python list on one path and an array on another: "
+                                 "joining (or repeating) and adding (or multiplying) differ", node,
+                                 "make it the same kind on every path: `list(...)` for a list, `xs + zeros(n)` for "
+                                 "an array")
+            return None
+        if op == "+":
+            if left.pylist and right.pylist:
+                return self.as_list(self.concatenation([("star", left), ("star", right)]),
+                                    [("star", left), ("star", right)])
+            return None
+        listed, count = (left, right) if left.pylist else (right, left)
+        if count.pylist or self.rank(count) != 0:
+            return None  # a list times an array: NumPy's elementwise product, as Python computes it too
+        if count.random:
+            raise self.error("a list repeated a random number of times has a different length in each world",
+                             node, "repeat a fixed number of times and mark the unused items, e.g. with a mask")
+        repeated = Val(cg.call("dice.lib.repeat", listed.node, count.node, rows=listed.random or None),
+                       listed.random, listed.uses | count.uses, self.rank(listed))
+        return self.as_list(repeated, [("star", listed)])
 
     def boolean(self, op: str, left: Val, right: Val) -> Val:
         """`a and b` / `a or b` as Python's values: `a and b` is b where a is true, else a (not a bool unless
@@ -150,8 +192,20 @@ class ExpressionLowering:
                 operator = cst.And() if op == "and" else cst.Or()
                 return Val(cst.BooleanOperation(left.node, operator, right.node), False)
             picked = (right, self.lifted(left)) if op == "and" else (self.lifted(left), right)
-            return Val(cst.IfExp(left.node, picked[0].node, picked[1].node), True, left.uses | right.uses)
-        return self.elementwise(lambda a, b: cg.call(f"dice.lib.{op}_", a, b), left, right)
+            return self.one_of(Val(cst.IfExp(left.node, picked[0].node, picked[1].node), True,
+                                   left.uses | right.uses), left, right)
+        return self.one_of(self.elementwise(lambda a, b: cg.call(f"dice.lib.{op}_", a, b), left, right),
+                           left, right)
+
+    def one_of(self, result: Val, *choices: Val) -> Val:
+        """A value that is one of `choices` (per world, or by a fixed test): Python's is that object itself,
+        so where an array is picked, it is shared with the names it came from (aliases.py)."""
+        held = [c.obj for c in choices if c.obj is not None and self.rank(c) != 0]
+        if not held:
+            return result
+        lists = {c.pylist for c in choices}
+        return Val(result.node, result.random, result.uses, result.rank, obj=Shared(frozenset(held)),
+                   pylist=lists.pop() if len(lists) == 1 else None)
 
     def elementwise(self, build, *operands: Val) -> Val:
         """`build(*nodes)` over operands lined up world against world (shapes.py); its rank is the highest."""
@@ -218,11 +272,14 @@ class ExpressionLowering:
                     f"the branches of this conditional expression have different shapes in a world (a value of "
                     f"{ranks[0]} axes and one of {ranks[1]})", node,
                     "give both branches the same shape, e.g. `xs if c else zeros(len(xs)) + v`")
-            return self.elementwise(lambda *nodes: cg.call("np.where", *nodes), test, body, orelse)
+            return self.one_of(self.elementwise(lambda *nodes: cg.call("np.where", *nodes), test, body, orelse),
+                               body, orelse)
+        chosen = body, orelse
         if body.random != orelse.random:  # a fixed test: whichever branch it picks, the value is a column
             body, orelse = (v if v.random else self.lifted(v) for v in (body, orelse))
         random = body.random or orelse.random
-        return Val(cst.IfExp(test.node, body.node, orelse.node), random, body.uses | orelse.uses)
+        return self.one_of(Val(cst.IfExp(test.node, body.node, orelse.node), random, body.uses | orelse.uses),
+                           *chosen)
 
     def _is_weighted_draw(self, node: cst.Subscript) -> bool:
         return isinstance(node.value, cst.Name) and node.value.value == "d" and "d" not in self.scope.env
@@ -232,11 +289,17 @@ class ExpressionLowering:
             return self.weighted_draw(node)
         array = self.value(node.value, node.value)
         index = self.indices(node)
-        if isinstance(index, tuple):  # slices
+        if isinstance(index, tuple):  # slices: a list's is a new list, an array's a view into it
+            part = {"obj": None if array.pylist else self.view_of(array), "pylist": array.pylist}
             if array.random:
-                return Val(cg.subscript(array.node, [cg.slice_(None, None, None)] + list(index)), True, array.uses)
-            return Val(cg.subscript(array.node, list(index)), False)
-        return self.index_value(array, index, node)
+                return Val(cg.subscript(array.node, [cg.slice_(None, None, None)] + list(index)), True, array.uses,
+                           **part)
+            return Val(cg.subscript(array.node, list(index)), False, **part)
+        value = self.index_value(array, index, node)
+        if self.rank(value) == 0 or array.obj is None:
+            return value
+        # a row of an array is a view into it; an item of a list of lists is the list it holds
+        return Val(value.node, value.random, value.uses, value.rank, obj=self.view_of(array), pylist=array.pylist)
 
     def index_value(self, array: Val, index, node) -> Val:
         index = index if isinstance(index, list) else [index]

@@ -16,6 +16,7 @@ import libcst as cst
 from .. import codegen as cg
 from ..errors import SourceLoc, TranspileError
 from . import ir
+from .aliases import AliasLowering
 from .bindings import FIXED, RESERVED_PARAMS, TABLE, Binding, Scope, bind_table, find_yield, is_return
 from .calls import CallLowering
 from .control import ControlFlowLowering
@@ -28,7 +29,7 @@ from .values import Stream, TupleVal, Val
 
 
 class Lowerer(StatementLowering, ControlFlowLowering, ExpressionLowering, StreamLowering, CallLowering,
-              IndependenceLowering, ShapeLowering):
+              IndependenceLowering, ShapeLowering, AliasLowering):
     """The state of lowering one @dist function (tables, scopes, fresh names) and its helpers; the parts of the
     language are lowered by the mixins, one module each."""
 
@@ -52,6 +53,7 @@ class Lowerer(StatementLowering, ControlFlowLowering, ExpressionLowering, Stream
         self.yield_targets: list = []  # per generator being inlined: what its `yield` lowers (generators.py)
         self.consumed: set[int] = set()  # generators already read on this path (streams.py)
         self.loop_depth = 0
+        self.object_versions: dict = {}  # object -> how many writes changed it (aliases.py)
         self.init_shapes()
 
     def loc(self, node: cst.CSTNode) -> SourceLoc | None:
@@ -142,7 +144,7 @@ class Lowerer(StatementLowering, ControlFlowLowering, ExpressionLowering, Stream
             return value
         column = self.fresh(base)
         self.assign_column(column, value)
-        return Val(self.ref(column), True, frozenset([column]))
+        return Val(self.ref(column), True, frozenset([column]), obj=value.obj, pylist=value.pylist)
 
     def snapshot(self, item):
         """A value copied to a temporary, so that assigning other names cannot change it."""
@@ -155,7 +157,7 @@ class Lowerer(StatementLowering, ControlFlowLowering, ExpressionLowering, Stream
         py = self.fresh_py("tmp")
         self.note_rank("py", py, self.rank(item))
         self.op(cst.Assign([cst.AssignTarget(cg.name(py))], item.node))
-        return Val(cg.name(py), False)
+        return Val(cg.name(py), False, obj=item.obj, pylist=item.pylist)
 
     @contextmanager
     def block(self, out: list, table: str | None = None):

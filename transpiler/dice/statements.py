@@ -48,6 +48,15 @@ class StatementLowering:
                     return
             current = self.expr(target)
             value = self.binary(op, current, self.value(node.value, node.value), node)
+            binding = self.scope.env.get(target.value) if isinstance(target, cst.Name) else None
+            if binding is not None and binding.kind in (FIXED, RANDOM) and isinstance(current, Val) \
+                    and self.rank(current) != 0:
+                # `xs += ...` on an array or list changes the object itself: every name of it sees the change
+                obj = self.check_write(target.value, binding, target)
+                self.bind(target.value, Val(value.node, value.random, value.uses, value.rank, obj=obj,
+                                            pylist=current.pylist), node)
+                self.write_through(target.value, obj, node)
+                return
             self.assign(target, value, node)
         elif isinstance(node, cst.AnnAssign) and node.value is not None:
             self.assign(node.target, self.expr(node.value), node)
@@ -142,15 +151,19 @@ class StatementLowering:
             env[name] = Binding(VALUE, val=value)
             return
         old = env.get(name)
+        obj = value.obj if value.obj is not None else self.new_object()  # `b = a`: b is a's object
         if value.random:
             column = self.col(name)
             self.assign_column(column, value, overwrites=old is not None and old.kind == RANDOM)
-            env[name] = Binding(RANDOM, col=column)
+            env[name] = Binding(RANDOM, col=column, obj=obj, pylist=value.pylist)
         else:
             py = self.py_name(name)
             self.note_rank("py", py, self.rank(value))
             self.op(cst.Assign([cst.AssignTarget(cg.name(py))], value.node))
-            env[name] = Binding(FIXED, py=py)
+            env[name] = Binding(FIXED, py=py, obj=obj, pylist=value.pylist)
+
+    def name_value_of(self, name: str):
+        return self.name_value(cst.Name(name))
 
     def py_name(self, name: str) -> str:
         """The Python local for a fixed value of `name` here (renamed inside random branches and inlining)."""
@@ -171,17 +184,24 @@ class StatementLowering:
             raise self.error("only `name[index] = value` is supported", target)
         name = target.value.value
         array = self.name_value(target.value)
+        binding = self.scope.env.get(name)
+        obj = self.check_write(name, binding, target) if binding is not None else None
+        self.write_element(name, array, binding, target, value, node, index)
+        self.write_through(name, obj, node)  # every other name of the same object sees the write
+
+    def write_element(self, name, array, binding, target, value, node, index) -> None:
+        """`name[index] = value`, for `name` alone: its new contents are the same object (`array.obj`)."""
         value = self.value_of(value, node)
         index = self.indices(target) if index is None else index
         if not isinstance(index, list):
             raise self.error("slices cannot be assigned to in the dist language", target)
         random_index = any(i.random for i in index)
         uses = array.uses | value.uses | frozenset().union(*[i.uses for i in index])
+        same = {"obj": array.obj, "pylist": array.pylist}
         if not (array.random or value.random or random_index):
             self.bind(name, Val(cg.call("dice.lib.put", array.node, value.node, *[i.node for i in index]),
-                                False), node)
+                                False, **same), node)
             return
-        binding = self.scope.env.get(name)
         if array.random and binding is not None and binding.kind == RANDOM and array.uses == {binding.col}:
             # `name[i] = v` on a column of its own: the table updates it in place when nothing else shares it
             update = cg.call(cg.attr(cg.name(TABLE), "update"), cg.literal(binding.col), value.node,
@@ -195,4 +215,4 @@ class StatementLowering:
         else:
             call = cg.call("dice.lib.put", array_node, value.node, *[i.node for i in index], rows=True,
                            value_rows=value.random or None)
-        self.bind(name, Val(call, True, uses), node)
+        self.bind(name, Val(call, True, uses, **same), node)

@@ -102,8 +102,11 @@ class StreamLowering:
         self.op(cst.Assign([cst.AssignTarget(cg.name(self.scope.env[name].py))],
                            cg.call("dice.lib.stack", cst.List([]), rows=False)))
 
+        items = []
+
         def append(item):
             item = self.value_of(item, None)
+            items.append(item)
             current = self.name_value(cg.name(name))
             random = current.random or item.random
             item_rank = self.rank(item)
@@ -112,7 +115,7 @@ class StreamLowering:
         self.for_each(stream, append, where=where)
         result = self.name_value(cg.name(name))
         del self.scope.env[name]
-        return result
+        return self.as_list(result, [("one", item) for item in items])
 
     def iterable(self, node) -> Stream:
         """What a `for` or a fold walks over, as a stream."""
@@ -125,13 +128,20 @@ class StreamLowering:
             items = value.items
             return Stream([Segment(None, lambda index, v=v: v) for v in items])
         array = value
+
+        def row(item: Val) -> Val:  # an array's row is a view into it (aliases.py)
+            if self.rank(item) == 0 or array.obj is None:
+                return item
+            return Val(item.node, item.random, item.uses, item.rank, obj=self.view_of(array), pylist=array.pylist)
         if array.random:
             count = cg.subscript(cg.attr(array.node, "shape"), [cg.literal(1)])
-            return Stream([Segment(count, lambda index: self.indexed(Val(
+            return Stream([Segment(count, lambda index: row(self.indexed(Val(
                 cg.subscript(array.node, [cg.slice_(None, None, None), index.node]), True, array.uses), array,
-                [index]))])
+                [index])))])
+        element_rank = None if self.rank(array) is None else self.rank(array) - 1
         return Stream([Segment(cg.call("len", array.node),
-                               lambda index: Val(cg.subscript(array.node, [index.node]), False))])
+                               lambda index: row(Val(cg.subscript(array.node, [index.node]), False,
+                                                     rank=element_rank)))])
 
     def call_range(self, node, positional, keywords):
         args = [self.fixed(a.value, "a bound of range()") for a in positional]
@@ -145,7 +155,8 @@ class StreamLowering:
         (value,) = self.args(node, positional, 1, "list")
         if isinstance(value, Stream):
             return self.list_of_stream(value)
-        return self.value_of(value, node)
+        value = self.value_of(value, node)  # a new list of the same items (an array's rows stay shared)
+        return self.as_list(Val(value.node, value.random, value.uses, value.rank), [("star", value)])
 
     def call_zip(self, node, positional, keywords):
         streams = [self.iterable(a.value) for a in positional]

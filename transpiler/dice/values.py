@@ -20,6 +20,16 @@ class Val:
     random: bool
     uses: frozenset = frozenset()
     rank: int | None = None  # per-world rank where the lowering knows it (see shapes.py); None: ask the name
+    obj: object = field(default=None, compare=False)  # the Python object it is (aliases.py); None: a new one
+    pylist: bool | None = field(default=False, compare=False)  # a Python list (None: maybe); else an array
+
+
+@dataclass(frozen=True)
+class Shared:
+    """The object of a value that may share memory with the objects `bases` in a way the compiler does not
+    follow (a view into an array, one of two names picked per world, an array held in a list)."""
+
+    bases: frozenset
 
 
 @dataclass(frozen=True)
