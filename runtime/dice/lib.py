@@ -306,9 +306,23 @@ def or_(left, right):
 
 def repeat(items, count, rows: bool = False):
     """`[...] * count`: a list repeated (Python's meaning), along its first axis (per world when `rows`)."""
-    if isinstance(count, (bool, np.bool_)) or not isinstance(count, (int, np.integer)):
+    if not isinstance(count, (int, np.integer, np.bool_)):
         raise TypeError(f"can't multiply a list by a non-int of type {type(count).__name__!r}")
     items = np.asarray(items)
     axis = 1 if rows else 0
     return np.concatenate([items] * max(int(count), 0), axis=axis) if count > 0 else \
         items[(slice(None),) * axis + (slice(0, 0),)]
+
+
+def lists_equal(left, right, left_rows: bool, right_rows: bool):
+    """`a == b` of two Python lists: one truth value (per world when either is a column), True where they
+    have the same length and items, as Python compares lists (not NumPy's elementwise `==`)."""
+    left, right = np.asarray(left), np.asarray(right)
+    if not (left_rows or right_rows):
+        return left.shape == right.shape and bool(np.all(left == right))
+    n = len(left) if left_rows else len(right)
+    left = left if left_rows else np.broadcast_to(left, (n,) + left.shape)
+    right = right if right_rows else np.broadcast_to(right, (n,) + right.shape)
+    if left.shape != right.shape:
+        return np.zeros(n, dtype=bool)
+    return np.all((left == right).reshape(n, -1), axis=1)

@@ -248,6 +248,17 @@ class ExpressionLowering:
                     found = cg.call("dice.lib.isin_rows", left.node, collection.node, rows=left.random)
                     piece = Val(cg.call("np.logical_not", found) if op == "not in" else found, True,
                                 left.uses | collection.uses)
+            elif op in cg._COMPARE and (left.pylist or right.pylist) and (right.pylist is not False
+                                                                           and left.pylist is not False):
+                if op not in ("==", "!=") or None in (left.pylist, right.pylist):
+                    raise self.error(f"`{op}` of two lists compares them as wholes in Python, not item by item",
+                                     target, "compare items with reduce_all(a == b + zeros(len(b))), or write "
+                                     "== / != of two lists")
+                equal = Val(cg.call("dice.lib.lists_equal", left.node, right.node, left.random, right.random),
+                            left.random or right.random, left.uses | right.uses, 0)
+                piece = equal if op == "==" else self.ranked(Val(cg.call("np.logical_not", equal.node), equal.random,
+                                                                 equal.uses), equal) if equal.random else \
+                    Val(cg.unary("not", equal.node), False)
             elif op in cg._COMPARE:
                 piece = self.elementwise(lambda a, b, op=op: cg.compare(op, a, b), left, right)
             else:
