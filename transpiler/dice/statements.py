@@ -197,10 +197,10 @@ class StatementLowering:
             raise self.error("slices cannot be assigned to in the dist language", target)
         random_index = any(i.random for i in index)
         uses = array.uses | value.uses | frozenset().union(*[i.uses for i in index])
-        same = {"obj": array.obj, "pylist": array.pylist}
+        same = {"obj": array.obj, "pylist": array.pylist, "rank": self.rank(array)}  # the same array, rewritten
         if not (array.random or value.random or random_index):
             self.bind(name, Val(cg.call("dice.lib.put", array.node, value.node, *[i.node for i in index]),
-                                False, **same), node)
+                            False, **same), node)
             return
         if array.random and binding is not None and binding.kind == RANDOM and array.uses == {binding.col}:
             # `name[i] = v` on a column of its own: the table updates it in place when nothing else shares it
