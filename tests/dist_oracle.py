@@ -3,7 +3,9 @@
 The dice program runs as ordinary Python, once per combination of dice: `d(n)` reads the next choice from an
 odometer over every choice point the run met, `assert` rejects the run, `importance(w)` scales it. A small
 `ast` rewrite turns `n @ expr` into n lazy evaluations of `expr` and `{a, *s}` streams into lists. Weights
-are `Fraction`s, so distributions compare exactly.
+are `Fraction`s, so distributions compare exactly (complex ones, from `importance(1 + 1j)`, are Python complex).
+Generator helpers, `del`, `and`/`or`, list aliasing and `[v] * k` run as Python runs them; dice-nine's
+`sum(*s, x)` (its arguments added) and `__max__(x)` (over one world: x itself) are spelled out.
 """
 from __future__ import annotations
 
@@ -103,7 +105,10 @@ def _library(run_box):
             yield left.pop(_d(n - i) - 1)
 
     def importance(w):
-        run_box[0].weight *= Fraction(w)
+        if np.iscomplexobj(w):  # complex weights (semiring="complex"): amplitudes, compared approximately
+            run_box[0].weight = complex(run_box[0].weight) * complex(w)
+        else:
+            run_box[0].weight *= Fraction(w)
 
     def lazy_bincount(seq, n):
         counts = np.zeros(n, dtype=np.int64)
@@ -225,7 +230,7 @@ def enumerate_distribution(source: str, name: str, args=(), normalize: bool = Fa
         if position < 0:
             break
         prefix = [c for c, _ in choices[:position]] + [choices[position][0] + 1]
-    table = {k: v for k, v in table.items() if v != 0}
+    table = {k: v for k, v in table.items() if abs(v) > 1e-12 or (v != 0 and not isinstance(v, complex))}
     if normalize:
         total = sum(table.values())
         table = {k: v / total for k, v in table.items()}

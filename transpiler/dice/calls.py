@@ -278,8 +278,7 @@ class CallLowering:
         defaults), each argument lowered once, in the order written."""
         name = fn.name.value
         signature = fn.params
-        if not isinstance(signature.star_arg, cst.MaybeSentinel) and signature.star_arg is not None \
-                or signature.star_kwarg is not None:
+        if isinstance(signature.star_arg, cst.Param) or signature.star_kwarg is not None:
             raise self.error(f"`{name}` takes *args or **kwargs, which the dist language does not have",
                              signature, "name each parameter")
         positional_params = list(signature.posonly_params) + list(signature.params)

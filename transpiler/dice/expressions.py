@@ -126,7 +126,7 @@ class ExpressionLowering:
         uses = frozenset().union(*[v.uses for v in items]) if items else frozenset()
         result = Val(cg.call("dice.lib.stack", cst.List([cst.Element(v.node) for v in items]), rows=random),
                      random, uses)
-        return self.ranked(result, *items, extra=1) if random else result
+        return self.ranked(result, *items, extra=1)  # a fixed value's rank is its number of axes
 
     def expr_BinaryOperation(self, node):
         op = cst.Module([]).code_for_node(node.operator).strip()
@@ -306,11 +306,16 @@ class ExpressionLowering:
                 return Val(cg.subscript(array.node, [cg.slice_(None, None, None)] + list(index)), True, array.uses,
                            **part)
             return Val(cg.subscript(array.node, list(index)), False, **part)
-        value = self.index_value(array, index, node)
-        if self.rank(value) == 0 or array.obj is None:
-            return value
-        # a row of an array is a view into it; an item of a list of lists is the list it holds
-        return Val(value.node, value.random, value.uses, value.rank, obj=self.view_of(array), pylist=array.pylist)
+        return self.item_of(array, self.index_value(array, index, node))
+
+    def item_of(self, array: Val, item: Val) -> Val:
+        """An item read from `array`: a number is a new value; a row of an array is a view into it, an item
+        of a list of lists the list it holds (aliases.py), and a list itself where its rank says so."""
+        rank = self.rank(item)
+        if rank == 0:
+            return item
+        pylist = (None if rank is None else True) if array.pylist else False
+        return Val(item.node, item.random, item.uses, item.rank, obj=self.view_of(array), pylist=pylist)
 
     def index_value(self, array: Val, index, node) -> Val:
         index = index if isinstance(index, list) else [index]

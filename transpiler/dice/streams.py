@@ -49,14 +49,14 @@ class StreamLowering:
         """A generator runs once, where it is read: refuse a second read (Python's would see it empty)."""
         if not producer.once:
             return
-        if id(producer) in self.consumed:
+        if producer.key in self.consumed:
             raise self.error("this generator was already read: a generator runs once (read again, it is empty)",
                              where, "call the generator function again for a second pass, or keep list(...) of it")
         if self.loop_depth > producer.loop_depth:
             raise self.error("a generator made outside this loop is read inside it: it runs once, so every later "
                              "iteration would see it empty", where,
                              "call the generator function inside the loop, or keep list(...) of it before the loop")
-        self.consumed.add(id(producer))
+        self.consumed.add(producer.key)
 
     def comprehension_stream(self, node) -> Stream:
         clause = node.for_in
@@ -129,10 +129,8 @@ class StreamLowering:
             return Stream([Segment(None, lambda index, v=v: v) for v in items])
         array = value
 
-        def row(item: Val) -> Val:  # an array's row is a view into it (aliases.py)
-            if self.rank(item) == 0 or array.obj is None:
-                return item
-            return Val(item.node, item.random, item.uses, item.rank, obj=self.view_of(array), pylist=array.pylist)
+        def row(item: Val) -> Val:
+            return self.item_of(array, item)
         if array.random:
             count = cg.subscript(cg.attr(array.node, "shape"), [cg.literal(1)])
             return Stream([Segment(count, lambda index: row(self.indexed(Val(

@@ -8,6 +8,7 @@ with each `yield` lowering the consumer's loop body for the value it yields).
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -53,6 +54,7 @@ class Producer:
     walk: Callable
     once: bool = True
     loop_depth: int = 0  # how many loops enclose the call that made it
+    key: int = field(default_factory=itertools.count().__next__)  # which generator call (ids are reused)
 
 
 @dataclass
