@@ -117,25 +117,33 @@ def test_on_the_fly_compilation(tmp_path, monkeypatch):
 
 # -- random small programs against enumeration --------------------------------------------------------------
 
+GENERATOR = "def g(n):\n    for i in range(n):\n        yield d(2) + i\n\n\n"
+
+
 def _expressions(names: list[str]):
     leaves = st.one_of(st.sampled_from(["d(2)", "d(3)", "1", "2", "dd(2)"]),
                        st.sampled_from(names) if names else st.just("0"))
     return st.recursive(leaves, lambda inner: st.one_of(
-        st.tuples(inner, st.sampled_from(["+", "-", "*"]), inner).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
+        st.tuples(inner, st.sampled_from(["+", "-", "*", "<<", ">>", "and", "or"]), inner)
+        .map(lambda t: f"({t[0]} {t[1]} {t[2] if t[1] not in ('<<', '>>') else 'dd(2)'})"),
         st.tuples(inner, inner).map(lambda t: f"max({t[0]}, {t[1]})"),
         st.tuples(inner, inner).map(lambda t: f"min({t[0]}, {t[1]})"),
-        st.just("lazy_sum(2 @ d(2))"),
+        st.sampled_from(["lazy_sum(2 @ d(2))", "sum(*g(2))", "lazy_max(g(1))", "sum(x * 2 for x in g(1))",
+                         "sum(*g(1), *(1 @ d(2)))"]),
     ), max_leaves=3)
 
 
 @st.composite
-def programs(draw):
+def programs(draw, complex_weights: bool = False):
+    """Random dist programs: assignments, random `if`s, loops, conditioning, generators, shifts, `and`/`or`,
+    lists written through an alias, arrays updated at several random indices (and, with `complex_weights`,
+    complex `importance` weights)."""
     names: list[str] = []
     lines = []
-    draws = 0
+    kinds = ["assign", "assign", "if", "for", "assert", "generator", "alias", "grid"]
     for index in range(draw(st.integers(1, 4))):
         target = f"v{index}"
-        kind = draw(st.sampled_from(["assign", "assign", "if", "for", "assert"]))
+        kind = draw(st.sampled_from(kinds + (["weight"] if complex_weights else [])))
         expr = draw(_expressions(names))
         if kind == "assign" or not names:
             lines.append(f"    {target} = {expr}")
@@ -147,18 +155,40 @@ def programs(draw):
         elif kind == "for":
             acc = draw(st.sampled_from(names))
             lines += ["    for i in range(2):", f"        {acc} = {acc} + {expr} - i"]
+        elif kind == "generator":
+            acc = draw(st.sampled_from(names))
+            lines += ["    for x in g(2):", f"        {acc} = {acc} + x * {draw(st.sampled_from(names + ['2']))}"]
+        elif kind == "alias":  # a write through one name of a list is a write through the other
+            lines += [f"    a{index} = [{expr}, {draw(st.sampled_from(names))}]", f"    b{index} = a{index}",
+                      f"    b{index}[dd(2)] += {draw(_expressions(names))}",
+                      f"    {target} = a{index}[0] - 2 * b{index}[1]"]
+            names.append(target)
+        elif kind == "grid":  # several random indices into one fixed array
+            lines += [f"    m{index} = zeros((2, 2))", f"    i{index} = dd(2)",
+                      f"    m{index}[i{index}, i{index}] += {expr}", f"    m{index}[dd(2), 1] += 1",
+                      f"    {target} = m{index}[dd(2), i{index}] + m{index}[1][i{index}]"]
+            names.append(target)
+        elif kind == "weight":
+            cond = draw(st.sampled_from(names))
+            lines += [f"    if {cond} > 1:", "        importance(1 + 1j)", "    else:", "        importance(1 - 1j)"]
         else:
             lines.append(f"    assert {draw(st.sampled_from(names))} < 4")
-        draws += expr.count("d(") + 2 * expr.count("@")
     result = ", ".join(names[-2:])
     body = "\n".join(lines)
-    return f"@dist\ndef f():\n{body}\n    return {result}\n"
+    semiring = '(semiring="complex")' if complex_weights else ""
+    return f"{GENERATOR}@dist{semiring}\ndef f():\n{body}\n    return {result}\n"
 
 
 def _check_random_program(source):
     full = "from lifted import dist\n\n" + source
     namespace: dict = {"__name__": "random_prog"}
     exec(compile(transpile_source(full, "random.py"), "random_generated.py", "exec"), namespace)
+    if "semiring=\"complex\"" in source:
+        expected = enumerate_distribution(full, "f")
+        got = namespace["f"]()
+        assert all(abs(got.get(k, 0) - complex(v)) < 1e-9 for k, v in expected.items())
+        assert all(abs(v) < 1e-9 for k, v in got.items() if k not in expected)
+        return
     assert namespace["f"](semiring="fraction") == enumerate_distribution(full, "f")
 
 
@@ -168,8 +198,21 @@ def test_random_programs_match_enumeration(source):
     _check_random_program(source)
 
 
+@settings(max_examples=10, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(programs(complex_weights=True))
+def test_random_programs_with_complex_weights_match_enumeration(source):
+    _check_random_program(source)
+
+
 @pytest.mark.slow
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(programs())
 def test_random_programs_match_enumeration_long(source):
+    _check_random_program(source)
+
+
+@pytest.mark.slow
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(programs(complex_weights=True))
+def test_random_programs_with_complex_weights_long(source):
     _check_random_program(source)

@@ -94,7 +94,8 @@ class ExpressionLowering:
         held = [v.obj for kind, v in parts if v.obj is not None
                 and (self.rank(v) is None or self.rank(v) > (0 if kind == "one" else 1))]
         obj = Shared(frozenset([self.new_object(), *held])) if held else None
-        return Val(value.node, value.random, value.uses, value.rank, obj=obj, pylist=True)
+        nested = any(v.pylist is not False if kind == "one" else v.pylist == 2 for kind, v in parts)
+        return Val(value.node, value.random, value.uses, value.rank, obj=obj, pylist=2 if nested else True)
 
     def concatenation(self, parts) -> Val:
         if all(kind == "one" for kind, _ in parts):
@@ -212,8 +213,7 @@ class ExpressionLowering:
         lined = self.line_up(*operands)
         random = any(o.random for o in operands)
         uses = frozenset().union(*[v.uses for v in lined])
-        result = Val(build(*[v.node for v in lined]), random, uses)
-        return self.ranked(result, *operands) if random else result
+        return self.ranked(Val(build(*[v.node for v in lined]), random, uses), *operands)
 
     def expr_BooleanOperation(self, node):
         op = "and" if isinstance(node.operator, cst.And) else "or"
@@ -314,7 +314,8 @@ class ExpressionLowering:
         rank = self.rank(item)
         if rank == 0:
             return item
-        pylist = (None if rank is None else True) if array.pylist else False
+        # a list's items are lists only where it was made of lists (pylist 2) and the rank does not say otherwise
+        pylist = (None if rank is None else rank > 0) if array.pylist == 2 else False
         return Val(item.node, item.random, item.uses, item.rank, obj=self.view_of(array), pylist=pylist)
 
     def index_value(self, array: Val, index, node) -> Val:

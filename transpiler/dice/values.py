@@ -22,7 +22,8 @@ class Val:
     uses: frozenset = frozenset()
     rank: int | None = None  # per-world rank where the lowering knows it (see shapes.py); None: ask the name
     obj: object = field(default=None, compare=False)  # the Python object it is (aliases.py); None: a new one
-    pylist: bool | None = field(default=False, compare=False)  # a Python list (None: maybe); else an array
+    pylist: bool | int | None = field(default=False, compare=False)  # a Python list (2: maybe of lists; None:
+    # maybe a list); False: an array or a number
 
 
 @dataclass(frozen=True)

@@ -45,8 +45,7 @@ def pool(a, d, *, normalize=True, semiring='float64'):
         # where it does not
         # dist_pool_subscripts.py:12  result = last(actions > 0)
         length_1 = dice.lib.length(w2['actions'] > 0, rows=True)
-        tmp_1 = length_1 - 1
-        w2['_r1'] = tmp_1 - dice.lib.per_world(np.argmax(np.flip(w2['actions'] > 0, axis=-1), axis=-1), tmp_1)
+        w2['_r1'] = length_1 - 1 - np.argmax(np.flip(w2['actions'] > 0, axis=-1), axis=-1)
         w2['result'] = w2['_r1']
         w2.drop('_r1')
         w = w1.join(w2)
