@@ -304,6 +304,11 @@ LANGUAGE = {
             xs = [d(2), 3]
             return [d(2)] * 3, xs * 2, 2 * [0, d(2)], xs + [5], [d(2), d(2)] + zeros(2), [1] * 0
     """,
+    "lazy_all_and_any_are_bools": """
+        @dist
+        def f():
+            return lazy_all(2 @ (d(3) - 1)), lazy_any(2 @ (d(3) - 1)), lazy_all(x > 1 for x in 2 @ d(3))
+    """,
     "list_equality_is_whole": """
         @dist
         def f():

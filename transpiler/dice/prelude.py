@@ -22,14 +22,14 @@ def lazy_sum(seq):
 def lazy_all(seq):
     flag = True
     for x in seq:
-        flag = flag and x
+        flag = flag and x != 0  # all() is a bool, whatever the elements are
     return flag
 
 
 def lazy_any(seq):
     flag = False
     for x in seq:
-        flag = flag or x
+        flag = flag or x != 0
     return flag
 
 
