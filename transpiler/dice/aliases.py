@@ -56,7 +56,25 @@ class AliasLowering:
 
     def view_of(self, value: Val):
         """The object of a part of `value` that may be a view into it (or, in a list, an object it holds)."""
-        return Shared(frozenset([value.obj])) if value.obj is not None else None
+        return Shared(frozenset([value.obj])) if self.held_by_names(value.obj) else None
+
+    def held_by_names(self, obj) -> bool:
+        """Whether a name in an open scope may hold `obj` (a temporary's object, or a returned helper's local,
+        is held by none: what is made from it shares with nothing)."""
+        if obj is None:
+            return False
+        if isinstance(obj, Shared):  # a view of a view: of whatever the innermost objects are
+            return any(self.held_by_names(base) for base in obj.bases)
+        return any(_covers(held, obj) for scope in self.open_scopes() for binding in scope.env.values()
+                   for held in _objects(binding))
+
+    def sharing(self, objects, fresh: bool = False):
+        """The object of a value that may share memory with `objects`: a `Shared` over those some name holds
+        (and, with `fresh`, a new object of its own), or a new object / None when no name holds any."""
+        held = [obj for obj in objects if self.held_by_names(obj)]
+        if not held:
+            return None
+        return Shared(frozenset(([self.new_object()] if fresh else []) + held))
 
     def holders(self, obj) -> list:
         """(scope, name, binding) of every name in an open scope that holds `obj` itself."""

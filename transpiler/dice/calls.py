@@ -49,6 +49,9 @@ class CallLowering:
         if name in FIXED_ONLY:
             args = [self.fixed(a.value, f"the argument of {name}()") for a in positional]
             one_axis = all(scalar_literal(a) for a in args)  # zeros(n), arange(a, b): arrays of one axis
+            shape = positional[0].value if len(args) == 1 and name != "arange" else None
+            if isinstance(shape, cst.Tuple) and all(isinstance(e, cst.Element) for e in shape.elements):
+                return Val(cg.call(FIXED_ONLY[name], *args), False, rank=len(shape.elements))  # zeros((2, 3))
             return Val(cg.call(FIXED_ONLY[name], *args), False, rank=1 if one_axis else None)
         raise self.error(f"`{name}` is not a function of the dist language", node.func,
                          "define it in this module (plain or @dist), or use the library functions")

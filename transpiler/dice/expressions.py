@@ -5,7 +5,7 @@ import libcst as cst
 
 from .. import codegen as cg
 from .bindings import DELETED, FIXED, RANDOM, STREAM, TABLE, VALUE, constant
-from .values import Segment, Shared, Stream, TupleVal, Val
+from .values import Segment, Stream, TupleVal, Val
 
 
 class ExpressionLowering:
@@ -91,9 +91,8 @@ class ExpressionLowering:
     def as_list(self, value: Val, parts) -> Val:
         """A Python list made of `parts` (("one" | "star", Val)): a new object, except that an array in it
         (an item that is an array, or an array among the items unpacked) stays shared with its name."""
-        held = [v.obj for kind, v in parts if v.obj is not None
-                and (self.rank(v) is None or self.rank(v) > (0 if kind == "one" else 1))]
-        obj = Shared(frozenset([self.new_object(), *held])) if held else None
+        obj = self.sharing([v.obj for kind, v in parts if v.obj is not None
+                            and (self.rank(v) is None or self.rank(v) > (0 if kind == "one" else 1))], fresh=True)
         nested = any(v.pylist is not False if kind == "one" else v.pylist == 2 for kind, v in parts)
         return Val(value.node, value.random, value.uses, value.rank, obj=obj, pylist=2 if nested else True)
 
@@ -201,12 +200,10 @@ class ExpressionLowering:
     def one_of(self, result: Val, *choices: Val) -> Val:
         """A value that is one of `choices` (per world, or by a fixed test): Python's is that object itself,
         so where an array is picked, it is shared with the names it came from (aliases.py)."""
-        held = [c.obj for c in choices if c.obj is not None and self.rank(c) != 0]
-        if not held:
-            return result
+        shared = self.sharing([c.obj for c in choices if c.obj is not None and self.rank(c) != 0])
         lists = {c.pylist for c in choices}
-        return Val(result.node, result.random, result.uses, result.rank, obj=Shared(frozenset(held)),
-                   pylist=lists.pop() if len(lists) == 1 else None)
+        pylist = lists.pop() if len(lists) == 1 else None
+        return Val(result.node, result.random, result.uses, result.rank, obj=shared, pylist=pylist)
 
     def elementwise(self, build, *operands: Val) -> Val:
         """`build(*nodes)` over operands lined up world against world (shapes.py); its rank is the highest."""
