@@ -143,7 +143,12 @@ def make_complex(real, imag):
 
 def argument(value):
     """A @dist function's argument: a list or tuple of numbers is an array, as the dist language reads lists."""
-    return np.asarray(value) if isinstance(value, (list, tuple)) else value
+    if not isinstance(value, (list, tuple)):
+        return value
+    try:
+        return np.asarray(value)
+    except ValueError:  # ragged: left as Python made it
+        return value
 
 
 def stack(items, rows: bool):

@@ -21,6 +21,7 @@ from .bindings import FIXED, RESERVED_PARAMS, TABLE, Binding, Scope, bind_table,
 from .calls import CallLowering
 from .control import ControlFlowLowering
 from .expressions import ExpressionLowering
+from .generators import GeneratorLowering
 from .independence import IndependenceLowering
 from .shapes import ShapeLowering
 from .statements import StatementLowering
@@ -29,7 +30,7 @@ from .values import Stream, TupleVal, Val
 
 
 class Lowerer(StatementLowering, ControlFlowLowering, ExpressionLowering, StreamLowering, CallLowering,
-              IndependenceLowering, ShapeLowering, AliasLowering):
+              IndependenceLowering, ShapeLowering, AliasLowering, GeneratorLowering):
     """The state of lowering one @dist function (tables, scopes, fresh names) and its helpers; the parts of the
     language are lowered by the mixins, one module each."""
 
