@@ -516,6 +516,8 @@ def test_dice_nine_positional_only_helper():
     ("@dist\ndef f():\n    return [d(2)] * d(2)\n", "random number of times", 5),
     ("@dist\ndef f():\n    return [d(2)] < [2]\n", "as wholes", 5),
     ("@dist\ndef f(x=[1]):\n    return d(2)\n", "must be a literal", 4),
+    ("@dist\ndef f():\n    t = (1, 2)\n    for i in range(2):\n        t = (t[1], d(2))\n    return t[0]\n",
+     "rebound inside a loop", 7),
     ("def g(xs):\n    for i in range(2):\n        yield d(2)\n\n@dist\ndef f():\n    a = [0]\n    s = g(a)\n"
      "    a[0] = 1\n    return sum(*s)\n", "written to after the call", 10),
 ])

@@ -211,7 +211,7 @@ class ControlFlowLowering:
                 for scope, name, b in named:
                     if b.kind == STREAM or not isinstance(b.val, Val):
                         raise TranspileError(f"`{name}` (a stream or tuple) is rebound inside a loop that reads it "
-                                             "again in the next iteration", self.call_loc,
+                                             "again in the next iteration", self.statement_loc or self.call_loc,
                                              "fold it first (lazy_sum, list, ...), or bind its parts to names")
                 if not promote and not deleted and not unsettled and not named \
                         and all(self.ranks[key] == rank for key, rank in ranks.items()):

@@ -54,6 +54,7 @@ class Lowerer(StatementLowering, ControlFlowLowering, ExpressionLowering, Stream
         self.yield_targets: list = []  # per generator being inlined: what its `yield` lowers (generators.py)
         self.consumed: set[int] = set()  # generators already read on this path (streams.py)
         self.loop_depth = 0
+        self.statement_loc: SourceLoc | None = None  # the statement being lowered (for errors found later)
         self.object_versions: dict = {}  # object -> how many writes changed it (aliases.py)
         self.init_shapes()
 

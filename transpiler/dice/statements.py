@@ -30,6 +30,7 @@ class StatementLowering:
     def statement(self, pair) -> None:
         line, node = pair
         self.note_for(pair)
+        self.statement_loc = self.loc(node) or self.statement_loc
         if isinstance(node, cst.Assign):
             if len(node.targets) != 1:
                 raise self.error("chained assignment is not part of the dist language", node, "assign one name")
