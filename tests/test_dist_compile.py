@@ -136,11 +136,12 @@ def _expressions(names: list[str]):
 @st.composite
 def programs(draw, complex_weights: bool = False):
     """Random dist programs: assignments, random `if`s, loops, conditioning, generators, shifts, `and`/`or`,
-    lists written through an alias, arrays updated at several random indices (and, with `complex_weights`,
+    lists written through an alias, list repetition and comparison, arrays updated at several random indices
+    (and, with `complex_weights`,
     complex `importance` weights)."""
     names: list[str] = []
     lines = []
-    kinds = ["assign", "assign", "if", "for", "assert", "generator", "alias", "grid"]
+    kinds = ["assign", "assign", "if", "for", "assert", "generator", "alias", "grid", "repeat"]
     for index in range(draw(st.integers(1, 4))):
         target = f"v{index}"
         kind = draw(st.sampled_from(kinds + (["weight"] if complex_weights else [])))
@@ -167,6 +168,11 @@ def programs(draw, complex_weights: bool = False):
             lines += [f"    m{index} = zeros((2, 2))", f"    i{index} = dd(2)",
                       f"    m{index}[i{index}, i{index}] += {expr}", f"    m{index}[dd(2), 1] += 1",
                       f"    {target} = m{index}[dd(2), i{index}] + m{index}[1][i{index}]"]
+            names.append(target)
+        elif kind == "repeat":  # Python lists: `*` repeats, `+` joins, `==` compares whole lists
+            other = draw(st.sampled_from(names))
+            lines += [f"    r{index} = [{expr}] * 2 + [{other}]",
+                      f"    {target} = reduce_sum(r{index}) + 3 * (r{index} == [1, 1, {other}])"]
             names.append(target)
         elif kind == "weight":
             cond = draw(st.sampled_from(names))

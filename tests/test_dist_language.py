@@ -309,6 +309,14 @@ LANGUAGE = {
         def f():
             return lazy_all(2 @ (d(3) - 1)), lazy_any(2 @ (d(3) - 1)), lazy_all(x > 1 for x in 2 @ d(3))
     """,
+    "independent_list_repetition_and_tuples": """
+        @dist
+        def f():
+            v = d(2)
+            r = [d(2) + d(2)] * 2 + [v]
+            t = (v, 1) * 2
+            return r, r == [2, 2, v], t, (v, 2) == (1, 2), (v,) + (3,)
+    """,
     "list_equality_is_whole": """
         @dist
         def f():

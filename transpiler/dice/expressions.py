@@ -19,8 +19,9 @@ class ExpressionLowering:
         if isinstance(result, Stream):
             raise self.error("a stream (`n @ expr`, a generator) is used where a value is needed", where,
                              "fold it: lazy_sum(...), lazy_max(...), list(...)")
-        if isinstance(result, TupleVal):
-            return self.array_of(list(result.items))
+        if isinstance(result, TupleVal):  # a tuple used as a value: a sequence, like a list (`(v,) * 3` repeats)
+            array = self.array_of(list(result.items))
+            return self.as_list(array, [("one", item) for item in result.items])
         return result
 
     def expr(self, node: cst.BaseExpression):
@@ -117,7 +118,8 @@ class ExpressionLowering:
 
     def lifted(self, value: Val) -> Val:
         """A fixed value as a column of the current table (the same value in every world)."""
-        return Val(cg.call(cg.attr(cg.name(TABLE), "lift"), value.node), True, value.uses, self.rank(value))
+        return Val(cg.call(cg.attr(cg.name(TABLE), "lift"), value.node), True, value.uses, self.rank(value),
+                   pylist=value.pylist)
 
     def array_of(self, items: list) -> Val:
         random = any(v.random for v in items)
