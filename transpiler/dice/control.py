@@ -203,6 +203,12 @@ class ControlFlowLowering:
                     deleted += [(scope, name, end[name]) for name, b in entry.items()
                                 if b.kind != DELETED and name in end and end[name].kind == DELETED]
                 unsettled = self.loop_aliases_settle(scopes, entries, ends)
+                # a name that is a list after the body and not before (or the reverse): `+` and `*` on it mean
+                # different things in different iterations, so it enters the loop as "maybe a list"
+                unsettled += [(scope, name, dataclasses.replace(b, pylist=None))
+                              for scope, entry, end in zip(scopes, entries, ends) for name, b in entry.items()
+                              if b.kind in (FIXED, RANDOM) and name in end and end[name].kind in (FIXED, RANDOM)
+                              and b.pylist is not None and end[name].pylist != b.pylist]
                 # a name bound to a value without a name of its own (a helper's parameter) and rebound in the body:
                 # the next iteration must read the new value, so it becomes a local or column before the loop
                 named = [(scope, name, b) for scope, entry, end in zip(scopes, entries, ends)
@@ -220,8 +226,9 @@ class ControlFlowLowering:
                     scope.env = entry
                 for scope, name, binding in deleted:  # the next iteration starts without it
                     scope.env[name] = binding
-                for scope, name, shared in unsettled:  # shared with other names in some iterations only
-                    scope.env[name] = dataclasses.replace(scope.env[name], obj=shared)
+                for scope, name, change in unsettled:  # shared with other names in some iterations only
+                    scope.env[name] = change if isinstance(change, Binding) \
+                        else dataclasses.replace(scope.env[name], obj=change)
                 for scope, name, b in named:
                     with self.in_scope(scope):
                         self.bind(name, b.val, None)
