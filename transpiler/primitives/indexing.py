@@ -12,7 +12,7 @@ from typing import Any
 import libcst as cst
 
 from .. import codegen as cg
-from ..analysis.types import ShapeError, TensorType, fresh_dim, is_unknown, offset_dim
+from ..ir.types import ShapeError, TensorType, fresh_dim, is_unknown, offset_dim
 from ..ir import Const
 from .registry import Primitive, register
 from .symbolic import Sym, materialize, ops, sum_to

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import libcst as cst
 
-from .analysis.types import ShapeError, TensorType, parse_annotation
-from .builder import Builder, NameScope, const
-from .errors import SourceLoc, TranspileError
-from .frontend.checks import check_reachable, check_signature
-from .frontend.parse import ParsedModule
-from .ir import Atom, Const, Function, Var
-from .normalize_calls import Calls
-from .normalize_control import RESULT, RETURNED, ControlFlow, _can_exit, _has_return, returned_keys
-from .normalize_index import Indexing
-from .values import KernelRef, Module, TransformRef, Value
+from ..ir.types import ShapeError, TensorType, parse_annotation
+from ..builder import Builder, NameScope, const
+from ..errors import SourceLoc, TranspileError
+from ..frontend.checks import check_reachable, check_signature
+from ..frontend.parse import ParsedModule
+from ..ir import Atom, Const, Function, Var
+from .calls import Calls
+from .control import RESULT, RETURNED, ControlFlow, _can_exit, _has_return, returned_keys
+from .index import Indexing
+from ..values import KernelRef, Module, TransformRef, Value
 
 _BINARY_PRIMS = {
     cst.Add: "add", cst.Subtract: "subtract", cst.Multiply: "multiply", cst.Divide: "divide",
@@ -516,4 +516,4 @@ _NUMPY_CONSTANTS = {
 }
 
 # The function and method tables live in their own module to keep this one about the language.
-from .frontend.numpy_api import FUNCTIONS as _FUNCTIONS, METHODS as _METHODS, unsupported_hint  # noqa: E402
+from ..frontend.numpy_api import FUNCTIONS as _FUNCTIONS, METHODS as _METHODS, unsupported_hint  # noqa: E402

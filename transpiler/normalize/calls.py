@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 import libcst as cst
 
-from .builder import Builder
-from .errors import TranspileError
-from .frontend.parse import ParsedModule
-from .ir import Const, Eqn, Function, Var, result_atoms
-from .transforms.inline import inline_function
-from .transforms.inplace import functionalize
-from .values import KernelRef, TransformRef, Value
+from ..builder import Builder
+from ..errors import TranspileError
+from ..frontend.parse import ParsedModule
+from ..ir import Const, Eqn, Function, Var, result_atoms
+from ..ir.inline import inline_function
+from ..transforms.inplace import functionalize
+from ..values import KernelRef, TransformRef, Value
 
 
 class Calls:
@@ -27,7 +27,7 @@ class Calls:
                              f"{self.parsed.path}", "kernels can call @kernel functions of project modules")
         lowering = self._modules.get(path)
         if lowering is None:
-            from .frontend.parse import parse_module
+            from ..frontend.parse import parse_module
 
             parsed = parse_module(path.read_text(encoding="utf-8"), str(path))
             parsed.source_file = str(path)
