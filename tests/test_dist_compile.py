@@ -222,3 +222,87 @@ def test_random_programs_match_enumeration_long(source):
 @given(programs(complex_weights=True))
 def test_random_programs_with_complex_weights_long(source):
     _check_random_program(source)
+
+
+# -- lists and aliases: Python's answer or a located refusal, never another answer (issue #10) ----------------
+
+ALIAS_HELPERS = '''def bump(xs, i):
+    xs[i] += 1
+    return 0
+
+
+def same(xs):
+    return xs
+
+
+def fill(xs):
+    for i in range(2):
+        xs[i] = d(2)
+        yield xs[i]
+
+
+'''
+
+
+@st.composite
+def alias_programs(draw):
+    """Two lists, then names made from them (`b = a`, `list(a)`, `a if c else b`, a helper returning its
+    argument), writes through any of them (also in helpers, generators and loops), swaps, `and`/`or`; the
+    result reads lists and numbers."""
+    lists, scalars = ["a", "b"], []
+    lines = ["    a = [d(2), 0]", "    b = [1, d(2)]"]
+    for k in range(draw(st.integers(2, 5))):
+        first, second = draw(st.sampled_from(lists)), draw(st.sampled_from(lists))
+        value = draw(st.sampled_from(["d(2)", "1", "dd(2)"] + scalars))
+        other = draw(st.sampled_from(["2", "d(2)"] + scalars))
+        index = draw(st.sampled_from(["0", "1", "dd(2)"]))
+        kind = draw(st.sampled_from(["alias", "write", "augment", "branch", "loop", "helper", "swap", "read",
+                                     "copy", "pick", "generator", "returned", "and_or"]))
+        made = f"l{k}" if kind in ("alias", "copy", "pick", "returned") else f"s{k}"
+        lines += {
+            "alias": [f"    {made} = {first}"],
+            "write": [f"    {first}[{index}] = {value}"],
+            "augment": [f"    {first}[{index}] += {value}"],
+            "branch": [f"    if {draw(st.sampled_from(['d(2) == 1', 'True']))}:", f"        {first} = {second}"],
+            "loop": ["    for i in range(2):", f"        {first}[i] += {value}",
+                     f"        {first} = {second}" if draw(st.booleans()) else "        pass"],
+            "helper": [f"    {made} = bump({first}, {draw(st.sampled_from(['0', '1']))})"],
+            "swap": [f"    {first}, {second} = {second}, {first}"],
+            "read": [f"    {made} = {first}[{index}] + {value}"],
+            "copy": [f"    {made} = list({first})"],
+            "pick": [f"    {made} = {first} if d(2) == 1 else {second}"],
+            "generator": [f"    {made} = sum(*fill({first}))"],
+            "returned": [f"    {made} = same({first})"],
+            "and_or": [f"    {made} = ({value} {draw(st.sampled_from(['and', 'or']))} {other})"],
+        }[kind]
+        if kind in ("alias", "copy", "pick", "returned"):
+            lists.append(made)
+        elif kind in ("helper", "read", "generator", "and_or"):
+            scalars.append(made)
+    result = ", ".join([draw(st.sampled_from(lists)), draw(st.sampled_from(lists))] + scalars[-1:])
+    return ALIAS_HELPERS + "@dist\ndef f():\n" + "\n".join(lines) + f"\n    return {result}\n"
+
+
+def _check_alias_program(source):
+    full = "from lifted import dist\n\n" + source
+    try:
+        code = transpile_source(full, "aliases.py")
+    except TranspileError as error:  # refusing is allowed; where it is said matters
+        assert error.loc is not None and error.format().startswith("aliases.py:")
+        return
+    namespace: dict = {"__name__": "alias_prog"}
+    exec(compile(code, "alias_generated.py", "exec"), namespace)
+    assert namespace["f"](semiring="fraction") == enumerate_distribution(full, "f")
+
+
+@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(alias_programs())
+def test_random_alias_programs_match_python_or_are_refused(source):
+    _check_alias_program(source)
+
+
+@pytest.mark.slow
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(alias_programs())
+def test_random_alias_programs_long(source):
+    _check_alias_program(source)

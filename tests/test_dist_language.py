@@ -170,6 +170,20 @@ GENERATORS = {
             total = sum(*fill(a))
             return total, a
     """,
+    "generator_sees_the_consumers_writes": """
+        def g(xs):
+            for i in range(2):
+                yield xs[i]
+
+        @dist
+        def f():
+            a = [1, d(2)]
+            t = 0
+            for x in g(a):
+                a[1] = 10 + d(2)
+                t = t * 100 + x
+            return t, a
+    """,
     "generator_in_a_random_branch": """
         def g():
             yield d(2)

@@ -77,11 +77,13 @@ class AliasLowering:
         return Shared(frozenset(([self.new_object()] if fresh else []) + held))
 
     def holders(self, obj) -> list:
-        """(scope, name, binding) of every name in an open scope that holds `obj` itself."""
+        """(scope, name, binding) of every name in an open scope that holds `obj` itself (a suspended
+        generator's parameter too: the consumer's writes reach it, as in Python)."""
         found = []
         for scope in self.open_scopes():
             for name, binding in scope.env.items():
-                if binding.kind in (FIXED, RANDOM) and binding.obj == obj:
+                if binding.kind in (FIXED, RANDOM) and binding.obj == obj or binding.kind == VALUE \
+                        and isinstance(binding.val, Val) and binding.val.obj == obj:  # a parameter, a loop item
                     found.append((scope, name, binding))
         return found
 
