@@ -204,3 +204,75 @@ def test_a_function_compiled_from_no_file_and_no_cell_is_refused(cache):
                  "<string>", "exec"), ns)
     with pytest.raises(RuntimeError, match="is not in a file \\(nor in a notebook cell\\)"):
         __import__("lifted").grad(ns["f"])(1.0)
+
+
+# The notebook runs in a plain IPython shell, in a fresh process; each code cell's printed output is compared
+# with the output stored in the notebook (a cell tagged `generated-code` only has to show the generated
+# function: its text follows the compiler). `python -m tests.test_notebooks` stores the current outputs.
+RUN_NOTEBOOK = '''
+import contextlib, io, json, sys
+from IPython.core.interactiveshell import InteractiveShell
+
+shell = InteractiveShell.instance(colors="NoColor")
+outputs = []
+for cell in json.load(open(sys.argv[1], encoding="utf-8"))["cells"]:
+    if cell["cell_type"] != "code":
+        continue
+    captured = io.StringIO()
+    with contextlib.redirect_stdout(captured):
+        result = shell.run_cell("".join(cell["source"]), store_history=True)
+    if not result.success:
+        sys.stderr.write(captured.getvalue())
+        sys.exit(f"cell {len(outputs) + 1} failed: {result.error_before_exec or result.error_in_exec!r}")
+    outputs.append(captured.getvalue())
+print(json.dumps(outputs))
+'''
+
+
+def run_notebook(folder: Path) -> list[str]:
+    """The printed output of each code cell of the notebook, run in a new IPython shell with its own cache."""
+    env = dict(os.environ, LIFTED_CACHE_DIR=str(folder / "cache"))
+    done = subprocess.run([sys.executable, "-c", RUN_NOTEBOOK, str(NOTEBOOK)], cwd=folder, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def code_cells() -> list[dict]:
+    return [cell for cell in json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"] if cell["cell_type"] == "code"]
+
+
+def stored_output(cell: dict) -> str:
+    return "".join("".join(out.get("text", "")) for out in cell["outputs"] if out.get("output_type") == "stream")
+
+
+def test_the_example_notebook_runs_and_prints_what_it_shows(tmp_path):
+    outputs = run_notebook(tmp_path)
+    cells = code_cells()
+    assert len(outputs) == len(cells)
+    for number, (cell, output) in enumerate(zip(cells, outputs), 1):
+        if "generated-code" in cell["metadata"].get("tags", []):
+            assert output.startswith("def loss_grad(") and "np." in output, output
+            assert "# <ipython-input-" in output, "the generated code points back at the cell's lines"
+        else:
+            assert output == stored_output(cell), f"code cell {number} printed\n{output}"
+    assert "finite differences agree: True" in outputs[2]
+    assert "`scaled_loss` uses `loss`, a @kernel function defined in another notebook cell" in outputs[-1]
+
+
+def store_outputs() -> None:
+    """Run the notebook and store each cell's printed output in it (after an intended change)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        outputs = iter(run_notebook(Path(folder)))
+    notebook = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    for count, cell in enumerate((c for c in notebook["cells"] if c["cell_type"] == "code"), 1):
+        text = next(outputs)
+        cell["execution_count"] = count
+        cell["outputs"] = [{"name": "stdout", "output_type": "stream", "text": text.splitlines(True)}] if text else []
+    NOTEBOOK.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    store_outputs()
