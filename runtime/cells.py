@@ -21,10 +21,10 @@ CACHE_NAME = "notebook_cell"  # stands for the file path in cache keys: a cell i
 
 def cell_text(filename: str) -> str | None:
     """The text of the cell compiled under `filename`, or None when IPython did not register one."""
-    lines = linecache.cache.get(filename)
-    if not lines or not isinstance(lines[2], list):
+    entry = linecache.cache.get(filename)
+    if not entry or len(entry) < 3 or not isinstance(entry[2], list):  # absent, or a file's lazy entry
         return None
-    return "".join(lines[2]).replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(entry[2]).replace("\r\n", "\n").replace("\r", "\n")
 
 
 def cell_source(func: Callable[..., Any], filename: str, text: str, what: str,
@@ -112,8 +112,8 @@ def _binding_line(name: str, value: Any) -> str | None:
     if isinstance(value, ModuleType):
         module = value.__name__
         return f"import {module}" if module == name else f"import {module} as {name}"
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and name.isidentifier():
-        text = repr(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        text = repr(int(value) if isinstance(value, int) else float(value))  # np.float64(0.5) reads as 0.5
         return f"{name} = {text}" if text not in ("inf", "-inf", "nan") else None
     return _import_line(name, value)
 

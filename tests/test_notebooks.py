@@ -40,7 +40,7 @@ def total(x: "f64[n]", k: "f64[]") -> "f64[]":
 energy_grad = grad(energy)
 '''
 
-FIRST_CELL = "import numpy as np\nfrom lifted import dist, grad, hessian, kernel\nSCALE = 1.5\n"
+FIRST_CELL = "import numpy as np\nfrom lifted import dist, grad, hessian, kernel\nSCALE = np.float64(1.5)\n"
 
 
 def cell_styles(tmp_path: Path) -> list[str]:
