@@ -12,6 +12,7 @@ run again in a new kernel finds its modules without importing the compiler.
 from __future__ import annotations
 
 import linecache
+import os
 import sys
 from types import CodeType, ModuleType
 from typing import Any, Callable
@@ -54,10 +55,11 @@ def cell_source(func: Callable[..., Any], filename: str, text: str, what: str,
                     if line:
                         bindings[name] = line
                     continue
+                user = current.__name__
                 raise refuse(RuntimeError(
-                    f"{what}: `{func.__name__}` uses `{name}`, a {_noun(value)} defined in another notebook cell; "
-                    f"cell kernels are compiled from their own cell only. Define `{name}` in the same cell as "
-                    f"`{func.__name__}` (or in a .py module the notebook imports)"))
+                    f"{what}: `{user}` uses `{name}`, a {_noun(value)} defined in another notebook cell; cell "
+                    f"kernels are compiled from their own cell only. Define `{name}` in the same cell as `{user}` "
+                    "(or in a .py module the notebook imports)"))
             line = _binding_line(name, value)
             if line:
                 bindings[name] = line
@@ -69,8 +71,6 @@ def cell_source(func: Callable[..., Any], filename: str, text: str, what: str,
 
 
 def _is_cell_name(filename: str | None) -> bool:
-    import os
-
     return bool(filename) and not os.path.isfile(filename) and cell_text(filename) is not None
 
 

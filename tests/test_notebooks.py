@@ -128,6 +128,24 @@ def uses(x: "f64[n]", k: "f64[]") -> "f64[]":
         ns["grad"](ns["uses"])(np.ones(2), 1.0)
 
 
+def test_a_kernel_redefined_in_a_later_cell_is_refused_not_compiled_from_the_old_text(cache, style, tmp_path):
+    """`total` calls whatever `energy` is now; compiling the old cell's `energy` would give a wrong number."""
+    ns = notebook_namespace(style)
+    run_cell('@kernel\ndef energy(x: "f64[n]", k: "f64[]") -> "f64[]":\n    return k * np.sum(x)\n',
+             cell_styles(tmp_path)[0].replace("4", "9", 1), ns)
+    with pytest.raises(RuntimeError, match="`total` uses `energy`, a @kernel function defined in another notebook"):
+        ns["grad"](ns["total"])(np.ones(2), 1.0)
+
+
+def test_a_constant_rebound_in_a_later_cell_is_read_as_python_reads_it(cache, style, tmp_path):
+    ns = run_cell(FIRST_CELL, "<ipython-input-1-cccc>", {})
+    run_cell('RATE = 0.5\n\n\n@kernel\ndef f(x: "f64[n]") -> "f64[]":\n    return RATE * np.sum(x * x)\n', style, ns)
+    x = np.array([1.0, -3.0])
+    assert_close(ns["grad"](ns["f"])(x), x, what="RATE from the cell")
+    ns["RATE"] = 2.0
+    assert_close(ns["grad"](ns["f"])(x), 4 * x, what="RATE rebound by a later cell")
+
+
 def test_an_error_in_a_cell_kernel_points_at_the_cells_line(cache, style):
     ns = run_cell(FIRST_CELL, "<ipython-input-1-aaaa>", {})
     run_cell('''
