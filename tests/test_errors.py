@@ -47,26 +47,16 @@ CASES = {
         kernel_source("global counter\nreturn np.sum(x)"),
         6, 5, "global counter", "`global` is not part of the kernel language",
         "pass the value in as a parameter"),
-    "nested_def": (
-        kernel_source("def g(y):\n    return y\nreturn np.sum(g(x))"),
-        6, 5, "def g(y):", "nested functions are not part of the kernel language", "separate @kernel"),
-    "lambda": (
-        kernel_source("g = lambda y: y * 2.0\nreturn np.sum(x)"),
-        6, 9, "lambda y: y * 2.0", "lambdas are not part of the kernel language", "define a @kernel"),
     "list_comprehension": (
         kernel_source("ys = [v * 2.0 for v in x]\nreturn np.sum(x)"),
-        6, 10, "[v * 2.0 for v in x]", "list comprehensions are not part of the kernel language",
-        "array operations"),
+        6, 28, "x", "this needs a sequence whose length is known at build time; an array's first axis is known "
+        "only at run time", "range(len(x))"),
     "if_on_an_array": (
         kernel_source("if x > 0.0:\n    x = -x\nreturn np.sum(x)"),
         6, 8, "x > 0.0", "a condition must be a boolean scalar, not bool[n]", "np.where(cond, a, b)"),
     "while_on_an_array": (
         kernel_source("while x:\n    x = x * 0.5\nreturn np.sum(x)"),
         6, 11, "x", "a condition must be a boolean scalar, not f64[n]", "np.where"),
-    "for_over_a_shape": (
-        kernel_source("for d in x.shape:\n    x = x * 2.0\nreturn np.sum(x)"),
-        6, 14, "x.shape", "a kernel `for` loop runs over range(...) or over an array's first axis",
-        "for i in range(n):"),
     "for_else": (
         kernel_source("for i in range(3):\n    x = x * 2.0\nelse:\n    x = x + 1.0\nreturn np.sum(x)"),
         8, 5, "else:", "`for ... else` is not part of the kernel language", "set a flag"),
@@ -75,7 +65,8 @@ CASES = {
         8, 5, "else:", "`while ... else` is not part of the kernel language", "set a flag"),
     "loop_over_enumerate": (
         kernel_source("for i, v in enumerate(x):\n    x = x + v\nreturn np.sum(x)"),
-        6, 9, "i, v", "the loop variable must be a single name", "for i in range(n):"),
+        6, 17, "enumerate(x)", "this needs a sequence whose length is known at build time; an array's first axis is known "
+        "only at run time", "range(len(x))"),
     "break_outside_a_loop": (
         kernel_source("if np.sum(x) > 0.0:\n    break\nreturn np.sum(x)"),
         7, 9, "break", "syntax error: 'break' outside loop", "valid Python"),
@@ -92,12 +83,10 @@ CASES = {
     "chained_comparison": (
         kernel_source("inside = 0.0 < x < 1.0\nreturn np.sum(np.where(inside, x, 0.0))"),
         6, 14, "0.0 < x < 1.0", "chained comparisons are not supported in kernels", "(a < x) & (x < b)"),
-    "is": (
-        kernel_source("missing = x is None\nreturn np.sum(x)"),
-        6, 17, "is", "`is`, `in` and their negations are not part of the kernel language", "=="),
     "in": (
         kernel_source("found = 1.0 in x\nreturn np.sum(x)"),
-        6, 17, "in", "`is`, `in` and their negations are not part of the kernel language", "=="),
+        6, 13, "1.0 in x", "`in` is decided at build time here: it looks for a key in a dict, or a number or "
+        "string in a list of them", None),
     "undefined_name": (
         kernel_source("y = x * scale\nreturn np.sum(y)"),
         6, 13, "scale", "`scale` is not defined in this kernel", "module-level numeric constants"),
@@ -166,7 +155,8 @@ CASES = {
         6, 5, "a, b", "cannot unpack 3 values into 2 names", None),
     "unpacking_an_array": (
         kernel_source("a, b = x\nreturn np.sum(a + b)"),
-        6, 5, "a, b", "only tuples (a kernel's tuple result, a literal tuple, x.shape) can be unpacked here",
+        6, 5, "a, b", "only tuples, lists and dicts (a kernel's tuple result, a literal, x.shape) can be unpacked "
+        "here",
         "a = x[0]"),
     "conditional_expression_on_an_array": (
         kernel_source("y = x if x > 0.0 else -x\nreturn np.sum(y)"),

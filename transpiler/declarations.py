@@ -12,6 +12,7 @@ from .frontend.parse import Declaration, ParsedModule
 from .ir import Function
 from .transforms.compose import apply_transform
 from .transforms.hoist import hoist_invariants
+from .transforms.trees import apply_tree_transform, user_params, uses_trees
 
 
 class DeclaredFunctions:
@@ -41,8 +42,9 @@ class DeclaredFunctions:
             with self._guard(target, loc):
                 base, generated = self._input(decl)
                 wrt = resolve_wrt(decl, base)
-                self._functions[target] = apply_transform(decl.transform, base, decl.target, wrt,
-                                                          decl.wrt_is_tuple, decl.loc, generated=generated)
+                transform = apply_tree_transform if uses_trees(base) else apply_transform
+                self._functions[target] = transform(decl.transform, base, decl.target, wrt, decl.wrt_is_tuple,
+                                                    decl.loc, generated=generated)
         return self._functions[target]
 
     def wrt(self, target: str) -> tuple[int, ...]:
@@ -87,7 +89,7 @@ class _Building:
 
 def resolve_wrt(decl: Declaration, fn: Function) -> tuple[int, ...]:
     """The declaration's `wrt` (names or positions as written) as parameter positions of `fn`."""
-    names = [p.name for p in fn.params]
+    names = [name for name, _ in user_params(fn)]
     if not names:
         raise TranspileError(f"`{decl.func}` has no parameters to differentiate", decl.loc)
     if decl.wrt is None:

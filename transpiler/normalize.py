@@ -13,11 +13,16 @@ from .builder import Builder, NameScope, const
 from .errors import SourceLoc, TranspileError
 from .frontend.checks import check_reachable, check_signature
 from .frontend.parse import ParsedModule
+from .trees import build, is_tree_annotation, leaf_name, leaf_paths, number_leaves, parse_tree
 from .ir import Atom, Const, Function, Var
+from .module_scope import ModuleScope
 from .normalize_calls import Calls
+from .normalize_functions import _MISSING, Functions, assigned_locals, frozen
+from .normalize_static import _NOT_HERE, STATIC_BUILTINS, Containers, StaticNeeded
 from .normalize_control import RESULT, RETURNED, ControlFlow, _can_exit, _has_return, returned_keys
 from .normalize_index import Indexing
-from .values import KernelRef, Module, TransformRef, Value
+from .values import (Closure, DictValue, Frame, KernelRef, ListValue, Module, TransformRef, Value, describe,
+                     is_container, is_function)
 
 _BINARY_PRIMS = {
     cst.Add: "add", cst.Subtract: "subtract", cst.Multiply: "multiply", cst.Divide: "divide",
@@ -35,7 +40,7 @@ _AUG_PRIMS = {
 }
 
 
-class Lowering(ControlFlow, Indexing, Calls):
+class Lowering(ControlFlow, Indexing, Calls, Functions, Containers, ModuleScope):
     """Lowers the kernels of one parsed module; kernels calling kernels are inlined at the call."""
 
     def __init__(self, parsed: ParsedModule, declared=None):
@@ -54,34 +59,70 @@ class Lowering(ControlFlow, Indexing, Calls):
         self._rules: dict[str, Function] = {}  # lowered custom_vjp rule kernels
         self._conditional_names: dict[str, SourceLoc] = {}  # assigned on some paths only (in a branch or loop)
         self._statement_start = 0
+        self._frame: Frame | None = None  # the function body being lowered (closures read free names in it)
+        self._active: set[int] = set()  # closures being inlined (recursion is refused)
+        self._level = 0  # run-time branches and loops around the statement (lists change only at their own)
+        self._discarded: list = []  # bodies of loops lowered again unrolled (kept so value ids stay unique)
+        self._module_values: dict | None = None  # module-level names computed at build time (module_scope)
 
     # -- entry ---------------------------------------------------------------------------------------------
     def lower_kernel(self, name: str) -> Function:
         source = self.parsed.kernels[name]
-        node = source.node
+        return self.lower_function(source.node, source.loc, name)
+
+    def lower_function(self, node: cst.FunctionDef, loc: SourceLoc, name: str, frame: Frame | None = None) -> Function:
+        """A kernel (or a function value a module-level factory made) as an IR function; parameters that are
+        trees become one IR parameter per leaf."""
         check_signature(node, self.locate)
         check_reachable(node, self.locate)
         scope = NameScope()
-        params, env, dim_sources = [], {}, {}
+        params, env, dim_sources, in_tree = [], {}, {}, []
         for param in node.params.params:
             pname = param.name.value
             scope.taken.add(pname)
-            ptype = self._param_type(param)
-            var = Var(pname, ptype)
-            params.append(var)
-            env[pname] = var
-            for axis, dim in enumerate(ptype.shape or ()):
-                if isinstance(dim, str):
-                    dim_sources.setdefault(dim, (var, axis))
+            tree = self._param_tree(param)
+            if tree is None:
+                ptype = self._param_type(param)
+                in_tree.append((pname, ("leaf", len(params))))
+                leaves = [Var(pname, ptype)]
+            else:
+                numbered, types = number_leaves(tree, len(params))
+                in_tree.append((pname, numbered))
+                leaves = [Var(leaf_name(pname, path), t) for (path, _), t in zip(leaf_paths(numbered), types)]
+                scope.taken.update(v.name for v in leaves)
+            for var in leaves:
+                for axis, dim in enumerate(var.type.shape or ()):
+                    if isinstance(dim, str):
+                        dim_sources.setdefault(dim, (var, axis))
+            params.extend(leaves)
+            env[pname] = leaves[0] if tree is None else build(
+                in_tree[-1][1], {i: v for i, v in enumerate(params)}, lambda items: ListValue(items, -1),
+                lambda items: DictValue(items, -1))
         builder = Builder(scope, dim_sources)
         builder.reuse = False
         self._own_params = {id(p) for p in params}
         self._stack[:] = [name]
-        result = self._lower_body(node, builder, env)
-        _check_result(result, self.locate(node.name), name)
-        return Function(name, params, builder.prologue + builder.eqns, result, source.loc, node.get_docstring(), name)
+        result = self._lower_body(node, builder, env, frame)
+        out_tree, flat = result_tree(result, self.locate(node.name), name)
+        trees = any(t[0] != "leaf" for _, t in in_tree) or out_tree is not None
+        return Function(name, params, builder.prologue + builder.eqns, flat if out_tree is not None else result,
+                        loc, node.get_docstring(), name, in_tree if trees else None, out_tree)
 
-    def _param_type(self, param: cst.Param) -> TensorType:
+    def _param_tree(self, param: cst.Param):
+        """The tree a list/tuple/dict annotation describes, or None for an array annotation."""
+        annotation = param.annotation.annotation if param.annotation is not None else None
+        if not isinstance(annotation, cst.SimpleString) or not is_tree_annotation(annotation.evaluated_value):
+            return None
+        try:
+            return parse_tree(annotation.evaluated_value)
+        except ShapeError as exc:
+            raise self.error(annotation, str(exc), 'a tree annotation nests lists, tuples and dicts of array types: '
+                             '"[(f64[d,h], f64[h])]", "{\'w\': f64[d], \'b\': f64[]}"') from None
+
+    def _param_type(self, param: cst.Param) -> TensorType | None:
+        """The array type an annotation gives; None when it describes a tree."""
+        if self._param_tree(param) is not None:
+            return None
         if param.annotation is None:
             return TensorType("f64", None)
         annotation = param.annotation.annotation
@@ -98,16 +139,21 @@ class Lowering(ControlFlow, Indexing, Calls):
         return TranspileError(message, self.locate(node), hint)
 
     # -- statements ----------------------------------------------------------------------------------------
-    def _lower_body(self, func: cst.FunctionDef, builder: Builder, env: dict[str, Value]) -> Value:
+    def _lower_body(self, func: cst.FunctionDef, builder: Builder, env: dict[str, Value],
+                    parent: Frame | None = None, may_fall_off: bool = False) -> Value:
+        """Lower a function body with its parameters bound in `env`; `parent` is the frame it was defined in."""
         statements = list(func.body.body)
         if statements and _is_docstring(statements[0]):
             statements = statements[1:]
-        saved = self._block_depth, self._loop_depth, self._break_flags
+        saved = self._block_depth, self._loop_depth, self._break_flags, self._frame, self._level
         self._block_depth, self._loop_depth, self._break_flags = 0, 0, []
+        self._frame = Frame(env, parent, assigned_locals(func))
         try:
             outcome = self.lower_block(statements, builder, env)
         finally:
-            self._block_depth, self._loop_depth, self._break_flags = saved
+            self._block_depth, self._loop_depth, self._break_flags, self._frame, self._level = saved
+        if outcome is None and may_fall_off:
+            return None  # a nested function may end without `return`, as in Python
         if outcome is None or outcome[0] != "return":
             raise self.error(func.name, f"kernel `{func.name.value}` has no return statement",
                              "end the kernel with `return <value>`")
@@ -120,7 +166,11 @@ class Lowering(ControlFlow, Indexing, Calls):
         An `if` that can exit is lowered with the rest of the block as its continuation, inside each branch
         that falls through, so code after an exit runs only on the paths that reach it."""
         for i, statement in enumerate(statements):
-            if isinstance(statement, cst.SimpleStatementLine):
+            if self._frame is not None:
+                self._frame.env = env  # what a closure called from here sees of this frame
+            if isinstance(statement, cst.FunctionDef):
+                self._define(statement, env)
+            elif isinstance(statement, cst.SimpleStatementLine):
                 for small in statement.body:
                     builder.loc = self.locate(small)
                     outcome = self._lower_small(small, builder, env)
@@ -179,6 +229,11 @@ class Lowering(ControlFlow, Indexing, Calls):
             if prim is None:
                 raise self.error(small.operator, "this augmented assignment operator is not supported")
             if isinstance(small.target, cst.Subscript):
+                container = self.expr(small.target.value, builder, env)
+                if is_container(container):
+                    self.container_store(container, small.target, self.expr(small.value, builder, env), builder, env,
+                                         combine=prim)
+                    return None
                 self._store(small.target, self.expr(small.value, builder, env), builder, env, combine=prim)
                 return None
             if not isinstance(small.target, cst.Name):
@@ -204,6 +259,9 @@ class Lowering(ControlFlow, Indexing, Calls):
                 del env[node.value]
             return None
         if isinstance(small, cst.Expr):
+            if isinstance(small.value, cst.Call) and _calls_for_effect(small.value):
+                self.expr(small.value, builder, env)  # `xs.append(v)`, `update(xs)`: changes a list or dict
+                return None
             self.expr(small.value, builder, env)  # `print(x)`, `yield x`: the construct's own error comes first
             raise self.error(small, "an expression statement has no effect in a kernel",
                              "assign the value to a name, or remove the line")
@@ -228,17 +286,30 @@ class Lowering(ControlFlow, Indexing, Calls):
         if isinstance(target, cst.Name):
             self._bind_name(target.value, value, builder, env)
         elif isinstance(target, (cst.Tuple, cst.List)):
-            if not isinstance(value, tuple):
-                raise self.error(target, "only tuples (a kernel's tuple result, a literal tuple, x.shape) can be "
-                                 "unpacked here", "index the array instead: a = x[0]")
-            if len(value) != len(target.elements):
-                raise self.error(target, f"cannot unpack {len(value)} values into {len(target.elements)} names")
-            for element, item in zip(target.elements, value):
-                if isinstance(element, cst.StarredElement):
-                    raise self.error(element, "starred assignment is not part of the kernel language")
+            if not isinstance(value, (tuple, ListValue, DictValue)):
+                raise self.error(target, "only tuples, lists and dicts (a kernel's tuple result, a literal, x.shape) "
+                                 "can be unpacked here", "index the array instead: a = x[0]")
+            items = self.static_items(value, target)
+            stars = [i for i, e in enumerate(target.elements) if isinstance(e, cst.StarredElement)]
+            if len(stars) > 1:
+                raise self.error(target, "only one starred name can take the rest")
+            if stars:
+                star = stars[0]
+                after = len(target.elements) - star - 1
+                if len(items) < len(target.elements) - 1:
+                    raise self.error(target, f"cannot unpack {len(items)} values into {len(target.elements) - 1}+ names")
+                rest = ListValue(items[star:len(items) - after], self._level)
+                items = items[:star] + [rest] + items[len(items) - after:]
+            if len(items) != len(target.elements):
+                raise self.error(target, f"cannot unpack {len(items)} values into {len(target.elements)} names")
+            for element, item in zip(target.elements, items):
                 self._assign(element.value, item, builder, env)
         elif isinstance(target, cst.Subscript):
-            self._store(target, value, builder, env)
+            container = self.expr(target.value, builder, env)
+            if is_container(container):
+                self.container_store(container, target, value, builder, env)
+            else:
+                self._store(target, value, builder, env)
         elif isinstance(target, cst.Attribute):
             raise self.error(target, "assignment to an attribute is not part of the kernel language",
                              "kernels compute values; return them instead")
@@ -268,12 +339,7 @@ class Lowering(ControlFlow, Indexing, Calls):
 
     def _expression_error(self, node) -> TranspileError:
         hints = {
-            "Lambda": ("lambdas are not part of the kernel language", "define a @kernel and call it"),
-            "ListComp": ("list comprehensions are not part of the kernel language", "use array operations"),
-            "GeneratorExp": ("generator expressions are not part of the kernel language", "use array operations"),
-            "DictComp": ("dict comprehensions are not part of the kernel language", None),
             "SetComp": ("set comprehensions are not part of the kernel language", None),
-            "Dict": ("dicts are not part of the kernel language", "pass arrays as separate parameters"),
             "Set": ("sets are not part of the kernel language", None),
             "IfExp": ("conditional expressions are not supported in kernels yet", "use np.where(cond, a, b)"),
             "NamedExpr": ("the walrus operator is not part of the kernel language", "assign on its own line"),
@@ -294,6 +360,9 @@ class Lowering(ControlFlow, Indexing, Calls):
         name = node.value
         if name in env:
             return env[name]
+        enclosing = self.lookup_enclosing(name)
+        if enclosing is not _MISSING:
+            return enclosing
         if name in ("True", "False"):
             return const(name == "True")
         if name == "None":
@@ -308,12 +377,23 @@ class Lowering(ControlFlow, Indexing, Calls):
             return self._imported_kernel(name, node)
         if self.declared is not None and name in self.declared.by_target:
             return TransformRef(name)
+        if name in self.parsed.helpers:  # an undecorated module function: inlined like a closure
+            return Closure(self.parsed.helpers[name], None, self, name)
+        if name in self.parsed.python_names:
+            return Module(self.parsed.python_names[name])
+        module_values = self.module_values()
+        if name in module_values:
+            return module_values[name]
         if name in self.parsed.constants:
             return const(self.parsed.constants[name])
         if name in _BUILTINS:
             return Module(f"builtins.{name}")
         if name in _LIFTED:
             return Module(f"lifted.{name}")
+        if name in self.module_failures:
+            raise self.error(node, f"`{name}` is computed at module level by code the compiler cannot run at build "
+                             f"time: {self.module_failures[name]}", "kernels see module-level values computed from "
+                             "literals, lists, dicts and calls of functions defined in the module")
         if name in self._conditional_names:
             where = self._conditional_names[name]
             raise self.error(node, f"`{name}` is only assigned on some paths (in the block at line {where.line})",
@@ -334,17 +414,6 @@ class Lowering(ControlFlow, Indexing, Calls):
     def _expr_ConcatenatedString(self, node, builder, env) -> Value:
         return node.evaluated_value
 
-    def _expr_Tuple(self, node: cst.Tuple, builder, env) -> Value:
-        return tuple(self._element(e, builder, env) for e in node.elements)
-
-    def _expr_List(self, node: cst.List, builder, env) -> Value:
-        return tuple(self._element(e, builder, env) for e in node.elements)
-
-    def _element(self, element, builder, env) -> Value:
-        if isinstance(element, cst.StarredElement):
-            raise self._expression_error(element)
-        return self.expr(element.value, builder, env)
-
     def _expr_Ellipsis(self, node, builder, env) -> Value:
         return Ellipsis
 
@@ -353,8 +422,10 @@ class Lowering(ControlFlow, Indexing, Calls):
         if prim is None:
             raise self.error(node, "this operator is not part of the kernel language",
                              "use + - * / // % ** @, or & | on booleans")
-        left = self._atom(self.expr(node.left, builder, env), node.left)
-        right = self._atom(self.expr(node.right, builder, env), node.right)
+        left, right = self.expr(node.left, builder, env), self.expr(node.right, builder, env)
+        if is_container(left) or is_container(right):
+            return self.container_operation(node, prim, left, right)
+        left, right = self._atom(left, node.left), self._atom(right, node.right)
         if prim in ("logical_and", "logical_or") and not (left.type.dtype == right.type.dtype == "bool"):
             raise self.error(node, "`&` and `|` are supported on booleans only (bitwise integer operations are not)",
                              "compare first: (x > 0) & (y > 0)")
@@ -382,6 +453,9 @@ class Lowering(ControlFlow, Indexing, Calls):
                              "combine two comparisons with &: (a < x) & (x < b)")
         target = node.comparisons[0]
         prim = _COMPARE_PRIMS.get(type(target.operator))
+        static = self.static_comparison(node, builder, env)
+        if static is not None:
+            return static
         if prim is None:
             raise self.error(target.operator, "`is`, `in` and their negations are not part of the kernel language",
                              "compare values with == or !=")
@@ -405,9 +479,11 @@ class Lowering(ControlFlow, Indexing, Calls):
             path = f"{base.path}.{attr}"
             if path in _NUMPY_CONSTANTS:
                 return _NUMPY_CONSTANTS[path]
-            if path.startswith("scipy") or base.path.startswith("numpy"):
+            if path.startswith("scipy") or base.path.startswith("numpy") or path == "functools.partial":
                 return Module(path)
             raise self.error(node, f"`{path}` is not available in kernels")
+        if is_container(base):
+            return ("container_method", attr, base)
         atom = self._atom(base, node.value)
         if attr == "T":
             return self._bind(builder, node, "transpose", [atom])
@@ -435,40 +511,58 @@ class Lowering(ControlFlow, Indexing, Calls):
 
     def _expr_Call(self, node: cst.Call, builder, env) -> Value:
         func = self.expr(node.func, builder, env)
+        positional, keywords = [], {}
         for arg in node.args:
-            if arg.star:
-                raise self.error(arg, "`*`/`**` in calls are not part of the kernel language",
-                                 "pass each argument explicitly")
-        positional = [self.expr(a.value, builder, env) for a in node.args if a.keyword is None]
-        keywords = {a.keyword.value: (self.expr(a.value, builder, env), a.value) for a in node.args
-                    if a.keyword is not None}
-        if isinstance(func, KernelRef):
-            if keywords:
-                raise self.error(node, "calls to kernels take positional arguments only")
-            return self._inline(func, positional, node, builder)
-        if isinstance(func, TransformRef):
-            if keywords:
-                raise self.error(node, "calls to transforms take positional arguments only")
-            return self._call_transform(func, positional, node, builder)
+            value = self.expr(arg.value, builder, env)
+            if arg.star == "*":
+                positional.extend(self.static_items(value, arg.value))
+            elif arg.star == "**":
+                if not isinstance(value, DictValue) or not all(isinstance(k, str) for k in value.items):
+                    raise self.error(arg.value, f"`**` takes a dict with string keys, not {describe(value)}")
+                keywords.update((k, (v, arg.value)) for k, v in value.items.items())
+            elif arg.keyword is None:
+                positional.append(value)
+            else:
+                keywords[arg.keyword.value] = (value, arg.value)
+        return self.call_value(func, positional, keywords, node, builder)
+
+    def call_module_function(self, func: Value, positional: list, keywords: dict, node: cst.Call,
+                             builder: Builder) -> Value:
+        """A call of a NumPy function, an array method or a builtin; `keywords` maps name -> (value, node)."""
+        if isinstance(func, tuple) and len(func) == 3 and func[0] == "container_method":
+            _, method, container = func
+            return self.container_method(container, method, positional, {k: v for k, (v, _) in keywords.items()},
+                                         node, builder)
         if isinstance(func, tuple) and len(func) == 3 and func[0] == "method":
             _, method, atom = func
-            return _METHODS[method](self, node, builder, atom, positional, keywords)
+            return _METHODS[method](self, node, builder, atom, [frozen(p, self, node) for p in positional],
+                                    {k: (frozen(v, self, n), n) for k, (v, n) in keywords.items()})
         if isinstance(func, Module):
+            if func.path.rpartition(".")[2] in STATIC_BUILTINS and func.path.startswith(("builtins.", "functools.")):
+                result = self.static_call(func.path, node, builder, positional, keywords)
+                if result is not _NOT_HERE:
+                    return result
             handler = _FUNCTIONS.get(func.path)
             if handler is None:
                 raise self.error(node.func, f"`{_code(node.func)}` is not supported in kernels",
                                  unsupported_hint(func.path))
-            return handler(self, node, builder, positional, keywords)
-        raise self.error(node.func, "only NumPy functions, supported methods and other @kernel functions can be "
-                         "called in kernels")
+            return handler(self, node, builder, [frozen(p, self, node) for p in positional],
+                           {k: (frozen(v, self, n), n) for k, (v, n) in keywords.items()})
+        raise self.error(node.func, f"{describe(func)} cannot be called",
+                         "call NumPy functions, supported methods, @kernel functions or functions defined here")
 
     def _atom(self, value: Value, node: cst.CSTNode) -> Atom:
         if isinstance(value, (Var, Const)):
             return value
-        if isinstance(value, tuple):
-            raise self.error(node, "a tuple cannot be used as an array here", "use np.stack or np.array parts")
-        if isinstance(value, (Module, KernelRef, TransformRef)):
-            raise self.error(node, "a module or function cannot be used as a value")
+        if is_container(value):
+            what = describe(value)
+            hint = "index it with a key known at build time: d[\"w\"]" if isinstance(value, DictValue) else \
+                "stack its elements into one array: np.stack(xs)" if isinstance(value, ListValue) else \
+                "use np.stack or np.array parts"
+            raise self.error(node, f"{what} cannot be used as an array here", hint)
+        if isinstance(value, Module) or is_function(value):
+            raise self.error(node, f"{describe(value)} cannot be used as an array", "call it, or pass it to a "
+                             "function that calls it")
         if value is None:
             raise self.error(node, "`None` is only allowed inside an index (as np.newaxis)")
         raise self.error(node, "this value cannot be used as an array")
@@ -492,24 +586,48 @@ def _code(node: cst.CSTNode) -> str:
     return cst.Module([]).code_for_node(node)
 
 
+def _calls_for_effect(call: cst.Call) -> bool:
+    """A call statement that may change a list or dict: a method of one, or a function defined here."""
+    func = call.func
+    if isinstance(func, cst.Attribute):
+        return func.attr.value in ("append", "extend", "insert", "pop", "update")
+    return isinstance(func, cst.Name) and func.value not in _BUILTINS
+
+
 def _is_docstring(statement) -> bool:
     return (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
             and isinstance(statement.body[0], cst.Expr)
             and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString)))
 
 
-def _check_result(result: Value, loc: SourceLoc, name: str) -> None:
-    items = result if isinstance(result, tuple) else (result,)
-    for item in items:
-        if not isinstance(item, (Var, Const)):
-            raise TranspileError(f"kernel `{name}` must return an array or a flat tuple of arrays", loc,
-                                 "return a, b  (not nested tuples, shapes or modules)")
+def result_tree(result: Value, loc: SourceLoc, name: str):
+    """A kernel's result as (tree, flat tuple of atoms), or (None, result) when it is an array or a flat tuple."""
+    if isinstance(result, (Var, Const)) or (isinstance(result, tuple) and result
+                                            and all(isinstance(r, (Var, Const)) for r in result)):
+        return None, result
+    flat: list = []
+
+    def walk(value):
+        if isinstance(value, (Var, Const)):
+            flat.append(value)
+            return ("leaf", len(flat) - 1)
+        if isinstance(value, DictValue):
+            return ("dict", tuple((k, walk(v)) for k, v in value.items.items()))
+        if isinstance(value, (tuple, ListValue)):
+            items = value.items if isinstance(value, ListValue) else value
+            return ("list" if isinstance(value, ListValue) else "tuple", tuple(walk(v) for v in items))
+        raise TranspileError(f"kernel `{name}` returns {describe(value)}; kernels return arrays, or tuples, lists "
+                             "and dicts of arrays", loc, "return a, b  or  [a, b]  or  {\"a\": a}")
+
+    tree = walk(result)
+    return tree, tuple(flat)
 
 
 # results that may share memory with their first argument (basic indexing; index arrays give copies)
 _VIEWS = {"getitem", "reshape", "transpose", "swapaxes", "expand_dims", "squeeze", "broadcast_to"}
 _LIFTED = ("stop_gradient",)  # runtime functions with a meaning in kernels
-_BUILTINS = ("len", "abs", "min", "max", "sum", "float", "int", "range", "print", "round", "pow")
+_BUILTINS = ("len", "abs", "min", "max", "sum", "float", "int", "range", "print", "round", "pow", "zip", "enumerate",
+             "map", "list", "tuple", "dict", "reversed", "callable")
 _NUMPY_CONSTANTS = {
     "numpy.pi": const(3.141592653589793), "numpy.e": const(2.718281828459045), "numpy.inf": const(float("inf")),
     "numpy.newaxis": None,

@@ -11,7 +11,7 @@ from .frontend.parse import ParsedModule
 from .ir import Const, Eqn, Function, Var, result_atoms
 from .transforms.inline import inline_function
 from .transforms.inplace import functionalize
-from .values import KernelRef, TransformRef, Value
+from .values import DictValue, KernelRef, ListValue, TransformRef, Value
 
 
 class Calls:
@@ -39,7 +39,8 @@ class Calls:
                              "only @kernel functions can be called in kernels; decorate it")
         return KernelRef(original, lowering)
 
-    def _inline(self, func: KernelRef, args: list[Value], node: cst.Call, builder: Builder) -> Value:
+    def _inline(self, func: KernelRef, args: list[Value], node: cst.Call, builder: Builder,
+                keywords: dict | None = None) -> Value:
         """Lower a kernel's body in place of a call to it (the callee may live in another module)."""
         owner, name = func.lowering or self, func.name
         if name in self._stack:
@@ -47,29 +48,29 @@ class Calls:
             raise self.error(node, f"recursive call to kernel `{name}` ({chain})",
                              "recursion is not part of the kernel language; write the computation iteratively")
         callee = owner.parsed.kernels[name].node
-        params = callee.params.params
-        if len(args) != len(params):
-            raise self.error(node, f"kernel `{name}` takes {len(params)} argument{'s' if len(params) != 1 else ''}, "
-                             f"{len(args)} given")
-        env = {}
-        for param, arg in zip(params, args):
-            atom = self._atom(arg, node)
+        env = owner.bind_arguments(callee.params, args, keywords or {}, node, builder, None, f"kernel `{name}`", self)
+        for param in callee.params.params:
+            value = env[param.name.value]
+            if not isinstance(value, (Var, Const)):
+                continue  # a list, dict or function argument: the callee reads it as the caller has it
             declared = owner._param_type(param)
-            if declared.rank is not None and atom.type.rank is not None and declared.rank != atom.type.rank:
-                raise self.error(node, f"argument `{param.name.value}` of `{name}` has rank {atom.type.rank}, "
+            if declared is None:
+                raise self.error(node, f"argument `{param.name.value}` of `{name}` is an array, but its annotation "
+                                 "describes a list, tuple or dict")
+            if declared.rank is not None and value.type.rank is not None and declared.rank != value.type.rank:
+                raise self.error(node, f"argument `{param.name.value}` of `{name}` has rank {value.type.rank}, "
                                  f"but its annotation {declared} says rank {declared.rank}")
-            env[param.name.value] = atom
         rule = owner._custom_rule(name)
         if rule is not None:  # derivatives flow through the user's rule, not through the body
-            inputs = list(env.values())
+            inputs = [self._atom(v, node) for v in env.values()]
             env = {k: self._bind(builder, node, "stop_gradient", [v]) if v.type.is_float else v
                    for k, v in env.items()}
         outer_loc, outer_start = builder.loc, self._statement_start
         self._stack.append(name)
         borrowed = owner._borrowed
-        owner._borrowed = borrowed | {id(v) for v in env.values()}  # the caller's arrays: read, never updated
+        owner._borrowed = borrowed | {id(v) for v in _leaves(list(env.values()))}  # the caller's: never updated
         try:
-            result = owner._lower_body(callee, builder, env)
+            result = owner._lower_body(callee, builder, env, may_fall_off=False)
         finally:
             self._stack.pop()
             owner._borrowed = borrowed
@@ -133,3 +134,18 @@ def _find_module(module: str, parsed: ParsedModule):
             if candidate.is_file():
                 return candidate.resolve()
     return None
+
+
+def _leaves(values) -> list:
+    """The arrays in a list of values, inside lists, tuples and dicts too."""
+    out = []
+    for value in values:
+        if isinstance(value, (tuple, list)):
+            out.extend(_leaves(list(value)))
+        elif isinstance(value, ListValue):
+            out.extend(_leaves(value.items))
+        elif isinstance(value, DictValue):
+            out.extend(_leaves(list(value.items.values())))
+        elif isinstance(value, (Var, Const)):
+            out.append(value)
+    return out

@@ -7,7 +7,7 @@ from .analysis.types import ShapeError, broadcast_shapes
 from .builder import Builder
 from .ir import Atom, Const, Var
 from .primitives.indexing import Ref, shift_refs
-from .values import Value
+from .values import DictValue, ListValue, Value
 
 
 class Indexing:
@@ -15,14 +15,9 @@ class Indexing:
 
     def _expr_Subscript(self, node: cst.Subscript, builder, env) -> Value:
         base = self.expr(node.value, builder, env)
+        if isinstance(base, (tuple, ListValue, DictValue)):  # x.shape[0], a tuple result, a list, a dict
+            return self.container_subscript(base, node, builder, env)
         items = [self._subscript_item(e, builder, env) for e in node.slice]
-        if isinstance(base, tuple):  # x.shape[0], or a tuple result
-            if len(items) != 1 or not isinstance(items[0], int):
-                raise self.error(node, "tuples are indexed with one integer literal")
-            try:
-                return base[items[0]]
-            except IndexError:
-                raise self.error(node, f"index {items[0]} is out of range for a tuple of {len(base)}") from None
         atom = self._atom(base, node.value)
         args, index = self._index(atom, items)
         return self._bind(builder, node, "getitem", args, {"index": tuple(index)})

@@ -11,6 +11,7 @@ from .backends.numpy_backend import render_function
 from .errors import TranspileError
 from .declarations import DeclaredFunctions
 from .frontend.parse import Declaration, parse_module
+from .transforms.trees import user_params
 
 VERSION = "0.1.0"
 
@@ -47,7 +48,8 @@ def transpile_source(text: str, path: str, options: Options = Options(),
         taken.add(decl.target)
         result = declared.function(decl.target)
         fn = declared.kernel(decl.func) if decl.func in kernels else declared.function(decl.func)
-        names = tuple(fn.params[i].name for i in declared.wrt(decl.target))
+        params = user_params(fn)
+        names = tuple(params[i][0] for i in declared.wrt(decl.target))
         hidden = decl.func in declared.by_target and declared.by_target[decl.func].hidden
         inner = keys[decl.func] if hidden else decl.func  # `jvp(grad(f))`: the inner transform's key
         keys[decl.target] = (decl.transform, inner, names, decl.wrt_is_tuple)

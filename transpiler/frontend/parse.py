@@ -57,6 +57,10 @@ class ParsedModule:
     source_file: str | None = None  # the real path of the file (imports resolve next to it)
     # kernel -> (its reverse rule kernel, where declared), from `custom_vjp(f, f_vjp)`
     custom_vjps: dict[str, tuple[str, SourceLoc]] = field(default_factory=dict)
+    python_names: dict[str, str] = field(default_factory=dict)  # `functools`, `partial` -> "functools.partial"
+    # other module-level assignments (`sizes = [2, 10, 1]`, `loss = make_loss(sizes)`), in order: evaluated at
+    # build time when a kernel or a declaration needs them (module_scope.py)
+    statements: list[cst.BaseSmallStatement] = field(default_factory=list)
 
 
 class Locator:
@@ -164,6 +168,8 @@ def _read_top_level(small: cst.BaseSmallStatement, parsed: ParsedModule, locate:
             local = alias.asname.name.value if alias.asname else full.split(".")[0]
             if full == "numpy":
                 parsed.numpy_aliases.add(local)
+            elif full == "functools":
+                parsed.python_names[local] = "functools"
             elif full.startswith("scipy"):
                 parsed.scipy_names[local] = full if alias.asname else "scipy"
     elif isinstance(small, cst.ImportFrom) and small.module is not None:
@@ -175,6 +181,8 @@ def _read_top_level(small: cst.BaseSmallStatement, parsed: ParsedModule, locate:
             local = alias.asname.name.value if alias.asname else imported
             if module_name.startswith("scipy"):
                 parsed.scipy_names[local] = f"{module_name}.{imported}"
+            elif module_name == "functools":
+                parsed.python_names[local] = f"functools.{imported}"
             elif module_name.split(".")[0] not in ("numpy", "lifted", "math", "__future__"):
                 parsed.imported[local] = (module_name, imported, alias)
     elif isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
@@ -196,6 +204,9 @@ def _read_top_level(small: cst.BaseSmallStatement, parsed: ParsedModule, locate:
         static = _static_value(value)
         if static is not _NOT_STATIC and isinstance(static, (int, float)) and not isinstance(static, bool):
             parsed.constants[target] = static
+        parsed.statements.append(small)
+    elif isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
+        parsed.statements.append(small)
 
 
 def _called_name(call: cst.Call) -> str | None:

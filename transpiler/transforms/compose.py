@@ -20,12 +20,12 @@ KINDS = REVERSE + FORWARD
 
 
 def apply_transform(kind: str, fn: Function, name: str, wrt: tuple[int, ...], wrt_is_tuple: bool,
-                    loc: SourceLoc | None, generated: bool = False) -> Function:
+                    loc: SourceLoc | None, generated: bool = False, leaf_cotangents: bool = False) -> Function:
     """The function `kind` declares for `fn` (`generated`: `fn` is itself a transform's output)."""
     if generated:
         fn = functionalize(fn)
     if kind in REVERSE:
-        return reverse(fn, ReverseSpec(name, kind, wrt, wrt_is_tuple, loc))
+        return reverse(fn, ReverseSpec(name, kind, wrt, wrt_is_tuple, loc, leaf_cotangents))
     if kind == "jvp":
         return jvp(fn, ForwardSpec(name, wrt, loc))
     if kind == "jacfwd":

@@ -32,6 +32,7 @@ class ReverseSpec:
     wrt: tuple[int, ...]
     wrt_is_tuple: bool
     loc: SourceLoc | None = None
+    leaf_cotangents: bool = False  # vjp: one cotangent parameter per result array (a tree's leaves)
 
 
 def reverse(fn: Function, spec: ReverseSpec) -> Function:
@@ -76,6 +77,10 @@ def _seeds(fn: Function, spec: ReverseSpec, builder: Builder, params: list[Var])
                 "reduce the result (e.g. np.sum), or declare vjp(...) for vector outputs")
         return [const(1.0)]
     # vjp: one cotangent parameter, a tuple when the kernel returns a tuple
+    if spec.leaf_cotangents:
+        cts = [Var(builder.scope.fresh(f"ct_{i}"), out.type) for i, out in enumerate(outputs)]
+        params.extend(cts)
+        return [ct if out.type.is_float else None for ct, out in zip(cts, outputs)]
     ct_name = builder.scope.fresh("ct")
     if not isinstance(fn.result, tuple):
         ct = Var(ct_name, outputs[0].type)
