@@ -10,6 +10,7 @@ from __future__ import annotations
 from .errors import SourceLoc, TranspileError
 from .frontend.parse import Declaration, ParsedModule
 from .ir import Function
+from .values import is_function
 from .transforms.compose import apply_transform
 from .transforms.hoist import hoist_invariants
 from .transforms.trees import apply_tree_transform, user_params, uses_trees
@@ -25,15 +26,31 @@ class DeclaredFunctions:
         self._kernels: dict[str, Function] = {}
         self._functions: dict[str, Function] = {}
         self._building: list[str] = []
+        self._values: dict | None = None
 
     def kernel(self, name: str, loc: SourceLoc | None = None) -> Function:
-        """The lowered (and loop-invariant-hoisted) IR of the kernel `name`."""
+        """The lowered (and loop-invariant-hoisted) IR of the kernel `name`, or of the function a module-level
+        name holds (`loss = make_loss(sizes)`: the function the factory returned, its free names bound)."""
         if name not in self._kernels:
             from .normalize import Lowering  # normalize calls back here for transforms that kernels call
 
             with self._guard(name, loc):
-                self._kernels[name] = hoist_invariants(Lowering(self.parsed, self).lower_kernel(name))
+                lowering = Lowering(self.parsed, self)
+                if name in self.parsed.kernels:
+                    fn = lowering.lower_kernel(name)
+                else:
+                    fn = lowering.lower_value(name, self.function_values()[name], loc)
+                self._kernels[name] = hoist_invariants(fn)
         return self._kernels[name]
+
+    def function_values(self) -> dict:
+        """Module-level names bound to functions at build time (by a factory, `partial`, an alias)."""
+        if self._values is None:
+            from .normalize import Lowering
+
+            values = Lowering(self.parsed, self).module_values()
+            self._values = {k: v for k, v in values.items() if is_function(v)}
+        return self._values
 
     def function(self, target: str, loc: SourceLoc | None = None) -> Function:
         """The IR generated for the declaration `target = transform(func, wrt=...)`."""
@@ -54,6 +71,8 @@ class DeclaredFunctions:
     def _input(self, decl: Declaration) -> tuple[Function, bool]:
         """The function a declaration transforms, and whether it is itself a transform's output."""
         if decl.func in self.parsed.kernels:
+            return self.kernel(decl.func, decl.func_loc or decl.loc), False
+        if decl.func not in self.by_target and decl.func in self.function_values():
             return self.kernel(decl.func, decl.func_loc or decl.loc), False
         position = {d.target: i for i, d in enumerate(self.declarations)}
         if decl.func in position and position[decl.func] < position[decl.target]:

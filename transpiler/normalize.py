@@ -108,6 +108,21 @@ class Lowering(ControlFlow, Indexing, Calls, Functions, Containers, ModuleScope)
         return Function(name, params, builder.prologue + builder.eqns, flat if out_tree is not None else result,
                         loc, node.get_docstring(), name, in_tree if trees else None, out_tree)
 
+    def lower_value(self, name: str, value: Value, loc: SourceLoc | None) -> Function:
+        """A module-level name holding a function: the function it is, named `name`."""
+        if isinstance(value, KernelRef):
+            owner = value.lowering or self
+            source = owner.parsed.kernels[value.name]
+            fn = owner.lower_function(source.node, source.loc, name)
+        elif isinstance(value, Closure) and isinstance(value.node, cst.FunctionDef):
+            fn = value.lowering.lower_function(value.node, value.lowering.locate(value.node.name), name, value.frame)
+        else:
+            raise TranspileError(f"`{name}` is {describe(value)} that cannot be transformed on its own", loc,
+                                 "transform a function defined with `def` (at module level, or returned by a "
+                                 "factory function)")
+        fn.name = name
+        return fn
+
     def _param_tree(self, param: cst.Param):
         """The tree a list/tuple/dict annotation describes, or None for an array annotation."""
         annotation = param.annotation.annotation if param.annotation is not None else None

@@ -33,6 +33,9 @@ def transpile_source(text: str, path: str, options: Options = Options(),
     parsed.source_file = source_file
     declared = DeclaredFunctions(parsed, extra)
     kernels = {name: declared.kernel(name) for name in parsed.kernels}
+    for decl in declared.declarations:  # functions made at module level (`loss = make_loss(sizes)`) that are declared
+        if decl.func not in kernels and decl.func not in declared.by_target and decl.func in declared.function_values():
+            kernels[decl.func] = declared.kernel(decl.func, decl.func_loc)
     display = os.path.basename(path)
     rendered = [render_function(fn, display, options.delete_dead) for fn in kernels.values()]
     if parsed.dists:

@@ -1,0 +1,258 @@
+"""Functions as values, lists, dicts and parameter trees (issue 13), each program checked three ways: the
+generated primal against the untouched source, the generated gradient against autograd and against central
+finite differences (leaf by leaf for trees)."""
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import pytest
+from autograd import grad as autograd_grad
+
+from gradcheck import autograd_kernels, load_source
+from treecheck import assert_trees_close, fd_gradient, leaves, random_value, replace_leaves
+
+HEADER = "import numpy as np\nfrom functools import partial\nfrom lifted import grad, kernel\n"
+
+PROGRAMS = {
+    "closure_reads_enclosing_name_at_call_time": ('''
+@kernel
+def f(x: "f64[n]", s: "f64[]"):
+    def scaled(y):
+        return y * s * k
+    k = 2.0
+    first = scaled(x)
+    k = 3.0
+    return np.sum(first * scaled(x))
+''', ("x", "s")),
+    "lambda_passed_to_a_higher_order_helper": ('''
+def apply_twice(fn, v):
+    return fn(fn(v))
+
+@kernel
+def f(x: "f64[n]", w: "f64[n]"):
+    g = lambda v: np.tanh(v * w)
+    ys = list(map(lambda v: v * 2.0, [x, w]))
+    return np.sum(apply_twice(g, x)) + np.sum(ys[0] * ys[1])
+''', ("x", "w")),
+    "partial_keywords_defaults_and_star_args": ('''
+def layer(x, W, b=0.5, *, act=np.tanh):
+    return act(x @ W + b)
+
+def total(*parts, scale=1.0):
+    return scale * sum(np.sum(p) for p in parts)
+
+@kernel
+def f(x: "f64[n,d]", W: "f64[d,k]"):
+    relu = partial(layer, act=lambda z: np.maximum(z, 0.0))
+    return total(layer(x, W), relu(x, W, 0.1), scale=0.5)
+''', ("x", "W")),
+    "list_append_in_constant_range_then_stack": ('''
+@kernel
+def f(h0: "f64[d]", W: "f64[d,d]", xs: "f64[n,d]"):
+    hs = []
+    h = h0
+    for t in range(4):
+        h = np.tanh(W @ h + xs[t])
+        hs.append(h)
+    H = np.stack(hs)
+    return np.sum(H * H) + np.sum(hs[-1])
+''', ("h0", "W")),
+    "comprehension_zip_enumerate_over_lists": ('''
+@kernel
+def f(a: "f64[n]", b: "f64[n]"):
+    pairs = [(a * i, b + i) for i in range(3) if i != 1]
+    total = 0.0
+    for k, (u, v) in enumerate(zip([p[0] for p in pairs], [p[1] for p in pairs])):
+        total = total + (k + 1.0) * np.sum(u * v)
+    return total
+''', ("a", "b")),
+    "list_indexed_by_unrolled_loop_variable": ('''
+@kernel
+def f(x: "f64[n]", w1: "f64[n]", w2: "f64[n]"):
+    ws = [w1, w2, w1 * w2]
+    y = x
+    for i in range(len(ws)):
+        y = np.sin(y * ws[i])
+    return np.sum(y)
+''', ("x", "w1", "w2")),
+    "dict_literal_and_items": ('''
+@kernel
+def f(x: "f64[n]", y: "f64[n]"):
+    d = {"a": x * 2.0, "b": y}
+    d["c"] = d["a"] * y
+    total = 0.0
+    for name, v in d.items():
+        total = total + np.sum(v ** 2)
+    return total
+''', ("x", "y")),
+    "list_of_tuples_parameter_tree": ('''
+@kernel
+def f(params: "[(f64[d,h], f64[h]), (f64[h,k], f64[k])]", x: "f64[n,d]"):
+    for W, b in params:
+        out = x @ W + b
+        x = np.tanh(out)
+    return np.sum(out ** 2)
+''', ("params", "x")),
+    "dict_parameter_tree": ('''
+@kernel
+def f(p: "{'w': f64[d], 'b': f64[], 'extra': [f64[n], f64[n]]}", x: "f64[n,d]"):
+    z = x @ p["w"] + p["b"]
+    return np.sum(np.tanh(z) * p["extra"][0]) + np.sum(p["extra"][1] ** 2)
+''', ("p",)),
+    "static_option_strings_and_none": ('''
+def activation(z, kind):
+    if kind == "tanh":
+        return np.tanh(z)
+    elif kind is None:
+        return z
+    return np.maximum(z, 0.0)
+
+@kernel
+def f(x: "f64[n]"):
+    return np.sum(activation(x, "tanh")) + np.sum(activation(x, None) ** 2) + np.sum(activation(x, "relu"))
+''', ("x",)),
+    "module_level_values_and_factory": ('''
+SIZES = [3, 4]
+SCALE = 2.0 * 0.25
+PAIRS = list(zip(SIZES[:-1], SIZES[1:]))
+
+def make_loss(pairs, l2=SCALE):
+    def loss(w: "f64[m]", x: "f64[n,3]"):
+        for a, b in pairs:
+            W = w[:a * b].reshape((a, b))
+            x = np.tanh(x @ W)
+        return np.sum(x ** 2) + l2 * np.sum(w ** 2)
+    return loss
+
+f = make_loss(PAIRS)
+''', ("w",)),
+    "nested_closure_chain": ('''
+@kernel
+def f(x: "f64[n]", a: "f64[]"):
+    def outer(y):
+        def inner(z):
+            return z * a + y
+        return inner(y * 2.0)
+    return np.sum(outer(x) ** 2)
+''', ("x", "a")),
+}
+
+SIZES = {"m": 12}
+
+
+def _inputs(fn, rng):
+    args = []
+    for param in inspect.signature(fn).parameters.values():
+        annotation = param.annotation
+        if isinstance(annotation, str) and annotation.startswith("f64[m"):
+            args.append(rng.normal(size=SIZES["m"]) * 0.5)
+        else:
+            args.append(random_value(annotation, rng))
+    return args
+
+
+@pytest.mark.parametrize("case", sorted(PROGRAMS))
+def test_program_value_and_gradient(case):
+    source, wrt = PROGRAMS[case]
+    text = HEADER + source + f"\nf_grad = grad(f, wrt={wrt!r})\n"
+    module = load_source(text, f"{case}.py")
+    oracle = autograd_kernels(text)["f"]
+    rng = np.random.default_rng(7)
+    args = _inputs(oracle, rng)
+    names = list(inspect.signature(oracle).parameters)
+    assert_trees_close(module.f(*args), oracle(*args), what=f"{case}: value")
+    grads = module.f_grad(*args)
+    for name, got in zip(wrt, grads):
+        index = names.index(name)
+        expected = autograd_grad(oracle, index)(*args)
+        assert_trees_close(got, expected, rtol=1e-6, atol=1e-8, what=f"{case}: d/d{name} vs autograd")
+        assert_trees_close(got, fd_gradient(oracle, args, index), rtol=1e-4, atol=1e-6,
+                           what=f"{case}: d/d{name} vs finite differences")
+
+
+TREE_SOURCE = (HEADER + '''
+@kernel
+def f(params: "[(f64[d,h], f64[h]), {'W': f64[h,k], 'b': f64[k]}]", x: "f64[n,d]"):
+    W0, b0 = params[0]
+    hidden = np.tanh(x @ W0 + b0)
+    out = hidden @ params[1]["W"] + params[1]["b"]
+    return {"out": out, "parts": [hidden, np.sum(out ** 2)]}
+
+@kernel
+def loss(params: "[(f64[d,h], f64[h]), {'W': f64[h,k], 'b': f64[k]}]", x: "f64[n,d]"):
+    r = f(params, x)
+    return np.sum(r["out"] * r["parts"][0][:, :4]) + r["parts"][1]
+
+f_vjp = vjp(f, wrt=("params", "x"))
+f_jvp = jvp(f, wrt="params")
+loss_vg = value_and_grad(loss, wrt=("params",))
+loss_grad = grad(loss)
+loss_hvp = jvp(grad(loss))
+''').replace("from lifted import grad, kernel", "from lifted import grad, jvp, kernel, value_and_grad, vjp")
+
+
+def _tree_setup():
+    module = load_source(TREE_SOURCE, "trees.py")
+    oracle = autograd_kernels(TREE_SOURCE)
+    rng = np.random.default_rng(3)
+    params = random_value("[(f64[d,h], f64[h]), {'W': f64[h,k], 'b': f64[k]}]", rng)
+    x = random_value("f64[n,d]", rng)
+    return module, oracle, rng, params, x
+
+
+def _dot(a, b):
+    import autograd.numpy as anp
+
+    return sum(anp.sum(u * v) for u, v in zip(leaves(a), leaves(b)))
+
+
+def test_tree_results_and_grad_through_every_reverse_transform():
+    module, oracle, rng, params, x = _tree_setup()
+    assert_trees_close(module.f(params, x), oracle["f"](params, x), what="tree result")
+    value, (dparams,) = module.loss_vg(params, x)
+    assert_trees_close(value, oracle["loss"](params, x), what="value")
+    expected = autograd_grad(oracle["loss"])(params, x)
+    assert_trees_close(dparams, expected, what="grad tree vs autograd")
+    assert_trees_close(module.loss_grad(params, x), expected, what="grad")
+    assert_trees_close(dparams, fd_gradient(oracle["loss"], [params, x], 0), rtol=1e-4, atol=1e-6, what="grad vs FD")
+
+
+def test_vjp_takes_a_cotangent_tree_and_jvp_a_tangent_tree():
+    module, oracle, rng, params, x = _tree_setup()
+    out = oracle["f"](params, x)
+    ct = replace_leaves(out, [rng.normal(size=np.shape(leaf)) for leaf in leaves(out)])
+    ct["parts"][1] = float(ct["parts"][1])
+    value, (dparams, dx) = module.f_vjp(params, x, ct)
+    assert_trees_close(value, out, what="vjp value")
+
+    def projected(p, xx):
+        return _dot(oracle["f"](p, xx), ct)
+
+    assert_trees_close(dparams, autograd_grad(projected, 0)(params, x), what="vjp params vs autograd")
+    assert_trees_close(dx, autograd_grad(projected, 1)(params, x), what="vjp x vs autograd")
+    tangent = replace_leaves(params, [rng.normal(size=np.shape(leaf)) for leaf in leaves(params)])
+    value, tout = module.f_jvp(params, x, tangent)
+    assert_trees_close(value, out, what="jvp value")
+    eps = 1e-6
+    plus = replace_leaves(params, [a + eps * t for a, t in zip(leaves(params), leaves(tangent))])
+    minus = replace_leaves(params, [a - eps * t for a, t in zip(leaves(params), leaves(tangent))])
+    fd = replace_leaves(out, [(a - b) / (2 * eps) for a, b in zip(leaves(oracle["f"](plus, x)),
+                                                                  leaves(oracle["f"](minus, x)))])
+    assert_trees_close(tout, fd, rtol=1e-4, atol=1e-6, what="jvp vs FD")
+    assert abs(_dot(tout, ct) - _dot(dparams, tangent)) < 1e-8 * max(1.0, abs(_dot(tout, ct)))
+
+
+def test_hessian_vector_product_of_a_tree_function():
+    module, oracle, rng, params, x = _tree_setup()
+    tangent = replace_leaves(params, [rng.normal(size=np.shape(leaf)) for leaf in leaves(params)])
+    gradient, hvp = module.loss_hvp(params, x, tangent)
+    assert_trees_close(gradient, autograd_grad(oracle["loss"])(params, x), what="hvp: gradient")
+
+    eps = 1e-5  # the derivative of autograd's gradient along the tangent, by central differences
+    gradient_at = autograd_grad(oracle["loss"])
+    plus = replace_leaves(params, [a + eps * t for a, t in zip(leaves(params), leaves(tangent))])
+    minus = replace_leaves(params, [a - eps * t for a, t in zip(leaves(params), leaves(tangent))])
+    expected = replace_leaves(params, [(a - b) / (2 * eps) for a, b in zip(leaves(gradient_at(plus, x)),
+                                                                           leaves(gradient_at(minus, x)))])
+    assert_trees_close(hvp, expected, rtol=1e-5, atol=1e-7, what="hvp vs differences of autograd's gradient")
