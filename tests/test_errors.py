@@ -257,14 +257,14 @@ def test_recursion_between_kernels_names_the_cycle():
     error = error_for(source)
     assert str(error.loc) == "examples/model.py:10:12"
     assert underlined(error) == "f(x)"
-    assert error.message == "recursive call to kernel `f` (f -> g -> f)"
-    assert "recursion is not part of the kernel language" in error.hint
+    assert error.message == "recursive call to kernel `f` (f -> g -> f) does not end at build time"
+    assert "ends the recursion" in error.hint
 
 
 def test_direct_recursion():
     error = error_for(kernel_source("return f(x)"))
     assert str(error.loc) == "examples/model.py:6:12"
-    assert error.message == "recursive call to kernel `f` (f -> f)"
+    assert error.message == "recursive call to kernel `f` (f -> f) does not end at build time"
 
 
 @pytest.mark.parametrize("body, line, col, message", [

@@ -17,6 +17,7 @@ from .trees import build, is_tree_annotation, leaf_name, leaf_paths, number_leav
 from .ir import Atom, Const, Function, Var
 from .module_scope import ModuleScope
 from .normalize_calls import Calls
+from .normalize_flatten import TreeHelpers
 from .normalize_functions import _MISSING, Functions, assigned_locals, frozen
 from .normalize_static import _NOT_HERE, STATIC_BUILTINS, Containers, StaticNeeded
 from .normalize_control import RESULT, RETURNED, ControlFlow, _can_exit, _has_return, returned_keys
@@ -40,7 +41,7 @@ _AUG_PRIMS = {
 }
 
 
-class Lowering(ControlFlow, Indexing, Calls, Functions, Containers, ModuleScope):
+class Lowering(ControlFlow, Indexing, Calls, Functions, Containers, TreeHelpers, ModuleScope):
     """Lowers the kernels of one parsed module; kernels calling kernels are inlined at the call."""
 
     def __init__(self, parsed: ParsedModule, declared=None):
@@ -60,7 +61,7 @@ class Lowering(ControlFlow, Indexing, Calls, Functions, Containers, ModuleScope)
         self._conditional_names: dict[str, SourceLoc] = {}  # assigned on some paths only (in a branch or loop)
         self._statement_start = 0
         self._frame: Frame | None = None  # the function body being lowered (closures read free names in it)
-        self._active: set[int] = set()  # closures being inlined (recursion is refused)
+        self._active: list[int] = []  # closures being inlined (recursion must end at build time)
         self._level = 0  # run-time branches and loops around the statement (lists change only at their own)
         self._discarded: list = []  # bodies of loops lowered again unrolled (kept so value ids stay unique)
         self._module_values: dict | None = None  # module-level names computed at build time (module_scope)
@@ -553,7 +554,7 @@ class Lowering(ControlFlow, Indexing, Calls, Functions, Containers, ModuleScope)
             return _METHODS[method](self, node, builder, atom, [frozen(p, self, node) for p in positional],
                                     {k: (frozen(v, self, n), n) for k, (v, n) in keywords.items()})
         if isinstance(func, Module):
-            if func.path.rpartition(".")[2] in STATIC_BUILTINS and func.path.startswith(("builtins.", "functools.")):
+            if func.path.rpartition(".")[2] in STATIC_BUILTINS and func.path.startswith(("builtins.", "functools.", "autograd.")):
                 result = self.static_call(func.path, node, builder, positional, keywords)
                 if result is not _NOT_HERE:
                     return result
@@ -591,7 +592,9 @@ class Lowering(ControlFlow, Indexing, Calls, Functions, Containers, ModuleScope)
             raise
         finally:
             builder.loc = statement_loc
-        if prim in _VIEWS and isinstance(out, Var) and isinstance(args[0], Var) and not (
+        # a view shares memory with the array it looks into; an element read out as a scalar (`a = x[0]` on a
+        # 1-D array) is a copy in NumPy, and so are gathers through index arrays
+        if prim in _VIEWS and isinstance(out, Var) and isinstance(args[0], Var) and out.type.shape != () and not (
                 prim == "getitem" and any(a.type.shape != () for a in args[1:])):
             self._view_root[id(out)] = self._view_root.get(id(args[0]), args[0])
         return out
@@ -642,7 +645,7 @@ def result_tree(result: Value, loc: SourceLoc, name: str):
 _VIEWS = {"getitem", "reshape", "transpose", "swapaxes", "expand_dims", "squeeze", "broadcast_to"}
 _LIFTED = ("stop_gradient",)  # runtime functions with a meaning in kernels
 _BUILTINS = ("len", "abs", "min", "max", "sum", "float", "int", "range", "print", "round", "pow", "zip", "enumerate",
-             "map", "list", "tuple", "dict", "reversed", "callable")
+             "map", "list", "tuple", "dict", "reversed", "callable", "isinstance")
 _NUMPY_CONSTANTS = {
     "numpy.pi": const(3.141592653589793), "numpy.e": const(2.718281828459045), "numpy.inf": const(float("inf")),
     "numpy.newaxis": None,

@@ -14,6 +14,9 @@ from .transforms.inplace import functionalize
 from .values import DictValue, KernelRef, ListValue, TransformRef, Value
 
 
+RECURSION_LIMIT = 32  # calls inlined into themselves: recursion must end through branches decided at build time
+
+
 class Calls:
     """Mixed into `Lowering`. Relies on its `error`, `_atom`, `_bind`, `_param_type`, `_lower_body`."""
 
@@ -43,10 +46,12 @@ class Calls:
                 keywords: dict | None = None) -> Value:
         """Lower a kernel's body in place of a call to it (the callee may live in another module)."""
         owner, name = func.lowering or self, func.name
-        if name in self._stack:
-            chain = " -> ".join(self._stack[self._stack.index(name):] + [name])
-            raise self.error(node, f"recursive call to kernel `{name}` ({chain})",
-                             "recursion is not part of the kernel language; write the computation iteratively")
+        if self._stack.count(name) >= RECURSION_LIMIT:
+            last = len(self._stack) - 1 - self._stack[::-1].index(name)
+            chain = " -> ".join(self._stack[last:] + [name])
+            raise self.error(node, f"recursive call to kernel `{name}` ({chain}) does not end at build time",
+                             "a kernel may call itself only where a branch known at build time ends the recursion "
+                             f"within {RECURSION_LIMIT} calls; write the computation iteratively")
         callee = owner.parsed.kernels[name].node
         env = owner.bind_arguments(callee.params, args, keywords or {}, node, builder, None, f"kernel `{name}`", self)
         for param in callee.params.params:

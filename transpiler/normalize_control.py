@@ -205,17 +205,17 @@ class ControlFlow:
             raise self.error(node.target, "the loop variable must be a single name here (unpacking works in a loop "
                              "over a list)", "for i in range(n):")
         bounds, sequence = self._loop_bounds(node.iter, builder, env, value)
-        if sequence is None and all(isinstance(b, Const) for b in bounds):
-            return self._loop_or_unroll(node, bounds, builder, env)
+        if all(isinstance(b, Const) for b in bounds):
+            return self._loop_or_unroll(node, bounds, sequence, builder, env)
         self._lower_for_loop(node, bounds, sequence, builder, env)
 
-    def _loop_or_unroll(self, node: cst.For, bounds, builder: Builder, env: dict) -> None:
+    def _loop_or_unroll(self, node: cst.For, bounds, sequence, builder: Builder, env: dict) -> None:
         """A `for` over a constant range stays a loop unless its body needs each iteration at build time (it
         changes a list, or indexes one with the loop variable): then it is unrolled."""
         state, count, saved_env = builder.snapshot(), len(builder.eqns), dict(env)
         saved_names = dict(self._conditional_names)
         try:
-            self._lower_for_loop(node, bounds, None, builder, env)
+            self._lower_for_loop(node, bounds, sequence, builder, env)
         except StaticNeeded as exc:
             iterations = range(*(b.value for b in bounds))
             if len(iterations) > UNROLL_LIMIT:
@@ -226,7 +226,12 @@ class ControlFlow:
             env.clear()
             env.update(saved_env)
             self._conditional_names = saved_names
-            self.unroll(node, [const(i) for i in iterations], builder, env)
+            if sequence is None:
+                items = [const(i) for i in iterations]
+            else:  # the rows of an array whose length is known at build time
+                builder.loc = self.locate(node)
+                items = [builder.bind("getitem", [sequence], {"index": (i,)}) for i in iterations]
+            self.unroll(node, items, builder, env)
 
     def _lower_for_loop(self, node: cst.For, bounds, sequence, builder: Builder, env: dict) -> None:
         loc = builder.loc

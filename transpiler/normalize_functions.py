@@ -10,9 +10,11 @@ from __future__ import annotations
 import libcst as cst
 
 from .builder import Builder
+from .normalize_calls import RECURSION_LIMIT
 from .errors import TranspileError
 from .ir import Const, Var
-from .values import Closure, DictValue, Frame, KernelRef, ListValue, Partial, TransformRef, Value, describe
+from .values import (Closure, DictValue, Frame, KernelRef, ListValue, Partial, TransformRef, Unflatten, Value,
+                     describe)
 
 
 class Functions:
@@ -41,6 +43,8 @@ class Functions:
             merged = {k: (v, node) for k, v in func.keywords}
             merged.update(keywords)
             return self.call_value(func.func, list(func.args) + positional, merged, node, builder)
+        if isinstance(func, Unflatten):
+            return self.unflatten(func, positional, node, builder)
         if not isinstance(func, (KernelRef, TransformRef, Closure)):
             return self.call_module_function(func, positional, keywords, node, builder)
         keywords = {k: v for k, (v, _) in keywords.items()}
@@ -55,12 +59,13 @@ class Functions:
     def _call_closure(self, func: Closure, positional: list, keywords: dict, node: cst.Call, builder: Builder,
                       caller) -> Value:
         key = id(func.node)
-        if key in self._active:
-            raise caller.error(node, f"recursive call to `{func.name}`",
-                               "recursion is not part of the kernel language; write the computation iteratively")
+        if self._active.count(key) >= RECURSION_LIMIT:
+            raise caller.error(node, f"recursive call to `{func.name}` does not end at build time",
+                               "a function may call itself only where a branch known at build time ends the "
+                               f"recursion within {RECURSION_LIMIT} calls; write the computation iteratively")
         env = self.bind_arguments(func.node.params, positional, keywords, node, builder, func.frame,
                                   f"`{func.name}`", caller)
-        self._active.add(key)
+        self._active.append(key)
         self._stack.append(func.name)
         outer_loc, outer_start = builder.loc, caller._statement_start
         try:
@@ -73,7 +78,7 @@ class Functions:
                     self._frame = saved
             return self._lower_body(func.node, builder, env, func.frame, may_fall_off=True)
         finally:
-            self._active.discard(key)
+            self._active.pop()
             self._stack.pop()
             builder.loc, caller._statement_start = outer_loc, outer_start
 

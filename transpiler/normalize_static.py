@@ -358,6 +358,10 @@ class Containers:
             return self._map(node, builder, positional, {k: v for k, (v, _) in keywords.items()})
         if name == "partial":
             return self._partial(node, builder, positional, {k: v for k, (v, _) in keywords.items()})
+        if name == "isinstance":
+            return self.static_isinstance(node, positional)
+        if name == "flatten":
+            return self.flatten_tree(node, builder, positional)
         if name == "callable" and len(positional) == 1:
             return const(isinstance(positional[0], (Closure, KernelRef, TransformRef, Partial)))
         return _NOT_HERE
@@ -365,7 +369,7 @@ class Containers:
 
 _NOT_HERE = object()
 STATIC_BUILTINS = ("range", "zip", "enumerate", "reversed", "list", "tuple", "sorted", "dict", "len", "sum", "map",
-                   "callable", "partial")
+                   "callable", "partial", "isinstance", "flatten")
 
 
 def is_sequence(value) -> bool:

@@ -96,8 +96,15 @@ def is_container(value) -> bool:
     return isinstance(value, (tuple, ListValue, DictValue))
 
 
+@dataclass(frozen=True, eq=False)
+class Unflatten:
+    """What autograd's `flatten(tree)` returns second: rebuilds a tree shaped like `template` from a vector."""
+
+    template: Any
+
+
 def is_function(value) -> bool:
-    return isinstance(value, (KernelRef, TransformRef, Closure, Partial))
+    return isinstance(value, (KernelRef, TransformRef, Closure, Partial, Unflatten))
 
 
 def describe(value) -> str:

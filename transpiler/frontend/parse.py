@@ -183,6 +183,8 @@ def _read_top_level(small: cst.BaseSmallStatement, parsed: ParsedModule, locate:
                 parsed.scipy_names[local] = f"{module_name}.{imported}"
             elif module_name == "functools":
                 parsed.python_names[local] = f"functools.{imported}"
+            elif module_name in ("autograd.misc", "autograd.misc.flatten") and imported == "flatten":
+                parsed.python_names[local] = "autograd.flatten"  # a tree as one vector: a build-time helper
             elif module_name.split(".")[0] not in ("numpy", "lifted", "math", "__future__"):
                 parsed.imported[local] = (module_name, imported, alias)
     elif isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
