@@ -124,32 +124,42 @@ class Lowering(ControlFlow, Indexing, Calls, Functions, Containers, TreeHelpers,
         fn.name = name
         return fn
 
+    def _annotation_text(self, param: cst.Param) -> str | None:
+        """A parameter's annotation string: written out, or a module-level string constant (`PARAMS`)."""
+        if param.annotation is None:
+            return None
+        annotation = param.annotation.annotation
+        if isinstance(annotation, (cst.SimpleString, cst.ConcatenatedString)):
+            return annotation.evaluated_value
+        if isinstance(annotation, cst.Name) and isinstance(self.module_values().get(annotation.value), str):
+            return self.module_values()[annotation.value]
+        raise self.error(annotation, "parameter annotations are type strings such as \"f64[n,d]\"",
+                         'write x: "f64[n]" (dtype f32/f64/i32/i64/bool, dims names or integers), or a tree: '
+                         '"[(f64[d,h], f64[h])]"')
+
     def _param_tree(self, param: cst.Param):
         """The tree a list/tuple/dict annotation describes, or None for an array annotation."""
-        annotation = param.annotation.annotation if param.annotation is not None else None
-        if not isinstance(annotation, cst.SimpleString) or not is_tree_annotation(annotation.evaluated_value):
+        text = self._annotation_text(param)
+        if text is None or not is_tree_annotation(text):
             return None
         try:
-            return parse_tree(annotation.evaluated_value)
+            return parse_tree(text)
         except ShapeError as exc:
-            raise self.error(annotation, str(exc), 'a tree annotation nests lists, tuples and dicts of array types: '
-                             '"[(f64[d,h], f64[h])]", "{\'w\': f64[d], \'b\': f64[]}"') from None
+            raise self.error(param.annotation.annotation, str(exc), 'a tree annotation nests lists, tuples and dicts '
+                             'of array types: "[(f64[d,h], f64[h])]", "{\'w\': f64[d], \'b\': f64[]}"') from None
 
     def _param_type(self, param: cst.Param) -> TensorType | None:
         """The array type an annotation gives; None when it describes a tree."""
-        if self._param_tree(param) is not None:
-            return None
-        if param.annotation is None:
+        text = self._annotation_text(param)
+        if text is None:
             return TensorType("f64", None)
-        annotation = param.annotation.annotation
-        if not isinstance(annotation, cst.SimpleString):
-            raise self.error(annotation, "parameter annotations are type strings such as \"f64[n,d]\"",
-                             'write x: "f64[n]" (dtype f32/f64/i32/i64/bool, dims names or integers)')
+        if is_tree_annotation(text):
+            return None
         try:
-            return parse_annotation(annotation.evaluated_value)
+            return parse_annotation(text)
         except ShapeError as exc:
-            raise self.error(annotation, str(exc), 'the dtype is one of f32, f64, i32, i64, bool and the dims are '
-                             'names or integers: "f64[n,d]", "i64[3]", "f64[]" for a scalar') from None
+            raise self.error(param.annotation.annotation, str(exc), 'the dtype is one of f32, f64, i32, i64, bool and '
+                             'the dims are names or integers: "f64[n,d]", "i64[3]", "f64[]" for a scalar') from None
 
     def error(self, node: cst.CSTNode, message: str, hint: str | None = None) -> TranspileError:
         return TranspileError(message, self.locate(node), hint)
