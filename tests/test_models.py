@@ -103,3 +103,73 @@ def test_neural_ode_fixed_step_rk4():
     assert_trees_close(true_y, oracle["true_trajectory"](y0, t, np.array([[-0.1, 2.0], [-2.0, -0.1]])))
     params = random_value("[(f64[2,5], f64[5]), (f64[5,2], f64[2])]", rng)
     _check(module, oracle, "train_loss", "train_loss_grad", [params, y0, t, true_y], (0,))
+
+
+# --- ports waiting for NumPy/SciPy functions: skipped until the table has them -------------------------------
+RNN_PARAMS = {"init hiddens": (1, 4), "change": (3 + 4 + 1, 4), "predict": (4 + 1, 3)}
+LSTM_PARAMS = dict(RNN_PARAMS, **{"init cells": (1, 4), "forget": (8, 4), "ingate": (8, 4), "outgate": (8, 4)})
+
+
+def _sequences(rng):
+    inputs = np.eye(3)[rng.integers(0, 3, size=(5, 2))]
+    targets = np.eye(3)[rng.integers(0, 3, size=(6, 2))]
+    return inputs, targets
+
+
+def test_rnn_character_model():
+    module, oracle = _load("rnn")
+    rng = np.random.default_rng(4)
+    params = {k: rng.normal(size=s) * 0.5 for k, s in RNN_PARAMS.items()}
+    _check(module, oracle, "rnn_log_likelihood", "rnn_log_likelihood_grad", [params, *_sequences(rng)], (0,))
+
+
+def test_rnn_with_its_two_missing_functions_written_out():
+    """Everything but `np.hstack` and `np.repeat` compiles today: the same model with those two calls written with
+    `np.concatenate` and `np.broadcast_to` (the same values for these shapes) against autograd and FD."""
+    text = (MODELS / "rnn.py").read_text()
+    text = text.replace("np.hstack(args + (np.ones((args[0].shape[0], 1)),))",
+                        "np.concatenate(args + (np.ones((args[0].shape[0], 1)),), axis=1)")
+    text = text.replace('np.repeat(params["init hiddens"], num_sequences, axis=0)',
+                        'np.broadcast_to(params["init hiddens"], (num_sequences, params["init hiddens"].shape[1]))')
+    module, oracle = load_source(text, "examples/models/rnn_written_out.py"), autograd_kernels(text)
+    rng = np.random.default_rng(4)
+    params = {k: rng.normal(size=s) * 0.5 for k, s in RNN_PARAMS.items()}
+    _check(module, oracle, "rnn_log_likelihood", "rnn_log_likelihood_grad", [params, *_sequences(rng)], (0,))
+
+
+def test_lstm_character_model():
+    module, oracle = _load("lstm")
+    rng = np.random.default_rng(5)
+    params = {k: rng.normal(size=s) * 0.5 for k, s in LSTM_PARAMS.items()}
+    _check(module, oracle, "lstm_log_likelihood", "lstm_log_likelihood_grad", [params, *_sequences(rng)], (0,))
+
+
+def test_gaussian_mixture_model():
+    module, oracle = _load("gmm")
+    rng = np.random.default_rng(6)
+    params = {"log proportions": rng.normal(size=3), "means": rng.normal(size=(3, 2)),
+              "lower triangles": np.eye(2) + 0.1 * rng.normal(size=(3, 2, 2))}
+    _check(module, oracle, "gmm_log_likelihood", "gmm_log_likelihood_grad", [params, rng.normal(size=(8, 2))],
+           (0,))
+
+
+def test_ica_factory_logprob():
+    module, oracle = _load("ica")
+    rng = np.random.default_rng(7)
+    args = [rng.normal(size=(6, 2)), rng.normal(size=(2, 5)), 0.7, rng.normal(size=(5, 6))]
+    _check(module, oracle, "logprob", "logprob_grad", args, (0, 1, 2))
+
+
+def test_gaussian_process_marginal_likelihood():
+    module, oracle = _load("gaussian_process")
+    rng = np.random.default_rng(8)
+    args = [rng.normal(size=4) * 0.3, rng.normal(size=(7, 1)), rng.normal(size=7)]
+    _check(module, oracle, "log_marginal_likelihood", "objective_value_and_grad", args, (0,), with_value=True)
+
+
+def test_fluid_simulation():
+    module, oracle = _load("fluidsim")
+    rng = np.random.default_rng(9)
+    args = [rng.normal(size=(6, 6)) * 0.5, rng.normal(size=(6, 6)) * 0.5, rng.uniform(size=(6, 6)),
+            rng.uniform(size=(6, 6))]
+    _check(module, oracle, "distance_from_target_image", "objective_grad", args, (0, 1))

@@ -541,7 +541,7 @@ class Lowering(ControlFlow, Indexing, Calls, Functions, Containers, TreeHelpers,
         for arg in node.args:
             value = self.expr(arg.value, builder, env)
             if arg.star == "*":
-                positional.extend(self.static_items(value, arg.value))
+                positional.extend(self.static_items(value, arg.value, builder))
             elif arg.star == "**":
                 if not isinstance(value, DictValue) or not all(isinstance(k, str) for k in value.items):
                     raise self.error(arg.value, f"`**` takes a dict with string keys, not {describe(value)}")

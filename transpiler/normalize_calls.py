@@ -11,7 +11,7 @@ from .frontend.parse import ParsedModule
 from .ir import Const, Eqn, Function, Var, result_atoms
 from .transforms.inline import inline_function
 from .transforms.inplace import functionalize
-from .values import DictValue, KernelRef, ListValue, TransformRef, Value
+from .values import Closure, DictValue, KernelRef, ListValue, TransformRef, Value
 
 
 RECURSION_LIMIT = 32  # calls inlined into themselves: recursion must end through branches decided at build time
@@ -37,9 +37,11 @@ class Calls:
             lowering = type(self)(parsed)
             lowering._named, lowering._stack, lowering._modules = self._named, self._stack, self._modules
             self._modules[path] = lowering
+        if original in lowering.parsed.helpers:  # an undecorated function there: inlined like one defined here
+            return Closure(lowering.parsed.helpers[original], None, lowering, original)
         if original not in lowering.parsed.kernels:
-            raise self.error(node, f"`{name}` (from `{module}`) is not a @kernel function",
-                             "only @kernel functions can be called in kernels; decorate it")
+            raise self.error(node, f"`{name}` (from `{module}`) is not a function defined there",
+                             "kernels can call functions defined at module level in project modules")
         return KernelRef(original, lowering)
 
     def _inline(self, func: KernelRef, args: list[Value], node: cst.Call, builder: Builder,

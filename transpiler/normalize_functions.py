@@ -143,7 +143,7 @@ class Functions:
         """`map(f, xs, ...)`: a list of `f(x, ...)`, each call inlined (the sequences' lengths are known)."""
         if len(positional) < 2 or keywords:
             raise self.error(node, "`map` takes a function and one or more sequences")
-        sequences = [self.static_items(s, node) for s in positional[1:]]
+        sequences = [self.static_items(s, node, builder) for s in positional[1:]]
         return ListValue([self.call_value(positional[0], list(args), {}, node, builder)
                           for args in zip(*sequences)], self._level)
 

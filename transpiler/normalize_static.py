@@ -38,7 +38,7 @@ class Containers:
         items = []
         for element in elements:
             if isinstance(element, cst.StarredElement):
-                items.extend(self.static_items(self.expr(element.value, builder, env), element.value))
+                items.extend(self.static_items(self.expr(element.value, builder, env), element.value, builder))
             else:
                 items.append(self.expr(element.value, builder, env))
         return items
@@ -203,7 +203,7 @@ class Containers:
                 return None
             if method == "extend" and len(positional) == 1:
                 self._changeable(container, node)
-                container.items.extend(self.static_items(positional[0], node))
+                container.items.extend(self.static_items(positional[0], node, builder))
                 return None
             if method == "insert" and len(positional) == 2:
                 self._changeable(container, node)
@@ -318,16 +318,16 @@ class Containers:
             return range(*(p.value for p in positional))
         if name in ("zip", "enumerate", "reversed", "list", "tuple", "sorted") and not keywords:
             if name == "zip":
-                sequences = [self.static_items(p, node) for p in positional]
+                sequences = [self.static_items(p, node, builder) for p in positional]
                 return ListValue([tuple(group) for group in zip(*sequences)], self._level)
             if name == "enumerate" and len(positional) in (1, 2):
                 start = self._static_int(positional[1], node) if len(positional) == 2 else 0
-                return ListValue([(const(i + start), v) for i, v in enumerate(self.static_items(positional[0], node))],
-                                 self._level)
+                items = self.static_items(positional[0], node, builder)
+                return ListValue([(const(i + start), v) for i, v in enumerate(items)], self._level)
             if not positional and name in ("list", "tuple"):
                 return ListValue([], self._level) if name == "list" else ()
             if len(positional) == 1 and name in ("list", "tuple", "reversed"):
-                items = self.static_items(positional[0], node)
+                items = self.static_items(positional[0], node, builder)
                 items = items[::-1] if name == "reversed" else items
                 return tuple(items) if name == "tuple" else ListValue(items, self._level)
             return _NOT_HERE
@@ -340,8 +340,8 @@ class Containers:
                 if isinstance(source, DictValue):
                     items.update(source.items)
                 else:
-                    for pair in self.static_items(source, node):
-                        key, value = self.static_items(pair, node)
+                    for pair in self.static_items(source, node, builder):
+                        key, value = self.static_items(pair, node, builder)
                         items[self.static_key(key, node)] = value
             for key, (value, _) in keywords.items():
                 items[key] = value
@@ -351,7 +351,7 @@ class Containers:
             return const(len(value.items) if isinstance(value, (ListValue, DictValue)) else len(value))
         if name == "sum" and positional and isinstance(positional[0], (tuple, ListValue, range)):
             total = positional[1] if len(positional) > 1 else keywords.get("start", (const(0), None))[0]
-            for item in self.static_items(positional[0], node):
+            for item in self.static_items(positional[0], node, builder):
                 total = self._bind(builder, node, "add", [self._atom(total, node), self._atom(item, node)])
             return total
         if name == "map":
