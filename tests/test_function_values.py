@@ -256,3 +256,52 @@ def test_hessian_vector_product_of_a_tree_function():
     expected = replace_leaves(params, [(a - b) / (2 * eps) for a, b in zip(leaves(gradient_at(plus, x)),
                                                                            leaves(gradient_at(minus, x)))])
     assert_trees_close(hvp, expected, rtol=1e-5, atol=1e-7, what="hvp vs differences of autograd's gradient")
+
+
+def test_kernel_calls_a_declared_transform_of_a_tree_function():
+    """`g = grad(loss)` called inside another kernel with a tree argument returns a tree, and that kernel is
+    differentiated again (a gradient step inside a loss)."""
+    text = (HEADER + '''
+@kernel
+def loss(p: "{'w': f64[d], 'b': f64[]}", x: "f64[n,d]"):
+    return np.sum(np.tanh(x @ p["w"] + p["b"]) ** 2)
+
+loss_grad = grad(loss)
+
+@kernel
+def after_step(p: "{'w': f64[d], 'b': f64[]}", x: "f64[n,d]"):
+    g = loss_grad(p, x)
+    stepped = {k: p[k] - 0.1 * g[k] for k in p}
+    return loss(stepped, x)
+
+after_step_grad = grad(after_step)
+''')
+    module = load_source(text, "meta.py")
+    oracle = autograd_kernels(text)
+    rng = np.random.default_rng(11)
+    p = {"w": rng.normal(size=3), "b": 0.3}
+    x = rng.normal(size=(5, 3))
+    expected = autograd_grad(oracle["loss"])(p, x)
+    assert_trees_close(module.loss_grad(p, x), expected, what="grad")
+    autograd_step = {k: p[k] - 0.1 * expected[k] for k in p}
+    assert_trees_close(module.after_step(p, x), oracle["loss"](autograd_step, x), what="value after a step")
+    assert_trees_close(module.after_step_grad(p, x), fd_gradient(module.after_step, [p, x], 0), rtol=1e-4,
+                       atol=1e-6, what="grad of the step vs FD")
+
+
+def test_scalar_element_read_is_a_copy_not_a_view():
+    """`a = x[0]` on a 1-D array, then `x[0] = ...`: `a` keeps the old value, as in NumPy."""
+    text = HEADER + '''
+@kernel
+def f(x: "f64[n]"):
+    x = x * 1.0
+    a = x[0]
+    x[0] = 5.0
+    return np.sum(x) * a
+
+f_grad = grad(f)
+'''
+    module = load_source(text, "copy.py")
+    x = np.array([1.0, 2.0, 3.0])
+    assert module.f(x) == 10.0
+    assert_trees_close(module.f_grad(x), fd_gradient(module.f, [x], 0), rtol=1e-6)

@@ -10,6 +10,8 @@ from .errors import TranspileError
 from .frontend.parse import ParsedModule
 from .ir import Const, Eqn, Function, Var, result_atoms
 from .transforms.inline import inline_function
+from .transforms.trees import user_params
+from .trees import build
 from .transforms.inplace import functionalize
 from .values import Closure, DictValue, KernelRef, ListValue, TransformRef, Value
 
@@ -94,17 +96,21 @@ class Calls:
         if self.declared is None:
             raise self.error(node.func, "transforms can only be called in kernels of the module declaring them")
         fn = functionalize(self.declared.function(func.target, self.locate(node.func)))
-        if len(args) != len(fn.params):
-            raise self.error(node, f"`{func.target}` takes {len(fn.params)} argument"
-                             f"{'s' if len(fn.params) != 1 else ''} ({', '.join(p.name for p in fn.params)}), "
+        params = user_params(fn)
+        if len(args) != len(params):
+            raise self.error(node, f"`{func.target}` takes {len(params)} argument"
+                             f"{'s' if len(params) != 1 else ''} ({', '.join(name for name, _ in params)}), "
                              f"{len(args)} given")
-        atoms = []
-        for param, arg in zip(fn.params, args):
-            atom = self._atom(arg, node)
-            if param.type.rank is not None and atom.type.rank is not None and param.type.rank != atom.type.rank:
-                raise self.error(node, f"argument `{param.name}` of `{func.target}` has rank {atom.type.rank}, "
-                                 f"but `{func.target}` takes rank {param.type.rank}")
-            atoms.append(atom)
+        atoms: list = [None] * len(fn.params)
+        for (pname, tree), arg in zip(params, args):
+            for index, leaf in _match_tree(tree, arg, lambda what: self.error(
+                    node, f"argument `{pname}` of `{func.target}` is {what}")):
+                param = fn.params[index]
+                atom = self._atom(leaf, node)
+                if param.type.rank is not None and atom.type.rank is not None and param.type.rank != atom.type.rank:
+                    raise self.error(node, f"argument `{param.name}` of `{func.target}` has rank {atom.type.rank}, "
+                                     f"but `{func.target}` takes rank {param.type.rank}")
+                atoms[index] = atom
         builder.loc = self.locate(node)
         start = len(builder.eqns)
         result = inline_function(builder, fn, atoms)
@@ -113,6 +119,9 @@ class Calls:
         plain = {id(v) for stmt in builder.eqns[start:] if isinstance(stmt, Eqn)
                  and not stmt.prim.extra.get("in_place") for v in stmt.outs}
         self._named.update(id(v) for v in result_atoms(result) if isinstance(v, Var) and id(v) not in plain)
+        if fn.out_tree is not None:
+            return build(fn.out_tree, result_atoms(result), lambda items: ListValue(items, self._level),
+                         lambda items: DictValue(items, self._level))
         return result
 
     def _custom_rule(self, name: str) -> Function | None:
@@ -156,3 +165,18 @@ def _leaves(values) -> list:
         elif isinstance(value, (Var, Const)):
             out.append(value)
     return out
+
+
+def _match_tree(tree, value, mismatch) -> list:
+    """(leaf index, value) pairs for a value passed where a parameter tree is expected."""
+    if tree[0] == "leaf":
+        return [(tree[1], value)]
+    kind, items = tree
+    if kind == "dict":
+        if not isinstance(value, DictValue) or set(value.items) != {k for k, _ in items}:
+            raise mismatch(f"not a dict with keys {', '.join(repr(k) for k, _ in items)}")
+        return [pair for key, sub in items for pair in _match_tree(sub, value.items[key], mismatch)]
+    sequence = value.items if isinstance(value, ListValue) else value if isinstance(value, tuple) else None
+    if sequence is None or len(sequence) != len(items):
+        raise mismatch(f"not a {kind} of {len(items)}")
+    return [pair for sub, item in zip(items, sequence) for pair in _match_tree(sub, item, mismatch)]
