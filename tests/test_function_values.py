@@ -305,3 +305,20 @@ f_grad = grad(f)
     x = np.array([1.0, 2.0, 3.0])
     assert module.f(x) == 10.0
     assert_trees_close(module.f_grad(x), fd_gradient(module.f, [x], 0), rtol=1e-6)
+
+
+def test_annotations_with_offset_dimensions():
+    text = HEADER + '''
+@kernel
+def f(x: "f64[n]", w: "f64[n-1]", v: "f64[n + 2]"):
+    d = x[1:] - x[:-1]
+    return np.sum(d * w) + np.sum(v[2:] * x)
+
+f_grad = grad(f, wrt=("x", "w", "v"))
+'''
+    module, oracle = load_source(text, "offsets.py"), autograd_kernels(text)["f"]
+    rng = np.random.default_rng(12)
+    args = [rng.normal(size=4), rng.normal(size=3), rng.normal(size=6)]
+    assert np.isclose(module.f(*args), oracle(*args))
+    for index, got in enumerate(module.f_grad(*args)):
+        assert_trees_close(got, autograd_grad(oracle, index)(*args), what=f"argument {index}")
