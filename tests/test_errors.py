@@ -121,7 +121,7 @@ CASES = {
         "the dtype is one of f32, f64, i32, i64, bool"),
     "bad_annotation_dim": (
         kernel_source("return np.sum(x)", 'x: "f64[n, 2d]"'),
-        5, 10, '"f64[n, 2d]"', "dimension '2d' in 'f64[n, 2d]' is neither an integer nor a name",
+        5, 10, '"f64[n, 2d]"', "dimension '2d' in 'f64[n, 2d]' is neither an integer, a name, nor a name plus or minus an integer (n-1)",
         '"f64[n,d]"'),
     "annotation_not_a_string": (
         kernel_source("return np.sum(x)", "x: float"),

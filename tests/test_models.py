@@ -1,4 +1,4 @@
-"""Ported public models (examples/models/, see their docstrings for the source and the changes each needed):
+"""Ported public models (tests/models/, see their docstrings for the source and the changes each needed):
 each generated function against the untouched source run by autograd (value and gradient) and against central
 finite differences. A port that needs a NumPy/SciPy function the table does not have yet is skipped, naming it."""
 from __future__ import annotations
@@ -14,13 +14,13 @@ from gradcheck import autograd_kernels, load_source
 from lifted.transpiler import TranspileError
 from treecheck import assert_trees_close, fd_gradient, random_value
 
-MODELS = Path(__file__).resolve().parent.parent / "examples" / "models"
+MODELS = Path(__file__).resolve().parent / "models"
 
 
 def _load(name: str):
     text = (MODELS / f"{name}.py").read_text()
     try:
-        module = load_source(text, f"examples/models/{name}.py")
+        module = load_source(text, f"tests/models/{name}.py")
     except TranspileError as exc:
         missing = re.search(r"`([\w.]+)` is not supported in kernels", exc.message)
         if missing:
@@ -131,7 +131,7 @@ def test_rnn_with_its_two_missing_functions_written_out():
                         "np.concatenate(args + (np.ones((args[0].shape[0], 1)),), axis=1)")
     text = text.replace('np.repeat(params["init hiddens"], num_sequences, axis=0)',
                         'np.broadcast_to(params["init hiddens"], (num_sequences, params["init hiddens"].shape[1]))')
-    module, oracle = load_source(text, "examples/models/rnn_written_out.py"), autograd_kernels(text)
+    module, oracle = load_source(text, "tests/models/rnn_written_out.py"), autograd_kernels(text)
     rng = np.random.default_rng(4)
     params = {k: rng.normal(size=s) * 0.5 for k, s in RNN_PARAMS.items()}
     _check(module, oracle, "rnn_log_likelihood", "rnn_log_likelihood_grad", [params, *_sequences(rng)], (0,))
