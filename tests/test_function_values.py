@@ -4,6 +4,7 @@ finite differences (leaf by leaf for trees)."""
 from __future__ import annotations
 
 import inspect
+import warnings
 
 import numpy as np
 import pytest
@@ -322,3 +323,30 @@ f_grad = grad(f, wrt=("x", "w", "v"))
     assert np.isclose(module.f(*args), oracle(*args))
     for index, got in enumerate(module.f_grad(*args)):
         assert_trees_close(got, autograd_grad(oracle, index)(*args), what=f"argument {index}")
+
+
+@pytest.mark.parametrize("body, shape", [
+    ("return np.sum(np.sin(A[i, j]) * A[j, i])", "(k,)"),
+    ("return np.sum(A[i[:, None], j[None, :]] ** 2)", "(k, k)"),
+    ("return np.sum(T[i, :, j] * 2.0) + np.sum(T[0, i, j])", "(k,)"),
+])
+def test_paired_index_arrays_read_elements_as_numpy_does(body, shape):
+    """`A[i, j]` with two integer index arrays picks the elements (A[i[0], j[0]], ...), broadcasting the index
+    arrays; repeated pairs accumulate in the gradient (np.add.at)."""
+    text = HEADER + f'''
+@kernel
+def f(A: "f64[n,n]", T: "f64[n,n,n]", i: "i64[k]", j: "i64[k]"):
+    {body}
+
+f_grad = grad(f, wrt=("A", "T"))
+'''
+    module, oracle = load_source(text, "pairs.py"), autograd_kernels(text)["f"]
+    rng = np.random.default_rng(13)
+    args = [rng.normal(size=(4, 4)), rng.normal(size=(4, 4, 4)), np.array([0, 3, 1, 0]), np.array([2, 3, 2, 2])]
+    assert np.isclose(module.f(*args), oracle(*args))
+    for index, got in enumerate(module.f_grad(*args)):
+        with warnings.catch_warnings():  # A or T may not reach the result: a zero gradient, which autograd warns of
+            warnings.filterwarnings("ignore", "Output seems independent of input", UserWarning)
+            expected = autograd_grad(oracle, index)(*args)
+        assert_trees_close(got, expected, what=f"argument {index}")
+        assert_trees_close(got, fd_gradient(oracle, args, index), rtol=1e-5, atol=1e-7, what=f"FD {index}")

@@ -57,6 +57,9 @@ class Indexing:
             raise self.error(target, f"`{name}` is a scalar; it has no elements to assign")
         array = self._writable(name, array, target, builder, env)
         args, index = self._index(array, items)
+        if sum(1 for a in args[1:] if a.type.shape not in ((), None)) > 1:
+            raise self.error(target, "assignment through more than one index array is not supported yet",
+                             "reading `x[i, j]` is; for a write, index one flat view: x.reshape(-1)[i * n + j] = v")
         value_atom = self._atom(value, target)
         if combine is not None:  # a[i] += v reads the current elements first
             current = self._bind(builder, target, "getitem", args, {"index": tuple(index)})
@@ -79,6 +82,10 @@ class Indexing:
     def _writable(self, name: str, array: Var, target: cst.CSTNode, builder: Builder, env) -> Var:
         """The array an update of `name` may write into. Views are refused (the update would reach another
         array's elements unseen); a kernel's own parameters are copied first, so arguments are never changed."""
+        if id(array) in self._borrowed:  # before the view test: a reshaped argument is both, this says why
+            raise self.error(target, f"`{name}` is a parameter of an inlined kernel; assigning into it would change "
+                             "the caller's array (as it does when the source runs as Python)",
+                             f"copy it first: {name} = {name}.copy()")
         if id(array) in self._view_root:
             raise self.error(target, f"`{name}` is a view of another array; assigning into it would change that "
                              "array too", f"take a copy first: {name} = ....copy()")
