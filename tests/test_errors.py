@@ -141,9 +141,9 @@ CASES = {
     "float_array_index": (
         kernel_source("return np.sum(x[y])", 'x: "f64[n]", y: "f64[k]"'),
         6, 21, "y", "array indices must be integers (or a boolean mask array)", ".astype(np.int64)"),
-    "two_gather_indices": (
-        kernel_source("return np.sum(x[i, j])", 'x: "f64[n,d]", i: "i64[k]", j: "i64[k]"'),
-        6, 19, "x[i, j]", "indexing with more than one index array is not supported", None),
+    "assignment_through_two_index_arrays": (
+        kernel_source("y = x * 1.0\ny[i, j] = 0.0\nreturn np.sum(y)", 'x: "f64[n,d]", i: "i64[k]", j: "i64[k]"'),
+        7, 5, "y[i, j]", "assignment through more than one index array is not supported yet", "x.reshape(-1)"),
     "return_in_the_middle": (
         kernel_source("return np.sum(x)\ny = x * 2.0"),
         7, 5, "y = x * 2.0", "this code never runs: it follows the `return` on line 6", "remove it"),
