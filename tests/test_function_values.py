@@ -11,6 +11,7 @@ import pytest
 from autograd import grad as autograd_grad
 
 from gradcheck import autograd_kernels, load_source
+from lifted.transpiler import TranspileError
 from treecheck import assert_trees_close, fd_gradient, leaves, random_value, replace_leaves
 
 HEADER = "import numpy as np\nfrom functools import partial\nfrom lifted import grad, kernel\n"
@@ -350,3 +351,81 @@ f_grad = grad(f, wrt=("A", "T"))
             expected = autograd_grad(oracle, index)(*args)
         assert_trees_close(got, expected, what=f"argument {index}")
         assert_trees_close(got, fd_gradient(oracle, args, index), rtol=1e-5, atol=1e-7, what=f"FD {index}")
+
+
+INPLACE_PROGRAMS = {
+    # the helper changes the caller's array in place (as Python does) and returns it
+    "helper_updates_callers_array": '''
+def bump(a, b):
+    a += b * 2.0
+    a[0] = a[0] * b[1]
+    return a
+
+@kernel
+def f(x: "f64[n]", w: "f64[n]"):
+    y = x * 1.0
+    z = bump(y, w)
+    return np.sum(y * w) + np.sum(z ** 2)
+''',
+    # an array held by a list is updated through another name
+    "update_seen_through_a_list": '''
+@kernel
+def f(x: "f64[n]", w: "f64[n]"):
+    y = x * 1.0
+    held = [y, w]
+    a = held[0]
+    a *= w
+    return np.sum(held[0]) + np.sum(y * 2.0)
+''',
+    # fluidsim's project(): `vx -= ...` on a parameter of a helper, the caller keeps using its own name
+    "project_like_helper": '''
+def project(vx, vy):
+    p = np.zeros(vx.shape)
+    for k in range(3):
+        p = (vx + vy + p) / 4.0
+    vx -= 0.5 * p
+    vy -= 0.5 * p * vx
+    return vx, vy
+
+@kernel
+def f(x: "f64[n]", w: "f64[n]"):
+    u = x * 1.0
+    v = w + 1.0
+    a, b = project(u, v)
+    return np.sum(a * b) + np.sum(u) + np.sum(v ** 2)
+''',
+}
+
+
+@pytest.mark.parametrize("case", sorted(INPLACE_PROGRAMS))
+def test_in_place_updates_reach_every_holder_like_python(case):
+    text = HEADER + INPLACE_PROGRAMS[case] + '\nf_grad = grad(f, wrt=("x", "w"))\n'
+    module = load_source(text, f"{case}.py")
+    namespace: dict = {}
+    exec(compile(text.replace("from lifted import grad, kernel", "kernel = lambda f: f\ngrad = lambda *a, **k: None"),
+                 case, "exec"), namespace)
+    rng = np.random.default_rng(14)
+    args = [rng.normal(size=4), rng.normal(size=4)]
+    assert np.isclose(module.f(*args), namespace["f"](*[a.copy() for a in args])), "value vs the source as Python"
+    for index, got in enumerate(module.f_grad(*args)):
+        assert_trees_close(got, fd_gradient(lambda *a: namespace["f"](*[np.array(v, dtype=float) for v in a]),
+                                            args, index), rtol=1e-5, atol=1e-7, what=f"argument {index} vs FD")
+
+
+def test_in_place_update_of_a_callers_array_in_a_run_time_branch_is_refused():
+    text = HEADER + '''
+def bump(a, c):
+    if c > 0.0:
+        a += 1.0
+    return a
+
+@kernel
+def f(x: "f64[n]", s: "f64[]"):
+    y = x * 1.0
+    bump(y, s)
+    return np.sum(y)
+'''
+    with pytest.raises(TranspileError) as info:
+        load_source(text, "branch.py")
+    assert "inside a branch or loop decided at run time" in info.value.message
+    assert info.value.loc.line == 7

@@ -56,7 +56,7 @@ class Lowering(ControlFlow, Indexing, Calls, Functions, Containers, TreeHelpers,
         self._modules: dict = {}  # path -> Lowering of each imported project module
         self._view_root: dict[int, Var] = {}  # views (slices, reshapes, .T) -> the array they look into
         self._own_params: set[int] = set()  # the kernel's parameters: copied before an in-place update
-        self._borrowed: set[int] = set()  # inlined kernels' arguments: never updated in place
+        self._calls: list = []  # inlined calls being lowered, innermost last (normalize_functions.CallRecord)
         self._rules: dict[str, Function] = {}  # lowered custom_vjp rule kernels
         self._conditional_names: dict[str, SourceLoc] = {}  # assigned on some paths only (in a branch or loop)
         self._statement_start = 0
@@ -346,7 +346,8 @@ class Lowering(ControlFlow, Indexing, Calls, Functions, Containers, TreeHelpers,
         """Whether an in-place update of `name` would be seen elsewhere: another name holds the same array, or
         it is a parameter or a view."""
         return (any(bound is array for other, bound in env.items() if other != name)
-                or id(array) in self._own_params or id(array) in self._borrowed or id(array) in self._view_root)
+                or id(array) in self._own_params or any(id(array) in call.borrowed for call in self._calls)
+                or id(array) in self._view_root or _in_container(array, env))
 
     def _bind_name(self, name: str, value: Value, builder: Builder, env) -> None:
         """Give a value computed by this statement its source name (a reassigned name gets a suffix)."""
@@ -612,6 +613,23 @@ class Lowering(ControlFlow, Indexing, Calls, Functions, Containers, TreeHelpers,
 def _code(node: cst.CSTNode) -> str:
     """A node's source text as written (`np.linalg.inv`, `numpy.fft.fft`)."""
     return cst.Module([]).code_for_node(node)
+
+
+def _in_container(array: Var, env: dict) -> bool:
+    """Whether a list, dict or tuple in `env` holds `array` (an in-place update must reach it)."""
+    seen: set[int] = set()
+
+    def holds(value) -> bool:
+        if value is array:
+            return True
+        if id(value) in seen or not isinstance(value, (tuple, ListValue, DictValue)):
+            return False
+        seen.add(id(value))
+        items = value if isinstance(value, tuple) else value.items.values() if isinstance(value, DictValue) \
+            else value.items
+        return any(holds(v) for v in items)
+
+    return any(holds(v) for v in env.values() if not isinstance(v, (Var, Const)))
 
 
 def _calls_for_effect(call: cst.Call) -> bool:

@@ -76,13 +76,13 @@ class Calls:
                    for k, v in env.items()}
         outer_loc, outer_start = builder.loc, self._statement_start
         self._stack.append(name)
-        borrowed = owner._borrowed
-        owner._borrowed = borrowed | {id(v) for v in _leaves(list(env.values()))}  # the caller's: never updated
+        from .normalize_functions import inlined_call  # (normalize_functions imports this module)
+
         try:
-            result = owner._lower_body(callee, builder, env, may_fall_off=False)
+            with inlined_call(owner, self, env):
+                result = owner._lower_body(callee, builder, env, may_fall_off=False)
         finally:
             self._stack.pop()
-            owner._borrowed = borrowed
             builder.loc, self._statement_start = outer_loc, outer_start
         if rule is not None:
             if not isinstance(result, (Var, Const)):

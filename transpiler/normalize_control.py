@@ -121,8 +121,9 @@ class ControlFlow:
                 self._view_root.setdefault(id(value), self._view_root[id(source)])
             if id(source) in self._own_params:
                 self._own_params.add(id(value))
-            if id(source) in self._borrowed:
-                self._borrowed.add(id(value))
+            for call in self._calls:
+                if id(source) in call.borrowed:
+                    call.borrowed.add(id(value))
 
     def _guarded(self, cond: Atom, lower_then, lower_else, builder: Builder, env: dict, loc) -> None:
         """`if cond: <lower_then> else: <lower_else>` for compiler-made conditions (loop running flags)."""

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import libcst as cst
 
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
 from .builder import Builder
-from .normalize_calls import RECURSION_LIMIT
+from .normalize_calls import RECURSION_LIMIT, _leaves
 from .errors import TranspileError
 from .ir import Const, Var
 from .values import (Closure, DictValue, Frame, KernelRef, ListValue, Partial, TransformRef, Unflatten, Value,
@@ -69,14 +72,15 @@ class Functions:
         self._stack.append(func.name)
         outer_loc, outer_start = builder.loc, caller._statement_start
         try:
-            if isinstance(func.node, cst.Lambda):
-                saved = self._frame
-                self._frame = Frame(env, func.frame, frozenset(env))
-                try:
-                    return self.expr(func.node.body, builder, env)
-                finally:
-                    self._frame = saved
-            return self._lower_body(func.node, builder, env, func.frame, may_fall_off=True)
+            with inlined_call(self, caller, env):
+                if isinstance(func.node, cst.Lambda):
+                    saved = self._frame
+                    self._frame = Frame(env, func.frame, frozenset(env))
+                    try:
+                        return self.expr(func.node.body, builder, env)
+                    finally:
+                        self._frame = saved
+                return self._lower_body(func.node, builder, env, func.frame, may_fall_off=True)
         finally:
             self._active.pop()
             self._stack.pop()
@@ -154,6 +158,41 @@ class Functions:
 
 
 _MISSING = object()
+
+
+@dataclass(eq=False)
+class CallRecord:
+    """An inlined call being lowered: the caller's frame (its names at the call), the block level of the call,
+    and the caller's arrays the callee received. An in-place update of one of them at the call's level is seen
+    by the caller's names too, as in Python; inside a branch or loop of the callee decided at run time it is
+    refused."""
+
+    frame: Frame | None
+    level: int
+    borrowed: set = field(default_factory=set)
+
+
+_SHARED = ("_calls", "_view_root", "_own_params", "_named", "_conditional_names")
+
+
+@contextmanager
+def inlined_call(owner, caller, env: dict):
+    """Lower a callee (on `owner`, the Lowering of the module defining it) called from `caller`: the lowering
+    state that is about the values being built travels with the call."""
+    saved = {name: getattr(owner, name) for name in _SHARED}, owner._level
+    if owner is not caller:
+        for name in _SHARED:
+            setattr(owner, name, getattr(caller, name))
+        owner._level = caller._level
+    owner._calls.append(CallRecord(caller._frame, caller._level, {id(v) for v in _leaves(list(env.values()))}))
+    try:
+        yield
+    finally:
+        owner._calls.pop()
+        if owner is not caller:
+            for name, value in saved[0].items():
+                setattr(owner, name, value)
+            owner._level = saved[1]
 
 
 def assigned_locals(node) -> frozenset:

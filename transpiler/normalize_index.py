@@ -75,16 +75,18 @@ class Indexing:
         shifted = [args[0], value_atom] + args[1:]
         updated = self._bind(builder, target, "setitem", shifted, {"index": shift_refs(tuple(index), 1), "user": True})
         self._named.add(id(updated))
-        for other, bound in list(env.items()):  # `b = a; a[0] = 1` changes `b` too, as in Python
-            if bound is array:
-                env[other] = updated
+        # `b = a; a[0] = 1` changes `b` too, as in Python, and a list holding `a`, and the caller's names for it
+        self.replace_everywhere(env, array, updated, target)
 
     def _writable(self, name: str, array: Var, target: cst.CSTNode, builder: Builder, env) -> Var:
         """The array an update of `name` may write into. Views are refused (the update would reach another
         array's elements unseen); a kernel's own parameters are copied first, so arguments are never changed."""
-        if id(array) in self._borrowed:  # before the view test: a reshaped argument is both, this says why
-            raise self.error(target, f"`{name}` is a parameter of an inlined kernel; assigning into it would change "
-                             "the caller's array (as it does when the source runs as Python)",
+        borrowed = [call for call in self._calls if id(array) in call.borrowed]
+        if borrowed and (id(array) in self._view_root or any(call.level != self._level for call in borrowed)):
+            raise self.error(target, f"`{name}` is the caller's array, passed to this function; assigning into it "
+                             "here would change the caller's array " + ("through a view" if id(array) in
+                                                                        self._view_root else
+                                                                        "inside a branch or loop decided at run time"),
                              f"copy it first: {name} = {name}.copy()")
         if id(array) in self._view_root:
             raise self.error(target, f"`{name}` is a view of another array; assigning into it would change that "
@@ -93,18 +95,57 @@ class Indexing:
             if isinstance(bound, Var) and self._view_root.get(id(bound)) is array:
                 raise self.error(target, f"`{other}` is a view of `{name}`; assigning into `{name}` would change "
                                  f"`{other}` too", f"take a copy: {other} = ....copy()")
-        if id(array) in self._borrowed:
-            raise self.error(target, f"`{name}` is a parameter of an inlined kernel; assigning into it would change "
-                             "the caller's array", f"copy it first: {name} = {name}.copy()")
         if id(array) not in self._own_params:
             return array
         copy = self._bind(builder, target, "copy", [array])
         builder.rename(copy, name)
         self._named.add(id(copy))
-        for other, bound in list(env.items()):
-            if bound is array:
-                env[other] = copy
+        self.replace_everywhere(env, array, copy, target)
         return copy
+
+    def replace_everywhere(self, env: dict, old: Var, new: Var, target: cst.CSTNode) -> None:
+        """After an in-place update of `old` (now `new`): every name, list, dict and tuple holding it sees the new
+        value, here and in the callers that passed it in (their names for it, at the call being lowered)."""
+        envs, seen = [env], {id(env)}
+        frames = [call.frame for call in self._calls] + [self._frame]
+        for frame in frames:  # every live frame may hold the array: callers, enclosing functions, comprehensions
+            while frame is not None:
+                if id(frame.env) not in seen:
+                    seen.add(id(frame.env))
+                    envs.append(frame.env)
+                frame = frame.parent
+        for call in self._calls:
+            if id(old) in call.borrowed:
+                call.borrowed.add(id(new))
+        for names in envs:
+            memo: dict[int, object] = {}
+            for key, value in list(names.items()):
+                names[key] = self._replaced(value, old, new, memo, target)
+
+    def _replaced(self, value, old: Var, new: Var, memo: dict, target):
+        if value is old:
+            return new
+        if id(value) in memo:
+            return memo[id(value)]
+        if isinstance(value, tuple):
+            items = tuple(self._replaced(v, old, new, memo, target) for v in value)
+            result = items if any(a is not b for a, b in zip(items, value)) else value
+        elif isinstance(value, (ListValue, DictValue)):
+            memo[id(value)] = value
+            pairs = list(enumerate(value.items)) if isinstance(value, ListValue) else list(value.items.items())
+            for key, item in pairs:
+                replaced = self._replaced(item, old, new, memo, target)
+                if replaced is not item:
+                    if value.level != self._level:
+                        raise self.error(target, "this array is also held by a list or dict made outside the branch "
+                                         "or loop (decided at run time) that updates it in place",
+                                         "take a copy before the update: a = a.copy()")
+                    value.items[key] = replaced
+            result = value
+        else:
+            result = value
+        memo[id(value)] = result
+        return result
 
     def _subscript_item(self, element: cst.SubscriptElement, builder, env):
         item = element.slice
