@@ -112,9 +112,9 @@ CASES = {
     "star_args": (
         kernel_source("return np.sum(x)", 'x: "f64[n]", *rest'),
         5, 20, "*rest", "`*args` is not part of the kernel language", "list each parameter by name"),
-    "parameter_default": (
-        kernel_source("return np.sum(x) * scale", 'x: "f64[n]", scale: "f64[]" = 2.0'),
-        5, 37, "2.0", "parameter defaults are not part of the kernel language", "module-level constant"),
+    "parameter_default_not_a_number": (
+        kernel_source("return np.sum(x)", 'x: "f64[n]", act=np.tanh'),
+        5, 24, "np.tanh", "a kernel parameter's default must be a number known at build time", "no default"),
     "bad_annotation_dtype": (
         kernel_source("return np.sum(x)", 'x: "float64[n]"'),
         5, 10, '"float64[n]"', "cannot read the type annotation 'float64[n]'",

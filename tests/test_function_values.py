@@ -429,3 +429,29 @@ def f(x: "f64[n]", s: "f64[]"):
         load_source(text, "branch.py")
     assert "inside a branch or loop decided at run time" in info.value.message
     assert info.value.loc.line == 7
+
+
+def test_kernel_parameter_defaults_are_kept_by_the_generated_functions():
+    text = HEADER.replace("grad, kernel", "grad, kernel, value_and_grad, vjp") + '''
+L2 = 0.5
+
+@kernel
+def f(x: "f64[n]", w: "f64[n]", l2: "f64[]" = L2 * 0.2, power: "i64[]" = 2):
+    return np.sum(np.tanh(x * w) ** power) + l2 * np.sum(w ** 2)
+
+f_grad = grad(f, wrt="w")
+f_vg = value_and_grad(f, wrt=("w", "l2"))
+f_vjp = vjp(f, wrt="w")
+'''
+    module, oracle = load_source(text, "defaults.py"), autograd_kernels(text)["f"]
+    import inspect as inspect_module
+
+    assert inspect_module.signature(module.f_grad).parameters["l2"].default == 0.1
+    assert inspect_module.signature(module.f_vjp).parameters["l2"].default is inspect_module.Parameter.empty
+    rng = np.random.default_rng(15)
+    x, w = rng.normal(size=4), rng.normal(size=4)
+    assert np.isclose(module.f(x, w), oracle(x, w))
+    assert_trees_close(module.f_grad(x, w), autograd_grad(oracle, 1)(x, w), what="grad with defaults")
+    value, (dw, dl2) = module.f_vg(x, w, 0.3)
+    assert_trees_close(dw, autograd_grad(oracle, 1)(x, w, 0.3), what="grad with l2 passed")
+    assert np.isclose(dl2, np.sum(w ** 2))

@@ -216,3 +216,4 @@ class Function:
     # of the result over result_atoms(result); None where they are the flat params and the result as it is
     in_tree: list | None = None
     out_tree: tuple | None = None
+    defaults: dict | None = None  # user-facing parameter name -> its numeric default (`l2: "f64[]" = 0.1`)

@@ -101,13 +101,25 @@ class Lowering(ControlFlow, Indexing, Calls, Functions, Containers, TreeHelpers,
                 lambda items: DictValue(items, -1))
         builder = Builder(scope, dim_sources)
         builder.reuse = False
+        defaults = {param.name.value: self._default(param, builder) for param in node.params.params
+                    if param.default is not None}
         self._own_params = {id(p) for p in params}
         self._stack[:] = [name]
         result = self._lower_body(node, builder, env, frame)
         out_tree, flat = result_tree(result, self.locate(node.name), name)
         trees = any(t[0] != "leaf" for _, t in in_tree) or out_tree is not None
         return Function(name, params, builder.prologue + builder.eqns, flat if out_tree is not None else result,
-                        loc, node.get_docstring(), name, in_tree if trees else None, out_tree)
+                        loc, node.get_docstring(), name, in_tree if trees else None, out_tree, defaults or None)
+
+    def _default(self, param: cst.Param, builder: Builder):
+        """A kernel parameter's default, kept in the generated signature: a number known at build time."""
+        value = self.expr(param.default, builder, {})
+        if not isinstance(value, Const) or not isinstance(value.value, (int, float, bool)) or \
+                self._param_tree(param) is not None:
+            raise self.error(param.default, "a kernel parameter's default must be a number known at build time (the "
+                             "generated functions keep it)", "pass other values explicitly, or give the parameter "
+                             "no default; functions the kernel calls may have any defaults")
+        return value.value
 
     def lower_value(self, name: str, value: Value, loc: SourceLoc | None) -> Function:
         """A module-level name holding a function: the function it is, named `name`."""

@@ -52,11 +52,12 @@ def render_function(fn: Function, source_file: str, delete_dead: bool = True) ->
             "return " + cg.source(_result_expr(fn.result, exprs))])
     if fn.in_tree is not None:
         types = [p.type for p in fn.params]
-        signature = ", ".join(_param_text(fn.params[tree[1]]) if tree[0] == "leaf" else
-                              f'{name}: "{tree_annotation(tree, types)}"' for name, tree in fn.in_tree)
+        texts = [(name, _param_text(fn.params[tree[1]]) if tree[0] == "leaf" else
+                  f'{name}: "{tree_annotation(tree, types)}"') for name, tree in fn.in_tree]
         lines = _unpack_trees(fn) + lines
     else:
-        signature = ", ".join(_param_text(p) for p in fn.params)
+        texts = [(p.name, _param_text(p)) for p in fn.params]
+    signature = ", ".join(_with_defaults(texts, fn.defaults or {}))
     return RenderedFunction(fn.name, signature, fn.doc, lines, renderer.helpers, renderer.uses_scipy)
 
 
@@ -372,6 +373,16 @@ def _names_in(node: cst.CSTNode) -> list[cst.Name]:
 
 def _indent(lines: list[str]) -> list[str]:
     return [INDENT + line for line in lines]
+
+
+def _with_defaults(texts: list[tuple[str, str]], defaults: dict) -> list[str]:
+    """Parameters with their defaults, where Python allows one: only when every later parameter has one too
+    (a vjp's cotangent or a jvp's tangents come after them: there the defaults are dropped)."""
+    out, allowed = [], True
+    for name, text in reversed(texts):
+        allowed = allowed and name in defaults
+        out.append(f"{text} = {defaults[name]!r}" if allowed else text)
+    return out[::-1]
 
 
 def _param_text(p: Var) -> str:
