@@ -455,3 +455,51 @@ f_vjp = vjp(f, wrt="w")
     value, (dw, dl2) = module.f_vg(x, w, 0.3)
     assert_trees_close(dw, autograd_grad(oracle, 1)(x, w, 0.3), what="grad with l2 passed")
     assert np.isclose(dl2, np.sum(w ** 2))
+
+
+def test_hessian_and_jacobians_of_tree_functions_are_trees_of_trees():
+    text = (HEADER + '''
+@kernel
+def loss(p: "{'w': f64[d], 'b': f64[]}", x: "f64[n,d]"):
+    return np.sum(np.tanh(x @ p["w"] + p["b"]) ** 2)
+
+@kernel
+def out(p: "{'w': f64[d], 'b': f64[]}", x: "f64[n,d]"):
+    return [np.tanh(x @ p["w"]), p["b"] * 2.0]
+
+@kernel
+def single(p: "{'w': f64[d], 'b': f64[]}", x: "f64[n,d]"):
+    return np.tanh(x @ p["w"]) + p["b"]
+
+loss_grad = grad(loss)
+loss_hessian = hessian(loss)
+out_jacobian = jacfwd(out)
+single_jacobian = jacrev(single)
+''').replace("grad, kernel", "grad, hessian, jacfwd, jacrev, kernel")
+    module = load_source(text, "hess.py")
+    rng = np.random.default_rng(16)
+    p, x = {"w": rng.normal(size=3), "b": 0.4}, rng.normal(size=(5, 3))
+    H = module.loss_hessian(p, x)
+    assert list(H) == ["w", "b"] and list(H["w"]) == ["w", "b"]
+    eps = 1e-6
+    for j in ("w", "b"):  # column j: central differences of the (autograd-checked) gradient along leaf j
+        size = np.size(p[j])
+        for position in range(size):
+            def moved(sign):
+                q = {k: np.array(v, dtype=float) for k, v in p.items()}
+                q[j].reshape(-1)[position] += sign * eps
+                return module.loss_grad({k: (v if v.shape else float(v)) for k, v in q.items()}, x)
+            plus, minus = moved(1.0), moved(-1.0)
+            for i in ("w", "b"):
+                column = (np.asarray(plus[i]) - np.asarray(minus[i])) / (2 * eps)
+                block = np.asarray(H[i][j]).reshape(np.shape(p[i]) + (size,))
+                np.testing.assert_allclose(block[..., position], column, rtol=1e-5, atol=1e-7)
+    jac = module.out_jacobian(p, x)
+    assert isinstance(jac, list) and list(jac[0]) == ["w", "b"]
+    np.testing.assert_allclose(jac[0]["w"], (1 - np.tanh(x @ p["w"]) ** 2)[:, None] * x, rtol=1e-10)
+    np.testing.assert_allclose(jac[0]["b"], np.zeros(5), atol=0)
+    assert jac[1]["b"] == 2.0 and np.allclose(jac[1]["w"], 0.0)
+    jac = module.single_jacobian(p, x)
+    assert list(jac) == ["w", "b"]
+    np.testing.assert_allclose(jac["w"], (1 - np.tanh(x @ p["w"]) ** 2)[:, None] * x, rtol=1e-10)
+    np.testing.assert_allclose(jac["b"], np.ones(5), rtol=1e-12)

@@ -144,3 +144,13 @@ def leaf_name(name: str, path: tuple) -> str:
     """`params` at path (0, 1) -> `params_0_1`; dict keys that are identifiers keep their name."""
     parts = [str(p) if isinstance(p, int) or re.fullmatch(r"\w+", str(p)) else "k" for p in path]
     return "_".join([name] + parts)
+
+
+def graft(tree, subtree_for):
+    """The same structure with each leaf `i` replaced by the whole tree `subtree_for(i)` (Jacobians: per output
+    leaf, a tree over the inputs)."""
+    if tree[0] == "leaf":
+        return subtree_for(tree[1])
+    if tree[0] == "dict":
+        return ("dict", tuple((k, graft(v, subtree_for)) for k, v in tree[1]))
+    return (tree[0], tuple(graft(v, subtree_for) for v in tree[1]))

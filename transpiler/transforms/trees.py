@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..errors import SourceLoc, TranspileError
 from ..ir import Function, result_atoms
-from ..trees import leaf_indices, remap
+from ..trees import graft, leaf_indices, remap
 from .compose import apply_transform
 
 
@@ -34,9 +34,6 @@ def uses_trees(fn: Function) -> bool:
 def apply_tree_transform(kind: str, fn: Function, name: str, wrt: tuple[int, ...], wrt_is_tuple: bool,
                          loc: SourceLoc | None, generated: bool = False) -> Function:
     """`kind` of `fn` with respect to the user-facing parameters at positions `wrt`."""
-    if kind not in ("grad", "value_and_grad", "vjp", "jvp"):
-        raise TranspileError(f"`{kind}` of a function whose parameters or result are lists, tuples or dicts is not "
-                             "supported yet", loc, "declare grad, value_and_grad, vjp or jvp, or pass arrays")
     params = user_params(fn)
     leaves = [i for position in wrt for i in leaf_indices(params[position][1])]
     where = {leaf: k for k, leaf in enumerate(leaves)}
@@ -44,6 +41,14 @@ def apply_tree_transform(kind: str, fn: Function, name: str, wrt: tuple[int, ...
     grads_tree = ("tuple", grads) if wrt_is_tuple else grads[0]
     out = result_structure(fn)
     count = len(result_atoms(fn.result))
+    if kind in ("jacfwd", "jacrev", "hessian"):
+        # blocks per output leaf k (for hessian: per gradient leaf), each a tree over the inputs: atom k*L + j
+        result = apply_transform(kind, fn, name, tuple(leaves), True, loc, generated=generated)
+        outer = grads_tree if kind == "hessian" else out
+        result.in_tree = list(params)
+        result.out_tree = graft(outer, lambda k: remap(grads_tree, lambda j: k * len(leaves) + j))
+        _check_flat_result(result, loc)
+        return result
     result = apply_transform(kind, fn, name, tuple(leaves), True, loc, generated=generated,
                              leaf_cotangents=kind == "vjp")
     shifted = remap(grads_tree, lambda i: i + count)
