@@ -20,7 +20,7 @@ KINDS = REVERSE + FORWARD
 
 
 def apply_transform(kind: str, fn: Function, name: str, wrt: tuple[int, ...], wrt_is_tuple: bool,
-                    loc: SourceLoc | None, generated: bool = False, leaf_cotangents: bool = False) -> Function:
+                    loc: SourceLoc | None, generated: bool = False, leaf_cotangents: tuple = ()) -> Function:
     """The function `kind` declares for `fn` (`generated`: `fn` is itself a transform's output)."""
     result = _apply(kind, fn, name, wrt, wrt_is_tuple, loc, generated, leaf_cotangents)
     result.defaults = fn.defaults  # the same parameters come first: they keep their defaults
@@ -28,7 +28,7 @@ def apply_transform(kind: str, fn: Function, name: str, wrt: tuple[int, ...], wr
 
 
 def _apply(kind: str, fn: Function, name: str, wrt: tuple[int, ...], wrt_is_tuple: bool,
-           loc: SourceLoc | None, generated: bool, leaf_cotangents: bool) -> Function:
+           loc: SourceLoc | None, generated: bool, leaf_cotangents: tuple) -> Function:
     if generated:
         fn = functionalize(fn)
     if kind in REVERSE:

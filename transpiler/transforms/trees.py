@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..errors import SourceLoc, TranspileError
 from ..ir import Function, result_atoms
-from ..trees import graft, leaf_indices, remap
+from ..trees import graft, leaf_indices, leaf_name, leaf_paths, remap
 from .compose import apply_transform
 
 
@@ -49,8 +49,9 @@ def apply_tree_transform(kind: str, fn: Function, name: str, wrt: tuple[int, ...
         result.out_tree = graft(outer, lambda k: remap(grads_tree, lambda j: k * len(leaves) + j))
         _check_flat_result(result, loc)
         return result
+    names = tuple(leaf_name("ct", path) for path, _ in sorted(leaf_paths(out), key=lambda p: p[1]))
     result = apply_transform(kind, fn, name, tuple(leaves), True, loc, generated=generated,
-                             leaf_cotangents=kind == "vjp")
+                             leaf_cotangents=names if kind == "vjp" else ())
     shifted = remap(grads_tree, lambda i: i + count)
     if kind == "grad":
         result.in_tree, result.out_tree = list(params), grads_tree

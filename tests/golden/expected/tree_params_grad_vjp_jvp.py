@@ -93,8 +93,8 @@ def scores_vjp(p: "{'w': f64[d], 'b': f64[]}", x: "f64[n,d]", ct: "{'z': f64[n],
     p_w = p['w']
     p_b = p['b']
     del p
-    ct_0 = ct['z']
-    ct_1 = ct['total']
+    ct_z = ct['z']
+    ct_total = ct['total']
     del ct
     # tree_params_grad_vjp_jvp.py:20  z = x @ p["w"] + p["b"]
     z = x @ p_w + p_b
@@ -103,8 +103,8 @@ def scores_vjp(p: "{'w': f64[d], 'b': f64[]}", x: "f64[n,d]", ct: "{'z': f64[n],
     s = np.sum(z)
     # reverse sweep
     # tree_params_grad_vjp_jvp.py:21  return {"z": z, "total": np.sum(z)}
-    dz = ct_0 + ct_1
-    del ct_0, ct_1
+    dz = ct_z + ct_total
+    del ct_z, ct_total
     # tree_params_grad_vjp_jvp.py:20  z = x @ p["w"] + p["b"]
     dp_b = np.sum(dz, axis=0)
     dp_w = dz @ x
