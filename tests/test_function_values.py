@@ -503,3 +503,25 @@ single_jacobian = jacrev(single)
     assert list(jac) == ["w", "b"]
     np.testing.assert_allclose(jac["w"], (1 - np.tanh(x @ p["w"]) ** 2)[:, None] * x, rtol=1e-10)
     np.testing.assert_allclose(jac["b"], np.ones(5), rtol=1e-12)
+
+
+@pytest.mark.parametrize("body, message", [
+    ("act = np.tanh if s > 0.0 else np.sin\n    return np.sum(act(x))",
+     "`np.tanh` chosen by a condition known only at run time cannot be resolved at build time"),
+    ("xs = []\n    for i in range(len(x)):\n        xs.append(x[i])\n    return np.sum(np.stack(xs))",
+     "a list made outside this loop or branch cannot be changed in it"),
+    ("d = {'a': x}\n    return np.sum(d)", "a dict cannot be passed to a NumPy function"),
+    ("d = {'a': x}\n    return np.sum(x * d)", "this operator does not apply to"),
+    ("xs = [x, x]\n    return np.sum(xs * s)", "this operator does not apply to a list"),
+    ("def g(v):\n        return g(v)\n    return np.sum(g(x))", "recursive call to `g` does not end at build time"),
+])
+def test_what_cannot_be_resolved_at_build_time_says_why(body, message):
+    text = HEADER + f'''
+@kernel
+def f(x: "f64[n]", s: "f64[]"):
+    {body}
+'''
+    with pytest.raises(TranspileError) as info:
+        load_source(text, "why.py")
+    assert message in info.value.message, info.value.format()
+    assert info.value.loc is not None and info.value.loc.path == "why.py"

@@ -157,9 +157,9 @@ class ControlFlow:
         self._level += 1
         try:
             with builder.block() as then_body:
-                a = self._atom(self.expr(node.body, builder, env), node.body)
+                a = self._chosen(self.expr(node.body, builder, env), node.body)
             with builder.block() as else_body:
-                b = self._atom(self.expr(node.orelse, builder, env), node.orelse)
+                b = self._chosen(self.expr(node.orelse, builder, env), node.orelse)
         finally:
             self._level -= 1
         builder.loc = loc
@@ -167,6 +167,14 @@ class ControlFlow:
                   temporary=True)
         builder.emit(If(cond, then_body, else_body, (out,), (a,), (b,), loc))
         return out
+
+    def _chosen(self, value, node) -> Atom:
+        """A side of a conditional expression decided at run time: it must be an array."""
+        if not isinstance(value, (Var, Const)):
+            raise self.error(node, f"{describe(value)} chosen by a condition known only at run time cannot be resolved "
+                             "at build time: only arrays can be chosen at run time",
+                             "choose with a condition known at build time, or call both and choose the results")
+        return value
 
     def _nested(self, statements: list, builder: Builder, env: dict) -> tuple | None:
         self._block_depth += 1

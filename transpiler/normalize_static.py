@@ -246,7 +246,9 @@ class Containers:
             if isinstance(left, tuple):
                 return left + right
             return ListValue(left.items + right.items, self._level)
-        if prim == "multiply" and (is_sequence(left) or is_sequence(right)):
+        if prim == "multiply" and (is_sequence(left) or is_sequence(right)) and any(
+                isinstance(v, Const) and isinstance(v.value, int) and not isinstance(v.value, bool)
+                for v in (left, right)):
             seq, count = (left, right) if is_sequence(left) else (right, left)
             times = self._static_int(count, node)
             if isinstance(seq, tuple):

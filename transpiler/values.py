@@ -116,11 +116,14 @@ def describe(value) -> str:
     if isinstance(value, tuple):
         return "a tuple"
     if isinstance(value, Module):
-        return "a module"
+        return f"`{value.path.replace('numpy.', 'np.').replace('builtins.', '')}`"
     if is_function(value):
         return "a function"
     if isinstance(value, range):
         return "a range"
     if isinstance(value, str):
         return "a string"
-    return "this value"
+    if value is None:
+        return "None"
+    shape = getattr(getattr(value, "type", None), "shape", None)
+    return "a number" if shape == () else "an array" if hasattr(value, "type") else "this value"
