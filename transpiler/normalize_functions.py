@@ -14,10 +14,7 @@ from dataclasses import dataclass, field
 
 from .builder import Builder
 from .normalize_calls import RECURSION_LIMIT, _leaves
-from .errors import TranspileError
-from .ir import Const, Var
-from .values import (Closure, DictValue, Frame, KernelRef, ListValue, Partial, TransformRef, Unflatten, Value,
-                     describe)
+from .values import Closure, DictValue, Frame, KernelRef, ListValue, Partial, TransformRef, Unflatten, Value
 
 
 class Functions:
@@ -228,5 +225,3 @@ def frozen(value: Value, lowering, node) -> Value:
                              "pass its values: list(d.values()), or d[key]")
     return value
 
-
-__all__ = ["Functions", "assigned_locals", "frozen", "Const", "Var", "TranspileError"]

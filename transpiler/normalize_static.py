@@ -14,7 +14,7 @@ import libcst as cst
 from .builder import Builder, const
 from .errors import TranspileError
 from .ir import Const, Var
-from .values import Closure, DictValue, Frame, KernelRef, ListValue, Module, Partial, TransformRef, Value, describe
+from .values import Closure, DictValue, Frame, KernelRef, ListValue, Partial, TransformRef, Value, describe
 
 UNROLL_LIMIT = 10_000  # iterations a loop over a list or a constant range may be unrolled to
 
@@ -394,5 +394,3 @@ def _plain(value):
 def _key_value(key):
     return key if isinstance(key, str) else const(key)
 
-
-__all__ = ["Containers", "StaticNeeded", "STATIC_BUILTINS", "Module"]
