@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import os
+import sys
 import threading
 from pathlib import Path
 from types import ModuleType
@@ -40,7 +41,7 @@ def generated_function(kind: str, func: Callable[..., Any], wrt: Any) -> Callabl
     if len(chain) > 1:
         return _nested_function(chain, func)
     func = inspect.unwrap(func)
-    name = getattr(func, "__name__", None)
+    name = _module_level_name(func)
     source = _source_of(kind, func)
     params = list(inspect.signature(func).parameters)
     wrt_names, wrt_is_tuple = resolve_wrt(name, params, wrt)
@@ -49,13 +50,33 @@ def generated_function(kind: str, func: Callable[..., Any], wrt: Any) -> Callabl
     return getattr(module, find_transform(module, key))
 
 
-def _source_of(kind: str, func: Callable[..., Any]) -> Path:
-    """The file defining the module-level @kernel `func` (the whole file is transpiled)."""
+def _bound_name(func: Callable[..., Any]) -> str | None:
+    """The module-level name bound to `func` in the module that defined it, if any."""
+    module = sys.modules.get(getattr(func, "__module__", None) or "")
+    bound = [key for key, value in vars(module).items() if value is func] if module is not None else []
+    return bound[0] if bound else None
+
+
+def _module_level_name(func: Callable[..., Any]) -> str | None:
+    """The name `func` has at module level: its own for a module-level kernel; for a function a factory made
+    (`loss = make_loss(sizes)`), the module-level name bound to it, which the transpiler resolves too."""
     name = getattr(func, "__name__", None)
-    if not getattr(func, "__lifted_kernel__", False):
+    if getattr(func, "__qualname__", name) == name:
+        return name
+    return _bound_name(func) or name
+
+
+def _source_of(kind: str, func: Callable[..., Any]) -> Path:
+    """The file defining the module-level @kernel `func`, or the factory-made function a module-level name holds
+    (the whole file is transpiled)."""
+    name = getattr(func, "__name__", None)
+    nested = getattr(func, "__qualname__", name) != name
+    made_by_factory = nested and _bound_name(func) is not None
+    if not made_by_factory and not getattr(func, "__lifted_kernel__", False):
         raise TypeError(f"{kind}() needs a @kernel function; {name or func!r} is not decorated with @kernel")
-    if getattr(func, "__qualname__", name) != name:
-        raise TypeError(f"{kind}({func.__qualname__}): only module-level @kernel functions can be transformed")
+    if nested and not made_by_factory:
+        raise TypeError(f"{kind}({func.__qualname__}): only module-level @kernel functions (or functions a factory "
+                        "made, held by a module-level name) can be transformed")
     source_file = inspect.getsourcefile(func)
     if not source_file or not os.path.isfile(source_file):
         raise RuntimeError(f"{kind}({name}): the source of `{name}` is not in a file, so it cannot be transpiled; "
@@ -68,7 +89,7 @@ def _nested_function(chain: list[tuple[str, Any]], func: Callable[..., Any]) -> 
     nested declaration `h = jvp(grad(f))` in the source), transpiled and cached like a single transform."""
     func = inspect.unwrap(func)
     source = _source_of(chain[-1][0], func)
-    name = func.__name__
+    name = _module_level_name(func)
     key = repr(("nested", name, tuple((kind, wrt) for kind, wrt in chain)))
 
     def declarations(parsed, Declaration):
