@@ -525,3 +525,23 @@ def f(x: "f64[n]", s: "f64[]"):
         load_source(text, "why.py")
     assert message in info.value.message, info.value.format()
     assert info.value.loc is not None and info.value.loc.path == "why.py"
+
+
+def test_sizes_named_differently_are_checked_at_run_time():
+    """`x: "f64[n,d]"` times a [3,2] matrix and `y: "f64[n,k]"` against [n,2]: equal sizes are checked where the
+    program runs, gradients agree with autograd, and a mismatch is a clear error (never a broadcast)."""
+    text = HEADER + '''
+@kernel
+def f(x: "f64[n,d]", W: "f64[3,2]", y: "f64[n,k]"):
+    return np.sum((np.tanh(x @ W) - y) ** 2)
+
+f_grad = grad(f, wrt=("x", "W", "y"))
+'''
+    module, oracle = load_source(text, "relations.py"), autograd_kernels(text)["f"]
+    rng = np.random.default_rng(17)
+    args = [rng.normal(size=(4, 3)), rng.normal(size=(3, 2)), rng.normal(size=(4, 2))]
+    assert np.isclose(module.f(*args), oracle(*args))
+    for index, got in enumerate(module.f_grad(*args)):
+        assert_trees_close(got, autograd_grad(oracle, index)(*args), what=f"argument {index}")
+    with pytest.raises(ValueError, match="must be equal"):
+        module.f(args[0], args[1], rng.normal(size=(4, 1)))  # NumPy would broadcast; the kernel refuses

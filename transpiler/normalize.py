@@ -14,6 +14,7 @@ from .frontend.parse import ParsedModule
 from .ir import Atom, Const, Function, Var
 from .module_scope import ModuleScope
 from .normalize_signature import Signatures
+from .shape_checks import refined_operands
 from .normalize_calls import Calls
 from .normalize_flatten import TreeHelpers
 from .normalize_functions import _MISSING, Functions, assigned_locals, frozen
@@ -503,8 +504,16 @@ class Lowering(Signatures, ControlFlow, Indexing, Calls, Functions, Containers, 
         try:
             out = builder.bind(prim, args, params)
         except TranspileError as exc:
-            exc.loc = self.locate(node)
-            raise
+            refined = refined_operands(prim, list(args), builder)  # sizes named differently: checked at run time
+            if refined is None:
+                exc.loc = self.locate(node)
+                raise
+            builder.loc = statement_loc
+            try:
+                out = builder.bind(prim, refined, params)
+            except TranspileError:
+                exc.loc = self.locate(node)
+                raise exc from None
         finally:
             builder.loc = statement_loc
         # a view shares memory with the array it looks into; an element read out as a scalar (`a = x[0]` on a

@@ -37,7 +37,7 @@ def make_gp_funs(cov_func, num_cov_params):
         return pred_mean, pred_cov
 
     @kernel
-    def log_marginal_likelihood(params: "f64[p]", x: "f64[n,1]", y: "f64[n]"):
+    def log_marginal_likelihood(params: "f64[p]", x: "f64[n,d]", y: "f64[n]"):
         mean, cov_params, noise_scale = unpack_kernel_params(params)
         cov_y_y = cov_func(cov_params, x, x) + noise_scale * np.eye(len(y))
         prior_mean = mean * np.ones(len(y))
