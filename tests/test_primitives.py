@@ -39,14 +39,14 @@ import scipy.special
 from autograd.tracer import getval
 
 from lifted.transpiler import TranspileError, transpile_source
-from lifted.transpiler.analysis.types import parse_annotation
+from lifted.transpiler.ir.types import parse_annotation
 from lifted.transpiler.backends.numpy_backend import render_function
 from lifted.transpiler.backends.templates import render_module
 from lifted.transpiler.builder import Builder, NameScope
 from lifted.transpiler.frontend.parse import parse_module
 from lifted.transpiler.ir import Eqn, Function, Var
 from lifted.transpiler.normalize import Lowering
-from lifted.transpiler.analysis.types import ShapeError
+from lifted.transpiler.ir.types import ShapeError
 from lifted.transpiler.primitives.indexing import Ref
 from lifted.transpiler.primitives.registry import all_primitives, lookup
 from lifted.transpiler.primitives.symbolic import Sym, materialize, ops

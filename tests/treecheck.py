@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradcheck import DIM_SIZES, assert_close
-from lifted.transpiler.analysis.types import TensorType
+from lifted.transpiler.ir.types import TensorType
 from lifted.transpiler.trees import is_tree_annotation, parse_tree
 
 
@@ -13,7 +13,7 @@ def random_value(annotation: str, rng: np.random.Generator):
     """A random value (array or tree) for a type annotation; sizes by DIM_SIZES."""
     if is_tree_annotation(annotation):
         return _random_tree(parse_tree(annotation), rng)
-    from lifted.transpiler.analysis.types import parse_annotation
+    from lifted.transpiler.ir.types import parse_annotation
 
     return _random_leaf(parse_annotation(annotation), rng)
 

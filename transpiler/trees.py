@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .analysis.types import ShapeError, TensorType, parse_annotation
+from .ir.types import ShapeError, TensorType, parse_annotation
 
 _LEAF = re.compile(r"\s*(bool|i32|i64|f32|f64)\s*(\[[^\]]*\])?")
 _KEY = re.compile(r"\s*(?:'([^']*)'|\"([^\"]*)\"|([A-Za-z_]\w*)|(-?\d+))\s*:")

@@ -119,19 +119,24 @@ def lookup(array, index):
 
 
 def stack(items, rows: bool):
-    """A list literal: a fixed array, or one column of arrays (items broadcast to the world count)."""
+    """A list literal: a fixed array, or one column of arrays (items broadcast to the world count). `[]` is an
+    int64 array, as Python's `sum([])` is the int 0; joining it to other values never changes their type."""
     if not rows:
-        return np.array(items)
+        return np.array(items) if len(items) else np.zeros(0, dtype=np.int64)
     arrays = [np.asarray(item) for item in items]
     n = max(len(a) for a in arrays if a.ndim)
     return np.stack([np.broadcast_to(a, (n,) + a.shape[1:]) if a.ndim else np.full(n, a) for a in arrays], axis=1)
 
 
 def concat(items, rows: bool):
-    """`[*a, *b]`: arrays joined along their last axis (columns keep the world axis)."""
+    """`[*a, *b]`: arrays joined along their last axis (columns keep the world axis). An empty part adds no
+    values, so it does not take part in the result's type (`[x, *[]]` stays ints, or bools)."""
     if not rows:
-        return np.concatenate([np.atleast_1d(np.asarray(i)) for i in items])
+        arrays = [np.atleast_1d(np.asarray(i)) for i in items]
+        return np.concatenate([a for a in arrays if a.size] or arrays[:1])
     arrays = [np.asarray(i) for i in items]
+    if any(a.shape[-1:] != (0,) for a in arrays):
+        arrays = [a for a in arrays if a.shape[-1:] != (0,)]
     n = max(len(a) for a in arrays)
     return np.concatenate([np.broadcast_to(a, (n,) + a.shape[1:]) for a in arrays], axis=1)
 

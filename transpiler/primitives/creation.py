@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .. import codegen as cg
-from ..analysis.types import NUMPY_DTYPES, ShapeError, TensorType, fresh_dim
+from ..ir.types import NUMPY_DTYPES, ShapeError, TensorType, fresh_dim
 from .registry import Primitive, register
 from .shape_ops import shape_value
 from .symbolic import ops

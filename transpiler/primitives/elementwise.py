@@ -10,7 +10,7 @@ import operator
 from typing import Callable, Sequence
 
 from .. import codegen as cg
-from ..analysis.types import TensorType, broadcast_shapes, promote
+from ..ir.types import TensorType, broadcast_shapes, promote
 from ..ir import Const
 from ..builder import const
 from .registry import Primitive, register

@@ -12,8 +12,8 @@ from typing import Any
 import libcst as cst
 
 from .. import codegen as cg
-from ..analysis.types import (ShapeError, TensorType, broadcast_shapes, fresh_dim, is_unknown, offset_dim,
-                              show_shape)
+from ..ir.types import (ShapeError, TensorType, broadcast_shapes, fresh_dim, is_unknown, offset_dim,
+                        show_shape)
 from ..ir import Const
 from .registry import Primitive, register
 from .symbolic import Sym, materialize, ops, sum_to

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Callable
 
 from .. import codegen as cg
-from ..analysis.types import ShapeError, TensorType
+from ..ir.types import ShapeError, TensorType
 from .registry import Primitive, register
 from .symbolic import Sym, count, ops, reduced_axes, unreduce
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ..analysis.types import TensorType
+from ..ir.types import TensorType
 
 # infer(arg_types, params) -> output type
 InferRule = Callable[[list[TensorType], dict[str, Any]], TensorType]

@@ -11,7 +11,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from ..analysis.activity import active
-from ..analysis.types import ShapeError, TensorType, broadcast_shapes, is_unknown
+from ..ir.types import ShapeError, TensorType, broadcast_shapes, is_unknown
 from ..builder import Builder, const, function_builder
 from ..errors import SourceLoc, TranspileError
 from ..ir import (Atom, Const, Eqn, Function, If, Loop, Var, all_defined, equations, free_values, result_atoms,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from .builder import Builder, const
-from .ir import Const, Var
-from .values import DictValue, ListValue, Module, Unflatten, Value, describe
+from ..builder import Builder, const
+from ..ir import Const, Var
+from ..values import DictValue, ListValue, Module, Unflatten, Value, describe
 
 
 class TreeHelpers:

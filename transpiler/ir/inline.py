@@ -6,7 +6,7 @@ in the source is inlined by `normalize`.
 from __future__ import annotations
 
 from ..builder import Builder
-from ..ir import Atom, Eqn, Function, If, Loop, Var
+from . import Atom, Eqn, Function, If, Loop, Var
 
 
 def inline_function(builder: Builder, fn: Function, args: list[Atom]):

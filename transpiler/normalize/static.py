@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import libcst as cst
 
-from .builder import Builder, const
-from .errors import TranspileError
-from .ir import Const, Var
-from .values import Closure, DictValue, Frame, KernelRef, ListValue, Partial, TransformRef, Value, describe
+from ..builder import Builder, const
+from ..errors import TranspileError
+from ..ir import Const, Var
+from ..values import Closure, DictValue, Frame, KernelRef, ListValue, Partial, TransformRef, Value, describe
 
 UNROLL_LIMIT = 10_000  # iterations a loop over a list or a constant range may be unrolled to
 
@@ -293,7 +293,7 @@ class Containers:
     # -- loops ---------------------------------------------------------------------------------------------
     def unroll(self, node: cst.For, items: list, builder: Builder, env: dict) -> None:
         """A `for` over a build-time sequence: the body once per element, in the enclosing block."""
-        from .normalize_control import _can_exit
+        from .control import _can_exit
 
         if _can_exit(node.body):
             raise self.error(node, "`break`, `continue` and `return` are not supported in a loop over a list or "

@@ -5,18 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 import libcst as cst
 
-from .builder import Builder
-from .errors import TranspileError
-from .frontend.parse import ParsedModule
-from .ir import Const, Eqn, Function, Var, result_atoms
-from .transforms.inline import inline_function
-from .transforms.trees import user_params
-from .trees import build
-from .transforms.inplace import functionalize
-from .values import Closure, DictValue, KernelRef, ListValue, TransformRef, Value
-
+from ..builder import Builder
+from ..errors import TranspileError
+from ..frontend.parse import ParsedModule
+from ..ir import Const, Eqn, Function, Var, result_atoms
+from ..ir.inline import inline_function
+from ..transforms.inplace import functionalize
+from ..transforms.trees import user_params
+from ..trees import build
+from ..values import Closure, DictValue, KernelRef, ListValue, TransformRef, Value
 
 RECURSION_LIMIT = 32  # calls inlined into themselves: recursion must end through branches decided at build time
+
 
 
 class Calls:
@@ -32,7 +32,7 @@ class Calls:
                              f"{self.parsed.path}", "kernels can call @kernel functions of project modules")
         lowering = self._modules.get(path)
         if lowering is None:
-            from .frontend.parse import parse_module
+            from ..frontend.parse import parse_module
 
             parsed = parse_module(path.read_text(encoding="utf-8"), str(path))
             parsed.source_file = str(path)
@@ -76,7 +76,7 @@ class Calls:
                    for k, v in env.items()}
         outer_loc, outer_start = builder.loc, self._statement_start
         self._stack.append(name)
-        from .normalize_functions import inlined_call  # (normalize_functions imports this module)
+        from .functions import inlined_call  # (functions.py imports this module)
 
         try:
             with inlined_call(owner, self, env):

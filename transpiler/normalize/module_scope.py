@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from .builder import Builder, NameScope
-from .errors import TranspileError
-from .values import Frame
+from ..builder import Builder, NameScope
+from ..errors import TranspileError
+from ..values import Frame
 
 
 MODULE_LEVEL = -2  # the level of lists made at module level: kernels read them, never change them

@@ -8,21 +8,21 @@ from __future__ import annotations
 
 import libcst as cst
 
-from .builder import Builder, const
-from .errors import SourceLoc, TranspileError
-from .frontend.parse import ParsedModule
-from .ir import Atom, Const, Function, Var
+from ..builder import Builder, const
+from ..errors import SourceLoc, TranspileError
+from ..frontend.parse import ParsedModule
+from ..ir import Atom, Const, Function, Var
+from ..values import (Closure, DictValue, Frame, KernelRef, ListValue, Module, TransformRef, Value, describe,
+                      is_container, is_function)
+from .calls import Calls
+from .control import RESULT, RETURNED, ControlFlow, _can_exit, _has_return, returned_keys
+from .flatten import TreeHelpers
+from .functions import _MISSING, Functions, assigned_locals, frozen
+from .index import Indexing
 from .module_scope import ModuleScope
-from .normalize_signature import Signatures
 from .shape_checks import refined_operands
-from .normalize_calls import Calls
-from .normalize_flatten import TreeHelpers
-from .normalize_functions import _MISSING, Functions, assigned_locals, frozen
-from .normalize_static import _NOT_HERE, STATIC_BUILTINS, Containers
-from .normalize_control import RESULT, RETURNED, ControlFlow, _can_exit, _has_return, returned_keys
-from .normalize_index import Indexing
-from .values import (Closure, DictValue, Frame, KernelRef, ListValue, Module, TransformRef, Value, describe,
-                     is_container, is_function)
+from .signature import Signatures
+from .static import _NOT_HERE, STATIC_BUILTINS, Containers
 
 _BINARY_PRIMS = {
     cst.Add: "add", cst.Subtract: "subtract", cst.Multiply: "multiply", cst.Divide: "divide",
@@ -570,4 +570,4 @@ _NUMPY_CONSTANTS = {
 }
 
 # The function and method tables live in their own module to keep this one about the language.
-from .frontend.numpy_api import FUNCTIONS as _FUNCTIONS, METHODS as _METHODS, unsupported_hint  # noqa: E402
+from ..frontend.numpy_api import FUNCTIONS as _FUNCTIONS, METHODS as _METHODS, unsupported_hint  # noqa: E402

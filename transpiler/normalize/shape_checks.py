@@ -1,5 +1,7 @@
 """Sizes the annotations name differently but the program needs equal (`y: "f64[n,k]"` meeting an array of
-shape [n,2], or `x: "f64[n,d]"` multiplied by a [3,5] matrix): checked at run time instead of refused.
+shape [n,2], `x: "f64[n,d]"` multiplied by a [3,5] matrix, a slice of length `p-3` meeting `d`): checked at run
+time instead of refused. Two plain names that differ (`n` and `m`) stay a build error: the annotations say the
+sizes differ.
 
 When an operation's shape rule refuses two sizes of which at least one is a name from an annotation, the
 operand with the named size is passed through `refine_shape`, which checks at run time that its shape is the
@@ -8,9 +10,9 @@ a size that is 1 at run time, the check refuses instead: never a wrong number.
 """
 from __future__ import annotations
 
-from .analysis.types import is_unknown
-from .builder import Builder, const
-from .ir import Atom
+from ..ir.types import is_unknown, split_offset
+from ..builder import Builder, const
+from ..ir import Atom
 
 ELEMENTWISE = {"add", "subtract", "multiply", "divide", "power", "maximum", "minimum", "logaddexp", "arctan2",
                "mod", "floor_divide", "less", "less_equal", "greater", "greater_equal", "equal", "not_equal",
@@ -41,7 +43,11 @@ def _target(dims: list):
     if literals:
         return literals.pop()
     names = [d for d in dims if _named(d)]
-    return names[0] if names else None
+    # two plain names (`n` and `m`) say the sizes differ: that stays a build error; a derived size (`p-3`, a
+    # slice of a named length) meeting a name is a relation the annotations cannot state
+    if not any(split_offset(d) is not None for d in names):
+        return None
+    return names[0]
 
 
 def _elementwise(args: list[Atom], builder: Builder) -> list[Atom] | None:

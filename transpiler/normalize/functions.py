@@ -12,9 +12,9 @@ import libcst as cst
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from .builder import Builder
-from .normalize_calls import RECURSION_LIMIT, _leaves
-from .values import Closure, DictValue, Frame, KernelRef, ListValue, Partial, TransformRef, Unflatten, Value
+from ..builder import Builder
+from .calls import RECURSION_LIMIT, _leaves
+from ..values import Closure, DictValue, Frame, KernelRef, ListValue, Partial, TransformRef, Unflatten, Value
 
 
 class Functions:
@@ -194,7 +194,7 @@ def inlined_call(owner, caller, env: dict):
 
 def assigned_locals(node) -> frozenset:
     """The names a function body binds (its parameters too): Python never looks these up outside it."""
-    from .normalize_control import _assigned_names
+    from .control import _assigned_names
 
     names = set(_assigned_names(node.body)) if isinstance(node, cst.FunctionDef) else set()
     params = node.params

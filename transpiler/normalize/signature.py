@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import libcst as cst
 
-from .analysis.types import ShapeError, TensorType, parse_annotation
-from .builder import Builder, NameScope
-from .errors import SourceLoc, TranspileError
-from .frontend.checks import check_reachable, check_signature
-from .ir import Const, Function, Var
-from .trees import build, is_tree_annotation, leaf_name, leaf_paths, number_leaves, parse_tree
-from .values import Closure, DictValue, Frame, KernelRef, ListValue, Value, describe
+from ..ir.types import ShapeError, TensorType, parse_annotation
+from ..builder import Builder, NameScope
+from ..errors import SourceLoc, TranspileError
+from ..frontend.checks import check_reachable, check_signature
+from ..ir import Const, Function, Var
+from ..trees import build, is_tree_annotation, leaf_name, leaf_paths, number_leaves, parse_tree
+from ..values import Closure, DictValue, Frame, KernelRef, ListValue, Value, describe
 
 
 class Signatures:
