@@ -29,4 +29,4 @@ $(VENV)/.installed: pyproject.toml
 	@echo "Installed. The transpile command is $(VENV)/bin/transpile (or run: source $(VENV)/bin/activate)"
 
 clean:
-	rm -rf build .lifted_cache *.egg-info
+	rm -rf generated build .lifted_cache *.egg-info

@@ -132,7 +132,7 @@ def excerpt(path: Path, function: str) -> str:
 
 def main() -> int:
     os.chdir(ROOT)  # the generated headers record source paths relative to the project
-    outdir = Path("build")
+    outdir = Path("generated")
     banner("1. transpile the examples")
     modules = build(outdir)
     run_logistic(modules["logistic"])

@@ -545,3 +545,19 @@ f_grad = grad(f, wrt=("x", "W", "y"))
         assert_trees_close(got, autograd_grad(oracle, index)(*args), what=f"argument {index}")
     with pytest.raises(ValueError, match="must be equal"):
         module.f(args[0], args[1], rng.normal(size=(4, 1)))  # NumPy would broadcast; the kernel refuses
+
+
+def test_dict_keys_that_spell_the_same_words_get_distinct_leaf_names():
+    """`"init cells"` and `"init hiddens"` (and keys that sanitize alike, `"a b"`/`"a-b"`) are distinct leaves."""
+    text = HEADER + '''
+@kernel
+def f(p: "{'init cells': f64[n], 'init hiddens': f64[n], 'a b': f64[], 'a-b': f64[]}", p_a_b: "f64[]"):
+    return np.sum(p["init cells"] * 2.0 + p["init hiddens"]) * p["a b"] + p["a-b"] * p_a_b
+
+f_grad = grad(f)
+'''
+    module, oracle = load_source(text, "keys.py"), autograd_kernels(text)["f"]
+    rng = np.random.default_rng(18)
+    p = {"init cells": rng.normal(size=3), "init hiddens": rng.normal(size=3), "a b": 0.7, "a-b": -1.3}
+    assert np.isclose(module.f(p, 0.4), oracle(p, 0.4))
+    assert_trees_close(module.f_grad(p, 0.4), autograd_grad(oracle)(p, 0.4), what="grad")

@@ -18,6 +18,10 @@ MODELS = Path(__file__).resolve().parent / "models"
 
 
 def _load(name: str):
+    import sys
+
+    if str(MODELS) not in sys.path:  # ports import each other (`from rnn import sigmoid`), as in autograd's folder
+        sys.path.insert(0, str(MODELS))
     text = (MODELS / f"{name}.py").read_text()
     try:
         module = load_source(text, f"tests/models/{name}.py")
@@ -167,6 +171,10 @@ def test_gaussian_process_marginal_likelihood():
     _check(module, oracle, "log_marginal_likelihood", "objective_value_and_grad", args, (0,), with_value=True)
 
 
+@pytest.mark.xfail(strict=True, raises=TranspileError,
+                   reason="`vx -= ...` in project() updates the caller's array, which is a reshape of a temporary "
+                          "(advect's result): refused as an update through a view, since the reverse sweep may read "
+                          "the array the view looks into")
 def test_fluid_simulation():
     module, oracle = _load("fluidsim")
     rng = np.random.default_rng(9)

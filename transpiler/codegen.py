@@ -183,5 +183,28 @@ def parenthesize(node: cst.CSTNode) -> cst.CSTNode:
 _EMPTY_MODULE = cst.Module(body=[])
 
 
+def string_literal(text: str) -> str:
+    """`text` as a Python string literal: double-quoted when that needs no escape (as the templates write
+    them), `repr` otherwise; never a quote or a line break that ends the literal early."""
+    quoted = repr(text)
+    if quoted.startswith("'") and '"' not in text and "\\'" not in quoted:
+        return '"' + quoted[1:-1] + '"'
+    return quoted
+
+
+def docstring_literal(text: str) -> str:
+    """A docstring as readable source: triple-quoted when the text is plain, `repr` when it holds a backslash,
+    triple quotes, a quote at either end or a character a source file cannot show (a raw docstring's `\\x`)."""
+    plain = ("\\" not in text and '"""' not in text and not text.startswith('"') and not text.endswith('"')
+             and all(c.isprintable() or c == "\n" for c in text))
+    return f'"""{text}"""' if plain else repr(text)
+
+
+def comment_text(text: str) -> str:
+    """Text safe to put after `#`: characters that end a line (or that editors show as line breaks, U+2028,
+    form feed) and other unprintable ones are written as escapes."""
+    return "".join(c if c.isprintable() or c == "\t" else ascii(c)[1:-1] for c in text)
+
+
 def source(node: cst.CSTNode) -> str:
     return _EMPTY_MODULE.code_for_node(parenthesize(node))

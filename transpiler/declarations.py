@@ -16,6 +16,9 @@ from .transforms.hoist import hoist_invariants
 from .transforms.trees import apply_tree_transform, user_params, uses_trees
 
 
+REVERSE_TRANSFORMS = ("grad", "value_and_grad", "vjp", "jacrev")
+
+
 class DeclaredFunctions:
     """Lowers kernels and applies declarations lazily, caching each result by name."""
 
@@ -23,25 +26,29 @@ class DeclaredFunctions:
         self.parsed = parsed
         self.declarations = list(parsed.declarations) + list(extra)
         self.by_target = {d.target: d for d in self.declarations}
-        self._kernels: dict[str, Function] = {}
+        self._kernels: dict[tuple[str, bool], Function] = {}
         self._functions: dict[str, Function] = {}
         self._building: list[str] = []
         self._values: dict | None = None
 
-    def kernel(self, name: str, loc: SourceLoc | None = None) -> Function:
+    def kernel(self, name: str, loc: SourceLoc | None = None, through_rule: bool = False) -> Function:
         """The lowered (and loop-invariant-hoisted) IR of the kernel `name`, or of the function a module-level
-        name holds (`loss = make_loss(sizes)`: the function the factory returned, its free names bound)."""
-        if name not in self._kernels:
+        name holds (`loss = make_loss(sizes)`: the function the factory returned, its free names bound);
+        `through_rule`: differentiated through its custom_vjp rule, if it has one (what reverse-mode transforms
+        of it take)."""
+        through_rule = through_rule and name in self.parsed.custom_vjps
+        key = (name, through_rule)
+        if key not in self._kernels:
             from .normalize import Lowering  # normalize calls back here for transforms that kernels call
 
             with self._guard(name, loc):
                 lowering = Lowering(self.parsed, self)
                 if name in self.parsed.kernels:
-                    fn = lowering.lower_kernel(name)
+                    fn = lowering.lower_kernel(name, through_rule)
                 else:
                     fn = lowering.lower_value(name, self.function_values()[name], loc)
-                self._kernels[name] = hoist_invariants(fn)
-        return self._kernels[name]
+                self._kernels[key] = hoist_invariants(fn)
+        return self._kernels[key]
 
     def function_values(self) -> dict:
         """Module-level names bound to functions at build time (by a factory, `partial`, an alias)."""
@@ -71,7 +78,8 @@ class DeclaredFunctions:
     def _input(self, decl: Declaration) -> tuple[Function, bool]:
         """The function a declaration transforms, and whether it is itself a transform's output."""
         if decl.func in self.parsed.kernels:
-            return self.kernel(decl.func, decl.func_loc or decl.loc), False
+            reverse = decl.transform in REVERSE_TRANSFORMS  # forward mode has no use for a reverse rule
+            return self.kernel(decl.func, decl.func_loc or decl.loc, through_rule=reverse), False
         if decl.func not in self.by_target and decl.func in self.function_values():
             return self.kernel(decl.func, decl.func_loc or decl.loc), False
         position = {d.target: i for i, d in enumerate(self.declarations)}

@@ -141,8 +141,9 @@ def build(tree, leaves: list, make_list, make_dict):
 
 
 def leaf_name(name: str, path: tuple) -> str:
-    """`params` at path (0, 1) -> `params_0_1`; dict keys that are identifiers keep their name."""
-    parts = [str(p) if isinstance(p, int) or re.fullmatch(r"\w+", str(p)) else "k" for p in path]
+    """`params` at path (0, 1) -> `params_0_1`; a dict key gives its words (`"init cells"` -> `init_cells`).
+    Callers make the name unique in its function (two keys may spell the same words)."""
+    parts = [str(p) if isinstance(p, int) else (re.sub(r"\W+", "_", str(p)).strip("_") or "k") for p in path]
     return "_".join([name] + parts)
 
 

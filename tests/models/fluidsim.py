@@ -6,7 +6,7 @@ Ported from autograd's examples/fluidsim/fluidsim.py (https://github.com/HIPS/au
 `autograd.numpy`; `simulate`'s plotting arguments and its `print` are left out, and `distance_from_target_image`
 is the objective of the original's `__main__`.
 """
-import numpy as np
+import autograd.numpy as np
 
 from lifted import grad, kernel
 

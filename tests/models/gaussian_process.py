@@ -3,12 +3,12 @@
 Ported from autograd's examples/gaussian_process.py (https://github.com/HIPS/autograd, MIT license):
 `make_gp_funs` and `rbf_covariance` as written there, `make_gp_funs(rbf_covariance, num_cov_params=D + 1)` called
 at module level as in its `__main__`. Changes: annotations on `log_marginal_likelihood` (and `@kernel` on it);
-`import numpy as np`, `from numpy.linalg import solve` and `from scipy.stats import multivariate_normal as mvn`
+`import numpy as np`, `from autograd.numpy.linalg import solve` and `import autograd.scipy.stats.multivariate_normal as mvn`
 for autograd's wrappers; plotting and the optimiser are left out.
 """
-import numpy as np
-from numpy.linalg import solve
-from scipy.stats import multivariate_normal as mvn
+import autograd.numpy as np
+from autograd.numpy.linalg import solve
+import autograd.scipy.stats.multivariate_normal as mvn
 
 from lifted import kernel, value_and_grad
 

@@ -3,12 +3,12 @@
 Ported from autograd's examples/gmm.py (https://github.com/HIPS/autograd, MIT license): `log_normalize`,
 `unpack_gmm_params` and `gmm_log_likelihood` as written there. Changes: `@kernel` and annotations (the number of
 components is a literal, 3 here, since the likelihood loops over them with `zip`); `import numpy as np`,
-`from scipy.special import logsumexp` and `from scipy.stats import multivariate_normal as mvn` for autograd's
+`from autograd.scipy.special import logsumexp` and `import autograd.scipy.stats.multivariate_normal as mvn` for autograd's
 wrappers; plotting and the optimiser are left out.
 """
-import numpy as np
-from scipy.special import logsumexp
-from scipy.stats import multivariate_normal as mvn
+import autograd.numpy as np
+from autograd.scipy.special import logsumexp
+import autograd.scipy.stats.multivariate_normal as mvn
 
 from lifted import grad, kernel
 

@@ -3,13 +3,13 @@ natural parameters give the E step of EM (Baum-Welch).
 
 Ported from autograd's examples/hmm_em.py (https://github.com/HIPS/autograd, MIT license): the function
 `log_partition_function` as written there (a sequence, or a list of sequences through `map` and `partial` of
-itself). Changes: `@kernel` and annotations; `import numpy as np` and `from scipy.special import logsumexp` for
+itself). Changes: `@kernel` and annotations; `import numpy as np` and `from autograd.scipy.special import logsumexp` for
 autograd's wrappers; the EM driver and data loading are left out.
 """
 from functools import partial
 
-import numpy as np
-from scipy.special import logsumexp
+import autograd.numpy as np
+from autograd.scipy.special import logsumexp
 
 from lifted import kernel, value_and_grad
 

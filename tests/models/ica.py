@@ -2,11 +2,11 @@
 
 Ported from autograd's examples/ica.py (https://github.com/HIPS/autograd, MIT license): `make_ica_funs` as written
 there, called at module level; its `logprob` is differentiated. Changes: annotations on `logprob`'s parameters
-(and `@kernel` on it); `import numpy as np` and `from scipy.stats import t` for autograd's wrappers; the sizes of
+(and `@kernel` on it); the sizes of
 the original's `__main__` become module constants; plotting and the optimiser are left out.
 """
-import numpy as np
-from scipy.stats import t
+import autograd.numpy as np
+from autograd.scipy.stats import t
 
 from lifted import grad, kernel
 

@@ -2,11 +2,11 @@
 
 Ported from autograd's examples/logistic_regression.py (https://github.com/HIPS/autograd, MIT license):
 `sigmoid`, `logistic_predictions` and `training_loss` as written there. Changes: `@kernel` and annotations;
-`import numpy as np` for `autograd.numpy`; the data, module-level arrays there, are parameters of
+; the data, module-level arrays there, are parameters of
 `training_loss` (a kernel reads module-level numbers, lists and functions, not arrays); `check_grads` is left
 out.
 """
-import numpy as np
+import autograd.numpy as np
 
 from lifted import grad, kernel
 

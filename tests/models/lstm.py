@@ -3,11 +3,11 @@
 Ported from autograd's examples/lstm.py (https://github.com/HIPS/autograd, MIT license): `lstm_predict` and
 `lstm_log_likelihood` as written there, with rnn.py's `sigmoid` and `concat_and_multiply`. Changes: `@kernel` and
 annotations (the sequence length is a literal, 5 here, since `lstm_predict` builds a Python list of outputs);
-`import numpy as np` and `from scipy.special import logsumexp` for autograd's wrappers; data loading, training
+; data loading, training
 and sampling are left out. `from rnn import ...` reads the functions from rnn.py next to this file.
 """
-import numpy as np
-from scipy.special import logsumexp
+import autograd.numpy as np
+from autograd.scipy.special import logsumexp
 
 from lifted import grad, kernel
 
@@ -43,7 +43,7 @@ def lstm_predict(params, inputs):
 
 
 @kernel
-def lstm_log_likelihood(params: PARAMS, inputs: "f64[5,b,i]", targets: "f64[6,b,o]"):
+def lstm_log_likelihood(params: PARAMS, inputs: "f64[5,2,i]", targets: "f64[6,2,o]"):
     logprobs = lstm_predict(params, inputs)
     loglik = 0.0
     num_time_steps, num_examples, _ = inputs.shape

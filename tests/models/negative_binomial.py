@@ -2,12 +2,12 @@
 with respect to r, as Newton's method uses them.
 
 Ported from autograd's examples/negative_binomial_maxlike.py (https://github.com/HIPS/autograd, MIT license).
-Changes: `@kernel` and annotations; `import numpy as np` and `from scipy.special import gammaln` for autograd's
+Changes: `@kernel` and annotations; `import numpy as np` and `from autograd.scipy.special import gammaln` for autograd's
 wrappers; `loglike`, a lambda over the data inside `fit_maxlike` there, is a module-level kernel taking the data
 as a parameter (`grad` is declared at module level); sampling and the Newton driver are left out.
 """
-import numpy as np
-from scipy.special import gammaln
+import autograd.numpy as np
+from autograd.scipy.special import gammaln
 
 from lifted import grad, kernel
 

@@ -2,13 +2,13 @@
 
 Ported from autograd's examples/neural_net.py (https://github.com/HIPS/autograd, MIT license): the model
 functions as written there, with `@kernel` on the function that is differentiated and an annotation for each of
-its parameters. Changes: `import numpy as np` and `from scipy.special import logsumexp` stand for autograd's
+its parameters. Changes: `import numpy as np` and `from autograd.scipy.special import logsumexp` stand for autograd's
 wrappers (`autograd.numpy`, `autograd.scipy.special`); data loading, initialisation and the training loop are
 left out.
 """
-import numpy as np
+import autograd.numpy as np
 from autograd.misc.flatten import flatten
-from scipy.special import logsumexp
+from autograd.scipy.special import logsumexp
 
 from lifted import grad, kernel
 

@@ -7,7 +7,7 @@ Ported from autograd's examples/ode_net.py (https://github.com/HIPS/autograd, MI
 integrator with the same signature (the dynamics are passed in as a function); plotting and training are left
 out.
 """
-import numpy as np
+import autograd.numpy as np
 
 from lifted import grad, kernel
 

@@ -3,11 +3,11 @@
 Ported from autograd's examples/rnn.py (https://github.com/HIPS/autograd, MIT license): `sigmoid`,
 `concat_and_multiply`, `rnn_predict` and `rnn_log_likelihood` as written there. Changes: `@kernel` and
 annotations (the sequence length is a literal, 5 here, since `rnn_predict` builds a Python list of outputs, one per
-time step); `import numpy as np` and `from scipy.special import logsumexp` for autograd's wrappers; data
+time step); data
 loading, training and sampling are left out.
 """
-import numpy as np
-from scipy.special import logsumexp
+import autograd.numpy as np
+from autograd.scipy.special import logsumexp
 
 from lifted import grad, kernel
 
@@ -42,7 +42,7 @@ def rnn_predict(params, inputs):
 
 
 @kernel
-def rnn_log_likelihood(params: PARAMS, inputs: "f64[5,b,i]", targets: "f64[6,b,o]"):
+def rnn_log_likelihood(params: PARAMS, inputs: "f64[5,2,i]", targets: "f64[6,2,o]"):
     logprobs = rnn_predict(params, inputs)
     loglik = 0.0
     num_time_steps, num_examples, _ = inputs.shape

@@ -1,9 +1,9 @@
 """The Rosenbrock function, minimised with its gradient.
 
 Ported from autograd's examples/rosenbrock.py (https://github.com/HIPS/autograd, MIT license). Changes: `@kernel`
-and the annotation; `import numpy as np` for `autograd.numpy`.
+and the annotation;.
 """
-import numpy as np
+import autograd.numpy as np
 from scipy.optimize import minimize
 
 from lifted import kernel, value_and_grad

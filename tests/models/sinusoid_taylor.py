@@ -1,10 +1,10 @@
 """sin(x) by its Taylor series, summed until the terms are small, and its first two derivatives.
 
 Ported from autograd's examples/sinusoid.py (https://github.com/HIPS/autograd, MIT license), second part.
-Changes: `@kernel` and the annotation; `import numpy as np` for `autograd.numpy`; the loop's
+Changes: `@kernel` and the annotation; the loop's
 `print(i, end=" ")` is left out (a kernel has no side effects); the plotting is left out.
 """
-import numpy as np
+import autograd.numpy as np
 
 from lifted import grad, kernel
 

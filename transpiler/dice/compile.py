@@ -63,5 +63,6 @@ def render_dist(fn: ir.DistFunction) -> RenderedFunction:
     return RenderedFunction(fn.name, signature, doc.strip().splitlines()[0], emit.function_lines(fn))
 
 
-def compile_dist_functions(parsed) -> list[RenderedFunction]:
-    return [render_dist(compile_dist(parsed, name)) for name in parsed.dists]
+def compile_dist_functions(parsed, names=None) -> list[RenderedFunction]:
+    """The module's `@dist` functions (or those of `names`), rendered."""
+    return [render_dist(compile_dist(parsed, name)) for name in (parsed.dists if names is None else names)]

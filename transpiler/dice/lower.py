@@ -206,7 +206,7 @@ class Lowerer(StatementLowering, ControlFlowLowering, ExpressionLowering, Stream
         line, _ = pair
         loc = self.loc(line)
         if loc is not None and len(self.call_stack) <= 1:
-            self.pending_note = f"{loc.path.rsplit('/', 1)[-1]}:{loc.line}  {loc.text.strip()}"
+            self.pending_note = cg.comment_text(f"{loc.path.rsplit('/', 1)[-1]}:{loc.line}  {loc.text.strip()}")
 
     def returned(self, pair):
         line, small = pair

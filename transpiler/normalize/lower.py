@@ -10,7 +10,8 @@ import libcst as cst
 
 from ..builder import Builder, const
 from ..errors import SourceLoc, TranspileError
-from ..frontend.parse import ParsedModule
+from ..frontend.imports import AD_LIBRARIES, canonical_module
+from ..frontend.parse import TRANSFORMS, ParsedModule
 from ..ir import Atom, Const, Function, Var
 from ..values import (Closure, DictValue, Frame, KernelRef, ListValue, Module, TransformRef, Value, describe,
                       is_container, is_function)
@@ -75,6 +76,8 @@ class Lowering(Signatures, ControlFlow, Indexing, Calls, Functions, Containers, 
         """Lower a function body with its parameters bound in `env`; `parent` is the frame it was defined in."""
         statements = list(func.body.body)
         if statements and _is_docstring(statements[0]):
+            statements = statements[1:]
+        if statements and _is_argument_check(statements[0]):  # a generated function read back as a kernel
             statements = statements[1:]
         saved = self._block_depth, self._loop_depth, self._break_flags, self._frame, self._level
         self._block_depth, self._loop_depth, self._break_flags = 0, 0, []
@@ -299,10 +302,9 @@ class Lowering(Signatures, ControlFlow, Indexing, Calls, Functions, Containers, 
             return const(name == "True")
         if name == "None":
             return None
-        if name in self.parsed.numpy_aliases:
-            return Module("numpy")
-        if name in self.parsed.scipy_names:
-            return Module(self.parsed.scipy_names[name])
+        if name in self.parsed.modules:
+            path = self.parsed.modules[name]
+            return _NUMPY_CONSTANTS[path] if path in _NUMPY_CONSTANTS else Module(path)
         if name in self.parsed.kernels:
             return KernelRef(name)
         if name in self.parsed.imported:
@@ -330,6 +332,10 @@ class Lowering(Signatures, ControlFlow, Indexing, Calls, Functions, Containers, 
             where = self._conditional_names[name]
             raise self.error(node, f"`{name}` is only assigned on some paths (in the block at line {where.line})",
                              f"assign `{name}` before the block, or on every path through it")
+        library, original = self.parsed.transform_names.get(name, ("", ""))
+        if library in AD_LIBRARIES or original in TRANSFORMS:
+            raise self.error(node, f"`{name}` ({library}.{original}) cannot be called inside a kernel",
+                             "declare the transform at module level (g = grad(f)) and call `g` in the kernel")
         raise self.error(node, f"`{name}` is not defined in this kernel",
                          "kernels see their parameters, local names, module-level numeric constants, numpy "
                          "and other @kernel functions")
@@ -408,10 +414,10 @@ class Lowering(Signatures, ControlFlow, Indexing, Calls, Functions, Containers, 
         base = self.expr(node.value, builder, env)
         attr = node.attr.value
         if isinstance(base, Module):
-            path = f"{base.path}.{attr}"
+            path = canonical_module(f"{base.path}.{attr}") or f"{base.path}.{attr}"
             if path in _NUMPY_CONSTANTS:
                 return _NUMPY_CONSTANTS[path]
-            if path.startswith("scipy") or base.path.startswith("numpy") or path == "functools.partial":
+            if path.split(".")[0] in ("numpy", "scipy") + AD_LIBRARIES or path == "functools.partial":
                 return Module(path)
             raise self.error(node, f"`{path}` is not available in kernels")
         if is_container(base):
@@ -559,8 +565,17 @@ def _is_docstring(statement) -> bool:
             and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString)))
 
 
+def _is_argument_check(statement) -> bool:
+    """`_check_args("f", x, ...)`, the first line of a generated function: checks the caller's arguments, so
+    a kernel inlining that function has nothing to compute for it."""
+    return (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
+            and isinstance(statement.body[0], cst.Expr) and isinstance(statement.body[0].value, cst.Call)
+            and isinstance(statement.body[0].value.func, cst.Name)
+            and statement.body[0].value.func.value == "_check_args")
+
+
 # results that may share memory with their first argument (basic indexing; index arrays give copies)
-_VIEWS = {"getitem", "reshape", "transpose", "swapaxes", "expand_dims", "squeeze", "broadcast_to"}
+_VIEWS = {"getitem", "reshape", "transpose", "swapaxes", "expand_dims", "squeeze", "broadcast_to", "flip", "diag"}
 _LIFTED = ("stop_gradient",)  # runtime functions with a meaning in kernels
 _BUILTINS = ("len", "abs", "min", "max", "sum", "float", "int", "range", "print", "round", "pow", "zip", "enumerate",
              "map", "list", "tuple", "dict", "reversed", "callable", "isinstance")

@@ -7,7 +7,7 @@ import libcst as cst
 from ..ir.types import ShapeError, TensorType, parse_annotation
 from ..builder import Builder, NameScope
 from ..errors import SourceLoc, TranspileError
-from ..frontend.checks import check_reachable, check_signature
+from ..frontend.checks import check_reachable, check_reserved_names, check_signature
 from ..ir import Const, Function, Var
 from ..trees import build, is_tree_annotation, leaf_name, leaf_paths, number_leaves, parse_tree
 from ..values import Closure, DictValue, Frame, KernelRef, ListValue, Value, describe
@@ -16,20 +16,24 @@ from ..values import Closure, DictValue, Frame, KernelRef, ListValue, Value, des
 class Signatures:
     """Mixed into `Lowering`. Relies on its `_lower_body`, `expr`, `error`, `module_values`."""
 
-    def lower_kernel(self, name: str) -> Function:
+    def lower_kernel(self, name: str, through_rule: bool = False) -> Function:
+        """The kernel's IR; `through_rule`: when it has a custom_vjp rule, its derivatives come from the rule
+        (as they do for its callers), so `grad(f)` of such an `f` uses the rule too."""
         source = self.parsed.kernels[name]
-        return self.lower_function(source.node, source.loc, name)
+        return self.lower_function(source.node, source.loc, name, through_rule=through_rule)
 
-    def lower_function(self, node: cst.FunctionDef, loc: SourceLoc, name: str, frame: Frame | None = None) -> Function:
+    def lower_function(self, node: cst.FunctionDef, loc: SourceLoc, name: str, frame: Frame | None = None,
+                       through_rule: bool = False) -> Function:
         """A kernel (or a function value a module-level factory made) as an IR function; parameters that are
         trees become one IR parameter per leaf."""
         check_signature(node, self.locate)
+        check_reserved_names(node, self.locate)
         check_reachable(node, self.locate)
         scope = NameScope()
         params, env, dim_sources, in_tree = [], {}, {}, []
+        scope.taken.update(param.name.value for param in node.params.params)  # leaves never take a parameter's name
         for param in node.params.params:
             pname = param.name.value
-            scope.taken.add(pname)
             tree = self._param_tree(param)
             if tree is None:
                 ptype = self._param_type(param)
@@ -38,8 +42,8 @@ class Signatures:
             else:
                 numbered, types = number_leaves(tree, len(params))
                 in_tree.append((pname, numbered))
-                leaves = [Var(leaf_name(pname, path), t) for (path, _), t in zip(leaf_paths(numbered), types)]
-                scope.taken.update(v.name for v in leaves)
+                leaves = [Var(scope.fresh(leaf_name(pname, path)), t)  # unique: keys may spell the same words
+                          for (path, _), t in zip(leaf_paths(numbered), types)]
             for var in leaves:
                 for axis, dim in enumerate(var.type.shape or ()):
                     if isinstance(dim, str):
@@ -54,7 +58,18 @@ class Signatures:
                     if param.default is not None}
         self._own_params = {id(p) for p in params}
         self._stack[:] = [name]
+        rule = self._custom_rule(name) if through_rule else None
+        if rule is not None:  # as at a call of `name` (calls._inline): values through, rule for derivatives
+            inputs = list(params)
+            env = {k: self._bind(builder, node.name, "stop_gradient", [v])
+                   if isinstance(v, Var) and v.type.is_float else v for k, v in env.items()}
         result = self._lower_body(node, builder, env, frame)
+        if rule is not None:
+            if not isinstance(result, (Var, Const)):
+                raise self.error(node.name, f"a kernel with a custom_vjp rule returns a single array; `{name}` does "
+                                 "not")
+            result = self._bind(builder, node.name, "custom_vjp_call", [result] + inputs,
+                                {"rule": rule, "kernel": name})
         out_tree, flat = result_tree(result, self.locate(node.name), name)
         trees = any(t[0] != "leaf" for _, t in in_tree) or out_tree is not None
         return Function(name, params, builder.prologue + builder.eqns, flat if out_tree is not None else result,
