@@ -1,6 +1,6 @@
 """Ported public models (tests/models/, see their docstrings for the source and the changes each needed):
 each generated function against the untouched source run by autograd (value and gradient) and against central
-finite differences. A port that needs a NumPy/SciPy function the table does not have yet is skipped, naming it."""
+finite differences. A port that needs a NumPy/SciPy function the table does not have is skipped, naming it."""
 from __future__ import annotations
 
 import re
@@ -109,7 +109,7 @@ def test_neural_ode_fixed_step_rk4():
     _check(module, oracle, "train_loss", "train_loss_grad", [params, y0, t, true_y], (0,))
 
 
-# --- ports waiting for NumPy/SciPy functions: skipped until the table has them -------------------------------
+# --- recurrent nets, mixtures, factories, a fluid ------------------------------------------------------------
 RNN_PARAMS = {"init hiddens": (1, 4), "change": (3 + 4 + 1, 4), "predict": (4 + 1, 3)}
 LSTM_PARAMS = dict(RNN_PARAMS, **{"init cells": (1, 4), "forget": (8, 4), "ingate": (8, 4), "outgate": (8, 4)})
 
@@ -122,20 +122,6 @@ def _sequences(rng):
 
 def test_rnn_character_model():
     module, oracle = _load("rnn")
-    rng = np.random.default_rng(4)
-    params = {k: rng.normal(size=s) * 0.5 for k, s in RNN_PARAMS.items()}
-    _check(module, oracle, "rnn_log_likelihood", "rnn_log_likelihood_grad", [params, *_sequences(rng)], (0,))
-
-
-def test_rnn_with_its_two_missing_functions_written_out():
-    """Everything but `np.hstack` and `np.repeat` compiles today: the same model with those two calls written with
-    `np.concatenate` and `np.broadcast_to` (the same values for these shapes) against autograd and FD."""
-    text = (MODELS / "rnn.py").read_text()
-    text = text.replace("np.hstack(args + (np.ones((args[0].shape[0], 1)),))",
-                        "np.concatenate(args + (np.ones((args[0].shape[0], 1)),), axis=1)")
-    text = text.replace('np.repeat(params["init hiddens"], num_sequences, axis=0)',
-                        'np.broadcast_to(params["init hiddens"], (num_sequences, params["init hiddens"].shape[1]))')
-    module, oracle = load_source(text, "tests/models/rnn_written_out.py"), autograd_kernels(text)
     rng = np.random.default_rng(4)
     params = {k: rng.normal(size=s) * 0.5 for k, s in RNN_PARAMS.items()}
     _check(module, oracle, "rnn_log_likelihood", "rnn_log_likelihood_grad", [params, *_sequences(rng)], (0,))

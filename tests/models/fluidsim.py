@@ -2,9 +2,9 @@
 respect to the initial velocity field.
 
 Ported from autograd's examples/fluidsim/fluidsim.py (https://github.com/HIPS/autograd, MIT license): `project`,
-`advect` and `simulate` as written there. Changes: `@kernel` and annotations; `import numpy as np` for
-`autograd.numpy`; `simulate`'s plotting arguments and its `print` are left out, and `distance_from_target_image`
-is the objective of the original's `__main__`.
+`advect` and `simulate` as written there, with autograd's own imports. Changes: `@kernel` and annotations;
+`simulate`'s plotting arguments and its `print` are left out, and `distance_from_target_image` is the objective of
+the original's `__main__`.
 """
 import autograd.numpy as np
 

@@ -1,10 +1,9 @@
 """Gaussian process regression: the log marginal likelihood of the kernel parameters, from a factory.
 
 Ported from autograd's examples/gaussian_process.py (https://github.com/HIPS/autograd, MIT license):
-`make_gp_funs` and `rbf_covariance` as written there, `make_gp_funs(rbf_covariance, num_cov_params=D + 1)` called
-at module level as in its `__main__`. Changes: annotations on `log_marginal_likelihood` (and `@kernel` on it);
-`import numpy as np`, `from autograd.numpy.linalg import solve` and `import autograd.scipy.stats.multivariate_normal as mvn`
-for autograd's wrappers; plotting and the optimiser are left out.
+`make_gp_funs` and `rbf_covariance` as written there, with autograd's own imports,
+`make_gp_funs(rbf_covariance, num_cov_params=D + 1)` called at module level as in its `__main__`. Changes:
+annotations on `log_marginal_likelihood` (and `@kernel` on it); plotting and the optimiser are left out.
 """
 import autograd.numpy as np
 from autograd.numpy.linalg import solve

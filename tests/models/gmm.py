@@ -1,10 +1,9 @@
 """A Gaussian mixture model's log-likelihood, as fitted by gradient descent.
 
 Ported from autograd's examples/gmm.py (https://github.com/HIPS/autograd, MIT license): `log_normalize`,
-`unpack_gmm_params` and `gmm_log_likelihood` as written there. Changes: `@kernel` and annotations (the number of
-components is a literal, 3 here, since the likelihood loops over them with `zip`); `import numpy as np`,
-`from autograd.scipy.special import logsumexp` and `import autograd.scipy.stats.multivariate_normal as mvn` for autograd's
-wrappers; plotting and the optimiser are left out.
+`unpack_gmm_params` and `gmm_log_likelihood` as written there, with autograd's own imports. Changes: `@kernel` and
+annotations (the number of components is a literal, 3 here, since the likelihood loops over them with `zip`);
+plotting and the optimiser are left out.
 """
 import autograd.numpy as np
 from autograd.scipy.special import logsumexp

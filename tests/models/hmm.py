@@ -3,8 +3,8 @@ natural parameters give the E step of EM (Baum-Welch).
 
 Ported from autograd's examples/hmm_em.py (https://github.com/HIPS/autograd, MIT license): the function
 `log_partition_function` as written there (a sequence, or a list of sequences through `map` and `partial` of
-itself). Changes: `@kernel` and annotations; `import numpy as np` and `from autograd.scipy.special import logsumexp` for
-autograd's wrappers; the EM driver and data loading are left out.
+itself), with autograd's own imports. Changes: `@kernel` and annotations; the EM driver and data loading are left
+out.
 """
 from functools import partial
 

@@ -1,9 +1,9 @@
 """Independent component analysis with Student-t latents: the log-probability a factory function returns.
 
 Ported from autograd's examples/ica.py (https://github.com/HIPS/autograd, MIT license): `make_ica_funs` as written
-there, called at module level; its `logprob` is differentiated. Changes: annotations on `logprob`'s parameters
-(and `@kernel` on it); the sizes of
-the original's `__main__` become module constants; plotting and the optimiser are left out.
+there, with autograd's own imports, called at module level; its `logprob` is differentiated. Changes: annotations
+on `logprob`'s parameters (and `@kernel` on it); the sizes of the original's `__main__` become module constants;
+plotting and the optimiser are left out.
 """
 import autograd.numpy as np
 from autograd.scipy.stats import t

@@ -1,10 +1,9 @@
 """Logistic regression by gradient descent on four points.
 
 Ported from autograd's examples/logistic_regression.py (https://github.com/HIPS/autograd, MIT license):
-`sigmoid`, `logistic_predictions` and `training_loss` as written there. Changes: `@kernel` and annotations;
-; the data, module-level arrays there, are parameters of
-`training_loss` (a kernel reads module-level numbers, lists and functions, not arrays); `check_grads` is left
-out.
+`sigmoid`, `logistic_predictions` and `training_loss` as written there. Changes: `@kernel` and annotations; the
+data, module-level arrays there, are parameters of `training_loss` (a kernel reads module-level numbers, lists
+and functions, not arrays); `check_grads` is left out.
 """
 import autograd.numpy as np
 

@@ -1,10 +1,11 @@
 """A long short-term memory character model (log-likelihood of a batch of one-hot sequences).
 
 Ported from autograd's examples/lstm.py (https://github.com/HIPS/autograd, MIT license): `lstm_predict` and
-`lstm_log_likelihood` as written there, with rnn.py's `sigmoid` and `concat_and_multiply`. Changes: `@kernel` and
-annotations (the sequence length is a literal, 5 here, since `lstm_predict` builds a Python list of outputs);
-; data loading, training
-and sampling are left out. `from rnn import ...` reads the functions from rnn.py next to this file.
+`lstm_log_likelihood` as written there, with autograd's own imports and rnn.py's `sigmoid` and
+`concat_and_multiply` (`from rnn import ...` reads them from rnn.py next to this file). Changes: `@kernel` and
+annotations (the sequence length is a literal, 5 here, since `lstm_predict` builds a Python list of outputs, and so
+is the batch, 2, since `np.repeat` takes a count known at build time); data loading, training and sampling are
+left out.
 """
 import autograd.numpy as np
 from autograd.scipy.special import logsumexp

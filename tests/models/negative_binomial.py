@@ -1,10 +1,10 @@
 """Maximum likelihood for the negative binomial distribution: the log-likelihood and its first two derivatives
 with respect to r, as Newton's method uses them.
 
-Ported from autograd's examples/negative_binomial_maxlike.py (https://github.com/HIPS/autograd, MIT license).
-Changes: `@kernel` and annotations; `import numpy as np` and `from autograd.scipy.special import gammaln` for autograd's
-wrappers; `loglike`, a lambda over the data inside `fit_maxlike` there, is a module-level kernel taking the data
-as a parameter (`grad` is declared at module level); sampling and the Newton driver are left out.
+Ported from autograd's examples/negative_binomial_maxlike.py (https://github.com/HIPS/autograd, MIT license), with
+autograd's own imports. Changes: `@kernel` and annotations; `loglike`, a lambda over the data inside `fit_maxlike`
+there, is a module-level kernel taking the data as a parameter (`grad` is declared at module level); sampling and
+the Newton driver are left out.
 """
 import autograd.numpy as np
 from autograd.scipy.special import gammaln

@@ -1,10 +1,9 @@
 """A multi-layer perceptron for classification of MNIST handwritten digits.
 
 Ported from autograd's examples/neural_net.py (https://github.com/HIPS/autograd, MIT license): the model
-functions as written there, with `@kernel` on the function that is differentiated and an annotation for each of
-its parameters. Changes: `import numpy as np` and `from autograd.scipy.special import logsumexp` stand for autograd's
-wrappers (`autograd.numpy`, `autograd.scipy.special`); data loading, initialisation and the training loop are
-left out.
+functions as written there, with autograd's own imports, `@kernel` on the function that is differentiated and an
+annotation for each of its parameters. Changes: none beyond those; data loading, initialisation and the training
+loop are left out.
 """
 import autograd.numpy as np
 from autograd.misc.flatten import flatten

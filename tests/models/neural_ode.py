@@ -2,10 +2,9 @@
 L1 loss against a trajectory.
 
 Ported from autograd's examples/ode_net.py (https://github.com/HIPS/autograd, MIT license): `nn_predict`,
-`ode_pred` and `L1_loss` as written there. Changes: `@kernel` and annotations; `import numpy as np` for
-`autograd.numpy`; autograd's adaptive `odeint(func, y0, t, args)` is replaced by `odeint_rk4`, a fixed-step RK4
-integrator with the same signature (the dynamics are passed in as a function); plotting and training are left
-out.
+`ode_pred` and `L1_loss` as written there. Changes: `@kernel` and annotations; autograd's adaptive
+`odeint(func, y0, t, args)` is replaced by `odeint_rk4`, a fixed-step RK4 integrator with the same signature (the
+dynamics are passed in as a function); plotting and training are left out.
 """
 import autograd.numpy as np
 

@@ -1,10 +1,10 @@
 """A recurrent neural network character model (log-likelihood of a batch of one-hot sequences).
 
 Ported from autograd's examples/rnn.py (https://github.com/HIPS/autograd, MIT license): `sigmoid`,
-`concat_and_multiply`, `rnn_predict` and `rnn_log_likelihood` as written there. Changes: `@kernel` and
-annotations (the sequence length is a literal, 5 here, since `rnn_predict` builds a Python list of outputs, one per
-time step); data
-loading, training and sampling are left out.
+`concat_and_multiply`, `rnn_predict` and `rnn_log_likelihood` as written there, with autograd's own imports.
+Changes: `@kernel` and annotations (the sequence length is a literal, 5 here, since `rnn_predict` builds a Python
+list of outputs, one per time step, and so is the batch, 2, since `np.repeat` takes a count known at build time);
+data loading, training and sampling are left out.
 """
 import autograd.numpy as np
 from autograd.scipy.special import logsumexp

@@ -1,7 +1,7 @@
 """The Rosenbrock function, minimised with its gradient.
 
-Ported from autograd's examples/rosenbrock.py (https://github.com/HIPS/autograd, MIT license). Changes: `@kernel`
-and the annotation;.
+Ported from autograd's examples/rosenbrock.py (https://github.com/HIPS/autograd, MIT license), with autograd's own
+imports. Changes: `@kernel` and the annotation.
 """
 import autograd.numpy as np
 from scipy.optimize import minimize

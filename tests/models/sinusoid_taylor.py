@@ -1,8 +1,8 @@
 """sin(x) by its Taylor series, summed until the terms are small, and its first two derivatives.
 
-Ported from autograd's examples/sinusoid.py (https://github.com/HIPS/autograd, MIT license), second part.
-Changes: `@kernel` and the annotation; the loop's
-`print(i, end=" ")` is left out (a kernel has no side effects); the plotting is left out.
+Ported from autograd's examples/sinusoid.py (https://github.com/HIPS/autograd, MIT license), second part, with
+autograd's own imports. Changes: `@kernel` and the annotation; the loop's `print(i, end=" ")` is left out (a kernel
+has no side effects); the plotting is left out.
 """
 import autograd.numpy as np
 
