@@ -737,3 +737,34 @@ def test_points_the_oracles_cannot_judge(seed, outcome):
     with np.errstate(over="ignore", invalid="ignore"):
         _, got, message = _check_seed(seed)
     assert got == outcome, message
+
+
+WRONG_ADJOINT_THROUGH_A_SHARED_SUM = '''import numpy as np
+from lifted import grad, kernel
+
+
+@kernel
+def f(x: "f64[n]", y: "f64[n]", M: "f64[n,d]", s: "f64[]", idx: "i64[k]"):
+    acc1 = M[0] * 1.0
+    acc4 = M[0] * 1.0
+    for i5 in range(len(x)):
+        if M[i5, 1] > -0.5:
+            acc4 = acc4 * 1.0
+        else:
+            acc1 = acc1 * 0.5 + 1.0 / (1.0 + (acc1 + acc4) * (acc1 + acc4))
+            acc4 = M.T @ x
+        acc4 = np.tanh(acc4 + acc1)
+    return np.sum(acc4)
+
+
+f_grad = grad(f, wrt=('x', 'M'))
+'''
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason="a wrong gradient (in main before issue 13's work too): "
+                   "in the reverse of `acc1 * 0.5 + 1.0 / (1.0 + (acc1 + acc4) * (acc1 + acc4))` inside a branch of "
+                   "a loop, the adjoint of the sum `acc1 + acc4` is handed to both acc1 and acc4 as one array, then "
+                   "`dacc1 += dacc1_3 * 0.5` updates it in place, so acc4's adjoint gets acc1's term too")
+def test_structured_seed_1230_minimized_wrong_adjoint():
+    """Found by the structured long run (seed 1230); the program above is that seed minimized by hand."""
+    check_program(WRONG_ADJOINT_THROUGH_A_SHARED_SUM, ("x", "M"), True, inputs_for(1230))
