@@ -561,3 +561,48 @@ f_grad = grad(f)
     p = {"init cells": rng.normal(size=3), "init hiddens": rng.normal(size=3), "a b": 0.7, "a-b": -1.3}
     assert np.isclose(module.f(p, 0.4), oracle(p, 0.4))
     assert_trees_close(module.f_grad(p, 0.4), autograd_grad(oracle)(p, 0.4), what="grad")
+
+
+def test_update_through_a_view_nothing_else_sees_goes_to_a_copy():
+    """`y = np.reshape(t, ...)` of a temporary, then `y += ...`: Python changes t's memory, which nothing else can
+    see; the generated code updates a copy, and the reverse sweep still reads the temporary's old values."""
+    text = HEADER + '''
+def shaped(v):
+    t = np.exp(v)
+    return np.reshape(t, (2, 3))
+
+@kernel
+def f(x: "f64[6]", w: "f64[2,3]"):
+    y = shaped(x)
+    y *= w
+    y += 1.0
+    return np.sum(y ** 2)
+
+f_grad = grad(f, wrt=("x", "w"))
+'''
+    module, oracle = load_source(text, "private_view.py"), autograd_kernels(desugar(text))["f"]
+    rng = np.random.default_rng(19)
+    x, w = rng.normal(size=6) * 0.5, rng.normal(size=(2, 3))
+    assert np.isclose(module.f(x, w), oracle(x, w))
+    for index, got in enumerate(module.f_grad(x, w)):
+        assert_trees_close(got, autograd_grad(oracle, index)(x, w), what=f"argument {index}")
+
+
+def test_update_through_a_view_of_an_array_still_held_is_refused():
+    text = HEADER + '''
+@kernel
+def f(x: "f64[6]"):
+    t = np.exp(x)
+    y = np.reshape(t, (2, 3))
+    y += 1.0
+    return np.sum(y) + np.sum(t)
+'''
+    with pytest.raises(TranspileError, match="is a view of another array"):
+        load_source(text, "held_view.py")
+
+
+def desugar(text: str) -> str:
+    """`a *= b` as `a = a * (b)` for autograd, which cannot update a traced array in place (same values here)."""
+    import re
+
+    return re.sub(r"^( *)(\w+) ([-+*])= (.*)$", r"\1\2 = \2 \3 (\4)", text, flags=re.MULTILINE)

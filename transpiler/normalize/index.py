@@ -82,38 +82,67 @@ class Indexing:
         """The array an update of `name` may write into. Views are refused (the update would reach another
         array's elements unseen); a kernel's own parameters are copied first, so arguments are never changed."""
         borrowed = [call for call in self._calls if id(array) in call.borrowed]
-        if borrowed and (id(array) in self._view_root or any(call.level != self._level for call in borrowed)):
+        private_view = id(array) in self._view_root and self._view_is_private(array, env)
+        if borrowed and ((id(array) in self._view_root and not private_view)
+                         or any(call.level != self._level for call in borrowed)):
             raise self.error(target, f"`{name}` is the caller's array, passed to this function; assigning into it "
                              "here would change the caller's array " + ("through a view" if id(array) in
                                                                         self._view_root else
                                                                         "inside a branch or loop decided at run time"),
                              f"copy it first: {name} = {name}.copy()")
-        if id(array) in self._view_root:
+        if id(array) in self._view_root and not private_view:
             raise self.error(target, f"`{name}` is a view of another array; assigning into it would change that "
                              "array too", f"take a copy first: {name} = ....copy()")
         for other, bound in env.items():
             if isinstance(bound, Var) and self._view_root.get(id(bound)) is array:
                 raise self.error(target, f"`{other}` is a view of `{name}`; assigning into `{name}` would change "
                                  f"`{other}` too", f"take a copy: {other} = ....copy()")
-        if id(array) not in self._own_params:
+        if id(array) not in self._own_params and not private_view:
             return array
+        # a parameter, or a view (`np.reshape(t, ...)`) of an array nothing else can see: the update goes to a copy,
+        # which every holder of `name` sees; the array looked into keeps the values the reverse sweep may read
         copy = self._bind(builder, target, "copy", [array])
         builder.rename(copy, name)
         self._named.add(id(copy))
         self.replace_everywhere(env, array, copy, target)
         return copy
 
-    def replace_everywhere(self, env: dict, old: Var, new: Var, target: cst.CSTNode) -> None:
-        """After an in-place update of `old` (now `new`): every name, list, dict and tuple holding it sees the new
-        value, here and in the callers that passed it in (their names for it, at the call being lowered)."""
+    def _live_envs(self, env: dict) -> list[dict]:
+        """The names of every live frame: this one, the callers', the enclosing functions' and comprehensions'."""
         envs, seen = [env], {id(env)}
-        frames = [call.frame for call in self._calls] + [self._frame]
-        for frame in frames:  # every live frame may hold the array: callers, enclosing functions, comprehensions
+        for frame in [call.frame for call in self._calls] + [self._frame]:
             while frame is not None:
                 if id(frame.env) not in seen:
                     seen.add(id(frame.env))
                     envs.append(frame.env)
                 frame = frame.parent
+        return envs
+
+    def _view_is_private(self, view: Var, env: dict) -> bool:
+        """Whether nothing but `view` (under any names) can see the array it looks into: no name, list or dict of a
+        live frame holds that array or another view of it. An update through such a view is unobservable
+        elsewhere in Python."""
+        root = self._view_root[id(view)]
+        seen: set[int] = set()
+
+        def visible(value) -> bool:
+            if value is view:
+                return False
+            if value is root or (isinstance(value, Var) and self._view_root.get(id(value)) is root):
+                return True
+            if id(value) in seen or not isinstance(value, (tuple, ListValue, DictValue)):
+                return False
+            seen.add(id(value))
+            items = value if isinstance(value, tuple) else value.items.values() if isinstance(value, DictValue) \
+                else value.items
+            return any(visible(v) for v in items)
+
+        return not any(visible(v) for names in self._live_envs(env) for v in names.values())
+
+    def replace_everywhere(self, env: dict, old: Var, new: Var, target: cst.CSTNode) -> None:
+        """After an in-place update of `old` (now `new`): every name, list, dict and tuple holding it sees the new
+        value, here and in the callers that passed it in (their names for it, at the call being lowered)."""
+        envs = self._live_envs(env)  # every live frame may hold the array
         for call in self._calls:
             if id(old) in call.borrowed:
                 call.borrowed.add(id(new))
