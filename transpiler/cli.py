@@ -1,6 +1,6 @@
 """The `transpile` command: build generated NumPy modules from kernel sources, or check they are fresh.
 
-    transpile SRC... -o OUTDIR [--check] [--verbose] [--no-del] [--no-arg-checks] [--debug]
+    transpile SRC... -o OUTDIR [--backend numpy|c|cuda] [--check] [--verbose] [--no-del] [--no-arg-checks] [--debug]
 
 SRC are files or directories (searched recursively for .py files that use `@kernel` or `@dist`). A file
 becomes `OUTDIR/<stem>.py`; a directory's files keep their place below it (`pkg/sub/model.py` ->
@@ -51,6 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-o", "--outdir", required=True, type=Path, metavar="OUTDIR",
                         help="where to write OUTDIR/<stem>.py for each source file (a directory's files keep "
                              "their sub-folders)")
+    parser.add_argument("--backend", choices=("numpy", "c", "cuda"), default="numpy",
+                        help="numpy (default): one NumPy module; c: fused C kernels (OUTDIR/<stem>.cu) built for "
+                             "the CPU with OpenMP, and a host module; cuda: the same kernels for NVIDIA GPUs "
+                             "through pycuda")
     parser.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 and list the outputs that are missing or stale")
     parser.add_argument("-v", "--verbose", action="store_true", help="print one progress line per file to stderr")
@@ -66,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `transpile` console script and `python -m lifted.transpiler`; returns the exit code."""
     args = build_parser().parse_args(argv)
-    options = Options(delete_dead=not args.no_del, check_args=not args.no_arg_checks)
+    options = Options(delete_dead=not args.no_del, check_args=not args.no_arg_checks, backend=args.backend)
     try:
         jobs = collect_jobs([Path(s) for s in args.sources], args.outdir)
         if args.check:
@@ -203,6 +207,17 @@ def staleness(job: Job, options: Options) -> str | None:
         found = find_source(recorded, job.target)
         if found is not None and found.resolve() == job.source.resolve():
             shown = recorded
+    if options.backend != "numpy":
+        from .backends.c import transpile_c
+
+        out = transpile_c(text, shown, options.backend, source_file=str(job.source),
+                          delete_dead=options.delete_dead, check_args=options.check_args)
+        kernels = job.target.with_suffix(".cu")
+        if out.host != current:
+            return f"stale: its content differs from what transpile would write now ({first_difference(current, out.host)})"
+        if not kernels.is_file() or kernels.read_text(encoding="utf-8") != out.kernels:
+            return f"stale: {kernels} is missing or differs from what transpile would write now"
+        return None
     expected = transpile_source(text, shown, options, source_file=str(job.source))
     if expected != current:
         return f"stale: its content differs from what transpile would write now ({first_difference(current, expected)})"

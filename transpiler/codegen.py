@@ -206,5 +206,11 @@ def comment_text(text: str) -> str:
     return "".join(c if c.isprintable() or c == "\t" else ascii(c)[1:-1] for c in text)
 
 
+def c_comment_text(text: str) -> str:
+    """Text safe to put after `//` in C: as `comment_text`, and no backslash (one before the line's end, even with
+    spaces between, would splice the next line of code into the comment)."""
+    return comment_text(text).replace("\\", "(backslash)")
+
+
 def source(node: cst.CSTNode) -> str:
     return _EMPTY_MODULE.code_for_node(parenthesize(node))

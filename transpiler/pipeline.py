@@ -23,52 +23,50 @@ VERSION = "0.1.0"
 class Options:
     delete_dead: bool = True  # the liveness pass; off only to measure what it saves
     check_args: bool = True  # generated functions check their arguments against the annotations at entry
+    backend: str = "numpy"  # "numpy", or a C target: "c" (the CPU, OpenMP) or "cuda"
 
 
 def source_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def transpile_source(text: str, path: str, options: Options = Options(),
-                     extra: tuple[Declaration, ...] = (), source_file: str | None = None,
-                     per_function: bool = False, dependencies: dict[str, str | None] | None = None) -> str:
-    """Generate the NumPy module for one source file (`path` as it should appear in the header;
-    `source_file`, where it really is, locates the project modules it imports kernels from).
+@dataclass
+class LoweredModule:
+    """A source file after the transforms: IR functions in module order (kernels, then transforms), the transform
+    table, the parsed module (whose dist functions only the NumPy backend emits), and the located errors of the
+    functions left out (on the on-the-fly path)."""
+
+    functions: list
+    transforms: list
+    parsed: object
+    errors: dict[str, TranspileError]
+    kernel_count: int
+
+
+def lower_source(text: str, path: str, extra: tuple[Declaration, ...] = (), source_file: str | None = None,
+                 per_function: bool = False, dependencies: dict[str, str | None] | None = None) -> LoweredModule:
+    """Parse and transform one source file into IR functions, ready for any backend.
 
     `per_function` (the on-the-fly path): a function the compiler refuses is left out and its located error
-    kept in the module's `__lifted_errors__`, so the file's other functions still work. `dependencies`, when
-    given, receives every other file the build read (path -> digest) or looked for (path -> None)."""
+    kept, so the file's other functions still work. `dependencies`, when given, receives every other file the
+    build read (path -> digest) or looked for (path -> None)."""
     parsed = parse_module(text, path)
     parsed.source_file = source_file
     if dependencies is not None:
         parsed.dependencies = dependencies
     _check_module_names(parsed, extra)
     errors: dict[str, TranspileError] = {}
-
-    def attempt(name: str, build):
-        if not per_function:
-            return build()
-        try:
-            return build()
-        except TranspileError as err:
-            errors[name] = err
-            return None
-
     declared = DeclaredFunctions(parsed, extra)
-    kernels = {name: fn for name in parsed.kernels
-               if (fn := attempt(name, lambda name=name: declared.kernel(name))) is not None}
+    functions = [fn for name in parsed.kernels
+                 if (fn := _attempt(errors, per_function, name, lambda name=name: declared.kernel(name))) is not None]
+    kernels = set(parsed.kernels)
     for decl in declared.declarations:  # functions made at module level (`loss = make_loss(sizes)`) that are declared
         if decl.func not in kernels and decl.func not in declared.by_target and decl.func in declared.function_values():
-            fn = attempt(decl.func, lambda decl=decl: declared.kernel(decl.func, decl.func_loc))
+            kernels.add(decl.func)
+            fn = _attempt(errors, per_function, decl.func, lambda decl=decl: declared.kernel(decl.func, decl.func_loc))
             if fn is not None:
-                kernels[decl.func] = fn
-    display = os.path.basename(path)
-    rendered = [render_function(fn, display, options.delete_dead, options.check_args) for fn in kernels.values()]
-    if parsed.dists:
-        from .dice import compile_dist_functions
-
-        for name in parsed.dists:
-            rendered += attempt(name, lambda name=name: compile_dist_functions(parsed, [name])) or []
+                functions.append(fn)
+    kernel_count = len(functions)
     transforms = []
     taken = set(parsed.kernels) | set(parsed.dists)
     keys: dict[str, tuple] = {}  # hidden (nested) declarations are named in their outer key by their own key
@@ -83,7 +81,7 @@ def transpile_source(text: str, path: str, options: Options = Options(),
             params = user_params(fn)
             return result, tuple(params[i][0] for i in declared.wrt(decl.target))
 
-        built = attempt(decl.target, build)
+        built = _attempt(errors, per_function, decl.target, build)
         if built is None:
             continue
         result, names = built
@@ -91,13 +89,47 @@ def transpile_source(text: str, path: str, options: Options = Options(),
         inner = keys[decl.func] if hidden else decl.func  # `jvp(grad(f))`: the inner transform's key
         keys[decl.target] = (decl.transform, inner, names, decl.wrt_is_tuple)
         if not decl.hidden:
-            rendered.append(render_function(result, display, options.delete_dead, options.check_args))
+            functions.append(result)
             transforms.append((repr(keys[decl.target]), decl.target))
+    return LoweredModule(functions, transforms, parsed, errors, kernel_count)
+
+
+def _attempt(errors: dict[str, TranspileError], per_function: bool, name: str, build):
+    """`build()`, or (per function) None with its located error kept under `name`."""
+    if not per_function:
+        return build()
+    try:
+        return build()
+    except TranspileError as err:
+        errors[name] = err
+        return None
+
+
+def transpile_source(text: str, path: str, options: Options = Options(),
+                     extra: tuple[Declaration, ...] = (), source_file: str | None = None,
+                     per_function: bool = False, dependencies: dict[str, str | None] | None = None) -> str:
+    """Generate the NumPy module for one source file (`path` as it should appear in the header;
+    `source_file`, where it really is, locates the project modules it imports kernels from); `per_function`
+    and `dependencies` as for `lower_source`, the refused functions' errors kept in `__lifted_errors__`."""
+    lowered = lower_source(text, path, extra, source_file, per_function, dependencies)
+    parsed, errors = lowered.parsed, lowered.errors
+    display = os.path.basename(path)
+
+    def render(functions):
+        return [render_function(fn, display, options.delete_dead, options.check_args) for fn in functions]
+
+    rendered = render(lowered.functions[:lowered.kernel_count])
+    if parsed.dists:
+        from .dice import compile_dist_functions
+
+        for name in parsed.dists:
+            rendered += _attempt(errors, per_function, name, lambda name=name: compile_dist_functions(parsed, [name])) or []
+    rendered += render(lowered.functions[lowered.kernel_count:])
     from .backends.templates import render_module
 
     code = render_module(
         "numpy_module.py.j2", version=VERSION, source_path=path, source_hash=source_hash(text),
-        functions=rendered, transforms=transforms,
+        functions=rendered, transforms=lowered.transforms,
         imports=sorted(set().union(*[f.imports for f in rendered])), uses_dist=bool(parsed.dists),
         helpers=set().union(*[f.helpers for f in rendered]) if rendered else set(),
         errors=[(name, _error_literal(err)) for name, err in errors.items()],
@@ -170,6 +202,18 @@ def transpile_file(source: Path, outdir: Path, options: Options = Options(), roo
     target = Path(target) if target is not None else output_path(source, Path(outdir))
     refuse_overwrite(target, source)
     text = read_source(source)
+    if options.backend != "numpy":
+        from .backends.c import transpile_c
+        from .backends.c.compile import compile_kernels
+
+        out = transpile_c(text, display_path(source, root), options.backend, source_file=str(source),
+                          delete_dead=options.delete_dead, check_args=options.check_args)
+        kernels = target.with_suffix(".cu")
+        refuse_overwrite(kernels, source)
+        write_atomic(kernels, out.kernels)
+        write_atomic(target, out.host)
+        compile_kernels(kernels, options.backend)  # a compile error is a build error
+        return target
     code = transpile_source(text, display_path(source, root), options, source_file=str(source))
     write_atomic(target, code)
     return target
@@ -190,12 +234,13 @@ def refuse_overwrite(target: Path, source: Path) -> None:
 
 
 def is_generated(path: Path) -> bool:
-    """Whether `path` starts with the header every generated module has."""
+    """Whether `path` starts with the header every generated module (`#`) and kernel source (`//`) has."""
     try:
         with open(path, "rb") as handle:
-            return handle.read(len(GENERATED_MARK)) == GENERATED_MARK.encode()
+            start = handle.read(len(GENERATED_MARK) + 1)
     except OSError:
         return False
+    return start.startswith(GENERATED_MARK.encode()) or start == b"/" + GENERATED_MARK.replace("#", "/").encode()
 
 
 def current_umask() -> int:

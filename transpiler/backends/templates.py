@@ -6,7 +6,7 @@ from pathlib import Path
 
 import jinja2
 
-from ..codegen import comment_text, docstring_literal, string_literal
+from ..codegen import c_comment_text, comment_text, docstring_literal, string_literal
 
 
 @lru_cache(maxsize=1)
@@ -20,7 +20,8 @@ def environment() -> jinja2.Environment:
     )
     # every source-derived string reaches generated code through one of these (a file name or a docstring
     # must never end a literal or a comment early)
-    env.filters.update(string_literal=string_literal, docstring=docstring_literal, comment=comment_text)
+    env.filters.update(string_literal=string_literal, docstring=docstring_literal, comment=comment_text,
+                       c_comment=c_comment_text)
     return env
 
 

@@ -199,13 +199,13 @@ elementwise("multiply", [lambda g, y, a, b: g * b, lambda g, y, a, b: g * a], in
 elementwise("divide", [lambda g, y, a, b: g / b, lambda g, y, a, b: -(g * y) / b], infix("/"), "({0} / {1})",
             fold=operator.truediv, simplify=_simplify_div)
 elementwise("power", [lambda g, y, a, b: g * a ** (b - 1) * b, lambda g, y, a, b: g * (ops.log(a) * y)],
-            infix("**"), "pow({0}, {1})", result="promote", fold=operator.pow, simplify=_simplify_pow)
+            infix("**"), "lifted_power({0}, {1})", result="promote", fold=operator.pow, simplify=_simplify_pow)
 elementwise("negative", [lambda g, y, a: -g], lambda args, p: cg.unary("-", args[0]), "(-{0})",
             result="promote", fold=operator.neg, simplify=_simplify_neg)
-elementwise("floor_divide", [None, None], infix("//"), "floor({0} / {1})", result="promote",
+elementwise("floor_divide", [None, None], infix("//"), "lifted_floor_divide({0}, {1})", result="promote",
             fold=operator.floordiv, diff=False)
 elementwise("mod", [lambda g, y, a, b: g, lambda g, y, a, b: -g * ops.floor_divide(a, b)], infix("%"),
-            "fmod({0}, {1})", result="promote", fold=operator.mod)
+            "lifted_mod({0}, {1})", result="promote", fold=operator.mod)
 
 # --- transcendental and friends ----------------------------------------------------------------------------
 elementwise("exp", [lambda g, y, x: g * y], np_call("exp"), "exp({0})", temp="e")
@@ -233,16 +233,16 @@ elementwise("sinh", [lambda g, y, x: g * ops.cosh(x)], np_call("sinh"), "sinh({0
 elementwise("cosh", [lambda g, y, x: g * ops.sinh(x)], np_call("cosh"), "cosh({0})")
 elementwise("square", [lambda g, y, x: g * (2.0 * x)], np_call("square"), "({0} * {0})", result="promote")
 elementwise("reciprocal", [lambda g, y, x: -g * (y * y)], np_call("reciprocal"), "(1.0 / {0})")
-elementwise("abs", [lambda g, y, x: g * ops.sign(x)], np_call("abs"), "fabs({0})", result="promote")
-elementwise("sign", [None], np_call("sign"), "copysign(({0}) != 0, {0})", result="promote", diff=False)
+elementwise("abs", [lambda g, y, x: g * ops.sign(x)], np_call("abs"), "lifted_abs({0})", result="promote")
+elementwise("sign", [None], np_call("sign"), "lifted_sign({0})", result="promote", diff=False)
 elementwise("floor", [None], np_call("floor"), "floor({0})", diff=False)
 elementwise("ceil", [None], np_call("ceil"), "ceil({0})", diff=False)
 elementwise("arctan2", [lambda g, y, a, b: g * b / (a * a + b * b), lambda g, y, a, b: -g * a / (a * a + b * b)],
             np_call("arctan2"), "atan2({0}, {1})")
 elementwise("maximum", [lambda g, y, a, b: g * (a >= b), lambda g, y, a, b: g * (a < b)], np_call("maximum"),
-            "fmax({0}, {1})", result="promote")
+            "lifted_maximum({0}, {1})", result="promote")
 elementwise("minimum", [lambda g, y, a, b: g * (a <= b), lambda g, y, a, b: g * (a > b)], np_call("minimum"),
-            "fmin({0}, {1})", result="promote")
+            "lifted_minimum({0}, {1})", result="promote")
 elementwise("logaddexp", [lambda g, y, a, b: g * ops.exp(a - y), lambda g, y, a, b: g * ops.exp(b - y)],
             np_call("logaddexp"), "lifted_logaddexp({0}, {1})")
 elementwise("logaddexp2", [lambda g, y, a, b: g * ops.exp2(a - y), lambda g, y, a, b: g * ops.exp2(b - y)],
@@ -251,7 +251,7 @@ elementwise("where", [None, lambda g, y, c, a, b: ops.where(c, g, 0.0), lambda g
             np_call("where"), "(({0}) ? ({1}) : ({2}))", result="where")
 elementwise("clip", [lambda g, y, x, lo, hi: g * ops.logical_and(x >= lo, x <= hi),
                      lambda g, y, x, lo, hi: g * (x < lo), lambda g, y, x, lo, hi: g * (x > hi)],
-            np_call("clip"), "fmin(fmax({0}, {1}), {2})", result="promote")
+            np_call("clip"), "lifted_minimum(lifted_maximum({0}, {1}), {2})", result="promote")
 
 # --- scipy.special -------------------------------------------------------------------------------------------
 def _special(name: str, rule: Rule, cuda: str | None = None, temp: str = "t") -> None:

@@ -299,7 +299,7 @@ register(Primitive(
 register(Primitive(
     name="iadd", family="elementwise", infer=lambda types, p: types[0].with_shape(types[0].shape),
     render=lambda args, p: [cst.SimpleStatementLine([cst.AugAssign(args[0], cst.AddAssign(), args[1])])],
-    statement=True, extra={"in_place": True},
+    statement=True, extra={"in_place": True}, cuda="({0} + {1})",
     vjp=lambda g, out, a, b, active=None: [g if active is None or active[0] else None,
                                            sum_to(g, b.type, b, out) if active is None or active[1] else None],
     jvp=lambda tangents, out, a, b: tangents[1] if tangents[0] is None else
@@ -310,7 +310,7 @@ register(Primitive(
 register(Primitive(
     name="isub", family="elementwise", infer=lambda types, p: types[0].with_shape(types[0].shape),
     render=lambda args, p: [cst.SimpleStatementLine([cst.AugAssign(args[0], cst.SubtractAssign(), args[1])])],
-    statement=True, extra={"in_place": True},
+    statement=True, extra={"in_place": True}, cuda="({0} - {1})",
     vjp=lambda g, out, a, b, active=None: [g if active is None or active[0] else None,
                                            -sum_to(g, b.type, b, out) if active is None or active[1] else None],
     jvp=lambda tangents, out, a, b: -tangents[1] if tangents[0] is None else
