@@ -8,6 +8,8 @@ compiler or LibCST; an edited source, an edited imported kernel module or anothe
 
 A function of the file that the compiler refuses fails when it is called, with its located error; the file's
 other functions still work. The transpiler (and LibCST) is imported here, lazily, and only to build.
+
+A function defined in a notebook cell is built from the cell's text (`lifted.cells`), keyed by that text.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ import sys
 import threading
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from . import cache
 from .loader import import_path
@@ -24,6 +26,16 @@ from .markers import Transform
 from .sources import decode_source
 
 _modules: dict[Path, ModuleType] = {}
+
+
+class Source(NamedTuple):
+    """What a request is built from: a .py file, or a notebook cell's text (and what the cell uses from the
+    notebook's other cells)."""
+
+    path: Path  # the file; for a cell, `<cwd>/notebook_cell`: its name in the cache, where imports resolve
+    data: bytes
+    shown: str  # the name errors and generated comments give it: the file, or the cell's filename
+    cell: bool = False
 _lock = threading.Lock()
 
 
@@ -97,7 +109,7 @@ def _module_level_name(func: Callable[..., Any]) -> str | None:
     return _bound_name(func) or name
 
 
-def _source_of(kind: str, func: Callable[..., Any]) -> Path:
+def _source_of(kind: str, func: Callable[..., Any]) -> Source:
     """The file defining the module-level @kernel `func`, or the factory-made function a module-level name holds
     (the whole file is transpiled)."""
     name = getattr(func, "__name__", None)
@@ -112,14 +124,22 @@ def _source_of(kind: str, func: Callable[..., Any]) -> Path:
     return source_file(func, f"{kind}({name})", "kernel")
 
 
-def source_file(func: Callable[..., Any], what: str, noun: str) -> Path:
-    """The resolved path of the .py file defining `func`."""
+def source_file(func: Callable[..., Any], what: str, noun: str) -> Source:
+    """The .py file defining `func` (resolved), or the notebook cell defining it."""
     code = getattr(func, "__code__", None)
     filename = code.co_filename if code is not None else None
-    if not filename or not filename.endswith(".py") or not os.path.isfile(filename):
-        raise user_error(RuntimeError(f"{what}: the source of `{func.__name__}` is not in a file, so it cannot be "
-                                      f"transpiled; define the {noun} in a .py file"))
-    return Path(filename).resolve()
+    if filename and filename.endswith(".py") and os.path.isfile(filename):
+        path = Path(filename).resolve()
+        return Source(path, path.read_bytes(), str(path))
+    if filename:
+        from . import cells
+
+        text = cells.cell_text(filename)
+        if text is not None:
+            text = cells.cell_source(func, filename, text, what, user_error)
+            return Source(Path.cwd() / cells.CACHE_NAME, text.encode("utf-8"), filename, cell=True)
+    raise user_error(RuntimeError(f"{what}: the source of `{func.__name__}` is not in a file (nor in a notebook "
+                                  f"cell), so it cannot be transpiled; define the {noun} in a .py file"))
 
 
 def _nested_function(chain: list[tuple[str, Any]], func: Callable[..., Any]) -> Callable[..., Any]:
@@ -169,56 +189,60 @@ def resolve_wrt(name: str, params: list[str], wrt: Any) -> tuple[tuple[str, ...]
     return tuple(names), is_tuple
 
 
-def cached_function(source: Path, request: str, declarations) -> Callable[..., Any]:
+def cached_function(source: Source, request: str, declarations) -> Callable[..., Any]:
     """The generated function answering `request` for `source`: from the cache when it is fresh (no compiler
-    import), else built from the file plus the declarations `declarations(parsed, Declaration)` returns (with
+    import), else built from the source plus the declarations `declarations(parsed, Declaration)` returns (with
     the function's name) and cached."""
-    data = source.read_bytes()
-    key = cache.request_key(source, data, request)
+    data = source.data
+    key = cache.request_key(source.path, data, request)
     with _lock:
-        found = cache.lookup(source, key)
+        found = cache.lookup(source.path, key)
         if found is None:
-            found = _build(source, data, key, request, declarations)
+            found = _build(source, key, request, declarations)
         path, target = found
         module = _modules.get(path)
         if module is None:
             module = _modules[path] = import_path(path)
             cache.tighten_bytecode_dir()
-    return function_of(module, target)
+    return function_of(module, target, source.shown if source.cell else None)
 
 
-def function_of(module: ModuleType, target: str) -> Callable[..., Any]:
-    """`module.target`, or the located error the compiler gave for it (`__lifted_errors__`)."""
+def function_of(module: ModuleType, target: str, shown: str | None = None) -> Callable[..., Any]:
+    """`module.target`, or the located error the compiler gave for it (`__lifted_errors__`), located in the
+    file `shown` when given (a cell's filename changes from session to session; its line numbers do not)."""
     refused = getattr(module, "__lifted_errors__", {}).get(target)
     if refused is not None:
         from lifted.transpiler.errors import SourceLoc, TranspileError
 
         message, hint, *where = refused
+        if where and shown is not None:
+            where[0] = shown
         raise TranspileError(message, SourceLoc(*where) if where else None, hint)
     return getattr(module, target)
 
 
-def _build(source: Path, data: bytes, key: str, request: str, declarations) -> tuple[Path, str]:
+def _build(source: Source, key: str, request: str, declarations) -> tuple[Path, str]:
     try:
         from lifted.transpiler import transpile_source
         from lifted.transpiler.frontend.parse import Declaration, parse_module
         from lifted.transpiler.pipeline import write_atomic
     except ImportError as exc:  # pragma: no cover - depends on the installation
-        raise RuntimeError(f"transforming a kernel of {source} on the fly needs the Lifted transpiler and LibCST "
-                           f"({exc}); install them, or build ahead of time with `transpile {source}`") from exc
+        raise RuntimeError(f"transforming a kernel of {source.shown} on the fly needs the Lifted transpiler and "
+                           f"LibCST ({exc}); install them, or build ahead of time with `transpile`") from exc
+    data = source.data
     text = decode_source(data)
-    extra, target = declarations(parse_module(text, str(source)), Declaration)
+    extra, target = declarations(parse_module(text, source.shown), Declaration)
     dependencies: dict[str, str | None] = {}
-    code = transpile_source(text, str(source), extra=extra, source_file=str(source), per_function=True,
+    code = transpile_source(text, source.shown, extra=extra, source_file=str(source.path), per_function=True,
                             dependencies=dependencies)
     folder = cache.prepare_dir()
-    name = cache.module_name(source, data, request if extra else None, dependencies)
+    name = cache.module_name(source.path, data, request if extra else None, dependencies)
     mode = cache.file_mode()
     if (folder / name).is_file():
         cache.check_private(folder / name)
     else:
         write_atomic(folder / name, code, mode)
-    index, entry = cache.index_entry(source, key, name, target, dependencies)
+    index, entry = cache.index_entry(source.path, key, name, target, dependencies)
     write_atomic(index, entry, mode)
     return folder / name, target
 

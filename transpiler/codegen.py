@@ -13,6 +13,7 @@ import libcst as cst
 _BINARY = {
     "+": cst.Add, "-": cst.Subtract, "*": cst.Multiply, "/": cst.Divide, "//": cst.FloorDivide,
     "%": cst.Modulo, "**": cst.Power, "@": cst.MatrixMultiply, "&": cst.BitAnd, "|": cst.BitOr, "^": cst.BitXor,
+    "<<": cst.LeftShift, ">>": cst.RightShift,
 }
 _COMPARE = {
     "<": cst.LessThan, "<=": cst.LessThanEqual, ">": cst.GreaterThan, ">=": cst.GreaterThanEqual,
@@ -21,7 +22,7 @@ _COMPARE = {
 _UNARY = {"-": cst.Minus, "+": cst.Plus, "~": cst.BitInvert, "not": cst.Not}
 
 _PREC_BINARY = {
-    cst.BitOr: 6, cst.BitXor: 7, cst.BitAnd: 8, cst.Add: 10, cst.Subtract: 10, cst.Multiply: 11, cst.Divide: 11,
+    cst.BitOr: 6, cst.BitXor: 7, cst.BitAnd: 8, cst.LeftShift: 9, cst.RightShift: 9, cst.Add: 10, cst.Subtract: 10, cst.Multiply: 11, cst.Divide: 11,
     cst.FloorDivide: 11, cst.Modulo: 11, cst.MatrixMultiply: 11, cst.Power: 13,
 }
 ATOM = 15
