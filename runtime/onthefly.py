@@ -14,6 +14,7 @@ A function defined in a notebook cell is built from the cell's text (`lifted.cel
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from pathlib import Path
 from types import ModuleType
@@ -54,7 +55,7 @@ def generated_function(kind: str, func: Callable[..., Any], wrt: Any) -> Callabl
     if len(chain) > 1:
         return _nested_function(chain, func)
     func = unwrap(func)
-    name = getattr(func, "__name__", None)
+    name = _module_level_name(func)
     source = _source_of(kind, func)
     wrt_names, wrt_is_tuple = resolve_wrt(name, parameters(func), wrt)
     key = (kind, name, wrt_names, wrt_is_tuple)
@@ -92,15 +93,34 @@ def parameters(func: Callable[..., Any]) -> list[str]:
     return list(code.co_varnames[:code.co_argcount + code.co_kwonlyargcount])
 
 
-def _source_of(kind: str, func: Callable[..., Any]) -> Source:
-    """The file defining the module-level @kernel `func` (the whole file is transpiled)."""
+def _bound_name(func: Callable[..., Any]) -> str | None:
+    """The module-level name bound to `func` in the module that defined it, if any."""
+    module = sys.modules.get(getattr(func, "__module__", None) or "")
+    bound = [key for key, value in vars(module).items() if value is func] if module is not None else []
+    return bound[0] if bound else None
+
+
+def _module_level_name(func: Callable[..., Any]) -> str | None:
+    """The name `func` has at module level: its own for a module-level kernel; for a function a factory made
+    (`loss = make_loss(sizes)`), the module-level name bound to it, which the transpiler resolves too."""
     name = getattr(func, "__name__", None)
-    if not getattr(func, "__lifted_kernel__", False):
+    if getattr(func, "__qualname__", name) == name:
+        return name
+    return _bound_name(func) or name
+
+
+def _source_of(kind: str, func: Callable[..., Any]) -> Source:
+    """The file defining the module-level @kernel `func`, or the factory-made function a module-level name holds
+    (the whole file is transpiled)."""
+    name = getattr(func, "__name__", None)
+    nested = getattr(func, "__qualname__", name) != name
+    made_by_factory = nested and _bound_name(func) is not None
+    if not made_by_factory and not getattr(func, "__lifted_kernel__", False):
         raise user_error(TypeError(f"{kind}() needs a @kernel function; {name or func!r} is not decorated with "
                                    "@kernel"))
-    if getattr(func, "__qualname__", name) != name:
-        raise user_error(TypeError(f"{kind}({func.__qualname__}): only module-level @kernel functions can be "
-                                   "transformed"))
+    if nested and not made_by_factory:
+        raise user_error(TypeError(f"{kind}({func.__qualname__}): only module-level @kernel functions (or functions "
+                                   "a factory made, held by a module-level name) can be transformed"))
     return source_file(func, f"{kind}({name})", "kernel")
 
 
@@ -127,7 +147,7 @@ def _nested_function(chain: list[tuple[str, Any]], func: Callable[..., Any]) -> 
     nested declaration `h = jvp(grad(f))` in the source), transpiled and cached like a single transform."""
     func = unwrap(func)
     source = _source_of(chain[-1][0], func)
-    name = func.__name__
+    name = _module_level_name(func)
     key = repr(("nested", name, tuple((kind, wrt) for kind, wrt in chain)))
 
     def declarations(parsed, Declaration):

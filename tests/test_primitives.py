@@ -583,6 +583,8 @@ case("broadcast_like", "broadcast_like-row", "x: f64[4], y: f64[3,4]", "np.broad
      ir=_ir_broadcast_like, vjp=True, oracle="(x + np.zeros((3, 4))) * y")
 case("broadcast_like", "broadcast_like-unannotated", "x: ?[3,1], y: ?[3,4]", "np.broadcast_to(x, (3, 4)) * y",
      ir=_ir_broadcast_like)
+case("refine_shape", "refine_shape-named-meets-literal", "x: f64[3,k], y: f64[3,5]", "x * y", vjp=True)
+case("refine_shape", "refine_shape-matmul-inner", "x: f64[n,d], w: f64[4,2]", "np.tanh(x @ w)")
 case("unbroadcast", "unbroadcast-rows", "x: f64[3,4], y: f64[4]", "np.sum(x, axis=0) * y",
      ir=_ir_unbroadcast, vjp=True)
 case("unbroadcast", "unbroadcast-stretched", "x: f64[2,3,4], y: f64[3,1]",

@@ -289,6 +289,32 @@ def test_runtime_exports():
     assert {"kernel", "grad", "value_and_grad", "vjp", "load"} <= set(lifted.__all__)
 
 
+FACTORY = '''
+import numpy as np
+from lifted import grad
+
+
+def make_loss(scale):
+    def loss(w: "f64[n]", x: "f64[n]"):
+        return scale * np.sum(np.tanh(w * x) ** 2)
+    return loss
+
+
+objective = make_loss(0.5)
+objective_grad = grad(objective)
+'''
+
+
+def test_on_the_fly_transforms_a_function_a_factory_made(tmp_path, cache):
+    """`objective = make_loss(0.5)` then `grad(objective)`: the module-level name finds the function."""
+    (tmp_path / "factory.py").write_text(FACTORY)
+    model = import_path(tmp_path / "factory.py")
+    w, x = np.array([0.3, -0.2, 0.8]), np.array([1.0, 2.0, -0.5])
+    t = np.tanh(w * x)
+    np.testing.assert_allclose(model.objective_grad(w, x), 0.5 * 2 * t * (1 - t * t) * x)
+    np.testing.assert_allclose(grad(model.objective, wrt="x")(w, x), 0.5 * 2 * t * (1 - t * t) * w)
+
+
 # -- the cache: a warm start without the compiler, keys that see every input, per-function failures ------------
 
 DICE = '''from lifted import dist

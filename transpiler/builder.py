@@ -161,6 +161,13 @@ class Builder:
             var = self.bind(op, [self.dim(base), const(abs(delta))], name=name)
             self.dim_vars[dim] = var
             return var
+        shifted = [d for d in self.dim_sources if split_offset(d) is not None and split_offset(d)[0] == dim] \
+            if isinstance(dim, str) and dim not in self.dim_sources and not is_unknown(dim) else []
+        if shifted:  # n, where only n-1 is the length of a parameter's axis: (n-1) + 1
+            base, delta = split_offset(shifted[0])
+            var = self.bind("subtract" if delta > 0 else "add", [self.dim(shifted[0]), const(abs(delta))], name=dim)
+            self.dim_vars[dim] = var
+            return var
         name = dim if not is_unknown(dim) else "size"
         if dim in self.dim_sources:  # named in a parameter's annotation: read once, at the top
             source, source_axis = self.dim_sources[dim]

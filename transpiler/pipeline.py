@@ -14,6 +14,7 @@ from .errors import SourceLoc, TranspileError
 from .declarations import DeclaredFunctions
 from .frontend.checks import MODULE_NAMES
 from .frontend.parse import Declaration, parse_module
+from .transforms.trees import user_params
 
 VERSION = "0.1.0"
 
@@ -58,6 +59,13 @@ def lower_source(text: str, path: str, extra: tuple[Declaration, ...] = (), sour
     declared = DeclaredFunctions(parsed, extra)
     functions = [fn for name in parsed.kernels
                  if (fn := _attempt(errors, per_function, name, lambda name=name: declared.kernel(name))) is not None]
+    kernels = set(parsed.kernels)
+    for decl in declared.declarations:  # functions made at module level (`loss = make_loss(sizes)`) that are declared
+        if decl.func not in kernels and decl.func not in declared.by_target and decl.func in declared.function_values():
+            kernels.add(decl.func)
+            fn = _attempt(errors, per_function, decl.func, lambda decl=decl: declared.kernel(decl.func, decl.func_loc))
+            if fn is not None:
+                functions.append(fn)
     kernel_count = len(functions)
     transforms = []
     taken = set(parsed.kernels) | set(parsed.dists)
@@ -69,8 +77,9 @@ def lower_source(text: str, path: str, extra: tuple[Declaration, ...] = (), sour
 
         def build(decl=decl):
             result = declared.function(decl.target)
-            fn = declared.kernel(decl.func) if decl.func in parsed.kernels else declared.function(decl.func)
-            return result, tuple(fn.params[i].name for i in declared.wrt(decl.target))
+            fn = declared.kernel(decl.func) if decl.func in kernels else declared.function(decl.func)
+            params = user_params(fn)
+            return result, tuple(params[i][0] for i in declared.wrt(decl.target))
 
         built = _attempt(errors, per_function, decl.target, build)
         if built is None:

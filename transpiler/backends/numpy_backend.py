@@ -14,6 +14,7 @@ import libcst as cst
 from .. import codegen as cg
 from ..analysis.liveness import eliminate_dead_code, last_uses
 from ..ir import Atom, Const, Eqn, Function, If, Loop, Var, result_atoms, statement_uses
+from ..trees import annotation as tree_annotation, leaf_paths
 
 INDENT = "    "
 
@@ -44,16 +45,27 @@ def render_function(fn: Function, source_file: str, delete_dead: bool = True,
     fn = eliminate_dead_code(fn)
     renderer = _Renderer(fn, source_file, delete_dead)
     results = [a for a in result_atoms(fn.result) if isinstance(a, Var)]
-    lines = renderer.block(fn.body, top_level=True, tail=results, tail_render=lambda exprs: [
-        "return " + cg.source(_result_expr(fn.result, exprs))])
+    if fn.out_tree is not None:
+        atoms = result_atoms(fn.result)
+        lines = renderer.block(fn.body, top_level=True, tail=results, tail_render=lambda exprs: [
+            "return " + cg.source(_tree_expr(fn.out_tree, [_expr(a, exprs) for a in atoms]))])
+    else:
+        lines = renderer.block(fn.body, top_level=True, tail=results, tail_render=lambda exprs: [
+            "return " + cg.source(_result_expr(fn.result, exprs))])
     checked = [p for p in fn.params if p.type.shape is not None]
-    if check_args and checked:
+    if check_args and checked and fn.in_tree is None:  # (a tree's leaves are unpacked by the lines below)
         last = fn.params.index(checked[-1]) + 1
         arguments = [cg.name(p.name) for p in fn.params[:last]]
         lines.insert(0, cg.source(cg.call("_check_args", fn.name, *arguments)))
         renderer.helpers.add("check_args")
-    signature = ", ".join(f'{p.name}: "{p.type.annotation()}"' if p.type.shape is not None else p.name
-                          for p in fn.params)
+    if fn.in_tree is not None:
+        types = [p.type for p in fn.params]
+        texts = [(name, _param_text(fn.params[tree[1]]) if tree[0] == "leaf" else
+                  f'{name}: "{tree_annotation(tree, types)}"') for name, tree in fn.in_tree]
+        lines = _unpack_trees(fn) + lines
+    else:
+        texts = [(p.name, _param_text(p)) for p in fn.params]
+    signature = ", ".join(_with_defaults(texts, fn.defaults or {}))
     return RenderedFunction(fn.name, signature, fn.doc, lines, renderer.helpers, renderer.imports)
 
 
@@ -375,6 +387,66 @@ def _names_in(node: cst.CSTNode) -> list[cst.Name]:
 
 def _indent(lines: list[str]) -> list[str]:
     return [INDENT + line for line in lines]
+
+
+def _with_defaults(texts: list[tuple[str, str]], defaults: dict) -> list[str]:
+    """Parameters with their defaults, where Python allows one: only when every later parameter has one too
+    (a vjp's cotangent or a jvp's tangents come after them: there the defaults are dropped)."""
+    out, allowed = [], True
+    for name, text in reversed(texts):
+        allowed = allowed and name in defaults
+        out.append(f"{text} = {defaults[name]!r}" if allowed else text)
+    return out[::-1]
+
+
+def _param_text(p: Var) -> str:
+    return f'{p.name}: "{p.type.annotation()}"' if p.type.shape is not None else p.name
+
+
+def _unpack_trees(fn: Function) -> list[str]:
+    """One name per leaf of each tree parameter: `(W_0, b_0), (W_1, b_1) = params`, or `w = params["w"]` per
+    leaf where the tree holds a dict."""
+    lines = []
+    for name, tree in fn.in_tree:
+        if tree[0] == "leaf":
+            continue
+        if _has_dict(tree):
+            for path, index in leaf_paths(tree):
+                value = cg.subscript(cg.name(name), [cg.literal(path[0])])
+                for key in path[1:]:
+                    value = cg.subscript(value, [cg.literal(key)])
+                lines.append(f"{fn.params[index].name} = {cg.source(value)}")
+        else:
+            lines.append(f"{cg.source(_unpack_target(tree, fn.params))} = {name}")
+        lines.append(f"del {name}")
+    return lines
+
+
+def _has_dict(tree) -> bool:
+    return tree[0] == "dict" or (tree[0] != "leaf" and any(_has_dict(t) for t in tree[1]))
+
+
+def _unpack_target(tree, params):
+    if tree[0] == "leaf":
+        return cg.name(params[tree[1]].name)
+    items = [cst.Element(_unpack_target(t, params)) for t in tree[1]]
+    if len(items) == 1:
+        items = [cst.Element(items[0].value, comma=cst.Comma())]
+    return cst.Tuple(items)
+
+
+def _tree_expr(tree, leaves: list) -> cst.BaseExpression:
+    """A tree of lists, tuples and dicts around the leaf expressions."""
+    if tree[0] == "leaf":
+        return leaves[tree[1]]
+    if tree[0] == "dict":
+        return cst.Dict([cst.DictElement(cg.literal(k), _tree_expr(v, leaves)) for k, v in tree[1]])
+    items = [cst.Element(_tree_expr(v, leaves)) for v in tree[1]]
+    if tree[0] == "list":
+        return cst.List(items)
+    if len(items) == 1:
+        return cst.Tuple([cst.Element(items[0].value, comma=cst.Comma())])
+    return cg.tuple_(*[i.value for i in items])
 
 
 def _result_expr(result, expressions: dict[int, cst.BaseExpression]) -> cst.BaseExpression:

@@ -15,7 +15,8 @@ Locate = Callable[[cst.CSTNode], SourceLoc]
 
 
 def check_signature(node: cst.FunctionDef, locate: Locate) -> None:
-    """Kernels take plain positional parameters: no *args, **kwargs, keyword-only, defaults or `async`."""
+    """Kernels take plain positional parameters (numeric defaults allowed): no *args, **kwargs, keyword-only or
+    `async`. (Functions a kernel calls take any of them: they are inlined.)"""
     p = node.params
     for extra, what in [(p.star_arg, "*args"), (p.star_kwarg, "**kwargs")]:
         if isinstance(extra, cst.Param):
@@ -24,10 +25,6 @@ def check_signature(node: cst.FunctionDef, locate: Locate) -> None:
     for param in list(p.posonly_params) + list(p.kwonly_params):
         raise TranspileError("keyword-only and positional-only parameters are not part of the kernel language",
                              locate(param), "use plain positional parameters")
-    for param in p.params:
-        if param.default is not None:
-            raise TranspileError("parameter defaults are not part of the kernel language", locate(param.default),
-                                 "pass the value explicitly, or use a module-level constant")
     if node.asynchronous is not None:
         raise TranspileError("async kernels are not part of the kernel language", locate(node.asynchronous),
                              "remove `async`")

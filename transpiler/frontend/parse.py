@@ -66,6 +66,10 @@ class ParsedModule:
     dependencies: dict[str, str | None] = field(default_factory=dict)
     # kernel -> (its reverse rule kernel, where declared), from `custom_vjp(f, f_vjp)`
     custom_vjps: dict[str, tuple[str, SourceLoc]] = field(default_factory=dict)
+    python_names: dict[str, str] = field(default_factory=dict)  # `functools`, `partial` -> "functools.partial"
+    # other module-level assignments (`sizes = [2, 10, 1]`, `loss = make_loss(sizes)`), in order: evaluated at
+    # build time when a kernel or a declaration needs them (module_scope.py)
+    statements: list[cst.BaseSmallStatement] = field(default_factory=list)
 
 
 class Locator:
@@ -175,15 +179,17 @@ def _check_marked_functions(module: cst.Module, locate: Locator) -> None:
     """`@kernel` and `@dist` mark module-level functions only, with no other decorator: one the compiler would
     silently drop (`@kernel @doubled def f`), or a marked method or nested function it would silently skip,
     is refused where it is written."""
-    for node, top_level in _function_defs(module):
+    for node, top_level, in_class in _function_defs(module):
         markers = [d for d in node.decorators if _decorator_name(d) in MARKERS + DIST_MARKERS]
         if not markers:
             continue
         marker = _decorator_name(markers[0])
-        if not top_level:
+        if not top_level and (marker in DIST_MARKERS or in_class):
             raise TranspileError(f"@{marker} marks module-level functions only; this one is nested in a class or "
                                  "function", locate(markers[0]),
                                  f"define `{node.name.value}` at the top of the module (a kernel may call it)")
+        # a @kernel nested in a function is a function that function makes (a factory's `loss`): compiled
+        # where a module-level name holds it, or inlined where a kernel calls it
         others = [d for d in node.decorators if d not in markers]
         if others:
             raise TranspileError(f"a @{marker} function cannot have other decorators: the compiler would "
@@ -193,12 +199,21 @@ def _check_marked_functions(module: cst.Module, locate: Locator) -> None:
 
 
 def _function_defs(module: cst.Module):
-    """Every function definition of the module, with whether it sits directly at the top level."""
-    found: list[tuple[cst.FunctionDef, bool]] = []
+    """Every function definition of the module, with whether it sits directly at the top level and whether it
+    is inside a class."""
+    found: list[tuple[cst.FunctionDef, bool, bool]] = []
 
     class Finder(cst.CSTVisitor):
+        classes = 0
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> None:
+            self.classes += 1
+
+        def leave_ClassDef(self, node: cst.ClassDef) -> None:
+            self.classes -= 1
+
         def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-            found.append((node, any(node is statement for statement in module.body)))
+            found.append((node, any(node is statement for statement in module.body), self.classes > 0))
 
     module.visit(Finder())
     return found
@@ -219,6 +234,8 @@ def _read_top_level(small: cst.BaseSmallStatement, parsed: ParsedModule, locate:
             path = canonical_module(full if alias.asname else local)
             if path is not None:
                 parsed.modules[local] = path
+            elif full == "functools":
+                parsed.python_names[local] = "functools"
     elif isinstance(small, cst.ImportFrom) and (small.module is not None or small.relative):
         # `from .helpers import act` keeps its dots: the module is found relative to the importing file
         dots = "." * len(small.relative)
@@ -230,7 +247,11 @@ def _read_top_level(small: cst.BaseSmallStatement, parsed: ParsedModule, locate:
             imported = alias.name.value
             local = alias.asname.name.value if alias.asname else imported
             path = None if dots else canonical_module(f"{module_name}.{imported}")
-            if path is not None and path.split(".")[0] in ("numpy", "scipy"):
+            if module_name == "functools":
+                parsed.python_names[local] = f"functools.{imported}"
+            elif module_name in ("autograd.misc", "autograd.misc.flatten") and imported == "flatten":
+                parsed.python_names[local] = "autograd.flatten"  # a tree as one vector: a build-time helper
+            elif path is not None and path.split(".")[0] in ("numpy", "scipy"):
                 parsed.modules[local] = path  # `from autograd.numpy import exp`, `from jax import numpy as jnp`
             elif module_name in ("lifted",) + AD_LIBRARIES:
                 parsed.transform_names[local] = (module_name, imported)
@@ -246,6 +267,9 @@ def _read_top_level(small: cst.BaseSmallStatement, parsed: ParsedModule, locate:
         static = _static_value(value)
         if static is not _NOT_STATIC and isinstance(static, (int, float)) and not isinstance(static, bool):
             parsed.constants[target] = static
+        parsed.statements.append(small)
+    elif isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
+        parsed.statements.append(small)
 
 
 def _called_name(call: cst.Call) -> str | None:

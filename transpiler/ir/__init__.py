@@ -212,3 +212,8 @@ class Function:
     loc: SourceLoc | None = None
     doc: str | None = None
     source_name: str | None = None  # the kernel this function was generated from
+    # parameter trees (trees.py): the user-facing parameters, [(name, tree over `params`)], and the structure
+    # of the result over result_atoms(result); None where they are the flat params and the result as it is
+    in_tree: list | None = None
+    out_tree: tuple | None = None
+    defaults: dict | None = None  # user-facing parameter name -> its numeric default (`l2: "f64[]" = 0.1`)

@@ -77,12 +77,17 @@ def parse_annotation(text: str) -> TensorType:
     for part in (p.strip() for p in dims.split(",")):
         if not part:
             continue
-        if part.isdigit():
-            shape.append(int(part))
-        elif part.isidentifier():
-            shape.append(part)
+        compact = part.replace(" ", "")
+        if compact.isdigit():
+            shape.append(int(compact))
+        elif compact.isidentifier():
+            shape.append(compact)
+        elif _OFFSET.match(compact) and split_offset(compact) is not None:  # `n-1`, `h+2`
+            base, delta = split_offset(compact)
+            shape.append(offset_dim(base, delta))
         else:
-            raise ShapeError(f"dimension {part!r} in {text!r} is neither an integer nor a name")
+            raise ShapeError(f"dimension {part!r} in {text!r} is neither an integer, a name, nor a name plus or "
+                             "minus an integer (n-1)")
     return TensorType(dtype, tuple(shape))
 
 

@@ -15,7 +15,12 @@ from ..frontend.parse import ParsedModule
 from ..ir import Const, Eqn, Function, Var, result_atoms
 from ..ir.inline import inline_function
 from ..transforms.inplace import functionalize
-from ..values import KernelRef, TransformRef, Value
+from ..transforms.trees import user_params
+from ..trees import build
+from ..values import Closure, DictValue, KernelRef, ListValue, TransformRef, Value
+
+RECURSION_LIMIT = 32  # calls inlined into themselves: recursion must end through branches decided at build time
+
 
 
 class Calls:
@@ -41,45 +46,50 @@ class Calls:
             lowering = type(self)(parsed)
             lowering._named, lowering._stack, lowering._modules = self._named, self._stack, self._modules
             self._modules[path] = lowering
+        if original in lowering.parsed.helpers:  # an undecorated function there: inlined like one defined here
+            return Closure(lowering.parsed.helpers[original], None, lowering, original)
         if original not in lowering.parsed.kernels:
-            raise self.error(node, f"`{name}` (from `{module}`) is not a @kernel function",
-                             "only @kernel functions can be called in kernels; decorate it")
+            raise self.error(node, f"`{name}` (from `{module}`) is not a function defined there",
+                             "kernels can call functions defined at module level in project modules")
         return KernelRef(original, lowering)
 
-    def _inline(self, func: KernelRef, args: list[Value], node: cst.Call, builder: Builder) -> Value:
+    def _inline(self, func: KernelRef, args: list[Value], node: cst.Call, builder: Builder,
+                keywords: dict | None = None) -> Value:
         """Lower a kernel's body in place of a call to it (the callee may live in another module)."""
         owner, name = func.lowering or self, func.name
-        if name in self._stack:
-            chain = " -> ".join(self._stack[self._stack.index(name):] + [name])
-            raise self.error(node, f"recursive call to kernel `{name}` ({chain})",
-                             "recursion is not part of the kernel language; write the computation iteratively")
+        if self._stack.count(name) >= RECURSION_LIMIT:
+            last = len(self._stack) - 1 - self._stack[::-1].index(name)
+            chain = " -> ".join(self._stack[last:] + [name])
+            raise self.error(node, f"recursive call to kernel `{name}` ({chain}) does not end at build time",
+                             "a kernel may call itself only where a branch known at build time ends the recursion "
+                             f"within {RECURSION_LIMIT} calls; write the computation iteratively")
         callee = owner.parsed.kernels[name].node
-        params = callee.params.params
-        if len(args) != len(params):
-            raise self.error(node, f"kernel `{name}` takes {len(params)} argument{'s' if len(params) != 1 else ''}, "
-                             f"{len(args)} given")
-        env = {}
-        for param, arg in zip(params, args):
-            atom = self._atom(arg, node)
+        env = owner.bind_arguments(callee.params, args, keywords or {}, node, builder, None, f"kernel `{name}`", self)
+        for param in callee.params.params:
+            value = env[param.name.value]
+            if not isinstance(value, (Var, Const)):
+                continue  # a list, dict or function argument: the callee reads it as the caller has it
             declared = owner._param_type(param)
-            if declared.rank is not None and atom.type.rank is not None and declared.rank != atom.type.rank:
-                raise self.error(node, f"argument `{param.name.value}` of `{name}` has rank {atom.type.rank}, "
+            if declared is None:
+                raise self.error(node, f"argument `{param.name.value}` of `{name}` is an array, but its annotation "
+                                 "describes a list, tuple or dict")
+            if declared.rank is not None and value.type.rank is not None and declared.rank != value.type.rank:
+                raise self.error(node, f"argument `{param.name.value}` of `{name}` has rank {value.type.rank}, "
                                  f"but its annotation {declared} says rank {declared.rank}")
-            env[param.name.value] = atom
         rule = owner._custom_rule(name)
         if rule is not None:  # derivatives flow through the user's rule, not through the body
-            inputs = list(env.values())
+            inputs = [self._atom(v, node) for v in env.values()]
             env = {k: self._bind(builder, node, "stop_gradient", [v]) if v.type.is_float else v
                    for k, v in env.items()}
         outer_loc, outer_start = builder.loc, self._statement_start
         self._stack.append(name)
-        borrowed = owner._borrowed
-        owner._borrowed = borrowed | {id(v) for v in env.values()}  # the caller's arrays: read, never updated
+        from .functions import inlined_call  # (functions.py imports this module)
+
         try:
-            result = owner._lower_body(callee, builder, env)
+            with inlined_call(owner, self, env):
+                result = owner._lower_body(callee, builder, env, may_fall_off=False)
         finally:
             self._stack.pop()
-            owner._borrowed = borrowed
             builder.loc, self._statement_start = outer_loc, outer_start
         if rule is not None:
             if not isinstance(result, (Var, Const)):
@@ -93,17 +103,21 @@ class Calls:
         if self.declared is None:
             raise self.error(node.func, "transforms can only be called in kernels of the module declaring them")
         fn = functionalize(self.declared.function(func.target, self.locate(node.func)))
-        if len(args) != len(fn.params):
-            raise self.error(node, f"`{func.target}` takes {len(fn.params)} argument"
-                             f"{'s' if len(fn.params) != 1 else ''} ({', '.join(p.name for p in fn.params)}), "
+        params = user_params(fn)
+        if len(args) != len(params):
+            raise self.error(node, f"`{func.target}` takes {len(params)} argument"
+                             f"{'s' if len(params) != 1 else ''} ({', '.join(name for name, _ in params)}), "
                              f"{len(args)} given")
-        atoms = []
-        for param, arg in zip(fn.params, args):
-            atom = self._atom(arg, node)
-            if param.type.rank is not None and atom.type.rank is not None and param.type.rank != atom.type.rank:
-                raise self.error(node, f"argument `{param.name}` of `{func.target}` has rank {atom.type.rank}, "
-                                 f"but `{func.target}` takes rank {param.type.rank}")
-            atoms.append(atom)
+        atoms: list = [None] * len(fn.params)
+        for (pname, tree), arg in zip(params, args):
+            for index, leaf in _match_tree(tree, arg, lambda what: self.error(
+                    node, f"argument `{pname}` of `{func.target}` is {what}")):
+                param = fn.params[index]
+                atom = self._atom(leaf, node)
+                if param.type.rank is not None and atom.type.rank is not None and param.type.rank != atom.type.rank:
+                    raise self.error(node, f"argument `{param.name}` of `{func.target}` has rank {atom.type.rank}, "
+                                     f"but `{func.target}` takes rank {param.type.rank}")
+                atoms[index] = atom
         builder.loc = self.locate(node)
         start = len(builder.eqns)
         result = inline_function(builder, fn, atoms)
@@ -112,6 +126,9 @@ class Calls:
         plain = {id(v) for stmt in builder.eqns[start:] if isinstance(stmt, Eqn)
                  and not stmt.prim.extra.get("in_place") for v in stmt.outs}
         self._named.update(id(v) for v in result_atoms(result) if isinstance(v, Var) and id(v) not in plain)
+        if fn.out_tree is not None:
+            return build(fn.out_tree, result_atoms(result), lambda items: ListValue(items, self._level),
+                         lambda items: DictValue(items, self._level))
         return result
 
     def _custom_rule(self, name: str) -> Function | None:
@@ -167,3 +184,33 @@ def _find_module(module: str, parsed: ParsedModule, looked_for: dict[str, str | 
                 return candidate.resolve()
             looked_for.setdefault(os.path.abspath(candidate), None)  # created later, it would be found first
     return None
+
+
+def _leaves(values) -> list:
+    """The arrays in a list of values, inside lists, tuples and dicts too."""
+    out = []
+    for value in values:
+        if isinstance(value, (tuple, list)):
+            out.extend(_leaves(list(value)))
+        elif isinstance(value, ListValue):
+            out.extend(_leaves(value.items))
+        elif isinstance(value, DictValue):
+            out.extend(_leaves(list(value.items.values())))
+        elif isinstance(value, (Var, Const)):
+            out.append(value)
+    return out
+
+
+def _match_tree(tree, value, mismatch) -> list:
+    """(leaf index, value) pairs for a value passed where a parameter tree is expected."""
+    if tree[0] == "leaf":
+        return [(tree[1], value)]
+    kind, items = tree
+    if kind == "dict":
+        if not isinstance(value, DictValue) or set(value.items) != {k for k, _ in items}:
+            raise mismatch(f"not a dict with keys {', '.join(repr(k) for k, _ in items)}")
+        return [pair for key, sub in items for pair in _match_tree(sub, value.items[key], mismatch)]
+    sequence = value.items if isinstance(value, ListValue) else value if isinstance(value, tuple) else None
+    if sequence is None or len(sequence) != len(items):
+        raise mismatch(f"not a {kind} of {len(items)}")
+    return [pair for sub, item in zip(items, sequence) for pair in _match_tree(sub, item, mismatch)]

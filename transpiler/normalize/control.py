@@ -15,6 +15,8 @@ from ..builder import Builder, const
 from ..errors import TranspileError
 from ..frontend.checks import compound_error
 from ..ir import Atom, Const, If, Loop, Var
+from ..values import describe
+from .static import UNROLL_LIMIT, StaticNeeded
 
 _MAX_WIDENINGS = 4
 
@@ -62,10 +64,14 @@ class ControlFlow:
         returning its outcome; merges what the branches assign (or return) and returns the outcome."""
         loc = builder.loc
         then_env, else_env = dict(env), dict(env)
-        with builder.block() as then_body:
-            then_outcome = lower_then(then_env)
-        with builder.block() as else_body:
-            else_outcome = lower_else(else_env)
+        self._level += 1  # lists made before the `if` are not changed in a branch chosen at run time
+        try:
+            with builder.block() as then_body:
+                then_outcome = lower_then(then_env)
+            with builder.block() as else_body:
+                else_outcome = lower_else(else_env)
+        finally:
+            self._level -= 1
         builder.loc = loc
         returns = [o for o in (then_outcome, else_outcome) if o is not None and o[0] == "return"]
         if returns and len(returns) != 2:
@@ -92,8 +98,10 @@ class ControlFlow:
                 env[name] = a  # the same value on both paths (possibly a name new to this block)
                 continue
             if not isinstance(a, (Var, Const)) or not isinstance(b, (Var, Const)):
-                raise TranspileError(f"`{name}` holds a tuple or module in a branch; only arrays can differ "
-                                     "between branches", loc)
+                what = describe(a if not isinstance(a, (Var, Const)) else b)
+                raise TranspileError(f"`{name}` holds {what} that differs between the branches of an `if` decided at "
+                                     "run time; only arrays can differ between branches", loc,
+                                     "bind the same list, dict or function on both paths, and let only arrays differ")
             out = Var(builder.scope.fresh(_display(name)), self._merge_type(name, a.type, b.type, loc))
             self._named.add(id(out))
             self._share_like(out, (a, b))
@@ -113,8 +121,9 @@ class ControlFlow:
                 self._view_root.setdefault(id(value), self._view_root[id(source)])
             if id(source) in self._own_params:
                 self._own_params.add(id(value))
-            if id(source) in self._borrowed:
-                self._borrowed.add(id(value))
+            for call in self._calls:
+                if id(source) in call.borrowed:
+                    call.borrowed.add(id(value))
 
     def _guarded(self, cond: Atom, lower_then, lower_else, builder: Builder, env: dict, loc) -> None:
         """`if cond: <lower_then> else: <lower_else>` for compiler-made conditions (loop running flags)."""
@@ -145,15 +154,27 @@ class ControlFlow:
         if isinstance(cond, Const):
             return self.expr(node.body if cond.value else node.orelse, builder, env)
         loc = builder.loc
-        with builder.block() as then_body:
-            a = self._atom(self.expr(node.body, builder, env), node.body)
-        with builder.block() as else_body:
-            b = self._atom(self.expr(node.orelse, builder, env), node.orelse)
+        self._level += 1
+        try:
+            with builder.block() as then_body:
+                a = self._chosen(self.expr(node.body, builder, env), node.body)
+            with builder.block() as else_body:
+                b = self._chosen(self.expr(node.orelse, builder, env), node.orelse)
+        finally:
+            self._level -= 1
         builder.loc = loc
         out = Var(builder.scope.fresh("choice"), self._merge_type("the conditional expression", a.type, b.type, loc),
                   temporary=True)
         builder.emit(If(cond, then_body, else_body, (out,), (a,), (b,), loc))
         return out
+
+    def _chosen(self, value, node) -> Atom:
+        """A side of a conditional expression decided at run time: it must be an array."""
+        if not isinstance(value, (Var, Const)):
+            raise self.error(node, f"{describe(value)} chosen by a condition known only at run time cannot be resolved "
+                             "at build time: only arrays can be chosen at run time",
+                             "choose with a condition known at build time, or call both and choose the results")
+        return value
 
     def _nested(self, statements: list, builder: Builder, env: dict) -> tuple | None:
         self._block_depth += 1
@@ -184,9 +205,44 @@ class ControlFlow:
                              "set a flag in the loop and test it afterwards")
         if node.asynchronous is not None:
             raise self.error(node, "`async for` is not part of the kernel language")
+        value = None
+        if not _is_range(node.iter, env):
+            value = self.expr(node.iter, builder, env)
+            if not isinstance(value, (Var, Const)):  # a list, tuple, dict or constant range: runs at build time
+                return self.unroll(node, self.static_items(value, node.iter, builder), builder, env)
         if not isinstance(node.target, cst.Name):
-            raise self.error(node.target, "the loop variable must be a single name", "for i in range(n):")
-        bounds, sequence = self._loop_bounds(node.iter, builder, env)
+            raise self.error(node.target, "the loop variable must be a single name here (unpacking works in a loop "
+                             "over a list)", "for i in range(n):")
+        bounds, sequence = self._loop_bounds(node.iter, builder, env, value)
+        if all(isinstance(b, Const) for b in bounds):
+            return self._loop_or_unroll(node, bounds, sequence, builder, env)
+        self._lower_for_loop(node, bounds, sequence, builder, env)
+
+    def _loop_or_unroll(self, node: cst.For, bounds, sequence, builder: Builder, env: dict) -> None:
+        """A `for` over a constant range stays a loop unless its body needs each iteration at build time (it
+        changes a list, or indexes one with the loop variable): then it is unrolled."""
+        state, count, saved_env = builder.snapshot(), len(builder.eqns), dict(env)
+        saved_names = dict(self._conditional_names)
+        try:
+            self._lower_for_loop(node, bounds, sequence, builder, env)
+        except StaticNeeded as exc:
+            iterations = range(*(b.value for b in bounds))
+            if len(iterations) > UNROLL_LIMIT:
+                raise exc from None
+            self._discarded.append(builder.eqns[count:])  # keep ids of discarded values unique
+            del builder.eqns[count:]
+            builder.restore(state)
+            env.clear()
+            env.update(saved_env)
+            self._conditional_names = saved_names
+            if sequence is None:
+                items = [const(i) for i in iterations]
+            else:  # the rows of an array whose length is known at build time
+                builder.loc = self.locate(node)
+                items = [builder.bind("getitem", [sequence], {"index": (i,)}) for i in iterations]
+            self.unroll(node, items, builder, env)
+
+    def _lower_for_loop(self, node: cst.For, bounds, sequence, builder: Builder, env: dict) -> None:
         loc = builder.loc
         target = node.target.value
         index_name = target if sequence is None else f"{target}_index"
@@ -255,10 +311,9 @@ class ControlFlow:
         env[key] = const(True)
         return key
 
-    def _loop_bounds(self, iterable: cst.BaseExpression, builder: Builder, env: dict):
+    def _loop_bounds(self, iterable: cst.BaseExpression, builder: Builder, env: dict, value=None):
         """`range(...)` bounds as integer atoms, or the array iterated over its first axis."""
-        if isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Name) and iterable.func.value == "range" \
-                and "range" not in env:
+        if _is_range(iterable, env):
             args = [a for a in iterable.args]
             if not 1 <= len(args) <= 3 or any(a.keyword is not None or a.star for a in args):
                 raise self.error(iterable, "range() takes 1 to 3 positional integer arguments here")
@@ -276,14 +331,9 @@ class ControlFlow:
             if isinstance(atoms[2], Const) and atoms[2].value == 0:
                 raise self.error(iterable, "range() step must not be zero")
             return tuple(atoms), None
-        value = self.expr(iterable, builder, env)
         if isinstance(value, (Var, Const)) and value.type.rank:
             stop = self._dim(value, 0, builder, iterable)
             return (const(0), stop, const(1)), value
-        if isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Name) and \
-                iterable.func.value in ("enumerate", "zip", "reversed"):
-            raise self.error(iterable, f"`{iterable.func.value}` is not supported in `for` loops yet",
-                             "loop over range(len(x)) and index the arrays")
         raise self.error(iterable, "a kernel `for` loop runs over range(...) or over an array's first axis",
                          "for i in range(n):")
 
@@ -347,13 +397,19 @@ class ControlFlow:
                 index = Var(builder.scope.fresh(index_name), TensorType("i64", ()))
                 self._named.add(id(index))
             self._loop_depth += 1
+            self._level += 1
             self._break_flags.append(flag)
             try:
                 with builder.block() as body:
                     lower_body(body_env, index)
             finally:
                 self._loop_depth -= 1
+                self._level -= 1
                 self._break_flags.pop()
+            for name, before in env.items():
+                if not isinstance(before, (Var, Const)) and body_env.get(name, before) is not before:
+                    raise StaticNeeded(f"`{name}` ({describe(before)}) is rebound in a loop that runs at run time",
+                                       loc, "loop over a list or a constant range(...), which runs at build time")
             outs = []
             for name in assigned:
                 value = body_env.get(name)
@@ -381,6 +437,11 @@ class ControlFlow:
             if name not in assigned and name in body_env and name not in env:
                 self._conditional_names[name] = loc  # defined only inside the loop
         env.update(zip(assigned, results))
+
+
+def _is_range(iterable, env: dict) -> bool:
+    return (isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Name) and iterable.func.value == "range"
+            and "range" not in env)
 
 
 def _display(key: str) -> str:

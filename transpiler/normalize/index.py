@@ -7,7 +7,7 @@ from ..ir.types import ShapeError, broadcast_shapes
 from ..builder import Builder
 from ..ir import Atom, Const, Var
 from ..primitives.indexing import Ref, shift_refs
-from ..values import Value
+from ..values import DictValue, ListValue, Value
 
 
 class Indexing:
@@ -15,14 +15,9 @@ class Indexing:
 
     def _expr_Subscript(self, node: cst.Subscript, builder, env) -> Value:
         base = self.expr(node.value, builder, env)
+        if isinstance(base, (tuple, ListValue, DictValue)):  # x.shape[0], a tuple result, a list, a dict
+            return self.container_subscript(base, node, builder, env)
         items = [self._subscript_item(e, builder, env) for e in node.slice]
-        if isinstance(base, tuple):  # x.shape[0], or a tuple result
-            if len(items) != 1 or not isinstance(items[0], int):
-                raise self.error(node, "tuples are indexed with one integer literal")
-            try:
-                return base[items[0]]
-            except IndexError:
-                raise self.error(node, f"index {items[0]} is out of range for a tuple of {len(base)}") from None
         atom = self._atom(base, node.value)
         args, index = self._index(atom, items)
         return self._bind(builder, node, "getitem", args, {"index": tuple(index)})
@@ -62,6 +57,9 @@ class Indexing:
             raise self.error(target, f"`{name}` is a scalar; it has no elements to assign")
         array = self._writable(name, array, target, builder, env)
         args, index = self._index(array, items)
+        if sum(1 for a in args[1:] if a.type.shape not in ((), None)) > 1:
+            raise self.error(target, "assignment through more than one index array is not supported yet",
+                             "reading `x[i, j]` is; for a write, index one flat view: x.reshape(-1)[i * n + j] = v")
         value_atom = self._atom(value, target)
         if combine is not None:  # a[i] += v reads the current elements first
             current = self._bind(builder, target, "getitem", args, {"index": tuple(index)})
@@ -77,32 +75,106 @@ class Indexing:
         shifted = [args[0], value_atom] + args[1:]
         updated = self._bind(builder, target, "setitem", shifted, {"index": shift_refs(tuple(index), 1), "user": True})
         self._named.add(id(updated))
-        for other, bound in list(env.items()):  # `b = a; a[0] = 1` changes `b` too, as in Python
-            if bound is array:
-                env[other] = updated
+        # `b = a; a[0] = 1` changes `b` too, as in Python, and a list holding `a`, and the caller's names for it
+        self.replace_everywhere(env, array, updated, target)
 
     def _writable(self, name: str, array: Var, target: cst.CSTNode, builder: Builder, env) -> Var:
         """The array an update of `name` may write into. Views are refused (the update would reach another
         array's elements unseen); a kernel's own parameters are copied first, so arguments are never changed."""
-        if id(array) in self._view_root:
+        borrowed = [call for call in self._calls if id(array) in call.borrowed]
+        private_view = id(array) in self._view_root and self._view_is_private(array, env)
+        if borrowed and ((id(array) in self._view_root and not private_view)
+                         or any(call.level != self._level for call in borrowed)):
+            raise self.error(target, f"`{name}` is the caller's array, passed to this function; assigning into it "
+                             "here would change the caller's array " + ("through a view" if id(array) in
+                                                                        self._view_root else
+                                                                        "inside a branch or loop decided at run time"),
+                             f"copy it first: {name} = {name}.copy()")
+        if id(array) in self._view_root and not private_view:
             raise self.error(target, f"`{name}` is a view of another array; assigning into it would change that "
                              "array too", f"take a copy first: {name} = ....copy()")
         for other, bound in env.items():
             if isinstance(bound, Var) and self._view_root.get(id(bound)) is array:
                 raise self.error(target, f"`{other}` is a view of `{name}`; assigning into `{name}` would change "
                                  f"`{other}` too", f"take a copy: {other} = ....copy()")
-        if id(array) in self._borrowed:
-            raise self.error(target, f"`{name}` is a parameter of an inlined kernel; assigning into it would change "
-                             "the caller's array", f"copy it first: {name} = {name}.copy()")
-        if id(array) not in self._own_params:
+        if id(array) not in self._own_params and not private_view:
             return array
+        # a parameter, or a view (`np.reshape(t, ...)`) of an array nothing else can see: the update goes to a copy,
+        # which every holder of `name` sees; the array looked into keeps the values the reverse sweep may read
         copy = self._bind(builder, target, "copy", [array])
         builder.rename(copy, name)
         self._named.add(id(copy))
-        for other, bound in list(env.items()):
-            if bound is array:
-                env[other] = copy
+        self.replace_everywhere(env, array, copy, target)
         return copy
+
+    def _live_envs(self, env: dict) -> list[dict]:
+        """The names of every live frame: this one, the callers', the enclosing functions' and comprehensions'."""
+        envs, seen = [env], {id(env)}
+        for frame in [call.frame for call in self._calls] + [self._frame]:
+            while frame is not None:
+                if id(frame.env) not in seen:
+                    seen.add(id(frame.env))
+                    envs.append(frame.env)
+                frame = frame.parent
+        return envs
+
+    def _view_is_private(self, view: Var, env: dict) -> bool:
+        """Whether nothing but `view` (under any names) can see the array it looks into: no name, list or dict of a
+        live frame holds that array or another view of it. An update through such a view is unobservable
+        elsewhere in Python."""
+        root = self._view_root[id(view)]
+        seen: set[int] = set()
+
+        def visible(value) -> bool:
+            if value is view:
+                return False
+            if value is root or (isinstance(value, Var) and self._view_root.get(id(value)) is root):
+                return True
+            if id(value) in seen or not isinstance(value, (tuple, ListValue, DictValue)):
+                return False
+            seen.add(id(value))
+            items = value if isinstance(value, tuple) else value.items.values() if isinstance(value, DictValue) \
+                else value.items
+            return any(visible(v) for v in items)
+
+        return not any(visible(v) for names in self._live_envs(env) for v in names.values())
+
+    def replace_everywhere(self, env: dict, old: Var, new: Var, target: cst.CSTNode) -> None:
+        """After an in-place update of `old` (now `new`): every name, list, dict and tuple holding it sees the new
+        value, here and in the callers that passed it in (their names for it, at the call being lowered)."""
+        envs = self._live_envs(env)  # every live frame may hold the array
+        for call in self._calls:
+            if id(old) in call.borrowed:
+                call.borrowed.add(id(new))
+        for names in envs:
+            memo: dict[int, object] = {}
+            for key, value in list(names.items()):
+                names[key] = self._replaced(value, old, new, memo, target)
+
+    def _replaced(self, value, old: Var, new: Var, memo: dict, target):
+        if value is old:
+            return new
+        if id(value) in memo:
+            return memo[id(value)]
+        if isinstance(value, tuple):
+            items = tuple(self._replaced(v, old, new, memo, target) for v in value)
+            result = items if any(a is not b for a, b in zip(items, value)) else value
+        elif isinstance(value, (ListValue, DictValue)):
+            memo[id(value)] = value
+            pairs = list(enumerate(value.items)) if isinstance(value, ListValue) else list(value.items.items())
+            for key, item in pairs:
+                replaced = self._replaced(item, old, new, memo, target)
+                if replaced is not item:
+                    if value.level != self._level:
+                        raise self.error(target, "this array is also held by a list or dict made outside the branch "
+                                         "or loop (decided at run time) that updates it in place",
+                                         "take a copy before the update: a = a.copy()")
+                    value.items[key] = replaced
+            result = value
+        else:
+            result = value
+        memo[id(value)] = result
+        return result
 
     def _subscript_item(self, element: cst.SubscriptElement, builder, env):
         item = element.slice

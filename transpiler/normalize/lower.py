@@ -8,17 +8,22 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..ir.types import ShapeError, TensorType, parse_annotation
-from ..builder import Builder, NameScope, const
+from ..builder import Builder, const
 from ..errors import SourceLoc, TranspileError
-from ..frontend.checks import check_reachable, check_reserved_names, check_signature
 from ..frontend.imports import AD_LIBRARIES, canonical_module
 from ..frontend.parse import TRANSFORMS, ParsedModule
 from ..ir import Atom, Const, Function, Var
+from ..values import (Closure, DictValue, Frame, KernelRef, ListValue, Module, TransformRef, Value, describe,
+                      is_container, is_function)
 from .calls import Calls
 from .control import RESULT, RETURNED, ControlFlow, _can_exit, _has_return, returned_keys
+from .flatten import TreeHelpers
+from .functions import _MISSING, Functions, assigned_locals, frozen
 from .index import Indexing
-from ..values import KernelRef, Module, TransformRef, Value
+from .module_scope import ModuleScope
+from .shape_checks import refined_operands
+from .signature import Signatures
+from .static import _NOT_HERE, STATIC_BUILTINS, Containers
 
 _BINARY_PRIMS = {
     cst.Add: "add", cst.Subtract: "subtract", cst.Multiply: "multiply", cst.Divide: "divide",
@@ -36,7 +41,7 @@ _AUG_PRIMS = {
 }
 
 
-class Lowering(ControlFlow, Indexing, Calls):
+class Lowering(Signatures, ControlFlow, Indexing, Calls, Functions, Containers, TreeHelpers, ModuleScope):
     """Lowers the kernels of one parsed module; kernels calling kernels are inlined at the call."""
 
     def __init__(self, parsed: ParsedModule, declared=None):
@@ -51,80 +56,38 @@ class Lowering(ControlFlow, Indexing, Calls):
         self._modules: dict = {}  # path -> Lowering of each imported project module
         self._view_root: dict[int, Var] = {}  # views (slices, reshapes, .T) -> the array they look into
         self._own_params: set[int] = set()  # the kernel's parameters: copied before an in-place update
-        self._borrowed: set[int] = set()  # inlined kernels' arguments: never updated in place
+        self._calls: list = []  # inlined calls being lowered, innermost last (normalize_functions.CallRecord)
         self._rules: dict[str, Function] = {}  # lowered custom_vjp rule kernels
         self._conditional_names: dict[str, SourceLoc] = {}  # assigned on some paths only (in a branch or loop)
         self._statement_start = 0
+        self._frame: Frame | None = None  # the function body being lowered (closures read free names in it)
+        self._active: list[int] = []  # closures being inlined (recursion must end at build time)
+        self._level = 0  # run-time branches and loops around the statement (lists change only at their own)
+        self._discarded: list = []  # bodies of loops lowered again unrolled (kept so value ids stay unique)
+        self._module_values: dict | None = None  # module-level names computed at build time (module_scope)
 
     # -- entry ---------------------------------------------------------------------------------------------
-    def lower_kernel(self, name: str, through_rule: bool = False) -> Function:
-        """The kernel's IR; `through_rule`: when it has a custom_vjp rule, its derivatives come from the rule
-        (as they do for its callers), so `grad(f)` of such an `f` uses the rule too."""
-        source = self.parsed.kernels[name]
-        node = source.node
-        check_signature(node, self.locate)
-        check_reserved_names(node, self.locate)
-        check_reachable(node, self.locate)
-        scope = NameScope()
-        params, env, dim_sources = [], {}, {}
-        for param in node.params.params:
-            pname = param.name.value
-            scope.taken.add(pname)
-            ptype = self._param_type(param)
-            var = Var(pname, ptype)
-            params.append(var)
-            env[pname] = var
-            for axis, dim in enumerate(ptype.shape or ()):
-                if isinstance(dim, str):
-                    dim_sources.setdefault(dim, (var, axis))
-        builder = Builder(scope, dim_sources)
-        builder.reuse = False
-        self._own_params = {id(p) for p in params}
-        self._stack[:] = [name]
-        rule = self._custom_rule(name) if through_rule else None
-        if rule is not None:  # as at a call of `name` (normalize_calls._inline): values through, rule for derivatives
-            inputs = list(env.values())
-            env = {k: self._bind(builder, node.name, "stop_gradient", [v]) if v.type.is_float else v
-                   for k, v in env.items()}
-        result = self._lower_body(node, builder, env)
-        if rule is not None:
-            if not isinstance(result, (Var, Const)):
-                raise self.error(node.name, f"a kernel with a custom_vjp rule returns a single array; `{name}` does "
-                                 "not")
-            result = self._bind(builder, node.name, "custom_vjp_call", [result] + inputs,
-                                {"rule": rule, "kernel": name})
-        _check_result(result, self.locate(node.name), name)
-        return Function(name, params, builder.prologue + builder.eqns, result, source.loc, node.get_docstring(), name)
-
-    def _param_type(self, param: cst.Param) -> TensorType:
-        if param.annotation is None:
-            return TensorType("f64", None)
-        annotation = param.annotation.annotation
-        if not isinstance(annotation, cst.SimpleString):
-            raise self.error(annotation, "parameter annotations are type strings such as \"f64[n,d]\"",
-                             'write x: "f64[n]" (dtype f32/f64/i32/i64/bool, dims names or integers)')
-        try:
-            return parse_annotation(annotation.evaluated_value)
-        except ShapeError as exc:
-            raise self.error(annotation, str(exc), 'the dtype is one of f32, f64, i32, i64, bool and the dims are '
-                             'names or integers: "f64[n,d]", "i64[3]", "f64[]" for a scalar') from None
-
     def error(self, node: cst.CSTNode, message: str, hint: str | None = None) -> TranspileError:
         return TranspileError(message, self.locate(node), hint)
 
     # -- statements ----------------------------------------------------------------------------------------
-    def _lower_body(self, func: cst.FunctionDef, builder: Builder, env: dict[str, Value]) -> Value:
+    def _lower_body(self, func: cst.FunctionDef, builder: Builder, env: dict[str, Value],
+                    parent: Frame | None = None, may_fall_off: bool = False) -> Value:
+        """Lower a function body with its parameters bound in `env`; `parent` is the frame it was defined in."""
         statements = list(func.body.body)
         if statements and _is_docstring(statements[0]):
             statements = statements[1:]
         if statements and _is_argument_check(statements[0]):  # a generated function read back as a kernel
             statements = statements[1:]
-        saved = self._block_depth, self._loop_depth, self._break_flags
+        saved = self._block_depth, self._loop_depth, self._break_flags, self._frame, self._level
         self._block_depth, self._loop_depth, self._break_flags = 0, 0, []
+        self._frame = Frame(env, parent, assigned_locals(func))
         try:
             outcome = self.lower_block(statements, builder, env)
         finally:
-            self._block_depth, self._loop_depth, self._break_flags = saved
+            self._block_depth, self._loop_depth, self._break_flags, self._frame, self._level = saved
+        if outcome is None and may_fall_off:
+            return None  # a nested function may end without `return`, as in Python
         if outcome is None or outcome[0] != "return":
             raise self.error(func.name, f"kernel `{func.name.value}` has no return statement",
                              "end the kernel with `return <value>`")
@@ -137,7 +100,11 @@ class Lowering(ControlFlow, Indexing, Calls):
         An `if` that can exit is lowered with the rest of the block as its continuation, inside each branch
         that falls through, so code after an exit runs only on the paths that reach it."""
         for i, statement in enumerate(statements):
-            if isinstance(statement, cst.SimpleStatementLine):
+            if self._frame is not None:
+                self._frame.env = env  # what a closure called from here sees of this frame
+            if isinstance(statement, cst.FunctionDef):
+                self._define(statement, env)
+            elif isinstance(statement, cst.SimpleStatementLine):
                 for small in statement.body:
                     builder.loc = self.locate(small)
                     outcome = self._lower_small(small, builder, env)
@@ -196,6 +163,11 @@ class Lowering(ControlFlow, Indexing, Calls):
             if prim is None:
                 raise self.error(small.operator, "this augmented assignment operator is not supported")
             if isinstance(small.target, cst.Subscript):
+                container = self.expr(small.target.value, builder, env)
+                if is_container(container):
+                    self.container_store(container, small.target, self.expr(small.value, builder, env), builder, env,
+                                         combine=prim)
+                    return None
                 self._store(small.target, self.expr(small.value, builder, env), builder, env, combine=prim)
                 return None
             if not isinstance(small.target, cst.Name):
@@ -221,6 +193,9 @@ class Lowering(ControlFlow, Indexing, Calls):
                 del env[node.value]
             return None
         if isinstance(small, cst.Expr):
+            if isinstance(small.value, cst.Call) and _calls_for_effect(small.value):
+                self.expr(small.value, builder, env)  # `xs.append(v)`, `update(xs)`: changes a list or dict
+                return None
             self.expr(small.value, builder, env)  # `print(x)`, `yield x`: the construct's own error comes first
             raise self.error(small, "an expression statement has no effect in a kernel",
                              "assign the value to a name, or remove the line")
@@ -245,17 +220,30 @@ class Lowering(ControlFlow, Indexing, Calls):
         if isinstance(target, cst.Name):
             self._bind_name(target.value, value, builder, env)
         elif isinstance(target, (cst.Tuple, cst.List)):
-            if not isinstance(value, tuple):
-                raise self.error(target, "only tuples (a kernel's tuple result, a literal tuple, x.shape) can be "
-                                 "unpacked here", "index the array instead: a = x[0]")
-            if len(value) != len(target.elements):
-                raise self.error(target, f"cannot unpack {len(value)} values into {len(target.elements)} names")
-            for element, item in zip(target.elements, value):
-                if isinstance(element, cst.StarredElement):
-                    raise self.error(element, "starred assignment is not part of the kernel language")
+            if not isinstance(value, (tuple, ListValue, DictValue)):
+                raise self.error(target, "only tuples, lists and dicts (a kernel's tuple result, a literal, x.shape) "
+                                 "can be unpacked here", "index the array instead: a = x[0]")
+            items = self.static_items(value, target)
+            stars = [i for i, e in enumerate(target.elements) if isinstance(e, cst.StarredElement)]
+            if len(stars) > 1:
+                raise self.error(target, "only one starred name can take the rest")
+            if stars:
+                star = stars[0]
+                after = len(target.elements) - star - 1
+                if len(items) < len(target.elements) - 1:
+                    raise self.error(target, f"cannot unpack {len(items)} values into {len(target.elements) - 1}+ names")
+                rest = ListValue(items[star:len(items) - after], self._level)
+                items = items[:star] + [rest] + items[len(items) - after:]
+            if len(items) != len(target.elements):
+                raise self.error(target, f"cannot unpack {len(items)} values into {len(target.elements)} names")
+            for element, item in zip(target.elements, items):
                 self._assign(element.value, item, builder, env)
         elif isinstance(target, cst.Subscript):
-            self._store(target, value, builder, env)
+            container = self.expr(target.value, builder, env)
+            if is_container(container):
+                self.container_store(container, target, value, builder, env)
+            else:
+                self._store(target, value, builder, env)
         elif isinstance(target, cst.Attribute):
             raise self.error(target, "assignment to an attribute is not part of the kernel language",
                              "kernels compute values; return them instead")
@@ -266,7 +254,8 @@ class Lowering(ControlFlow, Indexing, Calls):
         """Whether an in-place update of `name` would be seen elsewhere: another name holds the same array, or
         it is a parameter or a view."""
         return (any(bound is array for other, bound in env.items() if other != name)
-                or id(array) in self._own_params or id(array) in self._borrowed or id(array) in self._view_root)
+                or id(array) in self._own_params or any(id(array) in call.borrowed for call in self._calls)
+                or id(array) in self._view_root or _in_container(array, env))
 
     def _bind_name(self, name: str, value: Value, builder: Builder, env) -> None:
         """Give a value computed by this statement its source name (a reassigned name gets a suffix)."""
@@ -285,12 +274,7 @@ class Lowering(ControlFlow, Indexing, Calls):
 
     def _expression_error(self, node) -> TranspileError:
         hints = {
-            "Lambda": ("lambdas are not part of the kernel language", "define a @kernel and call it"),
-            "ListComp": ("list comprehensions are not part of the kernel language", "use array operations"),
-            "GeneratorExp": ("generator expressions are not part of the kernel language", "use array operations"),
-            "DictComp": ("dict comprehensions are not part of the kernel language", None),
             "SetComp": ("set comprehensions are not part of the kernel language", None),
-            "Dict": ("dicts are not part of the kernel language", "pass arrays as separate parameters"),
             "Set": ("sets are not part of the kernel language", None),
             "IfExp": ("conditional expressions are not supported in kernels yet", "use np.where(cond, a, b)"),
             "NamedExpr": ("the walrus operator is not part of the kernel language", "assign on its own line"),
@@ -311,6 +295,9 @@ class Lowering(ControlFlow, Indexing, Calls):
         name = node.value
         if name in env:
             return env[name]
+        enclosing = self.lookup_enclosing(name)
+        if enclosing is not _MISSING:
+            return enclosing
         if name in ("True", "False"):
             return const(name == "True")
         if name == "None":
@@ -324,12 +311,23 @@ class Lowering(ControlFlow, Indexing, Calls):
             return self._imported_kernel(name, node)
         if self.declared is not None and name in self.declared.by_target:
             return TransformRef(name)
+        if name in self.parsed.helpers:  # an undecorated module function: inlined like a closure
+            return Closure(self.parsed.helpers[name], None, self, name)
+        if name in self.parsed.python_names:
+            return Module(self.parsed.python_names[name])
+        module_values = self.module_values()
+        if name in module_values:
+            return module_values[name]
         if name in self.parsed.constants:
             return const(self.parsed.constants[name])
         if name in _BUILTINS:
             return Module(f"builtins.{name}")
         if name in _LIFTED:
             return Module(f"lifted.{name}")
+        if name in self.module_failures:
+            raise self.error(node, f"`{name}` is computed at module level by code the compiler cannot run at build "
+                             f"time: {self.module_failures[name]}", "kernels see module-level values computed from "
+                             "literals, lists, dicts and calls of functions defined in the module")
         if name in self._conditional_names:
             where = self._conditional_names[name]
             raise self.error(node, f"`{name}` is only assigned on some paths (in the block at line {where.line})",
@@ -354,17 +352,6 @@ class Lowering(ControlFlow, Indexing, Calls):
     def _expr_ConcatenatedString(self, node, builder, env) -> Value:
         return node.evaluated_value
 
-    def _expr_Tuple(self, node: cst.Tuple, builder, env) -> Value:
-        return tuple(self._element(e, builder, env) for e in node.elements)
-
-    def _expr_List(self, node: cst.List, builder, env) -> Value:
-        return tuple(self._element(e, builder, env) for e in node.elements)
-
-    def _element(self, element, builder, env) -> Value:
-        if isinstance(element, cst.StarredElement):
-            raise self._expression_error(element)
-        return self.expr(element.value, builder, env)
-
     def _expr_Ellipsis(self, node, builder, env) -> Value:
         return Ellipsis
 
@@ -373,8 +360,10 @@ class Lowering(ControlFlow, Indexing, Calls):
         if prim is None:
             raise self.error(node, "this operator is not part of the kernel language",
                              "use + - * / // % ** @, or & | on booleans")
-        left = self._atom(self.expr(node.left, builder, env), node.left)
-        right = self._atom(self.expr(node.right, builder, env), node.right)
+        left, right = self.expr(node.left, builder, env), self.expr(node.right, builder, env)
+        if is_container(left) or is_container(right):
+            return self.container_operation(node, prim, left, right)
+        left, right = self._atom(left, node.left), self._atom(right, node.right)
         if prim in ("logical_and", "logical_or") and not (left.type.dtype == right.type.dtype == "bool"):
             raise self.error(node, "`&` and `|` are supported on booleans only (bitwise integer operations are not)",
                              "compare first: (x > 0) & (y > 0)")
@@ -402,6 +391,9 @@ class Lowering(ControlFlow, Indexing, Calls):
                              "combine two comparisons with &: (a < x) & (x < b)")
         target = node.comparisons[0]
         prim = _COMPARE_PRIMS.get(type(target.operator))
+        static = self.static_comparison(node, builder, env)
+        if static is not None:
+            return static
         if prim is None:
             raise self.error(target.operator, "`is`, `in` and their negations are not part of the kernel language",
                              "compare values with == or !=")
@@ -425,9 +417,11 @@ class Lowering(ControlFlow, Indexing, Calls):
             path = canonical_module(f"{base.path}.{attr}") or f"{base.path}.{attr}"
             if path in _NUMPY_CONSTANTS:
                 return _NUMPY_CONSTANTS[path]
-            if path.split(".")[0] in ("numpy", "scipy") + AD_LIBRARIES:
+            if path.split(".")[0] in ("numpy", "scipy") + AD_LIBRARIES or path == "functools.partial":
                 return Module(path)
             raise self.error(node, f"`{path}` is not available in kernels")
+        if is_container(base):
+            return ("container_method", attr, base)
         atom = self._atom(base, node.value)
         if attr == "T":
             return self._bind(builder, node, "transpose", [atom])
@@ -455,40 +449,58 @@ class Lowering(ControlFlow, Indexing, Calls):
 
     def _expr_Call(self, node: cst.Call, builder, env) -> Value:
         func = self.expr(node.func, builder, env)
+        positional, keywords = [], {}
         for arg in node.args:
-            if arg.star:
-                raise self.error(arg, "`*`/`**` in calls are not part of the kernel language",
-                                 "pass each argument explicitly")
-        positional = [self.expr(a.value, builder, env) for a in node.args if a.keyword is None]
-        keywords = {a.keyword.value: (self.expr(a.value, builder, env), a.value) for a in node.args
-                    if a.keyword is not None}
-        if isinstance(func, KernelRef):
-            if keywords:
-                raise self.error(node, "calls to kernels take positional arguments only")
-            return self._inline(func, positional, node, builder)
-        if isinstance(func, TransformRef):
-            if keywords:
-                raise self.error(node, "calls to transforms take positional arguments only")
-            return self._call_transform(func, positional, node, builder)
+            value = self.expr(arg.value, builder, env)
+            if arg.star == "*":
+                positional.extend(self.static_items(value, arg.value, builder))
+            elif arg.star == "**":
+                if not isinstance(value, DictValue) or not all(isinstance(k, str) for k in value.items):
+                    raise self.error(arg.value, f"`**` takes a dict with string keys, not {describe(value)}")
+                keywords.update((k, (v, arg.value)) for k, v in value.items.items())
+            elif arg.keyword is None:
+                positional.append(value)
+            else:
+                keywords[arg.keyword.value] = (value, arg.value)
+        return self.call_value(func, positional, keywords, node, builder)
+
+    def call_module_function(self, func: Value, positional: list, keywords: dict, node: cst.Call,
+                             builder: Builder) -> Value:
+        """A call of a NumPy function, an array method or a builtin; `keywords` maps name -> (value, node)."""
+        if isinstance(func, tuple) and len(func) == 3 and func[0] == "container_method":
+            _, method, container = func
+            return self.container_method(container, method, positional, {k: v for k, (v, _) in keywords.items()},
+                                         node, builder)
         if isinstance(func, tuple) and len(func) == 3 and func[0] == "method":
             _, method, atom = func
-            return _METHODS[method](self, node, builder, atom, positional, keywords)
+            return _METHODS[method](self, node, builder, atom, [frozen(p, self, node) for p in positional],
+                                    {k: (frozen(v, self, n), n) for k, (v, n) in keywords.items()})
         if isinstance(func, Module):
+            if func.path.rpartition(".")[2] in STATIC_BUILTINS and func.path.startswith(("builtins.", "functools.", "autograd.")):
+                result = self.static_call(func.path, node, builder, positional, keywords)
+                if result is not _NOT_HERE:
+                    return result
             handler = _FUNCTIONS.get(func.path)
             if handler is None:
                 raise self.error(node.func, f"`{_code(node.func)}` is not supported in kernels",
                                  unsupported_hint(func.path))
-            return handler(self, node, builder, positional, keywords)
-        raise self.error(node.func, "only NumPy functions, supported methods and other @kernel functions can be "
-                         "called in kernels")
+            return handler(self, node, builder, [frozen(p, self, node) for p in positional],
+                           {k: (frozen(v, self, n), n) for k, (v, n) in keywords.items()})
+        raise self.error(node.func, f"{describe(func)} cannot be called",
+                         "call NumPy functions, supported methods, @kernel functions or functions defined here")
 
     def _atom(self, value: Value, node: cst.CSTNode) -> Atom:
         if isinstance(value, (Var, Const)):
             return value
-        if isinstance(value, tuple):
-            raise self.error(node, "a tuple cannot be used as an array here", "use np.stack or np.array parts")
-        if isinstance(value, (Module, KernelRef, TransformRef)):
-            raise self.error(node, "a module or function cannot be used as a value")
+        if is_container(value):
+            what = describe(value)
+            hint = "index it with a key known at build time: d[\"w\"]" if isinstance(value, DictValue) else \
+                "stack its elements into one array: np.stack(xs)" if isinstance(value, ListValue) else \
+                "use np.stack or np.array parts"
+            raise self.error(node, f"{what} cannot be used as an array here", hint)
+        if isinstance(value, Module) or is_function(value):
+            raise self.error(node, f"{describe(value)} cannot be used as an array", "call it, or pass it to a "
+                             "function that calls it")
         if value is None:
             raise self.error(node, "`None` is only allowed inside an index (as np.newaxis)")
         raise self.error(node, "this value cannot be used as an array")
@@ -498,11 +510,21 @@ class Lowering(ControlFlow, Indexing, Calls):
         try:
             out = builder.bind(prim, args, params)
         except TranspileError as exc:
-            exc.loc = self.locate(node)
-            raise
+            refined = refined_operands(prim, list(args), builder)  # sizes named differently: checked at run time
+            if refined is None:
+                exc.loc = self.locate(node)
+                raise
+            builder.loc = statement_loc
+            try:
+                out = builder.bind(prim, refined, params)
+            except TranspileError:
+                exc.loc = self.locate(node)
+                raise exc from None
         finally:
             builder.loc = statement_loc
-        if prim in _VIEWS and isinstance(out, Var) and isinstance(args[0], Var) and not (
+        # a view shares memory with the array it looks into; an element read out as a scalar (`a = x[0]` on a
+        # 1-D array) is a copy in NumPy, and so are gathers through index arrays
+        if prim in _VIEWS and isinstance(out, Var) and isinstance(args[0], Var) and out.type.shape != () and not (
                 prim == "getitem" and any(a.type.shape != () for a in args[1:])):
             self._view_root[id(out)] = self._view_root.get(id(args[0]), args[0])
         return out
@@ -510,6 +532,31 @@ class Lowering(ControlFlow, Indexing, Calls):
 def _code(node: cst.CSTNode) -> str:
     """A node's source text as written (`np.linalg.inv`, `numpy.fft.fft`)."""
     return cst.Module([]).code_for_node(node)
+
+
+def _in_container(array: Var, env: dict) -> bool:
+    """Whether a list, dict or tuple in `env` holds `array` (an in-place update must reach it)."""
+    seen: set[int] = set()
+
+    def holds(value) -> bool:
+        if value is array:
+            return True
+        if id(value) in seen or not isinstance(value, (tuple, ListValue, DictValue)):
+            return False
+        seen.add(id(value))
+        items = value if isinstance(value, tuple) else value.items.values() if isinstance(value, DictValue) \
+            else value.items
+        return any(holds(v) for v in items)
+
+    return any(holds(v) for v in env.values() if not isinstance(v, (Var, Const)))
+
+
+def _calls_for_effect(call: cst.Call) -> bool:
+    """A call statement that may change a list or dict: a method of one, or a function defined here."""
+    func = call.func
+    if isinstance(func, cst.Attribute):
+        return func.attr.value in ("append", "extend", "insert", "pop", "update")
+    return isinstance(func, cst.Name) and func.value not in _BUILTINS
 
 
 def _is_docstring(statement) -> bool:
@@ -527,18 +574,11 @@ def _is_argument_check(statement) -> bool:
             and statement.body[0].value.func.value == "_check_args")
 
 
-def _check_result(result: Value, loc: SourceLoc, name: str) -> None:
-    items = result if isinstance(result, tuple) else (result,)
-    for item in items:
-        if not isinstance(item, (Var, Const)):
-            raise TranspileError(f"kernel `{name}` must return an array or a flat tuple of arrays", loc,
-                                 "return a, b  (not nested tuples, shapes or modules)")
-
-
 # results that may share memory with their first argument (basic indexing; index arrays give copies)
 _VIEWS = {"getitem", "reshape", "transpose", "swapaxes", "expand_dims", "squeeze", "broadcast_to", "flip", "diag"}
 _LIFTED = ("stop_gradient",)  # runtime functions with a meaning in kernels
-_BUILTINS = ("len", "abs", "min", "max", "sum", "float", "int", "range", "print", "round", "pow")
+_BUILTINS = ("len", "abs", "min", "max", "sum", "float", "int", "range", "print", "round", "pow", "zip", "enumerate",
+             "map", "list", "tuple", "dict", "reversed", "callable", "isinstance")
 _NUMPY_CONSTANTS = {
     "numpy.pi": const(3.141592653589793), "numpy.e": const(2.718281828459045), "numpy.inf": const(float("inf")),
     "numpy.newaxis": None,

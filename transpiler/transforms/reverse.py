@@ -32,6 +32,7 @@ class ReverseSpec:
     wrt: tuple[int, ...]
     wrt_is_tuple: bool
     loc: SourceLoc | None = None
+    leaf_cotangents: tuple = ()  # vjp: one cotangent parameter per result array (a tree's leaves), these names
 
 
 def reverse(fn: Function, spec: ReverseSpec) -> Function:
@@ -82,6 +83,10 @@ def _seeds(fn: Function, spec: ReverseSpec, builder: Builder, params: list[Var])
                                  "declare vjp(...) for tuple results")
         return [const(1.0)]
     # vjp: one cotangent parameter, a tuple when the kernel returns a tuple
+    if spec.leaf_cotangents:
+        cts = [Var(builder.scope.fresh(name), out.type) for name, out in zip(spec.leaf_cotangents, outputs)]
+        params.extend(cts)
+        return [ct if out.type.is_float else None for ct, out in zip(cts, outputs)]
     ct_name = builder.scope.fresh("ct")
     if not isinstance(fn.result, tuple):
         ct = Var(ct_name, outputs[0].type)
