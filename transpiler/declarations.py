@@ -42,7 +42,8 @@ class DeclaredFunctions:
                 base, generated = self._input(decl)
                 wrt = resolve_wrt(decl, base)
                 self._functions[target] = apply_transform(decl.transform, base, decl.target, wrt,
-                                                          decl.wrt_is_tuple, decl.loc, generated=generated)
+                                                          decl.wrt_is_tuple, decl.loc, generated=generated,
+                                                          axes=(decl.in_axes, decl.out_axes, decl.options_loc))
         return self._functions[target]
 
     def wrt(self, target: str) -> tuple[int, ...]:

@@ -50,7 +50,8 @@ def transpile_source(text: str, path: str, options: Options = Options(),
         names = tuple(fn.params[i].name for i in declared.wrt(decl.target))
         hidden = decl.func in declared.by_target and declared.by_target[decl.func].hidden
         inner = keys[decl.func] if hidden else decl.func  # `jvp(grad(f))`: the inner transform's key
-        keys[decl.target] = (decl.transform, inner, names, decl.wrt_is_tuple)
+        keys[decl.target] = (decl.transform, inner, decl.in_axes, decl.out_axes) if decl.transform == "vmap" \
+            else (decl.transform, inner, names, decl.wrt_is_tuple)
         if not decl.hidden:
             rendered.append(render_function(result, display, options.delete_dead))
             transforms.append((repr(keys[decl.target]), decl.target))

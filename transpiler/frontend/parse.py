@@ -12,8 +12,8 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from ..errors import SourceLoc, TranspileError
 
-TRANSFORMS = ("grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev", "hessian")
-LATER_TRANSFORMS = {"vmap": "batching"}
+TRANSFORMS = ("grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev", "hessian", "vmap")
+OPTIONS = {"vmap": ("in_axes", "out_axes")}  # a transform's options besides the function (default: `wrt=`)
 MARKERS = ("kernel",)
 DIST_MARKERS = ("dist",)
 
@@ -38,6 +38,9 @@ class Declaration:
     func_loc: SourceLoc | None = None  # the transformed function's name in the call, for errors about it
     wrt_loc: SourceLoc | None = None  # the `wrt=` value, for errors about it
     hidden: bool = False  # the inner call of a nested declaration, `jvp(grad(f))`: not emitted on its own
+    in_axes: object = 0  # vmap: an axis or None per parameter (or one for all), as written
+    out_axes: object = 0  # vmap: an axis or None per result (or one for all), as written
+    options_loc: tuple = (None, None)  # where vmap's in_axes and out_axes are written, for errors about them
 
 
 @dataclass
@@ -189,10 +192,6 @@ def _read_top_level(small: cst.BaseSmallStatement, parsed: ParsedModule, locate:
             if transform in TRANSFORMS:
                 parsed.declarations.extend(_nested_declarations(target, transform, value, locate))
                 return
-            if transform in LATER_TRANSFORMS:
-                raise TranspileError(
-                    f"`{transform}` is not supported yet: {LATER_TRANSFORMS[transform]} is not implemented in this "
-                    "version", locate(value.func), hint="use grad, value_and_grad or vjp")
         static = _static_value(value)
         if static is not _NOT_STATIC and isinstance(static, (int, float)) and not isinstance(static, bool):
             parsed.constants[target] = static
@@ -223,9 +222,18 @@ def _declaration(target: str, transform: str, call: cst.Call, locate: Locator, f
     if len(positional) != 1 or not (func is not None or isinstance(positional[0].value, cst.Name)):
         raise TranspileError(f"`{transform}` takes the kernel to transform as its one positional argument",
                              locate(call), hint=f'{target} = {transform}(f, wrt="x")')
+    allowed = OPTIONS.get(transform, ("wrt",))
     for key, arg in keywords.items():
-        if key != "wrt":
-            raise TranspileError(f"`{transform}` has no option `{key}`", locate(arg), hint="the option is `wrt=`")
+        if key not in allowed:
+            raise TranspileError(f"`{transform}` has no option `{key}`", locate(arg),
+                                 hint="its options are " + ", ".join(f"`{a}=`" for a in allowed))
+    if transform == "vmap":
+        axes = {key: _axes_value(keywords[key].value, key, locate) if key in keywords else 0
+                for key in ("in_axes", "out_axes")}
+        where = tuple(locate(keywords[key].value) if key in keywords else None for key in ("in_axes", "out_axes"))
+        return Declaration(target, transform, func or positional[0].value.value, None, False, locate(call),
+                           locate(positional[0].value), None, in_axes=axes["in_axes"], out_axes=axes["out_axes"],
+                           options_loc=where)
     wrt, wrt_is_tuple = None, False
     if "wrt" in keywords:
         node = keywords["wrt"].value
@@ -239,3 +247,17 @@ def _declaration(target: str, transform: str, call: cst.Call, locate: Locator, f
                                  hint='wrt="w" or wrt=("w", "b")')
     return Declaration(target, transform, func or positional[0].value.value, wrt, wrt_is_tuple, locate(call),
                        locate(positional[0].value), locate(keywords["wrt"].value) if "wrt" in keywords else None)
+
+
+def _axes_value(node: cst.BaseExpression, key: str, locate: Locator):
+    """`in_axes=`/`out_axes=`: an int, None, or a (nested) tuple of them, as JAX takes them."""
+    value = _static_value(node)
+
+    def valid(v):
+        return v is None or (isinstance(v, int) and not isinstance(v, bool)) or \
+            (isinstance(v, tuple) and all(valid(x) for x in v))
+
+    if value is _NOT_STATIC or not valid(value):
+        raise TranspileError(f"`{key}` must be an axis, None, or a tuple of them, written out", locate(node),
+                             hint=f"{key}=(0, None)")
+    return value

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from .. import codegen as cg
 from ..analysis.types import NUMPY_DTYPES, ShapeError, TensorType, fresh_dim
+from .batching import check_static_shape
 from .registry import Primitive, register
 from .shape_ops import shape_value
 from .symbolic import ops
@@ -18,7 +19,7 @@ def _filled(name: str) -> None:
         name=name, family="creation",
         infer=lambda types, p: TensorType(p.get("dtype", "f64"), shape_value(types)),
         render=lambda args, p: cg.call(f"np.{name}", cg.tuple_(*args), dtype=_dtype_arg(p)),
-        temp_name=name.rstrip("s"),
+        batch=lambda ctx, prim, args, batched, **p: check_static_shape(batched, 0), temp_name=name.rstrip("s"),
     ))
 
 
@@ -34,8 +35,15 @@ def _infer_full(types, params) -> TensorType:
     return TensorType(dtype, shape_value(types[:-1]))
 
 
+def _batch_full(ctx, prim, args, batched, dtype=None):
+    """A fill value that differs between examples: each example's value broadcast, as a new array."""
+    check_static_shape(batched[:-1], 0)
+    filled = ops.copy(ops.broadcast_to(ctx.align(args[-1], len(args) - 1), ctx.size, *args[:-1]))
+    return filled if dtype is None or dtype == filled.type.dtype else ops.astype(filled, dtype=dtype)
+
+
 register(Primitive(
-    name="full", family="creation", infer=_infer_full,
+    name="full", family="creation", infer=_infer_full, batch=_batch_full,
     render=lambda args, p: cg.call("np.full", cg.tuple_(*args[:-1]), args[-1], dtype=_dtype_arg(p) if "dtype" in p else None),
     vjp=lambda g, out, *args, active=None, dtype=None: [None] * (len(args) - 1) + [ops.sum(g)],
     jvp=lambda tangents, out, *args, dtype=None: ops.broadcast_to(tangents[-1], *args[:-1]),
@@ -48,6 +56,7 @@ def _like(name: str) -> None:
         name=name, family="creation",
         infer=lambda types, p: TensorType(p.get("dtype") or types[0].dtype, types[0].shape),
         render=lambda args, p: cg.call(f"np.{name}", args[0], dtype=_dtype_arg(p) if "dtype" in p else None),
+        batch=lambda ctx, prim, args, batched, **p: getattr(ops, name)(args[0], **p),
         temp_name=name.split("_")[0].rstrip("s"),
     ))
 
@@ -69,4 +78,5 @@ def _infer_arange(types, params) -> TensorType:
 register(Primitive(
     name="arange", family="creation", infer=_infer_arange,
     render=lambda args, p: cg.call("np.arange", *args), temp_name="idx",
+    batch=lambda ctx, prim, args, batched: check_static_shape(batched, 0),
 ))

@@ -14,6 +14,7 @@ import libcst as cst
 from .. import codegen as cg
 from ..analysis.types import ShapeError, TensorType, fresh_dim, is_unknown, offset_dim
 from ..ir import Const
+from .batching import BatchError, batch_elementwise, example_rank, example_type, normalized, refuse
 from .registry import Primitive, register
 from .symbolic import Sym, materialize, ops, sum_to
 
@@ -198,8 +199,73 @@ def shift_refs(index: tuple, offset: int) -> tuple:
     return tuple(move(item) for item in index)
 
 
+def _to_front(result: Sym, at: int, count: int) -> Sym:
+    """Move axes `at .. at+count` of `result` to the front (where NumPy put a gather's axes elsewhere)."""
+    if at == 0:
+        return result
+    rank = result.rank
+    moved = tuple(range(at, at + count))
+    return ops.transpose(result, axes=moved + tuple(a for a in range(rank) if a not in moved))
+
+
+def _gathered(index: tuple, types: list[TensorType]) -> int:
+    """How many axes the index arrays of `index` put in the result (a mask: one)."""
+    arrays = advanced_items(index, types)
+    if not arrays:
+        return 0
+    array = types[arrays[0].index]
+    return 1 if array.dtype == "bool" else array.rank
+
+
+def _batch_getitem(ctx, prim, args, batched, index=()):
+    """`x[:, index]` for a batched `x`; an index that differs between examples gathers from an unbatched `x`
+    (`x[i]`, the gathered axis moved to the front)."""
+    x, refs = args[0], list(args[1:])
+    types = [a.type for a in args]
+    if not any(batched[1:]):
+        example_rank(x, True)
+        moved = (slice(None),) + index
+        result = ops.getitem(x, *refs, index=moved)
+        if advanced_items(moved, types) and _array_axes_first(moved, types):
+            result = _to_front(result, _gathered(moved, types), 1)
+        return result
+    if batched[0]:
+        raise BatchError("indexing a batched array with an index that differs between examples is not supported "
+                         "yet; index with values that are the same for every example")
+    if any(isinstance(item, slice) and any(isinstance(b, Ref) and batched[b.index] for b in
+                                           (item.start, item.stop, item.step)) for item in index):
+        raise BatchError("a slice whose bounds differ between examples would give arrays of different shapes")
+    result = ops.getitem(x, *refs, index=index)
+    located = array_axis(index, types, example_rank(x, False))
+    array = next(types[r.index] for r in advanced_items(index, types))
+    if array.dtype == "bool":
+        raise BatchError("a boolean mask that differs between examples selects a different number of elements "
+                         "in each; use np.where instead")
+    return _to_front(result, located[1], array.rank)
+
+
+def _batch_update(ctx, prim, args, batched, index=(), **params):
+    """`x[:, index] = v` (or `+=`) on a batched `x` (a batched copy of `x` when only `v` is batched), `v`
+    lined up with the region example by example."""
+    x, value, refs = args[0], args[1], list(args[2:])
+    if any(batched[2:]):
+        raise BatchError("assigning through an index that differs between examples is not supported yet; "
+                         "use np.where(np.arange(n) == i, v, x) instead")
+    if not batched[0]:
+        x = ctx.lift(x, writable=True)
+    moved = (slice(None),) + index
+    if batched[1]:
+        types = [a.type for a in [x, value] + refs]
+        if advanced_items(moved, types) and _array_axes_first(moved, types):
+            raise BatchError("assigning batched values through this mix of index arrays and slices is not "
+                             "supported; index one axis at a time")
+        region = _infer_getitem([example_type(x.type)] + [r.type for r in refs], {"index": shift_refs(index, -1)})
+        value = ctx.align(value, region.rank)
+    return getattr(ops, prim.name)(x, value, *refs, index=moved, **params)
+
+
 register(Primitive(
-    name="getitem", infer=_infer_getitem, family="indexing",
+    name="getitem", infer=_infer_getitem, family="indexing", batch=_batch_getitem,
     render=lambda args, p: cg.subscript(args[0], render_index(p["index"], args)),
     vjp=_vjp_getitem, jvp=lambda tangents, out, x, *refs, index=(): ops.getitem(tangents[0], *refs, index=index),
     diff_args=(0,), temp_name="v", broadcast_tolerant=True,  # assignment into the scatter broadcasts
@@ -246,7 +312,7 @@ def _kept_writes(region: Sym, g: Sym, array: Sym, refs: tuple, index: tuple) -> 
 
 register(Primitive(
     name="setitem", family="indexing", infer=lambda types, p: types[0].with_shape(types[0].shape),
-    render=_render_setitem, statement=True,
+    render=_render_setitem, statement=True, batch=_batch_update,
     vjp=_vjp_setitem,
     jvp=lambda tangents, out, x, value, *refs, index=(), user=False, fresh=False: ops.setitem(
         _writable(tangents[0], x, fresh), tangents[1] if tangents[1] is not None else 0.0, *refs, index=index),
@@ -254,6 +320,7 @@ register(Primitive(
 ))
 register(Primitive(
     name="last_writes", family="indexing", infer=lambda types, p: TensorType("bool", types[0].shape),
+    batch=refuse("assignments through an index array that differs between examples are not supported yet"),
     render=lambda args, p: cg.call("_last_writes", args[0], args[1]), temp_name="kept",
     extra={"helper": "last_writes"},
 ))
@@ -261,7 +328,7 @@ register(Primitive(
     name="index_add", family="indexing", infer=lambda types, p: types[0].with_shape(types[0].shape),
     render=lambda args, p: [cst.SimpleStatementLine([cst.AugAssign(
         cg.subscript(args[0], render_index(p["index"], args)), cst.AddAssign(), args[1])])],
-    statement=True, extra={"in_place": True},
+    statement=True, extra={"in_place": True}, batch=_batch_update,
     # derivatives of generated code (second order): `x[index] += v` is linear in both
     vjp=lambda g, out, x, v, *refs, active=None, index=(): _vjp_update(g, v, refs, index, active),
     jvp=lambda tangents, out, x, v, *refs, index=(), fresh=False: _jvp_update("index_add", tangents, x, refs, index,
@@ -277,7 +344,7 @@ def _render_add_at(args, params):
 
 register(Primitive(
     name="add_at", family="indexing", infer=lambda types, p: types[0].with_shape(types[0].shape),
-    render=_render_add_at, statement=True, extra={"in_place": True},
+    render=_render_add_at, statement=True, extra={"in_place": True}, batch=_batch_update,
     vjp=lambda g, out, x, v, *refs, active=None, index=(): _vjp_update(g, v, refs, index, active),
     jvp=lambda tangents, out, x, v, *refs, index=(), fresh=False: _jvp_update("add_at", tangents, x, refs, index,
                                                                              fresh),
@@ -286,7 +353,7 @@ register(Primitive(
 register(Primitive(
     name="iadd", family="elementwise", infer=lambda types, p: types[0].with_shape(types[0].shape),
     render=lambda args, p: [cst.SimpleStatementLine([cst.AugAssign(args[0], cst.AddAssign(), args[1])])],
-    statement=True, extra={"in_place": True},
+    statement=True, extra={"in_place": True}, batch=batch_elementwise,
     vjp=lambda g, out, a, b, active=None: [g if active is None or active[0] else None,
                                            sum_to(g, b.type, b, out) if active is None or active[1] else None],
     jvp=lambda tangents, out, a, b: tangents[1] if tangents[0] is None else
@@ -297,7 +364,7 @@ register(Primitive(
 register(Primitive(
     name="isub", family="elementwise", infer=lambda types, p: types[0].with_shape(types[0].shape),
     render=lambda args, p: [cst.SimpleStatementLine([cst.AugAssign(args[0], cst.SubtractAssign(), args[1])])],
-    statement=True, extra={"in_place": True},
+    statement=True, extra={"in_place": True}, batch=batch_elementwise,
     vjp=lambda g, out, a, b, active=None: [g if active is None or active[0] else None,
                                            -sum_to(g, b.type, b, out) if active is None or active[1] else None],
     jvp=lambda tangents, out, a, b: -tangents[1] if tangents[0] is None else
@@ -331,6 +398,7 @@ register(Primitive(
     name="copy", family="indexing", infer=lambda types, p: types[0].with_shape(types[0].shape),
     render=lambda args, p: cg.method(args[0], "copy"),
     vjp=lambda g, out, x, active=None: [g], jvp=lambda tangents, out, x: tangents[0], broadcast_tolerant=True,
+    batch=lambda ctx, prim, args, batched: ops.copy(args[0]),
     extra={"fresh": True},  # a new array each time: never reused for another `copy` of the same value
 ))
 
@@ -358,8 +426,10 @@ def _infer_dim(types, params) -> TensorType:
     return TensorType("i64", (), value=x.shape[axis] if x.shape is not None else fresh_dim())
 
 
-register(Primitive(
+register(Primitive(  # a shape entry is the same for every example: the result stays unbatched
     name="dim", infer=_infer_dim, family="indexing",
+    batch=lambda ctx, prim, args, batched, axis=0: (ops.dim(args[0], axis=normalized(axis, args[0].rank - 1) + 1),
+                                                    False),
     render=lambda args, p: cg.subscript(cg.attr(args[0], "shape"), [cg.literal(p["axis"])]),
     temp_name="size",
 ))
@@ -367,4 +437,19 @@ register(Primitive(
 register(Primitive(
     name="tuple_get", infer=lambda types, p: p["type"], family="indexing",
     render=lambda args, p: cg.subscript(args[0], [cg.literal(p["index"])]), temp_name="ct",
+    batch=refuse("batching a vjp of a kernel that returns a tuple is not supported yet"),
+))
+
+
+def _render_batch_size(args, params):
+    sizes = {name: cg.subscript(cg.attr(arg, "shape"), [cg.literal(axis)])
+             for name, arg, axis in zip(params["names"], args, params["axes"])}
+    return cg.call("_batch_size", **sizes)
+
+
+register(Primitive(  # vmap: the batch size all batched arguments share (a clear error when they differ)
+    name="batch_size", family="indexing", render=_render_batch_size, temp_name="size",
+    infer=lambda types, p: TensorType("i64", (), value=p["dim"]), extra={"helper": "batch_size"},
+    batch=lambda ctx, prim, args, batched, axes=(), names=(), dim=None: (ops.batch_size(
+        *args, axes=tuple(a + 1 if b else a for a, b in zip(axes, batched)), names=names, dim=dim), False),
 ))

@@ -9,6 +9,7 @@ from typing import Callable
 
 from .. import codegen as cg
 from ..analysis.types import ShapeError, TensorType
+from .batching import batch_reduction, refuse
 from .registry import Primitive, register
 from .symbolic import Sym, count, ops, reduced_axes, unreduce
 
@@ -18,7 +19,9 @@ def _infer(result: str) -> Callable:
         (x,) = types
         axis, keepdims = params.get("axis"), params.get("keepdims", False)
         dtype = x.dtype
-        if result == "float" and dtype not in ("f32", "f64"):
+        if result == "bool":
+            dtype = "bool"
+        elif result == "float" and dtype not in ("f32", "f64"):
             dtype = "f64"
         elif result == "sum" and dtype == "bool":
             dtype = "i64"
@@ -52,7 +55,7 @@ def reduction(name: str, vjp: Callable, jvp: Callable, func: str | None = None, 
         name=name, infer=_infer(result), render=_render(func or f"np.{name}"), family="reduction",
         vjp=lambda g, out, x, active=None, axis=None, keepdims=False: [vjp(g, out, x, axis, keepdims)],
         jvp=lambda tangents, out, x, axis=None, keepdims=False: jvp(tangents[0], out, x, axis, keepdims),
-        cuda=cuda, broadcast_tolerant=True, scipy=scipy, temp_name="s",
+        cuda=cuda, batch=batch_reduction, broadcast_tolerant=True, scipy=scipy, temp_name="s",
     ))
 
 
@@ -101,3 +104,22 @@ reduction("logsumexp",
           lambda g, y, x, axis, keepdims: unreduce(g, x, axis, keepdims) * _softmax(x, y, axis, keepdims),
           lambda t, y, x, axis, keepdims: ops.sum(t * _softmax(x, y, axis, keepdims), axis=axis, keepdims=keepdims),
           func="scipy.special.logsumexp", result="float", scipy=True)
+
+
+# --- non-differentiable reductions: what batched control flow asks of a mask ---------------------------------
+def _infer_index(dtype: str) -> Callable:
+    def infer(types: list[TensorType], params) -> TensorType:
+        return TensorType(dtype, ())
+
+    return infer
+
+
+register(Primitive(  # `np.any(mask)`: does any example take this branch (stay in this loop)?
+    name="any", infer=_infer("bool"), render=_render("np.any"), family="reduction", temp_name="some",
+    batch=batch_reduction,
+))
+register(Primitive(  # `np.argmax(mask)`: the first example that does
+    name="argmax", infer=_infer_index("i64"), render=lambda args, p: cg.call("np.argmax", args[0]),
+    family="reduction", temp_name="k",
+    batch=refuse("data-dependent control flow inside a vmap of a vmap is not supported yet"),
+))

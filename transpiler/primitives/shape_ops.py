@@ -10,6 +10,7 @@ from ..analysis.types import (NUMPY_DTYPES, ShapeError, TensorType, broadcast_di
                               is_unknown, normalize_axis, show_shape)
 from ..builder import const
 from .indexing import slice_along, take_along
+from .batching import BatchError, check_static_shape, example_rank, normalized, refuse
 from .registry import Primitive, register
 from .symbolic import Sym, ops, sum_to
 
@@ -65,10 +66,30 @@ def _vjp_reshape(g, out, x, *dims, active=None):
     return [ops.reshape(g, *[Sym(g.builder, a) for a in shape])] + [None] * len(dims)
 
 
+def _batch_reshape(ctx, prim, args, batched):
+    check_static_shape(batched, 1)
+    return ops.reshape(args[0], ctx.size, *args[1:])
+
+
+def _batch_like(prim_name: str):
+    """`reshape_like`/`broadcast_like` (emitted by reverse mode for unannotated values): batched like batched."""
+    def rule(ctx, prim, args, batched):
+        x, like = args
+        if not batched[1]:
+            raise BatchError(f"batching `{prim_name}` needs the shapes from annotations: annotate the parameters")
+        if not batched[0]:
+            x = ctx.lift(x) if prim_name == "reshape_like" else x
+        elif prim_name == "broadcast_like":
+            x = ctx.align(x, example_rank(like, True))
+        return getattr(ops, prim_name)(x, like)
+
+    return rule
+
+
 register(Primitive(
     name="reshape", infer=_infer_reshape, family="shape",
     render=lambda args, p: cg.call("np.reshape", args[0], _shape_expr(args[1:])),
-    vjp=_vjp_reshape, jvp=lambda tangents, out, x, *dims: ops.reshape(tangents[0], *dims),
+    vjp=_vjp_reshape, jvp=lambda tangents, out, x, *dims: ops.reshape(tangents[0], *dims), batch=_batch_reshape,
     diff_args=(0,), temp_name="r",
 ))
 register(Primitive(
@@ -76,7 +97,7 @@ register(Primitive(
     infer=lambda types, p: TensorType(types[0].dtype, types[1].shape),
     render=lambda args, p: cg.call("np.reshape", args[0], cg.call("np.shape", args[1])),
     vjp=lambda g, out, x, like, active=None: [ops.reshape_like(g, x), None],
-    jvp=lambda tangents, out, x, like: ops.reshape_like(tangents[0], like),
+    jvp=lambda tangents, out, x, like: ops.reshape_like(tangents[0], like), batch=_batch_like("reshape_like"),
     diff_args=(0,), temp_name="r",
 ))
 
@@ -116,21 +137,37 @@ def _infer_squeeze(types, params) -> TensorType:
 
 
 def _squeezed_axes(x: Sym, axis):
-    if axis is None:
-        axes = tuple(i for i, d in enumerate(x.shape) if d == 1)
-    else:
-        axes = tuple(sorted(normalize_axis(a, x.rank) for a in _axes(axis)))
+    axes = _squeezed(x.shape, axis)
     return axes[0] if len(axes) == 1 else axes
 
 
+def _squeezed(shape: tuple, axis) -> tuple[int, ...]:
+    if axis is None:
+        return tuple(i for i, d in enumerate(shape) if d == 1)
+    return tuple(sorted(normalize_axis(a, len(shape)) for a in _axes(axis)))
+
+
+def _batch_expand(ctx, prim, args, batched, axis=0):
+    rank = example_rank(args[0], True) + len(_axes(axis))
+    axes = tuple(normalized(a, rank) + 1 for a in _axes(axis))
+    return ops.expand_dims(args[0], axis=axes[0] if len(axes) == 1 else axes)
+
+
+def _batch_squeeze(ctx, prim, args, batched, axis=None):
+    (x,) = args
+    example_rank(x, True)
+    axes = tuple(a + 1 for a in _squeezed(x.shape[1:], axis))
+    return ops.squeeze(x, axis=axes[0] if len(axes) == 1 else axes)
+
+
 register(Primitive(
-    name="expand_dims", infer=_infer_expand, family="shape",
+    name="expand_dims", infer=_infer_expand, family="shape", batch=_batch_expand,
     render=lambda args, p: cg.call("np.expand_dims", args[0], p["axis"]),
     vjp=lambda g, out, x, active=None, axis=0: [ops.squeeze(g, axis=axis)],
     jvp=lambda tangents, out, x, axis=0: ops.expand_dims(tangents[0], axis=axis), temp_name="r",
 ))
 register(Primitive(
-    name="squeeze", infer=_infer_squeeze, family="shape",
+    name="squeeze", infer=_infer_squeeze, family="shape", batch=_batch_squeeze,
     render=lambda args, p: cg.call("np.squeeze", args[0], axis=p.get("axis")),
     vjp=lambda g, out, x, active=None, axis=None: [ops.expand_dims(g, axis=_squeezed_axes(x, axis))],
     jvp=lambda tangents, out, x, axis=None: ops.squeeze(tangents[0], axis=axis), temp_name="r",
@@ -177,8 +214,15 @@ def _vjp_concatenate(g, out, *xs, active=None, axis=0):
     return cts
 
 
+def _batch_join(ctx, prim, args, batched, axis=0):
+    """Every part batched (the unbatched ones the same for each example), joined past the batch axis."""
+    rank = example_rank(args[0], batched[0]) + (prim.name == "stack")
+    parts = [a if b else ctx.lift(a) for a, b in zip(args, batched)]
+    return getattr(ops, prim.name)(*parts, axis=normalized(axis, rank) + 1)
+
+
 register(Primitive(
-    name="concatenate", infer=_infer_concatenate, family="shape",
+    name="concatenate", infer=_infer_concatenate, family="shape", batch=_batch_join,
     render=lambda args, p: cg.call("np.concatenate", cg.tuple_(*args), axis=p.get("axis", 0) or None),
     vjp=_vjp_concatenate, jvp=lambda tangents, out, *xs, axis=0: ops.concatenate(*_or_zeros(tangents, xs), axis=axis),
     temp_name="c",
@@ -202,7 +246,7 @@ def _vjp_stack(g, out, *xs, active=None, axis=0):
 
 
 register(Primitive(
-    name="stack", infer=_infer_stack, family="shape",
+    name="stack", infer=_infer_stack, family="shape", batch=_batch_join,
     render=lambda args, p: cg.call("np.stack", cg.tuple_(*args), axis=p.get("axis", 0) or None),
     vjp=_vjp_stack, jvp=lambda tangents, out, *xs, axis=0: ops.stack(*_or_zeros(tangents, xs), axis=axis),
     temp_name="c",
@@ -217,8 +261,13 @@ def _infer_broadcast_to(types, params) -> TensorType:
     return TensorType(x.dtype, dims)
 
 
+def _batch_broadcast_to(ctx, prim, args, batched):
+    check_static_shape(batched, 1)
+    return ops.broadcast_to(ctx.align(args[0], len(args) - 1), ctx.size, *args[1:])
+
+
 register(Primitive(
-    name="broadcast_to", infer=_infer_broadcast_to, family="shape",
+    name="broadcast_to", infer=_infer_broadcast_to, family="shape", batch=_batch_broadcast_to,
     render=lambda args, p: cg.call("np.broadcast_to", args[0], _shape_expr(args[1:])),
     vjp=lambda g, out, x, *dims, active=None: [sum_to(g, x.type, x, out)] + [None] * len(dims),
     jvp=lambda tangents, out, x, *dims: ops.broadcast_to(tangents[0], *dims),
@@ -229,7 +278,7 @@ register(Primitive(
     infer=lambda types, p: TensorType(types[0].dtype, types[1].shape),
     render=lambda args, p: cg.call("np.broadcast_to", args[0], cg.call("np.shape", args[1])),
     vjp=lambda g, out, x, like, active=None: [sum_to(g, x.type, x, out), None],
-    jvp=lambda tangents, out, x, like: ops.broadcast_like(tangents[0], like),
+    jvp=lambda tangents, out, x, like: ops.broadcast_like(tangents[0], like), batch=_batch_like("broadcast_like"),
     diff_args=(0,), broadcast_tolerant=True, temp_name="b",
 ))
 register(Primitive(
@@ -239,6 +288,7 @@ register(Primitive(
     vjp=lambda g, out, x, like, active=None: [ops.broadcast_like(g, x), None],
     jvp=lambda tangents, out, x, like: ops.unbroadcast(tangents[0], like),
     diff_args=(0,), temp_name="s", extra={"helper": "unbroadcast"},
+    batch=refuse("batching a gradient of unannotated values is not supported: annotate the parameters"),
 ))
 
 
@@ -255,5 +305,6 @@ register(Primitive(
     infer=lambda types, p: types[0].with_dtype(p["dtype"]),
     render=lambda args, p: cg.method(args[0], "astype", cg.dotted(f"np.{NUMPY_DTYPES[p['dtype']]}")),
     vjp=_vjp_astype, jvp=lambda tangents, out, x, dtype="f64": ops.astype(tangents[0], dtype=dtype),
+    batch=lambda ctx, prim, args, batched, dtype="f64": ops.astype(args[0], dtype=dtype),
     broadcast_tolerant=True,
 ))
