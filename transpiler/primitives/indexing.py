@@ -12,7 +12,7 @@ from typing import Any
 import libcst as cst
 
 from .. import codegen as cg
-from ..analysis.types import ShapeError, TensorType, fresh_dim, is_unknown, offset_dim
+from ..analysis.types import ShapeError, TensorType, broadcast_shapes, fresh_dim, is_unknown, offset_dim
 from ..ir import Const
 from .batching import BatchError, batch_elementwise, example_rank, example_type, normalized, refuse
 from .registry import Primitive, register
@@ -55,9 +55,29 @@ def advanced_items(index: tuple, types: list[TensorType]) -> list[Ref]:
     return [item for item in index if isinstance(item, Ref) and types[item.index].shape != ()]
 
 
+def _infer_lanes(types: list[TensorType], index: tuple) -> TensorType:
+    """`x[lane, ...]` (vmap: each example reads its own row with its own indices): every integer and index
+    array of the index broadcasts together into the leading axes, slices follow."""
+    x = types[0]
+    if x.shape is None:
+        return TensorType(x.dtype, None)
+    arrays, dims, source = [], [], iter(x.shape)
+    for item in _expand_ellipsis(index, len(x.shape)):
+        if item is None or (isinstance(item, Ref) and types[item.index].dtype == "bool"):
+            raise ShapeError("an index that differs between examples cannot be combined with None or a mask")
+        dim = next(source)
+        if isinstance(item, Ref):
+            arrays.append(types[item.index].shape)
+        elif isinstance(item, slice):
+            dims.append(_slice_length(item, dim, types))
+    return TensorType(x.dtype, tuple(broadcast_shapes(arrays)) + tuple(dims))
+
+
 def _infer_getitem(types: list[TensorType], params) -> TensorType:
     x = types[0]
     index = params["index"]
+    if params.get("lanes"):
+        return _infer_lanes(types, index)
     advanced = advanced_items(index, types)
     if len(advanced) > 1:
         raise ShapeError("indexing with more than one index array is not supported; index one axis at a time")
@@ -176,7 +196,9 @@ class Scatter:
         return prim(accumulator, self.value, *self.refs, index=shift_refs(self.index, 1))
 
 
-def _vjp_getitem(g, out, x, *refs, active=None, index=()):
+def _vjp_getitem(g, out, x, *refs, active=None, index=(), lanes=False):
+    if lanes:  # several examples never read the same element, but an index array may repeat one
+        return [Scatter(g, refs, index, repeats=True)] + [None] * len(refs)
     if x.rank is not None and not refs and all(i is None or i is Ellipsis or i == slice(None) for i in index):
         # `x[:, None, :]` only inserts axes: its cotangent removes them again, no scatter needed
         items = _expand_ellipsis(index, x.rank)
@@ -185,6 +207,10 @@ def _vjp_getitem(g, out, x, *refs, active=None, index=()):
         return [ops.squeeze(full, axis=inserted[0] if len(inserted) == 1 else inserted)]
     gathers = [r for r in refs if r.type.shape != () and r.type.dtype != "bool"]
     return [Scatter(g, refs, index, repeats=bool(gathers))] + [None] * len(refs)
+
+
+def _lanes(lanes: bool) -> dict:
+    return {"lanes": True} if lanes else {}
 
 
 def shift_refs(index: tuple, offset: int) -> tuple:
@@ -217,11 +243,30 @@ def _gathered(index: tuple, types: list[TensorType]) -> int:
     return 1 if array.dtype == "bool" else array.rank
 
 
-def _batch_getitem(ctx, prim, args, batched, index=()):
+def _lane_index(ctx, refs, batched, index):
+    """The index of a batched array read (or written) with indices that differ between examples: a first index
+    array `lane = np.arange(B)` (shaped to broadcast against the others) picks each example's own row."""
+    if any(isinstance(item, Ref) and refs[item.index - 1].type.dtype == "bool" for item in index):
+        raise BatchError("a boolean mask that differs between examples selects a different number of elements "
+                         "in each; use np.where instead")
+    rank = max((example_rank(r, b) for item in index if isinstance(item, Ref) and not isinstance(item, slice)
+                for r, b in [(refs[item.index - 1], batched[item.index])]), default=0)
+    lane = ops.arange(ctx.size)
+    if rank:
+        lane = ops.getitem(lane, index=(slice(None),) + (None,) * rank)
+    return [lane] + refs, (Ref(1),) + shift_refs(index, 1)
+
+
+def _batch_getitem(ctx, prim, args, batched, index=(), lanes=False):
     """`x[:, index]` for a batched `x`; an index that differs between examples gathers from an unbatched `x`
-    (`x[i]`, the gathered axis moved to the front)."""
+    (`x[i]`, the gathered axis moved to the front), or each example's own row of a batched one."""
     x, refs = args[0], list(args[1:])
     types = [a.type for a in args]
+    if lanes:
+        raise BatchError("indices that differ between examples inside a vmap of a vmap are not supported yet")
+    if any(isinstance(item, slice) and any(isinstance(b, Ref) and batched[b.index] for b in
+                                           (item.start, item.stop, item.step)) for item in index):
+        raise BatchError("a slice whose bounds differ between examples would give arrays of different shapes")
     if not any(batched[1:]):
         example_rank(x, True)
         moved = (slice(None),) + index
@@ -230,29 +275,53 @@ def _batch_getitem(ctx, prim, args, batched, index=()):
             result = _to_front(result, _gathered(moved, types), 1)
         return result
     if batched[0]:
-        raise BatchError("indexing a batched array with an index that differs between examples is not supported "
-                         "yet; index with values that are the same for every example")
-    if any(isinstance(item, slice) and any(isinstance(b, Ref) and batched[b.index] for b in
-                                           (item.start, item.stop, item.step)) for item in index):
-        raise BatchError("a slice whose bounds differ between examples would give arrays of different shapes")
-    result = ops.getitem(x, *refs, index=index)
-    located = array_axis(index, types, example_rank(x, False))
-    array = next(types[r.index] for r in advanced_items(index, types))
-    if array.dtype == "bool":
+        if None in index:
+            raise BatchError("an index that differs between examples cannot be combined with None here; "
+                             "expand the dimensions after indexing")
+        example = [example_type(x.type)] + [example_type(r.type) if b else r.type for r, b in zip(refs, batched[1:])]
+        lane_refs, lane_index = _lane_index(ctx, refs, batched, index)
+        result = ops.getitem(x, *lane_refs, index=lane_index, lanes=True)
+        if not advanced_items(index, example) or _array_axes_first(index, example):
+            return result  # each example's result: its gathered axes (if any) first, as NumPy puts them here
+        at = array_axis(index, example, len(example[0].shape))[1]
+        gathered = len(broadcast_shapes([example[r.index].shape for r in advanced_items(index, example)]))
+        if at == 0:
+            return result
+        order = list(range(result.rank))
+        moved = order[1:1 + gathered]
+        rest = order[1 + gathered:]
+        return ops.transpose(result, axes=tuple([0] + rest[:at] + moved + rest[at:]))
+    array = [types[r.index] for r in advanced_items(index, types)]
+    if array and array[0].dtype == "bool":
         raise BatchError("a boolean mask that differs between examples selects a different number of elements "
                          "in each; use np.where instead")
-    return _to_front(result, located[1], array.rank)
+    result = ops.getitem(x, *refs, index=index)
+    located = array_axis(index, types, example_rank(x, False))
+    return _to_front(result, located[1], 1)
 
 
-def _batch_update(ctx, prim, args, batched, index=(), **params):
+def _batch_update(ctx, prim, args, batched, index=(), lanes=False, **params):
     """`x[:, index] = v` (or `+=`) on a batched `x` (a batched copy of `x` when only `v` is batched), `v`
-    lined up with the region example by example."""
+    lined up with the region example by example; with an index that differs between examples (one integer per
+    example and axis), `x[lane, i] = v`."""
     x, value, refs = args[0], args[1], list(args[2:])
-    if any(batched[2:]):
-        raise BatchError("assigning through an index that differs between examples is not supported yet; "
-                         "use np.where(np.arange(n) == i, v, x) instead")
+    if lanes:
+        raise BatchError("indices that differ between examples inside a vmap of a vmap are not supported yet")
     if not batched[0]:
         x = ctx.lift(x, writable=True)
+    if any(batched[2:]):
+        if any(r.type.rank != 1 for r, b in zip(refs, batched[2:]) if b) or \
+                any(r.type.shape != () for r, b in zip(refs, batched[2:]) if not b) or None in index:
+            raise BatchError("assigning through index arrays that differ between examples is not supported yet; "
+                             "index with one integer per axis")
+        region = _infer_getitem([example_type(x.type)] + [example_type(r.type) if b else r.type
+                                                          for r, b in zip(refs, batched[2:])],
+                                {"index": shift_refs(index, -1)})
+        if batched[1]:
+            value = ctx.align(value, region.rank)
+        lane = ops.arange(ctx.size)
+        lane_index = (Ref(2),) + shift_refs(index, 1)
+        return getattr(ops, prim.name)(x, value, lane, *refs, index=lane_index, lanes=True, **params)
     moved = (slice(None),) + index
     if batched[1]:
         types = [a.type for a in [x, value] + refs]
@@ -267,7 +336,8 @@ def _batch_update(ctx, prim, args, batched, index=(), **params):
 register(Primitive(
     name="getitem", infer=_infer_getitem, family="indexing", batch=_batch_getitem,
     render=lambda args, p: cg.subscript(args[0], render_index(p["index"], args)),
-    vjp=_vjp_getitem, jvp=lambda tangents, out, x, *refs, index=(): ops.getitem(tangents[0], *refs, index=index),
+    vjp=_vjp_getitem, jvp=lambda tangents, out, x, *refs, index=(), lanes=False: ops.getitem(
+        tangents[0], *refs, index=index, **_lanes(lanes)),
     diff_args=(0,), temp_name="v", broadcast_tolerant=True,  # assignment into the scatter broadcasts
 ))
 
@@ -277,16 +347,16 @@ def _render_setitem(args, params):
     return [cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(target)], args[1])])]
 
 
-def _vjp_setitem(g, out, x, value, *refs, active=None, index=(), user=False):
+def _vjp_setitem(g, out, x, value, *refs, active=None, index=(), user=False, lanes=False):
     """The overwritten elements of `x` get no cotangent; `value` gets the region's (summed where it was
     broadcast into the region). Through an integer index array that repeats an element, only the write
     NumPy kept (the last) reaches the result, so the others get none."""
-    gx = ops.setitem(ops.copy(g), 0.0, *refs, index=index) if active is None or active[0] else None
+    gx = ops.setitem(ops.copy(g), 0.0, *refs, index=index, **_lanes(lanes)) if active is None or active[0] else None
     gv = None
     if active is None or active[1]:
-        region = ops.getitem(g, *refs, index=shift_refs(index, -1))
+        region = ops.getitem(g, *refs, index=shift_refs(index, -1), **_lanes(lanes))
         gathers = [r for r in refs if r.type.shape != () and r.type.dtype != "bool"]
-        if gathers:
+        if gathers and not lanes:  # lanes: one scalar index per example, so no element is written twice
             region = _kept_writes(region, g, gathers[0], refs, shift_refs(index, -1))
         gv = sum_to(region, value.type, value)
     return [gx, gv] + [None] * len(refs)
@@ -314,8 +384,9 @@ register(Primitive(
     name="setitem", family="indexing", infer=lambda types, p: types[0].with_shape(types[0].shape),
     render=_render_setitem, statement=True, batch=_batch_update,
     vjp=_vjp_setitem,
-    jvp=lambda tangents, out, x, value, *refs, index=(), user=False, fresh=False: ops.setitem(
-        _writable(tangents[0], x, fresh), tangents[1] if tangents[1] is not None else 0.0, *refs, index=index),
+    jvp=lambda tangents, out, x, value, *refs, index=(), user=False, fresh=False, lanes=False: ops.setitem(
+        _writable(tangents[0], x, fresh), tangents[1] if tangents[1] is not None else 0.0, *refs, index=index,
+        **_lanes(lanes)),
     diff_args=(0, 1), extra={"in_place": True},
 ))
 register(Primitive(
@@ -330,9 +401,10 @@ register(Primitive(
         cg.subscript(args[0], render_index(p["index"], args)), cst.AddAssign(), args[1])])],
     statement=True, extra={"in_place": True}, batch=_batch_update,
     # derivatives of generated code (second order): `x[index] += v` is linear in both
-    vjp=lambda g, out, x, v, *refs, active=None, index=(): _vjp_update(g, v, refs, index, active),
-    jvp=lambda tangents, out, x, v, *refs, index=(), fresh=False: _jvp_update("index_add", tangents, x, refs, index,
-                                                                             fresh),
+    vjp=lambda g, out, x, v, *refs, active=None, index=(), lanes=False: _vjp_update(g, v, refs, index, active,
+                                                                                    lanes),
+    jvp=lambda tangents, out, x, v, *refs, index=(), fresh=False, lanes=False: _jvp_update(
+        "index_add", tangents, x, refs, index, fresh, lanes),
     diff_args=(0, 1),
 ))
 def _render_add_at(args, params):
@@ -345,9 +417,10 @@ def _render_add_at(args, params):
 register(Primitive(
     name="add_at", family="indexing", infer=lambda types, p: types[0].with_shape(types[0].shape),
     render=_render_add_at, statement=True, extra={"in_place": True}, batch=_batch_update,
-    vjp=lambda g, out, x, v, *refs, active=None, index=(): _vjp_update(g, v, refs, index, active),
-    jvp=lambda tangents, out, x, v, *refs, index=(), fresh=False: _jvp_update("add_at", tangents, x, refs, index,
-                                                                             fresh),
+    vjp=lambda g, out, x, v, *refs, active=None, index=(), lanes=False: _vjp_update(g, v, refs, index, active,
+                                                                                    lanes),
+    jvp=lambda tangents, out, x, v, *refs, index=(), fresh=False, lanes=False: _jvp_update(
+        "add_at", tangents, x, refs, index, fresh, lanes),
     diff_args=(0, 1),
 ))
 register(Primitive(
@@ -372,20 +445,20 @@ register(Primitive(
 ))
 
 
-def _vjp_update(g, v, refs, index, active):
+def _vjp_update(g, v, refs, index, active, lanes=False):
     """`x[index] += v`: `x` gets the cotangent, `v` the region's (summed where `v` was broadcast into it)."""
     gv = None
     if active is None or active[1]:
-        gv = sum_to(ops.getitem(g, *refs, index=shift_refs(index, -1)), v.type, v)
+        gv = sum_to(ops.getitem(g, *refs, index=shift_refs(index, -1), **_lanes(lanes)), v.type, v)
     return [g if active is None or active[0] else None, gv] + [None] * len(refs)
 
 
-def _jvp_update(prim, tangents, x, refs, index, fresh=False):
+def _jvp_update(prim, tangents, x, refs, index, fresh=False, lanes=False):
     """The tangent of `x[index] += v`: the same update, of `x`'s tangent (or of zeros)."""
     tx, tv = tangents[:2]
     if tv is None:
         return tx
-    return getattr(ops, prim)(_writable(tx, x, fresh), tv, *refs, index=index)
+    return getattr(ops, prim)(_writable(tx, x, fresh), tv, *refs, index=index, **_lanes(lanes))
 
 
 def _writable(tangent, x, fresh: bool):
@@ -449,7 +522,7 @@ def _render_batch_size(args, params):
 
 register(Primitive(  # vmap: the batch size all batched arguments share (a clear error when they differ)
     name="batch_size", family="indexing", render=_render_batch_size, temp_name="size",
-    infer=lambda types, p: TensorType("i64", (), value=p["dim"]), extra={"helper": "batch_size"},
+    infer=lambda types, p: TensorType("i64", (), value=p["dim"]), extra={"helper": "batch_size", "check": True},
     batch=lambda ctx, prim, args, batched, axes=(), names=(), dim=None: (ops.batch_size(
         *args, axes=tuple(a + 1 if b else a for a, b in zip(axes, batched)), names=names, dim=dim), False),
 ))

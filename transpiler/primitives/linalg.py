@@ -86,7 +86,7 @@ def _batch_matmul(ctx, prim, args, batched):
         return ops.einsum(a, b, spec=spec)
     if in_a and not in_b and rank_b <= 2:
         return a @ b  # (B, ..., k) @ (k, n): the batch is a stack axis of `a`
-    if in_b and not in_a and rank_b == 1:
+    if in_b and not in_a and rank_b == 1 and rank_a <= 2:
         return b @ (a if rank_a == 1 else a.T)  # A @ x for each x: the rows of X @ A.T
     if rank_a == 1 or rank_b == 1:  # a vector meets a stack of matrices: make it a matrix, then drop the axis
         a2 = ops.expand_dims(a, axis=-2) if rank_a == 1 else a

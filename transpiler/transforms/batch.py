@@ -155,10 +155,13 @@ class _Batching:
     def sym(self, atom: Atom) -> Sym:
         return Sym(self.builder, atom)
 
-    def lift(self, atom: Atom, writable: bool = False) -> Atom:
+    def lift(self, atom: Atom, writable: bool = False, name: str | None = None) -> Atom:
+        """The same value for every example, as a batched value (`name`: what to call it)."""
         if isinstance(atom, Var) and atom.type.dtype == "tape":
             return atom
         lifted = self.ctx.lift(self.sym(atom), writable).atom
+        if name is not None and isinstance(lifted, Var) and lifted.temporary:
+            self.builder.rename(lifted, name)
         self.batched.add(id(lifted))
         return lifted
 
@@ -313,7 +316,7 @@ class _Batching:
         outer = {id(v): self.values.get(id(v)) for v in free}
         with builder.block() as part:
             builder.loc = loc
-            first = builder.bind("argmax", [taken], name="k")
+            first = builder.bind("argmax", [taken], name="first")
             for var in free:
                 new = self.get(var)
                 if var.type.dtype == "tape" or isinstance(new, Const):
@@ -394,7 +397,8 @@ class _Batching:
             bounds = [self.get(b) for b in stmt.bounds]
             slots = self._slots(stmt, flags)
             if stmt.index is not None:
-                self.set(stmt.index, Var(stmt.index.name, stmt.index.type), any(self.is_batched(b) for b in bounds))
+                per_example = any(self.is_batched(b) for b in bounds)
+                self.set(stmt.index, Var(stmt.index.name, self._type(stmt.index, per_example)), per_example)
             with self.builder.block():
                 self.block(stmt.cond_body)
             cond_batched = stmt.cond is not None and self.is_batched(self.get(stmt.cond))
@@ -416,8 +420,8 @@ class _Batching:
     def _emit_loop(self, stmt: Loop, bounds, inits, flags, masked: bool, per_example_bounds: bool) -> None:
         builder = self.builder
         builder.loc = stmt.loc
-        inits = [self.lift(i, writable=True) if f and not self.is_batched(i) and not
-                 (isinstance(i, Var) and i.type.dtype == "tape") else i for i, f in zip(inits, flags)]
+        inits = [self.lift(i, writable=True, name=old.name) if f and not self.is_batched(i) and not
+                 (isinstance(i, Var) and i.type.dtype == "tape") else i for i, f, old in zip(inits, flags, stmt.carried)]
         if per_example_bounds:
             return self._per_example_range(stmt, bounds, inits, flags)
         if masked:
@@ -441,24 +445,34 @@ class _Batching:
             self.set(old, new, flag and old.type.dtype != "tape")
 
     def _masked_while(self, stmt: Loop, inits, flags) -> None:
-        """`while` until every example is done: an example that is done keeps its values."""
+        """`while` until every example is done: an example that is done keeps its values. The condition is
+        evaluated once before the loop and again at the end of each iteration, into the mask of examples still
+        running, so the loop's own test reads only that mask."""
         builder = self.builder
-        running_init = self.lift(const(True))
+        for old, new in zip(stmt.carried, inits):
+            self.set(old, new, self.is_batched(new))
+        self.block(stmt.cond_body)  # on the initial values
+        active_init = self.get(stmt.cond)
+        if not self.is_batched(active_init):
+            active_init = self.lift(active_init)
         slots = self._slots(stmt, flags)
-        running = Var(builder.scope.fresh("running"), batched_type(TensorType("bool", ()), self.dim))
-        self.batched.add(id(running))
+        active = Var(builder.scope.fresh("active"), batched_type(TensorType("bool", ()), self.dim))
+        self.batched.add(id(active))
         with builder.block() as cond_body:
-            self.block(stmt.cond_body)
             builder.loc = stmt.loc
-            active = builder.bind("logical_and", [running, self.get(stmt.cond)], name="active")
-            self.batched.add(id(active))
             some = builder.bind("any", [active], name="some")
         with builder.block() as body:
             following = self.masked(active, stmt.body, stmt.carried_out, [], stmt.carried, stmt.carried, stmt.loc,
                                     guard=False)
-        outs = tuple(Var(s.name, s.type) for s in slots) + (Var(running.name, running.type),)
-        builder.emit(Loop("while", None, (), cond_body, some, tuple(slots) + (running,),
-                          tuple(inits) + (running_init,), body, tuple(following) + (active,), outs, stmt.loc,
+            for old, new in zip(stmt.carried, following):  # the condition on the new values
+                self.set(old, new, self.is_batched(new))
+            self.block(stmt.cond_body)
+            builder.loc = stmt.loc
+            still = builder.bind("logical_and", [active, self.get(stmt.cond)], name="active")
+            self.batched.add(id(still))
+        outs = tuple(Var(s.name, s.type) for s in slots) + (Var(active.name, active.type),)
+        builder.emit(Loop("while", None, (), cond_body, some, tuple(slots) + (active,),
+                          tuple(inits) + (active_init,), body, tuple(following) + (still,), outs, stmt.loc,
                           stmt.note))
         for old, new, flag in zip(stmt.outs, outs, flags):
             self.set(old, new, flag and old.type.dtype != "tape")
@@ -471,13 +485,13 @@ class _Batching:
         if not isinstance(step, Const) or step.value == 0 or self.is_batched(step):
             raise TranspileError("a range whose bounds differ between examples needs a literal step", stmt.loc)
         s = self.sym
-        if step.value > 0:
-            count = ops.floor_divide(s(stop) - s(start) + (step.value - 1), step.value)
-        else:
-            count = ops.floor_divide(s(start) - s(stop) + (-step.value - 1), -step.value)
-        count = ops.maximum(count, 0)
+        first, last = (start, stop) if step.value > 0 else (stop, start)
+        span = s(last) if _is_zero(first) else s(last) - s(first)
+        size = abs(step.value)
+        count = span if size == 1 else ops.floor_divide(span + (size - 1), size)
+        count = Sym(builder, builder.bind("maximum", [count.atom, const(0)], name="trips"))
         self.batched.add(id(count.atom))
-        total = ops.max(count)
+        total = Sym(builder, builder.bind("max", [count.atom], name="longest"))
         slots = self._slots(stmt, flags)
         k = Var(builder.scope.fresh("k"), TensorType("i64", ()))
         popping = any(e.prim.name == "pop" for e in equations(stmt.body))
@@ -485,13 +499,12 @@ class _Batching:
             local = s(k) - (total - count) if popping else s(k)
             active = local >= 0 if popping else s(k) < count
             position = count - 1 - local if stmt.reverse else local
-            index = s(start) + position * step.value if step.value != 1 else s(start) + position
-            for value in (local, active, position, index):
+            offset = position * step.value if step.value != 1 else position
+            index = offset if _is_zero(start) else s(start) + offset
+            for value in (local, active, position, offset, index):
                 if value.shape == (self.dim,):
                     self.batched.add(id(value.atom))
-            if not self.is_batched(index.atom):
-                index = Sym(builder, self.lift(index.atom))
-            self.set(stmt.index, index.atom, True)
+            self.set(stmt.index, index.atom, self.is_batched(index.atom))
             following = self.masked(active.atom, stmt.body, stmt.carried_out, [], stmt.carried, stmt.carried,
                                     stmt.loc, guard=False)
         outs = tuple(Var(slot.name, slot.type) for slot in slots)
@@ -554,6 +567,10 @@ def _ref(index: int):
     from ..primitives.indexing import Ref
 
     return Ref(index)
+
+
+def _is_zero(atom) -> bool:
+    return isinstance(atom, Const) and atom.value == 0
 
 
 def _range(bounds):
