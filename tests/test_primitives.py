@@ -606,6 +606,9 @@ NON_DIFFERENTIABLE = {
     "logical_not": "logic: a boolean",
     "tape_new": "reverse mode's loop tape: bookkeeping emitted only by reverse mode",
     "stop_gradient": "the value itself with a zero derivative, by definition",
+    "any": "a boolean: does any example take a branch (emitted by vmap for control flow)",
+    "argmax": "an integer: the first example that takes a branch (emitted by vmap)",
+    "batch_size": "an integer: the batch size vmap's arguments share",
 }
 
 

@@ -9,7 +9,7 @@ from typing import Callable
 
 from .. import codegen as cg
 from ..analysis.types import ShapeError, TensorType
-from .batching import batch_reduction, refuse
+from .batching import batch_reduction
 from .registry import Primitive, register
 from .symbolic import Sym, count, ops, reduced_axes, unreduce
 
@@ -107,19 +107,22 @@ reduction("logsumexp",
 
 
 # --- non-differentiable reductions: what batched control flow asks of a mask ---------------------------------
-def _infer_index(dtype: str) -> Callable:
-    def infer(types: list[TensorType], params) -> TensorType:
-        return TensorType(dtype, ())
-
-    return infer
-
-
 register(Primitive(  # `np.any(mask)`: does any example take this branch (stay in this loop)?
     name="any", infer=_infer("bool"), render=_render("np.any"), family="reduction", temp_name="some",
     batch=batch_reduction,
 ))
-register(Primitive(  # `np.argmax(mask)`: the first example that does
-    name="argmax", infer=_infer_index("i64"), render=lambda args, p: cg.call("np.argmax", args[0]),
-    family="reduction", temp_name="k",
-    batch=refuse("data-dependent control flow inside a vmap of a vmap is not supported yet"),
+def _batch_argmax(ctx, prim, args, batched, axis=None):
+    (x,) = args
+    rank = x.rank - 1
+    if axis is None and rank != 1:
+        raise ShapeError("np.argmax of a flattened array cannot run batched; pass axis=")
+    return ops.argmax(x, axis=(0 if axis is None else axis % rank) + 1)
+
+
+register(Primitive(  # `np.argmax(mask)`: the first example that does (one axis, or the only one)
+    name="argmax", family="reduction", temp_name="k", batch=_batch_argmax,
+    infer=lambda types, p: TensorType("i64", () if p.get("axis") is None or types[0].shape is None else
+                                      tuple(d for i, d in enumerate(types[0].shape)
+                                            if i != p["axis"] % len(types[0].shape))),
+    render=lambda args, p: cg.call("np.argmax", args[0], axis=p.get("axis")),
 ))
