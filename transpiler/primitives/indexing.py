@@ -325,11 +325,13 @@ def _batch_update(ctx, prim, args, batched, index=(), lanes=False, **params):
     moved = (slice(None),) + index
     if batched[1]:
         types = [a.type for a in [x, value] + refs]
-        if advanced_items(moved, types) and _array_axes_first(moved, types):
-            raise BatchError("assigning batched values through this mix of index arrays and slices is not "
-                             "supported; index one axis at a time")
         region = _infer_getitem([example_type(x.type)] + [r.type for r in refs], {"index": shift_refs(index, -1)})
         value = ctx.align(value, region.rank)
+        if advanced_items(moved, types) and _array_axes_first(moved, types):
+            # NumPy puts the index array's axes first, then the batch axis: the value's batch axis goes there too
+            gathered = _gathered(moved, types)
+            order = list(range(1, gathered + 1)) + [0] + list(range(gathered + 1, value.rank))
+            value = ops.transpose(value, axes=tuple(order))
     return getattr(ops, prim.name)(x, value, *refs, index=moved, **params)
 
 

@@ -10,6 +10,7 @@ from ..analysis.types import (NUMPY_DTYPES, ShapeError, TensorType, broadcast_di
                               is_unknown, normalize_axis, show_shape)
 from ..builder import const
 from .indexing import slice_along, take_along
+from ..ir import Var
 from .batching import BatchError, check_static_shape, example_rank, normalized, refuse
 from .registry import Primitive, register
 from .symbolic import Sym, ops, sum_to
@@ -72,16 +73,23 @@ def _batch_reshape(ctx, prim, args, batched):
 
 
 def _batch_like(prim_name: str):
-    """`reshape_like`/`broadcast_like` (emitted by reverse mode for unannotated values): batched like batched."""
+    """`reshape_like`/`broadcast_like` (emitted by reverse mode): to the batched shape of `like`, or, when `like`
+    is the same for every example, to the batch size followed by its shape."""
     def rule(ctx, prim, args, batched):
         x, like = args
-        if not batched[1]:
+        if batched[1]:
+            if not batched[0]:
+                x = ctx.lift(x) if prim_name == "reshape_like" else x
+            elif prim_name == "broadcast_like":
+                x = ctx.align(x, example_rank(like, True))
+            return getattr(ops, prim_name)(x, like)
+        dims = ctx.builder.shape_atoms(like.type, like.atom if isinstance(like.atom, Var) else None)
+        if dims is None:
             raise BatchError(f"batching `{prim_name}` needs the shapes from annotations: annotate the parameters")
-        if not batched[0]:
-            x = ctx.lift(x) if prim_name == "reshape_like" else x
-        elif prim_name == "broadcast_like":
-            x = ctx.align(x, example_rank(like, True))
-        return getattr(ops, prim_name)(x, like)
+        dims = [Sym(ctx.builder, d) for d in dims]
+        if prim_name == "reshape_like":
+            return ops.reshape(x, ctx.size, *dims)
+        return ops.broadcast_to(ctx.align(x, len(dims)), ctx.size, *dims)
 
     return rule
 
