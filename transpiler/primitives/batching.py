@@ -58,6 +58,11 @@ class BatchContext:
         dims = self.builder.shape_atoms(x.type, x.atom if isinstance(x.atom, Var) else None)
         if dims is None:
             raise BatchError("batching needs the shape of this value: annotate the parameters it depends on")
+        made = self.builder.definition(x.atom)
+        if writable and made is not None and made.prim.name in ("zeros", "zeros_like"):  # zeros for every example
+            return ops.zeros(self.size, *[Sym(self.builder, d) for d in dims], dtype=x.type.dtype)
+        if writable and made is not None and made.prim.name == "copy":  # one copy, not a copy of a copy
+            x = Sym(self.builder, made.args[0])
         view = ops.broadcast_to(x, self.size, *[Sym(self.builder, d) for d in dims])
         return ops.copy(view) if writable else view
 

@@ -80,3 +80,10 @@ register(Primitive(
     render=lambda args, p: cg.call("np.arange", *args), temp_name="idx",
     batch=lambda ctx, prim, args, batched: check_static_shape(batched, 0),
 ))
+
+
+register(Primitive(  # the identity: a batch of basis vectors, one per row (the seeds of a dense Jacobian)
+    name="eye", family="creation", render=lambda args, p: cg.call("np.eye", args[0], dtype=_dtype_arg(p)),
+    infer=lambda types, p: TensorType(p.get("dtype", "f64"), shape_value(types) * 2), temp_name="basis",
+    batch=lambda ctx, prim, args, batched, **p: check_static_shape(batched, 0),
+))

@@ -59,7 +59,7 @@ def vmap(fn: Function, spec: BatchSpec) -> Function:
     builder = Builder(NameScope([p.name for p in params]), _dim_sources(params))
     builder.reuse = False  # every value its own array: in-place updates of one never reach another
     if len(moved) > 1:  # the sizes must agree: checked once, with the names in the message
-        size_var = Var(builder.scope.fresh("batch_size"), TensorType("i64", (), value=dim))
+        size_var = Var(builder.scope.fresh(dim), TensorType("i64", (), value=dim))
         builder.prologue.append(Eqn(lookup("batch_size"), tuple(new for _, new, _ in moved),
                                     {"axes": tuple(a for _, _, a in moved), "names": tuple(o.name for o, _, _ in moved),
                                      "dim": dim}, (size_var,)))
