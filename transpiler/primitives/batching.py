@@ -52,7 +52,16 @@ class BatchContext:
 
     def lift(self, x: Sym, writable: bool = False) -> Sym:
         """An unbatched value as a batched one: the same for every example (a broadcast view, or a copy when it
-        will be written into)."""
+        will be written into, named after the value)."""
+        lifted = self._lift(x, writable)
+        if writable and isinstance(x.atom, Var) and isinstance(lifted.atom, Var) and lifted.atom.temporary:
+            made = self.builder.definition(x.atom)
+            source = made.args[0] if made is not None and made.prim.name == "copy" else x.atom
+            if isinstance(source, Var) and not source.temporary:
+                self.builder.rename(lifted.atom, source.name)
+        return lifted
+
+    def _lift(self, x: Sym, writable: bool) -> Sym:
         if x.rank is None:
             raise BatchError("batching needs the rank of every value: annotate the parameters, e.g. x: \"f64[n]\"")
         dims = self.builder.shape_atoms(x.type, x.atom if isinstance(x.atom, Var) else None)

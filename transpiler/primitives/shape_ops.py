@@ -11,7 +11,7 @@ from ..analysis.types import (NUMPY_DTYPES, ShapeError, TensorType, broadcast_di
 from ..builder import const
 from .indexing import slice_along, take_along
 from ..ir import Var
-from .batching import BatchError, check_static_shape, example_rank, normalized, refuse
+from .batching import BatchError, check_static_shape, example_rank, normalized
 from .registry import Primitive, register
 from .symbolic import Sym, ops, sum_to
 
@@ -289,14 +289,23 @@ register(Primitive(
     jvp=lambda tangents, out, x, like: ops.broadcast_like(tangents[0], like), batch=_batch_like("broadcast_like"),
     diff_args=(0,), broadcast_tolerant=True, temp_name="b",
 ))
+def _batch_unbroadcast(ctx, prim, args, batched):
+    """Each example's cotangent summed to its value's shape: the same helper, to the batched shape."""
+    x, like = args
+    if not batched[1]:
+        like = ctx.lift(like)
+    if batched[0]:
+        x = ctx.align(x, example_rank(like, True))
+    return ops.unbroadcast(x, like)
+
+
 register(Primitive(
     name="unbroadcast", family="shape",
     infer=lambda types, p: TensorType(types[0].dtype, types[1].shape),
     render=lambda args, p: cg.call("_unbroadcast", args[0], cg.call("np.shape", args[1])),
     vjp=lambda g, out, x, like, active=None: [ops.broadcast_like(g, x), None],
     jvp=lambda tangents, out, x, like: ops.unbroadcast(tangents[0], like),
-    diff_args=(0,), temp_name="s", extra={"helper": "unbroadcast"},
-    batch=refuse("batching a gradient of unannotated values is not supported: annotate the parameters"),
+    diff_args=(0,), temp_name="s", extra={"helper": "unbroadcast"}, batch=_batch_unbroadcast,
 ))
 
 

@@ -22,6 +22,7 @@ their pushes in order.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ..analysis.types import ShapeError, TensorType, normalize_axis
@@ -65,6 +66,7 @@ def vmap(fn: Function, spec: BatchSpec) -> Function:
                                      "dim": dim}, (size_var,)))
         builder.dim_vars[dim] = size_var
     batching = _Batching(builder, dim, spec.loc)
+    batching.params = list(params)
     for param, new in zip(fn.params, params):
         batching.values[id(param)] = new
     builder.loc = fn.loc
@@ -140,6 +142,9 @@ class _Batching:
         self.values: dict[int, Atom] = {}
         self.batched: set[int] = set()  # ids of new values that carry the batch axis
         self.batched_tapes: set[str] = set()  # names of tapes that hold batched values
+        self.maybe_none: set[int] = set()  # merges that are None on one path (read only under the same test)
+        self.params: list[Var] = []
+        self.unset: set[int] = set()  # results of guarded parts that are None when no example took the part
         self.ctx = BatchContext(Sym(builder, builder.dim(dim)) if dim in builder.dim_sources or dim in
                                 builder.dim_vars else None, self._batch_rule)
 
@@ -177,13 +182,21 @@ class _Batching:
         values, batched = dict(self.values), set(self.batched)
         while True:
             known = set(self.batched_tapes)
-            with self.builder.block() as block:
+            with self._block() as block:
                 self.block(body)
             if self.batched_tapes == known:
                 self.builder.eqns.extend(block)
                 return
             self.builder.restore(state)
             self.values, self.batched = dict(values), set(batched)
+
+    @contextmanager
+    def _block(self):
+        """A nested block; sizes read inside it (`size = v.shape[0]`) are not reused after it."""
+        saved = dict(self.builder.dim_vars)
+        with self.builder.block() as block:
+            yield block
+        self.builder.dim_vars = saved
 
     # -- statements ----------------------------------------------------------------------------------------
     def block(self, block: list) -> None:
@@ -237,12 +250,12 @@ class _Batching:
             merged = self.masked(cond, stmt.then_body, stmt.then_results, stmt.else_body, stmt.else_results,
                                  stmt.outs, stmt.loc, guard=True)
             for old, new in zip(stmt.outs, merged):
-                self.set(old, new, self.is_batched(new) or old.type.dtype != "tape")
+                self.set(old, new, self.is_batched(new))
             return
         builder = self.builder
         parts = []
         for body, results in ((stmt.then_body, stmt.then_results), (stmt.else_body, stmt.else_results)):
-            with builder.block() as new_body:
+            with self._block() as new_body:
                 self.block(body)
             parts.append((new_body, [self.get(r) for r in results]))
         flags = [any(self.is_batched(res[i]) for _, res in parts) and old.type.dtype != "tape"
@@ -250,6 +263,9 @@ class _Batching:
         for new_body, results in parts:
             self._lift_into(new_body, results, flags)
         outs = tuple(Var(builder.scope.fresh(o.name), self._type(o, f)) for o, f in zip(stmt.outs, flags))
+        for out, a, b in zip(outs, parts[0][1], parts[1][1]):
+            if any(isinstance(r, Const) and r.value is None for r in (a, b)):
+                self.maybe_none.add(id(out))
         builder.loc = stmt.loc
         builder.emit(If(cond, parts[0][0], parts[1][0], outs, tuple(parts[0][1]), tuple(parts[1][1]), stmt.loc,
                         stmt.note))
@@ -285,9 +301,9 @@ class _Batching:
         order = [(then_body, then_results, mask), (else_body, else_results, not_mask)]
         if pops:
             order.reverse()
-        parts = {}
+        parts, guards = {}, {}
         for body, results, taken in order:
-            parts[id(body)] = self._part(body, results, taken, outs, loc, guard and bool(body))
+            parts[id(body)], guards[id(body)] = self._part(body, results, taken, outs, loc, guard and bool(body))
         then_part, else_part = parts[id(then_body)], parts[id(else_body)]
         merged = []
         builder.loc = loc
@@ -298,30 +314,68 @@ class _Batching:
             if isinstance(a, Const) and a.value is None or isinstance(b, Const) and b.value is None:
                 merged.append(a if isinstance(b, Const) and b.value is None else b)
                 continue
-            rank = max(example_rank(self.sym(a), self.is_batched(a)), example_rank(self.sym(b), self.is_batched(b)))
-            chosen = ops.where(self.ctx.align(self.sym(mask), rank), self.sym(a), self.sym(b)).atom
-            if not old.temporary and isinstance(chosen, Var) and chosen.temporary:
-                builder.rename(chosen, old.name)
+            if id(a) in self.unset or id(b) in self.unset:  # no value where no example took the part
+                chosen = self._guarded_merge(old, mask, a, b, guards[id(then_body)], guards[id(else_body)])
+            else:
+                chosen = self._where(old, mask, a, b)
             self.batched.add(id(chosen))
             merged.append(chosen)
+        return merged
+
+    def _where(self, old: Var, mask: Atom, a: Atom, b: Atom) -> Atom:
+        rank = max(example_rank(self.sym(a), self.is_batched(a)), example_rank(self.sym(b), self.is_batched(b)))
+        chosen = ops.where(self.ctx.align(self.sym(mask), rank), self.sym(a), self.sym(b)).atom
+        if not old.temporary and isinstance(chosen, Var) and chosen.temporary:
+            self.builder.rename(chosen, old.name)
+        self.batched.add(id(chosen))
+        return chosen
+
+    def _guarded_merge(self, old: Var, mask: Atom, a: Atom, b: Atom, some_a: Atom, some_b: Atom) -> Atom:
+        """`np.where(mask, a, b)` where a part that no example took left no value: the other part's value as it
+        is (`if not some_a: b elif not some_b: a else: where`), batched like the merge."""
+        builder = self.builder
+        out_type = batched_type(old.type, self.dim)
+        if isinstance(some_b, Const) or isinstance(some_a, Const):  # one part always runs: it has the value
+            ran, other, some_other = (a, b, some_b) if isinstance(some_a, Const) else (b, a, some_a)
+            if id(other) in self.unset:
+                with self._block() as both:
+                    chosen = self._where(old, mask, a, b)
+                with self._block() as alone:
+                    ran_full = ran if self.is_batched(ran) else self.lift(ran, writable=True)
+                merged = Var(builder.scope.fresh(old.name), out_type)
+                builder.emit(If(some_other, both, alone, (merged,), (chosen,), (ran_full,), builder.loc))
+                return merged
+            return self._where(old, mask, a, b)
+        with self._block() as both:
+            chosen = self._where(old, mask, a, b)
+        with self._block() as only_a:
+            a_full = a if self.is_batched(a) else self.lift(a, writable=True)
+        inner = Var(builder.scope.fresh(old.name), out_type)
+        with self._block() as some_a_block:
+            builder.emit(If(some_b, both, only_a, (inner,), (chosen,), (a_full,), builder.loc))
+        with self._block() as only_b:
+            b_full = b if self.is_batched(b) else self.lift(b, writable=True)
+        merged = Var(builder.scope.fresh(old.name), out_type)
+        builder.emit(If(some_a, some_a_block, only_b, (merged,), (inner,), (b_full,), builder.loc))
         return merged
 
     def _part(self, body: list, results, taken: Atom, outs, loc, guard: bool) -> list[Atom]:
         """One branch of a masked `if`, run (when `guard`, only if some example takes it) on safe inputs."""
         builder = self.builder
         if not body:
-            return [self.get(r) for r in results]
+            return [self.get(r) for r in results], const(True)
         free = [v for v in free_values(body) if isinstance(v, Var)]
         updated = updated_in_place(body)
         outer = {id(v): self.values.get(id(v)) for v in free}
-        with builder.block() as part:
+        with self._block() as part:
             builder.loc = loc
             first = builder.bind("argmax", [taken], name="first")
             for var in free:
                 new = self.get(var)
                 if var.type.dtype == "tape" or isinstance(new, Const):
                     continue
-                if self.is_batched(new):  # the examples that skip the branch get the inputs of one that takes it
+                if self.is_batched(new) and id(new) not in self.maybe_none:
+                    # the examples that skip the branch get the inputs of one that takes it
                     example = ops.getitem(self.sym(new), self.sym(first), index=(_ref(1),))
                     rank = example_rank(self.sym(new), True)
                     safe = ops.where(self.ctx.align(self.sym(taken), rank), self.sym(new), example).atom
@@ -335,24 +389,32 @@ class _Batching:
                 self.values[id(var)] = outer[id(var)]
         if not guard:
             builder.eqns.extend(part)
-            return values
+            return values, const(True)
         inside = {id(v) for v in all_defined(body)}
-        fallback = [self._placeholder(r, v, inside) for r, v in zip(results, values)]
-        flags = [self.is_batched(v) for v in values]
-        for i, (v, f) in enumerate(zip(values, fallback)):
-            if self.is_batched(f) and not flags[i]:
-                flags[i] = True
-        self._lift_into(part, values, flags)
-        merged = tuple(Var(builder.scope.fresh(o.name), self._type(o, f) if o.type.dtype != "tape" else o.type)
-                       for o, f in zip(outs, flags))
+        kept = [i for i, v in enumerate(values) if not (isinstance(v, Const) and v.value is None)]
+        values_kept = [values[i] for i in kept]  # a value kept on this path only is no merge (None on the other)
+        readable = [v for v in outer.values() if isinstance(v, Var)] + self.params
+        fallback = [self._placeholder(results[i], values[i], inside, readable) for i in kept]
+        flags = [self.is_batched(v) or isinstance(f, Var) and self.is_batched(f) for v, f in zip(values_kept, fallback)]
+        self._lift_into(part, values_kept, flags)
+        merged = tuple(Var(builder.scope.fresh(outs[i].name), self._type(outs[i], f) if outs[i].type.dtype != "tape"
+                           else outs[i].type) for i, f in zip(kept, flags))
         some = builder.bind("any", [taken], name="some")
-        builder.emit(If(some, part, [], merged, tuple(values), tuple(fallback), loc))
-        for new, f in zip(merged, flags):
+        builder.emit(If(some, part, [], merged, tuple(values_kept), tuple(fallback), loc))
+        for new, f, value in zip(merged, flags, values_kept):
             if f:
                 self.batched.add(id(new))
-        return list(merged)
+            if id(value) in self.maybe_none:
+                self.maybe_none.add(id(new))
+        for new, f in zip(merged, fallback):
+            if isinstance(f, Const) and f.value is None:
+                self.unset.add(id(new))
+        final = list(values)
+        for i, new in zip(kept, merged):
+            final[i] = new
+        return final, some
 
-    def _placeholder(self, old_result: Atom, value: Atom, inside: set[int]) -> Atom:
+    def _placeholder(self, old_result: Atom, value: Atom, inside: set[int], readable: list[Var]) -> Atom:
         """What a guarded branch part gives when no example takes it (the merge never chooses it): the value
         from before the branch where there is one, else zeros."""
         if isinstance(old_result, Const) or value.type.dtype == "tape":
@@ -360,14 +422,32 @@ class _Batching:
         if id(old_result) not in inside:
             outer = self.get(old_result)
             return self.lift(outer) if self.is_batched(value) and not self.is_batched(outer) else outer
-        shape = self.builder.shape_atoms(value.type)
-        if shape is None:
-            raise TranspileError("a branch that depends on each example needs the shapes of its values", self.loc,
-                                 'annotate the parameters, e.g. x: "f64[n]"')
+        shape = self._shape_outside(value.type, readable)
+        if shape is None:  # no zeros of the right shape: nothing, and the merge looks at which parts ran
+            return Const(None, value.type)
         zeros = self.builder.bind("zeros", list(shape), {"dtype": value.type.dtype})
         if self.is_batched(value):
             self.batched.add(id(zeros))
         return zeros
+
+    def _shape_outside(self, t: TensorType, readable: list[Var]):
+        """`t`'s shape as atoms readable before a branch: named sizes, or a size read off a value from before
+        the branch (`readable`) that has the same (unknown) dimension."""
+        if t.shape is None:
+            return None
+        atoms = []
+        for dim in t.shape:
+            try:
+                atoms.append(self.builder.dim(dim))
+                continue
+            except TranspileError:
+                pass
+            found = next(((v, a) for v in readable if v.type.shape is not None and v.type.dtype != "tape"
+                          for a, d in enumerate(v.type.shape) if d == dim), None)
+            if found is None:
+                return None
+            atoms.append(self.builder.bind("dim", [found[0]], {"axis": found[1]}, name="size"))
+        return tuple(atoms)
 
     # -- loops ---------------------------------------------------------------------------------------------
     def loop(self, stmt: Loop) -> None:
@@ -393,16 +473,16 @@ class _Batching:
         self._emit_loop(stmt, bounds, inits, flags, masked, per_example_bounds)
 
     def _trial(self, stmt: Loop, flags: list, masked: bool) -> tuple[list, bool]:
-        with self.builder.block():
+        with self._block():
             bounds = [self.get(b) for b in stmt.bounds]
             slots = self._slots(stmt, flags)
             if stmt.index is not None:
                 per_example = any(self.is_batched(b) for b in bounds)
                 self.set(stmt.index, Var(stmt.index.name, self._type(stmt.index, per_example)), per_example)
-            with self.builder.block():
+            with self._block():
                 self.block(stmt.cond_body)
             cond_batched = stmt.cond is not None and self.is_batched(self.get(stmt.cond))
-            with self.builder.block():
+            with self._block():
                 self.block(stmt.body)
             found = [self.is_batched(self.get(c)) or f for c, f in zip(stmt.carried_out, flags)]
         del slots
@@ -431,10 +511,10 @@ class _Batching:
         if stmt.index is not None:
             index = Var(builder.scope.fresh(stmt.index.name), stmt.index.type)
             self.set(stmt.index, index, False)
-        with builder.block() as cond_body:
+        with self._block() as cond_body:
             self.block(stmt.cond_body)
         cond = self.get(stmt.cond) if stmt.cond is not None else None
-        with builder.block() as body:
+        with self._block() as body:
             self.block(stmt.body)
             following = [self.get(c) for c in stmt.carried_out]
         self._lift_into(body, following, flags)
@@ -458,10 +538,10 @@ class _Batching:
         slots = self._slots(stmt, flags)
         active = Var(builder.scope.fresh("active"), batched_type(TensorType("bool", ()), self.dim))
         self.batched.add(id(active))
-        with builder.block() as cond_body:
+        with self._block() as cond_body:
             builder.loc = stmt.loc
             some = builder.bind("any", [active], name="some")
-        with builder.block() as body:
+        with self._block() as body:
             following = self.masked(active, stmt.body, stmt.carried_out, [], stmt.carried, stmt.carried, stmt.loc,
                                     guard=False)
             for old, new in zip(stmt.carried, following):  # the condition on the new values
@@ -495,7 +575,7 @@ class _Batching:
         slots = self._slots(stmt, flags)
         k = Var(builder.scope.fresh("k"), TensorType("i64", ()))
         popping = any(e.prim.name == "pop" for e in equations(stmt.body))
-        with builder.block() as body:
+        with self._block() as body:
             local = s(k) - (total - count) if popping else s(k)
             active = local >= 0 if popping else s(k) < count
             position = count - 1 - local if stmt.reverse else local

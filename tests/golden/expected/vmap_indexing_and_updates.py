@@ -40,14 +40,14 @@ def pick_rows(x: "f64[n,d]", i: "i64[B]", v: "f64[B,d]"):
     # vmap_indexing_and_updates.py:7  row = x[i].copy()
     row = x[i].copy()
     # vmap_indexing_and_updates.py:8  x[i] = v * 2.0
-    t_1 = np.broadcast_to(x, (B, n, d)).copy()
+    x_2 = np.broadcast_to(x, (B, n, d)).copy()
     del x, n, d
-    t_1[np.arange(B), i] = v * 2.0
+    x_2[np.arange(B), i] = v * 2.0
     del B, i
     # vmap_indexing_and_updates.py:9  x[:, 0] += row[1]
-    t_1[:, :, 0] = t_1[:, :, 0] + row[:, 1][:, None]
+    x_2[:, :, 0] = x_2[:, :, 0] + row[:, 1][:, None]
     # vmap_indexing_and_updates.py:10  return x, np.outer(row, v)
-    return (t_1, row[:, :, None] * v[:, None, :])
+    return (x_2, row[:, :, None] * v[:, None, :])
 
 
 def pick_all(x: "f64[B,n,d]", i: "i64[B]", v: "f64[d]"):
