@@ -83,6 +83,11 @@ def example_rank(x: Sym, batched: bool) -> int:
     return x.rank - 1 if batched else x.rank
 
 
+def batched_type(t: TensorType, dim: str) -> TensorType:
+    """The type of a batch of values of type `t` (batch axis `dim` first)."""
+    return t.with_shape((dim,) + t.shape) if t.shape is not None else t
+
+
 def example_type(t: TensorType) -> TensorType:
     return t.with_shape(t.shape[1:]) if t.shape is not None else t
 
