@@ -609,6 +609,7 @@ NON_DIFFERENTIABLE = {
     "any": "a boolean: does any example take a branch (emitted by vmap for control flow)",
     "argmax": "an integer: the first example that takes a branch (emitted by vmap)",
     "batch_size": "an integer: the batch size vmap's arguments share",
+    "eye": "creation: the basis vectors a dense Jacobian seeds its batched sweep with",
 }
 
 
