@@ -109,7 +109,9 @@ def _jax():
     return jax, jnp
 
 
-def per_example(budget: float, sizes=(1, 32, 1024), d: int = 64, h: int = 64) -> list[dict]:
+def per_example(budget: float, sizes=(1, 32, 1024), d: int = 64, h: int = 16, with_jax: bool = True) -> list[dict]:
+    """Logistic regression with d features; an MLP with d inputs and h hidden units (d * h + h parameters: the
+    per-example gradients of B = 1024 examples fill B * (d * h + h) floats, a memory-bound write)."""
     import numpy as np
 
     from .timer import measure_interleaved
@@ -117,7 +119,7 @@ def per_example(budget: float, sizes=(1, 32, 1024), d: int = 64, h: int = 64) ->
     m = _module(LOSSES, "losses")
     rng = np.random.default_rng(0)
     w, w1, w2 = rng.normal(size=d) * 0.1, rng.normal(size=(d, h)) * 0.1, rng.normal(size=h) * 0.1
-    jx = _jax()
+    jx = _jax() if with_jax else None
     rows = []
     for batch in sizes:
         x = rng.normal(size=(batch, d))
@@ -158,7 +160,7 @@ def per_example(budget: float, sizes=(1, 32, 1024), d: int = 64, h: int = 64) ->
     return rows
 
 
-def jacobians(budget: float, n: int = 100) -> list[dict]:
+def jacobians(budget: float, n: int = 100, with_jax: bool = True) -> list[dict]:
     import numpy as np
 
     from .timer import measure_interleaved
@@ -166,7 +168,7 @@ def jacobians(budget: float, n: int = 100) -> list[dict]:
     batched, loops = _module(JACOBIANS, "jacobians"), _column_loops(JACOBIANS)
     rng = np.random.default_rng(1)
     x, A = rng.normal(size=n), rng.normal(size=(n, n)) / np.sqrt(n)
-    jx = _jax()
+    jx = _jax() if with_jax else None
     rows = []
     for name in ("f_jacfwd", "f_jacrev", "g_hessian"):
         new, old = getattr(batched, name), getattr(loops, name)
@@ -189,14 +191,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.vmap", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="short timing budgets")
     parser.add_argument("--threads", type=int, default=1, help="threads per tool (BLAS, XLA); default 1")
+    parser.add_argument("--hidden", type=int, default=16, help="hidden units of the MLP (default 16)")
     args = parser.parse_args(argv)
     configure_threads(args.threads)
     from .timer import format_seconds
 
     budget = 0.3 if args.quick else 1.5
-    print("Per-example gradients (vmap(grad(loss)) vs a Python loop over grad(loss), and JAX jit(vmap(grad)))")
+    print(f"Per-example gradients (vmap(grad(loss)) vs a Python loop over grad(loss), and JAX jit(vmap(grad))); "
+          f"d = 64 features, MLP hidden units h = {args.hidden}")
     print(f"{'loss':10} {'B':>5} {'vmap':>10} {'loop':>10} {'jax':>10} {'loop/vmap':>10} {'vmap/jax':>9}")
-    for row in per_example(budget):
+    for row in per_example(budget, h=args.hidden):
         jax_s = row.get("jax")
         print(f"{row['workload']:10} {row['B']:>5} {format_seconds(row['vmap']):>10} {format_seconds(row['loop']):>10} "
               f"{format_seconds(jax_s):>10} {row['loop'] / row['vmap']:>9.1f}x "
