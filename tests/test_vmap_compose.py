@@ -218,3 +218,21 @@ def test_vmap_on_the_fly(tmp_path, monkeypatch):
     batched = lifted.vmap(module.loss, in_axes=(None, 0, 0))
     assert_same(batched(w, x, y), np.array([module.loss(w, x[b], y[b]) for b in range(len(y))]))
     assert "in_axes=(None, 0, 0)" in repr(batched)
+
+
+def test_vmap_of_vmap_with_indices_that_differ_per_example():
+    m = build(HEADER + '''
+@kernel
+def f(x: "f64[n,d]", i: "i64[]", v: "f64[d]") -> "f64[n,d]":
+    row = x[i] * 2.0
+    x[i] = v + row
+    x[0, i % 2] += 1.0
+    return x
+
+
+grid = vmap(vmap(f, in_axes=(None, 0, 0)), in_axes=(0, 0, None))
+''')
+    rng = np.random.default_rng(5)
+    x, i, v = rng.normal(size=(2, 3, 4)), rng.integers(-3, 3, size=(2, 5)), rng.normal(size=(5, 4))
+    expected = np.stack([np.stack([m.f(x[a], i[a, b], v[b]) for b in range(5)]) for a in range(2)])
+    assert_same(m.grid(x, i, v), expected)

@@ -262,8 +262,10 @@ def _batch_getitem(ctx, prim, args, batched, index=(), lanes=False):
     (`x[i]`, the gathered axis moved to the front), or each example's own row of a batched one."""
     x, refs = args[0], list(args[1:])
     types = [a.type for a in args]
-    if lanes:
-        raise BatchError("indices that differ between examples inside a vmap of a vmap are not supported yet")
+    if lanes:  # a vmap of a vmap: one more lane in front (each example's index arrays already come first)
+        x = x if batched[0] else ctx.lift(x)
+        lane_refs, lane_index = _lane_index(ctx, refs, batched, index)
+        return ops.getitem(x, *lane_refs, index=lane_index, lanes=True)
     if any(isinstance(item, slice) and any(isinstance(b, Ref) and batched[b.index] for b in
                                            (item.start, item.stop, item.step)) for item in index):
         raise BatchError("a slice whose bounds differ between examples would give arrays of different shapes")
@@ -274,6 +276,8 @@ def _batch_getitem(ctx, prim, args, batched, index=(), lanes=False):
         if advanced_items(moved, types) and _array_axes_first(moved, types):
             result = _to_front(result, _gathered(moved, types), 1)
         return result
+    if not batched[0] and len(advanced_items(index, types)) > 1:  # several index arrays (per example): each
+        x, batched = ctx.lift(x), [True] + list(batched[1:])    # example's own row of a broadcast view
     if batched[0]:
         if None in index:
             raise BatchError("an index that differs between examples cannot be combined with None here; "
@@ -305,10 +309,16 @@ def _batch_update(ctx, prim, args, batched, index=(), lanes=False, **params):
     lined up with the region example by example; with an index that differs between examples (one integer per
     example and axis), `x[lane, i] = v`."""
     x, value, refs = args[0], args[1], list(args[2:])
-    if lanes:
-        raise BatchError("indices that differ between examples inside a vmap of a vmap are not supported yet")
     if not batched[0]:
         x = ctx.lift(x, writable=True)
+    if lanes:  # a vmap of a vmap: one more lane in front; every element is still written once
+        region = _infer_lanes([example_type(x.type)] + [example_type(r.type) if b else r.type
+                                                        for r, b in zip(refs, batched[2:])], shift_refs(index, -1))
+        if batched[1]:
+            value = ctx.align(value, region.rank)
+        lane_refs, lane_index = _lane_index(ctx, refs, [batched[0]] + list(batched[2:]), shift_refs(index, -1))
+        return getattr(ops, prim.name)(x, value, *lane_refs, index=shift_refs(lane_index, 1), lanes=True,
+                                       **params)
     if any(batched[2:]):
         if any(r.type.rank != 1 for r, b in zip(refs, batched[2:]) if b) or \
                 any(r.type.shape != () for r, b in zip(refs, batched[2:]) if not b) or None in index:
