@@ -10,7 +10,8 @@
   transforms generate now) against the column loop they generated before (kept as their fallback; target >= 5x),
   and against JAX's `jit(jacfwd/jacrev/hessian)`.
 
-Timings interleave the contenders (`benchmarks.timer.measure_interleaved`), one thread each.
+Timings interleave the contenders (`benchmarks.timer.measure_interleaved`), one thread each; each figure is the
+fastest sample (per call), the one least disturbed by other jobs on a shared machine.
 """
 from __future__ import annotations
 
@@ -156,7 +157,7 @@ def per_example(budget: float, sizes=(1, 32, 1024), d: int = 64, h: int = 16, wi
             if name in jax_fns:
                 fns["jax"] = jax_fns[name]
             t = measure_interleaved(fns, budget_s=budget)
-            rows.append({"workload": name, "B": batch, **{k: v.median_s for k, v in t.items()}})
+            rows.append({"workload": name, "B": batch, **{k: v.min_s for k, v in t.items()}})
     return rows
 
 
@@ -183,7 +184,7 @@ def jacobians(budget: float, n: int = 100, with_jax: bool = True) -> list[dict]:
             np.testing.assert_allclose(np.asarray(compiled(xj, Aj)), new(x, A), rtol=1e-10, atol=1e-12)
             fns["jax"] = lambda: compiled(xj, Aj).block_until_ready()
         t = measure_interleaved(fns, budget_s=budget)
-        rows.append({"workload": name, "n": n, **{k: v.median_s for k, v in t.items()}})
+        rows.append({"workload": name, "n": n, **{k: v.min_s for k, v in t.items()}})
     return rows
 
 
