@@ -236,3 +236,21 @@ grid = vmap(vmap(f, in_axes=(None, 0, 0)), in_axes=(0, 0, None))
     x, i, v = rng.normal(size=(2, 3, 4)), rng.integers(-3, 3, size=(2, 5)), rng.normal(size=(5, 4))
     expected = np.stack([np.stack([m.f(x[a], i[a, b], v[b]) for b in range(5)]) for a in range(2)])
     assert_same(m.grid(x, i, v), expected)
+
+
+def test_per_example_gradients_through_gathers_that_differ_per_example():
+    """The reverse sweep of `x[idx]` accumulates with np.add.at; batched, each example's row of it."""
+    m = build(HEADER + '''
+@kernel
+def f(x: "f64[n,d]", idx: "i64[k]", j: "i64[]") -> "f64[]":
+    return np.sum(np.sin(x[idx]) * x[j]) + np.sum(x[:, idx] ** 2)
+
+
+f_grad = grad(f)
+per_example = vmap(grad(f), in_axes=(0, 0, 0))
+shared_x = vmap(grad(f), in_axes=(None, 0, 0))
+''')
+    rng = np.random.default_rng(6)
+    x, idx, j = rng.normal(size=(4, 3, 3)), rng.integers(0, 3, size=(4, 5)), rng.integers(-3, 3, size=4)
+    assert_same(m.per_example(x, idx, j), loop(m.f_grad, [x, idx, j], (0, 0, 0)))
+    assert_same(m.shared_x(x[0], idx, j), loop(m.f_grad, [x[0], idx, j], (None, 0, 0)))

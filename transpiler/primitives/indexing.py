@@ -320,18 +320,30 @@ def _batch_update(ctx, prim, args, batched, index=(), lanes=False, **params):
         return getattr(ops, prim.name)(x, value, *lane_refs, index=shift_refs(lane_index, 1), lanes=True,
                                        **params)
     if any(batched[2:]):
-        if any(r.type.rank != 1 for r, b in zip(refs, batched[2:]) if b) or \
-                any(r.type.shape != () for r, b in zip(refs, batched[2:]) if not b) or None in index:
+        accumulates = prim.name == "add_at"  # np.add.at adds every write: repeated elements are fine
+        if not accumulates and (any(r.type.rank != 1 for r, b in zip(refs, batched[2:]) if b) or
+                                any(r.type.shape != () for r, b in zip(refs, batched[2:]) if not b)):
             raise BatchError("assigning through index arrays that differ between examples is not supported yet; "
                              "index with one integer per axis")
-        region = _infer_getitem([example_type(x.type)] + [example_type(r.type) if b else r.type
-                                                          for r, b in zip(refs, batched[2:])],
-                                {"index": shift_refs(index, -1)})
+        if None in index:
+            raise BatchError("an index that differs between examples cannot be combined with None here")
+        example = [example_type(x.type)] + [example_type(r.type) if b else r.type for r, b in zip(refs, batched[2:])]
+        example_index = shift_refs(index, -1)
+        region = _infer_getitem(example, {"index": example_index})
         if batched[1]:
             value = ctx.align(value, region.rank)
-        lane = ops.arange(ctx.size)
-        lane_index = (Ref(2),) + shift_refs(index, 1)
-        return getattr(ops, prim.name)(x, value, lane, *refs, index=lane_index, lanes=True, **params)
+            if advanced_items(example_index, example) and not _array_axes_first(example_index, example):
+                at = array_axis(example_index, example, len(example[0].shape))[1]
+                gathered = len(broadcast_shapes([example[r.index].shape
+                                                 for r in advanced_items(example_index, example)]))
+                if at:  # each example's region has its index axes at `at`; with lanes they come first
+                    rank = value.rank
+                    order = [0] + list(range(1 + at, 1 + at + gathered)) + list(range(1, 1 + at)) + \
+                        list(range(1 + at + gathered, rank))
+                    value = ops.transpose(value, axes=tuple(order))
+        lane_refs, lane_index = _lane_index(ctx, refs, [True] + list(batched[2:]), example_index)
+        return getattr(ops, prim.name)(x, value, *lane_refs, index=shift_refs(lane_index, 1), lanes=True,
+                                       **params)
     moved = (slice(None),) + index
     if batched[1]:
         types = [a.type for a in [x, value] + refs]
