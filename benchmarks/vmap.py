@@ -96,7 +96,7 @@ def _column_loops(text: str) -> types.ModuleType:
     ]
     rendered = [render_function(fn, "jacobians.py") for fn in functions]
     return _exec(render_module("numpy_module.py.j2", version="bench", source_path="jacobians.py", source_hash="0" * 64,
-                               functions=rendered, transforms=[], uses_scipy=False,
+                               functions=rendered, transforms=[], imports=sorted(set().union(*[r.imports for r in rendered])),
                                helpers=set().union(*[r.helpers for r in rendered])), "column_loops")
 
 

@@ -150,3 +150,11 @@ def test_vmap_benchmark_computes_what_it_times():
     assert {(r["workload"], r["B"]) for r in rows} == {(w, b) for w in ("logistic", "mlp") for b in (1, 3)}
     rows = vmap.jacobians(0.001, n=5, with_jax=False)
     assert [r["workload"] for r in rows] == ["f_jacfwd", "f_jacrev", "g_hessian"]
+
+
+def test_warm_start_benchmark_runs_and_never_imports_the_compiler_when_warm(capsys):
+    from benchmarks import warm_start
+
+    assert warm_start.main(["--runs", "1"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if "cached" in line or "floor" in line]
+    assert len(rows) == 3 and all(row.endswith("  no") for row in rows)

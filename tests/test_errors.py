@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import textwrap
 
+import numpy as np
 import pytest
 
 from lifted.transpiler import SourceLoc, TranspileError, transpile_source
@@ -101,9 +102,28 @@ CASES = {
     "undefined_name": (
         kernel_source("y = x * scale\nreturn np.sum(y)"),
         6, 13, "scale", "`scale` is not defined in this kernel", "module-level numeric constants"),
-    "np_linalg_inv": (
-        kernel_source("y = np.linalg.inv(x)\nreturn np.sum(y)", 'x: "f64[n,n]"'),
-        6, 9, "np.linalg.inv", "`np.linalg.inv` is not supported in kernels", "supported NumPy functions"),
+    "flip_is_a_view": (
+        kernel_source("y = np.flip(x)\ny[0] = 1.0\nreturn np.sum(x * y)"),
+        7, 5, "y[0]", "`y` is a view of another array", "copy"),
+    "roll_runtime_float_shift": (
+        kernel_source("return np.sum(np.roll(x, 1.5))"),
+        6, 19, "np.roll(x, 1.5)", "np.roll shifts by an integer", None),
+    "repeat_array_counts": (
+        kernel_source("return np.sum(np.repeat(x, x))"),
+        6, 19, "np.repeat(x, x)", "np.repeat is supported with one repeat count", "np.repeat(x, 3, axis=0)"),
+    "matrix_norm_2": (
+        kernel_source("return np.linalg.norm(x, 2)", 'x: "f64[n,n]"'),
+        6, 12, "np.linalg.norm(x, 2)", "np.linalg.norm with ord=2 is not supported in kernels", "Frobenius"),
+    "solve_stack_vector": (
+        kernel_source("return np.sum(np.linalg.solve(x, x[0, 0]))", 'x: "f64[2,n,n]"'),
+        6, 19, "np.linalg.solve(x, x[0, 0])", "stack of column matrices", None),
+    "mvn_scalar_cov": (
+        kernel_source("return np.sum(scipy.stats.multivariate_normal.logpdf(x, x, 2.0))").replace(
+            "import numpy as np", "import numpy as np\nimport scipy.stats"),
+        7, 19, "scipy.stats.multivariate_normal.logpdf(x, x, 2.0)", "covariance as a (d, d) matrix", "np.eye(d)"),
+    "np_linalg_qr": (
+        kernel_source("y = np.linalg.qr(x)\nreturn np.sum(y)", 'x: "f64[n,n]"'),
+        6, 9, "np.linalg.qr", "`np.linalg.qr` is not supported in kernels", "supported NumPy functions"),
     "np_fft_fft": (
         kernel_source("y = np.fft.fft(x)\nreturn np.sum(y)"),
         6, 9, "np.fft.fft", "`np.fft.fft` is not supported in kernels", "supported NumPy functions"),
@@ -375,3 +395,84 @@ def test_located_keeps_the_first_location():
     second = SourceLoc("a.py", 9, 1, 9, 2, "y")
     error = TranspileError("m").located(first).located(second)
     assert error.loc is first
+
+
+# -- issue 10: what the compiler used to drop or mis-read silently --------------------------------------------
+
+def test_a_user_decorator_under_kernel_is_refused_where_it_is_written():
+    source = ("import numpy as np\nfrom lifted import kernel\n\n\ndef doubled(f):\n    return f\n\n\n"
+              "@kernel\n@doubled\ndef f(x: \"f64[]\"):\n    return x * x\n")
+    error = error_for(source)
+    assert str(error.loc) == f"{PATH}:10:1" and underlined(error) == "@doubled"
+    assert "cannot have other decorators" in error.message and "outside the kernel" in error.hint
+
+
+@pytest.mark.parametrize("where, line", [("class Model:\n    @kernel\n    def f(self, x):\n        return x\n", 6),
+                                         ("def outer():\n    @kernel\n    def f(x):\n        return x\n"
+                                          "    return f\n", 6)], ids=["method", "nested"])
+def test_kernel_on_a_method_or_a_nested_function_is_refused(where, line):
+    error = error_for("import numpy as np\nfrom lifted import kernel\n\n\n" + where)
+    assert str(error.loc) == f"{PATH}:{line}:5" and underlined(error) == "@kernel"
+    assert "module-level functions only" in error.message
+
+
+@pytest.mark.parametrize("body, params, shown", [
+    ("reversed = x * 2.0\nreturn np.sum(reversed)", 'x: "f64[n]"', "reversed"),
+    ("return np.sum(np)", 'np: "f64[n]"', "np"),
+    ("_unbroadcast = x\nreturn np.sum(_unbroadcast)", 'x: "f64[n]"', "_unbroadcast"),
+    ("for len in range(3):\n    x = x * 2.0\nreturn np.sum(x)", 'x: "f64[n]"', "len"),
+], ids=["local_reversed", "param_np", "helper_name", "loop_target_len"])
+def test_names_the_generated_module_uses_are_refused_at_the_binding(body, params, shown):
+    error = error_for(kernel_source(body, params))
+    assert underlined(error) == shown and "is reserved in generated code" in error.message
+
+
+def test_a_dimension_named_like_a_generated_name_is_refused():
+    error = error_for(kernel_source("return np.sum(x)", 'x: "f64[scipy]"'))
+    assert "the dimension name `scipy` is reserved" in error.message and underlined(error) == '"f64[scipy]"'
+
+
+def test_identifiers_equal_under_nfkc_are_one_name():
+    source = kernel_source("\ufb01 = x * 2.0\nfi = fi + x\nreturn np.sum(\ufb01 * x)") + "\ng = grad(f)\n"
+    namespace: dict = {}
+    exec(compile(transpile_source(source, PATH), PATH, "exec"), namespace)
+    x = np.array([1.0, -2.0])
+    assert namespace["f"](x) == pytest.approx(np.sum(3.0 * x * x))  # Python's value: one name
+    np.testing.assert_allclose(namespace["g"](x), 6.0 * x)
+
+
+def test_a_custom_vjp_rule_of_the_wrong_arity_is_a_located_error():
+    source = ("import numpy as np\nfrom lifted import custom_vjp, grad, kernel\n\n\n@kernel\n"
+              "def f(x: \"f64[n]\"):\n    return np.sum(np.exp(x))\n\n\n@kernel\n"
+              "def f_vjp(x: \"f64[n]\", g: \"f64[]\"):\n    return g * np.exp(x)\n\n\n"
+              "custom_vjp(f, f_vjp)\nf_grad = grad(f)\n")
+    error = error_for(source)
+    assert str(error.loc) == f"{PATH}:15:1" and "takes 2 parameters, but a rule of `f` takes 3" in error.message
+    assert error.hint.startswith("def f_vjp(x, out, g)")
+
+
+def test_custom_vjp_marker_refuses_a_rule_of_the_wrong_arity_at_run_time():
+    from lifted import custom_vjp
+
+    def f(x):
+        return x
+
+    def rule(x, g):
+        return g
+
+    with pytest.raises(TypeError, match="takes 2 parameters, but a rule of `f` takes 3"):
+        custom_vjp(f, rule)
+
+
+@pytest.mark.parametrize("name", ["np", "os", "_check_args"])
+def test_a_kernel_named_like_a_module_level_name_of_generated_code_is_refused(name):
+    error = error_for(kernel_source("return np.sum(x)").replace("def f(", f"def {name}("))
+    assert str(error.loc) == f"{PATH}:5:5" and f"`{name}` is a name the generated module uses itself" in error.message
+
+
+def test_a_kernel_may_bind_a_local_of_its_own_name():
+    source = kernel_source("f = np.sum(x * x)\nreturn f") + "\ng = grad(f)\n"
+    namespace: dict = {}
+    exec(compile(transpile_source(source, PATH), PATH, "exec"), namespace)
+    np.testing.assert_allclose(namespace["f"](np.ones(2)), 2.0)
+    np.testing.assert_allclose(namespace["g"](np.array([1.0, 3.0])), [2.0, 6.0])

@@ -11,7 +11,7 @@ import re
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator
 
-from .analysis.types import ShapeError, TensorType, is_unknown, split_offset
+from .ir.types import ShapeError, TensorType, is_unknown, split_offset
 from .errors import SourceLoc, TranspileError
 from .ir import Atom, Const, Eqn, Function, Var, all_defined
 from .primitives.registry import lookup

@@ -14,6 +14,9 @@ from .transforms.compose import apply_transform
 from .transforms.hoist import hoist_invariants
 
 
+REVERSE_TRANSFORMS = ("grad", "value_and_grad", "vjp", "jacrev")
+
+
 class DeclaredFunctions:
     """Lowers kernels and applies declarations lazily, caching each result by name."""
 
@@ -21,18 +24,22 @@ class DeclaredFunctions:
         self.parsed = parsed
         self.declarations = list(parsed.declarations) + list(extra)
         self.by_target = {d.target: d for d in self.declarations}
-        self._kernels: dict[str, Function] = {}
+        self._kernels: dict[tuple[str, bool], Function] = {}
         self._functions: dict[str, Function] = {}
         self._building: list[str] = []
 
-    def kernel(self, name: str, loc: SourceLoc | None = None) -> Function:
-        """The lowered (and loop-invariant-hoisted) IR of the kernel `name`."""
-        if name not in self._kernels:
+    def kernel(self, name: str, loc: SourceLoc | None = None, through_rule: bool = False) -> Function:
+        """The lowered (and loop-invariant-hoisted) IR of the kernel `name`; `through_rule`: differentiated
+        through its custom_vjp rule, if it has one (what reverse-mode transforms of it take)."""
+        through_rule = through_rule and name in self.parsed.custom_vjps
+        key = (name, through_rule)
+        if key not in self._kernels:
             from .normalize import Lowering  # normalize calls back here for transforms that kernels call
 
             with self._guard(name, loc):
-                self._kernels[name] = hoist_invariants(Lowering(self.parsed, self).lower_kernel(name))
-        return self._kernels[name]
+                lowered = Lowering(self.parsed, self).lower_kernel(name, through_rule)
+                self._kernels[key] = hoist_invariants(lowered)
+        return self._kernels[key]
 
     def function(self, target: str, loc: SourceLoc | None = None) -> Function:
         """The IR generated for the declaration `target = transform(func, wrt=...)`."""
@@ -53,7 +60,8 @@ class DeclaredFunctions:
     def _input(self, decl: Declaration) -> tuple[Function, bool]:
         """The function a declaration transforms, and whether it is itself a transform's output."""
         if decl.func in self.parsed.kernels:
-            return self.kernel(decl.func, decl.func_loc or decl.loc), False
+            reverse = decl.transform in REVERSE_TRANSFORMS  # forward mode has no use for a reverse rule
+            return self.kernel(decl.func, decl.func_loc or decl.loc, through_rule=reverse), False
         position = {d.target: i for i, d in enumerate(self.declarations)}
         if decl.func in position and position[decl.func] < position[decl.target]:
             return self.function(decl.func, decl.func_loc or decl.loc), True

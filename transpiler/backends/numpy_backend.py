@@ -25,7 +25,7 @@ class RenderedFunction:
     doc: str | None
     lines: list[str]
     helpers: set[str] = field(default_factory=set)
-    uses_scipy: bool = False
+    imports: set[str] = field(default_factory=set)  # modules beyond numpy its code names
 
 
 @dataclass
@@ -38,15 +38,28 @@ class _Line:
     used: list[str]
 
 
-def render_function(fn: Function, source_file: str, delete_dead: bool = True) -> RenderedFunction:
+def render_function(fn: Function, source_file: str, delete_dead: bool = True,
+                    check_args: bool = True) -> RenderedFunction:
+    """`check_args`: the function starts by checking its annotated arguments (`_check_args`, a module helper)."""
     fn = eliminate_dead_code(fn)
     renderer = _Renderer(fn, source_file, delete_dead)
     results = [a for a in result_atoms(fn.result) if isinstance(a, Var)]
     lines = renderer.block(fn.body, top_level=True, tail=results, tail_render=lambda exprs: [
         "return " + cg.source(_result_expr(fn.result, exprs))])
+    checked = [p for p in fn.params if p.type.shape is not None]
+    if check_args and checked:
+        last = fn.params.index(checked[-1]) + 1
+        arguments = [cg.name(p.name) for p in fn.params[:last]]
+        lines.insert(0, cg.source(cg.call("_check_args", fn.name, *arguments)))
+        renderer.helpers.add("check_args")
     signature = ", ".join(f'{p.name}: "{p.type.annotation()}"' if p.type.shape is not None else p.name
                           for p in fn.params)
-    return RenderedFunction(fn.name, signature, fn.doc, lines, renderer.helpers, renderer.uses_scipy)
+    return RenderedFunction(fn.name, signature, fn.doc, lines, renderer.helpers, renderer.imports)
+
+
+def _source_comment(source_file: str, loc) -> str:
+    """`# file.py:12  the source line`, the heading of the lines generated from that source line."""
+    return "# " + cg.comment_text(f"{source_file}:{loc.line}  {loc.text.strip()}")
 
 
 class _Renderer:
@@ -54,7 +67,7 @@ class _Renderer:
         self.source_file = source_file
         self.delete_dead = delete_dead
         self.helpers: set[str] = set()
-        self.uses_scipy = False
+        self.imports: set[str] = set()
         self.use_counts = _use_counts(fn)
         self.targets: dict[int, str] = {}  # values assigned straight into a loop slot
 
@@ -100,20 +113,21 @@ class _Renderer:
                 group = None
             if stmt.loc is not None and (stmt.loc.line, stmt.loc.path) != group:
                 group = (stmt.loc.line, stmt.loc.path)
-                lines.append(f"# {self.source_file}:{stmt.loc.line}  {stmt.loc.text.strip()}")
+                lines.append(_source_comment(self.source_file, stmt.loc))
             lines.extend(line.text)
             if dying:
                 lines.append("del " + ", ".join(dying))
         last = stmts[-1] if stmts else None
         if top_level and isinstance(last, Eqn) and last.loc is not None and id(last.outs[0]) in folded \
                 and (last.loc.line, last.loc.path) != group:
-            lines.append(f"# {self.source_file}:{last.loc.line}  {last.loc.text.strip()}")
+            lines.append(_source_comment(self.source_file, last.loc))
         lines.extend(tail_lines)
         return lines
 
     def _equation(self, eqn: Eqn, folded, expressions, pending) -> _Line | None:
         prim = eqn.prim
-        self.uses_scipy |= prim.scipy
+        if prim.imports:
+            self.imports.add(prim.imports)
         if "helper" in prim.extra:
             self.helpers.add(prim.extra["helper"])
         used = []

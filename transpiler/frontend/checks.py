@@ -33,6 +33,70 @@ def check_signature(node: cst.FunctionDef, locate: Locate) -> None:
                              "remove `async`")
 
 
+# names generated modules use for their own purposes: a kernel binding one would shadow it in the generated code
+RESERVED_NAMES = frozenset({"np", "scipy", "dice", "reversed", "range", "len", "_unbroadcast", "_last_writes",
+                            "_check_args"})
+# ... and module-level names of a generated module: a kernel, `@dist` function or transform cannot take them
+MODULE_NAMES = RESERVED_NAMES | {"os", "_arg_spec", "_ARG_SPECS", "_CHECK_ARGS", "_KINDS", "_PYTHON_KINDS"}
+
+
+def check_reserved_names(node: cst.FunctionDef, locate: Locate) -> None:
+    """A parameter, dimension or local variable named like something the generated module itself uses (`np`,
+    `reversed`, a helper) would break it: refuse it at the name."""
+    for param in node.params.params:
+        annotation = param.annotation.annotation if param.annotation is not None else None
+        if isinstance(annotation, cst.SimpleString):
+            text = annotation.evaluated_value
+            dims = text[text.find("[") + 1:text.rfind("]")].split(",") if "[" in text else []
+            for dim in (d.strip() for d in dims):
+                if dim in RESERVED_NAMES or dim.startswith("__lifted"):
+                    raise TranspileError(f"the dimension name `{dim}` is reserved in generated code",
+                                         locate(annotation), f"rename the dimension, e.g. \"{dim}_\"")
+    binder = _Bindings()
+    node.visit(binder)
+    for name in binder.names:
+        if name.value in RESERVED_NAMES or name.value.startswith("__lifted"):
+            raise TranspileError(f"`{name.value}` is reserved in generated code; a kernel cannot bind it",
+                                 locate(name), f"rename it, e.g. `{name.value}_`")
+
+
+class _Bindings(cst.CSTVisitor):
+    """The names a function binds: parameters, assignment, loop and `as` targets."""
+
+    def __init__(self):
+        self.names: list[cst.Name] = []
+
+    def _targets(self, target: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Name):
+            self.names.append(target)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._targets(element.value)
+        elif isinstance(target, cst.StarredElement):
+            self._targets(target.value)
+
+    def visit_Param(self, node: cst.Param) -> None:
+        self.names.append(node.name)
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self._targets(node.target)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._targets(node.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._targets(node.target)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._targets(node.target)
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self._targets(node.target)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._targets(node.target)
+
+
 def check_reachable(node: cst.FunctionDef, locate: Locate) -> None:
     """Code after a `return`, `break` or `continue` in the same block never runs: say so, rather than drop it."""
     unreachable = _unreachable(node.body)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ..analysis.types import ShapeError, TensorType, normalize_axis
+from ..ir.types import ShapeError, TensorType, normalize_axis
 from ..ir import Var
 from .symbolic import Sym, ops, reduced_axes
 
@@ -116,13 +116,37 @@ def shift_axes(axes: tuple[int, ...]):
     return moved[0] if len(moved) == 1 else moved
 
 
-def batch_reduction(ctx: BatchContext, prim, args: list[Sym], batched: list[bool], axis=None, keepdims=False):
-    """The same reduction over the same axes of each example: axes renumbered past the batch axis."""
+def batch_reduction(ctx: BatchContext, prim, args: list[Sym], batched: list[bool], axis=None, keepdims=False,
+                    **extra):
+    """The same reduction over the same axes of each example: axes renumbered past the batch axis (other
+    parameters, such as `ddof`, as they are)."""
     (x,) = args
-    params: dict[str, Any] = {"axis": shift_axes(reduced_axes(example_rank(x, True), axis))}
+    params: dict[str, Any] = {"axis": shift_axes(reduced_axes(example_rank(x, True), axis)), **extra}
     if keepdims:
         params["keepdims"] = True
     return ctx.bind(prim.name, [x], params)
+
+
+# --- operations on the trailing axes (stacks) ------------------------------------------------------------------
+def batch_stacked(ctx: BatchContext, prim, args: list[Sym], batched: list[bool], **params) -> Sym:
+    """An operation on the last axes of its one argument that NumPy already maps over leading axes (np.linalg's
+    inv, det, cholesky, eigh; tril, triu): the batch is one more leading axis."""
+    return ctx.bind(prim.name, args, params)
+
+
+def batch_along_axis(ctx: BatchContext, prim, args: list[Sym], batched: list[bool], axis=None, **params) -> Sym:
+    """An operation along given axes of one argument (flip, cumsum): the axes renumbered past the batch axis;
+    `axis=None` means every axis for flip and the flattened array for cumsum (an example's only axis)."""
+    (x,) = args
+    rank = example_rank(x, True)
+    if axis is None:
+        if prim.name == "flip":
+            return ctx.bind(prim.name, [x], {"axis": tuple(range(1, rank + 1)), **params})
+        if rank != 1:
+            raise BatchError(f"np.{prim.name} of a flattened array cannot run batched; pass axis=")
+        axis = 0
+    return ctx.bind(prim.name, [x], {"axis": shift_axes(reduced_axes(rank, axis)) if isinstance(axis, tuple)
+                                     else normalize_axis(axis, rank) + 1, **params})
 
 
 # --- shape arguments -----------------------------------------------------------------------------------------

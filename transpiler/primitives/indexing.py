@@ -12,7 +12,7 @@ from typing import Any
 import libcst as cst
 
 from .. import codegen as cg
-from ..analysis.types import ShapeError, TensorType, broadcast_shapes, fresh_dim, is_unknown, offset_dim
+from ..ir.types import ShapeError, TensorType, broadcast_shapes, fresh_dim, is_unknown, offset_dim
 from ..ir import Const
 from .batching import BatchError, batch_elementwise, example_rank, example_type, normalized, refuse
 from .registry import Primitive, register
@@ -450,7 +450,7 @@ register(Primitive(
 register(Primitive(
     name="iadd", family="elementwise", infer=lambda types, p: types[0].with_shape(types[0].shape),
     render=lambda args, p: [cst.SimpleStatementLine([cst.AugAssign(args[0], cst.AddAssign(), args[1])])],
-    statement=True, extra={"in_place": True}, batch=batch_elementwise,
+    statement=True, extra={"in_place": True}, batch=batch_elementwise, cuda="({0} + {1})",
     vjp=lambda g, out, a, b, active=None: [g if active is None or active[0] else None,
                                            sum_to(g, b.type, b, out) if active is None or active[1] else None],
     jvp=lambda tangents, out, a, b: tangents[1] if tangents[0] is None else
@@ -461,7 +461,7 @@ register(Primitive(
 register(Primitive(
     name="isub", family="elementwise", infer=lambda types, p: types[0].with_shape(types[0].shape),
     render=lambda args, p: [cst.SimpleStatementLine([cst.AugAssign(args[0], cst.SubtractAssign(), args[1])])],
-    statement=True, extra={"in_place": True}, batch=batch_elementwise,
+    statement=True, extra={"in_place": True}, batch=batch_elementwise, cuda="({0} - {1})",
     vjp=lambda g, out, a, b, active=None: [g if active is None or active[0] else None,
                                            -sum_to(g, b.type, b, out) if active is None or active[1] else None],
     jvp=lambda tangents, out, a, b: -tangents[1] if tangents[0] is None else

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Callable
 
 from .. import codegen as cg
-from ..analysis.types import ShapeError, TensorType
+from ..ir.types import ShapeError, TensorType
 from .batching import batch_reduction
 from .registry import Primitive, register
 from .symbolic import Sym, count, ops, reduced_axes, unreduce
@@ -24,6 +24,8 @@ def _infer(result: str) -> Callable:
         elif result == "float" and dtype not in ("f32", "f64"):
             dtype = "f64"
         elif result == "sum" and dtype == "bool":
+            dtype = "i64"
+        elif result == "index":
             dtype = "i64"
         if x.shape is None:
             if axis is None and not keepdims:
@@ -44,18 +46,20 @@ def _infer(result: str) -> Callable:
 
 def _render(func: str) -> Callable:
     def render(args, params):
-        return cg.call(func, args[0], axis=params.get("axis"), keepdims=params.get("keepdims") or None)
+        extra = {k: v for k, v in params.items() if k not in ("axis", "keepdims")}
+        return cg.call(func, args[0], axis=params.get("axis"), **extra, keepdims=params.get("keepdims") or None)
 
     return render
 
 
 def reduction(name: str, vjp: Callable, jvp: Callable, func: str | None = None, result: str = "same",
-              cuda: str | None = None, scipy: bool = False) -> Primitive:
+              cuda: str | None = None, imports: str | None = None) -> Primitive:
     return register(Primitive(
         name=name, infer=_infer(result), render=_render(func or f"np.{name}"), family="reduction",
-        vjp=lambda g, out, x, active=None, axis=None, keepdims=False: [vjp(g, out, x, axis, keepdims)],
-        jvp=lambda tangents, out, x, axis=None, keepdims=False: jvp(tangents[0], out, x, axis, keepdims),
-        cuda=cuda, batch=batch_reduction, broadcast_tolerant=True, scipy=scipy, temp_name="s",
+        vjp=lambda g, out, x, active=None, axis=None, keepdims=False, **extra: [vjp(g, out, x, axis, keepdims, **extra)],
+        jvp=lambda tangents, out, x, axis=None, keepdims=False, **extra: jvp(tangents[0], out, x, axis, keepdims,
+                                                                             **extra),
+        cuda=cuda, batch=batch_reduction, broadcast_tolerant=True, imports=imports, temp_name="s",
     ))
 
 
@@ -103,26 +107,65 @@ reduction("prod",
 reduction("logsumexp",
           lambda g, y, x, axis, keepdims: unreduce(g, x, axis, keepdims) * _softmax(x, y, axis, keepdims),
           lambda t, y, x, axis, keepdims: ops.sum(t * _softmax(x, y, axis, keepdims), axis=axis, keepdims=keepdims),
-          func="scipy.special.logsumexp", result="float", scipy=True)
+          func="scipy.special.logsumexp", result="float", imports="scipy.special")
+
+
+# var and std with `ddof`: d var / dx = 2 (x - mean) / (N - ddof); the mean's own derivative sums to zero
+def _centred(x: Sym, axis) -> Sym:
+    return x - ops.mean(x, axis=axis, keepdims=True)
+
+
+def _dof(x: Sym, axis, ddof: int):
+    n = count(x, axis)
+    return n - ddof if ddof else n
+
+
+reduction("var",
+          lambda g, y, x, axis, keepdims, ddof=0: unreduce(g, x, axis, keepdims) * (2.0 * _centred(x, axis))
+          / _dof(x, axis, ddof),
+          lambda t, y, x, axis, keepdims, ddof=0: ops.sum(t * (2.0 * _centred(x, axis)), axis=axis, keepdims=keepdims)
+          / _dof(x, axis, ddof),
+          result="float")
+
+
+def _nonzero(y: Sym) -> Sym:
+    """The standard deviation where it is not 0; 1 where it is (all values equal, so every centred value is 0
+    and the derivative is 0, as for abs at 0, instead of 0 / 0)."""
+    return ops.where(y == 0.0, 1.0, y)
+
+
+reduction("std",
+          lambda g, y, x, axis, keepdims, ddof=0: unreduce(g / _nonzero(y), x, axis, keepdims) * _centred(x, axis)
+          / _dof(x, axis, ddof),
+          lambda t, y, x, axis, keepdims, ddof=0: ops.sum(t * _centred(x, axis), axis=axis, keepdims=keepdims)
+          / (_dof(x, axis, ddof) * _nonzero(y)),
+          result="float")
+
+
+def _batch_argmax(ctx, prim, args, batched, axis=None, keepdims=False):
+    """Each example's position along its own axis, or in its own flattened array."""
+    (x,) = args
+    rank = x.rank - 1
+    if axis is None and rank != 1:  # the position in each example's flattened array: one row per example
+        if keepdims:
+            raise ShapeError(f"np.{prim.name} of a flattened array with keepdims=True cannot run batched yet; "
+                             "pass axis=")
+        return ctx.bind(prim.name, [ops.reshape(x, ctx.size, -1)], {"axis": 1})
+    params = {"axis": (0 if axis is None else axis % rank) + 1}
+    if keepdims:
+        params["keepdims"] = True
+    return ctx.bind(prim.name, [x], params)
+
+
+# where the extremes sit: integer positions, never differentiated (`np.argmax(mask)`: the first example that
+# takes a branch)
+for _name in ("argmax", "argmin"):
+    register(Primitive(name=_name, infer=_infer("index"), render=_render(f"np.{_name}"), family="reduction",
+                       temp_name="idx", batch=_batch_argmax))
 
 
 # --- non-differentiable reductions: what batched control flow asks of a mask ---------------------------------
 register(Primitive(  # `np.any(mask)`: does any example take this branch (stay in this loop)?
     name="any", infer=_infer("bool"), render=_render("np.any"), family="reduction", temp_name="some",
     batch=batch_reduction,
-))
-def _batch_argmax(ctx, prim, args, batched, axis=None):
-    (x,) = args
-    rank = x.rank - 1
-    if axis is None and rank != 1:
-        raise ShapeError("np.argmax of a flattened array cannot run batched; pass axis=")
-    return ops.argmax(x, axis=(0 if axis is None else axis % rank) + 1)
-
-
-register(Primitive(  # `np.argmax(mask)`: the first example that does (one axis, or the only one)
-    name="argmax", family="reduction", temp_name="k", batch=_batch_argmax,
-    infer=lambda types, p: TensorType("i64", () if p.get("axis") is None or types[0].shape is None else
-                                      tuple(d for i, d in enumerate(types[0].shape)
-                                            if i != p["axis"] % len(types[0].shape))),
-    render=lambda args, p: cg.call("np.argmax", args[0], axis=p.get("axis")),
 ))

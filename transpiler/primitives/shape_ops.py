@@ -6,7 +6,7 @@ the output's static shape is known whenever the input's is.
 from __future__ import annotations
 
 from .. import codegen as cg
-from ..analysis.types import (NUMPY_DTYPES, ShapeError, TensorType, broadcast_dims, broadcast_shapes, fresh_dim,
+from ..ir.types import (NUMPY_DTYPES, ShapeError, TensorType, broadcast_dims, broadcast_shapes, fresh_dim,
                               is_unknown, normalize_axis, show_shape)
 from ..builder import const
 from .indexing import slice_along, take_along

@@ -25,7 +25,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from ..analysis.types import ShapeError, TensorType, normalize_axis
+from ..ir.types import ShapeError, TensorType, normalize_axis
 from ..builder import Builder, NameScope
 from ..errors import SourceLoc, TranspileError
 from ..ir import Atom, Const, Eqn, Function, If, Loop, Var, equations, result_atoms
@@ -223,7 +223,8 @@ class _Batching(BatchedBranches, BatchedLoops):
                 self.set(old, new, False)
             return
         if prim.batch is None:
-            raise TranspileError(f"`{prim.name}` cannot run batched", eqn.loc)
+            raise TranspileError(f"vmap of np.{prim.name} is not supported yet", eqn.loc,
+                                 "compute it outside the vmapped kernel, or loop over the examples in Python")
         if self.ctx.size is None:
             raise TranspileError("vmap needs the batch size here", eqn.loc)
         try:
@@ -280,7 +281,7 @@ class _Batching(BatchedBranches, BatchedLoops):
         batched_rule = vmap(rule, BatchSpec(rule.name + "_batched", in_axes, 0, self.loc))
         params = list(batched_rule.params)
         builder = Builder(NameScope([p.name for p in params]), _dim_sources(params))
-        from .inline import inline_function
+        from ..ir.inline import inline_function
 
         cts = inline_function(builder, batched_rule, params)
         cts = cts if isinstance(cts, tuple) else (cts,)

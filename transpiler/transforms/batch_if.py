@@ -7,7 +7,7 @@ its `then` part first; one that pops (a reverse sweep) its `else` part first, so
 """
 from __future__ import annotations
 
-from ..analysis.types import TensorType
+from ..ir.types import TensorType
 from ..builder import const
 from ..errors import TranspileError
 from ..ir import Atom, Const, If, Var, all_defined, equations, free_values

@@ -7,7 +7,7 @@ or the last ones in a loop that pops a tape (a reverse sweep), so pops meet the 
 """
 from __future__ import annotations
 
-from ..analysis.types import TensorType
+from ..ir.types import TensorType
 from ..builder import const
 from ..errors import TranspileError
 from ..ir import Const, Loop, Var, equations

@@ -15,7 +15,7 @@ from .inplace import functionalize
 from .jacobian import jacfwd, jacrev
 from .reverse import ReverseSpec, reverse
 
-REVERSE = ("grad", "value_and_grad", "vjp")
+REVERSE = ("grad", "value_and_grad", "vjp", "elementwise_grad")
 FORWARD = ("jvp", "jacfwd", "jacrev", "hessian")
 KINDS = REVERSE + FORWARD + ("vmap",)
 

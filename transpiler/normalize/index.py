@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import libcst as cst
 
-from .analysis.types import ShapeError, broadcast_shapes
-from .builder import Builder
-from .ir import Atom, Const, Var
-from .primitives.indexing import Ref, shift_refs
-from .values import Value
+from ..ir.types import ShapeError, broadcast_shapes
+from ..builder import Builder
+from ..ir import Atom, Const, Var
+from ..primitives.indexing import Ref, shift_refs
+from ..values import Value
 
 
 class Indexing:

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import libcst as cst
 
-from .analysis.types import ShapeError, TensorType, parse_annotation
-from .builder import Builder, NameScope, const
-from .errors import SourceLoc, TranspileError
-from .frontend.checks import check_reachable, check_signature
-from .frontend.parse import ParsedModule
-from .ir import Atom, Const, Function, Var
-from .normalize_calls import Calls
-from .normalize_control import RESULT, RETURNED, ControlFlow, _can_exit, _has_return, returned_keys
-from .normalize_index import Indexing
-from .values import KernelRef, Module, TransformRef, Value
+from ..ir.types import ShapeError, TensorType, parse_annotation
+from ..builder import Builder, NameScope, const
+from ..errors import SourceLoc, TranspileError
+from ..frontend.checks import check_reachable, check_reserved_names, check_signature
+from ..frontend.imports import AD_LIBRARIES, canonical_module
+from ..frontend.parse import TRANSFORMS, ParsedModule
+from ..ir import Atom, Const, Function, Var
+from .calls import Calls
+from .control import RESULT, RETURNED, ControlFlow, _can_exit, _has_return, returned_keys
+from .index import Indexing
+from ..values import KernelRef, Module, TransformRef, Value
 
 _BINARY_PRIMS = {
     cst.Add: "add", cst.Subtract: "subtract", cst.Multiply: "multiply", cst.Divide: "divide",
@@ -56,10 +57,13 @@ class Lowering(ControlFlow, Indexing, Calls):
         self._statement_start = 0
 
     # -- entry ---------------------------------------------------------------------------------------------
-    def lower_kernel(self, name: str) -> Function:
+    def lower_kernel(self, name: str, through_rule: bool = False) -> Function:
+        """The kernel's IR; `through_rule`: when it has a custom_vjp rule, its derivatives come from the rule
+        (as they do for its callers), so `grad(f)` of such an `f` uses the rule too."""
         source = self.parsed.kernels[name]
         node = source.node
         check_signature(node, self.locate)
+        check_reserved_names(node, self.locate)
         check_reachable(node, self.locate)
         scope = NameScope()
         params, env, dim_sources = [], {}, {}
@@ -77,7 +81,18 @@ class Lowering(ControlFlow, Indexing, Calls):
         builder.reuse = False
         self._own_params = {id(p) for p in params}
         self._stack[:] = [name]
+        rule = self._custom_rule(name) if through_rule else None
+        if rule is not None:  # as at a call of `name` (normalize_calls._inline): values through, rule for derivatives
+            inputs = list(env.values())
+            env = {k: self._bind(builder, node.name, "stop_gradient", [v]) if v.type.is_float else v
+                   for k, v in env.items()}
         result = self._lower_body(node, builder, env)
+        if rule is not None:
+            if not isinstance(result, (Var, Const)):
+                raise self.error(node.name, f"a kernel with a custom_vjp rule returns a single array; `{name}` does "
+                                 "not")
+            result = self._bind(builder, node.name, "custom_vjp_call", [result] + inputs,
+                                {"rule": rule, "kernel": name})
         _check_result(result, self.locate(node.name), name)
         return Function(name, params, builder.prologue + builder.eqns, result, source.loc, node.get_docstring(), name)
 
@@ -101,6 +116,8 @@ class Lowering(ControlFlow, Indexing, Calls):
     def _lower_body(self, func: cst.FunctionDef, builder: Builder, env: dict[str, Value]) -> Value:
         statements = list(func.body.body)
         if statements and _is_docstring(statements[0]):
+            statements = statements[1:]
+        if statements and _is_argument_check(statements[0]):  # a generated function read back as a kernel
             statements = statements[1:]
         saved = self._block_depth, self._loop_depth, self._break_flags
         self._block_depth, self._loop_depth, self._break_flags = 0, 0, []
@@ -298,10 +315,9 @@ class Lowering(ControlFlow, Indexing, Calls):
             return const(name == "True")
         if name == "None":
             return None
-        if name in self.parsed.numpy_aliases:
-            return Module("numpy")
-        if name in self.parsed.scipy_names:
-            return Module(self.parsed.scipy_names[name])
+        if name in self.parsed.modules:
+            path = self.parsed.modules[name]
+            return _NUMPY_CONSTANTS[path] if path in _NUMPY_CONSTANTS else Module(path)
         if name in self.parsed.kernels:
             return KernelRef(name)
         if name in self.parsed.imported:
@@ -318,6 +334,10 @@ class Lowering(ControlFlow, Indexing, Calls):
             where = self._conditional_names[name]
             raise self.error(node, f"`{name}` is only assigned on some paths (in the block at line {where.line})",
                              f"assign `{name}` before the block, or on every path through it")
+        library, original = self.parsed.transform_names.get(name, ("", ""))
+        if library in AD_LIBRARIES or original in TRANSFORMS:
+            raise self.error(node, f"`{name}` ({library}.{original}) cannot be called inside a kernel",
+                             "declare the transform at module level (g = grad(f)) and call `g` in the kernel")
         raise self.error(node, f"`{name}` is not defined in this kernel",
                          "kernels see their parameters, local names, module-level numeric constants, numpy "
                          "and other @kernel functions")
@@ -402,10 +422,10 @@ class Lowering(ControlFlow, Indexing, Calls):
         base = self.expr(node.value, builder, env)
         attr = node.attr.value
         if isinstance(base, Module):
-            path = f"{base.path}.{attr}"
+            path = canonical_module(f"{base.path}.{attr}") or f"{base.path}.{attr}"
             if path in _NUMPY_CONSTANTS:
                 return _NUMPY_CONSTANTS[path]
-            if path.startswith("scipy") or base.path.startswith("numpy"):
+            if path.split(".")[0] in ("numpy", "scipy") + AD_LIBRARIES:
                 return Module(path)
             raise self.error(node, f"`{path}` is not available in kernels")
         atom = self._atom(base, node.value)
@@ -498,6 +518,15 @@ def _is_docstring(statement) -> bool:
             and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString)))
 
 
+def _is_argument_check(statement) -> bool:
+    """`_check_args("f", x, ...)`, the first line of a generated function: checks the caller's arguments, so
+    a kernel inlining that function has nothing to compute for it."""
+    return (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
+            and isinstance(statement.body[0], cst.Expr) and isinstance(statement.body[0].value, cst.Call)
+            and isinstance(statement.body[0].value.func, cst.Name)
+            and statement.body[0].value.func.value == "_check_args")
+
+
 def _check_result(result: Value, loc: SourceLoc, name: str) -> None:
     items = result if isinstance(result, tuple) else (result,)
     for item in items:
@@ -507,7 +536,7 @@ def _check_result(result: Value, loc: SourceLoc, name: str) -> None:
 
 
 # results that may share memory with their first argument (basic indexing; index arrays give copies)
-_VIEWS = {"getitem", "reshape", "transpose", "swapaxes", "expand_dims", "squeeze", "broadcast_to"}
+_VIEWS = {"getitem", "reshape", "transpose", "swapaxes", "expand_dims", "squeeze", "broadcast_to", "flip", "diag"}
 _LIFTED = ("stop_gradient",)  # runtime functions with a meaning in kernels
 _BUILTINS = ("len", "abs", "min", "max", "sum", "float", "int", "range", "print", "round", "pow")
 _NUMPY_CONSTANTS = {
@@ -516,4 +545,4 @@ _NUMPY_CONSTANTS = {
 }
 
 # The function and method tables live in their own module to keep this one about the language.
-from .frontend.numpy_api import FUNCTIONS as _FUNCTIONS, METHODS as _METHODS, unsupported_hint  # noqa: E402
+from ..frontend.numpy_api import FUNCTIONS as _FUNCTIONS, METHODS as _METHODS, unsupported_hint  # noqa: E402

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from ..analysis.types import TensorType
+from ..ir.types import TensorType
 from ..builder import Builder
-from ..ir import Atom, Eqn, Function, If, Loop, Var
+from . import Atom, Eqn, Function, If, Loop, Var
 
 
 def inline_function(builder: Builder, fn: Function, args: list[Atom]):

@@ -2,16 +2,20 @@
 through a user's reverse rule (`custom_vjp`) when one is declared."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
 import libcst as cst
 
-from .builder import Builder
-from .errors import TranspileError
-from .frontend.parse import ParsedModule
-from .ir import Const, Eqn, Function, Var, result_atoms
-from .transforms.inline import inline_function
-from .transforms.inplace import functionalize
-from .values import KernelRef, TransformRef, Value
+from ...cache import file_digest
+from ...sources import decode_source
+from ..builder import Builder
+from ..errors import TranspileError
+from ..frontend.parse import ParsedModule
+from ..ir import Const, Eqn, Function, Var, result_atoms
+from ..ir.inline import inline_function
+from ..transforms.inplace import functionalize
+from ..values import KernelRef, TransformRef, Value
 
 
 class Calls:
@@ -21,16 +25,19 @@ class Calls:
         """A kernel imported from another module of the project (`from physics import rhs`), read from the
         file next to this one and inlined like a local kernel."""
         module, original, _ = self.parsed.imported[name]
-        path = _find_module(module, self.parsed)
+        path = _find_module(module, self.parsed, self.parsed.dependencies)
         if path is None:
             raise self.error(node, f"`{name}` comes from module `{module}`, which was not found next to "
                              f"{self.parsed.path}", "kernels can call @kernel functions of project modules")
         lowering = self._modules.get(path)
         if lowering is None:
-            from .frontend.parse import parse_module
+            from ..frontend.parse import parse_module
 
-            parsed = parse_module(path.read_text(encoding="utf-8"), str(path))
+            data = path.read_bytes()
+            parsed = parse_module(decode_source(data), str(path))
             parsed.source_file = str(path)
+            parsed.dependencies = self.parsed.dependencies
+            parsed.dependencies[str(path)] = file_digest(data)
             lowering = type(self)(parsed)
             lowering._named, lowering._stack, lowering._modules = self._named, self._stack, self._modules
             self._modules[path] = lowering
@@ -115,6 +122,14 @@ class Calls:
         if rule_name not in self.parsed.kernels:
             raise TranspileError(f"the custom_vjp rule `{rule_name}` is not a @kernel of this module", loc,
                                  f"decorate `{rule_name}` with @kernel; it takes (*args, out, g)")
+        expected = len(self.parsed.kernels[name].node.params.params) + 2
+        given = len(self.parsed.kernels[rule_name].node.params.params)
+        if given != expected:
+            raise TranspileError(f"the custom_vjp rule `{rule_name}` takes {given} parameter{'s' if given != 1 else ''}"
+                                 f", but a rule of `{name}` takes {expected}: `{name}`'s arguments, its output, then "
+                                 "the output's cotangent", loc,
+                                 f"def {rule_name}({', '.join(_param_names(self.parsed, name) + ['out', 'g'])}): "
+                                 "return one cotangent per parameter")
         if rule_name not in self._rules:
             saved = list(self._stack)
             self._rules[rule_name] = self.lower_kernel(rule_name)
@@ -124,12 +139,31 @@ class Calls:
     # -- helpers -------------------------------------------------------------------------------------------
 
 
-def _find_module(module: str, parsed: ParsedModule):
-    """The file of `module`: next to the importing file, or under the current directory."""
-    relative = Path(*module.split("."))
+def _param_names(parsed: ParsedModule, kernel: str) -> list[str]:
+    return [p.name.value for p in parsed.kernels[kernel].node.params.params]
+
+
+def _find_module(module: str, parsed: ParsedModule, looked_for: dict[str, str | None]):
+    """The file of `module`: next to the importing file, or under the current directory; a relative module
+    (`.helpers`, `..lib.act`) only relative to the importing file's package, as Python finds it."""
     here = Path(parsed.source_file or parsed.path).parent
-    for base in (here, Path.cwd()):
-        for candidate in (base / relative.with_suffix(".py"), base / relative / "__init__.py"):
+    dots = len(module) - len(module.lstrip("."))
+    if dots:
+        base = here
+        for _ in range(dots - 1):
+            base = base.parent
+        relative = Path(*module[dots:].split(".")) if module[dots:] else None
+        bases = [base]
+    else:
+        relative = Path(*module.split("."))
+        bases = [here, Path.cwd()]
+    for base in bases:
+        if relative is None:
+            candidates = [base / "__init__.py"]
+        else:
+            candidates = [base / relative.with_suffix(".py"), base / relative / "__init__.py"]
+        for candidate in candidates:
             if candidate.is_file():
                 return candidate.resolve()
+            looked_for.setdefault(os.path.abspath(candidate), None)  # created later, it would be found first
     return None

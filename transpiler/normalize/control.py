@@ -10,11 +10,11 @@ from typing import Any
 
 import libcst as cst
 
-from .analysis.types import TensorType, fresh_dim, is_unknown, promote
-from .builder import Builder, const
-from .errors import TranspileError
-from .frontend.checks import compound_error
-from .ir import Atom, Const, If, Loop, Var
+from ..ir.types import TensorType, fresh_dim, is_unknown, promote
+from ..builder import Builder, const
+from ..errors import TranspileError
+from ..frontend.checks import compound_error
+from ..ir import Atom, Const, If, Loop, Var
 
 _MAX_WIDENINGS = 4
 
@@ -456,7 +456,7 @@ def _has_break(body: cst.CSTNode) -> bool:
 
 
 def _ref(index: int):
-    from .primitives.indexing import Ref
+    from ..primitives.indexing import Ref
 
     return Ref(index)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Union
 
-from .analysis.types import TensorType
-from .errors import SourceLoc
+from .types import TensorType
+from ..errors import SourceLoc
 
 
 class Var:
