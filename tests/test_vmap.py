@@ -223,6 +223,9 @@ def test_a_condition_the_same_for_every_example_stays_a_plain_if():
 
 def test_batch_sizes_that_differ_are_a_clear_run_time_error():
     m = build(kernel_source('x: "f64[n]", y: "f64[n]"', "return x * y", "\nbatched = vmap(f)\n"))
+    with pytest.raises(TypeError, match=r"argument `y` has shape \(3, 3\).*asks for B = 4 on axis 0"):
+        m.batched(np.ones((4, 3)), np.ones((3, 3)))  # the argument checks at entry: B is a named dimension
+    m._CHECK_ARGS = False  # without them (LIFTED_CHECK_ARGS=0), vmap's own check still refuses
     with pytest.raises(ValueError, match=r"different batch sizes \(x: 4, y: 3\)"):
         m.batched(np.ones((4, 3)), np.ones((3, 3)))
 

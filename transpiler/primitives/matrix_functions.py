@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .. import codegen as cg
 from ..ir.types import ShapeError, TensorType, broadcast_shapes, is_unknown, promote, show_shape
-from .batching import BatchError, batch_stacked, example_rank
+from .batching import batch_stacked, example_rank
 from .registry import Primitive, register
 from .symbolic import Sym, ops, sum_to
 
