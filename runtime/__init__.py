@@ -7,9 +7,9 @@ on-the-fly transform is called on un-transpiled source.
 from .dice.marker import dist
 from .loader import load
 from .markers import (Transform, custom_vjp, grad, hessian, jacfwd, jacrev, jvp, kernel, stop_gradient,
-                      value_and_grad, vjp)
+                      value_and_grad, vjp, vmap)
 
 __version__ = "0.1.0"
 
 __all__ = ["Transform", "dist", "custom_vjp", "grad", "hessian", "jacfwd", "jacrev", "jvp", "kernel", "load",
-           "stop_gradient", "value_and_grad", "vjp"]
+           "stop_gradient", "value_and_grad", "vjp", "vmap"]

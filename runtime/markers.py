@@ -12,7 +12,7 @@ from typing import Any, Callable, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-KINDS = ("grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev", "hessian")
+KINDS = ("grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev", "hessian", "vmap")
 
 
 def kernel(f: F) -> F:
@@ -51,7 +51,7 @@ def _positional_count(func: Callable[..., Any]) -> int | None:
 class Transform:
     """A declared transform of a kernel, resolved to its generated function on first call."""
 
-    def __init__(self, kind: str, func: Callable[..., Any], wrt: Any = None):
+    def __init__(self, kind: str, func: Callable[..., Any], wrt: Any = None, axes: tuple = (0, 0)):
         if kind not in KINDS:
             raise ValueError(f"unknown transform {kind!r}; expected one of {', '.join(KINDS)}")
         if not callable(func):
@@ -59,9 +59,12 @@ class Transform:
         if not (wrt is None or _is_wrt_item(wrt)
                 or (isinstance(wrt, tuple) and wrt and all(_is_wrt_item(w) for w in wrt))):
             raise TypeError('wrt must be a parameter name, a position, or a tuple of them: wrt="w" or wrt=("w", "b")')
+        if kind == "vmap" and not all(_is_axes(a) for a in axes):
+            raise TypeError("in_axes and out_axes take an axis, None, or a tuple of them: in_axes=(0, None)")
         self.kind = kind
         self.func = func
         self.wrt = wrt
+        self.axes = axes  # vmap: (in_axes, out_axes)
         self.__name__ = f"{kind}_{getattr(func, '__name__', 'f')}"
         self.__qualname__ = self.__name__
         self.__doc__ = f"{kind} of {getattr(func, '__qualname__', func)!s} with respect to {wrt!r} (Lifted)."
@@ -75,7 +78,7 @@ class Transform:
                 if self._resolved is None:
                     from .onthefly import generated_function
 
-                    self._resolved = generated_function(self.kind, self.func, self.wrt)
+                    self._resolved = generated_function(self.kind, self.func, self.wrt, self.axes)
         return self._resolved
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -88,7 +91,13 @@ class Transform:
         return function(*args, **kwargs)
 
     def __repr__(self) -> str:
-        return f"<lifted {self.kind}({getattr(self.func, '__name__', self.func)}, wrt={self.wrt!r})>"
+        options = f"in_axes={self.axes[0]!r}, out_axes={self.axes[1]!r}" if self.kind == "vmap" else f"wrt={self.wrt!r}"
+        return f"<lifted {self.kind}({getattr(self.func, '__name__', self.func)}, {options})>"
+
+
+def _is_axes(value: Any) -> bool:
+    return value is None or (isinstance(value, int) and not isinstance(value, bool)) or \
+        (isinstance(value, tuple) and all(_is_axes(v) for v in value))
 
 
 def raise_clean(exc: Exception) -> None:
@@ -137,3 +146,9 @@ def jacrev(f: Callable[..., Any], wrt: Any = None) -> Transform:
 def hessian(f: Callable[..., Any], wrt: Any = None) -> Transform:
     """`(*args) -> Hessian` of a scalar-valued kernel: `jacfwd(grad(f))`, shape X + X."""
     return Transform("hessian", f, wrt)
+
+
+def vmap(f: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0) -> Transform:
+    """`f` over a batch: the arguments `in_axes` marks (an axis, or None for a value shared by every example; one
+    entry per parameter, or one for all) carry a batch axis there; results get it at `out_axes`. As in JAX."""
+    return Transform("vmap", f, None, (in_axes, out_axes))

@@ -45,14 +45,14 @@ def user_error(exc: BaseException) -> BaseException:
     return exc
 
 
-def generated_function(kind: str, func: Callable[..., Any], wrt: Any) -> Callable[..., Any]:
-    """The generated function computing `kind` of the kernel `func` with respect to `wrt`; `func` may itself be
-    a transform (`grad(grad(f))`, `jvp(grad(f))`), down to a kernel."""
-    chain = [(kind, wrt)]  # outermost first
+def generated_function(kind: str, func: Callable[..., Any], wrt: Any, axes: tuple = (0, 0)) -> Callable[..., Any]:
+    """The generated function computing `kind` of the kernel `func` with respect to `wrt` (vmap: over `axes`, its
+    in_axes and out_axes); `func` may itself be a transform (`grad(grad(f))`, `vmap(grad(f))`), down to a kernel."""
+    chain = [(kind, wrt, axes)]  # outermost first
     while isinstance(func, Transform):
-        chain.append((func.kind, func.wrt))
+        chain.append((func.kind, func.wrt, func.axes))
         func = func.func
-    if len(chain) > 1:
+    if len(chain) > 1 or kind == "vmap":
         return _nested_function(chain, func)
     func = unwrap(func)
     name = _module_level_name(func)
@@ -148,19 +148,20 @@ def _nested_function(chain: list[tuple[str, Any]], func: Callable[..., Any]) -> 
     func = unwrap(func)
     source = _source_of(chain[-1][0], func)
     name = _module_level_name(func)
-    key = repr(("nested", name, tuple((kind, wrt) for kind, wrt in chain)))
+    key = repr(("nested", name, tuple(chain)))
 
     def declarations(parsed, Declaration):
         taken = set(parsed.kernels) | {d.target for d in parsed.declarations}
-        target = _fresh_target("_of_".join(kind for kind, _ in chain), name, ("nested",), taken)
+        target = _fresh_target("_of_".join(kind for kind, _, _ in chain), name, ("nested",), taken)
         levels, inner = [], name
-        for depth, (kind, wrt) in enumerate(reversed(chain)):
+        for depth, (kind, wrt, axes) in enumerate(reversed(chain)):
             outermost = depth == len(chain) - 1
             level_target = target if outermost else f"{kind}({inner})"  # not an identifier: never clashes
             items = None if wrt is None else (wrt if isinstance(wrt, tuple) else (wrt,))
             kernel = parsed.kernels.get(name)
             levels.append(Declaration(level_target, kind, inner, items, isinstance(wrt, tuple),
-                                      kernel.loc if kernel else None, hidden=not outermost))
+                                      kernel.loc if kernel else None, hidden=not outermost,
+                                      in_axes=axes[0], out_axes=axes[1]))
             inner = level_target
         return tuple(levels), target
 

@@ -77,7 +77,7 @@ def autograd_kernels(text: str) -> dict:
                                     value_and_grad=lambda *a, **k: None, vjp=lambda *a, **k: None,
                                     custom_vjp=lambda *a, **k: None, jvp=lambda *a, **k: None,
                                     jacfwd=lambda *a, **k: None, jacrev=lambda *a, **k: None,
-                                    hessian=lambda *a, **k: None)
+                                    hessian=lambda *a, **k: None, vmap=lambda *a, **k: None)
     scipy_special = types.SimpleNamespace(logsumexp=aspecial.logsumexp, gammaln=aspecial.gammaln)
     scipy_stub = types.SimpleNamespace(special=scipy_special)
 

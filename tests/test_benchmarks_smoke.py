@@ -141,6 +141,17 @@ def test_gradbench_runner_stands_in_for_missing_eval_data(tmp_path):
     assert ht_args(root, ["--max", "2"]) == ["--max", "2"]
 
 
+def test_vmap_benchmark_computes_what_it_times():
+    """benchmarks/vmap.py checks its contenders agree before timing them (per-example gradients against the loop,
+    the batched Jacobians against the column loop; JAX, when installed, only in the real run)."""
+    from benchmarks import vmap
+
+    rows = vmap.per_example(0.001, sizes=(1, 3), d=4, h=3, with_jax=False)
+    assert {(r["workload"], r["B"]) for r in rows} == {(w, b) for w in ("logistic", "mlp") for b in (1, 3)}
+    rows = vmap.jacobians(0.001, n=5, with_jax=False)
+    assert [r["workload"] for r in rows] == ["f_jacfwd", "f_jacrev", "g_hessian"]
+
+
 def test_warm_start_benchmark_runs_and_never_imports_the_compiler_when_warm(capsys):
     from benchmarks import warm_start
 

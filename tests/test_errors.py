@@ -247,9 +247,19 @@ df = {declaration}
     ("np.sum(x * y)", "grad(f, argnums=0)", 14, "argnums=0", "`grad` has no option `argnums`", "`wrt=`"),
     ("np.sum(x * y)", "grad(loss)", 11, "loss", "`loss` is not a @kernel function of this module",
      "decorate `loss` with @kernel"),
-    ("np.sum(x * y)", "vmap(f, in_axes=(0, None))", 6, "vmap", "`vmap` is not supported yet", None),
+    ("np.sum(x * y)", "vmap(f, in_axes=(0, None, 0))", 23, "0, None, 0",
+     "in_axes has 3 entries but `f` has 2 parameters (x, y)", "one entry per parameter"),
+    ("np.sum(x * y)", "vmap(f, in_axes=(None, None))", 23, "None, None",
+     "vmap needs at least one batched argument", "in_axes=(0, None)"),
+    ("np.sum(x * y)", "vmap(f, in_axes=(2, None))", 23, "2, None", "in_axes 2 is out of range for `x`", None),
+    ("np.sum(x * y)", "vmap(f, wrt=0)", 14, "wrt=0", "`vmap` has no option `wrt`", "`in_axes=`"),
+    ("np.sum(x * y)", "vmap(f, in_axes=[0, 1])", 22, "[0, 1]", "`in_axes` must be an axis, None, or a tuple",
+     "in_axes=(0, None)"),
+    ("x * y", "vmap(f, in_axes=(0, None), out_axes=None)", 42, "None",
+     "out_axes=None for a result that differs between examples", "out_axes=0"),
 ], ids=["grad_of_a_vector", "unknown_wrt_name", "unknown_wrt_in_tuple", "wrt_position_out_of_range",
-        "wrt_twice", "unknown_option", "undefined_function", "vmap_not_yet"])
+        "wrt_twice", "unknown_option", "undefined_function", "vmap_in_axes_count", "vmap_nothing_batched",
+        "vmap_in_axis_out_of_range", "vmap_unknown_option", "vmap_in_axes_not_static", "vmap_out_axes_none"])
 def test_declaration_errors(result, declaration, col, marked, message, hint):
     source = DECLARATIONS.format(result=result, declaration=declaration)
     error = error_for(source)

@@ -23,6 +23,8 @@ a non-differentiable one is missing from the allow-list with its reason.
 """
 from __future__ import annotations
 
+import contextlib
+
 import textwrap
 import types
 import zlib
@@ -919,6 +921,10 @@ NON_DIFFERENTIABLE = {
     "isfinite": "a test: a boolean",
     "argmin": "a position: an integer",
     "stop_gradient": "the value itself with a zero derivative, by definition",
+    "any": "a boolean: does any example take a branch (emitted by vmap for control flow)",
+    "argmax": "an integer: the first example that takes a branch (emitted by vmap)",
+    "batch_size": "an integer: the batch size vmap's arguments share",
+    "eye": "creation: the basis vectors a dense Jacobian seeds its batched sweep with",
 }
 
 
@@ -1319,3 +1325,96 @@ def test_custom_vjp_refuses_forward_mode():
     out = _ir_custom_vjp(x, y)
     with pytest.raises(ShapeError, match="forward mode"):
         lookup("custom_vjp_call").jvp([x, None], out, out, x, y, rule=None, kernel="sin_times")
+
+
+# --- batching rules: vmap of every entry against a loop over examples -------------------------------------------
+BATCH = 3
+
+
+def _batched_inputs(c: Case) -> list:
+    """`BATCH` examples of every input, stacked on a leading axis (index arrays permuted per example)."""
+    rng = np.random.default_rng(zlib.crc32(b"batch" + c.name.encode()))
+    values = []
+    for p in c.params:
+        if p.name in c.fixed:
+            fixed = np.asarray(c.fixed[p.name])
+            values.append(np.stack([fixed if fixed.ndim == 0 else rng.permutation(fixed.ravel()).reshape(fixed.shape)
+                                    for _ in range(BATCH)]))
+        elif p.dtype == "bool":
+            values.append(rng.random((BATCH,) + p.shape) < 0.5)
+        elif p.dtype in ("i32", "i64"):
+            values.append(rng.integers(-3, 4, size=(BATCH,) + p.shape).astype(np.dtype(p.dtype.replace("i", "int"))))
+        else:
+            value = DOMAINS[c.domain.get(p.name, "normal")](rng, (BATCH,) + p.shape)
+            values.append(np.asarray(value, dtype=np.float32 if p.dtype == "f32" else np.float64))
+    return values
+
+
+@lru_cache(maxsize=None)
+def batched_module(name: str) -> types.ModuleType:
+    """`g` (the raw expression) batched over all inputs and over each alone, and `f`'s gradient batched (per-example
+    gradients), built stage by stage with the batching transform."""
+    from lifted.transpiler.transforms.batch import BatchSpec, vmap
+
+    c = BY_NAME[name]
+    kernels = _kernels(c)
+    functions = list(kernels.values())
+    n = len(c.params)
+    floats = tuple(0 if p.is_float else None for p in c.params)
+    positions = {p.name: i for i, p in enumerate(c.params)}
+    grad = reverse(kernels["f"], ReverseSpec("f_grad", "grad", tuple(positions[w] for w in c.wrt), True))
+    functions.append(grad)
+    variants = [(grad, "f_grad_vmap", floats), (kernels["g"], "g_vmap_floats", floats)] + [
+        (kernels["g"], f"g_vmap_{i}", tuple(0 if j == i else None for j in range(n))) for i in range(n)]
+    for fn, target, axes in variants:
+        try:
+            functions.append(vmap(fn, BatchSpec(target, axes)))
+        except TranspileError as exc:  # a mask, an index or a bound that differs between examples: shapes would
+            assert "differ" in str(exc), str(exc)  # differ too, which vmap refuses by design
+    rendered = [render_function(fn, f"{name}.py") for fn in functions]
+    code = render_module("numpy_module.py.j2", version="test", source_path=f"{name}.py", source_hash="0" * 64,
+                         functions=rendered, transforms=[], imports=sorted(set().union(*[f.imports for f in rendered])),
+                         helpers=set().union(*[f.helpers for f in rendered]))
+    return _exec(code, f"batched_{name}")
+
+
+BATCH_PARAMS = [pytest.param(c.name, id=c.name) for c in CASES
+                if all(p.annotation is not None for p in c.params) and c.prim != "unbroadcast"]
+
+
+@pytest.mark.parametrize("name", BATCH_PARAMS)
+def test_batching_rule_matches_a_loop_over_examples(name):
+    c = BY_NAME[name]
+    m, batched = batched_module(name), _batched_inputs(c)
+    tol = dict(rtol=max(c.rtol, 1e-10), atol=1e-12)
+    floats = tuple(0 if p.is_float else None for p in c.params)
+    variants = [("floats", "g_vmap_floats", floats)] + [
+        (p.name, f"g_vmap_{i}", tuple(0 if j == i else None for j in range(len(batched))))
+        for i, p in enumerate(c.params)]
+    for label, target, axes in variants:
+        if not hasattr(m, target):
+            continue
+        fn = getattr(m, target)
+        args = [b if a == 0 else inputs(c)[j] for j, (b, a) in enumerate(zip(batched, axes))]
+        # inputs fixed at extremes (1e300 next to 1e-300) overflow in some examples whether batched or looped:
+        # the values are compared all the same, the floating-point warnings are expected
+        with np.errstate(all="ignore") if c.fixed else contextlib.nullcontext():
+            got = call_unmutated(fn, *args)
+            expected = [m.g(*[a[k] if ax == 0 else a for a, ax in zip(args, axes)]) for k in range(BATCH)]
+        for k in range(BATCH):
+            np.testing.assert_allclose(got[k], expected[k], err_msg=f"batched over {label}, example {k}", **tol)
+    if not hasattr(m, "f_grad_vmap"):
+        return
+    args = [b if a == 0 else inputs(c)[j] for j, (b, a) in enumerate(zip(batched, floats))]
+    with np.errstate(all="ignore") if c.fixed else contextlib.nullcontext():
+        grads = _as_tuple(m.f_grad_vmap(*args))
+        per_example = [_as_tuple(m.f_grad(*[a[k] if ax == 0 else a for a, ax in zip(args, floats)]))
+                       for k in range(BATCH)]
+    for k in range(BATCH):
+        for got, expected in zip(grads, per_example[k]):
+            np.testing.assert_allclose(got[k], expected, err_msg=f"per-example gradient, example {k}", **tol)
+
+
+def test_every_primitive_has_a_batching_rule():
+    missing = sorted(n for n, p in all_primitives().items() if p.batch is None and n != "tape_new")
+    assert not missing, f"primitives without a batching rule: {missing}"

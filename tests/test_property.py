@@ -768,3 +768,117 @@ f_grad = grad(f, wrt=('x', 'M'))
 def test_structured_seed_1230_minimized_wrong_adjoint():
     """Found by the structured long run (seed 1230); the program above is that seed minimized by hand."""
     check_program(WRONG_ADJOINT_THROUGH_A_SHARED_SUM, ("x", "M"), True, inputs_for(1230))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# vmap: the same random kernels batched, against a Python loop over the examples
+# ---------------------------------------------------------------------------------------------------------
+BATCH = 3
+VMAP_COMPOSITIONS = ("vmap", "vmap_grad", "grad_vmap", "vmap_vmap")
+
+
+def vmap_program(seed: int) -> tuple[str, tuple, tuple[str, ...], bool]:
+    """Program `seed` with its batched forms declared: `f_batched = vmap(f, in_axes)`, per-example gradients
+    `vmap(f_grad)`, the gradient of a kernel summing `f_batched` (grad of vmap), and `vmap(vmap(f))`."""
+    text, wrt, as_tuple = program_for_seed(seed)
+    rnd = random.Random(seed ^ 0x5EED)
+    in_axes = tuple(0 if rnd.random() < 0.6 else None for _ in PARAMS)
+    if not any(in_axes):
+        in_axes = (0,) + in_axes[1:]
+    signature = ", ".join(f"{name}: " + (annotation if axis is None else annotation.replace('"f64[', '"f64[b,')
+                                         .replace('"i64[', '"i64[b,').replace(",]", "]"))
+                          for (name, _, annotation), axis in zip(PARAMS, in_axes))
+    names = ", ".join(name for name, _, _ in PARAMS)
+    text += (f"f_batched = vmap(f, in_axes={in_axes!r})\n"
+             f"f_grad_batched = vmap(f_grad, in_axes={in_axes!r})\n"
+             f"f_grid = vmap(vmap(f, in_axes={in_axes!r}), in_axes={in_axes!r})\n\n\n"
+             f"@kernel\ndef f_total({signature}):\n    return np.sum(f_batched({names}))\n\n\n"
+             f"f_total_grad = grad(f_total, {'wrt=' + repr(wrt) if as_tuple else 'wrt=' + repr(wrt[0])})\n")
+    return text.replace("from lifted import grad, kernel", "from lifted import grad, kernel, vmap"), in_axes, wrt, \
+        as_tuple
+
+
+def batched_inputs(seed: int, in_axes: tuple, count: int = BATCH) -> tuple[list, list[list]]:
+    examples = [inputs_for(seed * 7919 + k) for k in range(count)]
+    batched = [np.stack([np.asarray(e[i]) for e in examples]) if axis == 0 else examples[0][i]
+               for i, axis in enumerate(in_axes)]
+    per_example = [[e[i] if axis == 0 else examples[0][i] for i, axis in enumerate(in_axes)] for e in examples]
+    return batched, per_example
+
+
+def _same(got, expected, what):
+    got, expected = (got if isinstance(got, tuple) else (got,)), (expected if isinstance(expected, tuple) else
+                                                                  (expected,))
+    assert len(got) == len(expected), what
+    for g, e in zip(got, expected):
+        np.testing.assert_allclose(np.asarray(g, dtype=float), np.asarray(e, dtype=float), rtol=1e-9, atol=1e-9,
+                                   equal_nan=True, err_msg=what)
+
+
+def check_vmap_program(seed: int) -> str:
+    """Raise AssertionError on a wrong number: every batched form against the loop over examples."""
+    text, in_axes, wrt, as_tuple = vmap_program(seed)
+    module = load_source(text, "property_vmap_case.py")
+    batched, examples = batched_inputs(seed, in_axes)
+    with np.errstate(all="ignore"):
+        values = [module.f(*[np.copy(a) for a in e]) for e in examples]
+        if not all(np.all(np.isfinite(v)) and np.max(np.abs(v)) < 1e6 for v in values):
+            raise Unusable("a value overflows")
+        # ill-conditioned points (intermediates of 1e15, then np.sin): a batched GEMM sums in another order than
+        # one example's, which such a point amplifies past any tolerance; the loop itself moves as much there
+        nudged = [module.f(*[a * (1 + 1e-14) if np.asarray(a).dtype.kind == "f" else a for a in e]) for e in examples]
+        if not np.allclose(np.asarray(nudged, dtype=float), np.asarray(values, dtype=float), rtol=1e-10, atol=1e-10):
+            raise Unusable("ill-conditioned: a relative change of 1e-14 in the inputs moves the value past 1e-10")
+        grads = [module.f_grad(*[np.copy(a) for a in e]) for e in examples]
+        _same(module.f_batched(*batched), np.stack(values), "vmap(f)")
+        per_example = module.f_grad_batched(*batched)
+        stacked = tuple(np.stack([(g if as_tuple else (g,))[i] for g in grads]) for i in range(len(wrt)))
+        _same(per_example, stacked if as_tuple else stacked[0], "vmap(grad(f))")
+        names = [name for name, _, _ in PARAMS]
+        total = tuple(stacked[i] if in_axes[names.index(w)] == 0 else np.sum(stacked[i], axis=0)
+                      for i, w in enumerate(wrt))
+        _same(module.f_total_grad(*batched), total if as_tuple else total[0], "grad of a sum of vmap(f)")
+        grid = [np.stack([a] * 2) if axis == 0 else a for a, axis in zip(batched, in_axes)]
+        _same(module.f_grid(*grid), np.stack([np.stack(values)] * 2), "vmap(vmap(f))")
+    return "checked"
+
+
+def _check_vmap_seed(seed: int) -> tuple[int, str, str]:
+    from lifted.transpiler import TranspileError
+
+    try:
+        return seed, check_vmap_program(seed), ""
+    except Unusable as exc:
+        return seed, "unusable", str(exc)
+    except TranspileError as exc:  # a boolean mask of batched values: each example would select a different
+        if "differ" in exc.message and "not supported yet" not in exc.message:  # number of elements, which vmap
+            return seed, "refused", exc.message  # refuses by design (a located error)
+        if "not supported yet" in exc.message:  # a located error for what vmap does not cover yet
+            return seed, "unsupported", exc.message
+        return seed, "failed", f"TranspileError: {exc}"[:2000]
+    except Exception as exc:  # noqa: BLE001 - every failure is reported with its seed
+        return seed, "failed", f"{type(exc).__name__}: {exc}"[:2000]
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_random_kernels_batched_match_a_loop(seed):
+    _, outcome, message = _check_vmap_seed(seed)
+    assert outcome != "failed", message
+
+
+@pytest.mark.slow
+def test_random_kernels_batched_long_run():
+    count = int(os.environ.get("LIFTED_PROPERTY_VMAP_PROGRAMS", "2000"))
+    start = time.perf_counter()
+    processes = max(1, min(int(os.environ.get("LIFTED_PROPERTY_WORKERS", os.cpu_count() or 1)), 16))
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        results = list(pool.imap_unordered(_check_vmap_seed, range(count), chunksize=10))
+    tally: dict[str, int] = {}
+    for _, outcome, _ in results:
+        tally[outcome] = tally.get(outcome, 0) + 1
+    failures = [(seed, message) for seed, outcome, message in results if outcome == "failed"]
+    print(f"\n{count} batched programs in {time.perf_counter() - start:.0f} s: {tally}")
+    for seed, message in failures[:20]:
+        print(f"--- seed {seed}: {message}\n{vmap_program(seed)[0]}")
+    assert not failures, f"{len(failures)} of {count} batched programs failed; seeds {[s for s, _ in failures[:50]]}"
+    assert tally.get("checked", 0) >= 0.5 * count

@@ -66,9 +66,17 @@ class DeclaredFunctions:
             with self._guard(target, loc):
                 base, generated = self._input(decl)
                 wrt = resolve_wrt(decl, base)
-                transform = apply_tree_transform if uses_trees(base) else apply_transform
-                self._functions[target] = transform(decl.transform, base, decl.target, wrt, decl.wrt_is_tuple,
-                                                    decl.loc, generated=generated)
+                if uses_trees(base):
+                    if decl.transform == "vmap":
+                        raise TranspileError("vmap of a kernel with tree (list, tuple or dict) parameters or "
+                                             "results is not supported yet", decl.loc,
+                                             "pass each leaf as its own array parameter")
+                    self._functions[target] = apply_tree_transform(decl.transform, base, decl.target, wrt,
+                                                                   decl.wrt_is_tuple, decl.loc, generated=generated)
+                else:
+                    self._functions[target] = apply_transform(decl.transform, base, decl.target, wrt,
+                                                              decl.wrt_is_tuple, decl.loc, generated=generated,
+                                                              axes=(decl.in_axes, decl.out_axes, decl.options_loc))
         return self._functions[target]
 
     def wrt(self, target: str) -> tuple[int, ...]:

@@ -87,7 +87,8 @@ def lower_source(text: str, path: str, extra: tuple[Declaration, ...] = (), sour
         result, names = built
         hidden = decl.func in declared.by_target and declared.by_target[decl.func].hidden
         inner = keys[decl.func] if hidden else decl.func  # `jvp(grad(f))`: the inner transform's key
-        keys[decl.target] = (decl.transform, inner, names, decl.wrt_is_tuple)
+        keys[decl.target] = (decl.transform, inner, decl.in_axes, decl.out_axes) if decl.transform == "vmap" \
+            else (decl.transform, inner, names, decl.wrt_is_tuple)
         if not decl.hidden:
             functions.append(result)
             transforms.append((repr(keys[decl.target]), decl.target))

@@ -45,7 +45,8 @@ def _uses(atoms) -> set[int]:
 def _prune_statement(stmt, needed: set[int]):
     if isinstance(stmt, Eqn):
         in_place = stmt.prim.extra.get("in_place", False)
-        if any(id(o) in needed for o in stmt.outs) or (in_place and id(stmt.args[0]) in needed):
+        checks = stmt.prim.extra.get("check", False)  # a run-time check (vmap's batch sizes) stays
+        if any(id(o) in needed for o in stmt.outs) or (in_place and id(stmt.args[0]) in needed) or checks:
             needed.update(_uses(stmt.args))
             return stmt
         return None

@@ -149,6 +149,13 @@ def _arange(lowering, node, builder, positional, keywords):
     return lowering._bind(builder, node, "arange", [lowering._atom(v, node) for v in positional])
 
 
+def _argmax(lowering, node, builder, positional, keywords):
+    _arity(lowering, node, "np.argmax", positional, keywords, 1, 2, ("axis",))
+    axis, axis_node = _arg(lowering, positional, keywords, 1, "axis", node)
+    params = {"axis": static(lowering, axis, axis_node, "axis")} if axis is not None else {}
+    return lowering._bind(builder, node, "argmax", [lowering._atom(positional[0], node)], params)
+
+
 def _len(lowering, node, builder, positional, keywords):
     _arity(lowering, node, "len", positional, keywords, 1, 1)
     atom = lowering._atom(positional[0], node)
@@ -204,6 +211,9 @@ FUNCTIONS["numpy.full"] = _full
 FUNCTIONS["numpy.zeros_like"] = _like("zeros_like")
 FUNCTIONS["numpy.ones_like"] = _like("ones_like")
 FUNCTIONS["numpy.arange"] = _arange
+FUNCTIONS["numpy.eye"] = _filled("eye")
+FUNCTIONS["numpy.any"] = reduction("any", "np.any")
+FUNCTIONS["numpy.argmax"] = _argmax
 FUNCTIONS["builtins.len"] = _len
 FUNCTIONS.update({
     "numpy.cumsum": axes.cumsum, "numpy.diff": axes.diff, "numpy.argmax": axes.arg_extreme("argmax"),

@@ -15,8 +15,8 @@ from ...sources import physical_lines
 from ..errors import SourceLoc, TranspileError
 from .imports import AD_LIBRARIES, DIFFERENT, FOREIGN, Foreign, canonical_module
 
-TRANSFORMS = ("grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev", "hessian")
-LATER_TRANSFORMS = {"vmap": "batching"}
+TRANSFORMS = ("grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev", "hessian", "vmap")
+OPTIONS = {"vmap": ("in_axes", "out_axes")}  # a transform's options besides the function (default: `wrt=`)
 MARKERS = ("kernel",)
 DIST_MARKERS = ("dist",)
 
@@ -41,6 +41,9 @@ class Declaration:
     func_loc: SourceLoc | None = None  # the transformed function's name in the call, for errors about it
     wrt_loc: SourceLoc | None = None  # the `wrt=` value, for errors about it
     hidden: bool = False  # the inner call of a nested declaration, `jvp(grad(f))`: not emitted on its own
+    in_axes: object = 0  # vmap: an axis or None per parameter (or one for all), as written
+    out_axes: object = 0  # vmap: an axis or None per result (or one for all), as written
+    options_loc: tuple = (None, None)  # where vmap's in_axes and out_axes are written, for errors about them
 
 
 @dataclass
@@ -308,10 +311,6 @@ def _transform(call: cst.Call, parsed: ParsedModule, locate: Locator) -> tuple[s
             return FOREIGN[library][name].kind, FOREIGN[library][name]
     if name in TRANSFORMS:
         return name, None
-    if name in LATER_TRANSFORMS:
-        raise TranspileError(
-            f"`{name}` is not supported yet: {LATER_TRANSFORMS[name]} is not implemented in this "
-            "version", locate(call.func), hint="use grad, value_and_grad or vjp")
     return None
 
 
@@ -340,11 +339,23 @@ def _declaration(target: str, transform: str, call: cst.Call, locate: Locator, f
     if len(positional) != 1 or not (func is not None or isinstance(positional[0].value, cst.Name)):
         raise TranspileError(f"`{written}` takes the kernel to transform as its one positional argument",
                              locate(call), hint=f'{target} = {transform}(f, wrt="x")')
+    allowed = OPTIONS.get(transform, (option,)) if foreign is None else (option,)
     for key, arg in keywords.items():
-        if key != option:
-            hint = f"the option is `{option}=`" if foreign is None else \
-                f"`{written}` is read as Lifted's {transform}, whose only option is `{option}=`"
+        if key not in allowed:
+            if foreign is not None:
+                hint = f"`{written}` is read as Lifted's {transform}, whose only option is `{option}=`"
+            elif len(allowed) == 1:
+                hint = f"the option is `{option}=`"
+            else:
+                hint = "its options are " + ", ".join(f"`{a}=`" for a in allowed)
             raise TranspileError(f"`{written}` has no option `{key}` here", locate(arg), hint=hint)
+    if transform == "vmap":
+        axes = {key: _axes_value(keywords[key].value, key, locate) if key in keywords else 0
+                for key in ("in_axes", "out_axes")}
+        where = tuple(locate(keywords[key].value) if key in keywords else None for key in ("in_axes", "out_axes"))
+        return Declaration(target, transform, func or positional[0].value.value, None, False, locate(call),
+                           locate(positional[0].value), None, in_axes=axes["in_axes"], out_axes=axes["out_axes"],
+                           options_loc=where)
     wrt, wrt_is_tuple = None, False
     if option in keywords:
         node = keywords[option].value
@@ -358,3 +369,17 @@ def _declaration(target: str, transform: str, call: cst.Call, locate: Locator, f
                                  hint='wrt="w" or wrt=("w", "b")' if foreign is None else f"{option}=1 or {option}=(0, 1)")
     return Declaration(target, transform, func or positional[0].value.value, wrt, wrt_is_tuple, locate(call),
                        locate(positional[0].value), locate(keywords[option].value) if option in keywords else None)
+
+
+def _axes_value(node: cst.BaseExpression, key: str, locate: Locator):
+    """`in_axes=`/`out_axes=`: an int, None, or a (nested) tuple of them, as JAX takes them."""
+    value = _static_value(node)
+
+    def valid(v):
+        return v is None or (isinstance(v, int) and not isinstance(v, bool)) or \
+            (isinstance(v, tuple) and all(valid(x) for x in v))
+
+    if value is _NOT_STATIC or not valid(value):
+        raise TranspileError(f"`{key}` must be an axis, None, or a tuple of them, written out", locate(node),
+                             hint=f"{key}=(0, None)")
+    return value

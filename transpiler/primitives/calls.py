@@ -27,8 +27,16 @@ def _jvp_custom(tangents, out, value, *args, rule=None, kernel=""):
                      "reverse-mode derivatives")
 
 
+def _batch_custom(ctx, prim, args, batched, rule=None, kernel=""):
+    """The batched value, linked to the inputs through the user's rule batched the same way (the batching
+    transform provides it: cotangents of unbatched inputs summed over the examples)."""
+    value = args[0] if batched[0] else ctx.lift(args[0])
+    return ctx.bind("custom_vjp_call", [value, *args[1:]],
+                    {"rule": ctx.batch_rule(rule, tuple(batched[1:])), "kernel": kernel})
+
+
 register(Primitive(
     name="custom_vjp_call", family="call", infer=lambda types, p: types[0],
     render=lambda args, p: args[0],  # the value computed by the inlined forward body
-    vjp=_vjp_custom, jvp=_jvp_custom, diff_args=None, temp_name="v",
+    vjp=_vjp_custom, jvp=_jvp_custom, batch=_batch_custom, diff_args=None, temp_name="v",
 ))

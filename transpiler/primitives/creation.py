@@ -6,9 +6,10 @@ import libcst as cst
 
 from .. import codegen as cg
 from ..ir.types import NUMPY_DTYPES, ShapeError, TensorType, fresh_dim
+from .batching import check_static_shape
 from .registry import Primitive, register
 from .shape_ops import shape_value
-from .symbolic import ops
+from .symbolic import Sym, ops
 
 
 def _dtype_arg(params):
@@ -21,7 +22,7 @@ def _filled(name: str) -> None:
         name=name, family="creation",
         infer=lambda types, p: TensorType(p.get("dtype", "f64"), shape_value(types)),
         render=lambda args, p: cg.call(f"np.{name}", cg.tuple_(*args), dtype=_dtype_arg(p)),
-        temp_name=name.rstrip("s"),
+        batch=lambda ctx, prim, args, batched, **p: check_static_shape(batched, 0), temp_name=name.rstrip("s"),
     ))
 
 
@@ -37,8 +38,15 @@ def _infer_full(types, params) -> TensorType:
     return TensorType(dtype, shape_value(types[:-1]))
 
 
+def _batch_full(ctx, prim, args, batched, dtype=None):
+    """A fill value that differs between examples: each example's value broadcast, as a new array."""
+    check_static_shape(batched[:-1], 0)
+    filled = ops.copy(ops.broadcast_to(ctx.align(args[-1], len(args) - 1), ctx.size, *args[:-1]))
+    return filled if dtype is None or dtype == filled.type.dtype else ops.astype(filled, dtype=dtype)
+
+
 register(Primitive(
-    name="full", family="creation", infer=_infer_full,
+    name="full", family="creation", infer=_infer_full, batch=_batch_full,
     render=lambda args, p: cg.call("np.full", cg.tuple_(*args[:-1]), args[-1], dtype=_dtype_arg(p) if "dtype" in p else None),
     vjp=lambda g, out, *args, active=None, dtype=None: [None] * (len(args) - 1) + [ops.sum(g)],
     jvp=lambda tangents, out, *args, dtype=None: ops.broadcast_to(tangents[-1], *args[:-1]),
@@ -51,6 +59,7 @@ def _like(name: str) -> None:
         name=name, family="creation",
         infer=lambda types, p: TensorType(p.get("dtype") or types[0].dtype, types[0].shape),
         render=lambda args, p: cg.call(f"np.{name}", args[0], dtype=_dtype_arg(p) if "dtype" in p else None),
+        batch=lambda ctx, prim, args, batched, **p: getattr(ops, name)(args[0], **p),
         temp_name=name.split("_")[0].rstrip("s"),
     ))
 
@@ -72,6 +81,7 @@ def _infer_arange(types, params) -> TensorType:
 register(Primitive(
     name="arange", family="creation", infer=_infer_arange,
     render=lambda args, p: cg.call("np.arange", *args), temp_name="idx",
+    batch=lambda ctx, prim, args, batched: check_static_shape(batched, 0),
 ))
 
 
@@ -89,7 +99,7 @@ def _infer_eye(types, params) -> TensorType:
 register(Primitive(
     name="eye", family="creation", infer=_infer_eye,
     render=lambda args, p: cg.call("np.eye", *_rows_columns(args), k=p.get("k") or None, dtype=_dtype_arg(p)),
-    temp_name="eye",
+    temp_name="eye", batch=lambda ctx, prim, args, batched, **p: check_static_shape(batched, 0),
 ))
 
 
@@ -106,6 +116,15 @@ def _fractions(num, endpoint: bool):
     return ops.linspace(0.0, 1.0, num, endpoint=endpoint)
 
 
+def _batch_linspace(ctx, prim, args, batched, endpoint=True) -> Sym:
+    """End points that differ per example: start + (stop - start) * t over the same grid t of linspace(0, 1) (a
+    number of points that differs per example is refused: the shapes would differ)."""
+    check_static_shape(batched, 2)
+    start, stop, num = args
+    start, stop = [ctx.align(x, 1) if flag else x for x, flag in zip((start, stop), batched)]
+    return start + (stop - start) * _fractions(num, endpoint)
+
+
 # linear in its end points: start * (1 - t) + stop * t, with t the points of linspace(0, 1)
 register(Primitive(
     name="linspace", family="creation", infer=_infer_linspace,
@@ -115,7 +134,7 @@ register(Primitive(
     jvp=lambda tangents, out, start, stop, num, endpoint=True: _sum_present([
         None if tangents[0] is None else tangents[0] * (1.0 - _fractions(num, endpoint)),
         None if tangents[1] is None else tangents[1] * _fractions(num, endpoint)]),
-    diff_args=(0, 1), temp_name="grid",
+    diff_args=(0, 1), temp_name="grid", batch=_batch_linspace,
 ))
 
 
@@ -157,4 +176,5 @@ register(Primitive(
     name="array", family="creation", infer=_infer_array,
     render=lambda args, p: cg.call("np.array", _list(p["value"]), dtype=_dtype_arg(p) if "dtype" in p else None),
     temp_name="arr",
+    batch=lambda ctx, prim, args, batched, **p: check_static_shape(batched, 0),  # no arguments: never batched
 ))

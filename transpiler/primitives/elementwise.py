@@ -14,6 +14,7 @@ from .. import codegen as cg
 from ..ir.types import TensorType, broadcast_shapes, promote
 from ..ir import Const
 from ..builder import const
+from .batching import batch_elementwise
 from .registry import Primitive, register
 from .symbolic import Sym, ops, sum_to
 
@@ -73,7 +74,7 @@ def elementwise(name: str, rules: Sequence[Rule | None], render: Callable, cuda:
     return register(Primitive(
         name=name, infer=_infer(result), render=render, family="elementwise",
         vjp=_vjp_from(rules) if diff else None, jvp=_jvp_from(rules) if diff else None,
-        cuda=cuda, broadcast_tolerant=True, fold=fold, temp_name=temp, imports=imports,
+        cuda=cuda, batch=batch_elementwise, broadcast_tolerant=True, fold=fold, temp_name=temp, imports=imports,
         diff_args=tuple(i for i, r in enumerate(rules) if r is not None),
         extra={"simplify": simplify} if simplify else {},
     ))

@@ -8,6 +8,7 @@ from __future__ import annotations
 from .. import codegen as cg
 from ..ir.types import (ShapeError, TensorType, broadcast_dims, broadcast_shapes, is_unknown, promote,
                               show_shape)
+from .batching import example_rank, normalized
 from .registry import Primitive, register
 from .symbolic import Sym, ops, sum_to
 
@@ -75,9 +76,32 @@ def _jvp_matmul(tangents, out, a, b):
     return total
 
 
+def _batch_matmul(ctx, prim, args, batched):
+    """NumPy's stacked `@` with the batch as the leading stack axis (a batched GEMM), `einsum` where a vector
+    meets a batched operand; never a loop over examples."""
+    (a, b), (in_a, in_b) = args, batched
+    rank_a, rank_b = example_rank(a, in_a), example_rank(b, in_b)
+    if in_a and in_b and 1 in (rank_a, rank_b) and max(rank_a, rank_b) <= 2:
+        spec = {(1, 1): "zi,zi->z", (1, 2): "zi,zij->zj", (2, 1): "zij,zj->zi"}[(rank_a, rank_b)]
+        return ops.einsum(a, b, spec=spec)
+    if in_a and not in_b and rank_b <= 2:
+        return a @ b  # (B, ..., k) @ (k, n): the batch is a stack axis of `a`
+    if in_b and not in_a and rank_b == 1 and rank_a <= 2:
+        return b @ (a if rank_a == 1 else a.T)  # A @ x for each x: the rows of X @ A.T
+    if rank_a == 1 or rank_b == 1:  # a vector meets a stack of matrices: make it a matrix, then drop the axis
+        a2 = ops.expand_dims(a, axis=-2) if rank_a == 1 else a
+        b2 = ops.expand_dims(b, axis=-1) if rank_b == 1 else b
+        product = _batch_matmul(ctx, prim, [a2, b2], batched)
+        return ops.squeeze(product, axis=-2 if rank_a == 1 else -1)  # (two vectors are handled above)
+    rank = max(rank_a, rank_b)
+    a = ctx.align(a, rank) if in_a else a
+    b = ctx.align(b, rank) if in_b else b
+    return a @ b
+
+
 register(Primitive(
     name="matmul", infer=_infer_matmul, render=lambda args, p: cg.binop("@", *args), family="linalg",
-    vjp=_vjp_matmul, jvp=_jvp_matmul, cuda="cublas_gemm", temp_name="m",
+    vjp=_vjp_matmul, jvp=_jvp_matmul, batch=_batch_matmul, cuda="cublas_gemm", temp_name="m",
 ))
 
 
@@ -96,8 +120,19 @@ register(Primitive(
                                            a @ g if active is None or active[1] else None],
     jvp=lambda tangents, out, a, b: _sum_terms([ops.outer(tangents[0], b) if tangents[0] is not None else None,
                                                 ops.outer(a, tangents[1]) if tangents[1] is not None else None]),
+    batch=lambda ctx, prim, args, batched: _column(args[0], batched[0]) * _row(args[1], batched[1]),
     temp_name="m",
 ))
+
+
+def _column(a, batched):
+    """A vector as a column (`a[:, None]`; `a[:, :, None]` batched)."""
+    return ops.getitem(a, index=(slice(None),) * (1 + batched) + (None,))
+
+
+def _row(b, batched):
+    """A vector as a row: as it is, or `b[:, None, :]` batched."""
+    return ops.getitem(b, index=(slice(None), None, slice(None))) if batched else b
 
 
 def _sum_terms(terms):
@@ -145,9 +180,16 @@ def _vjp_transpose(g, out, x, active=None, axes=None):
     return [ops.transpose(g, axes=_inverse(_perm({"axes": axes}, x.rank)))]
 
 
+def _batch_transpose(ctx, prim, args, batched, axes=None):
+    (x,) = args
+    perm = _perm({"axes": axes}, example_rank(x, True))
+    return ops.transpose(x, axes=(0,) + tuple(p + 1 for p in perm))
+
+
 register(Primitive(
     name="transpose", infer=_infer_transpose, render=_render_transpose, family="linalg",
     vjp=_vjp_transpose, jvp=lambda tangents, out, x, axes=None: ops.transpose(tangents[0], axes=axes),
+    batch=_batch_transpose,
     temp_name="t",
 ))
 
@@ -167,6 +209,9 @@ register(Primitive(
     render=lambda args, p: cg.call("np.swapaxes", args[0], p["axis1"], p["axis2"]),
     vjp=lambda g, out, x, active=None, axis1=0, axis2=1: [ops.swapaxes(g, axis1=axis1, axis2=axis2)],
     jvp=lambda tangents, out, x, axis1=0, axis2=1: ops.swapaxes(tangents[0], axis1=axis1, axis2=axis2),
+    batch=lambda ctx, prim, args, batched, axis1=0, axis2=1: ops.swapaxes(
+        args[0], axis1=normalized(axis1, example_rank(args[0], True)) + 1,
+        axis2=normalized(axis2, example_rank(args[0], True)) + 1),
 ))
 
 
@@ -232,8 +277,16 @@ def _jvp_einsum(tangents, out, *operands, spec=""):
     return _sum_terms(terms)
 
 
+def _batch_einsum(ctx, prim, args, batched, spec=""):
+    """One more index letter, on the batched operands and in front of the output."""
+    inputs, output = parse_einsum(spec, len(args))
+    letter = next(c for c in "zyxwvutsrqponmlkjihgfedcba" if c not in spec)
+    inputs = [letter + subs if b else subs for subs, b in zip(inputs, batched)]
+    return ops.einsum(*args, spec=",".join(inputs) + "->" + letter + output)
+
+
 register(Primitive(
     name="einsum", infer=_infer_einsum, family="linalg",
     render=lambda args, p: cg.call("np.einsum", p["spec"], *args),
-    vjp=_vjp_einsum, jvp=_jvp_einsum, temp_name="m",
+    vjp=_vjp_einsum, jvp=_jvp_einsum, batch=_batch_einsum, temp_name="m",
 ))

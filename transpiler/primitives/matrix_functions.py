@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from .. import codegen as cg
 from ..ir.types import ShapeError, TensorType, broadcast_shapes, is_unknown, promote, show_shape
+from .batching import batch_stacked, example_rank
 from .registry import Primitive, register
 from .symbolic import Sym, ops, sum_to
 
@@ -55,9 +56,10 @@ def _from_lower(t: Sym) -> Sym:
     return ops.tril(t) + _swap(ops.tril(t, k=-1))
 
 
-def _register(name: str, infer, render, vjp, jvp, temp: str = "m", **options) -> None:
+def _register(name: str, infer, render, vjp, jvp, temp: str = "m", batch=batch_stacked, **options) -> None:
+    """A matrix function; by default batched as a stack (np.linalg maps over leading axes)."""
     register(Primitive(name=name, infer=infer, render=render, family="matrix", vjp=vjp, jvp=jvp, temp_name=temp,
-                       **options))
+                       batch=batch, **options))
 
 
 def _linalg(fn: str, index: int | None = None):
@@ -122,7 +124,21 @@ def _jvp_solve(tangents, x, a, b):
     return ops.solve(a, rhs)
 
 
-_register("solve", _infer_solve, _linalg("solve"), _vjp_solve, _jvp_solve, temp="x")
+def _batch_solve(ctx, prim, args, batched) -> Sym:
+    """Matrices and right-hand sides as stacks, the batched ones given the per-example stack rank of the other
+    (`x[:, None]`); a vector right-hand side goes in as a column (`b[..., None]`, read back with `[..., 0]`),
+    since NumPy reads only a 1-D right-hand side as a vector."""
+    a, b = args
+    vector = example_rank(b, batched[1]) == 1
+    if vector:
+        b = ops.expand_dims(b, axis=-1)
+    stack = max(example_rank(a, batched[0]) - 2, example_rank(b, batched[1]) - 2)
+    a, b = [ctx.align(x, stack + 2) if flag else x for x, flag in zip((a, b), batched)]
+    x = ctx.bind("solve", [a, b])
+    return ops.squeeze(x, axis=-1) if vector else x
+
+
+_register("solve", _infer_solve, _linalg("solve"), _vjp_solve, _jvp_solve, temp="x", batch=_batch_solve)
 
 
 # --- determinants ------------------------------------------------------------------------------------------------
@@ -250,5 +266,17 @@ def _jvp_solve_triangular(tangents, x, a, b, lower=False, trans=0):
     return ops.solve_triangular(a, rhs, lower=lower, trans=trans)
 
 
+def _batch_solve_triangular(ctx, prim, args, batched, lower=False, trans=0) -> Sym:
+    """One triangular matrix for every example and a vector right-hand side per example: the batch as the
+    columns of one right-hand side (one scipy call). Otherwise (a matrix per example, or matrix right-hand
+    sides) scipy solves one matrix per call, so the triangle NumPy's stacked solve is given instead: the same
+    system, op(T) x = b, with the other triangle zero."""
+    a, b = args
+    if not batched[0] and example_rank(b, True) == 1:
+        return ops.transpose(ctx.bind("solve_triangular", [a, ops.transpose(b)], {"lower": lower, "trans": trans}))
+    triangle = _triangle(a, lower)
+    return _batch_solve(ctx, prim, [_swap(triangle) if trans else triangle, b], batched)
+
+
 _register("solve_triangular", _infer_solve_triangular, _render_solve_triangular, _vjp_solve_triangular,
-          _jvp_solve_triangular, temp="x", imports="scipy.linalg")
+          _jvp_solve_triangular, temp="x", imports="scipy.linalg", batch=_batch_solve_triangular)

@@ -9,6 +9,7 @@ from typing import Callable
 
 from .. import codegen as cg
 from ..ir.types import ShapeError, TensorType
+from .batching import batch_reduction
 from .registry import Primitive, register
 from .symbolic import Sym, count, ops, reduced_axes, unreduce
 
@@ -18,7 +19,9 @@ def _infer(result: str) -> Callable:
         (x,) = types
         axis, keepdims = params.get("axis"), params.get("keepdims", False)
         dtype = x.dtype
-        if result == "float" and dtype not in ("f32", "f64"):
+        if result == "bool":
+            dtype = "bool"
+        elif result == "float" and dtype not in ("f32", "f64"):
             dtype = "f64"
         elif result == "sum" and dtype == "bool":
             dtype = "i64"
@@ -56,7 +59,7 @@ def reduction(name: str, vjp: Callable, jvp: Callable, func: str | None = None, 
         vjp=lambda g, out, x, active=None, axis=None, keepdims=False, **extra: [vjp(g, out, x, axis, keepdims, **extra)],
         jvp=lambda tangents, out, x, axis=None, keepdims=False, **extra: jvp(tangents[0], out, x, axis, keepdims,
                                                                              **extra),
-        cuda=cuda, broadcast_tolerant=True, imports=imports, temp_name="s",
+        cuda=cuda, batch=batch_reduction, broadcast_tolerant=True, imports=imports, temp_name="s",
     ))
 
 
@@ -129,6 +132,8 @@ reduction("var",
           lambda t, y, x, axis, keepdims, ddof=0: ops.sum(t * (2.0 * _centred(x, axis)), axis=axis, keepdims=keepdims)
           / _dof(x, axis, ddof),
           result="float")
+
+
 def _nonzero(y: Sym) -> Sym:
     """The standard deviation where it is not 0; 1 where it is (all values equal, so every centred value is 0
     and the derivative is 0, as for abs at 0, instead of 0 / 0)."""
@@ -143,7 +148,30 @@ reduction("std",
           result="float")
 
 
-# where the extremes sit: integer positions, never differentiated
+def _batch_argmax(ctx, prim, args, batched, axis=None, keepdims=False):
+    """Each example's position along its own axis, or in its own flattened array."""
+    (x,) = args
+    rank = x.rank - 1
+    if axis is None and rank != 1:  # the position in each example's flattened array: one row per example
+        if keepdims:
+            raise ShapeError(f"np.{prim.name} of a flattened array with keepdims=True cannot run batched yet; "
+                             "pass axis=")
+        return ctx.bind(prim.name, [ops.reshape(x, ctx.size, -1)], {"axis": 1})
+    params = {"axis": (0 if axis is None else axis % rank) + 1}
+    if keepdims:
+        params["keepdims"] = True
+    return ctx.bind(prim.name, [x], params)
+
+
+# where the extremes sit: integer positions, never differentiated (`np.argmax(mask)`: the first example that
+# takes a branch)
 for _name in ("argmax", "argmin"):
     register(Primitive(name=_name, infer=_infer("index"), render=_render(f"np.{_name}"), family="reduction",
-                       temp_name="idx"))
+                       temp_name="idx", batch=_batch_argmax))
+
+
+# --- non-differentiable reductions: what batched control flow asks of a mask ---------------------------------
+register(Primitive(  # `np.any(mask)`: does any example take this branch (stay in this loop)?
+    name="any", infer=_infer("bool"), render=_render("np.any"), family="reduction", temp_name="some",
+    batch=batch_reduction,
+))

@@ -28,6 +28,9 @@ class Primitive:
     # jvp(tangents, out, *args, **params) -> the output tangent; `tangents[i]` is None where the input is constant
     jvp: Callable | None = None
     cuda: str | None = None
+    # batch(ctx, prim, args, batched, **params) -> the result with a leading batch axis (see `batching`);
+    # None: the entry cannot run batched (vmap refuses it with a located error)
+    batch: Callable | None = None
     # which arguments can carry derivatives (others are indices, shapes, conditions)
     diff_args: tuple[int, ...] | None = None
     # the cotangent may arrive smaller than the output (still broadcastable to it)

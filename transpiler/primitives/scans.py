@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from .. import codegen as cg
 from ..ir.types import TensorType
+from .batching import batch_scan
 from .registry import Primitive, register
 from .symbolic import Sym, ops
 
@@ -41,7 +42,7 @@ register(Primitive(
     jvp=lambda tangents, y, x, axis=None, reverse=False: _scan(x, tangents[0] * y, axis, reverse),
     # ... and the cotangent is that map transposed: the recurrence run the other way, then times y
     vjp=lambda g, y, x, active=None, axis=None, reverse=False: [y * _scan(x, g, axis, not reverse)],
-    temp_name="p", extra={"helper": "cumprod_exclusive"},
+    temp_name="p", extra={"helper": "cumprod_exclusive"}, batch=batch_scan,
 ))
 
 
@@ -61,7 +62,7 @@ def _others_vjp(g, others, x, active=None, axis=None):
 register(Primitive(
     name="prod_others", infer=_infer_running_product, family="scan",
     render=lambda args, p: cg.call("_prod_others", args[0], axis=p.get("axis")),
-    jvp=_others_jvp, vjp=_others_vjp, temp_name="p", extra={"helper": "prod_others"},
+    jvp=_others_jvp, vjp=_others_vjp, temp_name="p", extra={"helper": "prod_others"}, batch=batch_scan,
 ))
 
 
@@ -88,5 +89,5 @@ def _vjp_linear_scan(g, h, a, b, active=None, axis=None, reverse=False):
 register(Primitive(
     name="linear_scan", infer=_infer_linear_scan, family="scan",
     render=lambda args, p: _axis_call("_linear_scan", args, p),
-    jvp=_jvp_linear_scan, vjp=_vjp_linear_scan, temp_name="h", extra={"helper": "linear_scan"},
+    jvp=_jvp_linear_scan, vjp=_vjp_linear_scan, temp_name="h", extra={"helper": "linear_scan"}, batch=batch_scan,
 ))

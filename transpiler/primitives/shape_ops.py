@@ -10,6 +10,8 @@ from ..ir.types import (NUMPY_DTYPES, ShapeError, TensorType, broadcast_dims, br
                               is_unknown, normalize_axis, show_shape)
 from ..builder import const
 from .indexing import slice_along, take_along
+from ..ir import Var
+from .batching import BatchError, check_static_shape, example_rank, normalized
 from .registry import Primitive, register
 from .symbolic import Sym, materialize, ops, sum_to
 
@@ -65,10 +67,37 @@ def _vjp_reshape(g, out, x, *dims, active=None):
     return [ops.reshape(g, *[Sym(g.builder, a) for a in shape])] + [None] * len(dims)
 
 
+def _batch_reshape(ctx, prim, args, batched):
+    check_static_shape(batched, 1)
+    return ops.reshape(args[0], ctx.size, *args[1:])
+
+
+def _batch_like(prim_name: str):
+    """`reshape_like`/`broadcast_like` (emitted by reverse mode): to the batched shape of `like`, or, when `like`
+    is the same for every example, to the batch size followed by its shape."""
+    def rule(ctx, prim, args, batched):
+        x, like = args
+        if batched[1]:
+            if not batched[0]:
+                x = ctx.lift(x) if prim_name == "reshape_like" else x
+            elif prim_name == "broadcast_like":
+                x = ctx.align(x, example_rank(like, True))
+            return getattr(ops, prim_name)(x, like)
+        dims = ctx.builder.shape_atoms(like.type, like.atom if isinstance(like.atom, Var) else None)
+        if dims is None:
+            raise BatchError(f"batching `{prim_name}` needs the shapes from annotations: annotate the parameters")
+        dims = [Sym(ctx.builder, d) for d in dims]
+        if prim_name == "reshape_like":
+            return ops.reshape(x, ctx.size, *dims)
+        return ops.broadcast_to(ctx.align(x, len(dims)), ctx.size, *dims)
+
+    return rule
+
+
 register(Primitive(
     name="reshape", infer=_infer_reshape, family="shape",
     render=lambda args, p: cg.call("np.reshape", args[0], _shape_expr(args[1:])),
-    vjp=_vjp_reshape, jvp=lambda tangents, out, x, *dims: ops.reshape(tangents[0], *dims),
+    vjp=_vjp_reshape, jvp=lambda tangents, out, x, *dims: ops.reshape(tangents[0], *dims), batch=_batch_reshape,
     diff_args=(0,), temp_name="r",
 ))
 register(Primitive(
@@ -76,7 +105,7 @@ register(Primitive(
     infer=lambda types, p: TensorType(types[0].dtype, types[1].shape),
     render=lambda args, p: cg.call("np.reshape", args[0], cg.call("np.shape", args[1])),
     vjp=lambda g, out, x, like, active=None: [ops.reshape_like(g, x), None],
-    jvp=lambda tangents, out, x, like: ops.reshape_like(tangents[0], like),
+    jvp=lambda tangents, out, x, like: ops.reshape_like(tangents[0], like), batch=_batch_like("reshape_like"),
     diff_args=(0,), temp_name="r",
 ))
 
@@ -116,21 +145,37 @@ def _infer_squeeze(types, params) -> TensorType:
 
 
 def _squeezed_axes(x: Sym, axis):
-    if axis is None:
-        axes = tuple(i for i, d in enumerate(x.shape) if d == 1)
-    else:
-        axes = tuple(sorted(normalize_axis(a, x.rank) for a in _axes(axis)))
+    axes = _squeezed(x.shape, axis)
     return axes[0] if len(axes) == 1 else axes
 
 
+def _squeezed(shape: tuple, axis) -> tuple[int, ...]:
+    if axis is None:
+        return tuple(i for i, d in enumerate(shape) if d == 1)
+    return tuple(sorted(normalize_axis(a, len(shape)) for a in _axes(axis)))
+
+
+def _batch_expand(ctx, prim, args, batched, axis=0):
+    rank = example_rank(args[0], True) + len(_axes(axis))
+    axes = tuple(normalized(a, rank) + 1 for a in _axes(axis))
+    return ops.expand_dims(args[0], axis=axes[0] if len(axes) == 1 else axes)
+
+
+def _batch_squeeze(ctx, prim, args, batched, axis=None):
+    (x,) = args
+    example_rank(x, True)
+    axes = tuple(a + 1 for a in _squeezed(x.shape[1:], axis))
+    return ops.squeeze(x, axis=axes[0] if len(axes) == 1 else axes)
+
+
 register(Primitive(
-    name="expand_dims", infer=_infer_expand, family="shape",
+    name="expand_dims", infer=_infer_expand, family="shape", batch=_batch_expand,
     render=lambda args, p: cg.call("np.expand_dims", args[0], p["axis"]),
     vjp=lambda g, out, x, active=None, axis=0: [ops.squeeze(g, axis=axis)],
     jvp=lambda tangents, out, x, axis=0: ops.expand_dims(tangents[0], axis=axis), temp_name="r",
 ))
 register(Primitive(
-    name="squeeze", infer=_infer_squeeze, family="shape",
+    name="squeeze", infer=_infer_squeeze, family="shape", batch=_batch_squeeze,
     render=lambda args, p: cg.call("np.squeeze", args[0], axis=p.get("axis")),
     vjp=lambda g, out, x, active=None, axis=None: [ops.expand_dims(g, axis=_squeezed_axes(x, axis))],
     jvp=lambda tangents, out, x, axis=None: ops.squeeze(tangents[0], axis=axis), temp_name="r",
@@ -177,8 +222,15 @@ def _vjp_concatenate(g, out, *xs, active=None, axis=0):
     return cts
 
 
+def _batch_join(ctx, prim, args, batched, axis=0):
+    """Every part batched (the unbatched ones the same for each example), joined past the batch axis."""
+    rank = example_rank(args[0], batched[0]) + (prim.name == "stack")
+    parts = [a if b else ctx.lift(a) for a, b in zip(args, batched)]
+    return getattr(ops, prim.name)(*parts, axis=normalized(axis, rank) + 1)
+
+
 register(Primitive(
-    name="concatenate", infer=_infer_concatenate, family="shape",
+    name="concatenate", infer=_infer_concatenate, family="shape", batch=_batch_join,
     render=lambda args, p: cg.call("np.concatenate", cg.tuple_(*args), axis=p.get("axis", 0) or None),
     vjp=_vjp_concatenate, jvp=lambda tangents, out, *xs, axis=0: ops.concatenate(*_or_zeros(tangents, xs), axis=axis),
     temp_name="c",
@@ -202,7 +254,7 @@ def _vjp_stack(g, out, *xs, active=None, axis=0):
 
 
 register(Primitive(
-    name="stack", infer=_infer_stack, family="shape",
+    name="stack", infer=_infer_stack, family="shape", batch=_batch_join,
     render=lambda args, p: cg.call("np.stack", cg.tuple_(*args), axis=p.get("axis", 0) or None),
     vjp=_vjp_stack, jvp=lambda tangents, out, *xs, axis=0: ops.stack(*_or_zeros(tangents, xs), axis=axis),
     temp_name="c",
@@ -217,8 +269,13 @@ def _infer_broadcast_to(types, params) -> TensorType:
     return TensorType(x.dtype, dims)
 
 
+def _batch_broadcast_to(ctx, prim, args, batched):
+    check_static_shape(batched, 1)
+    return ops.broadcast_to(ctx.align(args[0], len(args) - 1), ctx.size, *args[1:])
+
+
 register(Primitive(
-    name="broadcast_to", infer=_infer_broadcast_to, family="shape",
+    name="broadcast_to", infer=_infer_broadcast_to, family="shape", batch=_batch_broadcast_to,
     render=lambda args, p: cg.call("np.broadcast_to", args[0], _shape_expr(args[1:])),
     vjp=lambda g, out, x, *dims, active=None: [sum_to(g, x.type, x, out)] + [None] * len(dims),
     jvp=lambda tangents, out, x, *dims: ops.broadcast_to(tangents[0], *dims),
@@ -241,6 +298,12 @@ def _vjp_refine(g, out, x, *dims, active=None):
     return [ops.refine_shape(materialize(g, out.type, out), *back)] + [None] * len(dims)
 
 
+def _batch_refine(ctx, prim, args, batched):
+    """Each example is checked against the same sizes, behind the batch axis."""
+    check_static_shape(batched, 1)
+    return ops.refine_shape(args[0], ctx.size, *args[1:])
+
+
 # `y` of shape [n,k] meeting an array of shape [n,2]: the sizes are equal if the program is right, which only
 # the run time can tell. The value is checked there (a clear error otherwise) and has the literal shape after.
 register(Primitive(
@@ -248,22 +311,33 @@ register(Primitive(
     render=lambda args, p: cg.call("_same_shape", args[0], _shape_expr(args[1:])),
     vjp=_vjp_refine, jvp=lambda tangents, out, x, *dims: ops.refine_shape(tangents[0], *dims),
     diff_args=(0,), temp_name="c", extra={"helper": "same_shape"},
+    batch=_batch_refine,
 ))
 register(Primitive(
     name="broadcast_like", family="shape",
     infer=lambda types, p: TensorType(types[0].dtype, types[1].shape),
     render=lambda args, p: cg.call("np.broadcast_to", args[0], cg.call("np.shape", args[1])),
     vjp=lambda g, out, x, like, active=None: [sum_to(g, x.type, x, out), None],
-    jvp=lambda tangents, out, x, like: ops.broadcast_like(tangents[0], like),
+    jvp=lambda tangents, out, x, like: ops.broadcast_like(tangents[0], like), batch=_batch_like("broadcast_like"),
     diff_args=(0,), broadcast_tolerant=True, temp_name="b",
 ))
+def _batch_unbroadcast(ctx, prim, args, batched):
+    """Each example's cotangent summed to its value's shape: the same helper, to the batched shape."""
+    x, like = args
+    if not batched[1]:
+        like = ctx.lift(like)
+    if batched[0]:
+        x = ctx.align(x, example_rank(like, True))
+    return ops.unbroadcast(x, like)
+
+
 register(Primitive(
     name="unbroadcast", family="shape",
     infer=lambda types, p: TensorType(types[0].dtype, types[1].shape),
     render=lambda args, p: cg.call("_unbroadcast", args[0], cg.call("np.shape", args[1])),
     vjp=lambda g, out, x, like, active=None: [ops.broadcast_like(g, x), None],
     jvp=lambda tangents, out, x, like: ops.unbroadcast(tangents[0], like),
-    diff_args=(0,), temp_name="s", extra={"helper": "unbroadcast"},
+    diff_args=(0,), temp_name="s", extra={"helper": "unbroadcast"}, batch=_batch_unbroadcast,
 ))
 
 
@@ -280,5 +354,6 @@ register(Primitive(
     infer=lambda types, p: types[0].with_dtype(p["dtype"]),
     render=lambda args, p: cg.method(args[0], "astype", cg.dotted(f"np.{NUMPY_DTYPES[p['dtype']]}")),
     vjp=_vjp_astype, jvp=lambda tangents, out, x, dtype="f64": ops.astype(tangents[0], dtype=dtype),
+    batch=lambda ctx, prim, args, batched, dtype="f64": ops.astype(args[0], dtype=dtype),
     broadcast_tolerant=True,
 ))

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from .. import codegen as cg
 from ..ir.types import ShapeError, TensorType, fresh_dim, is_unknown, normalize_axis
+from .batching import BatchError, batch_along_axis, batch_stacked, example_rank
 from .registry import Primitive, register
-from .symbolic import ops
+from .symbolic import Sym, ops
 
 
 def _same_type(types, params) -> TensorType:
@@ -32,6 +33,7 @@ register(Primitive(
     render=lambda args, p: cg.call("np.flip", args[0], axis=p.get("axis")),
     vjp=lambda g, out, x, active=None, axis=None: [ops.flip(g, axis=axis)],
     jvp=lambda tangents, out, x, axis=None: ops.flip(tangents[0], axis=axis), temp_name="r",
+    batch=batch_along_axis,
 ))
 
 
@@ -49,6 +51,7 @@ register(Primitive(
     # each input element feeds every later sum: its cotangent is the sum of the cotangents from it to the end
     vjp=lambda g, out, x, active=None, axis=0: [ops.flip(ops.cumsum(ops.flip(g, axis=axis), axis=axis), axis=axis)],
     jvp=lambda tangents, out, x, axis=0: ops.cumsum(tangents[0], axis=axis), temp_name="c",
+    batch=batch_along_axis,
 ))
 
 
@@ -66,7 +69,7 @@ for _name in ("tril", "triu"):
         render=(lambda name: lambda args, p: cg.call(f"np.{name}", args[0], k=p.get("k") or None))(_name),
         vjp=(lambda name: lambda g, out, x, active=None, k=0: [getattr(ops, name)(g, k=k)])(_name),
         jvp=(lambda name: lambda tangents, out, x, k=0: getattr(ops, name)(tangents[0], k=k))(_name),
-        temp_name="m",
+        temp_name="m", batch=batch_stacked,  # NumPy's tril and triu act on the last two axes of a stack
     ))
 
 
@@ -103,8 +106,40 @@ def _vjp_diag(g, out, x, active=None, k=0):
     return [ops.diag(g, k=k)]
 
 
+def _batch_diag(ctx, prim, args, batched, k=0) -> Sym:
+    """np.diag has no stacked form. A batch of vectors: each placed on the k-th diagonal by selection (np.where
+    with an identity, never a product, so an inf stays in its place), the vector padded with |k| zeros on the
+    side the diagonal is shifted from. A batch of matrices: the diagonal's block sliced out, then its main
+    diagonal by einsum (square blocks only: the matrix known square, or all sizes known)."""
+    (x,) = args
+    builder = x.builder
+    if example_rank(x, True) == 1:
+        n = Sym(builder, builder.dim(x.shape[-1], x.atom, x.rank - 1))
+        if k:
+            pad = ops.zeros(ctx.size, abs(k), dtype=x.type.dtype)
+            x = ops.concatenate(pad, x, axis=1) if k > 0 else ops.concatenate(x, pad, axis=1)
+            n = n + abs(k)
+        row = ops.expand_dims(x, axis=-2)
+        return ops.where(ops.eye(n, n, k=k, dtype="bool") if k else ops.eye(n, dtype="bool"), row,
+                         ops.zeros_like(row))
+    n, m = x.shape[-2:]
+    r0, c0 = max(-k, 0), max(k, 0)
+    if isinstance(n, int) and isinstance(m, int):
+        size = max(0, min(n - r0, m - c0))
+        block = (slice(r0, r0 + size), slice(c0, c0 + size))
+    elif n == m and not is_unknown(n):
+        block = (slice(r0, -c0 or None), slice(c0, -r0 or None))
+    else:
+        raise BatchError('np.diag of a matrix not known to be square cannot run batched; annotate it square, '
+                         'e.g. "f64[n,n]"')
+    if k:
+        x = ops.getitem(x, index=(slice(None),) + block)
+    return ops.einsum(x, spec="bii->bi")
+
+
 register(Primitive(
     name="diag", infer=_infer_diag, family="structured",
     render=lambda args, p: cg.call("np.diag", args[0], k=p.get("k") or None),
     vjp=_vjp_diag, jvp=lambda tangents, out, x, k=0: ops.diag(tangents[0], k=k), temp_name="d",
+    batch=_batch_diag,
 ))

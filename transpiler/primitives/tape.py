@@ -20,7 +20,7 @@ import libcst as cst
 from .. import codegen as cg
 from ..ir.types import TensorType
 from .registry import Primitive, register
-from .symbolic import Sym
+from .symbolic import Sym, ops
 
 TAPE = TensorType("tape", None)
 
@@ -64,12 +64,23 @@ register(Primitive(
     name="tape_new", family="tape", infer=lambda types, p: TAPE, temp_name="tape",
     render=lambda args, p: cst.List([]), jvp=_new_jvp,
 ))
+def _push_batch(ctx, prim, args, batched):
+    """A batched tape holds batched values only (the batching transform decides which tapes are batched)."""
+    tape, value = args
+    return ops.push(tape, value if batched[1] else ctx.lift(value))
+
+
+def _pop_batch(ctx, prim, args, batched, type=None):
+    """Off a batched tape comes a batched value."""
+    return ops.pop(args[0], type=type.with_shape((ctx.size.type.value,) + type.shape))
+
+
 register(Primitive(
     name="push", family="tape", infer=lambda types, p: TAPE, statement=True, extra={"in_place": True},
     render=lambda args, p: [cst.SimpleStatementLine([cst.Expr(cg.method(args[0], "append", args[1]))])],
-    jvp=_push_jvp, vjp=_push_vjp,
+    jvp=_push_jvp, vjp=_push_vjp, batch=_push_batch,
 ))
 register(Primitive(
     name="pop", family="tape", infer=lambda types, p: p["type"],
-    render=lambda args, p: cg.method(args[0], "pop"), jvp=_pop_jvp, vjp=_pop_vjp,
+    render=lambda args, p: cg.method(args[0], "pop"), jvp=_pop_jvp, vjp=_pop_vjp, batch=_pop_batch,
 ))

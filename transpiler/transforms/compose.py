@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ..errors import SourceLoc, TranspileError
 from ..ir import Function
+from .batch import BatchSpec, vmap
 from .forward import ForwardSpec, jvp
 from .inplace import functionalize
 from .jacobian import jacfwd, jacrev
@@ -16,13 +17,18 @@ from .reverse import ReverseSpec, reverse
 
 REVERSE = ("grad", "value_and_grad", "vjp", "elementwise_grad")
 FORWARD = ("jvp", "jacfwd", "jacrev", "hessian")
-KINDS = REVERSE + FORWARD
+KINDS = REVERSE + FORWARD + ("vmap",)
 
 
 def apply_transform(kind: str, fn: Function, name: str, wrt: tuple[int, ...], wrt_is_tuple: bool,
-                    loc: SourceLoc | None, generated: bool = False, leaf_cotangents: tuple = ()) -> Function:
-    """The function `kind` declares for `fn` (`generated`: `fn` is itself a transform's output)."""
-    result = _apply(kind, fn, name, wrt, wrt_is_tuple, loc, generated, leaf_cotangents)
+                    loc: SourceLoc | None, generated: bool = False, leaf_cotangents: tuple = (),
+                    axes: tuple = (0, 0, (None, None))) -> Function:
+    """The function `kind` declares for `fn` (`generated`: `fn` is itself a transform's output; `axes`: vmap's
+    in_axes, out_axes and where they are written)."""
+    if kind == "vmap":  # batching keeps in-place updates as they are: each example's array is its own row
+        result = vmap(fn, BatchSpec(name, axes[0], axes[1], axes[2][0] or loc, axes[2][1] or loc))
+    else:
+        result = _apply(kind, fn, name, wrt, wrt_is_tuple, loc, generated, leaf_cotangents)
     result.defaults = fn.defaults  # the same parameters come first: they keep their defaults
     return result
 

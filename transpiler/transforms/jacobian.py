@@ -1,16 +1,14 @@
-"""Dense Jacobians and Hessians: a loop over basis vectors around a forward or reverse sweep.
+"""Dense Jacobians and Hessians: one sweep over a batch of basis vectors (a loop over them where that cannot run).
 
-`jacfwd(f)` pushes the tangent `e_i` (the i-th basis vector, shaped like the input) through the interleaved
-forward sweep once per input element and writes the result as column `i`; `jacrev(f)` pulls the cotangent
-`e_j` back through the reverse sweep once per output element and writes row `j`; `hessian(f)` is
-`jacfwd(grad(f))` (forward over reverse). The primal computation does not depend on the loop's index, so
-loop-invariant code motion (`hoist`) moves it, and every part of a rule that only reads primal values
-(`1.0 - y * y`), in front of the loop: it runs once, and each iteration runs only tangent (or cotangent) code.
+`jacfwd(f)` is `vmap` of the forward sweep (`jvp`) over all basis vectors `e_i` of an input at once (the rows of
+an identity matrix, shaped like the input): the primal runs once, unbatched, and every tangent carries the
+batch of seeds as its leading axis, so each rule runs once on a whole batch; the tangents come out as rows
+and are moved behind the output's axes. `jacrev(f)` is `vmap` of the reverse sweep (`vjp`) over all basis
+cotangents of the output: its rows are the Jacobian's. `hessian(f)` is `jacfwd(grad(f))` (forward over reverse).
 
-Why a loop rather than one sweep over a batch of tangents: the rules are written for one tangent of the
-value's own shape (a reduction's `axis`, a matmul's operand ranks), so a leading batch axis would need every
-rule to be batch-aware (that is what `vmap` will do). The loop is plain kernel IR, readable, and keeps memory
-at one tangent per value.
+Where batching refuses something (a construct vmap does not cover yet), the Jacobian falls back to a loop over
+the basis vectors around the unbatched sweep, as before: the primal computation does not depend on the loop's
+index, so loop-invariant code motion (`hoist`) moves it in front of the loop.
 
 The Jacobian of an output of shape Y with respect to an input of shape X has shape Y + X (as in JAX);
 tuple outputs give a tuple of those, and a tuple `wrt` a tuple per output.
@@ -24,12 +22,102 @@ from ..errors import SourceLoc, TranspileError
 from ..ir import Atom, Const, Eqn, Function, Loop, Var, all_defined, equations, result_atoms, statement_uses, substitute
 from ..primitives.indexing import Ref
 from ..builder import function_builder
-from .forward import _Tangents, check_float_inputs
+from .batch import BatchSpec, vmap
+from .forward import ForwardSpec, _Tangents, check_float_inputs, jvp
 from .hoist import updated_in_place
 from ..ir.inline import inline_function
 
 
 def jacfwd(fn: Function, name: str, wrt: tuple[int, ...], wrt_is_tuple: bool, loc: SourceLoc | None) -> Function:
+    """One batched forward sweep per input (its basis vectors as the batch); a loop where that cannot run."""
+    try:
+        return _batched_jacfwd(fn, name, wrt, wrt_is_tuple, loc)
+    except TranspileError:
+        return _looped_jacfwd(fn, name, wrt, wrt_is_tuple, loc)
+
+
+def jacrev(fn: Function, name: str, wrt: tuple[int, ...], wrt_is_tuple: bool, loc: SourceLoc | None,
+           vjp_fn: Function) -> Function:
+    """One batched reverse sweep over the output's basis cotangents; a loop where that cannot run. `vjp_fn` is
+    the vjp of `fn` with respect to `wrt` as a tuple, `(*args, ct) -> (value, cotangents)`."""
+    _check_jacrev(fn, loc)
+    if fn.result.type.shape == ():
+        return _looped_jacrev(fn, name, wrt, wrt_is_tuple, loc, vjp_fn)  # a gradient: no loop, no batch
+    try:
+        return _batched_jacrev(fn, name, wrt, wrt_is_tuple, loc, vjp_fn)
+    except TranspileError:
+        return _looped_jacrev(fn, name, wrt, wrt_is_tuple, loc, vjp_fn)
+
+
+def _seeds(builder: Builder, var: Var, size: Atom) -> Atom:
+    """The basis vectors shaped like `var`, one per row: `np.eye(size)` (reshaped to (size,) + var's shape)."""
+    basis = builder.bind("eye", [size], {"dtype": var.type.dtype}, name="basis")
+    if var.type.rank == 1:
+        return basis
+    return builder.bind("reshape", [basis, size, *builder.shape_atoms(var.type, var)], name="basis")
+
+
+def _batched_jacfwd(fn: Function, name: str, wrt: tuple[int, ...], wrt_is_tuple: bool,
+                    loc: SourceLoc | None) -> Function:
+    builder = function_builder(fn)
+    builder.dim_vars = {}  # the inlined sweeps read their own sizes
+    inputs = check_float_inputs(fn, wrt, loc)
+    outputs = result_atoms(fn.result)
+    n = len(fn.params)
+    per_input = []
+    for position, var in zip(wrt, inputs):
+        tangents = jvp(fn, ForwardSpec(f"{name}_jvp", (position,), loc))
+        if var.type.shape == ():  # a scalar input: one sweep with tangent 1.0
+            _, tangent = inline_function(builder, tangents, list(fn.params) + [const(1.0)])
+            per_input.append(result_atoms(tangent))
+            continue
+        size = _size(builder, var)
+        batched = vmap(tangents, BatchSpec(f"{name}_batched", (None,) * n + (0,), (None, 0), loc))
+        _, rows = inline_function(builder, batched, list(fn.params) + [_seeds(builder, var, size)])
+        builder.loc = None
+        columns = []
+        for row, out in zip(result_atoms(rows), outputs):
+            if isinstance(row, Const) and row.value is None or not out.type.is_float:
+                columns.append(Const(None, out.type))
+                continue
+            rank = row.type.rank
+            if rank > 1:  # (N,) + Y -> Y + (N,)
+                row = builder.bind("transpose", [row], {"axes": tuple(range(1, rank)) + (0,) if rank > 2 else None},
+                                   name="jac")
+            columns.append(_shaped(builder, row, out, var) if rank > 1 or var.type.rank != 1 else row)
+        per_input.append(columns)
+    return _finish(fn, builder, name, per_input, wrt_is_tuple)
+
+
+def _batched_jacrev(fn: Function, name: str, wrt: tuple[int, ...], wrt_is_tuple: bool, loc: SourceLoc | None,
+                    vjp_fn: Function) -> Function:
+    builder = function_builder(fn)
+    builder.dim_vars = {}
+    inputs = check_float_inputs(fn, wrt, loc)
+    out = fn.result
+    size = _size(builder, out)
+    batched = vmap(vjp_fn, BatchSpec(f"{name}_batched", (None,) * len(fn.params) + (0,), (None, 0), loc))
+    _, rows = inline_function(builder, batched, list(fn.params) + [_seeds(builder, out, size)])
+    builder.loc = None
+    return _finish(fn, builder, name, [[_shaped(builder, row, out, var)] for row, var in zip(rows, inputs)],
+                   wrt_is_tuple)
+
+
+def _check_jacrev(fn: Function, loc: SourceLoc | None) -> None:
+    if isinstance(fn.result, tuple):
+        raise TranspileError(f"`jacrev` needs `{fn.name}` to return one array, but it returns a tuple", loc,
+                             "use jacfwd for several outputs, or declare one kernel per output")
+    out = fn.result
+    if not out.type.is_float:
+        raise TranspileError(f"`jacrev` needs a floating-point output; `{fn.name}` returns {out.type}", loc)
+    if out.type.shape != () and (not isinstance(out, Var) or out.type.shape is None
+                                 or function_builder(fn).shape_atoms(out.type) is None):
+        raise TranspileError(f"`jacrev` needs the shape of `{fn.name}`'s output from the annotations", loc,
+                             'annotate the parameters it depends on, e.g. x: "f64[n]", or use jacfwd')
+
+
+def _looped_jacfwd(fn: Function, name: str, wrt: tuple[int, ...], wrt_is_tuple: bool,
+                   loc: SourceLoc | None) -> Function:
     """Column by column: one forward sweep per element of each input."""
     builder = function_builder(fn)
     inputs = check_float_inputs(fn, wrt, loc)
@@ -65,16 +153,10 @@ def jacfwd(fn: Function, name: str, wrt: tuple[int, ...], wrt_is_tuple: bool, lo
     return _finish(fn, builder, name, per_input, wrt_is_tuple)
 
 
-def jacrev(fn: Function, name: str, wrt: tuple[int, ...], wrt_is_tuple: bool, loc: SourceLoc | None,
-           vjp_fn: Function) -> Function:
-    """Row by row: one reverse sweep per element of the output. `vjp_fn` is the vjp of `fn` with respect to
-    `wrt` as a tuple, `(*args, ct) -> (value, cotangents)`."""
-    if isinstance(fn.result, tuple):
-        raise TranspileError(f"`jacrev` needs `{fn.name}` to return one array, but it returns a tuple", loc,
-                             "use jacfwd for several outputs, or declare one kernel per output")
+def _looped_jacrev(fn: Function, name: str, wrt: tuple[int, ...], wrt_is_tuple: bool, loc: SourceLoc | None,
+                   vjp_fn: Function) -> Function:
+    """Row by row: one reverse sweep per element of the output."""
     out = fn.result
-    if not out.type.is_float:
-        raise TranspileError(f"`jacrev` needs a floating-point output; `{fn.name}` returns {out.type}", loc)
     builder = function_builder(fn)
     builder.dim_vars = {}  # `fn`'s own size variables are not emitted here: the inlined vjp has its own
     inputs = check_float_inputs(fn, wrt, loc)

@@ -81,82 +81,54 @@ def energy(x: "f64[n]"):
 def layer_jacfwd(w: "f64[d,h]", x: "f64[d]"):
     _check_args('layer_jacfwd', w, x)
     d = w.shape[0]
-    h = w.shape[1]
-    jac = np.zeros((h, d))
-    del h
+    basis = np.eye(d)
+    del d
     # jacobian_hessian_loops.py:7  return np.tanh(x @ w)
-    t = np.tanh(x @ w)
+    t_1 = np.tanh(x @ w)
     del x
-    t_2 = 1.0 - t * t
-    del t
-    for i in range(d):
-        tx = np.zeros((d,))
-        tx[i] = 1.0
-        # jacobian_hessian_loops.py:7  return np.tanh(x @ w)
-        t_3 = tx @ w * t_2
-        del tx
-        jac[:, i] = t_3
-        del t_3
-    del d, w, t_2
+    t_4 = basis @ w * (1.0 - t_1 * t_1)
+    del basis, w, t_1
+    jac = t_4.T
+    del t_4
     return jac
 
 
 def layer_jacrev(w: "f64[d,h]", x: "f64[d]"):
     _check_args('layer_jacrev', w, x)
     h = w.shape[1]
-    d = w.shape[0]
-    jac = np.zeros((h, d))
-    del d
+    basis = np.eye(h)
+    del h
     # jacobian_hessian_loops.py:7  return np.tanh(x @ w)
     t_1 = np.tanh(x @ w)
     del x
-    t_3 = 1.0 - t_1 * t_1
-    del t_1
-    for i in range(h):
-        ct = np.zeros((h,))
-        ct[i] = 1.0
-        # jacobian_hessian_loops.py:7  return np.tanh(x @ w)
-        dx = w @ (ct * t_3)
-        del ct
-        jac[i] = dx
-        del dx
-    del h, t_3, w
-    return jac
+    dx = basis * (1.0 - t_1 * t_1) @ w.T
+    del basis, t_1, w
+    return dx
 
 
 def energy_hessian(x: "f64[n]"):
     _check_args('energy_hessian', x)
-    n = x.shape[0]
-    jac = np.zeros((n, n))
+    n_1 = x.shape[0]
+    basis = np.eye(n_1)
+    del n_1
+    B = basis.shape[0]
+    n_2 = x.shape[0]
     # jacobian_hessian_loops.py:12  return np.sum(x * x * x) + np.sum(x[1:] * x[:-1])
-    v = x[1:]
-    for i in range(n):
-        tx = np.zeros((n,))
-        tx[i] = 1.0
-        # jacobian_hessian_loops.py:12  return np.sum(x * x * x) + np.sum(x[1:] * x[:-1])
-        t_4 = tx * x
-        t_5 = t_4 + t_4
-        del t_4
-        v_2 = tx[1:]
-        v_3 = tx[:-1]
-        del tx
-        # reverse sweep
-        # jacobian_hessian_loops.py:12  return np.sum(x * x * x) + np.sum(x[1:] * x[:-1])
-        dx = np.zeros((n,))
-        zero = np.zeros_like(dx)
-        zero[:-1] = v_2
-        del v_2
-        dx[:-1] = v
-        del dx
-        zero[1:] += v_3
-        del v_3
-        tdx = zero + t_5
-        del zero
-        tdx_1 = tdx + t_5
-        del tdx
-        tdx_2 = tdx_1 + t_5
-        del tdx_1, t_5
-        jac[:, i] = tdx_2
-        del tdx_2
-    del n, x, v
+    t_5 = basis * x
+    del x
+    t_6 = t_5 + t_5
+    del t_5
+    zero_1 = np.zeros((B, n_2))
+    del B, n_2
+    zero_1[:, :-1] = basis[:, 1:]
+    zero_1[:, 1:] += basis[:, :-1]
+    del basis
+    tdx = zero_1 + t_6
+    del zero_1
+    tdx_1 = tdx + t_6
+    del tdx
+    tdx_2 = tdx_1 + t_6
+    del tdx_1, t_6
+    jac = tdx_2.T
+    del tdx_2
     return jac

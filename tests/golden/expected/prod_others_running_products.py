@@ -170,31 +170,20 @@ def row_products_hessian(x: "f64[n,d]"):
     n = x.shape[0]
     d = x.shape[1]
     size = n * d
-    jac = np.zeros((n, d, size))
+    basis = np.eye(size)
+    basis_1 = np.reshape(basis, (size, n, d))
+    del basis, size
+    B = basis_1.shape[0]
+    n_1 = x.shape[0]
+    d_1 = x.shape[1]
     # prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
-    s = np.prod(x, axis=1)
-    p_1 = _prod_others(x, axis=1)
-    t = np.sin(s)
-    # reverse sweep
-    # prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
-    t_1 = np.cos(s)
-    del s
-    r = np.expand_dims(t_1, 1)
-    del t_1
-    p = _prod_others(x, axis=1)
-    p_2 = _cumprod_exclusive(x, axis=1)
-    p_3 = _cumprod_exclusive(x, axis=1, reverse=True)
-    for i in range(size):
-        e = np.zeros((size,))
-        e[i] = 1.0
-        tx = np.reshape(e, (n, d))
-        del e
-        # prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
-        tdx = np.expand_dims(-(np.sum(tx * p_1, axis=1) * t), 1) * p + (_linear_scan(x, tx * p_2, axis=1) * p_3 + _linear_scan(x, tx * p_3, axis=1, reverse=True) * p_2) * r
-        del tx
-        jac[:, :, i] = tdx
-        del tdx
-    del size, p_1, t, p_2, x, p_3, p, r
+    s_2 = np.prod(x, axis=1)
+    p_3 = _cumprod_exclusive(x, axis=1)
+    p_4 = _cumprod_exclusive(x, axis=1, reverse=True)
+    tdx = np.expand_dims(-(np.sum(basis_1 * _prod_others(x, axis=1), axis=2) * np.sin(s_2)), 2) * _prod_others(x, axis=1) + (_linear_scan(np.broadcast_to(x, (B, n_1, d_1)), basis_1 * p_3, axis=2) * p_4 + _linear_scan(np.broadcast_to(x, (B, n_1, d_1)), basis_1 * p_4, axis=2, reverse=True) * p_3) * np.expand_dims(np.cos(s_2), 1)
+    del basis_1, x, s_2, B, n_1, d_1, p_3, p_4
+    jac = np.transpose(tdx, axes=(1, 2, 0))
+    del tdx
     jac_1 = np.reshape(jac, (n, d, n, d))
     del jac, n, d
     return jac_1

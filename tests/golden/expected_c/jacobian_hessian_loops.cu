@@ -269,138 +269,8 @@ LIFTED_KERNEL void energy_k1(const int64_t n, const int64_t d0,
     }
 }
 
-// layer_jacfwd_k0: 2-d index space of n elements
-LIFTED_KERNEL void layer_jacfwd_k0(const int64_t n, const int64_t d0, const int64_t d1,
-    const int64_t h,
-    const int64_t d,
-    double* __restrict__ jac_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, jac);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                LIFTED_AT(jac) = 0;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                jac_out[i] = LIFTED_AT(jac);
-            }
-        }
-    }
-}
-
-// layer_jacfwd_k1: 1-d index space of n elements
-LIFTED_KERNEL void layer_jacfwd_k1(const int64_t n, const int64_t d0,
-    const double* __restrict__ m_data,
-    double* __restrict__ t_2_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_2);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m = m_data[i];
-                // jacobian_hessian_loops.py:7  return np.tanh(x @ w)
-                const double t = tanh(m);
-                const double t_1 = (t * t);
-                LIFTED_AT(t_2) = (1.0 - t_1);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_2_out[i] = LIFTED_AT(t_2);
-            }
-        }
-    }
-}
-
-// layer_jacfwd_k2: 1-d index space of n elements
-LIFTED_KERNEL void layer_jacfwd_k2(const int64_t n, const int64_t d0,
-    const int64_t d,
-    double* __restrict__ tx_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, tx);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                LIFTED_AT(tx) = 0;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                tx_out[i] = LIFTED_AT(tx);
-            }
-        }
-    }
-}
-
-// layer_jacfwd_k3: 1-d index space of n elements
-LIFTED_KERNEL void layer_jacfwd_k3(const int64_t n, const int64_t d0,
-    const double* __restrict__ m_1_data,
-    const double* __restrict__ t_2_data,
-    double* __restrict__ t_3_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_3);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m_1 = m_1_data[i];
-                const double t_2 = t_2_data[i];
-                // jacobian_hessian_loops.py:7  return np.tanh(x @ w)
-                LIFTED_AT(t_3) = (m_1 * t_2);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_3_out[i] = LIFTED_AT(t_3);
-            }
-        }
-    }
-}
-
-// layer_jacrev_k0: 2-d index space of n elements
-LIFTED_KERNEL void layer_jacrev_k0(const int64_t n, const int64_t d0, const int64_t d1,
-    const int64_t h,
-    const int64_t d,
-    double* __restrict__ jac_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, jac);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                LIFTED_AT(jac) = 0;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                jac_out[i] = LIFTED_AT(jac);
-            }
-        }
-    }
-}
-
-// layer_jacrev_k1: 1-d index space of n elements
-LIFTED_KERNEL void layer_jacrev_k1(const int64_t n, const int64_t d0,
+// layer_jacfwd_k0: 1-d index space of n elements
+LIFTED_KERNEL void layer_jacfwd_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ m_1_data,
     double* __restrict__ t_3_out)
 {
@@ -427,34 +297,10 @@ LIFTED_KERNEL void layer_jacrev_k1(const int64_t n, const int64_t d0,
     }
 }
 
-// layer_jacrev_k2: 1-d index space of n elements
-LIFTED_KERNEL void layer_jacrev_k2(const int64_t n, const int64_t d0,
-    const int64_t h,
-    double* __restrict__ ct_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, ct);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                LIFTED_AT(ct) = 0;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                ct_out[i] = LIFTED_AT(ct);
-            }
-        }
-    }
-}
-
-// layer_jacrev_k3: 1-d index space of n elements
-LIFTED_KERNEL void layer_jacrev_k3(const int64_t n, const int64_t d0,
-    const double* __restrict__ ct_data,
-    const double* __restrict__ t_3_data,
+// layer_jacfwd_k1: 2-d index space of n elements
+LIFTED_KERNEL void layer_jacfwd_k1(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ m_2_data,
+    const double* __restrict__ t_3_data, const int64_t t_3_s0, const int64_t t_3_s1,
     double* __restrict__ t_4_out)
 {
     LIFTED_PARALLEL
@@ -466,10 +312,74 @@ LIFTED_KERNEL void layer_jacrev_k3(const int64_t n, const int64_t d0,
             LIFTED_LOCAL(double, t_4);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double ct = ct_data[i];
-                const double t_3 = t_3_data[i];
+                int64_t rest = i;
+                const int64_t i1 = rest % d1;
+                rest /= d1;
+                const int64_t i0 = rest;
+                const double m_2 = m_2_data[i];
+                const double t_3 = t_3_data[i0 * t_3_s0 + i1 * t_3_s1];
                 // jacobian_hessian_loops.py:7  return np.tanh(x @ w)
-                LIFTED_AT(t_4) = (ct * t_3);
+                LIFTED_AT(t_4) = (m_2 * t_3);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_4_out[i] = LIFTED_AT(t_4);
+            }
+        }
+    }
+}
+
+// layer_jacrev_k0: 1-d index space of n elements
+LIFTED_KERNEL void layer_jacrev_k0(const int64_t n, const int64_t d0,
+    const double* __restrict__ m_1_data,
+    double* __restrict__ t_3_out)
+{
+    LIFTED_PARALLEL
+    {
+        LIFTED_THREAD_SETUP;
+        LIFTED_FOR(i, n)
+        {
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t_3);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double m_1 = m_1_data[i];
+                // jacobian_hessian_loops.py:7  return np.tanh(x @ w)
+                const double t_1 = tanh(m_1);
+                const double t_2 = (t_1 * t_1);
+                LIFTED_AT(t_3) = (1.0 - t_2);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_3_out[i] = LIFTED_AT(t_3);
+            }
+        }
+    }
+}
+
+// layer_jacrev_k1: 2-d index space of n elements
+LIFTED_KERNEL void layer_jacrev_k1(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ basis_data,
+    const double* __restrict__ t_3_data, const int64_t t_3_s0, const int64_t t_3_s1,
+    double* __restrict__ t_4_out)
+{
+    LIFTED_PARALLEL
+    {
+        LIFTED_THREAD_SETUP;
+        LIFTED_FOR(i, n)
+        {
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t_4);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                int64_t rest = i;
+                const int64_t i1 = rest % d1;
+                rest /= d1;
+                const int64_t i0 = rest;
+                const double basis = basis_data[i];
+                const double t_3 = t_3_data[i0 * t_3_s0 + i1 * t_3_s1];
+                // jacobian_hessian_loops.py:7  return np.tanh(x @ w)
+                LIFTED_AT(t_4) = (basis * t_3);
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
@@ -481,8 +391,9 @@ LIFTED_KERNEL void layer_jacrev_k3(const int64_t n, const int64_t d0,
 
 // energy_hessian_k0: 2-d index space of n elements
 LIFTED_KERNEL void energy_hessian_k0(const int64_t n, const int64_t d0, const int64_t d1,
-    const int64_t n_1,
-    double* __restrict__ jac_out)
+    const double* __restrict__ basis_data,
+    const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
+    double* __restrict__ t_6_out)
 {
     LIFTED_PARALLEL
     {
@@ -490,77 +401,32 @@ LIFTED_KERNEL void energy_hessian_k0(const int64_t n, const int64_t d0, const in
         LIFTED_FOR(i, n)
         {
             LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, jac);
+            LIFTED_LOCAL(double, t_6);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                LIFTED_AT(jac) = 0;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                jac_out[i] = LIFTED_AT(jac);
-            }
-        }
-    }
-}
-
-// energy_hessian_k1: 1-d index space of n elements
-LIFTED_KERNEL void energy_hessian_k1(const int64_t n, const int64_t d0,
-    const int64_t n_1,
-    double* __restrict__ tx_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, tx);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                LIFTED_AT(tx) = 0;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                tx_out[i] = LIFTED_AT(tx);
-            }
-        }
-    }
-}
-
-// energy_hessian_k2: 1-d index space of n elements
-LIFTED_KERNEL void energy_hessian_k2(const int64_t n, const int64_t d0,
-    const double* __restrict__ tx_data,
-    const double* __restrict__ x_data,
-    double* __restrict__ t_5_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_5);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double tx = tx_data[i];
-                const double x = x_data[i];
+                int64_t rest = i;
+                const int64_t i1 = rest % d1;
+                rest /= d1;
+                const int64_t i0 = rest;
+                const double basis = basis_data[i];
+                const double x = x_data[i0 * x_s0 + i1 * x_s1];
                 // jacobian_hessian_loops.py:12  return np.sum(x * x * x) + np.sum(x[1:] * x[:-1])
-                const double t_4 = (tx * x);
-                LIFTED_AT(t_5) = (t_4 + t_4);
+                const double t_5 = (basis * x);
+                LIFTED_AT(t_6) = (t_5 + t_5);
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                t_5_out[i] = LIFTED_AT(t_5);
+                t_6_out[i] = LIFTED_AT(t_6);
             }
         }
     }
 }
 
-// energy_hessian_k3: 1-d index space of n elements
-LIFTED_KERNEL void energy_hessian_k3(const int64_t n, const int64_t d0,
-    const int64_t n_1,
-    double* __restrict__ dx_out,
-    double* __restrict__ zero_out)
+// energy_hessian_k1: 2-d index space of n elements
+LIFTED_KERNEL void energy_hessian_k1(const int64_t n, const int64_t d0, const int64_t d1,
+    const int64_t B,
+    const int64_t n_2,
+    double* __restrict__ zero_1_out)
 {
     LIFTED_PARALLEL
     {
@@ -568,28 +434,24 @@ LIFTED_KERNEL void energy_hessian_k3(const int64_t n, const int64_t d0,
         LIFTED_FOR(i, n)
         {
             LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dx);
-            LIFTED_LOCAL(double, zero);
+            LIFTED_LOCAL(double, zero_1);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                // reverse sweep
                 // jacobian_hessian_loops.py:12  return np.sum(x * x * x) + np.sum(x[1:] * x[:-1])
-                LIFTED_AT(dx) = 0;
-                LIFTED_AT(zero) = 0;
+                LIFTED_AT(zero_1) = 0;
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                dx_out[i] = LIFTED_AT(dx);
-                zero_out[i] = LIFTED_AT(zero);
+                zero_1_out[i] = LIFTED_AT(zero_1);
             }
         }
     }
 }
 
-// energy_hessian_k4: 1-d index space of n elements
-LIFTED_KERNEL void energy_hessian_k4(const int64_t n, const int64_t d0,
-    const double* __restrict__ zero_data,
-    const double* __restrict__ t_5_data,
+// energy_hessian_k2: 2-d index space of n elements
+LIFTED_KERNEL void energy_hessian_k2(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ zero_1_data,
+    const double* __restrict__ t_6_data,
     double* __restrict__ tdx_2_out)
 {
     LIFTED_PARALLEL
@@ -601,12 +463,12 @@ LIFTED_KERNEL void energy_hessian_k4(const int64_t n, const int64_t d0,
             LIFTED_LOCAL(double, tdx_2);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double zero = zero_data[i];
-                const double t_5 = t_5_data[i];
+                const double zero_1 = zero_1_data[i];
+                const double t_6 = t_6_data[i];
                 // jacobian_hessian_loops.py:12  return np.sum(x * x * x) + np.sum(x[1:] * x[:-1])
-                const double tdx = (zero + t_5);
-                const double tdx_1 = (tdx + t_5);
-                LIFTED_AT(tdx_2) = (tdx_1 + t_5);
+                const double tdx = (zero_1 + t_6);
+                const double tdx_1 = (tdx + t_6);
+                LIFTED_AT(tdx_2) = (tdx_1 + t_6);
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);

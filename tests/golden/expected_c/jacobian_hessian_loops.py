@@ -18,19 +18,13 @@ _KERNELS = {
     "layer_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "energy_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False)], 'dims': [], 'static': (None,)},
     "energy_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False)], 'dims': [], 'static': (None,)},
-    "layer_jacfwd_k0": {'rank': 2, 'params': [('scalar', 'i64'), ('scalar', 'i64'), ('out', 'f64')], 'dims': [(('S', 'S'), [('arg', 0), ('arg', 1)])], 'static': (None, None)},
-    "layer_jacfwd_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "layer_jacfwd_k2": {'rank': 1, 'params': [('scalar', 'i64'), ('out', 'f64')], 'dims': [(('S',), [('arg', 0)])], 'static': (None,)},
-    "layer_jacfwd_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "layer_jacrev_k0": {'rank': 2, 'params': [('scalar', 'i64'), ('scalar', 'i64'), ('out', 'f64')], 'dims': [(('S', 'S'), [('arg', 0), ('arg', 1)])], 'static': (None, None)},
-    "layer_jacrev_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "layer_jacrev_k2": {'rank': 1, 'params': [('scalar', 'i64'), ('out', 'f64')], 'dims': [(('S',), [('arg', 0)])], 'static': (None,)},
-    "layer_jacrev_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "energy_hessian_k0": {'rank': 2, 'params': [('scalar', 'i64'), ('out', 'f64')], 'dims': [(('S', 'S'), [('arg', 0), ('arg', 0)])], 'static': (None, None)},
-    "energy_hessian_k1": {'rank': 1, 'params': [('scalar', 'i64'), ('out', 'f64')], 'dims': [(('S',), [('arg', 0)])], 'static': (None,)},
-    "energy_hessian_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "energy_hessian_k3": {'rank': 1, 'params': [('scalar', 'i64'), ('out', 'f64'), ('out', 'f64')], 'dims': [(('S',), [('arg', 0)])], 'static': (None,)},
-    "energy_hessian_k4": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "layer_jacfwd_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "layer_jacfwd_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "layer_jacrev_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "layer_jacrev_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "energy_hessian_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "energy_hessian_k1": {'rank': 2, 'params': [('scalar', 'i64'), ('scalar', 'i64'), ('out', 'f64')], 'dims': [(('S', 'S'), [('arg', 0), ('arg', 1)])], 'static': (None, None)},
+    "energy_hessian_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "jacobian_hessian_loops.cu"), _KERNELS)
 
@@ -110,76 +104,56 @@ def energy(x: "f64[n]"):
 def layer_jacfwd(w: "f64[d,h]", x: "f64[d]"):
     _check_args('layer_jacfwd', w, x)
     d = w.shape[0]
-    h = w.shape[1]
-    jac = _kernels.layer_jacfwd_k0(h, d)
-    del h
+    basis = np.eye(d)
+    del d
     # jacobian_hessian_loops.py:7  return np.tanh(x @ w)
-    m = x @ w
+    m_1 = x @ w
     del x
-    t_2 = _kernels.layer_jacfwd_k1(m)
-    del m
-    for i in range(d):
-        tx = _kernels.layer_jacfwd_k2(d)
-        tx[i] = 1.0
-        # jacobian_hessian_loops.py:7  return np.tanh(x @ w)
-        m_1 = tx @ w
-        del tx
-        t_3 = _kernels.layer_jacfwd_k3(m_1, t_2)
-        del m_1
-        jac[:, i] = t_3
-        del t_3
-    del d, w, t_2
+    m_2 = basis @ w
+    del basis, w
+    t_3 = _kernels.layer_jacfwd_k0(m_1)
+    del m_1
+    t_4 = _kernels.layer_jacfwd_k1(m_2, t_3)
+    del m_2, t_3
+    jac = t_4.T
+    del t_4
     return jac
 
 
 def layer_jacrev(w: "f64[d,h]", x: "f64[d]"):
     _check_args('layer_jacrev', w, x)
     h = w.shape[1]
-    d = w.shape[0]
-    jac = _kernels.layer_jacrev_k0(h, d)
-    del d
+    basis = np.eye(h)
+    del h
     # jacobian_hessian_loops.py:7  return np.tanh(x @ w)
     m_1 = x @ w
     del x
-    t_3 = _kernels.layer_jacrev_k1(m_1)
+    t_3 = _kernels.layer_jacrev_k0(m_1)
     del m_1
-    for i in range(h):
-        ct = _kernels.layer_jacrev_k2(h)
-        ct[i] = 1.0
-        # jacobian_hessian_loops.py:7  return np.tanh(x @ w)
-        t_4 = _kernels.layer_jacrev_k3(ct, t_3)
-        del ct
-        dx = w @ t_4
-        del t_4
-        jac[i] = dx
-        del dx
-    del h, t_3, w
-    return jac
+    t_4 = _kernels.layer_jacrev_k1(basis, t_3)
+    del basis, t_3
+    dx = t_4 @ w.T
+    del t_4, w
+    return dx
 
 
 def energy_hessian(x: "f64[n]"):
     _check_args('energy_hessian', x)
-    n = x.shape[0]
-    jac = _kernels.energy_hessian_k0(n)
-    for i in range(n):
-        tx = _kernels.energy_hessian_k1(n)
-        tx[i] = 1.0
-        # jacobian_hessian_loops.py:12  return np.sum(x * x * x) + np.sum(x[1:] * x[:-1])
-        t_5 = _kernels.energy_hessian_k2(tx, x)
-        v_2 = tx[1:]
-        v_3 = tx[:-1]
-        del tx
-        # reverse sweep
-        # jacobian_hessian_loops.py:12  return np.sum(x * x * x) + np.sum(x[1:] * x[:-1])
-        dx, zero = _kernels.energy_hessian_k3(n)
-        del dx
-        zero[:-1] = v_2
-        del v_2
-        zero[1:] += v_3
-        del v_3
-        tdx_2 = _kernels.energy_hessian_k4(zero, t_5)
-        del zero, t_5
-        jac[:, i] = tdx_2
-        del tdx_2
-    del n, x
+    n_1 = x.shape[0]
+    basis = np.eye(n_1)
+    del n_1
+    B = basis.shape[0]
+    n_2 = x.shape[0]
+    # jacobian_hessian_loops.py:12  return np.sum(x * x * x) + np.sum(x[1:] * x[:-1])
+    t_6 = _kernels.energy_hessian_k0(basis, x)
+    del x
+    zero_1 = _kernels.energy_hessian_k1(B, n_2)
+    del B, n_2
+    zero_1[:, :-1] = basis[:, 1:]
+    zero_1[:, 1:] += basis[:, :-1]
+    del basis
+    tdx_2 = _kernels.energy_hessian_k2(zero_1, t_6)
+    del zero_1, t_6
+    jac = tdx_2.T
+    del tdx_2
     return jac

@@ -277,90 +277,8 @@ LIFTED_KERNEL void row_products_grad_k1(const int64_t n, const int64_t d0, const
 
 // row_products_hessian_k0: 3-d index space of n elements
 LIFTED_KERNEL void row_products_hessian_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
-    const int64_t n_1,
-    const int64_t d,
-    const int64_t size,
-    double* __restrict__ jac_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, jac);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                LIFTED_AT(jac) = 0;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                jac_out[i] = LIFTED_AT(jac);
-            }
-        }
-    }
-}
-
-// row_products_hessian_k1: 1-d index space of n elements
-LIFTED_KERNEL void row_products_hessian_k1(const int64_t n, const int64_t d0,
-    const double* __restrict__ s_data,
-    double* __restrict__ t_out,
-    double* __restrict__ t_1_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t);
-            LIFTED_LOCAL(double, t_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double s = s_data[i];
-                // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
-                LIFTED_AT(t) = sin(s);
-                // reverse sweep
-                // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
-                LIFTED_AT(t_1) = cos(s);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_out[i] = LIFTED_AT(t);
-                t_1_out[i] = LIFTED_AT(t_1);
-            }
-        }
-    }
-}
-
-// row_products_hessian_k2: 1-d index space of n elements
-LIFTED_KERNEL void row_products_hessian_k2(const int64_t n, const int64_t d0,
-    const int64_t size,
-    double* __restrict__ e_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, e);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                LIFTED_AT(e) = 0;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                e_out[i] = LIFTED_AT(e);
-            }
-        }
-    }
-}
-
-// row_products_hessian_k3: 2-d index space of n elements
-LIFTED_KERNEL void row_products_hessian_k3(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ tx_data,
-    const double* __restrict__ p_1_data,
+    const double* __restrict__ basis_1_data,
+    const double* __restrict__ p_1_data, const int64_t p_1_s0, const int64_t p_1_s1, const int64_t p_1_s2,
     double* __restrict__ t_2_out)
 {
     LIFTED_PARALLEL
@@ -372,10 +290,16 @@ LIFTED_KERNEL void row_products_hessian_k3(const int64_t n, const int64_t d0, co
             LIFTED_LOCAL(double, t_2);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double tx = tx_data[i];
-                const double p_1 = p_1_data[i];
+                int64_t rest = i;
+                const int64_t i2 = rest % d2;
+                rest /= d2;
+                const int64_t i1 = rest % d1;
+                rest /= d1;
+                const int64_t i0 = rest;
+                const double basis_1 = basis_1_data[i];
+                const double p_1 = p_1_data[i0 * p_1_s0 + i1 * p_1_s1 + i2 * p_1_s2];
                 // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
-                LIFTED_AT(t_2) = (tx * p_1);
+                LIFTED_AT(t_2) = (basis_1 * p_1);
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
@@ -385,11 +309,11 @@ LIFTED_KERNEL void row_products_hessian_k3(const int64_t n, const int64_t d0, co
     }
 }
 
-// row_products_hessian_k4: 1-d index space of n elements
-LIFTED_KERNEL void row_products_hessian_k4(const int64_t n, const int64_t d0,
+// row_products_hessian_k1: 1-d index space of n elements
+LIFTED_KERNEL void row_products_hessian_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ s_2_data,
-    const double* __restrict__ t_data,
-    double* __restrict__ t_5_out)
+    double* __restrict__ t_3_out,
+    double* __restrict__ t_4_out)
 {
     LIFTED_PARALLEL
     {
@@ -397,58 +321,29 @@ LIFTED_KERNEL void row_products_hessian_k4(const int64_t n, const int64_t d0,
         LIFTED_FOR(i, n)
         {
             LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_5);
+            LIFTED_LOCAL(double, t_3);
+            LIFTED_LOCAL(double, t_4);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 const double s_2 = s_2_data[i];
-                const double t = t_data[i];
                 // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
-                const double t_4 = (s_2 * t);
-                LIFTED_AT(t_5) = (-t_4);
+                LIFTED_AT(t_3) = sin(s_2);
+                LIFTED_AT(t_4) = cos(s_2);
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                t_5_out[i] = LIFTED_AT(t_5);
+                t_3_out[i] = LIFTED_AT(t_3);
+                t_4_out[i] = LIFTED_AT(t_4);
             }
         }
     }
 }
 
-// row_products_hessian_k5: 2-d index space of n elements
-LIFTED_KERNEL void row_products_hessian_k5(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ tx_data,
-    const double* __restrict__ p_2_data,
-    double* __restrict__ t_6_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_6);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double tx = tx_data[i];
-                const double p_2 = p_2_data[i];
-                // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
-                LIFTED_AT(t_6) = (tx * p_2);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_6_out[i] = LIFTED_AT(t_6);
-            }
-        }
-    }
-}
-
-// row_products_hessian_k6: 2-d index space of n elements
-LIFTED_KERNEL void row_products_hessian_k6(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ h_data,
-    const double* __restrict__ p_3_data,
-    const double* __restrict__ tx_data,
-    double* __restrict__ t_7_out,
-    double* __restrict__ t_8_out)
+// row_products_hessian_k2: 2-d index space of n elements
+LIFTED_KERNEL void row_products_hessian_k2(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ s_3_data,
+    const double* __restrict__ t_3_data, const int64_t t_3_s0, const int64_t t_3_s1,
+    double* __restrict__ t_7_out)
 {
     LIFTED_PARALLEL
     {
@@ -457,33 +352,108 @@ LIFTED_KERNEL void row_products_hessian_k6(const int64_t n, const int64_t d0, co
         {
             LIFTED_CHUNK(i, n);
             LIFTED_LOCAL(double, t_7);
-            LIFTED_LOCAL(double, t_8);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double h = h_data[i];
-                const double p_3 = p_3_data[i];
-                const double tx = tx_data[i];
+                int64_t rest = i;
+                const int64_t i1 = rest % d1;
+                rest /= d1;
+                const int64_t i0 = rest;
+                const double s_3 = s_3_data[i];
+                const double t_3 = t_3_data[i0 * t_3_s0 + i1 * t_3_s1];
                 // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
-                LIFTED_AT(t_7) = (h * p_3);
-                LIFTED_AT(t_8) = (tx * p_3);
+                const double t_6 = (s_3 * t_3);
+                LIFTED_AT(t_7) = (-t_6);
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 t_7_out[i] = LIFTED_AT(t_7);
+            }
+        }
+    }
+}
+
+// row_products_hessian_k3: 3-d index space of n elements
+LIFTED_KERNEL void row_products_hessian_k3(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+    const double* __restrict__ basis_1_data,
+    const double* __restrict__ p_3_data, const int64_t p_3_s0, const int64_t p_3_s1, const int64_t p_3_s2,
+    double* __restrict__ t_8_out)
+{
+    LIFTED_PARALLEL
+    {
+        LIFTED_THREAD_SETUP;
+        LIFTED_FOR(i, n)
+        {
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t_8);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                int64_t rest = i;
+                const int64_t i2 = rest % d2;
+                rest /= d2;
+                const int64_t i1 = rest % d1;
+                rest /= d1;
+                const int64_t i0 = rest;
+                const double basis_1 = basis_1_data[i];
+                const double p_3 = p_3_data[i0 * p_3_s0 + i1 * p_3_s1 + i2 * p_3_s2];
+                // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
+                LIFTED_AT(t_8) = (basis_1 * p_3);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
                 t_8_out[i] = LIFTED_AT(t_8);
             }
         }
     }
 }
 
-// row_products_hessian_k7: 2-d index space of n elements
-LIFTED_KERNEL void row_products_hessian_k7(const int64_t n, const int64_t d0, const int64_t d1,
+// row_products_hessian_k4: 3-d index space of n elements
+LIFTED_KERNEL void row_products_hessian_k4(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+    const double* __restrict__ h_data,
+    const double* __restrict__ p_4_data, const int64_t p_4_s0, const int64_t p_4_s1, const int64_t p_4_s2,
+    const double* __restrict__ basis_1_data,
+    double* __restrict__ t_9_out,
+    double* __restrict__ t_10_out)
+{
+    LIFTED_PARALLEL
+    {
+        LIFTED_THREAD_SETUP;
+        LIFTED_FOR(i, n)
+        {
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t_9);
+            LIFTED_LOCAL(double, t_10);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                int64_t rest = i;
+                const int64_t i2 = rest % d2;
+                rest /= d2;
+                const int64_t i1 = rest % d1;
+                rest /= d1;
+                const int64_t i0 = rest;
+                const double h = h_data[i];
+                const double p_4 = p_4_data[i0 * p_4_s0 + i1 * p_4_s1 + i2 * p_4_s2];
+                const double basis_1 = basis_1_data[i];
+                // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
+                LIFTED_AT(t_9) = (h * p_4);
+                LIFTED_AT(t_10) = (basis_1 * p_4);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_9_out[i] = LIFTED_AT(t_9);
+                t_10_out[i] = LIFTED_AT(t_10);
+            }
+        }
+    }
+}
+
+// row_products_hessian_k5: 3-d index space of n elements
+LIFTED_KERNEL void row_products_hessian_k5(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ h_1_data,
-    const double* __restrict__ p_2_data,
-    const double* __restrict__ t_7_data,
-    const double* __restrict__ r_1_data, const int64_t r_1_s0, const int64_t r_1_s1,
-    const double* __restrict__ p_data,
-    const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
+    const double* __restrict__ p_3_data, const int64_t p_3_s0, const int64_t p_3_s1, const int64_t p_3_s2,
+    const double* __restrict__ t_9_data,
+    const double* __restrict__ r_2_data, const int64_t r_2_s0, const int64_t r_2_s1, const int64_t r_2_s2,
+    const double* __restrict__ p_2_data, const int64_t p_2_s0, const int64_t p_2_s1, const int64_t p_2_s2,
+    const double* __restrict__ r_1_data, const int64_t r_1_s0, const int64_t r_1_s1, const int64_t r_1_s2,
     double* __restrict__ tdx_out)
 {
     LIFTED_PARALLEL
@@ -496,21 +466,23 @@ LIFTED_KERNEL void row_products_hessian_k7(const int64_t n, const int64_t d0, co
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 int64_t rest = i;
+                const int64_t i2 = rest % d2;
+                rest /= d2;
                 const int64_t i1 = rest % d1;
                 rest /= d1;
                 const int64_t i0 = rest;
                 const double h_1 = h_1_data[i];
-                const double p_2 = p_2_data[i];
-                const double t_7 = t_7_data[i];
-                const double r_1 = r_1_data[i0 * r_1_s0 + i1 * r_1_s1];
-                const double p = p_data[i];
-                const double r = r_data[i0 * r_s0 + i1 * r_s1];
+                const double p_3 = p_3_data[i0 * p_3_s0 + i1 * p_3_s1 + i2 * p_3_s2];
+                const double t_9 = t_9_data[i];
+                const double r_2 = r_2_data[i0 * r_2_s0 + i1 * r_2_s1 + i2 * r_2_s2];
+                const double p_2 = p_2_data[i0 * p_2_s0 + i1 * p_2_s1 + i2 * p_2_s2];
+                const double r_1 = r_1_data[i0 * r_1_s0 + i1 * r_1_s1 + i2 * r_1_s2];
                 // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
-                const double t_9 = (h_1 * p_2);
-                const double t_10 = (t_7 + t_9);
-                const double t_11 = (r_1 * p);
-                const double t_12 = (t_10 * r);
-                LIFTED_AT(tdx) = (t_11 + t_12);
+                const double t_11 = (h_1 * p_3);
+                const double t_12 = (t_9 + t_11);
+                const double t_13 = (r_2 * p_2);
+                const double t_14 = (t_12 * r_1);
+                LIFTED_AT(tdx) = (t_13 + t_14);
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);

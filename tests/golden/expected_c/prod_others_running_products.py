@@ -17,14 +17,12 @@ _KERNELS = {
     "row_products_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False)], 'dims': [], 'static': (None,)},
     "row_products_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "row_products_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "row_products_hessian_k0": {'rank': 3, 'params': [('scalar', 'i64'), ('scalar', 'i64'), ('scalar', 'i64'), ('out', 'f64')], 'dims': [(('S', 'S', 'S'), [('arg', 0), ('arg', 1), ('arg', 2)])], 'static': (None, None, None)},
+    "row_products_hessian_k0": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), False), ('array', 'f64', (None, 'S', 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None, None)},
     "row_products_hessian_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "row_products_hessian_k2": {'rank': 1, 'params': [('scalar', 'i64'), ('out', 'f64')], 'dims': [(('S',), [('arg', 0)])], 'static': (None,)},
-    "row_products_hessian_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "row_products_hessian_k4": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "row_products_hessian_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "row_products_hessian_k6": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "row_products_hessian_k7": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "row_products_hessian_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "row_products_hessian_k3": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), False), ('array', 'f64', (None, 'S', 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None, None)},
+    "row_products_hessian_k4": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), False), ('array', 'f64', (None, 'S', 'S'), True), ('array', 'f64', ('S', 'S', 'S'), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None, None)},
+    "row_products_hessian_k5": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), False), ('array', 'f64', (None, 'S', 'S'), True), ('array', 'f64', ('S', 'S', 'S'), False), ('array', 'f64', ('S', 'S', 1), True), ('array', 'f64', (None, 'S', 'S'), True), ('array', 'f64', (None, 'S', 1), True), ('out', 'f64')], 'dims': [], 'static': (None, None, None)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "prod_others_running_products.cu"), _KERNELS)
 
@@ -192,40 +190,33 @@ def row_products_hessian(x: "f64[n,d]"):
     n = x.shape[0]
     d = x.shape[1]
     size = n * d
-    jac = _kernels.row_products_hessian_k0(n, d, size)
+    basis = np.eye(size)
+    basis_1 = np.reshape(basis, (size, n, d))
+    del basis, size
+    B = basis_1.shape[0]
+    n_1 = x.shape[0]
+    d_1 = x.shape[1]
     # prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
-    s = np.prod(x, axis=1)
-    p_1 = _prod_others(x, axis=1)
-    t, t_1 = _kernels.row_products_hessian_k1(s)
-    del s
-    r = np.expand_dims(t_1, 1)
-    del t_1
-    p = _prod_others(x, axis=1)
-    p_2 = _cumprod_exclusive(x, axis=1)
-    p_3 = _cumprod_exclusive(x, axis=1, reverse=True)
-    for i in range(size):
-        e = _kernels.row_products_hessian_k2(size)
-        e[i] = 1.0
-        tx = np.reshape(e, (n, d))
-        del e
-        # prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
-        t_2 = _kernels.row_products_hessian_k3(tx, p_1)
-        s_2 = np.sum(t_2, axis=1)
-        del t_2
-        t_5 = _kernels.row_products_hessian_k4(s_2, t)
-        del s_2
-        t_6 = _kernels.row_products_hessian_k5(tx, p_2)
-        h = _linear_scan(x, t_6, axis=1)
-        del t_6
-        t_7, t_8 = _kernels.row_products_hessian_k6(h, p_3, tx)
-        del h, tx
-        h_1 = _linear_scan(x, t_8, axis=1, reverse=True)
-        del t_8
-        tdx = _kernels.row_products_hessian_k7(h_1, p_2, t_7, np.expand_dims(t_5, 1), p, r)
-        del h_1, t_7, t_5
-        jac[:, :, i] = tdx
-        del tdx
-    del size, p_1, t, p_2, x, p_3, p, r
+    s_2 = np.prod(x, axis=1)
+    t_2 = _kernels.row_products_hessian_k0(basis_1, _prod_others(x, axis=1))
+    s_3 = np.sum(t_2, axis=2)
+    del t_2
+    t_3, t_4 = _kernels.row_products_hessian_k1(s_2)
+    del s_2
+    t_7 = _kernels.row_products_hessian_k2(s_3, t_3)
+    del s_3, t_3
+    p_3 = _cumprod_exclusive(x, axis=1)
+    t_8 = _kernels.row_products_hessian_k3(basis_1, p_3)
+    h = _linear_scan(np.broadcast_to(x, (B, n_1, d_1)), t_8, axis=2)
+    del t_8
+    t_9, t_10 = _kernels.row_products_hessian_k4(h, _cumprod_exclusive(x, axis=1, reverse=True), basis_1)
+    del h, basis_1
+    h_1 = _linear_scan(np.broadcast_to(x, (B, n_1, d_1)), t_10, axis=2, reverse=True)
+    del B, n_1, d_1, t_10
+    tdx = _kernels.row_products_hessian_k5(h_1, p_3, t_9, np.expand_dims(t_7, 2), _prod_others(x, axis=1), np.expand_dims(t_4, 1))
+    del h_1, p_3, t_9, t_7, x, t_4
+    jac = np.transpose(tdx, axes=(1, 2, 0))
+    del tdx
     jac_1 = np.reshape(jac, (n, d, n, d))
     del jac, n, d
     return jac_1
