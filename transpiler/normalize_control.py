@@ -15,6 +15,8 @@ from .builder import Builder, const
 from .errors import TranspileError
 from .frontend.checks import compound_error
 from .ir import Atom, Const, If, Loop, Var
+from .normalize_alias import held, is_object
+from .values import Stale
 
 _MAX_WIDENINGS = 4
 
@@ -80,9 +82,14 @@ class ControlFlow:
         return None
 
     def _merge_envs(self, then_env: dict, else_env: dict, env: dict, builder: Builder, loc):
-        """Names whose values differ between two branches become outputs of the `if` (updating `env`)."""
+        """Names whose values differ between two branches become outputs of the `if` (updating `env`). Names
+        holding one array on both paths share one output; names sharing an array on one path only are
+        ambiguous (see normalize_alias)."""
         outs, then_results, else_results = [], [], []
-        for name in _assigned_in_order(then_env, else_env, env):
+        names = _assigned_in_order(then_env, else_env, env)
+        split = self._split_sharing(names, then_env, else_env)
+        merged: dict[tuple, Var] = {}  # (then array, else array) -> the output several names share
+        for name in names:
             a, b = then_env.get(name), else_env.get(name)
             if a is None or b is None:
                 env.pop(name, None)  # assigned in one branch only: not defined after the `if`
@@ -91,21 +98,47 @@ class ControlFlow:
             if a is b:
                 env[name] = a  # the same value on both paths (possibly a name new to this block)
                 continue
+            if isinstance(a, Stale) or isinstance(b, Stale):
+                env[name] = a if isinstance(a, Stale) else b  # unknown on one path: unknown after
+                continue
             if not isinstance(a, (Var, Const)) or not isinstance(b, (Var, Const)):
                 raise TranspileError(f"`{name}` holds a tuple or module in a branch; only arrays can differ "
                                      "between branches", loc)
+            key = (id(a), id(b))
+            if is_object(a) and is_object(b) and key in merged:
+                env[name] = merged[key]
+                continue
             out = Var(builder.scope.fresh(_display(name)), self._merge_type(name, a.type, b.type, loc))
             self._named.add(id(out))
             self._share_like(out, (a, b))
+            if self._view_root.get(id(out)) is not None and not (
+                    self._root(a) is self._root(b) and a is not self._root(a) and b is not self._root(b)):
+                split.add(name)  # a view on one path, another array (or a view of one) on the other
+            merged[key] = out
             outs.append(out)
             then_results.append(a)
             else_results.append(b)
             env[name] = out
+        if split:
+            self.mark_ambiguous([env[n] for n in split if n in env] + [
+                self._root(v) for n in split for v in (then_env.get(n), else_env.get(n)) if is_object(v)],
+                loc, "`if`")
         return outs, then_results, else_results
 
+    def _split_sharing(self, names: list, then_env: dict, else_env: dict) -> set:
+        """Names that share an array (or one looks into the other's) on one path but not on the other."""
+        objects = [n for n in names if is_object(then_env.get(n)) and is_object(else_env.get(n))]
+        split = set()
+        for i, n in enumerate(objects):
+            for m in objects[i + 1:]:
+                if (self._root(then_env[n]) is self._root(then_env[m])) != \
+                        (self._root(else_env[n]) is self._root(else_env[m])):
+                    split.update((n, m))
+        return split
+
     def _share_like(self, value: Var, sources) -> None:
-        """A loop slot or a branch merge holds the array of any of `sources`: it is a view, a parameter or a
-        borrowed array as they are, so an update through it is refused or copies first, as one through them."""
+        """A loop slot or a branch merge holds the array of any of `sources`: it is a view, a parameter, a
+        borrowed or an ambiguous array as they are, so an update through it is refused or copies first."""
         for source in sources:
             if not isinstance(source, Var):
                 continue
@@ -115,6 +148,9 @@ class ControlFlow:
                 self._own_params.add(id(value))
             if id(source) in self._borrowed:
                 self._borrowed.add(id(value))
+            if id(source) in self._ambiguous:
+                partners, where = self._ambiguous[id(source)]
+                self._ambiguous[id(value)] = (self._ambiguous.get(id(value), (set(), None))[0] | partners, where)
 
     def _guarded(self, cond: Atom, lower_then, lower_else, builder: Builder, env: dict, loc) -> None:
         """`if cond: <lower_then> else: <lower_else>` for compiler-made conditions (loop running flags)."""
@@ -190,11 +226,15 @@ class ControlFlow:
         loc = builder.loc
         target = node.target.value
         index_name = target if sequence is None else f"{target}_index"
+        rows = f"<rows{len(self._break_flags)}>"  # the array iterated over: a write through a row changes it
+        if sequence is not None:
+            env[rows] = sequence
+        before = env.get(target)
 
         def lower_iteration(body_env: dict, index: Var) -> None:
-            if sequence is not None:  # for row in x: row = x[i]
+            if sequence is not None:  # for row in x: row = x[i], a view
                 builder.loc = loc
-                row = builder.bind("getitem", [sequence, index], {"index": (_ref(1),)})
+                row = self._bind(builder, node.target, "getitem", [body_env[rows], index], {"index": (_ref(1),)})
                 builder.rename(row, target)
                 self._named.add(id(row))
                 body_env[target] = row
@@ -203,13 +243,53 @@ class ControlFlow:
             self._nested(list(node.body.body), builder, body_env)
 
         flag = self._break_flag(node, env)
-        if flag is None:
-            lower_body = lower_iteration
-        else:  # after a `break`, the remaining iterations do nothing
-            def lower_body(body_env: dict, index: Var) -> None:
-                self._guarded(body_env[flag], lambda e: lower_iteration(e, index), lambda e: None, builder,
-                              body_env, loc)
-        self._lower_loop("for", node, bounds, None, lower_body, index_name, builder, env, loc, flag)
+        # the loop variable keeps its last value after the loop (its value before, if the loop never runs)
+        keeps = sequence is None and (isinstance(before, (Var, Const)) or _runs(bounds))
+        if keeps and not isinstance(before, (Var, Const)):
+            env[target] = bounds[0]  # never read: the loop runs
+        if not keeps:
+            env.pop(target, None)
+        try:
+            if flag is None:
+                self._lower_loop("for", node, bounds, None, lower_iteration, index_name, builder, env, loc, flag,
+                                 target, keeps)
+            else:  # it may stop early (`break`, `return`): a `while` over the index, so no more iterations run
+                self._lower_stopping_for(node, bounds, lower_iteration, builder, env, loc, flag, target, keeps)
+        finally:
+            env.pop(rows, None)
+        if not keeps:
+            self._conditional_names[target] = loc
+
+    def _lower_stopping_for(self, node, bounds, lower_iteration, builder: Builder, env: dict, loc, flag: str,
+                            target: str, keeps: bool) -> None:
+        """`for i in range(start, stop, step)` with a `break` or `return`: `while running and next < stop`,
+        where `next` is the index of the coming iteration (advanced first, so `continue` cannot skip it)."""
+        start, stop, step = bounds
+        upcoming = f"<{target}{len(self._break_flags)}>"  # shown as the loop variable's name
+        env[upcoming] = start
+
+        def lower_cond(cond_env: dict) -> Atom:
+            builder.loc = loc
+            index = cond_env[upcoming]
+            if isinstance(step, Const):
+                within = builder.bind("less" if step.value > 0 else "greater", [index, stop])
+            else:
+                rising = builder.bind("logical_and", [builder.bind("greater", [step, const(0)]),
+                                                      builder.bind("less", [index, stop])])
+                falling = builder.bind("logical_and", [builder.bind("less", [step, const(0)]),
+                                                       builder.bind("greater", [index, stop])])
+                within = builder.bind("logical_or", [rising, falling])
+            return builder.bind("logical_and", [cond_env[flag], within])
+
+        def lower_body(body_env: dict, index) -> None:
+            current = body_env[upcoming]
+            body_env[upcoming] = builder.bind("add", [current, step], name=f"next_{target}")
+            lower_iteration(body_env, current)
+
+        try:
+            self._lower_loop("while", node, (), lower_cond, lower_body, None, builder, env, loc, flag, target, keeps)
+        finally:
+            env.pop(upcoming, None)
 
     def after_returning_loop(self, loop: cst.CSTNode, rest: list, builder: Builder, env: dict) -> tuple | None:
         """After a loop that may have returned: the rest of the block runs only if it did not."""
@@ -316,10 +396,13 @@ class ControlFlow:
                          loc, flag)
 
     def _lower_loop(self, kind, node, bounds, lower_cond, lower_body, index_name, builder: Builder, env: dict,
-                    loc, flag: str | None = None) -> None:
+                    loc, flag: str | None = None, target: str | None = None, keep_target: bool = False) -> None:
+        """A loop over slots. A slot carries one array object (or scalar) round the loop, shared by every name
+        that holds it; the names a body changes are found by lowering it (a write through a row view changes
+        the matrix), so lowering repeats until the slots, their types and their sharing stop changing."""
         assigned = [n for n in _assigned_names(node.body) if n in env and isinstance(env[n], (Var, Const))]
-        if kind == "for" and isinstance(node.target, cst.Name):
-            assigned = [n for n in assigned if n != node.target.value]
+        if target is not None:
+            assigned = [n for n in assigned if n != target] + ([target] if keep_target else [])
         if flag is not None:
             assigned.append(flag)
         result_keys = _loop_result_keys(node.body, loc) if _has_return(node.body) else []
@@ -328,59 +411,208 @@ class ControlFlow:
             for key in result_keys:
                 env.setdefault(key, Const(None, UNSET))
             assigned += [key for key in (RETURNED, *result_keys) if key not in assigned]
-        types = [_carried_type(env[n].type) for n in assigned]
+        rebound = set(_assigned_names(node.body, subscripts=False)) | {target}
+        # views into arrays the loop carries are recomputed from them, unless the body rebinds them
+        views = [n for n in assigned if n not in rebound and id(env[n]) in self._view_op]
+        assigned = [n for n in assigned if n not in views]
+        types = {n: _carried_type(env[n].type) for n in assigned}
+        split: set[str] = set()  # names whose sharing differs between iterations: one slot each, ambiguous
+        stale: dict[str, Stale] = {}  # names an iteration leaves stale: stale in the next one, and after
         state = builder.snapshot()
-        for attempt in range(_MAX_WIDENINGS + 1):
+        for attempt in range(_MAX_WIDENINGS + 8):
             builder.restore(state)
-            carried = [Var(builder.scope.fresh(_display(n)), t) for n, t in zip(assigned, types)]
-            for var, name in zip(carried, assigned):
-                self._named.add(id(var))
-                self._share_like(var, (env[name],))
-            body_env = dict(env)
-            body_env.update(zip(assigned, carried))
-            cond, cond_body = None, []
-            if lower_cond is not None:
-                with builder.block() as cond_body:
-                    cond = lower_cond(body_env)
             index = None
-            if index_name is not None:
+            if index_name is not None:  # named first: the loop index keeps the plain name
                 index = Var(builder.scope.fresh(index_name), TensorType("i64", ()))
                 self._named.add(id(index))
+            slots, slot_of = self._slots(assigned, split, types, env, builder)
+            if split:
+                self.mark_ambiguous([slot_of[n] for n in split if n in slot_of], loc, "loop")
+            body_env = dict(env)
+            body_env.update((n, slot_of[n]) for n in assigned)
+            body_env.update(stale)
+            marker = len(self._replacements)
+            derived, cond, cond_body = [], None, []
+            if lower_cond is not None:
+                with builder.block() as cond_body:
+                    derived = self._renew_views(env, body_env, assigned, builder)
+                    cond = lower_cond(body_env)
             self._loop_depth += 1
             self._break_flags.append(flag)
             try:
                 with builder.block() as body:
+                    if lower_cond is None:
+                        derived = self._renew_views(env, body_env, assigned, builder)
                     lower_body(body_env, index)
             finally:
                 self._loop_depth -= 1
                 self._break_flags.pop()
-            outs = []
+            # values of an attempt that is lowered again stay alive: the tables of values (views, sharing,
+            # names) are keyed by id(), which a freed value's successor could take
+            self._pinned.append((body, cond_body, slot_of, body_env))
+            ended_stale = {n: v for n, v in body_env.items() if isinstance(v, Stale) and n not in stale and n in env}
+            if ended_stale:
+                stale.update(ended_stale)
+                assigned = [n for n in assigned if n not in stale]
+                types = {n: t for n, t in types.items() if n not in stale}
+                continue
+            # values of an attempt that is lowered again stay alive: the tables of values (views, sharing,
+            # names) are keyed by id(), which a freed value's successor could take
             for name in assigned:
                 value = body_env.get(name)
                 if not isinstance(value, (Var, Const)):
                     raise TranspileError(f"`{name}` is no longer an array at the end of the loop body", loc)
-                outs.append(value)
-            widened = [_widen(t, o.type) for t, o in zip(types, outs)]
-            if all(_same_type(a, b) for a, b in zip(widened, types)):
+            updated = self._updated_slots(slots, slot_of, marker)
+            if updated:  # an array updated in place that other names held on entry: they are carried with it
+                grown = self._sharing_names(assigned, env, rebound, updated)
+                if len(grown) > len(assigned):
+                    types.update((n, _carried_type(env[n].type)) for n in grown if n not in types)
+                    assigned = grown
+                    continue
+            changed = self._changed_outside(assigned + views + derived, env, body_env, None if keep_target else target, loc)
+            if changed:  # the body changed arrays held by names it never assigns: carry them too
+                assigned = assigned + changed
+                types.update((n, _carried_type(env[n].type)) for n in assigned if n not in types)
+                continue
+            newly_split = self._iteration_split(slots, assigned, slot_of, body_env) - split
+            if newly_split:
+                split |= newly_split
+                continue
+            widened = {n: _widen(types[n], body_env[n].type) for n in assigned}
+            if all(_same_type(widened[n], types[n]) for n in assigned):
                 break
-            if attempt == _MAX_WIDENINGS:
+            if attempt >= _MAX_WIDENINGS + 7:
                 raise TranspileError("the types of values carried around this loop keep changing", loc,
                                      "give loop variables their final shape and dtype before the loop")
             types = widened
+        else:
+            raise TranspileError("the values carried around this loop keep changing", loc,
+                                 "give loop variables their final shape and dtype before the loop")
         builder.loc = loc
+        firsts = [names[0] for names in slots.values()]
         for key in result_keys:
             if isinstance(env[key], Const) and env[key].value is None:
-                env[key] = self._zero_of(types[assigned.index(key)], builder, loc)
+                env[key] = self._zero_of(types[key], builder, loc)
+        carried = [slot_of[n] for n in firsts]
+        outs = [body_env[n] for n in firsts]
         results = [Var(c.name, c.type) for c in carried]  # after the loop: the slot's last value
-        for var, name, out in zip(results, assigned, outs):
+        result_of = {}
+        for var, name, out in zip(results, firsts, outs):
             self._named.add(id(var))
             self._share_like(var, (env[name], out))
+            for other in slots[id(slot_of[name])]:
+                result_of[other] = var
+        self._reroot(results, carried, result_of, firsts)
         builder.emit(Loop(kind, index, tuple(bounds), cond_body, cond, tuple(carried),
-                          tuple(env[n] for n in assigned), body, tuple(outs), tuple(results), loc))
+                          tuple(env[n] for n in firsts), body, tuple(outs), tuple(results), loc))
+        after = dict(env)
+        after.update(result_of)
+        self._renew_views(env, after, assigned, builder)
+        result_of.update((n, after[n]) for n in derived)
         for name in _assigned_names(node.body):
             if name not in assigned and name in body_env and name not in env:
                 self._conditional_names[name] = loc  # defined only inside the loop
-        env.update(zip(assigned, results))
+        if split:
+            self.mark_ambiguous([result_of[n] for n in split if n in result_of], loc, "loop")
+        env.update(result_of)
+        env.update(stale)
+
+    def _updated_slots(self, slots: dict, slot_of: dict, marker: int) -> list:
+        """The names whose carried arrays the body updated in place (since `marker` in `_replacements`)."""
+        carried = {id(var) for var in slot_of.values()}
+        written = {id(old) for old, _ in self._replacements[marker:] if id(old) in carried}
+        return [n for n, var in slot_of.items() if id(var) in written]
+
+    def _sharing_names(self, assigned: list, env: dict, rebound: set, updated: list) -> list:
+        """`assigned` and every other name holding an array that `updated` names held on entry, or a view into
+        one that cannot be recomputed from it (an update through any of them changes all of them)."""
+        roots = {id(self._root(v)) for n in updated for v in held(env.get(n))}
+        extra = [n for n, v in env.items() if n not in assigned and is_object(v) and id(self._root(v)) in roots
+                 and not n.startswith("<running") and (n in rebound or id(v) not in self._view_op)]
+        return assigned + extra
+
+    def _renew_views(self, env: dict, new_env: dict, assigned: list, builder: Builder) -> list:
+        """Recompute, in `new_env`, the views (held by names not carried) into arrays that `assigned` names
+        now hold as new values; returns those names."""
+        memo = {id(env[n]): new_env[n] for n in assigned if is_object(env[n]) and new_env[n] is not env[n]}
+        renewed = []
+        if not memo:
+            return renewed
+        for name, value in env.items():
+            if name in assigned or not is_object(value) or id(value) not in self._view_op:
+                continue
+            new = self._renew(value, dict(memo), builder, None)
+            if new is not value:
+                new_env[name] = new
+                renewed.append(name)
+        return renewed
+
+    def _slots(self, assigned: list, split: set, types: dict, env: dict, builder: Builder):
+        """One carried value per array object (names holding one array share it), per scalar name, and per
+        name in `split`. Returns {id(carried): names} and {name: carried}."""
+        slots: dict[int, list] = {}
+        slot_of: dict[str, Var] = {}
+        by_object: dict[int, Var] = {}
+        for name in assigned:
+            value = env[name]
+            if is_object(value) and name not in split and id(value) in by_object:
+                var = by_object[id(value)]
+            else:
+                var = Var(builder.scope.fresh(_display(name)), types[name])
+                self._named.add(id(var))
+                self._share_like(var, (value,))
+                if is_object(value) and name not in split:
+                    by_object[id(value)] = var
+            slot_of[name] = var
+            slots.setdefault(id(var), []).append(name)
+        self._reroot([slot_of[n] for n in assigned], [env[n] for n in assigned], slot_of, assigned)
+        return slots, slot_of
+
+    def _reroot(self, values: list, sources: list, by_name: dict, names: list) -> None:
+        """A carried view looks into the carried array of the slot holding its array."""
+        holder = {id(src): by_name[n] for n, src in zip(names, sources) if is_object(src)}
+        for value, source in zip(values, sources):
+            root = self._view_root.get(id(source))
+            if root is not None and id(root) in holder:
+                self._view_root[id(value)] = holder[id(root)]
+
+    def _changed_outside(self, assigned: list, env: dict, body_env: dict, target, loc) -> list:
+        """Names the body changed without assigning them (writes through another name or a view)."""
+        changed = []
+        for name, before in env.items():
+            if name in assigned or name == target or name.startswith("<running") or name not in body_env \
+                    or isinstance(body_env[name], Stale):
+                continue
+            if body_env[name] is before:
+                continue
+            if not isinstance(before, (Var, Const)):
+                raise TranspileError(f"`{name}` holds a tuple with an array this loop updates in place", loc,
+                                     "build the tuple after the loop")
+            changed.append(name)
+        return changed
+
+    def _iteration_split(self, slots: dict, assigned: list, slot_of: dict, body_env: dict) -> set:
+        """Names whose sharing at the end of an iteration differs from the start (the next iteration would
+        start with a different sharing): names of one slot that end apart, names of two slots that end on
+        one array."""
+        split = set()
+        for names in slots.values():
+            ends = {id(body_env[n]) for n in names}
+            if len(ends) > 1:
+                split.update(names)
+        objects = [n for n in assigned if is_object(body_env[n])]
+        for i, n in enumerate(objects):
+            for m in objects[i + 1:]:
+                if slot_of[n] is not slot_of[m] and self._root(body_env[n]) is self._root(body_env[m]):
+                    split.update((n, m))
+        return split
+
+
+def _runs(bounds: tuple) -> bool:
+    """Whether `range(*bounds)` runs at least once, known at build time."""
+    if not all(isinstance(b, Const) for b in bounds):
+        return False
+    return len(range(*(b.value for b in bounds))) > 0
 
 
 def _display(key: str) -> str:
@@ -497,15 +729,16 @@ def _assigned_in_order(*envs: dict) -> list[str]:
     return list(names)
 
 
-def _assigned_names(node: cst.CSTNode) -> list[str]:
-    """Names a block may rebind (assignment targets, loop variables), in source order."""
+def _assigned_names(node: cst.CSTNode, subscripts: bool = True) -> list[str]:
+    """Names a block may rebind (assignment targets, loop variables), in source order; with `subscripts`,
+    also the names a block assigns into (`a[i] = v`)."""
     names: dict[str, None] = {}
 
     class Visitor(cst.CSTVisitor):
         def _targets(self, target: Any) -> None:
             if isinstance(target, cst.Name):
                 names[target.value] = None
-            elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
+            elif subscripts and isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
                 names[target.value.value] = None  # `a[i] = v` gives `a` a new value
             elif isinstance(target, (cst.Tuple, cst.List)):
                 for element in target.elements:
@@ -516,6 +749,8 @@ def _assigned_names(node: cst.CSTNode) -> list[str]:
 
         def visit_AugAssign(self, node: cst.AugAssign) -> None:
             self._targets(node.target)
+            if isinstance(node.target, cst.Name):  # `a += b` may update `a` in place
+                names[node.target.value] = None
 
         def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
             self._targets(node.target)

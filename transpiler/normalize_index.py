@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from .analysis.types import ShapeError, broadcast_shapes
 from .builder import Builder
 from .ir import Atom, Const, Var
-from .primitives.indexing import Ref, shift_refs
+from .primitives.indexing import Ref
 from .values import Value
 
 
@@ -49,60 +48,12 @@ class Indexing:
 
     def _store(self, target: cst.Subscript, value: Value, builder: Builder, env, combine: str | None = None) -> None:
         """`a[index] = value` (or `a[index] <op>= value`): an in-place update of the array named `a`."""
+        if isinstance(target.value, cst.Name) and target.value.value in env:
+            self._name(target.value, env)  # a stale name says so
         if not isinstance(target.value, cst.Name) or not isinstance(env.get(target.value.value), Var):
             raise self.error(target.value, "only arrays held by a name can be assigned into", "a[i] = v")
         items = [self._subscript_item(e, builder, env) for e in target.slice]
         self.store_into(target.value.value, items, value, target, builder, env, combine)
-
-    def store_into(self, name: str, items: list, value: Value, target: cst.CSTNode, builder: Builder, env,
-                   combine: str | None = None) -> None:
-        """Update the array named `name` in place at `items`; every name bound to the same array sees it."""
-        array = env[name]
-        if array.type.shape == ():
-            raise self.error(target, f"`{name}` is a scalar; it has no elements to assign")
-        array = self._writable(name, array, target, builder, env)
-        args, index = self._index(array, items)
-        value_atom = self._atom(value, target)
-        if combine is not None:  # a[i] += v reads the current elements first
-            current = self._bind(builder, target, "getitem", args, {"index": tuple(index)})
-            value_atom = self._bind(builder, target, combine, [current, value_atom])
-        region = self._bind(builder, target, "getitem", args, {"index": tuple(index)}) if combine is None else current
-        if value_atom.type.is_float and not array.type.is_float:
-            raise self.error(target, f"assigning floating-point values into `{name}`, an {array.type.dtype} array, "
-                             "would truncate them", f"make `{name}` a float array (e.g. np.zeros(n))")
-        try:
-            broadcast_shapes([region.type.shape, value_atom.type.shape])
-        except ShapeError as exc:
-            raise self.error(target, str(exc)) from None
-        shifted = [args[0], value_atom] + args[1:]
-        updated = self._bind(builder, target, "setitem", shifted, {"index": shift_refs(tuple(index), 1), "user": True})
-        self._named.add(id(updated))
-        for other, bound in list(env.items()):  # `b = a; a[0] = 1` changes `b` too, as in Python
-            if bound is array:
-                env[other] = updated
-
-    def _writable(self, name: str, array: Var, target: cst.CSTNode, builder: Builder, env) -> Var:
-        """The array an update of `name` may write into. Views are refused (the update would reach another
-        array's elements unseen); a kernel's own parameters are copied first, so arguments are never changed."""
-        if id(array) in self._view_root:
-            raise self.error(target, f"`{name}` is a view of another array; assigning into it would change that "
-                             "array too", f"take a copy first: {name} = ....copy()")
-        for other, bound in env.items():
-            if isinstance(bound, Var) and self._view_root.get(id(bound)) is array:
-                raise self.error(target, f"`{other}` is a view of `{name}`; assigning into `{name}` would change "
-                                 f"`{other}` too", f"take a copy: {other} = ....copy()")
-        if id(array) in self._borrowed:
-            raise self.error(target, f"`{name}` is a parameter of an inlined kernel; assigning into it would change "
-                             "the caller's array", f"copy it first: {name} = {name}.copy()")
-        if id(array) not in self._own_params:
-            return array
-        copy = self._bind(builder, target, "copy", [array])
-        builder.rename(copy, name)
-        self._named.add(id(copy))
-        for other, bound in list(env.items()):
-            if bound is array:
-                env[other] = copy
-        return copy
 
     def _subscript_item(self, element: cst.SubscriptElement, builder, env):
         item = element.slice

@@ -1,14 +1,16 @@
 """The pipeline, stage by stage: parse -> lower (normalize) -> transforms -> NumPy backend -> file."""
 from __future__ import annotations
 
+import ast
 import hashlib
 import os
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from .backends.numpy_backend import render_function
-from .errors import TranspileError
+from .errors import SourceLoc, TranspileError
 from .declarations import DeclaredFunctions
 from .frontend.parse import Declaration, parse_module
 
@@ -24,10 +26,43 @@ def source_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+# The passes walk expressions recursively (LibCST's visitors too): a 400-term sum nests 400 deep. Python's
+# default limit (1000 frames) is raised for the compiler's run; past this, a located error names the limit.
+RECURSION_LIMIT = 12_000
+
+
 def transpile_source(text: str, path: str, options: Options = Options(),
                      extra: tuple[Declaration, ...] = (), source_file: str | None = None) -> str:
     """Generate the NumPy module for one source file (`path` as it should appear in the header;
     `source_file`, where it really is, locates the project modules it imports kernels from)."""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, RECURSION_LIMIT))
+    try:
+        return _transpile(text, path, options, extra, source_file)
+    except RecursionError:
+        raise TranspileError(f"this program nests too deeply for the compiler (past {RECURSION_LIMIT} levels of "
+                             "Python calls while compiling it)", _deepest(text, path),
+                             "split the long expression into several assignments (s = a + b; s = s + c), or call "
+                             "fewer kernels inside each other") from None
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def _deepest(text: str, path: str) -> SourceLoc:
+    """Where the source nests deepest (Python's own parser, walked without recursion)."""
+    lines = text.splitlines()
+    best, where = -1, (1, 0)
+    stack = [(ast.parse(text), 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > best and hasattr(node, "lineno"):
+            best, where = depth, (node.lineno, node.col_offset)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    line, col = where
+    return SourceLoc(path, line, col + 1, line, col + 2, lines[line - 1] if 0 < line <= len(lines) else "")
+
+
+def _transpile(text: str, path: str, options: Options, extra: tuple[Declaration, ...], source_file: str | None) -> str:
     parsed = parse_module(text, path)
     parsed.source_file = source_file
     declared = DeclaredFunctions(parsed, extra)

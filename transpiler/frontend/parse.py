@@ -11,6 +11,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from ..errors import SourceLoc, TranspileError
+from .constants import module_constants
 
 TRANSFORMS = ("grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev", "hessian")
 LATER_TRANSFORMS = {"vmap": "batching"}
@@ -46,7 +47,7 @@ class ParsedModule:
     text: str
     kernels: dict[str, KernelSource]
     declarations: list[Declaration]
-    constants: dict[str, object]
+    constants: dict[str, object]  # module-level numbers, with their value once the module has run
     locate: "Locator"
     numpy_aliases: set[str] = field(default_factory=set)
     scipy_names: dict[str, str] = field(default_factory=dict)  # local name -> "scipy.special.x" / module
@@ -54,6 +55,7 @@ class ParsedModule:
     helpers: dict[str, cst.FunctionDef] = field(default_factory=dict)  # undecorated functions dist code may call
     # local name -> (module, name, import statement) for names imported from other project modules
     imported: dict[str, tuple[str, str, cst.CSTNode]] = field(default_factory=dict)
+    unstable: dict[str, SourceLoc] = field(default_factory=dict)  # module-level names rebound unpredictably
     source_file: str | None = None  # the real path of the file (imports resolve next to it)
     # kernel -> (its reverse rule kernel, where declared), from `custom_vjp(f, f_vjp)`
     custom_vjps: dict[str, tuple[str, SourceLoc]] = field(default_factory=dict)
@@ -147,6 +149,7 @@ def parse_module(text: str, path: str) -> ParsedModule:
         elif isinstance(statement, cst.SimpleStatementLine):
             for small in statement.body:
                 _read_top_level(small, parsed, locate)
+    parsed.constants, parsed.unstable = module_constants(module.body, locate)
     return parsed
 
 
@@ -193,9 +196,6 @@ def _read_top_level(small: cst.BaseSmallStatement, parsed: ParsedModule, locate:
                 raise TranspileError(
                     f"`{transform}` is not supported yet: {LATER_TRANSFORMS[transform]} is not implemented in this "
                     "version", locate(value.func), hint="use grad, value_and_grad or vjp")
-        static = _static_value(value)
-        if static is not _NOT_STATIC and isinstance(static, (int, float)) and not isinstance(static, bool):
-            parsed.constants[target] = static
 
 
 def _called_name(call: cst.Call) -> str | None:
