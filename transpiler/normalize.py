@@ -51,6 +51,7 @@ class Lowering(ControlFlow, Indexing, Aliasing, Calls):
         self._modules: dict = {}  # path -> Lowering of each imported project module
         self._view_root: dict[int, Var] = {}  # views (slices, reshapes, .T) -> the array they look into
         self._view_op: dict[int, tuple] = {}  # basic-indexing views -> (the array indexed, the index)
+        self._entry_sharing: set[int] = set()  # loop slots whose first value another (uncarried) name holds
         self._pinned: list = []  # what re-lowered loop bodies made: kept alive, as the tables hold id()s
         self._replacements: list[tuple[Var, Var]] = []  # every in-place update so far: (old value, new value)
         self._ambiguous: dict[int, tuple] = {}  # values that may or may not share an array (see normalize_alias)

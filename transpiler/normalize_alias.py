@@ -211,7 +211,7 @@ class Aliasing:
         """Whether an in-place update of `name` would be seen elsewhere: another name, a tuple or a view holds
         the same array, or it is a parameter, a view or ambiguous."""
         if id(array) in self._own_params or id(array) in self._borrowed or id(array) in self._view_root \
-                or id(array) in self._ambiguous:
+                or id(array) in self._ambiguous or id(array) in self._entry_sharing:
             return True
         for other, bound in env.items():
             for var in held(bound):

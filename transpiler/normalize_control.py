@@ -440,9 +440,8 @@ class ControlFlow:
             self._loop_depth += 1
             self._break_flags.append(flag)
             try:
-                with builder.block() as body:
-                    if lower_cond is None:
-                        derived = self._renew_views(env, body_env, assigned, builder)
+                with builder.block() as body:  # (again after a `while` test: the body does not see its block)
+                    derived = self._renew_views(env, body_env, assigned, builder) or derived
                     lower_body(body_env, index)
             finally:
                 self._loop_depth -= 1
@@ -565,6 +564,8 @@ class ControlFlow:
                     by_object[id(value)] = var
             slot_of[name] = var
             slots.setdefault(id(var), []).append(name)
+            if is_object(value) and any(other not in assigned and bound is value for other, bound in env.items()):
+                self._entry_sharing.add(id(var))  # shares its first array with a name the loop does not carry
         self._reroot([slot_of[n] for n in assigned], [env[n] for n in assigned], slot_of, assigned)
         return slots, slot_of
 
