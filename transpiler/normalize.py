@@ -18,6 +18,7 @@ from .normalize_alias import Aliasing
 from .normalize_calls import Calls
 from .normalize_control import RESULT, RETURNED, ControlFlow, _can_exit, _has_return, returned_keys
 from .normalize_index import Indexing
+from .normalize_loops import Loops
 from .values import KernelRef, Module, Stale, TransformRef, Value
 
 _BINARY_PRIMS = {
@@ -36,7 +37,7 @@ _AUG_PRIMS = {
 }
 
 
-class Lowering(ControlFlow, Indexing, Aliasing, Calls):
+class Lowering(ControlFlow, Loops, Indexing, Aliasing, Calls):
     """Lowers the kernels of one parsed module; kernels calling kernels are inlined at the call."""
 
     def __init__(self, parsed: ParsedModule, declared=None):
