@@ -412,8 +412,11 @@ def test_many_random_programs_match_python():
     with multiprocessing.get_context("fork").Pool(processes) as pool:
         for result in pool.imap_unordered(_check_seed, range(count), chunksize=10):
             results.append(result)
-            if result[1] == "failed" or len(results) % 500 == 0:
-                print(f"{len(results)}/{count} after {time.perf_counter() - start:.0f} s; "
+            if result[1] == "failed" or len(results) % 250 == 0:  # progress with the tally so far (-s)
+                so_far: dict[str, int] = {}
+                for _, outcome, _ in results:
+                    so_far[outcome] = so_far.get(outcome, 0) + 1
+                print(f"{len(results)}/{count} after {time.perf_counter() - start:.0f} s {so_far}; "
                       f"seed {result[0]}: {result[1]} {result[2][:300]}", flush=True)
     tally: dict[str, int] = {}
     for _, outcome, _ in results:
