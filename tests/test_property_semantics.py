@@ -41,6 +41,8 @@ from lifted.transpiler import TranspileError
 from test_property import PARAMS, SIZES, ProgramGenerator, Scope, Unusable, inputs_for
 
 POSITIONS = {name: k for k, (name, _, _) in enumerate(PARAMS)}
+# autograd says so for programs whose value does not depend on a differentiated parameter: expected here
+pytestmark = pytest.mark.filterwarnings("ignore:Output seems independent of input:UserWarning")
 
 
 class SemanticsGenerator(ProgramGenerator):
@@ -426,3 +428,12 @@ def test_many_random_programs_match_python():
     for seed, message in failures[:20]:
         print(f"--- seed {seed}: {message}\n{semantics_program(seed)[0]}")
     assert not failures, f"{len(failures)} of {count} programs failed; seeds {[s for s, _ in failures[:50]]}"
+
+
+@pytest.mark.xfail(strict=True, reason="found by the long run, not fixed yet: in-place writes (through a name "
+                   "aliasing a parameter, or `acc += ...` on the matrix a nested row loop iterates) inside nested "
+                   "loops give a wrong value (886, 1277, 1384) or gradient (883)")
+@pytest.mark.parametrize("seed", [883, 886, 1277, 1384])
+def test_programs_the_long_run_found_still_failing(seed):
+    _, outcome, message = _check_seed(seed)
+    assert outcome != "failed", message
