@@ -102,6 +102,24 @@ g = grad(f)
 ''', [X])
 
 
+@pytest.mark.parametrize("first", ["", "    b1[:, 1] -= x\n"])
+def test_alias_of_a_parameter_updated_in_place_in_nested_loops(first):
+    """`b1 *= c` two loops deep writes into the array `M` holds too (the outer loop did not carry `M`)."""
+    check_against_python(HEAD + '''
+@kernel
+def f(x: "f64[n]", M: "f64[n,d]") -> "f64[]":
+    b1 = M
+''' + first + '''    v2 = 0.0
+    for i3 in range(2):
+        for i5 in range(3):
+            b1 *= -0.7
+        v2 = M[i3, 2] * x[i3]
+    return v2 + np.mean(b1 * b1)
+
+g = grad(f, wrt=1)
+''', [np.array([0.5, -1.0, 2.0]), np.arange(9.0).reshape(3, 3) / 10], wrt=1)
+
+
 def test_tuple_holding_an_array_sees_a_write_into_it():
     check_against_python(HEAD + '''
 @kernel

@@ -134,6 +134,8 @@ class Loops:
                 self._conditional_names[name] = loc  # defined only inside the loop
         if split:
             self.mark_ambiguous([result_of[n] for n in split if n in result_of], loc, "loop")
+        # the loop updated these arrays in place: to an enclosing loop, that is an update of what it carries
+        self._replacements.extend((env[n], result_of[n]) for n in updated if is_object(env[n]))
         env.update(result_of)
         env.update(stale)
 
@@ -185,7 +187,8 @@ class Loops:
                     by_object[id(value)] = var
             slot_of[name] = var
             slots.setdefault(id(var), []).append(name)
-            if is_object(value) and any(other not in assigned and bound is value for other, bound in env.items()):
+            if is_object(value) and (id(value) in self._entry_sharing or any(
+                    other not in assigned and bound is value for other, bound in env.items())):
                 self._entry_sharing.add(id(var))  # shares its first array with a name the loop does not carry
         self._reroot([slot_of[n] for n in assigned], [env[n] for n in assigned], slot_of, assigned)
         return slots, slot_of
