@@ -303,7 +303,10 @@ def check_semantics(text: str, wrt: tuple[str, ...], args: list) -> str:
         assert np.array_equal(before, after), "the generated kernel changed its argument"
     try:
         oracle = autograd_kernels(text)["f"]
-        autograd_grad(oracle, POSITIONS["s"])(*_copies(args))
+        for name in ("x", "y", "M", "s"):  # traced, `a *= c` rebinds `a` where Python writes into its array
+            if float(autograd_value_and_grad(oracle, POSITIONS[name])(*_copies(args))[0]) != float(expected):
+                oracle = None
+                break
     except Exception:  # noqa: BLE001 - autograd runs no in-place writes: finite differences alone judge
         oracle = None
     outcome = "checked"
@@ -430,12 +433,12 @@ def test_many_random_programs_match_python():
     assert not failures, f"{len(failures)} of {count} programs failed; seeds {[s for s, _ in failures[:50]]}"
 
 
-@pytest.mark.parametrize("seed", [70, 82, 83, 93, 135, 169, 886, 1277, 1384])
+@pytest.mark.parametrize("seed", [70, 82, 83, 93, 135, 169, 886, 1277, 1384, 1632])
 def test_programs_that_once_failed(seed):
     """Found by this fuzzer: jvp(grad(f)) reading a mask's size, a renamed kept value or a folded `-v` defined
     only inside a branch (70, 93, 169); `a += b` where `b` was bound to `a` before the loop (82, now refused:
     the sharing differs between iterations); a view recomputed only in a `while` test's block (83); autograd
-    running `a *= c` on a traced array as a rebinding (135, the oracle's error); an alias of a parameter
+    running `a *= c` on a traced array as a rebinding (135, 1632: the oracle's error); an alias of a parameter
     updated in place in nested loops (886; 1277 and 1384 are now refused)."""
     _, outcome, message = _check_seed(seed)
     assert outcome != "failed", message
