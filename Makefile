@@ -14,10 +14,19 @@ test: install
 
 install: $(VENV)/.installed
 
+# Lifted needs Python 3.10+: say so at once instead of letting pip resolve old releases for minutes.
+CHECK_PYTHON = import sys; v = sys.version_info; sys.exit(0 if v >= (3, 10) else \
+	f"Lifted needs Python 3.10 or newer, but {sys.executable} is {v.major}.{v.minor}: " \
+	"run make with PYTHON=python3.12 (or another 3.10+), after rm -rf $(VENV) if it was made with the old one")
+
 $(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c '$(CHECK_PYTHON)'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install -q -e '.[test,examples]'
+	@$(PY) -c '$(CHECK_PYTHON)'
+	@echo "Installing Lifted with its test and example dependencies into $(VENV) (about a minute the first time)"
+	$(VENV)/bin/pip install --progress-bar off -e '.[test,examples]'
 	touch $@
+	@echo "Installed. The transpile command is $(VENV)/bin/transpile (or run: source $(VENV)/bin/activate)"
 
 clean:
-	rm -rf build .lifted_cache *.egg-info
+	rm -rf generated build .lifted_cache *.egg-info

@@ -132,7 +132,7 @@ def excerpt(path: Path, function: str) -> str:
 
 def main() -> int:
     os.chdir(ROOT)  # the generated headers record source paths relative to the project
-    outdir = Path("build")
+    outdir = Path("generated")
     banner("1. transpile the examples")
     modules = build(outdir)
     run_logistic(modules["logistic"])
@@ -151,7 +151,9 @@ def main() -> int:
     print(f"{verdict}: worst error relative to max(1, |gradient|) is {worst:.1e}")
     banner(f"7. generated code: loss_grad in {outdir / 'logistic.py'}")
     print(excerpt(outdir / "logistic.py", "loss_grad"))
-    print(f"\n(the full modules are in {outdir}/; `transpile examples -o build --check` tells if they are fresh)")
+    transpile = Path(sys.executable).parent / "transpile"  # the venv's console script, on PATH only once activated
+    print(f"\n(the full modules are in {outdir}/; `{os.path.relpath(transpile)} examples -o {outdir} --check` tells if "
+          f"they are fresh; `source {os.path.relpath(transpile.parent)}/activate` puts `transpile` on your PATH)")
     return 0 if verdict == "OK" else 1
 
 

@@ -71,7 +71,24 @@ def shadowrun(pool):
     return lazy_sum(x >= 5 for x in pool @ d(6))
 
 
+def deal(cards, hand):
+    """Cards 1..cards drawn without replacement, each only when it is read (a generator: dice-nine's "state in
+    the future"): only which cards are left is kept, never the order they came in."""
+    left = ones(cards)
+    for i in range(hand):
+        picked = argmin(d(cards - i) > cumsum(left))
+        left[picked] = 0
+        yield picked + 1
+
+
+@dist(semiring="fraction")
+def blackjack_hand(hand):
+    """The total of `hand` cards dealt from a 10-card suit."""
+    return sum(*deal(10, hand))
+
+
 if __name__ == "__main__":
     print("4d6 drop lowest:", drop_lowest())
     print("advantage vs DC 15:", advantage(15)[True])
     print("fight:", fight())
+    print("three cards of ten, total 27:", blackjack_hand(3)[27])

@@ -52,8 +52,8 @@ def fit(m):
 
 
 def generated():
-    """The built module if `transpile examples -o build` made one, else this very module (on the fly)."""
-    built = Path(__file__).resolve().parents[1] / "build" / "gaussian.py"
+    """The built module if `transpile examples -o generated` made one, else this very module (on the fly)."""
+    built = Path(__file__).resolve().parents[1] / "generated" / "gaussian.py"
     return load(built) if built.is_file() else sys.modules[__name__]
 
 

@@ -63,8 +63,8 @@ def train(m, steps: int = 2000, lr: float = 0.5, momentum: float = 0.9, report=p
 
 
 def generated():
-    """The built module if `transpile examples -o build` made one, else this very module (on the fly)."""
-    built = Path(__file__).resolve().parents[1] / "build" / "mlp.py"
+    """The built module if `transpile examples -o generated` made one, else this very module (on the fly)."""
+    built = Path(__file__).resolve().parents[1] / "generated" / "mlp.py"
     return load(built) if built.is_file() else sys.modules[__name__]
 
 

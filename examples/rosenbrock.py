@@ -31,8 +31,8 @@ def minimize(m, n: int = 10):
 
 
 def generated():
-    """The built module if `transpile examples -o build` made one, else this very module (on the fly)."""
-    built = Path(__file__).resolve().parents[1] / "build" / "rosenbrock.py"
+    """The built module if `transpile examples -o generated` made one, else this very module (on the fly)."""
+    built = Path(__file__).resolve().parents[1] / "generated" / "rosenbrock.py"
     return load(built) if built.is_file() else sys.modules[__name__]
 
 

@@ -14,6 +14,8 @@ import warnings
 from pathlib import Path
 from types import ModuleType
 
+from .sources import read_source
+
 _counter = itertools.count()
 
 
@@ -56,7 +58,7 @@ def stale_message(module: ModuleType, generated: Path) -> str | None:
         return None
     import hashlib  # here, not at import: OpenSSL's start-up is most of the runtime's import time
 
-    actual = hashlib.sha256(source.read_text(encoding="utf-8").encode("utf-8")).hexdigest()  # as the build hashes
+    actual = hashlib.sha256(read_source(source).encode("utf-8")).hexdigest()  # as the build hashes
     if actual == expected:
         return None
     return (f"{generated} is stale: its source {source} changed after it was generated "

@@ -29,9 +29,23 @@ def stop_gradient(x: Any) -> Any:
 def custom_vjp(func: Callable[..., Any], rule: Callable[..., Any]) -> None:
     """Declare `rule(*args, out, g)` as the reverse-mode rule of kernel `func` (read by the transpiler).
 
-    In plain Python it only records the rule on the function; `func` itself runs unchanged.
+    In plain Python it only records the rule on the function; `func` itself runs unchanged. A rule whose
+    parameter count does not fit (`(x, g)` for a one-parameter `func`, instead of `(x, out, g)`) is refused here.
     """
+    arity = _positional_count(func)
+    rule_arity = _positional_count(rule)
+    if arity is not None and rule_arity is not None and rule_arity != arity + 2:
+        raise TypeError(f"custom_vjp: the rule `{getattr(rule, '__name__', rule)}` takes {rule_arity} parameters, but "
+                        f"a rule of `{getattr(func, '__name__', func)}` takes {arity + 2}: its arguments, its output "
+                        "`out`, then the cotangent `g`")
     func.__lifted_custom_vjp__ = rule
+
+
+def _positional_count(func: Callable[..., Any]) -> int | None:
+    code = getattr(func, "__code__", None)
+    if code is None or code.co_flags & 0x04:  # no code object, or *args: cannot tell
+        return None
+    return code.co_argcount
 
 
 class Transform:
@@ -65,10 +79,24 @@ class Transform:
         return self._resolved
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.resolve()(*args, **kwargs)
+        function = self._resolved
+        if function is None:
+            try:
+                function = self.resolve()
+            except Exception as exc:
+                raise_clean(exc)
+        return function(*args, **kwargs)
 
     def __repr__(self) -> str:
         return f"<lifted {self.kind}({getattr(self.func, '__name__', self.func)}, wrt={self.wrt!r})>"
+
+
+def raise_clean(exc: Exception) -> None:
+    """Raise `exc` again; an error about the user's code (a located compile error, a bad request) loses the
+    runtime's and the compiler's frames, so the traceback shows the caller's line and the located message."""
+    if getattr(exc, "__lifted_user_error__", False):
+        raise exc.with_traceback(None) from None
+    raise exc
 
 
 def _is_wrt_item(item: Any) -> bool:

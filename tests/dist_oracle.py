@@ -3,7 +3,9 @@
 The dice program runs as ordinary Python, once per combination of dice: `d(n)` reads the next choice from an
 odometer over every choice point the run met, `assert` rejects the run, `importance(w)` scales it. A small
 `ast` rewrite turns `n @ expr` into n lazy evaluations of `expr` and `{a, *s}` streams into lists. Weights
-are `Fraction`s, so distributions compare exactly.
+are `Fraction`s, so distributions compare exactly (complex ones, from `importance(1 + 1j)`, are Python complex).
+Generator helpers, `del`, `and`/`or`, list aliasing and `[v] * k` run as Python runs them; dice-nine's
+`sum(*s, x)` (its arguments added) and `__max__(x)` (over one world: x itself) are spelled out.
 """
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ import textwrap
 from fractions import Fraction
 
 import numpy as np
+
+_builtin_sum = sum
 
 
 class _Reject(Exception):
@@ -59,6 +63,9 @@ class _Rewrite(ast.NodeTransformer):
         self.generic_visit(node)
         if isinstance(node.func, ast.Name) and node.func.id in ("d", "dd"):
             node.func = ast.Name("_" + node.func.id, ast.Load())
+        if isinstance(node.func, ast.Name) and node.func.id in ("sum", "max", "min") \
+                and any(isinstance(arg, ast.Starred) for arg in node.args):
+            node.func = ast.Name(f"_{node.func.id}_of_arguments", ast.Load())  # dice-nine's sum(*s, x, ...)
         return node
 
     def visit_Subscript(self, node):
@@ -98,7 +105,10 @@ def _library(run_box):
             yield left.pop(_d(n - i) - 1)
 
     def importance(w):
-        run_box[0].weight *= Fraction(w)
+        if np.iscomplexobj(w):  # complex weights (semiring="complex"): amplitudes, compared approximately
+            run_box[0].weight = complex(run_box[0].weight) * complex(w)
+        else:
+            run_box[0].weight *= Fraction(w)
 
     def lazy_bincount(seq, n):
         counts = np.zeros(n, dtype=np.int64)
@@ -117,6 +127,30 @@ def _library(run_box):
         xs = np.asarray(xs)
         return len(xs) - 1 - int(np.argmax(xs[::-1]))
 
+    def dist_sum(*values):
+        """sum(xs) of one array or stream reduces it; sum(a, b, ...) adds its arguments elementwise."""
+        if len(values) == 1 and not np.isscalar(values[0]):
+            only = values[0]
+            return np.sum(only, axis=-1) if isinstance(only, np.ndarray) else _builtin_sum(only)
+        return sum_of_arguments(*values)
+
+    def sum_of_arguments(*values):
+        """dice-nine's sum(*s, x, ...): its arguments added elementwise (lists as arrays), 0 for none."""
+        total = 0
+        for value in values:
+            total = total + (np.asarray(value) if isinstance(value, list) else value)
+        return total
+
+    def extremum_of_arguments(elementwise):
+        def pick(*values):
+            if not values:
+                raise ValueError("max() or min() of nothing")
+            result = values[0]
+            for value in values[1:]:
+                result = elementwise(result, value)
+            return result
+        return pick
+
     def extremum(builtin, elementwise):
         def pick(*values):
             """max(a, b, ...) of the dist language is elementwise (np.maximum); max(xs) of one array or stream."""
@@ -129,7 +163,11 @@ def _library(run_box):
         return pick
 
     return {
-        "max": extremum(max, np.maximum), "min": extremum(min, np.minimum),
+        "max": extremum(max, np.maximum), "min": extremum(min, np.minimum), "sum": dist_sum,
+        "_sum_of_arguments": sum_of_arguments, "_max_of_arguments": extremum_of_arguments(np.maximum),
+        "_min_of_arguments": extremum_of_arguments(np.minimum),
+        # dice-nine's __max__(x): x reduced over the worlds there are; one run is one world, so it is x itself
+        "__max__": lambda x: x, "__min__": lambda x: x, "__all__": lambda x: x, "__any__": lambda x: x,
         "_d": _d, "_dd": _dd, "_dw": _Weighted(), "_stream": _Streamed, "importance": importance,
         "lazy_sum": lambda s: sum(s), "lazy_max": lambda s: max(s), "lazy_min": lambda s: min(s),
         "lazy_all": lambda s: all(list(s)), "lazy_any": lambda s: any(list(s)),
@@ -192,7 +230,7 @@ def enumerate_distribution(source: str, name: str, args=(), normalize: bool = Fa
         if position < 0:
             break
         prefix = [c for c, _ in choices[:position]] + [choices[position][0] + 1]
-    table = {k: v for k, v in table.items() if v != 0}
+    table = {k: v for k, v in table.items() if abs(v) > 1e-12 or (v != 0 and not isinstance(v, complex))}
     if normalize:
         total = sum(table.values())
         table = {k: v / total for k, v in table.items()}

@@ -79,7 +79,7 @@ def autograd_kernels(text: str) -> dict:
                                     custom_vjp=lambda *a, **k: None, jvp=lambda *a, **k: None,
                                     jacfwd=lambda *a, **k: None, jacrev=lambda *a, **k: None,
                                     hessian=lambda *a, **k: None)
-    scipy_special = types.SimpleNamespace(logsumexp=aspecial.logsumexp)
+    scipy_special = types.SimpleNamespace(logsumexp=aspecial.logsumexp, gammaln=aspecial.gammaln)
     scipy_stub = types.SimpleNamespace(special=scipy_special)
 
     def fake_import(name, globals=None, locals=None, fromlist=(), level=0):

@@ -139,3 +139,18 @@ def test_gradbench_runner_stands_in_for_missing_eval_data(tmp_path):
         (hands / f"hand{i}_t26_c100.txt").write_text("")
     assert ht_args(root, ["--min-seconds", "0"]) == ["--min-seconds", "0", "--max", "3"]
     assert ht_args(root, ["--max", "2"]) == ["--max", "2"]
+
+
+def test_warm_start_benchmark_runs_and_never_imports_the_compiler_when_warm(capsys):
+    from benchmarks import warm_start
+
+    assert warm_start.main(["--runs", "1"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if "cached" in line or "floor" in line]
+    assert len(rows) == 3 and all(row.endswith("  no") for row in rows)
+
+
+def test_prod_gradient_benchmark_runs_and_agrees_with_the_old_rule(capsys):
+    from benchmarks import prod_gradient
+
+    prod_gradient.main(["--n", "16", "--repeats", "1"])  # checks both gradients against the dividing rule before timing
+    assert capsys.readouterr().out.count("of the old rule") == 7

@@ -173,14 +173,15 @@ def test_directory_input_finds_kernel_files_recursively(project):
     (src / ".hidden").mkdir()
     (src / ".hidden" / "ignored.py").write_text(MODEL)
     assert cli.main(["src", "-o", "build"]) == 0
-    assert sorted(os.listdir(project / "build")) == ["model.py", "physics.py"]
+    assert sorted(os.listdir(project / "build")) == ["model.py", "nested"]  # the package tree, mirrored
+    assert os.listdir(project / "build" / "nested" / "deeper") == ["physics.py"]
 
 
 def test_directory_without_kernels_is_an_error(project, capsys):
     (project / "empty").mkdir()
     (project / "empty" / "plain.py").write_text("x = 1\n")
     assert cli.main(["empty", "-o", "build"]) == 1
-    assert "no .py files using @kernel" in capsys.readouterr().err
+    assert "no .py files using @kernel or @dist" in capsys.readouterr().err
 
 
 def test_two_sources_with_one_output_name_are_refused(project, capsys):
@@ -231,3 +232,86 @@ def test_check_sees_a_change_in_an_imported_kernel_module_from_any_cwd(project, 
     physics.write_text(physics.read_text().replace("0.5 * k", "0.25 * k"))
     assert cli.main(args + ["--check"]) == 1
     assert "content differs" in capsys.readouterr().out
+
+
+DIST_ONLY = '''from lifted import dist
+
+
+@dist
+def two_dice():
+    return d(6) + d(6)
+'''
+
+
+def test_directory_input_builds_files_holding_only_dist_functions(project):
+    (project / "src" / "dice_only.py").write_text(DIST_ONLY)
+    assert cli.main(["src", "-o", "build"]) == 0
+    generated = import_path(project / "build" / "dice_only.py")
+    assert generated.two_dice()[7] == pytest.approx(6 / 36)
+
+
+def test_two_model_files_in_different_packages_build_with_one_command(project):
+    for package, factor in (("a", "0.5"), ("b", "1.5")):
+        (project / "pkg" / package).mkdir(parents=True)
+        (project / "pkg" / package / "__init__.py").write_text("")
+        (project / "pkg" / package / "model.py").write_text(MODEL.replace("0.5 * k", f"{factor} * k"))
+    assert cli.main(["pkg", "-o", "generated"]) == 0
+    x = np.array([1.0, 2.0])
+    np.testing.assert_allclose(import_path(project / "generated" / "a" / "model.py").energy_grad(x, 1.0), 1.0 * x)
+    np.testing.assert_allclose(import_path(project / "generated" / "b" / "model.py").energy_grad(x, 1.0), 3.0 * x)
+    assert cli.main(["pkg", "-o", "generated", "--check"]) == 0
+
+
+def test_check_from_another_directory_is_fresh_and_says_why_when_stale(project, capsys, monkeypatch):
+    assert cli.main(["src/model.py", "-o", "build"]) == 0
+    elsewhere = project / "src"
+    monkeypatch.chdir(elsewhere)  # the header says src/model.py; from here the source is model.py
+    assert cli.main(["model.py", "-o", "../build", "--check"]) == 0
+    target = project / "build" / "model.py"
+    target.write_text(target.read_text().replace("0.5 * k", "0.25 * k"))
+    assert cli.main(["model.py", "-o", "../build", "--check"]) == 1
+    out = capsys.readouterr().out
+    assert "content differs" in out and "first at line" in out and "0.25 * k" in out
+
+
+def test_check_reports_output_that_is_not_valid_python(project, capsys):
+    assert cli.main(["src/model.py", "-o", "build"]) == 0
+    target = project / "build" / "model.py"
+    target.write_text(target.read_text() + "\ndef broken(:\n")
+    assert cli.main(["src/model.py", "-o", "build", "--check"]) == 1
+    assert "not valid Python" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("prefix", [b"\xef\xbb\xbf", b"# -*- coding: latin-1 -*-\n# caf\xe9\n"],
+                         ids=["utf8_bom", "pep263_latin1"])
+def test_a_bom_or_a_coding_line_is_accepted(project, prefix):
+    (project / "src" / "model.py").write_bytes(prefix + MODEL.encode())
+    assert cli.main(["src/model.py", "-o", "build"]) == 0
+    generated = import_path(project / "build" / "model.py")
+    np.testing.assert_allclose(generated.energy_grad(np.ones(2), 2.0), 2.0 * np.ones(2))
+    assert cli.main(["src/model.py", "-o", "build", "--check"]) == 0
+
+
+@pytest.mark.parametrize("separator", ["\x0c", "\u2028"], ids=["form_feed", "line_separator"])
+def test_form_feeds_and_line_separators_in_comments_do_not_shift_error_lines(project, capsys, separator):
+    source = BAD.replace("@kernel", f"# a comment{separator}with a break\n@kernel")
+    (project / "src" / "bad.py").write_text(source, encoding="utf-8")
+    assert cli.main(["src/bad.py", "-o", "build"]) == 1
+    err = capsys.readouterr().err
+    assert "src/bad.py:8:9: error: `np.sort`" in err
+    assert "    y = np.sort(x)" in err
+
+
+def test_relative_imports_of_kernels_work(project):
+    package = project / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "helpers.py").write_text(
+        'import numpy as np\nfrom lifted import kernel\n\n\n@kernel\ndef act(x: "f64[n]") -> "f64[n]":\n'
+        '    return np.tanh(x)\n')
+    (package / "model.py").write_text(
+        'import numpy as np\nfrom lifted import grad, kernel\nfrom .helpers import act\n\n\n'
+        '@kernel\ndef loss(x: "f64[n]") -> "f64[]":\n    return np.sum(act(x))\n\n\nloss_grad = grad(loss)\n')
+    assert cli.main(["pkg/model.py", "-o", "generated"]) == 0
+    x = np.array([0.1, -0.4])
+    np.testing.assert_allclose(import_path(project / "generated" / "model.py").loss_grad(x), 1 - np.tanh(x) ** 2)

@@ -112,30 +112,39 @@ def test_on_the_fly_compilation(tmp_path, monkeypatch):
 
     assert mod.two() == {2: Fraction(1, 4), 3: Fraction(1, 2), 4: Fraction(1, 4)}
     assert mod.two(semiring="int") == {2: 1, 3: 2, 4: 1}
-    assert list((tmp_path / "cache").glob("mydice_dist_*.py"))
+    assert list((tmp_path / "cache").glob("mydice_*.py"))  # one cached module for the file
 
 
 # -- random small programs against enumeration --------------------------------------------------------------
+
+GENERATOR = "def g(n):\n    for i in range(n):\n        yield d(2) + i\n\n\n"
+
 
 def _expressions(names: list[str]):
     leaves = st.one_of(st.sampled_from(["d(2)", "d(3)", "1", "2", "dd(2)"]),
                        st.sampled_from(names) if names else st.just("0"))
     return st.recursive(leaves, lambda inner: st.one_of(
-        st.tuples(inner, st.sampled_from(["+", "-", "*"]), inner).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
+        st.tuples(inner, st.sampled_from(["+", "-", "*", "<<", ">>", "and", "or"]), inner)
+        .map(lambda t: f"({t[0]} {t[1]} {t[2] if t[1] not in ('<<', '>>') else 'dd(2)'})"),
         st.tuples(inner, inner).map(lambda t: f"max({t[0]}, {t[1]})"),
         st.tuples(inner, inner).map(lambda t: f"min({t[0]}, {t[1]})"),
-        st.just("lazy_sum(2 @ d(2))"),
+        st.sampled_from(["lazy_sum(2 @ d(2))", "sum(*g(2))", "lazy_max(g(1))", "sum(x * 2 for x in g(1))",
+                         "sum(*g(1), *(1 @ d(2)))"]),
     ), max_leaves=3)
 
 
 @st.composite
-def programs(draw):
+def programs(draw, complex_weights: bool = False):
+    """Random dist programs: assignments, random `if`s, loops, conditioning, generators, shifts, `and`/`or`,
+    lists written through an alias, list repetition and comparison, arrays updated at several random indices
+    (and, with `complex_weights`,
+    complex `importance` weights)."""
     names: list[str] = []
     lines = []
-    draws = 0
+    kinds = ["assign", "assign", "if", "for", "assert", "generator", "alias", "grid", "repeat"]
     for index in range(draw(st.integers(1, 4))):
         target = f"v{index}"
-        kind = draw(st.sampled_from(["assign", "assign", "if", "for", "assert"]))
+        kind = draw(st.sampled_from(kinds + (["weight"] if complex_weights else [])))
         expr = draw(_expressions(names))
         if kind == "assign" or not names:
             lines.append(f"    {target} = {expr}")
@@ -147,18 +156,45 @@ def programs(draw):
         elif kind == "for":
             acc = draw(st.sampled_from(names))
             lines += ["    for i in range(2):", f"        {acc} = {acc} + {expr} - i"]
+        elif kind == "generator":
+            acc = draw(st.sampled_from(names))
+            lines += ["    for x in g(2):", f"        {acc} = {acc} + x * {draw(st.sampled_from(names + ['2']))}"]
+        elif kind == "alias":  # a write through one name of a list is a write through the other
+            lines += [f"    a{index} = [{expr}, {draw(st.sampled_from(names))}]", f"    b{index} = a{index}",
+                      f"    b{index}[dd(2)] += {draw(_expressions(names))}",
+                      f"    {target} = a{index}[0] - 2 * b{index}[1]"]
+            names.append(target)
+        elif kind == "grid":  # several random indices into one fixed array
+            lines += [f"    m{index} = zeros((2, 2))", f"    i{index} = dd(2)",
+                      f"    m{index}[i{index}, i{index}] += {expr}", f"    m{index}[dd(2), 1] += 1",
+                      f"    {target} = m{index}[dd(2), i{index}] + m{index}[1][i{index}]"]
+            names.append(target)
+        elif kind == "repeat":  # Python lists: `*` repeats, `+` joins, `==` compares whole lists
+            other = draw(st.sampled_from(names))
+            lines += [f"    r{index} = [{expr}] * 2 + [{other}]",
+                      f"    {target} = reduce_sum(r{index}) + 3 * (r{index} == [1, 1, {other}])"]
+            names.append(target)
+        elif kind == "weight":
+            cond = draw(st.sampled_from(names))
+            lines += [f"    if {cond} > 1:", "        importance(1 + 1j)", "    else:", "        importance(1 - 1j)"]
         else:
             lines.append(f"    assert {draw(st.sampled_from(names))} < 4")
-        draws += expr.count("d(") + 2 * expr.count("@")
     result = ", ".join(names[-2:])
     body = "\n".join(lines)
-    return f"@dist\ndef f():\n{body}\n    return {result}\n"
+    semiring = '(semiring="complex")' if complex_weights else ""
+    return f"{GENERATOR}@dist{semiring}\ndef f():\n{body}\n    return {result}\n"
 
 
 def _check_random_program(source):
     full = "from lifted import dist\n\n" + source
     namespace: dict = {"__name__": "random_prog"}
     exec(compile(transpile_source(full, "random.py"), "random_generated.py", "exec"), namespace)
+    if "semiring=\"complex\"" in source:
+        expected = enumerate_distribution(full, "f")
+        got = namespace["f"]()
+        assert all(abs(got.get(k, 0) - complex(v)) < 1e-9 for k, v in expected.items())
+        assert all(abs(v) < 1e-9 for k, v in got.items() if k not in expected)
+        return
     assert namespace["f"](semiring="fraction") == enumerate_distribution(full, "f")
 
 
@@ -168,8 +204,105 @@ def test_random_programs_match_enumeration(source):
     _check_random_program(source)
 
 
+@settings(max_examples=10, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(programs(complex_weights=True))
+def test_random_programs_with_complex_weights_match_enumeration(source):
+    _check_random_program(source)
+
+
 @pytest.mark.slow
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(programs())
 def test_random_programs_match_enumeration_long(source):
     _check_random_program(source)
+
+
+@pytest.mark.slow
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(programs(complex_weights=True))
+def test_random_programs_with_complex_weights_long(source):
+    _check_random_program(source)
+
+
+# -- lists and aliases: Python's answer or a located refusal, never another answer (issue #10) ----------------
+
+ALIAS_HELPERS = '''def bump(xs, i):
+    xs[i] += 1
+    return 0
+
+
+def same(xs):
+    return xs
+
+
+def fill(xs):
+    for i in range(2):
+        xs[i] = d(2)
+        yield xs[i]
+
+
+'''
+
+
+@st.composite
+def alias_programs(draw):
+    """Two lists, then names made from them (`b = a`, `list(a)`, `a if c else b`, a helper returning its
+    argument), writes through any of them (also in helpers, generators and loops), swaps, `and`/`or`; the
+    result reads lists and numbers."""
+    lists, scalars = ["a", "b"], []
+    lines = ["    a = [d(2), 0]", "    b = [1, d(2)]"]
+    for k in range(draw(st.integers(2, 5))):
+        first, second = draw(st.sampled_from(lists)), draw(st.sampled_from(lists))
+        value = draw(st.sampled_from(["d(2)", "1", "dd(2)"] + scalars))
+        other = draw(st.sampled_from(["2", "d(2)"] + scalars))
+        index = draw(st.sampled_from(["0", "1", "dd(2)"]))
+        kind = draw(st.sampled_from(["alias", "write", "augment", "branch", "loop", "helper", "swap", "read",
+                                     "copy", "pick", "generator", "returned", "and_or"]))
+        made = f"l{k}" if kind in ("alias", "copy", "pick", "returned") else f"s{k}"
+        lines += {
+            "alias": [f"    {made} = {first}"],
+            "write": [f"    {first}[{index}] = {value}"],
+            "augment": [f"    {first}[{index}] += {value}"],
+            "branch": [f"    if {draw(st.sampled_from(['d(2) == 1', 'True']))}:", f"        {first} = {second}"],
+            "loop": ["    for i in range(2):", f"        {first}[i] += {value}",
+                     f"        {first} = {second}" if draw(st.booleans()) else "        pass"],
+            "helper": [f"    {made} = bump({first}, {draw(st.sampled_from(['0', '1']))})"],
+            "swap": [f"    {first}, {second} = {second}, {first}"],
+            "read": [f"    {made} = {first}[{index}] + {value}"],
+            "copy": [f"    {made} = list({first})"],
+            "pick": [f"    {made} = {first} if d(2) == 1 else {second}"],
+            "generator": [f"    {made} = sum(*fill({first}))"],
+            "returned": [f"    {made} = same({first})"],
+            "and_or": [f"    {made} = ({value} {draw(st.sampled_from(['and', 'or']))} {other})"],
+        }[kind]
+        if kind in ("alias", "copy", "pick", "returned"):
+            lists.append(made)
+        elif kind in ("helper", "read", "generator", "and_or"):
+            scalars.append(made)
+    result = ", ".join([draw(st.sampled_from(lists)), draw(st.sampled_from(lists))] + scalars[-1:])
+    return ALIAS_HELPERS + "@dist\ndef f():\n" + "\n".join(lines) + f"\n    return {result}\n"
+
+
+def _check_alias_program(source):
+    full = "from lifted import dist\n\n" + source
+    try:
+        code = transpile_source(full, "aliases.py")
+    except TranspileError as error:  # refusing is allowed; where it is said matters
+        assert error.loc is not None and error.format().startswith("aliases.py:")
+        return
+    namespace: dict = {"__name__": "alias_prog"}
+    exec(compile(code, "alias_generated.py", "exec"), namespace)
+    assert namespace["f"](semiring="fraction") == enumerate_distribution(full, "f")
+
+
+@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(alias_programs())
+def test_random_alias_programs_match_python_or_are_refused(source):
+    _check_alias_program(source)
+
+
+@pytest.mark.slow
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(alias_programs())
+def test_random_alias_programs_long(source):
+    _check_alias_program(source)

@@ -82,3 +82,14 @@ def test_semirings_agree():
         assert pytest.approx(float(p)) == __import__("math").exp(logs[outcome])
         assert counts[outcome] == p * 6 ** 4
         assert complexes[outcome] == pytest.approx(complex(float(p)))
+
+
+def test_cards_dealt_by_a_generator():
+    """Three distinct cards of ten (a generator drawing without replacement as it is read): each set of three
+    is equally likely."""
+    from itertools import combinations
+
+    expected: dict = {}
+    for hand in combinations(range(1, 11), 3):
+        expected[sum(hand)] = expected.get(sum(hand), 0) + Fraction(1, 120)
+    assert dice.blackjack_hand(3) == expected

@@ -6,8 +6,8 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from lifted.dice import FractionPrecisionError, Fractions, Worlds
-from lifted.dice.table import group_rows
+from lifted.dice import Worlds
+from lifted.dice.grouping import group_rows
 
 
 def test_draws_multiply_worlds_and_drop_merges():
@@ -56,32 +56,17 @@ def test_merge_float_columns_treats_zero_signs_equal():
 
 
 def test_hash_collisions_are_detected(monkeypatch):
-    from lifted.dice import table
+    from lifted.dice import grouping
 
     def constant_hash_mix(*_):
         return None
 
-    monkeypatch.setattr(table, "_pack", constant_hash_mix)
-    monkeypatch.setattr(table, "_MIX", np.zeros(4, dtype=np.uint64))  # every row hashes alike
+    monkeypatch.setattr(grouping, "_pack", constant_hash_mix)
+    monkeypatch.setattr(grouping, "_MIX", np.zeros(4, dtype=np.uint64))  # every row hashes alike
     keys = [np.array([3, 1, 3, 2, 1])]
-    order, starts = table.group_rows(keys, 5)
+    order, starts = grouping.group_rows(keys, 5)
     groups = sorted(sorted(g.tolist()) for g in np.split(order, starts[1:]))
     assert groups == [[0, 2], [1, 4], [3]]
-
-
-def test_fraction_reconstruction_and_precision_error():
-    small = Fractions(primes=2, check=2)
-    w = Worlds(small)
-    w.draw_d("a", 7)
-    assert w.result(w["a"])[3] == Fraction(1, 7)
-    w = Worlds(small)
-    w["a"] = w.lift(0)
-    for i in range(12):
-        w.draw_d("x", 7)
-        w["a"] = w["a"] + w["x"]
-        w.drop("x")
-    with pytest.raises(FractionPrecisionError, match="more"):
-        w.result(w["a"])
 
 
 def test_weighted_ranges_and_dd():
@@ -152,7 +137,7 @@ def test_narrow_columns_read_as_int64():
 
 @pytest.mark.parametrize("seed", range(4))
 def test_dense_groups_agree_with_sorted_groups(seed):
-    from lifted.dice.table import dense_groups
+    from lifted.dice.grouping import dense_groups
 
     rng = np.random.default_rng(seed)
     n = 300

@@ -225,7 +225,7 @@ def f(x: "f64[n]"):
 
 df = grad(f)
 '''
-    assert parse_module(source, PATH).numpy_aliases == {np_name}
+    assert parse_module(source, PATH).modules == {np_name: "numpy"}
     module = load(source)
     x = RNG.normal(size=5)
     assert module.f(x) == pytest.approx(np.sum(np.tanh(x) * np.exp(x)) + np.pi, rel=1e-12)
@@ -245,7 +245,7 @@ def f(x: "f64[n,k]"):
 df = grad(f)
 '''
     parsed = parse_module(source, PATH)
-    assert parsed.scipy_names == {"logsumexp": "scipy.special.logsumexp"}
+    assert parsed.modules == {"np": "numpy", "logsumexp": "scipy.special.logsumexp"}
     code = transpile_source(source, PATH)
     assert "import scipy.special" in code
     module = load(source)

@@ -164,7 +164,8 @@ def check_deletions(body: list[ast.stmt], after: list[ast.stmt] = (), loop: list
 
 
 def functions(code: str) -> dict[str, ast.FunctionDef]:
-    return {n.name: n for n in ast.parse(code).body if isinstance(n, ast.FunctionDef)}
+    """The generated module's kernels and transforms (not its `_` helpers)."""
+    return {n.name: n for n in ast.parse(code).body if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")}
 
 
 def deleted_names(fn: ast.FunctionDef) -> set[str]:

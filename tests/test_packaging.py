@@ -67,3 +67,22 @@ def test_pyproject_lists_every_package_folder():
             expected.add(".".join((name, *parts)))
     assert set(config["packages"]) == expected
     assert config["package-dir"] == {name: folder for folder, name in folders.items()}
+
+
+def test_a_project_with_its_own_templates_runtime_and_transpiler_packages_still_works(tmp_path):
+    """Lifted installs no generic top-level name, so a user's `templates` (or `runtime`) package cannot shadow it."""
+    for name in ("templates", "runtime", "transpiler"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "__init__.py").write_text("MINE = True\n")
+    (tmp_path / "model.py").write_text(
+        "import numpy as np\nfrom lifted import grad, kernel\n\n\n@kernel\n"
+        "def energy(x: \"f64[n]\") -> \"f64[]\":\n    return np.sum(x * x)\n\n\nenergy_grad = grad(energy)\n")
+    code = ("import numpy as np, templates, runtime, transpiler, model\n"
+            "assert templates.MINE and runtime.MINE and transpiler.MINE\n"
+            "print(model.energy_grad(np.array([1.0, 2.0])).tolist())\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["LIFTED_CACHE_DIR"] = str(tmp_path / "cache")
+    run = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, env=env,
+                         timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[2.0, 4.0]"

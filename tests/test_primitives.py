@@ -32,21 +32,25 @@ from typing import Callable
 
 import autograd
 import autograd.numpy as anp
+import autograd.scipy.linalg
 import autograd.scipy.special
+import autograd.scipy.stats
 import numpy as np
 import pytest
+import scipy.linalg
 import scipy.special
+import scipy.stats
 from autograd.tracer import getval
 
 from lifted.transpiler import TranspileError, transpile_source
-from lifted.transpiler.analysis.types import parse_annotation
+from lifted.transpiler.ir.types import parse_annotation
 from lifted.transpiler.backends.numpy_backend import render_function
 from lifted.transpiler.backends.templates import render_module
 from lifted.transpiler.builder import Builder, NameScope
 from lifted.transpiler.frontend.parse import parse_module
 from lifted.transpiler.ir import Eqn, Function, Var
 from lifted.transpiler.normalize import Lowering
-from lifted.transpiler.analysis.types import ShapeError
+from lifted.transpiler.ir.types import ShapeError
 from lifted.transpiler.primitives.indexing import Ref
 from lifted.transpiler.primitives.registry import all_primitives, lookup
 from lifted.transpiler.primitives.symbolic import Sym, materialize, ops
@@ -67,7 +71,18 @@ DOMAINS: dict[str, Callable[[np.random.Generator, tuple], np.ndarray]] = {
     "small": lambda rng, shape: rng.uniform(-0.5, 0.5, size=shape),
     "half": lambda rng, shape: rng.uniform(0.5, 1.0, size=shape),
     "big": lambda rng, shape: rng.uniform(2.0, 4.0, size=shape),  # numerators of mod, away from 0
+    "prob": lambda rng, shape: rng.uniform(0.1, 0.9, size=shape),  # logit
+    # square matrices (stacks of them) away from singular: a random matrix plus 3 on the diagonal
+    "matrix": lambda rng, shape: rng.normal(size=shape) + 3.0 * np.eye(shape[-1]),
+    # symmetric positive definite in the lower triangle, noise above it (which cholesky and eigh never read)
+    "spd_lower": lambda rng, shape: _spd(rng, shape) + np.triu(rng.normal(size=shape), 1),
+    "spd_upper": lambda rng, shape: _spd(rng, shape) + np.tril(rng.normal(size=shape), -1),
 }
+
+
+def _spd(rng: np.random.Generator, shape: tuple) -> np.ndarray:
+    m = rng.normal(size=shape)
+    return m @ np.swapaxes(m, -1, -2) + shape[-1] * np.eye(shape[-1])
 
 
 @dataclass(frozen=True)
@@ -97,6 +112,7 @@ class Case:
     ir: Callable | None = None  # builds the expression from symbolic params (entries no source can produce)
     linear: bool = True  # also check grad under the linear readout `np.sum(e)` (id `<name>-linear`)
     forward: bool = True  # False: forward mode refuses this entry (its JVP rule raises, said why at the case)
+    hessian: bool = False  # also check second order (hessian, jvp(grad), vjp(grad)) of `f` against autograd
 
     @property
     def wrt(self) -> tuple[str, ...]:
@@ -138,6 +154,7 @@ BINARIES = {
     "logaddexp": ("np.logaddexp({a}, {b})", "normal", "normal"),
     "arctan2": ("np.arctan2({a}, {b})", "normal", "normal"),
     "mod": ("{a} % {b}", "big", "pos"),
+    "logaddexp2": ("np.logaddexp2({a}, {b})", "normal", "normal"),
 }
 BROADCASTS = [  # (id, a annotation, b annotation)
     ("same", "f64[3,4]", "f64[3,4]"),
@@ -153,7 +170,8 @@ BROADCASTS = [  # (id, a annotation, b annotation)
     ("unannotated", "?[3,4]", "?[4]"),
 ]
 LITERALS = {"add": "1.5", "subtract": "1.5", "multiply": "2.5", "divide": "1.5", "power": "1.5",
-            "maximum": "0.25", "minimum": "0.25", "logaddexp": "0.5", "arctan2": "0.5", "mod": "0.7"}
+            "maximum": "0.25", "minimum": "0.25", "logaddexp": "0.5", "arctan2": "0.5", "mod": "0.7",
+            "logaddexp2": "0.5"}
 
 for _prim, (_template, _da, _db) in BINARIES.items():
     for _id, _ta, _tb in BROADCASTS:
@@ -240,26 +258,28 @@ case("clip", "clip-lower_only_active", "x: f64[3,4], lo: f64[3,4]", "np.clip(x, 
 # --- reductions: every axis form, keepdims, methods ------------------------------------------------------------
 REDUCTIONS = {
     "sum": "np.sum", "mean": "np.mean", "max": "np.max", "min": "np.min", "prod": "np.prod",
-    "logsumexp": "scipy.special.logsumexp",
+    "logsumexp": "scipy.special.logsumexp", "var": "np.var", "std": "np.std",
 }
 AXES = [("all", ""), ("axis0", ", axis=0"), ("axis1", ", axis=1"), ("axis_neg1", ", axis=-1"),
         ("axis_tuple", ", axis=(0, 1)"), ("keepdims_axis1", ", axis=1, keepdims=True"),
         ("keepdims_all", ", keepdims=True"), ("axis_none", ", axis=None")]
 for _prim, _fn in REDUCTIONS.items():
     for _id, _args in AXES:
-        case(_prim, f"{_prim}-{_id}", "x: f64[3,4]", f"{_fn}(x{_args})", vjp=_id in ("axis0", "keepdims_axis1"))
+        case(_prim, f"{_prim}-{_id}", "x: f64[3,4]", f"{_fn}(x{_args})", vjp=_id in ("axis0", "keepdims_axis1"),
+             hessian=_prim == "prod" and _id in ("all", "axis_tuple", "keepdims_axis1"))
     case(_prim, f"{_prim}-rank3_axes_0_2", "x: f64[2,3,4]", f"{_fn}(x, axis=(0, 2))")
     case(_prim, f"{_prim}-rank3_axes_neg", "x: f64[2,3,4]", f"{_fn}(x, axis=(-1, -2), keepdims=True)")
     case(_prim, f"{_prim}-rank3_middle", "x: f64[2,3,4]", f"{_fn}(x, axis=1)", vjp=True)
     case(_prim, f"{_prim}-vector", "x: f64[5]", f"{_fn}(x)")
     case(_prim, f"{_prim}-named_dims", "x: f64[n,d]", f"{_fn}(x, axis=0)")
     case(_prim, f"{_prim}-named_all", "x: f64[n,d]", f"{_fn}(x)")
-    case(_prim, f"{_prim}-of_scalar", "x: f64[]", f"{_fn}(x * x)")
+    # the spread of one value is 0: std's derivative is then 0 (autograd divides 0 by 0), as for abs at 0
+    case(_prim, f"{_prim}-of_scalar", "x: f64[]", f"{_fn}(x * x)", oracle="0.0 * x" if _prim == "std" else None)
     case(_prim, f"{_prim}-of_broadcast", "x: f64[3,4], y: f64[4]", f"{_fn}(x * y, axis=1)")
     # under the linear readout the cotangent arrives with fewer axes than the reduction's output
     case(_prim, f"{_prim}-then_broadcast", "x: f64[2,3,4], c: f64[4]", f"{_fn}(x, axis=1) * c")
     case(_prim, f"{_prim}-then_broadcast_middle", "x: f64[2,3,4,5], c: f64[3,5]", f"{_fn}(x, axis=2) * c")
-    if _prim != "mean":  # the mean of a value of unknown rank is refused (see UNSUPPORTED)
+    if _prim not in ("mean", "var", "std"):  # the mean of a value of unknown rank is refused (see UNSUPPORTED)
         case(_prim, f"{_prim}-unannotated_axis", "x: ?[3,4], y: f64[3]", f"{_fn}(x, axis=1) * y")
     if _prim != "logsumexp":
         case(_prim, f"{_prim}-method", "x: f64[3,4]", f"x.{_prim}(axis=0)")
@@ -276,6 +296,44 @@ case("sum", "sum-unannotated_axes", "x: ?[2,3,4], y: f64[3]", "np.sum(x, axis=(0
 case("max", "max-ties_between_copies", "x: f64[3,4]", "np.max(np.stack((x, x)), axis=0)")
 case("min", "min-ties_between_copies", "x: f64[3,4]", "np.min(np.concatenate((x, x), axis=1), axis=1)")
 case("prod", "prod-negative_entries", "x: f64[3,4]", "np.prod(x, axis=0)", domain={"x": "neg"})
+
+
+# prod where entries are 0 (issue #10 item 8): the rules multiply the other factors instead of dividing the product
+# by the factor, at every order. autograd's own prod divides too (NaN at 0), so the oracles multiply the factors
+# out one by one; a product is linear in each factor, so finite differences are exact there as well.
+def _with_zeros(shape: tuple, zeros: list, seed: int) -> np.ndarray:
+    x = np.random.default_rng(seed).normal(size=shape)
+    for position in zeros:
+        x[position] = 0.0
+    return x
+
+
+def _product_of(terms: list[str]) -> str:
+    return "(" + " * ".join(terms) + ")"
+
+
+_ALL_3_4 = _product_of([f"x[{i}, {j}]" for i in range(3) for j in range(4)])
+_ROWS_3_4 = _product_of([f"x[:, {j}]" for j in range(4)])
+_COLUMNS_3_4 = _product_of([f"x[{i}]" for i in range(3)])
+PROD_ZEROS = [  # (id, parameters, expression, zero positions, oracle)
+    ("one_zero_all", "x: f64[3,4]", "np.prod(x)", [(1, 2)], _ALL_3_4),
+    ("two_zeros_all", "x: f64[3,4]", "np.prod(x)", [(0, 1), (2, 3)], _ALL_3_4),
+    ("all_zeros_all", "x: f64[3,4]", "np.prod(x)", [(i, j) for i in range(3) for j in range(4)], _ALL_3_4),
+    ("one_zero_axis1", "x: f64[3,4]", "np.prod(x, axis=1)", [(1, 0)], _ROWS_3_4),
+    ("two_zeros_one_row", "x: f64[3,4]", "np.prod(x, axis=1)", [(0, 1), (0, 3), (2, 2)], _ROWS_3_4),
+    ("all_zeros_axis0", "x: f64[3,4]", "np.prod(x, axis=0)", [(i, j) for i in range(3) for j in range(4)],
+     _COLUMNS_3_4),
+    ("zeros_axis0_keepdims", "x: f64[3,4]", "np.prod(x, axis=0, keepdims=True)", [(0, 0), (1, 0), (2, 3)],
+     f"np.expand_dims({_COLUMNS_3_4}, 0)"),
+    ("zeros_method", "x: f64[3,4]", "x.prod(axis=-1)", [(2, 1), (2, 2)], _ROWS_3_4),
+    ("zeros_axes_0_2", "x: f64[2,3,4]", "np.prod(x, axis=(0, 2))", [(0, 1, 0), (1, 1, 3), (1, 2, 2)],
+     _product_of([f"x[{i}, :, {k}]" for i in range(2) for k in range(4)])),
+    ("zeros_vector", "x: f64[5]", "np.prod(x)", [(0,), (4,)], _product_of([f"x[{i}]" for i in range(5)])),
+]
+for _id, _params_spec, _expr, _zeros, _oracle in PROD_ZEROS:
+    _shape = _params(_params_spec)[0].shape
+    case("prod", f"prod-{_id}", _params_spec, _expr, fixed={"x": _with_zeros(_shape, _zeros, len(_id))},
+         oracle=_oracle, vjp="axis" in _expr, hessian=True)
 case("logsumexp", "logsumexp-large_values", "x: f64[3,4]", "scipy.special.logsumexp(x * 100.0, axis=1)")
 
 # --- linear algebra ---------------------------------------------------------------------------------------------
@@ -525,6 +583,8 @@ case("broadcast_like", "broadcast_like-row", "x: f64[4], y: f64[3,4]", "np.broad
      ir=_ir_broadcast_like, vjp=True, oracle="(x + np.zeros((3, 4))) * y")
 case("broadcast_like", "broadcast_like-unannotated", "x: ?[3,1], y: ?[3,4]", "np.broadcast_to(x, (3, 4)) * y",
      ir=_ir_broadcast_like)
+case("refine_shape", "refine_shape-named-meets-literal", "x: f64[3,k], y: f64[3,5]", "x * y", vjp=True)
+case("refine_shape", "refine_shape-matmul-inner", "x: f64[n,d], w: f64[4,2]", "np.tanh(x @ w)")
 case("unbroadcast", "unbroadcast-rows", "x: f64[3,4], y: f64[4]", "np.sum(x, axis=0) * y",
      ir=_ir_unbroadcast, vjp=True)
 case("unbroadcast", "unbroadcast-stretched", "x: f64[2,3,4], y: f64[3,1]",
@@ -540,6 +600,59 @@ case("broadcast_like", "broadcast_like-alone_unannotated", "x: ?[4], y: ?[3,4]",
      "np.broadcast_to(x, (3, 4)) + 0.0 * y", ir=_ir_alone("broadcast_like"), oracle="x + np.zeros((3, 4)) + 0.0 * y")
 case("unbroadcast", "unbroadcast-alone", "x: f64[2,3,4], y: f64[3,1]",
      "np.sum(np.sum(x, axis=0), axis=1, keepdims=True) + 0.0 * y", ir=_ir_alone("unbroadcast"))
+
+
+
+# the product of the other entries: the division is taken where it is exact (no zero, magnitudes moderate), the
+# running products elsewhere (a zero, or magnitudes whose products could leave the normal range)
+_OTHERS_2_3 = "np.stack([x[:, 1] * x[:, 2], x[:, 0] * x[:, 2], x[:, 0] * x[:, 1]], axis=1)"
+case("prod_others", "prod_others-no_zeros", "x: f64[2,3]", _OTHERS_2_3, domain={"x": "pos"}, vjp=True,
+     ir=lambda x: ops.prod_others(x, axis=-1))
+# the second row's product underflows to 0, so the product over an entry would say 0 where the others multiply to
+# 1; finite differences cannot step entries of such different sizes (autograd multiplies the factors out)
+case("prod_others", "prod_others-huge_and_tiny", "x: f64[2,3]", _OTHERS_2_3,
+     fixed={"x": np.array([[1e300, 1e-300, 3.0], [1e-300, 1e-300, 1e300]])}, vjp=True, fd_tol=None,
+     rtol=1e-13, ir=lambda x: ops.prod_others(x, axis=1))
+
+
+# the running products and linear recurrences behind prod's rules (only rules emit them), with zeros among the
+# factors and coefficients; body and oracle spell each output entry out as products and sums
+def _scan_entries(n: int, at: Callable[[str, int], str], reverse: bool, product: bool) -> list[str]:
+    """Entry by entry: the exclusive running product of `x` (`product`), or the recurrence over `a` and `b`."""
+    order = list(range(n))[::-1] if reverse else list(range(n))
+    first = f"(0.0 * {at('x' if product else 'b', order[0])} + {1.0 if product else 0.0})"  # an entry's shape
+    entries, previous = {order[0]: first}, order[0]
+    for i in order[1:]:
+        if product:
+            entries[i] = f"({entries[previous]} * {at('x', previous)})"
+        else:
+            entries[i] = f"({at('a', previous)} * {entries[previous]} + {at('b', previous)})"
+        previous = i
+    return [entries[i] for i in range(n)]
+
+
+_COLUMN = lambda name, i: f"{name}[:, {i}]"  # noqa: E731
+_ENTRY = lambda name, i: f"{name}[{i}]"  # noqa: E731
+_SCANS = [  # (id, parameters, axis, reverse, how an entry along the axis is written, length, stack axis, zeros)
+    ("axis1", "f64[3,4]", 1, False, _COLUMN, 4, 1, [(0, 1), (2, 0), (2, 2)]),
+    ("axis1_reverse", "f64[3,4]", -1, True, _COLUMN, 4, 1, [(1, 3), (1, 1)]),
+    ("all", "f64[5]", None, False, _ENTRY, 5, 0, [(2,)]),
+    ("all_reverse", "f64[5]", None, True, _ENTRY, 5, 0, [(1,), (3,)]),
+]
+for _id, _type, _axis, _reverse, _at, _n, _stack, _zeros in _SCANS:
+    _shape = _params(f"x: {_type}")[0].shape
+    _products = f"np.stack([{', '.join(_scan_entries(_n, _at, _reverse, True))}], axis={_stack})"
+    _reverse_products = f"np.stack([{', '.join(_scan_entries(_n, _at, not _reverse, True))}], axis={_stack})"
+    case("cumprod_exclusive", f"cumprod_exclusive-{_id}", f"x: {_type}", _products,
+         fixed={"x": _with_zeros(_shape, _zeros, _n)}, vjp=True,
+         ir=(lambda axis, reverse: lambda x: ops.cumprod_exclusive(x, axis=axis, reverse=reverse))(_axis, _reverse))
+    _recurrence = f"np.stack([{', '.join(_scan_entries(_n, _at, _reverse, False))}], axis={_stack})"
+    case("prod_others", f"prod_others-{_id}", f"x: {_type}", f"{_products} * {_reverse_products}",
+         fixed={"x": _with_zeros(_shape, _zeros, _n + 2)}, vjp=True,
+         ir=(lambda axis: lambda x: ops.prod_others(x, axis=axis))(_axis))
+    case("linear_scan", f"linear_scan-{_id}", f"a: {_type}, b: {_type}", _recurrence,
+         fixed={"a": _with_zeros(_shape, _zeros, _n + 1)}, vjp=True,
+         ir=(lambda axis, reverse: lambda a, b: ops.linear_scan(a, b, axis=axis, reverse=reverse))(_axis, _reverse))
 case("unbroadcast", "unbroadcast-alone_unannotated", "x: ?[2,3,4], y: ?[4]", "np.sum(x, axis=(0, 1)) + 0.0 * y",
      ir=_ir_alone("unbroadcast"))
 
@@ -570,6 +683,198 @@ case("index_add", "index_add-broadcast_row", "x: f64[3,4], v: f64[2]",
      "x + np.concatenate((np.zeros((3, 1)), v + np.zeros((3, 2)), np.zeros((3, 1))), axis=1)", ir=_ir_index_add)
 case("add_at", "add_at-repeated", "x: f64[5], v: f64[3], i: i64[3]", "x + v @ ((i[:, None] == np.arange(5)) * 1.0)",
      ir=_ir_add_at, fixed={"i": np.array([0, 2, 0])}, vjp=True)
+
+
+# --- more elementwise functions: NumPy's and scipy.special's (oracle: autograd's, or a spelling it has) --------------
+MORE_UNARIES = {  # prim: (expression, domain, autograd oracle or None)
+    "log2": ("np.log2({x})", "pos", None), "log10": ("np.log10({x})", "pos", None),
+    "exp2": ("np.exp2({x})", "normal", None), "arcsinh": ("np.arcsinh({x})", "normal", None),
+    "arccosh": ("np.arccosh({x})", "big", None), "arctanh": ("np.arctanh({x})", "unit", None),
+    "sinc": ("np.sinc({x})", "normal", None),
+    "expit": ("scipy.special.expit({x})", "normal", None), "logit": ("scipy.special.logit({x})", "prob", None),
+    "erf": ("scipy.special.erf({x})", "normal", None), "erfc": ("scipy.special.erfc({x})", "normal", None),
+    "ndtr": ("scipy.special.ndtr({x})", "normal", "scipy.stats.norm.cdf({x})"),
+    "log_ndtr": ("scipy.special.log_ndtr({x})", "normal", "scipy.stats.norm.logcdf({x})"),
+    "gammaln": ("scipy.special.gammaln({x})", "pos", None), "digamma": ("scipy.special.digamma({x})", "pos", None),
+    "polygamma": ("scipy.special.polygamma(1, {x})", "pos", None),
+}
+for _prim, (_template, _domain, _oracle) in MORE_UNARIES.items():
+    _spell = (lambda x, t=_oracle: t.format(x=x)) if _oracle else (lambda x: None)
+    case(_prim, f"{_prim}-matrix", "x: f64[3,4]", _template.format(x="x"), domain={"x": _domain},
+         oracle=_spell("x"), vjp=True)
+    case(_prim, f"{_prim}-scalar", "x: f64[]", _template.format(x="x"), domain={"x": _domain}, oracle=_spell("x"))
+    case(_prim, f"{_prim}-composed", "x: f64[n], y: f64[n]", _template.format(x="(x * y)"),
+         domain={"x": _domain, "y": "half" if _domain in ("unit", "prob") else "pos"}, oracle=_spell("(x * y)"))
+case("sinc", "sinc-at_zero", "x: f64[4]", "np.sinc(x)", fixed={"x": np.array([0.0, 0.5, -1.5, 2.0])},
+     oracle="np.where(x == 0.0, 1.0, np.sin(np.pi * x) / (np.pi * x + (x == 0.0)))")
+case("polygamma", "polygamma-order_0", "x: f64[3,4]", "scipy.special.polygamma(0, x)", domain={"x": "pos"},
+     oracle="scipy.special.digamma(x)")
+case("digamma", "digamma-psi", "x: f64[3,4]", "scipy.special.psi(x)", domain={"x": "pos"},
+     oracle="scipy.special.digamma(x)")
+case("abs", "abs-np_fabs", "x: f64[3,4]", "np.fabs(x)", oracle="np.abs(x)")
+
+# --- var and std: ddof, keepdims, methods (the axis forms are in REDUCTIONS) ----------------------------------------
+case("var", "var-ddof", "x: f64[3,4]", "np.var(x, axis=0, ddof=1)", vjp=True)
+case("var", "var-ddof_all", "x: f64[3,4]", "np.var(x, ddof=1)")
+case("var", "var-method_ddof", "x: f64[3,4]", "x.var(axis=1, ddof=1, keepdims=True)", oracle="np.var(x, axis=1, ddof=1, keepdims=True)")
+case("std", "std-ddof", "x: f64[3,4]", "np.std(x, axis=1, ddof=1)", vjp=True)
+case("std", "std-equal_values", "x: f64[3], y: f64[4]", "np.std(x[:, None] * y[:1], axis=1) + np.std(y * 0.0 + x[0], ddof=1)",
+     oracle="0.0 * x * y[0]")
+case("std", "std-method_ddof", "x: f64[n,d]", "x.std(ddof=1)", oracle="np.std(x, ddof=1)")
+
+# --- flip, cumsum, triangles, diagonals (autograd has no flip: its oracles reverse by slicing) -----------------------
+case("flip", "flip-all", "x: f64[3,4]", "np.flip(x)", vjp=True, oracle="x[::-1, ::-1]")
+case("flip", "flip-axis", "x: f64[3,4], y: f64[4]", "np.flip(x, axis=1) * y", oracle="x[:, ::-1] * y")
+case("flip", "flip-axes", "x: f64[2,3,4]", "np.flip(x, (0, 2))", vjp=True, oracle="x[::-1, :, ::-1]")
+case("flip", "flip-lr", "x: f64[3,4]", "np.fliplr(x)", oracle="x[:, ::-1]")
+case("flip", "flip-ud", "x: f64[3,4]", "np.flipud(x) * x", oracle="x[::-1] * x")
+case("cumsum", "cumsum-axis0", "x: f64[3,4]", "np.cumsum(x, axis=0)", vjp=True)
+case("cumsum", "cumsum-flattened", "x: f64[3,4]", "np.cumsum(x)", vjp=True)
+case("cumsum", "cumsum-method", "x: f64[2,3,4]", "x.cumsum(axis=-1)", oracle="np.cumsum(x, axis=-1)")
+case("cumsum", "cumsum-vector", "x: f64[n]", "np.cumsum(x * x)")
+case("tril", "tril-square", "x: f64[4,4]", "np.tril(x)", vjp=True)
+case("tril", "tril-offset", "x: f64[3,4]", "np.tril(x, -1) + np.tril(x, 2)")
+case("tril", "tril-batched", "x: f64[2,3,3]", "np.tril(x)")
+case("triu", "triu-square", "x: f64[4,4]", "np.triu(x, 1)", vjp=True)
+case("triu", "triu-keyword", "x: f64[3,4]", "np.triu(x, k=-1) * x")
+case("diag", "diag-build", "v: f64[4]", "np.diag(v)", vjp=True)
+case("diag", "diag-build_offset", "v: f64[3]", "np.diag(v, 1) + np.diag(v * v, -1)")
+case("diag", "diag-extract", "x: f64[4,4]", "np.diag(x)", vjp=True)
+case("diag", "diag-extract_offset", "x: f64[4,4]", "np.diag(x, -1) * np.diag(x, 1)")
+case("diag", "diag-named", "x: f64[n,n], v: f64[n]", "np.diag(x) * v + np.diag(np.diag(v) @ x)")
+case("diag", "diag-trace", "x: f64[4,4]", "np.trace(x) * x", vjp=True)
+case("diag", "diag-trace_method", "x: f64[n,n]", "x.trace() + np.trace(x, 1)", oracle="np.trace(x) + np.trace(x, 1)")
+
+# --- matrix functions ----------------------------------------------------------------------------------------------
+case("inv", "inv-matrix", "a: f64[3,3]", "np.linalg.inv(a)", domain={"a": "matrix"}, vjp=True)
+case("inv", "inv-batched", "a: f64[2,3,3]", "np.linalg.inv(a)", domain={"a": "matrix"}, vjp=True)
+case("inv", "inv-named", "a: f64[n,n], b: f64[n]", "np.linalg.inv(a) @ b", domain={"a": "matrix"})
+case("inv", "inv-scipy", "a: f64[3,3]", "scipy.linalg.inv(a)", domain={"a": "matrix"}, oracle="np.linalg.inv(a)")
+case("solve", "solve-vector", "a: f64[3,3], b: f64[3]", "np.linalg.solve(a, b)", domain={"a": "matrix"}, vjp=True)
+case("solve", "solve-matrix", "a: f64[3,3], b: f64[3,2]", "np.linalg.solve(a, b)", domain={"a": "matrix"}, vjp=True)
+case("solve", "solve-batched", "a: f64[2,3,3], b: f64[2,3,4]", "np.linalg.solve(a, b)", domain={"a": "matrix"})
+case("solve", "solve-named", "a: f64[n,n], b: f64[n,k]", "np.linalg.solve(a, b)", domain={"a": "matrix"})
+case("solve", "solve-scipy", "a: f64[3,3], b: f64[3]", "scipy.linalg.solve(a, b * b)", domain={"a": "matrix"},
+     oracle="np.linalg.solve(a, b * b)")
+case("det", "det-matrix", "a: f64[3,3]", "np.linalg.det(a)", domain={"a": "matrix"})
+case("det", "det-batched", "a: f64[2,3,3]", "np.linalg.det(a)", domain={"a": "matrix"}, vjp=True)
+case("det", "det-scipy", "a: f64[n,n]", "scipy.linalg.det(a)", domain={"a": "matrix"}, oracle="np.linalg.det(a)")
+case("logabsdet", "logabsdet-slogdet", "a: f64[3,3]", "sign, logdet = np.linalg.slogdet(a)\nsign * logdet",
+     domain={"a": "matrix"})
+case("logabsdet", "logabsdet-batched", "a: f64[2,3,3]", "sign, logdet = np.linalg.slogdet(a)\nlogdet",
+     domain={"a": "matrix"}, vjp=True)
+# NumPy reads the lower triangle only: the oracles hand autograd the symmetric matrix that triangle stands for
+case("cholesky", "cholesky-matrix", "a: f64[3,3]", "np.linalg.cholesky(a)", domain={"a": "spd_lower"},
+     oracle="np.linalg.cholesky(np.tril(a) + np.tril(a, -1).T)", vjp=True)
+case("cholesky", "cholesky-batched", "a: f64[2,3,3]", "np.linalg.cholesky(a)", domain={"a": "spd_lower"},
+     oracle="np.linalg.cholesky(np.tril(a) + np.swapaxes(np.tril(a, -1), -1, -2))")
+case("cholesky", "cholesky-of_gram", "b: f64[3,3]", "np.linalg.cholesky(b @ b.T + 3.0 * np.eye(3))")
+case("cholesky", "cholesky-scipy_lower", "a: f64[n,n]", "scipy.linalg.cholesky(a, lower=True)",
+     domain={"a": "spd_lower"}, oracle="np.linalg.cholesky(np.tril(a) + np.tril(a, -1).T)")
+case("cholesky", "cholesky-scipy_upper", "a: f64[3,3]", "scipy.linalg.cholesky(a)", domain={"a": "spd_upper"},
+     oracle="np.linalg.cholesky(np.triu(a) + np.triu(a, 1).T).T", vjp=True)
+case("eigh_values", "eigh_values-eigh", "a: f64[3,3]", "w, v = np.linalg.eigh(a)\nw", domain={"a": "spd_lower"},
+     oracle="np.linalg.eigh(np.tril(a) + np.tril(a, -1).T)[0]", vjp=True)
+case("eigh_values", "eigh_values-eigvalsh", "a: f64[n,n]", "np.linalg.eigvalsh(a)", domain={"a": "spd_lower"},
+     oracle="np.linalg.eigh(np.tril(a) + np.tril(a, -1).T)[0]")
+case("eigh_vectors", "eigh_vectors-eigh", "a: f64[3,3]", "w, v = np.linalg.eigh(a)\nv", domain={"a": "spd_lower"},
+     oracle="np.linalg.eigh(np.tril(a) + np.tril(a, -1).T)[1]", vjp=True)
+case("eigh_vectors", "eigh_vectors-both", "a: f64[4,4]", "w, v = np.linalg.eigh(a)\n(v * w) @ v.T",
+     domain={"a": "spd_lower"}, oracle="(lambda wv: (wv[1] * wv[0]) @ wv[1].T)(np.linalg.eigh(np.tril(a) + np.tril(a, -1).T))")
+case("solve_triangular", "solve_triangular-lower", "a: f64[3,3], b: f64[3]",
+     "scipy.linalg.solve_triangular(a, b, lower=True)", domain={"a": "matrix"}, vjp=True)
+case("solve_triangular", "solve_triangular-upper_matrix", "a: f64[3,3], b: f64[3,2]",
+     "scipy.linalg.solve_triangular(a, b)", domain={"a": "matrix"}, vjp=True)
+case("solve_triangular", "solve_triangular-transposed", "a: f64[n,n], b: f64[n,k]",
+     "scipy.linalg.solve_triangular(a, b, trans=1, lower=True)", domain={"a": "matrix"},
+     oracle="scipy.linalg.solve_triangular(a, b, trans='T', lower=True)")
+case("solve_triangular", "solve_triangular-trans_letter", "a: f64[3,3], b: f64[3]",
+     "scipy.linalg.solve_triangular(a, b, 'T')", domain={"a": "matrix"})
+
+# --- array creation that carries derivatives: linspace between differentiated end points ---------------------------
+case("linspace", "linspace-end_points", "s: f64[], t: f64[]", "np.linspace(s, t, 5)", vjp=True)
+case("linspace", "linspace-no_endpoint", "s: f64[], x: f64[4]", "np.linspace(s, 1.0, 4, endpoint=False) * x",
+     oracle="(s + (1.0 - s) * np.arange(4) / 4.0) * x")
+case("linspace", "linspace-named", "s: f64[], x: f64[n]", "np.linspace(0.0, s, x.shape[0]) * x")
+case("eye", "creation-eye", "x: f64[3,3], y: f64[3,4]",
+     "(x * np.eye(3) + np.eye(x.shape[0]) * x) @ y + np.identity(3) @ x @ np.eye(3, 4) * y + np.eye(3, 4, k=1) * y")
+case("array", "creation-array_literal", "x: f64[2,3]",
+     "x * np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]) + np.array([1, 2, 3]) + x * np.array(2.0)")
+
+# --- functions made of other entries: each case under the entry that carries its derivative ------------------------
+case("concatenate", "concatenate-hstack_vectors", "a: f64[2], b: f64[3]", "np.hstack((a, b))", vjp=True)
+case("concatenate", "concatenate-hstack_matrices", "a: f64[3,2], b: f64[3,1]", "np.hstack([a, b * b])")
+case("concatenate", "concatenate-vstack_vectors", "a: f64[3], b: f64[3]", "np.vstack((a, b))", vjp=True)
+case("concatenate", "concatenate-vstack_mixed", "a: f64[2,3], b: f64[3]", "np.vstack((a, b))")
+case("concatenate", "concatenate-column_stack", "a: f64[3], b: f64[3,2]", "np.column_stack((a, b))", vjp=True)
+case("concatenate", "concatenate-flattened", "a: f64[2,3], b: f64[4]", "np.concatenate((a, b), axis=None)",
+     oracle="np.concatenate((np.ravel(a), b))")
+case("expand_dims", "expand_dims-atleast", "a: f64[], b: f64[3], c: f64[2,3]",
+     "np.atleast_2d(b) * c + np.atleast_1d(a) + np.atleast_3d(c)[:, :, 0] + np.atleast_2d(c) * np.atleast_3d(a)[0]")
+case("reshape", "reshape-ravel", "x: f64[3,4]", "np.ravel(x) + x.ravel() * x.flatten()",
+     oracle="np.ravel(x) + np.ravel(x) * np.ravel(x)", vjp=True)
+case("subtract", "subtract-diff", "x: f64[3,4]", "np.diff(x) + np.diff(x, axis=0)[0, 0]", vjp=True)
+case("subtract", "subtract-diff_twice", "x: f64[n]", "np.diff(x * x, 2)")
+case("getitem", "getitem-argmax", "x: f64[3,4]",
+     "x[:, np.argmax(x, axis=0)][0] + x[np.argmin(x[:, 0])] + x[1, x[2].argmax()] * np.argmax(x)")
+case("getitem", "getitem-split", "x: f64[6,2]", "a, b, c = np.split(x, 3)\na * b + c", vjp=True,
+     oracle="x[0:2] * x[2:4] + x[4:6]")
+case("getitem", "getitem-split_at", "x: f64[3,5]", "a, b = np.split(x, [2], axis=1)\nnp.sum(a) * b",
+     oracle="np.sum(x[:, :2]) * x[:, 2:]")
+case("where", "where-isfinite", "x: f64[3,4]", "np.where(np.isfinite(x) & ~np.isnan(x) & ~np.isinf(x), x, 0.0)",
+     oracle="x")
+case("concatenate", "concatenate-roll", "x: f64[5]", "np.roll(x, 2)", vjp=True)
+case("concatenate", "concatenate-roll_negative_axis", "x: f64[3,4]", "np.roll(x, -3, axis=1)")
+case("concatenate", "concatenate-roll_flattened", "x: f64[3,4]", "np.roll(x, 5)")
+case("concatenate", "concatenate-roll_axes", "x: f64[3,4]", "np.roll(x, (1, 2), axis=(0, 1))",
+     oracle="np.roll(np.roll(x, 1, axis=0), 2, axis=1)")
+case("concatenate", "concatenate-roll_runtime", "x: f64[n,d], i: i64[]", "np.roll(x, i, axis=0) * x",
+     fixed={"i": np.int64(-4)}, oracle="np.roll(x, -4, axis=0) * x")
+case("broadcast_to", "broadcast_to-repeat", "x: f64[3,4]", "np.repeat(x, 2, axis=0)", vjp=True)
+case("broadcast_to", "broadcast_to-repeat_flat", "x: f64[2,3]", "np.repeat(x, 3)")
+case("broadcast_to", "broadcast_to-repeat_method", "x: f64[n,d]", "x.repeat(2, axis=1)", oracle="np.repeat(x, 2, axis=1)")
+case("broadcast_to", "broadcast_to-tile", "x: f64[3,4]", "np.tile(x, (2, 3))", vjp=True)
+case("broadcast_to", "broadcast_to-tile_vector", "x: f64[3]", "np.tile(x, 2) + np.tile(x, (2, 1))[1, 0]")
+case("broadcast_to", "broadcast_to-tile_new_axes", "x: f64[3]", "np.tile(x, (2, 1, 2))")
+# autograd has no meshgrid: the oracles broadcast by adding zeros
+case("broadcast_to", "broadcast_to-meshgrid", "a: f64[3], b: f64[4]", "ga, gb = np.meshgrid(a, b)\nga * gb + ga",
+     vjp=True, oracle="ga = a[None, :] + np.zeros((4, 1))\ngb = b[:, None] + np.zeros((1, 3))\nga * gb + ga")
+case("broadcast_to", "broadcast_to-meshgrid_ij", "a: f64[3], b: f64[4], c: f64[2]",
+     "ga, gb, gc = np.meshgrid(a, b, c, indexing='ij')\nga * gb - gc * ga",
+     oracle="ga = a[:, None, None] + np.zeros((1, 4, 2))\ngb = b[None, :, None] + np.zeros((3, 1, 2))\n"
+            "gc = c[None, None, :] + np.zeros((3, 4, 1))\nga * gb - gc * ga")
+case("stack", "stack-array_of_scalars", "a: f64[], b: f64[]", "np.array([a, b * a, 2.0])", vjp=True)
+case("stack", "stack-array_of_rows", "x: f64[3], y: f64[3]", "np.array([x, y * y]) + np.asarray(x)",
+     oracle="np.array([x, y * y]) + x")
+case("stack", "stack-array_nested", "a: f64[], b: f64[]", "np.array([[a, b], [b * b, 1.0]])")
+case("copy", "copy-array_of_array", "x: f64[3,4]", "np.array(x) * x", oracle="(x + 0.0) * x")
+case("sqrt", "sqrt-norm", "x: f64[3,4]", "np.linalg.norm(x)", oracle="np.sqrt(np.sum(x * x))")
+case("sqrt", "sqrt-norm_axis", "x: f64[3,4]", "np.linalg.norm(x, axis=1)", vjp=True)
+case("sqrt", "sqrt-norm_fro_keepdims", "x: f64[3,4]", "np.linalg.norm(x, 'fro', keepdims=True) * x",
+     oracle="np.sqrt(np.sum(x * x, keepdims=True)) * x")
+case("abs", "abs-norm_1", "v: f64[4]", "np.linalg.norm(v, 1) + np.linalg.norm(v, ord=np.inf)",
+     oracle="np.sum(np.abs(v)) + np.max(np.abs(v))")
+case("logsumexp", "logsumexp-softmax", "x: f64[3,4]", "scipy.special.softmax(x, axis=1)", vjp=True,
+     oracle="np.exp(x - scipy.special.logsumexp(x, axis=1, keepdims=True))")
+case("logsumexp", "logsumexp-log_softmax", "x: f64[3,4]", "scipy.special.log_softmax(x)",
+     oracle="x - scipy.special.logsumexp(x, keepdims=True)")
+case("log", "log-norm_logpdf", "x: f64[3,4], m: f64[4], s: f64[]", "scipy.stats.norm.logpdf(x, m, s)",
+     domain={"s": "pos"}, vjp=True)
+case("log", "log-norm_logpdf_keywords", "x: f64[3,4], s: f64[3,1]", "scipy.stats.norm.logpdf(x, scale=s) + scipy.stats.norm.pdf(x, loc=1.0)",
+     domain={"s": "pos"}, oracle="-0.5 * (x / s) ** 2 - 0.5 * np.log(2.0 * np.pi) - np.log(s)"
+                                 " + np.exp(-0.5 * (x - 1.0) ** 2) / np.sqrt(2.0 * np.pi)")
+case("ndtr", "ndtr-norm_cdf", "x: f64[3,4], m: f64[]", "scipy.stats.norm.cdf(x, m) + scipy.stats.norm.logcdf(x, 0.5, 2.0)")
+case("gammaln", "gammaln-t_logpdf", "x: f64[3,4], df: f64[], s: f64[4]", "scipy.stats.t.logpdf(x, df, 0.5, s)",
+     domain={"df": "big", "s": "pos"}, vjp=True)
+case("cholesky", "cholesky-mvn_logpdf", "x: f64[3], m: f64[3], c: f64[3,3]",
+     "scipy.stats.multivariate_normal.logpdf(x, m, c)", domain={"c": "spd_lower"},
+     oracle="scipy.stats.multivariate_normal.logpdf(x, m, np.tril(c) + np.tril(c, -1).T)")
+case("cholesky", "cholesky-mvn_logpdf_rows", "x: f64[n,3], m: f64[3], c: f64[3,3]",
+     "scipy.stats.multivariate_normal.logpdf(x, mean=m, cov=c)", domain={"c": "spd_lower"}, vjp=True,
+     oracle="scipy.stats.multivariate_normal.logpdf(x, m, np.tril(c) + np.tril(c, -1).T)")
+case("cholesky", "cholesky-mvn_pdf", "x: f64[1,3], c: f64[3,3]",
+     "scipy.stats.multivariate_normal.pdf(x, cov=c)", domain={"c": "spd_lower"},
+     oracle="scipy.stats.multivariate_normal.pdf(x[0], np.zeros(3), np.tril(c) + np.tril(c, -1).T)")
 
 
 # Derivatives the registry refuses, with a located error rather than a guess: (id, parameters, expression,
@@ -605,6 +910,14 @@ NON_DIFFERENTIABLE = {
     "logical_or": "logic: a boolean",
     "logical_not": "logic: a boolean",
     "tape_new": "reverse mode's loop tape: bookkeeping emitted only by reverse mode",
+    "eye": "creation: a constant",
+    "array": "creation: an array literal of numbers",
+    "slogdet_sign": "the sign of a determinant: piecewise constant",
+    "argmax": "a position: an integer",
+    "isnan": "a test: a boolean",
+    "isinf": "a test: a boolean",
+    "isfinite": "a test: a boolean",
+    "argmin": "a position: an integer",
     "stop_gradient": "the value itself with a zero derivative, by definition",
 }
 
@@ -629,7 +942,7 @@ def kernel_source(c: Case) -> str:
     wrt = "(" + "".join(f'"{n}", ' for n in c.wrt) + ")"
     kernels = "".join(f"@kernel\ndef {name}({_signature(c)}):\n{_body_lines(c.body, readout)}\n\n"
                       for name, readout in KERNELS.items())
-    return ("import numpy as np\nimport scipy.special\nfrom lifted import grad, kernel, stop_gradient, vjp\n\n\n"
+    return ("import numpy as np\nimport scipy.linalg\nimport scipy.special\nimport scipy.stats\nfrom lifted import grad, kernel, stop_gradient, vjp\n\n\n"
             + kernels
             + f"f_grad = grad(f, wrt={wrt})\ng_vjp = vjp(g, wrt={wrt})\n")
 
@@ -730,13 +1043,14 @@ def generated(name: str) -> types.ModuleType:
     rendered = [render_function(fn, f"{name}.py") for fn in functions]
     code = render_module(
         "numpy_module.py.j2", version="test", source_path=f"{name}.py", source_hash="0" * 64, functions=rendered,
-        transforms=[], uses_scipy=any(f.uses_scipy for f in rendered),
+        transforms=[], imports=sorted(set().union(*[f.imports for f in rendered])),
         helpers=set().union(*[f.helpers for f in rendered]),
     )
     return _exec(code, f"generated_{name}")
 
 
-_AUTOGRAD_SCIPY = types.SimpleNamespace(special=autograd.scipy.special)
+_AUTOGRAD_SCIPY = types.SimpleNamespace(special=autograd.scipy.special, linalg=autograd.scipy.linalg,
+                                        stats=autograd.scipy.stats)
 
 
 def reference(c: Case, np_module, readout: str | None, oracle: bool = False) -> Callable:
@@ -912,6 +1226,43 @@ def test_jvp_matches_directional_differences_and_vjp(name):
     pairing = sum(np.sum(autograd.grad(lambda *xs: anp.sum(raw(*xs) * ct), i)(*args) * t)
                   for i, t in zip(positions, directions))
     np.testing.assert_allclose(np.sum(ct * tangent), pairing, rtol=c.rtol, atol=1e-10)
+
+
+@lru_cache(maxsize=None)
+def second_order(name: str) -> types.ModuleType:
+    """`f`'s Hessian, its Hessian-vector product `jvp(grad(f))` and `vjp(grad(f))` (reverse over reverse)."""
+    c = BY_NAME[name]
+    source = (kernel_source(c) + "from lifted import hessian, jvp\n\n"
+              + "f_hessian = hessian(f)\nf_hvp = jvp(grad(f))\nf_grad_vjp = vjp(grad(f))\n")
+    return _exec(transpile_source(source, f"{name}.py"), f"second_order_{name}")
+
+
+@pytest.mark.parametrize("name", [pytest.param(c.name, id=c.name) for c in CASES if c.hessian])
+def test_second_order_matches_autograd_and_finite_differences(name):
+    """Second derivatives of the nonlinear readout: the Hessian against autograd's and against central
+    differences of the generated gradient; `jvp(grad(f))` and `vjp(grad(f))` against the Hessian times a vector."""
+    c = BY_NAME[name]
+    (x,) = args = inputs(c)
+    assert len(c.wrt) == 1, "second-order cases take one float input"
+    m = second_order(name)
+    hess = m.f_hessian(x)
+    expected = autograd.hessian(reference(c, anp, "sin", oracle=True))(x)
+    assert np.all(np.isfinite(hess))
+    np.testing.assert_allclose(hess, expected, rtol=c.rtol, atol=AUTOGRAD_ATOL)
+    grad_fn = lambda moved: _as_tuple(generated(name).f_grad(moved))[0]  # noqa: E731
+    flat = hess.reshape(x.size, x.size)
+    for k in range(x.size):
+        step = np.zeros(x.size)
+        step[k] = FD_STEP
+        column = (grad_fn(x + step.reshape(x.shape)) - grad_fn(x - step.reshape(x.shape))) / (2 * FD_STEP)
+        np.testing.assert_allclose(flat[:, k], column.ravel(), rtol=1e-6, atol=1e-6, err_msg=f"column {k}")
+    direction = np.random.default_rng(zlib.crc32(b"hvp" + name.encode())).normal(size=x.shape)
+    _, hvp = m.f_hvp(*args, direction)
+    np.testing.assert_allclose(hvp.ravel(), flat @ direction.ravel(), rtol=1e-10, atol=1e-12)
+    gradient, cotangent = m.f_grad_vjp(*args, direction)
+    (cotangent,) = _as_tuple(cotangent)
+    np.testing.assert_allclose(gradient, grad_fn(x), rtol=1e-13, atol=1e-14)
+    np.testing.assert_allclose(cotangent.ravel(), flat.T @ direction.ravel(), rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("name", [pytest.param(c.name, id=c.name) for c in CASES if c.vjp and c.ir is None])

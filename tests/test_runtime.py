@@ -287,3 +287,302 @@ def test_generated_modules_run_without_libcst(built):
 
 def test_runtime_exports():
     assert {"kernel", "grad", "value_and_grad", "vjp", "load"} <= set(lifted.__all__)
+
+
+FACTORY = '''
+import numpy as np
+from lifted import grad
+
+
+def make_loss(scale):
+    def loss(w: "f64[n]", x: "f64[n]"):
+        return scale * np.sum(np.tanh(w * x) ** 2)
+    return loss
+
+
+objective = make_loss(0.5)
+objective_grad = grad(objective)
+'''
+
+
+def test_on_the_fly_transforms_a_function_a_factory_made(tmp_path, cache):
+    """`objective = make_loss(0.5)` then `grad(objective)`: the module-level name finds the function."""
+    (tmp_path / "factory.py").write_text(FACTORY)
+    model = import_path(tmp_path / "factory.py")
+    w, x = np.array([0.3, -0.2, 0.8]), np.array([1.0, 2.0, -0.5])
+    t = np.tanh(w * x)
+    np.testing.assert_allclose(model.objective_grad(w, x), 0.5 * 2 * t * (1 - t * t) * x)
+    np.testing.assert_allclose(grad(model.objective, wrt="x")(w, x), 0.5 * 2 * t * (1 - t * t) * w)
+
+
+# -- the cache: a warm start without the compiler, keys that see every input, per-function failures ------------
+
+DICE = '''from lifted import dist
+
+
+@dist
+def two():
+    return d(2) + d(2)
+'''
+
+
+def test_a_warm_start_loads_the_cached_module_without_the_compiler(tmp_path, cache):
+    (tmp_path / "model.py").write_text(MODEL)
+    (tmp_path / "dice_model.py").write_text(DICE)
+    code = """
+        import sys
+        import numpy as np, model, dice_model
+        print(model.energy_grad(np.ones(3), 2.0).tolist(), dice_model.two()[3])
+        print(sorted(m for m in sys.modules if m == "libcst" or m.startswith(("libcst.", "lifted.transpiler"))))
+    """
+    cold = python(code, cwd=tmp_path, LIFTED_CACHE_DIR=str(cache))
+    assert cold.returncode == 0, cold.stderr
+    assert "libcst" in cold.stdout
+    warm = python(code, cwd=tmp_path, LIFTED_CACHE_DIR=str(cache))
+    assert warm.returncode == 0, warm.stderr
+    assert warm.stdout.splitlines() == ["[2.0, 2.0, 2.0] 0.5", "[]"]
+
+
+KINETIC = '''import numpy as np
+from lifted import kernel
+
+
+@kernel
+def spring(x: "f64[n]", k: "f64[]") -> "f64[]":
+    return 0.5 * k * np.sum(x * x)
+'''
+
+USES_KINETIC = '''import numpy as np
+from lifted import grad, kernel
+from kinetic import spring
+
+
+@kernel
+def energy(x: "f64[n]", k: "f64[]") -> "f64[]":
+    return spring(x, k)
+
+
+energy_grad = grad(energy, wrt="x")
+'''
+
+
+def test_the_cache_sees_an_edited_imported_kernel_module(tmp_path, cache, monkeypatch):
+    monkeypatch.syspath_prepend(str(tmp_path))
+    (tmp_path / "kinetic.py").write_text(KINETIC)
+    (tmp_path / "uses.py").write_text(USES_KINETIC)
+    x = np.ones(2)
+    np.testing.assert_allclose(import_path(tmp_path / "uses.py").energy_grad(x, 1.0), x)
+    (tmp_path / "kinetic.py").write_text(KINETIC.replace("0.5 * k", "1.5 * k"))
+    sys.modules.pop("kinetic", None)
+    np.testing.assert_allclose(import_path(tmp_path / "uses.py").energy_grad(x, 1.0), 3.0 * x)
+
+
+def test_the_cache_key_holds_the_compilers_fingerprint(tmp_path, cache, monkeypatch):
+    from lifted import cache as cache_module
+
+    (tmp_path / "model.py").write_text(MODEL)
+    x = np.ones(2)
+    import_path(tmp_path / "model.py").energy_grad(x, 1.0)
+    assert len(list(cache.glob("*.py"))) == 1
+    monkeypatch.setattr(cache_module, "_fingerprint", "an edited compiler, same version string")
+    np.testing.assert_allclose(import_path(tmp_path / "model.py").energy_grad(x, 1.0), x)
+    assert len(list(cache.glob("*.py"))) == 2
+    assert cache_module.compiler_fingerprint() == "an edited compiler, same version string"
+
+
+def test_the_compilers_fingerprint_covers_its_files():
+    from lifted import cache as cache_module
+
+    fingerprint = cache_module.compiler_fingerprint()
+    assert len(fingerprint) == 40 and fingerprint == cache_module.compiler_fingerprint()
+
+
+MIXED = '''import numpy as np
+from lifted import dist, grad, kernel
+
+
+@kernel
+def good(x: "f64[n]") -> "f64[]":
+    return np.sum(x * x)
+
+
+@kernel
+def bad(x: "f64[n]") -> "f64[]":
+    return np.sum(np.sort(x))
+
+
+@dist
+def fine():
+    return d(2) + 1
+
+
+@dist
+def refused():
+    return d(2) + undefined_name
+
+
+good_grad = grad(good)
+bad_grad = grad(bad)
+'''
+
+
+def test_a_refused_function_fails_when_called_and_the_others_still_work(tmp_path, cache):
+    from lifted.transpiler import TranspileError
+
+    (tmp_path / "mixed.py").write_text(MIXED)
+    mixed = import_path(tmp_path / "mixed.py")
+    np.testing.assert_allclose(mixed.good_grad(np.array([1.0, 2.0])), [2.0, 4.0])
+    assert mixed.fine() == {2: 0.5, 3: 0.5}
+    with pytest.raises(TranspileError, match=r"mixed\.py:12:19: error: `np.sort` is not supported"):
+        mixed.bad_grad(np.ones(2))
+    with pytest.raises(TranspileError, match=r"mixed\.py:22:"):
+        mixed.refused()
+    with pytest.raises(TranspileError, match="np.sort"):
+        grad(mixed.bad)(np.ones(2))
+
+
+def test_a_located_error_on_the_fly_shows_the_message_and_the_call_site_only(tmp_path, cache):
+    (tmp_path / "mixed.py").write_text(MIXED)
+    (tmp_path / "user.py").write_text("import numpy as np\nimport mixed\n\nmixed.bad_grad(np.ones(2))\n")
+    result = subprocess.run([sys.executable, "user.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                            env=dict(os.environ, PYTHONPATH=str(ROOT), LIFTED_CACHE_DIR=str(cache)))
+    assert result.returncode == 1
+    err = result.stderr
+    assert 'user.py", line 4, in <module>' in err and "mixed.bad_grad(np.ones(2))" in err  # the caller's line
+    assert "error: `np.sort` is not supported in kernels" in err and "^^^" in err
+    assert "transpiler" not in err.replace("lifted.transpiler.errors.TranspileError", "")
+    assert len(err.splitlines()) <= 12, err
+
+
+def _private_cache(cache: Path) -> None:
+    cache.mkdir(mode=0o700)
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX ownership")
+def test_the_cache_directory_is_created_private_and_files_are_not_writable_by_others(tmp_path, cache):
+    import stat
+
+    (tmp_path / "model.py").write_text(MODEL)
+    import_path(tmp_path / "model.py").energy_grad(np.ones(2), 1.0)
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o700
+    for file in cache.iterdir():
+        if file.is_file():
+            assert not file.stat().st_mode & 0o022
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX ownership")
+def test_a_cache_writable_by_others_is_refused(tmp_path, cache):
+    from lifted.cache import UnsafeCacheError
+
+    (tmp_path / "model.py").write_text(MODEL)
+    cache.mkdir()
+    cache.chmod(0o777)
+    with pytest.raises(UnsafeCacheError, match="writable by other users .*chmod go-w"):
+        import_path(tmp_path / "model.py").energy_grad(np.ones(2), 1.0)
+    cache.chmod(0o700)
+    import_path(tmp_path / "model.py").energy_grad(np.ones(2), 1.0)  # a private cache is used
+    planted = next(cache.glob("*.py"))
+    planted.chmod(0o666)
+    with pytest.raises(UnsafeCacheError, match="is writable by other users"):
+        import_path(tmp_path / "model.py").energy_grad(np.ones(2), 1.0)
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX ownership")
+def test_a_cache_owned_by_another_user_is_refused(tmp_path, cache, monkeypatch):
+    from lifted.cache import UnsafeCacheError
+
+    (tmp_path / "model.py").write_text(MODEL)
+    import_path(tmp_path / "model.py").energy_grad(np.ones(2), 1.0)
+    me = os.getuid()
+    monkeypatch.setattr(os, "getuid", lambda: me + 1)  # as another user would see this cache
+    with pytest.raises(UnsafeCacheError, match="belongs to another user"):
+        import_path(tmp_path / "model.py").energy_grad(np.ones(2), 1.0)
+
+
+# -- argument checks at the entry of generated functions ---------------------------------------------------------
+
+CHECKED = '''import numpy as np
+from lifted import grad, kernel
+
+
+@kernel
+def loss(w: "f64[d]", x: "f64[n,d]", y: "f64[n]") -> "f64[]":
+    return np.sum((x @ w - y) ** 2)
+
+
+@kernel
+def pick(k: "i64[3]", flag: "bool[]", scale) -> "f64[]":
+    return np.sum(k * 1.0) * scale
+
+
+loss_grad = grad(loss)
+'''
+
+
+@pytest.fixture
+def checked(tmp_path, monkeypatch):
+    (tmp_path / "checked.py").write_text(CHECKED)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["checked.py", "-o", "generated"]) == 0
+    return tmp_path
+
+
+@pytest.mark.parametrize("args, message", [
+    (([0.0, 0.0], np.ones((4, 2)), np.ones(4)),
+     'loss_grad(): argument `w` is a list, but its annotation "f64[d]" asks for a NumPy array; pass np.asarray(w)'),
+    ((np.zeros((2, 1)), np.ones((4, 2)), np.ones(4)),
+     'loss_grad(): argument `w` has shape (2, 1), but its annotation "f64[d]" asks for rank 1'),
+    ((np.zeros(2), np.ones((4, 2)), np.ones(5)),
+     'loss_grad(): argument `y` has shape (5,), but its annotation "f64[n]" asks for n = 4 on axis 0'),
+    ((np.zeros(3), np.ones((4, 2)), np.ones(4)),
+     'loss_grad(): argument `x` has shape (4, 2), but its annotation "f64[n,d]" asks for d = 3 on axis 1'),
+    ((np.zeros(2, dtype=complex), np.ones((4, 2)), np.ones(4)),
+     'loss_grad(): argument `w` has dtype kind \'c\', but its annotation "f64[d]" asks for f64'),
+], ids=["list", "column", "named_dim", "named_dim_second_axis", "complex"])
+def test_arguments_that_contradict_the_annotations_are_named(checked, args, message):
+    module = import_path(checked / "generated" / "checked.py")
+    with pytest.raises(TypeError) as info:
+        module.loss_grad(*args)
+    assert str(info.value) == message
+
+
+def test_argument_checks_accept_what_the_annotations_allow(checked):
+    module = import_path(checked / "generated" / "checked.py")
+    np.testing.assert_allclose(module.loss_grad(np.zeros(2), np.ones((4, 2)), np.ones(4)), [-8.0, -8.0])
+    assert module.loss_grad(np.zeros(2), np.ones((4, 2), dtype=np.int64), np.ones(4)) is not None  # ints in f64
+    assert module.pick(np.arange(3), True, 2.0) == 6.0  # Python scalars, an unannotated parameter
+    with pytest.raises(TypeError, match=r'argument `k` has shape \(4,\), .* "i64\[3\]" asks for size 3'):
+        module.pick(np.arange(4), True, 2.0)
+    with pytest.raises(TypeError, match="argument `k` has dtype kind 'f', .* asks for i64"):
+        module.pick(np.zeros(3), True, 2.0)
+
+
+def test_argument_checks_can_be_turned_off(checked):
+    bad = "import numpy as np\nfrom lifted.loader import import_path\nm = import_path('generated/checked.py')\n" \
+          "print(m.loss_grad(np.zeros(2), np.ones((4, 2)), np.ones((4, 1))).shape)\n"
+    off = python(bad, cwd=checked, LIFTED_CHECK_ARGS="0")
+    # unchecked, a (4, 1) y broadcasts and the "gradient" of a 2-vector comes back (4, 2): what the checks prevent
+    assert off.returncode == 0 and off.stdout.strip() == "(4, 2)", off.stderr
+    on = python(bad, cwd=checked)
+    assert on.returncode == 1 and 'asks for rank 1' in on.stderr
+    assert cli.main(["checked.py", "-o", "unchecked", "--no-arg-checks"]) == 0
+    text = (checked / "unchecked" / "checked.py").read_text()
+    assert "_check_args" not in text and "import os" not in text
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX permissions")
+def test_a_group_writable_umask_does_not_lock_the_user_out_of_the_cache(tmp_path, cache):
+    (tmp_path / "model.py").write_text(MODEL)
+    code = """
+        import os
+        os.umask(0o002)
+        import numpy as np, model
+        print(model.energy_grad(np.ones(2), 1.0).tolist())
+    """
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # Python writes bytecode
+    env.update(PYTHONPATH=str(ROOT), LIFTED_CACHE_DIR=str(cache))
+    for _ in range(2):  # the second start finds the __pycache__ Python made under umask 002
+        result = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=tmp_path, capture_output=True,
+                                text=True, env=env, timeout=120)
+        assert result.returncode == 0 and result.stdout == "[1.0, 1.0]\n", result.stderr
+    assert (cache / "__pycache__").is_dir()

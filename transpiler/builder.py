@@ -11,7 +11,7 @@ import re
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator
 
-from .analysis.types import ShapeError, TensorType, is_unknown, split_offset
+from .ir.types import ShapeError, TensorType, is_unknown, split_offset
 from .errors import SourceLoc, TranspileError
 from .ir import Atom, Const, Eqn, Function, Var, all_defined
 from .primitives.registry import lookup
@@ -166,6 +166,13 @@ class Builder:
             op = "add" if delta > 0 else "subtract"
             name = f"{base}_{'plus' if delta > 0 else 'minus'}_{abs(delta)}"
             var = self.bind(op, [self.dim(base), const(abs(delta))], name=name)
+            self.dim_vars[dim] = var
+            return var
+        shifted = [d for d in self.dim_sources if split_offset(d) is not None and split_offset(d)[0] == dim] \
+            if isinstance(dim, str) and dim not in self.dim_sources and not is_unknown(dim) else []
+        if shifted:  # n, where only n-1 is the length of a parameter's axis: (n-1) + 1
+            base, delta = split_offset(shifted[0])
+            var = self.bind("subtract" if delta > 0 else "add", [self.dim(shifted[0]), const(abs(delta))], name=dim)
             self.dim_vars[dim] = var
             return var
         name = dim if not is_unknown(dim) else "size"

@@ -13,6 +13,7 @@ import libcst as cst
 _BINARY = {
     "+": cst.Add, "-": cst.Subtract, "*": cst.Multiply, "/": cst.Divide, "//": cst.FloorDivide,
     "%": cst.Modulo, "**": cst.Power, "@": cst.MatrixMultiply, "&": cst.BitAnd, "|": cst.BitOr, "^": cst.BitXor,
+    "<<": cst.LeftShift, ">>": cst.RightShift,
 }
 _COMPARE = {
     "<": cst.LessThan, "<=": cst.LessThanEqual, ">": cst.GreaterThan, ">=": cst.GreaterThanEqual,
@@ -21,7 +22,7 @@ _COMPARE = {
 _UNARY = {"-": cst.Minus, "+": cst.Plus, "~": cst.BitInvert, "not": cst.Not}
 
 _PREC_BINARY = {
-    cst.BitOr: 6, cst.BitXor: 7, cst.BitAnd: 8, cst.Add: 10, cst.Subtract: 10, cst.Multiply: 11, cst.Divide: 11,
+    cst.BitOr: 6, cst.BitXor: 7, cst.BitAnd: 8, cst.LeftShift: 9, cst.RightShift: 9, cst.Add: 10, cst.Subtract: 10, cst.Multiply: 11, cst.Divide: 11,
     cst.FloorDivide: 11, cst.Modulo: 11, cst.MatrixMultiply: 11, cst.Power: 13,
 }
 ATOM = 15
@@ -181,6 +182,35 @@ def parenthesize(node: cst.CSTNode) -> cst.CSTNode:
 
 
 _EMPTY_MODULE = cst.Module(body=[])
+
+
+def string_literal(text: str) -> str:
+    """`text` as a Python string literal: double-quoted when that needs no escape (as the templates write
+    them), `repr` otherwise; never a quote or a line break that ends the literal early."""
+    quoted = repr(text)
+    if quoted.startswith("'") and '"' not in text and "\\'" not in quoted:
+        return '"' + quoted[1:-1] + '"'
+    return quoted
+
+
+def docstring_literal(text: str) -> str:
+    """A docstring as readable source: triple-quoted when the text is plain, `repr` when it holds a backslash,
+    triple quotes, a quote at either end or a character a source file cannot show (a raw docstring's `\\x`)."""
+    plain = ("\\" not in text and '"""' not in text and not text.startswith('"') and not text.endswith('"')
+             and all(c.isprintable() or c == "\n" for c in text))
+    return f'"""{text}"""' if plain else repr(text)
+
+
+def comment_text(text: str) -> str:
+    """Text safe to put after `#`: characters that end a line (or that editors show as line breaks, U+2028,
+    form feed) and other unprintable ones are written as escapes."""
+    return "".join(c if c.isprintable() or c == "\t" else ascii(c)[1:-1] for c in text)
+
+
+def c_comment_text(text: str) -> str:
+    """Text safe to put after `//` in C: as `comment_text`, and no backslash (one before the line's end, even with
+    spaces between, would splice the next line of code into the comment)."""
+    return comment_text(text).replace("\\", "(backslash)")
 
 
 def source(node: cst.CSTNode) -> str:

@@ -10,8 +10,13 @@ from __future__ import annotations
 from .errors import SourceLoc, TranspileError
 from .frontend.parse import Declaration, ParsedModule
 from .ir import Function
+from .values import is_function
 from .transforms.compose import apply_transform
 from .transforms.hoist import hoist_invariants
+from .transforms.trees import apply_tree_transform, user_params, uses_trees
+
+
+REVERSE_TRANSFORMS = ("grad", "value_and_grad", "vjp", "jacrev")
 
 
 class DeclaredFunctions:
@@ -21,18 +26,38 @@ class DeclaredFunctions:
         self.parsed = parsed
         self.declarations = list(parsed.declarations) + list(extra)
         self.by_target = {d.target: d for d in self.declarations}
-        self._kernels: dict[str, Function] = {}
+        self._kernels: dict[tuple[str, bool], Function] = {}
         self._functions: dict[str, Function] = {}
         self._building: list[str] = []
+        self._values: dict | None = None
 
-    def kernel(self, name: str, loc: SourceLoc | None = None) -> Function:
-        """The lowered (and loop-invariant-hoisted) IR of the kernel `name`."""
-        if name not in self._kernels:
+    def kernel(self, name: str, loc: SourceLoc | None = None, through_rule: bool = False) -> Function:
+        """The lowered (and loop-invariant-hoisted) IR of the kernel `name`, or of the function a module-level
+        name holds (`loss = make_loss(sizes)`: the function the factory returned, its free names bound);
+        `through_rule`: differentiated through its custom_vjp rule, if it has one (what reverse-mode transforms
+        of it take)."""
+        through_rule = through_rule and name in self.parsed.custom_vjps
+        key = (name, through_rule)
+        if key not in self._kernels:
             from .normalize import Lowering  # normalize calls back here for transforms that kernels call
 
             with self._guard(name, loc):
-                self._kernels[name] = hoist_invariants(Lowering(self.parsed, self).lower_kernel(name))
-        return self._kernels[name]
+                lowering = Lowering(self.parsed, self)
+                if name in self.parsed.kernels:
+                    fn = lowering.lower_kernel(name, through_rule)
+                else:
+                    fn = lowering.lower_value(name, self.function_values()[name], loc)
+                self._kernels[key] = hoist_invariants(fn)
+        return self._kernels[key]
+
+    def function_values(self) -> dict:
+        """Module-level names bound to functions at build time (by a factory, `partial`, an alias)."""
+        if self._values is None:
+            from .normalize import Lowering
+
+            values = Lowering(self.parsed, self).module_values()
+            self._values = {k: v for k, v in values.items() if is_function(v)}
+        return self._values
 
     def function(self, target: str, loc: SourceLoc | None = None) -> Function:
         """The IR generated for the declaration `target = transform(func, wrt=...)`."""
@@ -41,8 +66,9 @@ class DeclaredFunctions:
             with self._guard(target, loc):
                 base, generated = self._input(decl)
                 wrt = resolve_wrt(decl, base)
-                self._functions[target] = apply_transform(decl.transform, base, decl.target, wrt,
-                                                          decl.wrt_is_tuple, decl.loc, generated=generated)
+                transform = apply_tree_transform if uses_trees(base) else apply_transform
+                self._functions[target] = transform(decl.transform, base, decl.target, wrt, decl.wrt_is_tuple,
+                                                    decl.loc, generated=generated)
         return self._functions[target]
 
     def wrt(self, target: str) -> tuple[int, ...]:
@@ -52,6 +78,9 @@ class DeclaredFunctions:
     def _input(self, decl: Declaration) -> tuple[Function, bool]:
         """The function a declaration transforms, and whether it is itself a transform's output."""
         if decl.func in self.parsed.kernels:
+            reverse = decl.transform in REVERSE_TRANSFORMS  # forward mode has no use for a reverse rule
+            return self.kernel(decl.func, decl.func_loc or decl.loc, through_rule=reverse), False
+        if decl.func not in self.by_target and decl.func in self.function_values():
             return self.kernel(decl.func, decl.func_loc or decl.loc), False
         position = {d.target: i for i, d in enumerate(self.declarations)}
         if decl.func in position and position[decl.func] < position[decl.target]:
@@ -87,7 +116,7 @@ class _Building:
 
 def resolve_wrt(decl: Declaration, fn: Function) -> tuple[int, ...]:
     """The declaration's `wrt` (names or positions as written) as parameter positions of `fn`."""
-    names = [p.name for p in fn.params]
+    names = [name for name, _ in user_params(fn)]
     if not names:
         raise TranspileError(f"`{decl.func}` has no parameters to differentiate", decl.loc)
     if decl.wrt is None:

@@ -22,6 +22,8 @@ class SourceLoc:
 class TranspileError(Exception):
     """A user-facing error: location, message, the offending line with a caret, and a hint."""
 
+    __lifted_user_error__ = True  # on the on-the-fly path: shown without the compiler's frames
+
     def __init__(self, message: str, loc: SourceLoc | None = None, hint: str | None = None):
         super().__init__(message)
         self.message = message

@@ -9,10 +9,14 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..sources import read_source
+from . import codegen as cg
 from .backends.numpy_backend import render_function
 from .errors import SourceLoc, TranspileError
 from .declarations import DeclaredFunctions
+from .frontend.checks import MODULE_NAMES
 from .frontend.parse import Declaration, parse_module
+from .transforms.trees import user_params
 
 VERSION = "0.1.0"
 
@@ -20,6 +24,8 @@ VERSION = "0.1.0"
 @dataclass(frozen=True)
 class Options:
     delete_dead: bool = True  # the liveness pass; off only to measure what it saves
+    check_args: bool = True  # generated functions check their arguments against the annotations at entry
+    backend: str = "numpy"  # "numpy", or a C target: "c" (the CPU, OpenMP) or "cuda"
 
 
 def source_hash(text: str) -> str:
@@ -31,14 +37,12 @@ def source_hash(text: str) -> str:
 RECURSION_LIMIT = 12_000
 
 
-def transpile_source(text: str, path: str, options: Options = Options(),
-                     extra: tuple[Declaration, ...] = (), source_file: str | None = None) -> str:
-    """Generate the NumPy module for one source file (`path` as it should appear in the header;
-    `source_file`, where it really is, locates the project modules it imports kernels from)."""
+def _deep_recursion(text: str, path: str, run):
+    """Run one compilation step under the raised recursion limit; past it, a located error."""
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, RECURSION_LIMIT))
     try:
-        return _transpile(text, path, options, extra, source_file)
+        return run()
     except RecursionError:
         raise TranspileError(f"this program nests too deeply for the compiler (past {RECURSION_LIMIT} levels of "
                              "Python calls while compiling it)", _deepest(text, path),
@@ -62,71 +66,243 @@ def _deepest(text: str, path: str) -> SourceLoc:
     return SourceLoc(path, line, col + 1, line, col + 2, lines[line - 1] if 0 < line <= len(lines) else "")
 
 
-def _transpile(text: str, path: str, options: Options, extra: tuple[Declaration, ...], source_file: str | None) -> str:
+@dataclass
+class LoweredModule:
+    """A source file after the transforms: IR functions in module order (kernels, then transforms), the transform
+    table, the parsed module (whose dist functions only the NumPy backend emits), and the located errors of the
+    functions left out (on the on-the-fly path)."""
+
+    functions: list
+    transforms: list
+    parsed: object
+    errors: dict[str, TranspileError]
+    kernel_count: int
+
+
+def lower_source(text: str, path: str, extra: tuple[Declaration, ...] = (), source_file: str | None = None,
+                 per_function: bool = False, dependencies: dict[str, str | None] | None = None) -> LoweredModule:
+    """Parse and transform one source file into IR functions, ready for any backend.
+
+    `per_function` (the on-the-fly path): a function the compiler refuses is left out and its located error
+    kept, so the file's other functions still work. `dependencies`, when given, receives every other file the
+    build read (path -> digest) or looked for (path -> None)."""
+    return _deep_recursion(text, path, lambda: _lower_source(text, path, extra, source_file, per_function, dependencies))
+
+
+def _lower_source(text: str, path: str, extra: tuple[Declaration, ...], source_file: str | None, per_function: bool,
+                  dependencies: dict[str, str | None] | None) -> LoweredModule:
     parsed = parse_module(text, path)
     parsed.source_file = source_file
+    if dependencies is not None:
+        parsed.dependencies = dependencies
+    _check_module_names(parsed, extra)
+    errors: dict[str, TranspileError] = {}
     declared = DeclaredFunctions(parsed, extra)
-    kernels = {name: declared.kernel(name) for name in parsed.kernels}
-    display = os.path.basename(path)
-    rendered = [render_function(fn, display, options.delete_dead) for fn in kernels.values()]
-    if parsed.dists:
-        from .dice import compile_dist_functions
-
-        rendered += compile_dist_functions(parsed)
+    functions = [fn for name in parsed.kernels
+                 if (fn := _attempt(errors, per_function, name, lambda name=name: declared.kernel(name))) is not None]
+    kernels = set(parsed.kernels)
+    for decl in declared.declarations:  # functions made at module level (`loss = make_loss(sizes)`) that are declared
+        if decl.func not in kernels and decl.func not in declared.by_target and decl.func in declared.function_values():
+            kernels.add(decl.func)
+            fn = _attempt(errors, per_function, decl.func, lambda decl=decl: declared.kernel(decl.func, decl.func_loc))
+            if fn is not None:
+                functions.append(fn)
+    kernel_count = len(functions)
     transforms = []
-    taken = set(kernels) | set(parsed.dists)
+    taken = set(parsed.kernels) | set(parsed.dists)
     keys: dict[str, tuple] = {}  # hidden (nested) declarations are named in their outer key by their own key
     for decl in declared.declarations:
         if decl.target in taken:
             raise TranspileError(f"`{decl.target}` is defined twice", decl.loc, "give each transform its own name")
         taken.add(decl.target)
-        result = declared.function(decl.target)
-        fn = declared.kernel(decl.func) if decl.func in kernels else declared.function(decl.func)
-        names = tuple(fn.params[i].name for i in declared.wrt(decl.target))
+
+        def build(decl=decl):
+            result = declared.function(decl.target)
+            fn = declared.kernel(decl.func) if decl.func in kernels else declared.function(decl.func)
+            params = user_params(fn)
+            return result, tuple(params[i][0] for i in declared.wrt(decl.target))
+
+        built = _attempt(errors, per_function, decl.target, build)
+        if built is None:
+            continue
+        result, names = built
         hidden = decl.func in declared.by_target and declared.by_target[decl.func].hidden
         inner = keys[decl.func] if hidden else decl.func  # `jvp(grad(f))`: the inner transform's key
         keys[decl.target] = (decl.transform, inner, names, decl.wrt_is_tuple)
         if not decl.hidden:
-            rendered.append(render_function(result, display, options.delete_dead))
+            functions.append(result)
             transforms.append((repr(keys[decl.target]), decl.target))
+    return LoweredModule(functions, transforms, parsed, errors, kernel_count)
+
+
+def _attempt(errors: dict[str, TranspileError], per_function: bool, name: str, build):
+    """`build()`, or (per function) None with its located error kept under `name`."""
+    if not per_function:
+        return build()
+    try:
+        return build()
+    except TranspileError as err:
+        errors[name] = err
+        return None
+
+
+def transpile_source(text: str, path: str, options: Options = Options(),
+                     extra: tuple[Declaration, ...] = (), source_file: str | None = None,
+                     per_function: bool = False, dependencies: dict[str, str | None] | None = None) -> str:
+    """Generate the NumPy module for one source file (`path` as it should appear in the header;
+    `source_file`, where it really is, locates the project modules it imports kernels from); `per_function`
+    and `dependencies` as for `lower_source`, the refused functions' errors kept in `__lifted_errors__`."""
+    return _deep_recursion(text, path, lambda: _transpile(text, path, options, extra, source_file, per_function,
+                                                          dependencies))
+
+
+def _transpile(text: str, path: str, options: Options, extra: tuple[Declaration, ...], source_file: str | None,
+               per_function: bool, dependencies: dict[str, str | None] | None) -> str:
+    lowered = lower_source(text, path, extra, source_file, per_function, dependencies)
+    parsed, errors = lowered.parsed, lowered.errors
+    display = os.path.basename(path)
+
+    def render(functions):
+        return [render_function(fn, display, options.delete_dead, options.check_args) for fn in functions]
+
+    rendered = render(lowered.functions[:lowered.kernel_count])
+    if parsed.dists:
+        from .dice import compile_dist_functions
+
+        for name in parsed.dists:
+            rendered += _attempt(errors, per_function, name, lambda name=name: compile_dist_functions(parsed, [name])) or []
+    rendered += render(lowered.functions[lowered.kernel_count:])
     from .backends.templates import render_module
 
-    return render_module(
+    code = render_module(
         "numpy_module.py.j2", version=VERSION, source_path=path, source_hash=source_hash(text),
-        functions=rendered, transforms=transforms,
-        uses_scipy=any(f.uses_scipy for f in rendered), uses_dist=bool(parsed.dists),
+        functions=rendered, transforms=lowered.transforms,
+        imports=sorted(set().union(*[f.imports for f in rendered])), uses_dist=bool(parsed.dists),
         helpers=set().union(*[f.helpers for f in rendered]) if rendered else set(),
+        errors=[(name, _error_literal(err)) for name, err in errors.items()],
     )
+    check_generated(code, path)
+    return code
+
+
+def _check_module_names(parsed, extra: tuple[Declaration, ...]) -> None:
+    """Functions the module defines cannot take a name the generated module uses itself (`np`, a helper)."""
+    named = [(n, source.loc) for n, source in {**parsed.kernels, **parsed.dists}.items()]
+    named += [(d.target, d.loc) for d in parsed.declarations + list(extra) if not d.hidden]
+    for name, loc in named:
+        if name in MODULE_NAMES or name.startswith("__lifted"):
+            raise TranspileError(f"`{name}` is a name the generated module uses itself", loc,
+                                 f"rename it, e.g. `{name}_`")
+
+
+def _error_literal(err: TranspileError) -> str:
+    """A refused function's error as a tuple literal, raised again (by `lifted.onthefly`) when it is called."""
+    loc = err.loc
+    fields = (err.message, err.hint) + ((loc.path, loc.line, loc.col, loc.end_line, loc.end_col, loc.text)
+                                        if loc is not None else ())
+    return cg.source(cg.literal(fields))
+
+
+def check_generated(code: str, path: str) -> None:
+    """Parse the generated module back before anyone writes or runs it: output that is not valid Python is a
+    compiler bug, reported as one, never a file that breaks on import."""
+    try:
+        compile(code, f"<generated from {path}>", "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        raise RuntimeError(f"transpile generated invalid Python for {path} (line {exc.lineno}: {exc.msg}); "
+                           "this is a bug in Lifted, please report it with the source file") from exc
+
+
+PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
+GENERATED_MARK = "# Generated by transpile "
+
+
+def project_root(source: Path) -> Path:
+    """The project a source belongs to: the nearest folder above it holding pyproject.toml, setup.py, setup.cfg
+    or .git; the cwd when there is none. Headers name sources relative to it, so a build (and `--check`) gives
+    the same header from any working directory."""
+    for folder in Path(source).resolve().parents:
+        if any((folder / marker).exists() for marker in PROJECT_MARKERS):
+            return folder
+    return Path.cwd()
 
 
 def display_path(path: Path, root: Path | None = None) -> str:
-    """The source path as the header shows it: relative to the project (cwd) when inside it."""
-    root = (root or Path.cwd()).resolve()
-    resolved = path.resolve()
+    """The source path as the header shows it: relative to the project root when inside it."""
+    root = (root or project_root(path)).resolve()
+    resolved = Path(path).resolve()
     try:
         return resolved.relative_to(root).as_posix()
     except ValueError:
-        return path.name
+        return Path(path).name
 
 
 def output_path(source: Path, outdir: Path) -> Path:
     return outdir / f"{source.stem}.py"
 
 
-def transpile_file(source: Path, outdir: Path, options: Options = Options(), root: Path | None = None) -> Path:
-    """Transpile one file into `outdir/<stem>.py`, written atomically (temp file + rename)."""
+def transpile_file(source: Path, outdir: Path, options: Options = Options(), root: Path | None = None,
+                   target: Path | None = None) -> Path:
+    """Transpile one file into `target` (default `outdir/<stem>.py`), written atomically (temp file + rename);
+    a file there that this compiler did not generate is never overwritten."""
     source = Path(source)
-    text = source.read_text(encoding="utf-8")
+    target = Path(target) if target is not None else output_path(source, Path(outdir))
+    refuse_overwrite(target, source)
+    text = read_source(source)
+    if options.backend != "numpy":
+        from .backends.c import transpile_c
+        from .backends.c.compile import compile_kernels
+
+        out = transpile_c(text, display_path(source, root), options.backend, source_file=str(source),
+                          delete_dead=options.delete_dead, check_args=options.check_args)
+        kernels = target.with_suffix(".cu")
+        refuse_overwrite(kernels, source)
+        write_atomic(kernels, out.kernels)
+        write_atomic(target, out.host)
+        compile_kernels(kernels, options.backend)  # a compile error is a build error
+        return target
     code = transpile_source(text, display_path(source, root), options, source_file=str(source))
-    target = output_path(source, Path(outdir))
     write_atomic(target, code)
     return target
 
 
-def write_atomic(target: Path, text: str) -> None:
+def refuse_overwrite(target: Path, source: Path) -> None:
+    """A located error when writing `target` would destroy a file that is not a module transpile generated (a
+    source, when the output folder is the source folder)."""
+    if target.exists() and source.resolve() == target.resolve():
+        raise TranspileError(f"the output {target} is the source file itself; refusing to overwrite it",
+                             SourceLoc(str(source), 1, 1, 1, 1),
+                             "write generated modules to their own folder: -o generated/")
+    if target.exists() and not is_generated(target):
+        raise TranspileError(f"{target} exists and was not generated by transpile; refusing to overwrite it",
+                             SourceLoc(str(target), 1, 1, 1, 1),
+                             "write generated modules to their own folder (-o generated/), or remove the file "
+                             "if it really is an old output")
+
+
+def is_generated(path: Path) -> bool:
+    """Whether `path` starts with the header every generated module (`#`) and kernel source (`//`) has."""
+    try:
+        with open(path, "rb") as handle:
+            start = handle.read(len(GENERATED_MARK) + 1)
+    except OSError:
+        return False
+    return start.startswith(GENERATED_MARK.encode()) or start == b"/" + GENERATED_MARK.replace("#", "/").encode()
+
+
+def current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def write_atomic(target: Path, text: str, mode: int | None = None) -> None:
+    """Write `text` to `target` through a temporary file and a rename; the file gets `mode` (default: what
+    `open` would give, 0o666 less the umask, like any build tool's output)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
+        os.chmod(tmp, (0o666 & ~current_umask()) if mode is None else mode)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
         os.replace(tmp, target)

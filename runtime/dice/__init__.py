@@ -4,10 +4,12 @@ NumPy only. Generated dist functions do `from lifted import dice` and build a `d
 """
 from . import lib
 from .dual import Dual
+from .limits import WorldLimitError, set_limits
 from .located import source_lines
-from .semirings import (Complex128, DualNumbers, Float64, FractionPrecisionError, Fractions, Int64, Log,
-                        Semiring, semiring)
+from .product import SemiringProduct
+from .semirings import (Complex128, Counts, DualNumbers, Float64, FractionPrecisionError, Fractions, Log, Semiring,
+                        semiring)
 from .table import Worlds
 
-__all__ = ["Complex128", "Dual", "DualNumbers", "Float64", "FractionPrecisionError", "Fractions", "Int64", "Log",
-           "Semiring", "Worlds", "lib", "semiring", "source_lines"]
+__all__ = ["Complex128", "Counts", "Dual", "DualNumbers", "Float64", "FractionPrecisionError", "Fractions", "Log",
+           "Semiring", "SemiringProduct", "WorldLimitError", "Worlds", "lib", "semiring", "set_limits", "source_lines"]

@@ -113,25 +113,63 @@ def put(array, value, *index, rows: bool = False, value_rows: bool = False):
     return result
 
 
-def lookup(array, index):
-    """A fixed array read at an index that differs between worlds."""
-    return np.asarray(array)[np.asarray(index)]
+def lookup(array, *index):
+    """A fixed array read at indices that differ between worlds (`a[i]`, `a[i, j]`: one index per axis)."""
+    return np.asarray(array)[tuple(np.asarray(i) for i in index)]
+
+
+def shift(value, count, left: bool):
+    """`value << count` / `value >> count` as Python computes them on integers: a negative count is an error,
+    and so is a left shift whose result does not fit in int64 (NumPy would wrap it silently)."""
+    value, count = np.asarray(value), np.asarray(count)
+    if value.dtype.kind not in "biu" or count.dtype.kind not in "biu":
+        raise TypeError(f"unsupported operand types for {'<<' if left else '>>'}: shifts take integers")
+    value, count = value.astype(np.int64), count.astype(np.int64)
+    if np.any(count < 0):
+        raise ValueError("negative shift count")
+    capped = np.minimum(count, 63)
+    if not left:
+        return np.right_shift(value, capped)
+    result = np.left_shift(value, capped)
+    if np.any((np.right_shift(result, capped) != value) | ((count > 62) & (value != 0)) | ((result < 0) != (value < 0))):
+        raise OverflowError("a left shift's result does not fit in 64 bits")
+    return result
+
+
+def make_complex(real, imag):
+    """`complex(a, b)` over columns: a + b*1j, in complex128."""
+    return np.asarray(real, dtype=np.float64) + 1j * np.asarray(imag, dtype=np.float64)
+
+
+def argument(value):
+    """A @dist function's argument: a list or tuple of numbers is an array, as the dist language reads lists."""
+    if not isinstance(value, (list, tuple)):
+        return value
+    try:
+        return np.asarray(value)
+    except ValueError:  # ragged: left as Python made it
+        return value
 
 
 def stack(items, rows: bool):
-    """A list literal: a fixed array, or one column of arrays (items broadcast to the world count)."""
+    """A list literal: a fixed array, or one column of arrays (items broadcast to the world count). `[]` is an
+    int64 array, as Python's `sum([])` is the int 0; joining it to other values never changes their type."""
     if not rows:
-        return np.array(items)
+        return np.array(items) if len(items) else np.zeros(0, dtype=np.int64)
     arrays = [np.asarray(item) for item in items]
     n = max(len(a) for a in arrays if a.ndim)
     return np.stack([np.broadcast_to(a, (n,) + a.shape[1:]) if a.ndim else np.full(n, a) for a in arrays], axis=1)
 
 
 def concat(items, rows: bool):
-    """`[*a, *b]`: arrays joined along their last axis (columns keep the world axis)."""
+    """`[*a, *b]`: arrays joined along their last axis (columns keep the world axis). An empty part adds no
+    values, so it does not take part in the result's type (`[x, *[]]` stays ints, or bools)."""
     if not rows:
-        return np.concatenate([np.atleast_1d(np.asarray(i)) for i in items])
+        arrays = [np.atleast_1d(np.asarray(i)) for i in items]
+        return np.concatenate([a for a in arrays if a.size] or arrays[:1])
     arrays = [np.asarray(i) for i in items]
+    if any(a.shape[-1:] != (0,) for a in arrays):
+        arrays = [a for a in arrays if a.shape[-1:] != (0,)]
     n = max(len(a) for a in arrays)
     return np.concatenate([np.broadcast_to(a, (n,) + a.shape[1:]) for a in arrays], axis=1)
 
@@ -232,3 +270,69 @@ def sign(value):
 
 def as_int(value):
     return np.asarray(value).astype(np.int64) if isinstance(value, np.ndarray) else int(value)
+
+
+def nonempty(empty: bool) -> None:
+    """max()/min() of a stream that turned out to have no element (Python's max() of nothing fails too)."""
+    if empty:
+        raise ValueError("max() or min() of an empty stream (a generator that yielded nothing)")
+
+
+_OVER_WORLDS = {"max": np.max, "min": np.min, "all": np.all, "any": np.any}
+
+
+def over_worlds(name: str, column):
+    """dice-nine's `__max__(x)` and kin: a column reduced over its world axis (a fixed value, e.g. the largest
+    value x takes in any world)."""
+    column = np.asarray(column)
+    if len(column) == 0:
+        raise ValueError(f"__{name}__() of a value in no world (every world failed an `assert`)")
+    result = _OVER_WORLDS[name](column, axis=0)
+    return result.item() if result.ndim == 0 else result
+
+
+def truthy(value):
+    """Each world's truth value of a column of single values (an array per world has none, as in Python)."""
+    value = np.asarray(value)
+    if value.ndim > 1:
+        raise ValueError("the truth value of an array is ambiguous: `and`/`or` take one value per world; "
+                         "use reduce_all(...) or reduce_any(...)")
+    return value if value.dtype.kind == "b" else value != 0
+
+
+def and_(left, right):
+    """Python's `left and right` per world: right where left is true, else left."""
+    if np.asarray(left).dtype.kind == "b" and np.asarray(right).dtype.kind == "b":
+        return np.logical_and(left, right)
+    return np.where(truthy(left), right, left)
+
+
+def or_(left, right):
+    """Python's `left or right` per world: left where it is true, else right."""
+    if np.asarray(left).dtype.kind == "b" and np.asarray(right).dtype.kind == "b":
+        return np.logical_or(left, right)
+    return np.where(truthy(left), left, right)
+
+
+def repeat(items, count, rows: bool = False):
+    """`[...] * count`: a list repeated (Python's meaning), along its first axis (per world when `rows`)."""
+    if not isinstance(count, (int, np.integer, np.bool_)):
+        raise TypeError(f"can't multiply a list by a non-int of type {type(count).__name__!r}")
+    items = np.asarray(items)
+    axis = 1 if rows else 0
+    return np.concatenate([items] * max(int(count), 0), axis=axis) if count > 0 else \
+        items[(slice(None),) * axis + (slice(0, 0),)]
+
+
+def lists_equal(left, right, left_rows: bool, right_rows: bool):
+    """`a == b` of two Python lists: one truth value (per world when either is a column), True where they
+    have the same length and items, as Python compares lists (not NumPy's elementwise `==`)."""
+    left, right = np.asarray(left), np.asarray(right)
+    if not (left_rows or right_rows):
+        return left.shape == right.shape and bool(np.all(left == right))
+    n = len(left) if left_rows else len(right)
+    left = left if left_rows else np.broadcast_to(left, (n,) + left.shape)
+    right = right if right_rows else np.broadcast_to(right, (n,) + right.shape)
+    if left.shape != right.shape:
+        return np.zeros(n, dtype=bool)
+    return np.all((left == right).reshape(n, -1), axis=1)

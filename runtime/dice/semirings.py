@@ -1,15 +1,15 @@
 """Weight algebras for dist mode: what a world's weight is, and how weights multiply and add.
 
-Every semiring stores the weights of `n` worlds as one NumPy array whose first axis is the world axis, so the
+Every semiring stores the weights of `n` worlds as one NumPy array whose first axis is the world axis (the exact
+ones an `ExactWeights` that indexes like one), so the
 world table can take, repeat and concatenate them like any column. Draws produce weights from integer ratios
 (`num / den`), which every semiring can represent exactly or as closely as it can.
 
 * `float64` (default): probabilities as doubles.
 * `log`: log-probabilities; products become sums, sums a log-sum-exp.
-* `int`: counts of outcomes (`d(6)` weighs each face 1); ratios must have den 1 per draw, i.e. counts.
-* `fraction`: exact rationals as residues modulo several primes below 2^15, in int64 arrays (a product of two
-  residues stays below 2^30). The result is rebuilt by Chinese remaindering and rational reconstruction,
-  checked against primes held back for the purpose, with an error naming the fix when precision runs out.
+* `int`: counts of outcomes (`d(6)` weighs each face 1), exact at any size.
+* `fraction`: exact rationals. Both exact semirings hold integers over a common denominator (exact.py): int64
+  while an exact bound fits, residues modulo 31-bit primes past it; a fair die costs them no arithmetic.
 * `complex`: complex weights (for `importance` with complex amplitudes).
 * `dual`: dual numbers (probability, derivative) with respect to parameters the caller seeds as `Dual`s, in
   float64 arrays of shape (n, 2); the answer maps outcomes to `Dual`s.
@@ -17,13 +17,15 @@ world table can take, repeat and concatenate them like any column. Draws produce
 from __future__ import annotations
 
 from fractions import Fraction
-from math import gcd, isqrt
+from math import lcm
 
 import abc
 
 import numpy as np
 
+from . import exact
 from .dual import Dual, parts
+from .exact import ExactWeights
 
 
 class Semiring(abc.ABC):
@@ -39,6 +41,35 @@ class Semiring(abc.ABC):
 
     def mul(self, a, b):
         return a * b
+
+    # -- operations that make worlds: world r * k + j is world r with outcome j of the k new ones ------------------
+    def draw(self, weights, counts: np.ndarray, total: int):
+        """Every world times every outcome of a draw whose k outcomes weigh `counts` (whole numbers) of `total`."""
+        if np.all(counts == counts[0]):  # a fair die: one product per world, then repeat
+            return np.repeat(self.mul(weights, self.ratio(counts[:1], total)[0]), len(counts), axis=0)
+        return self.draw_weights(weights, self.ratio(counts, total))
+
+    def draw_weights(self, weights, draw_weights):
+        """Every world times every outcome of a draw whose outcome weights are already in this semiring."""
+        n, k = len(weights), len(draw_weights)
+        return self.mul(np.repeat(weights, k, axis=0), np.tile(draw_weights, (n,) + (1,) * (draw_weights.ndim - 1)))
+
+    def draw_each(self, weights, rows: np.ndarray, sides: np.ndarray):
+        """`dd(n)` with n differing between worlds: row i of the result is world rows[i] with weight 1/sides[i]."""
+        return self.mul(weights[rows], self.ratio(np.ones(len(rows), dtype=np.int64), sides))
+
+    def product(self, a, b):
+        """The weights of every pair of worlds of two independent tables (a's world r with b's world j: r*k+j)."""
+        if len(b) == 1:
+            return self.mul(a, b[0])
+        return self.draw_weights(a, b)
+
+    def join(self, a, b):
+        """The weights of both branches of an `if`, a's worlds first."""
+        return np.concatenate([a, b], axis=0)
+
+    def bytes_per_world(self, weights) -> int:
+        return weights[:1].nbytes if len(weights) else np.dtype(self.dtype).itemsize
 
     def scale(self, a, values):
         """Multiply weights by per-world values (importance weights)."""
@@ -59,7 +90,7 @@ class Semiring(abc.ABC):
         return a / b
 
     def is_zero(self, a) -> np.ndarray:
-        return a == 0
+        return np.asarray(a) == 0
 
     def scalars(self, a) -> list:
         return a.tolist()
@@ -84,26 +115,6 @@ class Complex128(Semiring):
 
     def ratio(self, num, den):
         return (np.asarray(num, dtype=np.float64) / np.asarray(den, dtype=np.float64)).astype(np.complex128)
-
-
-class Int64(Semiring):
-    """Counts: each outcome of a draw weighs its integer weight; `normalize=` is not available."""
-
-    name = "int"
-    dtype = np.int64
-    real_weights = False
-
-    def ratio(self, num, den):
-        return np.broadcast_to(np.asarray(num, dtype=np.int64), np.broadcast(num, den).shape).copy()
-
-    def scale(self, a, values):
-        values = np.asarray(values)
-        if values.dtype.kind not in "iub":
-            raise ValueError("the int semiring takes integer importance weights only")
-        return a * values.astype(np.int64)
-
-    def divide(self, a, b):
-        raise ValueError("normalize=True needs a semiring with division; the int semiring counts outcomes")
 
 
 class Log(Semiring):
@@ -140,7 +151,7 @@ class Log(Semiring):
         return a - b
 
     def is_zero(self, a):
-        return a == -np.inf
+        return np.asarray(a) == -np.inf
 
 
 class DualNumbers(Semiring):
@@ -180,136 +191,145 @@ class DualNumbers(Semiring):
         return [Dual(value, derivative) for value, derivative in np.asarray(a).tolist()]
 
 
-def _primes_below(limit: int, count: int) -> tuple[int, ...]:
-    sieve = np.ones(limit, dtype=bool)
-    sieve[:2] = False
-    for p in range(2, isqrt(limit) + 1):
-        if sieve[p]:
-            sieve[p * p::p] = False
-    return tuple(int(p) for p in np.flatnonzero(sieve)[::-1][:count])
-
-
 class FractionPrecisionError(ArithmeticError):
-    """The exact-rational semiring had too few primes to represent an answer."""
+    """An exact semiring was asked for more bits than its `max_bits=` allows."""
 
 
-class Fractions(Semiring):
-    """Exact rationals as residues modulo `primes` primes below 2^15 (weights have shape (n, primes)).
+class _Exact(Semiring):
+    """Exact weights (runtime/dice/exact.py): integers over a common denominator, int64 or residues as needed."""
 
-    `check` more primes are carried only to verify the reconstruction: a rational found from the others
-    must agree with them, otherwise the answer needs more precision and `FractionPrecisionError` says so.
-    """
-
-    name = "fraction"
     dtype = np.int64
     real_weights = False
+    counts_only = False  # `int`: a draw's outcomes weigh their counts, and the denominator stays 1
 
-    def __init__(self, primes: int = 24, check: int = 2):
-        if primes < 2:
-            raise ValueError("the fraction semiring needs at least 2 primes")
-        self.count = primes
-        self.check = check
-        self.primes = np.array(_primes_below(1 << 15, primes + check), dtype=np.int64)
-        self.modulus = 1
-        for p in self.primes[:primes].tolist():
-            self.modulus *= p
+    def __init__(self, max_bits: int | None = None):
+        self.max_bits = max_bits
 
-    def _residues(self, value):
-        return np.mod(np.asarray(value, dtype=np.int64)[..., None], self.primes)
-
-    def _inverse(self, residues):
-        if np.any(residues == 0):
-            raise FractionPrecisionError(
-                "the fraction semiring cannot divide by a multiple of one of its primes "
-                f"({', '.join(map(str, self.primes.tolist()))}); dice that large need semiring='float64'")
-        return _pow_mod(residues, self.primes - 2, self.primes)
+    def one(self, n: int) -> ExactWeights:
+        return ExactWeights(np.ones(n, dtype=np.int64), 1, n)
 
     def ratio(self, num, den):
-        num_r = self._residues(num)
-        den_r = self._residues(den)
-        return (num_r * self._inverse(den_r)) % self.primes
+        raise TypeError(f"the {self.name} semiring keeps weights exact: use its draw/scale operations")
 
-    def mul(self, a, b):
-        return (a * b) % self.primes
+    def _times(self, weights, factors, growth: int, denominator_growth: int) -> ExactWeights:
+        weights = exact.ready(weights, growth)
+        return exact.times(weights, factors, weights.bound * growth, weights.denominator * denominator_growth,
+                           self.max_bits)
+
+    def draw(self, weights, counts, total):
+        counts = np.asarray(counts, dtype=np.int64)
+        common = int(np.gcd.reduce(counts)) if not self.counts_only else 1
+        counts = counts // common
+        total = int(counts.sum()) if self.counts_only else total // common
+        weights = exact.ready(weights, total)
+        k = len(counts)
+        bound, denominator = weights.bound * total, weights.denominator * (1 if self.counts_only else total)
+        repeated = weights.with_values(np.repeat(weights.values, k, axis=-1))
+        factors = 1 if np.all(counts == 1) else np.tile(counts, len(weights))
+        return exact.times(repeated, factors, bound, denominator, self.max_bits)
+
+    def draw_weights(self, weights, draw_weights):
+        raise TypeError(f"the {self.name} semiring draws whole-number weights only")
+
+    def draw_each(self, weights, rows, sides):
+        sides = np.asarray(sides, dtype=np.int64)
+        picked = weights[rows]
+        if self.counts_only:
+            return self._times(picked, 1, int(sides.max(initial=1)), 1)
+        common = exact.lcm_all(np.unique(sides))
+        factors = common // sides if len(sides) and not np.all(sides == common) else 1
+        return self._times(picked, factors, common, common)
+
+    def product(self, a, b):
+        if len(b) == 1:
+            factor = exact.integers(b)[0]
+            return self._times(a, factor, abs(factor) if factor else 1, b.denominator)
+        a = exact.ready(a, b.bound)
+        bound, denominator = a.bound * b.bound, a.denominator * b.denominator
+        a, b = exact.same_width(a, b, bound, self.max_bits)
+        n, k = len(a), len(b)
+        if a.residues == 0:
+            values = (a.values[:, None] * b.values[None, :]).reshape(n * k)
+        else:
+            values = np.empty((a.residues, n, k), dtype=np.int64)  # products row by row, reduced in place
+            for row, (left, right) in enumerate(zip(a.values, b.values)):
+                np.multiply(left[:, None], right[None, :], out=values[row])
+            values %= exact.PRIMES.first(a.residues)[:, None, None]
+            values = values.reshape(a.residues, n * k)
+        return ExactWeights(values, denominator, bound)
+
+    def join(self, a, b):
+        denominator = lcm(a.denominator, b.denominator)
+        a = exact.ready(a, denominator // a.denominator)
+        b = exact.ready(b, denominator // b.denominator)
+        denominator = lcm(a.denominator, b.denominator)
+        fa, fb = denominator // a.denominator, denominator // b.denominator
+        bound = max(a.bound * fa, b.bound * fb, 1)
+        a = exact.times(a, fa, a.bound * fa, denominator, self.max_bits)
+        b = exact.times(b, fb, b.bound * fb, denominator, self.max_bits)
+        a, b = exact.same_width(a, b, bound, self.max_bits)
+        return ExactWeights(np.concatenate([a.values, b.values], axis=-1), denominator, bound)
+
+    def bytes_per_world(self, weights) -> int:
+        return weights.nbytes_per_world
 
     def scale(self, a, values):
         values = np.asarray(values)
         if values.dtype.kind in "iub":
-            return self.mul(a, self._residues(values))
-        fractions = [Fraction(v).limit_denominator(1 << 62) if not isinstance(v, Fraction) else v
-                     for v in values.ravel().tolist()]
-        num = np.array([f.numerator for f in fractions], dtype=object)
-        den = np.array([f.denominator for f in fractions], dtype=object)
-        num_r = np.array([[int(n) % p for p in self.primes.tolist()] for n in num], dtype=np.int64)
-        den_r = np.array([[int(d) % p for p in self.primes.tolist()] for d in den], dtype=np.int64)
-        return self.mul(a, (num_r * self._inverse(den_r)) % self.primes)
+            factors = values.astype(np.int64)
+            largest = int(np.abs(factors).max(initial=0))
+            return self._times(a, factors, max(largest, 1), 1)
+        if self.counts_only:
+            raise ValueError("the int semiring takes integer importance weights only")
+        fractions = [exact.as_fraction(v) for v in values.ravel().tolist()]
+        common = exact.lcm_all([f.denominator for f in fractions])
+        factors = [f.numerator * (common // f.denominator) for f in fractions]
+        largest = max((abs(f) for f in factors), default=0)
+        array = np.array(factors, dtype=np.int64) if largest <= exact.INT64_LIMIT else np.array(factors, dtype=object)
+        return self._times(a, array, max(largest, 1), common)
+
+    def group_sum(self, weights, groups, count: int):
+        return weights.with_values(exact.sums_by_group(weights, groups, count))
 
     def segment_sum(self, sorted_weights, starts):
-        # residues < 2^15: a run of up to 2^48 of them sums exactly in int64
-        return np.add.reduceat(sorted_weights, starts, axis=0) % self.primes
+        return sorted_weights.with_values(exact.sums_by_run(sorted_weights, starts))
 
     def total(self, a):
-        return a.sum(axis=0) % self.primes
+        if not len(a):
+            return ExactWeights(np.zeros(1, dtype=np.int64), a.denominator, 0)
+        return self.segment_sum(a, np.array([0]))
 
     def divide(self, a, b):
-        return (a * self._inverse(b)) % self.primes
+        """Every weight over the total `b` (one weight): the answer's exact rationals, as integers over an integer."""
+        if self.counts_only:
+            raise ValueError("normalize=True needs a semiring with division; the int semiring counts outcomes")
+        total = exact.integers(b)[0]
+        return ExactWeights(a.values, total, a.bound) if total else a
 
-    def is_zero(self, a):
-        return np.all(a == 0, axis=-1)
+    def is_zero(self, a) -> np.ndarray:
+        return a.values == 0 if a.residues == 0 else np.all(a.values == 0, axis=0)
 
     def scalars(self, a) -> list:
-        return [self.reconstruct(row) for row in np.asarray(a).tolist()]
-
-    def reconstruct(self, residues: list[int]) -> Fraction:
-        used = self.primes[:self.count].tolist()
-        value = _crt(residues[:self.count], used, self.modulus)
-        result = _rational(value, self.modulus)
-        if result is not None:
-            checks = zip(residues[self.count:], self.primes[self.count:].tolist())
-            if all((result.numerator * pow(result.denominator, -1, p) - r) % p == 0 for r, p in checks):
-                return result
-        raise FractionPrecisionError(
-            f"semiring='fraction' with {self.count} primes (~{self.modulus.bit_length()} bits) cannot represent "
-            f"this answer exactly: numerator and denominator need more than ~{self.modulus.bit_length() // 2} "
-            f"bits together; use semiring=Fractions(primes={2 * self.count}) (from lifted.dice) or "
-            "semiring='float64'")
+        values = exact.integers(a)
+        if self.counts_only:
+            return values
+        return [Fraction(v, a.denominator) for v in values]
 
 
-def _pow_mod(base, exponent, modulus):
-    base = np.asarray(base, dtype=np.int64) % modulus
-    exponent = np.broadcast_to(exponent, base.shape).copy()
-    result = np.ones_like(base)
-    while np.any(exponent > 0):
-        odd = (exponent & 1) == 1
-        result = np.where(odd, (result * base) % modulus, result)
-        base = (base * base) % modulus
-        exponent >>= 1
-    return result
+class Counts(_Exact):
+    """`int`: counts of outcomes, exact at any size (`d(6)` weighs each face 1); `normalize=` is not available."""
+
+    name = "int"
+    counts_only = True
 
 
-def _crt(residues: list[int], primes: list[int], modulus: int) -> int:
-    value = 0
-    for r, p in zip(residues, primes):
-        rest = modulus // p
-        value += r * rest * pow(rest, -1, p)
-    return value % modulus
+class Fractions(_Exact):
+    """`fraction`: exact rationals. `max_bits=` caps the size of the exact integers (FractionPrecisionError past it)."""
+
+    name = "fraction"
 
 
-def _rational(value: int, modulus: int) -> Fraction | None:
-    """The fraction a/b with |a|, b <= sqrt(modulus / 2) congruent to `value` (extended Euclid), if any."""
-    bound = isqrt(modulus // 2)
-    r0, r1 = modulus, value
-    s0, s1 = 0, 1
-    while r1 > bound:
-        q = r0 // r1
-        r0, r1 = r1, r0 - q * r1
-        s0, s1 = s1, s0 - q * s1
-    if s1 == 0 or abs(s1) > bound or gcd(r1, abs(s1)) != 1:
-        return None
-    return Fraction(r1, s1)
-
-
-NAMES = {"float64": Float64, "log": Log, "int": Int64, "fraction": Fractions, "complex": Complex128,
+NAMES = {"float64": Float64, "log": Log, "int": Counts, "fraction": Fractions, "complex": Complex128,
          "dual": DualNumbers}
 
 

@@ -5,9 +5,7 @@ that change which worlds exist: a draw (outer product with the die's outcomes), 
 random branch, `keep` for conditioning, and `drop`, which deletes dead columns and merges worlds whose
 remaining columns became equal, summing their weights.
 
-Merging groups rows by exact equality. Rows of small integers are packed losslessly into one int64 key;
-otherwise a 64-bit row hash sorts the rows and neighbouring rows are compared exactly, so a hash collision is
-detected (and then resolved by an exact lexicographic sort), never trusted.
+Merging groups rows by exact equality (grouping.py).
 """
 from __future__ import annotations
 
@@ -15,8 +13,9 @@ import sys
 
 import numpy as np
 
-from . import lib, narrow
+from . import lib, limits, narrow
 from .dual import Dual
+from .grouping import dense_groups, group_rows
 from .semirings import Semiring, semiring as make_semiring
 
 
@@ -87,26 +86,43 @@ class Worlds:
 
     # -- draws -----------------------------------------------------------------------------------------------
     def draw(self, name: str, values, weights) -> None:
-        """Multiply every world by the outcomes `values` of an independent draw weighing `weights`."""
+        """Multiply every world by the outcomes `values` of an independent draw weighing `weights` (already in the
+        semiring: real-valued weights)."""
         values = np.asarray(values)
+        self._multiply(name, values, lambda: self.semiring.draw_weights(self.weights, weights))
+
+    def draw_counts(self, name: str, values, counts, total: int) -> None:
+        """Multiply every world by the outcomes `values` of an independent draw, outcome j weighing
+        `counts[j] / total` (whole numbers: exact in every semiring; the `int` semiring counts `counts[j]`)."""
+        values = np.asarray(values)
+        counts = np.asarray(counts, dtype=np.int64)
+        self._multiply(name, values, lambda: self.semiring.draw(self.weights, counts, total))
+
+    def _multiply(self, name: str, values: np.ndarray, new_weights) -> None:
         k = len(values)
-        if k == 1:
-            self.weights = self.semiring.mul(self.weights, weights[0])
-            self.columns[name] = np.broadcast_to(values[0], (self.n,) + values.shape[1:])
-            return
         n = self.n
-        self.weights = self.semiring.mul(np.repeat(self.weights, k, axis=0),
-                                         np.tile(weights, (n,) + (1,) * (weights.ndim - 1)))
+        limits.check(n * k, self._bytes_per_world(values[:1]), "a draw")
+        self.weights = new_weights()
+        if k == 1:
+            self.columns[name] = np.broadcast_to(values[0], (n,) + values.shape[1:])
+            return
         for key, column in self.columns.items():
             self.columns[key] = np.repeat(narrow.narrowed(column), k, axis=0)
         self.columns[name] = np.tile(narrow.narrowed(values), (n,) + (1,) * (values.ndim - 1))
+
+    def _bytes_per_world(self, *extra_columns) -> int:
+        """Bytes one world takes: its weight and every column (stored narrow where the values allow)."""
+        size = self.semiring.bytes_per_world(self.weights)
+        for column in list(self.columns.values()) + list(extra_columns):
+            size += int(np.prod(column.shape[1:], dtype=np.int64)) * min(column.dtype.itemsize, 8)
+        return size
 
     def draw_d(self, name: str, sides) -> None:
         """`d(sides)`: uniform on 1..sides."""
         sides = _count(sides, "d")
         if sides < 1:
             raise ValueError(f"d({sides}) has no sides")
-        self.draw(name, np.arange(1, sides + 1), self.semiring.ratio(np.ones(sides, dtype=np.int64), sides))
+        self.draw_counts(name, np.arange(1, sides + 1), np.ones(sides, dtype=np.int64), sides)
 
     def draw_ranges(self, name: str, ranges) -> None:
         """`d[a:b:w, ...]`: each value of each inclusive range a..b weighs w (probabilities w / total).
@@ -129,10 +145,7 @@ class Worlds:
         total = int(sum(weights))
         if total <= 0:
             raise ValueError("d[...] has no positive weight")
-        if self.semiring.name == "int":
-            self.draw(name, values_arr, self.semiring.ratio(counts, 1))
-        else:
-            self.draw(name, values_arr, self.semiring.ratio(counts, total))
+        self.draw_counts(name, values_arr, counts, total)
 
     def _draw_real(self, name: str, values: list, weights: list) -> None:
         """`d[a:b:w]` with real (or Dual) weights: the probabilities w / total in the semiring's arithmetic."""
@@ -156,27 +169,25 @@ class Worlds:
         sides = sides.astype(np.int64)
         if np.any(sides < 1):
             raise ValueError("dd(n) needs n >= 1 in every world")
+        limits.check(int(sides.sum()), self._bytes_per_world(sides[:1]), "dd()")
         rows = np.repeat(np.arange(self.n), sides)
         starts = np.cumsum(sides) - sides
         rolls = np.arange(len(rows)) - np.repeat(starts, sides)
-        per_roll = sides[rows]
-        ones = np.ones(len(rows), dtype=np.int64)
-        draw_weights = ones if self.semiring.name == "int" else self.semiring.ratio(ones, per_roll)
-        self.weights = self.semiring.mul(self.weights[rows], draw_weights)
+        self.weights = self.semiring.draw_each(self.weights, rows, sides[rows])
         for key, column in self.columns.items():
             self.columns[key] = column[rows]
         self.columns[name] = rolls
 
     def product(self, other: "Worlds") -> None:
         """Join an independent table: every pair of worlds (the outer product), its columns added."""
-        if other.n == 1:
-            self.weights = self.semiring.mul(self.weights, other.weights[0])
-            for key, column in other.columns.items():
-                self.columns[key] = np.broadcast_to(column[0], (self.n,) + column.shape[1:])
-            return
         n, k = self.n, other.n
-        self.weights = self.semiring.mul(np.repeat(self.weights, k, axis=0),
-                                         np.tile(other.weights, (n,) + (1,) * (other.weights.ndim - 1)))
+        if k > 1:
+            limits.check(n * k, self._bytes_per_world(*other.columns.values()), "combining independent values")
+        self.weights = self.semiring.product(self.weights, other.weights)
+        if k == 1:
+            for key, column in other.columns.items():
+                self.columns[key] = np.broadcast_to(column[0], (n,) + column.shape[1:])
+            return
         for key, column in self.columns.items():
             self.columns[key] = np.repeat(narrow.narrowed(column), k, axis=0)
         for key, column in other.columns.items():
@@ -206,7 +217,7 @@ class Worlds:
             if a.shape[1:] != b.shape[1:]:
                 raise ValueError(f"`{key}` has shape {a.shape[1:]} in one branch and {b.shape[1:]} in the other")
             columns[key] = np.concatenate([a, b], axis=0)
-        joined = Worlds(self.semiring, np.concatenate([self.weights, other.weights], axis=0), columns)
+        joined = Worlds(self.semiring, self.semiring.join(self.weights, other.weights), columns)
         joined.merge()
         return joined
 
@@ -272,7 +283,7 @@ class Worlds:
         weights = self.weights
         if normalize:
             total = self.semiring.total(weights)
-            if not len(weights) or bool(np.all(self.semiring.is_zero(np.asarray(total)))):
+            if not len(weights) or bool(np.all(self.semiring.is_zero(total))):
                 raise ZeroDivisionError("normalize=True, but no world is left to normalize over (every world "
                                         "failed an `assert`)")
             weights = self.semiring.divide(weights, total)
@@ -334,6 +345,8 @@ def _real_part(weight) -> float:
 
 
 def _real_part_array(semiring: Semiring, weight) -> np.ndarray:
+    if hasattr(weight, "parts"):  # a SemiringProduct: its first algebra decides
+        return _real_part_array(semiring.semirings[0], weight.parts[0])
     if semiring.name == "dual":
         return np.asarray(weight)[..., 0]
     if semiring.name == "log":
@@ -346,124 +359,3 @@ def _constant(column: np.ndarray) -> bool:
         return True
     flat = column.reshape(len(column), -1)
     return bool(np.all(flat == flat[:1]))
-
-
-_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93],
-                dtype=np.uint64)
-
-
-def _integer_block(column: np.ndarray, n: int) -> np.ndarray:
-    """A column as an (n, k) int64 array whose row equality is exactly the values' equality."""
-    flat = np.asarray(column).reshape(n, -1)
-    if flat.dtype.kind == "b":
-        return flat.view(np.int8)
-    if flat.dtype.kind == "i":
-        return flat  # any width: packing reads ranges, hashing widens
-    if flat.dtype.kind == "u":
-        return flat.astype(np.int64)
-    if flat.dtype.kind == "f":
-        return (flat + 0.0).astype(np.float64).view(np.int64)  # + 0.0 makes -0.0 equal 0.0
-    if flat.dtype.kind == "c":
-        return np.concatenate([(flat.real + 0.0).view(np.int64), (flat.imag + 0.0).view(np.int64)], axis=1)
-    raise TypeError(f"cannot merge worlds over a column of dtype {flat.dtype}")
-
-
-def group_rows(columns: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
-    """An order that puts equal rows next to each other, and the start of each run of equal rows."""
-    blocks = [block for block in (_integer_block(c, n) for c in columns) if block.shape[1]]
-    if not blocks:
-        return np.arange(n), np.array([0])
-    packed = _pack(blocks, n)
-    if packed is not None:
-        return _group_packed(*packed, n)
-    keys = np.concatenate([block.astype(np.int64, copy=False) for block in blocks], axis=1)
-    hashes = np.zeros(n, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for i in range(keys.shape[1]):
-            hashes = (hashes ^ keys[:, i].view(np.uint64)) * _MIX[i % 4] + np.uint64(i + 1)
-            hashes ^= hashes >> np.uint64(29)
-    order = np.argsort(hashes, kind="stable")
-    ordered_hash = hashes[order]
-    same_hash = ordered_hash[1:] == ordered_hash[:-1]
-    ordered = keys[order]
-    same_row = same_hash & np.all(ordered[1:] == ordered[:-1], axis=1)
-    if np.any(same_hash & ~same_row):  # a collision: never trusted, sort exactly instead
-        order = np.lexsort(keys.T[::-1])
-        ordered = keys[order]
-        same_row = np.all(ordered[1:] == ordered[:-1], axis=1)
-    return order, np.concatenate([[0], np.flatnonzero(~same_row) + 1])
-
-
-def dense_groups(columns: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """Group rows through a table over all possible packed keys, when that table is small next to `n`.
-
-    Returns each row's group (numbered in key order) and one row of each group (any: its columns are all
-    equal), or None when the keys do not pack or their range is too wide for a table.
-    """
-    blocks = [block for block in (_integer_block(c, n) for c in columns) if block.shape[1]]
-    if not blocks:
-        return np.zeros(n, dtype=np.int64), np.array([0])
-    packed = _pack(blocks, n)
-    if packed is None or (1 << packed[1]) > max(4 * n, 1 << 16):
-        return None
-    keys = packed[0]
-    present = np.zeros(1 << packed[1], dtype=bool)
-    present[keys] = True
-    number = np.cumsum(present) - 1
-    representative = np.empty(len(present), dtype=np.int64)
-    representative[keys] = np.arange(n)
-    return number[keys], representative[present]
-
-
-def _group_packed(packed: np.ndarray, bits: int, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """`group_rows` over one exact int64 key per row that uses `bits` bits.
-
-    When the key and the row number fit in 63 bits together, one plain sort of `key << b | row` replaces an
-    argsort (several times faster: it moves one array, not an index and a gather).
-    """
-    index_bits = max(n - 1, 1).bit_length()
-    if bits + index_bits <= 63:
-        combined = np.left_shift(packed, index_bits)
-        combined |= np.arange(n, dtype=np.int64)
-        combined.sort()
-        order = combined & np.int64((1 << index_bits) - 1)
-        ordered = np.right_shift(combined, index_bits)
-    else:
-        order = np.argsort(packed)
-        ordered = packed[order]
-    boundary = ordered[1:] != ordered[:-1]
-    return order, np.concatenate([[0], np.flatnonzero(boundary) + 1])
-
-
-def _pack(blocks: list[np.ndarray], n: int) -> tuple[np.ndarray, int] | None:
-    """Key blocks packed losslessly into one non-negative int64 per row, and the bits used; None if too wide.
-
-    Each block (one column) takes the bit width of its own value range per cell; a range is read from the
-    whole block at once (two contiguous passes), which is much cheaper than a range per cell.
-    """
-    layout, bits = [], 0
-    for block in blocks:
-        low, high = int(block.min()), int(block.max())
-        width = (high - low).bit_length()
-        if width == 0:
-            continue  # the same value in every world: it distinguishes nothing
-        layout.append((block, low, width, bits))
-        bits += width * block.shape[1]
-        if bits > 62:
-            return None
-    packed = np.zeros(n, dtype=np.int64)
-    for block, low, width, shift in layout:
-        cells = block.shape[1]
-        if cells == 1:
-            packed += np.left_shift(block[:, 0] - np.int64(low), shift)
-            continue
-        multipliers = np.left_shift(np.int64(1), shift + width * np.arange(cells, dtype=np.int64))
-        # sum((cell - low) << shift) as one product; int64 wraps consistently, and the true value fits.
-        # In chunks that stay in cache: a narrow block is widened a chunk at a time, never all at once.
-        rows = max(1, (1 << 16) // cells)
-        with np.errstate(over="ignore"):
-            offset = np.int64(low) * multipliers.sum()
-            for start in range(0, n, rows):
-                chunk = block[start:start + rows].astype(np.int64, copy=False)
-                packed[start:start + rows] += chunk @ multipliers - offset
-    return packed, bits

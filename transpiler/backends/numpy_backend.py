@@ -14,6 +14,7 @@ import libcst as cst
 from .. import codegen as cg
 from ..analysis.liveness import eliminate_dead_code, last_uses
 from ..ir import Atom, Const, Eqn, Function, If, Loop, Var, all_defined, result_atoms, statement_uses
+from ..trees import annotation as tree_annotation, leaf_paths
 
 INDENT = "    "
 
@@ -25,7 +26,7 @@ class RenderedFunction:
     doc: str | None
     lines: list[str]
     helpers: set[str] = field(default_factory=set)
-    uses_scipy: bool = False
+    imports: set[str] = field(default_factory=set)  # modules beyond numpy its code names
 
 
 @dataclass
@@ -38,15 +39,39 @@ class _Line:
     used: list[str]
 
 
-def render_function(fn: Function, source_file: str, delete_dead: bool = True) -> RenderedFunction:
+def render_function(fn: Function, source_file: str, delete_dead: bool = True,
+                    check_args: bool = True) -> RenderedFunction:
+    """`check_args`: the function starts by checking its annotated arguments (`_check_args`, a module helper)."""
     fn = eliminate_dead_code(fn)
     renderer = _Renderer(fn, source_file, delete_dead)
     results = [a for a in result_atoms(fn.result) if isinstance(a, Var)]
-    lines = renderer.block(fn.body, top_level=True, tail=results, tail_render=lambda exprs: [
-        "return " + cg.source(_result_expr(fn.result, exprs))])
-    signature = ", ".join(f'{p.name}: "{p.type.annotation()}"' if p.type.shape is not None else p.name
-                          for p in fn.params)
-    return RenderedFunction(fn.name, signature, fn.doc, lines, renderer.helpers, renderer.uses_scipy)
+    if fn.out_tree is not None:
+        atoms = result_atoms(fn.result)
+        lines = renderer.block(fn.body, top_level=True, tail=results, tail_render=lambda exprs: [
+            "return " + cg.source(_tree_expr(fn.out_tree, [_expr(a, exprs) for a in atoms]))])
+    else:
+        lines = renderer.block(fn.body, top_level=True, tail=results, tail_render=lambda exprs: [
+            "return " + cg.source(_result_expr(fn.result, exprs))])
+    checked = [p for p in fn.params if p.type.shape is not None]
+    if check_args and checked and fn.in_tree is None:  # (a tree's leaves are unpacked by the lines below)
+        last = fn.params.index(checked[-1]) + 1
+        arguments = [cg.name(p.name) for p in fn.params[:last]]
+        lines.insert(0, cg.source(cg.call("_check_args", fn.name, *arguments)))
+        renderer.helpers.add("check_args")
+    if fn.in_tree is not None:
+        types = [p.type for p in fn.params]
+        texts = [(name, _param_text(fn.params[tree[1]]) if tree[0] == "leaf" else
+                  f'{name}: "{tree_annotation(tree, types)}"') for name, tree in fn.in_tree]
+        lines = _unpack_trees(fn) + lines
+    else:
+        texts = [(p.name, _param_text(p)) for p in fn.params]
+    signature = ", ".join(_with_defaults(texts, fn.defaults or {}))
+    return RenderedFunction(fn.name, signature, fn.doc, lines, renderer.helpers, renderer.imports)
+
+
+def _source_comment(source_file: str, loc) -> str:
+    """`# file.py:12  the source line`, the heading of the lines generated from that source line."""
+    return "# " + cg.comment_text(f"{source_file}:{loc.line}  {loc.text.strip()}")
 
 
 class _Renderer:
@@ -54,7 +79,7 @@ class _Renderer:
         self.source_file = source_file
         self.delete_dead = delete_dead
         self.helpers: set[str] = set()
-        self.uses_scipy = False
+        self.imports: set[str] = set()
         self.use_counts = _use_counts(fn)
         self.targets: dict[int, str] = {}  # values assigned straight into a loop slot
 
@@ -100,20 +125,21 @@ class _Renderer:
                 group = None
             if stmt.loc is not None and (stmt.loc.line, stmt.loc.path) != group:
                 group = (stmt.loc.line, stmt.loc.path)
-                lines.append(f"# {self.source_file}:{stmt.loc.line}  {stmt.loc.text.strip()}")
+                lines.append(_source_comment(self.source_file, stmt.loc))
             lines.extend(line.text)
             if dying:
                 lines.append("del " + ", ".join(dying))
         last = stmts[-1] if stmts else None
         if top_level and isinstance(last, Eqn) and last.loc is not None and id(last.outs[0]) in folded \
                 and (last.loc.line, last.loc.path) != group:
-            lines.append(f"# {self.source_file}:{last.loc.line}  {last.loc.text.strip()}")
+            lines.append(_source_comment(self.source_file, last.loc))
         lines.extend(tail_lines)
         return lines
 
     def _equation(self, eqn: Eqn, folded, expressions, pending) -> _Line | None:
         prim = eqn.prim
-        self.uses_scipy |= prim.scipy
+        if prim.imports:
+            self.imports.add(prim.imports)
         if "helper" in prim.extra:
             self.helpers.add(prim.extra["helper"])
         used = []
@@ -388,6 +414,66 @@ def _names_in(node: cst.CSTNode) -> list[cst.Name]:
 
 def _indent(lines: list[str]) -> list[str]:
     return [INDENT + line for line in lines]
+
+
+def _with_defaults(texts: list[tuple[str, str]], defaults: dict) -> list[str]:
+    """Parameters with their defaults, where Python allows one: only when every later parameter has one too
+    (a vjp's cotangent or a jvp's tangents come after them: there the defaults are dropped)."""
+    out, allowed = [], True
+    for name, text in reversed(texts):
+        allowed = allowed and name in defaults
+        out.append(f"{text} = {defaults[name]!r}" if allowed else text)
+    return out[::-1]
+
+
+def _param_text(p: Var) -> str:
+    return f'{p.name}: "{p.type.annotation()}"' if p.type.shape is not None else p.name
+
+
+def _unpack_trees(fn: Function) -> list[str]:
+    """One name per leaf of each tree parameter: `(W_0, b_0), (W_1, b_1) = params`, or `w = params["w"]` per
+    leaf where the tree holds a dict."""
+    lines = []
+    for name, tree in fn.in_tree:
+        if tree[0] == "leaf":
+            continue
+        if _has_dict(tree):
+            for path, index in leaf_paths(tree):
+                value = cg.subscript(cg.name(name), [cg.literal(path[0])])
+                for key in path[1:]:
+                    value = cg.subscript(value, [cg.literal(key)])
+                lines.append(f"{fn.params[index].name} = {cg.source(value)}")
+        else:
+            lines.append(f"{cg.source(_unpack_target(tree, fn.params))} = {name}")
+        lines.append(f"del {name}")
+    return lines
+
+
+def _has_dict(tree) -> bool:
+    return tree[0] == "dict" or (tree[0] != "leaf" and any(_has_dict(t) for t in tree[1]))
+
+
+def _unpack_target(tree, params):
+    if tree[0] == "leaf":
+        return cg.name(params[tree[1]].name)
+    items = [cst.Element(_unpack_target(t, params)) for t in tree[1]]
+    if len(items) == 1:
+        items = [cst.Element(items[0].value, comma=cst.Comma())]
+    return cst.Tuple(items)
+
+
+def _tree_expr(tree, leaves: list) -> cst.BaseExpression:
+    """A tree of lists, tuples and dicts around the leaf expressions."""
+    if tree[0] == "leaf":
+        return leaves[tree[1]]
+    if tree[0] == "dict":
+        return cst.Dict([cst.DictElement(cg.literal(k), _tree_expr(v, leaves)) for k, v in tree[1]])
+    items = [cst.Element(_tree_expr(v, leaves)) for v in tree[1]]
+    if tree[0] == "list":
+        return cst.List(items)
+    if len(items) == 1:
+        return cst.Tuple([cst.Element(items[0].value, comma=cst.Comma())])
+    return cg.tuple_(*[i.value for i in items])
 
 
 def _result_expr(result, expressions: dict[int, cst.BaseExpression]) -> cst.BaseExpression:

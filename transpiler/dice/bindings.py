@@ -1,8 +1,8 @@
 """What a name is bound to while a @dist function is lowered, and small facts about LibCST nodes.
 
 Every name is bound to what it is at this program point: a fixed value (a Python local, possibly renamed),
-a random value (a column of the current world table), a stream, a value without a name of its own, or
-nothing yet on some path (PARTIAL). Value expressions name the current table `TABLE`, bound when a statement
+a random value (a column of the current world table), a stream, a value without a name of its own,
+nothing yet on some path (PARTIAL), or nothing any more (DELETED, by `del`). Value expressions name the current table `TABLE`, bound when a statement
 is emitted (so a value stays valid while draws reshape the table).
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ import libcst as cst
 from ..errors import SourceLoc
 from .values import Stream
 
-FIXED, RANDOM, STREAM, VALUE, PARTIAL = "fixed", "random", "stream", "value", "partial"
+FIXED, RANDOM, STREAM, VALUE, PARTIAL, DELETED = "fixed", "random", "stream", "value", "partial", "deleted"
 TABLE = "__table__"  # stands for "the current table" in value expressions; bound when a statement is emitted
 
 
@@ -37,7 +37,9 @@ class Binding:
     col: str | None = None         # RANDOM: the column name
     stream: Stream | None = None   # STREAM
     val: object = None             # VALUE: a Val or TupleVal bound without a name of its own
-    loc: SourceLoc | None = None   # PARTIAL: where it was assigned in one branch only
+    loc: SourceLoc | None = None   # PARTIAL: where it was assigned in one branch only; DELETED: the `del`
+    obj: object = dataclasses.field(default=None, compare=False)  # FIXED, RANDOM: the object (aliases.py)
+    pylist: bool | None = dataclasses.field(default=False, compare=False)  # FIXED, RANDOM: a Python list
 
 
 class Scope:
@@ -129,3 +131,26 @@ def temp_ref(node) -> bool:
 
 def is_return(pair) -> bool:
     return isinstance(pair[1], cst.Return)
+
+
+class _YieldFinder(cst.CSTVisitor):
+    def __init__(self):
+        self.found = None
+
+    def visit_Yield(self, node) -> bool:
+        self.found = self.found or node
+        return False
+
+    def visit_FunctionDef(self, node) -> bool:
+        return False
+
+    def visit_Lambda(self, node) -> bool:
+        return False
+
+
+def find_yield(node) -> cst.Yield | None:
+    """The first `yield` in `node`'s own body (not in a nested function), or None."""
+    finder = _YieldFinder()
+    for child in node.children if isinstance(node, cst.FunctionDef) else [node]:
+        child.visit(finder)
+    return finder.found

@@ -4,10 +4,10 @@ from __future__ import annotations
 import libcst as cst
 
 from .. import codegen as cg
-from . import prelude
-from .bindings import (AXIS_FUNCTIONS, ELEMENTWISE, FIXED_ONLY, STREAM, VALUE, Binding, Scope, is_ref, is_return,
-                       scalar_literal)
-from .values import Stream, TupleVal, Val
+from . import ir, prelude
+from .bindings import (AXIS_FUNCTIONS, ELEMENTWISE, FIXED_ONLY, STREAM, VALUE, Binding, Scope, find_yield, is_ref,
+                       is_return, scalar_literal)
+from .values import Segment, Stream, TupleVal, Val
 
 KEEP_RANK = {"argsort", "flip", "cumsum", "sort"}  # the other AXIS_FUNCTIONS drop the axis they reduce
 
@@ -48,6 +48,9 @@ class CallLowering:
         if name in FIXED_ONLY:
             args = [self.fixed(a.value, f"the argument of {name}()") for a in positional]
             one_axis = all(scalar_literal(a) for a in args)  # zeros(n), arange(a, b): arrays of one axis
+            shape = positional[0].value if len(args) == 1 and name != "arange" else None
+            if isinstance(shape, cst.Tuple) and all(isinstance(e, cst.Element) for e in shape.elements):
+                return Val(cg.call(FIXED_ONLY[name], *args), False, rank=len(shape.elements))  # zeros((2, 3))
             return Val(cg.call(FIXED_ONLY[name], *args), False, rank=1 if one_axis else None)
         raise self.error(f"`{name}` is not a function of the dist language", node.func,
                          "define it in this module (plain or @dist), or use the library functions")
@@ -83,20 +86,32 @@ class CallLowering:
         if isinstance(value, TupleVal):
             return Val(cg.literal(len(value.items)), False)
         value = self.value_of(value, node)
-        return Val(cg.call("dice.lib.length", value.node, rows=value.random), False)
+        length = Val(cg.call("dice.lib.length", value.node, rows=value.random), False)
+        if not value.random:
+            return length
+        # the same in every world: a fixed number, read from the column now (liveness may drop it after)
+        py = self.fresh_py("length")
+        self.note_rank("py", py, 0)
+        self.op(cst.Assign([cst.AssignTarget(cg.name(py))], length.node), uses=value.uses)
+        return Val(cg.name(py), False, rank=0)
+
+    def call_complex(self, node, positional, keywords):
+        values = [self.value_of(v, node) for v in self.args(node, positional, (1, 2), "complex")]
+        if not any(v.random for v in values):
+            return Val(cg.call("complex", *[v.node for v in values]), False, rank=0)
+        if len(values) == 1:
+            values.append(Val(cg.literal(0), False))
+        return self.elementwise(lambda a, b: cg.call("dice.lib.make_complex", a, b), *values)
 
     def extremum(self, name, node, positional):
-        values = []
-        for arg in positional:
-            if isinstance(arg.star, str) and arg.star == "*":
-                stream = self.iterable(arg.value)
-                return self.inline(prelude.functions()[f"lazy_{name}"], node, [arg], {}, stream=stream) \
-                    if len(positional) == 1 else self._extremum_error(node)
-            values.append(self.expr(arg.value))
+        stream = self.starred_stream(positional)
+        if stream is not None:
+            return self.fold_extremum(name, node, stream)
+        values = [self.expr(arg.value) for arg in positional]
         if len(values) == 1:
             only = values[0]
             if isinstance(only, Stream):
-                return self.inline(prelude.functions()[f"lazy_{name}"], node, positional, {}, stream=only)
+                return self.fold_extremum(name, node, only)
             only = self.value_of(only, node)
             self.check_axis(name, only, -1, node)
             return self.reduced(Val(cg.call(f"np.{name}", only.node, axis=-1), only.random, only.uses), only)
@@ -106,6 +121,69 @@ class CallLowering:
         for value in values[1:]:
             result = self.elementwise(lambda a, b: cg.call(fn, a, b), result, value)
         return result
+
+    def starred_stream(self, positional) -> Stream | None:
+        """dice-nine's `sum(*s1, x, *s2)`: the arguments as one stream, a starred one's elements in its place
+        (None when no argument is starred)."""
+        if not any(isinstance(arg.star, str) and arg.star == "*" for arg in positional):
+            return None
+        parts = []
+        for arg in positional:
+            if isinstance(arg.star, str) and arg.star == "*":
+                parts.extend(self.iterable(arg.value).segments)
+            else:
+                value = self.expr(arg.value)
+                parts.append(Segment(None, lambda index, value=value: value))
+        return Stream(parts)
+
+    def fold_extremum(self, name: str, node, stream: Stream):
+        """lazy_max / lazy_min: the first element then the others where it can be split off (a counted
+        stream), else a fold that knows whether it has seen an element yet (a generator)."""
+        if stream.counted:
+            fold = prelude.functions()[f"lazy_{name}"]
+            return self.inline(fold, node, [cst.Arg(cst.Name("__stream__"))], {}, stream=stream)
+        fold = prelude.functions()["__lazy_extremum__"]
+        take_max = cst.Arg(cst.Name("True" if name == "max" else "False"))
+        return self.inline(fold, node, [cst.Arg(cst.Name("__stream__")), take_max], {}, stream=stream)
+
+    def call_lazy_max(self, node, positional, keywords):
+        (value,) = self.args(node, positional, 1, "lazy_max")
+        return self.fold_extremum("max", node, self.as_stream(value))
+
+    def call_lazy_min(self, node, positional, keywords):
+        (value,) = self.args(node, positional, 1, "lazy_min")
+        return self.fold_extremum("min", node, self.as_stream(value))
+
+    def call___nonempty__(self, node, positional, keywords):
+        empty = self.fixed(positional[0].value, "the flag of __nonempty__")
+        self.emit(ir.Plain(self.table, cst.Expr(cg.call("dice.lib.nonempty", empty))))
+        return Val(cg.name("None"), False)
+
+    def over_worlds(self, name: str, node, positional):
+        """dice-nine's `__max__(x)` (and `__min__`, `__all__`, `__any__`): a fixed value, `x` reduced over the
+        worlds there are at this point (e.g. the largest value x can take, for a loop count)."""
+        (value,) = self.args(node, positional, 1, name)
+        value = self.value_of(value, node)
+        if not value.random:
+            return value
+        py = self.fresh_py(name.strip("_"))
+        self.note_rank("py", py, self.rank(value))
+        self.op(cst.Assign([cst.AssignTarget(cg.name(py))],
+                           cg.call("dice.lib.over_worlds", cg.literal(name.strip("_")), value.node)),
+                uses=value.uses)
+        return Val(cg.name(py), False)
+
+    def call___max__(self, node, positional, keywords):
+        return self.over_worlds("__max__", node, positional)
+
+    def call___min__(self, node, positional, keywords):
+        return self.over_worlds("__min__", node, positional)
+
+    def call___all__(self, node, positional, keywords):
+        return self.over_worlds("__all__", node, positional)
+
+    def call___any__(self, node, positional, keywords):
+        return self.over_worlds("__any__", node, positional)
 
     def check_axis(self, name: str, value: Val, axis: int, node) -> None:
         """A negative axis counts from a column's last axis: refuse one that would reach the world axis."""
@@ -132,6 +210,10 @@ class CallLowering:
         return self.extremum("min", node, positional)
 
     def call_sum(self, node, positional, keywords):
+        stream = self.starred_stream(positional)
+        if stream is not None:
+            return self.inline(prelude.functions()["lazy_sum"], node, [cst.Arg(cst.Name("__stream__"))], {},
+                               stream=stream)
         if len(positional) == 1:
             value = self.expr(positional[0].value)
             if isinstance(value, Stream):
@@ -193,46 +275,76 @@ class CallLowering:
             return self.ranked(result, value) if value.random else result
         return self.reduced(result, value)
 
-    def inline(self, fn: cst.FunctionDef, node, positional, keywords, stream: Stream | None = None):
+    def bind_arguments(self, fn: cst.FunctionDef, node, positional, keywords, stream: Stream | None = None) -> dict:
+        """Python's binding of a call's arguments to `fn`'s parameters (positional-only, plain, keyword-only,
+        defaults), each argument lowered once, in the order written."""
         name = fn.name.value
-        params = [p for p in fn.params.params]
+        signature = fn.params
+        if isinstance(signature.star_arg, cst.Param) or signature.star_kwarg is not None:
+            raise self.error(f"`{name}` takes *args or **kwargs, which the dist language does not have",
+                             signature, "name each parameter")
+        positional_params = list(signature.posonly_params) + list(signature.params)
+        keyword_params = list(signature.params) + list(signature.kwonly_params)
+        every = positional_params + list(signature.kwonly_params)
+        if len(positional) > len(positional_params):
+            raise self.error(f"`{name}` takes {len(positional_params)} positional arguments, {len(positional)} "
+                             "given", node)
         args = {}
-        for param, arg in zip(params, positional):
+        for param, arg in zip(positional_params, positional):
+            if isinstance(arg.star, str) and arg.star:
+                raise self.error("`*` arguments are not part of the dist language here", arg,
+                                 "pass each argument by itself")
             args[param.name.value] = stream if (stream is not None and not args) else self.expr(arg.value)
-        if len(positional) > len(params):
-            raise self.error(f"`{name}` takes {len(params)} arguments, {len(positional)} given", node)
         for key, value in keywords.items():
-            if key not in [p.name.value for p in params]:
-                raise self.error(f"`{name}` has no parameter `{key}`", value)
+            if key not in [p.name.value for p in keyword_params]:
+                what = "a positional-only parameter" if key in [p.name.value for p in signature.posonly_params] \
+                    else "no parameter"
+                raise self.error(f"`{name}` has {what} `{key}`", value,
+                                 f"pass `{key}` by position" if what != "no parameter" else None)
+            if key in args:
+                raise self.error(f"`{name}` got two values for `{key}`", value)
             args[key] = self.expr(value)
-        for param in params:
+        for param in every:
             key = param.name.value
             if key not in args:
                 if param.default is None:
                     raise self.error(f"`{name}` is missing the argument `{key}`", node)
                 args[key] = self.expr(param.default)
-        instance = self.fresh(name)
-        outer_scope, outer_loc = self.scope, self.call_loc
-        inner = Scope(f"{instance}.")
+        return args
+
+    def enter_function(self, fn: cst.FunctionDef, node, args: dict) -> Scope:
+        """A fresh scope for one inlined call of `fn`, its parameters bound to the arguments."""
+        inner = Scope(f"{self.fresh(fn.name.value)}.")
         for key, value in args.items():
             if isinstance(value, Stream):
                 inner.env[key] = Binding(STREAM, stream=value)
             else:
                 inner.env[key] = Binding(VALUE, val=value)
-        self.scope = inner
+        return inner
+
+    def inline(self, fn: cst.FunctionDef, node, positional, keywords, stream: Stream | None = None):
+        name = fn.name.value
+        if find_yield(fn) is not None:
+            return self.generator_stream(fn, node, positional, keywords)
+        args = self.bind_arguments(fn, node, positional, keywords, stream)
+        outer_loc = self.call_loc
+        targets, self.yield_targets = self.yield_targets, []  # a `yield` in here is not the caller's
         self.call_stack.append(name)
         self.call_loc = self.loc(node) or outer_loc
         try:
-            body = self._statements(fn)
-            if not body or not is_return(body[-1]):
-                raise self.error(f"`{name}` must end with a `return` to be called from a @dist function", fn.name)
-            for pair in body[:-1]:
-                self.statement(pair)
-            result = self.expr(body[-1][1].value)
-            if isinstance(result, Val) and result.random and not is_ref(result.node):
-                # read the value before the callee's columns can be reused or deleted
-                result = self.materialize(result, "_r")
-            return result
+            with self.in_scope(self.enter_function(fn, node, args)):
+                body = self._statements(fn)
+                if not body or not is_return(body[-1]):
+                    raise self.error(f"`{name}` must end with a `return` to be called from a @dist function",
+                                     fn.name)
+                for pair in body[:-1]:
+                    self.statement(pair)
+                result = self.expr(body[-1][1].value)
+                if isinstance(result, Val) and result.random and not is_ref(result.node):
+                    # read the value before the callee's columns can be reused or deleted
+                    result = self.materialize(result, "_r")
+                return result
         finally:
             self.call_stack.pop()
-            self.scope, self.call_loc = outer_scope, outer_loc
+            self.call_loc = outer_loc
+            self.yield_targets = targets

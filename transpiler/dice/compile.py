@@ -6,6 +6,7 @@ import libcst as cst
 from ..backends.numpy_backend import RenderedFunction
 from ..errors import TranspileError
 from . import emit, ir, liveness
+from .bindings import constant
 from .lower import Lowerer
 
 OPTIONS = {"normalize": (bool,), "semiring": (str,)}
@@ -52,7 +53,29 @@ def compile_dist(parsed, name: str) -> ir.DistFunction:
     body, params = lowerer.lower_function(source.node, table)
     body = liveness.annotate(body, set())
     doc = source.node.get_docstring()
+    defaults = parameter_defaults(source.node, parsed)
+    params = [f"{py}={defaults[p.name.value]}" if p.name.value in defaults else py
+              for py, p in zip(params, source.node.params.params)]
     return ir.DistFunction(name, params, dist_options(source.node, parsed.locate), body, table, doc)
+
+
+def parameter_defaults(fn: cst.FunctionDef, parsed) -> dict[str, str]:
+    """`def f(x, y=2)`: each default as the literal the generated signature repeats (a literal, or a module
+    constant's value), so `f(1)` means what it means in Python."""
+    defaults = {}
+    for param in fn.params.params:
+        node = param.default
+        if node is None:
+            continue
+        known, value = constant(node)
+        if not known and isinstance(node, cst.Name) and node.value in parsed.constants:
+            known, value = True, parsed.constants[node.value]
+        if not known or not isinstance(value, (bool, int, float, complex, str, tuple, type(None))):
+            raise TranspileError(f"the default of `{param.name.value}` must be a literal (a number, a string, a "
+                                 "tuple of those) or a module constant", parsed.locate(node),
+                                 "compute the value inside the function from a literal default")
+        defaults[param.name.value] = repr(value)
+    return defaults
 
 
 def render_dist(fn: ir.DistFunction) -> RenderedFunction:
@@ -63,5 +86,6 @@ def render_dist(fn: ir.DistFunction) -> RenderedFunction:
     return RenderedFunction(fn.name, signature, doc.strip().splitlines()[0], emit.function_lines(fn))
 
 
-def compile_dist_functions(parsed) -> list[RenderedFunction]:
-    return [render_dist(compile_dist(parsed, name)) for name in parsed.dists]
+def compile_dist_functions(parsed, names=None) -> list[RenderedFunction]:
+    """The module's `@dist` functions (or those of `names`), rendered."""
+    return [render_dist(compile_dist(parsed, name)) for name in (parsed.dists if names is None else names)]

@@ -5,12 +5,14 @@ its carried values (fixed or random) settle, so a value that becomes random insi
 """
 from __future__ import annotations
 
+import dataclasses
+
 import libcst as cst
 
 from .. import codegen as cg
 from ..errors import TranspileError
 from . import ir
-from .bindings import FIXED, PARTIAL, RANDOM, STREAM, VALUE, Binding, constant, is_ref, temp_ref
+from .bindings import DELETED, FIXED, PARTIAL, RANDOM, STREAM, VALUE, Binding, constant, find_yield, is_ref, temp_ref
 from .values import Val
 
 
@@ -20,10 +22,16 @@ class ControlFlowLowering:
     def if_statement(self, node: cst.If) -> None:
         cond = self.value(node.test, node.test)
         orelse = node.orelse
+        known, truth = constant(cond.node) if not cond.random else (False, None)
+        if not known:
+            found = find_yield(node)
+            if found is not None:
+                raise self.error("`yield` inside an `if` is not part of the dist language: a generator yields the "
+                                 "same number of values in every world", found,
+                                 "yield in every case, choosing the value: `yield a if cond else b`")
         if cond.random:
             self.random_if(cond, node.body, orelse)
             return
-        known, truth = constant(cond.node)
         if known and truth:  # the compiler knows which branch runs (this is what ends a recursion)
             self.statements(node.body)
         elif known:
@@ -46,8 +54,10 @@ class ControlFlowLowering:
         self.in_random_branch += 1
         note, self.pending_note = self.pending_note, None
         results = []
+        consumed_before, consumed_after = set(self.consumed), set()
         for table, lower_body in ((then_table, lambda: self.statements(body)),
                                   (else_table, lambda: self._else_body(orelse))):
+            self.consumed = set(consumed_before)
             self.scope.env = dict(before)
             self.renames = dict(saved_renames)
             for key in [k for k in self.renames if k[0] == self.scope.prefix]:
@@ -55,6 +65,8 @@ class ControlFlowLowering:
             with self.block([], table) as out:
                 lower_body()
             results.append((out, self.scope.env))
+            consumed_after |= self.consumed
+        self.consumed = consumed_after
         self.in_random_branch -= 1
         self.renames = saved_renames
         (then_out, then_env), (else_out, else_env) = results
@@ -69,7 +81,7 @@ class ControlFlowLowering:
             if None in kinds or PARTIAL in kinds:
                 merged[name] = Binding(PARTIAL, loc=self.call_loc)
                 continue
-            if kinds & {STREAM, VALUE}:
+            if kinds & {STREAM, VALUE, DELETED}:
                 merged[name] = Binding(PARTIAL, loc=self.call_loc)
                 continue
             column = self.col(name)
@@ -82,6 +94,9 @@ class ControlFlowLowering:
                     with self.block(out, table):
                         self.assign_column(column, Val(self.ref(binding.col), True, frozenset([binding.col])))
             merged[name] = Binding(RANDOM, col=column)
+        self.merge_objects(merged, [then_env, else_env], {n for n in set(then_env) | set(else_env)
+                                                          if then_env.get(n) is not before.get(n)
+                                                          or else_env.get(n) is not before.get(n)})
         self.scope.env = merged
         self.emit(ir.Branch(self.table, cond.node, tuple(sorted(cond.uses)), then_table, else_table, then_out,
                             else_out, note=note))
@@ -90,11 +105,15 @@ class ControlFlowLowering:
         before = dict(self.scope.env)
         note, self.pending_note = self.pending_note, None
         results = []
+        consumed_before, consumed_after = set(self.consumed), set()
         for lower_body in (lambda: self.statements(body), lambda: self._else_body(orelse)):
+            self.consumed = set(consumed_before)
             self.scope.env = dict(before)
             with self.block([]) as out:
                 lower_body()
             results.append((out, self.scope.env))
+            consumed_after |= self.consumed
+        self.consumed = consumed_after
         (then_out, then_env), (else_out, else_env) = results
         merged = dict(before)
         for name in sorted(set(then_env) | set(else_env)):
@@ -102,7 +121,7 @@ class ControlFlowLowering:
             if a == b:
                 merged[name] = a
                 continue
-            if a is None or b is None or PARTIAL in (a.kind, b.kind) or {a.kind, b.kind} & {STREAM, VALUE}:
+            if a is None or b is None or PARTIAL in (a.kind, b.kind) or {a.kind, b.kind} & {STREAM, VALUE, DELETED}:
                 merged[name] = Binding(PARTIAL, loc=self.call_loc)
                 continue
             if a.kind == FIXED and b.kind == FIXED:
@@ -119,6 +138,8 @@ class ControlFlowLowering:
                     elif binding.col != column:
                         self.assign_column(column, Val(self.ref(binding.col), True, frozenset([binding.col])))
             merged[name] = Binding(RANDOM, col=column)
+        self.merge_objects(merged, [then_env, else_env],
+                           {n for n in set(then_env) | set(else_env) if then_env.get(n) is not else_env.get(n)})
         self.scope.env = merged
         self.emit(ir.Choice(self.table, cond.node, then_out, else_out, note=note))
 
@@ -127,25 +148,21 @@ class ControlFlowLowering:
             raise self.error("`for ... else` is not part of the dist language", node)
         stream = self.iterable(node.iter)
         target = node.target
-        for segment in stream.segments:
-            if segment.count is None:
-                self.assign(target, segment.element(None), node)
-                self.statements(node.body)
+
+        def body(item):
+            if isinstance(target, cst.Name) and isinstance(item, Val) and (
+                    isinstance(item.node, cst.Name) and item.node.value == index_name
+                    or (is_ref(item.node) and temp_ref(item.node))):
+                # the loop index itself, or a fresh draw: the name just refers to it
+                self.scope.env[target.value] = Binding(VALUE, val=item)
             else:
-                def body(index, segment=segment):
-                    item = segment.element(index)
-                    if isinstance(target, cst.Name) and isinstance(item, Val) and (
-                            item.node is index.node or (is_ref(item.node) and temp_ref(item.node))):
-                        # the loop index itself, or a fresh draw: the name just refers to it
-                        self.scope.env[target.value] = Binding(VALUE, val=item)
-                    else:
-                        self.assign(target, item, node)
-                    self.statements(node.body)
-                index_name = None
-                if isinstance(target, cst.Name) and isinstance(node.iter, cst.Call) \
-                        and isinstance(node.iter.func, cst.Name) and node.iter.func.value == "range":
-                    index_name = self.py_name(target.value)
-                self.loop(segment.count, body, index_name)
+                self.assign(target, item, node)
+            self.statements(node.body)
+        index_name = None
+        if isinstance(target, cst.Name) and isinstance(node.iter, cst.Call) \
+                and isinstance(node.iter.func, cst.Name) and node.iter.func.value == "range":
+            index_name = self.py_name(target.value)
+        self.for_each(stream, body, index_name, where=node.iter)
         if isinstance(target, cst.Name) and target.value in self.scope.env \
                 and self.scope.env[target.value].kind == VALUE:
             del self.scope.env[target.value]
@@ -164,40 +181,79 @@ class ControlFlowLowering:
                 self.note_rank("py", b.py, self.rank(value))
 
     def loop(self, count: cst.BaseExpression, body, index: str | None = None) -> None:
-        """`for _i in range(count): body(_i)`, with loop-carried values made columns where they become random."""
+        """`for _i in range(count): body(_i)`, with loop-carried values made columns where they become random.
+
+        The names carried are those of every open scope: a generator's loop body holds its consumer's body."""
         index = index or self.fresh_py("_i")
         note, self.pending_note = self.pending_note, None
-        for _attempt in range(8):
-            entry = dict(self.scope.env)
-            counters = dict(self.counters)
-            ranks = dict(self.ranks)
-            with self.block([]) as out:
-                body(Val(cg.name(index), False, rank=0))
-            end = self.scope.env
-            self._note_carried_ranks(entry, end)
-            promote = [name for name, b in entry.items()
-                       if b.kind == FIXED and name in end and end[name].kind == RANDOM]
-            if not promote and all(self.ranks[key] == rank for key, rank in ranks.items()):
-                break
-            self.scope.env = entry
-            self.counters = counters
-            for name in promote:
-                column = self.col(name)
-                self.assign_column(column, Val(cg.name(entry[name].py), False))
-                self.scope.env[name] = Binding(RANDOM, col=column)
-        else:  # pragma: no cover - the kinds only ever grow
-            raise TranspileError("loop kinds did not settle", self.call_loc)
+        scopes = self.open_scopes()
+        self.loop_depth += 1
+        try:
+            for _attempt in range(8):
+                entries = [dict(scope.env) for scope in scopes]
+                counters, ranks, consumed = dict(self.counters), dict(self.ranks), set(self.consumed)
+                with self.block([]) as out:
+                    body(Val(cg.name(index), False, rank=0))
+                ends = [scope.env for scope in scopes]
+                promote, deleted = [], []
+                for scope, entry, end in zip(scopes, entries, ends):
+                    self._note_carried_ranks(entry, end)
+                    promote += [(scope, name) for name, b in entry.items()
+                                if b.kind == FIXED and name in end and end[name].kind == RANDOM]
+                    deleted += [(scope, name, end[name]) for name, b in entry.items()
+                                if b.kind != DELETED and name in end and end[name].kind == DELETED]
+                unsettled = self.loop_aliases_settle(scopes, entries, ends)
+                # a name that is a list after the body and not before (or the reverse): `+` and `*` on it mean
+                # different things in different iterations, so it enters the loop as "maybe a list"
+                unsettled += [(scope, name, dataclasses.replace(b, pylist=None))
+                              for scope, entry, end in zip(scopes, entries, ends) for name, b in entry.items()
+                              if b.kind in (FIXED, RANDOM) and name in end and end[name].kind in (FIXED, RANDOM)
+                              and b.pylist is not None and end[name].pylist != b.pylist]
+                # a name bound to a value without a name of its own (a helper's parameter) and rebound in the body:
+                # the next iteration must read the new value, so it becomes a local or column before the loop
+                named = [(scope, name, b) for scope, entry, end in zip(scopes, entries, ends)
+                         for name, b in entry.items() if b.kind in (VALUE, STREAM) and end.get(name) is not b
+                         and name in end]
+                for scope, name, b in named:
+                    if b.kind == STREAM or not isinstance(b.val, Val):
+                        raise TranspileError(f"`{name}` (a stream or tuple) is rebound inside a loop that reads it "
+                                             "again in the next iteration", self.statement_loc or self.call_loc,
+                                             "fold it first (lazy_sum, list, ...), or bind its parts to names")
+                if not promote and not deleted and not unsettled and not named \
+                        and all(self.ranks[key] == rank for key, rank in ranks.items()):
+                    break
+                for scope, entry in zip(scopes, entries):
+                    scope.env = entry
+                for scope, name, binding in deleted:  # the next iteration starts without it
+                    scope.env[name] = binding
+                for scope, name, change in unsettled:  # shared with other names in some iterations only
+                    scope.env[name] = change if isinstance(change, Binding) \
+                        else dataclasses.replace(scope.env[name], obj=change)
+                for scope, name, b in named:
+                    with self.in_scope(scope):
+                        self.bind(name, b.val, None)
+                self.counters, self.consumed = counters, consumed
+                for scope, name in promote:
+                    column = f"{scope.prefix}{name}"
+                    fixed = scope.env[name]
+                    self.assign_column(column, Val(cg.name(fixed.py), False))
+                    scope.env[name] = Binding(RANDOM, col=column, obj=self.object_of(fixed), pylist=fixed.pylist)
+            else:  # pragma: no cover - the kinds only ever grow
+                raise TranspileError("loop kinds did not settle", self.call_loc)
+        finally:
+            self.loop_depth -= 1
         with self.block(out):
-            for name, b in entry.items():
-                after = end.get(name)
-                if b.kind == RANDOM and after is not None and after != b:
-                    if after.kind == FIXED:
-                        self.assign_column(b.col, Val(cg.name(after.py), False))
-                    elif after.kind == RANDOM:
-                        self.assign_column(b.col, Val(self.ref(after.col), True, frozenset([after.col])))
-                    end[name] = b
-                elif b.kind == FIXED and after is not None and after.kind == FIXED and after.py != b.py:
-                    self.op(cst.Assign([cst.AssignTarget(cg.name(b.py))], cg.name(after.py)))
-                    end[name] = b
-        self.scope.env = end
+            for scope, entry, end in zip(scopes, entries, ends):
+                for name, b in entry.items():
+                    after = end.get(name)
+                    if b.kind == RANDOM and after is not None and after != b:
+                        if after.kind == FIXED:
+                            self.assign_column(b.col, Val(cg.name(after.py), False))
+                        elif after.kind == RANDOM:
+                            self.assign_column(b.col, Val(self.ref(after.col), True, frozenset([after.col])))
+                        end[name] = b
+                    elif b.kind == FIXED and after is not None and after.kind == FIXED and after.py != b.py:
+                        self.op(cst.Assign([cst.AssignTarget(cg.name(b.py))], cg.name(after.py)))
+                        end[name] = b
+                scope.env = end
         self.emit(ir.Loop(self.table, index, cg.call("range", count), out, note=note))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import libcst as cst
 
 from .. import codegen as cg
-from .bindings import FIXED, RANDOM, STREAM, TABLE, VALUE, constant
+from .bindings import DELETED, FIXED, RANDOM, STREAM, TABLE, VALUE, constant
 from .values import Segment, Stream, TupleVal, Val
 
 
@@ -19,8 +19,9 @@ class ExpressionLowering:
         if isinstance(result, Stream):
             raise self.error("a stream (`n @ expr`, a generator) is used where a value is needed", where,
                              "fold it: lazy_sum(...), lazy_max(...), list(...)")
-        if isinstance(result, TupleVal):
-            return self.array_of(list(result.items))
+        if isinstance(result, TupleVal):  # a tuple used as a value: a sequence, like a list (`(v,) * 3` repeats)
+            array = self.array_of(list(result.items))
+            return self.as_list(array, [("one", item) for item in result.items])
         return result
 
     def expr(self, node: cst.BaseExpression):
@@ -36,6 +37,9 @@ class ExpressionLowering:
 
     def expr_Float(self, node):
         return Val(cg.literal(float(node.value.replace("_", ""))), False)
+
+    def expr_Imaginary(self, node):
+        return Val(cst.Imaginary(node.value), False, rank=0)
 
     def expr_SimpleString(self, node):
         return Val(cg.literal(node.evaluated_value), False)
@@ -53,15 +57,20 @@ class ExpressionLowering:
                 return Val(cg.literal(self.parsed.constants[name]), False)
             raise self.error(f"`{name}` is not defined here", node)
         if binding.kind == FIXED:
-            return Val(cg.name(binding.py), False)
+            return Val(cg.name(binding.py), False, obj=self.object_of(binding), pylist=binding.pylist)
         if binding.kind == RANDOM:
-            return Val(self.ref(binding.col), True, frozenset([binding.col]))
+            return Val(self.ref(binding.col), True, frozenset([binding.col]), obj=self.object_of(binding),
+                       pylist=binding.pylist)
         if binding.kind == STREAM:
             return binding.stream
         if binding.kind == VALUE:
             return binding.val
-        raise self.error(f"`{name}` is assigned in only one branch of an `if` and may be undefined here", node,
-                         "assign it before the `if`, or in every branch")
+        if binding.kind == DELETED:
+            where = f" at line {binding.loc.line}" if binding.loc is not None else ""
+            raise self.error(f"`{name}` was deleted (`del {name}`{where}) and is not defined here", node,
+                             f"assign `{name}` again before reading it, or delete it after its last use")
+        raise self.error(f"`{name}` is assigned (or deleted) in only one branch of an `if` and may be undefined "
+                         "here", node, "assign it before the `if`, or in every branch")
 
     def expr_Tuple(self, node):
         return TupleVal(tuple(self.value(e.value, e.value) for e in node.elements))
@@ -78,6 +87,17 @@ class ExpressionLowering:
                 parts.append(("star", rest[0]))
             else:
                 parts.append(("one", self.value(element.value, element.value)))
+        return self.as_list(self.concatenation(parts), parts)
+
+    def as_list(self, value: Val, parts) -> Val:
+        """A Python list made of `parts` (("one" | "star", Val)): a new object, except that an array in it
+        (an item that is an array, or an array among the items unpacked) stays shared with its name."""
+        obj = self.sharing([v.obj for kind, v in parts if v.obj is not None
+                            and (self.rank(v) is None or self.rank(v) > (0 if kind == "one" else 1))], fresh=True)
+        nested = any(v.pylist is not False if kind == "one" else v.pylist == 2 for kind, v in parts)
+        return Val(value.node, value.random, value.uses, value.rank, obj=obj, pylist=2 if nested else True)
+
+    def concatenation(self, parts) -> Val:
         if all(kind == "one" for kind, _ in parts):
             return self.array_of([v for _, v in parts])
         random = any(v.random for _, v in parts)
@@ -98,7 +118,8 @@ class ExpressionLowering:
 
     def lifted(self, value: Val) -> Val:
         """A fixed value as a column of the current table (the same value in every world)."""
-        return Val(cg.call(cg.attr(cg.name(TABLE), "lift"), value.node), True, value.uses, self.rank(value))
+        return Val(cg.call(cg.attr(cg.name(TABLE), "lift"), value.node), True, value.uses, self.rank(value),
+                   pylist=value.pylist)
 
     def array_of(self, items: list) -> Val:
         random = any(v.random for v in items)
@@ -107,7 +128,7 @@ class ExpressionLowering:
         uses = frozenset().union(*[v.uses for v in items]) if items else frozenset()
         result = Val(cg.call("dice.lib.stack", cst.List([cst.Element(v.node) for v in items]), rows=random),
                      random, uses)
-        return self.ranked(result, *items, extra=1) if random else result
+        return self.ranked(result, *items, extra=1)  # a fixed value's rank is its number of axes
 
     def expr_BinaryOperation(self, node):
         op = cst.Module([]).code_for_node(node.operator).strip()
@@ -124,21 +145,74 @@ class ExpressionLowering:
 
     def binary(self, op: str, left: Val, right: Val, node) -> Val:
         if op in ("and", "or"):
-            if left.random or right.random:
-                return self.elementwise(lambda a, b: cg.call(f"np.logical_{op}", a, b), left, right)
-            operator = cst.And() if op == "and" else cst.Or()
-            return Val(cst.BooleanOperation(left.node, operator, right.node), False)
+            return self.boolean(op, left, right)
         if op not in cg._BINARY or op == "@":
             raise self.error(f"operator `{op}` is not part of the dist language", node)
+        if op in ("+", "*") and (left.pylist is not False or right.pylist is not False):
+            listed = self.list_operation(op, left, right, node)
+            if listed is not None:
+                return listed
+        if op in ("<<", ">>") and (left.random or right.random):
+            # Python's shifts on integers: a negative count fails, a result past int64 fails (never wraps)
+            return self.elementwise(lambda a, b: cg.call("dice.lib.shift", a, b, left=op == "<<"), left, right)
         return self.elementwise(lambda a, b: cg.binop(op, a, b), left, right)
+
+    def list_operation(self, op: str, left: Val, right: Val, node) -> Val | None:
+        """Python's `+` and `*` on lists: `[a] + [b]` joins, `[v] * k` repeats (an array operand keeps NumPy's
+        elementwise meaning, as in Python). None: not a list operation."""
+        if None in (left.pylist, right.pylist):
+            other = right if left.pylist is None else left
+            if other.pylist or self.rank(other) == 0:
+                raise self.error(f"`{op}` of a value that is a Python list on one path and an array on another: "
+                                 "joining (or repeating) and adding (or multiplying) differ", node,
+                                 "make it the same kind on every path: `list(...)` for a list, `xs + zeros(n)` for "
+                                 "an array")
+            return None
+        if op == "+":
+            if left.pylist and right.pylist:
+                return self.as_list(self.concatenation([("star", left), ("star", right)]),
+                                    [("star", left), ("star", right)])
+            return None
+        listed, count = (left, right) if left.pylist else (right, left)
+        if count.pylist or self.rank(count) != 0:
+            return None  # a list times an array: NumPy's elementwise product, as Python computes it too
+        if count.random:
+            raise self.error("a list repeated a random number of times has a different length in each world",
+                             node, "repeat a fixed number of times and mark the unused items, e.g. with a mask")
+        repeated = Val(cg.call("dice.lib.repeat", listed.node, count.node, rows=listed.random or None),
+                       listed.random, listed.uses | count.uses, self.rank(listed))
+        return self.as_list(repeated, [("star", listed)])
+
+    def boolean(self, op: str, left: Val, right: Val) -> Val:
+        """`a and b` / `a or b` as Python's values: `a and b` is b where a is true, else a (not a bool unless
+        its operands are). Both sides are computed in every world; a random `a` picks per world."""
+        if not left.random:
+            known, truth = constant(left.node)
+            if known:
+                return right if bool(truth) == (op == "and") else left
+            if not right.random:
+                operator = cst.And() if op == "and" else cst.Or()
+                return Val(cst.BooleanOperation(left.node, operator, right.node), False)
+            picked = (right, self.lifted(left)) if op == "and" else (self.lifted(left), right)
+            return self.one_of(Val(cst.IfExp(left.node, picked[0].node, picked[1].node), True,
+                                   left.uses | right.uses), left, right)
+        return self.one_of(self.elementwise(lambda a, b: cg.call(f"dice.lib.{op}_", a, b), left, right),
+                           left, right)
+
+    def one_of(self, result: Val, *choices: Val) -> Val:
+        """A value that is one of `choices` (per world, or by a fixed test): Python's is that object itself,
+        so where an array is picked, it is shared with the names it came from (aliases.py)."""
+        shared = self.sharing([c.obj for c in choices if c.obj is not None and self.rank(c) != 0])
+        lists = {c.pylist for c in choices}
+        pylist = lists.pop() if len(lists) == 1 else None
+        return Val(result.node, result.random, result.uses, result.rank, obj=shared, pylist=pylist)
 
     def elementwise(self, build, *operands: Val) -> Val:
         """`build(*nodes)` over operands lined up world against world (shapes.py); its rank is the highest."""
         lined = self.line_up(*operands)
         random = any(o.random for o in operands)
         uses = frozenset().union(*[v.uses for v in lined])
-        result = Val(build(*[v.node for v in lined]), random, uses)
-        return self.ranked(result, *operands) if random else result
+        return self.ranked(Val(build(*[v.node for v in lined]), random, uses), *operands)
 
     def expr_BooleanOperation(self, node):
         op = "and" if isinstance(node.operator, cst.And) else "or"
@@ -173,6 +247,17 @@ class ExpressionLowering:
                     found = cg.call("dice.lib.isin_rows", left.node, collection.node, rows=left.random)
                     piece = Val(cg.call("np.logical_not", found) if op == "not in" else found, True,
                                 left.uses | collection.uses)
+            elif op in cg._COMPARE and (left.pylist or right.pylist) and (right.pylist is not False
+                                                                           and left.pylist is not False):
+                if op not in ("==", "!=") or None in (left.pylist, right.pylist):
+                    raise self.error(f"`{op}` of two lists compares them as wholes in Python, not item by item",
+                                     target, "compare items with reduce_all(a == b + zeros(len(b))), or write "
+                                     "== / != of two lists")
+                equal = Val(cg.call("dice.lib.lists_equal", left.node, right.node, left.random, right.random),
+                            left.random or right.random, left.uses | right.uses, 0)
+                piece = equal if op == "==" else self.ranked(Val(cg.call("np.logical_not", equal.node), equal.random,
+                                                                 equal.uses), equal) if equal.random else \
+                    Val(cg.unary("not", equal.node), False)
             elif op in cg._COMPARE:
                 piece = self.elementwise(lambda a, b, op=op: cg.compare(op, a, b), left, right)
             else:
@@ -197,11 +282,14 @@ class ExpressionLowering:
                     f"the branches of this conditional expression have different shapes in a world (a value of "
                     f"{ranks[0]} axes and one of {ranks[1]})", node,
                     "give both branches the same shape, e.g. `xs if c else zeros(len(xs)) + v`")
-            return self.elementwise(lambda *nodes: cg.call("np.where", *nodes), test, body, orelse)
+            return self.one_of(self.elementwise(lambda *nodes: cg.call("np.where", *nodes), test, body, orelse),
+                               body, orelse)
+        chosen = body, orelse
         if body.random != orelse.random:  # a fixed test: whichever branch it picks, the value is a column
             body, orelse = (v if v.random else self.lifted(v) for v in (body, orelse))
         random = body.random or orelse.random
-        return Val(cst.IfExp(test.node, body.node, orelse.node), random, body.uses | orelse.uses)
+        return self.one_of(Val(cst.IfExp(test.node, body.node, orelse.node), random, body.uses | orelse.uses),
+                           *chosen)
 
     def _is_weighted_draw(self, node: cst.Subscript) -> bool:
         return isinstance(node.value, cst.Name) and node.value.value == "d" and "d" not in self.scope.env
@@ -211,11 +299,23 @@ class ExpressionLowering:
             return self.weighted_draw(node)
         array = self.value(node.value, node.value)
         index = self.indices(node)
-        if isinstance(index, tuple):  # slices
+        if isinstance(index, tuple):  # slices: a list's is a new list, an array's a view into it
+            part = {"obj": None if array.pylist else self.view_of(array), "pylist": array.pylist}
             if array.random:
-                return Val(cg.subscript(array.node, [cg.slice_(None, None, None)] + list(index)), True, array.uses)
-            return Val(cg.subscript(array.node, list(index)), False)
-        return self.index_value(array, index, node)
+                return Val(cg.subscript(array.node, [cg.slice_(None, None, None)] + list(index)), True, array.uses,
+                           **part)
+            return Val(cg.subscript(array.node, list(index)), False, **part)
+        return self.item_of(array, self.index_value(array, index, node))
+
+    def item_of(self, array: Val, item: Val) -> Val:
+        """An item read from `array`: a number is a new value; a row of an array is a view into it, an item
+        of a list of lists the list it holds (aliases.py), and a list itself where its rank says so."""
+        rank = self.rank(item)
+        if rank == 0:
+            return item
+        # a list's items are lists only where it was made of lists (pylist 2) and the rank does not say otherwise
+        pylist = (None if rank is None else rank > 0) if array.pylist == 2 else False
+        return Val(item.node, item.random, item.uses, item.rank, obj=self.view_of(array), pylist=pylist)
 
     def index_value(self, array: Val, index, node) -> Val:
         index = index if isinstance(index, list) else [index]
@@ -226,9 +326,9 @@ class ExpressionLowering:
                 uses = array.uses | frozenset().union(*[i.uses for i in index])
                 return self.indexed(Val(cg.call("dice.lib.take_rows", array.node, *[i.node for i in index]), True,
                                         uses), array, index)
-            if len(index) != 1:
-                raise self.error("a fixed array indexed by random values takes one index", node)
-            return Val(cg.call("dice.lib.lookup", array.node, index[0].node), True, uses)
+            index = self.line_up(*index)  # per world, the indices broadcast against each other
+            uses = frozenset().union(*[i.uses for i in index])
+            return Val(cg.call("dice.lib.lookup", array.node, *[i.node for i in index]), True, uses)
         if array.random:
             return self.indexed(Val(cg.subscript(array.node, [cg.slice_(None, None, None)] + [i.node for i in index]),
                                     True, uses), array, index)

@@ -16,10 +16,12 @@ import libcst as cst
 from .. import codegen as cg
 from ..errors import SourceLoc, TranspileError
 from . import ir
-from .bindings import FIXED, RESERVED_PARAMS, TABLE, Binding, Scope, bind_table, is_return
+from .aliases import AliasLowering
+from .bindings import FIXED, RESERVED_PARAMS, TABLE, Binding, Scope, bind_table, find_yield, is_return
 from .calls import CallLowering
 from .control import ControlFlowLowering
 from .expressions import ExpressionLowering
+from .generators import GeneratorLowering
 from .independence import IndependenceLowering
 from .shapes import ShapeLowering
 from .statements import StatementLowering
@@ -28,7 +30,7 @@ from .values import Stream, TupleVal, Val
 
 
 class Lowerer(StatementLowering, ControlFlowLowering, ExpressionLowering, StreamLowering, CallLowering,
-              IndependenceLowering, ShapeLowering):
+              IndependenceLowering, ShapeLowering, AliasLowering, GeneratorLowering):
     """The state of lowering one @dist function (tables, scopes, fresh names) and its helpers; the parts of the
     language are lowered by the mixins, one module each."""
 
@@ -48,6 +50,12 @@ class Lowerer(StatementLowering, ControlFlowLowering, ExpressionLowering, Stream
         self.call_loc: SourceLoc | None = None
         self.taken_py: set[str] = set()
         self.subtable_blocked: set[int] = set()
+        self.scope_stack: list[Scope] = []  # scopes left for another (a call, a generator, a consumer's body)
+        self.yield_targets: list = []  # per generator being inlined: what its `yield` lowers (generators.py)
+        self.consumed: set[int] = set()  # generators already read on this path (streams.py)
+        self.loop_depth = 0
+        self.statement_loc: SourceLoc | None = None  # the statement being lowered (for errors found later)
+        self.object_versions: dict = {}  # object -> how many writes changed it (aliases.py)
         self.init_shapes()
 
     def loc(self, node: cst.CSTNode) -> SourceLoc | None:
@@ -83,13 +91,31 @@ class Lowerer(StatementLowering, ControlFlowLowering, ExpressionLowering, Stream
         scope = self.scope
 
         def run(*args):
-            saved = self.scope
-            self.scope = scope
-            try:
+            with self.in_scope(scope):
                 return fn(*args)
-            finally:
-                self.scope = saved
         return run
+
+    @contextmanager
+    def in_scope(self, scope: Scope):
+        """Lower in `scope`; the one left stays open (a loop lowered meanwhile carries its names too)."""
+        saved = self.scope
+        self.scope_stack.append(saved)
+        self.scope = scope
+        try:
+            yield scope
+        finally:
+            self.scope_stack.pop()
+            self.scope = saved
+
+    def open_scopes(self) -> list[Scope]:
+        """The scopes whose names code lowered now may rebind: a generator's `yield` lowers its consumer's
+        body, so a loop in the generator carries the consumer's names as well as its own."""
+        seen, scopes = set(), []
+        for scope in [self.scope] + self.scope_stack[::-1]:
+            if id(scope) not in seen:
+                seen.add(id(scope))
+                scopes.append(scope)
+        return scopes
 
     def emit(self, stmt) -> None:
         if isinstance(stmt, (ir.Op, ir.Plain)):
@@ -120,7 +146,7 @@ class Lowerer(StatementLowering, ControlFlowLowering, ExpressionLowering, Stream
             return value
         column = self.fresh(base)
         self.assign_column(column, value)
-        return Val(self.ref(column), True, frozenset([column]))
+        return Val(self.ref(column), True, frozenset([column]), obj=value.obj, pylist=value.pylist)
 
     def snapshot(self, item):
         """A value copied to a temporary, so that assigning other names cannot change it."""
@@ -133,7 +159,7 @@ class Lowerer(StatementLowering, ControlFlowLowering, ExpressionLowering, Stream
         py = self.fresh_py("tmp")
         self.note_rank("py", py, self.rank(item))
         self.op(cst.Assign([cst.AssignTarget(cg.name(py))], item.node))
-        return Val(cg.name(py), False)
+        return Val(cg.name(py), False, obj=item.obj, pylist=item.pylist)
 
     @contextmanager
     def block(self, out: list, table: str | None = None):
@@ -156,11 +182,18 @@ class Lowerer(StatementLowering, ControlFlowLowering, ExpressionLowering, Stream
             self.scope.env[name] = Binding(FIXED, py=py)
             self.taken_py.add(py)
         if fn.params.star_arg not in (None, cst.MaybeSentinel.DEFAULT) or fn.params.kwonly_params \
-                or fn.params.star_kwarg:
+                or fn.params.star_kwarg or fn.params.posonly_params:
             raise self.error("a @dist function takes plain positional parameters only", fn.params)
+        found = find_yield(fn)
+        if found is not None:
+            raise self.error("a @dist function returns its outcome; it cannot be a generator", found,
+                             "put the `yield` in a helper function and read it from the @dist function "
+                             "with `for`, sum(*g()), list(g()) or a lazy_* fold")
         body = self._statements(fn)
         result = None
         with self.block([]) as out:
+            for py in params:  # a list argument is an array, as lists are in the dist language (`cards > 0`)
+                self.op(cst.Assign([cst.AssignTarget(cg.name(py))], cg.call("dice.lib.argument", cg.name(py))))
             for index, stmt in enumerate(body):
                 last = index == len(body) - 1
                 if last and is_return(stmt):
@@ -189,7 +222,9 @@ class Lowerer(StatementLowering, ControlFlowLowering, ExpressionLowering, Stream
         return value.node if value.random else cg.call(cg.attr(cg.name(self.table), "lift"), value.node)
 
     def _statements(self, fn: cst.FunctionDef) -> list:
-        body = list(fn.body.body) if isinstance(fn.body, cst.IndentedBlock) else [fn.body]
+        if isinstance(fn.body, cst.SimpleStatementSuite):  # `def g(): return d(6)` on one line
+            return [(fn.body, small) for small in fn.body.body]
+        body = list(fn.body.body)
         flat = []
         for stmt in body:
             if isinstance(stmt, cst.SimpleStatementLine):
@@ -206,7 +241,7 @@ class Lowerer(StatementLowering, ControlFlowLowering, ExpressionLowering, Stream
         line, _ = pair
         loc = self.loc(line)
         if loc is not None and len(self.call_stack) <= 1:
-            self.pending_note = f"{loc.path.rsplit('/', 1)[-1]}:{loc.line}  {loc.text.strip()}"
+            self.pending_note = cg.comment_text(f"{loc.path.rsplit('/', 1)[-1]}:{loc.line}  {loc.text.strip()}")
 
     def returned(self, pair):
         line, small = pair

@@ -2,7 +2,8 @@
 
 They read like dice-nine's definitions: a fold is an accumulator and a `for` over a stream, and the
 compiler's usual rules (fixed values stay Python, random ones become columns, liveness merges) make them fast.
-`__first__(s)` / `__rest__(s)` split a stream's first element from the others.
+`__first__(s)` / `__rest__(s)` split a counted stream's first element from the others; a generator's
+cannot be split off (its first `yield` may sit in a loop), so `__lazy_extremum__` folds it with a flag.
 """
 from __future__ import annotations
 
@@ -21,14 +22,14 @@ def lazy_sum(seq):
 def lazy_all(seq):
     flag = True
     for x in seq:
-        flag = flag and x
+        flag = flag and x != 0  # all() is a bool, whatever the elements are
     return flag
 
 
 def lazy_any(seq):
     flag = False
     for x in seq:
-        flag = flag or x
+        flag = flag or x != 0
     return flag
 
 
@@ -43,6 +44,21 @@ def lazy_min(seq):
     best = __first__(seq)
     for x in __rest__(seq):
         best = min(best, x)
+    return best
+
+
+def __lazy_extremum__(seq, take_max):
+    best = 0
+    empty = True
+    for x in seq:
+        if empty:
+            best = x
+        elif take_max:
+            best = max(best, x)
+        else:
+            best = min(best, x)
+        empty = False
+    __nonempty__(empty)
     return best
 
 

@@ -7,7 +7,7 @@ import libcst as cst
 
 from .. import codegen as cg
 from . import ir
-from .bindings import FIXED, RANDOM, RESERVED, STREAM, TABLE, VALUE, Binding
+from .bindings import DELETED, FIXED, RANDOM, RESERVED, STREAM, TABLE, VALUE, Binding
 from .values import Stream, TupleVal, Val
 
 
@@ -15,6 +15,10 @@ class StatementLowering:
     """Statements of a @dist body, and binding names to what they are. A part of `Lowerer` (lower.py)."""
 
     def statements(self, body: cst.BaseSuite) -> None:
+        if isinstance(body, cst.SimpleStatementSuite):  # `for x in s: total += x` on one line
+            for small in body.body:
+                self.statement((body, small))
+            return
         items = list(body.body) if isinstance(body, cst.IndentedBlock) else [body]
         for stmt in items:
             if isinstance(stmt, cst.SimpleStatementLine):
@@ -26,6 +30,7 @@ class StatementLowering:
     def statement(self, pair) -> None:
         line, node = pair
         self.note_for(pair)
+        self.statement_loc = self.loc(node) or self.statement_loc
         if isinstance(node, cst.Assign):
             if len(node.targets) != 1:
                 raise self.error("chained assignment is not part of the dist language", node, "assign one name")
@@ -44,6 +49,15 @@ class StatementLowering:
                     return
             current = self.expr(target)
             value = self.binary(op, current, self.value(node.value, node.value), node)
+            binding = self.scope.env.get(target.value) if isinstance(target, cst.Name) else None
+            if binding is not None and binding.kind in (FIXED, RANDOM) and isinstance(current, Val) \
+                    and self.rank(current) != 0:
+                # `xs += ...` on an array or list changes the object itself: every name of it sees the change
+                obj = self.check_write(target.value, binding, target)
+                self.bind(target.value, Val(value.node, value.random, value.uses, value.rank, obj=obj,
+                                            pylist=current.pylist), node)
+                self.write_through(target.value, obj, node)
+                return
             self.assign(target, value, node)
         elif isinstance(node, cst.AnnAssign) and node.value is not None:
             self.assign(node.target, self.expr(node.value), node)
@@ -69,12 +83,27 @@ class StatementLowering:
             raise self.error(f"`{type(node).__name__.lower()}` is not part of the dist language", node,
                              "use an `if` around the rest of the loop body")
         elif isinstance(node, cst.Del):
-            pass  # liveness deletes values after their last use anyway
+            self.delete(node.target, node)
         else:
             raise self.error(f"{type(node).__name__} statements are not part of the dist language", node)
 
+    def delete(self, target, node: cst.Del) -> None:
+        """`del x`: a later read of `x` is an error, as in Python (liveness frees its column anyway)."""
+        if isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self.delete(element.value, node)
+            return
+        if not isinstance(target, cst.Name):
+            raise self.error("only names can be deleted in the dist language", target,
+                             "assign a new value instead of deleting an element")
+        self.name_value(target)  # `del` of a name that is not defined fails as in Python
+        self.scope.env[target.value] = Binding(DELETED, loc=self.loc(node))
+
     def expression_statement(self, node: cst.Expr) -> None:
         value = node.value
+        if isinstance(value, cst.Yield):
+            self.yield_statement(value)
+            return
         if isinstance(value, cst.SimpleString):
             return
         if isinstance(value, cst.Call) and isinstance(value.func, cst.Name):
@@ -123,15 +152,19 @@ class StatementLowering:
             env[name] = Binding(VALUE, val=value)
             return
         old = env.get(name)
+        obj = value.obj if value.obj is not None else self.new_object()  # `b = a`: b is a's object
         if value.random:
             column = self.col(name)
             self.assign_column(column, value, overwrites=old is not None and old.kind == RANDOM)
-            env[name] = Binding(RANDOM, col=column)
+            env[name] = Binding(RANDOM, col=column, obj=obj, pylist=value.pylist)
         else:
             py = self.py_name(name)
             self.note_rank("py", py, self.rank(value))
             self.op(cst.Assign([cst.AssignTarget(cg.name(py))], value.node))
-            env[name] = Binding(FIXED, py=py)
+            env[name] = Binding(FIXED, py=py, obj=obj, pylist=value.pylist)
+
+    def name_value_of(self, name: str):
+        return self.name_value(cst.Name(name))
 
     def py_name(self, name: str) -> str:
         """The Python local for a fixed value of `name` here (renamed inside random branches and inlining)."""
@@ -152,17 +185,24 @@ class StatementLowering:
             raise self.error("only `name[index] = value` is supported", target)
         name = target.value.value
         array = self.name_value(target.value)
+        binding = self.scope.env.get(name)
+        obj = self.check_write(name, binding, target) if binding is not None else None
+        self.write_element(name, array, binding, target, value, node, index)
+        self.write_through(name, obj, node)  # every other name of the same object sees the write
+
+    def write_element(self, name, array, binding, target, value, node, index) -> None:
+        """`name[index] = value`, for `name` alone: its new contents are the same object (`array.obj`)."""
         value = self.value_of(value, node)
         index = self.indices(target) if index is None else index
         if not isinstance(index, list):
             raise self.error("slices cannot be assigned to in the dist language", target)
         random_index = any(i.random for i in index)
         uses = array.uses | value.uses | frozenset().union(*[i.uses for i in index])
+        same = {"obj": array.obj, "pylist": array.pylist, "rank": self.rank(array)}  # the same array, rewritten
         if not (array.random or value.random or random_index):
             self.bind(name, Val(cg.call("dice.lib.put", array.node, value.node, *[i.node for i in index]),
-                                False), node)
+                            False, **same), node)
             return
-        binding = self.scope.env.get(name)
         if array.random and binding is not None and binding.kind == RANDOM and array.uses == {binding.col}:
             # `name[i] = v` on a column of its own: the table updates it in place when nothing else shares it
             update = cg.call(cg.attr(cg.name(TABLE), "update"), cg.literal(binding.col), value.node,
@@ -176,4 +216,4 @@ class StatementLowering:
         else:
             call = cg.call("dice.lib.put", array_node, value.node, *[i.node for i in index], rows=True,
                            value_rows=value.random or None)
-        self.bind(name, Val(call, True, uses), node)
+        self.bind(name, Val(call, True, uses, **same), node)

@@ -1,7 +1,8 @@
 """Lowering of lazy streams: `n @ expr`, generator expressions, set streams, ranges, `zip`, `lazy_perm`.
 
-A stream is a compile-time list of segments; its consumer (a fold, a `for`, `list`) lowers each element in
-place, inside its own loop, so a stream never holds all its elements at once.
+A stream is a compile-time list of parts; its consumer (a fold, a `for`, `list`) lowers each element in
+place (`for_each`), inside its own loop or inside the generator body that yields it, so a stream never holds
+all its elements at once.
 """
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import libcst as cst
 
 from .. import codegen as cg
 from .bindings import FIXED, TABLE, VALUE, is_zero, Binding
-from .values import Segment, Stream, TupleVal, Val
+from .values import Producer, Segment, Stream, TupleVal, Val
 
 
 class StreamLowering:
@@ -31,6 +32,32 @@ class StreamLowering:
                 segments.append(Segment(None, self.scoped(lambda index, value=value: self.value(value, value))))
         return Stream(segments)
 
+    def for_each(self, stream: Stream, consume, index_name: str | None = None, where=None) -> None:
+        """Lower `consume(item)` for every element of `stream`, in order: a counted segment in a loop over its
+        indices, a generator by inlining its body here (each `yield` lowers `consume` for the value)."""
+        consume = self.scoped(consume)  # wherever the element is made, the consumer's body is lowered here
+        for part in stream.segments:
+            if isinstance(part, Producer):
+                self.start_producer(part, where)
+                part.walk(consume)
+            elif part.count is None:
+                consume(part.element(None))
+            else:
+                self.loop(part.count, lambda index, part=part: consume(part.element(index)), index_name)
+
+    def start_producer(self, producer: Producer, where) -> None:
+        """A generator runs once, where it is read: refuse a second read (Python's would see it empty)."""
+        if not producer.once:
+            return
+        if producer.key in self.consumed:
+            raise self.error("this generator was already read: a generator runs once (read again, it is empty)",
+                             where, "call the generator function again for a second pass, or keep list(...) of it")
+        if self.loop_depth > producer.loop_depth:
+            raise self.error("a generator made outside this loop is read inside it: it runs once, so every later "
+                             "iteration would see it empty", where,
+                             "call the generator function inside the loop, or keep list(...) of it before the loop")
+        self.consumed.add(producer.key)
+
     def comprehension_stream(self, node) -> Stream:
         clause = node.for_in
         if clause.inner_for_in is not None or clause.ifs:
@@ -38,18 +65,25 @@ class StreamLowering:
                              "filtering (`if`) changes the number of elements; use a fold with an `if` instead")
         source = self.iterable(clause.iter)
         target, element = clause.target, node.elt
-        segments = []
-        for segment in source.segments:
-            def make(index, segment=segment):
-                item = segment.element(index)
-                saved = dict(self.scope.env)
-                self.bind_pattern(target, item)
-                try:
-                    return self.value(element, element)
-                finally:
-                    self.scope.env = saved
-            segments.append(Segment(segment.count, self.scoped(make)))
-        return Stream(segments)
+
+        @self.scoped
+        def make(item):
+            saved = dict(self.scope.env)
+            self.bind_pattern(target, item)
+            try:
+                return self.value(element, element)
+            finally:
+                self.scope.env = saved
+        parts = []
+        for part in source.segments:
+            if isinstance(part, Producer):
+                def walk(consume, part=part):
+                    self.start_producer(part, clause.iter)
+                    part.walk(lambda item: consume(make(item)))
+                parts.append(Producer(walk, part.once, part.loop_depth))
+            else:
+                parts.append(Segment(part.count, self.scoped(lambda index, part=part: make(part.element(index)))))
+        return Stream(parts)
 
     def bind_pattern(self, target, item) -> None:
         if isinstance(target, cst.Name):
@@ -60,45 +94,52 @@ class StreamLowering:
         else:
             raise self.error("only names or tuples of names can be bound here", target)
 
-    def list_of_stream(self, stream: Stream) -> Val:
+    def list_of_stream(self, stream: Stream, where=None) -> Val:
         """`list(stream)`: the elements as one array, appended one by one."""
         name = self.fresh("_list")
         self.scope.env[name] = Binding(FIXED, py=self.fresh_py("items"))
         self.renames[(self.scope.prefix, name)] = self.scope.env[name].py
         self.op(cst.Assign([cst.AssignTarget(cg.name(self.scope.env[name].py))],
                            cg.call("dice.lib.stack", cst.List([]), rows=False)))
-        for segment in stream.segments:
-            def body(index, segment=segment):
-                item = self.value_of(segment.element(index), None)
-                current = self.name_value(cg.name(name))
-                random = current.random or item.random
-                item_rank = self.rank(item)
-                self.bind(name, Val(cg.call("dice.lib.append", current.node, item.node, rows=random), random,
-                                    current.uses | item.uses, None if item_rank is None else item_rank + 1), None)
-            if segment.count is None:
-                body(None)
-            else:
-                self.loop(segment.count, body)
+
+        items = []
+
+        def append(item):
+            item = self.value_of(item, None)
+            items.append(item)
+            current = self.name_value(cg.name(name))
+            random = current.random or item.random
+            item_rank = self.rank(item)
+            self.bind(name, Val(cg.call("dice.lib.append", current.node, item.node, rows=random), random,
+                                current.uses | item.uses, None if item_rank is None else item_rank + 1), None)
+        self.for_each(stream, append, where=where)
         result = self.name_value(cg.name(name))
         del self.scope.env[name]
-        return result
+        return self.as_list(result, [("one", item) for item in items])
 
     def iterable(self, node) -> Stream:
         """What a `for` or a fold walks over, as a stream."""
-        value = self.expr(node)
+        return self.as_stream(self.expr(node))
+
+    def as_stream(self, value) -> Stream:
         if isinstance(value, Stream):
             return value
         if isinstance(value, TupleVal):
             items = value.items
             return Stream([Segment(None, lambda index, v=v: v) for v in items])
         array = value
+
+        def row(item: Val) -> Val:
+            return self.item_of(array, item)
         if array.random:
             count = cg.subscript(cg.attr(array.node, "shape"), [cg.literal(1)])
-            return Stream([Segment(count, lambda index: self.indexed(Val(
+            return Stream([Segment(count, lambda index: row(self.indexed(Val(
                 cg.subscript(array.node, [cg.slice_(None, None, None), index.node]), True, array.uses), array,
-                [index]))])
+                [index])))])
+        element_rank = None if self.rank(array) is None else self.rank(array) - 1
         return Stream([Segment(cg.call("len", array.node),
-                               lambda index: Val(cg.subscript(array.node, [index.node]), False))])
+                               lambda index: row(Val(cg.subscript(array.node, [index.node]), False,
+                                                     rank=element_rank)))])
 
     def call_range(self, node, positional, keywords):
         args = [self.fixed(a.value, "a bound of range()") for a in positional]
@@ -112,19 +153,21 @@ class StreamLowering:
         (value,) = self.args(node, positional, 1, "list")
         if isinstance(value, Stream):
             return self.list_of_stream(value)
-        return self.value_of(value, node)
+        value = self.value_of(value, node)  # a new list of the same items (an array's rows stay shared)
+        return self.as_list(Val(value.node, value.random, value.uses, value.rank), [("star", value)])
 
     def call_zip(self, node, positional, keywords):
         streams = [self.iterable(a.value) for a in positional]
-        if any(len(s.segments) != 1 or s.segments[0].count is None for s in streams):
-            raise self.error("zip() takes counted streams (`n @ expr`, ranges, arrays)", node)
+        if any(len(s.segments) != 1 or not s.counted or s.segments[0].count is None for s in streams):
+            raise self.error("zip() takes counted streams (`n @ expr`, ranges, arrays)", node,
+                             "for a generator, zip a counted stream with list(generator()), or yield tuples")
         count = cg.call("min", *[s.segments[0].count for s in streams]) if len(streams) > 1 \
             else streams[0].segments[0].count
         return Stream([Segment(count, lambda index: TupleVal(tuple(s.segments[0].element(index)
                                                                      for s in streams)))])
 
     def call___first__(self, node, positional, keywords):
-        stream = self.iterable(positional[0].value)
+        stream = self.counted_stream(positional[0].value)
         head = stream.segments[0]
         if head.count is None:
             return head.element(None)
@@ -155,8 +198,15 @@ class StreamLowering:
             return Val(self.ref(picked), True, frozenset([picked]))
         return Stream([Segment(m, element)])
 
+    def counted_stream(self, node) -> Stream:
+        stream = self.iterable(node)
+        if not stream.counted:
+            raise self.error("the first element of a generator cannot be split from the rest", node,
+                             "fold it with a `for` loop instead")
+        return stream
+
     def call___rest__(self, node, positional, keywords):
-        stream = self.iterable(positional[0].value)
+        stream = self.counted_stream(positional[0].value)
         head, *rest = stream.segments
         if head.count is None:
             return Stream(rest)

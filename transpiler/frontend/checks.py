@@ -15,7 +15,8 @@ Locate = Callable[[cst.CSTNode], SourceLoc]
 
 
 def check_signature(node: cst.FunctionDef, locate: Locate) -> None:
-    """Kernels take plain positional parameters: no *args, **kwargs, keyword-only, defaults or `async`."""
+    """Kernels take plain positional parameters (numeric defaults allowed): no *args, **kwargs, keyword-only or
+    `async`. (Functions a kernel calls take any of them: they are inlined.)"""
     p = node.params
     for extra, what in [(p.star_arg, "*args"), (p.star_kwarg, "**kwargs")]:
         if isinstance(extra, cst.Param):
@@ -24,13 +25,75 @@ def check_signature(node: cst.FunctionDef, locate: Locate) -> None:
     for param in list(p.posonly_params) + list(p.kwonly_params):
         raise TranspileError("keyword-only and positional-only parameters are not part of the kernel language",
                              locate(param), "use plain positional parameters")
-    for param in p.params:
-        if param.default is not None:
-            raise TranspileError("parameter defaults are not part of the kernel language", locate(param.default),
-                                 "pass the value explicitly, or use a module-level constant")
     if node.asynchronous is not None:
         raise TranspileError("async kernels are not part of the kernel language", locate(node.asynchronous),
                              "remove `async`")
+
+
+# names generated modules use for their own purposes: a kernel binding one would shadow it in the generated code
+RESERVED_NAMES = frozenset({"np", "scipy", "dice", "reversed", "range", "len", "_unbroadcast", "_last_writes",
+                            "_check_args", "_cumprod_exclusive", "_linear_scan",
+                            "_prod_others"})
+# ... and module-level names of a generated module: a kernel, `@dist` function or transform cannot take them
+MODULE_NAMES = RESERVED_NAMES | {"os", "_along", "_back", "_others_in_groups", "_arg_spec", "_ARG_SPECS",
+                                 "_CHECK_ARGS", "_KINDS", "_PYTHON_KINDS"}
+
+
+def check_reserved_names(node: cst.FunctionDef, locate: Locate) -> None:
+    """A parameter, dimension or local variable named like something the generated module itself uses (`np`,
+    `reversed`, a helper) would break it: refuse it at the name."""
+    for param in node.params.params:
+        annotation = param.annotation.annotation if param.annotation is not None else None
+        if isinstance(annotation, cst.SimpleString):
+            text = annotation.evaluated_value
+            dims = text[text.find("[") + 1:text.rfind("]")].split(",") if "[" in text else []
+            for dim in (d.strip() for d in dims):
+                if dim in RESERVED_NAMES or dim.startswith("__lifted"):
+                    raise TranspileError(f"the dimension name `{dim}` is reserved in generated code",
+                                         locate(annotation), f"rename the dimension, e.g. \"{dim}_\"")
+    binder = _Bindings()
+    node.visit(binder)
+    for name in binder.names:
+        if name.value in RESERVED_NAMES or name.value.startswith("__lifted"):
+            raise TranspileError(f"`{name.value}` is reserved in generated code; a kernel cannot bind it",
+                                 locate(name), f"rename it, e.g. `{name.value}_`")
+
+
+class _Bindings(cst.CSTVisitor):
+    """The names a function binds: parameters, assignment, loop and `as` targets."""
+
+    def __init__(self):
+        self.names: list[cst.Name] = []
+
+    def _targets(self, target: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Name):
+            self.names.append(target)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._targets(element.value)
+        elif isinstance(target, cst.StarredElement):
+            self._targets(target.value)
+
+    def visit_Param(self, node: cst.Param) -> None:
+        self.names.append(node.name)
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self._targets(node.target)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._targets(node.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._targets(node.target)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._targets(node.target)
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self._targets(node.target)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._targets(node.target)
 
 
 def check_reachable(node: cst.FunctionDef, locate: Locate) -> None:

@@ -26,6 +26,9 @@ _COMPARISONS = {
 }
 
 
+_REBOUND = "<rebound in an if>"  # a key no name can take
+
+
 class _Unknown(Exception):
     pass
 
@@ -35,24 +38,24 @@ def module_constants(body, locate) -> tuple[dict[str, object], dict[str, object]
     evaluate) for a module's top-level statements, run in order as Python would."""
     values: dict[str, object] = {}
     unstable: dict[str, object] = {}
-    _run(list(body), values, unstable, locate)
+    _run(list(body), values, unstable, locate, nested=False)
     constants = {k: v for k, v in values.items() if isinstance(v, (int, float)) and not isinstance(v, bool)
                  and k not in unstable}
     return constants, unstable
 
 
-def _run(statements: list, values: dict, unstable: dict, locate) -> None:
+def _run(statements: list, values: dict, unstable: dict, locate, nested: bool = True) -> None:
     for statement in statements:
         if isinstance(statement, cst.SimpleStatementLine):
             for small in statement.body:
-                _small(small, values, unstable, locate)
+                _small(small, values, unstable, locate, nested)
         elif isinstance(statement, cst.If) and _known_test(statement.test, values) is not None:
             if _known_test(statement.test, values):
-                _run(list(statement.body.body), values, unstable, locate)
+                _run(list(statement.body.body), values, unstable, locate, True)
             elif isinstance(statement.orelse, cst.If):
-                _run([statement.orelse], values, unstable, locate)
+                _run([statement.orelse], values, unstable, locate, True)
             elif statement.orelse is not None:
-                _run(list(statement.orelse.body.body), values, unstable, locate)
+                _run(list(statement.orelse.body.body), values, unstable, locate, True)
         elif isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
             _forget(statement.name.value, statement, values, unstable, locate)
             for name in _global_names(statement):  # `global A` inside: rebound whenever it runs
@@ -62,20 +65,23 @@ def _run(statements: list, values: dict, unstable: dict, locate) -> None:
                 _forget(name, statement, values, unstable, locate)
 
 
-def _small(small, values: dict, unstable: dict, locate) -> None:
+def _small(small, values: dict, unstable: dict, locate, nested: bool = True) -> None:
+    """One simple statement. A top-level assignment of something other than a number (`sizes = [2, 10]`,
+    `loss = make_loss(sizes)`) is not a constant but not unstable either: module_scope.py evaluates those in
+    order, unless an earlier `if` or loop rebound the name (`nested` statements, or names already unstable)."""
     if isinstance(small, cst.Assign):
         try:
             value = _evaluate(small.value, values)
         except _Unknown:
             value = _Unknown
         for target in small.targets:
-            _bind(target.target, value, small, values, unstable, locate)
+            _bind(target.target, value, small, values, unstable, locate, nested)
     elif isinstance(small, cst.AnnAssign) and small.value is not None:
         try:
             value = _evaluate(small.value, values)
         except _Unknown:
             value = _Unknown
-        _bind(small.target, value, small, values, unstable, locate)
+        _bind(small.target, value, small, values, unstable, locate, nested)
     elif isinstance(small, cst.AugAssign) and isinstance(small.target, cst.Name):
         name = small.target.value
         try:
@@ -83,7 +89,7 @@ def _small(small, values: dict, unstable: dict, locate) -> None:
             value = function(_number(values, name), _evaluate(small.value, values))
         except (_Unknown, KeyError, ArithmeticError, TypeError, ValueError):
             value = _Unknown
-        _bind(small.target, value, small, values, unstable, locate)
+        _bind(small.target, value, small, values, unstable, locate, nested)
     elif isinstance(small, (cst.Import, cst.ImportFrom)):
         names = small.names if not isinstance(small.names, cst.ImportStar) else []
         for alias in names:
@@ -96,21 +102,30 @@ def _small(small, values: dict, unstable: dict, locate) -> None:
             unstable.pop(name, None)
 
 
-def _bind(target, value, node, values: dict, unstable: dict, locate) -> None:
+def _bind(target, value, node, values: dict, unstable: dict, locate, nested: bool = True) -> None:
     if isinstance(target, cst.Name):
-        if value is _Unknown:
+        if value is _Unknown and not nested and target.value not in unstable and target.value not in _rebound(values):
+            values.pop(target.value, None)  # a list, a call: evaluated by module_scope.py, in order
+        elif value is _Unknown:
             _forget(target.value, node, values, unstable, locate)
         else:
             values[target.value] = value
             unstable.pop(target.value, None)
+            if nested:
+                _rebound(values).add(target.value)
         return
     if isinstance(target, (cst.Tuple, cst.List)) and isinstance(value, tuple) and len(value) == len(target.elements) \
             and not any(isinstance(e, cst.StarredElement) for e in target.elements):
         for element, item in zip(target.elements, value):
-            _bind(element.value, item, node, values, unstable, locate)
+            _bind(element.value, item, node, values, unstable, locate, nested)
         return
     for name in _target_names(target):
         _forget(name, node, values, unstable, locate)
+
+
+def _rebound(values: dict) -> set:
+    """Names an `if` body bound (module_scope.py, which runs only top-level statements, never saw it)."""
+    return values.setdefault(_REBOUND, set())
 
 
 def _forget(name: str, node, values: dict, unstable: dict, locate) -> None:

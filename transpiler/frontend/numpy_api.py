@@ -8,62 +8,10 @@ from __future__ import annotations
 from typing import Callable
 
 from ..ir import Const
-from ..values import Module
+from . import array_functions as arrays, axis_functions as axes, scientific_api as scientific
+from .call_args import arg as _arg, arity as _arity, dtype, dtype_params as _dtype_params, shape_args, static
 
 Handler = Callable  # (lowering, node, builder, positional, keywords) -> Value
-
-
-_DTYPE_NAMES = {
-    "float64": "f64", "float32": "f32", "int64": "i64", "int32": "i32", "bool_": "bool", "bool": "bool",
-    "float": "f64", "int": "i64", "double": "f64", "f64": "f64", "f32": "f32", "i64": "i64", "i32": "i32",
-}
-
-
-def static(lowering, value, node, what: str):
-    """A build-time constant: an int, a float, a tuple of ints, None, a string."""
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, Const):
-        return value.value
-    if isinstance(value, tuple):
-        return tuple(static(lowering, v, node, what) for v in value)
-    raise lowering.error(node, f"{what} must be a constant known at build time", "write a literal")
-
-
-def shape_args(lowering, value, node) -> list:
-    """A shape argument (an int, a tuple, or x.shape) as integer atoms."""
-    atoms = []
-    for item in value if isinstance(value, tuple) else (value,):
-        atom = lowering._atom(item, node)
-        if atom.type.dtype not in ("i32", "i64") or atom.type.shape != ():
-            raise lowering.error(node, "shapes are integers or tuples of integers", "np.zeros((n, 3))")
-        atoms.append(atom)
-    return atoms
-
-
-def dtype(lowering, value, node) -> str:
-    key = value.path.split(".")[-1] if isinstance(value, Module) else value if isinstance(value, str) else None
-    if key not in _DTYPE_NAMES:
-        raise lowering.error(node, "unsupported dtype", "use np.float64, np.float32, np.int64, np.int32 or bool")
-    return _DTYPE_NAMES[key]
-
-
-def _arity(lowering, node, name, positional, keywords, minimum, maximum, allowed=()):
-    if not minimum <= len(positional) <= maximum:
-        expected = str(minimum) if minimum == maximum else f"{minimum} to {maximum}"
-        raise lowering.error(node, f"`{name}` takes {expected} positional arguments here, {len(positional)} given")
-    for key, (value, key_node) in keywords.items():
-        if key not in allowed:
-            raise lowering.error(key_node, f"`{name}` does not support the argument `{key}=` in kernels",
-                                 "supported: " + (", ".join(allowed) if allowed else "positional arguments only"))
-
-
-def _arg(lowering, positional, keywords, index, key, node, default=None):
-    if index < len(positional):
-        return positional[index], node
-    if key in keywords:
-        return keywords[key]
-    return default, node
 
 
 def elementwise(prim: str, arity: int, name: str | None = None) -> Handler:
@@ -83,14 +31,14 @@ def reduction(prim: str, name: str | None = None) -> Handler:
     return handle
 
 
-def _reduce(lowering, node, builder, prim, x, rest, keywords):
+def _reduce(lowering, node, builder, prim, x, rest, keywords, extra: dict | None = None):
     axis_value, axis_node = _arg(lowering, rest, keywords, 0, "axis", node)
     axis = static(lowering, axis_value, axis_node, "`axis`")
     if not (axis is None or isinstance(axis, int) or (isinstance(axis, tuple) and all(isinstance(a, int) for a in axis))):
         raise lowering.error(axis_node, "`axis` is an int, a tuple of ints, or None")
     keep_value, keep_node = keywords.get("keepdims", (Const(False, None), node))
     keepdims = static(lowering, keep_value, keep_node, "`keepdims`")
-    params = {"axis": axis}
+    params = {"axis": axis} | (extra or {})
     if keepdims:
         params["keepdims"] = True
     return lowering._bind(builder, node, prim, [lowering._atom(x, node)], params)
@@ -172,13 +120,6 @@ def _broadcast_to(lowering, node, builder, positional, keywords):
                           [lowering._atom(positional[0], node)] + shape_args(lowering, positional[1], node))
 
 
-def _dtype_params(lowering, keywords) -> dict:
-    if "dtype" not in keywords:
-        return {}
-    value, node = keywords["dtype"]
-    return {"dtype": dtype(lowering, value, node)}
-
-
 def _filled(prim: str) -> Handler:
     def handle(lowering, node, builder, positional, keywords):
         _arity(lowering, node, f"np.{prim}", positional, keywords, 1, 1, ("dtype",))
@@ -225,10 +166,13 @@ def _refuse(message: str, hint: str) -> Handler:
 
 FUNCTIONS: dict[str, Handler] = {}
 for _prim in ("exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "tan", "tanh", "arctan", "arcsin", "arccos",
-              "sinh", "cosh", "abs", "sign", "square", "reciprocal", "floor", "ceil", "negative", "logical_not"):
+              "sinh", "cosh", "abs", "sign", "square", "reciprocal", "floor", "ceil", "negative", "logical_not",
+              "log2", "log10", "exp2", "arcsinh", "arccosh", "arctanh", "sinc"):
     FUNCTIONS[f"numpy.{_prim}"] = elementwise(_prim, 1, f"np.{_prim}")
 FUNCTIONS["numpy.absolute"] = elementwise("abs", 1, "np.absolute")
-for _prim in ("add", "subtract", "multiply", "divide", "power", "maximum", "minimum", "logaddexp", "arctan2",
+FUNCTIONS["numpy.fabs"] = elementwise("abs", 1, "np.fabs")
+for _prim in ("add", "subtract", "multiply", "divide", "power", "maximum", "minimum", "logaddexp", "logaddexp2",
+              "arctan2",
               "floor_divide", "mod", "less", "less_equal", "greater", "greater_equal", "equal", "not_equal",
               "logical_and", "logical_or"):
     FUNCTIONS[f"numpy.{_prim}"] = elementwise(_prim, 2, f"np.{_prim}")
@@ -240,6 +184,8 @@ for _prim in ("sum", "mean", "max", "min", "prod"):
 FUNCTIONS["numpy.amax"] = reduction("max", "np.amax")
 FUNCTIONS["numpy.amin"] = reduction("min", "np.amin")
 FUNCTIONS["scipy.special.logsumexp"] = reduction("logsumexp", "logsumexp")
+for _prim in ("var", "std"):
+    FUNCTIONS[f"numpy.{_prim}"] = axes.moments(_prim, f"np.{_prim}")
 FUNCTIONS["numpy.dot"] = lambda lw, n, b, p, k: _matmul(lw, n, b, p, k, "np.dot")
 FUNCTIONS["numpy.matmul"] = _matmul
 FUNCTIONS["numpy.outer"] = elementwise("outer", 2, "np.outer")
@@ -249,7 +195,7 @@ FUNCTIONS["numpy.swapaxes"] = _swapaxes
 FUNCTIONS["numpy.reshape"] = _np_reshape
 FUNCTIONS["numpy.expand_dims"] = _axis_op("expand_dims", "np.expand_dims", required=True)
 FUNCTIONS["numpy.squeeze"] = _axis_op("squeeze", "np.squeeze", required=False)
-FUNCTIONS["numpy.concatenate"] = _sequence_op("concatenate", "np.concatenate")
+FUNCTIONS["numpy.concatenate"] = arrays.concatenate
 FUNCTIONS["numpy.stack"] = _sequence_op("stack", "np.stack")
 FUNCTIONS["numpy.broadcast_to"] = _broadcast_to
 FUNCTIONS["numpy.zeros"] = _filled("zeros")
@@ -259,6 +205,42 @@ FUNCTIONS["numpy.zeros_like"] = _like("zeros_like")
 FUNCTIONS["numpy.ones_like"] = _like("ones_like")
 FUNCTIONS["numpy.arange"] = _arange
 FUNCTIONS["builtins.len"] = _len
+FUNCTIONS.update({
+    "numpy.cumsum": axes.cumsum, "numpy.diff": axes.diff, "numpy.argmax": axes.arg_extreme("argmax"),
+    "numpy.argmin": axes.arg_extreme("argmin"), "numpy.flip": axes.flip, "numpy.fliplr": axes.flip_axis("np.fliplr", 1),
+    "numpy.flipud": axes.flip_axis("np.flipud", 0), "numpy.tril": axes.triangle("tril"),
+    "numpy.triu": axes.triangle("triu"), "numpy.diag": axes.diag, "numpy.trace": axes.trace,
+    "numpy.eye": axes.eye, "numpy.identity": axes.identity, "numpy.linspace": axes.linspace,
+    "numpy.hstack": arrays.hstack, "numpy.vstack": arrays.vstack, "numpy.column_stack": arrays.column_stack,
+    "numpy.atleast_1d": arrays.atleast(1), "numpy.atleast_2d": arrays.atleast(2), "numpy.atleast_3d": arrays.atleast(3),
+    "numpy.ravel": arrays.ravel, "numpy.roll": arrays.roll, "numpy.repeat": arrays.repeat, "numpy.tile": arrays.tile,
+    "numpy.meshgrid": arrays.meshgrid, "numpy.array": arrays.array, "numpy.asarray": arrays.asarray,
+    # linear algebra
+    "numpy.linalg.inv": scientific.one_matrix("inv", "np.linalg.inv"), "numpy.linalg.solve": scientific.solve("np.linalg.solve"),
+    "numpy.linalg.det": scientific.one_matrix("det", "np.linalg.det"), "numpy.linalg.slogdet": scientific.slogdet,
+    "numpy.linalg.cholesky": scientific.one_matrix("cholesky", "np.linalg.cholesky"),
+    "numpy.linalg.eigh": scientific.eigh, "numpy.linalg.eigvalsh": scientific.eigvalsh, "numpy.linalg.norm": axes.norm,
+    "scipy.linalg.inv": scientific.one_matrix("inv", "scipy.linalg.inv"),
+    "scipy.linalg.det": scientific.one_matrix("det", "scipy.linalg.det"),
+    "scipy.linalg.solve": scientific.solve("scipy.linalg.solve"), "scipy.linalg.cholesky": scientific.scipy_cholesky,
+    "scipy.linalg.solve_triangular": scientific.solve_triangular,
+    # scipy.special
+    "scipy.special.polygamma": scientific.polygamma, "scipy.special.softmax": scientific.softmax(log=False),
+    "scipy.special.log_softmax": scientific.softmax(log=True), "scipy.special.psi": elementwise("digamma", 1, "psi"),
+    # scipy.stats
+    "scipy.stats.t.logpdf": scientific.t_logpdf,
+    "scipy.stats.multivariate_normal.logpdf": scientific.multivariate_normal("logpdf"),
+    "scipy.stats.multivariate_normal.pdf": scientific.multivariate_normal("pdf"),
+})
+FUNCTIONS.update(scientific.JAX_NN)
+FUNCTIONS["jax.nn.logsumexp"] = reduction("logsumexp", "jax.nn.logsumexp")
+FUNCTIONS["numpy.split"] = arrays.split
+for _prim in ("isnan", "isinf", "isfinite"):
+    FUNCTIONS[f"numpy.{_prim}"] = elementwise(_prim, 1, f"np.{_prim}")
+for _prim in ("expit", "logit", "erf", "erfc", "ndtr", "log_ndtr", "gammaln", "digamma"):
+    FUNCTIONS[f"scipy.special.{_prim}"] = elementwise(_prim, 1, _prim)
+for _kind in ("logpdf", "pdf", "cdf", "logcdf"):
+    FUNCTIONS[f"scipy.stats.norm.{_kind}"] = scientific.norm_function(_kind)
 FUNCTIONS["lifted.stop_gradient"] = elementwise("stop_gradient", 1, "stop_gradient")
 FUNCTIONS["builtins.abs"] = elementwise("abs", 1, "abs")
 FUNCTIONS["builtins.min"] = _refuse("the builtin `min` is not supported in kernels", "use np.minimum(a, b) or np.min(x)")
@@ -316,6 +298,10 @@ METHODS: dict[str, Callable] = {
     "sum": _method_reduction("sum"), "mean": _method_reduction("mean"), "max": _method_reduction("max"),
     "min": _method_reduction("min"), "prod": _method_reduction("prod"), "reshape": _method_reshape,
     "dot": _method_dot, "transpose": _method_transpose, "astype": _method_astype, "copy": _method_copy,
+    "var": axes.method_moments("var"), "std": axes.method_moments("std"), "cumsum": axes.method_cumsum,
+    "trace": axes.method_trace, "ravel": arrays.method_ravel, "flatten": arrays.method_flatten,
+    "repeat": arrays.method_repeat, "argmax": axes.method_arg_extreme("argmax"),
+    "argmin": axes.method_arg_extreme("argmin"),
 }
 
 

@@ -5,13 +5,13 @@ the result back to the inputs, and its reverse rule inlines the user's rule kern
 """
 from __future__ import annotations
 
-from ..analysis.types import ShapeError
+from ..ir.types import ShapeError
 from .registry import Primitive, register
 from .symbolic import Sym
 
 
 def _vjp_custom(g, out, value, *args, active=None, rule=None, kernel=""):
-    from ..transforms.inline import inline_function
+    from ..ir.inline import inline_function
 
     builder = g.builder
     result = inline_function(builder, rule, [a.atom for a in args] + [out.atom, g.atom])

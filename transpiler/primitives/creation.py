@@ -1,8 +1,11 @@
-"""Array creation: zeros, ones, full, zeros_like, ones_like, arange. Constants: never differentiated."""
+"""Array creation: zeros, ones, full, zeros_like, ones_like, arange, eye, array literals (constants, never
+differentiated), and linspace (linear in its end points)."""
 from __future__ import annotations
 
+import libcst as cst
+
 from .. import codegen as cg
-from ..analysis.types import NUMPY_DTYPES, ShapeError, TensorType, fresh_dim
+from ..ir.types import NUMPY_DTYPES, ShapeError, TensorType, fresh_dim
 from .registry import Primitive, register
 from .shape_ops import shape_value
 from .symbolic import ops
@@ -69,4 +72,89 @@ def _infer_arange(types, params) -> TensorType:
 register(Primitive(
     name="arange", family="creation", infer=_infer_arange,
     render=lambda args, p: cg.call("np.arange", *args), temp_name="idx",
+))
+
+
+def _rows_columns(args) -> list:
+    """`np.eye(n)` for a square identity, `np.eye(n, m)` otherwise."""
+    return args[:1] if len(args) == 1 or cg.source(args[0]) == cg.source(args[1]) else args
+
+
+def _infer_eye(types, params) -> TensorType:
+    """`eye(n)` (square) or `eye(n, m)`, with the diagonal `k` as a parameter."""
+    shape = shape_value(types)
+    return TensorType(params.get("dtype", "f64"), shape * 2 if len(shape) == 1 else shape)
+
+
+register(Primitive(
+    name="eye", family="creation", infer=_infer_eye,
+    render=lambda args, p: cg.call("np.eye", *_rows_columns(args), k=p.get("k") or None, dtype=_dtype_arg(p)),
+    temp_name="eye",
+))
+
+
+def _infer_linspace(types, params) -> TensorType:
+    start, stop, num = types
+    if start.shape not in ((), None) or stop.shape not in ((), None):
+        raise ShapeError("np.linspace is supported between two scalars here")
+    dtype = start.dtype if start.dtype == stop.dtype and start.dtype in ("f32", "f64") else "f64"
+    return TensorType(dtype, shape_value([num]))
+
+
+def _fractions(num, endpoint: bool):
+    """Where each point sits between start (0) and stop (1)."""
+    return ops.linspace(0.0, 1.0, num, endpoint=endpoint)
+
+
+# linear in its end points: start * (1 - t) + stop * t, with t the points of linspace(0, 1)
+register(Primitive(
+    name="linspace", family="creation", infer=_infer_linspace,
+    render=lambda args, p: cg.call("np.linspace", *args, endpoint=None if p.get("endpoint", True) else False),
+    vjp=lambda g, out, start, stop, num, active=None, endpoint=True: [
+        ops.sum(g * (1.0 - _fractions(num, endpoint))), ops.sum(g * _fractions(num, endpoint)), None],
+    jvp=lambda tangents, out, start, stop, num, endpoint=True: _sum_present([
+        None if tangents[0] is None else tangents[0] * (1.0 - _fractions(num, endpoint)),
+        None if tangents[1] is None else tangents[1] * _fractions(num, endpoint)]),
+    diff_args=(0, 1), temp_name="grid",
+))
+
+
+def _sum_present(terms):
+    terms = [t for t in terms if t is not None]
+    return terms[0] if len(terms) == 1 else terms[0] + terms[1]
+
+
+def _list(value):
+    if isinstance(value, tuple):
+        return cst.List([cst.Element(_list(v)) for v in value])
+    return cg.literal(value)
+
+
+def _literal_dtype(value) -> str:
+    """The dtype NumPy gives an array of these Python numbers."""
+    flat, stack = [], [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, tuple):
+            stack.extend(item)
+        else:
+            flat.append(item)
+    if any(isinstance(v, float) for v in flat):
+        return "f64"
+    return "bool" if all(isinstance(v, bool) for v in flat) else "i64"
+
+
+def _infer_array(types, params) -> TensorType:
+    value, shape = params["value"], []
+    while isinstance(value, tuple):
+        shape.append(len(value))
+        value = value[0] if value else None
+    return TensorType(params.get("dtype") or _literal_dtype(params["value"]), tuple(shape))
+
+
+# `np.array([[1.0, 0.0], [0.0, 1.0]])`: an array literal of numbers
+register(Primitive(
+    name="array", family="creation", infer=_infer_array,
+    render=lambda args, p: cg.call("np.array", _list(p["value"]), dtype=_dtype_arg(p) if "dtype" in p else None),
+    temp_name="arr",
 ))

@@ -1,22 +1,27 @@
 """Elementwise primitives: NumPy broadcasting, one derivative rule per argument.
 
-Each rule `d(g, out, *args)` is linear in `g`: it is the vector-Jacobian product for reverse mode (summed
+Each rule `d(g, out, *args, **params)` is linear in `g`: it is the vector-Jacobian product for reverse mode (summed
 back over broadcast axes by the family) and, fed a tangent instead, the Jacobian-vector product for forward
 mode. Elementwise maps are diagonal, so one rule serves both directions.
 """
 from __future__ import annotations
 
+import math
 import operator
 from typing import Callable, Sequence
 
 from .. import codegen as cg
-from ..analysis.types import TensorType, broadcast_shapes, promote
+from ..ir.types import TensorType, broadcast_shapes, promote
 from ..ir import Const
 from ..builder import const
 from .registry import Primitive, register
 from .symbolic import Sym, ops, sum_to
 
 Rule = Callable[..., Sym | None]
+
+_LN2, _LN10, _PI = math.log(2.0), math.log(10.0), math.pi
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
 def _infer(result: str) -> Callable:
@@ -39,7 +44,7 @@ def _vjp_from(rules: Sequence[Rule | None]) -> Callable:
             if rule is None or (active is not None and not active[i]):
                 cts.append(None)
                 continue
-            ct = rule(g, out, *args)
+            ct = rule(g, out, *args, **params)
             # a unary map's output has its argument's shape: nothing was broadcast, nothing to sum
             cts.append(None if ct is None else ct if len(args) == 1 else sum_to(ct, arg.type, arg, out))
         return cts
@@ -53,7 +58,7 @@ def _jvp_from(rules: Sequence[Rule | None]) -> Callable:
         for rule, t in zip(rules, tangents):
             if rule is None or t is None:
                 continue
-            term = rule(t, out, *args)
+            term = rule(t, out, *args, **params)
             if term is not None:
                 total = term if total is None else total + term
         return total
@@ -63,12 +68,12 @@ def _jvp_from(rules: Sequence[Rule | None]) -> Callable:
 
 def elementwise(name: str, rules: Sequence[Rule | None], render: Callable, cuda: str | None = None,
                 result: str = "float", fold: Callable | None = None, temp: str = "t",
-                simplify: Callable | None = None, diff: bool = True) -> Primitive:
+                simplify: Callable | None = None, diff: bool = True, imports: str | None = None) -> Primitive:
     """Register an elementwise primitive; `rules[i]` is None where argument i has no derivative."""
     return register(Primitive(
         name=name, infer=_infer(result), render=render, family="elementwise",
         vjp=_vjp_from(rules) if diff else None, jvp=_jvp_from(rules) if diff else None,
-        cuda=cuda, broadcast_tolerant=True, fold=fold, temp_name=temp,
+        cuda=cuda, broadcast_tolerant=True, fold=fold, temp_name=temp, imports=imports,
         diff_args=tuple(i for i, r in enumerate(rules) if r is not None),
         extra={"simplify": simplify} if simplify else {},
     ))
@@ -76,6 +81,11 @@ def elementwise(name: str, rules: Sequence[Rule | None], render: Callable, cuda:
 
 def np_call(fn: str) -> Callable:
     return lambda args, params: cg.call(f"np.{fn}", *args)
+
+
+def special_call(fn: str) -> Callable:
+    """`scipy.special.<fn>(x)`; static parameters (a polygamma order) go first, as scipy takes them."""
+    return lambda args, params: cg.call(f"scipy.special.{fn}", *params.values(), *args)
 
 
 def infix(op: str) -> Callable:
@@ -189,13 +199,13 @@ elementwise("multiply", [lambda g, y, a, b: g * b, lambda g, y, a, b: g * a], in
 elementwise("divide", [lambda g, y, a, b: g / b, lambda g, y, a, b: -(g * y) / b], infix("/"), "({0} / {1})",
             fold=operator.truediv, simplify=_simplify_div)
 elementwise("power", [lambda g, y, a, b: g * a ** (b - 1) * b, lambda g, y, a, b: g * (ops.log(a) * y)],
-            infix("**"), "pow({0}, {1})", result="promote", fold=operator.pow, simplify=_simplify_pow)
+            infix("**"), "lifted_power({0}, {1})", result="promote", fold=operator.pow, simplify=_simplify_pow)
 elementwise("negative", [lambda g, y, a: -g], lambda args, p: cg.unary("-", args[0]), "(-{0})",
             result="promote", fold=operator.neg, simplify=_simplify_neg)
-elementwise("floor_divide", [None, None], infix("//"), "floor({0} / {1})", result="promote",
+elementwise("floor_divide", [None, None], infix("//"), "lifted_floor_divide({0}, {1})", result="promote",
             fold=operator.floordiv, diff=False)
 elementwise("mod", [lambda g, y, a, b: g, lambda g, y, a, b: -g * ops.floor_divide(a, b)], infix("%"),
-            "fmod({0}, {1})", result="promote", fold=operator.mod)
+            "lifted_mod({0}, {1})", result="promote", fold=operator.mod)
 
 # --- transcendental and friends ----------------------------------------------------------------------------
 elementwise("exp", [lambda g, y, x: g * y], np_call("exp"), "exp({0})", temp="e")
@@ -210,27 +220,55 @@ elementwise("tanh", [lambda g, y, x: g * (1.0 - y * y)], np_call("tanh"), "tanh(
 elementwise("arctan", [lambda g, y, x: g / (1.0 + x * x)], np_call("arctan"), "atan({0})")
 elementwise("arcsin", [lambda g, y, x: g / ops.sqrt(1.0 - x * x)], np_call("arcsin"), "asin({0})")
 elementwise("arccos", [lambda g, y, x: -g / ops.sqrt(1.0 - x * x)], np_call("arccos"), "acos({0})")
+elementwise("log2", [lambda g, y, x: g / (x * _LN2)], np_call("log2"), "log2({0})")
+elementwise("log10", [lambda g, y, x: g / (x * _LN10)], np_call("log10"), "log10({0})")
+elementwise("exp2", [lambda g, y, x: g * (y * _LN2)], np_call("exp2"), "exp2({0})", temp="e")
+elementwise("arcsinh", [lambda g, y, x: g / ops.sqrt(x * x + 1.0)], np_call("arcsinh"), "asinh({0})")
+elementwise("arccosh", [lambda g, y, x: g / ops.sqrt(x * x - 1.0)], np_call("arccosh"), "acosh({0})")
+elementwise("arctanh", [lambda g, y, x: g / (1.0 - x * x)], np_call("arctanh"), "atanh({0})")
+# sin(pi x) / (pi x): the derivative (cos(pi x) - y) / x has the limit 0 at x = 0, written without dividing by 0
+elementwise("sinc", [lambda g, y, x: g * ops.where(x == 0.0, 0.0, (ops.cos(x * _PI) - y) / ops.where(x == 0.0, 1.0, x))],
+            np_call("sinc"))
 elementwise("sinh", [lambda g, y, x: g * ops.cosh(x)], np_call("sinh"), "sinh({0})")
 elementwise("cosh", [lambda g, y, x: g * ops.sinh(x)], np_call("cosh"), "cosh({0})")
 elementwise("square", [lambda g, y, x: g * (2.0 * x)], np_call("square"), "({0} * {0})", result="promote")
 elementwise("reciprocal", [lambda g, y, x: -g * (y * y)], np_call("reciprocal"), "(1.0 / {0})")
-elementwise("abs", [lambda g, y, x: g * ops.sign(x)], np_call("abs"), "fabs({0})", result="promote")
-elementwise("sign", [None], np_call("sign"), "copysign(({0}) != 0, {0})", result="promote", diff=False)
+elementwise("abs", [lambda g, y, x: g * ops.sign(x)], np_call("abs"), "lifted_abs({0})", result="promote")
+elementwise("sign", [None], np_call("sign"), "lifted_sign({0})", result="promote", diff=False)
 elementwise("floor", [None], np_call("floor"), "floor({0})", diff=False)
 elementwise("ceil", [None], np_call("ceil"), "ceil({0})", diff=False)
 elementwise("arctan2", [lambda g, y, a, b: g * b / (a * a + b * b), lambda g, y, a, b: -g * a / (a * a + b * b)],
             np_call("arctan2"), "atan2({0}, {1})")
 elementwise("maximum", [lambda g, y, a, b: g * (a >= b), lambda g, y, a, b: g * (a < b)], np_call("maximum"),
-            "fmax({0}, {1})", result="promote")
+            "lifted_maximum({0}, {1})", result="promote")
 elementwise("minimum", [lambda g, y, a, b: g * (a <= b), lambda g, y, a, b: g * (a > b)], np_call("minimum"),
-            "fmin({0}, {1})", result="promote")
+            "lifted_minimum({0}, {1})", result="promote")
 elementwise("logaddexp", [lambda g, y, a, b: g * ops.exp(a - y), lambda g, y, a, b: g * ops.exp(b - y)],
             np_call("logaddexp"), "lifted_logaddexp({0}, {1})")
+elementwise("logaddexp2", [lambda g, y, a, b: g * ops.exp2(a - y), lambda g, y, a, b: g * ops.exp2(b - y)],
+            np_call("logaddexp2"))
 elementwise("where", [None, lambda g, y, c, a, b: ops.where(c, g, 0.0), lambda g, y, c, a, b: ops.where(c, 0.0, g)],
             np_call("where"), "(({0}) ? ({1}) : ({2}))", result="where")
 elementwise("clip", [lambda g, y, x, lo, hi: g * ops.logical_and(x >= lo, x <= hi),
                      lambda g, y, x, lo, hi: g * (x < lo), lambda g, y, x, lo, hi: g * (x > hi)],
-            np_call("clip"), "fmin(fmax({0}, {1}), {2})", result="promote")
+            np_call("clip"), "lifted_minimum(lifted_maximum({0}, {1}), {2})", result="promote")
+
+# --- scipy.special -------------------------------------------------------------------------------------------
+def _special(name: str, rule: Rule, cuda: str | None = None, temp: str = "t") -> None:
+    elementwise(name, [rule], special_call(name), cuda, temp=temp, imports="scipy.special")
+
+
+_special("expit", lambda g, y, x: g * (y * (1.0 - y)), "(1.0 / (1.0 + exp(-{0})))", temp="p")
+_special("logit", lambda g, y, x: g / (x * (1.0 - x)), "log({0} / (1.0 - {0}))")
+_special("erf", lambda g, y, x: g * (_TWO_OVER_SQRT_PI * ops.exp(-(x * x))), "erf({0})")
+_special("erfc", lambda g, y, x: g * (-_TWO_OVER_SQRT_PI * ops.exp(-(x * x))), "erfc({0})")
+_special("ndtr", lambda g, y, x: g * (_INV_SQRT_2PI * ops.exp(-0.5 * (x * x))), "normcdf({0})", temp="p")
+_special("log_ndtr", lambda g, y, x: g * (_INV_SQRT_2PI * ops.exp(-0.5 * (x * x) - y)), None)
+_special("gammaln", lambda g, y, x: g * ops.digamma(x), "lgamma({0})")
+_special("digamma", lambda g, y, x: g * ops.polygamma(x, order=1), None)
+# polygamma(order, x): the order is a build-time integer, kept as a parameter
+elementwise("polygamma", [lambda g, y, x, order: g * ops.polygamma(x, order=order + 1)], special_call("polygamma"),
+            imports="scipy.special")
 
 # the value itself, with no derivative: `stop_gradient(x)` renders as `x`
 elementwise("stop_gradient", [None], lambda args, p: args[0], None, result="promote", diff=False, temp="v")
@@ -246,3 +284,5 @@ elementwise("logical_and", [None, None], np_call("logical_and"), "({0} && {1})",
 elementwise("logical_or", [None, None], np_call("logical_or"), "({0} || {1})", result="bool", temp="mask",
             diff=False)
 elementwise("logical_not", [None], np_call("logical_not"), "(!{0})", result="bool", temp="mask", diff=False)
+for _name, _cuda in (("isnan", "isnan({0})"), ("isinf", "isinf({0})"), ("isfinite", "isfinite({0})")):
+    elementwise(_name, [None], np_call(_name), _cuda, result="bool", temp="mask", diff=False)

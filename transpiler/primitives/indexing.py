@@ -12,7 +12,8 @@ from typing import Any
 import libcst as cst
 
 from .. import codegen as cg
-from ..analysis.types import ShapeError, TensorType, fresh_dim, is_unknown, offset_dim
+from ..ir.types import (ShapeError, TensorType, broadcast_shapes, fresh_dim, is_unknown, offset_dim,
+                        show_shape)
 from ..ir import Const
 from .registry import Primitive, register
 from .symbolic import Sym, materialize, ops, sum_to
@@ -58,13 +59,14 @@ def _infer_getitem(types: list[TensorType], params) -> TensorType:
     x = types[0]
     index = params["index"]
     advanced = advanced_items(index, types)
-    if len(advanced) > 1:
-        raise ShapeError("indexing with more than one index array is not supported; index one axis at a time")
+    if len(advanced) > 1 and any(types[r.index].dtype == "bool" for r in advanced):
+        raise ShapeError("indexing with a boolean mask together with another index array is not supported",)
     if advanced and None in index:
         raise ShapeError("combining an index array with None (np.newaxis) is not supported; expand dims after")
     if x.shape is None:
         return TensorType(x.dtype, None)
-    shape, dims, gathered = [], iter(x.shape), []
+    shape, dims, gathered, array_at = [], iter(x.shape), [], None
+    paired = []  # the shapes of integer index arrays, broadcast together as NumPy does (`f[i, j]`)
     for item in _expand_ellipsis(_mask_axes(index, types), len(x.shape)):
         if item is None:
             shape.append(1)
@@ -78,8 +80,8 @@ def _infer_getitem(types: list[TensorType], params) -> TensorType:
             if array.dtype == "bool":  # a mask selects a number of elements known only at run time
                 gathered = [fresh_dim()]
             else:
-                gathered = list(array.shape) if array.shape is not None else [fresh_dim()]
-            array_at = len(shape)
+                paired.append(array.shape)
+            array_at = len(shape) if array_at is None else array_at
             continue
         dim = next(dims)
         if isinstance(item, int):
@@ -87,6 +89,17 @@ def _infer_getitem(types: list[TensorType], params) -> TensorType:
                 raise ShapeError(f"index {item} is out of bounds for an axis of size {dim}")
         elif isinstance(item, slice):
             shape.append(_slice_length(item, dim, types))
+    if paired:
+        if any(p is None for p in paired):
+            gathered = [fresh_dim()] if len(paired) == 1 else None
+        else:
+            try:
+                gathered = list(broadcast_shapes(list(paired)))
+            except ShapeError:
+                raise ShapeError("index arrays of shapes " + " and ".join(show_shape(p) for p in paired)
+                                 + " cannot be broadcast together") from None
+        if gathered is None:
+            return TensorType(x.dtype, None)
     if advanced:
         at = 0 if _array_axes_first(index, types) else array_at
         shape[at:at] = gathered
@@ -286,7 +299,7 @@ register(Primitive(
 register(Primitive(
     name="iadd", family="elementwise", infer=lambda types, p: types[0].with_shape(types[0].shape),
     render=lambda args, p: [cst.SimpleStatementLine([cst.AugAssign(args[0], cst.AddAssign(), args[1])])],
-    statement=True, extra={"in_place": True},
+    statement=True, extra={"in_place": True}, cuda="({0} + {1})",
     vjp=lambda g, out, a, b, active=None: [g if active is None or active[0] else None,
                                            sum_to(g, b.type, b, out) if active is None or active[1] else None],
     jvp=lambda tangents, out, a, b: tangents[1] if tangents[0] is None else
@@ -297,7 +310,7 @@ register(Primitive(
 register(Primitive(
     name="isub", family="elementwise", infer=lambda types, p: types[0].with_shape(types[0].shape),
     render=lambda args, p: [cst.SimpleStatementLine([cst.AugAssign(args[0], cst.SubtractAssign(), args[1])])],
-    statement=True, extra={"in_place": True},
+    statement=True, extra={"in_place": True}, cuda="({0} - {1})",
     vjp=lambda g, out, a, b, active=None: [g if active is None or active[0] else None,
                                            -sum_to(g, b.type, b, out) if active is None or active[1] else None],
     jvp=lambda tangents, out, a, b: -tangents[1] if tangents[0] is None else

@@ -6,7 +6,7 @@ product does not broadcast the way elementwise arithmetic does.
 from __future__ import annotations
 
 from .. import codegen as cg
-from ..analysis.types import (ShapeError, TensorType, broadcast_dims, broadcast_shapes, is_unknown, promote,
+from ..ir.types import (ShapeError, TensorType, broadcast_dims, broadcast_shapes, is_unknown, promote,
                               show_shape)
 from .registry import Primitive, register
 from .symbolic import Sym, ops, sum_to

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Callable
 
 from .. import codegen as cg
-from ..analysis.types import ShapeError, TensorType
+from ..ir.types import ShapeError, TensorType
 from .registry import Primitive, register
 from .symbolic import Sym, count, ops, reduced_axes, unreduce
 
@@ -21,6 +21,8 @@ def _infer(result: str) -> Callable:
         if result == "float" and dtype not in ("f32", "f64"):
             dtype = "f64"
         elif result == "sum" and dtype == "bool":
+            dtype = "i64"
+        elif result == "index":
             dtype = "i64"
         if x.shape is None:
             if axis is None and not keepdims:
@@ -41,18 +43,20 @@ def _infer(result: str) -> Callable:
 
 def _render(func: str) -> Callable:
     def render(args, params):
-        return cg.call(func, args[0], axis=params.get("axis"), keepdims=params.get("keepdims") or None)
+        extra = {k: v for k, v in params.items() if k not in ("axis", "keepdims")}
+        return cg.call(func, args[0], axis=params.get("axis"), **extra, keepdims=params.get("keepdims") or None)
 
     return render
 
 
 def reduction(name: str, vjp: Callable, jvp: Callable, func: str | None = None, result: str = "same",
-              cuda: str | None = None, scipy: bool = False) -> Primitive:
+              cuda: str | None = None, imports: str | None = None) -> Primitive:
     return register(Primitive(
         name=name, infer=_infer(result), render=_render(func or f"np.{name}"), family="reduction",
-        vjp=lambda g, out, x, active=None, axis=None, keepdims=False: [vjp(g, out, x, axis, keepdims)],
-        jvp=lambda tangents, out, x, axis=None, keepdims=False: jvp(tangents[0], out, x, axis, keepdims),
-        cuda=cuda, broadcast_tolerant=True, scipy=scipy, temp_name="s",
+        vjp=lambda g, out, x, active=None, axis=None, keepdims=False, **extra: [vjp(g, out, x, axis, keepdims, **extra)],
+        jvp=lambda tangents, out, x, axis=None, keepdims=False, **extra: jvp(tangents[0], out, x, axis, keepdims,
+                                                                             **extra),
+        cuda=cuda, broadcast_tolerant=True, imports=imports, temp_name="s",
     ))
 
 
@@ -93,11 +97,53 @@ reduction("min",
           _extreme_vjp,
           lambda t, y, x, axis, keepdims: ops.sum(t * _share(x, y, axis, keepdims), axis=axis, keepdims=keepdims),
           cuda="min")
+def _others(x: Sym, axis) -> Sym:
+    """For each entry, the product of the OTHER entries it is reduced with: the running products before it and
+    after it, multiplied (no division, so exact where entries are 0, at every order: see `scans`)."""
+    return ops.prod_others(x, axis=tuple(axis) if isinstance(axis, list) else axis)
+
+
 reduction("prod",
-          lambda g, y, x, axis, keepdims: unreduce(g * y, x, axis, keepdims) / x,
-          lambda t, y, x, axis, keepdims: y * ops.sum(t / x, axis=axis, keepdims=keepdims),
+          lambda g, y, x, axis, keepdims: unreduce(g, x, axis, keepdims) * _others(x, axis),
+          lambda t, y, x, axis, keepdims: ops.sum(t * _others(x, axis), axis=axis, keepdims=keepdims),
           result="sum", cuda="mul")
 reduction("logsumexp",
           lambda g, y, x, axis, keepdims: unreduce(g, x, axis, keepdims) * _softmax(x, y, axis, keepdims),
           lambda t, y, x, axis, keepdims: ops.sum(t * _softmax(x, y, axis, keepdims), axis=axis, keepdims=keepdims),
-          func="scipy.special.logsumexp", result="float", scipy=True)
+          func="scipy.special.logsumexp", result="float", imports="scipy.special")
+
+
+# var and std with `ddof`: d var / dx = 2 (x - mean) / (N - ddof); the mean's own derivative sums to zero
+def _centred(x: Sym, axis) -> Sym:
+    return x - ops.mean(x, axis=axis, keepdims=True)
+
+
+def _dof(x: Sym, axis, ddof: int):
+    n = count(x, axis)
+    return n - ddof if ddof else n
+
+
+reduction("var",
+          lambda g, y, x, axis, keepdims, ddof=0: unreduce(g, x, axis, keepdims) * (2.0 * _centred(x, axis))
+          / _dof(x, axis, ddof),
+          lambda t, y, x, axis, keepdims, ddof=0: ops.sum(t * (2.0 * _centred(x, axis)), axis=axis, keepdims=keepdims)
+          / _dof(x, axis, ddof),
+          result="float")
+def _nonzero(y: Sym) -> Sym:
+    """The standard deviation where it is not 0; 1 where it is (all values equal, so every centred value is 0
+    and the derivative is 0, as for abs at 0, instead of 0 / 0)."""
+    return ops.where(y == 0.0, 1.0, y)
+
+
+reduction("std",
+          lambda g, y, x, axis, keepdims, ddof=0: unreduce(g / _nonzero(y), x, axis, keepdims) * _centred(x, axis)
+          / _dof(x, axis, ddof),
+          lambda t, y, x, axis, keepdims, ddof=0: ops.sum(t * _centred(x, axis), axis=axis, keepdims=keepdims)
+          / (_dof(x, axis, ddof) * _nonzero(y)),
+          result="float")
+
+
+# where the extremes sit: integer positions, never differentiated
+for _name in ("argmax", "argmin"):
+    register(Primitive(name=_name, infer=_infer("index"), render=_render(f"np.{_name}"), family="reduction",
+                       temp_name="idx"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ..analysis.types import TensorType
+from ..ir.types import TensorType
 
 # infer(arg_types, params) -> output type
 InferRule = Callable[[list[TensorType], dict[str, Any]], TensorType]
@@ -37,7 +37,8 @@ class Primitive:
     # Python evaluation for constant folding (literal arguments only)
     fold: Callable | None = None
     temp_name: str = "t"
-    scipy: bool = False
+    # the module its rendering names beyond numpy (`scipy.special`): imported by generated code that uses it
+    imports: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -75,4 +76,5 @@ def _load_families() -> None:
     global _loaded
     if not _loaded:
         _loaded = True
-        from . import calls, creation, elementwise, indexing, linalg, reductions, shape_ops, tape  # noqa: F401
+        from . import (calls, creation, elementwise, indexing, linalg, matrix_functions, reductions,  # noqa: F401
+                       scans, shape_ops, structured, tape)

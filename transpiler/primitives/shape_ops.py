@@ -6,12 +6,12 @@ the output's static shape is known whenever the input's is.
 from __future__ import annotations
 
 from .. import codegen as cg
-from ..analysis.types import (NUMPY_DTYPES, ShapeError, TensorType, broadcast_dims, broadcast_shapes, fresh_dim,
+from ..ir.types import (NUMPY_DTYPES, ShapeError, TensorType, broadcast_dims, broadcast_shapes, fresh_dim,
                               is_unknown, normalize_axis, show_shape)
 from ..builder import const
 from .indexing import slice_along, take_along
 from .registry import Primitive, register
-from .symbolic import Sym, ops, sum_to
+from .symbolic import Sym, materialize, ops, sum_to
 
 
 def shape_value(types: list[TensorType]) -> tuple:
@@ -223,6 +223,31 @@ register(Primitive(
     vjp=lambda g, out, x, *dims, active=None: [sum_to(g, x.type, x, out)] + [None] * len(dims),
     jvp=lambda tangents, out, x, *dims: ops.broadcast_to(tangents[0], *dims),
     diff_args=(0,), broadcast_tolerant=True, temp_name="b",
+))
+def _infer_refine(types, params) -> TensorType:
+    x, dims = types[0], shape_value(types[1:])
+    if x.shape is not None and len(x.shape) != len(dims):
+        raise ShapeError(f"cannot check rank {len(x.shape)} against a shape of rank {len(dims)}")
+    return TensorType(x.dtype, dims)
+
+
+def _vjp_refine(g, out, x, *dims, active=None):
+    """The cotangent has the checked shape, which is `x`'s at run time: checked back to `x`'s static type."""
+    builder = g.builder
+    if x.rank is None:
+        return [g] + [None] * len(dims)
+    back = [Sym(builder, builder.dim(d, x.atom, axis)) if not isinstance(d, int) else d
+            for axis, d in enumerate(x.shape)]
+    return [ops.refine_shape(materialize(g, out.type, out), *back)] + [None] * len(dims)
+
+
+# `y` of shape [n,k] meeting an array of shape [n,2]: the sizes are equal if the program is right, which only
+# the run time can tell. The value is checked there (a clear error otherwise) and has the literal shape after.
+register(Primitive(
+    name="refine_shape", infer=_infer_refine, family="shape",
+    render=lambda args, p: cg.call("_same_shape", args[0], _shape_expr(args[1:])),
+    vjp=_vjp_refine, jvp=lambda tangents, out, x, *dims: ops.refine_shape(tangents[0], *dims),
+    diff_args=(0,), temp_name="c", extra={"helper": "same_shape"},
 ))
 register(Primitive(
     name="broadcast_like", family="shape",

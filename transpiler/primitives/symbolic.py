@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..analysis.types import ShapeError, TensorType, is_unknown, normalize_axis, show_shape
+from ..ir.types import ShapeError, TensorType, is_unknown, normalize_axis, show_shape
 from ..ir import Var
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import libcst as cst
 
 from .. import codegen as cg
-from ..analysis.types import TensorType
+from ..ir.types import TensorType
 from .registry import Primitive, register
 from .symbolic import Sym
 

@@ -14,18 +14,25 @@ from .inplace import functionalize
 from .jacobian import jacfwd, jacrev
 from .reverse import ReverseSpec, reverse
 
-REVERSE = ("grad", "value_and_grad", "vjp")
+REVERSE = ("grad", "value_and_grad", "vjp", "elementwise_grad")
 FORWARD = ("jvp", "jacfwd", "jacrev", "hessian")
 KINDS = REVERSE + FORWARD
 
 
 def apply_transform(kind: str, fn: Function, name: str, wrt: tuple[int, ...], wrt_is_tuple: bool,
-                    loc: SourceLoc | None, generated: bool = False) -> Function:
+                    loc: SourceLoc | None, generated: bool = False, leaf_cotangents: tuple = ()) -> Function:
     """The function `kind` declares for `fn` (`generated`: `fn` is itself a transform's output)."""
+    result = _apply(kind, fn, name, wrt, wrt_is_tuple, loc, generated, leaf_cotangents)
+    result.defaults = fn.defaults  # the same parameters come first: they keep their defaults
+    return result
+
+
+def _apply(kind: str, fn: Function, name: str, wrt: tuple[int, ...], wrt_is_tuple: bool,
+           loc: SourceLoc | None, generated: bool, leaf_cotangents: tuple) -> Function:
     if generated:
         fn = functionalize(fn)
     if kind in REVERSE:
-        return reverse(fn, ReverseSpec(name, kind, wrt, wrt_is_tuple, loc))
+        return reverse(fn, ReverseSpec(name, kind, wrt, wrt_is_tuple, loc, leaf_cotangents))
     if kind == "jvp":
         return jvp(fn, ForwardSpec(name, wrt, loc))
     if kind == "jacfwd":

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..analysis.activity import active
-from ..analysis.types import ShapeError
+from ..ir.types import ShapeError
 from ..builder import Builder, const, function_builder
 from ..errors import SourceLoc, TranspileError
 from ..ir import Atom, Const, Eqn, Function, If, Loop, Var

@@ -28,10 +28,11 @@ def _block(block: list) -> list:
 
 
 def _movable(eqn: Eqn) -> bool:
-    """Pure computations that cannot fail: indexing stays put (a loop that never runs never indexes)."""
+    """Pure computations that cannot fail: indexing stays put (a loop that never runs never indexes), and so do
+    matrix functions (a singular matrix raises)."""
     prim = eqn.prim
     return not (prim.statement or prim.extra.get("in_place")
-                or prim.family in ("tape", "creation", "call", "indexing"))
+                or prim.family in ("tape", "creation", "call", "indexing", "matrix"))
 
 
 def updated_in_place(block: list) -> set[int]:

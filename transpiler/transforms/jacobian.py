@@ -18,7 +18,7 @@ tuple outputs give a tuple of those, and a tuple `wrt` a tuple per output.
 from __future__ import annotations
 
 from ..analysis.activity import active
-from ..analysis.types import TensorType
+from ..ir.types import TensorType
 from ..builder import Builder, const
 from ..errors import SourceLoc, TranspileError
 from ..ir import Atom, Const, Eqn, Function, Loop, Var, all_defined, equations, result_atoms, statement_uses, substitute
@@ -26,7 +26,7 @@ from ..primitives.indexing import Ref
 from ..builder import function_builder
 from .forward import _Tangents, check_float_inputs
 from .hoist import updated_in_place
-from .inline import inline_function
+from ..ir.inline import inline_function
 
 
 def jacfwd(fn: Function, name: str, wrt: tuple[int, ...], wrt_is_tuple: bool, loc: SourceLoc | None) -> Function:

@@ -11,7 +11,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from ..analysis.activity import active
-from ..analysis.types import ShapeError, TensorType, broadcast_shapes, is_unknown
+from ..ir.types import ShapeError, TensorType, broadcast_shapes, is_unknown
 from ..builder import Builder, const, function_builder
 from ..errors import SourceLoc, TranspileError
 from ..ir import (Atom, Const, Eqn, Function, If, Loop, Var, all_defined, equations, free_values, result_atoms,
@@ -28,10 +28,11 @@ class ReverseSpec:
     """What to generate: which parameters to differentiate and what to return."""
 
     name: str
-    kind: str  # "grad" | "value_and_grad" | "vjp"
+    kind: str  # "grad" | "value_and_grad" | "vjp" | "elementwise_grad" (autograd's: the vjp of a cotangent of ones)
     wrt: tuple[int, ...]
     wrt_is_tuple: bool
     loc: SourceLoc | None = None
+    leaf_cotangents: tuple = ()  # vjp: one cotangent parameter per result array (a tree's leaves), these names
 
 
 def reverse(fn: Function, spec: ReverseSpec) -> Function:
@@ -61,7 +62,7 @@ def reverse(fn: Function, spec: ReverseSpec) -> Function:
     builder.loc = None
     grads = tuple(sweep.gradient(var) for var in wrt_vars)
     grad_result = grads if spec.wrt_is_tuple else grads[0]
-    result = grad_result if spec.kind == "grad" else (fn.result, grad_result)
+    result = grad_result if spec.kind in ("grad", "elementwise_grad") else (fn.result, grad_result)
     return Function(spec.name, params, builder.prologue + builder.eqns, result, fn.loc, None, fn.source_name)
 
 
@@ -75,7 +76,17 @@ def _seeds(fn: Function, spec: ReverseSpec, builder: Builder, params: list[Var])
                 f"{'a tuple' if isinstance(fn.result, tuple) else out.type}", spec.loc,
                 "reduce the result (e.g. np.sum), or declare vjp(...) for vector outputs")
         return [const(1.0)]
+    if spec.kind == "elementwise_grad":  # every output element seeded with 1: the gradient of their sum
+        out = outputs[0]
+        if isinstance(fn.result, tuple) or not out.type.is_float:
+            raise TranspileError(f"`elementwise_grad` needs `{fn.name}` to return one floating-point array", spec.loc,
+                                 "declare vjp(...) for tuple results")
+        return [const(1.0)]
     # vjp: one cotangent parameter, a tuple when the kernel returns a tuple
+    if spec.leaf_cotangents:
+        cts = [Var(builder.scope.fresh(name), out.type) for name, out in zip(spec.leaf_cotangents, outputs)]
+        params.extend(cts)
+        return [ct if out.type.is_float else None for ct, out in zip(cts, outputs)]
     ct_name = builder.scope.fresh("ct")
     if not isinstance(fn.result, tuple):
         ct = Var(ct_name, outputs[0].type)

@@ -14,6 +14,8 @@ def deal(cards, hand, *, normalize=False, semiring='fraction'):
     """Deal `hand` of `cards` cards without replacement: the highest card dealt, and the sum of the hand."""
     with dice.source_lines():
         w = dice.Worlds(semiring)
+        cards = dice.lib.argument(cards)
+        hand = dice.lib.argument(hand)
         # dist_lazy_perm.py:7  return lazy_max(lazy_perm(cards, hand)), lazy_sum(x + 1 for x in lazy_perm(cards, hand))
         w['lazy_perm1.left'] = w.lift(dice.lib.ones(cards))
         w.draw_d('_d1', cards)

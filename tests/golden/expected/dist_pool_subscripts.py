@@ -14,6 +14,8 @@ def pool(a, d, *, normalize=True, semiring='float64'):
     """The distribution of the outcome: {outcome: probability} (Lifted dist mode)."""
     with dice.source_lines():
         w = dice.Worlds(semiring)
+        a = dice.lib.argument(a)
+        d = dice.lib.argument(d)
         # dist_pool_subscripts.py:6  actions = lazy_bincount(a @ d(6), 7)
         _s1 = w.fresh()
         lazy_bincount1_counts_1 = dice.lib.zeros(7)
@@ -42,7 +44,8 @@ def pool(a, d, *, normalize=True, semiring='float64'):
         w1['result'] = w1.lift(result_1)
         # where it does not
         # dist_pool_subscripts.py:12  result = last(actions > 0)
-        w2['_r1'] = dice.lib.length(w2['actions'] > 0, rows=True) - 1 - np.argmax(np.flip(w2['actions'] > 0, axis=-1), axis=-1)
+        length_1 = dice.lib.length(w2['actions'] > 0, rows=True)
+        w2['_r1'] = length_1 - 1 - np.argmax(np.flip(w2['actions'] > 0, axis=-1), axis=-1)
         w2['result'] = w2['_r1']
         w2.drop('_r1')
         w = w1.join(w2)

@@ -14,6 +14,7 @@ def duel(rounds, *, normalize=False, semiring='float64'):
     """Random branches split the worlds and join them; constants stay Python values."""
     with dice.source_lines():
         w = dice.Worlds(semiring)
+        rounds = dice.lib.argument(rounds)
         # dist_random_branches.py:7  hp1 = lazy_sum(3 @ d(6))
         _s1 = w.fresh()
         lazy_sum1_total_1 = 0
@@ -40,7 +41,7 @@ def duel(rounds, *, normalize=False, semiring='float64'):
             _s2.drop('_d2')
             w.product(_s2)
             del _s2
-            (w1, w2) = w.split(np.logical_and(w['hp1'] > 0, w['_t2']))
+            (w1, w2) = w.split(dice.lib.and_(w['hp1'] > 0, w['_t2']))
             # where it holds
             w1.drop('_t2')
             # dist_random_branches.py:11  hp2 = max(0, hp2 - d(8))

@@ -23,7 +23,8 @@ def drop_lowest(*, normalize=False, semiring='fraction'):
             _s2.draw_d('_d1', 6)
             _s2['lazy_topk1.result'] = np.sort(dice.lib.concat([dice.lib.stack([_s2['_d1']], rows=True), _s2['lazy_topk1.result']], rows=True), axis=-1)
             _s2.drop('_d1')
-            if dice.lib.length(_s2['lazy_topk1.result'], rows=True) > 3:
+            length_2 = dice.lib.length(_s2['lazy_topk1.result'], rows=True)
+            if length_2 > 3:
                 _s2['lazy_topk1.result'] = _s2['lazy_topk1.result'][:, 1:]
                 _s2.merge()
         _s2['_t1'] = _s2['lazy_topk1.result']
@@ -41,6 +42,7 @@ def hits(pool, *, normalize=False, semiring='float64'):
     """The distribution of the outcome: {outcome: probability} (Lifted dist mode)."""
     with dice.source_lines():
         w = dice.Worlds(semiring)
+        pool = dice.lib.argument(pool)
         # dist_stream_fold.py:12  return lazy_sum(x >= 5 for x in pool @ d(6))
         _s1 = w.fresh()
         lazy_sum1_total_1 = 0

@@ -1,0 +1,140 @@
+"""Run the C backend's kernels on an NVIDIA GPU through pycuda (`pip install 'lifted[cuda]'`).
+
+The `.cu` text is compiled once per process with pycuda's `SourceModule` (which caches by source hash on disk),
+in the primary context (`pycuda.autoprimaryctx`), so it coexists with CuPy, PyTorch and JAX. Every launch is
+checked: a failing kernel raises naming the kernel and the source line of its first statement. Inputs may be
+NumPy arrays (copied in, results copied back) or pycuda `GPUArray`s (results stay on the device). The host code
+between kernels is NumPy, so a function with host array code takes NumPy arrays.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from .cpu import _NUMPY, _check_empty, _meet, _scalar, _value
+
+BLOCK = 256
+_modules: dict[str, object] = {}
+_lock = threading.Lock()
+
+
+def load(path: str, specs: dict) -> "Kernels":
+    import pycuda.autoprimaryctx  # noqa: F401  (the primary context, shared with other CUDA libraries)
+    from pycuda.compiler import SourceModule
+
+    source = Path(path).read_text()
+    with _lock:
+        if source not in _modules:
+            _modules[source] = SourceModule(source, no_extern_c=True, options=["-std=c++14"])
+        module = _modules[source]
+    return Kernels(module, specs, source)
+
+
+class Kernels:
+    def __init__(self, module, specs: dict, source: str):
+        for name, spec in specs.items():
+            setattr(self, name, Kernel(module.get_function(name), name, spec, _origin(source, name)))
+
+
+def _origin(source: str, name: str) -> str:
+    start = source.find(f"void {name}(")
+    match = re.search(r"// (\S+\.py:\d+)", source[start:])
+    return match.group(1) if match else name
+
+
+class Kernel:
+    def __init__(self, function, name: str, spec: dict, origin: str):
+        self.function, self.name, self.spec, self.origin = function, name, spec, origin
+        self.inputs = [p for p in spec["params"] if p[0] in ("scalar", "array")]
+
+    def __call__(self, *args):
+        import pycuda.driver as driver
+        import pycuda.gpuarray as gpuarray
+
+        rank = self.spec["rank"]
+        on_device = any(isinstance(a, gpuarray.GPUArray) for a in args)
+        shape: list = [None] * rank
+        for value, param in zip(args, self.inputs):
+            if param[0] == "array":
+                _meet(shape, param[2], tuple(value.shape), rank)
+        for pattern, dims in self.spec["dims"]:
+            _meet(shape, pattern, tuple(_value(d, args) for d in dims), rank)
+        shape = [known if d is None else d for d, known in zip(shape, self.spec["static"])]
+        shape = tuple(int(d) for d in shape)
+        count = int(np.prod(shape, dtype=np.int64))
+        grid = max(1, min((count + BLOCK - 1) // BLOCK, 65535))
+        threads = grid * BLOCK
+        call = [np.int64(count)] + [np.int64(d) for d in shape]
+        results, keep = [], []
+        position = 0
+        for param in self.spec["params"]:
+            kind = param[0]
+            if kind == "scalar":
+                call.append(_NUMPY[param[1]](_scalar(args[position], param[1])))
+                position += 1
+            elif kind == "array":
+                value = args[position]
+                position += 1
+                dtype = _NUMPY[param[1]]
+                if not isinstance(value, gpuarray.GPUArray):
+                    host = np.asarray(value, dtype=dtype)
+                    value = gpuarray.to_gpu(np.ascontiguousarray(host) if not param[3] else host)
+                elif value.dtype != dtype:
+                    value = value.astype(dtype)
+                keep.append(value)
+                call.append(value.gpudata)
+                if param[3]:
+                    strides = _broadcast_strides(value.shape, value.strides, value.dtype.itemsize, shape)
+                    call += [np.int64(s) for s in strides]
+            elif kind == "tape":
+                capacity = sum(int(np.prod([len(range(*(_value(b, args) for b in bounds))) for bounds in loops]))
+                               for loops in param[2])
+                storage = gpuarray.empty(max(capacity, 1) * threads, dtype=_NUMPY[param[1]])
+                keep.append(storage)
+                call += [storage.gpudata, np.int64(max(capacity, 1))]
+            elif kind in ("out", "scalar_out"):
+                out = gpuarray.empty(shape if kind == "out" else (1,), dtype=_NUMPY[param[1]])
+                results.append((kind, out))
+                call.append(out.gpudata)
+            else:
+                dtype, op, acc_dtype, mean = param[1:]
+                identity = {"add": 0, "max": -np.inf, "min": np.inf}[op]
+                if acc_dtype == "i64" and op != "add":
+                    identity = np.iinfo(np.int64).min if op == "max" else np.iinfo(np.int64).max
+                acc = gpuarray.to_gpu(np.full(1, identity, dtype=_NUMPY[acc_dtype]))
+                results.append(("reduce", acc, dtype, mean, count))
+                call.append(acc.gpudata)
+        if count == 0:
+            _check_empty(self.spec)
+        try:
+            self.function(*call, block=(BLOCK, 1, 1), grid=(grid, 1))
+            driver.Context.synchronize()
+        except driver.Error as err:
+            raise RuntimeError(f"kernel {self.name} (from {self.origin}) failed: {err}") from err
+        values = []
+        for result in results:
+            if result[0] == "out":
+                values.append(result[1] if on_device else result[1].get())
+            elif result[0] == "scalar_out":
+                values.append(result[1].get()[0])
+            else:
+                _, acc, dtype, mean, count = result
+                value = acc.get()[0]
+                if mean:
+                    value = np.float64(value) / count if count else np.float64(np.nan)
+                values.append(_NUMPY[dtype](value))
+        return values[0] if len(values) == 1 else tuple(values)
+
+
+def _broadcast_strides(shape: tuple, strides: tuple, itemsize: int, space: tuple) -> list[int]:
+    pad = len(space) - len(shape)
+    out = []
+    for k in range(len(space)):
+        if k < pad or shape[k - pad] == 1:
+            out.append(0)
+        else:
+            out.append(strides[k - pad] // itemsize)
+    return out

@@ -1,0 +1,361 @@
+"""The C backend (`--backend c` on the CPU, `--backend cuda`): golden kernels, nvcc, and numbers.
+
+The NumPy backend is the reference (itself checked against finite differences and autograd): every program of
+the gradient corpus, a run of the property generator's random programs and every golden input run through the
+CPU target and must agree to float64 round-off. Fusion itself is checked on the shapes that matter (a whole RK4
+loop and its reverse sweep are one kernel).
+"""
+from __future__ import annotations
+
+import difflib
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gradcheck import load_source, random_inputs
+from lifted.loader import import_path
+from lifted.transpiler import TranspileError
+from lifted.transpiler.backends.c import transpile_c
+from test_programs import PROGRAMS
+from test_property import inputs_for, program_for_seed
+
+GOLDEN = Path(__file__).parent / "golden"
+C_CASES = sorted(p.stem for p in (GOLDEN / "inputs").glob("*.py") if not p.stem.startswith("dist_"))
+PROPERTY_SEEDS = range(20)
+RK4 = '''
+import numpy as np
+from lifted import grad, kernel
+
+
+@kernel
+def f(y0: "f64[n]", r: "f64[n]", h: "f64[]", steps: "i64[]") -> "f64[]":
+    y = y0
+    for i in range(steps):
+        k1 = r * y * (1.0 - y)
+        y2 = y + 0.5 * h * k1
+        k2 = r * y2 * (1.0 - y2)
+        y3 = y + 0.5 * h * k2
+        k3 = r * y3 * (1.0 - y3)
+        y4 = y + h * k3
+        k4 = r * y4 * (1.0 - y4)
+        y = y + h / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+    return np.sum(y * y)
+
+
+f_grad = grad(f, wrt=("y0", "r"))
+'''
+
+
+def c_module(text: str, folder: Path, name: str = "case"):
+    """Transpile for the CPU target into `folder` and import the host module (which builds the kernels)."""
+    out = transpile_c(text, f"{name}.py")
+    (folder / f"{name}.cu").write_text(out.kernels)
+    (folder / f"{name}.py").write_text(out.host)
+    return import_path(folder / f"{name}.py"), out.kernel_count
+
+
+def assert_agree(actual, expected, what: str, rtol: float = 1e-10) -> None:
+    if isinstance(expected, tuple):
+        assert isinstance(actual, tuple) and len(actual) == len(expected), what
+        for a, e in zip(actual, expected):
+            assert_agree(a, e, what, rtol)
+        return
+    actual, expected = np.asarray(actual), np.asarray(expected)
+    assert actual.shape == expected.shape, f"{what}: shape {actual.shape} != {expected.shape}"
+    np.testing.assert_allclose(actual.astype(float), expected.astype(float), rtol=rtol, atol=1e-12, err_msg=what)
+
+
+def compare_all(text: str, folder: Path, args: list, name: str = "case") -> int:
+    """Run every function of the module on `args` in both backends; returns the kernel count."""
+    reference = load_source(text, f"{name}.py")
+    compiled, kernels = c_module(text, folder, name)
+    names = [n for n in vars(reference) if callable(getattr(reference, n)) and not n.startswith("_")
+             and getattr(getattr(reference, n), "__module__", None) == reference.__name__]
+    for fn_name in names:
+        try:
+            expected = getattr(reference, fn_name)(*args)
+        except Exception:  # noqa: BLE001  (these inputs do not suit this function: NumPy itself fails)
+            continue
+        assert_agree(getattr(compiled, fn_name)(*args), expected, f"{name}.{fn_name}")
+    return kernels
+
+
+# --- fusion ------------------------------------------------------------------------------------------------
+def test_rk4_loop_and_its_reverse_sweep_are_one_kernel(tmp_path):
+    out = transpile_c(RK4, "rk4.py")
+    assert out.kernel_count == 2  # f, f_grad: one launch each, whatever the step count
+    functions = out.host[out.host.index("\ndef f("):]  # the generated functions, after the module's helpers
+    assert functions.count("_kernels.f_grad_k0(") == 1 and "\n    for " not in functions
+    assert "LIFTED_TAPE(tape_y4, tape_y4_top) = y4;" in out.kernels
+    rng = np.random.default_rng(0)
+    for n in (1, 7, 1000):
+        args = [rng.uniform(0.1, 0.9, n), rng.uniform(0.5, 1.5, n), 0.02, 50]
+        compare_all(RK4, tmp_path, args, f"rk4_{n}")
+
+
+def test_reduction_feeding_elementwise_work_splits_kernels(tmp_path):
+    text = '''
+import numpy as np
+from lifted import grad, kernel
+
+
+@kernel
+def f(x: "f64[n]") -> "f64[]":
+    a = np.max(x)
+    return a + np.log(np.sum(np.exp(x - a)))
+
+
+f_grad = grad(f)
+'''
+    out = transpile_c(text, "lse.py")
+    assert "lifted_reduce_max" in out.kernels and "lifted_reduce_add" in out.kernels
+    x = np.random.default_rng(1).normal(size=1001)
+    assert compare_all(text, tmp_path, [x], "lse") >= 2
+
+
+def test_broadcast_operands_mean_and_float32(tmp_path):
+    text = '''
+import numpy as np
+from lifted import grad, kernel
+
+
+@kernel
+def f(X: "f64[n,d]", w: "f64[d]", b: "f64[n,1]") -> "f64[]":
+    z = np.tanh(X * w + b)
+    return np.mean(np.where(z > 0.1, z * z, np.clip(z, -0.5, 0.5)))
+
+
+@kernel
+def g(x: "f32[n]", y: "f32[n]") -> "f32[n]":
+    return np.maximum(x * 0.5, y) / (1.0 + x * x)
+
+
+f_grad = grad(f, wrt=("X", "w", "b"))
+'''
+    rng = np.random.default_rng(2)
+    args = [rng.normal(size=(5, 3)), rng.normal(size=3), rng.normal(size=(5, 1))]
+    module, kernels = c_module(text, tmp_path, "bcast")
+    reference = load_source(text, "bcast.py")
+    assert kernels >= 2
+    assert_agree(module.f(*args), reference.f(*args), "f")
+    assert_agree(module.f_grad(*args), reference.f_grad(*args), "f_grad")
+    x, y = rng.normal(size=100).astype(np.float32), rng.normal(size=100).astype(np.float32)
+    result = module.g(x, y)
+    assert result.dtype == np.float32
+    assert_agree(result, reference.g(x, y), "g", rtol=1e-6)
+
+
+def test_integer_floor_division_and_modulo_follow_python(tmp_path):
+    text = '''
+import numpy as np
+from lifted import kernel
+
+
+@kernel
+def f(a: "i64[n]", b: "i64[n]", x: "f64[n]"):
+    return a // b + a % b, x // 0.7 + x % -0.3, a / b
+'''
+    a = np.array([-7, 7, -7, 7, 5, -1])
+    b = np.array([2, -2, -2, 2, 3, 4])
+    x = np.array([-1.5, 2.25, -0.1, 3.0, 0.0, -2.0])
+    compare_all(text, tmp_path, [a, b, x], "intdiv")
+
+
+def test_a_shape_the_annotations_did_not_promise_is_an_error_not_a_wrong_number(tmp_path):
+    module, _ = c_module(RK4, tmp_path, "rk4_shapes")
+    with pytest.raises(TypeError, match="argument `r` has shape"):  # the argument checks at entry
+        module.f(np.ones(3), np.ones(4), 0.1, 2)
+    module._CHECK_ARGS = False  # without them, the kernel launcher still refuses
+    with pytest.raises(ValueError, match="index space"):
+        module.f(np.ones(3), np.ones(4), 0.1, 2)
+
+
+def test_dist_functions_are_refused_with_a_located_error():
+    text = (GOLDEN / "inputs" / "dist_stream_fold.py").read_text()
+    with pytest.raises(TranspileError, match="no `c` backend"):
+        transpile_c(text, "dist_stream_fold.py")
+
+
+# --- numbers: the corpora -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+def test_gradient_corpus_on_the_cpu_target(name, tmp_path):
+    program = PROGRAMS[name]
+    text = program.text()
+    try:
+        load_source(text)
+    except TranspileError:
+        pytest.skip("the NumPy backend refuses this program too")
+    rng = np.random.default_rng(0)
+    reference = load_source(text)
+    args = program.inputs(rng) if program.inputs else random_inputs(reference.f, rng, positive=True)
+    compare_all(text, tmp_path, args, f"prog_{name}")
+
+
+@pytest.mark.parametrize("seed", PROPERTY_SEEDS)
+def test_property_programs_on_the_cpu_target(seed, tmp_path):
+    text, _wrt, _as_tuple = program_for_seed(seed)
+    compare_all(text, tmp_path, inputs_for(seed), f"prop_{seed}")
+
+
+@pytest.mark.parametrize("case", C_CASES)
+def test_golden_inputs_on_the_cpu_target(case, tmp_path):
+    text = (GOLDEN / "inputs" / f"{case}.py").read_text()
+    reference = load_source(text, f"{case}.py")
+    kernels = [getattr(reference, n) for n in vars(reference) if not n.startswith("_")
+               and callable(getattr(reference, n)) and hasattr(getattr(reference, n), "__code__")]
+    args = random_inputs(kernels[0], np.random.default_rng(3), positive=True) if kernels else []
+    compare_all(text, tmp_path, args, f"golden_{case}")
+
+
+# --- golden files and nvcc ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("case", C_CASES)
+def test_emitted_c_matches_golden(case, request):
+    source = GOLDEN / "inputs" / f"{case}.py"
+    out = transpile_c(source.read_text(), f"tests/golden/inputs/{case}.py")
+    folder = GOLDEN / "expected_c"
+    for suffix, emitted in ((".cu", out.kernels), (".py", out.host)):
+        path = folder / f"{case}{suffix}"
+        if request.config.getoption("--update-golden"):
+            folder.mkdir(exist_ok=True)
+            path.write_text(emitted)
+            continue
+        assert path.exists(), f"no golden file {path.name}: run pytest --update-golden"
+        expected = path.read_text()
+        if emitted != expected:
+            diff = "".join(difflib.unified_diff(expected.splitlines(True), emitted.splitlines(True),
+                                                "expected", "emitted"))
+            pytest.fail(f"emitted {suffix} for {case} differs from the golden file:\n{diff}")
+
+
+@pytest.mark.parametrize("arch", ["sm_80", "sm_90"])
+def test_every_golden_kernel_file_compiles_with_nvcc(arch, tmp_path):
+    from lifted.transpiler.backends.c.compile import nvcc
+
+    compiler = nvcc()
+    if compiler is None:
+        pytest.skip("nvcc is not installed")
+    files = sorted(str(p) for p in (GOLDEN / "expected_c").glob("*.cu"))
+    assert len(files) >= len(C_CASES)
+    result = subprocess.run([compiler, "-ptx", f"-arch={arch}", "-std=c++14", *files, "-odir", str(tmp_path)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-4000:]
+
+
+@pytest.mark.gpu
+def test_gpu_agrees_with_numpy(tmp_path):
+    pytest.importorskip("pycuda")
+    out = transpile_c(RK4, "rk4_gpu.py", target="cuda")
+    (tmp_path / "rk4_gpu.cu").write_text(out.kernels)
+    (tmp_path / "rk4_gpu.py").write_text(out.host)
+    module = import_path(tmp_path / "rk4_gpu.py")
+    reference = load_source(RK4, "rk4_gpu.py")
+    rng = np.random.default_rng(0)
+    args = [rng.uniform(0.1, 0.9, 10_000), rng.uniform(0.5, 1.5, 10_000), 0.02, 50]
+    assert_agree(module.f(*args), reference.f(*args), "f")
+    assert_agree(module.f_grad(*args), reference.f_grad(*args), "f_grad")
+
+
+def test_cli_builds_both_files_for_the_cpu_target(tmp_path):
+    source = tmp_path / "rk4.py"
+    source.write_text(RK4)
+    from lifted.transpiler.cli import main
+
+    assert main([str(source), "-o", str(tmp_path / "build"), "--backend", "c"]) == 0
+    assert (tmp_path / "build" / "rk4.cu").is_file()
+    module = import_path(tmp_path / "build" / "rk4.py")
+    assert module.__lifted_backend__ == "c"
+    assert main([str(source), "-o", str(tmp_path / "build"), "--backend", "c", "--check"]) == 0
+    (tmp_path / "build" / "rk4.cu").write_text("// edited\n")
+    assert main([str(source), "-o", str(tmp_path / "build"), "--backend", "c", "--check"]) == 1
+
+
+def test_cuda_target_shares_the_kernel_text_and_loads_through_pycuda():
+    c_target, cuda_target = transpile_c(RK4, "rk4.py", target="c"), transpile_c(RK4, "rk4.py", target="cuda")
+    assert c_target.kernels == cuda_target.kernels
+    assert "from lifted import cuda as _runtime" in cuda_target.host
+    assert "from lifted import cpu as _runtime" in c_target.host
+
+
+def test_a_compile_error_names_the_source_line():
+    from lifted import cpu
+
+    source = transpile_c(RK4, "rk4.py").kernels.replace("const double k2 = ", "const double k2 = undefined_name + ")
+    with pytest.raises(cpu.BuildError, match=r"from rk4.py:12  k2 = r \* y2 \* \(1.0 - y2\)"):
+        cpu.build(source, "broken")
+
+
+def test_on_the_fly_compile_module_caches_by_content(tmp_path, monkeypatch):
+    from lifted import cpu
+
+    monkeypatch.setenv("LIFTED_CACHE_DIR", str(tmp_path / "cache"))
+    source = tmp_path / "rk4_fly.py"
+    source.write_text(RK4)
+    module = cpu.compile_module(source)
+    assert module.__lifted_backend__ == "c" and cpu.compile_module(source).__file__ == module.__file__
+    reference = load_source(RK4, "rk4_fly.py")
+    args = [np.linspace(0.1, 0.9, 9), np.linspace(0.5, 1.5, 9), 0.02, 20]
+    assert_agree(module.f_grad(*args), reference.f_grad(*args), "f_grad")
+
+
+def test_empty_arrays_give_numpy_results_or_numpy_errors(tmp_path):
+    text = """
+import numpy as np
+from lifted import kernel
+
+
+@kernel
+def total(x: "f64[n]"):
+    return np.sum(x * 2.0)
+
+
+@kernel
+def peak(x: "f64[n]"):
+    return np.max(x * 2.0)
+
+
+@kernel
+def lane(x: "f64[n]", rest: "f64[n]"):
+    i0 = x + rest
+    return i0 * 2.0
+"""
+    module, _ = c_module(text, tmp_path, "empty")
+    assert module.total(np.zeros(0)) == 0.0
+    with pytest.raises(ValueError, match="zero-size"):
+        module.peak(np.zeros(0))
+    assert_agree(module.lane(np.ones(3), np.ones(3)), np.full(3, 4.0), "lane")
+
+
+EXAMPLES = Path(__file__).parents[1] / "examples"
+
+
+@pytest.mark.parametrize("name", ["gaussian", "logistic", "mlp", "rosenbrock"])
+def test_examples_on_the_cpu_target(name, tmp_path):
+    text = (EXAMPLES / f"{name}.py").read_text()
+    reference = load_source(text, f"{name}.py")
+    first = next(v for n, v in vars(reference).items() if callable(v) and hasattr(v, "__code__")
+                 and v.__module__ == reference.__name__ and not n.startswith("_"))
+    compare_all(text, tmp_path, random_inputs(first, np.random.default_rng(0), positive=True), f"example_{name}")
+
+
+def test_source_text_in_kernel_comments_cannot_splice_code(tmp_path):
+    """A source line ending in a backslash (inside a Python comment) would continue a `//` comment in C onto the
+    next line of kernel code; comments carry no backslash, so the kernels compute what NumPy does."""
+    text = '''
+import numpy as np
+from lifted import grad, kernel
+
+
+@kernel
+def f(x: "f64[n]") -> "f64[]":
+    y = x * 2.0  # a note ending in a backslash \\
+    z = np.sin(y) + y  # and a path C:\\temp\\
+    return np.sum(z * z)
+
+
+f_grad = grad(f)
+'''
+    assert "\\" not in "".join(line for line in transpile_c(text, "case.py").kernels.splitlines()
+                               if line.lstrip().startswith("//"))
+    assert compare_all(text, tmp_path, [np.linspace(-1.0, 1.0, 7)], "splice") >= 1

@@ -1,0 +1,399 @@
+"""Emit one fused kernel as C (the `.cu` text that nvcc and the system C++ compiler both build).
+
+Each element of the index space runs the region's statements on scalars: inputs are loaded once into locals,
+every IR value is one `const` local (so a value used twice is computed once), loops and branches are C loops
+and branches, a tape is a per-thread stack, outputs are stored once and reductions accumulate per thread.
+Elementwise operations come from the primitive registry's `cuda` expressions.
+"""
+from __future__ import annotations
+
+from ...codegen import c_comment_text
+from ...errors import TranspileError
+from ...ir import Const, Eqn, If, Loop, Var
+from .c_syntax import ACCUMULATOR, C_TYPES, RESERVED, c_literal, indent
+from .fusion import CREATION, REDUCTIONS, Kernel, is_tape, pushes_with_loops
+from .launch_spec import EmittedKernel, Param, dims_spec, pattern, range3
+
+
+class _Emitter:
+    """Writes one kernel. Control flow is uniform (every element takes the same path: conditions and bounds are
+    scalars), so on the CPU a chunk of elements runs it together: straight-line element work sits in lane blocks
+    (`LIFTED_LANES`, a SIMD loop over the chunk), and a value read outside the lane block that made it lives in a
+    lane array (`LIFTED_LOCAL`, read as `LIFTED_AT(x)`). On the GPU each thread is one lane and the macros vanish."""
+
+    def __init__(self, kernel: Kernel, source_file: str):
+        self.kernel = kernel
+        self.source_file = source_file
+        self.names: dict = {}
+        self.taken = set(RESERVED)
+        self.rank = len(kernel.shape)
+        self.params: list[Param] = []
+        self.prologue: list[str] = []
+        self.epilogue: list[str] = []
+        self.inputs: dict[int, tuple] = {}  # id -> (pointer, strides or None) for array inputs
+        self.lane: set[int] = set()  # values kept in lane arrays
+        self.predeclared: set[int] = set()  # uniform merged values declared before their `if`
+        self.reductions: dict[int, tuple] = {}
+        self.means: dict[int, bool] = {}
+        self.group = None
+        self.reads: dict[int, Var] | None = None  # inputs read by the lane block being written
+        self.offsets: dict[str, int] = {}  # tape name -> slots pushed (popped: negative) in this lane block
+        self.run_of: dict[int, int] = {}
+
+    # -- names -------------------------------------------------------------------------------------------------
+    def fresh(self, hint: str) -> str:
+        hint = hint.replace(".", "_") or "t"
+        name, k = hint, 1
+        while name in self.taken:
+            name, k = f"{hint}_{k}", k + 1
+        self.taken.add(name)
+        return name
+
+    def name(self, var: Var) -> str:
+        if id(var) not in self.names:
+            self.names[id(var)] = self.fresh(var.name)
+        return self.names[id(var)]
+
+    def ref(self, atom, dtype: str | None = None) -> str:
+        """How a lane block (or uniform code, for scalars) reads a value."""
+        if isinstance(atom, Const):
+            return c_literal(atom.value, dtype)
+        if id(atom) in self.inputs:
+            self.reads[id(atom)] = atom
+            return self.names[id(atom)]
+        name = self.names[id(atom)]
+        return f"LIFTED_AT({name})" if id(atom) in self.lane else name
+
+    def define(self, var: Var) -> str:
+        """The left-hand side defining `var`: a lane array entry, an earlier declared merge, or a new constant."""
+        if id(var) in self.lane:
+            return f"LIFTED_AT({self.name(var)})"
+        if id(var) in self.predeclared:
+            return self.names[id(var)]
+        return f"const {C_TYPES[var.type.dtype]} {self.name(var)}"
+
+    # -- the kernel --------------------------------------------------------------------------------------------
+    def emit(self) -> EmittedKernel:
+        kernel = self.kernel
+        for var in kernel.inputs:
+            self._input(var)
+        for tape, pushes in kernel.tapes.items():
+            dtypes = {p.args[1].type.dtype for p in pushes}
+            dtype = "f64" if len(dtypes) != 1 else dtypes.pop()
+            base = self.fresh(tape)
+            self.names[("tape", tape)] = base
+            capacity = [[tuple(self._bound(b) for b in range3(loop)) for loop in loops]
+                        for push, loops in pushes_with_loops(kernel.body) if push.args[0].name == tape]
+            self.params.append(Param("tape", f"{C_TYPES[dtype]}* __restrict__ {base}_data, const int64_t {base}_cap",
+                                     (dtype, capacity)))
+        self._plan(kernel.body)
+        for var in kernel.outputs:
+            if var.type.shape != ():
+                self.lane.add(id(var))
+        lines = self.block(kernel.body)
+        stores = [self._output(var) for var in kernel.outputs]
+        lines += self.lanes([line for store in stores for line in store])
+        body = ["LIFTED_CHUNK(i, n);"] + lines
+        spec = {"rank": self.rank, "params": [(p.kind,) + tuple(p.spec) for p in self.params],
+                "dims": dims_spec(kernel), "static": tuple(d if isinstance(d, int) else None for d in kernel.shape)}
+        return EmittedKernel(kernel.name, self.params, self.rank, self.prologue, body, self.epilogue, spec)
+
+    def _plan(self, block: list) -> None:
+        """Find the element values read outside the run of equations that computed them: they need lane arrays."""
+        defined_in: dict[int, set] = {}  # a value object may be defined again elsewhere (a pop re-reads it)
+        runs = iter(range(1 << 30))
+
+        def number(stmts):
+            run = None
+            for stmt in stmts:
+                if isinstance(stmt, Eqn):
+                    run = next(runs) if run is None else run
+                    self.run_of[id(stmt)] = run
+                    for out in stmt.outs:
+                        defined_in.setdefault(id(out), set()).add(run)
+                else:
+                    run = None
+                    for inner in _blocks(stmt):
+                        number(inner)
+
+        def visit(stmts):
+            for stmt in stmts:
+                if isinstance(stmt, Eqn):
+                    for atom in stmt.args:
+                        if isinstance(atom, Var) and self.run_of[id(stmt)] not in defined_in.get(id(atom), ()):
+                            self._spill(atom)
+                else:
+                    for atom in _operands(stmt):
+                        if isinstance(atom, Var):
+                            self._spill(atom)
+                    for inner in _blocks(stmt):
+                        visit(inner)
+
+        number(block)
+        visit(block)
+
+    def _spill(self, var: Var) -> None:
+        if var.type.shape != () and not is_tape(var) and id(var) not in self.inputs:
+            self.lane.add(id(var))
+
+    def _bound(self, atom):
+        if isinstance(atom, Const):
+            return ("const", atom.value)
+        return ("arg", next(k for k, v in enumerate(self.kernel.inputs) if v is atom))
+
+    def _input(self, var: Var) -> None:
+        ctype = C_TYPES[var.type.dtype]
+        name = self.name(var)
+        if var.type.shape == ():
+            self.params.append(Param("scalar", f"const {ctype} {name}", (var.type.dtype,)))
+            return
+        pointer = self.fresh(f"{name}_data")
+        layout = pattern(var.type.shape, self.kernel.shape)
+        if var.type.shape == self.kernel.shape:
+            self.params.append(Param("array", f"const {ctype}* __restrict__ {pointer}",
+                                     (var.type.dtype, layout, False)))
+            self.inputs[id(var)] = (pointer, None)
+            return
+        strides = [self.fresh(f"{name}_s{k}") for k in range(self.rank)]
+        decl = f"const {ctype}* __restrict__ {pointer}, " + ", ".join(f"const int64_t {s}" for s in strides)
+        self.params.append(Param("array", decl, (var.type.dtype, layout, True)))
+        self.inputs[id(var)] = (pointer, strides)
+
+    def _loads(self, reads: dict[int, Var]) -> list[str]:
+        """A lane block's first lines: the index's coordinates if needed, then one load per input it reads."""
+        lines, strided = [], False
+        for var in reads.values():
+            pointer, strides = self.inputs[id(var)]
+            if strides is None:
+                lines.append(f"const {C_TYPES[var.type.dtype]} {self.names[id(var)]} = {pointer}[i];")
+            else:
+                strided = True
+                offset = " + ".join(f"i{k} * {s}" for k, s in enumerate(strides))
+                lines.append(f"const {C_TYPES[var.type.dtype]} {self.names[id(var)]} = {pointer}[{offset}];")
+        return (self._unravel() if strided else []) + lines
+
+    def _unravel(self) -> list[str]:
+        if self.rank == 1:
+            return ["const int64_t i0 = i;"]
+        lines = ["int64_t rest = i;"]
+        for k in reversed(range(1, self.rank)):
+            lines += [f"const int64_t i{k} = rest % d{k};", f"rest /= d{k};"]
+        return lines + ["const int64_t i0 = rest;"]
+
+    def _output(self, var: Var) -> list[str]:
+        ctype = C_TYPES[var.type.dtype]
+        name = self.names[id(var)]
+        pointer = self.fresh(f"{name}_out")
+        reduction = self.reductions.get(id(var))
+        if reduction is not None:
+            op, acc, acc_dtype = reduction
+            self.params.append(Param("reduce", f"{C_TYPES[acc_dtype]}* __restrict__ {pointer}",
+                                     (var.type.dtype, op, acc_dtype, self.means.get(id(var), False))))
+            self.epilogue.append(f"lifted_reduce_{op}({pointer}, LIFTED_LANE_REDUCE({op}, {acc}));")
+            return []
+        if var.type.shape == ():
+            self.params.append(Param("scalar_out", f"{ctype}* __restrict__ {pointer}", (var.type.dtype,)))
+            return [f"if (i == 0) {pointer}[0] = {self.ref(var)};"]
+        self.params.append(Param("out", f"{ctype}* __restrict__ {pointer}", (var.type.dtype,)))
+        return [f"{pointer}[i] = {self.ref(var)};"]
+
+    # -- lane blocks -------------------------------------------------------------------------------------------
+    def lanes(self, lines_or_builder) -> list[str]:
+        """A lane block around element work; `lines_or_builder` is lines, or a function writing them (so that
+        the inputs it reads are known)."""
+        outer_reads, outer_offsets = self.reads, self.offsets
+        self.reads, self.offsets = {}, {}
+        lines = lines_or_builder() if callable(lines_or_builder) else lines_or_builder
+        reads, offsets = self.reads, self.offsets
+        self.reads, self.offsets = outer_reads, outer_offsets
+        if not lines:
+            return []
+        after = [f"{self.names[('tape', t)]}_top += {k};" if k > 0 else f"{self.names[('tape', t)]}_top -= {-k};"
+                 for t, k in offsets.items() if k]
+        return ["LIFTED_LANES(i) {", "    LIFTED_LANE_INDEX(i);"] + indent(self._loads(reads) + lines) + ["}"] + after
+
+    def _per_element(self, eqn: Eqn) -> bool:
+        return eqn.prim.name in REDUCTIONS or eqn.prim.name in ("push", "pop") or \
+            any(o.type.shape != () and not is_tape(o) for o in eqn.outs)
+
+    def comment(self, stmt) -> list[str]:
+        lines = []
+        if stmt.note:
+            lines.append(f"// {c_comment_text(stmt.note)}")
+            self.group = None
+        if stmt.loc is not None and (stmt.loc.line, stmt.loc.path) != self.group:
+            self.group = (stmt.loc.line, stmt.loc.path)
+            lines.append(f"// {c_comment_text(f'{self.source_file}:{stmt.loc.line}  {stmt.loc.text.strip()}')}")
+        return lines
+
+    # -- statements --------------------------------------------------------------------------------------------
+    def block(self, stmts: list) -> list[str]:
+        lines: list[str] = []
+        run: list[Eqn] = []
+        for stmt in stmts + [None]:
+            if isinstance(stmt, Eqn):
+                run.append(stmt)
+                continue
+            lines += self.run(run)
+            run = []
+            if stmt is not None:
+                lines += self.comment(stmt)
+                lines += self.branch(stmt) if isinstance(stmt, If) else self.loop(stmt)
+        return lines
+
+    def run(self, eqns: list[Eqn]) -> list[str]:
+        """A run of equations: the scalar (uniform) ones first, then the element work in one lane block."""
+        uniform = [e for e in eqns if not self._per_element(e)]
+        element = [e for e in eqns if self._per_element(e)]
+        lines = []
+        for eqn in uniform:
+            lines += self.comment(eqn) + self.equation(eqn)
+        self.group = None
+        declared = [f"LIFTED_LOCAL({C_TYPES[o.type.dtype]}, {self.name(o)});" for e in element for o in e.outs
+                    if id(o) in self.lane and e.prim.name not in REDUCTIONS]
+
+        def write():
+            inner = []
+            for eqn in element:
+                inner += self.comment(eqn) + self.equation(eqn)
+            return inner
+
+        return lines + declared + self.lanes(write)
+
+    def equation(self, eqn: Eqn) -> list[str]:
+        prim = eqn.prim
+        if prim.name == "tape_new":
+            base = self.names[("tape", eqn.out.name)]
+            return [f"int64_t {base}_top = 0;"]
+        if prim.name == "push":
+            tape = eqn.args[0].name
+            slot = self._slot(tape, 0)
+            self.offsets[tape] = self.offsets.get(tape, 0) + 1
+            return [f"LIFTED_TAPE({self.names[('tape', tape)]}, {slot}) = {self.ref(eqn.args[1])};"]
+        out = eqn.out
+        if prim.name == "pop":
+            tape = eqn.args[0].name
+            self.offsets[tape] = self.offsets.get(tape, 0) - 1
+            return [f"{self.define(out)} = LIFTED_TAPE({self.names[('tape', tape)]}, {self._slot(tape, 0)});"]
+        if prim.name in REDUCTIONS:
+            op = REDUCTIONS[prim.name]
+            acc_dtype = ACCUMULATOR[out.type.dtype] if op == "add" else ("f64" if out.type.is_float else "i64")
+            acc = self.fresh(f"{out.name}_acc")
+            self.names[id(out)] = acc
+            self.reductions[id(out)] = (op, acc, acc_dtype)
+            self.means[id(out)] = prim.name == "mean"
+            ctype = C_TYPES[acc_dtype]
+            identity = {"add": "0", "max": f"LIFTED_LOWEST({ctype})", "min": f"LIFTED_HIGHEST({ctype})"}[op]
+            self.prologue.append(f"LIFTED_LOCAL_FILL({ctype}, {acc}, {identity});")
+            arg = self.ref(eqn.args[0])
+            return [f"LIFTED_AT({acc}) += {arg};" if op == "add" else
+                    f"LIFTED_AT({acc}) = lifted_{op}imum(LIFTED_AT({acc}), {arg});"]
+        return [f"{self.define(out)} = {self.expression(eqn)};"]
+
+    def _slot(self, tape: str, extra: int) -> str:
+        offset = self.offsets.get(tape, 0) + extra
+        top = f"{self.names[('tape', tape)]}_top"
+        return top if offset == 0 else f"{top} + {offset}" if offset > 0 else f"{top} - {-offset}"
+
+    def expression(self, eqn: Eqn) -> str:
+        prim, out = eqn.prim, eqn.out
+        if prim.name == "stop_gradient":
+            return self.ref(eqn.args[0])
+        if prim.name in CREATION:
+            if prim.name == "full":
+                return self.ref(eqn.args[-1], out.type.dtype)
+            return "1" if prim.name.startswith("ones") else "0"
+        if not prim.cuda:
+            raise TranspileError(f"`{prim.name}` has no C expression", eqn.loc)
+        args = []
+        for atom in eqn.args:
+            text = self.ref(atom, out.type.dtype if out.type.is_float else None)
+            if out.type.is_float and not atom.type.is_float and prim.name != "where":
+                text = f"({C_TYPES[out.type.dtype]})({text})"  # `1 / 2` divides as floats, as in NumPy
+            args.append(text)
+        return prim.cuda.format(*args)
+
+    def _moves(self, pairs: list[tuple[Var, object]]) -> list[str]:
+        """`target = value` for merges and loop slots: scalars directly, element values in one lane block (through
+        temporaries when a value is another target's old value)."""
+        uniform = [(t, v) for t, v in pairs if t.type.shape == ()]
+        element = [(t, v) for t, v in pairs if t.type.shape != ()]
+        lines = []
+        for group, wrap in ((uniform, lambda ls: ls), (element, self.lanes)):
+            def write(group=group):
+                moves = [(self.ref(t), self.ref(v), C_TYPES[t.type.dtype]) for t, v in group
+                         if not _undefined(v) and self.ref(v) != self.ref(t)]
+                targets = {target for target, _, _ in moves}
+                if not any(value in targets for _, value, _ in moves):
+                    return [f"{target} = {value};" for target, value, _ in moves]
+                temps = [self.fresh(f"{t.name}_next") for t, _ in group[:len(moves)]]
+                return [f"const {ctype} {temp} = {value};" for temp, (_, value, ctype) in zip(temps, moves)] + \
+                    [f"{target} = {temp};" for temp, (target, _, _) in zip(temps, moves)]
+            lines += wrap(write) if group is element else write()
+        return lines
+
+    def _declare(self, var: Var, alias: Var | None = None) -> str:
+        """Declare a merged value or a loop slot before its statement (and let `alias` share it)."""
+        name = self.name(var)
+        if alias is not None:
+            self.names[id(alias)] = name
+        if var.type.shape != ():
+            self.lane.add(id(var))
+            if alias is not None:
+                self.lane.add(id(alias))
+            return f"LIFTED_LOCAL({C_TYPES[var.type.dtype]}, {name});"
+        self.predeclared.add(id(var))
+        return f"{C_TYPES[var.type.dtype]} {name} = 0;"
+
+    def branch(self, stmt: If) -> list[str]:
+        merged = [(o, t, e) for o, t, e in zip(stmt.outs, stmt.then_results, stmt.else_results) if not is_tape(o)]
+        lines = [self._declare(o) for o, _, _ in merged]
+        then_lines = self.block(stmt.then_body) + self._moves([(o, t) for o, t, _ in merged])
+        else_lines = self.block(stmt.else_body) + self._moves([(o, e) for o, _, e in merged])
+        lines.append(f"if ({self.ref(stmt.cond)}) {{")
+        lines += indent(then_lines)
+        if else_lines:
+            lines += ["} else {"] + indent(else_lines)
+        return lines + ["}"]
+
+    def loop(self, loop: Loop) -> list[str]:
+        slots = [(c, init, new, o) for c, init, new, o in zip(loop.carried, loop.inits, loop.carried_out, loop.outs)
+                 if not is_tape(c)]
+        lines = [self._declare(c, alias=o) for c, _, _, o in slots]
+        lines += self._moves([(c, init) for c, init, _, _ in slots])
+        index = self.name(loop.index) if loop.index is not None else None
+        cond_lines = self.block(loop.cond_body) if loop.kind == "while" else []
+        body = self.block(loop.body) + self._moves([(c, new) for c, _, new, _ in slots])
+        if loop.kind == "for":
+            start, stop, step = (self.ref(a) for a in range3(loop))
+            trips = self.fresh("trips")
+            k = self.fresh("k")
+            lines.append(f"const int64_t {trips} = lifted_trip_count({start}, {stop}, {step});")
+            order = f"int64_t {k} = {trips} - 1; {k} >= 0; --{k}" if loop.reverse else \
+                f"int64_t {k} = 0; {k} < {trips}; ++{k}"
+            lines.append(f"for ({order}) {{")
+            if index is not None:
+                body = [f"const int64_t {index} = {start} + {k} * {step};"] + body
+            return lines + indent(body) + ["}"]
+        lines.append("while (true) {")
+        return lines + indent(cond_lines + [f"if (!({self.ref(loop.cond)})) break;"] + body) + ["}"]
+
+
+def _blocks(stmt) -> list[list]:
+    return [stmt.then_body, stmt.else_body] if isinstance(stmt, If) else [stmt.cond_body, stmt.body]
+
+
+def _operands(stmt) -> list:
+    """What a compound statement itself reads (its blocks' own reads are counted inside them)."""
+    if isinstance(stmt, If):
+        return [stmt.cond, *stmt.then_results, *stmt.else_results]
+    return [*stmt.bounds, *stmt.inits, *stmt.carried_out] + ([stmt.cond] if stmt.cond is not None else [])
+
+
+def _undefined(atom) -> bool:
+    """`None` stands for a value a path leaves undefined (nothing reads it on that path)."""
+    return isinstance(atom, Const) and atom.value is None
+
+
+def emit_kernel(kernel: Kernel, source_file: str) -> EmittedKernel:
+    return _Emitter(kernel, source_file).emit()

@@ -1,0 +1,259 @@
+"""Fusion: cut a transformed IR function into kernels (fused regions) and the host code that launches them.
+
+A region is a run of top-level statements over one index space S (a static shape): elementwise equations whose
+result has shape S (operands broadcast to it), array creation, loops and branches whose every statement is
+elementwise over S (each element runs the whole loop, its tape in per-thread storage), and reductions over all
+of S at its end. Scalar arithmetic among them is hoisted to the host; anything else (GEMMs, indexing, partial
+reductions, shape ops) stays host code between kernels. A loop that cannot run per element stays a host loop
+whose body is cut into regions in turn.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from ...ir.types import TensorType
+from ...ir import Eqn, Function, If, Loop, Var, equations, free_values, result_atoms, statement_uses
+from ...primitives.registry import Primitive
+
+REDUCTIONS = {"sum": "add", "mean": "add", "max": "max", "min": "min"}
+CREATION = {"zeros", "ones", "full", "zeros_like", "ones_like"}
+TAPE_OPS = {"tape_new", "push", "pop"}
+
+
+@dataclass
+class Kernel:
+    """One fused region: the statements it runs per element, what it reads and writes, over shape `shape`."""
+
+    name: str
+    shape: tuple
+    body: list
+    inputs: list[Var]
+    outputs: list[Var]
+    tapes: dict[str, list[Eqn]] = field(default_factory=dict)  # tape name -> its push equations
+
+
+def _render_launch(args, params):
+    from ... import codegen as cg
+    import libcst as cst
+
+    call = cg.call(cg.attr(cg.name("_kernels"), params["kernel"]), *args)
+    names = params["outs"]
+    target = cg.name(names[0]) if len(names) == 1 else \
+        cg.tuple_(*[cg.name(n) for n in names]).with_changes(lpar=[], rpar=[])
+    return [cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(target)], call)])]
+
+
+LAUNCH = Primitive(name="launch", infer=lambda types, params: TensorType("f64", None), render=_render_launch,
+                   family="launch", statement=True)
+
+
+def is_tape(atom) -> bool:
+    return atom.type.dtype == "tape"
+
+
+def fits(t: TensorType, shape: tuple) -> bool:
+    """Does a value of type `t` broadcast to `shape` without stretching any of `shape`'s own dims?"""
+    if t.dtype == "tape" or t.shape is None or len(t.shape) > len(shape):
+        return False
+    return all(d == 1 or d == s for d, s in zip(reversed(t.shape), reversed(shape)))
+
+
+def _natural_shape(stmt) -> tuple | None:
+    """The index space a top-level statement would run over, or None when it cannot start a region."""
+    if isinstance(stmt, Eqn):
+        prim = stmt.prim
+        if prim.family == "elementwise" and (prim.cuda or prim.name == "stop_gradient") or prim.name in CREATION:
+            shape = stmt.out.type.shape
+        elif prim.name in REDUCTIONS and _full_reduction(stmt):
+            shape = stmt.args[0].type.shape
+        else:
+            return None
+        return shape if shape else None
+    if isinstance(stmt, If) and not (stmt.cond.type.shape == () and stmt.cond.type.dtype != "tape"):
+        return None
+    shapes = {o.type.shape for o in stmt.outs if not is_tape(o) and o.type.shape != ()}
+    if len(shapes) != 1:
+        return None
+    shape = shapes.pop()
+    return shape if shape else None
+
+
+def _full_reduction(eqn: Eqn) -> bool:
+    (x,) = eqn.args
+    if x.type.shape is None or not x.type.shape or eqn.params.get("keepdims"):
+        return False
+    axis = eqn.params.get("axis")
+    rank = len(x.type.shape)
+    if axis is None:
+        return True
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    return sorted(a % rank for a in axes) == list(range(rank))
+
+
+def _in_kernel(stmt, shape: tuple, top: bool, banned: set[int]) -> bool:
+    """Can `stmt` run per element over `shape`? (`top`: a statement of the region itself, not nested.)"""
+    if isinstance(stmt, Eqn):
+        prim = stmt.prim
+        if prim.name in TAPE_OPS:  # a tape is per element only inside a fused loop, and holds element values
+            if prim.name == "push" and stmt.args[1].type.shape == ():
+                return False
+            return not top and prim.name != "tape_new" and all(fits(a.type, shape) for a in stmt.args[1:]) and \
+                (prim.name != "pop" or fits(stmt.out.type, shape))
+        if prim.name in REDUCTIONS:
+            return top and _full_reduction(stmt) and stmt.args[0].type.shape == shape
+        if not (prim.family == "elementwise" and (prim.cuda or prim.name == "stop_gradient")) \
+                and prim.name not in CREATION:
+            return False
+        operands = stmt.args[-1:] if prim.name == "full" else [] if prim.name in CREATION else stmt.args
+        return fits(stmt.out.type, shape) and all(fits(a.type, shape) for a in operands) and \
+            (not top or stmt.out.type.shape == shape)
+    if id(stmt) in banned:
+        return False
+    outs_ok = all(is_tape(o) or fits(o.type, shape) and (not top or o.type.shape in ((), shape)) for o in stmt.outs)
+    if isinstance(stmt, If):
+        return outs_ok and stmt.cond.type.shape == () and \
+            all(_in_kernel(s, shape, False, banned) for s in stmt.then_body + stmt.else_body)
+    if not outs_ok or any(b.type.shape != () for b in stmt.bounds):
+        return False
+    if stmt.kind == "while":
+        if stmt.cond is None or stmt.cond.type.shape != () or any(e.prim.name == "push" for e in equations(stmt.body)):
+            return False  # a tape in a `while` has no size known before the launch
+    return all(_in_kernel(s, shape, False, banned) for s in stmt.cond_body + stmt.body)
+
+
+def _host_scalar(stmt) -> bool:
+    return isinstance(stmt, Eqn) and not stmt.prim.statement and stmt.prim.name not in TAPE_OPS and \
+        stmt.prim.family != "launch" and all(o.type.shape == () for o in stmt.outs) and \
+        all(a.type.shape == () for a in stmt.args)
+
+
+class _Partitioner:
+    def __init__(self, name: str, banned: set[int]):
+        self.name = name
+        self.banned = banned
+        self.kernels: list[Kernel] = []
+
+    def block(self, stmts: list, tail: list) -> list:
+        out: list = []
+        tape_news = [s for s in stmts if isinstance(s, Eqn) and s.prim.name == "tape_new"]
+        stmts = [s for s in stmts if not (isinstance(s, Eqn) and s.prim.name == "tape_new")]
+        region: list = []
+        shape: tuple | None = None
+        hoisted: list = []
+        for position, stmt in enumerate(stmts):
+            defined = {id(v) for s in region for v in _defs(s)}
+            reads_region = any(id(a) in defined for a in statement_uses(stmt))
+            if region and not reads_region and _host_scalar(stmt):
+                hoisted.append(stmt)
+                continue
+            if region and _in_kernel(stmt, shape, True, self.banned) and \
+                    not any(id(a) in self._reduced(region) for a in statement_uses(stmt)):
+                region.append(stmt)
+                continue
+            if region:
+                out += hoisted + self._launch(region, shape, stmts[position:], tail, tape_news)
+                region, hoisted = [], []
+            natural = _natural_shape(stmt)
+            if natural is not None and _in_kernel(stmt, natural, True, self.banned):
+                region, shape = [stmt], natural
+                continue
+            out.append(self._host(stmt))
+        if region:
+            out += hoisted + self._launch(region, shape, [], tail, tape_news)
+        used = {e.args[0].name for k in self.kernels for e in _tape_eqns(k.body)}
+        return [s for s in tape_news if s.out.name not in used] + out
+
+    @staticmethod
+    def _reduced(region: list) -> set[int]:
+        return {id(s.out) for s in region if isinstance(s, Eqn) and s.prim.name in REDUCTIONS}
+
+    def _host(self, stmt):
+        if isinstance(stmt, If):
+            return dataclasses.replace(stmt, then_body=self.block(stmt.then_body, list(stmt.then_results)),
+                                       else_body=self.block(stmt.else_body, list(stmt.else_results)))
+        if isinstance(stmt, Loop):
+            return dataclasses.replace(stmt, cond_body=self.block(stmt.cond_body, [stmt.cond] if stmt.cond else []),
+                                       body=self.block(stmt.body, list(stmt.carried_out)))
+        return stmt
+
+    def _launch(self, region: list, shape: tuple, rest: list, tail: list, tape_news: list) -> list:
+        later = {id(v) for v in free_values(rest, tail)}
+        outputs = [v for s in region for v in _defs(s) if id(v) in later and not is_tape(v)]
+        tapes = {e.args[0].name for e in _tape_eqns(region)}
+        body = [s for s in tape_news if s.out.name in tapes] + region
+        inputs = [v for v in free_values(body) if not is_tape(v)]
+        if not outputs:
+            return []
+        kernel = Kernel(f"{self.name}_k{len(self.kernels)}", shape, body, inputs, outputs,
+                        {t: [e for e in _tape_eqns(region) if e.prim.name == "push" and e.args[0].name == t]
+                         for t in sorted(tapes)})
+        self.kernels.append(kernel)
+        first = region[0]
+        launch = Eqn(LAUNCH, tuple(inputs), {"kernel": kernel.name, "outs": [v.name for v in outputs]},
+                     tuple(outputs), loc=first.loc, note=first.note)
+        return [launch]
+
+
+def _defs(stmt) -> list[Var]:
+    return list(stmt.outs)
+
+
+def _tape_eqns(block: list):
+    return [e for e in equations(block) if e.prim.name in ("push", "pop")]
+
+
+def fuse(fn: Function) -> tuple[Function, list[Kernel]]:
+    """The host function (regions replaced by launches) and its kernels.
+
+    A tape must live in one kernel or on the host: a loop that pushes in one kernel and pops in another (or
+    on the host) is taken out of the kernels, and the cut is made again; so is a loop whose tape size the host
+    cannot compute before the launch (its bounds computed inside the kernel)."""
+    banned: set[int] = set()
+    while True:
+        partitioner = _Partitioner(fn.name, banned)
+        body = partitioner.block(fn.body, [a for a in result_atoms(fn.result) if isinstance(a, Var)])
+        split = _split_tapes(body, partitioner.kernels)
+        unsized = [loops[0] for k in partitioner.kernels for _, loops in pushes_with_loops(k.body)
+                   if any(isinstance(b, Var) and all(b is not v for v in k.inputs) for l in loops for b in l.bounds)]
+        if not split and not unsized:
+            return dataclasses.replace(fn, body=body), partitioner.kernels
+        banned |= {id(loop) for loop in _loops_touching(fn.body, split)} | {id(loop) for loop in unsized}
+
+
+def pushes_with_loops(block: list, loops: tuple = ()):
+    """Every tape push of a block, with the loops around it (outermost first)."""
+    for stmt in block:
+        if isinstance(stmt, Eqn):
+            if stmt.prim.name == "push":
+                yield stmt, loops
+        elif isinstance(stmt, If):
+            yield from pushes_with_loops(stmt.then_body + stmt.else_body, loops)
+        else:
+            yield from pushes_with_loops(stmt.cond_body + stmt.body, loops + (stmt,))
+
+
+def _split_tapes(host_body: list, kernels: list[Kernel]) -> set[str]:
+    """Tapes whose pushes and pops are not all in one place (one kernel, or the host)."""
+    places: dict[str, set] = {}
+    for kernel in kernels:
+        for eqn in _tape_eqns(kernel.body):
+            places.setdefault(eqn.args[0].name, set()).add(kernel.name)
+    for eqn in _tape_eqns(host_body):
+        places.setdefault(eqn.args[0].name, set()).add("host")
+    return {tape for tape, where in places.items() if len(where) > 1}
+
+
+def _loops_touching(block: list, tapes: set[str]) -> list:
+    found = []
+    for stmt in block:
+        if isinstance(stmt, Loop):
+            if any(e.prim.name in ("push", "pop") and e.args[0].name in tapes for e in equations(stmt.body)):
+                found.append(stmt)
+            found += _loops_touching(stmt.body, tapes)
+        elif isinstance(stmt, If):
+            if any(e.prim.name in ("push", "pop") and e.args[0].name in tapes
+                   for e in equations(stmt.then_body + stmt.else_body)):
+                found.append(stmt)
+            found += _loops_touching(stmt.then_body + stmt.else_body, tapes)
+    return found

@@ -1,0 +1,59 @@
+"""What the host is told about a kernel: its parameters and where its index space's size comes from."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ...ir import Const, Eqn, Loop
+from .fusion import Kernel
+
+
+@dataclass
+class Param:
+    """One kernel parameter: how the host passes it (`kind`) and its C declaration."""
+
+    kind: str  # "array" | "scalar" | "out" | "reduce" | "scalar_out" | "tape"
+    decl: str
+    spec: tuple = ()
+
+
+@dataclass
+class EmittedKernel:
+    name: str
+    params: list[Param]
+    rank: int
+    prologue: list[str]
+    body: list[str]
+    epilogue: list[str]
+    spec: dict = field(default_factory=dict)
+
+
+def range3(loop: Loop) -> tuple:
+    if len(loop.bounds) == 3:
+        return tuple(loop.bounds)
+    if len(loop.bounds) == 2:
+        return (loop.bounds[0], loop.bounds[1], Const(1, loop.bounds[0].type))
+    stop = loop.bounds[0]
+    return (Const(0, stop.type), stop, Const(1, stop.type))
+
+
+def pattern(shape: tuple, space: tuple) -> tuple:
+    """Per dimension of the index space: "S" (the input has it), 1 (broadcast) or None (absent)."""
+    pad = len(space) - len(shape)
+    return tuple(None if k < pad else ("S" if shape[k - pad] == space[k] else 1)
+                 for k in range(len(space)))
+
+
+def dims_spec(kernel: Kernel) -> list:
+    """Where the host finds the index space's size: creation equations' dimension arguments."""
+    found = []
+    for stmt in kernel.body:
+        if isinstance(stmt, Eqn) and stmt.prim.name in ("zeros", "ones", "full"):
+            dims = stmt.args[:-1] if stmt.prim.name == "full" else stmt.args
+            entry = []
+            for atom in dims:
+                if isinstance(atom, Const):
+                    entry.append(("const", atom.value))
+                else:
+                    entry.append(("arg", next(k for k, v in enumerate(kernel.inputs) if v is atom)))
+            found.append((pattern(stmt.out.type.shape, kernel.shape), entry))
+    return found

@@ -1,0 +1,50 @@
+"""Render a lowered module for the C targets: the host module (Python) and the kernels (`.cu`)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from ...analysis.liveness import eliminate_dead_code
+from ...errors import TranspileError
+from ..numpy_backend import render_function
+from ..templates import render_module
+from .emit import emit_kernel
+from .fusion import fuse
+
+TARGETS = {"c": "cpu", "cuda": "cuda"}  # backend name -> the runtime module that loads its kernels
+
+
+@dataclass
+class COutput:
+    host: str  # the Python host module
+    kernels: str  # the .cu text
+    kernel_count: int
+
+
+def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: str | None = None,
+                delete_dead: bool = True, cu_file: str | None = None, check_args: bool = True) -> COutput:
+    """The host module and the `.cu` text of one source file for `target` ("c" or "cuda")."""
+    from ...pipeline import VERSION, lower_source, source_hash
+
+    lowered = lower_source(text, path, extra, source_file)
+    parsed = lowered.parsed
+    if parsed.dists:
+        first = next(iter(parsed.dists.values()))
+        raise TranspileError(f"`@dist` functions have no `{target}` backend yet", getattr(first, "loc", None),
+                             "build this file with the NumPy backend (the default), or move the @dist "
+                             "functions to their own file")
+    display = os.path.basename(path)
+    stem = os.path.splitext(os.path.basename(path))[0]
+    rendered, emitted = [], []
+    for fn in lowered.functions:
+        host, kernels = fuse(eliminate_dead_code(fn))
+        rendered.append(render_function(host, display, delete_dead, check_args))
+        emitted += [emit_kernel(k, display) for k in kernels]
+    common = dict(version=VERSION, source_path=path, source_hash=source_hash(text))
+    kernels_text = render_module("c_kernels.cu.j2", kernels=emitted, **common)
+    host_text = render_module(
+        "c_host_module.py.j2", functions=rendered, transforms=lowered.transforms, target=target,
+        runtime=TARGETS[target], cu_file=cu_file or f"{stem}.cu", specs=[(k.name, repr(k.spec)) for k in emitted],
+        imports=sorted(set().union(*[f.imports for f in rendered])),
+        helpers=set().union(*[f.helpers for f in rendered]) if rendered else set(), **common)
+    return COutput(host_text, kernels_text, len(emitted))

@@ -1,0 +1,303 @@
+"""NumPy functions that are other primitives put together: stacking variants, atleast_*, ravel, roll, repeat,
+tile, meshgrid and array literals.
+
+Each handler checks its arguments and binds the primitives NumPy's own definition uses, so derivatives come from
+those primitives' rules and nothing here has a rule of its own. What NumPy would compute differently (a
+run-time repeat count) is a located error.
+"""
+from __future__ import annotations
+
+from ..ir import Const
+from .call_args import (Emitter, arg, arity, dtype_params, known_rank as _rank, ravel as _ravel, static,
+                        static_axis as _axis)
+
+# --- stacking ------------------------------------------------------------------------------------------------------
+def _sequence(lowering, node, value, name: str) -> tuple:
+    if not isinstance(value, tuple) or not value:
+        raise lowering.error(node, f"`{name}` takes a tuple or list of arrays", f"{name}((a, b))")
+    return value
+
+
+def _at_least(emit: Emitter, atom, rank: int):
+    """np.atleast_1d/2d/3d of one array: the array itself when it has the rank already (as NumPy returns it)."""
+    have = _rank(emit, atom)
+    if have >= rank:
+        return atom
+    if have == 0:
+        return emit("reshape", atom, *([1] * rank))
+    if rank == 2 or have == 2:  # (n,) -> (1, n); (m, n) -> (m, n, 1)
+        return emit("expand_dims", atom, axis=0 if have == 1 else -1)
+    return emit("expand_dims", atom, axis=(0, 2))  # (n,) -> (1, n, 1)
+
+
+def atleast(rank: int):
+    def handle(lowering, node, builder, positional, keywords):
+        arity(lowering, node, f"np.atleast_{rank}d", positional, keywords, 1, 16)
+        emit = Emitter(lowering, node, builder)
+        results = tuple(_at_least(emit, emit.atom(v), rank) for v in positional)
+        return results[0] if len(results) == 1 else results
+
+    return handle
+
+
+def concatenate(lowering, node, builder, positional, keywords):
+    arity(lowering, node, "np.concatenate", positional, keywords, 1, 2, ("axis",))
+    arrays = _sequence(lowering, node, positional[0], "np.concatenate")
+    axis_value, axis_node = arg(lowering, positional, keywords, 1, "axis", node, default=Const(0, None))
+    axis = _axis(lowering, axis_value, axis_node)
+    emit = Emitter(lowering, node, builder)
+    atoms = [emit.atom(a) for a in arrays]
+    if axis is None:  # flattened first
+        return emit("concatenate", *[_ravel(emit, a) for a in atoms], axis=0)
+    return emit("concatenate", *atoms, axis=axis)
+
+
+def hstack(lowering, node, builder, positional, keywords):
+    arity(lowering, node, "np.hstack", positional, keywords, 1, 1)
+    emit = Emitter(lowering, node, builder)
+    atoms = [_at_least(emit, emit.atom(a), 1) for a in _sequence(lowering, node, positional[0], "np.hstack")]
+    return emit("concatenate", *atoms, axis=0 if atoms[0].type.rank == 1 else 1)
+
+
+def vstack(lowering, node, builder, positional, keywords):
+    arity(lowering, node, "np.vstack", positional, keywords, 1, 1)
+    emit = Emitter(lowering, node, builder)
+    atoms = [_at_least(emit, emit.atom(a), 2) for a in _sequence(lowering, node, positional[0], "np.vstack")]
+    return emit("concatenate", *atoms, axis=0)
+
+
+def column_stack(lowering, node, builder, positional, keywords):
+    arity(lowering, node, "np.column_stack", positional, keywords, 1, 1)
+    emit = Emitter(lowering, node, builder)
+    columns = []
+    for value in _sequence(lowering, node, positional[0], "np.column_stack"):
+        atom = emit.atom(value)
+        rank = _rank(emit, atom)
+        columns.append(atom if rank >= 2 else emit("reshape", atom, -1, 1))
+    return emit("concatenate", *columns, axis=1)
+
+
+def ravel(lowering, node, builder, positional, keywords):
+    arity(lowering, node, "np.ravel", positional, keywords, 1, 1)
+    emit = Emitter(lowering, node, builder)
+    return emit("reshape", positional[0], -1)
+
+
+def method_ravel(lowering, node, builder, atom, positional, keywords):
+    arity(lowering, node, ".ravel()", positional, keywords, 0, 0)
+    return Emitter(lowering, node, builder)("reshape", atom, -1)
+
+
+def method_flatten(lowering, node, builder, atom, positional, keywords):
+    arity(lowering, node, ".flatten()", positional, keywords, 0, 0)
+    emit = Emitter(lowering, node, builder)
+    return emit("copy", emit("reshape", atom, -1))  # a copy, never a view
+
+
+# --- roll, repeat, tile, meshgrid -----------------------------------------------------------------------------------
+def roll(lowering, node, builder, positional, keywords):
+    arity(lowering, node, "np.roll", positional, keywords, 2, 3, ("axis",))
+    emit = Emitter(lowering, node, builder)
+    atom = emit.atom(positional[0])
+    rank = _rank(emit, atom)
+    axis_value, axis_node = arg(lowering, positional, keywords, 2, "axis", node)
+    axis = static(lowering, axis_value, axis_node, "`axis`")
+    shift = positional[1]
+    if axis is None:  # rolled as one flat array, then given its shape back
+        flat = _roll_axis(emit, _ravel(emit, atom), shift, 0)
+        return flat if rank == 1 else emit("reshape", flat, *emit.dims(atom))
+    axes, shifts = (axis, shift) if isinstance(axis, tuple) else ((axis,), (shift,))
+    if not isinstance(shifts, tuple) or len(shifts) != len(axes):
+        raise emit.error("np.roll takes one shift per axis", "np.roll(x, (1, 2), axis=(0, 1))")
+    for ax, sh in zip(axes, shifts):
+        if not isinstance(ax, int) or not -rank <= ax < rank:
+            raise emit.error(f"axis {ax} is out of range for an array of rank {rank}")
+        atom = _roll_axis(emit, atom, sh, ax % rank)
+    return atom
+
+
+def _roll_axis(emit: Emitter, atom, shift, axis: int):
+    """x rolled by `shift` along `axis`: its last `shift % n` entries, then the rest."""
+    from ..primitives.indexing import Ref
+
+    shift = emit.atom(shift)
+    if shift.type.dtype not in ("i32", "i64") or shift.type.shape != ():
+        raise emit.error("np.roll shifts by an integer")
+    size = emit.dims(atom)[axis]
+    if isinstance(size, Const) and size.value == 0:  # nothing to roll
+        return emit("copy", atom)
+    start = emit("subtract", size, emit("mod", shift, size))
+    before = (slice(None),) * axis
+    if isinstance(start, Const):
+        tail = emit("getitem", atom, index=before + (slice(start.value, None),))
+        head = emit("getitem", atom, index=before + (slice(None, start.value),))
+    else:
+        tail = emit("getitem", atom, start, index=before + (slice(Ref(1), None),))
+        head = emit("getitem", atom, start, index=before + (slice(None, Ref(1)),))
+    return emit("concatenate", tail, head, axis=axis)
+
+
+def _repeat(lowering, node, builder, x, repeats_value, repeats_node, axis_value, axis_node):
+    emit = Emitter(lowering, node, builder)
+    atom = emit.atom(x)
+    repeats = repeats_value.value if isinstance(repeats_value, Const) else None
+    if not isinstance(repeats, int) or isinstance(repeats, bool) or repeats < 0:
+        raise lowering.error(repeats_node, "np.repeat is supported with one repeat count, an integer known at "
+                             "build time", "np.repeat(x, 3, axis=0)")
+    axis = _axis(lowering, axis_value, axis_node)
+    if axis is None:
+        atom, axis = _ravel(emit, atom), 0
+    rank = _rank(emit, atom)
+    if not -rank <= axis < rank:
+        raise emit.error(f"axis {axis} is out of range for an array of rank {rank}")
+    return _copies(emit, atom, axis % rank, repeats, inner=True)
+
+
+def _copies(emit: Emitter, atom, axis: int, count: int, inner: bool):
+    """`count` copies along `axis`: each element repeated (`inner`, np.repeat) or the whole axis (np.tile)."""
+    dims = emit.dims(atom)
+    spread = axis + 1 if inner else axis
+    expanded = emit("expand_dims", atom, axis=spread)
+    wide = dims[:spread] + [emit.atom(count)] + dims[spread:]
+    merged = emit("multiply", dims[axis], count)
+    return emit("reshape", emit("broadcast_to", expanded, *wide), *(dims[:axis] + [merged] + dims[axis + 1:]))
+
+
+def repeat(lowering, node, builder, positional, keywords):
+    arity(lowering, node, "np.repeat", positional, keywords, 2, 3, ("axis",))
+    return _repeat(lowering, node, builder, positional[0], positional[1], node,
+                   *arg(lowering, positional, keywords, 2, "axis", node))
+
+
+def method_repeat(lowering, node, builder, atom, positional, keywords):
+    arity(lowering, node, ".repeat()", positional, keywords, 1, 2, ("axis",))
+    return _repeat(lowering, node, builder, atom, positional[0], node,
+                   *arg(lowering, positional, keywords, 1, "axis", node))
+
+
+def tile(lowering, node, builder, positional, keywords):
+    arity(lowering, node, "np.tile", positional, keywords, 2, 2)
+    emit = Emitter(lowering, node, builder)
+    atom = emit.atom(positional[0])
+    reps = static(lowering, positional[1], node, "the repetitions")
+    reps = reps if isinstance(reps, tuple) else (reps,)
+    if not all(isinstance(r, int) and not isinstance(r, bool) and r >= 0 for r in reps):
+        raise emit.error("np.tile takes integer repetitions known at build time", "np.tile(x, (2, 1))")
+    rank = _rank(emit, atom)
+    if len(reps) > rank:  # the array gains leading axes of size 1
+        atom = emit("reshape", atom, *([1] * (len(reps) - rank) + emit.dims(atom)))
+        rank = len(reps)
+    reps = (1,) * (rank - len(reps)) + reps
+    if all(r == 1 for r in reps):
+        return emit("copy", atom)
+    for axis, count in enumerate(reps):
+        if count != 1:
+            atom = _copies(emit, atom, axis, count, inner=False)
+    return atom
+
+
+def meshgrid(lowering, node, builder, positional, keywords):
+    arity(lowering, node, "np.meshgrid", positional, keywords, 1, 16, ("indexing",))
+    emit = Emitter(lowering, node, builder)
+    index_value, index_node = keywords.get("indexing", ("xy", node))
+    indexing = static(lowering, index_value, index_node, "`indexing`")
+    if indexing not in ("xy", "ij"):
+        raise lowering.error(index_node, "`indexing` is 'xy' or 'ij'")
+    vectors = [_ravel(emit, emit.atom(v)) for v in positional]
+    sizes = [emit.dims(v)[0] for v in vectors]
+    order = list(range(len(vectors)))
+    if indexing == "xy" and len(vectors) > 1:  # the first two axes swap places
+        order[0], order[1] = 1, 0
+    shape = [sizes[i] for i in order]
+    grids = []
+    for i, vector in enumerate(vectors):
+        axis = order.index(i)
+        column = emit("reshape", vector, *[-1 if a == axis else 1 for a in range(len(vectors))])
+        grids.append(emit("copy", emit("broadcast_to", column, *shape)))  # NumPy returns writable copies
+    return tuple(grids)
+
+
+def split(lowering, node, builder, positional, keywords):
+    """np.split into equal sections or at given indices: a tuple of slices (views, as NumPy returns them)."""
+    arity(lowering, node, "np.split", positional, keywords, 2, 3, ("axis",))
+    emit = Emitter(lowering, node, builder)
+    atom = emit.atom(positional[0])
+    axis_value, axis_node = arg(lowering, positional, keywords, 2, "axis", node, Const(0, None))
+    axis = _axis(lowering, axis_value, axis_node, allow_none=False)
+    rank = _rank(emit, atom)
+    if not -rank <= axis < rank:
+        raise emit.error(f"axis {axis} is out of range for an array of rank {rank}")
+    axis %= rank
+    where = static(lowering, positional[1], node, "the sections")
+    if isinstance(where, int) and not isinstance(where, bool):
+        size = atom.type.shape[axis]
+        if not isinstance(size, int) or where <= 0 or size % where:
+            raise emit.error("np.split into equal sections needs an axis length known at build time that the "
+                             "sections divide", "give the cut points instead: np.split(x, [2, 5])")
+        cuts = tuple(size // where * i for i in range(1, where))
+    elif isinstance(where, tuple) and all(isinstance(c, int) and not isinstance(c, bool) for c in where):
+        cuts = where
+    else:
+        raise emit.error("np.split takes a number of sections or a list of cut points known at build time")
+    before = (slice(None),) * axis
+    bounds = (None,) + cuts + (None,)
+    return tuple(emit("getitem", atom, index=before + (slice(start, stop),)) for start, stop in zip(bounds, bounds[1:]))
+
+
+# --- array literals ------------------------------------------------------------------------------------------------
+def _numbers(value):
+    """The nested tuple of Python numbers `value` stands for, or None when it holds arrays."""
+    if isinstance(value, tuple):
+        items = tuple(_numbers(v) for v in value)
+        return None if any(i is None for i in items) else items
+    if isinstance(value, Const) and isinstance(value.value, (bool, int, float)):
+        return value.value
+    return None
+
+
+def _stacked(emit: Emitter, value):
+    if isinstance(value, tuple):
+        if not value:
+            raise emit.error("an empty list has no shape to make an array from", "np.zeros(0)")
+        return emit("stack", *[_stacked(emit, v) for v in value], axis=0)
+    return emit.atom(value)
+
+
+def array(lowering, node, builder, positional, keywords):
+    arity(lowering, node, "np.array", positional, keywords, 1, 1, ("dtype",))
+    emit = Emitter(lowering, node, builder)
+    params = dtype_params(lowering, keywords)
+    value = positional[0]
+    numbers = _numbers(value)
+    if numbers is not None:
+        _rectangular(emit, numbers)
+        return emit("array", value=numbers, **params)
+    result = _stacked(emit, value) if isinstance(value, tuple) else emit("copy", value)
+    if params and result.type.dtype != params["dtype"]:
+        result = emit("astype", result, dtype=params["dtype"])
+    return result
+
+
+def _rectangular(emit: Emitter, numbers) -> None:
+    if isinstance(numbers, tuple) and numbers:
+        shapes = set()
+        for item in numbers:
+            _rectangular(emit, item)
+            shapes.add(_shape_of(item))
+        if len(shapes) != 1:
+            raise emit.error("the rows of this array literal have different lengths")
+
+
+def _shape_of(value) -> tuple:
+    return (len(value),) + _shape_of(value[0]) if isinstance(value, tuple) and value else ()
+
+
+def asarray(lowering, node, builder, positional, keywords):
+    arity(lowering, node, "np.asarray", positional, keywords, 1, 1, ("dtype",))
+    emit = Emitter(lowering, node, builder)
+    params = dtype_params(lowering, keywords)
+    value = positional[0]
+    if isinstance(value, tuple):
+        return array(lowering, node, builder, positional, keywords)
+    atom = emit.atom(value)  # the same array, as NumPy returns it (no copy)
+    return emit("astype", atom, dtype=params["dtype"]) if params and atom.type.dtype != params["dtype"] else atom

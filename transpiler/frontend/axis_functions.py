@@ -1,0 +1,206 @@
+"""NumPy functions along an axis or over a matrix, and the constructors that go with them: var/std (`ddof`),
+cumsum, diff, argmax/argmin, flip, tril/triu, diag, trace, eye, identity, linspace, and the norm.
+
+Handlers check the arguments (which must be build-time constants) and bind registry entries; diff, trace and
+the norm are written in terms of other entries, so their derivatives come from those entries' rules.
+"""
+from __future__ import annotations
+
+from ..ir import Const
+from .call_args import (Emitter, arg, arity, dtype_params as _dtype_params, known_rank as _rank, ravel as _ravel,
+                        shape_args, static, static_axis as _axis, static_int as _int)
+
+# --- reductions with ddof, cumulative sums, flips ----------------------------------------------------------------
+def moments(prim: str, name: str):
+    def handle(lowering, node, builder, positional, keywords):
+        arity(lowering, node, name, positional, keywords, 1, 2, ("axis", "keepdims", "ddof"))
+        return _moments(lowering, node, builder, prim, positional[0], positional[1:], keywords)
+
+    return handle
+
+
+def method_moments(prim: str):
+    def handle(lowering, node, builder, atom, positional, keywords):
+        arity(lowering, node, f".{prim}()", positional, keywords, 0, 1, ("axis", "keepdims", "ddof"))
+        return _moments(lowering, node, builder, prim, atom, positional, keywords)
+
+    return handle
+
+
+def _moments(lowering, node, builder, prim, x, rest, keywords):
+    from .numpy_api import _reduce
+
+    ddof_value, ddof_node = keywords.pop("ddof", (Const(0, None), node))
+    ddof = _int(lowering, ddof_value, ddof_node, "`ddof`")
+    return _reduce(lowering, node, builder, prim, x, rest, keywords, {"ddof": ddof} if ddof else {})
+
+
+def _cumsum(lowering, node, builder, x, axis_value, axis_node):
+    emit = Emitter(lowering, node, builder)
+    atom = emit.atom(x)
+    axis = _axis(lowering, axis_value, axis_node)
+    if axis is None:
+        return emit("cumsum", _ravel(emit, atom), axis=0)
+    return emit("cumsum", atom, axis=axis)
+
+
+def cumsum(lowering, node, builder, positional, keywords):
+    arity(lowering, node, "np.cumsum", positional, keywords, 1, 2, ("axis",))
+    return _cumsum(lowering, node, builder, positional[0], *arg(lowering, positional, keywords, 1, "axis", node))
+
+
+def method_cumsum(lowering, node, builder, atom, positional, keywords):
+    arity(lowering, node, ".cumsum()", positional, keywords, 0, 1, ("axis",))
+    return _cumsum(lowering, node, builder, atom, *arg(lowering, positional, keywords, 0, "axis", node))
+
+
+def flip(lowering, node, builder, positional, keywords):
+    arity(lowering, node, "np.flip", positional, keywords, 1, 2, ("axis",))
+    axis_value, axis_node = arg(lowering, positional, keywords, 1, "axis", node)
+    axis = static(lowering, axis_value, axis_node, "`axis`")
+    return Emitter(lowering, node, builder)("flip", positional[0], **({} if axis is None else {"axis": axis}))
+
+
+def flip_axis(name: str, axis: int):
+    def handle(lowering, node, builder, positional, keywords):
+        arity(lowering, node, name, positional, keywords, 1, 1)
+        emit = Emitter(lowering, node, builder)
+        atom = emit.atom(positional[0])
+        if _rank(emit, atom) <= axis:
+            raise emit.error(f"`{name}` needs an array of rank {axis + 1} or more")
+        return emit("flip", atom, axis=axis)
+
+    return handle
+
+
+def arg_extreme(prim: str):
+    def handle(lowering, node, builder, positional, keywords):
+        arity(lowering, node, f"np.{prim}", positional, keywords, 1, 2, ("axis", "keepdims"))
+        return _arg_extreme(lowering, node, builder, prim, positional[0], positional[1:], keywords)
+
+    return handle
+
+
+def method_arg_extreme(prim: str):
+    def handle(lowering, node, builder, atom, positional, keywords):
+        arity(lowering, node, f".{prim}()", positional, keywords, 0, 1, ("axis", "keepdims"))
+        return _arg_extreme(lowering, node, builder, prim, atom, positional, keywords)
+
+    return handle
+
+
+def _arg_extreme(lowering, node, builder, prim, x, rest, keywords):
+    from .numpy_api import _reduce
+
+    axis_value, axis_node = arg(lowering, rest, keywords, 0, "axis", node)
+    _axis(lowering, axis_value, axis_node)  # one axis or None (flattened), as NumPy takes it
+    return _reduce(lowering, node, builder, prim, x, rest, keywords)
+
+
+def diff(lowering, node, builder, positional, keywords):
+    arity(lowering, node, "np.diff", positional, keywords, 1, 3, ("n", "axis"))
+    emit = Emitter(lowering, node, builder)
+    atom = emit.atom(positional[0])
+    n_value, n_node = arg(lowering, positional, keywords, 1, "n", node, Const(1, None))
+    order = _int(lowering, n_value, n_node, "`n`")
+    axis_value, axis_node = arg(lowering, positional, keywords, 2, "axis", node, Const(-1, None))
+    rank = _rank(emit, atom)
+    axis = _axis(lowering, axis_value, axis_node, allow_none=False)
+    if rank == 0 or not -rank <= axis < rank:
+        raise emit.error(f"np.diff needs an axis {axis} that the array has")
+    before = (slice(None),) * (axis % rank)
+    for _ in range(order):  # each order differences neighbours once more
+        atom = emit("subtract", emit("getitem", atom, index=before + (slice(1, None),)),
+                    emit("getitem", atom, index=before + (slice(None, -1),)))
+    return atom
+
+
+# --- matrices --------------------------------------------------------------------------------------------------
+def triangle(prim: str):
+    def handle(lowering, node, builder, positional, keywords):
+        arity(lowering, node, f"np.{prim}", positional, keywords, 1, 2, ("k",))
+        k_value, k_node = arg(lowering, positional, keywords, 1, "k", node, Const(0, None))
+        k = _int(lowering, k_value, k_node, "`k`")
+        return Emitter(lowering, node, builder)(prim, positional[0], **({"k": k} if k else {}))
+
+    return handle
+
+
+def diag(lowering, node, builder, positional, keywords):
+    arity(lowering, node, "np.diag", positional, keywords, 1, 2, ("k",))
+    k_value, k_node = arg(lowering, positional, keywords, 1, "k", node, Const(0, None))
+    k = _int(lowering, k_value, k_node, "`k`")
+    return Emitter(lowering, node, builder)("diag", positional[0], **({"k": k} if k else {}))
+
+
+def _trace(lowering, node, builder, x, offset_value, offset_node):
+    emit = Emitter(lowering, node, builder)
+    atom = emit.atom(x)
+    if _rank(emit, atom) != 2:
+        raise emit.error("np.trace is supported on matrices (rank 2) here", "np.sum(np.diagonal(...)) per matrix")
+    offset = _int(lowering, offset_value, offset_node, "`offset`")
+    return emit("sum", emit("diag", atom, **({"k": offset} if offset else {})), axis=None)
+
+
+def trace(lowering, node, builder, positional, keywords):
+    arity(lowering, node, "np.trace", positional, keywords, 1, 2, ("offset",))
+    return _trace(lowering, node, builder, positional[0],
+                  *arg(lowering, positional, keywords, 1, "offset", node, Const(0, None)))
+
+
+def method_trace(lowering, node, builder, atom, positional, keywords):
+    arity(lowering, node, ".trace()", positional, keywords, 0, 1, ("offset",))
+    return _trace(lowering, node, builder, atom, *arg(lowering, positional, keywords, 0, "offset", node, Const(0, None)))
+
+
+def eye(lowering, node, builder, positional, keywords):
+    arity(lowering, node, "np.eye", positional, keywords, 1, 3, ("M", "k", "dtype"))
+    n = shape_args(lowering, positional[0], node)
+    m_value, m_node = arg(lowering, positional, keywords, 1, "M", node)
+    m = [] if m_value is None else shape_args(lowering, m_value, m_node)
+    k_value, k_node = arg(lowering, positional, keywords, 2, "k", node, Const(0, None))
+    k = _int(lowering, k_value, k_node, "`k`")
+    params = _dtype_params(lowering, keywords) | ({"k": k} if k else {})
+    return Emitter(lowering, node, builder)("eye", *(n + m), **params)
+
+
+def identity(lowering, node, builder, positional, keywords):
+    arity(lowering, node, "np.identity", positional, keywords, 1, 1, ("dtype",))
+    n = shape_args(lowering, positional[0], node)
+    return Emitter(lowering, node, builder)("eye", *n, **_dtype_params(lowering, keywords))
+
+
+def linspace(lowering, node, builder, positional, keywords):
+    arity(lowering, node, "np.linspace", positional, keywords, 2, 3, ("num", "endpoint"))
+    num_value, num_node = arg(lowering, positional, keywords, 2, "num", node, Const(50, None))
+    (num,) = shape_args(lowering, num_value, num_node)
+    end_value, end_node = keywords.get("endpoint", (Const(True, None), node))
+    endpoint = static(lowering, end_value, end_node, "`endpoint`")
+    return Emitter(lowering, node, builder)("linspace", positional[0], positional[1], num,
+                                            **({} if endpoint else {"endpoint": False}))
+
+
+# --- norms -----------------------------------------------------------------------------------------------------------
+def norm(lowering, node, builder, positional, keywords):
+    arity(lowering, node, "np.linalg.norm", positional, keywords, 1, 3, ("ord", "axis", "keepdims"))
+    emit = Emitter(lowering, node, builder)
+    atom = emit.atom(positional[0])
+    rank = _rank(emit, atom)
+    ord_value, ord_node = arg(lowering, positional, keywords, 1, "ord", node)
+    order = static(lowering, ord_value, ord_node, "`ord`")
+    axis_value, axis_node = arg(lowering, positional, keywords, 2, "axis", node)
+    axis = static(lowering, axis_value, axis_node, "`axis`")
+    keep_value, keep_node = keywords.get("keepdims", (Const(False, None), node))
+    keepdims = bool(static(lowering, keep_value, keep_node, "`keepdims`"))
+    vector = axis is None and rank == 1 or isinstance(axis, int)
+    reduce = {"axis": axis} | ({"keepdims": True} if keepdims else {})
+    if order is None or (order == "fro" and not vector) or (order == 2 and vector):
+        squares = emit("multiply", atom, atom)
+        return emit("sqrt", emit("sum", squares, **reduce))
+    if vector and order == 1:
+        return emit("sum", emit("abs", atom), **reduce)
+    if vector and order in (float("inf"), float("-inf")):
+        return emit("max" if order > 0 else "min", emit("abs", atom), **reduce)
+    raise lowering.error(ord_node, f"np.linalg.norm with ord={order!r} is not supported in kernels",
+                         "supported: the default (2-norm of vectors, Frobenius norm of matrices), 'fro', and for "
+                         "vectors ord=1, 2, np.inf, -np.inf")

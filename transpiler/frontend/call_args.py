@@ -1,0 +1,118 @@
+"""Reading a NumPy call's arguments in a kernel: how many, which keywords, which must be build-time constants."""
+from __future__ import annotations
+
+from ..ir import Const
+from ..values import Module
+
+_DTYPE_NAMES = {
+    "float64": "f64", "float32": "f32", "int64": "i64", "int32": "i32", "bool_": "bool", "bool": "bool",
+    "float": "f64", "int": "i64", "double": "f64", "f64": "f64", "f32": "f32", "i64": "i64", "i32": "i32",
+}
+
+
+def static(lowering, value, node, what: str):
+    """A build-time constant: an int, a float, a tuple of ints, None, a string."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, Const):
+        return value.value
+    if isinstance(value, tuple):
+        return tuple(static(lowering, v, node, what) for v in value)
+    raise lowering.error(node, f"{what} must be a constant known at build time", "write a literal")
+
+
+def shape_args(lowering, value, node) -> list:
+    """A shape argument (an int, a tuple, or x.shape) as integer atoms."""
+    atoms = []
+    for item in value if isinstance(value, tuple) else (value,):
+        atom = lowering._atom(item, node)
+        if atom.type.dtype not in ("i32", "i64") or atom.type.shape != ():
+            raise lowering.error(node, "shapes are integers or tuples of integers", "np.zeros((n, 3))")
+        atoms.append(atom)
+    return atoms
+
+
+def dtype(lowering, value, node) -> str:
+    key = value.path.split(".")[-1] if isinstance(value, Module) else value if isinstance(value, str) else None
+    if key not in _DTYPE_NAMES:
+        raise lowering.error(node, "unsupported dtype", "use np.float64, np.float32, np.int64, np.int32 or bool")
+    return _DTYPE_NAMES[key]
+
+
+def arity(lowering, node, name, positional, keywords, minimum, maximum, allowed=()):
+    if not minimum <= len(positional) <= maximum:
+        expected = str(minimum) if minimum == maximum else f"{minimum} to {maximum}"
+        raise lowering.error(node, f"`{name}` takes {expected} positional arguments here, {len(positional)} given")
+    for key, (value, key_node) in keywords.items():
+        if key not in allowed:
+            raise lowering.error(key_node, f"`{name}` does not support the argument `{key}=` in kernels",
+                                 "supported: " + (", ".join(allowed) if allowed else "positional arguments only"))
+
+
+def arg(lowering, positional, keywords, index, key, node, default=None):
+    if index < len(positional):
+        return positional[index], node
+    if key in keywords:
+        return keywords[key]
+    return default, node
+
+
+def dtype_params(lowering, keywords) -> dict:
+    """`{"dtype": ...}` when the call names one."""
+    if "dtype" not in keywords:
+        return {}
+    value, node = keywords["dtype"]
+    return {"dtype": dtype(lowering, value, node)}
+
+
+def static_int(lowering, value, node, what: str) -> int:
+    result = static(lowering, value, node, what)
+    if not isinstance(result, int) or isinstance(result, bool):
+        raise lowering.error(node, f"{what} must be an integer known at build time", "write a literal")
+    return result
+
+
+def static_axis(lowering, value, node, allow_none: bool = True):
+    axis = static(lowering, value, node, "`axis`")
+    if axis is None and allow_none:
+        return None
+    if not isinstance(axis, int) or isinstance(axis, bool):
+        raise lowering.error(node, "`axis` is an integer here")
+    return axis
+
+
+def known_rank(emit: Emitter, atom) -> int:
+    if atom.type.rank is None:
+        raise emit.error("this function needs the rank of its argument", 'annotate it, e.g. x: "f64[n,d]"')
+    return atom.type.rank
+
+
+def ravel(emit: Emitter, atom):
+    return atom if atom.type.rank == 1 else emit("reshape", atom, -1)
+
+
+class Emitter:
+    """Binds the equations of a function written in terms of other primitives (`np.hstack` as a concatenate),
+    each located at the call."""
+
+    def __init__(self, lowering, node, builder):
+        self.lowering, self.node, self.builder = lowering, node, builder
+
+    def __call__(self, prim: str, *args, **params):
+        return self.lowering._bind(self.builder, self.node, prim, [self.atom(a) for a in args], params or None)
+
+    def atom(self, value):
+        from ..builder import const
+
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return const(value)
+        return self.lowering._atom(value, self.node)
+
+    def dims(self, atom) -> list:
+        """The sizes of `atom`'s axes as integer atoms (literals where static)."""
+        if atom.type.shape is None:
+            raise self.error("this function needs the rank of its argument", 'annotate it, e.g. x: "f64[n,d]"')
+        return [self.lowering._dim(atom, axis, self.builder, self.node) for axis in range(len(atom.type.shape))]
+
+    def error(self, message: str, hint: str | None = None):
+        return self.lowering.error(self.node, message, hint)

@@ -1,0 +1,61 @@
+"""What a module's imports make of its names: NumPy and SciPy under any spelling, and the transforms of autograd
+and JAX read as Lifted's where they mean the same.
+
+`import autograd.numpy as np`, `import jax.numpy as jnp`, `from autograd.scipy.special import logsumexp` and
+`from jax.scipy.stats import norm` name the NumPy and SciPy functions the kernel table knows (autograd and JAX
+mirror their APIs), so the generated code imports plain NumPy and SciPy. `grad(f, argnum=1)` from autograd and
+`grad(f, argnums=(0, 1))` from JAX declare Lifted's `grad(f, wrt=...)`; a name whose meaning differs
+(`jax.jvp` evaluates at a point, where Lifted's `jvp` declares a function) is a located error.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# prefixes that stand for NumPy or SciPy themselves
+_MIRRORS = {"autograd.numpy": "numpy", "jax.numpy": "numpy", "autograd.scipy": "scipy", "jax.scipy": "scipy"}
+# packages whose attributes may reach a mirror (`import jax` then `jax.numpy.sum`, `jax.grad`)
+AD_LIBRARIES = ("autograd", "jax")
+
+
+def canonical_module(path: str) -> str | None:
+    """The NumPy/SciPy path `path` stands for (`autograd.numpy.linalg` -> `numpy.linalg`); the AD library
+    itself for `autograd` and `jax`; None for anything else."""
+    for prefix, target in _MIRRORS.items():
+        if path == prefix or path.startswith(prefix + "."):
+            return target + path[len(prefix):]
+    root = path.split(".")[0]
+    if root in ("numpy", "scipy") or path in AD_LIBRARIES:
+        return path
+    return None
+
+
+@dataclass(frozen=True)
+class Foreign:
+    """How a transform of autograd or JAX reads as a Lifted declaration."""
+
+    kind: str  # the Lifted transform
+    position: str | None  # the keyword naming the differentiated argument (`argnum`, `argnums`)
+
+
+FOREIGN: dict[str, dict[str, Foreign]] = {
+    "autograd": {
+        "grad": Foreign("grad", "argnum"), "value_and_grad": Foreign("value_and_grad", "argnum"),
+        "elementwise_grad": Foreign("elementwise_grad", "argnum"), "jacobian": Foreign("jacrev", "argnum"),
+        "hessian": Foreign("hessian", "argnum"),
+    },
+    "jax": {
+        "grad": Foreign("grad", "argnums"), "value_and_grad": Foreign("value_and_grad", "argnums"),
+        "jacobian": Foreign("jacrev", "argnums"), "jacrev": Foreign("jacrev", "argnums"),
+        "jacfwd": Foreign("jacfwd", "argnums"), "hessian": Foreign("hessian", "argnums"),
+    },
+}
+
+# names that exist in both libraries with another meaning than Lifted's transform of the same or a similar name
+DIFFERENT = {
+    ("jax", "jvp"): "jax.jvp(f, primals, tangents) evaluates at a point; Lifted's jvp(f, wrt=...) declares a "
+                    "function (args, tangents) -> (value, tangent)",
+    ("jax", "vjp"): "jax.vjp(f, *primals) evaluates at a point and returns a function; Lifted's vjp(f, wrt=...) "
+                    "declares a function (args, cotangent) -> (value, cotangents)",
+    ("autograd", "make_vjp"): "declare vjp(f, wrt=...) from lifted instead",
+    ("autograd", "make_jvp"): "declare jvp(f, wrt=...) from lifted instead",
+}

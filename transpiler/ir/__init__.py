@@ -1,0 +1,219 @@
+"""The intermediate representation: functions of one-primitive equations (A-normal form).
+
+Every value is a `Var` (defined once, carrying its static type) or a `Const` (a Python literal). An `Eqn`
+applies one registered primitive to atoms, with static parameters (axes, index structure, einsum spec).
+Transforms produce IR again, so their output can be transformed and rendered by the same code.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Union
+
+from .types import TensorType
+from ..errors import SourceLoc
+
+
+class Var:
+    """A value defined exactly once; `name` is unique within its function (in-place updates share it).
+
+    `temporary` marks compiler-made intermediates, which the backend may fold into their single use;
+    values named after the source (`p`, `dw`) always keep their own line.
+    """
+
+    __slots__ = ("name", "type", "temporary")
+
+    def __init__(self, name: str, type: TensorType, temporary: bool = False):
+        self.name = name
+        self.type = type
+        self.temporary = temporary
+
+    def __repr__(self) -> str:
+        return f"{self.name}:{self.type}"
+
+
+@dataclass(frozen=True)
+class Const:
+    value: Any
+    type: TensorType
+
+    def __repr__(self) -> str:
+        return repr(self.value)
+
+
+Atom = Union[Var, Const]
+
+
+@dataclass(eq=False)
+class Eqn:
+    prim: Any  # primitives.registry.Primitive (kept untyped to keep ir free of imports)
+    args: tuple[Atom, ...]
+    params: dict[str, Any]
+    outs: tuple[Var, ...]
+    loc: SourceLoc | None = None
+    note: str | None = None  # a block comment placed before this equation, e.g. "reverse sweep"
+
+    @property
+    def out(self) -> Var:
+        return self.outs[0]
+
+    def __repr__(self) -> str:
+        params = "".join(f", {k}={v!r}" for k, v in self.params.items())
+        return f"{', '.join(map(repr, self.outs))} = {self.prim.name}({', '.join(map(repr, self.args))}{params})"
+
+
+@dataclass
+class If:
+    """`if cond: then else: orelse`, merging values as `outs` (each branch ends by binding its `*_results`)."""
+
+    cond: Atom
+    then_body: list
+    else_body: list
+    outs: tuple[Var, ...]
+    then_results: tuple[Atom, ...]
+    else_results: tuple[Atom, ...]
+    loc: SourceLoc | None = None
+    note: str | None = None
+
+
+@dataclass
+class Loop:
+    """A `for` over `range(*bounds)` (with `index`) or a `while` (re-evaluating `cond_body` and `cond`).
+
+    Loop-carried values live in slots: `carried[i]` holds `inits[i]` on entry and `carried_out[i]` at the end of
+    each iteration; `outs[i]` is its value after the loop. Slots share one name in generated code.
+    """
+
+    kind: str  # "for" | "while"
+    index: Var | None
+    bounds: tuple[Atom, ...]
+    cond_body: list
+    cond: Atom | None
+    carried: tuple[Var, ...]
+    inits: tuple[Atom, ...]
+    body: list
+    carried_out: tuple[Atom, ...]
+    outs: tuple[Var, ...]
+    loc: SourceLoc | None = None
+    note: str | None = None
+    reverse: bool = False  # iterate the range backwards (the reverse sweep of a `for`)
+
+
+Stmt = Union[Eqn, If, Loop]
+
+
+def statement_uses(stmt) -> list[Atom]:
+    """The atoms a statement reads from its enclosing scope (for compound statements: free values)."""
+    if isinstance(stmt, Eqn):
+        return list(stmt.args)
+    if isinstance(stmt, If):
+        inner = _block_free([stmt.then_body, stmt.else_body], list(stmt.then_results) + list(stmt.else_results))
+        return [stmt.cond] + inner
+    local = {id(v) for v in stmt.carried} | ({id(stmt.index)} if stmt.index is not None else set())
+    inner = _block_free([stmt.cond_body, stmt.body], list(stmt.carried_out) + ([stmt.cond] if stmt.cond else []))
+    return list(stmt.bounds) + list(stmt.inits) + [a for a in inner if id(a) not in local]
+
+
+def statement_defs(stmt) -> list[Var]:
+    return list(stmt.outs)
+
+
+def _block_free(blocks: list[list], tail: list[Atom]) -> list[Atom]:
+    defined: set[int] = set()
+    free: list[Atom] = []
+    for block in blocks:
+        for stmt in block:
+            for atom in statement_uses(stmt):
+                if isinstance(atom, Var) and id(atom) not in defined:
+                    free.append(atom)
+            defined.update(id(v) for v in statement_defs(stmt))
+            defined.update(id(v) for v in _inner_defs(stmt))
+    return free + [a for a in tail if isinstance(a, Var) and id(a) not in defined]
+
+
+def _inner_defs(stmt) -> list[Var]:
+    if isinstance(stmt, If):
+        return [v for block in (stmt.then_body, stmt.else_body) for s in block for v in _all_defs(s)]
+    if isinstance(stmt, Loop):
+        own = list(stmt.carried) + ([stmt.index] if stmt.index is not None else [])
+        return own + [v for block in (stmt.cond_body, stmt.body) for s in block for v in _all_defs(s)]
+    return []
+
+
+def _all_defs(stmt) -> list[Var]:
+    return statement_defs(stmt) + _inner_defs(stmt)
+
+
+def equations(block: list):
+    """Every equation of a block, nested blocks included, in order."""
+    for stmt in block:
+        if isinstance(stmt, Eqn):
+            yield stmt
+        elif isinstance(stmt, If):
+            yield from equations(stmt.then_body)
+            yield from equations(stmt.else_body)
+        else:
+            yield from equations(stmt.cond_body)
+            yield from equations(stmt.body)
+
+
+def all_defined(block: list) -> list[Var]:
+    """Every value a block defines, nested blocks included."""
+    return [v for stmt in block for v in _all_defs(stmt)]
+
+
+def free_values(block: list, tail: list[Atom] = ()) -> list[Var]:
+    """Values a block (and `tail`, read after it) uses without defining them, in first-use order."""
+    seen: set[int] = set()
+    out = []
+    for atom in _block_free([block], list(tail)):
+        if id(atom) not in seen:
+            seen.add(id(atom))
+            out.append(atom)
+    return out
+
+
+def substitute(block: list, mapping: dict[int, Atom]) -> None:
+    """Replace, in place, every read of a value in `mapping` (by id) throughout a block."""
+    def sub(atoms):
+        return tuple(mapping.get(id(a), a) for a in atoms)
+
+    for stmt in block:
+        if isinstance(stmt, Eqn):
+            stmt.args = sub(stmt.args)
+        elif isinstance(stmt, If):
+            stmt.cond = mapping.get(id(stmt.cond), stmt.cond)
+            stmt.then_results, stmt.else_results = sub(stmt.then_results), sub(stmt.else_results)
+            substitute(stmt.then_body, mapping)
+            substitute(stmt.else_body, mapping)
+        else:
+            stmt.bounds, stmt.inits, stmt.carried_out = sub(stmt.bounds), sub(stmt.inits), sub(stmt.carried_out)
+            if stmt.cond is not None:
+                stmt.cond = mapping.get(id(stmt.cond), stmt.cond)
+            substitute(stmt.cond_body, mapping)
+            substitute(stmt.body, mapping)
+
+
+# What a function returns: an atom, or a (possibly nested) tuple of results.
+Result = Union[Atom, tuple]
+
+
+def result_atoms(result: Result) -> list[Atom]:
+    if isinstance(result, tuple):
+        return [atom for item in result for atom in result_atoms(item)]
+    return [result]
+
+
+@dataclass
+class Function:
+    name: str
+    params: list[Var]
+    body: list[Eqn]
+    result: Result
+    loc: SourceLoc | None = None
+    doc: str | None = None
+    source_name: str | None = None  # the kernel this function was generated from
+    # parameter trees (trees.py): the user-facing parameters, [(name, tree over `params`)], and the structure
+    # of the result over result_atoms(result); None where they are the flat params and the result as it is
+    in_tree: list | None = None
+    out_tree: tuple | None = None
+    defaults: dict | None = None  # user-facing parameter name -> its numeric default (`l2: "f64[]" = 0.1`)

@@ -1,0 +1,171 @@
+"""Static types: a dtype and a shape of symbolic dimensions, parsed from `"f64[n,d]"` annotations.
+
+Shapes let the transpiler reject rank and named-dimension mismatches at build time and emit reverse-mode
+code without run-time broadcasting helpers. A dimension is an int, a name from an annotation (`"n"`), or an
+unknown (`"?k"`, fresh per value); a shape of `None` means the rank itself is unknown (no annotation).
+"""
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, replace
+from typing import Union
+
+Dim = Union[int, str]
+Shape = tuple  # tuple[Dim, ...]
+
+DTYPES = ("bool", "i32", "i64", "f32", "f64")
+NUMPY_DTYPES = {"bool": "bool_", "i32": "int32", "i64": "int64", "f32": "float32", "f64": "float64"}
+_ORDER = {name: rank for rank, name in enumerate(DTYPES)}
+_fresh = itertools.count(1)
+
+
+class ShapeError(Exception):
+    """A shape or dtype rule failed; normalize attaches the source location."""
+
+
+def fresh_dim() -> str:
+    return f"?{next(_fresh)}"
+
+
+def is_unknown(dim: Dim) -> bool:
+    return isinstance(dim, str) and dim.startswith("?")
+
+
+@dataclass(frozen=True)
+class TensorType:
+    dtype: str
+    shape: Shape | None
+    weak: bool = False  # a Python literal: takes the other operand's precision
+    value: Dim | None = None  # for integer scalars whose value is a known dimension (x.shape[0])
+
+    @property
+    def rank(self) -> int | None:
+        return None if self.shape is None else len(self.shape)
+
+    @property
+    def is_float(self) -> bool:
+        return self.dtype in ("f32", "f64")
+
+    def with_shape(self, shape: Shape | None) -> "TensorType":
+        return replace(self, shape=shape, weak=False, value=None)
+
+    def with_dtype(self, dtype: str) -> "TensorType":
+        return replace(self, dtype=dtype, weak=False, value=None)
+
+    def annotation(self) -> str:
+        if self.shape is None:
+            return self.dtype
+        return f"{self.dtype}[{','.join(str(d) for d in self.shape)}]"
+
+    def __str__(self) -> str:
+        return self.annotation()
+
+
+_ANNOTATION = re.compile(r"^\s*(bool|i32|i64|f32|f64)\s*(?:\[(.*)\])?\s*$")
+
+
+def parse_annotation(text: str) -> TensorType:
+    """`"f64[n,d]"` -> TensorType; a dtype without brackets has unknown rank."""
+    match = _ANNOTATION.match(text)
+    if not match:
+        raise ShapeError(f"cannot read the type annotation {text!r}")
+    dtype, dims = match.group(1), match.group(2)
+    if dims is None:
+        return TensorType(dtype, None)
+    shape = []
+    for part in (p.strip() for p in dims.split(",")):
+        if not part:
+            continue
+        compact = part.replace(" ", "")
+        if compact.isdigit():
+            shape.append(int(compact))
+        elif compact.isidentifier():
+            shape.append(compact)
+        elif _OFFSET.match(compact) and split_offset(compact) is not None:  # `n-1`, `h+2`
+            base, delta = split_offset(compact)
+            shape.append(offset_dim(base, delta))
+        else:
+            raise ShapeError(f"dimension {part!r} in {text!r} is neither an integer, a name, nor a name plus or "
+                             "minus an integer (n-1)")
+    return TensorType(dtype, tuple(shape))
+
+
+def promote(types: list[TensorType]) -> str:
+    """NumPy 2 promotion, simplified: Python literals adopt the precision of the arrays they meet."""
+    strong = [t.dtype for t in types if not t.weak]
+    best = max(strong, key=_ORDER.__getitem__) if strong else None
+    weak_kind = max((_kind(t.dtype) for t in types if t.weak), default=-1)
+    if best is None or weak_kind > _kind(best):
+        return ("bool", "i64", "f64")[max(weak_kind, 0)]
+    return best
+
+
+def _kind(dtype: str) -> int:
+    return {"bool": 0, "i32": 1, "i64": 1, "f32": 2, "f64": 2}[dtype]
+
+
+def broadcast_dims(a: Dim, b: Dim) -> Dim:
+    if a == b:
+        return a
+    if a == 1:
+        return b
+    if b == 1:
+        return a
+    if is_unknown(a):
+        return b
+    if is_unknown(b):
+        return a
+    raise ShapeError(f"dimensions {a} and {b} do not match")
+
+
+def broadcast_shapes(shapes: list[Shape | None]) -> Shape | None:
+    if any(s is None for s in shapes):
+        return None
+    rank = max((len(s) for s in shapes), default=0)
+    out: list[Dim] = [1] * rank
+    for shape in shapes:
+        padded = (1,) * (rank - len(shape)) + tuple(shape)
+        try:
+            out = [broadcast_dims(x, y) for x, y in zip(out, padded)]
+        except ShapeError:
+            raise ShapeError(
+                "shapes " + " and ".join(_show(s) for s in shapes) + " cannot be broadcast together"
+            ) from None
+    return tuple(out)
+
+
+def _show(shape: Shape) -> str:
+    return "[" + ",".join(str(d) for d in shape) + "]"
+
+
+def show_shape(shape: Shape | None) -> str:
+    return "[?]" if shape is None else _show(shape)
+
+
+def normalize_axis(axis: int, rank: int) -> int:
+    if not -rank <= axis < rank:
+        raise ShapeError(f"axis {axis} is out of range for an array of rank {rank}")
+    return axis % rank
+
+
+_OFFSET = re.compile(r"^([A-Za-z_]\w*)([+-]\d+)?$")
+
+
+def offset_dim(dim: Dim, delta: int) -> Dim:
+    """`n` shifted by `delta` (`n-1` for `x[1:]`); ints stay ints, unknown dims stay unknown."""
+    if isinstance(dim, int):
+        return dim + delta
+    match = _OFFSET.match(dim)
+    if match is None:
+        return fresh_dim()
+    total = int(match.group(2) or 0) + delta
+    return match.group(1) if total == 0 else f"{match.group(1)}{total:+d}"
+
+
+def split_offset(dim: str) -> tuple[str, int] | None:
+    """`"n-1"` -> ("n", -1); None for dims that are not a name plus an offset."""
+    match = _OFFSET.match(dim)
+    if match is None or match.group(2) is None:
+        return None
+    return match.group(1), int(match.group(2))

@@ -1,0 +1,254 @@
+"""Matrix functions of `numpy.linalg` (inv, solve, det, slogdet, cholesky, eigh) and scipy's solve_triangular.
+
+The cotangent rules are the standard adjoints of matrix calculus (Giles 2008; Murray 2016 for the Cholesky
+factor), batched over leading axes like NumPy. Where NumPy reads only one triangle of its argument
+(cholesky and eigh read the lower one, solve_triangular the one it is told), the derivative is that of the
+function NumPy computes: the other triangle gets zero, and an off-diagonal entry of the read triangle stands
+for both of its symmetric places. Rules use NumPy only, so generated code needs SciPy only where the source did.
+"""
+from __future__ import annotations
+
+from .. import codegen as cg
+from ..ir.types import ShapeError, TensorType, broadcast_shapes, is_unknown, promote, show_shape
+from .registry import Primitive, register
+from .symbolic import Sym, ops, sum_to
+
+
+def _float_dtype(types) -> str:
+    dtype = promote(types)
+    return dtype if dtype in ("f32", "f64") else "f64"
+
+
+def _square(x: TensorType, what: str) -> None:
+    if x.rank is None:
+        raise ShapeError(f"{what} needs the rank of its argument; annotate it, e.g. \"f64[n,n]\"")
+    if x.rank < 2:
+        raise ShapeError(f"{what} takes a square matrix (or a stack of them), not an array of rank {x.rank}")
+    n, m = x.shape[-2:]
+    if n != m and not (is_unknown(n) or is_unknown(m)):
+        raise ShapeError(f"{what} takes square matrices; this one has shape {show_shape(x.shape)}")
+
+
+def _swap(x: Sym) -> Sym:
+    """The matrix transpose of the last two axes."""
+    return x.T if x.rank == 2 else ops.swapaxes(x, axis1=-1, axis2=-2)
+
+
+def _per_matrix(g: Sym) -> Sym:
+    """A value per matrix, with two axes of size 1 added so it scales each matrix."""
+    return g if g.rank == 0 else ops.expand_dims(g, axis=(-2, -1))
+
+
+def _trace_product(a: Sym, b: Sym) -> Sym:
+    """sum_ij a_ij b_ij for each matrix."""
+    return ops.sum(a * b, axis=(-2, -1))
+
+
+def _lower_read(p: Sym) -> Sym:
+    """The cotangent of a matrix of which only the lower triangle is read, given `p`, the cotangent of the
+    symmetric matrix it stands for: each off-diagonal entry collects both of its symmetric places."""
+    return ops.tril(p) + _swap(ops.triu(p, k=1))
+
+
+def _from_lower(t: Sym) -> Sym:
+    """The symmetric matrix that a lower triangle stands for (the tangent NumPy sees)."""
+    return ops.tril(t) + _swap(ops.tril(t, k=-1))
+
+
+def _register(name: str, infer, render, vjp, jvp, temp: str = "m", **options) -> None:
+    register(Primitive(name=name, infer=infer, render=render, family="matrix", vjp=vjp, jvp=jvp, temp_name=temp,
+                       **options))
+
+
+def _linalg(fn: str, index: int | None = None):
+    def render(args, params):
+        node = cg.call(f"np.linalg.{fn}", *args)
+        return node if index is None else cg.subscript(node, [cg.literal(index)])
+
+    return render
+
+
+# --- inverse ---------------------------------------------------------------------------------------------------
+def _infer_inv(types, params) -> TensorType:
+    _square(types[0], "np.linalg.inv")
+    return TensorType(_float_dtype(types), types[0].shape)
+
+
+_register("inv", _infer_inv, _linalg("inv"),
+          lambda g, y, a, active=None: [-(_swap(y) @ g @ _swap(y))],
+          lambda tangents, y, a: -(y @ tangents[0] @ y), temp="inv")
+
+
+# --- solve -----------------------------------------------------------------------------------------------------
+def _infer_solve(types, params) -> TensorType:
+    a, b = types
+    _square(a, "np.linalg.solve")
+    dtype = _float_dtype(types)
+    if b.rank is None:
+        raise ShapeError("np.linalg.solve needs the rank of its right-hand side; annotate it")
+    if b.rank == 0:
+        raise ShapeError("np.linalg.solve takes a vector or a matrix as its right-hand side")
+    if b.rank == 1:  # a vector (NumPy 2 reads a 1-D right-hand side as one vector)
+        if a.rank != 2:
+            raise ShapeError("np.linalg.solve of a stack of matrices takes its right-hand sides as a stack of "
+                             "column matrices here: write np.linalg.solve(a, b[..., None])[..., 0]")
+        _match(a.shape[-1], b.shape[0])
+        return TensorType(dtype, a.shape[:-1])
+    _match(a.shape[-1], b.shape[-2])
+    batch = broadcast_shapes([a.shape[:-2], b.shape[:-2]])
+    return TensorType(dtype, tuple(batch) + (a.shape[-2], b.shape[-1]))
+
+
+def _match(n, m) -> None:
+    if n != m and not (is_unknown(n) or is_unknown(m)):
+        raise ShapeError(f"np.linalg.solve: the matrix has {n} columns but the right-hand side {m} rows")
+
+
+def _vjp_solve(g, x, a, b, active=None):
+    gb = ops.solve(_swap(a), g)  # A^T gb = g
+    if b.rank == 1:
+        ga = -(ops.expand_dims(gb, axis=-1) * ops.expand_dims(x, axis=-2))
+    else:
+        ga = -(gb @ _swap(x))
+    return [sum_to(ga, a.type, a) if active is None or active[0] else None,
+            sum_to(gb, b.type, b) if active is None or active[1] else None]
+
+
+def _jvp_solve(tangents, x, a, b):
+    ta, tb = tangents
+    rhs = None if ta is None else -(ta @ x)
+    if tb is not None:
+        rhs = tb if rhs is None else tb + rhs
+    return ops.solve(a, rhs)
+
+
+_register("solve", _infer_solve, _linalg("solve"), _vjp_solve, _jvp_solve, temp="x")
+
+
+# --- determinants ------------------------------------------------------------------------------------------------
+def _infer_det(types, params) -> TensorType:
+    _square(types[0], "the determinant")
+    return TensorType(_float_dtype(types), types[0].shape[:-2])
+
+
+_register("det", _infer_det, _linalg("det"),
+          lambda g, y, a, active=None: [_per_matrix(g * y) * _swap(ops.inv(a))],
+          lambda tangents, y, a: y * _trace_product(_swap(ops.inv(a)), tangents[0]), temp="det")
+# np.linalg.slogdet(a) is (sign, logabsdet): two entries, each computing its own part of the pair
+_register("logabsdet", _infer_det, _linalg("slogdet", 1),
+          lambda g, y, a, active=None: [_per_matrix(g) * _swap(ops.inv(a))],
+          lambda tangents, y, a: _trace_product(_swap(ops.inv(a)), tangents[0]), temp="logdet")
+_register("slogdet_sign", _infer_det, _linalg("slogdet", 0), None, None, temp="sign")
+
+
+# --- Cholesky -----------------------------------------------------------------------------------------------------
+def _infer_cholesky(types, params) -> TensorType:
+    _square(types[0], "np.linalg.cholesky")
+    return TensorType(_float_dtype(types), types[0].shape)
+
+
+def _phi(x: Sym) -> Sym:
+    """The lower triangle with its diagonal halved."""
+    return 0.5 * (ops.tril(x) + ops.tril(x, k=-1))
+
+
+def _vjp_cholesky(g, l, a, active=None):
+    # Murray (2016): P = L^-T phi(L^T G) L^-1, the cotangent of the symmetric matrix
+    lt = _swap(l)
+    inner = ops.solve(lt, _phi(lt @ g))  # L^-T phi(L^T G)
+    p = _swap(ops.solve(lt, _swap(inner)))  # ... L^-1
+    return [_lower_read(p)]
+
+
+def _jvp_cholesky(tangents, l, a):
+    t = _from_lower(tangents[0])
+    inner = ops.solve(l, _swap(ops.solve(l, t)))  # L^-1 dA L^-T  (dA symmetric)
+    return l @ _phi(inner)
+
+
+_register("cholesky", _infer_cholesky, _linalg("cholesky"), _vjp_cholesky, _jvp_cholesky, temp="chol")
+
+
+# --- symmetric eigendecomposition -------------------------------------------------------------------------------
+def _infer_eigenvalues(types, params) -> TensorType:
+    _square(types[0], "np.linalg.eigh")
+    return TensorType(_float_dtype(types), types[0].shape[:-1])
+
+
+def _infer_eigenvectors(types, params) -> TensorType:
+    _square(types[0], "np.linalg.eigh")
+    return TensorType(_float_dtype(types), types[0].shape)
+
+
+def _gaps(w: Sym, a: Sym) -> Sym:
+    """F with F_ij = 1 / (w_j - w_i) off the diagonal and 0 on it (distinct eigenvalues assumed)."""
+    builder = w.builder
+    n = Sym(builder, builder.dim(a.shape[-1], a.atom, a.rank - 1))
+    eye = ops.eye(n)
+    return (1.0 - eye) / (ops.expand_dims(w, axis=-2) - ops.expand_dims(w, axis=-1) + eye)
+
+
+def _vjp_eigenvalues(g, w, a, active=None):
+    v = ops.eigh_vectors(a)
+    return [_lower_read((v * ops.expand_dims(g, axis=-2)) @ _swap(v))]
+
+
+def _vjp_eigenvectors(g, v, a, active=None):
+    w = ops.eigh_values(a)
+    return [_lower_read(v @ (_gaps(w, a) * (_swap(v) @ g)) @ _swap(v))]
+
+
+def _jvp_eigenvalues(tangents, w, a):
+    v = ops.eigh_vectors(a)
+    return ops.sum(v * (_from_lower(tangents[0]) @ v), axis=-2)  # the diagonal of V^T dA V
+
+
+def _jvp_eigenvectors(tangents, v, a):
+    return v @ (_gaps(ops.eigh_values(a), a) * (_swap(v) @ _from_lower(tangents[0]) @ v))
+
+
+# np.linalg.eigh(a) is (w, V): one entry per part, each rendering the same call (reused when both are taken)
+_register("eigh_values", _infer_eigenvalues, _linalg("eigh", 0), _vjp_eigenvalues, _jvp_eigenvalues, temp="w")
+_register("eigh_vectors", _infer_eigenvectors, _linalg("eigh", 1), _vjp_eigenvectors, _jvp_eigenvectors, temp="v")
+
+
+# --- scipy.linalg.solve_triangular ------------------------------------------------------------------------------
+def _infer_solve_triangular(types, params) -> TensorType:
+    a, b = types
+    _square(a, "solve_triangular")
+    if a.rank != 2 or b.rank not in (1, 2):
+        raise ShapeError("solve_triangular is supported for one matrix and a vector or matrix right-hand side")
+    n, m = a.shape[-1], b.shape[0]
+    if n != m and not (is_unknown(n) or is_unknown(m)):
+        raise ShapeError(f"solve_triangular: the matrix has {n} columns but the right-hand side {m} rows")
+    return TensorType(_float_dtype(types), b.shape)
+
+
+def _render_solve_triangular(args, params):
+    return cg.call("scipy.linalg.solve_triangular", *args, trans=params.get("trans") or None,
+                   lower=params.get("lower") or None)
+
+
+def _triangle(x: Sym, lower: bool) -> Sym:
+    return ops.tril(x) if lower else ops.triu(x)
+
+
+def _vjp_solve_triangular(g, x, a, b, active=None, lower=False, trans=0):
+    gb = ops.solve_triangular(a, g, lower=lower, trans=1 - trans)  # op(T)^T gb = g
+    g_op = -(ops.outer(gb, x) if b.rank == 1 else gb @ _swap(x))  # the cotangent of op(T)
+    return [_triangle(g_op if not trans else _swap(g_op), lower) if active is None or active[0] else None, gb]
+
+
+def _jvp_solve_triangular(tangents, x, a, b, lower=False, trans=0):
+    ta, tb = tangents
+    rhs = None
+    if ta is not None:
+        t_op = _triangle(ta, lower)
+        rhs = -((t_op if not trans else _swap(t_op)) @ x)
+    if tb is not None:
+        rhs = tb if rhs is None else tb + rhs
+    return ops.solve_triangular(a, rhs, lower=lower, trans=trans)
+
+
+_register("solve_triangular", _infer_solve_triangular, _render_solve_triangular, _vjp_solve_triangular,
+          _jvp_solve_triangular, temp="x", imports="scipy.linalg")
