@@ -7,8 +7,8 @@ from ..ir.types import TensorType
 from ..builder import Builder, const
 from ..errors import TranspileError
 from ..ir import Const, Loop, Var
-from ..values import Stale, describe
-from .alias import held, is_object
+from ..values import DictValue, ListValue, Stale, describe
+from .alias import _holds, held, is_object
 from .control import (_MAX_WIDENINGS, RETURNED, UNSET, _assigned_names, _carried_type, _display,
                       _has_return, _loop_result_keys, _same_type, _widen)
 from .static import StaticNeeded
@@ -144,9 +144,26 @@ class Loops:
         if split:
             self.mark_ambiguous([result_of[n] for n in split if n in result_of], loc, "loop")
         # the loop updated these arrays in place: to an enclosing loop, that is an update of what it carries
+        self._refuse_held_updates(updated, env, loc)
         self._replacements.extend((env[n], result_of[n]) for n in updated if is_object(env[n]))
         env.update(result_of)
         env.update(stale)
+
+    def _refuse_held_updates(self, updated: list, env: dict, loc) -> None:
+        """A list, dict or tuple made before the loop that holds an array the loop updates in place would see
+        the update on the iterations that run: the compiler does not carry containers, so it refuses."""
+        for name in updated:
+            array = env[name]
+            if not is_object(array):
+                continue
+            for names in self._live_envs(env):
+                for holder, value in names.items():
+                    if not holder.startswith("<") and isinstance(value, (tuple, ListValue, DictValue)) \
+                            and _holds(value, array):
+                        raise TranspileError(f"`{name}` is updated in place in this loop, and `{holder}` (a list, "
+                                             "dict or tuple made before the loop) holds the same array", loc,
+                                             f"take a copy before the loop ({name} = {name}.copy()) or rebuild "
+                                             f"`{holder}` after it")
 
     def _updated_slots(self, slots: dict, slot_of: dict, marker: int) -> list:
         """The names whose carried arrays the body updated in place (since `marker` in `_replacements`)."""
