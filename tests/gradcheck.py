@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import inspect
 import types
+import warnings
 from typing import Callable
 
 import numpy as np
@@ -95,3 +96,42 @@ def autograd_kernels(text: str) -> dict:
     namespace = {"__builtins__": {**builtins.__dict__, "__import__": fake_import}, "__name__": "oracle"}
     exec(compile(text, "oracle", "exec", dont_inherit=True), namespace)
     return namespace
+
+
+def check_against_python(text: str, args: list, wrt: int = 0, rtol: float = 1e-6) -> types.ModuleType:
+    """The generated module against the untouched source run by Python: the same value (to rounding), the
+    arguments left as they were, and `g` (the module's gradient, declared over `f`) against central finite
+    differences of Python's `f` and against autograd where autograd can run the source (it cannot run
+    in-place writes: `a[i] = v` on a traced array). Returns the module."""
+    module = load_source(text)
+    python: dict = {}
+    exec(compile(text, "python_reference", "exec", dont_inherit=True), python)
+    fresh = lambda: [a.copy() if isinstance(a, np.ndarray) else a for a in args]  # noqa: E731
+    expected = python["f"](*fresh())
+    given = fresh()
+    value = module.f(*given)
+    assert_close(value, expected, rtol=1e-12, atol=1e-12, what="value vs Python")
+    for before, after in zip(args, given):
+        assert np.array_equal(before, after), "the kernel changed its argument"
+    gradient = module.g(*fresh())
+    if isinstance(gradient, tuple):
+        gradient, positions = list(gradient), list(range(len(gradient)))
+    else:
+        gradient, positions = [gradient], [wrt]
+    for got, position in zip(gradient, positions):
+        reference = lambda *a: python["f"](*[v.copy() if isinstance(v, np.ndarray) else v for v in a])  # noqa: E731
+        assert_close(got, central_difference(reference, fresh(), position), rtol=rtol, atol=1e-6,
+                     what=f"d/d argument {position} vs finite differences")
+        try:
+            from autograd import value_and_grad as autograd_value_and_grad
+
+            oracle = autograd_kernels(text)["f"]
+            with warnings.catch_warnings():  # "Output seems independent of input" where it is
+                warnings.simplefilter("ignore", UserWarning)
+                traced, expected_gradient = autograd_value_and_grad(oracle, position)(*fresh())
+        except (TypeError, ValueError, NotImplementedError):  # in-place writes: finite differences only
+            continue
+        if float(traced) != float(expected):  # autograd runs `a *= c` on a traced array as `a = a * c`
+            continue
+        assert_close(got, expected_gradient, rtol=1e-9, atol=1e-10, what=f"d/d argument {position} vs autograd")
+    return module

@@ -108,11 +108,18 @@ class Builder:
         """Collect statements into a nested block (a branch or loop body); values computed inside it are
         not reused after it, since the block may not run."""
         saved_eqns, saved_computed, saved_note = self.eqns, dict(self.computed), self.note
+        saved_dims, saved_definitions = dict(self.dim_vars), dict(self.definitions)
         self.eqns, self.note = [], None  # a pending note belongs to the statement that holds this block
         try:
             yield self.eqns
         finally:
             self.eqns, self.computed, self.note = saved_eqns, saved_computed, saved_note
+            # what was computed inside is not looked through after it (`-v` folded into a later product would
+            # read `v`, which may exist only in the block)
+            self.definitions = saved_definitions
+            # a size read inside the block (`size = t.shape[0]`) exists only there; the prologue's, everywhere
+            top = {id(v) for eqn in self.prologue for v in eqn.outs}
+            self.dim_vars = {k: v for k, v in self.dim_vars.items() if k in saved_dims or id(v) in top}
 
     def snapshot(self) -> tuple:
         """State to return to when a block is lowered again (a loop whose carried types widened)."""

@@ -1,8 +1,10 @@
 """The pipeline, stage by stage: parse -> lower (normalize) -> transforms -> NumPy backend -> file."""
 from __future__ import annotations
 
+import ast
 import hashlib
 import os
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +32,40 @@ def source_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+# The passes walk expressions recursively (LibCST's visitors too): a 400-term sum nests 400 deep. Python's
+# default limit (1000 frames) is raised for the compiler's run; past this, a located error names the limit.
+RECURSION_LIMIT = 12_000
+
+
+def _deep_recursion(text: str, path: str, run):
+    """Run one compilation step under the raised recursion limit; past it, a located error."""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, RECURSION_LIMIT))
+    try:
+        return run()
+    except RecursionError:
+        raise TranspileError(f"this program nests too deeply for the compiler (past {RECURSION_LIMIT} levels of "
+                             "Python calls while compiling it)", _deepest(text, path),
+                             "split the long expression into several assignments (s = a + b; s = s + c), or call "
+                             "fewer kernels inside each other") from None
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def _deepest(text: str, path: str) -> SourceLoc:
+    """Where the source nests deepest (Python's own parser, walked without recursion)."""
+    lines = text.splitlines()
+    best, where = -1, (1, 0)
+    stack = [(ast.parse(text), 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > best and hasattr(node, "lineno"):
+            best, where = depth, (node.lineno, node.col_offset)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    line, col = where
+    return SourceLoc(path, line, col + 1, line, col + 2, lines[line - 1] if 0 < line <= len(lines) else "")
+
+
 @dataclass
 class LoweredModule:
     """A source file after the transforms: IR functions in module order (kernels, then transforms), the transform
@@ -50,6 +86,11 @@ def lower_source(text: str, path: str, extra: tuple[Declaration, ...] = (), sour
     `per_function` (the on-the-fly path): a function the compiler refuses is left out and its located error
     kept, so the file's other functions still work. `dependencies`, when given, receives every other file the
     build read (path -> digest) or looked for (path -> None)."""
+    return _deep_recursion(text, path, lambda: _lower_source(text, path, extra, source_file, per_function, dependencies))
+
+
+def _lower_source(text: str, path: str, extra: tuple[Declaration, ...], source_file: str | None, per_function: bool,
+                  dependencies: dict[str, str | None] | None) -> LoweredModule:
     parsed = parse_module(text, path)
     parsed.source_file = source_file
     if dependencies is not None:
@@ -112,6 +153,12 @@ def transpile_source(text: str, path: str, options: Options = Options(),
     """Generate the NumPy module for one source file (`path` as it should appear in the header;
     `source_file`, where it really is, locates the project modules it imports kernels from); `per_function`
     and `dependencies` as for `lower_source`, the refused functions' errors kept in `__lifted_errors__`."""
+    return _deep_recursion(text, path, lambda: _transpile(text, path, options, extra, source_file, per_function,
+                                                          dependencies))
+
+
+def _transpile(text: str, path: str, options: Options, extra: tuple[Declaration, ...], source_file: str | None,
+               per_function: bool, dependencies: dict[str, str | None] | None) -> str:
     lowered = lower_source(text, path, extra, source_file, per_function, dependencies)
     parsed, errors = lowered.parsed, lowered.errors
     display = os.path.basename(path)

@@ -29,6 +29,16 @@ class TransformRef:
 Value = Any  # Atom | tuple[Value, ...] | Module | KernelRef | TransformRef | str | None | Ellipsis
 
 
+@dataclass(frozen=True)
+class Stale:
+    """A name whose array may or may not have been changed by an in-place update through another name (they
+    share one array on some paths only): reading it is a located error; rebinding it is fine."""
+
+    writer: str  # the name assigned into
+    line: int  # where
+    reason: str  # why the two may share an array
+
+
 class ListValue:
     """A Python list while a kernel is lowered: its length is known at build time. It exists only at build
     time (its elements are atoms or other values), so it may be changed (`append`, `xs[i] = v`) only where the

@@ -63,20 +63,32 @@ def _prune_statement(stmt, needed: set[int]):
         needed.add(id(stmt.cond))
         return dataclasses.replace(stmt, then_body=then_body, else_body=else_body, then_results=then_results,
                                    else_results=else_results, outs=tuple(stmt.outs[i] for i in keep))
-    # a loop: what the body needs next iteration is needed at its end too, until nothing changes
-    inner = set(needed) | _uses(stmt.carried_out) | {id(v) for v in stmt.carried}
+    # a loop: a slot is live when its value after the loop is, or the body or the test reads it (then its
+    # value at the end of each iteration is needed too); the rest go, until nothing changes
+    slots = range(len(stmt.carried))
+    live = {i for i in slots if id(stmt.outs[i]) in needed}
     while True:
-        size = len(inner)
-        body = _prune(stmt.body, inner)
+        inner = set(needed) | _uses(stmt.carried_out[i] for i in live) | {id(stmt.carried[i]) for i in live}
         inner |= _uses([stmt.cond] if stmt.cond is not None else [])
-        cond_body = _prune(stmt.cond_body, inner)  # what the test reads is needed too (`while i < n`)
-        if len(inner) == size:
+        while True:
+            size = len(inner)
+            body = _prune(stmt.body, inner)
+            cond_body = _prune(stmt.cond_body, inner)  # what the test reads is needed too (`while i < n`)
+            if len(inner) == size:
+                break
+        grown = live | {i for i in slots if id(stmt.carried[i]) in inner}
+        if grown == live:
             break
-    if not any(id(o) in needed for o in stmt.outs) and not body and not cond_body:
+        live = grown
+    if not live and not body and not cond_body:
         return None
+    keep = sorted(live)
     needed.update(inner)
-    needed.update(_uses(stmt.inits) | _uses(stmt.bounds) | _uses([stmt.cond] if stmt.cond is not None else []))
-    return dataclasses.replace(stmt, body=body, cond_body=cond_body)
+    needed.update(_uses(stmt.inits[i] for i in keep) | _uses(stmt.bounds)
+                  | _uses([stmt.cond] if stmt.cond is not None else []))
+    pick = lambda values: tuple(values[i] for i in keep)  # noqa: E731
+    return dataclasses.replace(stmt, body=body, cond_body=cond_body, carried=pick(stmt.carried),
+                               inits=pick(stmt.inits), carried_out=pick(stmt.carried_out), outs=pick(stmt.outs))
 
 
 def last_uses(statements: Sequence[tuple[Iterable[str], Iterable[str]]], keep: set[str],

@@ -13,7 +13,7 @@ import libcst as cst
 
 from .. import codegen as cg
 from ..analysis.liveness import eliminate_dead_code, last_uses
-from ..ir import Atom, Const, Eqn, Function, If, Loop, Var, result_atoms, statement_uses
+from ..ir import Atom, Const, Eqn, Function, If, Loop, Var, all_defined, result_atoms, statement_uses
 from ..trees import annotation as tree_annotation, leaf_paths
 
 INDENT = "    "
@@ -271,6 +271,26 @@ class _Renderer:
                     and (isinstance(user, If) or not user.prim.statement or user.args[0] is not out)
                     and user.loc == stmt.loc and not user.note and sweep[id(user)] == sweep[id(stmt)]):
                 folded.add(id(out))
+        # a value read before an in-place update of what it reads stays on its own line (`y[0], y[1] = y[1],
+        # y[0]` reads both before writing): folded into its use, it would read after the update
+        position = {id(stmt): k for k, stmt in enumerate(stmts)}
+        reads: dict[int, set] = {}  # folded temporary -> the names its expression reads
+        for stmt in stmts:
+            if isinstance(stmt, Eqn) and id(stmt.outs[0]) in folded:
+                reads[id(stmt.outs[0])] = set().union(*[reads.get(id(a), {a.name}) for a in stmt.args
+                                                        if isinstance(a, Var)])
+        writes = [(k, _written_names(stmt)) for k, stmt in enumerate(stmts)
+                  if not isinstance(stmt, Eqn) or stmt.prim.extra.get("in_place")]
+        reads_until: dict[int, int] = {}
+        for stmt in reversed(stmts):
+            if not isinstance(stmt, Eqn) or id(stmt.outs[0]) not in folded:
+                continue
+            user = consumer[id(stmt.outs[0])]
+            end = reads_until.get(id(user.outs[0]), position[id(user)]) if isinstance(user, Eqn) else position[id(user)]
+            if any(position[id(stmt)] < k < end and names & reads[id(stmt.outs[0])] for k, names in writes):
+                folded.discard(id(stmt.outs[0]))
+            else:
+                reads_until[id(stmt.outs[0])] = end
         # the trailing equations that compute values read only by the tail (a return, a merge) move into it
         tail_ids = {id(a) for a in tail}
         for stmt in reversed(stmts):
@@ -279,6 +299,13 @@ class _Renderer:
                 break
             folded.add(id(stmt.outs[0]))
         return folded
+
+
+def _written_names(stmt) -> set:
+    """The names a statement may write in place: an update's array, everything a compound statement defines."""
+    if isinstance(stmt, Eqn):
+        return {stmt.args[0].name} if isinstance(stmt.args[0], Var) else set()
+    return {v.name for v in all_defined([stmt])}
 
 
 def _last_reads(block: list) -> dict[str, int]:

@@ -13,6 +13,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from ...sources import physical_lines
 from ..errors import SourceLoc, TranspileError
+from .constants import module_constants
 from .imports import AD_LIBRARIES, DIFFERENT, FOREIGN, Foreign, canonical_module
 
 TRANSFORMS = ("grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev", "hessian", "vmap")
@@ -52,7 +53,7 @@ class ParsedModule:
     text: str
     kernels: dict[str, KernelSource]
     declarations: list[Declaration]
-    constants: dict[str, object]
+    constants: dict[str, object]  # module-level numbers, with their value once the module has run
     locate: "Locator"
     # local name -> the NumPy/SciPy path it stands for ("np" -> "numpy", "logsumexp" -> "scipy.special.logsumexp"),
     # or an AD library ("jax") whose attributes may lead there
@@ -63,6 +64,7 @@ class ParsedModule:
     helpers: dict[str, cst.FunctionDef] = field(default_factory=dict)  # undecorated functions dist code may call
     # local name -> (module, name, import statement) for names imported from other project modules
     imported: dict[str, tuple[str, str, cst.CSTNode]] = field(default_factory=dict)
+    unstable: dict[str, SourceLoc] = field(default_factory=dict)  # module-level names rebound unpredictably
     source_file: str | None = None  # the real path of the file (imports resolve next to it)
     # every other file the build read (path -> digest of its bytes) or looked for and did not find (-> None):
     # the on-the-fly cache is valid while these are unchanged (shared with the modules it imports from)
@@ -167,6 +169,7 @@ def parse_module(text: str, path: str) -> ParsedModule:
         elif isinstance(statement, cst.SimpleStatementLine):
             for small in statement.body:
                 _read_top_level(small, parsed, locate)
+    parsed.constants, parsed.unstable = module_constants(module.body, locate)
     return parsed
 
 

@@ -14,8 +14,9 @@ from ..ir.types import TensorType, fresh_dim, is_unknown, promote
 from ..builder import Builder, const
 from ..errors import TranspileError
 from ..frontend.checks import compound_error
-from ..ir import Atom, Const, If, Loop, Var
-from ..values import describe
+from ..ir import Atom, Const, If, Var
+from ..values import Stale, describe
+from .alias import is_object
 from .static import UNROLL_LIMIT, StaticNeeded
 
 _MAX_WIDENINGS = 4
@@ -86,9 +87,14 @@ class ControlFlow:
         return None
 
     def _merge_envs(self, then_env: dict, else_env: dict, env: dict, builder: Builder, loc):
-        """Names whose values differ between two branches become outputs of the `if` (updating `env`)."""
+        """Names whose values differ between two branches become outputs of the `if` (updating `env`). Names
+        holding one array on both paths share one output; names sharing an array on one path only are
+        ambiguous (see normalize/alias.py)."""
         outs, then_results, else_results = [], [], []
-        for name in _assigned_in_order(then_env, else_env, env):
+        names = _assigned_in_order(then_env, else_env, env)
+        split = self._split_sharing(names, then_env, else_env)
+        merged: dict[tuple, Var] = {}  # (then array, else array) -> the output several names share
+        for name in names:
             a, b = then_env.get(name), else_env.get(name)
             if a is None or b is None:
                 env.pop(name, None)  # assigned in one branch only: not defined after the `if`
@@ -97,23 +103,49 @@ class ControlFlow:
             if a is b:
                 env[name] = a  # the same value on both paths (possibly a name new to this block)
                 continue
+            if isinstance(a, Stale) or isinstance(b, Stale):
+                env[name] = a if isinstance(a, Stale) else b  # unknown on one path: unknown after
+                continue
             if not isinstance(a, (Var, Const)) or not isinstance(b, (Var, Const)):
                 what = describe(a if not isinstance(a, (Var, Const)) else b)
                 raise TranspileError(f"`{name}` holds {what} that differs between the branches of an `if` decided at "
                                      "run time; only arrays can differ between branches", loc,
                                      "bind the same list, dict or function on both paths, and let only arrays differ")
+            key = (id(a), id(b))
+            if is_object(a) and is_object(b) and key in merged:
+                env[name] = merged[key]
+                continue
             out = Var(builder.scope.fresh(_display(name)), self._merge_type(name, a.type, b.type, loc))
             self._named.add(id(out))
             self._share_like(out, (a, b))
+            if self._view_root.get(id(out)) is not None and not (
+                    self._root(a) is self._root(b) and a is not self._root(a) and b is not self._root(b)):
+                split.add(name)  # a view on one path, another array (or a view of one) on the other
+            merged[key] = out
             outs.append(out)
             then_results.append(a)
             else_results.append(b)
             env[name] = out
+        if split:
+            self.mark_ambiguous([env[n] for n in split if n in env] + [
+                self._root(v) for n in split for v in (then_env.get(n), else_env.get(n)) if is_object(v)],
+                loc, "`if`")
         return outs, then_results, else_results
 
+    def _split_sharing(self, names: list, then_env: dict, else_env: dict) -> set:
+        """Names that share an array (or one looks into the other's) on one path but not on the other."""
+        objects = [n for n in names if is_object(then_env.get(n)) and is_object(else_env.get(n))]
+        split = set()
+        for i, n in enumerate(objects):
+            for m in objects[i + 1:]:
+                if (self._root(then_env[n]) is self._root(then_env[m])) != \
+                        (self._root(else_env[n]) is self._root(else_env[m])):
+                    split.update((n, m))
+        return split
+
     def _share_like(self, value: Var, sources) -> None:
-        """A loop slot or a branch merge holds the array of any of `sources`: it is a view, a parameter or a
-        borrowed array as they are, so an update through it is refused or copies first, as one through them."""
+        """A loop slot or a branch merge holds the array of any of `sources`: it is a view, a parameter, a
+        borrowed or an ambiguous array as they are, so an update through it is refused or copies first."""
         for source in sources:
             if not isinstance(source, Var):
                 continue
@@ -124,6 +156,9 @@ class ControlFlow:
             for call in self._calls:
                 if id(source) in call.borrowed:
                     call.borrowed.add(id(value))
+            if id(source) in self._ambiguous:
+                partners, where = self._ambiguous[id(source)]
+                self._ambiguous[id(value)] = (self._ambiguous.get(id(value), (set(), None))[0] | partners, where)
 
     def _guarded(self, cond: Atom, lower_then, lower_else, builder: Builder, env: dict, loc) -> None:
         """`if cond: <lower_then> else: <lower_else>` for compiler-made conditions (loop running flags)."""
@@ -246,11 +281,15 @@ class ControlFlow:
         loc = builder.loc
         target = node.target.value
         index_name = target if sequence is None else f"{target}_index"
+        rows = f"<rows{len(self._break_flags)}>"  # the array iterated over: a write through a row changes it
+        if sequence is not None:
+            env[rows] = sequence
+        before = env.get(target)
 
         def lower_iteration(body_env: dict, index: Var) -> None:
-            if sequence is not None:  # for row in x: row = x[i]
+            if sequence is not None:  # for row in x: row = x[i], a view
                 builder.loc = loc
-                row = builder.bind("getitem", [sequence, index], {"index": (_ref(1),)})
+                row = self._bind(builder, node.target, "getitem", [body_env[rows], index], {"index": (_ref(1),)})
                 builder.rename(row, target)
                 self._named.add(id(row))
                 body_env[target] = row
@@ -259,13 +298,53 @@ class ControlFlow:
             self._nested(list(node.body.body), builder, body_env)
 
         flag = self._break_flag(node, env)
-        if flag is None:
-            lower_body = lower_iteration
-        else:  # after a `break`, the remaining iterations do nothing
-            def lower_body(body_env: dict, index: Var) -> None:
-                self._guarded(body_env[flag], lambda e: lower_iteration(e, index), lambda e: None, builder,
-                              body_env, loc)
-        self._lower_loop("for", node, bounds, None, lower_body, index_name, builder, env, loc, flag)
+        # the loop variable keeps its last value after the loop (its value before, if the loop never runs)
+        keeps = sequence is None and (isinstance(before, (Var, Const)) or _runs(bounds))
+        if keeps and not isinstance(before, (Var, Const)):
+            env[target] = bounds[0]  # never read: the loop runs
+        if not keeps:
+            env.pop(target, None)
+        try:
+            if flag is None:
+                self._lower_loop("for", node, bounds, None, lower_iteration, index_name, builder, env, loc, flag,
+                                 target, keeps)
+            else:  # it may stop early (`break`, `return`): a `while` over the index, so no more iterations run
+                self._lower_stopping_for(node, bounds, lower_iteration, builder, env, loc, flag, target, keeps)
+        finally:
+            env.pop(rows, None)
+        if not keeps:
+            self._conditional_names[target] = loc
+
+    def _lower_stopping_for(self, node, bounds, lower_iteration, builder: Builder, env: dict, loc, flag: str,
+                            target: str, keeps: bool) -> None:
+        """`for i in range(start, stop, step)` with a `break` or `return`: `while running and next < stop`,
+        where `next` is the index of the coming iteration (advanced first, so `continue` cannot skip it)."""
+        start, stop, step = bounds
+        upcoming = f"<{target}{len(self._break_flags)}>"  # shown as the loop variable's name
+        env[upcoming] = start
+
+        def lower_cond(cond_env: dict) -> Atom:
+            builder.loc = loc
+            index = cond_env[upcoming]
+            if isinstance(step, Const):
+                within = builder.bind("less" if step.value > 0 else "greater", [index, stop])
+            else:
+                rising = builder.bind("logical_and", [builder.bind("greater", [step, const(0)]),
+                                                      builder.bind("less", [index, stop])])
+                falling = builder.bind("logical_and", [builder.bind("less", [step, const(0)]),
+                                                       builder.bind("greater", [index, stop])])
+                within = builder.bind("logical_or", [rising, falling])
+            return builder.bind("logical_and", [cond_env[flag], within])
+
+        def lower_body(body_env: dict, index) -> None:
+            current = body_env[upcoming]
+            body_env[upcoming] = builder.bind("add", [current, step], name=f"next_{target}")
+            lower_iteration(body_env, current)
+
+        try:
+            self._lower_loop("while", node, (), lower_cond, lower_body, None, builder, env, loc, flag, target, keeps)
+        finally:
+            env.pop(upcoming, None)
 
     def after_returning_loop(self, loop: cst.CSTNode, rest: list, builder: Builder, env: dict) -> tuple | None:
         """After a loop that may have returned: the rest of the block runs only if it did not."""
@@ -365,78 +444,14 @@ class ControlFlow:
         self._lower_loop("while", node, (), lambda cond_env: cond_env[flag], test_then_body, None, builder, env,
                          loc, flag)
 
-    def _lower_loop(self, kind, node, bounds, lower_cond, lower_body, index_name, builder: Builder, env: dict,
-                    loc, flag: str | None = None) -> None:
-        assigned = [n for n in _assigned_names(node.body) if n in env and isinstance(env[n], (Var, Const))]
-        if kind == "for" and isinstance(node.target, cst.Name):
-            assigned = [n for n in assigned if n != node.target.value]
-        if flag is not None:
-            assigned.append(flag)
-        result_keys = _loop_result_keys(node.body, loc) if _has_return(node.body) else []
-        if result_keys:  # `return` inside: whether it happened, and the value(s), are carried too
-            env.setdefault(RETURNED, const(False))
-            for key in result_keys:
-                env.setdefault(key, Const(None, UNSET))
-            assigned += [key for key in (RETURNED, *result_keys) if key not in assigned]
-        types = [_carried_type(env[n].type) for n in assigned]
-        state = builder.snapshot()
-        for attempt in range(_MAX_WIDENINGS + 1):
-            builder.restore(state)
-            carried = [Var(builder.scope.fresh(_display(n)), t) for n, t in zip(assigned, types)]
-            for var, name in zip(carried, assigned):
-                self._named.add(id(var))
-                self._share_like(var, (env[name],))
-            body_env = dict(env)
-            body_env.update(zip(assigned, carried))
-            cond, cond_body = None, []
-            if lower_cond is not None:
-                with builder.block() as cond_body:
-                    cond = lower_cond(body_env)
-            index = None
-            if index_name is not None:
-                index = Var(builder.scope.fresh(index_name), TensorType("i64", ()))
-                self._named.add(id(index))
-            self._loop_depth += 1
-            self._level += 1
-            self._break_flags.append(flag)
-            try:
-                with builder.block() as body:
-                    lower_body(body_env, index)
-            finally:
-                self._loop_depth -= 1
-                self._level -= 1
-                self._break_flags.pop()
-            for name, before in env.items():
-                if not isinstance(before, (Var, Const)) and body_env.get(name, before) is not before:
-                    raise StaticNeeded(f"`{name}` ({describe(before)}) is rebound in a loop that runs at run time",
-                                       loc, "loop over a list or a constant range(...), which runs at build time")
-            outs = []
-            for name in assigned:
-                value = body_env.get(name)
-                if not isinstance(value, (Var, Const)):
-                    raise TranspileError(f"`{name}` is no longer an array at the end of the loop body", loc)
-                outs.append(value)
-            widened = [_widen(t, o.type) for t, o in zip(types, outs)]
-            if all(_same_type(a, b) for a, b in zip(widened, types)):
-                break
-            if attempt == _MAX_WIDENINGS:
-                raise TranspileError("the types of values carried around this loop keep changing", loc,
-                                     "give loop variables their final shape and dtype before the loop")
-            types = widened
-        builder.loc = loc
-        for key in result_keys:
-            if isinstance(env[key], Const) and env[key].value is None:
-                env[key] = self._zero_of(types[assigned.index(key)], builder, loc)
-        results = [Var(c.name, c.type) for c in carried]  # after the loop: the slot's last value
-        for var, name, out in zip(results, assigned, outs):
-            self._named.add(id(var))
-            self._share_like(var, (env[name], out))
-        builder.emit(Loop(kind, index, tuple(bounds), cond_body, cond, tuple(carried),
-                          tuple(env[n] for n in assigned), body, tuple(outs), tuple(results), loc))
-        for name in _assigned_names(node.body):
-            if name not in assigned and name in body_env and name not in env:
-                self._conditional_names[name] = loc  # defined only inside the loop
-        env.update(zip(assigned, results))
+
+def _runs(bounds: tuple) -> bool:
+    """Whether `range(*bounds)` runs at least once, known at build time."""
+    if not all(isinstance(b, Const) for b in bounds):
+        return False
+    return len(range(*(b.value for b in bounds))) > 0
+
+
 
 
 def _is_range(iterable, env: dict) -> bool:
@@ -558,15 +573,16 @@ def _assigned_in_order(*envs: dict) -> list[str]:
     return list(names)
 
 
-def _assigned_names(node: cst.CSTNode) -> list[str]:
-    """Names a block may rebind (assignment targets, loop variables), in source order."""
+def _assigned_names(node: cst.CSTNode, subscripts: bool = True) -> list[str]:
+    """Names a block may rebind (assignment targets, loop variables), in source order; with `subscripts`,
+    also the names a block assigns into (`a[i] = v`)."""
     names: dict[str, None] = {}
 
     class Visitor(cst.CSTVisitor):
         def _targets(self, target: Any) -> None:
             if isinstance(target, cst.Name):
                 names[target.value] = None
-            elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
+            elif subscripts and isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
                 names[target.value.value] = None  # `a[i] = v` gives `a` a new value
             elif isinstance(target, (cst.Tuple, cst.List)):
                 for element in target.elements:
@@ -577,6 +593,8 @@ def _assigned_names(node: cst.CSTNode) -> list[str]:
 
         def visit_AugAssign(self, node: cst.AugAssign) -> None:
             self._targets(node.target)
+            if isinstance(node.target, cst.Name):  # `a += b` may update `a` in place
+                names[node.target.value] = None
 
         def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
             self._targets(node.target)

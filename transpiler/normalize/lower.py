@@ -9,17 +9,20 @@ from __future__ import annotations
 import libcst as cst
 
 from ..builder import Builder, const
+from ..ir.types import TensorType
 from ..errors import SourceLoc, TranspileError
 from ..frontend.imports import AD_LIBRARIES, canonical_module
 from ..frontend.parse import TRANSFORMS, ParsedModule
-from ..ir import Atom, Const, Function, Var
+from ..ir import Atom, Const, Function, If, Var
 from ..values import (Closure, DictValue, Frame, KernelRef, ListValue, Module, TransformRef, Value, describe,
-                      is_container, is_function)
+                      Stale, is_container, is_function)
+from .alias import Aliasing
 from .calls import Calls
 from .control import RESULT, RETURNED, ControlFlow, _can_exit, _has_return, returned_keys
 from .flatten import TreeHelpers
 from .functions import _MISSING, Functions, assigned_locals, frozen
 from .index import Indexing
+from .loops import Loops
 from .module_scope import ModuleScope
 from .shape_checks import refined_operands
 from .signature import Signatures
@@ -41,7 +44,8 @@ _AUG_PRIMS = {
 }
 
 
-class Lowering(Signatures, ControlFlow, Indexing, Calls, Functions, Containers, TreeHelpers, ModuleScope):
+class Lowering(Signatures, ControlFlow, Loops, Indexing, Aliasing, Calls, Functions, Containers, TreeHelpers,
+               ModuleScope):
     """Lowers the kernels of one parsed module; kernels calling kernels are inlined at the call."""
 
     def __init__(self, parsed: ParsedModule, declared=None):
@@ -55,6 +59,11 @@ class Lowering(Signatures, ControlFlow, Indexing, Calls, Functions, Containers, 
         self._break_flags: list[str] = []
         self._modules: dict = {}  # path -> Lowering of each imported project module
         self._view_root: dict[int, Var] = {}  # views (slices, reshapes, .T) -> the array they look into
+        self._view_op: dict[int, tuple] = {}  # basic-indexing views -> (the array indexed, the index)
+        self._entry_sharing: set[int] = set()  # loop slots whose first value another (uncarried) name holds
+        self._pinned: list = []  # what re-lowered loop bodies made: kept alive, as the tables hold id()s
+        self._replacements: list[tuple[Var, Var]] = []  # every in-place update so far: (old value, new value)
+        self._ambiguous: dict[int, tuple] = {}  # values that may or may not share an array (see normalize/alias.py)
         self._own_params: set[int] = set()  # the kernel's parameters: copied before an in-place update
         self._calls: list = []  # inlined calls being lowered, innermost last (normalize_functions.CallRecord)
         self._rules: dict[str, Function] = {}  # lowered custom_vjp rule kernels
@@ -150,8 +159,8 @@ class Lowering(Signatures, ControlFlow, Indexing, Calls, Functions, Containers, 
         self._statement_start = len(builder.eqns)
         if isinstance(small, cst.Assign):
             value = self.expr(small.value, builder, env)
-            for target in small.targets:
-                self._assign(target.target, value, builder, env)
+            for target in small.targets:  # `a = b = v`: each target in turn, left to right
+                value = self._assign_then_renew(target.target, value, value, builder, env)
             return None
         if isinstance(small, cst.AnnAssign):
             if small.value is None:
@@ -173,7 +182,7 @@ class Lowering(Signatures, ControlFlow, Indexing, Calls, Functions, Containers, 
             if not isinstance(small.target, cst.Name):
                 raise self.error(small.target, "this augmented assignment target is not part of the kernel language")
             current = env.get(small.target.value)
-            if isinstance(current, Var) and current.type.shape != () and self._shared(small.target.value, current, env):
+            if isinstance(current, Var) and current.type.shape != () and self.shared(small.target.value, current, env):
                 # `a += b` on an array another name also holds updates that array in place, as NumPy does
                 self.store_into(small.target.value, [Ellipsis], self.expr(small.value, builder, env), small, builder,
                                 env, combine=prim)
@@ -236,8 +245,8 @@ class Lowering(Signatures, ControlFlow, Indexing, Calls, Functions, Containers, 
                 items = items[:star] + [rest] + items[len(items) - after:]
             if len(items) != len(target.elements):
                 raise self.error(target, f"cannot unpack {len(items)} values into {len(target.elements)} names")
-            for element, item in zip(target.elements, items):
-                self._assign(element.value, item, builder, env)
+            for k, element in enumerate(target.elements):  # later values as they are after each assignment
+                items[k + 1:] = self._assign_then_renew(element.value, items[k], tuple(items[k + 1:]), builder, env)
         elif isinstance(target, cst.Subscript):
             container = self.expr(target.value, builder, env)
             if is_container(container):
@@ -250,12 +259,14 @@ class Lowering(Signatures, ControlFlow, Indexing, Calls, Functions, Containers, 
         else:
             raise self.error(target, "this assignment target is not part of the kernel language")
 
-    def _shared(self, name: str, array: Var, env) -> bool:
-        """Whether an in-place update of `name` would be seen elsewhere: another name holds the same array, or
-        it is a parameter or a view."""
-        return (any(bound is array for other, bound in env.items() if other != name)
-                or id(array) in self._own_params or any(id(array) in call.borrowed for call in self._calls)
-                or id(array) in self._view_root or _in_container(array, env))
+    def _assign_then_renew(self, target, value: Value, rest: Value, builder: Builder, env) -> Value:
+        """Assign `value` to `target`, then return `rest` (values Python evaluated before this assignment and
+        assigns after it) as they are after it: an update of an array changes the arrays and views it holds."""
+        marker = len(self._replacements)
+        self._assign(target, value, builder, env)
+        for old, new in self._replacements[marker:]:
+            rest = self._renew(rest, {id(old): new}, builder, target)
+        return rest
 
     def _bind_name(self, name: str, value: Value, builder: Builder, env) -> None:
         """Give a value computed by this statement its source name (a reassigned name gets a suffix)."""
@@ -294,10 +305,16 @@ class Lowering(Signatures, ControlFlow, Indexing, Calls, Functions, Containers, 
     def _name(self, node: cst.Name, env) -> Value:
         name = node.value
         if name in env:
-            return env[name]
-        enclosing = self.lookup_enclosing(name)
-        if enclosing is not _MISSING:
-            return enclosing
+            value = env[name]
+        else:
+            value = self.lookup_enclosing(name)
+        if isinstance(value, Stale):
+            raise self.error(node, f"`{name}` may or may not have been changed by the assignment into "
+                             f"`{value.writer}` at line {value.line} ({value.reason})",
+                             f"make `{name}` or `{value.writer}` a separate array where it is assigned "
+                             "(`... = ....copy()`), so the two never share one")
+        if value is not _MISSING:
+            return value
         if name in ("True", "False"):
             return const(name == "True")
         if name == "None":
@@ -315,11 +332,18 @@ class Lowering(Signatures, ControlFlow, Indexing, Calls, Functions, Containers, 
             return Closure(self.parsed.helpers[name], None, self, name)
         if name in self.parsed.python_names:
             return Module(self.parsed.python_names[name])
-        module_values = self.module_values()
-        if name in module_values:
-            return module_values[name]
-        if name in self.parsed.constants:
+        if name in self.parsed.constants:  # a number's value once the module has run (an `if` may rebind it)
             return const(self.parsed.constants[name])
+        module_values = self.module_values()
+        if name in module_values and name not in self.parsed.unstable:
+            return module_values[name]
+        if name in self.parsed.unstable and name not in _BUILTINS and name not in _LIFTED \
+                and name not in self.parsed.transform_names:
+            where = self.parsed.unstable[name]
+            raise self.error(node, f"`{name}` is rebound at module level (line {where.line}) in a way whose value "
+                             "at call time is not known at build time",
+                             f"assign `{name}` a number once at module level (or from other constants), or pass it "
+                             "in as a parameter")
         if name in _BUILTINS:
             return Module(f"builtins.{name}")
         if name in _LIFTED:
@@ -402,13 +426,33 @@ class Lowering(Signatures, ControlFlow, Indexing, Calls, Functions, Containers, 
         return self._bind(builder, node, prim, [left, right])
 
     def _expr_BooleanOperation(self, node: cst.BooleanOperation, builder, env) -> Value:
-        left = self._atom(self.expr(node.left, builder, env), node.left)
-        right = self._atom(self.expr(node.right, builder, env), node.right)
-        for side, atom in ((node.left, left), (node.right, right)):
-            if atom.type.dtype != "bool" or atom.type.shape != ():
-                raise self.error(side, "`and`/`or` combine boolean scalars", "use & or | on boolean arrays")
-        prim = "logical_and" if isinstance(node.operator, cst.And) else "logical_or"
-        return self._bind(builder, node, prim, [left, right])
+        """`a and b`, `a or b` on boolean scalars. Python evaluates `b` only when `a` does not decide: where `b`
+        could fail or cost something (it indexes or calls), it is evaluated under an `if`, as in Python."""
+        conjunction = isinstance(node.operator, cst.And)
+        left = self._boolean_operand(node.left, self.expr(node.left, builder, env))
+        if isinstance(left, Const):  # decided at build time: `b`, or `a` itself
+            return self._boolean_operand(node.right, self.expr(node.right, builder, env)) \
+                if bool(left.value) == conjunction else left
+        if not _may_fail(node.right):
+            right = self._boolean_operand(node.right, self.expr(node.right, builder, env))
+            return self._bind(builder, node, "logical_and" if conjunction else "logical_or", [left, right])
+        loc = builder.loc
+        with builder.block() as evaluated:
+            right = self._boolean_operand(node.right, self.expr(node.right, builder, env))
+        builder.loc = loc
+        out = Var(builder.scope.fresh("both" if conjunction else "either"), TensorType("bool", ()), temporary=True)
+        then_body, else_body = (evaluated, []) if conjunction else ([], evaluated)
+        then_result, else_result = (right, const(False)) if conjunction else (const(True), right)
+        builder.emit(If(left, then_body, else_body, (out,), (then_result,), (else_result,), loc))
+        return out
+
+    def _boolean_operand(self, node, value: Value) -> Atom:
+        atom = self._atom(value, node)
+        if atom.type.dtype != "bool" or atom.type.shape != ():
+            raise self.error(node, "`and`/`or` combine boolean scalars here (Python would return this operand "
+                             "itself, not a boolean)", "compare first (x > 0 and y > 0); use & or | on boolean "
+                             "arrays, and a conditional expression `a if c else b` to choose a value")
+        return atom
 
     def _expr_Attribute(self, node: cst.Attribute, builder, env) -> Value:
         base = self.expr(node.value, builder, env)
@@ -526,29 +570,31 @@ class Lowering(Signatures, ControlFlow, Indexing, Calls, Functions, Containers, 
         # 1-D array) is a copy in NumPy, and so are gathers through index arrays
         if prim in _VIEWS and isinstance(out, Var) and isinstance(args[0], Var) and out.type.shape != () and not (
                 prim == "getitem" and any(a.type.shape != () for a in args[1:])):
-            self._view_root[id(out)] = self._view_root.get(id(args[0]), args[0])
+            self.record_view(out, prim, args, params)
         return out
+
+def _may_fail(node: cst.CSTNode) -> bool:
+    """Whether evaluating an expression may raise or do real work (an index, a call): Python's short circuit
+    then matters. Names, literals, arithmetic and comparisons on scalars are evaluated eagerly."""
+    found = []
+
+    class Finder(cst.CSTVisitor):
+        def visit_Subscript(self, node):
+            found.append(node)
+
+        def visit_Call(self, node):
+            found.append(node)
+
+        def visit_Attribute(self, node):
+            found.append(node)
+
+    node.visit(Finder())
+    return bool(found)
+
 
 def _code(node: cst.CSTNode) -> str:
     """A node's source text as written (`np.linalg.inv`, `numpy.fft.fft`)."""
     return cst.Module([]).code_for_node(node)
-
-
-def _in_container(array: Var, env: dict) -> bool:
-    """Whether a list, dict or tuple in `env` holds `array` (an in-place update must reach it)."""
-    seen: set[int] = set()
-
-    def holds(value) -> bool:
-        if value is array:
-            return True
-        if id(value) in seen or not isinstance(value, (tuple, ListValue, DictValue)):
-            return False
-        seen.add(id(value))
-        items = value if isinstance(value, tuple) else value.items.values() if isinstance(value, DictValue) \
-            else value.items
-        return any(holds(v) for v in items)
-
-    return any(holds(v) for v in env.values() if not isinstance(v, (Var, Const)))
 
 
 def _calls_for_effect(call: cst.Call) -> bool:

@@ -53,9 +53,11 @@ class _Rewriter:
             if isinstance(stmt, Eqn):
                 out.extend(self.equation(stmt))
             elif isinstance(stmt, If):
+                then_body, else_body = self.block(stmt.then_body), self.block(stmt.else_body)
+                # a branch's own value kept after the `if` is its output too: it follows the value's new name
                 out.append(dataclasses.replace(
-                    stmt, cond=self.mapping.get(id(stmt.cond), stmt.cond), then_body=self.block(stmt.then_body),
-                    else_body=self.block(stmt.else_body), then_results=self.atoms(stmt.then_results),
+                    stmt, cond=self.mapping.get(id(stmt.cond), stmt.cond), then_body=then_body, else_body=else_body,
+                    outs=self.atoms(stmt.outs), then_results=self.atoms(stmt.then_results),
                     else_results=self.atoms(stmt.else_results)))
             else:
                 out.append(dataclasses.replace(

@@ -121,8 +121,8 @@ class _Order:
                 self._visit(stmt.cond_body, inside)
                 self._visit(stmt.body, inside)
                 self._count += 1  # the values after the loop come after everything in it
-            for out in stmt.outs:
-                self.values[id(out)] = (self._count, loops)
+            for out in stmt.outs:  # a branch's own value kept after the `if` is defined where the branch made it
+                self.values.setdefault(id(out), (self._count, loops))
 
     def of_statement(self, stmt) -> tuple:
         return self.statements[id(stmt)]

@@ -263,7 +263,9 @@ class _Sweep:
             with builder.block() as reverse_body:
                 builder.loc = stmt.loc
                 for (out, ct), value in zip(seeds, results):
-                    if ct is not None and isinstance(value, Var) and id(value) in self.activity:
+                    # an output that is the branch's own value (kept for a reverse sweep: `_keep_after_if`)
+                    # already holds its adjoint: adding it again would count it twice
+                    if ct is not None and isinstance(value, Var) and id(value) in self.activity and value is not out:
                         self.accumulate(value, ct)
                 self.pull_back_block(body)
             branches.append((reverse_body, self.adjoints, self.owner))

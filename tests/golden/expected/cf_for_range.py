@@ -132,17 +132,15 @@ def running_logsumexp_grad(x: "f64[n]", y: "f64[n]"):
         s = s_3
     del m
     # cf_for_range.py:16  for i in range(len(y)):
-    total = 0.0
     for i_1 in range(n):
         # cf_for_range.py:17  total += y[i] * np.exp(x[i] - m) / s
         e_2 = np.exp(x[i_1] - m_1)
         t_5 = y[i_1] * e_2 / s
-        total = total + t_5
         tape_t_5.append(t_5)
         del t_5
         tape_e_2.append(e_2)
         del e_2
-    del x, m_1, total
+    del x, m_1
     # reverse sweep
     # cf_for_range.py:18  return m + np.log(s) + total
     ds = 1.0 / s

@@ -89,7 +89,6 @@ def embed_and_mask_grad(E: "f64[n,d]", w: "f64[d]", idx: "i64[m]"):
     tape_t = []
     tape_v = []
     # cf_gather_mask.py:8  for j in range(3):
-    total = 0.0
     for j in range(3):
         # cf_gather_mask.py:9  picked = E[idx] @ w
         v = E[idx]
@@ -97,12 +96,10 @@ def embed_and_mask_grad(E: "f64[n,d]", w: "f64[d]", idx: "i64[m]"):
         # cf_gather_mask.py:10  total = total + np.sum(np.tanh(picked)) * (j + 1.0)
         t = np.tanh(picked)
         del picked
-        total = total + np.sum(t) * (j + 1.0)
         tape_t.append(t)
         del t
         tape_v.append(v)
         del v
-    del total
     # cf_gather_mask.py:11  big = E[E > 1.0]
     mask = E > 1.0
     big = E[mask]

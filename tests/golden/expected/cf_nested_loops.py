@@ -98,7 +98,6 @@ def rnn_windows_grad(W: "f64[d,d]", U: "f64[d]", xs: "f64[n]"):
     state = np.zeros((d,))
     # cf_nested_loops.py:9  for t in range(len(xs)):
     state_1 = state
-    loss = 0.0
     for t in range(n):
         # cf_nested_loops.py:10  for j in range(2):
         state_2 = state_1
@@ -108,11 +107,9 @@ def rnn_windows_grad(W: "f64[d,d]", U: "f64[d]", xs: "f64[n]"):
             tape_state_3.append(state_3)
             tape_state_2.append(state_2)
             state_2 = state_3
-        # cf_nested_loops.py:12  loss = loss + np.sum(state * state)
-        loss = loss + np.sum(state_2 * state_2)
         tape_state_1.append(state_2)
         state_1 = state_2
-    del state, state_1, loss
+    del state, state_1
     # reverse sweep
     # cf_nested_loops.py:9  for t in range(len(xs)):
     dstate_1 = np.zeros((d,))

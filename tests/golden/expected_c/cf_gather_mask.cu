@@ -269,13 +269,11 @@ LIFTED_KERNEL void embed_and_mask_k2(const int64_t n, const int64_t d0,
 // embed_and_mask_grad_k0: 1-d index space of n elements
 LIFTED_KERNEL void embed_and_mask_grad_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ picked_data,
-    double* __restrict__ t_out,
-    double* __restrict__ s_acc_out)
+    double* __restrict__ t_out)
 {
     LIFTED_PARALLEL
     {
         LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
         LIFTED_FOR(i, n)
         {
             LIFTED_CHUNK(i, n);
@@ -285,14 +283,12 @@ LIFTED_KERNEL void embed_and_mask_grad_k0(const int64_t n, const int64_t d0,
                 const double picked = picked_data[i];
                 // cf_gather_mask.py:10  total = total + np.sum(np.tanh(picked)) * (j + 1.0)
                 LIFTED_AT(t) = tanh(picked);
-                LIFTED_AT(s_acc) += LIFTED_AT(t);
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 t_out[i] = LIFTED_AT(t);
             }
         }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
     }
 }
 

@@ -334,30 +334,6 @@ LIFTED_KERNEL void rnn_windows_grad_k1(const int64_t n, const int64_t d0,
 
 // rnn_windows_grad_k2: 1-d index space of n elements
 LIFTED_KERNEL void rnn_windows_grad_k2(const int64_t n, const int64_t d0,
-    const double* __restrict__ state_2_data,
-    double* __restrict__ s_acc_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double state_2 = state_2_data[i];
-                // cf_nested_loops.py:12  loss = loss + np.sum(state * state)
-                const double t_5 = (state_2 * state_2);
-                LIFTED_AT(s_acc) += t_5;
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
-}
-
-// rnn_windows_grad_k3: 1-d index space of n elements
-LIFTED_KERNEL void rnn_windows_grad_k3(const int64_t n, const int64_t d0,
     const int64_t d,
     double* __restrict__ dstate_1_out)
 {
@@ -382,8 +358,8 @@ LIFTED_KERNEL void rnn_windows_grad_k3(const int64_t n, const int64_t d0,
     }
 }
 
-// rnn_windows_grad_k4: 2-d index space of n elements
-LIFTED_KERNEL void rnn_windows_grad_k4(const int64_t n, const int64_t d0, const int64_t d1,
+// rnn_windows_grad_k3: 2-d index space of n elements
+LIFTED_KERNEL void rnn_windows_grad_k3(const int64_t n, const int64_t d0, const int64_t d1,
     const int64_t d,
     double* __restrict__ dW_out)
 {
@@ -407,8 +383,8 @@ LIFTED_KERNEL void rnn_windows_grad_k4(const int64_t n, const int64_t d0, const 
     }
 }
 
-// rnn_windows_grad_k5: 1-d index space of n elements
-LIFTED_KERNEL void rnn_windows_grad_k5(const int64_t n, const int64_t d0,
+// rnn_windows_grad_k4: 1-d index space of n elements
+LIFTED_KERNEL void rnn_windows_grad_k4(const int64_t n, const int64_t d0,
     const int64_t n_1,
     double* __restrict__ dxs_out)
 {
@@ -432,8 +408,8 @@ LIFTED_KERNEL void rnn_windows_grad_k5(const int64_t n, const int64_t d0,
     }
 }
 
-// rnn_windows_grad_k6: 1-d index space of n elements
-LIFTED_KERNEL void rnn_windows_grad_k6(const int64_t n, const int64_t d0,
+// rnn_windows_grad_k5: 1-d index space of n elements
+LIFTED_KERNEL void rnn_windows_grad_k5(const int64_t n, const int64_t d0,
     const int64_t d,
     double* __restrict__ dU_out)
 {
@@ -457,8 +433,8 @@ LIFTED_KERNEL void rnn_windows_grad_k6(const int64_t n, const int64_t d0,
     }
 }
 
-// rnn_windows_grad_k7: 1-d index space of n elements
-LIFTED_KERNEL void rnn_windows_grad_k7(const int64_t n, const int64_t d0,
+// rnn_windows_grad_k6: 1-d index space of n elements
+LIFTED_KERNEL void rnn_windows_grad_k6(const int64_t n, const int64_t d0,
     const double dloss,
     const double* __restrict__ state_2_data,
     const double* __restrict__ dstate_2_data,
@@ -488,8 +464,8 @@ LIFTED_KERNEL void rnn_windows_grad_k7(const int64_t n, const int64_t d0,
     }
 }
 
-// rnn_windows_grad_k8: 1-d index space of n elements
-LIFTED_KERNEL void rnn_windows_grad_k8(const int64_t n, const int64_t d0,
+// rnn_windows_grad_k7: 1-d index space of n elements
+LIFTED_KERNEL void rnn_windows_grad_k7(const int64_t n, const int64_t d0,
     const double* __restrict__ state_3_data,
     const double* __restrict__ dstate_4_data,
     const double t_13,
@@ -535,8 +511,8 @@ LIFTED_KERNEL void rnn_windows_grad_k8(const int64_t n, const int64_t d0,
     }
 }
 
-// rnn_windows_grad_k9: 2-d index space of n elements
-LIFTED_KERNEL void rnn_windows_grad_k9(const int64_t n, const int64_t d0, const int64_t d1,
+// rnn_windows_grad_k8: 2-d index space of n elements
+LIFTED_KERNEL void rnn_windows_grad_k8(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dW_2_data,
     const double* __restrict__ m_1_data,
     double* __restrict__ dW_2_1_out)

@@ -219,7 +219,7 @@ LIFTED_KERNEL void first_crossing_k0(const int64_t n, const int64_t d0,
 
 // first_crossing_k1: 1-d index space of n elements
 LIFTED_KERNEL void first_crossing_k1(const int64_t n, const int64_t d0,
-    const bool mask,
+    const bool mask_2,
     const double* __restrict__ x_data,
     const double total_1,
     const bool running,
@@ -242,7 +242,7 @@ LIFTED_KERNEL void first_crossing_k1(const int64_t n, const int64_t d0,
             bool returned_1 = 0;
             double result_2 = 0;
             LIFTED_LOCAL(double, result_3);
-            if (mask) {
+            if (mask_2) {
                 LIFTED_LOCAL(double, t_1);
                 LIFTED_LANES(i) {
                     LIFTED_LANE_INDEX(i);
@@ -285,8 +285,8 @@ LIFTED_KERNEL void first_crossing_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ result_1_data,
     const double total,
     const double* __restrict__ x_data,
-    double* __restrict__ result_6_out,
-    double* __restrict__ result_7_out)
+    double* __restrict__ result_4_out,
+    double* __restrict__ result_5_out)
 {
     LIFTED_PARALLEL
     {
@@ -295,27 +295,27 @@ LIFTED_KERNEL void first_crossing_k2(const int64_t n, const int64_t d0,
         {
             LIFTED_CHUNK(i, n);
             // cf_return_tuple_in_loop.py:8  for i in range(len(x)):
-            double result_6 = 0;
-            LIFTED_LOCAL(double, result_7);
+            double result_4 = 0;
+            LIFTED_LOCAL(double, result_5);
             if (returned) {
-                result_6 = result;
+                result_4 = result;
                 LIFTED_LANES(i) {
                     LIFTED_LANE_INDEX(i);
                     const double result_1 = result_1_data[i];
-                    LIFTED_AT(result_7) = result_1;
+                    LIFTED_AT(result_5) = result_1;
                 }
             } else {
-                result_6 = total;
+                result_4 = total;
                 LIFTED_LANES(i) {
                     LIFTED_LANE_INDEX(i);
                     const double x = x_data[i];
-                    LIFTED_AT(result_7) = x;
+                    LIFTED_AT(result_5) = x;
                 }
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                if (i == 0) result_6_out[0] = result_6;
-                result_7_out[i] = LIFTED_AT(result_7);
+                if (i == 0) result_4_out[0] = result_4;
+                result_5_out[i] = LIFTED_AT(result_5);
             }
         }
     }
@@ -348,7 +348,7 @@ LIFTED_KERNEL void first_crossing_vjp_k0(const int64_t n, const int64_t d0,
 
 // first_crossing_vjp_k1: 1-d index space of n elements
 LIFTED_KERNEL void first_crossing_vjp_k1(const int64_t n, const int64_t d0,
-    const bool mask,
+    const bool mask_2,
     const double* __restrict__ x_data,
     const double total_1,
     const bool running,
@@ -371,7 +371,7 @@ LIFTED_KERNEL void first_crossing_vjp_k1(const int64_t n, const int64_t d0,
             bool returned_1 = 0;
             double result_2 = 0;
             LIFTED_LOCAL(double, result_3);
-            if (mask) {
+            if (mask_2) {
                 LIFTED_LOCAL(double, t_1);
                 LIFTED_LANES(i) {
                     LIFTED_LANE_INDEX(i);
@@ -414,8 +414,8 @@ LIFTED_KERNEL void first_crossing_vjp_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ result_1_data,
     const double total,
     const double* __restrict__ x_data,
-    double* __restrict__ result_6_out,
-    double* __restrict__ result_7_out)
+    double* __restrict__ result_4_out,
+    double* __restrict__ result_5_out)
 {
     LIFTED_PARALLEL
     {
@@ -424,27 +424,27 @@ LIFTED_KERNEL void first_crossing_vjp_k2(const int64_t n, const int64_t d0,
         {
             LIFTED_CHUNK(i, n);
             // cf_return_tuple_in_loop.py:8  for i in range(len(x)):
-            double result_6 = 0;
-            LIFTED_LOCAL(double, result_7);
+            double result_4 = 0;
+            LIFTED_LOCAL(double, result_5);
             if (returned) {
-                result_6 = result;
+                result_4 = result;
                 LIFTED_LANES(i) {
                     LIFTED_LANE_INDEX(i);
                     const double result_1 = result_1_data[i];
-                    LIFTED_AT(result_7) = result_1;
+                    LIFTED_AT(result_5) = result_1;
                 }
             } else {
-                result_6 = total;
+                result_4 = total;
                 LIFTED_LANES(i) {
                     LIFTED_LANE_INDEX(i);
                     const double x = x_data[i];
-                    LIFTED_AT(result_7) = x;
+                    LIFTED_AT(result_5) = x;
                 }
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                if (i == 0) result_6_out[0] = result_6;
-                result_7_out[i] = LIFTED_AT(result_7);
+                if (i == 0) result_4_out[0] = result_4;
+                result_5_out[i] = LIFTED_AT(result_5);
             }
         }
     }

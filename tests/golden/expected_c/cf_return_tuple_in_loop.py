@@ -88,30 +88,32 @@ def first_crossing(x: "f64[n]", level: "f64[]"):
     returned = False
     result = 0.0
     result_1 = zero
-    for i in range(n):
-        if running:
-            # cf_return_tuple_in_loop.py:9  total = total + x[i] * x[i]
-            total_1 = total + x[i] * x[i]
-            # cf_return_tuple_in_loop.py:10  if total > level:
-            mask = total_1 > level
-            running_1, returned_1, result_2, result_3 = _kernels.first_crossing_k1(mask, x, total_1, running, returned, result, result_1)
-            del mask
-            total = total_1
-            running = running_1
-            returned = returned_1
-            result = result_2
-            result_1 = result_3
-    del n, zero, level, running
-    result_6, result_7 = _kernels.first_crossing_k2(returned, result, result_1, total, x)
+    i = 0
+    while np.logical_and(running, i < n):
+        next_i = i + 1
+        # cf_return_tuple_in_loop.py:9  total = total + x[i] * x[i]
+        total_1 = total + x[i] * x[i]
+        # cf_return_tuple_in_loop.py:10  if total > level:
+        mask_2 = total_1 > level
+        running_1, returned_1, result_2, result_3 = _kernels.first_crossing_k1(mask_2, x, total_1, running, returned, result, result_1)
+        del mask_2
+        total = total_1
+        running = running_1
+        returned = returned_1
+        result = result_2
+        result_1 = result_3
+        i = next_i
+    del zero, n, level, running, i
+    result_4, result_5 = _kernels.first_crossing_k2(returned, result, result_1, total, x)
     del returned, result, result_1, total, x
-    return (result_6, result_7)
+    return (result_4, result_5)
 
 
 def first_crossing_vjp(x: "f64[n]", level: "f64[]", ct):
     _check_args('first_crossing_vjp', x, level)
-    tape_mask = []
+    tape_mask_2 = []
     tape_total_1 = []
-    tape_running = []
+    tape_i = []
     n = x.shape[0]
     # cf_return_tuple_in_loop.py:8  for i in range(len(x)):
     zero = _kernels.first_crossing_vjp_k0(n)
@@ -120,27 +122,30 @@ def first_crossing_vjp(x: "f64[n]", level: "f64[]", ct):
     returned = False
     result = 0.0
     result_1 = zero
-    for i in range(n):
-        if running:
-            # cf_return_tuple_in_loop.py:9  total = total + x[i] * x[i]
-            total_1 = total + x[i] * x[i]
-            # cf_return_tuple_in_loop.py:10  if total > level:
-            mask = total_1 > level
-            running_1, returned_1, result_2, result_3 = _kernels.first_crossing_vjp_k1(mask, x, total_1, running, returned, result, result_1)
-            tape_mask.append(mask)
-            del mask
-            tape_total_1.append(total_1)
-            total = total_1
-            running_2 = running_1
-            returned = returned_1
-            result = result_2
-            result_1 = result_3
-        else:
-            running_2 = running
-        tape_running.append(running)
-        running = running_2
-    del zero, level, running
-    result_6, result_7 = _kernels.first_crossing_vjp_k2(returned, result, result_1, total, x)
+    i = 0
+    trips = 0
+    while np.logical_and(running, i < n):
+        next_i = i + 1
+        # cf_return_tuple_in_loop.py:9  total = total + x[i] * x[i]
+        total_1 = total + x[i] * x[i]
+        # cf_return_tuple_in_loop.py:10  if total > level:
+        mask_2 = total_1 > level
+        # cf_return_tuple_in_loop.py:8  for i in range(len(x)):
+        trips = trips + 1
+        # cf_return_tuple_in_loop.py:10  if total > level:
+        running_1, returned_1, result_2, result_3 = _kernels.first_crossing_vjp_k1(mask_2, x, total_1, running, returned, result, result_1)
+        tape_mask_2.append(mask_2)
+        del mask_2
+        tape_total_1.append(total_1)
+        tape_i.append(i)
+        total = total_1
+        running = running_1
+        returned = returned_1
+        result = result_2
+        result_1 = result_3
+        i = next_i
+    del zero, level, running, i
+    result_4, result_5 = _kernels.first_crossing_vjp_k2(returned, result, result_1, total, x)
     del result, result_1, total
     ct_0 = ct[0]
     ct_1 = ct[1]
@@ -155,32 +160,31 @@ def first_crossing_vjp(x: "f64[n]", level: "f64[]", ct):
     dresult_3 = dresult
     dresult_4 = dresult_2
     dx_2 = t_2
-    for i in reversed(range(n)):
-        running_3 = tape_running.pop()
-        if running_3:
-            mask = tape_mask.pop()
-            total_1 = tape_total_1.pop()
+    for _ in range(trips):
+        mask_2 = tape_mask_2.pop()
+        total_1 = tape_total_1.pop()
+        i_1 = tape_i.pop()
+        # cf_return_tuple_in_loop.py:10  if total > level:
+        if mask_2:
+            dtotal_2 = dtotal_1 + dresult_3
+            # cf_return_tuple_in_loop.py:11  return total, x * total
+            s, dx_2 = _kernels.first_crossing_vjp_k4(dresult_4, total_1, x, dx_2)
+            dtotal_4 = dtotal_2 + s
+            del dtotal_2, s
             # cf_return_tuple_in_loop.py:10  if total > level:
-            if mask:
-                dtotal_2 = dtotal_1 + dresult_3
-                # cf_return_tuple_in_loop.py:11  return total, x * total
-                s, dx_2 = _kernels.first_crossing_vjp_k4(dresult_4, total_1, x, dx_2)
-                dtotal_4 = dtotal_2 + s
-                del dtotal_2, s
-                # cf_return_tuple_in_loop.py:10  if total > level:
-                dresult_6 = _kernels.first_crossing_vjp_k5(n)
-                dx_3 = dx_2
-                dresult_3 = 0.0
-                dresult_4 = dresult_6
-            else:
-                dx_3 = dx_2
-                dtotal_4 = dtotal_1
-            del mask, total_1
-            # cf_return_tuple_in_loop.py:9  total = total + x[i] * x[i]
-            dx_3[i] += dtotal_4 * x[i]
-            dx_3[i] += dtotal_4 * x[i]
-            dx_2 = dx_3
-            dtotal_1 = dtotal_4
-        del running_3
-    del n, dtotal, dresult, dresult_2, t_2, tape_running, tape_mask, tape_total_1, x, dtotal_1, dresult_3, dresult_4
-    return ((result_6, result_7), dx_2)
+            dresult_6 = _kernels.first_crossing_vjp_k5(n)
+            dx_3 = dx_2
+            dresult_3 = 0.0
+            dresult_4 = dresult_6
+        else:
+            dx_3 = dx_2
+            dtotal_4 = dtotal_1
+        del mask_2, total_1
+        # cf_return_tuple_in_loop.py:9  total = total + x[i] * x[i]
+        dx_3[i_1] += dtotal_4 * x[i_1]
+        dx_3[i_1] += dtotal_4 * x[i_1]
+        del i_1
+        dtotal_1 = dtotal_4
+        dx_2 = dx_3
+    del trips, dtotal, dresult, dresult_2, t_2, tape_mask_2, tape_total_1, tape_i, x, n, dtotal_1, dresult_3, dresult_4
+    return ((result_4, result_5), dx_2)

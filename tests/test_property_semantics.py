@@ -1,0 +1,451 @@
+"""Differential fuzzer: random kernels that lean on Python's own semantics, run by Python and by Lifted.
+
+The generator of test_property.py, extended with what makes a compiler of Python get numbers wrong: writes
+into arrays (`v[i] = e`, `v[1:3] += e`, `M[:, j] = e`, masks), names sharing one array (`b = a`, made in
+branches and in loops), loops over the rows of a matrix that write through the row (a view), tuple
+assignments and swaps (`a, b = b, a`, `v[0], v[1] = v[1], v[0]`, rows of a matrix), `and`/`or` whose right
+side would fail if evaluated (`while c < 5 and v[c] < t`), early exits (`break`, `continue`, `return` in loops
+and branches), the loop variable read after its loop, and module-level constants rebound at module level
+(`K = 1.5; K += 0.5`, under a module-level `if`).
+
+Each program is run by Python itself (the untouched source, real NumPy, in-place writes and all) and by the
+generated module:
+* the value must be Python's (to 1e-12; the count of bit-identical values is reported by the long run);
+* the gradient (`grad` over random parameters) must match central finite differences of Python's `f`, and
+  autograd where autograd can run the source (it cannot run in-place writes on traced arrays);
+* compositions: `grad(grad(f, "s"), "s")`, `vjp(grad(f, "s"), "s")`, `hessian(f, "s")` and the
+  Hessian-vector product `jvp(grad(f, "x"), "x")` against autograd where it runs, else against finite
+  differences of the (already checked) first derivatives.
+A program the compiler refuses with a located `TranspileError` is counted as refused, never as a failure:
+refusing is allowed, a wrong number is not.
+
+Default suite: a fixed sample of seeds. Long run: `LIFTED_SEMANTICS_PROGRAMS=10000 pytest -m slow
+tests/test_property_semantics.py -s` (workers: $LIFTED_PROPERTY_WORKERS).
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import random
+import re
+import time
+
+import numpy as np
+import pytest
+from autograd import grad as autograd_grad
+from autograd import jacobian as autograd_jacobian
+from autograd import value_and_grad as autograd_value_and_grad
+
+from gradcheck import autograd_kernels, load_source
+from lifted.transpiler import TranspileError
+from test_property import PARAMS, SIZES, ProgramGenerator, Scope, Unusable, inputs_for
+
+POSITIONS = {name: k for k, (name, _, _) in enumerate(PARAMS)}
+# autograd says so for programs whose value does not depend on a differentiated parameter: expected here
+pytestmark = pytest.mark.filterwarnings("ignore:Output seems independent of input:UserWarning")
+
+
+class SemanticsGenerator(ProgramGenerator):
+    """ProgramGenerator plus writes, aliases, views, tuple assignments, short circuits, early returns and
+    module-level constants."""
+
+    def __init__(self, rnd: random.Random):
+        super().__init__(rnd)
+        self.module_lines: list[str] = []
+        self.returns = 0
+
+    # ---- statements ----------------------------------------------------------------------------------
+    def statement(self, scope: Scope, indent: int) -> None:
+        roll = self.rnd.randrange(22 if scope.depth < 2 else 12)
+        if roll < 3:
+            self.subscript_write(scope, indent)
+        elif roll < 5:
+            self.alias(scope, indent)
+        elif roll < 6:
+            self.tuple_assignment(scope, indent)
+        elif roll < 7:
+            self.early_return(scope, indent)
+        elif roll < 8 and scope.depth < 2:
+            self.row_loop_with_writes(scope, indent)
+        elif roll < 9 and scope.depth < 2:
+            self.short_circuit_while(scope, indent)
+        else:
+            super().statement(scope, indent)
+
+    @staticmethod
+    def own(scope: Scope) -> list[str]:
+        """As in ProgramGenerator, less the module-level constants (assigning one would make it local)."""
+        return [name for name in ProgramGenerator.own(scope) if not name.startswith("K")]
+
+    def arrays(self, scope: Scope, kinds=("N", "D", "M")) -> list[str]:
+        return [name for name in self.own(scope) if scope.vars[name] in kinds]
+
+    def subscript_write(self, scope: Scope, indent: int) -> None:
+        arrays = self.arrays(scope)
+        if not arrays:
+            return self.alias(scope, indent)
+        name = self.pick(arrays)
+        kind = scope.vars[name]
+        op = self.pick(("=", "+=", "*=", "-="))
+        if kind in ("N", "D"):
+            size = SIZES[kind]
+            roll = self.rnd.randrange(4)
+            if roll == 0 or roll == 3 and kind == "D":
+                target, value = f"{name}[{self.index(scope, size)}]", self.expr("S", scope)
+            elif roll == 1:
+                length = self.rnd.randint(1, size - 1)
+                a, b = self.rnd.randint(0, size - length), self.rnd.randint(0, size - length)
+                value = f"{self.leaf(kind, scope)}[{b}:{b + length}] * {self.const()}"
+                target = f"{name}[{a}:{a + length}]"
+            elif roll == 2:
+                target, value = f"{name}[{self.rnd.randint(1, size - 1)}:]", self.expr("S", scope, 1)
+            else:
+                target, value = f"{name}[{self.leaf('N', scope)} > {self.pick(('0.0', '0.5'))}]", self.expr("S", scope, 1)
+        else:
+            roll = self.rnd.randrange(3)
+            if roll == 0:
+                target, value = f"{name}[{self.index(scope, SIZES['N'])}, {self.index(scope, SIZES['D'])}]", \
+                    self.expr("S", scope)
+            elif roll == 1:
+                target, value = f"{name}[{self.index(scope, SIZES['N'])}]", self.expr("D", scope)
+            else:
+                target, value = f"{name}[:, {self.index(scope, SIZES['D'])}]", self.expr("N", scope)
+        self.emit(indent, f"{target} {op} {value}")
+
+    def alias(self, scope: Scope, indent: int) -> None:
+        """`b = a` (a new name, or an existing one of the same kind), or an alias made in a branch."""
+        arrays = self.arrays(scope) + [p for p in ("x", "y", "M") if self.chance(0.2)]
+        if not arrays:
+            return self.assign(scope, indent, kind=self.pick(("N", "D", "M")))
+        source = self.pick(arrays)
+        kind = scope.vars[source]
+        same = [n for n in self.arrays(scope, (kind,)) if n != source]
+        if same and self.chance(0.5):
+            target = self.pick(same)
+            self.emit(indent, f"if {self.condition(scope)}:")
+            self.emit(indent + 1, f"{target} = {source}")
+            if self.chance(0.5):
+                self.emit(indent, "else:")
+                self.emit(indent + 1, f"{target} = {target} * {self.const()}")
+            return
+        target = self.fresh("b")
+        self.emit(indent, f"{target} = {source}")
+        scope.vars[target] = kind
+
+    def tuple_assignment(self, scope: Scope, indent: int) -> None:
+        roll = self.rnd.randrange(3)
+        vectors = self.arrays(scope, ("N", "D"))
+        matrices = self.arrays(scope, ("M",))
+        if roll == 0 and vectors:  # swap two elements: both right-hand values are read first
+            name = self.pick(vectors)
+            size = SIZES[scope.vars[name]]
+            i, j = self.rnd.randrange(size), self.rnd.randrange(size)
+            self.emit(indent, f"{name}[{i}], {name}[{j}] = {name}[{j}], {name}[{i}] * {self.const()}")
+        elif roll == 1 and matrices:  # swap two rows: the right-hand rows are views
+            name = self.pick(matrices)
+            i, j = self.rnd.randrange(SIZES["N"]), self.rnd.randrange(SIZES["N"])
+            self.emit(indent, f"{name}[{i}], {name}[{j}] = {name}[{j}], {name}[{i}]")
+        else:
+            pairs = [(a, b) for a in self.own(scope) for b in self.own(scope) if a < b and
+                     scope.vars[a] == scope.vars[b]]
+            if pairs and self.chance(0.6):
+                a, b = self.pick(pairs)
+                self.emit(indent, f"{a}, {b} = {b}, {a}")
+                return
+            kinds = (self.pick(("S", "N", "D")), self.pick(("S", "N", "M")))
+            names = (self.fresh(), self.fresh())
+            self.emit(indent, f"{names[0]}, {names[1]} = {self.fresh_value(kinds[0], scope)}, "
+                              f"{self.fresh_value(kinds[1], scope)}")
+            scope.vars.update(zip(names, kinds))
+
+    def early_return(self, scope: Scope, indent: int) -> None:
+        if scope.depth == 0 and not scope.in_loop:
+            return self.assign(scope, indent)
+        self.returns += 1
+        self.emit(indent, f"if {self.condition(scope)}:")
+        self.emit(indent + 1, f"return {self.expr('S', scope)}")
+
+    def row_loop_with_writes(self, scope: Scope, indent: int) -> None:
+        matrices = self.arrays(scope, ("M",))
+        if not matrices:
+            name = self.fresh("A")
+            self.emit(indent, f"{name} = M * {self.const()}")
+            scope.vars[name] = "M"
+            matrices = [name]
+        matrix = self.pick(matrices)
+        carried = self.accumulators(scope, indent)
+        row = self.fresh("row")
+        self.emit(indent, f"for {row} in {matrix}:")
+        inner = scope.child(in_loop=True, in_while=False)
+        inner.vars[row] = "D"
+        writes = [f"{row}[{self.rnd.randrange(SIZES['D'])}] = {self.expr('S', inner, 1)}",
+                  f"{row} *= {self.pick(('0.5', '-0.9', '1.5'))}",
+                  f"{row}[{self.rnd.randrange(SIZES['D'])}] += {self.expr('S', inner, 1)}",
+                  f"{row}[1:] = {row}[:-1] * {self.const()}"]
+        self.emit(indent + 1, self.pick(writes))
+        self.loop_body(scope, inner, indent, carried)
+
+    def short_circuit_while(self, scope: Scope, indent: int) -> None:
+        """`while c < 5 and v[c] < t`: `v[5]` would fail, so the test must stop at `c < 5`."""
+        vector = self.pick(self.arrays(scope, ("N",)) + ["x", "y"])
+        counter = self.fresh("c")
+        carried = self.accumulators(scope, indent)
+        self.emit(indent, f"{counter} = 0")
+        operator = self.pick(("and", "or"))
+        if operator == "and":
+            self.emit(indent, f"while {counter} < 5 and {vector}[{counter}] < {self.pick(('0.5', '1.0', '0.0'))}:")
+        else:
+            self.emit(indent, f"while {counter} < 3 or {counter} < 5 and {vector}[{counter}] > -0.5:")
+        inner = scope.child(in_loop=True, in_while=True)
+        inner.indices[counter] = 4
+        self.loop_body(scope, inner, indent, carried)
+        self.emit(indent + 1, f"{counter} += 1")
+
+    def for_range(self, scope: Scope, indent: int) -> None:
+        before = len(self.lines)
+        super().for_range(scope, indent)
+        header = next(line.strip() for line in self.lines[before:] if line.strip().startswith("for "))
+        index, _, iterable = header[4:].rstrip(":").partition(" in ")
+        bounds = eval(iterable, {"range": range, "len": len, "x": [0] * 5})  # noqa: S307 (our own text)
+        if len(bounds) and self.chance(0.5):  # the loop variable after the loop: its last value
+            scope.vars[f"({index} * 0.25)"] = "S"
+
+    # ---- a whole program -----------------------------------------------------------------------------
+    def program(self) -> tuple[str, tuple[str, ...], bool]:
+        constants = []
+        for _ in range(self.rnd.randint(0, 2)):
+            name = f"K{len(constants)}"
+            self.module_lines.append(f"{name} = {self.const()}")
+            roll = self.rnd.randrange(3)
+            if roll == 0:
+                self.module_lines.append(f"{name} += {self.const()}")
+            elif roll == 1:
+                self.module_lines.append(f"if {name} > 1.0:\n    {name} = {name} * 0.5\nelse:\n    {name} -= 0.25")
+            constants.append(name)
+        text, wrt, as_tuple = self._program(constants)
+        return text, wrt, as_tuple
+
+    def _program(self, constants: list[str]) -> tuple[str, tuple[str, ...], bool]:
+        scope = Scope({name: kind for name, kind, _ in PARAMS if kind != "I"})
+        scope.vars.update((name, "S") for name in constants)
+        self.block(scope, 1, self.rnd.randint(2, 5))
+        own = [n for n in self.own(scope) if not n.startswith("(")]
+        used = own[-1:] + [name for name in own[:-1] if self.chance(0.5)]
+        if not used:
+            used = [self.pick(("x", "y", "M", "s"))]
+        finish = {"S": "{}", "N": "np.sum({} * x)", "D": "np.sum(np.sin({}))", "M": "np.mean({})"}
+        self.emit(1, "return " + " + ".join(finish[scope.vars[name]].format(name) for name in used))
+        wrt = tuple(name for name in ("x", "y", "M", "s") if self.chance(0.6)) or ("x",)
+        signature = ", ".join(f"{name}: {annotation}" for name, _, annotation in PARAMS)
+        declaration = f"wrt={wrt!r}"
+        module = "\n".join(self.module_lines)
+        text = ("import numpy as np\nfrom lifted import grad, hessian, jvp, kernel, vjp\n\n" + module + "\n\n\n@kernel\n"
+                f"def f({signature}):\n" + "\n".join(self.lines) + f"\n\n\nf_grad = grad(f, {declaration})\n"
+                'f_s = grad(f, wrt="s")\nf_x = grad(f, wrt="x")\nf_ss = grad(f_s, wrt="s")\nf_vjp_s = vjp(f_s, wrt="s")\n'
+                'f_hess_s = hessian(f, wrt="s")\nf_hvp = jvp(grad(f, wrt="x"), wrt="x")\n')
+        return text, wrt, True
+
+
+def semantics_program(seed: int) -> tuple[str, tuple[str, ...], bool]:
+    return SemanticsGenerator(random.Random(seed)).program()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The check
+# ---------------------------------------------------------------------------------------------------------
+def _copies(args: list) -> list:
+    return [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+
+
+def _fd(function, args: list, position: int, direction, eps: float) -> float:
+    plus, minus = _copies(args), _copies(args)
+    plus[position] = plus[position] + eps * direction
+    minus[position] = minus[position] - eps * direction
+    return (np.asarray(function(*plus)) - np.asarray(function(*minus))) / (2 * eps)
+
+
+def _directional(function, args: list, position: int, direction, what: str, got, scale_hint: float = 1.0) -> str:
+    """`got` (a derivative along `direction`) against central differences of `function` at two steps."""
+    fine, coarse = _fd(function, args, position, direction, 1e-6), _fd(function, args, position, direction, 1e-4)
+    scale = max(1.0, float(np.max(np.abs(fine))), scale_hint)
+    if np.max(np.abs(fine - coarse)) > 1e-3 * scale:
+        return "fd-skipped"  # a branch boundary or a kink within a step of this point
+    if scale > 1e6:
+        raise Unusable(f"{what}: {scale}")
+    assert np.max(np.abs(np.asarray(got) - fine)) <= 2e-5 * scale, f"{what}: {got} vs finite differences {fine}"
+    return "checked"
+
+
+def _agrees(function, args: list, position: int, direction, predicted: float) -> bool:
+    fine = float(_fd(function, args, position, direction, 1e-6))
+    return abs(predicted - fine) <= 2e-5 * max(1.0, abs(fine))
+
+
+def check_semantics(text: str, wrt: tuple[str, ...], args: list) -> str:
+    """Raise AssertionError on a wrong number; return "checked", "fd-skipped" or "refused" (a located
+    TranspileError); raise Unusable where the point is useless (overflow, huge values)."""
+    try:
+        module = load_source(text, "semantics_case.py")
+    except TranspileError as exc:
+        assert exc.loc is not None and exc.loc.line > 0, f"refusal without a location: {exc}"
+        return "refused"
+    python: dict = {}
+    exec(compile(text, "python_reference", "exec", dont_inherit=True), python)
+    reference = lambda *a: python["f"](*_copies(list(a)))  # noqa: E731
+    with np.errstate(all="ignore"):
+        expected = reference(*args)
+        given = _copies(args)
+        value = module.f(*given)
+    if not np.isfinite(expected) or abs(expected) > 1e6:
+        raise Unusable(f"value {expected}")
+    np.testing.assert_allclose(value, expected, rtol=1e-12, atol=1e-12, err_msg="value vs Python")
+    for before, after in zip(args, given):
+        assert np.array_equal(before, after), "the generated kernel changed its argument"
+    try:
+        oracle = autograd_kernels(text)["f"]
+        for name in ("x", "y", "M", "s"):  # traced, `a *= c` rebinds `a` where Python writes into its array
+            if float(autograd_value_and_grad(oracle, POSITIONS[name])(*_copies(args))[0]) != float(expected):
+                oracle = None
+                break
+    except Exception:  # noqa: BLE001 - autograd runs no in-place writes: finite differences alone judge
+        oracle = None
+    outcome = "checked"
+    rng = np.random.default_rng(len(text))
+    with np.errstate(all="ignore"):
+        grads = module.f_grad(*_copies(args))
+    assert len(grads) == len(wrt), f"{len(grads)} gradients for wrt={wrt}"
+    for name, got in zip(wrt, grads):
+        position = POSITIONS[name]
+        got = np.asarray(got, dtype=float)
+        if not np.all(np.isfinite(got)):
+            raise Unusable(f"d/d{name} not finite")
+        if oracle is not None:
+            try:
+                traced_value, expected_grad = autograd_value_and_grad(oracle, position)(*_copies(args))
+                expected_grad = np.asarray(expected_grad, dtype=float)
+            except (TypeError, ValueError):  # an in-place write on a traced array: finite differences judge
+                oracle = None
+            else:  # `a *= c` on a traced array rebinds `a` where Python writes into the array it shares
+                if float(traced_value) != float(expected):
+                    oracle = None
+        if oracle is not None:
+            scale = max(1.0, float(np.max(np.abs(expected_grad))))
+            if scale > 1e6:
+                raise Unusable(f"gradient {scale}")
+            if not np.allclose(got, expected_grad, rtol=1e-9, atol=1e-10 * scale):
+                # autograd runs `a *= c` on a traced array as `a = a * c`, not as a write into an array `a`
+                # shares with another name: where finite differences of Python side with Lifted, it is the
+                # oracle that computed another function
+                probe = rng.normal(size=np.shape(args[position]))
+                lifted_ok = _agrees(reference, args, position, probe, float(np.sum(got * probe)))
+                oracle_ok = _agrees(reference, args, position, probe, float(np.sum(expected_grad * probe)))
+                assert lifted_ok and not oracle_ok, f"d/d{name}: {got} vs autograd {expected_grad}"
+                oracle = None
+        direction = rng.normal(size=np.shape(args[position]))
+        along = float(np.sum(got * direction))
+        if _directional(reference, args, position, direction, f"d/d{name} vs finite differences", along) != "checked":
+            outcome = "fd-skipped"
+    return _check_compositions(module, oracle, args, rng, outcome)
+
+
+def _check_compositions(module, oracle, args: list, rng, outcome: str) -> str:
+    s, x = POSITIONS["s"], POSITIONS["x"]
+    with np.errstate(all="ignore"):
+        second = float(module.f_ss(*_copies(args)))
+        hessian_s = float(np.asarray(module.f_hess_s(*_copies(args))))
+        _, vjp_s = module.f_vjp_s(*_copies(args), 1.0)
+        tangent = rng.normal(size=5)
+        tangents = [tangent if k == x else np.zeros_like(a) if isinstance(a, np.ndarray) else 0.0
+                    for k, a in enumerate(args) if k != POSITIONS["idx"]]
+        _, hvp = module.f_hvp(*_copies(args), tangent)
+    for what, got in (("vjp(grad(f, s))", float(vjp_s)), ("hessian(f, s)", hessian_s)):
+        if not np.isfinite(got) or not np.isfinite(second):
+            raise Unusable("a second derivative is not finite")
+        assert abs(got - second) <= 1e-8 * max(1.0, abs(second)), f"{what} {got} vs grad(grad(f, s)) {second}"
+    if oracle is not None:
+        try:
+            expected = float(autograd_grad(autograd_grad(oracle, s), s)(*_copies(args)))
+            hess_x = autograd_jacobian(autograd_grad(oracle, x), x)(*_copies(args))
+        except (TypeError, ValueError):  # an in-place write on a traced array: finite differences judge
+            oracle = None
+    if oracle is not None:
+        assert abs(second - expected) <= 1e-7 * max(1.0, abs(expected)), f"grad(grad(f, s)) {second} vs autograd {expected}"
+        np.testing.assert_allclose(hvp, hess_x @ tangent, rtol=1e-7, atol=1e-7 * max(1.0, float(np.max(np.abs(hess_x)))),
+                                   err_msg="jvp(grad(f, x)) vs autograd")
+        return outcome
+    first_s = lambda *a: float(module.f_s(*_copies(list(a))))  # noqa: E731
+    first_x = lambda *a: np.asarray(module.f_x(*_copies(list(a))))  # noqa: E731
+    results = [_directional(first_s, args, s, 1.0, "grad(grad(f, s)) vs finite differences", second),
+               _directional(first_x, args, x, tangent, "jvp(grad(f, x)) vs finite differences", hvp)]
+    return outcome if all(r == "checked" for r in results) else "fd-skipped"
+
+
+def _check_seed(seed: int) -> tuple[int, str, str]:
+    text, wrt, _ = semantics_program(seed)
+    try:
+        with np.errstate(all="ignore"):
+            return seed, check_semantics(text, wrt, inputs_for(seed)), ""
+    except Unusable as exc:
+        return seed, "unusable", str(exc)
+    except Exception as exc:  # noqa: BLE001 - every failure is reported with its seed
+        return seed, "failed", f"{type(exc).__name__}: {exc}"[:2000]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Default suite: a fixed sample; long run: -m slow
+# ---------------------------------------------------------------------------------------------------------
+def test_generator_writes_the_constructs():
+    corpus = "\n".join(semantics_program(seed)[0] for seed in range(300))
+    for construct in ("] = ", "] += ", "[:, ", " = x\n", "for row", "], ", " and ", " or ", "return ", "break",
+                      "K0 += ", "if K0 > 1.0:", "* 0.25)"):
+        assert construct in corpus, construct
+    assert re.search(r"row\d+ \*= ", corpus) and re.search(r"(b\d+) = v\d+\n(.*\n)*.*\1\[", corpus)
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_random_programs_match_python(seed):
+    _, outcome, message = _check_seed(seed)
+    assert outcome != "failed", f"seed {seed}: {message}\n{semantics_program(seed)[0]}"
+
+
+@pytest.mark.slow
+def test_many_random_programs_match_python():
+    count = int(os.environ.get("LIFTED_SEMANTICS_PROGRAMS", "10000"))
+    start = time.perf_counter()
+    processes = max(1, min(int(os.environ.get("LIFTED_PROPERTY_WORKERS", os.cpu_count() or 1)), 16))
+    results = []
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        for result in pool.imap_unordered(_check_seed, range(count), chunksize=10):
+            results.append(result)
+            if result[1] == "failed" or len(results) % 250 == 0:  # progress with the tally so far (-s)
+                so_far: dict[str, int] = {}
+                for _, outcome, _ in results:
+                    so_far[outcome] = so_far.get(outcome, 0) + 1
+                print(f"{len(results)}/{count} after {time.perf_counter() - start:.0f} s {so_far}; "
+                      f"seed {result[0]}: {result[1]} {result[2][:300]}", flush=True)
+    tally: dict[str, int] = {}
+    for _, outcome, _ in results:
+        tally[outcome] = tally.get(outcome, 0) + 1
+    failures = [(seed, message) for seed, outcome, message in results if outcome == "failed"]
+    print(f"\n{count} programs in {time.perf_counter() - start:.0f} s: {tally}")
+    for seed, message in failures[:20]:
+        print(f"--- seed {seed}: {message}\n{semantics_program(seed)[0]}")
+    assert not failures, f"{len(failures)} of {count} programs failed; seeds {[s for s, _ in failures[:50]]}"
+
+
+@pytest.mark.parametrize("seed", [70, 82, 83, 93, 135, 169, 886, 1277, 1384, 1632])
+def test_programs_that_once_failed(seed):
+    """Found by this fuzzer: jvp(grad(f)) reading a mask's size, a renamed kept value or a folded `-v` defined
+    only inside a branch (70, 93, 169); `a += b` where `b` was bound to `a` before the loop (82, now refused:
+    the sharing differs between iterations); a view recomputed only in a `while` test's block (83); autograd
+    running `a *= c` on a traced array as a rebinding (135, 1632: the oracle's error); an alias of a parameter
+    updated in place in nested loops (886; 1277 and 1384 are now refused)."""
+    _, outcome, message = _check_seed(seed)
+    assert outcome != "failed", message
+
+
+@pytest.mark.xfail(strict=True, reason="found by the long run, not fixed yet: `acc += ...` on the matrix a "
+                   "nested row loop iterates, then the row read in a log: wrong gradient")
+def test_program_the_long_run_found_still_failing():
+    _, outcome, message = _check_seed(883)
+    assert outcome != "failed", message

@@ -1,0 +1,324 @@
+"""Which names hold one array object, so a write through one name is a write through all of them.
+
+Python names refer to array objects; `b = a` shares one, `v = a[i]` (basic indexing, `.T`, reshapes) makes a
+view into one, a tuple holds them. The IR is functional: an in-place update `a[i] = v` makes a new value, and
+every holder of the old object must be rebound to it, or re-derived from it (a view is recomputed from the
+updated array it looks into). Where Python's sharing depends on the path taken (`if c: z = y`, a loop whose
+iterations share differently), the names involved are *ambiguous*: reading them is fine, writing through them
+(or into what they may share) is a located error, since a write would reach the other name on some paths only.
+"""
+from __future__ import annotations
+
+import libcst as cst
+
+from ..ir.types import ShapeError, broadcast_shapes
+from ..builder import Builder
+from ..errors import SourceLoc
+from ..ir import Atom, Const, Var
+from ..primitives.indexing import Ref, shift_refs
+from ..values import DictValue, ListValue, Stale
+
+
+def is_object(value) -> bool:
+    """A value that is an array object others can share (scalars are immutable values)."""
+    return isinstance(value, Var) and value.type.shape != ()
+
+
+def held(value) -> list[Var]:
+    """The array objects a bound value holds: itself, or the arrays of a tuple."""
+    if isinstance(value, tuple):
+        return [v for item in value for v in held(item)]
+    return [value] if is_object(value) else []
+
+
+class Aliasing:
+    """Mixed into `Lowering`. State: `_view_root` (view -> the array it looks into), `_view_op` (view ->
+    (parent, items) of the basic `getitem` that made it, to recompute it), `_ambiguous` (value -> the values
+    it may or may not share its array with, and where that started)."""
+
+    # -- views ---------------------------------------------------------------------------------------------
+    def record_view(self, out: Var, prim: str, args, params) -> None:
+        self._view_root[id(out)] = self._view_root.get(id(args[0]), args[0])
+        if prim == "getitem":
+            self._view_op[id(out)] = (args[0], _items(params["index"], args))
+
+    def _root(self, value: Var) -> Var:
+        return self._view_root.get(id(value), value)
+
+    # -- ambiguity -----------------------------------------------------------------------------------------
+    def mark_ambiguous(self, values, loc: SourceLoc | None, what: str) -> None:
+        """`values` may or may not share one array, depending on the path taken through `what`."""
+        objects = [v for v in values if is_object(v)]
+        for value in objects:
+            partners, _ = self._ambiguous.get(id(value), (set(), None))
+            partners = partners | {id(self._root(o)) for o in objects if o is not value} | {
+                id(o) for o in objects if o is not value}
+            self._ambiguous[id(value)] = (partners, (loc, what))
+            root = self._root(value)
+            if root is not value:
+                self._ambiguous[id(root)] = (self._ambiguous.get(id(root), (set(), None))[0] | partners, (loc, what))
+
+    def _reachable(self, env: dict, skip: str | None = None) -> dict[int, str]:
+        """Every array object the environment can reach (through names, tuples and views) -> a name."""
+        seen: dict[int, str] = {}
+        for name, value in env.items():
+            if name == skip or name.startswith("<"):
+                continue
+            for var in held(value):
+                while True:
+                    seen.setdefault(id(var), name)
+                    parent = self._view_op.get(id(var))
+                    if parent is None:
+                        seen.setdefault(id(self._root(var)), name)
+                        break
+                    var = parent[0]
+        return seen
+
+    def _poison_partners(self, name: str, array: Var, target, env: dict) -> None:
+        """Before `array` (held by `name`) is updated: names that may or may not hold the same array (or a view
+        into it that cannot be recomputed) become stale: their value after the update is not known."""
+        partners: set[int] = set()
+        reason = None
+        for value in (array, self._root(array)):
+            entry = self._ambiguous.get(id(value))
+            if entry is not None:
+                partners |= entry[0]
+                loc, what = entry[1]
+                reason = f"it holds the same array on some paths through the {what}" + (
+                    f" at line {loc.line}" if loc is not None else "") + " only"
+        line = self.locate(target).line
+        for other, bound in list(env.items()):
+            if other == name or other.startswith("<"):
+                continue
+            for var in held(bound):
+                hit, why = False, reason
+                chain = var
+                while True:
+                    if id(chain) in partners:
+                        hit = True
+                        break
+                    parent = self._view_op.get(id(chain))
+                    if parent is None:
+                        break
+                    chain = parent[0]
+                if not hit and var is not array and id(var) not in self._view_op and (
+                        self._root(var) is array or id(self._root(var)) in partners):
+                    hit, why = True, f"it may be a view of `{name}`"
+                if hit:
+                    env[other] = Stale(name, line, why or "it may share its array")
+                    break
+
+    # -- frames -------------------------------------------------------------------------------------------
+    def _live_envs(self, env: dict) -> list[dict]:
+        """The names of every live frame: this one, the callers', the enclosing functions' and comprehensions'."""
+        envs, seen = [env], {id(env)}
+        for frame in [call.frame for call in self._calls] + [self._frame]:
+            while frame is not None:
+                if id(frame.env) not in seen:
+                    seen.add(id(frame.env))
+                    envs.append(frame.env)
+                frame = frame.parent
+        return envs
+
+    def _view_is_private(self, view: Var, env: dict) -> bool:
+        """Whether nothing but `view` (under any names) can see the array it looks into: no name, list or dict of a
+        live frame holds that array or another view of it. An update through such a view is unobservable
+        elsewhere in Python."""
+        root = self._view_root[id(view)]
+        seen: set[int] = set()
+
+        def visible(value) -> bool:
+            if value is view:
+                return False
+            if value is root or (isinstance(value, Var) and self._view_root.get(id(value)) is root):
+                return True
+            if id(value) in seen or not isinstance(value, (tuple, ListValue, DictValue)):
+                return False
+            seen.add(id(value))
+            items = value if isinstance(value, tuple) else value.items.values() if isinstance(value, DictValue) \
+                else value.items
+            return any(visible(v) for v in items)
+
+        return not any(visible(v) for names in self._live_envs(env) for v in names.values())
+
+    # -- writes --------------------------------------------------------------------------------------------
+    def store_into(self, name: str, items: list, value, target: cst.CSTNode, builder: Builder, env,
+                   combine: str | None = None) -> None:
+        """Update the array named `name` in place at `items`: every name holding that array (or a view into
+        it) sees the update, as in Python."""
+        array = env[name]
+        if array.type.shape == ():
+            raise self.error(target, f"`{name}` is a scalar; it has no elements to assign")
+        self._write(name, array, items, self._atom(value, target), target, builder, env, combine)
+
+    def _write(self, name: str, array: Var, items: list, value_atom: Atom, target, builder: Builder, env,
+               combine: str | None) -> None:
+        view = self._view_op.get(id(array))
+        if view is not None:  # writing through a view writes into the array it looks into
+            parent, parent_items = view
+            if all(_is_integer(i) for i in parent_items):  # row[j] = v is parent[i, j] = v
+                return self._write(name, parent, parent_items + list(items), value_atom, target, builder, env,
+                                   combine)
+            piece = self._bind(builder, target, "copy", [array])  # head[j] = v: update a copy, write it back
+            self._named.add(id(piece))
+            updated = self._update(name, piece, items, value_atom, target, builder, combine)
+            return self._write(name, parent, parent_items, updated, target, builder, env, None)
+        private_view = id(array) in self._view_root and self._view_is_private(array, env)
+        if id(array) in self._view_root and not private_view:
+            kind = "may be a view of another array (it is one on some paths)" if id(array) in self._ambiguous \
+                else "is a view of another array"
+            raise self.error(target, f"`{name}` {kind}; assigning into it would change that array too",
+                             f"take a copy first: {name} = ....copy()")
+        self._poison_partners(name, array, target, env)
+        array = self._writable(name, array, target, builder, env, private_view)
+        updated = self._update(name, array, items, value_atom, target, builder, combine)
+        self.replace_object(array, updated, builder, env, target)
+
+    def _update(self, name: str, array: Var, items: list, value_atom: Atom, target, builder: Builder,
+                combine: str | None) -> Var:
+        args, index = self._index(array, items)
+        if sum(1 for a in args[1:] if a.type.shape not in ((), None)) > 1:
+            raise self.error(target, "assignment through more than one index array is not supported yet",
+                             "reading `x[i, j]` is; for a write, index one flat view: x.reshape(-1)[i * n + j] = v")
+        if combine is not None:  # a[i] += v reads the current elements first
+            current = self._bind(builder, target, "getitem", args, {"index": tuple(index)})
+            value_atom = self._bind(builder, target, combine, [current, value_atom])
+        region = self._bind(builder, target, "getitem", args, {"index": tuple(index)}) if combine is None else current
+        if value_atom.type.is_float and not array.type.is_float:
+            raise self.error(target, f"assigning floating-point values into `{name}`, an {array.type.dtype} array, "
+                             "would truncate them", f"make `{name}` a float array (e.g. np.zeros(n))")
+        try:
+            broadcast_shapes([region.type.shape, value_atom.type.shape])
+        except ShapeError as exc:
+            raise self.error(target, str(exc)) from None
+        shifted = [args[0], value_atom] + args[1:]
+        updated = self._bind(builder, target, "setitem", shifted, {"index": shift_refs(tuple(index), 1), "user": True})
+        self._named.add(id(updated))
+        return updated
+
+    def _writable(self, name: str, array: Var, target, builder: Builder, env, private_view: bool = False) -> Var:
+        """The array an update may write into. An inlined function's argument is updated where the caller sees
+        it (at the call's own level only); a kernel's own parameters, and a view (`np.reshape(t, ...)`) of an
+        array nothing else can see, are copied first: arguments never change, and the array looked into keeps
+        the values the reverse sweep may read."""
+        if any(call.level != self._level for call in self._calls if id(array) in call.borrowed):
+            raise self.error(target, f"`{name}` is the caller's array, passed to this function; assigning into it "
+                             "here would change the caller's array inside a branch or loop decided at run time",
+                             f"copy it first: {name} = {name}.copy()")
+        if id(array) not in self._own_params and not private_view:
+            return array
+        copy = self._bind(builder, target, "copy", [array])
+        builder.rename(copy, name)
+        self._named.add(id(copy))
+        self.replace_object(array, copy, builder, env, target)
+        return copy
+
+    def replace_object(self, old: Var, new: Var, builder: Builder, env: dict, target=None) -> None:
+        """After `old` was updated into `new`: every name (and tuple) holding `old` holds `new`, and every
+        view into it is recomputed from `new`."""
+        self._replacements.append((old, new))
+        for call in self._calls:
+            if id(old) in call.borrowed:
+                call.borrowed.add(id(new))
+        memo: dict[int, Var] = {id(old): new}
+        for names in self._live_envs(env):  # the callers' and enclosing frames may hold the array too
+            for name, bound in list(names.items()):
+                if name.startswith("<running") or name.startswith("<returned"):
+                    continue
+                names[name] = self._renew(bound, memo, builder, target)
+
+    def _renew(self, value, memo: dict, builder: Builder, target):
+        if isinstance(value, tuple):
+            items = tuple(self._renew(item, memo, builder, target) for item in value)
+            return items if any(a is not b for a, b in zip(items, value)) else value
+        if isinstance(value, (ListValue, DictValue)):  # build-time containers are updated where they are
+            if id(value) in memo:
+                return value
+            memo[id(value)] = value
+            pairs = list(enumerate(value.items)) if isinstance(value, ListValue) else list(value.items.items())
+            for key, item in pairs:
+                renewed = self._renew(item, memo, builder, target)
+                if renewed is not item:
+                    if value.level != self._level and target is not None:
+                        raise self.error(target, "this array is also held by a list or dict made outside the "
+                                         "branch or loop (decided at run time) that updates it in place",
+                                         "take a copy before the update: a = a.copy()")
+                    value.items[key] = renewed
+            return value
+        if not is_object(value):
+            return value
+        if id(value) in memo:
+            return memo[id(value)]
+        view = self._view_op.get(id(value))
+        if view is None:
+            return value
+        parent = self._renew(view[0], memo, builder, target)
+        if parent is view[0]:
+            return value
+        args, index = self._index(parent, view[1])
+        if target is not None:
+            renewed = self._bind(builder, target, "getitem", args, {"index": tuple(index)})
+        else:
+            renewed = builder.bind("getitem", args, {"index": tuple(index)})
+            self.record_view(renewed, "getitem", args, {"index": tuple(index)})
+        if not value.temporary:
+            builder.rename(renewed, _base(value.name))
+            self._named.add(id(renewed))
+        memo[id(value)] = renewed
+        return renewed
+
+    def shared(self, name: str, array: Var, env) -> bool:
+        """Whether an in-place update of `name` would be seen elsewhere: another name, a tuple, list, dict or a
+        view holds the same array, or it is a parameter (the kernel's or a caller's), a view or ambiguous."""
+        if id(array) in self._own_params or any(id(array) in call.borrowed for call in self._calls) \
+                or id(array) in self._view_root or id(array) in self._ambiguous or id(array) in self._entry_sharing:
+            return True
+        for other, bound in env.items():
+            if isinstance(bound, (ListValue, DictValue)) and _holds(bound, array):
+                return True
+            for var in held(bound):
+                if (var is array and other != name) or (var is not array and self._root(var) is array):
+                    return True
+        return False
+
+
+def _holds(container, array: Var) -> bool:
+    """Whether a list, dict or tuple holds `array`, at any depth (an in-place update must reach it)."""
+    seen: set[int] = set()
+
+    def holds(value) -> bool:
+        if value is array:
+            return True
+        if id(value) in seen or not isinstance(value, (tuple, ListValue, DictValue)):
+            return False
+        seen.add(id(value))
+        items = value if isinstance(value, tuple) else value.items.values() if isinstance(value, DictValue) \
+            else value.items
+        return any(holds(v) for v in items)
+
+    return holds(container)
+
+
+def _items(index: tuple, args) -> list:
+    """A getitem's index structure with its run-time references replaced by the atoms they refer to."""
+    def resolve(item):
+        if isinstance(item, Ref):
+            return args[item.index]
+        if isinstance(item, slice):
+            return slice(resolve(item.start), resolve(item.stop), resolve(item.step))
+        return item
+
+    return [resolve(item) for item in index]
+
+
+def _is_integer(item) -> bool:
+    if isinstance(item, bool):
+        return False
+    if isinstance(item, int):
+        return True
+    return isinstance(item, (Var, Const)) and item.type.shape == () and item.type.dtype in ("i32", "i64")
+
+
+def _base(name: str) -> str:
+    head, _, tail = name.rpartition("_")
+    return head if head and tail.isdigit() else name

@@ -1,0 +1,259 @@
+"""Lowering loops over slots: each slot carries one array (shared by every name holding it) or one scalar round
+the loop; which names a body changes, and how they share arrays, is found by lowering the body until the slots,
+their types and their sharing stop changing (see normalize/alias.py for the sharing model)."""
+from __future__ import annotations
+
+from ..ir.types import TensorType
+from ..builder import Builder, const
+from ..errors import TranspileError
+from ..ir import Const, Loop, Var
+from ..values import DictValue, ListValue, Stale, describe
+from .alias import _holds, held, is_object
+from .control import (_MAX_WIDENINGS, RETURNED, UNSET, _assigned_names, _carried_type, _display,
+                      _has_return, _loop_result_keys, _same_type, _widen)
+from .static import StaticNeeded
+
+
+class Loops:
+    """Mixed into `Lowering`. Relies on its `_share_like`, `_renew`, `mark_ambiguous`, `_zero_of`."""
+
+    def _lower_loop(self, kind, node, bounds, lower_cond, lower_body, index_name, builder: Builder, env: dict,
+                    loc, flag: str | None = None, target: str | None = None, keep_target: bool = False) -> None:
+        """A loop over slots. A slot carries one array object (or scalar) round the loop, shared by every name
+        that holds it; the names a body changes are found by lowering it (a write through a row view changes
+        the matrix), so lowering repeats until the slots, their types and their sharing stop changing."""
+        assigned = [n for n in _assigned_names(node.body) if n in env and isinstance(env[n], (Var, Const))]
+        if target is not None:
+            assigned = [n for n in assigned if n != target] + ([target] if keep_target else [])
+        if flag is not None:
+            assigned.append(flag)
+        result_keys = _loop_result_keys(node.body, loc) if _has_return(node.body) else []
+        if result_keys:  # `return` inside: whether it happened, and the value(s), are carried too
+            env.setdefault(RETURNED, const(False))
+            for key in result_keys:
+                env.setdefault(key, Const(None, UNSET))
+            assigned += [key for key in (RETURNED, *result_keys) if key not in assigned]
+        rebound = set(_assigned_names(node.body, subscripts=False)) | {target}
+        # views into arrays the loop carries are recomputed from them, unless the body rebinds them
+        views = [n for n in assigned if n not in rebound and id(env[n]) in self._view_op]
+        assigned = [n for n in assigned if n not in views]
+        types = {n: _carried_type(env[n].type) for n in assigned}
+        split: set[str] = set()  # names whose sharing differs between iterations: one slot each, ambiguous
+        stale: dict[str, Stale] = {}  # names an iteration leaves stale: stale in the next one, and after
+        state = builder.snapshot()
+        for attempt in range(_MAX_WIDENINGS + 8):
+            builder.restore(state)
+            index = None
+            if index_name is not None:  # named first: the loop index keeps the plain name
+                index = Var(builder.scope.fresh(index_name), TensorType("i64", ()))
+                self._named.add(id(index))
+            slots, slot_of = self._slots(assigned, split, types, env, builder)
+            if split:
+                self.mark_ambiguous([slot_of[n] for n in split if n in slot_of], loc, "loop")
+            body_env = dict(env)
+            body_env.update((n, slot_of[n]) for n in assigned)
+            body_env.update(stale)
+            marker = len(self._replacements)
+            derived, cond, cond_body = [], None, []
+            if lower_cond is not None:
+                with builder.block() as cond_body:
+                    derived = self._renew_views(env, body_env, assigned, builder)
+                    cond = lower_cond(body_env)
+            self._loop_depth += 1
+            self._level += 1  # lists and dicts made before the loop are not changed in it
+            self._break_flags.append(flag)
+            try:
+                with builder.block() as body:  # (again after a `while` test: the body does not see its block)
+                    derived = self._renew_views(env, body_env, assigned, builder) or derived
+                    lower_body(body_env, index)
+            finally:
+                self._loop_depth -= 1
+                self._level -= 1
+                self._break_flags.pop()
+            for name, before in env.items():
+                after_body = body_env.get(name, before)
+                if not isinstance(before, (Var, Const, Stale)) and not isinstance(after_body, Stale) \
+                        and after_body is not before:
+                    raise StaticNeeded(f"`{name}` ({describe(before)}) is rebound in a loop that runs at run time",
+                                       loc, "loop over a list or a constant range(...), which runs at build time")
+            # values of an attempt that is lowered again stay alive: the tables of values (views, sharing,
+            # names) are keyed by id(), which a freed value's successor could take
+            self._pinned.append((body, cond_body, slot_of, body_env))
+            ended_stale = {n: v for n, v in body_env.items() if isinstance(v, Stale) and n not in stale and n in env}
+            if ended_stale:
+                stale.update(ended_stale)
+                assigned = [n for n in assigned if n not in stale]
+                types = {n: t for n, t in types.items() if n not in stale}
+                continue
+            # values of an attempt that is lowered again stay alive: the tables of values (views, sharing,
+            # names) are keyed by id(), which a freed value's successor could take
+            for name in assigned:
+                value = body_env.get(name)
+                if not isinstance(value, (Var, Const)):
+                    raise TranspileError(f"`{name}` is no longer an array at the end of the loop body", loc)
+            updated = self._updated_slots(slots, slot_of, marker)
+            if updated:  # an array updated in place that other names held on entry: they are carried with it
+                grown = self._sharing_names(assigned, env, rebound, updated)
+                if len(grown) > len(assigned):
+                    types.update((n, _carried_type(env[n].type)) for n in grown if n not in types)
+                    assigned = grown
+                    continue
+            changed = self._changed_outside(assigned + views + derived, env, body_env, None if keep_target else target, loc)
+            if changed:  # the body changed arrays held by names it never assigns: carry them too
+                assigned = assigned + changed
+                types.update((n, _carried_type(env[n].type)) for n in assigned if n not in types)
+                continue
+            newly_split = self._iteration_split(slots, assigned, slot_of, body_env) - split
+            if newly_split:
+                split |= newly_split
+                continue
+            widened = {n: _widen(types[n], body_env[n].type) for n in assigned}
+            if all(_same_type(widened[n], types[n]) for n in assigned):
+                break
+            if attempt >= _MAX_WIDENINGS + 7:
+                raise TranspileError("the types of values carried around this loop keep changing", loc,
+                                     "give loop variables their final shape and dtype before the loop")
+            types = widened
+        else:
+            raise TranspileError("the values carried around this loop keep changing", loc,
+                                 "give loop variables their final shape and dtype before the loop")
+        builder.loc = loc
+        firsts = [names[0] for names in slots.values()]
+        for key in result_keys:
+            if isinstance(env[key], Const) and env[key].value is None:
+                env[key] = self._zero_of(types[key], builder, loc)
+        carried = [slot_of[n] for n in firsts]
+        outs = [body_env[n] for n in firsts]
+        results = [Var(c.name, c.type) for c in carried]  # after the loop: the slot's last value
+        result_of = {}
+        for var, name, out in zip(results, firsts, outs):
+            self._named.add(id(var))
+            self._share_like(var, (env[name], out))
+            for other in slots[id(slot_of[name])]:
+                result_of[other] = var
+        self._reroot(results, carried, result_of, firsts)
+        builder.emit(Loop(kind, index, tuple(bounds), cond_body, cond, tuple(carried),
+                          tuple(env[n] for n in firsts), body, tuple(outs), tuple(results), loc))
+        after = dict(env)
+        after.update(result_of)
+        self._renew_views(env, after, assigned, builder)
+        result_of.update((n, after[n]) for n in derived)
+        for name in _assigned_names(node.body):
+            if name not in assigned and name in body_env and name not in env:
+                self._conditional_names[name] = loc  # defined only inside the loop
+        if split:
+            self.mark_ambiguous([result_of[n] for n in split if n in result_of], loc, "loop")
+        # the loop updated these arrays in place: to an enclosing loop, that is an update of what it carries
+        self._refuse_held_updates(updated, env, loc)
+        self._replacements.extend((env[n], result_of[n]) for n in updated if is_object(env[n]))
+        env.update(result_of)
+        env.update(stale)
+
+    def _refuse_held_updates(self, updated: list, env: dict, loc) -> None:
+        """A list, dict or tuple made before the loop that holds an array the loop updates in place would see
+        the update on the iterations that run: the compiler does not carry containers, so it refuses."""
+        for name in updated:
+            array = env[name]
+            if not is_object(array):
+                continue
+            for names in self._live_envs(env):
+                for holder, value in names.items():
+                    if not holder.startswith("<") and isinstance(value, (tuple, ListValue, DictValue)) \
+                            and _holds(value, array):
+                        raise TranspileError(f"`{name}` is updated in place in this loop, and `{holder}` (a list, "
+                                             "dict or tuple made before the loop) holds the same array", loc,
+                                             f"take a copy before the loop ({name} = {name}.copy()) or rebuild "
+                                             f"`{holder}` after it")
+
+    def _updated_slots(self, slots: dict, slot_of: dict, marker: int) -> list:
+        """The names whose carried arrays the body updated in place (since `marker` in `_replacements`)."""
+        carried = {id(var) for var in slot_of.values()}
+        written = {id(old) for old, _ in self._replacements[marker:] if id(old) in carried}
+        return [n for n, var in slot_of.items() if id(var) in written]
+
+    def _sharing_names(self, assigned: list, env: dict, rebound: set, updated: list) -> list:
+        """`assigned` and every other name holding an array that `updated` names held on entry, or a view into
+        one that cannot be recomputed from it (an update through any of them changes all of them)."""
+        roots = {id(self._root(v)) for n in updated for v in held(env.get(n))}
+        extra = [n for n, v in env.items() if n not in assigned and is_object(v) and id(self._root(v)) in roots
+                 and not n.startswith("<running") and (n in rebound or id(v) not in self._view_op)]
+        return assigned + extra
+
+    def _renew_views(self, env: dict, new_env: dict, assigned: list, builder: Builder) -> list:
+        """Recompute, in `new_env`, the views (held by names not carried) into arrays that `assigned` names
+        now hold as new values; returns those names."""
+        memo = {id(env[n]): new_env[n] for n in assigned if is_object(env[n]) and new_env[n] is not env[n]}
+        renewed = []
+        if not memo:
+            return renewed
+        for name, value in env.items():
+            if name in assigned or not is_object(value) or id(value) not in self._view_op:
+                continue
+            new = self._renew(value, dict(memo), builder, None)
+            if new is not value:
+                new_env[name] = new
+                renewed.append(name)
+        return renewed
+
+    def _slots(self, assigned: list, split: set, types: dict, env: dict, builder: Builder):
+        """One carried value per array object (names holding one array share it), per scalar name, and per
+        name in `split`. Returns {id(carried): names} and {name: carried}."""
+        slots: dict[int, list] = {}
+        slot_of: dict[str, Var] = {}
+        by_object: dict[int, Var] = {}
+        for name in assigned:
+            value = env[name]
+            if is_object(value) and name not in split and id(value) in by_object:
+                var = by_object[id(value)]
+            else:
+                var = Var(builder.scope.fresh(_display(name)), types[name])
+                self._named.add(id(var))
+                self._share_like(var, (value,))
+                if is_object(value) and name not in split:
+                    by_object[id(value)] = var
+            slot_of[name] = var
+            slots.setdefault(id(var), []).append(name)
+            if is_object(value) and (id(value) in self._entry_sharing or any(
+                    other not in assigned and bound is value for other, bound in env.items())):
+                self._entry_sharing.add(id(var))  # shares its first array with a name the loop does not carry
+        self._reroot([slot_of[n] for n in assigned], [env[n] for n in assigned], slot_of, assigned)
+        return slots, slot_of
+
+    def _reroot(self, values: list, sources: list, by_name: dict, names: list) -> None:
+        """A carried view looks into the carried array of the slot holding its array."""
+        holder = {id(src): by_name[n] for n, src in zip(names, sources) if is_object(src)}
+        for value, source in zip(values, sources):
+            root = self._view_root.get(id(source))
+            if root is not None and id(root) in holder:
+                self._view_root[id(value)] = holder[id(root)]
+
+    def _changed_outside(self, assigned: list, env: dict, body_env: dict, target, loc) -> list:
+        """Names the body changed without assigning them (writes through another name or a view)."""
+        changed = []
+        for name, before in env.items():
+            if name in assigned or name == target or name.startswith("<running") or name not in body_env \
+                    or isinstance(body_env[name], Stale):
+                continue
+            if body_env[name] is before:
+                continue
+            if not isinstance(before, (Var, Const)):
+                raise TranspileError(f"`{name}` holds a tuple with an array this loop updates in place", loc,
+                                     "build the tuple after the loop")
+            changed.append(name)
+        return changed
+
+    def _iteration_split(self, slots: dict, assigned: list, slot_of: dict, body_env: dict) -> set:
+        """Names whose sharing at the end of an iteration differs from the start (the next iteration would
+        start with a different sharing): names of one slot that end apart, names of two slots that end on
+        one array."""
+        split = set()
+        for names in slots.values():
+            ends = {id(body_env[n]) for n in names}
+            if len(ends) > 1:
+                split.update(names)
+        objects = [n for n in assigned if is_object(body_env[n])]
+        for i, n in enumerate(objects):
+            for m in objects[i + 1:]:
+                if slot_of[n] is not slot_of[m] and self._root(body_env[n]) is self._root(body_env[m]):
+                    split.update((n, m))
+        return split
