@@ -125,21 +125,11 @@ class Aliasing:
         live frame holds that array or another view of it. An update through such a view is unobservable
         elsewhere in Python."""
         root = self._view_root[id(view)]
-        seen: set[int] = set()
+        def rooted(value) -> bool:
+            return value is root or (isinstance(value, Var) and self._view_root.get(id(value)) is root)
 
-        def visible(value) -> bool:
-            if value is view:
-                return False
-            if value is root or (isinstance(value, Var) and self._view_root.get(id(value)) is root):
-                return True
-            if id(value) in seen or not isinstance(value, (tuple, ListValue, DictValue)):
-                return False
-            seen.add(id(value))
-            items = value if isinstance(value, tuple) else value.items.values() if isinstance(value, DictValue) \
-                else value.items
-            return any(visible(v) for v in items)
-
-        return not any(visible(v) for names in self._live_envs(env) for v in names.values())
+        return not any(_contains(v, rooted, skip=lambda x: x is view)
+                       for names in self._live_envs(env) for v in names.values())
 
     # -- writes --------------------------------------------------------------------------------------------
     def store_into(self, name: str, items: list, value, target: cst.CSTNode, builder: Builder, env,
@@ -284,19 +274,27 @@ class Aliasing:
 
 def _holds(container, array: Var) -> bool:
     """Whether a list, dict or tuple holds `array`, at any depth (an in-place update must reach it)."""
+    return _contains(container, lambda value: value is array)
+
+
+def _contains(value, match, skip=lambda value: False) -> bool:
+    """Whether `value`, or what a list, dict or tuple holds at any depth, satisfies `match` (what `skip` says is
+    neither matched nor looked into)."""
     seen: set[int] = set()
 
-    def holds(value) -> bool:
-        if value is array:
+    def walk(value) -> bool:
+        if skip(value):
+            return False
+        if match(value):
             return True
         if id(value) in seen or not isinstance(value, (tuple, ListValue, DictValue)):
             return False
         seen.add(id(value))
         items = value if isinstance(value, tuple) else value.items.values() if isinstance(value, DictValue) \
             else value.items
-        return any(holds(v) for v in items)
+        return any(walk(v) for v in items)
 
-    return holds(container)
+    return walk(value)
 
 
 def _items(index: tuple, args) -> list:
