@@ -228,6 +228,10 @@ class _Sweep:
             owned = any(total in eqn.outs for eqn in builder.eqns[count:])
         if isinstance(ct, Scatter) or (owned and previous is not None):
             self.owner[id(total)] = id(var)
+        elif self.owner.get(id(total), id(var)) != id(var):
+            # an array another value owns (a sum the builder handed back, say `dt_2 + dt_3` for both `b` and
+            # `r` in `(b + r) * (b + r)`) is now var's adjoint too: an update in place for either would change both
+            del self.owner[id(total)]
         self.adjoints[id(var)] = total
         self.values[id(var)] = var
 
