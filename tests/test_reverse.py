@@ -486,3 +486,24 @@ def test_shared_sum_adjoint_in_a_loop_branch():
     check_against_python(SHARED_SUM_IN_A_LOOP_BRANCH, args)
     for position in (0, 1):
         check_second_order(SHARED_SUM_IN_A_LOOP_BRANCH, args, position)
+
+SHARED_DIFFERENCE = SHARED_SUM_HEADER + '''def f(p: "f64[3,n]"):
+    b = p[0] * 1.0
+    c = p[1] * 1.0
+    e = np.sin(c)
+    s1 = b + c
+    u = p[2] - s1
+    s2 = b + c
+    return np.sum(np.sin(u) + s2 * s2 + e)
+
+
+g = grad(f)
+'''
+
+
+def test_shared_difference_adjoint():
+    """b and c both receive `ds2` then `-du`: the builder handed back `ds2 - du`, made for b, as c's adjoint too,
+    and c's next term (from `np.sin(c)`) was added into it in place, giving b the same adjoint as c."""
+    args = [np.random.default_rng(2).normal(size=(3, 5))]
+    check_against_python(SHARED_DIFFERENCE, args)
+    check_second_order(SHARED_DIFFERENCE, args, 0)
