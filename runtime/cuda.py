@@ -14,9 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .cpu import _NUMPY, _check_empty, _meet, _scalar, _value
+from .cpu import _NUMPY, Space, _meet, _scalar, _value, finish_reduction, identity
 
 BLOCK = 256
+WARP = 32
 _modules: dict[str, object] = {}
 _lock = threading.Lock()
 
@@ -65,9 +66,12 @@ class Kernel:
         shape = [known if d is None else d for d, known in zip(shape, self.spec["static"])]
         shape = tuple(int(d) for d in shape)
         count = int(np.prod(shape, dtype=np.int64))
-        grid = max(1, min((count + BLOCK - 1) // BLOCK, 65535))
+        space = Space(self.spec, shape)
+        mode = self.spec.get("mode", "flat")
+        workers = {"flat": count, "rows": space.outputs * WARP, "columns": space.outputs}[mode]
+        grid = max(1, min((workers + BLOCK - 1) // BLOCK, 65535))
         threads = grid * BLOCK
-        call = [np.int64(count)] + [np.int64(d) for d in shape]
+        call = [np.int64(count)] + [np.int64(d) for d in space.dims] + [np.int64(n) for n in space.counts]
         results, keep = [], []
         position = 0
         for param in self.spec["params"]:
@@ -88,7 +92,7 @@ class Kernel:
                 call.append(value.gpudata)
                 if param[3]:
                     strides = _broadcast_strides(value.shape, value.strides, value.dtype.itemsize, shape)
-                    call += [np.int64(s) for s in strides]
+                    call += [np.int64(strides[k]) for k in space.perm]
             elif kind == "tape":
                 capacity = sum(int(np.prod([len(range(*(_value(b, args) for b in bounds))) for bounds in loops]))
                                for loops in param[2])
@@ -99,16 +103,13 @@ class Kernel:
                 out = gpuarray.empty(shape if kind == "out" else (1,), dtype=_NUMPY[param[1]])
                 results.append((kind, out))
                 call.append(out.gpudata)
+                if kind == "out" and len(param) > 2:  # written through strides, in the space's order
+                    call += [np.int64(s) for s in space.strides()]
             else:
-                dtype, op, acc_dtype, mean = param[1:]
-                identity = {"add": 0, "max": -np.inf, "min": np.inf}[op]
-                if acc_dtype == "i64" and op != "add":
-                    identity = np.iinfo(np.int64).min if op == "max" else np.iinfo(np.int64).max
-                acc = gpuarray.to_gpu(np.full(1, identity, dtype=_NUMPY[acc_dtype]))
-                results.append(("reduce", acc, dtype, mean, count))
+                acc = gpuarray.to_gpu(np.full(space.outputs, identity(param), dtype=_NUMPY[param[3]]))
+                results.append(("reduce", acc, param))
                 call.append(acc.gpudata)
-        if count == 0:
-            _check_empty(self.spec)
+        space.check_empty()
         try:
             self.function(*call, block=(BLOCK, 1, 1), grid=(grid, 1))
             driver.Context.synchronize()
@@ -121,11 +122,7 @@ class Kernel:
             elif result[0] == "scalar_out":
                 values.append(result[1].get()[0])
             else:
-                _, acc, dtype, mean, count = result
-                value = acc.get()[0]
-                if mean:
-                    value = np.float64(value) / count if count else np.float64(np.nan)
-                values.append(_NUMPY[dtype](value))
+                values.append(finish_reduction(result[1].get(), result[2], space))
         return values[0] if len(values) == 1 else tuple(values)
 
 
