@@ -135,3 +135,51 @@ def _broadcast_strides(shape: tuple, strides: tuple, itemsize: int, space: tuple
         else:
             out.append(strides[k - pad] // itemsize)
     return out
+
+
+def matmul(a, b):
+    """`a @ b` (also `np.dot`, stacked and broadcast) on the GPU through cuBLAS: `GPUArray` operands keep the
+    result on the device; NumPy operands are copied in (a `.T` view as it is stored) and the result copied back."""
+    import pycuda.autoprimaryctx  # noqa: F401  (the primary context, shared with other CUDA libraries)
+    import pycuda.driver as driver
+    import pycuda.gpuarray as gpuarray
+
+    from . import cublas
+
+    on_device = isinstance(a, gpuarray.GPUArray) or isinstance(b, gpuarray.GPUArray)
+    dtype = np.result_type(a.dtype, b.dtype)
+    if dtype not in (np.float32, np.float64):
+        raise TypeError(f"matrix products on the GPU take float32 or float64 arrays, not {dtype}")
+    (a, a_op), (b, b_op) = _on_device(a, dtype), _on_device(b, dtype)
+    out = gpuarray.empty(cublas.result_shape(a_op.shape, b_op.shape), dtype)
+    if out.size and a_op.shape[-1] == 0:
+        out.fill(0)
+    elif out.size:
+        call = cublas.plan(a_op, b_op, int(out.gpudata), dtype)
+        if call is None:  # strides cuBLAS cannot walk: contiguous copies over the whole batch
+            a_host, b_host = a.get(), b.get()
+            (a, a_op) = _on_device(cublas.contiguous(a_host, b_host.shape), dtype)
+            (b, b_op) = _on_device(cublas.contiguous(b_host, a_host.shape), dtype)
+            call = cublas.plan(a_op, b_op, int(out.gpudata), dtype)
+        context = driver.Context.get_current()
+        library = cublas.library()
+        cublas.run(library, cublas.handle(library, getattr(context, "handle", id(context))), call, dtype)
+    return out if on_device else out.get()
+
+
+def _on_device(x, dtype):
+    """A device array holding `x` in `dtype`, and its cuBLAS operand (a host `.T` view is uploaded as stored)."""
+    import pycuda.gpuarray as gpuarray
+
+    from .cublas import Operand
+
+    if isinstance(x, gpuarray.GPUArray):
+        x = x if x.dtype == dtype else x.astype(dtype)
+        return x, Operand(int(x.gpudata), tuple(x.shape), tuple(s // x.dtype.itemsize for s in x.strides))
+    x = np.asarray(x, dtype=dtype)
+    if x.flags.f_contiguous and not x.flags.c_contiguous:  # a `.T` view: uploaded as stored, read transposed
+        device = gpuarray.to_gpu(x.T)
+    else:
+        x = np.ascontiguousarray(x)
+        device = gpuarray.to_gpu(x)
+    return device, Operand(int(device.gpudata), tuple(x.shape), tuple(s // x.itemsize for s in x.strides))
