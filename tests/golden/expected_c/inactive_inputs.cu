@@ -86,6 +86,16 @@ LIFTED_DEVICE int64_t lifted_trip_count(int64_t start, int64_t stop, int64_t ste
     return start > stop ? (start - stop - step - 1) / (-step) : 0;
 }
 
+// the coordinate along a dimension of size d, dividing `rest` by d: through a double division, exact for
+// rest < 2^52 (the quotient lies at least 0.5/d from an integer), because an int64 division stops SIMD loops
+LIFTED_DEVICE int64_t lifted_unravel_step(int64_t& rest, const int64_t d)
+{
+    const int64_t quotient = (int64_t)(((double)rest + 0.5) / (double)d);
+    const int64_t coordinate = rest - quotient * d;
+    rest = quotient;
+    return coordinate;
+}
+
 // NumPy's semantics where C's differ: NaN propagates through maximum/minimum, `//` and `%` round toward -inf
 template <class A, class B> LIFTED_DEVICE auto lifted_maximum(A a, B b) -> decltype(a + b)
 { return (a > b || a != a) ? a : b; }

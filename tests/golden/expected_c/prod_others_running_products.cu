@@ -86,6 +86,16 @@ LIFTED_DEVICE int64_t lifted_trip_count(int64_t start, int64_t stop, int64_t ste
     return start > stop ? (start - stop - step - 1) / (-step) : 0;
 }
 
+// the coordinate along a dimension of size d, dividing `rest` by d: through a double division, exact for
+// rest < 2^52 (the quotient lies at least 0.5/d from an integer), because an int64 division stops SIMD loops
+LIFTED_DEVICE int64_t lifted_unravel_step(int64_t& rest, const int64_t d)
+{
+    const int64_t quotient = (int64_t)(((double)rest + 0.5) / (double)d);
+    const int64_t coordinate = rest - quotient * d;
+    rest = quotient;
+    return coordinate;
+}
+
 // NumPy's semantics where C's differ: NaN propagates through maximum/minimum, `//` and `%` round toward -inf
 template <class A, class B> LIFTED_DEVICE auto lifted_maximum(A a, B b) -> decltype(a + b)
 { return (a > b || a != a) ? a : b; }
@@ -371,8 +381,7 @@ LIFTED_KERNEL void row_products_grad_k2(const int64_t n, const int64_t d0, const
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 int64_t rest = i;
-                const int64_t i1 = rest % d1;
-                rest /= d1;
+                const int64_t i1 = lifted_unravel_step(rest, d1);
                 const int64_t i0 = rest;
                 const double r = r_data[i0 * r_s0 + i1 * r_s1];
                 const double p = p_data[i];
@@ -431,8 +440,7 @@ LIFTED_KERNEL void row_products_hessian_k1(const int64_t n, const int64_t d0, co
                 LIFTED_LANES(i) {
                     LIFTED_LANE_INDEX(i);
                     int64_t rest_o = lifted_o;
-                    const int64_t i1 = rest_o % d1;
-                    rest_o /= d1;
+                    const int64_t i1 = lifted_unravel_step(rest_o, d1);
                     const int64_t i0 = rest_o;
                     const int64_t i2 = (i - lifted_o * lifted_n_red);
                     const double basis_1 = basis_1_data[i];
@@ -493,8 +501,7 @@ LIFTED_KERNEL void row_products_hessian_k3(const int64_t n, const int64_t d0, co
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 int64_t rest = i;
-                const int64_t i1 = rest % d1;
-                rest /= d1;
+                const int64_t i1 = lifted_unravel_step(rest, d1);
                 const int64_t i0 = rest;
                 const double s_3 = s_3_data[i];
                 const double t_3 = t_3_data[i0 * t_3_s0 + i1 * t_3_s1];
@@ -526,10 +533,8 @@ LIFTED_KERNEL void row_products_hessian_k4(const int64_t n, const int64_t d0, co
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 int64_t rest = i;
-                const int64_t i2 = rest % d2;
-                rest /= d2;
-                const int64_t i1 = rest % d1;
-                rest /= d1;
+                const int64_t i2 = lifted_unravel_step(rest, d2);
+                const int64_t i1 = lifted_unravel_step(rest, d1);
                 const int64_t i0 = rest;
                 const double basis_1 = basis_1_data[i];
                 const double p_3 = p_3_data[i0 * p_3_s0 + i1 * p_3_s1 + i2 * p_3_s2];
@@ -563,10 +568,8 @@ LIFTED_KERNEL void row_products_hessian_k5(const int64_t n, const int64_t d0, co
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 int64_t rest = i;
-                const int64_t i2 = rest % d2;
-                rest /= d2;
-                const int64_t i1 = rest % d1;
-                rest /= d1;
+                const int64_t i2 = lifted_unravel_step(rest, d2);
+                const int64_t i1 = lifted_unravel_step(rest, d1);
                 const int64_t i0 = rest;
                 const double h = h_data[i];
                 const double p_4 = p_4_data[i0 * p_4_s0 + i1 * p_4_s1 + i2 * p_4_s2];
@@ -604,10 +607,8 @@ LIFTED_KERNEL void row_products_hessian_k6(const int64_t n, const int64_t d0, co
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 int64_t rest = i;
-                const int64_t i2 = rest % d2;
-                rest /= d2;
-                const int64_t i1 = rest % d1;
-                rest /= d1;
+                const int64_t i2 = lifted_unravel_step(rest, d2);
+                const int64_t i1 = lifted_unravel_step(rest, d1);
                 const int64_t i0 = rest;
                 const double h_1 = h_1_data[i];
                 const double p_3 = p_3_data[i0 * p_3_s0 + i1 * p_3_s1 + i2 * p_3_s2];

@@ -86,6 +86,16 @@ LIFTED_DEVICE int64_t lifted_trip_count(int64_t start, int64_t stop, int64_t ste
     return start > stop ? (start - stop - step - 1) / (-step) : 0;
 }
 
+// the coordinate along a dimension of size d, dividing `rest` by d: through a double division, exact for
+// rest < 2^52 (the quotient lies at least 0.5/d from an integer), because an int64 division stops SIMD loops
+LIFTED_DEVICE int64_t lifted_unravel_step(int64_t& rest, const int64_t d)
+{
+    const int64_t quotient = (int64_t)(((double)rest + 0.5) / (double)d);
+    const int64_t coordinate = rest - quotient * d;
+    rest = quotient;
+    return coordinate;
+}
+
 // NumPy's semantics where C's differ: NaN propagates through maximum/minimum, `//` and `%` round toward -inf
 template <class A, class B> LIFTED_DEVICE auto lifted_maximum(A a, B b) -> decltype(a + b)
 { return (a > b || a != a) ? a : b; }
@@ -379,8 +389,7 @@ LIFTED_KERNEL void per_example_k1(const int64_t n, const int64_t d0, const int64
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 int64_t rest = i;
-                const int64_t i1 = rest % d1;
-                rest /= d1;
+                const int64_t i1 = lifted_unravel_step(rest, d1);
                 const int64_t i0 = rest;
                 const double v = v_data[i0 * v_s0 + i1 * v_s1];
                 const double x = x_data[i];
@@ -466,8 +475,7 @@ LIFTED_KERNEL void mlp_per_example_k2(const int64_t n, const int64_t d0, const i
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 int64_t rest = i;
-                const int64_t i1 = rest % d1;
-                rest /= d1;
+                const int64_t i1 = lifted_unravel_step(rest, d1);
                 const int64_t i0 = rest;
                 const double v = v_data[i0 * v_s0 + i1 * v_s1];
                 const double w2 = w2_data[i0 * w2_s0 + i1 * w2_s1];
@@ -501,8 +509,7 @@ LIFTED_KERNEL void mlp_per_example_k3(const int64_t n, const int64_t d0, const i
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 int64_t rest = i;
-                const int64_t i1 = rest % d1;
-                rest /= d1;
+                const int64_t i1 = lifted_unravel_step(rest, d1);
                 const int64_t i0 = rest;
                 const double v_1 = v_1_data[i0 * v_1_s0 + i1 * v_1_s1];
                 const double hidden = hidden_data[i];
@@ -539,10 +546,8 @@ LIFTED_KERNEL void mlp_per_example_k4(const int64_t n, const int64_t d0, const i
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 int64_t rest = i;
-                const int64_t i2 = rest % d2;
-                rest /= d2;
-                const int64_t i1 = rest % d1;
-                rest /= d1;
+                const int64_t i2 = lifted_unravel_step(rest, d2);
+                const int64_t i1 = lifted_unravel_step(rest, d1);
                 const int64_t i0 = rest;
                 const double v_2 = v_2_data[i0 * v_2_s0 + i1 * v_2_s1 + i2 * v_2_s2];
                 const double v_3 = v_3_data[i0 * v_3_s0 + i1 * v_3_s1 + i2 * v_3_s2];

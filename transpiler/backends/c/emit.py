@@ -418,8 +418,7 @@ def _unravel(flat: str, dims: range, rest: str) -> list[str]:
     if len(dims) == 1:
         return [f"const int64_t i{dims[0]} = {flat};"]
     lines = [f"int64_t {rest} = {flat};"]
-    for k in reversed(dims[1:]):
-        lines += [f"const int64_t i{k} = {rest} % d{k};", f"{rest} /= d{k};"]
+    lines += [f"const int64_t i{k} = lifted_unravel_step({rest}, d{k});" for k in reversed(dims[1:])]
     return lines + [f"const int64_t i{dims[0]} = {rest};"]
 
 
