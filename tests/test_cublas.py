@@ -214,3 +214,41 @@ def f(a: "i64[n,k]", b: "i64[k,m]"):
         transpile_c(text, "int.py", target="cuda")
     assert "astype" in str(error.value.hint if hasattr(error.value, "hint") else error.value)
     transpile_c(text, "int.py", target="c")  # NumPy's integer `@` on the CPU target
+
+
+EINSUMS = ["ij,jk->ik", "ji,jk->ik", "ij,kj->ik", "ji,kj->ik", "ij,jk->ki", "ji,kj->ki", "ab,bc", "ba,cb->ac",
+           "ij,ij->ij", "ij,jk->ijk", "ij,jk->i", "ii,ij->j", "ij,jk,kl->il", "ijk,ikl->ijl", "i,ij->j", "ij,ik->jk"]
+
+
+@pytest.mark.parametrize("spec", EINSUMS)
+def test_einsums_that_are_one_matrix_product_become_cublas_calls(spec):
+    from lifted.transpiler.backends.c.gemm import einsum_as_matmul
+
+    swaps = einsum_as_matmul(spec)
+    operands = spec.split("->")[0].split(",")
+    if len(operands) != 2 or any(len(o) != 2 for o in operands) or spec in ("ij,ij->ij", "ij,jk->ijk",
+                                                                          "ij,jk->i", "ii,ij->j"):
+        assert swaps is None
+        return
+    assert swaps is not None
+    sizes = dict(zip("abcdijkl", (2, 3, 4, 5, 2, 3, 4, 5)))
+    a, b = (rng.normal(size=tuple(sizes[c] for c in o)) for o in operands)
+    product = (a.T if swaps[0] else a) @ (b.T if swaps[1] else b)
+    np.testing.assert_allclose(product.T if swaps[2] else product, np.einsum(spec, a, b), rtol=1e-12)
+
+
+def test_cuda_host_module_renders_einsum_products_with_transposes():
+    from lifted.transpiler.backends.c import transpile_c
+
+    text = '''
+import numpy as np
+from lifted import kernel
+
+
+@kernel
+def f(a: "f64[n,k]", b: "f64[m,k]", c: "f64[k,k,k]"):
+    return np.einsum("ik,jk->ij", a, b), np.einsum("ijk,ikl->ijl", c, c)
+'''
+    host = transpile_c(text, "ein.py", target="cuda").host
+    assert "_runtime.matmul(a, b.T)" in host  # one product, the second operand read transposed
+    assert "np.einsum('ijk,ikl->ijl', c, c)" in host or 'np.einsum("ijk,ikl->ijl", c, c)' in host
