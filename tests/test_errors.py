@@ -141,7 +141,7 @@ CASES = {
         "the dtype is one of f32, f64, i32, i64, bool"),
     "bad_annotation_dim": (
         kernel_source("return np.sum(x)", 'x: "f64[n, 2d]"'),
-        5, 10, '"f64[n, 2d]"', "dimension '2d' in 'f64[n, 2d]' is neither an integer, a name, nor a name plus or minus an integer (n-1)",
+        5, 10, '"f64[n, 2d]"', "dimension '2d' in 'f64[n, 2d]' is not an integer, a name, or a sum or product of them (n-1, 2*h, n*m)",
         '"f64[n,d]"'),
     "annotation_not_a_string": (
         kernel_source("return np.sum(x)", "x: float"),

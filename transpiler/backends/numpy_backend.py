@@ -14,6 +14,7 @@ import libcst as cst
 from .. import codegen as cg
 from ..analysis.liveness import eliminate_dead_code, last_uses
 from ..ir import Atom, Const, Eqn, Function, If, Loop, Var, all_defined, result_atoms, statement_uses
+from ..ir.dims import is_derived
 from ..trees import annotation as tree_annotation, leaf_paths
 
 INDENT = "    "
@@ -58,6 +59,8 @@ def render_function(fn: Function, source_file: str, delete_dead: bool = True,
         arguments = [cg.name(p.name) for p in fn.params[:last]]
         lines.insert(0, cg.source(cg.call("_check_args", fn.name, *arguments)))
         renderer.helpers.add("check_args")
+        if any(is_derived(d) for p in checked for d in p.type.shape):  # `2*h`: checked once `h` is known
+            renderer.helpers.add("derived_dims")
     if fn.in_tree is not None:
         types = [p.type for p in fn.params]
         texts = [(name, _param_text(fn.params[tree[1]]) if tree[0] == "leaf" else

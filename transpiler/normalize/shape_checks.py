@@ -1,5 +1,5 @@
 """Sizes the annotations name differently but the program needs equal (`y: "f64[n,k]"` meeting an array of
-shape [n,2], `x: "f64[n,d]"` multiplied by a [3,5] matrix, a slice of length `p-3` meeting `d`): checked at run
+shape [n,2], `x: "f64[n,d]"` multiplied by a [3,5] matrix, a slice of length `p-3` meeting `d`, `2*h` meeting `n`): checked at run
 time instead of refused. Two plain names that differ (`n` and `m`) stay a build error: the annotations say the
 sizes differ.
 
@@ -10,7 +10,8 @@ a size that is 1 at run time, the check refuses instead: never a wrong number.
 """
 from __future__ import annotations
 
-from ..ir.types import is_unknown, split_offset
+from ..ir.dims import is_derived
+from ..ir.types import is_unknown
 from ..builder import Builder, const
 from ..ir import Atom
 
@@ -45,7 +46,7 @@ def _target(dims: list):
     names = [d for d in dims if _named(d)]
     # two plain names (`n` and `m`) say the sizes differ: that stays a build error; a derived size (`p-3`, a
     # slice of a named length) meeting a name is a relation the annotations cannot state
-    if not any(split_offset(d) is not None for d in names):
+    if not any(is_derived(d) for d in names):
         return None
     return names[0]
 
