@@ -68,6 +68,13 @@ def f(z: "f64[2*h]", w: "f64[h]"):
     both = np.concatenate([w, w * w])
     return np.sum(np.cos(z * both)) + np.sum(z[1:] * z[:-1])
 ''', [(8,), (4,)]),
+    "runtime_repeat": ('''
+@kernel
+def f(h0: "f64[1,s]", x: "f64[b,s]", v: "f64[b*s]"):
+    hs = np.repeat(h0, x.shape[0], axis=0)
+    flat = np.repeat(h0[0], x.shape[0])
+    return np.sum(np.tanh(hs * x)) + np.sum(flat * v) + np.sum(h0.repeat(len(x), axis=1) ** 2)
+''', [(1, 3), (4, 3), (12,)]),
     "differences": ('''
 @kernel
 def f(x: "f64[n]", d: "f64[n-1]"):

@@ -7,7 +7,7 @@ run-time repeat count) is a located error.
 """
 from __future__ import annotations
 
-from ..ir import Const
+from ..ir import Atom, Const
 from .call_args import (Emitter, arg, arity, dtype_params, known_rank as _rank, ravel as _ravel, static,
                         static_axis as _axis)
 
@@ -141,9 +141,12 @@ def _repeat(lowering, node, builder, x, repeats_value, repeats_node, axis_value,
     emit = Emitter(lowering, node, builder)
     atom = emit.atom(x)
     repeats = repeats_value.value if isinstance(repeats_value, Const) else None
-    if not isinstance(repeats, int) or isinstance(repeats, bool) or repeats < 0:
-        raise lowering.error(repeats_node, "np.repeat is supported with one repeat count, an integer known at "
-                             "build time", "np.repeat(x, 3, axis=0)")
+    if repeats is None and isinstance(repeats_value, Atom) and repeats_value.type.shape == () and \
+            repeats_value.type.dtype in ("i32", "i64"):
+        repeats = repeats_value  # one count known at run time (`inputs.shape[1]`): NumPy raises if negative
+    elif not isinstance(repeats, int) or isinstance(repeats, bool) or repeats < 0:
+        raise lowering.error(repeats_node, "np.repeat is supported with one repeat count, an integer",
+                             "np.repeat(x, 3, axis=0)")
     axis = _axis(lowering, axis_value, axis_node)
     if axis is None:
         atom, axis = _ravel(emit, atom), 0
