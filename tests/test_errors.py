@@ -126,9 +126,9 @@ CASES = {
     "builtin_max": (
         kernel_source("return max(x)"),
         6, 12, "max(x)", "the builtin `max` is not supported in kernels", "np.maximum(a, b) or np.max(x)"),
-    "print_statement": (
-        kernel_source("print(x)\nreturn np.sum(x)"),
-        6, 5, "print(x)", "`print` is not part of the kernel language", "print it outside the kernel"),
+    "print_of_a_list": (
+        kernel_source("print([x, x])\nreturn np.sum(x)"),
+        6, 5, "print([x, x])", "`print` in a kernel takes arrays, numbers and strings", "print the elements"),
     "star_args": (
         kernel_source("return np.sum(x)", 'x: "f64[n]", *rest'),
         5, 20, "*rest", "`*args` is not part of the kernel language", "list each parameter by name"),

@@ -147,7 +147,7 @@ class Builder:
             result = simplify(args, params, out_type, self)
             if result is not None:
                 return result
-        if prim.fold is not None and args and all(isinstance(a, Const) for a in args):
+        if prim.fold is not None and args and all(isinstance(a, Const) and not isinstance(a.value, Var) for a in args):
             value = prim.fold(*[a.value for a in args], **params)
             if isinstance(value, (bool, int, float)):
                 result = const(value)
@@ -267,7 +267,7 @@ _COMMUTATIVE = ("add", "multiply", "maximum", "minimum")
 def _reusable(prim) -> bool:
     """Whether a second application to the same arguments may reuse the first's value. Not for what makes a
     new array on purpose (allocations, copies: callers update them in place), nor for in-place updates."""
-    return not (prim.extra.get("in_place") or prim.extra.get("fresh") or prim.family in ("creation", "tape"))
+    return not (prim.extra.get("in_place") or prim.extra.get("fresh") or prim.family in ("creation", "tape", "effect"))
 
 
 def _cse_key(prim_name: str, args: tuple, params: dict) -> tuple:

@@ -161,7 +161,8 @@ class _Renderer:
             target = self.targets.get(id(eqn.outs[0]), eqn.outs[0].name)
             nodes = [_assign(target, expr)]
             return _Line(eqn, [cg.source(n).rstrip("\n") for n in nodes], [target], used)
-        return _Line(eqn, [cg.source(n).rstrip("\n") for n in nodes], [o.name for o in eqn.outs], used)
+        defined = [] if prim.extra.get("effect") else [o.name for o in eqn.outs]  # (a print's output is no name)
+        return _Line(eqn, [cg.source(n).rstrip("\n") for n in nodes], defined, used)
 
     def _compound(self, stmt, expressions) -> _Line:
         used = [a.name for a in statement_uses(stmt) if isinstance(a, Var)]
@@ -373,8 +374,8 @@ def _is_const(atom, value) -> bool:
 
 
 def _expr(atom: Atom, expressions: dict[int, cst.BaseExpression]) -> cst.BaseExpression:
-    if isinstance(atom, Const):
-        return cg.literal(atom.value)
+    if isinstance(atom, Const):  # a number, or a module-level array (by its module-level name)
+        return cg.name(atom.value.name) if isinstance(atom.value, Var) else cg.literal(atom.value)
     return expressions.pop(id(atom), None) or cg.name(atom.name)
 
 

@@ -304,3 +304,33 @@ def asarray(lowering, node, builder, positional, keywords):
         return array(lowering, node, builder, positional, keywords)
     atom = emit.atom(value)  # the same array, as NumPy returns it (no copy)
     return emit("astype", atom, dtype=params["dtype"]) if params and atom.type.dtype != params["dtype"] else atom
+
+
+def print_call(lowering, node, builder, positional, keywords):
+    """`print(...)`: arrays and numbers of the kernel, strings and None; `sep=`, `end=` and `flush=` literals.
+    Kept in program order wherever the primal runs (see primitives/effects.py)."""
+    atoms, items = [], []
+    for value in positional:
+        if isinstance(value, Const) and not isinstance(value.value, Atom.__args__[0]) and \
+                isinstance(value.value, (bool, int, float)):
+            items.append(("literal", value.value))
+        elif isinstance(value, Atom.__args__):
+            items.append(("arg", len(atoms)))
+            atoms.append(value)
+        elif value is None or isinstance(value, str):
+            items.append(("literal", value))
+        else:
+            raise lowering.error(node, "`print` in a kernel takes arrays, numbers and strings",
+                                 "print the elements one by one, or np.stack(xs) first")
+    params = {"items": tuple(items)}
+    for name, (value, _) in keywords.items():
+        value = value.value if isinstance(value, Const) else value
+        if name in ("sep", "end") and (value is None or isinstance(value, str)):
+            params[name] = value
+        elif name == "flush" and isinstance(value, bool):
+            params[name] = value
+        else:
+            raise lowering.error(node, f"`print(..., {name}=...)` is not supported in kernels",
+                                 "`sep=` and `end=` take strings, `flush=` True or False")
+    builder.bind("print", atoms, params)
+    return None
