@@ -15,7 +15,7 @@ from ..builder import Builder, const
 from ..errors import TranspileError
 from ..frontend.checks import compound_error
 from ..ir import Atom, Const, If, Var
-from ..values import Stale, describe
+from ..values import DictValue, ListValue, Stale, describe, is_function
 from .alias import is_object
 from .static import UNROLL_LIMIT, StaticNeeded
 
@@ -36,7 +36,11 @@ class ControlFlow:
 
     # -- if ------------------------------------------------------------------------------------------------
     def _condition(self, test: cst.BaseExpression, builder: Builder, env: dict) -> Atom:
-        atom = self._atom(self.expr(test, builder, env), test)
+        value = self.expr(test, builder, env)
+        truth = _build_time_truth(value)
+        if truth is not None:  # `if ax:` with ax=None, `if xs:` on a list of known length: decided here
+            return const(truth)
+        atom = self._atom(value, test)
         if atom.type.dtype != "bool" or atom.type.shape != ():
             raise self.error(test, f"a condition must be a boolean scalar, not {atom.type}",
                              "for an elementwise choice between arrays use np.where(cond, a, b)")
@@ -644,3 +648,18 @@ def _can_exit(node: cst.CSTNode, returns: bool = True) -> bool:
 
     node.visit(Finder())
     return bool(found)
+
+
+def _build_time_truth(value) -> bool | None:
+    """Python's truth of a value known at build time (None, a string, a list, tuple or dict, a function, a
+    number literal); None for arrays and run-time scalars."""
+    if value is None or isinstance(value, str):
+        return bool(value)
+    if isinstance(value, (ListValue, DictValue, tuple)):
+        return bool(value.items if not isinstance(value, tuple) else value)
+    if is_function(value):
+        return True
+    if isinstance(value, Const) and isinstance(value.value, (int, float)) and not isinstance(value.value, bool) \
+            and value.type.shape == ():
+        return bool(value.value)
+    return None
