@@ -161,9 +161,10 @@ CASES = {
     "float_array_index": (
         kernel_source("return np.sum(x[y])", 'x: "f64[n]", y: "f64[k]"'),
         6, 21, "y", "array indices must be integers (or a boolean mask array)", ".astype(np.int64)"),
-    "assignment_through_two_index_arrays": (
-        kernel_source("y = x * 1.0\ny[i, j] = 0.0\nreturn np.sum(y)", 'x: "f64[n,d]", i: "i64[k]", j: "i64[k]"'),
-        7, 5, "y[i, j]", "assignment through more than one index array is not supported yet", "x.reshape(-1)"),
+    "assignment_through_a_mask_and_an_index_array": (
+        kernel_source("y = x * 1.0\ny[i, j > 0] = 0.0\nreturn np.sum(y)", 'x: "f64[n,d]", i: "i64[d]", j: "i64[d]"'),
+        7, 5, "y[i, j > 0]", "assignment through a boolean mask together with another index array",
+        "np.nonzero(mask)"),
     "return_in_the_middle": (
         kernel_source("return np.sum(x)\ny = x * 2.0"),
         7, 5, "y = x * 2.0", "this code never runs: it follows the `return` on line 6", "remove it"),
