@@ -188,3 +188,25 @@ g = grad(f)
     assert_close(module.g(np.ones(2), np.array([2.0, 3.0])), [2.0, 3.0])
     with pytest.raises(ValueError, match="must be equal"):
         module.f(np.ones(6), np.ones(4))
+
+
+def test_einsum_checks_sizes_named_differently_at_run_time():
+    """A letter whose sizes the annotations name differently (`b` and a slice of length `q-3`): checked where
+    they meet, as for elementwise operations and matmul (sizes that compute more precisely must not turn into
+    build errors)."""
+    text = HEADER + '''
+@kernel
+def f(x: "f64[b,3]", p: "f64[q]"):
+    return np.sum(np.einsum("bi,b->i", x, np.tanh(p[3:])) ** 2)
+
+g = grad(f, wrt=("x", "p"))
+'''
+    module, python = load_source(text), autograd_kernels(text)["f"]
+    rng = np.random.default_rng(8)
+    x, p = rng.normal(size=(4, 3)), rng.normal(size=7)
+    assert_close(module.f(x, p), python(x, p), rtol=1e-13, atol=1e-13)
+    dx, dp = module.g(x, p)
+    assert_close(dx, autograd_grad(python, 0)(x, p), rtol=1e-12, atol=1e-12)
+    assert_close(dp, autograd_grad(python, 1)(x, p), rtol=1e-12, atol=1e-12)
+    with pytest.raises(ValueError, match="must be equal"):
+        module.f(x, rng.normal(size=6))

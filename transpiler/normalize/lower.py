@@ -560,7 +560,7 @@ class Lowering(Signatures, ControlFlow, Loops, Indexing, Aliasing, Calls, Functi
         try:
             out = builder.bind(prim, args, params)
         except TranspileError as exc:
-            refined = refined_operands(prim, list(args), builder)  # sizes named differently: checked at run time
+            refined = refined_operands(prim, list(args), builder, params)  # sizes named differently: run-time check
             if refined is None:
                 exc.loc = self.locate(node)
                 raise

@@ -20,7 +20,7 @@ ELEMENTWISE = {"add", "subtract", "multiply", "divide", "power", "maximum", "min
                "logical_and", "logical_or", "where", "clip"}
 
 
-def refined_operands(prim: str, args: list[Atom], builder: Builder) -> list[Atom] | None:
+def refined_operands(prim: str, args: list[Atom], builder: Builder, params: dict | None = None) -> list[Atom] | None:
     """The operands with named sizes checked against the sizes they meet, or None where that cannot help."""
     if any(a.type.shape is None for a in args):
         return None
@@ -28,6 +28,8 @@ def refined_operands(prim: str, args: list[Atom], builder: Builder) -> list[Atom
         return _elementwise(args, builder)
     if prim == "matmul" and len(args) == 2:
         return _matmul(args, builder)
+    if prim == "einsum" and params and "..." not in params.get("spec", "..."):
+        return _einsum(args, params["spec"], builder)
     return None
 
 
@@ -88,6 +90,32 @@ def _matmul(args: list[Atom], builder: Builder) -> list[Atom] | None:
     shape_b = list(b.type.shape)
     shape_b[b_axis] = target
     return [_refine(a, shape_a, builder), _refine(b, shape_b, builder)]
+
+
+def _einsum(args: list[Atom], spec: str, builder: Builder) -> list[Atom] | None:
+    """`np.einsum("bij,bjk->bik", x, r)` where one operand's `b` is another's `q-3`: one size per letter."""
+    inputs = spec.replace(" ", "").split("->")[0].split(",")
+    if len(inputs) != len(args) or any(len(letters) != len(a.type.shape) for letters, a in zip(inputs, args)):
+        return None
+    wanted = [list(a.type.shape) for a in args]
+    changed = False
+    for letter in dict.fromkeys("".join(inputs)):
+        places = [(k, axis) for k, letters in enumerate(inputs) for axis, c in enumerate(letters) if c == letter]
+        dims = [wanted[k][axis] for k, axis in places]
+        if len({d for d in dims if d != 1}) <= 1:
+            continue
+        target = _target(dims)
+        if target is None:
+            return None
+        for k, axis in places:
+            if wanted[k][axis] not in (1, target):
+                if not _named(wanted[k][axis]):
+                    return None
+                wanted[k][axis] = target
+                changed = True
+    if not changed:
+        return None
+    return [_refine(a, shape, builder) for a, shape in zip(args, wanted)]
 
 
 def _refine(atom: Atom, shape: list, builder: Builder) -> Atom:
