@@ -23,6 +23,18 @@ def load_source(text: str, path: str = "case.py") -> types.ModuleType:
     return module
 
 
+def dim_size(dim) -> int:
+    """The test size of an annotation's dimension: an int, a name from DIM_SIZES (3 otherwise), or a sum or
+    product of them (`2*h`, `n-1`) evaluated with those sizes."""
+    from lifted.transpiler.ir.dims import DimError, parse_dim, poly_of
+
+    try:
+        poly = poly_of(parse_dim(dim) if isinstance(dim, str) else dim)
+    except DimError:  # not a dimension (a tree annotation read leaf by leaf): any size
+        return 3
+    return sum(coef * int(np.prod([DIM_SIZES.get(n, 3) for n in names])) for names, coef in poly.items())
+
+
 def random_inputs(fn: Callable, rng: np.random.Generator, positive: bool = False) -> list[np.ndarray]:
     """Arrays matching the generated function's annotations (`"f64[n,d]"`), with fixed sizes per name."""
     args = []
@@ -32,8 +44,7 @@ def random_inputs(fn: Callable, rng: np.random.Generator, positive: bool = False
             args.append(rng.normal(size=(3, 4)))
             continue
         dtype, _, dims = annotation.partition("[")
-        shape = tuple(int(d) if d.isdigit() else DIM_SIZES.get(d, 3)
-                      for d in dims.rstrip("]").split(",") if d.strip())
+        shape = tuple(dim_size(d) for d in dims.rstrip("]").split(",") if d.strip())
         if dtype.startswith("f"):
             value = rng.uniform(0.5, 1.5, size=shape) if positive else rng.normal(size=shape)
         elif dtype == "bool":

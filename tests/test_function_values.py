@@ -606,3 +606,32 @@ def desugar(text: str) -> str:
     import re
 
     return re.sub(r"^( *)(\w+) ([-+*])= (.*)$", r"\1\2 = \2 \3 (\4)", text, flags=re.MULTILINE)
+
+
+@pytest.mark.parametrize("call", ["simulate(x)", "simulate(x, ax=[])", "simulate(x, ax='')", "simulate(x, 0)"])
+def test_truth_of_build_time_values_decides_an_if(call):
+    """`if ax:` on a default None (autograd's fluidsim `simulate(..., ax=None)`), an empty list or string, a zero:
+    Python's truth, decided at build time; the plotting branch is never lowered."""
+    text = HEADER + f'''
+def plot(ax, v):
+    ax.matshow(v)
+
+
+def simulate(v, ax=None, scale=2.0):
+    if ax:
+        plot(ax, v)
+    if scale:
+        v = v * scale
+    return v
+
+
+@kernel
+def f(x: "f64[3]"):
+    return np.sum(np.sin({call}))
+
+f_grad = grad(f)
+'''
+    module, oracle = load_source(text, "truth.py"), autograd_kernels(text)["f"]
+    x = np.array([0.1, 0.5, -0.7])
+    assert np.isclose(module.f(x), oracle(x))
+    assert_trees_close(module.f_grad(x), autograd_grad(oracle)(x), what="grad")

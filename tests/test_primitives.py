@@ -891,6 +891,7 @@ UNSUPPORTED = [
 # Entries without a derivative rule, each with why it needs none.
 NON_DIFFERENTIABLE = {
     "dim": "reads a shape entry: an integer",
+    "print": "an effect: prints primal values, has no value (tests/test_print.py)",
     "last_writes": "which entries of an index array an assignment kept: a boolean mask",
     "tuple_get": "unpacks the cotangent tuple of a vjp; never on a primal path",
     "zeros": "creation: a constant",

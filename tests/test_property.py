@@ -227,7 +227,8 @@ class ProgramGenerator:
 
     def statement(self, scope: Scope, indent: int) -> None:
         if self.structures and scope.depth < 2 and self.chance(0.35):
-            return self.pick((self.closure_call, self.lambda_call, self.list_build, self.dict_and_zip))(scope, indent)
+            return self.pick((self.closure_call, self.lambda_call, self.list_build, self.dict_and_zip,
+                              self.branch_list, self.unrolled_exit))(scope, indent)
         roll = self.rnd.randrange(12 if scope.depth < 2 else 5)
         if roll < 3:
             self.assign(scope, indent)
@@ -461,6 +462,34 @@ class ProgramGenerator:
         self.emit(indent + 1, f"{name} = {name} + {item} * {weight}")
         scope.vars[name] = kind
 
+    def branch_list(self, scope: Scope, indent: int) -> None:
+        """A list bound differently by the two branches of a run-time `if` (same length): merged element-wise."""
+        kind = self.pick(("S", "N", "D"))
+        items, name = self.fresh("pair"), self.fresh()
+        first, second = self.fresh_value(kind, scope), self.fresh_value(kind, scope)
+        self.emit(indent, f"if {self.condition(scope)}:")
+        self.emit(indent + 1, f"{items} = [{first}, {second}]")
+        self.emit(indent, "else:")
+        other = f"[{second}, {first}]" if self.chance(0.5) else \
+            f"[{self.fresh_value(kind, scope)}, {self.fresh_value(kind, scope)}]"
+        self.emit(indent + 1, f"{items} = {other}")
+        self.emit(indent, f"{name} = {items}[0] * {self.const()} + {items}[1]")
+        scope.vars[name] = kind
+
+    def unrolled_exit(self, scope: Scope, indent: int) -> None:
+        """A loop over a list of constants (unrolled at build time) that a data-dependent test leaves early."""
+        kind = self.pick(("S", "N", "D"))
+        acc, factor = self.fresh("acc"), self.fresh("c")
+        self.emit(indent, f"{acc} = {self.fresh_value(kind, scope)}")
+        self.emit(indent, f"for {factor} in [{self.const()}, {self.const()}, -{self.const()}]:")
+        inner = scope.child(in_loop=False, in_while=False)
+        inner.vars[factor] = "S"
+        self.emit(indent + 1, f"{acc} = {acc} * 0.5 + {self.expr(kind, inner, 1)} * {factor}")
+        self.emit(indent + 1, f"if {self.condition(inner)}:")
+        self.emit(indent + 2, self.pick(("break", "continue")))
+        self.emit(indent + 1, f"{acc} = {acc} + {factor}")
+        scope.vars[acc] = kind
+
     # ---- a whole program -----------------------------------------------------------------------------
     def program(self) -> tuple[str, tuple[str, ...], bool]:
         scope = Scope({name: kind for name, kind, _ in PARAMS if kind != "I"})
@@ -661,7 +690,8 @@ def test_random_kernels_with_functions_lists_and_dicts(rnd, input_seed):
 
 def test_structured_generator_covers_its_constructs():
     corpus = "\n".join(program_for_seed(seed, structures=True)[0] for seed in range(200))
-    for construct in ("def h", "lambda ", "apply(", "map(", ".append(", "np.stack(", "sum(", "zip(", '["p"]'):
+    for construct in ("def h", "lambda ", "apply(", "map(", ".append(", "np.stack(", "sum(", "zip(", '["p"]',
+                      "pair", "for c"):
         assert construct in corpus, construct
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradcheck import DIM_SIZES, assert_close
+from gradcheck import assert_close, dim_size
 from lifted.transpiler.ir.types import TensorType
 from lifted.transpiler.trees import is_tree_annotation, parse_tree
 
@@ -19,7 +19,7 @@ def random_value(annotation: str, rng: np.random.Generator):
 
 
 def _random_leaf(t: TensorType, rng):
-    shape = tuple(d if isinstance(d, int) else DIM_SIZES.get(d, 3) for d in t.shape)
+    shape = tuple(dim_size(d) for d in t.shape)
     value = rng.uniform(0.5, 1.5, size=shape) * rng.choice([-1.0, 1.0], size=shape)
     return float(value) if shape == () else value
 

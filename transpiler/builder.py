@@ -11,7 +11,8 @@ import re
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator
 
-from .ir.types import ShapeError, TensorType, is_unknown, split_offset
+from .ir.dims import is_derived, names_in, poly_of, scale, solve_for, var_name
+from .ir.types import ShapeError, TensorType, is_unknown
 from .errors import SourceLoc, TranspileError
 from .ir import Atom, Const, Eqn, Function, Var, all_defined
 from .primitives.registry import lookup
@@ -146,7 +147,7 @@ class Builder:
             result = simplify(args, params, out_type, self)
             if result is not None:
                 return result
-        if prim.fold is not None and args and all(isinstance(a, Const) for a in args):
+        if prim.fold is not None and args and all(isinstance(a, Const) and not isinstance(a.value, Var) for a in args):
             value = prim.fold(*[a.value for a in args], **params)
             if isinstance(value, (bool, int, float)):
                 result = const(value)
@@ -160,22 +161,10 @@ class Builder:
             return const(dim)
         if dim in self.dim_vars:
             return self.dim_vars[dim]
-        offset = split_offset(dim) if not is_unknown(dim) else None
-        if offset is not None and offset[0] in self.dim_sources:  # n-1: computed from n
-            base, delta = offset
-            op = "add" if delta > 0 else "subtract"
-            name = f"{base}_{'plus' if delta > 0 else 'minus'}_{abs(delta)}"
-            var = self.bind(op, [self.dim(base), const(abs(delta))], name=name)
-            self.dim_vars[dim] = var
-            return var
-        shifted = [d for d in self.dim_sources if split_offset(d) is not None and split_offset(d)[0] == dim] \
-            if isinstance(dim, str) and dim not in self.dim_sources and not is_unknown(dim) else []
-        if shifted:  # n, where only n-1 is the length of a parameter's axis: (n-1) + 1
-            base, delta = split_offset(shifted[0])
-            var = self.bind("subtract" if delta > 0 else "add", [self.dim(shifted[0]), const(abs(delta))], name=dim)
-            self.dim_vars[dim] = var
-            return var
-        name = dim if not is_unknown(dim) else "size"
+        computed = self._derived_dim(dim)
+        if computed is not None:
+            return computed
+        name = "size" if is_unknown(dim) else var_name(dim)
         if dim in self.dim_sources:  # named in a parameter's annotation: read once, at the top
             source, source_axis = self.dim_sources[dim]
             target = self.prologue
@@ -187,6 +176,61 @@ class Builder:
         target.append(Eqn(lookup("dim"), (source,), {"axis": source_axis}, (var,), None))
         self.dim_vars[dim] = var
         return var
+
+    def _derived_dim(self, dim: Any) -> Atom | None:
+        """A size computed from others: `n-1` or `2*h` from the parameters' `n` and `h` (preferred to reading
+        it, so that sizes the annotations relate stay related in the code), or `h` from a parameter of length
+        `2*h` as `size // 2`; None where neither works."""
+        if is_unknown(dim):
+            return None
+        if is_derived(dim):
+            names = names_in(dim)
+            if not all(n in self.dim_sources or n in self.dim_vars for n in names):
+                return None
+            var = self._polynomial(poly_of(dim), var_name(dim))
+        elif dim not in self.dim_sources:
+            solved = [(src, solve_for(src, dim)) for src in self.dim_sources if is_derived(src)]
+            solved = [(src, s) for src, s in solved
+                      if s is not None and all(n in self.dim_sources for t in s[1] for n in t)]
+            if not solved:
+                return None
+            source, (coef, rest) = solved[0]
+            var = self._polynomial(scale(rest, -1), None, start=self.dim(source))
+            if coef != 1:
+                var = self.bind("floor_divide", [var, const(coef)])
+            if isinstance(var, Var) and var.temporary:
+                self.rename(var, dim)
+        else:
+            return None
+        if isinstance(var, Var):
+            var.type = TensorType("i64", (), value=dim)
+        self.dim_vars[dim] = var
+        return var
+
+    def _polynomial(self, poly: dict, name: str | None, start: Atom | None = None) -> Atom:
+        """`2*h + i + 1` (added to `start`, if given) as equations over the size variables: terms in order, the
+        integer last."""
+        total = start
+        for term in sorted((t for t in poly if t), key=lambda t: (t, len(t))) + ([()] if () in poly else []):
+            coef = poly[term]
+            value = None
+            for dim_name in term:
+                atom = self.dim(dim_name)
+                value = atom if value is None else self.bind("multiply", [value, atom])
+            magnitude = abs(coef) if total is not None else coef
+            if value is None:
+                value = const(magnitude)
+            elif magnitude != 1:
+                value = self.bind("multiply", [const(magnitude), value])
+            if total is None:
+                total = value
+            else:
+                total = self.bind("add" if coef > 0 else "subtract", [total, value])
+        if total is None:
+            return const(0)
+        if name is not None and isinstance(total, Var) and total.temporary:
+            self.rename(total, name)
+        return total
 
     def shape_atoms(self, type: TensorType, like: Var | None = None) -> tuple[Atom, ...] | None:
         """The shape of `type` as atoms, or None where only the value itself can tell it."""
@@ -223,7 +267,7 @@ _COMMUTATIVE = ("add", "multiply", "maximum", "minimum")
 def _reusable(prim) -> bool:
     """Whether a second application to the same arguments may reuse the first's value. Not for what makes a
     new array on purpose (allocations, copies: callers update them in place), nor for in-place updates."""
-    return not (prim.extra.get("in_place") or prim.extra.get("fresh") or prim.family in ("creation", "tape"))
+    return not (prim.extra.get("in_place") or prim.extra.get("fresh") or prim.family in ("creation", "tape", "effect"))
 
 
 def _cse_key(prim_name: str, args: tuple, params: dict) -> tuple:

@@ -14,7 +14,10 @@ from . import codegen as cg
 from .backends.numpy_backend import render_function
 from .errors import SourceLoc, TranspileError
 from .declarations import DeclaredFunctions
+from .builder import NameScope
 from .frontend.checks import MODULE_NAMES
+from .ir import Function, Var, all_defined
+from .normalize.module_scope import module_code
 from .frontend.parse import Declaration, parse_module
 from .transforms.trees import user_params
 
@@ -166,6 +169,7 @@ def _transpile(text: str, path: str, options: Options, extra: tuple[Declaration,
     def render(functions):
         return [render_function(fn, display, options.delete_dead, options.check_args) for fn in functions]
 
+    module_lines = render_module_arrays(lowered, display, options.delete_dead)  # (renames them first)
     rendered = render(lowered.functions[:lowered.kernel_count])
     if parsed.dists:
         from .dice import compile_dist_functions
@@ -173,17 +177,54 @@ def _transpile(text: str, path: str, options: Options, extra: tuple[Declaration,
         for name in parsed.dists:
             rendered += _attempt(errors, per_function, name, lambda name=name: compile_dist_functions(parsed, [name])) or []
     rendered += render(lowered.functions[lowered.kernel_count:])
+    imports = set().union(*[f.imports for f in rendered + ([module_lines[1]] if module_lines[1] else [])])
     from .backends.templates import render_module
 
     code = render_module(
         "numpy_module.py.j2", version=VERSION, source_path=path, source_hash=source_hash(text),
-        functions=rendered, transforms=lowered.transforms,
-        imports=sorted(set().union(*[f.imports for f in rendered])), uses_dist=bool(parsed.dists),
+        functions=rendered, transforms=lowered.transforms, module_lines=module_lines[0],
+        imports=sorted(imports), uses_dist=bool(parsed.dists),
         helpers=set().union(*[f.helpers for f in rendered]) if rendered else set(),
         errors=[(name, _error_literal(err)) for name, err in errors.items()],
     )
     check_generated(code, path)
     return code
+
+
+def render_module_arrays(lowered: LoweredModule, display: str, delete_dead: bool) -> tuple:
+    """The code of the module-level statements that compute arrays (`A = np.eye(3) * 2`), run at the generated
+    module's top as in the source: (lines, and the rendered block for its imports). Their names are the source's,
+    except where a generated function binds the same name itself (it would shadow the module's): then `module_t`."""
+    eqns = module_code(lowered.parsed)
+    if not eqns:
+        return [], None
+    local = set(MODULE_NAMES) | {f.name for f in lowered.functions} | set(lowered.parsed.kernels)
+    for fn in lowered.functions:
+        local |= {p.name for p in fn.params} | {v.name for v in all_defined(fn.body)}
+    scope = NameScope(local | {v.name for e in eqns for v in e.outs})
+    clashing = dict.fromkeys(v.name for e in eqns for v in e.outs if v.name in local)  # (in order, once each)
+    renamed = {name: scope.fresh(f"module_{name}") for name in clashing}
+    for var in {id(v): v for e in eqns for v in (*e.outs, *e.args) if isinstance(v, Var)}.values():
+        var.name = renamed.get(var.name, var.name)  # an array updated in place: all its versions
+    bound = [c.value for c in _constants(lowered.parsed.module_arrays["module"].bindings)]
+    block = render_function(Function("module", [], eqns, tuple(bound)), display, delete_dead, check_args=False)
+    return block.lines[:-1], block
+
+
+def _constants(value) -> list:
+    """The constants (module-level arrays) among a module-level value's leaves."""
+    from .ir import Const
+    from .values import DictValue, ListValue
+
+    if isinstance(value, Const):
+        return [value] if isinstance(value.value, Var) else []
+    if isinstance(value, dict):
+        return [c for v in value.values() for c in _constants(v)]
+    if isinstance(value, DictValue):
+        return _constants(value.items)
+    if isinstance(value, (tuple, list, ListValue)):
+        return [c for v in (value.items if isinstance(value, ListValue) else value) for c in _constants(v)]
+    return []
 
 
 def _check_module_names(parsed, extra: tuple[Declaration, ...]) -> None:

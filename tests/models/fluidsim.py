@@ -2,9 +2,10 @@
 respect to the initial velocity field.
 
 Ported from autograd's examples/fluidsim/fluidsim.py (https://github.com/HIPS/autograd, MIT license): `project`,
-`advect` and `simulate` as written there, with autograd's own imports. Changes: `@kernel` and annotations;
-`simulate`'s plotting arguments and its `print` are left out, and `distance_from_target_image` is the objective of
-the original's `__main__`.
+`advect`, `simulate` (its `print` and plotting arguments included: `ax=None` makes `if ax:` false at build time)
+and `plot_matrix` as written there, with autograd's own imports. Changes: `@kernel` and annotations; the
+matplotlib imports are left out (`plot_matrix` is never called here), and `distance_from_target_image` is the
+objective of the original's `__main__`.
 """
 import autograd.numpy as np
 
@@ -66,13 +67,29 @@ def advect(f, vx, vy):
     return np.reshape(flat_f, (rows, cols))
 
 
-def simulate(vx, vy, smoke, num_time_steps):
+def simulate(vx, vy, smoke, num_time_steps, ax=None, render=False):
+    print("Running simulation...")
     for t in range(num_time_steps):
+        if ax:
+            plot_matrix(ax, smoke, t, render)
         vx_updated = advect(vx, vx, vy)
         vy_updated = advect(vy, vx, vy)
         vx, vy = project(vx_updated, vy_updated)
         smoke = advect(smoke, vx, vy)
+    if ax:
+        plot_matrix(ax, smoke, num_time_steps, render)
     return smoke
+
+
+def plot_matrix(ax, mat, t, render=False):
+    plt.cla()  # noqa: F821 (matplotlib, imported by the original)
+    ax.matshow(mat)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    plt.draw()  # noqa: F821
+    if render:
+        matplotlib.image.imsave("step{0:03d}.png".format(t), mat)  # noqa: F821
+    plt.pause(0.001)  # noqa: F821
 
 
 @kernel

@@ -3,9 +3,8 @@
 Ported from autograd's examples/lstm.py (https://github.com/HIPS/autograd, MIT license): `lstm_predict` and
 `lstm_log_likelihood` as written there, with autograd's own imports and rnn.py's `sigmoid` and
 `concat_and_multiply` (`from rnn import ...` reads them from rnn.py next to this file). Changes: `@kernel` and
-annotations (the sequence length is a literal, 5 here, since `lstm_predict` builds a Python list of outputs, and so
-is the batch, 2, since `np.repeat` takes a count known at build time); data loading, training and sampling are
-left out.
+annotations (the sequence length is a literal, 5 here, since `lstm_predict` builds a Python list of outputs, one per
+time step, unrolled at build time; the batch size `b` is named); data loading, training and sampling are left out.
 """
 import autograd.numpy as np
 from autograd.scipy.special import logsumexp
@@ -44,7 +43,7 @@ def lstm_predict(params, inputs):
 
 
 @kernel
-def lstm_log_likelihood(params: PARAMS, inputs: "f64[5,2,i]", targets: "f64[6,2,o]"):
+def lstm_log_likelihood(params: PARAMS, inputs: "f64[5,b,i]", targets: "f64[6,b,o]"):
     logprobs = lstm_predict(params, inputs)
     loglik = 0.0
     num_time_steps, num_examples, _ = inputs.shape

@@ -3,8 +3,8 @@
 Ported from autograd's examples/rnn.py (https://github.com/HIPS/autograd, MIT license): `sigmoid`,
 `concat_and_multiply`, `rnn_predict` and `rnn_log_likelihood` as written there, with autograd's own imports.
 Changes: `@kernel` and annotations (the sequence length is a literal, 5 here, since `rnn_predict` builds a Python
-list of outputs, one per time step, and so is the batch, 2, since `np.repeat` takes a count known at build time);
-data loading, training and sampling are left out.
+list of outputs, one per time step, unrolled at build time; the batch size `b` is named); data loading, training
+and sampling are left out.
 """
 import autograd.numpy as np
 from autograd.scipy.special import logsumexp
@@ -42,7 +42,7 @@ def rnn_predict(params, inputs):
 
 
 @kernel
-def rnn_log_likelihood(params: PARAMS, inputs: "f64[5,2,i]", targets: "f64[6,2,o]"):
+def rnn_log_likelihood(params: PARAMS, inputs: "f64[5,b,i]", targets: "f64[6,b,o]"):
     logprobs = rnn_predict(params, inputs)
     loglik = 0.0
     num_time_steps, num_examples, _ = inputs.shape

@@ -1,8 +1,8 @@
 """sin(x) by its Taylor series, summed until the terms are small, and its first two derivatives.
 
 Ported from autograd's examples/sinusoid.py (https://github.com/HIPS/autograd, MIT license), second part, with
-autograd's own imports. Changes: `@kernel` and the annotation; the loop's `print(i, end=" ")` is left out (a kernel
-has no side effects); the plotting is left out.
+autograd's own imports, the loop's `print(i, end=" ")` included (the generated functions print the same). Changes:
+`@kernel` and the annotation; the plotting is left out.
 """
 import autograd.numpy as np
 
@@ -14,6 +14,7 @@ def fun(x: "f64[]"):
     currterm = x
     ans = currterm
     for i in range(1000):
+        print(i, end=" ")
         currterm = -currterm * x**2 / ((2 * i + 3) * (2 * i + 2))
         ans = ans + currterm
         if np.abs(currterm) < 0.2:

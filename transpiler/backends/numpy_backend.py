@@ -14,6 +14,7 @@ import libcst as cst
 from .. import codegen as cg
 from ..analysis.liveness import eliminate_dead_code, last_uses
 from ..ir import Atom, Const, Eqn, Function, If, Loop, Var, all_defined, result_atoms, statement_uses
+from ..ir.dims import is_derived
 from ..trees import annotation as tree_annotation, leaf_paths
 
 INDENT = "    "
@@ -58,6 +59,8 @@ def render_function(fn: Function, source_file: str, delete_dead: bool = True,
         arguments = [cg.name(p.name) for p in fn.params[:last]]
         lines.insert(0, cg.source(cg.call("_check_args", fn.name, *arguments)))
         renderer.helpers.add("check_args")
+        if any(is_derived(d) for p in checked for d in p.type.shape):  # `2*h`: checked once `h` is known
+            renderer.helpers.add("derived_dims")
     if fn.in_tree is not None:
         types = [p.type for p in fn.params]
         texts = [(name, _param_text(fn.params[tree[1]]) if tree[0] == "leaf" else
@@ -158,7 +161,8 @@ class _Renderer:
             target = self.targets.get(id(eqn.outs[0]), eqn.outs[0].name)
             nodes = [_assign(target, expr)]
             return _Line(eqn, [cg.source(n).rstrip("\n") for n in nodes], [target], used)
-        return _Line(eqn, [cg.source(n).rstrip("\n") for n in nodes], [o.name for o in eqn.outs], used)
+        defined = [] if prim.extra.get("effect") else [o.name for o in eqn.outs]  # (a print's output is no name)
+        return _Line(eqn, [cg.source(n).rstrip("\n") for n in nodes], defined, used)
 
     def _compound(self, stmt, expressions) -> _Line:
         used = [a.name for a in statement_uses(stmt) if isinstance(a, Var)]
@@ -370,8 +374,8 @@ def _is_const(atom, value) -> bool:
 
 
 def _expr(atom: Atom, expressions: dict[int, cst.BaseExpression]) -> cst.BaseExpression:
-    if isinstance(atom, Const):
-        return cg.literal(atom.value)
+    if isinstance(atom, Const):  # a number, or a module-level array (by its module-level name)
+        return cg.name(atom.value.name) if isinstance(atom.value, Var) else cg.literal(atom.value)
     return expressions.pop(id(atom), None) or cg.name(atom.name)
 
 

@@ -7,7 +7,7 @@ run-time repeat count) is a located error.
 """
 from __future__ import annotations
 
-from ..ir import Const
+from ..ir import Atom, Const
 from .call_args import (Emitter, arg, arity, dtype_params, known_rank as _rank, ravel as _ravel, static,
                         static_axis as _axis)
 
@@ -141,9 +141,12 @@ def _repeat(lowering, node, builder, x, repeats_value, repeats_node, axis_value,
     emit = Emitter(lowering, node, builder)
     atom = emit.atom(x)
     repeats = repeats_value.value if isinstance(repeats_value, Const) else None
-    if not isinstance(repeats, int) or isinstance(repeats, bool) or repeats < 0:
-        raise lowering.error(repeats_node, "np.repeat is supported with one repeat count, an integer known at "
-                             "build time", "np.repeat(x, 3, axis=0)")
+    if repeats is None and isinstance(repeats_value, Atom) and repeats_value.type.shape == () and \
+            repeats_value.type.dtype in ("i32", "i64"):
+        repeats = repeats_value  # one count known at run time (`inputs.shape[1]`): NumPy raises if negative
+    elif not isinstance(repeats, int) or isinstance(repeats, bool) or repeats < 0:
+        raise lowering.error(repeats_node, "np.repeat is supported with one repeat count, an integer",
+                             "np.repeat(x, 3, axis=0)")
     axis = _axis(lowering, axis_value, axis_node)
     if axis is None:
         atom, axis = _ravel(emit, atom), 0
@@ -301,3 +304,33 @@ def asarray(lowering, node, builder, positional, keywords):
         return array(lowering, node, builder, positional, keywords)
     atom = emit.atom(value)  # the same array, as NumPy returns it (no copy)
     return emit("astype", atom, dtype=params["dtype"]) if params and atom.type.dtype != params["dtype"] else atom
+
+
+def print_call(lowering, node, builder, positional, keywords):
+    """`print(...)`: arrays and numbers of the kernel, strings and None; `sep=`, `end=` and `flush=` literals.
+    Kept in program order wherever the primal runs (see primitives/effects.py)."""
+    atoms, items = [], []
+    for value in positional:
+        if isinstance(value, Const) and not isinstance(value.value, Atom.__args__[0]) and \
+                isinstance(value.value, (bool, int, float)):
+            items.append(("literal", value.value))
+        elif isinstance(value, Atom.__args__):
+            items.append(("arg", len(atoms)))
+            atoms.append(value)
+        elif value is None or isinstance(value, str):
+            items.append(("literal", value))
+        else:
+            raise lowering.error(node, "`print` in a kernel takes arrays, numbers and strings",
+                                 "print the elements one by one, or np.stack(xs) first")
+    params = {"items": tuple(items)}
+    for name, (value, _) in keywords.items():
+        value = value.value if isinstance(value, Const) else value
+        if name in ("sep", "end") and (value is None or isinstance(value, str)):
+            params[name] = value
+        elif name == "flush" and isinstance(value, bool):
+            params[name] = value
+        else:
+            raise lowering.error(node, f"`print(..., {name}=...)` is not supported in kernels",
+                                 "`sep=` and `end=` take strings, `flush=` True or False")
+    builder.bind("print", atoms, params)
+    return None

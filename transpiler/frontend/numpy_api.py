@@ -258,8 +258,7 @@ FUNCTIONS["builtins.max"] = _refuse("the builtin `max` is not supported in kerne
 FUNCTIONS["builtins.sum"] = _refuse("the builtin `sum` is not supported in kernels", "use np.sum(x)")
 FUNCTIONS["builtins.range"] = _refuse("`range` is only supported as what a `for` loop runs over",
                                       "for i in range(n): ..., or np.arange(n) for an index array")
-FUNCTIONS["builtins.print"] = _refuse("`print` is not part of the kernel language",
-                                      "return the value and print it outside the kernel")
+FUNCTIONS["builtins.print"] = arrays.print_call
 for _builtin in ("float", "int", "round", "pow"):
     FUNCTIONS[f"builtins.{_builtin}"] = _refuse(f"the builtin `{_builtin}` is not supported in kernels",
                                                 "use the NumPy equivalent (.astype, np.round, **)")

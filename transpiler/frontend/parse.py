@@ -75,6 +75,11 @@ class ParsedModule:
     # other module-level assignments (`sizes = [2, 10, 1]`, `loss = make_loss(sizes)`), in order: evaluated at
     # build time when a kernel or a declaration needs them (module_scope.py)
     statements: list[cst.BaseSmallStatement] = field(default_factory=list)
+    # "module" -> the code of the module-level statements that compute arrays (`A = np.eye(3) * 2`) and the
+    # names holding them (module_scope.py): made by the first lowering of the module, emitted once at the top of
+    # the generated module
+    module_arrays: dict = field(default_factory=dict)
+    import_only: bool = False  # read for the kernels another module imports from it (its arrays are not emitted)
 
 
 class Locator:

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import Union
 
+from .dims import DimError, dim_sum, parse_dim
+
 Dim = Union[int, str]
 Shape = tuple  # tuple[Dim, ...]
 
@@ -77,17 +79,14 @@ def parse_annotation(text: str) -> TensorType:
     for part in (p.strip() for p in dims.split(",")):
         if not part:
             continue
-        compact = part.replace(" ", "")
-        if compact.isdigit():
-            shape.append(int(compact))
-        elif compact.isidentifier():
-            shape.append(compact)
-        elif _OFFSET.match(compact) and split_offset(compact) is not None:  # `n-1`, `h+2`
-            base, delta = split_offset(compact)
-            shape.append(offset_dim(base, delta))
-        else:
-            raise ShapeError(f"dimension {part!r} in {text!r} is neither an integer, a name, nor a name plus or "
-                             "minus an integer (n-1)")
+        try:
+            dim = parse_dim(part)  # `n`, `3`, and sums and products of them: `n-1`, `2*h`, `n*m`
+        except DimError:
+            raise ShapeError(f"dimension {part!r} in {text!r} is not an integer, a name, or a sum or product of "
+                             "them (n-1, 2*h, n*m)") from None
+        if isinstance(dim, int) and dim < 0:
+            raise ShapeError(f"dimension {part!r} in {text!r} is negative")
+        shape.append(dim)
     return TensorType(dtype, tuple(shape))
 
 
@@ -149,23 +148,7 @@ def normalize_axis(axis: int, rank: int) -> int:
     return axis % rank
 
 
-_OFFSET = re.compile(r"^([A-Za-z_]\w*)([+-]\d+)?$")
-
-
 def offset_dim(dim: Dim, delta: int) -> Dim:
     """`n` shifted by `delta` (`n-1` for `x[1:]`); ints stay ints, unknown dims stay unknown."""
-    if isinstance(dim, int):
-        return dim + delta
-    match = _OFFSET.match(dim)
-    if match is None:
-        return fresh_dim()
-    total = int(match.group(2) or 0) + delta
-    return match.group(1) if total == 0 else f"{match.group(1)}{total:+d}"
-
-
-def split_offset(dim: str) -> tuple[str, int] | None:
-    """`"n-1"` -> ("n", -1); None for dims that are not a name plus an offset."""
-    match = _OFFSET.match(dim)
-    if match is None or match.group(2) is None:
-        return None
-    return match.group(1), int(match.group(2))
+    shifted = dim_sum([dim, delta])
+    return fresh_dim() if shifted is None else shifted

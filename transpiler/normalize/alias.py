@@ -167,9 +167,10 @@ class Aliasing:
     def _update(self, name: str, array: Var, items: list, value_atom: Atom, target, builder: Builder,
                 combine: str | None) -> Var:
         args, index = self._index(array, items)
-        if sum(1 for a in args[1:] if a.type.shape not in ((), None)) > 1:
-            raise self.error(target, "assignment through more than one index array is not supported yet",
-                             "reading `x[i, j]` is; for a write, index one flat view: x.reshape(-1)[i * n + j] = v")
+        arrays = [a for a in args[1:] if a.type.shape not in ((), None)]
+        if len(arrays) > 1 and any(a.type.dtype == "bool" for a in arrays):
+            raise self.error(target, "assignment through a boolean mask together with another index array is not "
+                             "supported", "index with integer arrays: np.nonzero(mask)")
         if combine is not None:  # a[i] += v reads the current elements first
             current = self._bind(builder, target, "getitem", args, {"index": tuple(index)})
             value_atom = self._bind(builder, target, combine, [current, value_atom])

@@ -41,6 +41,7 @@ class Calls:
             data = path.read_bytes()
             parsed = parse_module(decode_source(data), str(path))
             parsed.source_file = str(path)
+            parsed.import_only = True
             parsed.dependencies = self.parsed.dependencies
             parsed.dependencies[str(path)] = file_digest(data)
             lowering = type(self)(parsed)

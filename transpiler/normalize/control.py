@@ -15,7 +15,7 @@ from ..builder import Builder, const
 from ..errors import TranspileError
 from ..frontend.checks import compound_error
 from ..ir import Atom, Const, If, Var
-from ..values import Stale, describe
+from ..values import DictValue, ListValue, Stale, describe, is_container, is_function
 from .alias import is_object
 from .static import UNROLL_LIMIT, StaticNeeded
 
@@ -36,7 +36,11 @@ class ControlFlow:
 
     # -- if ------------------------------------------------------------------------------------------------
     def _condition(self, test: cst.BaseExpression, builder: Builder, env: dict) -> Atom:
-        atom = self._atom(self.expr(test, builder, env), test)
+        value = self.expr(test, builder, env)
+        truth = _build_time_truth(value)
+        if truth is not None:  # `if ax:` with ax=None, `if xs:` on a list of known length: decided here
+            return const(truth)
+        atom = self._atom(value, test)
         if atom.type.dtype != "bool" or atom.type.shape != ():
             raise self.error(test, f"a condition must be a boolean scalar, not {atom.type}",
                              "for an elementwise choice between arrays use np.where(cond, a, b)")
@@ -92,6 +96,7 @@ class ControlFlow:
         ambiguous (see normalize/alias.py)."""
         outs, then_results, else_results = [], [], []
         names = _assigned_in_order(then_env, else_env, env)
+        then_env, else_env, names, containers, display = _containers_by_element(names, then_env, else_env, loc)
         split = self._split_sharing(names, then_env, else_env)
         merged: dict[tuple, Var] = {}  # (then array, else array) -> the output several names share
         for name in names:
@@ -115,7 +120,8 @@ class ControlFlow:
             if is_object(a) and is_object(b) and key in merged:
                 env[name] = merged[key]
                 continue
-            out = Var(builder.scope.fresh(_display(name)), self._merge_type(name, a.type, b.type, loc))
+            out = Var(builder.scope.fresh(display.get(name, _display(name))),
+                      self._merge_type(display.get(name, name), a.type, b.type, loc))
             self._named.add(id(out))
             self._share_like(out, (a, b))
             if self._view_root.get(id(out)) is not None and not (
@@ -130,6 +136,13 @@ class ControlFlow:
             self.mark_ambiguous([env[n] for n in split if n in env] + [
                 self._root(v) for n in split for v in (then_env.get(n), else_env.get(n)) if is_object(v)],
                 loc, "`if`")
+        rebuilt: dict = {}  # one merged list for names holding the same list on both paths
+        for name, (key, rebuild, keys) in containers.items():
+            if key not in rebuilt:
+                rebuilt[key] = rebuild([env[k] for k in keys], self._level)
+            env[name] = rebuilt[key]
+        for name in display:
+            env.pop(name, None)
         return outs, then_results, else_results
 
     def _split_sharing(self, names: list, then_env: dict, else_env: dict) -> set:
@@ -459,6 +472,74 @@ def _is_range(iterable, env: dict) -> bool:
             and "range" not in env)
 
 
+def _containers_by_element(names: list, then_env: dict, else_env: dict, loc):
+    """Lists, tuples and dicts that differ between two branches but have one structure (lengths, keys) are
+    merged element by element, like names: each element becomes a pseudo-name (`<xs[0]>`) of both envs, so the
+    sharing checks see it, and `containers` says how to rebuild the merged value from the merged elements. A
+    structure that differs is refused."""
+    then_env, else_env = dict(then_env), dict(else_env)
+    out_names, containers, display = [], {}, {}
+    for name in names:
+        a, b = then_env.get(name), else_env.get(name)
+        if isinstance(a, (str, int, float)) and type(a) is type(b) and a == b:  # one string on both paths
+            else_env[name] = a
+        if a is None or b is None or a is b or not (is_container(a) and is_container(b)):
+            out_names.append(name)
+            continue
+        pairs, rebuild = _pair_leaves(name, a, b, loc)
+        keys = []
+        for path, (x, y) in pairs:
+            key = f"<{name}{path}>"
+            then_env[key], else_env[key] = x, y
+            display[key] = name + "".join(c if c.isalnum() else "_" for c in path).rstrip("_").replace("__", "_")
+            keys.append(key)
+            out_names.append(key)
+        containers[name] = ((id(a), id(b)), rebuild, keys)
+    return then_env, else_env, out_names, containers, display
+
+
+def _pair_leaves(name: str, a, b, loc, path: str = ""):
+    """[(path, (leaf of a, leaf of b))] over two values of one structure, and how to rebuild the structure from
+    merged leaves (a function of the leaves and the block level)."""
+    if is_container(a) and is_container(b) and type(a) is type(b):
+        if isinstance(a, DictValue):
+            keys_a, keys_b = list(a.items), list(b.items)
+            if keys_a != keys_b:
+                raise TranspileError(f"`{name}{path}` holds dicts with different keys on the branches of an `if` "
+                                     f"decided at run time ({keys_a} and {keys_b})", loc,
+                                     "give the dict the same keys on both paths")
+            items_a, items_b, labels = list(a.items.values()), list(b.items.values()), [f"[{k!r}]" for k in keys_a]
+        else:
+            items_a, items_b = (list(a.items), list(b.items)) if isinstance(a, ListValue) else (list(a), list(b))
+            if len(items_a) != len(items_b):
+                raise TranspileError(f"`{name}{path}` holds {describe(a)} of length {len(items_a)} on one branch of "
+                                     f"an `if` decided at run time and of length {len(items_b)} on the other", loc,
+                                     "give it the same length on both paths (only its arrays may differ)")
+            labels = [f"[{i}]" for i in range(len(items_a))]
+        pairs, parts = [], []
+        for x, y, label in zip(items_a, items_b, labels):
+            inner, rebuild = _pair_leaves(name, x, y, loc, path + label)
+            parts.append((len(inner), rebuild))
+            pairs += inner
+
+        def rebuild_container(leaves, level):
+            values, start = [], 0
+            for count, rebuild_part in parts:
+                values.append(rebuild_part(leaves[start:start + count], level))
+                start += count
+            if isinstance(a, DictValue):
+                return DictValue(dict(zip(a.items, values)), level)
+            return ListValue(values, level) if isinstance(a, ListValue) else tuple(values)
+
+        return pairs, rebuild_container
+    same = a is b or (isinstance(a, (str, int, float)) and type(a) is type(b) and a == b)
+    if isinstance(a, (Var, Const)) and isinstance(b, (Var, Const)) or same:
+        return [(path, (a, a if same else b))], lambda leaves, level: leaves[0]
+    raise TranspileError(f"`{name}{path}` holds {describe(a)} on one branch of an `if` decided at run time and "
+                         f"{describe(b)} on the other", loc,
+                         "bind the same list, dict or function on both paths, and let only arrays differ")
+
+
 def _display(key: str) -> str:
     """The variable name for an env key: compiler keys such as `<running0>` read as `running`."""
     return key.strip("<>").rstrip("0123456789") if key.startswith("<") else key
@@ -644,3 +725,18 @@ def _can_exit(node: cst.CSTNode, returns: bool = True) -> bool:
 
     node.visit(Finder())
     return bool(found)
+
+
+def _build_time_truth(value) -> bool | None:
+    """Python's truth of a value known at build time (None, a string, a list, tuple or dict, a function, a
+    number literal); None for arrays and run-time scalars."""
+    if value is None or isinstance(value, str):
+        return bool(value)
+    if isinstance(value, (ListValue, DictValue, tuple)):
+        return bool(value.items if not isinstance(value, tuple) else value)
+    if is_function(value):
+        return True
+    if isinstance(value, Const) and isinstance(value.value, (int, float)) and not isinstance(value.value, bool) \
+            and value.type.shape == ():
+        return bool(value.value)
+    return None

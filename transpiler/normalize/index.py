@@ -45,7 +45,12 @@ class Indexing:
         """`a[index] = value` (or `a[index] <op>= value`): an in-place update of the array named `a`."""
         if isinstance(target.value, cst.Name) and target.value.value in env:
             self._name(target.value, env)  # a stale name says so
-        if not isinstance(target.value, cst.Name) or not isinstance(env.get(target.value.value), Var):
+        held = env.get(target.value.value) if isinstance(target.value, cst.Name) else None
+        if isinstance(held, Const) and isinstance(held.value, Var):
+            raise self.error(target.value, "a module-level array cannot be changed in place (Python would change "
+                             "it for every later call too)", f"work on a copy: {target.value.value} = "
+                             f"{target.value.value}.copy()")
+        if not isinstance(held, Var):
             raise self.error(target.value, "only arrays held by a name can be assigned into", "a[i] = v")
         items = [self._subscript_item(e, builder, env) for e in target.slice]
         self.store_into(target.value.value, items, value, target, builder, env, combine)

@@ -182,6 +182,11 @@ class Lowering(Signatures, ControlFlow, Loops, Indexing, Aliasing, Calls, Functi
             if not isinstance(small.target, cst.Name):
                 raise self.error(small.target, "this augmented assignment target is not part of the kernel language")
             current = env.get(small.target.value)
+            if isinstance(current, Const) and isinstance(current.value, Var) and current.type.shape != ():
+                raise self.error(small, "a module-level array cannot be changed in place (`+=` on an array is an "
+                                 "in-place update: Python would change it for every later call too)",
+                                 f"work on a copy: {small.target.value} = {small.target.value}.copy(), or write "
+                                 f"{small.target.value} = {small.target.value} + ...")
             if isinstance(current, Var) and current.type.shape != () and self.shared(small.target.value, current, env):
                 # `a += b` on an array another name also holds updates that array in place, as NumPy does
                 self.store_into(small.target.value, [Ellipsis], self.expr(small.value, builder, env), small, builder,
@@ -349,9 +354,10 @@ class Lowering(Signatures, ControlFlow, Loops, Indexing, Aliasing, Calls, Functi
         if name in _LIFTED:
             return Module(f"lifted.{name}")
         if name in self.module_failures:
-            raise self.error(node, f"`{name}` is computed at module level by code the compiler cannot run at build "
-                             f"time: {self.module_failures[name]}", "kernels see module-level values computed from "
-                             "literals, lists, dicts and calls of functions defined in the module")
+            raise self.error(node, f"`{name}` is computed at module level by code the compiler cannot reproduce: "
+                             f"{self.module_failures[name]}", "kernels see module-level values computed from "
+                             "literals, lists, dicts, calls of functions defined in the module, and arrays computed "
+                             "from those with NumPy (`A = np.eye(3) * 2`); pass anything else in as a parameter")
         if name in self._conditional_names:
             where = self._conditional_names[name]
             raise self.error(node, f"`{name}` is only assigned on some paths (in the block at line {where.line})",
@@ -554,7 +560,7 @@ class Lowering(Signatures, ControlFlow, Loops, Indexing, Aliasing, Calls, Functi
         try:
             out = builder.bind(prim, args, params)
         except TranspileError as exc:
-            refined = refined_operands(prim, list(args), builder)  # sizes named differently: checked at run time
+            refined = refined_operands(prim, list(args), builder, params)  # sizes named differently: run-time check
             if refined is None:
                 exc.loc = self.locate(node)
                 raise
@@ -598,11 +604,11 @@ def _code(node: cst.CSTNode) -> str:
 
 
 def _calls_for_effect(call: cst.Call) -> bool:
-    """A call statement that may change a list or dict: a method of one, or a function defined here."""
+    """A call statement that may change a list or dict (a method of one, or a function defined here), or print."""
     func = call.func
     if isinstance(func, cst.Attribute):
         return func.attr.value in ("append", "extend", "insert", "pop", "update")
-    return isinstance(func, cst.Name) and func.value not in _BUILTINS
+    return isinstance(func, cst.Name) and (func.value not in _BUILTINS or func.value == "print")
 
 
 def _is_docstring(statement) -> bool:

@@ -1,5 +1,5 @@
 """Sizes the annotations name differently but the program needs equal (`y: "f64[n,k]"` meeting an array of
-shape [n,2], `x: "f64[n,d]"` multiplied by a [3,5] matrix, a slice of length `p-3` meeting `d`): checked at run
+shape [n,2], `x: "f64[n,d]"` multiplied by a [3,5] matrix, a slice of length `p-3` meeting `d`, `2*h` meeting `n`): checked at run
 time instead of refused. Two plain names that differ (`n` and `m`) stay a build error: the annotations say the
 sizes differ.
 
@@ -10,7 +10,8 @@ a size that is 1 at run time, the check refuses instead: never a wrong number.
 """
 from __future__ import annotations
 
-from ..ir.types import is_unknown, split_offset
+from ..ir.dims import is_derived
+from ..ir.types import is_unknown
 from ..builder import Builder, const
 from ..ir import Atom
 
@@ -19,7 +20,7 @@ ELEMENTWISE = {"add", "subtract", "multiply", "divide", "power", "maximum", "min
                "logical_and", "logical_or", "where", "clip"}
 
 
-def refined_operands(prim: str, args: list[Atom], builder: Builder) -> list[Atom] | None:
+def refined_operands(prim: str, args: list[Atom], builder: Builder, params: dict | None = None) -> list[Atom] | None:
     """The operands with named sizes checked against the sizes they meet, or None where that cannot help."""
     if any(a.type.shape is None for a in args):
         return None
@@ -27,6 +28,8 @@ def refined_operands(prim: str, args: list[Atom], builder: Builder) -> list[Atom
         return _elementwise(args, builder)
     if prim == "matmul" and len(args) == 2:
         return _matmul(args, builder)
+    if prim == "einsum" and params and "..." not in params.get("spec", "..."):
+        return _einsum(args, params["spec"], builder)
     return None
 
 
@@ -45,7 +48,7 @@ def _target(dims: list):
     names = [d for d in dims if _named(d)]
     # two plain names (`n` and `m`) say the sizes differ: that stays a build error; a derived size (`p-3`, a
     # slice of a named length) meeting a name is a relation the annotations cannot state
-    if not any(split_offset(d) is not None for d in names):
+    if not any(is_derived(d) for d in names):
         return None
     return names[0]
 
@@ -87,6 +90,32 @@ def _matmul(args: list[Atom], builder: Builder) -> list[Atom] | None:
     shape_b = list(b.type.shape)
     shape_b[b_axis] = target
     return [_refine(a, shape_a, builder), _refine(b, shape_b, builder)]
+
+
+def _einsum(args: list[Atom], spec: str, builder: Builder) -> list[Atom] | None:
+    """`np.einsum("bij,bjk->bik", x, r)` where one operand's `b` is another's `q-3`: one size per letter."""
+    inputs = spec.replace(" ", "").split("->")[0].split(",")
+    if len(inputs) != len(args) or any(len(letters) != len(a.type.shape) for letters, a in zip(inputs, args)):
+        return None
+    wanted = [list(a.type.shape) for a in args]
+    changed = False
+    for letter in dict.fromkeys("".join(inputs)):
+        places = [(k, axis) for k, letters in enumerate(inputs) for axis, c in enumerate(letters) if c == letter]
+        dims = [wanted[k][axis] for k, axis in places]
+        if len({d for d in dims if d != 1}) <= 1:
+            continue
+        target = _target(dims)
+        if target is None:
+            return None
+        for k, axis in places:
+            if wanted[k][axis] not in (1, target):
+                if not _named(wanted[k][axis]):
+                    return None
+                wanted[k][axis] = target
+                changed = True
+    if not changed:
+        return None
+    return [_refine(a, shape, builder) for a, shape in zip(args, wanted)]
 
 
 def _refine(atom: Atom, shape: list, builder: Builder) -> Atom:

@@ -135,7 +135,8 @@ class Signatures:
             return parse_annotation(text)
         except ShapeError as exc:
             raise self.error(param.annotation.annotation, str(exc), 'the dtype is one of f32, f64, i32, i64, bool and '
-                             'the dims are names or integers: "f64[n,d]", "i64[3]", "f64[]" for a scalar') from None
+                             'the dims are names, integers, or sums and products of them: "f64[n,d]", "i64[3]", '
+                             '"f64[2*h+1]", "f64[]" for a scalar') from None
 
 
 def result_tree(result: Value, loc: SourceLoc, name: str):

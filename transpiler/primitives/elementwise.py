@@ -12,6 +12,7 @@ from typing import Callable, Sequence
 
 from .. import codegen as cg
 from ..ir.types import TensorType, broadcast_shapes, promote
+from ..ir.dims import dim_product, dim_sum
 from ..ir import Const
 from ..builder import const
 from .batching import batch_elementwise
@@ -25,7 +26,12 @@ _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
-def _infer(result: str) -> Callable:
+# integer arithmetic on sizes keeps the size it computes (`x.shape[0] - 1` is `n-1`, `2 * n` is `2*n`)
+_SIZE_ARITHMETIC = {"add": lambda a, b: dim_sum([a, b]), "subtract": lambda a, b: dim_sum([a, dim_product([-1, b])]),
+                    "multiply": lambda a, b: dim_product([a, b])}
+
+
+def _infer(result: str, name: str = "") -> Callable:
     def infer(types: list[TensorType], params) -> TensorType:
         shape = broadcast_shapes([t.shape for t in types])
         dtype = promote(types[1:] if result == "where" else types)
@@ -33,7 +39,11 @@ def _infer(result: str) -> Callable:
             dtype = "bool"
         elif result == "float" and dtype not in ("f32", "f64"):
             dtype = "f64"
-        return TensorType(dtype, shape, weak=all(t.weak for t in types))
+        out = TensorType(dtype, shape, weak=all(t.weak for t in types))
+        if name in _SIZE_ARITHMETIC and dtype in ("i32", "i64") and shape == () and \
+                all(t.value is not None and not isinstance(t.value, bool) for t in types):
+            return TensorType(dtype, shape, weak=out.weak, value=_SIZE_ARITHMETIC[name](*[t.value for t in types]))
+        return out
 
     return infer
 
@@ -72,7 +82,7 @@ def elementwise(name: str, rules: Sequence[Rule | None], render: Callable, cuda:
                 simplify: Callable | None = None, diff: bool = True, imports: str | None = None) -> Primitive:
     """Register an elementwise primitive; `rules[i]` is None where argument i has no derivative."""
     return register(Primitive(
-        name=name, infer=_infer(result), render=render, family="elementwise",
+        name=name, infer=_infer(result, name), render=render, family="elementwise",
         vjp=_vjp_from(rules) if diff else None, jvp=_jvp_from(rules) if diff else None,
         cuda=cuda, batch=batch_elementwise, broadcast_tolerant=True, fold=fold, temp_name=temp, imports=imports,
         diff_args=tuple(i for i, r in enumerate(rules) if r is not None),

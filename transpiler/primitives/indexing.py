@@ -394,27 +394,52 @@ def _vjp_setitem(g, out, x, value, *refs, active=None, index=(), user=False, lan
         region = ops.getitem(g, *refs, index=shift_refs(index, -1), **_lanes(lanes))
         gathers = [r for r in refs if r.type.shape != () and r.type.dtype != "bool"]
         if gathers and not lanes:  # lanes: one scalar index per example, so no element is written twice
-            region = _kept_writes(region, g, gathers[0], refs, shift_refs(index, -1))
+            region = _kept_writes(region, g, gathers, refs, shift_refs(index, -1))
         gv = sum_to(region, value.type, value)
     return [gx, gv] + [None] * len(refs)
 
 
-def _kept_writes(region: Sym, g: Sym, array: Sym, refs: tuple, index: tuple) -> Sym:
+def _kept_writes(region: Sym, g: Sym, arrays: list, refs: tuple, index: tuple) -> Sym:
     """`region` (the cotangent at `x[index]`) with zeros where an earlier write was overwritten by a later one
-    through the same element (repeated entries of the index array)."""
+    through the same element (repeated entries of the index array, or repeated pairs of paired index arrays)."""
     from .symbolic import raise_missing_rank
 
     types = [g.type] + [r.type for r in refs]
     located = array_axis(index, types, g.rank)
-    if located is None or region.rank is None or array.rank is None:
+    if located is None or region.rank is None or any(a.rank is None for a in arrays):
         raise_missing_rank(g.builder, "assignment through an index array")
-    axis, at = located
-    size = Sym(g.builder, g.builder.dim(g.shape[axis], g.atom, axis))
-    kept = ops.last_writes(array, size)
-    trailing = region.rank - at - array.rank
+    _, at = located
+    axes = _gather_axes(index, types, g.rank)
+    sizes = [Sym(g.builder, g.builder.dim(g.shape[axis], g.atom, axis)) for axis in axes]
+    kept = ops.last_writes(*arrays, *sizes, count=len(arrays))
+    trailing = region.rank - at - kept.rank
     if trailing:
         kept = ops.getitem(kept, index=(Ellipsis,) + (None,) * trailing)
     return ops.where(kept, region, 0.0)
+
+
+def _gather_axes(index: tuple, types: list[TensorType], rank: int) -> list[int]:
+    """The axis of the indexed array each integer index array of `index` selects along, in order."""
+    axes, axis = [], 0
+    for item in _expand_ellipsis(index, rank):
+        if item is None:
+            continue
+        if isinstance(item, Ref) and types[item.index].shape != ():
+            axes.append(axis)
+        axis += 1
+    return axes
+
+
+def _last_writes_type(types, params) -> TensorType:
+    count = params.get("count", 1)
+    return TensorType("bool", broadcast_shapes([t.shape for t in types[:count]]))
+
+
+def _render_last_writes(args, params):
+    count = params.get("count", 1)
+    if count == 1:
+        return cg.call("_last_writes", args[0], args[1])
+    return cg.call("_last_writes", cg.tuple_(*args[:count]), cg.tuple_(*args[count:]))
 
 
 register(Primitive(
@@ -427,9 +452,9 @@ register(Primitive(
     diff_args=(0, 1), extra={"in_place": True},
 ))
 register(Primitive(
-    name="last_writes", family="indexing", infer=lambda types, p: TensorType("bool", types[0].shape),
+    name="last_writes", family="indexing", infer=_last_writes_type,
     batch=refuse("assignments through an index array that differs between examples are not supported yet"),
-    render=lambda args, p: cg.call("_last_writes", args[0], args[1]), temp_name="kept",
+    render=_render_last_writes, temp_name="kept",
     extra={"helper": "last_writes"},
 ))
 register(Primitive(

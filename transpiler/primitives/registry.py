@@ -79,5 +79,5 @@ def _load_families() -> None:
     global _loaded
     if not _loaded:
         _loaded = True
-        from . import (calls, creation, elementwise, indexing, linalg, matrix_functions, reductions,  # noqa: F401
-                       scans, shape_ops, structured, tape)
+        from . import (calls, creation, effects, elementwise, indexing, linalg, matrix_functions,  # noqa: F401
+                       reductions, scans, shape_ops, structured, tape)

@@ -9,6 +9,7 @@ from .. import codegen as cg
 from ..ir.types import (NUMPY_DTYPES, ShapeError, TensorType, broadcast_dims, broadcast_shapes, fresh_dim,
                               is_unknown, normalize_axis, show_shape)
 from ..builder import const
+from ..ir.dims import dim_product, dim_quotient, dim_sum
 from .indexing import slice_along, take_along
 from ..ir import Var
 from .batching import BatchError, check_static_shape, example_rank, normalized
@@ -42,11 +43,12 @@ def _infer_reshape(types, params) -> TensorType:
             if rest == 0 or total % rest:
                 raise ShapeError(f"cannot reshape an array of shape {show_shape(x.shape)} into {list(dims)}")
             dims = tuple(total // rest if d == -1 else d for d in dims)
-        elif x.shape is not None and len(known) == len(x.shape) - 1 and all(d in x.shape for d in known):
-            remaining = list(x.shape)
-            for d in known:
-                remaining.remove(d)
-            dims = tuple(remaining[0] if d == -1 else d for d in dims)
+        elif x.shape is not None and _sub_multiset(known, x.shape) is not None:  # [n,m,k] -> (n, -1): m*k
+            inferred = dim_product(_sub_multiset(known, x.shape))
+            dims = tuple((fresh_dim() if inferred is None else inferred) if d == -1 else d for d in dims)
+        elif x.shape is not None and dim_product(list(x.shape)) is not None and dim_product(known) is not None:
+            inferred = dim_quotient(dim_product(list(x.shape)), dim_product(known))  # [2*h] -> (2, -1): h
+            dims = tuple((fresh_dim() if inferred is None else inferred) if d == -1 else d for d in dims)
         else:
             dims = tuple(fresh_dim() if d == -1 else d for d in dims)
     elif x.shape is not None and all(isinstance(d, int) for d in x.shape + dims):
@@ -58,6 +60,16 @@ def _infer_reshape(types, params) -> TensorType:
         if size_in != size_out:
             raise ShapeError(f"cannot reshape an array of shape {show_shape(x.shape)} into {list(dims)}")
     return TensorType(x.dtype, dims)
+
+
+def _sub_multiset(part: list, whole: tuple) -> list | None:
+    """The sizes of `whole` left once each of `part` is taken out; None where `part` is not among them."""
+    remaining = list(whole)
+    for d in part:
+        if d not in remaining:
+            return None
+        remaining.remove(d)
+    return remaining
 
 
 def _vjp_reshape(g, out, x, *dims, active=None):
@@ -198,7 +210,8 @@ def _infer_concatenate(types, params) -> TensorType:
                 shape[i] = broadcast_dims(shape[i], d) if shape[i] == d or is_unknown(d) or is_unknown(shape[i]) \
                     else _mismatch(shape[i], d)
     sizes = [t.shape[axis] for t in types]
-    shape[axis] = sum(sizes) if all(isinstance(s, int) for s in sizes) else fresh_dim()
+    total = dim_sum(sizes)  # `h` and `1` end to end: `h+1`
+    shape[axis] = fresh_dim() if total is None else total
     return TensorType(max((t.dtype for t in types), key=("bool", "i32", "i64", "f32", "f64").index), tuple(shape))
 
 

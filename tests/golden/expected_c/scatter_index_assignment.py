@@ -113,9 +113,11 @@ def _unbroadcast(g, shape):
 
 
 def _last_writes(index, size):
-    """Which entries of `index` an assignment `a[index] = v` kept: where an element repeats, the write NumPy
-    made last (found by making the same assignment of positions, so it agrees with NumPy's own order)."""
-    position = np.arange(np.size(index)).reshape(np.shape(index))
+    """Which entries of `index` (an index array, or a tuple of paired ones and `size` a tuple of sizes) an
+    assignment `a[index] = v` kept: where an element repeats, the write NumPy made last (found by making the
+    same assignment of positions, so it agrees with NumPy's own order)."""
+    shape = np.broadcast(*index).shape if isinstance(index, tuple) else np.shape(index)
+    position = np.arange(np.prod(shape, dtype=int)).reshape(shape)
     winner = np.empty(size, dtype=np.intp)
     winner[index] = position
     return winner[index] == position

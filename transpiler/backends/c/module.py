@@ -34,6 +34,10 @@ def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: 
         raise TranspileError(f"`@dist` functions have no `{target}` backend yet", getattr(first, "loc", None),
                              "build this file with the NumPy backend (the default), or move the @dist "
                              "functions to their own file")
+    if parsed.module_arrays:
+        raise TranspileError(f"module-level arrays have no `{target}` backend yet", parsed.module_arrays["module"].loc,
+                             "build this file with the NumPy backend (the default), or pass the array in as a "
+                             "parameter")
     display = os.path.basename(path)
     stem = os.path.splitext(os.path.basename(path))[0]
     rendered, emitted = [], []
