@@ -15,9 +15,9 @@ __lifted_transforms__ = {
 }
 _KERNELS = {
     "gated_k0": {'rank': 2, 'params': [('scalar', 'i64'), ('out', 'f64')], 'dims': [(('S', 'S'), [('arg', 0), ('const', 1)])], 'static': (None, 1)},
-    "gated_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False)], 'dims': [], 'static': (None, None)},
-    "blocks_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False)], 'dims': [], 'static': (None,)},
-    "blocks_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False)], 'dims': [], 'static': (None, None)},
+    "gated_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
+    "blocks_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
+    "blocks_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
     "gated_grad_k0": {'rank': 2, 'params': [('scalar', 'i64'), ('out', 'f64')], 'dims': [(('S', 'S'), [('arg', 0), ('const', 1)])], 'static': (None, 1)},
     "gated_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "gated_grad_k2": {'rank': 3, 'params': [('scalar', 'i64'), ('scalar', 'i64'), ('out', 'f64')], 'dims': [(('S', 'S', 'S'), [('arg', 0), ('const', 2), ('arg', 1)])], 'static': (None, 2, None)},
@@ -157,10 +157,10 @@ def blocks(v: "f64[m*n]", M: "f64[n,m]"):
     _check_args('blocks', v, M)
     n = M.shape[0]
     # dim_arithmetic_annotations.py:14  return np.sum(v * M.ravel()) + np.sum(v.reshape(M.shape[0], -1) ** 2)
-    s = _kernels.blocks_k0(v, np.reshape(M, (-1,)))
-    del M
     r_1 = np.reshape(v, (n, -1))
-    del v, n
+    del n
+    s = _kernels.blocks_k0(v, np.reshape(M, (-1,)))
+    del v, M
     s_1 = _kernels.blocks_k1(r_1)
     del r_1
     return s + s_1
