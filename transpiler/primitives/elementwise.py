@@ -10,6 +10,8 @@ import math
 import operator
 from typing import Callable, Sequence
 
+import libcst as cst
+
 from .. import codegen as cg
 from ..ir.types import TensorType, broadcast_shapes, promote
 from ..ir.dims import dim_product, dim_sum
@@ -297,3 +299,25 @@ elementwise("logical_or", [None, None], np_call("logical_or"), "({0} || {1})", r
 elementwise("logical_not", [None], np_call("logical_not"), "(!{0})", result="bool", temp="mask", diff=False)
 for _name, _cuda in (("isnan", "isnan({0})"), ("isinf", "isinf({0})"), ("isfinite", "isfinite({0})")):
     elementwise(_name, [None], np_call(_name), _cuda, result="bool", temp="mask", diff=False)
+
+
+register(Primitive(
+    name="iadd", family="elementwise", infer=lambda types, p: types[0].with_shape(types[0].shape),
+    render=lambda args, p: [cst.SimpleStatementLine([cst.AugAssign(args[0], cst.AddAssign(), args[1])])],
+    statement=True, extra={"in_place": True}, batch=batch_elementwise, cuda="({0} + {1})",
+    vjp=lambda g, out, a, b, active=None: [g if active is None or active[0] else None,
+                                           sum_to(g, b.type, b, out) if active is None or active[1] else None],
+    jvp=lambda tangents, out, a, b: tangents[1] if tangents[0] is None else
+    tangents[0] if tangents[1] is None else tangents[0] + tangents[1],
+))
+
+
+register(Primitive(
+    name="isub", family="elementwise", infer=lambda types, p: types[0].with_shape(types[0].shape),
+    render=lambda args, p: [cst.SimpleStatementLine([cst.AugAssign(args[0], cst.SubtractAssign(), args[1])])],
+    statement=True, extra={"in_place": True}, batch=batch_elementwise, cuda="({0} - {1})",
+    vjp=lambda g, out, a, b, active=None: [g if active is None or active[0] else None,
+                                           -sum_to(g, b.type, b, out) if active is None or active[1] else None],
+    jvp=lambda tangents, out, a, b: -tangents[1] if tangents[0] is None else
+    tangents[0] if tangents[1] is None else tangents[0] - tangents[1],
+))
