@@ -18,6 +18,9 @@ The tools (`--tools`, default all five; a tool that lacks an eval refuses it at 
 * `manual`: GradBench's hand-written C++ derivatives (`cpp.py manual`, built by its `define` as GradBench
   builds it: -O3 -march=native, single-threaded).
 
+A pair that GradBench's own `tools/<tool>/evals.txt` marks `timeout` or `error` (pytorch on `ht` and `ba`) is
+skipped unless `--all-pairs` is given, and the run says so.
+
 Every tool runs single-threaded (`--threads`, default 1: OMP/OpenBLAS/MKL thread counts, XLA's Eigen pool off;
 the jax tool is not pinned to CPU 0, unlike GradBench's default). The table gives, per evaluation, the fastest
 of each tool's `evaluate` timings (the run least disturbed by other work on a shared machine; with
@@ -50,6 +53,21 @@ def tool_command(tool: str, gradbench: Path) -> tuple[list[str], Path]:
     if tool == "manual":
         return [sys.executable, "python/gradbench/gradbench/cpp.py", "manual"], gradbench
     raise SystemExit(f"unknown tool {tool!r}: one of {', '.join(TOOLS)}")
+
+
+def gradbench_status(tool: str, eval_name: str, gradbench: Path) -> str | None:
+    """What GradBench's own list says of a peer on an eval (`tools/<tool>/evals.txt`): None when the eval is
+    listed plainly, "absent" when the tool lacks it, or the mark GradBench gives it ("timeout", "error")."""
+    if tool.startswith("lifted-"):
+        return None
+    listed = gradbench / "tools" / tool / "evals.txt"
+    if not listed.is_file():
+        return None
+    for line in listed.read_text().splitlines():
+        words = line.split()
+        if words and words[0] == eval_name:
+            return words[1] if len(words) > 1 else None
+    return "absent"
 
 
 def environment(gradbench: Path, threads: int) -> dict:
@@ -134,7 +152,7 @@ class Session:
 
 
 def compare(gradbench: Path, eval_name: str, eval_args: list[str], tools, threads: int, out=sys.stdout,
-            lstm_text: Path | None = None, log=None) -> dict:
+            lstm_text: Path | None = None, log=None, all_pairs: bool = False) -> dict:
     """Run `eval_name` on every tool, interleaved; {tool: {"define": ..., "rows": [...], "eval_exit": ...}}."""
     script = gradbench / "python" / "gradbench" / "gradbench" / "evals" / eval_name / "run.py"
     env = environment(gradbench, threads)
@@ -144,6 +162,11 @@ def compare(gradbench: Path, eval_name: str, eval_args: list[str], tools, thread
         cwd = eval_root(gradbench, eval_name, lstm_text, Path(scratch))
         try:
             for tool in tools:
+                status = gradbench_status(tool, eval_name, gradbench)
+                if status in ("timeout", "error") and not all_pairs:
+                    print(f"{eval_name}: {tool}: skipped (GradBench's tools/{tool}/evals.txt marks it "
+                          f"`{status}`; --all-pairs runs it)", file=out, flush=True)
+                    continue
                 command, tool_cwd = tool_command(tool, gradbench)
                 evaluator = subprocess.Popen([sys.executable, str(script), *eval_args], cwd=cwd, env=eval_env,
                                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
@@ -181,6 +204,41 @@ def compare(gradbench: Path, eval_name: str, eval_args: list[str], tools, thread
     return result
 
 
+DERIVATIVES = {"lse": "gradient", "llsq": "gradient", "ode": "gradient", "det": "gradient", "kmeans": "dir",
+               "gmm": "jacobian", "lstm": "jacobian", "ba": "jacobian", "ht": "jacobian"}
+
+
+def table(results: dict) -> str:
+    """A markdown table of the derivative timings (fastest run, ms) with Lifted-C's ratios to the best peer
+    (the fastest of jax, pytorch and manual that validated) and to the C++ reference; ratio > 1: Lifted-C is
+    slower. A cell is `-` where the tool has no such eval, `x` where its output was not valid."""
+    tools = [t for t in TOOLS if any(t in per_eval for per_eval in results.values())]
+    head = ["eval", "size", *tools, "C / best peer", "C / manual", "C / NumPy"]
+    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    for name, per_tool in results.items():
+        function = DERIVATIVES.get(name)
+        sizes = [r["description"] for r in next(iter(per_tool.values()))["rows"] if r["function"] == function]
+        for tool_rows in per_tool.values():
+            sizes += [r["description"] for r in tool_rows["rows"]
+                      if r["function"] == function and r["description"] not in sizes]
+        for size in sizes:
+            best: dict[str, float | None] = {}
+            for tool in tools:
+                rows = [r for r in per_tool.get(tool, {}).get("rows", [])
+                        if r["function"] == function and r["description"] == size]
+                best[tool] = min(rows[0]["ns"]) / 1e6 if rows and rows[0]["ns"] and \
+                    rows[0]["verdict"] == "valid" else None
+                best[tool + "?"] = "x" if rows and rows[0]["verdict"] != "valid" else "-"
+            peers = [best[t] for t in ("jax", "pytorch", "manual") if best.get(t) is not None]
+            lifted_c, manual, lifted_numpy = best.get("lifted-c"), best.get("manual"), best.get("lifted-numpy")
+            cells = [name, size] + [f"{best[t]:.3g}" if best[t] is not None else best[t + "?"] for t in tools]
+            cells += [f"{lifted_c / min(peers):.2f}" if lifted_c and peers else "-",
+                      f"{lifted_c / manual:.2f}" if lifted_c and manual else "-",
+                      f"{lifted_c / lifted_numpy:.2f}" if lifted_c and lifted_numpy else "-"]
+            lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.gradbench.compare", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -188,12 +246,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tools", nargs="+", default=list(TOOLS), choices=TOOLS)
     parser.add_argument("--threads", type=int, default=1, help="threads for every tool (default 1)")
     parser.add_argument("--lstm-text", type=Path, help=f"a stand-in for the checkout's {LSTM_TEXT}")
+    parser.add_argument("--all-pairs", action="store_true",
+                        help="also run the pairs GradBench's tools/<tool>/evals.txt marks `timeout` or `error` "
+                             "(pytorch on ht and ba in this checkout)")
     parser.add_argument("--json", type=Path, help="write every timing and verdict here")
     parser.add_argument("--log", type=Path, help="write every message and response here (JSON lines)")
+    parser.add_argument("--table", type=Path, nargs="+", metavar="JSON",
+                        help="print the markdown table of earlier runs' --json files and exit")
     parser.add_argument("evals", nargs="*", help=f"evals (default: {' '.join(REFERENCES)})")
     argv = list(sys.argv[1:] if argv is None else argv)
     split = argv.index("--") if "--" in argv else len(argv)
     args = parser.parse_args(argv[:split])
+    if args.table:
+        print(table({k: v for f in args.table for k, v in json.loads(f.read_text()).items()}))
+        return 0
     eval_args = argv[split + 1:]
     gradbench = args.gradbench.resolve()
     results, bad = {}, 0
@@ -201,7 +267,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for name in args.evals or REFERENCES:
             results[name] = compare(gradbench, name, ht_args(gradbench, eval_args) if name == "ht" else eval_args,
-                                    args.tools, args.threads, lstm_text=args.lstm_text, log=log)
+                                    args.tools, args.threads, lstm_text=args.lstm_text, log=log,
+                                    all_pairs=args.all_pairs)
             bad += sum(r["bad"] + bool(r["eval_exit"]) for r in results[name].values())
             if args.json:
                 args.json.write_text(json.dumps(results, indent=1))
