@@ -163,6 +163,10 @@ def compare(gradbench: Path, eval_name: str, eval_args: list[str], tools, thread
         try:
             for tool in tools:
                 status = gradbench_status(tool, eval_name, gradbench)
+                if status == "absent":
+                    print(f"{eval_name}: {tool}: has no such eval (GradBench's tools/{tool}/evals.txt)", file=out,
+                          flush=True)
+                    continue
                 if status in ("timeout", "error") and not all_pairs:
                     print(f"{eval_name}: {tool}: skipped (GradBench's tools/{tool}/evals.txt marks it "
                           f"`{status}`; --all-pairs runs it)", file=out, flush=True)
@@ -210,10 +214,11 @@ DERIVATIVES = {"lse": "gradient", "llsq": "gradient", "ode": "gradient", "det": 
 
 def table(results: dict) -> str:
     """A markdown table of the derivative timings (fastest run, ms) with Lifted-C's ratios to the best peer
-    (the fastest of jax, pytorch and manual that validated) and to the C++ reference; ratio > 1: Lifted-C is
-    slower. A cell is `-` where the tool has no such eval, `x` where its output was not valid."""
+    (the fastest of jax, pytorch and manual that validated), to the best AD framework (jax, pytorch), to the
+    C++ reference and to Lifted's NumPy backend; ratio > 1: Lifted-C is slower. A cell is `-` where the tool
+    has no such eval, `x` where its output was not valid."""
     tools = [t for t in TOOLS if any(t in per_eval for per_eval in results.values())]
-    head = ["eval", "size", *tools, "C / best peer", "C / manual", "C / NumPy"]
+    head = ["eval", "size", *tools, "C / best peer", "C / best of jax, pytorch", "C / manual", "C / NumPy"]
     lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
     for name, per_tool in results.items():
         function = DERIVATIVES.get(name)
@@ -230,9 +235,11 @@ def table(results: dict) -> str:
                     rows[0]["verdict"] == "valid" else None
                 best[tool + "?"] = "x" if rows and rows[0]["verdict"] != "valid" else "-"
             peers = [best[t] for t in ("jax", "pytorch", "manual") if best.get(t) is not None]
+            frameworks = [best[t] for t in ("jax", "pytorch") if best.get(t) is not None]
             lifted_c, manual, lifted_numpy = best.get("lifted-c"), best.get("manual"), best.get("lifted-numpy")
             cells = [name, size] + [f"{best[t]:.3g}" if best[t] is not None else best[t + "?"] for t in tools]
             cells += [f"{lifted_c / min(peers):.2f}" if lifted_c and peers else "-",
+                      f"{lifted_c / min(frameworks):.2f}" if lifted_c and frameworks else "-",
                       f"{lifted_c / manual:.2f}" if lifted_c and manual else "-",
                       f"{lifted_c / lifted_numpy:.2f}" if lifted_c and lifted_numpy else "-"]
             lines.append("| " + " | ".join(cells) + " |")

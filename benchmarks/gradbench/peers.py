@@ -48,7 +48,8 @@ def main() -> None:
         sys.argv = [str(script), "--multithreaded"]
     else:
         sys.argv = [str(script)]
-    sys.path.insert(0, str(script.parent.resolve()))
+    here = str(Path(__file__).resolve().parent)  # Lifted's eval modules (det.py, ...) must not shadow the tool's
+    sys.path[:] = [str(script.parent.resolve())] + [p for p in sys.path if p and Path(p).resolve() != Path(here)]
     runpy.run_path(str(script), run_name="__main__")
 
 
