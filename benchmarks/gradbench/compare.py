@@ -246,6 +246,17 @@ def table(results: dict) -> str:
     return "\n".join(lines)
 
 
+def merge(runs) -> dict:
+    """Several runs' results as one (an eval run twice at different sizes keeps the rows of both)."""
+    merged: dict = {}
+    for run in runs:
+        for name, per_tool in run.items():
+            for tool, result in per_tool.items():
+                into = merged.setdefault(name, {}).setdefault(tool, {**result, "rows": []})
+                into["rows"] = into["rows"] + result["rows"]
+    return merged
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.gradbench.compare", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -265,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     split = argv.index("--") if "--" in argv else len(argv)
     args = parser.parse_args(argv[:split])
     if args.table:
-        print(table({k: v for f in args.table for k, v in json.loads(f.read_text()).items()}))
+        print(table(merge(json.loads(f.read_text()) for f in args.table)))
         return 0
     eval_args = argv[split + 1:]
     gradbench = args.gradbench.resolve()
