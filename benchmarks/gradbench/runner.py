@@ -77,8 +77,8 @@ def _run(gradbench: Path, cwd: Path, script: Path, eval_name: str, eval_args: li
     tool_env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     evaluator = subprocess.Popen([sys.executable, str(script), *eval_args], cwd=cwd, env=eval_env,
                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
-    tool = subprocess.Popen([sys.executable, "-m", "benchmarks.gradbench", "--backend", backend], cwd=ROOT, env=tool_env,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+    tool = subprocess.Popen([sys.executable, "-m", "benchmarks.gradbench", "--backend", backend], cwd=ROOT,
+                            env=tool_env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
     pending: dict[int, dict] = {}  # evaluate id -> {message, response}
     summary = {"evaluations": 0, "invalid": 0, "failed": 0, "validated": 0, "rows": []}
     start = time.perf_counter()

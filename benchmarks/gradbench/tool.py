@@ -58,11 +58,6 @@ def c_module(source: str, path: str, name: str):
     return import_path(folder / f"{stem}.py")
 
 
-def refusal(error: BaseException) -> str:
-    """What the C backend refused, in one paragraph: the located message (file:line:col and the construct)."""
-    return str(error).strip()
-
-
 class LiftedTool:
     def __init__(self, backend: str = "numpy"):
         if backend not in BACKENDS:
@@ -85,7 +80,8 @@ class LiftedTool:
             try:
                 generated = c_module(spec.SOURCE, path, name)
             except (TranspileError, BuildError) as error:
-                response |= {"backend": "numpy", "fallback": f"the C backend refused `{name}`: {refusal(error)}"}
+                # the located message: file:line:col, the construct, the hint
+                response |= {"backend": "numpy", "fallback": f"the C backend refused `{name}`: {str(error).strip()}"}
                 print(f"lifted tool: {response['fallback']}\n(running `{name}` on the NumPy backend)",
                       file=sys.stderr, flush=True)
         if generated is None:
