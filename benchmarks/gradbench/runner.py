@@ -2,6 +2,7 @@
 
     python -m benchmarks.gradbench.runner --gradbench /tmp/gradbench lse -- -n 1000 10000 --min-seconds 0.2
     python -m benchmarks.gradbench.runner --gradbench /tmp/gradbench --setup   # build the C++ references once
+    python -m benchmarks.gradbench.runner --gradbench /tmp/gradbench --backend c kmeans   # the C backend's CPU target
 
 The eval (`python/gradbench/gradbench/evals/<eval>/run.py`, started from the GradBench root with
 `python/gradbench` on PYTHONPATH) and the tool (`python -m benchmarks.gradbench`) are two processes; this runner
