@@ -2,13 +2,19 @@
 
 Both modules come from the same workload source (benchmarks/workloads), are checked to agree, and are timed side
 by side in one process (interleaved samples, so machine load falls on both alike); the table gives medians and
-the ratio NumPy / C. JAX and PyTorch join when they are installed. Sizes where the NumPy backend would need more
-memory or time than a shared machine should give (RK4 at n=1e7: a 16 GB tape, ~half a minute per primal call)
-are run for the C target only.
+the ratio NumPy / C. JAX (jit) and PyTorch (eager) join when they are installed. Sizes where the NumPy backend
+would need more memory or time than a shared machine should give (RK4 at n=1e7: a 16 GB tape, ~half a minute
+per primal call) are run for the C target only.
+
+Array-bound gradients (logsumexp, Rosenbrock: read x once, write dx once, so 16 bytes per element at best) are
+also compared with their bytes-moved bound: the bytes over the copy bandwidth measured in the same run by a
+STREAM-like copy (`dst[i] = src[i]` over 2 x 80 MB, built by the same compiler and flags as the kernels, on the
+same threads). The `c/bound` column is the C target's time over that bound (1.0 would be the copy's speed).
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -19,9 +25,38 @@ CASES = [  # (workload, sizes, sizes where the NumPy backend is skipped)
     ("rk4", [{"n": 10}, {"n": 100_000}, {"n": 10_000_000}], [{"n": 10_000_000}]),
     ("logsumexp", [{"n": 10_000_000}], []),
     ("rosenbrock", [{"n": 10_000_000}], []),
+    ("mlp", [{"n": 4096, "d": 256, "h": 512}], []),
 ]
 QUICK = [("rk4", [{"n": 10}, {"n": 100_000}], []), ("logsumexp", [{"n": 100_000}], []),
-         ("rosenbrock", [{"n": 100_000}], [])]
+         ("rosenbrock", [{"n": 100_000}], []), ("mlp", [{"n": 64, "d": 32, "h": 64}], [])]
+BYTES_PER_ELEMENT = {"logsumexp": 16, "rosenbrock": 16}  # gradient: read x, write dx (float64)
+STREAM_COPY = """
+#include <stdint.h>
+extern "C" void lifted_stream_copy(const double* __restrict__ src, double* __restrict__ dst, const int64_t n)
+{
+    #pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < n; ++i) dst[i] = src[i];
+}
+"""
+
+
+def copy_bandwidth(budget_s: float) -> float:
+    """Bytes per second of a STREAM-like copy (read + write counted) over arrays far larger than the caches."""
+    import ctypes
+
+    import numpy as np
+
+    from lifted import cpu
+
+    from .timer import measure
+
+    copy = ctypes.CDLL(str(cpu.build(STREAM_COPY, "stream_copy"))).lifted_stream_copy
+    copy.restype = None
+    n = 10_000_000
+    src, dst = np.random.default_rng(0).normal(size=n), np.empty(n)
+    args = (ctypes.c_void_p(src.ctypes.data), ctypes.c_void_p(dst.ctypes.data), ctypes.c_int64(n))
+    timing = measure(lambda: copy(*args), repeats=7, budget_s=budget_s)
+    return 2 * src.nbytes / timing.median_s
 
 
 def build(workload, folder: Path):
@@ -57,10 +92,13 @@ def main(argv: list[str] | None = None) -> int:
 
     peers = [TOOLS[name] for name in ("jax", "torch") if TOOLS[name].missing() is None]
     columns = ["numpy", "c"] + [p.name for p in peers]
+    bandwidth = copy_bandwidth(0.5 if args.quick else 2.0)
     print(f"C backend (CPU target, {args.threads} thread{'s' if args.threads != 1 else ''}) vs the NumPy backend"
           f"{' and ' + ', '.join(p.label for p in peers) if peers else ''}: median per call; ratios = other / C")
-    print(f"{'workload':<11} {'size':<6} {'what':<8} " + " ".join(f"{c:>9}" for c in columns) + "  " +
-          " ".join(f"{c + '/c':>9}" for c in columns if c != "c"))
+    print(f"STREAM-like copy bandwidth (same run, same threads): {bandwidth / 1e9:.2f} GB/s; load average "
+          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(f"{'workload':<11} {'size':<11} {'what':<8} " + " ".join(f"{c:>9}" for c in columns) + "  " +
+          " ".join(f"{c + '/c':>9}" for c in columns if c != "c") + f"  {'c/bound':>9}")
     with tempfile.TemporaryDirectory() as folder:
         for name, sizes, skip_numpy in (QUICK if args.quick else CASES):
             workload = get(name)
@@ -92,9 +130,13 @@ def main(argv: list[str] | None = None) -> int:
                     cells = [format_seconds(timings[c].median_s) if c in timings else "-" for c in columns]
                     ratios = [f"{timings[c].median_s / c_time:8.1f}x" if c in timings else "-"
                               for c in columns if c != "c"]
-                    print(f"{name:<11} {workload.label(size):<6} {what:<8} " +
-                          " ".join(f"{cell:>9}" for cell in cells) + "  " + " ".join(f"{r:>9}" for r in ratios),
-                          flush=True)
+                    bound = "-"
+                    if what == "gradient" and name in BYTES_PER_ELEMENT:
+                        seconds = BYTES_PER_ELEMENT[name] * size["n"] / bandwidth
+                        bound = f"{c_time / seconds:8.2f}x"
+                    print(f"{name:<11} {workload.label(size):<11} {what:<8} " +
+                          " ".join(f"{cell:>9}" for cell in cells) + "  " + " ".join(f"{r:>9}" for r in ratios) +
+                          f"  {bound:>9}", flush=True)
     return 0
 
 

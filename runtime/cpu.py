@@ -137,7 +137,9 @@ class Kernel:
             raise ValueError("the kernel's index space has a dimension no input gives")
         shape = tuple(int(d) for d in shape)
         count = int(np.prod(shape, dtype=np.int64))
-        call: list = [ctypes.c_int64(count)] + [ctypes.c_int64(d) for d in shape]
+        space = Space(self.spec, shape)
+        call: list = [ctypes.c_int64(count)] + [ctypes.c_int64(d) for d in space.dims]
+        call += [ctypes.c_int64(n) for n in space.counts]
         results, keep = [], []
         position = 0
         for param in self.spec["params"]:
@@ -156,7 +158,7 @@ class Kernel:
                     keep.append(array)
                     call.append(ctypes.c_void_p(array.ctypes.data))
                 else:
-                    view = np.broadcast_to(array, shape) if array.ndim else np.broadcast_to(array, shape)
+                    view = space.view(array)
                     keep.append(view)
                     call.append(ctypes.c_void_p(view.ctypes.data))
                     call += [ctypes.c_int64(s // view.itemsize) for s in view.strides]
@@ -170,34 +172,85 @@ class Kernel:
                 out = np.empty(shape, dtype=_NUMPY[param[1]])
                 results.append(out)
                 call.append(ctypes.c_void_p(out.ctypes.data))
+                if len(param) > 2:  # written through strides, in the space's order
+                    call += [ctypes.c_int64(s) for s in space.strides()]
             elif kind == "scalar_out":
                 out = np.zeros(1, dtype=_NUMPY[param[1]])
                 results.append(("scalar", out))
                 call.append(ctypes.c_void_p(out.ctypes.data))
-            else:  # a reduction over the whole index space
-                dtype, op, acc_dtype, mean = param[1:]
-                identity = {"add": 0, "max": -np.inf, "min": np.inf}[op]
-                if acc_dtype == "i64" and op != "add":
-                    identity = np.iinfo(np.int64).min if op == "max" else np.iinfo(np.int64).max
-                acc = np.full(1, identity, dtype=_NUMPY[acc_dtype])
-                results.append(("reduce", acc, dtype, mean, count))
+            else:  # a reduction over the whole index space, or over the reduced axes for each output
+                acc = np.full(space.outputs, identity(param), dtype=_NUMPY[param[3]])
+                results.append(("reduce", acc, param, space))
                 call.append(ctypes.c_void_p(acc.ctypes.data))
-        if count == 0:
-            _check_empty(self.spec)
+        space.check_empty()
         self.function(*call)
         values = tuple(_finish(r) for r in results)
         return values[0] if len(values) == 1 else values
 
 
-def _check_empty(spec: dict) -> None:
-    """An empty index space runs no element: refuse what NumPy refuses (max of nothing), and the scalar results
-    only an element could have computed, rather than return a made-up number."""
-    for param in spec["params"]:
-        if param[0] == "reduce" and param[2] in ("max", "min"):
-            raise ValueError(f"zero-size array to reduction operation {param[2]}imum which has no identity")
-        if param[0] == "scalar_out":
-            raise ValueError("this kernel computes a scalar per element, and the arrays are empty; "
-                             "the C backend cannot run it on empty arrays")
+class Space:
+    """A kernel's index space as the kernel walks it: the shape permuted so that the axes its reductions keep come
+    first (`perm`), the outputs and the elements each one reduces (`counts`, passed after the dims when the
+    reductions keep axes), and how arrays are read and written in the space's order."""
+
+    def __init__(self, spec: dict, shape: tuple):
+        self.spec, self.shape = spec, shape
+        self.perm = tuple(spec.get("perm", range(len(shape))))
+        self.dims = tuple(shape[k] for k in self.perm)
+        reduced = spec.get("reduced", len(shape))
+        self.outputs = int(np.prod(self.dims[:len(shape) - reduced], dtype=np.int64))
+        self.per_output = int(np.prod(self.dims[len(shape) - reduced:], dtype=np.int64))
+        self.counts = (self.outputs, self.per_output) if "mode" in spec else ()
+
+    def view(self, array: np.ndarray) -> np.ndarray:
+        """A (broadcast) input in the space's order."""
+        return np.broadcast_to(array, self.shape).transpose(self.perm)
+
+    def strides(self) -> list[int]:
+        """The element strides, in the space's order, of a C-contiguous array of the kernel's shape."""
+        strides = [0] * len(self.shape)
+        step = 1
+        for k in reversed(range(len(self.shape))):
+            strides[k], step = step, step * self.shape[k]
+        return [strides[k] for k in self.perm]
+
+    def reduced_shape(self, keepdims: bool) -> tuple:
+        """The shape of a reduction's result (NumPy's, with `keepdims`)."""
+        kept = len(self.shape) - self.spec.get("reduced", len(self.shape))
+        axes = set(self.perm[kept:])
+        return tuple(1 if k in axes else d for k, d in enumerate(self.shape) if keepdims or k not in axes)
+
+    def check_empty(self) -> None:
+        """An empty index space runs no element: refuse what NumPy refuses (max of nothing), and the scalar
+        results only an element could have computed, rather than return a made-up number."""
+        if self.outputs * self.per_output:
+            return
+        for param in self.spec["params"]:
+            if param[0] == "reduce" and param[2] in ("max", "min") and self.outputs:
+                raise ValueError(f"zero-size array to reduction operation {param[2]}imum which has no identity")
+            if param[0] == "scalar_out":
+                raise ValueError("this kernel computes a scalar per element, and the arrays are empty; "
+                                 "the C backend cannot run it on empty arrays")
+
+
+def identity(param: tuple):
+    """The starting value of a reduction's accumulator."""
+    op, acc_dtype = param[2], param[3]
+    if acc_dtype == "i64" and op in ("max", "min"):
+        return np.iinfo(np.int64).min if op == "max" else np.iinfo(np.int64).max
+    return {"add": 0, "mul": 1, "max": -np.inf, "min": np.inf}[op]
+
+
+def finish_reduction(acc: np.ndarray, param: tuple, space: Space):
+    """The reduction's value as NumPy gives it: the mean divided, the result's dtype and shape."""
+    dtype, _op, _acc_dtype, mean, keepdims = param[1:]
+    if mean:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            acc = acc.astype(np.float64) / space.per_output
+    shape = space.reduced_shape(keepdims)
+    if shape == ():
+        return _NUMPY[dtype](acc[0])
+    return acc.astype(_NUMPY[dtype], copy=False).reshape(shape)
 
 
 def _meet(shape: list, pattern: tuple, actual: tuple, rank: int) -> None:
@@ -236,11 +289,7 @@ def _finish(result):
         return result
     if result[0] == "scalar":
         return result[1][0]
-    _, acc, dtype, mean, count = result
-    value = acc[0]
-    if mean:
-        value = np.float64(value) / count if count else np.float64(np.nan)
-    return _NUMPY[dtype](value)
+    return finish_reduction(*result[1:])
 
 
 def compile_module(source: str | os.PathLike, target: str = "c"):

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .cpu import _NUMPY, _check_empty, _meet, _scalar, _value
+from .cpu import _NUMPY, Space, _meet, _scalar, _value, finish_reduction, identity
 
 BLOCK = 256
+WARP = 32
 _modules: dict[str, object] = {}
 _lock = threading.Lock()
 
@@ -65,9 +66,12 @@ class Kernel:
         shape = [known if d is None else d for d, known in zip(shape, self.spec["static"])]
         shape = tuple(int(d) for d in shape)
         count = int(np.prod(shape, dtype=np.int64))
-        grid = max(1, min((count + BLOCK - 1) // BLOCK, 65535))
+        space = Space(self.spec, shape)
+        mode = self.spec.get("mode", "flat")
+        workers = {"flat": count, "rows": space.outputs * WARP, "columns": space.outputs}[mode]
+        grid = max(1, min((workers + BLOCK - 1) // BLOCK, 65535))
         threads = grid * BLOCK
-        call = [np.int64(count)] + [np.int64(d) for d in shape]
+        call = [np.int64(count)] + [np.int64(d) for d in space.dims] + [np.int64(n) for n in space.counts]
         results, keep = [], []
         position = 0
         for param in self.spec["params"]:
@@ -88,7 +92,7 @@ class Kernel:
                 call.append(value.gpudata)
                 if param[3]:
                     strides = _broadcast_strides(value.shape, value.strides, value.dtype.itemsize, shape)
-                    call += [np.int64(s) for s in strides]
+                    call += [np.int64(strides[k]) for k in space.perm]
             elif kind == "tape":
                 capacity = sum(int(np.prod([len(range(*(_value(b, args) for b in bounds))) for bounds in loops]))
                                for loops in param[2])
@@ -99,16 +103,13 @@ class Kernel:
                 out = gpuarray.empty(shape if kind == "out" else (1,), dtype=_NUMPY[param[1]])
                 results.append((kind, out))
                 call.append(out.gpudata)
+                if kind == "out" and len(param) > 2:  # written through strides, in the space's order
+                    call += [np.int64(s) for s in space.strides()]
             else:
-                dtype, op, acc_dtype, mean = param[1:]
-                identity = {"add": 0, "max": -np.inf, "min": np.inf}[op]
-                if acc_dtype == "i64" and op != "add":
-                    identity = np.iinfo(np.int64).min if op == "max" else np.iinfo(np.int64).max
-                acc = gpuarray.to_gpu(np.full(1, identity, dtype=_NUMPY[acc_dtype]))
-                results.append(("reduce", acc, dtype, mean, count))
+                acc = gpuarray.to_gpu(np.full(space.outputs, identity(param), dtype=_NUMPY[param[3]]))
+                results.append(("reduce", acc, param))
                 call.append(acc.gpudata)
-        if count == 0:
-            _check_empty(self.spec)
+        space.check_empty()
         try:
             self.function(*call, block=(BLOCK, 1, 1), grid=(grid, 1))
             driver.Context.synchronize()
@@ -121,11 +122,7 @@ class Kernel:
             elif result[0] == "scalar_out":
                 values.append(result[1].get()[0])
             else:
-                _, acc, dtype, mean, count = result
-                value = acc.get()[0]
-                if mean:
-                    value = np.float64(value) / count if count else np.float64(np.nan)
-                values.append(_NUMPY[dtype](value))
+                values.append(finish_reduction(result[1].get(), result[2], space))
         return values[0] if len(values) == 1 else tuple(values)
 
 
@@ -138,3 +135,51 @@ def _broadcast_strides(shape: tuple, strides: tuple, itemsize: int, space: tuple
         else:
             out.append(strides[k - pad] // itemsize)
     return out
+
+
+def matmul(a, b):
+    """`a @ b` (also `np.dot`, stacked and broadcast) on the GPU through cuBLAS: `GPUArray` operands keep the
+    result on the device; NumPy operands are copied in (a `.T` view as it is stored) and the result copied back."""
+    import pycuda.autoprimaryctx  # noqa: F401  (the primary context, shared with other CUDA libraries)
+    import pycuda.driver as driver
+    import pycuda.gpuarray as gpuarray
+
+    from . import cublas
+
+    on_device = isinstance(a, gpuarray.GPUArray) or isinstance(b, gpuarray.GPUArray)
+    dtype = np.result_type(a.dtype, b.dtype)
+    if dtype not in (np.float32, np.float64):
+        raise TypeError(f"matrix products on the GPU take float32 or float64 arrays, not {dtype}")
+    (a, a_op), (b, b_op) = _on_device(a, dtype), _on_device(b, dtype)
+    out = gpuarray.empty(cublas.result_shape(a_op.shape, b_op.shape), dtype)
+    if out.size and a_op.shape[-1] == 0:
+        out.fill(0)
+    elif out.size:
+        call = cublas.plan(a_op, b_op, int(out.gpudata), dtype)
+        if call is None:  # strides cuBLAS cannot walk: contiguous copies over the whole batch
+            a_host, b_host = a.get(), b.get()
+            (a, a_op) = _on_device(cublas.contiguous(a_host, b_host.shape), dtype)
+            (b, b_op) = _on_device(cublas.contiguous(b_host, a_host.shape), dtype)
+            call = cublas.plan(a_op, b_op, int(out.gpudata), dtype)
+        context = driver.Context.get_current()
+        library = cublas.library()
+        cublas.run(library, cublas.handle(library, getattr(context, "handle", id(context))), call, dtype)
+    return out if on_device else out.get()
+
+
+def _on_device(x, dtype):
+    """A device array holding `x` in `dtype`, and its cuBLAS operand (a host `.T` view is uploaded as stored)."""
+    import pycuda.gpuarray as gpuarray
+
+    from .cublas import Operand
+
+    if isinstance(x, gpuarray.GPUArray):
+        x = x if x.dtype == dtype else x.astype(dtype)
+        return x, Operand(int(x.gpudata), tuple(x.shape), tuple(s // x.dtype.itemsize for s in x.strides))
+    x = np.asarray(x, dtype=dtype)
+    if x.flags.f_contiguous and not x.flags.c_contiguous:  # a `.T` view: uploaded as stored, read transposed
+        device = gpuarray.to_gpu(x.T)
+    else:
+        x = np.ascontiguousarray(x)
+        device = gpuarray.to_gpu(x)
+    return device, Operand(int(device.gpudata), tuple(x.shape), tuple(s // x.itemsize for s in x.strides))

@@ -135,3 +135,54 @@ def check_against_python(text: str, args: list, wrt: int = 0, rtol: float = 1e-6
             continue
         assert_close(got, expected_gradient, rtol=1e-9, atol=1e-10, what=f"d/d argument {position} vs autograd")
     return module
+
+
+def check_second_order(text: str, args: list, position: int, rtol: float = 1e-6) -> types.ModuleType:
+    """The compositions over the scalar kernel `f` in `text`, differentiated twice in its parameter at `position`:
+    `hessian(f)` against autograd's (where autograd can run the source) and against central differences of the
+    generated `grad(f)`, which `check_against_python` has checked against Python itself; `jvp(grad(f))` and
+    `vjp(grad(f))` against the Hessian times a vector (and the latter's value against `grad(f)`); and, for a
+    scalar parameter, `grad(grad(f))`. The declarations are added here. Returns the module."""
+    name = list(inspect.signature(autograd_kernels(text)["f"]).parameters)[position]
+    text += ("\nfrom lifted import grad, hessian, jvp, vjp\n\n"
+             f"f_first = grad(f, wrt={name!r})\nf_hessian = hessian(f, wrt={name!r})\n"
+             f"f_hvp = jvp(grad(f, wrt={name!r}), wrt={name!r})\nf_grad_vjp = vjp(grad(f, wrt={name!r}), wrt={name!r})\n")
+    scalar = np.ndim(args[position]) == 0
+    if scalar:
+        text += f"f_second = grad(f_first, wrt={name!r})\n"
+    module = load_source(text, "second_order_case.py")
+    fresh = lambda: [a.copy() if isinstance(a, np.ndarray) else a for a in args]  # noqa: E731
+    point = np.asarray(args[position], dtype=float)
+    size = point.size
+    hessian = np.asarray(module.f_hessian(*fresh()), dtype=float).reshape(size, size)
+    first = lambda *a: np.asarray(module.f_first(*[v.copy() if isinstance(v, np.ndarray) else v for v in a]))  # noqa: E731
+    columns = []
+    for k in range(size):
+        step = np.zeros(size)
+        step[k] = 1e-6
+        moved = [fresh(), fresh()]
+        for sign, moved_args in zip((1.0, -1.0), moved):
+            shifted = point + sign * step.reshape(point.shape)
+            moved_args[position] = float(shifted) if scalar else shifted
+        columns.append((first(*moved[0]) - first(*moved[1])).ravel() / 2e-6)
+    assert_close(hessian, np.stack(columns, axis=1), rtol=rtol, atol=1e-6, what="hessian vs FD of grad")
+    try:
+        from autograd import hessian as autograd_hessian
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            expected = autograd_hessian(autograd_kernels(text)["f"], position)(*fresh())
+    except (TypeError, ValueError, NotImplementedError):  # in-place writes: finite differences only
+        expected = None
+    if expected is not None:
+        assert_close(hessian, np.reshape(expected, (size, size)), rtol=1e-9, atol=1e-10, what="hessian vs autograd")
+    direction = np.random.default_rng(size).normal(size=point.shape)
+    tangent = float(direction) if scalar else direction
+    _, hvp = module.f_hvp(*fresh(), tangent)
+    assert_close(np.ravel(hvp), hessian @ np.ravel(direction), rtol=1e-10, atol=1e-12, what="jvp(grad(f))")
+    gradient, cotangent = module.f_grad_vjp(*fresh(), tangent)
+    assert_close(gradient, first(*fresh()), rtol=1e-13, atol=1e-14, what="vjp(grad(f)) value")
+    assert_close(np.ravel(cotangent), hessian.T @ np.ravel(direction), rtol=1e-10, atol=1e-12, what="vjp(grad(f))")
+    if scalar:
+        assert_close(module.f_second(*fresh()), hessian[0, 0], rtol=1e-10, atol=1e-12, what="grad(grad(f))")
+    return module

@@ -360,3 +360,74 @@ f_grad = grad(f)
     assert "\\" not in "".join(line for line in transpile_c(text, "case.py").kernels.splitlines()
                                if line.lstrip().startswith("//"))
     assert compare_all(text, tmp_path, [np.linspace(-1.0, 1.0, 7)], "splice") >= 1
+
+
+# --- reductions over some axes ---------------------------------------------------------------------------------
+REDUCE_SOME = '''
+
+@kernel
+def f_{op}(x: "f64[a,b,c]", w: "f64[c]") -> "f64[]":
+    z = np.tanh(x * w) + 1.5
+    r = np.{op}(z * z, axis={axis}, keepdims=True)
+    return np.sum(np.log(r + 2.0) * np.mean(z, axis={axis}, keepdims=True))
+
+
+@kernel
+def g_{op}(x: "f64[a,b,c]", w: "f64[c]"):
+    z = x * w
+    return np.{op}(z, axis={axis}), z + 1.0, np.{op}(z * 0.5, axis={axis}, keepdims=True)
+
+
+f_{op}_grad = grad(f_{op}, wrt=("x", "w"))
+'''
+REDUCE_OPS = ["sum", "mean", "max", "min", "prod"]
+AXES = ["0", "2", "-2", "(0, 1)", "(1, 2)", "(2, 0)", "None"]
+
+
+@pytest.mark.parametrize("axis", AXES)
+def test_reductions_over_some_axes_run_in_kernels(axis, tmp_path):
+    """Every reduction and axis pattern (trailing axes: rows; others: columns), keepdims, and the reverse sweep's
+    broadcasts (the cotangent's `expand_dims` read through strides in the next kernel)."""
+    rng = np.random.default_rng(4)
+    x, w = rng.normal(size=(4, 5, 6)), rng.normal(size=6)
+    text = "import numpy as np\nfrom lifted import grad, kernel\n\n" + \
+        "".join(REDUCE_SOME.format(op=op, axis=axis) for op in REDUCE_OPS)
+    out = transpile_c(text, "some.py")
+    code = [line for line in out.host[out.host.index("\ndef f_sum("):].splitlines()
+            if not line.lstrip().startswith("#")]
+    for op in REDUCE_OPS:  # every reduction runs in a kernel, none on the host
+        assert not [line for line in code if f"np.{op}(" in line]
+    compare_all(text, tmp_path, [x, w], f"some_{AXES.index(axis)}")
+
+
+def test_reductions_over_some_axes_empty_integer_and_float32(tmp_path):
+    text = '''
+import numpy as np
+from lifted import kernel
+
+
+@kernel
+def f(x: "f32[n,d]", k: "i64[n,d]"):
+    return np.sum(x * 2.0, axis=1), np.max(k * 3, axis=0, keepdims=True), np.sum(x > 0.0, axis=0), \\
+        np.mean(k, axis=1), np.prod(k, axis=1)
+
+
+@kernel
+def g(x: "f64[n,d]"):
+    return np.max(x * 2.0, axis=1)
+'''
+    module, _ = c_module(text, tmp_path, "some_types")
+    rng = np.random.default_rng(5)
+    x, k = rng.normal(size=(7, 33)).astype(np.float32), rng.integers(-3, 4, size=(7, 33))
+    results = module.f(x, k)
+    expected = (np.sum(x * 2.0, axis=1), np.max(k * 3, axis=0, keepdims=True), np.sum(x > 0.0, axis=0),
+                np.mean(k, axis=1), np.prod(k, axis=1))
+    for got, want in zip(results, expected):
+        assert got.dtype == want.dtype and got.shape == want.shape
+        assert_agree(got, want, "f", rtol=1e-6)
+    assert module.g(np.zeros((0, 3))).shape == (0,)
+    with pytest.raises(ValueError, match="zero-size"):
+        module.g(np.zeros((3, 0)))
+    empty = module.f(np.zeros((3, 0), np.float32), np.zeros((3, 0), np.int64))
+    assert_agree(empty[0], np.zeros(3, np.float32), "empty sum")
+    assert_agree(empty[4], np.ones(3, np.int64), "empty prod")

@@ -761,12 +761,12 @@ f_grad = grad(f, wrt=('x', 'M'))
 '''
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="a wrong gradient (in main before issue 13's work too): "
-                   "in the reverse of `acc1 * 0.5 + 1.0 / (1.0 + (acc1 + acc4) * (acc1 + acc4))` inside a branch of "
-                   "a loop, the adjoint of the sum `acc1 + acc4` is handed to both acc1 and acc4 as one array, then "
-                   "`dacc1 += dacc1_3 * 0.5` updates it in place, so acc4's adjoint gets acc1's term too")
 def test_structured_seed_1230_minimized_wrong_adjoint():
-    """Found by the structured long run (seed 1230); the program above is that seed minimized by hand."""
+    """Found by the structured long run (seed 1230); the program above is that seed minimized by hand. It was a
+    wrong gradient (in main before issue 13's work too): in the reverse of `acc1 * 0.5 + 1.0 / (1.0 + (acc1 + acc4)
+    * (acc1 + acc4))`, the two sums' adjoints add up to one array, which the builder handed back as both acc1's and
+    acc4's adjoint, then `dacc1 += dacc1_3 * 0.5` updated it in place, so acc4's adjoint got acc1's term too
+    (test_reverse.py::test_shared_sum_adjoint_in_a_loop_branch checks it with the compositions)."""
     check_program(WRONG_ADJOINT_THROUGH_A_SHARED_SUM, ("x", "M"), True, inputs_for(1230))
 
 

@@ -28,6 +28,7 @@ import multiprocessing
 import os
 import random
 import re
+import sys
 import time
 
 import numpy as np
@@ -38,7 +39,7 @@ from autograd import value_and_grad as autograd_value_and_grad
 
 from gradcheck import autograd_kernels, load_source
 from lifted.transpiler import TranspileError
-from test_property import PARAMS, SIZES, ProgramGenerator, Scope, Unusable, inputs_for
+from test_property import FD_RESOLVABLE, PARAMS, SIZES, ProgramGenerator, Scope, Unusable, inputs_for
 
 POSITIONS = {name: k for k, (name, _, _) in enumerate(PARAMS)}
 # autograd says so for programs whose value does not depend on a differentiated parameter: expected here
@@ -264,16 +265,58 @@ def _fd(function, args: list, position: int, direction, eps: float) -> float:
     return (np.asarray(function(*plus)) - np.asarray(function(*minus))) / (2 * eps)
 
 
-def _directional(function, args: list, position: int, direction, what: str, got, scale_hint: float = 1.0) -> str:
-    """`got` (a derivative along `direction`) against central differences of `function` at two steps."""
+def _directional(function, args: list, position: int, direction, what: str, got, largest: float) -> str:
+    """`got` (a derivative along `direction`) against central differences of `function` at two steps; `largest`
+    is the largest value Python's `f` binds to a name at this point (see `_largest_named_value`)."""
     fine, coarse = _fd(function, args, position, direction, 1e-6), _fd(function, args, position, direction, 1e-4)
-    scale = max(1.0, float(np.max(np.abs(fine))), scale_hint)
+    scale = max(1.0, float(np.max(np.abs(fine))))
     if np.max(np.abs(fine - coarse)) > 1e-3 * scale:
         return "fd-skipped"  # a branch boundary or a kink within a step of this point
     if scale > 1e6:
         raise Unusable(f"{what}: {scale}")
+    if np.max(np.abs(np.asarray(got) - fine)) > 2e-5 * scale and largest > FD_RESOLVABLE:
+        # an intermediate of 1e12 moves by 1e7 when a step of 1e-6 is scaled by its derivative (4e13 in seed
+        # 6863): `np.cos` of it then turns over millions of times within the step, so both steps average its
+        # contribution to zero while the derivative at the point (complex-step differentiation of Python's
+        # `f` agrees with Lifted there) does not; as test_property.py's FD_RESOLVABLE: not judged here
+        return "fd-skipped"
     assert np.max(np.abs(np.asarray(got) - fine)) <= 2e-5 * scale, f"{what}: {got} vs finite differences {fine}"
     return "checked"
+
+
+def _largest_named_value(function, args: list) -> float:
+    """The largest finite magnitude among the values `function` (Python's `f`, untouched) binds to its local
+    names or returns while it runs at `args`: read from its frame at every line (sys.settrace), since the
+    in-place writes these programs make keep autograd, whose trace test_property.py reads instead, from
+    running them. Values inside one expression are not seen; the programs name nearly all they compute."""
+    largest = 0.0
+
+    def note(value) -> None:
+        nonlocal largest
+        if isinstance(value, (float, np.floating, np.ndarray)) and np.asarray(value).dtype.kind == "f":
+            magnitude = np.abs(np.asarray(value, dtype=float))
+            magnitude = magnitude[np.isfinite(magnitude)]
+            if magnitude.size:
+                largest = max(largest, float(np.max(magnitude)))
+
+    def in_frame(frame, event, arg):
+        for value in frame.f_locals.values():
+            note(value)
+        if event == "return":
+            note(arg)
+        return in_frame
+
+    def calls(frame, event, arg):
+        return in_frame if frame.f_code is function.__code__ else None
+
+    previous = sys.gettrace()
+    sys.settrace(calls)
+    try:
+        with np.errstate(all="ignore"):
+            function(*_copies(args))
+    finally:
+        sys.settrace(previous)
+    return largest
 
 
 def _agrees(function, args: list, position: int, direction, predicted: float) -> bool:
@@ -310,6 +353,7 @@ def check_semantics(text: str, wrt: tuple[str, ...], args: list) -> str:
     except Exception:  # noqa: BLE001 - autograd runs no in-place writes: finite differences alone judge
         oracle = None
     outcome = "checked"
+    largest = _largest_named_value(python["f"], args)
     rng = np.random.default_rng(len(text))
     with np.errstate(all="ignore"):
         grads = module.f_grad(*_copies(args))
@@ -334,29 +378,33 @@ def check_semantics(text: str, wrt: tuple[str, ...], args: list) -> str:
                 raise Unusable(f"gradient {scale}")
             if not np.allclose(got, expected_grad, rtol=1e-9, atol=1e-10 * scale):
                 # autograd runs `a *= c` on a traced array as `a = a * c`, not as a write into an array `a`
-                # shares with another name: where finite differences of Python side with Lifted, it is the
-                # oracle that computed another function
-                probe = rng.normal(size=np.shape(args[position]))
-                lifted_ok = _agrees(reference, args, position, probe, float(np.sum(got * probe)))
-                oracle_ok = _agrees(reference, args, position, probe, float(np.sum(expected_grad * probe)))
-                assert lifted_ok and not oracle_ok, f"d/d{name}: {got} vs autograd {expected_grad}"
+                # shares with another name
+                _side_with_python(reference, args, position, got, expected_grad, rng, f"d/d{name}")
                 oracle = None
         direction = rng.normal(size=np.shape(args[position]))
         along = float(np.sum(got * direction))
-        if _directional(reference, args, position, direction, f"d/d{name} vs finite differences", along) != "checked":
+        if _directional(reference, args, position, direction, f"d/d{name} vs finite differences", along,
+                        largest) != "checked":
             outcome = "fd-skipped"
-    return _check_compositions(module, oracle, args, rng, outcome)
+    return _check_compositions(module, oracle, reference, args, rng, outcome, largest)
 
 
-def _check_compositions(module, oracle, args: list, rng, outcome: str) -> str:
+def _side_with_python(reference, args: list, position: int, got, expected, rng, what: str) -> None:
+    """Where Lifted's derivative and autograd's disagree, finite differences of Python must side with Lifted and
+    not with autograd (then the oracle computed another function than Python's): else it is a failure."""
+    probe = rng.normal(size=np.shape(args[position]))
+    lifted_ok = _agrees(reference, args, position, probe, float(np.sum(got * probe)))
+    oracle_ok = _agrees(reference, args, position, probe, float(np.sum(expected * probe)))
+    assert lifted_ok and not oracle_ok, f"{what}: {got} vs autograd {expected}"
+
+
+def _check_compositions(module, oracle, reference, args: list, rng, outcome: str, largest: float) -> str:
     s, x = POSITIONS["s"], POSITIONS["x"]
     with np.errstate(all="ignore"):
         second = float(module.f_ss(*_copies(args)))
         hessian_s = float(np.asarray(module.f_hess_s(*_copies(args))))
         _, vjp_s = module.f_vjp_s(*_copies(args), 1.0)
         tangent = rng.normal(size=5)
-        tangents = [tangent if k == x else np.zeros_like(a) if isinstance(a, np.ndarray) else 0.0
-                    for k, a in enumerate(args) if k != POSITIONS["idx"]]
         _, hvp = module.f_hvp(*_copies(args), tangent)
     for what, got in (("vjp(grad(f, s))", float(vjp_s)), ("hessian(f, s)", hessian_s)):
         if not np.isfinite(got) or not np.isfinite(second):
@@ -366,8 +414,21 @@ def _check_compositions(module, oracle, args: list, rng, outcome: str) -> str:
         try:
             expected = float(autograd_grad(autograd_grad(oracle, s), s)(*_copies(args)))
             hess_x = autograd_jacobian(autograd_grad(oracle, x), x)(*_copies(args))
+            firsts = [(name, position, np.asarray(first(*_copies(args)), dtype=float),
+                       np.asarray(autograd_grad(oracle, position)(*_copies(args)), dtype=float))
+                      for name, position, first in (("s", s, module.f_s), ("x", x, module.f_x))]
         except (TypeError, ValueError):  # an in-place write on a traced array: finite differences judge
             oracle = None
+    if oracle is not None:
+        for name, position, got, expected_first in firsts:
+            scale = max(1.0, float(np.max(np.abs(expected_first))))
+            if not np.allclose(got, expected_first, rtol=1e-7, atol=1e-7 * scale):
+                # autograd's derivative rules keep the arrays their untraced operands were (`M[3]` in
+                # `M[3] * x[4]`, a view) and read them in the backward pass; a later write through an alias
+                # (`b2 = M; b2 -= ...`, seed 6058) changes them in between, so autograd differentiates with the
+                # written values: where Python's finite differences side with Lifted, the oracle is set aside
+                _side_with_python(reference, args, position, got, expected_first, rng, f"d/d{name}")
+                oracle = None
     if oracle is not None:
         assert abs(second - expected) <= 1e-7 * max(1.0, abs(expected)), f"grad(grad(f, s)) {second} vs autograd {expected}"
         np.testing.assert_allclose(hvp, hess_x @ tangent, rtol=1e-7, atol=1e-7 * max(1.0, float(np.max(np.abs(hess_x)))),
@@ -375,8 +436,8 @@ def _check_compositions(module, oracle, args: list, rng, outcome: str) -> str:
         return outcome
     first_s = lambda *a: float(module.f_s(*_copies(list(a))))  # noqa: E731
     first_x = lambda *a: np.asarray(module.f_x(*_copies(list(a))))  # noqa: E731
-    results = [_directional(first_s, args, s, 1.0, "grad(grad(f, s)) vs finite differences", second),
-               _directional(first_x, args, x, tangent, "jvp(grad(f, x)) vs finite differences", hvp)]
+    results = [_directional(first_s, args, s, 1.0, "grad(grad(f, s)) vs finite differences", second, largest),
+               _directional(first_x, args, x, tangent, "jvp(grad(f, x)) vs finite differences", hvp, largest)]
     return outcome if all(r == "checked" for r in results) else "fd-skipped"
 
 
@@ -433,19 +494,25 @@ def test_many_random_programs_match_python():
     assert not failures, f"{len(failures)} of {count} programs failed; seeds {[s for s, _ in failures[:50]]}"
 
 
-@pytest.mark.parametrize("seed", [70, 82, 83, 93, 135, 169, 886, 1277, 1384, 1632])
+@pytest.mark.parametrize("seed", [70, 82, 83, 93, 135, 169, 886, 1277, 1384, 1632, 883, 6058, 6863])
 def test_programs_that_once_failed(seed):
     """Found by this fuzzer: jvp(grad(f)) reading a mask's size, a renamed kept value or a folded `-v` defined
     only inside a branch (70, 93, 169); `a += b` where `b` was bound to `a` before the loop (82, now refused:
     the sharing differs between iterations); a view recomputed only in a `while` test's block (83); autograd
     running `a *= c` on a traced array as a rebinding (135, 1632: the oracle's error); an alias of a parameter
-    updated in place in nested loops (886; 1277 and 1384 are now refused)."""
+    updated in place in nested loops (886; 1277 and 1384 are now refused); the adjoint of `(b6 + row11) * (b6 +
+    row11)`, one array handed to both b6 and row11, then updated in place for b6 (883, a wrong gradient: see
+    test_reverse.py::test_shared_sum_adjoint_in_a_row_loop); autograd differentiating `M[3] * x[4]` with the
+    `M[3]` a later `b2 -= ...` (b2 = M) wrote (6058, the oracle's error: finite differences side with Lifted);
+    intermediates of 2e12 that finite differences cannot resolve (6863, fd-skipped: complex-step
+    differentiation of Python's `f` agrees with Lifted to 1e-8 on every coordinate)."""
     _, outcome, message = _check_seed(seed)
     assert outcome != "failed", message
 
 
-@pytest.mark.xfail(strict=True, reason="found by the long run, not fixed yet: `acc += ...` on the matrix a "
-                   "nested row loop iterates, then the row read in a log: wrong gradient")
-def test_program_the_long_run_found_still_failing():
-    _, outcome, message = _check_seed(883)
-    assert outcome != "failed", message
+def test_points_the_oracles_cannot_judge():
+    """6863 takes `acc3 = acc3 * c + (x[0] + acc3 * acc3)` six times: acc3[0] reaches 2e12, and a step of 1e-6
+    moves it by 4e7, many turns of the `np.cos` that reads it, so finite differences miss a term of the gradient
+    (d/dx[0] 3927 where the derivative at the point is 3966). Not judged, rather than failed."""
+    _, outcome, message = _check_seed(6863)
+    assert outcome == "fd-skipped", message

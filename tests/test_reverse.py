@@ -9,7 +9,8 @@ import pytest
 
 from autograd import grad as autograd_grad
 
-from gradcheck import assert_close, autograd_kernels, central_difference, load_source, random_inputs
+from gradcheck import (assert_close, autograd_kernels, central_difference, check_against_python, check_second_order,
+                       load_source, random_inputs)
 
 GOLDEN_INPUTS = sorted((Path(__file__).parent / "golden" / "inputs").glob("*.py"))
 
@@ -418,3 +419,91 @@ f_jvp = jvp(f)
     assert_close(module.f_grad(x), expected, rtol=1e-6, what="grad")
     assert_close(autograd_grad(autograd_kernels(source)["f"])(x), module.f_grad(x), rtol=1e-12, what="vs autograd")
     assert_close(module.f_jvp(x, np.ones(4))[1], expected.sum(), rtol=1e-6, what="jvp")
+
+
+# --- one adjoint array, two values: the sweep may not update it in place (issue 10) ---------------------------
+SHARED_SUM_HEADER = "import numpy as np\nfrom lifted import grad, kernel\n\n\n@kernel\n"
+
+SHARED_SUM_STRAIGHT_LINE = SHARED_SUM_HEADER + '''def f(p: "f64[2,n]"):
+    b = p[0] * 1.0
+    r = p[1] * 1.0
+    b = b * 0.5 + (b + r) * (b + r)
+    return np.sum(np.sin(b))
+
+
+g = grad(f)
+'''
+
+SHARED_SUM_IN_A_ROW_LOOP = SHARED_SUM_HEADER + '''def f(x: "f64[n]", M: "f64[n,d]"):
+    b = M[0] * 1.0
+    rows = M * 0.5 + x[:, None]
+    for row in rows:
+        b = b * 0.5 + (b + row) * (b + row) * 0.1
+    return np.sum(np.sin(b))
+
+
+g = grad(f, wrt=("x", "M"))
+'''
+
+SHARED_SUM_IN_A_LOOP_BRANCH = SHARED_SUM_HEADER + '''def f(x: "f64[n]", M: "f64[n,d]"):
+    acc1 = M[0] * 1.0
+    acc4 = M[0] * 1.0
+    for i5 in range(len(x)):
+        if M[i5, 1] > -0.5:
+            acc4 = acc4 * 1.0
+        else:
+            acc1 = acc1 * 0.5 + 1.0 / (1.0 + (acc1 + acc4) * (acc1 + acc4))
+            acc4 = M.T @ x
+        acc4 = np.tanh(acc4 + acc1)
+    return np.sum(acc4)
+
+
+g = grad(f, wrt=("x", "M"))
+'''
+
+
+def test_shared_sum_adjoint_straight_line():
+    """`(b + r) * (b + r)`: both sums' adjoints add up to one array, which the builder hands back as `r`'s adjoint
+    too; `b`'s later term `db += db_1 * 0.5` once updated it in place, giving `r` the same adjoint as `b`."""
+    args = [np.random.default_rng(0).normal(size=(2, 5))]
+    check_against_python(SHARED_SUM_STRAIGHT_LINE, args)
+    check_second_order(SHARED_SUM_STRAIGHT_LINE, args, 0)
+
+
+def test_shared_sum_adjoint_in_a_row_loop():
+    """The semantics fuzzer's seed 883, minimized: the same shared sum, with `row` a row of the matrix looped over."""
+    rng = np.random.default_rng(1)
+    args = [rng.normal(size=5), rng.normal(size=(5, 3))]
+    check_against_python(SHARED_SUM_IN_A_ROW_LOOP, args)
+    for position in (0, 1):
+        check_second_order(SHARED_SUM_IN_A_ROW_LOOP, args, position)
+
+
+def test_shared_sum_adjoint_in_a_loop_branch():
+    """The structured fuzzer's seed 1230, minimized: the shared sum `acc1 + acc4` inside a branch of a loop."""
+    rng = np.random.default_rng(1230)
+    args = [rng.uniform(-1.5, 1.5, 5), rng.uniform(-1.5, 1.5, (5, 3))]
+    check_against_python(SHARED_SUM_IN_A_LOOP_BRANCH, args)
+    for position in (0, 1):
+        check_second_order(SHARED_SUM_IN_A_LOOP_BRANCH, args, position)
+
+SHARED_DIFFERENCE = SHARED_SUM_HEADER + '''def f(p: "f64[3,n]"):
+    b = p[0] * 1.0
+    c = p[1] * 1.0
+    e = np.sin(c)
+    s1 = b + c
+    u = p[2] - s1
+    s2 = b + c
+    return np.sum(np.sin(u) + s2 * s2 + e)
+
+
+g = grad(f)
+'''
+
+
+def test_shared_difference_adjoint():
+    """b and c both receive `ds2` then `-du`: the builder handed back `ds2 - du`, made for b, as c's adjoint too,
+    and c's next term (from `np.sin(c)`) was added into it in place, giving b the same adjoint as c."""
+    args = [np.random.default_rng(2).normal(size=(3, 5))]
+    check_against_python(SHARED_DIFFERENCE, args)
+    check_second_order(SHARED_DIFFERENCE, args, 0)

@@ -214,22 +214,28 @@ class _Sweep:
             if owned and _fits_into(negated, previous):
                 total = builder.bind("isub", [previous, negated])
             else:
-                total = builder.bind("subtract", [previous, negated], name=name)
-                owned = True
+                total, owned = self._new_array("subtract", [previous, negated], name)
         elif owned and _fits_into(ct, previous):
             total = builder.bind("iadd", [previous, ct])
         elif self._negated(previous) is not None:  # `-(x) + ct` is `ct - x`
-            total = builder.bind("subtract", [ct, self._negated(previous)], name=name)
-            owned = True
+            total, owned = self._new_array("subtract", [ct, self._negated(previous)], name)
         else:
-            count = len(builder.eqns)
-            total = builder.bind("add", [previous, ct], name=name)
-            # a new array, unless the builder handed back an existing sum (another value's adjoint, say)
-            owned = any(total in eqn.outs for eqn in builder.eqns[count:])
+            total, owned = self._new_array("add", [previous, ct], name)
         if isinstance(ct, Scatter) or (owned and previous is not None):
             self.owner[id(total)] = id(var)
+        elif self.owner.get(id(total), id(var)) != id(var):
+            # an array another value owns (a sum the builder handed back, say `dt_2 + dt_3` for both `b` and
+            # `r` in `(b + r) * (b + r)`) is now var's adjoint too: an update in place for either would change both
+            del self.owner[id(total)]
         self.adjoints[id(var)] = total
         self.values[id(var)] = var
+
+    def _new_array(self, prim_name: str, args: list[Atom], name: str | None) -> tuple[Atom, bool]:
+        """The sum or difference of two contributions, and whether it is a new array: the builder may hand back
+        one computed before (another value's adjoint, when two values receive the same two contributions)."""
+        count = len(self.builder.eqns)
+        total = self.builder.bind(prim_name, args, name=name)
+        return total, any(total in eqn.outs for eqn in self.builder.eqns[count:])
 
     def _negated(self, ct: Atom) -> Atom | None:
         """`x` when the cotangent `ct` is `-x` computed a few lines above in the same block (so adding it can

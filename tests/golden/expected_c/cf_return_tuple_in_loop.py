@@ -20,7 +20,7 @@ _KERNELS = {
     "first_crossing_vjp_k1": {'rank': 1, 'params': [('scalar', 'bool'), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('scalar', 'bool'), ('scalar', 'bool'), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('scalar_out', 'bool'), ('scalar_out', 'bool'), ('scalar_out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "first_crossing_vjp_k2": {'rank': 1, 'params': [('scalar', 'bool'), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('scalar_out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "first_crossing_vjp_k3": {'rank': 1, 'params': [('scalar', 'bool'), ('scalar', 'i64'), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('scalar_out', 'f64'), ('out', 'f64'), ('scalar_out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "first_crossing_vjp_k4": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "first_crossing_vjp_k4": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "first_crossing_vjp_k5": {'rank': 1, 'params': [('scalar', 'i64'), ('out', 'f64')], 'dims': [(('S',), [('arg', 0)])], 'static': (None,)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "cf_return_tuple_in_loop.cu"), _KERNELS)

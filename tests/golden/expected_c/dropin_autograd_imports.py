@@ -17,11 +17,11 @@ __lifted_transforms__ = {
 _KERNELS = {
     "mixture_log_likelihood_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 1), True), ('array', 'f64', (None, 'S'), True), ('array', 'f64', (None, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "mixture_log_likelihood_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "mixture_log_likelihood_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False)], 'dims': [], 'static': (None,)},
+    "mixture_log_likelihood_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
     "softplus_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "mixture_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 1), True), ('array', 'f64', (None, 'S'), True), ('array', 'f64', (None, 'S'), True), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "mixture_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "mixture_grad_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "mixture_grad_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None), 'mode': 'columns', 'perm': (1, 0), 'reduced': 1},
     "mixture_grad_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "softplus_slopes_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
 }
@@ -120,11 +120,9 @@ def mixture_grad(means: "f64[k]", log_weights: "f64[k]", x: "f64[n]"):
     # dropin_autograd_imports.py:12  return np.sum(logsumexp(log_p, axis=1))
     r = np.expand_dims(s_1, 1)
     del s_1
-    t_8 = _kernels.mixture_grad_k2(log_p, r, t)
+    s_3 = _kernels.mixture_grad_k2(log_p, r, t)
     del log_p, r, t
     # dropin_autograd_imports.py:11  log_p = norm.logpdf(x[:, None], means, 1.0) + log_weights - logsumexp(log_weights)
-    s_3 = np.sum(t_8, axis=0)
-    del t_8
     dmeans = _kernels.mixture_grad_k3(s_3)
     del s_3
     return dmeans

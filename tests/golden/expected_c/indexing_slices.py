@@ -15,8 +15,8 @@ __lifted_transforms__ = {
 }
 _KERNELS = {
     "rosenbrock_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "rosenbrock_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False)], 'dims': [], 'static': (None,)},
-    "corners_k0": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False)], 'dims': [], 'static': (2, 1, 3)},
+    "rosenbrock_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
+    "corners_k0": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (2, 1, 3)},
     "rosenbrock_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "rosenbrock_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "rosenbrock_grad_k2": {'rank': 1, 'params': [('scalar', 'i64'), ('out', 'f64')], 'dims': [(('S',), [('arg', 0)])], 'static': (None,)},

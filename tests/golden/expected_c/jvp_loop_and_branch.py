@@ -13,12 +13,12 @@ __lifted_transforms__ = {
     ('jvp', 'damped', ('x', 'k'), True): "damped_jvp",
 }
 _KERNELS = {
-    "damped_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False)], 'dims': [], 'static': (None,)},
+    "damped_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
     "damped_k1": {'rank': 1, 'params': [('scalar', 'bool'), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "damped_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False)], 'dims': [], 'static': (None,)},
-    "damped_jvp_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False)], 'dims': [], 'static': (None,)},
+    "damped_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
+    "damped_jvp_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
     "damped_jvp_k1": {'rank': 1, 'params': [('scalar', 'bool'), ('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "damped_jvp_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False), ('reduce', 'f64', 'add', 'f64', False)], 'dims': [], 'static': (None,)},
+    "damped_jvp_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "jvp_loop_and_branch.cu"), _KERNELS)
 

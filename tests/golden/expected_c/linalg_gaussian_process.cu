@@ -18,6 +18,18 @@
 #define LIFTED_LOCAL_FILL(T, x, v) T x = (v)
 #define LIFTED_AT(x) x
 #define LIFTED_LANE_REDUCE(op, x) (x)
+// reductions over some axes: `rows` give each output a warp (its lanes stride along the row, then a shuffle
+// reduction); `columns` give each output a thread that walks its column
+#define LIFTED_ROWS(o, count) for (int64_t o = ((int64_t)blockIdx.x * blockDim.x + threadIdx.x) / 32; o < (count); \
+                                   o += ((int64_t)blockDim.x * gridDim.x) / 32)
+#define LIFTED_ROW_FOR(i, o, length) for (int64_t i = (o) * (length) + (threadIdx.x & 31); i < ((o) + 1) * (length); \
+                                          i += 32)
+#define LIFTED_ROW_REDUCE(op, x) lifted_warp_##op(x)
+#define LIFTED_ROW_STORE(target, value) \
+    do { const auto lifted_value = (value); if ((threadIdx.x & 31) == 0) target = lifted_value; } while (0)
+#define LIFTED_COLUMN_INDEX(i, o, r) const int64_t i = (o) * lifted_n_red + (r)
+#define LIFTED_COLUMN(o) (o)
+#define LIFTED_COLUMN_STORE(out, o, acc) out[o] = (acc)
 // a per-thread tape, laid out slot-major so that neighbouring threads touch neighbouring words
 #define LIFTED_TAPE(t, k) t##_data[(int64_t)(k) * ((int64_t)gridDim.x * blockDim.x) + \
                                    (int64_t)blockIdx.x * blockDim.x + threadIdx.x]
@@ -44,6 +56,16 @@ static inline int omp_get_max_threads(void) { return 1; }
 #define LIFTED_LOCAL_FILL(T, x, v) T x[LIFTED_LANE_COUNT]; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) x[lane] = (v)
 #define LIFTED_AT(x) x[lane]
 #define LIFTED_LANE_REDUCE(op, x) lifted_lanes_##op(x)
+// reductions over some axes: `rows` give each output a SIMD loop over its row's chunks, then a sum over lanes;
+// `columns` make 16 neighbouring outputs the lanes, each walking its column
+#define LIFTED_ROWS(o, count) _Pragma("omp for schedule(static)") for (int64_t o = 0; o < (count); ++o)
+#define LIFTED_ROW_FOR(i, o, length) \
+    for (int64_t i##_base = (o) * (length); i##_base < ((o) + 1) * (length); i##_base += LIFTED_LANE_COUNT)
+#define LIFTED_ROW_REDUCE(op, x) lifted_lanes_##op(x)
+#define LIFTED_ROW_STORE(target, value) target = (value)
+#define LIFTED_COLUMN_INDEX(i, o, r) const int64_t i = (o##_base + lane) * lifted_n_red + (r)
+#define LIFTED_COLUMN(o) (o##_base + lane)
+#define LIFTED_COLUMN_STORE(out, o, acc) LIFTED_LANES(o) out[o##_base + lane] = LIFTED_AT(acc)
 // a per-thread tape: one stack per OpenMP thread, each slot a row of lanes
 #define LIFTED_TAPE(t, k) t##_data[(lifted_thread * t##_cap + (k)) * LIFTED_LANE_COUNT + lane]
 #ifdef LIFTED_MVEC
@@ -62,6 +84,16 @@ LIFTED_DEVICE int64_t lifted_trip_count(int64_t start, int64_t stop, int64_t ste
 {
     if (step > 0) return stop > start ? (stop - start + step - 1) / step : 0;
     return start > stop ? (start - stop - step - 1) / (-step) : 0;
+}
+
+// the coordinate along a dimension of size d, dividing `rest` by d: through a double division, exact for
+// rest < 2^52 (the quotient lies at least 0.5/d from an integer), because an int64 division stops SIMD loops
+LIFTED_DEVICE int64_t lifted_unravel_step(int64_t& rest, const int64_t d)
+{
+    const int64_t quotient = (int64_t)(((double)rest + 0.5) / (double)d);
+    const int64_t coordinate = rest - quotient * d;
+    rest = quotient;
+    return coordinate;
 }
 
 // NumPy's semantics where C's differ: NaN propagates through maximum/minimum, `//` and `%` round toward -inf
@@ -135,6 +167,15 @@ template <class T> LIFTED_DEVICE T lifted_warp_sum(T v)
     for (int offset = 16; offset > 0; offset /= 2) v += __shfl_down_sync(0xffffffffu, v, offset);
     return v;
 }
+// butterfly reductions: every lane of the warp ends with the result
+template <class T> LIFTED_DEVICE T lifted_warp_add(T v)
+{ for (int m = 16; m > 0; m /= 2) v += __shfl_xor_sync(0xffffffffu, v, m); return v; }
+template <class T> LIFTED_DEVICE T lifted_warp_mul(T v)
+{ for (int m = 16; m > 0; m /= 2) v *= __shfl_xor_sync(0xffffffffu, v, m); return v; }
+template <class T> LIFTED_DEVICE T lifted_warp_max(T v)
+{ for (int m = 16; m > 0; m /= 2) v = lifted_maximum(v, __shfl_xor_sync(0xffffffffu, v, m)); return v; }
+template <class T> LIFTED_DEVICE T lifted_warp_min(T v)
+{ for (int m = 16; m > 0; m /= 2) v = lifted_minimum(v, __shfl_xor_sync(0xffffffffu, v, m)); return v; }
 LIFTED_DEVICE void lifted_reduce_add(double* out, double v)
 {
     v = lifted_warp_sum(v);
@@ -166,10 +207,34 @@ LIFTED_DEVICE void lifted_reduce_min(double* out, double v)
     } while (seen != expected);
 }
 LIFTED_DEVICE void lifted_reduce_max(int64_t* out, int64_t v) { atomicMax((long long*)out, (long long)v); }
+LIFTED_DEVICE void lifted_reduce_mul(double* out, double v)
+{
+    v = lifted_warp_mul(v);
+    if ((threadIdx.x & 31) != 0) return;
+    unsigned long long* address = (unsigned long long*)out;
+    unsigned long long seen = *address, expected;
+    do {
+        expected = seen;
+        seen = atomicCAS(address, expected, __double_as_longlong(__longlong_as_double(expected) * v));
+    } while (seen != expected);
+}
+LIFTED_DEVICE void lifted_reduce_mul(int64_t* out, int64_t v)
+{
+    v = lifted_warp_mul(v);
+    if ((threadIdx.x & 31) != 0) return;
+    unsigned long long* address = (unsigned long long*)out;
+    unsigned long long seen = *address, expected;
+    do {
+        expected = seen;
+        seen = atomicCAS(address, expected, (unsigned long long)((long long)expected * (long long)v));
+    } while (seen != expected);
+}
 LIFTED_DEVICE void lifted_reduce_min(int64_t* out, int64_t v) { atomicMin((long long*)out, (long long)v); }
 #else
 template <class T> LIFTED_DEVICE T lifted_lanes_add(const T* x)
 { T total = 0; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) total += x[lane]; return total; }
+template <class T> LIFTED_DEVICE T lifted_lanes_mul(const T* x)
+{ T total = 1; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) total *= x[lane]; return total; }
 template <class T> LIFTED_DEVICE T lifted_lanes_max(const T* x)
 { T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_maximum(best, x[lane]); return best; }
 template <class T> LIFTED_DEVICE T lifted_lanes_min(const T* x)
@@ -178,6 +243,11 @@ template <class T> LIFTED_DEVICE void lifted_reduce_add(T* out, T v)
 {
     _Pragma("omp atomic")
     *out += v;
+}
+template <class T> LIFTED_DEVICE void lifted_reduce_mul(T* out, T v)
+{
+    _Pragma("omp atomic")
+    *out *= v;
 }
 template <class T> LIFTED_DEVICE void lifted_reduce_max(T* out, T v)
 {
@@ -192,38 +262,37 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 #endif
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
-// gp_negative_log_likelihood_k0: 3-d index space of n elements
-LIFTED_KERNEL void gp_negative_log_likelihood_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+// gp_negative_log_likelihood_k0: 3-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
+LIFTED_KERNEL void gp_negative_log_likelihood_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
-    double* __restrict__ t_out)
+    double* __restrict__ s_acc_out)
 {
     LIFTED_PARALLEL
     {
         LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
+        LIFTED_ROWS(lifted_o, lifted_n_out)
         {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i2 = rest % d2;
-                rest /= d2;
-                const int64_t i1 = rest % d1;
-                rest /= d1;
-                const int64_t i0 = rest;
-                const double v = v_data[i0 * v_s0 + i1 * v_s1 + i2 * v_s2];
-                const double v_1 = v_1_data[i0 * v_1_s0 + i1 * v_1_s1 + i2 * v_1_s2];
-                // linalg_gaussian_process.py:7  diff = x[:, None, :] - x[None, :, :]
-                const double diff = (v - v_1);
-                // linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
-                LIFTED_AT(t) = (diff * diff);
+            LIFTED_LOCAL_FILL(double, s_acc, 0);
+            LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
+            {
+                LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    int64_t rest_o = lifted_o;
+                    const int64_t i1 = lifted_unravel_step(rest_o, d1);
+                    const int64_t i0 = rest_o;
+                    const int64_t i2 = (i - lifted_o * lifted_n_red);
+                    const double v = v_data[i0 * v_s0 + i1 * v_s1 + i2 * v_s2];
+                    const double v_1 = v_1_data[i0 * v_1_s0 + i1 * v_1_s1 + i2 * v_1_s2];
+                    // linalg_gaussian_process.py:7  diff = x[:, None, :] - x[None, :, :]
+                    const double diff = (v - v_1);
+                    // linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
+                    const double t = (diff * diff);
+                    LIFTED_AT(s_acc) += t;
+                }
             }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_out[i] = LIFTED_AT(t);
-            }
+            LIFTED_ROW_STORE(s_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_acc));
         }
     }
 }
@@ -360,38 +429,37 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k5(const int64_t n, const int64_t 
     }
 }
 
-// gp_grad_k0: 3-d index space of n elements
-LIFTED_KERNEL void gp_grad_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+// gp_grad_k0: 3-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
+LIFTED_KERNEL void gp_grad_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
-    double* __restrict__ t_out)
+    double* __restrict__ s_acc_out)
 {
     LIFTED_PARALLEL
     {
         LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
+        LIFTED_ROWS(lifted_o, lifted_n_out)
         {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i2 = rest % d2;
-                rest /= d2;
-                const int64_t i1 = rest % d1;
-                rest /= d1;
-                const int64_t i0 = rest;
-                const double v = v_data[i0 * v_s0 + i1 * v_s1 + i2 * v_s2];
-                const double v_1 = v_1_data[i0 * v_1_s0 + i1 * v_1_s1 + i2 * v_1_s2];
-                // linalg_gaussian_process.py:7  diff = x[:, None, :] - x[None, :, :]
-                const double diff = (v - v_1);
-                // linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
-                LIFTED_AT(t) = (diff * diff);
+            LIFTED_LOCAL_FILL(double, s_acc, 0);
+            LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
+            {
+                LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    int64_t rest_o = lifted_o;
+                    const int64_t i1 = lifted_unravel_step(rest_o, d1);
+                    const int64_t i0 = rest_o;
+                    const int64_t i2 = (i - lifted_o * lifted_n_red);
+                    const double v = v_data[i0 * v_s0 + i1 * v_s1 + i2 * v_s2];
+                    const double v_1 = v_1_data[i0 * v_1_s0 + i1 * v_1_s1 + i2 * v_1_s2];
+                    // linalg_gaussian_process.py:7  diff = x[:, None, :] - x[None, :, :]
+                    const double diff = (v - v_1);
+                    // linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
+                    const double t = (diff * diff);
+                    LIFTED_AT(s_acc) += t;
+                }
             }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_out[i] = LIFTED_AT(t);
-            }
+            LIFTED_ROW_STORE(s_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_acc));
         }
     }
 }
@@ -555,8 +623,7 @@ LIFTED_KERNEL void gp_grad_k6(const int64_t n, const int64_t d0, const int64_t d
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 int64_t rest = i;
-                const int64_t i1 = rest % d1;
-                rest /= d1;
+                const int64_t i1 = lifted_unravel_step(rest, d1);
                 const int64_t i0 = rest;
                 const double r = r_data[i0 * r_s0 + i1 * r_s1];
                 const double r_1 = r_1_data[i0 * r_1_s0 + i1 * r_1_s1];
@@ -589,8 +656,7 @@ LIFTED_KERNEL void gp_grad_k7(const int64_t n, const int64_t d0, const int64_t d
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 int64_t rest = i;
-                const int64_t i1 = rest % d1;
-                rest /= d1;
+                const int64_t i1 = lifted_unravel_step(rest, d1);
                 const int64_t i0 = rest;
                 const double r_2 = r_2_data[i0 * r_2_s0 + i1 * r_2_s1];
                 const double r_3 = r_3_data[i0 * r_3_s0 + i1 * r_3_s1];
@@ -735,38 +801,37 @@ LIFTED_KERNEL void gp_grad_k11(const int64_t n, const int64_t d0, const int64_t 
     }
 }
 
-// gp_tangent_k0: 3-d index space of n elements
-LIFTED_KERNEL void gp_tangent_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+// gp_tangent_k0: 3-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
+LIFTED_KERNEL void gp_tangent_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
-    double* __restrict__ t_out)
+    double* __restrict__ s_acc_out)
 {
     LIFTED_PARALLEL
     {
         LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
+        LIFTED_ROWS(lifted_o, lifted_n_out)
         {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i2 = rest % d2;
-                rest /= d2;
-                const int64_t i1 = rest % d1;
-                rest /= d1;
-                const int64_t i0 = rest;
-                const double v = v_data[i0 * v_s0 + i1 * v_s1 + i2 * v_s2];
-                const double v_1 = v_1_data[i0 * v_1_s0 + i1 * v_1_s1 + i2 * v_1_s2];
-                // linalg_gaussian_process.py:7  diff = x[:, None, :] - x[None, :, :]
-                const double diff = (v - v_1);
-                // linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
-                LIFTED_AT(t) = (diff * diff);
+            LIFTED_LOCAL_FILL(double, s_acc, 0);
+            LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
+            {
+                LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    int64_t rest_o = lifted_o;
+                    const int64_t i1 = lifted_unravel_step(rest_o, d1);
+                    const int64_t i0 = rest_o;
+                    const int64_t i2 = (i - lifted_o * lifted_n_red);
+                    const double v = v_data[i0 * v_s0 + i1 * v_s1 + i2 * v_s2];
+                    const double v_1 = v_1_data[i0 * v_1_s0 + i1 * v_1_s1 + i2 * v_1_s2];
+                    // linalg_gaussian_process.py:7  diff = x[:, None, :] - x[None, :, :]
+                    const double diff = (v - v_1);
+                    // linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
+                    const double t = (diff * diff);
+                    LIFTED_AT(s_acc) += t;
+                }
             }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_out[i] = LIFTED_AT(t);
-            }
+            LIFTED_ROW_STORE(s_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_acc));
         }
     }
 }

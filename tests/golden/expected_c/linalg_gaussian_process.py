@@ -14,13 +14,13 @@ __lifted_transforms__ = {
     ('jvp', 'gp_negative_log_likelihood', ('log_noise',), False): "gp_tangent",
 }
 _KERNELS = {
-    "gp_negative_log_likelihood_k0": {'rank': 3, 'params': [('array', 'f64', ('S', 1, 'S'), True), ('array', 'f64', (1, 'S', 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None, None)},
+    "gp_negative_log_likelihood_k0": {'rank': 3, 'params': [('array', 'f64', ('S', 1, 'S'), True), ('array', 'f64', (1, 'S', 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None, None), 'mode': 'rows', 'perm': (0, 1, 2), 'reduced': 1},
     "gp_negative_log_likelihood_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "gp_negative_log_likelihood_k2": {'rank': 2, 'params': [('scalar', 'f64'), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "gp_negative_log_likelihood_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "gp_negative_log_likelihood_k4": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False)], 'dims': [], 'static': (None,)},
-    "gp_negative_log_likelihood_k5": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False)], 'dims': [], 'static': (None,)},
-    "gp_grad_k0": {'rank': 3, 'params': [('array', 'f64', ('S', 1, 'S'), True), ('array', 'f64', (1, 'S', 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None, None)},
+    "gp_negative_log_likelihood_k4": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
+    "gp_negative_log_likelihood_k5": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
+    "gp_grad_k0": {'rank': 3, 'params': [('array', 'f64', ('S', 1, 'S'), True), ('array', 'f64', (1, 'S', 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None, None), 'mode': 'rows', 'perm': (0, 1, 2), 'reduced': 1},
     "gp_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "gp_grad_k2": {'rank': 2, 'params': [('scalar', 'f64'), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "gp_grad_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
@@ -30,20 +30,20 @@ _KERNELS = {
     "gp_grad_k7": {'rank': 2, 'params': [('array', 'f64', ('S', 1), True), ('array', 'f64', (1, 'S'), True), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "gp_grad_k8": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "gp_grad_k9": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "gp_grad_k10": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64'), ('reduce', 'f64', 'add', 'f64', False)], 'dims': [], 'static': (None, None)},
-    "gp_grad_k11": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('reduce', 'f64', 'add', 'f64', False)], 'dims': [], 'static': (None, None)},
-    "gp_tangent_k0": {'rank': 3, 'params': [('array', 'f64', ('S', 1, 'S'), True), ('array', 'f64', (1, 'S', 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None, None)},
+    "gp_grad_k10": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
+    "gp_grad_k11": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
+    "gp_tangent_k0": {'rank': 3, 'params': [('array', 'f64', ('S', 1, 'S'), True), ('array', 'f64', (1, 'S', 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None, None), 'mode': 'rows', 'perm': (0, 1, 2), 'reduced': 1},
     "gp_tangent_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "gp_tangent_k2": {'rank': 2, 'params': [('scalar', 'f64'), ('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('array', 'f64', ('S', 'S'), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "gp_tangent_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "gp_tangent_k4": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "gp_tangent_k5": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "gp_tangent_k6": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "gp_tangent_k7": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False)], 'dims': [], 'static': (None, None)},
+    "gp_tangent_k7": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
     "gp_tangent_k8": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "gp_tangent_k9": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False), ('reduce', 'f64', 'add', 'f64', False)], 'dims': [], 'static': (None,)},
+    "gp_tangent_k9": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
     "gp_tangent_k10": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "gp_tangent_k11": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False), ('reduce', 'f64', 'add', 'f64', False)], 'dims': [], 'static': (None,)},
+    "gp_tangent_k11": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "linalg_gaussian_process.cu"), _KERNELS)
 
@@ -105,11 +105,9 @@ def gp_negative_log_likelihood(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n
     n = x.shape[0]
     # linalg_gaussian_process.py:7  diff = x[:, None, :] - x[None, :, :]
     v = x[:, None, :]
-    t = _kernels.gp_negative_log_likelihood_k0(v, x[None, :, :])
+    s = _kernels.gp_negative_log_likelihood_k0(v, x[None, :, :])
     del v, x
     # linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
-    s = np.sum(t, axis=2)
-    del t
     e_2 = np.exp(log_noise)
     del log_noise
     e_1 = _kernels.gp_negative_log_likelihood_k1(s, np.exp(2.0 * log_scale))
@@ -141,11 +139,9 @@ def gp_grad(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n,d]", y: "f64[n]"):
     n = x.shape[0]
     # linalg_gaussian_process.py:7  diff = x[:, None, :] - x[None, :, :]
     v = x[:, None, :]
-    t = _kernels.gp_grad_k0(v, x[None, :, :])
+    s = _kernels.gp_grad_k0(v, x[None, :, :])
     del v, x
     # linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
-    s = np.sum(t, axis=2)
-    del t
     e = np.exp(2.0 * log_scale)
     del log_scale
     e_2 = np.exp(log_noise)
@@ -220,11 +216,9 @@ def gp_tangent(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n,d]", y: "f64[n]
     n = x.shape[0]
     # linalg_gaussian_process.py:7  diff = x[:, None, :] - x[None, :, :]
     v = x[:, None, :]
-    t = _kernels.gp_tangent_k0(v, x[None, :, :])
+    s = _kernels.gp_tangent_k0(v, x[None, :, :])
     del v, x
     # linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
-    s = np.sum(t, axis=2)
-    del t
     e_2 = np.exp(log_noise)
     del log_noise
     e_1 = _kernels.gp_tangent_k1(s, np.exp(2.0 * log_scale))

@@ -18,6 +18,18 @@
 #define LIFTED_LOCAL_FILL(T, x, v) T x = (v)
 #define LIFTED_AT(x) x
 #define LIFTED_LANE_REDUCE(op, x) (x)
+// reductions over some axes: `rows` give each output a warp (its lanes stride along the row, then a shuffle
+// reduction); `columns` give each output a thread that walks its column
+#define LIFTED_ROWS(o, count) for (int64_t o = ((int64_t)blockIdx.x * blockDim.x + threadIdx.x) / 32; o < (count); \
+                                   o += ((int64_t)blockDim.x * gridDim.x) / 32)
+#define LIFTED_ROW_FOR(i, o, length) for (int64_t i = (o) * (length) + (threadIdx.x & 31); i < ((o) + 1) * (length); \
+                                          i += 32)
+#define LIFTED_ROW_REDUCE(op, x) lifted_warp_##op(x)
+#define LIFTED_ROW_STORE(target, value) \
+    do { const auto lifted_value = (value); if ((threadIdx.x & 31) == 0) target = lifted_value; } while (0)
+#define LIFTED_COLUMN_INDEX(i, o, r) const int64_t i = (o) * lifted_n_red + (r)
+#define LIFTED_COLUMN(o) (o)
+#define LIFTED_COLUMN_STORE(out, o, acc) out[o] = (acc)
 // a per-thread tape, laid out slot-major so that neighbouring threads touch neighbouring words
 #define LIFTED_TAPE(t, k) t##_data[(int64_t)(k) * ((int64_t)gridDim.x * blockDim.x) + \
                                    (int64_t)blockIdx.x * blockDim.x + threadIdx.x]
@@ -44,6 +56,16 @@ static inline int omp_get_max_threads(void) { return 1; }
 #define LIFTED_LOCAL_FILL(T, x, v) T x[LIFTED_LANE_COUNT]; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) x[lane] = (v)
 #define LIFTED_AT(x) x[lane]
 #define LIFTED_LANE_REDUCE(op, x) lifted_lanes_##op(x)
+// reductions over some axes: `rows` give each output a SIMD loop over its row's chunks, then a sum over lanes;
+// `columns` make 16 neighbouring outputs the lanes, each walking its column
+#define LIFTED_ROWS(o, count) _Pragma("omp for schedule(static)") for (int64_t o = 0; o < (count); ++o)
+#define LIFTED_ROW_FOR(i, o, length) \
+    for (int64_t i##_base = (o) * (length); i##_base < ((o) + 1) * (length); i##_base += LIFTED_LANE_COUNT)
+#define LIFTED_ROW_REDUCE(op, x) lifted_lanes_##op(x)
+#define LIFTED_ROW_STORE(target, value) target = (value)
+#define LIFTED_COLUMN_INDEX(i, o, r) const int64_t i = (o##_base + lane) * lifted_n_red + (r)
+#define LIFTED_COLUMN(o) (o##_base + lane)
+#define LIFTED_COLUMN_STORE(out, o, acc) LIFTED_LANES(o) out[o##_base + lane] = LIFTED_AT(acc)
 // a per-thread tape: one stack per OpenMP thread, each slot a row of lanes
 #define LIFTED_TAPE(t, k) t##_data[(lifted_thread * t##_cap + (k)) * LIFTED_LANE_COUNT + lane]
 #ifdef LIFTED_MVEC
@@ -62,6 +84,16 @@ LIFTED_DEVICE int64_t lifted_trip_count(int64_t start, int64_t stop, int64_t ste
 {
     if (step > 0) return stop > start ? (stop - start + step - 1) / step : 0;
     return start > stop ? (start - stop - step - 1) / (-step) : 0;
+}
+
+// the coordinate along a dimension of size d, dividing `rest` by d: through a double division, exact for
+// rest < 2^52 (the quotient lies at least 0.5/d from an integer), because an int64 division stops SIMD loops
+LIFTED_DEVICE int64_t lifted_unravel_step(int64_t& rest, const int64_t d)
+{
+    const int64_t quotient = (int64_t)(((double)rest + 0.5) / (double)d);
+    const int64_t coordinate = rest - quotient * d;
+    rest = quotient;
+    return coordinate;
 }
 
 // NumPy's semantics where C's differ: NaN propagates through maximum/minimum, `//` and `%` round toward -inf
@@ -135,6 +167,15 @@ template <class T> LIFTED_DEVICE T lifted_warp_sum(T v)
     for (int offset = 16; offset > 0; offset /= 2) v += __shfl_down_sync(0xffffffffu, v, offset);
     return v;
 }
+// butterfly reductions: every lane of the warp ends with the result
+template <class T> LIFTED_DEVICE T lifted_warp_add(T v)
+{ for (int m = 16; m > 0; m /= 2) v += __shfl_xor_sync(0xffffffffu, v, m); return v; }
+template <class T> LIFTED_DEVICE T lifted_warp_mul(T v)
+{ for (int m = 16; m > 0; m /= 2) v *= __shfl_xor_sync(0xffffffffu, v, m); return v; }
+template <class T> LIFTED_DEVICE T lifted_warp_max(T v)
+{ for (int m = 16; m > 0; m /= 2) v = lifted_maximum(v, __shfl_xor_sync(0xffffffffu, v, m)); return v; }
+template <class T> LIFTED_DEVICE T lifted_warp_min(T v)
+{ for (int m = 16; m > 0; m /= 2) v = lifted_minimum(v, __shfl_xor_sync(0xffffffffu, v, m)); return v; }
 LIFTED_DEVICE void lifted_reduce_add(double* out, double v)
 {
     v = lifted_warp_sum(v);
@@ -166,10 +207,34 @@ LIFTED_DEVICE void lifted_reduce_min(double* out, double v)
     } while (seen != expected);
 }
 LIFTED_DEVICE void lifted_reduce_max(int64_t* out, int64_t v) { atomicMax((long long*)out, (long long)v); }
+LIFTED_DEVICE void lifted_reduce_mul(double* out, double v)
+{
+    v = lifted_warp_mul(v);
+    if ((threadIdx.x & 31) != 0) return;
+    unsigned long long* address = (unsigned long long*)out;
+    unsigned long long seen = *address, expected;
+    do {
+        expected = seen;
+        seen = atomicCAS(address, expected, __double_as_longlong(__longlong_as_double(expected) * v));
+    } while (seen != expected);
+}
+LIFTED_DEVICE void lifted_reduce_mul(int64_t* out, int64_t v)
+{
+    v = lifted_warp_mul(v);
+    if ((threadIdx.x & 31) != 0) return;
+    unsigned long long* address = (unsigned long long*)out;
+    unsigned long long seen = *address, expected;
+    do {
+        expected = seen;
+        seen = atomicCAS(address, expected, (unsigned long long)((long long)expected * (long long)v));
+    } while (seen != expected);
+}
 LIFTED_DEVICE void lifted_reduce_min(int64_t* out, int64_t v) { atomicMin((long long*)out, (long long)v); }
 #else
 template <class T> LIFTED_DEVICE T lifted_lanes_add(const T* x)
 { T total = 0; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) total += x[lane]; return total; }
+template <class T> LIFTED_DEVICE T lifted_lanes_mul(const T* x)
+{ T total = 1; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) total *= x[lane]; return total; }
 template <class T> LIFTED_DEVICE T lifted_lanes_max(const T* x)
 { T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_maximum(best, x[lane]); return best; }
 template <class T> LIFTED_DEVICE T lifted_lanes_min(const T* x)
@@ -178,6 +243,11 @@ template <class T> LIFTED_DEVICE void lifted_reduce_add(T* out, T v)
 {
     _Pragma("omp atomic")
     *out += v;
+}
+template <class T> LIFTED_DEVICE void lifted_reduce_mul(T* out, T v)
+{
+    _Pragma("omp atomic")
+    *out *= v;
 }
 template <class T> LIFTED_DEVICE void lifted_reduce_max(T* out, T v)
 {

@@ -12,8 +12,9 @@ __lifted_backend__ = "c"
 __lifted_transforms__ = {
 }
 _KERNELS = {
-    "softmax_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "softmax_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "softmax_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'max', 'f64', False, True)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
+    "softmax_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('out', 'f64'), ('reduce', 'f64', 'add', 'f64', False, True)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
+    "softmax_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "primal_only.cu"), _KERNELS)
 
@@ -74,9 +75,10 @@ def softmax(z: "f64[n,k]"):
     """Row-wise softmax, numerically stable."""
     _check_args('softmax', z)
     # primal_only.py:8  shifted = z - np.max(z, axis=1, keepdims=True)
-    e = _kernels.softmax_k0(z, np.max(z, axis=1, keepdims=True))
-    del z
+    s = _kernels.softmax_k0(z)
+    e, s_1 = _kernels.softmax_k1(z, s)
+    del z, s
     # primal_only.py:10  return e / np.sum(e, axis=1, keepdims=True)
-    t = _kernels.softmax_k1(e, np.sum(e, axis=1, keepdims=True))
-    del e
+    t = _kernels.softmax_k2(e, s_1)
+    del e, s_1
     return t

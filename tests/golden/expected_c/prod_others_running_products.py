@@ -14,15 +14,18 @@ __lifted_transforms__ = {
     ('hessian', 'row_products', ('x',), False): "row_products_hessian",
 }
 _KERNELS = {
-    "row_products_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False)], 'dims': [], 'static': (None,)},
-    "row_products_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "row_products_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "row_products_hessian_k0": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), False), ('array', 'f64', (None, 'S', 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None, None)},
-    "row_products_hessian_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "row_products_hessian_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "row_products_hessian_k3": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), False), ('array', 'f64', (None, 'S', 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None, None)},
-    "row_products_hessian_k4": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), False), ('array', 'f64', (None, 'S', 'S'), True), ('array', 'f64', ('S', 'S', 'S'), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None, None)},
-    "row_products_hessian_k5": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), False), ('array', 'f64', (None, 'S', 'S'), True), ('array', 'f64', ('S', 'S', 'S'), False), ('array', 'f64', ('S', 'S', 1), True), ('array', 'f64', (None, 'S', 'S'), True), ('array', 'f64', (None, 'S', 1), True), ('out', 'f64')], 'dims': [], 'static': (None, None, None)},
+    "row_products_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'mul', 'f64', False, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
+    "row_products_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
+    "row_products_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'mul', 'f64', False, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
+    "row_products_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "row_products_grad_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "row_products_hessian_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'mul', 'f64', False, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
+    "row_products_hessian_k1": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), False), ('array', 'f64', (None, 'S', 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None, None), 'mode': 'rows', 'perm': (0, 1, 2), 'reduced': 1},
+    "row_products_hessian_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "row_products_hessian_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "row_products_hessian_k4": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), False), ('array', 'f64', (None, 'S', 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None, None)},
+    "row_products_hessian_k5": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), False), ('array', 'f64', (None, 'S', 'S'), True), ('array', 'f64', ('S', 'S', 'S'), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None, None)},
+    "row_products_hessian_k6": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), False), ('array', 'f64', (None, 'S', 'S'), True), ('array', 'f64', ('S', 'S', 'S'), False), ('array', 'f64', ('S', 'S', 1), True), ('array', 'f64', (None, 'S', 'S'), True), ('array', 'f64', (None, 'S', 1), True), ('out', 'f64')], 'dims': [], 'static': (None, None, None)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "prod_others_running_products.cu"), _KERNELS)
 
@@ -163,9 +166,9 @@ def _linear_scan(a, b, axis=None, reverse=False):
 def row_products(x: "f64[n,d]"):
     _check_args('row_products', x)
     # prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
-    s = np.prod(x, axis=1)
+    s = _kernels.row_products_k0(x)
     del x
-    s_1 = _kernels.row_products_k0(s)
+    s_1 = _kernels.row_products_k1(s)
     del s
     return s_1
 
@@ -173,14 +176,14 @@ def row_products(x: "f64[n,d]"):
 def row_products_grad(x: "f64[n,d]"):
     _check_args('row_products_grad', x)
     # prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
-    s = np.prod(x, axis=1)
+    s = _kernels.row_products_grad_k0(x)
     # reverse sweep
     # prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
-    t_1 = _kernels.row_products_grad_k0(s)
+    t_1 = _kernels.row_products_grad_k1(s)
     del s
     r = np.expand_dims(t_1, 1)
     del t_1
-    dx = _kernels.row_products_grad_k1(r, _prod_others(x, axis=1))
+    dx = _kernels.row_products_grad_k2(r, _prod_others(x, axis=1))
     del r, x
     return dx
 
@@ -197,23 +200,21 @@ def row_products_hessian(x: "f64[n,d]"):
     n_1 = x.shape[0]
     d_1 = x.shape[1]
     # prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
-    s_2 = np.prod(x, axis=1)
-    t_2 = _kernels.row_products_hessian_k0(basis_1, _prod_others(x, axis=1))
-    s_3 = np.sum(t_2, axis=2)
-    del t_2
-    t_3, t_4 = _kernels.row_products_hessian_k1(s_2)
+    s_2 = _kernels.row_products_hessian_k0(x)
+    s_3 = _kernels.row_products_hessian_k1(basis_1, _prod_others(x, axis=1))
+    t_3, t_4 = _kernels.row_products_hessian_k2(s_2)
     del s_2
-    t_7 = _kernels.row_products_hessian_k2(s_3, t_3)
+    t_7 = _kernels.row_products_hessian_k3(s_3, t_3)
     del s_3, t_3
     p_3 = _cumprod_exclusive(x, axis=1)
-    t_8 = _kernels.row_products_hessian_k3(basis_1, p_3)
+    t_8 = _kernels.row_products_hessian_k4(basis_1, p_3)
     h = _linear_scan(np.broadcast_to(x, (B, n_1, d_1)), t_8, axis=2)
     del t_8
-    t_9, t_10 = _kernels.row_products_hessian_k4(h, _cumprod_exclusive(x, axis=1, reverse=True), basis_1)
+    t_9, t_10 = _kernels.row_products_hessian_k5(h, _cumprod_exclusive(x, axis=1, reverse=True), basis_1)
     del h, basis_1
     h_1 = _linear_scan(np.broadcast_to(x, (B, n_1, d_1)), t_10, axis=2, reverse=True)
     del B, n_1, d_1, t_10
-    tdx = _kernels.row_products_hessian_k5(h_1, p_3, t_9, np.expand_dims(t_7, 2), _prod_others(x, axis=1), np.expand_dims(t_4, 1))
+    tdx = _kernels.row_products_hessian_k6(h_1, p_3, t_9, np.expand_dims(t_7, 2), _prod_others(x, axis=1), np.expand_dims(t_4, 1))
     del h_1, p_3, t_9, t_7, x, t_4
     jac = np.transpose(tdx, axes=(1, 2, 0))
     del tdx

@@ -18,13 +18,13 @@ _KERNELS = {
     "mlp_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "mlp_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "loss_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "loss_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False)], 'dims': [], 'static': (None, None)},
-    "scores_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('out', 'f64'), ('reduce', 'f64', 'add', 'f64', False)], 'dims': [], 'static': (None,)},
+    "loss_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
+    "scores_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('out', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
     "loss_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "loss_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "loss_grad_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "scores_vjp_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('out', 'f64'), ('reduce', 'f64', 'add', 'f64', False), ('out', 'f64'), ('reduce', 'f64', 'add', 'f64', False)], 'dims': [], 'static': (None,)},
-    "scores_jvp_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('out', 'f64'), ('out', 'f64'), ('reduce', 'f64', 'add', 'f64', False), ('reduce', 'f64', 'add', 'f64', False)], 'dims': [], 'static': (None,)},
+    "loss_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', (None, 'S'), True), ('array', 'f64', ('S', 'S'), True), ('out', 'f64', True), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None), 'mode': 'columns', 'perm': (1, 0), 'reduced': 1},
+    "loss_grad_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 'S'), True), ('out', 'f64', True), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None), 'mode': 'columns', 'perm': (1, 0), 'reduced': 1},
+    "scores_vjp_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('out', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False), ('out', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
+    "scores_jvp_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('out', 'f64'), ('out', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "tree_params_grad_vjp_jvp.cu"), _KERNELS)
 
@@ -80,18 +80,16 @@ def loss_grad(params: "[(f64[d,h], f64[h]), (f64[h,k], f64[k])]", x: "f64[n,d]",
     x_1 = _kernels.loss_grad_k0(m, params_0_1)
     del m, params_0_1
     m_1 = x_1 @ params_1_0
-    t_2 = _kernels.loss_grad_k1(m_1, params_1_1, y)
+    t_2, dparams_1_1 = _kernels.loss_grad_k1(m_1, params_1_1, y)
     del m_1, params_1_1, y
-    dparams_1_1 = np.sum(t_2, axis=0)
     dx_1 = t_2 @ params_1_0.T
     del params_1_0
     dparams_1_0 = x_1.T @ t_2
     del t_2
     # tree_params_grad_vjp_jvp.py:9  x = np.tanh(out)
-    dout = _kernels.loss_grad_k2(x_1, dx_1)
+    dout, dparams_0_1 = _kernels.loss_grad_k2(x_1, dx_1)
     del x_1, dx_1
     # tree_params_grad_vjp_jvp.py:8  out = x @ W + b
-    dparams_0_1 = np.sum(dout, axis=0)
     dparams_0_0 = x.T @ dout
     del x, dout
     return [(dparams_0_0, dparams_0_1), (dparams_1_0, dparams_1_1)]

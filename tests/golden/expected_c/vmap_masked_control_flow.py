@@ -15,19 +15,20 @@ __lifted_transforms__ = {
     ('vmap', 'partial_sum', (0, 0), 0): "partial_sum_batched",
 }
 _KERNELS = {
-    "safe_log_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False)], 'dims': [], 'static': (None,)},
-    "safe_log_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False)], 'dims': [], 'static': (None,)},
-    "halve_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False)], 'dims': [], 'static': (None,)},
-    "safe_log_batched_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('scalar', 'i64'), ('out', 'bool'), ('out', 'bool'), ('out', 'f64')], 'dims': [(('S',), [('arg', 2)])], 'static': (None,)},
-    "safe_log_batched_k1": {'rank': 2, 'params': [('array', 'bool', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "safe_log_batched_k2": {'rank': 1, 'params': [('array', 'bool', ('S',), False), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "halve_batched_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False)], 'dims': [], 'static': (None,)},
+    "safe_log_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
+    "safe_log_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
+    "halve_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
+    "safe_log_batched_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
+    "safe_log_batched_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('scalar', 'i64'), ('out', 'bool'), ('out', 'bool'), ('out', 'f64')], 'dims': [(('S',), [('arg', 2)])], 'static': (None,)},
+    "safe_log_batched_k2": {'rank': 2, 'params': [('array', 'bool', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
+    "safe_log_batched_k3": {'rank': 1, 'params': [('array', 'bool', ('S',), False), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "halve_batched_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
     "halve_batched_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "halve_batched_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'i64', ('S',), False), ('out', 'bool')], 'dims': [], 'static': (None,)},
     "halve_batched_k3": {'rank': 1, 'params': [('array', 'bool', ('S',), False), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "halve_batched_k4": {'rank': 1, 'params': [('array', 'bool', ('S',), False), ('array', 'i64', ('S',), False), ('scalar', 'i64'), ('array', 'f64', ('S',), False), ('out', 'i64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "halve_batched_k5": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'i64', ('S',), False), ('array', 'bool', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'i64', ('S',), False), ('out', 'f64'), ('out', 'i64'), ('out', 'bool')], 'dims': [], 'static': (None,)},
-    "partial_sum_batched_k0": {'rank': 1, 'params': [('array', 'i64', ('S',), False), ('out', 'i64'), ('reduce', 'i64', 'max', 'i64', False)], 'dims': [], 'static': (None,)},
+    "partial_sum_batched_k0": {'rank': 1, 'params': [('array', 'i64', ('S',), False), ('out', 'i64'), ('reduce', 'i64', 'max', 'i64', False, False)], 'dims': [], 'static': (None,)},
     "partial_sum_batched_k1": {'rank': 1, 'params': [('scalar', 'i64'), ('array', 'i64', ('S',), False), ('out', 'bool')], 'dims': [], 'static': (None,)},
     "partial_sum_batched_k2": {'rank': 2, 'params': [('array', 'bool', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "partial_sum_batched_k3": {'rank': 1, 'params': [('array', 'bool', ('S',), False), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
@@ -144,8 +145,8 @@ def safe_log_batched(x: "f64[B,n]", t: "f64[]"):
     _check_args('safe_log_batched', x, t)
     B = x.shape[0]
     # vmap_masked_control_flow.py:7  if np.sum(x) > t:
-    s = np.sum(x, axis=1)
-    mask, other, zero = _kernels.safe_log_batched_k0(s, t, B)
+    s = _kernels.safe_log_batched_k0(x)
+    mask, other, zero = _kernels.safe_log_batched_k1(s, t, B)
     del s, B
     # vmap_masked_control_flow.py:8  s = np.sum(np.log(x))
     some = np.any(mask)
@@ -153,11 +154,9 @@ def safe_log_batched(x: "f64[B,n]", t: "f64[]"):
     if some:
         first = np.argmax(mask)
         v_1 = mask[:, None]
-        t_2 = _kernels.safe_log_batched_k1(v_1, x, x[first])
+        s_1 = _kernels.safe_log_batched_k2(v_1, x, x[first])
         del v_1, first
-        # vmap_masked_control_flow.py:8  s = np.sum(np.log(x))
-        s_3 = np.sum(t_2, axis=1)
-        del t_2
+        s_3 = s_1
     else:
         s_3 = zero
     del some, x, zero
@@ -172,7 +171,7 @@ def safe_log_batched(x: "f64[B,n]", t: "f64[]"):
     else:
         s_4 = zero_1
     del some_1, t, zero_1
-    s_5 = _kernels.safe_log_batched_k2(mask, s_3, s_4)
+    s_5 = _kernels.safe_log_batched_k3(mask, s_3, s_4)
     del mask, s_3, s_4
     return s_5
 

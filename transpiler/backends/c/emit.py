@@ -4,6 +4,12 @@ Each element of the index space runs the region's statements on scalars: inputs 
 every IR value is one `const` local (so a value used twice is computed once), loops and branches are C loops
 and branches, a tape is a per-thread stack, outputs are stored once and reductions accumulate per thread.
 Elementwise operations come from the primitive registry's `cuda` expressions.
+
+A kernel whose reductions keep some axes (`Kernel.axes`) runs over its index space permuted so that the kept
+axes come first: each output element owns one contiguous run of that space. When the reduced axes are the
+trailing ones (`rows`: `sum(x, axis=-1)`), the run's elements are the lanes (a SIMD loop per output on the CPU,
+a warp per output on the GPU); otherwise (`columns`: `sum(x, axis=0)`) neighbouring outputs are the lanes (one
+GPU thread per output) and each walks its run serially, so that lanes read neighbouring memory either way.
 """
 from __future__ import annotations
 
@@ -39,6 +45,13 @@ class _Emitter:
         self.reads: dict[int, Var] | None = None  # inputs read by the lane block being written
         self.offsets: dict[str, int] = {}  # tape name -> slots pushed (popped: negative) in this lane block
         self.run_of: dict[int, int] = {}
+        axes = kernel.axes
+        if axes is None:
+            self.mode, self.perm = "flat", tuple(range(self.rank))
+        else:
+            kept = tuple(k for k in range(self.rank) if k not in axes)
+            self.perm = kept + tuple(axes)
+            self.mode = "rows" if self.perm == tuple(range(self.rank)) else "columns"
 
     # -- names -------------------------------------------------------------------------------------------------
     def fresh(self, hint: str) -> str:
@@ -87,16 +100,23 @@ class _Emitter:
             self.params.append(Param("tape", f"{C_TYPES[dtype]}* __restrict__ {base}_data, const int64_t {base}_cap",
                                      (dtype, capacity)))
         self._plan(kernel.body)
+        reduced = {id(e.out) for e in kernel.body if isinstance(e, Eqn) and e.prim.name in REDUCTIONS}
         for var in kernel.outputs:
-            if var.type.shape != ():
+            if var.type.shape != () and id(var) not in reduced:
                 self.lane.add(id(var))
         lines = self.block(kernel.body)
-        stores = [self._output(var) for var in kernel.outputs]
-        lines += self.lanes([line for store in stores for line in store])
-        body = ["LIFTED_CHUNK(i, n);"] + lines
+        stores = [line for var in kernel.outputs for line in self._output(var)]
+        if stores and self.mode == "columns":
+            stores = self._unravel() + stores
+        lines += self.lanes(stores)
+        chunk = {"flat": ["LIFTED_CHUNK(i, n);"], "rows": ["LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);"],
+                 "columns": []}[self.mode]
         spec = {"rank": self.rank, "params": [(p.kind,) + tuple(p.spec) for p in self.params],
                 "dims": dims_spec(kernel), "static": tuple(d if isinstance(d, int) else None for d in kernel.shape)}
-        return EmittedKernel(kernel.name, self.params, self.rank, self.prologue, body, self.epilogue, spec)
+        if self.mode != "flat":
+            spec.update(mode=self.mode, perm=self.perm, reduced=len(kernel.axes))
+        return EmittedKernel(kernel.name, self.params, self.rank, self.prologue, chunk + lines, self.epilogue, spec,
+                             self.mode)
 
     def _plan(self, block: list) -> None:
         """Find the element values read outside the run of equations that computed them: they need lane arrays."""
@@ -149,7 +169,7 @@ class _Emitter:
             return
         pointer = self.fresh(f"{name}_data")
         layout = pattern(var.type.shape, self.kernel.shape)
-        if var.type.shape == self.kernel.shape:
+        if var.type.shape == self.kernel.shape and self.mode != "columns":
             self.params.append(Param("array", f"const {ctype}* __restrict__ {pointer}",
                                      (var.type.dtype, layout, False)))
             self.inputs[id(var)] = (pointer, None)
@@ -173,12 +193,14 @@ class _Emitter:
         return (self._unravel() if strided else []) + lines
 
     def _unravel(self) -> list[str]:
-        if self.rank == 1:
-            return ["const int64_t i0 = i;"]
-        lines = ["int64_t rest = i;"]
-        for k in reversed(range(1, self.rank)):
-            lines += [f"const int64_t i{k} = rest % d{k};", f"rest /= d{k};"]
-        return lines + ["const int64_t i0 = rest;"]
+        """The coordinates i0, i1, ... of element `i`; with reductions over some axes, the kept ones from the
+        output's number and the reduced ones from the position in its run (no division for one axis each)."""
+        if self.mode == "flat":
+            return _unravel("i", range(self.rank), "rest")
+        kept = self.rank - len(self.kernel.axes)
+        output = "LIFTED_COLUMN(lifted_o)" if self.mode == "columns" else "lifted_o"
+        position = "lifted_r" if self.mode == "columns" else "(i - lifted_o * lifted_n_red)"
+        return _unravel(output, range(kept), "rest_o") + _unravel(position, range(kept, self.rank), "rest_r")
 
     def _output(self, var: Var) -> list[str]:
         ctype = C_TYPES[var.type.dtype]
@@ -186,14 +208,23 @@ class _Emitter:
         pointer = self.fresh(f"{name}_out")
         reduction = self.reductions.get(id(var))
         if reduction is not None:
-            op, acc, acc_dtype = reduction
+            op, acc, acc_dtype, keepdims = reduction
             self.params.append(Param("reduce", f"{C_TYPES[acc_dtype]}* __restrict__ {pointer}",
-                                     (var.type.dtype, op, acc_dtype, self.means.get(id(var), False))))
-            self.epilogue.append(f"lifted_reduce_{op}({pointer}, LIFTED_LANE_REDUCE({op}, {acc}));")
+                                     (var.type.dtype, op, acc_dtype, self.means.get(id(var), False), keepdims)))
+            self.epilogue.append({
+                "flat": f"lifted_reduce_{op}({pointer}, LIFTED_LANE_REDUCE({op}, {acc}));",
+                "rows": f"LIFTED_ROW_STORE({pointer}[lifted_o], LIFTED_ROW_REDUCE({op}, {acc}));",
+                "columns": f"LIFTED_COLUMN_STORE({pointer}, lifted_o, {acc});"}[self.mode])
             return []
         if var.type.shape == ():
             self.params.append(Param("scalar_out", f"{ctype}* __restrict__ {pointer}", (var.type.dtype,)))
             return [f"if (i == 0) {pointer}[0] = {self.ref(var)};"]
+        if self.mode == "columns":  # stored where the unpermuted array has it: neighbouring lanes, neighbouring words
+            strides = [self.fresh(f"{name}_os{k}") for k in range(self.rank)]
+            self.params.append(Param("out", f"{ctype}* __restrict__ {pointer}, " +
+                                     ", ".join(f"const int64_t {s}" for s in strides), (var.type.dtype, True)))
+            offset = " + ".join(f"i{k} * {s}" for k, s in enumerate(strides))
+            return [f"{pointer}[{offset}] = {self.ref(var)};"]
         self.params.append(Param("out", f"{ctype}* __restrict__ {pointer}", (var.type.dtype,)))
         return [f"{pointer}[i] = {self.ref(var)};"]
 
@@ -210,7 +241,9 @@ class _Emitter:
             return []
         after = [f"{self.names[('tape', t)]}_top += {k};" if k > 0 else f"{self.names[('tape', t)]}_top -= {-k};"
                  for t, k in offsets.items() if k]
-        return ["LIFTED_LANES(i) {", "    LIFTED_LANE_INDEX(i);"] + indent(self._loads(reads) + lines) + ["}"] + after
+        head = ["LIFTED_LANES(lifted_o) {", "    LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);"] \
+            if self.mode == "columns" else ["LIFTED_LANES(i) {", "    LIFTED_LANE_INDEX(i);"]
+        return head + indent(self._loads(reads) + lines) + ["}"] + after
 
     def _per_element(self, eqn: Eqn) -> bool:
         return eqn.prim.name in REDUCTIONS or eqn.prim.name in ("push", "pop") or \
@@ -280,14 +313,15 @@ class _Emitter:
             acc_dtype = ACCUMULATOR[out.type.dtype] if op == "add" else ("f64" if out.type.is_float else "i64")
             acc = self.fresh(f"{out.name}_acc")
             self.names[id(out)] = acc
-            self.reductions[id(out)] = (op, acc, acc_dtype)
+            self.reductions[id(out)] = (op, acc, acc_dtype, bool(eqn.params.get("keepdims")))
             self.means[id(out)] = prim.name == "mean"
             ctype = C_TYPES[acc_dtype]
-            identity = {"add": "0", "max": f"LIFTED_LOWEST({ctype})", "min": f"LIFTED_HIGHEST({ctype})"}[op]
+            identity = {"add": "0", "mul": "1", "max": f"LIFTED_LOWEST({ctype})",
+                        "min": f"LIFTED_HIGHEST({ctype})"}[op]
             self.prologue.append(f"LIFTED_LOCAL_FILL({ctype}, {acc}, {identity});")
             arg = self.ref(eqn.args[0])
-            return [f"LIFTED_AT({acc}) += {arg};" if op == "add" else
-                    f"LIFTED_AT({acc}) = lifted_{op}imum(LIFTED_AT({acc}), {arg});"]
+            return [f"LIFTED_AT({acc}) += {arg};" if op == "add" else f"LIFTED_AT({acc}) *= {arg};" if op == "mul"
+                    else f"LIFTED_AT({acc}) = lifted_{op}imum(LIFTED_AT({acc}), {arg});"]
         return [f"{self.define(out)} = {self.expression(eqn)};"]
 
     def _slot(self, tape: str, extra: int) -> str:
@@ -377,6 +411,15 @@ class _Emitter:
             return lines + indent(body) + ["}"]
         lines.append("while (true) {")
         return lines + indent(cond_lines + [f"if (!({self.ref(loop.cond)})) break;"] + body) + ["}"]
+
+
+def _unravel(flat: str, dims: range, rest: str) -> list[str]:
+    """Declare the coordinates `i{k}` (k in `dims`, row-major over the dims `d{k}`) of the flat index `flat`."""
+    if len(dims) == 1:
+        return [f"const int64_t i{dims[0]} = {flat};"]
+    lines = [f"int64_t {rest} = {flat};"]
+    lines += [f"const int64_t i{k} = lifted_unravel_step({rest}, d{k});" for k in reversed(dims[1:])]
+    return lines + [f"const int64_t i{dims[0]} = {rest};"]
 
 
 def _blocks(stmt) -> list[list]:

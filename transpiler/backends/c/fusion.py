@@ -3,9 +3,11 @@
 A region is a run of top-level statements over one index space S (a static shape): elementwise equations whose
 result has shape S (operands broadcast to it), array creation, loops and branches whose every statement is
 elementwise over S (each element runs the whole loop, its tape in per-thread storage), and reductions over all
-of S at its end. Scalar arithmetic among them is hoisted to the host; anything else (GEMMs, indexing, partial
-reductions, shape ops) stays host code between kernels. A loop that cannot run per element stays a host loop
-whose body is cut into regions in turn.
+of S at its end, or over some of S's axes (then the region is straight-line: each output element of the reduction
+is one row or column of S, see `Kernel.axes`). Scalar arithmetic and view-making shape ops (a cotangent's
+`expand_dims` before it broadcasts) among them are hoisted to the host; anything else (GEMMs, indexing, other
+shape ops) stays host code between kernels. A loop that cannot run per element stays a host loop whose body is
+cut into regions in turn.
 """
 from __future__ import annotations
 
@@ -16,7 +18,8 @@ from ...ir.types import TensorType
 from ...ir import Eqn, Function, If, Loop, Var, equations, free_values, result_atoms, statement_uses
 from ...primitives.registry import Primitive
 
-REDUCTIONS = {"sum": "add", "mean": "add", "max": "max", "min": "min"}
+REDUCTIONS = {"sum": "add", "mean": "add", "max": "max", "min": "min", "prod": "mul"}
+VIEWS = {"expand_dims", "reshape", "squeeze", "broadcast_to"}  # host shape ops that only make a view
 CREATION = {"zeros", "ones", "full", "zeros_like", "ones_like"}
 TAPE_OPS = {"tape_new", "push", "pop"}
 
@@ -31,6 +34,16 @@ class Kernel:
     inputs: list[Var]
     outputs: list[Var]
     tapes: dict[str, list[Eqn]] = field(default_factory=dict)  # tape name -> its push equations
+    axes: tuple | None = None  # the axes of `shape` its reductions reduce, when not all of them
+
+
+def reduction_axes(eqn: Eqn) -> tuple:
+    """The axes (of its operand) a reduction equation reduces, sorted and non-negative."""
+    rank = len(eqn.args[0].type.shape)
+    axis = eqn.params.get("axis")
+    if axis is None:
+        return tuple(range(rank))
+    return tuple(sorted({a % rank for a in (axis if isinstance(axis, tuple) else (axis,))}))
 
 
 def _render_launch(args, params):
@@ -65,7 +78,7 @@ def _natural_shape(stmt) -> tuple | None:
         prim = stmt.prim
         if prim.family == "elementwise" and (prim.cuda or prim.name == "stop_gradient") or prim.name in CREATION:
             shape = stmt.out.type.shape
-        elif prim.name in REDUCTIONS and _full_reduction(stmt):
+        elif prim.name in REDUCTIONS and _reducible(stmt):
             shape = stmt.args[0].type.shape
         else:
             return None
@@ -79,16 +92,31 @@ def _natural_shape(stmt) -> tuple | None:
     return shape if shape else None
 
 
-def _full_reduction(eqn: Eqn) -> bool:
+def _reducible(eqn: Eqn) -> bool:
+    """A reduction over static axes of an operand of known rank (the only parameters are `axis`, `keepdims`)."""
     (x,) = eqn.args
-    if x.type.shape is None or not x.type.shape or eqn.params.get("keepdims"):
-        return False
-    axis = eqn.params.get("axis")
-    rank = len(x.type.shape)
-    if axis is None:
-        return True
-    axes = axis if isinstance(axis, tuple) else (axis,)
-    return sorted(a % rank for a in axes) == list(range(rank))
+    return x.type.shape is not None and bool(x.type.shape) and set(eqn.params) <= {"axis", "keepdims"} and \
+        x.type.dtype != "tape"
+
+
+def _region_axes(region: list) -> tuple | None:
+    """The axes the region's reductions reduce (None when it has none)."""
+    for stmt in region:
+        if isinstance(stmt, Eqn) and stmt.prim.name in REDUCTIONS:
+            return reduction_axes(stmt)
+    return None
+
+
+def _joins(stmt, region: list, shape: tuple) -> bool:
+    """Reductions in one region share their axes; one over some axes only keeps the region straight-line."""
+    axes = _region_axes(region)
+    full = tuple(range(len(shape)))
+    if isinstance(stmt, Eqn) and stmt.prim.name in REDUCTIONS:
+        own = reduction_axes(stmt)
+        if axes is not None and own != axes:
+            return False
+        return own == full or all(isinstance(s, Eqn) for s in region)
+    return isinstance(stmt, Eqn) or axes is None or axes == full
 
 
 def _in_kernel(stmt, shape: tuple, top: bool, banned: set[int]) -> bool:
@@ -101,7 +129,7 @@ def _in_kernel(stmt, shape: tuple, top: bool, banned: set[int]) -> bool:
             return not top and prim.name != "tape_new" and all(fits(a.type, shape) for a in stmt.args[1:]) and \
                 (prim.name != "pop" or fits(stmt.out.type, shape))
         if prim.name in REDUCTIONS:
-            return top and _full_reduction(stmt) and stmt.args[0].type.shape == shape
+            return top and _reducible(stmt) and stmt.args[0].type.shape == shape
         if not (prim.family == "elementwise" and (prim.cuda or prim.name == "stop_gradient")) \
                 and prim.name not in CREATION:
             return False
@@ -122,9 +150,12 @@ def _in_kernel(stmt, shape: tuple, top: bool, banned: set[int]) -> bool:
     return all(_in_kernel(s, shape, False, banned) for s in stmt.cond_body + stmt.body)
 
 
-def _host_scalar(stmt) -> bool:
-    return isinstance(stmt, Eqn) and not stmt.prim.statement and stmt.prim.name not in TAPE_OPS and \
-        stmt.prim.family != "launch" and all(o.type.shape == () for o in stmt.outs) and \
+def _hoistable(stmt) -> bool:
+    """Host work that may run before the region's launch: scalar arithmetic, and views of arrays."""
+    if not isinstance(stmt, Eqn) or stmt.prim.statement or stmt.prim.name in TAPE_OPS or \
+            stmt.prim.family == "launch":
+        return False
+    return stmt.prim.name in VIEWS or all(o.type.shape == () for o in stmt.outs) and \
         all(a.type.shape == () for a in stmt.args)
 
 
@@ -144,10 +175,10 @@ class _Partitioner:
         for position, stmt in enumerate(stmts):
             defined = {id(v) for s in region for v in _defs(s)}
             reads_region = any(id(a) in defined for a in statement_uses(stmt))
-            if region and not reads_region and _host_scalar(stmt):
+            if region and not reads_region and _hoistable(stmt):
                 hoisted.append(stmt)
                 continue
-            if region and _in_kernel(stmt, shape, True, self.banned) and \
+            if region and _in_kernel(stmt, shape, True, self.banned) and _joins(stmt, region, shape) and \
                     not any(id(a) in self._reduced(region) for a in statement_uses(stmt)):
                 region.append(stmt)
                 continue
@@ -185,9 +216,10 @@ class _Partitioner:
         inputs = [v for v in free_values(body) if not is_tape(v)]
         if not outputs:
             return []
+        axes = _region_axes(region)
         kernel = Kernel(f"{self.name}_k{len(self.kernels)}", shape, body, inputs, outputs,
                         {t: [e for e in _tape_eqns(region) if e.prim.name == "push" and e.args[0].name == t]
-                         for t in sorted(tapes)})
+                         for t in sorted(tapes)}, None if axes in (None, tuple(range(len(shape)))) else axes)
         self.kernels.append(kernel)
         first = region[0]
         launch = Eqn(LAUNCH, tuple(inputs), {"kernel": kernel.name, "outs": [v.name for v in outputs]},

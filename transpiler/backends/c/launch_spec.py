@@ -25,6 +25,7 @@ class EmittedKernel:
     body: list[str]
     epilogue: list[str]
     spec: dict = field(default_factory=dict)
+    mode: str = "flat"  # "flat" (reductions over everything) | "rows" | "columns" (see emit.py)
 
 
 def range3(loop: Loop) -> tuple:
