@@ -8,6 +8,8 @@ from __future__ import annotations
 import functools
 import io
 import json
+import os
+import shutil
 
 import numpy as np
 import pytest
@@ -27,19 +29,22 @@ def generated(eval_module):
     return load_source(eval_module.SOURCE, f"{eval_module.__name__.rsplit('.', 1)[-1]}_kernel.py")
 
 
-def exchange(*messages) -> list[dict]:
+def exchange(*messages, backend: str = "numpy") -> list[dict]:
     lines = "".join(json.dumps({"id": i} | m) + "\n" for i, m in enumerate(messages))
     out = io.StringIO()
-    serve(io.StringIO(lines), out)
+    serve(io.StringIO(lines), out, backend=backend)
     return [json.loads(line) for line in out.getvalue().splitlines()]
 
 
-def evaluate(module: str, function: str, input: dict):
+def evaluate(module: str, function: str, input: dict, backend: str = "numpy", defined: dict | None = None):
+    """The tool's output for one evaluation (`defined` receives the define response)."""
     _, define, response = exchange({"kind": "start"}, {"kind": "define", "module": module},
                                    {"kind": "evaluate", "module": module, "function": function,
-                                    "input": input | {"min_runs": 1, "min_seconds": 0}})
+                                    "input": input | {"min_runs": 1, "min_seconds": 0}}, backend=backend)
     assert define["success"], define
     assert response["success"], response.get("error")
+    if defined is not None:
+        defined.update(define)
     return response["output"]
 
 
@@ -345,3 +350,97 @@ def test_ht_pose_index_follows_the_reference_layout():
     assert index[:, 0].tolist() == [0, 1, 2] and index[:, 1].tolist() == [27] * 3 and index[:, 2].tolist() == [3, 4, 5]
     assert sorted(index[index < 26].tolist()) == list(range(26))  # every parameter used once
     assert index[:, 3:5].tolist() == [[26, 26]] * 3  # wrist and the first finger bone stay at zero
+
+
+# the backend switch ---------------------------------------------------------------------------------------------
+
+def switch_inputs(name: str) -> list[tuple[str, dict]]:
+    """Small inputs in the eval's JSON layout, one per timed function."""
+    rng = np.random.default_rng(11)
+    if name == "lse":
+        x = {"x": rng.uniform(-3, 3, size=37).tolist()}
+        return [("primal", x), ("gradient", x)]
+    if name == "llsq":
+        return [("gradient", {"x": rng.normal(size=6).tolist(), "n": 9})]
+    if name == "gmm":
+        d, k, n = 3, 4, 7
+        gmm = {"d": d, "k": k, "n": n, "m": 0, "gamma": 1.0, "alpha": rng.normal(size=k).tolist(),
+               "mu": rng.normal(size=(k, d)).tolist(), "q": (0.3 * rng.normal(size=(k, d))).tolist(),
+               "l": rng.normal(size=(k, d * (d - 1) // 2)).tolist(), "x": rng.normal(size=(n, d)).tolist()}
+        return [("objective", gmm), ("jacobian", gmm)]
+    if name == "ode":
+        return [("gradient", {"x": rng.uniform(0.5, 1.5, size=8).tolist(), "s": 3})]
+    if name == "kmeans":
+        points, centroids = kmeans_inputs(n=12, k=4, d=3, seed=1)
+        return [("dir", {"points": points.tolist(), "centroids": centroids.tolist()})]
+    if name == "det":
+        return [("gradient", {"A": rng.random(16).tolist(), "ell": 4})]
+    if name == "lstm":
+        main, extra, state, sequence = lstm_inputs(layers=2, bits=3, chars=5, seed=2)
+        return [("jacobian", {"main_params": main.reshape(4, 12).tolist(), "extra_params": extra.tolist(),
+                              "state": state.reshape(4, 3).tolist(), "sequence": sequence.tolist()})]
+    if name == "ba":
+        return [("objective", BA_INPUT), ("jacobian", BA_INPUT)]
+    if name == "ht":
+        return [("objective", ht_inputs()), ("jacobian", ht_inputs())]
+    raise KeyError(name)
+
+
+needs_compiler = pytest.mark.skipif(shutil.which(os.environ.get("CXX", "c++").split()[0]) is None,
+                                    reason="the C backend needs a C++ compiler")
+
+
+def agree_across_backends(name: str) -> None:
+    """`--backend c` gives the NumPy backend's outputs (themselves checked above against FD and autograd), from
+    the C backend's module (no fallback)."""
+    for function, input in switch_inputs(name):
+        defined: dict = {}
+        compiled = evaluate(name, function, input, backend="c", defined=defined)
+        assert defined["backend"] == "c" and "fallback" not in defined, defined
+        assert_close(numbers(compiled), numbers(evaluate(name, function, input)), rtol=1e-10, atol=1e-12,
+                     what=f"{name} {function}: C backend vs NumPy backend")
+
+
+def numbers(output) -> np.ndarray:
+    """Every number of a JSON output (dicts by key), flattened."""
+    if isinstance(output, dict):
+        return np.concatenate([numbers(output[key]) for key in sorted(output)])
+    return np.asarray(output, dtype=float).reshape(-1)
+
+
+@needs_compiler
+@pytest.mark.parametrize("name", ["lse", "kmeans", "ba"])
+def test_c_backend_switch_runs_the_eval_on_fused_kernels_and_agrees_with_numpy(name):
+    agree_across_backends(name)
+
+
+@needs_compiler
+@pytest.mark.slow  # each compiles its kernels once (cached under $LIFTED_CACHE_DIR): ht's take about 30 s loaded
+@pytest.mark.parametrize("name", ["ht", "llsq", "gmm", "ode", "det", "lstm"])
+def test_c_backend_switch_on_the_other_evals(name):
+    agree_across_backends(name)
+
+
+def test_a_module_the_c_backend_refuses_falls_back_to_numpy_and_says_what(monkeypatch):
+    """A refusal is never hidden: the define response (and the runner's define line) names the construct and its
+    location, and the eval runs on the NumPy backend."""
+    from benchmarks.gradbench import lse
+    from benchmarks.gradbench.runner import define_line
+
+    dist = "\n\nfrom lifted import dist\n\n\n@dist\ndef coin():\n    return flip(0.5)\n"
+    monkeypatch.setattr(lse, "SOURCE", lse.SOURCE + dist)
+    defined: dict = {}
+    x = np.array([0.5, -1.0, 2.0])
+    assert evaluate("lse", "gradient", {"x": x.tolist()}, backend="c", defined=defined) == pytest.approx(
+        np.exp(x) / np.sum(np.exp(x)))
+    assert defined["backend"] == "numpy"
+    assert "the C backend refused `lse`" in defined["fallback"]
+    assert "lse_kernel.py:" in defined["fallback"] and "`@dist` functions have no `c` backend" in defined["fallback"]
+    assert "FALLBACK to the NumPy backend" in define_line(defined)
+
+
+def test_unknown_backend_is_refused():
+    from benchmarks.gradbench.tool import LiftedTool
+
+    with pytest.raises(ValueError, match="unknown backend 'cuda'"):
+        LiftedTool("cuda")

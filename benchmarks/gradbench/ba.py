@@ -5,7 +5,8 @@ point and weight (rows of arrays gathered by the caller): Rodrigues rotation, pr
 rotation of angle 0 takes the reference's other branch (X + rot x X), written as a `where` whose untaken side
 stays finite. Row i of the output depends on row i of each input only, so the vector-Jacobian product with the
 cotangent (1, 0) on every row gives every observation's d err_x / d(camera, point, w) at once, and (0, 1) its
-d err_y: two calls of `residuals_vjp` fill the p x 2 x 15 Jacobian blocks, and `weight_error_vjp` gives
+d err_y: `residual_rows` is that vector-Jacobian product batched over the two cotangents (`vmap` of `vjp`, one
+reverse sweep carrying both), which fills the 2 x p x 15 Jacobian blocks, and `weight_error_vjp` gives
 d(1 - w_i^2)/dw_i. The timed `objective` and `jacobian` include the gathers, and `jacobian` builds the compressed
 sparse rows as the reference does; the eval compares the first observation's block and the last weight entry
 (its inputs repeat one observation).
@@ -16,7 +17,7 @@ CAMERA = 11  # r1 r2 r3 C1 C2 C3 f u0 v0 k1 k2
 
 SOURCE = '''
 import numpy as np
-from lifted import kernel, vjp
+from lifted import kernel, vjp, vmap
 
 
 @kernel
@@ -53,6 +54,7 @@ def weight_error(w: "f64[p]") -> "f64[p]":
 
 
 residuals_vjp = vjp(residuals, wrt=("cam", "x", "w"))
+residual_rows = vmap(residuals_vjp, in_axes=(None, None, None, None, 0))
 weight_error_vjp = vjp(weight_error)
 '''
 
@@ -76,11 +78,12 @@ def entry(generated, function):
         cam, x = cams[camera], points[point]
         p = w.shape[0]
         blocks = np.empty((p, 2, CAMERA + 3 + 1))
-        for row in range(2):
-            cotangent = np.zeros((p, 2))
-            cotangent[:, row] = 1.0
-            _, (dcam, dx, dw) = generated.residuals_vjp(cam, x, w, feats, cotangent)
-            blocks[:, row, :CAMERA], blocks[:, row, CAMERA:-1], blocks[:, row, -1] = dcam, dx, dw
+        cotangents = np.zeros((2, p, 2))
+        cotangents[0, :, 0] = cotangents[1, :, 1] = 1.0
+        _, (dcam, dx, dw) = generated.residual_rows(cam, x, w, feats, cotangents)
+        blocks[:, :, :CAMERA] = np.transpose(dcam, (1, 0, 2))
+        blocks[:, :, CAMERA:-1] = np.transpose(dx, (1, 0, 2))
+        blocks[:, :, -1] = np.transpose(dw)
         _, weight = generated.weight_error_vjp(w, np.ones_like(w))
         n, m = cams.shape[0], points.shape[0]
         columns = np.concatenate((CAMERA * camera[:, None] + np.arange(CAMERA),

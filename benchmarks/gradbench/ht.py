@@ -8,15 +8,16 @@ sum of its bones' transforms applied to its base position; then the mirror and t
 scale and translation. The `complicated` variant's residual i is points_i minus the barycentric combination, with
 weights u_i, of the corners of the triangle it corresponds to.
 
-The Jacobian is the reference's dense (3 npts) x (2 + 26) matrix: the 26 theta columns from `jacfwd` (forward
-mode), and the two u columns, which are block-diagonal (residual i depends on u_i only), from two calls of the
-`jvp` w.r.t. us with tangent (1, 0) and (0, 1) on every row. The `simple` variant (no us) is not ported.
+The Jacobian is the reference's dense (3 npts) x (2 + 26) matrix: the 26 theta columns from `jacfwd` (one
+forward sweep carrying the 26 basis tangents as a batch), and the two u columns, which are block-diagonal
+(residual i depends on u_i only), from the `jvp` w.r.t. us batched over the tangents (1, 0) and (0, 1) on every
+row (`vmap` of `jvp`: one sweep for both). The `simple` variant (no us) is not ported.
 """
 import numpy as np
 
 SOURCE = '''
 import numpy as np
-from lifted import jacfwd, jvp, kernel
+from lifted import jacfwd, jvp, kernel, vmap
 
 
 @kernel
@@ -87,6 +88,8 @@ def objective(theta: "f64[26]", us: "f64[n,2]", pose_index: "i64[3,q]", parents:
 
 objective_theta_jacobian = jacfwd(objective, wrt="theta")
 objective_jvp_us = jvp(objective, wrt="us")
+objective_u_columns = vmap(objective_jvp_us,
+                           in_axes=(None, None, None, None, None, None, None, None, None, None, None, None, 0))
 '''
 
 
@@ -135,14 +138,11 @@ def entry(generated, function):
         return generated.objective
 
     def jacobian(theta, us, *model):
-        columns = []
-        for k in range(2):
-            direction = np.zeros_like(us)
-            direction[:, k] = 1.0
-            _, tangent = generated.objective_jvp_us(theta, us, *model, direction)
-            columns.append(tangent.reshape(-1, 1))
-        columns.append(generated.objective_theta_jacobian(theta, us, *model).reshape(-1, theta.shape[0]))
-        return np.concatenate(columns, axis=1)
+        directions = np.zeros((2,) + us.shape)
+        directions[0, :, 0] = directions[1, :, 1] = 1.0
+        _, tangents = generated.objective_u_columns(theta, us, *model, directions)
+        thetas = generated.objective_theta_jacobian(theta, us, *model).reshape(-1, theta.shape[0])
+        return np.concatenate((tangents.reshape(2, -1).T, thetas), axis=1)
 
     return jacobian
 

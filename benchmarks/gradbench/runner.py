@@ -2,6 +2,7 @@
 
     python -m benchmarks.gradbench.runner --gradbench /tmp/gradbench lse -- -n 1000 10000 --min-seconds 0.2
     python -m benchmarks.gradbench.runner --gradbench /tmp/gradbench --setup   # build the C++ references once
+    python -m benchmarks.gradbench.runner --gradbench /tmp/gradbench --backend c kmeans   # the C backend's CPU target
 
 The eval (`python/gradbench/gradbench/evals/<eval>/run.py`, started from the GradBench root with
 `python/gradbench` on PYTHONPATH) and the tool (`python -m benchmarks.gradbench`) are two processes; this runner
@@ -61,23 +62,24 @@ def eval_root(gradbench: Path, eval_name: str, lstm_text: Path | None, scratch: 
 
 
 def run(gradbench: Path, eval_name: str, eval_args: list[str], log=None, out=sys.stdout,
-        lstm_text: Path | None = None) -> dict:
+        lstm_text: Path | None = None, backend: str = "numpy") -> dict:
     """Connect the eval to the tool; return a summary {evaluations, invalid, failed}."""
     script = gradbench / "python" / "gradbench" / "gradbench" / "evals" / eval_name / "run.py"
     if not script.exists():
         raise SystemExit(f"no eval {eval_name!r} at {script}")
     with tempfile.TemporaryDirectory(prefix="gradbench-root-") as scratch:
         return _run(gradbench, eval_root(gradbench, eval_name, lstm_text, Path(scratch)), script, eval_name,
-                    eval_args, log, out)
+                    eval_args, log, out, backend)
 
 
-def _run(gradbench: Path, cwd: Path, script: Path, eval_name: str, eval_args: list[str], log, out) -> dict:
+def _run(gradbench: Path, cwd: Path, script: Path, eval_name: str, eval_args: list[str], log, out,
+         backend: str) -> dict:
     eval_env = dict(os.environ, PYTHONPATH=str(gradbench / "python" / "gradbench"))
     tool_env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     evaluator = subprocess.Popen([sys.executable, str(script), *eval_args], cwd=cwd, env=eval_env,
                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
-    tool = subprocess.Popen([sys.executable, "-m", "benchmarks.gradbench"], cwd=ROOT, env=tool_env,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+    tool = subprocess.Popen([sys.executable, "-m", "benchmarks.gradbench", "--backend", backend], cwd=ROOT,
+                            env=tool_env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
     pending: dict[int, dict] = {}  # evaluate id -> {message, response}
     summary = {"evaluations": 0, "invalid": 0, "failed": 0, "validated": 0, "rows": []}
     start = time.perf_counter()
@@ -100,8 +102,9 @@ def _run(gradbench: Path, cwd: Path, script: Path, eval_name: str, eval_args: li
                 log.write(json.dumps({"elapsed_s": time.perf_counter() - start, "response": response}) + "\n")
             kind = message.get("kind")
             if kind == "define":
-                print(f"define {message['module']}: "
-                      + ("ok" if response.get("success") else f"refused: {response.get('error', '')}"), file=out)
+                print(f"define {message['module']}: " + (define_line(response) if response.get("success")
+                                                         else f"refused: {response.get('error', '')}"), file=out)
+                summary["backend"], summary["fallback"] = response.get("backend"), response.get("fallback")
             elif kind == "evaluate":
                 summary["evaluations"] += 1
                 pending[message["id"]] = {"message": message, "response": response}
@@ -137,6 +140,14 @@ def _run(gradbench: Path, cwd: Path, script: Path, eval_name: str, eval_args: li
           f"{summary['invalid']} invalid, {summary['failed']} failed{crashed} "
           f"({time.perf_counter() - start:.1f} s)", file=out)
     return summary
+
+
+def define_line(response: dict) -> str:
+    """`ok (backend)`, and where the C backend refused the eval's module, what it refused."""
+    line = f"ok ({response.get('backend', 'numpy')} backend)"
+    if response.get("fallback"):
+        line += f"; FALLBACK to the NumPy backend: {response['fallback']}"
+    return line
 
 
 def ht_args(gradbench: Path, eval_args: list[str]) -> list[str]:
@@ -177,6 +188,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lstm-text", type=Path,
                         help=f"a text standing in for the checkout's {LSTM_TEXT} where that file is missing "
                              "(the lstm eval reads its first 8192 characters)")
+    parser.add_argument("--backend", choices=("numpy", "c"), default="numpy",
+                        help="the tool's backend: numpy (default) or c (the C backend's CPU target); an eval whose "
+                             "kernels the C backend refuses runs on NumPy, and the define line says what was refused")
     parser.add_argument("evals", nargs="*", help=f"evals to run (default: {' '.join(REFERENCES + SELF_CONTAINED)})")
     argv = list(sys.argv[1:] if argv is None else argv)
     split = argv.index("--") if "--" in argv else len(argv)
@@ -197,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"note: {gradbench / LSTM_TEXT} is missing; give a stand-in text with --lstm-text FILE",
                       file=sys.stderr)
             summary = run(gradbench, name, ht_args(gradbench, eval_args) if name == "ht" else eval_args, log,
-                          lstm_text=args.lstm_text)
+                          lstm_text=args.lstm_text, backend=args.backend)
             bad += summary["invalid"] + summary["failed"] + (summary["validated"] < summary["evaluations"]) \
                 + bool(summary["eval_exit"])
     finally:
