@@ -159,6 +159,9 @@ class ControlFlow:
             if id(source) in self._ambiguous:
                 partners, where = self._ambiguous[id(source)]
                 self._ambiguous[id(value)] = (self._ambiguous.get(id(value), (set(), None))[0] | partners, where)
+                # `value` holds the array `source` holds: whatever may share an array with `source` may share
+                # one with `value` (the partners' own sets name `source`, not `value`; see _partners)
+                self._successors.setdefault(id(source), set()).add(id(value))
 
     def _guarded(self, cond: Atom, lower_then, lower_else, builder: Builder, env: dict, loc) -> None:
         """`if cond: <lower_then> else: <lower_else>` for compiler-made conditions (loop running flags)."""

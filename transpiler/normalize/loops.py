@@ -40,6 +40,7 @@ class Loops:
         types = {n: _carried_type(env[n].type) for n in assigned}
         split: set[str] = set()  # names whose sharing differs between iterations: one slot each, ambiguous
         stale: dict[str, Stale] = {}  # names an iteration leaves stale: stale in the next one, and after
+        later: dict[str, list] = {}  # name -> values it ends an iteration with that its slot must be treated as
         state = builder.snapshot()
         for attempt in range(_MAX_WIDENINGS + 8):
             builder.restore(state)
@@ -47,7 +48,7 @@ class Loops:
             if index_name is not None:  # named first: the loop index keeps the plain name
                 index = Var(builder.scope.fresh(index_name), TensorType("i64", ()))
                 self._named.add(id(index))
-            slots, slot_of = self._slots(assigned, split, types, env, builder)
+            slots, slot_of = self._slots(assigned, split, types, env, builder, later)
             if split:
                 self.mark_ambiguous([slot_of[n] for n in split if n in slot_of], loc, "loop")
             body_env = dict(env)
@@ -103,6 +104,8 @@ class Loops:
                 assigned = assigned + changed
                 types.update((n, _carried_type(env[n].type)) for n in assigned if n not in types)
                 continue
+            if self._later_parameters(assigned, slot_of, body_env, later):
+                continue  # a slot holds a parameter from the second iteration on: it is copied before updates
             newly_split = self._iteration_split(slots, assigned, slot_of, body_env) - split
             if newly_split:
                 split |= newly_split
@@ -195,9 +198,24 @@ class Loops:
                 renewed.append(name)
         return renewed
 
-    def _slots(self, assigned: list, split: set, types: dict, env: dict, builder: Builder):
+    def _later_parameters(self, assigned: list, slot_of: dict, body_env: dict, later: dict) -> bool:
+        """Record (in `later`) the names that end an iteration holding a parameter (the kernel's or a caller's)
+        while their slot is not marked as one: the next iteration's update would write into the argument."""
+        found = False
+        for name in assigned:
+            out, slot = body_env[name], slot_of[name]
+            if not is_object(out) or out is slot:
+                continue
+            if (id(out) in self._own_params and id(slot) not in self._own_params) or any(
+                    id(out) in call.borrowed and id(slot) not in call.borrowed for call in self._calls):
+                later.setdefault(name, []).append(out)
+                found = True
+        return found
+
+    def _slots(self, assigned: list, split: set, types: dict, env: dict, builder: Builder, later: dict):
         """One carried value per array object (names holding one array share it), per scalar name, and per
-        name in `split`. Returns {id(carried): names} and {name: carried}."""
+        name in `split`; a slot is a parameter, a view... as its first value is, or as a value in `later` that
+        one of its names ends an iteration with. Returns {id(carried): names} and {name: carried}."""
         slots: dict[int, list] = {}
         slot_of: dict[str, Var] = {}
         by_object: dict[int, Var] = {}
@@ -216,6 +234,12 @@ class Loops:
             if is_object(value) and (id(value) in self._entry_sharing or any(
                     other not in assigned and bound is value for other, bound in env.items())):
                 self._entry_sharing.add(id(var))  # shares its first array with a name the loop does not carry
+            for value in later.get(name, ()):
+                if id(value) in self._own_params:
+                    self._own_params.add(id(var))
+                for call in self._calls:
+                    if id(value) in call.borrowed:
+                        call.borrowed.add(id(var))
         self._reroot([slot_of[n] for n in assigned], [env[n] for n in assigned], slot_of, assigned)
         return slots, slot_of
 
