@@ -149,6 +149,8 @@ class ControlFlow:
         for source in sources:
             if not isinstance(source, Var):
                 continue
+            if is_object(source):
+                self._may_hold.setdefault(id(value), []).append(source)
             if id(source) in self._view_root:
                 self._view_root.setdefault(id(value), self._view_root[id(source)])
             if id(source) in self._own_params:
