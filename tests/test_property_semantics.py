@@ -434,7 +434,7 @@ def test_many_random_programs_match_python():
 
 
 @pytest.mark.parametrize("seed", [70, 82, 83, 93, 135, 169, 886, 1277, 1384, 1632,
-                                  3413, 3621, 5861, 6386, 9597])
+                                  3413, 3621, 5861, 6386, 9597, 3761, 6450, 8303, 8436])
 def test_programs_that_once_failed(seed):
     """Found by this fuzzer: jvp(grad(f)) reading a mask's size, a renamed kept value or a folded `-v` defined
     only inside a branch (70, 93, 169); `a += b` where `b` was bound to `a` before the loop (82, now refused:
@@ -443,7 +443,8 @@ def test_programs_that_once_failed(seed):
     updated in place in nested loops (886; 1277 and 1384 are now refused); a loop slot holding a parameter from
     its second iteration on (3413); ambiguous sharing lost by loop slots, merges in a loop and loops that may
     not run (3621, 6386, 9597: now refused); a loop-invariant array hoisted, then updated by the next
-    iteration (5861). See the named reproducers in test_python_semantics.py."""
+    iteration (5861); grad(grad(f)) making zeros the size of a value kept from one branch, on the path where
+    it is None (6450, 8303, 8436; 3761 is now refused). See the named reproducers in test_python_semantics.py."""
     _, outcome, message = _check_seed(seed)
     assert outcome != "failed", message
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gradcheck import assert_close, central_difference, check_against_python, load_source
+from gradcheck import assert_close, autograd_kernels, central_difference, check_against_python, load_source
 from lifted.transpiler import TranspileError, transpile_source
 
 HEAD = "import numpy as np\nfrom lifted import grad, hessian, jacrev, jvp, kernel, value_and_grad, vjp\n"
@@ -571,3 +571,32 @@ def f(x: "f64[n]") -> "f64[]":
 
 g = grad(f)
 ''', [X])
+
+
+@pytest.mark.parametrize("first", [0.9, -0.3])
+def test_second_derivative_through_a_branch_that_keeps_a_masked_value(first):
+    """Seeds 3761, 6450, 8303, 8436: the first reverse sweep keeps `v1[x > 0.0]` after the `if` (None on the
+    other path); the second one made zeros of its size on that path, reading the size of None (a crash)."""
+    from autograd import grad as autograd_grad
+
+    text = HEAD + '''
+@kernel
+def f(x: "f64[n]", s: "f64[]") -> "f64[]":
+    v1 = x * s
+    if x[0] > 0.5:
+        v7 = s * 1.0
+    elif x[1] > 2.0:
+        v7 = np.sum(v1 * 2.0)
+    else:
+        v7 = np.sum(v1[x > 0.0] ** 2)
+    return v7
+
+g = grad(f, wrt="s")
+g_s = grad(g, wrt="s")
+'''
+    args = [np.array([first, 0.5, -0.2, 1.3]), 0.7]
+    module = check_against_python(text, args, wrt=1)
+    second = module.g_s(*args)
+    assert_close(second, central_difference(module.g, args, 1), rtol=1e-6, what="grad(grad(f)) vs finite differences")
+    assert_close(second, autograd_grad(autograd_grad(autograd_kernels(text)["f"], 1), 1)(*args), rtol=1e-9,
+                 what="grad(grad(f)) vs autograd")
