@@ -162,7 +162,7 @@ class ControlFlow:
                 partners, where = self._ambiguous[id(source)]
                 self._ambiguous[id(value)] = (self._ambiguous.get(id(value), (set(), None))[0] | partners, where)
                 # `value` holds the array `source` holds: whatever may share an array with `source` may share
-                # one with `value` (the partners' own sets name `source`, not `value`; see _partners)
+                # one with `value` (the partners' own sets name `source`, not `value`: see Aliasing._with_successors)
                 self._successors.setdefault(id(source), set()).add(id(value))
 
     def _guarded(self, cond: Atom, lower_then, lower_else, builder: Builder, env: dict, loc) -> None:

@@ -272,8 +272,8 @@ class Loops:
 
     def _slots(self, assigned: list, split: set, types: dict, env: dict, builder: Builder, later: dict):
         """One carried value per array object (names holding one array share it), per scalar name, and per
-        name in `split`; a slot is a parameter, a view... as its first value is, or as a value in `later` that
-        one of its names ends an iteration with. Returns {id(carried): names} and {name: carried}."""
+        name in `split`. A slot is marked (a parameter, a view, ambiguous...) as its first value is, and as the
+        values in `later` its names end an iteration with. Returns {id(carried): names} and {name: carried}."""
         slots: dict[int, list] = {}
         slot_of: dict[str, Var] = {}
         by_object: dict[int, Var] = {}
