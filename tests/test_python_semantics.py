@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gradcheck import assert_close, central_difference, check_against_python, load_source
+from gradcheck import assert_close, autograd_kernels, central_difference, check_against_python, load_source
 from lifted.transpiler import TranspileError, transpile_source
 
 HEAD = "import numpy as np\nfrom lifted import grad, hessian, jacrev, jvp, kernel, value_and_grad, vjp\n"
@@ -443,3 +443,160 @@ def f(x: "f64[n]") -> "f64[]":
     finally:
         sys.setrecursionlimit(real_limit)
     assert "nests too deeply for the compiler (past 1000 levels" in error.message and error.loc.line == 6
+
+
+# -- found by the differential fuzzer (tests/test_property_semantics.py) ---------------------------------------
+Y = np.array([0.4, 1.1, -0.6])
+
+
+def test_loop_slot_that_holds_a_parameter_from_the_second_iteration_on_copies_it_before_a_write():
+    """Seed 3413: `b, a = a, b` hands `a` the parameter `y` on the second iteration; the slot was marked "copy
+    before writing" from its first value only, so the generated kernel wrote into the caller's `y`."""
+    check_against_python(HEAD + '''
+@kernel
+def f(x: "f64[n]", y: "f64[n]") -> "f64[]":
+    a = x * 2.0
+    b = y
+    for i in range(2):
+        a[1:] -= x[0]
+        b, a = a, b
+    return np.sum(a * x) + np.sum(b * x)
+
+g = grad(f, wrt=("x", "y"))
+''', [X, Y])
+
+
+def test_names_that_may_share_an_array_stay_ambiguous_when_both_are_carried_round_a_loop():
+    """Seed 3621: `A = acc` on one path only, then a loop writing into `acc` and (in a nested loop) into `A`:
+    the ambiguity named the values before the loop, not the loop's slots, so the write into `A` missed `acc`
+    (a wrong value). Refused at the write."""
+    error = refused('''
+@kernel
+def f(x: "f64[n]") -> "f64[]":
+    A = x * 0.25
+    acc = x * 0.5
+    if x[0] >= 0.0:
+        A = acc
+    for c in range(3):
+        acc[2] += 1.0
+        for i in range(3):
+            A[2] *= 2.0
+        A = np.tanh(A)
+    return np.mean(acc)
+''')
+    assert "may or may not have been changed by the assignment" in error.message and error.loc.line == 13
+
+
+def test_a_branch_in_a_loop_that_may_leave_a_name_on_a_parameter_makes_the_write_ambiguous():
+    """Seed 9597: `b = y` before the loop; in the loop `b` is rebound on one path only, then `b += x`
+    writes into `y` on the other path: reading `y` afterwards is refused (it read `y` unchanged)."""
+    error = refused('''
+@kernel
+def f(x: "f64[n]", y: "f64[n]") -> "f64[]":
+    b = y
+    for i in range(3):
+        if x[0] > 0.0:
+            b = x * 1.0
+        b += x
+    return np.sum(y * x)
+''')
+    assert "`y` may or may not have been changed by the assignment into `b`" in error.message
+
+
+def test_a_loop_that_may_run_no_iteration_leaves_its_names_ambiguous():
+    """Had the `while` run no iteration, `b` would still be `c`'s array and `b[0] = 5.0` would change `c`
+    (the generated kernel returned `c` unchanged). Refused where `c` is read."""
+    error = refused('''
+@kernel
+def f(x: "f64[n]", s: "f64[]") -> "f64[]":
+    b = x * 1.0
+    c = b
+    while s > 5.0:
+        b = b * 2.0
+    b[0] = 5.0
+    return np.sum(c * x)
+''')
+    assert "`c` may or may not have been changed by the assignment into `b`" in error.message
+
+
+def test_a_loop_over_a_constant_range_that_runs_keeps_its_names_apart():
+    """The same program over `range(3)` (it runs): `b` is a new array after the loop, the write leaves `c`."""
+    check_against_python(HEAD + '''
+@kernel
+def f(x: "f64[n]") -> "f64[]":
+    b = x * 1.0
+    c = b
+    for i in range(3):
+        b = b * 2.0
+    b[0] = 5.0
+    return np.sum(c * x) + np.sum(b * x)
+
+g = grad(f)
+''', [X])
+
+
+@pytest.mark.parametrize("rebound", ["", "        acc = acc * 1.0\n"])
+def test_an_alias_made_in_a_branch_of_a_loop_is_ambiguous_on_the_next_iteration(rebound):
+    """Seed 6386: `total = acc` on one path in the loop; on the next iteration `total += x` writes into `acc`.
+    The slot of `total` took its marks from its first value (a fresh array) only: a wrong value. Refused."""
+    error = refused(f'''
+@kernel
+def f(x: "f64[n]") -> "f64[]":
+    acc = x * 0.5
+    total = np.zeros_like(x)
+    for i in range(3):
+        total += x
+{rebound}        if x[i] < 1.0:
+            total = acc
+        else:
+            total = total * 3.0
+    return np.mean(acc)
+''')
+    assert "`acc` may or may not have been changed by the assignment into `total`" in error.message
+
+
+def test_a_loop_invariant_array_the_next_iteration_writes_into_is_not_hoisted():
+    """Seed 5861: `acc = np.tanh(x * 2.0)` reads nothing the loop changes, so it was computed once before the
+    loop; the next iteration's `acc[1:2] += ...` then wrote into that one array, iteration after iteration."""
+    check_against_python(HEAD + '''
+@kernel
+def f(x: "f64[n]") -> "f64[]":
+    acc = np.ones(len(x))
+    c = 0
+    while c < 3:
+        acc[1:2] += 0.3 * x[0]
+        acc = np.tanh(x * 2.0)
+        c += 1
+    return np.sum(acc * x)
+
+g = grad(f)
+''', [X])
+
+
+@pytest.mark.parametrize("first", [0.9, -0.3])
+def test_second_derivative_through_a_branch_that_keeps_a_masked_value(first):
+    """Seeds 3761, 6450, 8303, 8436: the first reverse sweep keeps `v1[x > 0.0]` after the `if` (None on the
+    other path); the second one made zeros of its size on that path, reading the size of None (a crash)."""
+    from autograd import grad as autograd_grad
+
+    text = HEAD + '''
+@kernel
+def f(x: "f64[n]", s: "f64[]") -> "f64[]":
+    v1 = x * s
+    if x[0] > 0.5:
+        v7 = s * 1.0
+    elif x[1] > 2.0:
+        v7 = np.sum(v1 * 2.0)
+    else:
+        v7 = np.sum(v1[x > 0.0] ** 2)
+    return v7
+
+g = grad(f, wrt="s")
+g_s = grad(g, wrt="s")
+'''
+    args = [np.array([first, 0.5, -0.2, 1.3]), 0.7]
+    module = check_against_python(text, args, wrt=1)
+    second = module.g_s(*args)
+    assert_close(second, central_difference(module.g, args, 1), rtol=1e-6, what="grad(grad(f)) vs finite differences")
+    assert_close(second, autograd_grad(autograd_grad(autograd_kernels(text)["f"], 1), 1)(*args), rtol=1e-9,
+                 what="grad(grad(f)) vs autograd")

@@ -86,6 +86,7 @@ class Aliasing:
                 loc, what = entry[1]
                 reason = f"it holds the same array on some paths through the {what}" + (
                     f" at line {loc.line}" if loc is not None else "") + " only"
+        partners = self._with_successors(partners)
         line = self.locate(target).line
         for other, bound in list(env.items()):
             if other == name or other.startswith("<"):
@@ -107,6 +108,17 @@ class Aliasing:
                 if hit:
                     env[other] = Stale(name, line, why or "it may share its array")
                     break
+
+    def _with_successors(self, ids: set[int]) -> set[int]:
+        """`ids` and every loop slot, branch merge or loop result that holds (transitively) the array of one of
+        them: a partner carried round a loop, or merged after an `if`, is held under a new value."""
+        found, todo = set(ids), list(ids)
+        while todo:
+            for successor in self._successors.get(todo.pop(), ()):
+                if successor not in found:
+                    found.add(successor)
+                    todo.append(successor)
+        return found
 
     # -- frames -------------------------------------------------------------------------------------------
     def _live_envs(self, env: dict) -> list[dict]:

@@ -162,6 +162,8 @@ class ControlFlow:
         for source in sources:
             if not isinstance(source, Var):
                 continue
+            if is_object(source):
+                self._may_hold.setdefault(id(value), []).append(source)
             if id(source) in self._view_root:
                 self._view_root.setdefault(id(value), self._view_root[id(source)])
             if id(source) in self._own_params:
@@ -172,6 +174,9 @@ class ControlFlow:
             if id(source) in self._ambiguous:
                 partners, where = self._ambiguous[id(source)]
                 self._ambiguous[id(value)] = (self._ambiguous.get(id(value), (set(), None))[0] | partners, where)
+                # `value` holds the array `source` holds: whatever may share an array with `source` may share
+                # one with `value` (the partners' own sets name `source`, not `value`: see Aliasing._with_successors)
+                self._successors.setdefault(id(source), set()).add(id(value))
 
     def _guarded(self, cond: Atom, lower_then, lower_else, builder: Builder, env: dict, loc) -> None:
         """`if cond: <lower_then> else: <lower_else>` for compiler-made conditions (loop running flags)."""

@@ -40,6 +40,7 @@ class Loops:
         types = {n: _carried_type(env[n].type) for n in assigned}
         split: set[str] = set()  # names whose sharing differs between iterations: one slot each, ambiguous
         stale: dict[str, Stale] = {}  # names an iteration leaves stale: stale in the next one, and after
+        later: dict[str, list] = {}  # name -> (value it ends an iteration with, {slot: name}): its slot is marked so
         state = builder.snapshot()
         for attempt in range(_MAX_WIDENINGS + 8):
             builder.restore(state)
@@ -47,7 +48,7 @@ class Loops:
             if index_name is not None:  # named first: the loop index keeps the plain name
                 index = Var(builder.scope.fresh(index_name), TensorType("i64", ()))
                 self._named.add(id(index))
-            slots, slot_of = self._slots(assigned, split, types, env, builder)
+            slots, slot_of = self._slots(assigned, split, types, env, builder, later)
             if split:
                 self.mark_ambiguous([slot_of[n] for n in split if n in slot_of], loc, "loop")
             body_env = dict(env)
@@ -93,7 +94,7 @@ class Loops:
                     raise TranspileError(f"`{name}` is no longer an array at the end of the loop body", loc)
             updated = self._updated_slots(slots, slot_of, marker)
             if updated:  # an array updated in place that other names held on entry: they are carried with it
-                grown = self._sharing_names(assigned, env, rebound, updated)
+                grown = [n for n in self._sharing_names(assigned, env, rebound, updated) if n not in stale]
                 if len(grown) > len(assigned):
                     types.update((n, _carried_type(env[n].type)) for n in grown if n not in types)
                     assigned = grown
@@ -103,6 +104,8 @@ class Loops:
                 assigned = assigned + changed
                 types.update((n, _carried_type(env[n].type)) for n in assigned if n not in types)
                 continue
+            if self._later_marks(assigned, slot_of, body_env, later):
+                continue  # a slot holds a parameter (or an ambiguous array) from the second iteration on
             newly_split = self._iteration_split(slots, assigned, slot_of, body_env) - split
             if newly_split:
                 split |= newly_split
@@ -143,11 +146,30 @@ class Loops:
                 self._conditional_names[name] = loc  # defined only inside the loop
         if split:
             self.mark_ambiguous([result_of[n] for n in split if n in result_of], loc, "loop")
+        if not _runs(kind, bounds):
+            self._zero_trip_split(env, result_of, loc)
         # the loop updated these arrays in place: to an enclosing loop, that is an update of what it carries
         self._refuse_held_updates(updated, env, loc)
         self._replacements.extend((env[n], result_of[n]) for n in updated if is_object(env[n]))
         env.update(result_of)
         env.update(stale)
+
+    def _zero_trip_split(self, env: dict, result_of: dict, loc) -> None:
+        """A loop that may run no iteration leaves its names as they were: a name it carries may, or may not,
+        still share its array with a name that held the same array before the loop (ambiguous)."""
+        after = dict(env)
+        after.update(result_of)
+        objects = [n for n in env if not n.startswith("<") and is_object(env[n]) and is_object(after.get(n))]
+        split = set()
+        for n in result_of:
+            if n not in objects:
+                continue
+            for m in objects:
+                if m != n and (self._root(env[n]) is self._root(env[m])) != (
+                        self._root(after[n]) is self._root(after[m])):
+                    split.update((n, m))
+        if split:
+            self.mark_ambiguous([after[n] for n in split] + [self._root(env[n]) for n in split], loc, "loop")
 
     def _refuse_held_updates(self, updated: list, env: dict, loc) -> None:
         """A list, dict or tuple made before the loop that holds an array the loop updates in place would see
@@ -168,7 +190,16 @@ class Loops:
     def _updated_slots(self, slots: dict, slot_of: dict, marker: int) -> list:
         """The names whose carried arrays the body updated in place (since `marker` in `_replacements`)."""
         carried = {id(var) for var in slot_of.values()}
-        written = {id(old) for old, _ in self._replacements[marker:] if id(old) in carried}
+        written = set()
+        for old, _ in self._replacements[marker:]:  # a write into a merge that may hold a slot may update it
+            todo, seen = [old], set()
+            while todo:
+                value = todo.pop()
+                if id(value) not in seen:
+                    seen.add(id(value))
+                    written.add(id(value))
+                    todo.extend(self._may_hold.get(id(value), ()))
+        written &= carried
         return [n for n, var in slot_of.items() if id(var) in written]
 
     def _sharing_names(self, assigned: list, env: dict, rebound: set, updated: list) -> list:
@@ -195,9 +226,54 @@ class Loops:
                 renewed.append(name)
         return renewed
 
-    def _slots(self, assigned: list, split: set, types: dict, env: dict, builder: Builder):
+    def _later_marks(self, assigned: list, slot_of: dict, body_env: dict, later: dict) -> bool:
+        """Record (in `later`) the names that end an iteration holding a parameter (the kernel's or a caller's),
+        or an array that may or may not be shared (ambiguous), while their slot is not marked so: the next
+        iteration's update would write into the argument, or miss the other holder. Returns whether any was."""
+        found = False
+        for name in assigned:
+            out, slot = body_env[name], slot_of[name]
+            if not is_object(out) or out is slot:
+                continue
+            ambiguous = id(out) in self._ambiguous and not any(
+                id(value) in self._ambiguous for value, _ in later.get(name, ()))
+            if ambiguous or (id(out) in self._own_params and id(slot) not in self._own_params) or any(
+                    id(out) in call.borrowed and id(slot) not in call.borrowed for call in self._calls):
+                # with the slots and ends of this attempt's iteration, to find the next attempt's slot of a
+                # partner that is one (or that a name ends the iteration with)
+                holders = {id(var): n for n, var in slot_of.items()}
+                holders.update((id(body_env[n]), n) for n in assigned if is_object(body_env[n]) and n != name)
+                later.setdefault(name, []).append((out, holders))
+                found = True
+        return found
+
+    def _mark_later(self, slot_of: dict, later: dict) -> None:
+        """Give each slot the marks of the values in `later` its names end an iteration with: a partner of an
+        ambiguous value that is a slot of an earlier attempt is that slot in this one."""
+        for name, values in later.items():
+            if name not in slot_of:
+                continue
+            var = slot_of[name]
+            for value, slot_names in values:
+                if id(value) in self._own_params:
+                    self._own_params.add(id(var))
+                for call in self._calls:
+                    if id(value) in call.borrowed:
+                        call.borrowed.add(id(var))
+                if id(value) in self._ambiguous:
+                    partners, where = self._ambiguous[id(value)]
+                    slots = {id(slot_of[slot_names[p]]) for p in partners
+                             if p in slot_names and slot_names[p] in slot_of} - {id(var)}
+                    self._ambiguous[id(var)] = (self._ambiguous.get(id(var), (set(), None))[0] | partners | slots,
+                                                where)
+                    for other in slots:
+                        entry = self._ambiguous.get(other, (set(), where))
+                        self._ambiguous[other] = (entry[0] | {id(var)}, entry[1])
+
+    def _slots(self, assigned: list, split: set, types: dict, env: dict, builder: Builder, later: dict):
         """One carried value per array object (names holding one array share it), per scalar name, and per
-        name in `split`. Returns {id(carried): names} and {name: carried}."""
+        name in `split`. A slot is marked (a parameter, a view, ambiguous...) as its first value is, and as the
+        values in `later` its names end an iteration with. Returns {id(carried): names} and {name: carried}."""
         slots: dict[int, list] = {}
         slot_of: dict[str, Var] = {}
         by_object: dict[int, Var] = {}
@@ -216,6 +292,7 @@ class Loops:
             if is_object(value) and (id(value) in self._entry_sharing or any(
                     other not in assigned and bound is value for other, bound in env.items())):
                 self._entry_sharing.add(id(var))  # shares its first array with a name the loop does not carry
+        self._mark_later(slot_of, later)
         self._reroot([slot_of[n] for n in assigned], [env[n] for n in assigned], slot_of, assigned)
         return slots, slot_of
 
@@ -257,3 +334,11 @@ class Loops:
                 if slot_of[n] is not slot_of[m] and self._root(body_env[n]) is self._root(body_env[m]):
                     split.update((n, m))
         return split
+
+
+def _runs(kind: str, bounds) -> bool:
+    """Whether a loop surely runs at least once: a `for` over a range of constants that is not empty."""
+    if kind != "for" or len(bounds) != 3 or not all(isinstance(b, Const) for b in bounds):
+        return False
+    start, stop, step = (b.value for b in bounds)
+    return isinstance(step, int) and step != 0 and len(range(start, stop, step)) > 0

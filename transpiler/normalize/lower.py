@@ -64,6 +64,8 @@ class Lowering(Signatures, ControlFlow, Loops, Indexing, Aliasing, Calls, Functi
         self._pinned: list = []  # what re-lowered loop bodies made: kept alive, as the tables hold id()s
         self._replacements: list[tuple[Var, Var]] = []  # every in-place update so far: (old value, new value)
         self._ambiguous: dict[int, tuple] = {}  # values that may or may not share an array (see normalize/alias.py)
+        self._successors: dict[int, set[int]] = {}  # ambiguous value -> loop slots, merges, results that may hold it
+        self._may_hold: dict[int, list[Var]] = {}  # loop slot, merge, loop result -> the values whose array it may hold
         self._own_params: set[int] = set()  # the kernel's parameters: copied before an in-place update
         self._calls: list = []  # inlined calls being lowered, innermost last (normalize_functions.CallRecord)
         self._rules: dict[str, Function] = {}  # lowered custom_vjp rule kernels

@@ -78,7 +78,8 @@ def _split(loop: Loop, body: list) -> tuple[list, list]:
     make no array the loop updates in place)."""
     varying = {id(v) for v in loop.carried} | ({id(loop.index)} if loop.index is not None else set())
     varying |= {id(v) for v in all_defined(loop.cond_body)}
-    updated = updated_in_place(body)
+    # the loop's own slots too: a value the body ends an iteration with is updated in the next one
+    updated = updated_in_place([dataclasses.replace(loop, body=body)])
     hoisted, kept = [], []
     for stmt in body:
         if isinstance(stmt, Eqn) and _movable(stmt) and not any(id(a) in varying for a in stmt.args) \

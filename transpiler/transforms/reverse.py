@@ -50,6 +50,7 @@ def reverse(fn: Function, spec: ReverseSpec) -> Function:
     outputs = result_atoms(fn.result)
     seeds = _seeds(fn, spec, builder, params)
     sweep = _Sweep(builder, active(fn, wrt_vars))
+    sweep.none_when = _none_when(forward)
     for out, seed in zip(outputs, seeds):
         if isinstance(out, Var) and id(out) in sweep.activity and seed is not None:
             sweep.accumulate(out, seed)
@@ -119,6 +120,7 @@ class _Sweep:
         self.values: dict[int, Var] = {}  # id -> value, for every value that has an adjoint
         self.loop_depth = 0
         self.tapes: dict[int, Var] = {}  # id(tape) -> its adjoint tape (reverse over code with tapes)
+        self.none_when: dict[int, set] = {}  # value -> {(id(cond), side)}: None where `if cond` takes that side
 
     def pull_back_block(self, block: list) -> None:
         for stmt in reversed(block):
@@ -286,8 +288,8 @@ class _Sweep:
             if then_map.get(key) is else_map.get(key):
                 before[key] = then_map[key]
                 continue
-            then_value = self._in_block(then_body, lambda: self._exact(then_map.get(key), var))
-            else_value = self._in_block(else_body, lambda: self._exact(else_map.get(key), var))
+            then_value = self._in_block(then_body, lambda: self._branch_adjoint(then_map.get(key), var, stmt, True))
+            else_value = self._in_block(else_body, lambda: self._branch_adjoint(else_map.get(key), var, stmt, False))
             then_values.append(then_value)
             else_values.append(else_value)
             merged.append(Var(builder.scope.fresh("d" + var.name), var.type))
@@ -421,6 +423,13 @@ class _Sweep:
             stmt.then_results += (value if then_branch else nothing,)
             stmt.else_results += (nothing if then_branch else value,)
 
+    def _branch_adjoint(self, adjoint: Atom | None, var: Var, stmt: If, side: bool) -> Atom:
+        """`var`'s adjoint at the end of one branch of `stmt`: None where `var` itself is None on that side (a
+        value a branch kept for a reverse sweep; its size may be known only from the value), else exact."""
+        if adjoint is None and (id(stmt.cond), side) in self.none_when.get(id(var), ()):
+            return Const(None, var.type)
+        return self._exact(adjoint, var)
+
     def _exact(self, adjoint: Atom | None, var: Var) -> Atom:
         """An adjoint with exactly `var`'s type, zeros where there is none (merges and loop slots need one)."""
         builder = self.builder
@@ -532,3 +541,24 @@ def _copy_block(block: list) -> list:
             stmt = dataclasses.replace(stmt, cond_body=_copy_block(stmt.cond_body), body=_copy_block(stmt.body))
         copied.append(stmt)
     return copied
+
+
+def _none_when(block: list, found: dict | None = None) -> dict[int, set]:
+    """The values an `if` (outside loops) leaves None on one side: {id(value): {(id(cond), side)}}. A value a
+    nested `if` leaves None where its own condition holds is None there too: that condition, made inside the
+    branch, is None (false) on the other side."""
+    found = {} if found is None else found
+    for stmt in block:
+        if not isinstance(stmt, If):
+            continue
+        _none_when(stmt.then_body, found)
+        _none_when(stmt.else_body, found)
+        for out, *results in zip(stmt.outs, stmt.then_results, stmt.else_results):
+            for side, result, body in ((True, results[0], stmt.then_body), (False, results[1], stmt.else_body)):
+                if isinstance(result, Const) and result.value is None:
+                    found.setdefault(id(out), set()).add((id(stmt.cond), side))
+                elif isinstance(result, Var) and id(result) in found:
+                    inner = {id(v) for v in all_defined(body)}
+                    found.setdefault(id(out), set()).update(
+                        (cond, True) for cond, holds in found[id(result)] if holds and cond in inner)
+    return found
