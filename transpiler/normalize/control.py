@@ -1,28 +1,24 @@
-"""Lowering `if`/`elif`/`else`, `for` and `while` to structured IR with explicit merges.
+"""Lowering compound statements: `if` (see branches.py), `for` and `while` to structured IR.
 
-A name assigned in a branch becomes an output of the `If` (a merge of the two branch values); a name assigned
-in a loop body becomes a loop-carried slot. Types of carried values are found by lowering the body again
-until they stop widening (an int accumulator that starts as `0` and adds floats becomes a float).
+A name assigned in a loop body becomes a loop-carried slot (see loops.py). A `for` over a constant range whose
+body needs each iteration at build time is unrolled; a loop with `break` or `return` runs under a flag.
 """
 from __future__ import annotations
 
-from typing import Any
-
 import libcst as cst
 
-from ..ir.types import TensorType, fresh_dim, is_unknown, promote
 from ..builder import Builder, const
 from ..errors import TranspileError
 from ..frontend.checks import compound_error
-from ..ir import Atom, Const, If, Var
-from ..values import DictValue, ListValue, Stale, describe, is_container, is_function
-from .alias import is_object
+from ..ir import Atom, Const, Var
+from ..ir.types import TensorType
+from ..primitives.indexing import Ref
+from .branches import Branches
 from .static import UNROLL_LIMIT, StaticNeeded
+from .syntax import RESULT, RETURNED, has_break, has_return, loop_result_keys, runs_until_return
 
-_MAX_WIDENINGS = 4
 
-
-class ControlFlow:
+class ControlFlow(Branches):
     """Mixed into `Lowering`: compound statements. Relies on its `expr`, `lower_block`, `error`, `_atom`."""
 
     def lower_compound(self, statement: cst.CSTNode, builder: Builder, env: dict) -> None:
@@ -33,223 +29,6 @@ class ControlFlow:
         if isinstance(statement, cst.While):
             return self._lower_while(statement, builder, env)
         raise compound_error(statement, self.locate)
-
-    # -- if ------------------------------------------------------------------------------------------------
-    def _condition(self, test: cst.BaseExpression, builder: Builder, env: dict) -> Atom:
-        value = self.expr(test, builder, env)
-        truth = _build_time_truth(value)
-        if truth is not None:  # `if ax:` with ax=None, `if xs:` on a list of known length: decided here
-            return const(truth)
-        atom = self._atom(value, test)
-        if atom.type.dtype != "bool" or atom.type.shape != ():
-            raise self.error(test, f"a condition must be a boolean scalar, not {atom.type}",
-                             "for an elementwise choice between arrays use np.where(cond, a, b)")
-        return atom
-
-    def _lower_if(self, node: cst.If, builder: Builder, env: dict) -> None:
-        self.lower_exiting_if(node, [], builder, env)
-
-    def lower_exiting_if(self, node: cst.If, rest: list, builder: Builder, env: dict) -> tuple | None:
-        """An `if` followed by `rest`, the statements after it in the same block.
-
-        `rest` is lowered at the end of each branch that falls through, so after a `return`, `break` or
-        `continue` in one branch it runs only on the other. Returns the block's outcome (see lower_block)."""
-        cond = self._condition(node.test, builder, env)
-        orelse = node.orelse
-        else_statements = [] if orelse is None else [orelse] if isinstance(orelse, cst.If) else list(orelse.body.body)
-        if isinstance(cond, Const):  # known at build time: only one branch exists
-            chosen = list(node.body.body) if cond.value else else_statements
-            return self._nested(chosen + rest, builder, env)
-        return self._split(cond, lambda e: self._nested(list(node.body.body) + rest, builder, e),
-                           lambda e: self._nested(else_statements + rest, builder, e), builder, env)
-
-    def _split(self, cond: Atom, lower_then, lower_else, builder: Builder, env: dict,
-               one_sided: str = "this `if` returns on one path but not on the other") -> tuple | None:
-        """An `if` on `cond` whose branches are lowered by `lower_then(env)` / `lower_else(env)`, each
-        returning its outcome; merges what the branches assign (or return) and returns the outcome."""
-        loc = builder.loc
-        then_env, else_env = dict(env), dict(env)
-        self._level += 1  # lists made before the `if` are not changed in a branch chosen at run time
-        try:
-            with builder.block() as then_body:
-                then_outcome = lower_then(then_env)
-            with builder.block() as else_body:
-                else_outcome = lower_else(else_env)
-        finally:
-            self._level -= 1
-        builder.loc = loc
-        returns = [o for o in (then_outcome, else_outcome) if o is not None and o[0] == "return"]
-        if returns and len(returns) != 2:
-            raise TranspileError(one_sided, loc,
-                                 "end every path through the kernel with `return`")
-        if returns:  # the kernel ends inside both branches: they only need to agree on the result
-            outs, then_results, else_results = self._merge_result(then_outcome[1], else_outcome[1], builder, loc)
-            builder.emit(If(cond, then_body, else_body, tuple(outs), tuple(then_results), tuple(else_results), loc))
-            return ("return", tuple(outs) if isinstance(then_outcome[1], tuple) else outs[0])
-        outs, then_results, else_results = self._merge_envs(then_env, else_env, env, builder, loc)
-        builder.emit(If(cond, then_body, else_body, tuple(outs), tuple(then_results), tuple(else_results), loc))
-        return None
-
-    def _merge_envs(self, then_env: dict, else_env: dict, env: dict, builder: Builder, loc):
-        """Names whose values differ between two branches become outputs of the `if` (updating `env`). Names
-        holding one array on both paths share one output; names sharing an array on one path only are
-        ambiguous (see normalize/alias.py)."""
-        outs, then_results, else_results = [], [], []
-        names = _assigned_in_order(then_env, else_env, env)
-        then_env, else_env, names, containers, display = _containers_by_element(names, then_env, else_env, loc)
-        split = self._split_sharing(names, then_env, else_env)
-        merged: dict[tuple, Var] = {}  # (then array, else array) -> the output several names share
-        for name in names:
-            a, b = then_env.get(name), else_env.get(name)
-            if a is None or b is None:
-                env.pop(name, None)  # assigned in one branch only: not defined after the `if`
-                self._conditional_names[name] = loc
-                continue
-            if a is b:
-                env[name] = a  # the same value on both paths (possibly a name new to this block)
-                continue
-            if isinstance(a, Stale) or isinstance(b, Stale):
-                env[name] = a if isinstance(a, Stale) else b  # unknown on one path: unknown after
-                continue
-            if not isinstance(a, (Var, Const)) or not isinstance(b, (Var, Const)):
-                what = describe(a if not isinstance(a, (Var, Const)) else b)
-                raise TranspileError(f"`{name}` holds {what} that differs between the branches of an `if` decided at "
-                                     "run time; only arrays can differ between branches", loc,
-                                     "bind the same list, dict or function on both paths, and let only arrays differ")
-            key = (id(a), id(b))
-            if is_object(a) and is_object(b) and key in merged:
-                env[name] = merged[key]
-                continue
-            out = Var(builder.scope.fresh(display.get(name, _display(name))),
-                      self._merge_type(display.get(name, name), a.type, b.type, loc))
-            self._named.add(id(out))
-            self._share_like(out, (a, b))
-            if self._view_root.get(id(out)) is not None and not (
-                    self._root(a) is self._root(b) and a is not self._root(a) and b is not self._root(b)):
-                split.add(name)  # a view on one path, another array (or a view of one) on the other
-            merged[key] = out
-            outs.append(out)
-            then_results.append(a)
-            else_results.append(b)
-            env[name] = out
-        if split:
-            self.mark_ambiguous([env[n] for n in split if n in env] + [
-                self._root(v) for n in split for v in (then_env.get(n), else_env.get(n)) if is_object(v)],
-                loc, "`if`")
-        rebuilt: dict = {}  # one merged list for names holding the same list on both paths
-        for name, (key, rebuild, keys) in containers.items():
-            if key not in rebuilt:
-                rebuilt[key] = rebuild([env[k] for k in keys], self._level)
-            env[name] = rebuilt[key]
-        for name in display:
-            env.pop(name, None)
-        return outs, then_results, else_results
-
-    def _split_sharing(self, names: list, then_env: dict, else_env: dict) -> set:
-        """Names that share an array (or one looks into the other's) on one path but not on the other."""
-        objects = [n for n in names if is_object(then_env.get(n)) and is_object(else_env.get(n))]
-        split = set()
-        for i, n in enumerate(objects):
-            for m in objects[i + 1:]:
-                if (self._root(then_env[n]) is self._root(then_env[m])) != \
-                        (self._root(else_env[n]) is self._root(else_env[m])):
-                    split.update((n, m))
-        return split
-
-    def _share_like(self, value: Var, sources) -> None:
-        """A loop slot or a branch merge holds the array of any of `sources`: it is a view, a parameter, a
-        borrowed or an ambiguous array as they are, so an update through it is refused or copies first."""
-        for source in sources:
-            if not isinstance(source, Var):
-                continue
-            if is_object(source):
-                self._may_hold.setdefault(id(value), []).append(source)
-            if id(source) in self._view_root:
-                self._view_root.setdefault(id(value), self._view_root[id(source)])
-            if id(source) in self._own_params:
-                self._own_params.add(id(value))
-            for call in self._calls:
-                if id(source) in call.borrowed:
-                    call.borrowed.add(id(value))
-            if id(source) in self._ambiguous:
-                partners, where = self._ambiguous[id(source)]
-                self._ambiguous[id(value)] = (self._ambiguous.get(id(value), (set(), None))[0] | partners, where)
-                # `value` holds the array `source` holds: whatever may share an array with `source` may share
-                # one with `value` (the partners' own sets name `source`, not `value`: see Aliasing._with_successors)
-                self._successors.setdefault(id(source), set()).add(id(value))
-
-    def _guarded(self, cond: Atom, lower_then, lower_else, builder: Builder, env: dict, loc) -> None:
-        """`if cond: <lower_then> else: <lower_else>` for compiler-made conditions (loop running flags)."""
-        if isinstance(cond, Const):
-            (lower_then if cond.value else lower_else)(env)
-            return
-        builder.loc = loc
-        self._split(cond, lower_then, lower_else, builder, env)
-
-    def _merge_result(self, a, b, builder: Builder, loc):
-        """Merge what two branches return: one value, or tuples of the same length, element by element."""
-        items_a = a if isinstance(a, tuple) else (a,)
-        items_b = b if isinstance(b, tuple) else (b,)
-        if len(items_a) != len(items_b):
-            raise TranspileError("the branches return tuples of different lengths", loc)
-        outs = []
-        for x, y in zip(items_a, items_b):
-            if not isinstance(x, (Var, Const)) or not isinstance(y, (Var, Const)):
-                raise TranspileError("a kernel must return arrays (or a flat tuple of arrays)", loc)
-            out = Var(builder.scope.fresh("result"), self._merge_type("the result", x.type, y.type, loc))
-            self._named.add(id(out))
-            outs.append(out)
-        return outs, list(items_a), list(items_b)
-
-    def _expr_IfExp(self, node: cst.IfExp, builder: Builder, env: dict):
-        """`a if cond else b`: only the chosen side is evaluated, as in Python."""
-        cond = self._condition(node.test, builder, env)
-        if isinstance(cond, Const):
-            return self.expr(node.body if cond.value else node.orelse, builder, env)
-        loc = builder.loc
-        self._level += 1
-        try:
-            with builder.block() as then_body:
-                a = self._chosen(self.expr(node.body, builder, env), node.body)
-            with builder.block() as else_body:
-                b = self._chosen(self.expr(node.orelse, builder, env), node.orelse)
-        finally:
-            self._level -= 1
-        builder.loc = loc
-        out = Var(builder.scope.fresh("choice"), self._merge_type("the conditional expression", a.type, b.type, loc),
-                  temporary=True)
-        builder.emit(If(cond, then_body, else_body, (out,), (a,), (b,), loc))
-        return out
-
-    def _chosen(self, value, node) -> Atom:
-        """A side of a conditional expression decided at run time: it must be an array."""
-        if not isinstance(value, (Var, Const)):
-            raise self.error(node, f"{describe(value)} chosen by a condition known only at run time cannot be resolved "
-                             "at build time: only arrays can be chosen at run time",
-                             "choose with a condition known at build time, or call both and choose the results")
-        return value
-
-    def _nested(self, statements: list, builder: Builder, env: dict) -> tuple | None:
-        self._block_depth += 1
-        try:
-            return self.lower_block(statements, builder, env)
-        finally:
-            self._block_depth -= 1
-
-    def _merge_type(self, name: str, a: TensorType, b: TensorType, loc) -> TensorType:
-        if a.dtype == "none" or b.dtype == "none":  # a loop's result slot before anything was returned
-            return b if a.dtype == "none" else a
-        if a.shape is not None and b.shape is not None and len(a.shape) != len(b.shape):
-            raise TranspileError(
-                f"`{name}` has rank {len(a.shape)} ({a}) on one path and rank {len(b.shape)} ({b}) on another",
-                loc, "give it the same shape on every path, e.g. np.zeros_like(x) instead of 0.0")
-        if (a.dtype == "bool") != (b.dtype == "bool"):
-            raise TranspileError(f"`{name}` is boolean on one path and numeric on another", loc)
-        dtype = promote([a, b])
-        if a.shape is None or b.shape is None:
-            return TensorType(dtype, None)
-        shape = tuple(x if x == y else fresh_dim() for x, y in zip(a.shape, b.shape))
-        return TensorType(dtype, shape, weak=a.weak and b.weak)
 
     # -- loops ---------------------------------------------------------------------------------------------
     def _lower_for(self, node: cst.For, builder: Builder, env: dict) -> None:
@@ -307,7 +86,7 @@ class ControlFlow:
         def lower_iteration(body_env: dict, index: Var) -> None:
             if sequence is not None:  # for row in x: row = x[i], a view
                 builder.loc = loc
-                row = self._bind(builder, node.target, "getitem", [body_env[rows], index], {"index": (_ref(1),)})
+                row = self._bind(builder, node.target, "getitem", [body_env[rows], index], {"index": (Ref(1),)})
                 builder.rename(row, target)
                 self._named.add(id(row))
                 body_env[target] = row
@@ -367,7 +146,7 @@ class ControlFlow:
     def after_returning_loop(self, loop: cst.CSTNode, rest: list, builder: Builder, env: dict) -> tuple | None:
         """After a loop that may have returned: the rest of the block runs only if it did not."""
         returned = env[RETURNED]
-        keys = _loop_result_keys(loop.body, builder.loc)
+        keys = loop_result_keys(loop.body, builder.loc)
         if self._loop_depth:  # inside an enclosing loop: stop it too, and end this iteration
             flag = self._break_flags[-1]
 
@@ -375,7 +154,7 @@ class ControlFlow:
                 e[flag] = const(False)
                 return ("continue",)
 
-            if _runs_until_return(loop):
+            if runs_until_return(loop):
                 return stop(env)
             self._split(returned, stop, lambda e: self._nested(rest, builder, e), builder, env)
             return ("continue",)
@@ -383,7 +162,7 @@ class ControlFlow:
         def result(e: dict) -> tuple:
             return ("return", e[RESULT] if keys == [RESULT] else tuple(e[k] for k in keys))
 
-        if _runs_until_return(loop):  # what follows the loop never runs
+        if runs_until_return(loop):  # what follows the loop never runs
             return result(env)
         return self._split(returned, result, lambda e: self._nested(rest, builder, e), builder, env,
                            one_sided="the kernel returns inside this loop but not on every path after it")
@@ -402,7 +181,7 @@ class ControlFlow:
 
     def _break_flag(self, node, env: dict) -> str | None:
         """For a loop containing `break` (or `return`): the env key of its running flag, True before the loop."""
-        if not _has_break(node.body) and not _has_return(node.body):
+        if not has_break(node.body) and not has_return(node.body):
             return None
         key = f"<running{len(self._break_flags)}>"
         env[key] = const(True)
@@ -470,278 +249,6 @@ def _runs(bounds: tuple) -> bool:
     return len(range(*(b.value for b in bounds))) > 0
 
 
-
-
 def _is_range(iterable, env: dict) -> bool:
     return (isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Name) and iterable.func.value == "range"
             and "range" not in env)
-
-
-def _containers_by_element(names: list, then_env: dict, else_env: dict, loc):
-    """Lists, tuples and dicts that differ between two branches but have one structure (lengths, keys) are
-    merged element by element, like names: each element becomes a pseudo-name (`<xs[0]>`) of both envs, so the
-    sharing checks see it, and `containers` says how to rebuild the merged value from the merged elements. A
-    structure that differs is refused."""
-    then_env, else_env = dict(then_env), dict(else_env)
-    out_names, containers, display = [], {}, {}
-    for name in names:
-        a, b = then_env.get(name), else_env.get(name)
-        if isinstance(a, (str, int, float)) and type(a) is type(b) and a == b:  # one string on both paths
-            else_env[name] = a
-        if a is None or b is None or a is b or not (is_container(a) and is_container(b)):
-            out_names.append(name)
-            continue
-        pairs, rebuild = _pair_leaves(name, a, b, loc)
-        keys = []
-        for path, (x, y) in pairs:
-            key = f"<{name}{path}>"
-            then_env[key], else_env[key] = x, y
-            display[key] = name + "".join(c if c.isalnum() else "_" for c in path).rstrip("_").replace("__", "_")
-            keys.append(key)
-            out_names.append(key)
-        containers[name] = ((id(a), id(b)), rebuild, keys)
-    return then_env, else_env, out_names, containers, display
-
-
-def _pair_leaves(name: str, a, b, loc, path: str = ""):
-    """[(path, (leaf of a, leaf of b))] over two values of one structure, and how to rebuild the structure from
-    merged leaves (a function of the leaves and the block level)."""
-    if is_container(a) and is_container(b) and type(a) is type(b):
-        if isinstance(a, DictValue):
-            keys_a, keys_b = list(a.items), list(b.items)
-            if keys_a != keys_b:
-                raise TranspileError(f"`{name}{path}` holds dicts with different keys on the branches of an `if` "
-                                     f"decided at run time ({keys_a} and {keys_b})", loc,
-                                     "give the dict the same keys on both paths")
-            items_a, items_b, labels = list(a.items.values()), list(b.items.values()), [f"[{k!r}]" for k in keys_a]
-        else:
-            items_a, items_b = (list(a.items), list(b.items)) if isinstance(a, ListValue) else (list(a), list(b))
-            if len(items_a) != len(items_b):
-                raise TranspileError(f"`{name}{path}` holds {describe(a)} of length {len(items_a)} on one branch of "
-                                     f"an `if` decided at run time and of length {len(items_b)} on the other", loc,
-                                     "give it the same length on both paths (only its arrays may differ)")
-            labels = [f"[{i}]" for i in range(len(items_a))]
-        pairs, parts = [], []
-        for x, y, label in zip(items_a, items_b, labels):
-            inner, rebuild = _pair_leaves(name, x, y, loc, path + label)
-            parts.append((len(inner), rebuild))
-            pairs += inner
-
-        def rebuild_container(leaves, level):
-            values, start = [], 0
-            for count, rebuild_part in parts:
-                values.append(rebuild_part(leaves[start:start + count], level))
-                start += count
-            if isinstance(a, DictValue):
-                return DictValue(dict(zip(a.items, values)), level)
-            return ListValue(values, level) if isinstance(a, ListValue) else tuple(values)
-
-        return pairs, rebuild_container
-    same = a is b or (isinstance(a, (str, int, float)) and type(a) is type(b) and a == b)
-    if isinstance(a, (Var, Const)) and isinstance(b, (Var, Const)) or same:
-        return [(path, (a, a if same else b))], lambda leaves, level: leaves[0]
-    raise TranspileError(f"`{name}{path}` holds {describe(a)} on one branch of an `if` decided at run time and "
-                         f"{describe(b)} on the other", loc,
-                         "bind the same list, dict or function on both paths, and let only arrays differ")
-
-
-def _display(key: str) -> str:
-    """The variable name for an env key: compiler keys such as `<running0>` read as `running`."""
-    return key.strip("<>").rstrip("0123456789") if key.startswith("<") else key
-
-
-RETURNED, RESULT = "<returned>", "<result>"  # env keys: did a loop return, and what
-UNSET = TensorType("none", ())  # the type of a result slot before its `return` has been lowered
-
-
-def _runs_until_return(loop: cst.CSTNode) -> bool:
-    """`while True:` with no `break` or `continue` of its own: it ends only by returning."""
-    return (isinstance(loop, cst.While) and isinstance(loop.test, cst.Name) and loop.test.value == "True"
-            and not _can_exit(loop.body, returns=False))
-
-
-def _has_return(body: cst.CSTNode) -> bool:
-    return bool(_returns(body))
-
-
-def _returns(body: cst.CSTNode) -> list[cst.Return]:
-    found = []
-
-    class Finder(cst.CSTVisitor):
-        def visit_Return(self, node):
-            found.append(node)
-
-        def visit_FunctionDef(self, node):
-            return False
-
-    body.visit(Finder())
-    return found
-
-
-def returned_keys(value: cst.BaseExpression | None) -> list[str]:
-    """The env keys a `return` inside a loop stores its value under: one, or one per element of a tuple
-    written out (`return a, b`)."""
-    if isinstance(value, cst.Tuple) and not any(isinstance(e, cst.StarredElement) for e in value.elements):
-        return [f"<result{i}>" for i in range(len(value.elements))]
-    return [RESULT]
-
-
-def _loop_result_keys(body: cst.CSTNode, loc) -> list[str]:
-    """The result keys shared by every `return` in a loop body (they must agree: one value, or tuples of
-    the same length)."""
-    kinds = {tuple(returned_keys(node.value)) for node in _returns(body)}
-    if len(kinds) > 1:
-        raise TranspileError("the `return` statements in this loop return different numbers of values", loc,
-                             "return tuples of the same length everywhere")
-    return list(kinds.pop())
-
-
-def _has_break(body: cst.CSTNode) -> bool:
-    """Whether a loop body breaks out of this loop (not out of a loop nested in it)."""
-    found = []
-
-    class Finder(cst.CSTVisitor):
-        def visit_Break(self, node):
-            found.append(node)
-
-        def visit_For(self, node):
-            return False
-
-        def visit_While(self, node):
-            return False
-
-        def visit_FunctionDef(self, node):
-            return False
-
-    body.visit(Finder())
-    return bool(found)
-
-
-def _ref(index: int):
-    from ..primitives.indexing import Ref
-
-    return Ref(index)
-
-
-def _carried_type(t: TensorType) -> TensorType:
-    return TensorType(t.dtype, t.shape, weak=t.weak)
-
-
-def _widen(before: TensorType, after: TensorType) -> TensorType:
-    if before.dtype == "none" or after.dtype == "none":
-        return after if before.dtype == "none" else before
-    dtype = promote([before, after])
-    if before.shape is None or after.shape is None or len(before.shape) != len(after.shape):
-        shape = None if before.shape is None or after.shape is None else _rank_error(before, after)
-    else:
-        shape = tuple(a if a == b else fresh_dim() for a, b in zip(before.shape, after.shape))
-    return TensorType(dtype, shape, weak=before.weak and after.weak)
-
-
-def _rank_error(before: TensorType, after: TensorType):
-    raise TranspileError(f"a value carried around a loop changes rank ({before} before, {after} after one "
-                         "iteration)", None, "give it its final shape before the loop, e.g. with np.zeros")
-
-
-def _same_type(a: TensorType, b: TensorType) -> bool:
-    if a.dtype != b.dtype or a.weak != b.weak or (a.shape is None) != (b.shape is None):
-        return False
-    if a.shape is None:
-        return True
-    return len(a.shape) == len(b.shape) and all(
-        x == y or (is_unknown(x) and is_unknown(y)) for x, y in zip(a.shape, b.shape))
-
-
-def _assigned_in_order(*envs: dict) -> list[str]:
-    names: dict[str, None] = {}
-    for env in envs:
-        names.update(dict.fromkeys(env))
-    return list(names)
-
-
-def _assigned_names(node: cst.CSTNode, subscripts: bool = True) -> list[str]:
-    """Names a block may rebind (assignment targets, loop variables), in source order; with `subscripts`,
-    also the names a block assigns into (`a[i] = v`)."""
-    names: dict[str, None] = {}
-
-    class Visitor(cst.CSTVisitor):
-        def _targets(self, target: Any) -> None:
-            if isinstance(target, cst.Name):
-                names[target.value] = None
-            elif subscripts and isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
-                names[target.value.value] = None  # `a[i] = v` gives `a` a new value
-            elif isinstance(target, (cst.Tuple, cst.List)):
-                for element in target.elements:
-                    self._targets(element.value)
-
-        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-            self._targets(node.target)
-
-        def visit_AugAssign(self, node: cst.AugAssign) -> None:
-            self._targets(node.target)
-            if isinstance(node.target, cst.Name):  # `a += b` may update `a` in place
-                names[node.target.value] = None
-
-        def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-            self._targets(node.target)
-
-        def visit_For(self, node: cst.For) -> None:
-            self._targets(node.target)
-
-    node.visit(Visitor())
-    return list(names)
-
-
-def _can_exit(node: cst.CSTNode, returns: bool = True) -> bool:
-    """Whether a statement contains a `return` (unless `returns` is off), or a `break`/`continue` of the
-    enclosing loop."""
-    found = []
-
-    class Finder(cst.CSTVisitor):
-        def __init__(self):
-            self.loops = 0
-
-        def visit_Return(self, node):
-            if returns:
-                found.append(node)
-
-        def visit_Break(self, node):
-            if not self.loops:
-                found.append(node)
-
-        def visit_Continue(self, node):
-            if not self.loops:
-                found.append(node)
-
-        def visit_For(self, node):
-            self.loops += 1
-
-        def leave_For(self, node):
-            self.loops -= 1
-
-        def visit_While(self, node):
-            self.loops += 1
-
-        def leave_While(self, node):
-            self.loops -= 1
-
-        def visit_FunctionDef(self, node):
-            return False
-
-    node.visit(Finder())
-    return bool(found)
-
-
-def _build_time_truth(value) -> bool | None:
-    """Python's truth of a value known at build time (None, a string, a list, tuple or dict, a function, a
-    number literal); None for arrays and run-time scalars."""
-    if value is None or isinstance(value, str):
-        return bool(value)
-    if isinstance(value, (ListValue, DictValue, tuple)):
-        return bool(value.items if not isinstance(value, tuple) else value)
-    if is_function(value):
-        return True
-    if isinstance(value, Const) and isinstance(value.value, (int, float)) and not isinstance(value.value, bool) \
-            and value.type.shape == ():
-        return bool(value.value)
-    return None

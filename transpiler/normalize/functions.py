@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from ..builder import Builder
 from .calls import RECURSION_LIMIT, _leaves
 from ..values import Closure, DictValue, Frame, KernelRef, ListValue, Partial, TransformRef, Unflatten, Value
+from .syntax import assigned_names
 
 
 class Functions:
@@ -194,9 +195,7 @@ def inlined_call(owner, caller, env: dict):
 
 def assigned_locals(node) -> frozenset:
     """The names a function body binds (its parameters too): Python never looks these up outside it."""
-    from .control import _assigned_names
-
-    names = set(_assigned_names(node.body)) if isinstance(node, cst.FunctionDef) else set()
+    names = set(assigned_names(node.body)) if isinstance(node, cst.FunctionDef) else set()
     params = node.params
     for param in list(params.posonly_params) + list(params.params) + list(params.kwonly_params):
         names.add(param.name.value)

@@ -3,15 +3,48 @@ the loop; which names a body changes, and how they share arrays, is found by low
 their types and their sharing stop changing (see normalize/alias.py for the sharing model)."""
 from __future__ import annotations
 
-from ..ir.types import TensorType
+from ..ir.types import TensorType, fresh_dim, is_unknown, promote
 from ..builder import Builder, const
 from ..errors import TranspileError
 from ..ir import Const, Loop, Var
 from ..values import DictValue, ListValue, Stale, describe
 from .alias import _holds, held, is_object
-from .control import (_MAX_WIDENINGS, RETURNED, UNSET, _assigned_names, _carried_type, _display,
-                      _has_return, _loop_result_keys, _same_type, _widen)
+from .branches import display_name
+from .syntax import RETURNED, assigned_names, has_return, loop_result_keys
 from .static import StaticNeeded
+
+
+_MAX_WIDENINGS = 4
+UNSET = TensorType("none", ())  # the type of a result slot before its `return` has been lowered
+
+
+def _carried_type(t: TensorType) -> TensorType:
+    return TensorType(t.dtype, t.shape, weak=t.weak)
+
+
+def _widen(before: TensorType, after: TensorType) -> TensorType:
+    if before.dtype == "none" or after.dtype == "none":
+        return after if before.dtype == "none" else before
+    dtype = promote([before, after])
+    if before.shape is None or after.shape is None or len(before.shape) != len(after.shape):
+        shape = None if before.shape is None or after.shape is None else _rank_error(before, after)
+    else:
+        shape = tuple(a if a == b else fresh_dim() for a, b in zip(before.shape, after.shape))
+    return TensorType(dtype, shape, weak=before.weak and after.weak)
+
+
+def _rank_error(before: TensorType, after: TensorType):
+    raise TranspileError(f"a value carried around a loop changes rank ({before} before, {after} after one "
+                         "iteration)", None, "give it its final shape before the loop, e.g. with np.zeros")
+
+
+def _same_type(a: TensorType, b: TensorType) -> bool:
+    if a.dtype != b.dtype or a.weak != b.weak or (a.shape is None) != (b.shape is None):
+        return False
+    if a.shape is None:
+        return True
+    return len(a.shape) == len(b.shape) and all(
+        x == y or (is_unknown(x) and is_unknown(y)) for x, y in zip(a.shape, b.shape))
 
 
 class Loops:
@@ -22,18 +55,18 @@ class Loops:
         """A loop over slots. A slot carries one array object (or scalar) round the loop, shared by every name
         that holds it; the names a body changes are found by lowering it (a write through a row view changes
         the matrix), so lowering repeats until the slots, their types and their sharing stop changing."""
-        assigned = [n for n in _assigned_names(node.body) if n in env and isinstance(env[n], (Var, Const))]
+        assigned = [n for n in assigned_names(node.body) if n in env and isinstance(env[n], (Var, Const))]
         if target is not None:
             assigned = [n for n in assigned if n != target] + ([target] if keep_target else [])
         if flag is not None:
             assigned.append(flag)
-        result_keys = _loop_result_keys(node.body, loc) if _has_return(node.body) else []
+        result_keys = loop_result_keys(node.body, loc) if has_return(node.body) else []
         if result_keys:  # `return` inside: whether it happened, and the value(s), are carried too
             env.setdefault(RETURNED, const(False))
             for key in result_keys:
                 env.setdefault(key, Const(None, UNSET))
             assigned += [key for key in (RETURNED, *result_keys) if key not in assigned]
-        rebound = set(_assigned_names(node.body, subscripts=False)) | {target}
+        rebound = set(assigned_names(node.body, subscripts=False)) | {target}
         # views into arrays the loop carries are recomputed from them, unless the body rebinds them
         views = [n for n in assigned if n not in rebound and id(env[n]) in self._view_op]
         assigned = [n for n in assigned if n not in views]
@@ -141,7 +174,7 @@ class Loops:
         after.update(result_of)
         self._renew_views(env, after, assigned, builder)
         result_of.update((n, after[n]) for n in derived)
-        for name in _assigned_names(node.body):
+        for name in assigned_names(node.body):
             if name not in assigned and name in body_env and name not in env:
                 self._conditional_names[name] = loc  # defined only inside the loop
         if split:
@@ -282,7 +315,7 @@ class Loops:
             if is_object(value) and name not in split and id(value) in by_object:
                 var = by_object[id(value)]
             else:
-                var = Var(builder.scope.fresh(_display(name)), types[name])
+                var = Var(builder.scope.fresh(display_name(name)), types[name])
                 self._named.add(id(var))
                 self._share_like(var, (value,))
                 if is_object(value) and name not in split:

@@ -18,7 +18,8 @@ from ..values import (Closure, DictValue, Frame, KernelRef, ListValue, Module, T
                       Stale, is_container, is_function)
 from .alias import Aliasing
 from .calls import Calls
-from .control import RESULT, RETURNED, ControlFlow, _can_exit, _has_return, returned_keys
+from .control import ControlFlow
+from .syntax import RESULT, RETURNED, can_exit, has_return, returned_keys
 from .flatten import TreeHelpers
 from .functions import _MISSING, Functions, assigned_locals, frozen
 from .index import Indexing
@@ -121,10 +122,10 @@ class Lowering(Signatures, ControlFlow, Loops, Indexing, Aliasing, Calls, Functi
                     outcome = self._lower_small(small, builder, env)
                     if outcome is not None:
                         return outcome
-            elif isinstance(statement, cst.If) and _can_exit(statement):
+            elif isinstance(statement, cst.If) and can_exit(statement):
                 builder.loc = self.locate(statement)
                 return self.lower_exiting_if(statement, statements[i + 1:], builder, env)
-            elif isinstance(statement, (cst.For, cst.While)) and _has_return(statement):
+            elif isinstance(statement, (cst.For, cst.While)) and has_return(statement):
                 builder.loc = self.locate(statement)
                 self.lower_compound(statement, builder, env)
                 builder.loc = self.locate(statement)

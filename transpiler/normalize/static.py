@@ -15,6 +15,7 @@ from ..builder import Builder, const
 from ..errors import TranspileError
 from ..ir import Const, Var
 from ..values import Closure, DictValue, Frame, KernelRef, ListValue, Partial, TransformRef, Value, describe
+from .syntax import can_exit, has_return
 
 UNROLL_LIMIT = 10_000  # iterations a loop over a list or a constant range may be unrolled to
 
@@ -293,14 +294,12 @@ class Containers:
     # -- loops ---------------------------------------------------------------------------------------------
     def unroll(self, node: cst.For, items: list, builder: Builder, env: dict) -> None:
         """A `for` over a build-time sequence: the body once per element, in the enclosing block."""
-        from .control import _can_exit, _has_return
-
-        if _has_return(node.body):
+        if has_return(node.body):
             raise self.error(node, "`return` is not supported in a loop over a list or a constant range that runs "
                              "at build time", "set a flag and `break`, then return after the loop")
         if len(items) > UNROLL_LIMIT:
             raise self.error(node.iter, f"a loop of {len(items)} iterations is too long to unroll at build time")
-        if not _can_exit(node.body):
+        if not can_exit(node.body):
             for item in items:
                 builder.loc = self.locate(node)
                 self._assign(node.target, item, builder, env)
