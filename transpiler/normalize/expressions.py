@@ -1,0 +1,365 @@
+"""Lowering expressions: names, literals, operators, attributes and calls, each to IR atoms (or to the
+build-time values lists, dicts and functions are), with a located error for what the kernel language lacks."""
+from __future__ import annotations
+
+import libcst as cst
+
+from ..builder import Builder, const
+from ..errors import TranspileError
+from ..frontend.imports import AD_LIBRARIES, canonical_module
+from ..frontend.parse import TRANSFORMS
+from ..ir import Atom, Const, If, Var
+from ..ir.types import TensorType
+from ..values import (Closure, DictValue, KernelRef, ListValue, Module, TransformRef, Value, describe,
+                      Stale, is_container, is_function)
+from .functions import _MISSING, frozen
+from .shape_checks import refined_operands
+from .static import _NOT_HERE, STATIC_BUILTINS
+
+_BINARY_PRIMS = {
+    cst.Add: "add", cst.Subtract: "subtract", cst.Multiply: "multiply", cst.Divide: "divide",
+    cst.FloorDivide: "floor_divide", cst.Modulo: "mod", cst.Power: "power", cst.MatrixMultiply: "matmul",
+    cst.BitAnd: "logical_and", cst.BitOr: "logical_or",
+}
+_COMPARE_PRIMS = {
+    cst.LessThan: "less", cst.LessThanEqual: "less_equal", cst.GreaterThan: "greater",
+    cst.GreaterThanEqual: "greater_equal", cst.Equal: "equal", cst.NotEqual: "not_equal",
+}
+# results that may share memory with their first argument (basic indexing; index arrays give copies)
+_VIEWS = {"getitem", "reshape", "transpose", "swapaxes", "expand_dims", "squeeze", "broadcast_to", "flip", "diag"}
+_LIFTED = ("stop_gradient",)  # runtime functions with a meaning in kernels
+_BUILTINS = ("len", "abs", "min", "max", "sum", "float", "int", "range", "print", "round", "pow", "zip", "enumerate",
+             "map", "list", "tuple", "dict", "reversed", "callable", "isinstance")
+_NUMPY_CONSTANTS = {
+    "numpy.pi": const(3.141592653589793), "numpy.e": const(2.718281828459045), "numpy.inf": const(float("inf")),
+    "numpy.newaxis": None,
+}
+
+
+def _may_fail(node: cst.CSTNode) -> bool:
+    """Whether evaluating an expression may raise or do real work (an index, a call): Python's short circuit
+    then matters. Names, literals, arithmetic and comparisons on scalars are evaluated eagerly."""
+    found = []
+
+    class Finder(cst.CSTVisitor):
+        def visit_Subscript(self, node):
+            found.append(node)
+
+        def visit_Call(self, node):
+            found.append(node)
+
+        def visit_Attribute(self, node):
+            found.append(node)
+
+    node.visit(Finder())
+    return bool(found)
+
+
+def _code(node: cst.CSTNode) -> str:
+    """A node's source text as written (`np.linalg.inv`, `numpy.fft.fft`)."""
+    return cst.Module([]).code_for_node(node)
+
+
+class Expressions:
+    """Mixed into `Lowering`: expressions. Relies on its statements, aliasing and call inlining."""
+
+    def expr(self, node: cst.BaseExpression, builder: Builder, env) -> Value:
+        method = getattr(self, f"_expr_{type(node).__name__}", None)
+        if method is None:
+            raise self._expression_error(node)
+        return method(node, builder, env)
+
+    def _expression_error(self, node) -> TranspileError:
+        hints = {
+            "SetComp": ("set comprehensions are not part of the kernel language", None),
+            "Set": ("sets are not part of the kernel language", None),
+            "IfExp": ("conditional expressions are not supported in kernels yet", "use np.where(cond, a, b)"),
+            "NamedExpr": ("the walrus operator is not part of the kernel language", "assign on its own line"),
+            "FormattedString": ("f-strings are not part of the kernel language", None),
+            "Await": ("`await` is not part of the kernel language", None),
+            "Yield": ("`yield` is not part of the kernel language", "return an array"),
+            "Imaginary": ("complex literals are not supported in kernels", "use real arrays"),
+            "StarredElement": ("`*` unpacking is not part of the kernel language", "pass arguments one by one"),
+        }
+        message, hint = hints.get(type(node).__name__, (
+            f"this expression ({type(node).__name__}) is not part of the kernel language", None))
+        return self.error(node, message, hint)
+
+    def _expr_Name(self, node: cst.Name, builder, env) -> Value:
+        return self._name(node, env)
+
+    def _name(self, node: cst.Name, env) -> Value:
+        name = node.value
+        if name in env:
+            value = env[name]
+        else:
+            value = self.lookup_enclosing(name)
+        if isinstance(value, Stale):
+            raise self.error(node, f"`{name}` may or may not have been changed by the assignment into "
+                             f"`{value.writer}` at line {value.line} ({value.reason})",
+                             f"make `{name}` or `{value.writer}` a separate array where it is assigned "
+                             "(`... = ....copy()`), so the two never share one")
+        if value is not _MISSING:
+            return value
+        if name in ("True", "False"):
+            return const(name == "True")
+        if name == "None":
+            return None
+        if name in self.parsed.modules:
+            path = self.parsed.modules[name]
+            return _NUMPY_CONSTANTS[path] if path in _NUMPY_CONSTANTS else Module(path)
+        if name in self.parsed.kernels:
+            return KernelRef(name)
+        if name in self.parsed.imported:
+            return self._imported_kernel(name, node)
+        if self.declared is not None and name in self.declared.by_target:
+            return TransformRef(name)
+        if name in self.parsed.helpers:  # an undecorated module function: inlined like a closure
+            return Closure(self.parsed.helpers[name], None, self, name)
+        if name in self.parsed.python_names:
+            return Module(self.parsed.python_names[name])
+        if name in self.parsed.constants:  # a number's value once the module has run (an `if` may rebind it)
+            return const(self.parsed.constants[name])
+        module_values = self.module_values()
+        if name in module_values and name not in self.parsed.unstable:
+            return module_values[name]
+        if name in self.parsed.unstable and name not in _BUILTINS and name not in _LIFTED \
+                and name not in self.parsed.transform_names:
+            where = self.parsed.unstable[name]
+            raise self.error(node, f"`{name}` is rebound at module level (line {where.line}) in a way whose value "
+                             "at call time is not known at build time",
+                             f"assign `{name}` a number once at module level (or from other constants), or pass it "
+                             "in as a parameter")
+        if name in _BUILTINS:
+            return Module(f"builtins.{name}")
+        if name in _LIFTED:
+            return Module(f"lifted.{name}")
+        if name in self.module_failures:
+            raise self.error(node, f"`{name}` is computed at module level by code the compiler cannot reproduce: "
+                             f"{self.module_failures[name]}", "kernels see module-level values computed from "
+                             "literals, lists, dicts, calls of functions defined in the module, and arrays computed "
+                             "from those with NumPy (`A = np.eye(3) * 2`); pass anything else in as a parameter")
+        if name in self._conditional_names:
+            where = self._conditional_names[name]
+            raise self.error(node, f"`{name}` is only assigned on some paths (in the block at line {where.line})",
+                             f"assign `{name}` before the block, or on every path through it")
+        library, original = self.parsed.transform_names.get(name, ("", ""))
+        if library in AD_LIBRARIES or original in TRANSFORMS:
+            raise self.error(node, f"`{name}` ({library}.{original}) cannot be called inside a kernel",
+                             "declare the transform at module level (g = grad(f)) and call `g` in the kernel")
+        raise self.error(node, f"`{name}` is not defined in this kernel",
+                         "kernels see their parameters, local names, module-level numeric constants, numpy "
+                         "and other @kernel functions")
+
+    def _expr_Integer(self, node: cst.Integer, builder, env) -> Value:
+        return const(int(node.value.replace("_", ""), 0))
+
+    def _expr_Float(self, node: cst.Float, builder, env) -> Value:
+        return const(float(node.value.replace("_", "")))
+
+    def _expr_SimpleString(self, node: cst.SimpleString, builder, env) -> Value:
+        return node.evaluated_value
+
+    def _expr_ConcatenatedString(self, node, builder, env) -> Value:
+        return node.evaluated_value
+
+    def _expr_Ellipsis(self, node, builder, env) -> Value:
+        return Ellipsis
+
+    def _expr_BinaryOperation(self, node: cst.BinaryOperation, builder, env) -> Value:
+        prim = _BINARY_PRIMS.get(type(node.operator))
+        if prim is None:
+            raise self.error(node, "this operator is not part of the kernel language",
+                             "use + - * / // % ** @, or & | on booleans")
+        left, right = self.expr(node.left, builder, env), self.expr(node.right, builder, env)
+        if is_container(left) or is_container(right):
+            return self.container_operation(node, prim, left, right)
+        left, right = self._atom(left, node.left), self._atom(right, node.right)
+        if prim in ("logical_and", "logical_or") and not (left.type.dtype == right.type.dtype == "bool"):
+            raise self.error(node, "`&` and `|` are supported on booleans only (bitwise integer operations are not)",
+                             "compare first: (x > 0) & (y > 0)")
+        return self._bind(builder, node, prim, [left, right])
+
+    def _expr_UnaryOperation(self, node: cst.UnaryOperation, builder, env) -> Value:
+        operand = self.expr(node.expression, builder, env)
+        if isinstance(node.operator, cst.Plus):
+            return self._atom(operand, node.expression)
+        if isinstance(node.operator, cst.Minus):
+            return self._bind(builder, node, "negative", [self._atom(operand, node.expression)])
+        if isinstance(node.operator, cst.Not):
+            atom = self._atom(operand, node.expression)
+            if atom.type.dtype != "bool" or atom.type.shape not in ((),):
+                raise self.error(node, "`not` works on a boolean scalar", "use np.logical_not for arrays")
+            return self._bind(builder, node, "logical_not", [atom])
+        atom = self._atom(operand, node.expression)
+        if atom.type.dtype != "bool":
+            raise self.error(node, "`~` is supported on booleans only", "use np.logical_not(mask)")
+        return self._bind(builder, node, "logical_not", [atom])
+
+    def _expr_Comparison(self, node: cst.Comparison, builder, env) -> Value:
+        if len(node.comparisons) != 1:
+            raise self.error(node, "chained comparisons are not supported in kernels",
+                             "combine two comparisons with &: (a < x) & (x < b)")
+        target = node.comparisons[0]
+        prim = _COMPARE_PRIMS.get(type(target.operator))
+        static = self.static_comparison(node, builder, env)
+        if static is not None:
+            return static
+        if prim is None:
+            raise self.error(target.operator, "`is`, `in` and their negations are not part of the kernel language",
+                             "compare values with == or !=")
+        left = self._atom(self.expr(node.left, builder, env), node.left)
+        right = self._atom(self.expr(target.comparator, builder, env), target.comparator)
+        return self._bind(builder, node, prim, [left, right])
+
+    def _expr_BooleanOperation(self, node: cst.BooleanOperation, builder, env) -> Value:
+        """`a and b`, `a or b` on boolean scalars. Python evaluates `b` only when `a` does not decide: where `b`
+        could fail or cost something (it indexes or calls), it is evaluated under an `if`, as in Python."""
+        conjunction = isinstance(node.operator, cst.And)
+        left = self._boolean_operand(node.left, self.expr(node.left, builder, env))
+        if isinstance(left, Const):  # decided at build time: `b`, or `a` itself
+            return self._boolean_operand(node.right, self.expr(node.right, builder, env)) \
+                if bool(left.value) == conjunction else left
+        if not _may_fail(node.right):
+            right = self._boolean_operand(node.right, self.expr(node.right, builder, env))
+            return self._bind(builder, node, "logical_and" if conjunction else "logical_or", [left, right])
+        loc = builder.loc
+        with builder.block() as evaluated:
+            right = self._boolean_operand(node.right, self.expr(node.right, builder, env))
+        builder.loc = loc
+        out = Var(builder.scope.fresh("both" if conjunction else "either"), TensorType("bool", ()), temporary=True)
+        then_body, else_body = (evaluated, []) if conjunction else ([], evaluated)
+        then_result, else_result = (right, const(False)) if conjunction else (const(True), right)
+        builder.emit(If(left, then_body, else_body, (out,), (then_result,), (else_result,), loc))
+        return out
+
+    def _boolean_operand(self, node, value: Value) -> Atom:
+        atom = self._atom(value, node)
+        if atom.type.dtype != "bool" or atom.type.shape != ():
+            raise self.error(node, "`and`/`or` combine boolean scalars here (Python would return this operand "
+                             "itself, not a boolean)", "compare first (x > 0 and y > 0); use & or | on boolean "
+                             "arrays, and a conditional expression `a if c else b` to choose a value")
+        return atom
+
+    def _expr_Attribute(self, node: cst.Attribute, builder, env) -> Value:
+        base = self.expr(node.value, builder, env)
+        attr = node.attr.value
+        if isinstance(base, Module):
+            path = canonical_module(f"{base.path}.{attr}") or f"{base.path}.{attr}"
+            if path in _NUMPY_CONSTANTS:
+                return _NUMPY_CONSTANTS[path]
+            if path.split(".")[0] in ("numpy", "scipy") + AD_LIBRARIES or path == "functools.partial":
+                return Module(path)
+            raise self.error(node, f"`{path}` is not available in kernels")
+        if is_container(base):
+            return ("container_method", attr, base)
+        atom = self._atom(base, node.value)
+        if attr == "T":
+            return self._bind(builder, node, "transpose", [atom])
+        if attr == "shape":
+            if atom.type.shape is None:
+                raise self.error(node, "the shape of a value of unknown rank is not known at build time",
+                                 'annotate the parameters it comes from, e.g. x: "f64[n,d]"')
+            return tuple(self._dim(atom, axis, builder, node) for axis in range(len(atom.type.shape)))
+        if attr == "ndim":
+            if atom.type.rank is None:
+                raise self.error(node, "the rank of this value is not known", 'annotate its parameter')
+            return const(atom.type.rank)
+        if attr in _METHODS:
+            return ("method", attr, atom)
+        raise self.error(node.attr, f"the array attribute `.{attr}` is not supported in kernels",
+                         "supported: .T .shape .ndim and the methods " + ", ".join(sorted(_METHODS)))
+
+    def _dim(self, atom: Atom, axis: int, builder: Builder, node) -> Atom:
+        dim = atom.type.shape[axis]
+        if isinstance(dim, int):
+            return const(dim)
+        if dim in builder.dim_vars or dim in builder.dim_sources:
+            return builder.dim(dim)
+        return builder.dim(dim, atom, axis)
+
+    def _expr_Call(self, node: cst.Call, builder, env) -> Value:
+        func = self.expr(node.func, builder, env)
+        positional, keywords = [], {}
+        for arg in node.args:
+            value = self.expr(arg.value, builder, env)
+            if arg.star == "*":
+                positional.extend(self.static_items(value, arg.value, builder))
+            elif arg.star == "**":
+                if not isinstance(value, DictValue) or not all(isinstance(k, str) for k in value.items):
+                    raise self.error(arg.value, f"`**` takes a dict with string keys, not {describe(value)}")
+                keywords.update((k, (v, arg.value)) for k, v in value.items.items())
+            elif arg.keyword is None:
+                positional.append(value)
+            else:
+                keywords[arg.keyword.value] = (value, arg.value)
+        return self.call_value(func, positional, keywords, node, builder)
+
+    def call_module_function(self, func: Value, positional: list, keywords: dict, node: cst.Call,
+                             builder: Builder) -> Value:
+        """A call of a NumPy function, an array method or a builtin; `keywords` maps name -> (value, node)."""
+        if isinstance(func, tuple) and len(func) == 3 and func[0] == "container_method":
+            _, method, container = func
+            return self.container_method(container, method, positional, {k: v for k, (v, _) in keywords.items()},
+                                         node, builder)
+        if isinstance(func, tuple) and len(func) == 3 and func[0] == "method":
+            _, method, atom = func
+            return _METHODS[method](self, node, builder, atom, [frozen(p, self, node) for p in positional],
+                                    {k: (frozen(v, self, n), n) for k, (v, n) in keywords.items()})
+        if isinstance(func, Module):
+            if func.path.rpartition(".")[2] in STATIC_BUILTINS and func.path.startswith(("builtins.", "functools.", "autograd.")):
+                result = self.static_call(func.path, node, builder, positional, keywords)
+                if result is not _NOT_HERE:
+                    return result
+            handler = _FUNCTIONS.get(func.path)
+            if handler is None:
+                raise self.error(node.func, f"`{_code(node.func)}` is not supported in kernels",
+                                 unsupported_hint(func.path))
+            return handler(self, node, builder, [frozen(p, self, node) for p in positional],
+                           {k: (frozen(v, self, n), n) for k, (v, n) in keywords.items()})
+        raise self.error(node.func, f"{describe(func)} cannot be called",
+                         "call NumPy functions, supported methods, @kernel functions or functions defined here")
+
+    def _atom(self, value: Value, node: cst.CSTNode) -> Atom:
+        if isinstance(value, (Var, Const)):
+            return value
+        if is_container(value):
+            what = describe(value)
+            hint = "index it with a key known at build time: d[\"w\"]" if isinstance(value, DictValue) else \
+                "stack its elements into one array: np.stack(xs)" if isinstance(value, ListValue) else \
+                "use np.stack or np.array parts"
+            raise self.error(node, f"{what} cannot be used as an array here", hint)
+        if isinstance(value, Module) or is_function(value):
+            raise self.error(node, f"{describe(value)} cannot be used as an array", "call it, or pass it to a "
+                             "function that calls it")
+        if value is None:
+            raise self.error(node, "`None` is only allowed inside an index (as np.newaxis)")
+        raise self.error(node, "this value cannot be used as an array")
+
+    def _bind(self, builder: Builder, node: cst.CSTNode, prim: str, args, params=None) -> Atom:
+        statement_loc = builder.loc
+        try:
+            out = builder.bind(prim, args, params)
+        except TranspileError as exc:
+            refined = refined_operands(prim, list(args), builder, params)  # sizes named differently: run-time check
+            if refined is None:
+                exc.loc = self.locate(node)
+                raise
+            builder.loc = statement_loc
+            try:
+                out = builder.bind(prim, refined, params)
+            except TranspileError:
+                exc.loc = self.locate(node)
+                raise exc from None
+        finally:
+            builder.loc = statement_loc
+        # a view shares memory with the array it looks into; an element read out as a scalar (`a = x[0]` on a
+        # 1-D array) is a copy in NumPy, and so are gathers through index arrays
+        if prim in _VIEWS and isinstance(out, Var) and isinstance(args[0], Var) and out.type.shape != () and not (
+                prim == "getitem" and any(a.type.shape != () for a in args[1:])):
+            self.record_view(out, prim, args, params)
+        return out
+
+
+# The function and method tables live in their own module to keep this one about the language.
+from ..frontend.numpy_api import FUNCTIONS as _FUNCTIONS, METHODS as _METHODS, unsupported_hint  # noqa: E402
