@@ -77,6 +77,7 @@ class LoweredModule:
     parsed: object
     errors: dict[str, TranspileError]
     kernel_count: int
+    dist_vmaps: list = None  # declarations `target = vmap(f)` of @dist functions (only the NumPy backend emits them)
 
 
 def lower_source(text: str, path: str, extra: tuple[Declaration, ...] = (), source_file: str | None = None,
@@ -111,10 +112,13 @@ def _lower_source(text: str, path: str, extra: tuple[Declaration, ...], source_f
     transforms = []
     taken = set(parsed.kernels) | set(parsed.dists)
     keys: dict[str, tuple] = {}  # hidden (nested) declarations are named in their outer key by their own key
+    dist_vmaps = []
     for decl in declared.declarations:
         if decl.target in taken:
             raise TranspileError(f"`{decl.target}` is defined twice", decl.loc, "give each transform its own name")
         taken.add(decl.target)
+        if _of_dist(decl, parsed, dist_vmaps):
+            continue
 
         def build(decl=decl):
             result = declared.function(decl.target)
@@ -133,7 +137,22 @@ def _lower_source(text: str, path: str, extra: tuple[Declaration, ...], source_f
         if not decl.hidden:
             functions.append(result)
             transforms.append((repr(keys[decl.target]), decl.target))
-    return LoweredModule(functions, transforms, parsed, errors, kernel_count)
+    return LoweredModule(functions, transforms, parsed, errors, kernel_count, dist_vmaps)
+
+
+def _of_dist(decl: Declaration, parsed, dist_vmaps: list) -> bool:
+    """Whether `decl` transforms a @dist function (kept in `dist_vmaps`, for the dist compiler): only vmap does."""
+    batched = {d.target for d in dist_vmaps}
+    if decl.func not in parsed.dists and decl.func not in batched:
+        return False
+    if decl.transform != "vmap" or decl.func in batched:
+        what = "a vmap of a @dist function" if decl.func in batched else "a @dist function"
+        raise TranspileError(f"{decl.transform} of {what} is not supported: a @dist function takes vmap only, "
+                             "once", decl.func_loc or decl.loc,
+                             "batch every parameter in one vmap (in_axes=(0, 0)), or differentiate a probability "
+                             'with semiring="dual"')
+    dist_vmaps.append(decl)
+    return True
 
 
 def _attempt(errors: dict[str, TranspileError], per_function: bool, name: str, build):
@@ -168,10 +187,14 @@ def _transpile(text: str, path: str, options: Options, extra: tuple[Declaration,
 
     rendered = render(lowered.functions[:lowered.kernel_count])
     if parsed.dists:
-        from .dice import compile_dist_functions
+        from .dice import compile_dist_functions, compile_dist_vmap
 
         for name in parsed.dists:
             rendered += _attempt(errors, per_function, name, lambda name=name: compile_dist_functions(parsed, [name])) or []
+        for decl in lowered.dist_vmaps:
+            if not decl.hidden:
+                built = _attempt(errors, per_function, decl.target, lambda decl=decl: compile_dist_vmap(parsed, decl))
+                rendered += [built] if built is not None else []
     rendered += render(lowered.functions[lowered.kernel_count:])
     from .backends.templates import render_module
 

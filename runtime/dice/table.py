@@ -13,7 +13,7 @@ import sys
 
 import numpy as np
 
-from . import lib, limits, narrow
+from . import lib, limits, narrow, per_example
 from .dual import Dual
 from .grouping import dense_groups, group_rows
 from .semirings import Semiring, semiring as make_semiring
@@ -129,6 +129,9 @@ class Worlds:
 
         Whole weights give exact ratios in every semiring; real ones (or Duals, in the dual semiring) are divided
         in the semiring's arithmetic, where it has real weights (not `int` or `fraction`)."""
+        if any(np.ndim(weight) > 0 for _, _, weight in ranges):  # a weight that differs between worlds
+            self._draw_per_world(name, ranges)
+            return
         values, weights = [], []
         for low, high, weight in ranges:
             low, high, weight = _count(low, "d[]"), _count(high, "d[]"), _weight(weight, self.semiring)
@@ -160,6 +163,35 @@ class Worlds:
         if not np.any(_real_part_array(self.semiring, total) > 0):
             raise ValueError("d[...] has no positive weight")
         self.draw(name, values_arr, self.semiring.divide(summed, total))
+
+    def _draw_per_world(self, name: str, ranges) -> None:
+        """`d[a:b:w]` where a weight is a column (world r weighs its outcomes by its own weights): the outcomes
+        are the same in every world, their probabilities w[r] / total[r] differ."""
+        values, columns = [], []
+        for low, high, weight in ranges:
+            low, high = _count(low, "d[]"), _count(high, "d[]")
+            weight = _weights_per_world(weight, self.semiring, self.n)
+            values.extend(range(low, high + 1))
+            columns.extend([weight] * (high - low + 1))
+        if not values:
+            raise ValueError("d[...] has no outcomes")
+        outcomes, inverse = np.unique(np.array(values, dtype=np.int64), return_inverse=True)
+        real = any(column.dtype.kind == "f" for column in columns)
+        weights = np.zeros((self.n, len(outcomes)), dtype=np.float64 if real else np.int64)
+        for j, column in zip(inverse, columns):
+            weights[:, j] += column
+        if np.any(weights < 0):
+            raise ValueError("d[...] has a negative weight")
+        totals = weights.sum(axis=1)
+        if np.any(totals <= 0):
+            raise ValueError("d[...] has no positive weight (in some world)")
+        n, k = self.n, len(outcomes)
+        limits.check(n * k, self._bytes_per_world(outcomes[:1]), "a draw")
+        rows = np.repeat(np.arange(n), k)  # world r * k + j: world r with outcome j, as other draws
+        self.weights = self.semiring.draw_each(self.weights, rows, totals[rows], weights.reshape(-1))
+        for key, column in self.columns.items():
+            self.columns[key] = column[rows]
+        self.columns[name] = np.tile(outcomes, n)
 
     def draw_dd(self, name: str, sides) -> None:
         """`dd(n)`: uniform on 0..n-1, where `n` may differ between worlds (a column)."""
@@ -275,11 +307,25 @@ class Worlds:
             self.columns[key] = narrow.narrowed(column[firsts])
 
     # -- the answer -------------------------------------------------------------------------------------------------
-    def result(self, values, normalize: bool = False, is_tuple: bool = False) -> dict:
-        """The distribution of `values` (one column, or a tuple of columns) as {outcome: weight}."""
+    def batch(self, index: str, arguments: dict) -> int:
+        """`vmap` of a dist function: one world per example, weighing one, the example's number in the column
+        `index` and each batched argument's value (`arguments`: column -> (value, axis)) in its column."""
+        return per_example.start(self, index, arguments)
+
+    def result(self, values, normalize: bool = False, is_tuple: bool = False, batch=None):
+        """The distribution of `values` (one column, or a tuple of columns) as {outcome: weight}; under `vmap`
+        (`batch`: the example column and the number of examples) a list of them, one per example."""
         items = list(values) if is_tuple else [values]
         self.columns = {f"_r{i}": np.asarray(v) for i, v in enumerate(items)}
+        if batch is not None:
+            self.columns["_example"] = np.asarray(batch[0])
         self.merge()
+        if batch is not None:
+            return per_example.answers(self, batch[1], lambda part: part.answer(len(items), normalize, is_tuple))
+        return self.answer(len(items), normalize, is_tuple)
+
+    def answer(self, count: int, normalize: bool, is_tuple: bool) -> dict:
+        """{outcome: weight} of a merged table whose columns are the results `_r0` .. `_r{count-1}`."""
         weights = self.weights
         if normalize:
             total = self.semiring.total(weights)
@@ -288,7 +334,7 @@ class Worlds:
                                         "failed an `assert`)")
             weights = self.semiring.divide(weights, total)
         keep = ~np.asarray(self.semiring.is_zero(weights))
-        rows = [self.columns[f"_r{i}"][keep] for i in range(len(items))]
+        rows = [self.columns[f"_r{i}"][keep] for i in range(count)]
         scalars = self.semiring.scalars(weights[keep])
         outcomes = [_outcome(column) for column in rows]
         table = {}
@@ -338,6 +384,28 @@ def _weight(value, semiring: Semiring):
             float(value)  # raises the Dual's error naming semiring="dual"
         return value
     return _count(value, "d[]")
+
+
+def _weights_per_world(value, semiring: Semiring, n: int) -> np.ndarray:
+    """A weight of `d[a:b:w]` in every world (a column, or one fixed number): whole numbers, or real ones where
+    the semiring has real weights."""
+    array = np.asarray(value)
+    if array.dtype.kind not in "biuf":
+        raise ValueError(f"d[] weights that differ between worlds must be real numbers, got {array.dtype} values")
+    if array.ndim == 0:
+        array = np.broadcast_to(array, (n,))
+    if array.shape != (n,):
+        raise ValueError(f"d[] needs one number per world as a weight, got an array of shape {array.shape[1:]} "
+                         "in each world")
+    if array.dtype.kind != "f":
+        return array.astype(np.int64)
+    if np.all(np.isfinite(array)) and np.all(array == np.round(array)):
+        return array.astype(np.int64)
+    if not semiring.real_weights:
+        whole = array != np.round(array)
+        raise ValueError(f"d[] needs a whole number, got {array[np.argmax(whole)]!r} (real weights need "
+                         "semiring='float64', 'log', 'complex' or 'dual')")
+    return array.astype(np.float64)
 
 
 def _real_part(weight) -> float:
