@@ -34,6 +34,7 @@ from ..primitives.registry import lookup
 from ..primitives.symbolic import Sym
 from .batch_if import BatchedBranches
 from .batch_loops import BatchedLoops
+from .batch_masks import BatchedMasks, Selection
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ def _dim_sources(params: list[Var]) -> dict:
     return sources
 
 
-class _Batching(BatchedBranches, BatchedLoops):
+class _Batching(BatchedBranches, BatchedLoops, BatchedMasks):
     """The batched program under construction: the new value of each old one, and which are batched."""
 
     def __init__(self, builder: Builder, dim: str, loc: SourceLoc | None):
@@ -147,6 +148,13 @@ class _Batching(BatchedBranches, BatchedLoops):
 
     # -- values --------------------------------------------------------------------------------------------
     def get(self, atom: Atom) -> Atom:
+        value = self.raw(atom)
+        if isinstance(value, Selection):  # a per-example selection used where its own shape is needed
+            raise self.selection_error(value)
+        return value
+
+    def raw(self, atom: Atom):
+        """The new value of `atom`: an atom, or a `Selection` (batch_masks.py)."""
         return self.values.get(id(atom), atom) if isinstance(atom, Var) else atom
 
     def is_batched(self, atom: Atom) -> bool:
@@ -207,6 +215,8 @@ class _Batching(BatchedBranches, BatchedLoops):
 
     def equation(self, eqn: Eqn) -> None:
         builder, prim = self.builder, eqn.prim
+        if self.masked_equation(eqn, [self.raw(a) for a in eqn.args]):
+            return
         args = [self.get(a) for a in eqn.args]
         flags = [self.is_batched(a) for a in args]
         builder.loc = eqn.loc
