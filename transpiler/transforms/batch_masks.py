@@ -137,7 +137,10 @@ class BatchedMasks:
         `accumulate`: `np.where(mask, region + v, region)`; a mask selects each element once)."""
         dense_index, refs, mask, at = self._dense_index(eqn, raw, 2)
         x, value = raw[0], raw[1]
-        region = self._bind("getitem", [x] + refs, {"index": _shifted(dense_index, -1)})
+        if all(item == slice(None) for item in dense_index):
+            region = self.sym(x)
+        else:
+            region = self._bind("getitem", [x] + refs, {"index": _shifted(dense_index, -1)})
         selection = Selection(region.atom, self.is_batched(region.atom), mask, at, eqn.loc)
         if isinstance(value, Selection):
             if value.mask is not mask or value.at != at:
@@ -203,6 +206,9 @@ class BatchedMasks:
         """The selection with each unselected element replaced by the row's first selected one."""
         if selection.safe:
             return selection
+        key = (id(selection.dense), id(selection.mask), selection.at)
+        if key in self.safe_selections:  # the same selection read again (a reverse sweep reads it twice)
+            return self.safe_selections[key]
         dense = Sym(self.builder, selection.dense)
         if not selection.batched:
             dense = self.ctx.lift(dense)
@@ -212,7 +218,8 @@ class BatchedMasks:
                              index=(Ref(1),) + (slice(None),) * at + (Ref(2),))
         picked = ops.getitem(picked, index=(slice(None),) * (1 + at) + (None,))
         safe = self._select_where(selection, dense, picked)
-        return Selection(safe.atom, True, selection.mask, at, selection.loc, safe=True)
+        self.safe_selections[key] = Selection(safe.atom, True, selection.mask, at, selection.loc, safe=True)
+        return self.safe_selections[key]
 
     def _select_where(self, selection: Selection, chosen: Sym, other) -> Sym:
         result = ops.where(self._mask_aligned(selection), chosen, other)
