@@ -132,12 +132,22 @@ def _lower_source(text: str, path: str, extra: tuple[Declaration, ...], source_f
         result, names = built
         hidden = decl.func in declared.by_target and declared.by_target[decl.func].hidden
         inner = keys[decl.func] if hidden else decl.func  # `jvp(grad(f))`: the inner transform's key
-        keys[decl.target] = (decl.transform, inner, decl.in_axes, decl.out_axes) if decl.transform == "vmap" \
+        keys[decl.target] = (decl.transform, inner, _hashable(decl.in_axes), _hashable(decl.out_axes)) \
+            if decl.transform == "vmap" \
             else (decl.transform, inner, names, decl.wrt_is_tuple)
         if not decl.hidden:
             functions.append(result)
             transforms.append((repr(keys[decl.target]), decl.target))
     return LoweredModule(functions, transforms, parsed, errors, kernel_count, dist_vmaps)
+
+
+def _hashable(axes):
+    """vmap's axes as a key of the transform table: a list as a tuple, a dict as its (key, axes) pairs."""
+    if isinstance(axes, (list, tuple)):
+        return tuple(_hashable(a) for a in axes)
+    if isinstance(axes, dict):
+        return tuple((key, _hashable(value)) for key, value in sorted(axes.items(), key=lambda item: repr(item[0])))
+    return axes
 
 
 def _of_dist(decl: Declaration, parsed, dist_vmaps: list) -> bool:

@@ -273,7 +273,11 @@ class _Batching(BatchedBranches, BatchedLoops, BatchedMasks):
             if not self.is_batched(new):
                 new = self.lift(new, writable=True)
             rank = new.type.rank
-            axis = normalize_axis(axis, rank) if rank is not None else axis
+            try:
+                axis = normalize_axis(axis, rank) if rank is not None else axis
+            except ShapeError:
+                raise TranspileError(f"out_axes {axis} is out of range for a result of rank {rank - 1} (one "
+                                     f"example's)", loc, f"an axis from {-rank} to {rank - 1}") from None
             if axis != 0:
                 perm = tuple(range(1, axis + 1)) + (0,) + tuple(range(axis + 1, rank))
                 new = builder.bind("transpose", [new], {"axes": perm})
