@@ -13,8 +13,7 @@ import sys
 
 import numpy as np
 
-from . import lib, limits, narrow, per_example
-from .dual import Dual
+from . import draw_args, lib, limits, narrow, per_example
 from .grouping import dense_groups, group_rows
 from .semirings import Semiring, semiring as make_semiring
 
@@ -119,7 +118,7 @@ class Worlds:
 
     def draw_d(self, name: str, sides) -> None:
         """`d(sides)`: uniform on 1..sides."""
-        sides = _count(sides, "d")
+        sides = draw_args.count(sides, "d")
         if sides < 1:
             raise ValueError(f"d({sides}) has no sides")
         self.draw_counts(name, np.arange(1, sides + 1), np.ones(sides, dtype=np.int64), sides)
@@ -134,7 +133,8 @@ class Worlds:
             return
         values, weights = [], []
         for low, high, weight in ranges:
-            low, high, weight = _count(low, "d[]"), _count(high, "d[]"), _weight(weight, self.semiring)
+            low, high = draw_args.count(low, "d[]"), draw_args.count(high, "d[]")
+            weight = draw_args.weight(weight, self.semiring)
             for v in range(low, high + 1):
                 values.append(v)
                 weights.append(weight)
@@ -152,7 +152,7 @@ class Worlds:
 
     def _draw_real(self, name: str, values: list, weights: list) -> None:
         """`d[a:b:w]` with real (or Dual) weights: the probabilities w / total in the semiring's arithmetic."""
-        if any(_real_part(w) < 0 for w in weights):
+        if any(draw_args.real_part(w) < 0 for w in weights):
             raise ValueError("d[...] has a negative weight")
         values_arr, inverse = np.unique(np.array(values, dtype=np.int64), return_inverse=True)
         raw = self.semiring.scale(self.semiring.one(len(weights)), np.array(weights, dtype=object))
@@ -160,7 +160,7 @@ class Worlds:
         starts = np.flatnonzero(np.diff(inverse[order], prepend=-1))
         summed = self.semiring.segment_sum(raw[order], starts)
         total = self.semiring.total(summed)
-        if not np.any(_real_part_array(self.semiring, total) > 0):
+        if not np.any(draw_args.real_part_array(self.semiring, total) > 0):
             raise ValueError("d[...] has no positive weight")
         self.draw(name, values_arr, self.semiring.divide(summed, total))
 
@@ -169,8 +169,8 @@ class Worlds:
         are the same in every world, their probabilities w[r] / total[r] differ."""
         values, columns = [], []
         for low, high, weight in ranges:
-            low, high = _count(low, "d[]"), _count(high, "d[]")
-            weight = _weights_per_world(weight, self.semiring, self.n)
+            low, high = draw_args.count(low, "d[]"), draw_args.count(high, "d[]")
+            weight = draw_args.weights_per_world(weight, self.semiring, self.n)
             values.extend(range(low, high + 1))
             columns.extend([weight] * (high - low + 1))
         if not values:
@@ -353,73 +353,6 @@ def _outcome(column: np.ndarray) -> list:
 
 def _as_tuple(value):
     return tuple(_as_tuple(v) for v in value) if isinstance(value, list) else value
-
-
-def _count(value, what: str) -> int:
-    array = np.asarray(value)
-    if array.dtype.kind == "O" and any(isinstance(v, Dual) for v in array.ravel().tolist()):
-        raise ValueError(f"{what} needs a whole number, got a Dual: a count has no derivative (weighted(xs, ws) "
-                         "draws d(sum(ws)); for weights that depend on a parameter, draw the index with "
-                         "d[0:0:w0, 1:1:w1, ...] and read xs at it)")
-    if array.ndim != 0:
-        raise ValueError(f"{what} needs a fixed number, got an array of shape {array.shape}")
-    if array.dtype.kind not in "iub":
-        if float(array) != int(array):
-            raise ValueError(f"{what} needs a whole number, got {value!r}")
-    return int(array)
-
-
-def _weight(value, semiring: Semiring):
-    """A weight of `d[a:b:w]`: a whole number (an int), or, where the semiring allows, a real number or Dual."""
-    if isinstance(value, Dual) or np.asarray(value).dtype.kind == "f":
-        array = np.asarray(value, dtype=object if isinstance(value, Dual) else np.float64)
-        if array.ndim != 0:
-            raise ValueError(f"d[] needs a fixed number, got an array of shape {array.shape}")
-        if not isinstance(value, Dual) and float(array) == int(array):
-            return int(array)
-        if not semiring.real_weights:
-            raise ValueError(f"d[] needs a whole number, got {value!r} (real weights need semiring='float64', "
-                             "'log', 'complex' or 'dual')")
-        if isinstance(value, Dual) and semiring.name != "dual":
-            float(value)  # raises the Dual's error naming semiring="dual"
-        return value
-    return _count(value, "d[]")
-
-
-def _weights_per_world(value, semiring: Semiring, n: int) -> np.ndarray:
-    """A weight of `d[a:b:w]` in every world (a column, or one fixed number): whole numbers, or real ones where
-    the semiring has real weights."""
-    array = np.asarray(value)
-    if array.dtype.kind not in "biuf":
-        raise ValueError(f"d[] weights that differ between worlds must be real numbers, got {array.dtype} values")
-    if array.ndim == 0:
-        array = np.broadcast_to(array, (n,))
-    if array.shape != (n,):
-        raise ValueError(f"d[] needs one number per world as a weight, got an array of shape {array.shape[1:]} "
-                         "in each world")
-    if array.dtype.kind != "f":
-        return array.astype(np.int64)
-    if np.all(np.isfinite(array)) and np.all(array == np.round(array)):
-        return array.astype(np.int64)
-    if not semiring.real_weights:
-        whole = array != np.round(array)
-        raise ValueError(f"d[] needs a whole number, got {array[np.argmax(whole)]!r} (real weights need "
-                         "semiring='float64', 'log', 'complex' or 'dual')")
-    return array.astype(np.float64)
-
-
-def _real_part(weight) -> float:
-    return weight.value if isinstance(weight, Dual) else float(weight)
-
-
-def _real_part_array(semiring: Semiring, weight) -> np.ndarray:
-    if hasattr(weight, "parts"):  # a SemiringProduct: its first algebra decides
-        return _real_part_array(semiring.semirings[0], weight.parts[0])
-    if semiring.name == "dual":
-        return np.asarray(weight)[..., 0]
-    if semiring.name == "log":
-        return np.exp(weight)
-    return np.real(weight)
 
 
 def _constant(column: np.ndarray) -> bool:
