@@ -60,7 +60,8 @@ class BatchedMasks:
         """Batch `eqn` if it reads or writes through a per-example mask or uses a selection; False otherwise."""
         selections = [a for a in raw if isinstance(a, Selection)]
         name = eqn.prim.name
-        if not selections and not (name in ("getitem", "setitem", "add_at") and self._mask_position(eqn, raw) is not None):
+        indexes = name in ("getitem", "setitem", "index_add", "add_at")
+        if not selections and not (indexes and self._mask_position(eqn, raw) is not None):
             return False
         self.builder.loc = eqn.loc
         if name == "getitem" and not selections:
