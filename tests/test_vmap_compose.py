@@ -293,3 +293,30 @@ def test_per_example_gradients_through_a_per_example_mask_match_autograd():
     got_x = run_quietly(m.per_example_x, ws, x, mask)
     expected_x = np.stack([autograd.grad(_masked_oracle, 1)(ws[b], x[b], mask[b]) for b in range(6)])
     assert_same(got_x, expected_x, rtol=1e-10, atol=1e-12)
+
+
+SCALED = HEADER + '''
+@kernel
+def f(s: "f64[]", x: "f64[d]", m: "bool[d]") -> "f64[]":
+    return np.sum(np.sin(x[m] * s)) + np.sum(x[m]) * s
+
+
+by_s = vmap(grad(f), in_axes=(None, 0, 0))
+by_x = vmap(grad(f, wrt="x"), in_axes=(0, 0, 0))
+'''
+
+
+def _scaled_oracle(s, x, m):
+    return anp.sum(anp.where(m, anp.sin(x * s), 0.0)) + anp.sum(anp.where(m, x, 0.0)) * s
+
+
+@pytest.mark.parametrize("batch", [5, 4])  # 4: the batch size equals the vector's length
+def test_per_example_gradients_of_masked_sums_with_a_per_example_scale(batch):
+    m = build(SCALED)
+    rng = np.random.default_rng(4)
+    s, x, mask = rng.normal(size=batch), rng.normal(size=(batch, 4)), rng.random((batch, 4)) < 0.5
+    mask[0] = False
+    assert_same(run_quietly(m.by_s, 0.7, x, mask),
+                np.array([autograd.grad(_scaled_oracle)(0.7, x[b], mask[b]) for b in range(batch)]), rtol=1e-10)
+    assert_same(run_quietly(m.by_x, s, x, mask),
+                np.stack([autograd.grad(_scaled_oracle, 1)(s[b], x[b], mask[b]) for b in range(batch)]), rtol=1e-10)

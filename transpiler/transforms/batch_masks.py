@@ -178,6 +178,9 @@ class BatchedMasks:
             else:
                 raise self.selection_error(first)
         result = eqn.prim.batch(self.ctx, eqn.prim, args, flags, **eqn.params)
+        result = result[0] if isinstance(result, tuple) else result
+        if any(flags):
+            self.batched.add(id(result.atom))
         return Selection(result.atom, any(flags), first.mask, first.at, first.loc, safe=True)
 
     def _sum(self, selection: Selection, axis=None, keepdims=False, **extra):
@@ -200,6 +203,7 @@ class BatchedMasks:
         dense = lookup("broadcast_like").batch(self.ctx, lookup("broadcast_like"),
                                                [self.sym(value), Sym(self.builder, like.dense)],
                                                [self.is_batched(value), like.batched])
+        self.batched.add(id(dense.atom))
         return Selection(dense.atom, True, like.mask, like.at, like.loc, safe=like.safe)
 
     # -- helpers -------------------------------------------------------------------------------------------------
