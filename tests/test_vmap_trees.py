@@ -125,3 +125,16 @@ def test_in_axes_that_do_not_fit_the_tree_are_located_errors(decl, message):
         transpile_source(SOURCE + f"\nrefused = {decl}\n", "trees.py")
     assert message in str(info.value)
     assert info.value.loc is not None and info.value.loc.line == SOURCE.count("\n") + 2
+
+
+@pytest.mark.parametrize("decl, message", [
+    ("vmap(mlp, in_axes=[None, 0])", "`in_axes` must be an axis, None, or a tuple"),
+    ("vmap(loss_of_arrays, in_axes=([0], 0))", "in_axes for `w` is [0], but `w` is one array"),
+    ("vmap(loss_of_arrays, out_axes={'a': 0})", "is a tree prefix, but the function does not return a tree"),
+], ids=["top_level_list", "prefix_for_an_array", "out_axes_prefix_for_an_array"])
+def test_tree_prefixes_where_there_is_no_tree_are_located_errors(decl, message):
+    source = SOURCE + '\n\n@kernel\ndef loss_of_arrays(w: "f64[d]", x: "f64[d]"):\n    return np.sum(w * x)\n'
+    with pytest.raises(TranspileError) as info:
+        transpile_source(source + f"\nrefused = {decl}\n", "trees.py")
+    assert message in str(info.value)
+    assert info.value.loc is not None and info.value.loc.line == source.count("\n") + 2

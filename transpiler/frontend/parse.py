@@ -404,7 +404,7 @@ def _axes_value(node: cst.BaseExpression, key: str, locate: Locator):
             (isinstance(v, (tuple, list)) and all(valid(x) for x in v)) or \
             (isinstance(v, dict) and all(valid(x) for x in v.values()))
 
-    if value is _NOT_STATIC or not valid(value):
+    if value is _NOT_STATIC or not valid(value) or (key == "in_axes" and isinstance(value, (list, dict))):
         raise TranspileError(f"`{key}` must be an axis, None, or a tuple of them, written out", locate(node),
                              hint=f"{key}=(0, None)")
     return value

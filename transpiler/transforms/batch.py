@@ -97,6 +97,9 @@ def _resolve_in_axes(fn: Function, spec: BatchSpec) -> list[int | None]:
         if axis is None:
             resolved.append(None)
             continue
+        if not isinstance(axis, int):
+            raise TranspileError(f"in_axes for `{param.name}` is {axis!r}, but `{param.name}` is one array", spec.loc,
+                                 "give it an axis or None (a tuple, list or dict prefix is for a tree parameter)")
         if param.type.shape is None:
             raise TranspileError(f"vmap needs the rank of `{param.name}`", spec.loc,
                                  f'annotate the parameter, e.g. {param.name}: "f64[n]"')
@@ -316,4 +319,7 @@ def _flatten_axes(result, out_axes, loc) -> list:
         return [a for r in result for a in _flatten_axes(r, out_axes, loc)]
     if isinstance(out_axes, tuple):
         raise TranspileError("out_axes is a tuple but the function returns one value", loc)
+    if isinstance(out_axes, (list, dict)):
+        raise TranspileError(f"out_axes {out_axes!r} is a tree prefix, but the function does not return a tree", loc,
+                             "give an axis or None per result")
     return [out_axes]
