@@ -103,6 +103,18 @@ case("batched_mask_reductions", 'x: "f64[n,d]", m: "bool[d]", r: "bool[n,d]", s:
 case("batched_mask_writes", 'x: "f64[n,d]", m: "bool[d]", k: "bool[n]", v: "f64[]"',
      "x[:, m] = v\nx[1, m] += np.sqrt(x[1, m]) * 2.0\nx[k, 0] = x[k, 0] - v\nreturn x",
      [(0, 0, 0, 0), (None, 0, None, None), (0, 0, 0, None), (None, 0, None, 0)], domains={"x": "pos", "v": "pos"})
+case("batched_mask_in_control_flow", 'x: "f64[n,d]", m: "bool[d]", t: "f64[]"',
+     """
+     acc = 0.0
+     for i in range(3):
+         if x[i, 0] > t:
+             acc = acc + np.sum(np.log(x[i][m]))
+         else:
+             x[i, m] = t
+         while np.sum(x[i, m]) > 2.0 * t:
+             x[i, m] *= 0.5
+     return acc + np.sum(x[:, m] * 2.0, axis=1)
+     """, [(0, 0, 0), (None, 0, None), (0, 0, None), (None, 0, 0)], domains={"x": "pos", "t": "pos"})
 case("batched_mask_copy_selection", 'x: "f64[n,d]", m: "bool[d]", y: "f64[d]"',
      "x[0, m] = y[m] * 2.0\nrow = x[2]\nrow[m] = 1.0\nreturn x + row[0]", [(0, 0, 0), (None, 0, None), (0, 0, None)])
 case("batched_scalar_index", 'x: "f64[n,d]", i: "i64[]"', "return x[i] + x[:, i].sum() + x[..., i][i % 2]",

@@ -146,7 +146,6 @@ class _Batching(BatchedBranches, BatchedLoops, BatchedMasks):
         self.maybe_none: set[int] = set()  # merges that are None on one path (read only under the same test)
         self.params: list[Var] = []
         self.unset: set[int] = set()  # results of guarded parts that are None when no example took the part
-        self.safe_selections: dict = {}  # selections on safe inputs, made once (batch_masks.py)
         self.ctx = BatchContext(Sym(builder, builder.dim(dim)) if dim in builder.dim_sources or dim in
                                 builder.dim_vars else None, self._batch_rule)
 

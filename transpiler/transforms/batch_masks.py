@@ -211,9 +211,6 @@ class BatchedMasks:
         """The selection with each unselected element replaced by the row's first selected one."""
         if selection.safe:
             return selection
-        key = (id(selection.dense), id(selection.mask), selection.at)
-        if key in self.safe_selections:  # the same selection read again (a reverse sweep reads it twice)
-            return self.safe_selections[key]
         dense = Sym(self.builder, selection.dense)
         if not selection.batched:
             dense = self.ctx.lift(dense)
@@ -223,8 +220,7 @@ class BatchedMasks:
                              index=(Ref(1),) + (slice(None),) * at + (Ref(2),))
         picked = ops.getitem(picked, index=(slice(None),) * (1 + at) + (None,))
         safe = self._select_where(selection, dense, picked)
-        self.safe_selections[key] = Selection(safe.atom, True, selection.mask, at, selection.loc, safe=True)
-        return self.safe_selections[key]
+        return Selection(safe.atom, True, selection.mask, at, selection.loc, safe=True)
 
     def _select_where(self, selection: Selection, chosen: Sym, other) -> Sym:
         result = ops.where(self._mask_aligned(selection), chosen, other)

@@ -107,27 +107,25 @@ def per_example(w: "f64[d]", x: "f64[B,d]", m: "bool[B,d]"):
     # vmap_batched_mask.py:9  z[m] += 1.0
     z[:, :] = np.where(m, np.where(m, z, z[np.arange(B), np.argmax(m, axis=1)][:, None]) + 1.0, z)
     # vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
-    t_3 = np.where(m, z, z[np.arange(B), np.argmax(m, axis=1)][:, None])
-    del z
     dw = np.zeros((d,))
     dw_1 = np.zeros((B, d_1))
     dw_1[:, :] = np.where(m, 1.0, dw)
     del dw
     dz = np.zeros((d,))
     dz_1 = np.zeros((B, d_1))
-    dz_1[:, :] = np.where(m, 1.0 / (t_3 ** 2 + 1.0) * t_3 * 2, dz)
-    del t_3, dz
+    dz_1[:, :] = np.where(m, 1.0 / (np.where(m, z, z[np.arange(B), np.argmax(m, axis=1)][:, None]) ** 2 + 1.0) * np.where(m, z, z[np.arange(B), np.argmax(m, axis=1)][:, None]) * 2, dz)
+    del z, dz
     # vmap_batched_mask.py:9  z[m] += 1.0
-    t_15 = dz_1.copy()
-    t_15[:, :] = np.where(m, 0.0, t_15)
+    t_16 = dz_1.copy()
+    t_16[:, :] = np.where(m, 0.0, t_16)
     dz_2 = np.zeros((d,))
     del d
     dz_3 = np.zeros((B, d_1))
     del B, d_1
     dz_3[:, :] = np.where(m, dz_1, dz_2)
     del m, dz_1, dz_2
-    dz_3 += t_15
-    del t_15
+    dz_3 += t_16
+    del t_16
     # vmap_batched_mask.py:8  z = w * x
     dw_1 += dz_3 * x
     del dz_3, x
