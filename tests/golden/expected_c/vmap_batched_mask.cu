@@ -534,7 +534,6 @@ LIFTED_KERNEL void per_example_k2(const int64_t n, const int64_t d0, const int64
     const bool* __restrict__ m_data,
     const double* __restrict__ z_data,
     const double* __restrict__ v_3_data, const int64_t v_3_s0, const int64_t v_3_s1,
-    double* __restrict__ t_3_out,
     double* __restrict__ t_5_out)
 {
     LIFTED_PARALLEL
@@ -543,7 +542,6 @@ LIFTED_KERNEL void per_example_k2(const int64_t n, const int64_t d0, const int64
         LIFTED_FOR(i, n)
         {
             LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_3);
             LIFTED_LOCAL(double, t_5);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
@@ -555,13 +553,12 @@ LIFTED_KERNEL void per_example_k2(const int64_t n, const int64_t d0, const int64
                 const double z = z_data[i];
                 const double v_3 = v_3_data[i0 * v_3_s0 + i1 * v_3_s1];
                 // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
-                LIFTED_AT(t_3) = ((m) ? (z) : (v_3));
-                const double t_4 = lifted_power(LIFTED_AT(t_3), (double)(2));
+                const double t_3 = ((m) ? (z) : (v_3));
+                const double t_4 = lifted_power(t_3, (double)(2));
                 LIFTED_AT(t_5) = (t_4 + 1.0);
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                t_3_out[i] = LIFTED_AT(t_3);
                 t_5_out[i] = LIFTED_AT(t_5);
             }
         }
@@ -634,8 +631,7 @@ LIFTED_KERNEL void per_example_k4(const int64_t n, const int64_t d0, const int64
 // per_example_k5: 2-d index space of n elements
 LIFTED_KERNEL void per_example_k5(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ t_5_data,
-    const double* __restrict__ t_3_data,
-    double* __restrict__ t_13_out)
+    double* __restrict__ t_11_out)
 {
     LIFTED_PARALLEL
     {
@@ -643,26 +639,61 @@ LIFTED_KERNEL void per_example_k5(const int64_t n, const int64_t d0, const int64
         LIFTED_FOR(i, n)
         {
             LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_13);
+            LIFTED_LOCAL(double, t_11);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 const double t_5 = t_5_data[i];
-                const double t_3 = t_3_data[i];
                 // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
-                const double t_11 = (1.0 / t_5);
-                const double t_12 = (t_11 * t_3);
-                LIFTED_AT(t_13) = (t_12 * (double)(2));
+                LIFTED_AT(t_11) = (1.0 / t_5);
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                t_13_out[i] = LIFTED_AT(t_13);
+                t_11_out[i] = LIFTED_AT(t_11);
             }
         }
     }
 }
 
-// per_example_k6: 1-d index space of n elements
-LIFTED_KERNEL void per_example_k6(const int64_t n, const int64_t d0,
+// per_example_k6: 2-d index space of n elements
+LIFTED_KERNEL void per_example_k6(const int64_t n, const int64_t d0, const int64_t d1,
+    const bool* __restrict__ m_data,
+    const double* __restrict__ z_data,
+    const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
+    const double* __restrict__ t_11_data,
+    double* __restrict__ t_14_out)
+{
+    LIFTED_PARALLEL
+    {
+        LIFTED_THREAD_SETUP;
+        LIFTED_FOR(i, n)
+        {
+            LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t_14);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                int64_t rest = i;
+                const int64_t i1 = rest % d1;
+                rest /= d1;
+                const int64_t i0 = rest;
+                const bool m = m_data[i];
+                const double z = z_data[i];
+                const double v_5 = v_5_data[i0 * v_5_s0 + i1 * v_5_s1];
+                const double t_11 = t_11_data[i];
+                // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
+                const double t_12 = ((m) ? (z) : (v_5));
+                const double t_13 = (t_11 * t_12);
+                LIFTED_AT(t_14) = (t_13 * (double)(2));
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_14_out[i] = LIFTED_AT(t_14);
+            }
+        }
+    }
+}
+
+// per_example_k7: 1-d index space of n elements
+LIFTED_KERNEL void per_example_k7(const int64_t n, const int64_t d0,
     const int64_t d,
     double* __restrict__ dz_out)
 {
@@ -686,14 +717,14 @@ LIFTED_KERNEL void per_example_k6(const int64_t n, const int64_t d0,
     }
 }
 
-// per_example_k7: 2-d index space of n elements
-LIFTED_KERNEL void per_example_k7(const int64_t n, const int64_t d0, const int64_t d1,
+// per_example_k8: 2-d index space of n elements
+LIFTED_KERNEL void per_example_k8(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
-    const double* __restrict__ t_13_data,
+    const double* __restrict__ t_14_data,
     const double* __restrict__ dz_data, const int64_t dz_s0, const int64_t dz_s1,
     const int64_t B,
     const int64_t d_1,
-    double* __restrict__ t_14_out,
+    double* __restrict__ t_15_out,
     double* __restrict__ dz_1_out)
 {
     LIFTED_PARALLEL
@@ -702,7 +733,7 @@ LIFTED_KERNEL void per_example_k7(const int64_t n, const int64_t d0, const int64
         LIFTED_FOR(i, n)
         {
             LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_14);
+            LIFTED_LOCAL(double, t_15);
             LIFTED_LOCAL(double, dz_1);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
@@ -711,26 +742,26 @@ LIFTED_KERNEL void per_example_k7(const int64_t n, const int64_t d0, const int64
                 rest /= d1;
                 const int64_t i0 = rest;
                 const bool m = m_data[i];
-                const double t_13 = t_13_data[i];
+                const double t_14 = t_14_data[i];
                 const double dz = dz_data[i0 * dz_s0 + i1 * dz_s1];
                 // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
-                LIFTED_AT(t_14) = ((m) ? (t_13) : (dz));
+                LIFTED_AT(t_15) = ((m) ? (t_14) : (dz));
                 LIFTED_AT(dz_1) = 0;
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                t_14_out[i] = LIFTED_AT(t_14);
+                t_15_out[i] = LIFTED_AT(t_15);
                 dz_1_out[i] = LIFTED_AT(dz_1);
             }
         }
     }
 }
 
-// per_example_k8: 2-d index space of n elements
-LIFTED_KERNEL void per_example_k8(const int64_t n, const int64_t d0, const int64_t d1,
+// per_example_k9: 2-d index space of n elements
+LIFTED_KERNEL void per_example_k9(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
-    const double* __restrict__ t_15_data,
-    double* __restrict__ t_16_out)
+    const double* __restrict__ t_16_data,
+    double* __restrict__ t_17_out)
 {
     LIFTED_PARALLEL
     {
@@ -738,24 +769,24 @@ LIFTED_KERNEL void per_example_k8(const int64_t n, const int64_t d0, const int64
         LIFTED_FOR(i, n)
         {
             LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_16);
+            LIFTED_LOCAL(double, t_17);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 const bool m = m_data[i];
-                const double t_15 = t_15_data[i];
+                const double t_16 = t_16_data[i];
                 // vmap_batched_mask.py:9  z[m] += 1.0
-                LIFTED_AT(t_16) = ((m) ? (0.0) : (t_15));
+                LIFTED_AT(t_17) = ((m) ? (0.0) : (t_16));
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                t_16_out[i] = LIFTED_AT(t_16);
+                t_17_out[i] = LIFTED_AT(t_17);
             }
         }
     }
 }
 
-// per_example_k9: 1-d index space of n elements
-LIFTED_KERNEL void per_example_k9(const int64_t n, const int64_t d0,
+// per_example_k10: 1-d index space of n elements
+LIFTED_KERNEL void per_example_k10(const int64_t n, const int64_t d0,
     const int64_t d,
     double* __restrict__ dz_2_out)
 {
@@ -779,14 +810,14 @@ LIFTED_KERNEL void per_example_k9(const int64_t n, const int64_t d0,
     }
 }
 
-// per_example_k10: 2-d index space of n elements
-LIFTED_KERNEL void per_example_k10(const int64_t n, const int64_t d0, const int64_t d1,
+// per_example_k11: 2-d index space of n elements
+LIFTED_KERNEL void per_example_k11(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ dz_1_data,
     const double* __restrict__ dz_2_data, const int64_t dz_2_s0, const int64_t dz_2_s1,
     const int64_t B,
     const int64_t d_1,
-    double* __restrict__ t_17_out,
+    double* __restrict__ t_18_out,
     double* __restrict__ dz_3_out)
 {
     LIFTED_PARALLEL
@@ -795,7 +826,7 @@ LIFTED_KERNEL void per_example_k10(const int64_t n, const int64_t d0, const int6
         LIFTED_FOR(i, n)
         {
             LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_17);
+            LIFTED_LOCAL(double, t_18);
             LIFTED_LOCAL(double, dz_3);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
@@ -807,22 +838,22 @@ LIFTED_KERNEL void per_example_k10(const int64_t n, const int64_t d0, const int6
                 const double dz_1 = dz_1_data[i];
                 const double dz_2 = dz_2_data[i0 * dz_2_s0 + i1 * dz_2_s1];
                 // vmap_batched_mask.py:9  z[m] += 1.0
-                LIFTED_AT(t_17) = ((m) ? (dz_1) : (dz_2));
+                LIFTED_AT(t_18) = ((m) ? (dz_1) : (dz_2));
                 LIFTED_AT(dz_3) = 0;
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                t_17_out[i] = LIFTED_AT(t_17);
+                t_18_out[i] = LIFTED_AT(t_18);
                 dz_3_out[i] = LIFTED_AT(dz_3);
             }
         }
     }
 }
 
-// per_example_k11: 2-d index space of n elements
-LIFTED_KERNEL void per_example_k11(const int64_t n, const int64_t d0, const int64_t d1,
+// per_example_k12: 2-d index space of n elements
+LIFTED_KERNEL void per_example_k12(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dz_3_data,
-    const double* __restrict__ t_15_data,
+    const double* __restrict__ t_16_data,
     const double* __restrict__ x_data,
     const double* __restrict__ dw_1_data,
     double* __restrict__ dw_1_1_out)
@@ -837,14 +868,14 @@ LIFTED_KERNEL void per_example_k11(const int64_t n, const int64_t d0, const int6
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 const double dz_3 = dz_3_data[i];
-                const double t_15 = t_15_data[i];
+                const double t_16 = t_16_data[i];
                 const double x = x_data[i];
                 const double dw_1 = dw_1_data[i];
                 // vmap_batched_mask.py:9  z[m] += 1.0
-                const double dz_3_1 = (dz_3 + t_15);
+                const double dz_3_1 = (dz_3 + t_16);
                 // vmap_batched_mask.py:8  z = w * x
-                const double t_18 = (dz_3_1 * x);
-                LIFTED_AT(dw_1_1) = (dw_1 + t_18);
+                const double t_19 = (dz_3_1 * x);
+                LIFTED_AT(dw_1_1) = (dw_1 + t_19);
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
