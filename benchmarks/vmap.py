@@ -6,6 +6,8 @@
 * Per-example gradients of the logistic and MLP losses (one example's loss, `vmap(grad(loss))`) at B = 1, 32,
   1024: the batched function against a Python loop over Lifted's gradient (target >= 10x at B = 1024) and
   against JAX `jit(vmap(grad))` on CPU where JAX is installed (every result `block_until_ready`).
+* A @dist function over 11 and 101 values of a draw weight: `vmap` (one run over all values' worlds) against one
+  call per value.
 * `jacfwd`, `jacrev`, `hessian` of a 100-input function: the batched sweep over all basis vectors (what the
   transforms generate now) against the column loop they generated before (kept as their fallback; target >= 5x),
   and against JAX's `jit(jacfwd/jacrev/hessian)`.
@@ -161,6 +163,42 @@ def per_example(budget: float, sizes=(1, 32, 1024), d: int = 64, h: int = 16, wi
     return rows
 
 
+DIST = '''
+import numpy as np
+from lifted import dist, vmap
+
+
+@dist
+def p_win_for(p):
+    hp = 8
+    for i in range(6):
+        if d[0:0:1 - p, 1:1:p] == 1:
+            hp = max(0, hp - d(4))
+    return hp == 0
+
+
+p_win = vmap(p_win_for)
+'''
+
+
+def dist_values(budget: float, sizes=(11, 101)) -> list[dict]:
+    """A @dist function batched over a draw weight: one run for every value (vmap) against one call per value."""
+    import numpy as np
+
+    from .timer import measure_interleaved
+
+    m = _module(DIST, "dist_vmap")
+    rows = []
+    for count in sizes:
+        ps = np.linspace(0, 1, count)
+        got, expected = m.p_win(ps), [m.p_win_for(p) for p in ps]
+        assert all(abs(g.get(k, 0.0) - v) < 1e-12 for g, e in zip(got, expected) for k, v in e.items())
+        t = measure_interleaved({"vmap": lambda: m.p_win(ps), "loop": lambda: [m.p_win_for(p) for p in ps]},
+                                budget_s=budget)
+        rows.append({"workload": "p_win", "values": count, **{k: v.min_s for k, v in t.items()}})
+    return rows
+
+
 def jacobians(budget: float, n: int = 100, with_jax: bool = True) -> list[dict]:
     import numpy as np
 
@@ -206,6 +244,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{row['workload']:10} {row['B']:>5} {format_seconds(row['vmap']):>10} {format_seconds(row['loop']):>10} "
               f"{format_seconds(jax_s):>10} {row['loop'] / row['vmap']:>9.1f}x "
               f"{(row['vmap'] / jax_s if jax_s else float('nan')):>8.2f}x")
+    print("\nA @dist function for many values of a draw weight (vmap: one run; loop: one call per value)")
+    print(f"{'program':10} {'values':>6} {'vmap':>10} {'loop':>10} {'loop/vmap':>10}")
+    for row in dist_values(budget):
+        print(f"{row['workload']:10} {row['values']:>6} {format_seconds(row['vmap']):>10} "
+              f"{format_seconds(row['loop']):>10} {row['loop'] / row['vmap']:>9.1f}x")
     print("\nDense Jacobians of a 100-input function (one batched sweep vs the column loop, and JAX jit)")
     print(f"{'transform':10} {'batched':>10} {'loop':>10} {'jax':>10} {'loop/batched':>13} {'batched/jax':>12}")
     for row in jacobians(budget):

@@ -96,8 +96,10 @@ class Transform:
 
 
 def _is_axes(value: Any) -> bool:
+    """An axis, None, or a tuple of them; for a tree parameter also a list, or a dict, of them (a prefix)."""
     return value is None or (isinstance(value, int) and not isinstance(value, bool)) or \
-        (isinstance(value, tuple) and all(_is_axes(v) for v in value))
+        (isinstance(value, (tuple, list)) and all(_is_axes(v) for v in value)) or \
+        (isinstance(value, dict) and all(_is_axes(v) for v in value.values()))
 
 
 def raise_clean(exc: Exception) -> None:

@@ -145,8 +145,14 @@ def source_file(func: Callable[..., Any], what: str, noun: str) -> Source:
 def _nested_function(chain: list[tuple[str, Any]], func: Callable[..., Any]) -> Callable[..., Any]:
     """A transform of a transform: the file plus one declaration per level (the inner ones hidden, as for a
     nested declaration `h = jvp(grad(f))` in the source), transpiled and cached like a single transform."""
+    of_dist = getattr(func, "__lifted_dist__", False)
     func = unwrap(func)
-    source = _source_of(chain[-1][0], func)
+    if of_dist:  # `vmap(p_win_for)` of a @dist function: its distribution for each example (dist compiler)
+        if len(chain) > 1 or chain[0][0] != "vmap":
+            raise user_error(TypeError(f"{chain[0][0]}() of a @dist function: a @dist function takes vmap only, once"))
+        source = source_file(func, f"vmap({func.__name__})", "@dist function")
+    else:
+        source = _source_of(chain[-1][0], func)
     name = _module_level_name(func)
     key = repr(("nested", name, tuple(chain)))
 
@@ -158,7 +164,7 @@ def _nested_function(chain: list[tuple[str, Any]], func: Callable[..., Any]) -> 
             outermost = depth == len(chain) - 1
             level_target = target if outermost else f"{kind}({inner})"  # not an identifier: never clashes
             items = None if wrt is None else (wrt if isinstance(wrt, tuple) else (wrt,))
-            kernel = parsed.kernels.get(name)
+            kernel = parsed.kernels.get(name) or parsed.dists.get(name)
             levels.append(Declaration(level_target, kind, inner, items, isinstance(wrt, tuple),
                                       kernel.loc if kernel else None, hidden=not outermost,
                                       in_axes=axes[0], out_axes=axes[1]))

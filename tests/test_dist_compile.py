@@ -134,18 +134,21 @@ def _expressions(names: list[str]):
 
 
 @st.composite
-def programs(draw, complex_weights: bool = False):
+def programs(draw, complex_weights: bool = False, parameter: bool = False):
     """Random dist programs: assignments, random `if`s, loops, conditioning, generators, shifts, `and`/`or`,
     lists written through an alias, list repetition and comparison, arrays updated at several random indices
-    (and, with `complex_weights`,
-    complex `importance` weights)."""
+    (and, with `complex_weights`, complex `importance` weights; with `parameter`, a parameter `p` (a whole
+    number 0..3) read like any value and as the weight of draws, for vmap)."""
     names: list[str] = []
+    readable = ["p"] if parameter else []  # read, never assigned (it stays a valid weight)
     lines = []
     kinds = ["assign", "assign", "if", "for", "assert", "generator", "alias", "grid", "repeat"]
+    if parameter:
+        kinds += ["weighted", "weighted"]
     for index in range(draw(st.integers(1, 4))):
         target = f"v{index}"
         kind = draw(st.sampled_from(kinds + (["weight"] if complex_weights else [])))
-        expr = draw(_expressions(names))
+        expr = draw(_expressions(names + readable))
         if kind == "assign" or not names:
             lines.append(f"    {target} = {expr}")
             names.append(target)
@@ -174,6 +177,9 @@ def programs(draw, complex_weights: bool = False):
             lines += [f"    r{index} = [{expr}] * 2 + [{other}]",
                       f"    {target} = reduce_sum(r{index}) + 3 * (r{index} == [1, 1, {other}])"]
             names.append(target)
+        elif kind == "weighted":  # a draw weighted by the parameter (per example under vmap)
+            lines.append(f"    {target} = d[0:0:p, 1:2:1, 3:3:4 - p] + {expr}")
+            names.append(target)
         elif kind == "weight":
             cond = draw(st.sampled_from(names))
             lines += [f"    if {cond} > 1:", "        importance(1 + 1j)", "    else:", "        importance(1 - 1j)"]
@@ -182,7 +188,7 @@ def programs(draw, complex_weights: bool = False):
     result = ", ".join(names[-2:])
     body = "\n".join(lines)
     semiring = '(semiring="complex")' if complex_weights else ""
-    return f"{GENERATOR}@dist{semiring}\ndef f():\n{body}\n    return {result}\n"
+    return f"{GENERATOR}@dist{semiring}\ndef f({'p' if parameter else ''}):\n{body}\n    return {result}\n"
 
 
 def _check_random_program(source):

@@ -32,7 +32,7 @@ def _corpus() -> dict[str, str]:
     corpus = {}
     for path in sorted((GOLDEN / "inputs").glob("*.py")):
         text = path.read_text()
-        if path.stem in ("tree_params_grad_vjp_jvp", "shape_relation_checked_at_run_time"):
+        if path.stem in ("tree_params_grad_vjp_jvp", "vmap_tree_prefix_axes", "shape_relation_checked_at_run_time"):
             continue  # trees, and sizes the annotations alone cannot draw: tests/test_function_values.py
         if parse_module(text, path.name).kernels:
             corpus[f"golden-{path.stem}"] = text

@@ -97,6 +97,26 @@ case("slices", 'x: "f64[n,d]"', "return x[1:, ::2] * x[-1, None, ::2] + x[:, 1][
 case("gather", 'x: "f64[n,d]", idx: "i64[k]"', "return x[idx] * 2.0 + x[:, idx].sum()", [(0, None), (None, 0), (0, 0)],
      domains={"idx": (0, 3)})
 case("mask", 'x: "f64[n,d]", m: "bool[d]"', "return np.sum(x[:, m], axis=1) + np.sum(x[1][m])", [(0, None)])
+case("batched_mask_reductions", 'x: "f64[n,d]", m: "bool[d]", r: "bool[n,d]", s: "f64[]"',
+     "return np.sum(x[:, m], axis=1) + x[r].sum() + np.sum(np.log(x[1, m]) * s) + np.sum(x[:, m] * x[:, m] - s)",
+     [(0, 0, 0, None), (None, 0, 0, 0), (0, 0, None, 0)], domains={"x": "pos"})
+case("batched_mask_writes", 'x: "f64[n,d]", m: "bool[d]", k: "bool[n]", v: "f64[]"',
+     "x[:, m] = v\nx[1, m] += np.sqrt(x[1, m]) * 2.0\nx[k, 0] = x[k, 0] - v\nreturn x",
+     [(0, 0, 0, 0), (None, 0, None, None), (0, 0, 0, None), (None, 0, None, 0)], domains={"x": "pos", "v": "pos"})
+case("batched_mask_in_control_flow", 'x: "f64[n,d]", m: "bool[d]", t: "f64[]"',
+     """
+     acc = 0.0
+     for i in range(3):
+         if x[i, 0] > t:
+             acc = acc + np.sum(np.log(x[i][m]))
+         else:
+             x[i, m] = t
+         while np.sum(x[i, m]) > 2.0 * t:
+             x[i, m] *= 0.5
+     return acc + np.sum(x[:, m] * 2.0, axis=1)
+     """, [(0, 0, 0), (None, 0, None), (0, 0, None), (None, 0, 0)], domains={"x": "pos", "t": "pos"})
+case("batched_mask_copy_selection", 'x: "f64[n,d]", m: "bool[d]", y: "f64[d]"',
+     "x[0, m] = y[m] * 2.0\nrow = x[2]\nrow[m] = 1.0\nreturn x + row[0]", [(0, 0, 0), (None, 0, None), (0, 0, None)])
 case("batched_scalar_index", 'x: "f64[n,d]", i: "i64[]"', "return x[i] + x[:, i].sum() + x[..., i][i % 2]",
      [(None, 0), (0, 0)], domains={"i": (-3, 3)})
 case("batched_index_array", 'x: "f64[n,d]", idx: "i64[k]"', "return x[1:, idx] * x[0, idx]", [(0, 0), (None, 0)],
@@ -233,9 +253,13 @@ def test_batch_sizes_that_differ_are_a_clear_run_time_error():
 @pytest.mark.parametrize("params, body, in_axes, message", [
     ('x: "f64[n]", m: "i64[]"', "return np.zeros(m) + x[0]", (None, 0), "differ between examples"),
     ('x: "f64[n]", i: "i64[]"', "return x[:i]", (None, 0), "bounds differ between examples"),
-    ('x: "f64[n,d]", m: "bool[d]"', "return np.sum(x[:, m])", (None, 0), "boolean mask that differs"),
+    ('x: "f64[n,d]", m: "bool[d]"', "return x[:, m]", (None, 0), "boolean mask that differs"),
+    ('x: "f64[n,d]", m: "bool[d]"', "return np.max(x[:, m])", (None, 0), "boolean mask that differs"),
+    ('x: "f64[n,d]", m: "bool[d]"', "return np.sum(x[:, m], axis=0)", (None, 0), "boolean mask that differs"),
+    ('x: "f64[n,d]", m: "bool[d]", v: "f64[d]"', "x[0, m] = v\nreturn x", (0, 0, None), "mask that differs"),
     ('x: "f64[n]", i: "i64[2]"', "x[i] = 1.0\nreturn x", (0, 0), "index arrays that differ between examples"),
-], ids=["shape_from_batched_value", "slice_bound", "batched_mask", "batched_index_assignment"])
+], ids=["shape_from_batched_value", "slice_bound", "batched_mask_returned", "batched_mask_max",
+        "batched_mask_sum_keeps_selection", "batched_mask_array_written", "batched_index_assignment"])
 def test_what_cannot_be_batched_is_a_located_error(params, body, in_axes, message):
     source = kernel_source(params, body, f"\nbatched = vmap(f, in_axes={in_axes!r})\n")
     with pytest.raises(TranspileError) as info:

@@ -254,3 +254,69 @@ shared_x = vmap(grad(f), in_axes=(None, 0, 0))
     x, idx, j = rng.normal(size=(4, 3, 3)), rng.integers(0, 3, size=(4, 5)), rng.integers(-3, 3, size=4)
     assert_same(m.per_example(x, idx, j), loop(m.f_grad, [x, idx, j], (0, 0, 0)))
     assert_same(m.shared_x(x[0], idx, j), loop(m.f_grad, [x[0], idx, j], (None, 0, 0)))
+
+
+MASKED = HEADER + '''
+@kernel
+def loss(w: "f64[d]", x: "f64[d]", m: "bool[d]") -> "f64[]":
+    z = w * x
+    z[m] = np.tanh(z[m]) * 2.0
+    z[m] += w[m]
+    return np.sum(z ** 2) + np.sum(np.log(1.0 + w[m] ** 2) * x[m])
+
+
+per_example = vmap(grad(loss), in_axes=(None, 0, 0))
+per_example_x = vmap(grad(loss, wrt="x"), in_axes=(0, 0, 0))
+loss_grad = grad(loss)
+'''
+
+
+def _masked_oracle(w, x, m):
+    z = w * x
+    z = anp.where(m, anp.tanh(z) * 2.0 + w, z)
+    return anp.sum(z ** 2) + anp.sum(anp.where(m, anp.log(1.0 + w ** 2) * x, 0.0))
+
+
+def test_per_example_gradients_through_a_per_example_mask_match_autograd():
+    """A mask that differs between examples, read, written and reduced: per-example gradients by autograd
+    (where the mask selects nothing, too)."""
+    m = build(MASKED)
+    rng = np.random.default_rng(3)
+    w, x = rng.normal(size=5), rng.normal(size=(6, 5))
+    mask = rng.random((6, 5)) < 0.5
+    mask[0] = False
+    got = run_quietly(m.per_example, w, x, mask)
+    expected = np.stack([autograd.grad(_masked_oracle)(w, x[b], mask[b]) for b in range(6)])
+    assert_same(got, expected, rtol=1e-10, atol=1e-12)
+    assert_same(got, loop(m.loss_grad, [w, x, mask], (None, 0, 0)))
+    ws = rng.normal(size=(6, 5))
+    got_x = run_quietly(m.per_example_x, ws, x, mask)
+    expected_x = np.stack([autograd.grad(_masked_oracle, 1)(ws[b], x[b], mask[b]) for b in range(6)])
+    assert_same(got_x, expected_x, rtol=1e-10, atol=1e-12)
+
+
+SCALED = HEADER + '''
+@kernel
+def f(s: "f64[]", x: "f64[d]", m: "bool[d]") -> "f64[]":
+    return np.sum(np.sin(x[m] * s)) + np.sum(x[m]) * s
+
+
+by_s = vmap(grad(f), in_axes=(None, 0, 0))
+by_x = vmap(grad(f, wrt="x"), in_axes=(0, 0, 0))
+'''
+
+
+def _scaled_oracle(s, x, m):
+    return anp.sum(anp.where(m, anp.sin(x * s), 0.0)) + anp.sum(anp.where(m, x, 0.0)) * s
+
+
+@pytest.mark.parametrize("batch", [5, 4])  # 4: the batch size equals the vector's length
+def test_per_example_gradients_of_masked_sums_with_a_per_example_scale(batch):
+    m = build(SCALED)
+    rng = np.random.default_rng(4)
+    s, x, mask = rng.normal(size=batch), rng.normal(size=(batch, 4)), rng.random((batch, 4)) < 0.5
+    mask[0] = False
+    assert_same(run_quietly(m.by_s, 0.7, x, mask),
+                np.array([autograd.grad(_scaled_oracle)(0.7, x[b], mask[b]) for b in range(batch)]), rtol=1e-10)
+    assert_same(run_quietly(m.by_x, s, x, mask),
+                np.stack([autograd.grad(_scaled_oracle, 1)(s[b], x[b], mask[b]) for b in range(batch)]), rtol=1e-10)

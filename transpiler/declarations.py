@@ -13,7 +13,7 @@ from .ir import Function
 from .values import is_function
 from .transforms.compose import apply_transform
 from .transforms.hoist import hoist_invariants
-from .transforms.trees import apply_tree_transform, user_params, uses_trees
+from .transforms.trees import apply_tree_transform, tree_vmap, user_params, uses_trees
 
 
 REVERSE_TRANSFORMS = ("grad", "value_and_grad", "vjp", "jacrev")
@@ -66,11 +66,12 @@ class DeclaredFunctions:
             with self._guard(target, loc):
                 base, generated = self._input(decl)
                 wrt = resolve_wrt(decl, base)
-                if uses_trees(base):
-                    if decl.transform == "vmap":
-                        raise TranspileError("vmap of a kernel with tree (list, tuple or dict) parameters or "
-                                             "results is not supported yet", decl.loc,
-                                             "pass each leaf as its own array parameter")
+                if uses_trees(base) and decl.transform == "vmap":
+                    fn = tree_vmap(base, decl.target, decl.in_axes, decl.out_axes, decl.options_loc[0] or decl.loc,
+                                   decl.options_loc[1])
+                    fn.defaults = base.defaults
+                    self._functions[target] = fn
+                elif uses_trees(base):
                     self._functions[target] = apply_tree_transform(decl.transform, base, decl.target, wrt,
                                                                    decl.wrt_is_tuple, decl.loc, generated=generated)
                 else:

@@ -80,6 +80,7 @@ class LoweredModule:
     parsed: object
     errors: dict[str, TranspileError]
     kernel_count: int
+    dist_vmaps: list = None  # declarations `target = vmap(f)` of @dist functions (only the NumPy backend emits them)
 
 
 def lower_source(text: str, path: str, extra: tuple[Declaration, ...] = (), source_file: str | None = None,
@@ -114,10 +115,13 @@ def _lower_source(text: str, path: str, extra: tuple[Declaration, ...], source_f
     transforms = []
     taken = set(parsed.kernels) | set(parsed.dists)
     keys: dict[str, tuple] = {}  # hidden (nested) declarations are named in their outer key by their own key
+    dist_vmaps = []
     for decl in declared.declarations:
         if decl.target in taken:
             raise TranspileError(f"`{decl.target}` is defined twice", decl.loc, "give each transform its own name")
         taken.add(decl.target)
+        if _of_dist(decl, parsed, dist_vmaps):
+            continue
 
         def build(decl=decl):
             result = declared.function(decl.target)
@@ -131,12 +135,37 @@ def _lower_source(text: str, path: str, extra: tuple[Declaration, ...], source_f
         result, names = built
         hidden = decl.func in declared.by_target and declared.by_target[decl.func].hidden
         inner = keys[decl.func] if hidden else decl.func  # `jvp(grad(f))`: the inner transform's key
-        keys[decl.target] = (decl.transform, inner, decl.in_axes, decl.out_axes) if decl.transform == "vmap" \
+        keys[decl.target] = (decl.transform, inner, _hashable(decl.in_axes), _hashable(decl.out_axes)) \
+            if decl.transform == "vmap" \
             else (decl.transform, inner, names, decl.wrt_is_tuple)
         if not decl.hidden:
             functions.append(result)
             transforms.append((repr(keys[decl.target]), decl.target))
-    return LoweredModule(functions, transforms, parsed, errors, kernel_count)
+    return LoweredModule(functions, transforms, parsed, errors, kernel_count, dist_vmaps)
+
+
+def _hashable(axes):
+    """vmap's axes as a key of the transform table: a list as a tuple, a dict as its (key, axes) pairs."""
+    if isinstance(axes, (list, tuple)):
+        return tuple(_hashable(a) for a in axes)
+    if isinstance(axes, dict):
+        return tuple((key, _hashable(value)) for key, value in sorted(axes.items(), key=lambda item: repr(item[0])))
+    return axes
+
+
+def _of_dist(decl: Declaration, parsed, dist_vmaps: list) -> bool:
+    """Whether `decl` transforms a @dist function (kept in `dist_vmaps`, for the dist compiler): only vmap does."""
+    batched = {d.target for d in dist_vmaps}
+    if decl.func not in parsed.dists and decl.func not in batched:
+        return False
+    if decl.transform != "vmap" or decl.func in batched:
+        what = "a vmap of a @dist function" if decl.func in batched else "a @dist function"
+        raise TranspileError(f"{decl.transform} of {what} is not supported: a @dist function takes vmap only, "
+                             "once", decl.func_loc or decl.loc,
+                             "batch every parameter in one vmap (in_axes=(0, 0)), or differentiate a probability "
+                             'with semiring="dual"')
+    dist_vmaps.append(decl)
+    return True
 
 
 def _attempt(errors: dict[str, TranspileError], per_function: bool, name: str, build):
@@ -172,10 +201,14 @@ def _transpile(text: str, path: str, options: Options, extra: tuple[Declaration,
     module_lines = render_module_arrays(lowered, display, options.delete_dead)  # (renames them first)
     rendered = render(lowered.functions[:lowered.kernel_count])
     if parsed.dists:
-        from .dice import compile_dist_functions
+        from .dice import compile_dist_functions, compile_dist_vmap
 
         for name in parsed.dists:
             rendered += _attempt(errors, per_function, name, lambda name=name: compile_dist_functions(parsed, [name])) or []
+        for decl in lowered.dist_vmaps:
+            if not decl.hidden:
+                built = _attempt(errors, per_function, decl.target, lambda decl=decl: compile_dist_vmap(parsed, decl))
+                rendered += [built] if built is not None else []
     rendered += render(lowered.functions[lowered.kernel_count:])
     imports = set().union(*[f.imports for f in rendered + ([module_lines[1]] if module_lines[1] else [])])
     from .backends.templates import render_module

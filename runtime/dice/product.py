@@ -58,8 +58,8 @@ class SemiringProduct(Semiring):
     def draw_weights(self, weights, draw_weights):
         return self._each("draw_weights", weights, draw_weights)
 
-    def draw_each(self, weights, rows, sides):
-        return self._each("draw_each", weights, rows, sides)
+    def draw_each(self, weights, rows, sides, counts=None):
+        return self._each("draw_each", weights, rows, sides, counts)
 
     def product(self, a, b):
         return self._each("product", a, b)

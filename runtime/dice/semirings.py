@@ -54,9 +54,11 @@ class Semiring(abc.ABC):
         n, k = len(weights), len(draw_weights)
         return self.mul(np.repeat(weights, k, axis=0), np.tile(draw_weights, (n,) + (1,) * (draw_weights.ndim - 1)))
 
-    def draw_each(self, weights, rows: np.ndarray, sides: np.ndarray):
-        """`dd(n)` with n differing between worlds: row i of the result is world rows[i] with weight 1/sides[i]."""
-        return self.mul(weights[rows], self.ratio(np.ones(len(rows), dtype=np.int64), sides))
+    def draw_each(self, weights, rows: np.ndarray, sides: np.ndarray, counts=None):
+        """A draw whose outcomes differ between worlds (`dd(n)`, or `d[a:b:w]` with weights per world): row i of
+        the result is world rows[i] with weight counts[i] / sides[i] (counts: 1 where not given)."""
+        counts = np.ones(len(rows), dtype=np.int64) if counts is None else counts
+        return self.mul(weights[rows], self.ratio(counts, sides))
 
     def product(self, a, b):
         """The weights of every pair of worlds of two independent tables (a's world r with b's world j: r*k+j)."""
@@ -231,13 +233,17 @@ class _Exact(Semiring):
     def draw_weights(self, weights, draw_weights):
         raise TypeError(f"the {self.name} semiring draws whole-number weights only")
 
-    def draw_each(self, weights, rows, sides):
+    def draw_each(self, weights, rows, sides, counts=None):
+        # the counts of one world's rows add up to its `sides`: the bound grows by the largest (int) or by the
+        # common denominator (fraction)
         sides = np.asarray(sides, dtype=np.int64)
         picked = weights[rows]
         if self.counts_only:
-            return self._times(picked, 1, int(sides.max(initial=1)), 1)
+            return self._times(picked, 1 if counts is None else counts, int(sides.max(initial=1)), 1)
         common = exact.lcm_all(np.unique(sides))
         factors = common // sides if len(sides) and not np.all(sides == common) else 1
+        if counts is not None:
+            factors = np.asarray(counts, dtype=np.int64) * factors
         return self._times(picked, factors, common, common)
 
     def product(self, a, b):

@@ -13,8 +13,7 @@ import sys
 
 import numpy as np
 
-from . import lib, limits, narrow
-from .dual import Dual
+from . import draw_args, lib, limits, narrow, per_example
 from .grouping import dense_groups, group_rows
 from .semirings import Semiring, semiring as make_semiring
 
@@ -119,7 +118,7 @@ class Worlds:
 
     def draw_d(self, name: str, sides) -> None:
         """`d(sides)`: uniform on 1..sides."""
-        sides = _count(sides, "d")
+        sides = draw_args.count(sides, "d")
         if sides < 1:
             raise ValueError(f"d({sides}) has no sides")
         self.draw_counts(name, np.arange(1, sides + 1), np.ones(sides, dtype=np.int64), sides)
@@ -129,9 +128,13 @@ class Worlds:
 
         Whole weights give exact ratios in every semiring; real ones (or Duals, in the dual semiring) are divided
         in the semiring's arithmetic, where it has real weights (not `int` or `fraction`)."""
+        if any(np.ndim(weight) > 0 for _, _, weight in ranges):  # a weight that differs between worlds
+            self._draw_per_world(name, ranges)
+            return
         values, weights = [], []
         for low, high, weight in ranges:
-            low, high, weight = _count(low, "d[]"), _count(high, "d[]"), _weight(weight, self.semiring)
+            low, high = draw_args.count(low, "d[]"), draw_args.count(high, "d[]")
+            weight = draw_args.weight(weight, self.semiring)
             for v in range(low, high + 1):
                 values.append(v)
                 weights.append(weight)
@@ -149,7 +152,7 @@ class Worlds:
 
     def _draw_real(self, name: str, values: list, weights: list) -> None:
         """`d[a:b:w]` with real (or Dual) weights: the probabilities w / total in the semiring's arithmetic."""
-        if any(_real_part(w) < 0 for w in weights):
+        if any(draw_args.real_part(w) < 0 for w in weights):
             raise ValueError("d[...] has a negative weight")
         values_arr, inverse = np.unique(np.array(values, dtype=np.int64), return_inverse=True)
         raw = self.semiring.scale(self.semiring.one(len(weights)), np.array(weights, dtype=object))
@@ -157,9 +160,38 @@ class Worlds:
         starts = np.flatnonzero(np.diff(inverse[order], prepend=-1))
         summed = self.semiring.segment_sum(raw[order], starts)
         total = self.semiring.total(summed)
-        if not np.any(_real_part_array(self.semiring, total) > 0):
+        if not np.any(draw_args.real_part_array(self.semiring, total) > 0):
             raise ValueError("d[...] has no positive weight")
         self.draw(name, values_arr, self.semiring.divide(summed, total))
+
+    def _draw_per_world(self, name: str, ranges) -> None:
+        """`d[a:b:w]` where a weight is a column (world r weighs its outcomes by its own weights): the outcomes
+        are the same in every world, their probabilities w[r] / total[r] differ."""
+        values, columns = [], []
+        for low, high, weight in ranges:
+            low, high = draw_args.count(low, "d[]"), draw_args.count(high, "d[]")
+            weight = draw_args.weights_per_world(weight, self.semiring, self.n)
+            values.extend(range(low, high + 1))
+            columns.extend([weight] * (high - low + 1))
+        if not values:
+            raise ValueError("d[...] has no outcomes")
+        outcomes, inverse = np.unique(np.array(values, dtype=np.int64), return_inverse=True)
+        real = any(column.dtype.kind == "f" for column in columns)
+        weights = np.zeros((self.n, len(outcomes)), dtype=np.float64 if real else np.int64)
+        for j, column in zip(inverse, columns):
+            weights[:, j] += column
+        if np.any(weights < 0):
+            raise ValueError("d[...] has a negative weight")
+        totals = weights.sum(axis=1)
+        if np.any(totals <= 0):
+            raise ValueError("d[...] has no positive weight (in some world)")
+        n, k = self.n, len(outcomes)
+        limits.check(n * k, self._bytes_per_world(outcomes[:1]), "a draw")
+        rows = np.repeat(np.arange(n), k)  # world r * k + j: world r with outcome j, as other draws
+        self.weights = self.semiring.draw_each(self.weights, rows, totals[rows], weights.reshape(-1))
+        for key, column in self.columns.items():
+            self.columns[key] = column[rows]
+        self.columns[name] = np.tile(outcomes, n)
 
     def draw_dd(self, name: str, sides) -> None:
         """`dd(n)`: uniform on 0..n-1, where `n` may differ between worlds (a column)."""
@@ -275,11 +307,25 @@ class Worlds:
             self.columns[key] = narrow.narrowed(column[firsts])
 
     # -- the answer -------------------------------------------------------------------------------------------------
-    def result(self, values, normalize: bool = False, is_tuple: bool = False) -> dict:
-        """The distribution of `values` (one column, or a tuple of columns) as {outcome: weight}."""
+    def batch(self, index: str, arguments: dict) -> int:
+        """`vmap` of a dist function: one world per example, weighing one, the example's number in the column
+        `index` and each batched argument's value (`arguments`: column -> (value, axis)) in its column."""
+        return per_example.start(self, index, arguments)
+
+    def result(self, values, normalize: bool = False, is_tuple: bool = False, batch=None):
+        """The distribution of `values` (one column, or a tuple of columns) as {outcome: weight}; under `vmap`
+        (`batch`: the example column and the number of examples) a list of them, one per example."""
         items = list(values) if is_tuple else [values]
         self.columns = {f"_r{i}": np.asarray(v) for i, v in enumerate(items)}
+        if batch is not None:
+            self.columns["_example"] = np.asarray(batch[0])
         self.merge()
+        if batch is not None:
+            return per_example.answers(self, batch[1], lambda part: part.answer(len(items), normalize, is_tuple))
+        return self.answer(len(items), normalize, is_tuple)
+
+    def answer(self, count: int, normalize: bool, is_tuple: bool) -> dict:
+        """{outcome: weight} of a merged table whose columns are the results `_r0` .. `_r{count-1}`."""
         weights = self.weights
         if normalize:
             total = self.semiring.total(weights)
@@ -288,7 +334,7 @@ class Worlds:
                                         "failed an `assert`)")
             weights = self.semiring.divide(weights, total)
         keep = ~np.asarray(self.semiring.is_zero(weights))
-        rows = [self.columns[f"_r{i}"][keep] for i in range(len(items))]
+        rows = [self.columns[f"_r{i}"][keep] for i in range(count)]
         scalars = self.semiring.scalars(weights[keep])
         outcomes = [_outcome(column) for column in rows]
         table = {}
@@ -307,51 +353,6 @@ def _outcome(column: np.ndarray) -> list:
 
 def _as_tuple(value):
     return tuple(_as_tuple(v) for v in value) if isinstance(value, list) else value
-
-
-def _count(value, what: str) -> int:
-    array = np.asarray(value)
-    if array.dtype.kind == "O" and any(isinstance(v, Dual) for v in array.ravel().tolist()):
-        raise ValueError(f"{what} needs a whole number, got a Dual: a count has no derivative (weighted(xs, ws) "
-                         "draws d(sum(ws)); for weights that depend on a parameter, draw the index with "
-                         "d[0:0:w0, 1:1:w1, ...] and read xs at it)")
-    if array.ndim != 0:
-        raise ValueError(f"{what} needs a fixed number, got an array of shape {array.shape}")
-    if array.dtype.kind not in "iub":
-        if float(array) != int(array):
-            raise ValueError(f"{what} needs a whole number, got {value!r}")
-    return int(array)
-
-
-def _weight(value, semiring: Semiring):
-    """A weight of `d[a:b:w]`: a whole number (an int), or, where the semiring allows, a real number or Dual."""
-    if isinstance(value, Dual) or np.asarray(value).dtype.kind == "f":
-        array = np.asarray(value, dtype=object if isinstance(value, Dual) else np.float64)
-        if array.ndim != 0:
-            raise ValueError(f"d[] needs a fixed number, got an array of shape {array.shape}")
-        if not isinstance(value, Dual) and float(array) == int(array):
-            return int(array)
-        if not semiring.real_weights:
-            raise ValueError(f"d[] needs a whole number, got {value!r} (real weights need semiring='float64', "
-                             "'log', 'complex' or 'dual')")
-        if isinstance(value, Dual) and semiring.name != "dual":
-            float(value)  # raises the Dual's error naming semiring="dual"
-        return value
-    return _count(value, "d[]")
-
-
-def _real_part(weight) -> float:
-    return weight.value if isinstance(weight, Dual) else float(weight)
-
-
-def _real_part_array(semiring: Semiring, weight) -> np.ndarray:
-    if hasattr(weight, "parts"):  # a SemiringProduct: its first algebra decides
-        return _real_part_array(semiring.semirings[0], weight.parts[0])
-    if semiring.name == "dual":
-        return np.asarray(weight)[..., 0]
-    if semiring.name == "log":
-        return np.exp(weight)
-    return np.real(weight)
 
 
 def _constant(column: np.ndarray) -> bool:

@@ -4,6 +4,6 @@
 (plain Python) and which are random (columns of the world table); `liveness` inserts the deletions that merge
 worlds; `emit` renders the IR as LibCST statements for the module template.
 """
-from .compile import compile_dist_functions
+from .compile import compile_dist_functions, compile_dist_vmap
 
-__all__ = ["compile_dist_functions"]
+__all__ = ["compile_dist_functions", "compile_dist_vmap"]

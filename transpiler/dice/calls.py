@@ -166,6 +166,10 @@ class CallLowering:
         value = self.value_of(value, node)
         if not value.random:
             return value
+        if self.batched:
+            raise self.error(f"{name}() reduces over every world, and under vmap the worlds of all the examples are in "
+                             "one table", node, "vmap a function that does not use it, or call the function once "
+                             "per value")
         py = self.fresh_py(name.strip("_"))
         self.note_rank("py", py, self.rank(value))
         self.op(cst.Assign([cst.AssignTarget(cg.name(py))],

@@ -40,7 +40,9 @@ def dist_options(fn: cst.FunctionDef, locate) -> dict:
     return options
 
 
-def compile_dist(parsed, name: str) -> ir.DistFunction:
+def compile_dist(parsed, name: str, target: str | None = None, in_axes: dict[str, int] | None = None
+                 ) -> ir.DistFunction:
+    """The dist function `name`; under vmap (`in_axes`: parameter -> axis) batched, and named `target`."""
     source = parsed.dists[name]
     functions = dict(parsed.helpers)
     functions.update({n: s.node for n, s in parsed.dists.items()})
@@ -50,13 +52,46 @@ def compile_dist(parsed, name: str) -> ir.DistFunction:
     while table in params:
         table += "_"
     lowerer.call_stack.append(name)
-    body, params = lowerer.lower_function(source.node, table)
+    body, params = lowerer.lower_function(source.node, table, in_axes)
     body = liveness.annotate(body, set())
     doc = source.node.get_docstring()
     defaults = parameter_defaults(source.node, parsed)
     params = [f"{py}={defaults[p.name.value]}" if p.name.value in defaults else py
               for py, p in zip(params, source.node.params.params)]
-    return ir.DistFunction(name, params, dist_options(source.node, parsed.locate), body, table, doc)
+    if in_axes:
+        doc = (f"vmap of `{name}`: a list with the distribution of each example ({{outcome: probability}}, Lifted "
+               "dist mode).")
+    return ir.DistFunction(target or name, params, dist_options(source.node, parsed.locate), body, table, doc)
+
+
+def batched_parameters(parsed, decl) -> dict[str, int]:
+    """`target = vmap(f, in_axes=...)` of the @dist function `f`: each batched parameter's axis, as written (an
+    int or None per parameter, or one for all; the ranks of a dist function's arguments are known only when
+    it runs, which checks the axes)."""
+    names = [p.name.value for p in parsed.dists[decl.func].node.params.params]
+    where = decl.options_loc[0] or decl.loc
+    if decl.out_axes != 0:
+        raise TranspileError("out_axes does not apply to a @dist function: its vmap returns a list with the "
+                             "distribution of each example", decl.options_loc[1] or decl.loc, "leave out out_axes")
+    if not names:
+        raise TranspileError(f"`{decl.func}` has no parameters to batch", decl.loc)
+    axes = decl.in_axes if isinstance(decl.in_axes, tuple) else (decl.in_axes,) * len(names)
+    if len(axes) != len(names):
+        raise TranspileError(f"in_axes has {len(axes)} entries but `{decl.func}` has {len(names)} parameters "
+                             f"({', '.join(names)})", where,
+                             "give one entry per parameter: an axis, or None for a value shared by all examples")
+    if any(isinstance(axis, tuple) for axis in axes):
+        raise TranspileError("in_axes of a @dist function takes an axis or None per parameter", where,
+                             "in_axes=(0, None)")
+    if all(axis is None for axis in axes):
+        raise TranspileError("vmap needs at least one batched argument: every in_axes entry is None", where,
+                             "give the batched parameter an axis, e.g. in_axes=(0, None)")
+    return {name: axis for name, axis in zip(names, axes) if axis is not None}
+
+
+def compile_dist_vmap(parsed, decl) -> RenderedFunction:
+    """The declaration `target = vmap(f, in_axes=...)` of a @dist function, rendered."""
+    return render_dist(compile_dist(parsed, decl.func, decl.target, batched_parameters(parsed, decl)))
 
 
 def parameter_defaults(fn: cst.FunctionDef, parsed) -> dict[str, str]:

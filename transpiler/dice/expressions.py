@@ -368,7 +368,8 @@ class ExpressionLowering:
         return [self.value(e.slice.value, e.slice.value) for e in elements]
 
     def weighted_draw(self, node: cst.Subscript) -> Val:
-        ranges = []
+        """`d[a:b:w, ...]`: the outcomes fixed, a weight fixed or random (each world weighs them its own way)."""
+        ranges, uses = [], frozenset()
         for element in node.slice:
             part = element.slice
             if isinstance(part, cst.Slice):
@@ -377,14 +378,17 @@ class ExpressionLowering:
                 hint = "for a uniform draw up to a random n, write dd(n) + 1 (dd(n) is 0..n-1)"
                 low = self.fixed(part.lower, "a bound of d[...]", hint)
                 high = self.fixed(part.upper, "a bound of d[...]", hint) if part.upper is not None else low
-                weight = self.fixed(part.step, "a weight of d[...]") if part.step is not None else cg.literal(1)
+                weight = cg.literal(1)
+                if part.step is not None:
+                    value = self.value(part.step, part.step)
+                    weight, uses = value.node, uses | value.uses
             else:
                 low = high = self.fixed(part.value, "a value of d[...]")
                 weight = cg.literal(1)
             ranges.append(cg.tuple_(low, high, weight))
         column = self.fresh("_d")
         self.op(cst.Expr(cg.call(cg.attr(cg.name(self.table), "draw_ranges"), column, cg.tuple_(*ranges))),
-                defs=[column])
+                defs=[column], uses=uses)
         self.note_rank("col", column, 0)
         return Val(self.ref(column), True, frozenset([column]))
 

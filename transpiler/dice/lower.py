@@ -17,7 +17,7 @@ from .. import codegen as cg
 from ..errors import SourceLoc, TranspileError
 from . import ir
 from .aliases import AliasLowering
-from .bindings import FIXED, RESERVED_PARAMS, TABLE, Binding, Scope, bind_table, find_yield, is_return
+from .bindings import FIXED, RANDOM, RESERVED_PARAMS, TABLE, Binding, Scope, bind_table, find_yield, is_return
 from .calls import CallLowering
 from .control import ControlFlowLowering
 from .expressions import ExpressionLowering
@@ -55,6 +55,7 @@ class Lowerer(StatementLowering, ControlFlowLowering, ExpressionLowering, Stream
         self.consumed: set[int] = set()  # generators already read on this path (streams.py)
         self.loop_depth = 0
         self.statement_loc: SourceLoc | None = None  # the statement being lowered (for errors found later)
+        self.batched: tuple[str, ...] = ()  # under vmap: the parameters batched (columns, one value per example)
         self.object_versions: dict = {}  # object -> how many writes changed it (aliases.py)
         self.init_shapes()
 
@@ -65,6 +66,10 @@ class Lowerer(StatementLowering, ControlFlowLowering, ExpressionLowering, Stream
             return self.call_loc
 
     def error(self, message: str, node: cst.CSTNode, hint: str | None = None) -> TranspileError:
+        if self.batched and ("random" in message or "fixed" in message):
+            names = ", ".join(f"`{name}`" for name in self.batched)
+            message += (f" (under vmap, {names} differ{'s' if len(self.batched) == 1 else ''} between examples, so "
+                        "it is random here: what must be fixed, such as the outcomes of a draw, cannot depend on it)")
         return TranspileError(message, self.loc(node), hint)
 
     def fresh(self, base: str) -> str:
@@ -172,14 +177,19 @@ class Lowerer(StatementLowering, ControlFlowLowering, ExpressionLowering, Stream
         finally:
             self.out, self.table = saved
 
-    def lower_function(self, fn: cst.FunctionDef, table: str) -> tuple[list, list[str]]:
+    def lower_function(self, fn: cst.FunctionDef, table: str,
+                       in_axes: dict[str, int] | None = None) -> tuple[list, list[str]]:
+        """The body of `fn` over `table`, and its parameters as the generated function takes them; `in_axes`
+        (vmap: parameter -> axis) makes those parameters columns holding one value per example."""
         self.table = table
         params = []
+        in_axes = in_axes or {}
+        self.batched = tuple(in_axes)
         for param in fn.params.params:
             name = param.name.value
             py = name + "_" if name in RESERVED_PARAMS else name  # keep the generated code's globals visible
             params.append(py)
-            self.scope.env[name] = Binding(FIXED, py=py)
+            self.scope.env[name] = Binding(RANDOM, col=self.col(name)) if name in in_axes else Binding(FIXED, py=py)
             self.taken_py.add(py)
         if fn.params.star_arg not in (None, cst.MaybeSentinel.DEFAULT) or fn.params.kwonly_params \
                 or fn.params.star_kwarg or fn.params.posonly_params:
@@ -192,8 +202,10 @@ class Lowerer(StatementLowering, ControlFlowLowering, ExpressionLowering, Stream
         body = self._statements(fn)
         result = None
         with self.block([]) as out:
-            for py in params:  # a list argument is an array, as lists are in the dist language (`cards > 0`)
-                self.op(cst.Assign([cst.AssignTarget(cg.name(py))], cg.call("dice.lib.argument", cg.name(py))))
+            for py, param in zip(params, fn.params.params):  # a list argument is an array, as lists are in the
+                if param.name.value not in in_axes:  # dist language (`cards > 0`)
+                    self.op(cst.Assign([cst.AssignTarget(cg.name(py))], cg.call("dice.lib.argument", cg.name(py))))
+            batch = self._batch(in_axes, dict(zip([p.name.value for p in fn.params.params], params)))
             for index, stmt in enumerate(body):
                 last = index == len(body) - 1
                 if last and is_return(stmt):
@@ -206,13 +218,32 @@ class Lowerer(StatementLowering, ControlFlowLowering, ExpressionLowering, Stream
         values = result.items if isinstance(result, TupleVal) else (result,)
         lifted = [self.as_column_node(v) for v in values]
         uses = frozenset().union(*[v.uses for v in values if isinstance(v, Val)])
+        if batch is not None:  # the example column stays live to the end: examples never merge
+            uses |= {batch[0]}
         node = cg.call(cg.attr(cg.name(self.table), "result"),
                        cg.tuple_(*lifted) if isinstance(result, TupleVal) else lifted[0],
                        normalize=cg.name("normalize"),
-                       is_tuple=True if isinstance(result, TupleVal) else None)
+                       is_tuple=True if isinstance(result, TupleVal) else None,
+                       batch=None if batch is None else cg.tuple_(self.ref(batch[0]), cg.name(batch[1])))
         with self.block(out):
             self.op(cst.Return(node), uses=uses)
         return out, params
+
+    def _batch(self, in_axes: dict[str, int], py_names: dict[str, str]) -> tuple[str, str] | None:
+        """vmap: the table becomes one world per example, the batched parameters its columns; (the example
+        column, the local holding the number of examples), or None without vmap."""
+        if not in_axes:
+            return None
+        index, size = self.fresh("_example"), self.fresh_py("examples")
+        arguments = cst.Dict([cst.DictElement(cg.literal(self.col(name)),
+                                              cg.tuple_(cg.name(py_names[name]), cg.literal(axis)))
+                              for name, axis in in_axes.items()])
+        call = cg.call(cg.attr(cg.name(self.table), "batch"), cg.literal(index), arguments)
+        self.op(cst.Assign([cst.AssignTarget(cg.name(size))], call),
+                defs=[index] + [self.col(name) for name in in_axes])
+        for name in in_axes:
+            self.note_rank("col", self.col(name), None)
+        return index, size
 
     def as_column_node(self, value) -> cst.BaseExpression:
         if isinstance(value, TupleVal):

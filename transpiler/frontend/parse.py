@@ -130,6 +130,26 @@ def _static_value(node: cst.BaseExpression):
 _NOT_STATIC = object()
 
 
+def _axes_literal(node: cst.BaseExpression):
+    """A static value that may also be a list or a dict with literal keys (vmap's axes for tree parameters)."""
+    if isinstance(node, (cst.Tuple, cst.List)):
+        values = [_axes_literal(e.value) for e in node.elements]
+        if any(v is _NOT_STATIC for v in values):
+            return _NOT_STATIC
+        return tuple(values) if isinstance(node, cst.Tuple) else values
+    if isinstance(node, cst.Dict):
+        items = {}
+        for element in node.elements:
+            if not isinstance(element, cst.DictElement):
+                return _NOT_STATIC
+            key, value = _static_value(element.key), _axes_literal(element.value)
+            if key is _NOT_STATIC or value is _NOT_STATIC or not isinstance(key, (str, int)):
+                return _NOT_STATIC
+            items[key] = value
+        return items
+    return _static_value(node)
+
+
 def _check_syntax(text: str, path: str) -> None:
     """Python's own parser first: its messages ("'(' was never closed", "expected ':'") and positions are the
     ones users know, where LibCST reports a token list at a position past the mistake."""
@@ -380,14 +400,16 @@ def _declaration(target: str, transform: str, call: cst.Call, locate: Locator, f
 
 
 def _axes_value(node: cst.BaseExpression, key: str, locate: Locator):
-    """`in_axes=`/`out_axes=`: an int, None, or a (nested) tuple of them, as JAX takes them."""
-    value = _static_value(node)
+    """`in_axes=`/`out_axes=`: an int, None, or a (nested) tuple of them, as JAX takes them; for a tree parameter
+    also a prefix of its structure (a list, or a dict with literal keys)."""
+    value = _axes_literal(node)
 
     def valid(v):
         return v is None or (isinstance(v, int) and not isinstance(v, bool)) or \
-            (isinstance(v, tuple) and all(valid(x) for x in v))
+            (isinstance(v, (tuple, list)) and all(valid(x) for x in v)) or \
+            (isinstance(v, dict) and all(valid(x) for x in v.values()))
 
-    if value is _NOT_STATIC or not valid(value):
+    if value is _NOT_STATIC or not valid(value) or (key == "in_axes" and isinstance(value, (list, dict))):
         raise TranspileError(f"`{key}` must be an axis, None, or a tuple of them, written out", locate(node),
                              hint=f"{key}=(0, None)")
     return value

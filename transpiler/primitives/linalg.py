@@ -120,9 +120,19 @@ register(Primitive(
                                            a @ g if active is None or active[1] else None],
     jvp=lambda tangents, out, a, b: _sum_terms([ops.outer(tangents[0], b) if tangents[0] is not None else None,
                                                 ops.outer(a, tangents[1]) if tangents[1] is not None else None]),
-    batch=lambda ctx, prim, args, batched: _column(args[0], batched[0]) * _row(args[1], batched[1]),
+    batch=lambda ctx, prim, args, batched: _batch_outer(*args, *batched),
     temp_name="m",
 ))
+
+
+def _batch_outer(a, b, a_batched: bool, b_batched: bool):
+    """Each example's outer product. Both batched (a per-example gradient of a dense layer): one `einsum`,
+    whose loop NumPy runs over the contiguous output (measured 1.15x-2.2x faster than the broadcast product
+    `a[:, :, None] * b[:, None, :]` for B >= 32 and small to medium vectors; a few percent slower at 256x256);
+    otherwise the broadcast product, which is as fast or faster there."""
+    if a_batched and b_batched:
+        return ops.einsum(a, b, spec="zi,zj->zij")
+    return _column(a, a_batched) * _row(b, b_batched)
 
 
 def _column(a, batched):

@@ -34,6 +34,7 @@ from ..primitives.registry import lookup
 from ..primitives.symbolic import Sym
 from .batch_if import BatchedBranches
 from .batch_loops import BatchedLoops
+from .batch_masks import BatchedMasks, Selection
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,9 @@ def _resolve_in_axes(fn: Function, spec: BatchSpec) -> list[int | None]:
         if axis is None:
             resolved.append(None)
             continue
+        if not isinstance(axis, int):
+            raise TranspileError(f"in_axes for `{param.name}` is {axis!r}, but `{param.name}` is one array", spec.loc,
+                                 "give it an axis or None (a tuple, list or dict prefix is for a tree parameter)")
         if param.type.shape is None:
             raise TranspileError(f"vmap needs the rank of `{param.name}`", spec.loc,
                                  f'annotate the parameter, e.g. {param.name}: "f64[n]"')
@@ -129,7 +133,7 @@ def _dim_sources(params: list[Var]) -> dict:
     return sources
 
 
-class _Batching(BatchedBranches, BatchedLoops):
+class _Batching(BatchedBranches, BatchedLoops, BatchedMasks):
     """The batched program under construction: the new value of each old one, and which are batched."""
 
     def __init__(self, builder: Builder, dim: str, loc: SourceLoc | None):
@@ -147,6 +151,13 @@ class _Batching(BatchedBranches, BatchedLoops):
 
     # -- values --------------------------------------------------------------------------------------------
     def get(self, atom: Atom) -> Atom:
+        value = self.raw(atom)
+        if isinstance(value, Selection):  # a per-example selection used where its own shape is needed
+            raise self.selection_error(value)
+        return value
+
+    def raw(self, atom: Atom):
+        """The new value of `atom`: an atom, or a `Selection` (batch_masks.py)."""
         return self.values.get(id(atom), atom) if isinstance(atom, Var) else atom
 
     def is_batched(self, atom: Atom) -> bool:
@@ -207,6 +218,8 @@ class _Batching(BatchedBranches, BatchedLoops):
 
     def equation(self, eqn: Eqn) -> None:
         builder, prim = self.builder, eqn.prim
+        if self.masked_equation(eqn, [self.raw(a) for a in eqn.args]):
+            return
         args = [self.get(a) for a in eqn.args]
         flags = [self.is_batched(a) for a in args]
         builder.loc = eqn.loc
@@ -262,7 +275,11 @@ class _Batching(BatchedBranches, BatchedLoops):
             if not self.is_batched(new):
                 new = self.lift(new, writable=True)
             rank = new.type.rank
-            axis = normalize_axis(axis, rank) if rank is not None else axis
+            try:
+                axis = normalize_axis(axis, rank) if rank is not None else axis
+            except ShapeError:
+                raise TranspileError(f"out_axes {axis} is out of range for a result of rank {rank - 1} (one "
+                                     f"example's)", loc, f"an axis from {-rank} to {rank - 1}") from None
             if axis != 0:
                 perm = tuple(range(1, axis + 1)) + (0,) + tuple(range(axis + 1, rank))
                 new = builder.bind("transpose", [new], {"axes": perm})
@@ -301,4 +318,7 @@ def _flatten_axes(result, out_axes, loc) -> list:
         return [a for r in result for a in _flatten_axes(r, out_axes, loc)]
     if isinstance(out_axes, tuple):
         raise TranspileError("out_axes is a tuple but the function returns one value", loc)
+    if isinstance(out_axes, (list, dict)):
+        raise TranspileError(f"out_axes {out_axes!r} is a tree prefix, but the function does not return a tree", loc,
+                             "give an axis or None per result")
     return [out_axes]

@@ -372,38 +372,6 @@ LIFTED_KERNEL void pick_rows_k1(const int64_t n, const int64_t d0, const int64_t
     }
 }
 
-// pick_rows_k2: 3-d index space of n elements
-LIFTED_KERNEL void pick_rows_k2(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
-    const double* __restrict__ v_6_data, const int64_t v_6_s0, const int64_t v_6_s1, const int64_t v_6_s2,
-    const double* __restrict__ v_7_data, const int64_t v_7_s0, const int64_t v_7_s1, const int64_t v_7_s2,
-    double* __restrict__ t_2_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_2);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i2 = lifted_unravel_step(rest, d2);
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double v_6 = v_6_data[i0 * v_6_s0 + i1 * v_6_s1 + i2 * v_6_s2];
-                const double v_7 = v_7_data[i0 * v_7_s0 + i1 * v_7_s1 + i2 * v_7_s2];
-                // vmap_indexing_and_updates.py:10  return x, np.outer(row, v)
-                LIFTED_AT(t_2) = (v_6 * v_7);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_2_out[i] = LIFTED_AT(t_2);
-            }
-        }
-    }
-}
-
 // pick_all_k0: 1-d index space of n elements
 LIFTED_KERNEL void pick_all_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,

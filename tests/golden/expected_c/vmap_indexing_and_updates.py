@@ -18,7 +18,6 @@ _KERNELS = {
     "pick_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "pick_rows_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "pick_rows_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "pick_rows_k2": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 1), True), ('array', 'f64', ('S', 1, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None, None)},
     "pick_all_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "pick_all_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "pick_all_k2": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 1), True), ('array', 'f64', (None, None, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None, None)},
@@ -126,11 +125,7 @@ def pick_rows(x: "f64[n,d]", i: "i64[B]", v: "f64[B,d]"):
     x_2[:, :, 0] = t_1
     del t_1
     # vmap_indexing_and_updates.py:10  return x, np.outer(row, v)
-    v_6 = row[:, :, None]
-    del row
-    t_2 = _kernels.pick_rows_k2(v_6, v[:, None, :])
-    del v_6, v
-    return (x_2, t_2)
+    return (x_2, np.einsum('zi,zj->zij', row, v))
 
 
 def pick_all(x: "f64[B,n,d]", i: "i64[B]", v: "f64[d]"):

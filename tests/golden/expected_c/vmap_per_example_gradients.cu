@@ -529,35 +529,3 @@ LIFTED_KERNEL void mlp_per_example_k3(const int64_t n, const int64_t d0, const i
         }
     }
 }
-
-// mlp_per_example_k4: 3-d index space of n elements
-LIFTED_KERNEL void mlp_per_example_k4(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
-    const double* __restrict__ v_2_data, const int64_t v_2_s0, const int64_t v_2_s1, const int64_t v_2_s2,
-    const double* __restrict__ v_3_data, const int64_t v_3_s0, const int64_t v_3_s1, const int64_t v_3_s2,
-    double* __restrict__ dw1_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dw1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i2 = lifted_unravel_step(rest, d2);
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double v_2 = v_2_data[i0 * v_2_s0 + i1 * v_2_s1 + i2 * v_2_s2];
-                const double v_3 = v_3_data[i0 * v_3_s0 + i1 * v_3_s1 + i2 * v_3_s2];
-                // vmap_per_example_gradients.py:13  hidden = np.tanh(x @ w1)
-                LIFTED_AT(dw1) = (v_2 * v_3);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dw1_out[i] = LIFTED_AT(dw1);
-            }
-        }
-    }
-}

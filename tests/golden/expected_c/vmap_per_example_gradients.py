@@ -23,7 +23,6 @@ _KERNELS = {
     "mlp_per_example_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "mlp_per_example_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 1), True), ('array', 'f64', (None, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "mlp_per_example_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "mlp_per_example_k4": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 1), True), ('array', 'f64', ('S', 1, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None, None)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "vmap_per_example_gradients.cu"), _KERNELS)
 
@@ -157,8 +156,6 @@ def mlp_per_example(w1: "f64[d,h]", w2: "f64[h]", x: "f64[B,d]", y: "f64[B]"):
     dw2, t_5 = _kernels.mlp_per_example_k3(v_1, hidden, dhidden)
     del v_1, hidden, dhidden
     # vmap_per_example_gradients.py:13  hidden = np.tanh(x @ w1)
-    v_2 = x[:, :, None]
-    del x
-    dw1 = _kernels.mlp_per_example_k4(v_2, t_5[:, None, :])
-    del v_2, t_5
+    dw1 = np.einsum('zi,zj->zij', x, t_5)
+    del x, t_5
     return (dw1, dw2)
