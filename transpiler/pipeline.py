@@ -16,6 +16,7 @@ from .errors import SourceLoc, TranspileError
 from .declarations import DeclaredFunctions
 from .frontend.checks import MODULE_NAMES
 from .frontend.parse import Declaration, parse_module
+from .ir.arena import one_compilation
 from .transforms.trees import user_params
 
 VERSION = "0.1.0"
@@ -79,6 +80,7 @@ class LoweredModule:
     kernel_count: int
 
 
+@one_compilation()
 def lower_source(text: str, path: str, extra: tuple[Declaration, ...] = (), source_file: str | None = None,
                  per_function: bool = False, dependencies: dict[str, str | None] | None = None) -> LoweredModule:
     """Parse and transform one source file into IR functions, ready for any backend.
@@ -147,6 +149,7 @@ def _attempt(errors: dict[str, TranspileError], per_function: bool, name: str, b
         return None
 
 
+@one_compilation()
 def transpile_source(text: str, path: str, options: Options = Options(),
                      extra: tuple[Declaration, ...] = (), source_file: str | None = None,
                      per_function: bool = False, dependencies: dict[str, str | None] | None = None) -> str:
