@@ -136,6 +136,13 @@ def shift(value, count, left: bool):
     return result
 
 
+def as_number(value):
+    """A value that may hold Python bools, as Python's arithmetic reads them: bools as the ints 0 and 1 (`True +
+    True` is 2, `-True` is -1, where NumPy's bools give True or fail); any other value as it is."""
+    value = np.asarray(value)
+    return value.astype(np.int64) if value.dtype == np.bool_ else value
+
+
 def make_complex(real, imag):
     """`complex(a, b)` over columns: a + b*1j, in complex128."""
     return np.asarray(real, dtype=np.float64) + 1j * np.asarray(imag, dtype=np.float64)

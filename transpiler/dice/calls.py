@@ -1,6 +1,8 @@
 """Lowering of calls: dice (`d`, `dd`), builtins and library functions, and inlining of helpers and @dist calls."""
 from __future__ import annotations
 
+import dataclasses
+
 import libcst as cst
 
 from .. import codegen as cg
@@ -44,6 +46,8 @@ class CallLowering:
             return self.axis_function(name, node, positional, keywords)
         if name in ELEMENTWISE:
             value = self.value(positional[0].value, node)
+            if value.random and value.pybool:  # abs(True) is the int 1
+                value = self.as_number(value)
             return self.ranked(Val(cg.call(ELEMENTWISE[name], value.node), value.random, value.uses), value)
         if name in FIXED_ONLY:
             args = [self.fixed(a.value, f"the argument of {name}()") for a in positional]
@@ -114,13 +118,15 @@ class CallLowering:
                 return self.fold_extremum(name, node, only)
             only = self.value_of(only, node)
             self.check_axis(name, only, -1, node)
-            return self.reduced(Val(cg.call(f"np.{name}", only.node, axis=-1), only.random, only.uses), only)
+            result = self.reduced(Val(cg.call(f"np.{name}", only.node, axis=-1), only.random, only.uses), only)
+            # the largest of a Python list of bools is one of them (an array's is a NumPy bool)
+            return dataclasses.replace(result, pybool=bool(only.pybool and only.pylist))
         values = [self.value_of(v, node) for v in values]
         result = values[0]
         fn = "np.maximum" if name == "max" else "np.minimum"
         for value in values[1:]:
             result = self.elementwise(lambda a, b: cg.call(fn, a, b), result, value)
-        return result
+        return dataclasses.replace(result, pybool=any(v.pybool for v in values))  # max(True, False) is True
 
     def starred_stream(self, positional) -> Stream | None:
         """dice-nine's `sum(*s1, x, *s2)`: the arguments as one stream, a starred one's elements in its place

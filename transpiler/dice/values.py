@@ -24,6 +24,9 @@ class Val:
     obj: object = field(default=None, compare=False)  # the Python object it is (aliases.py); None: a new one
     pylist: bool | int | None = field(default=False, compare=False)  # a Python list (2: maybe of lists; None:
     # maybe a list); False: an array or a number
+    # maybe a Python bool in some world (or a Python list of such): Python's arithmetic on bools gives ints
+    # (True + True == 2), where NumPy's bool columns give bools (or fail); see ExpressionLowering.widened
+    pybool: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True)
