@@ -122,8 +122,8 @@ GENERATOR = "def g(n):\n    for i in range(n):\n        yield d(2) + i\n\n\n"
 
 def _expressions(names: list[str], bools: bool = False):
     """Numbers; with `bools`, Python bools too (comparisons, `not`, True), where arithmetic gives ints and `&`,
-    `|`, `^`, max and min give bools."""
-    more = ["(d(2) > 1)", "True"] if bools else []
+    `|`, `^`, max and min give bools, and NumPy numbers, whose comparisons give NumPy bools."""
+    more = ["(d(2) > 1)", "True", "reduce_sum([d(2), 1])"] if bools else []  # a NumPy number: NumPy's bools
     leaves = st.one_of(st.sampled_from(["d(2)", "d(3)", "1", "2", "dd(2)"] + more),
                        st.sampled_from(names) if names else st.just("0"))
     operators = ["+", "-", "*", "<<", ">>", "and", "or"] + (["&", "|", "^"] if bools else [])

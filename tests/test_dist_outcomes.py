@@ -84,6 +84,12 @@ BOOL_ARITHMETIC = {
     "abs": "a = d(2) > 1\n    return abs(a) + abs(a)",
     "streams": "return lazy_sum(3 @ (d(2) > 1)), lazy_max(2 @ (d(2) > 1)) + lazy_max(2 @ (d(2) > 1))",
     "chained_comparison": "a = d(3)\n    return (1 < a < 3) + (1 < a < 3)",
+    # NumPy values compared give NumPy bools, whose `+` is NumPy's `or` in Python too
+    "numpy_reductions_compared": "xs = [d(2), d(2)]\n    return (reduce_sum(xs) > 2) + (reduce_sum(xs) > 3)",
+    "numpy_items_compared": "xs = zeros(2) + d(2)\n    return (xs[0] > 1) + (xs[1] > 1), (xs[0] > 1) + (d(2) > 1)",
+    "numpy_reduced_bools": "xs = [d(2) > 1, d(2) > 1]\n    return reduce_all(xs) + reduce_any(xs)",
+    "arrays_compared": "xs = zeros(2) + d(2)\n    ys = xs > 1\n    return reduce_sum(ys + ys)",
+    "stream_sums_compared": "return (lazy_sum(2 @ d(2)) > 2) + (lazy_sum(2 @ d(2)) > 3)",
     "helper": None,
 }
 HELPER = "@dist\ndef g():\n    return d(2) > 1\n\n\n@dist\ndef f():\n    return g() + g()\n"

@@ -120,13 +120,15 @@ class CallLowering:
             self.check_axis(name, only, -1, node)
             result = self.reduced(Val(cg.call(f"np.{name}", only.node, axis=-1), only.random, only.uses), only)
             # the largest of a Python list of bools is one of them (an array's is a NumPy bool)
-            return dataclasses.replace(result, pybool=bool(only.pybool and only.pylist))
+            return dataclasses.replace(result, pybool=bool(only.pybool and only.pylist),
+                                       numpy=self.numpy_items(only))
         values = [self.value_of(v, node) for v in values]
         result = values[0]
         fn = "np.maximum" if name == "max" else "np.minimum"
         for value in values[1:]:
             result = self.elementwise(lambda a, b: cg.call(fn, a, b), result, value)
-        return dataclasses.replace(result, pybool=any(v.pybool for v in values))  # max(True, False) is True
+        # max(True, False) is True; max(a, b) of the dist language is a Python number where the values are numbers
+        return dataclasses.replace(result, pybool=any(v.pybool for v in values), numpy=self.rank(result) != 0)
 
     def starred_stream(self, positional) -> Stream | None:
         """dice-nine's `sum(*s1, x, *s2)`: the arguments as one stream, a starred one's elements in its place
@@ -204,7 +206,7 @@ class CallLowering:
         rank = self.rank(value)
         if not value.random or rank is None or rank < 1:
             return result
-        return Val(result.node, True, result.uses, rank - 1)
+        return Val(result.node, True, result.uses, rank - 1, pybool=result.pybool, numpy=result.numpy)
 
     def _extremum_error(self, node):
         raise self.error("max(*stream) takes exactly one starred stream", node)
@@ -226,7 +228,8 @@ class CallLowering:
                 return self.inline(prelude.functions()["lazy_sum"], node, positional, {}, stream=value)
             value = self.value_of(value, node)
             self.check_axis("sum", value, -1, node)
-            return self.reduced(Val(cg.call("np.sum", value.node, axis=-1), value.random, value.uses), value)
+            return dataclasses.replace(self.reduced(Val(cg.call("np.sum", value.node, axis=-1), value.random,
+                                                        value.uses), value), numpy=self.numpy_items(value))
         values = [self.value(a.value, node) for a in positional]
         result = values[0]
         for value in values[1:]:
@@ -276,7 +279,9 @@ class CallLowering:
         self.check_axis(name, value, axis, node)
         if value.random and axis >= 0:
             axis += 1
-        result = Val(cg.call(AXIS_FUNCTIONS[name], value.node, axis=axis), value.random, value.uses)
+        # NumPy's results, except argmin/argmax, which the dist language reads as Python ints
+        result = Val(cg.call(AXIS_FUNCTIONS[name], value.node, axis=axis), value.random, value.uses,
+                     numpy=name not in ("argmin", "argmax"))
         if name in KEEP_RANK:
             return self.ranked(result, value) if value.random else result
         return self.reduced(result, value)

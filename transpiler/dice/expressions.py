@@ -64,10 +64,10 @@ class ExpressionLowering:
             raise self.error(f"`{name}` is not defined here", node)
         if binding.kind == FIXED:
             return Val(cg.name(binding.py), False, obj=self.object_of(binding), pylist=binding.pylist,
-                       pybool=binding.pybool)
+                       pybool=binding.pybool, numpy=binding.numpy)
         if binding.kind == RANDOM:
             return Val(self.ref(binding.col), True, frozenset([binding.col]), obj=self.object_of(binding),
-                       pylist=binding.pylist, pybool=binding.pybool)
+                       pylist=binding.pylist, pybool=binding.pybool, numpy=binding.numpy)
         if binding.kind == STREAM:
             return binding.stream
         if binding.kind == VALUE:
@@ -104,7 +104,7 @@ class ExpressionLowering:
         nested = any(v.pylist is not False if kind == "one" else v.pylist == 2 for kind, v in parts)
         bools = bool(parts) and all(v.pybool for _, v in parts)  # a list of Python bools: its items add as ints
         return Val(value.node, value.random, value.uses, value.rank, obj=obj, pylist=2 if nested else True,
-                   pybool=bools)
+                   pybool=bools, numpy=any(v.numpy for _, v in parts))
 
     def concatenation(self, parts) -> Val:
         if all(kind == "one" for kind, _ in parts):
@@ -233,14 +233,15 @@ class ExpressionLowering:
         lists = {c.pylist for c in choices}
         pylist = lists.pop() if len(lists) == 1 else None
         return Val(result.node, result.random, result.uses, result.rank, obj=shared, pylist=pylist,
-                   pybool=any(c.pybool for c in choices))
+                   pybool=any(c.pybool for c in choices), numpy=any(c.numpy for c in choices))
 
     def elementwise(self, build, *operands: Val) -> Val:
         """`build(*nodes)` over operands lined up world against world (shapes.py); its rank is the highest."""
         lined = self.line_up(*operands)
         random = any(o.random for o in operands)
         uses = frozenset().union(*[v.uses for v in lined])
-        return self.ranked(Val(build(*[v.node for v in lined]), random, uses), *operands)
+        numpy = any(o.numpy for o in operands)  # Python's numbers meet NumPy's: NumPy's
+        return self.ranked(Val(build(*[v.node for v in lined]), random, uses, numpy=numpy), *operands)
 
     def expr_BooleanOperation(self, node):
         op = "and" if isinstance(node.operator, cst.And) else "or"
@@ -289,11 +290,11 @@ class ExpressionLowering:
                 piece = equal if op == "==" else self.ranked(Val(cg.call("np.logical_not", equal.node), equal.random,
                                                                  equal.uses), equal) if equal.random else \
                     Val(cg.unary("not", equal.node), False)
-                piece = dataclasses.replace(piece, pybool=True)
+                piece = dataclasses.replace(piece, pybool=True, numpy=False)
             elif op in cg._COMPARE:
                 piece = self.elementwise(lambda a, b, op=op: cg.compare(op, a, b), left, right)
                 # numbers compared: a Python bool (arrays compared: a NumPy array of bools, whose `+` is `or`)
-                piece = dataclasses.replace(piece, pybool=self.rank(piece) == 0)
+                piece = dataclasses.replace(piece, pybool=self.rank(piece) == 0 and not piece.numpy)
             else:
                 raise self.error(f"comparison `{op}` is not part of the dist language", target)
             result = piece if result is None else self.binary("and", result, piece, node)
@@ -335,7 +336,7 @@ class ExpressionLowering:
         index = self.indices(node)
         if isinstance(index, tuple):  # slices: a list's is a new list, an array's a view into it
             part = {"obj": None if array.pylist else self.view_of(array), "pylist": array.pylist,
-                    "pybool": bool(array.pybool and array.pylist)}
+                    "pybool": bool(array.pybool and array.pylist), "numpy": self.numpy_items(array)}
             if array.random:
                 return Val(cg.subscript(array.node, [cg.slice_(None, None, None)] + list(index)), True, array.uses,
                            **part)
@@ -347,11 +348,16 @@ class ExpressionLowering:
         of a list of lists the list it holds (aliases.py), and a list itself where its rank says so."""
         rank = self.rank(item)
         if rank == 0:
-            return dataclasses.replace(item, pybool=bool(array.pybool and array.pylist))
+            return dataclasses.replace(item, pybool=bool(array.pybool and array.pylist), numpy=self.numpy_items(array))
         # a list's items are lists only where it was made of lists (pylist 2) and the rank does not say otherwise
         pylist = (None if rank is None else rank > 0) if array.pylist == 2 else False
         return Val(item.node, item.random, item.uses, item.rank, obj=self.view_of(array), pylist=pylist,
-                   pybool=bool(array.pybool and array.pylist))
+                   pybool=bool(array.pybool and array.pylist), numpy=self.numpy_items(array))
+
+    @staticmethod
+    def numpy_items(array: Val) -> bool:
+        """Whether the items of `array` may be NumPy values: an array's are; a Python list's, as it was made."""
+        return array.pylist is not True or array.numpy
 
     def index_value(self, array: Val, index, node) -> Val:
         index = index if isinstance(index, list) else [index]

@@ -50,7 +50,7 @@ class IndependenceLowering:
         self.scope.env.update({k: v for k, v in saved_env.items()})
         self.emit(ir.Sub(self.table, sub_table, out, (column,), note=note))
         return Val(self.ref(column), True, frozenset([column]), pylist=value.pylist,  # `[d(2)] * 2` is a list
-                   pybool=value.pybool)
+                   pybool=value.pybool, numpy=value.numpy)
 
 
 
