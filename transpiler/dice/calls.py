@@ -123,6 +123,9 @@ class CallLowering:
             return dataclasses.replace(result, pybool=bool(only.pybool and only.pylist),
                                        numpy=self.numpy_items(only))
         values = [self.value_of(v, node) for v in values]
+        if not any(v.random for v in values) and all(self.rank(v) == 0 for v in values):  # fixed numbers: Python's
+            return Val(cg.call(name, *[v.node for v in values]), False, rank=0, pybool=any(v.pybool for v in values),
+                       numpy=any(v.numpy for v in values))
         result = values[0]
         fn = "np.maximum" if name == "max" else "np.minimum"
         for value in values[1:]:

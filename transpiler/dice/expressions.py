@@ -165,7 +165,10 @@ class ExpressionLowering:
             # Python's shifts on integers: a negative count fails, a result past int64 fails (never wraps)
             return self.elementwise(lambda a, b: cg.call("dice.lib.shift", a, b, left=op == "<<"), left, right)
         left, right = self.widened(op, left, right)
-        return self.elementwise(lambda a, b: cg.binop(op, a, b), left, right)
+        result = self.elementwise(lambda a, b: cg.binop(op, a, b), left, right)
+        if op in ("&", "|", "^") and left.pybool and right.pybool:  # True & True is True, a bool
+            return dataclasses.replace(result, pybool=True)
+        return result
 
     def widened(self, op: str, left: Val, right: Val) -> tuple[Val, Val]:
         """The operands of arithmetic, with those that may be Python bools read as ints where NumPy's bool
@@ -253,7 +256,7 @@ class ExpressionLowering:
             if operand.random:
                 return self.ranked(Val(cg.call("np.logical_not", operand.node), True, operand.uses, pybool=True),
                                    operand)
-            return Val(cg.unary("not", operand.node), False, pybool=True)
+            return Val(cg.unary("not", operand.node), False, rank=0, pybool=True)
         symbol = {cst.Minus: "-", cst.Plus: "+", cst.BitInvert: "~"}[type(node.operator)]
         if operand.random and operand.pybool:  # -True is -1, ~True is -2 (NumPy: an error, a logical not)
             operand = self.as_number(operand)
