@@ -89,6 +89,8 @@ BOOL_ARITHMETIC = {
     "numpy_items_compared": "xs = zeros(2) + d(2)\n    return (xs[0] > 1) + (xs[1] > 1), (xs[0] > 1) + (d(2) > 1)",
     "numpy_reduced_bools": "xs = [d(2) > 1, d(2) > 1]\n    return reduce_all(xs) + reduce_any(xs)",
     "arrays_compared": "xs = zeros(2) + d(2)\n    ys = xs > 1\n    return reduce_sum(ys + ys)",
+    "numpy_numbers_negated_compared": "xs = [d(2), d(2)]\n    return (-reduce_sum(xs) < -2) + (abs(reduce_sum(xs)) > 3)",
+    "fixed_membership": "return (d(3) in [1, 2]) + (2 in [1, 2])",
     "stream_sums_compared": "return (lazy_sum(2 @ d(2)) > 2) + (lazy_sum(2 @ d(2)) > 3)",
     "helper": None,
 }

@@ -48,7 +48,8 @@ class CallLowering:
             value = self.value(positional[0].value, node)
             if value.random and value.pybool:  # abs(True) is the int 1
                 value = self.as_number(value)
-            return self.ranked(Val(cg.call(ELEMENTWISE[name], value.node), value.random, value.uses), value)
+            return self.ranked(Val(cg.call(ELEMENTWISE[name], value.node), value.random, value.uses,
+                                   numpy=value.numpy and name == "abs"), value)  # sign(x) is a Python int
         if name in FIXED_ONLY:
             args = [self.fixed(a.value, f"the argument of {name}()") for a in positional]
             one_axis = all(scalar_literal(a) for a in args)  # zeros(n), arange(a, b): arrays of one axis

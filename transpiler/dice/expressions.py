@@ -1,9 +1,9 @@
 """Lowering of expressions to `Val`s: literals, names, operators, comparisons, subscripts and weighted draws."""
 from __future__ import annotations
 
-import libcst as cst
-
 import dataclasses
+
+import libcst as cst
 
 from .. import codegen as cg
 from .bindings import DELETED, FIXED, RANDOM, STREAM, TABLE, VALUE, constant
@@ -128,7 +128,7 @@ class ExpressionLowering:
     def lifted(self, value: Val) -> Val:
         """A fixed value as a column of the current table (the same value in every world)."""
         return Val(cg.call(cg.attr(cg.name(TABLE), "lift"), value.node), True, value.uses, self.rank(value),
-                   pylist=value.pylist)
+                   pylist=value.pylist, pybool=value.pybool, numpy=value.numpy)
 
     def array_of(self, items: list) -> Val:
         random = any(v.random for v in items)
@@ -260,7 +260,7 @@ class ExpressionLowering:
         symbol = {cst.Minus: "-", cst.Plus: "+", cst.BitInvert: "~"}[type(node.operator)]
         if operand.random and operand.pybool:  # -True is -1, ~True is -2 (NumPy: an error, a logical not)
             operand = self.as_number(operand)
-        result = Val(cg.unary(symbol, operand.node), operand.random, operand.uses)
+        result = Val(cg.unary(symbol, operand.node), operand.random, operand.uses, numpy=operand.numpy)
         return self.ranked(result, operand) if operand.random else result
 
     def expr_Comparison(self, node):
@@ -274,7 +274,7 @@ class ExpressionLowering:
                 collection = right
                 if not (left.random or collection.random):
                     piece = Val(cst.Comparison(left.node, [cst.ComparisonTarget(
-                        cst.In() if op == "in" else cst.NotIn(), collection.node)]), False)
+                        cst.In() if op == "in" else cst.NotIn(), collection.node)]), False, pybool=True)
                 elif not collection.random:  # one fixed collection for every world
                     piece = Val(cg.call("np.isin", left.node, collection.node, invert=True if op == "not in" else None),
                                 True, left.uses | collection.uses, pybool=True)
