@@ -91,6 +91,8 @@ BOOL_ARITHMETIC = {
     "arrays_compared": "xs = zeros(2) + d(2)\n    ys = xs > 1\n    return reduce_sum(ys + ys)",
     "numpy_numbers_negated_compared": "xs = [d(2), d(2)]\n    return (-reduce_sum(xs) < -2) + (abs(reduce_sum(xs)) > 3)",
     "fixed_membership": "return (d(3) in [1, 2]) + (2 in [1, 2])",
+    "max_of_a_bool_and_a_number": "return max(d(2) > 1, 16) ** 2, (max(d(2) > 1, 16) * 16) * 16",
+    "lists_compared_in_no_world": "v = d(2)\n    assert v > 5\n    r = [v, 1]\n    return r == [1, 1]",
     "stream_sums_compared": "return (lazy_sum(2 @ d(2)) > 2) + (lazy_sum(2 @ d(2)) > 3)",
     "helper": None,
 }
