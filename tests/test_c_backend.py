@@ -18,7 +18,6 @@ from gradcheck import load_source, random_inputs
 from lifted.loader import import_path
 from lifted.transpiler import TranspileError
 from lifted.transpiler.backends.c import transpile_c
-from test_golden import unstable
 from test_programs import PROGRAMS
 from test_property import inputs_for, program_for_seed
 
@@ -213,7 +212,7 @@ def test_golden_inputs_on_the_cpu_target(case, tmp_path):
 
 
 # --- golden files and nvcc ------------------------------------------------------------------------------------
-@pytest.mark.parametrize("case", unstable(C_CASES))  # see tests/test_golden.py's UNSTABLE
+@pytest.mark.parametrize("case", C_CASES)
 def test_emitted_c_matches_golden(case, request):
     source = GOLDEN / "inputs" / f"{case}.py"
     out = transpile_c(source.read_text(), f"tests/golden/inputs/{case}.py")

@@ -120,12 +120,19 @@ def test_on_the_fly_compilation(tmp_path, monkeypatch):
 GENERATOR = "def g(n):\n    for i in range(n):\n        yield d(2) + i\n\n\n"
 
 
-def _expressions(names: list[str]):
-    leaves = st.one_of(st.sampled_from(["d(2)", "d(3)", "1", "2", "dd(2)"]),
+def _expressions(names: list[str], bools: bool = False):
+    """Numbers; with `bools`, Python bools too (comparisons, `not`, True), where arithmetic gives ints and `&`,
+    `|`, `^`, max and min give bools, and NumPy numbers, whose comparisons give NumPy bools."""
+    more = ["(d(2) > 1)", "True", "reduce_sum([d(2), 1])"] if bools else []  # a NumPy number: NumPy's bools
+    leaves = st.one_of(st.sampled_from(["d(2)", "d(3)", "1", "2", "dd(2)"] + more),
                        st.sampled_from(names) if names else st.just("0"))
+    operators = ["+", "-", "*", "<<", ">>", "and", "or"] + (["&", "|", "^"] if bools else [])
     return st.recursive(leaves, lambda inner: st.one_of(
-        st.tuples(inner, st.sampled_from(["+", "-", "*", "<<", ">>", "and", "or"]), inner)
+        st.tuples(inner, st.sampled_from(operators), inner)
         .map(lambda t: f"({t[0]} {t[1]} {t[2] if t[1] not in ('<<', '>>') else 'dd(2)'})"),
+        *([st.tuples(inner, st.sampled_from([">", "==", "<="]), inner).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
+           inner.map(lambda x: f"(-{x})"), inner.map(lambda x: f"(not {x})"), inner.map(lambda x: f"({x} ** 2)"),
+           st.tuples(inner, inner).map(lambda t: f"sum([{t[0]}, {t[1]}])")] if bools else []),
         st.tuples(inner, inner).map(lambda t: f"max({t[0]}, {t[1]})"),
         st.tuples(inner, inner).map(lambda t: f"min({t[0]}, {t[1]})"),
         st.sampled_from(["lazy_sum(2 @ d(2))", "sum(*g(2))", "lazy_max(g(1))", "sum(x * 2 for x in g(1))",
@@ -134,11 +141,12 @@ def _expressions(names: list[str]):
 
 
 @st.composite
-def programs(draw, complex_weights: bool = False, parameter: bool = False):
+def programs(draw, complex_weights: bool = False, parameter: bool = False, bools: bool = False):
     """Random dist programs: assignments, random `if`s, loops, conditioning, generators, shifts, `and`/`or`,
     lists written through an alias, list repetition and comparison, arrays updated at several random indices
     (and, with `complex_weights`, complex `importance` weights; with `parameter`, a parameter `p` (a whole
-    number 0..3) read like any value and as the weight of draws, for vmap)."""
+    number 0..3) read like any value and as the weight of draws, for vmap; with `bools`, Python bools in the
+    expressions)."""
     names: list[str] = []
     readable = ["p"] if parameter else []  # read, never assigned (it stays a valid weight)
     lines = []
@@ -148,13 +156,13 @@ def programs(draw, complex_weights: bool = False, parameter: bool = False):
     for index in range(draw(st.integers(1, 4))):
         target = f"v{index}"
         kind = draw(st.sampled_from(kinds + (["weight"] if complex_weights else [])))
-        expr = draw(_expressions(names + readable))
+        expr = draw(_expressions(names + readable, bools))
         if kind == "assign" or not names:
             lines.append(f"    {target} = {expr}")
             names.append(target)
         elif kind == "if":
             cond = draw(st.sampled_from(names))
-            other = draw(_expressions(names))
+            other = draw(_expressions(names, bools))
             lines += [f"    if {cond} > 1:", f"        {cond} = {expr}", "    else:", f"        {cond} = {other}"]
         elif kind == "for":
             acc = draw(st.sampled_from(names))
@@ -164,7 +172,7 @@ def programs(draw, complex_weights: bool = False, parameter: bool = False):
             lines += ["    for x in g(2):", f"        {acc} = {acc} + x * {draw(st.sampled_from(names + ['2']))}"]
         elif kind == "alias":  # a write through one name of a list is a write through the other
             lines += [f"    a{index} = [{expr}, {draw(st.sampled_from(names))}]", f"    b{index} = a{index}",
-                      f"    b{index}[dd(2)] += {draw(_expressions(names))}",
+                      f"    b{index}[dd(2)] += {draw(_expressions(names, bools))}",
                       f"    {target} = a{index}[0] - 2 * b{index}[1]"]
             names.append(target)
         elif kind == "grid":  # several random indices into one fixed array
@@ -210,6 +218,12 @@ def test_random_programs_match_enumeration(source):
     _check_random_program(source)
 
 
+@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(programs(bools=True))
+def test_random_programs_with_bool_arithmetic_match_enumeration(source):
+    _check_random_program(source)
+
+
 @settings(max_examples=10, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(programs(complex_weights=True))
 def test_random_programs_with_complex_weights_match_enumeration(source):
@@ -220,6 +234,13 @@ def test_random_programs_with_complex_weights_match_enumeration(source):
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(programs())
 def test_random_programs_match_enumeration_long(source):
+    _check_random_program(source)
+
+
+@pytest.mark.slow
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(programs(bools=True))
+def test_random_programs_with_bool_arithmetic_long(source):
     _check_random_program(source)
 
 

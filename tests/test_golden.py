@@ -20,20 +20,7 @@ def test_there_are_enough_golden_cases():
     assert len(CASES) >= 12
 
 
-# Seen three times in one day, never on demand: an emission of cf_return_tuple_in_loop naming one value `t_1`
-# instead of `total_1` (NumPy and C backends, only in long test runs under load): a naming choice that depends on
-# something other than the source, suspected to be an `id()` of a value that died being reused. Not yet found;
-# until it is, that case may differ without failing the run (here and in the determinism test below, which once
-# caught two emissions in one process differing, in a clean clone's CI run); every other case is held exactly.
-UNSTABLE = {"cf_return_tuple_in_loop": pytest.mark.xfail(strict=False, reason="intermittent naming difference, "
-                                                         "see the comment above UNSTABLE")}
-
-
-def unstable(cases):
-    return [pytest.param(case, marks=UNSTABLE[case]) if case in UNSTABLE else case for case in cases]
-
-
-@pytest.mark.parametrize("case", unstable(CASES))
+@pytest.mark.parametrize("case", CASES)
 def test_emitted_code_matches_golden(case, request):
     source = GOLDEN / "inputs" / f"{case}.py"
     expected_path = GOLDEN / "expected" / f"{case}.py"
@@ -49,7 +36,7 @@ def test_emitted_code_matches_golden(case, request):
         pytest.fail(f"emitted code for {case} differs from the golden file:\n{diff}")
 
 
-@pytest.mark.parametrize("case", unstable(CASES))
+@pytest.mark.parametrize("case", CASES)
 def test_golden_output_is_deterministic(case):
     source = (GOLDEN / "inputs" / f"{case}.py").read_text()
     assert transpile_source(source, f"{case}.py") == transpile_source(source, f"{case}.py")

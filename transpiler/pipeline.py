@@ -19,6 +19,7 @@ from .frontend.checks import MODULE_NAMES
 from .ir import Function, Var, all_defined
 from .normalize.module_scope import module_code
 from .frontend.parse import Declaration, parse_module
+from .ir.arena import one_compilation
 from .transforms.trees import user_params
 
 VERSION = "0.1.0"
@@ -83,6 +84,7 @@ class LoweredModule:
     dist_vmaps: list = None  # declarations `target = vmap(f)` of @dist functions (only the NumPy backend emits them)
 
 
+@one_compilation()
 def lower_source(text: str, path: str, extra: tuple[Declaration, ...] = (), source_file: str | None = None,
                  per_function: bool = False, dependencies: dict[str, str | None] | None = None) -> LoweredModule:
     """Parse and transform one source file into IR functions, ready for any backend.
@@ -179,6 +181,7 @@ def _attempt(errors: dict[str, TranspileError], per_function: bool, name: str, b
         return None
 
 
+@one_compilation()
 def transpile_source(text: str, path: str, options: Options = Options(),
                      extra: tuple[Declaration, ...] = (), source_file: str | None = None,
                      per_function: bool = False, dependencies: dict[str, str | None] | None = None) -> str:

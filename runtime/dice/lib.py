@@ -136,6 +136,14 @@ def shift(value, count, left: bool):
     return result
 
 
+def as_number(value):
+    """A value that may hold Python bools, as Python's arithmetic reads them: bools as the ints 0 and 1 (`True +
+    True` is 2, `-True` is -1, where NumPy's bools give True or fail); any other value as it is (a narrow
+    integer column keeps its int64 view: narrow.py)."""
+    value = np.asanyarray(value)
+    return value.astype(np.int64) if value.dtype == np.bool_ else value
+
+
 def make_complex(real, imag):
     """`complex(a, b)` over columns: a + b*1j, in complex128."""
     return np.asarray(real, dtype=np.float64) + 1j * np.asarray(imag, dtype=np.float64)
@@ -335,4 +343,4 @@ def lists_equal(left, right, left_rows: bool, right_rows: bool):
     right = right if right_rows else np.broadcast_to(right, (n,) + right.shape)
     if left.shape != right.shape:
         return np.zeros(n, dtype=bool)
-    return np.all((left == right).reshape(n, -1), axis=1)
+    return np.all((left == right).reshape(n, -1), axis=1) if n else np.zeros(0, dtype=bool)  # no world left

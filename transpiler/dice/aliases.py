@@ -145,7 +145,9 @@ class AliasLowering:
             objects = [self.object_of(b) if b.kind in (FIXED, RANDOM) else None for b in held if b is not None]
             pylists = {b.pylist for b in held if b is not None}
             merged[name] = dataclasses.replace(binding, obj=self.merged_object(objects, merged, name),
-                                               pylist=pylists.pop() if len(pylists) == 1 else None)
+                                               pylist=pylists.pop() if len(pylists) == 1 else None,
+                                               pybool=any(b.pybool for b in held if b is not None),
+                                               numpy=any(b.numpy for b in held if b is not None))
 
     def loop_aliases_settle(self, scopes: list, entries: list[dict], ends: list[dict]) -> list:
         """Names whose object at the end of a loop body differs from the one they entered with while one of the

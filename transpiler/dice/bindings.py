@@ -40,6 +40,8 @@ class Binding:
     loc: SourceLoc | None = None   # PARTIAL: where it was assigned in one branch only; DELETED: the `del`
     obj: object = dataclasses.field(default=None, compare=False)  # FIXED, RANDOM: the object (aliases.py)
     pylist: bool | None = dataclasses.field(default=False, compare=False)  # FIXED, RANDOM: a Python list
+    pybool: bool = dataclasses.field(default=False, compare=False)  # FIXED, RANDOM: maybe a Python bool (values.py)
+    numpy: bool = dataclasses.field(default=False, compare=False)  # FIXED, RANDOM: maybe a NumPy value (values.py)
 
 
 class Scope:

@@ -1,6 +1,8 @@
 """Lowering of calls: dice (`d`, `dd`), builtins and library functions, and inlining of helpers and @dist calls."""
 from __future__ import annotations
 
+import dataclasses
+
 import libcst as cst
 
 from .. import codegen as cg
@@ -44,7 +46,10 @@ class CallLowering:
             return self.axis_function(name, node, positional, keywords)
         if name in ELEMENTWISE:
             value = self.value(positional[0].value, node)
-            return self.ranked(Val(cg.call(ELEMENTWISE[name], value.node), value.random, value.uses), value)
+            if value.random and value.pybool:  # abs(True) is the int 1
+                value = self.as_number(value)
+            return self.ranked(Val(cg.call(ELEMENTWISE[name], value.node), value.random, value.uses,
+                                   numpy=value.numpy and name == "abs"), value)  # sign(x) is a Python int
         if name in FIXED_ONLY:
             args = [self.fixed(a.value, f"the argument of {name}()") for a in positional]
             one_axis = all(scalar_literal(a) for a in args)  # zeros(n), arange(a, b): arrays of one axis
@@ -114,13 +119,20 @@ class CallLowering:
                 return self.fold_extremum(name, node, only)
             only = self.value_of(only, node)
             self.check_axis(name, only, -1, node)
-            return self.reduced(Val(cg.call(f"np.{name}", only.node, axis=-1), only.random, only.uses), only)
+            result = self.reduced(Val(cg.call(f"np.{name}", only.node, axis=-1), only.random, only.uses), only)
+            # the largest of a Python list of bools is one of them (an array's is a NumPy bool)
+            return dataclasses.replace(result, pybool=bool(only.pybool and only.pylist),
+                                       numpy=self.numpy_items(only))
         values = [self.value_of(v, node) for v in values]
+        if not any(v.random for v in values) and all(self.rank(v) == 0 for v in values):  # fixed numbers: Python's
+            return Val(cg.call(name, *[v.node for v in values]), False, rank=0, pybool=any(v.pybool for v in values),
+                       numpy=any(v.numpy for v in values))
         result = values[0]
         fn = "np.maximum" if name == "max" else "np.minimum"
         for value in values[1:]:
             result = self.elementwise(lambda a, b: cg.call(fn, a, b), result, value)
-        return result
+        # max(True, False) is True; max(a, b) of the dist language is a Python number where the values are numbers
+        return dataclasses.replace(result, pybool=any(v.pybool for v in values), numpy=self.rank(result) != 0)
 
     def starred_stream(self, positional) -> Stream | None:
         """dice-nine's `sum(*s1, x, *s2)`: the arguments as one stream, a starred one's elements in its place
@@ -202,7 +214,7 @@ class CallLowering:
         rank = self.rank(value)
         if not value.random or rank is None or rank < 1:
             return result
-        return Val(result.node, True, result.uses, rank - 1)
+        return Val(result.node, True, result.uses, rank - 1, pybool=result.pybool, numpy=result.numpy)
 
     def _extremum_error(self, node):
         raise self.error("max(*stream) takes exactly one starred stream", node)
@@ -224,7 +236,8 @@ class CallLowering:
                 return self.inline(prelude.functions()["lazy_sum"], node, positional, {}, stream=value)
             value = self.value_of(value, node)
             self.check_axis("sum", value, -1, node)
-            return self.reduced(Val(cg.call("np.sum", value.node, axis=-1), value.random, value.uses), value)
+            return dataclasses.replace(self.reduced(Val(cg.call("np.sum", value.node, axis=-1), value.random,
+                                                        value.uses), value), numpy=self.numpy_items(value))
         values = [self.value(a.value, node) for a in positional]
         result = values[0]
         for value in values[1:]:
@@ -274,7 +287,9 @@ class CallLowering:
         self.check_axis(name, value, axis, node)
         if value.random and axis >= 0:
             axis += 1
-        result = Val(cg.call(AXIS_FUNCTIONS[name], value.node, axis=axis), value.random, value.uses)
+        # NumPy's results, except argmin/argmax, which the dist language reads as Python ints
+        result = Val(cg.call(AXIS_FUNCTIONS[name], value.node, axis=axis), value.random, value.uses,
+                     numpy=name not in ("argmin", "argmax"))
         if name in KEEP_RANK:
             return self.ranked(result, value) if value.random else result
         return self.reduced(result, value)

@@ -209,6 +209,13 @@ class ControlFlowLowering:
                               for scope, entry, end in zip(scopes, entries, ends) for name, b in entry.items()
                               if b.kind in (FIXED, RANDOM) and name in end and end[name].kind in (FIXED, RANDOM)
                               and b.pylist is not None and end[name].pylist != b.pylist]
+                # a name that is a Python bool (or a NumPy value) after the body and not before may be one in any
+                # iteration
+                unsettled += [(scope, name, dataclasses.replace(b, pybool=b.pybool or end[name].pybool,
+                                                                numpy=b.numpy or end[name].numpy))
+                              for scope, entry, end in zip(scopes, entries, ends) for name, b in entry.items()
+                              if b.kind in (FIXED, RANDOM) and name in end and end[name].kind in (FIXED, RANDOM)
+                              and (end[name].pybool and not b.pybool or end[name].numpy and not b.numpy)]
                 # a name bound to a value without a name of its own (a helper's parameter) and rebound in the body:
                 # the next iteration must read the new value, so it becomes a local or column before the loop
                 named = [(scope, name, b) for scope, entry, end in zip(scopes, entries, ends)
@@ -237,7 +244,8 @@ class ControlFlowLowering:
                     column = f"{scope.prefix}{name}"
                     fixed = scope.env[name]
                     self.assign_column(column, Val(cg.name(fixed.py), False))
-                    scope.env[name] = Binding(RANDOM, col=column, obj=self.object_of(fixed), pylist=fixed.pylist)
+                    scope.env[name] = Binding(RANDOM, col=column, obj=self.object_of(fixed), pylist=fixed.pylist,
+                                              pybool=fixed.pybool, numpy=fixed.numpy)
             else:  # pragma: no cover - the kinds only ever grow
                 raise TranspileError("loop kinds did not settle", self.call_loc)
         finally:

@@ -1,11 +1,17 @@
 """Lowering of expressions to `Val`s: literals, names, operators, comparisons, subscripts and weighted draws."""
 from __future__ import annotations
 
+import dataclasses
+
 import libcst as cst
 
 from .. import codegen as cg
 from .bindings import DELETED, FIXED, RANDOM, STREAM, TABLE, VALUE, constant
 from .values import Segment, Stream, TupleVal, Val
+
+
+_WIDENED = ("+", "-", "*", "**", "//", "%")  # arithmetic whose result on Python bools is an int
+_INT8 = ("**", "//", "%")  # NumPy: int8 from a bool and a bool or a Python int
 
 
 class ExpressionLowering:
@@ -50,17 +56,18 @@ class ExpressionLowering:
     def name_value(self, node: cst.Name):
         name = node.value
         if name in ("True", "False", "None"):
-            return Val(cg.name(name), False)
+            return Val(cg.name(name), False, pybool=name != "None")
         binding = self.scope.env.get(name)
         if binding is None:
             if name in self.parsed.constants:
                 return Val(cg.literal(self.parsed.constants[name]), False)
             raise self.error(f"`{name}` is not defined here", node)
         if binding.kind == FIXED:
-            return Val(cg.name(binding.py), False, obj=self.object_of(binding), pylist=binding.pylist)
+            return Val(cg.name(binding.py), False, obj=self.object_of(binding), pylist=binding.pylist,
+                       pybool=binding.pybool, numpy=binding.numpy)
         if binding.kind == RANDOM:
             return Val(self.ref(binding.col), True, frozenset([binding.col]), obj=self.object_of(binding),
-                       pylist=binding.pylist)
+                       pylist=binding.pylist, pybool=binding.pybool, numpy=binding.numpy)
         if binding.kind == STREAM:
             return binding.stream
         if binding.kind == VALUE:
@@ -95,7 +102,9 @@ class ExpressionLowering:
         obj = self.sharing([v.obj for kind, v in parts if v.obj is not None
                             and (self.rank(v) is None or self.rank(v) > (0 if kind == "one" else 1))], fresh=True)
         nested = any(v.pylist is not False if kind == "one" else v.pylist == 2 for kind, v in parts)
-        return Val(value.node, value.random, value.uses, value.rank, obj=obj, pylist=2 if nested else True)
+        bools = bool(parts) and all(v.pybool for _, v in parts)  # a list of Python bools: its items add as ints
+        return Val(value.node, value.random, value.uses, value.rank, obj=obj, pylist=2 if nested else True,
+                   pybool=bools, numpy=any(v.numpy for _, v in parts))
 
     def concatenation(self, parts) -> Val:
         if all(kind == "one" for kind, _ in parts):
@@ -119,7 +128,7 @@ class ExpressionLowering:
     def lifted(self, value: Val) -> Val:
         """A fixed value as a column of the current table (the same value in every world)."""
         return Val(cg.call(cg.attr(cg.name(TABLE), "lift"), value.node), True, value.uses, self.rank(value),
-                   pylist=value.pylist)
+                   pylist=value.pylist, pybool=value.pybool, numpy=value.numpy)
 
     def array_of(self, items: list) -> Val:
         random = any(v.random for v in items)
@@ -155,7 +164,27 @@ class ExpressionLowering:
         if op in ("<<", ">>") and (left.random or right.random):
             # Python's shifts on integers: a negative count fails, a result past int64 fails (never wraps)
             return self.elementwise(lambda a, b: cg.call("dice.lib.shift", a, b, left=op == "<<"), left, right)
-        return self.elementwise(lambda a, b: cg.binop(op, a, b), left, right)
+        left, right = self.widened(op, left, right)
+        result = self.elementwise(lambda a, b: cg.binop(op, a, b), left, right)
+        if op in ("&", "|", "^") and left.pybool and right.pybool:  # True & True is True, a bool
+            return dataclasses.replace(result, pybool=True)
+        return result
+
+    def widened(self, op: str, left: Val, right: Val) -> tuple[Val, Val]:
+        """The operands of arithmetic, with those that may be Python bools read as ints where NumPy's bool
+        columns would give another type: `b + b`, `b - b`, `b * b` (NumPy: bool or an error; Python: an int) and
+        `**`, `//`, `%` of a bool with a bool or a Python number (NumPy: int8). Fixed operands together are
+        Python's own values already; `&`, `|`, `^` of bools stay bools in both; `/` gives floats in both."""
+        if op not in _WIDENED or not (left.random or right.random):
+            return left, right
+        if not (left.pybool and right.pybool) and not (op in _INT8 and (left.pybool or right.pybool)):
+            return left, right
+        return tuple(self.as_number(v) if v.pybool else v for v in (left, right))
+
+    def as_number(self, value: Val) -> Val:
+        """A value that may be a Python bool, read as Python's arithmetic reads it (dice.lib.as_number)."""
+        return dataclasses.replace(value, node=cg.call("dice.lib.as_number", value.node), rank=self.rank(value),
+                                   pybool=False)
 
     def list_operation(self, op: str, left: Val, right: Val, node) -> Val | None:
         """Python's `+` and `*` on lists: `[a] + [b]` joins, `[v] * k` repeats (an array operand keeps NumPy's
@@ -192,7 +221,8 @@ class ExpressionLowering:
                 return right if bool(truth) == (op == "and") else left
             if not right.random:
                 operator = cst.And() if op == "and" else cst.Or()
-                return Val(cst.BooleanOperation(left.node, operator, right.node), False)
+                return Val(cst.BooleanOperation(left.node, operator, right.node), False,
+                           pybool=left.pybool or right.pybool)
             picked = (right, self.lifted(left)) if op == "and" else (self.lifted(left), right)
             return self.one_of(Val(cst.IfExp(left.node, picked[0].node, picked[1].node), True,
                                    left.uses | right.uses), left, right)
@@ -205,14 +235,16 @@ class ExpressionLowering:
         shared = self.sharing([c.obj for c in choices if c.obj is not None and self.rank(c) != 0])
         lists = {c.pylist for c in choices}
         pylist = lists.pop() if len(lists) == 1 else None
-        return Val(result.node, result.random, result.uses, result.rank, obj=shared, pylist=pylist)
+        return Val(result.node, result.random, result.uses, result.rank, obj=shared, pylist=pylist,
+                   pybool=any(c.pybool for c in choices), numpy=any(c.numpy for c in choices))
 
     def elementwise(self, build, *operands: Val) -> Val:
         """`build(*nodes)` over operands lined up world against world (shapes.py); its rank is the highest."""
         lined = self.line_up(*operands)
         random = any(o.random for o in operands)
         uses = frozenset().union(*[v.uses for v in lined])
-        return self.ranked(Val(build(*[v.node for v in lined]), random, uses), *operands)
+        numpy = any(o.numpy for o in operands)  # Python's numbers meet NumPy's: NumPy's
+        return self.ranked(Val(build(*[v.node for v in lined]), random, uses, numpy=numpy), *operands)
 
     def expr_BooleanOperation(self, node):
         op = "and" if isinstance(node.operator, cst.And) else "or"
@@ -220,12 +252,15 @@ class ExpressionLowering:
 
     def expr_UnaryOperation(self, node):
         operand = self.value(node.expression, node.expression)
-        if isinstance(node.operator, cst.Not):
+        if isinstance(node.operator, cst.Not):  # Python's `not` gives a bool
             if operand.random:
-                return self.ranked(Val(cg.call("np.logical_not", operand.node), True, operand.uses), operand)
-            return Val(cg.unary("not", operand.node), False)
+                return self.ranked(Val(cg.call("np.logical_not", operand.node), True, operand.uses, pybool=True),
+                                   operand)
+            return Val(cg.unary("not", operand.node), False, rank=0, pybool=True)
         symbol = {cst.Minus: "-", cst.Plus: "+", cst.BitInvert: "~"}[type(node.operator)]
-        result = Val(cg.unary(symbol, operand.node), operand.random, operand.uses)
+        if operand.random and operand.pybool:  # -True is -1, ~True is -2 (NumPy: an error, a logical not)
+            operand = self.as_number(operand)
+        result = Val(cg.unary(symbol, operand.node), operand.random, operand.uses, numpy=operand.numpy)
         return self.ranked(result, operand) if operand.random else result
 
     def expr_Comparison(self, node):
@@ -239,14 +274,14 @@ class ExpressionLowering:
                 collection = right
                 if not (left.random or collection.random):
                     piece = Val(cst.Comparison(left.node, [cst.ComparisonTarget(
-                        cst.In() if op == "in" else cst.NotIn(), collection.node)]), False)
+                        cst.In() if op == "in" else cst.NotIn(), collection.node)]), False, pybool=True)
                 elif not collection.random:  # one fixed collection for every world
                     piece = Val(cg.call("np.isin", left.node, collection.node, invert=True if op == "not in" else None),
-                                True, left.uses | collection.uses)
+                                True, left.uses | collection.uses, pybool=True)
                 else:  # np.isin would search every world's collection at once
                     found = cg.call("dice.lib.isin_rows", left.node, collection.node, rows=left.random)
                     piece = Val(cg.call("np.logical_not", found) if op == "not in" else found, True,
-                                left.uses | collection.uses)
+                                left.uses | collection.uses, pybool=True)
             elif op in cg._COMPARE and (left.pylist or right.pylist) and (right.pylist is not False
                                                                            and left.pylist is not False):
                 if op not in ("==", "!=") or None in (left.pylist, right.pylist):
@@ -258,8 +293,11 @@ class ExpressionLowering:
                 piece = equal if op == "==" else self.ranked(Val(cg.call("np.logical_not", equal.node), equal.random,
                                                                  equal.uses), equal) if equal.random else \
                     Val(cg.unary("not", equal.node), False)
+                piece = dataclasses.replace(piece, pybool=True, numpy=False)
             elif op in cg._COMPARE:
                 piece = self.elementwise(lambda a, b, op=op: cg.compare(op, a, b), left, right)
+                # numbers compared: a Python bool (arrays compared: a NumPy array of bools, whose `+` is `or`)
+                piece = dataclasses.replace(piece, pybool=self.rank(piece) == 0 and not piece.numpy)
             else:
                 raise self.error(f"comparison `{op}` is not part of the dist language", target)
             result = piece if result is None else self.binary("and", result, piece, node)
@@ -300,7 +338,8 @@ class ExpressionLowering:
         array = self.value(node.value, node.value)
         index = self.indices(node)
         if isinstance(index, tuple):  # slices: a list's is a new list, an array's a view into it
-            part = {"obj": None if array.pylist else self.view_of(array), "pylist": array.pylist}
+            part = {"obj": None if array.pylist else self.view_of(array), "pylist": array.pylist,
+                    "pybool": bool(array.pybool and array.pylist), "numpy": self.numpy_items(array)}
             if array.random:
                 return Val(cg.subscript(array.node, [cg.slice_(None, None, None)] + list(index)), True, array.uses,
                            **part)
@@ -312,10 +351,16 @@ class ExpressionLowering:
         of a list of lists the list it holds (aliases.py), and a list itself where its rank says so."""
         rank = self.rank(item)
         if rank == 0:
-            return item
+            return dataclasses.replace(item, pybool=bool(array.pybool and array.pylist), numpy=self.numpy_items(array))
         # a list's items are lists only where it was made of lists (pylist 2) and the rank does not say otherwise
         pylist = (None if rank is None else rank > 0) if array.pylist == 2 else False
-        return Val(item.node, item.random, item.uses, item.rank, obj=self.view_of(array), pylist=pylist)
+        return Val(item.node, item.random, item.uses, item.rank, obj=self.view_of(array), pylist=pylist,
+                   pybool=bool(array.pybool and array.pylist), numpy=self.numpy_items(array))
+
+    @staticmethod
+    def numpy_items(array: Val) -> bool:
+        """Whether the items of `array` may be NumPy values: an array's are; a Python list's, as it was made."""
+        return array.pylist is not True or array.numpy
 
     def index_value(self, array: Val, index, node) -> Val:
         index = index if isinstance(index, list) else [index]

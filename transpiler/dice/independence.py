@@ -49,7 +49,8 @@ class IndependenceLowering:
         self.scope.env = {k: v for k, v in self.scope.env.items() if k in saved_env}
         self.scope.env.update({k: v for k, v in saved_env.items()})
         self.emit(ir.Sub(self.table, sub_table, out, (column,), note=note))
-        return Val(self.ref(column), True, frozenset([column]), pylist=value.pylist)  # `[d(2)] * 2` is a list
+        return Val(self.ref(column), True, frozenset([column]), pylist=value.pylist,  # `[d(2)] * 2` is a list
+                   pybool=value.pybool, numpy=value.numpy)
 
 
 

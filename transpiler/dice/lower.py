@@ -151,7 +151,8 @@ class Lowerer(StatementLowering, ControlFlowLowering, ExpressionLowering, Stream
             return value
         column = self.fresh(base)
         self.assign_column(column, value)
-        return Val(self.ref(column), True, frozenset([column]), obj=value.obj, pylist=value.pylist)
+        return Val(self.ref(column), True, frozenset([column]), obj=value.obj, pylist=value.pylist,
+                   pybool=value.pybool, numpy=value.numpy)
 
     def snapshot(self, item):
         """A value copied to a temporary, so that assigning other names cannot change it."""
@@ -164,7 +165,7 @@ class Lowerer(StatementLowering, ControlFlowLowering, ExpressionLowering, Stream
         py = self.fresh_py("tmp")
         self.note_rank("py", py, self.rank(item))
         self.op(cst.Assign([cst.AssignTarget(cg.name(py))], item.node))
-        return Val(cg.name(py), False, obj=item.obj, pylist=item.pylist)
+        return Val(cg.name(py), False, obj=item.obj, pylist=item.pylist, pybool=item.pybool, numpy=item.numpy)
 
     @contextmanager
     def block(self, out: list, table: str | None = None):

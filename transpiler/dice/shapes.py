@@ -55,7 +55,8 @@ class ShapeLowering:
         ranks = [self.rank(o) for o in operands]
         if any(r is None for r in ranks):
             return value
-        return Val(value.node, value.random, value.uses, max(ranks, default=0) + extra)
+        return Val(value.node, value.random, value.uses, max(ranks, default=0) + extra, pybool=value.pybool,
+                   numpy=value.numpy)
 
     def line_up(self, *values: Val) -> list[Val]:
         """The operands of one elementwise operation, each column with unit axes after its world axis up to

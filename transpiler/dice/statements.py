@@ -55,7 +55,7 @@ class StatementLowering:
                 # `xs += ...` on an array or list changes the object itself: every name of it sees the change
                 obj = self.check_write(target.value, binding, target)
                 self.bind(target.value, Val(value.node, value.random, value.uses, value.rank, obj=obj,
-                                            pylist=current.pylist), node)
+                                            pylist=current.pylist, pybool=value.pybool, numpy=value.numpy), node)
                 self.write_through(target.value, obj, node)
                 return
             self.assign(target, value, node)
@@ -156,12 +156,13 @@ class StatementLowering:
         if value.random:
             column = self.col(name)
             self.assign_column(column, value, overwrites=old is not None and old.kind == RANDOM)
-            env[name] = Binding(RANDOM, col=column, obj=obj, pylist=value.pylist)
+            env[name] = Binding(RANDOM, col=column, obj=obj, pylist=value.pylist, pybool=value.pybool,
+                                numpy=value.numpy)
         else:
             py = self.py_name(name)
             self.note_rank("py", py, self.rank(value))
             self.op(cst.Assign([cst.AssignTarget(cg.name(py))], value.node))
-            env[name] = Binding(FIXED, py=py, obj=obj, pylist=value.pylist)
+            env[name] = Binding(FIXED, py=py, obj=obj, pylist=value.pylist, pybool=value.pybool, numpy=value.numpy)
 
     def name_value_of(self, name: str):
         return self.name_value(cst.Name(name))

@@ -24,6 +24,12 @@ class Val:
     obj: object = field(default=None, compare=False)  # the Python object it is (aliases.py); None: a new one
     pylist: bool | int | None = field(default=False, compare=False)  # a Python list (2: maybe of lists; None:
     # maybe a list); False: an array or a number
+    # maybe a Python bool in some world (or a Python list of such): Python's arithmetic on bools gives ints
+    # (True + True == 2), where NumPy's bool columns give bools (or fail); see ExpressionLowering.widened
+    pybool: bool = field(default=False, compare=False)
+    # maybe a NumPy value in some world (an array, an item of one, a reduction, or a Python list of such): a
+    # comparison of it is a NumPy bool, whose arithmetic is NumPy's (np.True_ + np.True_ is np.True_)
+    numpy: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Union
 
+from .arena import hold
 from .types import TensorType
 from ..errors import SourceLoc
 
@@ -26,6 +27,7 @@ class Var:
         self.name = name
         self.type = type
         self.temporary = temporary
+        hold(self)
 
     def __repr__(self) -> str:
         return f"{self.name}:{self.type}"
@@ -35,6 +37,9 @@ class Var:
 class Const:
     value: Any
     type: TensorType
+
+    def __post_init__(self):
+        hold(self)
 
     def __repr__(self) -> str:
         return repr(self.value)
@@ -51,6 +56,9 @@ class Eqn:
     outs: tuple[Var, ...]
     loc: SourceLoc | None = None
     note: str | None = None  # a block comment placed before this equation, e.g. "reverse sweep"
+
+    def __post_init__(self):
+        hold(self)
 
     @property
     def out(self) -> Var:
@@ -74,6 +82,9 @@ class If:
     loc: SourceLoc | None = None
     note: str | None = None
 
+    def __post_init__(self):
+        hold(self)
+
 
 @dataclass
 class Loop:
@@ -96,6 +107,9 @@ class Loop:
     loc: SourceLoc | None = None
     note: str | None = None
     reverse: bool = False  # iterate the range backwards (the reverse sweep of a `for`)
+
+    def __post_init__(self):
+        hold(self)
 
 
 Stmt = Union[Eqn, If, Loop]

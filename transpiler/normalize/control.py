@@ -61,7 +61,6 @@ class ControlFlow(Branches):
             iterations = range(*(b.value for b in bounds))
             if len(iterations) > UNROLL_LIMIT:
                 raise exc from None
-            self._discarded.append(builder.eqns[count:])  # keep ids of discarded values unique
             del builder.eqns[count:]
             builder.restore(state)
             env.clear()

@@ -110,17 +110,12 @@ class Loops:
                         and after_body is not before:
                     raise StaticNeeded(f"`{name}` ({describe(before)}) is rebound in a loop that runs at run time",
                                        loc, "loop over a list or a constant range(...), which runs at build time")
-            # values of an attempt that is lowered again stay alive: the tables of values (views, sharing,
-            # names) are keyed by id(), which a freed value's successor could take
-            self._pinned.append((body, cond_body, slot_of, body_env))
             ended_stale = {n: v for n, v in body_env.items() if isinstance(v, Stale) and n not in stale and n in env}
             if ended_stale:
                 stale.update(ended_stale)
                 assigned = [n for n in assigned if n not in stale]
                 types = {n: t for n, t in types.items() if n not in stale}
                 continue
-            # values of an attempt that is lowered again stay alive: the tables of values (views, sharing,
-            # names) are keyed by id(), which a freed value's successor could take
             for name in assigned:
                 value = body_env.get(name)
                 if not isinstance(value, (Var, Const)):

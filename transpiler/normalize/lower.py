@@ -49,7 +49,6 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
         self._view_root: dict[int, Var] = {}  # views (slices, reshapes, .T) -> the array they look into
         self._view_op: dict[int, tuple] = {}  # basic-indexing views -> (the array indexed, the index)
         self._entry_sharing: set[int] = set()  # loop slots whose first value another (uncarried) name holds
-        self._pinned: list = []  # what re-lowered loop bodies made: kept alive, as the tables hold id()s
         self._replacements: list[tuple[Var, Var]] = []  # every in-place update so far: (old value, new value)
         self._ambiguous: dict[int, tuple] = {}  # values that may or may not share an array (see normalize/alias.py)
         self._successors: dict[int, set[int]] = {}  # ambiguous value -> loop slots, merges, results that may hold it
@@ -62,7 +61,6 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
         self._frame: Frame | None = None  # the function body being lowered (closures read free names in it)
         self._active: list[int] = []  # closures being inlined (recursion must end at build time)
         self._level = 0  # run-time branches and loops around the statement (lists change only at their own)
-        self._discarded: list = []  # bodies of loops lowered again unrolled (kept so value ids stay unique)
         self._module_values: dict | None = None  # module-level names computed at build time (module_scope)
 
     # -- entry ---------------------------------------------------------------------------------------------

@@ -23,8 +23,8 @@ def drop_lowest(*, normalize=False, semiring='fraction'):
             _s2.draw_d('_d1', 6)
             _s2['lazy_topk1.result'] = np.sort(dice.lib.concat([dice.lib.stack([_s2['_d1']], rows=True), _s2['lazy_topk1.result']], rows=True), axis=-1)
             _s2.drop('_d1')
-            length_2 = dice.lib.length(_s2['lazy_topk1.result'], rows=True)
-            if length_2 > 3:
+            length_3 = dice.lib.length(_s2['lazy_topk1.result'], rows=True)
+            if length_3 > 3:
                 _s2['lazy_topk1.result'] = _s2['lazy_topk1.result'][:, 1:]
                 _s2.merge()
         _s2['_t1'] = _s2['lazy_topk1.result']

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from ...analysis.liveness import eliminate_dead_code
 from ...errors import TranspileError
+from ...ir.arena import one_compilation
 from ..numpy_backend import render_function
 from ..templates import render_module
 from .emit import emit_kernel
@@ -22,6 +23,7 @@ class COutput:
     kernel_count: int
 
 
+@one_compilation()
 def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: str | None = None,
                 delete_dead: bool = True, cu_file: str | None = None, check_args: bool = True) -> COutput:
     """The host module and the `.cu` text of one source file for `target` ("c" or "cuda")."""
