@@ -1,10 +1,11 @@
-"""`python -m benchmarks.c_launch [--threads N] [--calls K]`: the C backend's cost per kernel launch at tiny sizes.
+"""`python -m benchmarks.c_launch [--threads N] [--n N]`: the C backend's cost per kernel launch at tiny sizes.
 
-Small programs (an axpy, a tanh-weighted dot product, a broadcast outer sum, and their gradients) at n=10, where the arithmetic
-is nothing and a call is the host module's Python plus the launches: the table gives the median time per call of
-the C target and of the NumPy backend (side by side, interleaved, one process), the kernels launched per call, and
-the C target's time per launch. Without `--threads` the OpenMP runtime's default thread count is left as it is
-(what a user gets), which is the case the serial threshold for small index spaces is about.
+Small programs (an axpy, a tanh-weighted dot product, a broadcast outer sum, and their gradients) at n=10,
+where the arithmetic is nothing and a call is the host module's Python plus the launches: the table gives the
+median time per call of the C target and of the NumPy backend (side by side, interleaved, one process), the
+kernels launched per call, and the C target's time per launch. Without `--threads` the OpenMP runtime's default
+thread count is left as it is (what a user gets), which is the case the serial threshold for small index spaces
+is about.
 """
 from __future__ import annotations
 
