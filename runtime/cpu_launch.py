@@ -10,6 +10,7 @@ inputs that already have the right dtype and layout are passed as they are.
 from __future__ import annotations
 
 import ctypes
+import functools
 
 import numpy as np
 
@@ -242,6 +243,11 @@ class Space:
         axes = set(self.perm[kept:])
         return tuple(1 if k in axes else d for k, d in enumerate(self.shape) if keepdims or k not in axes)
 
+    @functools.cached_property
+    def result_shapes(self) -> tuple:
+        """`reduced_shape` without and with `keepdims`, worked out once (a Space is kept per launch plan)."""
+        return self.reduced_shape(False), self.reduced_shape(True)
+
     def check_empty(self) -> None:
         """An empty index space runs no element: refuse what NumPy refuses (max of nothing), and the scalar
         results only an element could have computed, rather than return a made-up number."""
@@ -269,7 +275,7 @@ def finish_reduction(acc: np.ndarray, param: tuple, space: Space):
     if mean:
         with np.errstate(invalid="ignore", divide="ignore"):
             acc = acc.astype(np.float64) / space.per_output
-    shape = space.reduced_shape(keepdims)
+    shape = space.result_shapes[bool(keepdims)]
     if shape == ():
         return _NUMPY[dtype](acc[0])
     return acc.astype(_NUMPY[dtype], copy=False).reshape(shape)
