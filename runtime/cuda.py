@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .cpu import _NUMPY, Space, _meet, _scalar, _value, finish_reduction, identity
+from .cpu_launch import _NUMPY, Space, _meet, _scalar, _value, finish_reduction, identity
 
 BLOCK = 256
 WARP = 32

@@ -1,0 +1,322 @@
+"""Call one compiled C kernel the way its spec (written by the compiler into the host module) says: check and
+convert the inputs, allocate outputs and tapes, pass everything through ctypes, return the outputs.
+
+A call costs a few microseconds of Python, because a GradBench-style program makes thousands of launches on tiny
+arrays: the ctypes signature is set once per kernel, so plain ints and pointers pass without wrapping; what
+depends only on the inputs' shapes, strides and the scalar sizes (the index space, the checks against the
+annotations, the strides in the space's order, the tape sizes) is worked out once per distinct key and reused;
+inputs that already have the right dtype and layout are passed as they are.
+"""
+from __future__ import annotations
+
+import ctypes
+import functools
+
+import numpy as np
+
+_NUMPY = {"f64": np.float64, "f32": np.float32, "i64": np.int64, "i32": np.int32, "bool": np.bool_}
+_DTYPES = {name: np.dtype(t) for name, t in _NUMPY.items()}
+_CTYPES = {"f64": ctypes.c_double, "f32": ctypes.c_float, "i64": ctypes.c_int64, "i32": ctypes.c_int32,
+           "bool": ctypes.c_bool}
+_CONVERT = {"f64": float, "f32": float, "i64": int, "i32": int, "bool": bool}
+_PLANS_PER_KERNEL = 256  # distinct shapes remembered per kernel; more clears the memory (a program that reshapes)
+
+
+class Kernel:
+    """One kernel of a loaded library, callable as `kernel(*inputs)` with the spec's scalar and array inputs."""
+
+    def __init__(self, function, spec: dict, threads: int):
+        self.function = function
+        self.spec = spec
+        self.rank = spec["rank"]
+        self.threads = threads
+        params = spec["params"]
+        self.inputs = [p for p in params if p[0] in ("scalar", "array")]
+        self.arrays = [(k, _DTYPES[p[1]]) for k, p in enumerate(self.inputs) if p[0] == "array"]
+        self.sizes = sorted({source[1] for source in _sources(spec) if source[0] == "arg"})
+        self.plans: dict = {}
+        function.restype = None
+        function.argtypes = _signature(spec)
+
+    def __call__(self, *args):
+        if len(args) != len(self.inputs):
+            raise TypeError(f"the kernel takes {len(self.inputs)} inputs, {len(args)} given")
+        arrays = list(args)
+        key = []
+        for position, dtype in self.arrays:
+            value = args[position]
+            if value is None:  # undefined on the path taken: the kernel never reads it
+                key.append(None)
+                continue
+            if type(value) is not np.ndarray or value.dtype is not dtype:
+                value = np.asarray(value)
+                if value.dtype != dtype:
+                    value = value.astype(dtype)
+                arrays[position] = value
+            key.append(value.shape)
+            key.append(value.strides)
+        for position in self.sizes:
+            key.append(int(args[position]))
+        key = tuple(key)
+        plan = self.plans.get(key)
+        if plan is None:
+            plan = Plan(self, arrays, args)
+            if len(self.plans) >= _PLANS_PER_KERNEL:
+                self.plans.clear()
+            self.plans[key] = plan
+        call = list(plan.prefix)
+        keep, results = [], []
+        for step, param, extra in plan.steps:
+            if step == _SCALAR:
+                value = arrays[param]
+                call.append(0 if value is None else extra(value))
+            elif step == _ARRAY:
+                array = arrays[param]
+                if array is None:
+                    call.append(None)
+                    call += extra
+                    continue
+                if extra is None:  # a layout the kernel cannot walk (not contiguous, odd strides): a copy
+                    array = np.ascontiguousarray(array)
+                    keep.append(array)
+                    call.append(array.__array_interface__["data"][0])
+                    call += plan.copy_strides[param]
+                else:
+                    call.append(array.__array_interface__["data"][0])
+                    call += extra
+            elif step == _TAPE:
+                storage = np.empty(extra[0], dtype=param)
+                keep.append(storage)
+                call.append(storage.__array_interface__["data"][0])
+                call.append(extra[1])
+            elif step == _OUT:
+                out = np.empty(plan.shape, dtype=param)
+                results.append(out)
+                call.append(out.__array_interface__["data"][0])
+                call += extra
+            elif step == _SCALAR_OUT:
+                out = np.zeros(1, dtype=param)
+                results.append(("scalar", out))
+                call.append(out.__array_interface__["data"][0])
+            else:  # a reduction over the whole index space, or over the reduced axes for each output
+                acc = np.empty(plan.space.outputs, dtype=param)
+                acc.fill(extra[0])
+                results.append(("reduce", acc, extra[1], plan.space))
+                call.append(acc.__array_interface__["data"][0])
+        self.function(*call)
+        if len(results) == 1:
+            return _finish(results[0])
+        return tuple(_finish(r) for r in results)
+
+
+_SCALAR, _ARRAY, _TAPE, _OUT, _SCALAR_OUT, _REDUCE = range(6)
+
+
+class Plan:
+    """What a call with inputs of given shapes, strides and sizes passes besides the data: made (and every check
+    against the spec done) the first time the kernel meets that key."""
+
+    def __init__(self, kernel: Kernel, arrays: list, args: tuple):
+        spec, rank = kernel.spec, kernel.rank
+        shape: list = [None] * rank
+        for value, param in zip(arrays, kernel.inputs):
+            if param[0] == "array" and value is not None:
+                _meet(shape, param[2], value.shape, rank)
+        for pattern, dims in spec["dims"]:
+            _meet(shape, pattern, tuple(_value(d, args) for d in dims), rank)
+        shape = [known if d is None else d for d, known in zip(shape, spec["static"])]
+        if any(d is None for d in shape):
+            raise ValueError("the kernel's index space has a dimension no input gives")
+        self.shape = tuple(int(d) for d in shape)
+        self.space = space = Space(spec, self.shape)
+        space.check_empty()
+        count = int(np.prod(self.shape, dtype=np.int64))
+        self.prefix = (count,) + space.dims + space.counts
+        self.copy_strides: dict = {}
+        self.steps = []
+        position = 0
+        for param in spec["params"]:
+            kind = param[0]
+            if kind == "scalar":
+                self.steps.append((_SCALAR, position, _CONVERT[param[1]]))
+                position += 1
+            elif kind == "array":
+                self.steps.append((_ARRAY, position, self._array(arrays[position], param, position)))
+                position += 1
+            elif kind == "tape":
+                capacity = max(1, sum(int(np.prod([len(range(*(_value(b, args) for b in bounds)))
+                                                   for bounds in loops])) for loops in param[2]))
+                self.steps.append((_TAPE, _DTYPES[param[1]], (capacity * kernel.threads, capacity)))
+            elif kind == "out":
+                strided = len(param) > 2  # written through strides, in the space's order
+                self.steps.append((_OUT, _DTYPES[param[1]], tuple(space.strides()) if strided else ()))
+            elif kind == "scalar_out":
+                self.steps.append((_SCALAR_OUT, _DTYPES[param[1]], None))
+            else:
+                self.steps.append((_REDUCE, _DTYPES[param[3]], (identity(param), param)))
+
+    def _array(self, array, param: tuple, position: int):
+        """The element strides passed after an input's pointer (none for a contiguous one), or None when the
+        input must be copied first (the strides for the copy then in `copy_strides`)."""
+        if array is None:
+            return (0,) * len(self.space.shape) if param[3] else ()
+        if not param[3]:
+            if array.flags.c_contiguous:
+                return ()
+            self.copy_strides[position] = ()
+            return None
+        strides = self._strides(array)
+        if strides is not None:
+            return strides
+        self.copy_strides[position] = self._strides(np.ascontiguousarray(array))
+        return None
+
+    def _strides(self, array: np.ndarray):
+        """An input's element strides as the kernel walks it (broadcast, in the space's order); None when a
+        stride is not a whole number of elements (a field of a structured array, a byte-offset view)."""
+        view = self.space.view(array)
+        if any(s % view.itemsize for s in view.strides):
+            return None
+        return tuple(s // view.itemsize for s in view.strides)
+
+
+def _signature(spec: dict) -> list:
+    """The kernel's C parameter types, in order: the element count, the dims, the counts of a reduction that
+    keeps axes, then each parameter's pointer and strides."""
+    rank = spec["rank"]
+    types: list = [ctypes.c_int64] * (1 + rank + (2 if "mode" in spec else 0))
+    for param in spec["params"]:
+        kind = param[0]
+        if kind == "scalar":
+            types.append(_CTYPES[param[1]])
+        elif kind == "array":
+            types += [ctypes.c_void_p] + [ctypes.c_int64] * (rank if param[3] else 0)
+        elif kind == "tape":
+            types += [ctypes.c_void_p, ctypes.c_int64]
+        elif kind == "out":
+            types += [ctypes.c_void_p] + [ctypes.c_int64] * (rank if len(param) > 2 else 0)
+        else:
+            types.append(ctypes.c_void_p)
+    return types
+
+
+def _sources(spec: dict):
+    """Every size source the spec reads from the inputs: the dims it is given, the tapes' loop bounds."""
+    for _pattern, dims in spec["dims"]:
+        yield from dims
+    for param in spec["params"]:
+        if param[0] == "tape":
+            for loops in param[2]:
+                for bounds in loops:
+                    yield from bounds
+
+
+class Space:
+    """A kernel's index space as the kernel walks it: the shape permuted so that the axes its reductions keep come
+    first (`perm`), the outputs and the elements each one reduces (`counts`, passed after the dims when the
+    reductions keep axes), and how arrays are read and written in the space's order."""
+
+    def __init__(self, spec: dict, shape: tuple):
+        self.spec, self.shape = spec, shape
+        self.perm = tuple(spec.get("perm", range(len(shape))))
+        self.dims = tuple(shape[k] for k in self.perm)
+        reduced = spec.get("reduced", len(shape))
+        self.outputs = int(np.prod(self.dims[:len(shape) - reduced], dtype=np.int64))
+        self.per_output = int(np.prod(self.dims[len(shape) - reduced:], dtype=np.int64))
+        self.counts = (self.outputs, self.per_output) if "mode" in spec else ()
+
+    def view(self, array: np.ndarray) -> np.ndarray:
+        """A (broadcast) input in the space's order."""
+        return np.broadcast_to(array, self.shape).transpose(self.perm)
+
+    def strides(self) -> list[int]:
+        """The element strides, in the space's order, of a C-contiguous array of the kernel's shape."""
+        strides = [0] * len(self.shape)
+        step = 1
+        for k in reversed(range(len(self.shape))):
+            strides[k], step = step, step * self.shape[k]
+        return [strides[k] for k in self.perm]
+
+    def reduced_shape(self, keepdims: bool) -> tuple:
+        """The shape of a reduction's result (NumPy's, with `keepdims`)."""
+        kept = len(self.shape) - self.spec.get("reduced", len(self.shape))
+        axes = set(self.perm[kept:])
+        return tuple(1 if k in axes else d for k, d in enumerate(self.shape) if keepdims or k not in axes)
+
+    @functools.cached_property
+    def result_shapes(self) -> tuple:
+        """`reduced_shape` without and with `keepdims`, worked out once (a Space is kept per launch plan)."""
+        return self.reduced_shape(False), self.reduced_shape(True)
+
+    def check_empty(self) -> None:
+        """An empty index space runs no element: refuse what NumPy refuses (max of nothing), and the scalar
+        results only an element could have computed, rather than return a made-up number."""
+        if self.outputs * self.per_output:
+            return
+        for param in self.spec["params"]:
+            if param[0] == "reduce" and param[2] in ("max", "min") and self.outputs:
+                raise ValueError(f"zero-size array to reduction operation {param[2]}imum which has no identity")
+            if param[0] == "scalar_out":
+                raise ValueError("this kernel computes a scalar per element, and the arrays are empty; "
+                                 "the C backend cannot run it on empty arrays")
+
+
+def identity(param: tuple):
+    """The starting value of a reduction's accumulator."""
+    op, acc_dtype = param[2], param[3]
+    if acc_dtype == "i64" and op in ("max", "min"):
+        return np.iinfo(np.int64).min if op == "max" else np.iinfo(np.int64).max
+    return {"add": 0, "mul": 1, "max": -np.inf, "min": np.inf}[op]
+
+
+def finish_reduction(acc: np.ndarray, param: tuple, space: Space):
+    """The reduction's value as NumPy gives it: the mean divided, the result's dtype and shape."""
+    dtype, _op, _acc_dtype, mean, keepdims = param[1:]
+    if mean:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            acc = acc.astype(np.float64) / space.per_output
+    shape = space.result_shapes[bool(keepdims)]
+    if shape == ():
+        return _NUMPY[dtype](acc[0])
+    return acc.astype(_NUMPY[dtype], copy=False).reshape(shape)
+
+
+def _meet(shape: list, pattern: tuple, actual: tuple, rank: int) -> None:
+    """Check an input against the index space, filling in the dimensions it gives."""
+    if len(actual) > rank:
+        raise ValueError(f"an input of shape {actual} does not fit the kernel's {rank}-d index space")
+    padded = (None,) * (rank - len(actual)) + tuple(actual)
+    for k, (want, size) in enumerate(zip(pattern, padded)):
+        if want == "S":
+            if size is None:
+                raise ValueError(f"an input of shape {actual} lacks a dimension of the index space")
+            if shape[k] is None:
+                shape[k] = size
+            elif shape[k] != size:
+                raise ValueError(f"dimension {k} of the index space is {shape[k]}, but an input has {size}; "
+                                 "the C backend needs the sizes the annotations promise")
+        elif want == 1 and size not in (None, 1):
+            raise ValueError(f"an input of shape {actual} was compiled as broadcasting along dimension {k}")
+
+
+def _value(source, args):
+    kind, value = source
+    return int(args[value]) if kind == "arg" else value
+
+
+def _scalar(value, dtype: str):
+    if dtype in ("f64", "f32"):
+        return float(value)
+    if dtype == "bool":
+        return bool(value)
+    return int(value)
+
+
+def _finish(result):
+    if not isinstance(result, tuple):
+        return result
+    if result[0] == "scalar":
+        return result[1][0]
+    return finish_reduction(*result[1:])
+
+
