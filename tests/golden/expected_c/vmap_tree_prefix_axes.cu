@@ -42,7 +42,13 @@ static inline int omp_get_max_threads(void) { return 1; }
 #endif
 #define LIFTED_KERNEL extern "C"
 #define LIFTED_DEVICE static inline
-#define LIFTED_PARALLEL _Pragma("omp parallel")
+// an index space of fewer than lifted_parallel_min elements runs on the calling thread alone: waking the team and
+// meeting at its barrier costs microseconds on an idle machine and up to milliseconds on a loaded one (a thread
+// the OS has descheduled stalls the rest), far more than the work of a few thousand elements; lifted.cpu sets it
+// from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
+static int64_t lifted_parallel_min = 4096;
+extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
+#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes
 #define LIFTED_LANE_COUNT 16
