@@ -44,7 +44,8 @@ class StatementLowering:
                 # `xs[i] += v` reads and writes the same element: the index is lowered (and drawn) once
                 index = self.indices(target)
                 if isinstance(index, list):
-                    current = self.index_value(self.name_value(target.value), index, target)
+                    array = self.name_value(target.value)
+                    current = self.item_of(array, self.index_value(array, index, target))
                     value = self.binary(op, current, self.value(node.value, node.value), node)
                     self.assign_subscript(target, value, node, index)
                     return
@@ -131,7 +132,8 @@ class StatementLowering:
             if isinstance(value, TupleVal):
                 items = list(value.items)
             elif isinstance(value, Val):
-                items = [self.index_value(value, Val(cg.literal(i), False), node) for i in range(len(elements))]
+                items = [self.item_of(value, self.index_value(value, Val(cg.literal(i), False), node))
+                         for i in range(len(elements))]
             else:
                 raise self.error("cannot unpack a stream into names", node, "fold it first")
             if len(items) != len(elements):
