@@ -145,10 +145,12 @@ def programs(draw, complex_weights: bool = False, bools: bool = False):
     """Random dist programs: assignments, random `if`s, loops, conditioning, generators, shifts, `and`/`or`,
     lists written through an alias, list repetition and comparison, arrays updated at several random indices
     (and, with `complex_weights`,
-    complex `importance` weights; with `bools`, Python bools in the expressions)."""
+    complex `importance` weights; with `bools`, Python bools in the expressions, and bools, ints, floats and
+    complex numbers written into lists, which widen)."""
     names: list[str] = []
     lines = []
-    kinds = ["assign", "assign", "if", "for", "assert", "generator", "alias", "grid", "repeat"]
+    kinds = ["assign", "assign", "if", "for", "assert", "generator", "alias", "grid", "repeat"] + (
+        ["widen", "widen"] if bools else [])
     for index in range(draw(st.integers(1, 4))):
         target = f"v{index}"
         kind = draw(st.sampled_from(kinds + (["weight"] if complex_weights else [])))
@@ -181,6 +183,16 @@ def programs(draw, complex_weights: bool = False, bools: bool = False):
             lines += [f"    r{index} = [{expr}] * 2 + [{other}]",
                       f"    {target} = reduce_sum(r{index}) + 3 * (r{index} == [1, 1, {other}])"]
             names.append(target)
+        elif kind == "widen":  # a Python list holds any number: a wider value written widens its array
+            other = draw(st.sampled_from(names))
+            written = draw(st.sampled_from(["0.5", "1j", "True", "(d(2) / 2)", "(d(2) * 1j)", "(d(2) > 1)",
+                                            draw(_expressions(names, bools))]))
+            into = draw(st.sampled_from([f"w{index}", f"u{index}"]))  # the list or an alias of it
+            lines += [f"    w{index} = [{expr}, {other}]", f"    u{index} = w{index}",
+                      f"    {into}[{draw(st.sampled_from(['0', '1', 'dd(2)']))}] {draw(st.sampled_from(['=', '+=']))} "
+                      f"{written}",
+                      f"    {target} = (w{index}[0] + w{index}[1] == {other} + 1) + 2 * (w{index}[dd(2)] * 2 == 3)"]
+            names.append(target)
         elif kind == "weight":
             cond = draw(st.sampled_from(names))
             lines += [f"    if {cond} > 1:", "        importance(1 + 1j)", "    else:", "        importance(1 - 1j)"]
@@ -196,6 +208,12 @@ def _check_random_program(source):
     full = "from lifted import dist\n\n" + source
     namespace: dict = {"__name__": "random_prog"}
     exec(compile(transpile_source(full, "random.py"), "random_generated.py", "exec"), namespace)
+    try:
+        enumerate_distribution(full, "f")
+    except TypeError:  # Python fails (`-` of a NumPy bool): so must the compiled program
+        with pytest.raises(TypeError):
+            namespace["f"](semiring="fraction")
+        return
     if "semiring=\"complex\"" in source:
         expected = enumerate_distribution(full, "f")
         got = namespace["f"]()

@@ -93,6 +93,7 @@ def isin_rows(value, collection, rows: bool):
 
 
 _KIND_ORDER = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+_KIND_NAMES = {"b": "bool", "u": "int", "i": "int", "f": "float", "c": "complex"}
 
 
 def widened(array: np.ndarray, value, container: str = "array") -> np.ndarray:
@@ -101,8 +102,9 @@ def widened(array: np.ndarray, value, container: str = "array") -> np.ndarray:
     An array keeps its type (NumPy truncates 0.5 to 0 in an int array). A Python list holds any number in any
     item, so the single-typed array that stands for it widens (bool -> int -> float -> complex) to hold the
     value: its other items keep their values, and Python's arithmetic on a bool or an int gives the same numbers
-    as on the int or float they become. `container="unknown"` (maybe a list, maybe an array; or a list that may
-    hold NumPy values, whose bools add as `or`): a write that would need a wider type is refused.
+    as on the int or float they become. A write that needs a wider type is refused where widening could change
+    a number: `container="unknown"` (maybe a list, maybe a NumPy array) always, and `"numpy_items"` (a list that
+    may hold NumPy values) from bool (NumPy's bools add as `or`, ints do not).
     """
     if container == "array":
         return array
@@ -112,11 +114,12 @@ def widened(array: np.ndarray, value, container: str = "array") -> np.ndarray:
     target = np.result_type(np.int64 if array.dtype in narrow.NARROW else array.dtype, value_type)
     if _KIND_ORDER[target.kind] <= _KIND_ORDER[array.dtype.kind]:
         return array
-    if container != "list":
-        raise TypeError(f"writing a {value_type} value into a list of {array.dtype} values: the dist language "
-                        "stores a list as one typed array, and this one may be a NumPy array or hold NumPy "
-                        "values, whose type the write must keep; convert the items first (float(x), int(x)) "
-                        "so that the list holds the wider type from the start")
+    if container == "unknown" or (container == "numpy_items" and array.dtype.kind == "b"):
+        held = "may be a NumPy array" if container == "unknown" else "may hold NumPy bools"
+        raise TypeError(f"writing a {_KIND_NAMES[value_type.kind]} into a list of {_KIND_NAMES[array.dtype.kind]} "
+                        f"values: the dist language stores a list as one typed array, and this one {held}, whose "
+                        "type the write must keep; convert the items first (float(x), int(x)) so that the list "
+                        "holds the wider type from the start")
     return array.astype(target)
 
 
@@ -172,6 +175,11 @@ def as_number(value):
     integer column keeps its int64 view: narrow.py)."""
     value = np.asanyarray(value)
     return value.astype(np.int64) if value.dtype == np.bool_ else value
+
+
+def python_number(value):
+    """A NumPy number as the Python number it equals (a fixed list's sum or max is one in Python)."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def make_complex(real, imag):

@@ -208,9 +208,13 @@ class CallLowering:
     def reduced(self, result: Val, value: Val) -> Val:
         """A column reduced over its last axis: one rank less (when known)."""
         rank = self.rank(value)
-        if not value.random or rank is None or rank < 1:
+        if rank is None or rank < 1:
             return result
-        return Val(result.node, True, result.uses, rank - 1, pybool=result.pybool, numpy=result.numpy)
+        if not value.random and rank == 1 and value.pylist is True and not value.numpy:
+            # a fixed Python list of Python numbers: Python's sum/max/min give a Python number (np.sum an
+            # np.int64, whose comparisons are NumPy bools)
+            result = dataclasses.replace(result, node=cg.call("dice.lib.python_number", result.node))
+        return Val(result.node, value.random, result.uses, rank - 1, pybool=result.pybool, numpy=result.numpy)
 
     def _extremum_error(self, node):
         raise self.error("max(*stream) takes exactly one starred stream", node)

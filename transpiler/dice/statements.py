@@ -232,7 +232,10 @@ class StatementLowering:
 
 def _container(array: Val) -> str | None:
     """How the runtime stores a write into `array` (dice.lib.widened): None for a NumPy array (NumPy's casting),
-    "list" for a Python list of Python numbers, "unknown" where it may be either or may hold NumPy values."""
+    "list" for a Python list of Python numbers, "numpy_items" for one that may hold NumPy values, "unknown" where
+    it may be a list or an array."""
     if array.pylist is False:
         return None
-    return "list" if array.pylist and not array.numpy else "unknown"
+    if array.pylist is None:
+        return "unknown"
+    return "numpy_items" if array.numpy else "list"
