@@ -167,3 +167,22 @@ def test_list_write_keeps_the_written_type():
     """`xs[i] += 5` on a list of bools: the item is the int 5 or 6, as in Python."""
     source = f"from lifted import dist\n\n\n@dist\ndef f():\n    {LIST_WRITES['issue_example_types']}\n"
     assert {type(outcome) for outcome in compile_dist(source)["f"](semiring="fraction")} == {int}
+
+
+@pytest.mark.parametrize("body", [
+    "xs = [1, 2] if d(2) == 1 else arange(2)\n    xs[0] = 0.5\n    return xs[0]",  # a list or an array
+    "ys = zeros(2) + d(2)\n    xs = [ys[0] > 1, ys[1] > 1]\n    xs[dd(2)] = 5\n    return xs[0]",  # NumPy bools
+])
+def test_list_write_that_could_change_a_number_is_refused(body):
+    source = f"from lifted import dist\n\n\n@dist\ndef f():\n    {body}\n"
+    with pytest.raises(TypeError, match="stores a list as one typed array"):
+        compile_dist(source)["f"](semiring="fraction")
+
+
+def test_list_of_numpy_numbers_widens():
+    """Items that may be NumPy ints (a reduction) widen to floats: the values stay those Python computes."""
+    from tests.dist_oracle import enumerate_distribution
+
+    source = ("from lifted import dist\n\n\n@dist\ndef f():\n    ys = [d(2), d(2)]\n    xs = [reduce_sum(ys), 1]\n"
+              "    xs[1] = 0.5\n    return xs[0] + xs[1]\n")
+    assert compile_dist(source)["f"](semiring="fraction") == enumerate_distribution(source, "f")
