@@ -119,3 +119,70 @@ def test_bool_arithmetic_reads_bools_as_ints_only_where_needed():
               "    return a + a, a + n, n + n, a * 3, a / 2, a & a, max(a, a)\n")
     code = transpile_source(source, "bools.py")
     assert code.count("dice.lib.as_number(") == 2  # a + a; never a + n, n + n, a * 3, a / 2, a & a, max
+
+
+# A Python list holds any number in any item: a write of a wider value (bool < int < float < complex) widens the
+# typed array that stands for the list, so the value is kept (NumPy arrays keep NumPy's casting). Each list type
+# gets each value type, random and fixed, at a random and a fixed index, with `=` and `+=`.
+LISTS = {"bools": "[d(2) > 1, True]", "ints": "[d(2), 1]", "floats": "[d(2) / 2, 0.5]", "complexes": "[d(2) * 1j, 1j]",
+         "fixed_bools": "[True, False]", "fixed_ints": "[1, 2]", "fixed_floats": "[0.5, 1.5]",
+         "fixed_complexes": "[1j, 2j]"}
+WRITTEN = {"bool": "d(2) > 1", "int": "d(3)", "float": "d(2) / 4", "complex": "d(2) * 1j",
+           "fixed_bool": "True", "fixed_int": "5", "fixed_float": "0.5", "fixed_complex": "1j"}
+LIST_WRITES = {
+    f"{list_name}-{value_name}-{index}-{op}": f"xs = {items}\n    xs[{index}] {op} {value}\n    return xs[0], xs[1]"
+    for list_name, items in LISTS.items() for value_name, value in WRITTEN.items()
+    for index, op in ([("dd(2)", "+="), ("0", "=")] if ("fixed" in list_name) == ("fixed" in value_name)
+                      else [("dd(2)", "="), ("1", "+=")])
+}
+LIST_WRITES.update({
+    "issue_example_types": "xs = [d(2) > 1, True]\n    i = dd(2)\n    xs[i] += 5\n    return xs[i]",
+    "issue_example": "xs = [d(2) > 1, True]\n    xs[dd(2)] += 5\n    return xs[0], xs[1]",
+    "bools_stay_python_bools": "xs = [d(2) > 1, True]\n    xs[0] = 5\n    return xs[1] + xs[1], xs[0] + xs[1]",
+    "bool_written_into_bools": "xs = [d(2) > 1, True]\n    xs[dd(2)] = d(2) > 1\n    return xs[0] + xs[1]",
+    "ints_read_back_after_bool": "xs = [5, 6]\n    xs[dd(2)] = d(2) > 1\n    return xs[0] + xs[1], xs[0] * 2",
+    "alias": "xs = [d(2), 1]\n    ys = xs\n    ys[dd(2)] += 0.5\n    return xs[0] + xs[1]",
+    "fixed_alias": "xs = [1, 2]\n    ys = xs\n    ys[1] = 0.25\n    return xs[1] + d(2)",
+    "branch": "xs = [d(2), 2]\n    if d(2) == 1:\n        xs[0] = 0.5\n    else:\n        xs[1] += 1j\n"
+              "    return xs[0] + xs[1]",
+    "one_branch": "xs = [d(2) > 1, False]\n    if d(2) == 1:\n        xs[1] = 3\n    return xs[0] + xs[1]",
+    "loop": "xs = [True, 1]\n    for i in range(2):\n        xs[i] += d(2) / 2\n    return xs[0] * 2 + xs[1]",
+    "loop_random_index": "xs = [0, 0]\n    for i in range(3):\n        xs[dd(2)] += 0.5\n    return xs[0], xs[1]",
+    "nested_list_row": "xs = [[1, 2], [d(2), 4]]\n    xs[dd(2)] = [0.5, 1]\n    return xs[0][0] + xs[1][0]",
+    "numpy_array_truncates": "a = zeros(2) + d(2)\n    b = a > 1\n    b[0] = 5\n    c = reduce_sum(b * 1)\n"
+                             "    return c",
+})
+
+
+@pytest.mark.parametrize("case", sorted(LIST_WRITES))
+def test_list_writes_widen_like_python(case):
+    from tests.dist_oracle import enumerate_distribution
+
+    source = f"from lifted import dist\n\n\n@dist\ndef f():\n    {LIST_WRITES[case]}\n"
+    result = compile_dist(source)["f"](semiring="fraction")
+    assert result == enumerate_distribution(source, "f")
+
+
+def test_list_write_keeps_the_written_type():
+    """`xs[i] += 5` on a list of bools: the item is the int 5 or 6, as in Python."""
+    source = f"from lifted import dist\n\n\n@dist\ndef f():\n    {LIST_WRITES['issue_example_types']}\n"
+    assert {type(outcome) for outcome in compile_dist(source)["f"](semiring="fraction")} == {int}
+
+
+@pytest.mark.parametrize("body", [
+    "xs = [1, 2] if d(2) == 1 else arange(2)\n    xs[0] = 0.5\n    return xs[0]",  # a list or an array
+    "ys = zeros(2) + d(2)\n    xs = [ys[0] > 1, ys[1] > 1]\n    xs[dd(2)] = 5\n    return xs[0]",  # NumPy bools
+])
+def test_list_write_that_could_change_a_number_is_refused(body):
+    source = f"from lifted import dist\n\n\n@dist\ndef f():\n    {body}\n"
+    with pytest.raises(TypeError, match="stores a list as one typed array"):
+        compile_dist(source)["f"](semiring="fraction")
+
+
+def test_list_of_numpy_numbers_widens():
+    """Items that may be NumPy ints (a reduction) widen to floats: the values stay those Python computes."""
+    from tests.dist_oracle import enumerate_distribution
+
+    source = ("from lifted import dist\n\n\n@dist\ndef f():\n    ys = [d(2), d(2)]\n    xs = [reduce_sum(ys), 1]\n"
+              "    xs[1] = 0.5\n    return xs[0] + xs[1]\n")
+    assert compile_dist(source)["f"](semiring="fraction") == enumerate_distribution(source, "f")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import narrow
+
 
 def take_rows(array, *index):
     """`array[i]` where the index differs between worlds: world r reads array[r, index[r]] (an index that
@@ -90,21 +92,52 @@ def isin_rows(value, collection, rows: bool):
     return np.any(value[..., None] == flat.reshape((n,) + unit_axes + flat.shape[1:]), axis=-1)
 
 
-def put_rows(array, value, *index, value_rows: bool = False):
+_KIND_ORDER = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+_KIND_NAMES = {"b": "bool", "u": "int", "i": "int", "f": "float", "c": "complex"}
+
+
+def widened(array: np.ndarray, value, container: str = "array") -> np.ndarray:
+    """`array` as it must be stored before `value` is written into it.
+
+    An array keeps its type (NumPy truncates 0.5 to 0 in an int array). A Python list holds any number in any
+    item, so the single-typed array that stands for it widens (bool -> int -> float -> complex) to hold the
+    value: its other items keep their values, and Python's arithmetic on a bool or an int gives the same numbers
+    as on the int or float they become. A write that needs a wider type is refused where widening could change
+    a number: `container="unknown"` (maybe a list, maybe a NumPy array) always, and `"numpy_items"` (a list that
+    may hold NumPy values) from bool (NumPy's bools add as `or`, ints do not).
+    """
+    if container == "array":
+        return array
+    value_type = np.asarray(value).dtype
+    if array.dtype.kind not in _KIND_ORDER or value_type.kind not in _KIND_ORDER:
+        return array
+    target = np.result_type(np.int64 if array.dtype in narrow.NARROW else array.dtype, value_type)
+    if _KIND_ORDER[target.kind] <= _KIND_ORDER[array.dtype.kind]:
+        return array
+    if container == "unknown" or (container == "numpy_items" and array.dtype.kind == "b"):
+        held = "may be a NumPy array" if container == "unknown" else "may hold NumPy bools"
+        raise TypeError(f"writing a {_KIND_NAMES[value_type.kind]} into a list of {_KIND_NAMES[array.dtype.kind]} "
+                        f"values: the dist language stores a list as one typed array, and this one {held}, whose "
+                        "type the write must keep; convert the items first (float(x), int(x)) so that the list "
+                        "holds the wider type from the start")
+    return array.astype(target)
+
+
+def put_rows(array, value, *index, value_rows: bool = False, container: str = "array"):
     """A copy of `array` with array[r, index[r]] = value[r] in every world r (`value_rows`: value is a column;
-    else one fixed value for every world)."""
-    result = np.array(array)
+    else one fixed value for every world); `container`: see `widened`."""
+    result = widened(np.array(array), value, container)
     index = tuple(np.asarray(i) for i in index)
     rows = np.arange(len(result))
     result[(rows,) + index] = lined_value(value, random_cells(result, index), value_rows)
     return result
 
 
-def put(array, value, *index, rows: bool = False, value_rows: bool = False):
+def put(array, value, *index, rows: bool = False, value_rows: bool = False, container: str = "array"):
     """A copy of `array` with the fixed position `index` set to `value` (in every world when `rows`; the
-    value is a column when `value_rows`, else one fixed value)."""
-    result = np.array(array)
+    value is a column when `value_rows`, else one fixed value); `container`: see `widened`."""
     value = np.asarray(value)
+    result = widened(np.array(array), value, container)
     if rows:
         cells = (slice(None),) + index
         result[cells] = lined_value(value, result[cells].ndim - 1, value_rows)
@@ -142,6 +175,11 @@ def as_number(value):
     integer column keeps its int64 view: narrow.py)."""
     value = np.asanyarray(value)
     return value.astype(np.int64) if value.dtype == np.bool_ else value
+
+
+def python_number(value):
+    """A NumPy number as the Python number it equals (a fixed list's sum or max is one in Python)."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def make_complex(real, imag):

@@ -46,9 +46,11 @@ class Worlds:
                              f"{self.n} worlds")
         self.columns[name] = value
 
-    def update(self, name: str, value, *index, per_world: bool, value_rows: bool = False) -> None:
+    def update(self, name: str, value, *index, per_world: bool, value_rows: bool = False,
+               container: str = "array") -> None:
         """`name[index] = value`: world r sets column[r, index[r]] (`per_world`) or column[r, index]; the value
-        is a column (`value_rows`: world r's value goes to world r) or one fixed value for every world.
+        is a column (`value_rows`: world r's value goes to world r) or one fixed value for every world. A
+        Python list (`container`) widens to hold the value (lib.widened).
 
         The column is written in place when nothing else can see it (it owns its memory and no other column,
         view or local refers to it: CPython's reference count tells), and copied first otherwise, so a value
@@ -60,6 +62,7 @@ class Worlds:
             column = narrow.narrowed(column)
             if column is self.columns[name]:
                 column = np.array(column)
+        column = lib.widened(column, value, container)
         if not narrow.holds(column.dtype, value):
             column = column.astype(np.int64)
         if per_world:

@@ -119,7 +119,8 @@ class CallLowering:
                 return self.fold_extremum(name, node, only)
             only = self.value_of(only, node)
             self.check_axis(name, only, -1, node)
-            result = self.reduced(Val(cg.call(f"np.{name}", only.node, axis=-1), only.random, only.uses), only)
+            result = self.python_reduced(Val(cg.call(f"np.{name}", only.node, axis=-1), only.random, only.uses),
+                                         only)
             # the largest of a Python list of bools is one of them (an array's is a NumPy bool)
             return dataclasses.replace(result, pybool=bool(only.pybool and only.pylist),
                                        numpy=self.numpy_items(only))
@@ -212,9 +213,17 @@ class CallLowering:
     def reduced(self, result: Val, value: Val) -> Val:
         """A column reduced over its last axis: one rank less (when known)."""
         rank = self.rank(value)
-        if not value.random or rank is None or rank < 1:
+        if rank is None or rank < 1:
             return result
-        return Val(result.node, True, result.uses, rank - 1, pybool=result.pybool, numpy=result.numpy)
+        return Val(result.node, value.random, result.uses, rank - 1, pybool=result.pybool, numpy=result.numpy)
+
+    def python_reduced(self, result: Val, value: Val) -> Val:
+        """Python's sum/max/min of `value`: of a fixed Python list of Python numbers, a Python number (np.sum
+        gives an np.int64, whose comparisons are NumPy bools)."""
+        result = self.reduced(result, value)
+        if not value.random and self.rank(value) == 1 and value.pylist is True and not value.numpy:
+            return dataclasses.replace(result, node=cg.call("dice.lib.python_number", result.node))
+        return result
 
     def _extremum_error(self, node):
         raise self.error("max(*stream) takes exactly one starred stream", node)
@@ -236,8 +245,8 @@ class CallLowering:
                 return self.inline(prelude.functions()["lazy_sum"], node, positional, {}, stream=value)
             value = self.value_of(value, node)
             self.check_axis("sum", value, -1, node)
-            return dataclasses.replace(self.reduced(Val(cg.call("np.sum", value.node, axis=-1), value.random,
-                                                        value.uses), value), numpy=self.numpy_items(value))
+            return dataclasses.replace(self.python_reduced(Val(cg.call("np.sum", value.node, axis=-1), value.random,
+                                                               value.uses), value), numpy=self.numpy_items(value))
         values = [self.value(a.value, node) for a in positional]
         result = values[0]
         for value in values[1:]:

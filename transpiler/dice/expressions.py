@@ -116,7 +116,11 @@ class ExpressionLowering:
                                                           rows=random)
                   for kind, v in parts]
         uses = frozenset().union(*[v.uses for _, v in parts])
-        return Val(cg.call("dice.lib.concat", cst.List([cst.Element(p) for p in pieces]), rows=random), random, uses)
+        # the joined list has its parts' rank (an item's plus one) where they all know it and agree
+        ranks = {None if self.rank(v) is None else self.rank(v) + (kind == "one") for kind, v in parts}
+        rank = ranks.pop() if len(ranks) == 1 else None
+        return Val(cg.call("dice.lib.concat", cst.List([cst.Element(p) for p in pieces]), rows=random), random, uses,
+                   rank)
 
     def as_rows(self, value: Val) -> Val:
         """A fixed array among random list items, as a column (a broadcast view), so that the runtime reads

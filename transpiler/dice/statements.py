@@ -1,6 +1,7 @@
 """Lowering of simple statements and assignment: names bound to fixed values, columns, streams."""
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import libcst as cst
@@ -43,7 +44,8 @@ class StatementLowering:
                 # `xs[i] += v` reads and writes the same element: the index is lowered (and drawn) once
                 index = self.indices(target)
                 if isinstance(index, list):
-                    current = self.index_value(self.name_value(target.value), index, target)
+                    array = self.name_value(target.value)
+                    current = self.item_of(array, self.index_value(array, index, target))
                     value = self.binary(op, current, self.value(node.value, node.value), node)
                     self.assign_subscript(target, value, node, index)
                     return
@@ -130,7 +132,8 @@ class StatementLowering:
             if isinstance(value, TupleVal):
                 items = list(value.items)
             elif isinstance(value, Val):
-                items = [self.index_value(value, Val(cg.literal(i), False), node) for i in range(len(elements))]
+                items = [self.item_of(value, self.index_value(value, Val(cg.literal(i), False), node))
+                         for i in range(len(elements))]
             else:
                 raise self.error("cannot unpack a stream into names", node, "fold it first")
             if len(items) != len(elements):
@@ -199,22 +202,40 @@ class StatementLowering:
             raise self.error("slices cannot be assigned to in the dist language", target)
         random_index = any(i.random for i in index)
         uses = array.uses | value.uses | frozenset().union(*[i.uses for i in index])
-        same = {"obj": array.obj, "pylist": array.pylist, "rank": self.rank(array)}  # the same array, rewritten
+        container = _container(array)
+        # the same object, rewritten: a list's items may be Python bools (or NumPy values) only if they were
+        # before or the value written is one (a list widens to hold the value: dice.lib.widened)
+        flags = {"pybool": array.pybool and value.pybool, "numpy": array.numpy or value.numpy} if array.pylist \
+            else {"pybool": array.pybool, "numpy": array.numpy}
+        same = {"obj": array.obj, "pylist": array.pylist, "rank": self.rank(array), **flags}
         if not (array.random or value.random or random_index):
-            self.bind(name, Val(cg.call("dice.lib.put", array.node, value.node, *[i.node for i in index]),
-                            False, **same), node)
+            self.bind(name, Val(cg.call("dice.lib.put", array.node, value.node, *[i.node for i in index],
+                                        container=container), False, **same), node)
             return
         if array.random and binding is not None and binding.kind == RANDOM and array.uses == {binding.col}:
             # `name[i] = v` on a column of its own: the table updates it in place when nothing else shares it
             update = cg.call(cg.attr(cg.name(TABLE), "update"), cg.literal(binding.col), value.node,
-                             *[i.node for i in index], per_world=random_index, value_rows=value.random or None)
+                             *[i.node for i in index], per_world=random_index, value_rows=value.random or None,
+                             container=container)
             self.op(cst.Expr(update), defs=[binding.col], uses=uses, overwrites=True)
+            self.scope.env[name] = dataclasses.replace(binding, **flags)
             return
         array_node = array.node if array.random else cg.call(cg.attr(cg.name(self.table), "lift"), array.node)
         if random_index:
             call = cg.call("dice.lib.put_rows", array_node, value.node, *[i.node for i in index],
-                           value_rows=value.random or None)
+                           value_rows=value.random or None, container=container)
         else:
             call = cg.call("dice.lib.put", array_node, value.node, *[i.node for i in index], rows=True,
-                           value_rows=value.random or None)
+                           value_rows=value.random or None, container=container)
         self.bind(name, Val(call, True, uses, **same), node)
+
+
+def _container(array: Val) -> str | None:
+    """How the runtime stores a write into `array` (dice.lib.widened): None for a NumPy array (NumPy's casting),
+    "list" for a Python list of Python numbers, "numpy_items" for one that may hold NumPy values, "unknown" where
+    it may be a list or an array."""
+    if array.pylist is False:
+        return None
+    if array.pylist is None:
+        return "unknown"
+    return "numpy_items" if array.numpy else "list"
