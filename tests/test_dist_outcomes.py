@@ -94,6 +94,10 @@ BOOL_ARITHMETIC = {
     "max_of_a_bool_and_a_number": "return max(d(2) > 1, 16) ** 2, (max(d(2) > 1, 16) * 16) * 16",
     "lists_compared_in_no_world": "v = d(2)\n    assert v > 5\n    r = [v, 1]\n    return r == [1, 1]",
     "stream_sums_compared": "return (lazy_sum(2 @ d(2)) > 2) + (lazy_sum(2 @ d(2)) > 3)",
+    # a fixed bool negated keeps its rank, so the comparison that reads it is known to give a Python bool (found
+    # by the slow bool fuzzer: 1 where Python gives 2)
+    "fixed_bool_negated_in_a_loop": "v0 = not (not 1)\n    for i in range(2):\n        v0 = v0 + (d(2) > (-v0)) - i\n"
+                                    "    return v0",
     "helper": None,
 }
 HELPER = "@dist\ndef g():\n    return d(2) > 1\n\n\n@dist\ndef f():\n    return g() + g()\n"

@@ -265,7 +265,7 @@ class ExpressionLowering:
         if operand.random and operand.pybool:  # -True is -1, ~True is -2 (NumPy: an error, a logical not)
             operand = self.as_number(operand)
         result = Val(cg.unary(symbol, operand.node), operand.random, operand.uses, numpy=operand.numpy)
-        return self.ranked(result, operand) if operand.random else result
+        return self.ranked(result, operand)
 
     def expr_Comparison(self, node):
         left = self.value(node.left, node.left)
