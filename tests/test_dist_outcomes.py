@@ -98,6 +98,10 @@ BOOL_ARITHMETIC = {
     # by the slow bool fuzzer: 1 where Python gives 2)
     "fixed_bool_negated_in_a_loop": "v0 = not (not 1)\n    for i in range(2):\n        v0 = v0 + (d(2) > (-v0)) - i\n"
                                     "    return v0",
+    # `-` of a NumPy bool fails in Python where it runs: a branch no world takes must not fail
+    "numpy_bool_negated_in_a_branch_no_world_takes": "v = (d(2) + reduce_sum([d(2), 1])) ** 2\n    if v > 1:\n"
+                                                     "        v = -(1 + (d(2) > 1))\n    else:\n"
+                                                     "        v = -((d(2) > 1) <= v)\n    return v",
     "helper": None,
 }
 HELPER = "@dist\ndef g():\n    return d(2) > 1\n\n\n@dist\ndef f():\n    return g() + g()\n"
@@ -190,3 +194,13 @@ def test_list_of_numpy_numbers_widens():
     source = ("from lifted import dist\n\n\n@dist\ndef f():\n    ys = [d(2), d(2)]\n    xs = [reduce_sum(ys), 1]\n"
               "    xs[1] = 0.5\n    return xs[0] + xs[1]\n")
     assert compile_dist(source)["f"](semiring="fraction") == enumerate_distribution(source, "f")
+
+
+def test_numpy_bool_negated_where_it_runs_fails_as_in_python():
+    from tests.dist_oracle import enumerate_distribution
+
+    source = "from lifted import dist\n\n\n@dist\ndef f():\n    v = reduce_sum([d(2), 1])\n    return -(v > 2)\n"
+    with pytest.raises(TypeError):
+        enumerate_distribution(source, "f")
+    with pytest.raises(TypeError):
+        compile_dist(source)["f"](semiring="fraction")

@@ -177,6 +177,13 @@ def as_number(value):
     return value.astype(np.int64) if value.dtype == np.bool_ else value
 
 
+def negative(value):
+    """`-x` of a column that may hold NumPy bools: NumPy refuses it, as Python does for a NumPy bool, but only in
+    the worlds that compute it; a branch no world takes hands over an empty column, which gives an empty one."""
+    value = np.asanyarray(value)
+    return value if value.dtype == np.bool_ and value.size == 0 else -value
+
+
 def python_number(value):
     """A NumPy number as the Python number it equals (a fixed list's sum or max is one in Python)."""
     return value.item() if isinstance(value, np.generic) else value

@@ -264,7 +264,10 @@ class ExpressionLowering:
         symbol = {cst.Minus: "-", cst.Plus: "+", cst.BitInvert: "~"}[type(node.operator)]
         if operand.random and operand.pybool:  # -True is -1, ~True is -2 (NumPy: an error, a logical not)
             operand = self.as_number(operand)
-        result = Val(cg.unary(symbol, operand.node), operand.random, operand.uses, numpy=operand.numpy)
+        node = cg.unary(symbol, operand.node)
+        if operand.random and operand.numpy and symbol == "-":  # maybe NumPy bools, refused where computed only
+            node = cg.call("dice.lib.negative", operand.node)
+        result = Val(node, operand.random, operand.uses, numpy=operand.numpy)
         return self.ranked(result, operand)
 
     def expr_Comparison(self, node):
