@@ -13,7 +13,8 @@ import libcst as cst
 
 from .. import codegen as cg
 from ..analysis.liveness import eliminate_dead_code, last_uses
-from ..ir import Atom, Const, Eqn, Function, If, Loop, Var, all_defined, result_atoms, statement_uses
+from ..ir import (Atom, Const, Eqn, Function, If, Loop, Var, all_defined, blocks, own_operands, result_atoms,
+                 statement_uses)
 from ..ir.dims import is_derived
 from ..trees import annotation as tree_annotation, leaf_paths
 
@@ -345,8 +346,8 @@ def _use_counts(fn: Function) -> Counter:
             if isinstance(stmt, Eqn):
                 counts.update(id(a) for a in stmt.args if isinstance(a, Var))
             else:
-                counts.update(id(a) for a in _operands(stmt) if isinstance(a, Var))
-                for inner in _blocks(stmt):
+                counts.update(id(a) for a in own_operands(stmt) if isinstance(a, Var))
+                for inner in blocks(stmt):
                     visit(inner)
 
     visit(fn.body)
@@ -354,15 +355,6 @@ def _use_counts(fn: Function) -> Counter:
     return counts
 
 
-def _operands(stmt) -> list:
-    """What a compound statement itself reads (its blocks' own reads are counted inside them)."""
-    if isinstance(stmt, If):
-        return [stmt.cond, *stmt.then_results, *stmt.else_results]
-    return [*stmt.bounds, *stmt.inits, *stmt.carried_out] + ([stmt.cond] if stmt.cond is not None else [])
-
-
-def _blocks(stmt) -> list[list]:
-    return [stmt.then_body, stmt.else_body] if isinstance(stmt, If) else [stmt.cond_body, stmt.body]
 
 
 def _name(atom) -> str | None:

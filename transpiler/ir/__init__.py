@@ -115,15 +115,27 @@ class Loop:
 Stmt = Union[Eqn, If, Loop]
 
 
+def blocks(stmt) -> list[list]:
+    """The blocks a compound statement holds: an `If`'s two branches, a `Loop`'s condition block and body."""
+    return [stmt.then_body, stmt.else_body] if isinstance(stmt, If) else [stmt.cond_body, stmt.body]
+
+
+def own_operands(stmt) -> list[Atom]:
+    """What a compound statement itself reads, apart from what its blocks read inside them."""
+    if isinstance(stmt, If):
+        return [stmt.cond, *stmt.then_results, *stmt.else_results]
+    return [*stmt.bounds, *stmt.inits, *stmt.carried_out] + ([stmt.cond] if stmt.cond is not None else [])
+
+
 def statement_uses(stmt) -> list[Atom]:
     """The atoms a statement reads from its enclosing scope (for compound statements: free values)."""
     if isinstance(stmt, Eqn):
         return list(stmt.args)
     if isinstance(stmt, If):
-        inner = _block_free([stmt.then_body, stmt.else_body], list(stmt.then_results) + list(stmt.else_results))
+        inner = _block_free(blocks(stmt), list(stmt.then_results) + list(stmt.else_results))
         return [stmt.cond] + inner
     local = {id(v) for v in stmt.carried} | ({id(stmt.index)} if stmt.index is not None else set())
-    inner = _block_free([stmt.cond_body, stmt.body], list(stmt.carried_out) + ([stmt.cond] if stmt.cond else []))
+    inner = _block_free(blocks(stmt), list(stmt.carried_out) + ([stmt.cond] if stmt.cond else []))
     return list(stmt.bounds) + list(stmt.inits) + [a for a in inner if id(a) not in local]
 
 
@@ -131,10 +143,10 @@ def statement_defs(stmt) -> list[Var]:
     return list(stmt.outs)
 
 
-def _block_free(blocks: list[list], tail: list[Atom]) -> list[Atom]:
+def _block_free(bodies: list[list], tail: list[Atom]) -> list[Atom]:
     defined: set[int] = set()
     free: list[Atom] = []
-    for block in blocks:
+    for block in bodies:
         for stmt in block:
             for atom in statement_uses(stmt):
                 if isinstance(atom, Var) and id(atom) not in defined:
@@ -146,10 +158,10 @@ def _block_free(blocks: list[list], tail: list[Atom]) -> list[Atom]:
 
 def _inner_defs(stmt) -> list[Var]:
     if isinstance(stmt, If):
-        return [v for block in (stmt.then_body, stmt.else_body) for s in block for v in _all_defs(s)]
+        return [v for block in blocks(stmt) for s in block for v in _all_defs(s)]
     if isinstance(stmt, Loop):
         own = list(stmt.carried) + ([stmt.index] if stmt.index is not None else [])
-        return own + [v for block in (stmt.cond_body, stmt.body) for s in block for v in _all_defs(s)]
+        return own + [v for block in blocks(stmt) for s in block for v in _all_defs(s)]
     return []
 
 

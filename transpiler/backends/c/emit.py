@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from ...codegen import c_comment_text
 from ...errors import TranspileError
-from ...ir import Const, Eqn, If, Loop, Var
+from ...ir import Const, Eqn, If, Loop, Var, blocks, own_operands
 from .c_syntax import ACCUMULATOR, C_TYPES, RESERVED, c_literal, indent
 from .fusion import CREATION, REDUCTIONS, Kernel, is_tape, pushes_with_loops
 from .launch_spec import EmittedKernel, Param, dims_spec, pattern, range3
@@ -133,7 +133,7 @@ class _Emitter:
                         defined_in.setdefault(id(out), set()).add(run)
                 else:
                     run = None
-                    for inner in _blocks(stmt):
+                    for inner in blocks(stmt):
                         number(inner)
 
         def visit(stmts):
@@ -143,10 +143,10 @@ class _Emitter:
                         if isinstance(atom, Var) and self.run_of[id(stmt)] not in defined_in.get(id(atom), ()):
                             self._spill(atom)
                 else:
-                    for atom in _operands(stmt):
+                    for atom in own_operands(stmt):
                         if isinstance(atom, Var):
                             self._spill(atom)
-                    for inner in _blocks(stmt):
+                    for inner in blocks(stmt):
                         visit(inner)
 
         number(block)
@@ -422,15 +422,6 @@ def _unravel(flat: str, dims: range, rest: str) -> list[str]:
     return lines + [f"const int64_t i{dims[0]} = {rest};"]
 
 
-def _blocks(stmt) -> list[list]:
-    return [stmt.then_body, stmt.else_body] if isinstance(stmt, If) else [stmt.cond_body, stmt.body]
-
-
-def _operands(stmt) -> list:
-    """What a compound statement itself reads (its blocks' own reads are counted inside them)."""
-    if isinstance(stmt, If):
-        return [stmt.cond, *stmt.then_results, *stmt.else_results]
-    return [*stmt.bounds, *stmt.inits, *stmt.carried_out] + ([stmt.cond] if stmt.cond is not None else [])
 
 
 def _undefined(atom) -> bool:
