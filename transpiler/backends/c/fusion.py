@@ -18,7 +18,7 @@ from ...ir.types import TensorType
 from ...ir import Eqn, Function, If, Loop, Var, equations, free_values, result_atoms, statement_uses
 from ...primitives.registry import Primitive
 from .region import CREATION, REDUCTIONS, TAPE_OPS, Region, fits, is_element_eqn, is_tape
-from .remat import rematerialize
+from .remat import element_bytes, rematerialize
 
 VIEWS = {"expand_dims", "reshape", "squeeze", "broadcast_to"}  # host shape ops that only make a view
 SIBLING_WINDOW = 256  # statements searched, after a region ends, for sibling reductions that may join it
@@ -337,3 +337,11 @@ def _loops_touching(block: list, tapes: set[str]) -> list:
                 found.append(stmt)
             found += _loops_touching(stmt.then_body + stmt.else_body, tapes)
     return found
+
+
+def bytes_per_element(kernel: Kernel) -> int:
+    """The bytes a kernel moves per element of its index space: its array inputs' loads and its stored outputs
+    (a reduction's result, or a value of one element, counts nothing; see remat.py's cost rule)."""
+    reduced = {id(e.out) for e in kernel.body if isinstance(e, Eqn) and e.prim.name in REDUCTIONS}
+    return sum(element_bytes(v) for v in kernel.inputs) + \
+        sum(element_bytes(v) for v in kernel.outputs if id(v) not in reduced)
