@@ -364,7 +364,7 @@ LIFTED_KERNEL void f_grad_k1(const int64_t n, const int64_t d0, const int64_t d1
                 // reverse sweep
                 // closures_lambdas_partial.py:7  return act(x @ W)
                 const bool mask = (m_1 >= 0.0);
-                LIFTED_AT(t_4) = (1.0 * (double)(mask));
+                LIFTED_AT(t_4) = (1.0 * (double)(int32_t)(mask));
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);

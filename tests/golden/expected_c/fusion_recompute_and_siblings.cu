@@ -489,7 +489,7 @@ LIFTED_KERNEL void lse_grad_k3(const int64_t n, const int64_t d0,
                 // fusion_recompute_and_siblings.py:8  return a + np.log(np.sum(np.exp(x - a)))
                 const double t_4 = (t_3 * e);
                 // fusion_recompute_and_siblings.py:7  a = np.max(x)
-                const double t_8 = ((double)(mask) * t_7);
+                const double t_8 = ((double)(int32_t)(mask) * t_7);
                 LIFTED_AT(dx) = (t_4 + t_8);
             }
             LIFTED_LANES(i) {
@@ -605,7 +605,7 @@ LIFTED_KERNEL void spread_grad_k2(const int64_t n, const int64_t d0,
                 // fusion_recompute_and_siblings.py:15  return np.sum(c * c) + np.max(np.abs(w))
                 const bool mask = (t_2 == s_1);
                 const double dc = (c + c);
-                const double t_5 = ((double)(mask) * t_4);
+                const double t_5 = ((double)(int32_t)(mask) * t_4);
                 const double t_6 = lifted_sign(w);
                 const double dw = (t_5 * t_6);
                 // fusion_recompute_and_siblings.py:13  m = np.mean(x * w)

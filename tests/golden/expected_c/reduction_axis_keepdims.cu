@@ -564,7 +564,7 @@ LIFTED_KERNEL void normalized_grad_k5(const int64_t n, const int64_t d0, const i
                     const double centered = centered_data[i0 * centered_s0 + i1 * centered_s1];
                     const double dcentered = dcentered_data[i0 * dcentered_s0 + i1 * dcentered_s1];
                     // reduction_axis_keepdims.py:8  scale = np.max(np.abs(centered), axis=1)
-                    const double t_5 = ((double)(mask) * t_4);
+                    const double t_5 = ((double)(int32_t)(mask) * t_4);
                     const double t_6 = lifted_sign(centered);
                     const double t_7 = (t_5 * t_6);
                     LIFTED_AT(dcentered_1) = (dcentered + t_7);

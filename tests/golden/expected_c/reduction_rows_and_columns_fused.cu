@@ -796,7 +796,7 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k8(const int64_t n, const int64_t d0, 
                     const double scale = scale_data[i0 * scale_s0 + i1 * scale_s1];
                     const double logits = logits_data[i0 * logits_s0 + i1 * logits_s1];
                     // reduction_rows_and_columns_fused.py:8  top = np.max(z, axis=1, keepdims=True)
-                    const double t_23 = ((double)(mask) * t_22);
+                    const double t_23 = ((double)(int32_t)(mask) * t_22);
                     const double dz_1_1 = (dz_1 + t_23);
                     // reduction_rows_and_columns_fused.py:7  z = logits * scale
                     LIFTED_AT(dlogits) = (dz_1_1 * scale);

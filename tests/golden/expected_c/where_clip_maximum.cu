@@ -349,7 +349,7 @@ LIFTED_KERNEL void hinge_grad_k0(const int64_t n, const int64_t d0,
                 // where_clip_maximum.py:8  loss = np.maximum(0.0, 1.0 - margin)
                 const double t = (1.0 - margin);
                 const bool mask_4 = (0.0 < t);
-                const double t_7 = (dloss * (double)(mask_4));
+                const double t_7 = (dloss * (double)(int32_t)(mask_4));
                 // where_clip_maximum.py:7  margin = y * (x @ w)
                 const double t_8 = (t_7 * y);
                 LIFTED_AT(t_9) = (-t_8);
@@ -390,7 +390,7 @@ LIFTED_KERNEL void hinge_grad_k1(const int64_t n, const int64_t d0,
                 const bool mask_1 = (w >= (-1.0));
                 const bool mask_2 = (w <= 1.0);
                 const bool mask_3 = (mask_1 && mask_2);
-                const double dw = (dclipped_1 * (double)(mask_3));
+                const double dw = (dclipped_1 * (double)(int32_t)(mask_3));
                 // where_clip_maximum.py:7  margin = y * (x @ w)
                 LIFTED_AT(dw_1) = (dw + m_1);
             }

@@ -367,7 +367,10 @@ class _Emitter:
         for atom in eqn.args:
             text = self.ref(atom, out.type.dtype if out.type.is_float else None)
             if out.type.is_float and not atom.type.is_float and prim.name != "where":
-                text = f"({C_TYPES[out.type.dtype]})({text})"  # `1 / 2` divides as floats, as in NumPy
+                # `1 / 2` divides as floats, as in NumPy; a bool goes through int32_t, since GCC vectorises no
+                # bool-to-double conversion in a lane loop that calls a vector math function (exp)
+                via = "(int32_t)" if atom.type.dtype == "bool" else ""
+                text = f"({C_TYPES[out.type.dtype]}){via}({text})"
             args.append(text)
         return prim.cuda.format(*args)
 
