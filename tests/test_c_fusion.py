@@ -97,3 +97,27 @@ def f(x: "f64[n]", m: "f64[n,n]") -> "f64[]":
     assert plan(text, "f") == [16, 16]
     rng = np.random.default_rng(0)
     compare_all(text, tmp_path, [rng.normal(size=5) * 0.1, rng.normal(size=(5, 5)) * 0.1], "inplace")
+
+
+def test_zeros_that_nothing_joins_are_numpys_zeros_on_the_cpu_target():
+    from lifted.transpiler.backends.c import transpile_c
+
+    text = '''
+import numpy as np
+from lifted import grad, kernel
+
+
+@kernel
+def f(x: "f64[n]") -> "f64[]":
+    head = x[:-1]
+    return np.sum(100.0 * (x[1:] - head * head) ** 2 + (1.0 - head) ** 2)
+
+
+f_grad = grad(f)
+'''
+    # the gradient's `dx = zeros(n)` before `dx[1:] = ...; dx[:-1] += ...`: calloc'd pages, not a kernel writing
+    # every zero (on the GPU it stays a kernel: the array lives on the device)
+    host = transpile_c(text, "rosenbrock.py").host
+    grad_code = host[host.index("\ndef f_grad("):]
+    assert "dx = np.zeros((n,))" in grad_code and grad_code.count("_kernels.") == 1
+    assert "np.zeros" not in transpile_c(text, "rosenbrock.py", target="cuda").host.split("\ndef f(")[1]

@@ -564,32 +564,6 @@ LIFTED_KERNEL void scatter_rows_grad_k5(const int64_t n, const int64_t d0, const
 
 // scatter_rows_grad_k6: 2-d index space of n elements
 LIFTED_KERNEL void scatter_rows_grad_k6(const int64_t n, const int64_t d0, const int64_t d1,
-    const int64_t n_1,
-    const int64_t d,
-    double* __restrict__ da_1_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, da_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                // scatter_index_assignment.py:10  a[mask] = 2.0 * a[mask]
-                LIFTED_AT(da_1) = 0;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                da_1_out[i] = LIFTED_AT(da_1);
-            }
-        }
-    }
-}
-
-// scatter_rows_grad_k7: 2-d index space of n elements
-LIFTED_KERNEL void scatter_rows_grad_k7(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ da_1_data,
     const double* __restrict__ t_6_data,
     double* __restrict__ da_1_1_out)
@@ -616,8 +590,8 @@ LIFTED_KERNEL void scatter_rows_grad_k7(const int64_t n, const int64_t d0, const
     }
 }
 
-// scatter_rows_grad_k8: 1-d index space of n elements
-LIFTED_KERNEL void scatter_rows_grad_k8(const int64_t n, const int64_t d0,
+// scatter_rows_grad_k7: 1-d index space of n elements
+LIFTED_KERNEL void scatter_rows_grad_k7(const int64_t n, const int64_t d0,
     const bool* __restrict__ kept_data,
     const double* __restrict__ v_7_data,
     double* __restrict__ t_9_out)
@@ -644,34 +618,8 @@ LIFTED_KERNEL void scatter_rows_grad_k8(const int64_t n, const int64_t d0,
     }
 }
 
-// scatter_rows_grad_k9: 2-d index space of n elements
-LIFTED_KERNEL void scatter_rows_grad_k9(const int64_t n, const int64_t d0, const int64_t d1,
-    const int64_t n_1,
-    const int64_t d,
-    double* __restrict__ da_2_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, da_2);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
-                LIFTED_AT(da_2) = 0;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                da_2_out[i] = LIFTED_AT(da_2);
-            }
-        }
-    }
-}
-
-// scatter_rows_grad_k10: 2-d index space of n elements
-LIFTED_KERNEL void scatter_rows_grad_k10(const int64_t n, const int64_t d0, const int64_t d1,
+// scatter_rows_grad_k8: 2-d index space of n elements
+LIFTED_KERNEL void scatter_rows_grad_k8(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ da_2_data,
     const double* __restrict__ t_8_data,
     double* __restrict__ da_2_1_out)
@@ -698,8 +646,8 @@ LIFTED_KERNEL void scatter_rows_grad_k10(const int64_t n, const int64_t d0, cons
     }
 }
 
-// scatter_rows_grad_k11: 1-d index space of n elements
-LIFTED_KERNEL void scatter_rows_grad_k11(const int64_t n, const int64_t d0,
+// scatter_rows_grad_k9: 1-d index space of n elements
+LIFTED_KERNEL void scatter_rows_grad_k9(const int64_t n, const int64_t d0,
     const double* __restrict__ v_2_data,
     const double* __restrict__ t_9_data,
     double* __restrict__ t_11_out)
@@ -727,34 +675,8 @@ LIFTED_KERNEL void scatter_rows_grad_k11(const int64_t n, const int64_t d0,
     }
 }
 
-// scatter_rows_grad_k12: 2-d index space of n elements
-LIFTED_KERNEL void scatter_rows_grad_k12(const int64_t n, const int64_t d0, const int64_t d1,
-    const int64_t k,
-    const int64_t d,
-    double* __restrict__ dv_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dv);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
-                LIFTED_AT(dv) = 0;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dv_out[i] = LIFTED_AT(dv);
-            }
-        }
-    }
-}
-
-// scatter_rows_grad_k13: 2-d index space of n elements
-LIFTED_KERNEL void scatter_rows_grad_k13(const int64_t n, const int64_t d0, const int64_t d1,
+// scatter_rows_grad_k10: 2-d index space of n elements
+LIFTED_KERNEL void scatter_rows_grad_k10(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ v_9_data, const int64_t v_9_s0, const int64_t v_9_s1,
     const double* __restrict__ v_8_data,
     const double* __restrict__ v_data,

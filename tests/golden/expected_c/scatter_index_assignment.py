@@ -25,14 +25,11 @@ _KERNELS = {
     "scatter_rows_grad_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_grad_k4": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_grad_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "scatter_rows_grad_k6": {'rank': 2, 'params': [('scalar', 'i64'), ('scalar', 'i64'), ('out', 'f64')], 'dims': [(('S', 'S'), [('arg', 0), ('arg', 1)])], 'static': (None, None)},
-    "scatter_rows_grad_k7": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "scatter_rows_grad_k8": {'rank': 1, 'params': [('array', 'bool', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "scatter_rows_grad_k9": {'rank': 2, 'params': [('scalar', 'i64'), ('scalar', 'i64'), ('out', 'f64')], 'dims': [(('S', 'S'), [('arg', 0), ('arg', 1)])], 'static': (None, None)},
-    "scatter_rows_grad_k10": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "scatter_rows_grad_k11": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "scatter_rows_grad_k12": {'rank': 2, 'params': [('scalar', 'i64'), ('scalar', 'i64'), ('out', 'f64')], 'dims': [(('S', 'S'), [('arg', 0), ('arg', 1)])], 'static': (None, None)},
-    "scatter_rows_grad_k13": {'rank': 2, 'params': [('array', 'bool', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "scatter_rows_grad_k6": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "scatter_rows_grad_k7": {'rank': 1, 'params': [('array', 'bool', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "scatter_rows_grad_k8": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "scatter_rows_grad_k9": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "scatter_rows_grad_k10": {'rank': 2, 'params': [('array', 'bool', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_jvp_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_jvp_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_jvp_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
@@ -180,25 +177,25 @@ def scatter_rows_grad(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n
     del da, t_3
     t_7 = _kernels.scatter_rows_grad_k5(s_1)
     del s_1
-    da_1 = _kernels.scatter_rows_grad_k6(n, d)
+    da_1 = np.zeros((n, d))
     da_1[mask] = t_7
     del t_7, mask
-    da_1 = _kernels.scatter_rows_grad_k7(da_1, t_6)
+    da_1 = _kernels.scatter_rows_grad_k6(da_1, t_6)
     del t_6
     # scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
     t_8 = da_1.copy()
     t_8[idx, 0] = 0.0
     kept = _last_writes(idx, n)
-    t_9 = _kernels.scatter_rows_grad_k8(kept, da_1[idx, 0])
+    t_9 = _kernels.scatter_rows_grad_k7(kept, da_1[idx, 0])
     del da_1
-    da_2 = _kernels.scatter_rows_grad_k9(n, d)
+    da_2 = np.zeros((n, d))
     del n
     np.add.at(da_2, np.s_[idx, 0], t_9)
-    da_2 = _kernels.scatter_rows_grad_k10(da_2, t_8)
+    da_2 = _kernels.scatter_rows_grad_k8(da_2, t_8)
     del t_8
-    t_11 = _kernels.scatter_rows_grad_k11(v_2, t_9)
+    t_11 = _kernels.scatter_rows_grad_k9(v_2, t_9)
     del v_2, t_9
-    dv = _kernels.scatter_rows_grad_k12(k, d)
+    dv = np.zeros((k, d))
     del k, d
     dv[:, 0] = t_11
     del t_11
@@ -207,7 +204,7 @@ def scatter_rows_grad(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n
     t_12[idx] = 0.0
     v_9 = kept[..., None]
     del kept
-    dv = _kernels.scatter_rows_grad_k13(v_9, da_2[idx], v, dv)
+    dv = _kernels.scatter_rows_grad_k10(v_9, da_2[idx], v, dv)
     del v_9, da_2, idx, v
     return (t_12, dv)
 

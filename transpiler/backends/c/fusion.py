@@ -157,9 +157,10 @@ def _pure_eqn(stmt) -> bool:
 
 
 class _Partitioner:
-    def __init__(self, name: str, banned: set[int]):
+    def __init__(self, name: str, banned: set[int], host_zeros: bool):
         self.name = name
         self.banned = banned
+        self.host_zeros = host_zeros
         self.kernels: list[Kernel] = []
 
     def block(self, stmts: list, tail: list) -> list:
@@ -176,7 +177,12 @@ class _Partitioner:
             later[k] = later[k + 1] | {id(v) for v in free_values(stmts_read)}
         out: list = []
         for k, item in enumerate(items):
-            if isinstance(item, Region):
+            if isinstance(item, Region) and self.host_zeros and \
+                    all(isinstance(s, Eqn) and s.prim.name in ("zeros", "zeros_like") for s in item.stmts):
+                # NumPy's zeros come from calloc: pages the OS zeroes when first written, where a kernel would
+                # write every zero itself (one more pass over the array)
+                out += item.hoisted + [s for s in item.stmts if id(s.out) in later[k + 1]]
+            elif isinstance(item, Region):
                 out += item.hoisted + self._launch(item, later[k + 1], tape_news)
             else:
                 out.append(self._host(item))
@@ -283,15 +289,16 @@ def _tape_eqns(block: list):
     return [e for e in equations(block) if e.prim.name in ("push", "pop")]
 
 
-def fuse(fn: Function) -> tuple[Function, list[Kernel]]:
-    """The host function (regions replaced by launches) and its kernels.
+def fuse(fn: Function, host_zeros: bool = False) -> tuple[Function, list[Kernel]]:
+    """The host function (regions replaced by launches) and its kernels. `host_zeros`: an array of zeros that
+    nothing else joins is NumPy's `np.zeros` on the host (the CPU target), not a kernel.
 
     A tape must live in one kernel or on the host: a loop that pushes in one kernel and pops in another (or
     on the host) is taken out of the kernels, and the cut is made again; so is a loop whose tape size the host
     cannot compute before the launch (its bounds computed inside the kernel)."""
     banned: set[int] = set()
     while True:
-        partitioner = _Partitioner(fn.name, banned)
+        partitioner = _Partitioner(fn.name, banned, host_zeros)
         body = partitioner.block(fn.body, [a for a in result_atoms(fn.result) if isinstance(a, Var)])
         split = _split_tapes(body, partitioner.kernels)
         unsized = [loops[0] for k in partitioner.kernels for _, loops in pushes_with_loops(k.body)
