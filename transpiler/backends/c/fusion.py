@@ -168,22 +168,23 @@ class _Partitioner:
         stmts = [s for s in stmts if not (isinstance(s, Eqn) and s.prim.name == "tape_new")]
         items = self._cut(stmts)
         rematerialize(items, tail)
-        # what each item reads; a region's launch stores the values it defines that a later item (or the tail) reads
-        later: list[set[int]] = [set()] * (len(items) + 1)
-        later[-1] = {id(a) for a in tail if isinstance(a, Var)}
+        # a region's launch stores the values it defines that a later item (or the tail) reads
+        later: dict[int, set[int]] = {}
+        reads = {id(a) for a in tail if isinstance(a, Var)}
         for k in range(len(items) - 1, -1, -1):
             item = items[k]
-            stmts_read = [*item.hoisted, *item.body] if isinstance(item, Region) else [item]
-            later[k] = later[k + 1] | {id(v) for v in free_values(stmts_read)}
+            if isinstance(item, Region):
+                later[k] = set(reads)
+            reads |= {id(v) for v in free_values([*item.hoisted, *item.body] if isinstance(item, Region) else [item])}
         out: list = []
         for k, item in enumerate(items):
             if isinstance(item, Region) and self.host_zeros and \
                     all(isinstance(s, Eqn) and s.prim.name in ("zeros", "zeros_like") for s in item.stmts):
                 # NumPy's zeros come from calloc: pages the OS zeroes when first written, where a kernel would
                 # write every zero itself (one more pass over the array)
-                out += item.hoisted + [s for s in item.stmts if id(s.out) in later[k + 1]]
+                out += item.hoisted + [s for s in item.stmts if id(s.out) in later[k]]
             elif isinstance(item, Region):
-                out += item.hoisted + self._launch(item, later[k + 1], tape_news)
+                out += item.hoisted + self._launch(item, later[k], tape_news)
             else:
                 out.append(self._host(item))
         used = {e.args[0].name for k in self.kernels for e in _tape_eqns(k.body)}
@@ -211,8 +212,8 @@ class _Partitioner:
                     k += 1
                     continue
                 pulled = self._siblings(region, queue, k)
-                region.stmts += [queue[j] for j in pulled]
-                queue = [s for j, s in enumerate(queue) if j not in set(pulled)]
+                region.stmts += [queue[j] for j in sorted(pulled)]
+                queue = [s for j, s in enumerate(queue) if j not in pulled]
                 items.append(region)
                 region = None
                 continue
@@ -230,7 +231,7 @@ class _Partitioner:
         return _in_kernel(stmt, shape, True, self.banned) and _joins(stmt, region, shape) and \
             not any(id(a) in _reduced(region) for a in statement_uses(stmt))
 
-    def _siblings(self, region: Region, queue: list, start: int) -> list[int]:
+    def _siblings(self, region: Region, queue: list, start: int) -> set[int]:
         """Positions (from `start`) of the reductions that may join the closing region, with the equations
         feeding them: they read only values ready at its launch. The search stops at the first statement that
         may not move (a loop, a branch, an in-place update, a tape operation, an effect)."""
@@ -251,7 +252,7 @@ class _Partitioner:
             if stmt.prim.name in REDUCTIONS or any(id(o) in needed for o in stmt.outs):
                 kept.append(j)
                 needed.update(id(a) for a in stmt.args)
-        return sorted(kept)
+        return set(kept)
 
     def _host(self, stmt):
         if isinstance(stmt, If):
