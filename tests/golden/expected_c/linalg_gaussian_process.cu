@@ -597,6 +597,7 @@ LIFTED_KERNEL void gp_grad_k6(const int64_t n, const int64_t d0, const int64_t d
     const double* __restrict__ r_2_data, const int64_t r_2_s0, const int64_t r_2_s1,
     const double* __restrict__ r_3_data, const int64_t r_3_s0, const int64_t r_3_s1,
     const double* __restrict__ dchol_data,
+    const double* __restrict__ t_21_data,
     double* __restrict__ dchol_1_out)
 {
     LIFTED_PARALLEL
@@ -614,9 +615,11 @@ LIFTED_KERNEL void gp_grad_k6(const int64_t n, const int64_t d0, const int64_t d
                 const double r_2 = r_2_data[i0 * r_2_s0 + i1 * r_2_s1];
                 const double r_3 = r_3_data[i0 * r_3_s0 + i1 * r_3_s1];
                 const double dchol = dchol_data[i];
+                const double t_21 = t_21_data[i];
                 // linalg_gaussian_process.py:10  alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, y))
                 const double t_19 = (r_2 * r_3);
-                LIFTED_AT(dchol_1) = (dchol - t_19);
+                const double dchol_1_1 = (dchol - t_19);
+                LIFTED_AT(dchol_1) = (dchol_1_1 + t_21);
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
@@ -628,34 +631,6 @@ LIFTED_KERNEL void gp_grad_k6(const int64_t n, const int64_t d0, const int64_t d
 
 // gp_grad_k7: 2-d index space of n elements
 LIFTED_KERNEL void gp_grad_k7(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ dchol_1_data,
-    const double* __restrict__ t_21_data,
-    double* __restrict__ dchol_1_1_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dchol_1_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double dchol_1 = dchol_1_data[i];
-                const double t_21 = t_21_data[i];
-                // linalg_gaussian_process.py:10  alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, y))
-                LIFTED_AT(dchol_1_1) = (dchol_1 + t_21);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dchol_1_1_out[i] = LIFTED_AT(dchol_1_1);
-            }
-        }
-    }
-}
-
-// gp_grad_k8: 2-d index space of n elements
-LIFTED_KERNEL void gp_grad_k8(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_4_data,
     const double* __restrict__ m_5_data,
     double* __restrict__ t_23_out)
@@ -683,8 +658,8 @@ LIFTED_KERNEL void gp_grad_k8(const int64_t n, const int64_t d0, const int64_t d
     }
 }
 
-// gp_grad_k9: 2-d index space of n elements
-LIFTED_KERNEL void gp_grad_k9(const int64_t n, const int64_t d0, const int64_t d1,
+// gp_grad_k8: 2-d index space of n elements
+LIFTED_KERNEL void gp_grad_k8(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_data,
     const double e,
     const double* __restrict__ m_6_data,

@@ -25,10 +25,9 @@ _KERNELS = {
     "gp_grad_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "gp_grad_k4": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "gp_grad_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 1), True), ('array', 'f64', (1, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "gp_grad_k6": {'rank': 2, 'params': [('array', 'f64', ('S', 1), True), ('array', 'f64', (1, 'S'), True), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "gp_grad_k6": {'rank': 2, 'params': [('array', 'f64', ('S', 1), True), ('array', 'f64', (1, 'S'), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "gp_grad_k7": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "gp_grad_k8": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "gp_grad_k9": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
+    "gp_grad_k8": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
     "gp_tangent_k0": {'rank': 3, 'params': [('array', 'f64', ('S', 1, 'S'), True), ('array', 'f64', (1, 'S', 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None, None), 'mode': 'rows', 'perm': (0, 1, 2), 'reduced': 1},
     "gp_tangent_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "gp_tangent_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
@@ -176,19 +175,17 @@ def gp_grad(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n,d]", y: "f64[n]"):
     del r, alpha
     r_2 = np.expand_dims(np.linalg.solve(t_5, x_2), -1)
     del x_2
-    dchol_1 = _kernels.gp_grad_k6(r_2, np.expand_dims(x_1, -2), dchol)
-    del r_2, x_1, dchol
-    dchol_1 = _kernels.gp_grad_k7(dchol_1, t_18.T)
-    del t_18
+    dchol_1 = _kernels.gp_grad_k6(r_2, np.expand_dims(x_1, -2), dchol, t_18.T)
+    del r_2, x_1, dchol, t_18
     # linalg_gaussian_process.py:9  chol = np.linalg.cholesky(k)
     m_3 = t_5 @ dchol_1
     del dchol_1
     m_4 = np.tril(m_3)
-    t_23 = _kernels.gp_grad_k8(m_4, np.tril(m_3, k=-1))
+    t_23 = _kernels.gp_grad_k7(m_4, np.tril(m_3, k=-1))
     del m_4, m_3
     t_25 = np.linalg.solve(t_5, np.linalg.solve(t_5, t_23).T).T
     del t_5, t_23
-    s_3, s_4 = _kernels.gp_grad_k9(s, e, np.tril(t_25), np.triu(t_25, k=1).T, dk_1, eye)
+    s_3, s_4 = _kernels.gp_grad_k8(s, e, np.tril(t_25), np.triu(t_25, k=1).T, dk_1, eye)
     del s, t_25, dk_1, eye
     # linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
     dlog_noise = s_3 * e_2

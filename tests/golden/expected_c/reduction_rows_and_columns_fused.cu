@@ -272,7 +272,6 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 LIFTED_KERNEL void softmax_rows_loss_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
-    double* __restrict__ z_out,
     double* __restrict__ top_acc_out,
     double* __restrict__ spread_acc_out)
 {
@@ -286,7 +285,6 @@ LIFTED_KERNEL void softmax_rows_loss_k0(const int64_t n, const int64_t d0, const
             LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
             {
                 LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
-                LIFTED_LOCAL(double, z);
                 LIFTED_LANES(i) {
                     LIFTED_LANE_INDEX(i);
                     const int64_t i0 = lifted_o;
@@ -294,18 +292,14 @@ LIFTED_KERNEL void softmax_rows_loss_k0(const int64_t n, const int64_t d0, const
                     const double logits = logits_data[i];
                     const double scale = scale_data[i0 * scale_s0 + i1 * scale_s1];
                     // reduction_rows_and_columns_fused.py:7  z = logits * scale
-                    LIFTED_AT(z) = (logits * scale);
+                    const double z = (logits * scale);
                     // reduction_rows_and_columns_fused.py:8  top = np.max(z, axis=1, keepdims=True)
-                    LIFTED_AT(top_acc) = lifted_maximum(LIFTED_AT(top_acc), LIFTED_AT(z));
+                    LIFTED_AT(top_acc) = lifted_maximum(LIFTED_AT(top_acc), z);
                     // reduction_rows_and_columns_fused.py:11  spread = np.prod(1.0 + 0.1 * np.tanh(z), axis=1)
-                    const double t_4 = tanh(LIFTED_AT(z));
+                    const double t_4 = tanh(z);
                     const double t_5 = (0.1 * t_4);
                     const double t_6 = (1.0 + t_5);
                     LIFTED_AT(spread_acc) *= t_6;
-                }
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    z_out[i] = LIFTED_AT(z);
                 }
             }
             LIFTED_ROW_STORE(top_acc_out[lifted_o], LIFTED_ROW_REDUCE(max, top_acc));
@@ -316,7 +310,8 @@ LIFTED_KERNEL void softmax_rows_loss_k0(const int64_t n, const int64_t d0, const
 
 // softmax_rows_loss_k1: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
 LIFTED_KERNEL void softmax_rows_loss_k1(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ z_data,
+    const double* __restrict__ logits_data,
+    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     const double* __restrict__ top_data, const int64_t top_s0, const int64_t top_s1,
     double* __restrict__ s_acc_out)
 {
@@ -333,8 +328,11 @@ LIFTED_KERNEL void softmax_rows_loss_k1(const int64_t n, const int64_t d0, const
                     LIFTED_LANE_INDEX(i);
                     const int64_t i0 = lifted_o;
                     const int64_t i1 = (i - lifted_o * lifted_n_red);
-                    const double z = z_data[i];
+                    const double logits = logits_data[i];
+                    const double scale = scale_data[i0 * scale_s0 + i1 * scale_s1];
                     const double top = top_data[i0 * top_s0 + i1 * top_s1];
+                    // reduction_rows_and_columns_fused.py:7  z = logits * scale
+                    const double z = (logits * scale);
                     // reduction_rows_and_columns_fused.py:9  lse = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
                     const double t = (z - top);
                     const double e = exp(t);
@@ -377,7 +375,8 @@ LIFTED_KERNEL void softmax_rows_loss_k2(const int64_t n, const int64_t d0, const
 
 // softmax_rows_loss_k3: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
 LIFTED_KERNEL void softmax_rows_loss_k3(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ z_data, const int64_t z_s0, const int64_t z_s1,
+    const double* __restrict__ logits_data, const int64_t logits_s0, const int64_t logits_s1,
+    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
     const int64_t* __restrict__ counts_data, const int64_t counts_s0, const int64_t counts_s1,
     double* __restrict__ per_class_acc_out,
@@ -397,9 +396,12 @@ LIFTED_KERNEL void softmax_rows_loss_k3(const int64_t n, const int64_t d0, const
                     LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
                     const int64_t i0 = LIFTED_COLUMN(lifted_o);
                     const int64_t i1 = lifted_r;
-                    const double z = z_data[i0 * z_s0 + i1 * z_s1];
+                    const double logits = logits_data[i0 * logits_s0 + i1 * logits_s1];
+                    const double scale = scale_data[i0 * scale_s0 + i1 * scale_s1];
                     const double lse = lse_data[i0 * lse_s0 + i1 * lse_s1];
                     const int64_t counts = counts_data[i0 * counts_s0 + i1 * counts_s1];
+                    // reduction_rows_and_columns_fused.py:7  z = logits * scale
+                    const double z = (logits * scale);
                     // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
                     const double t_2 = (z - lse);
                     const double t_3 = lifted_power(t_2, (double)(2));
@@ -472,7 +474,6 @@ LIFTED_KERNEL void softmax_rows_loss_k5(const int64_t n, const int64_t d0,
 LIFTED_KERNEL void softmax_rows_loss_grad_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
-    double* __restrict__ z_out,
     double* __restrict__ top_acc_out)
 {
     LIFTED_PARALLEL
@@ -484,7 +485,6 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k0(const int64_t n, const int64_t d0, 
             LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
             {
                 LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
-                LIFTED_LOCAL(double, z);
                 LIFTED_LANES(i) {
                     LIFTED_LANE_INDEX(i);
                     const int64_t i0 = lifted_o;
@@ -492,13 +492,9 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k0(const int64_t n, const int64_t d0, 
                     const double logits = logits_data[i];
                     const double scale = scale_data[i0 * scale_s0 + i1 * scale_s1];
                     // reduction_rows_and_columns_fused.py:7  z = logits * scale
-                    LIFTED_AT(z) = (logits * scale);
+                    const double z = (logits * scale);
                     // reduction_rows_and_columns_fused.py:8  top = np.max(z, axis=1, keepdims=True)
-                    LIFTED_AT(top_acc) = lifted_maximum(LIFTED_AT(top_acc), LIFTED_AT(z));
-                }
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    z_out[i] = LIFTED_AT(z);
+                    LIFTED_AT(top_acc) = lifted_maximum(LIFTED_AT(top_acc), z);
                 }
             }
             LIFTED_ROW_STORE(top_acc_out[lifted_o], LIFTED_ROW_REDUCE(max, top_acc));
@@ -508,7 +504,8 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k0(const int64_t n, const int64_t d0, 
 
 // softmax_rows_loss_grad_k1: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
 LIFTED_KERNEL void softmax_rows_loss_grad_k1(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ z_data,
+    const double* __restrict__ logits_data,
+    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     const double* __restrict__ top_data, const int64_t top_s0, const int64_t top_s1,
     double* __restrict__ s_acc_out)
 {
@@ -525,8 +522,11 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k1(const int64_t n, const int64_t d0, 
                     LIFTED_LANE_INDEX(i);
                     const int64_t i0 = lifted_o;
                     const int64_t i1 = (i - lifted_o * lifted_n_red);
-                    const double z = z_data[i];
+                    const double logits = logits_data[i];
+                    const double scale = scale_data[i0 * scale_s0 + i1 * scale_s1];
                     const double top = top_data[i0 * top_s0 + i1 * top_s1];
+                    // reduction_rows_and_columns_fused.py:7  z = logits * scale
+                    const double z = (logits * scale);
                     // reduction_rows_and_columns_fused.py:9  lse = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
                     const double t = (z - top);
                     const double e = exp(t);
@@ -569,7 +569,8 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k2(const int64_t n, const int64_t d0, 
 
 // softmax_rows_loss_grad_k3: 2-d index space of n elements
 LIFTED_KERNEL void softmax_rows_loss_grad_k3(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ z_data,
+    const double* __restrict__ logits_data,
+    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
     double* __restrict__ t_6_out)
 {
@@ -585,8 +586,11 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k3(const int64_t n, const int64_t d0, 
                 int64_t rest = i;
                 const int64_t i1 = lifted_unravel_step(rest, d1);
                 const int64_t i0 = rest;
-                const double z = z_data[i];
+                const double logits = logits_data[i];
+                const double scale = scale_data[i0 * scale_s0 + i1 * scale_s1];
                 const double lse = lse_data[i0 * lse_s0 + i1 * lse_s1];
+                // reduction_rows_and_columns_fused.py:7  z = logits * scale
+                const double z = (logits * scale);
                 // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
                 const double t_2 = (z - lse);
                 // reduction_rows_and_columns_fused.py:11  spread = np.prod(1.0 + 0.1 * np.tanh(z), axis=1)
@@ -604,12 +608,12 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k3(const int64_t n, const int64_t d0, 
 
 // softmax_rows_loss_grad_k4: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
 LIFTED_KERNEL void softmax_rows_loss_grad_k4(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ z_data,
+    const double* __restrict__ logits_data,
+    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
     const double* __restrict__ p_data,
     const double t_14,
-    double* __restrict__ dlse_acc_out,
-    double* __restrict__ dz_1_out)
+    double* __restrict__ dlse_acc_out)
 {
     LIFTED_PARALLEL
     {
@@ -620,14 +624,16 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k4(const int64_t n, const int64_t d0, 
             LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
             {
                 LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
-                LIFTED_LOCAL(double, dz_1);
                 LIFTED_LANES(i) {
                     LIFTED_LANE_INDEX(i);
                     const int64_t i0 = lifted_o;
                     const int64_t i1 = (i - lifted_o * lifted_n_red);
-                    const double z = z_data[i];
+                    const double logits = logits_data[i];
+                    const double scale = scale_data[i0 * scale_s0 + i1 * scale_s1];
                     const double lse = lse_data[i0 * lse_s0 + i1 * lse_s1];
                     const double p = p_data[i];
+                    // reduction_rows_and_columns_fused.py:7  z = logits * scale
+                    const double z = (logits * scale);
                     // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
                     const double t_2 = (z - lse);
                     // reduction_rows_and_columns_fused.py:11  spread = np.prod(1.0 + 0.1 * np.tanh(z), axis=1)
@@ -641,11 +647,7 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k4(const int64_t n, const int64_t d0, 
                     const double t_16 = (t_15 * (double)(2));
                     const double t_17 = (t_15 * (double)((-2)));
                     LIFTED_AT(dlse_acc) += t_17;
-                    LIFTED_AT(dz_1) = (dz + t_16);
-                }
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    dz_1_out[i] = LIFTED_AT(dz_1);
+                    const double dz_1 = (dz + t_16);
                 }
             }
             LIFTED_ROW_STORE(dlse_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, dlse_acc));
@@ -683,13 +685,14 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k5(const int64_t n, const int64_t d0, 
 
 // softmax_rows_loss_grad_k6: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
 LIFTED_KERNEL void softmax_rows_loss_grad_k6(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ z_data,
+    const double* __restrict__ logits_data,
+    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     const double* __restrict__ top_data, const int64_t top_s0, const int64_t top_s1,
+    const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
+    const double* __restrict__ p_data,
+    const double t_14,
     const double* __restrict__ t_18_data, const int64_t t_18_s0, const int64_t t_18_s1,
-    const double* __restrict__ dz_1_data,
     double* __restrict__ s_5_acc_out,
-    double* __restrict__ dz_1_1_out,
-    bool* __restrict__ mask_out,
     int64_t* __restrict__ s_6_acc_out)
 {
     LIFTED_PARALLEL
@@ -702,30 +705,40 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k6(const int64_t n, const int64_t d0, 
             LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
             {
                 LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
-                LIFTED_LOCAL(double, dz_1_1);
-                LIFTED_LOCAL(bool, mask);
                 LIFTED_LANES(i) {
                     LIFTED_LANE_INDEX(i);
                     const int64_t i0 = lifted_o;
                     const int64_t i1 = (i - lifted_o * lifted_n_red);
-                    const double z = z_data[i];
+                    const double logits = logits_data[i];
+                    const double scale = scale_data[i0 * scale_s0 + i1 * scale_s1];
                     const double top = top_data[i0 * top_s0 + i1 * top_s1];
+                    const double lse = lse_data[i0 * lse_s0 + i1 * lse_s1];
+                    const double p = p_data[i];
                     const double t_18 = t_18_data[i0 * t_18_s0 + i1 * t_18_s1];
-                    const double dz_1 = dz_1_data[i];
+                    // reduction_rows_and_columns_fused.py:7  z = logits * scale
+                    const double z = (logits * scale);
                     // reduction_rows_and_columns_fused.py:9  lse = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
                     const double t = (z - top);
                     const double e = exp(t);
+                    // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
+                    const double t_2 = (z - lse);
+                    // reduction_rows_and_columns_fused.py:11  spread = np.prod(1.0 + 0.1 * np.tanh(z), axis=1)
+                    const double t_4 = tanh(z);
+                    const double t_11 = (p * 0.1);
+                    const double t_12 = (t_4 * t_4);
+                    const double t_13 = (1.0 - t_12);
+                    const double dz = (t_11 * t_13);
+                    // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
+                    const double t_15 = (t_14 * t_2);
+                    const double t_16 = (t_15 * (double)(2));
+                    const double dz_1 = (dz + t_16);
+                    // reduction_rows_and_columns_fused.py:9  lse = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
                     const double t_19 = (t_18 * e);
                     LIFTED_AT(s_5_acc) += t_19;
-                    LIFTED_AT(dz_1_1) = (dz_1 + t_19);
+                    const double dz_1_1 = (dz_1 + t_19);
                     // reduction_rows_and_columns_fused.py:8  top = np.max(z, axis=1, keepdims=True)
-                    LIFTED_AT(mask) = (z == top);
-                    LIFTED_AT(s_6_acc) += LIFTED_AT(mask);
-                }
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    dz_1_1_out[i] = LIFTED_AT(dz_1_1);
-                    mask_out[i] = LIFTED_AT(mask);
+                    const bool mask = (z == top);
+                    LIFTED_AT(s_6_acc) += mask;
                 }
             }
             LIFTED_ROW_STORE(s_5_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_5_acc));
@@ -768,11 +781,14 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k7(const int64_t n, const int64_t d0, 
 
 // softmax_rows_loss_grad_k8: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
 LIFTED_KERNEL void softmax_rows_loss_grad_k8(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const bool* __restrict__ mask_data, const int64_t mask_s0, const int64_t mask_s1,
-    const double* __restrict__ t_22_data, const int64_t t_22_s0, const int64_t t_22_s1,
-    const double* __restrict__ dz_1_data, const int64_t dz_1_s0, const int64_t dz_1_s1,
-    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     const double* __restrict__ logits_data, const int64_t logits_s0, const int64_t logits_s1,
+    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
+    const double* __restrict__ top_data, const int64_t top_s0, const int64_t top_s1,
+    const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
+    const double* __restrict__ p_data, const int64_t p_s0, const int64_t p_s1,
+    const double t_14,
+    const double* __restrict__ t_18_data, const int64_t t_18_s0, const int64_t t_18_s1,
+    const double* __restrict__ t_22_data, const int64_t t_22_s0, const int64_t t_22_s1,
     double* __restrict__ dlogits_out, const int64_t dlogits_os0, const int64_t dlogits_os1,
     double* __restrict__ dscale_acc_out)
 {
@@ -790,17 +806,40 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k8(const int64_t n, const int64_t d0, 
                     LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
                     const int64_t i0 = LIFTED_COLUMN(lifted_o);
                     const int64_t i1 = lifted_r;
-                    const bool mask = mask_data[i0 * mask_s0 + i1 * mask_s1];
-                    const double t_22 = t_22_data[i0 * t_22_s0 + i1 * t_22_s1];
-                    const double dz_1 = dz_1_data[i0 * dz_1_s0 + i1 * dz_1_s1];
-                    const double scale = scale_data[i0 * scale_s0 + i1 * scale_s1];
                     const double logits = logits_data[i0 * logits_s0 + i1 * logits_s1];
-                    // reduction_rows_and_columns_fused.py:8  top = np.max(z, axis=1, keepdims=True)
-                    const double t_23 = ((double)(int32_t)(mask) * t_22);
-                    const double dz_1_1 = (dz_1 + t_23);
+                    const double scale = scale_data[i0 * scale_s0 + i1 * scale_s1];
+                    const double top = top_data[i0 * top_s0 + i1 * top_s1];
+                    const double lse = lse_data[i0 * lse_s0 + i1 * lse_s1];
+                    const double p = p_data[i0 * p_s0 + i1 * p_s1];
+                    const double t_18 = t_18_data[i0 * t_18_s0 + i1 * t_18_s1];
+                    const double t_22 = t_22_data[i0 * t_22_s0 + i1 * t_22_s1];
                     // reduction_rows_and_columns_fused.py:7  z = logits * scale
-                    LIFTED_AT(dlogits) = (dz_1_1 * scale);
-                    const double t_25 = (dz_1_1 * logits);
+                    const double z = (logits * scale);
+                    // reduction_rows_and_columns_fused.py:9  lse = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
+                    const double t = (z - top);
+                    const double e = exp(t);
+                    // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
+                    const double t_2 = (z - lse);
+                    // reduction_rows_and_columns_fused.py:11  spread = np.prod(1.0 + 0.1 * np.tanh(z), axis=1)
+                    const double t_4 = tanh(z);
+                    const double t_11 = (p * 0.1);
+                    const double t_12 = (t_4 * t_4);
+                    const double t_13 = (1.0 - t_12);
+                    const double dz = (t_11 * t_13);
+                    // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
+                    const double t_15 = (t_14 * t_2);
+                    const double t_16 = (t_15 * (double)(2));
+                    const double dz_1 = (dz + t_16);
+                    // reduction_rows_and_columns_fused.py:9  lse = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
+                    const double t_19 = (t_18 * e);
+                    const double dz_1_1 = (dz_1 + t_19);
+                    // reduction_rows_and_columns_fused.py:8  top = np.max(z, axis=1, keepdims=True)
+                    const bool mask = (z == top);
+                    const double t_23 = ((double)(int32_t)(mask) * t_22);
+                    const double dz_1_2 = (dz_1_1 + t_23);
+                    // reduction_rows_and_columns_fused.py:7  z = logits * scale
+                    LIFTED_AT(dlogits) = (dz_1_2 * scale);
+                    const double t_25 = (dz_1_2 * logits);
                     LIFTED_AT(dscale_acc) += t_25;
                 }
                 LIFTED_LANES(lifted_o) {

@@ -349,7 +349,7 @@ def _loops_touching(block: list, tapes: set[str]) -> list:
 
 def bytes_per_element(kernel: Kernel) -> int:
     """The bytes a kernel moves per element of its index space: its array inputs' loads and its stored outputs
-    (a reduction's result, or a value of one element, counts nothing; see remat.py's cost rule)."""
+    (a reduction's result, or a broadcast value, counts nothing; see remat.py's cost rule)."""
     reduced = {id(e.out) for e in kernel.body if isinstance(e, Eqn) and e.prim.name in REDUCTIONS}
-    return sum(element_bytes(v) for v in kernel.inputs) + \
-        sum(element_bytes(v) for v in kernel.outputs if id(v) not in reduced)
+    return sum(element_bytes(v, kernel.shape) for v in kernel.inputs) + \
+        sum(element_bytes(v, kernel.shape) for v in kernel.outputs if id(v) not in reduced)

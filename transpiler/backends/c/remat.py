@@ -6,8 +6,9 @@ then stored by one kernel and loaded by the next. Recomputing it in the consumin
 computation started from costs no stored intermediate, only those inputs' loads; this pass chooses, per
 consuming kernel, whichever moves fewer bytes.
 
-The cost rule, in bytes per element of the index space (a scalar or a value of one element costs nothing: it
-stays in a register or a cache line):
+The cost rule, in bytes per element of the index space (a scalar, a value of one element, or one broadcast
+along an axis of the index space, such as a row's maximum `(n, 1)` over `(n, k)`, costs nothing: it stays in a
+register or is read again from the cache):
 - reading the stored value costs its item size; recomputing it costs the item sizes of the arrays its
   computation reads that the consuming kernel does not read already;
 - recompute when that costs less, or the same when no host statement reads the value (then, once every kernel
@@ -15,22 +16,32 @@ stays in a register or a cache line):
 - and only a computation of at most `MAX_COPY` elementwise equations, all of the producing region's own
   top-level statements, over the consumer's index space (or over one element), with nothing between the two
   kernels that writes into an array in place (the recomputation must read the same values).
-Recomputation repeats the same operations on the same operands, so the value is bit-for-bit the one that would
-have been stored.
+Recomputation repeats the same operations on the same operands. Arithmetic, `sqrt` and comparisons are
+correctly rounded, so their recomputed value is bit for bit the stored one; a math-library function (`exp`,
+`tanh`, `pow`, ...) may differ in its last bits between a vectorised loop (libmvec) and a scalar one (libm), so a
+value recomputed through one must not decide anything exactly: it may not reach, in the recomputing kernel, a
+comparison or any other float-to-integer/bool step, a rounding (`floor`, `//`, `%`, `sign`), or a `max`/`min`
+reduction (whose result a `max`'s derivative compares with the stored values: `x == max(x)`).
 """
 from __future__ import annotations
 
-from ...ir import Eqn, Var, all_defined, equations, free_values
+import re
+
+from ...ir import Eqn, Var, all_defined, equations, free_values, statement_uses
 from .region import TAPE_OPS, Region, fits, is_element_eqn, is_tape
 
 MAX_COPY = 24
 ITEM_SIZE = {"f64": 8, "f32": 4, "i64": 8, "i32": 4, "bool": 1}
+EXACT_CALLS = {"sqrt", "fabs", "floor", "ceil", "copysign", "lifted_maximum", "lifted_minimum", "lifted_abs",
+               "lifted_sign", "lifted_floor_divide", "lifted_mod"}  # correctly rounded in every loop
+ROUNDING = {"floor", "ceil", "sign", "floor_divide", "mod"}
 
 
-def element_bytes(atom) -> int:
-    """What reading `atom` costs per element of an index space it broadcasts over (see the module's rule)."""
+def element_bytes(atom, space: tuple) -> int:
+    """What reading `atom` costs per element of the index space `space` (see the module's rule)."""
     shape = atom.type.shape
-    if not isinstance(atom, Var) or not shape or all(d == 1 for d in shape):
+    if not isinstance(atom, Var) or not shape or len(shape) < len(space) or \
+            any(d == 1 and s != 1 for d, s in zip(shape, space[len(space) - len(shape):])):
         return 0
     return ITEM_SIZE.get(atom.type.dtype, 8)
 
@@ -69,13 +80,45 @@ def rematerialize(items: list, tail: list) -> None:
                 reads = {id(v) for v in free_values(consumer.body)}
                 if id(value) not in reads:  # an earlier choice in this sweep recomputes it already
                     continue
-                added = sum(element_bytes(v) for v in free_values(copy) if id(v) not in reads)
-                saved = element_bytes(value)
+                added = sum(element_bytes(v, consumer.shape) for v in free_values(copy) if id(v) not in reads)
+                saved = element_bytes(value, consumer.shape)
                 if added < saved or added == saved and id(value) not in host_reads:
                     have = {id(e) for e in consumer.copies}
-                    consumer.copies = sorted(consumer.copies + [e for e in copy if id(e) not in have],
-                                             key=lambda e: order[id(e)])
+                    copies = sorted(consumer.copies + [e for e in copy if id(e) not in have], key=lambda e: order[id(e)])
+                    if _decides_exactly(copies, consumer.stmts):
+                        continue
+                    consumer.copies = copies
                     changed = True
+
+
+def _inexact(eqn: Eqn) -> bool:
+    """Does the equation call a math-library function (see the module's note)?"""
+    return any(call not in EXACT_CALLS for call in re.findall(r"([A-Za-z_]\w*)\s*\(", eqn.prim.cuda or ""))
+
+
+def _decides(eqn: Eqn) -> bool:
+    """Does a last-bit difference in an operand change the result by more than round-off?"""
+    if eqn.prim.name in ROUNDING or eqn.prim.name in ("max", "min"):
+        return True
+    return not all(o.type.is_float for o in eqn.outs) and any(a.type.is_float for a in eqn.args)
+
+
+def _decides_exactly(copies: list[Eqn], stmts: list) -> bool:
+    """Would a value the copies compute through a math-library function decide something exactly?"""
+    tainted: set[int] = set()
+    for eqn in copies:
+        if _inexact(eqn) or any(id(a) in tainted for a in eqn.args):
+            if _decides(eqn):
+                return True
+            tainted.update(id(o) for o in eqn.outs)
+    for stmt in stmts:
+        if not any(isinstance(a, Var) and id(a) in tainted for a in statement_uses(stmt)):
+            continue
+        inner = [stmt] if isinstance(stmt, Eqn) else list(equations([stmt]))
+        if any(_decides(e) for e in inner):  # a loop or branch: any deciding step in it counts
+            return True
+        tainted.update(id(v) for v in all_defined([stmt]))
+    return False
 
 
 def _computation(producer: Region, value: Var, shape: tuple) -> list[Eqn] | None:
