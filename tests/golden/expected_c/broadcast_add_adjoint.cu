@@ -310,7 +310,6 @@ LIFTED_KERNEL void affine_energy_grad_k0(const int64_t n, const int64_t d0, cons
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     const double* __restrict__ b_data, const int64_t b_s0, const int64_t b_s1,
     const double c,
-    double* __restrict__ dz_out,
     double* __restrict__ dc_acc_out)
 {
     LIFTED_PARALLEL
@@ -320,7 +319,6 @@ LIFTED_KERNEL void affine_energy_grad_k0(const int64_t n, const int64_t d0, cons
         LIFTED_FOR(i, n)
         {
             LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dz);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 int64_t rest = i;
@@ -335,13 +333,9 @@ LIFTED_KERNEL void affine_energy_grad_k0(const int64_t n, const int64_t d0, cons
                 const double z = (t_1 + c);
                 // reverse sweep
                 // broadcast_add_adjoint.py:8  return np.sum(z * z)
-                LIFTED_AT(dz) = (z + z);
+                const double dz = (z + z);
                 // broadcast_add_adjoint.py:7  z = x * s + b + c
-                LIFTED_AT(dc_acc) += LIFTED_AT(dz);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dz_out[i] = LIFTED_AT(dz);
+                LIFTED_AT(dc_acc) += dz;
             }
         }
         lifted_reduce_add(dc_acc_out, LIFTED_LANE_REDUCE(add, dc_acc));
@@ -350,10 +344,11 @@ LIFTED_KERNEL void affine_energy_grad_k0(const int64_t n, const int64_t d0, cons
 
 // affine_energy_grad_k1: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
 LIFTED_KERNEL void affine_energy_grad_k1(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ dz_data, const int64_t dz_s0, const int64_t dz_s1,
     const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
-    double* __restrict__ db_acc_out,
-    double* __restrict__ t_3_out, const int64_t t_3_os0, const int64_t t_3_os1)
+    const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
+    const double* __restrict__ b_data, const int64_t b_s0, const int64_t b_s1,
+    const double c,
+    double* __restrict__ db_acc_out)
 {
     LIFTED_PARALLEL
     {
@@ -364,22 +359,23 @@ LIFTED_KERNEL void affine_energy_grad_k1(const int64_t n, const int64_t d0, cons
             LIFTED_LOCAL_FILL(double, db_acc, 0);
             for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
             {
-                LIFTED_LOCAL(double, t_3);
                 LIFTED_LANES(lifted_o) {
                     LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
                     const int64_t i0 = LIFTED_COLUMN(lifted_o);
                     const int64_t i1 = lifted_r;
-                    const double dz = dz_data[i0 * dz_s0 + i1 * dz_s1];
                     const double x = x_data[i0 * x_s0 + i1 * x_s1];
+                    const double s = s_data[i0 * s_s0 + i1 * s_s1];
+                    const double b = b_data[i0 * b_s0 + i1 * b_s1];
+                    // broadcast_add_adjoint.py:7  z = x * s + b + c
+                    const double t = (x * s);
+                    const double t_1 = (t + b);
+                    const double z = (t_1 + c);
+                    // reverse sweep
+                    // broadcast_add_adjoint.py:8  return np.sum(z * z)
+                    const double dz = (z + z);
                     // broadcast_add_adjoint.py:7  z = x * s + b + c
                     LIFTED_AT(db_acc) += dz;
-                    LIFTED_AT(t_3) = (dz * x);
-                }
-                LIFTED_LANES(lifted_o) {
-                    LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
-                    const int64_t i0 = LIFTED_COLUMN(lifted_o);
-                    const int64_t i1 = lifted_r;
-                    t_3_out[i0 * t_3_os0 + i1 * t_3_os1] = LIFTED_AT(t_3);
+                    const double t_3 = (dz * x);
                 }
             }
             LIFTED_COLUMN_STORE(db_acc_out, lifted_o, db_acc);
@@ -389,7 +385,10 @@ LIFTED_KERNEL void affine_energy_grad_k1(const int64_t n, const int64_t d0, cons
 
 // affine_energy_grad_k2: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
 LIFTED_KERNEL void affine_energy_grad_k2(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ t_3_data,
+    const double* __restrict__ x_data,
+    const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
+    const double* __restrict__ b_data, const int64_t b_s0, const int64_t b_s1,
+    const double c,
     double* __restrict__ ds_acc_out)
 {
     LIFTED_PARALLEL
@@ -403,8 +402,20 @@ LIFTED_KERNEL void affine_energy_grad_k2(const int64_t n, const int64_t d0, cons
                 LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
                 LIFTED_LANES(i) {
                     LIFTED_LANE_INDEX(i);
-                    const double t_3 = t_3_data[i];
+                    const int64_t i0 = lifted_o;
+                    const int64_t i1 = (i - lifted_o * lifted_n_red);
+                    const double x = x_data[i];
+                    const double s = s_data[i0 * s_s0 + i1 * s_s1];
+                    const double b = b_data[i0 * b_s0 + i1 * b_s1];
                     // broadcast_add_adjoint.py:7  z = x * s + b + c
+                    const double t = (x * s);
+                    const double t_1 = (t + b);
+                    const double z = (t_1 + c);
+                    // reverse sweep
+                    // broadcast_add_adjoint.py:8  return np.sum(z * z)
+                    const double dz = (z + z);
+                    // broadcast_add_adjoint.py:7  z = x * s + b + c
+                    const double t_3 = (dz * x);
                     LIFTED_AT(ds_acc) += t_3;
                 }
             }

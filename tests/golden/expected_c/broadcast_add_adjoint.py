@@ -14,9 +14,9 @@ __lifted_transforms__ = {
 }
 _KERNELS = {
     "affine_energy_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('array', 'f64', (None, 'S'), True), ('scalar', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
-    "affine_energy_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('array', 'f64', (None, 'S'), True), ('scalar', 'f64'), ('out', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
-    "affine_energy_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False), ('out', 'f64', True)], 'dims': [], 'static': (None, None), 'mode': 'columns', 'perm': (1, 0), 'reduced': 1},
-    "affine_energy_grad_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, True)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
+    "affine_energy_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('array', 'f64', (None, 'S'), True), ('scalar', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
+    "affine_energy_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', (None, 'S'), True), ('scalar', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None), 'mode': 'columns', 'perm': (1, 0), 'reduced': 1},
+    "affine_energy_grad_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('array', 'f64', (None, 'S'), True), ('scalar', 'f64'), ('reduce', 'f64', 'add', 'f64', False, True)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "broadcast_add_adjoint.cu"), _KERNELS)
 
@@ -84,10 +84,8 @@ def affine_energy(x: "f64[n,d]", b: "f64[d]", s: "f64[n,1]", c: "f64[]"):
 def affine_energy_grad(x: "f64[n,d]", b: "f64[d]", s: "f64[n,1]", c: "f64[]"):
     _check_args('affine_energy_grad', x, b, s, c)
     # broadcast_add_adjoint.py:7  z = x * s + b + c
-    dz, dc = _kernels.affine_energy_grad_k0(x, s, b, c)
-    del s, b, c
-    db, t_3 = _kernels.affine_energy_grad_k1(dz, x)
-    del dz, x
-    ds = _kernels.affine_energy_grad_k2(t_3)
-    del t_3
+    dc = _kernels.affine_energy_grad_k0(x, s, b, c)
+    db = _kernels.affine_energy_grad_k1(x, s, b, c)
+    ds = _kernels.affine_energy_grad_k2(x, s, b, c)
+    del x, s, b, c
     return (db, ds, dc)

@@ -392,13 +392,40 @@ LIFTED_KERNEL void piecewise_k1(const int64_t n, const int64_t d0,
 LIFTED_KERNEL void piecewise_grad_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     const double* __restrict__ w_data,
-    double* __restrict__ t_out,
     double* __restrict__ t_1_acc_out)
 {
     LIFTED_PARALLEL
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, t_1_acc, 0);
+        LIFTED_FOR(i, n)
+        {
+            LIFTED_CHUNK(i, n);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double x = x_data[i];
+                const double w = w_data[i];
+                // cf_if_else.py:7  t = np.sum(x * w)
+                const double t = (x * w);
+                LIFTED_AT(t_1_acc) += t;
+            }
+        }
+        lifted_reduce_add(t_1_acc_out, LIFTED_LANE_REDUCE(add, t_1_acc));
+    }
+}
+
+// piecewise_grad_k1: 1-d index space of n elements
+LIFTED_KERNEL void piecewise_grad_k1(const int64_t n, const int64_t d0,
+    const double* __restrict__ x_data,
+    const double* __restrict__ w_data,
+    const bool mask,
+    const double t_1,
+    double* __restrict__ dx_5_out,
+    double* __restrict__ dw_3_out)
+{
+    LIFTED_PARALLEL
+    {
+        LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
         {
             LIFTED_CHUNK(i, n);
@@ -409,33 +436,7 @@ LIFTED_KERNEL void piecewise_grad_k0(const int64_t n, const int64_t d0,
                 const double w = w_data[i];
                 // cf_if_else.py:7  t = np.sum(x * w)
                 LIFTED_AT(t) = (x * w);
-                LIFTED_AT(t_1_acc) += LIFTED_AT(t);
             }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_out[i] = LIFTED_AT(t);
-            }
-        }
-        lifted_reduce_add(t_1_acc_out, LIFTED_LANE_REDUCE(add, t_1_acc));
-    }
-}
-
-// piecewise_grad_k1: 1-d index space of n elements
-LIFTED_KERNEL void piecewise_grad_k1(const int64_t n, const int64_t d0,
-    const bool mask,
-    const double* __restrict__ x_data,
-    const double t_1,
-    const double* __restrict__ w_data,
-    const double* __restrict__ t_data,
-    double* __restrict__ dx_5_out,
-    double* __restrict__ dw_3_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
             // cf_if_else.py:8  if t > 2.0:
             LIFTED_LOCAL(double, z_4);
             bool mask_1 = 0;
@@ -523,10 +524,9 @@ LIFTED_KERNEL void piecewise_grad_k1(const int64_t n, const int64_t d0,
                     LIFTED_LANES(i) {
                         LIFTED_LANE_INDEX(i);
                         const double w = w_data[i];
-                        const double t = t_data[i];
                         // cf_if_else.py:13  z = x * w
                         LIFTED_AT(dx_1) = (w * w);
-                        LIFTED_AT(dw) = (LIFTED_AT(z_4) + t);
+                        LIFTED_AT(dw) = (LIFTED_AT(z_4) + LIFTED_AT(t));
                     }
                     dt_3 = dt_2;
                     LIFTED_LANES(i) {

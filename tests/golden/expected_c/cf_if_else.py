@@ -15,8 +15,8 @@ __lifted_transforms__ = {
 _KERNELS = {
     "piecewise_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
     "piecewise_k1": {'rank': 1, 'params': [('scalar', 'bool'), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('scalar_out', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
-    "piecewise_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
-    "piecewise_grad_k1": {'rank': 1, 'params': [('scalar', 'bool'), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "piecewise_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
+    "piecewise_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('scalar', 'bool'), ('scalar', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "cf_if_else.cu"), _KERNELS)
 
@@ -88,9 +88,8 @@ def piecewise(x: "f64[n]", w: "f64[n]"):
 def piecewise_grad(x: "f64[n]", w: "f64[n]"):
     _check_args('piecewise_grad', x, w)
     # cf_if_else.py:7  t = np.sum(x * w)
-    t, t_1 = _kernels.piecewise_grad_k0(x, w)
+    t_1 = _kernels.piecewise_grad_k0(x, w)
     # cf_if_else.py:8  if t > 2.0:
-    mask = t_1 > 2.0
-    dx_5, dw_3 = _kernels.piecewise_grad_k1(mask, x, t_1, w, t)
-    del mask, x, t_1, w, t
+    dx_5, dw_3 = _kernels.piecewise_grad_k1(x, w, t_1 > 2.0, t_1)
+    del x, w, t_1
     return (dx_5, dw_3)

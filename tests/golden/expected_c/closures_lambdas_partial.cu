@@ -324,26 +324,25 @@ LIFTED_KERNEL void f_k1(const int64_t n, const int64_t d0, const int64_t d1,
 // f_grad_k0: 2-d index space of n elements
 LIFTED_KERNEL void f_grad_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
-    double* __restrict__ t_out)
+    double* __restrict__ ds_acc_out)
 {
     LIFTED_PARALLEL
     {
         LIFTED_THREAD_SETUP;
+        LIFTED_LOCAL_FILL(double, ds_acc, 0);
         LIFTED_FOR(i, n)
         {
             LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 const double m = m_data[i];
                 // closures_lambdas_partial.py:7  return act(x @ W)
-                LIFTED_AT(t) = tanh(m);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_out[i] = LIFTED_AT(t);
+                const double t = tanh(m);
+                // closures_lambdas_partial.py:13  return v * s
+                LIFTED_AT(ds_acc) += t;
             }
         }
+        lifted_reduce_add(ds_acc_out, LIFTED_LANE_REDUCE(add, ds_acc));
     }
 }
 
@@ -365,7 +364,7 @@ LIFTED_KERNEL void f_grad_k1(const int64_t n, const int64_t d0, const int64_t d1
                 // reverse sweep
                 // closures_lambdas_partial.py:7  return act(x @ W)
                 const bool mask = (m_1 >= 0.0);
-                LIFTED_AT(t_4) = (1.0 * (double)(mask));
+                LIFTED_AT(t_4) = (1.0 * (double)(int32_t)(mask));
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
@@ -377,25 +376,22 @@ LIFTED_KERNEL void f_grad_k1(const int64_t n, const int64_t d0, const int64_t d1
 
 // f_grad_k2: 2-d index space of n elements
 LIFTED_KERNEL void f_grad_k2(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ t_data,
+    const double* __restrict__ m_data,
     const double s,
-    double* __restrict__ ds_acc_out,
     double* __restrict__ t_8_out)
 {
     LIFTED_PARALLEL
     {
         LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, ds_acc, 0);
         LIFTED_FOR(i, n)
         {
             LIFTED_CHUNK(i, n);
             LIFTED_LOCAL(double, t_8);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double t = t_data[i];
-                // closures_lambdas_partial.py:13  return v * s
-                LIFTED_AT(ds_acc) += t;
+                const double m = m_data[i];
                 // closures_lambdas_partial.py:7  return act(x @ W)
+                const double t = tanh(m);
                 const double t_6 = (t * t);
                 const double t_7 = (1.0 - t_6);
                 LIFTED_AT(t_8) = (s * t_7);
@@ -405,7 +401,6 @@ LIFTED_KERNEL void f_grad_k2(const int64_t n, const int64_t d0, const int64_t d1
                 t_8_out[i] = LIFTED_AT(t_8);
             }
         }
-        lifted_reduce_add(ds_acc_out, LIFTED_LANE_REDUCE(add, ds_acc));
     }
 }
 

@@ -15,9 +15,9 @@ __lifted_transforms__ = {
 _KERNELS = {
     "f_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
     "f_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
-    "f_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "f_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
     "f_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "f_grad_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "f_grad_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "f_grad_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "closures_lambdas_partial.cu"), _KERNELS)
@@ -93,8 +93,7 @@ def f_grad(x: "f64[n,d]", W: "f64[d,d]", s: "f64[]"):
     _check_args('f_grad', x, W, s)
     # closures_lambdas_partial.py:7  return act(x @ W)
     m = x @ W
-    t = _kernels.f_grad_k0(m)
-    del m
+    ds = _kernels.f_grad_k0(m)
     m_1 = x @ W
     del W
     # reverse sweep
@@ -105,10 +104,8 @@ def f_grad(x: "f64[n,d]", W: "f64[d,d]", s: "f64[]"):
     del x
     dW = t_5 @ t_4
     del t_4
-    # closures_lambdas_partial.py:13  return v * s
-    ds, t_8 = _kernels.f_grad_k2(t, s)
-    del t, s
-    # closures_lambdas_partial.py:7  return act(x @ W)
+    t_8 = _kernels.f_grad_k2(m, s)
+    del m, s
     dW_1 = _kernels.f_grad_k3(dW, t_5 @ t_8)
     del dW, t_5, t_8
     return (dW_1, ds)

@@ -20,9 +20,7 @@ _KERNELS = {
     "blocks_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
     "gated_grad_k0": {'rank': 2, 'params': [('scalar', 'i64'), ('out', 'f64')], 'dims': [(('S', 'S'), [('arg', 0), ('const', 1)])], 'static': (None, 1)},
     "gated_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "gated_grad_k2": {'rank': 3, 'params': [('scalar', 'i64'), ('scalar', 'i64'), ('out', 'f64')], 'dims': [(('S', 'S', 'S'), [('arg', 0), ('const', 2), ('arg', 1)])], 'static': (None, 2, None)},
-    "gated_grad_k3": {'rank': 3, 'params': [('scalar', 'i64'), ('scalar', 'i64'), ('out', 'f64')], 'dims': [(('S', 'S', 'S'), [('arg', 0), ('const', 2), ('arg', 1)])], 'static': (None, 2, None)},
-    "gated_grad_k4": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "gated_grad_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "blocks_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "blocks_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
 }
@@ -185,16 +183,16 @@ def gated_grad(x: "f64[b,h]", W: "f64[h+1,2*k]"):
     dgate, dvalue = _kernels.gated_grad_k1(value, gate)
     del value, gate
     # dim_arithmetic_annotations.py:8  gate, value = z.reshape(z.shape[0], 2, -1)[:, 0], z.reshape(z.shape[0], 2, -1)[:, 1]
-    zero = _kernels.gated_grad_k2(b, k)
+    zero = np.zeros((b, 2, k))
     zero[:, 1] = dvalue
     del dvalue
     dz = np.reshape(zero, (b, size_2_times_k))
     del zero
-    zero_1 = _kernels.gated_grad_k3(b, k)
+    zero_1 = np.zeros((b, 2, k))
     del k
     zero_1[:, 0] = dgate
     del dgate
-    dz_1 = _kernels.gated_grad_k4(dz, np.reshape(zero_1, (b, size_2_times_k)))
+    dz_1 = _kernels.gated_grad_k2(dz, np.reshape(zero_1, (b, size_2_times_k)))
     del dz, zero_1, size_2_times_k
     # dim_arithmetic_annotations.py:7  z = np.concatenate([x, np.ones((x.shape[0], 1))], axis=1) @ W
     dW = c.T @ dz_1

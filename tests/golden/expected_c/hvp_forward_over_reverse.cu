@@ -403,35 +403,6 @@ LIFTED_KERNEL void rosenbrock_hvp_k1(const int64_t n, const int64_t d0,
 
 // rosenbrock_hvp_k2: 1-d index space of n elements
 LIFTED_KERNEL void rosenbrock_hvp_k2(const int64_t n, const int64_t d0,
-    const int64_t n_1,
-    double* __restrict__ dx_out,
-    double* __restrict__ zero_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dx);
-            LIFTED_LOCAL(double, zero);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-                LIFTED_AT(dx) = 0;
-                LIFTED_AT(zero) = 0;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dx_out[i] = LIFTED_AT(dx);
-                zero_out[i] = LIFTED_AT(zero);
-            }
-        }
-    }
-}
-
-// rosenbrock_hvp_k3: 1-d index space of n elements
-LIFTED_KERNEL void rosenbrock_hvp_k3(const int64_t n, const int64_t d0,
     const double* __restrict__ t_1_data,
     const double* __restrict__ t_17_data,
     const double* __restrict__ v_1_data,

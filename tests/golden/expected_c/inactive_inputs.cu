@@ -271,7 +271,6 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // weighted_k0: 1-d index space of n elements
 LIFTED_KERNEL void weighted_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ data_data,
-    double* __restrict__ e_out,
     double* __restrict__ s_acc_out)
 {
     LIFTED_PARALLEL
@@ -281,18 +280,13 @@ LIFTED_KERNEL void weighted_k0(const int64_t n, const int64_t d0,
         LIFTED_FOR(i, n)
         {
             LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, e);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 const double data = data_data[i];
                 // inactive_inputs.py:7  scale = np.exp(data) / np.sum(np.exp(data))
-                LIFTED_AT(e) = exp(data);
+                const double e = exp(data);
                 const double e_1 = exp(data);
                 LIFTED_AT(s_acc) += e_1;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                e_out[i] = LIFTED_AT(e);
             }
         }
         lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
@@ -301,7 +295,7 @@ LIFTED_KERNEL void weighted_k0(const int64_t n, const int64_t d0,
 
 // weighted_k1: 1-d index space of n elements
 LIFTED_KERNEL void weighted_k1(const int64_t n, const int64_t d0,
-    const double* __restrict__ e_data,
+    const double* __restrict__ data_data,
     const double s,
     const int64_t* __restrict__ counts_data,
     const double* __restrict__ w_data,
@@ -316,10 +310,11 @@ LIFTED_KERNEL void weighted_k1(const int64_t n, const int64_t d0,
             LIFTED_CHUNK(i, n);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double e = e_data[i];
+                const double data = data_data[i];
                 const int64_t counts = counts_data[i];
                 const double w = w_data[i];
                 // inactive_inputs.py:7  scale = np.exp(data) / np.sum(np.exp(data))
+                const double e = exp(data);
                 const double scale = (e / s);
                 // inactive_inputs.py:8  mask = counts > 0
                 const bool mask = (counts > 0);
@@ -337,7 +332,6 @@ LIFTED_KERNEL void weighted_k1(const int64_t n, const int64_t d0,
 // weighted_grad_k0: 1-d index space of n elements
 LIFTED_KERNEL void weighted_grad_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ data_data,
-    double* __restrict__ e_out,
     double* __restrict__ s_acc_out)
 {
     LIFTED_PARALLEL
@@ -347,18 +341,13 @@ LIFTED_KERNEL void weighted_grad_k0(const int64_t n, const int64_t d0,
         LIFTED_FOR(i, n)
         {
             LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, e);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 const double data = data_data[i];
                 // inactive_inputs.py:7  scale = np.exp(data) / np.sum(np.exp(data))
-                LIFTED_AT(e) = exp(data);
+                const double e = exp(data);
                 const double e_1 = exp(data);
                 LIFTED_AT(s_acc) += e_1;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                e_out[i] = LIFTED_AT(e);
             }
         }
         lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
@@ -367,7 +356,7 @@ LIFTED_KERNEL void weighted_grad_k0(const int64_t n, const int64_t d0,
 
 // weighted_grad_k1: 1-d index space of n elements
 LIFTED_KERNEL void weighted_grad_k1(const int64_t n, const int64_t d0,
-    const double* __restrict__ e_data,
+    const double* __restrict__ data_data,
     const double s,
     const int64_t* __restrict__ counts_data,
     const double* __restrict__ w_data,
@@ -382,10 +371,11 @@ LIFTED_KERNEL void weighted_grad_k1(const int64_t n, const int64_t d0,
             LIFTED_LOCAL(double, dw);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double e = e_data[i];
+                const double data = data_data[i];
                 const int64_t counts = counts_data[i];
                 const double w = w_data[i];
                 // inactive_inputs.py:7  scale = np.exp(data) / np.sum(np.exp(data))
+                const double e = exp(data);
                 const double scale = (e / s);
                 // inactive_inputs.py:8  mask = counts > 0
                 const bool mask = (counts > 0);

@@ -13,9 +13,9 @@ __lifted_transforms__ = {
     ('grad', 'weighted', ('w',), False): "weighted_grad",
 }
 _KERNELS = {
-    "weighted_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
+    "weighted_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
     "weighted_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'i64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
-    "weighted_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
+    "weighted_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
     "weighted_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'i64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "inactive_inputs.cu"), _KERNELS)
@@ -76,18 +76,16 @@ def _arg_spec(name, note):
 def weighted(w: "f64[n]", data: "f64[n]", counts: "i64[n]"):
     _check_args('weighted', w, data, counts)
     # inactive_inputs.py:7  scale = np.exp(data) / np.sum(np.exp(data))
-    e, s = _kernels.weighted_k0(data)
-    del data
-    s_1 = _kernels.weighted_k1(e, s, counts, w)
-    del e, s, counts, w
+    s = _kernels.weighted_k0(data)
+    s_1 = _kernels.weighted_k1(data, s, counts, w)
+    del data, s, counts, w
     return s_1
 
 
 def weighted_grad(w: "f64[n]", data: "f64[n]", counts: "i64[n]"):
     _check_args('weighted_grad', w, data, counts)
     # inactive_inputs.py:7  scale = np.exp(data) / np.sum(np.exp(data))
-    e, s = _kernels.weighted_grad_k0(data)
-    del data
-    dw = _kernels.weighted_grad_k1(e, s, counts, w)
-    del e, s, counts, w
+    s = _kernels.weighted_grad_k0(data)
+    dw = _kernels.weighted_grad_k1(data, s, counts, w)
+    del data, s, counts, w
     return dw

@@ -411,31 +411,6 @@ LIFTED_KERNEL void rosenbrock_grad_k1(const int64_t n, const int64_t d0,
 
 // rosenbrock_grad_k2: 1-d index space of n elements
 LIFTED_KERNEL void rosenbrock_grad_k2(const int64_t n, const int64_t d0,
-    const int64_t n_1,
-    double* __restrict__ dx_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dx);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                // indexing_slices.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-                LIFTED_AT(dx) = 0;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dx_out[i] = LIFTED_AT(dx);
-            }
-        }
-    }
-}
-
-// rosenbrock_grad_k3: 1-d index space of n elements
-LIFTED_KERNEL void rosenbrock_grad_k3(const int64_t n, const int64_t d0,
     const double* __restrict__ t_1_data,
     const double* __restrict__ v_1_data,
     double* __restrict__ t_10_out,
@@ -490,30 +465,6 @@ LIFTED_KERNEL void corners_grad_k0(const int64_t n, const int64_t d0, const int6
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 t_3_out[i] = LIFTED_AT(t_3);
-            }
-        }
-    }
-}
-
-// corners_grad_k1: 2-d index space of n elements
-LIFTED_KERNEL void corners_grad_k1(const int64_t n, const int64_t d0, const int64_t d1,
-    double* __restrict__ dm_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dm);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                // indexing_slices.py:12  return m[0, 0] * m[-1, -1] + np.sum(m[1:3, None, ::2] ** 2)
-                LIFTED_AT(dm) = 0;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dm_out[i] = LIFTED_AT(dm);
             }
         }
     }

@@ -301,11 +301,13 @@ LIFTED_KERNEL void rnn_k0(const int64_t n, const int64_t d0,
 LIFTED_KERNEL void rnn_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ m_1_data,
     const double* __restrict__ v_1_data,
-    double* __restrict__ h_2_out)
+    double* __restrict__ h_2_out,
+    double* __restrict__ s_1_acc_out)
 {
     LIFTED_PARALLEL
     {
         LIFTED_THREAD_SETUP;
+        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
         LIFTED_FOR(i, n)
         {
             LIFTED_CHUNK(i, n);
@@ -317,12 +319,15 @@ LIFTED_KERNEL void rnn_k1(const int64_t n, const int64_t d0,
                 // lists_unrolled_append_stack.py:9  h = np.tanh(W @ h + x)
                 const double t_1 = (m_1 + v_1);
                 LIFTED_AT(h_2) = tanh(t_1);
+                // lists_unrolled_append_stack.py:11  return np.sum(np.stack(states) ** 2) + sum(np.sum(s) for s in states[1:])
+                LIFTED_AT(s_1_acc) += LIFTED_AT(h_2);
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 h_2_out[i] = LIFTED_AT(h_2);
             }
         }
+        lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
     }
 }
 
@@ -330,11 +335,13 @@ LIFTED_KERNEL void rnn_k1(const int64_t n, const int64_t d0,
 LIFTED_KERNEL void rnn_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ m_2_data,
     const double* __restrict__ v_2_data,
-    double* __restrict__ h_3_out)
+    double* __restrict__ h_3_out,
+    double* __restrict__ s_2_acc_out)
 {
     LIFTED_PARALLEL
     {
         LIFTED_THREAD_SETUP;
+        LIFTED_LOCAL_FILL(double, s_2_acc, 0);
         LIFTED_FOR(i, n)
         {
             LIFTED_CHUNK(i, n);
@@ -346,12 +353,15 @@ LIFTED_KERNEL void rnn_k2(const int64_t n, const int64_t d0,
                 // lists_unrolled_append_stack.py:9  h = np.tanh(W @ h + x)
                 const double t_2 = (m_2 + v_2);
                 LIFTED_AT(h_3) = tanh(t_2);
+                // lists_unrolled_append_stack.py:11  return np.sum(np.stack(states) ** 2) + sum(np.sum(s) for s in states[1:])
+                LIFTED_AT(s_2_acc) += LIFTED_AT(h_3);
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 h_3_out[i] = LIFTED_AT(h_3);
             }
         }
+        lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
     }
 }
 
@@ -376,35 +386,6 @@ LIFTED_KERNEL void rnn_k3(const int64_t n, const int64_t d0, const int64_t d1,
             }
         }
         lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
-}
-
-// rnn_k4: 1-d index space of n elements
-LIFTED_KERNEL void rnn_k4(const int64_t n, const int64_t d0,
-    const double* __restrict__ h_2_data,
-    const double* __restrict__ h_3_data,
-    double* __restrict__ s_1_acc_out,
-    double* __restrict__ s_2_acc_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
-        LIFTED_LOCAL_FILL(double, s_2_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double h_2 = h_2_data[i];
-                const double h_3 = h_3_data[i];
-                // lists_unrolled_append_stack.py:11  return np.sum(np.stack(states) ** 2) + sum(np.sum(s) for s in states[1:])
-                LIFTED_AT(s_1_acc) += h_2;
-                LIFTED_AT(s_2_acc) += h_3;
-            }
-        }
-        lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-        lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
     }
 }
 
@@ -527,7 +508,6 @@ LIFTED_KERNEL void rnn_grad_k4(const int64_t n, const int64_t d0,
     const double* __restrict__ v_4_data,
     const double* __restrict__ v_5_data,
     const double* __restrict__ h_3_data,
-    double* __restrict__ dh_2_out,
     double* __restrict__ t_10_out)
 {
     LIFTED_PARALLEL
@@ -536,7 +516,6 @@ LIFTED_KERNEL void rnn_grad_k4(const int64_t n, const int64_t d0,
         LIFTED_FOR(i, n)
         {
             LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dh_2);
             LIFTED_LOCAL(double, t_10);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
@@ -544,7 +523,7 @@ LIFTED_KERNEL void rnn_grad_k4(const int64_t n, const int64_t d0,
                 const double v_5 = v_5_data[i];
                 const double h_3 = h_3_data[i];
                 // lists_unrolled_append_stack.py:11  return np.sum(np.stack(states) ** 2) + sum(np.sum(s) for s in states[1:])
-                LIFTED_AT(dh_2) = (1.0 + v_4);
+                const double dh_2 = (1.0 + v_4);
                 const double dh_3 = (1.0 + v_5);
                 // lists_unrolled_append_stack.py:9  h = np.tanh(W @ h + x)
                 const double t_8 = (h_3 * h_3);
@@ -553,7 +532,6 @@ LIFTED_KERNEL void rnn_grad_k4(const int64_t n, const int64_t d0,
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                dh_2_out[i] = LIFTED_AT(dh_2);
                 t_10_out[i] = LIFTED_AT(t_10);
             }
         }
@@ -562,7 +540,7 @@ LIFTED_KERNEL void rnn_grad_k4(const int64_t n, const int64_t d0,
 
 // rnn_grad_k5: 1-d index space of n elements
 LIFTED_KERNEL void rnn_grad_k5(const int64_t n, const int64_t d0,
-    const double* __restrict__ dh_2_data,
+    const double* __restrict__ v_4_data,
     const double* __restrict__ m_4_data,
     const double* __restrict__ h_2_data,
     double* __restrict__ t_13_out)
@@ -576,9 +554,11 @@ LIFTED_KERNEL void rnn_grad_k5(const int64_t n, const int64_t d0,
             LIFTED_LOCAL(double, t_13);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double dh_2 = dh_2_data[i];
+                const double v_4 = v_4_data[i];
                 const double m_4 = m_4_data[i];
                 const double h_2 = h_2_data[i];
+                // lists_unrolled_append_stack.py:11  return np.sum(np.stack(states) ** 2) + sum(np.sum(s) for s in states[1:])
+                const double dh_2 = (1.0 + v_4);
                 // lists_unrolled_append_stack.py:9  h = np.tanh(W @ h + x)
                 const double dh_2_1 = (dh_2 + m_4);
                 const double t_11 = (h_2 * h_2);

@@ -14,15 +14,14 @@ __lifted_transforms__ = {
 }
 _KERNELS = {
     "rnn_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "rnn_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "rnn_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "rnn_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
+    "rnn_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
     "rnn_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (3, None)},
-    "rnn_k4": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
     "rnn_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "rnn_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "rnn_grad_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "rnn_grad_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (3, None)},
-    "rnn_grad_k4": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "rnn_grad_k4": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "rnn_grad_k5": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "rnn_grad_k6": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "rnn_grad_k7": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
@@ -96,19 +95,17 @@ def rnn(h: "f64[d]", W: "f64[d,d]", xs: "f64[3,d]"):
     h_1 = _kernels.rnn_k0(m, v)
     del m, v
     m_1 = W @ h_1
-    h_2 = _kernels.rnn_k1(m_1, v_1)
+    h_2, s_1 = _kernels.rnn_k1(m_1, v_1)
     del m_1, v_1
     m_2 = W @ h_2
     del W
-    h_3 = _kernels.rnn_k2(m_2, v_2)
+    h_3, s_2 = _kernels.rnn_k2(m_2, v_2)
     del m_2, v_2
     # lists_unrolled_append_stack.py:11  return np.sum(np.stack(states) ** 2) + sum(np.sum(s) for s in states[1:])
     c = np.stack((h_1, h_2, h_3))
-    del h_1
+    del h_1, h_2, h_3
     s = _kernels.rnn_k3(c)
     del c
-    s_1, s_2 = _kernels.rnn_k4(h_2, h_3)
-    del h_2, h_3
     return s + (0 + s_1 + s_2)
 
 
@@ -137,12 +134,12 @@ def rnn_grad(h: "f64[d]", W: "f64[d,d]", xs: "f64[3,d]"):
     del c
     dh_1 = t_7[0]
     v_4 = t_7[1]
-    dh_2, t_10 = _kernels.rnn_grad_k4(v_4, t_7[2], h_3)
-    del v_4, t_7, h_3
+    t_10 = _kernels.rnn_grad_k4(v_4, t_7[2], h_3)
+    del t_7, h_3
     # lists_unrolled_append_stack.py:9  h = np.tanh(W @ h + x)
     dW = np.outer(t_10, h_2)
-    t_13 = _kernels.rnn_grad_k5(dh_2, t_10 @ W, h_2)
-    del dh_2, t_10, h_2
+    t_13 = _kernels.rnn_grad_k5(v_4, t_10 @ W, h_2)
+    del v_4, t_10, h_2
     dW_1 = _kernels.rnn_grad_k6(dW, np.outer(t_13, h_1))
     del dW
     t_16 = _kernels.rnn_grad_k7(dh_1, t_13 @ W, h_1)

@@ -355,11 +355,6 @@ LIFTED_KERNEL void loss_grad_k0(const int64_t n, const int64_t d0,
 LIFTED_KERNEL void loss_vg_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ m_data,
     const double* __restrict__ y_data,
-    double* __restrict__ e_out,
-    double* __restrict__ t_1_out,
-    double* __restrict__ p_out,
-    double* __restrict__ t_4_out,
-    double* __restrict__ t_5_out,
     double* __restrict__ s_acc_out)
 {
     LIFTED_PARALLEL
@@ -369,37 +364,24 @@ LIFTED_KERNEL void loss_vg_k0(const int64_t n, const int64_t d0,
         LIFTED_FOR(i, n)
         {
             LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, e);
-            LIFTED_LOCAL(double, t_1);
-            LIFTED_LOCAL(double, p);
-            LIFTED_LOCAL(double, t_4);
-            LIFTED_LOCAL(double, t_5);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 const double m = m_data[i];
                 const double y = y_data[i];
                 // logistic_regression.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
                 const double t = (-m);
-                LIFTED_AT(e) = exp(t);
-                LIFTED_AT(t_1) = (1.0 + LIFTED_AT(e));
-                LIFTED_AT(p) = (1.0 / LIFTED_AT(t_1));
+                const double e = exp(t);
+                const double t_1 = (1.0 + e);
+                const double p = (1.0 / t_1);
                 // logistic_regression.py:8  return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
-                const double t_2 = log(LIFTED_AT(p));
+                const double t_2 = log(p);
                 const double t_3 = (y * t_2);
-                LIFTED_AT(t_4) = (1.0 - y);
-                LIFTED_AT(t_5) = (1.0 - LIFTED_AT(p));
-                const double t_6 = log(LIFTED_AT(t_5));
-                const double t_7 = (LIFTED_AT(t_4) * t_6);
+                const double t_4 = (1.0 - y);
+                const double t_5 = (1.0 - p);
+                const double t_6 = log(t_5);
+                const double t_7 = (t_4 * t_6);
                 const double t_8 = (t_3 + t_7);
                 LIFTED_AT(s_acc) += t_8;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                e_out[i] = LIFTED_AT(e);
-                t_1_out[i] = LIFTED_AT(t_1);
-                p_out[i] = LIFTED_AT(p);
-                t_4_out[i] = LIFTED_AT(t_4);
-                t_5_out[i] = LIFTED_AT(t_5);
             }
         }
         lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
@@ -408,13 +390,9 @@ LIFTED_KERNEL void loss_vg_k0(const int64_t n, const int64_t d0,
 
 // loss_vg_k1: 1-d index space of n elements
 LIFTED_KERNEL void loss_vg_k1(const int64_t n, const int64_t d0,
-    const double t_10,
-    const double* __restrict__ t_4_data,
-    const double* __restrict__ t_5_data,
+    const double* __restrict__ m_data,
     const double* __restrict__ y_data,
-    const double* __restrict__ p_data,
-    const double* __restrict__ t_1_data,
-    const double* __restrict__ e_data,
+    const double t_10,
     double* __restrict__ t_19_out)
 {
     LIFTED_PARALLEL
@@ -426,13 +404,16 @@ LIFTED_KERNEL void loss_vg_k1(const int64_t n, const int64_t d0,
             LIFTED_LOCAL(double, t_19);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double t_4 = t_4_data[i];
-                const double t_5 = t_5_data[i];
+                const double m = m_data[i];
                 const double y = y_data[i];
-                const double p = p_data[i];
-                const double t_1 = t_1_data[i];
-                const double e = e_data[i];
+                // logistic_regression.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
+                const double t = (-m);
+                const double e = exp(t);
+                const double t_1 = (1.0 + e);
+                const double p = (1.0 / t_1);
                 // logistic_regression.py:8  return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
+                const double t_4 = (1.0 - y);
+                const double t_5 = (1.0 - p);
                 const double t_11 = (t_10 * t_4);
                 const double t_12 = (t_11 / t_5);
                 const double t_13 = (t_10 * y);

@@ -16,8 +16,8 @@ __lifted_transforms__ = {
 _KERNELS = {
     "loss_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', True, False)], 'dims': [], 'static': (None,)},
     "loss_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "loss_vg_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('reduce', 'f64', 'add', 'f64', True, False)], 'dims': [], 'static': (None,)},
-    "loss_vg_k1": {'rank': 1, 'params': [('scalar', 'f64'), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "loss_vg_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', True, False)], 'dims': [], 'static': (None,)},
+    "loss_vg_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "logistic_regression.cu"), _KERNELS)
 
@@ -109,8 +109,7 @@ def loss_vg(w: "f64[d]", x: "f64[n,d]", y: "f64[n]"):
     # logistic_regression.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
     m = x @ w
     del w
-    e, t_1, p, t_4, t_5, s = _kernels.loss_vg_k0(m, y)
-    del m
+    s = _kernels.loss_vg_k0(m, y)
     # logistic_regression.py:8  return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
     t_9 = -s
     del s
@@ -118,8 +117,8 @@ def loss_vg(w: "f64[d]", x: "f64[n,d]", y: "f64[n]"):
     # logistic_regression.py:8  return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
     t_10 = -1.0 / n
     del n
-    t_19 = _kernels.loss_vg_k1(t_10, t_4, t_5, y, p, t_1, e)
-    del t_10, t_4, t_5, y, p, t_1, e
+    t_19 = _kernels.loss_vg_k1(m, y, t_10)
+    del m, y, t_10
     # logistic_regression.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
     dw = t_19 @ x
     del t_19, x

@@ -370,7 +370,6 @@ LIFTED_KERNEL void mlp_loss_vg_k1(const int64_t n, const int64_t d0, const int64
     const double* __restrict__ logits_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     const double* __restrict__ labels_data,
-    double* __restrict__ log_probs_out,
     double* __restrict__ s_1_acc_out)
 {
     LIFTED_PARALLEL
@@ -380,7 +379,6 @@ LIFTED_KERNEL void mlp_loss_vg_k1(const int64_t n, const int64_t d0, const int64
         LIFTED_FOR(i, n)
         {
             LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, log_probs);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 int64_t rest = i;
@@ -390,14 +388,10 @@ LIFTED_KERNEL void mlp_loss_vg_k1(const int64_t n, const int64_t d0, const int64
                 const double s = s_data[i0 * s_s0 + i1 * s_s1];
                 const double labels = labels_data[i];
                 // mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
-                LIFTED_AT(log_probs) = (logits - s);
+                const double log_probs = (logits - s);
                 // mlp_value_and_grad.py:11  return -np.sum(labels * log_probs) / x.shape[0]
-                const double t_3 = (labels * LIFTED_AT(log_probs));
+                const double t_3 = (labels * log_probs);
                 LIFTED_AT(s_1_acc) += t_3;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                log_probs_out[i] = LIFTED_AT(log_probs);
             }
         }
         lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
@@ -408,7 +402,6 @@ LIFTED_KERNEL void mlp_loss_vg_k1(const int64_t n, const int64_t d0, const int64
 LIFTED_KERNEL void mlp_loss_vg_k2(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double t_7,
     const double* __restrict__ labels_data,
-    double* __restrict__ dlog_probs_out,
     double* __restrict__ s_2_acc_out)
 {
     LIFTED_PARALLEL
@@ -420,18 +413,13 @@ LIFTED_KERNEL void mlp_loss_vg_k2(const int64_t n, const int64_t d0, const int64
             LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
             {
                 LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
-                LIFTED_LOCAL(double, dlog_probs);
                 LIFTED_LANES(i) {
                     LIFTED_LANE_INDEX(i);
                     const double labels = labels_data[i];
                     // mlp_value_and_grad.py:11  return -np.sum(labels * log_probs) / x.shape[0]
-                    LIFTED_AT(dlog_probs) = (t_7 * labels);
+                    const double dlog_probs = (t_7 * labels);
                     // mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
-                    LIFTED_AT(s_2_acc) += LIFTED_AT(dlog_probs);
-                }
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    dlog_probs_out[i] = LIFTED_AT(dlog_probs);
+                    LIFTED_AT(s_2_acc) += dlog_probs;
                 }
             }
             LIFTED_ROW_STORE(s_2_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_2_acc));
@@ -467,9 +455,11 @@ LIFTED_KERNEL void mlp_loss_vg_k3(const int64_t n, const int64_t d0, const int64
 
 // mlp_loss_vg_k4: 2-d index space of n elements
 LIFTED_KERNEL void mlp_loss_vg_k4(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ log_probs_data,
+    const double* __restrict__ logits_data,
+    const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
+    const double t_7,
+    const double* __restrict__ labels_data,
     const double* __restrict__ t_9_data, const int64_t t_9_s0, const int64_t t_9_s1,
-    const double* __restrict__ dlog_probs_data,
     double* __restrict__ dlogits_out)
 {
     LIFTED_PARALLEL
@@ -484,9 +474,14 @@ LIFTED_KERNEL void mlp_loss_vg_k4(const int64_t n, const int64_t d0, const int64
                 int64_t rest = i;
                 const int64_t i1 = lifted_unravel_step(rest, d1);
                 const int64_t i0 = rest;
-                const double log_probs = log_probs_data[i];
+                const double logits = logits_data[i];
+                const double s = s_data[i0 * s_s0 + i1 * s_s1];
+                const double labels = labels_data[i];
                 const double t_9 = t_9_data[i0 * t_9_s0 + i1 * t_9_s1];
-                const double dlog_probs = dlog_probs_data[i];
+                // mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
+                const double log_probs = (logits - s);
+                // mlp_value_and_grad.py:11  return -np.sum(labels * log_probs) / x.shape[0]
+                const double dlog_probs = (t_7 * labels);
                 // mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
                 const double e = exp(log_probs);
                 const double t_10 = (t_9 * e);

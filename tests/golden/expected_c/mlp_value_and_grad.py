@@ -17,10 +17,10 @@ _KERNELS = {
     "mlp_loss_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "mlp_loss_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
     "mlp_loss_vg_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "mlp_loss_vg_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('out', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
-    "mlp_loss_vg_k2": {'rank': 2, 'params': [('scalar', 'f64'), ('array', 'f64', ('S', 'S'), False), ('out', 'f64'), ('reduce', 'f64', 'add', 'f64', False, True)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
+    "mlp_loss_vg_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
+    "mlp_loss_vg_k2": {'rank': 2, 'params': [('scalar', 'f64'), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, True)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
     "mlp_loss_vg_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, 1)},
-    "mlp_loss_vg_k4": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "mlp_loss_vg_k4": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('scalar', 'f64'), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "mlp_loss_vg_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 'S'), True), ('out', 'f64', True), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None), 'mode': 'columns', 'perm': (1, 0), 'reduced': 1},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "mlp_value_and_grad.cu"), _KERNELS)
@@ -109,8 +109,8 @@ def mlp_loss_vg(w1: "f64[h,d]", b1: "f64[h]", w2: "f64[k,h]", x: "f64[n,d]", lab
     del w2
     logits = hidden @ t_2
     # mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
-    log_probs, s_1 = _kernels.mlp_loss_vg_k1(logits, scipy.special.logsumexp(logits, axis=1, keepdims=True), labels)
-    del logits
+    s = scipy.special.logsumexp(logits, axis=1, keepdims=True)
+    s_1 = _kernels.mlp_loss_vg_k1(logits, s, labels)
     # mlp_value_and_grad.py:11  return -np.sum(labels * log_probs) / x.shape[0]
     t_5 = -s_1 / n
     del s_1
@@ -120,13 +120,12 @@ def mlp_loss_vg(w1: "f64[h,d]", b1: "f64[h]", w2: "f64[k,h]", x: "f64[n,d]", lab
     del n
     t_7 = -t_6
     del t_6
-    dlog_probs, s_2 = _kernels.mlp_loss_vg_k2(t_7, labels)
-    del t_7, labels
+    s_2 = _kernels.mlp_loss_vg_k2(t_7, labels)
     # mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
     t_9 = _kernels.mlp_loss_vg_k3(s_2)
     del s_2
-    dlogits = _kernels.mlp_loss_vg_k4(log_probs, t_9, dlog_probs)
-    del log_probs, t_9, dlog_probs
+    dlogits = _kernels.mlp_loss_vg_k4(logits, s, t_7, labels, t_9)
+    del logits, s, t_7, labels, t_9
     # mlp_value_and_grad.py:9  logits = hidden @ w2.T
     dhidden = dlogits @ t_2.T
     del t_2

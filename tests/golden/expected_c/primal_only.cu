@@ -298,7 +298,6 @@ LIFTED_KERNEL void softmax_k0(const int64_t n, const int64_t d0, const int64_t d
 LIFTED_KERNEL void softmax_k1(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ z_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
-    double* __restrict__ e_out,
     double* __restrict__ s_1_acc_out)
 {
     LIFTED_PARALLEL
@@ -310,7 +309,6 @@ LIFTED_KERNEL void softmax_k1(const int64_t n, const int64_t d0, const int64_t d
             LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
             {
                 LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
-                LIFTED_LOCAL(double, e);
                 LIFTED_LANES(i) {
                     LIFTED_LANE_INDEX(i);
                     const int64_t i0 = lifted_o;
@@ -320,13 +318,9 @@ LIFTED_KERNEL void softmax_k1(const int64_t n, const int64_t d0, const int64_t d
                     // primal_only.py:8  shifted = z - np.max(z, axis=1, keepdims=True)
                     const double shifted = (z - s);
                     // primal_only.py:9  e = np.exp(shifted)
-                    LIFTED_AT(e) = exp(shifted);
+                    const double e = exp(shifted);
                     // primal_only.py:10  return e / np.sum(e, axis=1, keepdims=True)
-                    LIFTED_AT(s_1_acc) += LIFTED_AT(e);
-                }
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    e_out[i] = LIFTED_AT(e);
+                    LIFTED_AT(s_1_acc) += e;
                 }
             }
             LIFTED_ROW_STORE(s_1_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_1_acc));
@@ -336,7 +330,8 @@ LIFTED_KERNEL void softmax_k1(const int64_t n, const int64_t d0, const int64_t d
 
 // softmax_k2: 2-d index space of n elements
 LIFTED_KERNEL void softmax_k2(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ e_data,
+    const double* __restrict__ z_data,
+    const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     const double* __restrict__ s_1_data, const int64_t s_1_s0, const int64_t s_1_s1,
     double* __restrict__ t_out)
 {
@@ -352,8 +347,13 @@ LIFTED_KERNEL void softmax_k2(const int64_t n, const int64_t d0, const int64_t d
                 int64_t rest = i;
                 const int64_t i1 = lifted_unravel_step(rest, d1);
                 const int64_t i0 = rest;
-                const double e = e_data[i];
+                const double z = z_data[i];
+                const double s = s_data[i0 * s_s0 + i1 * s_s1];
                 const double s_1 = s_1_data[i0 * s_1_s0 + i1 * s_1_s1];
+                // primal_only.py:8  shifted = z - np.max(z, axis=1, keepdims=True)
+                const double shifted = (z - s);
+                // primal_only.py:9  e = np.exp(shifted)
+                const double e = exp(shifted);
                 // primal_only.py:10  return e / np.sum(e, axis=1, keepdims=True)
                 LIFTED_AT(t) = (e / s_1);
             }

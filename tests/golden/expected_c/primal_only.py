@@ -13,8 +13,8 @@ __lifted_transforms__ = {
 }
 _KERNELS = {
     "softmax_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'max', 'f64', False, True)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
-    "softmax_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('out', 'f64'), ('reduce', 'f64', 'add', 'f64', False, True)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
-    "softmax_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "softmax_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('reduce', 'f64', 'add', 'f64', False, True)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
+    "softmax_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 1), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "primal_only.cu"), _KERNELS)
 
@@ -76,9 +76,8 @@ def softmax(z: "f64[n,k]"):
     _check_args('softmax', z)
     # primal_only.py:8  shifted = z - np.max(z, axis=1, keepdims=True)
     s = _kernels.softmax_k0(z)
-    e, s_1 = _kernels.softmax_k1(z, s)
-    del z, s
+    s_1 = _kernels.softmax_k1(z, s)
     # primal_only.py:10  return e / np.sum(e, axis=1, keepdims=True)
-    t = _kernels.softmax_k2(e, s_1)
-    del e, s_1
+    t = _kernels.softmax_k2(z, s, s_1)
+    del z, s, s_1
     return t

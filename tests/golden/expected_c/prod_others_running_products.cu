@@ -560,7 +560,6 @@ LIFTED_KERNEL void row_products_hessian_k5(const int64_t n, const int64_t d0, co
     const double* __restrict__ h_data,
     const double* __restrict__ p_4_data, const int64_t p_4_s0, const int64_t p_4_s1, const int64_t p_4_s2,
     const double* __restrict__ basis_1_data,
-    double* __restrict__ t_9_out,
     double* __restrict__ t_10_out)
 {
     LIFTED_PARALLEL
@@ -569,7 +568,6 @@ LIFTED_KERNEL void row_products_hessian_k5(const int64_t n, const int64_t d0, co
         LIFTED_FOR(i, n)
         {
             LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_9);
             LIFTED_LOCAL(double, t_10);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
@@ -581,12 +579,11 @@ LIFTED_KERNEL void row_products_hessian_k5(const int64_t n, const int64_t d0, co
                 const double p_4 = p_4_data[i0 * p_4_s0 + i1 * p_4_s1 + i2 * p_4_s2];
                 const double basis_1 = basis_1_data[i];
                 // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
-                LIFTED_AT(t_9) = (h * p_4);
+                const double t_9 = (h * p_4);
                 LIFTED_AT(t_10) = (basis_1 * p_4);
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                t_9_out[i] = LIFTED_AT(t_9);
                 t_10_out[i] = LIFTED_AT(t_10);
             }
         }
@@ -595,9 +592,10 @@ LIFTED_KERNEL void row_products_hessian_k5(const int64_t n, const int64_t d0, co
 
 // row_products_hessian_k6: 3-d index space of n elements
 LIFTED_KERNEL void row_products_hessian_k6(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+    const double* __restrict__ h_data,
+    const double* __restrict__ p_4_data, const int64_t p_4_s0, const int64_t p_4_s1, const int64_t p_4_s2,
     const double* __restrict__ h_1_data,
     const double* __restrict__ p_3_data, const int64_t p_3_s0, const int64_t p_3_s1, const int64_t p_3_s2,
-    const double* __restrict__ t_9_data,
     const double* __restrict__ r_2_data, const int64_t r_2_s0, const int64_t r_2_s1, const int64_t r_2_s2,
     const double* __restrict__ p_2_data, const int64_t p_2_s0, const int64_t p_2_s1, const int64_t p_2_s2,
     const double* __restrict__ r_1_data, const int64_t r_1_s0, const int64_t r_1_s1, const int64_t r_1_s2,
@@ -616,13 +614,15 @@ LIFTED_KERNEL void row_products_hessian_k6(const int64_t n, const int64_t d0, co
                 const int64_t i2 = lifted_unravel_step(rest, d2);
                 const int64_t i1 = lifted_unravel_step(rest, d1);
                 const int64_t i0 = rest;
+                const double h = h_data[i];
+                const double p_4 = p_4_data[i0 * p_4_s0 + i1 * p_4_s1 + i2 * p_4_s2];
                 const double h_1 = h_1_data[i];
                 const double p_3 = p_3_data[i0 * p_3_s0 + i1 * p_3_s1 + i2 * p_3_s2];
-                const double t_9 = t_9_data[i];
                 const double r_2 = r_2_data[i0 * r_2_s0 + i1 * r_2_s1 + i2 * r_2_s2];
                 const double p_2 = p_2_data[i0 * p_2_s0 + i1 * p_2_s1 + i2 * p_2_s2];
                 const double r_1 = r_1_data[i0 * r_1_s0 + i1 * r_1_s1 + i2 * r_1_s2];
                 // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
+                const double t_9 = (h * p_4);
                 const double t_11 = (h_1 * p_3);
                 const double t_12 = (t_9 + t_11);
                 const double t_13 = (r_2 * p_2);

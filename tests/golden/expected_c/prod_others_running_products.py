@@ -24,8 +24,8 @@ _KERNELS = {
     "row_products_hessian_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "row_products_hessian_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "row_products_hessian_k4": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), False), ('array', 'f64', (None, 'S', 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None, None)},
-    "row_products_hessian_k5": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), False), ('array', 'f64', (None, 'S', 'S'), True), ('array', 'f64', ('S', 'S', 'S'), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None, None)},
-    "row_products_hessian_k6": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), False), ('array', 'f64', (None, 'S', 'S'), True), ('array', 'f64', ('S', 'S', 'S'), False), ('array', 'f64', ('S', 'S', 1), True), ('array', 'f64', (None, 'S', 'S'), True), ('array', 'f64', (None, 'S', 1), True), ('out', 'f64')], 'dims': [], 'static': (None, None, None)},
+    "row_products_hessian_k5": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), False), ('array', 'f64', (None, 'S', 'S'), True), ('array', 'f64', ('S', 'S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None, None)},
+    "row_products_hessian_k6": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), False), ('array', 'f64', (None, 'S', 'S'), True), ('array', 'f64', ('S', 'S', 'S'), False), ('array', 'f64', (None, 'S', 'S'), True), ('array', 'f64', ('S', 'S', 1), True), ('array', 'f64', (None, 'S', 'S'), True), ('array', 'f64', (None, 'S', 1), True), ('out', 'f64')], 'dims': [], 'static': (None, None, None)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "prod_others_running_products.cu"), _KERNELS)
 
@@ -207,15 +207,14 @@ def row_products_hessian(x: "f64[n,d]"):
     t_7 = _kernels.row_products_hessian_k3(s_3, t_3)
     del s_3, t_3
     p_3 = _cumprod_exclusive(x, axis=1)
+    p_4 = _cumprod_exclusive(x, axis=1, reverse=True)
     t_8 = _kernels.row_products_hessian_k4(basis_1, p_3)
     h = _linear_scan(np.broadcast_to(x, (B, n_1, d_1)), t_8, axis=2)
     del t_8
-    t_9, t_10 = _kernels.row_products_hessian_k5(h, _cumprod_exclusive(x, axis=1, reverse=True), basis_1)
-    del h, basis_1
-    h_1 = _linear_scan(np.broadcast_to(x, (B, n_1, d_1)), t_10, axis=2, reverse=True)
-    del B, n_1, d_1, t_10
-    tdx = _kernels.row_products_hessian_k6(h_1, p_3, t_9, np.expand_dims(t_7, 2), _prod_others(x, axis=1), np.expand_dims(t_4, 1))
-    del h_1, p_3, t_9, t_7, x, t_4
+    t_10 = _kernels.row_products_hessian_k5(h, p_4, basis_1)
+    del basis_1
+    tdx = _kernels.row_products_hessian_k6(h, p_4, _linear_scan(np.broadcast_to(x, (B, n_1, d_1)), t_10, axis=2, reverse=True), p_3, np.expand_dims(t_7, 2), _prod_others(x, axis=1), np.expand_dims(t_4, 1))
+    del h, p_4, x, B, n_1, d_1, t_10, p_3, t_7, t_4
     jac = np.transpose(tdx, axes=(1, 2, 0))
     del tdx
     jac_1 = np.reshape(jac, (n, d, n, d))

@@ -392,8 +392,6 @@ LIFTED_KERNEL void normalized_grad_k0(const int64_t n, const int64_t d0, const i
 LIFTED_KERNEL void normalized_grad_k1(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
-    double* __restrict__ centered_out,
-    double* __restrict__ t_out,
     double* __restrict__ scale_acc_out,
     double* __restrict__ s_1_acc_out)
 {
@@ -407,8 +405,6 @@ LIFTED_KERNEL void normalized_grad_k1(const int64_t n, const int64_t d0, const i
             LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
             {
                 LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
-                LIFTED_LOCAL(double, centered);
-                LIFTED_LOCAL(double, t);
                 LIFTED_LANES(i) {
                     LIFTED_LANE_INDEX(i);
                     const int64_t i0 = lifted_o;
@@ -416,17 +412,12 @@ LIFTED_KERNEL void normalized_grad_k1(const int64_t n, const int64_t d0, const i
                     const double x = x_data[i];
                     const double s = s_data[i0 * s_s0 + i1 * s_s1];
                     // reduction_axis_keepdims.py:7  centered = x - np.mean(x, axis=0, keepdims=True)
-                    LIFTED_AT(centered) = (x - s);
+                    const double centered = (x - s);
                     // reduction_axis_keepdims.py:8  scale = np.max(np.abs(centered), axis=1)
-                    LIFTED_AT(t) = lifted_abs(LIFTED_AT(centered));
-                    LIFTED_AT(scale_acc) = lifted_maximum(LIFTED_AT(scale_acc), LIFTED_AT(t));
+                    const double t = lifted_abs(centered);
+                    LIFTED_AT(scale_acc) = lifted_maximum(LIFTED_AT(scale_acc), t);
                     // reduction_axis_keepdims.py:9  return np.sum(centered.sum(axis=1) / scale)
-                    LIFTED_AT(s_1_acc) += LIFTED_AT(centered);
-                }
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    centered_out[i] = LIFTED_AT(centered);
-                    t_out[i] = LIFTED_AT(t);
+                    LIFTED_AT(s_1_acc) += centered;
                 }
             }
             LIFTED_ROW_STORE(scale_acc_out[lifted_o], LIFTED_ROW_REDUCE(max, scale_acc));
@@ -473,9 +464,9 @@ LIFTED_KERNEL void normalized_grad_k2(const int64_t n, const int64_t d0,
 
 // normalized_grad_k3: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
 LIFTED_KERNEL void normalized_grad_k3(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ t_data,
+    const double* __restrict__ x_data,
+    const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
-    bool* __restrict__ mask_out,
     int64_t* __restrict__ s_3_acc_out)
 {
     LIFTED_PARALLEL
@@ -487,20 +478,19 @@ LIFTED_KERNEL void normalized_grad_k3(const int64_t n, const int64_t d0, const i
             LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
             {
                 LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
-                LIFTED_LOCAL(bool, mask);
                 LIFTED_LANES(i) {
                     LIFTED_LANE_INDEX(i);
                     const int64_t i0 = lifted_o;
                     const int64_t i1 = (i - lifted_o * lifted_n_red);
-                    const double t = t_data[i];
+                    const double x = x_data[i];
+                    const double s = s_data[i0 * s_s0 + i1 * s_s1];
                     const double r = r_data[i0 * r_s0 + i1 * r_s1];
+                    // reduction_axis_keepdims.py:7  centered = x - np.mean(x, axis=0, keepdims=True)
+                    const double centered = (x - s);
                     // reduction_axis_keepdims.py:8  scale = np.max(np.abs(centered), axis=1)
-                    LIFTED_AT(mask) = (t == r);
-                    LIFTED_AT(s_3_acc) += LIFTED_AT(mask);
-                }
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    mask_out[i] = LIFTED_AT(mask);
+                    const double t = lifted_abs(centered);
+                    const bool mask = (t == r);
+                    LIFTED_AT(s_3_acc) += mask;
                 }
             }
             LIFTED_ROW_STORE(s_3_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_3_acc));
@@ -538,11 +528,11 @@ LIFTED_KERNEL void normalized_grad_k4(const int64_t n, const int64_t d0, const i
 
 // normalized_grad_k5: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
 LIFTED_KERNEL void normalized_grad_k5(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const bool* __restrict__ mask_data, const int64_t mask_s0, const int64_t mask_s1,
+    const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
+    const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
+    const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
     const double* __restrict__ t_4_data, const int64_t t_4_s0, const int64_t t_4_s1,
-    const double* __restrict__ centered_data, const int64_t centered_s0, const int64_t centered_s1,
     const double* __restrict__ dcentered_data, const int64_t dcentered_s0, const int64_t dcentered_s1,
-    double* __restrict__ dcentered_1_out, const int64_t dcentered_1_os0, const int64_t dcentered_1_os1,
     double* __restrict__ s_4_acc_out)
 {
     LIFTED_PARALLEL
@@ -554,28 +544,26 @@ LIFTED_KERNEL void normalized_grad_k5(const int64_t n, const int64_t d0, const i
             LIFTED_LOCAL_FILL(double, s_4_acc, 0);
             for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
             {
-                LIFTED_LOCAL(double, dcentered_1);
                 LIFTED_LANES(lifted_o) {
                     LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
                     const int64_t i0 = LIFTED_COLUMN(lifted_o);
                     const int64_t i1 = lifted_r;
-                    const bool mask = mask_data[i0 * mask_s0 + i1 * mask_s1];
+                    const double x = x_data[i0 * x_s0 + i1 * x_s1];
+                    const double s = s_data[i0 * s_s0 + i1 * s_s1];
+                    const double r = r_data[i0 * r_s0 + i1 * r_s1];
                     const double t_4 = t_4_data[i0 * t_4_s0 + i1 * t_4_s1];
-                    const double centered = centered_data[i0 * centered_s0 + i1 * centered_s1];
                     const double dcentered = dcentered_data[i0 * dcentered_s0 + i1 * dcentered_s1];
+                    // reduction_axis_keepdims.py:7  centered = x - np.mean(x, axis=0, keepdims=True)
+                    const double centered = (x - s);
                     // reduction_axis_keepdims.py:8  scale = np.max(np.abs(centered), axis=1)
-                    const double t_5 = ((double)(mask) * t_4);
+                    const double t = lifted_abs(centered);
+                    const bool mask = (t == r);
+                    const double t_5 = ((double)(int32_t)(mask) * t_4);
                     const double t_6 = lifted_sign(centered);
                     const double t_7 = (t_5 * t_6);
-                    LIFTED_AT(dcentered_1) = (dcentered + t_7);
+                    const double dcentered_1 = (dcentered + t_7);
                     // reduction_axis_keepdims.py:7  centered = x - np.mean(x, axis=0, keepdims=True)
-                    LIFTED_AT(s_4_acc) += LIFTED_AT(dcentered_1);
-                }
-                LIFTED_LANES(lifted_o) {
-                    LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
-                    const int64_t i0 = LIFTED_COLUMN(lifted_o);
-                    const int64_t i1 = lifted_r;
-                    dcentered_1_out[i0 * dcentered_1_os0 + i1 * dcentered_1_os1] = LIFTED_AT(dcentered_1);
+                    LIFTED_AT(s_4_acc) += dcentered_1;
                 }
             }
             LIFTED_COLUMN_STORE(s_4_acc_out, lifted_o, s_4_acc);
@@ -613,7 +601,11 @@ LIFTED_KERNEL void normalized_grad_k6(const int64_t n, const int64_t d0, const i
 
 // normalized_grad_k7: 2-d index space of n elements
 LIFTED_KERNEL void normalized_grad_k7(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ dcentered_1_data,
+    const double* __restrict__ x_data,
+    const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
+    const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
+    const double* __restrict__ t_4_data, const int64_t t_4_s0, const int64_t t_4_s1,
+    const double* __restrict__ dcentered_data, const int64_t dcentered_s0, const int64_t dcentered_s1,
     const double* __restrict__ t_10_data, const int64_t t_10_s0, const int64_t t_10_s1,
     double* __restrict__ dx_out)
 {
@@ -629,8 +621,21 @@ LIFTED_KERNEL void normalized_grad_k7(const int64_t n, const int64_t d0, const i
                 int64_t rest = i;
                 const int64_t i1 = lifted_unravel_step(rest, d1);
                 const int64_t i0 = rest;
-                const double dcentered_1 = dcentered_1_data[i];
+                const double x = x_data[i];
+                const double s = s_data[i0 * s_s0 + i1 * s_s1];
+                const double r = r_data[i0 * r_s0 + i1 * r_s1];
+                const double t_4 = t_4_data[i0 * t_4_s0 + i1 * t_4_s1];
+                const double dcentered = dcentered_data[i0 * dcentered_s0 + i1 * dcentered_s1];
                 const double t_10 = t_10_data[i0 * t_10_s0 + i1 * t_10_s1];
+                // reduction_axis_keepdims.py:7  centered = x - np.mean(x, axis=0, keepdims=True)
+                const double centered = (x - s);
+                // reduction_axis_keepdims.py:8  scale = np.max(np.abs(centered), axis=1)
+                const double t = lifted_abs(centered);
+                const bool mask = (t == r);
+                const double t_5 = ((double)(int32_t)(mask) * t_4);
+                const double t_6 = lifted_sign(centered);
+                const double t_7 = (t_5 * t_6);
+                const double dcentered_1 = (dcentered + t_7);
                 // reduction_axis_keepdims.py:7  centered = x - np.mean(x, axis=0, keepdims=True)
                 LIFTED_AT(dx) = (dcentered_1 + t_10);
             }

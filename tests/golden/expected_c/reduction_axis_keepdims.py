@@ -17,13 +17,13 @@ _KERNELS = {
     "normalized_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (1, 'S'), True), ('reduce', 'f64', 'max', 'f64', False, False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
     "normalized_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
     "normalized_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('reduce', 'f64', 'add', 'f64', True, True)], 'dims': [], 'static': (None, None), 'mode': 'columns', 'perm': (1, 0), 'reduced': 1},
-    "normalized_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (1, 'S'), True), ('out', 'f64'), ('out', 'f64'), ('reduce', 'f64', 'max', 'f64', False, False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
+    "normalized_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (1, 'S'), True), ('reduce', 'f64', 'max', 'f64', False, False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
     "normalized_grad_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "normalized_grad_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('out', 'bool'), ('reduce', 'i64', 'add', 'i64', False, True)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
+    "normalized_grad_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (1, 'S'), True), ('array', 'f64', ('S', 1), True), ('reduce', 'i64', 'add', 'i64', False, True)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
     "normalized_grad_k4": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'i64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, 1)},
-    "normalized_grad_k5": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 1), True), ('out', 'f64', True), ('reduce', 'f64', 'add', 'f64', False, True)], 'dims': [], 'static': (None, None), 'mode': 'columns', 'perm': (1, 0), 'reduced': 1},
+    "normalized_grad_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', (1, 'S'), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 1), True), ('reduce', 'f64', 'add', 'f64', False, True)], 'dims': [], 'static': (None, None), 'mode': 'columns', 'perm': (1, 0), 'reduced': 1},
     "normalized_grad_k6": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('scalar', 'i64'), ('out', 'f64')], 'dims': [], 'static': (1, None)},
-    "normalized_grad_k7": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (1, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "normalized_grad_k7": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (1, 'S'), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', (1, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "reduction_axis_keepdims.cu"), _KERNELS)
 
@@ -97,25 +97,24 @@ def normalized_grad(x: "f64[n,d]"):
     n = x.shape[0]
     # reduction_axis_keepdims.py:7  centered = x - np.mean(x, axis=0, keepdims=True)
     s = _kernels.normalized_grad_k0(x)
-    centered, t, scale, s_1 = _kernels.normalized_grad_k1(x, s)
-    del x, s
+    scale, s_1 = _kernels.normalized_grad_k1(x, s)
     # reduction_axis_keepdims.py:9  return np.sum(centered.sum(axis=1) / scale)
     t_2, dscale = _kernels.normalized_grad_k2(s_1, scale)
     del s_1
     dcentered = np.expand_dims(t_2, 1)
     del t_2
     # reduction_axis_keepdims.py:8  scale = np.max(np.abs(centered), axis=1)
+    r = np.expand_dims(scale, 1)
+    del scale
     r_1 = np.expand_dims(dscale, 1)
     del dscale
-    mask, s_3 = _kernels.normalized_grad_k3(t, np.expand_dims(scale, 1))
-    del t, scale
+    s_3 = _kernels.normalized_grad_k3(x, s, r)
     t_4 = _kernels.normalized_grad_k4(r_1, s_3)
     del r_1, s_3
-    dcentered_1, s_4 = _kernels.normalized_grad_k5(mask, t_4, centered, dcentered)
-    del mask, t_4, centered, dcentered
+    s_4 = _kernels.normalized_grad_k5(x, s, r, t_4, dcentered)
     # reduction_axis_keepdims.py:7  centered = x - np.mean(x, axis=0, keepdims=True)
     t_10 = _kernels.normalized_grad_k6(s_4, n)
     del s_4, n
-    dx = _kernels.normalized_grad_k7(dcentered_1, t_10)
-    del dcentered_1, t_10
+    dx = _kernels.normalized_grad_k7(x, s, r, t_4, dcentered, t_10)
+    del x, s, r, t_4, dcentered, t_10
     return dx

@@ -271,8 +271,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // scaled_product_k0: 2-d index space of n elements
 LIFTED_KERNEL void scaled_product_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ x_data,
-    double* __restrict__ s_acc_out,
-    double* __restrict__ t_3_out)
+    double* __restrict__ s_acc_out)
 {
     LIFTED_PARALLEL
     {
@@ -281,7 +280,6 @@ LIFTED_KERNEL void scaled_product_k0(const int64_t n, const int64_t d0, const in
         LIFTED_FOR(i, n)
         {
             LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_3);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 const double x = x_data[i];
@@ -290,11 +288,7 @@ LIFTED_KERNEL void scaled_product_k0(const int64_t n, const int64_t d0, const in
                 const double t_1 = (1.0 + t);
                 LIFTED_AT(s_acc) *= t_1;
                 const double t_2 = (x * x);
-                LIFTED_AT(t_3) = (t_2 + 1.0);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_3_out[i] = LIFTED_AT(t_3);
+                const double t_3 = (t_2 + 1.0);
             }
         }
         lifted_reduce_mul(s_acc_out, LIFTED_LANE_REDUCE(mul, s_acc));
@@ -303,7 +297,7 @@ LIFTED_KERNEL void scaled_product_k0(const int64_t n, const int64_t d0, const in
 
 // scaled_product_k1: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
 LIFTED_KERNEL void scaled_product_k1(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ t_3_data, const int64_t t_3_s0, const int64_t t_3_s1,
+    const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
     double* __restrict__ s_1_acc_out)
 {
     LIFTED_PARALLEL
@@ -319,8 +313,10 @@ LIFTED_KERNEL void scaled_product_k1(const int64_t n, const int64_t d0, const in
                     LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
                     const int64_t i0 = LIFTED_COLUMN(lifted_o);
                     const int64_t i1 = lifted_r;
-                    const double t_3 = t_3_data[i0 * t_3_s0 + i1 * t_3_s1];
+                    const double x = x_data[i0 * x_s0 + i1 * x_s1];
                     // reduction_prod_and_integer_kernels.py:7  return np.prod(1.0 + 0.01 * x) + np.sum(np.prod(x * x + 1.0, axis=0))
+                    const double t_2 = (x * x);
+                    const double t_3 = (t_2 + 1.0);
                     LIFTED_AT(s_1_acc) *= t_3;
                 }
             }

@@ -13,7 +13,7 @@ __lifted_transforms__ = {
     ('grad', 'scaled_product', ('x',), False): "scaled_product_grad",
 }
 _KERNELS = {
-    "scaled_product_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'mul', 'f64', False, False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "scaled_product_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'mul', 'f64', False, False)], 'dims': [], 'static': (None, None)},
     "scaled_product_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('reduce', 'f64', 'mul', 'f64', False, False)], 'dims': [], 'static': (None, None), 'mode': 'columns', 'perm': (1, 0), 'reduced': 1},
     "scaled_product_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
     "integer_counts_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'i64', ('S', 'S'), False), ('out', 'bool'), ('reduce', 'i64', 'mul', 'i64', False, False)], 'dims': [], 'static': (None, None)},
@@ -142,10 +142,9 @@ def _others_in_groups(x, axis, count, product=None):
 def scaled_product(x: "f64[n,d]"):
     _check_args('scaled_product', x)
     # reduction_prod_and_integer_kernels.py:7  return np.prod(1.0 + 0.01 * x) + np.sum(np.prod(x * x + 1.0, axis=0))
-    s, t_3 = _kernels.scaled_product_k0(x)
+    s = _kernels.scaled_product_k0(x)
+    s_1 = _kernels.scaled_product_k1(x)
     del x
-    s_1 = _kernels.scaled_product_k1(t_3)
-    del t_3
     s_2 = _kernels.scaled_product_k2(s_1)
     del s_1
     return s + s_2

@@ -272,8 +272,8 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 LIFTED_KERNEL void softmax_rows_loss_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
-    double* __restrict__ z_out,
-    double* __restrict__ top_acc_out)
+    double* __restrict__ top_acc_out,
+    double* __restrict__ spread_acc_out)
 {
     LIFTED_PARALLEL
     {
@@ -281,10 +281,10 @@ LIFTED_KERNEL void softmax_rows_loss_k0(const int64_t n, const int64_t d0, const
         LIFTED_ROWS(lifted_o, lifted_n_out)
         {
             LIFTED_LOCAL_FILL(double, top_acc, LIFTED_LOWEST(double));
+            LIFTED_LOCAL_FILL(double, spread_acc, 1);
             LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
             {
                 LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
-                LIFTED_LOCAL(double, z);
                 LIFTED_LANES(i) {
                     LIFTED_LANE_INDEX(i);
                     const int64_t i0 = lifted_o;
@@ -292,23 +292,26 @@ LIFTED_KERNEL void softmax_rows_loss_k0(const int64_t n, const int64_t d0, const
                     const double logits = logits_data[i];
                     const double scale = scale_data[i0 * scale_s0 + i1 * scale_s1];
                     // reduction_rows_and_columns_fused.py:7  z = logits * scale
-                    LIFTED_AT(z) = (logits * scale);
+                    const double z = (logits * scale);
                     // reduction_rows_and_columns_fused.py:8  top = np.max(z, axis=1, keepdims=True)
-                    LIFTED_AT(top_acc) = lifted_maximum(LIFTED_AT(top_acc), LIFTED_AT(z));
-                }
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    z_out[i] = LIFTED_AT(z);
+                    LIFTED_AT(top_acc) = lifted_maximum(LIFTED_AT(top_acc), z);
+                    // reduction_rows_and_columns_fused.py:11  spread = np.prod(1.0 + 0.1 * np.tanh(z), axis=1)
+                    const double t_4 = tanh(z);
+                    const double t_5 = (0.1 * t_4);
+                    const double t_6 = (1.0 + t_5);
+                    LIFTED_AT(spread_acc) *= t_6;
                 }
             }
             LIFTED_ROW_STORE(top_acc_out[lifted_o], LIFTED_ROW_REDUCE(max, top_acc));
+            LIFTED_ROW_STORE(spread_acc_out[lifted_o], LIFTED_ROW_REDUCE(mul, spread_acc));
         }
     }
 }
 
 // softmax_rows_loss_k1: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
 LIFTED_KERNEL void softmax_rows_loss_k1(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ z_data,
+    const double* __restrict__ logits_data,
+    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     const double* __restrict__ top_data, const int64_t top_s0, const int64_t top_s1,
     double* __restrict__ s_acc_out)
 {
@@ -325,8 +328,11 @@ LIFTED_KERNEL void softmax_rows_loss_k1(const int64_t n, const int64_t d0, const
                     LIFTED_LANE_INDEX(i);
                     const int64_t i0 = lifted_o;
                     const int64_t i1 = (i - lifted_o * lifted_n_red);
-                    const double z = z_data[i];
+                    const double logits = logits_data[i];
+                    const double scale = scale_data[i0 * scale_s0 + i1 * scale_s1];
                     const double top = top_data[i0 * top_s0 + i1 * top_s1];
+                    // reduction_rows_and_columns_fused.py:7  z = logits * scale
+                    const double z = (logits * scale);
                     // reduction_rows_and_columns_fused.py:9  lse = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
                     const double t = (z - top);
                     const double e = exp(t);
@@ -369,10 +375,12 @@ LIFTED_KERNEL void softmax_rows_loss_k2(const int64_t n, const int64_t d0, const
 
 // softmax_rows_loss_k3: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
 LIFTED_KERNEL void softmax_rows_loss_k3(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ z_data, const int64_t z_s0, const int64_t z_s1,
+    const double* __restrict__ logits_data, const int64_t logits_s0, const int64_t logits_s1,
+    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
+    const int64_t* __restrict__ counts_data, const int64_t counts_s0, const int64_t counts_s1,
     double* __restrict__ per_class_acc_out,
-    double* __restrict__ t_6_out, const int64_t t_6_os0, const int64_t t_6_os1)
+    int64_t* __restrict__ s_3_acc_out)
 {
     LIFTED_PARALLEL
     {
@@ -381,87 +389,66 @@ LIFTED_KERNEL void softmax_rows_loss_k3(const int64_t n, const int64_t d0, const
         {
             LIFTED_CHUNK(lifted_o, lifted_n_out);
             LIFTED_LOCAL_FILL(double, per_class_acc, 0);
+            LIFTED_LOCAL_FILL(int64_t, s_3_acc, LIFTED_HIGHEST(int64_t));
             for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
             {
-                LIFTED_LOCAL(double, t_6);
                 LIFTED_LANES(lifted_o) {
                     LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
                     const int64_t i0 = LIFTED_COLUMN(lifted_o);
                     const int64_t i1 = lifted_r;
-                    const double z = z_data[i0 * z_s0 + i1 * z_s1];
+                    const double logits = logits_data[i0 * logits_s0 + i1 * logits_s1];
+                    const double scale = scale_data[i0 * scale_s0 + i1 * scale_s1];
                     const double lse = lse_data[i0 * lse_s0 + i1 * lse_s1];
+                    const int64_t counts = counts_data[i0 * counts_s0 + i1 * counts_s1];
+                    // reduction_rows_and_columns_fused.py:7  z = logits * scale
+                    const double z = (logits * scale);
                     // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
                     const double t_2 = (z - lse);
                     const double t_3 = lifted_power(t_2, (double)(2));
                     LIFTED_AT(per_class_acc) += t_3;
-                    // reduction_rows_and_columns_fused.py:11  spread = np.prod(1.0 + 0.1 * np.tanh(z), axis=1)
-                    const double t_4 = tanh(z);
-                    const double t_5 = (0.1 * t_4);
-                    LIFTED_AT(t_6) = (1.0 + t_5);
-                }
-                LIFTED_LANES(lifted_o) {
-                    LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
-                    const int64_t i0 = LIFTED_COLUMN(lifted_o);
-                    const int64_t i1 = lifted_r;
-                    t_6_out[i0 * t_6_os0 + i1 * t_6_os1] = LIFTED_AT(t_6);
+                    // reduction_rows_and_columns_fused.py:12  return np.sum(per_class) + np.sum(spread) + np.sum(np.min(counts * 2 - 1, axis=0))
+                    const int64_t t_8 = (counts * 2);
+                    const int64_t t_9 = (t_8 - 1);
+                    LIFTED_AT(s_3_acc) = lifted_minimum(LIFTED_AT(s_3_acc), t_9);
                 }
             }
             LIFTED_COLUMN_STORE(per_class_acc_out, lifted_o, per_class_acc);
+            LIFTED_COLUMN_STORE(s_3_acc_out, lifted_o, s_3_acc);
         }
     }
 }
 
-// softmax_rows_loss_k4: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-LIFTED_KERNEL void softmax_rows_loss_k4(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ t_6_data,
-    double* __restrict__ spread_acc_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_ROWS(lifted_o, lifted_n_out)
-        {
-            LIFTED_LOCAL_FILL(double, spread_acc, 1);
-            LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
-            {
-                LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const double t_6 = t_6_data[i];
-                    // reduction_rows_and_columns_fused.py:11  spread = np.prod(1.0 + 0.1 * np.tanh(z), axis=1)
-                    LIFTED_AT(spread_acc) *= t_6;
-                }
-            }
-            LIFTED_ROW_STORE(spread_acc_out[lifted_o], LIFTED_ROW_REDUCE(mul, spread_acc));
-        }
-    }
-}
-
-// softmax_rows_loss_k5: 1-d index space of n elements
-LIFTED_KERNEL void softmax_rows_loss_k5(const int64_t n, const int64_t d0,
+// softmax_rows_loss_k4: 1-d index space of n elements
+LIFTED_KERNEL void softmax_rows_loss_k4(const int64_t n, const int64_t d0,
     const double* __restrict__ per_class_data,
-    double* __restrict__ s_1_acc_out)
+    const int64_t* __restrict__ s_3_data,
+    double* __restrict__ s_1_acc_out,
+    int64_t* __restrict__ s_4_acc_out)
 {
     LIFTED_PARALLEL
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+        LIFTED_LOCAL_FILL(int64_t, s_4_acc, 0);
         LIFTED_FOR(i, n)
         {
             LIFTED_CHUNK(i, n);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 const double per_class = per_class_data[i];
+                const int64_t s_3 = s_3_data[i];
                 // reduction_rows_and_columns_fused.py:12  return np.sum(per_class) + np.sum(spread) + np.sum(np.min(counts * 2 - 1, axis=0))
                 LIFTED_AT(s_1_acc) += per_class;
+                LIFTED_AT(s_4_acc) += s_3;
             }
         }
         lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+        lifted_reduce_add(s_4_acc_out, LIFTED_LANE_REDUCE(add, s_4_acc));
     }
 }
 
-// softmax_rows_loss_k6: 1-d index space of n elements
-LIFTED_KERNEL void softmax_rows_loss_k6(const int64_t n, const int64_t d0,
+// softmax_rows_loss_k5: 1-d index space of n elements
+LIFTED_KERNEL void softmax_rows_loss_k5(const int64_t n, const int64_t d0,
     const double* __restrict__ spread_data,
     double* __restrict__ s_2_acc_out)
 {
@@ -483,64 +470,10 @@ LIFTED_KERNEL void softmax_rows_loss_k6(const int64_t n, const int64_t d0,
     }
 }
 
-// softmax_rows_loss_k7: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
-LIFTED_KERNEL void softmax_rows_loss_k7(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const int64_t* __restrict__ counts_data, const int64_t counts_s0, const int64_t counts_s1,
-    int64_t* __restrict__ s_3_acc_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(lifted_o, lifted_n_out)
-        {
-            LIFTED_CHUNK(lifted_o, lifted_n_out);
-            LIFTED_LOCAL_FILL(int64_t, s_3_acc, LIFTED_HIGHEST(int64_t));
-            for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
-            {
-                LIFTED_LANES(lifted_o) {
-                    LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
-                    const int64_t i0 = LIFTED_COLUMN(lifted_o);
-                    const int64_t i1 = lifted_r;
-                    const int64_t counts = counts_data[i0 * counts_s0 + i1 * counts_s1];
-                    // reduction_rows_and_columns_fused.py:12  return np.sum(per_class) + np.sum(spread) + np.sum(np.min(counts * 2 - 1, axis=0))
-                    const int64_t t_8 = (counts * 2);
-                    const int64_t t_9 = (t_8 - 1);
-                    LIFTED_AT(s_3_acc) = lifted_minimum(LIFTED_AT(s_3_acc), t_9);
-                }
-            }
-            LIFTED_COLUMN_STORE(s_3_acc_out, lifted_o, s_3_acc);
-        }
-    }
-}
-
-// softmax_rows_loss_k8: 1-d index space of n elements
-LIFTED_KERNEL void softmax_rows_loss_k8(const int64_t n, const int64_t d0,
-    const int64_t* __restrict__ s_3_data,
-    int64_t* __restrict__ s_4_acc_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(int64_t, s_4_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const int64_t s_3 = s_3_data[i];
-                // reduction_rows_and_columns_fused.py:12  return np.sum(per_class) + np.sum(spread) + np.sum(np.min(counts * 2 - 1, axis=0))
-                LIFTED_AT(s_4_acc) += s_3;
-            }
-        }
-        lifted_reduce_add(s_4_acc_out, LIFTED_LANE_REDUCE(add, s_4_acc));
-    }
-}
-
 // softmax_rows_loss_grad_k0: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
 LIFTED_KERNEL void softmax_rows_loss_grad_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
-    double* __restrict__ z_out,
     double* __restrict__ top_acc_out)
 {
     LIFTED_PARALLEL
@@ -552,7 +485,6 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k0(const int64_t n, const int64_t d0, 
             LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
             {
                 LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
-                LIFTED_LOCAL(double, z);
                 LIFTED_LANES(i) {
                     LIFTED_LANE_INDEX(i);
                     const int64_t i0 = lifted_o;
@@ -560,13 +492,9 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k0(const int64_t n, const int64_t d0, 
                     const double logits = logits_data[i];
                     const double scale = scale_data[i0 * scale_s0 + i1 * scale_s1];
                     // reduction_rows_and_columns_fused.py:7  z = logits * scale
-                    LIFTED_AT(z) = (logits * scale);
+                    const double z = (logits * scale);
                     // reduction_rows_and_columns_fused.py:8  top = np.max(z, axis=1, keepdims=True)
-                    LIFTED_AT(top_acc) = lifted_maximum(LIFTED_AT(top_acc), LIFTED_AT(z));
-                }
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    z_out[i] = LIFTED_AT(z);
+                    LIFTED_AT(top_acc) = lifted_maximum(LIFTED_AT(top_acc), z);
                 }
             }
             LIFTED_ROW_STORE(top_acc_out[lifted_o], LIFTED_ROW_REDUCE(max, top_acc));
@@ -576,9 +504,9 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k0(const int64_t n, const int64_t d0, 
 
 // softmax_rows_loss_grad_k1: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
 LIFTED_KERNEL void softmax_rows_loss_grad_k1(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ z_data,
+    const double* __restrict__ logits_data,
+    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     const double* __restrict__ top_data, const int64_t top_s0, const int64_t top_s1,
-    double* __restrict__ e_out,
     double* __restrict__ s_acc_out)
 {
     LIFTED_PARALLEL
@@ -590,21 +518,19 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k1(const int64_t n, const int64_t d0, 
             LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
             {
                 LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
-                LIFTED_LOCAL(double, e);
                 LIFTED_LANES(i) {
                     LIFTED_LANE_INDEX(i);
                     const int64_t i0 = lifted_o;
                     const int64_t i1 = (i - lifted_o * lifted_n_red);
-                    const double z = z_data[i];
+                    const double logits = logits_data[i];
+                    const double scale = scale_data[i0 * scale_s0 + i1 * scale_s1];
                     const double top = top_data[i0 * top_s0 + i1 * top_s1];
+                    // reduction_rows_and_columns_fused.py:7  z = logits * scale
+                    const double z = (logits * scale);
                     // reduction_rows_and_columns_fused.py:9  lse = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
                     const double t = (z - top);
-                    LIFTED_AT(e) = exp(t);
-                    LIFTED_AT(s_acc) += LIFTED_AT(e);
-                }
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    e_out[i] = LIFTED_AT(e);
+                    const double e = exp(t);
+                    LIFTED_AT(s_acc) += e;
                 }
             }
             LIFTED_ROW_STORE(s_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_acc));
@@ -643,10 +569,9 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k2(const int64_t n, const int64_t d0, 
 
 // softmax_rows_loss_grad_k3: 2-d index space of n elements
 LIFTED_KERNEL void softmax_rows_loss_grad_k3(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ z_data,
+    const double* __restrict__ logits_data,
+    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
-    double* __restrict__ t_2_out,
-    double* __restrict__ t_4_out,
     double* __restrict__ t_6_out)
 {
     LIFTED_PARALLEL
@@ -655,27 +580,26 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k3(const int64_t n, const int64_t d0, 
         LIFTED_FOR(i, n)
         {
             LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_2);
-            LIFTED_LOCAL(double, t_4);
             LIFTED_LOCAL(double, t_6);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 int64_t rest = i;
                 const int64_t i1 = lifted_unravel_step(rest, d1);
                 const int64_t i0 = rest;
-                const double z = z_data[i];
+                const double logits = logits_data[i];
+                const double scale = scale_data[i0 * scale_s0 + i1 * scale_s1];
                 const double lse = lse_data[i0 * lse_s0 + i1 * lse_s1];
+                // reduction_rows_and_columns_fused.py:7  z = logits * scale
+                const double z = (logits * scale);
                 // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
-                LIFTED_AT(t_2) = (z - lse);
+                const double t_2 = (z - lse);
                 // reduction_rows_and_columns_fused.py:11  spread = np.prod(1.0 + 0.1 * np.tanh(z), axis=1)
-                LIFTED_AT(t_4) = tanh(z);
-                const double t_5 = (0.1 * LIFTED_AT(t_4));
+                const double t_4 = tanh(z);
+                const double t_5 = (0.1 * t_4);
                 LIFTED_AT(t_6) = (1.0 + t_5);
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                t_2_out[i] = LIFTED_AT(t_2);
-                t_4_out[i] = LIFTED_AT(t_4);
                 t_6_out[i] = LIFTED_AT(t_6);
             }
         }
@@ -684,12 +608,12 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k3(const int64_t n, const int64_t d0, 
 
 // softmax_rows_loss_grad_k4: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
 LIFTED_KERNEL void softmax_rows_loss_grad_k4(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ logits_data,
+    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
+    const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
     const double* __restrict__ p_data,
-    const double* __restrict__ t_4_data,
     const double t_14,
-    const double* __restrict__ t_2_data,
-    double* __restrict__ dlse_acc_out,
-    double* __restrict__ dz_1_out)
+    double* __restrict__ dlse_acc_out)
 {
     LIFTED_PARALLEL
     {
@@ -700,13 +624,20 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k4(const int64_t n, const int64_t d0, 
             LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
             {
                 LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
-                LIFTED_LOCAL(double, dz_1);
                 LIFTED_LANES(i) {
                     LIFTED_LANE_INDEX(i);
+                    const int64_t i0 = lifted_o;
+                    const int64_t i1 = (i - lifted_o * lifted_n_red);
+                    const double logits = logits_data[i];
+                    const double scale = scale_data[i0 * scale_s0 + i1 * scale_s1];
+                    const double lse = lse_data[i0 * lse_s0 + i1 * lse_s1];
                     const double p = p_data[i];
-                    const double t_4 = t_4_data[i];
-                    const double t_2 = t_2_data[i];
+                    // reduction_rows_and_columns_fused.py:7  z = logits * scale
+                    const double z = (logits * scale);
+                    // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
+                    const double t_2 = (z - lse);
                     // reduction_rows_and_columns_fused.py:11  spread = np.prod(1.0 + 0.1 * np.tanh(z), axis=1)
+                    const double t_4 = tanh(z);
                     const double t_11 = (p * 0.1);
                     const double t_12 = (t_4 * t_4);
                     const double t_13 = (1.0 - t_12);
@@ -716,11 +647,7 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k4(const int64_t n, const int64_t d0, 
                     const double t_16 = (t_15 * (double)(2));
                     const double t_17 = (t_15 * (double)((-2)));
                     LIFTED_AT(dlse_acc) += t_17;
-                    LIFTED_AT(dz_1) = (dz + t_16);
-                }
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    dz_1_out[i] = LIFTED_AT(dz_1);
+                    const double dz_1 = (dz + t_16);
                 }
             }
             LIFTED_ROW_STORE(dlse_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, dlse_acc));
@@ -758,11 +685,15 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k5(const int64_t n, const int64_t d0, 
 
 // softmax_rows_loss_grad_k6: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
 LIFTED_KERNEL void softmax_rows_loss_grad_k6(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ logits_data,
+    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
+    const double* __restrict__ top_data, const int64_t top_s0, const int64_t top_s1,
+    const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
+    const double* __restrict__ p_data,
+    const double t_14,
     const double* __restrict__ t_18_data, const int64_t t_18_s0, const int64_t t_18_s1,
-    const double* __restrict__ e_data,
-    const double* __restrict__ dz_1_data,
     double* __restrict__ s_5_acc_out,
-    double* __restrict__ dz_1_1_out)
+    int64_t* __restrict__ s_6_acc_out)
 {
     LIFTED_PARALLEL
     {
@@ -770,28 +701,48 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k6(const int64_t n, const int64_t d0, 
         LIFTED_ROWS(lifted_o, lifted_n_out)
         {
             LIFTED_LOCAL_FILL(double, s_5_acc, 0);
+            LIFTED_LOCAL_FILL(int64_t, s_6_acc, 0);
             LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
             {
                 LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
-                LIFTED_LOCAL(double, dz_1_1);
                 LIFTED_LANES(i) {
                     LIFTED_LANE_INDEX(i);
                     const int64_t i0 = lifted_o;
                     const int64_t i1 = (i - lifted_o * lifted_n_red);
+                    const double logits = logits_data[i];
+                    const double scale = scale_data[i0 * scale_s0 + i1 * scale_s1];
+                    const double top = top_data[i0 * top_s0 + i1 * top_s1];
+                    const double lse = lse_data[i0 * lse_s0 + i1 * lse_s1];
+                    const double p = p_data[i];
                     const double t_18 = t_18_data[i0 * t_18_s0 + i1 * t_18_s1];
-                    const double e = e_data[i];
-                    const double dz_1 = dz_1_data[i];
+                    // reduction_rows_and_columns_fused.py:7  z = logits * scale
+                    const double z = (logits * scale);
+                    // reduction_rows_and_columns_fused.py:9  lse = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
+                    const double t = (z - top);
+                    const double e = exp(t);
+                    // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
+                    const double t_2 = (z - lse);
+                    // reduction_rows_and_columns_fused.py:11  spread = np.prod(1.0 + 0.1 * np.tanh(z), axis=1)
+                    const double t_4 = tanh(z);
+                    const double t_11 = (p * 0.1);
+                    const double t_12 = (t_4 * t_4);
+                    const double t_13 = (1.0 - t_12);
+                    const double dz = (t_11 * t_13);
+                    // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
+                    const double t_15 = (t_14 * t_2);
+                    const double t_16 = (t_15 * (double)(2));
+                    const double dz_1 = (dz + t_16);
                     // reduction_rows_and_columns_fused.py:9  lse = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
                     const double t_19 = (t_18 * e);
                     LIFTED_AT(s_5_acc) += t_19;
-                    LIFTED_AT(dz_1_1) = (dz_1 + t_19);
-                }
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    dz_1_1_out[i] = LIFTED_AT(dz_1_1);
+                    const double dz_1_1 = (dz_1 + t_19);
+                    // reduction_rows_and_columns_fused.py:8  top = np.max(z, axis=1, keepdims=True)
+                    const bool mask = (z == top);
+                    LIFTED_AT(s_6_acc) += mask;
                 }
             }
             LIFTED_ROW_STORE(s_5_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_5_acc));
+            LIFTED_ROW_STORE(s_6_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_6_acc));
         }
     }
 }
@@ -800,70 +751,6 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k6(const int64_t n, const int64_t d0, 
 LIFTED_KERNEL void softmax_rows_loss_grad_k7(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dlse_data,
     const double* __restrict__ s_5_data,
-    double* __restrict__ dtop_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dtop);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double dlse = dlse_data[i];
-                const double s_5 = s_5_data[i];
-                // reduction_rows_and_columns_fused.py:9  lse = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
-                LIFTED_AT(dtop) = (dlse - s_5);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dtop_out[i] = LIFTED_AT(dtop);
-            }
-        }
-    }
-}
-
-// softmax_rows_loss_grad_k8: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-LIFTED_KERNEL void softmax_rows_loss_grad_k8(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ z_data,
-    const double* __restrict__ top_data, const int64_t top_s0, const int64_t top_s1,
-    bool* __restrict__ mask_out,
-    int64_t* __restrict__ s_6_acc_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_ROWS(lifted_o, lifted_n_out)
-        {
-            LIFTED_LOCAL_FILL(int64_t, s_6_acc, 0);
-            LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
-            {
-                LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
-                LIFTED_LOCAL(bool, mask);
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const int64_t i0 = lifted_o;
-                    const int64_t i1 = (i - lifted_o * lifted_n_red);
-                    const double z = z_data[i];
-                    const double top = top_data[i0 * top_s0 + i1 * top_s1];
-                    // reduction_rows_and_columns_fused.py:8  top = np.max(z, axis=1, keepdims=True)
-                    LIFTED_AT(mask) = (z == top);
-                    LIFTED_AT(s_6_acc) += LIFTED_AT(mask);
-                }
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    mask_out[i] = LIFTED_AT(mask);
-                }
-            }
-            LIFTED_ROW_STORE(s_6_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_6_acc));
-        }
-    }
-}
-
-// softmax_rows_loss_grad_k9: 2-d index space of n elements
-LIFTED_KERNEL void softmax_rows_loss_grad_k9(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ dtop_data,
     const int64_t* __restrict__ s_6_data,
     double* __restrict__ t_22_out)
 {
@@ -876,8 +763,11 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k9(const int64_t n, const int64_t d0, 
             LIFTED_LOCAL(double, t_22);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double dtop = dtop_data[i];
+                const double dlse = dlse_data[i];
+                const double s_5 = s_5_data[i];
                 const int64_t s_6 = s_6_data[i];
+                // reduction_rows_and_columns_fused.py:9  lse = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
+                const double dtop = (dlse - s_5);
                 // reduction_rows_and_columns_fused.py:8  top = np.max(z, axis=1, keepdims=True)
                 LIFTED_AT(t_22) = (dtop / (double)(s_6));
             }
@@ -889,13 +779,16 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k9(const int64_t n, const int64_t d0, 
     }
 }
 
-// softmax_rows_loss_grad_k10: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
-LIFTED_KERNEL void softmax_rows_loss_grad_k10(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const bool* __restrict__ mask_data, const int64_t mask_s0, const int64_t mask_s1,
-    const double* __restrict__ t_22_data, const int64_t t_22_s0, const int64_t t_22_s1,
-    const double* __restrict__ dz_1_data, const int64_t dz_1_s0, const int64_t dz_1_s1,
-    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
+// softmax_rows_loss_grad_k8: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
+LIFTED_KERNEL void softmax_rows_loss_grad_k8(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data, const int64_t logits_s0, const int64_t logits_s1,
+    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
+    const double* __restrict__ top_data, const int64_t top_s0, const int64_t top_s1,
+    const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
+    const double* __restrict__ p_data, const int64_t p_s0, const int64_t p_s1,
+    const double t_14,
+    const double* __restrict__ t_18_data, const int64_t t_18_s0, const int64_t t_18_s1,
+    const double* __restrict__ t_22_data, const int64_t t_22_s0, const int64_t t_22_s1,
     double* __restrict__ dlogits_out, const int64_t dlogits_os0, const int64_t dlogits_os1,
     double* __restrict__ dscale_acc_out)
 {
@@ -913,17 +806,40 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k10(const int64_t n, const int64_t d0,
                     LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
                     const int64_t i0 = LIFTED_COLUMN(lifted_o);
                     const int64_t i1 = lifted_r;
-                    const bool mask = mask_data[i0 * mask_s0 + i1 * mask_s1];
-                    const double t_22 = t_22_data[i0 * t_22_s0 + i1 * t_22_s1];
-                    const double dz_1 = dz_1_data[i0 * dz_1_s0 + i1 * dz_1_s1];
-                    const double scale = scale_data[i0 * scale_s0 + i1 * scale_s1];
                     const double logits = logits_data[i0 * logits_s0 + i1 * logits_s1];
-                    // reduction_rows_and_columns_fused.py:8  top = np.max(z, axis=1, keepdims=True)
-                    const double t_23 = ((double)(mask) * t_22);
-                    const double dz_1_1 = (dz_1 + t_23);
+                    const double scale = scale_data[i0 * scale_s0 + i1 * scale_s1];
+                    const double top = top_data[i0 * top_s0 + i1 * top_s1];
+                    const double lse = lse_data[i0 * lse_s0 + i1 * lse_s1];
+                    const double p = p_data[i0 * p_s0 + i1 * p_s1];
+                    const double t_18 = t_18_data[i0 * t_18_s0 + i1 * t_18_s1];
+                    const double t_22 = t_22_data[i0 * t_22_s0 + i1 * t_22_s1];
                     // reduction_rows_and_columns_fused.py:7  z = logits * scale
-                    LIFTED_AT(dlogits) = (dz_1_1 * scale);
-                    const double t_25 = (dz_1_1 * logits);
+                    const double z = (logits * scale);
+                    // reduction_rows_and_columns_fused.py:9  lse = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
+                    const double t = (z - top);
+                    const double e = exp(t);
+                    // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
+                    const double t_2 = (z - lse);
+                    // reduction_rows_and_columns_fused.py:11  spread = np.prod(1.0 + 0.1 * np.tanh(z), axis=1)
+                    const double t_4 = tanh(z);
+                    const double t_11 = (p * 0.1);
+                    const double t_12 = (t_4 * t_4);
+                    const double t_13 = (1.0 - t_12);
+                    const double dz = (t_11 * t_13);
+                    // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
+                    const double t_15 = (t_14 * t_2);
+                    const double t_16 = (t_15 * (double)(2));
+                    const double dz_1 = (dz + t_16);
+                    // reduction_rows_and_columns_fused.py:9  lse = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
+                    const double t_19 = (t_18 * e);
+                    const double dz_1_1 = (dz_1 + t_19);
+                    // reduction_rows_and_columns_fused.py:8  top = np.max(z, axis=1, keepdims=True)
+                    const bool mask = (z == top);
+                    const double t_23 = ((double)(int32_t)(mask) * t_22);
+                    const double dz_1_2 = (dz_1_1 + t_23);
+                    // reduction_rows_and_columns_fused.py:7  z = logits * scale
+                    LIFTED_AT(dlogits) = (dz_1_2 * scale);
+                    const double t_25 = (dz_1_2 * logits);
                     LIFTED_AT(dscale_acc) += t_25;
                 }
                 LIFTED_LANES(lifted_o) {

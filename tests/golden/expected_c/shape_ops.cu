@@ -397,34 +397,8 @@ LIFTED_KERNEL void reshaped_grad_k0(const int64_t n, const int64_t d0,
     }
 }
 
-// reshaped_grad_k1: 2-d index space of n elements
-LIFTED_KERNEL void reshaped_grad_k1(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ joined_data,
-    double* __restrict__ t_2_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_2);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double joined = joined_data[i];
-                // shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
-                LIFTED_AT(t_2) = tanh(joined);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_2_out[i] = LIFTED_AT(t_2);
-            }
-        }
-    }
-}
-
-// reshaped_grad_k2: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
-LIFTED_KERNEL void reshaped_grad_k2(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+// reshaped_grad_k1: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
+LIFTED_KERNEL void reshaped_grad_k1(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ stacked_data, const int64_t stacked_s0, const int64_t stacked_s1,
     double* __restrict__ s_3_acc_out)
 {
@@ -452,9 +426,9 @@ LIFTED_KERNEL void reshaped_grad_k2(const int64_t n, const int64_t d0, const int
     }
 }
 
-// reshaped_grad_k3: 2-d index space of n elements
-LIFTED_KERNEL void reshaped_grad_k3(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ t_2_data,
+// reshaped_grad_k2: 2-d index space of n elements
+LIFTED_KERNEL void reshaped_grad_k2(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ joined_data,
     double* __restrict__ djoined_out)
 {
     LIFTED_PARALLEL
@@ -466,8 +440,9 @@ LIFTED_KERNEL void reshaped_grad_k3(const int64_t n, const int64_t d0, const int
             LIFTED_LOCAL(double, djoined);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double t_2 = t_2_data[i];
+                const double joined = joined_data[i];
                 // shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
+                const double t_2 = tanh(joined);
                 const double t_6 = (t_2 * t_2);
                 LIFTED_AT(djoined) = (1.0 - t_6);
             }
@@ -479,8 +454,8 @@ LIFTED_KERNEL void reshaped_grad_k3(const int64_t n, const int64_t d0, const int
     }
 }
 
-// reshaped_grad_k4: 2-d index space of n elements
-LIFTED_KERNEL void reshaped_grad_k4(const int64_t n, const int64_t d0, const int64_t d1,
+// reshaped_grad_k3: 2-d index space of n elements
+LIFTED_KERNEL void reshaped_grad_k3(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ blocks_data,
     double* __restrict__ dblocks_out)
 {
@@ -505,8 +480,8 @@ LIFTED_KERNEL void reshaped_grad_k4(const int64_t n, const int64_t d0, const int
     }
 }
 
-// reshaped_grad_k5: 1-d index space of n elements
-LIFTED_KERNEL void reshaped_grad_k5(const int64_t n, const int64_t d0,
+// reshaped_grad_k4: 1-d index space of n elements
+LIFTED_KERNEL void reshaped_grad_k4(const int64_t n, const int64_t d0,
     const double* __restrict__ v_1_data,
     const double* __restrict__ dy_data,
     double* __restrict__ dy_1_out)
@@ -534,8 +509,8 @@ LIFTED_KERNEL void reshaped_grad_k5(const int64_t n, const int64_t d0,
     }
 }
 
-// reshaped_grad_k6: 2-d index space of n elements
-LIFTED_KERNEL void reshaped_grad_k6(const int64_t n, const int64_t d0, const int64_t d1,
+// reshaped_grad_k5: 2-d index space of n elements
+LIFTED_KERNEL void reshaped_grad_k5(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dcolumn_data,
     const double* __restrict__ v_2_data,
     double* __restrict__ dcolumn_1_out)
@@ -562,8 +537,8 @@ LIFTED_KERNEL void reshaped_grad_k6(const int64_t n, const int64_t d0, const int
     }
 }
 
-// reshaped_grad_k7: 1-d index space of n elements
-LIFTED_KERNEL void reshaped_grad_k7(const int64_t n, const int64_t d0,
+// reshaped_grad_k6: 1-d index space of n elements
+LIFTED_KERNEL void reshaped_grad_k6(const int64_t n, const int64_t d0,
     const double* __restrict__ dy_1_data,
     const double* __restrict__ r_1_data,
     double* __restrict__ dy_1_1_out)
@@ -590,8 +565,8 @@ LIFTED_KERNEL void reshaped_grad_k7(const int64_t n, const int64_t d0,
     }
 }
 
-// reshaped_grad_k8: 2-d index space of n elements
-LIFTED_KERNEL void reshaped_grad_k8(const int64_t n, const int64_t d0, const int64_t d1,
+// reshaped_grad_k7: 2-d index space of n elements
+LIFTED_KERNEL void reshaped_grad_k7(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dx_data,
     const double* __restrict__ r_2_data,
     double* __restrict__ dx_1_out)

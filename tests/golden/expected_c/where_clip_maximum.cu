@@ -272,62 +272,6 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 LIFTED_KERNEL void hinge_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     const double* __restrict__ m_data,
-    double* __restrict__ loss_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, loss);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double y = y_data[i];
-                const double m = m_data[i];
-                // where_clip_maximum.py:7  margin = y * (x @ w)
-                const double margin = (y * m);
-                // where_clip_maximum.py:8  loss = np.maximum(0.0, 1.0 - margin)
-                const double t = (1.0 - margin);
-                LIFTED_AT(loss) = lifted_maximum(0.0, t);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                loss_out[i] = LIFTED_AT(loss);
-            }
-        }
-    }
-}
-
-// hinge_k1: 1-d index space of n elements
-LIFTED_KERNEL void hinge_k1(const int64_t n, const int64_t d0,
-    const double* __restrict__ w_data,
-    double* __restrict__ clipped_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, clipped);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double w = w_data[i];
-                // where_clip_maximum.py:9  clipped = np.clip(w, -1.0, 1.0)
-                LIFTED_AT(clipped) = lifted_minimum(lifted_maximum(w, (-1.0)), 1.0);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                clipped_out[i] = LIFTED_AT(clipped);
-            }
-        }
-    }
-}
-
-// hinge_k2: 1-d index space of n elements
-LIFTED_KERNEL void hinge_k2(const int64_t n, const int64_t d0,
-    const double* __restrict__ loss_data,
     double* __restrict__ s_acc_out)
 {
     LIFTED_PARALLEL
@@ -339,7 +283,13 @@ LIFTED_KERNEL void hinge_k2(const int64_t n, const int64_t d0,
             LIFTED_CHUNK(i, n);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double loss = loss_data[i];
+                const double y = y_data[i];
+                const double m = m_data[i];
+                // where_clip_maximum.py:7  margin = y * (x @ w)
+                const double margin = (y * m);
+                // where_clip_maximum.py:8  loss = np.maximum(0.0, 1.0 - margin)
+                const double t = (1.0 - margin);
+                const double loss = lifted_maximum(0.0, t);
                 // where_clip_maximum.py:10  return np.mean(loss) + 0.1 * np.sum(np.where(w > 0, clipped, -clipped))
                 LIFTED_AT(s_acc) += loss;
             }
@@ -348,10 +298,9 @@ LIFTED_KERNEL void hinge_k2(const int64_t n, const int64_t d0,
     }
 }
 
-// hinge_k3: 1-d index space of n elements
-LIFTED_KERNEL void hinge_k3(const int64_t n, const int64_t d0,
+// hinge_k1: 1-d index space of n elements
+LIFTED_KERNEL void hinge_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ w_data,
-    const double* __restrict__ clipped_data,
     double* __restrict__ s_1_acc_out)
 {
     LIFTED_PARALLEL
@@ -364,7 +313,8 @@ LIFTED_KERNEL void hinge_k3(const int64_t n, const int64_t d0,
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 const double w = w_data[i];
-                const double clipped = clipped_data[i];
+                // where_clip_maximum.py:9  clipped = np.clip(w, -1.0, 1.0)
+                const double clipped = lifted_minimum(lifted_maximum(w, (-1.0)), 1.0);
                 // where_clip_maximum.py:10  return np.mean(loss) + 0.1 * np.sum(np.where(w > 0, clipped, -clipped))
                 const bool mask = (w > 0);
                 const double t_1 = (-clipped);
@@ -380,73 +330,7 @@ LIFTED_KERNEL void hinge_k3(const int64_t n, const int64_t d0,
 LIFTED_KERNEL void hinge_grad_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     const double* __restrict__ m_data,
-    double* __restrict__ t_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double y = y_data[i];
-                const double m = m_data[i];
-                // where_clip_maximum.py:7  margin = y * (x @ w)
-                const double margin = (y * m);
-                // where_clip_maximum.py:8  loss = np.maximum(0.0, 1.0 - margin)
-                LIFTED_AT(t) = (1.0 - margin);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_out[i] = LIFTED_AT(t);
-            }
-        }
-    }
-}
-
-// hinge_grad_k1: 1-d index space of n elements
-LIFTED_KERNEL void hinge_grad_k1(const int64_t n, const int64_t d0,
-    const double* __restrict__ w_data,
-    double* __restrict__ dw_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dw);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double w = w_data[i];
-                // where_clip_maximum.py:10  return np.mean(loss) + 0.1 * np.sum(np.where(w > 0, clipped, -clipped))
-                const bool mask = (w > 0);
-                // reverse sweep
-                // where_clip_maximum.py:10  return np.mean(loss) + 0.1 * np.sum(np.where(w > 0, clipped, -clipped))
-                const double dclipped = ((mask) ? (0.1) : (0.0));
-                const double t_6 = ((mask) ? (0.0) : (0.1));
-                const double dclipped_1 = (dclipped - t_6);
-                // where_clip_maximum.py:9  clipped = np.clip(w, -1.0, 1.0)
-                const bool mask_1 = (w >= (-1.0));
-                const bool mask_2 = (w <= 1.0);
-                const bool mask_3 = (mask_1 && mask_2);
-                LIFTED_AT(dw) = (dclipped_1 * (double)(mask_3));
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dw_out[i] = LIFTED_AT(dw);
-            }
-        }
-    }
-}
-
-// hinge_grad_k2: 1-d index space of n elements
-LIFTED_KERNEL void hinge_grad_k2(const int64_t n, const int64_t d0,
-    const double* __restrict__ t_data,
     const double dloss,
-    const double* __restrict__ y_data,
     double* __restrict__ t_9_out)
 {
     LIFTED_PARALLEL
@@ -458,11 +342,14 @@ LIFTED_KERNEL void hinge_grad_k2(const int64_t n, const int64_t d0,
             LIFTED_LOCAL(double, t_9);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double t = t_data[i];
                 const double y = y_data[i];
+                const double m = m_data[i];
+                // where_clip_maximum.py:7  margin = y * (x @ w)
+                const double margin = (y * m);
                 // where_clip_maximum.py:8  loss = np.maximum(0.0, 1.0 - margin)
+                const double t = (1.0 - margin);
                 const bool mask_4 = (0.0 < t);
-                const double t_7 = (dloss * (double)(mask_4));
+                const double t_7 = (dloss * (double)(int32_t)(mask_4));
                 // where_clip_maximum.py:7  margin = y * (x @ w)
                 const double t_8 = (t_7 * y);
                 LIFTED_AT(t_9) = (-t_8);
@@ -475,9 +362,9 @@ LIFTED_KERNEL void hinge_grad_k2(const int64_t n, const int64_t d0,
     }
 }
 
-// hinge_grad_k3: 1-d index space of n elements
-LIFTED_KERNEL void hinge_grad_k3(const int64_t n, const int64_t d0,
-    const double* __restrict__ dw_data,
+// hinge_grad_k1: 1-d index space of n elements
+LIFTED_KERNEL void hinge_grad_k1(const int64_t n, const int64_t d0,
+    const double* __restrict__ w_data,
     const double* __restrict__ m_1_data,
     double* __restrict__ dw_1_out)
 {
@@ -490,8 +377,20 @@ LIFTED_KERNEL void hinge_grad_k3(const int64_t n, const int64_t d0,
             LIFTED_LOCAL(double, dw_1);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double dw = dw_data[i];
+                const double w = w_data[i];
                 const double m_1 = m_1_data[i];
+                // where_clip_maximum.py:10  return np.mean(loss) + 0.1 * np.sum(np.where(w > 0, clipped, -clipped))
+                const bool mask = (w > 0);
+                // reverse sweep
+                // where_clip_maximum.py:10  return np.mean(loss) + 0.1 * np.sum(np.where(w > 0, clipped, -clipped))
+                const double dclipped = ((mask) ? (0.1) : (0.0));
+                const double t_6 = ((mask) ? (0.0) : (0.1));
+                const double dclipped_1 = (dclipped - t_6);
+                // where_clip_maximum.py:9  clipped = np.clip(w, -1.0, 1.0)
+                const bool mask_1 = (w >= (-1.0));
+                const bool mask_2 = (w <= 1.0);
+                const bool mask_3 = (mask_1 && mask_2);
+                const double dw = (dclipped_1 * (double)(int32_t)(mask_3));
                 // where_clip_maximum.py:7  margin = y * (x @ w)
                 LIFTED_AT(dw_1) = (dw + m_1);
             }

@@ -13,14 +13,10 @@ __lifted_transforms__ = {
     ('grad', 'hinge', ('w',), False): "hinge_grad",
 }
 _KERNELS = {
-    "hinge_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "hinge_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "hinge_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', True, False)], 'dims': [], 'static': (None,)},
-    "hinge_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
-    "hinge_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "hinge_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "hinge_grad_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "hinge_grad_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "hinge_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', True, False)], 'dims': [], 'static': (None,)},
+    "hinge_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
+    "hinge_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "hinge_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "where_clip_maximum.cu"), _KERNELS)
 
@@ -80,15 +76,12 @@ def _arg_spec(name, note):
 def hinge(w: "f64[d]", x: "f64[n,d]", y: "f64[n]"):
     _check_args('hinge', w, x, y)
     # where_clip_maximum.py:7  margin = y * (x @ w)
-    loss = _kernels.hinge_k0(y, x @ w)
+    s = _kernels.hinge_k0(y, x @ w)
     del y, x
     # where_clip_maximum.py:9  clipped = np.clip(w, -1.0, 1.0)
-    clipped = _kernels.hinge_k1(w)
+    s_1 = _kernels.hinge_k1(w)
+    del w
     # where_clip_maximum.py:10  return np.mean(loss) + 0.1 * np.sum(np.where(w > 0, clipped, -clipped))
-    s = _kernels.hinge_k2(loss)
-    del loss
-    s_1 = _kernels.hinge_k3(w, clipped)
-    del w, clipped
     return s + 0.1 * s_1
 
 
@@ -96,16 +89,14 @@ def hinge_grad(w: "f64[d]", x: "f64[n,d]", y: "f64[n]"):
     _check_args('hinge_grad', w, x, y)
     n = x.shape[0]
     # where_clip_maximum.py:7  margin = y * (x @ w)
-    t = _kernels.hinge_grad_k0(y, x @ w)
+    m = x @ w
     # where_clip_maximum.py:10  return np.mean(loss) + 0.1 * np.sum(np.where(w > 0, clipped, -clipped))
     dloss = 1.0 / n
     del n
-    dw = _kernels.hinge_grad_k1(w)
-    del w
     # where_clip_maximum.py:8  loss = np.maximum(0.0, 1.0 - margin)
-    t_9 = _kernels.hinge_grad_k2(t, dloss, y)
-    del t, dloss, y
+    t_9 = _kernels.hinge_grad_k0(y, m, dloss)
+    del y, m, dloss
     # where_clip_maximum.py:7  margin = y * (x @ w)
-    dw_1 = _kernels.hinge_grad_k3(dw, t_9 @ x)
-    del dw, t_9, x
+    dw_1 = _kernels.hinge_grad_k1(w, t_9 @ x)
+    del w, t_9, x
     return dw_1

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from ...codegen import c_comment_text
 from ...errors import TranspileError
-from ...ir import Const, Eqn, If, Loop, Var, blocks, own_operands
+from ...ir import Const, Eqn, If, Loop, Var, blocks, equations, own_operands
 from .c_syntax import ACCUMULATOR, C_TYPES, RESERVED, c_literal, indent
-from .fusion import CREATION, REDUCTIONS, Kernel, is_tape, pushes_with_loops
+from .fusion import CREATION, REDUCTIONS, Kernel, is_element_eqn, is_tape, pushes_with_loops
 from .launch_spec import EmittedKernel, Param, dims_spec, pattern, range3
 
 
@@ -45,6 +45,10 @@ class _Emitter:
         self.reads: dict[int, Var] | None = None  # inputs read by the lane block being written
         self.offsets: dict[str, int] = {}  # tape name -> slots pushed (popped: negative) in this lane block
         self.run_of: dict[int, int] = {}
+        # element values of one element (a broadcast of static size 1, e.g. a keepdims reduction's result): the
+        # same for every element, so loaded or computed once per chunk like scalars, never kept per lane
+        self.single: set[int] = set()
+        self.tiny_space = all(d == 1 for d in kernel.shape)
         axes = kernel.axes
         if axes is None:
             self.mode, self.perm = "flat", tuple(range(self.rank))
@@ -99,6 +103,7 @@ class _Emitter:
                         for push, loops in pushes_with_loops(kernel.body) if push.args[0].name == tape]
             self.params.append(Param("tape", f"{C_TYPES[dtype]}* __restrict__ {base}_data, const int64_t {base}_cap",
                                      (dtype, capacity)))
+        self._find_single(kernel.body)
         self._plan(kernel.body)
         reduced = {id(e.out) for e in kernel.body if isinstance(e, Eqn) and e.prim.name in REDUCTIONS}
         for var in kernel.outputs:
@@ -152,8 +157,20 @@ class _Emitter:
         number(block)
         visit(block)
 
+    def _is_single(self, var) -> bool:
+        """A value of one element in a kernel over more (see `single`)."""
+        shape = var.type.shape
+        return not self.tiny_space and bool(shape) and all(d == 1 for d in shape) and not is_tape(var)
+
+    def _find_single(self, block: list) -> None:
+        """Single values: such inputs, and equations computing such values from scalars and single values only."""
+        for eqn in equations(block):
+            if (is_element_eqn(eqn) or eqn.prim.name in CREATION) and all(self._is_single(o) for o in eqn.outs) and \
+                    all(not isinstance(a, Var) or a.type.shape == () or id(a) in self.single for a in eqn.args):
+                self.single.update(id(o) for o in eqn.outs)
+
     def _spill(self, var: Var) -> None:
-        if var.type.shape != () and not is_tape(var) and id(var) not in self.inputs:
+        if var.type.shape != () and not is_tape(var) and id(var) not in self.inputs and id(var) not in self.single:
             self.lane.add(id(var))
 
     def _bound(self, atom):
@@ -169,6 +186,13 @@ class _Emitter:
             return
         pointer = self.fresh(f"{name}_data")
         layout = pattern(var.type.shape, self.kernel.shape)
+        if self._is_single(var):
+            strides = [self.fresh(f"{name}_s{k}") for k in range(self.rank)]
+            decl = f"const {ctype}* __restrict__ {pointer}, " + ", ".join(f"const int64_t {s}" for s in strides)
+            self.params.append(Param("array", decl, (var.type.dtype, layout, True)))
+            self.prologue.append(f"const {ctype} {name} = {pointer}[0];")
+            self.single.add(id(var))
+            return
         if var.type.shape == self.kernel.shape and self.mode != "columns":
             self.params.append(Param("array", f"const {ctype}* __restrict__ {pointer}",
                                      (var.type.dtype, layout, False)))
@@ -247,7 +271,7 @@ class _Emitter:
 
     def _per_element(self, eqn: Eqn) -> bool:
         return eqn.prim.name in REDUCTIONS or eqn.prim.name in ("push", "pop") or \
-            any(o.type.shape != () and not is_tape(o) for o in eqn.outs)
+            any(o.type.shape != () and not is_tape(o) and id(o) not in self.single for o in eqn.outs)
 
     def comment(self, stmt) -> list[str]:
         lines = []
@@ -343,7 +367,10 @@ class _Emitter:
         for atom in eqn.args:
             text = self.ref(atom, out.type.dtype if out.type.is_float else None)
             if out.type.is_float and not atom.type.is_float and prim.name != "where":
-                text = f"({C_TYPES[out.type.dtype]})({text})"  # `1 / 2` divides as floats, as in NumPy
+                # `1 / 2` divides as floats, as in NumPy; a bool goes through int32_t, since GCC vectorises no
+                # bool-to-double conversion in a lane loop that calls a vector math function (exp)
+                via = "(int32_t)" if atom.type.dtype == "bool" else ""
+                text = f"({C_TYPES[out.type.dtype]}){via}({text})"
             args.append(text)
         return prim.cuda.format(*args)
 

@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from ...ir.types import TensorType
 from ...ir import Eqn, Function, If, Loop, Var, equations, free_values, result_atoms, statement_uses
 from ...primitives.registry import Primitive
+from .region import CREATION, REDUCTIONS, TAPE_OPS, Region, fits, is_element_eqn, is_tape
+from .remat import element_bytes, rematerialize
 
-REDUCTIONS = {"sum": "add", "mean": "add", "max": "max", "min": "min", "prod": "mul"}
 VIEWS = {"expand_dims", "reshape", "squeeze", "broadcast_to"}  # host shape ops that only make a view
-CREATION = {"zeros", "ones", "full", "zeros_like", "ones_like"}
-TAPE_OPS = {"tape_new", "push", "pop"}
+SIBLING_WINDOW = 256  # statements searched, after a region ends, for sibling reductions that may join it
 
 
 @dataclass
@@ -61,22 +61,11 @@ LAUNCH = Primitive(name="launch", infer=lambda types, params: TensorType("f64", 
                    family="launch", statement=True)
 
 
-def is_tape(atom) -> bool:
-    return atom.type.dtype == "tape"
-
-
-def fits(t: TensorType, shape: tuple) -> bool:
-    """Does a value of type `t` broadcast to `shape` without stretching any of `shape`'s own dims?"""
-    if t.dtype == "tape" or t.shape is None or len(t.shape) > len(shape):
-        return False
-    return all(d == 1 or d == s for d, s in zip(reversed(t.shape), reversed(shape)))
-
-
 def _natural_shape(stmt) -> tuple | None:
     """The index space a top-level statement would run over, or None when it cannot start a region."""
     if isinstance(stmt, Eqn):
         prim = stmt.prim
-        if prim.family == "elementwise" and (prim.cuda or prim.name == "stop_gradient") or prim.name in CREATION:
+        if is_element_eqn(stmt) or prim.name in CREATION:
             shape = stmt.out.type.shape
         elif prim.name in REDUCTIONS and _reducible(stmt):
             shape = stmt.args[0].type.shape
@@ -130,8 +119,7 @@ def _in_kernel(stmt, shape: tuple, top: bool, banned: set[int]) -> bool:
                 (prim.name != "pop" or fits(stmt.out.type, shape))
         if prim.name in REDUCTIONS:
             return top and _reducible(stmt) and stmt.args[0].type.shape == shape
-        if not (prim.family == "elementwise" and (prim.cuda or prim.name == "stop_gradient")) \
-                and prim.name not in CREATION:
+        if not is_element_eqn(stmt) and prim.name not in CREATION:
             return False
         operands = stmt.args[-1:] if prim.name == "full" else [] if prim.name in CREATION else stmt.args
         return fits(stmt.out.type, shape) and all(fits(a.type, shape) for a in operands) and \
@@ -159,45 +147,112 @@ def _hoistable(stmt) -> bool:
         all(a.type.shape == () for a in stmt.args)
 
 
+def _reduced(stmts: list) -> set[int]:
+    return {id(s.out) for s in stmts if isinstance(s, Eqn) and s.prim.name in REDUCTIONS}
+
+
+def _pure_eqn(stmt) -> bool:
+    """An equation that may move past its neighbours: no effect, no in-place update, no tape."""
+    return isinstance(stmt, Eqn) and not stmt.prim.statement and stmt.prim.name not in TAPE_OPS
+
+
 class _Partitioner:
-    def __init__(self, name: str, banned: set[int]):
+    def __init__(self, name: str, banned: set[int], host_zeros: bool):
         self.name = name
         self.banned = banned
+        self.host_zeros = host_zeros
         self.kernels: list[Kernel] = []
 
     def block(self, stmts: list, tail: list) -> list:
-        out: list = []
         tape_news = [s for s in stmts if isinstance(s, Eqn) and s.prim.name == "tape_new"]
         stmts = [s for s in stmts if not (isinstance(s, Eqn) and s.prim.name == "tape_new")]
-        region: list = []
-        shape: tuple | None = None
-        hoisted: list = []
-        for position, stmt in enumerate(stmts):
-            defined = {id(v) for s in region for v in _defs(s)}
-            reads_region = any(id(a) in defined for a in statement_uses(stmt))
-            if region and not reads_region and _hoistable(stmt):
-                hoisted.append(stmt)
-                continue
-            if region and _in_kernel(stmt, shape, True, self.banned) and _joins(stmt, region, shape) and \
-                    not any(id(a) in self._reduced(region) for a in statement_uses(stmt)):
-                region.append(stmt)
-                continue
-            if region:
-                out += hoisted + self._launch(region, shape, stmts[position:], tail, tape_news)
-                region, hoisted = [], []
-            natural = _natural_shape(stmt)
-            if natural is not None and _in_kernel(stmt, natural, True, self.banned):
-                region, shape = [stmt], natural
-                continue
-            out.append(self._host(stmt))
-        if region:
-            out += hoisted + self._launch(region, shape, [], tail, tape_news)
+        items = self._cut(stmts)
+        rematerialize(items, tail)
+        # a region's launch stores the values it defines that a later item (or the tail) reads
+        later: dict[int, set[int]] = {}
+        reads = {id(a) for a in tail if isinstance(a, Var)}
+        for k in range(len(items) - 1, -1, -1):
+            item = items[k]
+            if isinstance(item, Region):
+                later[k] = set(reads)
+            reads |= {id(v) for v in free_values([*item.hoisted, *item.body] if isinstance(item, Region) else [item])}
+        out: list = []
+        for k, item in enumerate(items):
+            if isinstance(item, Region) and self.host_zeros and \
+                    all(isinstance(s, Eqn) and s.prim.name in ("zeros", "zeros_like") for s in item.stmts):
+                # NumPy's zeros come from calloc: pages the OS zeroes when first written, where a kernel would
+                # write every zero itself (one more pass over the array)
+                out += item.hoisted + [s for s in item.stmts if id(s.out) in later[k]]
+            elif isinstance(item, Region):
+                out += item.hoisted + self._launch(item, later[k], tape_news)
+            else:
+                out.append(self._host(item))
         used = {e.args[0].name for k in self.kernels for e in _tape_eqns(k.body)}
         return [s for s in tape_news if s.out.name not in used] + out
 
-    @staticmethod
-    def _reduced(region: list) -> set[int]:
-        return {id(s.out) for s in region if isinstance(s, Eqn) and s.prim.name in REDUCTIONS}
+    def _cut(self, stmts: list) -> list:
+        """The block as host statements and `Region`s, in order. When a statement ends a region, the statements
+        after it that could still join (sibling reductions over the same index space, reading nothing the
+        statements skipped over define) are pulled into it: one pass over the data instead of two."""
+        queue = list(stmts)
+        items: list = []
+        region: Region | None = None
+        k = 0
+        while k < len(queue):
+            stmt = queue[k]
+            if region is not None:
+                defined = {id(v) for s in region.stmts for v in _defs(s)}
+                reads_region = any(id(a) in defined for a in statement_uses(stmt))
+                if not reads_region and _hoistable(stmt):
+                    region.hoisted.append(stmt)
+                    k += 1
+                    continue
+                if self._can_join(stmt, region.stmts, region.shape):
+                    region.stmts.append(stmt)
+                    k += 1
+                    continue
+                pulled = self._siblings(region, queue, k)
+                region.stmts += [queue[j] for j in sorted(pulled)]
+                queue = [s for j, s in enumerate(queue) if j not in pulled]
+                items.append(region)
+                region = None
+                continue
+            natural = _natural_shape(stmt)
+            if natural is not None and _in_kernel(stmt, natural, True, self.banned):
+                region = Region([stmt], natural)
+            else:
+                items.append(stmt)
+            k += 1
+        if region is not None:
+            items.append(region)
+        return items
+
+    def _can_join(self, stmt, region: list, shape: tuple) -> bool:
+        return _in_kernel(stmt, shape, True, self.banned) and _joins(stmt, region, shape) and \
+            not any(id(a) in _reduced(region) for a in statement_uses(stmt))
+
+    def _siblings(self, region: Region, queue: list, start: int) -> set[int]:
+        """Positions (from `start`) of the reductions that may join the closing region, with the equations
+        feeding them: they read only values ready at its launch. The search stops at the first statement that
+        may not move (a loop, a branch, an in-place update, a tape operation, an effect)."""
+        skipped: set[int] = set()
+        pulled: list[int] = []
+        for j in range(start, min(len(queue), start + SIBLING_WINDOW)):
+            stmt = queue[j]
+            if not _pure_eqn(stmt):
+                break
+            joined = region.stmts + [queue[p] for p in pulled]
+            if any(id(a) in skipped for a in stmt.args) or not self._can_join(stmt, joined, region.shape):
+                skipped.update(id(o) for o in stmt.outs)
+                continue
+            pulled.append(j)
+        kept, needed = [], set()
+        for j in reversed(pulled):  # elementwise work joins only for a pulled reduction: alone it would be stored
+            stmt = queue[j]
+            if stmt.prim.name in REDUCTIONS or any(id(o) in needed for o in stmt.outs):
+                kept.append(j)
+                needed.update(id(a) for a in stmt.args)
+        return set(kept)
 
     def _host(self, stmt):
         if isinstance(stmt, If):
@@ -208,20 +263,20 @@ class _Partitioner:
                                        body=self.block(stmt.body, list(stmt.carried_out)))
         return stmt
 
-    def _launch(self, region: list, shape: tuple, rest: list, tail: list, tape_news: list) -> list:
-        later = {id(v) for v in free_values(rest, tail)}
-        outputs = [v for s in region for v in _defs(s) if id(v) in later and not is_tape(v)]
-        tapes = {e.args[0].name for e in _tape_eqns(region)}
-        body = [s for s in tape_news if s.out.name in tapes] + region
-        inputs = [v for v in free_values(body) if not is_tape(v)]
+    def _launch(self, region: Region, later: set[int], tape_news: list) -> list:
+        outputs = [v for s in region.stmts for v in _defs(s) if id(v) in later and not is_tape(v)]
         if not outputs:
             return []
-        axes = _region_axes(region)
+        tapes = {e.args[0].name for e in _tape_eqns(region.stmts)}
+        body = [s for s in tape_news if s.out.name in tapes] + region.body
+        inputs = [v for v in free_values(body) if not is_tape(v)]
+        axes = _region_axes(region.stmts)
+        shape = region.shape
         kernel = Kernel(f"{self.name}_k{len(self.kernels)}", shape, body, inputs, outputs,
-                        {t: [e for e in _tape_eqns(region) if e.prim.name == "push" and e.args[0].name == t]
+                        {t: [e for e in _tape_eqns(region.stmts) if e.prim.name == "push" and e.args[0].name == t]
                          for t in sorted(tapes)}, None if axes in (None, tuple(range(len(shape)))) else axes)
         self.kernels.append(kernel)
-        first = region[0]
+        first = region.stmts[0]
         launch = Eqn(LAUNCH, tuple(inputs), {"kernel": kernel.name, "outs": [v.name for v in outputs]},
                      tuple(outputs), loc=first.loc, note=first.note)
         return [launch]
@@ -235,15 +290,16 @@ def _tape_eqns(block: list):
     return [e for e in equations(block) if e.prim.name in ("push", "pop")]
 
 
-def fuse(fn: Function) -> tuple[Function, list[Kernel]]:
-    """The host function (regions replaced by launches) and its kernels.
+def fuse(fn: Function, host_zeros: bool = False) -> tuple[Function, list[Kernel]]:
+    """The host function (regions replaced by launches) and its kernels. `host_zeros`: an array of zeros that
+    nothing else joins is NumPy's `np.zeros` on the host (the CPU target), not a kernel.
 
     A tape must live in one kernel or on the host: a loop that pushes in one kernel and pops in another (or
     on the host) is taken out of the kernels, and the cut is made again; so is a loop whose tape size the host
     cannot compute before the launch (its bounds computed inside the kernel)."""
     banned: set[int] = set()
     while True:
-        partitioner = _Partitioner(fn.name, banned)
+        partitioner = _Partitioner(fn.name, banned, host_zeros)
         body = partitioner.block(fn.body, [a for a in result_atoms(fn.result) if isinstance(a, Var)])
         split = _split_tapes(body, partitioner.kernels)
         unsized = [loops[0] for k in partitioner.kernels for _, loops in pushes_with_loops(k.body)
@@ -289,3 +345,11 @@ def _loops_touching(block: list, tapes: set[str]) -> list:
                 found.append(stmt)
             found += _loops_touching(stmt.then_body + stmt.else_body, tapes)
     return found
+
+
+def bytes_per_element(kernel: Kernel) -> int:
+    """The bytes a kernel moves per element of its index space: its array inputs' loads and its stored outputs
+    (a reduction's result, or a broadcast value, counts nothing; see remat.py's cost rule)."""
+    reduced = {id(e.out) for e in kernel.body if isinstance(e, Eqn) and e.prim.name in REDUCTIONS}
+    return sum(element_bytes(v, kernel.shape) for v in kernel.inputs) + \
+        sum(element_bytes(v, kernel.shape) for v in kernel.outputs if id(v) not in reduced)

@@ -44,7 +44,7 @@ def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: 
     stem = os.path.splitext(os.path.basename(path))[0]
     rendered, emitted = [], []
     for fn in lowered.functions:
-        host, kernels = fuse(eliminate_dead_code(fn))
+        host, kernels = fuse(eliminate_dead_code(fn), host_zeros=target == "c")
         if target == "cuda":
             host = route_gemms(host)
         rendered.append(render_function(host, display, delete_dead, check_args))

@@ -1,0 +1,145 @@
+"""The C backend's launch plan: how many kernels a gradient takes and how many bytes per element they move.
+
+Bytes per element (`bytes_per_element`: array loads plus stored outputs) are the quantity the fusion minimises;
+the numbers themselves are checked against the NumPy backend by test_c_backend.py's corpus runs and here.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from lifted.transpiler.analysis.liveness import eliminate_dead_code
+from lifted.transpiler.backends.c.fusion import bytes_per_element, fuse
+from lifted.transpiler.ir.arena import one_compilation
+from lifted.transpiler.pipeline import lower_source
+from test_c_backend import compare_all
+
+LSE = '''
+import numpy as np
+from lifted import grad, kernel
+
+
+@kernel
+def f(x: "f64[n]") -> "f64[]":
+    a = np.max(x)
+    return a + np.log(np.sum(np.exp(x - a)))
+
+
+f_grad = grad(f)
+'''
+
+
+def plan(text: str, function: str) -> list[int]:
+    """Bytes per element of each kernel of `function`, in launch order."""
+    with one_compilation():
+        lowered = lower_source(text, "plan.py", (), None)
+        fn = next(f for f in lowered.functions if f.name == function)
+        _host, kernels = fuse(eliminate_dead_code(fn))
+        return [bytes_per_element(k) for k in kernels]
+
+
+def test_logsumexp_gradient_recomputes_exp_and_mask_instead_of_storing_them(tmp_path):
+    # max, then sum(exp) with the max's tie count (siblings), then the sum of the scaled exp, then dx: four passes
+    # that load x (8 bytes) and one store of dx; before: 6 kernels, storing exp(x - a), a bool mask and more
+    assert plan(LSE, "f_grad") == [8, 8, 8, 16]
+    x = np.random.default_rng(0).normal(size=1001)
+    x[[3, 500]] = x.max() + 1.0  # ties at the max: the mask's count is 2
+    compare_all(LSE, tmp_path, [x], "lse")
+
+
+def test_sibling_reductions_share_one_pass():
+    text = '''
+import numpy as np
+from lifted import kernel
+
+
+@kernel
+def f(x: "f64[n]", w: "f64[n]") -> "f64[]":
+    m = np.mean(x * w)
+    c = x - m
+    return np.sum(c * c) + np.max(np.abs(w)) + np.sum(w)
+'''
+    # mean(x * w), max(|w|) and sum(w) need nothing computed after the first pass: one kernel reads x and w
+    assert plan(text, "f") == [16, 8]
+
+
+def test_a_value_is_recomputed_only_when_that_moves_fewer_bytes():
+    text = '''
+import numpy as np
+from lifted import kernel
+
+
+@kernel
+def f(x: "f64[n]", y: "f64[n]", z: "f64[n]") -> "f64[]":
+    u = x * y * z
+    s = np.sum(u)
+    return np.sum(u * s)
+'''
+    # recomputing u would load x, y and z (24 bytes) where loading u costs 8: u is stored once, loaded once
+    assert plan(text, "f") == [24 + 8, 8]
+
+
+def test_no_recomputation_across_an_in_place_update(tmp_path):
+    text = '''
+import numpy as np
+from lifted import kernel
+
+
+@kernel
+def f(x: "f64[n]", m: "f64[n,n]") -> "f64[]":
+    z = m @ x
+    e = np.exp(z)
+    s = np.sum(e)
+    z[0] = 0.0
+    return np.sum(e * s) + np.sum(z)
+'''
+    # recomputing e = exp(z) after `z[0] = 0.0` would read the new z[0]: e is stored instead, and sum(z) does
+    # not move above the update either
+    assert plan(text, "f") == [16, 16]
+    rng = np.random.default_rng(0)
+    compare_all(text, tmp_path, [rng.normal(size=5) * 0.1, rng.normal(size=(5, 5)) * 0.1], "inplace")
+
+
+def test_zeros_that_nothing_joins_are_numpys_zeros_on_the_cpu_target():
+    from lifted.transpiler.backends.c import transpile_c
+
+    text = '''
+import numpy as np
+from lifted import grad, kernel
+
+
+@kernel
+def f(x: "f64[n]") -> "f64[]":
+    head = x[:-1]
+    return np.sum(100.0 * (x[1:] - head * head) ** 2 + (1.0 - head) ** 2)
+
+
+f_grad = grad(f)
+'''
+    # the gradient's `dx = zeros(n)` before `dx[1:] = ...; dx[:-1] += ...`: calloc'd pages, not a kernel writing
+    # every zero (on the GPU it stays a kernel: the array lives on the device)
+    host = transpile_c(text, "rosenbrock.py").host
+    grad_code = host[host.index("\ndef f_grad("):]
+    assert "dx = np.zeros((n,))" in grad_code and grad_code.count("_kernels.") == 1
+    assert "np.zeros" not in transpile_c(text, "rosenbrock.py", target="cuda").host.split("\ndef f(")[1]
+
+
+def test_a_value_recomputed_through_a_math_function_decides_nothing_exactly(tmp_path):
+    text = '''
+import numpy as np
+from lifted import grad, kernel
+
+
+@kernel
+def f(x: "f64[a,b,c]", w: "f64[c]") -> "f64[]":
+    z = np.tanh(x * w) + 1.5
+    r = np.min(z * z, axis=None, keepdims=True)
+    return np.sum(np.log(r + 2.0) * np.mean(z, axis=None, keepdims=True))
+
+
+f_grad = grad(f, wrt=("x", "w"))
+'''
+    # the derivative of `min` compares z * z with r; recomputing tanh in a loop the compiler does not vectorise
+    # (libm, not libmvec) can miss r by an ulp and lose the minimum's gradient: z * z is stored instead, while the
+    # derivative's other work still recomputes z (no comparison reads it)
+    rng = np.random.default_rng(4)
+    compare_all(text, tmp_path, [rng.normal(size=(4, 5, 6)), rng.normal(size=6)], "tanh_min")

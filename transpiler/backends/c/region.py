@@ -1,0 +1,42 @@
+"""What a fused region is while the cut is made, and the vocabulary the cut and its rewrites share."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ...ir.types import TensorType
+
+REDUCTIONS = {"sum": "add", "mean": "add", "max": "max", "min": "min", "prod": "mul"}
+CREATION = {"zeros", "ones", "full", "zeros_like", "ones_like"}
+TAPE_OPS = {"tape_new", "push", "pop"}
+
+
+@dataclass
+class Region:
+    """A fused region: its own statements over the index space `shape`, the host work hoisted before its
+    launch, and `copies`: equations of earlier regions it recomputes instead of reading their stored results
+    (see remat.py)."""
+
+    stmts: list
+    shape: tuple
+    hoisted: list = field(default_factory=list)
+    copies: list = field(default_factory=list)
+
+    @property
+    def body(self) -> list:
+        return self.copies + self.stmts
+
+
+def is_tape(atom) -> bool:
+    return atom.type.dtype == "tape"
+
+
+def fits(t: TensorType, shape: tuple) -> bool:
+    """Does a value of type `t` broadcast to `shape` without stretching any of `shape`'s own dims?"""
+    if t.dtype == "tape" or t.shape is None or len(t.shape) > len(shape):
+        return False
+    return all(d == 1 or d == s for d, s in zip(reversed(t.shape), reversed(shape)))
+
+
+def is_element_eqn(eqn) -> bool:
+    """An elementwise equation a kernel computes per element (from the registry's C expression)."""
+    return eqn.prim.family == "elementwise" and (bool(eqn.prim.cuda) or eqn.prim.name == "stop_gradient")

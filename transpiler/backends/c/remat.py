@@ -1,0 +1,151 @@
+"""Rematerialization: a kernel recomputes an earlier kernel's elementwise value instead of reading it back.
+
+A reduction is a barrier: the work after it needs its result, so it runs in a later kernel. An elementwise value
+computed before the barrier and read after it (`e = exp(x - a)` before `sum(e)`, read again by the gradient) is
+then stored by one kernel and loaded by the next. Recomputing it in the consuming kernel from the inputs its
+computation started from costs no stored intermediate, only those inputs' loads; this pass chooses, per
+consuming kernel, whichever moves fewer bytes.
+
+The cost rule, in bytes per element of the index space (a scalar, a value of one element, or one broadcast
+along an axis of the index space, such as a row's maximum `(n, 1)` over `(n, k)`, costs nothing: it stays in a
+register or is read again from the cache):
+- reading the stored value costs its item size; recomputing it costs the item sizes of the arrays its
+  computation reads that the consuming kernel does not read already;
+- recompute when that costs less, or the same when no host statement reads the value (then, once every kernel
+  that reads it recomputes it, it is not stored at all: its write and the write-allocate read go too);
+- and only a computation of at most `MAX_COPY` elementwise equations, all of the producing region's own
+  top-level statements, over the consumer's index space (or over one element), with nothing between the two
+  kernels that writes into an array in place (the recomputation must read the same values).
+Recomputation repeats the same operations on the same operands. Arithmetic, `sqrt` and comparisons are
+correctly rounded, so their recomputed value is bit for bit the stored one; a math-library function (`exp`,
+`tanh`, `pow`, ...) may differ in its last bits between a vectorised loop (libmvec) and a scalar one (libm), so a
+value recomputed through one must not decide anything exactly: it may not reach, in the recomputing kernel, a
+comparison or any other float-to-integer/bool step, a rounding (`floor`, `//`, `%`, `sign`), or a `max`/`min`
+reduction (whose result a `max`'s derivative compares with the stored values: `x == max(x)`).
+"""
+from __future__ import annotations
+
+import re
+
+from ...ir import Eqn, Var, all_defined, equations, free_values, statement_uses
+from .region import TAPE_OPS, Region, fits, is_element_eqn, is_tape
+
+MAX_COPY = 24
+ITEM_SIZE = {"f64": 8, "f32": 4, "i64": 8, "i32": 4, "bool": 1}
+EXACT_CALLS = {"sqrt", "fabs", "floor", "ceil", "copysign", "lifted_maximum", "lifted_minimum", "lifted_abs",
+               "lifted_sign", "lifted_floor_divide", "lifted_mod"}  # correctly rounded in every loop
+ROUNDING = {"floor", "ceil", "sign", "floor_divide", "mod"}
+
+
+def element_bytes(atom, space: tuple) -> int:
+    """What reading `atom` costs per element of the index space `space` (see the module's rule)."""
+    shape = atom.type.shape
+    if not isinstance(atom, Var) or not shape or len(shape) < len(space) or \
+            any(d == 1 and s != 1 for d, s in zip(shape, space[len(space) - len(shape):])):
+        return 0
+    return ITEM_SIZE.get(atom.type.dtype, 8)
+
+
+def rematerialize(items: list, tail: list) -> None:
+    """Give the regions of one block (`items`: host statements and `Region`s in order) the copies they should
+    recompute, until no choice changes."""
+    regions = [k for k, item in enumerate(items) if isinstance(item, Region)]
+    origin: dict[int, int] = {}  # value -> the region whose own statements define it
+    order: dict[int, tuple] = {}  # equation -> its place in the block (copies keep the block's order)
+    for k in regions:
+        for position, stmt in enumerate(items[k].stmts):
+            order[id(stmt)] = (k, position)
+            for out in stmt.outs:
+                origin[id(out)] = k
+    host_reads = {id(a) for a in tail if isinstance(a, Var)}
+    for k, item in enumerate(items):
+        if isinstance(item, Region):
+            host_reads |= {id(v) for v in free_values(item.hoisted)}
+        else:
+            host_reads |= {id(v) for v in free_values([item])}
+    mutates = [k for k, item in enumerate(items)
+               if not isinstance(item, Region) and any(e.prim.statement for e in equations([item]))]
+    changed = True
+    while changed:
+        changed = False
+        for k in regions:
+            consumer = items[k]
+            for value in free_values(consumer.body):
+                source = origin.get(id(value))
+                if source is None or source >= k or is_tape(value) or any(source < m < k for m in mutates):
+                    continue
+                copy = _computation(items[source], value, consumer.shape)
+                if copy is None:
+                    continue
+                reads = {id(v) for v in free_values(consumer.body)}
+                if id(value) not in reads:  # an earlier choice in this sweep recomputes it already
+                    continue
+                added = sum(element_bytes(v, consumer.shape) for v in free_values(copy) if id(v) not in reads)
+                saved = element_bytes(value, consumer.shape)
+                if added < saved or added == saved and id(value) not in host_reads:
+                    have = {id(e) for e in consumer.copies}
+                    copies = sorted(consumer.copies + [e for e in copy if id(e) not in have], key=lambda e: order[id(e)])
+                    if _decides_exactly(copies, consumer.stmts):
+                        continue
+                    consumer.copies = copies
+                    changed = True
+
+
+def _inexact(eqn: Eqn) -> bool:
+    """Does the equation call a math-library function (see the module's note)?"""
+    return any(call not in EXACT_CALLS for call in re.findall(r"([A-Za-z_]\w*)\s*\(", eqn.prim.cuda or ""))
+
+
+def _decides(eqn: Eqn) -> bool:
+    """Does a last-bit difference in an operand change the result by more than round-off?"""
+    if eqn.prim.name in ROUNDING or eqn.prim.name in ("max", "min"):
+        return True
+    return not all(o.type.is_float for o in eqn.outs) and any(a.type.is_float for a in eqn.args)
+
+
+def _decides_exactly(copies: list[Eqn], stmts: list) -> bool:
+    """Would a value the copies compute through a math-library function decide something exactly?"""
+    tainted: set[int] = set()
+    for eqn in copies:
+        if _inexact(eqn) or any(id(a) in tainted for a in eqn.args):
+            if _decides(eqn):
+                return True
+            tainted.update(id(o) for o in eqn.outs)
+    for stmt in stmts:
+        if not any(isinstance(a, Var) and id(a) in tainted for a in statement_uses(stmt)):
+            continue
+        inner = [stmt] if isinstance(stmt, Eqn) else list(equations([stmt]))
+        if any(_decides(e) for e in inner):  # a loop or branch: any deciding step in it counts
+            return True
+        tainted.update(id(v) for v in all_defined([stmt]))
+    return False
+
+
+def _computation(producer: Region, value: Var, shape: tuple) -> list[Eqn] | None:
+    """The producer's top-level elementwise equations that compute `value` from its inputs, in order; None when
+    it cannot be recomputed over `shape` (see the module's rule)."""
+    if producer.shape != shape and not all(d == 1 for d in producer.shape):
+        return None
+    local = {id(o): s for s in producer.body if isinstance(s, Eqn) for o in s.outs}
+    inputs = {id(v) for v in free_values(producer.body)}
+    nested = {id(v) for s in producer.body if not isinstance(s, Eqn) for v in all_defined([s])}
+    chosen: dict[int, Eqn] = {}
+    stack = [value]
+    while stack:
+        var = stack.pop()
+        if id(var) in inputs:
+            if id(var) in nested or not fits(var.type, shape):
+                return None
+            continue
+        eqn = local.get(id(var))
+        if eqn is None or id(var) in nested or not is_element_eqn(eqn) or eqn.prim.name in TAPE_OPS or \
+                not fits(var.type, shape):
+            return None
+        if id(eqn) in chosen:
+            continue
+        chosen[id(eqn)] = eqn
+        if len(chosen) > MAX_COPY:
+            return None
+        stack += [a for a in eqn.args if isinstance(a, Var)]
+    position = {id(s): k for k, s in enumerate(producer.body)}
+    return sorted(chosen.values(), key=lambda e: position[id(e)])
