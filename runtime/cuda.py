@@ -58,8 +58,6 @@ class Kernel:
         self.function, self.name, self.spec, self.origin = function, name, spec, origin
         self.inputs = [p for p in spec["params"] if p[0] in ("scalar", "array")]
         self.arrays = [(k, _DTYPES[p[1]]) for k, p in enumerate(self.inputs) if p[0] == "array"]
-        self.constants = set(spec.get("constants", ()))  # module-level arrays: uploaded once, kept on the device
-        self.uploaded: dict[int, tuple] = {}
 
     def __call__(self, *args):
         import pycuda.driver as driver
@@ -147,21 +145,41 @@ class Kernel:
                 value = value.astype(dtype)
                 return value, space.element_strides(value.shape, value.strides, value.itemsize) if strided else ()
             value = to_host(value).astype(dtype, copy=False)
-        elif position in self.constants:
-            return self._constant(value, position, space, strided)
-        device = gpuarray.to_gpu(np.ascontiguousarray(value))
+        if not (strided and value.flags.f_contiguous):  # (read through strides, a `.T` view goes up as stored)
+            value = np.ascontiguousarray(value)
+        device = upload(value)
         return device, space.element_strides(device.shape, device.strides, device.itemsize) if strided else ()
 
-    def _constant(self, value: np.ndarray, position: int, space: Space, strided: bool) -> tuple:
-        """A module-level array: copied to the device on the first launch that reads it and kept there (the host
-        module made it read-only, so the copy stays exact)."""
-        import pycuda.gpuarray as gpuarray
 
-        cached = self.uploaded.get(position)
-        if cached is None or cached[0] is not value or value.flags.writeable:
-            cached = self.uploaded[position] = (value, gpuarray.to_gpu(np.ascontiguousarray(value)))
-        device = cached[1]
-        return device, space.element_strides(device.shape, device.strides, device.itemsize) if strided else ()
+_constants: dict[tuple, list] = {}  # a module-level array's memory -> [the array, its device copy once made]
+
+
+def read_only(*arrays) -> None:
+    """Make a host module's module-level arrays (and what they are views of) read-only constants: the first kernel
+    launch or matrix product that reads one copies it to the device, later ones reuse that copy. (The primary
+    context's device: the copy is made where pycuda.autoprimaryctx puts this process.)"""
+    for array in arrays:
+        if isinstance(array, np.ndarray):
+            _constants[_memory(array)] = [array, None]
+            while isinstance(array, np.ndarray):
+                array.flags.writeable = False
+                array = array.base
+
+
+def _memory(array: np.ndarray) -> tuple:
+    return array.__array_interface__["data"][0], array.shape, array.strides, array.dtype.str
+
+
+def upload(host: np.ndarray):
+    """A C- or F-contiguous host array on the device: a module-level constant's one copy, or a new copy."""
+    import pycuda.gpuarray as gpuarray
+
+    constant = _constants.get(_memory(host)) if not host.flags.writeable else None
+    if constant is None or constant[0].flags.writeable:
+        return gpuarray.to_gpu(host)
+    if constant[1] is None:
+        constant[1] = gpuarray.to_gpu(host)
+    return constant[1]
 
 
 def _host_scalar(value, dtype: str):
@@ -267,8 +285,8 @@ def _on_device(x, dtype):
         x = to_host(x)  # another dtype that cannot be converted in place, or strides not whole elements
     x = np.asarray(x, dtype=dtype)
     if x.flags.f_contiguous and not x.flags.c_contiguous:  # a `.T` view: uploaded as stored, read transposed
-        device = gpuarray.to_gpu(x.T)
+        device = upload(x.T)
     else:
         x = np.ascontiguousarray(x)
-        device = gpuarray.to_gpu(x)
+        device = upload(x)
     return device, Operand(int(_pointer(device)), tuple(x.shape), tuple(s // x.itemsize for s in x.strides))

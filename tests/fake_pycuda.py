@@ -380,6 +380,7 @@ def install(monkeypatch) -> FakeDevice:
                          ("pycuda.compiler", compiler), ("pycuda.autoprimaryctx", package.autoprimaryctx)):
         monkeypatch.setitem(sys.modules, name, module)
     monkeypatch.setattr(cuda, "_modules", {})
+    monkeypatch.setattr(cuda, "_constants", {})  # (device copies of module-level arrays: this device's)
 
     class DeviceCublas(NumpyCublas):
         """cuBLAS over the stand-in's device memory, in the precision the routine names."""
