@@ -8,6 +8,7 @@ between kernels is NumPy, so a function with host array code takes NumPy arrays.
 """
 from __future__ import annotations
 
+import contextvars
 import re
 import threading
 from pathlib import Path
@@ -65,7 +66,7 @@ class Kernel:
 
         if len(args) != len(self.inputs):
             raise TypeError(f"the kernel takes {len(self.inputs)} inputs, {len(args)} given")
-        on_device = any(isinstance(a, gpuarray.GPUArray) for a in args)
+        on_device = _device_call.get() or any(isinstance(a, gpuarray.GPUArray) for a in args)
         arrays = list(args)
         for position, dtype in self.arrays:
             value = args[position]
@@ -151,7 +152,52 @@ class Kernel:
         return device, space.element_strides(device.shape, device.strides, device.itemsize) if strided else ()
 
 
+_device_call = contextvars.ContextVar("lifted_device_call", default=False)  # inside `call` with device arrays
 _constants: dict[tuple, list] = {}  # a module-level array's memory -> [the array, its device copy once made]
+
+
+def call(body, numpy_on_arrays: bool, *args):
+    """Run a generated function's body (its host code and launches) on the arguments a caller gave: with a
+    `GPUArray` among them (also inside lists, tuples and dicts), the call is on the device: kernels and matrix
+    products leave their array results there, even those that read no device array. The body's own scalar
+    arithmetic gets NumPy scalars (a 0-d `GPUArray` is read back: pycuda's operators round differently from
+    NumPy, `x / 3.0` multiplies by `1 / 3.0`). A body that runs NumPy on arrays between its kernels
+    (`numpy_on_arrays`) gets host copies of the device arguments, and its array results go back to the device."""
+    import pycuda.gpuarray as gpuarray
+
+    seen = []
+
+    def down(value):
+        if isinstance(value, gpuarray.GPUArray):
+            seen.append(value)
+            if value.ndim == 0:
+                return to_host(value)[()]
+            if numpy_on_arrays:
+                return to_host(value)
+        return value
+
+    def up(value):
+        if isinstance(value, np.ndarray) and value.ndim:
+            return gpuarray.to_gpu(np.ascontiguousarray(value))
+        return value
+
+    args = _tree_map(down, args)
+    token = _device_call.set(bool(seen) and not numpy_on_arrays)
+    try:
+        result = body(*args)
+    finally:
+        _device_call.reset(token)
+    return _tree_map(up, result) if seen and numpy_on_arrays else result
+
+
+def _tree_map(function, value):
+    if isinstance(value, tuple):
+        return tuple(_tree_map(function, v) for v in value)
+    if isinstance(value, list):
+        return [_tree_map(function, v) for v in value]
+    if isinstance(value, dict):
+        return {k: _tree_map(function, v) for k, v in value.items()}
+    return function(value)
 
 
 def read_only(*arrays) -> None:
@@ -248,7 +294,7 @@ def matmul(a, b):
 
     from . import cublas
 
-    on_device = isinstance(a, gpuarray.GPUArray) or isinstance(b, gpuarray.GPUArray)
+    on_device = _device_call.get() or isinstance(a, gpuarray.GPUArray) or isinstance(b, gpuarray.GPUArray)
     dtype = np.result_type(a.dtype, b.dtype)
     if dtype not in (np.float32, np.float64):
         raise TypeError(f"matrix products on the GPU take float32 or float64 arrays, not {dtype}")
@@ -266,9 +312,9 @@ def matmul(a, b):
         context = driver.Context.get_current()
         library = cublas.library()
         cublas.run(library, cublas.handle(library, getattr(context, "handle", id(context))), call, dtype)
-    if on_device:
-        return out
-    return out.get()[()] if out.shape == () else out.get()  # a product of two vectors: a NumPy scalar, as `@`
+    if out.shape == ():  # a product of two vectors: a NumPy scalar, as `@` gives (host code computes with it)
+        return out.get()[()]
+    return out if on_device else out.get()
 
 
 def _on_device(x, dtype):

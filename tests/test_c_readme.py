@@ -16,7 +16,7 @@ import fake_pycuda
 from gradcheck import load_source
 from lifted.transpiler.backends.c import transpile_c
 from test_c_backend import assert_agree, c_module
-from test_cuda_runtime import cuda_module
+from test_cuda_runtime import cuda_module, host, to_device
 from test_docs import ROOT, blocks
 
 README = ROOT / "README.md"
@@ -85,7 +85,10 @@ def test_readme_kernel_examples_agree_with_numpy(name, target, tmp_path, monkeyp
     calls = _calls(np.random.default_rng(1))[name]
     assert set(calls) == _functions(reference), "every function of the example is called"
     for fn, args in calls.items():
-        agree(getattr(module, fn)(*args), getattr(reference, fn)(*args), f"{name}: {fn}")
+        expected = getattr(reference, fn)(*args)
+        agree(getattr(module, fn)(*args), expected, f"{name}: {fn}")
+        if target == "cuda":  # and with the arguments on the device
+            agree(host(getattr(module, fn)(*to_device(args))), expected, f"{name}: {fn} on device arrays")
 
 
 @pytest.mark.parametrize("arch", ["sm_80", "sm_90"])

@@ -35,17 +35,41 @@ def cuda_module(text: str, folder, name: str):
 
 
 def host(value):
-    """A result with every device array read back (exactly, whatever its strides)."""
+    """A result with every device array read back (exactly, whatever its strides), through trees."""
     from lifted import cuda
 
-    if isinstance(value, tuple):
-        return tuple(host(v) for v in value)
+    if isinstance(value, (tuple, list)):
+        return type(value)(host(v) for v in value)
+    if isinstance(value, dict):
+        return {k: host(v) for k, v in value.items()}
     return cuda.to_host(value) if hasattr(value, "gpudata") else value
 
 
-def compare_all(text: str, folder, args: list, name: str) -> None:
+def to_device(value):
+    """Arguments with every NumPy array (0-d ones too) a device array, through trees."""
+    import pycuda.gpuarray as gpuarray
+
+    if isinstance(value, (tuple, list)):
+        return type(value)(to_device(v) for v in value)
+    if isinstance(value, dict):
+        return {k: to_device(v) for k, v in value.items()}
+    return gpuarray.to_gpu(value) if isinstance(value, np.ndarray) else value
+
+
+def leaves(value) -> list:
+    if isinstance(value, (tuple, list)):
+        return [leaf for v in value for leaf in leaves(v)]
+    if isinstance(value, dict):
+        return [leaf for v in value.values() for leaf in leaves(v)]
+    return [value]
+
+
+def compare_all(text: str, folder, args: list, name: str, device: bool = False) -> None:
     """Every function of the module on `args`, NumPy backend against the CUDA host path (the names are the CPU
-    target tests', so that the stand-in finds their builds of the same kernel text)."""
+    target tests', so that the stand-in finds their builds of the same kernel text); with `device`, also on the
+    arguments as device arrays, whose array results must stay on the device."""
+    import pycuda.gpuarray as gpuarray
+
     reference = load_source(text, f"{name}.py")
     module = cuda_module(text, folder, name)
     names = [n for n in vars(reference) if callable(getattr(reference, n)) and not n.startswith("_")
@@ -56,6 +80,12 @@ def compare_all(text: str, folder, args: list, name: str) -> None:
         except Exception:  # noqa: BLE001  (these inputs do not suit this function: NumPy itself fails)
             continue
         assert_agree(getattr(module, fn_name)(*args), expected, f"{name}.{fn_name}")
+        if device:
+            got = getattr(module, fn_name)(*to_device(list(args)))
+            assert not any(isinstance(leaf, np.ndarray) and leaf.ndim for leaf in leaves(got)), \
+                f"{name}.{fn_name}: an array result came back to the host"
+            assert all(isinstance(leaf, gpuarray.GPUArray) or np.ndim(leaf) == 0 for leaf in leaves(got))
+            assert_agree(host(got), expected, f"{name}.{fn_name} on device arrays")
 
 
 # --- numbers: the corpora through the CUDA host path --------------------------------------------------------------
@@ -66,7 +96,7 @@ def test_golden_inputs_on_the_cuda_host_path(case, device, tmp_path):
     kernels = [getattr(reference, n) for n in vars(reference) if not n.startswith("_")
                and callable(getattr(reference, n)) and hasattr(getattr(reference, n), "__code__")]
     args = random_inputs(kernels[0], np.random.default_rng(3), positive=True) if kernels else []
-    compare_all(text, tmp_path, args, f"golden_{case}")
+    compare_all(text, tmp_path, args, f"golden_{case}", device=True)
 
 
 @pytest.mark.slow  # (the golden inputs above cover the kernel signatures; these add programs, ~40 s)
@@ -98,7 +128,8 @@ def test_examples_on_the_cuda_host_path(name, device, tmp_path):
     reference = load_source(text, f"{name}.py")
     first = next(v for n, v in vars(reference).items() if callable(v) and hasattr(v, "__code__")
                  and v.__module__ == reference.__name__ and not n.startswith("_"))
-    compare_all(text, tmp_path, random_inputs(first, np.random.default_rng(0), positive=True), f"example_{name}")
+    compare_all(text, tmp_path, random_inputs(first, np.random.default_rng(0), positive=True), f"example_{name}",
+                device=True)
     assert device.cublas.calls or name == "rosenbrock"  # the examples' matrix products went to cuBLAS
 
 
@@ -272,3 +303,34 @@ def test_matmul_takes_device_operands_in_any_layout(device):
         assert isinstance(got, gpuarray.GPUArray) and got.shape == expected.shape
         np.testing.assert_allclose(host(got), expected, rtol=1e-12, atol=1e-12)
     assert cuda.matmul(a[:, 0], a[:, 1]) == pytest.approx(a[:, 0] @ a[:, 1], rel=1e-12)  # NumPy's scalar
+
+
+def test_functions_with_host_array_code_take_device_arrays_through_the_host(device, tmp_path):
+    """A gather between kernels runs on the host: device arguments are copied there once and the array results
+    go back; a 0-d device array given for a scalar is read back; argument errors name the public function."""
+    import pycuda.gpuarray as gpuarray
+
+    text = '''
+import numpy as np
+from lifted import grad, kernel
+
+
+@kernel
+def f(x: "f64[n]", idx: "i64[k]", s: "f64[]") -> "f64[]":
+    y = np.tanh(x * s)
+    return np.sum(y[idx] ** 2) / 3.0
+
+
+f_grad = grad(f, wrt=("x", "s"))
+'''
+    module = cuda_module(text, tmp_path, "host_gather")
+    reference = load_source(text, "host_gather.py")
+    x, idx = np.linspace(-1.0, 1.0, 9), np.array([0, 3, 3, 8])
+    assert "_runtime.call(_f_grad_body, True, x, idx, s)" in (tmp_path / "host_gather.py").read_text()
+    for s in (0.7, gpuarray.to_gpu(np.array(0.7))):
+        dx, ds = module.f_grad(gpuarray.to_gpu(x), gpuarray.to_gpu(idx), s)
+        assert isinstance(dx, gpuarray.GPUArray) and np.ndim(ds) == 0
+        assert_agree((host(dx), ds), reference.f_grad(x, idx, 0.7), "f_grad")
+        assert_agree(module.f(gpuarray.to_gpu(x), idx, s), reference.f(x, idx, 0.7), "f")
+    with pytest.raises(TypeError, match=r"^f_grad\(\): argument `x` has shape \(3, 1\)"):
+        module.f_grad(gpuarray.to_gpu(np.ones((3, 1))), idx, 0.7)
