@@ -3,8 +3,11 @@
 The `.cu` text is compiled once per process with pycuda's `SourceModule` (which caches by source hash on disk),
 in the primary context (`pycuda.autoprimaryctx`), so it coexists with CuPy, PyTorch and JAX. Every launch is
 checked: a failing kernel raises naming the kernel and the source line of its first statement. Inputs may be
-NumPy arrays (copied in, results copied back) or pycuda `GPUArray`s (results stay on the device). The host code
-between kernels is NumPy, so a function with host array code takes NumPy arrays.
+NumPy arrays (copied in, results copied back) or pycuda `GPUArray`s (read where they are; results stay on the
+device). A generated function runs its body through `call`, which makes the whole call a device call when it was
+given device arrays, and gives a body that runs NumPy on arrays between its kernels host copies of them.
+Argument checks and launch sizes are the CPU launcher's code (`cpu_launch`), so both targets take and refuse the
+same arguments.
 """
 from __future__ import annotations
 
