@@ -133,6 +133,23 @@ def test_examples_on_the_cuda_host_path(name, device, tmp_path):
     assert device.cublas.calls or name == "rosenbrock"  # the examples' matrix products went to cuBLAS
 
 
+@pytest.mark.gpu
+@pytest.mark.parametrize("case", C_CASES)
+def test_golden_inputs_on_a_gpu(case, tmp_path):
+    """The same comparison through the real pycuda, kernels running on the GPU (NumPy and device arguments)."""
+    pytest.importorskip("pycuda")
+    try:
+        import pycuda.autoprimaryctx  # noqa: F401
+    except Exception as error:  # noqa: BLE001  (pycuda installed, no usable GPU)
+        pytest.skip(f"no CUDA device: {error}")
+    text = (GOLDEN / "inputs" / f"{case}.py").read_text()
+    reference = load_source(text, f"{case}.py")
+    kernels = [getattr(reference, n) for n in vars(reference) if not n.startswith("_")
+               and callable(getattr(reference, n)) and hasattr(getattr(reference, n), "__code__")]
+    args = random_inputs(kernels[0], np.random.default_rng(3), positive=True) if kernels else []
+    compare_all(text, tmp_path, args, f"gpu_{case}", device=True)
+
+
 # --- argument handling ------------------------------------------------------------------------------------------
 def test_numpy_inputs_in_every_layout_agree_and_come_back_as_numpy(device, tmp_path):
     """Strided, reversed, Fortran-ordered, structured-field (strides of 12 bytes), integer and broadcast inputs."""
