@@ -160,37 +160,44 @@ _constants: dict[tuple, list] = {}  # a module-level array's memory -> [the arra
 
 
 def call(body, numpy_on_arrays: bool, *args):
-    """Run a generated function's body (its host code and launches) on the arguments a caller gave: with a
-    `GPUArray` among them (also inside lists, tuples and dicts), the call is on the device: kernels and matrix
-    products leave their array results there, even those that read no device array. The body's own scalar
-    arithmetic gets NumPy scalars (a 0-d `GPUArray` is read back: pycuda's operators round differently from
-    NumPy, `x / 3.0` multiplies by `1 / 3.0`). A body that runs NumPy on arrays between its kernels
-    (`numpy_on_arrays`) gets host copies of the device arguments, and its array results go back to the device."""
+    """Run a generated function's body (its host code and launches) on the arguments a caller gave.
+
+    A body whose host code only launches kernels and matrix products, reads shapes and computes on scalars runs
+    on the device: its array arguments are there for the whole call (NumPy ones copied in once), so every
+    intermediate stays on the device, and its array results are copied back only for a caller that gave no
+    `GPUArray`. Its scalar arithmetic gets NumPy scalars (a 0-d `GPUArray` is read back: pycuda's operators round
+    differently from NumPy, `x / 3.0` multiplies by `1 / 3.0`). A body that runs NumPy on arrays between its
+    kernels (`numpy_on_arrays`) gets host copies of device arguments, and its array results go back to the
+    device for a caller that gave device arrays. Arrays inside list, tuple and dict arguments count too."""
     import pycuda.gpuarray as gpuarray
 
-    seen = []
+    given = []
 
-    def down(value):
+    def scalar(value):
         if isinstance(value, gpuarray.GPUArray):
-            seen.append(value)
+            given.append(value)
             if value.ndim == 0:
                 return to_host(value)[()]
-            if numpy_on_arrays:
-                return to_host(value)
         return value
+
+    def down(value):
+        return to_host(value) if isinstance(value, gpuarray.GPUArray) and value.ndim else value
 
     def up(value):
         if isinstance(value, np.ndarray) and value.ndim:
-            return gpuarray.to_gpu(np.ascontiguousarray(value))
+            return upload(np.ascontiguousarray(value))
         return value
 
-    args = _tree_map(down, args)
-    token = _device_call.set(bool(seen) and not numpy_on_arrays)
+    args = _tree_map(scalar, args)
+    if numpy_on_arrays:
+        result = body(*_tree_map(down, args))
+        return _tree_map(up, result) if given else result
+    token = _device_call.set(True)
     try:
-        result = body(*args)
+        result = body(*_tree_map(up, args))
     finally:
         _device_call.reset(token)
-    return _tree_map(up, result) if seen and numpy_on_arrays else result
+    return result if given else _tree_map(down, result)
 
 
 def _tree_map(function, value):

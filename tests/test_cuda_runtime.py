@@ -112,14 +112,14 @@ def test_gradient_corpus_on_the_cuda_host_path(name, device, tmp_path):
         pytest.skip("the NumPy backend refuses this program too")
     rng = np.random.default_rng(0)
     args = program.inputs(rng) if program.inputs else random_inputs(reference.f, rng, positive=True)
-    compare_all(text, tmp_path, args, f"prog_{name}")
+    compare_all(text, tmp_path, args, f"prog_{name}", device=True)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", PROPERTY_SEEDS)
 def test_property_programs_on_the_cuda_host_path(seed, device, tmp_path):
     text, _wrt, _as_tuple = program_for_seed(seed)
-    compare_all(text, tmp_path, inputs_for(seed), f"prop_{seed}")
+    compare_all(text, tmp_path, inputs_for(seed), f"prop_{seed}", device=True)
 
 
 @pytest.mark.parametrize("name", ["gaussian", "logistic", "mlp", "rosenbrock"])
