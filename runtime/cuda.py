@@ -93,7 +93,7 @@ class Kernel:
                 call.append(_SCALARS[param[1]](_host_scalar(args[position], param[1])))
                 position += 1
             elif kind == "array":
-                value, strides = self._operand(arrays[position], param, space, position)
+                value, strides = self._operand(arrays[position], param, space)
                 position += 1
                 keep.append(value)
                 call.append(_pointer(value))
@@ -128,7 +128,7 @@ class Kernel:
                 values.append(_finish(result[1], result[2], space, on_device))
         return values[0] if len(values) == 1 else tuple(values)
 
-    def _operand(self, value, param: tuple, space: Space, position: int) -> tuple:
+    def _operand(self, value, param: tuple, space: Space) -> tuple:
         """An array input as the kernel reads it: a device array and its element strides in the space's order
         (none for an input the kernel reads as contiguous). A `GPUArray` of the kernel's dtype is read where it is
         when the kernel can walk its strides; one it cannot (another dtype, gaps or a transposed view where the

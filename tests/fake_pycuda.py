@@ -120,7 +120,7 @@ def _driver(device: FakeDevice) -> types.ModuleType:
     return driver
 
 
-def _gpuarray(device: FakeDevice, driver: types.ModuleType) -> types.ModuleType:
+def _gpuarray(device: FakeDevice) -> types.ModuleType:
     gpuarray = types.ModuleType("pycuda.gpuarray")
 
     class Flags:
@@ -372,7 +372,7 @@ def install(monkeypatch) -> FakeDevice:
     device = FakeDevice()
     package = types.ModuleType("pycuda")
     driver = _driver(device)
-    gpuarray = _gpuarray(device, driver)
+    gpuarray = _gpuarray(device)
     compiler = _compiler(device)
     package.driver, package.gpuarray, package.compiler = driver, gpuarray, compiler
     package.autoprimaryctx = types.ModuleType("pycuda.autoprimaryctx")

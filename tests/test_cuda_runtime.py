@@ -16,7 +16,7 @@ from gradcheck import load_source, random_inputs
 from lifted.loader import import_path
 from lifted.transpiler.backends.c import transpile_c
 from test_c_backend import C_CASES, EXAMPLES, GOLDEN, PROPERTY_SEEDS, RK4, assert_agree
-from test_c_launch import PROGRAM, field, layouts
+from test_c_launch import PROGRAM, layouts
 from test_programs import PROGRAMS
 from test_property import inputs_for, program_for_seed
 
