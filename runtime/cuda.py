@@ -145,9 +145,11 @@ class Kernel:
                 strides = space.element_strides(value.shape, value.strides, value.itemsize)
                 if strides is not None and (strided or _c_contiguous(value)):
                     return value, strides if strided else ()
-            elif _c_contiguous(value):
-                value = value.astype(dtype)
-                return value, space.element_strides(value.shape, value.strides, value.itemsize) if strided else ()
+            else:
+                converted = _convert(value, dtype)
+                if converted is not None:
+                    return converted, space.element_strides(converted.shape, converted.strides,
+                                                            converted.itemsize) if strided else ()
             value = to_host(value).astype(dtype, copy=False)
         if not (strided and value.flags.f_contiguous):  # (read through strides, a `.T` view goes up as stored)
             value = np.ascontiguousarray(value)
@@ -267,6 +269,17 @@ def _c_contiguous(array) -> bool:
     return True
 
 
+def _convert(array, dtype):
+    """A C-contiguous device array in another dtype, converted on the device (pycuda's `astype` copies memory
+    flatly into a C-ordered result, so only a C-contiguous array converts right); None where it cannot be."""
+    if not _c_contiguous(array):
+        return None
+    try:
+        return array.astype(dtype)
+    except RuntimeError:  # pycuda's own contiguity test can be stricter (an axis of one element, odd stride)
+        return None
+
+
 def to_host(array) -> np.ndarray:
     """A device array's values as a C-contiguous NumPy array, whatever its strides (negative, zero, gaps, not
     whole elements): the span of memory it covers is copied in one transfer, then read through its strides."""
@@ -334,8 +347,8 @@ def _on_device(x, dtype):
     from .cublas import Operand
 
     if isinstance(x, gpuarray.GPUArray):
-        if x.dtype != dtype and _c_contiguous(x):
-            x = x.astype(dtype)
+        converted = _convert(x, dtype) if x.dtype != dtype else None
+        x = x if converted is None else converted
         if x.dtype == dtype and not any(s % x.itemsize for s in x.strides):
             return x, Operand(int(_pointer(x)), tuple(x.shape), tuple(s // x.itemsize for s in x.strides))
         x = to_host(x)  # another dtype that cannot be converted in place, or strides not whole elements

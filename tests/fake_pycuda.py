@@ -249,6 +249,14 @@ def _gpuarray(device: FakeDevice) -> types.ModuleType:
         def __repr__(self):
             return f"GPUArray(shape={self.shape}, dtype={self.dtype}, strides={self.strides})"
 
+        def __len__(self):
+            return self.shape[0]
+
+        def __bool__(self):  # pycuda's: only an array of one element has a truth value
+            if self.size == 1:
+                return bool(self._view().reshape(-1)[0])
+            raise ValueError("The truth value of an array with more than one element is ambiguous.")
+
     def to_gpu(ary):
         ary = np.asarray(ary)
         if not (ary.flags.c_contiguous or ary.flags.f_contiguous):
