@@ -157,7 +157,7 @@ class Kernel:
         return device, space.element_strides(device.shape, device.strides, device.itemsize) if strided else ()
 
 
-_device_call = contextvars.ContextVar("lifted_device_call", default=False)  # inside `call` with device arrays
+_device_call = contextvars.ContextVar("lifted_device_call", default=False)  # inside `call`, running on the device
 _constants: dict[tuple, list] = {}  # a module-level array's memory -> [the array, its device copy once made]
 
 
