@@ -117,17 +117,8 @@ class Plan:
     against the spec done) the first time the kernel meets that key."""
 
     def __init__(self, kernel: Kernel, arrays: list, args: tuple):
-        spec, rank = kernel.spec, kernel.rank
-        shape: list = [None] * rank
-        for value, param in zip(arrays, kernel.inputs):
-            if param[0] == "array" and value is not None:
-                _meet(shape, param[2], value.shape, rank)
-        for pattern, dims in spec["dims"]:
-            _meet(shape, pattern, tuple(_value(d, args) for d in dims), rank)
-        shape = [known if d is None else d for d, known in zip(shape, spec["static"])]
-        if any(d is None for d in shape):
-            raise ValueError("the kernel's index space has a dimension no input gives")
-        self.shape = tuple(int(d) for d in shape)
+        spec = kernel.spec
+        self.shape = index_shape(spec, kernel.inputs, arrays, args)
         self.space = space = Space(spec, self.shape)
         space.check_empty()
         count = int(np.prod(self.shape, dtype=np.int64))
@@ -144,8 +135,7 @@ class Plan:
                 self.steps.append((_ARRAY, position, self._array(arrays[position], param, position)))
                 position += 1
             elif kind == "tape":
-                capacity = max(1, sum(int(np.prod([len(range(*(_value(b, args) for b in bounds)))
-                                                   for bounds in loops])) for loops in param[2]))
+                capacity = tape_capacity(param, args)
                 self.steps.append((_TAPE, _DTYPES[param[1]], (capacity * kernel.threads, capacity)))
             elif kind == "out":
                 strided = len(param) > 2  # written through strides, in the space's order
@@ -174,10 +164,7 @@ class Plan:
     def _strides(self, array: np.ndarray):
         """An input's element strides as the kernel walks it (broadcast, in the space's order); None when a
         stride is not a whole number of elements (a field of a structured array, a byte-offset view)."""
-        view = self.space.view(array)
-        if any(s % view.itemsize for s in view.strides):
-            return None
-        return tuple(s // view.itemsize for s in view.strides)
+        return self.space.element_strides(array.shape, array.strides, array.itemsize)
 
 
 def _signature(spec: dict) -> list:
@@ -225,9 +212,15 @@ class Space:
         self.per_output = int(np.prod(self.dims[len(shape) - reduced:], dtype=np.int64))
         self.counts = (self.outputs, self.per_output) if "mode" in spec else ()
 
-    def view(self, array: np.ndarray) -> np.ndarray:
-        """A (broadcast) input in the space's order."""
-        return np.broadcast_to(array, self.shape).transpose(self.perm)
+    def element_strides(self, shape: tuple, strides: tuple, itemsize: int) -> tuple | None:
+        """An input's element strides as the kernel walks it (broadcast: 0 along the axes it lacks or has as 1; in
+        the space's order), from its shape and byte strides (a NumPy or a device array); None when a stride is not
+        a whole number of elements (a field of a structured array, a byte-offset view): it must be copied first."""
+        pad = len(self.shape) - len(shape)
+        padded = [0 if k < pad or shape[k - pad] == 1 else strides[k - pad] for k in range(len(self.shape))]
+        if any(s % itemsize for s in padded):
+            return None
+        return tuple(padded[k] // itemsize for k in self.perm)
 
     def strides(self) -> list[int]:
         """The element strides, in the space's order, of a C-contiguous array of the kernel's shape."""
@@ -281,6 +274,28 @@ def finish_reduction(acc: np.ndarray, param: tuple, space: Space):
     return acc.astype(_NUMPY[dtype], copy=False).reshape(shape)
 
 
+def index_shape(spec: dict, inputs: list, arrays: list, args: tuple) -> tuple:
+    """The kernel's index space: the dimensions its array inputs (NumPy or device arrays; None where undefined)
+    and its size arguments give, each checked against what the annotations promised."""
+    rank = spec["rank"]
+    shape: list = [None] * rank
+    for value, param in zip(arrays, inputs):
+        if param[0] == "array" and value is not None:
+            _meet(shape, param[2], tuple(value.shape), rank)
+    for pattern, dims in spec["dims"]:
+        _meet(shape, pattern, tuple(_value(d, args) for d in dims), rank)
+    shape = [known if d is None else d for d, known in zip(shape, spec["static"])]
+    if any(d is None for d in shape):
+        raise ValueError("the kernel's index space has a dimension no input gives")
+    return tuple(int(d) for d in shape)
+
+
+def tape_capacity(param: tuple, args: tuple) -> int:
+    """The slots one element's tape needs: the trip counts of the loops around each push (at least one slot)."""
+    return max(1, sum(int(np.prod([len(range(*(_value(b, args) for b in bounds))) for bounds in loops]))
+                      for loops in param[2]))
+
+
 def _meet(shape: list, pattern: tuple, actual: tuple, rank: int) -> None:
     """Check an input against the index space, filling in the dimensions it gives."""
     if len(actual) > rank:
@@ -302,14 +317,6 @@ def _meet(shape: list, pattern: tuple, actual: tuple, rank: int) -> None:
 def _value(source, args):
     kind, value = source
     return int(args[value]) if kind == "arg" else value
-
-
-def _scalar(value, dtype: str):
-    if dtype in ("f64", "f32"):
-        return float(value)
-    if dtype == "bool":
-        return bool(value)
-    return int(value)
 
 
 def _finish(result):

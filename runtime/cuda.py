@@ -3,21 +3,28 @@
 The `.cu` text is compiled once per process with pycuda's `SourceModule` (which caches by source hash on disk),
 in the primary context (`pycuda.autoprimaryctx`), so it coexists with CuPy, PyTorch and JAX. Every launch is
 checked: a failing kernel raises naming the kernel and the source line of its first statement. Inputs may be
-NumPy arrays (copied in, results copied back) or pycuda `GPUArray`s (results stay on the device). The host code
-between kernels is NumPy, so a function with host array code takes NumPy arrays.
+NumPy arrays (copied in, results copied back) or pycuda `GPUArray`s (read where they are; results stay on the
+device). A generated function runs its body through `call`, which makes the whole call a device call when it was
+given device arrays, and gives a body that runs NumPy on arrays between its kernels host copies of them.
+Argument checks and launch sizes are the CPU launcher's code (`cpu_launch`), so both targets take and refuse the
+same arguments.
 """
 from __future__ import annotations
 
+import contextvars
 import re
 import threading
 from pathlib import Path
 
 import numpy as np
 
-from .cpu_launch import _NUMPY, Space, _meet, _scalar, _value, finish_reduction, identity
+from .cpu_launch import (_CONVERT, _DTYPES, _NUMPY, Space, finish_reduction, identity, index_shape,
+                         tape_capacity)
 
 BLOCK = 256
 WARP = 32
+MAX_GRID = 65535  # blocks per launch; the grid-stride loops cover any index space with them
+_SCALARS = {**_NUMPY, "bool": np.uint8}  # how pycuda packs a scalar argument (it refuses np.bool_; a C bool is a byte)
 _modules: dict[str, object] = {}
 _lock = threading.Lock()
 
@@ -47,29 +54,35 @@ def _origin(source: str, name: str) -> str:
 
 
 class Kernel:
+    """One kernel of a loaded module, callable as `kernel(*inputs)` with the spec's scalar and array inputs, as
+    `lifted.cpu_launch.Kernel` is on the CPU: the same checks against the annotations (shared code), the same
+    results; arrays are copied to the device where they are NumPy arrays, and read where they are as `GPUArray`s."""
+
     def __init__(self, function, name: str, spec: dict, origin: str):
         self.function, self.name, self.spec, self.origin = function, name, spec, origin
         self.inputs = [p for p in spec["params"] if p[0] in ("scalar", "array")]
+        self.arrays = [(k, _DTYPES[p[1]]) for k, p in enumerate(self.inputs) if p[0] == "array"]
 
     def __call__(self, *args):
         import pycuda.driver as driver
         import pycuda.gpuarray as gpuarray
 
-        rank = self.spec["rank"]
-        on_device = any(isinstance(a, gpuarray.GPUArray) for a in args)
-        shape: list = [None] * rank
-        for value, param in zip(args, self.inputs):
-            if param[0] == "array":
-                _meet(shape, param[2], tuple(value.shape), rank)
-        for pattern, dims in self.spec["dims"]:
-            _meet(shape, pattern, tuple(_value(d, args) for d in dims), rank)
-        shape = [known if d is None else d for d, known in zip(shape, self.spec["static"])]
-        shape = tuple(int(d) for d in shape)
-        count = int(np.prod(shape, dtype=np.int64))
+        if len(args) != len(self.inputs):
+            raise TypeError(f"the kernel takes {len(self.inputs)} inputs, {len(args)} given")
+        on_device = _device_call.get() or any(isinstance(a, gpuarray.GPUArray) for a in args)
+        arrays = list(args)
+        for position, dtype in self.arrays:
+            value = args[position]
+            if value is not None and not isinstance(value, gpuarray.GPUArray):
+                value = np.asarray(value)
+                arrays[position] = value if value.dtype == dtype else value.astype(dtype)
+        shape = index_shape(self.spec, self.inputs, arrays, args)
         space = Space(self.spec, shape)
+        space.check_empty()
+        count = int(np.prod(shape, dtype=np.int64))
         mode = self.spec.get("mode", "flat")
         workers = {"flat": count, "rows": space.outputs * WARP, "columns": space.outputs}[mode]
-        grid = max(1, min((workers + BLOCK - 1) // BLOCK, 65535))
+        grid = max(1, min((workers + BLOCK - 1) // BLOCK, MAX_GRID))
         threads = grid * BLOCK
         call = [np.int64(count)] + [np.int64(d) for d in space.dims] + [np.int64(n) for n in space.counts]
         results, keep = [], []
@@ -77,39 +90,29 @@ class Kernel:
         for param in self.spec["params"]:
             kind = param[0]
             if kind == "scalar":
-                call.append(_NUMPY[param[1]](_scalar(args[position], param[1])))
+                call.append(_SCALARS[param[1]](_host_scalar(args[position], param[1])))
                 position += 1
             elif kind == "array":
-                value = args[position]
+                value, strides = self._operand(arrays[position], param, space)
                 position += 1
-                dtype = _NUMPY[param[1]]
-                if not isinstance(value, gpuarray.GPUArray):
-                    host = np.asarray(value, dtype=dtype)
-                    value = gpuarray.to_gpu(np.ascontiguousarray(host) if not param[3] else host)
-                elif value.dtype != dtype:
-                    value = value.astype(dtype)
                 keep.append(value)
-                call.append(value.gpudata)
-                if param[3]:
-                    strides = _broadcast_strides(value.shape, value.strides, value.dtype.itemsize, shape)
-                    call += [np.int64(strides[k]) for k in space.perm]
+                call.append(_pointer(value))
+                call += [np.int64(s) for s in strides]
             elif kind == "tape":
-                capacity = sum(int(np.prod([len(range(*(_value(b, args) for b in bounds))) for bounds in loops]))
-                               for loops in param[2])
-                storage = gpuarray.empty(max(capacity, 1) * threads, dtype=_NUMPY[param[1]])
+                capacity = tape_capacity(param, args)
+                storage = gpuarray.empty(capacity * threads, dtype=_NUMPY[param[1]])
                 keep.append(storage)
-                call += [storage.gpudata, np.int64(max(capacity, 1))]
+                call += [_pointer(storage), np.int64(capacity)]
             elif kind in ("out", "scalar_out"):
                 out = gpuarray.empty(shape if kind == "out" else (1,), dtype=_NUMPY[param[1]])
                 results.append((kind, out))
-                call.append(out.gpudata)
+                call.append(_pointer(out))
                 if kind == "out" and len(param) > 2:  # written through strides, in the space's order
                     call += [np.int64(s) for s in space.strides()]
             else:
                 acc = gpuarray.to_gpu(np.full(space.outputs, identity(param), dtype=_NUMPY[param[3]]))
                 results.append(("reduce", acc, param))
-                call.append(acc.gpudata)
-        space.check_empty()
+                call.append(_pointer(acc))
         try:
             self.function(*call, block=(BLOCK, 1, 1), grid=(grid, 1))
             driver.Context.synchronize()
@@ -122,19 +125,187 @@ class Kernel:
             elif result[0] == "scalar_out":
                 values.append(result[1].get()[0])
             else:
-                values.append(finish_reduction(result[1].get(), result[2], space))
+                values.append(_finish(result[1], result[2], space, on_device))
         return values[0] if len(values) == 1 else tuple(values)
 
+    def _operand(self, value, param: tuple, space: Space) -> tuple:
+        """An array input as the kernel reads it: a device array and its element strides in the space's order
+        (none for an input the kernel reads as contiguous). A `GPUArray` of the kernel's dtype is read where it is
+        when the kernel can walk its strides; one it cannot (another dtype, gaps or a transposed view where the
+        kernel reads contiguous memory) is copied first, exactly. None (a value undefined on the path taken,
+        never read) passes a null pointer."""
+        import pycuda.gpuarray as gpuarray
 
-def _broadcast_strides(shape: tuple, strides: tuple, itemsize: int, space: tuple) -> list[int]:
-    pad = len(space) - len(shape)
-    out = []
-    for k in range(len(space)):
-        if k < pad or shape[k - pad] == 1:
-            out.append(0)
-        else:
-            out.append(strides[k - pad] // itemsize)
-    return out
+        strided = param[3]
+        if value is None:
+            return None, (0,) * len(space.shape) if strided else ()
+        dtype = _DTYPES[param[1]]
+        if isinstance(value, gpuarray.GPUArray):
+            if value.dtype == dtype:
+                strides = space.element_strides(value.shape, value.strides, value.itemsize)
+                if strides is not None and (strided or _c_contiguous(value)):
+                    return value, strides if strided else ()
+            else:
+                converted = _convert(value, dtype)
+                if converted is not None:
+                    return converted, space.element_strides(converted.shape, converted.strides,
+                                                            converted.itemsize) if strided else ()
+            value = to_host(value).astype(dtype, copy=False)
+        if not (strided and value.flags.f_contiguous):  # (read through strides, a `.T` view goes up as stored)
+            value = np.ascontiguousarray(value)
+        device = upload(value)
+        return device, space.element_strides(device.shape, device.strides, device.itemsize) if strided else ()
+
+
+_device_call = contextvars.ContextVar("lifted_device_call", default=False)  # inside `call`, running on the device
+_constants: dict[tuple, list] = {}  # a module-level array's memory -> [the array, its device copy once made]
+
+
+def call(body, numpy_on_arrays: bool, *args):
+    """Run a generated function's body (its host code and launches) on the arguments a caller gave.
+
+    A body whose host code only launches kernels and matrix products, reads shapes and computes on scalars runs
+    on the device: its array arguments are there for the whole call (NumPy ones copied in once), so every
+    intermediate stays on the device, and its array results are copied back only for a caller that gave no
+    `GPUArray`. Its scalar arithmetic gets NumPy scalars (a 0-d `GPUArray` is read back: pycuda's operators round
+    differently from NumPy, `x / 3.0` multiplies by `1 / 3.0`). A body that runs NumPy on arrays between its
+    kernels (`numpy_on_arrays`) gets host copies of device arguments, and its array results go back to the
+    device for a caller that gave device arrays. Arrays inside list, tuple and dict arguments count too."""
+    import pycuda.gpuarray as gpuarray
+
+    given = []
+
+    def scalar(value):
+        if isinstance(value, gpuarray.GPUArray):
+            given.append(value)
+            if value.ndim == 0:
+                return to_host(value)[()]
+        return value
+
+    def down(value):
+        return to_host(value) if isinstance(value, gpuarray.GPUArray) and value.ndim else value
+
+    def up(value):
+        if isinstance(value, np.ndarray) and value.ndim:
+            return upload(np.ascontiguousarray(value))
+        return value
+
+    args = _tree_map(scalar, args)
+    if numpy_on_arrays:
+        result = body(*_tree_map(down, args))
+        return _tree_map(up, result) if given else result
+    token = _device_call.set(True)
+    try:
+        result = body(*_tree_map(up, args))
+    finally:
+        _device_call.reset(token)
+    return result if given else _tree_map(down, result)
+
+
+def _tree_map(function, value):
+    if isinstance(value, tuple):
+        return tuple(_tree_map(function, v) for v in value)
+    if isinstance(value, list):
+        return [_tree_map(function, v) for v in value]
+    if isinstance(value, dict):
+        return {k: _tree_map(function, v) for k, v in value.items()}
+    return function(value)
+
+
+def read_only(*arrays) -> None:
+    """Make a host module's module-level arrays (and what they are views of) read-only constants: the first kernel
+    launch or matrix product that reads one copies it to the device, later ones reuse that copy. (The primary
+    context's device: the copy is made where pycuda.autoprimaryctx puts this process.)"""
+    for array in arrays:
+        if isinstance(array, np.ndarray):
+            _constants[_memory(array)] = [array, None]
+            while isinstance(array, np.ndarray):
+                array.flags.writeable = False
+                array = array.base
+
+
+def _memory(array: np.ndarray) -> tuple:
+    return array.__array_interface__["data"][0], array.shape, array.strides, array.dtype.str
+
+
+def upload(host: np.ndarray):
+    """A C- or F-contiguous host array on the device: a module-level constant's one copy, or a new copy."""
+    import pycuda.gpuarray as gpuarray
+
+    constant = _constants.get(_memory(host)) if not host.flags.writeable else None
+    if constant is None or constant[0].flags.writeable:
+        return gpuarray.to_gpu(host)
+    if constant[1] is None:
+        constant[1] = gpuarray.to_gpu(host)
+    return constant[1]
+
+
+def _host_scalar(value, dtype: str):
+    """A scalar input as the kernel's parameter type takes it (a 0-d device array read back; None, a value
+    undefined on the path taken, as 0: the kernel never reads it)."""
+    if value is None:
+        return 0
+    if hasattr(value, "gpudata"):
+        value = value.get()
+    return _CONVERT[dtype](value)
+
+
+def _pointer(array) -> np.uintp:
+    """A device array's address as a kernel argument (0 for no array, or an empty one, which has no memory)."""
+    if array is None or array.gpudata is None:
+        return np.uintp(0)
+    return np.uintp(int(array.gpudata))
+
+
+def _c_contiguous(array) -> bool:
+    """Does a device array lie in memory as a C-contiguous array of its shape (axes of one element aside)?"""
+    step = array.itemsize
+    for size, stride in zip(reversed(array.shape), reversed(array.strides)):
+        if size == 0:
+            return True
+        if size != 1 and stride != step:
+            return False
+        step *= size
+    return True
+
+
+def _convert(array, dtype):
+    """A C-contiguous device array in another dtype, converted on the device (pycuda's `astype` copies memory
+    flatly into a C-ordered result, so only a C-contiguous array converts right); None where it cannot be."""
+    if not _c_contiguous(array):
+        return None
+    try:
+        return array.astype(dtype)
+    except RuntimeError:  # pycuda's own contiguity test can be stricter (an axis of one element, odd stride)
+        return None
+
+
+def to_host(array) -> np.ndarray:
+    """A device array's values as a C-contiguous NumPy array, whatever its strides (negative, zero, gaps, not
+    whole elements): the span of memory it covers is copied in one transfer, then read through its strides."""
+    import pycuda.driver as driver
+
+    shape, strides, itemsize = tuple(array.shape), tuple(array.strides), array.dtype.itemsize
+    if array.size == 0:
+        return np.empty(shape, array.dtype)
+    low = sum(min(0, (d - 1) * s) for d, s in zip(shape, strides))
+    high = sum(max(0, (d - 1) * s) for d, s in zip(shape, strides)) + itemsize
+    span = np.empty(high - low, np.uint8)
+    driver.memcpy_dtoh(span, int(array.gpudata) + low)
+    return np.ndarray(shape, array.dtype, buffer=span, offset=-low, strides=strides).copy()
+
+
+def _finish(acc, param: tuple, space: Space, on_device: bool):
+    """A reduction's value as NumPy gives it; an array result stays on the device when the inputs were there
+    (a mean is divided on the host: pycuda divides by a scalar as a multiplication by its reciprocal)."""
+    import pycuda.gpuarray as gpuarray
+
+    shape = space.result_shapes[bool(param[5])]
+    if not on_device or shape == () or param[4] or acc.size == 0:
+        value = finish_reduction(acc.get(), param, space)
+        return gpuarray.to_gpu(np.ascontiguousarray(value)) if on_device and shape != () else value
+    dtype = _DTYPES[param[1]]
+    return (acc if acc.dtype == dtype else acc.astype(dtype)).reshape(shape)
 
 
 def matmul(a, b):
@@ -146,7 +317,7 @@ def matmul(a, b):
 
     from . import cublas
 
-    on_device = isinstance(a, gpuarray.GPUArray) or isinstance(b, gpuarray.GPUArray)
+    on_device = _device_call.get() or isinstance(a, gpuarray.GPUArray) or isinstance(b, gpuarray.GPUArray)
     dtype = np.result_type(a.dtype, b.dtype)
     if dtype not in (np.float32, np.float64):
         raise TypeError(f"matrix products on the GPU take float32 or float64 arrays, not {dtype}")
@@ -157,13 +328,15 @@ def matmul(a, b):
     elif out.size:
         call = cublas.plan(a_op, b_op, int(out.gpudata), dtype)
         if call is None:  # strides cuBLAS cannot walk: contiguous copies over the whole batch
-            a_host, b_host = a.get(), b.get()
+            a_host, b_host = to_host(a), to_host(b)
             (a, a_op) = _on_device(cublas.contiguous(a_host, b_host.shape), dtype)
             (b, b_op) = _on_device(cublas.contiguous(b_host, a_host.shape), dtype)
             call = cublas.plan(a_op, b_op, int(out.gpudata), dtype)
         context = driver.Context.get_current()
         library = cublas.library()
         cublas.run(library, cublas.handle(library, getattr(context, "handle", id(context))), call, dtype)
+    if out.shape == ():  # a product of two vectors: a NumPy scalar, as `@` gives (host code computes with it)
+        return out.get()[()]
     return out if on_device else out.get()
 
 
@@ -174,12 +347,15 @@ def _on_device(x, dtype):
     from .cublas import Operand
 
     if isinstance(x, gpuarray.GPUArray):
-        x = x if x.dtype == dtype else x.astype(dtype)
-        return x, Operand(int(x.gpudata), tuple(x.shape), tuple(s // x.dtype.itemsize for s in x.strides))
+        converted = _convert(x, dtype) if x.dtype != dtype else None
+        x = x if converted is None else converted
+        if x.dtype == dtype and not any(s % x.itemsize for s in x.strides):
+            return x, Operand(int(_pointer(x)), tuple(x.shape), tuple(s // x.itemsize for s in x.strides))
+        x = to_host(x)  # another dtype that cannot be converted in place, or strides not whole elements
     x = np.asarray(x, dtype=dtype)
     if x.flags.f_contiguous and not x.flags.c_contiguous:  # a `.T` view: uploaded as stored, read transposed
-        device = gpuarray.to_gpu(x.T)
+        device = upload(x.T)
     else:
         x = np.ascontiguousarray(x)
-        device = gpuarray.to_gpu(x)
-    return device, Operand(int(device.gpudata), tuple(x.shape), tuple(s // x.itemsize for s in x.strides))
+        device = upload(x)
+    return device, Operand(int(_pointer(device)), tuple(x.shape), tuple(s // x.itemsize for s in x.strides))

@@ -22,9 +22,8 @@ from test_programs import PROGRAMS
 from test_property import inputs_for, program_for_seed
 
 GOLDEN = Path(__file__).parent / "golden"
-# (dist functions and module-level arrays are refused by the C backend: tested on their own)
-C_CASES = sorted(p.stem for p in (GOLDEN / "inputs").glob("*.py")
-                 if not p.stem.startswith(("dist_", "module_level_arrays")))
+# (dist functions are refused by the C backend: tested on their own)
+C_CASES = sorted(p.stem for p in (GOLDEN / "inputs").glob("*.py") if not p.stem.startswith("dist_"))
 PROPERTY_SEEDS = range(20)
 RK4 = '''
 import numpy as np

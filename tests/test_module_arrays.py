@@ -130,14 +130,6 @@ g = grad(f)
     assert_close(module.g(x), central_difference(lambda v: plain["f"](v), [x], 0), rtol=1e-6, atol=1e-8)
 
 
-def test_the_c_backend_refuses_module_arrays_with_a_located_error():
-    from lifted.transpiler.backends.c import transpile_c
-
-    with pytest.raises(TranspileError, match="module-level arrays have no `c` backend yet") as info:
-        transpile_c(MODULE, "arrays.py")
-    assert info.value.loc.line == 4
-
-
 def test_module_level_updates_run_as_python_runs_them():
     """In-place updates at module level (`w[0] = ...`, `A += 1`, through another name) run in the generated
     module in source order, as in Python; kernels see the values once the module has run."""

@@ -17,7 +17,8 @@ from ...codegen import c_comment_text
 from ...errors import TranspileError
 from ...ir import Const, Eqn, If, Loop, Var, blocks, equations, own_operands
 from .c_syntax import ACCUMULATOR, C_TYPES, RESERVED, c_literal, indent
-from .fusion import CREATION, REDUCTIONS, Kernel, is_element_eqn, is_tape, pushes_with_loops
+from .fusion import (CREATION, REDUCTIONS, Kernel, input_position, is_element_eqn, is_module_array, is_tape,
+                     pushes_with_loops)
 from .launch_spec import EmittedKernel, Param, dims_spec, pattern, range3
 
 
@@ -73,6 +74,8 @@ class _Emitter:
 
     def ref(self, atom, dtype: str | None = None) -> str:
         """How a lane block (or uniform code, for scalars) reads a value."""
+        if is_module_array(atom):  # an input like the others (the host passes the module-level array)
+            atom = atom.value
         if isinstance(atom, Const):
             return c_literal(atom.value, dtype)
         if id(atom) in self.inputs:
@@ -92,8 +95,8 @@ class _Emitter:
     # -- the kernel --------------------------------------------------------------------------------------------
     def emit(self) -> EmittedKernel:
         kernel = self.kernel
-        for var in kernel.inputs:
-            self._input(var)
+        for atom in kernel.inputs:
+            self._input(atom.value if is_module_array(atom) else atom)
         for tape, pushes in kernel.tapes.items():
             dtypes = {p.args[1].type.dtype for p in pushes}
             dtype = "f64" if len(dtypes) != 1 else dtypes.pop()
@@ -174,9 +177,9 @@ class _Emitter:
             self.lane.add(id(var))
 
     def _bound(self, atom):
-        if isinstance(atom, Const):
+        if isinstance(atom, Const) and not is_module_array(atom):
             return ("const", atom.value)
-        return ("arg", next(k for k, v in enumerate(self.kernel.inputs) if v is atom))
+        return ("arg", input_position(self.kernel, atom))
 
     def _input(self, var: Var) -> None:
         ctype = C_TYPES[var.type.dtype]

@@ -15,7 +15,8 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from ...ir.types import TensorType
-from ...ir import Eqn, Function, If, Loop, Var, equations, free_values, result_atoms, statement_uses
+from ...ir import (Const, Eqn, Function, If, Loop, Var, blocks, equations, free_values, own_operands, result_atoms,
+                  statement_uses)
 from ...primitives.registry import Primitive
 from .region import CREATION, REDUCTIONS, TAPE_OPS, Region, fits, is_element_eqn, is_tape
 from .remat import element_bytes, rematerialize
@@ -31,7 +32,7 @@ class Kernel:
     name: str
     shape: tuple
     body: list
-    inputs: list[Var]
+    inputs: list  # Vars, then the module-level arrays it reads (constants holding their module-level Var)
     outputs: list[Var]
     tapes: dict[str, list[Eqn]] = field(default_factory=dict)  # tape name -> its push equations
     axes: tuple | None = None  # the axes of `shape` its reductions reduce, when not all of them
@@ -269,7 +270,7 @@ class _Partitioner:
             return []
         tapes = {e.args[0].name for e in _tape_eqns(region.stmts)}
         body = [s for s in tape_news if s.out.name in tapes] + region.body
-        inputs = [v for v in free_values(body) if not is_tape(v)]
+        inputs = [v for v in free_values(body) if not is_tape(v)] + module_arrays(body)
         axes = _region_axes(region.stmts)
         shape = region.shape
         kernel = Kernel(f"{self.name}_k{len(self.kernels)}", shape, body, inputs, outputs,
@@ -280,6 +281,35 @@ class _Partitioner:
         launch = Eqn(LAUNCH, tuple(inputs), {"kernel": kernel.name, "outs": [v.name for v in outputs]},
                      tuple(outputs), loc=first.loc, note=first.note)
         return [launch]
+
+
+def module_arrays(block: list) -> list[Const]:
+    """The module-level arrays a block reads (constants holding the module-level Var), once each: the host passes
+    them to the kernel like its other inputs (the host module computes them once, at its top)."""
+    found: dict[int, Const] = {}
+
+    def visit(stmts):
+        for stmt in stmts:
+            atoms = stmt.args if isinstance(stmt, Eqn) else own_operands(stmt)
+            for atom in atoms:
+                if is_module_array(atom):
+                    found.setdefault(id(atom.value), atom)
+            if not isinstance(stmt, Eqn):
+                for inner in blocks(stmt):
+                    visit(inner)
+
+    visit(block)
+    return list(found.values())
+
+
+def is_module_array(atom) -> bool:
+    return isinstance(atom, Const) and isinstance(atom.value, Var)
+
+
+def input_position(kernel: Kernel, atom) -> int:
+    """Where a value the kernel reads (a Var, or a module-level array's constant) is among its inputs."""
+    key = atom.value if is_module_array(atom) else atom
+    return next(k for k, v in enumerate(kernel.inputs) if (v.value if is_module_array(v) else v) is key)
 
 
 def _defs(stmt) -> list[Var]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ...ir import Const, Eqn, Loop
-from .fusion import Kernel
+from .fusion import Kernel, input_position, is_module_array
 
 
 @dataclass
@@ -52,9 +52,9 @@ def dims_spec(kernel: Kernel) -> list:
             dims = stmt.args[:-1] if stmt.prim.name == "full" else stmt.args
             entry = []
             for atom in dims:
-                if isinstance(atom, Const):
+                if isinstance(atom, Const) and not is_module_array(atom):
                     entry.append(("const", atom.value))
                 else:
-                    entry.append(("arg", next(k for k, v in enumerate(kernel.inputs) if v is atom)))
+                    entry.append(("arg", input_position(kernel, atom)))
             found.append((pattern(stmt.out.type.shape, kernel.shape), entry))
     return found

@@ -1,6 +1,7 @@
 """Render a lowered module for the C targets: the host module (Python) and the kernels (`.cu`)."""
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 
@@ -10,8 +11,9 @@ from ...ir.arena import one_compilation
 from ..numpy_backend import render_function
 from ..templates import render_module
 from .emit import emit_kernel
-from .fusion import fuse
+from .fusion import fuse, module_arrays
 from .gemm import route_gemms
+from .host_code import argument_names, runs_numpy_on_arrays
 
 TARGETS = {"c": "cpu", "cuda": "cuda"}  # backend name -> the runtime module that loads its kernels
 
@@ -27,7 +29,7 @@ class COutput:
 def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: str | None = None,
                 delete_dead: bool = True, cu_file: str | None = None, check_args: bool = True) -> COutput:
     """The host module and the `.cu` text of one source file for `target` ("c" or "cuda")."""
-    from ...pipeline import VERSION, lower_source, source_hash
+    from ...pipeline import VERSION, lower_source, render_module_arrays, source_hash
 
     lowered = lower_source(text, path, extra, source_file)
     parsed = lowered.parsed
@@ -36,24 +38,29 @@ def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: 
         raise TranspileError(f"`@dist` functions have no `{target}` backend yet", getattr(first, "loc", None),
                              "build this file with the NumPy backend (the default), or move the @dist "
                              "functions to their own file")
-    if parsed.module_arrays:
-        raise TranspileError(f"module-level arrays have no `{target}` backend yet", parsed.module_arrays["module"].loc,
-                             "build this file with the NumPy backend (the default), or pass the array in as a "
-                             "parameter")
     display = os.path.basename(path)
     stem = os.path.splitext(os.path.basename(path))[0]
-    rendered, emitted = [], []
+    module_lines, module_block = render_module_arrays(lowered, display, delete_dead)  # (renames them first)
+    rendered, emitted, constants, entries = [], [], set(), []
     for fn in lowered.functions:
-        host, kernels = fuse(eliminate_dead_code(fn), host_zeros=target == "c")
+        fn = eliminate_dead_code(fn)
+        constants |= {c.value.name for c in module_arrays(fn.body) if c.type.shape != ()}
+        host, kernels = fuse(fn, host_zeros=target == "c")
         if target == "cuda":
             host = route_gemms(host)
         rendered.append(render_function(host, display, delete_dead, check_args))
+        if target == "cuda":  # the public function calls the body through lifted.cuda.call (device arrays)
+            public = rendered[-1]
+            rendered[-1] = dataclasses.replace(public, name=f"_{fn.name}_body", doc=None)
+            entries.append((public, rendered[-1].name, ", ".join(argument_names(host)), runs_numpy_on_arrays(host)))
         emitted += [emit_kernel(k, display) for k in kernels]
     common = dict(version=VERSION, source_path=path, source_hash=source_hash(text))
     kernels_text = render_module("c_kernels.cu.j2", kernels=emitted, **common)
+    imports = set().union(*[f.imports for f in rendered + ([module_block] if module_block else [])])
     host_text = render_module(
         "c_host_module.py.j2", functions=rendered, transforms=lowered.transforms, target=target,
         runtime=TARGETS[target], cu_file=cu_file or f"{stem}.cu", specs=[(k.name, repr(k.spec)) for k in emitted],
-        imports=sorted(set().union(*[f.imports for f in rendered])),
+        imports=sorted(imports), module_lines=module_lines, entries=entries,
+        read_only=sorted(constants) if target == "cuda" else [],
         helpers=set().union(*[f.helpers for f in rendered]) if rendered else set(), **common)
     return COutput(host_text, kernels_text, len(emitted))
