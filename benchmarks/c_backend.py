@@ -1,4 +1,4 @@
-"""`python -m benchmarks.c_backend [--quick] [--threads N]`: the C backend's CPU target vs the NumPy backend.
+"""`python -m benchmarks.c_backend [--quick] [--threads N] [--only NAME,...]`: the C backend's CPU target vs the NumPy backend.
 
 Both modules come from the same workload source (benchmarks/workloads), are checked to agree, and are timed side
 by side in one process (interleaved samples, so machine load falls on both alike); the table gives medians and
@@ -81,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.c_backend", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes only")
     parser.add_argument("--threads", type=int, default=1, help="OpenMP/BLAS threads (default 1)")
+    parser.add_argument("--only", default=None, help="comma-separated workloads to run (default: all)")
     args = parser.parse_args(argv)
     configure_threads(args.threads)
     import numpy as np
@@ -101,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
           " ".join(f"{c + '/c':>9}" for c in columns if c != "c") + f"  {'c/bound':>9}")
     with tempfile.TemporaryDirectory() as folder:
         for name, sizes, skip_numpy in (QUICK if args.quick else CASES):
+            if args.only is not None and name not in args.only.split(","):
+                continue
             workload = get(name)
             numpy_module, c_module = build(workload, Path(folder) / name)
             for size in sizes:
