@@ -34,9 +34,15 @@ def _address_reader():
     sample arrays first, and otherwise not used."""
     offset, read = object.__basicsize__, ctypes.c_void_p.from_address
     samples = [np.empty(3), np.zeros((4, 5))[1:, ::2], np.arange(7, dtype=np.int32)[::-1], np.ones(0, np.bool_)]
-    if all(read(id(s) + offset).value == s.__array_interface__["data"][0] for s in samples):
-        return lambda array: read(id(array) + offset).value
-    return lambda array: array.__array_interface__["data"][0]
+    if not all(read(id(s) + offset).value == s.__array_interface__["data"][0] for s in samples):
+        return lambda array: array.__array_interface__["data"][0]
+
+    def address(array) -> int:
+        if type(array) is np.ndarray:  # exactly: a NumPy scalar or another type has other fields there
+            return read(id(array) + offset).value
+        return array.__array_interface__["data"][0]
+
+    return address
 
 
 address = _address_reader()
