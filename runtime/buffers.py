@@ -4,13 +4,14 @@ instead of fresh pages.
 A fresh large array comes from mmap, and the first write to each of its pages faults while the OS zeroes the
 page: for an array-bound kernel that is a second pass over its output (a 80 MB write measured 5.8 ms fresh vs
 3.7 ms into touched pages; `python -m benchmarks.c_buffers`). So each large array the runtime hands out views a
-block this cache owns, through a small `_Lease` that is the array's base: NumPy's views of it keep the lease,
+block this cache owns, through a small lease object that is the array's base: NumPy's views keep the lease,
 and when the last of them dies (the host module's `del` of an intermediate, a result its caller drops) the
 lease gives the block back, and the next output of the same size reuses its pages. A block is handed out again
 only when no array on it is alive, so an array the runtime returned is its caller's alone.
 
-Knobs, read when `lifted.cpu` is imported: `$LIFTED_BUFFER_MIN`, the smallest array that goes through the
-cache (bytes, default 1 MiB: malloc serves smaller ones from memory it keeps anyway);
+Knobs, read when the runtime is imported: `$LIFTED_BUFFER_MIN`, the smallest array that goes through the
+cache (bytes, default 256 KiB: malloc serves smaller ones from memory it keeps anyway, while from 128 KiB up
+it maps and trims them, so they fault again);
 `$LIFTED_BUFFER_CACHE`, the most bytes it keeps idle (default: as many as its arrays ever occupied at once, so
 idle memory never exceeds the largest working set; 0 turns it off). `release()` frees the idle blocks now.
 """
@@ -24,7 +25,7 @@ import numpy as np
 
 _PAGE = 4096  # sizes are rounded up to whole pages: n and n - 1 elements share a block
 _ALIGN = 64  # a cache line, the widest SIMD load
-DEFAULT_MIN = 1 << 20
+DEFAULT_MIN = 1 << 18  # glibc serves blocks from 128 KiB up with mmap, trimmed back to the OS when freed
 
 
 def _address_reader():
@@ -49,30 +50,40 @@ address = _address_reader()
 
 
 class _Block:
-    """Pages the cache owns: `storage` keeps them alive, `address` is the aligned start arrays use."""
+    """Pages the cache owns: `storage` keeps them alive, `address` is the aligned start arrays use, `lease` the
+    type of the objects that lend them out (a ctypes array of exactly `size` bytes at `address`)."""
 
-    __slots__ = ("storage", "address", "size")
+    __slots__ = ("storage", "address", "size", "lease")
 
     def __init__(self, size: int):
         self.storage = np.empty(size + _ALIGN, dtype=np.uint8)
-        start = self.storage.__array_interface__["data"][0]
+        start = address(self.storage)
         self.address = start + (-start) % _ALIGN
         self.size = size
+        self.lease = _lease_type(size)
 
 
-class _Lease:
-    """The base of every array handed out on a block: it lives as long as any of them, then returns the block."""
+def _give_back(lease) -> None:
+    try:
+        lease.cache.give_back(lease.block)
+    except Exception:  # noqa: BLE001  (interpreter shutdown: the cache may already be gone)
+        pass
 
-    __slots__ = ("__array_interface__", "block", "cache")
 
-    def __init__(self, cache: "BufferCache", block: _Block, interface: dict):
-        self.cache, self.block, self.__array_interface__ = cache, block, interface
+_lease_types: dict[int, type] = {}
 
-    def __del__(self):
-        try:
-            self.cache.give_back(self.block)
-        except Exception:  # noqa: BLE001  (interpreter shutdown: the cache may already be gone)
-            pass
+
+def _lease_type(size: int) -> type:
+    """The base of every array handed out on a block: a ctypes array over the block's bytes (so NumPy takes it as
+    a buffer, the cheapest way to wrap memory in an array), alive as long as any array or view on it; its
+    finaliser returns the block."""
+    kind = _lease_types.get(size)
+    if kind is None:
+        if len(_lease_types) >= 1024:  # a program that keeps changing sizes: forget the old types
+            _lease_types.clear()
+        kind = _lease_types[size] = type("_Lease", (ctypes.c_char * size,),
+                                         {"__slots__": ("block", "cache"), "__del__": _give_back})
+    return kind
 
 
 class BufferCache:
@@ -97,7 +108,8 @@ class BufferCache:
             return out, address(out)
         size = -(-nbytes // _PAGE) * _PAGE
         with self._lock:
-            self._sort_in()
+            if self._returned:
+                self._sort_in()
             blocks = self._idle.get(size)
             if blocks:
                 block = blocks.pop()
@@ -107,13 +119,14 @@ class BufferCache:
             else:
                 block = None
             self.live_bytes += size
-            self.peak_live_bytes = max(self.peak_live_bytes, self.live_bytes)
+            if self.live_bytes > self.peak_live_bytes:
+                self.peak_live_bytes = self.live_bytes
         if block is None:
             block = _Block(size)
             self.fresh += 1
-        lease = _Lease(self, block, {"data": (block.address, False), "shape": tuple(shape), "typestr": dtype.str,
-                                     "version": 3})
-        return np.asarray(lease), block.address
+        lease = block.lease.from_address(block.address)
+        lease.block, lease.cache = block, self
+        return np.ndarray(shape, dtype, lease), block.address
 
     def give_back(self, block: _Block) -> None:
         """A block none of whose arrays is alive any more (called by its lease)."""

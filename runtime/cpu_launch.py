@@ -97,13 +97,14 @@ class Kernel:
                 results.append(("scalar", out))
                 call[slot] = address(out)
             else:  # a reduction over the whole index space, or over the reduced axes for each output
-                acc = np.full(plan.space.outputs, extra[0], dtype=dtype)
+                acc = np.empty(plan.space.outputs, dtype=dtype)
+                acc.fill(extra[0])
                 results.append(("reduce", acc, extra[1], plan.space))
                 call[slot] = address(acc)
         self.function(*call)
         if len(results) == 1:
             return _finish(results[0])
-        return tuple(_finish(r) for r in results)
+        return tuple([_finish(r) for r in results])
 
 
 _OUT, _SCALAR_OUT, _REDUCE = range(3)

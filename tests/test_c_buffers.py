@@ -75,7 +75,8 @@ def test_gradient_corpus_through_the_cache(name, tmp_path, every_array_cached):
     rng = np.random.default_rng(0)
     draw = (lambda: program.inputs(rng)) if program.inputs else (lambda: random_inputs(reference.f, rng,
                                                                                            positive=True))
-    check_twice(text, tmp_path, draw(), draw(), f"cached_{name}")
+    # named as in test_c_backend, so the kernels are the same text and built once
+    check_twice(text, tmp_path, draw(), draw(), f"prog_{name}")
 
 
 @pytest.mark.parametrize("seed", range(8))
@@ -83,7 +84,7 @@ def test_property_programs_through_the_cache(seed, tmp_path, every_array_cached)
     text, _wrt, _as_tuple = program_for_seed(seed)
     first = inputs_for(seed)
     second = [a * 0.5 + 0.25 if isinstance(a, np.ndarray) and a.dtype.kind == "f" else a for a in first]
-    check_twice(text, tmp_path, first, second, f"cached_prop_{seed}")
+    check_twice(text, tmp_path, first, second, f"prop_{seed}")
 
 
 def test_rk4_tapes_and_outputs_are_reused_and_agree(tmp_path, every_array_cached):
