@@ -91,20 +91,18 @@ class Kernel:
         for kind, slot, dtype, extra in plan.results:
             if kind == _OUT:
                 out, call[slot] = buffers.cache.empty(plan.shape, dtype, extra)
-                results.append(out)
             elif kind == _SCALAR_OUT:
                 out = np.zeros(1, dtype=dtype)
-                results.append(("scalar", out))
                 call[slot] = address(out)
             else:  # a reduction over the whole index space, or over the reduced axes for each output
-                acc = np.empty(plan.space.outputs, dtype=dtype)
-                acc.fill(extra[0])
-                results.append(("reduce", acc, extra[1], plan.space))
-                call[slot] = address(acc)
+                out = np.empty(plan.space.outputs, dtype=dtype)
+                out.fill(extra)
+                call[slot] = address(out)
+            results.append(out)
         self.function(*call)
-        if len(results) == 1:
-            return _finish(results[0])
-        return tuple([_finish(r) for r in results])
+        for index, finish in plan.finishers:
+            results[index] = finish(results[index])
+        return results[0] if len(results) == 1 else tuple(results)
 
 
 _OUT, _SCALAR_OUT, _REDUCE = range(3)
@@ -131,7 +129,8 @@ class Plan:
         space.check_empty()
         count = int(np.prod(self.shape, dtype=np.int64))
         self.template = [count, *space.dims, *space.counts]
-        self.array_slots, self.copy_slots, self.scalar_slots, self.tape_slots, self.results = [], [], [], [], []
+        self.array_slots, self.copy_slots, self.scalar_slots, self.tape_slots = [], [], [], []
+        self.results, self.finishers = [], []  # what the kernel writes; how a reduction or scalar becomes a value
         position = 0
         for param in spec["params"]:
             kind, slot = param[0], len(self.template)
@@ -153,9 +152,13 @@ class Plan:
                 if len(param) > 2:  # written through strides, in the space's order
                     self.template += space.strides()
             elif kind == "scalar_out":
+                self.finishers.append((len(self.results), _first))
                 self.results.append((_SCALAR_OUT, slot, _DTYPES[param[1]], None))
             else:
-                self.results.append((_REDUCE, slot, _DTYPES[param[3]], (identity(param), param)))
+                self.finishers.append((len(self.results), _reduction_finisher(param, space)))
+                self.results.append((_REDUCE, slot, _DTYPES[param[3]], identity(param)))
+        # every size and stride as a ctypes value made once: ctypes passes those without converting each call
+        self.template = [ctypes.c_int64(v) if type(v) is int else v for v in self.template]
         single = len(self.results) == 1 and self.results[0][0] == _OUT
         self.single_out = self.results[0][1] if single else None
         self.out_dtype, self.out_bytes = self.results[0][2:] if single else (None, 0)
@@ -318,11 +321,18 @@ def _scalar(value, dtype: str):
     return int(value)
 
 
-def _finish(result):
-    if not isinstance(result, tuple):
-        return result
-    if result[0] == "scalar":
-        return result[1][0]
-    return finish_reduction(*result[1:])
+def _reduction_finisher(param: tuple, space: Space):
+    """`finish_reduction` for one plan, with what depends only on the plan worked out once."""
+    dtype, _op, acc_dtype, mean, keepdims = param[1:]
+    shape = space.result_shapes[bool(keepdims)]
+    if mean or dtype != acc_dtype:
+        return functools.partial(finish_reduction, param=param, space=space)
+    if shape == ():
+        scalar = _NUMPY[dtype]
+        return lambda acc: scalar(acc[0])
+    return lambda acc: acc.reshape(shape)
 
 
+def _first(out: np.ndarray):
+    """A kernel's scalar result, as the NumPy scalar NumPy would give."""
+    return out[0]
