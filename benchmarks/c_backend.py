@@ -1,4 +1,5 @@
-"""`python -m benchmarks.c_backend [--quick] [--threads N] [--only NAME,...] [--cpu-time]`: the C backend's CPU target vs the NumPy backend.
+"""`python -m benchmarks.c_backend [--quick] [--threads N] [--only NAME,...] [--cpu-time]`: the C backend's CPU
+target vs the NumPy backend.
 
 Both modules come from the same workload source (benchmarks/workloads), are checked to agree, and are timed side
 by side in one process (interleaved samples, so machine load falls on both alike); the table gives medians and
@@ -103,8 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     columns = ["numpy", "c"] + [p.name for p in peers]
     bandwidth = copy_bandwidth(0.5 if args.quick else 2.0, clock)
     print(f"C backend (CPU target, {args.threads} thread{'s' if args.threads != 1 else ''}) vs the NumPy backend"
-          f"{' and ' + ', '.join(p.label for p in peers) if peers else ''}: median {'CPU' if args.cpu_time else 'wall'} "
-          "time per call; ratios = other / C")
+          f"{' and ' + ', '.join(p.label for p in peers) if peers else ''}: median "
+          f"{'CPU' if args.cpu_time else 'wall'} time per call; ratios = other / C")
     print(f"STREAM-like copy bandwidth (same run, same threads): {bandwidth / 1e9:.2f} GB/s; load average "
           f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(f"{'workload':<11} {'size':<11} {'what':<8} " + " ".join(f"{c:>9}" for c in columns) + "  " +

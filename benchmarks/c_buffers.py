@@ -1,5 +1,5 @@
-"""`python -m benchmarks.c_buffers [--n N] [--threads N]`: what fresh output pages cost the C target, and what
-its buffer cache (lifted.buffers) gives back.
+"""`python -m benchmarks.c_buffers [--n N] [--threads N] [--cpu-time]`: what fresh output pages cost the C
+target, and what its buffer cache (lifted.buffers) gives back.
 
 1. A write kernel (`dst[i] = 2 * src[i]`) into a fresh NumPy array per call vs into one array written before:
    the difference is the page faults of a fresh output (the OS zeroes each page on its first write), with the
@@ -8,6 +8,8 @@ its buffer cache (lifted.buffers) gives back.
    in one process (interleaved samples), with minor faults per call.
 3. Peak resident memory of the same gradients, each setting in a fresh process: the high-water mark of ten
    calls over the resident set once the inputs exist (VmHWM - VmRSS), and what stays resident after them.
+
+`--cpu-time` times the process's CPU time (user + system, so the faults count) instead of wall time.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from .threads import configure_threads
@@ -51,7 +54,7 @@ def _status_kib(field: str) -> int:
         return int(re.search(rf"^{field}:\s+(\d+)", f.read(), re.M).group(1))
 
 
-def write_kernel(n: int) -> None:
+def write_kernel(n: int, clock) -> None:
     import ctypes
 
     import numpy as np
@@ -73,14 +76,14 @@ def write_kernel(n: int) -> None:
         scale(src.ctypes.data, touched.ctypes.data, n)
         return touched
 
-    timings = measure_interleaved({"fresh": fresh, "touched": reused}, repeats=9, budget_s=3.0)
+    timings = measure_interleaved({"fresh": fresh, "touched": reused}, repeats=9, budget_s=3.0, clock=clock)
     fresh_s, touched_s = timings["fresh"].median_s, timings["touched"].median_s
     print(f"write kernel, n={n:.0e} float64 ({16 * n / 1e6:.0f} MB moved): fresh output {format_seconds(fresh_s)} "
           f"({_per_call_faults(fresh):.0f} minor faults/call), written-before output {format_seconds(touched_s)} "
           f"({_per_call_faults(reused):.0f}); faults are {1 - touched_s / fresh_s:.0%} of the fresh call")
 
 
-def gradients(n: int, folder: Path) -> None:
+def gradients(n: int, folder: Path, clock) -> None:
     import numpy as np
 
     from lifted import buffers
@@ -103,7 +106,7 @@ def gradients(n: int, folder: Path) -> None:
 
         np.testing.assert_array_equal(with_cache(on)[0], with_cache(off)[0])
         timings = measure_interleaved({"off": lambda: with_cache(off), "on": lambda: with_cache(on)}, repeats=9,
-                                      budget_s=4.0)
+                                      budget_s=4.0, clock=clock)
         faults = {key: _per_call_faults(lambda c=cache: with_cache(c)) for key, cache in (("off", off), ("on", on))}
         buffers.cache = on
         off_s, on_s = timings["off"].median_s, timings["on"].median_s
@@ -152,18 +155,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.c_buffers", description=__doc__)
     parser.add_argument("--n", type=int, default=10_000_000, help="elements (default 1e7)")
     parser.add_argument("--threads", type=int, default=1, help="OpenMP/BLAS threads (default 1)")
+    parser.add_argument("--cpu-time", action="store_true", help="time CPU time, not wall time (one thread only)")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.cpu_time and args.threads != 1:
+        parser.error("--cpu-time counts every thread's time: use it with --threads 1")
+    clock = time.process_time if args.cpu_time else time.perf_counter
     configure_threads(args.threads)
     if args.child:
         print(json.dumps(memory_child(args.child[0], int(args.child[1]), args.child[2])))
         return 0
-    print(f"C target output buffers, {args.threads} thread(s), load average "
+    print(f"C target output buffers, {args.threads} thread(s), {'CPU' if args.cpu_time else 'wall'} time, load average "
           f"{' '.join(f'{v:.1f}' for v in os.getloadavg())}; transparent huge pages: "
           f"{Path('/sys/kernel/mm/transparent_hugepage/enabled').read_text().strip()}")
-    write_kernel(args.n)
+    write_kernel(args.n, clock)
     with tempfile.TemporaryDirectory() as folder:
-        gradients(args.n, Path(folder))
+        gradients(args.n, Path(folder), clock)
         memory(args.n, Path(folder))
     return 0
 

@@ -6,8 +6,8 @@ The library is cached by content hash under `$LIFTED_CACHE_DIR/c` (default `~/.c
 builds a given kernel text once and later processes load it directly. `$CXX` chooses the compiler (default
 `c++`); `$OMP_NUM_THREADS` the thread count, `$LIFTED_PARALLEL_MIN` the fewest elements an index space needs
 to use them (smaller ones run on the calling thread). Large outputs reuse the memory of arrays that died
-(`lifted.buffers`: `$LIFTED_BUFFER_MIN`, `$LIFTED_BUFFER_CACHE`, `release_buffers()`). A failed build raises `BuildError` naming the source line
-the compiler complained about.
+(`lifted.buffers`: `$LIFTED_BUFFER_MIN`, `$LIFTED_BUFFER_CACHE`, `release_buffers()`). A failed build raises
+`BuildError` naming the source line the compiler complained about.
 """
 from __future__ import annotations
 
