@@ -138,6 +138,10 @@ class BufferCache:
         finally:
             self._lock.release()
 
+    def after_fork(self) -> None:
+        """In a forked child: a lock another thread of the parent held would never be released."""
+        self._lock = threading.Lock()
+
     def release(self) -> int:
         """Free every idle block; the bytes freed."""
         with self._lock:
@@ -177,6 +181,8 @@ def _bytes_setting(name: str, default: int | None) -> int | None:
 
 
 cache = BufferCache(_bytes_setting("LIFTED_BUFFER_MIN", DEFAULT_MIN), _bytes_setting("LIFTED_BUFFER_CACHE", None))
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=lambda: cache.after_fork())
 
 
 def release() -> int:

@@ -197,3 +197,11 @@ def test_settings(variable, monkeypatch):
 
 def test_release_is_offered_by_the_cpu_runtime():
     assert cpu.release_buffers is buffers.release
+
+
+def test_a_forked_child_gets_a_fresh_lock():
+    cache = buffers.BufferCache(minimum=1, limit=1 << 20)
+    cache._lock.acquire()  # as if another thread of the parent held it when the process forked
+    cache.after_fork()
+    a, _ = cache.empty((512,), F64, 4096)
+    assert a.shape == (512,)
