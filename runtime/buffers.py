@@ -28,25 +28,35 @@ _ALIGN = 64  # a cache line, the widest SIMD load
 DEFAULT_MIN = 1 << 18  # glibc serves blocks from 128 KiB up with mmap, trimmed back to the OS when freed
 
 
-def _address_reader():
-    """The fastest way to an ndarray's data address. NumPy's ABI puts it right after the object header (the
-    `data` field of PyArrayObject_fields, which PyArray_DATA reads in every compiled extension), and reading it
-    there costs a fifth of `__array_interface__` (a dict per call); checked against `__array_interface__` on
-    sample arrays first, and otherwise not used."""
+def _data_field() -> int | None:
+    """Where an ndarray keeps its data address, from the start of the object: NumPy's ABI puts it right after the
+    object header (the `data` field of PyArrayObject_fields, which PyArray_DATA reads in every compiled
+    extension), and reading it there costs a fifth of `__array_interface__` (a dict per call). Checked against
+    `__array_interface__` on sample arrays; None (not used) where they disagree."""
     offset, read = object.__basicsize__, ctypes.c_void_p.from_address
     samples = [np.empty(3), np.zeros((4, 5))[1:, ::2], np.arange(7, dtype=np.int32)[::-1], np.ones(0, np.bool_)]
-    if not all(read(id(s) + offset).value == s.__array_interface__["data"][0] for s in samples):
-        return lambda array: array.__array_interface__["data"][0]
-
-    def address(array) -> int:
-        if type(array) is np.ndarray:  # exactly: a NumPy scalar or another type has other fields there
-            return read(id(array) + offset).value
-        return array.__array_interface__["data"][0]
-
-    return address
+    if all(read(id(s) + offset).value == s.__array_interface__["data"][0] for s in samples):
+        return offset
+    return None
 
 
-address = _address_reader()
+DATA_FIELD = _data_field()
+_read = ctypes.c_void_p.from_address
+
+
+def address(array) -> int:
+    """An array's data address."""
+    if type(array) is np.ndarray and DATA_FIELD is not None:  # exactly: a NumPy scalar has other fields there
+        return _read(id(array) + DATA_FIELD).value
+    return array.__array_interface__["data"][0]
+
+
+def pointer(array: np.ndarray):
+    """A ctypes `c_void_p` that reads an exact ndarray's data field in place, for a ctypes call to pass as it is
+    (no int made and converted); the array must stay alive until the call returns. Falls back to `address`."""
+    if DATA_FIELD is not None:
+        return _read(id(array) + DATA_FIELD)
+    return address(array)
 
 
 class _Block:

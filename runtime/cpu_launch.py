@@ -15,7 +15,7 @@ import functools
 import numpy as np
 
 from . import buffers
-from .buffers import address
+from .buffers import address, pointer
 
 _NUMPY = {"f64": np.float64, "f32": np.float32, "i64": np.int64, "i32": np.int32, "bool": np.bool_}
 _DTYPES = {name: np.dtype(t) for name, t in _NUMPY.items()}
@@ -70,8 +70,8 @@ class Kernel:
                 self.plans.clear()
             self.plans[key] = plan
         call = plan.template.copy()
-        for slot, position in plan.array_slots:
-            call[slot] = address(arrays[position])
+        for slot, position in plan.array_slots:  # each an exact ndarray (converted above otherwise)
+            call[slot] = pointer(arrays[position])
         for slot, position, convert in plan.scalar_slots:
             value = arrays[position]
             call[slot] = 0 if value is None else convert(value)

@@ -182,6 +182,9 @@ def test_the_fast_address_read_agrees_with_numpy():
                   np.asfortranarray(base), np.ones(()), base.view(np.int64),
                   np.float64(2.0), np.ma.masked_array(base), base.view(Tagged)):
         assert buffers.address(array) == array.__array_interface__["data"][0]
+        if type(array) is np.ndarray:
+            held = buffers.pointer(array)
+            assert getattr(held, "value", held) == array.__array_interface__["data"][0]
 
 
 @pytest.mark.parametrize("variable", ["LIFTED_BUFFER_MIN", "LIFTED_BUFFER_CACHE"])
