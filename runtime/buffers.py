@@ -6,14 +6,15 @@ page: for an array-bound kernel that is a second pass over its output (a 80 MB w
 3.89 ms into touched pages, CPU time; `python -m benchmarks.c_buffers --cpu-time`). So each large array the
 runtime hands out views a block this cache owns, through a small lease object that is the array's base:
 NumPy's views keep the lease, and when the last of them dies (the host module's `del` of an intermediate, a
-result its caller drops) the lease gives the block back, and the next output of the same size reuses its pages. A block is handed out again
-only when no array on it is alive, so an array the runtime returned is its caller's alone.
+result its caller drops) the lease gives the block back, and the next output of the same size reuses its
+pages. A block is handed out again only when no array on it is alive, so an array the runtime returned is its
+caller's alone.
 
 Knobs, read when the runtime is imported: `$LIFTED_BUFFER_MIN`, the smallest array that goes through the
 cache (bytes, default 256 KiB: malloc serves smaller ones from memory it keeps anyway, while from 128 KiB up
-it maps and trims them, so they fault again);
-`$LIFTED_BUFFER_CACHE`, the most bytes it keeps idle (default: as many as its arrays ever occupied at once, so
-idle memory never exceeds the largest working set; 0 turns it off). `release()` frees the idle blocks now.
+it maps and trims them, so they fault again); `$LIFTED_BUFFER_CACHE`, the most bytes it keeps idle (default:
+as many as its arrays ever occupied at once, so idle memory never exceeds the largest working set; 0 turns it
+off). `release()` frees the idle blocks now.
 """
 from __future__ import annotations
 
