@@ -1,4 +1,5 @@
-"""`python -m benchmarks.c_backend [--quick] [--threads N]`: the C backend's CPU target vs the NumPy backend.
+"""`python -m benchmarks.c_backend [--quick] [--threads N] [--only NAME,...] [--cpu-time]`: the C backend's CPU
+target vs the NumPy backend.
 
 Both modules come from the same workload source (benchmarks/workloads), are checked to agree, and are timed side
 by side in one process (interleaved samples, so machine load falls on both alike); the table gives medians and
@@ -10,6 +11,9 @@ Array-bound gradients (logsumexp, Rosenbrock: read x once, write dx once, so 16 
 also compared with their bytes-moved bound: the bytes over the copy bandwidth measured in the same run by a
 STREAM-like copy (`dst[i] = src[i]` over 2 x 80 MB, built by the same compiler and flags as the kernels, on the
 same threads). The `c/bound` column is the C target's time over that bound (1.0 would be the copy's speed).
+
+`--cpu-time` times the process's CPU time instead of wall time (one thread only): on a machine with more
+runnable jobs than cores, the time spent waiting for a core then counts for no one.
 """
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ import argparse
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from .threads import configure_threads
@@ -40,7 +45,7 @@ extern "C" void lifted_stream_copy(const double* __restrict__ src, double* __res
 """
 
 
-def copy_bandwidth(budget_s: float) -> float:
+def copy_bandwidth(budget_s: float, clock=None) -> float:
     """Bytes per second of a STREAM-like copy (read + write counted) over arrays far larger than the caches."""
     import ctypes
 
@@ -55,7 +60,7 @@ def copy_bandwidth(budget_s: float) -> float:
     n = 10_000_000
     src, dst = np.random.default_rng(0).normal(size=n), np.empty(n)
     args = (ctypes.c_void_p(src.ctypes.data), ctypes.c_void_p(dst.ctypes.data), ctypes.c_int64(n))
-    timing = measure(lambda: copy(*args), repeats=7, budget_s=budget_s)
+    timing = measure(lambda: copy(*args), repeats=7, budget_s=budget_s, clock=clock or time.perf_counter)
     return 2 * src.nbytes / timing.median_s
 
 
@@ -81,7 +86,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.c_backend", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes only")
     parser.add_argument("--threads", type=int, default=1, help="OpenMP/BLAS threads (default 1)")
+    parser.add_argument("--only", default=None, help="comma-separated workloads to run (default: all)")
+    parser.add_argument("--cpu-time", action="store_true", help="time CPU time, not wall time (one thread only)")
     args = parser.parse_args(argv)
+    if args.cpu_time and args.threads != 1:
+        parser.error("--cpu-time counts every thread's time: use it with --threads 1")
+    clock = time.process_time if args.cpu_time else time.perf_counter
     configure_threads(args.threads)
     import numpy as np
 
@@ -92,15 +102,18 @@ def main(argv: list[str] | None = None) -> int:
 
     peers = [TOOLS[name] for name in ("jax", "torch") if TOOLS[name].missing() is None]
     columns = ["numpy", "c"] + [p.name for p in peers]
-    bandwidth = copy_bandwidth(0.5 if args.quick else 2.0)
+    bandwidth = copy_bandwidth(0.5 if args.quick else 2.0, clock)
     print(f"C backend (CPU target, {args.threads} thread{'s' if args.threads != 1 else ''}) vs the NumPy backend"
-          f"{' and ' + ', '.join(p.label for p in peers) if peers else ''}: median per call; ratios = other / C")
+          f"{' and ' + ', '.join(p.label for p in peers) if peers else ''}: median "
+          f"{'CPU' if args.cpu_time else 'wall'} time per call; ratios = other / C")
     print(f"STREAM-like copy bandwidth (same run, same threads): {bandwidth / 1e9:.2f} GB/s; load average "
           f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(f"{'workload':<11} {'size':<11} {'what':<8} " + " ".join(f"{c:>9}" for c in columns) + "  " +
           " ".join(f"{c + '/c':>9}" for c in columns if c != "c") + f"  {'c/bound':>9}")
     with tempfile.TemporaryDirectory() as folder:
         for name, sizes, skip_numpy in (QUICK if args.quick else CASES):
+            if args.only is not None and name not in args.only.split(","):
+                continue
             workload = get(name)
             numpy_module, c_module = build(workload, Path(folder) / name)
             for size in sizes:
@@ -125,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
                     for peer, ready in prepared.items():
                         fns[peer] = ready.primal if what == "primal" else ready.grad
                     budget = 1.0 if args.quick else 4.0
-                    timings = measure_interleaved(fns, repeats=5, budget_s=budget)
+                    timings = measure_interleaved(fns, repeats=5, budget_s=budget, clock=clock)
                     c_time = timings["c"].median_s
                     cells = [format_seconds(timings[c].median_s) if c in timings else "-" for c in columns]
                     ratios = [f"{timings[c].median_s / c_time:8.1f}x" if c in timings else "-"

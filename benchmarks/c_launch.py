@@ -1,17 +1,20 @@
-"""`python -m benchmarks.c_launch [--threads N] [--n N]`: the C backend's cost per kernel launch at tiny sizes.
+"""`python -m benchmarks.c_launch [--threads N] [--n N] [--cpu-time]`: the C backend's cost per kernel launch at
+tiny sizes.
 
 Small programs (an axpy, a tanh-weighted dot product, a broadcast outer sum, and their gradients) at n=10,
 where the arithmetic is nothing and a call is the host module's Python plus the launches: the table gives the
 median time per call of the C target and of the NumPy backend (side by side, interleaved, one process), the
 kernels launched per call, and the C target's time per launch. Without `--threads` the OpenMP runtime's default
 thread count is left as it is (what a user gets), which is the case the serial threshold for small index spaces
-is about.
+is about. `--cpu-time` times the process's CPU time instead of wall time (for a machine with more runnable
+jobs than cores; at these sizes no kernel wakes the OpenMP team).
 """
 from __future__ import annotations
 
 import argparse
 import os
 import tempfile
+import time
 from pathlib import Path
 
 SOURCE = '''
@@ -44,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.c_launch", description=__doc__)
     parser.add_argument("--threads", type=int, default=None, help="OMP_NUM_THREADS (default: leave the runtime's)")
     parser.add_argument("--n", type=int, default=10, help="array length (default 10)")
+    parser.add_argument("--cpu-time", action="store_true", help="time CPU time, not wall time")
     args = parser.parse_args(argv)
     if args.threads is not None:
         from .threads import configure_threads
@@ -57,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     from lifted.transpiler.backends.c import transpile_c
 
     from .timer import format_seconds, measure_interleaved
+
+    clock = time.process_time if args.cpu_time else time.perf_counter
 
     with tempfile.TemporaryDirectory() as folder:
         (Path(folder) / "numpy").mkdir()
@@ -94,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
             count = launches[0]
             cpu.Kernel.__call__ = original
             timings = measure_interleaved({"numpy": lambda: numpy_fn(*values), "c": lambda: c_fn(*values)},
-                                          repeats=7, budget_s=1.5)
+                                          repeats=7, budget_s=1.5, clock=clock)
             c_time, numpy_time = timings["c"].median_s, timings["numpy"].median_s
             print(f"{name:<11} {count:>8} {format_seconds(numpy_time):>9} {format_seconds(c_time):>9} "
                   f"{format_seconds(c_time / max(count, 1)):>9} {numpy_time / c_time:>7.2f}x", flush=True)

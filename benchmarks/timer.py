@@ -21,7 +21,7 @@ class Timing:
 
 
 def measure(fn: Callable[[], object], *, warmup: int = 2, repeats: int = 7, min_sample_s: float = 2e-3,
-            budget_s: float = 2.0) -> Timing:
+            budget_s: float = 2.0, clock: Callable[[], float] = time.perf_counter) -> Timing:
     """Median seconds per call of `fn()`.
 
     Each sample runs `fn` enough times to last about `min_sample_s` (so microsecond calls are not lost in timer
@@ -30,9 +30,9 @@ def measure(fn: Callable[[], object], *, warmup: int = 2, repeats: int = 7, min_
     """
     for _ in range(warmup):
         fn()
-    start = time.perf_counter()
+    start = clock()
     fn()
-    single = max(time.perf_counter() - start, 1e-9)
+    single = max(clock() - start, 1e-9)
     calls = max(1, int(min_sample_s / single))
     samples: list[float] = []
     spent = 0.0
@@ -41,10 +41,10 @@ def measure(fn: Callable[[], object], *, warmup: int = 2, repeats: int = 7, min_
         while len(samples) < repeats:
             gc.collect()
             gc.disable()
-            start = time.perf_counter()
+            start = clock()
             for _ in range(calls):
                 fn()
-            elapsed = time.perf_counter() - start
+            elapsed = clock() - start
             if enabled:
                 gc.enable()
             samples.append(elapsed / calls)
@@ -60,19 +60,21 @@ def measure(fn: Callable[[], object], *, warmup: int = 2, repeats: int = 7, min_
 
 
 def measure_interleaved(fns: dict, *, warmup: int = 2, repeats: int = 7, min_sample_s: float = 2e-3,
-                        budget_s: float = 2.0) -> dict:
+                        budget_s: float = 2.0, clock: Callable[[], float] = time.perf_counter) -> dict:
     """`measure` for several callables at once, sampled in rounds: one sample of each per round, in rotating order.
 
     On a shared machine the load changes from second to second; interleaving spreads those changes over every
     callable alike, so the ratios between them (what the report is about) stay fair. `budget_s` is per callable.
+    `clock=time.process_time` counts the process's CPU time instead of wall time: single-threaded runs on a machine
+    with more runnable jobs than cores then do not count the time spent waiting for a core.
     """
     calls = {}
     for key, fn in fns.items():
         for _ in range(warmup):
             fn()
-        start = time.perf_counter()
+        start = clock()
         fn()
-        calls[key] = max(1, int(min_sample_s / max(time.perf_counter() - start, 1e-9)))
+        calls[key] = max(1, int(min_sample_s / max(clock() - start, 1e-9)))
     keys = list(fns)
     samples: dict = {key: [] for key in keys}
     spent = 0.0
@@ -84,10 +86,10 @@ def measure_interleaved(fns: dict, *, warmup: int = 2, repeats: int = 7, min_sam
                 fn, n = fns[key], calls[key]
                 gc.collect()
                 gc.disable()
-                start = time.perf_counter()
+                start = clock()
                 for _ in range(n):
                     fn()
-                elapsed = time.perf_counter() - start
+                elapsed = clock() - start
                 if enabled:
                     gc.enable()
                 samples[key].append(elapsed / n)

@@ -5,8 +5,9 @@ module) says.
 The library is cached by content hash under `$LIFTED_CACHE_DIR/c` (default `~/.cache/lifted/c`), so a process
 builds a given kernel text once and later processes load it directly. `$CXX` chooses the compiler (default
 `c++`); `$OMP_NUM_THREADS` the thread count, `$LIFTED_PARALLEL_MIN` the fewest elements an index space needs
-to use them (smaller ones run on the calling thread). A failed build raises `BuildError` naming the source line
-the compiler complained about.
+to use them (smaller ones run on the calling thread). Large outputs reuse the memory of arrays that died
+(`lifted.buffers`: `$LIFTED_BUFFER_MIN`, `$LIFTED_BUFFER_CACHE`, `release_buffers()`). A failed build raises
+`BuildError` naming the source line the compiler complained about.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from .buffers import release as release_buffers  # noqa: F401  (public: free the idle output blocks)
 from .cpu_launch import Kernel
 
 FLAGS = ("-x", "c++", "-std=c++14", "-O3", "-march=native", "-ffp-contract=off", "-fopenmp", "-fPIC", "-shared",

@@ -14,6 +14,9 @@ import functools
 
 import numpy as np
 
+from . import buffers
+from .buffers import address, pointer
+
 _NUMPY = {"f64": np.float64, "f32": np.float32, "i64": np.int64, "i32": np.int32, "bool": np.bool_}
 _DTYPES = {name: np.dtype(t) for name, t in _NUMPY.items()}
 _CTYPES = {"f64": ctypes.c_double, "f32": ctypes.c_float, "i64": ctypes.c_int64, "i32": ctypes.c_int32,
@@ -41,7 +44,7 @@ class Kernel:
     def __call__(self, *args):
         if len(args) != len(self.inputs):
             raise TypeError(f"the kernel takes {len(self.inputs)} inputs, {len(args)} given")
-        arrays = list(args)
+        arrays = args
         key = []
         for position, dtype in self.arrays:
             value = args[position]
@@ -52,6 +55,8 @@ class Kernel:
                 value = np.asarray(value)
                 if value.dtype != dtype:
                     value = value.astype(dtype)
+                if arrays is args:
+                    arrays = list(args)
                 arrays[position] = value
             key.append(value.shape)
             key.append(value.strides)
@@ -60,61 +65,53 @@ class Kernel:
         key = tuple(key)
         plan = self.plans.get(key)
         if plan is None:
-            plan = Plan(self, arrays, args)
+            plan = Plan(self, list(arrays), args)
             if len(self.plans) >= _PLANS_PER_KERNEL:
                 self.plans.clear()
             self.plans[key] = plan
-        call = list(plan.prefix)
-        keep, results = [], []
-        for step, param, extra in plan.steps:
-            if step == _SCALAR:
-                value = arrays[param]
-                call.append(0 if value is None else extra(value))
-            elif step == _ARRAY:
-                array = arrays[param]
-                if array is None:
-                    call.append(None)
-                    call += extra
-                    continue
-                if extra is None:  # a layout the kernel cannot walk (not contiguous, odd strides): a copy
-                    array = np.ascontiguousarray(array)
-                    keep.append(array)
-                    call.append(array.__array_interface__["data"][0])
-                    call += plan.copy_strides[param]
-                else:
-                    call.append(array.__array_interface__["data"][0])
-                    call += extra
-            elif step == _TAPE:
-                storage = np.empty(extra[0], dtype=param)
+        call = plan.template.copy()
+        for slot, position in plan.array_slots:  # each an exact ndarray (converted above otherwise)
+            call[slot] = pointer(arrays[position])
+        for slot, position, convert in plan.scalar_slots:
+            value = arrays[position]
+            call[slot] = 0 if value is None else convert(value)
+        keep = []  # copies and tapes, alive until the kernel returns
+        if plan.copy_slots or plan.tape_slots:
+            for slot, position in plan.copy_slots:
+                keep.append(np.ascontiguousarray(arrays[position]))
+                call[slot] = address(keep[-1])
+            for slot, dtype, size in plan.tape_slots:
+                storage, call[slot] = buffers.cache.empty((size,), dtype, size * dtype.itemsize)
                 keep.append(storage)
-                call.append(storage.__array_interface__["data"][0])
-                call.append(extra[1])
-            elif step == _OUT:
-                out = np.empty(plan.shape, dtype=param)
-                results.append(out)
-                call.append(out.__array_interface__["data"][0])
-                call += extra
-            elif step == _SCALAR_OUT:
-                out = np.zeros(1, dtype=param)
-                results.append(("scalar", out))
-                call.append(out.__array_interface__["data"][0])
+        if plan.single_out is not None:  # the common case: one array result, nothing to finish
+            out, call[plan.single_out] = buffers.cache.empty(plan.shape, plan.out_dtype, plan.out_bytes)
+            self.function(*call)
+            return out
+        results = []
+        for kind, slot, dtype, extra in plan.results:
+            if kind == _OUT:
+                out, call[slot] = buffers.cache.empty(plan.shape, dtype, extra)
+            elif kind == _SCALAR_OUT:
+                out = np.zeros(1, dtype=dtype)
+                call[slot] = address(out)
             else:  # a reduction over the whole index space, or over the reduced axes for each output
-                acc = np.empty(plan.space.outputs, dtype=param)
-                acc.fill(extra[0])
-                results.append(("reduce", acc, extra[1], plan.space))
-                call.append(acc.__array_interface__["data"][0])
+                out = np.empty(plan.space.outputs, dtype=dtype)
+                out.fill(extra)
+                call[slot] = address(out)
+            results.append(out)
         self.function(*call)
-        if len(results) == 1:
-            return _finish(results[0])
-        return tuple(_finish(r) for r in results)
+        for index, finish in plan.finishers:
+            results[index] = finish(results[index])
+        return results[0] if len(results) == 1 else tuple(results)
 
 
-_SCALAR, _ARRAY, _TAPE, _OUT, _SCALAR_OUT, _REDUCE = range(6)
+_OUT, _SCALAR_OUT, _REDUCE = range(3)
 
 
 class Plan:
     """What a call with inputs of given shapes, strides and sizes passes besides the data: made (and every check
-    against the spec done) the first time the kernel meets that key."""
+    against the spec done) the first time the kernel meets that key. `template` is the argument list with every
+    size and stride in place; the call fills in the slots (pointers, scalars) listed beside it."""
 
     def __init__(self, kernel: Kernel, arrays: list, args: tuple):
         spec = kernel.spec
@@ -122,44 +119,56 @@ class Plan:
         self.space = space = Space(spec, self.shape)
         space.check_empty()
         count = int(np.prod(self.shape, dtype=np.int64))
-        self.prefix = (count,) + space.dims + space.counts
-        self.copy_strides: dict = {}
-        self.steps = []
+        self.template = [count, *space.dims, *space.counts]
+        self.array_slots, self.copy_slots, self.scalar_slots, self.tape_slots = [], [], [], []
+        self.results, self.finishers = [], []  # what the kernel writes; how a reduction or scalar becomes a value
         position = 0
         for param in spec["params"]:
-            kind = param[0]
+            kind, slot = param[0], len(self.template)
+            self.template.append(None)
             if kind == "scalar":
-                self.steps.append((_SCALAR, position, _CONVERT[param[1]]))
+                self.scalar_slots.append((slot, position, _CONVERT[param[1]]))
                 position += 1
             elif kind == "array":
-                self.steps.append((_ARRAY, position, self._array(arrays[position], param, position)))
+                self._array(arrays[position], param, position, slot)
                 position += 1
             elif kind == "tape":
                 capacity = tape_capacity(param, args)
-                self.steps.append((_TAPE, _DTYPES[param[1]], (capacity * kernel.threads, capacity)))
+                self.tape_slots.append((slot, _DTYPES[param[1]], capacity * kernel.threads))
+                self.template.append(capacity)
             elif kind == "out":
-                strided = len(param) > 2  # written through strides, in the space's order
-                self.steps.append((_OUT, _DTYPES[param[1]], tuple(space.strides()) if strided else ()))
+                dtype = _DTYPES[param[1]]
+                self.results.append((_OUT, slot, dtype, count * dtype.itemsize))
+                if len(param) > 2:  # written through strides, in the space's order
+                    self.template += space.strides()
             elif kind == "scalar_out":
-                self.steps.append((_SCALAR_OUT, _DTYPES[param[1]], None))
+                self.finishers.append((len(self.results), _first))
+                self.results.append((_SCALAR_OUT, slot, _DTYPES[param[1]], None))
             else:
-                self.steps.append((_REDUCE, _DTYPES[param[3]], (identity(param), param)))
+                self.finishers.append((len(self.results), _reduction_finisher(param, space)))
+                self.results.append((_REDUCE, slot, _DTYPES[param[3]], identity(param)))
+        # every size and stride as a ctypes value made once: ctypes passes those without converting each call
+        self.template = [ctypes.c_int64(v) if type(v) is int else v for v in self.template]
+        single = len(self.results) == 1 and self.results[0][0] == _OUT
+        self.single_out = self.results[0][1] if single else None
+        self.out_dtype, self.out_bytes = self.results[0][2:] if single else (None, 0)
 
-    def _array(self, array, param: tuple, position: int):
-        """The element strides passed after an input's pointer (none for a contiguous one), or None when the
-        input must be copied first (the strides for the copy then in `copy_strides`)."""
-        if array is None:
-            return (0,) * len(self.space.shape) if param[3] else ()
+    def _array(self, array, param: tuple, position: int, slot: int) -> None:
+        """Place an input: its element strides after its pointer (none for a contiguous one); a copy first
+        when the kernel cannot walk its layout (not contiguous, strides not whole elements)."""
+        if array is None:  # the pointer stays None
+            self.template += (0,) * len(self.space.shape) if param[3] else ()
+            return
         if not param[3]:
-            if array.flags.c_contiguous:
-                return ()
-            self.copy_strides[position] = ()
-            return None
+            (self.array_slots if array.flags.c_contiguous else self.copy_slots).append((slot, position))
+            return
         strides = self._strides(array)
-        if strides is not None:
-            return strides
-        self.copy_strides[position] = self._strides(np.ascontiguousarray(array))
-        return None
+        if strides is None:
+            self.copy_slots.append((slot, position))
+            strides = self._strides(np.ascontiguousarray(array))
+        else:
+            self.array_slots.append((slot, position))
+        self.template += strides
 
     def _strides(self, array: np.ndarray):
         """An input's element strides as the kernel walks it (broadcast, in the space's order); None when a
@@ -319,11 +328,18 @@ def _value(source, args):
     return int(args[value]) if kind == "arg" else value
 
 
-def _finish(result):
-    if not isinstance(result, tuple):
-        return result
-    if result[0] == "scalar":
-        return result[1][0]
-    return finish_reduction(*result[1:])
+def _reduction_finisher(param: tuple, space: Space):
+    """`finish_reduction` for one plan, with what depends only on the plan worked out once."""
+    dtype, _op, acc_dtype, mean, keepdims = param[1:]
+    shape = space.result_shapes[bool(keepdims)]
+    if mean or dtype != acc_dtype:
+        return functools.partial(finish_reduction, param=param, space=space)
+    if shape == ():
+        scalar = _NUMPY[dtype]
+        return lambda acc: scalar(acc[0])
+    return lambda acc: acc.reshape(shape)
 
 
+def _first(out: np.ndarray):
+    """A kernel's scalar result, as the NumPy scalar NumPy would give."""
+    return out[0]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 from ...errors import TranspileError
-from ...ir import Eqn, Function, If, Loop
+from ...ir import Function, If, Loop
 from ...ir.types import ShapeError, TensorType
 from ...primitives.linalg import parse_einsum
 from ...primitives.registry import Primitive
