@@ -321,10 +321,6 @@ def sign(value):
     return np.sign(value)
 
 
-def as_int(value):
-    return np.asarray(value).astype(np.int64) if isinstance(value, np.ndarray) else int(value)
-
-
 def nonempty(empty: bool) -> None:
     """max()/min() of a stream that turned out to have no element (Python's max() of nothing fails too)."""
     if empty:
