@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import textwrap
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from tests.dist_oracle import enumerate_distribution
+from lifted.dice.arith import NUMPY_DIVISION
+from lifted.dice.lib import MIXED_BOOLS
 from lifted.transpiler import TranspileError, transpile_source
 
 
@@ -127,12 +130,22 @@ def _expressions(names: list[str], bools: bool = False):
     leaves = st.one_of(st.sampled_from(["d(2)", "d(3)", "1", "2", "dd(2)"] + more),
                        st.sampled_from(names) if names else st.just("0"))
     operators = ["+", "-", "*", "<<", ">>", "and", "or"] + (["&", "|", "^"] if bools else [])
+    divisors = st.sampled_from(names + ["1"])  # the same value tested and divided by
     return st.recursive(leaves, lambda inner: st.one_of(
         st.tuples(inner, st.sampled_from(operators), inner)
         .map(lambda t: f"({t[0]} {t[1]} {t[2] if t[1] not in ('<<', '>>') else 'dd(2)'})"),
         *([st.tuples(inner, st.sampled_from([">", "==", "<="]), inner).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
            inner.map(lambda x: f"(-{x})"), inner.map(lambda x: f"(not {x})"), inner.map(lambda x: f"({x} ** 2)"),
            st.tuples(inner, inner).map(lambda t: f"sum([{t[0]}, {t[1]}])")] if bools else []),
+        # sides Python computes only where a test takes them (a division by zero, a negative power, `-` of a
+        # NumPy bool: where no world computes it, nothing may fail; where one does, the same exception)
+        st.tuples(inner, inner, inner).map(lambda t: f"({t[0]} if {t[1]} else {t[2]})"),
+        st.tuples(inner, st.sampled_from(["//", "%", "/"]), divisors, inner)
+        .map(lambda t: f"({t[0]} {t[1]} {t[2]} if {t[2]} else {t[3]})"),
+        st.tuples(divisors, st.sampled_from(["and", "or"]), inner, st.sampled_from(["//", "%", "/"]))
+        .map(lambda t: f"({t[0]} {t[1]} {t[2]} {t[3]} {t[0]})"),
+        st.tuples(inner, inner, inner).map(lambda t: f"({t[0]} < {t[1]} <= {t[2]} // {t[1]})"),
+        st.tuples(inner, st.sampled_from(["dd(3)", "(d(3) - 2)", "(-1)"])).map(lambda t: f"({t[0]} ** {t[1]})"),
         st.tuples(inner, inner).map(lambda t: f"max({t[0]}, {t[1]})"),
         st.tuples(inner, inner).map(lambda t: f"min({t[0]}, {t[1]})"),
         st.sampled_from(["lazy_sum(2 @ d(2))", "sum(*g(2))", "lazy_max(g(1))", "sum(x * 2 for x in g(1))",
@@ -221,10 +234,12 @@ def _check_random_program(source):
         assert exc.loc is not None, f"a refusal without a location: {exc}"
         reject()
     exec(compile(generated, "random_generated.py", "exec"), namespace)
-    try:
-        enumerate_distribution(full, "f")
-    except TypeError:  # Python fails (`-` of a NumPy bool): so must the compiled program
-        with pytest.raises(TypeError):
+    failures: list = []
+    with np.errstate(all="ignore"):  # NumPy's values divided by zero in Python: inf, nan or 0, and a warning
+        enumerate_distribution(full, "f", failures=failures)
+    if failures:  # Python fails in some world (`-` of a NumPy bool, a division by zero): so must the program, with
+        # one of the exceptions Python raises (which comes first depends on the order the worlds run in)
+        with pytest.raises(tuple({type(error) for error in failures})):
             namespace["f"](semiring="fraction")
         return
     if "semiring=\"complex\"" in source:
@@ -235,11 +250,16 @@ def _check_random_program(source):
         return
     try:
         got = namespace["f"](semiring="fraction")
-    except TypeError as exc:
-        if "stores a list as one typed array" not in str(exc):
+    except TypeError as exc:  # refused: a list write that would change a stored type, or bools of both kinds
+        if "stores a list as one typed array" not in str(exc) and MIXED_BOOLS not in str(exc):
             raise
         reject()
-    assert got == enumerate_distribution(full, "f")
+    except ZeroDivisionError as exc:  # NumPy's values divided by zero: refused (dice/arith.py)
+        if NUMPY_DIVISION not in str(exc):
+            raise
+        reject()
+    with np.errstate(all="ignore"):
+        assert got == enumerate_distribution(full, "f")
 
 
 @settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])

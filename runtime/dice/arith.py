@@ -15,26 +15,31 @@ _INT64_LIMIT = 2.0 ** 63
 _EXACT_FLOAT_INT = 2 ** 53
 
 
-def _divisor_checked(divisor, message: str) -> np.ndarray:
+NUMPY_DIVISION = ("; an operand may be a NumPy value, which Python divides by zero with a warning (inf, nan or 0), "
+                  "but the dist language raises, as Python does for its own numbers")
+
+
+def _divisor_checked(divisor, message: str, numpy: bool) -> np.ndarray:
     divisor = np.asanyarray(divisor)
     if np.any(divisor == 0):
-        raise ZeroDivisionError(message)
+        raise ZeroDivisionError(message + (NUMPY_DIVISION if numpy else ""))
     return divisor
 
 
-def true_divide(left, right):
-    """`left / right`: ZeroDivisionError where a world divides by zero (NumPy: inf or nan)."""
-    return np.true_divide(left, _divisor_checked(right, "division by zero"))
+def true_divide(left, right, numpy: bool = False):
+    """`left / right`: ZeroDivisionError where a world divides by zero (NumPy: inf or nan). `numpy`: an operand
+    may be a NumPy value (the message says why Python's answer may have been a number)."""
+    return np.true_divide(left, _divisor_checked(right, "division by zero", numpy))
 
 
-def floor_divide(left, right):
+def floor_divide(left, right, numpy: bool = False):
     """`left // right`: ZeroDivisionError where a world divides by zero (NumPy: 0 or nan)."""
-    return np.floor_divide(left, _divisor_checked(right, "integer division or modulo by zero"))
+    return np.floor_divide(left, _divisor_checked(right, "integer division or modulo by zero", numpy))
 
 
-def remainder(left, right):
+def remainder(left, right, numpy: bool = False):
     """`left % right`: ZeroDivisionError where a world divides by zero (NumPy: 0 or nan)."""
-    return np.remainder(left, _divisor_checked(right, "integer modulo by zero"))
+    return np.remainder(left, _divisor_checked(right, "integer modulo by zero", numpy))
 
 
 def power(base, exponent):

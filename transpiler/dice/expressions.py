@@ -173,7 +173,8 @@ class ExpressionLowering:
         left, right = self.widened(op, left, right)
         checked = self.checked_arithmetic(op, left, right)
         if checked is not None:
-            return self.elementwise(lambda a, b: cg.call(checked, a, b), left, right)
+            numpy = True if op in _CHECKED_DIVISION and (left.numpy or right.numpy) else None
+            return self.elementwise(lambda a, b: cg.call(checked, a, b, numpy=numpy), left, right)
         result = self.elementwise(lambda a, b: cg.binop(op, a, b), left, right)
         if op in ("&", "|", "^") and left.pybool and right.pybool:  # True & True is True, a bool
             return dataclasses.replace(result, pybool=True)
@@ -207,8 +208,8 @@ class ExpressionLowering:
 
     def as_number(self, value: Val) -> Val:
         """A value that may be a Python bool, read as Python's arithmetic reads it (dice.lib.as_number)."""
-        return dataclasses.replace(value, node=cg.call("dice.lib.as_number", value.node), rank=self.rank(value),
-                                   pybool=False)
+        return dataclasses.replace(value, node=cg.call("dice.lib.as_number", value.node, numpy=value.numpy or None),
+                                   rank=self.rank(value), pybool=False)
 
     def list_operation(self, op: str, left: Val, right: Val, node) -> Val | None:
         """Python's `+` and `*` on lists: `[a] + [b]` joins, `[v] * k` repeats (an array operand keeps NumPy's
