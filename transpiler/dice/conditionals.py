@@ -100,6 +100,7 @@ class ConditionalLowering:
         computed only there: a split of the table (random test) or a Python `if` (fixed test)."""
         if test.random:
             return self.split_choice(test, lower_then, lower_else, node)
+        note, self.pending_note = self.pending_note, None
         with self.block([]) as then_out:
             then_value = lower_then()
         with self.block([]) as else_out:
@@ -108,6 +109,7 @@ class ConditionalLowering:
         ranks = {self.rank(then_value), self.rank(else_value)}
         rank = ranks.pop() if len(ranks) == 1 else None  # a fixed test: every world has the shape of one side
         if not then_out and not else_out:  # Python's own `x if c else y` computes one side
+            self.pending_note = note
             sides = [v if v.random or not random else self.lifted(v) for v in (then_value, else_value)]
             return self.one_of(Val(cst.IfExp(test.node, sides[0].node, sides[1].node), random,
                                    then_value.uses | else_value.uses), then_value, else_value)
@@ -124,7 +126,7 @@ class ConditionalLowering:
                 with self.block(out):
                     self.op(cst.Assign([cst.AssignTarget(cg.name(py))], value.node))
             result = Val(cg.name(py), False, rank=rank)
-        self.emit(ir.Choice(self.table, test.node, then_out, else_out))
+        self.emit(ir.Choice(self.table, test.node, then_out, else_out, note=note))
         return self.one_of(result, then_value, else_value)
 
     def split_choice(self, test: Val, lower_then: Callable[[], Val], lower_else: Callable[[], Val], node) -> Val:

@@ -159,8 +159,6 @@ class ExpressionLowering:
         return self.binary(op, left, right, node)
 
     def binary(self, op: str, left: Val, right: Val, node) -> Val:
-        if op in ("and", "or"):
-            return self.boolean(op, left, right)
         if op not in cg._BINARY or op == "@":
             raise self.error(f"operator `{op}` is not part of the dist language", node)
         if op in ("+", "*") and (left.pylist is not False or right.pylist is not False):
