@@ -45,6 +45,10 @@ NEVER_FAIL = {
     "fixed_value_in_untaken_branch": "x = d(2)\n    if x == 3:\n        y = 1 // (x - x)\n        z = [1, 2][5 - x]\n"
                                      "    else:\n        y = 2\n    return y",
     "die_of_no_sides_untaken": "x = d(2)\n    k = 0\n    if x == 3:\n        y = d(k)\n    else:\n        y = 2\n    return x + y",
+    # a conditional on a fixed test keeps its rank, so a comparison of it is known to give a Python bool (found by
+    # the extended fuzzer: `-` of it failed as if it were a NumPy bool)
+    "fixed_conditional_keeps_its_rank": "v0 = 1\n    for i in range(2):\n        v0 = v0 + (-(1 if v0 else v0)) - i\n"
+                                        "    return -(v0 < d(2)), -(v0 < d(2) <= v0 // d(2)), -(v0 and d(2) > v0)",
     # Python's values where it computes them: a negative power of an int is a float
     "negative_power": "x = d(3) - 2\n    return 2 ** x, x and 2 ** -x",
     "integer_powers_stay_ints": "return 2 ** d(3), (d(2) * 1j) ** 2, d(3) ** 2.5, 3 ** (d(2) + 60 - 60)",

@@ -85,13 +85,14 @@ class ConditionalLowering:
             known, truth = constant(left.node)
             if known:
                 return right if bool(truth) == (op == "and") else left
+            rank = self.common_rank(left, right)
             if not right.random:
                 operator = cst.And() if op == "and" else cst.Or()
-                return Val(cst.BooleanOperation(left.node, operator, right.node), False,
+                return Val(cst.BooleanOperation(left.node, operator, right.node), False, rank=rank,
                            pybool=left.pybool or right.pybool)
             picked = (right, self.lifted(left)) if op == "and" else (self.lifted(left), right)
             return self.one_of(Val(cst.IfExp(left.node, picked[0].node, picked[1].node), True,
-                                   left.uses | right.uses), left, right)
+                                   left.uses | right.uses, rank), left, right)
         return self.one_of(self.elementwise(lambda a, b: cg.call(f"dice.lib.{op}_", a, b), left, right),
                            left, right)
 
@@ -106,13 +107,12 @@ class ConditionalLowering:
         with self.block([]) as else_out:
             else_value = lower_else()
         random = then_value.random or else_value.random
-        ranks = {self.rank(then_value), self.rank(else_value)}
-        rank = ranks.pop() if len(ranks) == 1 else None  # a fixed test: every world has the shape of one side
+        rank = self.common_rank(then_value, else_value)  # a fixed test: every world has the shape of one side
         if not then_out and not else_out:  # Python's own `x if c else y` computes one side
             self.pending_note = note
             sides = [v if v.random or not random else self.lifted(v) for v in (then_value, else_value)]
             return self.one_of(Val(cst.IfExp(test.node, sides[0].node, sides[1].node), random,
-                                   then_value.uses | else_value.uses), then_value, else_value)
+                                   then_value.uses | else_value.uses, rank), then_value, else_value)
         if random:
             column = self.fresh("_t")
             for out, value in ((then_out, then_value), (else_out, else_value)):
@@ -128,6 +128,11 @@ class ConditionalLowering:
             result = Val(cg.name(py), False, rank=rank)
         self.emit(ir.Choice(self.table, test.node, then_out, else_out, note=note))
         return self.one_of(result, then_value, else_value)
+
+    def common_rank(self, *values: Val) -> int | None:
+        """The rank of a value that is one of `values`: theirs where they agree, else unknown."""
+        ranks = {self.rank(value) for value in values}
+        return ranks.pop() if len(ranks) == 1 else None
 
     def split_choice(self, test: Val, lower_then: Callable[[], Val], lower_else: Callable[[], Val], node) -> Val:
         """`choose` on a random test: the table splits on it, each side computes its value in its own worlds,
