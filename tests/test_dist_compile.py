@@ -223,9 +223,26 @@ def programs(draw, complex_weights: bool = False, parameter: bool = False, bools
     return f"{GENERATOR}@dist{semiring}\ndef f({'p' if parameter else ''}):\n{body}\n    return {result}\n"
 
 
+def python_failures(full: str, args=()) -> tuple:
+    """The exceptions Python raises in some world of `f(*args)` (which one a program raises first depends on the
+    order the worlds run in). NumPy's values divided by zero give inf, nan or 0 and a warning: silenced."""
+    failures: list = []
+    with np.errstate(all="ignore"):
+        enumerate_distribution(full, "f", args, failures=failures)
+    return tuple({type(error) for error in failures})
+
+
+def refused(error: Exception) -> bool:
+    """A documented run-time refusal (never a different number): a list write that would change a stored type,
+    arithmetic on bools of both kinds, a NumPy value divided by zero."""
+    text = str(error)
+    return isinstance(error, TypeError) and ("stores a list as one typed array" in text or MIXED_BOOLS in text) \
+        or isinstance(error, ZeroDivisionError) and NUMPY_DIVISION in text
+
+
 def _check_random_program(source):
     """The compiled program's distribution is Python's, or it is refused: at build time with a located error,
-    or at run time where a list write would have to change a stored value's type (see lib.widened)."""
+    or at run time (`refused`); where Python raises in some world, it raises one of Python's exceptions."""
     full = "from lifted import dist\n\n" + source
     namespace: dict = {"__name__": "random_prog"}
     try:
@@ -234,12 +251,9 @@ def _check_random_program(source):
         assert exc.loc is not None, f"a refusal without a location: {exc}"
         reject()
     exec(compile(generated, "random_generated.py", "exec"), namespace)
-    failures: list = []
-    with np.errstate(all="ignore"):  # NumPy's values divided by zero in Python: inf, nan or 0, and a warning
-        enumerate_distribution(full, "f", failures=failures)
-    if failures:  # Python fails in some world (`-` of a NumPy bool, a division by zero): so must the program, with
-        # one of the exceptions Python raises (which comes first depends on the order the worlds run in)
-        with pytest.raises(tuple({type(error) for error in failures})):
+    raised = python_failures(full)
+    if raised:  # `-` of a NumPy bool, a division by zero, ... in some world
+        with pytest.raises(raised):
             namespace["f"](semiring="fraction")
         return
     if "semiring=\"complex\"" in source:
@@ -250,12 +264,8 @@ def _check_random_program(source):
         return
     try:
         got = namespace["f"](semiring="fraction")
-    except TypeError as exc:  # refused: a list write that would change a stored type, or bools of both kinds
-        if "stores a list as one typed array" not in str(exc) and MIXED_BOOLS not in str(exc):
-            raise
-        reject()
-    except ZeroDivisionError as exc:  # NumPy's values divided by zero: refused (dice/arith.py)
-        if NUMPY_DIVISION not in str(exc):
+    except (TypeError, ZeroDivisionError) as error:
+        if not refused(error):
             raise
         reject()
     with np.errstate(all="ignore"):
