@@ -136,3 +136,34 @@ def test_quiet_operands_are_picked_per_world():
     assert "np.where" in quiet and ".split(" not in quiet
     guarded = transpile_source(_source("x = d(3)\n    return 6 // x if x > 1 else 0"), "guarded.py")
     assert ".split(" in guarded and "np.where" not in guarded
+
+
+def _python(op, a, b):
+    try:
+        return op(a, b)
+    except (ZeroDivisionError, OverflowError, ValueError) as error:
+        return type(error)
+
+
+@pytest.mark.parametrize("name, op", [("true_divide", lambda a, b: a / b), ("floor_divide", lambda a, b: a // b),
+                                      ("remainder", lambda a, b: a % b), ("power", lambda a, b: a ** b)])
+def test_column_arithmetic_is_pythons_item_by_item(name, op):
+    """dice.arith against Python's operators on every pair of a grid of ints, floats and bools: the same value
+    (and type kind) or the same exception; Python's complex results and big ints are refused."""
+    import numpy as np
+
+    from lifted.dice import arith
+
+    values = [-3, -2, -1, 0, 1, 2, 5, True, False, -2.5, -1.0, -0.5, 0.0, 0.5, 2.0, 1e200]
+    for a in values:
+        for b in values:
+            expected = _python(op, a, b)
+            try:
+                got = getattr(arith, name)(np.array([a]), np.array([b]))[0].item()
+            except (ZeroDivisionError, OverflowError, ValueError) as error:
+                got = type(error)
+            if isinstance(expected, complex) or isinstance(expected, int) and abs(expected) >= 2 ** 63:
+                assert got in (ValueError, OverflowError), (a, b)  # refused, never another number
+                continue
+            assert got == expected or (got != got and expected != expected), (a, b, got, expected)
+            assert type(got) is type(expected) or isinstance(expected, type), (a, b, got, expected)

@@ -158,7 +158,7 @@ class ConditionalLowering:
         self.same_shapes(values[0], values[1], node)
         self.emit(ir.Branch(self.table, test.node, tuple(sorted(test.uses)), tables[0], tables[1], outs[0], outs[1],
                             note=note))
-        return self.one_of(Val(self.ref(column), True, frozenset([column]), self.rank(values[0])), *values)
+        return self.one_of(Val(self.ref(column), True, frozenset([column]), self.common_rank(*values)), *values)
 
     def quiet(self, node: cst.CSTNode) -> bool:
         """Whether `node` can be computed in worlds Python would not compute it in without changing anything: it
