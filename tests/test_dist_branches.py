@@ -41,10 +41,12 @@ NEVER_FAIL = {
     "nested_sub_table_and_random_size": "x = d(6)\n    return (d(2) if x > 3 else dd(x - 1)) if x > 1 else 0",
     "streams_in_a_side": "x = d(3) - 1\n    return lazy_sum(3 @ d(2)) // x if x != 0 else lazy_max(2 @ d(3))",
     "zero_float_power_untaken": "x = d(3) - 1.0\n    return (x - 1.0) ** -1 if x != 1 else 2",
-    "both_sides_guarded": "x = d(2)\n    y = d(2)\n    return (x / (y - 1) if y > 1 else x) + (x // (2 - y) if y < 2 else y)",
-    "fixed_value_in_untaken_branch": "x = d(2)\n    if x == 3:\n        y = 1 // (x - x)\n        z = [1, 2][5 - x]\n"
-                                     "    else:\n        y = 2\n    return y",
-    "die_of_no_sides_untaken": "x = d(2)\n    k = 0\n    if x == 3:\n        y = d(k)\n    else:\n        y = 2\n    return x + y",
+    "both_sides_guarded": "x = d(2)\n    y = d(2)\n"
+                          "    return (x / (y - 1) if y > 1 else x) + (x // (2 - y) if y < 2 else y)",
+    "fixed_values_in_untaken_branch": "x = d(2)\n    k = 0\n    if x == 3:\n        y = 1 // k\n"
+                                      "        z = [1, 2][5 + k]\n    else:\n        y = 2\n    return y",
+    "die_of_no_sides_untaken": "x = d(2)\n    k = 0\n    if x == 3:\n        y = d(k)\n    else:\n        y = 2\n"
+                               "    return x + y",
     # a conditional on a fixed test keeps its rank, so a comparison of it is known to give a Python bool (found by
     # the extended fuzzer: `-` of it failed as if it were a NumPy bool)
     "fixed_conditional_keeps_its_rank": "v0 = 1\n    for i in range(2):\n        v0 = v0 + (-(1 if v0 else v0)) - i\n"
@@ -53,7 +55,8 @@ NEVER_FAIL = {
     "negative_power": "x = d(3) - 2\n    return 2 ** x, x and 2 ** -x",
     "integer_powers_stay_ints": "return 2 ** d(3), (d(2) * 1j) ** 2, d(3) ** 2.5, 3 ** (d(2) + 60 - 60)",
 }
-HELPER = "@dist\ndef g(x):\n    return 10 // x\n\n\n@dist\ndef f():\n    x = d(3) - 1\n    return g(x) if x > 0 else -1\n"
+HELPER = ("@dist\ndef g(x):\n    return 10 // x\n\n\n@dist\ndef f():\n    x = d(3) - 1\n"
+          "    return g(x) if x > 0 else -1\n")
 
 
 def _source(body: str) -> str:
