@@ -199,8 +199,11 @@ def _plain(value):
     return value
 
 
-def enumerate_distribution(source: str, name: str, args=(), normalize: bool = False) -> dict:
-    """{outcome: Fraction} for the dist function `name` defined (with any helpers) in `source`."""
+def enumerate_distribution(source: str, name: str, args=(), normalize: bool = False,
+                           failures: list | None = None) -> dict:
+    """{outcome: Fraction} for the dist function `name` defined (with any helpers) in `source`. A run that
+    raises raises here, unless `failures` is a list: then its exception is appended and the other runs go on
+    (which exceptions Python raises in some world, whatever order the worlds run in)."""
     tree = _Rewrite().visit(ast.parse(textwrap.dedent(source)))
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef):
@@ -222,6 +225,10 @@ def enumerate_distribution(source: str, name: str, args=(), normalize: bool = Fa
             pass
         except AssertionError:
             pass
+        except Exception as error:
+            if failures is None:
+                raise
+            failures.append(error)
         # next odometer position over the choices this run made
         choices = run.choices
         position = len(choices) - 1

@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import textwrap
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from tests.dist_oracle import enumerate_distribution
+from lifted.dice.arith import NUMPY_DIVISION
+from lifted.dice.lib import MIXED_BOOLS
 from lifted.transpiler import TranspileError, transpile_source
 
 
@@ -127,12 +130,22 @@ def _expressions(names: list[str], bools: bool = False):
     leaves = st.one_of(st.sampled_from(["d(2)", "d(3)", "1", "2", "dd(2)"] + more),
                        st.sampled_from(names) if names else st.just("0"))
     operators = ["+", "-", "*", "<<", ">>", "and", "or"] + (["&", "|", "^"] if bools else [])
+    divisors = st.sampled_from(names + ["1"])  # the same value tested and divided by
     return st.recursive(leaves, lambda inner: st.one_of(
         st.tuples(inner, st.sampled_from(operators), inner)
         .map(lambda t: f"({t[0]} {t[1]} {t[2] if t[1] not in ('<<', '>>') else 'dd(2)'})"),
         *([st.tuples(inner, st.sampled_from([">", "==", "<="]), inner).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
            inner.map(lambda x: f"(-{x})"), inner.map(lambda x: f"(not {x})"), inner.map(lambda x: f"({x} ** 2)"),
            st.tuples(inner, inner).map(lambda t: f"sum([{t[0]}, {t[1]}])")] if bools else []),
+        # sides Python computes only where a test takes them (a division by zero, a negative power, `-` of a
+        # NumPy bool: where no world computes it, nothing may fail; where one does, the same exception)
+        st.tuples(inner, inner, inner).map(lambda t: f"({t[0]} if {t[1]} else {t[2]})"),
+        st.tuples(inner, st.sampled_from(["//", "%", "/"]), divisors, inner)
+        .map(lambda t: f"({t[0]} {t[1]} {t[2]} if {t[2]} else {t[3]})"),
+        st.tuples(divisors, st.sampled_from(["and", "or"]), inner, st.sampled_from(["//", "%", "/"]))
+        .map(lambda t: f"({t[0]} {t[1]} {t[2]} {t[3]} {t[0]})"),
+        st.tuples(inner, inner, inner).map(lambda t: f"({t[0]} < {t[1]} <= {t[2]} // {t[1]})"),
+        st.tuples(inner, st.sampled_from(["dd(3)", "(d(3) - 2)", "(-1)"])).map(lambda t: f"({t[0]} ** {t[1]})"),
         st.tuples(inner, inner).map(lambda t: f"max({t[0]}, {t[1]})"),
         st.tuples(inner, inner).map(lambda t: f"min({t[0]}, {t[1]})"),
         st.sampled_from(["lazy_sum(2 @ d(2))", "sum(*g(2))", "lazy_max(g(1))", "sum(x * 2 for x in g(1))",
@@ -210,9 +223,26 @@ def programs(draw, complex_weights: bool = False, parameter: bool = False, bools
     return f"{GENERATOR}@dist{semiring}\ndef f({'p' if parameter else ''}):\n{body}\n    return {result}\n"
 
 
+def python_failures(full: str, args=()) -> tuple:
+    """The exceptions Python raises in some world of `f(*args)` (which one a program raises first depends on the
+    order the worlds run in). NumPy's values divided by zero give inf, nan or 0 and a warning: silenced."""
+    failures: list = []
+    with np.errstate(all="ignore"):
+        enumerate_distribution(full, "f", args, failures=failures)
+    return tuple({type(error) for error in failures})
+
+
+def refused(error: Exception) -> bool:
+    """A documented run-time refusal (never a different number): a list write that would change a stored type,
+    arithmetic on bools of both kinds, a NumPy value divided by zero."""
+    text = str(error)
+    return isinstance(error, TypeError) and ("stores a list as one typed array" in text or MIXED_BOOLS in text) \
+        or isinstance(error, ZeroDivisionError) and NUMPY_DIVISION in text
+
+
 def _check_random_program(source):
     """The compiled program's distribution is Python's, or it is refused: at build time with a located error,
-    or at run time where a list write would have to change a stored value's type (see lib.widened)."""
+    or at run time (`refused`); where Python raises in some world, it raises one of Python's exceptions."""
     full = "from lifted import dist\n\n" + source
     namespace: dict = {"__name__": "random_prog"}
     try:
@@ -221,11 +251,11 @@ def _check_random_program(source):
         assert exc.loc is not None, f"a refusal without a location: {exc}"
         reject()
     exec(compile(generated, "random_generated.py", "exec"), namespace)
-    try:
-        enumerate_distribution(full, "f")
-    except TypeError:  # Python fails (`-` of a NumPy bool): so must the compiled program
-        with pytest.raises(TypeError):
+    raised = python_failures(full)
+    if raised:  # `-` of a NumPy bool, a division by zero, ... in some world: one of those, or a refusal
+        with pytest.raises(raised + (TypeError, ZeroDivisionError)) as info:
             namespace["f"](semiring="fraction")
+        assert isinstance(info.value, raised) or refused(info.value)
         return
     if "semiring=\"complex\"" in source:
         expected = enumerate_distribution(full, "f")
@@ -235,11 +265,12 @@ def _check_random_program(source):
         return
     try:
         got = namespace["f"](semiring="fraction")
-    except TypeError as exc:
-        if "stores a list as one typed array" not in str(exc):
+    except (TypeError, ZeroDivisionError) as error:
+        if not refused(error):
             raise
         reject()
-    assert got == enumerate_distribution(full, "f")
+    with np.errstate(all="ignore"):
+        assert got == enumerate_distribution(full, "f")
 
 
 @settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])

@@ -30,6 +30,24 @@ def test_split_join_keeps_every_world():
     assert w.result(w["a"]) == {1: Fraction(1, 4), 2: Fraction(1, 4), 30: Fraction(1, 4), 40: Fraction(1, 4)}
 
 
+@pytest.mark.parametrize("semiring", ["fraction", "float64", "log"])
+def test_a_side_no_world_takes_computes_nothing(semiring):
+    """Generated code skips a side with no world (emit.py): the join is the other side, whose columns it defined;
+    a sub-table of a table with no world has none, so a draw or a value in it computes nothing."""
+    w = Worlds(semiring)
+    w.draw_d("a", 4)
+    yes, no = w.split(w["a"] > 9)
+    assert yes.n == 0 and yes.fresh().n == 0 and w.fresh().n == 1
+    no["b"] = no["a"] * 2  # `yes` skipped: it has no column `b`
+    joined = yes.join(no)
+    assert sorted(joined.columns) == ["a", "b"] and joined.n == 4
+    empty = Worlds(semiring)
+    empty.keep(np.zeros(1, dtype=bool))
+    first, second = empty.split(np.zeros(0, dtype=bool))
+    first["c"] = second["c"] = np.zeros(0, dtype=np.int64)  # no world at all: both sides run on none
+    assert "c" in first.join(second).columns
+
+
 def test_keep_conditions_without_renormalizing():
     w = Worlds("fraction")
     w.draw_d("a", 4)

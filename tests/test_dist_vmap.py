@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from lifted.transpiler import TranspileError, transpile_source
 from tests.dist_oracle import enumerate_distribution
-from tests.test_dist_compile import programs
+from tests.test_dist_compile import programs, python_failures, refused
 
 HEADER = "import numpy as np\nfrom lifted import dist, vmap\n\n\n"
 
@@ -257,9 +257,27 @@ def _check_batched_program(source: str, values: list[int]) -> None:
         return                      # picked per world by an `if` on `p` is not written through)
     namespace: dict = {"__name__": "random_vmap_prog"}
     exec(compile(code, "random_generated.py", "exec"), namespace)
-    got = namespace["batched"](np.array(values), semiring="fraction")
+    failing = [python_failures(full, [v]) for v in values]
+    raised = tuple({error for errors in failing for error in errors})
+    if raised:  # Python raises for some example (a division by zero): so do the batched and the plain program
+        with pytest.raises(raised + (TypeError, ZeroDivisionError)) as info:
+            namespace["batched"](np.array(values), semiring="fraction")
+        assert isinstance(info.value, raised) or refused(info.value)
+        for v, errors in zip(values, failing):
+            if errors:
+                with pytest.raises(errors + (TypeError, ZeroDivisionError)) as info:
+                    namespace["f"](v, semiring="fraction")
+                assert isinstance(info.value, errors) or refused(info.value)
+        return
+    try:
+        got = namespace["batched"](np.array(values), semiring="fraction")
+    except (TypeError, ZeroDivisionError) as error:
+        if not refused(error):
+            raise
+        return
     assert got == [namespace["f"](v, semiring="fraction") for v in values]
-    assert got == [enumerate_distribution(full, "f", [v]) for v in values]
+    with np.errstate(all="ignore"):
+        assert got == [enumerate_distribution(full, "f", [v]) for v in values]
 
 
 @settings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])

@@ -2,7 +2,7 @@
 
 NumPy only. Generated dist functions do `from lifted import dice` and build a `dice.Worlds` table.
 """
-from . import lib
+from . import arith, lib
 from .dual import Dual
 from .limits import WorldLimitError, set_limits
 from .located import source_lines
@@ -12,4 +12,4 @@ from .semirings import (Complex128, Counts, DualNumbers, Float64, FractionPrecis
 from .table import Worlds
 
 __all__ = ["Complex128", "Counts", "Dual", "DualNumbers", "Float64", "FractionPrecisionError", "Fractions", "Log",
-           "Semiring", "SemiringProduct", "WorldLimitError", "Worlds", "lib", "semiring", "set_limits", "source_lines"]
+           "Semiring", "SemiringProduct", "WorldLimitError", "Worlds", "arith", "lib", "semiring", "set_limits", "source_lines"]

@@ -169,12 +169,23 @@ def shift(value, count, left: bool):
     return result
 
 
-def as_number(value):
+MIXED_BOOLS = "a Python bool in some worlds and maybe a NumPy bool in others"
+
+
+def as_number(value, numpy: bool = False):
     """A value that may hold Python bools, as Python's arithmetic reads them: bools as the ints 0 and 1 (`True +
     True` is 2, `-True` is -1, where NumPy's bools give True or fail); any other value as it is (a narrow
-    integer column keeps its int64 view: narrow.py)."""
+    integer column keeps its int64 view: narrow.py). `numpy`: the value may also be a NumPy bool in some worlds
+    (one side of a branch a Python comparison, the other a NumPy one), where Python's arithmetic is NumPy's: a
+    column of bools cannot say which world holds which, so it is refused (never another number)."""
     value = np.asanyarray(value)
-    return value.astype(np.int64) if value.dtype == np.bool_ else value
+    if value.dtype != np.bool_:
+        return value
+    if numpy and value.size:
+        raise TypeError(f"arithmetic on a value that is {MIXED_BOOLS} (where `+` is `or` and `-` fails): the dist "
+                        "language holds both as one column of bools; convert the NumPy one with int(...) where "
+                        "it is made")
+    return value.astype(np.int64)
 
 
 def negative(value):
@@ -319,10 +330,6 @@ def arange(*args):
 
 def sign(value):
     return np.sign(value)
-
-
-def as_int(value):
-    return np.asarray(value).astype(np.int64) if isinstance(value, np.ndarray) else int(value)
 
 
 def nonempty(empty: bool) -> None:

@@ -83,8 +83,9 @@ class Worlds:
         return np.broadcast_to(value, (self.n,) + value.shape)
 
     def fresh(self) -> "Worlds":
-        """An independent table with one world, for a subexpression that reads no random variable."""
-        return Worlds(self.semiring)
+        """An independent table with one world, for a subexpression that reads no random variable; none where
+        this table has no world (a branch no world takes computes nothing, as Python does not)."""
+        return Worlds(self.semiring) if self.n else Worlds(self.semiring, self.weights[np.zeros(0, dtype=bool)])
 
     # -- draws -----------------------------------------------------------------------------------------------
     def draw(self, name: str, values, weights) -> None:
@@ -244,14 +245,17 @@ class Worlds:
         return Worlds(self.semiring, self.weights[mask], columns)
 
     def join(self, other: "Worlds") -> "Worlds":
-        """The worlds of both branches of an `if` together, merged; columns only one side has are dead."""
-        keys = [key for key in self.columns if key in other.columns]
+        """The worlds of both branches of an `if` together, merged; columns only one side has are dead. A side
+        no world took computed nothing (generated code skips it), so the other side's columns are the result."""
+        sides = [side for side in (self, other) if side.n] or [self, other]
+        keys = [key for key in sides[0].columns if all(key in side.columns for side in sides)]
         columns = {}
         for key in keys:
-            a, b = self.columns[key], other.columns[key]
-            if a.shape[1:] != b.shape[1:]:
-                raise ValueError(f"`{key}` has shape {a.shape[1:]} in one branch and {b.shape[1:]} in the other")
-            columns[key] = np.concatenate([a, b], axis=0)
+            parts = [side.columns[key] for side in sides]
+            if any(part.shape[1:] != parts[0].shape[1:] for part in parts):
+                raise ValueError(f"`{key}` has shape {parts[0].shape[1:]} in one branch and {parts[1].shape[1:]} in "
+                                 "the other")
+            columns[key] = np.concatenate(parts, axis=0) if len(parts) > 1 else parts[0]
         joined = Worlds(self.semiring, self.semiring.join(self.weights, other.weights), columns)
         joined.merge()
         return joined

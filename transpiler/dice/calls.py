@@ -255,7 +255,7 @@ class CallLowering:
 
     def call_int(self, node, positional, keywords):
         value = self.value(positional[0].value, node)
-        return self.ranked(Val(cg.call("dice.lib.as_int", value.node), value.random, value.uses), value)
+        return self.ranked(Val(cg.call("dice.arith.as_int", value.node), value.random, value.uses), value)
 
     def call_bincount(self, node, positional, keywords):
         values, length = [self.value_of(v, node) for v in self.args(node, positional, 2, "bincount")]

@@ -13,6 +13,7 @@ from .. import codegen as cg
 from ..errors import TranspileError
 from . import ir
 from .bindings import DELETED, FIXED, PARTIAL, RANDOM, STREAM, VALUE, Binding, constant, find_yield, is_ref, temp_ref
+from .conditionals import side_tables
 from .values import Val
 
 
@@ -48,7 +49,7 @@ class ControlFlowLowering:
             self.statements(orelse.body)
 
     def random_if(self, cond: Val, body, orelse) -> None:
-        then_table, else_table = self.table + "1", self.table + "2"
+        then_table, else_table = side_tables(self.table)
         before = dict(self.scope.env)
         saved_renames = self.renames
         self.in_random_branch += 1

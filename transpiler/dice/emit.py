@@ -35,6 +35,16 @@ def _suite(block: list) -> cst.IndentedBlock:
     return cst.IndentedBlock(body=body)
 
 
+def _side(table: str, side: str, body: list, comment: str) -> list:
+    """One side of a random `if`, run only where some world takes it, as Python runs it only in those worlds (or
+    where no world is left at all, so that the columns the join reads exist)."""
+    lines = statements(body)
+    if not lines:
+        return []
+    taken = cst.BooleanOperation(cg.name(side), cst.Or(), cst.UnaryOperation(cst.Not(), cg.name(table)))
+    return _with_comments([cst.If(test=taken, body=cst.IndentedBlock(body=lines))], [comment])
+
+
 def _statement(stmt) -> list:
     comments = _comments(stmt)
     if isinstance(stmt, (ir.Op, ir.Plain)):
@@ -42,8 +52,8 @@ def _statement(stmt) -> list:
     if isinstance(stmt, ir.Branch):
         split = cst.Assign([cst.AssignTarget(cg.tuple_(cg.name(stmt.then_table), cg.name(stmt.else_table)))],
                            cg.call(cg.attr(cg.name(stmt.table), "split"), stmt.cond))
-        then_lines = _with_comments(statements(stmt.then_body), ["# where it holds"])
-        else_lines = _with_comments(statements(stmt.else_body), ["# where it does not"])
+        then_lines = _side(stmt.table, stmt.then_table, stmt.then_body, "# where it holds")
+        else_lines = _side(stmt.table, stmt.else_table, stmt.else_body, "# where it does not")
         join = cst.Assign([cst.AssignTarget(cg.name(stmt.table))],
                           cg.call(cg.attr(cg.name(stmt.then_table), "join"), cg.name(stmt.else_table)))
         done = cst.Del(cg.tuple_(cg.name(stmt.then_table), cg.name(stmt.else_table)))

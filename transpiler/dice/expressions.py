@@ -12,6 +12,8 @@ from .values import Segment, Stream, TupleVal, Val
 
 _WIDENED = ("+", "-", "*", "**", "//", "%")  # arithmetic whose result on Python bools is an int
 _INT8 = ("**", "//", "%")  # NumPy: int8 from a bool and a bool or a Python int
+# Python raises ZeroDivisionError where NumPy gives inf, nan or 0 (with a warning)
+_CHECKED_DIVISION = {"/": "dice.arith.true_divide", "//": "dice.arith.floor_divide", "%": "dice.arith.remainder"}
 
 
 class ExpressionLowering:
@@ -157,8 +159,6 @@ class ExpressionLowering:
         return self.binary(op, left, right, node)
 
     def binary(self, op: str, left: Val, right: Val, node) -> Val:
-        if op in ("and", "or"):
-            return self.boolean(op, left, right)
         if op not in cg._BINARY or op == "@":
             raise self.error(f"operator `{op}` is not part of the dist language", node)
         if op in ("+", "*") and (left.pylist is not False or right.pylist is not False):
@@ -169,10 +169,29 @@ class ExpressionLowering:
             # Python's shifts on integers: a negative count fails, a result past int64 fails (never wraps)
             return self.elementwise(lambda a, b: cg.call("dice.lib.shift", a, b, left=op == "<<"), left, right)
         left, right = self.widened(op, left, right)
+        checked = self.checked_arithmetic(op, left, right)
+        if checked is not None:
+            numpy = True if op in _CHECKED_DIVISION and (left.numpy or right.numpy) else None
+            return self.elementwise(lambda a, b: cg.call(checked, a, b, numpy=numpy), left, right)
         result = self.elementwise(lambda a, b: cg.binop(op, a, b), left, right)
         if op in ("&", "|", "^") and left.pybool and right.pybool:  # True & True is True, a bool
             return dataclasses.replace(result, pybool=True)
         return result
+
+    @staticmethod
+    def checked_arithmetic(op: str, left: Val, right: Val) -> str | None:
+        """The runtime function (dice/arith.py) computing `op` over columns as Python does, where NumPy's
+        answer differs on some values: division by a divisor that may be zero, powers of Python numbers (NumPy's
+        values keep NumPy's `**`, as in Python). None: NumPy's operator gives Python's values."""
+        if not (left.random or right.random):
+            return None
+        if op in _CHECKED_DIVISION:
+            known, divisor = constant(right.node)
+            return None if known and isinstance(divisor, (int, float, complex)) and divisor != 0 \
+                else _CHECKED_DIVISION[op]
+        if op == "**" and not (left.numpy or right.numpy):
+            return "dice.arith.power"
+        return None
 
     def widened(self, op: str, left: Val, right: Val) -> tuple[Val, Val]:
         """The operands of arithmetic, with those that may be Python bools read as ints where NumPy's bool
@@ -187,8 +206,8 @@ class ExpressionLowering:
 
     def as_number(self, value: Val) -> Val:
         """A value that may be a Python bool, read as Python's arithmetic reads it (dice.lib.as_number)."""
-        return dataclasses.replace(value, node=cg.call("dice.lib.as_number", value.node), rank=self.rank(value),
-                                   pybool=False)
+        return dataclasses.replace(value, node=cg.call("dice.lib.as_number", value.node, numpy=value.numpy or None),
+                                   rank=self.rank(value), pybool=False)
 
     def list_operation(self, op: str, left: Val, right: Val, node) -> Val | None:
         """Python's `+` and `*` on lists: `[a] + [b]` joins, `[v] * k` repeats (an array operand keeps NumPy's
@@ -216,23 +235,6 @@ class ExpressionLowering:
                        listed.random, listed.uses | count.uses, self.rank(listed))
         return self.as_list(repeated, [("star", listed)])
 
-    def boolean(self, op: str, left: Val, right: Val) -> Val:
-        """`a and b` / `a or b` as Python's values: `a and b` is b where a is true, else a (not a bool unless
-        its operands are). Both sides are computed in every world; a random `a` picks per world."""
-        if not left.random:
-            known, truth = constant(left.node)
-            if known:
-                return right if bool(truth) == (op == "and") else left
-            if not right.random:
-                operator = cst.And() if op == "and" else cst.Or()
-                return Val(cst.BooleanOperation(left.node, operator, right.node), False,
-                           pybool=left.pybool or right.pybool)
-            picked = (right, self.lifted(left)) if op == "and" else (self.lifted(left), right)
-            return self.one_of(Val(cst.IfExp(left.node, picked[0].node, picked[1].node), True,
-                                   left.uses | right.uses), left, right)
-        return self.one_of(self.elementwise(lambda a, b: cg.call(f"dice.lib.{op}_", a, b), left, right),
-                           left, right)
-
     def one_of(self, result: Val, *choices: Val) -> Val:
         """A value that is one of `choices` (per world, or by a fixed test): Python's is that object itself,
         so where an array is picked, it is shared with the names it came from (aliases.py)."""
@@ -249,10 +251,6 @@ class ExpressionLowering:
         uses = frozenset().union(*[v.uses for v in lined])
         numpy = any(o.numpy for o in operands)  # Python's numbers meet NumPy's: NumPy's
         return self.ranked(Val(build(*[v.node for v in lined]), random, uses, numpy=numpy), *operands)
-
-    def expr_BooleanOperation(self, node):
-        op = "and" if isinstance(node.operator, cst.And) else "or"
-        return self.binary(op, self.value(node.left, node.left), self.value(node.right, node.right), node)
 
     def expr_UnaryOperation(self, node):
         operand = self.value(node.expression, node.expression)
@@ -271,70 +269,54 @@ class ExpressionLowering:
         return self.ranked(result, operand)
 
     def expr_Comparison(self, node):
-        left = self.value(node.left, node.left)
-        result = None
-        for target in node.comparisons:
-            right = self.value(target.comparator, target.comparator)
-            op = cst.Module([]).code_for_node(target.operator).strip()
-            op = " ".join(op.split())
-            if op in ("in", "not in"):
-                collection = right
-                if not (left.random or collection.random):
-                    piece = Val(cst.Comparison(left.node, [cst.ComparisonTarget(
-                        cst.In() if op == "in" else cst.NotIn(), collection.node)]), False, pybool=True)
-                elif not collection.random:  # one fixed collection for every world
-                    piece = Val(cg.call("np.isin", left.node, collection.node, invert=True if op == "not in" else None),
-                                True, left.uses | collection.uses, pybool=True)
-                else:  # np.isin would search every world's collection at once
-                    found = cg.call("dice.lib.isin_rows", left.node, collection.node, rows=left.random)
-                    piece = Val(cg.call("np.logical_not", found) if op == "not in" else found, True,
-                                left.uses | collection.uses, pybool=True)
-            elif op in cg._COMPARE and (left.pylist or right.pylist) and (right.pylist is not False
-                                                                           and left.pylist is not False):
-                if op not in ("==", "!=") or None in (left.pylist, right.pylist):
-                    raise self.error(f"`{op}` of two lists compares them as wholes in Python, not item by item",
-                                     target, "compare items with reduce_all(a == b + zeros(len(b))), or write "
-                                     "== / != of two lists")
-                equal = Val(cg.call("dice.lib.lists_equal", left.node, right.node, left.random, right.random),
-                            left.random or right.random, left.uses | right.uses, 0)
-                piece = equal if op == "==" else self.ranked(Val(cg.call("np.logical_not", equal.node), equal.random,
-                                                                 equal.uses), equal) if equal.random else \
-                    Val(cg.unary("not", equal.node), False)
-                piece = dataclasses.replace(piece, pybool=True, numpy=False)
-            elif op in cg._COMPARE:
-                piece = self.elementwise(lambda a, b, op=op: cg.compare(op, a, b), left, right)
-                # numbers compared: a Python bool (arrays compared: a NumPy array of bools, whose `+` is `or`)
-                piece = dataclasses.replace(piece, pybool=self.rank(piece) == 0 and not piece.numpy)
-            else:
-                raise self.error(f"comparison `{op}` is not part of the dist language", target)
-            result = piece if result is None else self.binary("and", result, piece, node)
-            left = right
-        return result
+        return self.comparison_chain(self.value(node.left, node.left), list(node.comparisons), node)
 
-    def expr_IfExp(self, node):
-        test = self.value(node.test, node.test)
-        if not test.random:
-            known, truth = constant(test.node)
-            if known:
-                chosen = node.body if truth else node.orelse
-                return self.value(chosen, chosen)
-        body = self.value(node.body, node.body)
-        orelse = self.value(node.orelse, node.orelse)
-        if test.random:
-            ranks = self.rank(body), self.rank(orelse)
-            if None not in ranks and ranks[0] != ranks[1]:
-                raise self.error(
-                    f"the branches of this conditional expression have different shapes in a world (a value of "
-                    f"{ranks[0]} axes and one of {ranks[1]})", node,
-                    "give both branches the same shape, e.g. `xs if c else zeros(len(xs)) + v`")
-            return self.one_of(self.elementwise(lambda *nodes: cg.call("np.where", *nodes), test, body, orelse),
-                               body, orelse)
-        chosen = body, orelse
-        if body.random != orelse.random:  # a fixed test: whichever branch it picks, the value is a column
-            body, orelse = (v if v.random else self.lifted(v) for v in (body, orelse))
-        random = body.random or orelse.random
-        return self.one_of(Val(cst.IfExp(test.node, body.node, orelse.node), random, body.uses | orelse.uses),
-                           *chosen)
+    def comparison_chain(self, left: Val, targets: list, node) -> Val:
+        """`left < b < c ...`: Python's `left < b and b < c ...`, b computed once, each later comparison only
+        where the ones before it hold (conditionals.py)."""
+        target = targets[0]
+        right = self.value(target.comparator, target.comparator)
+        piece = self.compared(left, right, target)
+        if len(targets) == 1:
+            return piece
+        rest = cst.Comparison(target.comparator, targets[1:])
+        return self.short_circuit("and", piece, rest, lambda: self.comparison_chain(right, targets[1:], node), node)
+
+    def compared(self, left: Val, right: Val, target: cst.ComparisonTarget) -> Val:
+        """One comparison `left op right` (`op` and the source position from `target`)."""
+        op = cst.Module([]).code_for_node(target.operator).strip()
+        op = " ".join(op.split())
+        if op in ("in", "not in"):
+            collection = right
+            if not (left.random or collection.random):
+                piece = Val(cst.Comparison(left.node, [cst.ComparisonTarget(
+                    cst.In() if op == "in" else cst.NotIn(), collection.node)]), False, pybool=True)
+            elif not collection.random:  # one fixed collection for every world
+                piece = Val(cg.call("np.isin", left.node, collection.node, invert=True if op == "not in" else None),
+                            True, left.uses | collection.uses, pybool=True)
+            else:  # np.isin would search every world's collection at once
+                found = cg.call("dice.lib.isin_rows", left.node, collection.node, rows=left.random)
+                piece = Val(cg.call("np.logical_not", found) if op == "not in" else found, True,
+                            left.uses | collection.uses, pybool=True)
+        elif op in cg._COMPARE and (left.pylist or right.pylist) and (right.pylist is not False
+                                                                       and left.pylist is not False):
+            if op not in ("==", "!=") or None in (left.pylist, right.pylist):
+                raise self.error(f"`{op}` of two lists compares them as wholes in Python, not item by item",
+                                 target, "compare items with reduce_all(a == b + zeros(len(b))), or write "
+                                 "== / != of two lists")
+            equal = Val(cg.call("dice.lib.lists_equal", left.node, right.node, left.random, right.random),
+                        left.random or right.random, left.uses | right.uses, 0)
+            piece = equal if op == "==" else self.ranked(Val(cg.call("np.logical_not", equal.node), equal.random,
+                                                             equal.uses), equal) if equal.random else \
+                Val(cg.unary("not", equal.node), False)
+            piece = dataclasses.replace(piece, pybool=True, numpy=False)
+        elif op in cg._COMPARE:
+            piece = self.elementwise(lambda a, b, op=op: cg.compare(op, a, b), left, right)
+            # numbers compared: a Python bool (arrays compared: a NumPy array of bools, whose `+` is `or`)
+            piece = dataclasses.replace(piece, pybool=self.rank(piece) == 0 and not piece.numpy)
+        else:
+            raise self.error(f"comparison `{op}` is not part of the dist language", target)
+        return piece
 
     def _is_weighted_draw(self, node: cst.Subscript) -> bool:
         return isinstance(node.value, cst.Name) and node.value.value == "d" and "d" not in self.scope.env

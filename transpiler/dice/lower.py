@@ -19,6 +19,7 @@ from . import ir
 from .aliases import AliasLowering
 from .bindings import FIXED, RANDOM, RESERVED_PARAMS, TABLE, Binding, Scope, bind_table, find_yield, is_return
 from .calls import CallLowering
+from .conditionals import ConditionalLowering
 from .control import ControlFlowLowering
 from .expressions import ExpressionLowering
 from .generators import GeneratorLowering
@@ -29,7 +30,7 @@ from .streams import StreamLowering
 from .values import Stream, TupleVal, Val
 
 
-class Lowerer(StatementLowering, ControlFlowLowering, ExpressionLowering, StreamLowering, CallLowering,
+class Lowerer(StatementLowering, ControlFlowLowering, ConditionalLowering, ExpressionLowering, StreamLowering, CallLowering,
               IndependenceLowering, ShapeLowering, AliasLowering, GeneratorLowering):
     """The state of lowering one @dist function (tables, scopes, fresh names) and its helpers; the parts of the
     language are lowered by the mixins, one module each."""

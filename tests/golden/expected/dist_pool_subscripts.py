@@ -39,15 +39,17 @@ def pool(a, d, *, normalize=True, semiring='float64'):
         # dist_pool_subscripts.py:9  if reduce_all(actions == 0):
         (w1, w2) = w.split(np.all(w['actions'] == 0, axis=-1))
         # where it holds
-        # dist_pool_subscripts.py:10  result = 0
-        result_1 = 0
-        w1['result'] = w1.lift(result_1)
+        if w1 or not w:
+            # dist_pool_subscripts.py:10  result = 0
+            result_1 = 0
+            w1['result'] = w1.lift(result_1)
         # where it does not
-        # dist_pool_subscripts.py:12  result = last(actions > 0)
-        length_1 = dice.lib.length(w2['actions'] > 0, rows=True)
-        w2['_r1'] = length_1 - 1 - np.argmax(np.flip(w2['actions'] > 0, axis=-1), axis=-1)
-        w2['result'] = w2['_r1']
-        w2.drop('_r1')
+        if w2 or not w:
+            # dist_pool_subscripts.py:12  result = last(actions > 0)
+            length_1 = dice.lib.length(w2['actions'] > 0, rows=True)
+            w2['_r1'] = length_1 - 1 - np.argmax(np.flip(w2['actions'] > 0, axis=-1), axis=-1)
+            w2['result'] = w2['_r1']
+            w2.drop('_r1')
         w = w1.join(w2)
         del (w1, w2)
         # dist_pool_subscripts.py:13  boons = max(actions[6] - 1, 0)

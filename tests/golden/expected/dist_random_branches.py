@@ -43,22 +43,25 @@ def duel(rounds, *, normalize=False, semiring='float64'):
             del _s2
             (w1, w2) = w.split(dice.lib.and_(w['hp1'] > 0, w['_t2']))
             # where it holds
-            w1.drop('_t2')
-            # dist_random_branches.py:11  hp2 = max(0, hp2 - d(8))
-            w1.draw_d('_d3', 8)
-            w1['hp2'] = np.maximum(0, w1['hp2'] - w1['_d3'])
-            w1.drop('_d3')
+            if w1 or not w:
+                w1.drop('_t2')
+                # dist_random_branches.py:11  hp2 = max(0, hp2 - d(8))
+                w1.draw_d('_d3', 8)
+                w1['hp2'] = np.maximum(0, w1['hp2'] - w1['_d3'])
+                w1.drop('_d3')
             # where it does not
-            w2.drop('_t2')
+            if w2 or not w:
+                w2.drop('_t2')
             w = w1.join(w2)
             del (w1, w2)
             # dist_random_branches.py:12  if hp2 > 0:
             (w1, w2) = w.split(w['hp2'] > 0)
             # where it holds
-            # dist_random_branches.py:13  hp1 -= d(4)
-            w1.draw_d('_d4', 4)
-            w1['hp1'] = w1['hp1'] - w1['_d4']
-            w1.drop('_d4')
+            if w1 or not w:
+                # dist_random_branches.py:13  hp1 -= d(4)
+                w1.draw_d('_d4', 4)
+                w1['hp1'] = w1['hp1'] - w1['_d4']
+                w1.drop('_d4')
             w = w1.join(w2)
             del (w1, w2)
         # dist_random_branches.py:14  assert hp1 != hp2

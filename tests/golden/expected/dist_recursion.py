@@ -20,20 +20,22 @@ def exploding_d6(*, normalize=False, semiring='fraction'):
         w.drop('_d1')
         (w1, w2) = w.split(w['explode1.roll'] == 6)
         # where it holds
-        w1.draw_d('_d2', 6)
-        w1['explode2.roll'] = w1['_d2']
-        w1.drop('_d2')
-        (w11, w12) = w1.split(w1['explode2.roll'] == 6)
-        # where it holds
-        w11.draw_d('_d3', 6)
-        w11['explode3.roll'] = w11['_d3']
-        w11.drop('_d3')
-        w11['explode2.roll'] = w11['explode2.roll'] + w11['explode3.roll']
-        w11.drop('explode3.roll')
-        w1 = w11.join(w12)
-        del (w11, w12)
-        w1['explode1.roll'] = w1['explode1.roll'] + w1['explode2.roll']
-        w1.drop('explode2.roll')
+        if w1 or not w:
+            w1.draw_d('_d2', 6)
+            w1['explode2.roll'] = w1['_d2']
+            w1.drop('_d2')
+            (w11, w12) = w1.split(w1['explode2.roll'] == 6)
+            # where it holds
+            if w11 or not w1:
+                w11.draw_d('_d3', 6)
+                w11['explode3.roll'] = w11['_d3']
+                w11.drop('_d3')
+                w11['explode2.roll'] = w11['explode2.roll'] + w11['explode3.roll']
+                w11.drop('explode3.roll')
+            w1 = w11.join(w12)
+            del (w11, w12)
+            w1['explode1.roll'] = w1['explode1.roll'] + w1['explode2.roll']
+            w1.drop('explode2.roll')
         w = w1.join(w2)
         del (w1, w2)
         return w.result(w['explode1.roll'], normalize=normalize)

@@ -30,12 +30,14 @@ def p_win_for(p, rounds, *, normalize=False, semiring='float64'):
             del _s1
             (w1, w2) = w.split(w['_t1'])
             # where it holds
-            w1.drop('_t1', 'won')
-            # dist_vmap_parameter_weights.py:10  won = True
-            won_2 = True
-            w1['won'] = w1.lift(won_2)
+            if w1 or not w:
+                w1.drop('_t1', 'won')
+                # dist_vmap_parameter_weights.py:10  won = True
+                won_2 = True
+                w1['won'] = w1.lift(won_2)
             # where it does not
-            w2.drop('_t1')
+            if w2 or not w:
+                w2.drop('_t1')
             w = w1.join(w2)
             del (w1, w2)
         # dist_vmap_parameter_weights.py:11  return won
@@ -57,12 +59,14 @@ def p_win(p, rounds, *, normalize=False, semiring='float64'):
             w.draw_ranges('_d1', ((0, 0, 1 - w['p']), (1, 1, w['p'])))
             (w1, w2) = w.split(w['_d1'] == 1)
             # where it holds
-            w1.drop('_d1', 'won')
-            # dist_vmap_parameter_weights.py:10  won = True
-            won_2 = True
-            w1['won'] = w1.lift(won_2)
+            if w1 or not w:
+                w1.drop('_d1', 'won')
+                # dist_vmap_parameter_weights.py:10  won = True
+                won_2 = True
+                w1['won'] = w1.lift(won_2)
             # where it does not
-            w2.drop('_d1')
+            if w2 or not w:
+                w2.drop('_d1')
             w = w1.join(w2)
             del (w1, w2)
         w.drop('p')
