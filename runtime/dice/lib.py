@@ -177,6 +177,15 @@ def as_number(value):
     return value.astype(np.int64) if value.dtype == np.bool_ else value
 
 
+def as_bool(value, python: bool = False):
+    """An item of a Python list that is a bool, read back from the list's array, which stores it as a wider number
+    when the list also holds numbers: a Python bool (`python`, a fixed item), else NumPy's bool (a column of
+    them stands for Python's or NumPy's bools, see ExpressionLowering.python_arithmetic)."""
+    if python:
+        return bool(value)
+    return np.asarray(value).astype(np.bool_) if isinstance(value, np.ndarray) else np.bool_(value)
+
+
 def negative(value):
     """`-x` of a column that may hold NumPy bools: NumPy refuses it, as Python does for a NumPy bool, but only in
     the worlds that compute it; a branch no world takes hands over an empty column, which gives an empty one."""

@@ -7,7 +7,8 @@ import libcst as cst
 
 from .. import codegen as cg
 from .bindings import DELETED, FIXED, RANDOM, STREAM, TABLE, VALUE, constant
-from .values import Segment, Stream, TupleVal, Val
+from .values import (NUMPY_BOOL, PYTHON_BOOL, Segment, Stream, TupleVal, Val, exact_bool, item_kinds, kinds,
+                     merged_items, union)
 
 
 _WIDENED = ("+", "-", "*", "**", "//", "%")  # arithmetic whose result on Python bools is an int
@@ -56,7 +57,7 @@ class ExpressionLowering:
     def name_value(self, node: cst.Name):
         name = node.value
         if name in ("True", "False", "None"):
-            return Val(cg.name(name), False, pybool=name != "None")
+            return Val(cg.name(name), False, rank=0, **(PYTHON_BOOL if name != "None" else {}))
         binding = self.scope.env.get(name)
         if binding is None:
             if name in self.parsed.constants:
@@ -64,10 +65,10 @@ class ExpressionLowering:
             raise self.error(f"`{name}` is not defined here", node)
         if binding.kind == FIXED:
             return Val(cg.name(binding.py), False, obj=self.object_of(binding), pylist=binding.pylist,
-                       pybool=binding.pybool, numpy=binding.numpy)
+                       **kinds(binding))
         if binding.kind == RANDOM:
             return Val(self.ref(binding.col), True, frozenset([binding.col]), obj=self.object_of(binding),
-                       pylist=binding.pylist, pybool=binding.pybool, numpy=binding.numpy)
+                       pylist=binding.pylist, **kinds(binding))
         if binding.kind == STREAM:
             return binding.stream
         if binding.kind == VALUE:
@@ -96,15 +97,24 @@ class ExpressionLowering:
                 parts.append(("one", self.value(element.value, element.value)))
         return self.as_list(self.concatenation(parts), parts)
 
-    def as_list(self, value: Val, parts) -> Val:
+    def as_list(self, value: Val, parts, items_known: bool = True) -> Val:
         """A Python list made of `parts` (("one" | "star", Val)): a new object, except that an array in it
-        (an item that is an array, or an array among the items unpacked) stays shared with its name."""
+        (an item that is an array, or an array among the items unpacked) stays shared with its name. Its kinds
+        of number are those of any item, and item by item where the compiler knows them all (`items_known`:
+        each part is what it holds, not the body of a loop)."""
         obj = self.sharing([v.obj for kind, v in parts if v.obj is not None
                             and (self.rank(v) is None or self.rank(v) > (0 if kind == "one" else 1))], fresh=True)
         nested = any(v.pylist is not False if kind == "one" else v.pylist == 2 for kind, v in parts)
-        bools = bool(parts) and all(v.pybool for _, v in parts)  # a list of Python bools: its items add as ints
+        held = [self.item_kinds_of(v, None) if kind == "star" else item_kinds(v) for kind, v in parts]
+        items = ()
+        for kind, v in parts:
+            if not items_known or (kind == "star" and v.items is None) or items is None:
+                items = None
+            else:
+                items += tuple(v.items) if kind == "star" else (item_kinds(v),)
+        flags = union(*held) if held else {}
         return Val(value.node, value.random, value.uses, value.rank, obj=obj, pylist=2 if nested else True,
-                   pybool=bools, numpy=any(v.numpy for _, v in parts))
+                   items=items, **flags)
 
     def concatenation(self, parts) -> Val:
         if all(kind == "one" for kind, _ in parts):
@@ -132,7 +142,7 @@ class ExpressionLowering:
     def lifted(self, value: Val) -> Val:
         """A fixed value as a column of the current table (the same value in every world)."""
         return Val(cg.call(cg.attr(cg.name(TABLE), "lift"), value.node), True, value.uses, self.rank(value),
-                   pylist=value.pylist, pybool=value.pybool, numpy=value.numpy)
+                   pylist=value.pylist, **kinds(value))
 
     def array_of(self, items: list) -> Val:
         random = any(v.random for v in items)
@@ -168,27 +178,50 @@ class ExpressionLowering:
         if op in ("<<", ">>") and (left.random or right.random):
             # Python's shifts on integers: a negative count fails, a result past int64 fails (never wraps)
             return self.elementwise(lambda a, b: cg.call("dice.lib.shift", a, b, left=op == "<<"), left, right)
-        left, right = self.widened(op, left, right)
+        operands = left, right
+        left, right = self.python_arithmetic(op, left, right, where=node)
         result = self.elementwise(lambda a, b: cg.binop(op, a, b), left, right)
-        if op in ("&", "|", "^") and left.pybool and right.pybool:  # True & True is True, a bool
-            return dataclasses.replace(result, pybool=True)
-        return result
+        return dataclasses.replace(result, **_result_kinds(op, *operands))
 
-    def widened(self, op: str, left: Val, right: Val) -> tuple[Val, Val]:
-        """The operands of arithmetic, with those that may be Python bools read as ints where NumPy's bool
-        columns would give another type: `b + b`, `b - b`, `b * b` (NumPy: bool or an error; Python: an int) and
-        `**`, `//`, `%` of a bool with a bool or a Python number (NumPy: int8). Fixed operands together are
-        Python's own values already; `&`, `|`, `^` of bools stay bools in both; `/` gives floats in both."""
-        if op not in _WIDENED or not (left.random or right.random):
-            return left, right
-        if not (left.pybool and right.pybool) and not (op in _INT8 and (left.pybool or right.pybool)):
-            return left, right
-        return tuple(self.as_number(v) if v.pybool else v for v in (left, right))
+    def python_arithmetic(self, op: str, *operands: Val, where) -> list[Val]:
+        """The operands of arithmetic (`op`; one operand: unary), read so that NumPy computes what Python does.
+
+        Where bools meet (`b + b`, `b - b`, `b * b`; `**`, `//`, `%` with a bool; `-b`, `~b`), Python's bools
+        add as ints, NumPy's as `or` (and `-` fails): operands that may only be Python bools (or numbers) are read
+        as ints (a fixed one is Python's own value already), and where a NumPy bool takes part, each operand
+        must be of one kind in every world (a NumPy bool, a Python bool, or a number), so that the bool columns
+        compute as NumPy's and Python's bools do. Anything else (a value that is a Python bool in some worlds and
+        a NumPy bool in others, or a NumPy bool stored with ints in one list or column) is refused."""
+        if op not in _WIDENED and op not in ("~", "abs"):
+            return list(operands)
+        bools = [v.pybool or v.npbool for v in operands]
+        if len(operands) == 1 or op in _INT8:
+            sensitive = any(bools)
+        else:
+            sensitive = all(bools)
+        if not sensitive:
+            return list(operands)
+        if not any(v.npbool for v in operands):
+            if not any(v.random for v in operands):
+                return list(operands)
+            return [self.as_number(v) if v.pybool else v for v in operands]
+        for v in operands:
+            if v.pybool + v.npbool + v.number > 1:
+                kinds_seen = [what for what, flag in (("a Python bool", v.pybool), ("a NumPy bool", v.npbool),
+                                                      ("another number", v.number)) if flag]
+                symbol = "abs()" if op == "abs" else f"`{op}`"
+                raise self.error(
+                    f"{symbol} of a value that may be {', '.join(kinds_seen[:-1])} or {kinds_seen[-1]} (in different "
+                    "worlds, or held in one list): Python computes bools of each kind differently (True + True is "
+                    "2, np.True_ + np.True_ is True), and the compiler cannot tell which this one is", where,
+                    "convert it first: int(x) for Python's int arithmetic, or keep NumPy's bools and Python's "
+                    "values in separate names or lists")
+        return list(operands)
 
     def as_number(self, value: Val) -> Val:
         """A value that may be a Python bool, read as Python's arithmetic reads it (dice.lib.as_number)."""
         return dataclasses.replace(value, node=cg.call("dice.lib.as_number", value.node), rank=self.rank(value),
-                                   pybool=False)
+                                   pybool=False, number=True)
 
     def list_operation(self, op: str, left: Val, right: Val, node) -> Val | None:
         """Python's `+` and `*` on lists: `[a] + [b]` joins, `[v] * k` repeats (an array operand keeps NumPy's
@@ -214,7 +247,11 @@ class ExpressionLowering:
                              node, "repeat a fixed number of times and mark the unused items, e.g. with a mask")
         repeated = Val(cg.call("dice.lib.repeat", listed.node, count.node, rows=listed.random or None),
                        listed.random, listed.uses | count.uses, self.rank(listed))
-        return self.as_list(repeated, [("star", listed)])
+        known, times = constant(count.node)
+        result = self.as_list(repeated, [("star", listed)])
+        if known and isinstance(times, int) and result.items is not None:
+            return dataclasses.replace(result, items=result.items * max(times, 0))
+        return dataclasses.replace(result, items=None)
 
     def boolean(self, op: str, left: Val, right: Val) -> Val:
         """`a and b` / `a or b` as Python's values: `a and b` is b where a is true, else a (not a bool unless
@@ -225,8 +262,7 @@ class ExpressionLowering:
                 return right if bool(truth) == (op == "and") else left
             if not right.random:
                 operator = cst.And() if op == "and" else cst.Or()
-                return Val(cst.BooleanOperation(left.node, operator, right.node), False,
-                           pybool=left.pybool or right.pybool)
+                return Val(cst.BooleanOperation(left.node, operator, right.node), False, **union(left, right))
             picked = (right, self.lifted(left)) if op == "and" else (self.lifted(left), right)
             return self.one_of(Val(cst.IfExp(left.node, picked[0].node, picked[1].node), True,
                                    left.uses | right.uses), left, right)
@@ -240,7 +276,7 @@ class ExpressionLowering:
         lists = {c.pylist for c in choices}
         pylist = lists.pop() if len(lists) == 1 else None
         return Val(result.node, result.random, result.uses, result.rank, obj=shared, pylist=pylist,
-                   pybool=any(c.pybool for c in choices), numpy=any(c.numpy for c in choices))
+                   items=merged_items(choices), **union(*choices))
 
     def elementwise(self, build, *operands: Val) -> Val:
         """`build(*nodes)` over operands lined up world against world (shapes.py); its rank is the highest."""
@@ -248,7 +284,8 @@ class ExpressionLowering:
         random = any(o.random for o in operands)
         uses = frozenset().union(*[v.uses for v in lined])
         numpy = any(o.numpy for o in operands)  # Python's numbers meet NumPy's: NumPy's
-        return self.ranked(Val(build(*[v.node for v in lined]), random, uses, numpy=numpy), *operands)
+        python = all(o.python for o in operands)
+        return self.ranked(Val(build(*[v.node for v in lined]), random, uses, numpy=numpy, python=python), *operands)
 
     def expr_BooleanOperation(self, node):
         op = "and" if isinstance(node.operator, cst.And) else "or"
@@ -258,16 +295,19 @@ class ExpressionLowering:
         operand = self.value(node.expression, node.expression)
         if isinstance(node.operator, cst.Not):  # Python's `not` gives a bool
             if operand.random:
-                return self.ranked(Val(cg.call("np.logical_not", operand.node), True, operand.uses, pybool=True),
+                return self.ranked(Val(cg.call("np.logical_not", operand.node), True, operand.uses, **PYTHON_BOOL),
                                    operand)
-            return Val(cg.unary("not", operand.node), False, rank=0, pybool=True)
+            return Val(cg.unary("not", operand.node), False, rank=0, **PYTHON_BOOL)
         symbol = {cst.Minus: "-", cst.Plus: "+", cst.BitInvert: "~"}[type(node.operator)]
-        if operand.random and operand.pybool:  # -True is -1, ~True is -2 (NumPy: an error, a logical not)
-            operand = self.as_number(operand)
+        original = operand
+        # -True is -1, ~True is -2, +True is 1 (NumPy: an error, a logical not, an error)
+        (operand,) = self.python_arithmetic("~" if symbol == "~" else "-", operand, where=node)
         node = cg.unary(symbol, operand.node)
-        if operand.random and operand.numpy and symbol == "-":  # maybe NumPy bools, refused where computed only
+        if operand.random and operand.npbool and symbol == "-":  # NumPy bools, refused where computed only
             node = cg.call("dice.lib.negative", operand.node)
-        result = Val(node, operand.random, operand.uses, numpy=operand.numpy)
+        # a NumPy bool stays one under `~` (and fails under `-`, `+`); a Python bool becomes an int
+        result = Val(node, operand.random, operand.uses, numpy=original.numpy, python=original.python,
+                     npbool=original.npbool and symbol == "~", number=original.number or original.pybool)
         return self.ranked(result, operand)
 
     def expr_Comparison(self, node):
@@ -281,14 +321,14 @@ class ExpressionLowering:
                 collection = right
                 if not (left.random or collection.random):
                     piece = Val(cst.Comparison(left.node, [cst.ComparisonTarget(
-                        cst.In() if op == "in" else cst.NotIn(), collection.node)]), False, pybool=True)
+                        cst.In() if op == "in" else cst.NotIn(), collection.node)]), False, rank=0, **PYTHON_BOOL)
                 elif not collection.random:  # one fixed collection for every world
                     piece = Val(cg.call("np.isin", left.node, collection.node, invert=True if op == "not in" else None),
-                                True, left.uses | collection.uses, pybool=True)
+                                True, left.uses | collection.uses, **PYTHON_BOOL)
                 else:  # np.isin would search every world's collection at once
                     found = cg.call("dice.lib.isin_rows", left.node, collection.node, rows=left.random)
                     piece = Val(cg.call("np.logical_not", found) if op == "not in" else found, True,
-                                left.uses | collection.uses, pybool=True)
+                                left.uses | collection.uses, **PYTHON_BOOL)
             elif op in cg._COMPARE and (left.pylist or right.pylist) and (right.pylist is not False
                                                                            and left.pylist is not False):
                 if op not in ("==", "!=") or None in (left.pylist, right.pylist):
@@ -300,11 +340,15 @@ class ExpressionLowering:
                 piece = equal if op == "==" else self.ranked(Val(cg.call("np.logical_not", equal.node), equal.random,
                                                                  equal.uses), equal) if equal.random else \
                     Val(cg.unary("not", equal.node), False)
-                piece = dataclasses.replace(piece, pybool=True, numpy=False)
+                piece = dataclasses.replace(piece, **PYTHON_BOOL)
             elif op in cg._COMPARE:
                 piece = self.elementwise(lambda a, b, op=op: cg.compare(op, a, b), left, right)
-                # numbers compared: a Python bool (arrays compared: a NumPy array of bools, whose `+` is `or`)
-                piece = dataclasses.replace(piece, pybool=self.rank(piece) == 0 and not piece.numpy)
+                # Python's numbers compared: a Python bool; a NumPy value compared: a NumPy bool (arrays compared: a
+                # NumPy array of bools, whose `+` is `or`)
+                scalar = self.rank(piece) in (0, None)
+                piece = dataclasses.replace(piece, pybool=scalar and left.python and right.python, number=False,
+                                            npbool=not scalar or left.numpy or right.numpy,
+                                            numpy=not scalar or left.numpy or right.numpy)
             else:
                 raise self.error(f"comparison `{op}` is not part of the dist language", target)
             result = piece if result is None else self.binary("and", result, piece, node)
@@ -346,23 +390,55 @@ class ExpressionLowering:
         index = self.indices(node)
         if isinstance(index, tuple):  # slices: a list's is a new list, an array's a view into it
             part = {"obj": None if array.pylist else self.view_of(array), "pylist": array.pylist,
-                    "pybool": bool(array.pybool and array.pylist), "numpy": self.numpy_items(array)}
+                    **union(array)}
             if array.random:
                 return Val(cg.subscript(array.node, [cg.slice_(None, None, None)] + list(index)), True, array.uses,
                            **part)
             return Val(cg.subscript(array.node, list(index)), False, **part)
-        return self.item_of(array, self.index_value(array, index, node))
+        return self.item_of(array, self.index_value(array, index, node), index)
 
-    def item_of(self, array: Val, item: Val) -> Val:
-        """An item read from `array`: a number is a new value; a row of an array is a view into it, an item
-        of a list of lists the list it holds (aliases.py), and a list itself where its rank says so."""
+    def item_of(self, array: Val, item: Val, index=None) -> Val:
+        """An item read from `array` (at `index`, a list of index Vals, where known): a number is a new value;
+        a row of an array is a view into it, an item of a list of lists the list it holds (aliases.py), and a
+        list itself where its rank says so. Its kinds of number are any item's, or its own at a fixed index."""
+        at = None
+        if isinstance(index, list) and len(index) == 1 and not index[0].random:
+            known, value = constant(index[0].node)
+            at = value if known and isinstance(value, int) and not isinstance(value, bool) else None
+        flags = self.item_kinds_of(array, at)
+        item = self.restored(array, item, flags, at)
         rank = self.rank(item)
         if rank == 0:
-            return dataclasses.replace(item, pybool=bool(array.pybool and array.pylist), numpy=self.numpy_items(array))
+            return dataclasses.replace(item, **flags)
         # a list's items are lists only where it was made of lists (pylist 2) and the rank does not say otherwise
         pylist = (None if rank is None else rank > 0) if array.pylist == 2 else False
-        return Val(item.node, item.random, item.uses, item.rank, obj=self.view_of(array), pylist=pylist,
-                   pybool=bool(array.pybool and array.pylist), numpy=self.numpy_items(array))
+        return Val(item.node, item.random, item.uses, item.rank, obj=self.view_of(array), pylist=pylist, **flags)
+
+    def item_kinds_of(self, array: Val, at: int | None) -> dict:
+        """The kinds of number of an item of `array`: at the fixed index `at` of a list whose items the compiler
+        knows, that item's; else any item's (an array's items are NumPy values, its bools NumPy's bools)."""
+        listed = item_kinds(array)
+        if array.pylist and at is not None and array.items is not None and -len(array.items) <= at < len(array.items):
+            listed = dict(array.items[at])
+        if array.pylist is True or array.pylist == 2:
+            return listed
+        in_array = {**listed, "pybool": False, "numpy": True, "python": False,
+                    "npbool": array.npbool or array.pybool}
+        return in_array if array.pylist is False else union(listed, in_array)
+
+    def restored(self, array: Val, item: Val, flags: dict, at: int | None) -> Val:
+        """An item of a Python list as Python holds it: the list's array holds one type, so a bool stored with
+        wider numbers is read back as the bool it is (where its index is fixed and its kind known), and a fixed
+        list's Python numbers as Python numbers (the array's are NumPy's)."""
+        if array.pylist is not True:
+            return item
+        kind = exact_bool(flags)
+        if kind is not None and array.number and at is not None:
+            return dataclasses.replace(item, node=cg.call("dice.lib.as_bool", item.node,
+                                                          python=True if kind == "python" and not item.random else None))
+        if not item.random and not flags["numpy"]:
+            return dataclasses.replace(item, node=cg.call("dice.lib.python_number", item.node))
+        return item
 
     @staticmethod
     def numpy_items(array: Val) -> bool:
@@ -449,3 +525,16 @@ class ExpressionLowering:
         if value.random:
             raise self.error(f"{what} must be fixed, not random", node, hint)
         return value.node
+
+
+def _result_kinds(op: str, left: Val, right: Val) -> dict:
+    """The kinds of number of `left op right` (the operands as written): `&`, `|`, `^` of bools are bools
+    (NumPy's where one is), `+`, `-`, `*` of a NumPy bool and a bool a NumPy bool; otherwise a number."""
+    bools = (left.pybool or left.npbool, right.pybool or right.npbool)
+    if op in ("&", "|", "^"):
+        return {"pybool": left.pybool and right.pybool, "number": left.number or right.number,
+                "npbool": left.npbool and bools[1] or right.npbool and bools[0]}
+    if op in ("+", "-", "*"):
+        return {"pybool": False, "number": left.number or right.number or (left.pybool and right.pybool),
+                "npbool": left.npbool and bools[1] or right.npbool and bools[0]}
+    return {"pybool": False, "npbool": False, "number": True}

@@ -26,7 +26,7 @@ from .independence import IndependenceLowering
 from .shapes import ShapeLowering
 from .statements import StatementLowering
 from .streams import StreamLowering
-from .values import Stream, TupleVal, Val
+from .values import Stream, TupleVal, Val, kinds
 
 
 class Lowerer(StatementLowering, ControlFlowLowering, ExpressionLowering, StreamLowering, CallLowering,
@@ -152,7 +152,7 @@ class Lowerer(StatementLowering, ControlFlowLowering, ExpressionLowering, Stream
         column = self.fresh(base)
         self.assign_column(column, value)
         return Val(self.ref(column), True, frozenset([column]), obj=value.obj, pylist=value.pylist,
-                   pybool=value.pybool, numpy=value.numpy)
+                   **kinds(value))
 
     def snapshot(self, item):
         """A value copied to a temporary, so that assigning other names cannot change it."""
@@ -165,7 +165,7 @@ class Lowerer(StatementLowering, ControlFlowLowering, ExpressionLowering, Stream
         py = self.fresh_py("tmp")
         self.note_rank("py", py, self.rank(item))
         self.op(cst.Assign([cst.AssignTarget(cg.name(py))], item.node))
-        return Val(cg.name(py), False, obj=item.obj, pylist=item.pylist, pybool=item.pybool, numpy=item.numpy)
+        return Val(cg.name(py), False, obj=item.obj, pylist=item.pylist, **kinds(item))
 
     @contextmanager
     def block(self, out: list, table: str | None = None):
