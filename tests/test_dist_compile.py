@@ -154,7 +154,7 @@ def programs(draw, complex_weights: bool = False, parameter: bool = False, bools
     if parameter:
         kinds += ["weighted", "weighted"]
     if bools:
-        kinds += ["widen", "widen"]
+        kinds += ["widen", "widen", "mixed", "mixed"]
     for index in range(draw(st.integers(1, 4))):
         target = f"v{index}"
         kind = draw(st.sampled_from(kinds + (["weight"] if complex_weights else [])))
@@ -198,6 +198,26 @@ def programs(draw, complex_weights: bool = False, parameter: bool = False, bools
                       f"    {into}[{draw(st.sampled_from(['0', '1', 'dd(2)']))}] {draw(st.sampled_from(['=', '+=']))} "
                       f"{written}",
                       f"    {target} = (w{index}[0] + w{index}[1] == {other} + 1) + 2 * (w{index}[dd(2)] * 2 == 3)"]
+            names.append(target)
+        elif kind == "mixed":  # a list of Python bools, NumPy bools and numbers: each item keeps Python's kind
+            pick = ["True", "False", "(d(2) > 1)", f"({draw(st.sampled_from(names))} > 1)",
+                    "(reduce_sum([d(2), 1]) > 2)", "d(2)", "2", draw(_expressions(names, bools))]
+            first, second = draw(st.sampled_from(pick)), draw(st.sampled_from(pick))
+            made = draw(st.sampled_from([f"[{first}, {second}]", f"[{first}] * 2 + [{second}]",
+                                         f"[{first}] + [{second}, {second}]"]))
+            lines += [f"    x{index} = {made}", f"    y{index} = x{index}"]  # an alias: writes through it show
+            if draw(st.booleans()):
+                lines.append(f"    y{index}[{draw(st.sampled_from(['0', '1', 'dd(2)']))}] "
+                             f"{draw(st.sampled_from(['=', '+=']))} {draw(st.sampled_from(pick))}")
+            if draw(st.booleans()):  # a branch or a loop that rewrites it
+                lines += [f"    if {draw(st.sampled_from(names))} > 1:",
+                          f"        x{index} = [{draw(st.sampled_from(pick))}, {draw(st.sampled_from(pick))}]"]
+            at = [draw(st.sampled_from(["0", "1", "-1", "dd(2)"])) for _ in range(2)]
+            read = draw(st.sampled_from([f"x{index}[{at[0]}] {draw(st.sampled_from(['+', '-', '*', '&', '**']))} "
+                                         f"x{index}[{at[1]}]", f"-x{index}[{at[0]}]", f"x{index}[{at[0]}]",
+                                         f"reduce_sum(x{index}) + max(x{index})", f"({first} in x{index}) + 1",
+                                         f"sum(x{index}) * (x{index}[{at[0]}] == x{index}[{at[1]}])"]))
+            lines.append(f"    {target} = {read}")
             names.append(target)
         elif kind == "weight":
             cond = draw(st.sampled_from(names))
