@@ -203,15 +203,15 @@ def programs(draw, complex_weights: bool = False, parameter: bool = False, bools
             pick = ["True", "False", "(d(2) > 1)", f"({draw(st.sampled_from(names))} > 1)",
                     "(reduce_sum([d(2), 1]) > 2)", "d(2)", "2", draw(_expressions(names, bools))]
             first, second = draw(st.sampled_from(pick)), draw(st.sampled_from(pick))
-            made = draw(st.sampled_from([f"[{first}, {second}]", f"[{first}] * 2 + [{second}]",
-                                         f"[{first}] + [{second}, {second}]"]))
+            made = draw(st.sampled_from([f"[{first}, {second}, {second}]", f"[{first}] * 2 + [{second}]",
+                                         f"[{first}] + [{second}, {second}]"]))  # three items in every world
             lines += [f"    x{index} = {made}", f"    y{index} = x{index}"]  # an alias: writes through it show
             if draw(st.booleans()):
                 lines.append(f"    y{index}[{draw(st.sampled_from(['0', '1', 'dd(2)']))}] "
                              f"{draw(st.sampled_from(['=', '+=']))} {draw(st.sampled_from(pick))}")
             if draw(st.booleans()):  # a branch or a loop that rewrites it
                 lines += [f"    if {draw(st.sampled_from(names))} > 1:",
-                          f"        x{index} = [{draw(st.sampled_from(pick))}, {draw(st.sampled_from(pick))}]"]
+                          f"        x{index} = [{draw(st.sampled_from(pick))}, {draw(st.sampled_from(pick))}, 1]"]
             at = [draw(st.sampled_from(["0", "1", "-1", "dd(2)"])) for _ in range(2)]
             read = draw(st.sampled_from([f"x{index}[{at[0]}] {draw(st.sampled_from(['+', '-', '*', '&', '**']))} "
                                          f"x{index}[{at[1]}]", f"-x{index}[{at[0]}]", f"x{index}[{at[0]}]",

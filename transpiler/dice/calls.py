@@ -49,7 +49,9 @@ class CallLowering:
             if name == "abs":  # abs(True) is the int 1, abs(np.True_) is np.True_
                 original = value
                 (value,) = self.python_arithmetic("abs", value, where=node)
-                return self.ranked(Val(cg.call(ELEMENTWISE[name], value.node), value.random, value.uses,
+                # a fixed value is Python's own: Python's abs (np.abs(True) is np.True_, abs(True) the int 1)
+                function = ELEMENTWISE[name] if value.random else "abs"
+                return self.ranked(Val(cg.call(function, value.node), value.random, value.uses,
                                        numpy=original.numpy, python=original.python, npbool=original.npbool,
                                        number=original.number or original.pybool), value)
             # sign(x) is a Python int
