@@ -435,9 +435,10 @@ class ExpressionLowering:
         kind = exact_bool(flags)
         if kind is not None and array.number and at is not None:
             return dataclasses.replace(item, node=cg.call("dice.lib.as_bool", item.node,
-                                                          python=True if kind == "python" and not item.random else None))
+                                                          python=True if kind == "python" and not item.random else None),
+                                       rank=self.rank(item))
         if not item.random and not flags["numpy"]:
-            return dataclasses.replace(item, node=cg.call("dice.lib.python_number", item.node))
+            return dataclasses.replace(item, node=cg.call("dice.lib.python_number", item.node), rank=self.rank(item))
         return item
 
     @staticmethod
@@ -460,7 +461,9 @@ class ExpressionLowering:
         if array.random:
             return self.indexed(Val(cg.subscript(array.node, [cg.slice_(None, None, None)] + [i.node for i in index]),
                                     True, uses), array, index)
-        return Val(cg.subscript(array.node, [i.node for i in index]), False)
+        rank = self.rank(array)
+        known = rank is not None and rank >= len(index) and all(self.rank(i) == 0 for i in index)
+        return Val(cg.subscript(array.node, [i.node for i in index]), False, rank=rank - len(index) if known else None)
 
     def indexed(self, result: Val, array: Val, index: list) -> Val:
         """A column read at one number per axis: its rank drops by one per index (when all are known)."""
