@@ -238,6 +238,7 @@ MIXED = {
                               "    return v1",
     "max_of_a_numpy_bool_and_a_number": f"m = max({NUMPY_BOOL}, 0)\n    return m + m, -m",
     "fixed_max_of_bools": "v = max(True, False)\n    return -v, v + v, max(True, 1)",
+    "sum_of_arguments_starts_from_zero": f"a = {NUMPY_BOOL}\n    b = d(2) > 1\n    return sum(a, a), sum(b, b), sum(a, b)",
     # fixed values NumPy computed (np.abs, np.minimum) where Python has its own bools: `-` of them failed
     "fixed_abs_of_a_bool": "v = abs(True)\n    return -v, v + d(2)",
     "fixed_min_of_list_items": "x = [True, False]\n    v = min(x[0], x[1])\n    return -v + d(2), v + v",

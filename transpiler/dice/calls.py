@@ -266,6 +266,8 @@ class CallLowering:
                                        python=self.item_kinds_of(value, None)["python"])
         values = [self.value(a.value, node) for a in positional]
         result = values[0]
+        if result.pybool or result.npbool:  # sum(a, b) starts from 0: 0 + np.True_ is an int, np.True_ + b may not be
+            result = self.binary("+", Val(cg.literal(0), False, rank=0), result, node)
         for value in values[1:]:
             result = self.binary("+", result, value, node)
         return result
