@@ -180,7 +180,7 @@ def as_number(value):
 def as_bool(value, python: bool = False):
     """An item of a Python list that is a bool, read back from the list's array, which stores it as a wider number
     when the list also holds numbers: a Python bool (`python`, a fixed item), else NumPy's bool (a column of
-    them stands for Python's or NumPy's bools, see ExpressionLowering.python_arithmetic)."""
+    them stands for Python's or NumPy's bools, see KindLowering.python_arithmetic in transpiler/dice/kinds.py)."""
     if python:
         return bool(value)
     return np.asarray(value).astype(np.bool_) if isinstance(value, np.ndarray) else np.bool_(value)

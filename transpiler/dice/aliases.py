@@ -15,7 +15,8 @@ from __future__ import annotations
 import dataclasses
 
 from .bindings import FIXED, RANDOM, VALUE, Binding
-from .values import Shared, TupleVal, Val, merged_items, union
+from .kinds import merged_items, union
+from .values import Shared, TupleVal, Val
 
 
 def _objects(held) -> list:

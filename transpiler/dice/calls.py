@@ -9,7 +9,8 @@ from .. import codegen as cg
 from . import ir, prelude
 from .bindings import (AXIS_FUNCTIONS, ELEMENTWISE, FIXED_ONLY, STREAM, VALUE, Binding, Scope, find_yield, is_ref,
                        is_return, scalar_literal)
-from .values import NUMPY_BOOL, NUMPY_NUMBER, Segment, Stream, TupleVal, Val, kinds, union
+from .kinds import NUMPY_BOOL, NUMPY_NUMBER, kinds
+from .values import Segment, Stream, TupleVal, Val
 
 KEEP_RANK = {"argsort", "flip", "cumsum", "sort"}  # the other AXIS_FUNCTIONS drop the axis they reduce
 

@@ -13,7 +13,8 @@ from .. import codegen as cg
 from ..errors import TranspileError
 from . import ir
 from .bindings import DELETED, FIXED, PARTIAL, RANDOM, STREAM, VALUE, Binding, constant, find_yield, is_ref, temp_ref
-from .values import Val, kinds, merged_items, union, widens
+from .kinds import kinds, merged_items, union, widens
+from .values import Val
 
 
 class ControlFlowLowering:

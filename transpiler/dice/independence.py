@@ -8,7 +8,8 @@ import libcst as cst
 from ..errors import TranspileError
 from . import ir
 from .bindings import FIXED, VALUE, target_names
-from .values import Val, kinds
+from .kinds import kinds
+from .values import Val
 
 
 class IndependenceLowering:

@@ -23,14 +23,15 @@ from .control import ControlFlowLowering
 from .expressions import ExpressionLowering
 from .generators import GeneratorLowering
 from .independence import IndependenceLowering
+from .kinds import KindLowering, kinds
 from .shapes import ShapeLowering
 from .statements import StatementLowering
 from .streams import StreamLowering
-from .values import Stream, TupleVal, Val, kinds
+from .values import Stream, TupleVal, Val
 
 
-class Lowerer(StatementLowering, ControlFlowLowering, ExpressionLowering, StreamLowering, CallLowering,
-              IndependenceLowering, ShapeLowering, AliasLowering, GeneratorLowering):
+class Lowerer(StatementLowering, ControlFlowLowering, ExpressionLowering, KindLowering, StreamLowering,
+              CallLowering, IndependenceLowering, ShapeLowering, AliasLowering, GeneratorLowering):
     """The state of lowering one @dist function (tables, scopes, fresh names) and its helpers; the parts of the
     language are lowered by the mixins, one module each."""
 

@@ -18,7 +18,8 @@ import libcst as cst
 
 from .. import codegen as cg
 from .bindings import is_ref, scalar_literal
-from .values import Val, kinds
+from .kinds import kinds
+from .values import Val
 
 
 class ShapeLowering:

@@ -9,7 +9,8 @@ import libcst as cst
 from .. import codegen as cg
 from . import ir
 from .bindings import DELETED, FIXED, RANDOM, RESERVED, STREAM, TABLE, VALUE, Binding, constant
-from .values import Stream, TupleVal, Val, item_kinds, kinds, union
+from .kinds import item_kinds, kinds, union
+from .values import Stream, TupleVal, Val
 
 
 class StatementLowering:

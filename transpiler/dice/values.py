@@ -27,7 +27,7 @@ class Val:
     # The kinds of number Python has here in some world (for a list or an array: in some item). They decide
     # arithmetic: Python's bools add as ints (True + True == 2), NumPy's bools as `or` (np.True_ + np.True_ is
     # np.True_, `-` fails), and a column (or a list's array) holds one type, so a bool stored with ints reads as an
-    # int. `ExpressionLowering.python_arithmetic` compiles what these make exact and refuses the rest.
+    # int. kinds.py compiles what these make exact and refuses the rest.
     pybool: bool = field(default=False, compare=False)  # maybe a Python bool
     # maybe a NumPy value (an array, an item of one, a reduction): a comparison of it is a NumPy bool
     numpy: bool = field(default=False, compare=False)
@@ -37,35 +37,6 @@ class Val:
     # a Python list of a length the compiler knows: each item's kinds (a `kinds` dict), else None
     items: tuple | None = field(default=None, compare=False)
 
-
-KINDS = ("pybool", "numpy", "npbool", "number", "python")
-PYTHON_BOOL = {"pybool": True, "numpy": False, "npbool": False, "number": False, "python": True}
-NUMPY_BOOL = {"pybool": False, "numpy": True, "npbool": True, "number": False, "python": False}
-NUMPY_NUMBER = {"pybool": False, "numpy": True, "npbool": False, "number": True, "python": False}
-
-
-def kinds(value) -> dict:
-    """The kinds of number of a `Val` or `Binding` (values.py), to pass on: `Val(..., **kinds(v))`; with the
-    per-item kinds of a list."""
-    return {**{name: getattr(value, name) for name in KINDS}, "items": value.items}
-
-
-def union(*values) -> dict:
-    """Kinds of a value that is one of `values` (or holds their items) in some world; a `kinds` dict or a Val."""
-    values = [v if isinstance(v, dict) else kinds(v) for v in values]
-    return {name: any(v[name] for v in values) for name in KINDS}
-
-
-def item_kinds(value) -> dict:
-    """The kinds of one item of a list (or a number): the flags without the per-item ones."""
-    return {name: getattr(value, name) if not isinstance(value, dict) else value[name] for name in KINDS}
-
-
-def exact_bool(k: dict) -> str | None:
-    """"python" or "numpy" where a value is a bool of that kind in every world, else None."""
-    if k["number"] or k["pybool"] == k["npbool"]:
-        return None
-    return "python" if k["pybool"] else "numpy"
 
 @dataclass(frozen=True)
 class Shared:
@@ -108,21 +79,3 @@ class Stream:
         """Every element can be reached by its index (no Producer)."""
         return all(isinstance(part, Segment) for part in self.segments)
 
-
-def merged_items(values) -> tuple | None:
-    """The per-item kinds of a list that is one of `values` (bindings or Vals): item by item where all of them
-    know their items and have the same length, else None."""
-    known = [v.items for v in values]
-    if not known or any(k is None for k in known) or len({len(k) for k in known}) != 1:
-        return None
-    return tuple(union(*column) for column in zip(*known))
-
-
-def widens(before, after) -> bool:
-    """Whether `after` may be a kind of number `before` is not (in some item: a loop must read it again)."""
-    grown = any(getattr(after, name) and not getattr(before, name) for name in KINDS)
-    if before.items is None:
-        return grown
-    if after.items is None or len(after.items) != len(before.items):
-        return True
-    return grown or any(a[name] and not b[name] for a, b in zip(after.items, before.items) for name in KINDS)
