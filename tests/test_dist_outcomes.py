@@ -242,6 +242,9 @@ MIXED = {
     # fixed values NumPy computed (np.abs, np.minimum) where Python has its own bools: `-` of them failed
     "fixed_abs_of_a_bool": "v = abs(True)\n    return -v, v + d(2)",
     "fixed_min_of_list_items": "x = [True, False]\n    v = min(x[0], x[1])\n    return -v + d(2), v + v",
+    "fixed_abs_and_max_of_an_or": "v0 = (1 > 0) or 0\n    return -abs(v0) + d(2), -max(v0, v0)",
+    "fixed_min_of_an_or_in_a_loop": "v0 = 1\n    for i in range(2):\n        v0 = (v0 or True)\n"
+                                    "        v1 = -min(v0, True)\n    return v1 + d(2)",
     "fixed_max_in_a_loop": "v0 = not (not 1)\n    for i in range(2):\n        v0 = max(v0, i > 0)\n        v1 = -v0\n"
                            "    return v1 + d(2)",
 }

@@ -147,7 +147,7 @@ class CallLowering:
         if not result.random and self.rank(result) != 0:  # a fixed value of unknown rank: a number, or an array
             result = dataclasses.replace(result, node=cg.call("dice.lib.python_number", result.node))
         flags = _extremum_kinds(values)
-        if self.rank(result) != 0:
+        if self.rank(result) != 0 and result.random:  # arrays per world (a fixed one is NumPy's as in Python)
             flags = {**flags, "numpy": True, "python": False, "npbool": flags["npbool"] or flags["pybool"]}
         return dataclasses.replace(result, **flags)
 

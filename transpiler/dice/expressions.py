@@ -218,7 +218,9 @@ class ExpressionLowering:
                 return right if bool(truth) == (op == "and") else left
             if not right.random:
                 operator = cst.And() if op == "and" else cst.Or()
-                return Val(cst.BooleanOperation(left.node, operator, right.node), False, **union(left, right))
+                ranks = {self.rank(left), self.rank(right)}
+                return Val(cst.BooleanOperation(left.node, operator, right.node), False,
+                           rank=ranks.pop() if len(ranks) == 1 else None, **union(left, right))
             picked = (right, self.lifted(left)) if op == "and" else (self.lifted(left), right)
             return self.one_of(Val(cst.IfExp(left.node, picked[0].node, picked[1].node), True,
                                    left.uses | right.uses), left, right)
