@@ -9,7 +9,7 @@ from .. import codegen as cg
 from . import ir, prelude
 from .bindings import (AXIS_FUNCTIONS, ELEMENTWISE, FIXED_ONLY, STREAM, VALUE, Binding, Scope, find_yield, is_ref,
                        is_return, scalar_literal)
-from .kinds import NUMPY_BOOL, NUMPY_NUMBER, kinds
+from .kinds import NUMPY_BOOL, NUMPY_NUMBER, kinds, union
 from .values import Segment, Stream, TupleVal, Val
 
 KEEP_RANK = {"argsort", "flip", "cumsum", "sort"}  # the other AXIS_FUNCTIONS drop the axis they reduce
@@ -144,11 +144,13 @@ class CallLowering:
         for value in values[1:]:
             result = self.elementwise(lambda a, b: cg.call(fn, a, b), result, value)
         # max(True, False) is True; max(a, b) of the dist language is a Python number where the values are numbers
-        if not result.random and self.rank(result) != 0:  # a fixed value of unknown rank: a number, or an array
+        rank = self.rank(result)
+        if not result.random and rank is None:  # a fixed value of unknown rank: a number, or an array
             result = dataclasses.replace(result, node=cg.call("dice.lib.python_number", result.node))
         flags = _extremum_kinds(values)
-        if self.rank(result) != 0 and result.random:  # arrays per world (a fixed one is NumPy's as in Python)
-            flags = {**flags, "numpy": True, "python": False, "npbool": flags["npbool"] or flags["pybool"]}
+        if rank != 0 and result.random:  # arrays per world (a fixed one is NumPy's as in Python), or maybe numbers
+            arrays = {**flags, "numpy": True, "python": False, "npbool": flags["npbool"] or flags["pybool"]}
+            flags = arrays if rank is not None else union(flags, arrays)
         return dataclasses.replace(result, **flags)
 
     def starred_stream(self, positional) -> Stream | None:
