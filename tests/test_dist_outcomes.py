@@ -204,3 +204,89 @@ def test_numpy_bool_negated_where_it_runs_fails_as_in_python():
         enumerate_distribution(source, "f")
     with pytest.raises(TypeError):
         compile_dist(source)["f"](semiring="fraction")
+
+
+# Lists and values that mix Python bools, NumPy bools and numbers (issue #10): each item keeps Python's kind where
+# the compiler knows it (a fixed index, a list it built), a bool stored with ints in one array is read back as the
+# bool it is, and arithmetic that cannot be told apart (a Python bool in some worlds, a NumPy bool in others) is
+# refused with a located error. Value and outcome type against the brute-force oracle.
+NUMPY_BOOL = "(reduce_sum([d(2), 1]) > 2)"
+MIXED = {
+    "issue_example": "ys = [d(2), d(2)]\n    xs = [reduce_sum(ys) > 2, True]\n    return xs[1] + xs[1]",
+    "numpy_item_at_a_fixed_index": f"xs = [{NUMPY_BOOL}, True]\n    return xs[0] + xs[0], xs[1] + xs[1], xs[0] + xs[1]",
+    "negative_index": f"xs = [{NUMPY_BOOL}, True]\n    return xs[-1] + xs[-1], xs[-2] * xs[-2]",
+    "numpy_bool_stored_with_ints": f"xs = [{NUMPY_BOOL}, 5]\n    return xs[0] + xs[0], xs[0], xs[1] + xs[0]",
+    "python_bool_stored_with_ints": "xs = [d(2) > 1, 5]\n    return xs[0], xs[0] + xs[0], xs[0] & xs[0], xs[dd(2)] + 1",
+    "fixed_bools": "xs = [True, True]\n    y = xs[0] + xs[1]\n    return y, y + d(2)",
+    "fixed_bool_and_int": "xs = [True, 2]\n    return xs[0] & xs[0], xs[0], xs[0] + xs[1]",
+    "fixed_numpy_bool_with_python_bool": "v = reduce_sum([1, 1])\n    xs = [v > 1, True]\n    return xs[1] + xs[1], "
+                                         "xs[0] + xs[0]",
+    "fixed_items_are_python_numbers": "xs = [1, 2]\n    return (xs[0] > 0) + (xs[1] > 0)",
+    "unpacked": f"a, b = [{NUMPY_BOOL}, d(2) > 1]\n    return a + a, b + b",
+    "written_at_a_fixed_index": f"xs = [{NUMPY_BOOL}, 3]\n    ys = xs\n    ys[1] = d(2) > 1\n"
+                                "    return xs[1] + xs[1], xs[0] + xs[0]",
+    "augmented_at_a_fixed_index": f"xs = [{NUMPY_BOOL}, d(2) > 1, 3]\n    xs[0] += True\n    xs[1] += True\n"
+                                  "    return xs[0], xs[1]",
+    "repeated": "xs = [d(2) > 1] * 2 + [5]\n    return xs[0] + xs[1], xs[2] + xs[1]",
+    "joined": f"xs = [{NUMPY_BOOL}] + [True, 4]\n    return xs[0] + xs[0], xs[1] + xs[1], xs[2] + xs[0]",
+    "membership_and_reductions": f"xs = [{NUMPY_BOOL}, True, 2]\n    return (True in xs) + (True in xs), reduce_sum(xs), "
+                                 "sum(xs), max(xs) == 2",
+    "loop_rewrites_an_item": "xs = [True, False]\n    for i in range(2):\n        xs[i] = xs[i] + (d(2) > 1)\n"
+                             "    return xs[0] + xs[1]",
+    "branch_joins_lists": "xs = [True, 1]\n    if d(2) == 1:\n        xs = [d(2) > 1, 2]\n    return xs[0] + xs[0]",
+    "max_of_bools_in_a_loop": "v0 = True\n    for i in range(2):\n        v0 = max(v0, False)\n        v1 = -v0\n"
+                              "    return v1",
+    "max_of_a_numpy_bool_and_a_number": f"m = max({NUMPY_BOOL}, 0)\n    return m + m, -m",
+    "fixed_max_of_bools": "v = max(True, False)\n    return -v, v + v, max(True, 1)",
+    "sum_of_arguments_starts_from_zero": f"a = {NUMPY_BOOL}\n    b = d(2) > 1\n    return sum(a, a), sum(b, b), sum(a, b)",
+    # fixed values NumPy computed (np.abs, np.minimum) where Python has its own bools: `-` of them failed
+    "fixed_abs_of_a_bool": "v = abs(True)\n    return -v, v + d(2)",
+    "fixed_min_of_list_items": "x = [True, False]\n    v = min(x[0], x[1])\n    return -v + d(2), v + v",
+    "fixed_abs_and_max_of_an_or": "v0 = (1 > 0) or 0\n    return -abs(v0) + d(2), -max(v0, v0)",
+    "fixed_min_of_an_or_in_a_loop": "v0 = 1\n    for i in range(2):\n        v0 = (v0 or True)\n"
+                                    "        v1 = -min(v0, True)\n    return v1 + d(2)",
+    "fixed_max_in_a_loop": "v0 = not (not 1)\n    for i in range(2):\n        v0 = max(v0, i > 0)\n        v1 = -v0\n"
+                           "    return v1 + d(2)",
+}
+
+
+@pytest.mark.parametrize("case", sorted(MIXED))
+def test_mixed_bools_follow_python(case):
+    from tests.dist_oracle import enumerate_distribution
+
+    source = f"from lifted import dist\n\n\n@dist\ndef f():\n    {MIXED[case]}\n"
+    result = compile_dist(source)["f"](semiring="fraction")
+    expected = enumerate_distribution(source, "f")
+    assert result == expected
+    assert {_types(outcome) for outcome in result} == {_types(outcome) for outcome in expected}
+
+
+@pytest.mark.parametrize("body, line", [
+    # a Python bool in some worlds, a NumPy bool in others: True + True is 2, np.True_ + np.True_ is True
+    (f"x = {NUMPY_BOOL} if d(2) == 1 else d(2) > 1\n    return x + x", 7),
+    (f"xs = [{NUMPY_BOOL}, True]\n    return xs[dd(2)] + xs[dd(2)]", 7),
+    # a NumPy bool stored with ints in one column or list reads as an int
+    (f"x = {NUMPY_BOOL} if d(2) == 1 else 2\n    return x + x", 7),
+    (f"xs = [{NUMPY_BOOL}, 5]\n    return xs[dd(2)] * xs[dd(2)]", 7),
+    (f"xs = [{NUMPY_BOOL}, 5]\n    return ~xs[dd(2)]", 7),
+    # a NumPy value in some worlds, a Python number in others: compared, a bool of either kind
+    ("x = reduce_sum([d(2), 1]) if d(2) == 1 else d(2)\n    return (x > 1) + (x > 1)", 7),
+    # a write at a random index: either item may be the NumPy bool or the Python one
+    (f"xs = [True, False]\n    xs[dd(2)] = {NUMPY_BOOL}\n    return xs[0] + xs[1]", 8),
+    # the fuzzer's case: an item that may be a NumPy bool or an int, written through an alias
+    ("v0 = reduce_sum([d(2), 1])\n    a1 = [(v0 == v0), v0]\n    b1 = a1\n    b1[dd(2)] += (not (v0 - v0))\n"
+     "    return a1[0], a1[1]", 9),
+    # a loop that turns a list's Python bool into a NumPy one
+    (f"xs = [True, 1]\n    for i in range(2):\n        ys = xs[0] + xs[0]\n        xs = [{NUMPY_BOOL}, 1]\n"
+     "    return ys", 8),
+])
+def test_mixed_bools_that_cannot_be_told_apart_are_refused(body, line):
+    from lifted.transpiler.errors import TranspileError
+    from tests.dist_oracle import enumerate_distribution
+
+    source = f"from lifted import dist\n\n\n@dist\ndef f():\n    {body}\n"
+    enumerate_distribution(source, "f")  # Python computes it: the compiler must not give another answer
+    with pytest.raises(TranspileError) as error:
+        compile_dist(source)
+    text = error.value.format()
+    assert text.startswith(f"prog.py:{line}:") and "hint:" in text and "bool" in text

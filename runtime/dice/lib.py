@@ -169,23 +169,22 @@ def shift(value, count, left: bool):
     return result
 
 
-MIXED_BOOLS = "a Python bool in some worlds and maybe a NumPy bool in others"
-
-
-def as_number(value, numpy: bool = False):
+def as_number(value):
     """A value that may hold Python bools, as Python's arithmetic reads them: bools as the ints 0 and 1 (`True +
     True` is 2, `-True` is -1, where NumPy's bools give True or fail); any other value as it is (a narrow
-    integer column keeps its int64 view: narrow.py). `numpy`: the value may also be a NumPy bool in some worlds
-    (one side of a branch a Python comparison, the other a NumPy one), where Python's arithmetic is NumPy's: a
-    column of bools cannot say which world holds which, so it is refused (never another number)."""
+    integer column keeps its int64 view: narrow.py). The compiler reads only columns of Python bools this way
+    (KindLowering.python_arithmetic refuses a value that may be either kind of bool)."""
     value = np.asanyarray(value)
-    if value.dtype != np.bool_:
-        return value
-    if numpy and value.size:
-        raise TypeError(f"arithmetic on a value that is {MIXED_BOOLS} (where `+` is `or` and `-` fails): the dist "
-                        "language holds both as one column of bools; convert the NumPy one with int(...) where "
-                        "it is made")
-    return value.astype(np.int64)
+    return value.astype(np.int64) if value.dtype == np.bool_ else value
+
+
+def as_bool(value, python: bool = False):
+    """An item of a Python list that is a bool, read back from the list's array, which stores it as a wider number
+    when the list also holds numbers: a Python bool (`python`, a fixed item), else NumPy's bool (a column of
+    them stands for Python's or NumPy's bools, see KindLowering.python_arithmetic in transpiler/dice/kinds.py)."""
+    if python:
+        return bool(value)
+    return np.asarray(value).astype(np.bool_) if isinstance(value, np.ndarray) else np.bool_(value)
 
 
 def negative(value):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 
 from .bindings import FIXED, RANDOM, VALUE, Binding
+from .kinds import merged_items, union
 from .values import Shared, TupleVal, Val
 
 
@@ -146,8 +147,8 @@ class AliasLowering:
             pylists = {b.pylist for b in held if b is not None}
             merged[name] = dataclasses.replace(binding, obj=self.merged_object(objects, merged, name),
                                                pylist=pylists.pop() if len(pylists) == 1 else None,
-                                               pybool=any(b.pybool for b in held if b is not None),
-                                               numpy=any(b.numpy for b in held if b is not None))
+                                               **union(*[b for b in held if b is not None]),
+                                               items=merged_items([b for b in held if b is not None]))
 
     def loop_aliases_settle(self, scopes: list, entries: list[dict], ends: list[dict]) -> list:
         """Names whose object at the end of a loop body differs from the one they entered with while one of the

@@ -42,6 +42,10 @@ class Binding:
     pylist: bool | None = dataclasses.field(default=False, compare=False)  # FIXED, RANDOM: a Python list
     pybool: bool = dataclasses.field(default=False, compare=False)  # FIXED, RANDOM: maybe a Python bool (values.py)
     numpy: bool = dataclasses.field(default=False, compare=False)  # FIXED, RANDOM: maybe a NumPy value (values.py)
+    npbool: bool = dataclasses.field(default=False, compare=False)  # FIXED, RANDOM: the other kinds (values.py)
+    number: bool = dataclasses.field(default=True, compare=False)
+    python: bool = dataclasses.field(default=True, compare=False)
+    items: tuple | None = dataclasses.field(default=None, compare=False)
 
 
 class Scope:

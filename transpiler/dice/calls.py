@@ -9,6 +9,7 @@ from .. import codegen as cg
 from . import ir, prelude
 from .bindings import (AXIS_FUNCTIONS, ELEMENTWISE, FIXED_ONLY, STREAM, VALUE, Binding, Scope, find_yield, is_ref,
                        is_return, scalar_literal)
+from .kinds import NUMPY_BOOL, NUMPY_NUMBER, kinds, union
 from .values import Segment, Stream, TupleVal, Val
 
 KEEP_RANK = {"argsort", "flip", "cumsum", "sort"}  # the other AXIS_FUNCTIONS drop the axis they reduce
@@ -46,10 +47,16 @@ class CallLowering:
             return self.axis_function(name, node, positional, keywords)
         if name in ELEMENTWISE:
             value = self.value(positional[0].value, node)
-            if value.random and value.pybool:  # abs(True) is the int 1
-                value = self.as_number(value)
-            return self.ranked(Val(cg.call(ELEMENTWISE[name], value.node), value.random, value.uses,
-                                   numpy=value.numpy and name == "abs"), value)  # sign(x) is a Python int
+            if name == "abs":  # abs(True) is the int 1, abs(np.True_) is np.True_
+                original = value
+                (value,) = self.python_arithmetic("abs", value, where=node)
+                # a fixed value is Python's own: Python's abs (np.abs(True) is np.True_, abs(True) the int 1)
+                function = ELEMENTWISE[name] if value.random else "abs"
+                return self.ranked(Val(cg.call(function, value.node), value.random, value.uses,
+                                       numpy=original.numpy, python=original.python, npbool=original.npbool,
+                                       number=original.number or original.pybool), value)
+            # sign(x) is a Python int
+            return self.ranked(Val(cg.call(ELEMENTWISE[name], value.node), value.random, value.uses), value)
         if name in FIXED_ONLY:
             args = [self.fixed(a.value, f"the argument of {name}()") for a in positional]
             one_axis = all(scalar_literal(a) for a in args)  # zeros(n), arange(a, b): arrays of one axis
@@ -121,19 +128,30 @@ class CallLowering:
             self.check_axis(name, only, -1, node)
             result = self.python_reduced(Val(cg.call(f"np.{name}", only.node, axis=-1), only.random, only.uses),
                                          only)
-            # the largest of a Python list of bools is one of them (an array's is a NumPy bool)
-            return dataclasses.replace(result, pybool=bool(only.pybool and only.pylist),
-                                       numpy=self.numpy_items(only))
+            # the largest of a Python list is one of its items (an array's: a NumPy value; a list's of ints and
+            # bools: stored as an int)
+            return dataclasses.replace(result, **self.item_kinds_of(only, None))
         values = [self.value_of(v, node) for v in values]
         if not any(v.random for v in values) and all(self.rank(v) == 0 for v in values):  # fixed numbers: Python's
-            return Val(cg.call(name, *[v.node for v in values]), False, rank=0, pybool=any(v.pybool for v in values),
-                       numpy=any(v.numpy for v in values))
+            # max(a, b) of the dist language is NumPy's, given back as a Python number (dice.lib.python_number)
+            fn = "np.maximum" if name == "max" else "np.minimum"
+            result = values[0].node
+            for value in values[1:]:
+                result = cg.call(fn, result, value.node)
+            return Val(cg.call("dice.lib.python_number", result), False, rank=0, **_extremum_kinds(values))
         result = values[0]
         fn = "np.maximum" if name == "max" else "np.minimum"
         for value in values[1:]:
             result = self.elementwise(lambda a, b: cg.call(fn, a, b), result, value)
         # max(True, False) is True; max(a, b) of the dist language is a Python number where the values are numbers
-        return dataclasses.replace(result, pybool=any(v.pybool for v in values), numpy=self.rank(result) != 0)
+        rank = self.rank(result)
+        if not result.random and rank is None:  # a fixed value of unknown rank: a number, or an array
+            result = dataclasses.replace(result, node=cg.call("dice.lib.python_number", result.node))
+        flags = _extremum_kinds(values)
+        if rank != 0 and result.random:  # arrays per world (a fixed one is NumPy's as in Python), or maybe numbers
+            arrays = {**flags, "numpy": True, "python": False, "npbool": flags["npbool"] or flags["pybool"]}
+            flags = arrays if rank is not None else union(flags, arrays)
+        return dataclasses.replace(result, **flags)
 
     def starred_stream(self, positional) -> Stream | None:
         """dice-nine's `sum(*s1, x, *s2)`: the arguments as one stream, a starred one's elements in its place
@@ -215,7 +233,7 @@ class CallLowering:
         rank = self.rank(value)
         if rank is None or rank < 1:
             return result
-        return Val(result.node, value.random, result.uses, rank - 1, pybool=result.pybool, numpy=result.numpy)
+        return Val(result.node, value.random, result.uses, rank - 1, **kinds(result))
 
     def python_reduced(self, result: Val, value: Val) -> Val:
         """Python's sum/max/min of `value`: of a fixed Python list of Python numbers, a Python number (np.sum
@@ -245,10 +263,14 @@ class CallLowering:
                 return self.inline(prelude.functions()["lazy_sum"], node, positional, {}, stream=value)
             value = self.value_of(value, node)
             self.check_axis("sum", value, -1, node)
+            numpy = self.numpy_items(value)  # Python's sum of NumPy values is NumPy's; of bools a number
             return dataclasses.replace(self.python_reduced(Val(cg.call("np.sum", value.node, axis=-1), value.random,
-                                                               value.uses), value), numpy=self.numpy_items(value))
+                                                               value.uses), value), numpy=numpy,
+                                       python=self.item_kinds_of(value, None)["python"])
         values = [self.value(a.value, node) for a in positional]
         result = values[0]
+        if result.pybool or result.npbool:  # sum(a, b) starts from 0: 0 + np.True_ is an int, np.True_ + b may not be
+            result = self.binary("+", Val(cg.literal(0), False, rank=0), result, node)
         for value in values[1:]:
             result = self.binary("+", result, value, node)
         return result
@@ -298,7 +320,7 @@ class CallLowering:
             axis += 1
         # NumPy's results, except argmin/argmax, which the dist language reads as Python ints
         result = Val(cg.call(AXIS_FUNCTIONS[name], value.node, axis=axis), value.random, value.uses,
-                     numpy=name not in ("argmin", "argmax"))
+                     **_axis_kinds(name, value))
         if name in KEEP_RANK:
             return self.ranked(result, value) if value.random else result
         return self.reduced(result, value)
@@ -376,3 +398,23 @@ class CallLowering:
             self.call_stack.pop()
             self.call_loc = outer_loc
             self.yield_targets = targets
+
+
+def _extremum_kinds(values) -> dict:
+    """max(a, b) of the dist language: NumPy's, given back as Python's value (a bool of either kind is then a
+    Python bool); a column of it holds one type, so bools with numbers are stored as numbers."""
+    return {"pybool": any(v.pybool or v.npbool for v in values), "npbool": False, "numpy": False, "python": True,
+            "number": any(v.number for v in values)}
+
+
+def _axis_kinds(name: str, value: Val) -> dict:
+    """The kinds of NumPy's reductions and reorderings: NumPy values (argmin and argmax: Python ints); all and
+    any give NumPy bools, min, max, sort and flip the items' type, sum and cumsum numbers."""
+    if name in ("argmin", "argmax"):
+        return {}
+    bools = value.pybool or value.npbool
+    if name in ("reduce_all", "reduce_any"):
+        return NUMPY_BOOL
+    if name in ("reduce_min", "reduce_max", "sort", "flip"):
+        return {**NUMPY_NUMBER, "npbool": bools, "number": value.number}
+    return NUMPY_NUMBER

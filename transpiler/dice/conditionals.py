@@ -17,6 +17,7 @@ import libcst as cst
 from .. import codegen as cg
 from . import ir
 from .bindings import FIXED, RANDOM, VALUE, constant
+from .kinds import union
 from .values import Val
 
 _QUIET_BINARY = (cst.Add, cst.Subtract, cst.Multiply)
@@ -89,7 +90,7 @@ class ConditionalLowering:
             if not right.random:
                 operator = cst.And() if op == "and" else cst.Or()
                 return Val(cst.BooleanOperation(left.node, operator, right.node), False, rank=rank,
-                           pybool=left.pybool or right.pybool)
+                           **union(left, right))
             picked = (right, self.lifted(left)) if op == "and" else (self.lifted(left), right)
             return self.one_of(Val(cst.IfExp(left.node, picked[0].node, picked[1].node), True,
                                    left.uses | right.uses, rank), left, right)

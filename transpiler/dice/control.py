@@ -14,6 +14,7 @@ from ..errors import TranspileError
 from . import ir
 from .bindings import DELETED, FIXED, PARTIAL, RANDOM, STREAM, VALUE, Binding, constant, find_yield, is_ref, temp_ref
 from .conditionals import side_tables
+from .kinds import kinds, merged_items, union, widens
 from .values import Val
 
 
@@ -210,13 +211,13 @@ class ControlFlowLowering:
                               for scope, entry, end in zip(scopes, entries, ends) for name, b in entry.items()
                               if b.kind in (FIXED, RANDOM) and name in end and end[name].kind in (FIXED, RANDOM)
                               and b.pylist is not None and end[name].pylist != b.pylist]
-                # a name that is a Python bool (or a NumPy value) after the body and not before may be one in any
-                # iteration
-                unsettled += [(scope, name, dataclasses.replace(b, pybool=b.pybool or end[name].pybool,
-                                                                numpy=b.numpy or end[name].numpy))
+                # a name that may be a kind of number (a Python bool, a NumPy value...) after the body and not before
+                # may be one in any iteration (a list: in any item, and item by item where the length stays)
+                unsettled += [(scope, name, dataclasses.replace(b, **union(b, end[name]),
+                                                                items=merged_items([b, end[name]])))
                               for scope, entry, end in zip(scopes, entries, ends) for name, b in entry.items()
                               if b.kind in (FIXED, RANDOM) and name in end and end[name].kind in (FIXED, RANDOM)
-                              and (end[name].pybool and not b.pybool or end[name].numpy and not b.numpy)]
+                              and widens(b, end[name])]
                 # a name bound to a value without a name of its own (a helper's parameter) and rebound in the body:
                 # the next iteration must read the new value, so it becomes a local or column before the loop
                 named = [(scope, name, b) for scope, entry, end in zip(scopes, entries, ends)
@@ -246,7 +247,7 @@ class ControlFlowLowering:
                     fixed = scope.env[name]
                     self.assign_column(column, Val(cg.name(fixed.py), False))
                     scope.env[name] = Binding(RANDOM, col=column, obj=self.object_of(fixed), pylist=fixed.pylist,
-                                              pybool=fixed.pybool, numpy=fixed.numpy)
+                                              **kinds(fixed))
             else:  # pragma: no cover - the kinds only ever grow
                 raise TranspileError("loop kinds did not settle", self.call_loc)
         finally:

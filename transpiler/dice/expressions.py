@@ -7,11 +7,10 @@ import libcst as cst
 
 from .. import codegen as cg
 from .bindings import DELETED, FIXED, RANDOM, STREAM, TABLE, VALUE, constant
+from .kinds import PYTHON_BOOL, item_kinds, kinds, merged_items, result_kinds, union
 from .values import Segment, Stream, TupleVal, Val
 
 
-_WIDENED = ("+", "-", "*", "**", "//", "%")  # arithmetic whose result on Python bools is an int
-_INT8 = ("**", "//", "%")  # NumPy: int8 from a bool and a bool or a Python int
 # Python raises ZeroDivisionError where NumPy gives inf, nan or 0 (with a warning)
 _CHECKED_DIVISION = {"/": "dice.arith.true_divide", "//": "dice.arith.floor_divide", "%": "dice.arith.remainder"}
 
@@ -58,7 +57,7 @@ class ExpressionLowering:
     def name_value(self, node: cst.Name):
         name = node.value
         if name in ("True", "False", "None"):
-            return Val(cg.name(name), False, pybool=name != "None")
+            return Val(cg.name(name), False, rank=0, **(PYTHON_BOOL if name != "None" else {}))
         binding = self.scope.env.get(name)
         if binding is None:
             if name in self.parsed.constants:
@@ -66,10 +65,10 @@ class ExpressionLowering:
             raise self.error(f"`{name}` is not defined here", node)
         if binding.kind == FIXED:
             return Val(cg.name(binding.py), False, obj=self.object_of(binding), pylist=binding.pylist,
-                       pybool=binding.pybool, numpy=binding.numpy)
+                       **kinds(binding))
         if binding.kind == RANDOM:
             return Val(self.ref(binding.col), True, frozenset([binding.col]), obj=self.object_of(binding),
-                       pylist=binding.pylist, pybool=binding.pybool, numpy=binding.numpy)
+                       pylist=binding.pylist, **kinds(binding))
         if binding.kind == STREAM:
             return binding.stream
         if binding.kind == VALUE:
@@ -98,15 +97,24 @@ class ExpressionLowering:
                 parts.append(("one", self.value(element.value, element.value)))
         return self.as_list(self.concatenation(parts), parts)
 
-    def as_list(self, value: Val, parts) -> Val:
+    def as_list(self, value: Val, parts, items_known: bool = True) -> Val:
         """A Python list made of `parts` (("one" | "star", Val)): a new object, except that an array in it
-        (an item that is an array, or an array among the items unpacked) stays shared with its name."""
+        (an item that is an array, or an array among the items unpacked) stays shared with its name. Its kinds
+        of number are those of any item, and item by item where the compiler knows them all (`items_known`:
+        each part is what it holds, not the body of a loop)."""
         obj = self.sharing([v.obj for kind, v in parts if v.obj is not None
                             and (self.rank(v) is None or self.rank(v) > (0 if kind == "one" else 1))], fresh=True)
         nested = any(v.pylist is not False if kind == "one" else v.pylist == 2 for kind, v in parts)
-        bools = bool(parts) and all(v.pybool for _, v in parts)  # a list of Python bools: its items add as ints
+        held = [self.item_kinds_of(v, None) if kind == "star" else item_kinds(v) for kind, v in parts]
+        items = ()
+        for kind, v in parts:
+            if not items_known or (kind == "star" and v.items is None) or items is None:
+                items = None
+            else:
+                items += tuple(v.items) if kind == "star" else (item_kinds(v),)
+        flags = union(*held) if held else {}
         return Val(value.node, value.random, value.uses, value.rank, obj=obj, pylist=2 if nested else True,
-                   pybool=bools, numpy=any(v.numpy for _, v in parts))
+                   items=items, **flags)
 
     def concatenation(self, parts) -> Val:
         if all(kind == "one" for kind, _ in parts):
@@ -134,7 +142,7 @@ class ExpressionLowering:
     def lifted(self, value: Val) -> Val:
         """A fixed value as a column of the current table (the same value in every world)."""
         return Val(cg.call(cg.attr(cg.name(TABLE), "lift"), value.node), True, value.uses, self.rank(value),
-                   pylist=value.pylist, pybool=value.pybool, numpy=value.numpy)
+                   pylist=value.pylist, **kinds(value))
 
     def array_of(self, items: list) -> Val:
         random = any(v.random for v in items)
@@ -168,15 +176,15 @@ class ExpressionLowering:
         if op in ("<<", ">>") and (left.random or right.random):
             # Python's shifts on integers: a negative count fails, a result past int64 fails (never wraps)
             return self.elementwise(lambda a, b: cg.call("dice.lib.shift", a, b, left=op == "<<"), left, right)
-        left, right = self.widened(op, left, right)
+        operands = left, right
+        left, right = self.python_arithmetic(op, left, right, where=node)
         checked = self.checked_arithmetic(op, left, right)
         if checked is not None:
             numpy = True if op in _CHECKED_DIVISION and (left.numpy or right.numpy) else None
-            return self.elementwise(lambda a, b: cg.call(checked, a, b, numpy=numpy), left, right)
-        result = self.elementwise(lambda a, b: cg.binop(op, a, b), left, right)
-        if op in ("&", "|", "^") and left.pybool and right.pybool:  # True & True is True, a bool
-            return dataclasses.replace(result, pybool=True)
-        return result
+            result = self.elementwise(lambda a, b: cg.call(checked, a, b, numpy=numpy), left, right)
+        else:
+            result = self.elementwise(lambda a, b: cg.binop(op, a, b), left, right)
+        return dataclasses.replace(result, **result_kinds(op, *operands))
 
     @staticmethod
     def checked_arithmetic(op: str, left: Val, right: Val) -> str | None:
@@ -192,22 +200,6 @@ class ExpressionLowering:
         if op == "**" and not (left.numpy or right.numpy):
             return "dice.arith.power"
         return None
-
-    def widened(self, op: str, left: Val, right: Val) -> tuple[Val, Val]:
-        """The operands of arithmetic, with those that may be Python bools read as ints where NumPy's bool
-        columns would give another type: `b + b`, `b - b`, `b * b` (NumPy: bool or an error; Python: an int) and
-        `**`, `//`, `%` of a bool with a bool or a Python number (NumPy: int8). Fixed operands together are
-        Python's own values already; `&`, `|`, `^` of bools stay bools in both; `/` gives floats in both."""
-        if op not in _WIDENED or not (left.random or right.random):
-            return left, right
-        if not (left.pybool and right.pybool) and not (op in _INT8 and (left.pybool or right.pybool)):
-            return left, right
-        return tuple(self.as_number(v) if v.pybool else v for v in (left, right))
-
-    def as_number(self, value: Val) -> Val:
-        """A value that may be a Python bool, read as Python's arithmetic reads it (dice.lib.as_number)."""
-        return dataclasses.replace(value, node=cg.call("dice.lib.as_number", value.node, numpy=value.numpy or None),
-                                   rank=self.rank(value), pybool=False)
 
     def list_operation(self, op: str, left: Val, right: Val, node) -> Val | None:
         """Python's `+` and `*` on lists: `[a] + [b]` joins, `[v] * k` repeats (an array operand keeps NumPy's
@@ -233,7 +225,11 @@ class ExpressionLowering:
                              node, "repeat a fixed number of times and mark the unused items, e.g. with a mask")
         repeated = Val(cg.call("dice.lib.repeat", listed.node, count.node, rows=listed.random or None),
                        listed.random, listed.uses | count.uses, self.rank(listed))
-        return self.as_list(repeated, [("star", listed)])
+        known, times = constant(count.node)
+        result = self.as_list(repeated, [("star", listed)])
+        if known and isinstance(times, int) and result.items is not None:
+            return dataclasses.replace(result, items=result.items * max(times, 0))
+        return dataclasses.replace(result, items=None)
 
     def one_of(self, result: Val, *choices: Val) -> Val:
         """A value that is one of `choices` (per world, or by a fixed test): Python's is that object itself,
@@ -242,7 +238,7 @@ class ExpressionLowering:
         lists = {c.pylist for c in choices}
         pylist = lists.pop() if len(lists) == 1 else None
         return Val(result.node, result.random, result.uses, result.rank, obj=shared, pylist=pylist,
-                   pybool=any(c.pybool for c in choices), numpy=any(c.numpy for c in choices))
+                   items=merged_items(choices), **union(*choices))
 
     def elementwise(self, build, *operands: Val) -> Val:
         """`build(*nodes)` over operands lined up world against world (shapes.py); its rank is the highest."""
@@ -250,22 +246,26 @@ class ExpressionLowering:
         random = any(o.random for o in operands)
         uses = frozenset().union(*[v.uses for v in lined])
         numpy = any(o.numpy for o in operands)  # Python's numbers meet NumPy's: NumPy's
-        return self.ranked(Val(build(*[v.node for v in lined]), random, uses, numpy=numpy), *operands)
+        python = all(o.python for o in operands)
+        return self.ranked(Val(build(*[v.node for v in lined]), random, uses, numpy=numpy, python=python), *operands)
 
     def expr_UnaryOperation(self, node):
         operand = self.value(node.expression, node.expression)
         if isinstance(node.operator, cst.Not):  # Python's `not` gives a bool
             if operand.random:
-                return self.ranked(Val(cg.call("np.logical_not", operand.node), True, operand.uses, pybool=True),
+                return self.ranked(Val(cg.call("np.logical_not", operand.node), True, operand.uses, **PYTHON_BOOL),
                                    operand)
-            return Val(cg.unary("not", operand.node), False, rank=0, pybool=True)
+            return Val(cg.unary("not", operand.node), False, rank=0, **PYTHON_BOOL)
         symbol = {cst.Minus: "-", cst.Plus: "+", cst.BitInvert: "~"}[type(node.operator)]
-        if operand.random and operand.pybool:  # -True is -1, ~True is -2 (NumPy: an error, a logical not)
-            operand = self.as_number(operand)
+        original = operand
+        # -True is -1, ~True is -2, +True is 1 (NumPy: an error, a logical not, an error)
+        (operand,) = self.python_arithmetic("~" if symbol == "~" else "-", operand, where=node)
         node = cg.unary(symbol, operand.node)
-        if operand.random and operand.numpy and symbol == "-":  # maybe NumPy bools, refused where computed only
+        if operand.random and operand.npbool and symbol == "-":  # NumPy bools, refused where computed only
             node = cg.call("dice.lib.negative", operand.node)
-        result = Val(node, operand.random, operand.uses, numpy=operand.numpy)
+        # a NumPy bool stays one under `~` (and fails under `-`, `+`); a Python bool becomes an int
+        result = Val(node, operand.random, operand.uses, numpy=original.numpy, python=original.python,
+                     npbool=original.npbool and symbol == "~", number=original.number or original.pybool)
         return self.ranked(result, operand)
 
     def expr_Comparison(self, node):
@@ -290,14 +290,14 @@ class ExpressionLowering:
             collection = right
             if not (left.random or collection.random):
                 piece = Val(cst.Comparison(left.node, [cst.ComparisonTarget(
-                    cst.In() if op == "in" else cst.NotIn(), collection.node)]), False, pybool=True)
+                    cst.In() if op == "in" else cst.NotIn(), collection.node)]), False, rank=0, **PYTHON_BOOL)
             elif not collection.random:  # one fixed collection for every world
                 piece = Val(cg.call("np.isin", left.node, collection.node, invert=True if op == "not in" else None),
-                            True, left.uses | collection.uses, pybool=True)
+                            True, left.uses | collection.uses, **PYTHON_BOOL)
             else:  # np.isin would search every world's collection at once
                 found = cg.call("dice.lib.isin_rows", left.node, collection.node, rows=left.random)
                 piece = Val(cg.call("np.logical_not", found) if op == "not in" else found, True,
-                            left.uses | collection.uses, pybool=True)
+                            left.uses | collection.uses, **PYTHON_BOOL)
         elif op in cg._COMPARE and (left.pylist or right.pylist) and (right.pylist is not False
                                                                        and left.pylist is not False):
             if op not in ("==", "!=") or None in (left.pylist, right.pylist):
@@ -309,11 +309,15 @@ class ExpressionLowering:
             piece = equal if op == "==" else self.ranked(Val(cg.call("np.logical_not", equal.node), equal.random,
                                                              equal.uses), equal) if equal.random else \
                 Val(cg.unary("not", equal.node), False)
-            piece = dataclasses.replace(piece, pybool=True, numpy=False)
+            piece = dataclasses.replace(piece, **PYTHON_BOOL)
         elif op in cg._COMPARE:
             piece = self.elementwise(lambda a, b, op=op: cg.compare(op, a, b), left, right)
-            # numbers compared: a Python bool (arrays compared: a NumPy array of bools, whose `+` is `or`)
-            piece = dataclasses.replace(piece, pybool=self.rank(piece) == 0 and not piece.numpy)
+            # Python's numbers compared: a Python bool; a NumPy value compared: a NumPy bool (arrays compared: a
+            # NumPy array of bools, whose `+` is `or`)
+            scalar = self.rank(piece) in (0, None)
+            piece = dataclasses.replace(piece, pybool=scalar and left.python and right.python, number=False,
+                                        npbool=not scalar or left.numpy or right.numpy,
+                                        numpy=not scalar or left.numpy or right.numpy)
         else:
             raise self.error(f"comparison `{op}` is not part of the dist language", target)
         return piece
@@ -328,23 +332,29 @@ class ExpressionLowering:
         index = self.indices(node)
         if isinstance(index, tuple):  # slices: a list's is a new list, an array's a view into it
             part = {"obj": None if array.pylist else self.view_of(array), "pylist": array.pylist,
-                    "pybool": bool(array.pybool and array.pylist), "numpy": self.numpy_items(array)}
+                    **union(array)}
             if array.random:
                 return Val(cg.subscript(array.node, [cg.slice_(None, None, None)] + list(index)), True, array.uses,
                            **part)
             return Val(cg.subscript(array.node, list(index)), False, **part)
-        return self.item_of(array, self.index_value(array, index, node))
+        return self.item_of(array, self.index_value(array, index, node), index)
 
-    def item_of(self, array: Val, item: Val) -> Val:
-        """An item read from `array`: a number is a new value; a row of an array is a view into it, an item
-        of a list of lists the list it holds (aliases.py), and a list itself where its rank says so."""
+    def item_of(self, array: Val, item: Val, index=None) -> Val:
+        """An item read from `array` (at `index`, a list of index Vals, where known): a number is a new value;
+        a row of an array is a view into it, an item of a list of lists the list it holds (aliases.py), and a
+        list itself where its rank says so. Its kinds of number are any item's, or its own at a fixed index."""
+        at = None
+        if isinstance(index, list) and len(index) == 1 and not index[0].random:
+            known, value = constant(index[0].node)
+            at = value if known and isinstance(value, int) and not isinstance(value, bool) else None
+        flags = self.item_kinds_of(array, at)
+        item = self.restored(array, item, flags, at)
         rank = self.rank(item)
         if rank == 0:
-            return dataclasses.replace(item, pybool=bool(array.pybool and array.pylist), numpy=self.numpy_items(array))
+            return dataclasses.replace(item, **flags)
         # a list's items are lists only where it was made of lists (pylist 2) and the rank does not say otherwise
         pylist = (None if rank is None else rank > 0) if array.pylist == 2 else False
-        return Val(item.node, item.random, item.uses, item.rank, obj=self.view_of(array), pylist=pylist,
-                   pybool=bool(array.pybool and array.pylist), numpy=self.numpy_items(array))
+        return Val(item.node, item.random, item.uses, item.rank, obj=self.view_of(array), pylist=pylist, **flags)
 
     @staticmethod
     def numpy_items(array: Val) -> bool:
@@ -366,7 +376,9 @@ class ExpressionLowering:
         if array.random:
             return self.indexed(Val(cg.subscript(array.node, [cg.slice_(None, None, None)] + [i.node for i in index]),
                                     True, uses), array, index)
-        return Val(cg.subscript(array.node, [i.node for i in index]), False)
+        rank = self.rank(array)
+        known = rank is not None and rank >= len(index) and all(self.rank(i) == 0 for i in index)
+        return Val(cg.subscript(array.node, [i.node for i in index]), False, rank=rank - len(index) if known else None)
 
     def indexed(self, result: Val, array: Val, index: list) -> Val:
         """A column read at one number per axis: its rank drops by one per index (when all are known)."""
@@ -431,3 +443,4 @@ class ExpressionLowering:
         if value.random:
             raise self.error(f"{what} must be fixed, not random", node, hint)
         return value.node
+

@@ -8,6 +8,7 @@ import libcst as cst
 from ..errors import TranspileError
 from . import ir
 from .bindings import FIXED, VALUE, target_names
+from .kinds import kinds
 from .values import Val
 
 
@@ -50,7 +51,7 @@ class IndependenceLowering:
         self.scope.env.update({k: v for k, v in saved_env.items()})
         self.emit(ir.Sub(self.table, sub_table, out, (column,), note=note))
         return Val(self.ref(column), True, frozenset([column]), pylist=value.pylist,  # `[d(2)] * 2` is a list
-                   pybool=value.pybool, numpy=value.numpy)
+                   **kinds(value))
 
 
 

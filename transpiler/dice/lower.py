@@ -24,14 +24,15 @@ from .control import ControlFlowLowering
 from .expressions import ExpressionLowering
 from .generators import GeneratorLowering
 from .independence import IndependenceLowering
+from .kinds import KindLowering, kinds
 from .shapes import ShapeLowering
 from .statements import StatementLowering
 from .streams import StreamLowering
 from .values import Stream, TupleVal, Val
 
 
-class Lowerer(StatementLowering, ControlFlowLowering, ConditionalLowering, ExpressionLowering, StreamLowering, CallLowering,
-              IndependenceLowering, ShapeLowering, AliasLowering, GeneratorLowering):
+class Lowerer(StatementLowering, ControlFlowLowering, ConditionalLowering, ExpressionLowering, KindLowering,
+              StreamLowering, CallLowering, IndependenceLowering, ShapeLowering, AliasLowering, GeneratorLowering):
     """The state of lowering one @dist function (tables, scopes, fresh names) and its helpers; the parts of the
     language are lowered by the mixins, one module each."""
 
@@ -153,7 +154,7 @@ class Lowerer(StatementLowering, ControlFlowLowering, ConditionalLowering, Expre
         column = self.fresh(base)
         self.assign_column(column, value)
         return Val(self.ref(column), True, frozenset([column]), obj=value.obj, pylist=value.pylist,
-                   pybool=value.pybool, numpy=value.numpy)
+                   **kinds(value))
 
     def snapshot(self, item):
         """A value copied to a temporary, so that assigning other names cannot change it."""
@@ -166,7 +167,7 @@ class Lowerer(StatementLowering, ControlFlowLowering, ConditionalLowering, Expre
         py = self.fresh_py("tmp")
         self.note_rank("py", py, self.rank(item))
         self.op(cst.Assign([cst.AssignTarget(cg.name(py))], item.node))
-        return Val(cg.name(py), False, obj=item.obj, pylist=item.pylist, pybool=item.pybool, numpy=item.numpy)
+        return Val(cg.name(py), False, obj=item.obj, pylist=item.pylist, **kinds(item))
 
     @contextmanager
     def block(self, out: list, table: str | None = None):

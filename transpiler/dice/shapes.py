@@ -18,6 +18,7 @@ import libcst as cst
 
 from .. import codegen as cg
 from .bindings import is_ref, scalar_literal
+from .kinds import kinds
 from .values import Val
 
 
@@ -55,8 +56,7 @@ class ShapeLowering:
         ranks = [self.rank(o) for o in operands]
         if any(r is None for r in ranks):
             return value
-        return Val(value.node, value.random, value.uses, max(ranks, default=0) + extra, pybool=value.pybool,
-                   numpy=value.numpy)
+        return Val(value.node, value.random, value.uses, max(ranks, default=0) + extra, **kinds(value))
 
     def line_up(self, *values: Val) -> list[Val]:
         """The operands of one elementwise operation, each column with unit axes after its world axis up to

@@ -8,7 +8,8 @@ import libcst as cst
 
 from .. import codegen as cg
 from . import ir
-from .bindings import DELETED, FIXED, RANDOM, RESERVED, STREAM, TABLE, VALUE, Binding
+from .bindings import DELETED, FIXED, RANDOM, RESERVED, STREAM, TABLE, VALUE, Binding, constant
+from .kinds import item_kinds, kinds, union
 from .values import Stream, TupleVal, Val
 
 
@@ -45,7 +46,7 @@ class StatementLowering:
                 index = self.indices(target)
                 if isinstance(index, list):
                     array = self.name_value(target.value)
-                    current = self.item_of(array, self.index_value(array, index, target))
+                    current = self.item_of(array, self.index_value(array, index, target), index)
                     value = self.binary(op, current, self.value(node.value, node.value), node)
                     self.assign_subscript(target, value, node, index)
                     return
@@ -57,7 +58,7 @@ class StatementLowering:
                 # `xs += ...` on an array or list changes the object itself: every name of it sees the change
                 obj = self.check_write(target.value, binding, target)
                 self.bind(target.value, Val(value.node, value.random, value.uses, value.rank, obj=obj,
-                                            pylist=current.pylist, pybool=value.pybool, numpy=value.numpy), node)
+                                            pylist=current.pylist, **kinds(value)), node)
                 self.write_through(target.value, obj, node)
                 return
             self.assign(target, value, node)
@@ -132,8 +133,8 @@ class StatementLowering:
             if isinstance(value, TupleVal):
                 items = list(value.items)
             elif isinstance(value, Val):
-                items = [self.item_of(value, self.index_value(value, Val(cg.literal(i), False), node))
-                         for i in range(len(elements))]
+                items = [self.item_of(value, self.index_value(value, [Val(cg.literal(i), False)], node),
+                                      [Val(cg.literal(i), False)]) for i in range(len(elements))]
             else:
                 raise self.error("cannot unpack a stream into names", node, "fold it first")
             if len(items) != len(elements):
@@ -159,13 +160,12 @@ class StatementLowering:
         if value.random:
             column = self.col(name)
             self.assign_column(column, value, overwrites=old is not None and old.kind == RANDOM)
-            env[name] = Binding(RANDOM, col=column, obj=obj, pylist=value.pylist, pybool=value.pybool,
-                                numpy=value.numpy)
+            env[name] = Binding(RANDOM, col=column, obj=obj, pylist=value.pylist, **kinds(value))
         else:
             py = self.py_name(name)
             self.note_rank("py", py, self.rank(value))
             self.op(cst.Assign([cst.AssignTarget(cg.name(py))], value.node))
-            env[name] = Binding(FIXED, py=py, obj=obj, pylist=value.pylist, pybool=value.pybool, numpy=value.numpy)
+            env[name] = Binding(FIXED, py=py, obj=obj, pylist=value.pylist, **kinds(value))
 
     def name_value_of(self, name: str):
         return self.name_value(cst.Name(name))
@@ -203,10 +203,11 @@ class StatementLowering:
         random_index = any(i.random for i in index)
         uses = array.uses | value.uses | frozenset().union(*[i.uses for i in index])
         container = _container(array)
-        # the same object, rewritten: a list's items may be Python bools (or NumPy values) only if they were
-        # before or the value written is one (a list widens to hold the value: dice.lib.widened)
-        flags = {"pybool": array.pybool and value.pybool, "numpy": array.numpy or value.numpy} if array.pylist \
-            else {"pybool": array.pybool, "numpy": array.numpy}
+        # the same object, rewritten: a list's items are of the kinds they were or of the value's (a list widens to
+        # hold the value: dice.lib.widened), item by item where the index is fixed; an array keeps its type
+        flags = kinds(array)
+        if array.pylist is not False:
+            flags = {**union(array, value), "items": _written_items(array.items, value, index)}
         same = {"obj": array.obj, "pylist": array.pylist, "rank": self.rank(array), **flags}
         if not (array.random or value.random or random_index):
             self.bind(name, Val(cg.call("dice.lib.put", array.node, value.node, *[i.node for i in index],
@@ -239,3 +240,18 @@ def _container(array: Val) -> str | None:
     if array.pylist is None:
         return "unknown"
     return "numpy_items" if array.numpy else "list"
+
+
+def _written_items(items, value: Val, index: list):
+    """The per-item kinds of a list after `list[index] = value`: the item at a fixed index is the value's kind,
+    at a random index each item may be its own or the value's."""
+    if items is None or len(index) != 1:
+        return None
+    known, at = (False, None) if index[0].random else constant(index[0].node)
+    if known and isinstance(at, int) and not isinstance(at, bool):
+        if not -len(items) <= at < len(items):
+            return items
+        written = list(items)
+        written[at] = item_kinds(value)
+        return tuple(written)
+    return tuple(union(item, item_kinds(value)) for item in items)

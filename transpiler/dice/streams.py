@@ -115,7 +115,8 @@ class StreamLowering:
         self.for_each(stream, append, where=where)
         result = self.name_value(cg.name(name))
         del self.scope.env[name]
-        return self.as_list(result, [("one", item) for item in items])
+        # a loop's body lowers one item for many: the items' kinds are known together only
+        return self.as_list(result, [("one", item) for item in items], items_known=False)
 
     def iterable(self, node) -> Stream:
         """What a `for` or a fold walks over, as a stream."""

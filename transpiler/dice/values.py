@@ -24,12 +24,18 @@ class Val:
     obj: object = field(default=None, compare=False)  # the Python object it is (aliases.py); None: a new one
     pylist: bool | int | None = field(default=False, compare=False)  # a Python list (2: maybe of lists; None:
     # maybe a list); False: an array or a number
-    # maybe a Python bool in some world (or a Python list of such): Python's arithmetic on bools gives ints
-    # (True + True == 2), where NumPy's bool columns give bools (or fail); see ExpressionLowering.widened
-    pybool: bool = field(default=False, compare=False)
-    # maybe a NumPy value in some world (an array, an item of one, a reduction, or a Python list of such): a
-    # comparison of it is a NumPy bool, whose arithmetic is NumPy's (np.True_ + np.True_ is np.True_)
+    # The kinds of number Python has here in some world (for a list or an array: in some item). They decide
+    # arithmetic: Python's bools add as ints (True + True == 2), NumPy's bools as `or` (np.True_ + np.True_ is
+    # np.True_, `-` fails), and a column (or a list's array) holds one type, so a bool stored with ints reads as an
+    # int. kinds.py compiles what these make exact and refuses the rest.
+    pybool: bool = field(default=False, compare=False)  # maybe a Python bool
+    # maybe a NumPy value (an array, an item of one, a reduction): a comparison of it is a NumPy bool
     numpy: bool = field(default=False, compare=False)
+    npbool: bool = field(default=False, compare=False)  # maybe a NumPy bool
+    number: bool = field(default=True, compare=False)  # maybe a number that is not a bool (Python's or NumPy's)
+    python: bool = field(default=True, compare=False)  # maybe a Python value (False: NumPy's in every world)
+    # a Python list of a length the compiler knows: each item's kinds (a `kinds` dict), else None
+    items: tuple | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -72,3 +78,4 @@ class Stream:
     def counted(self) -> bool:
         """Every element can be reached by its index (no Producer)."""
         return all(isinstance(part, Segment) for part in self.segments)
+
