@@ -74,6 +74,43 @@ class Aliasing:
                     var = parent[0]
         return seen
 
+    def _chain(self, var: Var) -> list[Var]:
+        """`var`, the arrays it is a view into (each parent of a basic-indexing view) and the array it looks into:
+        every object an update through `var` may change."""
+        chain = [var]
+        parent = self._view_op.get(id(var))
+        while parent is not None:
+            chain.append(parent[0])
+            parent = self._view_op.get(id(parent[0]))
+        chain.append(self._root(var))
+        return chain
+
+    def _may_be(self, value, stop: set[int], slot_sources: dict | None = None) -> list[Var]:
+        """The array objects `value` may be (or look into) that are not made from others: followed through merges,
+        loop slots and results (`_may_hold`), in-place updates (the updated array is the array it updated) and
+        views; `stop` is what is not looked through (kept in the answer); `slot_sources` maps a loop slot to the
+        values it holds (its first value and what each iteration ends with)."""
+        before = {id(new): old for old, new in self._replacements}
+        found: list[Var] = []
+        seen: set[int] = set()
+        todo = list(held(value))
+        while todo:
+            var = todo.pop()
+            if id(var) in seen:
+                continue
+            seen.add(id(var))
+            found.append(var)
+            if id(var) in stop:
+                continue
+            if slot_sources is not None and id(var) in slot_sources:
+                todo.extend(v for source in slot_sources[id(var)] for v in held(source))
+                continue
+            todo.extend(v for v in self._may_hold.get(id(var), ()) if is_object(v))
+            if id(var) in before:
+                todo.append(before[id(var)])
+            todo.extend(self._chain(var)[1:])
+        return found
+
     def _poison_partners(self, name: str, array: Var, target, env: dict) -> None:
         """Before `array` (held by `name`) is updated: names that may or may not hold the same array (or a view
         into it that cannot be recomputed) become stale: their value after the update is not known."""

@@ -225,9 +225,10 @@ class ControlFlow(Branches):
         def lower_body(body_env: dict, index: Var | None) -> None:
             self._nested(list(node.body.body), builder, body_env)
 
+        runs = self._surely_true(node.test, builder, env)
         flag = self._break_flag(node, env)
         if flag is None:
-            self._lower_loop("while", node, (), lower_cond, lower_body, None, builder, env, loc)
+            self._lower_loop("while", node, (), lower_cond, lower_body, None, builder, env, loc, runs=runs)
             return
 
         def stop(else_env: dict) -> None:
@@ -238,7 +239,19 @@ class ControlFlow(Branches):
             self._guarded(cond, lambda e: lower_body(e, None), stop, builder, body_env, loc)
 
         self._lower_loop("while", node, (), lambda cond_env: cond_env[flag], test_then_body, None, builder, env,
-                         loc, flag)
+                         loc, flag, runs=runs)
+
+    def _surely_true(self, test: cst.BaseExpression, builder: Builder, env: dict) -> bool:
+        """Whether a loop test is true on entry, known at build time (`c = 0` then `while c < 3 or ...`): the loop
+        then surely runs its body once. The test is lowered on a copy of the names, and what it emitted dropped."""
+        state, names = builder.snapshot(), dict(env)
+        try:
+            with builder.block():
+                return isinstance(truth := self._condition(test, builder, names), Const) and bool(truth.value)
+        except TranspileError:
+            return False
+        finally:
+            builder.restore(state)
 
 
 def _runs(bounds: tuple) -> bool:

@@ -51,8 +51,9 @@ class Loops:
     """Mixed into `Lowering`. Relies on its `_share_like`, `_renew`, `mark_ambiguous`, `_zero_of`."""
 
     def _lower_loop(self, kind, node, bounds, lower_cond, lower_body, index_name, builder: Builder, env: dict,
-                    loc, flag: str | None = None, target: str | None = None, keep_target: bool = False) -> None:
-        """A loop over slots. A slot carries one array object (or scalar) round the loop, shared by every name
+                    loc, flag: str | None = None, target: str | None = None, keep_target: bool = False,
+                    runs: bool = False) -> None:
+        """A loop over slots (`runs`: it surely runs its body at least once). A slot carries one array object (or scalar) round the loop, shared by every name
         that holds it; the names a body changes are found by lowering it (a write through a row view changes
         the matrix), so lowering repeats until the slots, their types and their sharing stop changing."""
         assigned = [n for n in assigned_names(node.body) if n in env and isinstance(env[n], (Var, Const))]
@@ -132,6 +133,11 @@ class Loops:
                 assigned = assigned + changed
                 types.update((n, _carried_type(env[n].type)) for n in assigned if n not in types)
                 continue
+            held_before = self._held_from_before(assigned, env, body_env, slot_of, None if keep_target else target)
+            if held_before:  # a carried name ends an iteration on an array another name held before the loop
+                assigned = assigned + held_before
+                types.update((n, _carried_type(env[n].type)) for n in held_before)
+                continue
             if self._later_marks(assigned, slot_of, body_env, later):
                 continue  # a slot holds a parameter (or an ambiguous array) from the second iteration on
             newly_split = self._iteration_split(slots, assigned, slot_of, body_env) - split
@@ -174,30 +180,54 @@ class Loops:
                 self._conditional_names[name] = loc  # defined only inside the loop
         if split:
             self.mark_ambiguous([result_of[n] for n in split if n in result_of], loc, "loop")
-        if not _runs(kind, bounds):
-            self._zero_trip_split(env, result_of, loc)
+        self._result_sharing(env, result_of, slots, slot_of, body_env, runs or _runs(kind, bounds), loc)
         # the loop updated these arrays in place: to an enclosing loop, that is an update of what it carries
         self._refuse_held_updates(updated, env, loc)
         self._replacements.extend((env[n], result_of[n]) for n in updated if is_object(env[n]))
         env.update(result_of)
         env.update(stale)
 
-    def _zero_trip_split(self, env: dict, result_of: dict, loc) -> None:
-        """A loop that may run no iteration leaves its names as they were: a name it carries may, or may not,
-        still share its array with a name that held the same array before the loop (ambiguous)."""
+    def _result_sharing(self, env: dict, result_of: dict, slots: dict, slot_of: dict, body_env: dict,
+                        runs: bool, loc) -> None:
+        """After the loop, each carried name holds its slot's last value, or its first one where the loop may run
+        no iteration, or where an iteration may leave it as it found it: a result that may hold an array some
+        other name holds after the loop (or that another result may hold) is ambiguous with it."""
+        firsts = {id(slot_of[names[0]]): names[0] for names in slots.values()}
+        sources = {id(slot_of[n]): (env[n], body_env[n]) for n in firsts.values()}
+        may_be = {}
+        for slot, name in firsts.items():
+            starts = [body_env[name]] + ([] if runs else [env[name]])
+            may_be[name] = {id(v): v for start in starts for v in self._may_be(start, set(), sources)
+                            if id(v) not in sources}
         after = dict(env)
         after.update(result_of)
-        objects = [n for n in env if not n.startswith("<") and is_object(env[n]) and is_object(after.get(n))]
-        split = set()
-        for n in result_of:
-            if n not in objects:
+        names = list(may_be)
+        for k, name in enumerate(names):
+            result = result_of[name]
+            for other, value in after.items():
+                if other.startswith("<"):
+                    continue
+                for var in held(value):
+                    hits = [v for v in self._chain(var) if id(v) in may_be[name] and v is not result]
+                    if hits and var is not result:
+                        self.mark_ambiguous([result] + hits, loc, "loop")
+            for other in names[k + 1:]:
+                if result_of[other] is not result and may_be[name].keys() & may_be[other].keys():
+                    self.mark_ambiguous([result, result_of[other]], loc, "loop")
+
+    def _held_from_before(self, assigned: list, env: dict, body_env: dict, slot_of: dict, target) -> list:
+        """Names the loop does not carry that hold an array (or look into one) a carried name may end an iteration
+        on (`c = b` in the body, `b` bound before the loop): the next iteration starts with `c` sharing `b`'s
+        array, so `b` is carried too, and the slots' sharing model sees the two."""
+        stop = {id(var) for var in slot_of.values()}
+        ends = {id(v) for n in assigned for v in self._may_be(body_env[n], stop) if id(v) not in stop}
+        found = []
+        for name, value in env.items():
+            if name in assigned or name == target or name.startswith("<running") or not is_object(value):
                 continue
-            for m in objects:
-                if m != n and (self._root(env[n]) is self._root(env[m])) != (
-                        self._root(after[n]) is self._root(after[m])):
-                    split.update((n, m))
-        if split:
-            self.mark_ambiguous([after[n] for n in split] + [self._root(env[n]) for n in split], loc, "loop")
+            if any(id(v) in ends for var in held(value) for v in self._chain(var)):
+                found.append(name)
+        return found
 
     def _refuse_held_updates(self, updated: list, env: dict, loc) -> None:
         """A list, dict or tuple made before the loop that holds an array the loop updates in place would see
