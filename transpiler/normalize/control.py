@@ -6,6 +6,7 @@ body needs each iteration at build time is unrolled; a loop with `break` or `ret
 from __future__ import annotations
 
 import libcst as cst
+import numpy as np
 
 from ..builder import Builder, const
 from ..errors import TranspileError
@@ -13,9 +14,13 @@ from ..frontend.checks import compound_error
 from ..ir import Atom, Const, Var
 from ..ir.types import TensorType
 from ..primitives.indexing import Ref
+from .alias import SharingError
 from .branches import Branches
 from .static import UNROLL_LIMIT, StaticNeeded
-from .syntax import RESULT, RETURNED, has_break, has_return, loop_result_keys, runs_until_return
+from .syntax import RESULT, RETURNED, can_exit, has_break, has_return, loop_result_keys, runs_until_return
+
+
+_PEEL_LIMIT = 4  # first iterations a loop may have lowered on their own (see ControlFlow._peel_if_needed)
 
 
 class ControlFlow(Branches):
@@ -212,7 +217,7 @@ class ControlFlow(Branches):
         raise self.error(iterable, "a kernel `for` loop runs over range(...) or over an array's first axis",
                          "for i in range(n):")
 
-    def _lower_while(self, node: cst.While, builder: Builder, env: dict) -> None:
+    def _lower_while(self, node: cst.While, builder: Builder, env: dict, peeled: int = 0) -> None:
         if node.orelse is not None:
             raise self.error(node.orelse, "`while ... else` is not part of the kernel language",
                              "set a flag in the loop and test it afterwards")
@@ -227,6 +232,10 @@ class ControlFlow(Branches):
 
         runs = self._surely_true(node.test, builder, env)
         flag = self._break_flag(node, env)
+        if flag is None and runs and not can_exit(node.body) and peeled < _PEEL_LIMIT:
+            return self._peel_if_needed(
+                lambda: self._lower_loop("while", node, (), lower_cond, lower_body, None, builder, env, loc, runs=True),
+                lambda: self._lower_while(node, builder, env, peeled + 1), node, builder, env)
         if flag is None:
             self._lower_loop("while", node, (), lower_cond, lower_body, None, builder, env, loc, runs=runs)
             return
@@ -241,17 +250,72 @@ class ControlFlow(Branches):
         self._lower_loop("while", node, (), lambda cond_env: cond_env[flag], test_then_body, None, builder, env,
                          loc, flag, runs=runs)
 
+    def _peel_if_needed(self, lower_loop, lower_rest, node, builder: Builder, env: dict) -> None:
+        """A loop that surely runs its body once and where names share arrays differently on the first iteration
+        than on the next ones (`b = y` before it, `b[0] = 1.0; b = b * 2.0` in it) is refused as one loop: it is
+        lowered as that first iteration, on its own, then the loop (`lower_rest`), as Python runs it."""
+        state, count, computed = self.sharing_state(env), len(builder.eqns), builder.snapshot()
+        try:
+            return lower_loop()
+        except SharingError:
+            del builder.eqns[count:]
+            builder.restore(computed)
+            self.restore_sharing(state)
+        self._nested(list(node.body.body), builder, env)
+        builder.loc = self.locate(node)
+        lower_rest()
+
     def _surely_true(self, test: cst.BaseExpression, builder: Builder, env: dict) -> bool:
-        """Whether a loop test is true on entry, known at build time (`c = 0` then `while c < 3 or ...`): the loop
-        then surely runs its body once. The test is lowered on a copy of the names, and what it emitted dropped."""
-        state, names = builder.snapshot(), dict(env)
+        """Whether a loop test is true on entry, known at build time (`c = 0` then `while c < 3 or ...`; `w =
+        np.tanh(0.5)` then `while w < 1.5`): the loop then surely runs its body once. The test is lowered on a
+        copy of the names, with each scalar whose value is known at build time as a constant, and what it emitted
+        is dropped. A value from a function NumPy may round differently elsewhere (`np.tanh`) must keep the test
+        true when nudged either way by far more than a rounding error."""
+        known = {}
+        for name, value in env.items():
+            if isinstance(value, Var) and not name.startswith("<"):
+                found = _known_value(value, builder)
+                if found is not None:
+                    known[name] = found
+        nudges = (0.0, -1e-9, 1e-9) if any(not exact for _, exact in known.values()) else (0.0,)
+        return all(self._true_on_entry(test, builder, env, known, nudge) for nudge in nudges)
+
+    def _true_on_entry(self, test, builder: Builder, env: dict, known: dict, nudge: float) -> bool:
+        names = dict(env)
+        for name, (value, exact) in known.items():
+            if not exact and isinstance(value, float):
+                value = value + nudge * (abs(value) + 1e-3)
+            names[name] = Const(value, env[name].type)
+        state = builder.snapshot()
         try:
             with builder.block():
-                return isinstance(truth := self._condition(test, builder, names), Const) and bool(truth.value)
+                truth = self._condition(test, builder, names)
+            return isinstance(truth, Const) and bool(truth.value)
         except TranspileError:
             return False
         finally:
             builder.restore(state)
+
+
+def _known_value(atom, builder: Builder, depth: int = 0) -> tuple | None:
+    """A scalar's value where the equations that made it read only constants: (value, exact), where `exact` says
+    no step was a function NumPy may round differently on another machine; None where it is not known."""
+    if isinstance(atom, Const):
+        value = atom.value
+        return (value, True) if isinstance(value, (bool, int, float)) else None
+    eqn = builder.definition(atom)
+    if eqn is None or depth > 32 or atom.type.shape != () or eqn.params or eqn.prim.family != "elementwise":
+        return None
+    function = eqn.prim.fold or getattr(np, eqn.prim.name, None)
+    args = [_known_value(arg, builder, depth + 1) for arg in eqn.args]
+    if function is None or any(arg is None for arg in args):
+        return None
+    with np.errstate(all="ignore"):
+        value = function(*(arg for arg, _ in args))
+    value = value.item() if isinstance(value, np.generic) else value
+    if not isinstance(value, (bool, int, float)) or (isinstance(value, float) and not np.isfinite(value)):
+        return None
+    return value, eqn.prim.fold is not None and all(exact for _, exact in args)
 
 
 def _runs(bounds: tuple) -> bool:

@@ -155,6 +155,7 @@ class Loops:
             raise TranspileError("the values carried around this loop keep changing", loc,
                                  "give loop variables their final shape and dtype before the loop")
         builder.loc = loc
+        runs = runs or _runs(kind, bounds)
         firsts = [names[0] for names in slots.values()]
         for key in result_keys:
             if isinstance(env[key], Const) and env[key].value is None:
@@ -165,7 +166,7 @@ class Loops:
         result_of = {}
         for var, name, out in zip(results, firsts, outs):
             self._named.add(id(var))
-            self._share_like(var, (env[name], out))
+            self._share_like(var, (out,) if runs else (env[name], out))  # (a slot has its first value's marks)
             for other in slots[id(slot_of[name])]:
                 result_of[other] = var
         self._reroot(results, carried, result_of, firsts)
@@ -180,7 +181,7 @@ class Loops:
                 self._conditional_names[name] = loc  # defined only inside the loop
         if split:
             self.mark_ambiguous([result_of[n] for n in split if n in result_of], loc, "loop")
-        self._result_sharing(env, result_of, slots, slot_of, body_env, runs or _runs(kind, bounds), loc)
+        self._result_sharing(env, result_of, slots, slot_of, body_env, runs, loc)
         # the loop updated these arrays in place: to an enclosing loop, that is an update of what it carries
         self._refuse_held_updates(updated, env, loc)
         self._replacements.extend((env[n], result_of[n]) for n in updated if is_object(env[n]))
