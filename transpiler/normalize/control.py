@@ -78,7 +78,7 @@ class ControlFlow(Branches):
                 items = [builder.bind("getitem", [sequence], {"index": (i,)}) for i in iterations]
             self.unroll(node, items, builder, env)
 
-    def _lower_for_loop(self, node: cst.For, bounds, sequence, builder: Builder, env: dict) -> None:
+    def _lower_for_loop(self, node: cst.For, bounds, sequence, builder: Builder, env: dict, peeled: int = 0) -> None:
         loc = builder.loc
         target = node.target.value
         index_name = target if sequence is None else f"{target}_index"
@@ -90,7 +90,9 @@ class ControlFlow(Branches):
         def lower_iteration(body_env: dict, index: Var) -> None:
             if sequence is not None:  # for row in x: row = x[i], a view
                 builder.loc = loc
-                row = self._bind(builder, node.target, "getitem", [body_env[rows], index], {"index": (Ref(1),)})
+                row = self._bind(builder, node.target, "getitem", [body_env[rows]], {"index": (index.value,)}) \
+                    if isinstance(index, Const) else \
+                    self._bind(builder, node.target, "getitem", [body_env[rows], index], {"index": (Ref(1),)})
                 builder.rename(row, target)
                 self._named.add(id(row))
                 body_env[target] = row
@@ -99,22 +101,46 @@ class ControlFlow(Branches):
             self._nested(list(node.body.body), builder, body_env)
 
         flag = self._break_flag(node, env)
-        # the loop variable keeps its last value after the loop (its value before, if the loop never runs)
-        keeps = sequence is None and (isinstance(before, (Var, Const)) or _runs(bounds))
-        if keeps and not isinstance(before, (Var, Const)):
-            env[target] = bounds[0]  # never read: the loop runs
-        if not keeps:
-            env.pop(target, None)
+
+        def lower_loop() -> None:
+            # the loop variable keeps its last value after the loop (its value before, if the loop never runs)
+            keeps = sequence is None and (isinstance(before, (Var, Const)) or _runs(bounds))
+            if keeps and not isinstance(before, (Var, Const)):
+                env[target] = bounds[0]  # never read: the loop runs
+            if not keeps:
+                env.pop(target, None)
+            try:
+                if flag is None:
+                    self._lower_loop("for", node, bounds, None, lower_iteration, index_name, builder, env, loc, flag,
+                                     target, keeps)
+                else:  # it may stop early (`break`, `return`): a `while` over the index, so no more iterations run
+                    self._lower_stopping_for(node, bounds, lower_iteration, builder, env, loc, flag, target, keeps)
+            finally:
+                env.pop(rows, None)
+            if not keeps:
+                self._conditional_names[target] = loc
+
+        start, stop, step = bounds
+        if flag is not None or peeled >= _PEEL_LIMIT or can_exit(node.body) or not isinstance(step, Const):
+            return lower_loop()
+
+        def first(first_env: dict) -> None:
+            builder.loc = loc
+            lower_iteration(first_env, start)
+
+        def rest(rest_env: dict) -> None:
+            builder.loc = loc
+            following = builder.bind("add", [start, step])
+            self._lower_for_loop(node, (following, stop, step), rest_env.get(rows), builder, rest_env, peeled + 1)
+
+        def runs() -> Atom:
+            builder.loc = loc
+            return builder.bind("less" if step.value > 0 else "greater", [start, stop])
+
         try:
-            if flag is None:
-                self._lower_loop("for", node, bounds, None, lower_iteration, index_name, builder, env, loc, flag,
-                                 target, keeps)
-            else:  # it may stop early (`break`, `return`): a `while` over the index, so no more iterations run
-                self._lower_stopping_for(node, bounds, lower_iteration, builder, env, loc, flag, target, keeps)
+            self._peel_if_needed(lower_loop, runs, first, rest, builder, env)
         finally:
             env.pop(rows, None)
-        if not keeps:
-            self._conditional_names[target] = loc
 
     def _lower_stopping_for(self, node, bounds, lower_iteration, builder: Builder, env: dict, loc, flag: str,
                             target: str, keeps: bool) -> None:
@@ -232,10 +258,11 @@ class ControlFlow(Branches):
 
         runs = self._surely_true(node.test, builder, env)
         flag = self._break_flag(node, env)
-        if flag is None and runs and not can_exit(node.body) and peeled < _PEEL_LIMIT:
+        if flag is None and not can_exit(node.body) and peeled < _PEEL_LIMIT:
             return self._peel_if_needed(
-                lambda: self._lower_loop("while", node, (), lower_cond, lower_body, None, builder, env, loc, runs=True),
-                lambda: self._lower_while(node, builder, env, peeled + 1), node, builder, env)
+                lambda: self._lower_loop("while", node, (), lower_cond, lower_body, None, builder, env, loc, runs=runs),
+                lambda: const(True) if runs else lower_cond(env), lambda e: lower_body(e, None),
+                lambda e: self._lower_while(node, builder, e, peeled + 1), builder, env)
         if flag is None:
             self._lower_loop("while", node, (), lower_cond, lower_body, None, builder, env, loc, runs=runs)
             return
@@ -250,10 +277,11 @@ class ControlFlow(Branches):
         self._lower_loop("while", node, (), lambda cond_env: cond_env[flag], test_then_body, None, builder, env,
                          loc, flag, runs=runs)
 
-    def _peel_if_needed(self, lower_loop, lower_rest, node, builder: Builder, env: dict) -> None:
-        """A loop that surely runs its body once and where names share arrays differently on the first iteration
-        than on the next ones (`b = y` before it, `b[0] = 1.0; b = b * 2.0` in it) is refused as one loop: it is
-        lowered as that first iteration, on its own, then the loop (`lower_rest`), as Python runs it."""
+    def _peel_if_needed(self, lower_loop, runs, lower_first, lower_rest, builder: Builder, env: dict) -> None:
+        """A loop where names share arrays differently on the first iteration than on the next ones (`b = y` before
+        it, `b[0] = 1.0; b = b * 2.0` in it) is refused as one loop (`lower_loop`); it is then lowered as Python
+        runs it: where its test holds on entry (`runs`), the first iteration on its own, then the loop from the
+        second iteration on (`lower_rest`, which may do the same again, a bounded number of times)."""
         state, count, computed = self.sharing_state(env), len(builder.eqns), builder.snapshot()
         try:
             return lower_loop()
@@ -261,9 +289,21 @@ class ControlFlow(Branches):
             del builder.eqns[count:]
             builder.restore(computed)
             self.restore_sharing(state)
-        self._nested(list(node.body.body), builder, env)
-        builder.loc = self.locate(node)
-        lower_rest()
+
+        def first_then_rest(branch_env: dict) -> None:
+            self._break_flags.append(None)  # loops nested in the first iteration keep their own table keys
+            try:
+                lower_first(branch_env)
+            finally:
+                self._break_flags.pop()
+            lower_rest(branch_env)
+
+        condition = runs()
+        if isinstance(condition, Const):
+            if condition.value:
+                first_then_rest(env)
+            return
+        self._split(condition, first_then_rest, lambda branch_env: None, builder, env)
 
     def _surely_true(self, test: cst.BaseExpression, builder: Builder, env: dict) -> bool:
         """Whether a loop test is true on entry, known at build time (`c = 0` then `while c < 3 or ...`; `w =
