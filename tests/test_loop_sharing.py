@@ -308,3 +308,25 @@ def test_a_row_of_the_array_a_name_may_share_at_the_end_of_an_iteration_is_refus
             acc3 = A2
     return np.sum(acc3) * s + np.sum(A2 * x[0])
 ''', 6, "`acc3` may or may not have been changed by the assignment into `row4`")
+
+
+def test_first_iteration_on_its_own_with_continue_in_a_loop_that_may_not_run():
+    """The first iteration writes into `y` through `b1` (the loop may not run: decided at run time, by an `if`),
+    then `b1` is rebound on both paths, one of them ending the iteration with `continue`."""
+    matches_python('''
+    b1 = y
+    for i in range(len(y) - 1):
+        b1[0] += s * x[i]
+        if x[i] > 0.0:
+            b1 = b1 * 2.0
+            continue
+        b1 = b1 + x
+    return np.sum(b1 * x) + np.sum(y * y)
+''', seeds=(0, 1, 2, 5))
+    matches_python('''
+    A = M * 1.0
+    for row in A:
+        row[0] = row[0] * s
+        A = A * 0.5 + M
+    return np.sum(A) + np.sum(M * M)
+''')

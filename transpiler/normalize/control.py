@@ -12,15 +12,16 @@ from ..builder import Builder, const
 from ..errors import TranspileError
 from ..frontend.checks import compound_error
 from ..ir import Atom, Const, Var
+from ..values import Stale
 from ..ir.types import TensorType
 from ..primitives.indexing import Ref
 from .alias import SharingError
 from .branches import Branches
 from .static import UNROLL_LIMIT, StaticNeeded
-from .syntax import RESULT, RETURNED, can_exit, has_break, has_return, loop_result_keys, runs_until_return
+from .syntax import RESULT, RETURNED, has_break, has_return, loop_result_keys, runs_until_return
 
 
-_PEEL_LIMIT = 4  # first iterations a loop may have lowered on their own (see ControlFlow._peel_if_needed)
+_PEEL_LIMIT = 3  # first iterations a loop may have lowered on their own (see ControlFlow._peel_if_needed)
 
 
 class ControlFlow(Branches):
@@ -121,7 +122,7 @@ class ControlFlow(Branches):
                 self._conditional_names[target] = loc
 
         start, stop, step = bounds
-        if flag is not None or peeled >= _PEEL_LIMIT or can_exit(node.body) or not isinstance(step, Const):
+        if flag is not None or peeled >= _PEEL_LIMIT or not isinstance(step, Const):
             return lower_loop()
 
         def first(first_env: dict) -> None:
@@ -258,7 +259,7 @@ class ControlFlow(Branches):
 
         runs = self._surely_true(node.test, builder, env)
         flag = self._break_flag(node, env)
-        if flag is None and not can_exit(node.body) and peeled < _PEEL_LIMIT:
+        if flag is None and peeled < _PEEL_LIMIT:
             return self._peel_if_needed(
                 lambda: self._lower_loop("while", node, (), lower_cond, lower_body, None, builder, env, loc, runs=runs),
                 lambda: const(True) if runs else lower_cond(env), lambda e: lower_body(e, None),
@@ -281,29 +282,48 @@ class ControlFlow(Branches):
         """A loop where names share arrays differently on the first iteration than on the next ones (`b = y` before
         it, `b[0] = 1.0; b = b * 2.0` in it) is refused as one loop (`lower_loop`); it is then lowered as Python
         runs it: where its test holds on entry (`runs`), the first iteration on its own, then the loop from the
-        second iteration on (`lower_rest`, which may do the same again, a bounded number of times)."""
+        second iteration on (`lower_rest`, which may do the same again, a bounded number of times). Loops
+        without `break` or `return` only (`continue` ends the first iteration as it ends any)."""
         state, count, computed = self.sharing_state(env), len(builder.eqns), builder.snapshot()
-        try:
-            return lower_loop()
-        except SharingError:
+        stale_before = {name for name, value in env.items() if isinstance(value, Stale)}
+
+        def undo() -> None:
             del builder.eqns[count:]
             builder.restore(computed)
             self.restore_sharing(state)
 
+        failure = None
+        try:
+            lower_loop()
+        except SharingError as exc:
+            failure = exc
+        else:  # names the loop leaves stale (unreadable) may be readable where the first iteration is on its own
+            if all(name in stale_before for name, value in env.items() if isinstance(value, Stale)):
+                return
+        undo()
+
         def first_then_rest(branch_env: dict) -> None:
-            self._break_flags.append(None)  # loops nested in the first iteration keep their own table keys
+            # as in the loop: `continue` ends the iteration, and loops nested in it keep their own table keys
+            self._break_flags.append(None)
+            self._loop_depth += 1
             try:
                 lower_first(branch_env)
             finally:
                 self._break_flags.pop()
+                self._loop_depth -= 1
             lower_rest(branch_env)
 
-        condition = runs()
-        if isinstance(condition, Const):
-            if condition.value:
+        try:
+            condition = runs()
+            if not isinstance(condition, Const):
+                self._split(condition, first_then_rest, lambda branch_env: None, builder, env)
+            elif condition.value:
                 first_then_rest(env)
-            return
-        self._split(condition, first_then_rest, lambda branch_env: None, builder, env)
+        except SharingError:
+            if failure is not None:
+                raise
+            undo()
+            lower_loop()  # as one loop, leaving those names stale
 
     def _surely_true(self, test: cst.BaseExpression, builder: Builder, env: dict) -> bool:
         """Whether a loop test is true on entry, known at build time (`c = 0` then `while c < 3 or ...`; `w =
