@@ -346,7 +346,7 @@ class ControlFlow(Branches):
             if not exact and isinstance(value, float):
                 value = value + nudge * (abs(value) + 1e-3)
             names[name] = Const(value, env[name].type)
-        state = builder.snapshot()
+        state, sharing = builder.snapshot(), self.sharing_state(env)
         try:
             with builder.block():
                 truth = self._condition(test, builder, names)
@@ -355,6 +355,7 @@ class ControlFlow(Branches):
             return False
         finally:
             builder.restore(state)
+            self.restore_sharing(sharing)
 
 
 def _known_value(atom, builder: Builder, depth: int = 0) -> tuple | None:
