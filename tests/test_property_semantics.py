@@ -522,3 +522,13 @@ def test_points_the_oracles_cannot_judge():
     (d/dx[0] 3927 where the derivative at the point is 3966). Not judged, rather than failed."""
     _, outcome, message = _check_seed(6863)
     assert outcome == "fd-skipped", message
+
+
+@pytest.mark.parametrize("seed", [2, 16, 119, 228, 253, 563])
+def test_programs_once_refused_now_compile(seed):
+    """Refused once, exact now (issue #10; named reproducers in test_loop_sharing.py): a `while` whose test holds
+    on entry surely runs (119, 228), a loop whose first iteration shares arrays differently from the next ones is
+    lowered with that iteration on its own (2, 16, 253), an `if` that makes `acc = A` on one path no longer makes
+    the branch values of the two names partners (563)."""
+    _, outcome, message = _check_seed(seed)
+    assert outcome in ("checked", "fd-skipped"), f"seed {seed}: {outcome} {message}"
