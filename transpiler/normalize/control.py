@@ -321,7 +321,7 @@ class ControlFlow(Branches):
                 first_then_rest(env)
         except SharingError:
             if failure is not None:
-                raise
+                raise failure from None  # the loop's own refusal: where it is, as written
             undo()
             lower_loop()  # as one loop, leaving those names stale
 

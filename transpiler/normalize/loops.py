@@ -53,9 +53,10 @@ class Loops:
     def _lower_loop(self, kind, node, bounds, lower_cond, lower_body, index_name, builder: Builder, env: dict,
                     loc, flag: str | None = None, target: str | None = None, keep_target: bool = False,
                     runs: bool = False) -> None:
-        """A loop over slots (`runs`: it surely runs its body at least once). A slot carries one array object (or scalar) round the loop, shared by every name
+        """A loop over slots. A slot carries one array object (or scalar) round the loop, shared by every name
         that holds it; the names a body changes are found by lowering it (a write through a row view changes
-        the matrix), so lowering repeats until the slots, their types and their sharing stop changing."""
+        the matrix), so lowering repeats until the slots, their types and their sharing stop changing. `runs`:
+        the loop surely runs its body at least once (a `while` whose test holds on entry)."""
         assigned = [n for n in assigned_names(node.body) if n in env and isinstance(env[n], (Var, Const))]
         if target is not None:
             assigned = [n for n in assigned if n != target] + ([target] if keep_target else [])
