@@ -330,3 +330,30 @@ def test_first_iteration_on_its_own_with_continue_in_a_loop_that_may_not_run():
         A = A * 0.5 + M
     return np.sum(A) + np.sum(M * M)
 ''')
+
+
+def test_a_name_continue_or_break_may_leave_as_it_was_is_refused():
+    """`continue` (or `break`) before the rebinding of `b` on every iteration: after the loop `b` may still be
+    `a` (with `continue` in a `range(3)` loop, which surely runs, it was a wrong value)."""
+    refused_at('''
+    a = x * 1.0
+    b = a
+    for i in range(3):
+        if x[i] > 0.0:
+            continue
+        b = b * 2.0
+    b[0] = 5.0 * s
+    return np.sum(a * x)
+''', 9, "`a` may or may not have been changed by the assignment into `b`")
+    refused_at('''
+    a = x * 1.0
+    b = a
+    c = 0
+    while c < 3:
+        if x[c] > 0.0:
+            break
+        b = b * 2.0
+        c += 1
+    b[0] = 5.0 * s
+    return np.sum(a * x)
+''', 11, "`a` may or may not have been changed by the assignment into `b`")
