@@ -1,30 +1,26 @@
 """Lowering compound statements: `if` (see branches.py), `for` and `while` to structured IR.
 
 A name assigned in a loop body becomes a loop-carried slot (see loops.py). A `for` over a constant range whose
-body needs each iteration at build time is unrolled; a loop with `break` or `return` runs under a flag.
+body needs each iteration at build time is unrolled; a loop with `break` or `return` runs under a flag; a loop
+whose first iteration shares arrays differently from the next ones has it lowered on its own (peeling.py).
 """
 from __future__ import annotations
 
 import libcst as cst
-import numpy as np
 
 from ..builder import Builder, const
 from ..errors import TranspileError
 from ..frontend.checks import compound_error
 from ..ir import Atom, Const, Var
-from ..values import Stale
 from ..ir.types import TensorType
 from ..primitives.indexing import Ref
-from .alias import SharingError
 from .branches import Branches
+from .peeling import PEEL_LIMIT, FirstIterations
 from .static import UNROLL_LIMIT, StaticNeeded
 from .syntax import RESULT, RETURNED, has_break, has_return, loop_result_keys, runs_until_return
 
 
-_PEEL_LIMIT = 3  # first iterations a loop may have lowered on their own (see ControlFlow._peel_if_needed)
-
-
-class ControlFlow(Branches):
+class ControlFlow(Branches, FirstIterations):
     """Mixed into `Lowering`: compound statements. Relies on its `expr`, `lower_block`, `error`, `_atom`."""
 
     def lower_compound(self, statement: cst.CSTNode, builder: Builder, env: dict) -> None:
@@ -122,7 +118,7 @@ class ControlFlow(Branches):
                 self._conditional_names[target] = loc
 
         start, stop, step = bounds
-        if flag is not None or peeled >= _PEEL_LIMIT or not isinstance(step, Const):
+        if flag is not None or peeled >= PEEL_LIMIT or not isinstance(step, Const):
             return lower_loop()
 
         def first(first_env: dict) -> None:
@@ -259,7 +255,7 @@ class ControlFlow(Branches):
 
         runs = self._surely_true(node.test, builder, env)
         flag = self._break_flag(node, env)
-        if flag is None and peeled < _PEEL_LIMIT:
+        if flag is None and peeled < PEEL_LIMIT:
             return self._peel_if_needed(
                 lambda: self._lower_loop("while", node, (), lower_cond, lower_body, None, builder, env, loc, runs=runs),
                 lambda: const(True) if runs else lower_cond(env), lambda e: lower_body(e, None),
@@ -277,106 +273,6 @@ class ControlFlow(Branches):
 
         self._lower_loop("while", node, (), lambda cond_env: cond_env[flag], test_then_body, None, builder, env,
                          loc, flag, runs=runs)
-
-    def _peel_if_needed(self, lower_loop, runs, lower_first, lower_rest, builder: Builder, env: dict) -> None:
-        """A loop where names share arrays differently on the first iteration than on the next ones (`b = y` before
-        it, `b[0] = 1.0; b = b * 2.0` in it) is refused as one loop (`lower_loop`); it is then lowered as Python
-        runs it: where its test holds on entry (`runs`), the first iteration on its own, then the loop from the
-        second iteration on (`lower_rest`, which may do the same again, a bounded number of times). Loops
-        without `break` or `return` only (`continue` ends the first iteration as it ends any)."""
-        state, count, computed = self.sharing_state(env), len(builder.eqns), builder.snapshot()
-        stale_before = {name for name, value in env.items() if isinstance(value, Stale)}
-
-        def undo() -> None:
-            del builder.eqns[count:]
-            builder.restore(computed)
-            self.restore_sharing(state)
-
-        failure = None
-        try:
-            lower_loop()
-        except SharingError as exc:
-            failure = exc
-        else:  # names the loop leaves stale (unreadable) may be readable where the first iteration is on its own
-            if all(name in stale_before for name, value in env.items() if isinstance(value, Stale)):
-                return
-        undo()
-
-        def first_then_rest(branch_env: dict) -> None:
-            # as in the loop: `continue` ends the iteration, and loops nested in it keep their own table keys
-            self._break_flags.append(None)
-            self._loop_depth += 1
-            try:
-                lower_first(branch_env)
-            finally:
-                self._break_flags.pop()
-                self._loop_depth -= 1
-            lower_rest(branch_env)
-
-        try:
-            condition = runs()
-            if not isinstance(condition, Const):
-                self._split(condition, first_then_rest, lambda branch_env: None, builder, env)
-            elif condition.value:
-                first_then_rest(env)
-        except SharingError:
-            if failure is not None:
-                raise failure from None  # the loop's own refusal: where it is, as written
-            undo()
-            lower_loop()  # as one loop, leaving those names stale
-
-    def _surely_true(self, test: cst.BaseExpression, builder: Builder, env: dict) -> bool:
-        """Whether a loop test is true on entry, known at build time (`c = 0` then `while c < 3 or ...`; `w =
-        np.tanh(0.5)` then `while w < 1.5`): the loop then surely runs its body once. The test is lowered on a
-        copy of the names, with each scalar whose value is known at build time as a constant, and what it emitted
-        is dropped. A value from a function NumPy may round differently elsewhere (`np.tanh`) must keep the test
-        true when nudged either way by far more than a rounding error."""
-        known = {}
-        for name, value in env.items():
-            if isinstance(value, Var) and not name.startswith("<"):
-                found = _known_value(value, builder)
-                if found is not None:
-                    known[name] = found
-        nudges = (0.0, -1e-9, 1e-9) if any(not exact for _, exact in known.values()) else (0.0,)
-        return all(self._true_on_entry(test, builder, env, known, nudge) for nudge in nudges)
-
-    def _true_on_entry(self, test, builder: Builder, env: dict, known: dict, nudge: float) -> bool:
-        names = dict(env)
-        for name, (value, exact) in known.items():
-            if not exact and isinstance(value, float):
-                value = value + nudge * (abs(value) + 1e-3)
-            names[name] = Const(value, env[name].type)
-        state, sharing = builder.snapshot(), self.sharing_state(env)
-        try:
-            with builder.block():
-                truth = self._condition(test, builder, names)
-            return isinstance(truth, Const) and bool(truth.value)
-        except TranspileError:
-            return False
-        finally:
-            builder.restore(state)
-            self.restore_sharing(sharing)
-
-
-def _known_value(atom, builder: Builder, depth: int = 0) -> tuple | None:
-    """A scalar's value where the equations that made it read only constants: (value, exact), where `exact` says
-    no step was a function NumPy may round differently on another machine; None where it is not known."""
-    if isinstance(atom, Const):
-        value = atom.value
-        return (value, True) if isinstance(value, (bool, int, float)) else None
-    eqn = builder.definition(atom)
-    if eqn is None or depth > 32 or atom.type.shape != () or eqn.params or eqn.prim.family != "elementwise":
-        return None
-    function = eqn.prim.fold or getattr(np, eqn.prim.name, None)
-    args = [_known_value(arg, builder, depth + 1) for arg in eqn.args]
-    if function is None or any(arg is None for arg in args):
-        return None
-    with np.errstate(all="ignore"):
-        value = function(*(arg for arg, _ in args))
-    value = value.item() if isinstance(value, np.generic) else value
-    if not isinstance(value, (bool, int, float)) or (isinstance(value, float) and not np.isfinite(value)):
-        return None
-    return value, eqn.prim.fold is not None and all(exact for _, exact in args)
 
 
 def _runs(bounds: tuple) -> bool:
