@@ -357,3 +357,36 @@ def test_a_name_continue_or_break_may_leave_as_it_was_is_refused():
     b[0] = 5.0 * s
     return np.sum(a * x)
 ''', 11, "`a` may or may not have been changed by the assignment into `b`")
+
+
+@pytest.mark.parametrize("loop", ["for row in A:", "for i in range(len(x)):", "while k < 3:"])
+def test_a_return_no_path_reaches_leaves_the_loop_as_one_that_never_returns(loop):
+    """Fuzzer seeds 413 and 20036: `if (0.3 + 0.3) < -0.5: return ...` in a loop is decided at build time, so no
+    `return` is reached; it was refused ("this loop's `return` value has no type")."""
+    matches_python(f'''
+    A = M * 0.25
+    v = x * 1.0
+    k = 0
+    {loop}
+        k += 1
+        if (0.3 + 0.3) < -0.5:
+            return M[4, 0]
+        v = v * np.cos(s) + x
+    return np.sum(np.sin(v)) + np.mean(A)
+''')
+
+
+def test_a_return_no_path_reaches_in_a_loop_inside_one_that_returns():
+    matches_python('''
+    v = x * 1.0
+    for j in range(2):
+        k = 0
+        while k < 3:
+            k += 1
+            if 1.0 < 0.0:
+                return s
+            v = v * np.cos(s) + x
+        if v[0] > 2.0:
+            return v[1] * s
+    return np.sum(np.sin(v))
+''', seeds=(0, 1, 2, 3, 4))

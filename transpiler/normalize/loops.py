@@ -157,6 +157,11 @@ class Loops:
                                  "give loop variables their final shape and dtype before the loop")
         builder.loc = loc
         runs = runs or _runs(kind, bounds)
+        if result_keys and all(body_env[k] is slot_of[k] for k in (RETURNED, *result_keys)):
+            # no `return` of the body is reached (each sits in a branch decided at build time): nothing to carry
+            slots = {slot: names for slot, names in slots.items()
+                     if not set(names) & {RETURNED, *result_keys}}
+            result_keys = []
         firsts = [names[0] for names in slots.values()]
         for key in result_keys:
             if isinstance(env[key], Const) and env[key].value is None:
