@@ -390,3 +390,57 @@ def test_a_return_no_path_reaches_in_a_loop_inside_one_that_returns():
             return v[1] * s
     return np.sum(np.sin(v))
 ''', seeds=(0, 1, 2, 3, 4))
+
+
+def test_a_helper_whose_loop_returns_on_one_call_only():
+    """The same loop, inlined twice: its `return` is reached in one call and decided away in the other."""
+    text = HEAD + '''
+def first_positive(v, early):
+    for i in range(3):
+        if early:
+            if v[i] > 0.0:
+                return v[i] * 2.0
+        v = v * 0.5
+    return v[0]
+
+@kernel
+''' + SIGNATURE + '''
+    return first_positive(x * 1.0, True) + first_positive(y * 1.0, False) * s
+''' + TAIL
+    for seed in (0, 1, 2, 3):
+        check_against_python(text, args(seed), rtol=1e-5)
+
+
+def test_a_view_taken_before_a_loop_that_rebinds_the_array():
+    """`v = A[0]`, then a loop that rebinds `A`: `v` still looks into the first array (it was recomputed from the
+    new one: a wrong value); where the loop also writes into the first array, its first iteration is lowered on
+    its own, so `v` sees that write."""
+    matches_python('''
+    A = M * 2.0
+    v = A[0]
+    c = 0
+    while c < 2:
+        A = np.tanh(A + M)
+        c += 1
+    return np.sum(v * x[0:3]) * s + np.sum(A)
+''')
+    matches_python('''
+    A = M * 2.0
+    v = A[0]
+    for i in range(len(x) - 2):
+        A[0, 1] = s * x[i]
+        A = np.tanh(A + M)
+    return np.sum(v * x[0:3]) * s
+''')
+    matches_python('''
+    A7 = M * 2.0
+    acc8 = M[0] * 1.0
+    for row9 in A7:
+        row9[2] += x[2]
+        c11 = 0
+        while c11 < 2:
+            A7 = np.tanh(A7 + M)
+            c11 += 1
+        acc8 = acc8 + row9[0]
+    return np.sum(np.sin(acc8)) * s
+''')

@@ -174,7 +174,8 @@ class ControlFlow(Branches, FirstIterations):
         """After a loop that may have returned: the rest of the block runs only if it did not."""
         returned = env[RETURNED]
         keys = loop_result_keys(loop.body, builder.loc)
-        if isinstance(returned, Const) and not returned.value:  # no `return` of the loop is reached
+        if id(loop) in self._unreturning:  # no `return` of the loop is reached
+            self._unreturning.discard(id(loop))
             outcome = self._nested(rest, builder, env)
             return ("continue",) if self._loop_depth else outcome
         if self._loop_depth:  # inside an enclosing loop: stop it too, and end this iteration

@@ -93,14 +93,14 @@ class Loops:
             derived, cond, cond_body = [], None, []
             if lower_cond is not None:
                 with builder.block() as cond_body:
-                    derived = self._renew_views(env, body_env, assigned, builder)
+                    derived = self._renew_views(env, body_env, assigned, builder, rebound)
                     cond = lower_cond(body_env)
             self._loop_depth += 1
             self._level += 1  # lists and dicts made before the loop are not changed in it
             self._break_flags.append(flag)
             try:
                 with builder.block() as body:  # (again after a `while` test: the body does not see its block)
-                    derived = self._renew_views(env, body_env, assigned, builder) or derived
+                    derived = self._renew_views(env, body_env, assigned, builder, rebound) or derived
                     lower_body(body_env, index)
             finally:
                 self._loop_depth -= 1
@@ -123,6 +123,10 @@ class Loops:
                 if not isinstance(value, (Var, Const)):
                     raise TranspileError(f"`{name}` is no longer an array at the end of the loop body", loc)
             updated = self._updated_slots(slots, slot_of, marker)
+            torn = self._views_of_rebound(updated, rebound, assigned, env, stale, loc)
+            if torn:  # a view into an array the loop both updates in place and rebinds the name of
+                stale.update(torn)
+                continue
             if updated:  # an array updated in place that other names held on entry: they are carried with it
                 grown = [n for n in self._sharing_names(assigned, env, rebound, updated) if n not in stale]
                 if len(grown) > len(assigned):
@@ -157,11 +161,13 @@ class Loops:
                                  "give loop variables their final shape and dtype before the loop")
         builder.loc = loc
         runs = runs or _runs(kind, bounds)
+        self._unreturning.discard(id(node))  # (read right after this loop by after_returning_loop)
         if result_keys and all(body_env[k] is slot_of[k] for k in (RETURNED, *result_keys)):
             # no `return` of the body is reached (each sits in a branch decided at build time): nothing to carry
             slots = {slot: names for slot, names in slots.items()
                      if not set(names) & {RETURNED, *result_keys}}
             result_keys = []
+            self._unreturning.add(id(node))
         firsts = [names[0] for names in slots.values()]
         for key in result_keys:
             if isinstance(env[key], Const) and env[key].value is None:
@@ -180,7 +186,7 @@ class Loops:
                           tuple(env[n] for n in firsts), body, tuple(outs), tuple(results), loc))
         after = dict(env)
         after.update(result_of)
-        self._renew_views(env, after, assigned, builder)
+        self._renew_views(env, after, assigned, builder, rebound)
         result_of.update((n, after[n]) for n in derived)
         for name in assigned_names(node.body):
             if name not in assigned and name in body_env and name not in env:
@@ -221,6 +227,22 @@ class Loops:
             for other in names[k + 1:]:
                 if result_of[other] is not result and may_be[name].keys() & may_be[other].keys():
                     self.mark_ambiguous([result, result_of[other]], loc, "loop")
+
+    def _views_of_rebound(self, updated: list, rebound: set, assigned: list, env: dict, stale: dict, loc) -> dict:
+        """Names not carried that hold a view into the first array of a name the loop both updates in place and
+        rebinds: the view sees the updates made before the rebinding only, which slots do not model; it is
+        stale (a read is a located error)."""
+        roots = {id(env[n]): n for n in updated if n in rebound and is_object(env[n])}
+        torn = {}
+        for name, value in env.items():
+            if name in assigned or name in stale or name.startswith("<") or not is_object(value) or \
+                    id(value) not in self._view_op:
+                continue
+            hit = next((roots[id(v)] for v in self._chain(value)[1:] if id(v) in roots), None)
+            if hit is not None:
+                torn[name] = Stale(hit, loc.line if loc is not None else 0, f"it is a view into the array `{hit}` "
+                                   "held before the loop, which the loop both changes and rebinds")
+        return torn
 
     def _held_from_before(self, assigned: list, env: dict, body_env: dict, slot_of: dict, target) -> list:
         """Names the loop does not carry that hold an array (or look into one) a carried name may end an iteration
@@ -275,10 +297,12 @@ class Loops:
                  and not n.startswith("<running") and (n in rebound or id(v) not in self._view_op)]
         return assigned + extra
 
-    def _renew_views(self, env: dict, new_env: dict, assigned: list, builder: Builder) -> list:
+    def _renew_views(self, env: dict, new_env: dict, assigned: list, builder: Builder, rebound=()) -> list:
         """Recompute, in `new_env`, the views (held by names not carried) into arrays that `assigned` names
-        now hold as new values; returns those names."""
-        memo = {id(env[n]): new_env[n] for n in assigned if is_object(env[n]) and new_env[n] is not env[n]}
+        now hold as new values (updated in place); returns those names. A name the loop rebinds (`rebound`) may
+        hold another array: a view into the array it held before still looks into that one."""
+        memo = {id(env[n]): new_env[n] for n in assigned
+                if n not in rebound and is_object(env[n]) and new_env[n] is not env[n]}
         renewed = []
         if not memo:
             return renewed
