@@ -444,3 +444,12 @@ def test_a_view_taken_before_a_loop_that_rebinds_the_array():
         acc8 = acc8 + row9[0]
     return np.sum(np.sin(acc8)) * s
 ''')
+    matches_python('''
+    A = M * 2.0
+    v = A[0]
+    c = 0
+    while c < 2:
+        A += np.tanh(A + M)
+        c += 1
+    return np.sum(v * x[0:3]) * s + np.sum(A)
+''')

@@ -69,6 +69,7 @@ class Loops:
                 env.setdefault(key, Const(None, UNSET))
             assigned += [key for key in (RETURNED, *result_keys) if key not in assigned]
         rebound = set(assigned_names(node.body, subscripts=False)) | {target}
+        replaced = set(assigned_names(node.body, subscripts=False, augmented=False)) | {target}  # not `a += b`
         # views into arrays the loop carries are recomputed from them, unless the body rebinds them
         views = [n for n in assigned if n not in rebound and id(env[n]) in self._view_op]
         assigned = [n for n in assigned if n not in views]
@@ -93,14 +94,14 @@ class Loops:
             derived, cond, cond_body = [], None, []
             if lower_cond is not None:
                 with builder.block() as cond_body:
-                    derived = self._renew_views(env, body_env, assigned, builder, rebound)
+                    derived = self._renew_views(env, body_env, assigned, builder, replaced)
                     cond = lower_cond(body_env)
             self._loop_depth += 1
             self._level += 1  # lists and dicts made before the loop are not changed in it
             self._break_flags.append(flag)
             try:
                 with builder.block() as body:  # (again after a `while` test: the body does not see its block)
-                    derived = self._renew_views(env, body_env, assigned, builder, rebound) or derived
+                    derived = self._renew_views(env, body_env, assigned, builder, replaced) or derived
                     lower_body(body_env, index)
             finally:
                 self._loop_depth -= 1
@@ -123,7 +124,7 @@ class Loops:
                 if not isinstance(value, (Var, Const)):
                     raise TranspileError(f"`{name}` is no longer an array at the end of the loop body", loc)
             updated = self._updated_slots(slots, slot_of, marker)
-            torn = self._views_of_rebound(updated, rebound, assigned, env, stale, loc)
+            torn = self._views_of_rebound(updated, replaced, assigned, env, stale, loc)
             if torn:  # a view into an array the loop both updates in place and rebinds the name of
                 stale.update(torn)
                 continue
@@ -186,7 +187,7 @@ class Loops:
                           tuple(env[n] for n in firsts), body, tuple(outs), tuple(results), loc))
         after = dict(env)
         after.update(result_of)
-        self._renew_views(env, after, assigned, builder, rebound)
+        self._renew_views(env, after, assigned, builder, replaced)
         result_of.update((n, after[n]) for n in derived)
         for name in assigned_names(node.body):
             if name not in assigned and name in body_env and name not in env:
