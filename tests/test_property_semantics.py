@@ -497,21 +497,21 @@ def test_many_random_programs_match_python():
 @pytest.mark.parametrize("seed", [70, 82, 83, 93, 135, 169, 886, 1277, 1384, 1632, 883, 6058, 6863,
                                   3413, 3621, 5861, 6386, 9597, 3761, 6450, 8303, 8436])
 def test_programs_that_once_failed(seed):
-    """Found by this fuzzer: jvp(grad(f)) reading a mask's size, a renamed kept value or a folded `-v` defined
-    only inside a branch (70, 93, 169); `a += b` where `b` was bound to `a` before the loop (82, now refused:
-    the sharing differs between iterations); a view recomputed only in a `while` test's block (83); autograd
-    running `a *= c` on a traced array as a rebinding (135, 1632: the oracle's error); an alias of a parameter
-    updated in place in nested loops (886; 1277 and 1384 are now refused); a loop slot holding a parameter from
-    its second iteration on (3413); ambiguous sharing lost by loop slots, merges in a loop and loops that may
-    not run (3621, 6386, 9597: now refused); a loop-invariant array hoisted, then updated by the next
-    iteration (5861); grad(grad(f)) making zeros the size of a value kept from one branch, on the path where
-    it is None (6450, 8303, 8436; 3761 is now refused); the adjoint of `(b6 + row11) * (b6 + row11)`, one
-    array handed to both b6 and row11, then updated in place for b6 (883, a wrong gradient: see
-    test_reverse.py::test_shared_sum_adjoint_in_a_row_loop); autograd differentiating `M[3] * x[4]` with the
-    `M[3]` a later `b2 -= ...` (b2 = M) wrote (6058, the oracle's error: finite differences side with Lifted);
-    intermediates of 2e12 that finite differences cannot resolve (6863, fd-skipped: complex-step
-    differentiation of Python's `f` agrees with Lifted to 1e-8 on every coordinate). See the named
-    reproducers in test_python_semantics.py."""
+    """Found by this fuzzer: jvp(grad(f)) reading a mask's size, a renamed kept value or a folded `-v` defined only
+    inside a branch (70, 93, 169); `a += b` where `b` was bound to `a` before the loop (82: the sharing differs
+    between the first iteration and the next ones; refused, then compiled with that iteration on its own); a view
+    recomputed only in a `while` test's block (83); autograd running `a *= c` on a traced array as a rebinding (135,
+    1632: the oracle's error); an alias of a parameter updated in place in nested loops (886; 1277 is now refused,
+    1384 compiled with a first iteration on its own); a loop slot holding a parameter from its second iteration on
+    (3413); ambiguous sharing lost by loop slots, merges in a loop and loops that may not run (3621, 6386, 9597: now
+    refused); a loop-invariant array hoisted, then updated by the next iteration (5861); grad(grad(f)) making zeros
+    the size of a value kept from one branch, on the path where it is None (6450, 8303, 8436; 3761 is now refused);
+    the adjoint of `(b6 + row11) * (b6 + row11)`, one array handed to both b6 and row11, then updated in place for
+    b6 (883, a wrong gradient: see test_reverse.py::test_shared_sum_adjoint_in_a_row_loop); autograd differentiating
+    `M[3] * x[4]` with the `M[3]` a later `b2 -= ...` (b2 = M) wrote (6058, the oracle's error: finite differences
+    side with Lifted); intermediates of 2e12 that finite differences cannot resolve (6863, fd-skipped: complex-step
+    differentiation of Python's `f` agrees with Lifted to 1e-8 on every coordinate). See the named reproducers in
+    test_python_semantics.py."""
     _, outcome, message = _check_seed(seed)
     assert outcome != "failed", message
 
@@ -522,3 +522,13 @@ def test_points_the_oracles_cannot_judge():
     (d/dx[0] 3927 where the derivative at the point is 3966). Not judged, rather than failed."""
     _, outcome, message = _check_seed(6863)
     assert outcome == "fd-skipped", message
+
+
+@pytest.mark.parametrize("seed", [2, 16, 119, 228, 253, 563])
+def test_programs_once_refused_now_compile(seed):
+    """Refused once, exact now (issue #10; named reproducers in test_loop_sharing.py): a `while` whose test holds
+    on entry surely runs (119, 228), a loop whose first iteration shares arrays differently from the next ones is
+    lowered with that iteration on its own (2, 16, 253), an `if` that makes `acc = A` on one path no longer makes
+    the branch values of the two names partners (563)."""
+    _, outcome, message = _check_seed(seed)
+    assert outcome in ("checked", "fd-skipped"), f"seed {seed}: {outcome} {message}"

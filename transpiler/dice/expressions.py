@@ -376,16 +376,15 @@ class ExpressionLowering:
         if array.random:
             return self.indexed(Val(cg.subscript(array.node, [cg.slice_(None, None, None)] + [i.node for i in index]),
                                     True, uses), array, index)
-        rank = self.rank(array)
-        known = rank is not None and rank >= len(index) and all(self.rank(i) == 0 for i in index)
-        return Val(cg.subscript(array.node, [i.node for i in index]), False, rank=rank - len(index) if known else None)
+        return self.indexed(Val(cg.subscript(array.node, [i.node for i in index]), False), array, index)
 
     def indexed(self, result: Val, array: Val, index: list) -> Val:
-        """A column read at one number per axis: its rank drops by one per index (when all are known)."""
+        """A value (a column, or a fixed value) read at one number per axis: its rank drops by one per index
+        (when all are known), so a number read from a list is known to share nothing with it (aliases.py)."""
         rank = self.rank(array)
         if rank is None or rank < len(index) or any(self.rank(i) != 0 for i in index):
             return result
-        return Val(result.node, True, result.uses, rank - len(index))
+        return Val(result.node, result.random, result.uses, rank - len(index))
 
     def indices(self, node: cst.Subscript):
         """A list of index Vals, or a tuple of fixed slices/indices (when any element is a slice)."""

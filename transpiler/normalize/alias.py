@@ -13,7 +13,7 @@ import libcst as cst
 
 from ..ir.types import ShapeError, broadcast_shapes
 from ..builder import Builder
-from ..errors import SourceLoc
+from ..errors import SourceLoc, TranspileError
 from ..ir import Atom, Const, Var
 from ..primitives.indexing import Ref, shift_refs
 from ..values import DictValue, ListValue, Stale
@@ -29,6 +29,11 @@ def held(value) -> list[Var]:
     if isinstance(value, tuple):
         return [v for item in value for v in held(item)]
     return [value] if is_object(value) else []
+
+
+class SharingError(TranspileError):
+    """A refusal because two names may or may not share one array: a loop whose first iteration differs in that
+    from the others may still compile with that iteration lowered on its own (see ControlFlow._lower_while)."""
 
 
 class Aliasing:
@@ -73,6 +78,43 @@ class Aliasing:
                         break
                     var = parent[0]
         return seen
+
+    def _chain(self, var: Var) -> list[Var]:
+        """`var`, the arrays it is a view into (each parent of a basic-indexing view) and the array it looks into:
+        every object an update through `var` may change."""
+        chain = [var]
+        parent = self._view_op.get(id(var))
+        while parent is not None:
+            chain.append(parent[0])
+            parent = self._view_op.get(id(parent[0]))
+        chain.append(self._root(var))
+        return chain
+
+    def _may_be(self, value, stop: set[int], slot_sources: dict | None = None) -> list[Var]:
+        """The array objects `value` may be (or look into) that are not made from others: followed through merges,
+        loop slots and results (`_may_hold`), in-place updates (the updated array is the array it updated) and
+        views; `stop` is what is not looked through (kept in the answer); `slot_sources` maps a loop slot to the
+        values it holds (its first value and what each iteration ends with)."""
+        before = {id(new): old for old, new in self._replacements}
+        found: list[Var] = []
+        seen: set[int] = set()
+        todo = list(held(value))
+        while todo:
+            var = todo.pop()
+            if id(var) in seen:
+                continue
+            seen.add(id(var))
+            found.append(var)
+            if id(var) in stop:
+                continue
+            if slot_sources is not None and id(var) in slot_sources:
+                todo.extend(v for source in slot_sources[id(var)] for v in held(source))
+                continue
+            todo.extend(v for v in self._may_hold.get(id(var), ()) if is_object(v))
+            if id(var) in before:
+                todo.append(before[id(var)])
+            todo.extend(self._chain(var)[1:])
+        return found
 
     def _poison_partners(self, name: str, array: Var, target, env: dict) -> None:
         """Before `array` (held by `name`) is updated: names that may or may not hold the same array (or a view
@@ -119,6 +161,29 @@ class Aliasing:
                     found.add(successor)
                     todo.append(successor)
         return found
+
+    # -- trying a lowering ------------------------------------------------------------------------------------
+    _TRIED = ("_view_root", "_view_op", "_entry_sharing", "_replacements", "_ambiguous", "_successors", "_may_hold",
+              "_own_params", "_named", "_conditional_names")
+
+    def sharing_state(self, env: dict) -> tuple:
+        """Everything lowering a statement may change in the sharing model and the live names, to undo a try
+        (restored in place: an imported module's lowering shares some of these tables while it is inlined)."""
+        envs = [(names, dict(names)) for names in self._live_envs(env)]
+        tables = [(getattr(self, name), _copy_table(getattr(self, name))) for name in self._TRIED]
+        return envs, tables, [(call, set(call.borrowed)) for call in self._calls]
+
+    def restore_sharing(self, state: tuple) -> None:
+        envs, tables, borrowed = state
+        for names, saved in envs:
+            names.clear()
+            names.update(saved)
+        for table, saved in tables:
+            table.clear()
+            table.update(saved) if not isinstance(table, list) else table.extend(saved)
+        for call, saved in borrowed:
+            call.borrowed.clear()
+            call.borrowed.update(saved)
 
     # -- frames -------------------------------------------------------------------------------------------
     def _live_envs(self, env: dict) -> list[dict]:
@@ -169,8 +234,9 @@ class Aliasing:
         if id(array) in self._view_root and not private_view:
             kind = "may be a view of another array (it is one on some paths)" if id(array) in self._ambiguous \
                 else "is a view of another array"
-            raise self.error(target, f"`{name}` {kind}; assigning into it would change that array too",
-                             f"take a copy first: {name} = ....copy()")
+            error = SharingError if id(array) in self._ambiguous else TranspileError
+            raise error(f"`{name}` {kind}; assigning into it would change that array too", self.locate(target),
+                        f"take a copy first: {name} = ....copy()")
         self._poison_partners(name, array, target, env)
         array = self._writable(name, array, target, builder, env, private_view)
         updated = self._update(name, array, items, value_atom, target, builder, combine)
@@ -283,6 +349,13 @@ class Aliasing:
                 if (var is array and other != name) or (var is not array and self._root(var) is array):
                     return True
         return False
+
+
+def _copy_table(table):
+    """A copy of a sharing table whose nested sets and lists are copied too (they are added to in place)."""
+    if isinstance(table, dict):
+        return {k: set(v) if isinstance(v, set) else list(v) if isinstance(v, list) else v for k, v in table.items()}
+    return type(table)(table)
 
 
 def _holds(container, array: Var) -> bool:

@@ -83,7 +83,8 @@ class Branches:
         outs, then_results, else_results = [], [], []
         names = assigned_in_order(then_env, else_env, env)
         then_env, else_env, names, containers, display = _containers_by_element(names, then_env, else_env, loc)
-        split = self._split_sharing(names, then_env, else_env)
+        pairs = self._split_sharing(names, then_env, else_env)
+        split = {name for pair in pairs for name in pair}
         merged: dict[tuple, Var] = {}  # (then array, else array) -> the output several names share
         for name in names:
             a, b = then_env.get(name), else_env.get(name)
@@ -118,10 +119,11 @@ class Branches:
             then_results.append(a)
             else_results.append(b)
             env[name] = out
-        if split:
-            self.mark_ambiguous([env[n] for n in split if n in env] + [
-                self._root(v) for n in split for v in (then_env.get(n), else_env.get(n)) if is_object(v)],
-                loc, "`if`")
+        for n, m in pairs:  # each may or may not share the other's array: not their branch values with each other
+            self.mark_ambiguous([env.get(n), env.get(m)], loc, "`if`")
+        for n in split - {name for pair in pairs for name in pair}:  # a view on one path only
+            self.mark_ambiguous([env.get(n)] + [self._root(v) for v in (then_env.get(n), else_env.get(n))
+                                                if is_object(v)], loc, "`if`")
         rebuilt: dict = {}  # one merged list for names holding the same list on both paths
         for name, (key, rebuild, keys) in containers.items():
             if key not in rebuilt:
@@ -132,15 +134,15 @@ class Branches:
         return outs, then_results, else_results
 
     def _split_sharing(self, names: list, then_env: dict, else_env: dict) -> set:
-        """Names that share an array (or one looks into the other's) on one path but not on the other."""
+        """Pairs of names that share an array (or one looks into the other's) on one path but not on the other."""
         objects = [n for n in names if is_object(then_env.get(n)) and is_object(else_env.get(n))]
-        split = set()
+        pairs = set()
         for i, n in enumerate(objects):
             for m in objects[i + 1:]:
                 if (self._root(then_env[n]) is self._root(then_env[m])) != \
                         (self._root(else_env[n]) is self._root(else_env[m])):
-                    split.update((n, m))
-        return split
+                    pairs.add((n, m))
+        return pairs
 
     def _share_like(self, value: Var, sources) -> None:
         """A loop slot or a branch merge holds the array of any of `sources`: it is a view, a parameter, a

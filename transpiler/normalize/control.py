@@ -1,7 +1,8 @@
 """Lowering compound statements: `if` (see branches.py), `for` and `while` to structured IR.
 
 A name assigned in a loop body becomes a loop-carried slot (see loops.py). A `for` over a constant range whose
-body needs each iteration at build time is unrolled; a loop with `break` or `return` runs under a flag.
+body needs each iteration at build time is unrolled; a loop with `break` or `return` runs under a flag; a loop
+whose first iteration shares arrays differently from the next ones has it lowered on its own (peeling.py).
 """
 from __future__ import annotations
 
@@ -14,11 +15,12 @@ from ..ir import Atom, Const, Var
 from ..ir.types import TensorType
 from ..primitives.indexing import Ref
 from .branches import Branches
+from .peeling import PEEL_LIMIT, FirstIterations
 from .static import UNROLL_LIMIT, StaticNeeded
 from .syntax import RESULT, RETURNED, has_break, has_return, loop_result_keys, runs_until_return
 
 
-class ControlFlow(Branches):
+class ControlFlow(Branches, FirstIterations):
     """Mixed into `Lowering`: compound statements. Relies on its `expr`, `lower_block`, `error`, `_atom`."""
 
     def lower_compound(self, statement: cst.CSTNode, builder: Builder, env: dict) -> None:
@@ -73,7 +75,7 @@ class ControlFlow(Branches):
                 items = [builder.bind("getitem", [sequence], {"index": (i,)}) for i in iterations]
             self.unroll(node, items, builder, env)
 
-    def _lower_for_loop(self, node: cst.For, bounds, sequence, builder: Builder, env: dict) -> None:
+    def _lower_for_loop(self, node: cst.For, bounds, sequence, builder: Builder, env: dict, peeled: int = 0) -> None:
         loc = builder.loc
         target = node.target.value
         index_name = target if sequence is None else f"{target}_index"
@@ -85,7 +87,9 @@ class ControlFlow(Branches):
         def lower_iteration(body_env: dict, index: Var) -> None:
             if sequence is not None:  # for row in x: row = x[i], a view
                 builder.loc = loc
-                row = self._bind(builder, node.target, "getitem", [body_env[rows], index], {"index": (Ref(1),)})
+                row = self._bind(builder, node.target, "getitem", [body_env[rows]], {"index": (index.value,)}) \
+                    if isinstance(index, Const) else \
+                    self._bind(builder, node.target, "getitem", [body_env[rows], index], {"index": (Ref(1),)})
                 builder.rename(row, target)
                 self._named.add(id(row))
                 body_env[target] = row
@@ -94,22 +98,46 @@ class ControlFlow(Branches):
             self._nested(list(node.body.body), builder, body_env)
 
         flag = self._break_flag(node, env)
-        # the loop variable keeps its last value after the loop (its value before, if the loop never runs)
-        keeps = sequence is None and (isinstance(before, (Var, Const)) or _runs(bounds))
-        if keeps and not isinstance(before, (Var, Const)):
-            env[target] = bounds[0]  # never read: the loop runs
-        if not keeps:
-            env.pop(target, None)
+
+        def lower_loop() -> None:
+            # the loop variable keeps its last value after the loop (its value before, if the loop never runs)
+            keeps = sequence is None and (isinstance(before, (Var, Const)) or _runs(bounds))
+            if keeps and not isinstance(before, (Var, Const)):
+                env[target] = bounds[0]  # never read: the loop runs
+            if not keeps:
+                env.pop(target, None)
+            try:
+                if flag is None:
+                    self._lower_loop("for", node, bounds, None, lower_iteration, index_name, builder, env, loc, flag,
+                                     target, keeps)
+                else:  # it may stop early (`break`, `return`): a `while` over the index, so no more iterations run
+                    self._lower_stopping_for(node, bounds, lower_iteration, builder, env, loc, flag, target, keeps)
+            finally:
+                env.pop(rows, None)
+            if not keeps:
+                self._conditional_names[target] = loc
+
+        start, stop, step = bounds
+        if flag is not None or peeled >= PEEL_LIMIT or not isinstance(step, Const):
+            return lower_loop()
+
+        def first(first_env: dict) -> None:
+            builder.loc = loc
+            lower_iteration(first_env, start)
+
+        def rest(rest_env: dict) -> None:
+            builder.loc = loc
+            following = builder.bind("add", [start, step])
+            self._lower_for_loop(node, (following, stop, step), rest_env.get(rows), builder, rest_env, peeled + 1)
+
+        def runs() -> Atom:
+            builder.loc = loc
+            return builder.bind("less" if step.value > 0 else "greater", [start, stop])
+
         try:
-            if flag is None:
-                self._lower_loop("for", node, bounds, None, lower_iteration, index_name, builder, env, loc, flag,
-                                 target, keeps)
-            else:  # it may stop early (`break`, `return`): a `while` over the index, so no more iterations run
-                self._lower_stopping_for(node, bounds, lower_iteration, builder, env, loc, flag, target, keeps)
+            self._peel_if_needed(lower_loop, runs, first, rest, builder, env)
         finally:
             env.pop(rows, None)
-        if not keeps:
-            self._conditional_names[target] = loc
 
     def _lower_stopping_for(self, node, bounds, lower_iteration, builder: Builder, env: dict, loc, flag: str,
                             target: str, keeps: bool) -> None:
@@ -146,6 +174,10 @@ class ControlFlow(Branches):
         """After a loop that may have returned: the rest of the block runs only if it did not."""
         returned = env[RETURNED]
         keys = loop_result_keys(loop.body, builder.loc)
+        if id(loop) in self._unreturning:  # no `return` of the loop is reached
+            self._unreturning.discard(id(loop))
+            outcome = self._nested(rest, builder, env)
+            return ("continue",) if self._loop_depth else outcome
         if self._loop_depth:  # inside an enclosing loop: stop it too, and end this iteration
             flag = self._break_flags[-1]
 
@@ -212,7 +244,7 @@ class ControlFlow(Branches):
         raise self.error(iterable, "a kernel `for` loop runs over range(...) or over an array's first axis",
                          "for i in range(n):")
 
-    def _lower_while(self, node: cst.While, builder: Builder, env: dict) -> None:
+    def _lower_while(self, node: cst.While, builder: Builder, env: dict, peeled: int = 0) -> None:
         if node.orelse is not None:
             raise self.error(node.orelse, "`while ... else` is not part of the kernel language",
                              "set a flag in the loop and test it afterwards")
@@ -225,9 +257,15 @@ class ControlFlow(Branches):
         def lower_body(body_env: dict, index: Var | None) -> None:
             self._nested(list(node.body.body), builder, body_env)
 
+        runs = self._surely_true(node.test, builder, env)
         flag = self._break_flag(node, env)
+        if flag is None and peeled < PEEL_LIMIT:
+            return self._peel_if_needed(
+                lambda: self._lower_loop("while", node, (), lower_cond, lower_body, None, builder, env, loc, runs=runs),
+                lambda: const(True) if runs else lower_cond(env), lambda e: lower_body(e, None),
+                lambda e: self._lower_while(node, builder, e, peeled + 1), builder, env)
         if flag is None:
-            self._lower_loop("while", node, (), lower_cond, lower_body, None, builder, env, loc)
+            self._lower_loop("while", node, (), lower_cond, lower_body, None, builder, env, loc, runs=runs)
             return
 
         def stop(else_env: dict) -> None:
@@ -238,7 +276,7 @@ class ControlFlow(Branches):
             self._guarded(cond, lambda e: lower_body(e, None), stop, builder, body_env, loc)
 
         self._lower_loop("while", node, (), lambda cond_env: cond_env[flag], test_then_body, None, builder, env,
-                         loc, flag)
+                         loc, flag, runs=runs)
 
 
 def _runs(bounds: tuple) -> bool:

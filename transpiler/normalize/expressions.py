@@ -12,6 +12,7 @@ from ..ir import Atom, Const, If, Var
 from ..ir.types import TensorType
 from ..values import (Closure, DictValue, KernelRef, ListValue, Module, TransformRef, Value, describe,
                       Stale, is_container, is_function)
+from .alias import SharingError
 from .functions import _MISSING, frozen
 from .shape_checks import refined_operands
 from .static import _NOT_HERE, STATIC_BUILTINS
@@ -95,10 +96,10 @@ class Expressions:
         else:
             value = self.lookup_enclosing(name)
         if isinstance(value, Stale):
-            raise self.error(node, f"`{name}` may or may not have been changed by the assignment into "
-                             f"`{value.writer}` at line {value.line} ({value.reason})",
-                             f"make `{name}` or `{value.writer}` a separate array where it is assigned "
-                             "(`... = ....copy()`), so the two never share one")
+            raise SharingError(f"`{name}` may or may not have been changed by the assignment into "
+                               f"`{value.writer}` at line {value.line} ({value.reason})", self.locate(node),
+                               f"make `{name}` or `{value.writer}` a separate array where it is assigned "
+                               "(`... = ....copy()`), so the two never share one")
         if value is not _MISSING:
             return value
         if name in ("True", "False"):

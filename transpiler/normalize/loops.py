@@ -51,10 +51,12 @@ class Loops:
     """Mixed into `Lowering`. Relies on its `_share_like`, `_renew`, `mark_ambiguous`, `_zero_of`."""
 
     def _lower_loop(self, kind, node, bounds, lower_cond, lower_body, index_name, builder: Builder, env: dict,
-                    loc, flag: str | None = None, target: str | None = None, keep_target: bool = False) -> None:
+                    loc, flag: str | None = None, target: str | None = None, keep_target: bool = False,
+                    runs: bool = False) -> None:
         """A loop over slots. A slot carries one array object (or scalar) round the loop, shared by every name
         that holds it; the names a body changes are found by lowering it (a write through a row view changes
-        the matrix), so lowering repeats until the slots, their types and their sharing stop changing."""
+        the matrix), so lowering repeats until the slots, their types and their sharing stop changing. `runs`:
+        the loop surely runs its body at least once (a `while` whose test holds on entry)."""
         assigned = [n for n in assigned_names(node.body) if n in env and isinstance(env[n], (Var, Const))]
         if target is not None:
             assigned = [n for n in assigned if n != target] + ([target] if keep_target else [])
@@ -67,6 +69,7 @@ class Loops:
                 env.setdefault(key, Const(None, UNSET))
             assigned += [key for key in (RETURNED, *result_keys) if key not in assigned]
         rebound = set(assigned_names(node.body, subscripts=False)) | {target}
+        replaced = set(assigned_names(node.body, subscripts=False, augmented=False)) | {target}  # not `a += b`
         # views into arrays the loop carries are recomputed from them, unless the body rebinds them
         views = [n for n in assigned if n not in rebound and id(env[n]) in self._view_op]
         assigned = [n for n in assigned if n not in views]
@@ -91,14 +94,14 @@ class Loops:
             derived, cond, cond_body = [], None, []
             if lower_cond is not None:
                 with builder.block() as cond_body:
-                    derived = self._renew_views(env, body_env, assigned, builder)
+                    derived = self._renew_views(env, body_env, assigned, builder, replaced)
                     cond = lower_cond(body_env)
             self._loop_depth += 1
             self._level += 1  # lists and dicts made before the loop are not changed in it
             self._break_flags.append(flag)
             try:
                 with builder.block() as body:  # (again after a `while` test: the body does not see its block)
-                    derived = self._renew_views(env, body_env, assigned, builder) or derived
+                    derived = self._renew_views(env, body_env, assigned, builder, replaced) or derived
                     lower_body(body_env, index)
             finally:
                 self._loop_depth -= 1
@@ -121,6 +124,10 @@ class Loops:
                 if not isinstance(value, (Var, Const)):
                     raise TranspileError(f"`{name}` is no longer an array at the end of the loop body", loc)
             updated = self._updated_slots(slots, slot_of, marker)
+            torn = self._views_of_rebound(updated, replaced, assigned, env, stale, loc)
+            if torn:  # a view into an array the loop both updates in place and rebinds the name of
+                stale.update(torn)
+                continue
             if updated:  # an array updated in place that other names held on entry: they are carried with it
                 grown = [n for n in self._sharing_names(assigned, env, rebound, updated) if n not in stale]
                 if len(grown) > len(assigned):
@@ -131,6 +138,11 @@ class Loops:
             if changed:  # the body changed arrays held by names it never assigns: carry them too
                 assigned = assigned + changed
                 types.update((n, _carried_type(env[n].type)) for n in assigned if n not in types)
+                continue
+            held_before = self._held_from_before(assigned, env, body_env, slot_of, None if keep_target else target)
+            if held_before:  # a carried name ends an iteration on an array another name held before the loop
+                assigned = assigned + held_before
+                types.update((n, _carried_type(env[n].type)) for n in held_before)
                 continue
             if self._later_marks(assigned, slot_of, body_env, later):
                 continue  # a slot holds a parameter (or an ambiguous array) from the second iteration on
@@ -149,6 +161,14 @@ class Loops:
             raise TranspileError("the values carried around this loop keep changing", loc,
                                  "give loop variables their final shape and dtype before the loop")
         builder.loc = loc
+        runs = runs or _runs(kind, bounds)
+        self._unreturning.discard(id(node))  # (read right after this loop by after_returning_loop)
+        if result_keys and all(body_env[k] is slot_of[k] for k in (RETURNED, *result_keys)):
+            # no `return` of the body is reached (each sits in a branch decided at build time): nothing to carry
+            slots = {slot: names for slot, names in slots.items()
+                     if not set(names) & {RETURNED, *result_keys}}
+            result_keys = []
+            self._unreturning.add(id(node))
         firsts = [names[0] for names in slots.values()]
         for key in result_keys:
             if isinstance(env[key], Const) and env[key].value is None:
@@ -159,7 +179,7 @@ class Loops:
         result_of = {}
         for var, name, out in zip(results, firsts, outs):
             self._named.add(id(var))
-            self._share_like(var, (env[name], out))
+            self._share_like(var, (out,) if runs else (env[name], out))  # (a slot has its first value's marks)
             for other in slots[id(slot_of[name])]:
                 result_of[other] = var
         self._reroot(results, carried, result_of, firsts)
@@ -167,37 +187,77 @@ class Loops:
                           tuple(env[n] for n in firsts), body, tuple(outs), tuple(results), loc))
         after = dict(env)
         after.update(result_of)
-        self._renew_views(env, after, assigned, builder)
+        self._renew_views(env, after, assigned, builder, replaced)
         result_of.update((n, after[n]) for n in derived)
         for name in assigned_names(node.body):
             if name not in assigned and name in body_env and name not in env:
                 self._conditional_names[name] = loc  # defined only inside the loop
         if split:
             self.mark_ambiguous([result_of[n] for n in split if n in result_of], loc, "loop")
-        if not _runs(kind, bounds):
-            self._zero_trip_split(env, result_of, loc)
+        self._result_sharing(env, result_of, slots, slot_of, body_env, runs, loc)
         # the loop updated these arrays in place: to an enclosing loop, that is an update of what it carries
         self._refuse_held_updates(updated, env, loc)
         self._replacements.extend((env[n], result_of[n]) for n in updated if is_object(env[n]))
         env.update(result_of)
         env.update(stale)
 
-    def _zero_trip_split(self, env: dict, result_of: dict, loc) -> None:
-        """A loop that may run no iteration leaves its names as they were: a name it carries may, or may not,
-        still share its array with a name that held the same array before the loop (ambiguous)."""
+    def _result_sharing(self, env: dict, result_of: dict, slots: dict, slot_of: dict, body_env: dict,
+                        runs: bool, loc) -> None:
+        """After the loop, each carried name holds its slot's last value, or its first one where the loop may run
+        no iteration, or where an iteration may leave it as it found it: a result that may hold an array some
+        other name holds after the loop (or that another result may hold) is ambiguous with it."""
+        firsts = {id(slot_of[names[0]]): names[0] for names in slots.values()}
+        sources = {id(slot_of[n]): (env[n], body_env[n]) for n in firsts.values()}
+        may_be = {}
+        for slot, name in firsts.items():
+            starts = [body_env[name]] + ([] if runs else [env[name]])
+            may_be[name] = {id(v): v for start in starts for v in self._may_be(start, set(), sources)
+                            if id(v) not in sources}
         after = dict(env)
         after.update(result_of)
-        objects = [n for n in env if not n.startswith("<") and is_object(env[n]) and is_object(after.get(n))]
-        split = set()
-        for n in result_of:
-            if n not in objects:
+        names = list(may_be)
+        for k, name in enumerate(names):
+            result = result_of[name]
+            for other, value in after.items():
+                if other.startswith("<"):
+                    continue
+                for var in held(value):
+                    hits = [v for v in self._chain(var) if id(v) in may_be[name] and v is not result]
+                    if hits and var is not result:
+                        self.mark_ambiguous([result] + hits, loc, "loop")
+            for other in names[k + 1:]:
+                if result_of[other] is not result and may_be[name].keys() & may_be[other].keys():
+                    self.mark_ambiguous([result, result_of[other]], loc, "loop")
+
+    def _views_of_rebound(self, updated: list, rebound: set, assigned: list, env: dict, stale: dict, loc) -> dict:
+        """Names not carried that hold a view into the first array of a name the loop both updates in place and
+        rebinds: the view sees the updates made before the rebinding only, which slots do not model; it is
+        stale (a read is a located error)."""
+        roots = {id(env[n]): n for n in updated if n in rebound and is_object(env[n])}
+        torn = {}
+        for name, value in env.items():
+            if name in assigned or name in stale or name.startswith("<") or not is_object(value) or \
+                    id(value) not in self._view_op:
                 continue
-            for m in objects:
-                if m != n and (self._root(env[n]) is self._root(env[m])) != (
-                        self._root(after[n]) is self._root(after[m])):
-                    split.update((n, m))
-        if split:
-            self.mark_ambiguous([after[n] for n in split] + [self._root(env[n]) for n in split], loc, "loop")
+            hit = next((roots[id(v)] for v in self._chain(value)[1:] if id(v) in roots), None)
+            if hit is not None:
+                torn[name] = Stale(hit, loc.line if loc is not None else 0, f"it is a view into the array `{hit}` "
+                                   "held before the loop, which the loop both changes and rebinds")
+        return torn
+
+    def _held_from_before(self, assigned: list, env: dict, body_env: dict, slot_of: dict, target) -> list:
+        """Names the loop does not carry that hold an array (or look into one) a carried name may end an iteration
+        on (`c = b` in the body, `b` bound before the loop): the next iteration starts with `c` sharing `b`'s
+        array, so `b` is carried too, and the slots' sharing model sees the two."""
+        stop = {id(var) for var in slot_of.values()}
+        ends = {id(v) for n in assigned for v in self._may_be(body_env[n], stop) if id(v) not in stop}
+        found = []
+        for name, value in env.items():
+            if name in assigned or name == target or name.startswith("<running") or not is_object(value):
+                continue
+            if any(id(v) in ends for var in held(value) for v in self._chain(var)):
+                found.append(name)
+        return found
 
     def _refuse_held_updates(self, updated: list, env: dict, loc) -> None:
         """A list, dict or tuple made before the loop that holds an array the loop updates in place would see
@@ -238,10 +298,12 @@ class Loops:
                  and not n.startswith("<running") and (n in rebound or id(v) not in self._view_op)]
         return assigned + extra
 
-    def _renew_views(self, env: dict, new_env: dict, assigned: list, builder: Builder) -> list:
+    def _renew_views(self, env: dict, new_env: dict, assigned: list, builder: Builder, rebound=()) -> list:
         """Recompute, in `new_env`, the views (held by names not carried) into arrays that `assigned` names
-        now hold as new values; returns those names."""
-        memo = {id(env[n]): new_env[n] for n in assigned if is_object(env[n]) and new_env[n] is not env[n]}
+        now hold as new values (updated in place); returns those names. A name the loop rebinds (`rebound`) may
+        hold another array: a view into the array it held before still looks into that one."""
+        memo = {id(env[n]): new_env[n] for n in assigned
+                if n not in rebound and is_object(env[n]) and new_env[n] is not env[n]}
         renewed = []
         if not memo:
             return renewed

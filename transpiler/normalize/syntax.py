@@ -74,9 +74,10 @@ def has_break(body: cst.CSTNode) -> bool:
     return bool(found)
 
 
-def assigned_names(node: cst.CSTNode, subscripts: bool = True) -> list[str]:
+def assigned_names(node: cst.CSTNode, subscripts: bool = True, augmented: bool = True) -> list[str]:
     """Names a block may rebind (assignment targets, loop variables), in source order; with `subscripts`,
-    also the names a block assigns into (`a[i] = v`)."""
+    also the names a block assigns into (`a[i] = v`); without `augmented`, not the names of `a += b` alone
+    (an array's is updated in place)."""
     names: dict[str, None] = {}
 
     class Visitor(cst.CSTVisitor):
@@ -93,6 +94,8 @@ def assigned_names(node: cst.CSTNode, subscripts: bool = True) -> list[str]:
             self._targets(node.target)
 
         def visit_AugAssign(self, node: cst.AugAssign) -> None:
+            if not augmented:
+                return
             self._targets(node.target)
             if isinstance(node.target, cst.Name):  # `a += b` may update `a` in place
                 names[node.target.value] = None
