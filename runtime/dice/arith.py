@@ -77,11 +77,32 @@ def power(base, exponent):
     if np.any((base < 0) & np.isfinite(exponent) & (exponent != np.floor(exponent))):
         raise ValueError("a negative number to a fractional power is a complex number in Python; write "
                          "complex(x) ** y where that is meant")
-    with np.errstate(over="ignore", invalid="ignore"):
-        result = np.power(base, exponent)
-    if np.any(np.isinf(result) & np.isfinite(base) & np.isfinite(exponent)):
-        raise OverflowError("(34, 'Numerical result out of range'): a float power too large")
-    return result
+    # Python's own pow() on each pair (a float result too large raises Python's OverflowError)
+    return _each_pair(lambda b, e: pow(float(b), float(e)), base, exponent)
+
+
+def numpy_power(base, exponent):
+    """`base ** exponent` where an operand may be a NumPy value: NumPy's `**`, but a float result is computed
+    as NumPy's scalars compute it (Python's world holds scalars), since the vectorised loop over a column may
+    round a power differently in the last bit."""
+    result = np.power(base, exponent)
+    if np.asarray(result).dtype.kind != "f":
+        return result
+    base, exponent = np.asanyarray(base), np.asanyarray(exponent)
+    return _each_pair(lambda b, e: b ** e, base, exponent)
+
+
+def _each_pair(power_of, base: np.ndarray, exponent: np.ndarray) -> np.ndarray:
+    """`power_of(b, e)` once per distinct pair of a base and an exponent (each a NumPy scalar of its column's
+    dtype), spread over the broadcast shape: a column holds few distinct values, so this costs little."""
+    base, exponent = np.broadcast_arrays(base, exponent)
+    if base.size == 0:
+        return np.power(base, exponent)
+    bases, base_at = np.unique(base.ravel(), return_inverse=True)
+    exponents, exponent_at = np.unique(exponent.ravel(), return_inverse=True)
+    pairs, pair_at = np.unique(base_at.ravel() * len(exponents) + exponent_at.ravel(), return_inverse=True)
+    values = np.array([power_of(bases[p // len(exponents)], exponents[p % len(exponents)]) for p in pairs.tolist()])
+    return values[pair_at.ravel()].reshape(base.shape)
 
 
 def as_int(value):

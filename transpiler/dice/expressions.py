@@ -190,15 +190,16 @@ class ExpressionLowering:
     def checked_arithmetic(op: str, left: Val, right: Val) -> str | None:
         """The runtime function (dice/arith.py) computing `op` over columns as Python does, where NumPy's
         answer differs on some values: division by a divisor that may be zero, powers of Python numbers (NumPy's
-        values keep NumPy's `**`, as in Python). None: NumPy's operator gives Python's values."""
+        values keep NumPy's `**`, as in Python, with each power rounded as a scalar's). None: NumPy's operator gives
+        Python's values."""
         if not (left.random or right.random):
             return None
         if op in _CHECKED_DIVISION:
             known, divisor = constant(right.node)
             return None if known and isinstance(divisor, (int, float, complex)) and divisor != 0 \
                 else _CHECKED_DIVISION[op]
-        if op == "**" and not (left.numpy or right.numpy):
-            return "dice.arith.power"
+        if op == "**":
+            return "dice.arith.numpy_power" if left.numpy or right.numpy else "dice.arith.power"
         return None
 
     def list_operation(self, op: str, left: Val, right: Val, node) -> Val | None:
