@@ -28,11 +28,13 @@ from .kinds import KindLowering, kinds
 from .shapes import ShapeLowering
 from .statements import StatementLowering
 from .streams import StreamLowering
+from .subscripts import SubscriptLowering
 from .values import Stream, TupleVal, Val
 
 
-class Lowerer(StatementLowering, ControlFlowLowering, ConditionalLowering, ExpressionLowering, KindLowering,
-              StreamLowering, CallLowering, IndependenceLowering, ShapeLowering, AliasLowering, GeneratorLowering):
+class Lowerer(StatementLowering, ControlFlowLowering, ConditionalLowering, ExpressionLowering, SubscriptLowering,
+              KindLowering, StreamLowering, CallLowering, IndependenceLowering, ShapeLowering, AliasLowering,
+              GeneratorLowering):
     """The state of lowering one @dist function (tables, scopes, fresh names) and its helpers; the parts of the
     language are lowered by the mixins, one module each."""
 

@@ -41,7 +41,7 @@ class StatementLowering:
             op = cst.Module([]).code_for_node(node.operator).strip()[:-1]
             target = node.target
             if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name) \
-                    and not self._is_weighted_draw(target):
+                    and not self.is_weighted_draw(target):
                 # `xs[i] += v` reads and writes the same element: the index is lowered (and drawn) once
                 index = self.indices(target)
                 if isinstance(index, list):
