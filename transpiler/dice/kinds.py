@@ -141,8 +141,8 @@ class KindLowering:
             return item
         kind = exact_bool(flags)
         if kind is not None and array.number and at is not None:
-            return dataclasses.replace(item, node=cg.call("dice.lib.as_bool", item.node,
-                                                          python=True if kind == "python" and not item.random else None),
+            python = True if kind == "python" and not item.random else None
+            return dataclasses.replace(item, node=cg.call("dice.lib.as_bool", item.node, python=python),
                                        rank=self.rank(item))
         if not item.random and not flags["numpy"]:
             return dataclasses.replace(item, node=cg.call("dice.lib.python_number", item.node), rank=self.rank(item))
