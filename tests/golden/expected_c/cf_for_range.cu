@@ -267,32 +267,3 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 }
 #endif
 // ---- end of prelude ---------------------------------------------------------------------------------------------
-
-// running_logsumexp_grad_k0: 1-d index space of n elements
-LIFTED_KERNEL void running_logsumexp_grad_k0(const int64_t n, const int64_t d0,
-    const int64_t n_1,
-    double* __restrict__ dy_out,
-    double* __restrict__ dx_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dy);
-            LIFTED_LOCAL(double, dx);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                // cf_for_range.py:16  for i in range(len(y)):
-                LIFTED_AT(dy) = 0;
-                LIFTED_AT(dx) = 0;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dy_out[i] = LIFTED_AT(dy);
-                dx_out[i] = LIFTED_AT(dx);
-            }
-        }
-    }
-}

@@ -13,7 +13,6 @@ __lifted_transforms__ = {
     ('grad', 'running_logsumexp', ('x', 'y'), True): "running_logsumexp_grad",
 }
 _KERNELS = {
-    "running_logsumexp_grad_k0": {'rank': 1, 'params': [('scalar', 'i64'), ('out', 'f64'), ('out', 'f64')], 'dims': [(('S',), [('arg', 0)]), (('S',), [('arg', 0)])], 'static': (None,)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "cf_for_range.cu"), _KERNELS)
 
@@ -151,7 +150,8 @@ def running_logsumexp_grad(x: "f64[n]", y: "f64[n]"):
     # cf_for_range.py:18  return m + np.log(s) + total
     ds = 1.0 / s
     # cf_for_range.py:16  for i in range(len(y)):
-    dy, dx = _kernels.running_logsumexp_grad_k0(n)
+    dy = np.zeros((n,))
+    dx = np.zeros((n,))
     dtotal = 1.0
     dy_1 = dy
     dx_1 = dx

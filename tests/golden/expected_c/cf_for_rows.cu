@@ -268,59 +268,8 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 #endif
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
-// logistic_loss_by_rows_grad_k0: 2-d index space of n elements
-LIFTED_KERNEL void logistic_loss_by_rows_grad_k0(const int64_t n, const int64_t d0, const int64_t d1,
-    const int64_t n_1,
-    const int64_t d,
-    double* __restrict__ dX_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dX);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                // cf_for_rows.py:8  for row in X:
-                LIFTED_AT(dX) = 0;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dX_out[i] = LIFTED_AT(dX);
-            }
-        }
-    }
-}
-
-// logistic_loss_by_rows_grad_k1: 1-d index space of n elements
-LIFTED_KERNEL void logistic_loss_by_rows_grad_k1(const int64_t n, const int64_t d0,
-    const int64_t d,
-    double* __restrict__ dw_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dw);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                // cf_for_rows.py:8  for row in X:
-                LIFTED_AT(dw) = 0;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dw_out[i] = LIFTED_AT(dw);
-            }
-        }
-    }
-}
-
-// logistic_loss_by_rows_grad_k2: 1-d index space of n elements
-LIFTED_KERNEL void logistic_loss_by_rows_grad_k2(const int64_t n, const int64_t d0,
+// logistic_loss_by_rows_grad_k0: 1-d index space of n elements
+LIFTED_KERNEL void logistic_loss_by_rows_grad_k0(const int64_t n, const int64_t d0,
     const double dz,
     const double* __restrict__ w_data,
     const double* __restrict__ row_1_data,

@@ -13,9 +13,7 @@ __lifted_transforms__ = {
     ('grad', 'logistic_loss_by_rows', ('X', 'w', 'b'), True): "logistic_loss_by_rows_grad",
 }
 _KERNELS = {
-    "logistic_loss_by_rows_grad_k0": {'rank': 2, 'params': [('scalar', 'i64'), ('scalar', 'i64'), ('out', 'f64')], 'dims': [(('S', 'S'), [('arg', 0), ('arg', 1)])], 'static': (None, None)},
-    "logistic_loss_by_rows_grad_k1": {'rank': 1, 'params': [('scalar', 'i64'), ('out', 'f64')], 'dims': [(('S',), [('arg', 0)])], 'static': (None,)},
-    "logistic_loss_by_rows_grad_k2": {'rank': 1, 'params': [('scalar', 'f64'), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "logistic_loss_by_rows_grad_k0": {'rank': 1, 'params': [('scalar', 'f64'), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "cf_for_rows.cu"), _KERNELS)
 
@@ -111,8 +109,8 @@ def logistic_loss_by_rows_grad(X: "f64[n,d]", w: "f64[d]", b: "f64[]"):
     # cf_for_rows.py:11  return loss / X.shape[0]
     dloss = 1.0 / n
     # cf_for_rows.py:8  for row in X:
-    dX = _kernels.logistic_loss_by_rows_grad_k0(n, d)
-    dw = _kernels.logistic_loss_by_rows_grad_k1(d)
+    dX = np.zeros((n, d))
+    dw = np.zeros((d,))
     del d
     dloss_1 = dloss
     dX_1 = dX
@@ -128,7 +126,7 @@ def logistic_loss_by_rows_grad(X: "f64[n,d]", w: "f64[d]", b: "f64[]"):
         # cf_for_rows.py:9  z = row @ w + b
         db = db - t_5
         del t_5
-        drow, dw_1 = _kernels.logistic_loss_by_rows_grad_k2(dz, w, row_1, dw_1)
+        drow, dw_1 = _kernels.logistic_loss_by_rows_grad_k0(dz, w, row_1, dw_1)
         del dz, row_1
         # cf_for_rows.py:8  for row in X:
         dX_1[row_index] += drow

@@ -421,59 +421,8 @@ LIFTED_KERNEL void embed_and_mask_grad_k2(const int64_t n, const int64_t d0,
     }
 }
 
-// embed_and_mask_grad_k3: 2-d index space of n elements
-LIFTED_KERNEL void embed_and_mask_grad_k3(const int64_t n, const int64_t d0, const int64_t d1,
-    const int64_t n_1,
-    const int64_t d,
-    double* __restrict__ dE_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dE);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                // cf_gather_mask.py:11  big = E[E > 1.0]
-                LIFTED_AT(dE) = 0;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dE_out[i] = LIFTED_AT(dE);
-            }
-        }
-    }
-}
-
-// embed_and_mask_grad_k4: 1-d index space of n elements
-LIFTED_KERNEL void embed_and_mask_grad_k4(const int64_t n, const int64_t d0,
-    const int64_t d,
-    double* __restrict__ dw_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dw);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                // cf_gather_mask.py:8  for j in range(3):
-                LIFTED_AT(dw) = 0;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dw_out[i] = LIFTED_AT(dw);
-            }
-        }
-    }
-}
-
-// embed_and_mask_grad_k5: 1-d index space of n elements
-LIFTED_KERNEL void embed_and_mask_grad_k5(const int64_t n, const int64_t d0,
+// embed_and_mask_grad_k3: 1-d index space of n elements
+LIFTED_KERNEL void embed_and_mask_grad_k3(const int64_t n, const int64_t d0,
     const double* __restrict__ t_data,
     const double t_5,
     double* __restrict__ dpicked_out)
@@ -501,8 +450,8 @@ LIFTED_KERNEL void embed_and_mask_grad_k5(const int64_t n, const int64_t d0,
     }
 }
 
-// embed_and_mask_grad_k6: 1-d index space of n elements
-LIFTED_KERNEL void embed_and_mask_grad_k6(const int64_t n, const int64_t d0,
+// embed_and_mask_grad_k4: 1-d index space of n elements
+LIFTED_KERNEL void embed_and_mask_grad_k4(const int64_t n, const int64_t d0,
     const double* __restrict__ dw_1_data,
     const double* __restrict__ m_1_data,
     double* __restrict__ dw_1_1_out)

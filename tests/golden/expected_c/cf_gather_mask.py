@@ -19,10 +19,8 @@ _KERNELS = {
     "embed_and_mask_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "embed_and_mask_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'bool')], 'dims': [], 'static': (None, None)},
     "embed_and_mask_grad_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "embed_and_mask_grad_k3": {'rank': 2, 'params': [('scalar', 'i64'), ('scalar', 'i64'), ('out', 'f64')], 'dims': [(('S', 'S'), [('arg', 0), ('arg', 1)])], 'static': (None, None)},
-    "embed_and_mask_grad_k4": {'rank': 1, 'params': [('scalar', 'i64'), ('out', 'f64')], 'dims': [(('S',), [('arg', 0)])], 'static': (None,)},
-    "embed_and_mask_grad_k5": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "embed_and_mask_grad_k6": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "embed_and_mask_grad_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "embed_and_mask_grad_k4": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "cf_gather_mask.cu"), _KERNELS)
 
@@ -129,12 +127,12 @@ def embed_and_mask_grad(E: "f64[n,d]", w: "f64[d]", idx: "i64[m]"):
     dbig = _kernels.embed_and_mask_grad_k2(big)
     del big
     # cf_gather_mask.py:11  big = E[E > 1.0]
-    dE = _kernels.embed_and_mask_grad_k3(n, d)
+    dE = np.zeros((n, d))
     del n
     dE[mask] = dbig
     del dbig, mask
     # cf_gather_mask.py:8  for j in range(3):
-    dw = _kernels.embed_and_mask_grad_k4(d)
+    dw = np.zeros((d,))
     del d
     dtotal = 1.0
     dE_1 = dE
@@ -143,10 +141,10 @@ def embed_and_mask_grad(E: "f64[n,d]", w: "f64[d]", idx: "i64[m]"):
         t = tape_t.pop()
         v = tape_v.pop()
         # cf_gather_mask.py:10  total = total + np.sum(np.tanh(picked)) * (j + 1.0)
-        dpicked = _kernels.embed_and_mask_grad_k5(t, dtotal * (j + 1.0))
+        dpicked = _kernels.embed_and_mask_grad_k3(t, dtotal * (j + 1.0))
         del t
         # cf_gather_mask.py:9  picked = E[idx] @ w
-        dw_1 = _kernels.embed_and_mask_grad_k6(dw_1, dpicked @ v)
+        dw_1 = _kernels.embed_and_mask_grad_k4(dw_1, dpicked @ v)
         del v
         np.add.at(dE_1, idx, np.outer(dpicked, w))
         del dpicked

@@ -270,31 +270,6 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 
 // rnn_windows_k0: 1-d index space of n elements
 LIFTED_KERNEL void rnn_windows_k0(const int64_t n, const int64_t d0,
-    const int64_t d,
-    double* __restrict__ state_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, state);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                // cf_nested_loops.py:7  state = np.zeros(W.shape[0])
-                LIFTED_AT(state) = 0;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                state_out[i] = LIFTED_AT(state);
-            }
-        }
-    }
-}
-
-// rnn_windows_k1: 1-d index space of n elements
-LIFTED_KERNEL void rnn_windows_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ U_data,
     const double v,
     const double t_2,
@@ -326,8 +301,8 @@ LIFTED_KERNEL void rnn_windows_k1(const int64_t n, const int64_t d0,
     }
 }
 
-// rnn_windows_k2: 1-d index space of n elements
-LIFTED_KERNEL void rnn_windows_k2(const int64_t n, const int64_t d0,
+// rnn_windows_k1: 1-d index space of n elements
+LIFTED_KERNEL void rnn_windows_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ state_2_data,
     double* __restrict__ s_acc_out)
 {
@@ -352,31 +327,6 @@ LIFTED_KERNEL void rnn_windows_k2(const int64_t n, const int64_t d0,
 
 // rnn_windows_grad_k0: 1-d index space of n elements
 LIFTED_KERNEL void rnn_windows_grad_k0(const int64_t n, const int64_t d0,
-    const int64_t d,
-    double* __restrict__ state_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, state);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                // cf_nested_loops.py:7  state = np.zeros(W.shape[0])
-                LIFTED_AT(state) = 0;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                state_out[i] = LIFTED_AT(state);
-            }
-        }
-    }
-}
-
-// rnn_windows_grad_k1: 1-d index space of n elements
-LIFTED_KERNEL void rnn_windows_grad_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ U_data,
     const double v,
     const double t_2,
@@ -408,109 +358,8 @@ LIFTED_KERNEL void rnn_windows_grad_k1(const int64_t n, const int64_t d0,
     }
 }
 
-// rnn_windows_grad_k2: 1-d index space of n elements
-LIFTED_KERNEL void rnn_windows_grad_k2(const int64_t n, const int64_t d0,
-    const int64_t d,
-    double* __restrict__ dstate_1_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dstate_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                // reverse sweep
-                // cf_nested_loops.py:9  for t in range(len(xs)):
-                LIFTED_AT(dstate_1) = 0;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dstate_1_out[i] = LIFTED_AT(dstate_1);
-            }
-        }
-    }
-}
-
-// rnn_windows_grad_k3: 2-d index space of n elements
-LIFTED_KERNEL void rnn_windows_grad_k3(const int64_t n, const int64_t d0, const int64_t d1,
-    const int64_t d,
-    double* __restrict__ dW_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dW);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                // cf_nested_loops.py:9  for t in range(len(xs)):
-                LIFTED_AT(dW) = 0;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dW_out[i] = LIFTED_AT(dW);
-            }
-        }
-    }
-}
-
-// rnn_windows_grad_k4: 1-d index space of n elements
-LIFTED_KERNEL void rnn_windows_grad_k4(const int64_t n, const int64_t d0,
-    const int64_t n_1,
-    double* __restrict__ dxs_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dxs);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                // cf_nested_loops.py:9  for t in range(len(xs)):
-                LIFTED_AT(dxs) = 0;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dxs_out[i] = LIFTED_AT(dxs);
-            }
-        }
-    }
-}
-
-// rnn_windows_grad_k5: 1-d index space of n elements
-LIFTED_KERNEL void rnn_windows_grad_k5(const int64_t n, const int64_t d0,
-    const int64_t d,
-    double* __restrict__ dU_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dU);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                // cf_nested_loops.py:9  for t in range(len(xs)):
-                LIFTED_AT(dU) = 0;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dU_out[i] = LIFTED_AT(dU);
-            }
-        }
-    }
-}
-
-// rnn_windows_grad_k6: 1-d index space of n elements
-LIFTED_KERNEL void rnn_windows_grad_k6(const int64_t n, const int64_t d0,
+// rnn_windows_grad_k1: 1-d index space of n elements
+LIFTED_KERNEL void rnn_windows_grad_k1(const int64_t n, const int64_t d0,
     const double dloss,
     const double* __restrict__ state_2_data,
     const double* __restrict__ dstate_2_data,
@@ -540,8 +389,8 @@ LIFTED_KERNEL void rnn_windows_grad_k6(const int64_t n, const int64_t d0,
     }
 }
 
-// rnn_windows_grad_k7: 1-d index space of n elements
-LIFTED_KERNEL void rnn_windows_grad_k7(const int64_t n, const int64_t d0,
+// rnn_windows_grad_k2: 1-d index space of n elements
+LIFTED_KERNEL void rnn_windows_grad_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ state_3_data,
     const double* __restrict__ dstate_4_data,
     const double t_13,
@@ -587,8 +436,8 @@ LIFTED_KERNEL void rnn_windows_grad_k7(const int64_t n, const int64_t d0,
     }
 }
 
-// rnn_windows_grad_k8: 2-d index space of n elements
-LIFTED_KERNEL void rnn_windows_grad_k8(const int64_t n, const int64_t d0, const int64_t d1,
+// rnn_windows_grad_k3: 2-d index space of n elements
+LIFTED_KERNEL void rnn_windows_grad_k3(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dW_2_data,
     const double* __restrict__ m_1_data,
     double* __restrict__ dW_2_1_out)

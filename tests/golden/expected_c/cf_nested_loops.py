@@ -13,18 +13,12 @@ __lifted_transforms__ = {
     ('grad', 'rnn_windows', ('W', 'U', 'xs'), True): "rnn_windows_grad",
 }
 _KERNELS = {
-    "rnn_windows_k0": {'rank': 1, 'params': [('scalar', 'i64'), ('out', 'f64')], 'dims': [(('S',), [('arg', 0)])], 'static': (None,)},
-    "rnn_windows_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "rnn_windows_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
-    "rnn_windows_grad_k0": {'rank': 1, 'params': [('scalar', 'i64'), ('out', 'f64')], 'dims': [(('S',), [('arg', 0)])], 'static': (None,)},
-    "rnn_windows_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "rnn_windows_grad_k2": {'rank': 1, 'params': [('scalar', 'i64'), ('out', 'f64')], 'dims': [(('S',), [('arg', 0)])], 'static': (None,)},
-    "rnn_windows_grad_k3": {'rank': 2, 'params': [('scalar', 'i64'), ('out', 'f64')], 'dims': [(('S', 'S'), [('arg', 0), ('arg', 0)])], 'static': (None, None)},
-    "rnn_windows_grad_k4": {'rank': 1, 'params': [('scalar', 'i64'), ('out', 'f64')], 'dims': [(('S',), [('arg', 0)])], 'static': (None,)},
-    "rnn_windows_grad_k5": {'rank': 1, 'params': [('scalar', 'i64'), ('out', 'f64')], 'dims': [(('S',), [('arg', 0)])], 'static': (None,)},
-    "rnn_windows_grad_k6": {'rank': 1, 'params': [('scalar', 'f64'), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "rnn_windows_grad_k7": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "rnn_windows_grad_k8": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "rnn_windows_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "rnn_windows_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
+    "rnn_windows_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "rnn_windows_grad_k1": {'rank': 1, 'params': [('scalar', 'f64'), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "rnn_windows_grad_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "rnn_windows_grad_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "cf_nested_loops.cu"), _KERNELS)
 
@@ -86,7 +80,7 @@ def rnn_windows(W: "f64[d,d]", U: "f64[d]", xs: "f64[n]"):
     d = W.shape[0]
     n = xs.shape[0]
     # cf_nested_loops.py:7  state = np.zeros(W.shape[0])
-    state = _kernels.rnn_windows_k0(d)
+    state = np.zeros((d,))
     del d
     # cf_nested_loops.py:9  for t in range(len(xs)):
     state_1 = state
@@ -96,10 +90,10 @@ def rnn_windows(W: "f64[d,d]", U: "f64[d]", xs: "f64[n]"):
         state_2 = state_1
         for j in range(2):
             # cf_nested_loops.py:11  state = np.tanh(W @ state + U * xs[t] * (j + 1.0))
-            state_3 = _kernels.rnn_windows_k1(U, xs[t], j + 1.0, W @ state_2)
+            state_3 = _kernels.rnn_windows_k0(U, xs[t], j + 1.0, W @ state_2)
             state_2 = state_3
         # cf_nested_loops.py:12  loss = loss + np.sum(state * state)
-        s = _kernels.rnn_windows_k2(state_2)
+        s = _kernels.rnn_windows_k1(state_2)
         loss = loss + s
         del s
         state_1 = state_2
@@ -115,7 +109,7 @@ def rnn_windows_grad(W: "f64[d,d]", U: "f64[d]", xs: "f64[n]"):
     d = W.shape[0]
     n = xs.shape[0]
     # cf_nested_loops.py:7  state = np.zeros(W.shape[0])
-    state = _kernels.rnn_windows_grad_k0(d)
+    state = np.zeros((d,))
     # cf_nested_loops.py:9  for t in range(len(xs)):
     state_1 = state
     for t in range(n):
@@ -123,7 +117,7 @@ def rnn_windows_grad(W: "f64[d,d]", U: "f64[d]", xs: "f64[n]"):
         state_2 = state_1
         for j in range(2):
             # cf_nested_loops.py:11  state = np.tanh(W @ state + U * xs[t] * (j + 1.0))
-            state_3 = _kernels.rnn_windows_grad_k1(U, xs[t], j + 1.0, W @ state_2)
+            state_3 = _kernels.rnn_windows_grad_k0(U, xs[t], j + 1.0, W @ state_2)
             tape_state_3.append(state_3)
             tape_state_2.append(state_2)
             state_2 = state_3
@@ -132,10 +126,10 @@ def rnn_windows_grad(W: "f64[d,d]", U: "f64[d]", xs: "f64[n]"):
     del state, state_1
     # reverse sweep
     # cf_nested_loops.py:9  for t in range(len(xs)):
-    dstate_1 = _kernels.rnn_windows_grad_k2(d)
-    dW = _kernels.rnn_windows_grad_k3(d)
-    dxs = _kernels.rnn_windows_grad_k4(n)
-    dU = _kernels.rnn_windows_grad_k5(d)
+    dstate_1 = np.zeros((d,))
+    dW = np.zeros((d, d))
+    dxs = np.zeros((n,))
+    dU = np.zeros((d,))
     del d
     dstate_2 = dstate_1
     dloss = 1.0
@@ -145,7 +139,7 @@ def rnn_windows_grad(W: "f64[d,d]", U: "f64[d]", xs: "f64[n]"):
     for t in reversed(range(n)):
         state_2 = tape_state_1.pop()
         # cf_nested_loops.py:12  loss = loss + np.sum(state * state)
-        dstate_3 = _kernels.rnn_windows_grad_k6(dloss, state_2, dstate_2)
+        dstate_3 = _kernels.rnn_windows_grad_k1(dloss, state_2, dstate_2)
         del state_2
         # cf_nested_loops.py:10  for j in range(2):
         dstate_4 = dstate_3
@@ -156,12 +150,12 @@ def rnn_windows_grad(W: "f64[d,d]", U: "f64[d]", xs: "f64[n]"):
             state_3 = tape_state_3.pop()
             state_4 = tape_state_2.pop()
             # cf_nested_loops.py:11  state = np.tanh(W @ state + U * xs[t] * (j + 1.0))
-            t_9, s_1, dU_2 = _kernels.rnn_windows_grad_k7(state_3, dstate_4, j + 1.0, xs[t], U, dU_2)
+            t_9, s_1, dU_2 = _kernels.rnn_windows_grad_k2(state_3, dstate_4, j + 1.0, xs[t], U, dU_2)
             del state_3, dstate_4
             dxs_2[t] += s_1
             del s_1
             dstate_4 = t_9 @ W
-            dW_2 = _kernels.rnn_windows_grad_k8(dW_2, np.outer(t_9, state_4))
+            dW_2 = _kernels.rnn_windows_grad_k3(dW_2, np.outer(t_9, state_4))
             del t_9, state_4
         del dstate_3
         dstate_2 = dstate_4

@@ -270,31 +270,6 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 
 // first_crossing_k0: 1-d index space of n elements
 LIFTED_KERNEL void first_crossing_k0(const int64_t n, const int64_t d0,
-    const int64_t n_1,
-    double* __restrict__ zero_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, zero);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                // cf_return_tuple_in_loop.py:8  for i in range(len(x)):
-                LIFTED_AT(zero) = 0;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                zero_out[i] = LIFTED_AT(zero);
-            }
-        }
-    }
-}
-
-// first_crossing_k1: 1-d index space of n elements
-LIFTED_KERNEL void first_crossing_k1(const int64_t n, const int64_t d0,
     const bool mask_2,
     const double* __restrict__ x_data,
     const double total_1,
@@ -354,8 +329,8 @@ LIFTED_KERNEL void first_crossing_k1(const int64_t n, const int64_t d0,
     }
 }
 
-// first_crossing_k2: 1-d index space of n elements
-LIFTED_KERNEL void first_crossing_k2(const int64_t n, const int64_t d0,
+// first_crossing_k1: 1-d index space of n elements
+LIFTED_KERNEL void first_crossing_k1(const int64_t n, const int64_t d0,
     const bool returned,
     const double result,
     const double* __restrict__ result_1_data,
@@ -399,31 +374,6 @@ LIFTED_KERNEL void first_crossing_k2(const int64_t n, const int64_t d0,
 
 // first_crossing_vjp_k0: 1-d index space of n elements
 LIFTED_KERNEL void first_crossing_vjp_k0(const int64_t n, const int64_t d0,
-    const int64_t n_1,
-    double* __restrict__ zero_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, zero);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                // cf_return_tuple_in_loop.py:8  for i in range(len(x)):
-                LIFTED_AT(zero) = 0;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                zero_out[i] = LIFTED_AT(zero);
-            }
-        }
-    }
-}
-
-// first_crossing_vjp_k1: 1-d index space of n elements
-LIFTED_KERNEL void first_crossing_vjp_k1(const int64_t n, const int64_t d0,
     const bool mask_2,
     const double* __restrict__ x_data,
     const double total_1,
@@ -483,15 +433,22 @@ LIFTED_KERNEL void first_crossing_vjp_k1(const int64_t n, const int64_t d0,
     }
 }
 
-// first_crossing_vjp_k2: 1-d index space of n elements
-LIFTED_KERNEL void first_crossing_vjp_k2(const int64_t n, const int64_t d0,
+// first_crossing_vjp_k1: 1-d index space of n elements
+LIFTED_KERNEL void first_crossing_vjp_k1(const int64_t n, const int64_t d0,
     const bool returned,
     const double result,
     const double* __restrict__ result_1_data,
     const double total,
     const double* __restrict__ x_data,
+    const int64_t n_1,
+    const double ct_0,
+    const double* __restrict__ ct_1_data,
     double* __restrict__ result_4_out,
-    double* __restrict__ result_5_out)
+    double* __restrict__ result_5_out,
+    double* __restrict__ dresult_out,
+    double* __restrict__ dresult_2_out,
+    double* __restrict__ dtotal_out,
+    double* __restrict__ dx_1_out)
 {
     LIFTED_PARALLEL
     {
@@ -517,32 +474,6 @@ LIFTED_KERNEL void first_crossing_vjp_k2(const int64_t n, const int64_t d0,
                     LIFTED_AT(result_5) = x;
                 }
             }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                if (i == 0) result_4_out[0] = result_4;
-                result_5_out[i] = LIFTED_AT(result_5);
-            }
-        }
-    }
-}
-
-// first_crossing_vjp_k3: 1-d index space of n elements
-LIFTED_KERNEL void first_crossing_vjp_k3(const int64_t n, const int64_t d0,
-    const bool returned,
-    const int64_t n_1,
-    const double ct_0,
-    const double* __restrict__ ct_1_data,
-    double* __restrict__ dresult_out,
-    double* __restrict__ dresult_2_out,
-    double* __restrict__ dtotal_out,
-    double* __restrict__ dx_1_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
             // reverse sweep
             // cf_return_tuple_in_loop.py:8  for i in range(len(x)):
             double dresult = 0;
@@ -582,6 +513,8 @@ LIFTED_KERNEL void first_crossing_vjp_k3(const int64_t n, const int64_t d0,
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
+                if (i == 0) result_4_out[0] = result_4;
+                result_5_out[i] = LIFTED_AT(result_5);
                 if (i == 0) dresult_out[0] = dresult;
                 dresult_2_out[i] = LIFTED_AT(dresult_2);
                 if (i == 0) dtotal_out[0] = dtotal;
@@ -591,8 +524,8 @@ LIFTED_KERNEL void first_crossing_vjp_k3(const int64_t n, const int64_t d0,
     }
 }
 
-// first_crossing_vjp_k4: 1-d index space of n elements
-LIFTED_KERNEL void first_crossing_vjp_k4(const int64_t n, const int64_t d0,
+// first_crossing_vjp_k2: 1-d index space of n elements
+LIFTED_KERNEL void first_crossing_vjp_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ dresult_4_data,
     const double total_1,
     const double* __restrict__ x_data,
@@ -625,30 +558,5 @@ LIFTED_KERNEL void first_crossing_vjp_k4(const int64_t n, const int64_t d0,
             }
         }
         lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
-}
-
-// first_crossing_vjp_k5: 1-d index space of n elements
-LIFTED_KERNEL void first_crossing_vjp_k5(const int64_t n, const int64_t d0,
-    const int64_t n_1,
-    double* __restrict__ dresult_6_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dresult_6);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                // cf_return_tuple_in_loop.py:10  if total > level:
-                LIFTED_AT(dresult_6) = 0;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dresult_6_out[i] = LIFTED_AT(dresult_6);
-            }
-        }
     }
 }

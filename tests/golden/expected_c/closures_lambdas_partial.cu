@@ -272,51 +272,35 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 LIFTED_KERNEL void f_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
     const double s,
-    double* __restrict__ s_1_acc_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m = m_data[i];
-                // closures_lambdas_partial.py:7  return act(x @ W)
-                const double t = tanh(m);
-                // closures_lambdas_partial.py:13  return v * s
-                const double t_1 = (t * s);
-                // closures_lambdas_partial.py:15  return np.sum(scaled(layer(x, W))) + np.sum(relu(x, W))
-                LIFTED_AT(s_1_acc) += t_1;
-            }
-        }
-        lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-    }
-}
-
-// f_k1: 2-d index space of n elements
-LIFTED_KERNEL void f_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_1_data,
+    double* __restrict__ s_1_acc_out,
     double* __restrict__ s_2_acc_out)
 {
     LIFTED_PARALLEL
     {
         LIFTED_THREAD_SETUP;
+        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
         LIFTED_LOCAL_FILL(double, s_2_acc, 0);
         LIFTED_FOR(i, n)
         {
             LIFTED_CHUNK(i, n);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
+                const double m = m_data[i];
                 const double m_1 = m_1_data[i];
+                // closures_lambdas_partial.py:7  return act(x @ W)
+                const double t = tanh(m);
+                // closures_lambdas_partial.py:13  return v * s
+                const double t_1 = (t * s);
+                // closures_lambdas_partial.py:15  return np.sum(scaled(layer(x, W))) + np.sum(relu(x, W))
+                LIFTED_AT(s_1_acc) += t_1;
                 // closures_lambdas_partial.py:7  return act(x @ W)
                 const double t_2 = lifted_maximum(m_1, 0.0);
                 // closures_lambdas_partial.py:15  return np.sum(scaled(layer(x, W))) + np.sum(relu(x, W))
                 LIFTED_AT(s_2_acc) += t_2;
             }
         }
+        lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
         lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
     }
 }
@@ -324,32 +308,8 @@ LIFTED_KERNEL void f_k1(const int64_t n, const int64_t d0, const int64_t d1,
 // f_grad_k0: 2-d index space of n elements
 LIFTED_KERNEL void f_grad_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
-    double* __restrict__ t_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m = m_data[i];
-                // closures_lambdas_partial.py:7  return act(x @ W)
-                LIFTED_AT(t) = tanh(m);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_out[i] = LIFTED_AT(t);
-            }
-        }
-    }
-}
-
-// f_grad_k1: 2-d index space of n elements
-LIFTED_KERNEL void f_grad_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_1_data,
+    double* __restrict__ t_out,
     double* __restrict__ t_4_out)
 {
     LIFTED_PARALLEL
@@ -358,10 +318,14 @@ LIFTED_KERNEL void f_grad_k1(const int64_t n, const int64_t d0, const int64_t d1
         LIFTED_FOR(i, n)
         {
             LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t);
             LIFTED_LOCAL(double, t_4);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
+                const double m = m_data[i];
                 const double m_1 = m_1_data[i];
+                // closures_lambdas_partial.py:7  return act(x @ W)
+                LIFTED_AT(t) = tanh(m);
                 // reverse sweep
                 // closures_lambdas_partial.py:7  return act(x @ W)
                 const bool mask = (m_1 >= 0.0);
@@ -369,14 +333,15 @@ LIFTED_KERNEL void f_grad_k1(const int64_t n, const int64_t d0, const int64_t d1
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
+                t_out[i] = LIFTED_AT(t);
                 t_4_out[i] = LIFTED_AT(t_4);
             }
         }
     }
 }
 
-// f_grad_k2: 2-d index space of n elements
-LIFTED_KERNEL void f_grad_k2(const int64_t n, const int64_t d0, const int64_t d1,
+// f_grad_k1: 2-d index space of n elements
+LIFTED_KERNEL void f_grad_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ t_data,
     const double s,
     double* __restrict__ ds_acc_out,
@@ -409,8 +374,8 @@ LIFTED_KERNEL void f_grad_k2(const int64_t n, const int64_t d0, const int64_t d1
     }
 }
 
-// f_grad_k3: 2-d index space of n elements
-LIFTED_KERNEL void f_grad_k3(const int64_t n, const int64_t d0, const int64_t d1,
+// f_grad_k2: 2-d index space of n elements
+LIFTED_KERNEL void f_grad_k2(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dW_data,
     const double* __restrict__ m_2_data,
     double* __restrict__ dW_1_out)

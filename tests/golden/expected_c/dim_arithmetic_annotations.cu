@@ -270,31 +270,6 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 
 // gated_k0: 2-d index space of n elements
 LIFTED_KERNEL void gated_k0(const int64_t n, const int64_t d0, const int64_t d1,
-    const int64_t b,
-    double* __restrict__ one_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, one);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                // dim_arithmetic_annotations.py:7  z = np.concatenate([x, np.ones((x.shape[0], 1))], axis=1) @ W
-                LIFTED_AT(one) = 1;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                one_out[i] = LIFTED_AT(one);
-            }
-        }
-    }
-}
-
-// gated_k1: 2-d index space of n elements
-LIFTED_KERNEL void gated_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ value_data,
     const double* __restrict__ gate_data,
     double* __restrict__ s_acc_out)
@@ -375,31 +350,6 @@ LIFTED_KERNEL void blocks_k1(const int64_t n, const int64_t d0, const int64_t d1
 
 // gated_grad_k0: 2-d index space of n elements
 LIFTED_KERNEL void gated_grad_k0(const int64_t n, const int64_t d0, const int64_t d1,
-    const int64_t b,
-    double* __restrict__ one_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, one);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                // dim_arithmetic_annotations.py:7  z = np.concatenate([x, np.ones((x.shape[0], 1))], axis=1) @ W
-                LIFTED_AT(one) = 1;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                one_out[i] = LIFTED_AT(one);
-            }
-        }
-    }
-}
-
-// gated_grad_k1: 2-d index space of n elements
-LIFTED_KERNEL void gated_grad_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ value_data,
     const double* __restrict__ gate_data,
     double* __restrict__ dgate_out,
@@ -443,60 +393,8 @@ LIFTED_KERNEL void gated_grad_k1(const int64_t n, const int64_t d0, const int64_
     }
 }
 
-// gated_grad_k2: 3-d index space of n elements
-LIFTED_KERNEL void gated_grad_k2(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
-    const int64_t b,
-    const int64_t k,
-    double* __restrict__ zero_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, zero);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                // dim_arithmetic_annotations.py:8  gate, value = z.reshape(z.shape[0], 2, -1)[:, 0], z.reshape(z.shape[0], 2, -1)[:, 1]
-                LIFTED_AT(zero) = 0;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                zero_out[i] = LIFTED_AT(zero);
-            }
-        }
-    }
-}
-
-// gated_grad_k3: 3-d index space of n elements
-LIFTED_KERNEL void gated_grad_k3(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
-    const int64_t b,
-    const int64_t k,
-    double* __restrict__ zero_1_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, zero_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                // dim_arithmetic_annotations.py:8  gate, value = z.reshape(z.shape[0], 2, -1)[:, 0], z.reshape(z.shape[0], 2, -1)[:, 1]
-                LIFTED_AT(zero_1) = 0;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                zero_1_out[i] = LIFTED_AT(zero_1);
-            }
-        }
-    }
-}
-
-// gated_grad_k4: 2-d index space of n elements
-LIFTED_KERNEL void gated_grad_k4(const int64_t n, const int64_t d0, const int64_t d1,
+// gated_grad_k1: 2-d index space of n elements
+LIFTED_KERNEL void gated_grad_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dz_data,
     const double* __restrict__ r_2_data,
     double* __restrict__ dz_1_out)

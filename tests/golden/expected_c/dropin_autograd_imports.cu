@@ -273,7 +273,8 @@ LIFTED_KERNEL void mixture_log_likelihood_k0(const int64_t n, const int64_t d0, 
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
     const double* __restrict__ means_data, const int64_t means_s0, const int64_t means_s1,
     const double* __restrict__ log_weights_data, const int64_t log_weights_s0, const int64_t log_weights_s1,
-    double* __restrict__ t_4_out)
+    const double s,
+    double* __restrict__ log_p_out)
 {
     LIFTED_PARALLEL
     {
@@ -281,7 +282,7 @@ LIFTED_KERNEL void mixture_log_likelihood_k0(const int64_t n, const int64_t d0, 
         LIFTED_FOR(i, n)
         {
             LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_4);
+            LIFTED_LOCAL(double, log_p);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 int64_t rest = i;
@@ -295,33 +296,7 @@ LIFTED_KERNEL void mixture_log_likelihood_k0(const int64_t n, const int64_t d0, 
                 const double t_1 = (t * t);
                 const double t_2 = (t_1 * (-0.5));
                 const double t_3 = (t_2 - 0.9189385332046727);
-                LIFTED_AT(t_4) = (t_3 + log_weights);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_4_out[i] = LIFTED_AT(t_4);
-            }
-        }
-    }
-}
-
-// mixture_log_likelihood_k1: 2-d index space of n elements
-LIFTED_KERNEL void mixture_log_likelihood_k1(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ t_4_data,
-    const double s,
-    double* __restrict__ log_p_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, log_p);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double t_4 = t_4_data[i];
-                // dropin_autograd_imports.py:11  log_p = norm.logpdf(x[:, None], means, 1.0) + log_weights - logsumexp(log_weights)
+                const double t_4 = (t_3 + log_weights);
                 LIFTED_AT(log_p) = (t_4 - s);
             }
             LIFTED_LANES(i) {
@@ -332,8 +307,8 @@ LIFTED_KERNEL void mixture_log_likelihood_k1(const int64_t n, const int64_t d0, 
     }
 }
 
-// mixture_log_likelihood_k2: 1-d index space of n elements
-LIFTED_KERNEL void mixture_log_likelihood_k2(const int64_t n, const int64_t d0,
+// mixture_log_likelihood_k1: 1-d index space of n elements
+LIFTED_KERNEL void mixture_log_likelihood_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ s_1_data,
     double* __restrict__ s_2_acc_out)
 {
@@ -386,8 +361,9 @@ LIFTED_KERNEL void mixture_grad_k0(const int64_t n, const int64_t d0, const int6
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
     const double* __restrict__ means_data, const int64_t means_s0, const int64_t means_s1,
     const double* __restrict__ log_weights_data, const int64_t log_weights_s0, const int64_t log_weights_s1,
+    const double s,
     double* __restrict__ t_out,
-    double* __restrict__ t_4_out)
+    double* __restrict__ log_p_out)
 {
     LIFTED_PARALLEL
     {
@@ -396,7 +372,7 @@ LIFTED_KERNEL void mixture_grad_k0(const int64_t n, const int64_t d0, const int6
         {
             LIFTED_CHUNK(i, n);
             LIFTED_LOCAL(double, t);
-            LIFTED_LOCAL(double, t_4);
+            LIFTED_LOCAL(double, log_p);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 int64_t rest = i;
@@ -410,46 +386,20 @@ LIFTED_KERNEL void mixture_grad_k0(const int64_t n, const int64_t d0, const int6
                 const double t_1 = (LIFTED_AT(t) * LIFTED_AT(t));
                 const double t_2 = (t_1 * (-0.5));
                 const double t_3 = (t_2 - 0.9189385332046727);
-                LIFTED_AT(t_4) = (t_3 + log_weights);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_out[i] = LIFTED_AT(t);
-                t_4_out[i] = LIFTED_AT(t_4);
-            }
-        }
-    }
-}
-
-// mixture_grad_k1: 2-d index space of n elements
-LIFTED_KERNEL void mixture_grad_k1(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ t_4_data,
-    const double s,
-    double* __restrict__ log_p_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, log_p);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double t_4 = t_4_data[i];
-                // dropin_autograd_imports.py:11  log_p = norm.logpdf(x[:, None], means, 1.0) + log_weights - logsumexp(log_weights)
+                const double t_4 = (t_3 + log_weights);
                 LIFTED_AT(log_p) = (t_4 - s);
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
+                t_out[i] = LIFTED_AT(t);
                 log_p_out[i] = LIFTED_AT(log_p);
             }
         }
     }
 }
 
-// mixture_grad_k2: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
-LIFTED_KERNEL void mixture_grad_k2(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+// mixture_grad_k1: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
+LIFTED_KERNEL void mixture_grad_k1(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ log_p_data, const int64_t log_p_s0, const int64_t log_p_s1,
     const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
     const double* __restrict__ t_data, const int64_t t_s0, const int64_t t_s1,
@@ -486,8 +436,8 @@ LIFTED_KERNEL void mixture_grad_k2(const int64_t n, const int64_t d0, const int6
     }
 }
 
-// mixture_grad_k3: 1-d index space of n elements
-LIFTED_KERNEL void mixture_grad_k3(const int64_t n, const int64_t d0,
+// mixture_grad_k2: 1-d index space of n elements
+LIFTED_KERNEL void mixture_grad_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ s_3_data,
     double* __restrict__ dmeans_out)
 {

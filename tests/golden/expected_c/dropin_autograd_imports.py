@@ -15,14 +15,12 @@ __lifted_transforms__ = {
     ('elementwise_grad', 'softplus', ('x',), False): "softplus_slopes",
 }
 _KERNELS = {
-    "mixture_log_likelihood_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 1), True), ('array', 'f64', (None, 'S'), True), ('array', 'f64', (None, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "mixture_log_likelihood_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "mixture_log_likelihood_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
+    "mixture_log_likelihood_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 1), True), ('array', 'f64', (None, 'S'), True), ('array', 'f64', (None, 'S'), True), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "mixture_log_likelihood_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
     "softplus_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "mixture_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 1), True), ('array', 'f64', (None, 'S'), True), ('array', 'f64', (None, 'S'), True), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "mixture_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "mixture_grad_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None), 'mode': 'columns', 'perm': (1, 0), 'reduced': 1},
-    "mixture_grad_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "mixture_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 1), True), ('array', 'f64', (None, 'S'), True), ('array', 'f64', (None, 'S'), True), ('scalar', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "mixture_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None), 'mode': 'columns', 'perm': (1, 0), 'reduced': 1},
+    "mixture_grad_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "softplus_slopes_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "dropin_autograd_imports.cu"), _KERNELS)
@@ -85,14 +83,12 @@ def mixture_log_likelihood(means: "f64[k]", log_weights: "f64[k]", x: "f64[n]"):
     # dropin_autograd_imports.py:11  log_p = norm.logpdf(x[:, None], means, 1.0) + log_weights - logsumexp(log_weights)
     v = x[:, None]
     del x
-    t_4 = _kernels.mixture_log_likelihood_k0(v, means, log_weights)
-    del v, means
-    log_p = _kernels.mixture_log_likelihood_k1(t_4, scipy.special.logsumexp(log_weights))
-    del t_4, log_weights
+    log_p = _kernels.mixture_log_likelihood_k0(v, means, log_weights, scipy.special.logsumexp(log_weights))
+    del v, means, log_weights
     # dropin_autograd_imports.py:12  return np.sum(logsumexp(log_p, axis=1))
     s_1 = scipy.special.logsumexp(log_p, axis=1)
     del log_p
-    s_2 = _kernels.mixture_log_likelihood_k2(s_1)
+    s_2 = _kernels.mixture_log_likelihood_k1(s_1)
     del s_1
     return s_2
 
@@ -110,20 +106,18 @@ def mixture_grad(means: "f64[k]", log_weights: "f64[k]", x: "f64[n]"):
     # dropin_autograd_imports.py:11  log_p = norm.logpdf(x[:, None], means, 1.0) + log_weights - logsumexp(log_weights)
     v = x[:, None]
     del x
-    t, t_4 = _kernels.mixture_grad_k0(v, means, log_weights)
-    del v, means
-    log_p = _kernels.mixture_grad_k1(t_4, scipy.special.logsumexp(log_weights))
-    del t_4, log_weights
+    t, log_p = _kernels.mixture_grad_k0(v, means, log_weights, scipy.special.logsumexp(log_weights))
+    del v, means, log_weights
     # dropin_autograd_imports.py:12  return np.sum(logsumexp(log_p, axis=1))
     s_1 = scipy.special.logsumexp(log_p, axis=1)
     # reverse sweep
     # dropin_autograd_imports.py:12  return np.sum(logsumexp(log_p, axis=1))
     r = np.expand_dims(s_1, 1)
     del s_1
-    s_3 = _kernels.mixture_grad_k2(log_p, r, t)
+    s_3 = _kernels.mixture_grad_k1(log_p, r, t)
     del log_p, r, t
     # dropin_autograd_imports.py:11  log_p = norm.logpdf(x[:, None], means, 1.0) + log_weights - logsumexp(log_weights)
-    dmeans = _kernels.mixture_grad_k3(s_3)
+    dmeans = _kernels.mixture_grad_k2(s_3)
     del s_3
     return dmeans
 

@@ -379,33 +379,8 @@ LIFTED_KERNEL void loss_grad_k1(const int64_t n, const int64_t d0, const int64_t
     }
 }
 
-// loss_grad_k2: 1-d index space of n elements
-LIFTED_KERNEL void loss_grad_k2(const int64_t n, const int64_t d0,
-    const int64_t m_minus_12,
-    double* __restrict__ dw_1_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dw_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                // factory_at_module_level.py:12  W = w[:m * n].reshape((m, n))
-                LIFTED_AT(dw_1) = 0;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dw_1_out[i] = LIFTED_AT(dw_1);
-            }
-        }
-    }
-}
-
-// loss_grad_k3: 2-d index space of n elements
-LIFTED_KERNEL void loss_grad_k3(const int64_t n, const int64_t d0, const int64_t d1,
+// loss_grad_k2: 2-d index space of n elements
+LIFTED_KERNEL void loss_grad_k2(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ x_1_data,
     const double* __restrict__ dx_1_data,
     double* __restrict__ t_8_out)
@@ -429,31 +404,6 @@ LIFTED_KERNEL void loss_grad_k3(const int64_t n, const int64_t d0, const int64_t
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 t_8_out[i] = LIFTED_AT(t_8);
-            }
-        }
-    }
-}
-
-// loss_grad_k4: 1-d index space of n elements
-LIFTED_KERNEL void loss_grad_k4(const int64_t n, const int64_t d0,
-    const int64_t m_2,
-    double* __restrict__ dw_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dw);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                // factory_at_module_level.py:13  w = w[m * n:]
-                LIFTED_AT(dw) = 0;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dw_out[i] = LIFTED_AT(dw);
             }
         }
     }

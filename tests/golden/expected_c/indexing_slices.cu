@@ -272,37 +272,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 LIFTED_KERNEL void rosenbrock_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ v_1_data,
     const double* __restrict__ v_data,
-    double* __restrict__ t_3_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_3);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double v_1 = v_1_data[i];
-                const double v = v_data[i];
-                // indexing_slices.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-                const double t = lifted_power(v_1, (double)(2));
-                const double t_1 = (v - t);
-                const double t_2 = lifted_power(t_1, (double)(2));
-                LIFTED_AT(t_3) = (100.0 * t_2);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_3_out[i] = LIFTED_AT(t_3);
-            }
-        }
-    }
-}
-
-// rosenbrock_k1: 1-d index space of n elements
-LIFTED_KERNEL void rosenbrock_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ v_2_data,
-    const double* __restrict__ t_3_data,
     double* __restrict__ s_acc_out)
 {
     LIFTED_PARALLEL
@@ -314,9 +284,14 @@ LIFTED_KERNEL void rosenbrock_k1(const int64_t n, const int64_t d0,
             LIFTED_CHUNK(i, n);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
+                const double v_1 = v_1_data[i];
+                const double v = v_data[i];
                 const double v_2 = v_2_data[i];
-                const double t_3 = t_3_data[i];
                 // indexing_slices.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+                const double t = lifted_power(v_1, (double)(2));
+                const double t_1 = (v - t);
+                const double t_2 = lifted_power(t_1, (double)(2));
+                const double t_3 = (100.0 * t_2);
                 const double t_4 = (1.0 - v_2);
                 const double t_5 = lifted_power(t_4, (double)(2));
                 const double t_6 = (t_3 + t_5);
@@ -355,34 +330,8 @@ LIFTED_KERNEL void corners_k0(const int64_t n, const int64_t d0, const int64_t d
 LIFTED_KERNEL void rosenbrock_grad_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ v_1_data,
     const double* __restrict__ v_data,
-    double* __restrict__ t_1_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double v_1 = v_1_data[i];
-                const double v = v_data[i];
-                // indexing_slices.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-                const double t = lifted_power(v_1, (double)(2));
-                LIFTED_AT(t_1) = (v - t);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_1_out[i] = LIFTED_AT(t_1);
-            }
-        }
-    }
-}
-
-// rosenbrock_grad_k1: 1-d index space of n elements
-LIFTED_KERNEL void rosenbrock_grad_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ v_2_data,
+    double* __restrict__ t_1_out,
     double* __restrict__ t_8_out)
 {
     LIFTED_PARALLEL
@@ -391,11 +340,16 @@ LIFTED_KERNEL void rosenbrock_grad_k1(const int64_t n, const int64_t d0,
         LIFTED_FOR(i, n)
         {
             LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t_1);
             LIFTED_LOCAL(double, t_8);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
+                const double v_1 = v_1_data[i];
+                const double v = v_data[i];
                 const double v_2 = v_2_data[i];
                 // indexing_slices.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+                const double t = lifted_power(v_1, (double)(2));
+                LIFTED_AT(t_1) = (v - t);
                 const double t_4 = (1.0 - v_2);
                 // reverse sweep
                 // indexing_slices.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
@@ -403,39 +357,15 @@ LIFTED_KERNEL void rosenbrock_grad_k1(const int64_t n, const int64_t d0,
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
+                t_1_out[i] = LIFTED_AT(t_1);
                 t_8_out[i] = LIFTED_AT(t_8);
             }
         }
     }
 }
 
-// rosenbrock_grad_k2: 1-d index space of n elements
-LIFTED_KERNEL void rosenbrock_grad_k2(const int64_t n, const int64_t d0,
-    const int64_t n_1,
-    double* __restrict__ dx_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dx);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                // indexing_slices.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-                LIFTED_AT(dx) = 0;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dx_out[i] = LIFTED_AT(dx);
-            }
-        }
-    }
-}
-
-// rosenbrock_grad_k3: 1-d index space of n elements
-LIFTED_KERNEL void rosenbrock_grad_k3(const int64_t n, const int64_t d0,
+// rosenbrock_grad_k1: 1-d index space of n elements
+LIFTED_KERNEL void rosenbrock_grad_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ t_1_data,
     const double* __restrict__ v_1_data,
     double* __restrict__ t_10_out,
@@ -490,30 +420,6 @@ LIFTED_KERNEL void corners_grad_k0(const int64_t n, const int64_t d0, const int6
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 t_3_out[i] = LIFTED_AT(t_3);
-            }
-        }
-    }
-}
-
-// corners_grad_k1: 2-d index space of n elements
-LIFTED_KERNEL void corners_grad_k1(const int64_t n, const int64_t d0, const int64_t d1,
-    double* __restrict__ dm_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dm);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                // indexing_slices.py:12  return m[0, 0] * m[-1, -1] + np.sum(m[1:3, None, ::2] ** 2)
-                LIFTED_AT(dm) = 0;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dm_out[i] = LIFTED_AT(dm);
             }
         }
     }

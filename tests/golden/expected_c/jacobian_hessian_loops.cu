@@ -467,7 +467,10 @@ LIFTED_KERNEL void layer_jacrev_k1(const int64_t n, const int64_t d0, const int6
 LIFTED_KERNEL void energy_hessian_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ basis_data,
     const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
-    double* __restrict__ t_6_out)
+    const int64_t B,
+    const int64_t n_2,
+    double* __restrict__ t_6_out,
+    double* __restrict__ zero_1_out)
 {
     LIFTED_PARALLEL
     {
@@ -476,6 +479,7 @@ LIFTED_KERNEL void energy_hessian_k0(const int64_t n, const int64_t d0, const in
         {
             LIFTED_CHUNK(i, n);
             LIFTED_LOCAL(double, t_6);
+            LIFTED_LOCAL(double, zero_1);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 int64_t rest = i;
@@ -486,10 +490,12 @@ LIFTED_KERNEL void energy_hessian_k0(const int64_t n, const int64_t d0, const in
                 // jacobian_hessian_loops.py:12  return np.sum(x * x * x) + np.sum(x[1:] * x[:-1])
                 const double t_5 = (basis * x);
                 LIFTED_AT(t_6) = (t_5 + t_5);
+                LIFTED_AT(zero_1) = 0;
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 t_6_out[i] = LIFTED_AT(t_6);
+                zero_1_out[i] = LIFTED_AT(zero_1);
             }
         }
     }
@@ -497,32 +503,6 @@ LIFTED_KERNEL void energy_hessian_k0(const int64_t n, const int64_t d0, const in
 
 // energy_hessian_k1: 2-d index space of n elements
 LIFTED_KERNEL void energy_hessian_k1(const int64_t n, const int64_t d0, const int64_t d1,
-    const int64_t B,
-    const int64_t n_2,
-    double* __restrict__ zero_1_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, zero_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                // jacobian_hessian_loops.py:12  return np.sum(x * x * x) + np.sum(x[1:] * x[:-1])
-                LIFTED_AT(zero_1) = 0;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                zero_1_out[i] = LIFTED_AT(zero_1);
-            }
-        }
-    }
-}
-
-// energy_hessian_k2: 2-d index space of n elements
-LIFTED_KERNEL void energy_hessian_k2(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ zero_1_data,
     const double* __restrict__ t_6_data,
     double* __restrict__ tdx_2_out)

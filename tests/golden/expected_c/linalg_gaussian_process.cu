@@ -307,36 +307,8 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k0(const int64_t n, const int64_t 
 LIFTED_KERNEL void gp_negative_log_likelihood_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_data,
     const double e,
-    double* __restrict__ e_1_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, e_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double s = s_data[i];
-                // linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
-                const double t_1 = ((-0.5) * s);
-                const double t_3 = (t_1 / e);
-                LIFTED_AT(e_1) = exp(t_3);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                e_1_out[i] = LIFTED_AT(e_1);
-            }
-        }
-    }
-}
-
-// gp_negative_log_likelihood_k2: 2-d index space of n elements
-LIFTED_KERNEL void gp_negative_log_likelihood_k2(const int64_t n, const int64_t d0, const int64_t d1,
     const double e_2,
     const double* __restrict__ eye_data,
-    const double* __restrict__ e_1_data,
     double* __restrict__ k_out)
 {
     LIFTED_PARALLEL
@@ -348,9 +320,12 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k2(const int64_t n, const int64_t 
             LIFTED_LOCAL(double, k);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
+                const double s = s_data[i];
                 const double eye = eye_data[i];
-                const double e_1 = e_1_data[i];
                 // linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
+                const double t_1 = ((-0.5) * s);
+                const double t_3 = (t_1 / e);
+                const double e_1 = exp(t_3);
                 const double t_4 = (e_2 * eye);
                 LIFTED_AT(k) = (e_1 + t_4);
             }
@@ -362,8 +337,8 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k2(const int64_t n, const int64_t 
     }
 }
 
-// gp_negative_log_likelihood_k3: 1-d index space of n elements
-LIFTED_KERNEL void gp_negative_log_likelihood_k3(const int64_t n, const int64_t d0,
+// gp_negative_log_likelihood_k2: 1-d index space of n elements
+LIFTED_KERNEL void gp_negative_log_likelihood_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     double* __restrict__ t_6_out)
 {
@@ -388,8 +363,8 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k3(const int64_t n, const int64_t 
     }
 }
 
-// gp_negative_log_likelihood_k4: 1-d index space of n elements
-LIFTED_KERNEL void gp_negative_log_likelihood_k4(const int64_t n, const int64_t d0,
+// gp_negative_log_likelihood_k3: 1-d index space of n elements
+LIFTED_KERNEL void gp_negative_log_likelihood_k3(const int64_t n, const int64_t d0,
     const double* __restrict__ d_1_data,
     double* __restrict__ s_1_acc_out)
 {
@@ -412,8 +387,8 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k4(const int64_t n, const int64_t 
     }
 }
 
-// gp_negative_log_likelihood_k5: 1-d index space of n elements
-LIFTED_KERNEL void gp_negative_log_likelihood_k5(const int64_t n, const int64_t d0,
+// gp_negative_log_likelihood_k4: 1-d index space of n elements
+LIFTED_KERNEL void gp_negative_log_likelihood_k4(const int64_t n, const int64_t d0,
     const double* __restrict__ d_2_data,
     double* __restrict__ s_2_acc_out)
 {
@@ -474,8 +449,11 @@ LIFTED_KERNEL void gp_grad_k0(const int64_t n, const int64_t d0, const int64_t d
 LIFTED_KERNEL void gp_grad_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_data,
     const double e,
+    const double e_2,
+    const double* __restrict__ eye_data,
     double* __restrict__ t_3_out,
-    double* __restrict__ e_1_out)
+    double* __restrict__ e_1_out,
+    double* __restrict__ k_out)
 {
     LIFTED_PARALLEL
     {
@@ -485,82 +463,33 @@ LIFTED_KERNEL void gp_grad_k1(const int64_t n, const int64_t d0, const int64_t d
             LIFTED_CHUNK(i, n);
             LIFTED_LOCAL(double, t_3);
             LIFTED_LOCAL(double, e_1);
+            LIFTED_LOCAL(double, k);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 const double s = s_data[i];
+                const double eye = eye_data[i];
                 // linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
                 const double t_1 = ((-0.5) * s);
                 LIFTED_AT(t_3) = (t_1 / e);
                 LIFTED_AT(e_1) = exp(LIFTED_AT(t_3));
+                const double t_4 = (e_2 * eye);
+                LIFTED_AT(k) = (LIFTED_AT(e_1) + t_4);
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 t_3_out[i] = LIFTED_AT(t_3);
                 e_1_out[i] = LIFTED_AT(e_1);
-            }
-        }
-    }
-}
-
-// gp_grad_k2: 2-d index space of n elements
-LIFTED_KERNEL void gp_grad_k2(const int64_t n, const int64_t d0, const int64_t d1,
-    const double e_2,
-    const double* __restrict__ eye_data,
-    const double* __restrict__ e_1_data,
-    double* __restrict__ k_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, k);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double eye = eye_data[i];
-                const double e_1 = e_1_data[i];
-                // linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
-                const double t_4 = (e_2 * eye);
-                LIFTED_AT(k) = (e_1 + t_4);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
                 k_out[i] = LIFTED_AT(k);
             }
         }
     }
 }
 
-// gp_grad_k3: 1-d index space of n elements
-LIFTED_KERNEL void gp_grad_k3(const int64_t n, const int64_t d0,
+// gp_grad_k2: 1-d index space of n elements
+LIFTED_KERNEL void gp_grad_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
-    double* __restrict__ t_6_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_6);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double y = y_data[i];
-                // linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
-                LIFTED_AT(t_6) = (0.5 * y);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_6_out[i] = LIFTED_AT(t_6);
-            }
-        }
-    }
-}
-
-// gp_grad_k4: 1-d index space of n elements
-LIFTED_KERNEL void gp_grad_k4(const int64_t n, const int64_t d0,
     const double* __restrict__ d_1_data,
+    double* __restrict__ t_6_out,
     double* __restrict__ t_14_out)
 {
     LIFTED_PARALLEL
@@ -569,87 +498,36 @@ LIFTED_KERNEL void gp_grad_k4(const int64_t n, const int64_t d0,
         LIFTED_FOR(i, n)
         {
             LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t_6);
             LIFTED_LOCAL(double, t_14);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
+                const double y = y_data[i];
                 const double d_1 = d_1_data[i];
                 // linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
+                LIFTED_AT(t_6) = (0.5 * y);
                 LIFTED_AT(t_14) = (1.0 / d_1);
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
+                t_6_out[i] = LIFTED_AT(t_6);
                 t_14_out[i] = LIFTED_AT(t_14);
             }
         }
     }
 }
 
-// gp_grad_k5: 2-d index space of n elements
-LIFTED_KERNEL void gp_grad_k5(const int64_t n, const int64_t d0, const int64_t d1,
+// gp_grad_k3: 2-d index space of n elements
+LIFTED_KERNEL void gp_grad_k3(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ t_13_data,
     const double* __restrict__ m_2_data,
-    double* __restrict__ dk_1_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dk_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double t_13 = t_13_data[i];
-                const double m_2 = m_2_data[i];
-                // linalg_gaussian_process.py:11  sign, logdet = np.linalg.slogdet(k)
-                const double t_15 = (0.5 * t_13);
-                LIFTED_AT(dk_1) = (t_15 - m_2);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dk_1_out[i] = LIFTED_AT(dk_1);
-            }
-        }
-    }
-}
-
-// gp_grad_k6: 2-d index space of n elements
-LIFTED_KERNEL void gp_grad_k6(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
     const double* __restrict__ r_1_data, const int64_t r_1_s0, const int64_t r_1_s1,
-    double* __restrict__ t_18_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_18);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double r = r_data[i0 * r_s0 + i1 * r_s1];
-                const double r_1 = r_1_data[i0 * r_1_s0 + i1 * r_1_s1];
-                // linalg_gaussian_process.py:10  alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, y))
-                const double t_17 = (r * r_1);
-                LIFTED_AT(t_18) = (-t_17);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_18_out[i] = LIFTED_AT(t_18);
-            }
-        }
-    }
-}
-
-// gp_grad_k7: 2-d index space of n elements
-LIFTED_KERNEL void gp_grad_k7(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_2_data, const int64_t r_2_s0, const int64_t r_2_s1,
     const double* __restrict__ r_3_data, const int64_t r_3_s0, const int64_t r_3_s1,
     const double* __restrict__ dchol_data,
+    double* __restrict__ dk_1_out,
+    double* __restrict__ t_18_out,
     double* __restrict__ dchol_1_out)
 {
     LIFTED_PARALLEL
@@ -658,29 +536,42 @@ LIFTED_KERNEL void gp_grad_k7(const int64_t n, const int64_t d0, const int64_t d
         LIFTED_FOR(i, n)
         {
             LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, dk_1);
+            LIFTED_LOCAL(double, t_18);
             LIFTED_LOCAL(double, dchol_1);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 int64_t rest = i;
                 const int64_t i1 = lifted_unravel_step(rest, d1);
                 const int64_t i0 = rest;
+                const double t_13 = t_13_data[i];
+                const double m_2 = m_2_data[i];
+                const double r = r_data[i0 * r_s0 + i1 * r_s1];
+                const double r_1 = r_1_data[i0 * r_1_s0 + i1 * r_1_s1];
                 const double r_2 = r_2_data[i0 * r_2_s0 + i1 * r_2_s1];
                 const double r_3 = r_3_data[i0 * r_3_s0 + i1 * r_3_s1];
                 const double dchol = dchol_data[i];
+                // linalg_gaussian_process.py:11  sign, logdet = np.linalg.slogdet(k)
+                const double t_15 = (0.5 * t_13);
+                LIFTED_AT(dk_1) = (t_15 - m_2);
                 // linalg_gaussian_process.py:10  alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, y))
+                const double t_17 = (r * r_1);
+                LIFTED_AT(t_18) = (-t_17);
                 const double t_19 = (r_2 * r_3);
                 LIFTED_AT(dchol_1) = (dchol - t_19);
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
+                dk_1_out[i] = LIFTED_AT(dk_1);
+                t_18_out[i] = LIFTED_AT(t_18);
                 dchol_1_out[i] = LIFTED_AT(dchol_1);
             }
         }
     }
 }
 
-// gp_grad_k8: 2-d index space of n elements
-LIFTED_KERNEL void gp_grad_k8(const int64_t n, const int64_t d0, const int64_t d1,
+// gp_grad_k4: 2-d index space of n elements
+LIFTED_KERNEL void gp_grad_k4(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dchol_1_data,
     const double* __restrict__ t_21_data,
     double* __restrict__ dchol_1_1_out)
@@ -707,8 +598,8 @@ LIFTED_KERNEL void gp_grad_k8(const int64_t n, const int64_t d0, const int64_t d
     }
 }
 
-// gp_grad_k9: 2-d index space of n elements
-LIFTED_KERNEL void gp_grad_k9(const int64_t n, const int64_t d0, const int64_t d1,
+// gp_grad_k5: 2-d index space of n elements
+LIFTED_KERNEL void gp_grad_k5(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_4_data,
     const double* __restrict__ m_5_data,
     double* __restrict__ t_23_out)
@@ -736,8 +627,8 @@ LIFTED_KERNEL void gp_grad_k9(const int64_t n, const int64_t d0, const int64_t d
     }
 }
 
-// gp_grad_k10: 2-d index space of n elements
-LIFTED_KERNEL void gp_grad_k10(const int64_t n, const int64_t d0, const int64_t d1,
+// gp_grad_k6: 2-d index space of n elements
+LIFTED_KERNEL void gp_grad_k6(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_6_data,
     const double* __restrict__ t_26_data,
     const double* __restrict__ dk_1_data,
@@ -775,8 +666,8 @@ LIFTED_KERNEL void gp_grad_k10(const int64_t n, const int64_t d0, const int64_t 
     }
 }
 
-// gp_grad_k11: 2-d index space of n elements
-LIFTED_KERNEL void gp_grad_k11(const int64_t n, const int64_t d0, const int64_t d1,
+// gp_grad_k7: 2-d index space of n elements
+LIFTED_KERNEL void gp_grad_k7(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dk_1_data,
     const double* __restrict__ e_1_data,
     const double* __restrict__ t_3_data,
@@ -846,37 +737,9 @@ LIFTED_KERNEL void gp_tangent_k0(const int64_t n, const int64_t d0, const int64_
 LIFTED_KERNEL void gp_tangent_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_data,
     const double e,
-    double* __restrict__ e_1_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, e_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double s = s_data[i];
-                // linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
-                const double t_1 = ((-0.5) * s);
-                const double t_3 = (t_1 / e);
-                LIFTED_AT(e_1) = exp(t_3);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                e_1_out[i] = LIFTED_AT(e_1);
-            }
-        }
-    }
-}
-
-// gp_tangent_k2: 2-d index space of n elements
-LIFTED_KERNEL void gp_tangent_k2(const int64_t n, const int64_t d0, const int64_t d1,
     const double e_2,
     const double* __restrict__ eye_data,
     const double t_13,
-    const double* __restrict__ e_1_data,
     double* __restrict__ tk_out,
     double* __restrict__ k_out)
 {
@@ -890,9 +753,12 @@ LIFTED_KERNEL void gp_tangent_k2(const int64_t n, const int64_t d0, const int64_
             LIFTED_LOCAL(double, k);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
+                const double s = s_data[i];
                 const double eye = eye_data[i];
-                const double e_1 = e_1_data[i];
                 // linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
+                const double t_1 = ((-0.5) * s);
+                const double t_3 = (t_1 / e);
+                const double e_1 = exp(t_3);
                 const double t_4 = (e_2 * eye);
                 LIFTED_AT(tk) = (t_13 * eye);
                 LIFTED_AT(k) = (e_1 + t_4);
@@ -906,8 +772,8 @@ LIFTED_KERNEL void gp_tangent_k2(const int64_t n, const int64_t d0, const int64_
     }
 }
 
-// gp_tangent_k3: 2-d index space of n elements
-LIFTED_KERNEL void gp_tangent_k3(const int64_t n, const int64_t d0, const int64_t d1,
+// gp_tangent_k2: 2-d index space of n elements
+LIFTED_KERNEL void gp_tangent_k2(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_1_data,
     const double* __restrict__ t_14_data,
     double* __restrict__ t_15_out)
@@ -934,8 +800,8 @@ LIFTED_KERNEL void gp_tangent_k3(const int64_t n, const int64_t d0, const int64_
     }
 }
 
-// gp_tangent_k4: 2-d index space of n elements
-LIFTED_KERNEL void gp_tangent_k4(const int64_t n, const int64_t d0, const int64_t d1,
+// gp_tangent_k3: 2-d index space of n elements
+LIFTED_KERNEL void gp_tangent_k3(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_3_data,
     const double* __restrict__ m_4_data,
     double* __restrict__ t_18_out)
@@ -963,8 +829,8 @@ LIFTED_KERNEL void gp_tangent_k4(const int64_t n, const int64_t d0, const int64_
     }
 }
 
-// gp_tangent_k5: 1-d index space of n elements
-LIFTED_KERNEL void gp_tangent_k5(const int64_t n, const int64_t d0,
+// gp_tangent_k4: 1-d index space of n elements
+LIFTED_KERNEL void gp_tangent_k4(const int64_t n, const int64_t d0,
     const double* __restrict__ m_5_data,
     double* __restrict__ t_20_out)
 {
@@ -989,8 +855,8 @@ LIFTED_KERNEL void gp_tangent_k5(const int64_t n, const int64_t d0,
     }
 }
 
-// gp_tangent_k6: 1-d index space of n elements
-LIFTED_KERNEL void gp_tangent_k6(const int64_t n, const int64_t d0,
+// gp_tangent_k5: 1-d index space of n elements
+LIFTED_KERNEL void gp_tangent_k5(const int64_t n, const int64_t d0,
     const double* __restrict__ x_4_data,
     const double* __restrict__ m_6_data,
     double* __restrict__ t_22_out)
@@ -1017,8 +883,8 @@ LIFTED_KERNEL void gp_tangent_k6(const int64_t n, const int64_t d0,
     }
 }
 
-// gp_tangent_k7: 2-d index space of n elements
-LIFTED_KERNEL void gp_tangent_k7(const int64_t n, const int64_t d0, const int64_t d1,
+// gp_tangent_k6: 2-d index space of n elements
+LIFTED_KERNEL void gp_tangent_k6(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ t_23_data,
     const double* __restrict__ tk_data,
     double* __restrict__ tlogdet_acc_out)
@@ -1043,8 +909,8 @@ LIFTED_KERNEL void gp_tangent_k7(const int64_t n, const int64_t d0, const int64_
     }
 }
 
-// gp_tangent_k8: 1-d index space of n elements
-LIFTED_KERNEL void gp_tangent_k8(const int64_t n, const int64_t d0,
+// gp_tangent_k7: 1-d index space of n elements
+LIFTED_KERNEL void gp_tangent_k7(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     double* __restrict__ t_6_out)
 {
@@ -1069,8 +935,8 @@ LIFTED_KERNEL void gp_tangent_k8(const int64_t n, const int64_t d0,
     }
 }
 
-// gp_tangent_k9: 1-d index space of n elements
-LIFTED_KERNEL void gp_tangent_k9(const int64_t n, const int64_t d0,
+// gp_tangent_k8: 1-d index space of n elements
+LIFTED_KERNEL void gp_tangent_k8(const int64_t n, const int64_t d0,
     const double* __restrict__ d_1_data,
     const double* __restrict__ d_3_data,
     double* __restrict__ s_1_acc_out,
@@ -1100,8 +966,8 @@ LIFTED_KERNEL void gp_tangent_k9(const int64_t n, const int64_t d0,
     }
 }
 
-// gp_tangent_k10: 2-d index space of n elements
-LIFTED_KERNEL void gp_tangent_k10(const int64_t n, const int64_t d0, const int64_t d1,
+// gp_tangent_k9: 2-d index space of n elements
+LIFTED_KERNEL void gp_tangent_k9(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_9_data,
     double* __restrict__ t_29_out)
 {
@@ -1126,8 +992,8 @@ LIFTED_KERNEL void gp_tangent_k10(const int64_t n, const int64_t d0, const int64
     }
 }
 
-// gp_tangent_k11: 1-d index space of n elements
-LIFTED_KERNEL void gp_tangent_k11(const int64_t n, const int64_t d0,
+// gp_tangent_k10: 1-d index space of n elements
+LIFTED_KERNEL void gp_tangent_k10(const int64_t n, const int64_t d0,
     const double* __restrict__ d_2_data,
     const double* __restrict__ d_4_data,
     double* __restrict__ s_2_acc_out,

@@ -15,35 +15,29 @@ __lifted_transforms__ = {
 }
 _KERNELS = {
     "gp_negative_log_likelihood_k0": {'rank': 3, 'params': [('array', 'f64', ('S', 1, 'S'), True), ('array', 'f64', (1, 'S', 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None, None), 'mode': 'rows', 'perm': (0, 1, 2), 'reduced': 1},
-    "gp_negative_log_likelihood_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "gp_negative_log_likelihood_k2": {'rank': 2, 'params': [('scalar', 'f64'), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "gp_negative_log_likelihood_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "gp_negative_log_likelihood_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "gp_negative_log_likelihood_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "gp_negative_log_likelihood_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
     "gp_negative_log_likelihood_k4": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
-    "gp_negative_log_likelihood_k5": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
     "gp_grad_k0": {'rank': 3, 'params': [('array', 'f64', ('S', 1, 'S'), True), ('array', 'f64', (1, 'S', 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None, None), 'mode': 'rows', 'perm': (0, 1, 2), 'reduced': 1},
-    "gp_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "gp_grad_k2": {'rank': 2, 'params': [('scalar', 'f64'), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "gp_grad_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "gp_grad_k4": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "gp_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', ('S', 'S'), False), ('out', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "gp_grad_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "gp_grad_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('array', 'f64', (1, 'S'), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', (1, 'S'), True), ('array', 'f64', ('S', 'S'), False), ('out', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "gp_grad_k4": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "gp_grad_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "gp_grad_k6": {'rank': 2, 'params': [('array', 'f64', ('S', 1), True), ('array', 'f64', (1, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "gp_grad_k7": {'rank': 2, 'params': [('array', 'f64', ('S', 1), True), ('array', 'f64', (1, 'S'), True), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "gp_grad_k8": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "gp_grad_k9": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "gp_grad_k10": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
-    "gp_grad_k11": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
+    "gp_grad_k6": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
+    "gp_grad_k7": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
     "gp_tangent_k0": {'rank': 3, 'params': [('array', 'f64', ('S', 1, 'S'), True), ('array', 'f64', (1, 'S', 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None, None), 'mode': 'rows', 'perm': (0, 1, 2), 'reduced': 1},
-    "gp_tangent_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "gp_tangent_k2": {'rank': 2, 'params': [('scalar', 'f64'), ('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('array', 'f64', ('S', 'S'), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "gp_tangent_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "gp_tangent_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "gp_tangent_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "gp_tangent_k4": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "gp_tangent_k5": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "gp_tangent_k6": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "gp_tangent_k7": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
-    "gp_tangent_k8": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "gp_tangent_k9": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
-    "gp_tangent_k10": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "gp_tangent_k11": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
+    "gp_tangent_k4": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "gp_tangent_k5": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "gp_tangent_k6": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
+    "gp_tangent_k7": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "gp_tangent_k8": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
+    "gp_tangent_k9": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "gp_tangent_k10": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "linalg_gaussian_process.cu"), _KERNELS)
 
@@ -108,12 +102,8 @@ def gp_negative_log_likelihood(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n
     s = _kernels.gp_negative_log_likelihood_k0(v, x[None, :, :])
     del v, x
     # linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
-    e_2 = np.exp(log_noise)
-    del log_noise
-    e_1 = _kernels.gp_negative_log_likelihood_k1(s, np.exp(2.0 * log_scale))
-    del s, log_scale
-    k = _kernels.gp_negative_log_likelihood_k2(e_2, np.eye(n), e_1)
-    del e_2, n, e_1
+    k = _kernels.gp_negative_log_likelihood_k1(s, np.exp(2.0 * log_scale), np.exp(log_noise), np.eye(n))
+    del s, log_scale, log_noise, n
     # linalg_gaussian_process.py:9  chol = np.linalg.cholesky(k)
     chol = np.linalg.cholesky(k)
     # linalg_gaussian_process.py:10  alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, y))
@@ -121,15 +111,15 @@ def gp_negative_log_likelihood(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n
     # linalg_gaussian_process.py:11  sign, logdet = np.linalg.slogdet(k)
     logdet = np.linalg.slogdet(k)[1]
     # linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
-    t_6 = _kernels.gp_negative_log_likelihood_k3(y)
+    t_6 = _kernels.gp_negative_log_likelihood_k2(y)
     del y
     d_1 = np.diag(chol)
     del chol
-    s_1 = _kernels.gp_negative_log_likelihood_k4(d_1)
+    s_1 = _kernels.gp_negative_log_likelihood_k3(d_1)
     del d_1
     d_2 = np.diag(np.linalg.inv(k))
     del k
-    s_2 = _kernels.gp_negative_log_likelihood_k5(d_2)
+    s_2 = _kernels.gp_negative_log_likelihood_k4(d_2)
     del d_2
     return t_6 @ alpha + 0.5 * logdet + s_1 + 0.01 * s_2
 
@@ -146,10 +136,9 @@ def gp_grad(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n,d]", y: "f64[n]"):
     del log_scale
     e_2 = np.exp(log_noise)
     del log_noise
-    t_3, e_1 = _kernels.gp_grad_k1(s, e)
-    del s
     eye = np.eye(n)
-    k = _kernels.gp_grad_k2(e_2, eye, e_1)
+    t_3, e_1, k = _kernels.gp_grad_k1(s, e, e_2, eye)
+    del s
     # linalg_gaussian_process.py:9  chol = np.linalg.cholesky(k)
     chol = np.linalg.cholesky(k)
     # linalg_gaussian_process.py:10  alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, y))
@@ -157,8 +146,6 @@ def gp_grad(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n,d]", y: "f64[n]"):
     x_1 = np.linalg.solve(chol, y)
     alpha = np.linalg.solve(t_5, x_1)
     # linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
-    t_6 = _kernels.gp_grad_k3(y)
-    del y
     d_1 = np.diag(chol)
     del chol
     inv = np.linalg.inv(k)
@@ -171,40 +158,41 @@ def gp_grad(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n,d]", y: "f64[n]"):
     del inv
     m_2 = t_13 @ np.diag(b) @ t_13
     del b
-    t_14 = _kernels.gp_grad_k4(d_1)
-    del d_1
+    t_6, t_14 = _kernels.gp_grad_k2(y, d_1)
+    del y, d_1
     dchol = np.diag(t_14)
     del t_14
-    # linalg_gaussian_process.py:11  sign, logdet = np.linalg.slogdet(k)
-    dk_1 = _kernels.gp_grad_k5(t_13, m_2)
-    del t_13, m_2
     # linalg_gaussian_process.py:10  alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, y))
     x_2 = np.linalg.solve(t_5.T, t_6)
     del t_6
     r = np.expand_dims(x_2, -1)
-    t_18 = _kernels.gp_grad_k6(r, np.expand_dims(alpha, -2))
-    del r, alpha
+    r_1 = np.expand_dims(alpha, -2)
+    del alpha
     r_2 = np.expand_dims(np.linalg.solve(t_5, x_2), -1)
     del x_2
-    dchol_1 = _kernels.gp_grad_k7(r_2, np.expand_dims(x_1, -2), dchol)
-    del r_2, x_1, dchol
-    dchol_1 = _kernels.gp_grad_k8(dchol_1, t_18.T)
+    r_3 = np.expand_dims(x_1, -2)
+    del x_1
+    # linalg_gaussian_process.py:11  sign, logdet = np.linalg.slogdet(k)
+    dk_1, t_18, dchol_1 = _kernels.gp_grad_k3(t_13, m_2, r, r_1, r_2, r_3, dchol)
+    del t_13, m_2, r, r_1, r_2, r_3, dchol
+    # linalg_gaussian_process.py:10  alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, y))
+    dchol_1 = _kernels.gp_grad_k4(dchol_1, t_18.T)
     del t_18
     # linalg_gaussian_process.py:9  chol = np.linalg.cholesky(k)
     m_3 = t_5 @ dchol_1
     del dchol_1
     m_4 = np.tril(m_3)
-    t_23 = _kernels.gp_grad_k9(m_4, np.tril(m_3, k=-1))
+    t_23 = _kernels.gp_grad_k5(m_4, np.tril(m_3, k=-1))
     del m_4, m_3
     t_25 = np.linalg.solve(t_5, np.linalg.solve(t_5, t_23).T).T
     del t_5, t_23
     m_6 = np.tril(t_25)
-    dk_1, s_3 = _kernels.gp_grad_k10(m_6, np.triu(t_25, k=1).T, dk_1, eye)
+    dk_1, s_3 = _kernels.gp_grad_k6(m_6, np.triu(t_25, k=1).T, dk_1, eye)
     del m_6, t_25, eye
     # linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
     dlog_noise = s_3 * e_2
     del s_3, e_2
-    s_4 = _kernels.gp_grad_k11(dk_1, e_1, t_3, e)
+    s_4 = _kernels.gp_grad_k7(dk_1, e_1, t_3, e)
     del dk_1, e_1, t_3
     dlog_scale = s_4 * e * 2.0
     del s_4, e
@@ -221,19 +209,17 @@ def gp_tangent(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n,d]", y: "f64[n]
     # linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
     e_2 = np.exp(log_noise)
     del log_noise
-    e_1 = _kernels.gp_tangent_k1(s, np.exp(2.0 * log_scale))
-    del s, log_scale
-    tk, k = _kernels.gp_tangent_k2(e_2, np.eye(n), tlog_noise * e_2, e_1)
-    del e_2, n, tlog_noise, e_1
+    tk, k = _kernels.gp_tangent_k1(s, np.exp(2.0 * log_scale), e_2, np.eye(n), tlog_noise * e_2)
+    del s, log_scale, e_2, n, tlog_noise
     # linalg_gaussian_process.py:9  chol = np.linalg.cholesky(k)
     chol = np.linalg.cholesky(k)
     m_1 = np.tril(tk)
-    t_15 = _kernels.gp_tangent_k3(m_1, np.tril(tk, k=-1).T)
+    t_15 = _kernels.gp_tangent_k2(m_1, np.tril(tk, k=-1).T)
     del m_1
     x_3 = np.linalg.solve(chol, np.linalg.solve(chol, t_15).T)
     del t_15
     m_3 = np.tril(x_3)
-    t_18 = _kernels.gp_tangent_k4(m_3, np.tril(x_3, k=-1))
+    t_18 = _kernels.gp_tangent_k3(m_3, np.tril(x_3, k=-1))
     del m_3, x_3
     tchol = chol @ t_18
     del t_18
@@ -241,36 +227,36 @@ def gp_tangent(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n,d]", y: "f64[n]
     t_5 = chol.T
     x_1 = np.linalg.solve(chol, y)
     m_5 = tchol @ x_1
-    t_20 = _kernels.gp_tangent_k5(m_5)
+    t_20 = _kernels.gp_tangent_k4(m_5)
     del m_5
     x_4 = np.linalg.solve(chol, t_20)
     del t_20
     alpha = np.linalg.solve(t_5, x_1)
     del x_1
-    t_22 = _kernels.gp_tangent_k6(x_4, tchol.T @ alpha)
+    t_22 = _kernels.gp_tangent_k5(x_4, tchol.T @ alpha)
     del x_4
     talpha = np.linalg.solve(t_5, t_22)
     del t_5, t_22
     # linalg_gaussian_process.py:11  sign, logdet = np.linalg.slogdet(k)
     logdet = np.linalg.slogdet(k)[1]
     t_23 = np.linalg.inv(k).T
-    tlogdet = _kernels.gp_tangent_k7(t_23, tk)
+    tlogdet = _kernels.gp_tangent_k6(t_23, tk)
     del t_23
     # linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
-    t_6 = _kernels.gp_tangent_k8(y)
+    t_6 = _kernels.gp_tangent_k7(y)
     del y
     d_1 = np.diag(chol)
     del chol
-    s_1, s_3 = _kernels.gp_tangent_k9(d_1, np.diag(tchol))
+    s_1, s_3 = _kernels.gp_tangent_k8(d_1, np.diag(tchol))
     del d_1, tchol
     inv = np.linalg.inv(k)
     del k
     m_9 = inv @ tk @ inv
     del tk
-    t_29 = _kernels.gp_tangent_k10(m_9)
+    t_29 = _kernels.gp_tangent_k9(m_9)
     del m_9
     d_2 = np.diag(inv)
     del inv
-    s_2, s_4 = _kernels.gp_tangent_k11(d_2, np.diag(t_29))
+    s_2, s_4 = _kernels.gp_tangent_k10(d_2, np.diag(t_29))
     del d_2, t_29
     return (t_6 @ alpha + 0.5 * logdet + s_1 + 0.01 * s_2, t_6 @ talpha + tlogdet * 0.5 + s_3 + s_4 * 0.01)

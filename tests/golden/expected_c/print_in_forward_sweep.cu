@@ -339,32 +339,6 @@ LIFTED_KERNEL void rollout_grad_k0(const int64_t n, const int64_t d0,
 
 // rollout_grad_k1: 1-d index space of n elements
 LIFTED_KERNEL void rollout_grad_k1(const int64_t n, const int64_t d0,
-    const int64_t n_1,
-    double* __restrict__ dx_1_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dx_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                // reverse sweep
-                // print_in_forward_sweep.py:8  for i in range(steps):
-                LIFTED_AT(dx_1) = 0;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dx_1_out[i] = LIFTED_AT(dx_1);
-            }
-        }
-    }
-}
-
-// rollout_grad_k2: 1-d index space of n elements
-LIFTED_KERNEL void rollout_grad_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ t_data,
     const double dtotal,
     const double* __restrict__ dx_2_data,

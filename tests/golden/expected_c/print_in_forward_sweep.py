@@ -15,8 +15,7 @@ __lifted_transforms__ = {
 _KERNELS = {
     "rollout_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
     "rollout_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
-    "rollout_grad_k1": {'rank': 1, 'params': [('scalar', 'i64'), ('out', 'f64')], 'dims': [(('S',), [('arg', 0)])], 'static': (None,)},
-    "rollout_grad_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "rollout_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "print_in_forward_sweep.cu"), _KERNELS)
 
@@ -114,14 +113,14 @@ def rollout_grad(x: "f64[n]", steps: "i64[]"):
     del x, x_1, total
     # reverse sweep
     # print_in_forward_sweep.py:8  for i in range(steps):
-    dx_1 = _kernels.rollout_grad_k1(n)
+    dx_1 = np.zeros((n,))
     del n
     dx_2 = dx_1
     dtotal = 1.0
     for i in reversed(range(steps)):
         t = tape_t.pop()
         # print_in_forward_sweep.py:9  x = np.tanh(x) + 0.1
-        dx_4 = _kernels.rollout_grad_k2(t, dtotal, dx_2)
+        dx_4 = _kernels.rollout_grad_k1(t, dtotal, dx_2)
         del t
         dx_2 = dx_4
     del steps, dx_1, tape_t, dtotal

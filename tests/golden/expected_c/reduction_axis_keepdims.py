@@ -105,10 +105,10 @@ def normalized_grad(x: "f64[n,d]"):
     dcentered = np.expand_dims(t_2, 1)
     del t_2
     # reduction_axis_keepdims.py:8  scale = np.max(np.abs(centered), axis=1)
-    r_1 = np.expand_dims(dscale, 1)
-    del dscale
     mask, s_3 = _kernels.normalized_grad_k3(t, np.expand_dims(scale, 1))
     del t, scale
+    r_1 = np.expand_dims(dscale, 1)
+    del dscale
     t_4 = _kernels.normalized_grad_k4(r_1, s_3)
     del r_1, s_3
     dcentered_1, s_4 = _kernels.normalized_grad_k5(mask, t_4, centered, dcentered)

@@ -481,6 +481,7 @@ LIFTED_KERNEL void scaled_product_grad_k0(const int64_t n, const int64_t d0, con
 LIFTED_KERNEL void scaled_product_grad_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ p_data,
     const double* __restrict__ x_data,
+    const double* __restrict__ p_1_data,
     double* __restrict__ dx_1_out)
 {
     LIFTED_PARALLEL
@@ -494,42 +495,16 @@ LIFTED_KERNEL void scaled_product_grad_k1(const int64_t n, const int64_t d0, con
                 LIFTED_LANE_INDEX(i);
                 const double p = p_data[i];
                 const double x = x_data[i];
+                const double p_1 = p_1_data[i];
                 // reduction_prod_and_integer_kernels.py:7  return np.prod(1.0 + 0.01 * x) + np.sum(np.prod(x * x + 1.0, axis=0))
                 const double dx = (p * x);
-                LIFTED_AT(dx_1) = (dx + dx);
+                const double dx_1_1 = (dx + dx);
+                const double t_5 = (p_1 * 0.01);
+                LIFTED_AT(dx_1) = (dx_1_1 + t_5);
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 dx_1_out[i] = LIFTED_AT(dx_1);
-            }
-        }
-    }
-}
-
-// scaled_product_grad_k2: 2-d index space of n elements
-LIFTED_KERNEL void scaled_product_grad_k2(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ p_1_data,
-    const double* __restrict__ dx_1_data,
-    double* __restrict__ dx_1_1_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dx_1_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double p_1 = p_1_data[i];
-                const double dx_1 = dx_1_data[i];
-                // reduction_prod_and_integer_kernels.py:7  return np.prod(1.0 + 0.01 * x) + np.sum(np.prod(x * x + 1.0, axis=0))
-                const double t_5 = (p_1 * 0.01);
-                LIFTED_AT(dx_1_1) = (dx_1 + t_5);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dx_1_1_out[i] = LIFTED_AT(dx_1_1);
             }
         }
     }

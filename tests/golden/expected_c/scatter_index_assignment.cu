@@ -323,33 +323,7 @@ LIFTED_KERNEL void scatter_rows_k1(const int64_t n, const int64_t d0, const int6
 // scatter_rows_k2: 1-d index space of n elements
 LIFTED_KERNEL void scatter_rows_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ v_2_data,
-    double* __restrict__ t_1_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double v_2 = v_2_data[i];
-                // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
-                LIFTED_AT(t_1) = sin(v_2);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_1_out[i] = LIFTED_AT(t_1);
-            }
-        }
-    }
-}
-
-// scatter_rows_k3: 1-d index space of n elements
-LIFTED_KERNEL void scatter_rows_k3(const int64_t n, const int64_t d0,
     const double* __restrict__ v_3_data,
-    const double* __restrict__ t_1_data,
     double* __restrict__ t_2_out)
 {
     LIFTED_PARALLEL
@@ -361,9 +335,10 @@ LIFTED_KERNEL void scatter_rows_k3(const int64_t n, const int64_t d0,
             LIFTED_LOCAL(double, t_2);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
+                const double v_2 = v_2_data[i];
                 const double v_3 = v_3_data[i];
-                const double t_1 = t_1_data[i];
                 // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
+                const double t_1 = sin(v_2);
                 LIFTED_AT(t_2) = (v_3 + t_1);
             }
             LIFTED_LANES(i) {
@@ -374,8 +349,8 @@ LIFTED_KERNEL void scatter_rows_k3(const int64_t n, const int64_t d0,
     }
 }
 
-// scatter_rows_k4: 2-d index space of n elements
-LIFTED_KERNEL void scatter_rows_k4(const int64_t n, const int64_t d0, const int64_t d1,
+// scatter_rows_k3: 2-d index space of n elements
+LIFTED_KERNEL void scatter_rows_k3(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_4_data,
     double* __restrict__ t_3_out)
 {
@@ -400,8 +375,8 @@ LIFTED_KERNEL void scatter_rows_k4(const int64_t n, const int64_t d0, const int6
     }
 }
 
-// scatter_rows_k5: 2-d index space of n elements
-LIFTED_KERNEL void scatter_rows_k5(const int64_t n, const int64_t d0, const int64_t d1,
+// scatter_rows_k4: 2-d index space of n elements
+LIFTED_KERNEL void scatter_rows_k4(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ a_data,
     double* __restrict__ s_acc_out)
 {
@@ -479,33 +454,7 @@ LIFTED_KERNEL void scatter_rows_grad_k1(const int64_t n, const int64_t d0, const
 // scatter_rows_grad_k2: 1-d index space of n elements
 LIFTED_KERNEL void scatter_rows_grad_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ v_2_data,
-    double* __restrict__ t_1_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double v_2 = v_2_data[i];
-                // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
-                LIFTED_AT(t_1) = sin(v_2);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_1_out[i] = LIFTED_AT(t_1);
-            }
-        }
-    }
-}
-
-// scatter_rows_grad_k3: 1-d index space of n elements
-LIFTED_KERNEL void scatter_rows_grad_k3(const int64_t n, const int64_t d0,
     const double* __restrict__ v_3_data,
-    const double* __restrict__ t_1_data,
     double* __restrict__ t_2_out)
 {
     LIFTED_PARALLEL
@@ -517,9 +466,10 @@ LIFTED_KERNEL void scatter_rows_grad_k3(const int64_t n, const int64_t d0,
             LIFTED_LOCAL(double, t_2);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
+                const double v_2 = v_2_data[i];
                 const double v_3 = v_3_data[i];
-                const double t_1 = t_1_data[i];
                 // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
+                const double t_1 = sin(v_2);
                 LIFTED_AT(t_2) = (v_3 + t_1);
             }
             LIFTED_LANES(i) {
@@ -530,8 +480,8 @@ LIFTED_KERNEL void scatter_rows_grad_k3(const int64_t n, const int64_t d0,
     }
 }
 
-// scatter_rows_grad_k4: 2-d index space of n elements
-LIFTED_KERNEL void scatter_rows_grad_k4(const int64_t n, const int64_t d0, const int64_t d1,
+// scatter_rows_grad_k3: 2-d index space of n elements
+LIFTED_KERNEL void scatter_rows_grad_k3(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_4_data,
     double* __restrict__ t_3_out)
 {
@@ -556,8 +506,8 @@ LIFTED_KERNEL void scatter_rows_grad_k4(const int64_t n, const int64_t d0, const
     }
 }
 
-// scatter_rows_grad_k5: 2-d index space of n elements
-LIFTED_KERNEL void scatter_rows_grad_k5(const int64_t n, const int64_t d0, const int64_t d1,
+// scatter_rows_grad_k4: 2-d index space of n elements
+LIFTED_KERNEL void scatter_rows_grad_k4(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ a_data,
     double* __restrict__ da_out)
 {
@@ -586,8 +536,8 @@ LIFTED_KERNEL void scatter_rows_grad_k5(const int64_t n, const int64_t d0, const
     }
 }
 
-// scatter_rows_grad_k6: 2-d index space of n elements
-LIFTED_KERNEL void scatter_rows_grad_k6(const int64_t n, const int64_t d0, const int64_t d1,
+// scatter_rows_grad_k5: 2-d index space of n elements
+LIFTED_KERNEL void scatter_rows_grad_k5(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_1_data,
     double* __restrict__ t_7_out)
 {
@@ -612,34 +562,8 @@ LIFTED_KERNEL void scatter_rows_grad_k6(const int64_t n, const int64_t d0, const
     }
 }
 
-// scatter_rows_grad_k7: 2-d index space of n elements
-LIFTED_KERNEL void scatter_rows_grad_k7(const int64_t n, const int64_t d0, const int64_t d1,
-    const int64_t n_1,
-    const int64_t d,
-    double* __restrict__ da_1_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, da_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                // scatter_index_assignment.py:10  a[mask] = 2.0 * a[mask]
-                LIFTED_AT(da_1) = 0;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                da_1_out[i] = LIFTED_AT(da_1);
-            }
-        }
-    }
-}
-
-// scatter_rows_grad_k8: 2-d index space of n elements
-LIFTED_KERNEL void scatter_rows_grad_k8(const int64_t n, const int64_t d0, const int64_t d1,
+// scatter_rows_grad_k6: 2-d index space of n elements
+LIFTED_KERNEL void scatter_rows_grad_k6(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ da_1_data,
     const double* __restrict__ t_6_data,
     double* __restrict__ da_1_1_out)
@@ -666,8 +590,8 @@ LIFTED_KERNEL void scatter_rows_grad_k8(const int64_t n, const int64_t d0, const
     }
 }
 
-// scatter_rows_grad_k9: 1-d index space of n elements
-LIFTED_KERNEL void scatter_rows_grad_k9(const int64_t n, const int64_t d0,
+// scatter_rows_grad_k7: 1-d index space of n elements
+LIFTED_KERNEL void scatter_rows_grad_k7(const int64_t n, const int64_t d0,
     const bool* __restrict__ kept_data,
     const double* __restrict__ v_7_data,
     double* __restrict__ t_9_out)
@@ -694,34 +618,8 @@ LIFTED_KERNEL void scatter_rows_grad_k9(const int64_t n, const int64_t d0,
     }
 }
 
-// scatter_rows_grad_k10: 2-d index space of n elements
-LIFTED_KERNEL void scatter_rows_grad_k10(const int64_t n, const int64_t d0, const int64_t d1,
-    const int64_t n_1,
-    const int64_t d,
-    double* __restrict__ da_2_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, da_2);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
-                LIFTED_AT(da_2) = 0;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                da_2_out[i] = LIFTED_AT(da_2);
-            }
-        }
-    }
-}
-
-// scatter_rows_grad_k11: 2-d index space of n elements
-LIFTED_KERNEL void scatter_rows_grad_k11(const int64_t n, const int64_t d0, const int64_t d1,
+// scatter_rows_grad_k8: 2-d index space of n elements
+LIFTED_KERNEL void scatter_rows_grad_k8(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ da_2_data,
     const double* __restrict__ t_8_data,
     double* __restrict__ da_2_1_out)
@@ -748,8 +646,8 @@ LIFTED_KERNEL void scatter_rows_grad_k11(const int64_t n, const int64_t d0, cons
     }
 }
 
-// scatter_rows_grad_k12: 1-d index space of n elements
-LIFTED_KERNEL void scatter_rows_grad_k12(const int64_t n, const int64_t d0,
+// scatter_rows_grad_k9: 1-d index space of n elements
+LIFTED_KERNEL void scatter_rows_grad_k9(const int64_t n, const int64_t d0,
     const double* __restrict__ v_2_data,
     const double* __restrict__ t_9_data,
     double* __restrict__ t_11_out)
@@ -777,34 +675,8 @@ LIFTED_KERNEL void scatter_rows_grad_k12(const int64_t n, const int64_t d0,
     }
 }
 
-// scatter_rows_grad_k13: 2-d index space of n elements
-LIFTED_KERNEL void scatter_rows_grad_k13(const int64_t n, const int64_t d0, const int64_t d1,
-    const int64_t k,
-    const int64_t d,
-    double* __restrict__ dv_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dv);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
-                LIFTED_AT(dv) = 0;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dv_out[i] = LIFTED_AT(dv);
-            }
-        }
-    }
-}
-
-// scatter_rows_grad_k14: 2-d index space of n elements
-LIFTED_KERNEL void scatter_rows_grad_k14(const int64_t n, const int64_t d0, const int64_t d1,
+// scatter_rows_grad_k10: 2-d index space of n elements
+LIFTED_KERNEL void scatter_rows_grad_k10(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ v_9_data, const int64_t v_9_s0, const int64_t v_9_s1,
     const double* __restrict__ v_8_data,
     const double* __restrict__ v_data,
@@ -904,41 +776,8 @@ LIFTED_KERNEL void scatter_rows_jvp_k1(const int64_t n, const int64_t d0, const 
 LIFTED_KERNEL void scatter_rows_jvp_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ v_2_data,
     const double* __restrict__ v_6_data,
-    double* __restrict__ t_1_out,
-    double* __restrict__ t_9_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_1);
-            LIFTED_LOCAL(double, t_9);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double v_2 = v_2_data[i];
-                const double v_6 = v_6_data[i];
-                // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
-                LIFTED_AT(t_1) = sin(v_2);
-                const double t_8 = cos(v_2);
-                LIFTED_AT(t_9) = (v_6 * t_8);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_1_out[i] = LIFTED_AT(t_1);
-                t_9_out[i] = LIFTED_AT(t_9);
-            }
-        }
-    }
-}
-
-// scatter_rows_jvp_k3: 1-d index space of n elements
-LIFTED_KERNEL void scatter_rows_jvp_k3(const int64_t n, const int64_t d0,
     const double* __restrict__ v_3_data,
-    const double* __restrict__ t_1_data,
     const double* __restrict__ v_7_data,
-    const double* __restrict__ t_9_data,
     double* __restrict__ t_2_out,
     double* __restrict__ t_10_out)
 {
@@ -952,11 +791,14 @@ LIFTED_KERNEL void scatter_rows_jvp_k3(const int64_t n, const int64_t d0,
             LIFTED_LOCAL(double, t_10);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
+                const double v_2 = v_2_data[i];
+                const double v_6 = v_6_data[i];
                 const double v_3 = v_3_data[i];
-                const double t_1 = t_1_data[i];
                 const double v_7 = v_7_data[i];
-                const double t_9 = t_9_data[i];
                 // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
+                const double t_1 = sin(v_2);
+                const double t_8 = cos(v_2);
+                const double t_9 = (v_6 * t_8);
                 LIFTED_AT(t_2) = (v_3 + t_1);
                 LIFTED_AT(t_10) = (v_7 + t_9);
             }
@@ -969,8 +811,8 @@ LIFTED_KERNEL void scatter_rows_jvp_k3(const int64_t n, const int64_t d0,
     }
 }
 
-// scatter_rows_jvp_k4: 2-d index space of n elements
-LIFTED_KERNEL void scatter_rows_jvp_k4(const int64_t n, const int64_t d0, const int64_t d1,
+// scatter_rows_jvp_k3: 2-d index space of n elements
+LIFTED_KERNEL void scatter_rows_jvp_k3(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_4_data,
     double* __restrict__ t_3_out)
 {
@@ -995,8 +837,8 @@ LIFTED_KERNEL void scatter_rows_jvp_k4(const int64_t n, const int64_t d0, const 
     }
 }
 
-// scatter_rows_jvp_k5: 2-d index space of n elements
-LIFTED_KERNEL void scatter_rows_jvp_k5(const int64_t n, const int64_t d0, const int64_t d1,
+// scatter_rows_jvp_k4: 2-d index space of n elements
+LIFTED_KERNEL void scatter_rows_jvp_k4(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_8_data,
     double* __restrict__ t_11_out)
 {
@@ -1021,8 +863,8 @@ LIFTED_KERNEL void scatter_rows_jvp_k5(const int64_t n, const int64_t d0, const 
     }
 }
 
-// scatter_rows_jvp_k6: 2-d index space of n elements
-LIFTED_KERNEL void scatter_rows_jvp_k6(const int64_t n, const int64_t d0, const int64_t d1,
+// scatter_rows_jvp_k5: 2-d index space of n elements
+LIFTED_KERNEL void scatter_rows_jvp_k5(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ a_data,
     const double* __restrict__ t_7_data,
     double* __restrict__ s_acc_out,

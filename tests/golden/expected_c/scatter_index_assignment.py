@@ -16,32 +16,26 @@ __lifted_transforms__ = {
 _KERNELS = {
     "scatter_rows_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "scatter_rows_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "scatter_rows_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "scatter_rows_k4": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "scatter_rows_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
+    "scatter_rows_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "scatter_rows_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "scatter_rows_k4": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
     "scatter_rows_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "scatter_rows_grad_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "scatter_rows_grad_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "scatter_rows_grad_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "scatter_rows_grad_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_grad_k4": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_grad_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "scatter_rows_grad_k6": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "scatter_rows_grad_k7": {'rank': 2, 'params': [('scalar', 'i64'), ('scalar', 'i64'), ('out', 'f64')], 'dims': [(('S', 'S'), [('arg', 0), ('arg', 1)])], 'static': (None, None)},
+    "scatter_rows_grad_k6": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "scatter_rows_grad_k7": {'rank': 1, 'params': [('array', 'bool', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "scatter_rows_grad_k8": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "scatter_rows_grad_k9": {'rank': 1, 'params': [('array', 'bool', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "scatter_rows_grad_k10": {'rank': 2, 'params': [('scalar', 'i64'), ('scalar', 'i64'), ('out', 'f64')], 'dims': [(('S', 'S'), [('arg', 0), ('arg', 1)])], 'static': (None, None)},
-    "scatter_rows_grad_k11": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "scatter_rows_grad_k12": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "scatter_rows_grad_k13": {'rank': 2, 'params': [('scalar', 'i64'), ('scalar', 'i64'), ('out', 'f64')], 'dims': [(('S', 'S'), [('arg', 0), ('arg', 1)])], 'static': (None, None)},
-    "scatter_rows_grad_k14": {'rank': 2, 'params': [('array', 'bool', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "scatter_rows_grad_k9": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "scatter_rows_grad_k10": {'rank': 2, 'params': [('array', 'bool', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_jvp_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_jvp_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "scatter_rows_jvp_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "scatter_rows_jvp_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "scatter_rows_jvp_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "scatter_rows_jvp_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_jvp_k4": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "scatter_rows_jvp_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "scatter_rows_jvp_k6": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
+    "scatter_rows_jvp_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "scatter_index_assignment.cu"), _KERNELS)
 
@@ -135,21 +129,18 @@ def scatter_rows(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n]"):
     # scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
     v_2 = v[:, 0]
     del v
-    t_1 = _kernels.scatter_rows_k2(v_2)
+    t_2 = _kernels.scatter_rows_k2(v_2, a[idx, 0])
     del v_2
-    v_3 = a[idx, 0]
-    t_2 = _kernels.scatter_rows_k3(v_3, t_1)
-    del v_3, t_1
     a[idx, 0] = t_2
     del t_2, idx
     # scatter_index_assignment.py:10  a[mask] = 2.0 * a[mask]
     v_4 = a[mask]
-    t_3 = _kernels.scatter_rows_k4(v_4)
+    t_3 = _kernels.scatter_rows_k3(v_4)
     del v_4
     a[mask] = t_3
     del t_3, mask
     # scatter_index_assignment.py:11  return np.sum(np.tanh(a))
-    s = _kernels.scatter_rows_k5(a)
+    s = _kernels.scatter_rows_k4(a)
     del a
     return s
 
@@ -168,46 +159,43 @@ def scatter_rows_grad(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n
     del t
     # scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
     v_2 = v[:, 0]
-    t_1 = _kernels.scatter_rows_grad_k2(v_2)
-    v_3 = a[idx, 0]
-    t_2 = _kernels.scatter_rows_grad_k3(v_3, t_1)
-    del v_3, t_1
+    t_2 = _kernels.scatter_rows_grad_k2(v_2, a[idx, 0])
     a[idx, 0] = t_2
     del t_2
     # scatter_index_assignment.py:10  a[mask] = 2.0 * a[mask]
     v_4 = a[mask]
-    t_3 = _kernels.scatter_rows_grad_k4(v_4)
+    t_3 = _kernels.scatter_rows_grad_k3(v_4)
     del v_4
     a[mask] = t_3
     # scatter_index_assignment.py:11  return np.sum(np.tanh(a))
-    da = _kernels.scatter_rows_grad_k5(a)
+    da = _kernels.scatter_rows_grad_k4(a)
     del a
     # scatter_index_assignment.py:10  a[mask] = 2.0 * a[mask]
     t_6 = da.copy()
     t_6[mask] = 0.0
     s_1 = _unbroadcast(da[mask], np.shape(t_3))
     del da, t_3
-    t_7 = _kernels.scatter_rows_grad_k6(s_1)
+    t_7 = _kernels.scatter_rows_grad_k5(s_1)
     del s_1
-    da_1 = _kernels.scatter_rows_grad_k7(n, d)
+    da_1 = np.zeros((n, d))
     da_1[mask] = t_7
     del t_7, mask
-    da_1 = _kernels.scatter_rows_grad_k8(da_1, t_6)
+    da_1 = _kernels.scatter_rows_grad_k6(da_1, t_6)
     del t_6
     # scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
     t_8 = da_1.copy()
     t_8[idx, 0] = 0.0
     kept = _last_writes(idx, n)
-    t_9 = _kernels.scatter_rows_grad_k9(kept, da_1[idx, 0])
+    t_9 = _kernels.scatter_rows_grad_k7(kept, da_1[idx, 0])
     del da_1
-    da_2 = _kernels.scatter_rows_grad_k10(n, d)
+    da_2 = np.zeros((n, d))
     del n
     np.add.at(da_2, np.s_[idx, 0], t_9)
-    da_2 = _kernels.scatter_rows_grad_k11(da_2, t_8)
+    da_2 = _kernels.scatter_rows_grad_k8(da_2, t_8)
     del t_8
-    t_11 = _kernels.scatter_rows_grad_k12(v_2, t_9)
+    t_11 = _kernels.scatter_rows_grad_k9(v_2, t_9)
     del v_2, t_9
-    dv = _kernels.scatter_rows_grad_k13(k, d)
+    dv = np.zeros((k, d))
     del k, d
     dv[:, 0] = t_11
     del t_11
@@ -216,7 +204,7 @@ def scatter_rows_grad(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n
     t_12[idx] = 0.0
     v_9 = kept[..., None]
     del kept
-    dv = _kernels.scatter_rows_grad_k14(v_9, da_2[idx], v, dv)
+    dv = _kernels.scatter_rows_grad_k10(v_9, da_2[idx], v, dv)
     del v_9, da_2, idx, v
     return (t_12, dv)
 
@@ -238,11 +226,8 @@ def scatter_rows_jvp(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n]
     # scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
     v_2 = v[:, 0]
     del v
-    t_1, t_9 = _kernels.scatter_rows_jvp_k2(v_2, tv[:, 0])
+    t_2, t_10 = _kernels.scatter_rows_jvp_k2(v_2, tv[:, 0], a[idx, 0], t_7[idx, 0])
     del v_2, tv
-    v_3 = a[idx, 0]
-    t_2, t_10 = _kernels.scatter_rows_jvp_k3(v_3, t_1, t_7[idx, 0], t_9)
-    del v_3, t_1, t_9
     t_7[idx, 0] = t_10
     del t_10
     a[idx, 0] = t_2
@@ -250,9 +235,9 @@ def scatter_rows_jvp(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n]
     # scatter_index_assignment.py:10  a[mask] = 2.0 * a[mask]
     v_4 = a[mask]
     v_8 = t_7[mask]
-    t_3 = _kernels.scatter_rows_jvp_k4(v_4)
+    t_3 = _kernels.scatter_rows_jvp_k3(v_4)
     del v_4
-    t_11 = _kernels.scatter_rows_jvp_k5(v_8)
+    t_11 = _kernels.scatter_rows_jvp_k4(v_8)
     del v_8
     size = t_3.shape[0]
     t_7[mask] = np.broadcast_to(t_11, (size, d))
@@ -260,6 +245,6 @@ def scatter_rows_jvp(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n]
     a[mask] = t_3
     del t_3, mask
     # scatter_index_assignment.py:11  return np.sum(np.tanh(a))
-    s, s_1 = _kernels.scatter_rows_jvp_k6(a, t_7)
+    s, s_1 = _kernels.scatter_rows_jvp_k5(a, t_7)
     del a, t_7
     return (s, s_1)

@@ -121,10 +121,10 @@ def reshaped_grad(x: "f64[6,4]", y: "f64[6]"):
     stacked = np.stack((y, t))
     del y, t
     # shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
-    r = np.squeeze(column, axis=1)
-    del column
     t_2 = _kernels.reshaped_grad_k1(joined)
     del joined
+    r = np.squeeze(column, axis=1)
+    del column
     # reverse sweep
     # shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
     s_3 = _kernels.reshaped_grad_k2(stacked)
@@ -133,13 +133,11 @@ def reshaped_grad(x: "f64[6,4]", y: "f64[6]"):
     del s_3
     djoined = _kernels.reshaped_grad_k3(t_2)
     del t_2
-    # shape_ops.py:10  stacked = np.stack((y, y * 2.0), axis=0)
-    b = np.broadcast_to(r, (2, 6))
-    del r
-    # shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
     dblocks = _kernels.reshaped_grad_k4(blocks)
     del blocks
     # shape_ops.py:10  stacked = np.stack((y, y * 2.0), axis=0)
+    b = np.broadcast_to(r, (2, 6))
+    del r
     dy = b[0]
     v_1 = b[1]
     del b

@@ -271,32 +271,6 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // f_k0: 2-d index space of n elements
 LIFTED_KERNEL void f_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
-    double* __restrict__ t_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m = m_data[i];
-                // shape_relation_checked_at_run_time.py:7  return np.sum((np.tanh(x @ W) - y) ** 2)
-                LIFTED_AT(t) = tanh(m);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_out[i] = LIFTED_AT(t);
-            }
-        }
-    }
-}
-
-// f_k1: 2-d index space of n elements
-LIFTED_KERNEL void f_k1(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ t_data,
     const double* __restrict__ c_1_data,
     double* __restrict__ s_acc_out)
 {
@@ -309,9 +283,10 @@ LIFTED_KERNEL void f_k1(const int64_t n, const int64_t d0, const int64_t d1,
             LIFTED_CHUNK(i, n);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double t = t_data[i];
+                const double m = m_data[i];
                 const double c_1 = c_1_data[i];
                 // shape_relation_checked_at_run_time.py:7  return np.sum((np.tanh(x @ W) - y) ** 2)
+                const double t = tanh(m);
                 const double t_1 = (t - c_1);
                 const double t_2 = lifted_power(t_1, (double)(2));
                 LIFTED_AT(s_acc) += t_2;
@@ -324,33 +299,8 @@ LIFTED_KERNEL void f_k1(const int64_t n, const int64_t d0, const int64_t d1,
 // f_grad_k0: 2-d index space of n elements
 LIFTED_KERNEL void f_grad_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
-    double* __restrict__ t_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m = m_data[i];
-                // shape_relation_checked_at_run_time.py:7  return np.sum((np.tanh(x @ W) - y) ** 2)
-                LIFTED_AT(t) = tanh(m);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_out[i] = LIFTED_AT(t);
-            }
-        }
-    }
-}
-
-// f_grad_k1: 2-d index space of n elements
-LIFTED_KERNEL void f_grad_k1(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ t_data,
     const double* __restrict__ c_1_data,
+    double* __restrict__ t_out,
     double* __restrict__ t_3_out,
     double* __restrict__ t_4_out)
 {
@@ -360,14 +310,16 @@ LIFTED_KERNEL void f_grad_k1(const int64_t n, const int64_t d0, const int64_t d1
         LIFTED_FOR(i, n)
         {
             LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t);
             LIFTED_LOCAL(double, t_3);
             LIFTED_LOCAL(double, t_4);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double t = t_data[i];
+                const double m = m_data[i];
                 const double c_1 = c_1_data[i];
                 // shape_relation_checked_at_run_time.py:7  return np.sum((np.tanh(x @ W) - y) ** 2)
-                const double t_1 = (t - c_1);
+                LIFTED_AT(t) = tanh(m);
+                const double t_1 = (LIFTED_AT(t) - c_1);
                 // reverse sweep
                 // shape_relation_checked_at_run_time.py:7  return np.sum((np.tanh(x @ W) - y) ** 2)
                 LIFTED_AT(t_3) = (t_1 * (double)(2));
@@ -375,6 +327,7 @@ LIFTED_KERNEL void f_grad_k1(const int64_t n, const int64_t d0, const int64_t d1
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
+                t_out[i] = LIFTED_AT(t);
                 t_3_out[i] = LIFTED_AT(t_3);
                 t_4_out[i] = LIFTED_AT(t_4);
             }
@@ -382,8 +335,8 @@ LIFTED_KERNEL void f_grad_k1(const int64_t n, const int64_t d0, const int64_t d1
     }
 }
 
-// f_grad_k2: 2-d index space of n elements
-LIFTED_KERNEL void f_grad_k2(const int64_t n, const int64_t d0, const int64_t d1,
+// f_grad_k1: 2-d index space of n elements
+LIFTED_KERNEL void f_grad_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ t_data,
     const double* __restrict__ t_3_data,
     double* __restrict__ t_7_out)

@@ -13,11 +13,9 @@ __lifted_transforms__ = {
     ('grad', 'f', ('x', 'W', 'y'), True): "f_grad",
 }
 _KERNELS = {
-    "f_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, 2)},
-    "f_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, 2)},
-    "f_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, 2)},
-    "f_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, 2)},
-    "f_grad_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, 2)},
+    "f_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, 2)},
+    "f_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, 2)},
+    "f_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, 2)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "shape_relation_checked_at_run_time.cu"), _KERNELS)
 
@@ -89,10 +87,8 @@ def f(x: "f64[n,d]", W: "f64[3,2]", y: "f64[n,k]"):
     # shape_relation_checked_at_run_time.py:7  return np.sum((np.tanh(x @ W) - y) ** 2)
     m = _same_shape(x, (n, 3)) @ W
     del x, W
-    t = _kernels.f_k0(m)
-    del m
-    s = _kernels.f_k1(t, _same_shape(y, (n, 2)))
-    del t, y, n
+    s = _kernels.f_k0(m, _same_shape(y, (n, 2)))
+    del m, y, n
     return s
 
 
@@ -105,13 +101,11 @@ def f_grad(x: "f64[n,d]", W: "f64[3,2]", y: "f64[n,k]"):
     c = _same_shape(x, (n, 3))
     del x
     m = c @ W
-    t = _kernels.f_grad_k0(m)
-    del m
-    t_3, t_4 = _kernels.f_grad_k1(t, _same_shape(y, (n, 2)))
-    del y
+    t, t_3, t_4 = _kernels.f_grad_k0(m, _same_shape(y, (n, 2)))
+    del m, y
     dy = _same_shape(t_4, (n, k))
     del t_4, k
-    t_7 = _kernels.f_grad_k2(t, t_3)
+    t_7 = _kernels.f_grad_k1(t, t_3)
     del t, t_3
     dW = c.T @ t_7
     del c

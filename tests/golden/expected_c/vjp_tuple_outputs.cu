@@ -306,49 +306,10 @@ LIFTED_KERNEL void polar_k0(const int64_t n, const int64_t d0,
 LIFTED_KERNEL void polar_vjp_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ theta_data,
     const double* __restrict__ r_data,
-    double* __restrict__ t_out,
-    double* __restrict__ t_1_out,
-    double* __restrict__ t_2_out,
-    double* __restrict__ t_3_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t);
-            LIFTED_LOCAL(double, t_1);
-            LIFTED_LOCAL(double, t_2);
-            LIFTED_LOCAL(double, t_3);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double theta = theta_data[i];
-                const double r = r_data[i];
-                // vjp_tuple_outputs.py:7  return r * np.cos(theta), r * np.sin(theta)
-                LIFTED_AT(t) = cos(theta);
-                LIFTED_AT(t_1) = (r * LIFTED_AT(t));
-                LIFTED_AT(t_2) = sin(theta);
-                LIFTED_AT(t_3) = (r * LIFTED_AT(t_2));
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_out[i] = LIFTED_AT(t);
-                t_1_out[i] = LIFTED_AT(t_1);
-                t_2_out[i] = LIFTED_AT(t_2);
-                t_3_out[i] = LIFTED_AT(t_3);
-            }
-        }
-    }
-}
-
-// polar_vjp_k1: 1-d index space of n elements
-LIFTED_KERNEL void polar_vjp_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ ct_1_data,
-    const double* __restrict__ t_2_data,
-    const double* __restrict__ r_data,
-    const double* __restrict__ t_data,
     const double* __restrict__ ct_0_data,
+    double* __restrict__ t_1_out,
+    double* __restrict__ t_3_out,
     double* __restrict__ dr_1_out,
     double* __restrict__ dtheta_1_out)
 {
@@ -358,15 +319,21 @@ LIFTED_KERNEL void polar_vjp_k1(const int64_t n, const int64_t d0,
         LIFTED_FOR(i, n)
         {
             LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t_1);
+            LIFTED_LOCAL(double, t_3);
             LIFTED_LOCAL(double, dr_1);
             LIFTED_LOCAL(double, dtheta_1);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double ct_1 = ct_1_data[i];
-                const double t_2 = t_2_data[i];
+                const double theta = theta_data[i];
                 const double r = r_data[i];
-                const double t = t_data[i];
+                const double ct_1 = ct_1_data[i];
                 const double ct_0 = ct_0_data[i];
+                // vjp_tuple_outputs.py:7  return r * np.cos(theta), r * np.sin(theta)
+                const double t = cos(theta);
+                LIFTED_AT(t_1) = (r * t);
+                const double t_2 = sin(theta);
+                LIFTED_AT(t_3) = (r * t_2);
                 // reverse sweep
                 // vjp_tuple_outputs.py:7  return r * np.cos(theta), r * np.sin(theta)
                 const double dr = (ct_1 * t_2);
@@ -380,6 +347,8 @@ LIFTED_KERNEL void polar_vjp_k1(const int64_t n, const int64_t d0,
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
+                t_1_out[i] = LIFTED_AT(t_1);
+                t_3_out[i] = LIFTED_AT(t_3);
                 dr_1_out[i] = LIFTED_AT(dr_1);
                 dtheta_1_out[i] = LIFTED_AT(dtheta_1);
             }

@@ -610,33 +610,8 @@ LIFTED_KERNEL void per_example_k2(const int64_t n, const int64_t d0, const int64
     }
 }
 
-// per_example_k3: 1-d index space of n elements
-LIFTED_KERNEL void per_example_k3(const int64_t n, const int64_t d0,
-    const int64_t d,
-    double* __restrict__ dw_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dw);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
-                LIFTED_AT(dw) = 0;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dw_out[i] = LIFTED_AT(dw);
-            }
-        }
-    }
-}
-
-// per_example_k4: 2-d index space of n elements
-LIFTED_KERNEL void per_example_k4(const int64_t n, const int64_t d0, const int64_t d1,
+// per_example_k3: 2-d index space of n elements
+LIFTED_KERNEL void per_example_k3(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ dw_data, const int64_t dw_s0, const int64_t dw_s1,
     const int64_t B,
@@ -672,38 +647,12 @@ LIFTED_KERNEL void per_example_k4(const int64_t n, const int64_t d0, const int64
     }
 }
 
-// per_example_k5: 2-d index space of n elements
-LIFTED_KERNEL void per_example_k5(const int64_t n, const int64_t d0, const int64_t d1,
+// per_example_k4: 2-d index space of n elements
+LIFTED_KERNEL void per_example_k4(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ t_5_data,
-    double* __restrict__ t_11_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_11);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double t_5 = t_5_data[i];
-                // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
-                LIFTED_AT(t_11) = (1.0 / t_5);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_11_out[i] = LIFTED_AT(t_11);
-            }
-        }
-    }
-}
-
-// per_example_k6: 2-d index space of n elements
-LIFTED_KERNEL void per_example_k6(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ z_data,
     const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
-    const double* __restrict__ t_11_data,
     double* __restrict__ t_14_out)
 {
     LIFTED_PARALLEL
@@ -718,11 +667,12 @@ LIFTED_KERNEL void per_example_k6(const int64_t n, const int64_t d0, const int64
                 int64_t rest = i;
                 const int64_t i1 = lifted_unravel_step(rest, d1);
                 const int64_t i0 = rest;
+                const double t_5 = t_5_data[i];
                 const bool m = m_data[i];
                 const double z = z_data[i];
                 const double v_5 = v_5_data[i0 * v_5_s0 + i1 * v_5_s1];
-                const double t_11 = t_11_data[i];
                 // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
+                const double t_11 = (1.0 / t_5);
                 const double t_12 = ((m) ? (z) : (v_5));
                 const double t_13 = (t_11 * t_12);
                 LIFTED_AT(t_14) = (t_13 * (double)(2));
@@ -735,33 +685,8 @@ LIFTED_KERNEL void per_example_k6(const int64_t n, const int64_t d0, const int64
     }
 }
 
-// per_example_k7: 1-d index space of n elements
-LIFTED_KERNEL void per_example_k7(const int64_t n, const int64_t d0,
-    const int64_t d,
-    double* __restrict__ dz_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dz);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
-                LIFTED_AT(dz) = 0;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dz_out[i] = LIFTED_AT(dz);
-            }
-        }
-    }
-}
-
-// per_example_k8: 2-d index space of n elements
-LIFTED_KERNEL void per_example_k8(const int64_t n, const int64_t d0, const int64_t d1,
+// per_example_k5: 2-d index space of n elements
+LIFTED_KERNEL void per_example_k5(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ t_14_data,
     const double* __restrict__ dz_data, const int64_t dz_s0, const int64_t dz_s1,
@@ -799,8 +724,8 @@ LIFTED_KERNEL void per_example_k8(const int64_t n, const int64_t d0, const int64
     }
 }
 
-// per_example_k9: 2-d index space of n elements
-LIFTED_KERNEL void per_example_k9(const int64_t n, const int64_t d0, const int64_t d1,
+// per_example_k6: 2-d index space of n elements
+LIFTED_KERNEL void per_example_k6(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ t_16_data,
     double* __restrict__ t_17_out)
@@ -827,33 +752,8 @@ LIFTED_KERNEL void per_example_k9(const int64_t n, const int64_t d0, const int64
     }
 }
 
-// per_example_k10: 1-d index space of n elements
-LIFTED_KERNEL void per_example_k10(const int64_t n, const int64_t d0,
-    const int64_t d,
-    double* __restrict__ dz_2_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dz_2);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                // vmap_batched_mask.py:9  z[m] += 1.0
-                LIFTED_AT(dz_2) = 0;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dz_2_out[i] = LIFTED_AT(dz_2);
-            }
-        }
-    }
-}
-
-// per_example_k11: 2-d index space of n elements
-LIFTED_KERNEL void per_example_k11(const int64_t n, const int64_t d0, const int64_t d1,
+// per_example_k7: 2-d index space of n elements
+LIFTED_KERNEL void per_example_k7(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ dz_1_data,
     const double* __restrict__ dz_2_data, const int64_t dz_2_s0, const int64_t dz_2_s1,
@@ -891,8 +791,8 @@ LIFTED_KERNEL void per_example_k11(const int64_t n, const int64_t d0, const int6
     }
 }
 
-// per_example_k12: 2-d index space of n elements
-LIFTED_KERNEL void per_example_k12(const int64_t n, const int64_t d0, const int64_t d1,
+// per_example_k8: 2-d index space of n elements
+LIFTED_KERNEL void per_example_k8(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dz_3_data,
     const double* __restrict__ t_16_data,
     const double* __restrict__ x_data,

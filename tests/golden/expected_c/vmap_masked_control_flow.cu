@@ -492,33 +492,8 @@ LIFTED_KERNEL void halve_batched_k0(const int64_t n, const int64_t d0,
 LIFTED_KERNEL void halve_batched_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     const double s,
-    double* __restrict__ v_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, v);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double x = x_data[i];
-                // vmap_masked_control_flow.py:16  v = x * np.sum(y)
-                LIFTED_AT(v) = (x * s);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                v_out[i] = LIFTED_AT(v);
-            }
-        }
-    }
-}
-
-// halve_batched_k2: 1-d index space of n elements
-LIFTED_KERNEL void halve_batched_k2(const int64_t n, const int64_t d0,
-    const double* __restrict__ v_data,
     const int64_t* __restrict__ steps_data,
+    double* __restrict__ v_out,
     bool* __restrict__ mask_2_out)
 {
     LIFTED_PARALLEL
@@ -527,97 +502,36 @@ LIFTED_KERNEL void halve_batched_k2(const int64_t n, const int64_t d0,
         LIFTED_FOR(i, n)
         {
             LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, v);
             LIFTED_LOCAL(bool, mask_2);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double v = v_data[i];
+                const double x = x_data[i];
                 const int64_t steps = steps_data[i];
+                // vmap_masked_control_flow.py:16  v = x * np.sum(y)
+                LIFTED_AT(v) = (x * s);
                 // vmap_masked_control_flow.py:18  while v > 0.1 and steps < 50:
-                const bool mask = (v > 0.1);
+                const bool mask = (LIFTED_AT(v) > 0.1);
                 const bool mask_1 = (steps < 50);
                 LIFTED_AT(mask_2) = (mask && mask_1);
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
+                v_out[i] = LIFTED_AT(v);
                 mask_2_out[i] = LIFTED_AT(mask_2);
             }
         }
     }
 }
 
-// halve_batched_k3: 1-d index space of n elements
-LIFTED_KERNEL void halve_batched_k3(const int64_t n, const int64_t d0,
+// halve_batched_k2: 1-d index space of n elements
+LIFTED_KERNEL void halve_batched_k2(const int64_t n, const int64_t d0,
     const bool* __restrict__ active_data,
     const double* __restrict__ v_1_data,
     const double v_2,
-    double* __restrict__ t_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const bool active = active_data[i];
-                const double v_1 = v_1_data[i];
-                // vmap_masked_control_flow.py:18  while v > 0.1 and steps < 50:
-                LIFTED_AT(t) = ((active) ? (v_1) : (v_2));
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_out[i] = LIFTED_AT(t);
-            }
-        }
-    }
-}
-
-// halve_batched_k4: 1-d index space of n elements
-LIFTED_KERNEL void halve_batched_k4(const int64_t n, const int64_t d0,
-    const bool* __restrict__ active_data,
     const int64_t* __restrict__ steps_1_data,
     const int64_t v_3,
-    const double* __restrict__ t_data,
-    int64_t* __restrict__ t_1_out,
-    double* __restrict__ t_2_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(int64_t, t_1);
-            LIFTED_LOCAL(double, t_2);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const bool active = active_data[i];
-                const int64_t steps_1 = steps_1_data[i];
-                const double t = t_data[i];
-                // vmap_masked_control_flow.py:18  while v > 0.1 and steps < 50:
-                LIFTED_AT(t_1) = ((active) ? (steps_1) : (v_3));
-                // vmap_masked_control_flow.py:19  v = v * 0.5 + 0.01 * y[0]
-                LIFTED_AT(t_2) = (t * 0.5);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_1_out[i] = LIFTED_AT(t_1);
-                t_2_out[i] = LIFTED_AT(t_2);
-            }
-        }
-    }
-}
-
-// halve_batched_k5: 1-d index space of n elements
-LIFTED_KERNEL void halve_batched_k5(const int64_t n, const int64_t d0,
-    const double* __restrict__ t_2_data,
     const double t_3,
-    const int64_t* __restrict__ t_1_data,
-    const bool* __restrict__ active_data,
-    const double* __restrict__ v_1_data,
-    const int64_t* __restrict__ steps_1_data,
     double* __restrict__ v_6_out,
     int64_t* __restrict__ steps_3_out,
     bool* __restrict__ active_1_out)
@@ -633,12 +547,14 @@ LIFTED_KERNEL void halve_batched_k5(const int64_t n, const int64_t d0,
             LIFTED_LOCAL(bool, active_1);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double t_2 = t_2_data[i];
-                const int64_t t_1 = t_1_data[i];
                 const bool active = active_data[i];
                 const double v_1 = v_1_data[i];
                 const int64_t steps_1 = steps_1_data[i];
+                // vmap_masked_control_flow.py:18  while v > 0.1 and steps < 50:
+                const double t = ((active) ? (v_1) : (v_2));
+                const int64_t t_1 = ((active) ? (steps_1) : (v_3));
                 // vmap_masked_control_flow.py:19  v = v * 0.5 + 0.01 * y[0]
+                const double t_2 = (t * 0.5);
                 const double v_5 = (t_2 + t_3);
                 // vmap_masked_control_flow.py:20  steps += 1
                 const int64_t steps_2 = (t_1 + 1);
@@ -755,36 +671,7 @@ LIFTED_KERNEL void partial_sum_batched_k3(const int64_t n, const int64_t d0,
     const bool* __restrict__ mask_data,
     const double* __restrict__ s_1_data,
     const double v_2,
-    double* __restrict__ t_1_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const bool mask = mask_data[i];
-                const double s_1 = s_1_data[i];
-                // vmap_masked_control_flow.py:27  for i in range(m):
-                LIFTED_AT(t_1) = ((mask) ? (s_1) : (v_2));
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_1_out[i] = LIFTED_AT(t_1);
-            }
-        }
-    }
-}
-
-// partial_sum_batched_k4: 1-d index space of n elements
-LIFTED_KERNEL void partial_sum_batched_k4(const int64_t n, const int64_t d0,
-    const double* __restrict__ t_1_data,
     const double* __restrict__ v_3_data,
-    const bool* __restrict__ mask_data,
-    const double* __restrict__ s_1_data,
     double* __restrict__ s_3_out)
 {
     LIFTED_PARALLEL
@@ -796,10 +683,11 @@ LIFTED_KERNEL void partial_sum_batched_k4(const int64_t n, const int64_t d0,
             LIFTED_LOCAL(double, s_3);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double t_1 = t_1_data[i];
-                const double v_3 = v_3_data[i];
                 const bool mask = mask_data[i];
                 const double s_1 = s_1_data[i];
+                const double v_3 = v_3_data[i];
+                // vmap_masked_control_flow.py:27  for i in range(m):
+                const double t_1 = ((mask) ? (s_1) : (v_2));
                 // vmap_masked_control_flow.py:28  s = s + x[i]
                 const double s_2 = (t_1 + v_3);
                 // vmap_masked_control_flow.py:27  for i in range(m):

@@ -469,38 +469,8 @@ LIFTED_KERNEL void mlp_per_example_k1(const int64_t n, const int64_t d0,
 LIFTED_KERNEL void mlp_per_example_k2(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
     const double* __restrict__ w2_data, const int64_t w2_s0, const int64_t w2_s1,
-    double* __restrict__ dhidden_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dhidden);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double v = v_data[i0 * v_s0 + i1 * v_s1];
-                const double w2 = w2_data[i0 * w2_s0 + i1 * w2_s1];
-                // vmap_per_example_gradients.py:14  return (hidden @ w2 - y) ** 2
-                LIFTED_AT(dhidden) = (v * w2);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dhidden_out[i] = LIFTED_AT(dhidden);
-            }
-        }
-    }
-}
-
-// mlp_per_example_k3: 2-d index space of n elements
-LIFTED_KERNEL void mlp_per_example_k3(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1,
     const double* __restrict__ hidden_data,
-    const double* __restrict__ dhidden_data,
     double* __restrict__ dw2_out,
     double* __restrict__ t_5_out)
 {
@@ -517,10 +487,12 @@ LIFTED_KERNEL void mlp_per_example_k3(const int64_t n, const int64_t d0, const i
                 int64_t rest = i;
                 const int64_t i1 = lifted_unravel_step(rest, d1);
                 const int64_t i0 = rest;
+                const double v = v_data[i0 * v_s0 + i1 * v_s1];
+                const double w2 = w2_data[i0 * w2_s0 + i1 * w2_s1];
                 const double v_1 = v_1_data[i0 * v_1_s0 + i1 * v_1_s1];
                 const double hidden = hidden_data[i];
-                const double dhidden = dhidden_data[i];
                 // vmap_per_example_gradients.py:14  return (hidden @ w2 - y) ** 2
+                const double dhidden = (v * w2);
                 LIFTED_AT(dw2) = (v_1 * hidden);
                 // vmap_per_example_gradients.py:13  hidden = np.tanh(x @ w1)
                 const double t_3 = (hidden * hidden);

@@ -21,8 +21,7 @@ _KERNELS = {
     "per_example_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "mlp_per_example_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "mlp_per_example_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "mlp_per_example_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 1), True), ('array', 'f64', (None, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "mlp_per_example_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "mlp_per_example_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 1), True), ('array', 'f64', (None, 'S'), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "vmap_per_example_gradients.cu"), _KERNELS)
 
@@ -149,12 +148,8 @@ def mlp_per_example(w1: "f64[d,h]", w2: "f64[h]", x: "f64[B,d]", y: "f64[B]"):
     t_2 = _kernels.mlp_per_example_k1(m_1, y)
     del m_1, y
     v = t_2[:, None]
-    dhidden = _kernels.mlp_per_example_k2(v, w2)
-    del v, w2
-    v_1 = t_2[:, None]
-    del t_2
-    dw2, t_5 = _kernels.mlp_per_example_k3(v_1, hidden, dhidden)
-    del v_1, hidden, dhidden
+    dw2, t_5 = _kernels.mlp_per_example_k2(v, w2, t_2[:, None], hidden)
+    del v, w2, t_2, hidden
     # vmap_per_example_gradients.py:13  hidden = np.tanh(x @ w1)
     dw1 = np.einsum('zi,zj->zij', x, t_5)
     del x, t_5

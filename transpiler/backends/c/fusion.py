@@ -19,7 +19,6 @@ from ...ir import Eqn, Function, If, Loop, Var, equations, free_values, result_a
 from ...primitives.registry import Primitive
 
 REDUCTIONS = {"sum": "add", "mean": "add", "max": "max", "min": "min", "prod": "mul"}
-VIEWS = {"expand_dims", "reshape", "squeeze", "broadcast_to"}  # host shape ops that only make a view
 CREATION = {"zeros", "ones", "full", "zeros_like", "ones_like"}
 TAPE_OPS = {"tape_new", "push", "pop"}
 
@@ -151,12 +150,17 @@ def _in_kernel(stmt, shape: tuple, top: bool, banned: set[int]) -> bool:
 
 
 def _hoistable(stmt) -> bool:
-    """Host work that may run before the region's launch: scalar arithmetic, and views of arrays."""
+    """Host work that may run before the region's launch (the caller checks it reads nothing the region
+    defines): any pure host equation, i.e. one that writes no array in place, has no effect or run-time check,
+    and touches no tape. A region's statements only make new arrays, so moving such an equation above them
+    changes no value, and the region's element work around it (`x * main[i, 0] + main[i, 4]`, a row gathered
+    between two operations) stays one kernel instead of two launches around a host `getitem`."""
     if not isinstance(stmt, Eqn) or stmt.prim.statement or stmt.prim.name in TAPE_OPS or \
-            stmt.prim.family == "launch":
+            stmt.prim.family in ("launch", "effect") or stmt.prim.extra.get("check") or \
+            stmt.prim.extra.get("in_place"):
         return False
-    return stmt.prim.name in VIEWS or all(o.type.shape == () for o in stmt.outs) and \
-        all(a.type.shape == () for a in stmt.args)
+    scalar = all(o.type.shape == () for o in stmt.outs) and all(a.type.shape == () for a in stmt.args)
+    return scalar or _natural_shape(stmt) is None  # element work starts a region of its own instead
 
 
 class _Partitioner:
@@ -171,27 +175,29 @@ class _Partitioner:
         stmts = [s for s in stmts if not (isinstance(s, Eqn) and s.prim.name == "tape_new")]
         region: list = []
         shape: tuple | None = None
-        hoisted: list = []
+        hoisted: list = []  # host equations moved above the launch, for region statements after them
+        pending: list = []  # hoistable ones after the region's last statement: they keep their place
         for position, stmt in enumerate(stmts):
             defined = {id(v) for s in region for v in _defs(s)}
             reads_region = any(id(a) in defined for a in statement_uses(stmt))
             if region and not reads_region and _hoistable(stmt):
-                hoisted.append(stmt)
+                pending.append(stmt)
                 continue
             if region and _in_kernel(stmt, shape, True, self.banned) and _joins(stmt, region, shape) and \
                     not any(id(a) in self._reduced(region) for a in statement_uses(stmt)):
                 region.append(stmt)
+                hoisted, pending = hoisted + pending, []
                 continue
             if region:
-                out += hoisted + self._launch(region, shape, stmts[position:], tail, tape_news)
-                region, hoisted = [], []
+                out += hoisted + self._launch(region, shape, stmts[position:], tail, tape_news) + pending
+                region, hoisted, pending = [], [], []
             natural = _natural_shape(stmt)
             if natural is not None and _in_kernel(stmt, natural, True, self.banned):
                 region, shape = [stmt], natural
                 continue
             out.append(self._host(stmt))
         if region:
-            out += hoisted + self._launch(region, shape, [], tail, tape_news)
+            out += hoisted + self._launch(region, shape, [], tail, tape_news) + pending
         used = {e.args[0].name for k in self.kernels for e in _tape_eqns(k.body)}
         return [s for s in tape_news if s.out.name not in used] + out
 
@@ -216,6 +222,9 @@ class _Partitioner:
         inputs = [v for v in free_values(body) if not is_tape(v)]
         if not outputs:
             return []
+        if all(isinstance(s, Eqn) and s.prim.name in CREATION for s in region):
+            # nothing to fuse: NumPy's fill is as fast as a kernel's, and cheaper than a launch (`np.ones(1)`)
+            return [s for s in region if id(s.out) in later]
         axes = _region_axes(region)
         kernel = Kernel(f"{self.name}_k{len(self.kernels)}", shape, body, inputs, outputs,
                         {t: [e for e in _tape_eqns(region) if e.prim.name == "push" and e.args[0].name == t]

@@ -11,6 +11,7 @@ from ..numpy_backend import render_function
 from ..templates import render_module
 from .emit import emit_kernel
 from .fusion import fuse
+from .einsum_matmul import route_einsums
 from .gemm import route_gemms
 
 TARGETS = {"c": "cpu", "cuda": "cuda"}  # backend name -> the runtime module that loads its kernels
@@ -45,8 +46,7 @@ def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: 
     rendered, emitted = [], []
     for fn in lowered.functions:
         host, kernels = fuse(eliminate_dead_code(fn))
-        if target == "cuda":
-            host = route_gemms(host)
+        host = route_gemms(host) if target == "cuda" else route_einsums(host)
         rendered.append(render_function(host, display, delete_dead, check_args))
         emitted += [emit_kernel(k, display) for k in kernels]
     common = dict(version=VERSION, source_path=path, source_hash=source_hash(text))
