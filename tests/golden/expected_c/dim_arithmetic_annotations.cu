@@ -270,8 +270,8 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 
 // gated_k0: 2-d index space of n elements
 LIFTED_KERNEL void gated_k0(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ value_data,
-    const double* __restrict__ gate_data,
+    const double* __restrict__ value_data, const int64_t value_s0, const int64_t value_s1,
+    const double* __restrict__ gate_data, const int64_t gate_s0, const int64_t gate_s1,
     double* __restrict__ s_acc_out)
 {
     LIFTED_PARALLEL
@@ -283,8 +283,11 @@ LIFTED_KERNEL void gated_k0(const int64_t n, const int64_t d0, const int64_t d1,
             LIFTED_CHUNK(i, n);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double value = value_data[i];
-                const double gate = gate_data[i];
+                int64_t rest = i;
+                const int64_t i1 = lifted_unravel_step(rest, d1);
+                const int64_t i0 = rest;
+                const double value = value_data[i0 * value_s0 + i1 * value_s1];
+                const double gate = gate_data[i0 * gate_s0 + i1 * gate_s1];
                 // dim_arithmetic_annotations.py:9  return np.sum(np.tanh(value) / (1.0 + np.exp(-gate)))
                 const double t = tanh(value);
                 const double t_1 = (-gate);
@@ -350,8 +353,8 @@ LIFTED_KERNEL void blocks_k1(const int64_t n, const int64_t d0, const int64_t d1
 
 // gated_grad_k0: 2-d index space of n elements
 LIFTED_KERNEL void gated_grad_k0(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ value_data,
-    const double* __restrict__ gate_data,
+    const double* __restrict__ value_data, const int64_t value_s0, const int64_t value_s1,
+    const double* __restrict__ gate_data, const int64_t gate_s0, const int64_t gate_s1,
     double* __restrict__ dgate_out,
     double* __restrict__ dvalue_out)
 {
@@ -365,8 +368,11 @@ LIFTED_KERNEL void gated_grad_k0(const int64_t n, const int64_t d0, const int64_
             LIFTED_LOCAL(double, dvalue);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double value = value_data[i];
-                const double gate = gate_data[i];
+                int64_t rest = i;
+                const int64_t i1 = lifted_unravel_step(rest, d1);
+                const int64_t i0 = rest;
+                const double value = value_data[i0 * value_s0 + i1 * value_s1];
+                const double gate = gate_data[i0 * gate_s0 + i1 * gate_s1];
                 // dim_arithmetic_annotations.py:9  return np.sum(np.tanh(value) / (1.0 + np.exp(-gate)))
                 const double t = tanh(value);
                 const double t_1 = (-gate);

@@ -296,7 +296,7 @@ LIFTED_KERNEL void bilinear_k0(const int64_t n, const int64_t d0, const int64_t 
 
 // bilinear_k1: 2-d index space of n elements
 LIFTED_KERNEL void bilinear_k1(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ t_1_data,
+    const double* __restrict__ t_1_data, const int64_t t_1_s0, const int64_t t_1_s1,
     double* __restrict__ s_1_acc_out)
 {
     LIFTED_PARALLEL
@@ -308,7 +308,10 @@ LIFTED_KERNEL void bilinear_k1(const int64_t n, const int64_t d0, const int64_t 
             LIFTED_CHUNK(i, n);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double t_1 = t_1_data[i];
+                int64_t rest = i;
+                const int64_t i1 = lifted_unravel_step(rest, d1);
+                const int64_t i0 = rest;
+                const double t_1 = t_1_data[i0 * t_1_s0 + i1 * t_1_s1];
                 // einsum_outer_transpose.py:8  return np.sum(c * np.outer(u, v)) + np.sum(np.transpose(c) ** 2)
                 const double t_2 = lifted_power(t_1, (double)(2));
                 LIFTED_AT(s_1_acc) += t_2;
@@ -320,7 +323,7 @@ LIFTED_KERNEL void bilinear_k1(const int64_t n, const int64_t d0, const int64_t 
 
 // bilinear_grad_k0: 2-d index space of n elements
 LIFTED_KERNEL void bilinear_grad_k0(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ t_1_data,
+    const double* __restrict__ t_1_data, const int64_t t_1_s0, const int64_t t_1_s1,
     double* __restrict__ t_4_out)
 {
     LIFTED_PARALLEL
@@ -332,7 +335,10 @@ LIFTED_KERNEL void bilinear_grad_k0(const int64_t n, const int64_t d0, const int
             LIFTED_LOCAL(double, t_4);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double t_1 = t_1_data[i];
+                int64_t rest = i;
+                const int64_t i1 = lifted_unravel_step(rest, d1);
+                const int64_t i0 = rest;
+                const double t_1 = t_1_data[i0 * t_1_s0 + i1 * t_1_s1];
                 // reverse sweep
                 // einsum_outer_transpose.py:8  return np.sum(c * np.outer(u, v)) + np.sum(np.transpose(c) ** 2)
                 LIFTED_AT(t_4) = (t_1 * (double)(2));
@@ -347,7 +353,7 @@ LIFTED_KERNEL void bilinear_grad_k0(const int64_t n, const int64_t d0, const int
 
 // bilinear_grad_k1: 2-d index space of n elements
 LIFTED_KERNEL void bilinear_grad_k1(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ dc_data,
+    const double* __restrict__ dc_data, const int64_t dc_s0, const int64_t dc_s1,
     const double* __restrict__ m_data,
     double* __restrict__ dc_1_out)
 {
@@ -360,7 +366,10 @@ LIFTED_KERNEL void bilinear_grad_k1(const int64_t n, const int64_t d0, const int
             LIFTED_LOCAL(double, dc_1);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double dc = dc_data[i];
+                int64_t rest = i;
+                const int64_t i1 = lifted_unravel_step(rest, d1);
+                const int64_t i0 = rest;
+                const double dc = dc_data[i0 * dc_s0 + i1 * dc_s1];
                 const double m = m_data[i];
                 // einsum_outer_transpose.py:8  return np.sum(c * np.outer(u, v)) + np.sum(np.transpose(c) ** 2)
                 LIFTED_AT(dc_1) = (dc + m);

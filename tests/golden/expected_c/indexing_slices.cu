@@ -304,7 +304,7 @@ LIFTED_KERNEL void rosenbrock_k0(const int64_t n, const int64_t d0,
 
 // corners_k0: 3-d index space of n elements
 LIFTED_KERNEL void corners_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
-    const double* __restrict__ v_2_data,
+    const double* __restrict__ v_2_data, const int64_t v_2_s0, const int64_t v_2_s1, const int64_t v_2_s2,
     double* __restrict__ s_acc_out)
 {
     LIFTED_PARALLEL
@@ -316,7 +316,11 @@ LIFTED_KERNEL void corners_k0(const int64_t n, const int64_t d0, const int64_t d
             LIFTED_CHUNK(i, n);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double v_2 = v_2_data[i];
+                int64_t rest = i;
+                const int64_t i2 = lifted_unravel_step(rest, d2);
+                const int64_t i1 = lifted_unravel_step(rest, d1);
+                const int64_t i0 = rest;
+                const double v_2 = v_2_data[i0 * v_2_s0 + i1 * v_2_s1 + i2 * v_2_s2];
                 // indexing_slices.py:12  return m[0, 0] * m[-1, -1] + np.sum(m[1:3, None, ::2] ** 2)
                 const double t_1 = lifted_power(v_2, (double)(2));
                 LIFTED_AT(s_acc) += t_1;
@@ -400,7 +404,7 @@ LIFTED_KERNEL void rosenbrock_grad_k1(const int64_t n, const int64_t d0,
 
 // corners_grad_k0: 3-d index space of n elements
 LIFTED_KERNEL void corners_grad_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
-    const double* __restrict__ v_2_data,
+    const double* __restrict__ v_2_data, const int64_t v_2_s0, const int64_t v_2_s1, const int64_t v_2_s2,
     double* __restrict__ t_3_out)
 {
     LIFTED_PARALLEL
@@ -412,7 +416,11 @@ LIFTED_KERNEL void corners_grad_k0(const int64_t n, const int64_t d0, const int6
             LIFTED_LOCAL(double, t_3);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double v_2 = v_2_data[i];
+                int64_t rest = i;
+                const int64_t i2 = lifted_unravel_step(rest, d2);
+                const int64_t i1 = lifted_unravel_step(rest, d1);
+                const int64_t i0 = rest;
+                const double v_2 = v_2_data[i0 * v_2_s0 + i1 * v_2_s1 + i2 * v_2_s2];
                 // reverse sweep
                 // indexing_slices.py:12  return m[0, 0] * m[-1, -1] + np.sum(m[1:3, None, ::2] ** 2)
                 LIFTED_AT(t_3) = (v_2 * (double)(2));

@@ -15,10 +15,10 @@ __lifted_transforms__ = {
 }
 _KERNELS = {
     "rosenbrock_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
-    "corners_k0": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (2, 1, 3)},
+    "corners_k0": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (2, 1, 3)},
     "rosenbrock_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "rosenbrock_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "corners_grad_k0": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (2, 1, 3)},
+    "corners_grad_k0": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), True), ('out', 'f64')], 'dims': [], 'static': (2, 1, 3)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "indexing_slices.cu"), _KERNELS)
 

@@ -365,7 +365,7 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k2(const int64_t n, const int64_t 
 
 // gp_negative_log_likelihood_k3: 1-d index space of n elements
 LIFTED_KERNEL void gp_negative_log_likelihood_k3(const int64_t n, const int64_t d0,
-    const double* __restrict__ d_1_data,
+    const double* __restrict__ d_1_data, const int64_t d_1_s0,
     double* __restrict__ s_1_acc_out)
 {
     LIFTED_PARALLEL
@@ -377,7 +377,8 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k3(const int64_t n, const int64_t 
             LIFTED_CHUNK(i, n);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double d_1 = d_1_data[i];
+                const int64_t i0 = i;
+                const double d_1 = d_1_data[i0 * d_1_s0];
                 // linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
                 const double t_9 = log(d_1);
                 LIFTED_AT(s_1_acc) += t_9;
@@ -389,7 +390,7 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k3(const int64_t n, const int64_t 
 
 // gp_negative_log_likelihood_k4: 1-d index space of n elements
 LIFTED_KERNEL void gp_negative_log_likelihood_k4(const int64_t n, const int64_t d0,
-    const double* __restrict__ d_2_data,
+    const double* __restrict__ d_2_data, const int64_t d_2_s0,
     double* __restrict__ s_2_acc_out)
 {
     LIFTED_PARALLEL
@@ -401,7 +402,8 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k4(const int64_t n, const int64_t 
             LIFTED_CHUNK(i, n);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double d_2 = d_2_data[i];
+                const int64_t i0 = i;
+                const double d_2 = d_2_data[i0 * d_2_s0];
                 // linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
                 LIFTED_AT(s_2_acc) += d_2;
             }
@@ -488,7 +490,7 @@ LIFTED_KERNEL void gp_grad_k1(const int64_t n, const int64_t d0, const int64_t d
 // gp_grad_k2: 1-d index space of n elements
 LIFTED_KERNEL void gp_grad_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
-    const double* __restrict__ d_1_data,
+    const double* __restrict__ d_1_data, const int64_t d_1_s0,
     double* __restrict__ t_6_out,
     double* __restrict__ t_14_out)
 {
@@ -502,8 +504,9 @@ LIFTED_KERNEL void gp_grad_k2(const int64_t n, const int64_t d0,
             LIFTED_LOCAL(double, t_14);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
+                const int64_t i0 = i;
                 const double y = y_data[i];
-                const double d_1 = d_1_data[i];
+                const double d_1 = d_1_data[i0 * d_1_s0];
                 // linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
                 LIFTED_AT(t_6) = (0.5 * y);
                 LIFTED_AT(t_14) = (1.0 / d_1);
@@ -519,13 +522,13 @@ LIFTED_KERNEL void gp_grad_k2(const int64_t n, const int64_t d0,
 
 // gp_grad_k3: 2-d index space of n elements
 LIFTED_KERNEL void gp_grad_k3(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ t_13_data,
+    const double* __restrict__ t_13_data, const int64_t t_13_s0, const int64_t t_13_s1,
     const double* __restrict__ m_2_data,
     const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
     const double* __restrict__ r_1_data, const int64_t r_1_s0, const int64_t r_1_s1,
     const double* __restrict__ r_2_data, const int64_t r_2_s0, const int64_t r_2_s1,
     const double* __restrict__ r_3_data, const int64_t r_3_s0, const int64_t r_3_s1,
-    const double* __restrict__ dchol_data,
+    const double* __restrict__ dchol_data, const int64_t dchol_s0, const int64_t dchol_s1,
     double* __restrict__ dk_1_out,
     double* __restrict__ t_18_out,
     double* __restrict__ dchol_1_out)
@@ -544,13 +547,13 @@ LIFTED_KERNEL void gp_grad_k3(const int64_t n, const int64_t d0, const int64_t d
                 int64_t rest = i;
                 const int64_t i1 = lifted_unravel_step(rest, d1);
                 const int64_t i0 = rest;
-                const double t_13 = t_13_data[i];
+                const double t_13 = t_13_data[i0 * t_13_s0 + i1 * t_13_s1];
                 const double m_2 = m_2_data[i];
                 const double r = r_data[i0 * r_s0 + i1 * r_s1];
                 const double r_1 = r_1_data[i0 * r_1_s0 + i1 * r_1_s1];
                 const double r_2 = r_2_data[i0 * r_2_s0 + i1 * r_2_s1];
                 const double r_3 = r_3_data[i0 * r_3_s0 + i1 * r_3_s1];
-                const double dchol = dchol_data[i];
+                const double dchol = dchol_data[i0 * dchol_s0 + i1 * dchol_s1];
                 // linalg_gaussian_process.py:11  sign, logdet = np.linalg.slogdet(k)
                 const double t_15 = (0.5 * t_13);
                 LIFTED_AT(dk_1) = (t_15 - m_2);
@@ -573,7 +576,7 @@ LIFTED_KERNEL void gp_grad_k3(const int64_t n, const int64_t d0, const int64_t d
 // gp_grad_k4: 2-d index space of n elements
 LIFTED_KERNEL void gp_grad_k4(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dchol_1_data,
-    const double* __restrict__ t_21_data,
+    const double* __restrict__ t_21_data, const int64_t t_21_s0, const int64_t t_21_s1,
     double* __restrict__ dchol_1_1_out)
 {
     LIFTED_PARALLEL
@@ -585,8 +588,11 @@ LIFTED_KERNEL void gp_grad_k4(const int64_t n, const int64_t d0, const int64_t d
             LIFTED_LOCAL(double, dchol_1_1);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
+                int64_t rest = i;
+                const int64_t i1 = lifted_unravel_step(rest, d1);
+                const int64_t i0 = rest;
                 const double dchol_1 = dchol_1_data[i];
-                const double t_21 = t_21_data[i];
+                const double t_21 = t_21_data[i0 * t_21_s0 + i1 * t_21_s1];
                 // linalg_gaussian_process.py:10  alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, y))
                 LIFTED_AT(dchol_1_1) = (dchol_1 + t_21);
             }
@@ -630,7 +636,7 @@ LIFTED_KERNEL void gp_grad_k5(const int64_t n, const int64_t d0, const int64_t d
 // gp_grad_k6: 2-d index space of n elements
 LIFTED_KERNEL void gp_grad_k6(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_6_data,
-    const double* __restrict__ t_26_data,
+    const double* __restrict__ t_26_data, const int64_t t_26_s0, const int64_t t_26_s1,
     const double* __restrict__ dk_1_data,
     const double* __restrict__ eye_data,
     double* __restrict__ dk_1_1_out,
@@ -646,8 +652,11 @@ LIFTED_KERNEL void gp_grad_k6(const int64_t n, const int64_t d0, const int64_t d
             LIFTED_LOCAL(double, dk_1_1);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
+                int64_t rest = i;
+                const int64_t i1 = lifted_unravel_step(rest, d1);
+                const int64_t i0 = rest;
                 const double m_6 = m_6_data[i];
-                const double t_26 = t_26_data[i];
+                const double t_26 = t_26_data[i0 * t_26_s0 + i1 * t_26_s1];
                 const double dk_1 = dk_1_data[i];
                 const double eye = eye_data[i];
                 // linalg_gaussian_process.py:9  chol = np.linalg.cholesky(k)
@@ -775,7 +784,7 @@ LIFTED_KERNEL void gp_tangent_k1(const int64_t n, const int64_t d0, const int64_
 // gp_tangent_k2: 2-d index space of n elements
 LIFTED_KERNEL void gp_tangent_k2(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_1_data,
-    const double* __restrict__ t_14_data,
+    const double* __restrict__ t_14_data, const int64_t t_14_s0, const int64_t t_14_s1,
     double* __restrict__ t_15_out)
 {
     LIFTED_PARALLEL
@@ -787,8 +796,11 @@ LIFTED_KERNEL void gp_tangent_k2(const int64_t n, const int64_t d0, const int64_
             LIFTED_LOCAL(double, t_15);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
+                int64_t rest = i;
+                const int64_t i1 = lifted_unravel_step(rest, d1);
+                const int64_t i0 = rest;
                 const double m_1 = m_1_data[i];
-                const double t_14 = t_14_data[i];
+                const double t_14 = t_14_data[i0 * t_14_s0 + i1 * t_14_s1];
                 // linalg_gaussian_process.py:9  chol = np.linalg.cholesky(k)
                 LIFTED_AT(t_15) = (m_1 + t_14);
             }
@@ -885,7 +897,7 @@ LIFTED_KERNEL void gp_tangent_k5(const int64_t n, const int64_t d0,
 
 // gp_tangent_k6: 2-d index space of n elements
 LIFTED_KERNEL void gp_tangent_k6(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ t_23_data,
+    const double* __restrict__ t_23_data, const int64_t t_23_s0, const int64_t t_23_s1,
     const double* __restrict__ tk_data,
     double* __restrict__ tlogdet_acc_out)
 {
@@ -898,7 +910,10 @@ LIFTED_KERNEL void gp_tangent_k6(const int64_t n, const int64_t d0, const int64_
             LIFTED_CHUNK(i, n);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double t_23 = t_23_data[i];
+                int64_t rest = i;
+                const int64_t i1 = lifted_unravel_step(rest, d1);
+                const int64_t i0 = rest;
+                const double t_23 = t_23_data[i0 * t_23_s0 + i1 * t_23_s1];
                 const double tk = tk_data[i];
                 // linalg_gaussian_process.py:11  sign, logdet = np.linalg.slogdet(k)
                 const double t_24 = (t_23 * tk);
@@ -937,8 +952,8 @@ LIFTED_KERNEL void gp_tangent_k7(const int64_t n, const int64_t d0,
 
 // gp_tangent_k8: 1-d index space of n elements
 LIFTED_KERNEL void gp_tangent_k8(const int64_t n, const int64_t d0,
-    const double* __restrict__ d_1_data,
-    const double* __restrict__ d_3_data,
+    const double* __restrict__ d_1_data, const int64_t d_1_s0,
+    const double* __restrict__ d_3_data, const int64_t d_3_s0,
     double* __restrict__ s_1_acc_out,
     double* __restrict__ s_3_acc_out)
 {
@@ -952,8 +967,9 @@ LIFTED_KERNEL void gp_tangent_k8(const int64_t n, const int64_t d0,
             LIFTED_CHUNK(i, n);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double d_1 = d_1_data[i];
-                const double d_3 = d_3_data[i];
+                const int64_t i0 = i;
+                const double d_1 = d_1_data[i0 * d_1_s0];
+                const double d_3 = d_3_data[i0 * d_3_s0];
                 // linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
                 const double t_9 = log(d_1);
                 const double t_27 = (d_3 / d_1);
@@ -994,8 +1010,8 @@ LIFTED_KERNEL void gp_tangent_k9(const int64_t n, const int64_t d0, const int64_
 
 // gp_tangent_k10: 1-d index space of n elements
 LIFTED_KERNEL void gp_tangent_k10(const int64_t n, const int64_t d0,
-    const double* __restrict__ d_2_data,
-    const double* __restrict__ d_4_data,
+    const double* __restrict__ d_2_data, const int64_t d_2_s0,
+    const double* __restrict__ d_4_data, const int64_t d_4_s0,
     double* __restrict__ s_2_acc_out,
     double* __restrict__ s_4_acc_out)
 {
@@ -1009,8 +1025,9 @@ LIFTED_KERNEL void gp_tangent_k10(const int64_t n, const int64_t d0,
             LIFTED_CHUNK(i, n);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double d_2 = d_2_data[i];
-                const double d_4 = d_4_data[i];
+                const int64_t i0 = i;
+                const double d_2 = d_2_data[i0 * d_2_s0];
+                const double d_4 = d_4_data[i0 * d_4_s0];
                 // linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
                 LIFTED_AT(s_2_acc) += d_2;
                 LIFTED_AT(s_4_acc) += d_4;

@@ -322,7 +322,7 @@ LIFTED_KERNEL void scatter_rows_k1(const int64_t n, const int64_t d0, const int6
 
 // scatter_rows_k2: 1-d index space of n elements
 LIFTED_KERNEL void scatter_rows_k2(const int64_t n, const int64_t d0,
-    const double* __restrict__ v_2_data,
+    const double* __restrict__ v_2_data, const int64_t v_2_s0,
     const double* __restrict__ v_3_data,
     double* __restrict__ t_2_out)
 {
@@ -335,7 +335,8 @@ LIFTED_KERNEL void scatter_rows_k2(const int64_t n, const int64_t d0,
             LIFTED_LOCAL(double, t_2);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double v_2 = v_2_data[i];
+                const int64_t i0 = i;
+                const double v_2 = v_2_data[i0 * v_2_s0];
                 const double v_3 = v_3_data[i];
                 // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
                 const double t_1 = sin(v_2);
@@ -453,7 +454,7 @@ LIFTED_KERNEL void scatter_rows_grad_k1(const int64_t n, const int64_t d0, const
 
 // scatter_rows_grad_k2: 1-d index space of n elements
 LIFTED_KERNEL void scatter_rows_grad_k2(const int64_t n, const int64_t d0,
-    const double* __restrict__ v_2_data,
+    const double* __restrict__ v_2_data, const int64_t v_2_s0,
     const double* __restrict__ v_3_data,
     double* __restrict__ t_2_out)
 {
@@ -466,7 +467,8 @@ LIFTED_KERNEL void scatter_rows_grad_k2(const int64_t n, const int64_t d0,
             LIFTED_LOCAL(double, t_2);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double v_2 = v_2_data[i];
+                const int64_t i0 = i;
+                const double v_2 = v_2_data[i0 * v_2_s0];
                 const double v_3 = v_3_data[i];
                 // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
                 const double t_1 = sin(v_2);
@@ -648,7 +650,7 @@ LIFTED_KERNEL void scatter_rows_grad_k8(const int64_t n, const int64_t d0, const
 
 // scatter_rows_grad_k9: 1-d index space of n elements
 LIFTED_KERNEL void scatter_rows_grad_k9(const int64_t n, const int64_t d0,
-    const double* __restrict__ v_2_data,
+    const double* __restrict__ v_2_data, const int64_t v_2_s0,
     const double* __restrict__ t_9_data,
     double* __restrict__ t_11_out)
 {
@@ -661,7 +663,8 @@ LIFTED_KERNEL void scatter_rows_grad_k9(const int64_t n, const int64_t d0,
             LIFTED_LOCAL(double, t_11);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double v_2 = v_2_data[i];
+                const int64_t i0 = i;
+                const double v_2 = v_2_data[i0 * v_2_s0];
                 const double t_9 = t_9_data[i];
                 // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
                 const double t_10 = cos(v_2);
@@ -774,8 +777,8 @@ LIFTED_KERNEL void scatter_rows_jvp_k1(const int64_t n, const int64_t d0, const 
 
 // scatter_rows_jvp_k2: 1-d index space of n elements
 LIFTED_KERNEL void scatter_rows_jvp_k2(const int64_t n, const int64_t d0,
-    const double* __restrict__ v_2_data,
-    const double* __restrict__ v_6_data,
+    const double* __restrict__ v_2_data, const int64_t v_2_s0,
+    const double* __restrict__ v_6_data, const int64_t v_6_s0,
     const double* __restrict__ v_3_data,
     const double* __restrict__ v_7_data,
     double* __restrict__ t_2_out,
@@ -791,8 +794,9 @@ LIFTED_KERNEL void scatter_rows_jvp_k2(const int64_t n, const int64_t d0,
             LIFTED_LOCAL(double, t_10);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double v_2 = v_2_data[i];
-                const double v_6 = v_6_data[i];
+                const int64_t i0 = i;
+                const double v_2 = v_2_data[i0 * v_2_s0];
+                const double v_6 = v_6_data[i0 * v_6_s0];
                 const double v_3 = v_3_data[i];
                 const double v_7 = v_7_data[i];
                 // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])

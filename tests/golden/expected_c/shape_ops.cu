@@ -537,7 +537,7 @@ LIFTED_KERNEL void reshaped_grad_k5(const int64_t n, const int64_t d0,
 // reshaped_grad_k6: 2-d index space of n elements
 LIFTED_KERNEL void reshaped_grad_k6(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dcolumn_data,
-    const double* __restrict__ v_2_data,
+    const double* __restrict__ v_2_data, const int64_t v_2_s0, const int64_t v_2_s1,
     double* __restrict__ dcolumn_1_out)
 {
     LIFTED_PARALLEL
@@ -549,8 +549,11 @@ LIFTED_KERNEL void reshaped_grad_k6(const int64_t n, const int64_t d0, const int
             LIFTED_LOCAL(double, dcolumn_1);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
+                int64_t rest = i;
+                const int64_t i1 = lifted_unravel_step(rest, d1);
+                const int64_t i0 = rest;
                 const double dcolumn = dcolumn_data[i];
-                const double v_2 = v_2_data[i];
+                const double v_2 = v_2_data[i0 * v_2_s0 + i1 * v_2_s1];
                 // shape_ops.py:9  joined = np.concatenate((x, column), axis=1)
                 LIFTED_AT(dcolumn_1) = (dcolumn + v_2);
             }
@@ -592,7 +595,7 @@ LIFTED_KERNEL void reshaped_grad_k7(const int64_t n, const int64_t d0,
 
 // reshaped_grad_k8: 2-d index space of n elements
 LIFTED_KERNEL void reshaped_grad_k8(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ dx_data,
+    const double* __restrict__ dx_data, const int64_t dx_s0, const int64_t dx_s1,
     const double* __restrict__ r_2_data,
     double* __restrict__ dx_1_out)
 {
@@ -605,7 +608,10 @@ LIFTED_KERNEL void reshaped_grad_k8(const int64_t n, const int64_t d0, const int
             LIFTED_LOCAL(double, dx_1);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double dx = dx_data[i];
+                int64_t rest = i;
+                const int64_t i1 = lifted_unravel_step(rest, d1);
+                const int64_t i0 = rest;
+                const double dx = dx_data[i0 * dx_s0 + i1 * dx_s1];
                 const double r_2 = r_2_data[i];
                 // shape_ops.py:7  blocks = x.reshape(3, -1)
                 LIFTED_AT(dx_1) = (dx + r_2);

@@ -296,7 +296,7 @@ LIFTED_KERNEL void pick_k0(const int64_t n, const int64_t d0,
 
 // pick_k1: 1-d index space of n elements
 LIFTED_KERNEL void pick_k1(const int64_t n, const int64_t d0,
-    const double* __restrict__ v_4_data,
+    const double* __restrict__ v_4_data, const int64_t v_4_s0,
     const double v_3,
     double* __restrict__ t_1_out)
 {
@@ -309,7 +309,8 @@ LIFTED_KERNEL void pick_k1(const int64_t n, const int64_t d0,
             LIFTED_LOCAL(double, t_1);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double v_4 = v_4_data[i];
+                const int64_t i0 = i;
+                const double v_4 = v_4_data[i0 * v_4_s0];
                 // vmap_indexing_and_updates.py:9  x[:, 0] += row[1]
                 LIFTED_AT(t_1) = (v_4 + v_3);
             }
@@ -349,7 +350,7 @@ LIFTED_KERNEL void pick_rows_k0(const int64_t n, const int64_t d0, const int64_t
 
 // pick_rows_k1: 2-d index space of n elements
 LIFTED_KERNEL void pick_rows_k1(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ v_4_data,
+    const double* __restrict__ v_4_data, const int64_t v_4_s0, const int64_t v_4_s1,
     const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
     double* __restrict__ t_1_out)
 {
@@ -365,7 +366,7 @@ LIFTED_KERNEL void pick_rows_k1(const int64_t n, const int64_t d0, const int64_t
                 int64_t rest = i;
                 const int64_t i1 = lifted_unravel_step(rest, d1);
                 const int64_t i0 = rest;
-                const double v_4 = v_4_data[i];
+                const double v_4 = v_4_data[i0 * v_4_s0 + i1 * v_4_s1];
                 const double v_5 = v_5_data[i0 * v_5_s0 + i1 * v_5_s1];
                 // vmap_indexing_and_updates.py:9  x[:, 0] += row[1]
                 LIFTED_AT(t_1) = (v_4 + v_5);
@@ -406,7 +407,7 @@ LIFTED_KERNEL void pick_all_k0(const int64_t n, const int64_t d0,
 
 // pick_all_k1: 2-d index space of n elements
 LIFTED_KERNEL void pick_all_k1(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ v_4_data,
+    const double* __restrict__ v_4_data, const int64_t v_4_s0, const int64_t v_4_s1,
     const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
     double* __restrict__ t_1_out)
 {
@@ -422,7 +423,7 @@ LIFTED_KERNEL void pick_all_k1(const int64_t n, const int64_t d0, const int64_t 
                 int64_t rest = i;
                 const int64_t i1 = lifted_unravel_step(rest, d1);
                 const int64_t i0 = rest;
-                const double v_4 = v_4_data[i];
+                const double v_4 = v_4_data[i0 * v_4_s0 + i1 * v_4_s1];
                 const double v_5 = v_5_data[i0 * v_5_s0 + i1 * v_5_s1];
                 // vmap_indexing_and_updates.py:9  x[:, 0] += row[1]
                 LIFTED_AT(t_1) = (v_4 + v_5);

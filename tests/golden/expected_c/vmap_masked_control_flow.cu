@@ -671,7 +671,7 @@ LIFTED_KERNEL void partial_sum_batched_k3(const int64_t n, const int64_t d0,
     const bool* __restrict__ mask_data,
     const double* __restrict__ s_1_data,
     const double v_2,
-    const double* __restrict__ v_3_data,
+    const double* __restrict__ v_3_data, const int64_t v_3_s0,
     double* __restrict__ s_3_out)
 {
     LIFTED_PARALLEL
@@ -683,9 +683,10 @@ LIFTED_KERNEL void partial_sum_batched_k3(const int64_t n, const int64_t d0,
             LIFTED_LOCAL(double, s_3);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
+                const int64_t i0 = i;
                 const bool mask = mask_data[i];
                 const double s_1 = s_1_data[i];
-                const double v_3 = v_3_data[i];
+                const double v_3 = v_3_data[i0 * v_3_s0];
                 // vmap_masked_control_flow.py:27  for i in range(m):
                 const double t_1 = ((mask) ? (s_1) : (v_2));
                 // vmap_masked_control_flow.py:28  s = s + x[i]

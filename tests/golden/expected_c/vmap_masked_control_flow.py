@@ -28,7 +28,7 @@ _KERNELS = {
     "partial_sum_batched_k0": {'rank': 1, 'params': [('array', 'i64', ('S',), False), ('out', 'i64'), ('reduce', 'i64', 'max', 'i64', False, False)], 'dims': [], 'static': (None,)},
     "partial_sum_batched_k1": {'rank': 1, 'params': [('scalar', 'i64'), ('array', 'i64', ('S',), False), ('out', 'bool')], 'dims': [], 'static': (None,)},
     "partial_sum_batched_k2": {'rank': 2, 'params': [('array', 'bool', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "partial_sum_batched_k3": {'rank': 1, 'params': [('array', 'bool', ('S',), False), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "partial_sum_batched_k3": {'rank': 1, 'params': [('array', 'bool', ('S',), False), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'f64', ('S',), True), ('out', 'f64')], 'dims': [], 'static': (None,)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "vmap_masked_control_flow.cu"), _KERNELS)
 

@@ -358,7 +358,7 @@ LIFTED_KERNEL void ensemble_k0(const int64_t n, const int64_t d0, const int64_t 
 
 // ensemble_k1: 2-d index space of n elements
 LIFTED_KERNEL void ensemble_k1(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ m_1_data,
+    const double* __restrict__ m_1_data, const int64_t m_1_s0, const int64_t m_1_s1,
     const double* __restrict__ params_1_1_data, const int64_t params_1_1_s0, const int64_t params_1_1_s1,
     double* __restrict__ out_1_out)
 {
@@ -374,7 +374,7 @@ LIFTED_KERNEL void ensemble_k1(const int64_t n, const int64_t d0, const int64_t 
                 int64_t rest = i;
                 const int64_t i1 = lifted_unravel_step(rest, d1);
                 const int64_t i0 = rest;
-                const double m_1 = m_1_data[i];
+                const double m_1 = m_1_data[i0 * m_1_s0 + i1 * m_1_s1];
                 const double params_1_1 = params_1_1_data[i0 * params_1_1_s0 + i1 * params_1_1_s1];
                 // vmap_tree_prefix_axes.py:9  out = x @ W + b
                 LIFTED_AT(out_1) = (m_1 + params_1_1);

@@ -13,6 +13,7 @@ from .emit import emit_kernel
 from .fusion import fuse
 from .einsum_matmul import route_einsums
 from .gemm import route_gemms
+from .layouts import strided_values
 
 TARGETS = {"c": "cpu", "cuda": "cuda"}  # backend name -> the runtime module that loads its kernels
 
@@ -48,7 +49,8 @@ def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: 
         host, kernels = fuse(eliminate_dead_code(fn))
         host = route_gemms(host) if target == "cuda" else route_einsums(host)
         rendered.append(render_function(host, display, delete_dead, check_args))
-        emitted += [emit_kernel(k, display) for k in kernels]
+        strided = frozenset(strided_values(host))
+        emitted += [emit_kernel(k, display, strided) for k in kernels]
     common = dict(version=VERSION, source_path=path, source_hash=source_hash(text))
     kernels_text = render_module("c_kernels.cu.j2", kernels=emitted, **common)
     host_text = render_module(
