@@ -126,7 +126,6 @@ LIFTED_DEVICE double lifted_ffloor_divide(double a, double b)
     double f = floor(d);
     return d - f > 0.5 ? f + 1.0 : f;
 }
-// one template per operation; the branch on the result type is decided at compile time
 // a ** b for a whole exponent 0 <= b <= 1024 by repeated squaring: at most 20 multiplications instead of pow's
 // logarithm and exponential (`t ** j` with j = 0, 1, ..., 127 in a polynomial fit), a few ulps from pow's
 // rounding; pow itself where that is not so: other exponents, and results that overflow or are subnormal (a
@@ -142,6 +141,7 @@ LIFTED_DEVICE double lifted_fpower(double a, double b)
     }
     return pow(a, b);
 }
+// one template per operation; the branch on the result type is decided at compile time
 template <class A, class B> LIFTED_DEVICE auto lifted_power(A a, B b) -> decltype(a + b)
 {
     typedef decltype(a + b) R;
