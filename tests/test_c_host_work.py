@@ -165,3 +165,31 @@ def test_view_inputs_are_read_through_strides_not_copied(tmp_path):
     for name in module._KERNELS:
         for plan in getattr(module._kernels, name).plans.values():
             assert not plan.copy_slots, name
+
+
+TRAILING = '''
+import numpy as np
+from lifted import grad, kernel
+
+
+@kernel
+def f(x: "f64[n]", w: "f64[n,n]") -> "f64[]":
+    a = np.sum(x * x)
+    r = w[0] @ w
+    c = x * a
+    return np.sum(r * x) + np.sum(c * w[1])
+
+
+f_grad = grad(f, wrt=("x", "w"))
+'''
+
+
+def test_host_work_after_a_regions_last_statement_keeps_its_place(tmp_path):
+    """`r = w[0] @ w` follows the region's last statement (`np.sum(x * x)`) and no statement of the region comes
+    after it: it stays after the launch, and the sibling reduction reading it (`np.sum(r * x)`) does not join
+    the region that launches before `r` exists. Numbers against the NumPy backend."""
+    out = transpile_c(TRAILING, "trailing.py")
+    primal = out.host[out.host.index("\ndef f("):out.host.index("\ndef f_grad(")]
+    assert primal.index("_kernels.f_k0(") < primal.index(" @ w")
+    rng = np.random.default_rng(8)
+    compare_all(TRAILING, tmp_path, [rng.normal(size=5), rng.normal(size=(5, 5))], "trailing")
