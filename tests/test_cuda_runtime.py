@@ -351,3 +351,28 @@ f_grad = grad(f, wrt=("x", "s"))
         assert_agree(module.f(gpuarray.to_gpu(x), idx, s), reference.f(x, idx, 0.7), "f")
     with pytest.raises(TypeError, match=r"^f_grad\(\): argument `x` has shape \(3, 1\)"):
         module.f_grad(gpuarray.to_gpu(np.ones((3, 1))), idx, 0.7)
+
+
+def test_strided_view_inputs_on_the_cuda_host_path(device, tmp_path):
+    """Inputs the host makes as strided views (column views, a transpose, a flip, a gather on a trailing axis:
+    layouts.py) reach the kernels as strided reads on the CUDA target too: on NumPy arguments (uploaded) and on
+    device arrays (the views read in place), the numbers agree with the NumPy backend."""
+    from test_c_host_work import VIEWS
+
+    cuda, cpu = transpile_c(VIEWS, "views.py", target="cuda"), transpile_c(VIEWS, "views.py")
+    assert cuda.kernels.count("_s0") == cpu.kernels.count("_s0") > 0  # the same inputs read through strides
+    rng = np.random.default_rng(7)
+    args = [rng.normal(size=(6, 3)), rng.normal(size=(6, 6)), np.array([4, 0, 5, 5])]
+    compare_all(VIEWS, tmp_path, args, "views", device=True)
+
+
+def test_einsums_stay_einsums_on_the_cuda_target(device, tmp_path):
+    """The stacked-matmul routing of einsums is the CPU target's (np.matmul, BLAS); the CUDA host keeps
+    np.einsum (or its own cuBLAS routing), with the same numbers."""
+    from test_c_host_work import COMPONENTS
+
+    out = transpile_c(COMPONENTS, "components.py", target="cuda")
+    assert "np.matmul(" not in out.host
+    rng = np.random.default_rng(6)
+    compare_all(COMPONENTS, tmp_path, [0.3 * rng.normal(size=(4, 3, 3)), rng.normal(size=(7, 3)),
+                                      rng.normal(size=(4, 3))], "components")

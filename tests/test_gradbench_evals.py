@@ -444,3 +444,18 @@ def test_unknown_backend_is_refused():
 
     with pytest.raises(ValueError, match="unknown backend 'cuda'"):
         LiftedTool("cuda")
+
+
+def test_compare_versus_table_gives_each_runs_own_ratios():
+    """`compare --table AFTER --before BEFORE`: Lifted-C's time in both runs, and in each its ratio to that run's
+    best peer and C++ reference (a peer's invalid output does not count)."""
+    from benchmarks.gradbench.compare import versus
+
+    def run(c, jax, manual, jax_verdict="valid"):
+        row = lambda ms, verdict="valid": {"function": "gradient", "description": "n=8", "ns": [ms * 1e6, 9e9],
+                                           "verdict": verdict}
+        return {"llsq": {"lifted-c": {"rows": [row(c)]}, "jax": {"rows": [row(jax, jax_verdict)]},
+                         "manual": {"rows": [row(manual)]}}}
+
+    table = versus(run(8.0, 2.0, 4.0), run(3.0, 1.0, 6.0, jax_verdict="INVALID: x"))
+    assert table.splitlines()[2] == "| llsq | n=8 | 8 | 3 | 0.38 | 4.00 | 0.50 | 2.00 | 0.50 | - |"

@@ -77,23 +77,27 @@ def entry(generated, function):
     def jacobian(cams, points, w, camera, point, feats):
         cam, x = cams[camera], points[point]
         p = w.shape[0]
-        blocks = np.empty((p, 2, CAMERA + 3 + 1))
         cotangents = np.zeros((2, p, 2))
         cotangents[0, :, 0] = cotangents[1, :, 1] = 1.0
         _, (dcam, dx, dw) = generated.residual_rows(cam, x, w, feats, cotangents)
+        _, weight = generated.weight_error_vjp(w, np.ones_like(w))
+        n, m = cams.shape[0], points.shape[0]
+        width = CAMERA + 3 + 1
+        # every array is written once, in place: the p x 2 blocks, then the p weight entries
+        values = np.empty(2 * p * width + p)
+        blocks = values[:2 * p * width].reshape(p, 2, width)
         blocks[:, :, :CAMERA] = np.transpose(dcam, (1, 0, 2))
         blocks[:, :, CAMERA:-1] = np.transpose(dx, (1, 0, 2))
         blocks[:, :, -1] = np.transpose(dw)
-        _, weight = generated.weight_error_vjp(w, np.ones_like(w))
-        n, m = cams.shape[0], points.shape[0]
-        columns = np.concatenate((CAMERA * camera[:, None] + np.arange(CAMERA),
-                                  CAMERA * n + 3 * point[:, None] + np.arange(3),
-                                  CAMERA * n + 3 * m + np.arange(p)[:, None]), axis=1)
-        block_columns = np.broadcast_to(columns[:, None, :], blocks.shape)
-        rows = np.concatenate((np.arange(0, 2 * p * blocks.shape[2] + 1, blocks.shape[2]),
-                               2 * p * blocks.shape[2] + np.arange(1, p + 1)))
-        return (np.concatenate((blocks.reshape(-1), weight)), rows,
-                np.concatenate((block_columns.reshape(-1), CAMERA * n + 3 * m + np.arange(p))))
+        values[2 * p * width:] = weight
+        columns = np.empty(2 * p * width + p, dtype=np.int64)
+        block_columns = columns[:2 * p * width].reshape(p, 2, width)
+        block_columns[:, :, :CAMERA] = (CAMERA * camera[:, None] + np.arange(CAMERA))[:, None, :]
+        block_columns[:, :, CAMERA:-1] = (CAMERA * n + 3 * point[:, None] + np.arange(3))[:, None, :]
+        block_columns[:, :, -1] = (CAMERA * n + 3 * m + np.arange(p))[:, None]
+        columns[2 * p * width:] = CAMERA * n + 3 * m + np.arange(p)
+        rows = np.concatenate((np.arange(0, 2 * p * width + 1, width), 2 * p * width + np.arange(1, p + 1)))
+        return values, rows, columns
 
     return jacobian
 

@@ -246,6 +246,44 @@ def table(results: dict) -> str:
     return "\n".join(lines)
 
 
+def fastest(per_tool: dict, tool: str, function: str, size: str) -> float | None:
+    """The fastest valid timing (ms) of one tool at one evaluation; None where it has none."""
+    rows = [r for r in per_tool.get(tool, {}).get("rows", [])
+            if r["function"] == function and r["description"] == size and r["verdict"] == "valid" and r["ns"]]
+    return min(rows[0]["ns"]) / 1e6 if rows else None
+
+
+def versus(before: dict, after: dict) -> str:
+    """A markdown table of Lifted-C's derivative timings in two runs (before and after a change), each with its
+    ratio to the best peer and to the C++ reference of its own run (> 1: Lifted-C is slower)."""
+    head = ["eval", "size", "lifted-c before", "lifted-c after", "after / before", "C / best peer before",
+            "C / best peer after", "C / manual before", "C / manual after", "C / best of jax, pytorch after"]
+    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+
+    def ratios(per_tool, function, size):
+        c = fastest(per_tool, "lifted-c", function, size)
+        peers = [t for t in (fastest(per_tool, p, function, size) for p in ("jax", "pytorch", "manual")) if t]
+        frameworks = [t for t in (fastest(per_tool, p, function, size) for p in ("jax", "pytorch")) if t]
+        manual = fastest(per_tool, "manual", function, size)
+        return c, c / min(peers) if c and peers else None, c / manual if c and manual else None, \
+            c / min(frameworks) if c and frameworks else None
+
+    def cell(value, digits=".2f"):
+        return "-" if value is None else format(value, digits)
+
+    for name, per_tool in after.items():
+        function = DERIVATIVES.get(name)
+        sizes = dict.fromkeys(r["description"] for t in per_tool.values() for r in t["rows"]
+                              if r["function"] == function)
+        for size in sizes:
+            c0, peer0, manual0, _ = ratios(before.get(name, {}), function, size)
+            c1, peer1, manual1, framework1 = ratios(per_tool, function, size)
+            lines.append("| " + " | ".join([name, size, cell(c0, ".3g"), cell(c1, ".3g"),
+                                             cell(c1 / c0 if c0 and c1 else None), cell(peer0), cell(peer1),
+                                             cell(manual0), cell(manual1), cell(framework1)]) + " |")
+    return "\n".join(lines)
+
+
 def merge(runs) -> dict:
     """Several runs' results as one (an eval run twice at different sizes keeps the rows of both)."""
     merged: dict = {}
@@ -271,12 +309,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--log", type=Path, help="write every message and response here (JSON lines)")
     parser.add_argument("--table", type=Path, nargs="+", metavar="JSON",
                         help="print the markdown table of earlier runs' --json files and exit")
+    parser.add_argument("--before", type=Path, nargs="+", metavar="JSON",
+                        help="with --table: compare Lifted-C in these earlier runs with the --table runs")
     parser.add_argument("evals", nargs="*", help=f"evals (default: {' '.join(REFERENCES)})")
     argv = list(sys.argv[1:] if argv is None else argv)
     split = argv.index("--") if "--" in argv else len(argv)
     args = parser.parse_args(argv[:split])
     if args.table:
-        print(table(merge(json.loads(f.read_text()) for f in args.table)))
+        runs = merge(json.loads(f.read_text()) for f in args.table)
+        print(versus(merge(json.loads(f.read_text()) for f in args.before), runs) if args.before else table(runs))
         return 0
     eval_args = argv[split + 1:]
     gradbench = args.gradbench.resolve()

@@ -126,11 +126,27 @@ LIFTED_DEVICE double lifted_ffloor_divide(double a, double b)
     double f = floor(d);
     return d - f > 0.5 ? f + 1.0 : f;
 }
+// a ** b for a whole exponent 0 <= b <= 1024 by repeated squaring: at most 20 multiplications instead of pow's
+// logarithm and exponential (`t ** j` with j = 0, 1, ..., 127 in a polynomial fit), a few ulps from pow's
+// rounding; pow itself where that is not so: other exponents, and results that overflow or are subnormal (a
+// factor below DBL_MIN has lost bits, and |result| <= every factor when |a| < 1)
+LIFTED_DEVICE double lifted_fpower(double a, double b)
+{
+    if (b >= 0 && b <= 1024 && b == (double)(long long)b) {
+        double result = 1, base = a;
+        for (long long e = (long long)b; e > 0; e /= 2) { if (e % 2) result *= base; if (e > 1) base *= base; }
+        if (b == 0 || (fabs(result) >= 2.2250738585072014e-308 && fabs(result) <= 1.7976931348623157e308) ||
+                (result == 0 && a == 0))
+            return result;
+    }
+    return pow(a, b);
+}
 // one template per operation; the branch on the result type is decided at compile time
 template <class A, class B> LIFTED_DEVICE auto lifted_power(A a, B b) -> decltype(a + b)
 {
     typedef decltype(a + b) R;
-    if ((R)0.5 != 0 || b < 0) return (R)pow((double)a, (double)b);
+    if ((R)0.5 != 0) return (R)lifted_fpower((double)a, (double)b);
+    if (b < 0) return (R)pow((double)a, (double)b);
     R result = 1, base = (R)a;
     for (long long e = (long long)b; e > 0; e /= 2) { if (e % 2) result *= base; base *= base; }
     return result;
@@ -440,8 +456,15 @@ LIFTED_KERNEL void first_crossing_vjp_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ result_1_data,
     const double total,
     const double* __restrict__ x_data,
+    const int64_t n_1,
+    const double ct_0,
+    const double* __restrict__ ct_1_data,
     double* __restrict__ result_4_out,
-    double* __restrict__ result_5_out)
+    double* __restrict__ result_5_out,
+    double* __restrict__ dresult_out,
+    double* __restrict__ dresult_2_out,
+    double* __restrict__ dtotal_out,
+    double* __restrict__ dx_1_out)
 {
     LIFTED_PARALLEL
     {
@@ -467,32 +490,6 @@ LIFTED_KERNEL void first_crossing_vjp_k1(const int64_t n, const int64_t d0,
                     LIFTED_AT(result_5) = x;
                 }
             }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                if (i == 0) result_4_out[0] = result_4;
-                result_5_out[i] = LIFTED_AT(result_5);
-            }
-        }
-    }
-}
-
-// first_crossing_vjp_k2: 1-d index space of n elements
-LIFTED_KERNEL void first_crossing_vjp_k2(const int64_t n, const int64_t d0,
-    const bool returned,
-    const int64_t n_1,
-    const double ct_0,
-    const double* __restrict__ ct_1_data,
-    double* __restrict__ dresult_out,
-    double* __restrict__ dresult_2_out,
-    double* __restrict__ dtotal_out,
-    double* __restrict__ dx_1_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
             // reverse sweep
             // cf_return_tuple_in_loop.py:8  for i in range(len(x)):
             double dresult = 0;
@@ -532,6 +529,8 @@ LIFTED_KERNEL void first_crossing_vjp_k2(const int64_t n, const int64_t d0,
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
+                if (i == 0) result_4_out[0] = result_4;
+                result_5_out[i] = LIFTED_AT(result_5);
                 if (i == 0) dresult_out[0] = dresult;
                 dresult_2_out[i] = LIFTED_AT(dresult_2);
                 if (i == 0) dtotal_out[0] = dtotal;
@@ -541,8 +540,8 @@ LIFTED_KERNEL void first_crossing_vjp_k2(const int64_t n, const int64_t d0,
     }
 }
 
-// first_crossing_vjp_k3: 1-d index space of n elements
-LIFTED_KERNEL void first_crossing_vjp_k3(const int64_t n, const int64_t d0,
+// first_crossing_vjp_k2: 1-d index space of n elements
+LIFTED_KERNEL void first_crossing_vjp_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ dresult_4_data,
     const double total_1,
     const double* __restrict__ x_data,

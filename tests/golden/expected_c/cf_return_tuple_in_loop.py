@@ -16,9 +16,8 @@ _KERNELS = {
     "first_crossing_k0": {'rank': 1, 'params': [('scalar', 'bool'), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('scalar', 'bool'), ('scalar', 'bool'), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('scalar_out', 'bool'), ('scalar_out', 'bool'), ('scalar_out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "first_crossing_k1": {'rank': 1, 'params': [('scalar', 'bool'), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('scalar_out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "first_crossing_vjp_k0": {'rank': 1, 'params': [('scalar', 'bool'), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('scalar', 'bool'), ('scalar', 'bool'), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('scalar_out', 'bool'), ('scalar_out', 'bool'), ('scalar_out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "first_crossing_vjp_k1": {'rank': 1, 'params': [('scalar', 'bool'), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('scalar_out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "first_crossing_vjp_k2": {'rank': 1, 'params': [('scalar', 'bool'), ('scalar', 'i64'), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('scalar_out', 'f64'), ('out', 'f64'), ('scalar_out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "first_crossing_vjp_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "first_crossing_vjp_k1": {'rank': 1, 'params': [('scalar', 'bool'), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('scalar', 'i64'), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('scalar_out', 'f64'), ('out', 'f64'), ('scalar_out', 'f64'), ('out', 'f64'), ('scalar_out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "first_crossing_vjp_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False), ('out', 'f64')], 'dims': [], 'static': (None,)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "cf_return_tuple_in_loop.cu"), _KERNELS)
 
@@ -127,10 +126,9 @@ def first_crossing_vjp(x: "f64[n]", level: "f64[]", ct):
         total_1 = total + x[i] * x[i]
         # cf_return_tuple_in_loop.py:10  if total > level:
         mask_2 = total_1 > level
+        running_1, returned_1, result_2, result_3 = _kernels.first_crossing_vjp_k0(mask_2, x, total_1, running, returned, result, result_1)
         # cf_return_tuple_in_loop.py:8  for i in range(len(x)):
         trips = trips + 1
-        # cf_return_tuple_in_loop.py:10  if total > level:
-        running_1, returned_1, result_2, result_3 = _kernels.first_crossing_vjp_k0(mask_2, x, total_1, running, returned, result, result_1)
         tape_mask_2.append(mask_2)
         del mask_2
         tape_total_1.append(total_1)
@@ -142,15 +140,11 @@ def first_crossing_vjp(x: "f64[n]", level: "f64[]", ct):
         result_1 = result_3
         i = next_i
     del zero, level, running, i
-    result_4, result_5 = _kernels.first_crossing_vjp_k1(returned, result, result_1, total, x)
-    del result, result_1, total
     ct_0 = ct[0]
     ct_1 = ct[1]
     del ct
-    # reverse sweep
-    # cf_return_tuple_in_loop.py:8  for i in range(len(x)):
-    dresult, dresult_2, dtotal, dx_1 = _kernels.first_crossing_vjp_k2(returned, n, ct_0, ct_1)
-    del returned, ct_0, ct_1
+    result_4, result_5, dresult, dresult_2, dtotal, dx_1 = _kernels.first_crossing_vjp_k1(returned, result, result_1, total, x, n, ct_0, ct_1)
+    del returned, result, result_1, total, ct_0, ct_1
     t_2 = dx_1.copy()
     del dx_1
     dtotal_1 = dtotal
@@ -165,7 +159,7 @@ def first_crossing_vjp(x: "f64[n]", level: "f64[]", ct):
         if mask_2:
             dtotal_2 = dtotal_1 + dresult_3
             # cf_return_tuple_in_loop.py:11  return total, x * total
-            s, dx_2 = _kernels.first_crossing_vjp_k3(dresult_4, total_1, x, dx_2)
+            s, dx_2 = _kernels.first_crossing_vjp_k2(dresult_4, total_1, x, dx_2)
             del dresult_4
             dtotal_4 = dtotal_2 + s
             del dtotal_2, s

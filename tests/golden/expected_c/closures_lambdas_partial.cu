@@ -126,11 +126,27 @@ LIFTED_DEVICE double lifted_ffloor_divide(double a, double b)
     double f = floor(d);
     return d - f > 0.5 ? f + 1.0 : f;
 }
+// a ** b for a whole exponent 0 <= b <= 1024 by repeated squaring: at most 20 multiplications instead of pow's
+// logarithm and exponential (`t ** j` with j = 0, 1, ..., 127 in a polynomial fit), a few ulps from pow's
+// rounding; pow itself where that is not so: other exponents, and results that overflow or are subnormal (a
+// factor below DBL_MIN has lost bits, and |result| <= every factor when |a| < 1)
+LIFTED_DEVICE double lifted_fpower(double a, double b)
+{
+    if (b >= 0 && b <= 1024 && b == (double)(long long)b) {
+        double result = 1, base = a;
+        for (long long e = (long long)b; e > 0; e /= 2) { if (e % 2) result *= base; if (e > 1) base *= base; }
+        if (b == 0 || (fabs(result) >= 2.2250738585072014e-308 && fabs(result) <= 1.7976931348623157e308) ||
+                (result == 0 && a == 0))
+            return result;
+    }
+    return pow(a, b);
+}
 // one template per operation; the branch on the result type is decided at compile time
 template <class A, class B> LIFTED_DEVICE auto lifted_power(A a, B b) -> decltype(a + b)
 {
     typedef decltype(a + b) R;
-    if ((R)0.5 != 0 || b < 0) return (R)pow((double)a, (double)b);
+    if ((R)0.5 != 0) return (R)lifted_fpower((double)a, (double)b);
+    if (b < 0) return (R)pow((double)a, (double)b);
     R result = 1, base = (R)a;
     for (long long e = (long long)b; e > 0; e /= 2) { if (e % 2) result *= base; base *= base; }
     return result;
@@ -272,51 +288,35 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 LIFTED_KERNEL void f_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
     const double s,
-    double* __restrict__ s_1_acc_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m = m_data[i];
-                // closures_lambdas_partial.py:7  return act(x @ W)
-                const double t = tanh(m);
-                // closures_lambdas_partial.py:13  return v * s
-                const double t_1 = (t * s);
-                // closures_lambdas_partial.py:15  return np.sum(scaled(layer(x, W))) + np.sum(relu(x, W))
-                LIFTED_AT(s_1_acc) += t_1;
-            }
-        }
-        lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-    }
-}
-
-// f_k1: 2-d index space of n elements
-LIFTED_KERNEL void f_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_1_data,
+    double* __restrict__ s_1_acc_out,
     double* __restrict__ s_2_acc_out)
 {
     LIFTED_PARALLEL
     {
         LIFTED_THREAD_SETUP;
+        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
         LIFTED_LOCAL_FILL(double, s_2_acc, 0);
         LIFTED_FOR(i, n)
         {
             LIFTED_CHUNK(i, n);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
+                const double m = m_data[i];
                 const double m_1 = m_1_data[i];
+                // closures_lambdas_partial.py:7  return act(x @ W)
+                const double t = tanh(m);
+                // closures_lambdas_partial.py:13  return v * s
+                const double t_1 = (t * s);
+                // closures_lambdas_partial.py:15  return np.sum(scaled(layer(x, W))) + np.sum(relu(x, W))
+                LIFTED_AT(s_1_acc) += t_1;
                 // closures_lambdas_partial.py:7  return act(x @ W)
                 const double t_2 = lifted_maximum(m_1, 0.0);
                 // closures_lambdas_partial.py:15  return np.sum(scaled(layer(x, W))) + np.sum(relu(x, W))
                 LIFTED_AT(s_2_acc) += t_2;
             }
         }
+        lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
         lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
     }
 }
@@ -324,6 +324,8 @@ LIFTED_KERNEL void f_k1(const int64_t n, const int64_t d0, const int64_t d1,
 // f_grad_k0: 2-d index space of n elements
 LIFTED_KERNEL void f_grad_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
+    const double* __restrict__ m_1_data,
+    double* __restrict__ t_4_out,
     double* __restrict__ ds_acc_out)
 {
     LIFTED_PARALLEL
@@ -333,13 +335,23 @@ LIFTED_KERNEL void f_grad_k0(const int64_t n, const int64_t d0, const int64_t d1
         LIFTED_FOR(i, n)
         {
             LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t_4);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 const double m = m_data[i];
+                const double m_1 = m_1_data[i];
                 // closures_lambdas_partial.py:7  return act(x @ W)
                 const double t = tanh(m);
+                // reverse sweep
+                // closures_lambdas_partial.py:7  return act(x @ W)
+                const bool mask = (m_1 >= 0.0);
+                LIFTED_AT(t_4) = (1.0 * (double)(int32_t)(mask));
                 // closures_lambdas_partial.py:13  return v * s
                 LIFTED_AT(ds_acc) += t;
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_4_out[i] = LIFTED_AT(t_4);
             }
         }
         lifted_reduce_add(ds_acc_out, LIFTED_LANE_REDUCE(add, ds_acc));
@@ -348,34 +360,6 @@ LIFTED_KERNEL void f_grad_k0(const int64_t n, const int64_t d0, const int64_t d1
 
 // f_grad_k1: 2-d index space of n elements
 LIFTED_KERNEL void f_grad_k1(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ m_1_data,
-    double* __restrict__ t_4_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_4);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m_1 = m_1_data[i];
-                // reverse sweep
-                // closures_lambdas_partial.py:7  return act(x @ W)
-                const bool mask = (m_1 >= 0.0);
-                LIFTED_AT(t_4) = (1.0 * (double)(int32_t)(mask));
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_4_out[i] = LIFTED_AT(t_4);
-            }
-        }
-    }
-}
-
-// f_grad_k2: 2-d index space of n elements
-LIFTED_KERNEL void f_grad_k2(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
     const double s,
     double* __restrict__ t_8_out)
@@ -404,8 +388,8 @@ LIFTED_KERNEL void f_grad_k2(const int64_t n, const int64_t d0, const int64_t d1
     }
 }
 
-// f_grad_k3: 2-d index space of n elements
-LIFTED_KERNEL void f_grad_k3(const int64_t n, const int64_t d0, const int64_t d1,
+// f_grad_k2: 2-d index space of n elements
+LIFTED_KERNEL void f_grad_k2(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dW_data,
     const double* __restrict__ m_2_data,
     double* __restrict__ dW_1_out)

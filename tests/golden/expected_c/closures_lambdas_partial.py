@@ -13,12 +13,10 @@ __lifted_transforms__ = {
     ('grad', 'f', ('W', 's'), True): "f_grad",
 }
 _KERNELS = {
-    "f_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
-    "f_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
-    "f_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
-    "f_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "f_grad_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "f_grad_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "f_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
+    "f_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
+    "f_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "f_grad_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "closures_lambdas_partial.cu"), _KERNELS)
 
@@ -79,12 +77,8 @@ def f(x: "f64[n,d]", W: "f64[d,d]", s: "f64[]"):
     _check_args('f', x, W, s)
     # closures_lambdas_partial.py:7  return act(x @ W)
     m = x @ W
-    s_1 = _kernels.f_k0(m, s)
-    del m, s
-    m_1 = x @ W
-    del x, W
-    s_2 = _kernels.f_k1(m_1)
-    del m_1
+    s_1, s_2 = _kernels.f_k0(m, s, x @ W)
+    del m, s, x, W
     # closures_lambdas_partial.py:15  return np.sum(scaled(layer(x, W))) + np.sum(relu(x, W))
     return s_1 + s_2
 
@@ -93,19 +87,14 @@ def f_grad(x: "f64[n,d]", W: "f64[d,d]", s: "f64[]"):
     _check_args('f_grad', x, W, s)
     # closures_lambdas_partial.py:7  return act(x @ W)
     m = x @ W
-    ds = _kernels.f_grad_k0(m)
-    m_1 = x @ W
+    t_4, ds = _kernels.f_grad_k0(m, x @ W)
     del W
-    # reverse sweep
-    # closures_lambdas_partial.py:7  return act(x @ W)
-    t_4 = _kernels.f_grad_k1(m_1)
-    del m_1
     t_5 = x.T
     del x
     dW = t_5 @ t_4
     del t_4
-    t_8 = _kernels.f_grad_k2(m, s)
+    t_8 = _kernels.f_grad_k1(m, s)
     del m, s
-    dW_1 = _kernels.f_grad_k3(dW, t_5 @ t_8)
+    dW_1 = _kernels.f_grad_k2(dW, t_5 @ t_8)
     del dW, t_5, t_8
     return (dW_1, ds)

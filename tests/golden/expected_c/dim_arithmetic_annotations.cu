@@ -126,11 +126,27 @@ LIFTED_DEVICE double lifted_ffloor_divide(double a, double b)
     double f = floor(d);
     return d - f > 0.5 ? f + 1.0 : f;
 }
+// a ** b for a whole exponent 0 <= b <= 1024 by repeated squaring: at most 20 multiplications instead of pow's
+// logarithm and exponential (`t ** j` with j = 0, 1, ..., 127 in a polynomial fit), a few ulps from pow's
+// rounding; pow itself where that is not so: other exponents, and results that overflow or are subnormal (a
+// factor below DBL_MIN has lost bits, and |result| <= every factor when |a| < 1)
+LIFTED_DEVICE double lifted_fpower(double a, double b)
+{
+    if (b >= 0 && b <= 1024 && b == (double)(long long)b) {
+        double result = 1, base = a;
+        for (long long e = (long long)b; e > 0; e /= 2) { if (e % 2) result *= base; if (e > 1) base *= base; }
+        if (b == 0 || (fabs(result) >= 2.2250738585072014e-308 && fabs(result) <= 1.7976931348623157e308) ||
+                (result == 0 && a == 0))
+            return result;
+    }
+    return pow(a, b);
+}
 // one template per operation; the branch on the result type is decided at compile time
 template <class A, class B> LIFTED_DEVICE auto lifted_power(A a, B b) -> decltype(a + b)
 {
     typedef decltype(a + b) R;
-    if ((R)0.5 != 0 || b < 0) return (R)pow((double)a, (double)b);
+    if ((R)0.5 != 0) return (R)lifted_fpower((double)a, (double)b);
+    if (b < 0) return (R)pow((double)a, (double)b);
     R result = 1, base = (R)a;
     for (long long e = (long long)b; e > 0; e /= 2) { if (e % 2) result *= base; base *= base; }
     return result;
@@ -270,33 +286,8 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 
 // gated_k0: 2-d index space of n elements
 LIFTED_KERNEL void gated_k0(const int64_t n, const int64_t d0, const int64_t d1,
-    const int64_t b,
-    double* __restrict__ one_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, one);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                // dim_arithmetic_annotations.py:7  z = np.concatenate([x, np.ones((x.shape[0], 1))], axis=1) @ W
-                LIFTED_AT(one) = 1;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                one_out[i] = LIFTED_AT(one);
-            }
-        }
-    }
-}
-
-// gated_k1: 2-d index space of n elements
-LIFTED_KERNEL void gated_k1(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ value_data,
-    const double* __restrict__ gate_data,
+    const double* __restrict__ value_data, const int64_t value_s0, const int64_t value_s1,
+    const double* __restrict__ gate_data, const int64_t gate_s0, const int64_t gate_s1,
     double* __restrict__ s_acc_out)
 {
     LIFTED_PARALLEL
@@ -308,8 +299,11 @@ LIFTED_KERNEL void gated_k1(const int64_t n, const int64_t d0, const int64_t d1,
             LIFTED_CHUNK(i, n);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double value = value_data[i];
-                const double gate = gate_data[i];
+                int64_t rest = i;
+                const int64_t i1 = lifted_unravel_step(rest, d1);
+                const int64_t i0 = rest;
+                const double value = value_data[i0 * value_s0 + i1 * value_s1];
+                const double gate = gate_data[i0 * gate_s0 + i1 * gate_s1];
                 // dim_arithmetic_annotations.py:9  return np.sum(np.tanh(value) / (1.0 + np.exp(-gate)))
                 const double t = tanh(value);
                 const double t_1 = (-gate);
@@ -375,33 +369,8 @@ LIFTED_KERNEL void blocks_k1(const int64_t n, const int64_t d0, const int64_t d1
 
 // gated_grad_k0: 2-d index space of n elements
 LIFTED_KERNEL void gated_grad_k0(const int64_t n, const int64_t d0, const int64_t d1,
-    const int64_t b,
-    double* __restrict__ one_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, one);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                // dim_arithmetic_annotations.py:7  z = np.concatenate([x, np.ones((x.shape[0], 1))], axis=1) @ W
-                LIFTED_AT(one) = 1;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                one_out[i] = LIFTED_AT(one);
-            }
-        }
-    }
-}
-
-// gated_grad_k1: 2-d index space of n elements
-LIFTED_KERNEL void gated_grad_k1(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ value_data,
-    const double* __restrict__ gate_data,
+    const double* __restrict__ value_data, const int64_t value_s0, const int64_t value_s1,
+    const double* __restrict__ gate_data, const int64_t gate_s0, const int64_t gate_s1,
     double* __restrict__ dgate_out,
     double* __restrict__ dvalue_out)
 {
@@ -415,8 +384,11 @@ LIFTED_KERNEL void gated_grad_k1(const int64_t n, const int64_t d0, const int64_
             LIFTED_LOCAL(double, dvalue);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double value = value_data[i];
-                const double gate = gate_data[i];
+                int64_t rest = i;
+                const int64_t i1 = lifted_unravel_step(rest, d1);
+                const int64_t i0 = rest;
+                const double value = value_data[i0 * value_s0 + i1 * value_s1];
+                const double gate = gate_data[i0 * gate_s0 + i1 * gate_s1];
                 // dim_arithmetic_annotations.py:9  return np.sum(np.tanh(value) / (1.0 + np.exp(-gate)))
                 const double t = tanh(value);
                 const double t_1 = (-gate);
@@ -443,8 +415,8 @@ LIFTED_KERNEL void gated_grad_k1(const int64_t n, const int64_t d0, const int64_
     }
 }
 
-// gated_grad_k2: 2-d index space of n elements
-LIFTED_KERNEL void gated_grad_k2(const int64_t n, const int64_t d0, const int64_t d1,
+// gated_grad_k1: 2-d index space of n elements
+LIFTED_KERNEL void gated_grad_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dz_data,
     const double* __restrict__ r_2_data,
     double* __restrict__ dz_1_out)

@@ -14,13 +14,11 @@ __lifted_transforms__ = {
     ('grad', 'blocks', ('v',), False): "blocks_grad",
 }
 _KERNELS = {
-    "gated_k0": {'rank': 2, 'params': [('scalar', 'i64'), ('out', 'f64')], 'dims': [(('S', 'S'), [('arg', 0), ('const', 1)])], 'static': (None, 1)},
-    "gated_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
+    "gated_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
     "blocks_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
     "blocks_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
-    "gated_grad_k0": {'rank': 2, 'params': [('scalar', 'i64'), ('out', 'f64')], 'dims': [(('S', 'S'), [('arg', 0), ('const', 1)])], 'static': (None, 1)},
-    "gated_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "gated_grad_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "gated_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 'S'), True), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "gated_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "blocks_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "blocks_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
 }
@@ -138,15 +136,14 @@ def gated(x: "f64[b,h]", W: "f64[h+1,2*k]"):
     _check_args('gated', x, W)
     b = x.shape[0]
     # dim_arithmetic_annotations.py:7  z = np.concatenate([x, np.ones((x.shape[0], 1))], axis=1) @ W
-    one = _kernels.gated_k0(b)
-    z = np.concatenate((x, one), axis=1) @ W
-    del x, one, W
+    z = np.concatenate((x, np.ones((b, 1))), axis=1) @ W
+    del x, W
     # dim_arithmetic_annotations.py:8  gate, value = z.reshape(z.shape[0], 2, -1)[:, 0], z.reshape(z.shape[0], 2, -1)[:, 1]
     gate = np.reshape(z, (b, 2, -1))[:, 0]
     value = np.reshape(z, (b, 2, -1))[:, 1]
     del z, b
     # dim_arithmetic_annotations.py:9  return np.sum(np.tanh(value) / (1.0 + np.exp(-gate)))
-    s = _kernels.gated_k1(value, gate)
+    s = _kernels.gated_k0(value, gate)
     del value, gate
     return s
 
@@ -155,10 +152,10 @@ def blocks(v: "f64[m*n]", M: "f64[n,m]"):
     _check_args('blocks', v, M)
     n = M.shape[0]
     # dim_arithmetic_annotations.py:14  return np.sum(v * M.ravel()) + np.sum(v.reshape(M.shape[0], -1) ** 2)
-    r_1 = np.reshape(v, (n, -1))
-    del n
     s = _kernels.blocks_k0(v, np.reshape(M, (-1,)))
-    del v, M
+    del M
+    r_1 = np.reshape(v, (n, -1))
+    del v, n
     s_1 = _kernels.blocks_k1(r_1)
     del r_1
     return s + s_1
@@ -170,19 +167,18 @@ def gated_grad(x: "f64[b,h]", W: "f64[h+1,2*k]"):
     h = x.shape[1]
     size_2_times_k = W.shape[1]
     # dim_arithmetic_annotations.py:7  z = np.concatenate([x, np.ones((x.shape[0], 1))], axis=1) @ W
-    one = _kernels.gated_grad_k0(b)
-    c = np.concatenate((x, one), axis=1)
-    del x, one
+    c = np.concatenate((x, np.ones((b, 1))), axis=1)
+    del x
     z = c @ W
     # dim_arithmetic_annotations.py:8  gate, value = z.reshape(z.shape[0], 2, -1)[:, 0], z.reshape(z.shape[0], 2, -1)[:, 1]
     gate = np.reshape(z, (b, 2, -1))[:, 0]
     value = np.reshape(z, (b, 2, -1))[:, 1]
     del z
-    k = size_2_times_k // 2
     # dim_arithmetic_annotations.py:9  return np.sum(np.tanh(value) / (1.0 + np.exp(-gate)))
-    dgate, dvalue = _kernels.gated_grad_k1(value, gate)
+    dgate, dvalue = _kernels.gated_grad_k0(value, gate)
     del value, gate
     # dim_arithmetic_annotations.py:8  gate, value = z.reshape(z.shape[0], 2, -1)[:, 0], z.reshape(z.shape[0], 2, -1)[:, 1]
+    k = size_2_times_k // 2
     zero = np.zeros((b, 2, k))
     zero[:, 1] = dvalue
     del dvalue
@@ -192,7 +188,7 @@ def gated_grad(x: "f64[b,h]", W: "f64[h+1,2*k]"):
     del k
     zero_1[:, 0] = dgate
     del dgate
-    dz_1 = _kernels.gated_grad_k2(dz, np.reshape(zero_1, (b, size_2_times_k)))
+    dz_1 = _kernels.gated_grad_k1(dz, np.reshape(zero_1, (b, size_2_times_k)))
     del dz, zero_1, size_2_times_k
     # dim_arithmetic_annotations.py:7  z = np.concatenate([x, np.ones((x.shape[0], 1))], axis=1) @ W
     dW = c.T @ dz_1
@@ -213,12 +209,12 @@ def blocks_grad(v: "f64[m*n]", M: "f64[n,m]"):
     del M
     r_1 = np.reshape(v, (n, -1))
     del v
-    m_times_n = m * n
-    del m, n
     # reverse sweep
     # dim_arithmetic_annotations.py:14  return np.sum(v * M.ravel()) + np.sum(v.reshape(M.shape[0], -1) ** 2)
     t_3 = _kernels.blocks_grad_k0(r_1)
     del r_1
+    m_times_n = m * n
+    del m, n
     dv = np.reshape(t_3, (m_times_n,))
     del t_3, m_times_n
     dv_1 = _kernels.blocks_grad_k1(dv, r)

@@ -126,11 +126,27 @@ LIFTED_DEVICE double lifted_ffloor_divide(double a, double b)
     double f = floor(d);
     return d - f > 0.5 ? f + 1.0 : f;
 }
+// a ** b for a whole exponent 0 <= b <= 1024 by repeated squaring: at most 20 multiplications instead of pow's
+// logarithm and exponential (`t ** j` with j = 0, 1, ..., 127 in a polynomial fit), a few ulps from pow's
+// rounding; pow itself where that is not so: other exponents, and results that overflow or are subnormal (a
+// factor below DBL_MIN has lost bits, and |result| <= every factor when |a| < 1)
+LIFTED_DEVICE double lifted_fpower(double a, double b)
+{
+    if (b >= 0 && b <= 1024 && b == (double)(long long)b) {
+        double result = 1, base = a;
+        for (long long e = (long long)b; e > 0; e /= 2) { if (e % 2) result *= base; if (e > 1) base *= base; }
+        if (b == 0 || (fabs(result) >= 2.2250738585072014e-308 && fabs(result) <= 1.7976931348623157e308) ||
+                (result == 0 && a == 0))
+            return result;
+    }
+    return pow(a, b);
+}
 // one template per operation; the branch on the result type is decided at compile time
 template <class A, class B> LIFTED_DEVICE auto lifted_power(A a, B b) -> decltype(a + b)
 {
     typedef decltype(a + b) R;
-    if ((R)0.5 != 0 || b < 0) return (R)pow((double)a, (double)b);
+    if ((R)0.5 != 0) return (R)lifted_fpower((double)a, (double)b);
+    if (b < 0) return (R)pow((double)a, (double)b);
     R result = 1, base = (R)a;
     for (long long e = (long long)b; e > 0; e /= 2) { if (e % 2) result *= base; base *= base; }
     return result;
@@ -296,7 +312,7 @@ LIFTED_KERNEL void bilinear_k0(const int64_t n, const int64_t d0, const int64_t 
 
 // bilinear_k1: 2-d index space of n elements
 LIFTED_KERNEL void bilinear_k1(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ t_1_data,
+    const double* __restrict__ t_1_data, const int64_t t_1_s0, const int64_t t_1_s1,
     double* __restrict__ s_1_acc_out)
 {
     LIFTED_PARALLEL
@@ -308,7 +324,10 @@ LIFTED_KERNEL void bilinear_k1(const int64_t n, const int64_t d0, const int64_t 
             LIFTED_CHUNK(i, n);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double t_1 = t_1_data[i];
+                int64_t rest = i;
+                const int64_t i1 = lifted_unravel_step(rest, d1);
+                const int64_t i0 = rest;
+                const double t_1 = t_1_data[i0 * t_1_s0 + i1 * t_1_s1];
                 // einsum_outer_transpose.py:8  return np.sum(c * np.outer(u, v)) + np.sum(np.transpose(c) ** 2)
                 const double t_2 = lifted_power(t_1, (double)(2));
                 LIFTED_AT(s_1_acc) += t_2;
@@ -320,7 +339,7 @@ LIFTED_KERNEL void bilinear_k1(const int64_t n, const int64_t d0, const int64_t 
 
 // bilinear_grad_k0: 2-d index space of n elements
 LIFTED_KERNEL void bilinear_grad_k0(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ t_1_data,
+    const double* __restrict__ t_1_data, const int64_t t_1_s0, const int64_t t_1_s1,
     double* __restrict__ t_4_out)
 {
     LIFTED_PARALLEL
@@ -332,7 +351,10 @@ LIFTED_KERNEL void bilinear_grad_k0(const int64_t n, const int64_t d0, const int
             LIFTED_LOCAL(double, t_4);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double t_1 = t_1_data[i];
+                int64_t rest = i;
+                const int64_t i1 = lifted_unravel_step(rest, d1);
+                const int64_t i0 = rest;
+                const double t_1 = t_1_data[i0 * t_1_s0 + i1 * t_1_s1];
                 // reverse sweep
                 // einsum_outer_transpose.py:8  return np.sum(c * np.outer(u, v)) + np.sum(np.transpose(c) ** 2)
                 LIFTED_AT(t_4) = (t_1 * (double)(2));
@@ -347,7 +369,7 @@ LIFTED_KERNEL void bilinear_grad_k0(const int64_t n, const int64_t d0, const int
 
 // bilinear_grad_k1: 2-d index space of n elements
 LIFTED_KERNEL void bilinear_grad_k1(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ dc_data,
+    const double* __restrict__ dc_data, const int64_t dc_s0, const int64_t dc_s1,
     const double* __restrict__ m_data,
     double* __restrict__ dc_1_out)
 {
@@ -360,7 +382,10 @@ LIFTED_KERNEL void bilinear_grad_k1(const int64_t n, const int64_t d0, const int
             LIFTED_LOCAL(double, dc_1);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double dc = dc_data[i];
+                int64_t rest = i;
+                const int64_t i1 = lifted_unravel_step(rest, d1);
+                const int64_t i0 = rest;
+                const double dc = dc_data[i0 * dc_s0 + i1 * dc_s1];
                 const double m = m_data[i];
                 // einsum_outer_transpose.py:8  return np.sum(c * np.outer(u, v)) + np.sum(np.transpose(c) ** 2)
                 LIFTED_AT(dc_1) = (dc + m);

@@ -14,9 +14,9 @@ __lifted_transforms__ = {
 }
 _KERNELS = {
     "bilinear_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
-    "bilinear_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
-    "bilinear_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "bilinear_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "bilinear_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
+    "bilinear_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "bilinear_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "einsum_outer_transpose.cu"), _KERNELS)
 
@@ -76,7 +76,7 @@ def _arg_spec(name, note):
 def bilinear(a: "f64[n,k]", b: "f64[k,m]", u: "f64[n]", v: "f64[m]"):
     _check_args('bilinear', a, b, u, v)
     # einsum_outer_transpose.py:7  c = np.einsum("nk,km->nm", a, b)
-    c = np.einsum('nk,km->nm', a, b)
+    c = np.matmul(a, b)
     del a, b
     # einsum_outer_transpose.py:8  return np.sum(c * np.outer(u, v)) + np.sum(np.transpose(c) ** 2)
     s = _kernels.bilinear_k0(c, np.outer(u, v))
@@ -91,7 +91,7 @@ def bilinear(a: "f64[n,k]", b: "f64[k,m]", u: "f64[n]", v: "f64[m]"):
 def bilinear_grad(a: "f64[n,k]", b: "f64[k,m]", u: "f64[n]", v: "f64[m]"):
     _check_args('bilinear_grad', a, b, u, v)
     # einsum_outer_transpose.py:7  c = np.einsum("nk,km->nm", a, b)
-    c = np.einsum('nk,km->nm', a, b)
+    c = np.matmul(a, b)
     # einsum_outer_transpose.py:8  return np.sum(c * np.outer(u, v)) + np.sum(np.transpose(c) ** 2)
     m = np.outer(u, v)
     del u
@@ -107,8 +107,8 @@ def bilinear_grad(a: "f64[n,k]", b: "f64[k,m]", u: "f64[n]", v: "f64[m]"):
     du = c @ v
     del c, v
     # einsum_outer_transpose.py:7  c = np.einsum("nk,km->nm", a, b)
-    da = np.einsum('nm,km->nk', dc_1, b)
+    da = np.matmul(dc_1, b.T)
     del b
-    db = np.einsum('nm,nk->km', dc_1, a)
+    db = np.matmul(dc_1.T, a).T
     del dc_1, a
     return (da, db, du)

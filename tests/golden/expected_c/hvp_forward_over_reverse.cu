@@ -126,11 +126,27 @@ LIFTED_DEVICE double lifted_ffloor_divide(double a, double b)
     double f = floor(d);
     return d - f > 0.5 ? f + 1.0 : f;
 }
+// a ** b for a whole exponent 0 <= b <= 1024 by repeated squaring: at most 20 multiplications instead of pow's
+// logarithm and exponential (`t ** j` with j = 0, 1, ..., 127 in a polynomial fit), a few ulps from pow's
+// rounding; pow itself where that is not so: other exponents, and results that overflow or are subnormal (a
+// factor below DBL_MIN has lost bits, and |result| <= every factor when |a| < 1)
+LIFTED_DEVICE double lifted_fpower(double a, double b)
+{
+    if (b >= 0 && b <= 1024 && b == (double)(long long)b) {
+        double result = 1, base = a;
+        for (long long e = (long long)b; e > 0; e /= 2) { if (e % 2) result *= base; if (e > 1) base *= base; }
+        if (b == 0 || (fabs(result) >= 2.2250738585072014e-308 && fabs(result) <= 1.7976931348623157e308) ||
+                (result == 0 && a == 0))
+            return result;
+    }
+    return pow(a, b);
+}
 // one template per operation; the branch on the result type is decided at compile time
 template <class A, class B> LIFTED_DEVICE auto lifted_power(A a, B b) -> decltype(a + b)
 {
     typedef decltype(a + b) R;
-    if ((R)0.5 != 0 || b < 0) return (R)pow((double)a, (double)b);
+    if ((R)0.5 != 0) return (R)lifted_fpower((double)a, (double)b);
+    if (b < 0) return (R)pow((double)a, (double)b);
     R result = 1, base = (R)a;
     for (long long e = (long long)b; e > 0; e /= 2) { if (e % 2) result *= base; base *= base; }
     return result;
@@ -272,37 +288,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 LIFTED_KERNEL void rosenbrock_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ v_1_data,
     const double* __restrict__ v_data,
-    double* __restrict__ t_3_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_3);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double v_1 = v_1_data[i];
-                const double v = v_data[i];
-                // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-                const double t = lifted_power(v_1, (double)(2));
-                const double t_1 = (v - t);
-                const double t_2 = lifted_power(t_1, (double)(2));
-                LIFTED_AT(t_3) = (100.0 * t_2);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_3_out[i] = LIFTED_AT(t_3);
-            }
-        }
-    }
-}
-
-// rosenbrock_k1: 1-d index space of n elements
-LIFTED_KERNEL void rosenbrock_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ v_2_data,
-    const double* __restrict__ t_3_data,
     double* __restrict__ s_acc_out)
 {
     LIFTED_PARALLEL
@@ -314,9 +300,14 @@ LIFTED_KERNEL void rosenbrock_k1(const int64_t n, const int64_t d0,
             LIFTED_CHUNK(i, n);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
+                const double v_1 = v_1_data[i];
+                const double v = v_data[i];
                 const double v_2 = v_2_data[i];
-                const double t_3 = t_3_data[i];
                 // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+                const double t = lifted_power(v_1, (double)(2));
+                const double t_1 = (v - t);
+                const double t_2 = lifted_power(t_1, (double)(2));
+                const double t_3 = (100.0 * t_2);
                 const double t_4 = (1.0 - v_2);
                 const double t_5 = lifted_power(t_4, (double)(2));
                 const double t_6 = (t_3 + t_5);
@@ -333,43 +324,9 @@ LIFTED_KERNEL void rosenbrock_hvp_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ v_4_data,
     const double* __restrict__ v_data,
     const double* __restrict__ v_3_data,
-    double* __restrict__ t_1_out,
-    double* __restrict__ t_17_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_1);
-            LIFTED_LOCAL(double, t_17);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double v_1 = v_1_data[i];
-                const double v_4 = v_4_data[i];
-                const double v = v_data[i];
-                const double v_3 = v_3_data[i];
-                // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-                const double t = lifted_power(v_1, (double)(2));
-                const double t_14 = (v_4 * v_1);
-                LIFTED_AT(t_1) = (v - t);
-                const double t_16 = (t_14 * (double)((-2)));
-                LIFTED_AT(t_17) = (v_3 + t_16);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_1_out[i] = LIFTED_AT(t_1);
-                t_17_out[i] = LIFTED_AT(t_17);
-            }
-        }
-    }
-}
-
-// rosenbrock_hvp_k1: 1-d index space of n elements
-LIFTED_KERNEL void rosenbrock_hvp_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ v_2_data,
-    const double* __restrict__ v_4_data,
+    double* __restrict__ t_1_out,
+    double* __restrict__ t_17_out,
     double* __restrict__ t_8_out,
     double* __restrict__ t_19_out)
 {
@@ -379,13 +336,23 @@ LIFTED_KERNEL void rosenbrock_hvp_k1(const int64_t n, const int64_t d0,
         LIFTED_FOR(i, n)
         {
             LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t_1);
+            LIFTED_LOCAL(double, t_17);
             LIFTED_LOCAL(double, t_8);
             LIFTED_LOCAL(double, t_19);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double v_2 = v_2_data[i];
+                const double v_1 = v_1_data[i];
                 const double v_4 = v_4_data[i];
+                const double v = v_data[i];
+                const double v_3 = v_3_data[i];
+                const double v_2 = v_2_data[i];
                 // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+                const double t = lifted_power(v_1, (double)(2));
+                const double t_14 = (v_4 * v_1);
+                LIFTED_AT(t_1) = (v - t);
+                const double t_16 = (t_14 * (double)((-2)));
+                LIFTED_AT(t_17) = (v_3 + t_16);
                 const double t_4 = (1.0 - v_2);
                 // reverse sweep
                 // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
@@ -394,6 +361,8 @@ LIFTED_KERNEL void rosenbrock_hvp_k1(const int64_t n, const int64_t d0,
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
+                t_1_out[i] = LIFTED_AT(t_1);
+                t_17_out[i] = LIFTED_AT(t_17);
                 t_8_out[i] = LIFTED_AT(t_8);
                 t_19_out[i] = LIFTED_AT(t_19);
             }
@@ -401,8 +370,8 @@ LIFTED_KERNEL void rosenbrock_hvp_k1(const int64_t n, const int64_t d0,
     }
 }
 
-// rosenbrock_hvp_k2: 1-d index space of n elements
-LIFTED_KERNEL void rosenbrock_hvp_k2(const int64_t n, const int64_t d0,
+// rosenbrock_hvp_k1: 1-d index space of n elements
+LIFTED_KERNEL void rosenbrock_hvp_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ t_1_data,
     const double* __restrict__ t_17_data,
     const double* __restrict__ v_1_data,

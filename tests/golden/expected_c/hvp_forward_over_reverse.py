@@ -15,11 +15,9 @@ __lifted_transforms__ = {
     ('grad', 'bump_grad', ('x',), False): "bump_second",
 }
 _KERNELS = {
-    "rosenbrock_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "rosenbrock_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
-    "rosenbrock_hvp_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "rosenbrock_hvp_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "rosenbrock_hvp_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "rosenbrock_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
+    "rosenbrock_hvp_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "rosenbrock_hvp_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "hvp_forward_over_reverse.cu"), _KERNELS)
 
@@ -80,12 +78,8 @@ def rosenbrock(x: "f64[n]"):
     _check_args('rosenbrock', x)
     # hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
     v_1 = x[:-1]
-    t_3 = _kernels.rosenbrock_k0(v_1, x[1:])
-    del v_1
-    v_2 = x[:-1]
-    del x
-    s = _kernels.rosenbrock_k1(v_2, t_3)
-    del v_2, t_3
+    s = _kernels.rosenbrock_k0(v_1, x[1:], x[:-1])
+    del v_1, x
     return s
 
 
@@ -101,12 +95,8 @@ def rosenbrock_hvp(x: "f64[n]", tx: "f64[n]"):
     # hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
     v_1 = x[:-1]
     v_4 = tx[:-1]
-    t_1, t_17 = _kernels.rosenbrock_hvp_k0(v_1, v_4, x[1:], tx[1:])
-    del tx
-    v_2 = x[:-1]
-    del x
-    t_8, t_19 = _kernels.rosenbrock_hvp_k1(v_2, v_4)
-    del v_2
+    t_1, t_17, t_8, t_19 = _kernels.rosenbrock_hvp_k0(v_1, v_4, x[1:], tx[1:], x[:-1])
+    del x, tx
     dx = np.zeros((n,))
     del n
     zero = np.zeros_like(dx)
@@ -114,7 +104,7 @@ def rosenbrock_hvp(x: "f64[n]", tx: "f64[n]"):
     del t_19
     dx[:-1] = t_8
     del t_8
-    t_10, t_20, t_13, t_25 = _kernels.rosenbrock_hvp_k2(t_1, t_17, v_1, v_4)
+    t_10, t_20, t_13, t_25 = _kernels.rosenbrock_hvp_k1(t_1, t_17, v_1, v_4)
     del t_1, t_17, v_1, v_4
     zero[:-1] += t_25
     del t_25

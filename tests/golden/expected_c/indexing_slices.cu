@@ -126,11 +126,27 @@ LIFTED_DEVICE double lifted_ffloor_divide(double a, double b)
     double f = floor(d);
     return d - f > 0.5 ? f + 1.0 : f;
 }
+// a ** b for a whole exponent 0 <= b <= 1024 by repeated squaring: at most 20 multiplications instead of pow's
+// logarithm and exponential (`t ** j` with j = 0, 1, ..., 127 in a polynomial fit), a few ulps from pow's
+// rounding; pow itself where that is not so: other exponents, and results that overflow or are subnormal (a
+// factor below DBL_MIN has lost bits, and |result| <= every factor when |a| < 1)
+LIFTED_DEVICE double lifted_fpower(double a, double b)
+{
+    if (b >= 0 && b <= 1024 && b == (double)(long long)b) {
+        double result = 1, base = a;
+        for (long long e = (long long)b; e > 0; e /= 2) { if (e % 2) result *= base; if (e > 1) base *= base; }
+        if (b == 0 || (fabs(result) >= 2.2250738585072014e-308 && fabs(result) <= 1.7976931348623157e308) ||
+                (result == 0 && a == 0))
+            return result;
+    }
+    return pow(a, b);
+}
 // one template per operation; the branch on the result type is decided at compile time
 template <class A, class B> LIFTED_DEVICE auto lifted_power(A a, B b) -> decltype(a + b)
 {
     typedef decltype(a + b) R;
-    if ((R)0.5 != 0 || b < 0) return (R)pow((double)a, (double)b);
+    if ((R)0.5 != 0) return (R)lifted_fpower((double)a, (double)b);
+    if (b < 0) return (R)pow((double)a, (double)b);
     R result = 1, base = (R)a;
     for (long long e = (long long)b; e > 0; e /= 2) { if (e % 2) result *= base; base *= base; }
     return result;
@@ -272,37 +288,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 LIFTED_KERNEL void rosenbrock_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ v_1_data,
     const double* __restrict__ v_data,
-    double* __restrict__ t_3_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_3);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double v_1 = v_1_data[i];
-                const double v = v_data[i];
-                // indexing_slices.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-                const double t = lifted_power(v_1, (double)(2));
-                const double t_1 = (v - t);
-                const double t_2 = lifted_power(t_1, (double)(2));
-                LIFTED_AT(t_3) = (100.0 * t_2);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_3_out[i] = LIFTED_AT(t_3);
-            }
-        }
-    }
-}
-
-// rosenbrock_k1: 1-d index space of n elements
-LIFTED_KERNEL void rosenbrock_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ v_2_data,
-    const double* __restrict__ t_3_data,
     double* __restrict__ s_acc_out)
 {
     LIFTED_PARALLEL
@@ -314,9 +300,14 @@ LIFTED_KERNEL void rosenbrock_k1(const int64_t n, const int64_t d0,
             LIFTED_CHUNK(i, n);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
+                const double v_1 = v_1_data[i];
+                const double v = v_data[i];
                 const double v_2 = v_2_data[i];
-                const double t_3 = t_3_data[i];
                 // indexing_slices.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+                const double t = lifted_power(v_1, (double)(2));
+                const double t_1 = (v - t);
+                const double t_2 = lifted_power(t_1, (double)(2));
+                const double t_3 = (100.0 * t_2);
                 const double t_4 = (1.0 - v_2);
                 const double t_5 = lifted_power(t_4, (double)(2));
                 const double t_6 = (t_3 + t_5);
@@ -329,7 +320,7 @@ LIFTED_KERNEL void rosenbrock_k1(const int64_t n, const int64_t d0,
 
 // corners_k0: 3-d index space of n elements
 LIFTED_KERNEL void corners_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
-    const double* __restrict__ v_2_data,
+    const double* __restrict__ v_2_data, const int64_t v_2_s0, const int64_t v_2_s1, const int64_t v_2_s2,
     double* __restrict__ s_acc_out)
 {
     LIFTED_PARALLEL
@@ -341,7 +332,11 @@ LIFTED_KERNEL void corners_k0(const int64_t n, const int64_t d0, const int64_t d
             LIFTED_CHUNK(i, n);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double v_2 = v_2_data[i];
+                int64_t rest = i;
+                const int64_t i2 = lifted_unravel_step(rest, d2);
+                const int64_t i1 = lifted_unravel_step(rest, d1);
+                const int64_t i0 = rest;
+                const double v_2 = v_2_data[i0 * v_2_s0 + i1 * v_2_s1 + i2 * v_2_s2];
                 // indexing_slices.py:12  return m[0, 0] * m[-1, -1] + np.sum(m[1:3, None, ::2] ** 2)
                 const double t_1 = lifted_power(v_2, (double)(2));
                 LIFTED_AT(s_acc) += t_1;
@@ -355,34 +350,8 @@ LIFTED_KERNEL void corners_k0(const int64_t n, const int64_t d0, const int64_t d
 LIFTED_KERNEL void rosenbrock_grad_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ v_1_data,
     const double* __restrict__ v_data,
-    double* __restrict__ t_1_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double v_1 = v_1_data[i];
-                const double v = v_data[i];
-                // indexing_slices.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-                const double t = lifted_power(v_1, (double)(2));
-                LIFTED_AT(t_1) = (v - t);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_1_out[i] = LIFTED_AT(t_1);
-            }
-        }
-    }
-}
-
-// rosenbrock_grad_k1: 1-d index space of n elements
-LIFTED_KERNEL void rosenbrock_grad_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ v_2_data,
+    double* __restrict__ t_1_out,
     double* __restrict__ t_8_out)
 {
     LIFTED_PARALLEL
@@ -391,11 +360,16 @@ LIFTED_KERNEL void rosenbrock_grad_k1(const int64_t n, const int64_t d0,
         LIFTED_FOR(i, n)
         {
             LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t_1);
             LIFTED_LOCAL(double, t_8);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
+                const double v_1 = v_1_data[i];
+                const double v = v_data[i];
                 const double v_2 = v_2_data[i];
                 // indexing_slices.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+                const double t = lifted_power(v_1, (double)(2));
+                LIFTED_AT(t_1) = (v - t);
                 const double t_4 = (1.0 - v_2);
                 // reverse sweep
                 // indexing_slices.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
@@ -403,14 +377,15 @@ LIFTED_KERNEL void rosenbrock_grad_k1(const int64_t n, const int64_t d0,
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
+                t_1_out[i] = LIFTED_AT(t_1);
                 t_8_out[i] = LIFTED_AT(t_8);
             }
         }
     }
 }
 
-// rosenbrock_grad_k2: 1-d index space of n elements
-LIFTED_KERNEL void rosenbrock_grad_k2(const int64_t n, const int64_t d0,
+// rosenbrock_grad_k1: 1-d index space of n elements
+LIFTED_KERNEL void rosenbrock_grad_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ t_1_data,
     const double* __restrict__ v_1_data,
     double* __restrict__ t_10_out,
@@ -445,7 +420,7 @@ LIFTED_KERNEL void rosenbrock_grad_k2(const int64_t n, const int64_t d0,
 
 // corners_grad_k0: 3-d index space of n elements
 LIFTED_KERNEL void corners_grad_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
-    const double* __restrict__ v_2_data,
+    const double* __restrict__ v_2_data, const int64_t v_2_s0, const int64_t v_2_s1, const int64_t v_2_s2,
     double* __restrict__ t_3_out)
 {
     LIFTED_PARALLEL
@@ -457,7 +432,11 @@ LIFTED_KERNEL void corners_grad_k0(const int64_t n, const int64_t d0, const int6
             LIFTED_LOCAL(double, t_3);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double v_2 = v_2_data[i];
+                int64_t rest = i;
+                const int64_t i2 = lifted_unravel_step(rest, d2);
+                const int64_t i1 = lifted_unravel_step(rest, d1);
+                const int64_t i0 = rest;
+                const double v_2 = v_2_data[i0 * v_2_s0 + i1 * v_2_s1 + i2 * v_2_s2];
                 // reverse sweep
                 // indexing_slices.py:12  return m[0, 0] * m[-1, -1] + np.sum(m[1:3, None, ::2] ** 2)
                 LIFTED_AT(t_3) = (v_2 * (double)(2));

@@ -14,13 +14,11 @@ __lifted_transforms__ = {
     ('grad', 'corners', ('m',), False): "corners_grad",
 }
 _KERNELS = {
-    "rosenbrock_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "rosenbrock_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
-    "corners_k0": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (2, 1, 3)},
-    "rosenbrock_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "rosenbrock_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "rosenbrock_grad_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "corners_grad_k0": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (2, 1, 3)},
+    "rosenbrock_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
+    "corners_k0": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (2, 1, 3)},
+    "rosenbrock_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "rosenbrock_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "corners_grad_k0": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), True), ('out', 'f64')], 'dims': [], 'static': (2, 1, 3)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "indexing_slices.cu"), _KERNELS)
 
@@ -81,12 +79,8 @@ def rosenbrock(x: "f64[n]"):
     _check_args('rosenbrock', x)
     # indexing_slices.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
     v_1 = x[:-1]
-    t_3 = _kernels.rosenbrock_k0(v_1, x[1:])
-    del v_1
-    v_2 = x[:-1]
-    del x
-    s = _kernels.rosenbrock_k1(v_2, t_3)
-    del v_2, t_3
+    s = _kernels.rosenbrock_k0(v_1, x[1:], x[:-1])
+    del v_1, x
     return s
 
 
@@ -104,16 +98,13 @@ def rosenbrock_grad(x: "f64[n]"):
     n = x.shape[0]
     # indexing_slices.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
     v_1 = x[:-1]
-    t_1 = _kernels.rosenbrock_grad_k0(v_1, x[1:])
-    v_2 = x[:-1]
+    t_1, t_8 = _kernels.rosenbrock_grad_k0(v_1, x[1:], x[:-1])
     del x
-    t_8 = _kernels.rosenbrock_grad_k1(v_2)
-    del v_2
     dx = np.zeros((n,))
     del n
     dx[:-1] = t_8
     del t_8
-    t_10, t_13 = _kernels.rosenbrock_grad_k2(t_1, v_1)
+    t_10, t_13 = _kernels.rosenbrock_grad_k1(t_1, v_1)
     del t_1, v_1
     dx[:-1] += t_13
     del t_13

@@ -126,11 +126,27 @@ LIFTED_DEVICE double lifted_ffloor_divide(double a, double b)
     double f = floor(d);
     return d - f > 0.5 ? f + 1.0 : f;
 }
+// a ** b for a whole exponent 0 <= b <= 1024 by repeated squaring: at most 20 multiplications instead of pow's
+// logarithm and exponential (`t ** j` with j = 0, 1, ..., 127 in a polynomial fit), a few ulps from pow's
+// rounding; pow itself where that is not so: other exponents, and results that overflow or are subnormal (a
+// factor below DBL_MIN has lost bits, and |result| <= every factor when |a| < 1)
+LIFTED_DEVICE double lifted_fpower(double a, double b)
+{
+    if (b >= 0 && b <= 1024 && b == (double)(long long)b) {
+        double result = 1, base = a;
+        for (long long e = (long long)b; e > 0; e /= 2) { if (e % 2) result *= base; if (e > 1) base *= base; }
+        if (b == 0 || (fabs(result) >= 2.2250738585072014e-308 && fabs(result) <= 1.7976931348623157e308) ||
+                (result == 0 && a == 0))
+            return result;
+    }
+    return pow(a, b);
+}
 // one template per operation; the branch on the result type is decided at compile time
 template <class A, class B> LIFTED_DEVICE auto lifted_power(A a, B b) -> decltype(a + b)
 {
     typedef decltype(a + b) R;
-    if ((R)0.5 != 0 || b < 0) return (R)pow((double)a, (double)b);
+    if ((R)0.5 != 0) return (R)lifted_fpower((double)a, (double)b);
+    if (b < 0) return (R)pow((double)a, (double)b);
     R result = 1, base = (R)a;
     for (long long e = (long long)b; e > 0; e /= 2) { if (e % 2) result *= base; base *= base; }
     return result;
@@ -467,7 +483,10 @@ LIFTED_KERNEL void layer_jacrev_k1(const int64_t n, const int64_t d0, const int6
 LIFTED_KERNEL void energy_hessian_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ basis_data,
     const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
-    double* __restrict__ t_6_out)
+    const int64_t B,
+    const int64_t n_2,
+    double* __restrict__ t_6_out,
+    double* __restrict__ zero_1_out)
 {
     LIFTED_PARALLEL
     {
@@ -476,6 +495,7 @@ LIFTED_KERNEL void energy_hessian_k0(const int64_t n, const int64_t d0, const in
         {
             LIFTED_CHUNK(i, n);
             LIFTED_LOCAL(double, t_6);
+            LIFTED_LOCAL(double, zero_1);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 int64_t rest = i;
@@ -486,10 +506,12 @@ LIFTED_KERNEL void energy_hessian_k0(const int64_t n, const int64_t d0, const in
                 // jacobian_hessian_loops.py:12  return np.sum(x * x * x) + np.sum(x[1:] * x[:-1])
                 const double t_5 = (basis * x);
                 LIFTED_AT(t_6) = (t_5 + t_5);
+                LIFTED_AT(zero_1) = 0;
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 t_6_out[i] = LIFTED_AT(t_6);
+                zero_1_out[i] = LIFTED_AT(zero_1);
             }
         }
     }

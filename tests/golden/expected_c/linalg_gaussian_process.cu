@@ -126,11 +126,27 @@ LIFTED_DEVICE double lifted_ffloor_divide(double a, double b)
     double f = floor(d);
     return d - f > 0.5 ? f + 1.0 : f;
 }
+// a ** b for a whole exponent 0 <= b <= 1024 by repeated squaring: at most 20 multiplications instead of pow's
+// logarithm and exponential (`t ** j` with j = 0, 1, ..., 127 in a polynomial fit), a few ulps from pow's
+// rounding; pow itself where that is not so: other exponents, and results that overflow or are subnormal (a
+// factor below DBL_MIN has lost bits, and |result| <= every factor when |a| < 1)
+LIFTED_DEVICE double lifted_fpower(double a, double b)
+{
+    if (b >= 0 && b <= 1024 && b == (double)(long long)b) {
+        double result = 1, base = a;
+        for (long long e = (long long)b; e > 0; e /= 2) { if (e % 2) result *= base; if (e > 1) base *= base; }
+        if (b == 0 || (fabs(result) >= 2.2250738585072014e-308 && fabs(result) <= 1.7976931348623157e308) ||
+                (result == 0 && a == 0))
+            return result;
+    }
+    return pow(a, b);
+}
 // one template per operation; the branch on the result type is decided at compile time
 template <class A, class B> LIFTED_DEVICE auto lifted_power(A a, B b) -> decltype(a + b)
 {
     typedef decltype(a + b) R;
-    if ((R)0.5 != 0 || b < 0) return (R)pow((double)a, (double)b);
+    if ((R)0.5 != 0) return (R)lifted_fpower((double)a, (double)b);
+    if (b < 0) return (R)pow((double)a, (double)b);
     R result = 1, base = (R)a;
     for (long long e = (long long)b; e > 0; e /= 2) { if (e % 2) result *= base; base *= base; }
     return result;
@@ -365,7 +381,7 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k2(const int64_t n, const int64_t 
 
 // gp_negative_log_likelihood_k3: 1-d index space of n elements
 LIFTED_KERNEL void gp_negative_log_likelihood_k3(const int64_t n, const int64_t d0,
-    const double* __restrict__ d_1_data,
+    const double* __restrict__ d_1_data, const int64_t d_1_s0,
     double* __restrict__ s_1_acc_out)
 {
     LIFTED_PARALLEL
@@ -377,7 +393,8 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k3(const int64_t n, const int64_t 
             LIFTED_CHUNK(i, n);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double d_1 = d_1_data[i];
+                const int64_t i0 = i;
+                const double d_1 = d_1_data[i0 * d_1_s0];
                 // linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
                 const double t_9 = log(d_1);
                 LIFTED_AT(s_1_acc) += t_9;
@@ -389,7 +406,7 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k3(const int64_t n, const int64_t 
 
 // gp_negative_log_likelihood_k4: 1-d index space of n elements
 LIFTED_KERNEL void gp_negative_log_likelihood_k4(const int64_t n, const int64_t d0,
-    const double* __restrict__ d_2_data,
+    const double* __restrict__ d_2_data, const int64_t d_2_s0,
     double* __restrict__ s_2_acc_out)
 {
     LIFTED_PARALLEL
@@ -401,7 +418,8 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k4(const int64_t n, const int64_t 
             LIFTED_CHUNK(i, n);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double d_2 = d_2_data[i];
+                const int64_t i0 = i;
+                const double d_2 = d_2_data[i0 * d_2_s0];
                 // linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
                 LIFTED_AT(s_2_acc) += d_2;
             }
@@ -482,32 +500,8 @@ LIFTED_KERNEL void gp_grad_k1(const int64_t n, const int64_t d0, const int64_t d
 // gp_grad_k2: 1-d index space of n elements
 LIFTED_KERNEL void gp_grad_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
-    double* __restrict__ t_6_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_6);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double y = y_data[i];
-                // linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
-                LIFTED_AT(t_6) = (0.5 * y);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_6_out[i] = LIFTED_AT(t_6);
-            }
-        }
-    }
-}
-
-// gp_grad_k3: 1-d index space of n elements
-LIFTED_KERNEL void gp_grad_k3(const int64_t n, const int64_t d0,
-    const double* __restrict__ d_1_data,
+    const double* __restrict__ d_1_data, const int64_t d_1_s0,
+    double* __restrict__ t_6_out,
     double* __restrict__ t_14_out)
 {
     LIFTED_PARALLEL
@@ -516,54 +510,36 @@ LIFTED_KERNEL void gp_grad_k3(const int64_t n, const int64_t d0,
         LIFTED_FOR(i, n)
         {
             LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t_6);
             LIFTED_LOCAL(double, t_14);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double d_1 = d_1_data[i];
+                const int64_t i0 = i;
+                const double y = y_data[i];
+                const double d_1 = d_1_data[i0 * d_1_s0];
                 // linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
+                LIFTED_AT(t_6) = (0.5 * y);
                 LIFTED_AT(t_14) = (1.0 / d_1);
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
+                t_6_out[i] = LIFTED_AT(t_6);
                 t_14_out[i] = LIFTED_AT(t_14);
             }
         }
     }
 }
 
-// gp_grad_k4: 2-d index space of n elements
-LIFTED_KERNEL void gp_grad_k4(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ t_13_data,
+// gp_grad_k3: 2-d index space of n elements
+LIFTED_KERNEL void gp_grad_k3(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ t_13_data, const int64_t t_13_s0, const int64_t t_13_s1,
     const double* __restrict__ m_2_data,
-    double* __restrict__ dk_1_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dk_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double t_13 = t_13_data[i];
-                const double m_2 = m_2_data[i];
-                // linalg_gaussian_process.py:11  sign, logdet = np.linalg.slogdet(k)
-                const double t_15 = (0.5 * t_13);
-                LIFTED_AT(dk_1) = (t_15 - m_2);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dk_1_out[i] = LIFTED_AT(dk_1);
-            }
-        }
-    }
-}
-
-// gp_grad_k5: 2-d index space of n elements
-LIFTED_KERNEL void gp_grad_k5(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
     const double* __restrict__ r_1_data, const int64_t r_1_s0, const int64_t r_1_s1,
+    const double* __restrict__ r_2_data, const int64_t r_2_s0, const int64_t r_2_s1,
+    const double* __restrict__ r_3_data, const int64_t r_3_s0, const int64_t r_3_s1,
+    const double* __restrict__ dchol_data, const int64_t dchol_s0, const int64_t dchol_s1,
+    double* __restrict__ dk_1_out,
     double* __restrict__ t_18_out)
 {
     LIFTED_PARALLEL
@@ -572,32 +548,44 @@ LIFTED_KERNEL void gp_grad_k5(const int64_t n, const int64_t d0, const int64_t d
         LIFTED_FOR(i, n)
         {
             LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, dk_1);
             LIFTED_LOCAL(double, t_18);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 int64_t rest = i;
                 const int64_t i1 = lifted_unravel_step(rest, d1);
                 const int64_t i0 = rest;
+                const double t_13 = t_13_data[i0 * t_13_s0 + i1 * t_13_s1];
+                const double m_2 = m_2_data[i];
                 const double r = r_data[i0 * r_s0 + i1 * r_s1];
                 const double r_1 = r_1_data[i0 * r_1_s0 + i1 * r_1_s1];
+                const double r_2 = r_2_data[i0 * r_2_s0 + i1 * r_2_s1];
+                const double r_3 = r_3_data[i0 * r_3_s0 + i1 * r_3_s1];
+                const double dchol = dchol_data[i0 * dchol_s0 + i1 * dchol_s1];
+                // linalg_gaussian_process.py:11  sign, logdet = np.linalg.slogdet(k)
+                const double t_15 = (0.5 * t_13);
+                LIFTED_AT(dk_1) = (t_15 - m_2);
                 // linalg_gaussian_process.py:10  alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, y))
                 const double t_17 = (r * r_1);
                 LIFTED_AT(t_18) = (-t_17);
+                const double t_19 = (r_2 * r_3);
+                const double dchol_1 = (dchol - t_19);
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
+                dk_1_out[i] = LIFTED_AT(dk_1);
                 t_18_out[i] = LIFTED_AT(t_18);
             }
         }
     }
 }
 
-// gp_grad_k6: 2-d index space of n elements
-LIFTED_KERNEL void gp_grad_k6(const int64_t n, const int64_t d0, const int64_t d1,
+// gp_grad_k4: 2-d index space of n elements
+LIFTED_KERNEL void gp_grad_k4(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_2_data, const int64_t r_2_s0, const int64_t r_2_s1,
     const double* __restrict__ r_3_data, const int64_t r_3_s0, const int64_t r_3_s1,
-    const double* __restrict__ dchol_data,
-    const double* __restrict__ t_21_data,
+    const double* __restrict__ dchol_data, const int64_t dchol_s0, const int64_t dchol_s1,
+    const double* __restrict__ t_21_data, const int64_t t_21_s0, const int64_t t_21_s1,
     double* __restrict__ dchol_1_out)
 {
     LIFTED_PARALLEL
@@ -614,8 +602,8 @@ LIFTED_KERNEL void gp_grad_k6(const int64_t n, const int64_t d0, const int64_t d
                 const int64_t i0 = rest;
                 const double r_2 = r_2_data[i0 * r_2_s0 + i1 * r_2_s1];
                 const double r_3 = r_3_data[i0 * r_3_s0 + i1 * r_3_s1];
-                const double dchol = dchol_data[i];
-                const double t_21 = t_21_data[i];
+                const double dchol = dchol_data[i0 * dchol_s0 + i1 * dchol_s1];
+                const double t_21 = t_21_data[i0 * t_21_s0 + i1 * t_21_s1];
                 // linalg_gaussian_process.py:10  alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, y))
                 const double t_19 = (r_2 * r_3);
                 const double dchol_1_1 = (dchol - t_19);
@@ -629,8 +617,8 @@ LIFTED_KERNEL void gp_grad_k6(const int64_t n, const int64_t d0, const int64_t d
     }
 }
 
-// gp_grad_k7: 2-d index space of n elements
-LIFTED_KERNEL void gp_grad_k7(const int64_t n, const int64_t d0, const int64_t d1,
+// gp_grad_k5: 2-d index space of n elements
+LIFTED_KERNEL void gp_grad_k5(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_4_data,
     const double* __restrict__ m_5_data,
     double* __restrict__ t_23_out)
@@ -658,12 +646,12 @@ LIFTED_KERNEL void gp_grad_k7(const int64_t n, const int64_t d0, const int64_t d
     }
 }
 
-// gp_grad_k8: 2-d index space of n elements
-LIFTED_KERNEL void gp_grad_k8(const int64_t n, const int64_t d0, const int64_t d1,
+// gp_grad_k6: 2-d index space of n elements
+LIFTED_KERNEL void gp_grad_k6(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_data,
     const double e,
     const double* __restrict__ m_6_data,
-    const double* __restrict__ t_26_data,
+    const double* __restrict__ t_26_data, const int64_t t_26_s0, const int64_t t_26_s1,
     const double* __restrict__ dk_1_data,
     const double* __restrict__ eye_data,
     double* __restrict__ s_3_acc_out,
@@ -679,9 +667,12 @@ LIFTED_KERNEL void gp_grad_k8(const int64_t n, const int64_t d0, const int64_t d
             LIFTED_CHUNK(i, n);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
+                int64_t rest = i;
+                const int64_t i1 = lifted_unravel_step(rest, d1);
+                const int64_t i0 = rest;
                 const double s = s_data[i];
                 const double m_6 = m_6_data[i];
-                const double t_26 = t_26_data[i];
+                const double t_26 = t_26_data[i0 * t_26_s0 + i1 * t_26_s1];
                 const double dk_1 = dk_1_data[i];
                 const double eye = eye_data[i];
                 // linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
@@ -783,7 +774,7 @@ LIFTED_KERNEL void gp_tangent_k1(const int64_t n, const int64_t d0, const int64_
 // gp_tangent_k2: 2-d index space of n elements
 LIFTED_KERNEL void gp_tangent_k2(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_1_data,
-    const double* __restrict__ t_14_data,
+    const double* __restrict__ t_14_data, const int64_t t_14_s0, const int64_t t_14_s1,
     double* __restrict__ t_15_out)
 {
     LIFTED_PARALLEL
@@ -795,8 +786,11 @@ LIFTED_KERNEL void gp_tangent_k2(const int64_t n, const int64_t d0, const int64_
             LIFTED_LOCAL(double, t_15);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
+                int64_t rest = i;
+                const int64_t i1 = lifted_unravel_step(rest, d1);
+                const int64_t i0 = rest;
                 const double m_1 = m_1_data[i];
-                const double t_14 = t_14_data[i];
+                const double t_14 = t_14_data[i0 * t_14_s0 + i1 * t_14_s1];
                 // linalg_gaussian_process.py:9  chol = np.linalg.cholesky(k)
                 LIFTED_AT(t_15) = (m_1 + t_14);
             }
@@ -893,7 +887,7 @@ LIFTED_KERNEL void gp_tangent_k5(const int64_t n, const int64_t d0,
 
 // gp_tangent_k6: 2-d index space of n elements
 LIFTED_KERNEL void gp_tangent_k6(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ t_23_data,
+    const double* __restrict__ t_23_data, const int64_t t_23_s0, const int64_t t_23_s1,
     const double* __restrict__ tk_data,
     double* __restrict__ tlogdet_acc_out)
 {
@@ -906,7 +900,10 @@ LIFTED_KERNEL void gp_tangent_k6(const int64_t n, const int64_t d0, const int64_
             LIFTED_CHUNK(i, n);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double t_23 = t_23_data[i];
+                int64_t rest = i;
+                const int64_t i1 = lifted_unravel_step(rest, d1);
+                const int64_t i0 = rest;
+                const double t_23 = t_23_data[i0 * t_23_s0 + i1 * t_23_s1];
                 const double tk = tk_data[i];
                 // linalg_gaussian_process.py:11  sign, logdet = np.linalg.slogdet(k)
                 const double t_24 = (t_23 * tk);
@@ -945,8 +942,8 @@ LIFTED_KERNEL void gp_tangent_k7(const int64_t n, const int64_t d0,
 
 // gp_tangent_k8: 1-d index space of n elements
 LIFTED_KERNEL void gp_tangent_k8(const int64_t n, const int64_t d0,
-    const double* __restrict__ d_1_data,
-    const double* __restrict__ d_3_data,
+    const double* __restrict__ d_1_data, const int64_t d_1_s0,
+    const double* __restrict__ d_3_data, const int64_t d_3_s0,
     double* __restrict__ s_1_acc_out,
     double* __restrict__ s_3_acc_out)
 {
@@ -960,8 +957,9 @@ LIFTED_KERNEL void gp_tangent_k8(const int64_t n, const int64_t d0,
             LIFTED_CHUNK(i, n);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double d_1 = d_1_data[i];
-                const double d_3 = d_3_data[i];
+                const int64_t i0 = i;
+                const double d_1 = d_1_data[i0 * d_1_s0];
+                const double d_3 = d_3_data[i0 * d_3_s0];
                 // linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
                 const double t_9 = log(d_1);
                 const double t_27 = (d_3 / d_1);
@@ -1002,8 +1000,8 @@ LIFTED_KERNEL void gp_tangent_k9(const int64_t n, const int64_t d0, const int64_
 
 // gp_tangent_k10: 1-d index space of n elements
 LIFTED_KERNEL void gp_tangent_k10(const int64_t n, const int64_t d0,
-    const double* __restrict__ d_2_data,
-    const double* __restrict__ d_4_data,
+    const double* __restrict__ d_2_data, const int64_t d_2_s0,
+    const double* __restrict__ d_4_data, const int64_t d_4_s0,
     double* __restrict__ s_2_acc_out,
     double* __restrict__ s_4_acc_out)
 {
@@ -1017,8 +1015,9 @@ LIFTED_KERNEL void gp_tangent_k10(const int64_t n, const int64_t d0,
             LIFTED_CHUNK(i, n);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double d_2 = d_2_data[i];
-                const double d_4 = d_4_data[i];
+                const int64_t i0 = i;
+                const double d_2 = d_2_data[i0 * d_2_s0];
+                const double d_4 = d_4_data[i0 * d_4_s0];
                 // linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
                 LIFTED_AT(s_2_acc) += d_2;
                 LIFTED_AT(s_4_acc) += d_4;

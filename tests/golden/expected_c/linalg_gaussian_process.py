@@ -17,28 +17,26 @@ _KERNELS = {
     "gp_negative_log_likelihood_k0": {'rank': 3, 'params': [('array', 'f64', ('S', 1, 'S'), True), ('array', 'f64', (1, 'S', 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None, None), 'mode': 'rows', 'perm': (0, 1, 2), 'reduced': 1},
     "gp_negative_log_likelihood_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "gp_negative_log_likelihood_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "gp_negative_log_likelihood_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
-    "gp_negative_log_likelihood_k4": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
+    "gp_negative_log_likelihood_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
+    "gp_negative_log_likelihood_k4": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
     "gp_grad_k0": {'rank': 3, 'params': [('array', 'f64', ('S', 1, 'S'), True), ('array', 'f64', (1, 'S', 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None, None), 'mode': 'rows', 'perm': (0, 1, 2), 'reduced': 1},
     "gp_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "gp_grad_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "gp_grad_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "gp_grad_k4": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "gp_grad_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 1), True), ('array', 'f64', (1, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "gp_grad_k6": {'rank': 2, 'params': [('array', 'f64', ('S', 1), True), ('array', 'f64', (1, 'S'), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "gp_grad_k7": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "gp_grad_k8": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
+    "gp_grad_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "gp_grad_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('array', 'f64', (1, 'S'), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', (1, 'S'), True), ('array', 'f64', ('S', 'S'), True), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "gp_grad_k4": {'rank': 2, 'params': [('array', 'f64', ('S', 1), True), ('array', 'f64', (1, 'S'), True), ('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "gp_grad_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "gp_grad_k6": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
     "gp_tangent_k0": {'rank': 3, 'params': [('array', 'f64', ('S', 1, 'S'), True), ('array', 'f64', (1, 'S', 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None, None), 'mode': 'rows', 'perm': (0, 1, 2), 'reduced': 1},
     "gp_tangent_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "gp_tangent_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "gp_tangent_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "gp_tangent_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "gp_tangent_k4": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "gp_tangent_k5": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "gp_tangent_k6": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
+    "gp_tangent_k6": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
     "gp_tangent_k7": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "gp_tangent_k8": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
+    "gp_tangent_k8": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('reduce', 'f64', 'add', 'f64', False, False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
     "gp_tangent_k9": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "gp_tangent_k10": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
+    "gp_tangent_k10": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('reduce', 'f64', 'add', 'f64', False, False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "linalg_gaussian_process.cu"), _KERNELS)
 
@@ -146,8 +144,6 @@ def gp_grad(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n,d]", y: "f64[n]"):
     x_1 = np.linalg.solve(chol, y)
     alpha = np.linalg.solve(t_5, x_1)
     # linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
-    t_6 = _kernels.gp_grad_k2(y)
-    del y
     d_1 = np.diag(chol)
     del chol
     inv = np.linalg.inv(k)
@@ -160,32 +156,35 @@ def gp_grad(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n,d]", y: "f64[n]"):
     del inv
     m_2 = t_13 @ np.diag(b) @ t_13
     del b
-    t_14 = _kernels.gp_grad_k3(d_1)
-    del d_1
+    t_6, t_14 = _kernels.gp_grad_k2(y, d_1)
+    del y, d_1
     dchol = np.diag(t_14)
     del t_14
-    # linalg_gaussian_process.py:11  sign, logdet = np.linalg.slogdet(k)
-    dk_1 = _kernels.gp_grad_k4(t_13, m_2)
-    del t_13, m_2
     # linalg_gaussian_process.py:10  alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, y))
     x_2 = np.linalg.solve(t_5.T, t_6)
     del t_6
     r = np.expand_dims(x_2, -1)
-    t_18 = _kernels.gp_grad_k5(r, np.expand_dims(alpha, -2))
-    del r, alpha
+    r_1 = np.expand_dims(alpha, -2)
+    del alpha
     r_2 = np.expand_dims(np.linalg.solve(t_5, x_2), -1)
     del x_2
-    dchol_1 = _kernels.gp_grad_k6(r_2, np.expand_dims(x_1, -2), dchol, t_18.T)
-    del r_2, x_1, dchol, t_18
+    r_3 = np.expand_dims(x_1, -2)
+    del x_1
+    # linalg_gaussian_process.py:11  sign, logdet = np.linalg.slogdet(k)
+    dk_1, t_18 = _kernels.gp_grad_k3(t_13, m_2, r, r_1, r_2, r_3, dchol)
+    del t_13, m_2, r, r_1
+    # linalg_gaussian_process.py:10  alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, y))
+    dchol_1 = _kernels.gp_grad_k4(r_2, r_3, dchol, t_18.T)
+    del r_2, r_3, dchol, t_18
     # linalg_gaussian_process.py:9  chol = np.linalg.cholesky(k)
     m_3 = t_5 @ dchol_1
     del dchol_1
     m_4 = np.tril(m_3)
-    t_23 = _kernels.gp_grad_k7(m_4, np.tril(m_3, k=-1))
+    t_23 = _kernels.gp_grad_k5(m_4, np.tril(m_3, k=-1))
     del m_4, m_3
     t_25 = np.linalg.solve(t_5, np.linalg.solve(t_5, t_23).T).T
     del t_5, t_23
-    s_3, s_4 = _kernels.gp_grad_k8(s, e, np.tril(t_25), np.triu(t_25, k=1).T, dk_1, eye)
+    s_3, s_4 = _kernels.gp_grad_k6(s, e, np.tril(t_25), np.triu(t_25, k=1).T, dk_1, eye)
     del s, t_25, dk_1, eye
     # linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
     dlog_noise = s_3 * e_2

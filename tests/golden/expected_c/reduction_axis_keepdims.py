@@ -106,9 +106,9 @@ def normalized_grad(x: "f64[n,d]"):
     # reduction_axis_keepdims.py:8  scale = np.max(np.abs(centered), axis=1)
     r = np.expand_dims(scale, 1)
     del scale
+    s_3 = _kernels.normalized_grad_k3(x, s, r)
     r_1 = np.expand_dims(dscale, 1)
     del dscale
-    s_3 = _kernels.normalized_grad_k3(x, s, r)
     t_4 = _kernels.normalized_grad_k4(r_1, s_3)
     del r_1, s_3
     s_4 = _kernels.normalized_grad_k5(x, s, r, t_4, dcentered)

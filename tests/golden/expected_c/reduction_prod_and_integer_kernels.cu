@@ -126,11 +126,27 @@ LIFTED_DEVICE double lifted_ffloor_divide(double a, double b)
     double f = floor(d);
     return d - f > 0.5 ? f + 1.0 : f;
 }
+// a ** b for a whole exponent 0 <= b <= 1024 by repeated squaring: at most 20 multiplications instead of pow's
+// logarithm and exponential (`t ** j` with j = 0, 1, ..., 127 in a polynomial fit), a few ulps from pow's
+// rounding; pow itself where that is not so: other exponents, and results that overflow or are subnormal (a
+// factor below DBL_MIN has lost bits, and |result| <= every factor when |a| < 1)
+LIFTED_DEVICE double lifted_fpower(double a, double b)
+{
+    if (b >= 0 && b <= 1024 && b == (double)(long long)b) {
+        double result = 1, base = a;
+        for (long long e = (long long)b; e > 0; e /= 2) { if (e % 2) result *= base; if (e > 1) base *= base; }
+        if (b == 0 || (fabs(result) >= 2.2250738585072014e-308 && fabs(result) <= 1.7976931348623157e308) ||
+                (result == 0 && a == 0))
+            return result;
+    }
+    return pow(a, b);
+}
 // one template per operation; the branch on the result type is decided at compile time
 template <class A, class B> LIFTED_DEVICE auto lifted_power(A a, B b) -> decltype(a + b)
 {
     typedef decltype(a + b) R;
-    if ((R)0.5 != 0 || b < 0) return (R)pow((double)a, (double)b);
+    if ((R)0.5 != 0) return (R)lifted_fpower((double)a, (double)b);
+    if (b < 0) return (R)pow((double)a, (double)b);
     R result = 1, base = (R)a;
     for (long long e = (long long)b; e > 0; e /= 2) { if (e % 2) result *= base; base *= base; }
     return result;
@@ -477,6 +493,7 @@ LIFTED_KERNEL void scaled_product_grad_k0(const int64_t n, const int64_t d0, con
 LIFTED_KERNEL void scaled_product_grad_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ p_data,
     const double* __restrict__ x_data,
+    const double* __restrict__ p_1_data,
     double* __restrict__ dx_1_out)
 {
     LIFTED_PARALLEL
@@ -490,42 +507,16 @@ LIFTED_KERNEL void scaled_product_grad_k1(const int64_t n, const int64_t d0, con
                 LIFTED_LANE_INDEX(i);
                 const double p = p_data[i];
                 const double x = x_data[i];
+                const double p_1 = p_1_data[i];
                 // reduction_prod_and_integer_kernels.py:7  return np.prod(1.0 + 0.01 * x) + np.sum(np.prod(x * x + 1.0, axis=0))
                 const double dx = (p * x);
-                LIFTED_AT(dx_1) = (dx + dx);
+                const double dx_1_1 = (dx + dx);
+                const double t_5 = (p_1 * 0.01);
+                LIFTED_AT(dx_1) = (dx_1_1 + t_5);
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 dx_1_out[i] = LIFTED_AT(dx_1);
-            }
-        }
-    }
-}
-
-// scaled_product_grad_k2: 2-d index space of n elements
-LIFTED_KERNEL void scaled_product_grad_k2(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ p_1_data,
-    const double* __restrict__ dx_1_data,
-    double* __restrict__ dx_1_1_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dx_1_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double p_1 = p_1_data[i];
-                const double dx_1 = dx_1_data[i];
-                // reduction_prod_and_integer_kernels.py:7  return np.prod(1.0 + 0.01 * x) + np.sum(np.prod(x * x + 1.0, axis=0))
-                const double t_5 = (p_1 * 0.01);
-                LIFTED_AT(dx_1_1) = (dx_1 + t_5);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dx_1_1_out[i] = LIFTED_AT(dx_1_1);
             }
         }
     }

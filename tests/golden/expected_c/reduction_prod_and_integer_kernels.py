@@ -20,8 +20,7 @@ _KERNELS = {
     "integer_counts_k1": {'rank': 2, 'params': [('array', 'i64', ('S', 'S'), True), ('reduce', 'i64', 'max', 'i64', False, False)], 'dims': [], 'static': (None, None), 'mode': 'columns', 'perm': (1, 0), 'reduced': 1},
     "integer_counts_k2": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('reduce', 'i64', 'add', 'i64', False, False), ('reduce', 'i64', 'mul', 'i64', False, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
     "scaled_product_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "scaled_product_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "scaled_product_grad_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "scaled_product_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "reduction_prod_and_integer_kernels.cu"), _KERNELS)
 
@@ -171,10 +170,6 @@ def scaled_product_grad(x: "f64[n,d]"):
     # reduction_prod_and_integer_kernels.py:7  return np.prod(1.0 + 0.01 * x) + np.sum(np.prod(x * x + 1.0, axis=0))
     p = _prod_others(t_3, axis=0)
     del t_3
-    dx_1 = _kernels.scaled_product_grad_k1(p, x)
-    del p, x
-    p_1 = _prod_others(t_1)
-    del t_1
-    dx_1 = _kernels.scaled_product_grad_k2(p_1, dx_1)
-    del p_1
+    dx_1 = _kernels.scaled_product_grad_k1(p, x, _prod_others(t_1))
+    del p, x, t_1
     return dx_1

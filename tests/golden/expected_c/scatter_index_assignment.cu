@@ -126,11 +126,27 @@ LIFTED_DEVICE double lifted_ffloor_divide(double a, double b)
     double f = floor(d);
     return d - f > 0.5 ? f + 1.0 : f;
 }
+// a ** b for a whole exponent 0 <= b <= 1024 by repeated squaring: at most 20 multiplications instead of pow's
+// logarithm and exponential (`t ** j` with j = 0, 1, ..., 127 in a polynomial fit), a few ulps from pow's
+// rounding; pow itself where that is not so: other exponents, and results that overflow or are subnormal (a
+// factor below DBL_MIN has lost bits, and |result| <= every factor when |a| < 1)
+LIFTED_DEVICE double lifted_fpower(double a, double b)
+{
+    if (b >= 0 && b <= 1024 && b == (double)(long long)b) {
+        double result = 1, base = a;
+        for (long long e = (long long)b; e > 0; e /= 2) { if (e % 2) result *= base; if (e > 1) base *= base; }
+        if (b == 0 || (fabs(result) >= 2.2250738585072014e-308 && fabs(result) <= 1.7976931348623157e308) ||
+                (result == 0 && a == 0))
+            return result;
+    }
+    return pow(a, b);
+}
 // one template per operation; the branch on the result type is decided at compile time
 template <class A, class B> LIFTED_DEVICE auto lifted_power(A a, B b) -> decltype(a + b)
 {
     typedef decltype(a + b) R;
-    if ((R)0.5 != 0 || b < 0) return (R)pow((double)a, (double)b);
+    if ((R)0.5 != 0) return (R)lifted_fpower((double)a, (double)b);
+    if (b < 0) return (R)pow((double)a, (double)b);
     R result = 1, base = (R)a;
     for (long long e = (long long)b; e > 0; e /= 2) { if (e % 2) result *= base; base *= base; }
     return result;
@@ -322,7 +338,7 @@ LIFTED_KERNEL void scatter_rows_k1(const int64_t n, const int64_t d0, const int6
 
 // scatter_rows_k2: 1-d index space of n elements
 LIFTED_KERNEL void scatter_rows_k2(const int64_t n, const int64_t d0,
-    const double* __restrict__ v_2_data,
+    const double* __restrict__ v_2_data, const int64_t v_2_s0,
     const double* __restrict__ v_3_data,
     double* __restrict__ t_2_out)
 {
@@ -335,7 +351,8 @@ LIFTED_KERNEL void scatter_rows_k2(const int64_t n, const int64_t d0,
             LIFTED_LOCAL(double, t_2);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double v_2 = v_2_data[i];
+                const int64_t i0 = i;
+                const double v_2 = v_2_data[i0 * v_2_s0];
                 const double v_3 = v_3_data[i];
                 // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
                 const double t_1 = sin(v_2);
@@ -453,7 +470,7 @@ LIFTED_KERNEL void scatter_rows_grad_k1(const int64_t n, const int64_t d0, const
 
 // scatter_rows_grad_k2: 1-d index space of n elements
 LIFTED_KERNEL void scatter_rows_grad_k2(const int64_t n, const int64_t d0,
-    const double* __restrict__ v_2_data,
+    const double* __restrict__ v_2_data, const int64_t v_2_s0,
     const double* __restrict__ v_3_data,
     double* __restrict__ t_2_out)
 {
@@ -466,7 +483,8 @@ LIFTED_KERNEL void scatter_rows_grad_k2(const int64_t n, const int64_t d0,
             LIFTED_LOCAL(double, t_2);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double v_2 = v_2_data[i];
+                const int64_t i0 = i;
+                const double v_2 = v_2_data[i0 * v_2_s0];
                 const double v_3 = v_3_data[i];
                 // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
                 const double t_1 = sin(v_2);
@@ -648,7 +666,7 @@ LIFTED_KERNEL void scatter_rows_grad_k8(const int64_t n, const int64_t d0, const
 
 // scatter_rows_grad_k9: 1-d index space of n elements
 LIFTED_KERNEL void scatter_rows_grad_k9(const int64_t n, const int64_t d0,
-    const double* __restrict__ v_2_data,
+    const double* __restrict__ v_2_data, const int64_t v_2_s0,
     const double* __restrict__ t_9_data,
     double* __restrict__ t_11_out)
 {
@@ -661,7 +679,8 @@ LIFTED_KERNEL void scatter_rows_grad_k9(const int64_t n, const int64_t d0,
             LIFTED_LOCAL(double, t_11);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double v_2 = v_2_data[i];
+                const int64_t i0 = i;
+                const double v_2 = v_2_data[i0 * v_2_s0];
                 const double t_9 = t_9_data[i];
                 // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
                 const double t_10 = cos(v_2);
@@ -774,8 +793,8 @@ LIFTED_KERNEL void scatter_rows_jvp_k1(const int64_t n, const int64_t d0, const 
 
 // scatter_rows_jvp_k2: 1-d index space of n elements
 LIFTED_KERNEL void scatter_rows_jvp_k2(const int64_t n, const int64_t d0,
-    const double* __restrict__ v_2_data,
-    const double* __restrict__ v_6_data,
+    const double* __restrict__ v_2_data, const int64_t v_2_s0,
+    const double* __restrict__ v_6_data, const int64_t v_6_s0,
     const double* __restrict__ v_3_data,
     const double* __restrict__ v_7_data,
     double* __restrict__ t_2_out,
@@ -791,8 +810,9 @@ LIFTED_KERNEL void scatter_rows_jvp_k2(const int64_t n, const int64_t d0,
             LIFTED_LOCAL(double, t_10);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double v_2 = v_2_data[i];
-                const double v_6 = v_6_data[i];
+                const int64_t i0 = i;
+                const double v_2 = v_2_data[i0 * v_2_s0];
+                const double v_6 = v_6_data[i0 * v_6_s0];
                 const double v_3 = v_3_data[i];
                 const double v_7 = v_7_data[i];
                 // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])

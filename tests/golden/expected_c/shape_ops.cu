@@ -126,11 +126,27 @@ LIFTED_DEVICE double lifted_ffloor_divide(double a, double b)
     double f = floor(d);
     return d - f > 0.5 ? f + 1.0 : f;
 }
+// a ** b for a whole exponent 0 <= b <= 1024 by repeated squaring: at most 20 multiplications instead of pow's
+// logarithm and exponential (`t ** j` with j = 0, 1, ..., 127 in a polynomial fit), a few ulps from pow's
+// rounding; pow itself where that is not so: other exponents, and results that overflow or are subnormal (a
+// factor below DBL_MIN has lost bits, and |result| <= every factor when |a| < 1)
+LIFTED_DEVICE double lifted_fpower(double a, double b)
+{
+    if (b >= 0 && b <= 1024 && b == (double)(long long)b) {
+        double result = 1, base = a;
+        for (long long e = (long long)b; e > 0; e /= 2) { if (e % 2) result *= base; if (e > 1) base *= base; }
+        if (b == 0 || (fabs(result) >= 2.2250738585072014e-308 && fabs(result) <= 1.7976931348623157e308) ||
+                (result == 0 && a == 0))
+            return result;
+    }
+    return pow(a, b);
+}
 // one template per operation; the branch on the result type is decided at compile time
 template <class A, class B> LIFTED_DEVICE auto lifted_power(A a, B b) -> decltype(a + b)
 {
     typedef decltype(a + b) R;
-    if ((R)0.5 != 0 || b < 0) return (R)pow((double)a, (double)b);
+    if ((R)0.5 != 0) return (R)lifted_fpower((double)a, (double)b);
+    if (b < 0) return (R)pow((double)a, (double)b);
     R result = 1, base = (R)a;
     for (long long e = (long long)b; e > 0; e /= 2) { if (e % 2) result *= base; base *= base; }
     return result;
@@ -512,7 +528,7 @@ LIFTED_KERNEL void reshaped_grad_k4(const int64_t n, const int64_t d0,
 // reshaped_grad_k5: 2-d index space of n elements
 LIFTED_KERNEL void reshaped_grad_k5(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dcolumn_data,
-    const double* __restrict__ v_2_data,
+    const double* __restrict__ v_2_data, const int64_t v_2_s0, const int64_t v_2_s1,
     double* __restrict__ dcolumn_1_out)
 {
     LIFTED_PARALLEL
@@ -524,8 +540,11 @@ LIFTED_KERNEL void reshaped_grad_k5(const int64_t n, const int64_t d0, const int
             LIFTED_LOCAL(double, dcolumn_1);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
+                int64_t rest = i;
+                const int64_t i1 = lifted_unravel_step(rest, d1);
+                const int64_t i0 = rest;
                 const double dcolumn = dcolumn_data[i];
-                const double v_2 = v_2_data[i];
+                const double v_2 = v_2_data[i0 * v_2_s0 + i1 * v_2_s1];
                 // shape_ops.py:9  joined = np.concatenate((x, column), axis=1)
                 LIFTED_AT(dcolumn_1) = (dcolumn + v_2);
             }
@@ -567,7 +586,7 @@ LIFTED_KERNEL void reshaped_grad_k6(const int64_t n, const int64_t d0,
 
 // reshaped_grad_k7: 2-d index space of n elements
 LIFTED_KERNEL void reshaped_grad_k7(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ dx_data,
+    const double* __restrict__ dx_data, const int64_t dx_s0, const int64_t dx_s1,
     const double* __restrict__ r_2_data,
     double* __restrict__ dx_1_out)
 {
@@ -580,7 +599,10 @@ LIFTED_KERNEL void reshaped_grad_k7(const int64_t n, const int64_t d0, const int
             LIFTED_LOCAL(double, dx_1);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double dx = dx_data[i];
+                int64_t rest = i;
+                const int64_t i1 = lifted_unravel_step(rest, d1);
+                const int64_t i0 = rest;
+                const double dx = dx_data[i0 * dx_s0 + i1 * dx_s1];
                 const double r_2 = r_2_data[i];
                 // shape_ops.py:7  blocks = x.reshape(3, -1)
                 LIFTED_AT(dx_1) = (dx + r_2);

@@ -22,9 +22,9 @@ _KERNELS = {
     "reshaped_grad_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (6, 5)},
     "reshaped_grad_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (3, 8)},
     "reshaped_grad_k4": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (6,)},
-    "reshaped_grad_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (6, 1)},
+    "reshaped_grad_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), True), ('out', 'f64')], 'dims': [], 'static': (6, 1)},
     "reshaped_grad_k6": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (6,)},
-    "reshaped_grad_k7": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (6, 4)},
+    "reshaped_grad_k7": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (6, 4)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "shape_ops.cu"), _KERNELS)
 
@@ -130,13 +130,11 @@ def reshaped_grad(x: "f64[6,4]", y: "f64[6]"):
     del s_3
     djoined = _kernels.reshaped_grad_k2(joined)
     del joined
-    # shape_ops.py:10  stacked = np.stack((y, y * 2.0), axis=0)
-    b = np.broadcast_to(r, (2, 6))
-    del r
-    # shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
     dblocks = _kernels.reshaped_grad_k3(blocks)
     del blocks
     # shape_ops.py:10  stacked = np.stack((y, y * 2.0), axis=0)
+    b = np.broadcast_to(r, (2, 6))
+    del r
     dy = b[0]
     v_1 = b[1]
     del b

@@ -126,11 +126,27 @@ LIFTED_DEVICE double lifted_ffloor_divide(double a, double b)
     double f = floor(d);
     return d - f > 0.5 ? f + 1.0 : f;
 }
+// a ** b for a whole exponent 0 <= b <= 1024 by repeated squaring: at most 20 multiplications instead of pow's
+// logarithm and exponential (`t ** j` with j = 0, 1, ..., 127 in a polynomial fit), a few ulps from pow's
+// rounding; pow itself where that is not so: other exponents, and results that overflow or are subnormal (a
+// factor below DBL_MIN has lost bits, and |result| <= every factor when |a| < 1)
+LIFTED_DEVICE double lifted_fpower(double a, double b)
+{
+    if (b >= 0 && b <= 1024 && b == (double)(long long)b) {
+        double result = 1, base = a;
+        for (long long e = (long long)b; e > 0; e /= 2) { if (e % 2) result *= base; if (e > 1) base *= base; }
+        if (b == 0 || (fabs(result) >= 2.2250738585072014e-308 && fabs(result) <= 1.7976931348623157e308) ||
+                (result == 0 && a == 0))
+            return result;
+    }
+    return pow(a, b);
+}
 // one template per operation; the branch on the result type is decided at compile time
 template <class A, class B> LIFTED_DEVICE auto lifted_power(A a, B b) -> decltype(a + b)
 {
     typedef decltype(a + b) R;
-    if ((R)0.5 != 0 || b < 0) return (R)pow((double)a, (double)b);
+    if ((R)0.5 != 0) return (R)lifted_fpower((double)a, (double)b);
+    if (b < 0) return (R)pow((double)a, (double)b);
     R result = 1, base = (R)a;
     for (long long e = (long long)b; e > 0; e /= 2) { if (e % 2) result *= base; base *= base; }
     return result;
@@ -306,42 +322,10 @@ LIFTED_KERNEL void polar_k0(const int64_t n, const int64_t d0,
 LIFTED_KERNEL void polar_vjp_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ theta_data,
     const double* __restrict__ r_data,
-    double* __restrict__ t_1_out,
-    double* __restrict__ t_3_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_1);
-            LIFTED_LOCAL(double, t_3);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double theta = theta_data[i];
-                const double r = r_data[i];
-                // vjp_tuple_outputs.py:7  return r * np.cos(theta), r * np.sin(theta)
-                const double t = cos(theta);
-                LIFTED_AT(t_1) = (r * t);
-                const double t_2 = sin(theta);
-                LIFTED_AT(t_3) = (r * t_2);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_1_out[i] = LIFTED_AT(t_1);
-                t_3_out[i] = LIFTED_AT(t_3);
-            }
-        }
-    }
-}
-
-// polar_vjp_k1: 1-d index space of n elements
-LIFTED_KERNEL void polar_vjp_k1(const int64_t n, const int64_t d0,
-    const double* __restrict__ theta_data,
     const double* __restrict__ ct_1_data,
-    const double* __restrict__ r_data,
     const double* __restrict__ ct_0_data,
+    double* __restrict__ t_1_out,
+    double* __restrict__ t_3_out,
     double* __restrict__ dr_1_out,
     double* __restrict__ dtheta_1_out)
 {
@@ -351,17 +335,21 @@ LIFTED_KERNEL void polar_vjp_k1(const int64_t n, const int64_t d0,
         LIFTED_FOR(i, n)
         {
             LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, t_1);
+            LIFTED_LOCAL(double, t_3);
             LIFTED_LOCAL(double, dr_1);
             LIFTED_LOCAL(double, dtheta_1);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 const double theta = theta_data[i];
-                const double ct_1 = ct_1_data[i];
                 const double r = r_data[i];
+                const double ct_1 = ct_1_data[i];
                 const double ct_0 = ct_0_data[i];
                 // vjp_tuple_outputs.py:7  return r * np.cos(theta), r * np.sin(theta)
                 const double t = cos(theta);
+                LIFTED_AT(t_1) = (r * t);
                 const double t_2 = sin(theta);
+                LIFTED_AT(t_3) = (r * t_2);
                 // reverse sweep
                 // vjp_tuple_outputs.py:7  return r * np.cos(theta), r * np.sin(theta)
                 const double dr = (ct_1 * t_2);
@@ -375,6 +363,8 @@ LIFTED_KERNEL void polar_vjp_k1(const int64_t n, const int64_t d0,
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
+                t_1_out[i] = LIFTED_AT(t_1);
+                t_3_out[i] = LIFTED_AT(t_3);
                 dr_1_out[i] = LIFTED_AT(dr_1);
                 dtheta_1_out[i] = LIFTED_AT(dtheta_1);
             }

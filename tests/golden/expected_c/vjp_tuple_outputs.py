@@ -14,8 +14,7 @@ __lifted_transforms__ = {
 }
 _KERNELS = {
     "polar_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "polar_vjp_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "polar_vjp_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "polar_vjp_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "vjp_tuple_outputs.cu"), _KERNELS)
 
@@ -82,13 +81,10 @@ def polar(r: "f64[n]", theta: "f64[n]"):
 
 def polar_vjp(r: "f64[n]", theta: "f64[n]", ct):
     _check_args('polar_vjp', r, theta)
-    # vjp_tuple_outputs.py:7  return r * np.cos(theta), r * np.sin(theta)
-    t_1, t_3 = _kernels.polar_vjp_k0(theta, r)
     ct_0 = ct[0]
     ct_1 = ct[1]
     del ct
-    # reverse sweep
     # vjp_tuple_outputs.py:7  return r * np.cos(theta), r * np.sin(theta)
-    dr_1, dtheta_1 = _kernels.polar_vjp_k1(theta, ct_1, r, ct_0)
-    del theta, ct_1, r, ct_0
+    t_1, t_3, dr_1, dtheta_1 = _kernels.polar_vjp_k0(theta, r, ct_1, ct_0)
+    del theta, r, ct_1, ct_0
     return ((t_1, t_3), (dr_1, dtheta_1))

@@ -15,11 +15,11 @@ __lifted_transforms__ = {
 }
 _KERNELS = {
     "pick_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "pick_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "pick_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "pick_rows_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "pick_rows_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "pick_rows_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 1), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "pick_all_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "pick_all_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "pick_all_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 1), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "pick_all_k2": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 1), True), ('array', 'f64', (None, None, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None, None)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "vmap_indexing_and_updates.cu"), _KERNELS)

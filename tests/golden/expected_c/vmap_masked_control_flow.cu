@@ -126,11 +126,27 @@ LIFTED_DEVICE double lifted_ffloor_divide(double a, double b)
     double f = floor(d);
     return d - f > 0.5 ? f + 1.0 : f;
 }
+// a ** b for a whole exponent 0 <= b <= 1024 by repeated squaring: at most 20 multiplications instead of pow's
+// logarithm and exponential (`t ** j` with j = 0, 1, ..., 127 in a polynomial fit), a few ulps from pow's
+// rounding; pow itself where that is not so: other exponents, and results that overflow or are subnormal (a
+// factor below DBL_MIN has lost bits, and |result| <= every factor when |a| < 1)
+LIFTED_DEVICE double lifted_fpower(double a, double b)
+{
+    if (b >= 0 && b <= 1024 && b == (double)(long long)b) {
+        double result = 1, base = a;
+        for (long long e = (long long)b; e > 0; e /= 2) { if (e % 2) result *= base; if (e > 1) base *= base; }
+        if (b == 0 || (fabs(result) >= 2.2250738585072014e-308 && fabs(result) <= 1.7976931348623157e308) ||
+                (result == 0 && a == 0))
+            return result;
+    }
+    return pow(a, b);
+}
 // one template per operation; the branch on the result type is decided at compile time
 template <class A, class B> LIFTED_DEVICE auto lifted_power(A a, B b) -> decltype(a + b)
 {
     typedef decltype(a + b) R;
-    if ((R)0.5 != 0 || b < 0) return (R)pow((double)a, (double)b);
+    if ((R)0.5 != 0) return (R)lifted_fpower((double)a, (double)b);
+    if (b < 0) return (R)pow((double)a, (double)b);
     R result = 1, base = (R)a;
     for (long long e = (long long)b; e > 0; e /= 2) { if (e % 2) result *= base; base *= base; }
     return result;
@@ -492,33 +508,8 @@ LIFTED_KERNEL void halve_batched_k0(const int64_t n, const int64_t d0,
 LIFTED_KERNEL void halve_batched_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     const double s,
-    double* __restrict__ v_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, v);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double x = x_data[i];
-                // vmap_masked_control_flow.py:16  v = x * np.sum(y)
-                LIFTED_AT(v) = (x * s);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                v_out[i] = LIFTED_AT(v);
-            }
-        }
-    }
-}
-
-// halve_batched_k2: 1-d index space of n elements
-LIFTED_KERNEL void halve_batched_k2(const int64_t n, const int64_t d0,
-    const double* __restrict__ v_data,
     const int64_t* __restrict__ steps_data,
+    double* __restrict__ v_out,
     bool* __restrict__ mask_2_out)
 {
     LIFTED_PARALLEL
@@ -527,26 +518,30 @@ LIFTED_KERNEL void halve_batched_k2(const int64_t n, const int64_t d0,
         LIFTED_FOR(i, n)
         {
             LIFTED_CHUNK(i, n);
+            LIFTED_LOCAL(double, v);
             LIFTED_LOCAL(bool, mask_2);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double v = v_data[i];
+                const double x = x_data[i];
                 const int64_t steps = steps_data[i];
+                // vmap_masked_control_flow.py:16  v = x * np.sum(y)
+                LIFTED_AT(v) = (x * s);
                 // vmap_masked_control_flow.py:18  while v > 0.1 and steps < 50:
-                const bool mask = (v > 0.1);
+                const bool mask = (LIFTED_AT(v) > 0.1);
                 const bool mask_1 = (steps < 50);
                 LIFTED_AT(mask_2) = (mask && mask_1);
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
+                v_out[i] = LIFTED_AT(v);
                 mask_2_out[i] = LIFTED_AT(mask_2);
             }
         }
     }
 }
 
-// halve_batched_k3: 1-d index space of n elements
-LIFTED_KERNEL void halve_batched_k3(const int64_t n, const int64_t d0,
+// halve_batched_k2: 1-d index space of n elements
+LIFTED_KERNEL void halve_batched_k2(const int64_t n, const int64_t d0,
     const bool* __restrict__ active_data,
     const double* __restrict__ v_1_data,
     const double v_2,
@@ -692,7 +687,7 @@ LIFTED_KERNEL void partial_sum_batched_k3(const int64_t n, const int64_t d0,
     const bool* __restrict__ mask_data,
     const double* __restrict__ s_1_data,
     const double v_2,
-    const double* __restrict__ v_3_data,
+    const double* __restrict__ v_3_data, const int64_t v_3_s0,
     double* __restrict__ s_3_out)
 {
     LIFTED_PARALLEL
@@ -704,9 +699,10 @@ LIFTED_KERNEL void partial_sum_batched_k3(const int64_t n, const int64_t d0,
             LIFTED_LOCAL(double, s_3);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
+                const int64_t i0 = i;
                 const bool mask = mask_data[i];
                 const double s_1 = s_1_data[i];
-                const double v_3 = v_3_data[i];
+                const double v_3 = v_3_data[i0 * v_3_s0];
                 // vmap_masked_control_flow.py:27  for i in range(m):
                 const double t_1 = ((mask) ? (s_1) : (v_2));
                 // vmap_masked_control_flow.py:28  s = s + x[i]

@@ -23,13 +23,12 @@ _KERNELS = {
     "safe_log_batched_k2": {'rank': 2, 'params': [('array', 'bool', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
     "safe_log_batched_k3": {'rank': 1, 'params': [('array', 'bool', ('S',), False), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "halve_batched_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
-    "halve_batched_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "halve_batched_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'i64', ('S',), False), ('out', 'bool')], 'dims': [], 'static': (None,)},
-    "halve_batched_k3": {'rank': 1, 'params': [('array', 'bool', ('S',), False), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'i64', ('S',), False), ('scalar', 'i64'), ('scalar', 'f64'), ('out', 'f64'), ('out', 'i64'), ('out', 'bool')], 'dims': [], 'static': (None,)},
+    "halve_batched_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'i64', ('S',), False), ('out', 'f64'), ('out', 'bool')], 'dims': [], 'static': (None,)},
+    "halve_batched_k2": {'rank': 1, 'params': [('array', 'bool', ('S',), False), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'i64', ('S',), False), ('scalar', 'i64'), ('scalar', 'f64'), ('out', 'f64'), ('out', 'i64'), ('out', 'bool')], 'dims': [], 'static': (None,)},
     "partial_sum_batched_k0": {'rank': 1, 'params': [('array', 'i64', ('S',), False), ('out', 'i64'), ('reduce', 'i64', 'max', 'i64', False, False)], 'dims': [], 'static': (None,)},
     "partial_sum_batched_k1": {'rank': 1, 'params': [('scalar', 'i64'), ('array', 'i64', ('S',), False), ('out', 'bool')], 'dims': [], 'static': (None,)},
     "partial_sum_batched_k2": {'rank': 2, 'params': [('array', 'bool', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "partial_sum_batched_k3": {'rank': 1, 'params': [('array', 'bool', ('S',), False), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "partial_sum_batched_k3": {'rank': 1, 'params': [('array', 'bool', ('S',), False), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'f64', ('S',), True), ('out', 'f64')], 'dims': [], 'static': (None,)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "vmap_masked_control_flow.cu"), _KERNELS)
 
@@ -178,12 +177,13 @@ def halve_batched(x: "f64[B]", y: "f64[n]"):
     B = x.shape[0]
     # vmap_masked_control_flow.py:16  v = x * np.sum(y)
     s = _kernels.halve_batched_k0(y)
-    v = _kernels.halve_batched_k1(x, s)
-    del x, s
     # vmap_masked_control_flow.py:18  while v > 0.1 and steps < 50:
     steps = np.broadcast_to(0, (B,)).copy()
     del B
-    mask_2 = _kernels.halve_batched_k2(v, steps)
+    # vmap_masked_control_flow.py:16  v = x * np.sum(y)
+    v, mask_2 = _kernels.halve_batched_k1(x, s, steps)
+    del x, s
+    # vmap_masked_control_flow.py:18  while v > 0.1 and steps < 50:
     v_1 = v
     steps_1 = steps
     active = mask_2
@@ -192,12 +192,11 @@ def halve_batched(x: "f64[B]", y: "f64[n]"):
         if not some:
             break
         first = np.argmax(active)
-        v_2 = v_1[first]
-        v_3 = steps_1[first]
-        del first
         # vmap_masked_control_flow.py:19  v = v * 0.5 + 0.01 * y[0]
-        v_6, steps_3, active_1 = _kernels.halve_batched_k3(active, v_1, v_2, steps_1, v_3, 0.01 * y[0])
-        del v_2, v_3
+        t_3 = 0.01 * y[0]
+        # vmap_masked_control_flow.py:18  while v > 0.1 and steps < 50:
+        v_6, steps_3, active_1 = _kernels.halve_batched_k2(active, v_1, v_1[first], steps_1, steps_1[first], t_3)
+        del first, t_3
         v_1 = v_6
         steps_1 = steps_3
         active = active_1
@@ -220,11 +219,12 @@ def partial_sum_batched(x: "f64[B,n]", m: "i64[B]"):
         v_1 = mask[:, None]
         t = _kernels.partial_sum_batched_k2(v_1, x, x[first])
         del v_1
-        v_2 = s_1[first]
-        del first
         # vmap_masked_control_flow.py:28  s = s + x[i]
-        s_3 = _kernels.partial_sum_batched_k3(mask, s_1, v_2, t[:, k])
-        del mask, v_2, t
+        v_3 = t[:, k]
+        del t
+        # vmap_masked_control_flow.py:27  for i in range(m):
+        s_3 = _kernels.partial_sum_batched_k3(mask, s_1, s_1[first], v_3)
+        del mask, first, v_3
         s_1 = s_3
     del longest, s, trips, x
     return s_1

@@ -126,11 +126,27 @@ LIFTED_DEVICE double lifted_ffloor_divide(double a, double b)
     double f = floor(d);
     return d - f > 0.5 ? f + 1.0 : f;
 }
+// a ** b for a whole exponent 0 <= b <= 1024 by repeated squaring: at most 20 multiplications instead of pow's
+// logarithm and exponential (`t ** j` with j = 0, 1, ..., 127 in a polynomial fit), a few ulps from pow's
+// rounding; pow itself where that is not so: other exponents, and results that overflow or are subnormal (a
+// factor below DBL_MIN has lost bits, and |result| <= every factor when |a| < 1)
+LIFTED_DEVICE double lifted_fpower(double a, double b)
+{
+    if (b >= 0 && b <= 1024 && b == (double)(long long)b) {
+        double result = 1, base = a;
+        for (long long e = (long long)b; e > 0; e /= 2) { if (e % 2) result *= base; if (e > 1) base *= base; }
+        if (b == 0 || (fabs(result) >= 2.2250738585072014e-308 && fabs(result) <= 1.7976931348623157e308) ||
+                (result == 0 && a == 0))
+            return result;
+    }
+    return pow(a, b);
+}
 // one template per operation; the branch on the result type is decided at compile time
 template <class A, class B> LIFTED_DEVICE auto lifted_power(A a, B b) -> decltype(a + b)
 {
     typedef decltype(a + b) R;
-    if ((R)0.5 != 0 || b < 0) return (R)pow((double)a, (double)b);
+    if ((R)0.5 != 0) return (R)lifted_fpower((double)a, (double)b);
+    if (b < 0) return (R)pow((double)a, (double)b);
     R result = 1, base = (R)a;
     for (long long e = (long long)b; e > 0; e /= 2) { if (e % 2) result *= base; base *= base; }
     return result;
@@ -358,7 +374,7 @@ LIFTED_KERNEL void ensemble_k0(const int64_t n, const int64_t d0, const int64_t 
 
 // ensemble_k1: 2-d index space of n elements
 LIFTED_KERNEL void ensemble_k1(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ m_1_data,
+    const double* __restrict__ m_1_data, const int64_t m_1_s0, const int64_t m_1_s1,
     const double* __restrict__ params_1_1_data, const int64_t params_1_1_s0, const int64_t params_1_1_s1,
     double* __restrict__ out_1_out)
 {
@@ -374,7 +390,7 @@ LIFTED_KERNEL void ensemble_k1(const int64_t n, const int64_t d0, const int64_t 
                 int64_t rest = i;
                 const int64_t i1 = lifted_unravel_step(rest, d1);
                 const int64_t i0 = rest;
-                const double m_1 = m_1_data[i];
+                const double m_1 = m_1_data[i0 * m_1_s0 + i1 * m_1_s1];
                 const double params_1_1 = params_1_1_data[i0 * params_1_1_s0 + i1 * params_1_1_s1];
                 // vmap_tree_prefix_axes.py:9  out = x @ W + b
                 LIFTED_AT(out_1) = (m_1 + params_1_1);

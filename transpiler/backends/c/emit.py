@@ -28,9 +28,10 @@ class _Emitter:
     (`LIFTED_LANES`, a SIMD loop over the chunk), and a value read outside the lane block that made it lives in a
     lane array (`LIFTED_LOCAL`, read as `LIFTED_AT(x)`). On the GPU each thread is one lane and the macros vanish."""
 
-    def __init__(self, kernel: Kernel, source_file: str):
+    def __init__(self, kernel: Kernel, source_file: str, strided: frozenset = frozenset()):
         self.kernel = kernel
         self.source_file = source_file
+        self.strided = strided  # ids of inputs the host passes as strided views (see layouts.py)
         self.names: dict = {}
         self.taken = set(RESERVED)
         self.rank = len(kernel.shape)
@@ -196,7 +197,7 @@ class _Emitter:
             self.prologue.append(f"const {ctype} {name} = {pointer}[0];")
             self.single.add(id(var))
             return
-        if var.type.shape == self.kernel.shape and self.mode != "columns":
+        if var.type.shape == self.kernel.shape and self.mode != "columns" and id(var) not in self.strided:
             self.params.append(Param("array", f"const {ctype}* __restrict__ {pointer}",
                                      (var.type.dtype, layout, False)))
             self.inputs[id(var)] = (pointer, None)
@@ -459,5 +460,7 @@ def _undefined(atom) -> bool:
     return isinstance(atom, Const) and atom.value is None
 
 
-def emit_kernel(kernel: Kernel, source_file: str) -> EmittedKernel:
-    return _Emitter(kernel, source_file).emit()
+def emit_kernel(kernel: Kernel, source_file: str, strided: frozenset = frozenset()) -> EmittedKernel:
+    """The kernel's C text and launch spec; `strided`: ids of inputs to read through strides even where they
+    have the kernel's whole shape (views, see layouts.py)."""
+    return _Emitter(kernel, source_file, strided).emit()

@@ -4,10 +4,11 @@ A region is a run of top-level statements over one index space S (a static shape
 result has shape S (operands broadcast to it), array creation, loops and branches whose every statement is
 elementwise over S (each element runs the whole loop, its tape in per-thread storage), and reductions over all
 of S at its end, or over some of S's axes (then the region is straight-line: each output element of the reduction
-is one row or column of S, see `Kernel.axes`). Scalar arithmetic and view-making shape ops (a cotangent's
-`expand_dims` before it broadcasts) among them are hoisted to the host; anything else (GEMMs, indexing, other
-shape ops) stays host code between kernels. A loop that cannot run per element stays a host loop whose body is
-cut into regions in turn.
+is one row or column of S, see `Kernel.axes`). Pure host equations among them that read nothing the region
+computes (scalar arithmetic, a cotangent's `expand_dims` before it broadcasts, a row gather, a GEMM) are hoisted
+to the host before the launch; anything else (work reading the region's values, in-place updates, effects) stays
+host code between kernels. A loop that cannot run per element stays a host loop whose body is cut into regions
+in turn.
 """
 from __future__ import annotations
 
@@ -21,7 +22,6 @@ from ...primitives.registry import Primitive
 from .region import CREATION, REDUCTIONS, TAPE_OPS, Region, fits, is_element_eqn, is_tape
 from .remat import element_bytes, rematerialize
 
-VIEWS = {"expand_dims", "reshape", "squeeze", "broadcast_to"}  # host shape ops that only make a view
 SIBLING_WINDOW = 256  # statements searched, after a region ends, for sibling reductions that may join it
 
 
@@ -140,12 +140,17 @@ def _in_kernel(stmt, shape: tuple, top: bool, banned: set[int]) -> bool:
 
 
 def _hoistable(stmt) -> bool:
-    """Host work that may run before the region's launch: scalar arithmetic, and views of arrays."""
+    """Host work that may run before the region's launch (the caller checks it reads nothing the region
+    defines): any pure host equation, i.e. one that writes no array in place, has no effect or run-time check,
+    and touches no tape. A region's statements only make new arrays, so moving such an equation above them
+    changes no value, and the region's element work around it (`x * main[i, 0] + main[i, 4]`, a row gathered
+    between two operations) stays one kernel instead of two launches around a host `getitem`."""
     if not isinstance(stmt, Eqn) or stmt.prim.statement or stmt.prim.name in TAPE_OPS or \
-            stmt.prim.family == "launch":
+            stmt.prim.family in ("launch", "effect") or stmt.prim.extra.get("check") or \
+            stmt.prim.extra.get("in_place"):
         return False
-    return stmt.prim.name in VIEWS or all(o.type.shape == () for o in stmt.outs) and \
-        all(a.type.shape == () for a in stmt.args)
+    scalar = all(o.type.shape == () for o in stmt.outs) and all(a.type.shape == () for a in stmt.args)
+    return scalar or _natural_shape(stmt) is None  # element work starts a region of its own instead
 
 
 def _reduced(stmts: list) -> set[int]:
@@ -158,10 +163,10 @@ def _pure_eqn(stmt) -> bool:
 
 
 class _Partitioner:
-    def __init__(self, name: str, banned: set[int], host_zeros: bool):
+    def __init__(self, name: str, banned: set[int], host_fills: bool):
         self.name = name
         self.banned = banned
-        self.host_zeros = host_zeros
+        self.host_fills = host_fills
         self.kernels: list[Kernel] = []
 
     def block(self, stmts: list, tail: list) -> list:
@@ -179,10 +184,11 @@ class _Partitioner:
             reads |= {id(v) for v in free_values([*item.hoisted, *item.body] if isinstance(item, Region) else [item])}
         out: list = []
         for k, item in enumerate(items):
-            if isinstance(item, Region) and self.host_zeros and \
-                    all(isinstance(s, Eqn) and s.prim.name in ("zeros", "zeros_like") for s in item.stmts):
-                # NumPy's zeros come from calloc: pages the OS zeroes when first written, where a kernel would
-                # write every zero itself (one more pass over the array)
+            if isinstance(item, Region) and self.host_fills and \
+                    all(isinstance(s, Eqn) and s.prim.name in CREATION for s in item.stmts):
+                # nothing to fuse: NumPy's fill is as fast as a kernel's and cheaper than a launch (`np.ones(1)`),
+                # and its zeros come from calloc (pages the OS zeroes when first written, where a kernel would
+                # write every zero itself: one more pass over the array)
                 out += item.hoisted + [s for s in item.stmts if id(s.out) in later[k]]
             elif isinstance(item, Region):
                 out += item.hoisted + self._launch(item, later[k], tape_news)
@@ -198,6 +204,7 @@ class _Partitioner:
         queue = list(stmts)
         items: list = []
         region: Region | None = None
+        pending: list = []  # hoistable statements after the region's last one: hoisted only if another joins
         k = 0
         while k < len(queue):
             stmt = queue[k]
@@ -205,13 +212,18 @@ class _Partitioner:
                 defined = {id(v) for s in region.stmts for v in _defs(s)}
                 reads_region = any(id(a) in defined for a in statement_uses(stmt))
                 if not reads_region and _hoistable(stmt):
-                    region.hoisted.append(stmt)
+                    pending.append(stmt)
                     k += 1
                     continue
                 if self._can_join(stmt, region.stmts, region.shape):
                     region.stmts.append(stmt)
+                    region.hoisted += pending
+                    pending = []
                     k += 1
                     continue
+                # the pending statements keep their place after the launch: the cut goes on from the first of them
+                k -= len(pending)
+                pending = []
                 pulled = self._siblings(region, queue, k)
                 region.stmts += [queue[j] for j in sorted(pulled)]
                 queue = [s for j, s in enumerate(queue) if j not in pulled]
@@ -225,7 +237,7 @@ class _Partitioner:
                 items.append(stmt)
             k += 1
         if region is not None:
-            items.append(region)
+            items += [region, *pending]
         return items
 
     def _can_join(self, stmt, region: list, shape: tuple) -> bool:
@@ -320,8 +332,8 @@ def _tape_eqns(block: list):
     return [e for e in equations(block) if e.prim.name in ("push", "pop")]
 
 
-def fuse(fn: Function, host_zeros: bool = False) -> tuple[Function, list[Kernel]]:
-    """The host function (regions replaced by launches) and its kernels. `host_zeros`: an array of zeros that
+def fuse(fn: Function, host_fills: bool = False) -> tuple[Function, list[Kernel]]:
+    """The host function (regions replaced by launches) and its kernels. `host_fills`: an array of zeros that
     nothing else joins is NumPy's `np.zeros` on the host (the CPU target), not a kernel.
 
     A tape must live in one kernel or on the host: a loop that pushes in one kernel and pops in another (or
@@ -329,7 +341,7 @@ def fuse(fn: Function, host_zeros: bool = False) -> tuple[Function, list[Kernel]
     cannot compute before the launch (its bounds computed inside the kernel)."""
     banned: set[int] = set()
     while True:
-        partitioner = _Partitioner(fn.name, banned, host_zeros)
+        partitioner = _Partitioner(fn.name, banned, host_fills)
         body = partitioner.block(fn.body, [a for a in result_atoms(fn.result) if isinstance(a, Var)])
         split = _split_tapes(body, partitioner.kernels)
         unsized = [loops[0] for k in partitioner.kernels for _, loops in pushes_with_loops(k.body)

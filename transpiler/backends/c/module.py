@@ -11,9 +11,11 @@ from ...ir.arena import one_compilation
 from ..numpy_backend import render_function
 from ..templates import render_module
 from .emit import emit_kernel
+from .einsum_matmul import route_einsums
 from .fusion import fuse, module_arrays
 from .gemm import route_gemms
 from .host_code import argument_names, runs_numpy_on_arrays
+from .layouts import strided_values
 
 TARGETS = {"c": "cpu", "cuda": "cuda"}  # backend name -> the runtime module that loads its kernels
 
@@ -45,15 +47,15 @@ def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: 
     for fn in lowered.functions:
         fn = eliminate_dead_code(fn)
         constants |= {c.value.name for c in module_arrays(fn.body) if c.type.shape != ()}
-        host, kernels = fuse(fn, host_zeros=target == "c")
-        if target == "cuda":
-            host = route_gemms(host)
+        host, kernels = fuse(fn, host_fills=target == "c")
+        host = route_gemms(host) if target == "cuda" else route_einsums(host)
         rendered.append(render_function(host, display, delete_dead, check_args))
         if target == "cuda":  # the public function calls the body through lifted.cuda.call (device arrays)
             public = rendered[-1]
             rendered[-1] = dataclasses.replace(public, name=f"_{fn.name}_body", doc=None)
             entries.append((public, rendered[-1].name, ", ".join(argument_names(host)), runs_numpy_on_arrays(host)))
-        emitted += [emit_kernel(k, display) for k in kernels]
+        strided = frozenset(strided_values(host))
+        emitted += [emit_kernel(k, display, strided) for k in kernels]
     common = dict(version=VERSION, source_path=path, source_hash=source_hash(text))
     kernels_text = render_module("c_kernels.cu.j2", kernels=emitted, **common)
     imports = set().union(*[f.imports for f in rendered + ([module_block] if module_block else [])])
