@@ -174,3 +174,17 @@ def test_column_arithmetic_is_pythons_item_by_item(name, op):
                 continue
             assert got == expected or (got != got and expected != expected), (a, b, got, expected)
             assert type(got) is type(expected) or isinstance(expected, type), (a, b, got, expected)
+
+
+def test_negative_power_of_ints_that_may_be_pythons_or_numpys_is_refused():
+    """A Python int to a negative power is a float, a NumPy int's fails: where a value may be either in different
+    worlds, a TypeError that says so (found by the slow fuzzers: NumPy's ValueError where Python gave floats)."""
+    source = _source("m = zeros(2)\n    m[dd(2)] += d(2)\n    v = d(2) if d(2) else m[dd(2)]\n    return v ** -1")
+    assert all(isinstance(outcome, float) for outcome in enumerate_distribution(source, "f"))
+    with pytest.raises(TypeError, match="may be Python ints"):
+        compile_dist(source)["f"](semiring="fraction")
+    numpy_only = _source("m = zeros(2)\n    m[dd(2)] += d(2)\n    return m[dd(2)] ** -1")
+    with pytest.raises(ValueError):
+        enumerate_distribution(numpy_only, "f")
+    with pytest.raises(ValueError, match="negative integer powers"):
+        compile_dist(numpy_only)["f"](semiring="fraction")

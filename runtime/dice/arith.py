@@ -81,14 +81,21 @@ def power(base, exponent):
     return _each_pair(lambda b, e: pow(float(b), float(e)), base, exponent)
 
 
-def numpy_power(base, exponent):
+MAYBE_PYTHON_POWER = ("an integer to a negative power, of values that may be Python ints (Python: a float) or NumPy "
+                      "ints (Python: a ValueError) in different worlds")
+
+
+def numpy_power(base, exponent, python: bool = False):
     """`base ** exponent` where an operand may be a NumPy value: NumPy's `**`, but a float result is computed
     as NumPy's scalars compute it (Python's world holds scalars), since the vectorised loop over a column may
-    round a power differently in the last bit."""
+    round a power differently in the last bit. `python`: both operands may also be Python numbers, so an integer
+    to a negative power has no one answer (refused, never another number)."""
+    base, exponent = np.asanyarray(base), np.asanyarray(exponent)
+    if python and base.dtype.kind in "biu" and exponent.dtype.kind in "biu" and np.any(exponent < 0):
+        raise TypeError(f"{MAYBE_PYTHON_POWER}; convert with float(...) or int(...) where the value is made")
     result = np.power(base, exponent)
     if np.asarray(result).dtype.kind != "f":
         return result
-    base, exponent = np.asanyarray(base), np.asanyarray(exponent)
     return _each_pair(lambda b, e: b ** e, base, exponent)
 
 

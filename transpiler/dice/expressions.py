@@ -181,8 +181,9 @@ class ExpressionLowering:
         left, right = self.python_arithmetic(op, left, right, where=node)
         checked = self.checked_arithmetic(op, left, right)
         if checked is not None:
-            numpy = True if op in _CHECKED_DIVISION and (left.numpy or right.numpy) else None
-            result = self.elementwise(lambda a, b: cg.call(checked, a, b, numpy=numpy), left, right)
+            flags = {"numpy": True if left.numpy or right.numpy else None} if op in _CHECKED_DIVISION else \
+                {"python": True if checked == "dice.arith.numpy_power" and left.python and right.python else None}
+            result = self.elementwise(lambda a, b: cg.call(checked, a, b, **flags), left, right)
         else:
             result = self.elementwise(lambda a, b: cg.binop(op, a, b), left, right)
         return dataclasses.replace(result, **result_kinds(op, *operands))
