@@ -6,8 +6,9 @@ Transforms produce IR again, so their output can be transformed and rendered by 
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any, Callable, Union
 
 from .arena import hold
 from .types import TensorType
@@ -243,3 +244,23 @@ class Function:
     in_tree: list | None = None
     out_tree: tuple | None = None
     defaults: dict | None = None  # user-facing parameter name -> its numeric default (`l2: "f64[]" = 0.1`)
+
+
+def rewrite_equations(fn: Function, rewrite: Callable[[Eqn], Eqn]) -> Function:
+    """`fn` with each equation of every block (inside branches and loops too) replaced by `rewrite(eqn)`."""
+    return dataclasses.replace(fn, body=_rewritten(fn.body, rewrite))
+
+
+def _rewritten(block: list, rewrite: Callable[[Eqn], Eqn]) -> list:
+    out = []
+    for stmt in block:
+        if isinstance(stmt, If):
+            stmt = dataclasses.replace(stmt, then_body=_rewritten(stmt.then_body, rewrite),
+                                       else_body=_rewritten(stmt.else_body, rewrite))
+        elif isinstance(stmt, Loop):
+            stmt = dataclasses.replace(stmt, cond_body=_rewritten(stmt.cond_body, rewrite),
+                                       body=_rewritten(stmt.body, rewrite))
+        else:
+            stmt = rewrite(stmt)
+        out.append(stmt)
+    return out

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from ...ir import Eqn, Function, If, Loop
+from ...ir import Eqn, Function, rewrite_equations
 from ...ir.types import ShapeError, TensorType
 from ...primitives.linalg import parse_einsum
 from ...primitives.registry import Primitive
@@ -83,20 +83,13 @@ STACKED_MATMUL = Primitive(name="stacked_matmul", infer=lambda types, params: Te
 
 def route_einsums(fn: Function) -> Function:
     """The host function with each einsum that is a stacked matrix product rendered as `np.matmul`."""
-    return dataclasses.replace(fn, body=_block(fn.body))
+    return rewrite_equations(fn, _as_stacked_matmul)
 
 
-def _block(stmts: list) -> list:
-    out = []
-    for stmt in stmts:
-        if isinstance(stmt, If):
-            stmt = dataclasses.replace(stmt, then_body=_block(stmt.then_body), else_body=_block(stmt.else_body))
-        elif isinstance(stmt, Loop):
-            stmt = dataclasses.replace(stmt, cond_body=_block(stmt.cond_body), body=_block(stmt.body))
-        elif stmt.prim.name == "einsum" and len(stmt.args) == 2 and stmt.out.type.dtype in FLOATS and \
-                stmt.args[0].type.dtype == stmt.args[1].type.dtype == stmt.out.type.dtype:
-            plan = einsum_as_stacked_matmul(stmt.params["spec"], stmt.args[0].type, stmt.args[1].type)
-            if plan is not None:
-                stmt = dataclasses.replace(stmt, prim=STACKED_MATMUL, params={"plan": plan})
-        out.append(stmt)
-    return out
+def _as_stacked_matmul(stmt: Eqn) -> Eqn:
+    if stmt.prim.name == "einsum" and len(stmt.args) == 2 and stmt.out.type.dtype in FLOATS and \
+            stmt.args[0].type.dtype == stmt.args[1].type.dtype == stmt.out.type.dtype:
+        plan = einsum_as_stacked_matmul(stmt.params["spec"], stmt.args[0].type, stmt.args[1].type)
+        if plan is not None:
+            return dataclasses.replace(stmt, prim=STACKED_MATMUL, params={"plan": plan})
+    return stmt

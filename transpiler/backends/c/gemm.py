@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 from ...errors import TranspileError
-from ...ir import Function, If, Loop
+from ...ir import Eqn, Function, rewrite_equations
 from ...ir.types import ShapeError, TensorType
 from ...primitives.linalg import parse_einsum
 from ...primitives.registry import Primitive
@@ -46,25 +46,18 @@ GEMM = Primitive(name="gemm", infer=lambda types, params: TensorType("f64", None
 
 def route_gemms(fn: Function) -> Function:
     """The host function with each matrix product a cuBLAS call."""
-    return dataclasses.replace(fn, body=_block(fn.body))
+    return rewrite_equations(fn, _as_gemm)
 
 
-def _block(stmts: list) -> list:
-    out = []
-    for stmt in stmts:
-        if isinstance(stmt, If):
-            stmt = dataclasses.replace(stmt, then_body=_block(stmt.then_body), else_body=_block(stmt.else_body))
-        elif isinstance(stmt, Loop):
-            stmt = dataclasses.replace(stmt, cond_body=_block(stmt.cond_body), body=_block(stmt.body))
-        elif stmt.prim.name == "matmul":
-            if stmt.out.type.dtype not in ("f32", "f64"):
-                raise TranspileError(f"a matrix product of {stmt.out.type.dtype} arrays has no cuBLAS routine",
-                                     stmt.loc, "cast the operands to float (`.astype(np.float64)`), or build "
-                                     "this function with the `c` or `numpy` backend")
-            stmt = dataclasses.replace(stmt, prim=GEMM)
-        elif stmt.prim.name == "einsum" and len(stmt.args) == 2 and stmt.out.type.dtype in ("f32", "f64"):
-            swaps = einsum_as_matmul(stmt.params["spec"])
-            if swaps is not None:
-                stmt = dataclasses.replace(stmt, prim=GEMM, params={"swap": swaps})
-        out.append(stmt)
-    return out
+def _as_gemm(stmt: Eqn) -> Eqn:
+    if stmt.prim.name == "matmul":
+        if stmt.out.type.dtype not in ("f32", "f64"):
+            raise TranspileError(f"a matrix product of {stmt.out.type.dtype} arrays has no cuBLAS routine",
+                                 stmt.loc, "cast the operands to float (`.astype(np.float64)`), or build "
+                                 "this function with the `c` or `numpy` backend")
+        stmt = dataclasses.replace(stmt, prim=GEMM)
+    elif stmt.prim.name == "einsum" and len(stmt.args) == 2 and stmt.out.type.dtype in ("f32", "f64"):
+        swaps = einsum_as_matmul(stmt.params["spec"])
+        if swaps is not None:
+            stmt = dataclasses.replace(stmt, prim=GEMM, params={"swap": swaps})
+    return stmt
