@@ -132,6 +132,7 @@ LIFTED_DEVICE double lifted_ffloor_divide(double a, double b)
 // factor below DBL_MIN has lost bits, and |result| <= every factor when |a| < 1)
 LIFTED_DEVICE double lifted_fpower(double a, double b)
 {
+    if (b == 2) return a * a;  // pow's correctly rounded square; a literal 2 then leaves a loop free to vectorise
     if (b >= 0 && b <= 1024 && b == (double)(long long)b) {
         double result = 1, base = a;
         for (long long e = (long long)b; e > 0; e /= 2) { if (e % 2) result *= base; if (e > 1) base *= base; }
