@@ -181,8 +181,10 @@ class ExpressionLowering:
         left, right = self.python_arithmetic(op, left, right, where=node)
         checked = self.checked_arithmetic(op, left, right)
         if checked is not None:
-            flags = {"numpy": True if left.numpy or right.numpy else None} if op in _CHECKED_DIVISION else \
-                {"python": True if checked == "dice.arith.numpy_power" and left.python and right.python else None}
+            if op in _CHECKED_DIVISION:  # the message says why Python's answer may have been a number
+                flags = {"numpy": left.numpy or right.numpy or None}
+            else:  # a power that may be Python's or NumPy's in different worlds: refused where they differ
+                flags = {"python": checked == "dice.arith.numpy_power" and left.python and right.python or None}
             result = self.elementwise(lambda a, b: cg.call(checked, a, b, **flags), left, right)
         else:
             result = self.elementwise(lambda a, b: cg.binop(op, a, b), left, right)
