@@ -20,6 +20,8 @@ from .c_syntax import ACCUMULATOR, C_TYPES, RESERVED, c_literal, indent
 from .fusion import (CREATION, REDUCTIONS, Kernel, input_position, is_element_eqn, is_module_array, is_tape,
                      pushes_with_loops)
 from .launch_spec import EmittedKernel, Param, dims_spec, pattern, range3
+from .region import offset_read
+from .stencil import STENCIL_PRIMS, shifted_pattern, shifted_text, update_text
 
 
 class _Emitter:
@@ -45,6 +47,8 @@ class _Emitter:
         self.means: dict[int, bool] = {}
         self.group = None
         self.reads: dict[int, Var] | None = None  # inputs read by the lane block being written
+        self.coordinates = False  # whether the lane block being written needs the element's coordinates
+        self.shifted = {id(e.args[0]) for e in equations(kernel.body) if offset_read(e)}  # read at offsets
         self.offsets: dict[str, int] = {}  # tape name -> slots pushed (popped: negative) in this lane block
         self.run_of: dict[int, int] = {}
         # element values of one element (a broadcast of static size 1, e.g. a keepdims reduction's result): the
@@ -190,6 +194,8 @@ class _Emitter:
             return
         pointer = self.fresh(f"{name}_data")
         layout = pattern(var.type.shape, self.kernel.shape)
+        if id(var) in self.shifted:  # read at offsets (stencil.py): through strides, its own sizes unchecked
+            layout = shifted_pattern(var.type.shape, self.kernel.shape)
         if self._is_single(var):
             strides = [self.fresh(f"{name}_s{k}") for k in range(self.rank)]
             decl = f"const {ctype}* __restrict__ {pointer}, " + ", ".join(f"const int64_t {s}" for s in strides)
@@ -197,7 +203,8 @@ class _Emitter:
             self.prologue.append(f"const {ctype} {name} = {pointer}[0];")
             self.single.add(id(var))
             return
-        if var.type.shape == self.kernel.shape and self.mode != "columns" and id(var) not in self.strided:
+        if var.type.shape == self.kernel.shape and self.mode != "columns" and id(var) not in self.strided and \
+                id(var) not in self.shifted:
             self.params.append(Param("array", f"const {ctype}* __restrict__ {pointer}",
                                      (var.type.dtype, layout, False)))
             self.inputs[id(var)] = (pointer, None)
@@ -207,9 +214,9 @@ class _Emitter:
         self.params.append(Param("array", decl, (var.type.dtype, layout, True)))
         self.inputs[id(var)] = (pointer, strides)
 
-    def _loads(self, reads: dict[int, Var]) -> list[str]:
+    def _loads(self, reads: dict[int, Var], coordinates: bool = False) -> list[str]:
         """A lane block's first lines: the index's coordinates if needed, then one load per input it reads."""
-        lines, strided = [], False
+        lines, strided = [], coordinates
         for var in reads.values():
             pointer, strides = self.inputs[id(var)]
             if strides is None:
@@ -260,18 +267,18 @@ class _Emitter:
     def lanes(self, lines_or_builder) -> list[str]:
         """A lane block around element work; `lines_or_builder` is lines, or a function writing them (so that
         the inputs it reads are known)."""
-        outer_reads, outer_offsets = self.reads, self.offsets
-        self.reads, self.offsets = {}, {}
+        outer_reads, outer_offsets, outer_coordinates = self.reads, self.offsets, self.coordinates
+        self.reads, self.offsets, self.coordinates = {}, {}, False
         lines = lines_or_builder() if callable(lines_or_builder) else lines_or_builder
-        reads, offsets = self.reads, self.offsets
-        self.reads, self.offsets = outer_reads, outer_offsets
+        reads, offsets, coordinates = self.reads, self.offsets, self.coordinates
+        self.reads, self.offsets, self.coordinates = outer_reads, outer_offsets, outer_coordinates
         if not lines:
             return []
         after = [f"{self.names[('tape', t)]}_top += {k};" if k > 0 else f"{self.names[('tape', t)]}_top -= {-k};"
                  for t, k in offsets.items() if k]
         head = ["LIFTED_LANES(lifted_o) {", "    LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);"] \
             if self.mode == "columns" else ["LIFTED_LANES(i) {", "    LIFTED_LANE_INDEX(i);"]
-        return head + indent(self._loads(reads) + lines) + ["}"] + after
+        return head + indent(self._loads(reads, coordinates) + lines) + ["}"] + after
 
     def _per_element(self, eqn: Eqn) -> bool:
         return eqn.prim.name in REDUCTIONS or eqn.prim.name in ("push", "pop") or \
@@ -361,6 +368,8 @@ class _Emitter:
         prim, out = eqn.prim, eqn.out
         if prim.name == "stop_gradient":
             return self.ref(eqn.args[0])
+        if prim.name in STENCIL_PRIMS:
+            return self._stencil(eqn)
         if prim.name in CREATION:
             if prim.name == "full":
                 return self.ref(eqn.args[-1], out.type.dtype)
@@ -377,6 +386,18 @@ class _Emitter:
                 text = f"({C_TYPES[out.type.dtype]}){via}({text})"
             args.append(text)
         return prim.cuda.format(*args)
+
+    def _stencil(self, eqn: Eqn) -> str:
+        """A load at an offset, or an update inside a window (stencil.py): both need the element's coordinates."""
+        self.coordinates = True
+        rank = len(eqn.out.type.shape)
+        positions = [self.perm.index(self.rank - rank + a) for a in range(rank)]
+        axes, dims = [f"i{p}" for p in positions], [f"d{p}" for p in positions]
+        if eqn.prim.name == "shifted":
+            pointer, strides = self.inputs[id(eqn.args[0])]
+            return shifted_text(eqn, pointer, [strides[p] for p in positions], axes, dims)
+        dtype = eqn.out.type.dtype
+        return update_text(eqn, self.ref(eqn.args[0], dtype), self.ref(eqn.args[1], dtype), axes, dims)
 
     def _moves(self, pairs: list[tuple[Var, object]]) -> list[str]:
         """`target = value` for merges and loop slots: scalars directly, element values in one lane block (through

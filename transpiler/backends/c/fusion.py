@@ -19,8 +19,9 @@ from ...ir.types import TensorType
 from ...ir import (Const, Eqn, Function, If, Loop, Var, blocks, equations, free_values, own_operands, result_atoms,
                   statement_uses)
 from ...primitives.registry import Primitive
-from .region import CREATION, REDUCTIONS, TAPE_OPS, Region, fits, is_element_eqn, is_tape
+from .region import CREATION, REDUCTIONS, TAPE_OPS, Region, fits, is_element_eqn, is_tape, offset_read
 from .remat import element_bytes, rematerialize
+from .stencil import rewrite_stencils
 
 SIBLING_WINDOW = 256  # statements searched, after a region ends, for sibling reductions that may join it
 
@@ -122,7 +123,10 @@ def _in_kernel(stmt, shape: tuple, top: bool, banned: set[int]) -> bool:
             return top and _reducible(stmt) and stmt.args[0].type.shape == shape
         if not is_element_eqn(stmt) and prim.name not in CREATION:
             return False
-        operands = stmt.args[-1:] if prim.name == "full" else [] if prim.name in CREATION else stmt.args
+        if offset_read(stmt) and not top:  # a loop or branch running per element cannot read a neighbour's value
+            return False
+        operands = stmt.args[-1:] if prim.name == "full" else [] if prim.name in CREATION else \
+            stmt.args[1:] if offset_read(stmt) else stmt.args
         return fits(stmt.out.type, shape) and all(fits(a.type, shape) for a in operands) and \
             (not top or stmt.out.type.shape == shape)
     if id(stmt) in banned:
@@ -242,7 +246,9 @@ class _Partitioner:
 
     def _can_join(self, stmt, region: list, shape: tuple) -> bool:
         return _in_kernel(stmt, shape, True, self.banned) and _joins(stmt, region, shape) and \
-            not any(id(a) in _reduced(region) for a in statement_uses(stmt))
+            not any(id(a) in _reduced(region) for a in statement_uses(stmt)) and \
+            not (isinstance(stmt, Eqn) and offset_read(stmt) and
+                 any(stmt.args[0] is v for s in region for v in _defs(s)))
 
     def _siblings(self, region: Region, queue: list, start: int) -> set[int]:
         """Positions (from `start`) of the reductions that may join the closing region, with the equations
@@ -339,6 +345,7 @@ def fuse(fn: Function, host_fills: bool = False) -> tuple[Function, list[Kernel]
     A tape must live in one kernel or on the host: a loop that pushes in one kernel and pops in another (or
     on the host) is taken out of the kernels, and the cut is made again; so is a loop whose tape size the host
     cannot compute before the launch (its bounds computed inside the kernel)."""
+    fn = rewrite_stencils(fn)
     banned: set[int] = set()
     while True:
         partitioner = _Partitioner(fn.name, banned, host_fills)

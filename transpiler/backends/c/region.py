@@ -37,6 +37,12 @@ def fits(t: TensorType, shape: tuple) -> bool:
     return all(d == 1 or d == s for d, s in zip(reversed(t.shape), reversed(shape)))
 
 
+def offset_read(eqn) -> bool:
+    """Does the equation read its first operand at other elements than the kernel's own (a shifted load, see
+    stencil.py)? That operand must then come from memory: never computed in the same kernel."""
+    return bool(eqn.prim.extra.get("offset_read"))
+
+
 def is_element_eqn(eqn) -> bool:
     """An elementwise equation a kernel computes per element (from the registry's C expression)."""
     return eqn.prim.family == "elementwise" and (bool(eqn.prim.cuda) or eqn.prim.name == "stop_gradient")

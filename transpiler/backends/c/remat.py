@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 
 from ...ir import Eqn, Var, all_defined, equations, free_values, statement_uses
-from .region import TAPE_OPS, Region, fits, is_element_eqn, is_tape
+from .region import TAPE_OPS, Region, fits, is_element_eqn, is_tape, offset_read
 
 MAX_COPY = 24
 ITEM_SIZE = {"f64": 8, "f32": 4, "i64": 8, "i32": 4, "bool": 1}
@@ -70,7 +70,10 @@ def rematerialize(items: list, tail: list) -> None:
         changed = False
         for k in regions:
             consumer = items[k]
+            shifted = {id(e.args[0]) for e in equations(consumer.body) if offset_read(e)}
             for value in free_values(consumer.body):
+                if id(value) in shifted:  # read at other elements: it must come from memory
+                    continue
                 source = origin.get(id(value))
                 if source is None or source >= k or is_tape(value) or any(source < m < k for m in mutates):
                     continue
@@ -139,6 +142,7 @@ def _computation(producer: Region, value: Var, shape: tuple) -> list[Eqn] | None
             continue
         eqn = local.get(id(var))
         if eqn is None or id(var) in nested or not is_element_eqn(eqn) or eqn.prim.name in TAPE_OPS or \
+                offset_read(eqn) or \
                 not fits(var.type, shape):
             return None
         if id(eqn) in chosen:

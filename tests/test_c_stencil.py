@@ -1,0 +1,131 @@
+"""Stencils on the C target (transpiler/backends/c/stencil.py): step-1 slices, the updates of a zero array through
+slices that their gradients make, and shifts written as concatenations, fused into one kernel.
+
+Each program runs on the C target against the NumPy backend (every function), and its C gradient against central
+finite differences of the untouched source and against autograd, at sizes where slices are empty (1), hold one
+element (2), and the windows overlap or not (3, 17, 1000).
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from gradcheck import assert_close, autograd_kernels, central_difference, load_source
+from lifted.transpiler.backends.c import transpile_c
+from test_c_backend import assert_agree, c_module, compare_all
+
+HEADER = '''
+import numpy as np
+from lifted import grad, kernel, value_and_grad
+'''
+
+PROGRAMS = {
+    "rosenbrock": '''
+@kernel
+def f(x: "f64[n]") -> "f64[]":
+    head = x[:-1]
+    return np.sum(100.0 * (x[1:] - head * head) ** 2 + (1.0 - head) ** 2)
+''',
+    "three_offsets": '''
+@kernel
+def f(x: "f64[n]") -> "f64[]":
+    return np.sum(x[2:] * x[1:-1] - np.sin(x[:-2]) * x[2:] + 0.5 * x[1:-1] ** 2)
+''',
+    "two_arrays": '''
+@kernel
+def f(x: "f64[n]", w: "f64[n]") -> "f64[]":
+    d = x[1:] - x[:-1]
+    return np.sum(w[1:] * d * d) + np.sum(np.tanh(w[:-2] * x[2:]))
+''',
+    "rows_shifted": '''
+@kernel
+def f(a: "f64[m,n]") -> "f64[]":
+    d = a[:, 1:] - a[:, :-1]
+    return np.sum(d * d * a[:, 1:])
+''',
+    "columns_shifted": '''
+@kernel
+def f(a: "f64[m,n]") -> "f64[]":
+    d = a[1:] - 2.0 * a[:-1]
+    return np.sum(np.exp(-d * d))
+''',
+    "float32": '''
+@kernel
+def f(x: "f32[n]") -> "f32[]":
+    head = x[:-1]
+    return np.sum(100.0 * (x[1:] - head * head) ** 2 + (1.0 - head) ** 2)
+''',
+    "concatenate_shift": '''
+@kernel
+def f(x: "f64[n]", y: "f64[n]") -> "f64[]":
+    left = np.concatenate((np.ones(1), y[:-1]))
+    right = np.concatenate((y[1:], np.zeros(1)))
+    return np.sum(x * left * left + right * y)
+''',
+}
+
+
+def _source(name: str, wrt: str = "x") -> str:
+    program = PROGRAMS[name]
+    first = program.split("def f(")[1].split(":")[0]
+    return HEADER + program + f"\ng = grad(f, wrt={first!r})\nvg = value_and_grad(f, wrt={first!r})\n"
+
+
+def _inputs(name: str, size: int, rng) -> list:
+    text = PROGRAMS[name]
+    if "m,n" in text:
+        return [rng.normal(size=(3, size))]
+    dtype = np.float32 if "f32" in text else np.float64
+    count = text.split("def f(")[1].split(")")[0].count(":")
+    return [rng.normal(size=size).astype(dtype) for _ in range(count)]
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 17, 1000])
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+def test_stencil_programs_agree_with_numpy_and_their_gradients_with_oracles(name, size, tmp_path):
+    text = _source(name)
+    args = _inputs(name, size, np.random.default_rng(size))
+    if args[0].dtype == np.float32:  # sums: the C target adds float32 in double, NumPy pairwise in float32
+        reference, (compiled, _) = load_source(text, "f32.py"), c_module(text, tmp_path, f"{name}_{size}")
+        for function in ("f", "g", "vg"):
+            assert_agree(getattr(compiled, function)(*args), getattr(reference, function)(*args), function, 2e-5)
+        return
+    compare_all(text, tmp_path, args, f"{name}_{size}")
+    if size > 17:
+        return
+    compiled, _ = c_module(text, tmp_path, f"{name}_{size}_grad")
+    gradient = compiled.g(*[a.copy() for a in args])
+    python: dict = {}
+    exec(compile(text, "python_reference", "exec", dont_inherit=True), python)
+    assert_close(gradient, central_difference(python["f"], [a.copy() for a in args], 0), rtol=1e-6, atol=1e-6,
+                 what="C gradient vs finite differences")
+    from autograd import grad as autograd_grad
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        expected = autograd_grad(autograd_kernels(text)["f"], 0)(*[a.copy() for a in args])
+    assert_close(gradient, expected, rtol=1e-9, atol=1e-10, what="C gradient vs autograd")
+
+
+def test_rosenbrock_gradient_is_one_kernel_with_guarded_shifted_loads():
+    out = transpile_c(_source("rosenbrock"), "rosenbrock.py")
+    host = out.host[out.host.index("\ndef g("):out.host.index("\ndef vg(")]
+    assert host.count("_kernels.") == 1 and "dx[" not in host and "np.zeros" not in host
+    assert "(i0 >= 1) ? x_data[(i0 + -1) * x_s0]" in out.kernels
+
+
+def test_an_update_that_writes_through_a_view_keeps_numpys_order(tmp_path):
+    # `b` views the accumulator between two updates: the chain is left as NumPy's in-place writes
+    text = HEADER + '''
+@kernel
+def f(x: "f64[n]") -> "f64[n]":
+    acc = np.zeros_like(x)
+    acc[1:] = x[:-1] * 2.0
+    b = acc[:-1]
+    acc[:-1] += x[1:]
+    return acc + b[0]
+'''
+    for size in (1, 2, 5):
+        compare_all(text, tmp_path, [np.random.default_rng(size).normal(size=size)], f"view_{size}")
