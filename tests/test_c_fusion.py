@@ -62,6 +62,32 @@ def f(x: "f64[n]", w: "f64[n]") -> "f64[]":
     assert plan(text, "f") == [16, 8]
 
 
+ROSENBROCK = '''
+import numpy as np
+from lifted import grad, kernel, value_and_grad
+
+
+@kernel
+def f(x: "f64[n]") -> "f64[]":
+    head = x[:-1]
+    return np.sum(100.0 * (x[1:] - head * head) ** 2 + (1.0 - head) ** 2)
+
+
+f_grad = grad(f)
+f_value_and_grad = value_and_grad(f)
+'''
+
+
+def test_rosenbrock_gradient_reads_x_and_writes_dx_once(tmp_path):
+    # the slices' adjoints (`dx = zeros(n); dx[1:] = a; dx[:-1] += b`) are windowed updates of one kernel over dx,
+    # a and b recomputed there from x read at offsets i - 1, i, i + 1 (stencil.py): 8 + 8 bytes per element, where
+    # it was a kernel storing a and b (32 bytes), np.zeros, and two host updates (40 more)
+    assert plan(ROSENBROCK, "f_grad") == [16]
+    assert plan(ROSENBROCK, "f_value_and_grad") == [16, 16]  # the value's pass reads x[1:] and x[:-1]
+    for n in (1, 2, 3, 1001):
+        compare_all(ROSENBROCK, tmp_path, [np.random.default_rng(n).normal(size=n)], f"rosenbrock_{n}")
+
+
 def test_a_value_is_recomputed_only_when_that_moves_fewer_bytes():
     text = '''
 import numpy as np
@@ -108,19 +134,18 @@ from lifted import grad, kernel
 
 
 @kernel
-def f(x: "f64[n]") -> "f64[]":
-    head = x[:-1]
-    return np.sum(100.0 * (x[1:] - head * head) ** 2 + (1.0 - head) ** 2)
+def f(x: "f64[n]", i: "i64[k]") -> "f64[]":
+    return np.sum(np.sin(x[i]))
 
 
 f_grad = grad(f)
 '''
-    # the gradient's `dx = zeros(n)` before `dx[1:] = ...; dx[:-1] += ...`: calloc'd pages, not a kernel writing
-    # every zero (on the GPU it stays a kernel: the array lives on the device)
-    host = transpile_c(text, "rosenbrock.py").host
+    # the gradient's `dx = zeros(n)` before `np.add.at(dx, i, ...)`: calloc'd pages, not a kernel writing every
+    # zero (on the GPU it stays a kernel: the array lives on the device)
+    host = transpile_c(text, "gather.py").host
     grad_code = host[host.index("\ndef f_grad("):]
     assert "dx = np.zeros((n,))" in grad_code and grad_code.count("_kernels.") == 1
-    assert "np.zeros" not in transpile_c(text, "rosenbrock.py", target="cuda").host.split("\ndef f(")[1]
+    assert "np.zeros" not in transpile_c(text, "gather.py", target="cuda").host.split("\ndef f(")[1]
 
 
 def test_a_value_recomputed_through_a_math_function_decides_nothing_exactly(tmp_path):
