@@ -113,7 +113,8 @@ def test_rosenbrock_gradient_is_one_kernel_with_guarded_shifted_loads():
     out = transpile_c(_source("rosenbrock"), "rosenbrock.py")
     host = out.host[out.host.index("\ndef g("):out.host.index("\ndef vg(")]
     assert host.count("_kernels.") == 1 and "dx[" not in host and "np.zeros" not in host
-    assert "(i0 >= 1) ? x_data[(i0 + -1) * x_s0]" in out.kernels
+    assert "(LIFTED_WINDOW(i0 >= 1)) ? x_data[(i0 + -1) * x_s0]" in out.kernels
+    assert "const bool lifted_inside = i_base + LIFTED_LANE_COUNT <= d0 - 1 && i_base >= 1;" in out.kernels
 
 
 def test_an_update_that_writes_through_a_view_keeps_numpys_order(tmp_path):

@@ -86,6 +86,10 @@ extern "C" int lifted_max_threads(void) { return omp_get_max_threads(); }
 extern "C" int lifted_lane_count(void) { return LIFTED_LANE_COUNT; }
 #endif
 
+// a stencil's window test (transpiler/backends/c/stencil.py): an element outside it reads nothing at an offset;
+// a CPU chunk whose lanes all lie inside every window runs a copy of its lane block with the tests left out
+#define LIFTED_WINDOW(test) (test)
+
 LIFTED_DEVICE int64_t lifted_trip_count(int64_t start, int64_t stop, int64_t step)
 {
     if (step > 0) return stop > start ? (stop - start + step - 1) / step : 0;
@@ -287,6 +291,59 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 
 // gated_k0: 2-d index space of n elements
 LIFTED_KERNEL void gated_k0(const int64_t n, const int64_t d0, const int64_t d1,
+    const int64_t size,
+    const int64_t size_2,
+    const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
+    double* __restrict__ c_out)
+{
+    LIFTED_PARALLEL
+    {
+        LIFTED_THREAD_SETUP;
+        LIFTED_FOR(i, n)
+        {
+            LIFTED_CHUNK(i, n);
+            #ifdef __CUDACC__
+            const bool lifted_inside = false;
+            #else
+            int64_t lifted_rest = i_base;
+            const int64_t lifted_c1 = lifted_unravel_step(lifted_rest, d1);
+            const int64_t lifted_c0 = lifted_rest;
+            const bool lifted_inside = lifted_c1 + LIFTED_LANE_COUNT <= d1 && lifted_c1 + LIFTED_LANE_COUNT <= d1 - 1;
+            #endif
+            LIFTED_LOCAL(double, c);
+            if (lifted_inside) {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    int64_t rest = i;
+                    const int64_t i1 = lifted_unravel_step(rest, d1);
+                    const int64_t i0 = rest;
+                    // dim_arithmetic_annotations.py:7  z = np.concatenate([x, np.ones((x.shape[0], 1))], axis=1) @ W
+                    const double c_1 = 1;
+                    const double x_1 = ((true) ? x_data[i0 * x_s0 + i1 * x_s1] : (double)0);
+                    LIFTED_AT(c) = ((true) ? (double)(x_1) : c_1);
+                }
+            } else {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    int64_t rest = i;
+                    const int64_t i1 = lifted_unravel_step(rest, d1);
+                    const int64_t i0 = rest;
+                    // dim_arithmetic_annotations.py:7  z = np.concatenate([x, np.ones((x.shape[0], 1))], axis=1) @ W
+                    const double c_1 = 1;
+                    const double x_1 = ((LIFTED_WINDOW(i1 < d1 - 1)) ? x_data[i0 * x_s0 + i1 * x_s1] : (double)0);
+                    LIFTED_AT(c) = ((LIFTED_WINDOW(i1 < d1 - 1)) ? (double)(x_1) : c_1);
+                }
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                c_out[i] = LIFTED_AT(c);
+            }
+        }
+    }
+}
+
+// gated_k1: 2-d index space of n elements
+LIFTED_KERNEL void gated_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ value_data, const int64_t value_s0, const int64_t value_s1,
     const double* __restrict__ gate_data, const int64_t gate_s0, const int64_t gate_s1,
     double* __restrict__ s_acc_out)
@@ -370,6 +427,59 @@ LIFTED_KERNEL void blocks_k1(const int64_t n, const int64_t d0, const int64_t d1
 
 // gated_grad_k0: 2-d index space of n elements
 LIFTED_KERNEL void gated_grad_k0(const int64_t n, const int64_t d0, const int64_t d1,
+    const int64_t size,
+    const int64_t size_2,
+    const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
+    double* __restrict__ c_out)
+{
+    LIFTED_PARALLEL
+    {
+        LIFTED_THREAD_SETUP;
+        LIFTED_FOR(i, n)
+        {
+            LIFTED_CHUNK(i, n);
+            #ifdef __CUDACC__
+            const bool lifted_inside = false;
+            #else
+            int64_t lifted_rest = i_base;
+            const int64_t lifted_c1 = lifted_unravel_step(lifted_rest, d1);
+            const int64_t lifted_c0 = lifted_rest;
+            const bool lifted_inside = lifted_c1 + LIFTED_LANE_COUNT <= d1 && lifted_c1 + LIFTED_LANE_COUNT <= d1 - 1;
+            #endif
+            LIFTED_LOCAL(double, c);
+            if (lifted_inside) {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    int64_t rest = i;
+                    const int64_t i1 = lifted_unravel_step(rest, d1);
+                    const int64_t i0 = rest;
+                    // dim_arithmetic_annotations.py:7  z = np.concatenate([x, np.ones((x.shape[0], 1))], axis=1) @ W
+                    const double c_1 = 1;
+                    const double x_1 = ((true) ? x_data[i0 * x_s0 + i1 * x_s1] : (double)0);
+                    LIFTED_AT(c) = ((true) ? (double)(x_1) : c_1);
+                }
+            } else {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    int64_t rest = i;
+                    const int64_t i1 = lifted_unravel_step(rest, d1);
+                    const int64_t i0 = rest;
+                    // dim_arithmetic_annotations.py:7  z = np.concatenate([x, np.ones((x.shape[0], 1))], axis=1) @ W
+                    const double c_1 = 1;
+                    const double x_1 = ((LIFTED_WINDOW(i1 < d1 - 1)) ? x_data[i0 * x_s0 + i1 * x_s1] : (double)0);
+                    LIFTED_AT(c) = ((LIFTED_WINDOW(i1 < d1 - 1)) ? (double)(x_1) : c_1);
+                }
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                c_out[i] = LIFTED_AT(c);
+            }
+        }
+    }
+}
+
+// gated_grad_k1: 2-d index space of n elements
+LIFTED_KERNEL void gated_grad_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ value_data, const int64_t value_s0, const int64_t value_s1,
     const double* __restrict__ gate_data, const int64_t gate_s0, const int64_t gate_s1,
     double* __restrict__ dgate_out,
@@ -416,8 +526,8 @@ LIFTED_KERNEL void gated_grad_k0(const int64_t n, const int64_t d0, const int64_
     }
 }
 
-// gated_grad_k1: 2-d index space of n elements
-LIFTED_KERNEL void gated_grad_k1(const int64_t n, const int64_t d0, const int64_t d1,
+// gated_grad_k2: 2-d index space of n elements
+LIFTED_KERNEL void gated_grad_k2(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dz_data,
     const double* __restrict__ r_2_data,
     double* __restrict__ dz_1_out)

@@ -14,11 +14,13 @@ __lifted_transforms__ = {
     ('grad', 'blocks', ('v',), False): "blocks_grad",
 }
 _KERNELS = {
-    "gated_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
+    "gated_k0": {'rank': 2, 'params': [('scalar', 'i64'), ('scalar', 'i64'), ('array', 'f64', ('S', 'shift'), True), ('out', 'f64')], 'dims': [(('S', 'S'), [('arg', 0), ('arg', 1)])], 'static': (None, None)},
+    "gated_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
     "blocks_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
     "blocks_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
-    "gated_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 'S'), True), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "gated_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "gated_grad_k0": {'rank': 2, 'params': [('scalar', 'i64'), ('scalar', 'i64'), ('array', 'f64', ('S', 'shift'), True), ('out', 'f64')], 'dims': [(('S', 'S'), [('arg', 0), ('arg', 1)])], 'static': (None, None)},
+    "gated_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 'S'), True), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "gated_grad_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "blocks_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "blocks_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
 }
@@ -136,14 +138,17 @@ def gated(x: "f64[b,h]", W: "f64[h+1,2*k]"):
     _check_args('gated', x, W)
     b = x.shape[0]
     # dim_arithmetic_annotations.py:7  z = np.concatenate([x, np.ones((x.shape[0], 1))], axis=1) @ W
-    z = np.concatenate((x, np.ones((b, 1))), axis=1) @ W
-    del x, W
+    size = x.shape[0]
+    c = _kernels.gated_k0(size, 1 + x.shape[1], x)
+    del size, x
+    z = c @ W
+    del c, W
     # dim_arithmetic_annotations.py:8  gate, value = z.reshape(z.shape[0], 2, -1)[:, 0], z.reshape(z.shape[0], 2, -1)[:, 1]
     gate = np.reshape(z, (b, 2, -1))[:, 0]
     value = np.reshape(z, (b, 2, -1))[:, 1]
     del z, b
     # dim_arithmetic_annotations.py:9  return np.sum(np.tanh(value) / (1.0 + np.exp(-gate)))
-    s = _kernels.gated_k0(value, gate)
+    s = _kernels.gated_k1(value, gate)
     del value, gate
     return s
 
@@ -167,15 +172,16 @@ def gated_grad(x: "f64[b,h]", W: "f64[h+1,2*k]"):
     h = x.shape[1]
     size_2_times_k = W.shape[1]
     # dim_arithmetic_annotations.py:7  z = np.concatenate([x, np.ones((x.shape[0], 1))], axis=1) @ W
-    c = np.concatenate((x, np.ones((b, 1))), axis=1)
-    del x
+    size = x.shape[0]
+    c = _kernels.gated_grad_k0(size, 1 + x.shape[1], x)
+    del size, x
     z = c @ W
     # dim_arithmetic_annotations.py:8  gate, value = z.reshape(z.shape[0], 2, -1)[:, 0], z.reshape(z.shape[0], 2, -1)[:, 1]
     gate = np.reshape(z, (b, 2, -1))[:, 0]
     value = np.reshape(z, (b, 2, -1))[:, 1]
     del z
     # dim_arithmetic_annotations.py:9  return np.sum(np.tanh(value) / (1.0 + np.exp(-gate)))
-    dgate, dvalue = _kernels.gated_grad_k0(value, gate)
+    dgate, dvalue = _kernels.gated_grad_k1(value, gate)
     del value, gate
     # dim_arithmetic_annotations.py:8  gate, value = z.reshape(z.shape[0], 2, -1)[:, 0], z.reshape(z.shape[0], 2, -1)[:, 1]
     k = size_2_times_k // 2
@@ -188,7 +194,7 @@ def gated_grad(x: "f64[b,h]", W: "f64[h+1,2*k]"):
     del k
     zero_1[:, 0] = dgate
     del dgate
-    dz_1 = _kernels.gated_grad_k1(dz, np.reshape(zero_1, (b, size_2_times_k)))
+    dz_1 = _kernels.gated_grad_k2(dz, np.reshape(zero_1, (b, size_2_times_k)))
     del dz, zero_1, size_2_times_k
     # dim_arithmetic_annotations.py:7  z = np.concatenate([x, np.ones((x.shape[0], 1))], axis=1) @ W
     dW = c.T @ dz_1

@@ -86,6 +86,10 @@ extern "C" int lifted_max_threads(void) { return omp_get_max_threads(); }
 extern "C" int lifted_lane_count(void) { return LIFTED_LANE_COUNT; }
 #endif
 
+// a stencil's window test (transpiler/backends/c/stencil.py): an element outside it reads nothing at an offset;
+// a CPU chunk whose lanes all lie inside every window runs a copy of its lane block with the tests left out
+#define LIFTED_WINDOW(test) (test)
+
 LIFTED_DEVICE int64_t lifted_trip_count(int64_t start, int64_t stop, int64_t step)
 {
     if (step > 0) return stop > start ? (stop - start + step - 1) / step : 0;
@@ -421,6 +425,51 @@ LIFTED_KERNEL void loss_grad_k2(const int64_t n, const int64_t d0, const int64_t
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 t_8_out[i] = LIFTED_AT(t_8);
+            }
+        }
+    }
+}
+
+// loss_grad_k3: 1-d index space of n elements
+LIFTED_KERNEL void loss_grad_k3(const int64_t n, const int64_t d0,
+    const int64_t m_2,
+    const double* __restrict__ dw_1_data, const int64_t dw_1_s0,
+    double* __restrict__ dw_out)
+{
+    LIFTED_PARALLEL
+    {
+        LIFTED_THREAD_SETUP;
+        LIFTED_FOR(i, n)
+        {
+            LIFTED_CHUNK(i, n);
+            #ifdef __CUDACC__
+            const bool lifted_inside = false;
+            #else
+            const bool lifted_inside = i_base >= 12;
+            #endif
+            LIFTED_LOCAL(double, dw);
+            if (lifted_inside) {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const int64_t i0 = i;
+                    // factory_at_module_level.py:13  w = w[m * n:]
+                    const double dw_2 = 0;
+                    const double dw_1_1 = ((true) ? dw_1_data[(i0 + -12) * dw_1_s0] : (double)0);
+                    LIFTED_AT(dw) = ((true) ? (double)(dw_1_1) : dw_2);
+                }
+            } else {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const int64_t i0 = i;
+                    // factory_at_module_level.py:13  w = w[m * n:]
+                    const double dw_2 = 0;
+                    const double dw_1_1 = ((LIFTED_WINDOW(i0 >= 12)) ? dw_1_data[(i0 + -12) * dw_1_s0] : (double)0);
+                    LIFTED_AT(dw) = ((LIFTED_WINDOW(i0 >= 12)) ? (double)(dw_1_1) : dw_2);
+                }
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                dw_out[i] = LIFTED_AT(dw);
             }
         }
     }

@@ -18,6 +18,7 @@ _KERNELS = {
     "loss_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, 4)},
     "loss_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, 2)},
     "loss_grad_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, 4)},
+    "loss_grad_k3": {'rank': 1, 'params': [('scalar', 'i64'), ('array', 'f64', ('shift',), True), ('out', 'f64')], 'dims': [(('S',), [('arg', 0)])], 'static': (None,)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "factory_at_module_level.cu"), _KERNELS)
 
@@ -137,10 +138,8 @@ def loss_grad(w: "f64[m]", x: "f64[n,3]"):
     dW = x.T @ t_8
     del x, t_8
     # factory_at_module_level.py:13  w = w[m * n:]
-    dw = np.zeros((m_2,))
-    del m_2
-    dw[12:] = dw_1
-    del dw_1
+    dw = _kernels.loss_grad_k3(m_2, dw_1)
+    del m_2, dw_1
     size_1 = v.shape[0]
     del v
     # factory_at_module_level.py:12  W = w[:m * n].reshape((m, n))

@@ -86,6 +86,10 @@ extern "C" int lifted_max_threads(void) { return omp_get_max_threads(); }
 extern "C" int lifted_lane_count(void) { return LIFTED_LANE_COUNT; }
 #endif
 
+// a stencil's window test (transpiler/backends/c/stencil.py): an element outside it reads nothing at an offset;
+// a CPU chunk whose lanes all lie inside every window runs a copy of its lane block with the tests left out
+#define LIFTED_WINDOW(test) (test)
+
 LIFTED_DEVICE int64_t lifted_trip_count(int64_t start, int64_t stop, int64_t step)
 {
     if (step > 0) return stop > start ? (stop - start + step - 1) / step : 0;
@@ -322,14 +326,10 @@ LIFTED_KERNEL void rosenbrock_k0(const int64_t n, const int64_t d0,
 // rosenbrock_hvp_k0: 1-d index space of n elements
 LIFTED_KERNEL void rosenbrock_hvp_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ v_1_data,
-    const double* __restrict__ v_4_data,
     const double* __restrict__ v_data,
-    const double* __restrict__ v_3_data,
     const double* __restrict__ v_2_data,
     double* __restrict__ t_1_out,
-    double* __restrict__ t_17_out,
-    double* __restrict__ t_8_out,
-    double* __restrict__ t_19_out)
+    double* __restrict__ t_8_out)
 {
     LIFTED_PARALLEL
     {
@@ -338,34 +338,24 @@ LIFTED_KERNEL void rosenbrock_hvp_k0(const int64_t n, const int64_t d0,
         {
             LIFTED_CHUNK(i, n);
             LIFTED_LOCAL(double, t_1);
-            LIFTED_LOCAL(double, t_17);
             LIFTED_LOCAL(double, t_8);
-            LIFTED_LOCAL(double, t_19);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 const double v_1 = v_1_data[i];
-                const double v_4 = v_4_data[i];
                 const double v = v_data[i];
-                const double v_3 = v_3_data[i];
                 const double v_2 = v_2_data[i];
                 // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
                 const double t = lifted_power(v_1, (double)(2));
-                const double t_14 = (v_4 * v_1);
                 LIFTED_AT(t_1) = (v - t);
-                const double t_16 = (t_14 * (double)((-2)));
-                LIFTED_AT(t_17) = (v_3 + t_16);
                 const double t_4 = (1.0 - v_2);
                 // reverse sweep
                 // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
                 LIFTED_AT(t_8) = (t_4 * (double)((-2)));
-                LIFTED_AT(t_19) = (v_4 * (double)(2));
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 t_1_out[i] = LIFTED_AT(t_1);
-                t_17_out[i] = LIFTED_AT(t_17);
                 t_8_out[i] = LIFTED_AT(t_8);
-                t_19_out[i] = LIFTED_AT(t_19);
             }
         }
     }
@@ -373,14 +363,62 @@ LIFTED_KERNEL void rosenbrock_hvp_k0(const int64_t n, const int64_t d0,
 
 // rosenbrock_hvp_k1: 1-d index space of n elements
 LIFTED_KERNEL void rosenbrock_hvp_k1(const int64_t n, const int64_t d0,
+    const int64_t n_1,
+    const double* __restrict__ tx_data, const int64_t tx_s0,
+    double* __restrict__ dx_out,
+    double* __restrict__ zero_out)
+{
+    LIFTED_PARALLEL
+    {
+        LIFTED_THREAD_SETUP;
+        LIFTED_FOR(i, n)
+        {
+            LIFTED_CHUNK(i, n);
+            #ifdef __CUDACC__
+            const bool lifted_inside = false;
+            #else
+            const bool lifted_inside = i_base + LIFTED_LANE_COUNT <= d0 - 1;
+            #endif
+            LIFTED_LOCAL(double, dx);
+            LIFTED_LOCAL(double, zero);
+            if (lifted_inside) {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const int64_t i0 = i;
+                    // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+                    LIFTED_AT(dx) = 0;
+                    const double zero_1 = 0;
+                    const double tx_1 = ((true) ? tx_data[i0 * tx_s0] : (double)0);
+                    const double t_19_1 = (tx_1 * (double)(2));
+                    LIFTED_AT(zero) = ((true) ? (double)(t_19_1) : zero_1);
+                }
+            } else {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const int64_t i0 = i;
+                    // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+                    LIFTED_AT(dx) = 0;
+                    const double zero_1 = 0;
+                    const double tx_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? tx_data[i0 * tx_s0] : (double)0);
+                    const double t_19_1 = (tx_1 * (double)(2));
+                    LIFTED_AT(zero) = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_19_1) : zero_1);
+                }
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                dx_out[i] = LIFTED_AT(dx);
+                zero_out[i] = LIFTED_AT(zero);
+            }
+        }
+    }
+}
+
+// rosenbrock_hvp_k2: 1-d index space of n elements
+LIFTED_KERNEL void rosenbrock_hvp_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ t_1_data,
-    const double* __restrict__ t_17_data,
     const double* __restrict__ v_1_data,
-    const double* __restrict__ v_4_data,
     double* __restrict__ t_10_out,
-    double* __restrict__ t_20_out,
-    double* __restrict__ t_13_out,
-    double* __restrict__ t_25_out)
+    double* __restrict__ t_13_out)
 {
     LIFTED_PARALLEL
     {
@@ -389,33 +427,153 @@ LIFTED_KERNEL void rosenbrock_hvp_k1(const int64_t n, const int64_t d0,
         {
             LIFTED_CHUNK(i, n);
             LIFTED_LOCAL(double, t_10);
-            LIFTED_LOCAL(double, t_20);
             LIFTED_LOCAL(double, t_13);
-            LIFTED_LOCAL(double, t_25);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 const double t_1 = t_1_data[i];
-                const double t_17 = t_17_data[i];
                 const double v_1 = v_1_data[i];
-                const double v_4 = v_4_data[i];
                 // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
                 LIFTED_AT(t_10) = (t_1 * 200.0);
-                LIFTED_AT(t_20) = (t_17 * 200.0);
                 const double t_11 = (t_1 * (-200.0));
-                const double t_21 = (t_17 * (-200.0));
                 const double t_12 = (t_11 * v_1);
-                const double t_22 = (t_21 * v_1);
-                const double t_23 = (v_4 * t_11);
-                const double t_24 = (t_22 + t_23);
                 LIFTED_AT(t_13) = (t_12 * (double)(2));
-                LIFTED_AT(t_25) = (t_24 * (double)(2));
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 t_10_out[i] = LIFTED_AT(t_10);
-                t_20_out[i] = LIFTED_AT(t_20);
                 t_13_out[i] = LIFTED_AT(t_13);
-                t_25_out[i] = LIFTED_AT(t_25);
+            }
+        }
+    }
+}
+
+// rosenbrock_hvp_k3: 1-d index space of n elements
+LIFTED_KERNEL void rosenbrock_hvp_k3(const int64_t n, const int64_t d0,
+    const double* __restrict__ tx_data, const int64_t tx_s0,
+    const double* __restrict__ x_data, const int64_t x_s0,
+    const double* __restrict__ zero_data,
+    double* __restrict__ zero_1_out)
+{
+    LIFTED_PARALLEL
+    {
+        LIFTED_THREAD_SETUP;
+        LIFTED_FOR(i, n)
+        {
+            LIFTED_CHUNK(i, n);
+            #ifdef __CUDACC__
+            const bool lifted_inside = false;
+            #else
+            const bool lifted_inside = i_base + LIFTED_LANE_COUNT <= d0 - 1;
+            #endif
+            LIFTED_LOCAL(double, zero_1);
+            if (lifted_inside) {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const int64_t i0 = i;
+                    const double zero = zero_data[i];
+                    const double tx_2 = ((true) ? tx_data[(i0 + 1) * tx_s0] : (double)0);
+                    const double tx_3 = ((true) ? tx_data[i0 * tx_s0] : (double)0);
+                    const double x_1 = ((true) ? x_data[i0 * x_s0] : (double)0);
+                    // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+                    const double t_14_1 = (tx_3 * x_1);
+                    const double t_16_1 = (t_14_1 * (double)((-2)));
+                    const double t_17_1 = (tx_2 + t_16_1);
+                    const double t_21_1 = (t_17_1 * (-200.0));
+                    const double t_22_1 = (t_21_1 * x_1);
+                    const double x_2 = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    const double t_2 = lifted_power(x_1, (double)(2));
+                    const double t_1_1 = (x_2 - t_2);
+                    const double t_11_1 = (t_1_1 * (-200.0));
+                    const double t_23_1 = (tx_3 * t_11_1);
+                    const double t_24_1 = (t_22_1 + t_23_1);
+                    const double t_25_1 = (t_24_1 * (double)(2));
+                    LIFTED_AT(zero_1) = ((true) ? (double)(zero + t_25_1) : zero);
+                }
+            } else {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const int64_t i0 = i;
+                    const double zero = zero_data[i];
+                    const double tx_2 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? tx_data[(i0 + 1) * tx_s0] : (double)0);
+                    const double tx_3 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? tx_data[i0 * tx_s0] : (double)0);
+                    const double x_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[i0 * x_s0] : (double)0);
+                    // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+                    const double t_14_1 = (tx_3 * x_1);
+                    const double t_16_1 = (t_14_1 * (double)((-2)));
+                    const double t_17_1 = (tx_2 + t_16_1);
+                    const double t_21_1 = (t_17_1 * (-200.0));
+                    const double t_22_1 = (t_21_1 * x_1);
+                    const double x_2 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    const double t_2 = lifted_power(x_1, (double)(2));
+                    const double t_1_1 = (x_2 - t_2);
+                    const double t_11_1 = (t_1_1 * (-200.0));
+                    const double t_23_1 = (tx_3 * t_11_1);
+                    const double t_24_1 = (t_22_1 + t_23_1);
+                    const double t_25_1 = (t_24_1 * (double)(2));
+                    LIFTED_AT(zero_1) = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(zero + t_25_1) : zero);
+                }
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                zero_1_out[i] = LIFTED_AT(zero_1);
+            }
+        }
+    }
+}
+
+// rosenbrock_hvp_k4: 1-d index space of n elements
+LIFTED_KERNEL void rosenbrock_hvp_k4(const int64_t n, const int64_t d0,
+    const double* __restrict__ tx_data, const int64_t tx_s0,
+    const double* __restrict__ x_data, const int64_t x_s0,
+    const double* __restrict__ zero_data,
+    double* __restrict__ zero_1_out)
+{
+    LIFTED_PARALLEL
+    {
+        LIFTED_THREAD_SETUP;
+        LIFTED_FOR(i, n)
+        {
+            LIFTED_CHUNK(i, n);
+            #ifdef __CUDACC__
+            const bool lifted_inside = false;
+            #else
+            const bool lifted_inside = i_base >= 1;
+            #endif
+            LIFTED_LOCAL(double, zero_1);
+            if (lifted_inside) {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const int64_t i0 = i;
+                    const double zero = zero_data[i];
+                    const double tx_4 = ((true) ? tx_data[i0 * tx_s0] : (double)0);
+                    const double tx_5 = ((true) ? tx_data[(i0 + -1) * tx_s0] : (double)0);
+                    const double x_3 = ((true) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                    // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+                    const double t_14_2 = (tx_5 * x_3);
+                    const double t_16_2 = (t_14_2 * (double)((-2)));
+                    const double t_17_2 = (tx_4 + t_16_2);
+                    const double t_20_1 = (t_17_2 * 200.0);
+                    LIFTED_AT(zero_1) = ((true) ? (double)(zero + t_20_1) : zero);
+                }
+            } else {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const int64_t i0 = i;
+                    const double zero = zero_data[i];
+                    const double tx_4 = ((LIFTED_WINDOW(i0 >= 1)) ? tx_data[i0 * tx_s0] : (double)0);
+                    const double tx_5 = ((LIFTED_WINDOW(i0 >= 1)) ? tx_data[(i0 + -1) * tx_s0] : (double)0);
+                    const double x_3 = ((LIFTED_WINDOW(i0 >= 1)) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                    // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+                    const double t_14_2 = (tx_5 * x_3);
+                    const double t_16_2 = (t_14_2 * (double)((-2)));
+                    const double t_17_2 = (tx_4 + t_16_2);
+                    const double t_20_1 = (t_17_2 * 200.0);
+                    LIFTED_AT(zero_1) = ((LIFTED_WINDOW(i0 >= 1)) ? (double)(zero + t_20_1) : zero);
+                }
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                zero_1_out[i] = LIFTED_AT(zero_1);
             }
         }
     }

@@ -16,8 +16,11 @@ __lifted_transforms__ = {
 }
 _KERNELS = {
     "rosenbrock_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
-    "rosenbrock_hvp_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "rosenbrock_hvp_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "rosenbrock_hvp_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "rosenbrock_hvp_k1": {'rank': 1, 'params': [('scalar', 'i64'), ('array', 'f64', ('S',), True), ('out', 'f64'), ('out', 'f64')], 'dims': [(('S',), [('arg', 0)])], 'static': (None,)},
+    "rosenbrock_hvp_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "rosenbrock_hvp_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "rosenbrock_hvp_k4": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "hvp_forward_over_reverse.cu"), _KERNELS)
 
@@ -94,24 +97,18 @@ def rosenbrock_hvp(x: "f64[n]", tx: "f64[n]"):
     n = x.shape[0]
     # hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
     v_1 = x[:-1]
-    v_4 = tx[:-1]
-    t_1, t_17, t_8, t_19 = _kernels.rosenbrock_hvp_k0(v_1, v_4, x[1:], tx[1:], x[:-1])
-    del x, tx
-    dx = np.zeros((n,))
+    t_1, t_8 = _kernels.rosenbrock_hvp_k0(v_1, x[1:], x[:-1])
+    dx, zero = _kernels.rosenbrock_hvp_k1(n, tx)
     del n
-    zero = np.zeros_like(dx)
-    zero[:-1] = t_19
-    del t_19
     dx[:-1] = t_8
     del t_8
-    t_10, t_20, t_13, t_25 = _kernels.rosenbrock_hvp_k1(t_1, t_17, v_1, v_4)
-    del t_1, t_17, v_1, v_4
-    zero[:-1] += t_25
-    del t_25
+    t_10, t_13 = _kernels.rosenbrock_hvp_k2(t_1, v_1)
+    del t_1, v_1
+    zero = _kernels.rosenbrock_hvp_k3(tx, x, zero)
     dx[:-1] += t_13
     del t_13
-    zero[1:] += t_20
-    del t_20
+    zero = _kernels.rosenbrock_hvp_k4(tx, x, zero)
+    del tx, x
     dx[1:] += t_10
     del t_10
     return (dx, zero)

@@ -86,6 +86,10 @@ extern "C" int lifted_max_threads(void) { return omp_get_max_threads(); }
 extern "C" int lifted_lane_count(void) { return LIFTED_LANE_COUNT; }
 #endif
 
+// a stencil's window test (transpiler/backends/c/stencil.py): an element outside it reads nothing at an offset;
+// a CPU chunk whose lanes all lie inside every window runs a copy of its lane block with the tests left out
+#define LIFTED_WINDOW(test) (test)
+
 LIFTED_DEVICE int64_t lifted_trip_count(int64_t start, int64_t stop, int64_t step)
 {
     if (step > 0) return stop > start ? (stop - start + step - 1) / step : 0;
@@ -349,11 +353,9 @@ LIFTED_KERNEL void corners_k0(const int64_t n, const int64_t d0, const int64_t d
 
 // rosenbrock_grad_k0: 1-d index space of n elements
 LIFTED_KERNEL void rosenbrock_grad_k0(const int64_t n, const int64_t d0,
-    const double* __restrict__ v_1_data,
-    const double* __restrict__ v_data,
-    const double* __restrict__ v_2_data,
-    double* __restrict__ t_1_out,
-    double* __restrict__ t_8_out)
+    const int64_t n_1,
+    const double* __restrict__ x_data, const int64_t x_s0,
+    double* __restrict__ dx_out)
 {
     LIFTED_PARALLEL
     {
@@ -361,59 +363,68 @@ LIFTED_KERNEL void rosenbrock_grad_k0(const int64_t n, const int64_t d0,
         LIFTED_FOR(i, n)
         {
             LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_1);
-            LIFTED_LOCAL(double, t_8);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double v_1 = v_1_data[i];
-                const double v = v_data[i];
-                const double v_2 = v_2_data[i];
-                // indexing_slices.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-                const double t = lifted_power(v_1, (double)(2));
-                LIFTED_AT(t_1) = (v - t);
-                const double t_4 = (1.0 - v_2);
-                // reverse sweep
-                // indexing_slices.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-                LIFTED_AT(t_8) = (t_4 * (double)((-2)));
+            #ifdef __CUDACC__
+            const bool lifted_inside = false;
+            #else
+            const bool lifted_inside = i_base + LIFTED_LANE_COUNT <= d0 - 1 && i_base >= 1;
+            #endif
+            LIFTED_LOCAL(double, dx);
+            if (lifted_inside) {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const int64_t i0 = i;
+                    // reverse sweep
+                    // indexing_slices.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+                    const double dx_1 = 0;
+                    const double x_1 = ((true) ? x_data[i0 * x_s0] : (double)0);
+                    const double t_4_1 = (1.0 - x_1);
+                    const double t_8_1 = (t_4_1 * (double)((-2)));
+                    const double dx_2 = ((true) ? (double)(t_8_1) : dx_1);
+                    const double x_2 = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    const double x_3 = ((true) ? x_data[i0 * x_s0] : (double)0);
+                    const double t_2 = lifted_power(x_3, (double)(2));
+                    const double t_1_1 = (x_2 - t_2);
+                    const double t_11_1 = (t_1_1 * (-200.0));
+                    const double t_12_1 = (t_11_1 * x_3);
+                    const double t_13_1 = (t_12_1 * (double)(2));
+                    const double dx_3 = ((true) ? (double)(dx_2 + t_13_1) : dx_2);
+                    const double x_4 = ((true) ? x_data[i0 * x_s0] : (double)0);
+                    const double x_5 = ((true) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                    const double t_3 = lifted_power(x_5, (double)(2));
+                    const double t_1_2 = (x_4 - t_3);
+                    const double t_10_1 = (t_1_2 * 200.0);
+                    LIFTED_AT(dx) = ((true) ? (double)(dx_3 + t_10_1) : dx_3);
+                }
+            } else {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const int64_t i0 = i;
+                    // reverse sweep
+                    // indexing_slices.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+                    const double dx_1 = 0;
+                    const double x_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[i0 * x_s0] : (double)0);
+                    const double t_4_1 = (1.0 - x_1);
+                    const double t_8_1 = (t_4_1 * (double)((-2)));
+                    const double dx_2 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_8_1) : dx_1);
+                    const double x_2 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    const double x_3 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[i0 * x_s0] : (double)0);
+                    const double t_2 = lifted_power(x_3, (double)(2));
+                    const double t_1_1 = (x_2 - t_2);
+                    const double t_11_1 = (t_1_1 * (-200.0));
+                    const double t_12_1 = (t_11_1 * x_3);
+                    const double t_13_1 = (t_12_1 * (double)(2));
+                    const double dx_3 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(dx_2 + t_13_1) : dx_2);
+                    const double x_4 = ((LIFTED_WINDOW(i0 >= 1)) ? x_data[i0 * x_s0] : (double)0);
+                    const double x_5 = ((LIFTED_WINDOW(i0 >= 1)) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                    const double t_3 = lifted_power(x_5, (double)(2));
+                    const double t_1_2 = (x_4 - t_3);
+                    const double t_10_1 = (t_1_2 * 200.0);
+                    LIFTED_AT(dx) = ((LIFTED_WINDOW(i0 >= 1)) ? (double)(dx_3 + t_10_1) : dx_3);
+                }
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                t_1_out[i] = LIFTED_AT(t_1);
-                t_8_out[i] = LIFTED_AT(t_8);
-            }
-        }
-    }
-}
-
-// rosenbrock_grad_k1: 1-d index space of n elements
-LIFTED_KERNEL void rosenbrock_grad_k1(const int64_t n, const int64_t d0,
-    const double* __restrict__ t_1_data,
-    const double* __restrict__ v_1_data,
-    double* __restrict__ t_10_out,
-    double* __restrict__ t_13_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_10);
-            LIFTED_LOCAL(double, t_13);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double t_1 = t_1_data[i];
-                const double v_1 = v_1_data[i];
-                // indexing_slices.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-                LIFTED_AT(t_10) = (t_1 * 200.0);
-                const double t_11 = (t_1 * (-200.0));
-                const double t_12 = (t_11 * v_1);
-                LIFTED_AT(t_13) = (t_12 * (double)(2));
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_10_out[i] = LIFTED_AT(t_10);
-                t_13_out[i] = LIFTED_AT(t_13);
+                dx_out[i] = LIFTED_AT(dx);
             }
         }
     }

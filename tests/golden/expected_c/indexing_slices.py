@@ -16,8 +16,7 @@ __lifted_transforms__ = {
 _KERNELS = {
     "rosenbrock_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
     "corners_k0": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (2, 1, 3)},
-    "rosenbrock_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "rosenbrock_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "rosenbrock_grad_k0": {'rank': 1, 'params': [('scalar', 'i64'), ('array', 'f64', ('S',), True), ('out', 'f64')], 'dims': [(('S',), [('arg', 0)])], 'static': (None,)},
     "corners_grad_k0": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), True), ('out', 'f64')], 'dims': [], 'static': (2, 1, 3)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "indexing_slices.cu"), _KERNELS)
@@ -96,20 +95,10 @@ def corners(m: "f64[4,5]"):
 def rosenbrock_grad(x: "f64[n]"):
     _check_args('rosenbrock_grad', x)
     n = x.shape[0]
+    # reverse sweep
     # indexing_slices.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-    v_1 = x[:-1]
-    t_1, t_8 = _kernels.rosenbrock_grad_k0(v_1, x[1:], x[:-1])
-    del x
-    dx = np.zeros((n,))
-    del n
-    dx[:-1] = t_8
-    del t_8
-    t_10, t_13 = _kernels.rosenbrock_grad_k1(t_1, v_1)
-    del t_1, v_1
-    dx[:-1] += t_13
-    del t_13
-    dx[1:] += t_10
-    del t_10
+    dx = _kernels.rosenbrock_grad_k0(n, x)
+    del n, x
     return dx
 
 

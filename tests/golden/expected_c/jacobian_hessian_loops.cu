@@ -86,6 +86,10 @@ extern "C" int lifted_max_threads(void) { return omp_get_max_threads(); }
 extern "C" int lifted_lane_count(void) { return LIFTED_LANE_COUNT; }
 #endif
 
+// a stencil's window test (transpiler/backends/c/stencil.py): an element outside it reads nothing at an offset;
+// a CPU chunk whose lanes all lie inside every window runs a copy of its lane block with the tests left out
+#define LIFTED_WINDOW(test) (test)
+
 LIFTED_DEVICE int64_t lifted_trip_count(int64_t start, int64_t stop, int64_t step)
 {
     if (step > 0) return stop > start ? (stop - start + step - 1) / step : 0;
@@ -482,46 +486,10 @@ LIFTED_KERNEL void layer_jacrev_k1(const int64_t n, const int64_t d0, const int6
 
 // energy_hessian_k0: 2-d index space of n elements
 LIFTED_KERNEL void energy_hessian_k0(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ basis_data,
+    const double* __restrict__ basis_data, const int64_t basis_s0, const int64_t basis_s1,
     const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
     const int64_t B,
     const int64_t n_2,
-    double* __restrict__ t_6_out,
-    double* __restrict__ zero_1_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_6);
-            LIFTED_LOCAL(double, zero_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double basis = basis_data[i];
-                const double x = x_data[i0 * x_s0 + i1 * x_s1];
-                // jacobian_hessian_loops.py:12  return np.sum(x * x * x) + np.sum(x[1:] * x[:-1])
-                const double t_5 = (basis * x);
-                LIFTED_AT(t_6) = (t_5 + t_5);
-                LIFTED_AT(zero_1) = 0;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_6_out[i] = LIFTED_AT(t_6);
-                zero_1_out[i] = LIFTED_AT(zero_1);
-            }
-        }
-    }
-}
-
-// energy_hessian_k1: 2-d index space of n elements
-LIFTED_KERNEL void energy_hessian_k1(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ zero_1_data,
-    const double* __restrict__ t_6_data,
     double* __restrict__ tdx_2_out)
 {
     LIFTED_PARALLEL
@@ -530,15 +498,55 @@ LIFTED_KERNEL void energy_hessian_k1(const int64_t n, const int64_t d0, const in
         LIFTED_FOR(i, n)
         {
             LIFTED_CHUNK(i, n);
+            #ifdef __CUDACC__
+            const bool lifted_inside = false;
+            #else
+            int64_t lifted_rest = i_base;
+            const int64_t lifted_c1 = lifted_unravel_step(lifted_rest, d1);
+            const int64_t lifted_c0 = lifted_rest;
+            const bool lifted_inside = lifted_c1 + LIFTED_LANE_COUNT <= d1 && lifted_c1 + LIFTED_LANE_COUNT <= d1 - 1 && lifted_c1 >= 1;
+            #endif
             LIFTED_LOCAL(double, tdx_2);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double zero_1 = zero_1_data[i];
-                const double t_6 = t_6_data[i];
-                // jacobian_hessian_loops.py:12  return np.sum(x * x * x) + np.sum(x[1:] * x[:-1])
-                const double tdx = (zero_1 + t_6);
-                const double tdx_1 = (tdx + t_6);
-                LIFTED_AT(tdx_2) = (tdx_1 + t_6);
+            if (lifted_inside) {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    int64_t rest = i;
+                    const int64_t i1 = lifted_unravel_step(rest, d1);
+                    const int64_t i0 = rest;
+                    const double basis = basis_data[i0 * basis_s0 + i1 * basis_s1];
+                    const double x = x_data[i0 * x_s0 + i1 * x_s1];
+                    // jacobian_hessian_loops.py:12  return np.sum(x * x * x) + np.sum(x[1:] * x[:-1])
+                    const double t_5 = (basis * x);
+                    const double t_6 = (t_5 + t_5);
+                    const double zero_1 = 0;
+                    const double basis_1 = ((true) ? basis_data[i0 * basis_s0 + (i1 + 1) * basis_s1] : (double)0);
+                    const double zero_1_1 = ((true) ? (double)(basis_1) : zero_1);
+                    const double basis_2 = ((true) ? basis_data[i0 * basis_s0 + (i1 + -1) * basis_s1] : (double)0);
+                    const double zero_1_2 = ((true) ? (double)(zero_1_1 + basis_2) : zero_1_1);
+                    const double tdx = (zero_1_2 + t_6);
+                    const double tdx_1 = (tdx + t_6);
+                    LIFTED_AT(tdx_2) = (tdx_1 + t_6);
+                }
+            } else {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    int64_t rest = i;
+                    const int64_t i1 = lifted_unravel_step(rest, d1);
+                    const int64_t i0 = rest;
+                    const double basis = basis_data[i0 * basis_s0 + i1 * basis_s1];
+                    const double x = x_data[i0 * x_s0 + i1 * x_s1];
+                    // jacobian_hessian_loops.py:12  return np.sum(x * x * x) + np.sum(x[1:] * x[:-1])
+                    const double t_5 = (basis * x);
+                    const double t_6 = (t_5 + t_5);
+                    const double zero_1 = 0;
+                    const double basis_1 = ((LIFTED_WINDOW(i1 < d1 - 1)) ? basis_data[i0 * basis_s0 + (i1 + 1) * basis_s1] : (double)0);
+                    const double zero_1_1 = ((LIFTED_WINDOW(i1 < d1 - 1)) ? (double)(basis_1) : zero_1);
+                    const double basis_2 = ((LIFTED_WINDOW(i1 >= 1)) ? basis_data[i0 * basis_s0 + (i1 + -1) * basis_s1] : (double)0);
+                    const double zero_1_2 = ((LIFTED_WINDOW(i1 >= 1)) ? (double)(zero_1_1 + basis_2) : zero_1_1);
+                    const double tdx = (zero_1_2 + t_6);
+                    const double tdx_1 = (tdx + t_6);
+                    LIFTED_AT(tdx_2) = (tdx_1 + t_6);
+                }
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);

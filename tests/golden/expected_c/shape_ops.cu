@@ -86,6 +86,10 @@ extern "C" int lifted_max_threads(void) { return omp_get_max_threads(); }
 extern "C" int lifted_lane_count(void) { return LIFTED_LANE_COUNT; }
 #endif
 
+// a stencil's window test (transpiler/backends/c/stencil.py): an element outside it reads nothing at an offset;
+// a CPU chunk whose lanes all lie inside every window runs a copy of its lane block with the tests left out
+#define LIFTED_WINDOW(test) (test)
+
 LIFTED_DEVICE int64_t lifted_trip_count(int64_t start, int64_t stop, int64_t step)
 {
     if (step > 0) return stop > start ? (stop - start + step - 1) / step : 0;
@@ -285,8 +289,67 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 #endif
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
-// reshaped_k0: 1-d index space of n elements
-LIFTED_KERNEL void reshaped_k0(const int64_t n, const int64_t d0,
+// reshaped_k0: 2-d index space of n elements
+LIFTED_KERNEL void reshaped_k0(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
+    const double* __restrict__ column_data, const int64_t column_s0, const int64_t column_s1,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_PARALLEL
+    {
+        LIFTED_THREAD_SETUP;
+        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+        LIFTED_FOR(i, n)
+        {
+            LIFTED_CHUNK(i, n);
+            #ifdef __CUDACC__
+            const bool lifted_inside = false;
+            #else
+            int64_t lifted_rest = i_base;
+            const int64_t lifted_c1 = lifted_unravel_step(lifted_rest, d1);
+            const int64_t lifted_c0 = lifted_rest;
+            const bool lifted_inside = lifted_c1 + LIFTED_LANE_COUNT <= d1 && lifted_c1 + LIFTED_LANE_COUNT <= d1 - 1 && lifted_c1 >= 4;
+            #endif
+            if (lifted_inside) {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    int64_t rest = i;
+                    const int64_t i1 = lifted_unravel_step(rest, d1);
+                    const int64_t i0 = rest;
+                    const double column = column_data[i0 * column_s0 + i1 * column_s1];
+                    // shape_ops.py:9  joined = np.concatenate((x, column), axis=1)
+                    const double joined_1 = 0;
+                    const double x_1 = ((true) ? x_data[i0 * x_s0 + i1 * x_s1] : (double)0);
+                    const double joined_2 = ((true) ? (double)(x_1) : joined_1);
+                    const double joined = ((true) ? (double)(column) : joined_2);
+                    // shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
+                    const double t_2 = tanh(joined);
+                    LIFTED_AT(s_1_acc) += t_2;
+                }
+            } else {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    int64_t rest = i;
+                    const int64_t i1 = lifted_unravel_step(rest, d1);
+                    const int64_t i0 = rest;
+                    const double column = column_data[i0 * column_s0 + i1 * column_s1];
+                    // shape_ops.py:9  joined = np.concatenate((x, column), axis=1)
+                    const double joined_1 = 0;
+                    const double x_1 = ((LIFTED_WINDOW(i1 < d1 - 1)) ? x_data[i0 * x_s0 + i1 * x_s1] : (double)0);
+                    const double joined_2 = ((LIFTED_WINDOW(i1 < d1 - 1)) ? (double)(x_1) : joined_1);
+                    const double joined = ((LIFTED_WINDOW(i1 >= 4)) ? (double)(column) : joined_2);
+                    // shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
+                    const double t_2 = tanh(joined);
+                    LIFTED_AT(s_1_acc) += t_2;
+                }
+            }
+        }
+        lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+    }
+}
+
+// reshaped_k1: 1-d index space of n elements
+LIFTED_KERNEL void reshaped_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     double* __restrict__ t_out)
 {
@@ -311,8 +374,8 @@ LIFTED_KERNEL void reshaped_k0(const int64_t n, const int64_t d0,
     }
 }
 
-// reshaped_k1: 2-d index space of n elements
-LIFTED_KERNEL void reshaped_k1(const int64_t n, const int64_t d0, const int64_t d1,
+// reshaped_k2: 2-d index space of n elements
+LIFTED_KERNEL void reshaped_k2(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ blocks_data,
     double* __restrict__ s_acc_out)
 {
@@ -332,30 +395,6 @@ LIFTED_KERNEL void reshaped_k1(const int64_t n, const int64_t d0, const int64_t 
             }
         }
         lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
-}
-
-// reshaped_k2: 2-d index space of n elements
-LIFTED_KERNEL void reshaped_k2(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ joined_data,
-    double* __restrict__ s_1_acc_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double joined = joined_data[i];
-                // shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
-                const double t_2 = tanh(joined);
-                LIFTED_AT(s_1_acc) += t_2;
-            }
-        }
-        lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
     }
 }
 
@@ -388,8 +427,64 @@ LIFTED_KERNEL void reshaped_k3(const int64_t n, const int64_t d0, const int64_t 
     }
 }
 
-// reshaped_grad_k0: 1-d index space of n elements
-LIFTED_KERNEL void reshaped_grad_k0(const int64_t n, const int64_t d0,
+// reshaped_grad_k0: 2-d index space of n elements
+LIFTED_KERNEL void reshaped_grad_k0(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
+    const double* __restrict__ column_data, const int64_t column_s0, const int64_t column_s1,
+    double* __restrict__ joined_out)
+{
+    LIFTED_PARALLEL
+    {
+        LIFTED_THREAD_SETUP;
+        LIFTED_FOR(i, n)
+        {
+            LIFTED_CHUNK(i, n);
+            #ifdef __CUDACC__
+            const bool lifted_inside = false;
+            #else
+            int64_t lifted_rest = i_base;
+            const int64_t lifted_c1 = lifted_unravel_step(lifted_rest, d1);
+            const int64_t lifted_c0 = lifted_rest;
+            const bool lifted_inside = lifted_c1 + LIFTED_LANE_COUNT <= d1 && lifted_c1 + LIFTED_LANE_COUNT <= d1 - 1 && lifted_c1 >= 4;
+            #endif
+            LIFTED_LOCAL(double, joined);
+            if (lifted_inside) {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    int64_t rest = i;
+                    const int64_t i1 = lifted_unravel_step(rest, d1);
+                    const int64_t i0 = rest;
+                    const double column = column_data[i0 * column_s0 + i1 * column_s1];
+                    // shape_ops.py:9  joined = np.concatenate((x, column), axis=1)
+                    const double joined_1 = 0;
+                    const double x_1 = ((true) ? x_data[i0 * x_s0 + i1 * x_s1] : (double)0);
+                    const double joined_2 = ((true) ? (double)(x_1) : joined_1);
+                    LIFTED_AT(joined) = ((true) ? (double)(column) : joined_2);
+                }
+            } else {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    int64_t rest = i;
+                    const int64_t i1 = lifted_unravel_step(rest, d1);
+                    const int64_t i0 = rest;
+                    const double column = column_data[i0 * column_s0 + i1 * column_s1];
+                    // shape_ops.py:9  joined = np.concatenate((x, column), axis=1)
+                    const double joined_1 = 0;
+                    const double x_1 = ((LIFTED_WINDOW(i1 < d1 - 1)) ? x_data[i0 * x_s0 + i1 * x_s1] : (double)0);
+                    const double joined_2 = ((LIFTED_WINDOW(i1 < d1 - 1)) ? (double)(x_1) : joined_1);
+                    LIFTED_AT(joined) = ((LIFTED_WINDOW(i1 >= 4)) ? (double)(column) : joined_2);
+                }
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                joined_out[i] = LIFTED_AT(joined);
+            }
+        }
+    }
+}
+
+// reshaped_grad_k1: 1-d index space of n elements
+LIFTED_KERNEL void reshaped_grad_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     double* __restrict__ t_out)
 {
@@ -414,8 +509,8 @@ LIFTED_KERNEL void reshaped_grad_k0(const int64_t n, const int64_t d0,
     }
 }
 
-// reshaped_grad_k1: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
-LIFTED_KERNEL void reshaped_grad_k1(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+// reshaped_grad_k2: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
+LIFTED_KERNEL void reshaped_grad_k2(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ stacked_data, const int64_t stacked_s0, const int64_t stacked_s1,
     double* __restrict__ s_3_acc_out)
 {
@@ -443,8 +538,8 @@ LIFTED_KERNEL void reshaped_grad_k1(const int64_t n, const int64_t d0, const int
     }
 }
 
-// reshaped_grad_k2: 2-d index space of n elements
-LIFTED_KERNEL void reshaped_grad_k2(const int64_t n, const int64_t d0, const int64_t d1,
+// reshaped_grad_k3: 2-d index space of n elements
+LIFTED_KERNEL void reshaped_grad_k3(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ joined_data,
     double* __restrict__ djoined_out)
 {
@@ -471,8 +566,8 @@ LIFTED_KERNEL void reshaped_grad_k2(const int64_t n, const int64_t d0, const int
     }
 }
 
-// reshaped_grad_k3: 2-d index space of n elements
-LIFTED_KERNEL void reshaped_grad_k3(const int64_t n, const int64_t d0, const int64_t d1,
+// reshaped_grad_k4: 2-d index space of n elements
+LIFTED_KERNEL void reshaped_grad_k4(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ blocks_data,
     double* __restrict__ dblocks_out)
 {
@@ -497,8 +592,8 @@ LIFTED_KERNEL void reshaped_grad_k3(const int64_t n, const int64_t d0, const int
     }
 }
 
-// reshaped_grad_k4: 1-d index space of n elements
-LIFTED_KERNEL void reshaped_grad_k4(const int64_t n, const int64_t d0,
+// reshaped_grad_k5: 1-d index space of n elements
+LIFTED_KERNEL void reshaped_grad_k5(const int64_t n, const int64_t d0,
     const double* __restrict__ v_1_data,
     const double* __restrict__ dy_data,
     double* __restrict__ dy_1_out)
@@ -526,8 +621,8 @@ LIFTED_KERNEL void reshaped_grad_k4(const int64_t n, const int64_t d0,
     }
 }
 
-// reshaped_grad_k5: 2-d index space of n elements
-LIFTED_KERNEL void reshaped_grad_k5(const int64_t n, const int64_t d0, const int64_t d1,
+// reshaped_grad_k6: 2-d index space of n elements
+LIFTED_KERNEL void reshaped_grad_k6(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dcolumn_data,
     const double* __restrict__ v_2_data, const int64_t v_2_s0, const int64_t v_2_s1,
     double* __restrict__ dcolumn_1_out)
@@ -557,8 +652,8 @@ LIFTED_KERNEL void reshaped_grad_k5(const int64_t n, const int64_t d0, const int
     }
 }
 
-// reshaped_grad_k6: 1-d index space of n elements
-LIFTED_KERNEL void reshaped_grad_k6(const int64_t n, const int64_t d0,
+// reshaped_grad_k7: 1-d index space of n elements
+LIFTED_KERNEL void reshaped_grad_k7(const int64_t n, const int64_t d0,
     const double* __restrict__ dy_1_data,
     const double* __restrict__ r_1_data,
     double* __restrict__ dy_1_1_out)
@@ -585,8 +680,8 @@ LIFTED_KERNEL void reshaped_grad_k6(const int64_t n, const int64_t d0,
     }
 }
 
-// reshaped_grad_k7: 2-d index space of n elements
-LIFTED_KERNEL void reshaped_grad_k7(const int64_t n, const int64_t d0, const int64_t d1,
+// reshaped_grad_k8: 2-d index space of n elements
+LIFTED_KERNEL void reshaped_grad_k8(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dx_data, const int64_t dx_s0, const int64_t dx_s1,
     const double* __restrict__ r_2_data,
     double* __restrict__ dx_1_out)

@@ -13,18 +13,19 @@ __lifted_transforms__ = {
     ('grad', 'reshaped', ('x', 'y'), True): "reshaped_grad",
 }
 _KERNELS = {
-    "reshaped_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (6,)},
-    "reshaped_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (3, 8)},
-    "reshaped_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (6, 5)},
+    "reshaped_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'shift'), True), ('array', 'f64', ('S', 1), True), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [(('S', 'S'), [('const', 6), ('const', 5)])], 'static': (6, 5)},
+    "reshaped_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (6,)},
+    "reshaped_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (3, 8)},
     "reshaped_k3": {'rank': 2, 'params': [('array', 'f64', (None, 'S'), True), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (2, 6)},
-    "reshaped_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (6,)},
-    "reshaped_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (2, 6), 'mode': 'columns', 'perm': (1, 0), 'reduced': 1},
-    "reshaped_grad_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (6, 5)},
-    "reshaped_grad_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (3, 8)},
-    "reshaped_grad_k4": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (6,)},
-    "reshaped_grad_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), True), ('out', 'f64')], 'dims': [], 'static': (6, 1)},
-    "reshaped_grad_k6": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (6,)},
-    "reshaped_grad_k7": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (6, 4)},
+    "reshaped_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'shift'), True), ('array', 'f64', ('S', 1), True), ('out', 'f64')], 'dims': [(('S', 'S'), [('const', 6), ('const', 5)])], 'static': (6, 5)},
+    "reshaped_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (6,)},
+    "reshaped_grad_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (2, 6), 'mode': 'columns', 'perm': (1, 0), 'reduced': 1},
+    "reshaped_grad_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (6, 5)},
+    "reshaped_grad_k4": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (3, 8)},
+    "reshaped_grad_k5": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (6,)},
+    "reshaped_grad_k6": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), True), ('out', 'f64')], 'dims': [], 'static': (6, 1)},
+    "reshaped_grad_k7": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (6,)},
+    "reshaped_grad_k8": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (6, 4)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "shape_ops.cu"), _KERNELS)
 
@@ -88,17 +89,15 @@ def reshaped(x: "f64[6,4]", y: "f64[6]"):
     # shape_ops.py:8  column = np.expand_dims(y, 1)
     column = np.expand_dims(y, 1)
     # shape_ops.py:9  joined = np.concatenate((x, column), axis=1)
-    joined = np.concatenate((x, column), axis=1)
+    s_1 = _kernels.reshaped_k0(x, column)
     del x
     # shape_ops.py:10  stacked = np.stack((y, y * 2.0), axis=0)
-    t = _kernels.reshaped_k0(y)
+    t = _kernels.reshaped_k1(y)
     stacked = np.stack((y, t))
     del y, t
     # shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
-    s = _kernels.reshaped_k1(blocks)
+    s = _kernels.reshaped_k2(blocks)
     del blocks
-    s_1 = _kernels.reshaped_k2(joined)
-    del joined
     r = np.squeeze(column, axis=1)
     del column
     s_2 = _kernels.reshaped_k3(r, stacked)
@@ -113,10 +112,10 @@ def reshaped_grad(x: "f64[6,4]", y: "f64[6]"):
     # shape_ops.py:8  column = np.expand_dims(y, 1)
     column = np.expand_dims(y, 1)
     # shape_ops.py:9  joined = np.concatenate((x, column), axis=1)
-    joined = np.concatenate((x, column), axis=1)
+    joined = _kernels.reshaped_grad_k0(x, column)
     del x
     # shape_ops.py:10  stacked = np.stack((y, y * 2.0), axis=0)
-    t = _kernels.reshaped_grad_k0(y)
+    t = _kernels.reshaped_grad_k1(y)
     stacked = np.stack((y, t))
     del y, t
     # shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
@@ -124,13 +123,13 @@ def reshaped_grad(x: "f64[6,4]", y: "f64[6]"):
     del column
     # reverse sweep
     # shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
-    s_3 = _kernels.reshaped_grad_k1(stacked)
+    s_3 = _kernels.reshaped_grad_k2(stacked)
     del stacked
     dcolumn = np.expand_dims(s_3, 1)
     del s_3
-    djoined = _kernels.reshaped_grad_k2(joined)
+    djoined = _kernels.reshaped_grad_k3(joined)
     del joined
-    dblocks = _kernels.reshaped_grad_k3(blocks)
+    dblocks = _kernels.reshaped_grad_k4(blocks)
     del blocks
     # shape_ops.py:10  stacked = np.stack((y, y * 2.0), axis=0)
     b = np.broadcast_to(r, (2, 6))
@@ -138,16 +137,16 @@ def reshaped_grad(x: "f64[6,4]", y: "f64[6]"):
     dy = b[0]
     v_1 = b[1]
     del b
-    dy_1 = _kernels.reshaped_grad_k4(v_1, dy)
+    dy_1 = _kernels.reshaped_grad_k5(v_1, dy)
     del v_1, dy
     # shape_ops.py:9  joined = np.concatenate((x, column), axis=1)
     dx = djoined[:, 0:4]
-    dcolumn_1 = _kernels.reshaped_grad_k5(dcolumn, djoined[:, 4:5])
+    dcolumn_1 = _kernels.reshaped_grad_k6(dcolumn, djoined[:, 4:5])
     del dcolumn, djoined
     # shape_ops.py:8  column = np.expand_dims(y, 1)
-    dy_1 = _kernels.reshaped_grad_k6(dy_1, np.squeeze(dcolumn_1, axis=1))
+    dy_1 = _kernels.reshaped_grad_k7(dy_1, np.squeeze(dcolumn_1, axis=1))
     del dcolumn_1
     # shape_ops.py:7  blocks = x.reshape(3, -1)
-    dx_1 = _kernels.reshaped_grad_k7(dx, np.reshape(dblocks, (6, 4)))
+    dx_1 = _kernels.reshaped_grad_k8(dx, np.reshape(dblocks, (6, 4)))
     del dx, dblocks
     return (dx_1, dy_1)

@@ -86,6 +86,10 @@ extern "C" int lifted_max_threads(void) { return omp_get_max_threads(); }
 extern "C" int lifted_lane_count(void) { return LIFTED_LANE_COUNT; }
 #endif
 
+// a stencil's window test (transpiler/backends/c/stencil.py): an element outside it reads nothing at an offset;
+// a CPU chunk whose lanes all lie inside every window runs a copy of its lane block with the tests left out
+#define LIFTED_WINDOW(test) (test)
+
 LIFTED_DEVICE int64_t lifted_trip_count(int64_t start, int64_t stop, int64_t step)
 {
     if (step > 0) return stop > start ? (stop - start + step - 1) / step : 0;
@@ -597,43 +601,10 @@ LIFTED_KERNEL void per_example_k2(const int64_t n, const int64_t d0, const int64
     const bool* __restrict__ m_data,
     const double* __restrict__ z_data,
     const double* __restrict__ v_3_data, const int64_t v_3_s0, const int64_t v_3_s1,
-    double* __restrict__ t_5_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_5);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const bool m = m_data[i];
-                const double z = z_data[i];
-                const double v_3 = v_3_data[i0 * v_3_s0 + i1 * v_3_s1];
-                // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
-                const double t_3 = ((m) ? (z) : (v_3));
-                const double t_4 = lifted_power(t_3, (double)(2));
-                LIFTED_AT(t_5) = (t_4 + 1.0);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_5_out[i] = LIFTED_AT(t_5);
-            }
-        }
-    }
-}
-
-// per_example_k3: 2-d index space of n elements
-LIFTED_KERNEL void per_example_k3(const int64_t n, const int64_t d0, const int64_t d1,
-    const bool* __restrict__ m_data,
     const double* __restrict__ dw_data, const int64_t dw_s0, const int64_t dw_s1,
     const int64_t B,
     const int64_t d_1,
-    double* __restrict__ t_10_out,
+    const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
     double* __restrict__ dw_1_out)
 {
     LIFTED_PARALLEL
@@ -642,7 +613,6 @@ LIFTED_KERNEL void per_example_k3(const int64_t n, const int64_t d0, const int64
         LIFTED_FOR(i, n)
         {
             LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_10);
             LIFTED_LOCAL(double, dw_1);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
@@ -650,66 +620,39 @@ LIFTED_KERNEL void per_example_k3(const int64_t n, const int64_t d0, const int64
                 const int64_t i1 = lifted_unravel_step(rest, d1);
                 const int64_t i0 = rest;
                 const bool m = m_data[i];
+                const double z = z_data[i];
+                const double v_3 = v_3_data[i0 * v_3_s0 + i1 * v_3_s1];
                 const double dw = dw_data[i0 * dw_s0 + i1 * dw_s1];
+                const double v_5 = v_5_data[i0 * v_5_s0 + i1 * v_5_s1];
                 // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
-                LIFTED_AT(t_10) = ((m) ? (1.0) : (dw));
-                LIFTED_AT(dw_1) = 0;
+                const double t_3 = ((m) ? (z) : (v_3));
+                const double t_4 = lifted_power(t_3, (double)(2));
+                const double t_5 = (t_4 + 1.0);
+                const double t_10 = ((m) ? (1.0) : (dw));
+                const double dw_1_1 = 0;
+                LIFTED_AT(dw_1) = (double)(t_10);
+                const double t_11 = (1.0 / t_5);
+                const double t_12 = ((m) ? (z) : (v_5));
+                const double t_13 = (t_11 * t_12);
+                const double t_14 = (t_13 * (double)(2));
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                t_10_out[i] = LIFTED_AT(t_10);
                 dw_1_out[i] = LIFTED_AT(dw_1);
             }
         }
     }
 }
 
-// per_example_k4: 2-d index space of n elements
-LIFTED_KERNEL void per_example_k4(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ t_5_data,
+// per_example_k3: 2-d index space of n elements
+LIFTED_KERNEL void per_example_k3(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ z_data,
+    const double* __restrict__ v_3_data, const int64_t v_3_s0, const int64_t v_3_s1,
     const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
-    double* __restrict__ t_14_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_14);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double t_5 = t_5_data[i];
-                const bool m = m_data[i];
-                const double z = z_data[i];
-                const double v_5 = v_5_data[i0 * v_5_s0 + i1 * v_5_s1];
-                // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
-                const double t_11 = (1.0 / t_5);
-                const double t_12 = ((m) ? (z) : (v_5));
-                const double t_13 = (t_11 * t_12);
-                LIFTED_AT(t_14) = (t_13 * (double)(2));
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_14_out[i] = LIFTED_AT(t_14);
-            }
-        }
-    }
-}
-
-// per_example_k5: 2-d index space of n elements
-LIFTED_KERNEL void per_example_k5(const int64_t n, const int64_t d0, const int64_t d1,
-    const bool* __restrict__ m_data,
-    const double* __restrict__ t_14_data,
     const double* __restrict__ dz_data, const int64_t dz_s0, const int64_t dz_s1,
     const int64_t B,
     const int64_t d_1,
-    double* __restrict__ t_15_out,
     double* __restrict__ dz_1_out)
 {
     LIFTED_PARALLEL
@@ -718,7 +661,6 @@ LIFTED_KERNEL void per_example_k5(const int64_t n, const int64_t d0, const int64
         LIFTED_FOR(i, n)
         {
             LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_15);
             LIFTED_LOCAL(double, dz_1);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
@@ -726,23 +668,32 @@ LIFTED_KERNEL void per_example_k5(const int64_t n, const int64_t d0, const int64
                 const int64_t i1 = lifted_unravel_step(rest, d1);
                 const int64_t i0 = rest;
                 const bool m = m_data[i];
-                const double t_14 = t_14_data[i];
+                const double z = z_data[i];
+                const double v_3 = v_3_data[i0 * v_3_s0 + i1 * v_3_s1];
+                const double v_5 = v_5_data[i0 * v_5_s0 + i1 * v_5_s1];
                 const double dz = dz_data[i0 * dz_s0 + i1 * dz_s1];
                 // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
-                LIFTED_AT(t_15) = ((m) ? (t_14) : (dz));
-                LIFTED_AT(dz_1) = 0;
+                const double t_3 = ((m) ? (z) : (v_3));
+                const double t_4 = lifted_power(t_3, (double)(2));
+                const double t_5 = (t_4 + 1.0);
+                const double t_11 = (1.0 / t_5);
+                const double t_12 = ((m) ? (z) : (v_5));
+                const double t_13 = (t_11 * t_12);
+                const double t_14 = (t_13 * (double)(2));
+                const double t_15 = ((m) ? (t_14) : (dz));
+                const double dz_1_1 = 0;
+                LIFTED_AT(dz_1) = (double)(t_15);
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                t_15_out[i] = LIFTED_AT(t_15);
                 dz_1_out[i] = LIFTED_AT(dz_1);
             }
         }
     }
 }
 
-// per_example_k6: 2-d index space of n elements
-LIFTED_KERNEL void per_example_k6(const int64_t n, const int64_t d0, const int64_t d1,
+// per_example_k4: 2-d index space of n elements
+LIFTED_KERNEL void per_example_k4(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ t_16_data,
     double* __restrict__ t_17_out)
@@ -769,48 +720,13 @@ LIFTED_KERNEL void per_example_k6(const int64_t n, const int64_t d0, const int64
     }
 }
 
-// per_example_k7: 2-d index space of n elements
-LIFTED_KERNEL void per_example_k7(const int64_t n, const int64_t d0, const int64_t d1,
+// per_example_k5: 2-d index space of n elements
+LIFTED_KERNEL void per_example_k5(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ dz_1_data,
     const double* __restrict__ dz_2_data, const int64_t dz_2_s0, const int64_t dz_2_s1,
     const int64_t B,
     const int64_t d_1,
-    double* __restrict__ t_18_out,
-    double* __restrict__ dz_3_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_18);
-            LIFTED_LOCAL(double, dz_3);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const bool m = m_data[i];
-                const double dz_1 = dz_1_data[i];
-                const double dz_2 = dz_2_data[i0 * dz_2_s0 + i1 * dz_2_s1];
-                // vmap_batched_mask.py:9  z[m] += 1.0
-                LIFTED_AT(t_18) = ((m) ? (dz_1) : (dz_2));
-                LIFTED_AT(dz_3) = 0;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_18_out[i] = LIFTED_AT(t_18);
-                dz_3_out[i] = LIFTED_AT(dz_3);
-            }
-        }
-    }
-}
-
-// per_example_k8: 2-d index space of n elements
-LIFTED_KERNEL void per_example_k8(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ dz_3_data,
     const double* __restrict__ t_16_data,
     const double* __restrict__ x_data,
     const double* __restrict__ dw_1_data,
@@ -825,14 +741,22 @@ LIFTED_KERNEL void per_example_k8(const int64_t n, const int64_t d0, const int64
             LIFTED_LOCAL(double, dw_1_1);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double dz_3 = dz_3_data[i];
+                int64_t rest = i;
+                const int64_t i1 = lifted_unravel_step(rest, d1);
+                const int64_t i0 = rest;
+                const bool m = m_data[i];
+                const double dz_1 = dz_1_data[i];
+                const double dz_2 = dz_2_data[i0 * dz_2_s0 + i1 * dz_2_s1];
                 const double t_16 = t_16_data[i];
                 const double x = x_data[i];
                 const double dw_1 = dw_1_data[i];
                 // vmap_batched_mask.py:9  z[m] += 1.0
-                const double dz_3_1 = (dz_3 + t_16);
+                const double t_18 = ((m) ? (dz_1) : (dz_2));
+                const double dz_3 = 0;
+                const double dz_3_1 = (double)(t_18);
+                const double dz_3_2 = (dz_3_1 + t_16);
                 // vmap_batched_mask.py:8  z = w * x
-                const double t_19 = (dz_3_1 * x);
+                const double t_19 = (dz_3_2 * x);
                 LIFTED_AT(dw_1_1) = (dw_1 + t_19);
             }
             LIFTED_LANES(i) {

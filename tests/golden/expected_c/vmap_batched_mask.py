@@ -24,13 +24,10 @@ _KERNELS = {
     "losses_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "per_example_k0": {'rank': 2, 'params': [('array', 'f64', (None, 'S'), True), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "per_example_k1": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "per_example_k2": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "per_example_k3": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('scalar', 'i64'), ('scalar', 'i64'), ('out', 'f64'), ('out', 'f64')], 'dims': [(('S', 'S'), [('arg', 2), ('arg', 3)])], 'static': (None, None)},
-    "per_example_k4": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'bool', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "per_example_k5": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('scalar', 'i64'), ('scalar', 'i64'), ('out', 'f64'), ('out', 'f64')], 'dims': [(('S', 'S'), [('arg', 3), ('arg', 4)])], 'static': (None, None)},
-    "per_example_k6": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "per_example_k7": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('scalar', 'i64'), ('scalar', 'i64'), ('out', 'f64'), ('out', 'f64')], 'dims': [(('S', 'S'), [('arg', 3), ('arg', 4)])], 'static': (None, None)},
-    "per_example_k8": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "per_example_k2": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('array', 'f64', (None, 'S'), True), ('scalar', 'i64'), ('scalar', 'i64'), ('array', 'f64', ('S', 1), True), ('out', 'f64')], 'dims': [(('S', 'S'), [('arg', 4), ('arg', 5)])], 'static': (None, None)},
+    "per_example_k3": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', (None, 'S'), True), ('scalar', 'i64'), ('scalar', 'i64'), ('out', 'f64')], 'dims': [(('S', 'S'), [('arg', 5), ('arg', 6)])], 'static': (None, None)},
+    "per_example_k4": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "per_example_k5": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('scalar', 'i64'), ('scalar', 'i64'), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [(('S', 'S'), [('arg', 3), ('arg', 4)])], 'static': (None, None)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "vmap_batched_mask.cu"), _KERNELS)
 
@@ -149,30 +146,21 @@ def per_example(w: "f64[d]", x: "f64[B,d]", m: "bool[B,d]"):
     z[:, :] = t_2
     del t_2
     # vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
-    t_5 = _kernels.per_example_k2(m, z, z[np.arange(B), np.argmax(m, axis=1)][:, None])
+    v_3 = z[np.arange(B), np.argmax(m, axis=1)][:, None]
     dw = np.zeros((d,))
-    t_10, dw_1 = _kernels.per_example_k3(m, dw, B, d_1)
+    v_5 = z[np.arange(B), np.argmax(m, axis=1)][:, None]
+    dw_1 = _kernels.per_example_k2(m, z, v_3, dw, B, d_1, v_5)
     del dw
-    dw_1[:, :] = t_10
-    del t_10
-    t_14 = _kernels.per_example_k4(t_5, m, z, z[np.arange(B), np.argmax(m, axis=1)][:, None])
-    del t_5, z
     dz = np.zeros((d,))
-    t_15, dz_1 = _kernels.per_example_k5(m, t_14, dz, B, d_1)
-    del t_14, dz
-    dz_1[:, :] = t_15
-    del t_15
+    dz_1 = _kernels.per_example_k3(m, z, v_3, v_5, dz, B, d_1)
+    del z, v_3, v_5, dz
     # vmap_batched_mask.py:9  z[m] += 1.0
     t_16 = dz_1.copy()
-    t_17 = _kernels.per_example_k6(m, t_16)
+    t_17 = _kernels.per_example_k4(m, t_16)
     t_16[:, :] = t_17
     del t_17
     dz_2 = np.zeros((d,))
     del d
-    t_18, dz_3 = _kernels.per_example_k7(m, dz_1, dz_2, B, d_1)
-    del m, dz_1, dz_2, B, d_1
-    dz_3[:, :] = t_18
-    del t_18
-    dw_1 = _kernels.per_example_k8(dz_3, t_16, x, dw_1)
-    del dz_3, t_16, x
+    dw_1 = _kernels.per_example_k5(m, dz_1, dz_2, B, d_1, t_16, x, dw_1)
+    del m, dz_1, dz_2, B, d_1, t_16, x
     return dw_1

@@ -21,7 +21,8 @@ from .fusion import (CREATION, REDUCTIONS, Kernel, input_position, is_element_eq
                      pushes_with_loops)
 from .launch_spec import EmittedKernel, Param, dims_spec, pattern, range3
 from .region import offset_read
-from .stencil import STENCIL_PRIMS, shifted_pattern, shifted_text, update_text
+from .stencil import (STENCIL_PRIMS, chunk_inside, inside_copy, kernel_windows, shifted_pattern, shifted_text,
+                      update_text)
 
 
 class _Emitter:
@@ -49,6 +50,8 @@ class _Emitter:
         self.reads: dict[int, Var] | None = None  # inputs read by the lane block being written
         self.coordinates = False  # whether the lane block being written needs the element's coordinates
         self.shifted = {id(e.args[0]) for e in equations(kernel.body) if offset_read(e)}  # read at offsets
+        # a flat kernel's chunks inside every stencil window run their lane blocks without the window tests
+        self.inside = chunk_inside(kernel_windows(kernel.body), self.rank) if kernel.axes is None else []
         self.offsets: dict[str, int] = {}  # tape name -> slots pushed (popped: negative) in this lane block
         self.run_of: dict[int, int] = {}
         # element values of one element (a broadcast of static size 1, e.g. a keepdims reduction's result): the
@@ -122,7 +125,7 @@ class _Emitter:
         if stores and self.mode == "columns":
             stores = self._unravel() + stores
         lines += self.lanes(stores)
-        chunk = {"flat": ["LIFTED_CHUNK(i, n);"], "rows": ["LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);"],
+        chunk = {"flat": ["LIFTED_CHUNK(i, n);"] + self.inside, "rows": ["LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);"],
                  "columns": []}[self.mode]
         spec = {"rank": self.rank, "params": [(p.kind,) + tuple(p.spec) for p in self.params],
                 "dims": dims_spec(kernel), "static": tuple(d if isinstance(d, int) else None for d in kernel.shape)}
@@ -278,7 +281,11 @@ class _Emitter:
                  for t, k in offsets.items() if k]
         head = ["LIFTED_LANES(lifted_o) {", "    LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);"] \
             if self.mode == "columns" else ["LIFTED_LANES(i) {", "    LIFTED_LANE_INDEX(i);"]
-        return head + indent(self._loads(reads, coordinates) + lines) + ["}"] + after
+        block = head + indent(self._loads(reads, coordinates) + lines) + ["}"]
+        inside = inside_copy(block) if self.inside else None
+        if inside is not None:  # the chunk inside every window: the same work without the tests (whole vectors)
+            block = ["if (lifted_inside) {"] + indent(inside) + ["} else {"] + indent(block) + ["}"]
+        return block + after
 
     def _per_element(self, eqn: Eqn) -> bool:
         return eqn.prim.name in REDUCTIONS or eqn.prim.name in ("push", "pop") or \
