@@ -15,6 +15,7 @@ import pytest
 from gradcheck import assert_close, autograd_kernels, central_difference, load_source
 from lifted.transpiler.backends.c import transpile_c
 from test_c_backend import assert_agree, c_module, compare_all
+from test_property import inputs_for, program_for_seed, stencil_seeds
 
 HEADER = '''
 import numpy as np
@@ -130,3 +131,16 @@ def f(x: "f64[n]") -> "f64[n]":
 '''
     for size in (1, 2, 5):
         compare_all(text, tmp_path, [np.random.default_rng(size).normal(size=size)], f"view_{size}")
+
+
+# seed 7 fails on main too (before stencils): the C host module of f_grad ends a branch with `del ..., dx, ...`
+# for a `dx` only the other branch defines (UnboundLocalError)
+KNOWN_HOST_DEL_BUG = pytest.mark.xfail(reason="C host module deletes a name the branch taken never bound",
+                                       raises=UnboundLocalError, strict=True)
+
+
+@pytest.mark.parametrize("seed", [pytest.param(s, marks=KNOWN_HOST_DEL_BUG) if s == 7 else s
+                                  for s in stencil_seeds(24)])
+def test_random_programs_with_stencils_on_the_cpu_target(seed, tmp_path):
+    text, _wrt, _as_tuple = program_for_seed(seed, stencils=True)
+    compare_all(text, tmp_path, inputs_for(seed), f"stencil_prop_{seed}")

@@ -70,10 +70,14 @@ class Scope:
 class ProgramGenerator:
     """Writes one random kernel; every choice comes from `rnd` (random.Random or Hypothesis's stand-in)."""
 
-    def __init__(self, rnd: random.Random, allow_break: bool = True, structures: bool = False):
+    def __init__(self, rnd: random.Random, allow_break: bool = True, structures: bool = False,
+                 stencils: bool = False):
         self.rnd = rnd
         self.allow_break = allow_break
         self.structures = structures  # also nested functions, lambdas, lists and dicts (issue 13)
+        # also slices counted from the end shifted against each other, and shifts written as concatenations
+        # (stencils, issue 11); off by default so that the seeds of the tests above keep their programs
+        self.stencils = stencils
         self.counter = 0
         self.lines: list[str] = []
 
@@ -147,6 +151,9 @@ class ProgramGenerator:
 
     def reduction(self, kind: str, scope: Scope, depth: int) -> str:
         e = lambda k: self.expr(k, scope, depth - 1)  # noqa: E731
+        if kind == "S" and self.stencils and self.chance(0.4):  # shifted against each other, from the end
+            shift = self.rnd.randint(1, 2)
+            return f"np.sum({e('N')}[{shift}:] * {self.pick((e('N'), self.leaf('N', scope)))}[:-{shift}])"
         if kind == "S":
             roll = self.rnd.randrange(9)
             if roll == 0:
@@ -202,6 +209,9 @@ class ProgramGenerator:
         e = lambda k: self.expr(k, scope, depth - 1)  # noqa: E731
         if kind == "S":
             return f"({e('S')} * {e('S')})"
+        if kind == "N" and self.stencils and self.chance(0.5):  # a shift written as a concatenation
+            return self.pick((f"np.concatenate((np.ones(1), {e('N')}[:-1]))",
+                              f"np.concatenate(({e('N')}[1:], np.zeros(1)))"))
         if kind == "N":
             return self.pick((f"({e('S')} * {e('N')})", f"({e('N')} - {e('S')})", f"np.maximum({e('N')}, {e('N')})"))
         if kind == "D":
@@ -510,8 +520,9 @@ class ProgramGenerator:
         return text, wrt, as_tuple
 
 
-def program_for_seed(seed: int, allow_break: bool = True, structures: bool = False) -> tuple[str, tuple[str, ...], bool]:
-    return ProgramGenerator(random.Random(seed), allow_break, structures).program()
+def program_for_seed(seed: int, allow_break: bool = True, structures: bool = False,
+                     stencils: bool = False) -> tuple[str, tuple[str, ...], bool]:
+    return ProgramGenerator(random.Random(seed), allow_break, structures, stencils).program()
 
 
 def inputs_for(seed: int) -> list:
@@ -693,6 +704,34 @@ def test_structured_generator_covers_its_constructs():
     for construct in ("def h", "lambda ", "apply(", "map(", ".append(", "np.stack(", "sum(", "zip(", '["p"]',
                       "pair", "for c"):
         assert construct in corpus, construct
+
+
+def test_stencil_generator_covers_its_constructs():
+    corpus = "\n".join(program_for_seed(seed, stencils=True)[0] for seed in range(200))
+    for construct in ("[1:] * ", "[2:] * ", "[:-1]", "np.concatenate((np.ones(1), ", "np.zeros(1)))"):
+        assert construct in corpus, construct
+
+
+def stencil_seeds(count: int) -> list[int]:
+    """The first seeds whose program (stencils=True) writes a shifted slice or a concatenation."""
+    found, seed = [], 0
+    while len(found) < count:
+        text = program_for_seed(seed, stencils=True)[0]
+        if "[:-" in text or "np.concatenate" in text:
+            found.append(seed)
+        seed += 1
+    return found
+
+
+@pytest.mark.parametrize("seed", stencil_seeds(12))
+def test_random_kernels_with_stencils(seed):
+    """Slices counted from the end and concatenation shifts in the grammar: gradients against autograd and
+    finite differences (the C target runs the same programs in test_c_stencil.py)."""
+    text, wrt, as_tuple = program_for_seed(seed, stencils=True)
+    try:
+        check_program(text, wrt, as_tuple, inputs_for(seed))
+    except Unusable:
+        pytest.skip("the oracles cannot judge this program")
 
 
 def _check_seed(seed: int, structures: bool = False) -> tuple[int, str, str]:
