@@ -35,7 +35,7 @@ from ...analysis.liveness import eliminate_dead_code
 from ...ir import Const, Eqn, Function, If, Loop, Var, all_defined, equations, result_atoms, statement_uses
 from ...ir.dims import dim_sum, poly_of, render, scale
 from ...ir.types import TensorType, is_unknown
-from ...primitives.indexing.items import expand_ellipsis
+from ...primitives.indexing.items import Ref, expand_ellipsis
 from ...primitives.registry import Primitive, lookup
 from .c_syntax import C_TYPES
 from .region import CREATION, fits, is_element_eqn
@@ -143,6 +143,18 @@ class _Block:
                      if isinstance(a, Var)}
         self.replaced: dict[int, list] = {}  # statement position -> its replacement
 
+    def extents(self, atom: Var) -> tuple:
+        """The value's shape, with the sizes its type leaves unknown worked out through the slices it views."""
+        found = self.defs.get(id(atom))
+        shape = atom.type.shape
+        if found is None or not any(is_unknown(d) for d in shape):
+            return shape
+        windows = view_windows(found[1])
+        if windows is None:
+            return shape
+        base = self.extents(found[1].args[0])
+        return tuple(dim_sum([d, -start - end]) if not is_unknown(d) else d for d, (start, end) in zip(base, windows))
+
     def viewed(self, atom: Var) -> Var:
         """The array a value is a step-1 slice of (itself when it is none)."""
         found = self.defs.get(id(atom))
@@ -186,8 +198,8 @@ class _Block:
             windows = self._windows(update.params["index"], space)
             op = "set" if update.prim.name == "setitem" else "add"
             value = update.args[1]
-            self.replaced[position] = self._place(update.args[0], value, windows, space, op, update.out, update,
-                                                  position)
+            self._replace(position, self._place(update.args[0], value, windows, space, op, update.out, update,
+                                                position))
 
     def _next_reader(self, value: Var, after: int):
         for position in range(after + 1, len(self.stmts)):
@@ -243,7 +255,14 @@ class _Block:
             acc = target
         if acc is not out:  # the last piece was the base fill: rename the last step
             stmts[-1] = dataclasses.replace(stmts[-1], outs=(out,))
+        self._replace(position, stmts)
+
+    def _replace(self, position: int, stmts: list) -> None:
+        """Put `stmts` in the place of statement `position`; later stencils may repeat their element work."""
         self.replaced[position] = stmts
+        for stmt in stmts:
+            for out in stmt.outs:
+                self.defs[id(out)] = (position, stmt)
 
     def _fill(self, piece: Var):
         """The constant a piece is filled with (`np.ones(1)`), or None."""
@@ -258,40 +277,66 @@ class _Block:
         return None
 
     def _dims(self, pieces: list, space: tuple, axis: int, at: Eqn):
-        """Host equations giving each dim of `space` as an atom (a `dim` of a piece, plus the static rest)."""
-        i64 = TensorType("i64", ())
-        prefix, dims = [], []
+        """Host equations giving each dim of `space` as an atom: the pieces' lengths (added along the axis), each
+        read from an array the block does not compute when one gives it (so that the launch need not wait for
+        this block's element work), else from the piece."""
+        prefix: list = []
+        dims = []
         for a, size in enumerate(space):
             if isinstance(size, int):
-                dims.append(Const(size, i64))
+                dims.append(_i64(size))
                 continue
-            if a != axis:
-                prefix.append(Eqn(lookup("dim"), (pieces[0],), {"axis": a},
-                                  (self.names.var("size", TensorType("i64", (), value=size)),), loc=at.loc))
-                dims.append(prefix[-1].out)
-                continue
-            total: object = sum(p.type.shape[axis] for p in pieces if isinstance(p.type.shape[axis], int))
-            for piece in pieces:
-                if isinstance(piece.type.shape[axis], int):
+            parts = pieces if a == axis else [next((p for p in pieces if self._fill(p) is None), pieces[0])]
+            static = sum(p.type.shape[a] for p in parts if isinstance(p.type.shape[a], int))
+            total = _i64(static) if static or all(isinstance(p.type.shape[a], int) for p in parts) else None
+            for piece in parts:
+                if isinstance(piece.type.shape[a], int):
                     continue
-                prefix.append(Eqn(lookup("dim"), (piece,), {"axis": axis},
-                                  (self.names.var("size", TensorType("i64", (), value=piece.type.shape[axis])),),
-                                  loc=at.loc))
-                part = prefix[-1].out
-                if isinstance(total, int) and total == 0:
-                    total = part
-                    continue
-                prefix.append(Eqn(lookup("add"), (total if isinstance(total, Var) else Const(total, i64), part), {},
-                                  (self.names.var("size", TensorType("i64", ())),), loc=at.loc))
-                total = prefix[-1].out
-            dims.append(total if isinstance(total, Var) else Const(total, i64))
+                part = self._length(piece, a, prefix, at)
+                total = part if total is None else self._scalar("add", (total, part), prefix, at)
+            dims.append(total)
         return prefix, dims
+
+    def _length(self, atom: Var, axis: int, prefix: list, at: Eqn):
+        """The length of `atom` along `axis`: through the slices it views (each `max(0, length - start - end)`,
+        NumPy's clamping) and elementwise equations of this block (an operand of the same length) to an array
+        defined outside it; else `atom`'s own."""
+        windows = []
+        source, position = atom, axis
+        while True:
+            found = self.defs.get(id(source))
+            if found is None:
+                break
+            eqn = found[1]
+            view = view_windows(eqn)
+            if view is not None:
+                windows.append(view[position])
+                source = eqn.args[0]
+                continue
+            dim = source.type.shape[position]
+            rank = len(source.type.shape)
+            same = [a for a in eqn.args if is_element_eqn(eqn) and isinstance(a, Var) and a.type.shape and
+                    len(a.type.shape) == rank and a.type.shape[position] == dim]
+            if not same:
+                return self._scalar("dim", (atom,), prefix, at, axis=axis)
+            source = same[0]
+        length = self._scalar("dim", (source,), prefix, at, axis=position)
+        for start, end in reversed(windows):
+            if start + end:
+                cut = self._scalar("subtract", (length, _i64(start + end)), prefix, at)
+                length = self._scalar("maximum", (cut, _i64(0)), prefix, at)
+        return length
+
+    def _scalar(self, name: str, args: tuple, prefix: list, at: Eqn, **params) -> Var:
+        out = self.names.var("size", TensorType("i64", ()))
+        prefix.append(Eqn(lookup(name), args, params, (out,), loc=at.loc))
+        return out
 
     # -- placing a value in a window -------------------------------------------------------------------------------
     def _place(self, acc, value, windows: tuple, space: tuple, op: str, target: Var, at: Eqn, position: int) -> list:
         """`target = acc` with `value` written (or added) in the window: the value aligned to the window's start."""
         if isinstance(value, Var) and value.type.shape:
-            shape = value.type.shape
+            shape = self.extents(value)
             pad = len(space) - len(shape)
             for a, d in enumerate(shape):
                 start, end = windows[pad + a]
@@ -327,6 +372,10 @@ def _negated(dim):
     return None if poly is None else render(scale(poly, -1))
 
 
+def _i64(value: int) -> Const:
+    return Const(value, TensorType("i64", ()))
+
+
 def _rank(atom) -> int:
     return len(atom.type.shape) if atom.type.shape else 0
 
@@ -345,7 +394,9 @@ class _Aligner:
         """An atom whose element i (of `space`) is `atom`'s element i + offsets (inside the windows)."""
         if self._as_is(atom, offsets):
             return atom
-        offsets = self._offsets(atom, offsets)
+        atom, offsets = self._through_views(atom, self._offsets(atom, offsets))
+        if self._as_is(atom, offsets):
+            return atom
         key = (id(atom), offsets)
         if key not in self.memo:
             self.memo[key] = self._repeat(atom, offsets) or self._load(atom, offsets)
@@ -355,13 +406,16 @@ class _Aligner:
         return tuple(0 if d == 1 else o for d, o in zip(atom.type.shape, offsets))
 
     def _as_is(self, atom, offsets: tuple) -> bool:
-        """A scalar, or a value already read at the element itself over `space`."""
+        """A scalar, a value already read at the element itself over `space`, or a fill over `space` (the same
+        at every element)."""
         if not isinstance(atom, Var) or not atom.type.shape:
             return True
         shape = atom.type.shape
         pad = len(self.space) - len(shape)
-        return not any(self._offsets(atom, offsets)) and fits(atom.type, self.space) and \
-            all(d == 1 or d == self.space[pad + a] for a, d in enumerate(shape))
+        over_space = fits(atom.type, self.space) and all(d == 1 or d == self.space[pad + a] for a, d in enumerate(shape))
+        found = self.block.defs.get(id(atom))
+        filled = found is not None and found[0] < self.position and found[1].prim.name in CREATION
+        return over_space and (filled or not any(self._offsets(atom, offsets)))
 
     def _producer(self, atom: Var) -> Eqn | None:
         """The element equation of this block, before the use, that computes `atom` (None: it is read)."""
@@ -377,18 +431,20 @@ class _Aligner:
         pad = len(self.space) - len(shape)
         return tuple(1 if d == 1 else self.space[pad + a] for a, d in enumerate(shape))
 
-    def _load(self, atom: Var, offsets: tuple):
-        """`atom` read at the offset: through step-1 slices to the array they view (no copy, no new bytes)."""
-        pad = len(self.space) - len(atom.type.shape)
+    def _through_views(self, atom: Var, offsets: tuple) -> tuple:
+        """The array a step-1 slice views and the offset into it (the view's element j is its j + start)."""
         found = self.block.defs.get(id(atom))
         while found is not None and found[0] < self.position and _is_slice_view(found[1]):
             eqn = found[1]
-            items = expand_ellipsis(eqn.params["index"], len(eqn.args[0].type.shape))
             base = eqn.args[0]
-            starts = [item.indices(d)[0] if isinstance(d, int) else (item.start or 0)
-                      for item, d in zip(items, base.type.shape)]
+            starts = [start for start, _ in view_windows(eqn)]
             offsets = tuple(o + s if d != 1 else 0 for o, s, d in zip(offsets, starts, base.type.shape))
             atom, found = base, self.block.defs.get(id(base))
+        return atom, offsets
+
+    def _load(self, atom: Var, offsets: tuple):
+        """`atom` read at the offset (no copy, no new bytes)."""
+        pad = len(self.space) - len(atom.type.shape)
         windows = tuple(self.windows[pad + a] for a in range(len(offsets)))
         out = self.block.names.var(atom.name, TensorType(atom.type.dtype, self._shape(atom.type.shape)))
         self.eqns.append(Eqn(SHIFTED, (atom,), {"offsets": offsets, "windows": windows, "type": out.type},
@@ -422,7 +478,9 @@ class _Aligner:
     def _clone(self, atom, offsets: tuple, budget: list):
         if self._as_is(atom, offsets):
             return atom
-        offsets = self._offsets(atom, offsets)
+        atom, offsets = self._through_views(atom, self._offsets(atom, offsets))
+        if self._as_is(atom, offsets):
+            return atom
         key = (id(atom), offsets)
         if key in self.memo:
             return self.memo[key]
@@ -478,18 +536,34 @@ class _TooLarge(Exception):
     """A repeated computation longer than remat.py's MAX_COPY equations."""
 
 
-def _is_slice_view(eqn: Eqn) -> bool:
-    """`x[a:b]` (step 1, static bounds, one item per axis or fewer): a view whose element j is x's j + a."""
-    if eqn.prim.name != "getitem" or len(eqn.args) != 1 or eqn.params.get("lanes"):
-        return False
+def view_windows(eqn: Eqn) -> tuple | None:
+    """For `x[a:b, ...]` (step-1 slices only): per axis of x, the window (start, count from the end) the view
+    selects, its element j being x's j + start; None for any other equation. A stop given at run time counts
+    when the compiler knows its value as a size (`x[1:n]` with `n` x's length is `x[1:]`)."""
+    if eqn.prim.name != "getitem" or eqn.params.get("lanes") or \
+            any(not isinstance(a, Var) or a.type.shape != () for a in eqn.args[1:]):
+        return None
     base = eqn.args[0]
     if base.type.shape is None or eqn.out.type.shape is None or len(base.type.shape) != len(eqn.out.type.shape):
-        return False
+        return None
     try:
         items = expand_ellipsis(eqn.params["index"], len(base.type.shape))
     except Exception:
-        return False
-    return all(_window(item, dim) is not None for item, dim in zip(items, base.type.shape))
+        return None
+    windows = []
+    for item, dim in zip(items, base.type.shape):
+        if isinstance(item, slice) and isinstance(item.stop, Ref):
+            size = eqn.args[item.stop.index].type.value
+            past = None if size is None or is_unknown(size) or is_unknown(dim) else dim_sum([size, _negated(dim)])
+            if not isinstance(past, int) or past > 0:
+                return None
+            item = slice(item.start, past or None, item.step)
+        windows.append(_window(item, dim))
+    return None if any(w is None for w in windows) else tuple(windows)
+
+
+def _is_slice_view(eqn: Eqn) -> bool:
+    return view_windows(eqn) is not None
 
 
 def _root(block: _Block, atom):
