@@ -364,7 +364,7 @@ LIFTED_KERNEL void rosenbrock_hvp_k0(const int64_t n, const int64_t d0,
 // rosenbrock_hvp_k1: 1-d index space of n elements
 LIFTED_KERNEL void rosenbrock_hvp_k1(const int64_t n, const int64_t d0,
     const int64_t n_1,
-    const double* __restrict__ tx_data, const int64_t tx_s0,
+    const double* __restrict__ tx_data,
     double* __restrict__ dx_out,
     double* __restrict__ zero_out)
 {
@@ -385,22 +385,22 @@ LIFTED_KERNEL void rosenbrock_hvp_k1(const int64_t n, const int64_t d0,
                 LIFTED_LANES(i) {
                     LIFTED_LANE_INDEX(i);
                     const int64_t i0 = i;
+                    const double tx = tx_data[i];
                     // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
                     LIFTED_AT(dx) = 0;
                     const double zero_1 = 0;
-                    const double tx_1 = ((true) ? tx_data[i0 * tx_s0] : (double)0);
-                    const double t_19_1 = (tx_1 * (double)(2));
+                    const double t_19_1 = (tx * (double)(2));
                     LIFTED_AT(zero) = ((true) ? (double)(t_19_1) : zero_1);
                 }
             } else {
                 LIFTED_LANES(i) {
                     LIFTED_LANE_INDEX(i);
                     const int64_t i0 = i;
+                    const double tx = tx_data[i];
                     // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
                     LIFTED_AT(dx) = 0;
                     const double zero_1 = 0;
-                    const double tx_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? tx_data[i0 * tx_s0] : (double)0);
-                    const double t_19_1 = (tx_1 * (double)(2));
+                    const double t_19_1 = (tx * (double)(2));
                     LIFTED_AT(zero) = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_19_1) : zero_1);
                 }
             }
@@ -470,21 +470,21 @@ LIFTED_KERNEL void rosenbrock_hvp_k3(const int64_t n, const int64_t d0,
                 LIFTED_LANES(i) {
                     LIFTED_LANE_INDEX(i);
                     const int64_t i0 = i;
+                    const double tx = tx_data[i0 * tx_s0];
+                    const double x = x_data[i0 * x_s0];
                     const double zero = zero_data[i];
-                    const double tx_2 = ((true) ? tx_data[(i0 + 1) * tx_s0] : (double)0);
-                    const double tx_3 = ((true) ? tx_data[i0 * tx_s0] : (double)0);
-                    const double x_1 = ((true) ? x_data[i0 * x_s0] : (double)0);
+                    const double tx_1 = ((true) ? tx_data[(i0 + 1) * tx_s0] : (double)0);
                     // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-                    const double t_14_1 = (tx_3 * x_1);
+                    const double t_14_1 = (tx * x);
                     const double t_16_1 = (t_14_1 * (double)((-2)));
-                    const double t_17_1 = (tx_2 + t_16_1);
+                    const double t_17_1 = (tx_1 + t_16_1);
                     const double t_21_1 = (t_17_1 * (-200.0));
-                    const double t_22_1 = (t_21_1 * x_1);
-                    const double x_2 = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
-                    const double t_2 = lifted_power(x_1, (double)(2));
-                    const double t_1_1 = (x_2 - t_2);
+                    const double t_22_1 = (t_21_1 * x);
+                    const double x_1 = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    const double t_2 = lifted_power(x, (double)(2));
+                    const double t_1_1 = (x_1 - t_2);
                     const double t_11_1 = (t_1_1 * (-200.0));
-                    const double t_23_1 = (tx_3 * t_11_1);
+                    const double t_23_1 = (tx * t_11_1);
                     const double t_24_1 = (t_22_1 + t_23_1);
                     const double t_25_1 = (t_24_1 * (double)(2));
                     LIFTED_AT(zero_1) = ((true) ? (double)(zero + t_25_1) : zero);
@@ -493,21 +493,21 @@ LIFTED_KERNEL void rosenbrock_hvp_k3(const int64_t n, const int64_t d0,
                 LIFTED_LANES(i) {
                     LIFTED_LANE_INDEX(i);
                     const int64_t i0 = i;
+                    const double tx = tx_data[i0 * tx_s0];
+                    const double x = x_data[i0 * x_s0];
                     const double zero = zero_data[i];
-                    const double tx_2 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? tx_data[(i0 + 1) * tx_s0] : (double)0);
-                    const double tx_3 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? tx_data[i0 * tx_s0] : (double)0);
-                    const double x_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[i0 * x_s0] : (double)0);
+                    const double tx_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? tx_data[(i0 + 1) * tx_s0] : (double)0);
                     // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-                    const double t_14_1 = (tx_3 * x_1);
+                    const double t_14_1 = (tx * x);
                     const double t_16_1 = (t_14_1 * (double)((-2)));
-                    const double t_17_1 = (tx_2 + t_16_1);
+                    const double t_17_1 = (tx_1 + t_16_1);
                     const double t_21_1 = (t_17_1 * (-200.0));
-                    const double t_22_1 = (t_21_1 * x_1);
-                    const double x_2 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
-                    const double t_2 = lifted_power(x_1, (double)(2));
-                    const double t_1_1 = (x_2 - t_2);
+                    const double t_22_1 = (t_21_1 * x);
+                    const double x_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    const double t_2 = lifted_power(x, (double)(2));
+                    const double t_1_1 = (x_1 - t_2);
                     const double t_11_1 = (t_1_1 * (-200.0));
-                    const double t_23_1 = (tx_3 * t_11_1);
+                    const double t_23_1 = (tx * t_11_1);
                     const double t_24_1 = (t_22_1 + t_23_1);
                     const double t_25_1 = (t_24_1 * (double)(2));
                     LIFTED_AT(zero_1) = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(zero + t_25_1) : zero);
@@ -544,14 +544,14 @@ LIFTED_KERNEL void rosenbrock_hvp_k4(const int64_t n, const int64_t d0,
                 LIFTED_LANES(i) {
                     LIFTED_LANE_INDEX(i);
                     const int64_t i0 = i;
+                    const double tx = tx_data[i0 * tx_s0];
                     const double zero = zero_data[i];
-                    const double tx_4 = ((true) ? tx_data[i0 * tx_s0] : (double)0);
-                    const double tx_5 = ((true) ? tx_data[(i0 + -1) * tx_s0] : (double)0);
-                    const double x_3 = ((true) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                    const double tx_2 = ((true) ? tx_data[(i0 + -1) * tx_s0] : (double)0);
+                    const double x_2 = ((true) ? x_data[(i0 + -1) * x_s0] : (double)0);
                     // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-                    const double t_14_2 = (tx_5 * x_3);
+                    const double t_14_2 = (tx_2 * x_2);
                     const double t_16_2 = (t_14_2 * (double)((-2)));
-                    const double t_17_2 = (tx_4 + t_16_2);
+                    const double t_17_2 = (tx + t_16_2);
                     const double t_20_1 = (t_17_2 * 200.0);
                     LIFTED_AT(zero_1) = ((true) ? (double)(zero + t_20_1) : zero);
                 }
@@ -559,14 +559,14 @@ LIFTED_KERNEL void rosenbrock_hvp_k4(const int64_t n, const int64_t d0,
                 LIFTED_LANES(i) {
                     LIFTED_LANE_INDEX(i);
                     const int64_t i0 = i;
+                    const double tx = tx_data[i0 * tx_s0];
                     const double zero = zero_data[i];
-                    const double tx_4 = ((LIFTED_WINDOW(i0 >= 1)) ? tx_data[i0 * tx_s0] : (double)0);
-                    const double tx_5 = ((LIFTED_WINDOW(i0 >= 1)) ? tx_data[(i0 + -1) * tx_s0] : (double)0);
-                    const double x_3 = ((LIFTED_WINDOW(i0 >= 1)) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                    const double tx_2 = ((LIFTED_WINDOW(i0 >= 1)) ? tx_data[(i0 + -1) * tx_s0] : (double)0);
+                    const double x_2 = ((LIFTED_WINDOW(i0 >= 1)) ? x_data[(i0 + -1) * x_s0] : (double)0);
                     // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-                    const double t_14_2 = (tx_5 * x_3);
+                    const double t_14_2 = (tx_2 * x_2);
                     const double t_16_2 = (t_14_2 * (double)((-2)));
-                    const double t_17_2 = (tx_4 + t_16_2);
+                    const double t_17_2 = (tx + t_16_2);
                     const double t_20_1 = (t_17_2 * 200.0);
                     LIFTED_AT(zero_1) = ((LIFTED_WINDOW(i0 >= 1)) ? (double)(zero + t_20_1) : zero);
                 }

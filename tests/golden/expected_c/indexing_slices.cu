@@ -373,25 +373,23 @@ LIFTED_KERNEL void rosenbrock_grad_k0(const int64_t n, const int64_t d0,
                 LIFTED_LANES(i) {
                     LIFTED_LANE_INDEX(i);
                     const int64_t i0 = i;
+                    const double x = x_data[i0 * x_s0];
                     // reverse sweep
                     // indexing_slices.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
                     const double dx_1 = 0;
-                    const double x_1 = ((true) ? x_data[i0 * x_s0] : (double)0);
-                    const double t_4_1 = (1.0 - x_1);
+                    const double t_4_1 = (1.0 - x);
                     const double t_8_1 = (t_4_1 * (double)((-2)));
                     const double dx_2 = ((true) ? (double)(t_8_1) : dx_1);
-                    const double x_2 = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
-                    const double x_3 = ((true) ? x_data[i0 * x_s0] : (double)0);
-                    const double t_2 = lifted_power(x_3, (double)(2));
-                    const double t_1_1 = (x_2 - t_2);
+                    const double x_1 = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    const double t_2 = lifted_power(x, (double)(2));
+                    const double t_1_1 = (x_1 - t_2);
                     const double t_11_1 = (t_1_1 * (-200.0));
-                    const double t_12_1 = (t_11_1 * x_3);
+                    const double t_12_1 = (t_11_1 * x);
                     const double t_13_1 = (t_12_1 * (double)(2));
                     const double dx_3 = ((true) ? (double)(dx_2 + t_13_1) : dx_2);
-                    const double x_4 = ((true) ? x_data[i0 * x_s0] : (double)0);
-                    const double x_5 = ((true) ? x_data[(i0 + -1) * x_s0] : (double)0);
-                    const double t_3 = lifted_power(x_5, (double)(2));
-                    const double t_1_2 = (x_4 - t_3);
+                    const double x_2 = ((true) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                    const double t_3 = lifted_power(x_2, (double)(2));
+                    const double t_1_2 = (x - t_3);
                     const double t_10_1 = (t_1_2 * 200.0);
                     LIFTED_AT(dx) = ((true) ? (double)(dx_3 + t_10_1) : dx_3);
                 }
@@ -399,25 +397,23 @@ LIFTED_KERNEL void rosenbrock_grad_k0(const int64_t n, const int64_t d0,
                 LIFTED_LANES(i) {
                     LIFTED_LANE_INDEX(i);
                     const int64_t i0 = i;
+                    const double x = x_data[i0 * x_s0];
                     // reverse sweep
                     // indexing_slices.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
                     const double dx_1 = 0;
-                    const double x_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[i0 * x_s0] : (double)0);
-                    const double t_4_1 = (1.0 - x_1);
+                    const double t_4_1 = (1.0 - x);
                     const double t_8_1 = (t_4_1 * (double)((-2)));
                     const double dx_2 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_8_1) : dx_1);
-                    const double x_2 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
-                    const double x_3 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[i0 * x_s0] : (double)0);
-                    const double t_2 = lifted_power(x_3, (double)(2));
-                    const double t_1_1 = (x_2 - t_2);
+                    const double x_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    const double t_2 = lifted_power(x, (double)(2));
+                    const double t_1_1 = (x_1 - t_2);
                     const double t_11_1 = (t_1_1 * (-200.0));
-                    const double t_12_1 = (t_11_1 * x_3);
+                    const double t_12_1 = (t_11_1 * x);
                     const double t_13_1 = (t_12_1 * (double)(2));
                     const double dx_3 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(dx_2 + t_13_1) : dx_2);
-                    const double x_4 = ((LIFTED_WINDOW(i0 >= 1)) ? x_data[i0 * x_s0] : (double)0);
-                    const double x_5 = ((LIFTED_WINDOW(i0 >= 1)) ? x_data[(i0 + -1) * x_s0] : (double)0);
-                    const double t_3 = lifted_power(x_5, (double)(2));
-                    const double t_1_2 = (x_4 - t_3);
+                    const double x_2 = ((LIFTED_WINDOW(i0 >= 1)) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                    const double t_3 = lifted_power(x_2, (double)(2));
+                    const double t_1_2 = (x - t_3);
                     const double t_10_1 = (t_1_2 * 200.0);
                     LIFTED_AT(dx) = ((LIFTED_WINDOW(i0 >= 1)) ? (double)(dx_3 + t_10_1) : dx_3);
                 }

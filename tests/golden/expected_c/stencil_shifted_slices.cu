@@ -354,7 +354,7 @@ LIFTED_KERNEL void smooth_rows_k0(const int64_t n, const int64_t d0, const int64
 
 // shift_k0: 1-d index space of n elements
 LIFTED_KERNEL void shift_k0(const int64_t n, const int64_t d0,
-    const int64_t size_1,
+    const int64_t size_3,
     const double* __restrict__ y_data, const int64_t y_s0,
     const double* __restrict__ x_data,
     double* __restrict__ t_out)
@@ -424,23 +424,22 @@ LIFTED_KERNEL void rosenbrock_grad_k0(const int64_t n, const int64_t d0,
                 LIFTED_LANES(i) {
                     LIFTED_LANE_INDEX(i);
                     const int64_t i0 = i;
+                    const double x = x_data[i0 * x_s0];
                     // reverse sweep
                     // stencil_shifted_slices.py:11  return np.sum(100.0 * (x[1:] - head * head) ** 2 + (1.0 - head) ** 2)
                     const double dx_1 = 0;
-                    const double x_1 = ((true) ? x_data[i0 * x_s0] : (double)0);
-                    const double x_2 = ((true) ? x_data[(i0 + -1) * x_s0] : (double)0);
-                    const double t_2 = (x_2 * x_2);
-                    const double t_1_1 = (x_1 - t_2);
+                    const double x_1 = ((true) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                    const double t_2 = (x_1 * x_1);
+                    const double t_1_1 = (x - t_2);
                     const double t_9_1 = (t_1_1 * 200.0);
                     const double dx_2 = ((true) ? (double)(t_9_1) : dx_1);
-                    const double x_3 = ((true) ? x_data[i0 * x_s0] : (double)0);
-                    const double t_4_1 = (1.0 - x_3);
+                    const double t_4_1 = (1.0 - x);
                     const double dhead_2 = (t_4_1 * (double)((-2)));
-                    const double x_4 = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
-                    const double t_3 = (x_3 * x_3);
-                    const double t_1_2 = (x_4 - t_3);
+                    const double x_2 = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    const double t_3 = (x * x);
+                    const double t_1_2 = (x_2 - t_3);
                     const double t_10_1 = (t_1_2 * (-200.0));
-                    const double t_11_1 = (t_10_1 * x_3);
+                    const double t_11_1 = (t_10_1 * x);
                     const double dhead_1_2 = (dhead_2 + t_11_1);
                     const double dhead_1_1 = (dhead_1_2 + t_11_1);
                     // stencil_shifted_slices.py:10  head = x[:-1]
@@ -450,23 +449,22 @@ LIFTED_KERNEL void rosenbrock_grad_k0(const int64_t n, const int64_t d0,
                 LIFTED_LANES(i) {
                     LIFTED_LANE_INDEX(i);
                     const int64_t i0 = i;
+                    const double x = x_data[i0 * x_s0];
                     // reverse sweep
                     // stencil_shifted_slices.py:11  return np.sum(100.0 * (x[1:] - head * head) ** 2 + (1.0 - head) ** 2)
                     const double dx_1 = 0;
-                    const double x_1 = ((LIFTED_WINDOW(i0 >= 1)) ? x_data[i0 * x_s0] : (double)0);
-                    const double x_2 = ((LIFTED_WINDOW(i0 >= 1)) ? x_data[(i0 + -1) * x_s0] : (double)0);
-                    const double t_2 = (x_2 * x_2);
-                    const double t_1_1 = (x_1 - t_2);
+                    const double x_1 = ((LIFTED_WINDOW(i0 >= 1)) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                    const double t_2 = (x_1 * x_1);
+                    const double t_1_1 = (x - t_2);
                     const double t_9_1 = (t_1_1 * 200.0);
                     const double dx_2 = ((LIFTED_WINDOW(i0 >= 1)) ? (double)(t_9_1) : dx_1);
-                    const double x_3 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[i0 * x_s0] : (double)0);
-                    const double t_4_1 = (1.0 - x_3);
+                    const double t_4_1 = (1.0 - x);
                     const double dhead_2 = (t_4_1 * (double)((-2)));
-                    const double x_4 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
-                    const double t_3 = (x_3 * x_3);
-                    const double t_1_2 = (x_4 - t_3);
+                    const double x_2 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    const double t_3 = (x * x);
+                    const double t_1_2 = (x_2 - t_3);
                     const double t_10_1 = (t_1_2 * (-200.0));
-                    const double t_11_1 = (t_10_1 * x_3);
+                    const double t_11_1 = (t_10_1 * x);
                     const double dhead_1_2 = (dhead_2 + t_11_1);
                     const double dhead_1_1 = (dhead_1_2 + t_11_1);
                     // stencil_shifted_slices.py:10  head = x[:-1]
@@ -509,20 +507,19 @@ LIFTED_KERNEL void smooth_rows_grad_k0(const int64_t n, const int64_t d0, const 
                     int64_t rest = i;
                     const int64_t i1 = lifted_unravel_step(rest, d1);
                     const int64_t i0 = rest;
+                    const float a = a_data[i0 * a_s0 + i1 * a_s1];
                     // reverse sweep
                     // stencil_shifted_slices.py:16  d = a[:, 1:] - a[:, :-1]
                     const float da_1 = 0;
                     const float a_1 = ((true) ? a_data[i0 * a_s0 + (i1 + 1) * a_s1] : (float)0);
-                    const float a_2 = ((true) ? a_data[i0 * a_s0 + i1 * a_s1] : (float)0);
-                    const float d_1 = (a_1 - a_2);
+                    const float d_1 = (a_1 - a);
                     // stencil_shifted_slices.py:17  return np.sum(d * d)
                     const float dd_1 = (d_1 + d_1);
                     // stencil_shifted_slices.py:16  d = a[:, 1:] - a[:, :-1]
                     const float t_1_1 = (-dd_1);
                     const float da_2 = ((true) ? (float)(t_1_1) : da_1);
-                    const float a_3 = ((true) ? a_data[i0 * a_s0 + i1 * a_s1] : (float)0);
-                    const float a_4 = ((true) ? a_data[i0 * a_s0 + (i1 + -1) * a_s1] : (float)0);
-                    const float d_2 = (a_3 - a_4);
+                    const float a_2 = ((true) ? a_data[i0 * a_s0 + (i1 + -1) * a_s1] : (float)0);
+                    const float d_2 = (a - a_2);
                     // stencil_shifted_slices.py:17  return np.sum(d * d)
                     const float dd_2 = (d_2 + d_2);
                     // stencil_shifted_slices.py:16  d = a[:, 1:] - a[:, :-1]
@@ -534,20 +531,19 @@ LIFTED_KERNEL void smooth_rows_grad_k0(const int64_t n, const int64_t d0, const 
                     int64_t rest = i;
                     const int64_t i1 = lifted_unravel_step(rest, d1);
                     const int64_t i0 = rest;
+                    const float a = a_data[i0 * a_s0 + i1 * a_s1];
                     // reverse sweep
                     // stencil_shifted_slices.py:16  d = a[:, 1:] - a[:, :-1]
                     const float da_1 = 0;
                     const float a_1 = ((LIFTED_WINDOW(i1 < d1 - 1)) ? a_data[i0 * a_s0 + (i1 + 1) * a_s1] : (float)0);
-                    const float a_2 = ((LIFTED_WINDOW(i1 < d1 - 1)) ? a_data[i0 * a_s0 + i1 * a_s1] : (float)0);
-                    const float d_1 = (a_1 - a_2);
+                    const float d_1 = (a_1 - a);
                     // stencil_shifted_slices.py:17  return np.sum(d * d)
                     const float dd_1 = (d_1 + d_1);
                     // stencil_shifted_slices.py:16  d = a[:, 1:] - a[:, :-1]
                     const float t_1_1 = (-dd_1);
                     const float da_2 = ((LIFTED_WINDOW(i1 < d1 - 1)) ? (float)(t_1_1) : da_1);
-                    const float a_3 = ((LIFTED_WINDOW(i1 >= 1)) ? a_data[i0 * a_s0 + i1 * a_s1] : (float)0);
-                    const float a_4 = ((LIFTED_WINDOW(i1 >= 1)) ? a_data[i0 * a_s0 + (i1 + -1) * a_s1] : (float)0);
-                    const float d_2 = (a_3 - a_4);
+                    const float a_2 = ((LIFTED_WINDOW(i1 >= 1)) ? a_data[i0 * a_s0 + (i1 + -1) * a_s1] : (float)0);
+                    const float d_2 = (a - a_2);
                     // stencil_shifted_slices.py:17  return np.sum(d * d)
                     const float dd_2 = (d_2 + d_2);
                     // stencil_shifted_slices.py:16  d = a[:, 1:] - a[:, :-1]

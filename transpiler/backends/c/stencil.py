@@ -167,7 +167,7 @@ class _Block:
         for position, stmt in enumerate(self.stmts):
             if not isinstance(stmt, Eqn):
                 continue
-            if stmt.prim.name in ("zeros", "zeros_like", "ones", "ones_like", "full"):
+            if stmt.prim.name in CREATION or is_element_eqn(stmt):  # a fresh array: may start a chain
                 self._chain(position, stmt)
             elif stmt.prim.name == "concatenate":
                 self._concatenate(position, stmt)
@@ -519,15 +519,18 @@ class _Aligner:
         return out
 
     def _unchanged(self, trial: "_Aligner", sources) -> bool:
-        """No in-place update between the repeated computation's start and here writes an array it reads."""
+        """No in-place update between the repeated computation's start and here writes an array it reads: the
+        updated array is none of those it reads, nor a view of one, and is made in this block (a fresh array) or
+        is an adjoint's accumulator."""
         first = self.position if trial.first is None else trial.first
         roots = {id(_root(self.block, s)) for s in sources}
         for stmt in self.block.stmts[first:self.position]:
             for eqn in _in_place(stmt):
                 target = _root(self.block, eqn.args[0])
                 fresh = self.block.defs.get(id(target))
-                if id(target) in roots or fresh is None or not (is_element_eqn(fresh[1]) or
-                                                                fresh[1].prim.name in CREATION):
+                made_here = fresh is not None and (is_element_eqn(fresh[1]) or fresh[1].prim.name in CREATION)
+                # an accumulation (`iadd`, the adjoints' `+=`) writes an array the reverse sweep owns
+                if id(target) in roots or not (made_here or eqn.prim.name == "iadd"):
                     return False
         return True
 
