@@ -144,3 +144,58 @@ KNOWN_HOST_DEL_BUG = pytest.mark.xfail(reason="C host module deletes a name the 
 def test_random_programs_with_stencils_on_the_cpu_target(seed, tmp_path):
     text, _wrt, _as_tuple = program_for_seed(seed, stencils=True)
     compare_all(text, tmp_path, inputs_for(seed), f"stencil_prop_{seed}")
+
+
+EDGE_CASES = {
+    # a module-level array's slice is read at an offset as the view it is (it was once taken for the array)
+    "module_array_slice": ('''
+TABLE = np.linspace(0.0, 1.0, 6)
+
+
+@kernel
+def f(x: "f64[6]") -> "f64[]":
+    return np.sum(x[1:] * TABLE[:-1] - x[:-1] ** 2)
+
+
+g = grad(f)
+''', lambda n, rng: [rng.normal(size=6)]),
+    # overlapping windows, a scalar written into a window, the sign of a zero: NumPy's order, element by element
+    "overlapping_updates": ('''
+@kernel
+def f(x: "f64[n]") -> "f64[n]":
+    acc = np.zeros_like(x)
+    acc[1:] = x[:-1] * 2.0
+    acc[:-2] += x[2:]
+    acc[2:-1] = -0.0
+    acc[1:] += x[1:]
+    return acc
+''', lambda n, rng: [rng.normal(size=n)]),
+    # shifts of a loop-carried value: each step's element work reads the previous step's array at offsets
+    "shifts_in_a_loop": ('''
+@kernel
+def f(x: "f64[n]", s: "i64[]") -> "f64[]":
+    y = x * 1.0
+    for k in range(s):
+        y = y + 0.1 * np.concatenate((y[1:], np.zeros(1))) - 0.05 * np.concatenate((np.zeros(1), y[:-1]))
+    return np.sum(y * y)
+
+
+g = grad(f)
+''', lambda n, rng: [rng.normal(size=n), 3]),
+    "concatenate_along_rows": ('''
+@kernel
+def f(a: "f64[m,n]") -> "f64[]":
+    b = np.concatenate((np.zeros((1, a.shape[1])), a[:-1]), axis=0)
+    return np.sum(np.sin(a) * b)
+
+
+g = grad(f)
+''', lambda n, rng: [rng.normal(size=(n, 3))]),
+}
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 17])
+@pytest.mark.parametrize("name", sorted(EDGE_CASES))
+def test_stencil_edge_cases_agree_with_numpy(name, size, tmp_path):
+    text, inputs = EDGE_CASES[name]
+    compare_all(HEADER + text, tmp_path, inputs(size, np.random.default_rng(size)), f"{name}_{size}")

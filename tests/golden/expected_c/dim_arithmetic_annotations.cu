@@ -318,7 +318,7 @@ LIFTED_KERNEL void gated_k0(const int64_t n, const int64_t d0, const int64_t d1,
                     const int64_t i1 = lifted_unravel_step(rest, d1);
                     const int64_t i0 = rest;
                     // dim_arithmetic_annotations.py:7  z = np.concatenate([x, np.ones((x.shape[0], 1))], axis=1) @ W
-                    const double c_1 = 1;
+                    const double c_1 = 1.0;
                     const double x_1 = ((true) ? x_data[i0 * x_s0 + i1 * x_s1] : (double)0);
                     LIFTED_AT(c) = ((true) ? (double)(x_1) : c_1);
                 }
@@ -329,7 +329,7 @@ LIFTED_KERNEL void gated_k0(const int64_t n, const int64_t d0, const int64_t d1,
                     const int64_t i1 = lifted_unravel_step(rest, d1);
                     const int64_t i0 = rest;
                     // dim_arithmetic_annotations.py:7  z = np.concatenate([x, np.ones((x.shape[0], 1))], axis=1) @ W
-                    const double c_1 = 1;
+                    const double c_1 = 1.0;
                     const double x_1 = ((LIFTED_WINDOW(i1 < d1 - 1)) ? x_data[i0 * x_s0 + i1 * x_s1] : (double)0);
                     LIFTED_AT(c) = ((LIFTED_WINDOW(i1 < d1 - 1)) ? (double)(x_1) : c_1);
                 }
@@ -454,7 +454,7 @@ LIFTED_KERNEL void gated_grad_k0(const int64_t n, const int64_t d0, const int64_
                     const int64_t i1 = lifted_unravel_step(rest, d1);
                     const int64_t i0 = rest;
                     // dim_arithmetic_annotations.py:7  z = np.concatenate([x, np.ones((x.shape[0], 1))], axis=1) @ W
-                    const double c_1 = 1;
+                    const double c_1 = 1.0;
                     const double x_1 = ((true) ? x_data[i0 * x_s0 + i1 * x_s1] : (double)0);
                     LIFTED_AT(c) = ((true) ? (double)(x_1) : c_1);
                 }
@@ -465,7 +465,7 @@ LIFTED_KERNEL void gated_grad_k0(const int64_t n, const int64_t d0, const int64_
                     const int64_t i1 = lifted_unravel_step(rest, d1);
                     const int64_t i0 = rest;
                     // dim_arithmetic_annotations.py:7  z = np.concatenate([x, np.ones((x.shape[0], 1))], axis=1) @ W
-                    const double c_1 = 1;
+                    const double c_1 = 1.0;
                     const double x_1 = ((LIFTED_WINDOW(i1 < d1 - 1)) ? x_data[i0 * x_s0 + i1 * x_s1] : (double)0);
                     LIFTED_AT(c) = ((LIFTED_WINDOW(i1 < d1 - 1)) ? (double)(x_1) : c_1);
                 }

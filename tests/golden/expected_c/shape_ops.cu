@@ -318,7 +318,7 @@ LIFTED_KERNEL void reshaped_k0(const int64_t n, const int64_t d0, const int64_t 
                     const int64_t i0 = rest;
                     const double column = column_data[i0 * column_s0 + i1 * column_s1];
                     // shape_ops.py:9  joined = np.concatenate((x, column), axis=1)
-                    const double joined_1 = 0;
+                    const double joined_1 = 0.0;
                     const double x_1 = ((true) ? x_data[i0 * x_s0 + i1 * x_s1] : (double)0);
                     const double joined_2 = ((true) ? (double)(x_1) : joined_1);
                     const double joined = ((true) ? (double)(column) : joined_2);
@@ -334,7 +334,7 @@ LIFTED_KERNEL void reshaped_k0(const int64_t n, const int64_t d0, const int64_t 
                     const int64_t i0 = rest;
                     const double column = column_data[i0 * column_s0 + i1 * column_s1];
                     // shape_ops.py:9  joined = np.concatenate((x, column), axis=1)
-                    const double joined_1 = 0;
+                    const double joined_1 = 0.0;
                     const double x_1 = ((LIFTED_WINDOW(i1 < d1 - 1)) ? x_data[i0 * x_s0 + i1 * x_s1] : (double)0);
                     const double joined_2 = ((LIFTED_WINDOW(i1 < d1 - 1)) ? (double)(x_1) : joined_1);
                     const double joined = ((LIFTED_WINDOW(i1 >= 4)) ? (double)(column) : joined_2);
@@ -456,7 +456,7 @@ LIFTED_KERNEL void reshaped_grad_k0(const int64_t n, const int64_t d0, const int
                     const int64_t i0 = rest;
                     const double column = column_data[i0 * column_s0 + i1 * column_s1];
                     // shape_ops.py:9  joined = np.concatenate((x, column), axis=1)
-                    const double joined_1 = 0;
+                    const double joined_1 = 0.0;
                     const double x_1 = ((true) ? x_data[i0 * x_s0 + i1 * x_s1] : (double)0);
                     const double joined_2 = ((true) ? (double)(x_1) : joined_1);
                     LIFTED_AT(joined) = ((true) ? (double)(column) : joined_2);
@@ -469,7 +469,7 @@ LIFTED_KERNEL void reshaped_grad_k0(const int64_t n, const int64_t d0, const int
                     const int64_t i0 = rest;
                     const double column = column_data[i0 * column_s0 + i1 * column_s1];
                     // shape_ops.py:9  joined = np.concatenate((x, column), axis=1)
-                    const double joined_1 = 0;
+                    const double joined_1 = 0.0;
                     const double x_1 = ((LIFTED_WINDOW(i1 < d1 - 1)) ? x_data[i0 * x_s0 + i1 * x_s1] : (double)0);
                     const double joined_2 = ((LIFTED_WINDOW(i1 < d1 - 1)) ? (double)(x_1) : joined_1);
                     LIFTED_AT(joined) = ((LIFTED_WINDOW(i1 >= 4)) ? (double)(column) : joined_2);

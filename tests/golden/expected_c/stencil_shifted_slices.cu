@@ -377,7 +377,7 @@ LIFTED_KERNEL void shift_k0(const int64_t n, const int64_t d0,
                     const int64_t i0 = i;
                     const double x = x_data[i];
                     // stencil_shifted_slices.py:22  return x * np.concatenate((np.ones(1), y[:-1]))
-                    const double c_1 = 1;
+                    const double c_1 = 1.0;
                     const double y_1 = ((true) ? y_data[(i0 + -1) * y_s0] : (double)0);
                     const double c = ((true) ? (double)(y_1) : c_1);
                     LIFTED_AT(t) = (x * c);
@@ -388,7 +388,7 @@ LIFTED_KERNEL void shift_k0(const int64_t n, const int64_t d0,
                     const int64_t i0 = i;
                     const double x = x_data[i];
                     // stencil_shifted_slices.py:22  return x * np.concatenate((np.ones(1), y[:-1]))
-                    const double c_1 = 1;
+                    const double c_1 = 1.0;
                     const double y_1 = ((LIFTED_WINDOW(i0 >= 1)) ? y_data[(i0 + -1) * y_s0] : (double)0);
                     const double c = ((LIFTED_WINDOW(i0 >= 1)) ? (double)(y_1) : c_1);
                     LIFTED_AT(t) = (x * c);

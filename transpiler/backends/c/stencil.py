@@ -198,8 +198,11 @@ class _Block:
             windows = self._windows(update.params["index"], space)
             op = "set" if update.prim.name == "setitem" else "add"
             value = update.args[1]
-            self._replace(position, self._place(update.args[0], value, windows, space, op, update.out, update,
-                                                position))
+            try:
+                self._replace(position, self._place(update.args[0], value, windows, space, op, update.out, update,
+                                                    position))
+            except _Unmodelled:  # this update stays NumPy's, in place on the chain's array
+                continue
 
     def _next_reader(self, value: Var, after: int):
         for position in range(after + 1, len(self.stmts)):
@@ -233,6 +236,8 @@ class _Block:
         lengths = [p.type.shape[axis] for p in pieces]
         fills = [self._fill(p) for p in pieces]
         base = next((f for f in fills if f is not None), Const(0, TensorType("i64", (), weak=True)))
+        if out.type.is_float and not isinstance(base.value, float):  # np.full's dtype from the fill, as NumPy
+            base = Const(float(base.value), TensorType("f64", (), weak=True))
         places = [None if fill is not None and fill.value == base.value else _place_of(lengths, k, space[axis])
                   for k, fill in enumerate(fills)]
         if any(place is None for place, fill in zip(places, fills) if fill is None or fill.value != base.value):
@@ -251,7 +256,10 @@ class _Block:
             windows = tuple((start, end) if a == axis else (0, 0) for a in range(len(space)))
             target = out if k == len(pieces) - 1 else self.names.var(out.name, out.type)
             value = fill if fill is not None else piece
-            stmts += self._place(acc, value, windows, space, "set", target, eqn, position)
+            try:
+                stmts += self._place(acc, value, windows, space, "set", target, eqn, position)
+            except _Unmodelled:
+                return
             acc = target
         if acc is not out:  # the last piece was the base fill: rename the last step
             stmts[-1] = dataclasses.replace(stmts[-1], outs=(out,))
@@ -309,7 +317,7 @@ class _Block:
                 break
             eqn = found[1]
             view = view_windows(eqn)
-            if view is not None:
+            if view is not None and isinstance(eqn.args[0], Var):
                 windows.append(view[position])
                 source = eqn.args[0]
                 continue
@@ -334,7 +342,8 @@ class _Block:
 
     # -- placing a value in a window -------------------------------------------------------------------------------
     def _place(self, acc, value, windows: tuple, space: tuple, op: str, target: Var, at: Eqn, position: int) -> list:
-        """`target = acc` with `value` written (or added) in the window: the value aligned to the window's start."""
+        """`target = acc` with `value` written (or added) in the window: the value aligned to the window's start
+        (_Unmodelled where that cannot be done exactly)."""
         if isinstance(value, Var) and value.type.shape:
             shape = self.extents(value)
             pad = len(space) - len(shape)
@@ -342,7 +351,7 @@ class _Block:
                 start, end = windows[pad + a]
                 extent = dim_sum([space[pad + a], -start - end])
                 if d != 1 and d != extent and not (isinstance(extent, int) and extent <= 0 and d == 0):
-                    return [at]  # a size the compiler cannot relate to the window: keep the statement
+                    raise _Unmodelled  # a size the compiler cannot relate to the window
         aligner = _Aligner(self, space, windows, position)
         offsets = tuple(-start for start, _ in windows)
         aligned = aligner.align(value, offsets[len(space) - _rank(value):])
@@ -409,6 +418,8 @@ class _Aligner:
         """A scalar, a value already read at the element itself over `space`, or a fill over `space` (the same
         at every element)."""
         if not isinstance(atom, Var) or not atom.type.shape:
+            if isinstance(atom, Const) and atom.type.shape and not fits(atom.type, self.space):
+                raise _Unmodelled  # a module-level array read at an offset: kept as it is
             return True
         shape = atom.type.shape
         pad = len(self.space) - len(shape)
@@ -434,7 +445,8 @@ class _Aligner:
     def _through_views(self, atom: Var, offsets: tuple) -> tuple:
         """The array a step-1 slice views and the offset into it (the view's element j is its j + start)."""
         found = self.block.defs.get(id(atom))
-        while found is not None and found[0] < self.position and _is_slice_view(found[1]):
+        while found is not None and found[0] < self.position and _is_slice_view(found[1]) and \
+                isinstance(found[1].args[0], Var):  # (a module-level array's view stays the value read)
             eqn = found[1]
             base = eqn.args[0]
             starts = [start for start, _ in view_windows(eqn)]
@@ -537,6 +549,10 @@ class _Aligner:
 
 class _TooLarge(Exception):
     """A repeated computation longer than remat.py's MAX_COPY equations."""
+
+
+class _Unmodelled(Exception):
+    """A value the rewrite cannot read at an offset: the statement keeps its plan."""
 
 
 def view_windows(eqn: Eqn) -> tuple | None:
