@@ -15,7 +15,9 @@
   stricter where pycuda's own support is partial: `to_gpu`, `get`, `set`, `astype` take contiguous arrays only;
 * cuBLAS is `test_cublas.NumpyCublas` reading the stand-in's device memory.
 
-What it cannot check: the GPU's own execution (warps, shuffles, atomics); the `gpu`-marked tests do that.
+What it cannot check: the GPU's own execution (warps, shuffles, atomics); the `gpu`-marked tests do that. Nor
+the extent of a stencil's source (transpiler/backends/c/stencil.py: read at offsets inside windows, it may be
+smaller than the index space): only its first element is checked to be device memory.
 """
 from __future__ import annotations
 
@@ -325,7 +327,9 @@ class FakeFunction:
             self.device.memory(pointer, cap * threads * element)
             scratch.append(np.empty(cap * self.threads, dtype=np.uint8 if element == 1 else f"f{element}"))
             return scratch[-1].__array_interface__["data"][0]
-        if rank and len(following) == rank and all(re.search(r"_o?s\d+(_\d+)?$", f) for f in following):
+        if re.search(rf"\? {re.escape(name)}\[", self.source):  # a stencil's source, read at offsets inside windows
+            self.device.memory(pointer, element)  # (its extent is its own, not the space's: see the module's note)
+        elif rank and len(following) == rank and all(re.search(r"_o?s\d+(_\d+)?$", f) for f in following):
             strides = [named[f] for f in following]  # in the space's order, as the dims d0, d1, ...
             low = sum(min(0, (d - 1) * s) for d, s in zip(dims, strides))
             high = sum(max(0, (d - 1) * s) for d, s in zip(dims, strides))

@@ -12,7 +12,7 @@ def rosenbrock(x: "f64[n]") -> "f64[]":
 
 
 @kernel
-def smooth_rows(a: "f32[m,n]") -> "f32[]":
+def smooth_rows(a: "f64[m,n]") -> "f64[]":
     d = a[:, 1:] - a[:, :-1]
     return np.sum(d * d)
 
