@@ -21,8 +21,8 @@ from .fusion import (CREATION, REDUCTIONS, Kernel, input_position, is_element_eq
                      pushes_with_loops)
 from .launch_spec import EmittedKernel, Param, dims_spec, pattern, range3
 from .region import offset_read
-from .stencil import (STENCIL_PRIMS, chunk_inside, inside_copy, kernel_windows, shifted_pattern, shifted_text,
-                      update_text)
+from .stencil_c import chunk_inside, inside_copy, kernel_windows, shifted_pattern, shifted_text, update_text
+from .stencil_ops import STENCIL_PRIMS
 
 
 class _Emitter:
