@@ -15,7 +15,7 @@ from ..values import (Closure, DictValue, KernelRef, ListValue, Module, Transfor
 from .alias import SharingError
 from .functions import _MISSING, frozen
 from .shape_checks import refined_operands
-from .static import _NOT_HERE, STATIC_BUILTINS
+from .static_operations import _NOT_HERE, STATIC_BUILTINS
 
 _BINARY_PRIMS = {
     cst.Add: "add", cst.Subtract: "subtract", cst.Multiply: "multiply", cst.Divide: "divide",

@@ -24,6 +24,7 @@ from .loops import Loops
 from .module_scope import ModuleScope
 from .signature import Signatures
 from .static import Containers
+from .static_operations import StaticOperations
 
 _AUG_PRIMS = {
     cst.AddAssign: "add", cst.SubtractAssign: "subtract", cst.MultiplyAssign: "multiply",
@@ -33,7 +34,7 @@ _AUG_PRIMS = {
 
 
 class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, Calls, Functions, Containers,
-               TreeHelpers, ModuleScope):
+               StaticOperations, TreeHelpers, ModuleScope):
     """Lowers the kernels of one parsed module; kernels calling kernels are inlined at the call."""
 
     def __init__(self, parsed: ParsedModule, declared=None):
