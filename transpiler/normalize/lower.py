@@ -20,6 +20,7 @@ from .flatten import TreeHelpers
 from .expressions import _BUILTINS, Expressions
 from .functions import Functions, assigned_locals
 from .index import Indexing
+from .inplace_writes import InPlaceWrites
 from .loops import Loops
 from .module_scope import ModuleScope
 from .signature import Signatures
@@ -33,8 +34,8 @@ _AUG_PRIMS = {
 }
 
 
-class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, Calls, Functions, Containers,
-               StaticOperations, TreeHelpers, ModuleScope):
+class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, InPlaceWrites, Calls, Functions,
+               Containers, StaticOperations, TreeHelpers, ModuleScope):
     """Lowers the kernels of one parsed module; kernels calling kernels are inlined at the call."""
 
     def __init__(self, parsed: ParsedModule, declared=None):
