@@ -7,7 +7,7 @@ import libcst as cst
 from ..builder import Builder, const
 from ..errors import TranspileError
 from ..frontend.imports import AD_LIBRARIES, canonical_module
-from ..frontend.parse import TRANSFORMS
+from ..frontend.transform_declarations import TRANSFORMS
 from ..ir import Atom, Const, If, Var
 from ..ir.types import TensorType
 from ..values import (Closure, DictValue, KernelRef, ListValue, Module, TransformRef, Value, describe,

@@ -9,7 +9,7 @@ import libcst as cst
 
 from ..builder import Builder, const
 from ..errors import SourceLoc, TranspileError
-from ..frontend.parse import ParsedModule
+from ..frontend.parsed import ParsedModule
 from ..ir import Const, Function, Var
 from ..values import DictValue, Frame, ListValue, Value, is_container
 from .alias import Aliasing
