@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ..errors import TranspileError
+from .constants import literal
 from .imports import AD_LIBRARIES, DIFFERENT, FOREIGN, Foreign
 from .parsed import Declaration, Locator, ParsedModule
 
@@ -14,20 +15,15 @@ OPTIONS = {"vmap": ("in_axes", "out_axes")}  # a transform's options besides the
 
 def _static_value(node: cst.BaseExpression):
     """A literal at module level: numbers, strings, tuples of them, negatives."""
-    if isinstance(node, cst.Integer):
-        return int(node.value.replace("_", ""), 0)
-    if isinstance(node, cst.Float):
-        return float(node.value.replace("_", ""))
-    if isinstance(node, cst.SimpleString):
-        return node.evaluated_value
+    value = literal(node, _NOT_STATIC)
+    if value is not _NOT_STATIC:
+        return value
     if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
         value = _static_value(node.expression)
         return -value if isinstance(value, (int, float)) else _NOT_STATIC
     if isinstance(node, cst.Tuple):
         values = tuple(_static_value(e.value) for e in node.elements)
         return _NOT_STATIC if _NOT_STATIC in values else values
-    if isinstance(node, cst.Name) and node.value in ("True", "False", "None"):
-        return {"True": True, "False": False, "None": None}[node.value]
     return _NOT_STATIC
 
 
