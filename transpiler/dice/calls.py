@@ -114,17 +114,17 @@ class CallLowering:
         return self.ranked(Val(cg.call("dice.arith.as_int", value.node), value.random, value.uses), value)
 
     def call_bincount(self, node, positional, keywords):
-        values, length = [self.value_of(v, node) for v in self.args(node, positional, 2, "bincount")]
-        if length.random:
-            raise self.error("bincount's length must be fixed", node)
-        return Val(cg.call("dice.lib.bincount", values.node, length.node, rows=values.random), values.random,
-                   values.uses)
+        return self.per_row("bincount", "length", node, positional)
 
     def call_reshape(self, node, positional, keywords):
-        values, shape = [self.value_of(v, node) for v in self.args(node, positional, 2, "reshape")]
-        if shape.random:
-            raise self.error("reshape's shape must be fixed", node)
-        return Val(cg.call("dice.lib.reshape", values.node, shape.node, rows=values.random), values.random,
+        return self.per_row("reshape", "shape", node, positional)
+
+    def per_row(self, name: str, what: str, node, positional) -> Val:
+        """`name(values, option)` of dice.lib, on each world's row of a column: the option must be fixed."""
+        values, option = [self.value_of(v, node) for v in self.args(node, positional, 2, name)]
+        if option.random:
+            raise self.error(f"{name}'s {what} must be fixed", node)
+        return Val(cg.call(f"dice.lib.{name}", values.node, option.node, rows=values.random), values.random,
                    values.uses)
 
     def call_one_hot(self, node, positional, keywords):
