@@ -7,7 +7,6 @@ loop and its reverse sweep are one kernel).
 """
 from __future__ import annotations
 
-import difflib
 import subprocess
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from gradcheck import load_source, random_inputs
 from lifted.loader import import_path
 from lifted.transpiler import TranspileError
 from lifted.transpiler.backends.c import transpile_c
+from test_golden import assert_matches_golden
 from test_programs import PROGRAMS
 from test_property import inputs_for, program_for_seed
 
@@ -256,19 +256,8 @@ def test_golden_inputs_on_the_cpu_target(case, tmp_path):
 def test_emitted_c_matches_golden(case, request):
     source = GOLDEN / "inputs" / f"{case}.py"
     out = transpile_c(source.read_text(), f"tests/golden/inputs/{case}.py")
-    folder = GOLDEN / "expected_c"
     for suffix, emitted in ((".cu", out.kernels), (".py", out.host)):
-        path = folder / f"{case}{suffix}"
-        if request.config.getoption("--update-golden"):
-            folder.mkdir(exist_ok=True)
-            path.write_text(emitted)
-            continue
-        assert path.exists(), f"no golden file {path.name}: run pytest --update-golden"
-        expected = path.read_text()
-        if emitted != expected:
-            diff = "".join(difflib.unified_diff(expected.splitlines(True), emitted.splitlines(True),
-                                                "expected", "emitted"))
-            pytest.fail(f"emitted {suffix} for {case} differs from the golden file:\n{diff}")
+        assert_matches_golden(GOLDEN / "expected_c" / f"{case}{suffix}", emitted, request)
 
 
 @pytest.mark.parametrize("arch", ["sm_80", "sm_90"])
