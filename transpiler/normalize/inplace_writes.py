@@ -14,9 +14,9 @@ from .alias import SharingError, is_object
 
 
 class InPlaceWrites:
-    """Mixed into `Lowering`. Relies on the sharing model of `Aliasing` (`_view_op`, `_view_root`,
-    `_ambiguous`, `_poison_partners`, `_view_is_private`, `_live_envs`, `record_view`) and on `_index`,
-    `_bind`, `_atom`, `error`, `locate`."""
+    """Mixed into `Lowering`. Relies on the sharing model of `Aliasing` (`_view_op`, `_view_root`, `_ambiguous`,
+    `_replacements`, `_own_params`, `_calls`, `_named`, `_poison_partners`, `_view_is_private`, `_live_envs`,
+    `record_view`) and on `_level`, `_index`, `_bind`, `_atom`, `error`, `locate`."""
 
     def store_into(self, name: str, items: list, value, target: cst.CSTNode, builder: Builder, env,
                    combine: str | None = None) -> None:

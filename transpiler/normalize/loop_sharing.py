@@ -12,8 +12,8 @@ from .branches import display_name
 
 class LoopSharing:
     """Mixed into `Loops`. Relies on `Lowering`'s sharing tables (`_view_op`, `_view_root`, `_ambiguous`,
-    `_own_params`, `_calls`, `_replacements`, `_may_hold`, `_entry_sharing`) and its `_share_like`, `_renew`,
-    `_may_be`, `_chain`, `_root`, `_live_envs`, `mark_ambiguous`."""
+    `_own_params`, `_calls`, `_replacements`, `_may_hold`, `_entry_sharing`, `_named`) and its `_share_like`,
+    `_renew`, `_may_be`, `_chain`, `_root`, `_live_envs`, `mark_ambiguous`."""
 
     def _result_sharing(self, env: dict, result_of: dict, slots: dict, slot_of: dict, body_env: dict,
                         runs: bool, loc) -> None:

@@ -11,7 +11,7 @@ from .static import StaticNeeded
 
 
 class StaticOperations:
-    """Mixed into `Lowering`. Relies on its `expr`, `error`, `locate`, `_atom`, `_bind`, `static_items`,
+    """Mixed into `Lowering`. Relies on its `expr`, `error`, `locate`, `_atom`, `_bind`, `_level`, `static_items`,
     `static_key`, `_static_int`, `_map`, `_partial`, `static_isinstance`, `flatten_tree`."""
 
     def container_operation(self, node, prim: str, left, right) -> Value:
