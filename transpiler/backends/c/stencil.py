@@ -39,7 +39,8 @@ from ...primitives.indexing.items import expand_ellipsis
 from ...primitives.registry import lookup
 from .region import CREATION, is_element_eqn
 from .stencil_align import Aligner, Unmodelled
-from .stencil_ops import SHIFT_UPDATE, is_slice_view, negated, slice_window, view_windows
+from .remat import _decides_exactly
+from .stencil_ops import SHIFT_UPDATE, SHIFTED, is_slice_view, negated, slice_window, view_windows
 
 
 def rewrite_stencils(fn: Function) -> Function:
@@ -160,6 +161,7 @@ class _Block:
                 break
             position, update = found
             if update.prim.name not in ("setitem", "index_add") or update.args[0] is not acc or \
+                    update.params.get("lanes") or \
                     len(update.args) != 2 or update.out is acc or self._windows(update.params["index"], space) is None:
                 break
             updates.append((position, update))
@@ -326,6 +328,9 @@ class _Block:
         offsets = tuple(-start for start, _ in windows)
         aligned = aligner.align(value, offsets[len(space) - _rank(value):])
         eqn = Eqn(SHIFT_UPDATE, (acc, aligned), {"windows": windows, "op": op}, (target,), loc=at.loc, note=at.note)
+        repeated = [e for e in aligner.eqns if e.prim is not SHIFTED]
+        if repeated and _decides_exactly(repeated + [eqn], self.stmts[position + 1:]):
+            raise Unmodelled  # a math-library result computed again would decide something exactly later on
         return aligner.eqns + [eqn]
 
 
