@@ -215,3 +215,37 @@ g = grad(f)
     assert "dx[::2]" in grad_code  # an update through a step-2 slice stays NumPy's
     for size in (1, 2, 5, 17):
         compare_all(text, tmp_path, [np.random.default_rng(size).normal(size=size)], f"steps_{size}")
+
+
+TRANSFORMED = HEADER + '''from lifted import hessian, jvp, vmap
+
+
+@kernel
+def f(x: "f64[n]") -> "f64[]":
+    head = x[:-1]
+    return np.sum(100.0 * (x[1:] - head * head) ** 2 + (1.0 - head) ** 2)
+
+
+@kernel
+def shift(x: "f64[n]", y: "f64[n]") -> "f64[n]":
+    return x * np.concatenate((np.ones(1), y[:-1]))
+
+
+batched_grad = vmap(grad(f), in_axes=(0,))
+batched_shift = vmap(shift, in_axes=(0, 0))
+tangent = jvp(f, wrt="x")
+curvature = hessian(f)
+'''
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 9])
+def test_stencils_under_vmap_jvp_and_hessian(size, tmp_path):
+    """Batched slices are stencils along the trailing axis (rank-2 windows); tangents and second derivatives
+    of slices go through the same rewrite."""
+    rng = np.random.default_rng(size)
+    reference, (compiled, _) = load_source(TRANSFORMED, "transformed.py"), c_module(TRANSFORMED, tmp_path, "tr")
+    xs, ys, x, t = rng.normal(size=(4, size)), rng.normal(size=(4, size)), rng.normal(size=size), rng.normal(size=size)
+    for name, args in (("batched_grad", [xs]), ("batched_shift", [xs, ys]), ("tangent", [x, t]),
+                       ("curvature", [x])):
+        assert_agree(getattr(compiled, name)(*args), getattr(reference, name)(*args), name)
+    assert "LIFTED_WINDOW(i1" in transpile_c(TRANSFORMED, "transformed.py").kernels
