@@ -6,7 +6,8 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_BODY
+#define LIFTED_RUN_BODY (void)0
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +49,11 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// the kernel's body is a lambda so that a small index space calls it directly: an `omp parallel if(...)` that
+// stays on one thread still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_BODY const auto lifted_body = [=]()
+#define LIFTED_RUN_BODY \
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") lifted_body(); } else lifted_body()
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes
 #define LIFTED_LANE_COUNT 16
@@ -293,7 +298,7 @@ LIFTED_KERNEL void affine_energy_k0(const int64_t n, const int64_t d0, const int
     const double c,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_1_acc, 0);
@@ -318,7 +323,8 @@ LIFTED_KERNEL void affine_energy_k0(const int64_t n, const int64_t d0, const int
             }
         }
         lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // affine_energy_grad_k0: 2-d index space of n elements
@@ -329,7 +335,7 @@ LIFTED_KERNEL void affine_energy_grad_k0(const int64_t n, const int64_t d0, cons
     const double c,
     double* __restrict__ dc_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, dc_acc, 0);
@@ -356,7 +362,8 @@ LIFTED_KERNEL void affine_energy_grad_k0(const int64_t n, const int64_t d0, cons
             }
         }
         lifted_reduce_add(dc_acc_out, LIFTED_LANE_REDUCE(add, dc_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // affine_energy_grad_k1: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
@@ -367,7 +374,7 @@ LIFTED_KERNEL void affine_energy_grad_k1(const int64_t n, const int64_t d0, cons
     const double c,
     double* __restrict__ db_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(lifted_o, lifted_n_out)
@@ -397,7 +404,8 @@ LIFTED_KERNEL void affine_energy_grad_k1(const int64_t n, const int64_t d0, cons
             }
             LIFTED_COLUMN_STORE(db_acc_out, lifted_o, db_acc);
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // affine_energy_grad_k2: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
@@ -408,7 +416,7 @@ LIFTED_KERNEL void affine_energy_grad_k2(const int64_t n, const int64_t d0, cons
     const double c,
     double* __restrict__ ds_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_ROWS(lifted_o, lifted_n_out)
@@ -438,5 +446,6 @@ LIFTED_KERNEL void affine_energy_grad_k2(const int64_t n, const int64_t d0, cons
             }
             LIFTED_ROW_STORE(ds_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, ds_acc));
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }

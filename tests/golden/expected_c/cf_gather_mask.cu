@@ -6,7 +6,8 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_BODY
+#define LIFTED_RUN_BODY (void)0
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +49,11 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// the kernel's body is a lambda so that a small index space calls it directly: an `omp parallel if(...)` that
+// stays on one thread still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_BODY const auto lifted_body = [=]()
+#define LIFTED_RUN_BODY \
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") lifted_body(); } else lifted_body()
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes
 #define LIFTED_LANE_COUNT 16
@@ -290,7 +295,7 @@ LIFTED_KERNEL void embed_and_mask_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ picked_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_acc, 0);
@@ -306,7 +311,8 @@ LIFTED_KERNEL void embed_and_mask_k0(const int64_t n, const int64_t d0,
             }
         }
         lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // embed_and_mask_k1: 2-d index space of n elements
@@ -314,7 +320,7 @@ LIFTED_KERNEL void embed_and_mask_k1(const int64_t n, const int64_t d0, const in
     const double* __restrict__ E_data,
     bool* __restrict__ mask_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -332,7 +338,8 @@ LIFTED_KERNEL void embed_and_mask_k1(const int64_t n, const int64_t d0, const in
                 mask_out[i] = LIFTED_AT(mask);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // embed_and_mask_k2: 1-d index space of n elements
@@ -340,7 +347,7 @@ LIFTED_KERNEL void embed_and_mask_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ big_data,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_1_acc, 0);
@@ -356,7 +363,8 @@ LIFTED_KERNEL void embed_and_mask_k2(const int64_t n, const int64_t d0,
             }
         }
         lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // embed_and_mask_grad_k0: 1-d index space of n elements
@@ -364,7 +372,7 @@ LIFTED_KERNEL void embed_and_mask_grad_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ picked_data,
     double* __restrict__ t_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -382,7 +390,8 @@ LIFTED_KERNEL void embed_and_mask_grad_k0(const int64_t n, const int64_t d0,
                 t_out[i] = LIFTED_AT(t);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // embed_and_mask_grad_k1: 2-d index space of n elements
@@ -390,7 +399,7 @@ LIFTED_KERNEL void embed_and_mask_grad_k1(const int64_t n, const int64_t d0, con
     const double* __restrict__ E_data,
     bool* __restrict__ mask_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -408,7 +417,8 @@ LIFTED_KERNEL void embed_and_mask_grad_k1(const int64_t n, const int64_t d0, con
                 mask_out[i] = LIFTED_AT(mask);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // embed_and_mask_grad_k2: 1-d index space of n elements
@@ -416,7 +426,7 @@ LIFTED_KERNEL void embed_and_mask_grad_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ big_data,
     double* __restrict__ dbig_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -435,7 +445,8 @@ LIFTED_KERNEL void embed_and_mask_grad_k2(const int64_t n, const int64_t d0,
                 dbig_out[i] = LIFTED_AT(dbig);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // embed_and_mask_grad_k3: 1-d index space of n elements
@@ -444,7 +455,7 @@ LIFTED_KERNEL void embed_and_mask_grad_k3(const int64_t n, const int64_t d0,
     const double t_5,
     double* __restrict__ dpicked_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -464,7 +475,8 @@ LIFTED_KERNEL void embed_and_mask_grad_k3(const int64_t n, const int64_t d0,
                 dpicked_out[i] = LIFTED_AT(dpicked);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // embed_and_mask_grad_k4: 1-d index space of n elements
@@ -473,7 +485,7 @@ LIFTED_KERNEL void embed_and_mask_grad_k4(const int64_t n, const int64_t d0,
     const double* __restrict__ m_1_data,
     double* __restrict__ dw_1_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -492,5 +504,6 @@ LIFTED_KERNEL void embed_and_mask_grad_k4(const int64_t n, const int64_t d0,
                 dw_1_1_out[i] = LIFTED_AT(dw_1_1);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }

@@ -6,7 +6,8 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_BODY
+#define LIFTED_RUN_BODY (void)0
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +49,11 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// the kernel's body is a lambda so that a small index space calls it directly: an `omp parallel if(...)` that
+// stays on one thread still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_BODY const auto lifted_body = [=]()
+#define LIFTED_RUN_BODY \
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") lifted_body(); } else lifted_body()
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes
 #define LIFTED_LANE_COUNT 16
@@ -290,7 +295,7 @@ LIFTED_KERNEL void lse_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     double* __restrict__ a_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, a_acc, LIFTED_LOWEST(double));
@@ -305,7 +310,8 @@ LIFTED_KERNEL void lse_k0(const int64_t n, const int64_t d0,
             }
         }
         lifted_reduce_max(a_acc_out, LIFTED_LANE_REDUCE(max, a_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // lse_k1: 1-d index space of n elements
@@ -314,7 +320,7 @@ LIFTED_KERNEL void lse_k1(const int64_t n, const int64_t d0,
     const double a,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_acc, 0);
@@ -331,7 +337,8 @@ LIFTED_KERNEL void lse_k1(const int64_t n, const int64_t d0,
             }
         }
         lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // spread_k0: 1-d index space of n elements
@@ -341,7 +348,7 @@ LIFTED_KERNEL void spread_k0(const int64_t n, const int64_t d0,
     double* __restrict__ m_acc_out,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, m_acc, 0);
@@ -363,7 +370,8 @@ LIFTED_KERNEL void spread_k0(const int64_t n, const int64_t d0,
         }
         lifted_reduce_add(m_acc_out, LIFTED_LANE_REDUCE(add, m_acc));
         lifted_reduce_max(s_1_acc_out, LIFTED_LANE_REDUCE(max, s_1_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // spread_k1: 1-d index space of n elements
@@ -372,7 +380,7 @@ LIFTED_KERNEL void spread_k1(const int64_t n, const int64_t d0,
     const double m,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_acc, 0);
@@ -390,7 +398,8 @@ LIFTED_KERNEL void spread_k1(const int64_t n, const int64_t d0,
             }
         }
         lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // lse_grad_k0: 1-d index space of n elements
@@ -398,7 +407,7 @@ LIFTED_KERNEL void lse_grad_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     double* __restrict__ a_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, a_acc, LIFTED_LOWEST(double));
@@ -413,7 +422,8 @@ LIFTED_KERNEL void lse_grad_k0(const int64_t n, const int64_t d0,
             }
         }
         lifted_reduce_max(a_acc_out, LIFTED_LANE_REDUCE(max, a_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // lse_grad_k1: 1-d index space of n elements
@@ -423,7 +433,7 @@ LIFTED_KERNEL void lse_grad_k1(const int64_t n, const int64_t d0,
     double* __restrict__ s_acc_out,
     int64_t* __restrict__ s_2_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_acc, 0);
@@ -445,7 +455,8 @@ LIFTED_KERNEL void lse_grad_k1(const int64_t n, const int64_t d0,
         }
         lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
         lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // lse_grad_k2: 1-d index space of n elements
@@ -455,7 +466,7 @@ LIFTED_KERNEL void lse_grad_k2(const int64_t n, const int64_t d0,
     const double t_3,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_1_acc, 0);
@@ -473,7 +484,8 @@ LIFTED_KERNEL void lse_grad_k2(const int64_t n, const int64_t d0,
             }
         }
         lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // lse_grad_k3: 1-d index space of n elements
@@ -485,7 +497,7 @@ LIFTED_KERNEL void lse_grad_k3(const int64_t n, const int64_t d0,
     const int64_t* __restrict__ s_2_data, const int64_t s_2_s0,
     double* __restrict__ dx_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         const int64_t s_2 = s_2_data[0];
@@ -514,7 +526,8 @@ LIFTED_KERNEL void lse_grad_k3(const int64_t n, const int64_t d0,
                 dx_out[i] = LIFTED_AT(dx);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // spread_grad_k0: 1-d index space of n elements
@@ -524,7 +537,7 @@ LIFTED_KERNEL void spread_grad_k0(const int64_t n, const int64_t d0,
     double* __restrict__ m_acc_out,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, m_acc, 0);
@@ -546,7 +559,8 @@ LIFTED_KERNEL void spread_grad_k0(const int64_t n, const int64_t d0,
         }
         lifted_reduce_add(m_acc_out, LIFTED_LANE_REDUCE(add, m_acc));
         lifted_reduce_max(s_1_acc_out, LIFTED_LANE_REDUCE(max, s_1_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // spread_grad_k1: 1-d index space of n elements
@@ -558,7 +572,7 @@ LIFTED_KERNEL void spread_grad_k1(const int64_t n, const int64_t d0,
     int64_t* __restrict__ s_2_acc_out,
     double* __restrict__ s_3_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(int64_t, s_2_acc, 0);
@@ -585,7 +599,8 @@ LIFTED_KERNEL void spread_grad_k1(const int64_t n, const int64_t d0,
         }
         lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
         lifted_reduce_add(s_3_acc_out, LIFTED_LANE_REDUCE(add, s_3_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // spread_grad_k2: 1-d index space of n elements
@@ -599,7 +614,7 @@ LIFTED_KERNEL void spread_grad_k2(const int64_t n, const int64_t d0,
     double* __restrict__ dx_out,
     double* __restrict__ dw_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         const int64_t s_2 = s_2_data[0];
@@ -637,5 +652,6 @@ LIFTED_KERNEL void spread_grad_k2(const int64_t n, const int64_t d0,
                 dw_1_out[i] = LIFTED_AT(dw_1);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }

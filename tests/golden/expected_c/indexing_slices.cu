@@ -6,7 +6,8 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_BODY
+#define LIFTED_RUN_BODY (void)0
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +49,11 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// the kernel's body is a lambda so that a small index space calls it directly: an `omp parallel if(...)` that
+// stays on one thread still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_BODY const auto lifted_body = [=]()
+#define LIFTED_RUN_BODY \
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") lifted_body(); } else lifted_body()
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes
 #define LIFTED_LANE_COUNT 16
@@ -292,7 +297,7 @@ LIFTED_KERNEL void rosenbrock_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ v_2_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_acc, 0);
@@ -316,7 +321,8 @@ LIFTED_KERNEL void rosenbrock_k0(const int64_t n, const int64_t d0,
             }
         }
         lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // corners_k0: 3-d index space of n elements
@@ -324,7 +330,7 @@ LIFTED_KERNEL void corners_k0(const int64_t n, const int64_t d0, const int64_t d
     const double* __restrict__ v_2_data, const int64_t v_2_s0, const int64_t v_2_s1, const int64_t v_2_s2,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_acc, 0);
@@ -344,7 +350,8 @@ LIFTED_KERNEL void corners_k0(const int64_t n, const int64_t d0, const int64_t d
             }
         }
         lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // rosenbrock_grad_k0: 1-d index space of n elements
@@ -355,7 +362,7 @@ LIFTED_KERNEL void rosenbrock_grad_k0(const int64_t n, const int64_t d0,
     double* __restrict__ t_1_out,
     double* __restrict__ t_8_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -382,7 +389,8 @@ LIFTED_KERNEL void rosenbrock_grad_k0(const int64_t n, const int64_t d0,
                 t_8_out[i] = LIFTED_AT(t_8);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // rosenbrock_grad_k1: 1-d index space of n elements
@@ -392,7 +400,7 @@ LIFTED_KERNEL void rosenbrock_grad_k1(const int64_t n, const int64_t d0,
     double* __restrict__ t_10_out,
     double* __restrict__ t_13_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -416,7 +424,8 @@ LIFTED_KERNEL void rosenbrock_grad_k1(const int64_t n, const int64_t d0,
                 t_13_out[i] = LIFTED_AT(t_13);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // corners_grad_k0: 3-d index space of n elements
@@ -424,7 +433,7 @@ LIFTED_KERNEL void corners_grad_k0(const int64_t n, const int64_t d0, const int6
     const double* __restrict__ v_2_data, const int64_t v_2_s0, const int64_t v_2_s1, const int64_t v_2_s2,
     double* __restrict__ t_3_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -447,5 +456,6 @@ LIFTED_KERNEL void corners_grad_k0(const int64_t n, const int64_t d0, const int6
                 t_3_out[i] = LIFTED_AT(t_3);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }

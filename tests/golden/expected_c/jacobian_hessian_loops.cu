@@ -6,7 +6,8 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_BODY
+#define LIFTED_RUN_BODY (void)0
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +49,11 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// the kernel's body is a lambda so that a small index space calls it directly: an `omp parallel if(...)` that
+// stays on one thread still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_BODY const auto lifted_body = [=]()
+#define LIFTED_RUN_BODY \
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") lifted_body(); } else lifted_body()
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes
 #define LIFTED_LANE_COUNT 16
@@ -290,7 +295,7 @@ LIFTED_KERNEL void layer_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ m_data,
     double* __restrict__ t_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -308,7 +313,8 @@ LIFTED_KERNEL void layer_k0(const int64_t n, const int64_t d0,
                 t_out[i] = LIFTED_AT(t);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // energy_k0: 1-d index space of n elements
@@ -316,7 +322,7 @@ LIFTED_KERNEL void energy_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_acc, 0);
@@ -333,7 +339,8 @@ LIFTED_KERNEL void energy_k0(const int64_t n, const int64_t d0,
             }
         }
         lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // energy_k1: 1-d index space of n elements
@@ -342,7 +349,7 @@ LIFTED_KERNEL void energy_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ v_1_data,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_1_acc, 0);
@@ -359,7 +366,8 @@ LIFTED_KERNEL void energy_k1(const int64_t n, const int64_t d0,
             }
         }
         lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // layer_jacfwd_k0: 1-d index space of n elements
@@ -367,7 +375,7 @@ LIFTED_KERNEL void layer_jacfwd_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ m_1_data,
     double* __restrict__ t_3_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -387,7 +395,8 @@ LIFTED_KERNEL void layer_jacfwd_k0(const int64_t n, const int64_t d0,
                 t_3_out[i] = LIFTED_AT(t_3);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // layer_jacfwd_k1: 2-d index space of n elements
@@ -396,7 +405,7 @@ LIFTED_KERNEL void layer_jacfwd_k1(const int64_t n, const int64_t d0, const int6
     const double* __restrict__ t_3_data, const int64_t t_3_s0, const int64_t t_3_s1,
     double* __restrict__ t_4_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -418,7 +427,8 @@ LIFTED_KERNEL void layer_jacfwd_k1(const int64_t n, const int64_t d0, const int6
                 t_4_out[i] = LIFTED_AT(t_4);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // layer_jacrev_k0: 1-d index space of n elements
@@ -426,7 +436,7 @@ LIFTED_KERNEL void layer_jacrev_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ m_1_data,
     double* __restrict__ t_3_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -446,7 +456,8 @@ LIFTED_KERNEL void layer_jacrev_k0(const int64_t n, const int64_t d0,
                 t_3_out[i] = LIFTED_AT(t_3);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // layer_jacrev_k1: 2-d index space of n elements
@@ -455,7 +466,7 @@ LIFTED_KERNEL void layer_jacrev_k1(const int64_t n, const int64_t d0, const int6
     const double* __restrict__ t_3_data, const int64_t t_3_s0, const int64_t t_3_s1,
     double* __restrict__ t_4_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -477,7 +488,8 @@ LIFTED_KERNEL void layer_jacrev_k1(const int64_t n, const int64_t d0, const int6
                 t_4_out[i] = LIFTED_AT(t_4);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // energy_hessian_k0: 2-d index space of n elements
@@ -489,7 +501,7 @@ LIFTED_KERNEL void energy_hessian_k0(const int64_t n, const int64_t d0, const in
     double* __restrict__ t_6_out,
     double* __restrict__ zero_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -515,7 +527,8 @@ LIFTED_KERNEL void energy_hessian_k0(const int64_t n, const int64_t d0, const in
                 zero_1_out[i] = LIFTED_AT(zero_1);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // energy_hessian_k1: 2-d index space of n elements
@@ -524,7 +537,7 @@ LIFTED_KERNEL void energy_hessian_k1(const int64_t n, const int64_t d0, const in
     const double* __restrict__ t_6_data,
     double* __restrict__ tdx_2_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -545,5 +558,6 @@ LIFTED_KERNEL void energy_hessian_k1(const int64_t n, const int64_t d0, const in
                 tdx_2_out[i] = LIFTED_AT(tdx_2);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }

@@ -6,7 +6,8 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_BODY
+#define LIFTED_RUN_BODY (void)0
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +49,11 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// the kernel's body is a lambda so that a small index space calls it directly: an `omp parallel if(...)` that
+// stays on one thread still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_BODY const auto lifted_body = [=]()
+#define LIFTED_RUN_BODY \
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") lifted_body(); } else lifted_body()
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes
 #define LIFTED_LANE_COUNT 16
@@ -290,7 +295,7 @@ LIFTED_KERNEL void damped_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_acc, 0);
@@ -305,7 +310,8 @@ LIFTED_KERNEL void damped_k0(const int64_t n, const int64_t d0,
             }
         }
         lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // damped_k1: 1-d index space of n elements
@@ -315,7 +321,7 @@ LIFTED_KERNEL void damped_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
     double* __restrict__ v_3_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -357,7 +363,8 @@ LIFTED_KERNEL void damped_k1(const int64_t n, const int64_t d0,
                 v_3_out[i] = LIFTED_AT(v_3);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // damped_k2: 1-d index space of n elements
@@ -365,7 +372,7 @@ LIFTED_KERNEL void damped_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_1_acc, 0);
@@ -381,7 +388,8 @@ LIFTED_KERNEL void damped_k2(const int64_t n, const int64_t d0,
             }
         }
         lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // damped_jvp_k0: 1-d index space of n elements
@@ -389,7 +397,7 @@ LIFTED_KERNEL void damped_jvp_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_acc, 0);
@@ -404,7 +412,8 @@ LIFTED_KERNEL void damped_jvp_k0(const int64_t n, const int64_t d0,
             }
         }
         lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // damped_jvp_k1: 1-d index space of n elements
@@ -417,7 +426,7 @@ LIFTED_KERNEL void damped_jvp_k1(const int64_t n, const int64_t d0,
     double* __restrict__ v_3_out,
     double* __restrict__ tv_3_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -475,7 +484,8 @@ LIFTED_KERNEL void damped_jvp_k1(const int64_t n, const int64_t d0,
                 tv_3_out[i] = LIFTED_AT(tv_3);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // damped_jvp_k2: 1-d index space of n elements
@@ -485,7 +495,7 @@ LIFTED_KERNEL void damped_jvp_k2(const int64_t n, const int64_t d0,
     double* __restrict__ s_1_acc_out,
     double* __restrict__ s_2_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_1_acc, 0);
@@ -507,5 +517,6 @@ LIFTED_KERNEL void damped_jvp_k2(const int64_t n, const int64_t d0,
         }
         lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
         lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }

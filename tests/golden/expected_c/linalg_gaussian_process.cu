@@ -6,7 +6,8 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_BODY
+#define LIFTED_RUN_BODY (void)0
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +49,11 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// the kernel's body is a lambda so that a small index space calls it directly: an `omp parallel if(...)` that
+// stays on one thread still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_BODY const auto lifted_body = [=]()
+#define LIFTED_RUN_BODY \
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") lifted_body(); } else lifted_body()
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes
 #define LIFTED_LANE_COUNT 16
@@ -291,7 +296,7 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k0(const int64_t n, const int64_t 
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_ROWS(lifted_o, lifted_n_out)
@@ -317,7 +322,8 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k0(const int64_t n, const int64_t 
             }
             LIFTED_ROW_STORE(s_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_acc));
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // gp_negative_log_likelihood_k1: 2-d index space of n elements
@@ -328,7 +334,7 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k1(const int64_t n, const int64_t 
     const double* __restrict__ eye_data,
     double* __restrict__ k_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -351,7 +357,8 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k1(const int64_t n, const int64_t 
                 k_out[i] = LIFTED_AT(k);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // gp_negative_log_likelihood_k2: 1-d index space of n elements
@@ -359,7 +366,7 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k2(const int64_t n, const int64_t 
     const double* __restrict__ y_data,
     double* __restrict__ t_6_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -377,7 +384,8 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k2(const int64_t n, const int64_t 
                 t_6_out[i] = LIFTED_AT(t_6);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // gp_negative_log_likelihood_k3: 1-d index space of n elements
@@ -385,7 +393,7 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k3(const int64_t n, const int64_t 
     const double* __restrict__ d_1_data, const int64_t d_1_s0,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_1_acc, 0);
@@ -402,7 +410,8 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k3(const int64_t n, const int64_t 
             }
         }
         lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // gp_negative_log_likelihood_k4: 1-d index space of n elements
@@ -410,7 +419,7 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k4(const int64_t n, const int64_t 
     const double* __restrict__ d_2_data, const int64_t d_2_s0,
     double* __restrict__ s_2_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_2_acc, 0);
@@ -426,7 +435,8 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k4(const int64_t n, const int64_t 
             }
         }
         lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // gp_grad_k0: 3-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
@@ -435,7 +445,7 @@ LIFTED_KERNEL void gp_grad_k0(const int64_t n, const int64_t d0, const int64_t d
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_ROWS(lifted_o, lifted_n_out)
@@ -461,7 +471,8 @@ LIFTED_KERNEL void gp_grad_k0(const int64_t n, const int64_t d0, const int64_t d
             }
             LIFTED_ROW_STORE(s_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_acc));
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // gp_grad_k1: 2-d index space of n elements
@@ -472,7 +483,7 @@ LIFTED_KERNEL void gp_grad_k1(const int64_t n, const int64_t d0, const int64_t d
     const double* __restrict__ eye_data,
     double* __restrict__ k_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -495,7 +506,8 @@ LIFTED_KERNEL void gp_grad_k1(const int64_t n, const int64_t d0, const int64_t d
                 k_out[i] = LIFTED_AT(k);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // gp_grad_k2: 1-d index space of n elements
@@ -505,7 +517,7 @@ LIFTED_KERNEL void gp_grad_k2(const int64_t n, const int64_t d0,
     double* __restrict__ t_6_out,
     double* __restrict__ t_14_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -528,7 +540,8 @@ LIFTED_KERNEL void gp_grad_k2(const int64_t n, const int64_t d0,
                 t_14_out[i] = LIFTED_AT(t_14);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // gp_grad_k3: 2-d index space of n elements
@@ -543,7 +556,7 @@ LIFTED_KERNEL void gp_grad_k3(const int64_t n, const int64_t d0, const int64_t d
     double* __restrict__ dk_1_out,
     double* __restrict__ t_18_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -578,7 +591,8 @@ LIFTED_KERNEL void gp_grad_k3(const int64_t n, const int64_t d0, const int64_t d
                 t_18_out[i] = LIFTED_AT(t_18);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // gp_grad_k4: 2-d index space of n elements
@@ -589,7 +603,7 @@ LIFTED_KERNEL void gp_grad_k4(const int64_t n, const int64_t d0, const int64_t d
     const double* __restrict__ t_21_data, const int64_t t_21_s0, const int64_t t_21_s1,
     double* __restrict__ dchol_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -615,7 +629,8 @@ LIFTED_KERNEL void gp_grad_k4(const int64_t n, const int64_t d0, const int64_t d
                 dchol_1_out[i] = LIFTED_AT(dchol_1);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // gp_grad_k5: 2-d index space of n elements
@@ -624,7 +639,7 @@ LIFTED_KERNEL void gp_grad_k5(const int64_t n, const int64_t d0, const int64_t d
     const double* __restrict__ m_5_data,
     double* __restrict__ t_23_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -644,7 +659,8 @@ LIFTED_KERNEL void gp_grad_k5(const int64_t n, const int64_t d0, const int64_t d
                 t_23_out[i] = LIFTED_AT(t_23);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // gp_grad_k6: 2-d index space of n elements
@@ -658,7 +674,7 @@ LIFTED_KERNEL void gp_grad_k6(const int64_t n, const int64_t d0, const int64_t d
     double* __restrict__ s_3_acc_out,
     double* __restrict__ s_4_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_3_acc, 0);
@@ -695,7 +711,8 @@ LIFTED_KERNEL void gp_grad_k6(const int64_t n, const int64_t d0, const int64_t d
         }
         lifted_reduce_add(s_3_acc_out, LIFTED_LANE_REDUCE(add, s_3_acc));
         lifted_reduce_add(s_4_acc_out, LIFTED_LANE_REDUCE(add, s_4_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // gp_tangent_k0: 3-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
@@ -704,7 +721,7 @@ LIFTED_KERNEL void gp_tangent_k0(const int64_t n, const int64_t d0, const int64_
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_ROWS(lifted_o, lifted_n_out)
@@ -730,7 +747,8 @@ LIFTED_KERNEL void gp_tangent_k0(const int64_t n, const int64_t d0, const int64_
             }
             LIFTED_ROW_STORE(s_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_acc));
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // gp_tangent_k1: 2-d index space of n elements
@@ -743,7 +761,7 @@ LIFTED_KERNEL void gp_tangent_k1(const int64_t n, const int64_t d0, const int64_
     double* __restrict__ tk_out,
     double* __restrict__ k_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -769,7 +787,8 @@ LIFTED_KERNEL void gp_tangent_k1(const int64_t n, const int64_t d0, const int64_
                 k_out[i] = LIFTED_AT(k);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // gp_tangent_k2: 2-d index space of n elements
@@ -778,7 +797,7 @@ LIFTED_KERNEL void gp_tangent_k2(const int64_t n, const int64_t d0, const int64_
     const double* __restrict__ t_14_data, const int64_t t_14_s0, const int64_t t_14_s1,
     double* __restrict__ t_15_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -800,7 +819,8 @@ LIFTED_KERNEL void gp_tangent_k2(const int64_t n, const int64_t d0, const int64_
                 t_15_out[i] = LIFTED_AT(t_15);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // gp_tangent_k3: 2-d index space of n elements
@@ -809,7 +829,7 @@ LIFTED_KERNEL void gp_tangent_k3(const int64_t n, const int64_t d0, const int64_
     const double* __restrict__ m_4_data,
     double* __restrict__ t_18_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -829,7 +849,8 @@ LIFTED_KERNEL void gp_tangent_k3(const int64_t n, const int64_t d0, const int64_
                 t_18_out[i] = LIFTED_AT(t_18);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // gp_tangent_k4: 1-d index space of n elements
@@ -837,7 +858,7 @@ LIFTED_KERNEL void gp_tangent_k4(const int64_t n, const int64_t d0,
     const double* __restrict__ m_5_data,
     double* __restrict__ t_20_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -855,7 +876,8 @@ LIFTED_KERNEL void gp_tangent_k4(const int64_t n, const int64_t d0,
                 t_20_out[i] = LIFTED_AT(t_20);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // gp_tangent_k5: 1-d index space of n elements
@@ -864,7 +886,7 @@ LIFTED_KERNEL void gp_tangent_k5(const int64_t n, const int64_t d0,
     const double* __restrict__ m_6_data,
     double* __restrict__ t_22_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -883,7 +905,8 @@ LIFTED_KERNEL void gp_tangent_k5(const int64_t n, const int64_t d0,
                 t_22_out[i] = LIFTED_AT(t_22);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // gp_tangent_k6: 2-d index space of n elements
@@ -892,7 +915,7 @@ LIFTED_KERNEL void gp_tangent_k6(const int64_t n, const int64_t d0, const int64_
     const double* __restrict__ tk_data,
     double* __restrict__ tlogdet_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, tlogdet_acc, 0);
@@ -912,7 +935,8 @@ LIFTED_KERNEL void gp_tangent_k6(const int64_t n, const int64_t d0, const int64_
             }
         }
         lifted_reduce_add(tlogdet_acc_out, LIFTED_LANE_REDUCE(add, tlogdet_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // gp_tangent_k7: 1-d index space of n elements
@@ -920,7 +944,7 @@ LIFTED_KERNEL void gp_tangent_k7(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     double* __restrict__ t_6_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -938,7 +962,8 @@ LIFTED_KERNEL void gp_tangent_k7(const int64_t n, const int64_t d0,
                 t_6_out[i] = LIFTED_AT(t_6);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // gp_tangent_k8: 1-d index space of n elements
@@ -948,7 +973,7 @@ LIFTED_KERNEL void gp_tangent_k8(const int64_t n, const int64_t d0,
     double* __restrict__ s_1_acc_out,
     double* __restrict__ s_3_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_1_acc, 0);
@@ -970,7 +995,8 @@ LIFTED_KERNEL void gp_tangent_k8(const int64_t n, const int64_t d0,
         }
         lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
         lifted_reduce_add(s_3_acc_out, LIFTED_LANE_REDUCE(add, s_3_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // gp_tangent_k9: 2-d index space of n elements
@@ -978,7 +1004,7 @@ LIFTED_KERNEL void gp_tangent_k9(const int64_t n, const int64_t d0, const int64_
     const double* __restrict__ m_9_data,
     double* __restrict__ t_29_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -996,7 +1022,8 @@ LIFTED_KERNEL void gp_tangent_k9(const int64_t n, const int64_t d0, const int64_
                 t_29_out[i] = LIFTED_AT(t_29);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // gp_tangent_k10: 1-d index space of n elements
@@ -1006,7 +1033,7 @@ LIFTED_KERNEL void gp_tangent_k10(const int64_t n, const int64_t d0,
     double* __restrict__ s_2_acc_out,
     double* __restrict__ s_4_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_2_acc, 0);
@@ -1026,5 +1053,6 @@ LIFTED_KERNEL void gp_tangent_k10(const int64_t n, const int64_t d0,
         }
         lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
         lifted_reduce_add(s_4_acc_out, LIFTED_LANE_REDUCE(add, s_4_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }

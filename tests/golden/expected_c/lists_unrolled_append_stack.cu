@@ -6,7 +6,8 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_BODY
+#define LIFTED_RUN_BODY (void)0
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +49,11 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// the kernel's body is a lambda so that a small index space calls it directly: an `omp parallel if(...)` that
+// stays on one thread still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_BODY const auto lifted_body = [=]()
+#define LIFTED_RUN_BODY \
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") lifted_body(); } else lifted_body()
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes
 #define LIFTED_LANE_COUNT 16
@@ -291,7 +296,7 @@ LIFTED_KERNEL void rnn_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
     double* __restrict__ h_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -311,7 +316,8 @@ LIFTED_KERNEL void rnn_k0(const int64_t n, const int64_t d0,
                 h_1_out[i] = LIFTED_AT(h_1);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // rnn_k1: 1-d index space of n elements
@@ -321,7 +327,7 @@ LIFTED_KERNEL void rnn_k1(const int64_t n, const int64_t d0,
     double* __restrict__ h_2_out,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_1_acc, 0);
@@ -345,7 +351,8 @@ LIFTED_KERNEL void rnn_k1(const int64_t n, const int64_t d0,
             }
         }
         lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // rnn_k2: 1-d index space of n elements
@@ -355,7 +362,7 @@ LIFTED_KERNEL void rnn_k2(const int64_t n, const int64_t d0,
     double* __restrict__ h_3_out,
     double* __restrict__ s_2_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_2_acc, 0);
@@ -379,7 +386,8 @@ LIFTED_KERNEL void rnn_k2(const int64_t n, const int64_t d0,
             }
         }
         lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // rnn_k3: 2-d index space of n elements
@@ -387,7 +395,7 @@ LIFTED_KERNEL void rnn_k3(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ c_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_acc, 0);
@@ -403,7 +411,8 @@ LIFTED_KERNEL void rnn_k3(const int64_t n, const int64_t d0, const int64_t d1,
             }
         }
         lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // rnn_grad_k0: 1-d index space of n elements
@@ -412,7 +421,7 @@ LIFTED_KERNEL void rnn_grad_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
     double* __restrict__ h_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -432,7 +441,8 @@ LIFTED_KERNEL void rnn_grad_k0(const int64_t n, const int64_t d0,
                 h_1_out[i] = LIFTED_AT(h_1);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // rnn_grad_k1: 1-d index space of n elements
@@ -441,7 +451,7 @@ LIFTED_KERNEL void rnn_grad_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ v_1_data,
     double* __restrict__ h_2_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -461,7 +471,8 @@ LIFTED_KERNEL void rnn_grad_k1(const int64_t n, const int64_t d0,
                 h_2_out[i] = LIFTED_AT(h_2);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // rnn_grad_k2: 1-d index space of n elements
@@ -470,7 +481,7 @@ LIFTED_KERNEL void rnn_grad_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ v_2_data,
     double* __restrict__ h_3_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -490,7 +501,8 @@ LIFTED_KERNEL void rnn_grad_k2(const int64_t n, const int64_t d0,
                 h_3_out[i] = LIFTED_AT(h_3);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // rnn_grad_k3: 2-d index space of n elements
@@ -498,7 +510,7 @@ LIFTED_KERNEL void rnn_grad_k3(const int64_t n, const int64_t d0, const int64_t 
     const double* __restrict__ c_data,
     double* __restrict__ t_7_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -517,7 +529,8 @@ LIFTED_KERNEL void rnn_grad_k3(const int64_t n, const int64_t d0, const int64_t 
                 t_7_out[i] = LIFTED_AT(t_7);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // rnn_grad_k4: 1-d index space of n elements
@@ -527,7 +540,7 @@ LIFTED_KERNEL void rnn_grad_k4(const int64_t n, const int64_t d0,
     const double* __restrict__ h_3_data,
     double* __restrict__ t_10_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -552,7 +565,8 @@ LIFTED_KERNEL void rnn_grad_k4(const int64_t n, const int64_t d0,
                 t_10_out[i] = LIFTED_AT(t_10);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // rnn_grad_k5: 1-d index space of n elements
@@ -562,7 +576,7 @@ LIFTED_KERNEL void rnn_grad_k5(const int64_t n, const int64_t d0,
     const double* __restrict__ h_2_data,
     double* __restrict__ t_13_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -587,7 +601,8 @@ LIFTED_KERNEL void rnn_grad_k5(const int64_t n, const int64_t d0,
                 t_13_out[i] = LIFTED_AT(t_13);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // rnn_grad_k6: 2-d index space of n elements
@@ -596,7 +611,7 @@ LIFTED_KERNEL void rnn_grad_k6(const int64_t n, const int64_t d0, const int64_t 
     const double* __restrict__ m_3_data,
     double* __restrict__ dW_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -615,7 +630,8 @@ LIFTED_KERNEL void rnn_grad_k6(const int64_t n, const int64_t d0, const int64_t 
                 dW_1_out[i] = LIFTED_AT(dW_1);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // rnn_grad_k7: 1-d index space of n elements
@@ -625,7 +641,7 @@ LIFTED_KERNEL void rnn_grad_k7(const int64_t n, const int64_t d0,
     const double* __restrict__ h_1_data,
     double* __restrict__ t_16_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -648,7 +664,8 @@ LIFTED_KERNEL void rnn_grad_k7(const int64_t n, const int64_t d0,
                 t_16_out[i] = LIFTED_AT(t_16);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // rnn_grad_k8: 2-d index space of n elements
@@ -657,7 +674,7 @@ LIFTED_KERNEL void rnn_grad_k8(const int64_t n, const int64_t d0, const int64_t 
     const double* __restrict__ m_6_data,
     double* __restrict__ dW_1_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -676,5 +693,6 @@ LIFTED_KERNEL void rnn_grad_k8(const int64_t n, const int64_t d0, const int64_t 
                 dW_1_1_out[i] = LIFTED_AT(dW_1_1);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }

@@ -6,7 +6,8 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_BODY
+#define LIFTED_RUN_BODY (void)0
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +49,11 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// the kernel's body is a lambda so that a small index space calls it directly: an `omp parallel if(...)` that
+// stays on one thread still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_BODY const auto lifted_body = [=]()
+#define LIFTED_RUN_BODY \
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") lifted_body(); } else lifted_body()
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes
 #define LIFTED_LANE_COUNT 16
@@ -291,7 +296,7 @@ LIFTED_KERNEL void mlp_loss_k0(const int64_t n, const int64_t d0, const int64_t 
     const double* __restrict__ b1_data, const int64_t b1_s0, const int64_t b1_s1,
     double* __restrict__ hidden_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -314,7 +319,8 @@ LIFTED_KERNEL void mlp_loss_k0(const int64_t n, const int64_t d0, const int64_t 
                 hidden_out[i] = LIFTED_AT(hidden);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // mlp_loss_k1: 2-d index space of n elements
@@ -324,7 +330,7 @@ LIFTED_KERNEL void mlp_loss_k1(const int64_t n, const int64_t d0, const int64_t 
     const double* __restrict__ labels_data,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_1_acc, 0);
@@ -347,7 +353,8 @@ LIFTED_KERNEL void mlp_loss_k1(const int64_t n, const int64_t d0, const int64_t 
             }
         }
         lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // mlp_loss_vg_k0: 2-d index space of n elements
@@ -356,7 +363,7 @@ LIFTED_KERNEL void mlp_loss_vg_k0(const int64_t n, const int64_t d0, const int64
     const double* __restrict__ b1_data, const int64_t b1_s0, const int64_t b1_s1,
     double* __restrict__ hidden_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -379,7 +386,8 @@ LIFTED_KERNEL void mlp_loss_vg_k0(const int64_t n, const int64_t d0, const int64
                 hidden_out[i] = LIFTED_AT(hidden);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // mlp_loss_vg_k1: 2-d index space of n elements
@@ -389,7 +397,7 @@ LIFTED_KERNEL void mlp_loss_vg_k1(const int64_t n, const int64_t d0, const int64
     const double* __restrict__ labels_data,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_1_acc, 0);
@@ -412,7 +420,8 @@ LIFTED_KERNEL void mlp_loss_vg_k1(const int64_t n, const int64_t d0, const int64
             }
         }
         lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // mlp_loss_vg_k2: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
@@ -421,7 +430,7 @@ LIFTED_KERNEL void mlp_loss_vg_k2(const int64_t n, const int64_t d0, const int64
     const double* __restrict__ labels_data,
     double* __restrict__ s_2_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_ROWS(lifted_o, lifted_n_out)
@@ -441,7 +450,8 @@ LIFTED_KERNEL void mlp_loss_vg_k2(const int64_t n, const int64_t d0, const int64
             }
             LIFTED_ROW_STORE(s_2_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_2_acc));
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // mlp_loss_vg_k3: 2-d index space of n elements
@@ -449,7 +459,7 @@ LIFTED_KERNEL void mlp_loss_vg_k3(const int64_t n, const int64_t d0, const int64
     const double* __restrict__ s_2_data,
     double* __restrict__ t_9_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -467,7 +477,8 @@ LIFTED_KERNEL void mlp_loss_vg_k3(const int64_t n, const int64_t d0, const int64
                 t_9_out[i] = LIFTED_AT(t_9);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // mlp_loss_vg_k4: 2-d index space of n elements
@@ -479,7 +490,7 @@ LIFTED_KERNEL void mlp_loss_vg_k4(const int64_t n, const int64_t d0, const int64
     const double* __restrict__ t_9_data, const int64_t t_9_s0, const int64_t t_9_s1,
     double* __restrict__ dlogits_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -509,7 +520,8 @@ LIFTED_KERNEL void mlp_loss_vg_k4(const int64_t n, const int64_t d0, const int64
                 dlogits_out[i] = LIFTED_AT(dlogits);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // mlp_loss_vg_k5: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
@@ -519,7 +531,7 @@ LIFTED_KERNEL void mlp_loss_vg_k5(const int64_t n, const int64_t d0, const int64
     double* __restrict__ t_15_out, const int64_t t_15_os0, const int64_t t_15_os1,
     double* __restrict__ db1_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(lifted_o, lifted_n_out)
@@ -550,5 +562,6 @@ LIFTED_KERNEL void mlp_loss_vg_k5(const int64_t n, const int64_t d0, const int64
             }
             LIFTED_COLUMN_STORE(db1_acc_out, lifted_o, db1_acc);
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }

@@ -6,7 +6,8 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_BODY
+#define LIFTED_RUN_BODY (void)0
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +49,11 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// the kernel's body is a lambda so that a small index space calls it directly: an `omp parallel if(...)` that
+// stays on one thread still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_BODY const auto lifted_body = [=]()
+#define LIFTED_RUN_BODY \
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") lifted_body(); } else lifted_body()
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes
 #define LIFTED_LANE_COUNT 16
@@ -290,7 +295,7 @@ LIFTED_KERNEL void softmax_k0(const int64_t n, const int64_t d0, const int64_t d
     const double* __restrict__ z_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_ROWS(lifted_o, lifted_n_out)
@@ -308,7 +313,8 @@ LIFTED_KERNEL void softmax_k0(const int64_t n, const int64_t d0, const int64_t d
             }
             LIFTED_ROW_STORE(s_acc_out[lifted_o], LIFTED_ROW_REDUCE(max, s_acc));
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // softmax_k1: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
@@ -317,7 +323,7 @@ LIFTED_KERNEL void softmax_k1(const int64_t n, const int64_t d0, const int64_t d
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_ROWS(lifted_o, lifted_n_out)
@@ -342,7 +348,8 @@ LIFTED_KERNEL void softmax_k1(const int64_t n, const int64_t d0, const int64_t d
             }
             LIFTED_ROW_STORE(s_1_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_1_acc));
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // softmax_k2: 2-d index space of n elements
@@ -352,7 +359,7 @@ LIFTED_KERNEL void softmax_k2(const int64_t n, const int64_t d0, const int64_t d
     const double* __restrict__ s_1_data, const int64_t s_1_s0, const int64_t s_1_s1,
     double* __restrict__ t_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -379,5 +386,6 @@ LIFTED_KERNEL void softmax_k2(const int64_t n, const int64_t d0, const int64_t d
                 t_out[i] = LIFTED_AT(t);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }

@@ -6,7 +6,8 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_BODY
+#define LIFTED_RUN_BODY (void)0
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +49,11 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// the kernel's body is a lambda so that a small index space calls it directly: an `omp parallel if(...)` that
+// stays on one thread still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_BODY const auto lifted_body = [=]()
+#define LIFTED_RUN_BODY \
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") lifted_body(); } else lifted_body()
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes
 #define LIFTED_LANE_COUNT 16
@@ -290,7 +295,7 @@ LIFTED_KERNEL void row_products_k0(const int64_t n, const int64_t d0, const int6
     const double* __restrict__ x_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_ROWS(lifted_o, lifted_n_out)
@@ -308,7 +313,8 @@ LIFTED_KERNEL void row_products_k0(const int64_t n, const int64_t d0, const int6
             }
             LIFTED_ROW_STORE(s_acc_out[lifted_o], LIFTED_ROW_REDUCE(mul, s_acc));
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // row_products_k1: 1-d index space of n elements
@@ -316,7 +322,7 @@ LIFTED_KERNEL void row_products_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ s_data,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_1_acc, 0);
@@ -332,7 +338,8 @@ LIFTED_KERNEL void row_products_k1(const int64_t n, const int64_t d0,
             }
         }
         lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // row_products_grad_k0: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
@@ -340,7 +347,7 @@ LIFTED_KERNEL void row_products_grad_k0(const int64_t n, const int64_t d0, const
     const double* __restrict__ x_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_ROWS(lifted_o, lifted_n_out)
@@ -358,7 +365,8 @@ LIFTED_KERNEL void row_products_grad_k0(const int64_t n, const int64_t d0, const
             }
             LIFTED_ROW_STORE(s_acc_out[lifted_o], LIFTED_ROW_REDUCE(mul, s_acc));
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // row_products_grad_k1: 1-d index space of n elements
@@ -366,7 +374,7 @@ LIFTED_KERNEL void row_products_grad_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ s_data,
     double* __restrict__ t_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -385,7 +393,8 @@ LIFTED_KERNEL void row_products_grad_k1(const int64_t n, const int64_t d0,
                 t_1_out[i] = LIFTED_AT(t_1);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // row_products_grad_k2: 2-d index space of n elements
@@ -394,7 +403,7 @@ LIFTED_KERNEL void row_products_grad_k2(const int64_t n, const int64_t d0, const
     const double* __restrict__ p_data,
     double* __restrict__ dx_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -416,7 +425,8 @@ LIFTED_KERNEL void row_products_grad_k2(const int64_t n, const int64_t d0, const
                 dx_out[i] = LIFTED_AT(dx);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // row_products_hessian_k0: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
@@ -424,7 +434,7 @@ LIFTED_KERNEL void row_products_hessian_k0(const int64_t n, const int64_t d0, co
     const double* __restrict__ x_data,
     double* __restrict__ s_2_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_ROWS(lifted_o, lifted_n_out)
@@ -442,7 +452,8 @@ LIFTED_KERNEL void row_products_hessian_k0(const int64_t n, const int64_t d0, co
             }
             LIFTED_ROW_STORE(s_2_acc_out[lifted_o], LIFTED_ROW_REDUCE(mul, s_2_acc));
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // row_products_hessian_k1: 3-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
@@ -451,7 +462,7 @@ LIFTED_KERNEL void row_products_hessian_k1(const int64_t n, const int64_t d0, co
     const double* __restrict__ p_1_data, const int64_t p_1_s0, const int64_t p_1_s1, const int64_t p_1_s2,
     double* __restrict__ s_3_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_ROWS(lifted_o, lifted_n_out)
@@ -475,7 +486,8 @@ LIFTED_KERNEL void row_products_hessian_k1(const int64_t n, const int64_t d0, co
             }
             LIFTED_ROW_STORE(s_3_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_3_acc));
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // row_products_hessian_k2: 1-d index space of n elements
@@ -484,7 +496,7 @@ LIFTED_KERNEL void row_products_hessian_k2(const int64_t n, const int64_t d0,
     double* __restrict__ t_3_out,
     double* __restrict__ t_4_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -505,7 +517,8 @@ LIFTED_KERNEL void row_products_hessian_k2(const int64_t n, const int64_t d0,
                 t_4_out[i] = LIFTED_AT(t_4);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // row_products_hessian_k3: 2-d index space of n elements
@@ -514,7 +527,7 @@ LIFTED_KERNEL void row_products_hessian_k3(const int64_t n, const int64_t d0, co
     const double* __restrict__ t_3_data, const int64_t t_3_s0, const int64_t t_3_s1,
     double* __restrict__ t_7_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -537,7 +550,8 @@ LIFTED_KERNEL void row_products_hessian_k3(const int64_t n, const int64_t d0, co
                 t_7_out[i] = LIFTED_AT(t_7);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // row_products_hessian_k4: 3-d index space of n elements
@@ -546,7 +560,7 @@ LIFTED_KERNEL void row_products_hessian_k4(const int64_t n, const int64_t d0, co
     const double* __restrict__ p_3_data, const int64_t p_3_s0, const int64_t p_3_s1, const int64_t p_3_s2,
     double* __restrict__ t_8_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -569,7 +583,8 @@ LIFTED_KERNEL void row_products_hessian_k4(const int64_t n, const int64_t d0, co
                 t_8_out[i] = LIFTED_AT(t_8);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // row_products_hessian_k5: 3-d index space of n elements
@@ -579,7 +594,7 @@ LIFTED_KERNEL void row_products_hessian_k5(const int64_t n, const int64_t d0, co
     const double* __restrict__ basis_1_data,
     double* __restrict__ t_10_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -604,7 +619,8 @@ LIFTED_KERNEL void row_products_hessian_k5(const int64_t n, const int64_t d0, co
                 t_10_out[i] = LIFTED_AT(t_10);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // row_products_hessian_k6: 3-d index space of n elements
@@ -618,7 +634,7 @@ LIFTED_KERNEL void row_products_hessian_k6(const int64_t n, const int64_t d0, co
     const double* __restrict__ r_1_data, const int64_t r_1_s0, const int64_t r_1_s1, const int64_t r_1_s2,
     double* __restrict__ tdx_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -651,5 +667,6 @@ LIFTED_KERNEL void row_products_hessian_k6(const int64_t n, const int64_t d0, co
                 tdx_out[i] = LIFTED_AT(tdx);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }

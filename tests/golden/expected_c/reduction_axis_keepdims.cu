@@ -6,7 +6,8 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_BODY
+#define LIFTED_RUN_BODY (void)0
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +49,11 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// the kernel's body is a lambda so that a small index space calls it directly: an `omp parallel if(...)` that
+// stays on one thread still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_BODY const auto lifted_body = [=]()
+#define LIFTED_RUN_BODY \
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") lifted_body(); } else lifted_body()
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes
 #define LIFTED_LANE_COUNT 16
@@ -290,7 +295,7 @@ LIFTED_KERNEL void normalized_k0(const int64_t n, const int64_t d0, const int64_
     const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(lifted_o, lifted_n_out)
@@ -310,7 +315,8 @@ LIFTED_KERNEL void normalized_k0(const int64_t n, const int64_t d0, const int64_
             }
             LIFTED_COLUMN_STORE(s_acc_out, lifted_o, s_acc);
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // normalized_k1: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
@@ -320,7 +326,7 @@ LIFTED_KERNEL void normalized_k1(const int64_t n, const int64_t d0, const int64_
     double* __restrict__ scale_acc_out,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_ROWS(lifted_o, lifted_n_out)
@@ -348,7 +354,8 @@ LIFTED_KERNEL void normalized_k1(const int64_t n, const int64_t d0, const int64_
             LIFTED_ROW_STORE(scale_acc_out[lifted_o], LIFTED_ROW_REDUCE(max, scale_acc));
             LIFTED_ROW_STORE(s_1_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_1_acc));
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // normalized_k2: 1-d index space of n elements
@@ -357,7 +364,7 @@ LIFTED_KERNEL void normalized_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ scale_data,
     double* __restrict__ s_2_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_2_acc, 0);
@@ -374,7 +381,8 @@ LIFTED_KERNEL void normalized_k2(const int64_t n, const int64_t d0,
             }
         }
         lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // normalized_grad_k0: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
@@ -382,7 +390,7 @@ LIFTED_KERNEL void normalized_grad_k0(const int64_t n, const int64_t d0, const i
     const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(lifted_o, lifted_n_out)
@@ -402,7 +410,8 @@ LIFTED_KERNEL void normalized_grad_k0(const int64_t n, const int64_t d0, const i
             }
             LIFTED_COLUMN_STORE(s_acc_out, lifted_o, s_acc);
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // normalized_grad_k1: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
@@ -412,7 +421,7 @@ LIFTED_KERNEL void normalized_grad_k1(const int64_t n, const int64_t d0, const i
     double* __restrict__ scale_acc_out,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_ROWS(lifted_o, lifted_n_out)
@@ -440,7 +449,8 @@ LIFTED_KERNEL void normalized_grad_k1(const int64_t n, const int64_t d0, const i
             LIFTED_ROW_STORE(scale_acc_out[lifted_o], LIFTED_ROW_REDUCE(max, scale_acc));
             LIFTED_ROW_STORE(s_1_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_1_acc));
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // normalized_grad_k2: 1-d index space of n elements
@@ -450,7 +460,7 @@ LIFTED_KERNEL void normalized_grad_k2(const int64_t n, const int64_t d0,
     double* __restrict__ t_2_out,
     double* __restrict__ dscale_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -476,7 +486,8 @@ LIFTED_KERNEL void normalized_grad_k2(const int64_t n, const int64_t d0,
                 dscale_out[i] = LIFTED_AT(dscale);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // normalized_grad_k3: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
@@ -486,7 +497,7 @@ LIFTED_KERNEL void normalized_grad_k3(const int64_t n, const int64_t d0, const i
     const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
     int64_t* __restrict__ s_3_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_ROWS(lifted_o, lifted_n_out)
@@ -512,7 +523,8 @@ LIFTED_KERNEL void normalized_grad_k3(const int64_t n, const int64_t d0, const i
             }
             LIFTED_ROW_STORE(s_3_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_3_acc));
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // normalized_grad_k4: 2-d index space of n elements
@@ -521,7 +533,7 @@ LIFTED_KERNEL void normalized_grad_k4(const int64_t n, const int64_t d0, const i
     const int64_t* __restrict__ s_3_data,
     double* __restrict__ t_4_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -540,7 +552,8 @@ LIFTED_KERNEL void normalized_grad_k4(const int64_t n, const int64_t d0, const i
                 t_4_out[i] = LIFTED_AT(t_4);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // normalized_grad_k5: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
@@ -552,7 +565,7 @@ LIFTED_KERNEL void normalized_grad_k5(const int64_t n, const int64_t d0, const i
     const double* __restrict__ dcentered_data, const int64_t dcentered_s0, const int64_t dcentered_s1,
     double* __restrict__ s_4_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(lifted_o, lifted_n_out)
@@ -585,7 +598,8 @@ LIFTED_KERNEL void normalized_grad_k5(const int64_t n, const int64_t d0, const i
             }
             LIFTED_COLUMN_STORE(s_4_acc_out, lifted_o, s_4_acc);
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // normalized_grad_k6: 2-d index space of n elements
@@ -594,7 +608,7 @@ LIFTED_KERNEL void normalized_grad_k6(const int64_t n, const int64_t d0, const i
     const int64_t n_1,
     double* __restrict__ t_10_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -613,7 +627,8 @@ LIFTED_KERNEL void normalized_grad_k6(const int64_t n, const int64_t d0, const i
                 t_10_out[i] = LIFTED_AT(t_10);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // normalized_grad_k7: 2-d index space of n elements
@@ -626,7 +641,7 @@ LIFTED_KERNEL void normalized_grad_k7(const int64_t n, const int64_t d0, const i
     const double* __restrict__ t_10_data, const int64_t t_10_s0, const int64_t t_10_s1,
     double* __restrict__ dx_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -661,5 +676,6 @@ LIFTED_KERNEL void normalized_grad_k7(const int64_t n, const int64_t d0, const i
                 dx_out[i] = LIFTED_AT(dx);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }

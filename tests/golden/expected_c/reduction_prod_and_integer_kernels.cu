@@ -6,7 +6,8 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_BODY
+#define LIFTED_RUN_BODY (void)0
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +49,11 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// the kernel's body is a lambda so that a small index space calls it directly: an `omp parallel if(...)` that
+// stays on one thread still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_BODY const auto lifted_body = [=]()
+#define LIFTED_RUN_BODY \
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") lifted_body(); } else lifted_body()
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes
 #define LIFTED_LANE_COUNT 16
@@ -290,7 +295,7 @@ LIFTED_KERNEL void scaled_product_k0(const int64_t n, const int64_t d0, const in
     const double* __restrict__ x_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_acc, 1);
@@ -309,7 +314,8 @@ LIFTED_KERNEL void scaled_product_k0(const int64_t n, const int64_t d0, const in
             }
         }
         lifted_reduce_mul(s_acc_out, LIFTED_LANE_REDUCE(mul, s_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // scaled_product_k1: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
@@ -317,7 +323,7 @@ LIFTED_KERNEL void scaled_product_k1(const int64_t n, const int64_t d0, const in
     const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(lifted_o, lifted_n_out)
@@ -339,7 +345,8 @@ LIFTED_KERNEL void scaled_product_k1(const int64_t n, const int64_t d0, const in
             }
             LIFTED_COLUMN_STORE(s_1_acc_out, lifted_o, s_1_acc);
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // scaled_product_k2: 1-d index space of n elements
@@ -347,7 +354,7 @@ LIFTED_KERNEL void scaled_product_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ s_1_data,
     double* __restrict__ s_2_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_2_acc, 0);
@@ -362,7 +369,8 @@ LIFTED_KERNEL void scaled_product_k2(const int64_t n, const int64_t d0,
             }
         }
         lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // integer_counts_k0: 2-d index space of n elements
@@ -372,7 +380,7 @@ LIFTED_KERNEL void integer_counts_k0(const int64_t n, const int64_t d0, const in
     bool* __restrict__ positive_out,
     int64_t* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(int64_t, s_acc, 1);
@@ -397,7 +405,8 @@ LIFTED_KERNEL void integer_counts_k0(const int64_t n, const int64_t d0, const in
             }
         }
         lifted_reduce_mul(s_acc_out, LIFTED_LANE_REDUCE(mul, s_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // integer_counts_k1: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
@@ -405,7 +414,7 @@ LIFTED_KERNEL void integer_counts_k1(const int64_t n, const int64_t d0, const in
     const int64_t* __restrict__ k_data, const int64_t k_s0, const int64_t k_s1,
     int64_t* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(lifted_o, lifted_n_out)
@@ -425,7 +434,8 @@ LIFTED_KERNEL void integer_counts_k1(const int64_t n, const int64_t d0, const in
             }
             LIFTED_COLUMN_STORE(s_1_acc_out, lifted_o, s_1_acc);
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // integer_counts_k2: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
@@ -434,7 +444,7 @@ LIFTED_KERNEL void integer_counts_k2(const int64_t n, const int64_t d0, const in
     int64_t* __restrict__ s_2_acc_out,
     int64_t* __restrict__ s_3_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_ROWS(lifted_o, lifted_n_out)
@@ -455,7 +465,8 @@ LIFTED_KERNEL void integer_counts_k2(const int64_t n, const int64_t d0, const in
             LIFTED_ROW_STORE(s_2_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_2_acc));
             LIFTED_ROW_STORE(s_3_acc_out[lifted_o], LIFTED_ROW_REDUCE(mul, s_3_acc));
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // scaled_product_grad_k0: 2-d index space of n elements
@@ -464,7 +475,7 @@ LIFTED_KERNEL void scaled_product_grad_k0(const int64_t n, const int64_t d0, con
     double* __restrict__ t_1_out,
     double* __restrict__ t_3_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -487,7 +498,8 @@ LIFTED_KERNEL void scaled_product_grad_k0(const int64_t n, const int64_t d0, con
                 t_3_out[i] = LIFTED_AT(t_3);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // scaled_product_grad_k1: 2-d index space of n elements
@@ -497,7 +509,7 @@ LIFTED_KERNEL void scaled_product_grad_k1(const int64_t n, const int64_t d0, con
     const double* __restrict__ p_1_data,
     double* __restrict__ dx_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -520,5 +532,6 @@ LIFTED_KERNEL void scaled_product_grad_k1(const int64_t n, const int64_t d0, con
                 dx_1_out[i] = LIFTED_AT(dx_1);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }

@@ -6,7 +6,8 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_BODY
+#define LIFTED_RUN_BODY (void)0
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +49,11 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// the kernel's body is a lambda so that a small index space calls it directly: an `omp parallel if(...)` that
+// stays on one thread still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_BODY const auto lifted_body = [=]()
+#define LIFTED_RUN_BODY \
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") lifted_body(); } else lifted_body()
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes
 #define LIFTED_LANE_COUNT 16
@@ -292,7 +297,7 @@ LIFTED_KERNEL void softmax_rows_loss_k0(const int64_t n, const int64_t d0, const
     double* __restrict__ top_acc_out,
     double* __restrict__ spread_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_ROWS(lifted_o, lifted_n_out)
@@ -322,7 +327,8 @@ LIFTED_KERNEL void softmax_rows_loss_k0(const int64_t n, const int64_t d0, const
             LIFTED_ROW_STORE(top_acc_out[lifted_o], LIFTED_ROW_REDUCE(max, top_acc));
             LIFTED_ROW_STORE(spread_acc_out[lifted_o], LIFTED_ROW_REDUCE(mul, spread_acc));
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // softmax_rows_loss_k1: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
@@ -332,7 +338,7 @@ LIFTED_KERNEL void softmax_rows_loss_k1(const int64_t n, const int64_t d0, const
     const double* __restrict__ top_data, const int64_t top_s0, const int64_t top_s1,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_ROWS(lifted_o, lifted_n_out)
@@ -358,7 +364,8 @@ LIFTED_KERNEL void softmax_rows_loss_k1(const int64_t n, const int64_t d0, const
             }
             LIFTED_ROW_STORE(s_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_acc));
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // softmax_rows_loss_k2: 2-d index space of n elements
@@ -367,7 +374,7 @@ LIFTED_KERNEL void softmax_rows_loss_k2(const int64_t n, const int64_t d0, const
     const double* __restrict__ top_data,
     double* __restrict__ lse_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -387,7 +394,8 @@ LIFTED_KERNEL void softmax_rows_loss_k2(const int64_t n, const int64_t d0, const
                 lse_out[i] = LIFTED_AT(lse);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // softmax_rows_loss_k3: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
@@ -399,7 +407,7 @@ LIFTED_KERNEL void softmax_rows_loss_k3(const int64_t n, const int64_t d0, const
     double* __restrict__ per_class_acc_out,
     int64_t* __restrict__ s_3_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(lifted_o, lifted_n_out)
@@ -432,7 +440,8 @@ LIFTED_KERNEL void softmax_rows_loss_k3(const int64_t n, const int64_t d0, const
             LIFTED_COLUMN_STORE(per_class_acc_out, lifted_o, per_class_acc);
             LIFTED_COLUMN_STORE(s_3_acc_out, lifted_o, s_3_acc);
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // softmax_rows_loss_k4: 1-d index space of n elements
@@ -442,7 +451,7 @@ LIFTED_KERNEL void softmax_rows_loss_k4(const int64_t n, const int64_t d0,
     double* __restrict__ s_1_acc_out,
     int64_t* __restrict__ s_4_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_1_acc, 0);
@@ -461,7 +470,8 @@ LIFTED_KERNEL void softmax_rows_loss_k4(const int64_t n, const int64_t d0,
         }
         lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
         lifted_reduce_add(s_4_acc_out, LIFTED_LANE_REDUCE(add, s_4_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // softmax_rows_loss_k5: 1-d index space of n elements
@@ -469,7 +479,7 @@ LIFTED_KERNEL void softmax_rows_loss_k5(const int64_t n, const int64_t d0,
     const double* __restrict__ spread_data,
     double* __restrict__ s_2_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_2_acc, 0);
@@ -484,7 +494,8 @@ LIFTED_KERNEL void softmax_rows_loss_k5(const int64_t n, const int64_t d0,
             }
         }
         lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // softmax_rows_loss_grad_k0: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
@@ -493,7 +504,7 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k0(const int64_t n, const int64_t d0, 
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     double* __restrict__ top_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_ROWS(lifted_o, lifted_n_out)
@@ -516,7 +527,8 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k0(const int64_t n, const int64_t d0, 
             }
             LIFTED_ROW_STORE(top_acc_out[lifted_o], LIFTED_ROW_REDUCE(max, top_acc));
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // softmax_rows_loss_grad_k1: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
@@ -526,7 +538,7 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k1(const int64_t n, const int64_t d0, 
     const double* __restrict__ top_data, const int64_t top_s0, const int64_t top_s1,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_ROWS(lifted_o, lifted_n_out)
@@ -552,7 +564,8 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k1(const int64_t n, const int64_t d0, 
             }
             LIFTED_ROW_STORE(s_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_acc));
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // softmax_rows_loss_grad_k2: 2-d index space of n elements
@@ -561,7 +574,7 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k2(const int64_t n, const int64_t d0, 
     const double* __restrict__ top_data,
     double* __restrict__ lse_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -581,7 +594,8 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k2(const int64_t n, const int64_t d0, 
                 lse_out[i] = LIFTED_AT(lse);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // softmax_rows_loss_grad_k3: 2-d index space of n elements
@@ -591,7 +605,7 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k3(const int64_t n, const int64_t d0, 
     const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
     double* __restrict__ t_6_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -620,7 +634,8 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k3(const int64_t n, const int64_t d0, 
                 t_6_out[i] = LIFTED_AT(t_6);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // softmax_rows_loss_grad_k4: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
@@ -632,7 +647,7 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k4(const int64_t n, const int64_t d0, 
     const double t_14,
     double* __restrict__ dlse_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_ROWS(lifted_o, lifted_n_out)
@@ -669,7 +684,8 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k4(const int64_t n, const int64_t d0, 
             }
             LIFTED_ROW_STORE(dlse_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, dlse_acc));
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // softmax_rows_loss_grad_k5: 2-d index space of n elements
@@ -678,7 +694,7 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k5(const int64_t n, const int64_t d0, 
     const double* __restrict__ s_data,
     double* __restrict__ t_18_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -697,7 +713,8 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k5(const int64_t n, const int64_t d0, 
                 t_18_out[i] = LIFTED_AT(t_18);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // softmax_rows_loss_grad_k6: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
@@ -712,7 +729,7 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k6(const int64_t n, const int64_t d0, 
     double* __restrict__ s_5_acc_out,
     int64_t* __restrict__ s_6_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_ROWS(lifted_o, lifted_n_out)
@@ -761,7 +778,8 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k6(const int64_t n, const int64_t d0, 
             LIFTED_ROW_STORE(s_5_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_5_acc));
             LIFTED_ROW_STORE(s_6_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_6_acc));
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // softmax_rows_loss_grad_k7: 2-d index space of n elements
@@ -771,7 +789,7 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k7(const int64_t n, const int64_t d0, 
     const int64_t* __restrict__ s_6_data,
     double* __restrict__ t_22_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -793,7 +811,8 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k7(const int64_t n, const int64_t d0, 
                 t_22_out[i] = LIFTED_AT(t_22);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // softmax_rows_loss_grad_k8: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
@@ -809,7 +828,7 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k8(const int64_t n, const int64_t d0, 
     double* __restrict__ dlogits_out, const int64_t dlogits_os0, const int64_t dlogits_os1,
     double* __restrict__ dscale_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(lifted_o, lifted_n_out)
@@ -868,5 +887,6 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k8(const int64_t n, const int64_t d0, 
             }
             LIFTED_COLUMN_STORE(dscale_acc_out, lifted_o, dscale_acc);
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }

@@ -6,7 +6,8 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_BODY
+#define LIFTED_RUN_BODY (void)0
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +49,11 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// the kernel's body is a lambda so that a small index space calls it directly: an `omp parallel if(...)` that
+// stays on one thread still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_BODY const auto lifted_body = [=]()
+#define LIFTED_RUN_BODY \
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") lifted_body(); } else lifted_body()
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes
 #define LIFTED_LANE_COUNT 16
@@ -290,7 +295,7 @@ LIFTED_KERNEL void scatter_rows_k0(const int64_t n, const int64_t d0, const int6
     const double* __restrict__ x_data,
     double* __restrict__ a_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -308,7 +313,8 @@ LIFTED_KERNEL void scatter_rows_k0(const int64_t n, const int64_t d0, const int6
                 a_out[i] = LIFTED_AT(a);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // scatter_rows_k1: 2-d index space of n elements
@@ -316,7 +322,7 @@ LIFTED_KERNEL void scatter_rows_k1(const int64_t n, const int64_t d0, const int6
     const double* __restrict__ v_data,
     double* __restrict__ t_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -334,7 +340,8 @@ LIFTED_KERNEL void scatter_rows_k1(const int64_t n, const int64_t d0, const int6
                 t_out[i] = LIFTED_AT(t);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // scatter_rows_k2: 1-d index space of n elements
@@ -343,7 +350,7 @@ LIFTED_KERNEL void scatter_rows_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ v_3_data,
     double* __restrict__ t_2_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -364,7 +371,8 @@ LIFTED_KERNEL void scatter_rows_k2(const int64_t n, const int64_t d0,
                 t_2_out[i] = LIFTED_AT(t_2);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // scatter_rows_k3: 2-d index space of n elements
@@ -372,7 +380,7 @@ LIFTED_KERNEL void scatter_rows_k3(const int64_t n, const int64_t d0, const int6
     const double* __restrict__ v_4_data,
     double* __restrict__ t_3_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -390,7 +398,8 @@ LIFTED_KERNEL void scatter_rows_k3(const int64_t n, const int64_t d0, const int6
                 t_3_out[i] = LIFTED_AT(t_3);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // scatter_rows_k4: 2-d index space of n elements
@@ -398,7 +407,7 @@ LIFTED_KERNEL void scatter_rows_k4(const int64_t n, const int64_t d0, const int6
     const double* __restrict__ a_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_acc, 0);
@@ -414,7 +423,8 @@ LIFTED_KERNEL void scatter_rows_k4(const int64_t n, const int64_t d0, const int6
             }
         }
         lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // scatter_rows_grad_k0: 2-d index space of n elements
@@ -422,7 +432,7 @@ LIFTED_KERNEL void scatter_rows_grad_k0(const int64_t n, const int64_t d0, const
     const double* __restrict__ x_data,
     double* __restrict__ a_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -440,7 +450,8 @@ LIFTED_KERNEL void scatter_rows_grad_k0(const int64_t n, const int64_t d0, const
                 a_out[i] = LIFTED_AT(a);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // scatter_rows_grad_k1: 2-d index space of n elements
@@ -448,7 +459,7 @@ LIFTED_KERNEL void scatter_rows_grad_k1(const int64_t n, const int64_t d0, const
     const double* __restrict__ v_data,
     double* __restrict__ t_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -466,7 +477,8 @@ LIFTED_KERNEL void scatter_rows_grad_k1(const int64_t n, const int64_t d0, const
                 t_out[i] = LIFTED_AT(t);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // scatter_rows_grad_k2: 1-d index space of n elements
@@ -475,7 +487,7 @@ LIFTED_KERNEL void scatter_rows_grad_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ v_3_data,
     double* __restrict__ t_2_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -496,7 +508,8 @@ LIFTED_KERNEL void scatter_rows_grad_k2(const int64_t n, const int64_t d0,
                 t_2_out[i] = LIFTED_AT(t_2);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // scatter_rows_grad_k3: 2-d index space of n elements
@@ -504,7 +517,7 @@ LIFTED_KERNEL void scatter_rows_grad_k3(const int64_t n, const int64_t d0, const
     const double* __restrict__ v_4_data,
     double* __restrict__ t_3_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -522,7 +535,8 @@ LIFTED_KERNEL void scatter_rows_grad_k3(const int64_t n, const int64_t d0, const
                 t_3_out[i] = LIFTED_AT(t_3);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // scatter_rows_grad_k4: 2-d index space of n elements
@@ -530,7 +544,7 @@ LIFTED_KERNEL void scatter_rows_grad_k4(const int64_t n, const int64_t d0, const
     const double* __restrict__ a_data,
     double* __restrict__ da_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -552,7 +566,8 @@ LIFTED_KERNEL void scatter_rows_grad_k4(const int64_t n, const int64_t d0, const
                 da_out[i] = LIFTED_AT(da);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // scatter_rows_grad_k5: 2-d index space of n elements
@@ -560,7 +575,7 @@ LIFTED_KERNEL void scatter_rows_grad_k5(const int64_t n, const int64_t d0, const
     const double* __restrict__ s_1_data,
     double* __restrict__ t_7_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -578,7 +593,8 @@ LIFTED_KERNEL void scatter_rows_grad_k5(const int64_t n, const int64_t d0, const
                 t_7_out[i] = LIFTED_AT(t_7);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // scatter_rows_grad_k6: 2-d index space of n elements
@@ -587,7 +603,7 @@ LIFTED_KERNEL void scatter_rows_grad_k6(const int64_t n, const int64_t d0, const
     const double* __restrict__ t_6_data,
     double* __restrict__ da_1_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -606,7 +622,8 @@ LIFTED_KERNEL void scatter_rows_grad_k6(const int64_t n, const int64_t d0, const
                 da_1_1_out[i] = LIFTED_AT(da_1_1);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // scatter_rows_grad_k7: 1-d index space of n elements
@@ -615,7 +632,7 @@ LIFTED_KERNEL void scatter_rows_grad_k7(const int64_t n, const int64_t d0,
     const double* __restrict__ v_7_data,
     double* __restrict__ t_9_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -634,7 +651,8 @@ LIFTED_KERNEL void scatter_rows_grad_k7(const int64_t n, const int64_t d0,
                 t_9_out[i] = LIFTED_AT(t_9);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // scatter_rows_grad_k8: 2-d index space of n elements
@@ -643,7 +661,7 @@ LIFTED_KERNEL void scatter_rows_grad_k8(const int64_t n, const int64_t d0, const
     const double* __restrict__ t_8_data,
     double* __restrict__ da_2_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -662,7 +680,8 @@ LIFTED_KERNEL void scatter_rows_grad_k8(const int64_t n, const int64_t d0, const
                 da_2_1_out[i] = LIFTED_AT(da_2_1);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // scatter_rows_grad_k9: 1-d index space of n elements
@@ -671,7 +690,7 @@ LIFTED_KERNEL void scatter_rows_grad_k9(const int64_t n, const int64_t d0,
     const double* __restrict__ t_9_data,
     double* __restrict__ t_11_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -692,7 +711,8 @@ LIFTED_KERNEL void scatter_rows_grad_k9(const int64_t n, const int64_t d0,
                 t_11_out[i] = LIFTED_AT(t_11);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // scatter_rows_grad_k10: 2-d index space of n elements
@@ -703,7 +723,7 @@ LIFTED_KERNEL void scatter_rows_grad_k10(const int64_t n, const int64_t d0, cons
     const double* __restrict__ dv_data,
     double* __restrict__ dv_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -730,7 +750,8 @@ LIFTED_KERNEL void scatter_rows_grad_k10(const int64_t n, const int64_t d0, cons
                 dv_1_out[i] = LIFTED_AT(dv_1);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // scatter_rows_jvp_k0: 2-d index space of n elements
@@ -738,7 +759,7 @@ LIFTED_KERNEL void scatter_rows_jvp_k0(const int64_t n, const int64_t d0, const 
     const double* __restrict__ x_data,
     double* __restrict__ a_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -756,7 +777,8 @@ LIFTED_KERNEL void scatter_rows_jvp_k0(const int64_t n, const int64_t d0, const 
                 a_out[i] = LIFTED_AT(a);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // scatter_rows_jvp_k1: 2-d index space of n elements
@@ -766,7 +788,7 @@ LIFTED_KERNEL void scatter_rows_jvp_k1(const int64_t n, const int64_t d0, const 
     double* __restrict__ t_out,
     double* __restrict__ t_6_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -789,7 +811,8 @@ LIFTED_KERNEL void scatter_rows_jvp_k1(const int64_t n, const int64_t d0, const 
                 t_6_out[i] = LIFTED_AT(t_6);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // scatter_rows_jvp_k2: 1-d index space of n elements
@@ -801,7 +824,7 @@ LIFTED_KERNEL void scatter_rows_jvp_k2(const int64_t n, const int64_t d0,
     double* __restrict__ t_2_out,
     double* __restrict__ t_10_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -829,7 +852,8 @@ LIFTED_KERNEL void scatter_rows_jvp_k2(const int64_t n, const int64_t d0,
                 t_10_out[i] = LIFTED_AT(t_10);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // scatter_rows_jvp_k3: 2-d index space of n elements
@@ -837,7 +861,7 @@ LIFTED_KERNEL void scatter_rows_jvp_k3(const int64_t n, const int64_t d0, const 
     const double* __restrict__ v_4_data,
     double* __restrict__ t_3_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -855,7 +879,8 @@ LIFTED_KERNEL void scatter_rows_jvp_k3(const int64_t n, const int64_t d0, const 
                 t_3_out[i] = LIFTED_AT(t_3);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // scatter_rows_jvp_k4: 2-d index space of n elements
@@ -863,7 +888,7 @@ LIFTED_KERNEL void scatter_rows_jvp_k4(const int64_t n, const int64_t d0, const 
     const double* __restrict__ v_8_data,
     double* __restrict__ t_11_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -881,7 +906,8 @@ LIFTED_KERNEL void scatter_rows_jvp_k4(const int64_t n, const int64_t d0, const 
                 t_11_out[i] = LIFTED_AT(t_11);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // scatter_rows_jvp_k5: 2-d index space of n elements
@@ -891,7 +917,7 @@ LIFTED_KERNEL void scatter_rows_jvp_k5(const int64_t n, const int64_t d0, const 
     double* __restrict__ s_acc_out,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_acc, 0);
@@ -914,5 +940,6 @@ LIFTED_KERNEL void scatter_rows_jvp_k5(const int64_t n, const int64_t d0, const 
         }
         lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
         lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }

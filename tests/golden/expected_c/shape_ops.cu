@@ -6,7 +6,8 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_BODY
+#define LIFTED_RUN_BODY (void)0
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +49,11 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// the kernel's body is a lambda so that a small index space calls it directly: an `omp parallel if(...)` that
+// stays on one thread still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_BODY const auto lifted_body = [=]()
+#define LIFTED_RUN_BODY \
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") lifted_body(); } else lifted_body()
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes
 #define LIFTED_LANE_COUNT 16
@@ -290,7 +295,7 @@ LIFTED_KERNEL void reshaped_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     double* __restrict__ t_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -308,7 +313,8 @@ LIFTED_KERNEL void reshaped_k0(const int64_t n, const int64_t d0,
                 t_out[i] = LIFTED_AT(t);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // reshaped_k1: 2-d index space of n elements
@@ -316,7 +322,7 @@ LIFTED_KERNEL void reshaped_k1(const int64_t n, const int64_t d0, const int64_t 
     const double* __restrict__ blocks_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_acc, 0);
@@ -332,7 +338,8 @@ LIFTED_KERNEL void reshaped_k1(const int64_t n, const int64_t d0, const int64_t 
             }
         }
         lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // reshaped_k2: 2-d index space of n elements
@@ -340,7 +347,7 @@ LIFTED_KERNEL void reshaped_k2(const int64_t n, const int64_t d0, const int64_t 
     const double* __restrict__ joined_data,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_1_acc, 0);
@@ -356,7 +363,8 @@ LIFTED_KERNEL void reshaped_k2(const int64_t n, const int64_t d0, const int64_t 
             }
         }
         lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // reshaped_k3: 2-d index space of n elements
@@ -365,7 +373,7 @@ LIFTED_KERNEL void reshaped_k3(const int64_t n, const int64_t d0, const int64_t 
     const double* __restrict__ stacked_data,
     double* __restrict__ s_2_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_2_acc, 0);
@@ -385,7 +393,8 @@ LIFTED_KERNEL void reshaped_k3(const int64_t n, const int64_t d0, const int64_t 
             }
         }
         lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // reshaped_grad_k0: 1-d index space of n elements
@@ -393,7 +402,7 @@ LIFTED_KERNEL void reshaped_grad_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     double* __restrict__ t_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -411,7 +420,8 @@ LIFTED_KERNEL void reshaped_grad_k0(const int64_t n, const int64_t d0,
                 t_out[i] = LIFTED_AT(t);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // reshaped_grad_k1: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
@@ -419,7 +429,7 @@ LIFTED_KERNEL void reshaped_grad_k1(const int64_t n, const int64_t d0, const int
     const double* __restrict__ stacked_data, const int64_t stacked_s0, const int64_t stacked_s1,
     double* __restrict__ s_3_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(lifted_o, lifted_n_out)
@@ -440,7 +450,8 @@ LIFTED_KERNEL void reshaped_grad_k1(const int64_t n, const int64_t d0, const int
             }
             LIFTED_COLUMN_STORE(s_3_acc_out, lifted_o, s_3_acc);
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // reshaped_grad_k2: 2-d index space of n elements
@@ -448,7 +459,7 @@ LIFTED_KERNEL void reshaped_grad_k2(const int64_t n, const int64_t d0, const int
     const double* __restrict__ joined_data,
     double* __restrict__ djoined_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -468,7 +479,8 @@ LIFTED_KERNEL void reshaped_grad_k2(const int64_t n, const int64_t d0, const int
                 djoined_out[i] = LIFTED_AT(djoined);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // reshaped_grad_k3: 2-d index space of n elements
@@ -476,7 +488,7 @@ LIFTED_KERNEL void reshaped_grad_k3(const int64_t n, const int64_t d0, const int
     const double* __restrict__ blocks_data,
     double* __restrict__ dblocks_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -494,7 +506,8 @@ LIFTED_KERNEL void reshaped_grad_k3(const int64_t n, const int64_t d0, const int
                 dblocks_out[i] = LIFTED_AT(dblocks);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // reshaped_grad_k4: 1-d index space of n elements
@@ -503,7 +516,7 @@ LIFTED_KERNEL void reshaped_grad_k4(const int64_t n, const int64_t d0,
     const double* __restrict__ dy_data,
     double* __restrict__ dy_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -523,7 +536,8 @@ LIFTED_KERNEL void reshaped_grad_k4(const int64_t n, const int64_t d0,
                 dy_1_out[i] = LIFTED_AT(dy_1);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // reshaped_grad_k5: 2-d index space of n elements
@@ -532,7 +546,7 @@ LIFTED_KERNEL void reshaped_grad_k5(const int64_t n, const int64_t d0, const int
     const double* __restrict__ v_2_data, const int64_t v_2_s0, const int64_t v_2_s1,
     double* __restrict__ dcolumn_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -554,7 +568,8 @@ LIFTED_KERNEL void reshaped_grad_k5(const int64_t n, const int64_t d0, const int
                 dcolumn_1_out[i] = LIFTED_AT(dcolumn_1);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // reshaped_grad_k6: 1-d index space of n elements
@@ -563,7 +578,7 @@ LIFTED_KERNEL void reshaped_grad_k6(const int64_t n, const int64_t d0,
     const double* __restrict__ r_1_data,
     double* __restrict__ dy_1_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -582,7 +597,8 @@ LIFTED_KERNEL void reshaped_grad_k6(const int64_t n, const int64_t d0,
                 dy_1_1_out[i] = LIFTED_AT(dy_1_1);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // reshaped_grad_k7: 2-d index space of n elements
@@ -591,7 +607,7 @@ LIFTED_KERNEL void reshaped_grad_k7(const int64_t n, const int64_t d0, const int
     const double* __restrict__ r_2_data,
     double* __restrict__ dx_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -613,5 +629,6 @@ LIFTED_KERNEL void reshaped_grad_k7(const int64_t n, const int64_t d0, const int
                 dx_1_out[i] = LIFTED_AT(dx_1);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }

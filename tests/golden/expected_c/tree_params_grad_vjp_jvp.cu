@@ -6,7 +6,8 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_BODY
+#define LIFTED_RUN_BODY (void)0
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +49,11 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// the kernel's body is a lambda so that a small index space calls it directly: an `omp parallel if(...)` that
+// stays on one thread still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_BODY const auto lifted_body = [=]()
+#define LIFTED_RUN_BODY \
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") lifted_body(); } else lifted_body()
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes
 #define LIFTED_LANE_COUNT 16
@@ -291,7 +296,7 @@ LIFTED_KERNEL void mlp_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ params_0_1_data, const int64_t params_0_1_s0, const int64_t params_0_1_s1,
     double* __restrict__ x_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -315,7 +320,8 @@ LIFTED_KERNEL void mlp_k0(const int64_t n, const int64_t d0, const int64_t d1,
                 x_1_out[i] = LIFTED_AT(x_1);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // mlp_k1: 2-d index space of n elements
@@ -324,7 +330,7 @@ LIFTED_KERNEL void mlp_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ params_1_1_data, const int64_t params_1_1_s0, const int64_t params_1_1_s1,
     double* __restrict__ out_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -346,7 +352,8 @@ LIFTED_KERNEL void mlp_k1(const int64_t n, const int64_t d0, const int64_t d1,
                 out_1_out[i] = LIFTED_AT(out_1);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // loss_k0: 2-d index space of n elements
@@ -355,7 +362,7 @@ LIFTED_KERNEL void loss_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ params_0_1_data, const int64_t params_0_1_s0, const int64_t params_0_1_s1,
     double* __restrict__ x_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -379,7 +386,8 @@ LIFTED_KERNEL void loss_k0(const int64_t n, const int64_t d0, const int64_t d1,
                 x_1_out[i] = LIFTED_AT(x_1);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // loss_k1: 2-d index space of n elements
@@ -389,7 +397,7 @@ LIFTED_KERNEL void loss_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ y_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_acc, 0);
@@ -413,7 +421,8 @@ LIFTED_KERNEL void loss_k1(const int64_t n, const int64_t d0, const int64_t d1,
             }
         }
         lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // scores_k0: 1-d index space of n elements
@@ -423,7 +432,7 @@ LIFTED_KERNEL void scores_k0(const int64_t n, const int64_t d0,
     double* __restrict__ z_out,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_acc, 0);
@@ -445,7 +454,8 @@ LIFTED_KERNEL void scores_k0(const int64_t n, const int64_t d0,
             }
         }
         lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // loss_grad_k0: 2-d index space of n elements
@@ -454,7 +464,7 @@ LIFTED_KERNEL void loss_grad_k0(const int64_t n, const int64_t d0, const int64_t
     const double* __restrict__ params_0_1_data, const int64_t params_0_1_s0, const int64_t params_0_1_s1,
     double* __restrict__ x_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -478,7 +488,8 @@ LIFTED_KERNEL void loss_grad_k0(const int64_t n, const int64_t d0, const int64_t
                 x_1_out[i] = LIFTED_AT(x_1);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // loss_grad_k1: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
@@ -489,7 +500,7 @@ LIFTED_KERNEL void loss_grad_k1(const int64_t n, const int64_t d0, const int64_t
     double* __restrict__ t_2_out, const int64_t t_2_os0, const int64_t t_2_os1,
     double* __restrict__ dparams_1_1_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(lifted_o, lifted_n_out)
@@ -525,7 +536,8 @@ LIFTED_KERNEL void loss_grad_k1(const int64_t n, const int64_t d0, const int64_t
             }
             LIFTED_COLUMN_STORE(dparams_1_1_acc_out, lifted_o, dparams_1_1_acc);
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // loss_grad_k2: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
@@ -535,7 +547,7 @@ LIFTED_KERNEL void loss_grad_k2(const int64_t n, const int64_t d0, const int64_t
     double* __restrict__ dout_out, const int64_t dout_os0, const int64_t dout_os1,
     double* __restrict__ dparams_0_1_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(lifted_o, lifted_n_out)
@@ -567,7 +579,8 @@ LIFTED_KERNEL void loss_grad_k2(const int64_t n, const int64_t d0, const int64_t
             }
             LIFTED_COLUMN_STORE(dparams_0_1_acc_out, lifted_o, dparams_0_1_acc);
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // scores_vjp_k0: 1-d index space of n elements
@@ -581,7 +594,7 @@ LIFTED_KERNEL void scores_vjp_k0(const int64_t n, const int64_t d0,
     double* __restrict__ dz_out,
     double* __restrict__ dp_b_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_acc, 0);
@@ -613,7 +626,8 @@ LIFTED_KERNEL void scores_vjp_k0(const int64_t n, const int64_t d0,
         }
         lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
         lifted_reduce_add(dp_b_acc_out, LIFTED_LANE_REDUCE(add, dp_b_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // scores_jvp_k0: 1-d index space of n elements
@@ -627,7 +641,7 @@ LIFTED_KERNEL void scores_jvp_k0(const int64_t n, const int64_t d0,
     double* __restrict__ s_acc_out,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_acc, 0);
@@ -656,5 +670,6 @@ LIFTED_KERNEL void scores_jvp_k0(const int64_t n, const int64_t d0,
         }
         lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
         lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }

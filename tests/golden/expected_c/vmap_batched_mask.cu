@@ -6,7 +6,8 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_BODY
+#define LIFTED_RUN_BODY (void)0
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +49,11 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// the kernel's body is a lambda so that a small index space calls it directly: an `omp parallel if(...)` that
+// stays on one thread still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_BODY const auto lifted_body = [=]()
+#define LIFTED_RUN_BODY \
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") lifted_body(); } else lifted_body()
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes
 #define LIFTED_LANE_COUNT 16
@@ -291,7 +296,7 @@ LIFTED_KERNEL void masked_loss_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     double* __restrict__ z_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -310,7 +315,8 @@ LIFTED_KERNEL void masked_loss_k0(const int64_t n, const int64_t d0,
                 z_out[i] = LIFTED_AT(z);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // masked_loss_k1: 1-d index space of n elements
@@ -318,7 +324,7 @@ LIFTED_KERNEL void masked_loss_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
     double* __restrict__ t_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -336,7 +342,8 @@ LIFTED_KERNEL void masked_loss_k1(const int64_t n, const int64_t d0,
                 t_out[i] = LIFTED_AT(t);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // masked_loss_k2: 1-d index space of n elements
@@ -344,7 +351,7 @@ LIFTED_KERNEL void masked_loss_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ v_1_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_acc, 0);
@@ -362,7 +369,8 @@ LIFTED_KERNEL void masked_loss_k2(const int64_t n, const int64_t d0,
             }
         }
         lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // masked_loss_k3: 1-d index space of n elements
@@ -370,7 +378,7 @@ LIFTED_KERNEL void masked_loss_k3(const int64_t n, const int64_t d0,
     const double* __restrict__ v_2_data,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_1_acc, 0);
@@ -385,7 +393,8 @@ LIFTED_KERNEL void masked_loss_k3(const int64_t n, const int64_t d0,
             }
         }
         lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // losses_k0: 2-d index space of n elements
@@ -394,7 +403,7 @@ LIFTED_KERNEL void losses_k0(const int64_t n, const int64_t d0, const int64_t d1
     const double* __restrict__ x_data,
     double* __restrict__ z_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -416,7 +425,8 @@ LIFTED_KERNEL void losses_k0(const int64_t n, const int64_t d0, const int64_t d1
                 z_out[i] = LIFTED_AT(z);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // losses_k1: 2-d index space of n elements
@@ -426,7 +436,7 @@ LIFTED_KERNEL void losses_k1(const int64_t n, const int64_t d0, const int64_t d1
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1,
     double* __restrict__ t_2_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -451,7 +461,8 @@ LIFTED_KERNEL void losses_k1(const int64_t n, const int64_t d0, const int64_t d1
                 t_2_out[i] = LIFTED_AT(t_2);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // losses_k2: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
@@ -463,7 +474,7 @@ LIFTED_KERNEL void losses_k2(const int64_t n, const int64_t d0, const int64_t d1
     double* __restrict__ s_acc_out,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_ROWS(lifted_o, lifted_n_out)
@@ -495,7 +506,8 @@ LIFTED_KERNEL void losses_k2(const int64_t n, const int64_t d0, const int64_t d1
             LIFTED_ROW_STORE(s_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_acc));
             LIFTED_ROW_STORE(s_1_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_1_acc));
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // losses_k3: 1-d index space of n elements
@@ -504,7 +516,7 @@ LIFTED_KERNEL void losses_k3(const int64_t n, const int64_t d0,
     const double* __restrict__ s_1_data,
     double* __restrict__ t_9_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -523,7 +535,8 @@ LIFTED_KERNEL void losses_k3(const int64_t n, const int64_t d0,
                 t_9_out[i] = LIFTED_AT(t_9);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // per_example_k0: 2-d index space of n elements
@@ -532,7 +545,7 @@ LIFTED_KERNEL void per_example_k0(const int64_t n, const int64_t d0, const int64
     const double* __restrict__ x_data,
     double* __restrict__ z_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -554,7 +567,8 @@ LIFTED_KERNEL void per_example_k0(const int64_t n, const int64_t d0, const int64
                 z_out[i] = LIFTED_AT(z);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // per_example_k1: 2-d index space of n elements
@@ -564,7 +578,7 @@ LIFTED_KERNEL void per_example_k1(const int64_t n, const int64_t d0, const int64
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1,
     double* __restrict__ t_2_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -589,7 +603,8 @@ LIFTED_KERNEL void per_example_k1(const int64_t n, const int64_t d0, const int64
                 t_2_out[i] = LIFTED_AT(t_2);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // per_example_k2: 2-d index space of n elements
@@ -599,7 +614,7 @@ LIFTED_KERNEL void per_example_k2(const int64_t n, const int64_t d0, const int64
     const double* __restrict__ v_3_data, const int64_t v_3_s0, const int64_t v_3_s1,
     double* __restrict__ t_5_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -624,7 +639,8 @@ LIFTED_KERNEL void per_example_k2(const int64_t n, const int64_t d0, const int64
                 t_5_out[i] = LIFTED_AT(t_5);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // per_example_k3: 2-d index space of n elements
@@ -636,7 +652,7 @@ LIFTED_KERNEL void per_example_k3(const int64_t n, const int64_t d0, const int64
     double* __restrict__ t_10_out,
     double* __restrict__ dw_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -661,7 +677,8 @@ LIFTED_KERNEL void per_example_k3(const int64_t n, const int64_t d0, const int64
                 dw_1_out[i] = LIFTED_AT(dw_1);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // per_example_k4: 2-d index space of n elements
@@ -672,7 +689,7 @@ LIFTED_KERNEL void per_example_k4(const int64_t n, const int64_t d0, const int64
     const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
     double* __restrict__ t_14_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -699,7 +716,8 @@ LIFTED_KERNEL void per_example_k4(const int64_t n, const int64_t d0, const int64
                 t_14_out[i] = LIFTED_AT(t_14);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // per_example_k5: 2-d index space of n elements
@@ -712,7 +730,7 @@ LIFTED_KERNEL void per_example_k5(const int64_t n, const int64_t d0, const int64
     double* __restrict__ t_15_out,
     double* __restrict__ dz_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -738,7 +756,8 @@ LIFTED_KERNEL void per_example_k5(const int64_t n, const int64_t d0, const int64
                 dz_1_out[i] = LIFTED_AT(dz_1);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // per_example_k6: 2-d index space of n elements
@@ -747,7 +766,7 @@ LIFTED_KERNEL void per_example_k6(const int64_t n, const int64_t d0, const int64
     const double* __restrict__ t_16_data,
     double* __restrict__ t_17_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -766,7 +785,8 @@ LIFTED_KERNEL void per_example_k6(const int64_t n, const int64_t d0, const int64
                 t_17_out[i] = LIFTED_AT(t_17);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // per_example_k7: 2-d index space of n elements
@@ -779,7 +799,7 @@ LIFTED_KERNEL void per_example_k7(const int64_t n, const int64_t d0, const int64
     double* __restrict__ t_18_out,
     double* __restrict__ dz_3_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -805,7 +825,8 @@ LIFTED_KERNEL void per_example_k7(const int64_t n, const int64_t d0, const int64
                 dz_3_out[i] = LIFTED_AT(dz_3);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // per_example_k8: 2-d index space of n elements
@@ -816,7 +837,7 @@ LIFTED_KERNEL void per_example_k8(const int64_t n, const int64_t d0, const int64
     const double* __restrict__ dw_1_data,
     double* __restrict__ dw_1_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -840,5 +861,6 @@ LIFTED_KERNEL void per_example_k8(const int64_t n, const int64_t d0, const int64
                 dw_1_1_out[i] = LIFTED_AT(dw_1_1);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }

@@ -6,7 +6,8 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_BODY
+#define LIFTED_RUN_BODY (void)0
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +49,11 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// the kernel's body is a lambda so that a small index space calls it directly: an `omp parallel if(...)` that
+// stays on one thread still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_BODY const auto lifted_body = [=]()
+#define LIFTED_RUN_BODY \
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") lifted_body(); } else lifted_body()
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes
 #define LIFTED_LANE_COUNT 16
@@ -290,7 +295,7 @@ LIFTED_KERNEL void pick_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
     double* __restrict__ t_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -308,7 +313,8 @@ LIFTED_KERNEL void pick_k0(const int64_t n, const int64_t d0,
                 t_out[i] = LIFTED_AT(t);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // pick_k1: 1-d index space of n elements
@@ -317,7 +323,7 @@ LIFTED_KERNEL void pick_k1(const int64_t n, const int64_t d0,
     const double v_3,
     double* __restrict__ t_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -336,7 +342,8 @@ LIFTED_KERNEL void pick_k1(const int64_t n, const int64_t d0,
                 t_1_out[i] = LIFTED_AT(t_1);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // pick_rows_k0: 2-d index space of n elements
@@ -344,7 +351,7 @@ LIFTED_KERNEL void pick_rows_k0(const int64_t n, const int64_t d0, const int64_t
     const double* __restrict__ v_data,
     double* __restrict__ t_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -362,7 +369,8 @@ LIFTED_KERNEL void pick_rows_k0(const int64_t n, const int64_t d0, const int64_t
                 t_out[i] = LIFTED_AT(t);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // pick_rows_k1: 2-d index space of n elements
@@ -371,7 +379,7 @@ LIFTED_KERNEL void pick_rows_k1(const int64_t n, const int64_t d0, const int64_t
     const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
     double* __restrict__ t_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -393,7 +401,8 @@ LIFTED_KERNEL void pick_rows_k1(const int64_t n, const int64_t d0, const int64_t
                 t_1_out[i] = LIFTED_AT(t_1);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // pick_all_k0: 1-d index space of n elements
@@ -401,7 +410,7 @@ LIFTED_KERNEL void pick_all_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
     double* __restrict__ t_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -419,7 +428,8 @@ LIFTED_KERNEL void pick_all_k0(const int64_t n, const int64_t d0,
                 t_out[i] = LIFTED_AT(t);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // pick_all_k1: 2-d index space of n elements
@@ -428,7 +438,7 @@ LIFTED_KERNEL void pick_all_k1(const int64_t n, const int64_t d0, const int64_t 
     const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
     double* __restrict__ t_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -450,7 +460,8 @@ LIFTED_KERNEL void pick_all_k1(const int64_t n, const int64_t d0, const int64_t 
                 t_1_out[i] = LIFTED_AT(t_1);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // pick_all_k2: 3-d index space of n elements
@@ -459,7 +470,7 @@ LIFTED_KERNEL void pick_all_k2(const int64_t n, const int64_t d0, const int64_t 
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     double* __restrict__ t_2_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -482,5 +493,6 @@ LIFTED_KERNEL void pick_all_k2(const int64_t n, const int64_t d0, const int64_t 
                 t_2_out[i] = LIFTED_AT(t_2);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }

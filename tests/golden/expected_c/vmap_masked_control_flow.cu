@@ -6,7 +6,8 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_BODY
+#define LIFTED_RUN_BODY (void)0
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +49,11 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// the kernel's body is a lambda so that a small index space calls it directly: an `omp parallel if(...)` that
+// stays on one thread still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_BODY const auto lifted_body = [=]()
+#define LIFTED_RUN_BODY \
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") lifted_body(); } else lifted_body()
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes
 #define LIFTED_LANE_COUNT 16
@@ -290,7 +295,7 @@ LIFTED_KERNEL void safe_log_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_acc, 0);
@@ -305,7 +310,8 @@ LIFTED_KERNEL void safe_log_k0(const int64_t n, const int64_t d0,
             }
         }
         lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // safe_log_k1: 1-d index space of n elements
@@ -313,7 +319,7 @@ LIFTED_KERNEL void safe_log_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_1_acc, 0);
@@ -329,7 +335,8 @@ LIFTED_KERNEL void safe_log_k1(const int64_t n, const int64_t d0,
             }
         }
         lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // halve_k0: 1-d index space of n elements
@@ -337,7 +344,7 @@ LIFTED_KERNEL void halve_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_acc, 0);
@@ -352,7 +359,8 @@ LIFTED_KERNEL void halve_k0(const int64_t n, const int64_t d0,
             }
         }
         lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // safe_log_batched_k0: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
@@ -360,7 +368,7 @@ LIFTED_KERNEL void safe_log_batched_k0(const int64_t n, const int64_t d0, const 
     const double* __restrict__ x_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_ROWS(lifted_o, lifted_n_out)
@@ -378,7 +386,8 @@ LIFTED_KERNEL void safe_log_batched_k0(const int64_t n, const int64_t d0, const 
             }
             LIFTED_ROW_STORE(s_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_acc));
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // safe_log_batched_k1: 1-d index space of n elements
@@ -390,7 +399,7 @@ LIFTED_KERNEL void safe_log_batched_k1(const int64_t n, const int64_t d0,
     bool* __restrict__ other_out,
     double* __restrict__ zero_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -415,7 +424,8 @@ LIFTED_KERNEL void safe_log_batched_k1(const int64_t n, const int64_t d0,
                 zero_out[i] = LIFTED_AT(zero);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // safe_log_batched_k2: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
@@ -425,7 +435,7 @@ LIFTED_KERNEL void safe_log_batched_k2(const int64_t n, const int64_t d0, const 
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_ROWS(lifted_o, lifted_n_out)
@@ -450,7 +460,8 @@ LIFTED_KERNEL void safe_log_batched_k2(const int64_t n, const int64_t d0, const 
             }
             LIFTED_ROW_STORE(s_1_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_1_acc));
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // safe_log_batched_k3: 1-d index space of n elements
@@ -460,7 +471,7 @@ LIFTED_KERNEL void safe_log_batched_k3(const int64_t n, const int64_t d0,
     const double s_4,
     double* __restrict__ s_5_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -479,7 +490,8 @@ LIFTED_KERNEL void safe_log_batched_k3(const int64_t n, const int64_t d0,
                 s_5_out[i] = LIFTED_AT(s_5);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // halve_batched_k0: 1-d index space of n elements
@@ -487,7 +499,7 @@ LIFTED_KERNEL void halve_batched_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(double, s_acc, 0);
@@ -502,7 +514,8 @@ LIFTED_KERNEL void halve_batched_k0(const int64_t n, const int64_t d0,
             }
         }
         lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // halve_batched_k1: 1-d index space of n elements
@@ -513,7 +526,7 @@ LIFTED_KERNEL void halve_batched_k1(const int64_t n, const int64_t d0,
     double* __restrict__ v_out,
     bool* __restrict__ mask_2_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -538,7 +551,8 @@ LIFTED_KERNEL void halve_batched_k1(const int64_t n, const int64_t d0,
                 mask_2_out[i] = LIFTED_AT(mask_2);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // halve_batched_k2: 1-d index space of n elements
@@ -553,7 +567,7 @@ LIFTED_KERNEL void halve_batched_k2(const int64_t n, const int64_t d0,
     int64_t* __restrict__ steps_3_out,
     bool* __restrict__ active_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -590,7 +604,8 @@ LIFTED_KERNEL void halve_batched_k2(const int64_t n, const int64_t d0,
                 active_1_out[i] = LIFTED_AT(active_1);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // partial_sum_batched_k0: 1-d index space of n elements
@@ -599,7 +614,7 @@ LIFTED_KERNEL void partial_sum_batched_k0(const int64_t n, const int64_t d0,
     int64_t* __restrict__ trips_out,
     int64_t* __restrict__ longest_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_LOCAL_FILL(int64_t, longest_acc, LIFTED_LOWEST(int64_t));
@@ -620,7 +635,8 @@ LIFTED_KERNEL void partial_sum_batched_k0(const int64_t n, const int64_t d0,
             }
         }
         lifted_reduce_max(longest_acc_out, LIFTED_LANE_REDUCE(max, longest_acc));
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // partial_sum_batched_k1: 1-d index space of n elements
@@ -629,7 +645,7 @@ LIFTED_KERNEL void partial_sum_batched_k1(const int64_t n, const int64_t d0,
     const int64_t* __restrict__ trips_data,
     bool* __restrict__ mask_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -647,7 +663,8 @@ LIFTED_KERNEL void partial_sum_batched_k1(const int64_t n, const int64_t d0,
                 mask_out[i] = LIFTED_AT(mask);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // partial_sum_batched_k2: 2-d index space of n elements
@@ -657,7 +674,7 @@ LIFTED_KERNEL void partial_sum_batched_k2(const int64_t n, const int64_t d0, con
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
     double* __restrict__ t_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -680,7 +697,8 @@ LIFTED_KERNEL void partial_sum_batched_k2(const int64_t n, const int64_t d0, con
                 t_out[i] = LIFTED_AT(t);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // partial_sum_batched_k3: 1-d index space of n elements
@@ -691,7 +709,7 @@ LIFTED_KERNEL void partial_sum_batched_k3(const int64_t n, const int64_t d0,
     const double* __restrict__ v_3_data, const int64_t v_3_s0,
     double* __restrict__ s_3_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -716,5 +734,6 @@ LIFTED_KERNEL void partial_sum_batched_k3(const int64_t n, const int64_t d0,
                 s_3_out[i] = LIFTED_AT(s_3);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }

@@ -6,7 +6,8 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_BODY
+#define LIFTED_RUN_BODY (void)0
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +49,11 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// the kernel's body is a lambda so that a small index space calls it directly: an `omp parallel if(...)` that
+// stays on one thread still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_BODY const auto lifted_body = [=]()
+#define LIFTED_RUN_BODY \
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") lifted_body(); } else lifted_body()
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes
 #define LIFTED_LANE_COUNT 16
@@ -290,7 +295,7 @@ LIFTED_KERNEL void mlp_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ m_data,
     double* __restrict__ hidden_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -308,7 +313,8 @@ LIFTED_KERNEL void mlp_k0(const int64_t n, const int64_t d0,
                 hidden_out[i] = LIFTED_AT(hidden);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // losses_k0: 1-d index space of n elements
@@ -317,7 +323,7 @@ LIFTED_KERNEL void losses_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     double* __restrict__ t_9_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -348,7 +354,8 @@ LIFTED_KERNEL void losses_k0(const int64_t n, const int64_t d0,
                 t_9_out[i] = LIFTED_AT(t_9);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // per_example_k0: 1-d index space of n elements
@@ -357,7 +364,7 @@ LIFTED_KERNEL void per_example_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     double* __restrict__ t_18_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -393,7 +400,8 @@ LIFTED_KERNEL void per_example_k0(const int64_t n, const int64_t d0,
                 t_18_out[i] = LIFTED_AT(t_18);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // per_example_k1: 2-d index space of n elements
@@ -402,7 +410,7 @@ LIFTED_KERNEL void per_example_k1(const int64_t n, const int64_t d0, const int64
     const double* __restrict__ x_data,
     double* __restrict__ dw_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -424,7 +432,8 @@ LIFTED_KERNEL void per_example_k1(const int64_t n, const int64_t d0, const int64
                 dw_out[i] = LIFTED_AT(dw);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // mlp_per_example_k0: 2-d index space of n elements
@@ -432,7 +441,7 @@ LIFTED_KERNEL void mlp_per_example_k0(const int64_t n, const int64_t d0, const i
     const double* __restrict__ m_data,
     double* __restrict__ hidden_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -450,7 +459,8 @@ LIFTED_KERNEL void mlp_per_example_k0(const int64_t n, const int64_t d0, const i
                 hidden_out[i] = LIFTED_AT(hidden);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // mlp_per_example_k1: 1-d index space of n elements
@@ -459,7 +469,7 @@ LIFTED_KERNEL void mlp_per_example_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     double* __restrict__ t_2_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -479,7 +489,8 @@ LIFTED_KERNEL void mlp_per_example_k1(const int64_t n, const int64_t d0,
                 t_2_out[i] = LIFTED_AT(t_2);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // mlp_per_example_k2: 2-d index space of n elements
@@ -491,7 +502,7 @@ LIFTED_KERNEL void mlp_per_example_k2(const int64_t n, const int64_t d0, const i
     double* __restrict__ dw2_out,
     double* __restrict__ t_5_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -522,5 +533,6 @@ LIFTED_KERNEL void mlp_per_example_k2(const int64_t n, const int64_t d0, const i
                 t_5_out[i] = LIFTED_AT(t_5);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }

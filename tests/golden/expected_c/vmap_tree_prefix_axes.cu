@@ -6,7 +6,8 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_BODY
+#define LIFTED_RUN_BODY (void)0
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +49,11 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// the kernel's body is a lambda so that a small index space calls it directly: an `omp parallel if(...)` that
+// stays on one thread still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_BODY const auto lifted_body = [=]()
+#define LIFTED_RUN_BODY \
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") lifted_body(); } else lifted_body()
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes
 #define LIFTED_LANE_COUNT 16
@@ -291,7 +296,7 @@ LIFTED_KERNEL void mlp_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ params_0_1_data,
     double* __restrict__ x_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -312,7 +317,8 @@ LIFTED_KERNEL void mlp_k0(const int64_t n, const int64_t d0,
                 x_1_out[i] = LIFTED_AT(x_1);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // mlp_k1: 1-d index space of n elements
@@ -321,7 +327,7 @@ LIFTED_KERNEL void mlp_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ params_1_1_data,
     double* __restrict__ out_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -340,7 +346,8 @@ LIFTED_KERNEL void mlp_k1(const int64_t n, const int64_t d0,
                 out_1_out[i] = LIFTED_AT(out_1);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // ensemble_k0: 2-d index space of n elements
@@ -349,7 +356,7 @@ LIFTED_KERNEL void ensemble_k0(const int64_t n, const int64_t d0, const int64_t 
     const double* __restrict__ params_0_1_data,
     double* __restrict__ x_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -370,7 +377,8 @@ LIFTED_KERNEL void ensemble_k0(const int64_t n, const int64_t d0, const int64_t 
                 x_1_out[i] = LIFTED_AT(x_1);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
 
 // ensemble_k1: 2-d index space of n elements
@@ -379,7 +387,7 @@ LIFTED_KERNEL void ensemble_k1(const int64_t n, const int64_t d0, const int64_t 
     const double* __restrict__ params_1_1_data, const int64_t params_1_1_s0, const int64_t params_1_1_s1,
     double* __restrict__ out_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_BODY
     {
         LIFTED_THREAD_SETUP;
         LIFTED_FOR(i, n)
@@ -401,5 +409,6 @@ LIFTED_KERNEL void ensemble_k1(const int64_t n, const int64_t d0, const int64_t 
                 out_1_out[i] = LIFTED_AT(out_1);
             }
         }
-    }
+    };
+    LIFTED_RUN_BODY;
 }
