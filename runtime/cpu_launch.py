@@ -24,6 +24,8 @@ _CTYPES = {"f64": ctypes.c_double, "f32": ctypes.c_float, "i64": ctypes.c_int64,
            "bool": ctypes.c_bool}
 _CONVERT = {"f64": float, "f32": float, "i64": int, "i32": int, "bool": bool}
 _PLANS_PER_KERNEL = 256  # distinct shapes remembered per kernel; more clears the memory (a program that reshapes)
+_ROWS_BYTES = 4096  # several small results of a launch share one block up to this size (a result kept alive keeps
+# its block: at most this much memory, rather than a fresh array each, which costs more Python than the launch)
 _HEADER = ctypes.c_void_p.from_address  # a c_void_p over an exact ndarray's data field: ctypes reads it in place
 _DATA = DATA_FIELD or 0  # (plans use header reads only where DATA_FIELD is known)
 
@@ -77,12 +79,20 @@ class Kernel:
             value = arrays[position]
             call[slot] = 0 if value is None else convert(value)
         keep = plan.stage(call, arrays) if plan.staged else None  # copies and tapes, alive until the kernel returns
-        if plan.small_out is not None:  # the common case: one small array result, nothing to finish
-            slot, shape, dtype = plan.small_out
+        if plan.single is not None:  # the common case: one small array result, nothing to finish
+            slot, shape, dtype = plan.single
             out = np.empty(shape, dtype)
             call[slot] = _HEADER(id(out) + _DATA)
             self.function(*call)
             return out
+        if plan.rows is not None:  # several small results of one dtype: the rows of one new block
+            shape, dtype, offsets = plan.rows
+            block = np.empty(shape, dtype)
+            start = _HEADER(id(block) + _DATA).value
+            for slot, offset in offsets:
+                call[slot] = start + offset
+            self.function(*call)
+            return tuple(block)
         results = plan.results(call)
         self.function(*call)
         for index, finish in plan.finishers:
@@ -154,8 +164,22 @@ class Plan:
             self.address_slots += self.header_slots
             self.header_slots = []
         self.staged = bool(self.address_slots or self.copy_slots or self.tape_slots)
-        small = len(self.outputs) == 1 and self.outputs[0][0] == _SMALL
-        self.small_out = (self.outputs[0][1], self.shape, self.outputs[0][2]) if small else None
+        self.single, self.rows = self._small_results()
+
+    def _small_results(self) -> tuple:
+        """The call's quick ways to its results when they are all small arrays of one dtype with nothing to finish:
+        one (`single`: its slot, shape, dtype), or several that fit `_ROWS_BYTES` together (`rows`: the rows of
+        one block, its shape, dtype and each row's slot and byte offset). (None, None) otherwise."""
+        kinds = {(kind, dtype) for kind, _slot, dtype, _nbytes in self.outputs}
+        if len(kinds) != 1 or next(iter(kinds))[0] != _SMALL:
+            return None, None
+        _kind, slot, dtype, row = self.outputs[0]
+        if len(self.outputs) == 1:
+            return (slot, self.shape, dtype), None
+        if self.shape and len(self.outputs) * row <= _ROWS_BYTES:  # (a 1-d block's rows would be NumPy scalars)
+            offsets = [(slot, k * row) for k, (_kind, slot, _dtype, _nbytes) in enumerate(self.outputs)]
+            return None, ((len(self.outputs), *self.shape), dtype, offsets)
+        return None, None
 
     def _array(self, array, param: tuple, position: int, slot: int) -> None:
         """Place an input: its element strides after its pointer (none for a contiguous one); a copy first
