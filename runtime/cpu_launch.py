@@ -26,6 +26,7 @@ _CONVERT = {"f64": float, "f32": float, "i64": int, "i32": int, "bool": bool}
 _PLANS_PER_KERNEL = 256  # distinct shapes remembered per kernel; more clears the memory (a program that reshapes)
 _ROWS_BYTES = 4096  # several small results of a launch share one block up to this size (a result kept alive keeps
 # its block: at most this much memory, rather than a fresh array each, which costs more Python than the launch)
+_ndarray, _empty = np.ndarray, np.empty
 _HEADER = ctypes.c_void_p.from_address  # a c_void_p over an exact ndarray's data field: ctypes reads it in place
 _DATA = DATA_FIELD or 0  # (plans use header reads only where DATA_FIELD is known)
 
@@ -40,6 +41,7 @@ class Kernel:
         self.threads = threads
         params = spec["params"]
         self.inputs = [p for p in params if p[0] in ("scalar", "array")]
+        self.count = len(self.inputs)
         self.arrays = [(k, _DTYPES[p[1]]) for k, p in enumerate(self.inputs) if p[0] == "array"]
         self.sizes = sorted({source[1] for source in _sources(spec) if source[0] == "arg"})
         self.plans: dict = {}
@@ -47,13 +49,13 @@ class Kernel:
         function.argtypes = _signature(spec)
 
     def __call__(self, *args):
-        if len(args) != len(self.inputs):
-            raise TypeError(f"the kernel takes {len(self.inputs)} inputs, {len(args)} given")
+        if len(args) != self.count:
+            raise TypeError(f"the kernel takes {self.count} inputs, {len(args)} given")
         arrays = args
         key = []
         for position, dtype in self.arrays:
             value = args[position]
-            if type(value) is not np.ndarray or value.dtype is not dtype:
+            if type(value) is not _ndarray or value.dtype is not dtype:
                 if value is None:  # undefined on the path taken: the kernel never reads it
                     key.append(None)
                     continue
@@ -63,8 +65,8 @@ class Kernel:
                 arrays[position] = value
             key.append(value.shape)
             key.append(value.strides)
-        for position in self.sizes:
-            key.append(int(args[position]))
+        if self.sizes:
+            key += [int(args[position]) for position in self.sizes]
         key = tuple(key)
         plan = self.plans.get(key)
         if plan is None:
@@ -81,13 +83,13 @@ class Kernel:
         keep = plan.stage(call, arrays) if plan.staged else None  # copies and tapes, alive until the kernel returns
         if plan.single is not None:  # the common case: one small array result, nothing to finish
             slot, shape, dtype = plan.single
-            out = np.empty(shape, dtype)
+            out = _empty(shape, dtype)
             call[slot] = _HEADER(id(out) + _DATA)
             self.function(*call)
             return out
         if plan.rows is not None:  # several small results of one dtype: the rows of one new block
             shape, dtype, offsets = plan.rows
-            block = np.empty(shape, dtype)
+            block = _empty(shape, dtype)
             start = _HEADER(id(block) + _DATA).value
             for slot, offset in offsets:
                 call[slot] = start + offset
