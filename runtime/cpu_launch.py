@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import operator
 
 import numpy as np
 
@@ -24,8 +25,9 @@ _CTYPES = {"f64": ctypes.c_double, "f32": ctypes.c_float, "i64": ctypes.c_int64,
            "bool": ctypes.c_bool}
 _CONVERT = {"f64": float, "f32": float, "i64": int, "i32": int, "bool": bool}
 _PLANS_PER_KERNEL = 256  # distinct shapes remembered per kernel; more clears the memory (a program that reshapes)
-_ROWS_BYTES = 4096  # several small results of a launch share one block up to this size (a result kept alive keeps
-# its block: at most this much memory, rather than a fresh array each, which costs more Python than the launch)
+_ROWS_FROM, _ROWS_BYTES = 4, 4096  # from 4 small results of one launch up to 4096 bytes in all, the results are
+# the rows of one block: a fresh array each costs more Python than the kernel (8 results: 5.0 vs 5.5 us a launch;
+# 2: 2.3 vs 1.9 us, making the rows costs more). A result kept alive keeps its block: at most 4096 bytes.
 _ndarray, _empty = np.ndarray, np.empty
 _HEADER = ctypes.c_void_p.from_address  # a c_void_p over an exact ndarray's data field: ctypes reads it in place
 _DATA = DATA_FIELD or 0  # (plans use header reads only where DATA_FIELD is known)
@@ -170,15 +172,16 @@ class Plan:
 
     def _small_results(self) -> tuple:
         """The call's quick ways to its results when they are all small arrays of one dtype with nothing to finish:
-        one (`single`: its slot, shape, dtype), or several that fit `_ROWS_BYTES` together (`rows`: the rows of
-        one block, its shape, dtype and each row's slot and byte offset). (None, None) otherwise."""
+        one (`single`: its slot, shape, dtype), or several that the rows of one block hold (`rows`: the block's
+        shape, dtype and each row's slot and byte offset). (None, None) otherwise."""
         kinds = {(kind, dtype) for kind, _slot, dtype, _nbytes in self.outputs}
         if len(kinds) != 1 or next(iter(kinds))[0] != _SMALL:
             return None, None
         _kind, slot, dtype, row = self.outputs[0]
         if len(self.outputs) == 1:
             return (slot, self.shape, dtype), None
-        if self.shape and len(self.outputs) * row <= _ROWS_BYTES:  # (a 1-d block's rows would be NumPy scalars)
+        if self.shape and len(self.outputs) >= _ROWS_FROM and len(self.outputs) * row <= _ROWS_BYTES:
+            # (not for a 0-d index space: a 1-d block's rows would be NumPy scalars)
             offsets = [(slot, k * row) for k, (_kind, slot, _dtype, _nbytes) in enumerate(self.outputs)]
             return None, ((len(self.outputs), *self.shape), dtype, offsets)
         return None, None
@@ -221,13 +224,13 @@ class Plan:
 
     def results(self, call: list) -> list:
         """The arrays the kernel writes its results into, their pointers filled in."""
-        results = []
+        results, shape = [], self.shape
         for kind, slot, dtype, extra in self.outputs:
             if kind == _SMALL:
-                out = np.empty(self.shape, dtype)
+                out = _empty(shape, dtype)
                 call[slot] = _HEADER(id(out) + _DATA)
             elif kind == _CACHED:
-                out, call[slot] = buffers.cache.empty(self.shape, dtype, extra)
+                out, call[slot] = buffers.cache.empty(shape, dtype, extra)
             elif kind == _SCALAR_OUT:
                 out = np.zeros(1, dtype=dtype)
                 call[slot] = address(out)
@@ -397,11 +400,8 @@ def _reduction_finisher(param: tuple, space: Space):
     if mean or dtype != acc_dtype:
         return functools.partial(finish_reduction, param=param, space=space)
     if shape == ():
-        scalar = _NUMPY[dtype]
-        return lambda acc: scalar(acc[0])
+        return _first  # (the accumulator's own dtype: its element is the NumPy scalar NumPy gives)
     return lambda acc: acc.reshape(shape)
 
 
-def _first(out: np.ndarray):
-    """A kernel's scalar result, as the NumPy scalar NumPy would give."""
-    return out[0]
+_first = operator.itemgetter(0)  # a kernel's scalar result, as the NumPy scalar NumPy would give
