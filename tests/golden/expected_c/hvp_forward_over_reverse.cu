@@ -6,8 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_BODY
-#define LIFTED_RUN_BODY (void)0
+#define LIFTED_RUN(call) call
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -49,11 +48,9 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-// the kernel's body is a lambda so that a small index space calls it directly: an `omp parallel if(...)` that
-// stays on one thread still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
-#define LIFTED_BODY const auto lifted_body = [=]()
-#define LIFTED_RUN_BODY \
-    if (n >= lifted_parallel_min) { _Pragma("omp parallel") lifted_body(); } else lifted_body()
+// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
+// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes
 #define LIFTED_LANE_COUNT 16
@@ -291,41 +288,94 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // rosenbrock_k0: 1-d index space of n elements
+LIFTED_DEVICE void rosenbrock_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ v_1_data,
+    const double* __restrict__ v_data,
+    const double* __restrict__ v_2_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double v_1 = v_1_data[i];
+            const double v = v_data[i];
+            const double v_2 = v_2_data[i];
+            // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+            const double t = lifted_power(v_1, (double)(2));
+            const double t_1 = (v - t);
+            const double t_2 = lifted_power(t_1, (double)(2));
+            const double t_3 = (100.0 * t_2);
+            const double t_4 = (1.0 - v_2);
+            const double t_5 = lifted_power(t_4, (double)(2));
+            const double t_6 = (t_3 + t_5);
+            LIFTED_AT(s_acc) += t_6;
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
 LIFTED_KERNEL void rosenbrock_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ v_1_data,
     const double* __restrict__ v_data,
     const double* __restrict__ v_2_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_BODY
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double v_1 = v_1_data[i];
-                const double v = v_data[i];
-                const double v_2 = v_2_data[i];
-                // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-                const double t = lifted_power(v_1, (double)(2));
-                const double t_1 = (v - t);
-                const double t_2 = lifted_power(t_1, (double)(2));
-                const double t_3 = (100.0 * t_2);
-                const double t_4 = (1.0 - v_2);
-                const double t_5 = lifted_power(t_4, (double)(2));
-                const double t_6 = (t_3 + t_5);
-                LIFTED_AT(s_acc) += t_6;
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    };
-    LIFTED_RUN_BODY;
+    LIFTED_RUN(rosenbrock_k0_body(n, d0, v_1_data, v_data, v_2_data, s_acc_out));
 }
 
 // rosenbrock_hvp_k0: 1-d index space of n elements
+LIFTED_DEVICE void rosenbrock_hvp_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ v_1_data,
+    const double* __restrict__ v_4_data,
+    const double* __restrict__ v_data,
+    const double* __restrict__ v_3_data,
+    const double* __restrict__ v_2_data,
+    double* __restrict__ t_1_out,
+    double* __restrict__ t_17_out,
+    double* __restrict__ t_8_out,
+    double* __restrict__ t_19_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_1);
+        LIFTED_LOCAL(double, t_17);
+        LIFTED_LOCAL(double, t_8);
+        LIFTED_LOCAL(double, t_19);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double v_1 = v_1_data[i];
+            const double v_4 = v_4_data[i];
+            const double v = v_data[i];
+            const double v_3 = v_3_data[i];
+            const double v_2 = v_2_data[i];
+            // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+            const double t = lifted_power(v_1, (double)(2));
+            const double t_14 = (v_4 * v_1);
+            LIFTED_AT(t_1) = (v - t);
+            const double t_16 = (t_14 * (double)((-2)));
+            LIFTED_AT(t_17) = (v_3 + t_16);
+            const double t_4 = (1.0 - v_2);
+            // reverse sweep
+            // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+            LIFTED_AT(t_8) = (t_4 * (double)((-2)));
+            LIFTED_AT(t_19) = (v_4 * (double)(2));
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_1_out[i] = LIFTED_AT(t_1);
+            t_17_out[i] = LIFTED_AT(t_17);
+            t_8_out[i] = LIFTED_AT(t_8);
+            t_19_out[i] = LIFTED_AT(t_19);
+        }
+    }
+}
+
 LIFTED_KERNEL void rosenbrock_hvp_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ v_1_data,
     const double* __restrict__ v_4_data,
@@ -337,48 +387,56 @@ LIFTED_KERNEL void rosenbrock_hvp_k0(const int64_t n, const int64_t d0,
     double* __restrict__ t_8_out,
     double* __restrict__ t_19_out)
 {
-    LIFTED_BODY
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_1);
-            LIFTED_LOCAL(double, t_17);
-            LIFTED_LOCAL(double, t_8);
-            LIFTED_LOCAL(double, t_19);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double v_1 = v_1_data[i];
-                const double v_4 = v_4_data[i];
-                const double v = v_data[i];
-                const double v_3 = v_3_data[i];
-                const double v_2 = v_2_data[i];
-                // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-                const double t = lifted_power(v_1, (double)(2));
-                const double t_14 = (v_4 * v_1);
-                LIFTED_AT(t_1) = (v - t);
-                const double t_16 = (t_14 * (double)((-2)));
-                LIFTED_AT(t_17) = (v_3 + t_16);
-                const double t_4 = (1.0 - v_2);
-                // reverse sweep
-                // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-                LIFTED_AT(t_8) = (t_4 * (double)((-2)));
-                LIFTED_AT(t_19) = (v_4 * (double)(2));
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_1_out[i] = LIFTED_AT(t_1);
-                t_17_out[i] = LIFTED_AT(t_17);
-                t_8_out[i] = LIFTED_AT(t_8);
-                t_19_out[i] = LIFTED_AT(t_19);
-            }
-        }
-    };
-    LIFTED_RUN_BODY;
+    LIFTED_RUN(rosenbrock_hvp_k0_body(n, d0, v_1_data, v_4_data, v_data, v_3_data, v_2_data, t_1_out, t_17_out, t_8_out, t_19_out));
 }
 
 // rosenbrock_hvp_k1: 1-d index space of n elements
+LIFTED_DEVICE void rosenbrock_hvp_k1_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ t_1_data,
+    const double* __restrict__ t_17_data,
+    const double* __restrict__ v_1_data,
+    const double* __restrict__ v_4_data,
+    double* __restrict__ t_10_out,
+    double* __restrict__ t_20_out,
+    double* __restrict__ t_13_out,
+    double* __restrict__ t_25_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_10);
+        LIFTED_LOCAL(double, t_20);
+        LIFTED_LOCAL(double, t_13);
+        LIFTED_LOCAL(double, t_25);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double t_1 = t_1_data[i];
+            const double t_17 = t_17_data[i];
+            const double v_1 = v_1_data[i];
+            const double v_4 = v_4_data[i];
+            // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+            LIFTED_AT(t_10) = (t_1 * 200.0);
+            LIFTED_AT(t_20) = (t_17 * 200.0);
+            const double t_11 = (t_1 * (-200.0));
+            const double t_21 = (t_17 * (-200.0));
+            const double t_12 = (t_11 * v_1);
+            const double t_22 = (t_21 * v_1);
+            const double t_23 = (v_4 * t_11);
+            const double t_24 = (t_22 + t_23);
+            LIFTED_AT(t_13) = (t_12 * (double)(2));
+            LIFTED_AT(t_25) = (t_24 * (double)(2));
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_10_out[i] = LIFTED_AT(t_10);
+            t_20_out[i] = LIFTED_AT(t_20);
+            t_13_out[i] = LIFTED_AT(t_13);
+            t_25_out[i] = LIFTED_AT(t_25);
+        }
+    }
+}
+
 LIFTED_KERNEL void rosenbrock_hvp_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ t_1_data,
     const double* __restrict__ t_17_data,
@@ -389,42 +447,5 @@ LIFTED_KERNEL void rosenbrock_hvp_k1(const int64_t n, const int64_t d0,
     double* __restrict__ t_13_out,
     double* __restrict__ t_25_out)
 {
-    LIFTED_BODY
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_10);
-            LIFTED_LOCAL(double, t_20);
-            LIFTED_LOCAL(double, t_13);
-            LIFTED_LOCAL(double, t_25);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double t_1 = t_1_data[i];
-                const double t_17 = t_17_data[i];
-                const double v_1 = v_1_data[i];
-                const double v_4 = v_4_data[i];
-                // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-                LIFTED_AT(t_10) = (t_1 * 200.0);
-                LIFTED_AT(t_20) = (t_17 * 200.0);
-                const double t_11 = (t_1 * (-200.0));
-                const double t_21 = (t_17 * (-200.0));
-                const double t_12 = (t_11 * v_1);
-                const double t_22 = (t_21 * v_1);
-                const double t_23 = (v_4 * t_11);
-                const double t_24 = (t_22 + t_23);
-                LIFTED_AT(t_13) = (t_12 * (double)(2));
-                LIFTED_AT(t_25) = (t_24 * (double)(2));
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_10_out[i] = LIFTED_AT(t_10);
-                t_20_out[i] = LIFTED_AT(t_20);
-                t_13_out[i] = LIFTED_AT(t_13);
-                t_25_out[i] = LIFTED_AT(t_25);
-            }
-        }
-    };
-    LIFTED_RUN_BODY;
+    LIFTED_RUN(rosenbrock_hvp_k1_body(n, d0, t_1_data, t_17_data, v_1_data, v_4_data, t_10_out, t_20_out, t_13_out, t_25_out));
 }
