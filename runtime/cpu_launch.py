@@ -89,6 +89,12 @@ class Kernel:
             call[slot] = _HEADER(id(out) + _DATA)
             self.function(*call)
             return out
+        if plan.total is not None:  # one reduction over everything: its accumulator's element
+            slot, start = plan.total
+            acc = start.copy()
+            call[slot] = _HEADER(id(acc) + _DATA)
+            self.function(*call)
+            return acc[0]
         if plan.rows is not None:  # several small results of one dtype: the rows of one new block
             shape, dtype, offsets = plan.rows
             block = _empty(shape, dtype)
@@ -169,6 +175,9 @@ class Plan:
             self.header_slots = []
         self.staged = bool(self.address_slots or self.copy_slots or self.tape_slots)
         self.single, self.rows = self._small_results()
+        total = (len(self.outputs) == 1 and self.outputs[0][0] == _REDUCE and self.finishers[0][1] is _first
+                 and DATA_FIELD is not None)  # (a reduction over everything whose element is its value)
+        self.total = (self.outputs[0][1], self.outputs[0][3]) if total else None
 
     def _small_results(self) -> tuple:
         """The call's quick ways to its results when they are all small arrays of one dtype with nothing to finish:

@@ -95,6 +95,11 @@ def four(x: "f64[n]", y: "f64[n]"):
     return x * y, x - y, np.sin(x) + y, np.cos(y) * x
 
 
+@kernel
+def total(x: "f64[n]", y: "f64[n]") -> "f64[]":
+    return np.sum(np.tanh(x) * y)
+
+
 loss_grad = grad(loss, wrt=("x", "y"))
 '''
 
@@ -106,15 +111,15 @@ def results_of(value) -> list:
 def test_results_of_every_allocation_path_agree_and_never_alias(tmp_path):
     """A launch's results are the rows of one block (four small ones of one dtype: `four`), fresh arrays (two:
     `loss_grad`; mixed dtypes: `parts`; too large for a block), the buffer cache's (large), or reductions'
-    accumulators (`loss`): at each size, alternating, the numbers agree with NumPy, and no result shares memory
-    with another, an input, or a result of an earlier call that is still alive."""
+    accumulators (`loss`; `total`, one reduction over everything): at each size, alternating, the numbers agree
+    with NumPy, and no result shares memory with another, an input, or a result of an earlier call still alive."""
     reference = load_source(RESULTS, "launch_results.py")
     module, _ = c_module(RESULTS, tmp_path, "launch_results")
     rng = np.random.default_rng(2)
     kept = []
     for n in (5, 300, 1, 5, 40000, 0, 100, 5):  # a block up to 4096 bytes; the cache from 256 KiB
         x, y = rng.normal(size=n), rng.normal(size=n)
-        for name in ("loss", "parts", "loss_grad", "four"):
+        for name in ("loss", "parts", "loss_grad", "four", "total"):
             got = getattr(module, name)(x, y)
             assert_agree(got, getattr(reference, name)(x, y), f"{name} at n={n}")
             arrays = results_of(got)
@@ -125,6 +130,7 @@ def test_results_of_every_allocation_path_agree_and_never_alias(tmp_path):
             kept += arrays
     plans = [plan for name in module._KERNELS for plan in getattr(module._kernels, name).plans.values()]
     assert any(plan.rows for plan in plans) and not any(plan.rows and plan.shape[0] > 100 for plan in plans)
+    assert any(plan.total for plan in plans)
 
 
 def test_alternating_dtypes_and_layouts_reuse_no_wrong_plan(tmp_path):
@@ -138,7 +144,7 @@ def test_alternating_dtypes_and_layouts_reuse_no_wrong_plan(tmp_path):
               (base[0].astype(">f8"), base[1][::-1]), (base[0, ::2], base[1, ::2]), (base[0], base[1])]
     for _ in range(2):
         for index, (x, y) in enumerate(inputs):
-            for name in ("loss", "parts", "loss_grad", "four"):
+            for name in ("loss", "parts", "loss_grad", "four", "total"):
                 assert_agree(getattr(module, name)(x, y), getattr(reference, name)(x, y), f"{name} #{index}")
         with pytest.raises(TypeError, match="asks for n = 8"):
             module.loss_grad(base[0], base[1, :5])
@@ -156,11 +162,11 @@ def test_without_header_reads_every_pointer_is_read_through_address(tmp_path, mo
     rng = np.random.default_rng(4)
     for n in (5, 40000):
         x, y = rng.normal(size=n), rng.normal(size=(n, 2))[:, 0]  # y a strided view
-        for name in ("loss", "parts", "loss_grad", "four"):
+        for name in ("loss", "parts", "loss_grad", "four", "total"):
             assert_agree(getattr(module, name)(x, y), getattr(reference, name)(x, y), f"{name} at n={n}")
     for name in module._KERNELS:
         for plan in getattr(module._kernels, name).plans.values():
-            assert not plan.header_slots and plan.single is None and plan.rows is None
+            assert not plan.header_slots and plan.single is plan.rows is plan.total is None
 
 
 @pytest.mark.parametrize("threshold", ["0", "100000000"])  # every index space on all threads / on one
