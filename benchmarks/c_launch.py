@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
                   "outer_grad": (x, y)}
         threads = os.environ.get("OMP_NUM_THREADS", "default")
         print(f"C target launch cost at n={args.n}, OMP_NUM_THREADS={threads} (OpenMP max threads "
-              f"{c_module._kernels._threads // 16}), load average {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
+              f"{c_module._kernels.max_threads}), load average {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
         print(f"{'program':<11} {'launches':>8} {'numpy':>9} {'c':>9} {'c/launch':>9} {'numpy/c':>8}")
         launches = [0]
         original = cpu.Kernel.__call__

@@ -52,14 +52,6 @@ def address(array) -> int:
     return array.__array_interface__["data"][0]
 
 
-def pointer(array: np.ndarray):
-    """A ctypes `c_void_p` that reads an exact ndarray's data field in place, for a ctypes call to pass as it is
-    (no int made and converted); the array must stay alive until the call returns. Falls back to `address`."""
-    if DATA_FIELD is not None:
-        return _read(id(array) + DATA_FIELD)
-    return address(array)
-
-
 class _Block:
     """Pages the cache owns: `storage` keeps them alive, `address` is the aligned start arrays use, `lease` the
     type of the objects that lend them out (a ctypes array of exactly `size` bytes at `address`)."""

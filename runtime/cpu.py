@@ -116,7 +116,8 @@ class Kernels:
     def __init__(self, library, specs: dict):
         library.lifted_set_parallel_min.argtypes = [ctypes.c_int64]
         library.lifted_set_parallel_min(parallel_min())
-        self._threads = library.lifted_max_threads() * library.lifted_lane_count()
+        self.max_threads = library.lifted_max_threads()  # OpenMP's, when the library loaded
+        self._threads = self.max_threads * library.lifted_lane_count()  # (a tape has a stack per thread and lane)
         for name, spec in specs.items():
             setattr(self, name, Kernel(getattr(library, name), spec, self._threads))
 

@@ -1,21 +1,23 @@
 """Call one compiled C kernel the way its spec (written by the compiler into the host module) says: check and
 convert the inputs, allocate outputs and tapes, pass everything through ctypes, return the outputs.
 
-A call costs a few microseconds of Python, because a GradBench-style program makes thousands of launches on tiny
+A call costs about a microsecond of Python, because a GradBench-style program makes thousands of launches on tiny
 arrays: the ctypes signature is set once per kernel, so plain ints and pointers pass without wrapping; what
 depends only on the inputs' shapes, strides and the scalar sizes (the index space, the checks against the
-annotations, the strides in the space's order, the tape sizes) is worked out once per distinct key and reused;
-inputs that already have the right dtype and layout are passed as they are.
+annotations, the strides in the space's order, the tape sizes, how each output is allocated) is worked out once
+per distinct key, as a `Plan`, and reused; inputs that already have the right dtype and layout are passed as they
+are, their data pointers read from the array header in place.
 """
 from __future__ import annotations
 
 import ctypes
 import functools
+import operator
 
 import numpy as np
 
 from . import buffers
-from .buffers import address, pointer
+from .buffers import DATA_FIELD, address
 
 _NUMPY = {"f64": np.float64, "f32": np.float32, "i64": np.int64, "i32": np.int32, "bool": np.bool_}
 _DTYPES = {name: np.dtype(t) for name, t in _NUMPY.items()}
@@ -23,6 +25,12 @@ _CTYPES = {"f64": ctypes.c_double, "f32": ctypes.c_float, "i64": ctypes.c_int64,
            "bool": ctypes.c_bool}
 _CONVERT = {"f64": float, "f32": float, "i64": int, "i32": int, "bool": bool}
 _PLANS_PER_KERNEL = 256  # distinct shapes remembered per kernel; more clears the memory (a program that reshapes)
+_ROWS_FROM, _ROWS_BYTES = 4, 4096  # from 4 small results of one launch up to 4096 bytes in all, the results are
+# the rows of one block: a fresh array each costs more Python than the kernel (8 results: 5.0 vs 5.5 us a launch;
+# 2: 2.3 vs 1.9 us, making the rows costs more). A result kept alive keeps its block: at most 4096 bytes.
+_ndarray, _empty = np.ndarray, np.empty
+_HEADER = ctypes.c_void_p.from_address  # a c_void_p over an exact ndarray's data field: ctypes reads it in place
+_DATA = DATA_FIELD or 0  # (plans use header reads only where DATA_FIELD is known)
 
 
 class Kernel:
@@ -35,6 +43,7 @@ class Kernel:
         self.threads = threads
         params = spec["params"]
         self.inputs = [p for p in params if p[0] in ("scalar", "array")]
+        self.count = len(self.inputs)
         self.arrays = [(k, _DTYPES[p[1]]) for k, p in enumerate(self.inputs) if p[0] == "array"]
         self.sizes = sorted({source[1] for source in _sources(spec) if source[0] == "arg"})
         self.plans: dict = {}
@@ -42,26 +51,24 @@ class Kernel:
         function.argtypes = _signature(spec)
 
     def __call__(self, *args):
-        if len(args) != len(self.inputs):
-            raise TypeError(f"the kernel takes {len(self.inputs)} inputs, {len(args)} given")
+        if len(args) != self.count:
+            raise TypeError(f"the kernel takes {self.count} inputs, {len(args)} given")
         arrays = args
         key = []
         for position, dtype in self.arrays:
             value = args[position]
-            if value is None:  # undefined on the path taken: the kernel never reads it
-                key.append(None)
-                continue
-            if type(value) is not np.ndarray or value.dtype is not dtype:
-                value = np.asarray(value)
-                if value.dtype != dtype:
-                    value = value.astype(dtype)
+            if type(value) is not _ndarray or value.dtype is not dtype:
+                if value is None:  # undefined on the path taken: the kernel never reads it
+                    key.append(None)
+                    continue
+                value = _as_array(value, dtype)
                 if arrays is args:
                     arrays = list(args)
                 arrays[position] = value
             key.append(value.shape)
             key.append(value.strides)
-        for position in self.sizes:
-            key.append(int(args[position]))
+        if self.sizes:
+            key += [int(args[position]) for position in self.sizes]
         key = tuple(key)
         plan = self.plans.get(key)
         if plan is None:
@@ -70,48 +77,55 @@ class Kernel:
                 self.plans.clear()
             self.plans[key] = plan
         call = plan.template.copy()
-        for slot, position in plan.array_slots:  # each an exact ndarray (converted above otherwise)
-            call[slot] = pointer(arrays[position])
+        for slot, position in plan.header_slots:  # exact ndarrays of the kernel's dtype and layout (see above)
+            call[slot] = _HEADER(id(arrays[position]) + _DATA)
         for slot, position, convert in plan.scalar_slots:
             value = arrays[position]
             call[slot] = 0 if value is None else convert(value)
-        keep = []  # copies and tapes, alive until the kernel returns
-        if plan.copy_slots or plan.tape_slots:
-            for slot, position in plan.copy_slots:
-                keep.append(np.ascontiguousarray(arrays[position]))
-                call[slot] = address(keep[-1])
-            for slot, dtype, size in plan.tape_slots:
-                storage, call[slot] = buffers.cache.empty((size,), dtype, size * dtype.itemsize)
-                keep.append(storage)
-        if plan.single_out is not None:  # the common case: one array result, nothing to finish
-            out, call[plan.single_out] = buffers.cache.empty(plan.shape, plan.out_dtype, plan.out_bytes)
+        keep = plan.stage(call, arrays) if plan.staged else None  # copies and tapes, alive until the kernel returns
+        if plan.single is not None:  # the common case: one small array result, nothing to finish
+            slot, shape, dtype = plan.single
+            out = _empty(shape, dtype)
+            call[slot] = _HEADER(id(out) + _DATA)
             self.function(*call)
             return out
-        results = []
-        for kind, slot, dtype, extra in plan.results:
-            if kind == _OUT:
-                out, call[slot] = buffers.cache.empty(plan.shape, dtype, extra)
-            elif kind == _SCALAR_OUT:
-                out = np.zeros(1, dtype=dtype)
-                call[slot] = address(out)
-            else:  # a reduction over the whole index space, or over the reduced axes for each output
-                out = np.empty(plan.space.outputs, dtype=dtype)
-                out.fill(extra)
-                call[slot] = address(out)
-            results.append(out)
+        if plan.total is not None:  # one reduction over everything: its accumulator's element
+            slot, start = plan.total
+            acc = start.copy()
+            call[slot] = _HEADER(id(acc) + _DATA)
+            self.function(*call)
+            return acc[0]
+        if plan.rows is not None:  # several small results of one dtype: the rows of one new block
+            shape, dtype, offsets = plan.rows
+            block = _empty(shape, dtype)
+            start = _HEADER(id(block) + _DATA).value
+            for slot, offset in offsets:
+                call[slot] = start + offset
+            self.function(*call)
+            return tuple(block)
+        results = plan.results(call)
         self.function(*call)
         for index, finish in plan.finishers:
             results[index] = finish(results[index])
         return results[0] if len(results) == 1 else tuple(results)
 
 
-_OUT, _SCALAR_OUT, _REDUCE = range(3)
+def _as_array(value, dtype: np.dtype) -> np.ndarray:
+    """An input that is not an exact ndarray of the kernel's dtype (a scalar, a list, a subclass, another dtype)
+    as one, converted the way NumPy converts it."""
+    value = np.asarray(value)
+    return value if value.dtype == dtype else value.astype(dtype)
+
+
+_SMALL, _CACHED, _SCALAR_OUT, _REDUCE = range(4)
 
 
 class Plan:
     """What a call with inputs of given shapes, strides and sizes passes besides the data: made (and every check
     against the spec done) the first time the kernel meets that key. `template` is the argument list with every
-    size and stride in place; the call fills in the slots (pointers, scalars) listed beside it."""
+    size and stride in place; the call fills in the slots listed beside it: the inputs' data pointers read from
+    their headers (`header_slots`), the scalars, and what `stage` and `results` make (copies of inputs the kernel
+    cannot walk, tapes, outputs)."""
 
     def __init__(self, kernel: Kernel, arrays: list, args: tuple):
         spec = kernel.spec
@@ -120,8 +134,10 @@ class Plan:
         space.check_empty()
         count = int(np.prod(self.shape, dtype=np.int64))
         self.template = [count, *space.dims, *space.counts]
-        self.array_slots, self.copy_slots, self.scalar_slots, self.tape_slots = [], [], [], []
-        self.results, self.finishers = [], []  # what the kernel writes; how a reduction or scalar becomes a value
+        self.header_slots, self.address_slots, self.copy_slots = [], [], []
+        self.scalar_slots, self.tape_slots = [], []
+        self.outputs, self.finishers = [], []  # what the kernel writes; how a reduction or scalar becomes a value
+        cache = buffers.cache
         position = 0
         for param in spec["params"]:
             kind, slot = param[0], len(self.template)
@@ -138,20 +154,46 @@ class Plan:
                 self.template.append(capacity)
             elif kind == "out":
                 dtype = _DTYPES[param[1]]
-                self.results.append((_OUT, slot, dtype, count * dtype.itemsize))
+                nbytes = count * dtype.itemsize
+                cached = (cache.enabled and nbytes >= cache.minimum) or DATA_FIELD is None  # (the cache's own
+                # `empty` gives small arrays too, reading their pointers through `address`)
+                self.outputs.append((_CACHED if cached else _SMALL, slot, dtype, nbytes))
                 if len(param) > 2:  # written through strides, in the space's order
                     self.template += space.strides()
             elif kind == "scalar_out":
-                self.finishers.append((len(self.results), _first))
-                self.results.append((_SCALAR_OUT, slot, _DTYPES[param[1]], None))
-            else:
-                self.finishers.append((len(self.results), _reduction_finisher(param, space)))
-                self.results.append((_REDUCE, slot, _DTYPES[param[3]], identity(param)))
+                self.finishers.append((len(self.outputs), _first))
+                self.outputs.append((_SCALAR_OUT, slot, _DTYPES[param[1]], None))
+            else:  # a reduction over the whole index space, or over the reduced axes for each output
+                self.finishers.append((len(self.outputs), _reduction_finisher(param, space)))
+                start = np.empty(space.outputs, dtype=_DTYPES[param[3]])
+                start.fill(identity(param))
+                self.outputs.append((_REDUCE, slot, start.dtype, start))
         # every size and stride as a ctypes value made once: ctypes passes those without converting each call
         self.template = [ctypes.c_int64(v) if type(v) is int else v for v in self.template]
-        single = len(self.results) == 1 and self.results[0][0] == _OUT
-        self.single_out = self.results[0][1] if single else None
-        self.out_dtype, self.out_bytes = self.results[0][2:] if single else (None, 0)
+        if DATA_FIELD is None:  # no header reads: every input pointer is read through `address`
+            self.address_slots += self.header_slots
+            self.header_slots = []
+        self.staged = bool(self.address_slots or self.copy_slots or self.tape_slots)
+        self.single, self.rows = self._small_results()
+        total = (len(self.outputs) == 1 and self.outputs[0][0] == _REDUCE and self.finishers[0][1] is _first
+                 and DATA_FIELD is not None)  # (a reduction over everything whose element is its value)
+        self.total = (self.outputs[0][1], self.outputs[0][3]) if total else None
+
+    def _small_results(self) -> tuple:
+        """The call's quick ways to its results when they are all small arrays of one dtype with nothing to finish:
+        one (`single`: its slot, shape, dtype), or several that the rows of one block hold (`rows`: the block's
+        shape, dtype and each row's slot and byte offset). (None, None) otherwise."""
+        kinds = {(kind, dtype) for kind, _slot, dtype, _nbytes in self.outputs}
+        if len(kinds) != 1 or next(iter(kinds))[0] != _SMALL:
+            return None, None
+        _kind, slot, dtype, row = self.outputs[0]
+        if len(self.outputs) == 1:
+            return (slot, self.shape, dtype), None
+        if self.shape and len(self.outputs) >= _ROWS_FROM and len(self.outputs) * row <= _ROWS_BYTES:
+            # (not for a 0-d index space: a 1-d block's rows would be NumPy scalars)
+            offsets = [(slot, k * row) for k, (_kind, slot, _dtype, _nbytes) in enumerate(self.outputs)]
+            return None, ((len(self.outputs), *self.shape), dtype, offsets)
+        return None, None
 
     def _array(self, array, param: tuple, position: int, slot: int) -> None:
         """Place an input: its element strides after its pointer (none for a contiguous one); a copy first
@@ -160,20 +202,52 @@ class Plan:
             self.template += (0,) * len(self.space.shape) if param[3] else ()
             return
         if not param[3]:
-            (self.array_slots if array.flags.c_contiguous else self.copy_slots).append((slot, position))
+            (self.header_slots if array.flags.c_contiguous else self.copy_slots).append((slot, position))
             return
         strides = self._strides(array)
         if strides is None:
             self.copy_slots.append((slot, position))
             strides = self._strides(np.ascontiguousarray(array))
         else:
-            self.array_slots.append((slot, position))
+            self.header_slots.append((slot, position))
         self.template += strides
 
     def _strides(self, array: np.ndarray):
         """An input's element strides as the kernel walks it (broadcast, in the space's order); None when a
         stride is not a whole number of elements (a field of a structured array, a byte-offset view)."""
         return self.space.element_strides(array.shape, array.strides, array.itemsize)
+
+    def stage(self, call: list, arrays: list) -> list:
+        """Fill in the pointers of the inputs read through `address` or copied first, and of the tapes; the
+        arrays that must stay alive until the kernel returns."""
+        keep = []
+        for slot, position in self.address_slots:
+            call[slot] = address(arrays[position])
+        for slot, position in self.copy_slots:
+            keep.append(np.ascontiguousarray(arrays[position]))
+            call[slot] = address(keep[-1])
+        for slot, dtype, size in self.tape_slots:
+            storage, call[slot] = buffers.cache.empty((size,), dtype, size * dtype.itemsize)
+            keep.append(storage)
+        return keep
+
+    def results(self, call: list) -> list:
+        """The arrays the kernel writes its results into, their pointers filled in."""
+        results, shape = [], self.shape
+        for kind, slot, dtype, extra in self.outputs:
+            if kind == _SMALL:
+                out = _empty(shape, dtype)
+                call[slot] = _HEADER(id(out) + _DATA)
+            elif kind == _CACHED:
+                out, call[slot] = buffers.cache.empty(shape, dtype, extra)
+            elif kind == _SCALAR_OUT:
+                out = np.zeros(1, dtype=dtype)
+                call[slot] = address(out)
+            else:  # an accumulator, starting from the reduction's identity
+                out = extra.copy()
+                call[slot] = address(out)
+            results.append(out)
+        return results
 
 
 def _signature(spec: dict) -> list:
@@ -335,11 +409,8 @@ def _reduction_finisher(param: tuple, space: Space):
     if mean or dtype != acc_dtype:
         return functools.partial(finish_reduction, param=param, space=space)
     if shape == ():
-        scalar = _NUMPY[dtype]
-        return lambda acc: scalar(acc[0])
+        return _first  # (the accumulator's own dtype: its element is the NumPy scalar NumPy gives)
     return lambda acc: acc.reshape(shape)
 
 
-def _first(out: np.ndarray):
-    """A kernel's scalar result, as the NumPy scalar NumPy would give."""
-    return out[0]
+_first = operator.itemgetter(0)  # a kernel's scalar result, as the NumPy scalar NumPy would give

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from gradcheck import load_source
-from lifted import cpu
+from lifted import buffers, cpu, cpu_launch
 from test_c_backend import assert_agree, c_module
 
 PROGRAM = '''
@@ -71,6 +71,102 @@ def test_a_refused_shape_is_refused_on_every_call(tmp_path):
             module.affine(np.ones((3, 2)), np.ones(4), np.ones((3, 1)))
     with pytest.raises(TypeError, match="takes 2 inputs, 1 given"):
         module._kernels.scaled_k0(np.ones(3))
+
+
+RESULTS = '''
+import numpy as np
+from lifted import grad, kernel
+
+
+@kernel
+def loss(x: "f64[n]", y: "f64[n]") -> "f64[]":
+    a = np.tanh(x) * y
+    b = np.exp(-x) - y
+    return np.sum(a * b * y) + np.sum(np.where(x > y, x * y, x - y))
+
+
+@kernel
+def parts(x: "f64[n]", y: "f64[n]"):
+    return np.tanh(x) * y, np.exp(-x) - y, x > y
+
+
+@kernel
+def four(x: "f64[n]", y: "f64[n]"):
+    return x * y, x - y, np.sin(x) + y, np.cos(y) * x
+
+
+@kernel
+def total(x: "f64[n]", y: "f64[n]") -> "f64[]":
+    return np.sum(np.tanh(x) * y)
+
+
+loss_grad = grad(loss, wrt=("x", "y"))
+'''
+
+
+def results_of(value) -> list:
+    return [r for r in (value if isinstance(value, tuple) else (value,)) if isinstance(r, np.ndarray)]
+
+
+def test_results_of_every_allocation_path_agree_and_never_alias(tmp_path):
+    """A launch's results are the rows of one block (four small ones of one dtype: `four`), fresh arrays (two:
+    `loss_grad`; mixed dtypes: `parts`; too large for a block), the buffer cache's (large), or reductions'
+    accumulators (`loss`; `total`, one reduction over everything): at each size, alternating, the numbers agree
+    with NumPy, and no result shares memory with another, an input, or a result of an earlier call still alive."""
+    reference = load_source(RESULTS, "launch_results.py")
+    module, _ = c_module(RESULTS, tmp_path, "launch_results")
+    rng = np.random.default_rng(2)
+    kept = []
+    for n in (5, 300, 1, 5, 40000, 0, 100, 5):  # a block up to 4096 bytes; the cache from 256 KiB
+        x, y = rng.normal(size=n), rng.normal(size=n)
+        for name in ("loss", "parts", "loss_grad", "four", "total"):
+            got = getattr(module, name)(x, y)
+            assert_agree(got, getattr(reference, name)(x, y), f"{name} at n={n}")
+            arrays = results_of(got)
+            for k, result in enumerate(arrays):
+                assert result.flags.c_contiguous and result.flags.writeable
+                for other in arrays[k + 1:] + [x, y] + kept:
+                    assert not np.shares_memory(result, other), f"{name} at n={n}"
+            kept += arrays
+    plans = [plan for name in module._KERNELS for plan in getattr(module._kernels, name).plans.values()]
+    assert any(plan.rows for plan in plans) and not any(plan.rows and plan.shape[0] > 100 for plan in plans)
+    assert any(plan.total for plan in plans)
+
+
+def test_alternating_dtypes_and_layouts_reuse_no_wrong_plan(tmp_path):
+    """The launcher keys its plans by the inputs' shapes and strides after converting them to the kernel's dtype:
+    inputs of other dtypes (integers, big-endian floats), views and copies of one shape, in turns."""
+    reference = load_source(RESULTS, "launch_dtypes.py")
+    module, _ = c_module(RESULTS, tmp_path, "launch_dtypes")
+    rng = np.random.default_rng(3)
+    base = rng.normal(size=(3, 8))
+    inputs = [(base[0], base[1]), (base[:, 1], base[:, 2]), (np.arange(8), base[2]),
+              (base[0].astype(">f8"), base[1][::-1]), (base[0, ::2], base[1, ::2]), (base[0], base[1])]
+    for _ in range(2):
+        for index, (x, y) in enumerate(inputs):
+            for name in ("loss", "parts", "loss_grad", "four", "total"):
+                assert_agree(getattr(module, name)(x, y), getattr(reference, name)(x, y), f"{name} #{index}")
+        with pytest.raises(TypeError, match="asks for n = 8"):
+            module.loss_grad(base[0], base[1, :5])
+        module._CHECK_ARGS = False  # then the launcher refuses it
+        with pytest.raises(ValueError, match="index space"):
+            module.loss_grad(base[0], base[1, :5])
+        module._CHECK_ARGS = True
+
+
+def test_without_header_reads_every_pointer_is_read_through_address(tmp_path, monkeypatch):
+    """Where NumPy's array header could not be checked (`buffers.DATA_FIELD` None), the plans read no header."""
+    monkeypatch.setattr(cpu_launch, "DATA_FIELD", None)
+    reference = load_source(RESULTS, "launch_no_header.py")
+    module, _ = c_module(RESULTS, tmp_path, "launch_no_header")
+    rng = np.random.default_rng(4)
+    for n in (5, 40000):
+        x, y = rng.normal(size=n), rng.normal(size=(n, 2))[:, 0]  # y a strided view
+        for name in ("loss", "parts", "loss_grad", "four", "total"):
+            assert_agree(getattr(module, name)(x, y), getattr(reference, name)(x, y), f"{name} at n={n}")
+    for name in module._KERNELS:
+        for plan in getattr(module._kernels, name).plans.values():
+            assert not plan.header_slots and plan.single is plan.rows is plan.total is None
 
 
 @pytest.mark.parametrize("threshold", ["0", "100000000"])  # every index space on all threads / on one

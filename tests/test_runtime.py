@@ -557,6 +557,40 @@ def test_argument_checks_accept_what_the_annotations_allow(checked):
         module.pick(np.zeros(3), True, 2.0)
 
 
+class ArrayLike:
+    """Not a NumPy array, with the attributes one has (as a JAX or CuPy array would)."""
+
+    def __init__(self, shape, dtype):
+        self.shape, self.dtype = shape, np.dtype(dtype)
+
+
+def test_argument_checks_remember_what_passed_and_still_refuse_the_rest(checked):
+    """What passed once passes again without the work (the check reads only types, shapes and dtypes); every
+    other combination is checked in full, alternating with ones that passed."""
+    module = import_path(checked / "generated" / "checked.py")
+    w, x, y = np.zeros(2), np.ones((4, 2)), np.ones(4)
+    for _ in range(2):
+        np.testing.assert_allclose(module.loss_grad(w, x, y), [-8.0, -8.0])
+        np.testing.assert_allclose(module.loss_grad(np.zeros(3), np.ones((2, 3)), np.ones(2)), [-4.0] * 3)
+        with pytest.raises(TypeError, match="asks for n = 4 on axis 0"):
+            module.loss_grad(w, x, np.ones(2))  # each shape passed before, never together
+        with pytest.raises(TypeError, match="asks for d = 3 on axis 1"):
+            module.loss_grad(np.zeros(3), x, y)
+        with pytest.raises(TypeError, match="dtype kind 'c'"):
+            module.loss_grad(w.astype(complex), x, y)
+        with pytest.raises(TypeError, match="is a ArrayLike, but its annotation"):
+            module.loss_grad(ArrayLike((2,), np.float64), x, y)
+        with pytest.raises(TypeError, match="is a ArrayLike, but its annotation"):
+            module.loss_grad(ArrayLike([2], np.float64), x, y)  # an unhashable shape
+        assert module.pick(np.arange(3), True, 2.0) == 6.0
+        assert module.pick(np.arange(3), np.bool_(False), 2) == 6.0
+        with pytest.raises(TypeError, match="argument `flag` has dtype kind 'f'"):
+            module.pick(np.arange(3), 1.0, 2.0)
+        with pytest.raises(TypeError, match="argument `k` has dtype kind 'f'"):
+            module.pick(np.arange(3.0), True, 2.0)
+    assert len(module._ARGS_PASSED) == 4
+
+
 def test_argument_checks_can_be_turned_off(checked):
     bad = "import numpy as np\nfrom lifted.loader import import_path\nm = import_path('generated/checked.py')\n" \
           "print(m.loss_grad(np.zeros(2), np.ones((4, 2)), np.ones((4, 1))).shape)\n"

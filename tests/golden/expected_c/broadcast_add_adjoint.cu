@@ -6,7 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_RUN(call) call
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +48,9 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
+// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
@@ -292,6 +294,38 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // affine_energy_k0: 2-d index space of n elements
+LIFTED_DEVICE void affine_energy_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ x_data,
+    const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
+    const double* __restrict__ b_data, const int64_t b_s0, const int64_t b_s1,
+    const double c,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double x = x_data[i];
+            const double s = s_data[i0 * s_s0 + i1 * s_s1];
+            const double b = b_data[i0 * b_s0 + i1 * b_s1];
+            // broadcast_add_adjoint.py:7  z = x * s + b + c
+            const double t = (x * s);
+            const double t_1 = (t + b);
+            const double z = (t_1 + c);
+            // broadcast_add_adjoint.py:8  return np.sum(z * z)
+            const double t_2 = (z * z);
+            LIFTED_AT(s_1_acc) += t_2;
+        }
+    }
+    lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+}
+
 LIFTED_KERNEL void affine_energy_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ x_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
@@ -299,35 +333,44 @@ LIFTED_KERNEL void affine_energy_k0(const int64_t n, const int64_t d0, const int
     const double c,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double x = x_data[i];
-                const double s = s_data[i0 * s_s0 + i1 * s_s1];
-                const double b = b_data[i0 * b_s0 + i1 * b_s1];
-                // broadcast_add_adjoint.py:7  z = x * s + b + c
-                const double t = (x * s);
-                const double t_1 = (t + b);
-                const double z = (t_1 + c);
-                // broadcast_add_adjoint.py:8  return np.sum(z * z)
-                const double t_2 = (z * z);
-                LIFTED_AT(s_1_acc) += t_2;
-            }
-        }
-        lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-    }
+    LIFTED_RUN(affine_energy_k0_body(n, d0, d1, x_data, s_data, s_s0, s_s1, b_data, b_s0, b_s1, c, s_1_acc_out));
 }
 
 // affine_energy_grad_k0: 2-d index space of n elements
+LIFTED_DEVICE void affine_energy_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ x_data,
+    const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
+    const double* __restrict__ b_data, const int64_t b_s0, const int64_t b_s1,
+    const double c,
+    double* __restrict__ dc_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, dc_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double x = x_data[i];
+            const double s = s_data[i0 * s_s0 + i1 * s_s1];
+            const double b = b_data[i0 * b_s0 + i1 * b_s1];
+            // broadcast_add_adjoint.py:7  z = x * s + b + c
+            const double t = (x * s);
+            const double t_1 = (t + b);
+            const double z = (t_1 + c);
+            // reverse sweep
+            // broadcast_add_adjoint.py:8  return np.sum(z * z)
+            const double dz = (z + z);
+            // broadcast_add_adjoint.py:7  z = x * s + b + c
+            LIFTED_AT(dc_acc) += dz;
+        }
+    }
+    lifted_reduce_add(dc_acc_out, LIFTED_LANE_REDUCE(add, dc_acc));
+}
+
 LIFTED_KERNEL void affine_energy_grad_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ x_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
@@ -335,18 +378,76 @@ LIFTED_KERNEL void affine_energy_grad_k0(const int64_t n, const int64_t d0, cons
     const double c,
     double* __restrict__ dc_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(affine_energy_grad_k0_body(n, d0, d1, x_data, s_data, s_s0, s_s1, b_data, b_s0, b_s1, c, dc_acc_out));
+}
+
+// affine_energy_grad_k1: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
+LIFTED_DEVICE void affine_energy_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
+    const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
+    const double* __restrict__ b_data, const int64_t b_s0, const int64_t b_s1,
+    const double c,
+    double* __restrict__ db_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(lifted_o, lifted_n_out)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, dc_acc, 0);
-        LIFTED_FOR(i, n)
+        LIFTED_CHUNK(lifted_o, lifted_n_out);
+        LIFTED_LOCAL_FILL(double, db_acc, 0);
+        for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
         {
-            LIFTED_CHUNK(i, n);
+            LIFTED_LANES(lifted_o) {
+                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
+                const int64_t i0 = LIFTED_COLUMN(lifted_o);
+                const int64_t i1 = lifted_r;
+                const double x = x_data[i0 * x_s0 + i1 * x_s1];
+                const double s = s_data[i0 * s_s0 + i1 * s_s1];
+                const double b = b_data[i0 * b_s0 + i1 * b_s1];
+                // broadcast_add_adjoint.py:7  z = x * s + b + c
+                const double t = (x * s);
+                const double t_1 = (t + b);
+                const double z = (t_1 + c);
+                // reverse sweep
+                // broadcast_add_adjoint.py:8  return np.sum(z * z)
+                const double dz = (z + z);
+                // broadcast_add_adjoint.py:7  z = x * s + b + c
+                LIFTED_AT(db_acc) += dz;
+                const double t_3 = (dz * x);
+            }
+        }
+        LIFTED_COLUMN_STORE(db_acc_out, lifted_o, db_acc);
+    }
+}
+
+LIFTED_KERNEL void affine_energy_grad_k1(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
+    const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
+    const double* __restrict__ b_data, const int64_t b_s0, const int64_t b_s1,
+    const double c,
+    double* __restrict__ db_acc_out)
+{
+    LIFTED_RUN(affine_energy_grad_k1_body(n, d0, d1, lifted_n_out, lifted_n_red, x_data, x_s0, x_s1, s_data, s_s0, s_s1, b_data, b_s0, b_s1, c, db_acc_out));
+}
+
+// affine_energy_grad_k2: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
+LIFTED_DEVICE void affine_energy_grad_k2_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ x_data,
+    const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
+    const double* __restrict__ b_data, const int64_t b_s0, const int64_t b_s1,
+    const double c,
+    double* __restrict__ ds_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_ROWS(lifted_o, lifted_n_out)
+    {
+        LIFTED_LOCAL_FILL(double, ds_acc, 0);
+        LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
+        {
+            LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
+                const int64_t i0 = lifted_o;
+                const int64_t i1 = (i - lifted_o * lifted_n_red);
                 const double x = x_data[i];
                 const double s = s_data[i0 * s_s0 + i1 * s_s1];
                 const double b = b_data[i0 * b_s0 + i1 * b_s1];
@@ -358,55 +459,14 @@ LIFTED_KERNEL void affine_energy_grad_k0(const int64_t n, const int64_t d0, cons
                 // broadcast_add_adjoint.py:8  return np.sum(z * z)
                 const double dz = (z + z);
                 // broadcast_add_adjoint.py:7  z = x * s + b + c
-                LIFTED_AT(dc_acc) += dz;
+                const double t_3 = (dz * x);
+                LIFTED_AT(ds_acc) += t_3;
             }
         }
-        lifted_reduce_add(dc_acc_out, LIFTED_LANE_REDUCE(add, dc_acc));
+        LIFTED_ROW_STORE(ds_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, ds_acc));
     }
 }
 
-// affine_energy_grad_k1: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
-LIFTED_KERNEL void affine_energy_grad_k1(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
-    const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
-    const double* __restrict__ b_data, const int64_t b_s0, const int64_t b_s1,
-    const double c,
-    double* __restrict__ db_acc_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(lifted_o, lifted_n_out)
-        {
-            LIFTED_CHUNK(lifted_o, lifted_n_out);
-            LIFTED_LOCAL_FILL(double, db_acc, 0);
-            for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
-            {
-                LIFTED_LANES(lifted_o) {
-                    LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
-                    const int64_t i0 = LIFTED_COLUMN(lifted_o);
-                    const int64_t i1 = lifted_r;
-                    const double x = x_data[i0 * x_s0 + i1 * x_s1];
-                    const double s = s_data[i0 * s_s0 + i1 * s_s1];
-                    const double b = b_data[i0 * b_s0 + i1 * b_s1];
-                    // broadcast_add_adjoint.py:7  z = x * s + b + c
-                    const double t = (x * s);
-                    const double t_1 = (t + b);
-                    const double z = (t_1 + c);
-                    // reverse sweep
-                    // broadcast_add_adjoint.py:8  return np.sum(z * z)
-                    const double dz = (z + z);
-                    // broadcast_add_adjoint.py:7  z = x * s + b + c
-                    LIFTED_AT(db_acc) += dz;
-                    const double t_3 = (dz * x);
-                }
-            }
-            LIFTED_COLUMN_STORE(db_acc_out, lifted_o, db_acc);
-        }
-    }
-}
-
-// affine_energy_grad_k2: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
 LIFTED_KERNEL void affine_energy_grad_k2(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
@@ -414,35 +474,5 @@ LIFTED_KERNEL void affine_energy_grad_k2(const int64_t n, const int64_t d0, cons
     const double c,
     double* __restrict__ ds_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_ROWS(lifted_o, lifted_n_out)
-        {
-            LIFTED_LOCAL_FILL(double, ds_acc, 0);
-            LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
-            {
-                LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const int64_t i0 = lifted_o;
-                    const int64_t i1 = (i - lifted_o * lifted_n_red);
-                    const double x = x_data[i];
-                    const double s = s_data[i0 * s_s0 + i1 * s_s1];
-                    const double b = b_data[i0 * b_s0 + i1 * b_s1];
-                    // broadcast_add_adjoint.py:7  z = x * s + b + c
-                    const double t = (x * s);
-                    const double t_1 = (t + b);
-                    const double z = (t_1 + c);
-                    // reverse sweep
-                    // broadcast_add_adjoint.py:8  return np.sum(z * z)
-                    const double dz = (z + z);
-                    // broadcast_add_adjoint.py:7  z = x * s + b + c
-                    const double t_3 = (dz * x);
-                    LIFTED_AT(ds_acc) += t_3;
-                }
-            }
-            LIFTED_ROW_STORE(ds_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, ds_acc));
-        }
-    }
+    LIFTED_RUN(affine_energy_grad_k2_body(n, d0, d1, lifted_n_out, lifted_n_red, x_data, s_data, s_s0, s_s1, b_data, b_s0, b_s1, c, ds_acc_out));
 }

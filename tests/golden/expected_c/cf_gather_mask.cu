@@ -6,7 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_RUN(call) call
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +48,9 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
+// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
@@ -292,211 +294,245 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // embed_and_mask_k0: 1-d index space of n elements
+LIFTED_DEVICE void embed_and_mask_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ picked_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double picked = picked_data[i];
+            // cf_gather_mask.py:10  total = total + np.sum(np.tanh(picked)) * (j + 1.0)
+            const double t = tanh(picked);
+            LIFTED_AT(s_acc) += t;
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
 LIFTED_KERNEL void embed_and_mask_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ picked_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double picked = picked_data[i];
-                // cf_gather_mask.py:10  total = total + np.sum(np.tanh(picked)) * (j + 1.0)
-                const double t = tanh(picked);
-                LIFTED_AT(s_acc) += t;
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    LIFTED_RUN(embed_and_mask_k0_body(n, d0, picked_data, s_acc_out));
 }
 
 // embed_and_mask_k1: 2-d index space of n elements
+LIFTED_DEVICE void embed_and_mask_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ E_data,
+    bool* __restrict__ mask_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(bool, mask);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double E = E_data[i];
+            // cf_gather_mask.py:11  big = E[E > 1.0]
+            LIFTED_AT(mask) = (E > 1.0);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            mask_out[i] = LIFTED_AT(mask);
+        }
+    }
+}
+
 LIFTED_KERNEL void embed_and_mask_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ E_data,
     bool* __restrict__ mask_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(bool, mask);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double E = E_data[i];
-                // cf_gather_mask.py:11  big = E[E > 1.0]
-                LIFTED_AT(mask) = (E > 1.0);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                mask_out[i] = LIFTED_AT(mask);
-            }
-        }
-    }
+    LIFTED_RUN(embed_and_mask_k1_body(n, d0, d1, E_data, mask_out));
 }
 
 // embed_and_mask_k2: 1-d index space of n elements
+LIFTED_DEVICE void embed_and_mask_k2_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ big_data,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double big = big_data[i];
+            // cf_gather_mask.py:12  return total + np.sum(big * big)
+            const double t_3 = (big * big);
+            LIFTED_AT(s_1_acc) += t_3;
+        }
+    }
+    lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+}
+
 LIFTED_KERNEL void embed_and_mask_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ big_data,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double big = big_data[i];
-                // cf_gather_mask.py:12  return total + np.sum(big * big)
-                const double t_3 = (big * big);
-                LIFTED_AT(s_1_acc) += t_3;
-            }
-        }
-        lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-    }
+    LIFTED_RUN(embed_and_mask_k2_body(n, d0, big_data, s_1_acc_out));
 }
 
 // embed_and_mask_grad_k0: 1-d index space of n elements
+LIFTED_DEVICE void embed_and_mask_grad_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ picked_data,
+    double* __restrict__ t_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double picked = picked_data[i];
+            // cf_gather_mask.py:10  total = total + np.sum(np.tanh(picked)) * (j + 1.0)
+            LIFTED_AT(t) = tanh(picked);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_out[i] = LIFTED_AT(t);
+        }
+    }
+}
+
 LIFTED_KERNEL void embed_and_mask_grad_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ picked_data,
     double* __restrict__ t_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(embed_and_mask_grad_k0_body(n, d0, picked_data, t_out));
+}
+
+// embed_and_mask_grad_k1: 2-d index space of n elements
+LIFTED_DEVICE void embed_and_mask_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ E_data,
+    bool* __restrict__ mask_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double picked = picked_data[i];
-                // cf_gather_mask.py:10  total = total + np.sum(np.tanh(picked)) * (j + 1.0)
-                LIFTED_AT(t) = tanh(picked);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_out[i] = LIFTED_AT(t);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(bool, mask);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double E = E_data[i];
+            // cf_gather_mask.py:11  big = E[E > 1.0]
+            LIFTED_AT(mask) = (E > 1.0);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            mask_out[i] = LIFTED_AT(mask);
         }
     }
 }
 
-// embed_and_mask_grad_k1: 2-d index space of n elements
 LIFTED_KERNEL void embed_and_mask_grad_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ E_data,
     bool* __restrict__ mask_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(embed_and_mask_grad_k1_body(n, d0, d1, E_data, mask_out));
+}
+
+// embed_and_mask_grad_k2: 1-d index space of n elements
+LIFTED_DEVICE void embed_and_mask_grad_k2_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ big_data,
+    double* __restrict__ dbig_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(bool, mask);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double E = E_data[i];
-                // cf_gather_mask.py:11  big = E[E > 1.0]
-                LIFTED_AT(mask) = (E > 1.0);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                mask_out[i] = LIFTED_AT(mask);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, dbig);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double big = big_data[i];
+            // reverse sweep
+            // cf_gather_mask.py:12  return total + np.sum(big * big)
+            LIFTED_AT(dbig) = (big + big);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dbig_out[i] = LIFTED_AT(dbig);
         }
     }
 }
 
-// embed_and_mask_grad_k2: 1-d index space of n elements
 LIFTED_KERNEL void embed_and_mask_grad_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ big_data,
     double* __restrict__ dbig_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(embed_and_mask_grad_k2_body(n, d0, big_data, dbig_out));
+}
+
+// embed_and_mask_grad_k3: 1-d index space of n elements
+LIFTED_DEVICE void embed_and_mask_grad_k3_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ t_data,
+    const double t_5,
+    double* __restrict__ dpicked_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dbig);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double big = big_data[i];
-                // reverse sweep
-                // cf_gather_mask.py:12  return total + np.sum(big * big)
-                LIFTED_AT(dbig) = (big + big);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dbig_out[i] = LIFTED_AT(dbig);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, dpicked);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double t = t_data[i];
+            // cf_gather_mask.py:10  total = total + np.sum(np.tanh(picked)) * (j + 1.0)
+            const double t_6 = (t * t);
+            const double t_7 = (1.0 - t_6);
+            LIFTED_AT(dpicked) = (t_5 * t_7);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dpicked_out[i] = LIFTED_AT(dpicked);
         }
     }
 }
 
-// embed_and_mask_grad_k3: 1-d index space of n elements
 LIFTED_KERNEL void embed_and_mask_grad_k3(const int64_t n, const int64_t d0,
     const double* __restrict__ t_data,
     const double t_5,
     double* __restrict__ dpicked_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(embed_and_mask_grad_k3_body(n, d0, t_data, t_5, dpicked_out));
+}
+
+// embed_and_mask_grad_k4: 1-d index space of n elements
+LIFTED_DEVICE void embed_and_mask_grad_k4_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ dw_1_data,
+    const double* __restrict__ m_1_data,
+    double* __restrict__ dw_1_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dpicked);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double t = t_data[i];
-                // cf_gather_mask.py:10  total = total + np.sum(np.tanh(picked)) * (j + 1.0)
-                const double t_6 = (t * t);
-                const double t_7 = (1.0 - t_6);
-                LIFTED_AT(dpicked) = (t_5 * t_7);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dpicked_out[i] = LIFTED_AT(dpicked);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, dw_1_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double dw_1 = dw_1_data[i];
+            const double m_1 = m_1_data[i];
+            // cf_gather_mask.py:9  picked = E[idx] @ w
+            LIFTED_AT(dw_1_1) = (dw_1 + m_1);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dw_1_1_out[i] = LIFTED_AT(dw_1_1);
         }
     }
 }
 
-// embed_and_mask_grad_k4: 1-d index space of n elements
 LIFTED_KERNEL void embed_and_mask_grad_k4(const int64_t n, const int64_t d0,
     const double* __restrict__ dw_1_data,
     const double* __restrict__ m_1_data,
     double* __restrict__ dw_1_1_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dw_1_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double dw_1 = dw_1_data[i];
-                const double m_1 = m_1_data[i];
-                // cf_gather_mask.py:9  picked = E[idx] @ w
-                LIFTED_AT(dw_1_1) = (dw_1 + m_1);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dw_1_1_out[i] = LIFTED_AT(dw_1_1);
-            }
-        }
-    }
+    LIFTED_RUN(embed_and_mask_grad_k4_body(n, d0, dw_1_data, m_1_data, dw_1_1_out));
 }

@@ -6,7 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_RUN(call) call
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +48,9 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
+// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
@@ -292,32 +294,127 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // piecewise_k0: 1-d index space of n elements
+LIFTED_DEVICE void piecewise_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ x_data,
+    const double* __restrict__ w_data,
+    double* __restrict__ t_1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, t_1_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double x = x_data[i];
+            const double w = w_data[i];
+            // cf_if_else.py:7  t = np.sum(x * w)
+            const double t = (x * w);
+            LIFTED_AT(t_1_acc) += t;
+        }
+    }
+    lifted_reduce_add(t_1_acc_out, LIFTED_LANE_REDUCE(add, t_1_acc));
+}
+
 LIFTED_KERNEL void piecewise_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     const double* __restrict__ w_data,
     double* __restrict__ t_1_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, t_1_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double x = x_data[i];
-                const double w = w_data[i];
-                // cf_if_else.py:7  t = np.sum(x * w)
-                const double t = (x * w);
-                LIFTED_AT(t_1_acc) += t;
-            }
-        }
-        lifted_reduce_add(t_1_acc_out, LIFTED_LANE_REDUCE(add, t_1_acc));
-    }
+    LIFTED_RUN(piecewise_k0_body(n, d0, x_data, w_data, t_1_acc_out));
 }
 
 // piecewise_k1: 1-d index space of n elements
+LIFTED_DEVICE void piecewise_k1_body(const int64_t n, const int64_t d0,
+    const bool mask,
+    const double t_1,
+    const double* __restrict__ x_data,
+    const double* __restrict__ w_data,
+    double* __restrict__ y_4_out,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        // cf_if_else.py:8  if t > 2.0:
+        double y_4 = 0;
+        LIFTED_LOCAL(double, z_4);
+        if (mask) {
+            // cf_if_else.py:9  y = t * t
+            const double y = (t_1 * t_1);
+            LIFTED_LOCAL(double, z);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double x = x_data[i];
+                // cf_if_else.py:10  z = x * 2.0
+                LIFTED_AT(z) = (x * 2.0);
+            }
+            y_4 = y;
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                LIFTED_AT(z_4) = LIFTED_AT(z);
+            }
+        } else {
+            // cf_if_else.py:11  elif t > 0.5:
+            const bool mask_1 = (t_1 > 0.5);
+            // cf_if_else.py:11  elif t > 0.5:
+            double y_3 = 0;
+            LIFTED_LOCAL(double, z_3);
+            if (mask_1) {
+                // cf_if_else.py:12  y = np.sin(t)
+                const double y_1 = sin(t_1);
+                LIFTED_LOCAL(double, z_1);
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const double x = x_data[i];
+                    const double w = w_data[i];
+                    // cf_if_else.py:13  z = x * w
+                    LIFTED_AT(z_1) = (x * w);
+                }
+                y_3 = y_1;
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    LIFTED_AT(z_3) = LIFTED_AT(z_1);
+                }
+            } else {
+                // cf_if_else.py:15  y = -t
+                const double y_2 = (-t_1);
+                LIFTED_LOCAL(double, z_2);
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const double x = x_data[i];
+                    // cf_if_else.py:16  z = np.tanh(x)
+                    LIFTED_AT(z_2) = tanh(x);
+                }
+                y_3 = y_2;
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    LIFTED_AT(z_3) = LIFTED_AT(z_2);
+                }
+            }
+            y_4 = y_3;
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                LIFTED_AT(z_4) = LIFTED_AT(z_3);
+            }
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double w = w_data[i];
+            // cf_if_else.py:17  return y + np.sum(z * w)
+            const double t_2 = (LIFTED_AT(z_4) * w);
+            LIFTED_AT(s_acc) += t_2;
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            if (i == 0) y_4_out[0] = y_4;
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
 LIFTED_KERNEL void piecewise_k1(const int64_t n, const int64_t d0,
     const bool mask,
     const double t_1,
@@ -326,118 +423,202 @@ LIFTED_KERNEL void piecewise_k1(const int64_t n, const int64_t d0,
     double* __restrict__ y_4_out,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            // cf_if_else.py:8  if t > 2.0:
-            double y_4 = 0;
-            LIFTED_LOCAL(double, z_4);
-            if (mask) {
-                // cf_if_else.py:9  y = t * t
-                const double y = (t_1 * t_1);
-                LIFTED_LOCAL(double, z);
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const double x = x_data[i];
-                    // cf_if_else.py:10  z = x * 2.0
-                    LIFTED_AT(z) = (x * 2.0);
-                }
-                y_4 = y;
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    LIFTED_AT(z_4) = LIFTED_AT(z);
-                }
-            } else {
-                // cf_if_else.py:11  elif t > 0.5:
-                const bool mask_1 = (t_1 > 0.5);
-                // cf_if_else.py:11  elif t > 0.5:
-                double y_3 = 0;
-                LIFTED_LOCAL(double, z_3);
-                if (mask_1) {
-                    // cf_if_else.py:12  y = np.sin(t)
-                    const double y_1 = sin(t_1);
-                    LIFTED_LOCAL(double, z_1);
-                    LIFTED_LANES(i) {
-                        LIFTED_LANE_INDEX(i);
-                        const double x = x_data[i];
-                        const double w = w_data[i];
-                        // cf_if_else.py:13  z = x * w
-                        LIFTED_AT(z_1) = (x * w);
-                    }
-                    y_3 = y_1;
-                    LIFTED_LANES(i) {
-                        LIFTED_LANE_INDEX(i);
-                        LIFTED_AT(z_3) = LIFTED_AT(z_1);
-                    }
-                } else {
-                    // cf_if_else.py:15  y = -t
-                    const double y_2 = (-t_1);
-                    LIFTED_LOCAL(double, z_2);
-                    LIFTED_LANES(i) {
-                        LIFTED_LANE_INDEX(i);
-                        const double x = x_data[i];
-                        // cf_if_else.py:16  z = np.tanh(x)
-                        LIFTED_AT(z_2) = tanh(x);
-                    }
-                    y_3 = y_2;
-                    LIFTED_LANES(i) {
-                        LIFTED_LANE_INDEX(i);
-                        LIFTED_AT(z_3) = LIFTED_AT(z_2);
-                    }
-                }
-                y_4 = y_3;
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    LIFTED_AT(z_4) = LIFTED_AT(z_3);
-                }
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double w = w_data[i];
-                // cf_if_else.py:17  return y + np.sum(z * w)
-                const double t_2 = (LIFTED_AT(z_4) * w);
-                LIFTED_AT(s_acc) += t_2;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                if (i == 0) y_4_out[0] = y_4;
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    LIFTED_RUN(piecewise_k1_body(n, d0, mask, t_1, x_data, w_data, y_4_out, s_acc_out));
 }
 
 // piecewise_grad_k0: 1-d index space of n elements
+LIFTED_DEVICE void piecewise_grad_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ x_data,
+    const double* __restrict__ w_data,
+    double* __restrict__ t_1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, t_1_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double x = x_data[i];
+            const double w = w_data[i];
+            // cf_if_else.py:7  t = np.sum(x * w)
+            const double t = (x * w);
+            LIFTED_AT(t_1_acc) += t;
+        }
+    }
+    lifted_reduce_add(t_1_acc_out, LIFTED_LANE_REDUCE(add, t_1_acc));
+}
+
 LIFTED_KERNEL void piecewise_grad_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     const double* __restrict__ w_data,
     double* __restrict__ t_1_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, t_1_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double x = x_data[i];
-                const double w = w_data[i];
-                // cf_if_else.py:7  t = np.sum(x * w)
-                const double t = (x * w);
-                LIFTED_AT(t_1_acc) += t;
-            }
-        }
-        lifted_reduce_add(t_1_acc_out, LIFTED_LANE_REDUCE(add, t_1_acc));
-    }
+    LIFTED_RUN(piecewise_grad_k0_body(n, d0, x_data, w_data, t_1_acc_out));
 }
 
 // piecewise_grad_k1: 1-d index space of n elements
+LIFTED_DEVICE void piecewise_grad_k1_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ x_data,
+    const double* __restrict__ w_data,
+    const bool mask,
+    const double t_1,
+    double* __restrict__ dx_5_out,
+    double* __restrict__ dw_3_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double x = x_data[i];
+            const double w = w_data[i];
+            // cf_if_else.py:7  t = np.sum(x * w)
+            LIFTED_AT(t) = (x * w);
+        }
+        // cf_if_else.py:8  if t > 2.0:
+        LIFTED_LOCAL(double, z_4);
+        bool mask_1 = 0;
+        LIFTED_LOCAL(double, z_2);
+        if (mask) {
+            LIFTED_LOCAL(double, z);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double x = x_data[i];
+                // cf_if_else.py:10  z = x * 2.0
+                LIFTED_AT(z) = (x * 2.0);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                LIFTED_AT(z_4) = LIFTED_AT(z);
+            }
+        } else {
+            // cf_if_else.py:11  elif t > 0.5:
+            mask_1 = (t_1 > 0.5);
+            // cf_if_else.py:11  elif t > 0.5:
+            LIFTED_LOCAL(double, z_3);
+            LIFTED_LOCAL(double, z_2);
+            if (mask_1) {
+                LIFTED_LOCAL(double, z_1);
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const double x = x_data[i];
+                    const double w = w_data[i];
+                    // cf_if_else.py:13  z = x * w
+                    LIFTED_AT(z_1) = (x * w);
+                }
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    LIFTED_AT(z_3) = LIFTED_AT(z_1);
+                }
+            } else {
+                LIFTED_LOCAL(double, z_2);
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const double x = x_data[i];
+                    // cf_if_else.py:16  z = np.tanh(x)
+                    LIFTED_AT(z_2) = tanh(x);
+                }
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    LIFTED_AT(z_3) = LIFTED_AT(z_2);
+                }
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                LIFTED_AT(z_4) = LIFTED_AT(z_3);
+            }
+        }
+        // reverse sweep
+        // cf_if_else.py:8  if t > 2.0:
+        LIFTED_LOCAL(double, dw_2);
+        LIFTED_LOCAL(double, dx_4);
+        double dt_4 = 0;
+        if (mask) {
+            // cf_if_else.py:9  y = t * t
+            const double dt_1 = (t_1 + t_1);
+            LIFTED_LOCAL(double, dx);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double w = w_data[i];
+                // cf_if_else.py:10  z = x * 2.0
+                LIFTED_AT(dx) = (w * 2.0);
+            }
+            dt_4 = dt_1;
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                LIFTED_AT(dw_2) = LIFTED_AT(z_4);
+                LIFTED_AT(dx_4) = LIFTED_AT(dx);
+            }
+        } else {
+            // cf_if_else.py:11  elif t > 0.5:
+            LIFTED_LOCAL(double, dw_1);
+            LIFTED_LOCAL(double, dx_3);
+            double dt_3 = 0;
+            if (mask_1) {
+                // cf_if_else.py:12  y = np.sin(t)
+                const double dt_2 = cos(t_1);
+                LIFTED_LOCAL(double, dx_1);
+                LIFTED_LOCAL(double, dw);
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const double w = w_data[i];
+                    // cf_if_else.py:13  z = x * w
+                    LIFTED_AT(dx_1) = (w * w);
+                    LIFTED_AT(dw) = (LIFTED_AT(z_4) + LIFTED_AT(t));
+                }
+                dt_3 = dt_2;
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    LIFTED_AT(dw_1) = LIFTED_AT(dw);
+                    LIFTED_AT(dx_3) = LIFTED_AT(dx_1);
+                }
+            } else {
+                LIFTED_LOCAL(double, dx_2);
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const double w = w_data[i];
+                    // cf_if_else.py:16  z = np.tanh(x)
+                    const double t_4 = (LIFTED_AT(z_2) * LIFTED_AT(z_2));
+                    const double t_5 = (1.0 - t_4);
+                    LIFTED_AT(dx_2) = (w * t_5);
+                }
+                dt_3 = (-1.0);
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    LIFTED_AT(dw_1) = LIFTED_AT(z_4);
+                    LIFTED_AT(dx_3) = LIFTED_AT(dx_2);
+                }
+            }
+            dt_4 = dt_3;
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                LIFTED_AT(dw_2) = LIFTED_AT(dw_1);
+                LIFTED_AT(dx_4) = LIFTED_AT(dx_3);
+            }
+        }
+        LIFTED_LOCAL(double, dx_5);
+        LIFTED_LOCAL(double, dw_3);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double w = w_data[i];
+            const double x = x_data[i];
+            // cf_if_else.py:7  t = np.sum(x * w)
+            const double t_6 = (dt_4 * w);
+            const double t_7 = (dt_4 * x);
+            LIFTED_AT(dx_5) = (LIFTED_AT(dx_4) + t_6);
+            LIFTED_AT(dw_3) = (LIFTED_AT(dw_2) + t_7);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dx_5_out[i] = LIFTED_AT(dx_5);
+            dw_3_out[i] = LIFTED_AT(dw_3);
+        }
+    }
+}
+
 LIFTED_KERNEL void piecewise_grad_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     const double* __restrict__ w_data,
@@ -446,158 +627,5 @@ LIFTED_KERNEL void piecewise_grad_k1(const int64_t n, const int64_t d0,
     double* __restrict__ dx_5_out,
     double* __restrict__ dw_3_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double x = x_data[i];
-                const double w = w_data[i];
-                // cf_if_else.py:7  t = np.sum(x * w)
-                LIFTED_AT(t) = (x * w);
-            }
-            // cf_if_else.py:8  if t > 2.0:
-            LIFTED_LOCAL(double, z_4);
-            bool mask_1 = 0;
-            LIFTED_LOCAL(double, z_2);
-            if (mask) {
-                LIFTED_LOCAL(double, z);
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const double x = x_data[i];
-                    // cf_if_else.py:10  z = x * 2.0
-                    LIFTED_AT(z) = (x * 2.0);
-                }
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    LIFTED_AT(z_4) = LIFTED_AT(z);
-                }
-            } else {
-                // cf_if_else.py:11  elif t > 0.5:
-                mask_1 = (t_1 > 0.5);
-                // cf_if_else.py:11  elif t > 0.5:
-                LIFTED_LOCAL(double, z_3);
-                LIFTED_LOCAL(double, z_2);
-                if (mask_1) {
-                    LIFTED_LOCAL(double, z_1);
-                    LIFTED_LANES(i) {
-                        LIFTED_LANE_INDEX(i);
-                        const double x = x_data[i];
-                        const double w = w_data[i];
-                        // cf_if_else.py:13  z = x * w
-                        LIFTED_AT(z_1) = (x * w);
-                    }
-                    LIFTED_LANES(i) {
-                        LIFTED_LANE_INDEX(i);
-                        LIFTED_AT(z_3) = LIFTED_AT(z_1);
-                    }
-                } else {
-                    LIFTED_LOCAL(double, z_2);
-                    LIFTED_LANES(i) {
-                        LIFTED_LANE_INDEX(i);
-                        const double x = x_data[i];
-                        // cf_if_else.py:16  z = np.tanh(x)
-                        LIFTED_AT(z_2) = tanh(x);
-                    }
-                    LIFTED_LANES(i) {
-                        LIFTED_LANE_INDEX(i);
-                        LIFTED_AT(z_3) = LIFTED_AT(z_2);
-                    }
-                }
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    LIFTED_AT(z_4) = LIFTED_AT(z_3);
-                }
-            }
-            // reverse sweep
-            // cf_if_else.py:8  if t > 2.0:
-            LIFTED_LOCAL(double, dw_2);
-            LIFTED_LOCAL(double, dx_4);
-            double dt_4 = 0;
-            if (mask) {
-                // cf_if_else.py:9  y = t * t
-                const double dt_1 = (t_1 + t_1);
-                LIFTED_LOCAL(double, dx);
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const double w = w_data[i];
-                    // cf_if_else.py:10  z = x * 2.0
-                    LIFTED_AT(dx) = (w * 2.0);
-                }
-                dt_4 = dt_1;
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    LIFTED_AT(dw_2) = LIFTED_AT(z_4);
-                    LIFTED_AT(dx_4) = LIFTED_AT(dx);
-                }
-            } else {
-                // cf_if_else.py:11  elif t > 0.5:
-                LIFTED_LOCAL(double, dw_1);
-                LIFTED_LOCAL(double, dx_3);
-                double dt_3 = 0;
-                if (mask_1) {
-                    // cf_if_else.py:12  y = np.sin(t)
-                    const double dt_2 = cos(t_1);
-                    LIFTED_LOCAL(double, dx_1);
-                    LIFTED_LOCAL(double, dw);
-                    LIFTED_LANES(i) {
-                        LIFTED_LANE_INDEX(i);
-                        const double w = w_data[i];
-                        // cf_if_else.py:13  z = x * w
-                        LIFTED_AT(dx_1) = (w * w);
-                        LIFTED_AT(dw) = (LIFTED_AT(z_4) + LIFTED_AT(t));
-                    }
-                    dt_3 = dt_2;
-                    LIFTED_LANES(i) {
-                        LIFTED_LANE_INDEX(i);
-                        LIFTED_AT(dw_1) = LIFTED_AT(dw);
-                        LIFTED_AT(dx_3) = LIFTED_AT(dx_1);
-                    }
-                } else {
-                    LIFTED_LOCAL(double, dx_2);
-                    LIFTED_LANES(i) {
-                        LIFTED_LANE_INDEX(i);
-                        const double w = w_data[i];
-                        // cf_if_else.py:16  z = np.tanh(x)
-                        const double t_4 = (LIFTED_AT(z_2) * LIFTED_AT(z_2));
-                        const double t_5 = (1.0 - t_4);
-                        LIFTED_AT(dx_2) = (w * t_5);
-                    }
-                    dt_3 = (-1.0);
-                    LIFTED_LANES(i) {
-                        LIFTED_LANE_INDEX(i);
-                        LIFTED_AT(dw_1) = LIFTED_AT(z_4);
-                        LIFTED_AT(dx_3) = LIFTED_AT(dx_2);
-                    }
-                }
-                dt_4 = dt_3;
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    LIFTED_AT(dw_2) = LIFTED_AT(dw_1);
-                    LIFTED_AT(dx_4) = LIFTED_AT(dx_3);
-                }
-            }
-            LIFTED_LOCAL(double, dx_5);
-            LIFTED_LOCAL(double, dw_3);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double w = w_data[i];
-                const double x = x_data[i];
-                // cf_if_else.py:7  t = np.sum(x * w)
-                const double t_6 = (dt_4 * w);
-                const double t_7 = (dt_4 * x);
-                LIFTED_AT(dx_5) = (LIFTED_AT(dx_4) + t_6);
-                LIFTED_AT(dw_3) = (LIFTED_AT(dw_2) + t_7);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dx_5_out[i] = LIFTED_AT(dx_5);
-                dw_3_out[i] = LIFTED_AT(dw_3);
-            }
-        }
-    }
+    LIFTED_RUN(piecewise_grad_k1_body(n, d0, x_data, w_data, mask, t_1, dx_5_out, dw_3_out));
 }

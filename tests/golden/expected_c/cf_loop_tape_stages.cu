@@ -6,7 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_RUN(call) call
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +48,9 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
+// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
@@ -292,6 +294,62 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // midpoint_steps_k0: 1-d index space of n elements
+LIFTED_DEVICE void midpoint_steps_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ y0_data,
+    const double* __restrict__ r_data,
+    const double t_2,
+    const double h,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        // cf_loop_tape_stages.py:8  for i in range(20):
+        LIFTED_LOCAL(double, y);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double y0 = y0_data[i];
+            LIFTED_AT(y) = y0;
+        }
+        const int64_t trips = lifted_trip_count(0, 20, 1);
+        for (int64_t k = 0; k < trips; ++k) {
+            const int64_t i_1 = 0 + k * 1;
+            LIFTED_LOCAL(double, y_1);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double r = r_data[i];
+                // cf_loop_tape_stages.py:9  k1 = r * y * (1.0 - y)
+                const double t = (r * LIFTED_AT(y));
+                const double t_1 = (1.0 - LIFTED_AT(y));
+                const double k1 = (t * t_1);
+                // cf_loop_tape_stages.py:10  y2 = y + 0.5 * h * k1
+                const double t_3 = (t_2 * k1);
+                const double y2 = (LIFTED_AT(y) + t_3);
+                // cf_loop_tape_stages.py:11  k2 = r * y2 * (1.0 - y2)
+                const double t_4 = (r * y2);
+                const double t_5 = (1.0 - y2);
+                const double k2 = (t_4 * t_5);
+                // cf_loop_tape_stages.py:12  y = y + h * k2
+                const double t_6 = (h * k2);
+                LIFTED_AT(y_1) = (LIFTED_AT(y) + t_6);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                LIFTED_AT(y) = LIFTED_AT(y_1);
+            }
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            // cf_loop_tape_stages.py:13  return np.sum(y * y)
+            const double t_7 = (LIFTED_AT(y) * LIFTED_AT(y));
+            LIFTED_AT(s_acc) += t_7;
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
 LIFTED_KERNEL void midpoint_steps_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ y0_data,
     const double* __restrict__ r_data,
@@ -299,59 +357,135 @@ LIFTED_KERNEL void midpoint_steps_k0(const int64_t n, const int64_t d0,
     const double h,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            // cf_loop_tape_stages.py:8  for i in range(20):
-            LIFTED_LOCAL(double, y);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double y0 = y0_data[i];
-                LIFTED_AT(y) = y0;
-            }
-            const int64_t trips = lifted_trip_count(0, 20, 1);
-            for (int64_t k = 0; k < trips; ++k) {
-                const int64_t i_1 = 0 + k * 1;
-                LIFTED_LOCAL(double, y_1);
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const double r = r_data[i];
-                    // cf_loop_tape_stages.py:9  k1 = r * y * (1.0 - y)
-                    const double t = (r * LIFTED_AT(y));
-                    const double t_1 = (1.0 - LIFTED_AT(y));
-                    const double k1 = (t * t_1);
-                    // cf_loop_tape_stages.py:10  y2 = y + 0.5 * h * k1
-                    const double t_3 = (t_2 * k1);
-                    const double y2 = (LIFTED_AT(y) + t_3);
-                    // cf_loop_tape_stages.py:11  k2 = r * y2 * (1.0 - y2)
-                    const double t_4 = (r * y2);
-                    const double t_5 = (1.0 - y2);
-                    const double k2 = (t_4 * t_5);
-                    // cf_loop_tape_stages.py:12  y = y + h * k2
-                    const double t_6 = (h * k2);
-                    LIFTED_AT(y_1) = (LIFTED_AT(y) + t_6);
-                }
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    LIFTED_AT(y) = LIFTED_AT(y_1);
-                }
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                // cf_loop_tape_stages.py:13  return np.sum(y * y)
-                const double t_7 = (LIFTED_AT(y) * LIFTED_AT(y));
-                LIFTED_AT(s_acc) += t_7;
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    LIFTED_RUN(midpoint_steps_k0_body(n, d0, y0_data, r_data, t_2, h, s_acc_out));
 }
 
 // midpoint_steps_grad_k0: 1-d index space of n elements
+LIFTED_DEVICE void midpoint_steps_grad_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ y0_data,
+    const double* __restrict__ r_data,
+    const double t_2,
+    const double h,
+    const int64_t n_1,
+    double* __restrict__ tape_y_data, const int64_t tape_y_cap,
+    double* __restrict__ tape_y2_data, const int64_t tape_y2_cap,
+    double* __restrict__ dy_1_out,
+    double* __restrict__ dr_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        int64_t tape_y2_top = 0;
+        int64_t tape_y_top = 0;
+        // cf_loop_tape_stages.py:8  for i in range(20):
+        LIFTED_LOCAL(double, y);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double y0 = y0_data[i];
+            LIFTED_AT(y) = y0;
+        }
+        const int64_t trips = lifted_trip_count(0, 20, 1);
+        for (int64_t k = 0; k < trips; ++k) {
+            const int64_t i_1 = 0 + k * 1;
+            LIFTED_LOCAL(double, y_1);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double r = r_data[i];
+                // cf_loop_tape_stages.py:9  k1 = r * y * (1.0 - y)
+                const double t = (r * LIFTED_AT(y));
+                const double t_1 = (1.0 - LIFTED_AT(y));
+                const double k1 = (t * t_1);
+                // cf_loop_tape_stages.py:10  y2 = y + 0.5 * h * k1
+                const double t_3 = (t_2 * k1);
+                const double y2 = (LIFTED_AT(y) + t_3);
+                // cf_loop_tape_stages.py:11  k2 = r * y2 * (1.0 - y2)
+                const double t_4 = (r * y2);
+                const double t_5 = (1.0 - y2);
+                const double k2 = (t_4 * t_5);
+                // cf_loop_tape_stages.py:12  y = y + h * k2
+                const double t_6 = (h * k2);
+                LIFTED_AT(y_1) = (LIFTED_AT(y) + t_6);
+                LIFTED_TAPE(tape_y2, tape_y2_top) = y2;
+                LIFTED_TAPE(tape_y, tape_y_top) = LIFTED_AT(y);
+            }
+            tape_y2_top += 1;
+            tape_y_top += 1;
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                LIFTED_AT(y) = LIFTED_AT(y_1);
+            }
+        }
+        LIFTED_LOCAL(double, dy);
+        LIFTED_LOCAL(double, dr);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            // reverse sweep
+            // cf_loop_tape_stages.py:13  return np.sum(y * y)
+            LIFTED_AT(dy) = (LIFTED_AT(y) + LIFTED_AT(y));
+            // cf_loop_tape_stages.py:8  for i in range(20):
+            LIFTED_AT(dr) = 0;
+        }
+        LIFTED_LOCAL(double, dy_1);
+        LIFTED_LOCAL(double, dr_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            LIFTED_AT(dy_1) = LIFTED_AT(dy);
+            LIFTED_AT(dr_1) = LIFTED_AT(dr);
+        }
+        const int64_t trips_1 = lifted_trip_count(0, 20, 1);
+        for (int64_t k_1 = trips_1 - 1; k_1 >= 0; --k_1) {
+            const int64_t i_1 = 0 + k_1 * 1;
+            LIFTED_LOCAL(double, dr_1_1);
+            LIFTED_LOCAL(double, dy_2);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double r = r_data[i];
+                const double y2 = LIFTED_TAPE(tape_y2, tape_y2_top - 1);
+                const double y_2 = LIFTED_TAPE(tape_y, tape_y_top - 1);
+                // cf_loop_tape_stages.py:9  k1 = r * y * (1.0 - y)
+                const double t_17 = (r * y_2);
+                const double t_18 = (1.0 - y_2);
+                // cf_loop_tape_stages.py:11  k2 = r * y2 * (1.0 - y2)
+                const double t_19 = (r * y2);
+                const double t_20 = (1.0 - y2);
+                // cf_loop_tape_stages.py:12  y = y + h * k2
+                const double dk2 = (LIFTED_AT(dy_1) * h);
+                // cf_loop_tape_stages.py:11  k2 = r * y2 * (1.0 - y2)
+                const double t_8 = (dk2 * t_20);
+                const double t_9 = (dk2 * t_19);
+                const double t_10 = (t_8 * y2);
+                const double t_11 = (t_8 * r);
+                const double dr_1_2 = (LIFTED_AT(dr_1) + t_10);
+                const double dy2_1 = (t_11 - t_9);
+                // cf_loop_tape_stages.py:10  y2 = y + 0.5 * h * k1
+                const double dy_2_1 = (LIFTED_AT(dy_1) + dy2_1);
+                const double dk1 = (dy2_1 * t_2);
+                // cf_loop_tape_stages.py:9  k1 = r * y * (1.0 - y)
+                const double t_12 = (dk1 * t_18);
+                const double t_13 = (dk1 * t_17);
+                const double dy_2_2 = (dy_2_1 - t_13);
+                const double t_15 = (t_12 * y_2);
+                const double t_16 = (t_12 * r);
+                LIFTED_AT(dr_1_1) = (dr_1_2 + t_15);
+                LIFTED_AT(dy_2) = (dy_2_2 + t_16);
+            }
+            tape_y2_top -= 1;
+            tape_y_top -= 1;
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                LIFTED_AT(dy_1) = LIFTED_AT(dy_2);
+                LIFTED_AT(dr_1) = LIFTED_AT(dr_1_1);
+            }
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dy_1_out[i] = LIFTED_AT(dy_1);
+            dr_1_out[i] = LIFTED_AT(dr_1);
+        }
+    }
+}
+
 LIFTED_KERNEL void midpoint_steps_grad_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ y0_data,
     const double* __restrict__ r_data,
@@ -363,119 +497,5 @@ LIFTED_KERNEL void midpoint_steps_grad_k0(const int64_t n, const int64_t d0,
     double* __restrict__ dy_1_out,
     double* __restrict__ dr_1_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            int64_t tape_y2_top = 0;
-            int64_t tape_y_top = 0;
-            // cf_loop_tape_stages.py:8  for i in range(20):
-            LIFTED_LOCAL(double, y);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double y0 = y0_data[i];
-                LIFTED_AT(y) = y0;
-            }
-            const int64_t trips = lifted_trip_count(0, 20, 1);
-            for (int64_t k = 0; k < trips; ++k) {
-                const int64_t i_1 = 0 + k * 1;
-                LIFTED_LOCAL(double, y_1);
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const double r = r_data[i];
-                    // cf_loop_tape_stages.py:9  k1 = r * y * (1.0 - y)
-                    const double t = (r * LIFTED_AT(y));
-                    const double t_1 = (1.0 - LIFTED_AT(y));
-                    const double k1 = (t * t_1);
-                    // cf_loop_tape_stages.py:10  y2 = y + 0.5 * h * k1
-                    const double t_3 = (t_2 * k1);
-                    const double y2 = (LIFTED_AT(y) + t_3);
-                    // cf_loop_tape_stages.py:11  k2 = r * y2 * (1.0 - y2)
-                    const double t_4 = (r * y2);
-                    const double t_5 = (1.0 - y2);
-                    const double k2 = (t_4 * t_5);
-                    // cf_loop_tape_stages.py:12  y = y + h * k2
-                    const double t_6 = (h * k2);
-                    LIFTED_AT(y_1) = (LIFTED_AT(y) + t_6);
-                    LIFTED_TAPE(tape_y2, tape_y2_top) = y2;
-                    LIFTED_TAPE(tape_y, tape_y_top) = LIFTED_AT(y);
-                }
-                tape_y2_top += 1;
-                tape_y_top += 1;
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    LIFTED_AT(y) = LIFTED_AT(y_1);
-                }
-            }
-            LIFTED_LOCAL(double, dy);
-            LIFTED_LOCAL(double, dr);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                // reverse sweep
-                // cf_loop_tape_stages.py:13  return np.sum(y * y)
-                LIFTED_AT(dy) = (LIFTED_AT(y) + LIFTED_AT(y));
-                // cf_loop_tape_stages.py:8  for i in range(20):
-                LIFTED_AT(dr) = 0;
-            }
-            LIFTED_LOCAL(double, dy_1);
-            LIFTED_LOCAL(double, dr_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                LIFTED_AT(dy_1) = LIFTED_AT(dy);
-                LIFTED_AT(dr_1) = LIFTED_AT(dr);
-            }
-            const int64_t trips_1 = lifted_trip_count(0, 20, 1);
-            for (int64_t k_1 = trips_1 - 1; k_1 >= 0; --k_1) {
-                const int64_t i_1 = 0 + k_1 * 1;
-                LIFTED_LOCAL(double, dr_1_1);
-                LIFTED_LOCAL(double, dy_2);
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const double r = r_data[i];
-                    const double y2 = LIFTED_TAPE(tape_y2, tape_y2_top - 1);
-                    const double y_2 = LIFTED_TAPE(tape_y, tape_y_top - 1);
-                    // cf_loop_tape_stages.py:9  k1 = r * y * (1.0 - y)
-                    const double t_17 = (r * y_2);
-                    const double t_18 = (1.0 - y_2);
-                    // cf_loop_tape_stages.py:11  k2 = r * y2 * (1.0 - y2)
-                    const double t_19 = (r * y2);
-                    const double t_20 = (1.0 - y2);
-                    // cf_loop_tape_stages.py:12  y = y + h * k2
-                    const double dk2 = (LIFTED_AT(dy_1) * h);
-                    // cf_loop_tape_stages.py:11  k2 = r * y2 * (1.0 - y2)
-                    const double t_8 = (dk2 * t_20);
-                    const double t_9 = (dk2 * t_19);
-                    const double t_10 = (t_8 * y2);
-                    const double t_11 = (t_8 * r);
-                    const double dr_1_2 = (LIFTED_AT(dr_1) + t_10);
-                    const double dy2_1 = (t_11 - t_9);
-                    // cf_loop_tape_stages.py:10  y2 = y + 0.5 * h * k1
-                    const double dy_2_1 = (LIFTED_AT(dy_1) + dy2_1);
-                    const double dk1 = (dy2_1 * t_2);
-                    // cf_loop_tape_stages.py:9  k1 = r * y * (1.0 - y)
-                    const double t_12 = (dk1 * t_18);
-                    const double t_13 = (dk1 * t_17);
-                    const double dy_2_2 = (dy_2_1 - t_13);
-                    const double t_15 = (t_12 * y_2);
-                    const double t_16 = (t_12 * r);
-                    LIFTED_AT(dr_1_1) = (dr_1_2 + t_15);
-                    LIFTED_AT(dy_2) = (dy_2_2 + t_16);
-                }
-                tape_y2_top -= 1;
-                tape_y_top -= 1;
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    LIFTED_AT(dy_1) = LIFTED_AT(dy_2);
-                    LIFTED_AT(dr_1) = LIFTED_AT(dr_1_1);
-                }
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dy_1_out[i] = LIFTED_AT(dy_1);
-                dr_1_out[i] = LIFTED_AT(dr_1);
-            }
-        }
-    }
+    LIFTED_RUN(midpoint_steps_grad_k0_body(n, d0, y0_data, r_data, t_2, h, n_1, tape_y_data, tape_y_cap, tape_y2_data, tape_y2_cap, dy_1_out, dr_1_out));
 }

@@ -6,7 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_RUN(call) call
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +48,9 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
+// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
@@ -292,6 +294,35 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // rnn_windows_k0: 1-d index space of n elements
+LIFTED_DEVICE void rnn_windows_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ U_data,
+    const double v,
+    const double t_2,
+    const double* __restrict__ m_data,
+    double* __restrict__ state_3_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, state_3);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double U = U_data[i];
+            const double m = m_data[i];
+            // cf_nested_loops.py:11  state = np.tanh(W @ state + U * xs[t] * (j + 1.0))
+            const double t_1 = (U * v);
+            const double t_3 = (t_1 * t_2);
+            const double t_4 = (m + t_3);
+            LIFTED_AT(state_3) = tanh(t_4);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            state_3_out[i] = LIFTED_AT(state_3);
+        }
+    }
+}
+
 LIFTED_KERNEL void rnn_windows_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ U_data,
     const double v,
@@ -299,56 +330,67 @@ LIFTED_KERNEL void rnn_windows_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ m_data,
     double* __restrict__ state_3_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, state_3);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double U = U_data[i];
-                const double m = m_data[i];
-                // cf_nested_loops.py:11  state = np.tanh(W @ state + U * xs[t] * (j + 1.0))
-                const double t_1 = (U * v);
-                const double t_3 = (t_1 * t_2);
-                const double t_4 = (m + t_3);
-                LIFTED_AT(state_3) = tanh(t_4);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                state_3_out[i] = LIFTED_AT(state_3);
-            }
-        }
-    }
+    LIFTED_RUN(rnn_windows_k0_body(n, d0, U_data, v, t_2, m_data, state_3_out));
 }
 
 // rnn_windows_k1: 1-d index space of n elements
+LIFTED_DEVICE void rnn_windows_k1_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ state_2_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double state_2 = state_2_data[i];
+            // cf_nested_loops.py:12  loss = loss + np.sum(state * state)
+            const double t_5 = (state_2 * state_2);
+            LIFTED_AT(s_acc) += t_5;
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
 LIFTED_KERNEL void rnn_windows_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ state_2_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double state_2 = state_2_data[i];
-                // cf_nested_loops.py:12  loss = loss + np.sum(state * state)
-                const double t_5 = (state_2 * state_2);
-                LIFTED_AT(s_acc) += t_5;
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    LIFTED_RUN(rnn_windows_k1_body(n, d0, state_2_data, s_acc_out));
 }
 
 // rnn_windows_grad_k0: 1-d index space of n elements
+LIFTED_DEVICE void rnn_windows_grad_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ U_data,
+    const double v,
+    const double t_2,
+    const double* __restrict__ m_data,
+    double* __restrict__ state_3_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, state_3);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double U = U_data[i];
+            const double m = m_data[i];
+            // cf_nested_loops.py:11  state = np.tanh(W @ state + U * xs[t] * (j + 1.0))
+            const double t_1 = (U * v);
+            const double t_3 = (t_1 * t_2);
+            const double t_4 = (m + t_3);
+            LIFTED_AT(state_3) = tanh(t_4);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            state_3_out[i] = LIFTED_AT(state_3);
+        }
+    }
+}
+
 LIFTED_KERNEL void rnn_windows_grad_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ U_data,
     const double v,
@@ -356,63 +398,90 @@ LIFTED_KERNEL void rnn_windows_grad_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ m_data,
     double* __restrict__ state_3_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(rnn_windows_grad_k0_body(n, d0, U_data, v, t_2, m_data, state_3_out));
+}
+
+// rnn_windows_grad_k1: 1-d index space of n elements
+LIFTED_DEVICE void rnn_windows_grad_k1_body(const int64_t n, const int64_t d0,
+    const double dloss,
+    const double* __restrict__ state_2_data,
+    const double* __restrict__ dstate_2_data,
+    double* __restrict__ dstate_3_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, state_3);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double U = U_data[i];
-                const double m = m_data[i];
-                // cf_nested_loops.py:11  state = np.tanh(W @ state + U * xs[t] * (j + 1.0))
-                const double t_1 = (U * v);
-                const double t_3 = (t_1 * t_2);
-                const double t_4 = (m + t_3);
-                LIFTED_AT(state_3) = tanh(t_4);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                state_3_out[i] = LIFTED_AT(state_3);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, dstate_3);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double state_2 = state_2_data[i];
+            const double dstate_2 = dstate_2_data[i];
+            // cf_nested_loops.py:12  loss = loss + np.sum(state * state)
+            const double t_6 = (dloss * state_2);
+            const double dstate_3_1 = (dstate_2 + t_6);
+            LIFTED_AT(dstate_3) = (dstate_3_1 + t_6);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dstate_3_out[i] = LIFTED_AT(dstate_3);
         }
     }
 }
 
-// rnn_windows_grad_k1: 1-d index space of n elements
 LIFTED_KERNEL void rnn_windows_grad_k1(const int64_t n, const int64_t d0,
     const double dloss,
     const double* __restrict__ state_2_data,
     const double* __restrict__ dstate_2_data,
     double* __restrict__ dstate_3_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dstate_3);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double state_2 = state_2_data[i];
-                const double dstate_2 = dstate_2_data[i];
-                // cf_nested_loops.py:12  loss = loss + np.sum(state * state)
-                const double t_6 = (dloss * state_2);
-                const double dstate_3_1 = (dstate_2 + t_6);
-                LIFTED_AT(dstate_3) = (dstate_3_1 + t_6);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dstate_3_out[i] = LIFTED_AT(dstate_3);
-            }
-        }
-    }
+    LIFTED_RUN(rnn_windows_grad_k1_body(n, d0, dloss, state_2_data, dstate_2_data, dstate_3_out));
 }
 
 // rnn_windows_grad_k2: 1-d index space of n elements
+LIFTED_DEVICE void rnn_windows_grad_k2_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ state_3_data,
+    const double* __restrict__ dstate_4_data,
+    const double t_13,
+    const double v_1,
+    const double* __restrict__ U_data,
+    const double* __restrict__ dU_2_data,
+    double* __restrict__ t_9_out,
+    double* __restrict__ s_1_acc_out,
+    double* __restrict__ dU_2_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_9);
+        LIFTED_LOCAL(double, dU_2_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double state_3 = state_3_data[i];
+            const double dstate_4 = dstate_4_data[i];
+            const double U = U_data[i];
+            const double dU_2 = dU_2_data[i];
+            // cf_nested_loops.py:11  state = np.tanh(W @ state + U * xs[t] * (j + 1.0))
+            const double t_7 = (state_3 * state_3);
+            const double t_8 = (1.0 - t_7);
+            LIFTED_AT(t_9) = (dstate_4 * t_8);
+            const double t_10 = (LIFTED_AT(t_9) * t_13);
+            const double t_11 = (t_10 * v_1);
+            const double t_12 = (t_10 * U);
+            LIFTED_AT(s_1_acc) += t_12;
+            LIFTED_AT(dU_2_1) = (dU_2 + t_11);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_9_out[i] = LIFTED_AT(t_9);
+            dU_2_1_out[i] = LIFTED_AT(dU_2_1);
+        }
+    }
+    lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+}
+
 LIFTED_KERNEL void rnn_windows_grad_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ state_3_data,
     const double* __restrict__ dstate_4_data,
@@ -424,65 +493,38 @@ LIFTED_KERNEL void rnn_windows_grad_k2(const int64_t n, const int64_t d0,
     double* __restrict__ s_1_acc_out,
     double* __restrict__ dU_2_1_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_9);
-            LIFTED_LOCAL(double, dU_2_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double state_3 = state_3_data[i];
-                const double dstate_4 = dstate_4_data[i];
-                const double U = U_data[i];
-                const double dU_2 = dU_2_data[i];
-                // cf_nested_loops.py:11  state = np.tanh(W @ state + U * xs[t] * (j + 1.0))
-                const double t_7 = (state_3 * state_3);
-                const double t_8 = (1.0 - t_7);
-                LIFTED_AT(t_9) = (dstate_4 * t_8);
-                const double t_10 = (LIFTED_AT(t_9) * t_13);
-                const double t_11 = (t_10 * v_1);
-                const double t_12 = (t_10 * U);
-                LIFTED_AT(s_1_acc) += t_12;
-                LIFTED_AT(dU_2_1) = (dU_2 + t_11);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_9_out[i] = LIFTED_AT(t_9);
-                dU_2_1_out[i] = LIFTED_AT(dU_2_1);
-            }
-        }
-        lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-    }
+    LIFTED_RUN(rnn_windows_grad_k2_body(n, d0, state_3_data, dstate_4_data, t_13, v_1, U_data, dU_2_data, t_9_out, s_1_acc_out, dU_2_1_out));
 }
 
 // rnn_windows_grad_k3: 2-d index space of n elements
+LIFTED_DEVICE void rnn_windows_grad_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ dW_2_data,
+    const double* __restrict__ m_1_data,
+    double* __restrict__ dW_2_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, dW_2_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double dW_2 = dW_2_data[i];
+            const double m_1 = m_1_data[i];
+            // cf_nested_loops.py:11  state = np.tanh(W @ state + U * xs[t] * (j + 1.0))
+            LIFTED_AT(dW_2_1) = (dW_2 + m_1);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dW_2_1_out[i] = LIFTED_AT(dW_2_1);
+        }
+    }
+}
+
 LIFTED_KERNEL void rnn_windows_grad_k3(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dW_2_data,
     const double* __restrict__ m_1_data,
     double* __restrict__ dW_2_1_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dW_2_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double dW_2 = dW_2_data[i];
-                const double m_1 = m_1_data[i];
-                // cf_nested_loops.py:11  state = np.tanh(W @ state + U * xs[t] * (j + 1.0))
-                LIFTED_AT(dW_2_1) = (dW_2 + m_1);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dW_2_1_out[i] = LIFTED_AT(dW_2_1);
-            }
-        }
-    }
+    LIFTED_RUN(rnn_windows_grad_k3_body(n, d0, d1, dW_2_data, m_1_data, dW_2_1_out));
 }

@@ -6,7 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_RUN(call) call
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +48,9 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
+// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
@@ -292,6 +294,63 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // first_crossing_k0: 1-d index space of n elements
+LIFTED_DEVICE void first_crossing_k0_body(const int64_t n, const int64_t d0,
+    const bool mask_2,
+    const double* __restrict__ x_data,
+    const double total_1,
+    const bool running,
+    const bool returned,
+    const double result,
+    const double* __restrict__ result_1_data,
+    bool* __restrict__ running_1_out,
+    bool* __restrict__ returned_1_out,
+    double* __restrict__ result_2_out,
+    double* __restrict__ result_3_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        // cf_return_tuple_in_loop.py:10  if total > level:
+        bool running_1 = 0;
+        bool returned_1 = 0;
+        double result_2 = 0;
+        LIFTED_LOCAL(double, result_3);
+        if (mask_2) {
+            LIFTED_LOCAL(double, t_1);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double x = x_data[i];
+                // cf_return_tuple_in_loop.py:11  return total, x * total
+                LIFTED_AT(t_1) = (x * total_1);
+            }
+            running_1 = false;
+            returned_1 = true;
+            result_2 = total_1;
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                LIFTED_AT(result_3) = LIFTED_AT(t_1);
+            }
+        } else {
+            running_1 = running;
+            returned_1 = returned;
+            result_2 = result;
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double result_1 = result_1_data[i];
+                LIFTED_AT(result_3) = result_1;
+            }
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            if (i == 0) running_1_out[0] = running_1;
+            if (i == 0) returned_1_out[0] = returned_1;
+            if (i == 0) result_2_out[0] = result_2;
+            result_3_out[i] = LIFTED_AT(result_3);
+        }
+    }
+}
+
 LIFTED_KERNEL void first_crossing_k0(const int64_t n, const int64_t d0,
     const bool mask_2,
     const double* __restrict__ x_data,
@@ -305,54 +364,49 @@ LIFTED_KERNEL void first_crossing_k0(const int64_t n, const int64_t d0,
     double* __restrict__ result_2_out,
     double* __restrict__ result_3_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(first_crossing_k0_body(n, d0, mask_2, x_data, total_1, running, returned, result, result_1_data, running_1_out, returned_1_out, result_2_out, result_3_out));
+}
+
+// first_crossing_k1: 1-d index space of n elements
+LIFTED_DEVICE void first_crossing_k1_body(const int64_t n, const int64_t d0,
+    const bool returned,
+    const double result,
+    const double* __restrict__ result_1_data,
+    const double total,
+    const double* __restrict__ x_data,
+    double* __restrict__ result_4_out,
+    double* __restrict__ result_5_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            // cf_return_tuple_in_loop.py:10  if total > level:
-            bool running_1 = 0;
-            bool returned_1 = 0;
-            double result_2 = 0;
-            LIFTED_LOCAL(double, result_3);
-            if (mask_2) {
-                LIFTED_LOCAL(double, t_1);
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const double x = x_data[i];
-                    // cf_return_tuple_in_loop.py:11  return total, x * total
-                    LIFTED_AT(t_1) = (x * total_1);
-                }
-                running_1 = false;
-                returned_1 = true;
-                result_2 = total_1;
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    LIFTED_AT(result_3) = LIFTED_AT(t_1);
-                }
-            } else {
-                running_1 = running;
-                returned_1 = returned;
-                result_2 = result;
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const double result_1 = result_1_data[i];
-                    LIFTED_AT(result_3) = result_1;
-                }
-            }
+        LIFTED_CHUNK(i, n);
+        // cf_return_tuple_in_loop.py:8  for i in range(len(x)):
+        double result_4 = 0;
+        LIFTED_LOCAL(double, result_5);
+        if (returned) {
+            result_4 = result;
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                if (i == 0) running_1_out[0] = running_1;
-                if (i == 0) returned_1_out[0] = returned_1;
-                if (i == 0) result_2_out[0] = result_2;
-                result_3_out[i] = LIFTED_AT(result_3);
+                const double result_1 = result_1_data[i];
+                LIFTED_AT(result_5) = result_1;
             }
+        } else {
+            result_4 = total;
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double x = x_data[i];
+                LIFTED_AT(result_5) = x;
+            }
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            if (i == 0) result_4_out[0] = result_4;
+            result_5_out[i] = LIFTED_AT(result_5);
         }
     }
 }
 
-// first_crossing_k1: 1-d index space of n elements
 LIFTED_KERNEL void first_crossing_k1(const int64_t n, const int64_t d0,
     const bool returned,
     const double result,
@@ -362,40 +416,67 @@ LIFTED_KERNEL void first_crossing_k1(const int64_t n, const int64_t d0,
     double* __restrict__ result_4_out,
     double* __restrict__ result_5_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(first_crossing_k1_body(n, d0, returned, result, result_1_data, total, x_data, result_4_out, result_5_out));
+}
+
+// first_crossing_vjp_k0: 1-d index space of n elements
+LIFTED_DEVICE void first_crossing_vjp_k0_body(const int64_t n, const int64_t d0,
+    const bool mask_2,
+    const double* __restrict__ x_data,
+    const double total_1,
+    const bool running,
+    const bool returned,
+    const double result,
+    const double* __restrict__ result_1_data,
+    bool* __restrict__ running_1_out,
+    bool* __restrict__ returned_1_out,
+    double* __restrict__ result_2_out,
+    double* __restrict__ result_3_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            // cf_return_tuple_in_loop.py:8  for i in range(len(x)):
-            double result_4 = 0;
-            LIFTED_LOCAL(double, result_5);
-            if (returned) {
-                result_4 = result;
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const double result_1 = result_1_data[i];
-                    LIFTED_AT(result_5) = result_1;
-                }
-            } else {
-                result_4 = total;
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const double x = x_data[i];
-                    LIFTED_AT(result_5) = x;
-                }
-            }
+        LIFTED_CHUNK(i, n);
+        // cf_return_tuple_in_loop.py:10  if total > level:
+        bool running_1 = 0;
+        bool returned_1 = 0;
+        double result_2 = 0;
+        LIFTED_LOCAL(double, result_3);
+        if (mask_2) {
+            LIFTED_LOCAL(double, t_1);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                if (i == 0) result_4_out[0] = result_4;
-                result_5_out[i] = LIFTED_AT(result_5);
+                const double x = x_data[i];
+                // cf_return_tuple_in_loop.py:11  return total, x * total
+                LIFTED_AT(t_1) = (x * total_1);
             }
+            running_1 = false;
+            returned_1 = true;
+            result_2 = total_1;
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                LIFTED_AT(result_3) = LIFTED_AT(t_1);
+            }
+        } else {
+            running_1 = running;
+            returned_1 = returned;
+            result_2 = result;
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double result_1 = result_1_data[i];
+                LIFTED_AT(result_3) = result_1;
+            }
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            if (i == 0) running_1_out[0] = running_1;
+            if (i == 0) returned_1_out[0] = returned_1;
+            if (i == 0) result_2_out[0] = result_2;
+            result_3_out[i] = LIFTED_AT(result_3);
         }
     }
 }
 
-// first_crossing_vjp_k0: 1-d index space of n elements
 LIFTED_KERNEL void first_crossing_vjp_k0(const int64_t n, const int64_t d0,
     const bool mask_2,
     const double* __restrict__ x_data,
@@ -409,54 +490,97 @@ LIFTED_KERNEL void first_crossing_vjp_k0(const int64_t n, const int64_t d0,
     double* __restrict__ result_2_out,
     double* __restrict__ result_3_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(first_crossing_vjp_k0_body(n, d0, mask_2, x_data, total_1, running, returned, result, result_1_data, running_1_out, returned_1_out, result_2_out, result_3_out));
+}
+
+// first_crossing_vjp_k1: 1-d index space of n elements
+LIFTED_DEVICE void first_crossing_vjp_k1_body(const int64_t n, const int64_t d0,
+    const bool returned,
+    const double result,
+    const double* __restrict__ result_1_data,
+    const double total,
+    const double* __restrict__ x_data,
+    const int64_t n_1,
+    const double ct_0,
+    const double* __restrict__ ct_1_data,
+    double* __restrict__ result_4_out,
+    double* __restrict__ result_5_out,
+    double* __restrict__ dresult_out,
+    double* __restrict__ dresult_2_out,
+    double* __restrict__ dtotal_out,
+    double* __restrict__ dx_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            // cf_return_tuple_in_loop.py:10  if total > level:
-            bool running_1 = 0;
-            bool returned_1 = 0;
-            double result_2 = 0;
-            LIFTED_LOCAL(double, result_3);
-            if (mask_2) {
-                LIFTED_LOCAL(double, t_1);
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const double x = x_data[i];
-                    // cf_return_tuple_in_loop.py:11  return total, x * total
-                    LIFTED_AT(t_1) = (x * total_1);
-                }
-                running_1 = false;
-                returned_1 = true;
-                result_2 = total_1;
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    LIFTED_AT(result_3) = LIFTED_AT(t_1);
-                }
-            } else {
-                running_1 = running;
-                returned_1 = returned;
-                result_2 = result;
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const double result_1 = result_1_data[i];
-                    LIFTED_AT(result_3) = result_1;
-                }
-            }
+        LIFTED_CHUNK(i, n);
+        // cf_return_tuple_in_loop.py:8  for i in range(len(x)):
+        double result_4 = 0;
+        LIFTED_LOCAL(double, result_5);
+        if (returned) {
+            result_4 = result;
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                if (i == 0) running_1_out[0] = running_1;
-                if (i == 0) returned_1_out[0] = returned_1;
-                if (i == 0) result_2_out[0] = result_2;
-                result_3_out[i] = LIFTED_AT(result_3);
+                const double result_1 = result_1_data[i];
+                LIFTED_AT(result_5) = result_1;
             }
+        } else {
+            result_4 = total;
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double x = x_data[i];
+                LIFTED_AT(result_5) = x;
+            }
+        }
+        // reverse sweep
+        // cf_return_tuple_in_loop.py:8  for i in range(len(x)):
+        double dresult = 0;
+        LIFTED_LOCAL(double, dresult_2);
+        double dtotal = 0;
+        LIFTED_LOCAL(double, dx_1);
+        if (returned) {
+            LIFTED_LOCAL(double, dx);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                // cf_return_tuple_in_loop.py:8  for i in range(len(x)):
+                LIFTED_AT(dx) = 0;
+            }
+            dresult = ct_0;
+            dtotal = 0.0;
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double ct_1 = ct_1_data[i];
+                LIFTED_AT(dresult_2) = ct_1;
+                LIFTED_AT(dx_1) = LIFTED_AT(dx);
+            }
+        } else {
+            LIFTED_LOCAL(double, dresult_1);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                // cf_return_tuple_in_loop.py:8  for i in range(len(x)):
+                LIFTED_AT(dresult_1) = 0;
+            }
+            dresult = 0.0;
+            dtotal = ct_0;
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double ct_1 = ct_1_data[i];
+                LIFTED_AT(dresult_2) = LIFTED_AT(dresult_1);
+                LIFTED_AT(dx_1) = ct_1;
+            }
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            if (i == 0) result_4_out[0] = result_4;
+            result_5_out[i] = LIFTED_AT(result_5);
+            if (i == 0) dresult_out[0] = dresult;
+            dresult_2_out[i] = LIFTED_AT(dresult_2);
+            if (i == 0) dtotal_out[0] = dtotal;
+            dx_1_out[i] = LIFTED_AT(dx_1);
         }
     }
 }
 
-// first_crossing_vjp_k1: 1-d index space of n elements
 LIFTED_KERNEL void first_crossing_vjp_k1(const int64_t n, const int64_t d0,
     const bool returned,
     const double result,
@@ -473,81 +597,43 @@ LIFTED_KERNEL void first_crossing_vjp_k1(const int64_t n, const int64_t d0,
     double* __restrict__ dtotal_out,
     double* __restrict__ dx_1_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            // cf_return_tuple_in_loop.py:8  for i in range(len(x)):
-            double result_4 = 0;
-            LIFTED_LOCAL(double, result_5);
-            if (returned) {
-                result_4 = result;
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const double result_1 = result_1_data[i];
-                    LIFTED_AT(result_5) = result_1;
-                }
-            } else {
-                result_4 = total;
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const double x = x_data[i];
-                    LIFTED_AT(result_5) = x;
-                }
-            }
-            // reverse sweep
-            // cf_return_tuple_in_loop.py:8  for i in range(len(x)):
-            double dresult = 0;
-            LIFTED_LOCAL(double, dresult_2);
-            double dtotal = 0;
-            LIFTED_LOCAL(double, dx_1);
-            if (returned) {
-                LIFTED_LOCAL(double, dx);
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    // cf_return_tuple_in_loop.py:8  for i in range(len(x)):
-                    LIFTED_AT(dx) = 0;
-                }
-                dresult = ct_0;
-                dtotal = 0.0;
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const double ct_1 = ct_1_data[i];
-                    LIFTED_AT(dresult_2) = ct_1;
-                    LIFTED_AT(dx_1) = LIFTED_AT(dx);
-                }
-            } else {
-                LIFTED_LOCAL(double, dresult_1);
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    // cf_return_tuple_in_loop.py:8  for i in range(len(x)):
-                    LIFTED_AT(dresult_1) = 0;
-                }
-                dresult = 0.0;
-                dtotal = ct_0;
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const double ct_1 = ct_1_data[i];
-                    LIFTED_AT(dresult_2) = LIFTED_AT(dresult_1);
-                    LIFTED_AT(dx_1) = ct_1;
-                }
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                if (i == 0) result_4_out[0] = result_4;
-                result_5_out[i] = LIFTED_AT(result_5);
-                if (i == 0) dresult_out[0] = dresult;
-                dresult_2_out[i] = LIFTED_AT(dresult_2);
-                if (i == 0) dtotal_out[0] = dtotal;
-                dx_1_out[i] = LIFTED_AT(dx_1);
-            }
-        }
-    }
+    LIFTED_RUN(first_crossing_vjp_k1_body(n, d0, returned, result, result_1_data, total, x_data, n_1, ct_0, ct_1_data, result_4_out, result_5_out, dresult_out, dresult_2_out, dtotal_out, dx_1_out));
 }
 
 // first_crossing_vjp_k2: 1-d index space of n elements
+LIFTED_DEVICE void first_crossing_vjp_k2_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ dresult_4_data,
+    const double total_1,
+    const double* __restrict__ x_data,
+    const double* __restrict__ dx_2_data,
+    double* __restrict__ s_acc_out,
+    double* __restrict__ dx_2_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, dx_2_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double dresult_4 = dresult_4_data[i];
+            const double x = x_data[i];
+            const double dx_2 = dx_2_data[i];
+            // cf_return_tuple_in_loop.py:11  return total, x * total
+            const double t_3 = (dresult_4 * total_1);
+            const double t_4 = (dresult_4 * x);
+            LIFTED_AT(s_acc) += t_4;
+            LIFTED_AT(dx_2_1) = (dx_2 + t_3);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dx_2_1_out[i] = LIFTED_AT(dx_2_1);
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
 LIFTED_KERNEL void first_crossing_vjp_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ dresult_4_data,
     const double total_1,
@@ -556,30 +642,5 @@ LIFTED_KERNEL void first_crossing_vjp_k2(const int64_t n, const int64_t d0,
     double* __restrict__ s_acc_out,
     double* __restrict__ dx_2_1_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dx_2_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double dresult_4 = dresult_4_data[i];
-                const double x = x_data[i];
-                const double dx_2 = dx_2_data[i];
-                // cf_return_tuple_in_loop.py:11  return total, x * total
-                const double t_3 = (dresult_4 * total_1);
-                const double t_4 = (dresult_4 * x);
-                LIFTED_AT(s_acc) += t_4;
-                LIFTED_AT(dx_2_1) = (dx_2 + t_3);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dx_2_1_out[i] = LIFTED_AT(dx_2_1);
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    LIFTED_RUN(first_crossing_vjp_k2_body(n, d0, dresult_4_data, total_1, x_data, dx_2_data, s_acc_out, dx_2_1_out));
 }

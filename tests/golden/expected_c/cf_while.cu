@@ -6,7 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_RUN(call) call
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +48,9 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
+// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
@@ -292,133 +294,156 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // halve_until_small_k0: 1-d index space of n elements
+LIFTED_DEVICE void halve_until_small_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ y_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double y = y_data[i];
+            // cf_while.py:7  v = x * np.sum(y)
+            LIFTED_AT(s_acc) += y;
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
 LIFTED_KERNEL void halve_until_small_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double y = y_data[i];
-                // cf_while.py:7  v = x * np.sum(y)
-                LIFTED_AT(s_acc) += y;
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    LIFTED_RUN(halve_until_small_k0_body(n, d0, y_data, s_acc_out));
 }
 
 // halve_until_small_k1: 1-d index space of n elements
+LIFTED_DEVICE void halve_until_small_k1_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ y_data,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double y = y_data[i];
+            // cf_while.py:12  return v * np.sum(y * y)
+            const double t_2 = (y * y);
+            LIFTED_AT(s_1_acc) += t_2;
+        }
+    }
+    lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+}
+
 LIFTED_KERNEL void halve_until_small_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double y = y_data[i];
-                // cf_while.py:12  return v * np.sum(y * y)
-                const double t_2 = (y * y);
-                LIFTED_AT(s_1_acc) += t_2;
-            }
-        }
-        lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-    }
+    LIFTED_RUN(halve_until_small_k1_body(n, d0, y_data, s_1_acc_out));
 }
 
 // halve_until_small_grad_k0: 1-d index space of n elements
+LIFTED_DEVICE void halve_until_small_grad_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ y_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double y = y_data[i];
+            // cf_while.py:7  v = x * np.sum(y)
+            LIFTED_AT(s_acc) += y;
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
 LIFTED_KERNEL void halve_until_small_grad_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double y = y_data[i];
-                // cf_while.py:7  v = x * np.sum(y)
-                LIFTED_AT(s_acc) += y;
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    LIFTED_RUN(halve_until_small_grad_k0_body(n, d0, y_data, s_acc_out));
 }
 
 // halve_until_small_grad_k1: 1-d index space of n elements
+LIFTED_DEVICE void halve_until_small_grad_k1_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ y_data,
+    const double v_1,
+    double* __restrict__ s_1_acc_out,
+    double* __restrict__ dy_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, dy_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double y = y_data[i];
+            // cf_while.py:12  return v * np.sum(y * y)
+            const double t_2 = (y * y);
+            LIFTED_AT(s_1_acc) += t_2;
+            // reverse sweep
+            // cf_while.py:12  return v * np.sum(y * y)
+            const double dy = (v_1 * y);
+            LIFTED_AT(dy_1) = (dy + dy);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dy_1_out[i] = LIFTED_AT(dy_1);
+        }
+    }
+    lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+}
+
 LIFTED_KERNEL void halve_until_small_grad_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     const double v_1,
     double* __restrict__ s_1_acc_out,
     double* __restrict__ dy_1_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dy_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double y = y_data[i];
-                // cf_while.py:12  return v * np.sum(y * y)
-                const double t_2 = (y * y);
-                LIFTED_AT(s_1_acc) += t_2;
-                // reverse sweep
-                // cf_while.py:12  return v * np.sum(y * y)
-                const double dy = (v_1 * y);
-                LIFTED_AT(dy_1) = (dy + dy);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dy_1_out[i] = LIFTED_AT(dy_1);
-            }
-        }
-        lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-    }
+    LIFTED_RUN(halve_until_small_grad_k1_body(n, d0, y_data, v_1, s_1_acc_out, dy_1_out));
 }
 
 // halve_until_small_grad_k2: 1-d index space of n elements
+LIFTED_DEVICE void halve_until_small_grad_k2_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ dy_2_data,
+    const double t_6,
+    double* __restrict__ dy_2_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, dy_2_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double dy_2 = dy_2_data[i];
+            // cf_while.py:7  v = x * np.sum(y)
+            LIFTED_AT(dy_2_1) = (dy_2 + t_6);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dy_2_1_out[i] = LIFTED_AT(dy_2_1);
+        }
+    }
+}
+
 LIFTED_KERNEL void halve_until_small_grad_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ dy_2_data,
     const double t_6,
     double* __restrict__ dy_2_1_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dy_2_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double dy_2 = dy_2_data[i];
-                // cf_while.py:7  v = x * np.sum(y)
-                LIFTED_AT(dy_2_1) = (dy_2 + t_6);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dy_2_1_out[i] = LIFTED_AT(dy_2_1);
-            }
-        }
-    }
+    LIFTED_RUN(halve_until_small_grad_k2_body(n, d0, dy_2_data, t_6, dy_2_1_out));
 }

@@ -6,7 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_RUN(call) call
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +48,9 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
+// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
@@ -292,6 +294,39 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // f_k0: 2-d index space of n elements
+LIFTED_DEVICE void f_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ m_data,
+    const double s,
+    const double* __restrict__ m_1_data,
+    double* __restrict__ s_1_acc_out,
+    double* __restrict__ s_2_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+    LIFTED_LOCAL_FILL(double, s_2_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double m = m_data[i];
+            const double m_1 = m_1_data[i];
+            // closures_lambdas_partial.py:7  return act(x @ W)
+            const double t = tanh(m);
+            // closures_lambdas_partial.py:13  return v * s
+            const double t_1 = (t * s);
+            // closures_lambdas_partial.py:15  return np.sum(scaled(layer(x, W))) + np.sum(relu(x, W))
+            LIFTED_AT(s_1_acc) += t_1;
+            // closures_lambdas_partial.py:7  return act(x @ W)
+            const double t_2 = lifted_maximum(m_1, 0.0);
+            // closures_lambdas_partial.py:15  return np.sum(scaled(layer(x, W))) + np.sum(relu(x, W))
+            LIFTED_AT(s_2_acc) += t_2;
+        }
+    }
+    lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+    lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
+}
+
 LIFTED_KERNEL void f_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
     const double s,
@@ -299,126 +334,116 @@ LIFTED_KERNEL void f_k0(const int64_t n, const int64_t d0, const int64_t d1,
     double* __restrict__ s_1_acc_out,
     double* __restrict__ s_2_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
-        LIFTED_LOCAL_FILL(double, s_2_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m = m_data[i];
-                const double m_1 = m_1_data[i];
-                // closures_lambdas_partial.py:7  return act(x @ W)
-                const double t = tanh(m);
-                // closures_lambdas_partial.py:13  return v * s
-                const double t_1 = (t * s);
-                // closures_lambdas_partial.py:15  return np.sum(scaled(layer(x, W))) + np.sum(relu(x, W))
-                LIFTED_AT(s_1_acc) += t_1;
-                // closures_lambdas_partial.py:7  return act(x @ W)
-                const double t_2 = lifted_maximum(m_1, 0.0);
-                // closures_lambdas_partial.py:15  return np.sum(scaled(layer(x, W))) + np.sum(relu(x, W))
-                LIFTED_AT(s_2_acc) += t_2;
-            }
-        }
-        lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-        lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
-    }
+    LIFTED_RUN(f_k0_body(n, d0, d1, m_data, s, m_1_data, s_1_acc_out, s_2_acc_out));
 }
 
 // f_grad_k0: 2-d index space of n elements
+LIFTED_DEVICE void f_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ m_data,
+    const double* __restrict__ m_1_data,
+    double* __restrict__ t_4_out,
+    double* __restrict__ ds_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, ds_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_4);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double m = m_data[i];
+            const double m_1 = m_1_data[i];
+            // closures_lambdas_partial.py:7  return act(x @ W)
+            const double t = tanh(m);
+            // reverse sweep
+            // closures_lambdas_partial.py:7  return act(x @ W)
+            const bool mask = (m_1 >= 0.0);
+            LIFTED_AT(t_4) = (1.0 * (double)(int32_t)(mask));
+            // closures_lambdas_partial.py:13  return v * s
+            LIFTED_AT(ds_acc) += t;
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_4_out[i] = LIFTED_AT(t_4);
+        }
+    }
+    lifted_reduce_add(ds_acc_out, LIFTED_LANE_REDUCE(add, ds_acc));
+}
+
 LIFTED_KERNEL void f_grad_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
     const double* __restrict__ m_1_data,
     double* __restrict__ t_4_out,
     double* __restrict__ ds_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, ds_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_4);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m = m_data[i];
-                const double m_1 = m_1_data[i];
-                // closures_lambdas_partial.py:7  return act(x @ W)
-                const double t = tanh(m);
-                // reverse sweep
-                // closures_lambdas_partial.py:7  return act(x @ W)
-                const bool mask = (m_1 >= 0.0);
-                LIFTED_AT(t_4) = (1.0 * (double)(int32_t)(mask));
-                // closures_lambdas_partial.py:13  return v * s
-                LIFTED_AT(ds_acc) += t;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_4_out[i] = LIFTED_AT(t_4);
-            }
-        }
-        lifted_reduce_add(ds_acc_out, LIFTED_LANE_REDUCE(add, ds_acc));
-    }
+    LIFTED_RUN(f_grad_k0_body(n, d0, d1, m_data, m_1_data, t_4_out, ds_acc_out));
 }
 
 // f_grad_k1: 2-d index space of n elements
+LIFTED_DEVICE void f_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ m_data,
+    const double s,
+    double* __restrict__ t_8_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_8);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double m = m_data[i];
+            // closures_lambdas_partial.py:7  return act(x @ W)
+            const double t = tanh(m);
+            const double t_6 = (t * t);
+            const double t_7 = (1.0 - t_6);
+            LIFTED_AT(t_8) = (s * t_7);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_8_out[i] = LIFTED_AT(t_8);
+        }
+    }
+}
+
 LIFTED_KERNEL void f_grad_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
     const double s,
     double* __restrict__ t_8_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(f_grad_k1_body(n, d0, d1, m_data, s, t_8_out));
+}
+
+// f_grad_k2: 2-d index space of n elements
+LIFTED_DEVICE void f_grad_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ dW_data,
+    const double* __restrict__ m_2_data,
+    double* __restrict__ dW_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_8);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m = m_data[i];
-                // closures_lambdas_partial.py:7  return act(x @ W)
-                const double t = tanh(m);
-                const double t_6 = (t * t);
-                const double t_7 = (1.0 - t_6);
-                LIFTED_AT(t_8) = (s * t_7);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_8_out[i] = LIFTED_AT(t_8);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, dW_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double dW = dW_data[i];
+            const double m_2 = m_2_data[i];
+            // closures_lambdas_partial.py:7  return act(x @ W)
+            LIFTED_AT(dW_1) = (dW + m_2);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dW_1_out[i] = LIFTED_AT(dW_1);
         }
     }
 }
 
-// f_grad_k2: 2-d index space of n elements
 LIFTED_KERNEL void f_grad_k2(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dW_data,
     const double* __restrict__ m_2_data,
     double* __restrict__ dW_1_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dW_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double dW = dW_data[i];
-                const double m_2 = m_2_data[i];
-                // closures_lambdas_partial.py:7  return act(x @ W)
-                LIFTED_AT(dW_1) = (dW + m_2);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dW_1_out[i] = LIFTED_AT(dW_1);
-            }
-        }
-    }
+    LIFTED_RUN(f_grad_k2_body(n, d0, d1, dW_data, m_2_data, dW_1_out));
 }

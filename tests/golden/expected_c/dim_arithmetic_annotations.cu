@@ -6,7 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_RUN(call) call
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +48,9 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
+// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
@@ -292,321 +294,367 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // gated_k0: 2-d index space of n elements
+LIFTED_DEVICE void gated_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const int64_t size,
+    const int64_t size_2,
+    const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
+    double* __restrict__ c_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        #ifdef __CUDACC__
+        const bool lifted_inside = false;
+        #else
+        int64_t lifted_rest = i_base;
+        const int64_t lifted_c1 = lifted_unravel_step(lifted_rest, d1);
+        const int64_t lifted_c0 = lifted_rest;
+        const bool lifted_inside = lifted_c1 + LIFTED_LANE_COUNT <= d1 && lifted_c1 + LIFTED_LANE_COUNT <= d1 - 1;
+        #endif
+        LIFTED_LOCAL(double, c);
+        if (lifted_inside) {
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                int64_t rest = i;
+                const int64_t i1 = lifted_unravel_step(rest, d1);
+                const int64_t i0 = rest;
+                // dim_arithmetic_annotations.py:7  z = np.concatenate([x, np.ones((x.shape[0], 1))], axis=1) @ W
+                const double c_1 = 1.0;
+                const double x_1 = ((true) ? x_data[i0 * x_s0 + i1 * x_s1] : (double)0);
+                LIFTED_AT(c) = ((true) ? (double)(x_1) : c_1);
+            }
+        } else {
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                int64_t rest = i;
+                const int64_t i1 = lifted_unravel_step(rest, d1);
+                const int64_t i0 = rest;
+                // dim_arithmetic_annotations.py:7  z = np.concatenate([x, np.ones((x.shape[0], 1))], axis=1) @ W
+                const double c_1 = 1.0;
+                const double x_1 = ((LIFTED_WINDOW(i1 < d1 - 1)) ? x_data[i0 * x_s0 + i1 * x_s1] : (double)0);
+                LIFTED_AT(c) = ((LIFTED_WINDOW(i1 < d1 - 1)) ? (double)(x_1) : c_1);
+            }
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            c_out[i] = LIFTED_AT(c);
+        }
+    }
+}
+
 LIFTED_KERNEL void gated_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const int64_t size,
     const int64_t size_2,
     const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
     double* __restrict__ c_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            #ifdef __CUDACC__
-            const bool lifted_inside = false;
-            #else
-            int64_t lifted_rest = i_base;
-            const int64_t lifted_c1 = lifted_unravel_step(lifted_rest, d1);
-            const int64_t lifted_c0 = lifted_rest;
-            const bool lifted_inside = lifted_c1 + LIFTED_LANE_COUNT <= d1 && lifted_c1 + LIFTED_LANE_COUNT <= d1 - 1;
-            #endif
-            LIFTED_LOCAL(double, c);
-            if (lifted_inside) {
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    int64_t rest = i;
-                    const int64_t i1 = lifted_unravel_step(rest, d1);
-                    const int64_t i0 = rest;
-                    // dim_arithmetic_annotations.py:7  z = np.concatenate([x, np.ones((x.shape[0], 1))], axis=1) @ W
-                    const double c_1 = 1.0;
-                    const double x_1 = ((true) ? x_data[i0 * x_s0 + i1 * x_s1] : (double)0);
-                    LIFTED_AT(c) = ((true) ? (double)(x_1) : c_1);
-                }
-            } else {
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    int64_t rest = i;
-                    const int64_t i1 = lifted_unravel_step(rest, d1);
-                    const int64_t i0 = rest;
-                    // dim_arithmetic_annotations.py:7  z = np.concatenate([x, np.ones((x.shape[0], 1))], axis=1) @ W
-                    const double c_1 = 1.0;
-                    const double x_1 = ((LIFTED_WINDOW(i1 < d1 - 1)) ? x_data[i0 * x_s0 + i1 * x_s1] : (double)0);
-                    LIFTED_AT(c) = ((LIFTED_WINDOW(i1 < d1 - 1)) ? (double)(x_1) : c_1);
-                }
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                c_out[i] = LIFTED_AT(c);
-            }
-        }
-    }
+    LIFTED_RUN(gated_k0_body(n, d0, d1, size, size_2, x_data, x_s0, x_s1, c_out));
 }
 
 // gated_k1: 2-d index space of n elements
+LIFTED_DEVICE void gated_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ value_data, const int64_t value_s0, const int64_t value_s1,
+    const double* __restrict__ gate_data, const int64_t gate_s0, const int64_t gate_s1,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double value = value_data[i0 * value_s0 + i1 * value_s1];
+            const double gate = gate_data[i0 * gate_s0 + i1 * gate_s1];
+            // dim_arithmetic_annotations.py:9  return np.sum(np.tanh(value) / (1.0 + np.exp(-gate)))
+            const double t = tanh(value);
+            const double t_1 = (-gate);
+            const double e = exp(t_1);
+            const double t_2 = (1.0 + e);
+            const double t_3 = (t / t_2);
+            LIFTED_AT(s_acc) += t_3;
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
 LIFTED_KERNEL void gated_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ value_data, const int64_t value_s0, const int64_t value_s1,
     const double* __restrict__ gate_data, const int64_t gate_s0, const int64_t gate_s1,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double value = value_data[i0 * value_s0 + i1 * value_s1];
-                const double gate = gate_data[i0 * gate_s0 + i1 * gate_s1];
-                // dim_arithmetic_annotations.py:9  return np.sum(np.tanh(value) / (1.0 + np.exp(-gate)))
-                const double t = tanh(value);
-                const double t_1 = (-gate);
-                const double e = exp(t_1);
-                const double t_2 = (1.0 + e);
-                const double t_3 = (t / t_2);
-                LIFTED_AT(s_acc) += t_3;
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    LIFTED_RUN(gated_k1_body(n, d0, d1, value_data, value_s0, value_s1, gate_data, gate_s0, gate_s1, s_acc_out));
 }
 
 // blocks_k0: 1-d index space of n elements
+LIFTED_DEVICE void blocks_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ v_data,
+    const double* __restrict__ r_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double v = v_data[i];
+            const double r = r_data[i];
+            // dim_arithmetic_annotations.py:14  return np.sum(v * M.ravel()) + np.sum(v.reshape(M.shape[0], -1) ** 2)
+            const double t = (v * r);
+            LIFTED_AT(s_acc) += t;
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
 LIFTED_KERNEL void blocks_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
     const double* __restrict__ r_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double v = v_data[i];
-                const double r = r_data[i];
-                // dim_arithmetic_annotations.py:14  return np.sum(v * M.ravel()) + np.sum(v.reshape(M.shape[0], -1) ** 2)
-                const double t = (v * r);
-                LIFTED_AT(s_acc) += t;
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    LIFTED_RUN(blocks_k0_body(n, d0, v_data, r_data, s_acc_out));
 }
 
 // blocks_k1: 2-d index space of n elements
+LIFTED_DEVICE void blocks_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ r_1_data,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double r_1 = r_1_data[i];
+            // dim_arithmetic_annotations.py:14  return np.sum(v * M.ravel()) + np.sum(v.reshape(M.shape[0], -1) ** 2)
+            const double t_1 = lifted_power(r_1, (double)(2));
+            LIFTED_AT(s_1_acc) += t_1;
+        }
+    }
+    lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+}
+
 LIFTED_KERNEL void blocks_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_1_data,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double r_1 = r_1_data[i];
-                // dim_arithmetic_annotations.py:14  return np.sum(v * M.ravel()) + np.sum(v.reshape(M.shape[0], -1) ** 2)
-                const double t_1 = lifted_power(r_1, (double)(2));
-                LIFTED_AT(s_1_acc) += t_1;
-            }
-        }
-        lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-    }
+    LIFTED_RUN(blocks_k1_body(n, d0, d1, r_1_data, s_1_acc_out));
 }
 
 // gated_grad_k0: 2-d index space of n elements
+LIFTED_DEVICE void gated_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const int64_t size,
+    const int64_t size_2,
+    const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
+    double* __restrict__ c_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        #ifdef __CUDACC__
+        const bool lifted_inside = false;
+        #else
+        int64_t lifted_rest = i_base;
+        const int64_t lifted_c1 = lifted_unravel_step(lifted_rest, d1);
+        const int64_t lifted_c0 = lifted_rest;
+        const bool lifted_inside = lifted_c1 + LIFTED_LANE_COUNT <= d1 && lifted_c1 + LIFTED_LANE_COUNT <= d1 - 1;
+        #endif
+        LIFTED_LOCAL(double, c);
+        if (lifted_inside) {
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                int64_t rest = i;
+                const int64_t i1 = lifted_unravel_step(rest, d1);
+                const int64_t i0 = rest;
+                // dim_arithmetic_annotations.py:7  z = np.concatenate([x, np.ones((x.shape[0], 1))], axis=1) @ W
+                const double c_1 = 1.0;
+                const double x_1 = ((true) ? x_data[i0 * x_s0 + i1 * x_s1] : (double)0);
+                LIFTED_AT(c) = ((true) ? (double)(x_1) : c_1);
+            }
+        } else {
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                int64_t rest = i;
+                const int64_t i1 = lifted_unravel_step(rest, d1);
+                const int64_t i0 = rest;
+                // dim_arithmetic_annotations.py:7  z = np.concatenate([x, np.ones((x.shape[0], 1))], axis=1) @ W
+                const double c_1 = 1.0;
+                const double x_1 = ((LIFTED_WINDOW(i1 < d1 - 1)) ? x_data[i0 * x_s0 + i1 * x_s1] : (double)0);
+                LIFTED_AT(c) = ((LIFTED_WINDOW(i1 < d1 - 1)) ? (double)(x_1) : c_1);
+            }
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            c_out[i] = LIFTED_AT(c);
+        }
+    }
+}
+
 LIFTED_KERNEL void gated_grad_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const int64_t size,
     const int64_t size_2,
     const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
     double* __restrict__ c_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(gated_grad_k0_body(n, d0, d1, size, size_2, x_data, x_s0, x_s1, c_out));
+}
+
+// gated_grad_k1: 2-d index space of n elements
+LIFTED_DEVICE void gated_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ value_data, const int64_t value_s0, const int64_t value_s1,
+    const double* __restrict__ gate_data, const int64_t gate_s0, const int64_t gate_s1,
+    double* __restrict__ dgate_out,
+    double* __restrict__ dvalue_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            #ifdef __CUDACC__
-            const bool lifted_inside = false;
-            #else
-            int64_t lifted_rest = i_base;
-            const int64_t lifted_c1 = lifted_unravel_step(lifted_rest, d1);
-            const int64_t lifted_c0 = lifted_rest;
-            const bool lifted_inside = lifted_c1 + LIFTED_LANE_COUNT <= d1 && lifted_c1 + LIFTED_LANE_COUNT <= d1 - 1;
-            #endif
-            LIFTED_LOCAL(double, c);
-            if (lifted_inside) {
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    int64_t rest = i;
-                    const int64_t i1 = lifted_unravel_step(rest, d1);
-                    const int64_t i0 = rest;
-                    // dim_arithmetic_annotations.py:7  z = np.concatenate([x, np.ones((x.shape[0], 1))], axis=1) @ W
-                    const double c_1 = 1.0;
-                    const double x_1 = ((true) ? x_data[i0 * x_s0 + i1 * x_s1] : (double)0);
-                    LIFTED_AT(c) = ((true) ? (double)(x_1) : c_1);
-                }
-            } else {
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    int64_t rest = i;
-                    const int64_t i1 = lifted_unravel_step(rest, d1);
-                    const int64_t i0 = rest;
-                    // dim_arithmetic_annotations.py:7  z = np.concatenate([x, np.ones((x.shape[0], 1))], axis=1) @ W
-                    const double c_1 = 1.0;
-                    const double x_1 = ((LIFTED_WINDOW(i1 < d1 - 1)) ? x_data[i0 * x_s0 + i1 * x_s1] : (double)0);
-                    LIFTED_AT(c) = ((LIFTED_WINDOW(i1 < d1 - 1)) ? (double)(x_1) : c_1);
-                }
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                c_out[i] = LIFTED_AT(c);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, dgate);
+        LIFTED_LOCAL(double, dvalue);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double value = value_data[i0 * value_s0 + i1 * value_s1];
+            const double gate = gate_data[i0 * gate_s0 + i1 * gate_s1];
+            // dim_arithmetic_annotations.py:9  return np.sum(np.tanh(value) / (1.0 + np.exp(-gate)))
+            const double t = tanh(value);
+            const double t_1 = (-gate);
+            const double e = exp(t_1);
+            const double t_2 = (1.0 + e);
+            const double t_3 = (t / t_2);
+            // reverse sweep
+            // dim_arithmetic_annotations.py:9  return np.sum(np.tanh(value) / (1.0 + np.exp(-gate)))
+            const double t_4 = (1.0 / t_2);
+            const double t_5 = (-t_3);
+            const double t_6 = (t_5 / t_2);
+            const double t_7 = (t_6 * e);
+            LIFTED_AT(dgate) = (-t_7);
+            const double t_8 = (t * t);
+            const double t_9 = (1.0 - t_8);
+            LIFTED_AT(dvalue) = (t_4 * t_9);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dgate_out[i] = LIFTED_AT(dgate);
+            dvalue_out[i] = LIFTED_AT(dvalue);
         }
     }
 }
 
-// gated_grad_k1: 2-d index space of n elements
 LIFTED_KERNEL void gated_grad_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ value_data, const int64_t value_s0, const int64_t value_s1,
     const double* __restrict__ gate_data, const int64_t gate_s0, const int64_t gate_s1,
     double* __restrict__ dgate_out,
     double* __restrict__ dvalue_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(gated_grad_k1_body(n, d0, d1, value_data, value_s0, value_s1, gate_data, gate_s0, gate_s1, dgate_out, dvalue_out));
+}
+
+// gated_grad_k2: 2-d index space of n elements
+LIFTED_DEVICE void gated_grad_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ dz_data,
+    const double* __restrict__ r_2_data,
+    double* __restrict__ dz_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dgate);
-            LIFTED_LOCAL(double, dvalue);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double value = value_data[i0 * value_s0 + i1 * value_s1];
-                const double gate = gate_data[i0 * gate_s0 + i1 * gate_s1];
-                // dim_arithmetic_annotations.py:9  return np.sum(np.tanh(value) / (1.0 + np.exp(-gate)))
-                const double t = tanh(value);
-                const double t_1 = (-gate);
-                const double e = exp(t_1);
-                const double t_2 = (1.0 + e);
-                const double t_3 = (t / t_2);
-                // reverse sweep
-                // dim_arithmetic_annotations.py:9  return np.sum(np.tanh(value) / (1.0 + np.exp(-gate)))
-                const double t_4 = (1.0 / t_2);
-                const double t_5 = (-t_3);
-                const double t_6 = (t_5 / t_2);
-                const double t_7 = (t_6 * e);
-                LIFTED_AT(dgate) = (-t_7);
-                const double t_8 = (t * t);
-                const double t_9 = (1.0 - t_8);
-                LIFTED_AT(dvalue) = (t_4 * t_9);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dgate_out[i] = LIFTED_AT(dgate);
-                dvalue_out[i] = LIFTED_AT(dvalue);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, dz_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double dz = dz_data[i];
+            const double r_2 = r_2_data[i];
+            // dim_arithmetic_annotations.py:8  gate, value = z.reshape(z.shape[0], 2, -1)[:, 0], z.reshape(z.shape[0], 2, -1)[:, 1]
+            LIFTED_AT(dz_1) = (dz + r_2);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dz_1_out[i] = LIFTED_AT(dz_1);
         }
     }
 }
 
-// gated_grad_k2: 2-d index space of n elements
 LIFTED_KERNEL void gated_grad_k2(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dz_data,
     const double* __restrict__ r_2_data,
     double* __restrict__ dz_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(gated_grad_k2_body(n, d0, d1, dz_data, r_2_data, dz_1_out));
+}
+
+// blocks_grad_k0: 2-d index space of n elements
+LIFTED_DEVICE void blocks_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ r_1_data,
+    double* __restrict__ t_3_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dz_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double dz = dz_data[i];
-                const double r_2 = r_2_data[i];
-                // dim_arithmetic_annotations.py:8  gate, value = z.reshape(z.shape[0], 2, -1)[:, 0], z.reshape(z.shape[0], 2, -1)[:, 1]
-                LIFTED_AT(dz_1) = (dz + r_2);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dz_1_out[i] = LIFTED_AT(dz_1);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_3);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double r_1 = r_1_data[i];
+            // reverse sweep
+            // dim_arithmetic_annotations.py:14  return np.sum(v * M.ravel()) + np.sum(v.reshape(M.shape[0], -1) ** 2)
+            LIFTED_AT(t_3) = (r_1 * (double)(2));
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_3_out[i] = LIFTED_AT(t_3);
         }
     }
 }
 
-// blocks_grad_k0: 2-d index space of n elements
 LIFTED_KERNEL void blocks_grad_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_1_data,
     double* __restrict__ t_3_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(blocks_grad_k0_body(n, d0, d1, r_1_data, t_3_out));
+}
+
+// blocks_grad_k1: 1-d index space of n elements
+LIFTED_DEVICE void blocks_grad_k1_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ dv_data,
+    const double* __restrict__ r_data,
+    double* __restrict__ dv_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_3);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double r_1 = r_1_data[i];
-                // reverse sweep
-                // dim_arithmetic_annotations.py:14  return np.sum(v * M.ravel()) + np.sum(v.reshape(M.shape[0], -1) ** 2)
-                LIFTED_AT(t_3) = (r_1 * (double)(2));
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_3_out[i] = LIFTED_AT(t_3);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, dv_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double dv = dv_data[i];
+            const double r = r_data[i];
+            // dim_arithmetic_annotations.py:14  return np.sum(v * M.ravel()) + np.sum(v.reshape(M.shape[0], -1) ** 2)
+            LIFTED_AT(dv_1) = (dv + r);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dv_1_out[i] = LIFTED_AT(dv_1);
         }
     }
 }
 
-// blocks_grad_k1: 1-d index space of n elements
 LIFTED_KERNEL void blocks_grad_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ dv_data,
     const double* __restrict__ r_data,
     double* __restrict__ dv_1_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dv_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double dv = dv_data[i];
-                const double r = r_data[i];
-                // dim_arithmetic_annotations.py:14  return np.sum(v * M.ravel()) + np.sum(v.reshape(M.shape[0], -1) ** 2)
-                LIFTED_AT(dv_1) = (dv + r);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dv_1_out[i] = LIFTED_AT(dv_1);
-            }
-        }
-    }
+    LIFTED_RUN(blocks_grad_k1_body(n, d0, dv_data, r_data, dv_1_out));
 }

@@ -6,7 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_RUN(call) call
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +48,9 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
+// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
@@ -292,6 +294,41 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // mixture_log_likelihood_k0: 2-d index space of n elements
+LIFTED_DEVICE void mixture_log_likelihood_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
+    const double* __restrict__ means_data, const int64_t means_s0, const int64_t means_s1,
+    const double* __restrict__ log_weights_data, const int64_t log_weights_s0, const int64_t log_weights_s1,
+    const double s,
+    double* __restrict__ log_p_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, log_p);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double v = v_data[i0 * v_s0 + i1 * v_s1];
+            const double means = means_data[i0 * means_s0 + i1 * means_s1];
+            const double log_weights = log_weights_data[i0 * log_weights_s0 + i1 * log_weights_s1];
+            // dropin_autograd_imports.py:11  log_p = norm.logpdf(x[:, None], means, 1.0) + log_weights - logsumexp(log_weights)
+            const double t = (v - means);
+            const double t_1 = (t * t);
+            const double t_2 = (t_1 * (-0.5));
+            const double t_3 = (t_2 - 0.9189385332046727);
+            const double t_4 = (t_3 + log_weights);
+            LIFTED_AT(log_p) = (t_4 - s);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            log_p_out[i] = LIFTED_AT(log_p);
+        }
+    }
+}
+
 LIFTED_KERNEL void mixture_log_likelihood_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
     const double* __restrict__ means_data, const int64_t means_s0, const int64_t means_s1,
@@ -299,87 +336,102 @@ LIFTED_KERNEL void mixture_log_likelihood_k0(const int64_t n, const int64_t d0, 
     const double s,
     double* __restrict__ log_p_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, log_p);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double v = v_data[i0 * v_s0 + i1 * v_s1];
-                const double means = means_data[i0 * means_s0 + i1 * means_s1];
-                const double log_weights = log_weights_data[i0 * log_weights_s0 + i1 * log_weights_s1];
-                // dropin_autograd_imports.py:11  log_p = norm.logpdf(x[:, None], means, 1.0) + log_weights - logsumexp(log_weights)
-                const double t = (v - means);
-                const double t_1 = (t * t);
-                const double t_2 = (t_1 * (-0.5));
-                const double t_3 = (t_2 - 0.9189385332046727);
-                const double t_4 = (t_3 + log_weights);
-                LIFTED_AT(log_p) = (t_4 - s);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                log_p_out[i] = LIFTED_AT(log_p);
-            }
-        }
-    }
+    LIFTED_RUN(mixture_log_likelihood_k0_body(n, d0, d1, v_data, v_s0, v_s1, means_data, means_s0, means_s1, log_weights_data, log_weights_s0, log_weights_s1, s, log_p_out));
 }
 
 // mixture_log_likelihood_k1: 1-d index space of n elements
+LIFTED_DEVICE void mixture_log_likelihood_k1_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ s_1_data,
+    double* __restrict__ s_2_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_2_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double s_1 = s_1_data[i];
+            // dropin_autograd_imports.py:12  return np.sum(logsumexp(log_p, axis=1))
+            LIFTED_AT(s_2_acc) += s_1;
+        }
+    }
+    lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
+}
+
 LIFTED_KERNEL void mixture_log_likelihood_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ s_1_data,
     double* __restrict__ s_2_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_2_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double s_1 = s_1_data[i];
-                // dropin_autograd_imports.py:12  return np.sum(logsumexp(log_p, axis=1))
-                LIFTED_AT(s_2_acc) += s_1;
-            }
-        }
-        lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
-    }
+    LIFTED_RUN(mixture_log_likelihood_k1_body(n, d0, s_1_data, s_2_acc_out));
 }
 
 // softplus_k0: 1-d index space of n elements
+LIFTED_DEVICE void softplus_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ x_data,
+    double* __restrict__ t_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double x = x_data[i];
+            // dropin_autograd_imports.py:17  return np.logaddexp(x, 0.0)
+            LIFTED_AT(t) = lifted_logaddexp(x, 0.0);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_out[i] = LIFTED_AT(t);
+        }
+    }
+}
+
 LIFTED_KERNEL void softplus_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     double* __restrict__ t_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(softplus_k0_body(n, d0, x_data, t_out));
+}
+
+// mixture_grad_k0: 2-d index space of n elements
+LIFTED_DEVICE void mixture_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
+    const double* __restrict__ means_data, const int64_t means_s0, const int64_t means_s1,
+    const double* __restrict__ log_weights_data, const int64_t log_weights_s0, const int64_t log_weights_s1,
+    const double s,
+    double* __restrict__ log_p_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double x = x_data[i];
-                // dropin_autograd_imports.py:17  return np.logaddexp(x, 0.0)
-                LIFTED_AT(t) = lifted_logaddexp(x, 0.0);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_out[i] = LIFTED_AT(t);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, log_p);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double v = v_data[i0 * v_s0 + i1 * v_s1];
+            const double means = means_data[i0 * means_s0 + i1 * means_s1];
+            const double log_weights = log_weights_data[i0 * log_weights_s0 + i1 * log_weights_s1];
+            // dropin_autograd_imports.py:11  log_p = norm.logpdf(x[:, None], means, 1.0) + log_weights - logsumexp(log_weights)
+            const double t = (v - means);
+            const double t_1 = (t * t);
+            const double t_2 = (t_1 * (-0.5));
+            const double t_3 = (t_2 - 0.9189385332046727);
+            const double t_4 = (t_3 + log_weights);
+            LIFTED_AT(log_p) = (t_4 - s);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            log_p_out[i] = LIFTED_AT(log_p);
         }
     }
 }
 
-// mixture_grad_k0: 2-d index space of n elements
 LIFTED_KERNEL void mixture_grad_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
     const double* __restrict__ means_data, const int64_t means_s0, const int64_t means_s1,
@@ -387,38 +439,54 @@ LIFTED_KERNEL void mixture_grad_k0(const int64_t n, const int64_t d0, const int6
     const double s,
     double* __restrict__ log_p_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(mixture_grad_k0_body(n, d0, d1, v_data, v_s0, v_s1, means_data, means_s0, means_s1, log_weights_data, log_weights_s0, log_weights_s1, s, log_p_out));
+}
+
+// mixture_grad_k1: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
+LIFTED_DEVICE void mixture_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
+    const double* __restrict__ means_data, const int64_t means_s0, const int64_t means_s1,
+    const double* __restrict__ log_weights_data, const int64_t log_weights_s0, const int64_t log_weights_s1,
+    const double s,
+    const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
+    double* __restrict__ s_3_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(lifted_o, lifted_n_out)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
+        LIFTED_CHUNK(lifted_o, lifted_n_out);
+        LIFTED_LOCAL_FILL(double, s_3_acc, 0);
+        for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
         {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, log_p);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
+            LIFTED_LANES(lifted_o) {
+                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
+                const int64_t i0 = LIFTED_COLUMN(lifted_o);
+                const int64_t i1 = lifted_r;
                 const double v = v_data[i0 * v_s0 + i1 * v_s1];
                 const double means = means_data[i0 * means_s0 + i1 * means_s1];
                 const double log_weights = log_weights_data[i0 * log_weights_s0 + i1 * log_weights_s1];
+                const double r = r_data[i0 * r_s0 + i1 * r_s1];
                 // dropin_autograd_imports.py:11  log_p = norm.logpdf(x[:, None], means, 1.0) + log_weights - logsumexp(log_weights)
                 const double t = (v - means);
                 const double t_1 = (t * t);
                 const double t_2 = (t_1 * (-0.5));
                 const double t_3 = (t_2 - 0.9189385332046727);
                 const double t_4 = (t_3 + log_weights);
-                LIFTED_AT(log_p) = (t_4 - s);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                log_p_out[i] = LIFTED_AT(log_p);
+                const double log_p = (t_4 - s);
+                // dropin_autograd_imports.py:12  return np.sum(logsumexp(log_p, axis=1))
+                const double t_5 = (log_p - r);
+                const double dlog_p = exp(t_5);
+                // dropin_autograd_imports.py:11  log_p = norm.logpdf(x[:, None], means, 1.0) + log_weights - logsumexp(log_weights)
+                const double t_6 = (dlog_p * (-0.5));
+                const double t_7 = (t_6 * t);
+                const double t_8 = (t_7 + t_7);
+                LIFTED_AT(s_3_acc) += t_8;
             }
         }
+        LIFTED_COLUMN_STORE(s_3_acc_out, lifted_o, s_3_acc);
     }
 }
 
-// mixture_grad_k1: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
 LIFTED_KERNEL void mixture_grad_k1(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
     const double* __restrict__ means_data, const int64_t means_s0, const int64_t means_s1,
@@ -427,97 +495,69 @@ LIFTED_KERNEL void mixture_grad_k1(const int64_t n, const int64_t d0, const int6
     const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
     double* __restrict__ s_3_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(mixture_grad_k1_body(n, d0, d1, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, means_data, means_s0, means_s1, log_weights_data, log_weights_s0, log_weights_s1, s, r_data, r_s0, r_s1, s_3_acc_out));
+}
+
+// mixture_grad_k2: 1-d index space of n elements
+LIFTED_DEVICE void mixture_grad_k2_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ s_3_data,
+    double* __restrict__ dmeans_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(lifted_o, lifted_n_out)
-        {
-            LIFTED_CHUNK(lifted_o, lifted_n_out);
-            LIFTED_LOCAL_FILL(double, s_3_acc, 0);
-            for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
-            {
-                LIFTED_LANES(lifted_o) {
-                    LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
-                    const int64_t i0 = LIFTED_COLUMN(lifted_o);
-                    const int64_t i1 = lifted_r;
-                    const double v = v_data[i0 * v_s0 + i1 * v_s1];
-                    const double means = means_data[i0 * means_s0 + i1 * means_s1];
-                    const double log_weights = log_weights_data[i0 * log_weights_s0 + i1 * log_weights_s1];
-                    const double r = r_data[i0 * r_s0 + i1 * r_s1];
-                    // dropin_autograd_imports.py:11  log_p = norm.logpdf(x[:, None], means, 1.0) + log_weights - logsumexp(log_weights)
-                    const double t = (v - means);
-                    const double t_1 = (t * t);
-                    const double t_2 = (t_1 * (-0.5));
-                    const double t_3 = (t_2 - 0.9189385332046727);
-                    const double t_4 = (t_3 + log_weights);
-                    const double log_p = (t_4 - s);
-                    // dropin_autograd_imports.py:12  return np.sum(logsumexp(log_p, axis=1))
-                    const double t_5 = (log_p - r);
-                    const double dlog_p = exp(t_5);
-                    // dropin_autograd_imports.py:11  log_p = norm.logpdf(x[:, None], means, 1.0) + log_weights - logsumexp(log_weights)
-                    const double t_6 = (dlog_p * (-0.5));
-                    const double t_7 = (t_6 * t);
-                    const double t_8 = (t_7 + t_7);
-                    LIFTED_AT(s_3_acc) += t_8;
-                }
-            }
-            LIFTED_COLUMN_STORE(s_3_acc_out, lifted_o, s_3_acc);
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, dmeans);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double s_3 = s_3_data[i];
+            // dropin_autograd_imports.py:11  log_p = norm.logpdf(x[:, None], means, 1.0) + log_weights - logsumexp(log_weights)
+            LIFTED_AT(dmeans) = (-s_3);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dmeans_out[i] = LIFTED_AT(dmeans);
         }
     }
 }
 
-// mixture_grad_k2: 1-d index space of n elements
 LIFTED_KERNEL void mixture_grad_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ s_3_data,
     double* __restrict__ dmeans_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(mixture_grad_k2_body(n, d0, s_3_data, dmeans_out));
+}
+
+// softplus_slopes_k0: 1-d index space of n elements
+LIFTED_DEVICE void softplus_slopes_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ x_data,
+    double* __restrict__ dx_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dmeans);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double s_3 = s_3_data[i];
-                // dropin_autograd_imports.py:11  log_p = norm.logpdf(x[:, None], means, 1.0) + log_weights - logsumexp(log_weights)
-                LIFTED_AT(dmeans) = (-s_3);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dmeans_out[i] = LIFTED_AT(dmeans);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, dx);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double x = x_data[i];
+            // dropin_autograd_imports.py:17  return np.logaddexp(x, 0.0)
+            const double t = lifted_logaddexp(x, 0.0);
+            // reverse sweep
+            // dropin_autograd_imports.py:17  return np.logaddexp(x, 0.0)
+            const double t_1 = (x - t);
+            LIFTED_AT(dx) = exp(t_1);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dx_out[i] = LIFTED_AT(dx);
         }
     }
 }
 
-// softplus_slopes_k0: 1-d index space of n elements
 LIFTED_KERNEL void softplus_slopes_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     double* __restrict__ dx_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dx);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double x = x_data[i];
-                // dropin_autograd_imports.py:17  return np.logaddexp(x, 0.0)
-                const double t = lifted_logaddexp(x, 0.0);
-                // reverse sweep
-                // dropin_autograd_imports.py:17  return np.logaddexp(x, 0.0)
-                const double t_1 = (x - t);
-                LIFTED_AT(dx) = exp(t_1);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dx_out[i] = LIFTED_AT(dx);
-            }
-        }
-    }
+    LIFTED_RUN(softplus_slopes_k0_body(n, d0, x_data, dx_out));
 }

@@ -6,7 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_RUN(call) call
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +48,9 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
+// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
@@ -292,115 +294,133 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // bilinear_k0: 2-d index space of n elements
+LIFTED_DEVICE void bilinear_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ c_data,
+    const double* __restrict__ m_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double c = c_data[i];
+            const double m = m_data[i];
+            // einsum_outer_transpose.py:8  return np.sum(c * np.outer(u, v)) + np.sum(np.transpose(c) ** 2)
+            const double t = (c * m);
+            LIFTED_AT(s_acc) += t;
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
 LIFTED_KERNEL void bilinear_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ c_data,
     const double* __restrict__ m_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double c = c_data[i];
-                const double m = m_data[i];
-                // einsum_outer_transpose.py:8  return np.sum(c * np.outer(u, v)) + np.sum(np.transpose(c) ** 2)
-                const double t = (c * m);
-                LIFTED_AT(s_acc) += t;
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    LIFTED_RUN(bilinear_k0_body(n, d0, d1, c_data, m_data, s_acc_out));
 }
 
 // bilinear_k1: 2-d index space of n elements
+LIFTED_DEVICE void bilinear_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ t_1_data, const int64_t t_1_s0, const int64_t t_1_s1,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double t_1 = t_1_data[i0 * t_1_s0 + i1 * t_1_s1];
+            // einsum_outer_transpose.py:8  return np.sum(c * np.outer(u, v)) + np.sum(np.transpose(c) ** 2)
+            const double t_2 = lifted_power(t_1, (double)(2));
+            LIFTED_AT(s_1_acc) += t_2;
+        }
+    }
+    lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+}
+
 LIFTED_KERNEL void bilinear_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ t_1_data, const int64_t t_1_s0, const int64_t t_1_s1,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double t_1 = t_1_data[i0 * t_1_s0 + i1 * t_1_s1];
-                // einsum_outer_transpose.py:8  return np.sum(c * np.outer(u, v)) + np.sum(np.transpose(c) ** 2)
-                const double t_2 = lifted_power(t_1, (double)(2));
-                LIFTED_AT(s_1_acc) += t_2;
-            }
-        }
-        lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-    }
+    LIFTED_RUN(bilinear_k1_body(n, d0, d1, t_1_data, t_1_s0, t_1_s1, s_1_acc_out));
 }
 
 // bilinear_grad_k0: 2-d index space of n elements
+LIFTED_DEVICE void bilinear_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ t_1_data, const int64_t t_1_s0, const int64_t t_1_s1,
+    double* __restrict__ t_4_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_4);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double t_1 = t_1_data[i0 * t_1_s0 + i1 * t_1_s1];
+            // reverse sweep
+            // einsum_outer_transpose.py:8  return np.sum(c * np.outer(u, v)) + np.sum(np.transpose(c) ** 2)
+            LIFTED_AT(t_4) = (t_1 * (double)(2));
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_4_out[i] = LIFTED_AT(t_4);
+        }
+    }
+}
+
 LIFTED_KERNEL void bilinear_grad_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ t_1_data, const int64_t t_1_s0, const int64_t t_1_s1,
     double* __restrict__ t_4_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(bilinear_grad_k0_body(n, d0, d1, t_1_data, t_1_s0, t_1_s1, t_4_out));
+}
+
+// bilinear_grad_k1: 2-d index space of n elements
+LIFTED_DEVICE void bilinear_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ dc_data, const int64_t dc_s0, const int64_t dc_s1,
+    const double* __restrict__ m_data,
+    double* __restrict__ dc_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_4);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double t_1 = t_1_data[i0 * t_1_s0 + i1 * t_1_s1];
-                // reverse sweep
-                // einsum_outer_transpose.py:8  return np.sum(c * np.outer(u, v)) + np.sum(np.transpose(c) ** 2)
-                LIFTED_AT(t_4) = (t_1 * (double)(2));
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_4_out[i] = LIFTED_AT(t_4);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, dc_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double dc = dc_data[i0 * dc_s0 + i1 * dc_s1];
+            const double m = m_data[i];
+            // einsum_outer_transpose.py:8  return np.sum(c * np.outer(u, v)) + np.sum(np.transpose(c) ** 2)
+            LIFTED_AT(dc_1) = (dc + m);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dc_1_out[i] = LIFTED_AT(dc_1);
         }
     }
 }
 
-// bilinear_grad_k1: 2-d index space of n elements
 LIFTED_KERNEL void bilinear_grad_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dc_data, const int64_t dc_s0, const int64_t dc_s1,
     const double* __restrict__ m_data,
     double* __restrict__ dc_1_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dc_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double dc = dc_data[i0 * dc_s0 + i1 * dc_s1];
-                const double m = m_data[i];
-                // einsum_outer_transpose.py:8  return np.sum(c * np.outer(u, v)) + np.sum(np.transpose(c) ** 2)
-                LIFTED_AT(dc_1) = (dc + m);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dc_1_out[i] = LIFTED_AT(dc_1);
-            }
-        }
-    }
+    LIFTED_RUN(bilinear_grad_k1_body(n, d0, d1, dc_data, dc_s0, dc_s1, m_data, dc_1_out));
 }

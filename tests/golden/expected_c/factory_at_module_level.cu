@@ -6,7 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_RUN(call) call
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +48,9 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
+// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
@@ -292,187 +294,213 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // loss_k0: 2-d index space of n elements
+LIFTED_DEVICE void loss_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ m_data,
+    double* __restrict__ x_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, x_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double m = m_data[i];
+            // factory_at_module_level.py:14  x = np.tanh(x @ W)
+            LIFTED_AT(x_1) = tanh(m);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            x_1_out[i] = LIFTED_AT(x_1);
+        }
+    }
+}
+
 LIFTED_KERNEL void loss_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
     double* __restrict__ x_1_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, x_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m = m_data[i];
-                // factory_at_module_level.py:14  x = np.tanh(x @ W)
-                LIFTED_AT(x_1) = tanh(m);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                x_1_out[i] = LIFTED_AT(x_1);
-            }
-        }
-    }
+    LIFTED_RUN(loss_k0_body(n, d0, d1, m_data, x_1_out));
 }
 
 // loss_k1: 2-d index space of n elements
+LIFTED_DEVICE void loss_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ m_1_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double m_1 = m_1_data[i];
+            // factory_at_module_level.py:14  x = np.tanh(x @ W)
+            const double x_2 = tanh(m_1);
+            // factory_at_module_level.py:15  return np.sum(x ** 2)
+            const double t = lifted_power(x_2, (double)(2));
+            LIFTED_AT(s_acc) += t;
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
 LIFTED_KERNEL void loss_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_1_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m_1 = m_1_data[i];
-                // factory_at_module_level.py:14  x = np.tanh(x @ W)
-                const double x_2 = tanh(m_1);
-                // factory_at_module_level.py:15  return np.sum(x ** 2)
-                const double t = lifted_power(x_2, (double)(2));
-                LIFTED_AT(s_acc) += t;
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    LIFTED_RUN(loss_k1_body(n, d0, d1, m_1_data, s_acc_out));
 }
 
 // loss_grad_k0: 2-d index space of n elements
+LIFTED_DEVICE void loss_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ m_data,
+    double* __restrict__ x_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, x_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double m = m_data[i];
+            // factory_at_module_level.py:14  x = np.tanh(x @ W)
+            LIFTED_AT(x_1) = tanh(m);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            x_1_out[i] = LIFTED_AT(x_1);
+        }
+    }
+}
+
 LIFTED_KERNEL void loss_grad_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
     double* __restrict__ x_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(loss_grad_k0_body(n, d0, d1, m_data, x_1_out));
+}
+
+// loss_grad_k1: 2-d index space of n elements
+LIFTED_DEVICE void loss_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ m_1_data,
+    double* __restrict__ t_3_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, x_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m = m_data[i];
-                // factory_at_module_level.py:14  x = np.tanh(x @ W)
-                LIFTED_AT(x_1) = tanh(m);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                x_1_out[i] = LIFTED_AT(x_1);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_3);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double m_1 = m_1_data[i];
+            // factory_at_module_level.py:14  x = np.tanh(x @ W)
+            const double x_2 = tanh(m_1);
+            // reverse sweep
+            // factory_at_module_level.py:15  return np.sum(x ** 2)
+            const double dx_2 = (x_2 * (double)(2));
+            // factory_at_module_level.py:14  x = np.tanh(x @ W)
+            const double t_1 = (x_2 * x_2);
+            const double t_2 = (1.0 - t_1);
+            LIFTED_AT(t_3) = (dx_2 * t_2);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_3_out[i] = LIFTED_AT(t_3);
         }
     }
 }
 
-// loss_grad_k1: 2-d index space of n elements
 LIFTED_KERNEL void loss_grad_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_1_data,
     double* __restrict__ t_3_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(loss_grad_k1_body(n, d0, d1, m_1_data, t_3_out));
+}
+
+// loss_grad_k2: 2-d index space of n elements
+LIFTED_DEVICE void loss_grad_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ x_1_data,
+    const double* __restrict__ dx_1_data,
+    double* __restrict__ t_8_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_3);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m_1 = m_1_data[i];
-                // factory_at_module_level.py:14  x = np.tanh(x @ W)
-                const double x_2 = tanh(m_1);
-                // reverse sweep
-                // factory_at_module_level.py:15  return np.sum(x ** 2)
-                const double dx_2 = (x_2 * (double)(2));
-                // factory_at_module_level.py:14  x = np.tanh(x @ W)
-                const double t_1 = (x_2 * x_2);
-                const double t_2 = (1.0 - t_1);
-                LIFTED_AT(t_3) = (dx_2 * t_2);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_3_out[i] = LIFTED_AT(t_3);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_8);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double x_1 = x_1_data[i];
+            const double dx_1 = dx_1_data[i];
+            // factory_at_module_level.py:14  x = np.tanh(x @ W)
+            const double t_6 = (x_1 * x_1);
+            const double t_7 = (1.0 - t_6);
+            LIFTED_AT(t_8) = (dx_1 * t_7);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_8_out[i] = LIFTED_AT(t_8);
         }
     }
 }
 
-// loss_grad_k2: 2-d index space of n elements
 LIFTED_KERNEL void loss_grad_k2(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ x_1_data,
     const double* __restrict__ dx_1_data,
     double* __restrict__ t_8_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(loss_grad_k2_body(n, d0, d1, x_1_data, dx_1_data, t_8_out));
+}
+
+// loss_grad_k3: 1-d index space of n elements
+LIFTED_DEVICE void loss_grad_k3_body(const int64_t n, const int64_t d0,
+    const int64_t m_2,
+    const double* __restrict__ dw_1_data, const int64_t dw_1_s0,
+    double* __restrict__ dw_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_8);
+        LIFTED_CHUNK(i, n);
+        #ifdef __CUDACC__
+        const bool lifted_inside = false;
+        #else
+        const bool lifted_inside = i_base >= 12;
+        #endif
+        LIFTED_LOCAL(double, dw);
+        if (lifted_inside) {
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double x_1 = x_1_data[i];
-                const double dx_1 = dx_1_data[i];
-                // factory_at_module_level.py:14  x = np.tanh(x @ W)
-                const double t_6 = (x_1 * x_1);
-                const double t_7 = (1.0 - t_6);
-                LIFTED_AT(t_8) = (dx_1 * t_7);
+                const int64_t i0 = i;
+                // factory_at_module_level.py:13  w = w[m * n:]
+                const double dw_2 = 0;
+                const double dw_1_1 = ((true) ? dw_1_data[(i0 + -12) * dw_1_s0] : (double)0);
+                LIFTED_AT(dw) = ((true) ? (double)(dw_1_1) : dw_2);
             }
+        } else {
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                t_8_out[i] = LIFTED_AT(t_8);
+                const int64_t i0 = i;
+                // factory_at_module_level.py:13  w = w[m * n:]
+                const double dw_2 = 0;
+                const double dw_1_1 = ((LIFTED_WINDOW(i0 >= 12)) ? dw_1_data[(i0 + -12) * dw_1_s0] : (double)0);
+                LIFTED_AT(dw) = ((LIFTED_WINDOW(i0 >= 12)) ? (double)(dw_1_1) : dw_2);
             }
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dw_out[i] = LIFTED_AT(dw);
         }
     }
 }
 
-// loss_grad_k3: 1-d index space of n elements
 LIFTED_KERNEL void loss_grad_k3(const int64_t n, const int64_t d0,
     const int64_t m_2,
     const double* __restrict__ dw_1_data, const int64_t dw_1_s0,
     double* __restrict__ dw_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            #ifdef __CUDACC__
-            const bool lifted_inside = false;
-            #else
-            const bool lifted_inside = i_base >= 12;
-            #endif
-            LIFTED_LOCAL(double, dw);
-            if (lifted_inside) {
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const int64_t i0 = i;
-                    // factory_at_module_level.py:13  w = w[m * n:]
-                    const double dw_2 = 0;
-                    const double dw_1_1 = ((true) ? dw_1_data[(i0 + -12) * dw_1_s0] : (double)0);
-                    LIFTED_AT(dw) = ((true) ? (double)(dw_1_1) : dw_2);
-                }
-            } else {
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const int64_t i0 = i;
-                    // factory_at_module_level.py:13  w = w[m * n:]
-                    const double dw_2 = 0;
-                    const double dw_1_1 = ((LIFTED_WINDOW(i0 >= 12)) ? dw_1_data[(i0 + -12) * dw_1_s0] : (double)0);
-                    LIFTED_AT(dw) = ((LIFTED_WINDOW(i0 >= 12)) ? (double)(dw_1_1) : dw_2);
-                }
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dw_out[i] = LIFTED_AT(dw);
-            }
-        }
-    }
+    LIFTED_RUN(loss_grad_k3_body(n, d0, m_2, dw_1_data, dw_1_s0, dw_out));
 }

@@ -6,7 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_RUN(call) call
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +48,9 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
+// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
@@ -292,197 +294,270 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // lse_k0: 1-d index space of n elements
+LIFTED_DEVICE void lse_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ x_data,
+    double* __restrict__ a_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, a_acc, LIFTED_LOWEST(double));
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double x = x_data[i];
+            // fusion_recompute_and_siblings.py:7  a = np.max(x)
+            LIFTED_AT(a_acc) = lifted_maximum(LIFTED_AT(a_acc), x);
+        }
+    }
+    lifted_reduce_max(a_acc_out, LIFTED_LANE_REDUCE(max, a_acc));
+}
+
 LIFTED_KERNEL void lse_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     double* __restrict__ a_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, a_acc, LIFTED_LOWEST(double));
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double x = x_data[i];
-                // fusion_recompute_and_siblings.py:7  a = np.max(x)
-                LIFTED_AT(a_acc) = lifted_maximum(LIFTED_AT(a_acc), x);
-            }
-        }
-        lifted_reduce_max(a_acc_out, LIFTED_LANE_REDUCE(max, a_acc));
-    }
+    LIFTED_RUN(lse_k0_body(n, d0, x_data, a_acc_out));
 }
 
 // lse_k1: 1-d index space of n elements
+LIFTED_DEVICE void lse_k1_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ x_data,
+    const double a,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double x = x_data[i];
+            // fusion_recompute_and_siblings.py:8  return a + np.log(np.sum(np.exp(x - a)))
+            const double t = (x - a);
+            const double e = exp(t);
+            LIFTED_AT(s_acc) += e;
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
 LIFTED_KERNEL void lse_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     const double a,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double x = x_data[i];
-                // fusion_recompute_and_siblings.py:8  return a + np.log(np.sum(np.exp(x - a)))
-                const double t = (x - a);
-                const double e = exp(t);
-                LIFTED_AT(s_acc) += e;
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    LIFTED_RUN(lse_k1_body(n, d0, x_data, a, s_acc_out));
 }
 
 // spread_k0: 1-d index space of n elements
+LIFTED_DEVICE void spread_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ x_data,
+    const double* __restrict__ w_data,
+    double* __restrict__ m_acc_out,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, m_acc, 0);
+    LIFTED_LOCAL_FILL(double, s_1_acc, LIFTED_LOWEST(double));
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double x = x_data[i];
+            const double w = w_data[i];
+            // fusion_recompute_and_siblings.py:13  m = np.mean(x * w)
+            const double t = (x * w);
+            LIFTED_AT(m_acc) += t;
+            // fusion_recompute_and_siblings.py:15  return np.sum(c * c) + np.max(np.abs(w))
+            const double t_2 = lifted_abs(w);
+            LIFTED_AT(s_1_acc) = lifted_maximum(LIFTED_AT(s_1_acc), t_2);
+        }
+    }
+    lifted_reduce_add(m_acc_out, LIFTED_LANE_REDUCE(add, m_acc));
+    lifted_reduce_max(s_1_acc_out, LIFTED_LANE_REDUCE(max, s_1_acc));
+}
+
 LIFTED_KERNEL void spread_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     const double* __restrict__ w_data,
     double* __restrict__ m_acc_out,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, m_acc, 0);
-        LIFTED_LOCAL_FILL(double, s_1_acc, LIFTED_LOWEST(double));
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double x = x_data[i];
-                const double w = w_data[i];
-                // fusion_recompute_and_siblings.py:13  m = np.mean(x * w)
-                const double t = (x * w);
-                LIFTED_AT(m_acc) += t;
-                // fusion_recompute_and_siblings.py:15  return np.sum(c * c) + np.max(np.abs(w))
-                const double t_2 = lifted_abs(w);
-                LIFTED_AT(s_1_acc) = lifted_maximum(LIFTED_AT(s_1_acc), t_2);
-            }
-        }
-        lifted_reduce_add(m_acc_out, LIFTED_LANE_REDUCE(add, m_acc));
-        lifted_reduce_max(s_1_acc_out, LIFTED_LANE_REDUCE(max, s_1_acc));
-    }
+    LIFTED_RUN(spread_k0_body(n, d0, x_data, w_data, m_acc_out, s_1_acc_out));
 }
 
 // spread_k1: 1-d index space of n elements
+LIFTED_DEVICE void spread_k1_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ x_data,
+    const double m,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double x = x_data[i];
+            // fusion_recompute_and_siblings.py:14  c = x - m
+            const double c = (x - m);
+            // fusion_recompute_and_siblings.py:15  return np.sum(c * c) + np.max(np.abs(w))
+            const double t_1 = (c * c);
+            LIFTED_AT(s_acc) += t_1;
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
 LIFTED_KERNEL void spread_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     const double m,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double x = x_data[i];
-                // fusion_recompute_and_siblings.py:14  c = x - m
-                const double c = (x - m);
-                // fusion_recompute_and_siblings.py:15  return np.sum(c * c) + np.max(np.abs(w))
-                const double t_1 = (c * c);
-                LIFTED_AT(s_acc) += t_1;
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    LIFTED_RUN(spread_k1_body(n, d0, x_data, m, s_acc_out));
 }
 
 // lse_grad_k0: 1-d index space of n elements
+LIFTED_DEVICE void lse_grad_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ x_data,
+    double* __restrict__ a_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, a_acc, LIFTED_LOWEST(double));
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double x = x_data[i];
+            // fusion_recompute_and_siblings.py:7  a = np.max(x)
+            LIFTED_AT(a_acc) = lifted_maximum(LIFTED_AT(a_acc), x);
+        }
+    }
+    lifted_reduce_max(a_acc_out, LIFTED_LANE_REDUCE(max, a_acc));
+}
+
 LIFTED_KERNEL void lse_grad_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     double* __restrict__ a_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, a_acc, LIFTED_LOWEST(double));
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double x = x_data[i];
-                // fusion_recompute_and_siblings.py:7  a = np.max(x)
-                LIFTED_AT(a_acc) = lifted_maximum(LIFTED_AT(a_acc), x);
-            }
-        }
-        lifted_reduce_max(a_acc_out, LIFTED_LANE_REDUCE(max, a_acc));
-    }
+    LIFTED_RUN(lse_grad_k0_body(n, d0, x_data, a_acc_out));
 }
 
 // lse_grad_k1: 1-d index space of n elements
+LIFTED_DEVICE void lse_grad_k1_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ x_data,
+    const double a,
+    double* __restrict__ s_acc_out,
+    int64_t* __restrict__ s_2_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_LOCAL_FILL(int64_t, s_2_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double x = x_data[i];
+            // fusion_recompute_and_siblings.py:8  return a + np.log(np.sum(np.exp(x - a)))
+            const double t = (x - a);
+            const double e = exp(t);
+            LIFTED_AT(s_acc) += e;
+            // fusion_recompute_and_siblings.py:7  a = np.max(x)
+            const bool mask = (x == a);
+            LIFTED_AT(s_2_acc) += mask;
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+    lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
+}
+
 LIFTED_KERNEL void lse_grad_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     const double a,
     double* __restrict__ s_acc_out,
     int64_t* __restrict__ s_2_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_LOCAL_FILL(int64_t, s_2_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double x = x_data[i];
-                // fusion_recompute_and_siblings.py:8  return a + np.log(np.sum(np.exp(x - a)))
-                const double t = (x - a);
-                const double e = exp(t);
-                LIFTED_AT(s_acc) += e;
-                // fusion_recompute_and_siblings.py:7  a = np.max(x)
-                const bool mask = (x == a);
-                LIFTED_AT(s_2_acc) += mask;
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-        lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
-    }
+    LIFTED_RUN(lse_grad_k1_body(n, d0, x_data, a, s_acc_out, s_2_acc_out));
 }
 
 // lse_grad_k2: 1-d index space of n elements
+LIFTED_DEVICE void lse_grad_k2_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ x_data,
+    const double a,
+    const double t_3,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double x = x_data[i];
+            // fusion_recompute_and_siblings.py:8  return a + np.log(np.sum(np.exp(x - a)))
+            const double t = (x - a);
+            const double e = exp(t);
+            const double t_4 = (t_3 * e);
+            LIFTED_AT(s_1_acc) += t_4;
+        }
+    }
+    lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+}
+
 LIFTED_KERNEL void lse_grad_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     const double a,
     const double t_3,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double x = x_data[i];
-                // fusion_recompute_and_siblings.py:8  return a + np.log(np.sum(np.exp(x - a)))
-                const double t = (x - a);
-                const double e = exp(t);
-                const double t_4 = (t_3 * e);
-                LIFTED_AT(s_1_acc) += t_4;
-            }
-        }
-        lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-    }
+    LIFTED_RUN(lse_grad_k2_body(n, d0, x_data, a, t_3, s_1_acc_out));
 }
 
 // lse_grad_k3: 1-d index space of n elements
+LIFTED_DEVICE void lse_grad_k3_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ x_data,
+    const double a,
+    const double t_3,
+    const double da,
+    const int64_t* __restrict__ s_2_data, const int64_t s_2_s0,
+    double* __restrict__ dx_out)
+{
+    LIFTED_THREAD_SETUP;
+    const int64_t s_2 = s_2_data[0];
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        // fusion_recompute_and_siblings.py:7  a = np.max(x)
+        const double t_7 = (da / (double)(s_2));
+        LIFTED_LOCAL(double, dx);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double x = x_data[i];
+            // fusion_recompute_and_siblings.py:8  return a + np.log(np.sum(np.exp(x - a)))
+            const double t = (x - a);
+            const double e = exp(t);
+            // fusion_recompute_and_siblings.py:7  a = np.max(x)
+            const bool mask = (x == a);
+            // fusion_recompute_and_siblings.py:8  return a + np.log(np.sum(np.exp(x - a)))
+            const double t_4 = (t_3 * e);
+            // fusion_recompute_and_siblings.py:7  a = np.max(x)
+            const double t_8 = ((double)(int32_t)(mask) * t_7);
+            LIFTED_AT(dx) = (t_4 + t_8);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dx_out[i] = LIFTED_AT(dx);
+        }
+    }
+}
+
 LIFTED_KERNEL void lse_grad_k3(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     const double a,
@@ -491,71 +566,83 @@ LIFTED_KERNEL void lse_grad_k3(const int64_t n, const int64_t d0,
     const int64_t* __restrict__ s_2_data, const int64_t s_2_s0,
     double* __restrict__ dx_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        const int64_t s_2 = s_2_data[0];
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            // fusion_recompute_and_siblings.py:7  a = np.max(x)
-            const double t_7 = (da / (double)(s_2));
-            LIFTED_LOCAL(double, dx);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double x = x_data[i];
-                // fusion_recompute_and_siblings.py:8  return a + np.log(np.sum(np.exp(x - a)))
-                const double t = (x - a);
-                const double e = exp(t);
-                // fusion_recompute_and_siblings.py:7  a = np.max(x)
-                const bool mask = (x == a);
-                // fusion_recompute_and_siblings.py:8  return a + np.log(np.sum(np.exp(x - a)))
-                const double t_4 = (t_3 * e);
-                // fusion_recompute_and_siblings.py:7  a = np.max(x)
-                const double t_8 = ((double)(int32_t)(mask) * t_7);
-                LIFTED_AT(dx) = (t_4 + t_8);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dx_out[i] = LIFTED_AT(dx);
-            }
-        }
-    }
+    LIFTED_RUN(lse_grad_k3_body(n, d0, x_data, a, t_3, da, s_2_data, s_2_s0, dx_out));
 }
 
 // spread_grad_k0: 1-d index space of n elements
+LIFTED_DEVICE void spread_grad_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ x_data,
+    const double* __restrict__ w_data,
+    double* __restrict__ m_acc_out,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, m_acc, 0);
+    LIFTED_LOCAL_FILL(double, s_1_acc, LIFTED_LOWEST(double));
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double x = x_data[i];
+            const double w = w_data[i];
+            // fusion_recompute_and_siblings.py:13  m = np.mean(x * w)
+            const double t = (x * w);
+            LIFTED_AT(m_acc) += t;
+            // fusion_recompute_and_siblings.py:15  return np.sum(c * c) + np.max(np.abs(w))
+            const double t_2 = lifted_abs(w);
+            LIFTED_AT(s_1_acc) = lifted_maximum(LIFTED_AT(s_1_acc), t_2);
+        }
+    }
+    lifted_reduce_add(m_acc_out, LIFTED_LANE_REDUCE(add, m_acc));
+    lifted_reduce_max(s_1_acc_out, LIFTED_LANE_REDUCE(max, s_1_acc));
+}
+
 LIFTED_KERNEL void spread_grad_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     const double* __restrict__ w_data,
     double* __restrict__ m_acc_out,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, m_acc, 0);
-        LIFTED_LOCAL_FILL(double, s_1_acc, LIFTED_LOWEST(double));
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double x = x_data[i];
-                const double w = w_data[i];
-                // fusion_recompute_and_siblings.py:13  m = np.mean(x * w)
-                const double t = (x * w);
-                LIFTED_AT(m_acc) += t;
-                // fusion_recompute_and_siblings.py:15  return np.sum(c * c) + np.max(np.abs(w))
-                const double t_2 = lifted_abs(w);
-                LIFTED_AT(s_1_acc) = lifted_maximum(LIFTED_AT(s_1_acc), t_2);
-            }
-        }
-        lifted_reduce_add(m_acc_out, LIFTED_LANE_REDUCE(add, m_acc));
-        lifted_reduce_max(s_1_acc_out, LIFTED_LANE_REDUCE(max, s_1_acc));
-    }
+    LIFTED_RUN(spread_grad_k0_body(n, d0, x_data, w_data, m_acc_out, s_1_acc_out));
 }
 
 // spread_grad_k1: 1-d index space of n elements
+LIFTED_DEVICE void spread_grad_k1_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ w_data,
+    const double* __restrict__ x_data,
+    const double m,
+    const double s_1,
+    int64_t* __restrict__ s_2_acc_out,
+    double* __restrict__ s_3_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(int64_t, s_2_acc, 0);
+    LIFTED_LOCAL_FILL(double, s_3_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double w = w_data[i];
+            const double x = x_data[i];
+            // fusion_recompute_and_siblings.py:15  return np.sum(c * c) + np.max(np.abs(w))
+            const double t_2 = lifted_abs(w);
+            // fusion_recompute_and_siblings.py:14  c = x - m
+            const double c = (x - m);
+            // reverse sweep
+            // fusion_recompute_and_siblings.py:15  return np.sum(c * c) + np.max(np.abs(w))
+            const bool mask = (t_2 == s_1);
+            LIFTED_AT(s_2_acc) += mask;
+            const double dc = (c + c);
+            // fusion_recompute_and_siblings.py:14  c = x - m
+            LIFTED_AT(s_3_acc) += dc;
+        }
+    }
+    lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
+    lifted_reduce_add(s_3_acc_out, LIFTED_LANE_REDUCE(add, s_3_acc));
+}
+
 LIFTED_KERNEL void spread_grad_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ w_data,
     const double* __restrict__ x_data,
@@ -564,37 +651,58 @@ LIFTED_KERNEL void spread_grad_k1(const int64_t n, const int64_t d0,
     int64_t* __restrict__ s_2_acc_out,
     double* __restrict__ s_3_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(int64_t, s_2_acc, 0);
-        LIFTED_LOCAL_FILL(double, s_3_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double w = w_data[i];
-                const double x = x_data[i];
-                // fusion_recompute_and_siblings.py:15  return np.sum(c * c) + np.max(np.abs(w))
-                const double t_2 = lifted_abs(w);
-                // fusion_recompute_and_siblings.py:14  c = x - m
-                const double c = (x - m);
-                // reverse sweep
-                // fusion_recompute_and_siblings.py:15  return np.sum(c * c) + np.max(np.abs(w))
-                const bool mask = (t_2 == s_1);
-                LIFTED_AT(s_2_acc) += mask;
-                const double dc = (c + c);
-                // fusion_recompute_and_siblings.py:14  c = x - m
-                LIFTED_AT(s_3_acc) += dc;
-            }
-        }
-        lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
-        lifted_reduce_add(s_3_acc_out, LIFTED_LANE_REDUCE(add, s_3_acc));
-    }
+    LIFTED_RUN(spread_grad_k1_body(n, d0, w_data, x_data, m, s_1, s_2_acc_out, s_3_acc_out));
 }
 
 // spread_grad_k2: 1-d index space of n elements
+LIFTED_DEVICE void spread_grad_k2_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ w_data,
+    const double* __restrict__ x_data,
+    const double m,
+    const double s_1,
+    const int64_t* __restrict__ s_2_data, const int64_t s_2_s0,
+    const double t_8,
+    double* __restrict__ dx_out,
+    double* __restrict__ dw_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    const int64_t s_2 = s_2_data[0];
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        // fusion_recompute_and_siblings.py:15  return np.sum(c * c) + np.max(np.abs(w))
+        const double t_4 = (1.0 / (double)(s_2));
+        LIFTED_LOCAL(double, dx);
+        LIFTED_LOCAL(double, dw_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double w = w_data[i];
+            const double x = x_data[i];
+            // fusion_recompute_and_siblings.py:15  return np.sum(c * c) + np.max(np.abs(w))
+            const double t_2 = lifted_abs(w);
+            // fusion_recompute_and_siblings.py:14  c = x - m
+            const double c = (x - m);
+            // reverse sweep
+            // fusion_recompute_and_siblings.py:15  return np.sum(c * c) + np.max(np.abs(w))
+            const bool mask = (t_2 == s_1);
+            const double dc = (c + c);
+            const double t_5 = ((double)(int32_t)(mask) * t_4);
+            const double t_6 = lifted_sign(w);
+            const double dw = (t_5 * t_6);
+            // fusion_recompute_and_siblings.py:13  m = np.mean(x * w)
+            const double t_9 = (t_8 * w);
+            const double t_10 = (t_8 * x);
+            LIFTED_AT(dx) = (dc + t_9);
+            LIFTED_AT(dw_1) = (dw + t_10);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dx_out[i] = LIFTED_AT(dx);
+            dw_1_out[i] = LIFTED_AT(dw_1);
+        }
+    }
+}
+
 LIFTED_KERNEL void spread_grad_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ w_data,
     const double* __restrict__ x_data,
@@ -605,43 +713,5 @@ LIFTED_KERNEL void spread_grad_k2(const int64_t n, const int64_t d0,
     double* __restrict__ dx_out,
     double* __restrict__ dw_1_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        const int64_t s_2 = s_2_data[0];
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            // fusion_recompute_and_siblings.py:15  return np.sum(c * c) + np.max(np.abs(w))
-            const double t_4 = (1.0 / (double)(s_2));
-            LIFTED_LOCAL(double, dx);
-            LIFTED_LOCAL(double, dw_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double w = w_data[i];
-                const double x = x_data[i];
-                // fusion_recompute_and_siblings.py:15  return np.sum(c * c) + np.max(np.abs(w))
-                const double t_2 = lifted_abs(w);
-                // fusion_recompute_and_siblings.py:14  c = x - m
-                const double c = (x - m);
-                // reverse sweep
-                // fusion_recompute_and_siblings.py:15  return np.sum(c * c) + np.max(np.abs(w))
-                const bool mask = (t_2 == s_1);
-                const double dc = (c + c);
-                const double t_5 = ((double)(int32_t)(mask) * t_4);
-                const double t_6 = lifted_sign(w);
-                const double dw = (t_5 * t_6);
-                // fusion_recompute_and_siblings.py:13  m = np.mean(x * w)
-                const double t_9 = (t_8 * w);
-                const double t_10 = (t_8 * x);
-                LIFTED_AT(dx) = (dc + t_9);
-                LIFTED_AT(dw_1) = (dw + t_10);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dx_out[i] = LIFTED_AT(dx);
-                dw_1_out[i] = LIFTED_AT(dw_1);
-            }
-        }
-    }
+    LIFTED_RUN(spread_grad_k2_body(n, d0, w_data, x_data, m, s_1, s_2_data, s_2_s0, t_8, dx_out, dw_1_out));
 }

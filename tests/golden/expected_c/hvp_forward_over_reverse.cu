@@ -6,7 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_RUN(call) call
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +48,9 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
+// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
@@ -292,40 +294,80 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // rosenbrock_k0: 1-d index space of n elements
+LIFTED_DEVICE void rosenbrock_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ v_1_data,
+    const double* __restrict__ v_data,
+    const double* __restrict__ v_2_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double v_1 = v_1_data[i];
+            const double v = v_data[i];
+            const double v_2 = v_2_data[i];
+            // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+            const double t = lifted_power(v_1, (double)(2));
+            const double t_1 = (v - t);
+            const double t_2 = lifted_power(t_1, (double)(2));
+            const double t_3 = (100.0 * t_2);
+            const double t_4 = (1.0 - v_2);
+            const double t_5 = lifted_power(t_4, (double)(2));
+            const double t_6 = (t_3 + t_5);
+            LIFTED_AT(s_acc) += t_6;
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
 LIFTED_KERNEL void rosenbrock_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ v_1_data,
     const double* __restrict__ v_data,
     const double* __restrict__ v_2_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double v_1 = v_1_data[i];
-                const double v = v_data[i];
-                const double v_2 = v_2_data[i];
-                // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-                const double t = lifted_power(v_1, (double)(2));
-                const double t_1 = (v - t);
-                const double t_2 = lifted_power(t_1, (double)(2));
-                const double t_3 = (100.0 * t_2);
-                const double t_4 = (1.0 - v_2);
-                const double t_5 = lifted_power(t_4, (double)(2));
-                const double t_6 = (t_3 + t_5);
-                LIFTED_AT(s_acc) += t_6;
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    LIFTED_RUN(rosenbrock_k0_body(n, d0, v_1_data, v_data, v_2_data, s_acc_out));
 }
 
 // rosenbrock_hvp_k0: 1-d index space of n elements
+LIFTED_DEVICE void rosenbrock_hvp_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ v_1_data,
+    const double* __restrict__ v_data,
+    const double* __restrict__ v_2_data,
+    double* __restrict__ t_1_out,
+    double* __restrict__ t_8_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_1);
+        LIFTED_LOCAL(double, t_8);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double v_1 = v_1_data[i];
+            const double v = v_data[i];
+            const double v_2 = v_2_data[i];
+            // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+            const double t = lifted_power(v_1, (double)(2));
+            LIFTED_AT(t_1) = (v - t);
+            const double t_4 = (1.0 - v_2);
+            // reverse sweep
+            // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+            LIFTED_AT(t_8) = (t_4 * (double)((-2)));
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_1_out[i] = LIFTED_AT(t_1);
+            t_8_out[i] = LIFTED_AT(t_8);
+        }
+    }
+}
+
 LIFTED_KERNEL void rosenbrock_hvp_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ v_1_data,
     const double* __restrict__ v_data,
@@ -333,250 +375,247 @@ LIFTED_KERNEL void rosenbrock_hvp_k0(const int64_t n, const int64_t d0,
     double* __restrict__ t_1_out,
     double* __restrict__ t_8_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(rosenbrock_hvp_k0_body(n, d0, v_1_data, v_data, v_2_data, t_1_out, t_8_out));
+}
+
+// rosenbrock_hvp_k1: 1-d index space of n elements
+LIFTED_DEVICE void rosenbrock_hvp_k1_body(const int64_t n, const int64_t d0,
+    const int64_t n_1,
+    const double* __restrict__ tx_data,
+    double* __restrict__ dx_out,
+    double* __restrict__ zero_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_1);
-            LIFTED_LOCAL(double, t_8);
+        LIFTED_CHUNK(i, n);
+        #ifdef __CUDACC__
+        const bool lifted_inside = false;
+        #else
+        const bool lifted_inside = i_base + LIFTED_LANE_COUNT <= d0 - 1;
+        #endif
+        LIFTED_LOCAL(double, dx);
+        LIFTED_LOCAL(double, zero);
+        if (lifted_inside) {
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double v_1 = v_1_data[i];
-                const double v = v_data[i];
-                const double v_2 = v_2_data[i];
+                const int64_t i0 = i;
+                const double tx = tx_data[i];
                 // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-                const double t = lifted_power(v_1, (double)(2));
-                LIFTED_AT(t_1) = (v - t);
-                const double t_4 = (1.0 - v_2);
-                // reverse sweep
-                // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-                LIFTED_AT(t_8) = (t_4 * (double)((-2)));
+                LIFTED_AT(dx) = 0;
+                const double zero_1 = 0;
+                const double t_19_1 = (tx * (double)(2));
+                LIFTED_AT(zero) = ((true) ? (double)(t_19_1) : zero_1);
             }
+        } else {
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                t_1_out[i] = LIFTED_AT(t_1);
-                t_8_out[i] = LIFTED_AT(t_8);
+                const int64_t i0 = i;
+                const double tx = tx_data[i];
+                // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+                LIFTED_AT(dx) = 0;
+                const double zero_1 = 0;
+                const double t_19_1 = (tx * (double)(2));
+                LIFTED_AT(zero) = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_19_1) : zero_1);
             }
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dx_out[i] = LIFTED_AT(dx);
+            zero_out[i] = LIFTED_AT(zero);
         }
     }
 }
 
-// rosenbrock_hvp_k1: 1-d index space of n elements
 LIFTED_KERNEL void rosenbrock_hvp_k1(const int64_t n, const int64_t d0,
     const int64_t n_1,
     const double* __restrict__ tx_data,
     double* __restrict__ dx_out,
     double* __restrict__ zero_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(rosenbrock_hvp_k1_body(n, d0, n_1, tx_data, dx_out, zero_out));
+}
+
+// rosenbrock_hvp_k2: 1-d index space of n elements
+LIFTED_DEVICE void rosenbrock_hvp_k2_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ t_1_data,
+    const double* __restrict__ v_1_data,
+    double* __restrict__ t_10_out,
+    double* __restrict__ t_13_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            #ifdef __CUDACC__
-            const bool lifted_inside = false;
-            #else
-            const bool lifted_inside = i_base + LIFTED_LANE_COUNT <= d0 - 1;
-            #endif
-            LIFTED_LOCAL(double, dx);
-            LIFTED_LOCAL(double, zero);
-            if (lifted_inside) {
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const int64_t i0 = i;
-                    const double tx = tx_data[i];
-                    // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-                    LIFTED_AT(dx) = 0;
-                    const double zero_1 = 0;
-                    const double t_19_1 = (tx * (double)(2));
-                    LIFTED_AT(zero) = ((true) ? (double)(t_19_1) : zero_1);
-                }
-            } else {
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const int64_t i0 = i;
-                    const double tx = tx_data[i];
-                    // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-                    LIFTED_AT(dx) = 0;
-                    const double zero_1 = 0;
-                    const double t_19_1 = (tx * (double)(2));
-                    LIFTED_AT(zero) = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_19_1) : zero_1);
-                }
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dx_out[i] = LIFTED_AT(dx);
-                zero_out[i] = LIFTED_AT(zero);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_10);
+        LIFTED_LOCAL(double, t_13);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double t_1 = t_1_data[i];
+            const double v_1 = v_1_data[i];
+            // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+            LIFTED_AT(t_10) = (t_1 * 200.0);
+            const double t_11 = (t_1 * (-200.0));
+            const double t_12 = (t_11 * v_1);
+            LIFTED_AT(t_13) = (t_12 * (double)(2));
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_10_out[i] = LIFTED_AT(t_10);
+            t_13_out[i] = LIFTED_AT(t_13);
         }
     }
 }
 
-// rosenbrock_hvp_k2: 1-d index space of n elements
 LIFTED_KERNEL void rosenbrock_hvp_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ t_1_data,
     const double* __restrict__ v_1_data,
     double* __restrict__ t_10_out,
     double* __restrict__ t_13_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(rosenbrock_hvp_k2_body(n, d0, t_1_data, v_1_data, t_10_out, t_13_out));
+}
+
+// rosenbrock_hvp_k3: 1-d index space of n elements
+LIFTED_DEVICE void rosenbrock_hvp_k3_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ tx_data, const int64_t tx_s0,
+    const double* __restrict__ x_data, const int64_t x_s0,
+    const double* __restrict__ zero_data,
+    double* __restrict__ zero_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_10);
-            LIFTED_LOCAL(double, t_13);
+        LIFTED_CHUNK(i, n);
+        #ifdef __CUDACC__
+        const bool lifted_inside = false;
+        #else
+        const bool lifted_inside = i_base + LIFTED_LANE_COUNT <= d0 - 1;
+        #endif
+        LIFTED_LOCAL(double, zero_1);
+        if (lifted_inside) {
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double t_1 = t_1_data[i];
-                const double v_1 = v_1_data[i];
+                const int64_t i0 = i;
+                const double tx = tx_data[i0 * tx_s0];
+                const double x = x_data[i0 * x_s0];
+                const double zero = zero_data[i];
+                const double tx_1 = ((true) ? tx_data[(i0 + 1) * tx_s0] : (double)0);
                 // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-                LIFTED_AT(t_10) = (t_1 * 200.0);
-                const double t_11 = (t_1 * (-200.0));
-                const double t_12 = (t_11 * v_1);
-                LIFTED_AT(t_13) = (t_12 * (double)(2));
+                const double t_14_1 = (tx * x);
+                const double t_16_1 = (t_14_1 * (double)((-2)));
+                const double t_17_1 = (tx_1 + t_16_1);
+                const double t_21_1 = (t_17_1 * (-200.0));
+                const double t_22_1 = (t_21_1 * x);
+                const double x_1 = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                const double t_2 = lifted_power(x, (double)(2));
+                const double t_1_1 = (x_1 - t_2);
+                const double t_11_1 = (t_1_1 * (-200.0));
+                const double t_23_1 = (tx * t_11_1);
+                const double t_24_1 = (t_22_1 + t_23_1);
+                const double t_25_1 = (t_24_1 * (double)(2));
+                LIFTED_AT(zero_1) = ((true) ? (double)(zero + t_25_1) : zero);
             }
+        } else {
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                t_10_out[i] = LIFTED_AT(t_10);
-                t_13_out[i] = LIFTED_AT(t_13);
+                const int64_t i0 = i;
+                const double tx = tx_data[i0 * tx_s0];
+                const double x = x_data[i0 * x_s0];
+                const double zero = zero_data[i];
+                const double tx_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? tx_data[(i0 + 1) * tx_s0] : (double)0);
+                // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+                const double t_14_1 = (tx * x);
+                const double t_16_1 = (t_14_1 * (double)((-2)));
+                const double t_17_1 = (tx_1 + t_16_1);
+                const double t_21_1 = (t_17_1 * (-200.0));
+                const double t_22_1 = (t_21_1 * x);
+                const double x_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                const double t_2 = lifted_power(x, (double)(2));
+                const double t_1_1 = (x_1 - t_2);
+                const double t_11_1 = (t_1_1 * (-200.0));
+                const double t_23_1 = (tx * t_11_1);
+                const double t_24_1 = (t_22_1 + t_23_1);
+                const double t_25_1 = (t_24_1 * (double)(2));
+                LIFTED_AT(zero_1) = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(zero + t_25_1) : zero);
             }
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            zero_1_out[i] = LIFTED_AT(zero_1);
         }
     }
 }
 
-// rosenbrock_hvp_k3: 1-d index space of n elements
 LIFTED_KERNEL void rosenbrock_hvp_k3(const int64_t n, const int64_t d0,
     const double* __restrict__ tx_data, const int64_t tx_s0,
     const double* __restrict__ x_data, const int64_t x_s0,
     const double* __restrict__ zero_data,
     double* __restrict__ zero_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(rosenbrock_hvp_k3_body(n, d0, tx_data, tx_s0, x_data, x_s0, zero_data, zero_1_out));
+}
+
+// rosenbrock_hvp_k4: 1-d index space of n elements
+LIFTED_DEVICE void rosenbrock_hvp_k4_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ tx_data, const int64_t tx_s0,
+    const double* __restrict__ x_data, const int64_t x_s0,
+    const double* __restrict__ zero_data,
+    double* __restrict__ zero_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            #ifdef __CUDACC__
-            const bool lifted_inside = false;
-            #else
-            const bool lifted_inside = i_base + LIFTED_LANE_COUNT <= d0 - 1;
-            #endif
-            LIFTED_LOCAL(double, zero_1);
-            if (lifted_inside) {
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const int64_t i0 = i;
-                    const double tx = tx_data[i0 * tx_s0];
-                    const double x = x_data[i0 * x_s0];
-                    const double zero = zero_data[i];
-                    const double tx_1 = ((true) ? tx_data[(i0 + 1) * tx_s0] : (double)0);
-                    // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-                    const double t_14_1 = (tx * x);
-                    const double t_16_1 = (t_14_1 * (double)((-2)));
-                    const double t_17_1 = (tx_1 + t_16_1);
-                    const double t_21_1 = (t_17_1 * (-200.0));
-                    const double t_22_1 = (t_21_1 * x);
-                    const double x_1 = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
-                    const double t_2 = lifted_power(x, (double)(2));
-                    const double t_1_1 = (x_1 - t_2);
-                    const double t_11_1 = (t_1_1 * (-200.0));
-                    const double t_23_1 = (tx * t_11_1);
-                    const double t_24_1 = (t_22_1 + t_23_1);
-                    const double t_25_1 = (t_24_1 * (double)(2));
-                    LIFTED_AT(zero_1) = ((true) ? (double)(zero + t_25_1) : zero);
-                }
-            } else {
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const int64_t i0 = i;
-                    const double tx = tx_data[i0 * tx_s0];
-                    const double x = x_data[i0 * x_s0];
-                    const double zero = zero_data[i];
-                    const double tx_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? tx_data[(i0 + 1) * tx_s0] : (double)0);
-                    // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-                    const double t_14_1 = (tx * x);
-                    const double t_16_1 = (t_14_1 * (double)((-2)));
-                    const double t_17_1 = (tx_1 + t_16_1);
-                    const double t_21_1 = (t_17_1 * (-200.0));
-                    const double t_22_1 = (t_21_1 * x);
-                    const double x_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
-                    const double t_2 = lifted_power(x, (double)(2));
-                    const double t_1_1 = (x_1 - t_2);
-                    const double t_11_1 = (t_1_1 * (-200.0));
-                    const double t_23_1 = (tx * t_11_1);
-                    const double t_24_1 = (t_22_1 + t_23_1);
-                    const double t_25_1 = (t_24_1 * (double)(2));
-                    LIFTED_AT(zero_1) = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(zero + t_25_1) : zero);
-                }
-            }
+        LIFTED_CHUNK(i, n);
+        #ifdef __CUDACC__
+        const bool lifted_inside = false;
+        #else
+        const bool lifted_inside = i_base >= 1;
+        #endif
+        LIFTED_LOCAL(double, zero_1);
+        if (lifted_inside) {
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                zero_1_out[i] = LIFTED_AT(zero_1);
+                const int64_t i0 = i;
+                const double tx = tx_data[i0 * tx_s0];
+                const double zero = zero_data[i];
+                const double tx_2 = ((true) ? tx_data[(i0 + -1) * tx_s0] : (double)0);
+                const double x_2 = ((true) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+                const double t_14_2 = (tx_2 * x_2);
+                const double t_16_2 = (t_14_2 * (double)((-2)));
+                const double t_17_2 = (tx + t_16_2);
+                const double t_20_1 = (t_17_2 * 200.0);
+                LIFTED_AT(zero_1) = ((true) ? (double)(zero + t_20_1) : zero);
             }
+        } else {
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const int64_t i0 = i;
+                const double tx = tx_data[i0 * tx_s0];
+                const double zero = zero_data[i];
+                const double tx_2 = ((LIFTED_WINDOW(i0 >= 1)) ? tx_data[(i0 + -1) * tx_s0] : (double)0);
+                const double x_2 = ((LIFTED_WINDOW(i0 >= 1)) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+                const double t_14_2 = (tx_2 * x_2);
+                const double t_16_2 = (t_14_2 * (double)((-2)));
+                const double t_17_2 = (tx + t_16_2);
+                const double t_20_1 = (t_17_2 * 200.0);
+                LIFTED_AT(zero_1) = ((LIFTED_WINDOW(i0 >= 1)) ? (double)(zero + t_20_1) : zero);
+            }
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            zero_1_out[i] = LIFTED_AT(zero_1);
         }
     }
 }
 
-// rosenbrock_hvp_k4: 1-d index space of n elements
 LIFTED_KERNEL void rosenbrock_hvp_k4(const int64_t n, const int64_t d0,
     const double* __restrict__ tx_data, const int64_t tx_s0,
     const double* __restrict__ x_data, const int64_t x_s0,
     const double* __restrict__ zero_data,
     double* __restrict__ zero_1_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            #ifdef __CUDACC__
-            const bool lifted_inside = false;
-            #else
-            const bool lifted_inside = i_base >= 1;
-            #endif
-            LIFTED_LOCAL(double, zero_1);
-            if (lifted_inside) {
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const int64_t i0 = i;
-                    const double tx = tx_data[i0 * tx_s0];
-                    const double zero = zero_data[i];
-                    const double tx_2 = ((true) ? tx_data[(i0 + -1) * tx_s0] : (double)0);
-                    const double x_2 = ((true) ? x_data[(i0 + -1) * x_s0] : (double)0);
-                    // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-                    const double t_14_2 = (tx_2 * x_2);
-                    const double t_16_2 = (t_14_2 * (double)((-2)));
-                    const double t_17_2 = (tx + t_16_2);
-                    const double t_20_1 = (t_17_2 * 200.0);
-                    LIFTED_AT(zero_1) = ((true) ? (double)(zero + t_20_1) : zero);
-                }
-            } else {
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const int64_t i0 = i;
-                    const double tx = tx_data[i0 * tx_s0];
-                    const double zero = zero_data[i];
-                    const double tx_2 = ((LIFTED_WINDOW(i0 >= 1)) ? tx_data[(i0 + -1) * tx_s0] : (double)0);
-                    const double x_2 = ((LIFTED_WINDOW(i0 >= 1)) ? x_data[(i0 + -1) * x_s0] : (double)0);
-                    // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-                    const double t_14_2 = (tx_2 * x_2);
-                    const double t_16_2 = (t_14_2 * (double)((-2)));
-                    const double t_17_2 = (tx + t_16_2);
-                    const double t_20_1 = (t_17_2 * 200.0);
-                    LIFTED_AT(zero_1) = ((LIFTED_WINDOW(i0 >= 1)) ? (double)(zero + t_20_1) : zero);
-                }
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                zero_1_out[i] = LIFTED_AT(zero_1);
-            }
-        }
-    }
+    LIFTED_RUN(rosenbrock_hvp_k4_body(n, d0, tx_data, tx_s0, x_data, x_s0, zero_data, zero_1_out));
 }

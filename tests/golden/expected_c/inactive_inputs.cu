@@ -6,7 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_RUN(call) call
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +48,9 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
+// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
@@ -292,31 +294,67 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // weighted_k0: 1-d index space of n elements
+LIFTED_DEVICE void weighted_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ data_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double data = data_data[i];
+            // inactive_inputs.py:7  scale = np.exp(data) / np.sum(np.exp(data))
+            const double e = exp(data);
+            const double e_1 = exp(data);
+            LIFTED_AT(s_acc) += e_1;
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
 LIFTED_KERNEL void weighted_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ data_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double data = data_data[i];
-                // inactive_inputs.py:7  scale = np.exp(data) / np.sum(np.exp(data))
-                const double e = exp(data);
-                const double e_1 = exp(data);
-                LIFTED_AT(s_acc) += e_1;
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    LIFTED_RUN(weighted_k0_body(n, d0, data_data, s_acc_out));
 }
 
 // weighted_k1: 1-d index space of n elements
+LIFTED_DEVICE void weighted_k1_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ data_data,
+    const double s,
+    const int64_t* __restrict__ counts_data,
+    const double* __restrict__ w_data,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double data = data_data[i];
+            const int64_t counts = counts_data[i];
+            const double w = w_data[i];
+            // inactive_inputs.py:7  scale = np.exp(data) / np.sum(np.exp(data))
+            const double e = exp(data);
+            const double scale = (e / s);
+            // inactive_inputs.py:8  mask = counts > 0
+            const bool mask = (counts > 0);
+            // inactive_inputs.py:9  return np.sum(np.where(mask, w * scale, 0.0) ** 2)
+            const double t = (w * scale);
+            const double t_1 = ((mask) ? (t) : (0.0));
+            const double t_2 = lifted_power(t_1, (double)(2));
+            LIFTED_AT(s_1_acc) += t_2;
+        }
+    }
+    lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+}
+
 LIFTED_KERNEL void weighted_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ data_data,
     const double s,
@@ -324,60 +362,77 @@ LIFTED_KERNEL void weighted_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ w_data,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double data = data_data[i];
-                const int64_t counts = counts_data[i];
-                const double w = w_data[i];
-                // inactive_inputs.py:7  scale = np.exp(data) / np.sum(np.exp(data))
-                const double e = exp(data);
-                const double scale = (e / s);
-                // inactive_inputs.py:8  mask = counts > 0
-                const bool mask = (counts > 0);
-                // inactive_inputs.py:9  return np.sum(np.where(mask, w * scale, 0.0) ** 2)
-                const double t = (w * scale);
-                const double t_1 = ((mask) ? (t) : (0.0));
-                const double t_2 = lifted_power(t_1, (double)(2));
-                LIFTED_AT(s_1_acc) += t_2;
-            }
-        }
-        lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-    }
+    LIFTED_RUN(weighted_k1_body(n, d0, data_data, s, counts_data, w_data, s_1_acc_out));
 }
 
 // weighted_grad_k0: 1-d index space of n elements
+LIFTED_DEVICE void weighted_grad_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ data_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double data = data_data[i];
+            // inactive_inputs.py:7  scale = np.exp(data) / np.sum(np.exp(data))
+            const double e = exp(data);
+            const double e_1 = exp(data);
+            LIFTED_AT(s_acc) += e_1;
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
 LIFTED_KERNEL void weighted_grad_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ data_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double data = data_data[i];
-                // inactive_inputs.py:7  scale = np.exp(data) / np.sum(np.exp(data))
-                const double e = exp(data);
-                const double e_1 = exp(data);
-                LIFTED_AT(s_acc) += e_1;
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    LIFTED_RUN(weighted_grad_k0_body(n, d0, data_data, s_acc_out));
 }
 
 // weighted_grad_k1: 1-d index space of n elements
+LIFTED_DEVICE void weighted_grad_k1_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ data_data,
+    const double s,
+    const int64_t* __restrict__ counts_data,
+    const double* __restrict__ w_data,
+    double* __restrict__ dw_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, dw);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double data = data_data[i];
+            const int64_t counts = counts_data[i];
+            const double w = w_data[i];
+            // inactive_inputs.py:7  scale = np.exp(data) / np.sum(np.exp(data))
+            const double e = exp(data);
+            const double scale = (e / s);
+            // inactive_inputs.py:8  mask = counts > 0
+            const bool mask = (counts > 0);
+            // inactive_inputs.py:9  return np.sum(np.where(mask, w * scale, 0.0) ** 2)
+            const double t = (w * scale);
+            const double t_1 = ((mask) ? (t) : (0.0));
+            // reverse sweep
+            // inactive_inputs.py:9  return np.sum(np.where(mask, w * scale, 0.0) ** 2)
+            const double t_3 = (t_1 * (double)(2));
+            const double t_4 = ((mask) ? (t_3) : (0.0));
+            LIFTED_AT(dw) = (t_4 * scale);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dw_out[i] = LIFTED_AT(dw);
+        }
+    }
+}
+
 LIFTED_KERNEL void weighted_grad_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ data_data,
     const double s,
@@ -385,36 +440,5 @@ LIFTED_KERNEL void weighted_grad_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ w_data,
     double* __restrict__ dw_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dw);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double data = data_data[i];
-                const int64_t counts = counts_data[i];
-                const double w = w_data[i];
-                // inactive_inputs.py:7  scale = np.exp(data) / np.sum(np.exp(data))
-                const double e = exp(data);
-                const double scale = (e / s);
-                // inactive_inputs.py:8  mask = counts > 0
-                const bool mask = (counts > 0);
-                // inactive_inputs.py:9  return np.sum(np.where(mask, w * scale, 0.0) ** 2)
-                const double t = (w * scale);
-                const double t_1 = ((mask) ? (t) : (0.0));
-                // reverse sweep
-                // inactive_inputs.py:9  return np.sum(np.where(mask, w * scale, 0.0) ** 2)
-                const double t_3 = (t_1 * (double)(2));
-                const double t_4 = ((mask) ? (t_3) : (0.0));
-                LIFTED_AT(dw) = (t_4 * scale);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dw_out[i] = LIFTED_AT(dw);
-            }
-        }
-    }
+    LIFTED_RUN(weighted_grad_k1_body(n, d0, data_data, s, counts_data, w_data, dw_out));
 }

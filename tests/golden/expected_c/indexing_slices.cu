@@ -6,7 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_RUN(call) call
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +48,9 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
+// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
@@ -292,169 +294,188 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // rosenbrock_k0: 1-d index space of n elements
+LIFTED_DEVICE void rosenbrock_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ v_1_data,
+    const double* __restrict__ v_data,
+    const double* __restrict__ v_2_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double v_1 = v_1_data[i];
+            const double v = v_data[i];
+            const double v_2 = v_2_data[i];
+            // indexing_slices.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+            const double t = lifted_power(v_1, (double)(2));
+            const double t_1 = (v - t);
+            const double t_2 = lifted_power(t_1, (double)(2));
+            const double t_3 = (100.0 * t_2);
+            const double t_4 = (1.0 - v_2);
+            const double t_5 = lifted_power(t_4, (double)(2));
+            const double t_6 = (t_3 + t_5);
+            LIFTED_AT(s_acc) += t_6;
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
 LIFTED_KERNEL void rosenbrock_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ v_1_data,
     const double* __restrict__ v_data,
     const double* __restrict__ v_2_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double v_1 = v_1_data[i];
-                const double v = v_data[i];
-                const double v_2 = v_2_data[i];
-                // indexing_slices.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-                const double t = lifted_power(v_1, (double)(2));
-                const double t_1 = (v - t);
-                const double t_2 = lifted_power(t_1, (double)(2));
-                const double t_3 = (100.0 * t_2);
-                const double t_4 = (1.0 - v_2);
-                const double t_5 = lifted_power(t_4, (double)(2));
-                const double t_6 = (t_3 + t_5);
-                LIFTED_AT(s_acc) += t_6;
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    LIFTED_RUN(rosenbrock_k0_body(n, d0, v_1_data, v_data, v_2_data, s_acc_out));
 }
 
 // corners_k0: 3-d index space of n elements
+LIFTED_DEVICE void corners_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+    const double* __restrict__ v_2_data, const int64_t v_2_s0, const int64_t v_2_s1, const int64_t v_2_s2,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i2 = lifted_unravel_step(rest, d2);
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double v_2 = v_2_data[i0 * v_2_s0 + i1 * v_2_s1 + i2 * v_2_s2];
+            // indexing_slices.py:12  return m[0, 0] * m[-1, -1] + np.sum(m[1:3, None, ::2] ** 2)
+            const double t_1 = lifted_power(v_2, (double)(2));
+            LIFTED_AT(s_acc) += t_1;
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
 LIFTED_KERNEL void corners_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ v_2_data, const int64_t v_2_s0, const int64_t v_2_s1, const int64_t v_2_s2,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i2 = lifted_unravel_step(rest, d2);
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double v_2 = v_2_data[i0 * v_2_s0 + i1 * v_2_s1 + i2 * v_2_s2];
-                // indexing_slices.py:12  return m[0, 0] * m[-1, -1] + np.sum(m[1:3, None, ::2] ** 2)
-                const double t_1 = lifted_power(v_2, (double)(2));
-                LIFTED_AT(s_acc) += t_1;
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    LIFTED_RUN(corners_k0_body(n, d0, d1, d2, v_2_data, v_2_s0, v_2_s1, v_2_s2, s_acc_out));
 }
 
 // rosenbrock_grad_k0: 1-d index space of n elements
+LIFTED_DEVICE void rosenbrock_grad_k0_body(const int64_t n, const int64_t d0,
+    const int64_t n_1,
+    const double* __restrict__ x_data, const int64_t x_s0,
+    double* __restrict__ dx_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        #ifdef __CUDACC__
+        const bool lifted_inside = false;
+        #else
+        const bool lifted_inside = i_base + LIFTED_LANE_COUNT <= d0 - 1 && i_base >= 1;
+        #endif
+        LIFTED_LOCAL(double, dx);
+        if (lifted_inside) {
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const int64_t i0 = i;
+                const double x = x_data[i0 * x_s0];
+                // reverse sweep
+                // indexing_slices.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+                const double dx_1 = 0;
+                const double t_4_1 = (1.0 - x);
+                const double t_8_1 = (t_4_1 * (double)((-2)));
+                const double dx_2 = ((true) ? (double)(t_8_1) : dx_1);
+                const double x_1 = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                const double t_2 = lifted_power(x, (double)(2));
+                const double t_1_1 = (x_1 - t_2);
+                const double t_11_1 = (t_1_1 * (-200.0));
+                const double t_12_1 = (t_11_1 * x);
+                const double t_13_1 = (t_12_1 * (double)(2));
+                const double dx_3 = ((true) ? (double)(dx_2 + t_13_1) : dx_2);
+                const double x_2 = ((true) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                const double t_3 = lifted_power(x_2, (double)(2));
+                const double t_1_2 = (x - t_3);
+                const double t_10_1 = (t_1_2 * 200.0);
+                LIFTED_AT(dx) = ((true) ? (double)(dx_3 + t_10_1) : dx_3);
+            }
+        } else {
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const int64_t i0 = i;
+                const double x = x_data[i0 * x_s0];
+                // reverse sweep
+                // indexing_slices.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+                const double dx_1 = 0;
+                const double t_4_1 = (1.0 - x);
+                const double t_8_1 = (t_4_1 * (double)((-2)));
+                const double dx_2 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_8_1) : dx_1);
+                const double x_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                const double t_2 = lifted_power(x, (double)(2));
+                const double t_1_1 = (x_1 - t_2);
+                const double t_11_1 = (t_1_1 * (-200.0));
+                const double t_12_1 = (t_11_1 * x);
+                const double t_13_1 = (t_12_1 * (double)(2));
+                const double dx_3 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(dx_2 + t_13_1) : dx_2);
+                const double x_2 = ((LIFTED_WINDOW(i0 >= 1)) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                const double t_3 = lifted_power(x_2, (double)(2));
+                const double t_1_2 = (x - t_3);
+                const double t_10_1 = (t_1_2 * 200.0);
+                LIFTED_AT(dx) = ((LIFTED_WINDOW(i0 >= 1)) ? (double)(dx_3 + t_10_1) : dx_3);
+            }
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dx_out[i] = LIFTED_AT(dx);
+        }
+    }
+}
+
 LIFTED_KERNEL void rosenbrock_grad_k0(const int64_t n, const int64_t d0,
     const int64_t n_1,
     const double* __restrict__ x_data, const int64_t x_s0,
     double* __restrict__ dx_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(rosenbrock_grad_k0_body(n, d0, n_1, x_data, x_s0, dx_out));
+}
+
+// corners_grad_k0: 3-d index space of n elements
+LIFTED_DEVICE void corners_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+    const double* __restrict__ v_2_data, const int64_t v_2_s0, const int64_t v_2_s1, const int64_t v_2_s2,
+    double* __restrict__ t_3_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            #ifdef __CUDACC__
-            const bool lifted_inside = false;
-            #else
-            const bool lifted_inside = i_base + LIFTED_LANE_COUNT <= d0 - 1 && i_base >= 1;
-            #endif
-            LIFTED_LOCAL(double, dx);
-            if (lifted_inside) {
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const int64_t i0 = i;
-                    const double x = x_data[i0 * x_s0];
-                    // reverse sweep
-                    // indexing_slices.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-                    const double dx_1 = 0;
-                    const double t_4_1 = (1.0 - x);
-                    const double t_8_1 = (t_4_1 * (double)((-2)));
-                    const double dx_2 = ((true) ? (double)(t_8_1) : dx_1);
-                    const double x_1 = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
-                    const double t_2 = lifted_power(x, (double)(2));
-                    const double t_1_1 = (x_1 - t_2);
-                    const double t_11_1 = (t_1_1 * (-200.0));
-                    const double t_12_1 = (t_11_1 * x);
-                    const double t_13_1 = (t_12_1 * (double)(2));
-                    const double dx_3 = ((true) ? (double)(dx_2 + t_13_1) : dx_2);
-                    const double x_2 = ((true) ? x_data[(i0 + -1) * x_s0] : (double)0);
-                    const double t_3 = lifted_power(x_2, (double)(2));
-                    const double t_1_2 = (x - t_3);
-                    const double t_10_1 = (t_1_2 * 200.0);
-                    LIFTED_AT(dx) = ((true) ? (double)(dx_3 + t_10_1) : dx_3);
-                }
-            } else {
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const int64_t i0 = i;
-                    const double x = x_data[i0 * x_s0];
-                    // reverse sweep
-                    // indexing_slices.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-                    const double dx_1 = 0;
-                    const double t_4_1 = (1.0 - x);
-                    const double t_8_1 = (t_4_1 * (double)((-2)));
-                    const double dx_2 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_8_1) : dx_1);
-                    const double x_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
-                    const double t_2 = lifted_power(x, (double)(2));
-                    const double t_1_1 = (x_1 - t_2);
-                    const double t_11_1 = (t_1_1 * (-200.0));
-                    const double t_12_1 = (t_11_1 * x);
-                    const double t_13_1 = (t_12_1 * (double)(2));
-                    const double dx_3 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(dx_2 + t_13_1) : dx_2);
-                    const double x_2 = ((LIFTED_WINDOW(i0 >= 1)) ? x_data[(i0 + -1) * x_s0] : (double)0);
-                    const double t_3 = lifted_power(x_2, (double)(2));
-                    const double t_1_2 = (x - t_3);
-                    const double t_10_1 = (t_1_2 * 200.0);
-                    LIFTED_AT(dx) = ((LIFTED_WINDOW(i0 >= 1)) ? (double)(dx_3 + t_10_1) : dx_3);
-                }
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dx_out[i] = LIFTED_AT(dx);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_3);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i2 = lifted_unravel_step(rest, d2);
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double v_2 = v_2_data[i0 * v_2_s0 + i1 * v_2_s1 + i2 * v_2_s2];
+            // reverse sweep
+            // indexing_slices.py:12  return m[0, 0] * m[-1, -1] + np.sum(m[1:3, None, ::2] ** 2)
+            LIFTED_AT(t_3) = (v_2 * (double)(2));
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_3_out[i] = LIFTED_AT(t_3);
         }
     }
 }
 
-// corners_grad_k0: 3-d index space of n elements
 LIFTED_KERNEL void corners_grad_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ v_2_data, const int64_t v_2_s0, const int64_t v_2_s1, const int64_t v_2_s2,
     double* __restrict__ t_3_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_3);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i2 = lifted_unravel_step(rest, d2);
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double v_2 = v_2_data[i0 * v_2_s0 + i1 * v_2_s1 + i2 * v_2_s2];
-                // reverse sweep
-                // indexing_slices.py:12  return m[0, 0] * m[-1, -1] + np.sum(m[1:3, None, ::2] ** 2)
-                LIFTED_AT(t_3) = (v_2 * (double)(2));
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_3_out[i] = LIFTED_AT(t_3);
-            }
-        }
-    }
+    LIFTED_RUN(corners_grad_k0_body(n, d0, d1, d2, v_2_data, v_2_s0, v_2_s1, v_2_s2, t_3_out));
 }

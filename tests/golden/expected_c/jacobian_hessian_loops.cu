@@ -6,7 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_RUN(call) call
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +48,9 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
+// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
@@ -292,201 +294,300 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // layer_k0: 1-d index space of n elements
+LIFTED_DEVICE void layer_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ m_data,
+    double* __restrict__ t_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double m = m_data[i];
+            // jacobian_hessian_loops.py:7  return np.tanh(x @ w)
+            LIFTED_AT(t) = tanh(m);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_out[i] = LIFTED_AT(t);
+        }
+    }
+}
+
 LIFTED_KERNEL void layer_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ m_data,
     double* __restrict__ t_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m = m_data[i];
-                // jacobian_hessian_loops.py:7  return np.tanh(x @ w)
-                LIFTED_AT(t) = tanh(m);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_out[i] = LIFTED_AT(t);
-            }
-        }
-    }
+    LIFTED_RUN(layer_k0_body(n, d0, m_data, t_out));
 }
 
 // energy_k0: 1-d index space of n elements
+LIFTED_DEVICE void energy_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ x_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double x = x_data[i];
+            // jacobian_hessian_loops.py:12  return np.sum(x * x * x) + np.sum(x[1:] * x[:-1])
+            const double t = (x * x);
+            const double t_1 = (t * x);
+            LIFTED_AT(s_acc) += t_1;
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
 LIFTED_KERNEL void energy_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double x = x_data[i];
-                // jacobian_hessian_loops.py:12  return np.sum(x * x * x) + np.sum(x[1:] * x[:-1])
-                const double t = (x * x);
-                const double t_1 = (t * x);
-                LIFTED_AT(s_acc) += t_1;
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    LIFTED_RUN(energy_k0_body(n, d0, x_data, s_acc_out));
 }
 
 // energy_k1: 1-d index space of n elements
+LIFTED_DEVICE void energy_k1_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ v_data,
+    const double* __restrict__ v_1_data,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double v = v_data[i];
+            const double v_1 = v_1_data[i];
+            // jacobian_hessian_loops.py:12  return np.sum(x * x * x) + np.sum(x[1:] * x[:-1])
+            const double t_2 = (v * v_1);
+            LIFTED_AT(s_1_acc) += t_2;
+        }
+    }
+    lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+}
+
 LIFTED_KERNEL void energy_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
     const double* __restrict__ v_1_data,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double v = v_data[i];
-                const double v_1 = v_1_data[i];
-                // jacobian_hessian_loops.py:12  return np.sum(x * x * x) + np.sum(x[1:] * x[:-1])
-                const double t_2 = (v * v_1);
-                LIFTED_AT(s_1_acc) += t_2;
-            }
-        }
-        lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-    }
+    LIFTED_RUN(energy_k1_body(n, d0, v_data, v_1_data, s_1_acc_out));
 }
 
 // layer_jacfwd_k0: 1-d index space of n elements
+LIFTED_DEVICE void layer_jacfwd_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ m_1_data,
+    double* __restrict__ t_3_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_3);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double m_1 = m_1_data[i];
+            // jacobian_hessian_loops.py:7  return np.tanh(x @ w)
+            const double t_1 = tanh(m_1);
+            const double t_2 = (t_1 * t_1);
+            LIFTED_AT(t_3) = (1.0 - t_2);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_3_out[i] = LIFTED_AT(t_3);
+        }
+    }
+}
+
 LIFTED_KERNEL void layer_jacfwd_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ m_1_data,
     double* __restrict__ t_3_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(layer_jacfwd_k0_body(n, d0, m_1_data, t_3_out));
+}
+
+// layer_jacfwd_k1: 2-d index space of n elements
+LIFTED_DEVICE void layer_jacfwd_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ m_2_data,
+    const double* __restrict__ t_3_data, const int64_t t_3_s0, const int64_t t_3_s1,
+    double* __restrict__ t_4_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_3);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m_1 = m_1_data[i];
-                // jacobian_hessian_loops.py:7  return np.tanh(x @ w)
-                const double t_1 = tanh(m_1);
-                const double t_2 = (t_1 * t_1);
-                LIFTED_AT(t_3) = (1.0 - t_2);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_3_out[i] = LIFTED_AT(t_3);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_4);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double m_2 = m_2_data[i];
+            const double t_3 = t_3_data[i0 * t_3_s0 + i1 * t_3_s1];
+            // jacobian_hessian_loops.py:7  return np.tanh(x @ w)
+            LIFTED_AT(t_4) = (m_2 * t_3);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_4_out[i] = LIFTED_AT(t_4);
         }
     }
 }
 
-// layer_jacfwd_k1: 2-d index space of n elements
 LIFTED_KERNEL void layer_jacfwd_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_2_data,
     const double* __restrict__ t_3_data, const int64_t t_3_s0, const int64_t t_3_s1,
     double* __restrict__ t_4_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(layer_jacfwd_k1_body(n, d0, d1, m_2_data, t_3_data, t_3_s0, t_3_s1, t_4_out));
+}
+
+// layer_jacrev_k0: 1-d index space of n elements
+LIFTED_DEVICE void layer_jacrev_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ m_1_data,
+    double* __restrict__ t_3_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_4);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double m_2 = m_2_data[i];
-                const double t_3 = t_3_data[i0 * t_3_s0 + i1 * t_3_s1];
-                // jacobian_hessian_loops.py:7  return np.tanh(x @ w)
-                LIFTED_AT(t_4) = (m_2 * t_3);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_4_out[i] = LIFTED_AT(t_4);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_3);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double m_1 = m_1_data[i];
+            // jacobian_hessian_loops.py:7  return np.tanh(x @ w)
+            const double t_1 = tanh(m_1);
+            const double t_2 = (t_1 * t_1);
+            LIFTED_AT(t_3) = (1.0 - t_2);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_3_out[i] = LIFTED_AT(t_3);
         }
     }
 }
 
-// layer_jacrev_k0: 1-d index space of n elements
 LIFTED_KERNEL void layer_jacrev_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ m_1_data,
     double* __restrict__ t_3_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(layer_jacrev_k0_body(n, d0, m_1_data, t_3_out));
+}
+
+// layer_jacrev_k1: 2-d index space of n elements
+LIFTED_DEVICE void layer_jacrev_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ basis_data,
+    const double* __restrict__ t_3_data, const int64_t t_3_s0, const int64_t t_3_s1,
+    double* __restrict__ t_4_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_3);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m_1 = m_1_data[i];
-                // jacobian_hessian_loops.py:7  return np.tanh(x @ w)
-                const double t_1 = tanh(m_1);
-                const double t_2 = (t_1 * t_1);
-                LIFTED_AT(t_3) = (1.0 - t_2);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_3_out[i] = LIFTED_AT(t_3);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_4);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double basis = basis_data[i];
+            const double t_3 = t_3_data[i0 * t_3_s0 + i1 * t_3_s1];
+            // jacobian_hessian_loops.py:7  return np.tanh(x @ w)
+            LIFTED_AT(t_4) = (basis * t_3);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_4_out[i] = LIFTED_AT(t_4);
         }
     }
 }
 
-// layer_jacrev_k1: 2-d index space of n elements
 LIFTED_KERNEL void layer_jacrev_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ basis_data,
     const double* __restrict__ t_3_data, const int64_t t_3_s0, const int64_t t_3_s1,
     double* __restrict__ t_4_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(layer_jacrev_k1_body(n, d0, d1, basis_data, t_3_data, t_3_s0, t_3_s1, t_4_out));
+}
+
+// energy_hessian_k0: 2-d index space of n elements
+LIFTED_DEVICE void energy_hessian_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ basis_data, const int64_t basis_s0, const int64_t basis_s1,
+    const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
+    const int64_t B,
+    const int64_t n_2,
+    double* __restrict__ tdx_2_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_4);
+        LIFTED_CHUNK(i, n);
+        #ifdef __CUDACC__
+        const bool lifted_inside = false;
+        #else
+        int64_t lifted_rest = i_base;
+        const int64_t lifted_c1 = lifted_unravel_step(lifted_rest, d1);
+        const int64_t lifted_c0 = lifted_rest;
+        const bool lifted_inside = lifted_c1 + LIFTED_LANE_COUNT <= d1 && lifted_c1 + LIFTED_LANE_COUNT <= d1 - 1 && lifted_c1 >= 1;
+        #endif
+        LIFTED_LOCAL(double, tdx_2);
+        if (lifted_inside) {
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 int64_t rest = i;
                 const int64_t i1 = lifted_unravel_step(rest, d1);
                 const int64_t i0 = rest;
-                const double basis = basis_data[i];
-                const double t_3 = t_3_data[i0 * t_3_s0 + i1 * t_3_s1];
-                // jacobian_hessian_loops.py:7  return np.tanh(x @ w)
-                LIFTED_AT(t_4) = (basis * t_3);
+                const double basis = basis_data[i0 * basis_s0 + i1 * basis_s1];
+                const double x = x_data[i0 * x_s0 + i1 * x_s1];
+                // jacobian_hessian_loops.py:12  return np.sum(x * x * x) + np.sum(x[1:] * x[:-1])
+                const double t_5 = (basis * x);
+                const double t_6 = (t_5 + t_5);
+                const double zero_1 = 0;
+                const double basis_1 = ((true) ? basis_data[i0 * basis_s0 + (i1 + 1) * basis_s1] : (double)0);
+                const double zero_1_1 = ((true) ? (double)(basis_1) : zero_1);
+                const double basis_2 = ((true) ? basis_data[i0 * basis_s0 + (i1 + -1) * basis_s1] : (double)0);
+                const double zero_1_2 = ((true) ? (double)(zero_1_1 + basis_2) : zero_1_1);
+                const double tdx = (zero_1_2 + t_6);
+                const double tdx_1 = (tdx + t_6);
+                LIFTED_AT(tdx_2) = (tdx_1 + t_6);
             }
+        } else {
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                t_4_out[i] = LIFTED_AT(t_4);
+                int64_t rest = i;
+                const int64_t i1 = lifted_unravel_step(rest, d1);
+                const int64_t i0 = rest;
+                const double basis = basis_data[i0 * basis_s0 + i1 * basis_s1];
+                const double x = x_data[i0 * x_s0 + i1 * x_s1];
+                // jacobian_hessian_loops.py:12  return np.sum(x * x * x) + np.sum(x[1:] * x[:-1])
+                const double t_5 = (basis * x);
+                const double t_6 = (t_5 + t_5);
+                const double zero_1 = 0;
+                const double basis_1 = ((LIFTED_WINDOW(i1 < d1 - 1)) ? basis_data[i0 * basis_s0 + (i1 + 1) * basis_s1] : (double)0);
+                const double zero_1_1 = ((LIFTED_WINDOW(i1 < d1 - 1)) ? (double)(basis_1) : zero_1);
+                const double basis_2 = ((LIFTED_WINDOW(i1 >= 1)) ? basis_data[i0 * basis_s0 + (i1 + -1) * basis_s1] : (double)0);
+                const double zero_1_2 = ((LIFTED_WINDOW(i1 >= 1)) ? (double)(zero_1_1 + basis_2) : zero_1_1);
+                const double tdx = (zero_1_2 + t_6);
+                const double tdx_1 = (tdx + t_6);
+                LIFTED_AT(tdx_2) = (tdx_1 + t_6);
             }
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            tdx_2_out[i] = LIFTED_AT(tdx_2);
         }
     }
 }
 
-// energy_hessian_k0: 2-d index space of n elements
 LIFTED_KERNEL void energy_hessian_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ basis_data, const int64_t basis_s0, const int64_t basis_s1,
     const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
@@ -494,66 +595,5 @@ LIFTED_KERNEL void energy_hessian_k0(const int64_t n, const int64_t d0, const in
     const int64_t n_2,
     double* __restrict__ tdx_2_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            #ifdef __CUDACC__
-            const bool lifted_inside = false;
-            #else
-            int64_t lifted_rest = i_base;
-            const int64_t lifted_c1 = lifted_unravel_step(lifted_rest, d1);
-            const int64_t lifted_c0 = lifted_rest;
-            const bool lifted_inside = lifted_c1 + LIFTED_LANE_COUNT <= d1 && lifted_c1 + LIFTED_LANE_COUNT <= d1 - 1 && lifted_c1 >= 1;
-            #endif
-            LIFTED_LOCAL(double, tdx_2);
-            if (lifted_inside) {
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    int64_t rest = i;
-                    const int64_t i1 = lifted_unravel_step(rest, d1);
-                    const int64_t i0 = rest;
-                    const double basis = basis_data[i0 * basis_s0 + i1 * basis_s1];
-                    const double x = x_data[i0 * x_s0 + i1 * x_s1];
-                    // jacobian_hessian_loops.py:12  return np.sum(x * x * x) + np.sum(x[1:] * x[:-1])
-                    const double t_5 = (basis * x);
-                    const double t_6 = (t_5 + t_5);
-                    const double zero_1 = 0;
-                    const double basis_1 = ((true) ? basis_data[i0 * basis_s0 + (i1 + 1) * basis_s1] : (double)0);
-                    const double zero_1_1 = ((true) ? (double)(basis_1) : zero_1);
-                    const double basis_2 = ((true) ? basis_data[i0 * basis_s0 + (i1 + -1) * basis_s1] : (double)0);
-                    const double zero_1_2 = ((true) ? (double)(zero_1_1 + basis_2) : zero_1_1);
-                    const double tdx = (zero_1_2 + t_6);
-                    const double tdx_1 = (tdx + t_6);
-                    LIFTED_AT(tdx_2) = (tdx_1 + t_6);
-                }
-            } else {
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    int64_t rest = i;
-                    const int64_t i1 = lifted_unravel_step(rest, d1);
-                    const int64_t i0 = rest;
-                    const double basis = basis_data[i0 * basis_s0 + i1 * basis_s1];
-                    const double x = x_data[i0 * x_s0 + i1 * x_s1];
-                    // jacobian_hessian_loops.py:12  return np.sum(x * x * x) + np.sum(x[1:] * x[:-1])
-                    const double t_5 = (basis * x);
-                    const double t_6 = (t_5 + t_5);
-                    const double zero_1 = 0;
-                    const double basis_1 = ((LIFTED_WINDOW(i1 < d1 - 1)) ? basis_data[i0 * basis_s0 + (i1 + 1) * basis_s1] : (double)0);
-                    const double zero_1_1 = ((LIFTED_WINDOW(i1 < d1 - 1)) ? (double)(basis_1) : zero_1);
-                    const double basis_2 = ((LIFTED_WINDOW(i1 >= 1)) ? basis_data[i0 * basis_s0 + (i1 + -1) * basis_s1] : (double)0);
-                    const double zero_1_2 = ((LIFTED_WINDOW(i1 >= 1)) ? (double)(zero_1_1 + basis_2) : zero_1_1);
-                    const double tdx = (zero_1_2 + t_6);
-                    const double tdx_1 = (tdx + t_6);
-                    LIFTED_AT(tdx_2) = (tdx_1 + t_6);
-                }
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                tdx_2_out[i] = LIFTED_AT(tdx_2);
-            }
-        }
-    }
+    LIFTED_RUN(energy_hessian_k0_body(n, d0, d1, basis_data, basis_s0, basis_s1, x_data, x_s0, x_s1, B, n_2, tdx_2_out));
 }

@@ -6,7 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_RUN(call) call
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +48,9 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
+// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
@@ -292,128 +294,213 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // damped_k0: 1-d index space of n elements
+LIFTED_DEVICE void damped_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ v_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double v = v_data[i];
+            // jvp_loop_and_branch.py:9  if np.sum(v) > 0.0:
+            LIFTED_AT(s_acc) += v;
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
 LIFTED_KERNEL void damped_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double v = v_data[i];
-                // jvp_loop_and_branch.py:9  if np.sum(v) > 0.0:
-                LIFTED_AT(s_acc) += v;
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    LIFTED_RUN(damped_k0_body(n, d0, v_data, s_acc_out));
 }
 
 // damped_k1: 1-d index space of n elements
+LIFTED_DEVICE void damped_k1_body(const int64_t n, const int64_t d0,
+    const bool mask,
+    const double k,
+    const double* __restrict__ v_data,
+    double* __restrict__ v_3_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        // jvp_loop_and_branch.py:9  if np.sum(v) > 0.0:
+        LIFTED_LOCAL(double, v_3);
+        if (mask) {
+            // jvp_loop_and_branch.py:10  v = v - 0.1 * k * np.sin(v)
+            const double t = (0.1 * k);
+            LIFTED_LOCAL(double, v_1);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double v = v_data[i];
+                // jvp_loop_and_branch.py:10  v = v - 0.1 * k * np.sin(v)
+                const double t_1 = sin(v);
+                const double t_2 = (t * t_1);
+                LIFTED_AT(v_1) = (v - t_2);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                LIFTED_AT(v_3) = LIFTED_AT(v_1);
+            }
+        } else {
+            LIFTED_LOCAL(double, v_2);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double v = v_data[i];
+                // jvp_loop_and_branch.py:12  v = v * 0.5
+                LIFTED_AT(v_2) = (v * 0.5);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                LIFTED_AT(v_3) = LIFTED_AT(v_2);
+            }
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            v_3_out[i] = LIFTED_AT(v_3);
+        }
+    }
+}
+
 LIFTED_KERNEL void damped_k1(const int64_t n, const int64_t d0,
     const bool mask,
     const double k,
     const double* __restrict__ v_data,
     double* __restrict__ v_3_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            // jvp_loop_and_branch.py:9  if np.sum(v) > 0.0:
-            LIFTED_LOCAL(double, v_3);
-            if (mask) {
-                // jvp_loop_and_branch.py:10  v = v - 0.1 * k * np.sin(v)
-                const double t = (0.1 * k);
-                LIFTED_LOCAL(double, v_1);
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const double v = v_data[i];
-                    // jvp_loop_and_branch.py:10  v = v - 0.1 * k * np.sin(v)
-                    const double t_1 = sin(v);
-                    const double t_2 = (t * t_1);
-                    LIFTED_AT(v_1) = (v - t_2);
-                }
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    LIFTED_AT(v_3) = LIFTED_AT(v_1);
-                }
-            } else {
-                LIFTED_LOCAL(double, v_2);
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const double v = v_data[i];
-                    // jvp_loop_and_branch.py:12  v = v * 0.5
-                    LIFTED_AT(v_2) = (v * 0.5);
-                }
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    LIFTED_AT(v_3) = LIFTED_AT(v_2);
-                }
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                v_3_out[i] = LIFTED_AT(v_3);
-            }
-        }
-    }
+    LIFTED_RUN(damped_k1_body(n, d0, mask, k, v_data, v_3_out));
 }
 
 // damped_k2: 1-d index space of n elements
+LIFTED_DEVICE void damped_k2_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ v_data,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double v = v_data[i];
+            // jvp_loop_and_branch.py:13  return np.sum(v * v)
+            const double t_3 = (v * v);
+            LIFTED_AT(s_1_acc) += t_3;
+        }
+    }
+    lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+}
+
 LIFTED_KERNEL void damped_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double v = v_data[i];
-                // jvp_loop_and_branch.py:13  return np.sum(v * v)
-                const double t_3 = (v * v);
-                LIFTED_AT(s_1_acc) += t_3;
-            }
-        }
-        lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-    }
+    LIFTED_RUN(damped_k2_body(n, d0, v_data, s_1_acc_out));
 }
 
 // damped_jvp_k0: 1-d index space of n elements
+LIFTED_DEVICE void damped_jvp_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ v_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double v = v_data[i];
+            // jvp_loop_and_branch.py:9  if np.sum(v) > 0.0:
+            LIFTED_AT(s_acc) += v;
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
 LIFTED_KERNEL void damped_jvp_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double v = v_data[i];
-                // jvp_loop_and_branch.py:9  if np.sum(v) > 0.0:
-                LIFTED_AT(s_acc) += v;
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    LIFTED_RUN(damped_jvp_k0_body(n, d0, v_data, s_acc_out));
 }
 
 // damped_jvp_k1: 1-d index space of n elements
+LIFTED_DEVICE void damped_jvp_k1_body(const int64_t n, const int64_t d0,
+    const bool mask,
+    const double k,
+    const double tk,
+    const double* __restrict__ v_data,
+    const double* __restrict__ tv_data,
+    double* __restrict__ v_3_out,
+    double* __restrict__ tv_3_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        // jvp_loop_and_branch.py:9  if np.sum(v) > 0.0:
+        LIFTED_LOCAL(double, v_3);
+        LIFTED_LOCAL(double, tv_3);
+        if (mask) {
+            // jvp_loop_and_branch.py:10  v = v - 0.1 * k * np.sin(v)
+            const double t = (0.1 * k);
+            const double t_4 = (tk * 0.1);
+            LIFTED_LOCAL(double, v_1);
+            LIFTED_LOCAL(double, tv_1);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double v = v_data[i];
+                const double tv = tv_data[i];
+                // jvp_loop_and_branch.py:10  v = v - 0.1 * k * np.sin(v)
+                const double t_1 = sin(v);
+                const double t_5 = cos(v);
+                const double t_6 = (tv * t_5);
+                const double t_2 = (t * t_1);
+                const double t_7 = (t_4 * t_1);
+                const double t_8 = (t_6 * t);
+                const double t_9 = (t_7 + t_8);
+                LIFTED_AT(v_1) = (v - t_2);
+                LIFTED_AT(tv_1) = (tv - t_9);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                LIFTED_AT(v_3) = LIFTED_AT(v_1);
+                LIFTED_AT(tv_3) = LIFTED_AT(tv_1);
+            }
+        } else {
+            LIFTED_LOCAL(double, v_2);
+            LIFTED_LOCAL(double, tv_2);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double v = v_data[i];
+                const double tv = tv_data[i];
+                // jvp_loop_and_branch.py:12  v = v * 0.5
+                LIFTED_AT(v_2) = (v * 0.5);
+                LIFTED_AT(tv_2) = (tv * 0.5);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                LIFTED_AT(v_3) = LIFTED_AT(v_2);
+                LIFTED_AT(tv_3) = LIFTED_AT(tv_2);
+            }
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            v_3_out[i] = LIFTED_AT(v_3);
+            tv_3_out[i] = LIFTED_AT(tv_3);
+        }
+    }
+}
+
 LIFTED_KERNEL void damped_jvp_k1(const int64_t n, const int64_t d0,
     const bool mask,
     const double k,
@@ -423,95 +510,43 @@ LIFTED_KERNEL void damped_jvp_k1(const int64_t n, const int64_t d0,
     double* __restrict__ v_3_out,
     double* __restrict__ tv_3_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            // jvp_loop_and_branch.py:9  if np.sum(v) > 0.0:
-            LIFTED_LOCAL(double, v_3);
-            LIFTED_LOCAL(double, tv_3);
-            if (mask) {
-                // jvp_loop_and_branch.py:10  v = v - 0.1 * k * np.sin(v)
-                const double t = (0.1 * k);
-                const double t_4 = (tk * 0.1);
-                LIFTED_LOCAL(double, v_1);
-                LIFTED_LOCAL(double, tv_1);
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const double v = v_data[i];
-                    const double tv = tv_data[i];
-                    // jvp_loop_and_branch.py:10  v = v - 0.1 * k * np.sin(v)
-                    const double t_1 = sin(v);
-                    const double t_5 = cos(v);
-                    const double t_6 = (tv * t_5);
-                    const double t_2 = (t * t_1);
-                    const double t_7 = (t_4 * t_1);
-                    const double t_8 = (t_6 * t);
-                    const double t_9 = (t_7 + t_8);
-                    LIFTED_AT(v_1) = (v - t_2);
-                    LIFTED_AT(tv_1) = (tv - t_9);
-                }
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    LIFTED_AT(v_3) = LIFTED_AT(v_1);
-                    LIFTED_AT(tv_3) = LIFTED_AT(tv_1);
-                }
-            } else {
-                LIFTED_LOCAL(double, v_2);
-                LIFTED_LOCAL(double, tv_2);
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const double v = v_data[i];
-                    const double tv = tv_data[i];
-                    // jvp_loop_and_branch.py:12  v = v * 0.5
-                    LIFTED_AT(v_2) = (v * 0.5);
-                    LIFTED_AT(tv_2) = (tv * 0.5);
-                }
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    LIFTED_AT(v_3) = LIFTED_AT(v_2);
-                    LIFTED_AT(tv_3) = LIFTED_AT(tv_2);
-                }
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                v_3_out[i] = LIFTED_AT(v_3);
-                tv_3_out[i] = LIFTED_AT(tv_3);
-            }
-        }
-    }
+    LIFTED_RUN(damped_jvp_k1_body(n, d0, mask, k, tk, v_data, tv_data, v_3_out, tv_3_out));
 }
 
 // damped_jvp_k2: 1-d index space of n elements
+LIFTED_DEVICE void damped_jvp_k2_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ v_data,
+    const double* __restrict__ tv_data,
+    double* __restrict__ s_1_acc_out,
+    double* __restrict__ s_2_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+    LIFTED_LOCAL_FILL(double, s_2_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double v = v_data[i];
+            const double tv = tv_data[i];
+            // jvp_loop_and_branch.py:13  return np.sum(v * v)
+            const double t_3 = (v * v);
+            const double t_11 = (tv * v);
+            const double t_12 = (t_11 + t_11);
+            LIFTED_AT(s_1_acc) += t_3;
+            LIFTED_AT(s_2_acc) += t_12;
+        }
+    }
+    lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+    lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
+}
+
 LIFTED_KERNEL void damped_jvp_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
     const double* __restrict__ tv_data,
     double* __restrict__ s_1_acc_out,
     double* __restrict__ s_2_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
-        LIFTED_LOCAL_FILL(double, s_2_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double v = v_data[i];
-                const double tv = tv_data[i];
-                // jvp_loop_and_branch.py:13  return np.sum(v * v)
-                const double t_3 = (v * v);
-                const double t_11 = (tv * v);
-                const double t_12 = (t_11 + t_11);
-                LIFTED_AT(s_1_acc) += t_3;
-                LIFTED_AT(s_2_acc) += t_12;
-            }
-        }
-        lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-        lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
-    }
+    LIFTED_RUN(damped_jvp_k2_body(n, d0, v_data, tv_data, s_1_acc_out, s_2_acc_out));
 }

@@ -6,7 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_RUN(call) call
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +48,9 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
+// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
@@ -292,77 +294,136 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // loss_k0: 1-d index space of n elements
+LIFTED_DEVICE void loss_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ m_data,
+    const double* __restrict__ y_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double m = m_data[i];
+            const double y = y_data[i];
+            // jvp_tangents_interleaved.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
+            const double t = (-m);
+            const double e = exp(t);
+            const double t_1 = (1.0 + e);
+            const double p = (1.0 / t_1);
+            // jvp_tangents_interleaved.py:8  return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
+            const double t_2 = log(p);
+            const double t_3 = (y * t_2);
+            const double t_4 = (1.0 - y);
+            const double t_5 = (1.0 - p);
+            const double t_6 = log(t_5);
+            const double t_7 = (t_4 * t_6);
+            const double t_8 = (t_3 + t_7);
+            LIFTED_AT(s_acc) += t_8;
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
 LIFTED_KERNEL void loss_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ m_data,
     const double* __restrict__ y_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m = m_data[i];
-                const double y = y_data[i];
-                // jvp_tangents_interleaved.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
-                const double t = (-m);
-                const double e = exp(t);
-                const double t_1 = (1.0 + e);
-                const double p = (1.0 / t_1);
-                // jvp_tangents_interleaved.py:8  return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
-                const double t_2 = log(p);
-                const double t_3 = (y * t_2);
-                const double t_4 = (1.0 - y);
-                const double t_5 = (1.0 - p);
-                const double t_6 = log(t_5);
-                const double t_7 = (t_4 * t_6);
-                const double t_8 = (t_3 + t_7);
-                LIFTED_AT(s_acc) += t_8;
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    LIFTED_RUN(loss_k0_body(n, d0, m_data, y_data, s_acc_out));
 }
 
 // polar_k0: 1-d index space of n elements
+LIFTED_DEVICE void polar_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ theta_data,
+    const double* __restrict__ r_data,
+    double* __restrict__ t_1_out,
+    double* __restrict__ t_3_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_1);
+        LIFTED_LOCAL(double, t_3);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double theta = theta_data[i];
+            const double r = r_data[i];
+            // jvp_tangents_interleaved.py:13  return r * np.cos(theta), r * np.sin(theta)
+            const double t = cos(theta);
+            LIFTED_AT(t_1) = (r * t);
+            const double t_2 = sin(theta);
+            LIFTED_AT(t_3) = (r * t_2);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_1_out[i] = LIFTED_AT(t_1);
+            t_3_out[i] = LIFTED_AT(t_3);
+        }
+    }
+}
+
 LIFTED_KERNEL void polar_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ theta_data,
     const double* __restrict__ r_data,
     double* __restrict__ t_1_out,
     double* __restrict__ t_3_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_1);
-            LIFTED_LOCAL(double, t_3);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double theta = theta_data[i];
-                const double r = r_data[i];
-                // jvp_tangents_interleaved.py:13  return r * np.cos(theta), r * np.sin(theta)
-                const double t = cos(theta);
-                LIFTED_AT(t_1) = (r * t);
-                const double t_2 = sin(theta);
-                LIFTED_AT(t_3) = (r * t_2);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_1_out[i] = LIFTED_AT(t_1);
-                t_3_out[i] = LIFTED_AT(t_3);
-            }
-        }
-    }
+    LIFTED_RUN(polar_k0_body(n, d0, theta_data, r_data, t_1_out, t_3_out));
 }
 
 // loss_jvp_k0: 1-d index space of n elements
+LIFTED_DEVICE void loss_jvp_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ m_data,
+    const double* __restrict__ m_1_data,
+    const double* __restrict__ y_data,
+    double* __restrict__ s_acc_out,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double m = m_data[i];
+            const double m_1 = m_1_data[i];
+            const double y = y_data[i];
+            // jvp_tangents_interleaved.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
+            const double t = (-m);
+            const double e = exp(t);
+            const double t_11 = (m_1 * e);
+            const double t_1 = (1.0 + e);
+            const double p = (1.0 / t_1);
+            const double t_13 = (t_11 * p);
+            const double tp = (t_13 / t_1);
+            // jvp_tangents_interleaved.py:8  return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
+            const double t_2 = log(p);
+            const double t_15 = (tp / p);
+            const double t_3 = (y * t_2);
+            const double t_16 = (t_15 * y);
+            const double t_4 = (1.0 - y);
+            const double t_5 = (1.0 - p);
+            const double t_17 = (-tp);
+            const double t_6 = log(t_5);
+            const double t_18 = (t_17 / t_5);
+            const double t_7 = (t_4 * t_6);
+            const double t_19 = (t_18 * t_4);
+            const double t_8 = (t_3 + t_7);
+            const double t_20 = (t_16 + t_19);
+            LIFTED_AT(s_acc) += t_8;
+            LIFTED_AT(s_1_acc) += t_20;
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+    lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+}
+
 LIFTED_KERNEL void loss_jvp_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ m_data,
     const double* __restrict__ m_1_data,
@@ -370,51 +431,59 @@ LIFTED_KERNEL void loss_jvp_k0(const int64_t n, const int64_t d0,
     double* __restrict__ s_acc_out,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m = m_data[i];
-                const double m_1 = m_1_data[i];
-                const double y = y_data[i];
-                // jvp_tangents_interleaved.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
-                const double t = (-m);
-                const double e = exp(t);
-                const double t_11 = (m_1 * e);
-                const double t_1 = (1.0 + e);
-                const double p = (1.0 / t_1);
-                const double t_13 = (t_11 * p);
-                const double tp = (t_13 / t_1);
-                // jvp_tangents_interleaved.py:8  return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
-                const double t_2 = log(p);
-                const double t_15 = (tp / p);
-                const double t_3 = (y * t_2);
-                const double t_16 = (t_15 * y);
-                const double t_4 = (1.0 - y);
-                const double t_5 = (1.0 - p);
-                const double t_17 = (-tp);
-                const double t_6 = log(t_5);
-                const double t_18 = (t_17 / t_5);
-                const double t_7 = (t_4 * t_6);
-                const double t_19 = (t_18 * t_4);
-                const double t_8 = (t_3 + t_7);
-                const double t_20 = (t_16 + t_19);
-                LIFTED_AT(s_acc) += t_8;
-                LIFTED_AT(s_1_acc) += t_20;
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-        lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-    }
+    LIFTED_RUN(loss_jvp_k0_body(n, d0, m_data, m_1_data, y_data, s_acc_out, s_1_acc_out));
 }
 
 // polar_jvp_k0: 1-d index space of n elements
+LIFTED_DEVICE void polar_jvp_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ theta_data,
+    const double* __restrict__ ttheta_data,
+    const double* __restrict__ r_data,
+    const double* __restrict__ tr_data,
+    double* __restrict__ t_1_out,
+    double* __restrict__ t_11_out,
+    double* __restrict__ t_3_out,
+    double* __restrict__ t_15_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_1);
+        LIFTED_LOCAL(double, t_11);
+        LIFTED_LOCAL(double, t_3);
+        LIFTED_LOCAL(double, t_15);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double theta = theta_data[i];
+            const double ttheta = ttheta_data[i];
+            const double r = r_data[i];
+            const double tr = tr_data[i];
+            // jvp_tangents_interleaved.py:13  return r * np.cos(theta), r * np.sin(theta)
+            const double t = cos(theta);
+            const double t_5 = sin(theta);
+            const double t_6 = (ttheta * t_5);
+            LIFTED_AT(t_1) = (r * t);
+            const double t_8 = (tr * t);
+            const double t_9 = (t_6 * r);
+            LIFTED_AT(t_11) = (t_8 - t_9);
+            const double t_2 = sin(theta);
+            const double t_12 = (ttheta * t);
+            LIFTED_AT(t_3) = (r * t_2);
+            const double t_13 = (tr * t_2);
+            const double t_14 = (t_12 * r);
+            LIFTED_AT(t_15) = (t_13 + t_14);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_1_out[i] = LIFTED_AT(t_1);
+            t_11_out[i] = LIFTED_AT(t_11);
+            t_3_out[i] = LIFTED_AT(t_3);
+            t_15_out[i] = LIFTED_AT(t_15);
+        }
+    }
+}
+
 LIFTED_KERNEL void polar_jvp_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ theta_data,
     const double* __restrict__ ttheta_data,
@@ -425,44 +494,5 @@ LIFTED_KERNEL void polar_jvp_k0(const int64_t n, const int64_t d0,
     double* __restrict__ t_3_out,
     double* __restrict__ t_15_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_1);
-            LIFTED_LOCAL(double, t_11);
-            LIFTED_LOCAL(double, t_3);
-            LIFTED_LOCAL(double, t_15);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double theta = theta_data[i];
-                const double ttheta = ttheta_data[i];
-                const double r = r_data[i];
-                const double tr = tr_data[i];
-                // jvp_tangents_interleaved.py:13  return r * np.cos(theta), r * np.sin(theta)
-                const double t = cos(theta);
-                const double t_5 = sin(theta);
-                const double t_6 = (ttheta * t_5);
-                LIFTED_AT(t_1) = (r * t);
-                const double t_8 = (tr * t);
-                const double t_9 = (t_6 * r);
-                LIFTED_AT(t_11) = (t_8 - t_9);
-                const double t_2 = sin(theta);
-                const double t_12 = (ttheta * t);
-                LIFTED_AT(t_3) = (r * t_2);
-                const double t_13 = (tr * t_2);
-                const double t_14 = (t_12 * r);
-                LIFTED_AT(t_15) = (t_13 + t_14);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_1_out[i] = LIFTED_AT(t_1);
-                t_11_out[i] = LIFTED_AT(t_11);
-                t_3_out[i] = LIFTED_AT(t_3);
-                t_15_out[i] = LIFTED_AT(t_15);
-            }
-        }
-    }
+    LIFTED_RUN(polar_jvp_k0_body(n, d0, theta_data, ttheta_data, r_data, tr_data, t_1_out, t_11_out, t_3_out, t_15_out));
 }

@@ -6,7 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_RUN(call) call
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +48,9 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
+// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
@@ -292,114 +294,129 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // softplus_k0: 1-d index space of n elements
-LIFTED_KERNEL void softplus_k0(const int64_t n, const int64_t d0,
+LIFTED_DEVICE void softplus_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ z_data,
     double* __restrict__ t_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double z = z_data[i];
-                // kernel_call_inlined.py:7  return np.log1p(np.exp(z))
-                const double e = exp(z);
-                LIFTED_AT(t) = log1p(e);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_out[i] = LIFTED_AT(t);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double z = z_data[i];
+            // kernel_call_inlined.py:7  return np.log1p(np.exp(z))
+            const double e = exp(z);
+            LIFTED_AT(t) = log1p(e);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_out[i] = LIFTED_AT(t);
         }
     }
 }
 
+LIFTED_KERNEL void softplus_k0(const int64_t n, const int64_t d0,
+    const double* __restrict__ z_data,
+    double* __restrict__ t_out)
+{
+    LIFTED_RUN(softplus_k0_body(n, d0, z_data, t_out));
+}
+
 // model_k0: 1-d index space of n elements
+LIFTED_DEVICE void model_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ a_data,
+    const double* __restrict__ b_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double a = a_data[i];
+            const double b = b_data[i];
+            // kernel_call_inlined.py:12  return np.sum(softplus(a * b) + softplus(a - b))
+            const double t = (a * b);
+            // kernel_call_inlined.py:7  return np.log1p(np.exp(z))
+            const double e = exp(t);
+            const double t_1 = log1p(e);
+            // kernel_call_inlined.py:12  return np.sum(softplus(a * b) + softplus(a - b))
+            const double t_2 = (a - b);
+            // kernel_call_inlined.py:7  return np.log1p(np.exp(z))
+            const double e_1 = exp(t_2);
+            const double t_3 = log1p(e_1);
+            // kernel_call_inlined.py:12  return np.sum(softplus(a * b) + softplus(a - b))
+            const double t_4 = (t_1 + t_3);
+            LIFTED_AT(s_acc) += t_4;
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
 LIFTED_KERNEL void model_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ a_data,
     const double* __restrict__ b_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double a = a_data[i];
-                const double b = b_data[i];
-                // kernel_call_inlined.py:12  return np.sum(softplus(a * b) + softplus(a - b))
-                const double t = (a * b);
-                // kernel_call_inlined.py:7  return np.log1p(np.exp(z))
-                const double e = exp(t);
-                const double t_1 = log1p(e);
-                // kernel_call_inlined.py:12  return np.sum(softplus(a * b) + softplus(a - b))
-                const double t_2 = (a - b);
-                // kernel_call_inlined.py:7  return np.log1p(np.exp(z))
-                const double e_1 = exp(t_2);
-                const double t_3 = log1p(e_1);
-                // kernel_call_inlined.py:12  return np.sum(softplus(a * b) + softplus(a - b))
-                const double t_4 = (t_1 + t_3);
-                LIFTED_AT(s_acc) += t_4;
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    LIFTED_RUN(model_k0_body(n, d0, a_data, b_data, s_acc_out));
 }
 
 // model_grad_k0: 1-d index space of n elements
+LIFTED_DEVICE void model_grad_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ a_data,
+    const double* __restrict__ b_data,
+    double* __restrict__ da_out,
+    double* __restrict__ db_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, da);
+        LIFTED_LOCAL(double, db_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double a = a_data[i];
+            const double b = b_data[i];
+            // kernel_call_inlined.py:12  return np.sum(softplus(a * b) + softplus(a - b))
+            const double t = (a * b);
+            // kernel_call_inlined.py:7  return np.log1p(np.exp(z))
+            const double e = exp(t);
+            // kernel_call_inlined.py:12  return np.sum(softplus(a * b) + softplus(a - b))
+            const double t_2 = (a - b);
+            // kernel_call_inlined.py:7  return np.log1p(np.exp(z))
+            const double e_1 = exp(t_2);
+            // reverse sweep
+            // kernel_call_inlined.py:7  return np.log1p(np.exp(z))
+            const double t_5 = (1.0 + e_1);
+            const double t_6 = (1.0 / t_5);
+            const double t_7 = (t_6 * e_1);
+            const double t_8 = (1.0 + e);
+            const double t_9 = (1.0 / t_8);
+            const double t_10 = (t_9 * e);
+            // kernel_call_inlined.py:12  return np.sum(softplus(a * b) + softplus(a - b))
+            const double t_11 = (t_10 * b);
+            const double t_12 = (t_10 * a);
+            LIFTED_AT(da) = (t_7 + t_11);
+            LIFTED_AT(db_1) = (t_12 - t_7);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            da_out[i] = LIFTED_AT(da);
+            db_1_out[i] = LIFTED_AT(db_1);
+        }
+    }
+}
+
 LIFTED_KERNEL void model_grad_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ a_data,
     const double* __restrict__ b_data,
     double* __restrict__ da_out,
     double* __restrict__ db_1_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, da);
-            LIFTED_LOCAL(double, db_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double a = a_data[i];
-                const double b = b_data[i];
-                // kernel_call_inlined.py:12  return np.sum(softplus(a * b) + softplus(a - b))
-                const double t = (a * b);
-                // kernel_call_inlined.py:7  return np.log1p(np.exp(z))
-                const double e = exp(t);
-                // kernel_call_inlined.py:12  return np.sum(softplus(a * b) + softplus(a - b))
-                const double t_2 = (a - b);
-                // kernel_call_inlined.py:7  return np.log1p(np.exp(z))
-                const double e_1 = exp(t_2);
-                // reverse sweep
-                // kernel_call_inlined.py:7  return np.log1p(np.exp(z))
-                const double t_5 = (1.0 + e_1);
-                const double t_6 = (1.0 / t_5);
-                const double t_7 = (t_6 * e_1);
-                const double t_8 = (1.0 + e);
-                const double t_9 = (1.0 / t_8);
-                const double t_10 = (t_9 * e);
-                // kernel_call_inlined.py:12  return np.sum(softplus(a * b) + softplus(a - b))
-                const double t_11 = (t_10 * b);
-                const double t_12 = (t_10 * a);
-                LIFTED_AT(da) = (t_7 + t_11);
-                LIFTED_AT(db_1) = (t_12 - t_7);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                da_out[i] = LIFTED_AT(da);
-                db_1_out[i] = LIFTED_AT(db_1);
-            }
-        }
-    }
+    LIFTED_RUN(model_grad_k0_body(n, d0, a_data, b_data, da_out, db_1_out));
 }

@@ -6,7 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_RUN(call) call
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +48,9 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
+// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
@@ -292,41 +294,76 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // gp_negative_log_likelihood_k0: 3-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
+LIFTED_DEVICE void gp_negative_log_likelihood_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
+    const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_ROWS(lifted_o, lifted_n_out)
+    {
+        LIFTED_LOCAL_FILL(double, s_acc, 0);
+        LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
+        {
+            LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                int64_t rest_o = lifted_o;
+                const int64_t i1 = lifted_unravel_step(rest_o, d1);
+                const int64_t i0 = rest_o;
+                const int64_t i2 = (i - lifted_o * lifted_n_red);
+                const double v = v_data[i0 * v_s0 + i1 * v_s1 + i2 * v_s2];
+                const double v_1 = v_1_data[i0 * v_1_s0 + i1 * v_1_s1 + i2 * v_1_s2];
+                // linalg_gaussian_process.py:7  diff = x[:, None, :] - x[None, :, :]
+                const double diff = (v - v_1);
+                // linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
+                const double t = (diff * diff);
+                LIFTED_AT(s_acc) += t;
+            }
+        }
+        LIFTED_ROW_STORE(s_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_acc));
+    }
+}
+
 LIFTED_KERNEL void gp_negative_log_likelihood_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(gp_negative_log_likelihood_k0_body(n, d0, d1, d2, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, v_s2, v_1_data, v_1_s0, v_1_s1, v_1_s2, s_acc_out));
+}
+
+// gp_negative_log_likelihood_k1: 2-d index space of n elements
+LIFTED_DEVICE void gp_negative_log_likelihood_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ s_data,
+    const double e,
+    const double e_2,
+    const double* __restrict__ eye_data,
+    double* __restrict__ k_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_ROWS(lifted_o, lifted_n_out)
-        {
-            LIFTED_LOCAL_FILL(double, s_acc, 0);
-            LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
-            {
-                LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    int64_t rest_o = lifted_o;
-                    const int64_t i1 = lifted_unravel_step(rest_o, d1);
-                    const int64_t i0 = rest_o;
-                    const int64_t i2 = (i - lifted_o * lifted_n_red);
-                    const double v = v_data[i0 * v_s0 + i1 * v_s1 + i2 * v_s2];
-                    const double v_1 = v_1_data[i0 * v_1_s0 + i1 * v_1_s1 + i2 * v_1_s2];
-                    // linalg_gaussian_process.py:7  diff = x[:, None, :] - x[None, :, :]
-                    const double diff = (v - v_1);
-                    // linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
-                    const double t = (diff * diff);
-                    LIFTED_AT(s_acc) += t;
-                }
-            }
-            LIFTED_ROW_STORE(s_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_acc));
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, k);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double s = s_data[i];
+            const double eye = eye_data[i];
+            // linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
+            const double t_1 = ((-0.5) * s);
+            const double t_3 = (t_1 / e);
+            const double e_1 = exp(t_3);
+            const double t_4 = (e_2 * eye);
+            LIFTED_AT(k) = (e_1 + t_4);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            k_out[i] = LIFTED_AT(k);
         }
     }
 }
 
-// gp_negative_log_likelihood_k1: 2-d index space of n elements
 LIFTED_KERNEL void gp_negative_log_likelihood_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_data,
     const double e,
@@ -334,143 +371,167 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k1(const int64_t n, const int64_t 
     const double* __restrict__ eye_data,
     double* __restrict__ k_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(gp_negative_log_likelihood_k1_body(n, d0, d1, s_data, e, e_2, eye_data, k_out));
+}
+
+// gp_negative_log_likelihood_k2: 1-d index space of n elements
+LIFTED_DEVICE void gp_negative_log_likelihood_k2_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ y_data,
+    double* __restrict__ t_6_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, k);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double s = s_data[i];
-                const double eye = eye_data[i];
-                // linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
-                const double t_1 = ((-0.5) * s);
-                const double t_3 = (t_1 / e);
-                const double e_1 = exp(t_3);
-                const double t_4 = (e_2 * eye);
-                LIFTED_AT(k) = (e_1 + t_4);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                k_out[i] = LIFTED_AT(k);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_6);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double y = y_data[i];
+            // linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
+            LIFTED_AT(t_6) = (0.5 * y);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_6_out[i] = LIFTED_AT(t_6);
         }
     }
 }
 
-// gp_negative_log_likelihood_k2: 1-d index space of n elements
 LIFTED_KERNEL void gp_negative_log_likelihood_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     double* __restrict__ t_6_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_6);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double y = y_data[i];
-                // linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
-                LIFTED_AT(t_6) = (0.5 * y);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_6_out[i] = LIFTED_AT(t_6);
-            }
-        }
-    }
+    LIFTED_RUN(gp_negative_log_likelihood_k2_body(n, d0, y_data, t_6_out));
 }
 
 // gp_negative_log_likelihood_k3: 1-d index space of n elements
+LIFTED_DEVICE void gp_negative_log_likelihood_k3_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ d_1_data, const int64_t d_1_s0,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const int64_t i0 = i;
+            const double d_1 = d_1_data[i0 * d_1_s0];
+            // linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
+            const double t_9 = log(d_1);
+            LIFTED_AT(s_1_acc) += t_9;
+        }
+    }
+    lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+}
+
 LIFTED_KERNEL void gp_negative_log_likelihood_k3(const int64_t n, const int64_t d0,
     const double* __restrict__ d_1_data, const int64_t d_1_s0,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const int64_t i0 = i;
-                const double d_1 = d_1_data[i0 * d_1_s0];
-                // linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
-                const double t_9 = log(d_1);
-                LIFTED_AT(s_1_acc) += t_9;
-            }
-        }
-        lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-    }
+    LIFTED_RUN(gp_negative_log_likelihood_k3_body(n, d0, d_1_data, d_1_s0, s_1_acc_out));
 }
 
 // gp_negative_log_likelihood_k4: 1-d index space of n elements
+LIFTED_DEVICE void gp_negative_log_likelihood_k4_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ d_2_data, const int64_t d_2_s0,
+    double* __restrict__ s_2_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_2_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const int64_t i0 = i;
+            const double d_2 = d_2_data[i0 * d_2_s0];
+            // linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
+            LIFTED_AT(s_2_acc) += d_2;
+        }
+    }
+    lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
+}
+
 LIFTED_KERNEL void gp_negative_log_likelihood_k4(const int64_t n, const int64_t d0,
     const double* __restrict__ d_2_data, const int64_t d_2_s0,
     double* __restrict__ s_2_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_2_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const int64_t i0 = i;
-                const double d_2 = d_2_data[i0 * d_2_s0];
-                // linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
-                LIFTED_AT(s_2_acc) += d_2;
-            }
-        }
-        lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
-    }
+    LIFTED_RUN(gp_negative_log_likelihood_k4_body(n, d0, d_2_data, d_2_s0, s_2_acc_out));
 }
 
 // gp_grad_k0: 3-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
+LIFTED_DEVICE void gp_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
+    const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_ROWS(lifted_o, lifted_n_out)
+    {
+        LIFTED_LOCAL_FILL(double, s_acc, 0);
+        LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
+        {
+            LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                int64_t rest_o = lifted_o;
+                const int64_t i1 = lifted_unravel_step(rest_o, d1);
+                const int64_t i0 = rest_o;
+                const int64_t i2 = (i - lifted_o * lifted_n_red);
+                const double v = v_data[i0 * v_s0 + i1 * v_s1 + i2 * v_s2];
+                const double v_1 = v_1_data[i0 * v_1_s0 + i1 * v_1_s1 + i2 * v_1_s2];
+                // linalg_gaussian_process.py:7  diff = x[:, None, :] - x[None, :, :]
+                const double diff = (v - v_1);
+                // linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
+                const double t = (diff * diff);
+                LIFTED_AT(s_acc) += t;
+            }
+        }
+        LIFTED_ROW_STORE(s_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_acc));
+    }
+}
+
 LIFTED_KERNEL void gp_grad_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(gp_grad_k0_body(n, d0, d1, d2, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, v_s2, v_1_data, v_1_s0, v_1_s1, v_1_s2, s_acc_out));
+}
+
+// gp_grad_k1: 2-d index space of n elements
+LIFTED_DEVICE void gp_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ s_data,
+    const double e,
+    const double e_2,
+    const double* __restrict__ eye_data,
+    double* __restrict__ k_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_ROWS(lifted_o, lifted_n_out)
-        {
-            LIFTED_LOCAL_FILL(double, s_acc, 0);
-            LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
-            {
-                LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    int64_t rest_o = lifted_o;
-                    const int64_t i1 = lifted_unravel_step(rest_o, d1);
-                    const int64_t i0 = rest_o;
-                    const int64_t i2 = (i - lifted_o * lifted_n_red);
-                    const double v = v_data[i0 * v_s0 + i1 * v_s1 + i2 * v_s2];
-                    const double v_1 = v_1_data[i0 * v_1_s0 + i1 * v_1_s1 + i2 * v_1_s2];
-                    // linalg_gaussian_process.py:7  diff = x[:, None, :] - x[None, :, :]
-                    const double diff = (v - v_1);
-                    // linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
-                    const double t = (diff * diff);
-                    LIFTED_AT(s_acc) += t;
-                }
-            }
-            LIFTED_ROW_STORE(s_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_acc));
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, k);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double s = s_data[i];
+            const double eye = eye_data[i];
+            // linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
+            const double t_1 = ((-0.5) * s);
+            const double t_3 = (t_1 / e);
+            const double e_1 = exp(t_3);
+            const double t_4 = (e_2 * eye);
+            LIFTED_AT(k) = (e_1 + t_4);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            k_out[i] = LIFTED_AT(k);
         }
     }
 }
 
-// gp_grad_k1: 2-d index space of n elements
 LIFTED_KERNEL void gp_grad_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_data,
     const double e,
@@ -478,66 +539,95 @@ LIFTED_KERNEL void gp_grad_k1(const int64_t n, const int64_t d0, const int64_t d
     const double* __restrict__ eye_data,
     double* __restrict__ k_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(gp_grad_k1_body(n, d0, d1, s_data, e, e_2, eye_data, k_out));
+}
+
+// gp_grad_k2: 1-d index space of n elements
+LIFTED_DEVICE void gp_grad_k2_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ y_data,
+    const double* __restrict__ d_1_data, const int64_t d_1_s0,
+    double* __restrict__ t_6_out,
+    double* __restrict__ t_14_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, k);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double s = s_data[i];
-                const double eye = eye_data[i];
-                // linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
-                const double t_1 = ((-0.5) * s);
-                const double t_3 = (t_1 / e);
-                const double e_1 = exp(t_3);
-                const double t_4 = (e_2 * eye);
-                LIFTED_AT(k) = (e_1 + t_4);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                k_out[i] = LIFTED_AT(k);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_6);
+        LIFTED_LOCAL(double, t_14);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const int64_t i0 = i;
+            const double y = y_data[i];
+            const double d_1 = d_1_data[i0 * d_1_s0];
+            // linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
+            LIFTED_AT(t_6) = (0.5 * y);
+            LIFTED_AT(t_14) = (1.0 / d_1);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_6_out[i] = LIFTED_AT(t_6);
+            t_14_out[i] = LIFTED_AT(t_14);
         }
     }
 }
 
-// gp_grad_k2: 1-d index space of n elements
 LIFTED_KERNEL void gp_grad_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     const double* __restrict__ d_1_data, const int64_t d_1_s0,
     double* __restrict__ t_6_out,
     double* __restrict__ t_14_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(gp_grad_k2_body(n, d0, y_data, d_1_data, d_1_s0, t_6_out, t_14_out));
+}
+
+// gp_grad_k3: 2-d index space of n elements
+LIFTED_DEVICE void gp_grad_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ t_13_data, const int64_t t_13_s0, const int64_t t_13_s1,
+    const double* __restrict__ m_2_data,
+    const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
+    const double* __restrict__ r_1_data, const int64_t r_1_s0, const int64_t r_1_s1,
+    const double* __restrict__ r_2_data, const int64_t r_2_s0, const int64_t r_2_s1,
+    const double* __restrict__ r_3_data, const int64_t r_3_s0, const int64_t r_3_s1,
+    const double* __restrict__ dchol_data, const int64_t dchol_s0, const int64_t dchol_s1,
+    double* __restrict__ dk_1_out,
+    double* __restrict__ t_18_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_6);
-            LIFTED_LOCAL(double, t_14);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const int64_t i0 = i;
-                const double y = y_data[i];
-                const double d_1 = d_1_data[i0 * d_1_s0];
-                // linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
-                LIFTED_AT(t_6) = (0.5 * y);
-                LIFTED_AT(t_14) = (1.0 / d_1);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_6_out[i] = LIFTED_AT(t_6);
-                t_14_out[i] = LIFTED_AT(t_14);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, dk_1);
+        LIFTED_LOCAL(double, t_18);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double t_13 = t_13_data[i0 * t_13_s0 + i1 * t_13_s1];
+            const double m_2 = m_2_data[i];
+            const double r = r_data[i0 * r_s0 + i1 * r_s1];
+            const double r_1 = r_1_data[i0 * r_1_s0 + i1 * r_1_s1];
+            const double r_2 = r_2_data[i0 * r_2_s0 + i1 * r_2_s1];
+            const double r_3 = r_3_data[i0 * r_3_s0 + i1 * r_3_s1];
+            const double dchol = dchol_data[i0 * dchol_s0 + i1 * dchol_s1];
+            // linalg_gaussian_process.py:11  sign, logdet = np.linalg.slogdet(k)
+            const double t_15 = (0.5 * t_13);
+            LIFTED_AT(dk_1) = (t_15 - m_2);
+            // linalg_gaussian_process.py:10  alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, y))
+            const double t_17 = (r * r_1);
+            LIFTED_AT(t_18) = (-t_17);
+            const double t_19 = (r_2 * r_3);
+            const double dchol_1 = (dchol - t_19);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dk_1_out[i] = LIFTED_AT(dk_1);
+            t_18_out[i] = LIFTED_AT(t_18);
         }
     }
 }
 
-// gp_grad_k3: 2-d index space of n elements
 LIFTED_KERNEL void gp_grad_k3(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ t_13_data, const int64_t t_13_s0, const int64_t t_13_s1,
     const double* __restrict__ m_2_data,
@@ -549,45 +639,43 @@ LIFTED_KERNEL void gp_grad_k3(const int64_t n, const int64_t d0, const int64_t d
     double* __restrict__ dk_1_out,
     double* __restrict__ t_18_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(gp_grad_k3_body(n, d0, d1, t_13_data, t_13_s0, t_13_s1, m_2_data, r_data, r_s0, r_s1, r_1_data, r_1_s0, r_1_s1, r_2_data, r_2_s0, r_2_s1, r_3_data, r_3_s0, r_3_s1, dchol_data, dchol_s0, dchol_s1, dk_1_out, t_18_out));
+}
+
+// gp_grad_k4: 2-d index space of n elements
+LIFTED_DEVICE void gp_grad_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ r_2_data, const int64_t r_2_s0, const int64_t r_2_s1,
+    const double* __restrict__ r_3_data, const int64_t r_3_s0, const int64_t r_3_s1,
+    const double* __restrict__ dchol_data, const int64_t dchol_s0, const int64_t dchol_s1,
+    const double* __restrict__ t_21_data, const int64_t t_21_s0, const int64_t t_21_s1,
+    double* __restrict__ dchol_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dk_1);
-            LIFTED_LOCAL(double, t_18);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double t_13 = t_13_data[i0 * t_13_s0 + i1 * t_13_s1];
-                const double m_2 = m_2_data[i];
-                const double r = r_data[i0 * r_s0 + i1 * r_s1];
-                const double r_1 = r_1_data[i0 * r_1_s0 + i1 * r_1_s1];
-                const double r_2 = r_2_data[i0 * r_2_s0 + i1 * r_2_s1];
-                const double r_3 = r_3_data[i0 * r_3_s0 + i1 * r_3_s1];
-                const double dchol = dchol_data[i0 * dchol_s0 + i1 * dchol_s1];
-                // linalg_gaussian_process.py:11  sign, logdet = np.linalg.slogdet(k)
-                const double t_15 = (0.5 * t_13);
-                LIFTED_AT(dk_1) = (t_15 - m_2);
-                // linalg_gaussian_process.py:10  alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, y))
-                const double t_17 = (r * r_1);
-                LIFTED_AT(t_18) = (-t_17);
-                const double t_19 = (r_2 * r_3);
-                const double dchol_1 = (dchol - t_19);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dk_1_out[i] = LIFTED_AT(dk_1);
-                t_18_out[i] = LIFTED_AT(t_18);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, dchol_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double r_2 = r_2_data[i0 * r_2_s0 + i1 * r_2_s1];
+            const double r_3 = r_3_data[i0 * r_3_s0 + i1 * r_3_s1];
+            const double dchol = dchol_data[i0 * dchol_s0 + i1 * dchol_s1];
+            const double t_21 = t_21_data[i0 * t_21_s0 + i1 * t_21_s1];
+            // linalg_gaussian_process.py:10  alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, y))
+            const double t_19 = (r_2 * r_3);
+            const double dchol_1_1 = (dchol - t_19);
+            LIFTED_AT(dchol_1) = (dchol_1_1 + t_21);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dchol_1_out[i] = LIFTED_AT(dchol_1);
         }
     }
 }
 
-// gp_grad_k4: 2-d index space of n elements
 LIFTED_KERNEL void gp_grad_k4(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_2_data, const int64_t r_2_s0, const int64_t r_2_s1,
     const double* __restrict__ r_3_data, const int64_t r_3_s0, const int64_t r_3_s1,
@@ -595,65 +683,91 @@ LIFTED_KERNEL void gp_grad_k4(const int64_t n, const int64_t d0, const int64_t d
     const double* __restrict__ t_21_data, const int64_t t_21_s0, const int64_t t_21_s1,
     double* __restrict__ dchol_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(gp_grad_k4_body(n, d0, d1, r_2_data, r_2_s0, r_2_s1, r_3_data, r_3_s0, r_3_s1, dchol_data, dchol_s0, dchol_s1, t_21_data, t_21_s0, t_21_s1, dchol_1_out));
+}
+
+// gp_grad_k5: 2-d index space of n elements
+LIFTED_DEVICE void gp_grad_k5_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ m_4_data,
+    const double* __restrict__ m_5_data,
+    double* __restrict__ t_23_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dchol_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double r_2 = r_2_data[i0 * r_2_s0 + i1 * r_2_s1];
-                const double r_3 = r_3_data[i0 * r_3_s0 + i1 * r_3_s1];
-                const double dchol = dchol_data[i0 * dchol_s0 + i1 * dchol_s1];
-                const double t_21 = t_21_data[i0 * t_21_s0 + i1 * t_21_s1];
-                // linalg_gaussian_process.py:10  alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, y))
-                const double t_19 = (r_2 * r_3);
-                const double dchol_1_1 = (dchol - t_19);
-                LIFTED_AT(dchol_1) = (dchol_1_1 + t_21);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dchol_1_out[i] = LIFTED_AT(dchol_1);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_23);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double m_4 = m_4_data[i];
+            const double m_5 = m_5_data[i];
+            // linalg_gaussian_process.py:9  chol = np.linalg.cholesky(k)
+            const double t_22 = (m_4 + m_5);
+            LIFTED_AT(t_23) = (0.5 * t_22);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_23_out[i] = LIFTED_AT(t_23);
         }
     }
 }
 
-// gp_grad_k5: 2-d index space of n elements
 LIFTED_KERNEL void gp_grad_k5(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_4_data,
     const double* __restrict__ m_5_data,
     double* __restrict__ t_23_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_23);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m_4 = m_4_data[i];
-                const double m_5 = m_5_data[i];
-                // linalg_gaussian_process.py:9  chol = np.linalg.cholesky(k)
-                const double t_22 = (m_4 + m_5);
-                LIFTED_AT(t_23) = (0.5 * t_22);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_23_out[i] = LIFTED_AT(t_23);
-            }
-        }
-    }
+    LIFTED_RUN(gp_grad_k5_body(n, d0, d1, m_4_data, m_5_data, t_23_out));
 }
 
 // gp_grad_k6: 2-d index space of n elements
+LIFTED_DEVICE void gp_grad_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ s_data,
+    const double e,
+    const double* __restrict__ m_6_data,
+    const double* __restrict__ t_26_data, const int64_t t_26_s0, const int64_t t_26_s1,
+    const double* __restrict__ dk_1_data,
+    const double* __restrict__ eye_data,
+    double* __restrict__ s_3_acc_out,
+    double* __restrict__ s_4_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_3_acc, 0);
+    LIFTED_LOCAL_FILL(double, s_4_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double s = s_data[i];
+            const double m_6 = m_6_data[i];
+            const double t_26 = t_26_data[i0 * t_26_s0 + i1 * t_26_s1];
+            const double dk_1 = dk_1_data[i];
+            const double eye = eye_data[i];
+            // linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
+            const double t_1 = ((-0.5) * s);
+            const double t_3 = (t_1 / e);
+            const double e_1 = exp(t_3);
+            // linalg_gaussian_process.py:9  chol = np.linalg.cholesky(k)
+            const double t_27 = (m_6 + t_26);
+            const double dk_1_1 = (dk_1 + t_27);
+            // linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
+            const double t_28 = (dk_1_1 * eye);
+            LIFTED_AT(s_3_acc) += t_28;
+            const double t_29 = (dk_1_1 * e_1);
+            const double t_30 = (t_29 * t_3);
+            const double t_31 = (-t_30);
+            const double t_32 = (t_31 / e);
+            LIFTED_AT(s_4_acc) += t_32;
+        }
+    }
+    lifted_reduce_add(s_3_acc_out, LIFTED_LANE_REDUCE(add, s_3_acc));
+    lifted_reduce_add(s_4_acc_out, LIFTED_LANE_REDUCE(add, s_4_acc));
+}
+
 LIFTED_KERNEL void gp_grad_k6(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_data,
     const double e,
@@ -664,82 +778,85 @@ LIFTED_KERNEL void gp_grad_k6(const int64_t n, const int64_t d0, const int64_t d
     double* __restrict__ s_3_acc_out,
     double* __restrict__ s_4_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_3_acc, 0);
-        LIFTED_LOCAL_FILL(double, s_4_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double s = s_data[i];
-                const double m_6 = m_6_data[i];
-                const double t_26 = t_26_data[i0 * t_26_s0 + i1 * t_26_s1];
-                const double dk_1 = dk_1_data[i];
-                const double eye = eye_data[i];
-                // linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
-                const double t_1 = ((-0.5) * s);
-                const double t_3 = (t_1 / e);
-                const double e_1 = exp(t_3);
-                // linalg_gaussian_process.py:9  chol = np.linalg.cholesky(k)
-                const double t_27 = (m_6 + t_26);
-                const double dk_1_1 = (dk_1 + t_27);
-                // linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
-                const double t_28 = (dk_1_1 * eye);
-                LIFTED_AT(s_3_acc) += t_28;
-                const double t_29 = (dk_1_1 * e_1);
-                const double t_30 = (t_29 * t_3);
-                const double t_31 = (-t_30);
-                const double t_32 = (t_31 / e);
-                LIFTED_AT(s_4_acc) += t_32;
-            }
-        }
-        lifted_reduce_add(s_3_acc_out, LIFTED_LANE_REDUCE(add, s_3_acc));
-        lifted_reduce_add(s_4_acc_out, LIFTED_LANE_REDUCE(add, s_4_acc));
-    }
+    LIFTED_RUN(gp_grad_k6_body(n, d0, d1, s_data, e, m_6_data, t_26_data, t_26_s0, t_26_s1, dk_1_data, eye_data, s_3_acc_out, s_4_acc_out));
 }
 
 // gp_tangent_k0: 3-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
+LIFTED_DEVICE void gp_tangent_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
+    const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_ROWS(lifted_o, lifted_n_out)
+    {
+        LIFTED_LOCAL_FILL(double, s_acc, 0);
+        LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
+        {
+            LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                int64_t rest_o = lifted_o;
+                const int64_t i1 = lifted_unravel_step(rest_o, d1);
+                const int64_t i0 = rest_o;
+                const int64_t i2 = (i - lifted_o * lifted_n_red);
+                const double v = v_data[i0 * v_s0 + i1 * v_s1 + i2 * v_s2];
+                const double v_1 = v_1_data[i0 * v_1_s0 + i1 * v_1_s1 + i2 * v_1_s2];
+                // linalg_gaussian_process.py:7  diff = x[:, None, :] - x[None, :, :]
+                const double diff = (v - v_1);
+                // linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
+                const double t = (diff * diff);
+                LIFTED_AT(s_acc) += t;
+            }
+        }
+        LIFTED_ROW_STORE(s_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_acc));
+    }
+}
+
 LIFTED_KERNEL void gp_tangent_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(gp_tangent_k0_body(n, d0, d1, d2, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, v_s2, v_1_data, v_1_s0, v_1_s1, v_1_s2, s_acc_out));
+}
+
+// gp_tangent_k1: 2-d index space of n elements
+LIFTED_DEVICE void gp_tangent_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ s_data,
+    const double e,
+    const double e_2,
+    const double* __restrict__ eye_data,
+    const double t_13,
+    double* __restrict__ tk_out,
+    double* __restrict__ k_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_ROWS(lifted_o, lifted_n_out)
-        {
-            LIFTED_LOCAL_FILL(double, s_acc, 0);
-            LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
-            {
-                LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    int64_t rest_o = lifted_o;
-                    const int64_t i1 = lifted_unravel_step(rest_o, d1);
-                    const int64_t i0 = rest_o;
-                    const int64_t i2 = (i - lifted_o * lifted_n_red);
-                    const double v = v_data[i0 * v_s0 + i1 * v_s1 + i2 * v_s2];
-                    const double v_1 = v_1_data[i0 * v_1_s0 + i1 * v_1_s1 + i2 * v_1_s2];
-                    // linalg_gaussian_process.py:7  diff = x[:, None, :] - x[None, :, :]
-                    const double diff = (v - v_1);
-                    // linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
-                    const double t = (diff * diff);
-                    LIFTED_AT(s_acc) += t;
-                }
-            }
-            LIFTED_ROW_STORE(s_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_acc));
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, tk);
+        LIFTED_LOCAL(double, k);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double s = s_data[i];
+            const double eye = eye_data[i];
+            // linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
+            const double t_1 = ((-0.5) * s);
+            const double t_3 = (t_1 / e);
+            const double e_1 = exp(t_3);
+            const double t_4 = (e_2 * eye);
+            LIFTED_AT(tk) = (t_13 * eye);
+            LIFTED_AT(k) = (e_1 + t_4);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            tk_out[i] = LIFTED_AT(tk);
+            k_out[i] = LIFTED_AT(k);
         }
     }
 }
 
-// gp_tangent_k1: 2-d index space of n elements
 LIFTED_KERNEL void gp_tangent_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_data,
     const double e,
@@ -749,288 +866,306 @@ LIFTED_KERNEL void gp_tangent_k1(const int64_t n, const int64_t d0, const int64_
     double* __restrict__ tk_out,
     double* __restrict__ k_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(gp_tangent_k1_body(n, d0, d1, s_data, e, e_2, eye_data, t_13, tk_out, k_out));
+}
+
+// gp_tangent_k2: 2-d index space of n elements
+LIFTED_DEVICE void gp_tangent_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ m_1_data,
+    const double* __restrict__ t_14_data, const int64_t t_14_s0, const int64_t t_14_s1,
+    double* __restrict__ t_15_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, tk);
-            LIFTED_LOCAL(double, k);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double s = s_data[i];
-                const double eye = eye_data[i];
-                // linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
-                const double t_1 = ((-0.5) * s);
-                const double t_3 = (t_1 / e);
-                const double e_1 = exp(t_3);
-                const double t_4 = (e_2 * eye);
-                LIFTED_AT(tk) = (t_13 * eye);
-                LIFTED_AT(k) = (e_1 + t_4);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                tk_out[i] = LIFTED_AT(tk);
-                k_out[i] = LIFTED_AT(k);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_15);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double m_1 = m_1_data[i];
+            const double t_14 = t_14_data[i0 * t_14_s0 + i1 * t_14_s1];
+            // linalg_gaussian_process.py:9  chol = np.linalg.cholesky(k)
+            LIFTED_AT(t_15) = (m_1 + t_14);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_15_out[i] = LIFTED_AT(t_15);
         }
     }
 }
 
-// gp_tangent_k2: 2-d index space of n elements
 LIFTED_KERNEL void gp_tangent_k2(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_1_data,
     const double* __restrict__ t_14_data, const int64_t t_14_s0, const int64_t t_14_s1,
     double* __restrict__ t_15_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(gp_tangent_k2_body(n, d0, d1, m_1_data, t_14_data, t_14_s0, t_14_s1, t_15_out));
+}
+
+// gp_tangent_k3: 2-d index space of n elements
+LIFTED_DEVICE void gp_tangent_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ m_3_data,
+    const double* __restrict__ m_4_data,
+    double* __restrict__ t_18_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_15);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double m_1 = m_1_data[i];
-                const double t_14 = t_14_data[i0 * t_14_s0 + i1 * t_14_s1];
-                // linalg_gaussian_process.py:9  chol = np.linalg.cholesky(k)
-                LIFTED_AT(t_15) = (m_1 + t_14);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_15_out[i] = LIFTED_AT(t_15);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_18);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double m_3 = m_3_data[i];
+            const double m_4 = m_4_data[i];
+            // linalg_gaussian_process.py:9  chol = np.linalg.cholesky(k)
+            const double t_17 = (m_3 + m_4);
+            LIFTED_AT(t_18) = (0.5 * t_17);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_18_out[i] = LIFTED_AT(t_18);
         }
     }
 }
 
-// gp_tangent_k3: 2-d index space of n elements
 LIFTED_KERNEL void gp_tangent_k3(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_3_data,
     const double* __restrict__ m_4_data,
     double* __restrict__ t_18_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(gp_tangent_k3_body(n, d0, d1, m_3_data, m_4_data, t_18_out));
+}
+
+// gp_tangent_k4: 1-d index space of n elements
+LIFTED_DEVICE void gp_tangent_k4_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ m_5_data,
+    double* __restrict__ t_20_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_18);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m_3 = m_3_data[i];
-                const double m_4 = m_4_data[i];
-                // linalg_gaussian_process.py:9  chol = np.linalg.cholesky(k)
-                const double t_17 = (m_3 + m_4);
-                LIFTED_AT(t_18) = (0.5 * t_17);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_18_out[i] = LIFTED_AT(t_18);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_20);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double m_5 = m_5_data[i];
+            // linalg_gaussian_process.py:10  alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, y))
+            LIFTED_AT(t_20) = (-m_5);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_20_out[i] = LIFTED_AT(t_20);
         }
     }
 }
 
-// gp_tangent_k4: 1-d index space of n elements
 LIFTED_KERNEL void gp_tangent_k4(const int64_t n, const int64_t d0,
     const double* __restrict__ m_5_data,
     double* __restrict__ t_20_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(gp_tangent_k4_body(n, d0, m_5_data, t_20_out));
+}
+
+// gp_tangent_k5: 1-d index space of n elements
+LIFTED_DEVICE void gp_tangent_k5_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ x_4_data,
+    const double* __restrict__ m_6_data,
+    double* __restrict__ t_22_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_20);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m_5 = m_5_data[i];
-                // linalg_gaussian_process.py:10  alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, y))
-                LIFTED_AT(t_20) = (-m_5);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_20_out[i] = LIFTED_AT(t_20);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_22);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double x_4 = x_4_data[i];
+            const double m_6 = m_6_data[i];
+            // linalg_gaussian_process.py:10  alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, y))
+            LIFTED_AT(t_22) = (x_4 - m_6);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_22_out[i] = LIFTED_AT(t_22);
         }
     }
 }
 
-// gp_tangent_k5: 1-d index space of n elements
 LIFTED_KERNEL void gp_tangent_k5(const int64_t n, const int64_t d0,
     const double* __restrict__ x_4_data,
     const double* __restrict__ m_6_data,
     double* __restrict__ t_22_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_22);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double x_4 = x_4_data[i];
-                const double m_6 = m_6_data[i];
-                // linalg_gaussian_process.py:10  alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, y))
-                LIFTED_AT(t_22) = (x_4 - m_6);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_22_out[i] = LIFTED_AT(t_22);
-            }
-        }
-    }
+    LIFTED_RUN(gp_tangent_k5_body(n, d0, x_4_data, m_6_data, t_22_out));
 }
 
 // gp_tangent_k6: 2-d index space of n elements
+LIFTED_DEVICE void gp_tangent_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ t_23_data, const int64_t t_23_s0, const int64_t t_23_s1,
+    const double* __restrict__ tk_data,
+    double* __restrict__ tlogdet_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, tlogdet_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double t_23 = t_23_data[i0 * t_23_s0 + i1 * t_23_s1];
+            const double tk = tk_data[i];
+            // linalg_gaussian_process.py:11  sign, logdet = np.linalg.slogdet(k)
+            const double t_24 = (t_23 * tk);
+            LIFTED_AT(tlogdet_acc) += t_24;
+        }
+    }
+    lifted_reduce_add(tlogdet_acc_out, LIFTED_LANE_REDUCE(add, tlogdet_acc));
+}
+
 LIFTED_KERNEL void gp_tangent_k6(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ t_23_data, const int64_t t_23_s0, const int64_t t_23_s1,
     const double* __restrict__ tk_data,
     double* __restrict__ tlogdet_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, tlogdet_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double t_23 = t_23_data[i0 * t_23_s0 + i1 * t_23_s1];
-                const double tk = tk_data[i];
-                // linalg_gaussian_process.py:11  sign, logdet = np.linalg.slogdet(k)
-                const double t_24 = (t_23 * tk);
-                LIFTED_AT(tlogdet_acc) += t_24;
-            }
-        }
-        lifted_reduce_add(tlogdet_acc_out, LIFTED_LANE_REDUCE(add, tlogdet_acc));
-    }
+    LIFTED_RUN(gp_tangent_k6_body(n, d0, d1, t_23_data, t_23_s0, t_23_s1, tk_data, tlogdet_acc_out));
 }
 
 // gp_tangent_k7: 1-d index space of n elements
+LIFTED_DEVICE void gp_tangent_k7_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ y_data,
+    double* __restrict__ t_6_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_6);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double y = y_data[i];
+            // linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
+            LIFTED_AT(t_6) = (0.5 * y);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_6_out[i] = LIFTED_AT(t_6);
+        }
+    }
+}
+
 LIFTED_KERNEL void gp_tangent_k7(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     double* __restrict__ t_6_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_6);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double y = y_data[i];
-                // linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
-                LIFTED_AT(t_6) = (0.5 * y);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_6_out[i] = LIFTED_AT(t_6);
-            }
-        }
-    }
+    LIFTED_RUN(gp_tangent_k7_body(n, d0, y_data, t_6_out));
 }
 
 // gp_tangent_k8: 1-d index space of n elements
+LIFTED_DEVICE void gp_tangent_k8_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ d_1_data, const int64_t d_1_s0,
+    const double* __restrict__ d_3_data, const int64_t d_3_s0,
+    double* __restrict__ s_1_acc_out,
+    double* __restrict__ s_3_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+    LIFTED_LOCAL_FILL(double, s_3_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const int64_t i0 = i;
+            const double d_1 = d_1_data[i0 * d_1_s0];
+            const double d_3 = d_3_data[i0 * d_3_s0];
+            // linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
+            const double t_9 = log(d_1);
+            const double t_27 = (d_3 / d_1);
+            LIFTED_AT(s_1_acc) += t_9;
+            LIFTED_AT(s_3_acc) += t_27;
+        }
+    }
+    lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+    lifted_reduce_add(s_3_acc_out, LIFTED_LANE_REDUCE(add, s_3_acc));
+}
+
 LIFTED_KERNEL void gp_tangent_k8(const int64_t n, const int64_t d0,
     const double* __restrict__ d_1_data, const int64_t d_1_s0,
     const double* __restrict__ d_3_data, const int64_t d_3_s0,
     double* __restrict__ s_1_acc_out,
     double* __restrict__ s_3_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
-        LIFTED_LOCAL_FILL(double, s_3_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const int64_t i0 = i;
-                const double d_1 = d_1_data[i0 * d_1_s0];
-                const double d_3 = d_3_data[i0 * d_3_s0];
-                // linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
-                const double t_9 = log(d_1);
-                const double t_27 = (d_3 / d_1);
-                LIFTED_AT(s_1_acc) += t_9;
-                LIFTED_AT(s_3_acc) += t_27;
-            }
-        }
-        lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-        lifted_reduce_add(s_3_acc_out, LIFTED_LANE_REDUCE(add, s_3_acc));
-    }
+    LIFTED_RUN(gp_tangent_k8_body(n, d0, d_1_data, d_1_s0, d_3_data, d_3_s0, s_1_acc_out, s_3_acc_out));
 }
 
 // gp_tangent_k9: 2-d index space of n elements
+LIFTED_DEVICE void gp_tangent_k9_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ m_9_data,
+    double* __restrict__ t_29_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_29);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double m_9 = m_9_data[i];
+            // linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
+            LIFTED_AT(t_29) = (-m_9);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_29_out[i] = LIFTED_AT(t_29);
+        }
+    }
+}
+
 LIFTED_KERNEL void gp_tangent_k9(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_9_data,
     double* __restrict__ t_29_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_29);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m_9 = m_9_data[i];
-                // linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
-                LIFTED_AT(t_29) = (-m_9);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_29_out[i] = LIFTED_AT(t_29);
-            }
-        }
-    }
+    LIFTED_RUN(gp_tangent_k9_body(n, d0, d1, m_9_data, t_29_out));
 }
 
 // gp_tangent_k10: 1-d index space of n elements
+LIFTED_DEVICE void gp_tangent_k10_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ d_2_data, const int64_t d_2_s0,
+    const double* __restrict__ d_4_data, const int64_t d_4_s0,
+    double* __restrict__ s_2_acc_out,
+    double* __restrict__ s_4_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_2_acc, 0);
+    LIFTED_LOCAL_FILL(double, s_4_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const int64_t i0 = i;
+            const double d_2 = d_2_data[i0 * d_2_s0];
+            const double d_4 = d_4_data[i0 * d_4_s0];
+            // linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
+            LIFTED_AT(s_2_acc) += d_2;
+            LIFTED_AT(s_4_acc) += d_4;
+        }
+    }
+    lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
+    lifted_reduce_add(s_4_acc_out, LIFTED_LANE_REDUCE(add, s_4_acc));
+}
+
 LIFTED_KERNEL void gp_tangent_k10(const int64_t n, const int64_t d0,
     const double* __restrict__ d_2_data, const int64_t d_2_s0,
     const double* __restrict__ d_4_data, const int64_t d_4_s0,
     double* __restrict__ s_2_acc_out,
     double* __restrict__ s_4_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_2_acc, 0);
-        LIFTED_LOCAL_FILL(double, s_4_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const int64_t i0 = i;
-                const double d_2 = d_2_data[i0 * d_2_s0];
-                const double d_4 = d_4_data[i0 * d_4_s0];
-                // linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
-                LIFTED_AT(s_2_acc) += d_2;
-                LIFTED_AT(s_4_acc) += d_4;
-            }
-        }
-        lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
-        lifted_reduce_add(s_4_acc_out, LIFTED_LANE_REDUCE(add, s_4_acc));
-    }
+    LIFTED_RUN(gp_tangent_k10_body(n, d0, d_2_data, d_2_s0, d_4_data, d_4_s0, s_2_acc_out, s_4_acc_out));
 }

@@ -6,7 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_RUN(call) call
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +48,9 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
+// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
@@ -292,395 +294,463 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // rnn_k0: 1-d index space of n elements
+LIFTED_DEVICE void rnn_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ m_data,
+    const double* __restrict__ v_data,
+    double* __restrict__ h_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, h_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double m = m_data[i];
+            const double v = v_data[i];
+            // lists_unrolled_append_stack.py:9  h = np.tanh(W @ h + x)
+            const double t = (m + v);
+            LIFTED_AT(h_1) = tanh(t);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            h_1_out[i] = LIFTED_AT(h_1);
+        }
+    }
+}
+
 LIFTED_KERNEL void rnn_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ m_data,
     const double* __restrict__ v_data,
     double* __restrict__ h_1_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, h_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m = m_data[i];
-                const double v = v_data[i];
-                // lists_unrolled_append_stack.py:9  h = np.tanh(W @ h + x)
-                const double t = (m + v);
-                LIFTED_AT(h_1) = tanh(t);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                h_1_out[i] = LIFTED_AT(h_1);
-            }
-        }
-    }
+    LIFTED_RUN(rnn_k0_body(n, d0, m_data, v_data, h_1_out));
 }
 
 // rnn_k1: 1-d index space of n elements
+LIFTED_DEVICE void rnn_k1_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ m_1_data,
+    const double* __restrict__ v_1_data,
+    double* __restrict__ h_2_out,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, h_2);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double m_1 = m_1_data[i];
+            const double v_1 = v_1_data[i];
+            // lists_unrolled_append_stack.py:9  h = np.tanh(W @ h + x)
+            const double t_1 = (m_1 + v_1);
+            LIFTED_AT(h_2) = tanh(t_1);
+            // lists_unrolled_append_stack.py:11  return np.sum(np.stack(states) ** 2) + sum(np.sum(s) for s in states[1:])
+            LIFTED_AT(s_1_acc) += LIFTED_AT(h_2);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            h_2_out[i] = LIFTED_AT(h_2);
+        }
+    }
+    lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+}
+
 LIFTED_KERNEL void rnn_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ m_1_data,
     const double* __restrict__ v_1_data,
     double* __restrict__ h_2_out,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, h_2);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m_1 = m_1_data[i];
-                const double v_1 = v_1_data[i];
-                // lists_unrolled_append_stack.py:9  h = np.tanh(W @ h + x)
-                const double t_1 = (m_1 + v_1);
-                LIFTED_AT(h_2) = tanh(t_1);
-                // lists_unrolled_append_stack.py:11  return np.sum(np.stack(states) ** 2) + sum(np.sum(s) for s in states[1:])
-                LIFTED_AT(s_1_acc) += LIFTED_AT(h_2);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                h_2_out[i] = LIFTED_AT(h_2);
-            }
-        }
-        lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-    }
+    LIFTED_RUN(rnn_k1_body(n, d0, m_1_data, v_1_data, h_2_out, s_1_acc_out));
 }
 
 // rnn_k2: 1-d index space of n elements
+LIFTED_DEVICE void rnn_k2_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ m_2_data,
+    const double* __restrict__ v_2_data,
+    double* __restrict__ h_3_out,
+    double* __restrict__ s_2_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_2_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, h_3);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double m_2 = m_2_data[i];
+            const double v_2 = v_2_data[i];
+            // lists_unrolled_append_stack.py:9  h = np.tanh(W @ h + x)
+            const double t_2 = (m_2 + v_2);
+            LIFTED_AT(h_3) = tanh(t_2);
+            // lists_unrolled_append_stack.py:11  return np.sum(np.stack(states) ** 2) + sum(np.sum(s) for s in states[1:])
+            LIFTED_AT(s_2_acc) += LIFTED_AT(h_3);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            h_3_out[i] = LIFTED_AT(h_3);
+        }
+    }
+    lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
+}
+
 LIFTED_KERNEL void rnn_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ m_2_data,
     const double* __restrict__ v_2_data,
     double* __restrict__ h_3_out,
     double* __restrict__ s_2_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_2_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, h_3);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m_2 = m_2_data[i];
-                const double v_2 = v_2_data[i];
-                // lists_unrolled_append_stack.py:9  h = np.tanh(W @ h + x)
-                const double t_2 = (m_2 + v_2);
-                LIFTED_AT(h_3) = tanh(t_2);
-                // lists_unrolled_append_stack.py:11  return np.sum(np.stack(states) ** 2) + sum(np.sum(s) for s in states[1:])
-                LIFTED_AT(s_2_acc) += LIFTED_AT(h_3);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                h_3_out[i] = LIFTED_AT(h_3);
-            }
-        }
-        lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
-    }
+    LIFTED_RUN(rnn_k2_body(n, d0, m_2_data, v_2_data, h_3_out, s_2_acc_out));
 }
 
 // rnn_k3: 2-d index space of n elements
+LIFTED_DEVICE void rnn_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ c_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double c = c_data[i];
+            // lists_unrolled_append_stack.py:11  return np.sum(np.stack(states) ** 2) + sum(np.sum(s) for s in states[1:])
+            const double t_3 = lifted_power(c, (double)(2));
+            LIFTED_AT(s_acc) += t_3;
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
 LIFTED_KERNEL void rnn_k3(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ c_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double c = c_data[i];
-                // lists_unrolled_append_stack.py:11  return np.sum(np.stack(states) ** 2) + sum(np.sum(s) for s in states[1:])
-                const double t_3 = lifted_power(c, (double)(2));
-                LIFTED_AT(s_acc) += t_3;
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    LIFTED_RUN(rnn_k3_body(n, d0, d1, c_data, s_acc_out));
 }
 
 // rnn_grad_k0: 1-d index space of n elements
+LIFTED_DEVICE void rnn_grad_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ m_data,
+    const double* __restrict__ v_data,
+    double* __restrict__ h_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, h_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double m = m_data[i];
+            const double v = v_data[i];
+            // lists_unrolled_append_stack.py:9  h = np.tanh(W @ h + x)
+            const double t = (m + v);
+            LIFTED_AT(h_1) = tanh(t);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            h_1_out[i] = LIFTED_AT(h_1);
+        }
+    }
+}
+
 LIFTED_KERNEL void rnn_grad_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ m_data,
     const double* __restrict__ v_data,
     double* __restrict__ h_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(rnn_grad_k0_body(n, d0, m_data, v_data, h_1_out));
+}
+
+// rnn_grad_k1: 1-d index space of n elements
+LIFTED_DEVICE void rnn_grad_k1_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ m_1_data,
+    const double* __restrict__ v_1_data,
+    double* __restrict__ h_2_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, h_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m = m_data[i];
-                const double v = v_data[i];
-                // lists_unrolled_append_stack.py:9  h = np.tanh(W @ h + x)
-                const double t = (m + v);
-                LIFTED_AT(h_1) = tanh(t);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                h_1_out[i] = LIFTED_AT(h_1);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, h_2);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double m_1 = m_1_data[i];
+            const double v_1 = v_1_data[i];
+            // lists_unrolled_append_stack.py:9  h = np.tanh(W @ h + x)
+            const double t_1 = (m_1 + v_1);
+            LIFTED_AT(h_2) = tanh(t_1);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            h_2_out[i] = LIFTED_AT(h_2);
         }
     }
 }
 
-// rnn_grad_k1: 1-d index space of n elements
 LIFTED_KERNEL void rnn_grad_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ m_1_data,
     const double* __restrict__ v_1_data,
     double* __restrict__ h_2_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(rnn_grad_k1_body(n, d0, m_1_data, v_1_data, h_2_out));
+}
+
+// rnn_grad_k2: 1-d index space of n elements
+LIFTED_DEVICE void rnn_grad_k2_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ m_2_data,
+    const double* __restrict__ v_2_data,
+    double* __restrict__ h_3_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, h_2);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m_1 = m_1_data[i];
-                const double v_1 = v_1_data[i];
-                // lists_unrolled_append_stack.py:9  h = np.tanh(W @ h + x)
-                const double t_1 = (m_1 + v_1);
-                LIFTED_AT(h_2) = tanh(t_1);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                h_2_out[i] = LIFTED_AT(h_2);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, h_3);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double m_2 = m_2_data[i];
+            const double v_2 = v_2_data[i];
+            // lists_unrolled_append_stack.py:9  h = np.tanh(W @ h + x)
+            const double t_2 = (m_2 + v_2);
+            LIFTED_AT(h_3) = tanh(t_2);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            h_3_out[i] = LIFTED_AT(h_3);
         }
     }
 }
 
-// rnn_grad_k2: 1-d index space of n elements
 LIFTED_KERNEL void rnn_grad_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ m_2_data,
     const double* __restrict__ v_2_data,
     double* __restrict__ h_3_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(rnn_grad_k2_body(n, d0, m_2_data, v_2_data, h_3_out));
+}
+
+// rnn_grad_k3: 2-d index space of n elements
+LIFTED_DEVICE void rnn_grad_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ c_data,
+    double* __restrict__ t_7_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, h_3);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m_2 = m_2_data[i];
-                const double v_2 = v_2_data[i];
-                // lists_unrolled_append_stack.py:9  h = np.tanh(W @ h + x)
-                const double t_2 = (m_2 + v_2);
-                LIFTED_AT(h_3) = tanh(t_2);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                h_3_out[i] = LIFTED_AT(h_3);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_7);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double c = c_data[i];
+            // reverse sweep
+            // lists_unrolled_append_stack.py:11  return np.sum(np.stack(states) ** 2) + sum(np.sum(s) for s in states[1:])
+            LIFTED_AT(t_7) = (c * (double)(2));
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_7_out[i] = LIFTED_AT(t_7);
         }
     }
 }
 
-// rnn_grad_k3: 2-d index space of n elements
 LIFTED_KERNEL void rnn_grad_k3(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ c_data,
     double* __restrict__ t_7_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(rnn_grad_k3_body(n, d0, d1, c_data, t_7_out));
+}
+
+// rnn_grad_k4: 1-d index space of n elements
+LIFTED_DEVICE void rnn_grad_k4_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ v_4_data,
+    const double* __restrict__ v_5_data,
+    const double* __restrict__ h_3_data,
+    double* __restrict__ t_10_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_7);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double c = c_data[i];
-                // reverse sweep
-                // lists_unrolled_append_stack.py:11  return np.sum(np.stack(states) ** 2) + sum(np.sum(s) for s in states[1:])
-                LIFTED_AT(t_7) = (c * (double)(2));
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_7_out[i] = LIFTED_AT(t_7);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_10);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double v_4 = v_4_data[i];
+            const double v_5 = v_5_data[i];
+            const double h_3 = h_3_data[i];
+            // lists_unrolled_append_stack.py:11  return np.sum(np.stack(states) ** 2) + sum(np.sum(s) for s in states[1:])
+            const double dh_2 = (1.0 + v_4);
+            const double dh_3 = (1.0 + v_5);
+            // lists_unrolled_append_stack.py:9  h = np.tanh(W @ h + x)
+            const double t_8 = (h_3 * h_3);
+            const double t_9 = (1.0 - t_8);
+            LIFTED_AT(t_10) = (dh_3 * t_9);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_10_out[i] = LIFTED_AT(t_10);
         }
     }
 }
 
-// rnn_grad_k4: 1-d index space of n elements
 LIFTED_KERNEL void rnn_grad_k4(const int64_t n, const int64_t d0,
     const double* __restrict__ v_4_data,
     const double* __restrict__ v_5_data,
     const double* __restrict__ h_3_data,
     double* __restrict__ t_10_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(rnn_grad_k4_body(n, d0, v_4_data, v_5_data, h_3_data, t_10_out));
+}
+
+// rnn_grad_k5: 1-d index space of n elements
+LIFTED_DEVICE void rnn_grad_k5_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ v_4_data,
+    const double* __restrict__ m_4_data,
+    const double* __restrict__ h_2_data,
+    double* __restrict__ t_13_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_10);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double v_4 = v_4_data[i];
-                const double v_5 = v_5_data[i];
-                const double h_3 = h_3_data[i];
-                // lists_unrolled_append_stack.py:11  return np.sum(np.stack(states) ** 2) + sum(np.sum(s) for s in states[1:])
-                const double dh_2 = (1.0 + v_4);
-                const double dh_3 = (1.0 + v_5);
-                // lists_unrolled_append_stack.py:9  h = np.tanh(W @ h + x)
-                const double t_8 = (h_3 * h_3);
-                const double t_9 = (1.0 - t_8);
-                LIFTED_AT(t_10) = (dh_3 * t_9);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_10_out[i] = LIFTED_AT(t_10);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_13);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double v_4 = v_4_data[i];
+            const double m_4 = m_4_data[i];
+            const double h_2 = h_2_data[i];
+            // lists_unrolled_append_stack.py:11  return np.sum(np.stack(states) ** 2) + sum(np.sum(s) for s in states[1:])
+            const double dh_2 = (1.0 + v_4);
+            // lists_unrolled_append_stack.py:9  h = np.tanh(W @ h + x)
+            const double dh_2_1 = (dh_2 + m_4);
+            const double t_11 = (h_2 * h_2);
+            const double t_12 = (1.0 - t_11);
+            LIFTED_AT(t_13) = (dh_2_1 * t_12);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_13_out[i] = LIFTED_AT(t_13);
         }
     }
 }
 
-// rnn_grad_k5: 1-d index space of n elements
 LIFTED_KERNEL void rnn_grad_k5(const int64_t n, const int64_t d0,
     const double* __restrict__ v_4_data,
     const double* __restrict__ m_4_data,
     const double* __restrict__ h_2_data,
     double* __restrict__ t_13_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(rnn_grad_k5_body(n, d0, v_4_data, m_4_data, h_2_data, t_13_out));
+}
+
+// rnn_grad_k6: 2-d index space of n elements
+LIFTED_DEVICE void rnn_grad_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ dW_data,
+    const double* __restrict__ m_3_data,
+    double* __restrict__ dW_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_13);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double v_4 = v_4_data[i];
-                const double m_4 = m_4_data[i];
-                const double h_2 = h_2_data[i];
-                // lists_unrolled_append_stack.py:11  return np.sum(np.stack(states) ** 2) + sum(np.sum(s) for s in states[1:])
-                const double dh_2 = (1.0 + v_4);
-                // lists_unrolled_append_stack.py:9  h = np.tanh(W @ h + x)
-                const double dh_2_1 = (dh_2 + m_4);
-                const double t_11 = (h_2 * h_2);
-                const double t_12 = (1.0 - t_11);
-                LIFTED_AT(t_13) = (dh_2_1 * t_12);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_13_out[i] = LIFTED_AT(t_13);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, dW_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double dW = dW_data[i];
+            const double m_3 = m_3_data[i];
+            // lists_unrolled_append_stack.py:9  h = np.tanh(W @ h + x)
+            LIFTED_AT(dW_1) = (dW + m_3);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dW_1_out[i] = LIFTED_AT(dW_1);
         }
     }
 }
 
-// rnn_grad_k6: 2-d index space of n elements
 LIFTED_KERNEL void rnn_grad_k6(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dW_data,
     const double* __restrict__ m_3_data,
     double* __restrict__ dW_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(rnn_grad_k6_body(n, d0, d1, dW_data, m_3_data, dW_1_out));
+}
+
+// rnn_grad_k7: 1-d index space of n elements
+LIFTED_DEVICE void rnn_grad_k7_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ dh_1_data,
+    const double* __restrict__ m_5_data,
+    const double* __restrict__ h_1_data,
+    double* __restrict__ t_16_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dW_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double dW = dW_data[i];
-                const double m_3 = m_3_data[i];
-                // lists_unrolled_append_stack.py:9  h = np.tanh(W @ h + x)
-                LIFTED_AT(dW_1) = (dW + m_3);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dW_1_out[i] = LIFTED_AT(dW_1);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_16);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double dh_1 = dh_1_data[i];
+            const double m_5 = m_5_data[i];
+            const double h_1 = h_1_data[i];
+            // lists_unrolled_append_stack.py:9  h = np.tanh(W @ h + x)
+            const double dh_4 = (dh_1 + m_5);
+            const double t_14 = (h_1 * h_1);
+            const double t_15 = (1.0 - t_14);
+            LIFTED_AT(t_16) = (dh_4 * t_15);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_16_out[i] = LIFTED_AT(t_16);
         }
     }
 }
 
-// rnn_grad_k7: 1-d index space of n elements
 LIFTED_KERNEL void rnn_grad_k7(const int64_t n, const int64_t d0,
     const double* __restrict__ dh_1_data,
     const double* __restrict__ m_5_data,
     const double* __restrict__ h_1_data,
     double* __restrict__ t_16_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(rnn_grad_k7_body(n, d0, dh_1_data, m_5_data, h_1_data, t_16_out));
+}
+
+// rnn_grad_k8: 2-d index space of n elements
+LIFTED_DEVICE void rnn_grad_k8_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ dW_1_data,
+    const double* __restrict__ m_6_data,
+    double* __restrict__ dW_1_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_16);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double dh_1 = dh_1_data[i];
-                const double m_5 = m_5_data[i];
-                const double h_1 = h_1_data[i];
-                // lists_unrolled_append_stack.py:9  h = np.tanh(W @ h + x)
-                const double dh_4 = (dh_1 + m_5);
-                const double t_14 = (h_1 * h_1);
-                const double t_15 = (1.0 - t_14);
-                LIFTED_AT(t_16) = (dh_4 * t_15);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_16_out[i] = LIFTED_AT(t_16);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, dW_1_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double dW_1 = dW_1_data[i];
+            const double m_6 = m_6_data[i];
+            // lists_unrolled_append_stack.py:9  h = np.tanh(W @ h + x)
+            LIFTED_AT(dW_1_1) = (dW_1 + m_6);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dW_1_1_out[i] = LIFTED_AT(dW_1_1);
         }
     }
 }
 
-// rnn_grad_k8: 2-d index space of n elements
 LIFTED_KERNEL void rnn_grad_k8(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dW_1_data,
     const double* __restrict__ m_6_data,
     double* __restrict__ dW_1_1_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dW_1_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double dW_1 = dW_1_data[i];
-                const double m_6 = m_6_data[i];
-                // lists_unrolled_append_stack.py:9  h = np.tanh(W @ h + x)
-                LIFTED_AT(dW_1_1) = (dW_1 + m_6);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dW_1_1_out[i] = LIFTED_AT(dW_1_1);
-            }
-        }
-    }
+    LIFTED_RUN(rnn_grad_k8_body(n, d0, d1, dW_1_data, m_6_data, dW_1_1_out));
 }

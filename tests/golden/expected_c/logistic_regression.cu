@@ -6,7 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_RUN(call) call
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +48,9 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
+// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
@@ -292,167 +294,189 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // loss_k0: 1-d index space of n elements
+LIFTED_DEVICE void loss_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ m_data,
+    const double* __restrict__ y_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double m = m_data[i];
+            const double y = y_data[i];
+            // logistic_regression.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
+            const double t = (-m);
+            const double e = exp(t);
+            const double t_1 = (1.0 + e);
+            const double p = (1.0 / t_1);
+            // logistic_regression.py:8  return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
+            const double t_2 = log(p);
+            const double t_3 = (y * t_2);
+            const double t_4 = (1.0 - y);
+            const double t_5 = (1.0 - p);
+            const double t_6 = log(t_5);
+            const double t_7 = (t_4 * t_6);
+            const double t_8 = (t_3 + t_7);
+            LIFTED_AT(s_acc) += t_8;
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
 LIFTED_KERNEL void loss_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ m_data,
     const double* __restrict__ y_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m = m_data[i];
-                const double y = y_data[i];
-                // logistic_regression.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
-                const double t = (-m);
-                const double e = exp(t);
-                const double t_1 = (1.0 + e);
-                const double p = (1.0 / t_1);
-                // logistic_regression.py:8  return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
-                const double t_2 = log(p);
-                const double t_3 = (y * t_2);
-                const double t_4 = (1.0 - y);
-                const double t_5 = (1.0 - p);
-                const double t_6 = log(t_5);
-                const double t_7 = (t_4 * t_6);
-                const double t_8 = (t_3 + t_7);
-                LIFTED_AT(s_acc) += t_8;
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    LIFTED_RUN(loss_k0_body(n, d0, m_data, y_data, s_acc_out));
 }
 
 // loss_grad_k0: 1-d index space of n elements
+LIFTED_DEVICE void loss_grad_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ m_data,
+    const double* __restrict__ y_data,
+    const double t_10,
+    double* __restrict__ t_19_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_19);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double m = m_data[i];
+            const double y = y_data[i];
+            // logistic_regression.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
+            const double t = (-m);
+            const double e = exp(t);
+            const double t_1 = (1.0 + e);
+            const double p = (1.0 / t_1);
+            // logistic_regression.py:8  return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
+            const double t_4 = (1.0 - y);
+            const double t_5 = (1.0 - p);
+            const double t_11 = (t_10 * t_4);
+            const double t_12 = (t_11 / t_5);
+            const double t_13 = (t_10 * y);
+            const double t_14 = (t_13 / p);
+            const double dp_1 = (t_14 - t_12);
+            // logistic_regression.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
+            const double t_15 = (dp_1 * p);
+            const double t_16 = (-t_15);
+            const double t_17 = (t_16 / t_1);
+            const double t_18 = (t_17 * e);
+            LIFTED_AT(t_19) = (-t_18);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_19_out[i] = LIFTED_AT(t_19);
+        }
+    }
+}
+
 LIFTED_KERNEL void loss_grad_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ m_data,
     const double* __restrict__ y_data,
     const double t_10,
     double* __restrict__ t_19_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_19);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m = m_data[i];
-                const double y = y_data[i];
-                // logistic_regression.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
-                const double t = (-m);
-                const double e = exp(t);
-                const double t_1 = (1.0 + e);
-                const double p = (1.0 / t_1);
-                // logistic_regression.py:8  return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
-                const double t_4 = (1.0 - y);
-                const double t_5 = (1.0 - p);
-                const double t_11 = (t_10 * t_4);
-                const double t_12 = (t_11 / t_5);
-                const double t_13 = (t_10 * y);
-                const double t_14 = (t_13 / p);
-                const double dp_1 = (t_14 - t_12);
-                // logistic_regression.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
-                const double t_15 = (dp_1 * p);
-                const double t_16 = (-t_15);
-                const double t_17 = (t_16 / t_1);
-                const double t_18 = (t_17 * e);
-                LIFTED_AT(t_19) = (-t_18);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_19_out[i] = LIFTED_AT(t_19);
-            }
-        }
-    }
+    LIFTED_RUN(loss_grad_k0_body(n, d0, m_data, y_data, t_10, t_19_out));
 }
 
 // loss_vg_k0: 1-d index space of n elements
+LIFTED_DEVICE void loss_vg_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ m_data,
+    const double* __restrict__ y_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double m = m_data[i];
+            const double y = y_data[i];
+            // logistic_regression.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
+            const double t = (-m);
+            const double e = exp(t);
+            const double t_1 = (1.0 + e);
+            const double p = (1.0 / t_1);
+            // logistic_regression.py:8  return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
+            const double t_2 = log(p);
+            const double t_3 = (y * t_2);
+            const double t_4 = (1.0 - y);
+            const double t_5 = (1.0 - p);
+            const double t_6 = log(t_5);
+            const double t_7 = (t_4 * t_6);
+            const double t_8 = (t_3 + t_7);
+            LIFTED_AT(s_acc) += t_8;
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
 LIFTED_KERNEL void loss_vg_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ m_data,
     const double* __restrict__ y_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m = m_data[i];
-                const double y = y_data[i];
-                // logistic_regression.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
-                const double t = (-m);
-                const double e = exp(t);
-                const double t_1 = (1.0 + e);
-                const double p = (1.0 / t_1);
-                // logistic_regression.py:8  return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
-                const double t_2 = log(p);
-                const double t_3 = (y * t_2);
-                const double t_4 = (1.0 - y);
-                const double t_5 = (1.0 - p);
-                const double t_6 = log(t_5);
-                const double t_7 = (t_4 * t_6);
-                const double t_8 = (t_3 + t_7);
-                LIFTED_AT(s_acc) += t_8;
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    LIFTED_RUN(loss_vg_k0_body(n, d0, m_data, y_data, s_acc_out));
 }
 
 // loss_vg_k1: 1-d index space of n elements
+LIFTED_DEVICE void loss_vg_k1_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ m_data,
+    const double* __restrict__ y_data,
+    const double t_10,
+    double* __restrict__ t_19_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_19);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double m = m_data[i];
+            const double y = y_data[i];
+            // logistic_regression.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
+            const double t = (-m);
+            const double e = exp(t);
+            const double t_1 = (1.0 + e);
+            const double p = (1.0 / t_1);
+            // logistic_regression.py:8  return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
+            const double t_4 = (1.0 - y);
+            const double t_5 = (1.0 - p);
+            const double t_11 = (t_10 * t_4);
+            const double t_12 = (t_11 / t_5);
+            const double t_13 = (t_10 * y);
+            const double t_14 = (t_13 / p);
+            const double dp_1 = (t_14 - t_12);
+            // logistic_regression.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
+            const double t_15 = (dp_1 * p);
+            const double t_16 = (-t_15);
+            const double t_17 = (t_16 / t_1);
+            const double t_18 = (t_17 * e);
+            LIFTED_AT(t_19) = (-t_18);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_19_out[i] = LIFTED_AT(t_19);
+        }
+    }
+}
+
 LIFTED_KERNEL void loss_vg_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ m_data,
     const double* __restrict__ y_data,
     const double t_10,
     double* __restrict__ t_19_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_19);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m = m_data[i];
-                const double y = y_data[i];
-                // logistic_regression.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
-                const double t = (-m);
-                const double e = exp(t);
-                const double t_1 = (1.0 + e);
-                const double p = (1.0 / t_1);
-                // logistic_regression.py:8  return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
-                const double t_4 = (1.0 - y);
-                const double t_5 = (1.0 - p);
-                const double t_11 = (t_10 * t_4);
-                const double t_12 = (t_11 / t_5);
-                const double t_13 = (t_10 * y);
-                const double t_14 = (t_13 / p);
-                const double dp_1 = (t_14 - t_12);
-                // logistic_regression.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
-                const double t_15 = (dp_1 * p);
-                const double t_16 = (-t_15);
-                const double t_17 = (t_16 / t_1);
-                const double t_18 = (t_17 * e);
-                LIFTED_AT(t_19) = (-t_18);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_19_out[i] = LIFTED_AT(t_19);
-            }
-        }
-    }
+    LIFTED_RUN(loss_vg_k1_body(n, d0, m_data, y_data, t_10, t_19_out));
 }

@@ -6,7 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_RUN(call) call
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +48,9 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
+// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
@@ -292,191 +294,260 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // mlp_loss_k0: 2-d index space of n elements
+LIFTED_DEVICE void mlp_loss_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ m_data,
+    const double* __restrict__ b1_data, const int64_t b1_s0, const int64_t b1_s1,
+    double* __restrict__ hidden_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, hidden);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double m = m_data[i];
+            const double b1 = b1_data[i0 * b1_s0 + i1 * b1_s1];
+            // mlp_value_and_grad.py:8  hidden = np.tanh(x @ w1.T + b1)
+            const double t_1 = (m + b1);
+            LIFTED_AT(hidden) = tanh(t_1);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            hidden_out[i] = LIFTED_AT(hidden);
+        }
+    }
+}
+
 LIFTED_KERNEL void mlp_loss_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
     const double* __restrict__ b1_data, const int64_t b1_s0, const int64_t b1_s1,
     double* __restrict__ hidden_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, hidden);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double m = m_data[i];
-                const double b1 = b1_data[i0 * b1_s0 + i1 * b1_s1];
-                // mlp_value_and_grad.py:8  hidden = np.tanh(x @ w1.T + b1)
-                const double t_1 = (m + b1);
-                LIFTED_AT(hidden) = tanh(t_1);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                hidden_out[i] = LIFTED_AT(hidden);
-            }
-        }
-    }
+    LIFTED_RUN(mlp_loss_k0_body(n, d0, d1, m_data, b1_data, b1_s0, b1_s1, hidden_out));
 }
 
 // mlp_loss_k1: 2-d index space of n elements
+LIFTED_DEVICE void mlp_loss_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ logits_data,
+    const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
+    const double* __restrict__ labels_data,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double logits = logits_data[i];
+            const double s = s_data[i0 * s_s0 + i1 * s_s1];
+            const double labels = labels_data[i];
+            // mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
+            const double log_probs = (logits - s);
+            // mlp_value_and_grad.py:11  return -np.sum(labels * log_probs) / x.shape[0]
+            const double t_3 = (labels * log_probs);
+            LIFTED_AT(s_1_acc) += t_3;
+        }
+    }
+    lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+}
+
 LIFTED_KERNEL void mlp_loss_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ logits_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     const double* __restrict__ labels_data,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double logits = logits_data[i];
-                const double s = s_data[i0 * s_s0 + i1 * s_s1];
-                const double labels = labels_data[i];
-                // mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
-                const double log_probs = (logits - s);
-                // mlp_value_and_grad.py:11  return -np.sum(labels * log_probs) / x.shape[0]
-                const double t_3 = (labels * log_probs);
-                LIFTED_AT(s_1_acc) += t_3;
-            }
-        }
-        lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-    }
+    LIFTED_RUN(mlp_loss_k1_body(n, d0, d1, logits_data, s_data, s_s0, s_s1, labels_data, s_1_acc_out));
 }
 
 // mlp_loss_vg_k0: 2-d index space of n elements
+LIFTED_DEVICE void mlp_loss_vg_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ m_data,
+    const double* __restrict__ b1_data, const int64_t b1_s0, const int64_t b1_s1,
+    double* __restrict__ hidden_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, hidden);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double m = m_data[i];
+            const double b1 = b1_data[i0 * b1_s0 + i1 * b1_s1];
+            // mlp_value_and_grad.py:8  hidden = np.tanh(x @ w1.T + b1)
+            const double t_1 = (m + b1);
+            LIFTED_AT(hidden) = tanh(t_1);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            hidden_out[i] = LIFTED_AT(hidden);
+        }
+    }
+}
+
 LIFTED_KERNEL void mlp_loss_vg_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
     const double* __restrict__ b1_data, const int64_t b1_s0, const int64_t b1_s1,
     double* __restrict__ hidden_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, hidden);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double m = m_data[i];
-                const double b1 = b1_data[i0 * b1_s0 + i1 * b1_s1];
-                // mlp_value_and_grad.py:8  hidden = np.tanh(x @ w1.T + b1)
-                const double t_1 = (m + b1);
-                LIFTED_AT(hidden) = tanh(t_1);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                hidden_out[i] = LIFTED_AT(hidden);
-            }
-        }
-    }
+    LIFTED_RUN(mlp_loss_vg_k0_body(n, d0, d1, m_data, b1_data, b1_s0, b1_s1, hidden_out));
 }
 
 // mlp_loss_vg_k1: 2-d index space of n elements
+LIFTED_DEVICE void mlp_loss_vg_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ logits_data,
+    const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
+    const double* __restrict__ labels_data,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double logits = logits_data[i];
+            const double s = s_data[i0 * s_s0 + i1 * s_s1];
+            const double labels = labels_data[i];
+            // mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
+            const double log_probs = (logits - s);
+            // mlp_value_and_grad.py:11  return -np.sum(labels * log_probs) / x.shape[0]
+            const double t_3 = (labels * log_probs);
+            LIFTED_AT(s_1_acc) += t_3;
+        }
+    }
+    lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+}
+
 LIFTED_KERNEL void mlp_loss_vg_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ logits_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     const double* __restrict__ labels_data,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double logits = logits_data[i];
-                const double s = s_data[i0 * s_s0 + i1 * s_s1];
-                const double labels = labels_data[i];
-                // mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
-                const double log_probs = (logits - s);
-                // mlp_value_and_grad.py:11  return -np.sum(labels * log_probs) / x.shape[0]
-                const double t_3 = (labels * log_probs);
-                LIFTED_AT(s_1_acc) += t_3;
-            }
-        }
-        lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-    }
+    LIFTED_RUN(mlp_loss_vg_k1_body(n, d0, d1, logits_data, s_data, s_s0, s_s1, labels_data, s_1_acc_out));
 }
 
 // mlp_loss_vg_k2: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
+LIFTED_DEVICE void mlp_loss_vg_k2_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double t_7,
+    const double* __restrict__ labels_data,
+    double* __restrict__ s_2_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_ROWS(lifted_o, lifted_n_out)
+    {
+        LIFTED_LOCAL_FILL(double, s_2_acc, 0);
+        LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
+        {
+            LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double labels = labels_data[i];
+                // mlp_value_and_grad.py:11  return -np.sum(labels * log_probs) / x.shape[0]
+                const double dlog_probs = (t_7 * labels);
+                // mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
+                LIFTED_AT(s_2_acc) += dlog_probs;
+            }
+        }
+        LIFTED_ROW_STORE(s_2_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_2_acc));
+    }
+}
+
 LIFTED_KERNEL void mlp_loss_vg_k2(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double t_7,
     const double* __restrict__ labels_data,
     double* __restrict__ s_2_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(mlp_loss_vg_k2_body(n, d0, d1, lifted_n_out, lifted_n_red, t_7, labels_data, s_2_acc_out));
+}
+
+// mlp_loss_vg_k3: 2-d index space of n elements
+LIFTED_DEVICE void mlp_loss_vg_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ s_2_data,
+    double* __restrict__ t_9_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_ROWS(lifted_o, lifted_n_out)
-        {
-            LIFTED_LOCAL_FILL(double, s_2_acc, 0);
-            LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
-            {
-                LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const double labels = labels_data[i];
-                    // mlp_value_and_grad.py:11  return -np.sum(labels * log_probs) / x.shape[0]
-                    const double dlog_probs = (t_7 * labels);
-                    // mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
-                    LIFTED_AT(s_2_acc) += dlog_probs;
-                }
-            }
-            LIFTED_ROW_STORE(s_2_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_2_acc));
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_9);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double s_2 = s_2_data[i];
+            // mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
+            LIFTED_AT(t_9) = (-s_2);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_9_out[i] = LIFTED_AT(t_9);
         }
     }
 }
 
-// mlp_loss_vg_k3: 2-d index space of n elements
 LIFTED_KERNEL void mlp_loss_vg_k3(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_2_data,
     double* __restrict__ t_9_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(mlp_loss_vg_k3_body(n, d0, d1, s_2_data, t_9_out));
+}
+
+// mlp_loss_vg_k4: 2-d index space of n elements
+LIFTED_DEVICE void mlp_loss_vg_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ logits_data,
+    const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
+    const double t_7,
+    const double* __restrict__ labels_data,
+    const double* __restrict__ t_9_data, const int64_t t_9_s0, const int64_t t_9_s1,
+    double* __restrict__ dlogits_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_9);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double s_2 = s_2_data[i];
-                // mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
-                LIFTED_AT(t_9) = (-s_2);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_9_out[i] = LIFTED_AT(t_9);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, dlogits);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double logits = logits_data[i];
+            const double s = s_data[i0 * s_s0 + i1 * s_s1];
+            const double labels = labels_data[i];
+            const double t_9 = t_9_data[i0 * t_9_s0 + i1 * t_9_s1];
+            // mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
+            const double log_probs = (logits - s);
+            // mlp_value_and_grad.py:11  return -np.sum(labels * log_probs) / x.shape[0]
+            const double dlog_probs = (t_7 * labels);
+            // mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
+            const double e = exp(log_probs);
+            const double t_10 = (t_9 * e);
+            LIFTED_AT(dlogits) = (dlog_probs + t_10);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dlogits_out[i] = LIFTED_AT(dlogits);
         }
     }
 }
 
-// mlp_loss_vg_k4: 2-d index space of n elements
 LIFTED_KERNEL void mlp_loss_vg_k4(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ logits_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
@@ -485,76 +556,52 @@ LIFTED_KERNEL void mlp_loss_vg_k4(const int64_t n, const int64_t d0, const int64
     const double* __restrict__ t_9_data, const int64_t t_9_s0, const int64_t t_9_s1,
     double* __restrict__ dlogits_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dlogits);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double logits = logits_data[i];
-                const double s = s_data[i0 * s_s0 + i1 * s_s1];
-                const double labels = labels_data[i];
-                const double t_9 = t_9_data[i0 * t_9_s0 + i1 * t_9_s1];
-                // mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
-                const double log_probs = (logits - s);
-                // mlp_value_and_grad.py:11  return -np.sum(labels * log_probs) / x.shape[0]
-                const double dlog_probs = (t_7 * labels);
-                // mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
-                const double e = exp(log_probs);
-                const double t_10 = (t_9 * e);
-                LIFTED_AT(dlogits) = (dlog_probs + t_10);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dlogits_out[i] = LIFTED_AT(dlogits);
-            }
-        }
-    }
+    LIFTED_RUN(mlp_loss_vg_k4_body(n, d0, d1, logits_data, s_data, s_s0, s_s1, t_7, labels_data, t_9_data, t_9_s0, t_9_s1, dlogits_out));
 }
 
 // mlp_loss_vg_k5: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
+LIFTED_DEVICE void mlp_loss_vg_k5_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ hidden_data, const int64_t hidden_s0, const int64_t hidden_s1,
+    const double* __restrict__ dhidden_data, const int64_t dhidden_s0, const int64_t dhidden_s1,
+    double* __restrict__ t_15_out, const int64_t t_15_os0, const int64_t t_15_os1,
+    double* __restrict__ db1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(lifted_o, lifted_n_out)
+    {
+        LIFTED_CHUNK(lifted_o, lifted_n_out);
+        LIFTED_LOCAL_FILL(double, db1_acc, 0);
+        for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
+        {
+            LIFTED_LOCAL(double, t_15);
+            LIFTED_LANES(lifted_o) {
+                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
+                const int64_t i0 = LIFTED_COLUMN(lifted_o);
+                const int64_t i1 = lifted_r;
+                const double hidden = hidden_data[i0 * hidden_s0 + i1 * hidden_s1];
+                const double dhidden = dhidden_data[i0 * dhidden_s0 + i1 * dhidden_s1];
+                // mlp_value_and_grad.py:8  hidden = np.tanh(x @ w1.T + b1)
+                const double t_13 = (hidden * hidden);
+                const double t_14 = (1.0 - t_13);
+                LIFTED_AT(t_15) = (dhidden * t_14);
+                LIFTED_AT(db1_acc) += LIFTED_AT(t_15);
+            }
+            LIFTED_LANES(lifted_o) {
+                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
+                const int64_t i0 = LIFTED_COLUMN(lifted_o);
+                const int64_t i1 = lifted_r;
+                t_15_out[i0 * t_15_os0 + i1 * t_15_os1] = LIFTED_AT(t_15);
+            }
+        }
+        LIFTED_COLUMN_STORE(db1_acc_out, lifted_o, db1_acc);
+    }
+}
+
 LIFTED_KERNEL void mlp_loss_vg_k5(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ hidden_data, const int64_t hidden_s0, const int64_t hidden_s1,
     const double* __restrict__ dhidden_data, const int64_t dhidden_s0, const int64_t dhidden_s1,
     double* __restrict__ t_15_out, const int64_t t_15_os0, const int64_t t_15_os1,
     double* __restrict__ db1_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(lifted_o, lifted_n_out)
-        {
-            LIFTED_CHUNK(lifted_o, lifted_n_out);
-            LIFTED_LOCAL_FILL(double, db1_acc, 0);
-            for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
-            {
-                LIFTED_LOCAL(double, t_15);
-                LIFTED_LANES(lifted_o) {
-                    LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
-                    const int64_t i0 = LIFTED_COLUMN(lifted_o);
-                    const int64_t i1 = lifted_r;
-                    const double hidden = hidden_data[i0 * hidden_s0 + i1 * hidden_s1];
-                    const double dhidden = dhidden_data[i0 * dhidden_s0 + i1 * dhidden_s1];
-                    // mlp_value_and_grad.py:8  hidden = np.tanh(x @ w1.T + b1)
-                    const double t_13 = (hidden * hidden);
-                    const double t_14 = (1.0 - t_13);
-                    LIFTED_AT(t_15) = (dhidden * t_14);
-                    LIFTED_AT(db1_acc) += LIFTED_AT(t_15);
-                }
-                LIFTED_LANES(lifted_o) {
-                    LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
-                    const int64_t i0 = LIFTED_COLUMN(lifted_o);
-                    const int64_t i1 = lifted_r;
-                    t_15_out[i0 * t_15_os0 + i1 * t_15_os1] = LIFTED_AT(t_15);
-                }
-            }
-            LIFTED_COLUMN_STORE(db1_acc_out, lifted_o, db1_acc);
-        }
-    }
+    LIFTED_RUN(mlp_loss_vg_k5_body(n, d0, d1, lifted_n_out, lifted_n_red, hidden_data, hidden_s0, hidden_s1, dhidden_data, dhidden_s0, dhidden_s1, t_15_out, t_15_os0, t_15_os1, db1_acc_out));
 }

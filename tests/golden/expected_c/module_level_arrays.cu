@@ -6,7 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_RUN(call) call
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +48,9 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
+// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
@@ -292,32 +294,64 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // loss_k0: 1-d index space of n elements
+LIFTED_DEVICE void loss_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ m_data,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double m = m_data[i];
+            // module_level_arrays.py:13  p = np.tanh(inputs @ w)
+            const double t = tanh(m);
+            // module_level_arrays.py:14  return np.sum(p ** 2) + s * np.sum(weights * t * np.sin(s * grid))
+            const double t_1 = lifted_power(t, (double)(2));
+            LIFTED_AT(s_1_acc) += t_1;
+        }
+    }
+    lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+}
+
 LIFTED_KERNEL void loss_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ m_data,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m = m_data[i];
-                // module_level_arrays.py:13  p = np.tanh(inputs @ w)
-                const double t = tanh(m);
-                // module_level_arrays.py:14  return np.sum(p ** 2) + s * np.sum(weights * t * np.sin(s * grid))
-                const double t_1 = lifted_power(t, (double)(2));
-                LIFTED_AT(s_1_acc) += t_1;
-            }
-        }
-        lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-    }
+    LIFTED_RUN(loss_k0_body(n, d0, m_data, s_1_acc_out));
 }
 
 // loss_k1: 1-d index space of n elements
+LIFTED_DEVICE void loss_k1_body(const int64_t n, const int64_t d0,
+    const double s,
+    const double* __restrict__ weights_data,
+    const double* __restrict__ module_t_1_data,
+    const double* __restrict__ grid_data,
+    double* __restrict__ s_2_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_2_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double weights = weights_data[i];
+            const double module_t_1 = module_t_1_data[i];
+            const double grid = grid_data[i];
+            // module_level_arrays.py:14  return np.sum(p ** 2) + s * np.sum(weights * t * np.sin(s * grid))
+            const double t_2 = (weights * module_t_1);
+            const double t_3 = (s * grid);
+            const double t_4 = sin(t_3);
+            const double t_5 = (t_2 * t_4);
+            LIFTED_AT(s_2_acc) += t_5;
+        }
+    }
+    lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
+}
+
 LIFTED_KERNEL void loss_k1(const int64_t n, const int64_t d0,
     const double s,
     const double* __restrict__ weights_data,
@@ -325,31 +359,48 @@ LIFTED_KERNEL void loss_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ grid_data,
     double* __restrict__ s_2_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_2_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double weights = weights_data[i];
-                const double module_t_1 = module_t_1_data[i];
-                const double grid = grid_data[i];
-                // module_level_arrays.py:14  return np.sum(p ** 2) + s * np.sum(weights * t * np.sin(s * grid))
-                const double t_2 = (weights * module_t_1);
-                const double t_3 = (s * grid);
-                const double t_4 = sin(t_3);
-                const double t_5 = (t_2 * t_4);
-                LIFTED_AT(s_2_acc) += t_5;
-            }
-        }
-        lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
-    }
+    LIFTED_RUN(loss_k1_body(n, d0, s, weights_data, module_t_1_data, grid_data, s_2_acc_out));
 }
 
 // loss_grad_k0: 1-d index space of n elements
+LIFTED_DEVICE void loss_grad_k0_body(const int64_t n, const int64_t d0,
+    const double s,
+    const double* __restrict__ weights_data,
+    const double* __restrict__ module_t_1_data,
+    const double* __restrict__ grid_data,
+    double* __restrict__ s_2_acc_out,
+    double* __restrict__ s_3_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_2_acc, 0);
+    LIFTED_LOCAL_FILL(double, s_3_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double weights = weights_data[i];
+            const double module_t_1 = module_t_1_data[i];
+            const double grid = grid_data[i];
+            // module_level_arrays.py:14  return np.sum(p ** 2) + s * np.sum(weights * t * np.sin(s * grid))
+            const double t_2 = (weights * module_t_1);
+            const double t_3 = (s * grid);
+            const double t_4 = sin(t_3);
+            const double t_5 = (t_2 * t_4);
+            LIFTED_AT(s_2_acc) += t_5;
+            // reverse sweep
+            // module_level_arrays.py:14  return np.sum(p ** 2) + s * np.sum(weights * t * np.sin(s * grid))
+            const double t_8 = (s * t_2);
+            const double t_9 = cos(t_3);
+            const double t_10 = (t_8 * t_9);
+            const double t_11 = (t_10 * grid);
+            LIFTED_AT(s_3_acc) += t_11;
+        }
+    }
+    lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
+    lifted_reduce_add(s_3_acc_out, LIFTED_LANE_REDUCE(add, s_3_acc));
+}
+
 LIFTED_KERNEL void loss_grad_k0(const int64_t n, const int64_t d0,
     const double s,
     const double* __restrict__ weights_data,
@@ -358,67 +409,41 @@ LIFTED_KERNEL void loss_grad_k0(const int64_t n, const int64_t d0,
     double* __restrict__ s_2_acc_out,
     double* __restrict__ s_3_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_2_acc, 0);
-        LIFTED_LOCAL_FILL(double, s_3_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double weights = weights_data[i];
-                const double module_t_1 = module_t_1_data[i];
-                const double grid = grid_data[i];
-                // module_level_arrays.py:14  return np.sum(p ** 2) + s * np.sum(weights * t * np.sin(s * grid))
-                const double t_2 = (weights * module_t_1);
-                const double t_3 = (s * grid);
-                const double t_4 = sin(t_3);
-                const double t_5 = (t_2 * t_4);
-                LIFTED_AT(s_2_acc) += t_5;
-                // reverse sweep
-                // module_level_arrays.py:14  return np.sum(p ** 2) + s * np.sum(weights * t * np.sin(s * grid))
-                const double t_8 = (s * t_2);
-                const double t_9 = cos(t_3);
-                const double t_10 = (t_8 * t_9);
-                const double t_11 = (t_10 * grid);
-                LIFTED_AT(s_3_acc) += t_11;
-            }
-        }
-        lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
-        lifted_reduce_add(s_3_acc_out, LIFTED_LANE_REDUCE(add, s_3_acc));
-    }
+    LIFTED_RUN(loss_grad_k0_body(n, d0, s, weights_data, module_t_1_data, grid_data, s_2_acc_out, s_3_acc_out));
 }
 
 // loss_grad_k1: 1-d index space of n elements
+LIFTED_DEVICE void loss_grad_k1_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ m_data,
+    double* __restrict__ t_15_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_15);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double m = m_data[i];
+            // module_level_arrays.py:13  p = np.tanh(inputs @ w)
+            const double t = tanh(m);
+            // module_level_arrays.py:14  return np.sum(p ** 2) + s * np.sum(weights * t * np.sin(s * grid))
+            const double t_12 = (t * (double)(2));
+            // module_level_arrays.py:13  p = np.tanh(inputs @ w)
+            const double t_13 = (t * t);
+            const double t_14 = (1.0 - t_13);
+            LIFTED_AT(t_15) = (t_12 * t_14);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_15_out[i] = LIFTED_AT(t_15);
+        }
+    }
+}
+
 LIFTED_KERNEL void loss_grad_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ m_data,
     double* __restrict__ t_15_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_15);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m = m_data[i];
-                // module_level_arrays.py:13  p = np.tanh(inputs @ w)
-                const double t = tanh(m);
-                // module_level_arrays.py:14  return np.sum(p ** 2) + s * np.sum(weights * t * np.sin(s * grid))
-                const double t_12 = (t * (double)(2));
-                // module_level_arrays.py:13  p = np.tanh(inputs @ w)
-                const double t_13 = (t * t);
-                const double t_14 = (1.0 - t_13);
-                LIFTED_AT(t_15) = (t_12 * t_14);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_15_out[i] = LIFTED_AT(t_15);
-            }
-        }
-    }
+    LIFTED_RUN(loss_grad_k1_body(n, d0, m_data, t_15_out));
 }

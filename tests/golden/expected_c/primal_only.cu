@@ -6,7 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_RUN(call) call
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +48,9 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
+// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
@@ -292,98 +294,113 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // softmax_k0: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
+LIFTED_DEVICE void softmax_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ z_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_ROWS(lifted_o, lifted_n_out)
+    {
+        LIFTED_LOCAL_FILL(double, s_acc, LIFTED_LOWEST(double));
+        LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
+        {
+            LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double z = z_data[i];
+                // primal_only.py:8  shifted = z - np.max(z, axis=1, keepdims=True)
+                LIFTED_AT(s_acc) = lifted_maximum(LIFTED_AT(s_acc), z);
+            }
+        }
+        LIFTED_ROW_STORE(s_acc_out[lifted_o], LIFTED_ROW_REDUCE(max, s_acc));
+    }
+}
+
 LIFTED_KERNEL void softmax_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ z_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_ROWS(lifted_o, lifted_n_out)
-        {
-            LIFTED_LOCAL_FILL(double, s_acc, LIFTED_LOWEST(double));
-            LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
-            {
-                LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const double z = z_data[i];
-                    // primal_only.py:8  shifted = z - np.max(z, axis=1, keepdims=True)
-                    LIFTED_AT(s_acc) = lifted_maximum(LIFTED_AT(s_acc), z);
-                }
-            }
-            LIFTED_ROW_STORE(s_acc_out[lifted_o], LIFTED_ROW_REDUCE(max, s_acc));
-        }
-    }
+    LIFTED_RUN(softmax_k0_body(n, d0, d1, lifted_n_out, lifted_n_red, z_data, s_acc_out));
 }
 
 // softmax_k1: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
+LIFTED_DEVICE void softmax_k1_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ z_data,
+    const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_ROWS(lifted_o, lifted_n_out)
+    {
+        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+        LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
+        {
+            LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const int64_t i0 = lifted_o;
+                const int64_t i1 = (i - lifted_o * lifted_n_red);
+                const double z = z_data[i];
+                const double s = s_data[i0 * s_s0 + i1 * s_s1];
+                // primal_only.py:8  shifted = z - np.max(z, axis=1, keepdims=True)
+                const double shifted = (z - s);
+                // primal_only.py:9  e = np.exp(shifted)
+                const double e = exp(shifted);
+                // primal_only.py:10  return e / np.sum(e, axis=1, keepdims=True)
+                LIFTED_AT(s_1_acc) += e;
+            }
+        }
+        LIFTED_ROW_STORE(s_1_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_1_acc));
+    }
+}
+
 LIFTED_KERNEL void softmax_k1(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ z_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(softmax_k1_body(n, d0, d1, lifted_n_out, lifted_n_red, z_data, s_data, s_s0, s_s1, s_1_acc_out));
+}
+
+// softmax_k2: 2-d index space of n elements
+LIFTED_DEVICE void softmax_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ z_data,
+    const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
+    const double* __restrict__ s_1_data, const int64_t s_1_s0, const int64_t s_1_s1,
+    double* __restrict__ t_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_ROWS(lifted_o, lifted_n_out)
-        {
-            LIFTED_LOCAL_FILL(double, s_1_acc, 0);
-            LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
-            {
-                LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const int64_t i0 = lifted_o;
-                    const int64_t i1 = (i - lifted_o * lifted_n_red);
-                    const double z = z_data[i];
-                    const double s = s_data[i0 * s_s0 + i1 * s_s1];
-                    // primal_only.py:8  shifted = z - np.max(z, axis=1, keepdims=True)
-                    const double shifted = (z - s);
-                    // primal_only.py:9  e = np.exp(shifted)
-                    const double e = exp(shifted);
-                    // primal_only.py:10  return e / np.sum(e, axis=1, keepdims=True)
-                    LIFTED_AT(s_1_acc) += e;
-                }
-            }
-            LIFTED_ROW_STORE(s_1_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_1_acc));
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double z = z_data[i];
+            const double s = s_data[i0 * s_s0 + i1 * s_s1];
+            const double s_1 = s_1_data[i0 * s_1_s0 + i1 * s_1_s1];
+            // primal_only.py:8  shifted = z - np.max(z, axis=1, keepdims=True)
+            const double shifted = (z - s);
+            // primal_only.py:9  e = np.exp(shifted)
+            const double e = exp(shifted);
+            // primal_only.py:10  return e / np.sum(e, axis=1, keepdims=True)
+            LIFTED_AT(t) = (e / s_1);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_out[i] = LIFTED_AT(t);
         }
     }
 }
 
-// softmax_k2: 2-d index space of n elements
 LIFTED_KERNEL void softmax_k2(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ z_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     const double* __restrict__ s_1_data, const int64_t s_1_s0, const int64_t s_1_s1,
     double* __restrict__ t_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double z = z_data[i];
-                const double s = s_data[i0 * s_s0 + i1 * s_s1];
-                const double s_1 = s_1_data[i0 * s_1_s0 + i1 * s_1_s1];
-                // primal_only.py:8  shifted = z - np.max(z, axis=1, keepdims=True)
-                const double shifted = (z - s);
-                // primal_only.py:9  e = np.exp(shifted)
-                const double e = exp(shifted);
-                // primal_only.py:10  return e / np.sum(e, axis=1, keepdims=True)
-                LIFTED_AT(t) = (e / s_1);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_out[i] = LIFTED_AT(t);
-            }
-        }
-    }
+    LIFTED_RUN(softmax_k2_body(n, d0, d1, z_data, s_data, s_s0, s_s1, s_1_data, s_1_s0, s_1_s1, t_out));
 }

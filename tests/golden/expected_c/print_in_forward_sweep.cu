@@ -6,7 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_RUN(call) call
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +48,9 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
+// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
@@ -292,107 +294,124 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // rollout_k0: 1-d index space of n elements
+LIFTED_DEVICE void rollout_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ x_1_data,
+    double* __restrict__ x_2_out,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, x_2);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double x_1 = x_1_data[i];
+            // print_in_forward_sweep.py:9  x = np.tanh(x) + 0.1
+            const double t = tanh(x_1);
+            LIFTED_AT(x_2) = (t + 0.1);
+            // print_in_forward_sweep.py:10  total = total + np.sum(x * x)
+            const double t_1 = (LIFTED_AT(x_2) * LIFTED_AT(x_2));
+            LIFTED_AT(s_acc) += t_1;
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            x_2_out[i] = LIFTED_AT(x_2);
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
 LIFTED_KERNEL void rollout_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ x_1_data,
     double* __restrict__ x_2_out,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, x_2);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double x_1 = x_1_data[i];
-                // print_in_forward_sweep.py:9  x = np.tanh(x) + 0.1
-                const double t = tanh(x_1);
-                LIFTED_AT(x_2) = (t + 0.1);
-                // print_in_forward_sweep.py:10  total = total + np.sum(x * x)
-                const double t_1 = (LIFTED_AT(x_2) * LIFTED_AT(x_2));
-                LIFTED_AT(s_acc) += t_1;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                x_2_out[i] = LIFTED_AT(x_2);
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    LIFTED_RUN(rollout_k0_body(n, d0, x_1_data, x_2_out, s_acc_out));
 }
 
 // rollout_grad_k0: 1-d index space of n elements
+LIFTED_DEVICE void rollout_grad_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ x_1_data,
+    double* __restrict__ t_out,
+    double* __restrict__ x_2_out,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t);
+        LIFTED_LOCAL(double, x_2);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double x_1 = x_1_data[i];
+            // print_in_forward_sweep.py:9  x = np.tanh(x) + 0.1
+            LIFTED_AT(t) = tanh(x_1);
+            LIFTED_AT(x_2) = (LIFTED_AT(t) + 0.1);
+            // print_in_forward_sweep.py:10  total = total + np.sum(x * x)
+            const double t_1 = (LIFTED_AT(x_2) * LIFTED_AT(x_2));
+            LIFTED_AT(s_acc) += t_1;
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_out[i] = LIFTED_AT(t);
+            x_2_out[i] = LIFTED_AT(x_2);
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
 LIFTED_KERNEL void rollout_grad_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ x_1_data,
     double* __restrict__ t_out,
     double* __restrict__ x_2_out,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t);
-            LIFTED_LOCAL(double, x_2);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double x_1 = x_1_data[i];
-                // print_in_forward_sweep.py:9  x = np.tanh(x) + 0.1
-                LIFTED_AT(t) = tanh(x_1);
-                LIFTED_AT(x_2) = (LIFTED_AT(t) + 0.1);
-                // print_in_forward_sweep.py:10  total = total + np.sum(x * x)
-                const double t_1 = (LIFTED_AT(x_2) * LIFTED_AT(x_2));
-                LIFTED_AT(s_acc) += t_1;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_out[i] = LIFTED_AT(t);
-                x_2_out[i] = LIFTED_AT(x_2);
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    LIFTED_RUN(rollout_grad_k0_body(n, d0, x_1_data, t_out, x_2_out, s_acc_out));
 }
 
 // rollout_grad_k1: 1-d index space of n elements
+LIFTED_DEVICE void rollout_grad_k1_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ t_data,
+    const double dtotal,
+    const double* __restrict__ dx_2_data,
+    double* __restrict__ dx_4_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, dx_4);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double t = t_data[i];
+            const double dx_2 = dx_2_data[i];
+            // print_in_forward_sweep.py:9  x = np.tanh(x) + 0.1
+            const double x_3 = (t + 0.1);
+            // print_in_forward_sweep.py:10  total = total + np.sum(x * x)
+            const double t_3 = (dtotal * x_3);
+            const double dx_3 = (dx_2 + t_3);
+            const double dx_3_1 = (dx_3 + t_3);
+            // print_in_forward_sweep.py:9  x = np.tanh(x) + 0.1
+            const double t_4 = (t * t);
+            const double t_5 = (1.0 - t_4);
+            LIFTED_AT(dx_4) = (dx_3_1 * t_5);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dx_4_out[i] = LIFTED_AT(dx_4);
+        }
+    }
+}
+
 LIFTED_KERNEL void rollout_grad_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ t_data,
     const double dtotal,
     const double* __restrict__ dx_2_data,
     double* __restrict__ dx_4_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dx_4);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double t = t_data[i];
-                const double dx_2 = dx_2_data[i];
-                // print_in_forward_sweep.py:9  x = np.tanh(x) + 0.1
-                const double x_3 = (t + 0.1);
-                // print_in_forward_sweep.py:10  total = total + np.sum(x * x)
-                const double t_3 = (dtotal * x_3);
-                const double dx_3 = (dx_2 + t_3);
-                const double dx_3_1 = (dx_3 + t_3);
-                // print_in_forward_sweep.py:9  x = np.tanh(x) + 0.1
-                const double t_4 = (t * t);
-                const double t_5 = (1.0 - t_4);
-                LIFTED_AT(dx_4) = (dx_3_1 * t_5);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dx_4_out[i] = LIFTED_AT(dx_4);
-            }
-        }
-    }
+    LIFTED_RUN(rollout_grad_k1_body(n, d0, t_data, dtotal, dx_2_data, dx_4_out));
 }

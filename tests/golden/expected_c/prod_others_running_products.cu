@@ -6,7 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_RUN(call) call
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +48,9 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
+// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
@@ -292,328 +294,422 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // row_products_k0: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
+LIFTED_DEVICE void row_products_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ x_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_ROWS(lifted_o, lifted_n_out)
+    {
+        LIFTED_LOCAL_FILL(double, s_acc, 1);
+        LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
+        {
+            LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double x = x_data[i];
+                // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
+                LIFTED_AT(s_acc) *= x;
+            }
+        }
+        LIFTED_ROW_STORE(s_acc_out[lifted_o], LIFTED_ROW_REDUCE(mul, s_acc));
+    }
+}
+
 LIFTED_KERNEL void row_products_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_ROWS(lifted_o, lifted_n_out)
-        {
-            LIFTED_LOCAL_FILL(double, s_acc, 1);
-            LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
-            {
-                LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const double x = x_data[i];
-                    // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
-                    LIFTED_AT(s_acc) *= x;
-                }
-            }
-            LIFTED_ROW_STORE(s_acc_out[lifted_o], LIFTED_ROW_REDUCE(mul, s_acc));
-        }
-    }
+    LIFTED_RUN(row_products_k0_body(n, d0, d1, lifted_n_out, lifted_n_red, x_data, s_acc_out));
 }
 
 // row_products_k1: 1-d index space of n elements
+LIFTED_DEVICE void row_products_k1_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ s_data,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double s = s_data[i];
+            // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
+            const double t = sin(s);
+            LIFTED_AT(s_1_acc) += t;
+        }
+    }
+    lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+}
+
 LIFTED_KERNEL void row_products_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ s_data,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double s = s_data[i];
-                // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
-                const double t = sin(s);
-                LIFTED_AT(s_1_acc) += t;
-            }
-        }
-        lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-    }
+    LIFTED_RUN(row_products_k1_body(n, d0, s_data, s_1_acc_out));
 }
 
 // row_products_grad_k0: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
+LIFTED_DEVICE void row_products_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ x_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_ROWS(lifted_o, lifted_n_out)
+    {
+        LIFTED_LOCAL_FILL(double, s_acc, 1);
+        LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
+        {
+            LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double x = x_data[i];
+                // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
+                LIFTED_AT(s_acc) *= x;
+            }
+        }
+        LIFTED_ROW_STORE(s_acc_out[lifted_o], LIFTED_ROW_REDUCE(mul, s_acc));
+    }
+}
+
 LIFTED_KERNEL void row_products_grad_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(row_products_grad_k0_body(n, d0, d1, lifted_n_out, lifted_n_red, x_data, s_acc_out));
+}
+
+// row_products_grad_k1: 1-d index space of n elements
+LIFTED_DEVICE void row_products_grad_k1_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ s_data,
+    double* __restrict__ t_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_ROWS(lifted_o, lifted_n_out)
-        {
-            LIFTED_LOCAL_FILL(double, s_acc, 1);
-            LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
-            {
-                LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const double x = x_data[i];
-                    // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
-                    LIFTED_AT(s_acc) *= x;
-                }
-            }
-            LIFTED_ROW_STORE(s_acc_out[lifted_o], LIFTED_ROW_REDUCE(mul, s_acc));
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double s = s_data[i];
+            // reverse sweep
+            // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
+            LIFTED_AT(t_1) = cos(s);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_1_out[i] = LIFTED_AT(t_1);
         }
     }
 }
 
-// row_products_grad_k1: 1-d index space of n elements
 LIFTED_KERNEL void row_products_grad_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ s_data,
     double* __restrict__ t_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(row_products_grad_k1_body(n, d0, s_data, t_1_out));
+}
+
+// row_products_grad_k2: 2-d index space of n elements
+LIFTED_DEVICE void row_products_grad_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
+    const double* __restrict__ p_data,
+    double* __restrict__ dx_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double s = s_data[i];
-                // reverse sweep
-                // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
-                LIFTED_AT(t_1) = cos(s);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_1_out[i] = LIFTED_AT(t_1);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, dx);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double r = r_data[i0 * r_s0 + i1 * r_s1];
+            const double p = p_data[i];
+            // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
+            LIFTED_AT(dx) = (r * p);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dx_out[i] = LIFTED_AT(dx);
         }
     }
 }
 
-// row_products_grad_k2: 2-d index space of n elements
 LIFTED_KERNEL void row_products_grad_k2(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
     const double* __restrict__ p_data,
     double* __restrict__ dx_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dx);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double r = r_data[i0 * r_s0 + i1 * r_s1];
-                const double p = p_data[i];
-                // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
-                LIFTED_AT(dx) = (r * p);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dx_out[i] = LIFTED_AT(dx);
-            }
-        }
-    }
+    LIFTED_RUN(row_products_grad_k2_body(n, d0, d1, r_data, r_s0, r_s1, p_data, dx_out));
 }
 
 // row_products_hessian_k0: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
+LIFTED_DEVICE void row_products_hessian_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ x_data,
+    double* __restrict__ s_2_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_ROWS(lifted_o, lifted_n_out)
+    {
+        LIFTED_LOCAL_FILL(double, s_2_acc, 1);
+        LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
+        {
+            LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double x = x_data[i];
+                // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
+                LIFTED_AT(s_2_acc) *= x;
+            }
+        }
+        LIFTED_ROW_STORE(s_2_acc_out[lifted_o], LIFTED_ROW_REDUCE(mul, s_2_acc));
+    }
+}
+
 LIFTED_KERNEL void row_products_hessian_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data,
     double* __restrict__ s_2_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_ROWS(lifted_o, lifted_n_out)
-        {
-            LIFTED_LOCAL_FILL(double, s_2_acc, 1);
-            LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
-            {
-                LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const double x = x_data[i];
-                    // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
-                    LIFTED_AT(s_2_acc) *= x;
-                }
-            }
-            LIFTED_ROW_STORE(s_2_acc_out[lifted_o], LIFTED_ROW_REDUCE(mul, s_2_acc));
-        }
-    }
+    LIFTED_RUN(row_products_hessian_k0_body(n, d0, d1, lifted_n_out, lifted_n_red, x_data, s_2_acc_out));
 }
 
 // row_products_hessian_k1: 3-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
+LIFTED_DEVICE void row_products_hessian_k1_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ basis_1_data,
+    const double* __restrict__ p_1_data, const int64_t p_1_s0, const int64_t p_1_s1, const int64_t p_1_s2,
+    double* __restrict__ s_3_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_ROWS(lifted_o, lifted_n_out)
+    {
+        LIFTED_LOCAL_FILL(double, s_3_acc, 0);
+        LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
+        {
+            LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                int64_t rest_o = lifted_o;
+                const int64_t i1 = lifted_unravel_step(rest_o, d1);
+                const int64_t i0 = rest_o;
+                const int64_t i2 = (i - lifted_o * lifted_n_red);
+                const double basis_1 = basis_1_data[i];
+                const double p_1 = p_1_data[i0 * p_1_s0 + i1 * p_1_s1 + i2 * p_1_s2];
+                // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
+                const double t_2 = (basis_1 * p_1);
+                LIFTED_AT(s_3_acc) += t_2;
+            }
+        }
+        LIFTED_ROW_STORE(s_3_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_3_acc));
+    }
+}
+
 LIFTED_KERNEL void row_products_hessian_k1(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ basis_1_data,
     const double* __restrict__ p_1_data, const int64_t p_1_s0, const int64_t p_1_s1, const int64_t p_1_s2,
     double* __restrict__ s_3_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(row_products_hessian_k1_body(n, d0, d1, d2, lifted_n_out, lifted_n_red, basis_1_data, p_1_data, p_1_s0, p_1_s1, p_1_s2, s_3_acc_out));
+}
+
+// row_products_hessian_k2: 1-d index space of n elements
+LIFTED_DEVICE void row_products_hessian_k2_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ s_2_data,
+    double* __restrict__ t_3_out,
+    double* __restrict__ t_4_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_ROWS(lifted_o, lifted_n_out)
-        {
-            LIFTED_LOCAL_FILL(double, s_3_acc, 0);
-            LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
-            {
-                LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    int64_t rest_o = lifted_o;
-                    const int64_t i1 = lifted_unravel_step(rest_o, d1);
-                    const int64_t i0 = rest_o;
-                    const int64_t i2 = (i - lifted_o * lifted_n_red);
-                    const double basis_1 = basis_1_data[i];
-                    const double p_1 = p_1_data[i0 * p_1_s0 + i1 * p_1_s1 + i2 * p_1_s2];
-                    // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
-                    const double t_2 = (basis_1 * p_1);
-                    LIFTED_AT(s_3_acc) += t_2;
-                }
-            }
-            LIFTED_ROW_STORE(s_3_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_3_acc));
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_3);
+        LIFTED_LOCAL(double, t_4);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double s_2 = s_2_data[i];
+            // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
+            LIFTED_AT(t_3) = sin(s_2);
+            LIFTED_AT(t_4) = cos(s_2);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_3_out[i] = LIFTED_AT(t_3);
+            t_4_out[i] = LIFTED_AT(t_4);
         }
     }
 }
 
-// row_products_hessian_k2: 1-d index space of n elements
 LIFTED_KERNEL void row_products_hessian_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ s_2_data,
     double* __restrict__ t_3_out,
     double* __restrict__ t_4_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(row_products_hessian_k2_body(n, d0, s_2_data, t_3_out, t_4_out));
+}
+
+// row_products_hessian_k3: 2-d index space of n elements
+LIFTED_DEVICE void row_products_hessian_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ s_3_data,
+    const double* __restrict__ t_3_data, const int64_t t_3_s0, const int64_t t_3_s1,
+    double* __restrict__ t_7_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_3);
-            LIFTED_LOCAL(double, t_4);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double s_2 = s_2_data[i];
-                // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
-                LIFTED_AT(t_3) = sin(s_2);
-                LIFTED_AT(t_4) = cos(s_2);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_3_out[i] = LIFTED_AT(t_3);
-                t_4_out[i] = LIFTED_AT(t_4);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_7);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double s_3 = s_3_data[i];
+            const double t_3 = t_3_data[i0 * t_3_s0 + i1 * t_3_s1];
+            // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
+            const double t_6 = (s_3 * t_3);
+            LIFTED_AT(t_7) = (-t_6);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_7_out[i] = LIFTED_AT(t_7);
         }
     }
 }
 
-// row_products_hessian_k3: 2-d index space of n elements
 LIFTED_KERNEL void row_products_hessian_k3(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_3_data,
     const double* __restrict__ t_3_data, const int64_t t_3_s0, const int64_t t_3_s1,
     double* __restrict__ t_7_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(row_products_hessian_k3_body(n, d0, d1, s_3_data, t_3_data, t_3_s0, t_3_s1, t_7_out));
+}
+
+// row_products_hessian_k4: 3-d index space of n elements
+LIFTED_DEVICE void row_products_hessian_k4_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+    const double* __restrict__ basis_1_data,
+    const double* __restrict__ p_3_data, const int64_t p_3_s0, const int64_t p_3_s1, const int64_t p_3_s2,
+    double* __restrict__ t_8_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_7);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double s_3 = s_3_data[i];
-                const double t_3 = t_3_data[i0 * t_3_s0 + i1 * t_3_s1];
-                // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
-                const double t_6 = (s_3 * t_3);
-                LIFTED_AT(t_7) = (-t_6);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_7_out[i] = LIFTED_AT(t_7);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_8);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i2 = lifted_unravel_step(rest, d2);
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double basis_1 = basis_1_data[i];
+            const double p_3 = p_3_data[i0 * p_3_s0 + i1 * p_3_s1 + i2 * p_3_s2];
+            // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
+            LIFTED_AT(t_8) = (basis_1 * p_3);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_8_out[i] = LIFTED_AT(t_8);
         }
     }
 }
 
-// row_products_hessian_k4: 3-d index space of n elements
 LIFTED_KERNEL void row_products_hessian_k4(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ basis_1_data,
     const double* __restrict__ p_3_data, const int64_t p_3_s0, const int64_t p_3_s1, const int64_t p_3_s2,
     double* __restrict__ t_8_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(row_products_hessian_k4_body(n, d0, d1, d2, basis_1_data, p_3_data, p_3_s0, p_3_s1, p_3_s2, t_8_out));
+}
+
+// row_products_hessian_k5: 3-d index space of n elements
+LIFTED_DEVICE void row_products_hessian_k5_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+    const double* __restrict__ h_data,
+    const double* __restrict__ p_4_data, const int64_t p_4_s0, const int64_t p_4_s1, const int64_t p_4_s2,
+    const double* __restrict__ basis_1_data,
+    double* __restrict__ t_10_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_8);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i2 = lifted_unravel_step(rest, d2);
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double basis_1 = basis_1_data[i];
-                const double p_3 = p_3_data[i0 * p_3_s0 + i1 * p_3_s1 + i2 * p_3_s2];
-                // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
-                LIFTED_AT(t_8) = (basis_1 * p_3);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_8_out[i] = LIFTED_AT(t_8);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_10);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i2 = lifted_unravel_step(rest, d2);
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double h = h_data[i];
+            const double p_4 = p_4_data[i0 * p_4_s0 + i1 * p_4_s1 + i2 * p_4_s2];
+            const double basis_1 = basis_1_data[i];
+            // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
+            const double t_9 = (h * p_4);
+            LIFTED_AT(t_10) = (basis_1 * p_4);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_10_out[i] = LIFTED_AT(t_10);
         }
     }
 }
 
-// row_products_hessian_k5: 3-d index space of n elements
 LIFTED_KERNEL void row_products_hessian_k5(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ h_data,
     const double* __restrict__ p_4_data, const int64_t p_4_s0, const int64_t p_4_s1, const int64_t p_4_s2,
     const double* __restrict__ basis_1_data,
     double* __restrict__ t_10_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(row_products_hessian_k5_body(n, d0, d1, d2, h_data, p_4_data, p_4_s0, p_4_s1, p_4_s2, basis_1_data, t_10_out));
+}
+
+// row_products_hessian_k6: 3-d index space of n elements
+LIFTED_DEVICE void row_products_hessian_k6_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+    const double* __restrict__ h_data,
+    const double* __restrict__ p_4_data, const int64_t p_4_s0, const int64_t p_4_s1, const int64_t p_4_s2,
+    const double* __restrict__ h_1_data,
+    const double* __restrict__ p_3_data, const int64_t p_3_s0, const int64_t p_3_s1, const int64_t p_3_s2,
+    const double* __restrict__ r_2_data, const int64_t r_2_s0, const int64_t r_2_s1, const int64_t r_2_s2,
+    const double* __restrict__ p_2_data, const int64_t p_2_s0, const int64_t p_2_s1, const int64_t p_2_s2,
+    const double* __restrict__ r_1_data, const int64_t r_1_s0, const int64_t r_1_s1, const int64_t r_1_s2,
+    double* __restrict__ tdx_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_10);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i2 = lifted_unravel_step(rest, d2);
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double h = h_data[i];
-                const double p_4 = p_4_data[i0 * p_4_s0 + i1 * p_4_s1 + i2 * p_4_s2];
-                const double basis_1 = basis_1_data[i];
-                // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
-                const double t_9 = (h * p_4);
-                LIFTED_AT(t_10) = (basis_1 * p_4);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_10_out[i] = LIFTED_AT(t_10);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, tdx);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i2 = lifted_unravel_step(rest, d2);
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double h = h_data[i];
+            const double p_4 = p_4_data[i0 * p_4_s0 + i1 * p_4_s1 + i2 * p_4_s2];
+            const double h_1 = h_1_data[i];
+            const double p_3 = p_3_data[i0 * p_3_s0 + i1 * p_3_s1 + i2 * p_3_s2];
+            const double r_2 = r_2_data[i0 * r_2_s0 + i1 * r_2_s1 + i2 * r_2_s2];
+            const double p_2 = p_2_data[i0 * p_2_s0 + i1 * p_2_s1 + i2 * p_2_s2];
+            const double r_1 = r_1_data[i0 * r_1_s0 + i1 * r_1_s1 + i2 * r_1_s2];
+            // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
+            const double t_9 = (h * p_4);
+            const double t_11 = (h_1 * p_3);
+            const double t_12 = (t_9 + t_11);
+            const double t_13 = (r_2 * p_2);
+            const double t_14 = (t_12 * r_1);
+            LIFTED_AT(tdx) = (t_13 + t_14);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            tdx_out[i] = LIFTED_AT(tdx);
         }
     }
 }
 
-// row_products_hessian_k6: 3-d index space of n elements
 LIFTED_KERNEL void row_products_hessian_k6(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ h_data,
     const double* __restrict__ p_4_data, const int64_t p_4_s0, const int64_t p_4_s1, const int64_t p_4_s2,
@@ -624,38 +720,5 @@ LIFTED_KERNEL void row_products_hessian_k6(const int64_t n, const int64_t d0, co
     const double* __restrict__ r_1_data, const int64_t r_1_s0, const int64_t r_1_s1, const int64_t r_1_s2,
     double* __restrict__ tdx_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, tdx);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i2 = lifted_unravel_step(rest, d2);
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double h = h_data[i];
-                const double p_4 = p_4_data[i0 * p_4_s0 + i1 * p_4_s1 + i2 * p_4_s2];
-                const double h_1 = h_1_data[i];
-                const double p_3 = p_3_data[i0 * p_3_s0 + i1 * p_3_s1 + i2 * p_3_s2];
-                const double r_2 = r_2_data[i0 * r_2_s0 + i1 * r_2_s1 + i2 * r_2_s2];
-                const double p_2 = p_2_data[i0 * p_2_s0 + i1 * p_2_s1 + i2 * p_2_s2];
-                const double r_1 = r_1_data[i0 * r_1_s0 + i1 * r_1_s1 + i2 * r_1_s2];
-                // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
-                const double t_9 = (h * p_4);
-                const double t_11 = (h_1 * p_3);
-                const double t_12 = (t_9 + t_11);
-                const double t_13 = (r_2 * p_2);
-                const double t_14 = (t_12 * r_1);
-                LIFTED_AT(tdx) = (t_13 + t_14);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                tdx_out[i] = LIFTED_AT(tdx);
-            }
-        }
-    }
+    LIFTED_RUN(row_products_hessian_k6_body(n, d0, d1, d2, h_data, p_4_data, p_4_s0, p_4_s1, p_4_s2, h_1_data, p_3_data, p_3_s0, p_3_s1, p_3_s2, r_2_data, r_2_s0, r_2_s1, r_2_s2, p_2_data, p_2_s0, p_2_s1, p_2_s2, r_1_data, r_1_s0, r_1_s1, r_1_s2, tdx_out));
 }

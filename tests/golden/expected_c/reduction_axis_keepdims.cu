@@ -6,7 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_RUN(call) call
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +48,9 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
+// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
@@ -292,265 +294,307 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // normalized_k0: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
+LIFTED_DEVICE void normalized_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(lifted_o, lifted_n_out)
+    {
+        LIFTED_CHUNK(lifted_o, lifted_n_out);
+        LIFTED_LOCAL_FILL(double, s_acc, 0);
+        for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
+        {
+            LIFTED_LANES(lifted_o) {
+                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
+                const int64_t i0 = LIFTED_COLUMN(lifted_o);
+                const int64_t i1 = lifted_r;
+                const double x = x_data[i0 * x_s0 + i1 * x_s1];
+                // reduction_axis_keepdims.py:7  centered = x - np.mean(x, axis=0, keepdims=True)
+                LIFTED_AT(s_acc) += x;
+            }
+        }
+        LIFTED_COLUMN_STORE(s_acc_out, lifted_o, s_acc);
+    }
+}
+
 LIFTED_KERNEL void normalized_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(lifted_o, lifted_n_out)
-        {
-            LIFTED_CHUNK(lifted_o, lifted_n_out);
-            LIFTED_LOCAL_FILL(double, s_acc, 0);
-            for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
-            {
-                LIFTED_LANES(lifted_o) {
-                    LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
-                    const int64_t i0 = LIFTED_COLUMN(lifted_o);
-                    const int64_t i1 = lifted_r;
-                    const double x = x_data[i0 * x_s0 + i1 * x_s1];
-                    // reduction_axis_keepdims.py:7  centered = x - np.mean(x, axis=0, keepdims=True)
-                    LIFTED_AT(s_acc) += x;
-                }
-            }
-            LIFTED_COLUMN_STORE(s_acc_out, lifted_o, s_acc);
-        }
-    }
+    LIFTED_RUN(normalized_k0_body(n, d0, d1, lifted_n_out, lifted_n_red, x_data, x_s0, x_s1, s_acc_out));
 }
 
 // normalized_k1: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
+LIFTED_DEVICE void normalized_k1_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ x_data,
+    const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
+    double* __restrict__ scale_acc_out,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_ROWS(lifted_o, lifted_n_out)
+    {
+        LIFTED_LOCAL_FILL(double, scale_acc, LIFTED_LOWEST(double));
+        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+        LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
+        {
+            LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const int64_t i0 = lifted_o;
+                const int64_t i1 = (i - lifted_o * lifted_n_red);
+                const double x = x_data[i];
+                const double s = s_data[i0 * s_s0 + i1 * s_s1];
+                // reduction_axis_keepdims.py:7  centered = x - np.mean(x, axis=0, keepdims=True)
+                const double centered = (x - s);
+                // reduction_axis_keepdims.py:8  scale = np.max(np.abs(centered), axis=1)
+                const double t = lifted_abs(centered);
+                LIFTED_AT(scale_acc) = lifted_maximum(LIFTED_AT(scale_acc), t);
+                // reduction_axis_keepdims.py:9  return np.sum(centered.sum(axis=1) / scale)
+                LIFTED_AT(s_1_acc) += centered;
+            }
+        }
+        LIFTED_ROW_STORE(scale_acc_out[lifted_o], LIFTED_ROW_REDUCE(max, scale_acc));
+        LIFTED_ROW_STORE(s_1_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_1_acc));
+    }
+}
+
 LIFTED_KERNEL void normalized_k1(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     double* __restrict__ scale_acc_out,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_ROWS(lifted_o, lifted_n_out)
-        {
-            LIFTED_LOCAL_FILL(double, scale_acc, LIFTED_LOWEST(double));
-            LIFTED_LOCAL_FILL(double, s_1_acc, 0);
-            LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
-            {
-                LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const int64_t i0 = lifted_o;
-                    const int64_t i1 = (i - lifted_o * lifted_n_red);
-                    const double x = x_data[i];
-                    const double s = s_data[i0 * s_s0 + i1 * s_s1];
-                    // reduction_axis_keepdims.py:7  centered = x - np.mean(x, axis=0, keepdims=True)
-                    const double centered = (x - s);
-                    // reduction_axis_keepdims.py:8  scale = np.max(np.abs(centered), axis=1)
-                    const double t = lifted_abs(centered);
-                    LIFTED_AT(scale_acc) = lifted_maximum(LIFTED_AT(scale_acc), t);
-                    // reduction_axis_keepdims.py:9  return np.sum(centered.sum(axis=1) / scale)
-                    LIFTED_AT(s_1_acc) += centered;
-                }
-            }
-            LIFTED_ROW_STORE(scale_acc_out[lifted_o], LIFTED_ROW_REDUCE(max, scale_acc));
-            LIFTED_ROW_STORE(s_1_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_1_acc));
-        }
-    }
+    LIFTED_RUN(normalized_k1_body(n, d0, d1, lifted_n_out, lifted_n_red, x_data, s_data, s_s0, s_s1, scale_acc_out, s_1_acc_out));
 }
 
 // normalized_k2: 1-d index space of n elements
+LIFTED_DEVICE void normalized_k2_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ s_1_data,
+    const double* __restrict__ scale_data,
+    double* __restrict__ s_2_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_2_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double s_1 = s_1_data[i];
+            const double scale = scale_data[i];
+            // reduction_axis_keepdims.py:9  return np.sum(centered.sum(axis=1) / scale)
+            const double t_1 = (s_1 / scale);
+            LIFTED_AT(s_2_acc) += t_1;
+        }
+    }
+    lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
+}
+
 LIFTED_KERNEL void normalized_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ s_1_data,
     const double* __restrict__ scale_data,
     double* __restrict__ s_2_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_2_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double s_1 = s_1_data[i];
-                const double scale = scale_data[i];
-                // reduction_axis_keepdims.py:9  return np.sum(centered.sum(axis=1) / scale)
-                const double t_1 = (s_1 / scale);
-                LIFTED_AT(s_2_acc) += t_1;
-            }
-        }
-        lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
-    }
+    LIFTED_RUN(normalized_k2_body(n, d0, s_1_data, scale_data, s_2_acc_out));
 }
 
 // normalized_grad_k0: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
+LIFTED_DEVICE void normalized_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(lifted_o, lifted_n_out)
+    {
+        LIFTED_CHUNK(lifted_o, lifted_n_out);
+        LIFTED_LOCAL_FILL(double, s_acc, 0);
+        for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
+        {
+            LIFTED_LANES(lifted_o) {
+                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
+                const int64_t i0 = LIFTED_COLUMN(lifted_o);
+                const int64_t i1 = lifted_r;
+                const double x = x_data[i0 * x_s0 + i1 * x_s1];
+                // reduction_axis_keepdims.py:7  centered = x - np.mean(x, axis=0, keepdims=True)
+                LIFTED_AT(s_acc) += x;
+            }
+        }
+        LIFTED_COLUMN_STORE(s_acc_out, lifted_o, s_acc);
+    }
+}
+
 LIFTED_KERNEL void normalized_grad_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(lifted_o, lifted_n_out)
-        {
-            LIFTED_CHUNK(lifted_o, lifted_n_out);
-            LIFTED_LOCAL_FILL(double, s_acc, 0);
-            for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
-            {
-                LIFTED_LANES(lifted_o) {
-                    LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
-                    const int64_t i0 = LIFTED_COLUMN(lifted_o);
-                    const int64_t i1 = lifted_r;
-                    const double x = x_data[i0 * x_s0 + i1 * x_s1];
-                    // reduction_axis_keepdims.py:7  centered = x - np.mean(x, axis=0, keepdims=True)
-                    LIFTED_AT(s_acc) += x;
-                }
-            }
-            LIFTED_COLUMN_STORE(s_acc_out, lifted_o, s_acc);
-        }
-    }
+    LIFTED_RUN(normalized_grad_k0_body(n, d0, d1, lifted_n_out, lifted_n_red, x_data, x_s0, x_s1, s_acc_out));
 }
 
 // normalized_grad_k1: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
+LIFTED_DEVICE void normalized_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ x_data,
+    const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
+    double* __restrict__ scale_acc_out,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_ROWS(lifted_o, lifted_n_out)
+    {
+        LIFTED_LOCAL_FILL(double, scale_acc, LIFTED_LOWEST(double));
+        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+        LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
+        {
+            LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const int64_t i0 = lifted_o;
+                const int64_t i1 = (i - lifted_o * lifted_n_red);
+                const double x = x_data[i];
+                const double s = s_data[i0 * s_s0 + i1 * s_s1];
+                // reduction_axis_keepdims.py:7  centered = x - np.mean(x, axis=0, keepdims=True)
+                const double centered = (x - s);
+                // reduction_axis_keepdims.py:8  scale = np.max(np.abs(centered), axis=1)
+                const double t = lifted_abs(centered);
+                LIFTED_AT(scale_acc) = lifted_maximum(LIFTED_AT(scale_acc), t);
+                // reduction_axis_keepdims.py:9  return np.sum(centered.sum(axis=1) / scale)
+                LIFTED_AT(s_1_acc) += centered;
+            }
+        }
+        LIFTED_ROW_STORE(scale_acc_out[lifted_o], LIFTED_ROW_REDUCE(max, scale_acc));
+        LIFTED_ROW_STORE(s_1_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_1_acc));
+    }
+}
+
 LIFTED_KERNEL void normalized_grad_k1(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     double* __restrict__ scale_acc_out,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(normalized_grad_k1_body(n, d0, d1, lifted_n_out, lifted_n_red, x_data, s_data, s_s0, s_s1, scale_acc_out, s_1_acc_out));
+}
+
+// normalized_grad_k2: 1-d index space of n elements
+LIFTED_DEVICE void normalized_grad_k2_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ s_1_data,
+    const double* __restrict__ scale_data,
+    double* __restrict__ t_2_out,
+    double* __restrict__ dscale_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_ROWS(lifted_o, lifted_n_out)
-        {
-            LIFTED_LOCAL_FILL(double, scale_acc, LIFTED_LOWEST(double));
-            LIFTED_LOCAL_FILL(double, s_1_acc, 0);
-            LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
-            {
-                LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const int64_t i0 = lifted_o;
-                    const int64_t i1 = (i - lifted_o * lifted_n_red);
-                    const double x = x_data[i];
-                    const double s = s_data[i0 * s_s0 + i1 * s_s1];
-                    // reduction_axis_keepdims.py:7  centered = x - np.mean(x, axis=0, keepdims=True)
-                    const double centered = (x - s);
-                    // reduction_axis_keepdims.py:8  scale = np.max(np.abs(centered), axis=1)
-                    const double t = lifted_abs(centered);
-                    LIFTED_AT(scale_acc) = lifted_maximum(LIFTED_AT(scale_acc), t);
-                    // reduction_axis_keepdims.py:9  return np.sum(centered.sum(axis=1) / scale)
-                    LIFTED_AT(s_1_acc) += centered;
-                }
-            }
-            LIFTED_ROW_STORE(scale_acc_out[lifted_o], LIFTED_ROW_REDUCE(max, scale_acc));
-            LIFTED_ROW_STORE(s_1_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_1_acc));
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_2);
+        LIFTED_LOCAL(double, dscale);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double s_1 = s_1_data[i];
+            const double scale = scale_data[i];
+            // reduction_axis_keepdims.py:9  return np.sum(centered.sum(axis=1) / scale)
+            const double t_1 = (s_1 / scale);
+            // reverse sweep
+            // reduction_axis_keepdims.py:9  return np.sum(centered.sum(axis=1) / scale)
+            LIFTED_AT(t_2) = (1.0 / scale);
+            const double t_3 = (-t_1);
+            LIFTED_AT(dscale) = (t_3 / scale);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_2_out[i] = LIFTED_AT(t_2);
+            dscale_out[i] = LIFTED_AT(dscale);
         }
     }
 }
 
-// normalized_grad_k2: 1-d index space of n elements
 LIFTED_KERNEL void normalized_grad_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ s_1_data,
     const double* __restrict__ scale_data,
     double* __restrict__ t_2_out,
     double* __restrict__ dscale_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_2);
-            LIFTED_LOCAL(double, dscale);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double s_1 = s_1_data[i];
-                const double scale = scale_data[i];
-                // reduction_axis_keepdims.py:9  return np.sum(centered.sum(axis=1) / scale)
-                const double t_1 = (s_1 / scale);
-                // reverse sweep
-                // reduction_axis_keepdims.py:9  return np.sum(centered.sum(axis=1) / scale)
-                LIFTED_AT(t_2) = (1.0 / scale);
-                const double t_3 = (-t_1);
-                LIFTED_AT(dscale) = (t_3 / scale);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_2_out[i] = LIFTED_AT(t_2);
-                dscale_out[i] = LIFTED_AT(dscale);
-            }
-        }
-    }
+    LIFTED_RUN(normalized_grad_k2_body(n, d0, s_1_data, scale_data, t_2_out, dscale_out));
 }
 
 // normalized_grad_k3: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
+LIFTED_DEVICE void normalized_grad_k3_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ x_data,
+    const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
+    const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
+    int64_t* __restrict__ s_3_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_ROWS(lifted_o, lifted_n_out)
+    {
+        LIFTED_LOCAL_FILL(int64_t, s_3_acc, 0);
+        LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
+        {
+            LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const int64_t i0 = lifted_o;
+                const int64_t i1 = (i - lifted_o * lifted_n_red);
+                const double x = x_data[i];
+                const double s = s_data[i0 * s_s0 + i1 * s_s1];
+                const double r = r_data[i0 * r_s0 + i1 * r_s1];
+                // reduction_axis_keepdims.py:7  centered = x - np.mean(x, axis=0, keepdims=True)
+                const double centered = (x - s);
+                // reduction_axis_keepdims.py:8  scale = np.max(np.abs(centered), axis=1)
+                const double t = lifted_abs(centered);
+                const bool mask = (t == r);
+                LIFTED_AT(s_3_acc) += mask;
+            }
+        }
+        LIFTED_ROW_STORE(s_3_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_3_acc));
+    }
+}
+
 LIFTED_KERNEL void normalized_grad_k3(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
     int64_t* __restrict__ s_3_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(normalized_grad_k3_body(n, d0, d1, lifted_n_out, lifted_n_red, x_data, s_data, s_s0, s_s1, r_data, r_s0, r_s1, s_3_acc_out));
+}
+
+// normalized_grad_k4: 2-d index space of n elements
+LIFTED_DEVICE void normalized_grad_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ r_1_data,
+    const int64_t* __restrict__ s_3_data,
+    double* __restrict__ t_4_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_ROWS(lifted_o, lifted_n_out)
-        {
-            LIFTED_LOCAL_FILL(int64_t, s_3_acc, 0);
-            LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
-            {
-                LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const int64_t i0 = lifted_o;
-                    const int64_t i1 = (i - lifted_o * lifted_n_red);
-                    const double x = x_data[i];
-                    const double s = s_data[i0 * s_s0 + i1 * s_s1];
-                    const double r = r_data[i0 * r_s0 + i1 * r_s1];
-                    // reduction_axis_keepdims.py:7  centered = x - np.mean(x, axis=0, keepdims=True)
-                    const double centered = (x - s);
-                    // reduction_axis_keepdims.py:8  scale = np.max(np.abs(centered), axis=1)
-                    const double t = lifted_abs(centered);
-                    const bool mask = (t == r);
-                    LIFTED_AT(s_3_acc) += mask;
-                }
-            }
-            LIFTED_ROW_STORE(s_3_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_3_acc));
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_4);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double r_1 = r_1_data[i];
+            const int64_t s_3 = s_3_data[i];
+            // reduction_axis_keepdims.py:8  scale = np.max(np.abs(centered), axis=1)
+            LIFTED_AT(t_4) = (r_1 / (double)(s_3));
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_4_out[i] = LIFTED_AT(t_4);
         }
     }
 }
 
-// normalized_grad_k4: 2-d index space of n elements
 LIFTED_KERNEL void normalized_grad_k4(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_1_data,
     const int64_t* __restrict__ s_3_data,
     double* __restrict__ t_4_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_4);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double r_1 = r_1_data[i];
-                const int64_t s_3 = s_3_data[i];
-                // reduction_axis_keepdims.py:8  scale = np.max(np.abs(centered), axis=1)
-                LIFTED_AT(t_4) = (r_1 / (double)(s_3));
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_4_out[i] = LIFTED_AT(t_4);
-            }
-        }
-    }
+    LIFTED_RUN(normalized_grad_k4_body(n, d0, d1, r_1_data, s_3_data, t_4_out));
 }
 
 // normalized_grad_k5: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
-LIFTED_KERNEL void normalized_grad_k5(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+LIFTED_DEVICE void normalized_grad_k5_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
@@ -558,98 +602,22 @@ LIFTED_KERNEL void normalized_grad_k5(const int64_t n, const int64_t d0, const i
     const double* __restrict__ dcentered_data, const int64_t dcentered_s0, const int64_t dcentered_s1,
     double* __restrict__ s_4_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(lifted_o, lifted_n_out)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(lifted_o, lifted_n_out)
+        LIFTED_CHUNK(lifted_o, lifted_n_out);
+        LIFTED_LOCAL_FILL(double, s_4_acc, 0);
+        for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
         {
-            LIFTED_CHUNK(lifted_o, lifted_n_out);
-            LIFTED_LOCAL_FILL(double, s_4_acc, 0);
-            for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
-            {
-                LIFTED_LANES(lifted_o) {
-                    LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
-                    const int64_t i0 = LIFTED_COLUMN(lifted_o);
-                    const int64_t i1 = lifted_r;
-                    const double x = x_data[i0 * x_s0 + i1 * x_s1];
-                    const double s = s_data[i0 * s_s0 + i1 * s_s1];
-                    const double r = r_data[i0 * r_s0 + i1 * r_s1];
-                    const double t_4 = t_4_data[i0 * t_4_s0 + i1 * t_4_s1];
-                    const double dcentered = dcentered_data[i0 * dcentered_s0 + i1 * dcentered_s1];
-                    // reduction_axis_keepdims.py:7  centered = x - np.mean(x, axis=0, keepdims=True)
-                    const double centered = (x - s);
-                    // reduction_axis_keepdims.py:8  scale = np.max(np.abs(centered), axis=1)
-                    const double t = lifted_abs(centered);
-                    const bool mask = (t == r);
-                    const double t_5 = ((double)(int32_t)(mask) * t_4);
-                    const double t_6 = lifted_sign(centered);
-                    const double t_7 = (t_5 * t_6);
-                    const double dcentered_1 = (dcentered + t_7);
-                    // reduction_axis_keepdims.py:7  centered = x - np.mean(x, axis=0, keepdims=True)
-                    LIFTED_AT(s_4_acc) += dcentered_1;
-                }
-            }
-            LIFTED_COLUMN_STORE(s_4_acc_out, lifted_o, s_4_acc);
-        }
-    }
-}
-
-// normalized_grad_k6: 2-d index space of n elements
-LIFTED_KERNEL void normalized_grad_k6(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ s_4_data,
-    const int64_t n_1,
-    double* __restrict__ t_10_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_10);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double s_4 = s_4_data[i];
-                // reduction_axis_keepdims.py:7  centered = x - np.mean(x, axis=0, keepdims=True)
-                const double t_9 = (-s_4);
-                LIFTED_AT(t_10) = (t_9 / (double)(n_1));
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_10_out[i] = LIFTED_AT(t_10);
-            }
-        }
-    }
-}
-
-// normalized_grad_k7: 2-d index space of n elements
-LIFTED_KERNEL void normalized_grad_k7(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ x_data,
-    const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
-    const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
-    const double* __restrict__ t_4_data, const int64_t t_4_s0, const int64_t t_4_s1,
-    const double* __restrict__ dcentered_data, const int64_t dcentered_s0, const int64_t dcentered_s1,
-    const double* __restrict__ t_10_data, const int64_t t_10_s0, const int64_t t_10_s1,
-    double* __restrict__ dx_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dx);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double x = x_data[i];
+            LIFTED_LANES(lifted_o) {
+                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
+                const int64_t i0 = LIFTED_COLUMN(lifted_o);
+                const int64_t i1 = lifted_r;
+                const double x = x_data[i0 * x_s0 + i1 * x_s1];
                 const double s = s_data[i0 * s_s0 + i1 * s_s1];
                 const double r = r_data[i0 * r_s0 + i1 * r_s1];
                 const double t_4 = t_4_data[i0 * t_4_s0 + i1 * t_4_s1];
                 const double dcentered = dcentered_data[i0 * dcentered_s0 + i1 * dcentered_s1];
-                const double t_10 = t_10_data[i0 * t_10_s0 + i1 * t_10_s1];
                 // reduction_axis_keepdims.py:7  centered = x - np.mean(x, axis=0, keepdims=True)
                 const double centered = (x - s);
                 // reduction_axis_keepdims.py:8  scale = np.max(np.abs(centered), axis=1)
@@ -660,12 +628,110 @@ LIFTED_KERNEL void normalized_grad_k7(const int64_t n, const int64_t d0, const i
                 const double t_7 = (t_5 * t_6);
                 const double dcentered_1 = (dcentered + t_7);
                 // reduction_axis_keepdims.py:7  centered = x - np.mean(x, axis=0, keepdims=True)
-                LIFTED_AT(dx) = (dcentered_1 + t_10);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dx_out[i] = LIFTED_AT(dx);
+                LIFTED_AT(s_4_acc) += dcentered_1;
             }
         }
+        LIFTED_COLUMN_STORE(s_4_acc_out, lifted_o, s_4_acc);
     }
+}
+
+LIFTED_KERNEL void normalized_grad_k5(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
+    const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
+    const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
+    const double* __restrict__ t_4_data, const int64_t t_4_s0, const int64_t t_4_s1,
+    const double* __restrict__ dcentered_data, const int64_t dcentered_s0, const int64_t dcentered_s1,
+    double* __restrict__ s_4_acc_out)
+{
+    LIFTED_RUN(normalized_grad_k5_body(n, d0, d1, lifted_n_out, lifted_n_red, x_data, x_s0, x_s1, s_data, s_s0, s_s1, r_data, r_s0, r_s1, t_4_data, t_4_s0, t_4_s1, dcentered_data, dcentered_s0, dcentered_s1, s_4_acc_out));
+}
+
+// normalized_grad_k6: 2-d index space of n elements
+LIFTED_DEVICE void normalized_grad_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ s_4_data,
+    const int64_t n_1,
+    double* __restrict__ t_10_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_10);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double s_4 = s_4_data[i];
+            // reduction_axis_keepdims.py:7  centered = x - np.mean(x, axis=0, keepdims=True)
+            const double t_9 = (-s_4);
+            LIFTED_AT(t_10) = (t_9 / (double)(n_1));
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_10_out[i] = LIFTED_AT(t_10);
+        }
+    }
+}
+
+LIFTED_KERNEL void normalized_grad_k6(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ s_4_data,
+    const int64_t n_1,
+    double* __restrict__ t_10_out)
+{
+    LIFTED_RUN(normalized_grad_k6_body(n, d0, d1, s_4_data, n_1, t_10_out));
+}
+
+// normalized_grad_k7: 2-d index space of n elements
+LIFTED_DEVICE void normalized_grad_k7_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ x_data,
+    const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
+    const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
+    const double* __restrict__ t_4_data, const int64_t t_4_s0, const int64_t t_4_s1,
+    const double* __restrict__ dcentered_data, const int64_t dcentered_s0, const int64_t dcentered_s1,
+    const double* __restrict__ t_10_data, const int64_t t_10_s0, const int64_t t_10_s1,
+    double* __restrict__ dx_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, dx);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double x = x_data[i];
+            const double s = s_data[i0 * s_s0 + i1 * s_s1];
+            const double r = r_data[i0 * r_s0 + i1 * r_s1];
+            const double t_4 = t_4_data[i0 * t_4_s0 + i1 * t_4_s1];
+            const double dcentered = dcentered_data[i0 * dcentered_s0 + i1 * dcentered_s1];
+            const double t_10 = t_10_data[i0 * t_10_s0 + i1 * t_10_s1];
+            // reduction_axis_keepdims.py:7  centered = x - np.mean(x, axis=0, keepdims=True)
+            const double centered = (x - s);
+            // reduction_axis_keepdims.py:8  scale = np.max(np.abs(centered), axis=1)
+            const double t = lifted_abs(centered);
+            const bool mask = (t == r);
+            const double t_5 = ((double)(int32_t)(mask) * t_4);
+            const double t_6 = lifted_sign(centered);
+            const double t_7 = (t_5 * t_6);
+            const double dcentered_1 = (dcentered + t_7);
+            // reduction_axis_keepdims.py:7  centered = x - np.mean(x, axis=0, keepdims=True)
+            LIFTED_AT(dx) = (dcentered_1 + t_10);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dx_out[i] = LIFTED_AT(dx);
+        }
+    }
+}
+
+LIFTED_KERNEL void normalized_grad_k7(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ x_data,
+    const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
+    const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
+    const double* __restrict__ t_4_data, const int64_t t_4_s0, const int64_t t_4_s1,
+    const double* __restrict__ dcentered_data, const int64_t dcentered_s0, const int64_t dcentered_s1,
+    const double* __restrict__ t_10_data, const int64_t t_10_s0, const int64_t t_10_s1,
+    double* __restrict__ dx_out)
+{
+    LIFTED_RUN(normalized_grad_k7_body(n, d0, d1, x_data, s_data, s_s0, s_s1, r_data, r_s0, r_s1, t_4_data, t_4_s0, t_4_s1, dcentered_data, dcentered_s0, dcentered_s1, t_10_data, t_10_s0, t_10_s1, dx_out));
 }

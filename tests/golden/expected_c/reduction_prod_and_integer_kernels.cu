@@ -6,7 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_RUN(call) call
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +48,9 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
+// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
@@ -292,239 +294,277 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // scaled_product_k0: 2-d index space of n elements
+LIFTED_DEVICE void scaled_product_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ x_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 1);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double x = x_data[i];
+            // reduction_prod_and_integer_kernels.py:7  return np.prod(1.0 + 0.01 * x) + np.sum(np.prod(x * x + 1.0, axis=0))
+            const double t = (0.01 * x);
+            const double t_1 = (1.0 + t);
+            LIFTED_AT(s_acc) *= t_1;
+            const double t_2 = (x * x);
+            const double t_3 = (t_2 + 1.0);
+        }
+    }
+    lifted_reduce_mul(s_acc_out, LIFTED_LANE_REDUCE(mul, s_acc));
+}
+
 LIFTED_KERNEL void scaled_product_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ x_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 1);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double x = x_data[i];
-                // reduction_prod_and_integer_kernels.py:7  return np.prod(1.0 + 0.01 * x) + np.sum(np.prod(x * x + 1.0, axis=0))
-                const double t = (0.01 * x);
-                const double t_1 = (1.0 + t);
-                LIFTED_AT(s_acc) *= t_1;
-                const double t_2 = (x * x);
-                const double t_3 = (t_2 + 1.0);
-            }
-        }
-        lifted_reduce_mul(s_acc_out, LIFTED_LANE_REDUCE(mul, s_acc));
-    }
+    LIFTED_RUN(scaled_product_k0_body(n, d0, d1, x_data, s_acc_out));
 }
 
 // scaled_product_k1: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
+LIFTED_DEVICE void scaled_product_k1_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(lifted_o, lifted_n_out)
+    {
+        LIFTED_CHUNK(lifted_o, lifted_n_out);
+        LIFTED_LOCAL_FILL(double, s_1_acc, 1);
+        for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
+        {
+            LIFTED_LANES(lifted_o) {
+                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
+                const int64_t i0 = LIFTED_COLUMN(lifted_o);
+                const int64_t i1 = lifted_r;
+                const double x = x_data[i0 * x_s0 + i1 * x_s1];
+                // reduction_prod_and_integer_kernels.py:7  return np.prod(1.0 + 0.01 * x) + np.sum(np.prod(x * x + 1.0, axis=0))
+                const double t_2 = (x * x);
+                const double t_3 = (t_2 + 1.0);
+                LIFTED_AT(s_1_acc) *= t_3;
+            }
+        }
+        LIFTED_COLUMN_STORE(s_1_acc_out, lifted_o, s_1_acc);
+    }
+}
+
 LIFTED_KERNEL void scaled_product_k1(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(lifted_o, lifted_n_out)
-        {
-            LIFTED_CHUNK(lifted_o, lifted_n_out);
-            LIFTED_LOCAL_FILL(double, s_1_acc, 1);
-            for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
-            {
-                LIFTED_LANES(lifted_o) {
-                    LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
-                    const int64_t i0 = LIFTED_COLUMN(lifted_o);
-                    const int64_t i1 = lifted_r;
-                    const double x = x_data[i0 * x_s0 + i1 * x_s1];
-                    // reduction_prod_and_integer_kernels.py:7  return np.prod(1.0 + 0.01 * x) + np.sum(np.prod(x * x + 1.0, axis=0))
-                    const double t_2 = (x * x);
-                    const double t_3 = (t_2 + 1.0);
-                    LIFTED_AT(s_1_acc) *= t_3;
-                }
-            }
-            LIFTED_COLUMN_STORE(s_1_acc_out, lifted_o, s_1_acc);
-        }
-    }
+    LIFTED_RUN(scaled_product_k1_body(n, d0, d1, lifted_n_out, lifted_n_red, x_data, x_s0, x_s1, s_1_acc_out));
 }
 
 // scaled_product_k2: 1-d index space of n elements
+LIFTED_DEVICE void scaled_product_k2_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ s_1_data,
+    double* __restrict__ s_2_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_2_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double s_1 = s_1_data[i];
+            // reduction_prod_and_integer_kernels.py:7  return np.prod(1.0 + 0.01 * x) + np.sum(np.prod(x * x + 1.0, axis=0))
+            LIFTED_AT(s_2_acc) += s_1;
+        }
+    }
+    lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
+}
+
 LIFTED_KERNEL void scaled_product_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ s_1_data,
     double* __restrict__ s_2_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_2_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double s_1 = s_1_data[i];
-                // reduction_prod_and_integer_kernels.py:7  return np.prod(1.0 + 0.01 * x) + np.sum(np.prod(x * x + 1.0, axis=0))
-                LIFTED_AT(s_2_acc) += s_1;
-            }
-        }
-        lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
-    }
+    LIFTED_RUN(scaled_product_k2_body(n, d0, s_1_data, s_2_acc_out));
 }
 
 // integer_counts_k0: 2-d index space of n elements
+LIFTED_DEVICE void integer_counts_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ x_data,
+    const int64_t* __restrict__ k_data,
+    bool* __restrict__ positive_out,
+    int64_t* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(int64_t, s_acc, 1);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(bool, positive);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double x = x_data[i];
+            const int64_t k = k_data[i];
+            // reduction_prod_and_integer_kernels.py:12  positive = x > 0.0
+            LIFTED_AT(positive) = (x > 0.0);
+            // reduction_prod_and_integer_kernels.py:13  return np.prod(k * 2 + 1), np.max(k, axis=0), np.sum(positive, axis=1), np.prod(positive, axis=1)
+            const int64_t t = (k * 2);
+            const int64_t t_1 = (t + 1);
+            LIFTED_AT(s_acc) *= t_1;
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            positive_out[i] = LIFTED_AT(positive);
+        }
+    }
+    lifted_reduce_mul(s_acc_out, LIFTED_LANE_REDUCE(mul, s_acc));
+}
+
 LIFTED_KERNEL void integer_counts_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ x_data,
     const int64_t* __restrict__ k_data,
     bool* __restrict__ positive_out,
     int64_t* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(int64_t, s_acc, 1);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(bool, positive);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double x = x_data[i];
-                const int64_t k = k_data[i];
-                // reduction_prod_and_integer_kernels.py:12  positive = x > 0.0
-                LIFTED_AT(positive) = (x > 0.0);
-                // reduction_prod_and_integer_kernels.py:13  return np.prod(k * 2 + 1), np.max(k, axis=0), np.sum(positive, axis=1), np.prod(positive, axis=1)
-                const int64_t t = (k * 2);
-                const int64_t t_1 = (t + 1);
-                LIFTED_AT(s_acc) *= t_1;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                positive_out[i] = LIFTED_AT(positive);
-            }
-        }
-        lifted_reduce_mul(s_acc_out, LIFTED_LANE_REDUCE(mul, s_acc));
-    }
+    LIFTED_RUN(integer_counts_k0_body(n, d0, d1, x_data, k_data, positive_out, s_acc_out));
 }
 
 // integer_counts_k1: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
+LIFTED_DEVICE void integer_counts_k1_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const int64_t* __restrict__ k_data, const int64_t k_s0, const int64_t k_s1,
+    int64_t* __restrict__ s_1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(lifted_o, lifted_n_out)
+    {
+        LIFTED_CHUNK(lifted_o, lifted_n_out);
+        LIFTED_LOCAL_FILL(int64_t, s_1_acc, LIFTED_LOWEST(int64_t));
+        for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
+        {
+            LIFTED_LANES(lifted_o) {
+                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
+                const int64_t i0 = LIFTED_COLUMN(lifted_o);
+                const int64_t i1 = lifted_r;
+                const int64_t k = k_data[i0 * k_s0 + i1 * k_s1];
+                // reduction_prod_and_integer_kernels.py:13  return np.prod(k * 2 + 1), np.max(k, axis=0), np.sum(positive, axis=1), np.prod(positive, axis=1)
+                LIFTED_AT(s_1_acc) = lifted_maximum(LIFTED_AT(s_1_acc), k);
+            }
+        }
+        LIFTED_COLUMN_STORE(s_1_acc_out, lifted_o, s_1_acc);
+    }
+}
+
 LIFTED_KERNEL void integer_counts_k1(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const int64_t* __restrict__ k_data, const int64_t k_s0, const int64_t k_s1,
     int64_t* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(lifted_o, lifted_n_out)
-        {
-            LIFTED_CHUNK(lifted_o, lifted_n_out);
-            LIFTED_LOCAL_FILL(int64_t, s_1_acc, LIFTED_LOWEST(int64_t));
-            for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
-            {
-                LIFTED_LANES(lifted_o) {
-                    LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
-                    const int64_t i0 = LIFTED_COLUMN(lifted_o);
-                    const int64_t i1 = lifted_r;
-                    const int64_t k = k_data[i0 * k_s0 + i1 * k_s1];
-                    // reduction_prod_and_integer_kernels.py:13  return np.prod(k * 2 + 1), np.max(k, axis=0), np.sum(positive, axis=1), np.prod(positive, axis=1)
-                    LIFTED_AT(s_1_acc) = lifted_maximum(LIFTED_AT(s_1_acc), k);
-                }
-            }
-            LIFTED_COLUMN_STORE(s_1_acc_out, lifted_o, s_1_acc);
-        }
-    }
+    LIFTED_RUN(integer_counts_k1_body(n, d0, d1, lifted_n_out, lifted_n_red, k_data, k_s0, k_s1, s_1_acc_out));
 }
 
 // integer_counts_k2: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
+LIFTED_DEVICE void integer_counts_k2_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const bool* __restrict__ positive_data,
+    int64_t* __restrict__ s_2_acc_out,
+    int64_t* __restrict__ s_3_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_ROWS(lifted_o, lifted_n_out)
+    {
+        LIFTED_LOCAL_FILL(int64_t, s_2_acc, 0);
+        LIFTED_LOCAL_FILL(int64_t, s_3_acc, 1);
+        LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
+        {
+            LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const bool positive = positive_data[i];
+                // reduction_prod_and_integer_kernels.py:13  return np.prod(k * 2 + 1), np.max(k, axis=0), np.sum(positive, axis=1), np.prod(positive, axis=1)
+                LIFTED_AT(s_2_acc) += positive;
+                LIFTED_AT(s_3_acc) *= positive;
+            }
+        }
+        LIFTED_ROW_STORE(s_2_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_2_acc));
+        LIFTED_ROW_STORE(s_3_acc_out[lifted_o], LIFTED_ROW_REDUCE(mul, s_3_acc));
+    }
+}
+
 LIFTED_KERNEL void integer_counts_k2(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const bool* __restrict__ positive_data,
     int64_t* __restrict__ s_2_acc_out,
     int64_t* __restrict__ s_3_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(integer_counts_k2_body(n, d0, d1, lifted_n_out, lifted_n_red, positive_data, s_2_acc_out, s_3_acc_out));
+}
+
+// scaled_product_grad_k0: 2-d index space of n elements
+LIFTED_DEVICE void scaled_product_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ x_data,
+    double* __restrict__ t_1_out,
+    double* __restrict__ t_3_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_ROWS(lifted_o, lifted_n_out)
-        {
-            LIFTED_LOCAL_FILL(int64_t, s_2_acc, 0);
-            LIFTED_LOCAL_FILL(int64_t, s_3_acc, 1);
-            LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
-            {
-                LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const bool positive = positive_data[i];
-                    // reduction_prod_and_integer_kernels.py:13  return np.prod(k * 2 + 1), np.max(k, axis=0), np.sum(positive, axis=1), np.prod(positive, axis=1)
-                    LIFTED_AT(s_2_acc) += positive;
-                    LIFTED_AT(s_3_acc) *= positive;
-                }
-            }
-            LIFTED_ROW_STORE(s_2_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_2_acc));
-            LIFTED_ROW_STORE(s_3_acc_out[lifted_o], LIFTED_ROW_REDUCE(mul, s_3_acc));
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_1);
+        LIFTED_LOCAL(double, t_3);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double x = x_data[i];
+            // reduction_prod_and_integer_kernels.py:7  return np.prod(1.0 + 0.01 * x) + np.sum(np.prod(x * x + 1.0, axis=0))
+            const double t = (0.01 * x);
+            LIFTED_AT(t_1) = (1.0 + t);
+            const double t_2 = (x * x);
+            LIFTED_AT(t_3) = (t_2 + 1.0);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_1_out[i] = LIFTED_AT(t_1);
+            t_3_out[i] = LIFTED_AT(t_3);
         }
     }
 }
 
-// scaled_product_grad_k0: 2-d index space of n elements
 LIFTED_KERNEL void scaled_product_grad_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ x_data,
     double* __restrict__ t_1_out,
     double* __restrict__ t_3_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(scaled_product_grad_k0_body(n, d0, d1, x_data, t_1_out, t_3_out));
+}
+
+// scaled_product_grad_k1: 2-d index space of n elements
+LIFTED_DEVICE void scaled_product_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ p_data,
+    const double* __restrict__ x_data,
+    const double* __restrict__ p_1_data,
+    double* __restrict__ dx_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_1);
-            LIFTED_LOCAL(double, t_3);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double x = x_data[i];
-                // reduction_prod_and_integer_kernels.py:7  return np.prod(1.0 + 0.01 * x) + np.sum(np.prod(x * x + 1.0, axis=0))
-                const double t = (0.01 * x);
-                LIFTED_AT(t_1) = (1.0 + t);
-                const double t_2 = (x * x);
-                LIFTED_AT(t_3) = (t_2 + 1.0);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_1_out[i] = LIFTED_AT(t_1);
-                t_3_out[i] = LIFTED_AT(t_3);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, dx_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double p = p_data[i];
+            const double x = x_data[i];
+            const double p_1 = p_1_data[i];
+            // reduction_prod_and_integer_kernels.py:7  return np.prod(1.0 + 0.01 * x) + np.sum(np.prod(x * x + 1.0, axis=0))
+            const double dx = (p * x);
+            const double dx_1_1 = (dx + dx);
+            const double t_5 = (p_1 * 0.01);
+            LIFTED_AT(dx_1) = (dx_1_1 + t_5);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dx_1_out[i] = LIFTED_AT(dx_1);
         }
     }
 }
 
-// scaled_product_grad_k1: 2-d index space of n elements
 LIFTED_KERNEL void scaled_product_grad_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ p_data,
     const double* __restrict__ x_data,
     const double* __restrict__ p_1_data,
     double* __restrict__ dx_1_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dx_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double p = p_data[i];
-                const double x = x_data[i];
-                const double p_1 = p_1_data[i];
-                // reduction_prod_and_integer_kernels.py:7  return np.prod(1.0 + 0.01 * x) + np.sum(np.prod(x * x + 1.0, axis=0))
-                const double dx = (p * x);
-                const double dx_1_1 = (dx + dx);
-                const double t_5 = (p_1 * 0.01);
-                LIFTED_AT(dx_1) = (dx_1_1 + t_5);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dx_1_out[i] = LIFTED_AT(dx_1);
-            }
-        }
-    }
+    LIFTED_RUN(scaled_product_grad_k1_body(n, d0, d1, p_data, x_data, p_1_data, dx_1_out));
 }

@@ -6,7 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_RUN(call) call
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +48,9 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
+// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
@@ -292,111 +294,169 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // softmax_rows_loss_k0: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
+LIFTED_DEVICE void softmax_rows_loss_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ logits_data,
+    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
+    double* __restrict__ top_acc_out,
+    double* __restrict__ spread_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_ROWS(lifted_o, lifted_n_out)
+    {
+        LIFTED_LOCAL_FILL(double, top_acc, LIFTED_LOWEST(double));
+        LIFTED_LOCAL_FILL(double, spread_acc, 1);
+        LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
+        {
+            LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const int64_t i0 = lifted_o;
+                const int64_t i1 = (i - lifted_o * lifted_n_red);
+                const double logits = logits_data[i];
+                const double scale = scale_data[i0 * scale_s0 + i1 * scale_s1];
+                // reduction_rows_and_columns_fused.py:7  z = logits * scale
+                const double z = (logits * scale);
+                // reduction_rows_and_columns_fused.py:8  top = np.max(z, axis=1, keepdims=True)
+                LIFTED_AT(top_acc) = lifted_maximum(LIFTED_AT(top_acc), z);
+                // reduction_rows_and_columns_fused.py:11  spread = np.prod(1.0 + 0.1 * np.tanh(z), axis=1)
+                const double t_4 = tanh(z);
+                const double t_5 = (0.1 * t_4);
+                const double t_6 = (1.0 + t_5);
+                LIFTED_AT(spread_acc) *= t_6;
+            }
+        }
+        LIFTED_ROW_STORE(top_acc_out[lifted_o], LIFTED_ROW_REDUCE(max, top_acc));
+        LIFTED_ROW_STORE(spread_acc_out[lifted_o], LIFTED_ROW_REDUCE(mul, spread_acc));
+    }
+}
+
 LIFTED_KERNEL void softmax_rows_loss_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     double* __restrict__ top_acc_out,
     double* __restrict__ spread_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_ROWS(lifted_o, lifted_n_out)
-        {
-            LIFTED_LOCAL_FILL(double, top_acc, LIFTED_LOWEST(double));
-            LIFTED_LOCAL_FILL(double, spread_acc, 1);
-            LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
-            {
-                LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const int64_t i0 = lifted_o;
-                    const int64_t i1 = (i - lifted_o * lifted_n_red);
-                    const double logits = logits_data[i];
-                    const double scale = scale_data[i0 * scale_s0 + i1 * scale_s1];
-                    // reduction_rows_and_columns_fused.py:7  z = logits * scale
-                    const double z = (logits * scale);
-                    // reduction_rows_and_columns_fused.py:8  top = np.max(z, axis=1, keepdims=True)
-                    LIFTED_AT(top_acc) = lifted_maximum(LIFTED_AT(top_acc), z);
-                    // reduction_rows_and_columns_fused.py:11  spread = np.prod(1.0 + 0.1 * np.tanh(z), axis=1)
-                    const double t_4 = tanh(z);
-                    const double t_5 = (0.1 * t_4);
-                    const double t_6 = (1.0 + t_5);
-                    LIFTED_AT(spread_acc) *= t_6;
-                }
-            }
-            LIFTED_ROW_STORE(top_acc_out[lifted_o], LIFTED_ROW_REDUCE(max, top_acc));
-            LIFTED_ROW_STORE(spread_acc_out[lifted_o], LIFTED_ROW_REDUCE(mul, spread_acc));
-        }
-    }
+    LIFTED_RUN(softmax_rows_loss_k0_body(n, d0, d1, lifted_n_out, lifted_n_red, logits_data, scale_data, scale_s0, scale_s1, top_acc_out, spread_acc_out));
 }
 
 // softmax_rows_loss_k1: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
+LIFTED_DEVICE void softmax_rows_loss_k1_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ logits_data,
+    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
+    const double* __restrict__ top_data, const int64_t top_s0, const int64_t top_s1,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_ROWS(lifted_o, lifted_n_out)
+    {
+        LIFTED_LOCAL_FILL(double, s_acc, 0);
+        LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
+        {
+            LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const int64_t i0 = lifted_o;
+                const int64_t i1 = (i - lifted_o * lifted_n_red);
+                const double logits = logits_data[i];
+                const double scale = scale_data[i0 * scale_s0 + i1 * scale_s1];
+                const double top = top_data[i0 * top_s0 + i1 * top_s1];
+                // reduction_rows_and_columns_fused.py:7  z = logits * scale
+                const double z = (logits * scale);
+                // reduction_rows_and_columns_fused.py:9  lse = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
+                const double t = (z - top);
+                const double e = exp(t);
+                LIFTED_AT(s_acc) += e;
+            }
+        }
+        LIFTED_ROW_STORE(s_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_acc));
+    }
+}
+
 LIFTED_KERNEL void softmax_rows_loss_k1(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     const double* __restrict__ top_data, const int64_t top_s0, const int64_t top_s1,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(softmax_rows_loss_k1_body(n, d0, d1, lifted_n_out, lifted_n_red, logits_data, scale_data, scale_s0, scale_s1, top_data, top_s0, top_s1, s_acc_out));
+}
+
+// softmax_rows_loss_k2: 2-d index space of n elements
+LIFTED_DEVICE void softmax_rows_loss_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ s_data,
+    const double* __restrict__ top_data,
+    double* __restrict__ lse_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_ROWS(lifted_o, lifted_n_out)
-        {
-            LIFTED_LOCAL_FILL(double, s_acc, 0);
-            LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
-            {
-                LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const int64_t i0 = lifted_o;
-                    const int64_t i1 = (i - lifted_o * lifted_n_red);
-                    const double logits = logits_data[i];
-                    const double scale = scale_data[i0 * scale_s0 + i1 * scale_s1];
-                    const double top = top_data[i0 * top_s0 + i1 * top_s1];
-                    // reduction_rows_and_columns_fused.py:7  z = logits * scale
-                    const double z = (logits * scale);
-                    // reduction_rows_and_columns_fused.py:9  lse = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
-                    const double t = (z - top);
-                    const double e = exp(t);
-                    LIFTED_AT(s_acc) += e;
-                }
-            }
-            LIFTED_ROW_STORE(s_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_acc));
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, lse);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double s = s_data[i];
+            const double top = top_data[i];
+            // reduction_rows_and_columns_fused.py:9  lse = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
+            const double t_1 = log(s);
+            LIFTED_AT(lse) = (top + t_1);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            lse_out[i] = LIFTED_AT(lse);
         }
     }
 }
 
-// softmax_rows_loss_k2: 2-d index space of n elements
 LIFTED_KERNEL void softmax_rows_loss_k2(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_data,
     const double* __restrict__ top_data,
     double* __restrict__ lse_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, lse);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double s = s_data[i];
-                const double top = top_data[i];
-                // reduction_rows_and_columns_fused.py:9  lse = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
-                const double t_1 = log(s);
-                LIFTED_AT(lse) = (top + t_1);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                lse_out[i] = LIFTED_AT(lse);
-            }
-        }
-    }
+    LIFTED_RUN(softmax_rows_loss_k2_body(n, d0, d1, s_data, top_data, lse_out));
 }
 
 // softmax_rows_loss_k3: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
+LIFTED_DEVICE void softmax_rows_loss_k3_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ logits_data, const int64_t logits_s0, const int64_t logits_s1,
+    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
+    const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
+    const int64_t* __restrict__ counts_data, const int64_t counts_s0, const int64_t counts_s1,
+    double* __restrict__ per_class_acc_out,
+    int64_t* __restrict__ s_3_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(lifted_o, lifted_n_out)
+    {
+        LIFTED_CHUNK(lifted_o, lifted_n_out);
+        LIFTED_LOCAL_FILL(double, per_class_acc, 0);
+        LIFTED_LOCAL_FILL(int64_t, s_3_acc, LIFTED_HIGHEST(int64_t));
+        for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
+        {
+            LIFTED_LANES(lifted_o) {
+                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
+                const int64_t i0 = LIFTED_COLUMN(lifted_o);
+                const int64_t i1 = lifted_r;
+                const double logits = logits_data[i0 * logits_s0 + i1 * logits_s1];
+                const double scale = scale_data[i0 * scale_s0 + i1 * scale_s1];
+                const double lse = lse_data[i0 * lse_s0 + i1 * lse_s1];
+                const int64_t counts = counts_data[i0 * counts_s0 + i1 * counts_s1];
+                // reduction_rows_and_columns_fused.py:7  z = logits * scale
+                const double z = (logits * scale);
+                // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
+                const double t_2 = (z - lse);
+                const double t_3 = lifted_power(t_2, (double)(2));
+                LIFTED_AT(per_class_acc) += t_3;
+                // reduction_rows_and_columns_fused.py:12  return np.sum(per_class) + np.sum(spread) + np.sum(np.min(counts * 2 - 1, axis=0))
+                const int64_t t_8 = (counts * 2);
+                const int64_t t_9 = (t_8 - 1);
+                LIFTED_AT(s_3_acc) = lifted_minimum(LIFTED_AT(s_3_acc), t_9);
+            }
+        }
+        LIFTED_COLUMN_STORE(per_class_acc_out, lifted_o, per_class_acc);
+        LIFTED_COLUMN_STORE(s_3_acc_out, lifted_o, s_3_acc);
+    }
+}
+
 LIFTED_KERNEL void softmax_rows_loss_k3(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data, const int64_t logits_s0, const int64_t logits_s1,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
@@ -405,231 +465,275 @@ LIFTED_KERNEL void softmax_rows_loss_k3(const int64_t n, const int64_t d0, const
     double* __restrict__ per_class_acc_out,
     int64_t* __restrict__ s_3_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(lifted_o, lifted_n_out)
-        {
-            LIFTED_CHUNK(lifted_o, lifted_n_out);
-            LIFTED_LOCAL_FILL(double, per_class_acc, 0);
-            LIFTED_LOCAL_FILL(int64_t, s_3_acc, LIFTED_HIGHEST(int64_t));
-            for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
-            {
-                LIFTED_LANES(lifted_o) {
-                    LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
-                    const int64_t i0 = LIFTED_COLUMN(lifted_o);
-                    const int64_t i1 = lifted_r;
-                    const double logits = logits_data[i0 * logits_s0 + i1 * logits_s1];
-                    const double scale = scale_data[i0 * scale_s0 + i1 * scale_s1];
-                    const double lse = lse_data[i0 * lse_s0 + i1 * lse_s1];
-                    const int64_t counts = counts_data[i0 * counts_s0 + i1 * counts_s1];
-                    // reduction_rows_and_columns_fused.py:7  z = logits * scale
-                    const double z = (logits * scale);
-                    // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
-                    const double t_2 = (z - lse);
-                    const double t_3 = lifted_power(t_2, (double)(2));
-                    LIFTED_AT(per_class_acc) += t_3;
-                    // reduction_rows_and_columns_fused.py:12  return np.sum(per_class) + np.sum(spread) + np.sum(np.min(counts * 2 - 1, axis=0))
-                    const int64_t t_8 = (counts * 2);
-                    const int64_t t_9 = (t_8 - 1);
-                    LIFTED_AT(s_3_acc) = lifted_minimum(LIFTED_AT(s_3_acc), t_9);
-                }
-            }
-            LIFTED_COLUMN_STORE(per_class_acc_out, lifted_o, per_class_acc);
-            LIFTED_COLUMN_STORE(s_3_acc_out, lifted_o, s_3_acc);
-        }
-    }
+    LIFTED_RUN(softmax_rows_loss_k3_body(n, d0, d1, lifted_n_out, lifted_n_red, logits_data, logits_s0, logits_s1, scale_data, scale_s0, scale_s1, lse_data, lse_s0, lse_s1, counts_data, counts_s0, counts_s1, per_class_acc_out, s_3_acc_out));
 }
 
 // softmax_rows_loss_k4: 1-d index space of n elements
+LIFTED_DEVICE void softmax_rows_loss_k4_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ per_class_data,
+    const int64_t* __restrict__ s_3_data,
+    double* __restrict__ s_1_acc_out,
+    int64_t* __restrict__ s_4_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+    LIFTED_LOCAL_FILL(int64_t, s_4_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double per_class = per_class_data[i];
+            const int64_t s_3 = s_3_data[i];
+            // reduction_rows_and_columns_fused.py:12  return np.sum(per_class) + np.sum(spread) + np.sum(np.min(counts * 2 - 1, axis=0))
+            LIFTED_AT(s_1_acc) += per_class;
+            LIFTED_AT(s_4_acc) += s_3;
+        }
+    }
+    lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+    lifted_reduce_add(s_4_acc_out, LIFTED_LANE_REDUCE(add, s_4_acc));
+}
+
 LIFTED_KERNEL void softmax_rows_loss_k4(const int64_t n, const int64_t d0,
     const double* __restrict__ per_class_data,
     const int64_t* __restrict__ s_3_data,
     double* __restrict__ s_1_acc_out,
     int64_t* __restrict__ s_4_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
-        LIFTED_LOCAL_FILL(int64_t, s_4_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double per_class = per_class_data[i];
-                const int64_t s_3 = s_3_data[i];
-                // reduction_rows_and_columns_fused.py:12  return np.sum(per_class) + np.sum(spread) + np.sum(np.min(counts * 2 - 1, axis=0))
-                LIFTED_AT(s_1_acc) += per_class;
-                LIFTED_AT(s_4_acc) += s_3;
-            }
-        }
-        lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-        lifted_reduce_add(s_4_acc_out, LIFTED_LANE_REDUCE(add, s_4_acc));
-    }
+    LIFTED_RUN(softmax_rows_loss_k4_body(n, d0, per_class_data, s_3_data, s_1_acc_out, s_4_acc_out));
 }
 
 // softmax_rows_loss_k5: 1-d index space of n elements
+LIFTED_DEVICE void softmax_rows_loss_k5_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ spread_data,
+    double* __restrict__ s_2_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_2_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double spread = spread_data[i];
+            // reduction_rows_and_columns_fused.py:12  return np.sum(per_class) + np.sum(spread) + np.sum(np.min(counts * 2 - 1, axis=0))
+            LIFTED_AT(s_2_acc) += spread;
+        }
+    }
+    lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
+}
+
 LIFTED_KERNEL void softmax_rows_loss_k5(const int64_t n, const int64_t d0,
     const double* __restrict__ spread_data,
     double* __restrict__ s_2_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_2_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double spread = spread_data[i];
-                // reduction_rows_and_columns_fused.py:12  return np.sum(per_class) + np.sum(spread) + np.sum(np.min(counts * 2 - 1, axis=0))
-                LIFTED_AT(s_2_acc) += spread;
-            }
-        }
-        lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
-    }
+    LIFTED_RUN(softmax_rows_loss_k5_body(n, d0, spread_data, s_2_acc_out));
 }
 
 // softmax_rows_loss_grad_k0: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
+LIFTED_DEVICE void softmax_rows_loss_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ logits_data,
+    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
+    double* __restrict__ top_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_ROWS(lifted_o, lifted_n_out)
+    {
+        LIFTED_LOCAL_FILL(double, top_acc, LIFTED_LOWEST(double));
+        LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
+        {
+            LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const int64_t i0 = lifted_o;
+                const int64_t i1 = (i - lifted_o * lifted_n_red);
+                const double logits = logits_data[i];
+                const double scale = scale_data[i0 * scale_s0 + i1 * scale_s1];
+                // reduction_rows_and_columns_fused.py:7  z = logits * scale
+                const double z = (logits * scale);
+                // reduction_rows_and_columns_fused.py:8  top = np.max(z, axis=1, keepdims=True)
+                LIFTED_AT(top_acc) = lifted_maximum(LIFTED_AT(top_acc), z);
+            }
+        }
+        LIFTED_ROW_STORE(top_acc_out[lifted_o], LIFTED_ROW_REDUCE(max, top_acc));
+    }
+}
+
 LIFTED_KERNEL void softmax_rows_loss_grad_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     double* __restrict__ top_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_ROWS(lifted_o, lifted_n_out)
-        {
-            LIFTED_LOCAL_FILL(double, top_acc, LIFTED_LOWEST(double));
-            LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
-            {
-                LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const int64_t i0 = lifted_o;
-                    const int64_t i1 = (i - lifted_o * lifted_n_red);
-                    const double logits = logits_data[i];
-                    const double scale = scale_data[i0 * scale_s0 + i1 * scale_s1];
-                    // reduction_rows_and_columns_fused.py:7  z = logits * scale
-                    const double z = (logits * scale);
-                    // reduction_rows_and_columns_fused.py:8  top = np.max(z, axis=1, keepdims=True)
-                    LIFTED_AT(top_acc) = lifted_maximum(LIFTED_AT(top_acc), z);
-                }
-            }
-            LIFTED_ROW_STORE(top_acc_out[lifted_o], LIFTED_ROW_REDUCE(max, top_acc));
-        }
-    }
+    LIFTED_RUN(softmax_rows_loss_grad_k0_body(n, d0, d1, lifted_n_out, lifted_n_red, logits_data, scale_data, scale_s0, scale_s1, top_acc_out));
 }
 
 // softmax_rows_loss_grad_k1: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
+LIFTED_DEVICE void softmax_rows_loss_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ logits_data,
+    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
+    const double* __restrict__ top_data, const int64_t top_s0, const int64_t top_s1,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_ROWS(lifted_o, lifted_n_out)
+    {
+        LIFTED_LOCAL_FILL(double, s_acc, 0);
+        LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
+        {
+            LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const int64_t i0 = lifted_o;
+                const int64_t i1 = (i - lifted_o * lifted_n_red);
+                const double logits = logits_data[i];
+                const double scale = scale_data[i0 * scale_s0 + i1 * scale_s1];
+                const double top = top_data[i0 * top_s0 + i1 * top_s1];
+                // reduction_rows_and_columns_fused.py:7  z = logits * scale
+                const double z = (logits * scale);
+                // reduction_rows_and_columns_fused.py:9  lse = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
+                const double t = (z - top);
+                const double e = exp(t);
+                LIFTED_AT(s_acc) += e;
+            }
+        }
+        LIFTED_ROW_STORE(s_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_acc));
+    }
+}
+
 LIFTED_KERNEL void softmax_rows_loss_grad_k1(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     const double* __restrict__ top_data, const int64_t top_s0, const int64_t top_s1,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(softmax_rows_loss_grad_k1_body(n, d0, d1, lifted_n_out, lifted_n_red, logits_data, scale_data, scale_s0, scale_s1, top_data, top_s0, top_s1, s_acc_out));
+}
+
+// softmax_rows_loss_grad_k2: 2-d index space of n elements
+LIFTED_DEVICE void softmax_rows_loss_grad_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ s_data,
+    const double* __restrict__ top_data,
+    double* __restrict__ lse_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_ROWS(lifted_o, lifted_n_out)
-        {
-            LIFTED_LOCAL_FILL(double, s_acc, 0);
-            LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
-            {
-                LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const int64_t i0 = lifted_o;
-                    const int64_t i1 = (i - lifted_o * lifted_n_red);
-                    const double logits = logits_data[i];
-                    const double scale = scale_data[i0 * scale_s0 + i1 * scale_s1];
-                    const double top = top_data[i0 * top_s0 + i1 * top_s1];
-                    // reduction_rows_and_columns_fused.py:7  z = logits * scale
-                    const double z = (logits * scale);
-                    // reduction_rows_and_columns_fused.py:9  lse = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
-                    const double t = (z - top);
-                    const double e = exp(t);
-                    LIFTED_AT(s_acc) += e;
-                }
-            }
-            LIFTED_ROW_STORE(s_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_acc));
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, lse);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double s = s_data[i];
+            const double top = top_data[i];
+            // reduction_rows_and_columns_fused.py:9  lse = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
+            const double t_1 = log(s);
+            LIFTED_AT(lse) = (top + t_1);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            lse_out[i] = LIFTED_AT(lse);
         }
     }
 }
 
-// softmax_rows_loss_grad_k2: 2-d index space of n elements
 LIFTED_KERNEL void softmax_rows_loss_grad_k2(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_data,
     const double* __restrict__ top_data,
     double* __restrict__ lse_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(softmax_rows_loss_grad_k2_body(n, d0, d1, s_data, top_data, lse_out));
+}
+
+// softmax_rows_loss_grad_k3: 2-d index space of n elements
+LIFTED_DEVICE void softmax_rows_loss_grad_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ logits_data,
+    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
+    const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
+    double* __restrict__ t_6_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, lse);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double s = s_data[i];
-                const double top = top_data[i];
-                // reduction_rows_and_columns_fused.py:9  lse = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
-                const double t_1 = log(s);
-                LIFTED_AT(lse) = (top + t_1);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                lse_out[i] = LIFTED_AT(lse);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_6);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double logits = logits_data[i];
+            const double scale = scale_data[i0 * scale_s0 + i1 * scale_s1];
+            const double lse = lse_data[i0 * lse_s0 + i1 * lse_s1];
+            // reduction_rows_and_columns_fused.py:7  z = logits * scale
+            const double z = (logits * scale);
+            // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
+            const double t_2 = (z - lse);
+            // reduction_rows_and_columns_fused.py:11  spread = np.prod(1.0 + 0.1 * np.tanh(z), axis=1)
+            const double t_4 = tanh(z);
+            const double t_5 = (0.1 * t_4);
+            LIFTED_AT(t_6) = (1.0 + t_5);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_6_out[i] = LIFTED_AT(t_6);
         }
     }
 }
 
-// softmax_rows_loss_grad_k3: 2-d index space of n elements
 LIFTED_KERNEL void softmax_rows_loss_grad_k3(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
     double* __restrict__ t_6_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(softmax_rows_loss_grad_k3_body(n, d0, d1, logits_data, scale_data, scale_s0, scale_s1, lse_data, lse_s0, lse_s1, t_6_out));
+}
+
+// softmax_rows_loss_grad_k4: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
+LIFTED_DEVICE void softmax_rows_loss_grad_k4_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ logits_data,
+    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
+    const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
+    const double* __restrict__ p_data,
+    const double t_14,
+    double* __restrict__ dlse_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_ROWS(lifted_o, lifted_n_out)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
+        LIFTED_LOCAL_FILL(double, dlse_acc, 0);
+        LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
         {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_6);
+            LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
+                const int64_t i0 = lifted_o;
+                const int64_t i1 = (i - lifted_o * lifted_n_red);
                 const double logits = logits_data[i];
                 const double scale = scale_data[i0 * scale_s0 + i1 * scale_s1];
                 const double lse = lse_data[i0 * lse_s0 + i1 * lse_s1];
+                const double p = p_data[i];
                 // reduction_rows_and_columns_fused.py:7  z = logits * scale
                 const double z = (logits * scale);
                 // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
                 const double t_2 = (z - lse);
                 // reduction_rows_and_columns_fused.py:11  spread = np.prod(1.0 + 0.1 * np.tanh(z), axis=1)
                 const double t_4 = tanh(z);
-                const double t_5 = (0.1 * t_4);
-                LIFTED_AT(t_6) = (1.0 + t_5);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_6_out[i] = LIFTED_AT(t_6);
+                const double t_11 = (p * 0.1);
+                const double t_12 = (t_4 * t_4);
+                const double t_13 = (1.0 - t_12);
+                const double dz = (t_11 * t_13);
+                // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
+                const double t_15 = (t_14 * t_2);
+                const double t_16 = (t_15 * (double)(2));
+                const double t_17 = (t_15 * (double)((-2)));
+                LIFTED_AT(dlse_acc) += t_17;
+                const double dz_1 = (dz + t_16);
             }
         }
+        LIFTED_ROW_STORE(dlse_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, dlse_acc));
     }
 }
 
-// softmax_rows_loss_grad_k4: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
 LIFTED_KERNEL void softmax_rows_loss_grad_k4(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
@@ -638,75 +742,103 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k4(const int64_t n, const int64_t d0, 
     const double t_14,
     double* __restrict__ dlse_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(softmax_rows_loss_grad_k4_body(n, d0, d1, lifted_n_out, lifted_n_red, logits_data, scale_data, scale_s0, scale_s1, lse_data, lse_s0, lse_s1, p_data, t_14, dlse_acc_out));
+}
+
+// softmax_rows_loss_grad_k5: 2-d index space of n elements
+LIFTED_DEVICE void softmax_rows_loss_grad_k5_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ dlse_data,
+    const double* __restrict__ s_data,
+    double* __restrict__ t_18_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_ROWS(lifted_o, lifted_n_out)
-        {
-            LIFTED_LOCAL_FILL(double, dlse_acc, 0);
-            LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
-            {
-                LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const int64_t i0 = lifted_o;
-                    const int64_t i1 = (i - lifted_o * lifted_n_red);
-                    const double logits = logits_data[i];
-                    const double scale = scale_data[i0 * scale_s0 + i1 * scale_s1];
-                    const double lse = lse_data[i0 * lse_s0 + i1 * lse_s1];
-                    const double p = p_data[i];
-                    // reduction_rows_and_columns_fused.py:7  z = logits * scale
-                    const double z = (logits * scale);
-                    // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
-                    const double t_2 = (z - lse);
-                    // reduction_rows_and_columns_fused.py:11  spread = np.prod(1.0 + 0.1 * np.tanh(z), axis=1)
-                    const double t_4 = tanh(z);
-                    const double t_11 = (p * 0.1);
-                    const double t_12 = (t_4 * t_4);
-                    const double t_13 = (1.0 - t_12);
-                    const double dz = (t_11 * t_13);
-                    // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
-                    const double t_15 = (t_14 * t_2);
-                    const double t_16 = (t_15 * (double)(2));
-                    const double t_17 = (t_15 * (double)((-2)));
-                    LIFTED_AT(dlse_acc) += t_17;
-                    const double dz_1 = (dz + t_16);
-                }
-            }
-            LIFTED_ROW_STORE(dlse_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, dlse_acc));
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_18);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double dlse = dlse_data[i];
+            const double s = s_data[i];
+            // reduction_rows_and_columns_fused.py:9  lse = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
+            LIFTED_AT(t_18) = (dlse / s);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_18_out[i] = LIFTED_AT(t_18);
         }
     }
 }
 
-// softmax_rows_loss_grad_k5: 2-d index space of n elements
 LIFTED_KERNEL void softmax_rows_loss_grad_k5(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dlse_data,
     const double* __restrict__ s_data,
     double* __restrict__ t_18_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_18);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double dlse = dlse_data[i];
-                const double s = s_data[i];
-                // reduction_rows_and_columns_fused.py:9  lse = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
-                LIFTED_AT(t_18) = (dlse / s);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_18_out[i] = LIFTED_AT(t_18);
-            }
-        }
-    }
+    LIFTED_RUN(softmax_rows_loss_grad_k5_body(n, d0, d1, dlse_data, s_data, t_18_out));
 }
 
 // softmax_rows_loss_grad_k6: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
+LIFTED_DEVICE void softmax_rows_loss_grad_k6_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ logits_data,
+    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
+    const double* __restrict__ top_data, const int64_t top_s0, const int64_t top_s1,
+    const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
+    const double* __restrict__ p_data,
+    const double t_14,
+    const double* __restrict__ t_18_data, const int64_t t_18_s0, const int64_t t_18_s1,
+    double* __restrict__ s_5_acc_out,
+    int64_t* __restrict__ s_6_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_ROWS(lifted_o, lifted_n_out)
+    {
+        LIFTED_LOCAL_FILL(double, s_5_acc, 0);
+        LIFTED_LOCAL_FILL(int64_t, s_6_acc, 0);
+        LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
+        {
+            LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const int64_t i0 = lifted_o;
+                const int64_t i1 = (i - lifted_o * lifted_n_red);
+                const double logits = logits_data[i];
+                const double scale = scale_data[i0 * scale_s0 + i1 * scale_s1];
+                const double top = top_data[i0 * top_s0 + i1 * top_s1];
+                const double lse = lse_data[i0 * lse_s0 + i1 * lse_s1];
+                const double p = p_data[i];
+                const double t_18 = t_18_data[i0 * t_18_s0 + i1 * t_18_s1];
+                // reduction_rows_and_columns_fused.py:7  z = logits * scale
+                const double z = (logits * scale);
+                // reduction_rows_and_columns_fused.py:9  lse = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
+                const double t = (z - top);
+                const double e = exp(t);
+                // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
+                const double t_2 = (z - lse);
+                // reduction_rows_and_columns_fused.py:11  spread = np.prod(1.0 + 0.1 * np.tanh(z), axis=1)
+                const double t_4 = tanh(z);
+                const double t_11 = (p * 0.1);
+                const double t_12 = (t_4 * t_4);
+                const double t_13 = (1.0 - t_12);
+                const double dz = (t_11 * t_13);
+                // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
+                const double t_15 = (t_14 * t_2);
+                const double t_16 = (t_15 * (double)(2));
+                const double dz_1 = (dz + t_16);
+                // reduction_rows_and_columns_fused.py:9  lse = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
+                const double t_19 = (t_18 * e);
+                LIFTED_AT(s_5_acc) += t_19;
+                const double dz_1_1 = (dz_1 + t_19);
+                // reduction_rows_and_columns_fused.py:8  top = np.max(z, axis=1, keepdims=True)
+                const bool mask = (z == top);
+                LIFTED_AT(s_6_acc) += mask;
+            }
+        }
+        LIFTED_ROW_STORE(s_5_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_5_acc));
+        LIFTED_ROW_STORE(s_6_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_6_acc));
+    }
+}
+
 LIFTED_KERNEL void softmax_rows_loss_grad_k6(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
@@ -718,91 +850,119 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k6(const int64_t n, const int64_t d0, 
     double* __restrict__ s_5_acc_out,
     int64_t* __restrict__ s_6_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(softmax_rows_loss_grad_k6_body(n, d0, d1, lifted_n_out, lifted_n_red, logits_data, scale_data, scale_s0, scale_s1, top_data, top_s0, top_s1, lse_data, lse_s0, lse_s1, p_data, t_14, t_18_data, t_18_s0, t_18_s1, s_5_acc_out, s_6_acc_out));
+}
+
+// softmax_rows_loss_grad_k7: 2-d index space of n elements
+LIFTED_DEVICE void softmax_rows_loss_grad_k7_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ dlse_data,
+    const double* __restrict__ s_5_data,
+    const int64_t* __restrict__ s_6_data,
+    double* __restrict__ t_22_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_ROWS(lifted_o, lifted_n_out)
-        {
-            LIFTED_LOCAL_FILL(double, s_5_acc, 0);
-            LIFTED_LOCAL_FILL(int64_t, s_6_acc, 0);
-            LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
-            {
-                LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const int64_t i0 = lifted_o;
-                    const int64_t i1 = (i - lifted_o * lifted_n_red);
-                    const double logits = logits_data[i];
-                    const double scale = scale_data[i0 * scale_s0 + i1 * scale_s1];
-                    const double top = top_data[i0 * top_s0 + i1 * top_s1];
-                    const double lse = lse_data[i0 * lse_s0 + i1 * lse_s1];
-                    const double p = p_data[i];
-                    const double t_18 = t_18_data[i0 * t_18_s0 + i1 * t_18_s1];
-                    // reduction_rows_and_columns_fused.py:7  z = logits * scale
-                    const double z = (logits * scale);
-                    // reduction_rows_and_columns_fused.py:9  lse = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
-                    const double t = (z - top);
-                    const double e = exp(t);
-                    // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
-                    const double t_2 = (z - lse);
-                    // reduction_rows_and_columns_fused.py:11  spread = np.prod(1.0 + 0.1 * np.tanh(z), axis=1)
-                    const double t_4 = tanh(z);
-                    const double t_11 = (p * 0.1);
-                    const double t_12 = (t_4 * t_4);
-                    const double t_13 = (1.0 - t_12);
-                    const double dz = (t_11 * t_13);
-                    // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
-                    const double t_15 = (t_14 * t_2);
-                    const double t_16 = (t_15 * (double)(2));
-                    const double dz_1 = (dz + t_16);
-                    // reduction_rows_and_columns_fused.py:9  lse = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
-                    const double t_19 = (t_18 * e);
-                    LIFTED_AT(s_5_acc) += t_19;
-                    const double dz_1_1 = (dz_1 + t_19);
-                    // reduction_rows_and_columns_fused.py:8  top = np.max(z, axis=1, keepdims=True)
-                    const bool mask = (z == top);
-                    LIFTED_AT(s_6_acc) += mask;
-                }
-            }
-            LIFTED_ROW_STORE(s_5_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_5_acc));
-            LIFTED_ROW_STORE(s_6_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_6_acc));
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_22);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double dlse = dlse_data[i];
+            const double s_5 = s_5_data[i];
+            const int64_t s_6 = s_6_data[i];
+            // reduction_rows_and_columns_fused.py:9  lse = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
+            const double dtop = (dlse - s_5);
+            // reduction_rows_and_columns_fused.py:8  top = np.max(z, axis=1, keepdims=True)
+            LIFTED_AT(t_22) = (dtop / (double)(s_6));
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_22_out[i] = LIFTED_AT(t_22);
         }
     }
 }
 
-// softmax_rows_loss_grad_k7: 2-d index space of n elements
 LIFTED_KERNEL void softmax_rows_loss_grad_k7(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dlse_data,
     const double* __restrict__ s_5_data,
     const int64_t* __restrict__ s_6_data,
     double* __restrict__ t_22_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_22);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double dlse = dlse_data[i];
-                const double s_5 = s_5_data[i];
-                const int64_t s_6 = s_6_data[i];
-                // reduction_rows_and_columns_fused.py:9  lse = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
-                const double dtop = (dlse - s_5);
-                // reduction_rows_and_columns_fused.py:8  top = np.max(z, axis=1, keepdims=True)
-                LIFTED_AT(t_22) = (dtop / (double)(s_6));
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_22_out[i] = LIFTED_AT(t_22);
-            }
-        }
-    }
+    LIFTED_RUN(softmax_rows_loss_grad_k7_body(n, d0, d1, dlse_data, s_5_data, s_6_data, t_22_out));
 }
 
 // softmax_rows_loss_grad_k8: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
+LIFTED_DEVICE void softmax_rows_loss_grad_k8_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ logits_data, const int64_t logits_s0, const int64_t logits_s1,
+    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
+    const double* __restrict__ top_data, const int64_t top_s0, const int64_t top_s1,
+    const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
+    const double* __restrict__ p_data, const int64_t p_s0, const int64_t p_s1,
+    const double t_14,
+    const double* __restrict__ t_18_data, const int64_t t_18_s0, const int64_t t_18_s1,
+    const double* __restrict__ t_22_data, const int64_t t_22_s0, const int64_t t_22_s1,
+    double* __restrict__ dlogits_out, const int64_t dlogits_os0, const int64_t dlogits_os1,
+    double* __restrict__ dscale_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(lifted_o, lifted_n_out)
+    {
+        LIFTED_CHUNK(lifted_o, lifted_n_out);
+        LIFTED_LOCAL_FILL(double, dscale_acc, 0);
+        for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
+        {
+            LIFTED_LOCAL(double, dlogits);
+            LIFTED_LANES(lifted_o) {
+                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
+                const int64_t i0 = LIFTED_COLUMN(lifted_o);
+                const int64_t i1 = lifted_r;
+                const double logits = logits_data[i0 * logits_s0 + i1 * logits_s1];
+                const double scale = scale_data[i0 * scale_s0 + i1 * scale_s1];
+                const double top = top_data[i0 * top_s0 + i1 * top_s1];
+                const double lse = lse_data[i0 * lse_s0 + i1 * lse_s1];
+                const double p = p_data[i0 * p_s0 + i1 * p_s1];
+                const double t_18 = t_18_data[i0 * t_18_s0 + i1 * t_18_s1];
+                const double t_22 = t_22_data[i0 * t_22_s0 + i1 * t_22_s1];
+                // reduction_rows_and_columns_fused.py:7  z = logits * scale
+                const double z = (logits * scale);
+                // reduction_rows_and_columns_fused.py:9  lse = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
+                const double t = (z - top);
+                const double e = exp(t);
+                // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
+                const double t_2 = (z - lse);
+                // reduction_rows_and_columns_fused.py:11  spread = np.prod(1.0 + 0.1 * np.tanh(z), axis=1)
+                const double t_4 = tanh(z);
+                const double t_11 = (p * 0.1);
+                const double t_12 = (t_4 * t_4);
+                const double t_13 = (1.0 - t_12);
+                const double dz = (t_11 * t_13);
+                // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
+                const double t_15 = (t_14 * t_2);
+                const double t_16 = (t_15 * (double)(2));
+                const double dz_1 = (dz + t_16);
+                // reduction_rows_and_columns_fused.py:9  lse = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
+                const double t_19 = (t_18 * e);
+                const double dz_1_1 = (dz_1 + t_19);
+                // reduction_rows_and_columns_fused.py:8  top = np.max(z, axis=1, keepdims=True)
+                const bool mask = (z == top);
+                const double t_23 = ((double)(int32_t)(mask) * t_22);
+                const double dz_1_2 = (dz_1_1 + t_23);
+                // reduction_rows_and_columns_fused.py:7  z = logits * scale
+                LIFTED_AT(dlogits) = (dz_1_2 * scale);
+                const double t_25 = (dz_1_2 * logits);
+                LIFTED_AT(dscale_acc) += t_25;
+            }
+            LIFTED_LANES(lifted_o) {
+                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
+                const int64_t i0 = LIFTED_COLUMN(lifted_o);
+                const int64_t i1 = lifted_r;
+                dlogits_out[i0 * dlogits_os0 + i1 * dlogits_os1] = LIFTED_AT(dlogits);
+            }
+        }
+        LIFTED_COLUMN_STORE(dscale_acc_out, lifted_o, dscale_acc);
+    }
+}
+
 LIFTED_KERNEL void softmax_rows_loss_grad_k8(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data, const int64_t logits_s0, const int64_t logits_s1,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
@@ -815,64 +975,5 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k8(const int64_t n, const int64_t d0, 
     double* __restrict__ dlogits_out, const int64_t dlogits_os0, const int64_t dlogits_os1,
     double* __restrict__ dscale_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(lifted_o, lifted_n_out)
-        {
-            LIFTED_CHUNK(lifted_o, lifted_n_out);
-            LIFTED_LOCAL_FILL(double, dscale_acc, 0);
-            for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
-            {
-                LIFTED_LOCAL(double, dlogits);
-                LIFTED_LANES(lifted_o) {
-                    LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
-                    const int64_t i0 = LIFTED_COLUMN(lifted_o);
-                    const int64_t i1 = lifted_r;
-                    const double logits = logits_data[i0 * logits_s0 + i1 * logits_s1];
-                    const double scale = scale_data[i0 * scale_s0 + i1 * scale_s1];
-                    const double top = top_data[i0 * top_s0 + i1 * top_s1];
-                    const double lse = lse_data[i0 * lse_s0 + i1 * lse_s1];
-                    const double p = p_data[i0 * p_s0 + i1 * p_s1];
-                    const double t_18 = t_18_data[i0 * t_18_s0 + i1 * t_18_s1];
-                    const double t_22 = t_22_data[i0 * t_22_s0 + i1 * t_22_s1];
-                    // reduction_rows_and_columns_fused.py:7  z = logits * scale
-                    const double z = (logits * scale);
-                    // reduction_rows_and_columns_fused.py:9  lse = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
-                    const double t = (z - top);
-                    const double e = exp(t);
-                    // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
-                    const double t_2 = (z - lse);
-                    // reduction_rows_and_columns_fused.py:11  spread = np.prod(1.0 + 0.1 * np.tanh(z), axis=1)
-                    const double t_4 = tanh(z);
-                    const double t_11 = (p * 0.1);
-                    const double t_12 = (t_4 * t_4);
-                    const double t_13 = (1.0 - t_12);
-                    const double dz = (t_11 * t_13);
-                    // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
-                    const double t_15 = (t_14 * t_2);
-                    const double t_16 = (t_15 * (double)(2));
-                    const double dz_1 = (dz + t_16);
-                    // reduction_rows_and_columns_fused.py:9  lse = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
-                    const double t_19 = (t_18 * e);
-                    const double dz_1_1 = (dz_1 + t_19);
-                    // reduction_rows_and_columns_fused.py:8  top = np.max(z, axis=1, keepdims=True)
-                    const bool mask = (z == top);
-                    const double t_23 = ((double)(int32_t)(mask) * t_22);
-                    const double dz_1_2 = (dz_1_1 + t_23);
-                    // reduction_rows_and_columns_fused.py:7  z = logits * scale
-                    LIFTED_AT(dlogits) = (dz_1_2 * scale);
-                    const double t_25 = (dz_1_2 * logits);
-                    LIFTED_AT(dscale_acc) += t_25;
-                }
-                LIFTED_LANES(lifted_o) {
-                    LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
-                    const int64_t i0 = LIFTED_COLUMN(lifted_o);
-                    const int64_t i1 = lifted_r;
-                    dlogits_out[i0 * dlogits_os0 + i1 * dlogits_os1] = LIFTED_AT(dlogits);
-                }
-            }
-            LIFTED_COLUMN_STORE(dscale_acc_out, lifted_o, dscale_acc);
-        }
-    }
+    LIFTED_RUN(softmax_rows_loss_grad_k8_body(n, d0, d1, lifted_n_out, lifted_n_red, logits_data, logits_s0, logits_s1, scale_data, scale_s0, scale_s1, top_data, top_s0, top_s1, lse_data, lse_s0, lse_s1, p_data, p_s0, p_s1, t_14, t_18_data, t_18_s0, t_18_s1, t_22_data, t_22_s0, t_22_s1, dlogits_out, dlogits_os0, dlogits_os1, dscale_acc_out));
 }

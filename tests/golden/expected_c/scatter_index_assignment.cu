@@ -6,7 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_RUN(call) call
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +48,9 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
+// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
@@ -292,416 +294,516 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // scatter_rows_k0: 2-d index space of n elements
+LIFTED_DEVICE void scatter_rows_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ x_data,
+    double* __restrict__ a_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, a);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double x = x_data[i];
+            // scatter_index_assignment.py:7  a = x * 1.0
+            LIFTED_AT(a) = (x * 1.0);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            a_out[i] = LIFTED_AT(a);
+        }
+    }
+}
+
 LIFTED_KERNEL void scatter_rows_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ x_data,
     double* __restrict__ a_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(scatter_rows_k0_body(n, d0, d1, x_data, a_out));
+}
+
+// scatter_rows_k1: 2-d index space of n elements
+LIFTED_DEVICE void scatter_rows_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ v_data,
+    double* __restrict__ t_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, a);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double x = x_data[i];
-                // scatter_index_assignment.py:7  a = x * 1.0
-                LIFTED_AT(a) = (x * 1.0);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                a_out[i] = LIFTED_AT(a);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double v = v_data[i];
+            // scatter_index_assignment.py:8  a[idx] = v * v
+            LIFTED_AT(t) = (v * v);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_out[i] = LIFTED_AT(t);
         }
     }
 }
 
-// scatter_rows_k1: 2-d index space of n elements
 LIFTED_KERNEL void scatter_rows_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_data,
     double* __restrict__ t_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(scatter_rows_k1_body(n, d0, d1, v_data, t_out));
+}
+
+// scatter_rows_k2: 1-d index space of n elements
+LIFTED_DEVICE void scatter_rows_k2_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ v_2_data, const int64_t v_2_s0,
+    const double* __restrict__ v_3_data,
+    double* __restrict__ t_2_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double v = v_data[i];
-                // scatter_index_assignment.py:8  a[idx] = v * v
-                LIFTED_AT(t) = (v * v);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_out[i] = LIFTED_AT(t);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_2);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const int64_t i0 = i;
+            const double v_2 = v_2_data[i0 * v_2_s0];
+            const double v_3 = v_3_data[i];
+            // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
+            const double t_1 = sin(v_2);
+            LIFTED_AT(t_2) = (v_3 + t_1);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_2_out[i] = LIFTED_AT(t_2);
         }
     }
 }
 
-// scatter_rows_k2: 1-d index space of n elements
 LIFTED_KERNEL void scatter_rows_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ v_2_data, const int64_t v_2_s0,
     const double* __restrict__ v_3_data,
     double* __restrict__ t_2_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(scatter_rows_k2_body(n, d0, v_2_data, v_2_s0, v_3_data, t_2_out));
+}
+
+// scatter_rows_k3: 2-d index space of n elements
+LIFTED_DEVICE void scatter_rows_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ v_4_data,
+    double* __restrict__ t_3_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_2);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const int64_t i0 = i;
-                const double v_2 = v_2_data[i0 * v_2_s0];
-                const double v_3 = v_3_data[i];
-                // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
-                const double t_1 = sin(v_2);
-                LIFTED_AT(t_2) = (v_3 + t_1);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_2_out[i] = LIFTED_AT(t_2);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_3);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double v_4 = v_4_data[i];
+            // scatter_index_assignment.py:10  a[mask] = 2.0 * a[mask]
+            LIFTED_AT(t_3) = (2.0 * v_4);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_3_out[i] = LIFTED_AT(t_3);
         }
     }
 }
 
-// scatter_rows_k3: 2-d index space of n elements
 LIFTED_KERNEL void scatter_rows_k3(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_4_data,
     double* __restrict__ t_3_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_3);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double v_4 = v_4_data[i];
-                // scatter_index_assignment.py:10  a[mask] = 2.0 * a[mask]
-                LIFTED_AT(t_3) = (2.0 * v_4);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_3_out[i] = LIFTED_AT(t_3);
-            }
-        }
-    }
+    LIFTED_RUN(scatter_rows_k3_body(n, d0, d1, v_4_data, t_3_out));
 }
 
 // scatter_rows_k4: 2-d index space of n elements
+LIFTED_DEVICE void scatter_rows_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ a_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double a = a_data[i];
+            // scatter_index_assignment.py:11  return np.sum(np.tanh(a))
+            const double t_4 = tanh(a);
+            LIFTED_AT(s_acc) += t_4;
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
 LIFTED_KERNEL void scatter_rows_k4(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ a_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double a = a_data[i];
-                // scatter_index_assignment.py:11  return np.sum(np.tanh(a))
-                const double t_4 = tanh(a);
-                LIFTED_AT(s_acc) += t_4;
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    LIFTED_RUN(scatter_rows_k4_body(n, d0, d1, a_data, s_acc_out));
 }
 
 // scatter_rows_grad_k0: 2-d index space of n elements
+LIFTED_DEVICE void scatter_rows_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ x_data,
+    double* __restrict__ a_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, a);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double x = x_data[i];
+            // scatter_index_assignment.py:7  a = x * 1.0
+            LIFTED_AT(a) = (x * 1.0);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            a_out[i] = LIFTED_AT(a);
+        }
+    }
+}
+
 LIFTED_KERNEL void scatter_rows_grad_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ x_data,
     double* __restrict__ a_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(scatter_rows_grad_k0_body(n, d0, d1, x_data, a_out));
+}
+
+// scatter_rows_grad_k1: 2-d index space of n elements
+LIFTED_DEVICE void scatter_rows_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ v_data,
+    double* __restrict__ t_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, a);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double x = x_data[i];
-                // scatter_index_assignment.py:7  a = x * 1.0
-                LIFTED_AT(a) = (x * 1.0);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                a_out[i] = LIFTED_AT(a);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double v = v_data[i];
+            // scatter_index_assignment.py:8  a[idx] = v * v
+            LIFTED_AT(t) = (v * v);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_out[i] = LIFTED_AT(t);
         }
     }
 }
 
-// scatter_rows_grad_k1: 2-d index space of n elements
 LIFTED_KERNEL void scatter_rows_grad_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_data,
     double* __restrict__ t_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(scatter_rows_grad_k1_body(n, d0, d1, v_data, t_out));
+}
+
+// scatter_rows_grad_k2: 1-d index space of n elements
+LIFTED_DEVICE void scatter_rows_grad_k2_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ v_2_data, const int64_t v_2_s0,
+    const double* __restrict__ v_3_data,
+    double* __restrict__ t_2_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double v = v_data[i];
-                // scatter_index_assignment.py:8  a[idx] = v * v
-                LIFTED_AT(t) = (v * v);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_out[i] = LIFTED_AT(t);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_2);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const int64_t i0 = i;
+            const double v_2 = v_2_data[i0 * v_2_s0];
+            const double v_3 = v_3_data[i];
+            // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
+            const double t_1 = sin(v_2);
+            LIFTED_AT(t_2) = (v_3 + t_1);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_2_out[i] = LIFTED_AT(t_2);
         }
     }
 }
 
-// scatter_rows_grad_k2: 1-d index space of n elements
 LIFTED_KERNEL void scatter_rows_grad_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ v_2_data, const int64_t v_2_s0,
     const double* __restrict__ v_3_data,
     double* __restrict__ t_2_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(scatter_rows_grad_k2_body(n, d0, v_2_data, v_2_s0, v_3_data, t_2_out));
+}
+
+// scatter_rows_grad_k3: 2-d index space of n elements
+LIFTED_DEVICE void scatter_rows_grad_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ v_4_data,
+    double* __restrict__ t_3_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_2);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const int64_t i0 = i;
-                const double v_2 = v_2_data[i0 * v_2_s0];
-                const double v_3 = v_3_data[i];
-                // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
-                const double t_1 = sin(v_2);
-                LIFTED_AT(t_2) = (v_3 + t_1);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_2_out[i] = LIFTED_AT(t_2);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_3);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double v_4 = v_4_data[i];
+            // scatter_index_assignment.py:10  a[mask] = 2.0 * a[mask]
+            LIFTED_AT(t_3) = (2.0 * v_4);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_3_out[i] = LIFTED_AT(t_3);
         }
     }
 }
 
-// scatter_rows_grad_k3: 2-d index space of n elements
 LIFTED_KERNEL void scatter_rows_grad_k3(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_4_data,
     double* __restrict__ t_3_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(scatter_rows_grad_k3_body(n, d0, d1, v_4_data, t_3_out));
+}
+
+// scatter_rows_grad_k4: 2-d index space of n elements
+LIFTED_DEVICE void scatter_rows_grad_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ a_data,
+    double* __restrict__ da_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_3);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double v_4 = v_4_data[i];
-                // scatter_index_assignment.py:10  a[mask] = 2.0 * a[mask]
-                LIFTED_AT(t_3) = (2.0 * v_4);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_3_out[i] = LIFTED_AT(t_3);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, da);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double a = a_data[i];
+            // scatter_index_assignment.py:11  return np.sum(np.tanh(a))
+            const double t_4 = tanh(a);
+            // reverse sweep
+            // scatter_index_assignment.py:11  return np.sum(np.tanh(a))
+            const double t_5 = (t_4 * t_4);
+            LIFTED_AT(da) = (1.0 - t_5);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            da_out[i] = LIFTED_AT(da);
         }
     }
 }
 
-// scatter_rows_grad_k4: 2-d index space of n elements
 LIFTED_KERNEL void scatter_rows_grad_k4(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ a_data,
     double* __restrict__ da_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(scatter_rows_grad_k4_body(n, d0, d1, a_data, da_out));
+}
+
+// scatter_rows_grad_k5: 2-d index space of n elements
+LIFTED_DEVICE void scatter_rows_grad_k5_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ s_1_data,
+    double* __restrict__ t_7_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, da);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double a = a_data[i];
-                // scatter_index_assignment.py:11  return np.sum(np.tanh(a))
-                const double t_4 = tanh(a);
-                // reverse sweep
-                // scatter_index_assignment.py:11  return np.sum(np.tanh(a))
-                const double t_5 = (t_4 * t_4);
-                LIFTED_AT(da) = (1.0 - t_5);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                da_out[i] = LIFTED_AT(da);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_7);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double s_1 = s_1_data[i];
+            // scatter_index_assignment.py:10  a[mask] = 2.0 * a[mask]
+            LIFTED_AT(t_7) = (s_1 * 2.0);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_7_out[i] = LIFTED_AT(t_7);
         }
     }
 }
 
-// scatter_rows_grad_k5: 2-d index space of n elements
 LIFTED_KERNEL void scatter_rows_grad_k5(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_1_data,
     double* __restrict__ t_7_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(scatter_rows_grad_k5_body(n, d0, d1, s_1_data, t_7_out));
+}
+
+// scatter_rows_grad_k6: 2-d index space of n elements
+LIFTED_DEVICE void scatter_rows_grad_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ da_1_data,
+    const double* __restrict__ t_6_data,
+    double* __restrict__ da_1_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_7);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double s_1 = s_1_data[i];
-                // scatter_index_assignment.py:10  a[mask] = 2.0 * a[mask]
-                LIFTED_AT(t_7) = (s_1 * 2.0);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_7_out[i] = LIFTED_AT(t_7);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, da_1_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double da_1 = da_1_data[i];
+            const double t_6 = t_6_data[i];
+            // scatter_index_assignment.py:10  a[mask] = 2.0 * a[mask]
+            LIFTED_AT(da_1_1) = (da_1 + t_6);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            da_1_1_out[i] = LIFTED_AT(da_1_1);
         }
     }
 }
 
-// scatter_rows_grad_k6: 2-d index space of n elements
 LIFTED_KERNEL void scatter_rows_grad_k6(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ da_1_data,
     const double* __restrict__ t_6_data,
     double* __restrict__ da_1_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(scatter_rows_grad_k6_body(n, d0, d1, da_1_data, t_6_data, da_1_1_out));
+}
+
+// scatter_rows_grad_k7: 1-d index space of n elements
+LIFTED_DEVICE void scatter_rows_grad_k7_body(const int64_t n, const int64_t d0,
+    const bool* __restrict__ kept_data,
+    const double* __restrict__ v_7_data,
+    double* __restrict__ t_9_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, da_1_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double da_1 = da_1_data[i];
-                const double t_6 = t_6_data[i];
-                // scatter_index_assignment.py:10  a[mask] = 2.0 * a[mask]
-                LIFTED_AT(da_1_1) = (da_1 + t_6);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                da_1_1_out[i] = LIFTED_AT(da_1_1);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_9);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const bool kept = kept_data[i];
+            const double v_7 = v_7_data[i];
+            // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
+            LIFTED_AT(t_9) = ((kept) ? (v_7) : (0.0));
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_9_out[i] = LIFTED_AT(t_9);
         }
     }
 }
 
-// scatter_rows_grad_k7: 1-d index space of n elements
 LIFTED_KERNEL void scatter_rows_grad_k7(const int64_t n, const int64_t d0,
     const bool* __restrict__ kept_data,
     const double* __restrict__ v_7_data,
     double* __restrict__ t_9_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(scatter_rows_grad_k7_body(n, d0, kept_data, v_7_data, t_9_out));
+}
+
+// scatter_rows_grad_k8: 2-d index space of n elements
+LIFTED_DEVICE void scatter_rows_grad_k8_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ da_2_data,
+    const double* __restrict__ t_8_data,
+    double* __restrict__ da_2_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_9);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const bool kept = kept_data[i];
-                const double v_7 = v_7_data[i];
-                // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
-                LIFTED_AT(t_9) = ((kept) ? (v_7) : (0.0));
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_9_out[i] = LIFTED_AT(t_9);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, da_2_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double da_2 = da_2_data[i];
+            const double t_8 = t_8_data[i];
+            // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
+            LIFTED_AT(da_2_1) = (da_2 + t_8);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            da_2_1_out[i] = LIFTED_AT(da_2_1);
         }
     }
 }
 
-// scatter_rows_grad_k8: 2-d index space of n elements
 LIFTED_KERNEL void scatter_rows_grad_k8(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ da_2_data,
     const double* __restrict__ t_8_data,
     double* __restrict__ da_2_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(scatter_rows_grad_k8_body(n, d0, d1, da_2_data, t_8_data, da_2_1_out));
+}
+
+// scatter_rows_grad_k9: 1-d index space of n elements
+LIFTED_DEVICE void scatter_rows_grad_k9_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ v_2_data, const int64_t v_2_s0,
+    const double* __restrict__ t_9_data,
+    double* __restrict__ t_11_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, da_2_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double da_2 = da_2_data[i];
-                const double t_8 = t_8_data[i];
-                // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
-                LIFTED_AT(da_2_1) = (da_2 + t_8);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                da_2_1_out[i] = LIFTED_AT(da_2_1);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_11);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const int64_t i0 = i;
+            const double v_2 = v_2_data[i0 * v_2_s0];
+            const double t_9 = t_9_data[i];
+            // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
+            const double t_10 = cos(v_2);
+            LIFTED_AT(t_11) = (t_9 * t_10);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_11_out[i] = LIFTED_AT(t_11);
         }
     }
 }
 
-// scatter_rows_grad_k9: 1-d index space of n elements
 LIFTED_KERNEL void scatter_rows_grad_k9(const int64_t n, const int64_t d0,
     const double* __restrict__ v_2_data, const int64_t v_2_s0,
     const double* __restrict__ t_9_data,
     double* __restrict__ t_11_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(scatter_rows_grad_k9_body(n, d0, v_2_data, v_2_s0, t_9_data, t_11_out));
+}
+
+// scatter_rows_grad_k10: 2-d index space of n elements
+LIFTED_DEVICE void scatter_rows_grad_k10_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const bool* __restrict__ v_9_data, const int64_t v_9_s0, const int64_t v_9_s1,
+    const double* __restrict__ v_8_data,
+    const double* __restrict__ v_data,
+    const double* __restrict__ dv_data,
+    double* __restrict__ dv_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_11);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const int64_t i0 = i;
-                const double v_2 = v_2_data[i0 * v_2_s0];
-                const double t_9 = t_9_data[i];
-                // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
-                const double t_10 = cos(v_2);
-                LIFTED_AT(t_11) = (t_9 * t_10);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_11_out[i] = LIFTED_AT(t_11);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, dv_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const bool v_9 = v_9_data[i0 * v_9_s0 + i1 * v_9_s1];
+            const double v_8 = v_8_data[i];
+            const double v = v_data[i];
+            const double dv = dv_data[i];
+            // scatter_index_assignment.py:8  a[idx] = v * v
+            const double t_13 = ((v_9) ? (v_8) : (0.0));
+            const double t_14 = (t_13 * v);
+            const double dv_2 = (dv + t_14);
+            LIFTED_AT(dv_1) = (dv_2 + t_14);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dv_1_out[i] = LIFTED_AT(dv_1);
         }
     }
 }
 
-// scatter_rows_grad_k10: 2-d index space of n elements
 LIFTED_KERNEL void scatter_rows_grad_k10(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ v_9_data, const int64_t v_9_s0, const int64_t v_9_s1,
     const double* __restrict__ v_8_data,
@@ -709,96 +811,115 @@ LIFTED_KERNEL void scatter_rows_grad_k10(const int64_t n, const int64_t d0, cons
     const double* __restrict__ dv_data,
     double* __restrict__ dv_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(scatter_rows_grad_k10_body(n, d0, d1, v_9_data, v_9_s0, v_9_s1, v_8_data, v_data, dv_data, dv_1_out));
+}
+
+// scatter_rows_jvp_k0: 2-d index space of n elements
+LIFTED_DEVICE void scatter_rows_jvp_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ x_data,
+    double* __restrict__ a_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dv_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const bool v_9 = v_9_data[i0 * v_9_s0 + i1 * v_9_s1];
-                const double v_8 = v_8_data[i];
-                const double v = v_data[i];
-                const double dv = dv_data[i];
-                // scatter_index_assignment.py:8  a[idx] = v * v
-                const double t_13 = ((v_9) ? (v_8) : (0.0));
-                const double t_14 = (t_13 * v);
-                const double dv_2 = (dv + t_14);
-                LIFTED_AT(dv_1) = (dv_2 + t_14);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dv_1_out[i] = LIFTED_AT(dv_1);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, a);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double x = x_data[i];
+            // scatter_index_assignment.py:7  a = x * 1.0
+            LIFTED_AT(a) = (x * 1.0);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            a_out[i] = LIFTED_AT(a);
         }
     }
 }
 
-// scatter_rows_jvp_k0: 2-d index space of n elements
 LIFTED_KERNEL void scatter_rows_jvp_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ x_data,
     double* __restrict__ a_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(scatter_rows_jvp_k0_body(n, d0, d1, x_data, a_out));
+}
+
+// scatter_rows_jvp_k1: 2-d index space of n elements
+LIFTED_DEVICE void scatter_rows_jvp_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ v_data,
+    const double* __restrict__ tv_data,
+    double* __restrict__ t_out,
+    double* __restrict__ t_6_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, a);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double x = x_data[i];
-                // scatter_index_assignment.py:7  a = x * 1.0
-                LIFTED_AT(a) = (x * 1.0);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                a_out[i] = LIFTED_AT(a);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t);
+        LIFTED_LOCAL(double, t_6);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double v = v_data[i];
+            const double tv = tv_data[i];
+            // scatter_index_assignment.py:8  a[idx] = v * v
+            LIFTED_AT(t) = (v * v);
+            const double t_5 = (tv * v);
+            LIFTED_AT(t_6) = (t_5 + t_5);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_out[i] = LIFTED_AT(t);
+            t_6_out[i] = LIFTED_AT(t_6);
         }
     }
 }
 
-// scatter_rows_jvp_k1: 2-d index space of n elements
 LIFTED_KERNEL void scatter_rows_jvp_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_data,
     const double* __restrict__ tv_data,
     double* __restrict__ t_out,
     double* __restrict__ t_6_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(scatter_rows_jvp_k1_body(n, d0, d1, v_data, tv_data, t_out, t_6_out));
+}
+
+// scatter_rows_jvp_k2: 1-d index space of n elements
+LIFTED_DEVICE void scatter_rows_jvp_k2_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ v_2_data, const int64_t v_2_s0,
+    const double* __restrict__ v_6_data, const int64_t v_6_s0,
+    const double* __restrict__ v_3_data,
+    const double* __restrict__ v_7_data,
+    double* __restrict__ t_2_out,
+    double* __restrict__ t_10_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t);
-            LIFTED_LOCAL(double, t_6);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double v = v_data[i];
-                const double tv = tv_data[i];
-                // scatter_index_assignment.py:8  a[idx] = v * v
-                LIFTED_AT(t) = (v * v);
-                const double t_5 = (tv * v);
-                LIFTED_AT(t_6) = (t_5 + t_5);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_out[i] = LIFTED_AT(t);
-                t_6_out[i] = LIFTED_AT(t_6);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_2);
+        LIFTED_LOCAL(double, t_10);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const int64_t i0 = i;
+            const double v_2 = v_2_data[i0 * v_2_s0];
+            const double v_6 = v_6_data[i0 * v_6_s0];
+            const double v_3 = v_3_data[i];
+            const double v_7 = v_7_data[i];
+            // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
+            const double t_1 = sin(v_2);
+            const double t_8 = cos(v_2);
+            const double t_9 = (v_6 * t_8);
+            LIFTED_AT(t_2) = (v_3 + t_1);
+            LIFTED_AT(t_10) = (v_7 + t_9);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_2_out[i] = LIFTED_AT(t_2);
+            t_10_out[i] = LIFTED_AT(t_10);
         }
     }
 }
 
-// scatter_rows_jvp_k2: 1-d index space of n elements
 LIFTED_KERNEL void scatter_rows_jvp_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ v_2_data, const int64_t v_2_s0,
     const double* __restrict__ v_6_data, const int64_t v_6_s0,
@@ -807,118 +928,104 @@ LIFTED_KERNEL void scatter_rows_jvp_k2(const int64_t n, const int64_t d0,
     double* __restrict__ t_2_out,
     double* __restrict__ t_10_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(scatter_rows_jvp_k2_body(n, d0, v_2_data, v_2_s0, v_6_data, v_6_s0, v_3_data, v_7_data, t_2_out, t_10_out));
+}
+
+// scatter_rows_jvp_k3: 2-d index space of n elements
+LIFTED_DEVICE void scatter_rows_jvp_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ v_4_data,
+    double* __restrict__ t_3_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_2);
-            LIFTED_LOCAL(double, t_10);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const int64_t i0 = i;
-                const double v_2 = v_2_data[i0 * v_2_s0];
-                const double v_6 = v_6_data[i0 * v_6_s0];
-                const double v_3 = v_3_data[i];
-                const double v_7 = v_7_data[i];
-                // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
-                const double t_1 = sin(v_2);
-                const double t_8 = cos(v_2);
-                const double t_9 = (v_6 * t_8);
-                LIFTED_AT(t_2) = (v_3 + t_1);
-                LIFTED_AT(t_10) = (v_7 + t_9);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_2_out[i] = LIFTED_AT(t_2);
-                t_10_out[i] = LIFTED_AT(t_10);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_3);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double v_4 = v_4_data[i];
+            // scatter_index_assignment.py:10  a[mask] = 2.0 * a[mask]
+            LIFTED_AT(t_3) = (2.0 * v_4);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_3_out[i] = LIFTED_AT(t_3);
         }
     }
 }
 
-// scatter_rows_jvp_k3: 2-d index space of n elements
 LIFTED_KERNEL void scatter_rows_jvp_k3(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_4_data,
     double* __restrict__ t_3_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(scatter_rows_jvp_k3_body(n, d0, d1, v_4_data, t_3_out));
+}
+
+// scatter_rows_jvp_k4: 2-d index space of n elements
+LIFTED_DEVICE void scatter_rows_jvp_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ v_8_data,
+    double* __restrict__ t_11_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_3);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double v_4 = v_4_data[i];
-                // scatter_index_assignment.py:10  a[mask] = 2.0 * a[mask]
-                LIFTED_AT(t_3) = (2.0 * v_4);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_3_out[i] = LIFTED_AT(t_3);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_11);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double v_8 = v_8_data[i];
+            // scatter_index_assignment.py:10  a[mask] = 2.0 * a[mask]
+            LIFTED_AT(t_11) = (v_8 * 2.0);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_11_out[i] = LIFTED_AT(t_11);
         }
     }
 }
 
-// scatter_rows_jvp_k4: 2-d index space of n elements
 LIFTED_KERNEL void scatter_rows_jvp_k4(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_8_data,
     double* __restrict__ t_11_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_11);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double v_8 = v_8_data[i];
-                // scatter_index_assignment.py:10  a[mask] = 2.0 * a[mask]
-                LIFTED_AT(t_11) = (v_8 * 2.0);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_11_out[i] = LIFTED_AT(t_11);
-            }
-        }
-    }
+    LIFTED_RUN(scatter_rows_jvp_k4_body(n, d0, d1, v_8_data, t_11_out));
 }
 
 // scatter_rows_jvp_k5: 2-d index space of n elements
+LIFTED_DEVICE void scatter_rows_jvp_k5_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ a_data,
+    const double* __restrict__ t_7_data,
+    double* __restrict__ s_acc_out,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double a = a_data[i];
+            const double t_7 = t_7_data[i];
+            // scatter_index_assignment.py:11  return np.sum(np.tanh(a))
+            const double t_4 = tanh(a);
+            const double t_12 = (t_4 * t_4);
+            const double t_13 = (1.0 - t_12);
+            const double t_14 = (t_7 * t_13);
+            LIFTED_AT(s_acc) += t_4;
+            LIFTED_AT(s_1_acc) += t_14;
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+    lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+}
+
 LIFTED_KERNEL void scatter_rows_jvp_k5(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ a_data,
     const double* __restrict__ t_7_data,
     double* __restrict__ s_acc_out,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double a = a_data[i];
-                const double t_7 = t_7_data[i];
-                // scatter_index_assignment.py:11  return np.sum(np.tanh(a))
-                const double t_4 = tanh(a);
-                const double t_12 = (t_4 * t_4);
-                const double t_13 = (1.0 - t_12);
-                const double t_14 = (t_7 * t_13);
-                LIFTED_AT(s_acc) += t_4;
-                LIFTED_AT(s_1_acc) += t_14;
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-        lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-    }
+    LIFTED_RUN(scatter_rows_jvp_k5_body(n, d0, d1, a_data, t_7_data, s_acc_out, s_1_acc_out));
 }

@@ -6,7 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_RUN(call) call
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +48,9 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
+// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
@@ -292,423 +294,482 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // reshaped_k0: 2-d index space of n elements
+LIFTED_DEVICE void reshaped_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
+    const double* __restrict__ column_data, const int64_t column_s0, const int64_t column_s1,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        #ifdef __CUDACC__
+        const bool lifted_inside = false;
+        #else
+        int64_t lifted_rest = i_base;
+        const int64_t lifted_c1 = lifted_unravel_step(lifted_rest, d1);
+        const int64_t lifted_c0 = lifted_rest;
+        const bool lifted_inside = lifted_c1 + LIFTED_LANE_COUNT <= d1 && lifted_c1 + LIFTED_LANE_COUNT <= d1 - 1 && lifted_c1 >= 4;
+        #endif
+        if (lifted_inside) {
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                int64_t rest = i;
+                const int64_t i1 = lifted_unravel_step(rest, d1);
+                const int64_t i0 = rest;
+                const double column = column_data[i0 * column_s0 + i1 * column_s1];
+                // shape_ops.py:9  joined = np.concatenate((x, column), axis=1)
+                const double joined_1 = 0.0;
+                const double x_1 = ((true) ? x_data[i0 * x_s0 + i1 * x_s1] : (double)0);
+                const double joined_2 = ((true) ? (double)(x_1) : joined_1);
+                const double joined = ((true) ? (double)(column) : joined_2);
+                // shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
+                const double t_2 = tanh(joined);
+                LIFTED_AT(s_1_acc) += t_2;
+            }
+        } else {
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                int64_t rest = i;
+                const int64_t i1 = lifted_unravel_step(rest, d1);
+                const int64_t i0 = rest;
+                const double column = column_data[i0 * column_s0 + i1 * column_s1];
+                // shape_ops.py:9  joined = np.concatenate((x, column), axis=1)
+                const double joined_1 = 0.0;
+                const double x_1 = ((LIFTED_WINDOW(i1 < d1 - 1)) ? x_data[i0 * x_s0 + i1 * x_s1] : (double)0);
+                const double joined_2 = ((LIFTED_WINDOW(i1 < d1 - 1)) ? (double)(x_1) : joined_1);
+                const double joined = ((LIFTED_WINDOW(i1 >= 4)) ? (double)(column) : joined_2);
+                // shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
+                const double t_2 = tanh(joined);
+                LIFTED_AT(s_1_acc) += t_2;
+            }
+        }
+    }
+    lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+}
+
 LIFTED_KERNEL void reshaped_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
     const double* __restrict__ column_data, const int64_t column_s0, const int64_t column_s1,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            #ifdef __CUDACC__
-            const bool lifted_inside = false;
-            #else
-            int64_t lifted_rest = i_base;
-            const int64_t lifted_c1 = lifted_unravel_step(lifted_rest, d1);
-            const int64_t lifted_c0 = lifted_rest;
-            const bool lifted_inside = lifted_c1 + LIFTED_LANE_COUNT <= d1 && lifted_c1 + LIFTED_LANE_COUNT <= d1 - 1 && lifted_c1 >= 4;
-            #endif
-            if (lifted_inside) {
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    int64_t rest = i;
-                    const int64_t i1 = lifted_unravel_step(rest, d1);
-                    const int64_t i0 = rest;
-                    const double column = column_data[i0 * column_s0 + i1 * column_s1];
-                    // shape_ops.py:9  joined = np.concatenate((x, column), axis=1)
-                    const double joined_1 = 0.0;
-                    const double x_1 = ((true) ? x_data[i0 * x_s0 + i1 * x_s1] : (double)0);
-                    const double joined_2 = ((true) ? (double)(x_1) : joined_1);
-                    const double joined = ((true) ? (double)(column) : joined_2);
-                    // shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
-                    const double t_2 = tanh(joined);
-                    LIFTED_AT(s_1_acc) += t_2;
-                }
-            } else {
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    int64_t rest = i;
-                    const int64_t i1 = lifted_unravel_step(rest, d1);
-                    const int64_t i0 = rest;
-                    const double column = column_data[i0 * column_s0 + i1 * column_s1];
-                    // shape_ops.py:9  joined = np.concatenate((x, column), axis=1)
-                    const double joined_1 = 0.0;
-                    const double x_1 = ((LIFTED_WINDOW(i1 < d1 - 1)) ? x_data[i0 * x_s0 + i1 * x_s1] : (double)0);
-                    const double joined_2 = ((LIFTED_WINDOW(i1 < d1 - 1)) ? (double)(x_1) : joined_1);
-                    const double joined = ((LIFTED_WINDOW(i1 >= 4)) ? (double)(column) : joined_2);
-                    // shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
-                    const double t_2 = tanh(joined);
-                    LIFTED_AT(s_1_acc) += t_2;
-                }
-            }
-        }
-        lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-    }
+    LIFTED_RUN(reshaped_k0_body(n, d0, d1, x_data, x_s0, x_s1, column_data, column_s0, column_s1, s_1_acc_out));
 }
 
 // reshaped_k1: 1-d index space of n elements
+LIFTED_DEVICE void reshaped_k1_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ y_data,
+    double* __restrict__ t_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double y = y_data[i];
+            // shape_ops.py:10  stacked = np.stack((y, y * 2.0), axis=0)
+            LIFTED_AT(t) = (y * 2.0);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_out[i] = LIFTED_AT(t);
+        }
+    }
+}
+
 LIFTED_KERNEL void reshaped_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     double* __restrict__ t_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double y = y_data[i];
-                // shape_ops.py:10  stacked = np.stack((y, y * 2.0), axis=0)
-                LIFTED_AT(t) = (y * 2.0);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_out[i] = LIFTED_AT(t);
-            }
-        }
-    }
+    LIFTED_RUN(reshaped_k1_body(n, d0, y_data, t_out));
 }
 
 // reshaped_k2: 2-d index space of n elements
+LIFTED_DEVICE void reshaped_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ blocks_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double blocks = blocks_data[i];
+            // shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
+            const double t_1 = lifted_power(blocks, (double)(2));
+            LIFTED_AT(s_acc) += t_1;
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
 LIFTED_KERNEL void reshaped_k2(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ blocks_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double blocks = blocks_data[i];
-                // shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
-                const double t_1 = lifted_power(blocks, (double)(2));
-                LIFTED_AT(s_acc) += t_1;
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    LIFTED_RUN(reshaped_k2_body(n, d0, d1, blocks_data, s_acc_out));
 }
 
 // reshaped_k3: 2-d index space of n elements
+LIFTED_DEVICE void reshaped_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
+    const double* __restrict__ stacked_data,
+    double* __restrict__ s_2_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_2_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double r = r_data[i0 * r_s0 + i1 * r_s1];
+            const double stacked = stacked_data[i];
+            // shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
+            const double t_4 = (r * stacked);
+            LIFTED_AT(s_2_acc) += t_4;
+        }
+    }
+    lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
+}
+
 LIFTED_KERNEL void reshaped_k3(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
     const double* __restrict__ stacked_data,
     double* __restrict__ s_2_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(reshaped_k3_body(n, d0, d1, r_data, r_s0, r_s1, stacked_data, s_2_acc_out));
+}
+
+// reshaped_grad_k0: 2-d index space of n elements
+LIFTED_DEVICE void reshaped_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
+    const double* __restrict__ column_data, const int64_t column_s0, const int64_t column_s1,
+    double* __restrict__ joined_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_2_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
+        LIFTED_CHUNK(i, n);
+        #ifdef __CUDACC__
+        const bool lifted_inside = false;
+        #else
+        int64_t lifted_rest = i_base;
+        const int64_t lifted_c1 = lifted_unravel_step(lifted_rest, d1);
+        const int64_t lifted_c0 = lifted_rest;
+        const bool lifted_inside = lifted_c1 + LIFTED_LANE_COUNT <= d1 && lifted_c1 + LIFTED_LANE_COUNT <= d1 - 1 && lifted_c1 >= 4;
+        #endif
+        LIFTED_LOCAL(double, joined);
+        if (lifted_inside) {
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 int64_t rest = i;
                 const int64_t i1 = lifted_unravel_step(rest, d1);
                 const int64_t i0 = rest;
-                const double r = r_data[i0 * r_s0 + i1 * r_s1];
-                const double stacked = stacked_data[i];
-                // shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
-                const double t_4 = (r * stacked);
-                LIFTED_AT(s_2_acc) += t_4;
+                const double column = column_data[i0 * column_s0 + i1 * column_s1];
+                // shape_ops.py:9  joined = np.concatenate((x, column), axis=1)
+                const double joined_1 = 0.0;
+                const double x_1 = ((true) ? x_data[i0 * x_s0 + i1 * x_s1] : (double)0);
+                const double joined_2 = ((true) ? (double)(x_1) : joined_1);
+                LIFTED_AT(joined) = ((true) ? (double)(column) : joined_2);
+            }
+        } else {
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                int64_t rest = i;
+                const int64_t i1 = lifted_unravel_step(rest, d1);
+                const int64_t i0 = rest;
+                const double column = column_data[i0 * column_s0 + i1 * column_s1];
+                // shape_ops.py:9  joined = np.concatenate((x, column), axis=1)
+                const double joined_1 = 0.0;
+                const double x_1 = ((LIFTED_WINDOW(i1 < d1 - 1)) ? x_data[i0 * x_s0 + i1 * x_s1] : (double)0);
+                const double joined_2 = ((LIFTED_WINDOW(i1 < d1 - 1)) ? (double)(x_1) : joined_1);
+                LIFTED_AT(joined) = ((LIFTED_WINDOW(i1 >= 4)) ? (double)(column) : joined_2);
             }
         }
-        lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            joined_out[i] = LIFTED_AT(joined);
+        }
     }
 }
 
-// reshaped_grad_k0: 2-d index space of n elements
 LIFTED_KERNEL void reshaped_grad_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
     const double* __restrict__ column_data, const int64_t column_s0, const int64_t column_s1,
     double* __restrict__ joined_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(reshaped_grad_k0_body(n, d0, d1, x_data, x_s0, x_s1, column_data, column_s0, column_s1, joined_out));
+}
+
+// reshaped_grad_k1: 1-d index space of n elements
+LIFTED_DEVICE void reshaped_grad_k1_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ y_data,
+    double* __restrict__ t_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            #ifdef __CUDACC__
-            const bool lifted_inside = false;
-            #else
-            int64_t lifted_rest = i_base;
-            const int64_t lifted_c1 = lifted_unravel_step(lifted_rest, d1);
-            const int64_t lifted_c0 = lifted_rest;
-            const bool lifted_inside = lifted_c1 + LIFTED_LANE_COUNT <= d1 && lifted_c1 + LIFTED_LANE_COUNT <= d1 - 1 && lifted_c1 >= 4;
-            #endif
-            LIFTED_LOCAL(double, joined);
-            if (lifted_inside) {
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    int64_t rest = i;
-                    const int64_t i1 = lifted_unravel_step(rest, d1);
-                    const int64_t i0 = rest;
-                    const double column = column_data[i0 * column_s0 + i1 * column_s1];
-                    // shape_ops.py:9  joined = np.concatenate((x, column), axis=1)
-                    const double joined_1 = 0.0;
-                    const double x_1 = ((true) ? x_data[i0 * x_s0 + i1 * x_s1] : (double)0);
-                    const double joined_2 = ((true) ? (double)(x_1) : joined_1);
-                    LIFTED_AT(joined) = ((true) ? (double)(column) : joined_2);
-                }
-            } else {
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    int64_t rest = i;
-                    const int64_t i1 = lifted_unravel_step(rest, d1);
-                    const int64_t i0 = rest;
-                    const double column = column_data[i0 * column_s0 + i1 * column_s1];
-                    // shape_ops.py:9  joined = np.concatenate((x, column), axis=1)
-                    const double joined_1 = 0.0;
-                    const double x_1 = ((LIFTED_WINDOW(i1 < d1 - 1)) ? x_data[i0 * x_s0 + i1 * x_s1] : (double)0);
-                    const double joined_2 = ((LIFTED_WINDOW(i1 < d1 - 1)) ? (double)(x_1) : joined_1);
-                    LIFTED_AT(joined) = ((LIFTED_WINDOW(i1 >= 4)) ? (double)(column) : joined_2);
-                }
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                joined_out[i] = LIFTED_AT(joined);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double y = y_data[i];
+            // shape_ops.py:10  stacked = np.stack((y, y * 2.0), axis=0)
+            LIFTED_AT(t) = (y * 2.0);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_out[i] = LIFTED_AT(t);
         }
     }
 }
 
-// reshaped_grad_k1: 1-d index space of n elements
 LIFTED_KERNEL void reshaped_grad_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     double* __restrict__ t_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double y = y_data[i];
-                // shape_ops.py:10  stacked = np.stack((y, y * 2.0), axis=0)
-                LIFTED_AT(t) = (y * 2.0);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_out[i] = LIFTED_AT(t);
-            }
-        }
-    }
+    LIFTED_RUN(reshaped_grad_k1_body(n, d0, y_data, t_out));
 }
 
 // reshaped_grad_k2: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
+LIFTED_DEVICE void reshaped_grad_k2_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ stacked_data, const int64_t stacked_s0, const int64_t stacked_s1,
+    double* __restrict__ s_3_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(lifted_o, lifted_n_out)
+    {
+        LIFTED_CHUNK(lifted_o, lifted_n_out);
+        LIFTED_LOCAL_FILL(double, s_3_acc, 0);
+        for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
+        {
+            LIFTED_LANES(lifted_o) {
+                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
+                const int64_t i0 = LIFTED_COLUMN(lifted_o);
+                const int64_t i1 = lifted_r;
+                const double stacked = stacked_data[i0 * stacked_s0 + i1 * stacked_s1];
+                // reverse sweep
+                // shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
+                LIFTED_AT(s_3_acc) += stacked;
+            }
+        }
+        LIFTED_COLUMN_STORE(s_3_acc_out, lifted_o, s_3_acc);
+    }
+}
+
 LIFTED_KERNEL void reshaped_grad_k2(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ stacked_data, const int64_t stacked_s0, const int64_t stacked_s1,
     double* __restrict__ s_3_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(reshaped_grad_k2_body(n, d0, d1, lifted_n_out, lifted_n_red, stacked_data, stacked_s0, stacked_s1, s_3_acc_out));
+}
+
+// reshaped_grad_k3: 2-d index space of n elements
+LIFTED_DEVICE void reshaped_grad_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ joined_data,
+    double* __restrict__ djoined_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(lifted_o, lifted_n_out)
-        {
-            LIFTED_CHUNK(lifted_o, lifted_n_out);
-            LIFTED_LOCAL_FILL(double, s_3_acc, 0);
-            for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
-            {
-                LIFTED_LANES(lifted_o) {
-                    LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
-                    const int64_t i0 = LIFTED_COLUMN(lifted_o);
-                    const int64_t i1 = lifted_r;
-                    const double stacked = stacked_data[i0 * stacked_s0 + i1 * stacked_s1];
-                    // reverse sweep
-                    // shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
-                    LIFTED_AT(s_3_acc) += stacked;
-                }
-            }
-            LIFTED_COLUMN_STORE(s_3_acc_out, lifted_o, s_3_acc);
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, djoined);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double joined = joined_data[i];
+            // shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
+            const double t_2 = tanh(joined);
+            const double t_6 = (t_2 * t_2);
+            LIFTED_AT(djoined) = (1.0 - t_6);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            djoined_out[i] = LIFTED_AT(djoined);
         }
     }
 }
 
-// reshaped_grad_k3: 2-d index space of n elements
 LIFTED_KERNEL void reshaped_grad_k3(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ joined_data,
     double* __restrict__ djoined_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(reshaped_grad_k3_body(n, d0, d1, joined_data, djoined_out));
+}
+
+// reshaped_grad_k4: 2-d index space of n elements
+LIFTED_DEVICE void reshaped_grad_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ blocks_data,
+    double* __restrict__ dblocks_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, djoined);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double joined = joined_data[i];
-                // shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
-                const double t_2 = tanh(joined);
-                const double t_6 = (t_2 * t_2);
-                LIFTED_AT(djoined) = (1.0 - t_6);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                djoined_out[i] = LIFTED_AT(djoined);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, dblocks);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double blocks = blocks_data[i];
+            // shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
+            LIFTED_AT(dblocks) = (blocks * (double)(2));
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dblocks_out[i] = LIFTED_AT(dblocks);
         }
     }
 }
 
-// reshaped_grad_k4: 2-d index space of n elements
 LIFTED_KERNEL void reshaped_grad_k4(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ blocks_data,
     double* __restrict__ dblocks_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(reshaped_grad_k4_body(n, d0, d1, blocks_data, dblocks_out));
+}
+
+// reshaped_grad_k5: 1-d index space of n elements
+LIFTED_DEVICE void reshaped_grad_k5_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ v_1_data,
+    const double* __restrict__ dy_data,
+    double* __restrict__ dy_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dblocks);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double blocks = blocks_data[i];
-                // shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
-                LIFTED_AT(dblocks) = (blocks * (double)(2));
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dblocks_out[i] = LIFTED_AT(dblocks);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, dy_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double v_1 = v_1_data[i];
+            const double dy = dy_data[i];
+            // shape_ops.py:10  stacked = np.stack((y, y * 2.0), axis=0)
+            const double t_7 = (v_1 * 2.0);
+            LIFTED_AT(dy_1) = (dy + t_7);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dy_1_out[i] = LIFTED_AT(dy_1);
         }
     }
 }
 
-// reshaped_grad_k5: 1-d index space of n elements
 LIFTED_KERNEL void reshaped_grad_k5(const int64_t n, const int64_t d0,
     const double* __restrict__ v_1_data,
     const double* __restrict__ dy_data,
     double* __restrict__ dy_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(reshaped_grad_k5_body(n, d0, v_1_data, dy_data, dy_1_out));
+}
+
+// reshaped_grad_k6: 2-d index space of n elements
+LIFTED_DEVICE void reshaped_grad_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ dcolumn_data,
+    const double* __restrict__ v_2_data, const int64_t v_2_s0, const int64_t v_2_s1,
+    double* __restrict__ dcolumn_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dy_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double v_1 = v_1_data[i];
-                const double dy = dy_data[i];
-                // shape_ops.py:10  stacked = np.stack((y, y * 2.0), axis=0)
-                const double t_7 = (v_1 * 2.0);
-                LIFTED_AT(dy_1) = (dy + t_7);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dy_1_out[i] = LIFTED_AT(dy_1);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, dcolumn_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double dcolumn = dcolumn_data[i];
+            const double v_2 = v_2_data[i0 * v_2_s0 + i1 * v_2_s1];
+            // shape_ops.py:9  joined = np.concatenate((x, column), axis=1)
+            LIFTED_AT(dcolumn_1) = (dcolumn + v_2);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dcolumn_1_out[i] = LIFTED_AT(dcolumn_1);
         }
     }
 }
 
-// reshaped_grad_k6: 2-d index space of n elements
 LIFTED_KERNEL void reshaped_grad_k6(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dcolumn_data,
     const double* __restrict__ v_2_data, const int64_t v_2_s0, const int64_t v_2_s1,
     double* __restrict__ dcolumn_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(reshaped_grad_k6_body(n, d0, d1, dcolumn_data, v_2_data, v_2_s0, v_2_s1, dcolumn_1_out));
+}
+
+// reshaped_grad_k7: 1-d index space of n elements
+LIFTED_DEVICE void reshaped_grad_k7_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ dy_1_data,
+    const double* __restrict__ r_1_data,
+    double* __restrict__ dy_1_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dcolumn_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double dcolumn = dcolumn_data[i];
-                const double v_2 = v_2_data[i0 * v_2_s0 + i1 * v_2_s1];
-                // shape_ops.py:9  joined = np.concatenate((x, column), axis=1)
-                LIFTED_AT(dcolumn_1) = (dcolumn + v_2);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dcolumn_1_out[i] = LIFTED_AT(dcolumn_1);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, dy_1_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double dy_1 = dy_1_data[i];
+            const double r_1 = r_1_data[i];
+            // shape_ops.py:8  column = np.expand_dims(y, 1)
+            LIFTED_AT(dy_1_1) = (dy_1 + r_1);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dy_1_1_out[i] = LIFTED_AT(dy_1_1);
         }
     }
 }
 
-// reshaped_grad_k7: 1-d index space of n elements
 LIFTED_KERNEL void reshaped_grad_k7(const int64_t n, const int64_t d0,
     const double* __restrict__ dy_1_data,
     const double* __restrict__ r_1_data,
     double* __restrict__ dy_1_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(reshaped_grad_k7_body(n, d0, dy_1_data, r_1_data, dy_1_1_out));
+}
+
+// reshaped_grad_k8: 2-d index space of n elements
+LIFTED_DEVICE void reshaped_grad_k8_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ dx_data, const int64_t dx_s0, const int64_t dx_s1,
+    const double* __restrict__ r_2_data,
+    double* __restrict__ dx_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dy_1_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double dy_1 = dy_1_data[i];
-                const double r_1 = r_1_data[i];
-                // shape_ops.py:8  column = np.expand_dims(y, 1)
-                LIFTED_AT(dy_1_1) = (dy_1 + r_1);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dy_1_1_out[i] = LIFTED_AT(dy_1_1);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, dx_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double dx = dx_data[i0 * dx_s0 + i1 * dx_s1];
+            const double r_2 = r_2_data[i];
+            // shape_ops.py:7  blocks = x.reshape(3, -1)
+            LIFTED_AT(dx_1) = (dx + r_2);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dx_1_out[i] = LIFTED_AT(dx_1);
         }
     }
 }
 
-// reshaped_grad_k8: 2-d index space of n elements
 LIFTED_KERNEL void reshaped_grad_k8(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dx_data, const int64_t dx_s0, const int64_t dx_s1,
     const double* __restrict__ r_2_data,
     double* __restrict__ dx_1_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dx_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double dx = dx_data[i0 * dx_s0 + i1 * dx_s1];
-                const double r_2 = r_2_data[i];
-                // shape_ops.py:7  blocks = x.reshape(3, -1)
-                LIFTED_AT(dx_1) = (dx + r_2);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dx_1_out[i] = LIFTED_AT(dx_1);
-            }
-        }
-    }
+    LIFTED_RUN(reshaped_grad_k8_body(n, d0, d1, dx_data, dx_s0, dx_s1, r_2_data, dx_1_out));
 }

@@ -6,7 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_RUN(call) call
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +48,9 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
+// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
@@ -292,97 +294,112 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // f_k0: 2-d index space of n elements
+LIFTED_DEVICE void f_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ m_data,
+    const double* __restrict__ c_1_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double m = m_data[i];
+            const double c_1 = c_1_data[i];
+            // shape_relation_checked_at_run_time.py:7  return np.sum((np.tanh(x @ W) - y) ** 2)
+            const double t = tanh(m);
+            const double t_1 = (t - c_1);
+            const double t_2 = lifted_power(t_1, (double)(2));
+            LIFTED_AT(s_acc) += t_2;
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
 LIFTED_KERNEL void f_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
     const double* __restrict__ c_1_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m = m_data[i];
-                const double c_1 = c_1_data[i];
-                // shape_relation_checked_at_run_time.py:7  return np.sum((np.tanh(x @ W) - y) ** 2)
-                const double t = tanh(m);
-                const double t_1 = (t - c_1);
-                const double t_2 = lifted_power(t_1, (double)(2));
-                LIFTED_AT(s_acc) += t_2;
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    LIFTED_RUN(f_k0_body(n, d0, d1, m_data, c_1_data, s_acc_out));
 }
 
 // f_grad_k0: 2-d index space of n elements
+LIFTED_DEVICE void f_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ m_data,
+    const double* __restrict__ c_1_data,
+    double* __restrict__ t_4_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_4);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double m = m_data[i];
+            const double c_1 = c_1_data[i];
+            // shape_relation_checked_at_run_time.py:7  return np.sum((np.tanh(x @ W) - y) ** 2)
+            const double t = tanh(m);
+            const double t_1 = (t - c_1);
+            // reverse sweep
+            // shape_relation_checked_at_run_time.py:7  return np.sum((np.tanh(x @ W) - y) ** 2)
+            const double t_3 = (t_1 * (double)(2));
+            LIFTED_AT(t_4) = (t_1 * (double)((-2)));
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_4_out[i] = LIFTED_AT(t_4);
+        }
+    }
+}
+
 LIFTED_KERNEL void f_grad_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
     const double* __restrict__ c_1_data,
     double* __restrict__ t_4_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(f_grad_k0_body(n, d0, d1, m_data, c_1_data, t_4_out));
+}
+
+// f_grad_k1: 2-d index space of n elements
+LIFTED_DEVICE void f_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ m_data,
+    const double* __restrict__ c_1_data,
+    double* __restrict__ t_7_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_4);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m = m_data[i];
-                const double c_1 = c_1_data[i];
-                // shape_relation_checked_at_run_time.py:7  return np.sum((np.tanh(x @ W) - y) ** 2)
-                const double t = tanh(m);
-                const double t_1 = (t - c_1);
-                // reverse sweep
-                // shape_relation_checked_at_run_time.py:7  return np.sum((np.tanh(x @ W) - y) ** 2)
-                const double t_3 = (t_1 * (double)(2));
-                LIFTED_AT(t_4) = (t_1 * (double)((-2)));
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_4_out[i] = LIFTED_AT(t_4);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_7);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double m = m_data[i];
+            const double c_1 = c_1_data[i];
+            // shape_relation_checked_at_run_time.py:7  return np.sum((np.tanh(x @ W) - y) ** 2)
+            const double t = tanh(m);
+            const double t_1 = (t - c_1);
+            // reverse sweep
+            // shape_relation_checked_at_run_time.py:7  return np.sum((np.tanh(x @ W) - y) ** 2)
+            const double t_3 = (t_1 * (double)(2));
+            const double t_5 = (t * t);
+            const double t_6 = (1.0 - t_5);
+            LIFTED_AT(t_7) = (t_3 * t_6);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_7_out[i] = LIFTED_AT(t_7);
         }
     }
 }
 
-// f_grad_k1: 2-d index space of n elements
 LIFTED_KERNEL void f_grad_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
     const double* __restrict__ c_1_data,
     double* __restrict__ t_7_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_7);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m = m_data[i];
-                const double c_1 = c_1_data[i];
-                // shape_relation_checked_at_run_time.py:7  return np.sum((np.tanh(x @ W) - y) ** 2)
-                const double t = tanh(m);
-                const double t_1 = (t - c_1);
-                // reverse sweep
-                // shape_relation_checked_at_run_time.py:7  return np.sum((np.tanh(x @ W) - y) ** 2)
-                const double t_3 = (t_1 * (double)(2));
-                const double t_5 = (t * t);
-                const double t_6 = (1.0 - t_5);
-                LIFTED_AT(t_7) = (t_3 * t_6);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_7_out[i] = LIFTED_AT(t_7);
-            }
-        }
-    }
+    LIFTED_RUN(f_grad_k1_body(n, d0, d1, m_data, c_1_data, t_7_out));
 }

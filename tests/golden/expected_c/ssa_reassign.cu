@@ -6,7 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_RUN(call) call
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +48,9 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
+// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
@@ -292,69 +294,77 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // iterate_k0: 1-d index space of n elements
+LIFTED_DEVICE void iterate_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ x_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double x = x_data[i];
+            // ssa_reassign.py:9  x = x * SCALE
+            const double x_1 = (x * 0.5);
+            // ssa_reassign.py:10  x += np.sin(x)
+            const double t = sin(x_1);
+            const double x_2 = (x_1 + t);
+            // ssa_reassign.py:11  x = x * x
+            const double x_3 = (x_2 * x_2);
+            // ssa_reassign.py:12  return np.sum(x)
+            LIFTED_AT(s_acc) += x_3;
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
 LIFTED_KERNEL void iterate_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double x = x_data[i];
-                // ssa_reassign.py:9  x = x * SCALE
-                const double x_1 = (x * 0.5);
-                // ssa_reassign.py:10  x += np.sin(x)
-                const double t = sin(x_1);
-                const double x_2 = (x_1 + t);
-                // ssa_reassign.py:11  x = x * x
-                const double x_3 = (x_2 * x_2);
-                // ssa_reassign.py:12  return np.sum(x)
-                LIFTED_AT(s_acc) += x_3;
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    LIFTED_RUN(iterate_k0_body(n, d0, x_data, s_acc_out));
 }
 
 // iterate_grad_k0: 1-d index space of n elements
+LIFTED_DEVICE void iterate_grad_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ x_data,
+    double* __restrict__ dx_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, dx);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double x = x_data[i];
+            // ssa_reassign.py:9  x = x * SCALE
+            const double x_1 = (x * 0.5);
+            // ssa_reassign.py:10  x += np.sin(x)
+            const double t = sin(x_1);
+            const double x_2 = (x_1 + t);
+            // reverse sweep
+            // ssa_reassign.py:11  x = x * x
+            const double dx_2 = (x_2 + x_2);
+            // ssa_reassign.py:10  x += np.sin(x)
+            const double t_1 = cos(x_1);
+            const double t_2 = (dx_2 * t_1);
+            const double dx_1 = (dx_2 + t_2);
+            // ssa_reassign.py:9  x = x * SCALE
+            LIFTED_AT(dx) = (dx_1 * 0.5);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dx_out[i] = LIFTED_AT(dx);
+        }
+    }
+}
+
 LIFTED_KERNEL void iterate_grad_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     double* __restrict__ dx_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dx);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double x = x_data[i];
-                // ssa_reassign.py:9  x = x * SCALE
-                const double x_1 = (x * 0.5);
-                // ssa_reassign.py:10  x += np.sin(x)
-                const double t = sin(x_1);
-                const double x_2 = (x_1 + t);
-                // reverse sweep
-                // ssa_reassign.py:11  x = x * x
-                const double dx_2 = (x_2 + x_2);
-                // ssa_reassign.py:10  x += np.sin(x)
-                const double t_1 = cos(x_1);
-                const double t_2 = (dx_2 * t_1);
-                const double dx_1 = (dx_2 + t_2);
-                // ssa_reassign.py:9  x = x * SCALE
-                LIFTED_AT(dx) = (dx_1 * 0.5);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dx_out[i] = LIFTED_AT(dx);
-            }
-        }
-    }
+    LIFTED_RUN(iterate_grad_k0_body(n, d0, x_data, dx_out));
 }

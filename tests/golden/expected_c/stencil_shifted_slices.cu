@@ -6,7 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_RUN(call) call
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +48,9 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
+// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
@@ -292,270 +294,297 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // rosenbrock_k0: 1-d index space of n elements
+LIFTED_DEVICE void rosenbrock_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ head_data,
+    const double* __restrict__ v_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double head = head_data[i];
+            const double v = v_data[i];
+            // stencil_shifted_slices.py:11  return np.sum(100.0 * (x[1:] - head * head) ** 2 + (1.0 - head) ** 2)
+            const double t = (head * head);
+            const double t_1 = (v - t);
+            const double t_2 = lifted_power(t_1, (double)(2));
+            const double t_3 = (100.0 * t_2);
+            const double t_4 = (1.0 - head);
+            const double t_5 = lifted_power(t_4, (double)(2));
+            const double t_6 = (t_3 + t_5);
+            LIFTED_AT(s_acc) += t_6;
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
 LIFTED_KERNEL void rosenbrock_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ head_data,
     const double* __restrict__ v_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double head = head_data[i];
-                const double v = v_data[i];
-                // stencil_shifted_slices.py:11  return np.sum(100.0 * (x[1:] - head * head) ** 2 + (1.0 - head) ** 2)
-                const double t = (head * head);
-                const double t_1 = (v - t);
-                const double t_2 = lifted_power(t_1, (double)(2));
-                const double t_3 = (100.0 * t_2);
-                const double t_4 = (1.0 - head);
-                const double t_5 = lifted_power(t_4, (double)(2));
-                const double t_6 = (t_3 + t_5);
-                LIFTED_AT(s_acc) += t_6;
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    LIFTED_RUN(rosenbrock_k0_body(n, d0, head_data, v_data, s_acc_out));
 }
 
 // smooth_rows_k0: 2-d index space of n elements
+LIFTED_DEVICE void smooth_rows_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
+    const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double v = v_data[i0 * v_s0 + i1 * v_s1];
+            const double v_1 = v_1_data[i0 * v_1_s0 + i1 * v_1_s1];
+            // stencil_shifted_slices.py:16  d = a[:, 1:] - a[:, :-1]
+            const double d = (v - v_1);
+            // stencil_shifted_slices.py:17  return np.sum(d * d)
+            const double t = (d * d);
+            LIFTED_AT(s_acc) += t;
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
 LIFTED_KERNEL void smooth_rows_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double v = v_data[i0 * v_s0 + i1 * v_s1];
-                const double v_1 = v_1_data[i0 * v_1_s0 + i1 * v_1_s1];
-                // stencil_shifted_slices.py:16  d = a[:, 1:] - a[:, :-1]
-                const double d = (v - v_1);
-                // stencil_shifted_slices.py:17  return np.sum(d * d)
-                const double t = (d * d);
-                LIFTED_AT(s_acc) += t;
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    LIFTED_RUN(smooth_rows_k0_body(n, d0, d1, v_data, v_s0, v_s1, v_1_data, v_1_s0, v_1_s1, s_acc_out));
 }
 
 // shift_k0: 1-d index space of n elements
+LIFTED_DEVICE void shift_k0_body(const int64_t n, const int64_t d0,
+    const int64_t size_3,
+    const double* __restrict__ y_data, const int64_t y_s0,
+    const double* __restrict__ x_data,
+    double* __restrict__ t_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        #ifdef __CUDACC__
+        const bool lifted_inside = false;
+        #else
+        const bool lifted_inside = i_base >= 1;
+        #endif
+        LIFTED_LOCAL(double, t);
+        if (lifted_inside) {
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const int64_t i0 = i;
+                const double x = x_data[i];
+                // stencil_shifted_slices.py:22  return x * np.concatenate((np.ones(1), y[:-1]))
+                const double c_1 = 1.0;
+                const double y_1 = ((true) ? y_data[(i0 + -1) * y_s0] : (double)0);
+                const double c = ((true) ? (double)(y_1) : c_1);
+                LIFTED_AT(t) = (x * c);
+            }
+        } else {
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const int64_t i0 = i;
+                const double x = x_data[i];
+                // stencil_shifted_slices.py:22  return x * np.concatenate((np.ones(1), y[:-1]))
+                const double c_1 = 1.0;
+                const double y_1 = ((LIFTED_WINDOW(i0 >= 1)) ? y_data[(i0 + -1) * y_s0] : (double)0);
+                const double c = ((LIFTED_WINDOW(i0 >= 1)) ? (double)(y_1) : c_1);
+                LIFTED_AT(t) = (x * c);
+            }
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_out[i] = LIFTED_AT(t);
+        }
+    }
+}
+
 LIFTED_KERNEL void shift_k0(const int64_t n, const int64_t d0,
     const int64_t size_3,
     const double* __restrict__ y_data, const int64_t y_s0,
     const double* __restrict__ x_data,
     double* __restrict__ t_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(shift_k0_body(n, d0, size_3, y_data, y_s0, x_data, t_out));
+}
+
+// rosenbrock_grad_k0: 1-d index space of n elements
+LIFTED_DEVICE void rosenbrock_grad_k0_body(const int64_t n, const int64_t d0,
+    const int64_t n_1,
+    const double* __restrict__ x_data, const int64_t x_s0,
+    double* __restrict__ dx_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            #ifdef __CUDACC__
-            const bool lifted_inside = false;
-            #else
-            const bool lifted_inside = i_base >= 1;
-            #endif
-            LIFTED_LOCAL(double, t);
-            if (lifted_inside) {
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const int64_t i0 = i;
-                    const double x = x_data[i];
-                    // stencil_shifted_slices.py:22  return x * np.concatenate((np.ones(1), y[:-1]))
-                    const double c_1 = 1.0;
-                    const double y_1 = ((true) ? y_data[(i0 + -1) * y_s0] : (double)0);
-                    const double c = ((true) ? (double)(y_1) : c_1);
-                    LIFTED_AT(t) = (x * c);
-                }
-            } else {
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const int64_t i0 = i;
-                    const double x = x_data[i];
-                    // stencil_shifted_slices.py:22  return x * np.concatenate((np.ones(1), y[:-1]))
-                    const double c_1 = 1.0;
-                    const double y_1 = ((LIFTED_WINDOW(i0 >= 1)) ? y_data[(i0 + -1) * y_s0] : (double)0);
-                    const double c = ((LIFTED_WINDOW(i0 >= 1)) ? (double)(y_1) : c_1);
-                    LIFTED_AT(t) = (x * c);
-                }
-            }
+        LIFTED_CHUNK(i, n);
+        #ifdef __CUDACC__
+        const bool lifted_inside = false;
+        #else
+        const bool lifted_inside = i_base + LIFTED_LANE_COUNT <= d0 - 1 && i_base >= 1;
+        #endif
+        LIFTED_LOCAL(double, dx);
+        if (lifted_inside) {
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                t_out[i] = LIFTED_AT(t);
+                const int64_t i0 = i;
+                const double x = x_data[i0 * x_s0];
+                // reverse sweep
+                // stencil_shifted_slices.py:11  return np.sum(100.0 * (x[1:] - head * head) ** 2 + (1.0 - head) ** 2)
+                const double dx_1 = 0;
+                const double x_1 = ((true) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                const double t_2 = (x_1 * x_1);
+                const double t_1_1 = (x - t_2);
+                const double t_9_1 = (t_1_1 * 200.0);
+                const double dx_2 = ((true) ? (double)(t_9_1) : dx_1);
+                const double t_4_1 = (1.0 - x);
+                const double dhead_2 = (t_4_1 * (double)((-2)));
+                const double x_2 = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                const double t_3 = (x * x);
+                const double t_1_2 = (x_2 - t_3);
+                const double t_10_1 = (t_1_2 * (-200.0));
+                const double t_11_1 = (t_10_1 * x);
+                const double dhead_1_2 = (dhead_2 + t_11_1);
+                const double dhead_1_1 = (dhead_1_2 + t_11_1);
+                // stencil_shifted_slices.py:10  head = x[:-1]
+                LIFTED_AT(dx) = ((true) ? (double)(dx_2 + dhead_1_1) : dx_2);
             }
+        } else {
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const int64_t i0 = i;
+                const double x = x_data[i0 * x_s0];
+                // reverse sweep
+                // stencil_shifted_slices.py:11  return np.sum(100.0 * (x[1:] - head * head) ** 2 + (1.0 - head) ** 2)
+                const double dx_1 = 0;
+                const double x_1 = ((LIFTED_WINDOW(i0 >= 1)) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                const double t_2 = (x_1 * x_1);
+                const double t_1_1 = (x - t_2);
+                const double t_9_1 = (t_1_1 * 200.0);
+                const double dx_2 = ((LIFTED_WINDOW(i0 >= 1)) ? (double)(t_9_1) : dx_1);
+                const double t_4_1 = (1.0 - x);
+                const double dhead_2 = (t_4_1 * (double)((-2)));
+                const double x_2 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                const double t_3 = (x * x);
+                const double t_1_2 = (x_2 - t_3);
+                const double t_10_1 = (t_1_2 * (-200.0));
+                const double t_11_1 = (t_10_1 * x);
+                const double dhead_1_2 = (dhead_2 + t_11_1);
+                const double dhead_1_1 = (dhead_1_2 + t_11_1);
+                // stencil_shifted_slices.py:10  head = x[:-1]
+                LIFTED_AT(dx) = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(dx_2 + dhead_1_1) : dx_2);
+            }
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dx_out[i] = LIFTED_AT(dx);
         }
     }
 }
 
-// rosenbrock_grad_k0: 1-d index space of n elements
 LIFTED_KERNEL void rosenbrock_grad_k0(const int64_t n, const int64_t d0,
     const int64_t n_1,
     const double* __restrict__ x_data, const int64_t x_s0,
     double* __restrict__ dx_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(rosenbrock_grad_k0_body(n, d0, n_1, x_data, x_s0, dx_out));
+}
+
+// smooth_rows_grad_k0: 2-d index space of n elements
+LIFTED_DEVICE void smooth_rows_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const int64_t m,
+    const int64_t n_1,
+    const double* __restrict__ a_data, const int64_t a_s0, const int64_t a_s1,
+    double* __restrict__ da_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            #ifdef __CUDACC__
-            const bool lifted_inside = false;
-            #else
-            const bool lifted_inside = i_base + LIFTED_LANE_COUNT <= d0 - 1 && i_base >= 1;
-            #endif
-            LIFTED_LOCAL(double, dx);
-            if (lifted_inside) {
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const int64_t i0 = i;
-                    const double x = x_data[i0 * x_s0];
-                    // reverse sweep
-                    // stencil_shifted_slices.py:11  return np.sum(100.0 * (x[1:] - head * head) ** 2 + (1.0 - head) ** 2)
-                    const double dx_1 = 0;
-                    const double x_1 = ((true) ? x_data[(i0 + -1) * x_s0] : (double)0);
-                    const double t_2 = (x_1 * x_1);
-                    const double t_1_1 = (x - t_2);
-                    const double t_9_1 = (t_1_1 * 200.0);
-                    const double dx_2 = ((true) ? (double)(t_9_1) : dx_1);
-                    const double t_4_1 = (1.0 - x);
-                    const double dhead_2 = (t_4_1 * (double)((-2)));
-                    const double x_2 = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
-                    const double t_3 = (x * x);
-                    const double t_1_2 = (x_2 - t_3);
-                    const double t_10_1 = (t_1_2 * (-200.0));
-                    const double t_11_1 = (t_10_1 * x);
-                    const double dhead_1_2 = (dhead_2 + t_11_1);
-                    const double dhead_1_1 = (dhead_1_2 + t_11_1);
-                    // stencil_shifted_slices.py:10  head = x[:-1]
-                    LIFTED_AT(dx) = ((true) ? (double)(dx_2 + dhead_1_1) : dx_2);
-                }
-            } else {
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const int64_t i0 = i;
-                    const double x = x_data[i0 * x_s0];
-                    // reverse sweep
-                    // stencil_shifted_slices.py:11  return np.sum(100.0 * (x[1:] - head * head) ** 2 + (1.0 - head) ** 2)
-                    const double dx_1 = 0;
-                    const double x_1 = ((LIFTED_WINDOW(i0 >= 1)) ? x_data[(i0 + -1) * x_s0] : (double)0);
-                    const double t_2 = (x_1 * x_1);
-                    const double t_1_1 = (x - t_2);
-                    const double t_9_1 = (t_1_1 * 200.0);
-                    const double dx_2 = ((LIFTED_WINDOW(i0 >= 1)) ? (double)(t_9_1) : dx_1);
-                    const double t_4_1 = (1.0 - x);
-                    const double dhead_2 = (t_4_1 * (double)((-2)));
-                    const double x_2 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
-                    const double t_3 = (x * x);
-                    const double t_1_2 = (x_2 - t_3);
-                    const double t_10_1 = (t_1_2 * (-200.0));
-                    const double t_11_1 = (t_10_1 * x);
-                    const double dhead_1_2 = (dhead_2 + t_11_1);
-                    const double dhead_1_1 = (dhead_1_2 + t_11_1);
-                    // stencil_shifted_slices.py:10  head = x[:-1]
-                    LIFTED_AT(dx) = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(dx_2 + dhead_1_1) : dx_2);
-                }
-            }
+        LIFTED_CHUNK(i, n);
+        #ifdef __CUDACC__
+        const bool lifted_inside = false;
+        #else
+        int64_t lifted_rest = i_base;
+        const int64_t lifted_c1 = lifted_unravel_step(lifted_rest, d1);
+        const int64_t lifted_c0 = lifted_rest;
+        const bool lifted_inside = lifted_c1 + LIFTED_LANE_COUNT <= d1 && lifted_c1 + LIFTED_LANE_COUNT <= d1 - 1 && lifted_c1 >= 1;
+        #endif
+        LIFTED_LOCAL(double, da);
+        if (lifted_inside) {
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                dx_out[i] = LIFTED_AT(dx);
+                int64_t rest = i;
+                const int64_t i1 = lifted_unravel_step(rest, d1);
+                const int64_t i0 = rest;
+                const double a = a_data[i0 * a_s0 + i1 * a_s1];
+                // reverse sweep
+                // stencil_shifted_slices.py:16  d = a[:, 1:] - a[:, :-1]
+                const double da_1 = 0;
+                const double a_1 = ((true) ? a_data[i0 * a_s0 + (i1 + 1) * a_s1] : (double)0);
+                const double d_1 = (a_1 - a);
+                // stencil_shifted_slices.py:17  return np.sum(d * d)
+                const double dd_1 = (d_1 + d_1);
+                // stencil_shifted_slices.py:16  d = a[:, 1:] - a[:, :-1]
+                const double t_1_1 = (-dd_1);
+                const double da_2 = ((true) ? (double)(t_1_1) : da_1);
+                const double a_2 = ((true) ? a_data[i0 * a_s0 + (i1 + -1) * a_s1] : (double)0);
+                const double d_2 = (a - a_2);
+                // stencil_shifted_slices.py:17  return np.sum(d * d)
+                const double dd_2 = (d_2 + d_2);
+                // stencil_shifted_slices.py:16  d = a[:, 1:] - a[:, :-1]
+                LIFTED_AT(da) = ((true) ? (double)(da_2 + dd_2) : da_2);
             }
+        } else {
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                int64_t rest = i;
+                const int64_t i1 = lifted_unravel_step(rest, d1);
+                const int64_t i0 = rest;
+                const double a = a_data[i0 * a_s0 + i1 * a_s1];
+                // reverse sweep
+                // stencil_shifted_slices.py:16  d = a[:, 1:] - a[:, :-1]
+                const double da_1 = 0;
+                const double a_1 = ((LIFTED_WINDOW(i1 < d1 - 1)) ? a_data[i0 * a_s0 + (i1 + 1) * a_s1] : (double)0);
+                const double d_1 = (a_1 - a);
+                // stencil_shifted_slices.py:17  return np.sum(d * d)
+                const double dd_1 = (d_1 + d_1);
+                // stencil_shifted_slices.py:16  d = a[:, 1:] - a[:, :-1]
+                const double t_1_1 = (-dd_1);
+                const double da_2 = ((LIFTED_WINDOW(i1 < d1 - 1)) ? (double)(t_1_1) : da_1);
+                const double a_2 = ((LIFTED_WINDOW(i1 >= 1)) ? a_data[i0 * a_s0 + (i1 + -1) * a_s1] : (double)0);
+                const double d_2 = (a - a_2);
+                // stencil_shifted_slices.py:17  return np.sum(d * d)
+                const double dd_2 = (d_2 + d_2);
+                // stencil_shifted_slices.py:16  d = a[:, 1:] - a[:, :-1]
+                LIFTED_AT(da) = ((LIFTED_WINDOW(i1 >= 1)) ? (double)(da_2 + dd_2) : da_2);
+            }
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            da_out[i] = LIFTED_AT(da);
         }
     }
 }
 
-// smooth_rows_grad_k0: 2-d index space of n elements
 LIFTED_KERNEL void smooth_rows_grad_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const int64_t m,
     const int64_t n_1,
     const double* __restrict__ a_data, const int64_t a_s0, const int64_t a_s1,
     double* __restrict__ da_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            #ifdef __CUDACC__
-            const bool lifted_inside = false;
-            #else
-            int64_t lifted_rest = i_base;
-            const int64_t lifted_c1 = lifted_unravel_step(lifted_rest, d1);
-            const int64_t lifted_c0 = lifted_rest;
-            const bool lifted_inside = lifted_c1 + LIFTED_LANE_COUNT <= d1 && lifted_c1 + LIFTED_LANE_COUNT <= d1 - 1 && lifted_c1 >= 1;
-            #endif
-            LIFTED_LOCAL(double, da);
-            if (lifted_inside) {
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    int64_t rest = i;
-                    const int64_t i1 = lifted_unravel_step(rest, d1);
-                    const int64_t i0 = rest;
-                    const double a = a_data[i0 * a_s0 + i1 * a_s1];
-                    // reverse sweep
-                    // stencil_shifted_slices.py:16  d = a[:, 1:] - a[:, :-1]
-                    const double da_1 = 0;
-                    const double a_1 = ((true) ? a_data[i0 * a_s0 + (i1 + 1) * a_s1] : (double)0);
-                    const double d_1 = (a_1 - a);
-                    // stencil_shifted_slices.py:17  return np.sum(d * d)
-                    const double dd_1 = (d_1 + d_1);
-                    // stencil_shifted_slices.py:16  d = a[:, 1:] - a[:, :-1]
-                    const double t_1_1 = (-dd_1);
-                    const double da_2 = ((true) ? (double)(t_1_1) : da_1);
-                    const double a_2 = ((true) ? a_data[i0 * a_s0 + (i1 + -1) * a_s1] : (double)0);
-                    const double d_2 = (a - a_2);
-                    // stencil_shifted_slices.py:17  return np.sum(d * d)
-                    const double dd_2 = (d_2 + d_2);
-                    // stencil_shifted_slices.py:16  d = a[:, 1:] - a[:, :-1]
-                    LIFTED_AT(da) = ((true) ? (double)(da_2 + dd_2) : da_2);
-                }
-            } else {
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    int64_t rest = i;
-                    const int64_t i1 = lifted_unravel_step(rest, d1);
-                    const int64_t i0 = rest;
-                    const double a = a_data[i0 * a_s0 + i1 * a_s1];
-                    // reverse sweep
-                    // stencil_shifted_slices.py:16  d = a[:, 1:] - a[:, :-1]
-                    const double da_1 = 0;
-                    const double a_1 = ((LIFTED_WINDOW(i1 < d1 - 1)) ? a_data[i0 * a_s0 + (i1 + 1) * a_s1] : (double)0);
-                    const double d_1 = (a_1 - a);
-                    // stencil_shifted_slices.py:17  return np.sum(d * d)
-                    const double dd_1 = (d_1 + d_1);
-                    // stencil_shifted_slices.py:16  d = a[:, 1:] - a[:, :-1]
-                    const double t_1_1 = (-dd_1);
-                    const double da_2 = ((LIFTED_WINDOW(i1 < d1 - 1)) ? (double)(t_1_1) : da_1);
-                    const double a_2 = ((LIFTED_WINDOW(i1 >= 1)) ? a_data[i0 * a_s0 + (i1 + -1) * a_s1] : (double)0);
-                    const double d_2 = (a - a_2);
-                    // stencil_shifted_slices.py:17  return np.sum(d * d)
-                    const double dd_2 = (d_2 + d_2);
-                    // stencil_shifted_slices.py:16  d = a[:, 1:] - a[:, :-1]
-                    LIFTED_AT(da) = ((LIFTED_WINDOW(i1 >= 1)) ? (double)(da_2 + dd_2) : da_2);
-                }
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                da_out[i] = LIFTED_AT(da);
-            }
-        }
-    }
+    LIFTED_RUN(smooth_rows_grad_k0_body(n, d0, d1, m, n_1, a_data, a_s0, a_s1, da_out));
 }

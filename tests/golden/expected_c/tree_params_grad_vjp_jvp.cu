@@ -6,7 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_RUN(call) call
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +48,9 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
+// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
@@ -292,202 +294,277 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // mlp_k0: 2-d index space of n elements
+LIFTED_DEVICE void mlp_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ m_data,
+    const double* __restrict__ params_0_1_data, const int64_t params_0_1_s0, const int64_t params_0_1_s1,
+    double* __restrict__ x_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, x_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double m = m_data[i];
+            const double params_0_1 = params_0_1_data[i0 * params_0_1_s0 + i1 * params_0_1_s1];
+            // tree_params_grad_vjp_jvp.py:8  out = x @ W + b
+            const double out = (m + params_0_1);
+            // tree_params_grad_vjp_jvp.py:9  x = np.tanh(out)
+            LIFTED_AT(x_1) = tanh(out);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            x_1_out[i] = LIFTED_AT(x_1);
+        }
+    }
+}
+
 LIFTED_KERNEL void mlp_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
     const double* __restrict__ params_0_1_data, const int64_t params_0_1_s0, const int64_t params_0_1_s1,
     double* __restrict__ x_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(mlp_k0_body(n, d0, d1, m_data, params_0_1_data, params_0_1_s0, params_0_1_s1, x_1_out));
+}
+
+// mlp_k1: 2-d index space of n elements
+LIFTED_DEVICE void mlp_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ m_1_data,
+    const double* __restrict__ params_1_1_data, const int64_t params_1_1_s0, const int64_t params_1_1_s1,
+    double* __restrict__ out_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, x_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double m = m_data[i];
-                const double params_0_1 = params_0_1_data[i0 * params_0_1_s0 + i1 * params_0_1_s1];
-                // tree_params_grad_vjp_jvp.py:8  out = x @ W + b
-                const double out = (m + params_0_1);
-                // tree_params_grad_vjp_jvp.py:9  x = np.tanh(out)
-                LIFTED_AT(x_1) = tanh(out);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                x_1_out[i] = LIFTED_AT(x_1);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, out_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double m_1 = m_1_data[i];
+            const double params_1_1 = params_1_1_data[i0 * params_1_1_s0 + i1 * params_1_1_s1];
+            // tree_params_grad_vjp_jvp.py:8  out = x @ W + b
+            LIFTED_AT(out_1) = (m_1 + params_1_1);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            out_1_out[i] = LIFTED_AT(out_1);
         }
     }
 }
 
-// mlp_k1: 2-d index space of n elements
 LIFTED_KERNEL void mlp_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_1_data,
     const double* __restrict__ params_1_1_data, const int64_t params_1_1_s0, const int64_t params_1_1_s1,
     double* __restrict__ out_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(mlp_k1_body(n, d0, d1, m_1_data, params_1_1_data, params_1_1_s0, params_1_1_s1, out_1_out));
+}
+
+// loss_k0: 2-d index space of n elements
+LIFTED_DEVICE void loss_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ m_data,
+    const double* __restrict__ params_0_1_data, const int64_t params_0_1_s0, const int64_t params_0_1_s1,
+    double* __restrict__ x_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, out_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double m_1 = m_1_data[i];
-                const double params_1_1 = params_1_1_data[i0 * params_1_1_s0 + i1 * params_1_1_s1];
-                // tree_params_grad_vjp_jvp.py:8  out = x @ W + b
-                LIFTED_AT(out_1) = (m_1 + params_1_1);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                out_1_out[i] = LIFTED_AT(out_1);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, x_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double m = m_data[i];
+            const double params_0_1 = params_0_1_data[i0 * params_0_1_s0 + i1 * params_0_1_s1];
+            // tree_params_grad_vjp_jvp.py:8  out = x @ W + b
+            const double out = (m + params_0_1);
+            // tree_params_grad_vjp_jvp.py:9  x = np.tanh(out)
+            LIFTED_AT(x_1) = tanh(out);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            x_1_out[i] = LIFTED_AT(x_1);
         }
     }
 }
 
-// loss_k0: 2-d index space of n elements
 LIFTED_KERNEL void loss_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
     const double* __restrict__ params_0_1_data, const int64_t params_0_1_s0, const int64_t params_0_1_s1,
     double* __restrict__ x_1_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, x_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double m = m_data[i];
-                const double params_0_1 = params_0_1_data[i0 * params_0_1_s0 + i1 * params_0_1_s1];
-                // tree_params_grad_vjp_jvp.py:8  out = x @ W + b
-                const double out = (m + params_0_1);
-                // tree_params_grad_vjp_jvp.py:9  x = np.tanh(out)
-                LIFTED_AT(x_1) = tanh(out);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                x_1_out[i] = LIFTED_AT(x_1);
-            }
-        }
-    }
+    LIFTED_RUN(loss_k0_body(n, d0, d1, m_data, params_0_1_data, params_0_1_s0, params_0_1_s1, x_1_out));
 }
 
 // loss_k1: 2-d index space of n elements
+LIFTED_DEVICE void loss_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ m_1_data,
+    const double* __restrict__ params_1_1_data, const int64_t params_1_1_s0, const int64_t params_1_1_s1,
+    const double* __restrict__ y_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double m_1 = m_1_data[i];
+            const double params_1_1 = params_1_1_data[i0 * params_1_1_s0 + i1 * params_1_1_s1];
+            const double y = y_data[i];
+            // tree_params_grad_vjp_jvp.py:8  out = x @ W + b
+            const double out_1 = (m_1 + params_1_1);
+            // tree_params_grad_vjp_jvp.py:15  return np.sum((mlp(params, x) - y) ** 2)
+            const double t = (out_1 - y);
+            const double t_1 = lifted_power(t, (double)(2));
+            LIFTED_AT(s_acc) += t_1;
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
 LIFTED_KERNEL void loss_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_1_data,
     const double* __restrict__ params_1_1_data, const int64_t params_1_1_s0, const int64_t params_1_1_s1,
     const double* __restrict__ y_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double m_1 = m_1_data[i];
-                const double params_1_1 = params_1_1_data[i0 * params_1_1_s0 + i1 * params_1_1_s1];
-                const double y = y_data[i];
-                // tree_params_grad_vjp_jvp.py:8  out = x @ W + b
-                const double out_1 = (m_1 + params_1_1);
-                // tree_params_grad_vjp_jvp.py:15  return np.sum((mlp(params, x) - y) ** 2)
-                const double t = (out_1 - y);
-                const double t_1 = lifted_power(t, (double)(2));
-                LIFTED_AT(s_acc) += t_1;
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    LIFTED_RUN(loss_k1_body(n, d0, d1, m_1_data, params_1_1_data, params_1_1_s0, params_1_1_s1, y_data, s_acc_out));
 }
 
 // scores_k0: 1-d index space of n elements
+LIFTED_DEVICE void scores_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ m_data,
+    const double p_b,
+    double* __restrict__ z_out,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, z);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double m = m_data[i];
+            // tree_params_grad_vjp_jvp.py:20  z = x @ p["w"] + p["b"]
+            LIFTED_AT(z) = (m + p_b);
+            // tree_params_grad_vjp_jvp.py:21  return {"z": z, "total": np.sum(z)}
+            LIFTED_AT(s_acc) += LIFTED_AT(z);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            z_out[i] = LIFTED_AT(z);
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
 LIFTED_KERNEL void scores_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ m_data,
     const double p_b,
     double* __restrict__ z_out,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, z);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m = m_data[i];
-                // tree_params_grad_vjp_jvp.py:20  z = x @ p["w"] + p["b"]
-                LIFTED_AT(z) = (m + p_b);
-                // tree_params_grad_vjp_jvp.py:21  return {"z": z, "total": np.sum(z)}
-                LIFTED_AT(s_acc) += LIFTED_AT(z);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                z_out[i] = LIFTED_AT(z);
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    LIFTED_RUN(scores_k0_body(n, d0, m_data, p_b, z_out, s_acc_out));
 }
 
 // loss_grad_k0: 2-d index space of n elements
+LIFTED_DEVICE void loss_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ m_data,
+    const double* __restrict__ params_0_1_data, const int64_t params_0_1_s0, const int64_t params_0_1_s1,
+    double* __restrict__ x_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, x_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double m = m_data[i];
+            const double params_0_1 = params_0_1_data[i0 * params_0_1_s0 + i1 * params_0_1_s1];
+            // tree_params_grad_vjp_jvp.py:8  out = x @ W + b
+            const double out = (m + params_0_1);
+            // tree_params_grad_vjp_jvp.py:9  x = np.tanh(out)
+            LIFTED_AT(x_1) = tanh(out);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            x_1_out[i] = LIFTED_AT(x_1);
+        }
+    }
+}
+
 LIFTED_KERNEL void loss_grad_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
     const double* __restrict__ params_0_1_data, const int64_t params_0_1_s0, const int64_t params_0_1_s1,
     double* __restrict__ x_1_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, x_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double m = m_data[i];
-                const double params_0_1 = params_0_1_data[i0 * params_0_1_s0 + i1 * params_0_1_s1];
-                // tree_params_grad_vjp_jvp.py:8  out = x @ W + b
-                const double out = (m + params_0_1);
-                // tree_params_grad_vjp_jvp.py:9  x = np.tanh(out)
-                LIFTED_AT(x_1) = tanh(out);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                x_1_out[i] = LIFTED_AT(x_1);
-            }
-        }
-    }
+    LIFTED_RUN(loss_grad_k0_body(n, d0, d1, m_data, params_0_1_data, params_0_1_s0, params_0_1_s1, x_1_out));
 }
 
 // loss_grad_k1: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
+LIFTED_DEVICE void loss_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ m_1_data, const int64_t m_1_s0, const int64_t m_1_s1,
+    const double* __restrict__ params_1_1_data, const int64_t params_1_1_s0, const int64_t params_1_1_s1,
+    const double* __restrict__ y_data, const int64_t y_s0, const int64_t y_s1,
+    double* __restrict__ t_2_out, const int64_t t_2_os0, const int64_t t_2_os1,
+    double* __restrict__ dparams_1_1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(lifted_o, lifted_n_out)
+    {
+        LIFTED_CHUNK(lifted_o, lifted_n_out);
+        LIFTED_LOCAL_FILL(double, dparams_1_1_acc, 0);
+        for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
+        {
+            LIFTED_LOCAL(double, t_2);
+            LIFTED_LANES(lifted_o) {
+                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
+                const int64_t i0 = LIFTED_COLUMN(lifted_o);
+                const int64_t i1 = lifted_r;
+                const double m_1 = m_1_data[i0 * m_1_s0 + i1 * m_1_s1];
+                const double params_1_1 = params_1_1_data[i0 * params_1_1_s0 + i1 * params_1_1_s1];
+                const double y = y_data[i0 * y_s0 + i1 * y_s1];
+                // tree_params_grad_vjp_jvp.py:8  out = x @ W + b
+                const double out_1 = (m_1 + params_1_1);
+                // tree_params_grad_vjp_jvp.py:15  return np.sum((mlp(params, x) - y) ** 2)
+                const double t = (out_1 - y);
+                // reverse sweep
+                // tree_params_grad_vjp_jvp.py:15  return np.sum((mlp(params, x) - y) ** 2)
+                LIFTED_AT(t_2) = (t * (double)(2));
+                // tree_params_grad_vjp_jvp.py:8  out = x @ W + b
+                LIFTED_AT(dparams_1_1_acc) += LIFTED_AT(t_2);
+            }
+            LIFTED_LANES(lifted_o) {
+                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
+                const int64_t i0 = LIFTED_COLUMN(lifted_o);
+                const int64_t i1 = lifted_r;
+                t_2_out[i0 * t_2_os0 + i1 * t_2_os1] = LIFTED_AT(t_2);
+            }
+        }
+        LIFTED_COLUMN_STORE(dparams_1_1_acc_out, lifted_o, dparams_1_1_acc);
+    }
+}
+
 LIFTED_KERNEL void loss_grad_k1(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ m_1_data, const int64_t m_1_s0, const int64_t m_1_s1,
     const double* __restrict__ params_1_1_data, const int64_t params_1_1_s0, const int64_t params_1_1_s1,
@@ -495,88 +572,100 @@ LIFTED_KERNEL void loss_grad_k1(const int64_t n, const int64_t d0, const int64_t
     double* __restrict__ t_2_out, const int64_t t_2_os0, const int64_t t_2_os1,
     double* __restrict__ dparams_1_1_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(lifted_o, lifted_n_out)
-        {
-            LIFTED_CHUNK(lifted_o, lifted_n_out);
-            LIFTED_LOCAL_FILL(double, dparams_1_1_acc, 0);
-            for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
-            {
-                LIFTED_LOCAL(double, t_2);
-                LIFTED_LANES(lifted_o) {
-                    LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
-                    const int64_t i0 = LIFTED_COLUMN(lifted_o);
-                    const int64_t i1 = lifted_r;
-                    const double m_1 = m_1_data[i0 * m_1_s0 + i1 * m_1_s1];
-                    const double params_1_1 = params_1_1_data[i0 * params_1_1_s0 + i1 * params_1_1_s1];
-                    const double y = y_data[i0 * y_s0 + i1 * y_s1];
-                    // tree_params_grad_vjp_jvp.py:8  out = x @ W + b
-                    const double out_1 = (m_1 + params_1_1);
-                    // tree_params_grad_vjp_jvp.py:15  return np.sum((mlp(params, x) - y) ** 2)
-                    const double t = (out_1 - y);
-                    // reverse sweep
-                    // tree_params_grad_vjp_jvp.py:15  return np.sum((mlp(params, x) - y) ** 2)
-                    LIFTED_AT(t_2) = (t * (double)(2));
-                    // tree_params_grad_vjp_jvp.py:8  out = x @ W + b
-                    LIFTED_AT(dparams_1_1_acc) += LIFTED_AT(t_2);
-                }
-                LIFTED_LANES(lifted_o) {
-                    LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
-                    const int64_t i0 = LIFTED_COLUMN(lifted_o);
-                    const int64_t i1 = lifted_r;
-                    t_2_out[i0 * t_2_os0 + i1 * t_2_os1] = LIFTED_AT(t_2);
-                }
-            }
-            LIFTED_COLUMN_STORE(dparams_1_1_acc_out, lifted_o, dparams_1_1_acc);
-        }
-    }
+    LIFTED_RUN(loss_grad_k1_body(n, d0, d1, lifted_n_out, lifted_n_red, m_1_data, m_1_s0, m_1_s1, params_1_1_data, params_1_1_s0, params_1_1_s1, y_data, y_s0, y_s1, t_2_out, t_2_os0, t_2_os1, dparams_1_1_acc_out));
 }
 
 // loss_grad_k2: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
+LIFTED_DEVICE void loss_grad_k2_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ x_1_data, const int64_t x_1_s0, const int64_t x_1_s1,
+    const double* __restrict__ dx_1_data, const int64_t dx_1_s0, const int64_t dx_1_s1,
+    double* __restrict__ dout_out, const int64_t dout_os0, const int64_t dout_os1,
+    double* __restrict__ dparams_0_1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(lifted_o, lifted_n_out)
+    {
+        LIFTED_CHUNK(lifted_o, lifted_n_out);
+        LIFTED_LOCAL_FILL(double, dparams_0_1_acc, 0);
+        for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
+        {
+            LIFTED_LOCAL(double, dout);
+            LIFTED_LANES(lifted_o) {
+                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
+                const int64_t i0 = LIFTED_COLUMN(lifted_o);
+                const int64_t i1 = lifted_r;
+                const double x_1 = x_1_data[i0 * x_1_s0 + i1 * x_1_s1];
+                const double dx_1 = dx_1_data[i0 * dx_1_s0 + i1 * dx_1_s1];
+                // tree_params_grad_vjp_jvp.py:9  x = np.tanh(out)
+                const double t_5 = (x_1 * x_1);
+                const double t_6 = (1.0 - t_5);
+                LIFTED_AT(dout) = (dx_1 * t_6);
+                // tree_params_grad_vjp_jvp.py:8  out = x @ W + b
+                LIFTED_AT(dparams_0_1_acc) += LIFTED_AT(dout);
+            }
+            LIFTED_LANES(lifted_o) {
+                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
+                const int64_t i0 = LIFTED_COLUMN(lifted_o);
+                const int64_t i1 = lifted_r;
+                dout_out[i0 * dout_os0 + i1 * dout_os1] = LIFTED_AT(dout);
+            }
+        }
+        LIFTED_COLUMN_STORE(dparams_0_1_acc_out, lifted_o, dparams_0_1_acc);
+    }
+}
+
 LIFTED_KERNEL void loss_grad_k2(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_1_data, const int64_t x_1_s0, const int64_t x_1_s1,
     const double* __restrict__ dx_1_data, const int64_t dx_1_s0, const int64_t dx_1_s1,
     double* __restrict__ dout_out, const int64_t dout_os0, const int64_t dout_os1,
     double* __restrict__ dparams_0_1_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(lifted_o, lifted_n_out)
-        {
-            LIFTED_CHUNK(lifted_o, lifted_n_out);
-            LIFTED_LOCAL_FILL(double, dparams_0_1_acc, 0);
-            for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
-            {
-                LIFTED_LOCAL(double, dout);
-                LIFTED_LANES(lifted_o) {
-                    LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
-                    const int64_t i0 = LIFTED_COLUMN(lifted_o);
-                    const int64_t i1 = lifted_r;
-                    const double x_1 = x_1_data[i0 * x_1_s0 + i1 * x_1_s1];
-                    const double dx_1 = dx_1_data[i0 * dx_1_s0 + i1 * dx_1_s1];
-                    // tree_params_grad_vjp_jvp.py:9  x = np.tanh(out)
-                    const double t_5 = (x_1 * x_1);
-                    const double t_6 = (1.0 - t_5);
-                    LIFTED_AT(dout) = (dx_1 * t_6);
-                    // tree_params_grad_vjp_jvp.py:8  out = x @ W + b
-                    LIFTED_AT(dparams_0_1_acc) += LIFTED_AT(dout);
-                }
-                LIFTED_LANES(lifted_o) {
-                    LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
-                    const int64_t i0 = LIFTED_COLUMN(lifted_o);
-                    const int64_t i1 = lifted_r;
-                    dout_out[i0 * dout_os0 + i1 * dout_os1] = LIFTED_AT(dout);
-                }
-            }
-            LIFTED_COLUMN_STORE(dparams_0_1_acc_out, lifted_o, dparams_0_1_acc);
-        }
-    }
+    LIFTED_RUN(loss_grad_k2_body(n, d0, d1, lifted_n_out, lifted_n_red, x_1_data, x_1_s0, x_1_s1, dx_1_data, dx_1_s0, dx_1_s1, dout_out, dout_os0, dout_os1, dparams_0_1_acc_out));
 }
 
 // scores_vjp_k0: 1-d index space of n elements
+LIFTED_DEVICE void scores_vjp_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ m_data,
+    const double p_b,
+    const double* __restrict__ ct_z_data,
+    const double ct_total,
+    double* __restrict__ z_out,
+    double* __restrict__ s_acc_out,
+    double* __restrict__ dz_out,
+    double* __restrict__ dp_b_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_LOCAL_FILL(double, dp_b_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, z);
+        LIFTED_LOCAL(double, dz);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double m = m_data[i];
+            const double ct_z = ct_z_data[i];
+            // tree_params_grad_vjp_jvp.py:20  z = x @ p["w"] + p["b"]
+            LIFTED_AT(z) = (m + p_b);
+            // tree_params_grad_vjp_jvp.py:21  return {"z": z, "total": np.sum(z)}
+            LIFTED_AT(s_acc) += LIFTED_AT(z);
+            // reverse sweep
+            // tree_params_grad_vjp_jvp.py:21  return {"z": z, "total": np.sum(z)}
+            LIFTED_AT(dz) = (ct_z + ct_total);
+            // tree_params_grad_vjp_jvp.py:20  z = x @ p["w"] + p["b"]
+            LIFTED_AT(dp_b_acc) += LIFTED_AT(dz);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            z_out[i] = LIFTED_AT(z);
+            dz_out[i] = LIFTED_AT(dz);
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+    lifted_reduce_add(dp_b_acc_out, LIFTED_LANE_REDUCE(add, dp_b_acc));
+}
+
 LIFTED_KERNEL void scores_vjp_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ m_data,
     const double p_b,
@@ -587,42 +676,49 @@ LIFTED_KERNEL void scores_vjp_k0(const int64_t n, const int64_t d0,
     double* __restrict__ dz_out,
     double* __restrict__ dp_b_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_LOCAL_FILL(double, dp_b_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, z);
-            LIFTED_LOCAL(double, dz);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m = m_data[i];
-                const double ct_z = ct_z_data[i];
-                // tree_params_grad_vjp_jvp.py:20  z = x @ p["w"] + p["b"]
-                LIFTED_AT(z) = (m + p_b);
-                // tree_params_grad_vjp_jvp.py:21  return {"z": z, "total": np.sum(z)}
-                LIFTED_AT(s_acc) += LIFTED_AT(z);
-                // reverse sweep
-                // tree_params_grad_vjp_jvp.py:21  return {"z": z, "total": np.sum(z)}
-                LIFTED_AT(dz) = (ct_z + ct_total);
-                // tree_params_grad_vjp_jvp.py:20  z = x @ p["w"] + p["b"]
-                LIFTED_AT(dp_b_acc) += LIFTED_AT(dz);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                z_out[i] = LIFTED_AT(z);
-                dz_out[i] = LIFTED_AT(dz);
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-        lifted_reduce_add(dp_b_acc_out, LIFTED_LANE_REDUCE(add, dp_b_acc));
-    }
+    LIFTED_RUN(scores_vjp_k0_body(n, d0, m_data, p_b, ct_z_data, ct_total, z_out, s_acc_out, dz_out, dp_b_acc_out));
 }
 
 // scores_jvp_k0: 1-d index space of n elements
+LIFTED_DEVICE void scores_jvp_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ m_data,
+    const double p_b,
+    const double* __restrict__ m_1_data,
+    const double tp_b,
+    double* __restrict__ z_out,
+    double* __restrict__ tz_out,
+    double* __restrict__ s_acc_out,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, z);
+        LIFTED_LOCAL(double, tz);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double m = m_data[i];
+            const double m_1 = m_1_data[i];
+            // tree_params_grad_vjp_jvp.py:20  z = x @ p["w"] + p["b"]
+            LIFTED_AT(z) = (m + p_b);
+            LIFTED_AT(tz) = (m_1 + tp_b);
+            // tree_params_grad_vjp_jvp.py:21  return {"z": z, "total": np.sum(z)}
+            LIFTED_AT(s_acc) += LIFTED_AT(z);
+            LIFTED_AT(s_1_acc) += LIFTED_AT(tz);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            z_out[i] = LIFTED_AT(z);
+            tz_out[i] = LIFTED_AT(tz);
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+    lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+}
+
 LIFTED_KERNEL void scores_jvp_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ m_data,
     const double p_b,
@@ -633,34 +729,5 @@ LIFTED_KERNEL void scores_jvp_k0(const int64_t n, const int64_t d0,
     double* __restrict__ s_acc_out,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, z);
-            LIFTED_LOCAL(double, tz);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m = m_data[i];
-                const double m_1 = m_1_data[i];
-                // tree_params_grad_vjp_jvp.py:20  z = x @ p["w"] + p["b"]
-                LIFTED_AT(z) = (m + p_b);
-                LIFTED_AT(tz) = (m_1 + tp_b);
-                // tree_params_grad_vjp_jvp.py:21  return {"z": z, "total": np.sum(z)}
-                LIFTED_AT(s_acc) += LIFTED_AT(z);
-                LIFTED_AT(s_1_acc) += LIFTED_AT(tz);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                z_out[i] = LIFTED_AT(z);
-                tz_out[i] = LIFTED_AT(tz);
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-        lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-    }
+    LIFTED_RUN(scores_jvp_k0_body(n, d0, m_data, p_b, m_1_data, tp_b, z_out, tz_out, s_acc_out, s_1_acc_out));
 }

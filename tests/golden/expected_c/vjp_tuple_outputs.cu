@@ -6,7 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_RUN(call) call
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +48,9 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
+// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
@@ -292,40 +294,96 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // polar_k0: 1-d index space of n elements
+LIFTED_DEVICE void polar_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ theta_data,
+    const double* __restrict__ r_data,
+    double* __restrict__ t_1_out,
+    double* __restrict__ t_3_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_1);
+        LIFTED_LOCAL(double, t_3);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double theta = theta_data[i];
+            const double r = r_data[i];
+            // vjp_tuple_outputs.py:7  return r * np.cos(theta), r * np.sin(theta)
+            const double t = cos(theta);
+            LIFTED_AT(t_1) = (r * t);
+            const double t_2 = sin(theta);
+            LIFTED_AT(t_3) = (r * t_2);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_1_out[i] = LIFTED_AT(t_1);
+            t_3_out[i] = LIFTED_AT(t_3);
+        }
+    }
+}
+
 LIFTED_KERNEL void polar_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ theta_data,
     const double* __restrict__ r_data,
     double* __restrict__ t_1_out,
     double* __restrict__ t_3_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(polar_k0_body(n, d0, theta_data, r_data, t_1_out, t_3_out));
+}
+
+// polar_vjp_k0: 1-d index space of n elements
+LIFTED_DEVICE void polar_vjp_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ theta_data,
+    const double* __restrict__ r_data,
+    const double* __restrict__ ct_1_data,
+    const double* __restrict__ ct_0_data,
+    double* __restrict__ t_1_out,
+    double* __restrict__ t_3_out,
+    double* __restrict__ dr_1_out,
+    double* __restrict__ dtheta_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_1);
-            LIFTED_LOCAL(double, t_3);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double theta = theta_data[i];
-                const double r = r_data[i];
-                // vjp_tuple_outputs.py:7  return r * np.cos(theta), r * np.sin(theta)
-                const double t = cos(theta);
-                LIFTED_AT(t_1) = (r * t);
-                const double t_2 = sin(theta);
-                LIFTED_AT(t_3) = (r * t_2);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_1_out[i] = LIFTED_AT(t_1);
-                t_3_out[i] = LIFTED_AT(t_3);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_1);
+        LIFTED_LOCAL(double, t_3);
+        LIFTED_LOCAL(double, dr_1);
+        LIFTED_LOCAL(double, dtheta_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double theta = theta_data[i];
+            const double r = r_data[i];
+            const double ct_1 = ct_1_data[i];
+            const double ct_0 = ct_0_data[i];
+            // vjp_tuple_outputs.py:7  return r * np.cos(theta), r * np.sin(theta)
+            const double t = cos(theta);
+            LIFTED_AT(t_1) = (r * t);
+            const double t_2 = sin(theta);
+            LIFTED_AT(t_3) = (r * t_2);
+            // reverse sweep
+            // vjp_tuple_outputs.py:7  return r * np.cos(theta), r * np.sin(theta)
+            const double dr = (ct_1 * t_2);
+            const double t_5 = (ct_1 * r);
+            const double dtheta = (t_5 * t);
+            const double t_4 = (ct_0 * t);
+            const double t_6 = (ct_0 * r);
+            LIFTED_AT(dr_1) = (dr + t_4);
+            const double t_8 = (t_6 * t_2);
+            LIFTED_AT(dtheta_1) = (dtheta - t_8);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_1_out[i] = LIFTED_AT(t_1);
+            t_3_out[i] = LIFTED_AT(t_3);
+            dr_1_out[i] = LIFTED_AT(dr_1);
+            dtheta_1_out[i] = LIFTED_AT(dtheta_1);
         }
     }
 }
 
-// polar_vjp_k0: 1-d index space of n elements
 LIFTED_KERNEL void polar_vjp_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ theta_data,
     const double* __restrict__ r_data,
@@ -336,45 +394,5 @@ LIFTED_KERNEL void polar_vjp_k0(const int64_t n, const int64_t d0,
     double* __restrict__ dr_1_out,
     double* __restrict__ dtheta_1_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_1);
-            LIFTED_LOCAL(double, t_3);
-            LIFTED_LOCAL(double, dr_1);
-            LIFTED_LOCAL(double, dtheta_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double theta = theta_data[i];
-                const double r = r_data[i];
-                const double ct_1 = ct_1_data[i];
-                const double ct_0 = ct_0_data[i];
-                // vjp_tuple_outputs.py:7  return r * np.cos(theta), r * np.sin(theta)
-                const double t = cos(theta);
-                LIFTED_AT(t_1) = (r * t);
-                const double t_2 = sin(theta);
-                LIFTED_AT(t_3) = (r * t_2);
-                // reverse sweep
-                // vjp_tuple_outputs.py:7  return r * np.cos(theta), r * np.sin(theta)
-                const double dr = (ct_1 * t_2);
-                const double t_5 = (ct_1 * r);
-                const double dtheta = (t_5 * t);
-                const double t_4 = (ct_0 * t);
-                const double t_6 = (ct_0 * r);
-                LIFTED_AT(dr_1) = (dr + t_4);
-                const double t_8 = (t_6 * t_2);
-                LIFTED_AT(dtheta_1) = (dtheta - t_8);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_1_out[i] = LIFTED_AT(t_1);
-                t_3_out[i] = LIFTED_AT(t_3);
-                dr_1_out[i] = LIFTED_AT(dr_1);
-                dtheta_1_out[i] = LIFTED_AT(dtheta_1);
-            }
-        }
-    }
+    LIFTED_RUN(polar_vjp_k0_body(n, d0, theta_data, r_data, ct_1_data, ct_0_data, t_1_out, t_3_out, dr_1_out, dtheta_1_out));
 }

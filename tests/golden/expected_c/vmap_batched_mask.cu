@@ -6,7 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_RUN(call) call
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +48,9 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
+// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
@@ -292,175 +294,243 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // masked_loss_k0: 1-d index space of n elements
+LIFTED_DEVICE void masked_loss_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ w_data,
+    const double* __restrict__ x_data,
+    double* __restrict__ z_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, z);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double w = w_data[i];
+            const double x = x_data[i];
+            // vmap_batched_mask.py:8  z = w * x
+            LIFTED_AT(z) = (w * x);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            z_out[i] = LIFTED_AT(z);
+        }
+    }
+}
+
 LIFTED_KERNEL void masked_loss_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ w_data,
     const double* __restrict__ x_data,
     double* __restrict__ z_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(masked_loss_k0_body(n, d0, w_data, x_data, z_out));
+}
+
+// masked_loss_k1: 1-d index space of n elements
+LIFTED_DEVICE void masked_loss_k1_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ v_data,
+    double* __restrict__ t_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, z);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double w = w_data[i];
-                const double x = x_data[i];
-                // vmap_batched_mask.py:8  z = w * x
-                LIFTED_AT(z) = (w * x);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                z_out[i] = LIFTED_AT(z);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double v = v_data[i];
+            // vmap_batched_mask.py:9  z[m] += 1.0
+            LIFTED_AT(t) = (v + 1.0);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_out[i] = LIFTED_AT(t);
         }
     }
 }
 
-// masked_loss_k1: 1-d index space of n elements
 LIFTED_KERNEL void masked_loss_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
     double* __restrict__ t_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double v = v_data[i];
-                // vmap_batched_mask.py:9  z[m] += 1.0
-                LIFTED_AT(t) = (v + 1.0);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_out[i] = LIFTED_AT(t);
-            }
-        }
-    }
+    LIFTED_RUN(masked_loss_k1_body(n, d0, v_data, t_out));
 }
 
 // masked_loss_k2: 1-d index space of n elements
+LIFTED_DEVICE void masked_loss_k2_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ v_1_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double v_1 = v_1_data[i];
+            // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
+            const double t_1 = lifted_power(v_1, (double)(2));
+            const double t_2 = (t_1 + 1.0);
+            const double t_3 = log(t_2);
+            LIFTED_AT(s_acc) += t_3;
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
 LIFTED_KERNEL void masked_loss_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ v_1_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double v_1 = v_1_data[i];
-                // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
-                const double t_1 = lifted_power(v_1, (double)(2));
-                const double t_2 = (t_1 + 1.0);
-                const double t_3 = log(t_2);
-                LIFTED_AT(s_acc) += t_3;
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    LIFTED_RUN(masked_loss_k2_body(n, d0, v_1_data, s_acc_out));
 }
 
 // masked_loss_k3: 1-d index space of n elements
+LIFTED_DEVICE void masked_loss_k3_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ v_2_data,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double v_2 = v_2_data[i];
+            // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
+            LIFTED_AT(s_1_acc) += v_2;
+        }
+    }
+    lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+}
+
 LIFTED_KERNEL void masked_loss_k3(const int64_t n, const int64_t d0,
     const double* __restrict__ v_2_data,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double v_2 = v_2_data[i];
-                // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
-                LIFTED_AT(s_1_acc) += v_2;
-            }
-        }
-        lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-    }
+    LIFTED_RUN(masked_loss_k3_body(n, d0, v_2_data, s_1_acc_out));
 }
 
 // losses_k0: 2-d index space of n elements
+LIFTED_DEVICE void losses_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ w_data, const int64_t w_s0, const int64_t w_s1,
+    const double* __restrict__ x_data,
+    double* __restrict__ z_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, z);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double w = w_data[i0 * w_s0 + i1 * w_s1];
+            const double x = x_data[i];
+            // vmap_batched_mask.py:8  z = w * x
+            LIFTED_AT(z) = (w * x);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            z_out[i] = LIFTED_AT(z);
+        }
+    }
+}
+
 LIFTED_KERNEL void losses_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ w_data, const int64_t w_s0, const int64_t w_s1,
     const double* __restrict__ x_data,
     double* __restrict__ z_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(losses_k0_body(n, d0, d1, w_data, w_s0, w_s1, x_data, z_out));
+}
+
+// losses_k1: 2-d index space of n elements
+LIFTED_DEVICE void losses_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const bool* __restrict__ m_data,
+    const double* __restrict__ z_data,
+    const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1,
+    double* __restrict__ t_2_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, z);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double w = w_data[i0 * w_s0 + i1 * w_s1];
-                const double x = x_data[i];
-                // vmap_batched_mask.py:8  z = w * x
-                LIFTED_AT(z) = (w * x);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                z_out[i] = LIFTED_AT(z);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_2);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const bool m = m_data[i];
+            const double z = z_data[i];
+            const double v_1 = v_1_data[i0 * v_1_s0 + i1 * v_1_s1];
+            // vmap_batched_mask.py:9  z[m] += 1.0
+            const double t = ((m) ? (z) : (v_1));
+            const double t_1 = (t + 1.0);
+            LIFTED_AT(t_2) = ((m) ? (t_1) : (z));
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_2_out[i] = LIFTED_AT(t_2);
         }
     }
 }
 
-// losses_k1: 2-d index space of n elements
 LIFTED_KERNEL void losses_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ z_data,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1,
     double* __restrict__ t_2_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_2);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const bool m = m_data[i];
-                const double z = z_data[i];
-                const double v_1 = v_1_data[i0 * v_1_s0 + i1 * v_1_s1];
-                // vmap_batched_mask.py:9  z[m] += 1.0
-                const double t = ((m) ? (z) : (v_1));
-                const double t_1 = (t + 1.0);
-                LIFTED_AT(t_2) = ((m) ? (t_1) : (z));
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_2_out[i] = LIFTED_AT(t_2);
-            }
-        }
-    }
+    LIFTED_RUN(losses_k1_body(n, d0, d1, m_data, z_data, v_1_data, v_1_s0, v_1_s1, t_2_out));
 }
 
 // losses_k2: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
+LIFTED_DEVICE void losses_k2_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const bool* __restrict__ m_data,
+    const double* __restrict__ z_data,
+    const double* __restrict__ v_3_data, const int64_t v_3_s0, const int64_t v_3_s1,
+    const double* __restrict__ w_data, const int64_t w_s0, const int64_t w_s1,
+    double* __restrict__ s_acc_out,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_ROWS(lifted_o, lifted_n_out)
+    {
+        LIFTED_LOCAL_FILL(double, s_acc, 0);
+        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+        LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
+        {
+            LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const int64_t i0 = lifted_o;
+                const int64_t i1 = (i - lifted_o * lifted_n_red);
+                const bool m = m_data[i];
+                const double z = z_data[i];
+                const double v_3 = v_3_data[i0 * v_3_s0 + i1 * v_3_s1];
+                const double w = w_data[i0 * w_s0 + i1 * w_s1];
+                // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
+                const double t_3 = ((m) ? (z) : (v_3));
+                const double t_4 = lifted_power(t_3, (double)(2));
+                const double t_5 = (t_4 + 1.0);
+                const double t_6 = log(t_5);
+                const double t_7 = ((m) ? (t_6) : (0));
+                LIFTED_AT(s_acc) += t_7;
+                const double t_8 = ((m) ? (w) : (0));
+                LIFTED_AT(s_1_acc) += t_8;
+            }
+        }
+        LIFTED_ROW_STORE(s_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_acc));
+        LIFTED_ROW_STORE(s_1_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_1_acc));
+    }
+}
+
 LIFTED_KERNEL void losses_k2(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const bool* __restrict__ m_data,
     const double* __restrict__ z_data,
@@ -469,136 +539,164 @@ LIFTED_KERNEL void losses_k2(const int64_t n, const int64_t d0, const int64_t d1
     double* __restrict__ s_acc_out,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(losses_k2_body(n, d0, d1, lifted_n_out, lifted_n_red, m_data, z_data, v_3_data, v_3_s0, v_3_s1, w_data, w_s0, w_s1, s_acc_out, s_1_acc_out));
+}
+
+// losses_k3: 1-d index space of n elements
+LIFTED_DEVICE void losses_k3_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ s_data,
+    const double* __restrict__ s_1_data,
+    double* __restrict__ t_9_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_ROWS(lifted_o, lifted_n_out)
-        {
-            LIFTED_LOCAL_FILL(double, s_acc, 0);
-            LIFTED_LOCAL_FILL(double, s_1_acc, 0);
-            LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
-            {
-                LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const int64_t i0 = lifted_o;
-                    const int64_t i1 = (i - lifted_o * lifted_n_red);
-                    const bool m = m_data[i];
-                    const double z = z_data[i];
-                    const double v_3 = v_3_data[i0 * v_3_s0 + i1 * v_3_s1];
-                    const double w = w_data[i0 * w_s0 + i1 * w_s1];
-                    // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
-                    const double t_3 = ((m) ? (z) : (v_3));
-                    const double t_4 = lifted_power(t_3, (double)(2));
-                    const double t_5 = (t_4 + 1.0);
-                    const double t_6 = log(t_5);
-                    const double t_7 = ((m) ? (t_6) : (0));
-                    LIFTED_AT(s_acc) += t_7;
-                    const double t_8 = ((m) ? (w) : (0));
-                    LIFTED_AT(s_1_acc) += t_8;
-                }
-            }
-            LIFTED_ROW_STORE(s_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_acc));
-            LIFTED_ROW_STORE(s_1_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_1_acc));
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_9);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double s = s_data[i];
+            const double s_1 = s_1_data[i];
+            // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
+            LIFTED_AT(t_9) = (s + s_1);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_9_out[i] = LIFTED_AT(t_9);
         }
     }
 }
 
-// losses_k3: 1-d index space of n elements
 LIFTED_KERNEL void losses_k3(const int64_t n, const int64_t d0,
     const double* __restrict__ s_data,
     const double* __restrict__ s_1_data,
     double* __restrict__ t_9_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(losses_k3_body(n, d0, s_data, s_1_data, t_9_out));
+}
+
+// per_example_k0: 2-d index space of n elements
+LIFTED_DEVICE void per_example_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ w_data, const int64_t w_s0, const int64_t w_s1,
+    const double* __restrict__ x_data,
+    double* __restrict__ z_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_9);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double s = s_data[i];
-                const double s_1 = s_1_data[i];
-                // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
-                LIFTED_AT(t_9) = (s + s_1);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_9_out[i] = LIFTED_AT(t_9);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, z);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double w = w_data[i0 * w_s0 + i1 * w_s1];
+            const double x = x_data[i];
+            // vmap_batched_mask.py:8  z = w * x
+            LIFTED_AT(z) = (w * x);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            z_out[i] = LIFTED_AT(z);
         }
     }
 }
 
-// per_example_k0: 2-d index space of n elements
 LIFTED_KERNEL void per_example_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ w_data, const int64_t w_s0, const int64_t w_s1,
     const double* __restrict__ x_data,
     double* __restrict__ z_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(per_example_k0_body(n, d0, d1, w_data, w_s0, w_s1, x_data, z_out));
+}
+
+// per_example_k1: 2-d index space of n elements
+LIFTED_DEVICE void per_example_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const bool* __restrict__ m_data,
+    const double* __restrict__ z_data,
+    const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1,
+    double* __restrict__ t_2_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, z);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double w = w_data[i0 * w_s0 + i1 * w_s1];
-                const double x = x_data[i];
-                // vmap_batched_mask.py:8  z = w * x
-                LIFTED_AT(z) = (w * x);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                z_out[i] = LIFTED_AT(z);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_2);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const bool m = m_data[i];
+            const double z = z_data[i];
+            const double v_1 = v_1_data[i0 * v_1_s0 + i1 * v_1_s1];
+            // vmap_batched_mask.py:9  z[m] += 1.0
+            const double t = ((m) ? (z) : (v_1));
+            const double t_1 = (t + 1.0);
+            LIFTED_AT(t_2) = ((m) ? (t_1) : (z));
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_2_out[i] = LIFTED_AT(t_2);
         }
     }
 }
 
-// per_example_k1: 2-d index space of n elements
 LIFTED_KERNEL void per_example_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ z_data,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1,
     double* __restrict__ t_2_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(per_example_k1_body(n, d0, d1, m_data, z_data, v_1_data, v_1_s0, v_1_s1, t_2_out));
+}
+
+// per_example_k2: 2-d index space of n elements
+LIFTED_DEVICE void per_example_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const bool* __restrict__ m_data,
+    const double* __restrict__ z_data,
+    const double* __restrict__ v_3_data, const int64_t v_3_s0, const int64_t v_3_s1,
+    const double* __restrict__ dw_data, const int64_t dw_s0, const int64_t dw_s1,
+    const int64_t B,
+    const int64_t d_1,
+    const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
+    double* __restrict__ dw_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_2);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const bool m = m_data[i];
-                const double z = z_data[i];
-                const double v_1 = v_1_data[i0 * v_1_s0 + i1 * v_1_s1];
-                // vmap_batched_mask.py:9  z[m] += 1.0
-                const double t = ((m) ? (z) : (v_1));
-                const double t_1 = (t + 1.0);
-                LIFTED_AT(t_2) = ((m) ? (t_1) : (z));
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_2_out[i] = LIFTED_AT(t_2);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, dw_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const bool m = m_data[i];
+            const double z = z_data[i];
+            const double v_3 = v_3_data[i0 * v_3_s0 + i1 * v_3_s1];
+            const double dw = dw_data[i0 * dw_s0 + i1 * dw_s1];
+            const double v_5 = v_5_data[i0 * v_5_s0 + i1 * v_5_s1];
+            // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
+            const double t_3 = ((m) ? (z) : (v_3));
+            const double t_4 = lifted_power(t_3, (double)(2));
+            const double t_5 = (t_4 + 1.0);
+            const double t_10 = ((m) ? (1.0) : (dw));
+            const double dw_1_1 = 0;
+            LIFTED_AT(dw_1) = (double)(t_10);
+            const double t_11 = (1.0 / t_5);
+            const double t_12 = ((m) ? (z) : (v_5));
+            const double t_13 = (t_11 * t_12);
+            const double t_14 = (t_13 * (double)(2));
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dw_1_out[i] = LIFTED_AT(dw_1);
         }
     }
 }
 
-// per_example_k2: 2-d index space of n elements
 LIFTED_KERNEL void per_example_k2(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ z_data,
@@ -609,44 +707,54 @@ LIFTED_KERNEL void per_example_k2(const int64_t n, const int64_t d0, const int64
     const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
     double* __restrict__ dw_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(per_example_k2_body(n, d0, d1, m_data, z_data, v_3_data, v_3_s0, v_3_s1, dw_data, dw_s0, dw_s1, B, d_1, v_5_data, v_5_s0, v_5_s1, dw_1_out));
+}
+
+// per_example_k3: 2-d index space of n elements
+LIFTED_DEVICE void per_example_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const bool* __restrict__ m_data,
+    const double* __restrict__ z_data,
+    const double* __restrict__ v_3_data, const int64_t v_3_s0, const int64_t v_3_s1,
+    const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
+    const double* __restrict__ dz_data, const int64_t dz_s0, const int64_t dz_s1,
+    const int64_t B,
+    const int64_t d_1,
+    double* __restrict__ dz_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dw_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const bool m = m_data[i];
-                const double z = z_data[i];
-                const double v_3 = v_3_data[i0 * v_3_s0 + i1 * v_3_s1];
-                const double dw = dw_data[i0 * dw_s0 + i1 * dw_s1];
-                const double v_5 = v_5_data[i0 * v_5_s0 + i1 * v_5_s1];
-                // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
-                const double t_3 = ((m) ? (z) : (v_3));
-                const double t_4 = lifted_power(t_3, (double)(2));
-                const double t_5 = (t_4 + 1.0);
-                const double t_10 = ((m) ? (1.0) : (dw));
-                const double dw_1_1 = 0;
-                LIFTED_AT(dw_1) = (double)(t_10);
-                const double t_11 = (1.0 / t_5);
-                const double t_12 = ((m) ? (z) : (v_5));
-                const double t_13 = (t_11 * t_12);
-                const double t_14 = (t_13 * (double)(2));
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dw_1_out[i] = LIFTED_AT(dw_1);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, dz_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const bool m = m_data[i];
+            const double z = z_data[i];
+            const double v_3 = v_3_data[i0 * v_3_s0 + i1 * v_3_s1];
+            const double v_5 = v_5_data[i0 * v_5_s0 + i1 * v_5_s1];
+            const double dz = dz_data[i0 * dz_s0 + i1 * dz_s1];
+            // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
+            const double t_3 = ((m) ? (z) : (v_3));
+            const double t_4 = lifted_power(t_3, (double)(2));
+            const double t_5 = (t_4 + 1.0);
+            const double t_11 = (1.0 / t_5);
+            const double t_12 = ((m) ? (z) : (v_5));
+            const double t_13 = (t_11 * t_12);
+            const double t_14 = (t_13 * (double)(2));
+            const double t_15 = ((m) ? (t_14) : (dz));
+            const double dz_1_1 = 0;
+            LIFTED_AT(dz_1) = (double)(t_15);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dz_1_out[i] = LIFTED_AT(dz_1);
         }
     }
 }
 
-// per_example_k3: 2-d index space of n elements
 LIFTED_KERNEL void per_example_k3(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ z_data,
@@ -657,72 +765,86 @@ LIFTED_KERNEL void per_example_k3(const int64_t n, const int64_t d0, const int64
     const int64_t d_1,
     double* __restrict__ dz_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(per_example_k3_body(n, d0, d1, m_data, z_data, v_3_data, v_3_s0, v_3_s1, v_5_data, v_5_s0, v_5_s1, dz_data, dz_s0, dz_s1, B, d_1, dz_1_out));
+}
+
+// per_example_k4: 2-d index space of n elements
+LIFTED_DEVICE void per_example_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const bool* __restrict__ m_data,
+    const double* __restrict__ t_16_data,
+    double* __restrict__ t_17_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dz_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const bool m = m_data[i];
-                const double z = z_data[i];
-                const double v_3 = v_3_data[i0 * v_3_s0 + i1 * v_3_s1];
-                const double v_5 = v_5_data[i0 * v_5_s0 + i1 * v_5_s1];
-                const double dz = dz_data[i0 * dz_s0 + i1 * dz_s1];
-                // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
-                const double t_3 = ((m) ? (z) : (v_3));
-                const double t_4 = lifted_power(t_3, (double)(2));
-                const double t_5 = (t_4 + 1.0);
-                const double t_11 = (1.0 / t_5);
-                const double t_12 = ((m) ? (z) : (v_5));
-                const double t_13 = (t_11 * t_12);
-                const double t_14 = (t_13 * (double)(2));
-                const double t_15 = ((m) ? (t_14) : (dz));
-                const double dz_1_1 = 0;
-                LIFTED_AT(dz_1) = (double)(t_15);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dz_1_out[i] = LIFTED_AT(dz_1);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_17);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const bool m = m_data[i];
+            const double t_16 = t_16_data[i];
+            // vmap_batched_mask.py:9  z[m] += 1.0
+            LIFTED_AT(t_17) = ((m) ? (0.0) : (t_16));
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_17_out[i] = LIFTED_AT(t_17);
         }
     }
 }
 
-// per_example_k4: 2-d index space of n elements
 LIFTED_KERNEL void per_example_k4(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ t_16_data,
     double* __restrict__ t_17_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(per_example_k4_body(n, d0, d1, m_data, t_16_data, t_17_out));
+}
+
+// per_example_k5: 2-d index space of n elements
+LIFTED_DEVICE void per_example_k5_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const bool* __restrict__ m_data,
+    const double* __restrict__ dz_1_data,
+    const double* __restrict__ dz_2_data, const int64_t dz_2_s0, const int64_t dz_2_s1,
+    const int64_t B,
+    const int64_t d_1,
+    const double* __restrict__ t_16_data,
+    const double* __restrict__ x_data,
+    const double* __restrict__ dw_1_data,
+    double* __restrict__ dw_1_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_17);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const bool m = m_data[i];
-                const double t_16 = t_16_data[i];
-                // vmap_batched_mask.py:9  z[m] += 1.0
-                LIFTED_AT(t_17) = ((m) ? (0.0) : (t_16));
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_17_out[i] = LIFTED_AT(t_17);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, dw_1_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const bool m = m_data[i];
+            const double dz_1 = dz_1_data[i];
+            const double dz_2 = dz_2_data[i0 * dz_2_s0 + i1 * dz_2_s1];
+            const double t_16 = t_16_data[i];
+            const double x = x_data[i];
+            const double dw_1 = dw_1_data[i];
+            // vmap_batched_mask.py:9  z[m] += 1.0
+            const double t_18 = ((m) ? (dz_1) : (dz_2));
+            const double dz_3 = 0;
+            const double dz_3_1 = (double)(t_18);
+            const double dz_3_2 = (dz_3_1 + t_16);
+            // vmap_batched_mask.py:8  z = w * x
+            const double t_19 = (dz_3_2 * x);
+            LIFTED_AT(dw_1_1) = (dw_1 + t_19);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dw_1_1_out[i] = LIFTED_AT(dw_1_1);
         }
     }
 }
 
-// per_example_k5: 2-d index space of n elements
 LIFTED_KERNEL void per_example_k5(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ dz_1_data,
@@ -734,37 +856,5 @@ LIFTED_KERNEL void per_example_k5(const int64_t n, const int64_t d0, const int64
     const double* __restrict__ dw_1_data,
     double* __restrict__ dw_1_1_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dw_1_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const bool m = m_data[i];
-                const double dz_1 = dz_1_data[i];
-                const double dz_2 = dz_2_data[i0 * dz_2_s0 + i1 * dz_2_s1];
-                const double t_16 = t_16_data[i];
-                const double x = x_data[i];
-                const double dw_1 = dw_1_data[i];
-                // vmap_batched_mask.py:9  z[m] += 1.0
-                const double t_18 = ((m) ? (dz_1) : (dz_2));
-                const double dz_3 = 0;
-                const double dz_3_1 = (double)(t_18);
-                const double dz_3_2 = (dz_3_1 + t_16);
-                // vmap_batched_mask.py:8  z = w * x
-                const double t_19 = (dz_3_2 * x);
-                LIFTED_AT(dw_1_1) = (dw_1 + t_19);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dw_1_1_out[i] = LIFTED_AT(dw_1_1);
-            }
-        }
-    }
+    LIFTED_RUN(per_example_k5_body(n, d0, d1, m_data, dz_1_data, dz_2_data, dz_2_s0, dz_2_s1, B, d_1, t_16_data, x_data, dw_1_data, dw_1_1_out));
 }

@@ -6,7 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_RUN(call) call
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +48,9 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
+// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
@@ -292,201 +294,233 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // pick_k0: 1-d index space of n elements
-LIFTED_KERNEL void pick_k0(const int64_t n, const int64_t d0,
+LIFTED_DEVICE void pick_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
     double* __restrict__ t_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double v = v_data[i];
-                // vmap_indexing_and_updates.py:8  x[i] = v * 2.0
-                LIFTED_AT(t) = (v * 2.0);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_out[i] = LIFTED_AT(t);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double v = v_data[i];
+            // vmap_indexing_and_updates.py:8  x[i] = v * 2.0
+            LIFTED_AT(t) = (v * 2.0);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_out[i] = LIFTED_AT(t);
         }
     }
 }
 
+LIFTED_KERNEL void pick_k0(const int64_t n, const int64_t d0,
+    const double* __restrict__ v_data,
+    double* __restrict__ t_out)
+{
+    LIFTED_RUN(pick_k0_body(n, d0, v_data, t_out));
+}
+
 // pick_k1: 1-d index space of n elements
+LIFTED_DEVICE void pick_k1_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ v_4_data, const int64_t v_4_s0,
+    const double v_3,
+    double* __restrict__ t_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const int64_t i0 = i;
+            const double v_4 = v_4_data[i0 * v_4_s0];
+            // vmap_indexing_and_updates.py:9  x[:, 0] += row[1]
+            LIFTED_AT(t_1) = (v_4 + v_3);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_1_out[i] = LIFTED_AT(t_1);
+        }
+    }
+}
+
 LIFTED_KERNEL void pick_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ v_4_data, const int64_t v_4_s0,
     const double v_3,
     double* __restrict__ t_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(pick_k1_body(n, d0, v_4_data, v_4_s0, v_3, t_1_out));
+}
+
+// pick_rows_k0: 2-d index space of n elements
+LIFTED_DEVICE void pick_rows_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ v_data,
+    double* __restrict__ t_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const int64_t i0 = i;
-                const double v_4 = v_4_data[i0 * v_4_s0];
-                // vmap_indexing_and_updates.py:9  x[:, 0] += row[1]
-                LIFTED_AT(t_1) = (v_4 + v_3);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_1_out[i] = LIFTED_AT(t_1);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double v = v_data[i];
+            // vmap_indexing_and_updates.py:8  x[i] = v * 2.0
+            LIFTED_AT(t) = (v * 2.0);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_out[i] = LIFTED_AT(t);
         }
     }
 }
 
-// pick_rows_k0: 2-d index space of n elements
 LIFTED_KERNEL void pick_rows_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_data,
     double* __restrict__ t_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(pick_rows_k0_body(n, d0, d1, v_data, t_out));
+}
+
+// pick_rows_k1: 2-d index space of n elements
+LIFTED_DEVICE void pick_rows_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ v_4_data, const int64_t v_4_s0, const int64_t v_4_s1,
+    const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
+    double* __restrict__ t_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double v = v_data[i];
-                // vmap_indexing_and_updates.py:8  x[i] = v * 2.0
-                LIFTED_AT(t) = (v * 2.0);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_out[i] = LIFTED_AT(t);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double v_4 = v_4_data[i0 * v_4_s0 + i1 * v_4_s1];
+            const double v_5 = v_5_data[i0 * v_5_s0 + i1 * v_5_s1];
+            // vmap_indexing_and_updates.py:9  x[:, 0] += row[1]
+            LIFTED_AT(t_1) = (v_4 + v_5);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_1_out[i] = LIFTED_AT(t_1);
         }
     }
 }
 
-// pick_rows_k1: 2-d index space of n elements
 LIFTED_KERNEL void pick_rows_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_4_data, const int64_t v_4_s0, const int64_t v_4_s1,
     const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
     double* __restrict__ t_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(pick_rows_k1_body(n, d0, d1, v_4_data, v_4_s0, v_4_s1, v_5_data, v_5_s0, v_5_s1, t_1_out));
+}
+
+// pick_all_k0: 1-d index space of n elements
+LIFTED_DEVICE void pick_all_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ v_data,
+    double* __restrict__ t_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double v_4 = v_4_data[i0 * v_4_s0 + i1 * v_4_s1];
-                const double v_5 = v_5_data[i0 * v_5_s0 + i1 * v_5_s1];
-                // vmap_indexing_and_updates.py:9  x[:, 0] += row[1]
-                LIFTED_AT(t_1) = (v_4 + v_5);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_1_out[i] = LIFTED_AT(t_1);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double v = v_data[i];
+            // vmap_indexing_and_updates.py:8  x[i] = v * 2.0
+            LIFTED_AT(t) = (v * 2.0);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_out[i] = LIFTED_AT(t);
         }
     }
 }
 
-// pick_all_k0: 1-d index space of n elements
 LIFTED_KERNEL void pick_all_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
     double* __restrict__ t_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(pick_all_k0_body(n, d0, v_data, t_out));
+}
+
+// pick_all_k1: 2-d index space of n elements
+LIFTED_DEVICE void pick_all_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ v_4_data, const int64_t v_4_s0, const int64_t v_4_s1,
+    const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
+    double* __restrict__ t_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double v = v_data[i];
-                // vmap_indexing_and_updates.py:8  x[i] = v * 2.0
-                LIFTED_AT(t) = (v * 2.0);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_out[i] = LIFTED_AT(t);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double v_4 = v_4_data[i0 * v_4_s0 + i1 * v_4_s1];
+            const double v_5 = v_5_data[i0 * v_5_s0 + i1 * v_5_s1];
+            // vmap_indexing_and_updates.py:9  x[:, 0] += row[1]
+            LIFTED_AT(t_1) = (v_4 + v_5);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_1_out[i] = LIFTED_AT(t_1);
         }
     }
 }
 
-// pick_all_k1: 2-d index space of n elements
 LIFTED_KERNEL void pick_all_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_4_data, const int64_t v_4_s0, const int64_t v_4_s1,
     const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
     double* __restrict__ t_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(pick_all_k1_body(n, d0, d1, v_4_data, v_4_s0, v_4_s1, v_5_data, v_5_s0, v_5_s1, t_1_out));
+}
+
+// pick_all_k2: 3-d index space of n elements
+LIFTED_DEVICE void pick_all_k2_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+    const double* __restrict__ v_6_data, const int64_t v_6_s0, const int64_t v_6_s1, const int64_t v_6_s2,
+    const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
+    double* __restrict__ t_2_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double v_4 = v_4_data[i0 * v_4_s0 + i1 * v_4_s1];
-                const double v_5 = v_5_data[i0 * v_5_s0 + i1 * v_5_s1];
-                // vmap_indexing_and_updates.py:9  x[:, 0] += row[1]
-                LIFTED_AT(t_1) = (v_4 + v_5);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_1_out[i] = LIFTED_AT(t_1);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_2);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i2 = lifted_unravel_step(rest, d2);
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double v_6 = v_6_data[i0 * v_6_s0 + i1 * v_6_s1 + i2 * v_6_s2];
+            const double v = v_data[i0 * v_s0 + i1 * v_s1 + i2 * v_s2];
+            // vmap_indexing_and_updates.py:10  return x, np.outer(row, v)
+            LIFTED_AT(t_2) = (v_6 * v);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_2_out[i] = LIFTED_AT(t_2);
         }
     }
 }
 
-// pick_all_k2: 3-d index space of n elements
 LIFTED_KERNEL void pick_all_k2(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ v_6_data, const int64_t v_6_s0, const int64_t v_6_s1, const int64_t v_6_s2,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     double* __restrict__ t_2_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_2);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i2 = lifted_unravel_step(rest, d2);
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double v_6 = v_6_data[i0 * v_6_s0 + i1 * v_6_s1 + i2 * v_6_s2];
-                const double v = v_data[i0 * v_s0 + i1 * v_s1 + i2 * v_s2];
-                // vmap_indexing_and_updates.py:10  return x, np.outer(row, v)
-                LIFTED_AT(t_2) = (v_6 * v);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_2_out[i] = LIFTED_AT(t_2);
-            }
-        }
-    }
+    LIFTED_RUN(pick_all_k2_body(n, d0, d1, d2, v_6_data, v_6_s0, v_6_s1, v_6_s2, v_data, v_s0, v_s1, v_s2, t_2_out));
 }

@@ -6,7 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_RUN(call) call
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +48,9 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
+// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
@@ -292,17 +294,99 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // safe_log_k0: 1-d index space of n elements
+LIFTED_DEVICE void safe_log_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ x_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double x = x_data[i];
+            // vmap_masked_control_flow.py:7  if np.sum(x) > t:
+            LIFTED_AT(s_acc) += x;
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
 LIFTED_KERNEL void safe_log_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(safe_log_k0_body(n, d0, x_data, s_acc_out));
+}
+
+// safe_log_k1: 1-d index space of n elements
+LIFTED_DEVICE void safe_log_k1_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ x_data,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double x = x_data[i];
+            // vmap_masked_control_flow.py:8  s = np.sum(np.log(x))
+            const double t_1 = log(x);
+            LIFTED_AT(s_1_acc) += t_1;
+        }
+    }
+    lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+}
+
+LIFTED_KERNEL void safe_log_k1(const int64_t n, const int64_t d0,
+    const double* __restrict__ x_data,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_RUN(safe_log_k1_body(n, d0, x_data, s_1_acc_out));
+}
+
+// halve_k0: 1-d index space of n elements
+LIFTED_DEVICE void halve_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ y_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double y = y_data[i];
+            // vmap_masked_control_flow.py:16  v = x * np.sum(y)
+            LIFTED_AT(s_acc) += y;
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
+LIFTED_KERNEL void halve_k0(const int64_t n, const int64_t d0,
+    const double* __restrict__ y_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_RUN(halve_k0_body(n, d0, y_data, s_acc_out));
+}
+
+// safe_log_batched_k0: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
+LIFTED_DEVICE void safe_log_batched_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ x_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_ROWS(lifted_o, lifted_n_out)
+    {
         LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_FOR(i, n)
+        LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
         {
-            LIFTED_CHUNK(i, n);
+            LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 const double x = x_data[i];
@@ -310,84 +394,51 @@ LIFTED_KERNEL void safe_log_k0(const int64_t n, const int64_t d0,
                 LIFTED_AT(s_acc) += x;
             }
         }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+        LIFTED_ROW_STORE(s_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_acc));
     }
 }
 
-// safe_log_k1: 1-d index space of n elements
-LIFTED_KERNEL void safe_log_k1(const int64_t n, const int64_t d0,
-    const double* __restrict__ x_data,
-    double* __restrict__ s_1_acc_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double x = x_data[i];
-                // vmap_masked_control_flow.py:8  s = np.sum(np.log(x))
-                const double t_1 = log(x);
-                LIFTED_AT(s_1_acc) += t_1;
-            }
-        }
-        lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-    }
-}
-
-// halve_k0: 1-d index space of n elements
-LIFTED_KERNEL void halve_k0(const int64_t n, const int64_t d0,
-    const double* __restrict__ y_data,
-    double* __restrict__ s_acc_out)
-{
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double y = y_data[i];
-                // vmap_masked_control_flow.py:16  v = x * np.sum(y)
-                LIFTED_AT(s_acc) += y;
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
-}
-
-// safe_log_batched_k0: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
 LIFTED_KERNEL void safe_log_batched_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(safe_log_batched_k0_body(n, d0, d1, lifted_n_out, lifted_n_red, x_data, s_acc_out));
+}
+
+// safe_log_batched_k1: 1-d index space of n elements
+LIFTED_DEVICE void safe_log_batched_k1_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ s_data,
+    const double t,
+    const int64_t B,
+    bool* __restrict__ mask_out,
+    bool* __restrict__ other_out,
+    double* __restrict__ zero_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_ROWS(lifted_o, lifted_n_out)
-        {
-            LIFTED_LOCAL_FILL(double, s_acc, 0);
-            LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
-            {
-                LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const double x = x_data[i];
-                    // vmap_masked_control_flow.py:7  if np.sum(x) > t:
-                    LIFTED_AT(s_acc) += x;
-                }
-            }
-            LIFTED_ROW_STORE(s_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_acc));
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(bool, mask);
+        LIFTED_LOCAL(bool, other);
+        LIFTED_LOCAL(double, zero);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double s = s_data[i];
+            // vmap_masked_control_flow.py:7  if np.sum(x) > t:
+            LIFTED_AT(mask) = (s > t);
+            LIFTED_AT(other) = (!LIFTED_AT(mask));
+            // vmap_masked_control_flow.py:8  s = np.sum(np.log(x))
+            LIFTED_AT(zero) = 0;
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            mask_out[i] = LIFTED_AT(mask);
+            other_out[i] = LIFTED_AT(other);
+            zero_out[i] = LIFTED_AT(zero);
         }
     }
 }
 
-// safe_log_batched_k1: 1-d index space of n elements
 LIFTED_KERNEL void safe_log_batched_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ s_data,
     const double t,
@@ -396,122 +447,145 @@ LIFTED_KERNEL void safe_log_batched_k1(const int64_t n, const int64_t d0,
     bool* __restrict__ other_out,
     double* __restrict__ zero_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(bool, mask);
-            LIFTED_LOCAL(bool, other);
-            LIFTED_LOCAL(double, zero);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double s = s_data[i];
-                // vmap_masked_control_flow.py:7  if np.sum(x) > t:
-                LIFTED_AT(mask) = (s > t);
-                LIFTED_AT(other) = (!LIFTED_AT(mask));
-                // vmap_masked_control_flow.py:8  s = np.sum(np.log(x))
-                LIFTED_AT(zero) = 0;
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                mask_out[i] = LIFTED_AT(mask);
-                other_out[i] = LIFTED_AT(other);
-                zero_out[i] = LIFTED_AT(zero);
-            }
-        }
-    }
+    LIFTED_RUN(safe_log_batched_k1_body(n, d0, s_data, t, B, mask_out, other_out, zero_out));
 }
 
 // safe_log_batched_k2: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
+LIFTED_DEVICE void safe_log_batched_k2_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const bool* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1,
+    const double* __restrict__ x_data,
+    const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_ROWS(lifted_o, lifted_n_out)
+    {
+        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+        LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
+        {
+            LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const int64_t i0 = lifted_o;
+                const int64_t i1 = (i - lifted_o * lifted_n_red);
+                const bool v_1 = v_1_data[i0 * v_1_s0 + i1 * v_1_s1];
+                const double x = x_data[i];
+                const double v = v_data[i0 * v_s0 + i1 * v_s1];
+                // vmap_masked_control_flow.py:7  if np.sum(x) > t:
+                const double t_1 = ((v_1) ? (x) : (v));
+                // vmap_masked_control_flow.py:8  s = np.sum(np.log(x))
+                const double t_2 = log(t_1);
+                LIFTED_AT(s_1_acc) += t_2;
+            }
+        }
+        LIFTED_ROW_STORE(s_1_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_1_acc));
+    }
+}
+
 LIFTED_KERNEL void safe_log_batched_k2(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const bool* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1,
     const double* __restrict__ x_data,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(safe_log_batched_k2_body(n, d0, d1, lifted_n_out, lifted_n_red, v_1_data, v_1_s0, v_1_s1, x_data, v_data, v_s0, v_s1, s_1_acc_out));
+}
+
+// safe_log_batched_k3: 1-d index space of n elements
+LIFTED_DEVICE void safe_log_batched_k3_body(const int64_t n, const int64_t d0,
+    const bool* __restrict__ mask_data,
+    const double* __restrict__ s_3_data,
+    const double s_4,
+    double* __restrict__ s_5_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_ROWS(lifted_o, lifted_n_out)
-        {
-            LIFTED_LOCAL_FILL(double, s_1_acc, 0);
-            LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
-            {
-                LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
-                LIFTED_LANES(i) {
-                    LIFTED_LANE_INDEX(i);
-                    const int64_t i0 = lifted_o;
-                    const int64_t i1 = (i - lifted_o * lifted_n_red);
-                    const bool v_1 = v_1_data[i0 * v_1_s0 + i1 * v_1_s1];
-                    const double x = x_data[i];
-                    const double v = v_data[i0 * v_s0 + i1 * v_s1];
-                    // vmap_masked_control_flow.py:7  if np.sum(x) > t:
-                    const double t_1 = ((v_1) ? (x) : (v));
-                    // vmap_masked_control_flow.py:8  s = np.sum(np.log(x))
-                    const double t_2 = log(t_1);
-                    LIFTED_AT(s_1_acc) += t_2;
-                }
-            }
-            LIFTED_ROW_STORE(s_1_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_1_acc));
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, s_5);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const bool mask = mask_data[i];
+            const double s_3 = s_3_data[i];
+            // vmap_masked_control_flow.py:7  if np.sum(x) > t:
+            LIFTED_AT(s_5) = ((mask) ? (s_3) : (s_4));
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            s_5_out[i] = LIFTED_AT(s_5);
         }
     }
 }
 
-// safe_log_batched_k3: 1-d index space of n elements
 LIFTED_KERNEL void safe_log_batched_k3(const int64_t n, const int64_t d0,
     const bool* __restrict__ mask_data,
     const double* __restrict__ s_3_data,
     const double s_4,
     double* __restrict__ s_5_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, s_5);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const bool mask = mask_data[i];
-                const double s_3 = s_3_data[i];
-                // vmap_masked_control_flow.py:7  if np.sum(x) > t:
-                LIFTED_AT(s_5) = ((mask) ? (s_3) : (s_4));
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                s_5_out[i] = LIFTED_AT(s_5);
-            }
-        }
-    }
+    LIFTED_RUN(safe_log_batched_k3_body(n, d0, mask_data, s_3_data, s_4, s_5_out));
 }
 
 // halve_batched_k0: 1-d index space of n elements
+LIFTED_DEVICE void halve_batched_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ y_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double y = y_data[i];
+            // vmap_masked_control_flow.py:16  v = x * np.sum(y)
+            LIFTED_AT(s_acc) += y;
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
 LIFTED_KERNEL void halve_batched_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double y = y_data[i];
-                // vmap_masked_control_flow.py:16  v = x * np.sum(y)
-                LIFTED_AT(s_acc) += y;
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    LIFTED_RUN(halve_batched_k0_body(n, d0, y_data, s_acc_out));
 }
 
 // halve_batched_k1: 1-d index space of n elements
+LIFTED_DEVICE void halve_batched_k1_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ x_data,
+    const double s,
+    const int64_t* __restrict__ steps_data,
+    double* __restrict__ v_out,
+    bool* __restrict__ mask_2_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, v);
+        LIFTED_LOCAL(bool, mask_2);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double x = x_data[i];
+            const int64_t steps = steps_data[i];
+            // vmap_masked_control_flow.py:16  v = x * np.sum(y)
+            LIFTED_AT(v) = (x * s);
+            // vmap_masked_control_flow.py:18  while v > 0.1 and steps < 50:
+            const bool mask = (LIFTED_AT(v) > 0.1);
+            const bool mask_1 = (steps < 50);
+            LIFTED_AT(mask_2) = (mask && mask_1);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            v_out[i] = LIFTED_AT(v);
+            mask_2_out[i] = LIFTED_AT(mask_2);
+        }
+    }
+}
+
 LIFTED_KERNEL void halve_batched_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     const double s,
@@ -519,35 +593,58 @@ LIFTED_KERNEL void halve_batched_k1(const int64_t n, const int64_t d0,
     double* __restrict__ v_out,
     bool* __restrict__ mask_2_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(halve_batched_k1_body(n, d0, x_data, s, steps_data, v_out, mask_2_out));
+}
+
+// halve_batched_k2: 1-d index space of n elements
+LIFTED_DEVICE void halve_batched_k2_body(const int64_t n, const int64_t d0,
+    const bool* __restrict__ active_data,
+    const double* __restrict__ v_1_data,
+    const double v_2,
+    const int64_t* __restrict__ steps_1_data,
+    const int64_t v_3,
+    const double t_3,
+    double* __restrict__ v_6_out,
+    int64_t* __restrict__ steps_3_out,
+    bool* __restrict__ active_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, v);
-            LIFTED_LOCAL(bool, mask_2);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double x = x_data[i];
-                const int64_t steps = steps_data[i];
-                // vmap_masked_control_flow.py:16  v = x * np.sum(y)
-                LIFTED_AT(v) = (x * s);
-                // vmap_masked_control_flow.py:18  while v > 0.1 and steps < 50:
-                const bool mask = (LIFTED_AT(v) > 0.1);
-                const bool mask_1 = (steps < 50);
-                LIFTED_AT(mask_2) = (mask && mask_1);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                v_out[i] = LIFTED_AT(v);
-                mask_2_out[i] = LIFTED_AT(mask_2);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, v_6);
+        LIFTED_LOCAL(int64_t, steps_3);
+        LIFTED_LOCAL(bool, active_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const bool active = active_data[i];
+            const double v_1 = v_1_data[i];
+            const int64_t steps_1 = steps_1_data[i];
+            // vmap_masked_control_flow.py:18  while v > 0.1 and steps < 50:
+            const double t = ((active) ? (v_1) : (v_2));
+            const int64_t t_1 = ((active) ? (steps_1) : (v_3));
+            // vmap_masked_control_flow.py:19  v = v * 0.5 + 0.01 * y[0]
+            const double t_2 = (t * 0.5);
+            const double v_5 = (t_2 + t_3);
+            // vmap_masked_control_flow.py:20  steps += 1
+            const int64_t steps_2 = (t_1 + 1);
+            // vmap_masked_control_flow.py:18  while v > 0.1 and steps < 50:
+            LIFTED_AT(v_6) = ((active) ? (v_5) : (v_1));
+            LIFTED_AT(steps_3) = ((active) ? (steps_2) : (steps_1));
+            const bool mask_3 = (LIFTED_AT(v_6) > 0.1);
+            const bool mask_4 = (LIFTED_AT(steps_3) < 50);
+            const bool mask_5 = (mask_3 && mask_4);
+            LIFTED_AT(active_1) = (active && mask_5);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            v_6_out[i] = LIFTED_AT(v_6);
+            steps_3_out[i] = LIFTED_AT(steps_3);
+            active_1_out[i] = LIFTED_AT(active_1);
         }
     }
 }
 
-// halve_batched_k2: 1-d index space of n elements
 LIFTED_KERNEL void halve_batched_k2(const int64_t n, const int64_t d0,
     const bool* __restrict__ active_data,
     const double* __restrict__ v_1_data,
@@ -559,137 +656,148 @@ LIFTED_KERNEL void halve_batched_k2(const int64_t n, const int64_t d0,
     int64_t* __restrict__ steps_3_out,
     bool* __restrict__ active_1_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, v_6);
-            LIFTED_LOCAL(int64_t, steps_3);
-            LIFTED_LOCAL(bool, active_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const bool active = active_data[i];
-                const double v_1 = v_1_data[i];
-                const int64_t steps_1 = steps_1_data[i];
-                // vmap_masked_control_flow.py:18  while v > 0.1 and steps < 50:
-                const double t = ((active) ? (v_1) : (v_2));
-                const int64_t t_1 = ((active) ? (steps_1) : (v_3));
-                // vmap_masked_control_flow.py:19  v = v * 0.5 + 0.01 * y[0]
-                const double t_2 = (t * 0.5);
-                const double v_5 = (t_2 + t_3);
-                // vmap_masked_control_flow.py:20  steps += 1
-                const int64_t steps_2 = (t_1 + 1);
-                // vmap_masked_control_flow.py:18  while v > 0.1 and steps < 50:
-                LIFTED_AT(v_6) = ((active) ? (v_5) : (v_1));
-                LIFTED_AT(steps_3) = ((active) ? (steps_2) : (steps_1));
-                const bool mask_3 = (LIFTED_AT(v_6) > 0.1);
-                const bool mask_4 = (LIFTED_AT(steps_3) < 50);
-                const bool mask_5 = (mask_3 && mask_4);
-                LIFTED_AT(active_1) = (active && mask_5);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                v_6_out[i] = LIFTED_AT(v_6);
-                steps_3_out[i] = LIFTED_AT(steps_3);
-                active_1_out[i] = LIFTED_AT(active_1);
-            }
-        }
-    }
+    LIFTED_RUN(halve_batched_k2_body(n, d0, active_data, v_1_data, v_2, steps_1_data, v_3, t_3, v_6_out, steps_3_out, active_1_out));
 }
 
 // partial_sum_batched_k0: 1-d index space of n elements
+LIFTED_DEVICE void partial_sum_batched_k0_body(const int64_t n, const int64_t d0,
+    const int64_t* __restrict__ m_data,
+    int64_t* __restrict__ trips_out,
+    int64_t* __restrict__ longest_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(int64_t, longest_acc, LIFTED_LOWEST(int64_t));
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(int64_t, trips);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const int64_t m = m_data[i];
+            // vmap_masked_control_flow.py:27  for i in range(m):
+            LIFTED_AT(trips) = lifted_maximum(m, 0);
+            LIFTED_AT(longest_acc) = lifted_maximum(LIFTED_AT(longest_acc), LIFTED_AT(trips));
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            trips_out[i] = LIFTED_AT(trips);
+        }
+    }
+    lifted_reduce_max(longest_acc_out, LIFTED_LANE_REDUCE(max, longest_acc));
+}
+
 LIFTED_KERNEL void partial_sum_batched_k0(const int64_t n, const int64_t d0,
     const int64_t* __restrict__ m_data,
     int64_t* __restrict__ trips_out,
     int64_t* __restrict__ longest_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(int64_t, longest_acc, LIFTED_LOWEST(int64_t));
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(int64_t, trips);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const int64_t m = m_data[i];
-                // vmap_masked_control_flow.py:27  for i in range(m):
-                LIFTED_AT(trips) = lifted_maximum(m, 0);
-                LIFTED_AT(longest_acc) = lifted_maximum(LIFTED_AT(longest_acc), LIFTED_AT(trips));
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                trips_out[i] = LIFTED_AT(trips);
-            }
-        }
-        lifted_reduce_max(longest_acc_out, LIFTED_LANE_REDUCE(max, longest_acc));
-    }
+    LIFTED_RUN(partial_sum_batched_k0_body(n, d0, m_data, trips_out, longest_acc_out));
 }
 
 // partial_sum_batched_k1: 1-d index space of n elements
+LIFTED_DEVICE void partial_sum_batched_k1_body(const int64_t n, const int64_t d0,
+    const int64_t k,
+    const int64_t* __restrict__ trips_data,
+    bool* __restrict__ mask_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(bool, mask);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const int64_t trips = trips_data[i];
+            // vmap_masked_control_flow.py:27  for i in range(m):
+            LIFTED_AT(mask) = (k < trips);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            mask_out[i] = LIFTED_AT(mask);
+        }
+    }
+}
+
 LIFTED_KERNEL void partial_sum_batched_k1(const int64_t n, const int64_t d0,
     const int64_t k,
     const int64_t* __restrict__ trips_data,
     bool* __restrict__ mask_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(partial_sum_batched_k1_body(n, d0, k, trips_data, mask_out));
+}
+
+// partial_sum_batched_k2: 2-d index space of n elements
+LIFTED_DEVICE void partial_sum_batched_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const bool* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1,
+    const double* __restrict__ x_data,
+    const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
+    double* __restrict__ t_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(bool, mask);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const int64_t trips = trips_data[i];
-                // vmap_masked_control_flow.py:27  for i in range(m):
-                LIFTED_AT(mask) = (k < trips);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                mask_out[i] = LIFTED_AT(mask);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const bool v_1 = v_1_data[i0 * v_1_s0 + i1 * v_1_s1];
+            const double x = x_data[i];
+            const double v = v_data[i0 * v_s0 + i1 * v_s1];
+            // vmap_masked_control_flow.py:27  for i in range(m):
+            LIFTED_AT(t) = ((v_1) ? (x) : (v));
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_out[i] = LIFTED_AT(t);
         }
     }
 }
 
-// partial_sum_batched_k2: 2-d index space of n elements
 LIFTED_KERNEL void partial_sum_batched_k2(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1,
     const double* __restrict__ x_data,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
     double* __restrict__ t_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(partial_sum_batched_k2_body(n, d0, d1, v_1_data, v_1_s0, v_1_s1, x_data, v_data, v_s0, v_s1, t_out));
+}
+
+// partial_sum_batched_k3: 1-d index space of n elements
+LIFTED_DEVICE void partial_sum_batched_k3_body(const int64_t n, const int64_t d0,
+    const bool* __restrict__ mask_data,
+    const double* __restrict__ s_1_data,
+    const double v_2,
+    const double* __restrict__ v_3_data, const int64_t v_3_s0,
+    double* __restrict__ s_3_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const bool v_1 = v_1_data[i0 * v_1_s0 + i1 * v_1_s1];
-                const double x = x_data[i];
-                const double v = v_data[i0 * v_s0 + i1 * v_s1];
-                // vmap_masked_control_flow.py:27  for i in range(m):
-                LIFTED_AT(t) = ((v_1) ? (x) : (v));
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_out[i] = LIFTED_AT(t);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, s_3);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const int64_t i0 = i;
+            const bool mask = mask_data[i];
+            const double s_1 = s_1_data[i];
+            const double v_3 = v_3_data[i0 * v_3_s0];
+            // vmap_masked_control_flow.py:27  for i in range(m):
+            const double t_1 = ((mask) ? (s_1) : (v_2));
+            // vmap_masked_control_flow.py:28  s = s + x[i]
+            const double s_2 = (t_1 + v_3);
+            // vmap_masked_control_flow.py:27  for i in range(m):
+            LIFTED_AT(s_3) = ((mask) ? (s_2) : (s_1));
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            s_3_out[i] = LIFTED_AT(s_3);
         }
     }
 }
 
-// partial_sum_batched_k3: 1-d index space of n elements
 LIFTED_KERNEL void partial_sum_batched_k3(const int64_t n, const int64_t d0,
     const bool* __restrict__ mask_data,
     const double* __restrict__ s_1_data,
@@ -697,30 +805,5 @@ LIFTED_KERNEL void partial_sum_batched_k3(const int64_t n, const int64_t d0,
     const double* __restrict__ v_3_data, const int64_t v_3_s0,
     double* __restrict__ s_3_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, s_3);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const int64_t i0 = i;
-                const bool mask = mask_data[i];
-                const double s_1 = s_1_data[i];
-                const double v_3 = v_3_data[i0 * v_3_s0];
-                // vmap_masked_control_flow.py:27  for i in range(m):
-                const double t_1 = ((mask) ? (s_1) : (v_2));
-                // vmap_masked_control_flow.py:28  s = s + x[i]
-                const double s_2 = (t_1 + v_3);
-                // vmap_masked_control_flow.py:27  for i in range(m):
-                LIFTED_AT(s_3) = ((mask) ? (s_2) : (s_1));
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                s_3_out[i] = LIFTED_AT(s_3);
-            }
-        }
-    }
+    LIFTED_RUN(partial_sum_batched_k3_body(n, d0, mask_data, s_1_data, v_2, v_3_data, v_3_s0, s_3_out));
 }

@@ -6,7 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_RUN(call) call
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +48,9 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
+// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
@@ -292,203 +294,270 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // mlp_k0: 1-d index space of n elements
-LIFTED_KERNEL void mlp_k0(const int64_t n, const int64_t d0,
+LIFTED_DEVICE void mlp_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ m_data,
     double* __restrict__ hidden_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, hidden);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m = m_data[i];
-                // vmap_per_example_gradients.py:13  hidden = np.tanh(x @ w1)
-                LIFTED_AT(hidden) = tanh(m);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                hidden_out[i] = LIFTED_AT(hidden);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, hidden);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double m = m_data[i];
+            // vmap_per_example_gradients.py:13  hidden = np.tanh(x @ w1)
+            LIFTED_AT(hidden) = tanh(m);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            hidden_out[i] = LIFTED_AT(hidden);
         }
     }
 }
 
+LIFTED_KERNEL void mlp_k0(const int64_t n, const int64_t d0,
+    const double* __restrict__ m_data,
+    double* __restrict__ hidden_out)
+{
+    LIFTED_RUN(mlp_k0_body(n, d0, m_data, hidden_out));
+}
+
 // losses_k0: 1-d index space of n elements
+LIFTED_DEVICE void losses_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ m_data,
+    const double* __restrict__ y_data,
+    double* __restrict__ t_9_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_9);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double m = m_data[i];
+            const double y = y_data[i];
+            // vmap_per_example_gradients.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
+            const double t = (-m);
+            const double e = exp(t);
+            const double t_1 = (1.0 + e);
+            const double p = (1.0 / t_1);
+            // vmap_per_example_gradients.py:8  return -(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
+            const double t_2 = log(p);
+            const double t_3 = (y * t_2);
+            const double t_4 = (1.0 - y);
+            const double t_5 = (1.0 - p);
+            const double t_6 = log(t_5);
+            const double t_7 = (t_4 * t_6);
+            const double t_8 = (t_3 + t_7);
+            LIFTED_AT(t_9) = (-t_8);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_9_out[i] = LIFTED_AT(t_9);
+        }
+    }
+}
+
 LIFTED_KERNEL void losses_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ m_data,
     const double* __restrict__ y_data,
     double* __restrict__ t_9_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(losses_k0_body(n, d0, m_data, y_data, t_9_out));
+}
+
+// per_example_k0: 1-d index space of n elements
+LIFTED_DEVICE void per_example_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ m_data,
+    const double* __restrict__ y_data,
+    double* __restrict__ t_18_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_9);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m = m_data[i];
-                const double y = y_data[i];
-                // vmap_per_example_gradients.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
-                const double t = (-m);
-                const double e = exp(t);
-                const double t_1 = (1.0 + e);
-                const double p = (1.0 / t_1);
-                // vmap_per_example_gradients.py:8  return -(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
-                const double t_2 = log(p);
-                const double t_3 = (y * t_2);
-                const double t_4 = (1.0 - y);
-                const double t_5 = (1.0 - p);
-                const double t_6 = log(t_5);
-                const double t_7 = (t_4 * t_6);
-                const double t_8 = (t_3 + t_7);
-                LIFTED_AT(t_9) = (-t_8);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_9_out[i] = LIFTED_AT(t_9);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_18);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double m = m_data[i];
+            const double y = y_data[i];
+            // vmap_per_example_gradients.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
+            const double t = (-m);
+            const double e = exp(t);
+            const double t_1 = (1.0 + e);
+            const double p = (1.0 / t_1);
+            // vmap_per_example_gradients.py:8  return -(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
+            const double t_4 = (1.0 - y);
+            const double t_5 = (1.0 - p);
+            const double t_10 = (-t_4);
+            const double t_11 = (t_10 / t_5);
+            const double t_12 = (-y);
+            const double t_13 = (t_12 / p);
+            const double dp_1 = (t_13 - t_11);
+            // vmap_per_example_gradients.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
+            const double t_14 = (dp_1 * p);
+            const double t_15 = (-t_14);
+            const double t_16 = (t_15 / t_1);
+            const double t_17 = (t_16 * e);
+            LIFTED_AT(t_18) = (-t_17);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_18_out[i] = LIFTED_AT(t_18);
         }
     }
 }
 
-// per_example_k0: 1-d index space of n elements
 LIFTED_KERNEL void per_example_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ m_data,
     const double* __restrict__ y_data,
     double* __restrict__ t_18_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(per_example_k0_body(n, d0, m_data, y_data, t_18_out));
+}
+
+// per_example_k1: 2-d index space of n elements
+LIFTED_DEVICE void per_example_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
+    const double* __restrict__ x_data,
+    double* __restrict__ dw_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_18);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m = m_data[i];
-                const double y = y_data[i];
-                // vmap_per_example_gradients.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
-                const double t = (-m);
-                const double e = exp(t);
-                const double t_1 = (1.0 + e);
-                const double p = (1.0 / t_1);
-                // vmap_per_example_gradients.py:8  return -(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
-                const double t_4 = (1.0 - y);
-                const double t_5 = (1.0 - p);
-                const double t_10 = (-t_4);
-                const double t_11 = (t_10 / t_5);
-                const double t_12 = (-y);
-                const double t_13 = (t_12 / p);
-                const double dp_1 = (t_13 - t_11);
-                // vmap_per_example_gradients.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
-                const double t_14 = (dp_1 * p);
-                const double t_15 = (-t_14);
-                const double t_16 = (t_15 / t_1);
-                const double t_17 = (t_16 * e);
-                LIFTED_AT(t_18) = (-t_17);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_18_out[i] = LIFTED_AT(t_18);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, dw);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double v = v_data[i0 * v_s0 + i1 * v_s1];
+            const double x = x_data[i];
+            // vmap_per_example_gradients.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
+            LIFTED_AT(dw) = (v * x);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dw_out[i] = LIFTED_AT(dw);
         }
     }
 }
 
-// per_example_k1: 2-d index space of n elements
 LIFTED_KERNEL void per_example_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
     const double* __restrict__ x_data,
     double* __restrict__ dw_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(per_example_k1_body(n, d0, d1, v_data, v_s0, v_s1, x_data, dw_out));
+}
+
+// mlp_per_example_k0: 2-d index space of n elements
+LIFTED_DEVICE void mlp_per_example_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ m_data,
+    double* __restrict__ hidden_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dw);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double v = v_data[i0 * v_s0 + i1 * v_s1];
-                const double x = x_data[i];
-                // vmap_per_example_gradients.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
-                LIFTED_AT(dw) = (v * x);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dw_out[i] = LIFTED_AT(dw);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, hidden);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double m = m_data[i];
+            // vmap_per_example_gradients.py:13  hidden = np.tanh(x @ w1)
+            LIFTED_AT(hidden) = tanh(m);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            hidden_out[i] = LIFTED_AT(hidden);
         }
     }
 }
 
-// mlp_per_example_k0: 2-d index space of n elements
 LIFTED_KERNEL void mlp_per_example_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
     double* __restrict__ hidden_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(mlp_per_example_k0_body(n, d0, d1, m_data, hidden_out));
+}
+
+// mlp_per_example_k1: 1-d index space of n elements
+LIFTED_DEVICE void mlp_per_example_k1_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ m_1_data,
+    const double* __restrict__ y_data,
+    double* __restrict__ t_2_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, hidden);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m = m_data[i];
-                // vmap_per_example_gradients.py:13  hidden = np.tanh(x @ w1)
-                LIFTED_AT(hidden) = tanh(m);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                hidden_out[i] = LIFTED_AT(hidden);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_2);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double m_1 = m_1_data[i];
+            const double y = y_data[i];
+            // vmap_per_example_gradients.py:14  return (hidden @ w2 - y) ** 2
+            const double t = (m_1 - y);
+            LIFTED_AT(t_2) = (t * (double)(2));
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_2_out[i] = LIFTED_AT(t_2);
         }
     }
 }
 
-// mlp_per_example_k1: 1-d index space of n elements
 LIFTED_KERNEL void mlp_per_example_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ m_1_data,
     const double* __restrict__ y_data,
     double* __restrict__ t_2_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(mlp_per_example_k1_body(n, d0, m_1_data, y_data, t_2_out));
+}
+
+// mlp_per_example_k2: 2-d index space of n elements
+LIFTED_DEVICE void mlp_per_example_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
+    const double* __restrict__ w2_data, const int64_t w2_s0, const int64_t w2_s1,
+    const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1,
+    const double* __restrict__ hidden_data,
+    double* __restrict__ dw2_out,
+    double* __restrict__ t_5_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_2);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m_1 = m_1_data[i];
-                const double y = y_data[i];
-                // vmap_per_example_gradients.py:14  return (hidden @ w2 - y) ** 2
-                const double t = (m_1 - y);
-                LIFTED_AT(t_2) = (t * (double)(2));
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_2_out[i] = LIFTED_AT(t_2);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, dw2);
+        LIFTED_LOCAL(double, t_5);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double v = v_data[i0 * v_s0 + i1 * v_s1];
+            const double w2 = w2_data[i0 * w2_s0 + i1 * w2_s1];
+            const double v_1 = v_1_data[i0 * v_1_s0 + i1 * v_1_s1];
+            const double hidden = hidden_data[i];
+            // vmap_per_example_gradients.py:14  return (hidden @ w2 - y) ** 2
+            const double dhidden = (v * w2);
+            LIFTED_AT(dw2) = (v_1 * hidden);
+            // vmap_per_example_gradients.py:13  hidden = np.tanh(x @ w1)
+            const double t_3 = (hidden * hidden);
+            const double t_4 = (1.0 - t_3);
+            LIFTED_AT(t_5) = (dhidden * t_4);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dw2_out[i] = LIFTED_AT(dw2);
+            t_5_out[i] = LIFTED_AT(t_5);
         }
     }
 }
 
-// mlp_per_example_k2: 2-d index space of n elements
 LIFTED_KERNEL void mlp_per_example_k2(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
     const double* __restrict__ w2_data, const int64_t w2_s0, const int64_t w2_s1,
@@ -497,36 +566,5 @@ LIFTED_KERNEL void mlp_per_example_k2(const int64_t n, const int64_t d0, const i
     double* __restrict__ dw2_out,
     double* __restrict__ t_5_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dw2);
-            LIFTED_LOCAL(double, t_5);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double v = v_data[i0 * v_s0 + i1 * v_s1];
-                const double w2 = w2_data[i0 * w2_s0 + i1 * w2_s1];
-                const double v_1 = v_1_data[i0 * v_1_s0 + i1 * v_1_s1];
-                const double hidden = hidden_data[i];
-                // vmap_per_example_gradients.py:14  return (hidden @ w2 - y) ** 2
-                const double dhidden = (v * w2);
-                LIFTED_AT(dw2) = (v_1 * hidden);
-                // vmap_per_example_gradients.py:13  hidden = np.tanh(x @ w1)
-                const double t_3 = (hidden * hidden);
-                const double t_4 = (1.0 - t_3);
-                LIFTED_AT(t_5) = (dhidden * t_4);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dw2_out[i] = LIFTED_AT(dw2);
-                t_5_out[i] = LIFTED_AT(t_5);
-            }
-        }
-    }
+    LIFTED_RUN(mlp_per_example_k2_body(n, d0, d1, v_data, v_s0, v_s1, w2_data, w2_s0, w2_s1, v_1_data, v_1_s0, v_1_s1, hidden_data, dw2_out, t_5_out));
 }

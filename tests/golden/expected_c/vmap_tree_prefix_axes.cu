@@ -6,7 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_RUN(call) call
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +48,9 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
+// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
@@ -292,120 +294,140 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // mlp_k0: 1-d index space of n elements
+LIFTED_DEVICE void mlp_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ m_data,
+    const double* __restrict__ params_0_1_data,
+    double* __restrict__ x_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, x_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double m = m_data[i];
+            const double params_0_1 = params_0_1_data[i];
+            // vmap_tree_prefix_axes.py:9  out = x @ W + b
+            const double out = (m + params_0_1);
+            // vmap_tree_prefix_axes.py:10  x = np.tanh(out)
+            LIFTED_AT(x_1) = tanh(out);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            x_1_out[i] = LIFTED_AT(x_1);
+        }
+    }
+}
+
 LIFTED_KERNEL void mlp_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ m_data,
     const double* __restrict__ params_0_1_data,
     double* __restrict__ x_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(mlp_k0_body(n, d0, m_data, params_0_1_data, x_1_out));
+}
+
+// mlp_k1: 1-d index space of n elements
+LIFTED_DEVICE void mlp_k1_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ m_1_data,
+    const double* __restrict__ params_1_1_data,
+    double* __restrict__ out_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, x_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m = m_data[i];
-                const double params_0_1 = params_0_1_data[i];
-                // vmap_tree_prefix_axes.py:9  out = x @ W + b
-                const double out = (m + params_0_1);
-                // vmap_tree_prefix_axes.py:10  x = np.tanh(out)
-                LIFTED_AT(x_1) = tanh(out);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                x_1_out[i] = LIFTED_AT(x_1);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, out_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double m_1 = m_1_data[i];
+            const double params_1_1 = params_1_1_data[i];
+            // vmap_tree_prefix_axes.py:9  out = x @ W + b
+            LIFTED_AT(out_1) = (m_1 + params_1_1);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            out_1_out[i] = LIFTED_AT(out_1);
         }
     }
 }
 
-// mlp_k1: 1-d index space of n elements
 LIFTED_KERNEL void mlp_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ m_1_data,
     const double* __restrict__ params_1_1_data,
     double* __restrict__ out_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(mlp_k1_body(n, d0, m_1_data, params_1_1_data, out_1_out));
+}
+
+// ensemble_k0: 2-d index space of n elements
+LIFTED_DEVICE void ensemble_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ r_1_data,
+    const double* __restrict__ params_0_1_data,
+    double* __restrict__ x_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, out_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double m_1 = m_1_data[i];
-                const double params_1_1 = params_1_1_data[i];
-                // vmap_tree_prefix_axes.py:9  out = x @ W + b
-                LIFTED_AT(out_1) = (m_1 + params_1_1);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                out_1_out[i] = LIFTED_AT(out_1);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, x_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double r_1 = r_1_data[i];
+            const double params_0_1 = params_0_1_data[i];
+            // vmap_tree_prefix_axes.py:9  out = x @ W + b
+            const double out = (r_1 + params_0_1);
+            // vmap_tree_prefix_axes.py:10  x = np.tanh(out)
+            LIFTED_AT(x_1) = tanh(out);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            x_1_out[i] = LIFTED_AT(x_1);
         }
     }
 }
 
-// ensemble_k0: 2-d index space of n elements
 LIFTED_KERNEL void ensemble_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_1_data,
     const double* __restrict__ params_0_1_data,
     double* __restrict__ x_1_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(ensemble_k0_body(n, d0, d1, r_1_data, params_0_1_data, x_1_out));
+}
+
+// ensemble_k1: 2-d index space of n elements
+LIFTED_DEVICE void ensemble_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ m_1_data, const int64_t m_1_s0, const int64_t m_1_s1,
+    const double* __restrict__ params_1_1_data, const int64_t params_1_1_s0, const int64_t params_1_1_s1,
+    double* __restrict__ out_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, x_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double r_1 = r_1_data[i];
-                const double params_0_1 = params_0_1_data[i];
-                // vmap_tree_prefix_axes.py:9  out = x @ W + b
-                const double out = (r_1 + params_0_1);
-                // vmap_tree_prefix_axes.py:10  x = np.tanh(out)
-                LIFTED_AT(x_1) = tanh(out);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                x_1_out[i] = LIFTED_AT(x_1);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, out_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double m_1 = m_1_data[i0 * m_1_s0 + i1 * m_1_s1];
+            const double params_1_1 = params_1_1_data[i0 * params_1_1_s0 + i1 * params_1_1_s1];
+            // vmap_tree_prefix_axes.py:9  out = x @ W + b
+            LIFTED_AT(out_1) = (m_1 + params_1_1);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            out_1_out[i] = LIFTED_AT(out_1);
         }
     }
 }
 
-// ensemble_k1: 2-d index space of n elements
 LIFTED_KERNEL void ensemble_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_1_data, const int64_t m_1_s0, const int64_t m_1_s1,
     const double* __restrict__ params_1_1_data, const int64_t params_1_1_s0, const int64_t params_1_1_s1,
     double* __restrict__ out_1_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, out_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double m_1 = m_1_data[i0 * m_1_s0 + i1 * m_1_s1];
-                const double params_1_1 = params_1_1_data[i0 * params_1_1_s0 + i1 * params_1_1_s1];
-                // vmap_tree_prefix_axes.py:9  out = x @ W + b
-                LIFTED_AT(out_1) = (m_1 + params_1_1);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                out_1_out[i] = LIFTED_AT(out_1);
-            }
-        }
-    }
+    LIFTED_RUN(ensemble_k1_body(n, d0, d1, m_1_data, m_1_s0, m_1_s1, params_1_1_data, params_1_1_s0, params_1_1_s1, out_1_out));
 }

@@ -6,7 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_PARALLEL
+#define LIFTED_RUN(call) call
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -48,7 +48,9 @@ static inline int omp_get_max_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-#define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
+// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
+// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
+#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
@@ -292,135 +294,155 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // hinge_k0: 1-d index space of n elements
+LIFTED_DEVICE void hinge_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ y_data,
+    const double* __restrict__ m_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double y = y_data[i];
+            const double m = m_data[i];
+            // where_clip_maximum.py:7  margin = y * (x @ w)
+            const double margin = (y * m);
+            // where_clip_maximum.py:8  loss = np.maximum(0.0, 1.0 - margin)
+            const double t = (1.0 - margin);
+            const double loss = lifted_maximum(0.0, t);
+            // where_clip_maximum.py:10  return np.mean(loss) + 0.1 * np.sum(np.where(w > 0, clipped, -clipped))
+            LIFTED_AT(s_acc) += loss;
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
 LIFTED_KERNEL void hinge_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     const double* __restrict__ m_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double y = y_data[i];
-                const double m = m_data[i];
-                // where_clip_maximum.py:7  margin = y * (x @ w)
-                const double margin = (y * m);
-                // where_clip_maximum.py:8  loss = np.maximum(0.0, 1.0 - margin)
-                const double t = (1.0 - margin);
-                const double loss = lifted_maximum(0.0, t);
-                // where_clip_maximum.py:10  return np.mean(loss) + 0.1 * np.sum(np.where(w > 0, clipped, -clipped))
-                LIFTED_AT(s_acc) += loss;
-            }
-        }
-        lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    }
+    LIFTED_RUN(hinge_k0_body(n, d0, y_data, m_data, s_acc_out));
 }
 
 // hinge_k1: 1-d index space of n elements
+LIFTED_DEVICE void hinge_k1_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ w_data,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double w = w_data[i];
+            // where_clip_maximum.py:9  clipped = np.clip(w, -1.0, 1.0)
+            const double clipped = lifted_minimum(lifted_maximum(w, (-1.0)), 1.0);
+            // where_clip_maximum.py:10  return np.mean(loss) + 0.1 * np.sum(np.where(w > 0, clipped, -clipped))
+            const bool mask = (w > 0);
+            const double t_1 = (-clipped);
+            const double t_2 = ((mask) ? (clipped) : (t_1));
+            LIFTED_AT(s_1_acc) += t_2;
+        }
+    }
+    lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+}
+
 LIFTED_KERNEL void hinge_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ w_data,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double w = w_data[i];
-                // where_clip_maximum.py:9  clipped = np.clip(w, -1.0, 1.0)
-                const double clipped = lifted_minimum(lifted_maximum(w, (-1.0)), 1.0);
-                // where_clip_maximum.py:10  return np.mean(loss) + 0.1 * np.sum(np.where(w > 0, clipped, -clipped))
-                const bool mask = (w > 0);
-                const double t_1 = (-clipped);
-                const double t_2 = ((mask) ? (clipped) : (t_1));
-                LIFTED_AT(s_1_acc) += t_2;
-            }
-        }
-        lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-    }
+    LIFTED_RUN(hinge_k1_body(n, d0, w_data, s_1_acc_out));
 }
 
 // hinge_grad_k0: 1-d index space of n elements
+LIFTED_DEVICE void hinge_grad_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ y_data,
+    const double* __restrict__ m_data,
+    const double dloss,
+    double* __restrict__ t_9_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_9);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double y = y_data[i];
+            const double m = m_data[i];
+            // where_clip_maximum.py:7  margin = y * (x @ w)
+            const double margin = (y * m);
+            // where_clip_maximum.py:8  loss = np.maximum(0.0, 1.0 - margin)
+            const double t = (1.0 - margin);
+            const bool mask_4 = (0.0 < t);
+            const double t_7 = (dloss * (double)(int32_t)(mask_4));
+            // where_clip_maximum.py:7  margin = y * (x @ w)
+            const double t_8 = (t_7 * y);
+            LIFTED_AT(t_9) = (-t_8);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_9_out[i] = LIFTED_AT(t_9);
+        }
+    }
+}
+
 LIFTED_KERNEL void hinge_grad_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     const double* __restrict__ m_data,
     const double dloss,
     double* __restrict__ t_9_out)
 {
-    LIFTED_PARALLEL
+    LIFTED_RUN(hinge_grad_k0_body(n, d0, y_data, m_data, dloss, t_9_out));
+}
+
+// hinge_grad_k1: 1-d index space of n elements
+LIFTED_DEVICE void hinge_grad_k1_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ w_data,
+    const double* __restrict__ m_1_data,
+    double* __restrict__ dw_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
     {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, t_9);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double y = y_data[i];
-                const double m = m_data[i];
-                // where_clip_maximum.py:7  margin = y * (x @ w)
-                const double margin = (y * m);
-                // where_clip_maximum.py:8  loss = np.maximum(0.0, 1.0 - margin)
-                const double t = (1.0 - margin);
-                const bool mask_4 = (0.0 < t);
-                const double t_7 = (dloss * (double)(int32_t)(mask_4));
-                // where_clip_maximum.py:7  margin = y * (x @ w)
-                const double t_8 = (t_7 * y);
-                LIFTED_AT(t_9) = (-t_8);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                t_9_out[i] = LIFTED_AT(t_9);
-            }
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, dw_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double w = w_data[i];
+            const double m_1 = m_1_data[i];
+            // where_clip_maximum.py:10  return np.mean(loss) + 0.1 * np.sum(np.where(w > 0, clipped, -clipped))
+            const bool mask = (w > 0);
+            // reverse sweep
+            // where_clip_maximum.py:10  return np.mean(loss) + 0.1 * np.sum(np.where(w > 0, clipped, -clipped))
+            const double dclipped = ((mask) ? (0.1) : (0.0));
+            const double t_6 = ((mask) ? (0.0) : (0.1));
+            const double dclipped_1 = (dclipped - t_6);
+            // where_clip_maximum.py:9  clipped = np.clip(w, -1.0, 1.0)
+            const bool mask_1 = (w >= (-1.0));
+            const bool mask_2 = (w <= 1.0);
+            const bool mask_3 = (mask_1 && mask_2);
+            const double dw = (dclipped_1 * (double)(int32_t)(mask_3));
+            // where_clip_maximum.py:7  margin = y * (x @ w)
+            LIFTED_AT(dw_1) = (dw + m_1);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dw_1_out[i] = LIFTED_AT(dw_1);
         }
     }
 }
 
-// hinge_grad_k1: 1-d index space of n elements
 LIFTED_KERNEL void hinge_grad_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ w_data,
     const double* __restrict__ m_1_data,
     double* __restrict__ dw_1_out)
 {
-    LIFTED_PARALLEL
-    {
-        LIFTED_THREAD_SETUP;
-        LIFTED_FOR(i, n)
-        {
-            LIFTED_CHUNK(i, n);
-            LIFTED_LOCAL(double, dw_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double w = w_data[i];
-                const double m_1 = m_1_data[i];
-                // where_clip_maximum.py:10  return np.mean(loss) + 0.1 * np.sum(np.where(w > 0, clipped, -clipped))
-                const bool mask = (w > 0);
-                // reverse sweep
-                // where_clip_maximum.py:10  return np.mean(loss) + 0.1 * np.sum(np.where(w > 0, clipped, -clipped))
-                const double dclipped = ((mask) ? (0.1) : (0.0));
-                const double t_6 = ((mask) ? (0.0) : (0.1));
-                const double dclipped_1 = (dclipped - t_6);
-                // where_clip_maximum.py:9  clipped = np.clip(w, -1.0, 1.0)
-                const bool mask_1 = (w >= (-1.0));
-                const bool mask_2 = (w <= 1.0);
-                const bool mask_3 = (mask_1 && mask_2);
-                const double dw = (dclipped_1 * (double)(int32_t)(mask_3));
-                // where_clip_maximum.py:7  margin = y * (x @ w)
-                LIFTED_AT(dw_1) = (dw + m_1);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                dw_1_out[i] = LIFTED_AT(dw_1);
-            }
-        }
-    }
+    LIFTED_RUN(hinge_grad_k1_body(n, d0, w_data, m_1_data, dw_1_out));
 }

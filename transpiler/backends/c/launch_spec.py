@@ -15,6 +15,11 @@ class Param:
     decl: str
     spec: tuple = ()
 
+    @property
+    def names(self) -> str:
+        """The C names `decl` declares (a pointer and its strides), as the arguments of a call that passes them on."""
+        return ", ".join(part.rsplit(" ", 1)[1] for part in self.decl.split(", "))
+
 
 @dataclass
 class EmittedKernel:
