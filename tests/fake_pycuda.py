@@ -368,9 +368,12 @@ def _compiler(device: FakeDevice) -> types.ModuleType:
                 words = decl.replace("__restrict__", "").replace("*", " * ").split()
                 ctype = " ".join(w for w in words[:-1] if w not in ("*", "const")) + ("*" if "*" in words else "")
                 params.append((ctype, words[-1], "const" in words))
-            end = self.source.find("LIFTED_KERNEL", match.end())
-            return FakeFunction(device, self.library, name, self.source[match.start():end if end > 0 else None],
-                                params)
+            # the kernel's text: its body function (the kernel calls it: LIFTED_RUN) and the kernel itself
+            body = self.source.find(f"LIFTED_DEVICE void {name}_body(")
+            start = body if 0 <= body < match.start() else match.start()
+            ends = [k for k in (self.source.find("LIFTED_KERNEL", match.end()),
+                                self.source.find("LIFTED_DEVICE void ", match.end())) if k > 0]
+            return FakeFunction(device, self.library, name, self.source[start:min(ends) if ends else None], params)
 
     compiler.SourceModule = SourceModule
     return compiler
