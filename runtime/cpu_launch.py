@@ -34,8 +34,9 @@ class Kernel:
         self.rank = spec["rank"]
         self.threads = threads
         params = spec["params"]
-        self.inputs = [p for p in params if p[0] in ("scalar", "array")]
-        self.arrays = [(k, _DTYPES[p[1]]) for k, p in enumerate(self.inputs) if p[0] == "array"]
+        self.inputs = [p for p in params if p[0] in INPUT_KINDS]
+        self.arrays = [(k, _DTYPES[p[1]]) for k, p in enumerate(self.inputs) if p[0] in ("array", "table")]
+        self.writable = {k for k, p in enumerate(self.inputs) if p[0] == "table" and p[3]}
         self.sizes = sorted({source[1] for source in _sources(spec) if source[0] == "arg"})
         self.plans: dict = {}
         function.restype = None
@@ -52,6 +53,8 @@ class Kernel:
                 key.append(None)
                 continue
             if type(value) is not np.ndarray or value.dtype is not dtype:
+                if position in self.writable:  # the kernel adds into it: a copy would lose the additions
+                    raise TypeError(f"the array a kernel adds into must be a {dtype} ndarray")
                 value = np.asarray(value)
                 if value.dtype != dtype:
                     value = value.astype(dtype)
@@ -91,6 +94,9 @@ class Kernel:
         for kind, slot, dtype, extra in plan.results:
             if kind == _OUT:
                 out, call[slot] = buffers.cache.empty(plan.shape, dtype, extra)
+            elif kind == _INPUT:
+                results.append(arrays[extra])
+                continue
             elif kind == _SCALAR_OUT:
                 out = np.zeros(1, dtype=dtype)
                 call[slot] = address(out)
@@ -105,7 +111,8 @@ class Kernel:
         return results[0] if len(results) == 1 else tuple(results)
 
 
-_OUT, _SCALAR_OUT, _REDUCE = range(3)
+_OUT, _SCALAR_OUT, _REDUCE, _INPUT = range(4)
+INPUT_KINDS = ("scalar", "array", "table")  # parameters the caller passes, in order
 
 
 class Plan:
@@ -125,12 +132,18 @@ class Plan:
         position = 0
         for param in spec["params"]:
             kind, slot = param[0], len(self.template)
+            if kind == "result":  # an input the kernel added into, returned as it is
+                self.results.append((_INPUT, None, None, param[1]))
+                continue
             self.template.append(None)
             if kind == "scalar":
                 self.scalar_slots.append((slot, position, _CONVERT[param[1]]))
                 position += 1
             elif kind == "array":
                 self._array(arrays[position], param, position, slot)
+                position += 1
+            elif kind == "table":
+                self._table(arrays[position], param, position, slot)
                 position += 1
             elif kind == "tape":
                 capacity = tape_capacity(param, args)
@@ -170,6 +183,23 @@ class Plan:
             self.array_slots.append((slot, position))
         self.template += strides
 
+    def _table(self, array, param: tuple, position: int, slot: int) -> None:
+        """Place an array read through its own shape (a gather's): its dims, then its element strides (0 along
+        an axis of length 1); a copy first when a stride is not a whole number of elements."""
+        if array is None:
+            self.template += (0,) * (2 * param[2])
+            return
+        strides = table_strides(array.shape, array.strides, array.itemsize)
+        if strides is None:
+            if param[3]:
+                raise TypeError("the array a kernel adds into must have strides of whole elements")
+            self.copy_slots.append((slot, position))
+            contiguous = np.ascontiguousarray(array)
+            strides = table_strides(contiguous.shape, contiguous.strides, contiguous.itemsize)
+        else:
+            self.array_slots.append((slot, position))
+        self.template += list(array.shape) + list(strides)
+
     def _strides(self, array: np.ndarray):
         """An input's element strides as the kernel walks it (broadcast, in the space's order); None when a
         stride is not a whole number of elements (a field of a structured array, a byte-offset view)."""
@@ -187,6 +217,10 @@ def _signature(spec: dict) -> list:
             types.append(_CTYPES[param[1]])
         elif kind == "array":
             types += [ctypes.c_void_p] + [ctypes.c_int64] * (rank if param[3] else 0)
+        elif kind == "table":
+            types += [ctypes.c_void_p] + [ctypes.c_int64] * (2 * param[2])
+        elif kind == "result":
+            continue
         elif kind == "tape":
             types += [ctypes.c_void_p, ctypes.c_int64]
         elif kind == "out":
@@ -263,6 +297,14 @@ class Space:
                                  "the C backend cannot run it on empty arrays")
 
 
+def table_strides(shape: tuple, strides: tuple, itemsize: int) -> tuple | None:
+    """A table's element strides (0 along an axis of length 1, which a broadcast index walks); None when a stride
+    is not a whole number of elements."""
+    if any(s % itemsize for d, s in zip(shape, strides) if d != 1):
+        return None
+    return tuple(0 if d == 1 else s // itemsize for d, s in zip(shape, strides))
+
+
 def identity(param: tuple):
     """The starting value of a reduction's accumulator."""
     op, acc_dtype = param[2], param[3]
@@ -324,7 +366,9 @@ def _meet(shape: list, pattern: tuple, actual: tuple, rank: int) -> None:
 
 
 def _value(source, args):
-    kind, value = source
+    kind, value = source[:2]
+    if kind == "shape":  # a length of an input array (a gather's table)
+        return int(args[value].shape[source[2]])
     return int(args[value]) if kind == "arg" else value
 
 

@@ -19,6 +19,7 @@ from ...ir.types import TensorType
 from ...ir import (Const, Eqn, Function, If, Loop, Var, blocks, equations, free_values, own_operands, result_atoms,
                   statement_uses)
 from ...primitives.registry import Primitive
+from . import gather
 from .region import CREATION, REDUCTIONS, TAPE_OPS, Region, fits, is_element_eqn, is_tape
 from .remat import element_bytes, rematerialize
 
@@ -66,7 +67,7 @@ def _natural_shape(stmt) -> tuple | None:
     """The index space a top-level statement would run over, or None when it cannot start a region."""
     if isinstance(stmt, Eqn):
         prim = stmt.prim
-        if is_element_eqn(stmt) or prim.name in CREATION:
+        if is_element_eqn(stmt) or prim.name in CREATION or gather.is_gather(stmt):
             shape = stmt.out.type.shape
         elif prim.name in REDUCTIONS and _reducible(stmt):
             shape = stmt.args[0].type.shape
@@ -105,7 +106,9 @@ def _joins(stmt, region: list, shape: tuple) -> bool:
         own = reduction_axes(stmt)
         if axes is not None and own != axes:
             return False
-        return own == full or all(isinstance(s, Eqn) for s in region)
+        return own == full or all(isinstance(s, Eqn) and not gather.is_scatter(s) for s in region)
+    if gather.is_scatter(stmt):  # its atomic adds follow the lanes of a flat index space
+        return axes is None or axes == full
     return isinstance(stmt, Eqn) or axes is None or axes == full
 
 
@@ -120,6 +123,10 @@ def _in_kernel(stmt, shape: tuple, top: bool, banned: set[int]) -> bool:
                 (prim.name != "pop" or fits(stmt.out.type, shape))
         if prim.name in REDUCTIONS:
             return top and _reducible(stmt) and stmt.args[0].type.shape == shape
+        if prim.name == "getitem":
+            return gather.gather_fits(stmt, shape, top)
+        if prim.name == "add_at":
+            return top and gather.scatter_fits(stmt, shape)
         if not is_element_eqn(stmt) and prim.name not in CREATION:
             return False
         operands = stmt.args[-1:] if prim.name == "full" else [] if prim.name in CREATION else stmt.args
@@ -150,11 +157,14 @@ def _hoistable(stmt) -> bool:
             stmt.prim.extra.get("in_place"):
         return False
     scalar = all(o.type.shape == () for o in stmt.outs) and all(a.type.shape == () for a in stmt.args)
-    return scalar or _natural_shape(stmt) is None  # element work starts a region of its own instead
+    # element work starts a region of its own instead; a gather that cannot join the region stays a host gather
+    return scalar or _natural_shape(stmt) is None or gather.is_gather(stmt)
 
 
 def _reduced(stmts: list) -> set[int]:
-    return {id(s.out) for s in stmts if isinstance(s, Eqn) and s.prim.name in REDUCTIONS}
+    """Values a region makes that no later statement of it may read per element: reductions, and the arrays
+    its scatters add into (complete only when the kernel ends)."""
+    return {id(s.out) for s in stmts if isinstance(s, Eqn) and (s.prim.name in REDUCTIONS or gather.is_scatter(s))}
 
 
 def _pure_eqn(stmt) -> bool:
@@ -172,7 +182,7 @@ class _Partitioner:
     def block(self, stmts: list, tail: list) -> list:
         tape_news = [s for s in stmts if isinstance(s, Eqn) and s.prim.name == "tape_new"]
         stmts = [s for s in stmts if not (isinstance(s, Eqn) and s.prim.name == "tape_new")]
-        items = self._cut(stmts)
+        items = self._cut(stmts, tail)
         rematerialize(items, tail)
         # a region's launch stores the values it defines that a later item (or the tail) reads
         later: dict[int, set[int]] = {}
@@ -197,7 +207,7 @@ class _Partitioner:
         used = {e.args[0].name for k in self.kernels for e in _tape_eqns(k.body)}
         return [s for s in tape_news if s.out.name not in used] + out
 
-    def _cut(self, stmts: list) -> list:
+    def _cut(self, stmts: list, tail: list) -> list:
         """The block as host statements and `Region`s, in order. When a statement ends a region, the statements
         after it that could still join (sibling reductions over the same index space, reading nothing the
         statements skipped over define) are pulled into it: one pass over the data instead of two."""
@@ -211,11 +221,13 @@ class _Partitioner:
             if region is not None:
                 defined = {id(v) for s in region.stmts for v in _defs(s)}
                 reads_region = any(id(a) in defined for a in statement_uses(stmt))
-                if not reads_region and _hoistable(stmt):
+                joins = self._can_join(stmt, region.stmts, region.shape)
+                if not reads_region and (_hoistable(stmt) and not (gather.is_gather(stmt) and joins) or
+                                         gather.scatter_accumulator(stmt, queue[k + 1:], tail)):
                     pending.append(stmt)
                     k += 1
                     continue
-                if self._can_join(stmt, region.stmts, region.shape):
+                if joins:
                     region.stmts.append(stmt)
                     region.hoisted += pending
                     pending = []
@@ -231,7 +243,8 @@ class _Partitioner:
                 region = None
                 continue
             natural = _natural_shape(stmt)
-            if natural is not None and _in_kernel(stmt, natural, True, self.banned):
+            if natural is not None and _in_kernel(stmt, natural, True, self.banned) and \
+                    gather.tables_outside(stmt, []):
                 region = Region([stmt], natural)
             else:
                 items.append(stmt)
@@ -242,7 +255,7 @@ class _Partitioner:
 
     def _can_join(self, stmt, region: list, shape: tuple) -> bool:
         return _in_kernel(stmt, shape, True, self.banned) and _joins(stmt, region, shape) and \
-            not any(id(a) in _reduced(region) for a in statement_uses(stmt))
+            not any(id(a) in _reduced(region) for a in statement_uses(stmt)) and gather.tables_outside(stmt, region)
 
     def _siblings(self, region: Region, queue: list, start: int) -> set[int]:
         """Positions (from `start`) of the reductions that may join the closing region, with the equations
@@ -290,9 +303,12 @@ class _Partitioner:
                          for t in sorted(tapes)}, None if axes in (None, tuple(range(len(shape)))) else axes)
         self.kernels.append(kernel)
         first = region.stmts[0]
+        checks = gather.index_checks(body)  # NumPy's IndexError before the kernel reads through an index
         launch = Eqn(LAUNCH, tuple(inputs), {"kernel": kernel.name, "outs": [v.name for v in outputs]},
-                     tuple(outputs), loc=first.loc, note=first.note)
-        return [launch]
+                     tuple(outputs), loc=first.loc, note=None if checks else first.note)
+        if checks:
+            checks[0].note = first.note
+        return checks + [launch]
 
 
 def module_arrays(block: list) -> list[Const]:

@@ -1,0 +1,192 @@
+"""Gathers read inside kernels, and their adjoint `np.add.at` as an atomic scatter-add (issue #11).
+
+A gather `x[idx]`, `x[:, idx]`, `w[rows, cols]` (the registry's `getitem` with integer index arrays) whose result
+has the kernel's index space (or broadcasts into it) joins the kernel: each element reads `x` where the index
+arrays say (`indexed.py` in the registry gives, per axis of `x`, where from), so the gathered copy is never
+written and read back. `x` and the index arrays are *tables*: arrays the kernel reads through their own shape
+and strides, not through the index space; they must come from outside the kernel (inputs). NumPy's meaning is
+kept: a negative index wraps once (`lifted_wrap`), and before the launch the host checks every index against
+its axis (`check_index`, NumPy's IndexError and message: integers first, then the index arrays, in axis order),
+so the kernel never reads outside an array. Masks, `None`, slices with run-time bounds stay host code.
+
+`np.add.at(acc, index, g)` (the reverse of a gather whose indices may repeat) joins the kernel that computes
+`g` when `acc` is a fresh array of zeros that nothing else reads (the zeros are made on the host before the
+launch): each element adds its `g` with an atomic add, after the element work of its lane block, lane by lane
+in order, so one thread adds in NumPy's order; several add in another order (round-off only). The indexed
+region `acc[index]` must be the index space itself (each element adds once) and `g` of `acc`'s dtype, a float.
+"""
+from __future__ import annotations
+
+from ...ir import Const, Eqn, Var, all_defined, equations
+from ...ir.types import TensorType
+from ...primitives.indexing.indexed import IndexedRead
+from ...primitives.indexing.items import shift_refs
+from ...primitives.registry import lookup
+from .region import fits
+
+FILLS = {"zeros", "zeros_like"}
+
+
+def indexed(eqn: Eqn) -> IndexedRead | None:
+    """The element-by-element reading of an indexed equation (a gather or a scatter-add), if the registry has one
+    and it covers the index."""
+    rule = eqn.prim.extra.get("indexed")
+    if rule is None or any(a.type.shape is None for a in eqn.args):
+        return None
+    return rule([a.type for a in eqn.args], eqn.params)
+
+
+def is_gather(eqn) -> bool:
+    return isinstance(eqn, Eqn) and eqn.prim.name == "getitem" and indexed(eqn) is not None
+
+
+def is_scatter(eqn) -> bool:
+    return isinstance(eqn, Eqn) and eqn.prim.name == "add_at" and indexed(eqn) is not None
+
+
+def table_atoms(eqn: Eqn) -> list:
+    """What a gather or scatter reads through its own strides: the indexed array, then the index arrays."""
+    read = indexed(eqn)
+    return [eqn.args[0]] + [eqn.args[ref.index] for _, ref in read.arrays()]
+
+
+def _is_array(atom) -> bool:
+    return isinstance(atom, Var) or isinstance(atom, Const) and isinstance(atom.value, Var)
+
+
+def gather_fits(eqn: Eqn, shape: tuple, top: bool) -> bool:
+    """Can this gather run per element over `shape`? (Where its tables come from is `tables_outside`'s.)"""
+    read = indexed(eqn)
+    out = eqn.out.type
+    return read is not None and out.shape is not None and read.rank == len(out.shape) and fits(out, shape) and \
+        (not top or out.shape == shape) and all(_is_array(t) for t in table_atoms(eqn)) and \
+        all(isinstance(a, Const) or a.type.shape == () for _, a in _fixed_atoms(eqn, read))
+
+
+def scatter_fits(eqn: Eqn, shape: tuple) -> bool:
+    """Can this `np.add.at` add per element over `shape`: each element of the space one element of
+    `acc[index]`, the value broadcast into the space, of `acc`'s float dtype?"""
+    read = indexed(eqn)
+    if read is None:
+        return False
+    acc, value = eqn.args[0], eqn.args[1]
+    region = lookup("getitem").infer([acc.type] + [a.type for a in eqn.args[2:]],
+                                     {"index": shift_refs(eqn.params["index"], -1)})
+    return isinstance(acc, Var) and acc.type.dtype in ("f64", "f32") and value.type.dtype == acc.type.dtype and \
+        region.shape == shape and read.rank == len(shape) and fits(value.type, shape) and \
+        all(_is_array(t) for t in table_atoms(eqn)[1:]) and \
+        all(isinstance(a, Const) or a.type.shape == () for _, a in _fixed_atoms(eqn, read))
+
+
+def tables_outside(stmt, region: list) -> bool:
+    """Do the gathers and scatters of `stmt` read tables that neither the region nor `stmt` itself computes?"""
+    found = [t for e in equations([stmt]) if is_gather(e) or is_scatter(e) for t in table_atoms(e)]
+    if not found:
+        return True
+    inside = {id(v) for v in all_defined(region + [stmt])}
+    return not any(id(t) in inside for t in found)
+
+
+def scatter_accumulator(stmt, rest: list, tail: list) -> bool:
+    """Is `stmt` a fill of zeros whose array only one later `np.add.at` reads (its accumulator)? Then it is made
+    on the host before the launch, and the scatter may join the kernel."""
+    if not (isinstance(stmt, Eqn) and stmt.prim.name in FILLS and stmt.out.type.dtype in ("f64", "f32")):
+        return False
+    out = stmt.out
+    if any(a is out for a in tail):
+        return False
+    readers = [e for e in equations(rest) if any(a is out for a in e.args)]
+    return len(readers) == 1 and is_scatter(readers[0]) and readers[0].args[0] is out and \
+        not any(a is out for a in readers[0].args[1:])
+
+
+def _fixed_atoms(eqn: Eqn, read: IndexedRead) -> list:
+    """(axis, atom) for each integer of the index: a literal as a constant, a run-time one as its argument."""
+    return [(axis, eqn.args[value.index] if not isinstance(value, int) else Const(value, TensorType("i64", ())))
+            for axis, value in read.fixed()]
+
+
+def index_checks(body: list) -> list[Eqn]:
+    """The host's checks before the launch, one per index of each gather and scatter in the kernel's body:
+    NumPy raises for integers first, then for the index arrays, each in axis order."""
+    checks, seen = [], set()
+    for eqn in equations(body):
+        if not (is_gather(eqn) or is_scatter(eqn)):
+            continue
+        read = indexed(eqn)
+        items = _fixed_atoms(eqn, read) + [(axis, eqn.args[ref.index]) for axis, ref in read.arrays()]
+        for axis, atom in items:
+            # an index checked against an axis of the same length once (a gather and its scatter-add)
+            key = (atom.value if isinstance(atom, Const) else id(atom), str(eqn.args[0].type.shape[axis]), axis)
+            if key in seen:
+                continue
+            seen.add(key)
+            placeholder = Var("checked", TensorType("bool", ()), temporary=True)
+            checks.append(Eqn(lookup("check_index"), (atom, eqn.args[0]), {"axis": axis}, (placeholder,),
+                              loc=eqn.loc))
+    return checks
+
+
+class Addressing:
+    """C text for reading and adding through tables, in an emitter's terms: `table(atom)` gives a table's
+    (pointer, dims, strides) names, `coordinate(axis)` the C coordinate of an axis of the index space (in its
+    original order), `scalar(atom)` how a scalar operand is read."""
+
+    def __init__(self, table, coordinate, scalar, rank: int):
+        self.table, self.coordinate, self.scalar, self.rank = table, coordinate, scalar, rank
+
+    def element(self, atom, shape_rank: int, axes: list[int] | None = None) -> str:
+        """`atom[...]` at the index space's element, an array laid into `axes` of the space (right-aligned into
+        the space when None); a table's strides are 0 along the axes where it has length 1."""
+        pointer, _dims, strides = self.table(atom)
+        axes = list(range(self.rank - shape_rank, self.rank)) if axes is None else axes
+        offset = " + ".join(f"{self.coordinate(a)} * {s}" for a, s in zip(axes, strides)) or "0"
+        return f"{pointer}[{offset}]"
+
+    def indexed(self, eqn: Eqn) -> str:
+        """The element of `x[index]` (or `acc[index]`) that the index space's element reads (or adds to)."""
+        read = indexed(eqn)
+        pointer, dims, strides = self.table(eqn.args[0])
+        pad = self.rank - read.rank
+        fixed = dict((axis, atom) for axis, atom in _fixed_atoms(eqn, read))
+        terms = []
+        for axis, source in enumerate(read.sources):
+            if source.kind == "slice":
+                position = self.coordinate(pad + source.axis)
+                at = position if (source.start, source.step) == (0, 1) else \
+                    f"({source.start} + {source.step} * {position})"
+            elif source.kind == "fixed":
+                at = f"lifted_wrap({self.scalar(fixed[axis])}, {dims[axis]})"
+            else:
+                array = eqn.args[source.value.index]
+                rank = len(array.type.shape)
+                first = pad + read.block_start + read.block_rank - rank
+                at = f"lifted_wrap({self.element(array, rank, list(range(first, first + rank)))}, {dims[axis]})"
+            terms.append(f"{at} * {strides[axis]}")
+        return f"{pointer}[{' + '.join(terms)}]"
+
+
+def space_dims(body: list, shape: tuple, position) -> list:
+    """Where the host finds index-space dims that only a gather's tables give (the entries of the spec's `dims`,
+    `(pattern, sources)`): the lengths of the index arrays' axes and of the whole axes a slice keeps, each a
+    `("shape", input position, axis)`; `position(atom)` is the atom's position among the kernel's inputs."""
+    found, rank = [], len(shape)
+    for eqn in equations(body):
+        if not is_gather(eqn):
+            continue
+        read = indexed(eqn)
+        pad = rank - read.rank
+        placed = []  # (space axis, the table, its axis, the result's length there)
+        for axis, source in enumerate(read.sources):
+            if source.kind == "slice" and (source.start, source.step) == (0, 1):
+                placed.append((pad + source.axis, eqn.args[0], axis))
+        for _, ref in read.arrays():
+            array = eqn.args[ref.index]
+            first = pad + read.block_start + read.block_rank - len(array.type.shape)
+            placed += [(first + k, array, k) for k in range(len(array.type.shape))]
+        for space_axis, atom, axis in placed:
+            if atom.type.shape[axis] != shape[space_axis]:  # (broadcast along that axis: a length 1)
+                continue
+            pattern = (None,) * space_axis + ("S",) + (None,) * (rank - space_axis - 1)
+            found.append((pattern, [("shape", position(atom), axis)] + [("const", 1)] * (rank - space_axis - 1)))
+    return found
