@@ -79,6 +79,7 @@ register(Primitive(  # a backend reading `x[index]` element by element raises Nu
     render=lambda args, p: [cst.Expr(cg.call("_check_index", args[0], cg.subscript(
         cg.attr(args[1], "shape"), [cg.literal(p["axis"])]), cg.literal(p["axis"])))],
     statement=True, extra={"check": True, "effect": True, "helper": "check_index"},
+    batch=refuse("the index check a backend adds after every transform is not batched"),
 ))
 
 
