@@ -16,23 +16,23 @@ __lifted_transforms__ = {
 _KERNELS = {
     "scatter_rows_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "scatter_rows_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "scatter_rows_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('table', 'f64', 2, False), ('table', 'i64', 1, False), ('out', 'f64')], 'dims': [(('S',), [('shape', 2, 0)])], 'static': (None,)},
     "scatter_rows_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_k4": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
     "scatter_rows_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "scatter_rows_grad_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "scatter_rows_grad_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('table', 'f64', 2, False), ('table', 'i64', 1, False), ('out', 'f64')], 'dims': [(('S',), [('shape', 2, 0)])], 'static': (None,)},
     "scatter_rows_grad_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_grad_k4": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_grad_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_grad_k6": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "scatter_rows_grad_k7": {'rank': 1, 'params': [('array', 'bool', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "scatter_rows_grad_k7": {'rank': 1, 'params': [('table', 'f64', 2, False), ('table', 'i64', 1, False), ('array', 'bool', ('S',), False), ('table', 'f64', 2, True), ('out', 'f64'), ('result', 3)], 'dims': [(('S',), [('shape', 1, 0)])], 'static': (None,)},
     "scatter_rows_grad_k8": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_grad_k9": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "scatter_rows_grad_k10": {'rank': 2, 'params': [('array', 'bool', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "scatter_rows_grad_k10": {'rank': 2, 'params': [('table', 'f64', 2, False), ('table', 'i64', 1, False), ('array', 'bool', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [((None, 'S'), [('shape', 0, 1)]), (('S', None), [('shape', 1, 0), ('const', 1)])], 'static': (None, None)},
     "scatter_rows_jvp_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_jvp_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "scatter_rows_jvp_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "scatter_rows_jvp_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('table', 'f64', 2, False), ('table', 'i64', 1, False), ('table', 'f64', 2, False), ('out', 'f64'), ('out', 'f64')], 'dims': [(('S',), [('shape', 3, 0)]), (('S',), [('shape', 3, 0)])], 'static': (None,)},
     "scatter_rows_jvp_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_jvp_k4": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_jvp_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
@@ -117,6 +117,15 @@ def _last_writes(index, size):
     return winner[index] == position
 
 
+def _check_index(index, size, axis):
+    """NumPy's IndexError for an index that a kernel reads `x[index]` through, before the launch (the kernel
+    reads no element outside the array): the first value out of range, in order."""
+    index = np.asarray(index)
+    if index.size and (index.min() < -size or index.max() >= size):
+        bad = index[(index < -size) | (index >= size)][0]
+        raise IndexError(f"index {bad} is out of bounds for axis {axis} with size {size}")
+
+
 def scatter_rows(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n]"):
     _check_args('scatter_rows', x, v, idx, mask)
     # scatter_index_assignment.py:7  a = x * 1.0
@@ -129,7 +138,9 @@ def scatter_rows(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n]"):
     # scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
     v_2 = v[:, 0]
     del v
-    t_2 = _kernels.scatter_rows_k2(v_2, a[idx, 0])
+    _check_index(0, a.shape[1], 1)
+    _check_index(idx, a.shape[0], 0)
+    t_2 = _kernels.scatter_rows_k2(v_2, a, idx)
     del v_2
     a[idx, 0] = t_2
     del t_2, idx
@@ -159,7 +170,9 @@ def scatter_rows_grad(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n
     del t
     # scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
     v_2 = v[:, 0]
-    t_2 = _kernels.scatter_rows_grad_k2(v_2, a[idx, 0])
+    _check_index(0, a.shape[1], 1)
+    _check_index(idx, a.shape[0], 0)
+    t_2 = _kernels.scatter_rows_grad_k2(v_2, a, idx)
     a[idx, 0] = t_2
     del t_2
     # scatter_index_assignment.py:10  a[mask] = 2.0 * a[mask]
@@ -186,11 +199,12 @@ def scatter_rows_grad(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n
     t_8 = da_1.copy()
     t_8[idx, 0] = 0.0
     kept = _last_writes(idx, n)
-    t_9 = _kernels.scatter_rows_grad_k7(kept, da_1[idx, 0])
-    del da_1
     da_2 = np.zeros((n, d))
     del n
-    np.add.at(da_2, np.s_[idx, 0], t_9)
+    _check_index(0, da_1.shape[1], 1)
+    _check_index(idx, da_1.shape[0], 0)
+    t_9, da_2 = _kernels.scatter_rows_grad_k7(da_1, idx, kept, da_2)
+    del da_1
     da_2 = _kernels.scatter_rows_grad_k8(da_2, t_8)
     del t_8
     t_11 = _kernels.scatter_rows_grad_k9(v_2, t_9)
@@ -202,10 +216,9 @@ def scatter_rows_grad(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n
     # scatter_index_assignment.py:8  a[idx] = v * v
     t_12 = da_2.copy()
     t_12[idx] = 0.0
-    v_9 = kept[..., None]
-    del kept
-    dv = _kernels.scatter_rows_grad_k10(v_9, da_2[idx], v, dv)
-    del v_9, da_2, idx, v
+    _check_index(idx, da_2.shape[0], 0)
+    dv = _kernels.scatter_rows_grad_k10(da_2, idx, kept[..., None], v, dv)
+    del da_2, idx, kept, v
     return (t_12, dv)
 
 
@@ -226,7 +239,9 @@ def scatter_rows_jvp(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n]
     # scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
     v_2 = v[:, 0]
     del v
-    t_2, t_10 = _kernels.scatter_rows_jvp_k2(v_2, tv[:, 0], a[idx, 0], t_7[idx, 0])
+    _check_index(0, a.shape[1], 1)
+    _check_index(idx, a.shape[0], 0)
+    t_2, t_10 = _kernels.scatter_rows_jvp_k2(v_2, tv[:, 0], a, idx, t_7)
     del v_2, tv
     t_7[idx, 0] = t_10
     del t_10

@@ -79,8 +79,10 @@ def scatter_fits(eqn: Eqn, shape: tuple) -> bool:
 
 
 def tables_outside(stmt, region: list) -> bool:
-    """Do the gathers and scatters of `stmt` read tables that neither the region nor `stmt` itself computes?"""
-    found = [t for e in equations([stmt]) if is_gather(e) or is_scatter(e) for t in table_atoms(e)]
+    """Do the gathers and scatters of `stmt` read tables and integers that neither the region nor `stmt` itself
+    computes? (The host checks the indices before the launch, and the kernel reads the tables from memory.)"""
+    found = [t for e in equations([stmt]) if is_gather(e) or is_scatter(e)
+             for t in table_atoms(e) + [a for _, a in _fixed_atoms(e, indexed(e))]]
     if not found:
         return True
     inside = {id(v) for v in all_defined(region + [stmt])}
@@ -156,7 +158,9 @@ class Addressing:
                 at = position if (source.start, source.step) == (0, 1) else \
                     f"({source.start} + {source.step} * {position})"
             elif source.kind == "fixed":
-                at = f"lifted_wrap({self.scalar(fixed[axis])}, {dims[axis]})"
+                value = fixed[axis]
+                at = str(value.value) if isinstance(value, Const) and value.value >= 0 else \
+                    f"lifted_wrap({self.scalar(value)}, {dims[axis]})"
             else:
                 array = eqn.args[source.value.index]
                 rank = len(array.type.shape)
