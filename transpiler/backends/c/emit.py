@@ -107,8 +107,9 @@ class _Emitter:
         kernel = self.kernel
         indexed = [e for e in equations(kernel.body) if gather.is_gather(e) or gather.is_scatter(e)]
         self.table_ids = {id(t.value if is_module_array(t) else t) for e in indexed for t in gather.table_atoms(e)}
-        self.writable = {id(e.args[0]) for e in indexed if gather.is_scatter(e)}
+        # a scatter-add's result is the array it added into, where a later scatter-add of the kernel adds on
         self.scatter_outs = {id(e.out): e.args[0] for e in indexed if gather.is_scatter(e)}
+        self.writable = {id(self._root(e.args[0])) for e in indexed if gather.is_scatter(e)}
         for atom in kernel.inputs:
             self._input(atom.value if is_module_array(atom) else atom)
         for tape, pushes in kernel.tapes.items():
@@ -234,7 +235,13 @@ class _Emitter:
         self.inputs[id(var)] = (pointer, strides)
 
     def _table_names(self, atom) -> tuple:
-        return self.tables[id(atom.value if is_module_array(atom) else atom)]
+        return self.tables[id(self._root(atom.value if is_module_array(atom) else atom))]
+
+    def _root(self, var):
+        """The kernel's input that a chain of scatter-adds adds into."""
+        while id(var) in self.scatter_outs:
+            var = self.scatter_outs[id(var)]
+        return var
 
     def _loads(self, reads: dict[int, Var], coords: bool = False) -> list[str]:
         """A lane block's first lines: the index's coordinates if needed, then one load per input it reads."""
@@ -261,7 +268,7 @@ class _Emitter:
 
     def _output(self, var: Var) -> list[str]:
         if id(var) in self.scatter_outs:  # the array the kernel added into, returned as it is
-            position = input_position(self.kernel, self.scatter_outs[id(var)])
+            position = input_position(self.kernel, self._root(var))
             self.params.append(Param("result", "", (position,)))
             return []
         ctype = C_TYPES[var.type.dtype]

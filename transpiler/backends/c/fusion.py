@@ -161,6 +161,10 @@ def _hoistable(stmt) -> bool:
     return scalar or _natural_shape(stmt) is None or gather.is_gather(stmt)
 
 
+def _is_fill(stmt) -> bool:
+    return isinstance(stmt, Eqn) and stmt.prim.name in CREATION
+
+
 def _reduced(stmts: list) -> set[int]:
     """Values a region makes that no later statement of it may read per element: reductions, and the arrays
     its scatters add into (complete only when the kernel ends)."""
@@ -178,6 +182,8 @@ class _Partitioner:
         self.banned = banned
         self.host_fills = host_fills
         self.kernels: list[Kernel] = []
+        self.unlaunched: list[Kernel] = []  # regions that store nothing: their tape pushes still count (see `fuse`)
+        self.accumulators: set[int] = set()
 
     def block(self, stmts: list, tail: list) -> list:
         tape_news = [s for s in stmts if isinstance(s, Eqn) and s.prim.name == "tape_new"]
@@ -214,6 +220,8 @@ class _Partitioner:
         after it that could still join (sibling reductions over the same index space, reading nothing the
         statements skipped over define) are pulled into it: one pass over the data instead of two."""
         queue = list(stmts)
+        # arrays of zeros that only one np.add.at reads: the scatter-adds that may join a kernel add into these
+        self.accumulators = gather.accumulators(stmts, tail)
         items: list = []
         region: Region | None = None
         pending: list = []  # hoistable statements after the region's last one: hoisted only if another joins
@@ -225,7 +233,7 @@ class _Partitioner:
                 reads_region = any(id(a) in defined for a in statement_uses(stmt))
                 joins = self._can_join(stmt, region.stmts, region.shape)
                 if not reads_region and (_hoistable(stmt) and not (gather.is_gather(stmt) and joins) or
-                                         gather.scatter_accumulator(stmt, queue[k + 1:], tail)):
+                                         _is_fill(stmt) and id(stmt.out) in self.accumulators):
                     pending.append(stmt)
                     k += 1
                     continue
@@ -256,8 +264,10 @@ class _Partitioner:
         return items
 
     def _can_join(self, stmt, region: list, shape: tuple) -> bool:
+        uses = stmt.args[1:] if gather.is_scatter(stmt) else statement_uses(stmt)  # (adds on into a scatter's array)
         return _in_kernel(stmt, shape, True, self.banned) and _joins(stmt, region, shape) and \
-            not any(id(a) in _reduced(region) for a in statement_uses(stmt)) and gather.tables_outside(stmt, region)
+            not any(id(a) in _reduced(region) for a in uses) and \
+            gather.tables_outside(stmt, region) and (not gather.is_scatter(stmt) or id(stmt.args[0]) in self.accumulators)
 
     def _siblings(self, region: Region, queue: list, start: int) -> set[int]:
         """Positions (from `start`) of the reductions that may join the closing region, with the equations
@@ -294,6 +304,9 @@ class _Partitioner:
     def _launch(self, region: Region, later: set[int], tape_news: list) -> list:
         outputs = [v for s in region.stmts for v in _defs(s) if id(v) in later and not is_tape(v)]
         if not outputs:
+            if _tape_eqns(region.stmts):
+                self.unlaunched.append(Kernel(f"{self.name}_unlaunched{len(self.unlaunched)}", region.shape,
+                                              region.body, [], []))
             return []
         tapes = {e.args[0].name for e in _tape_eqns(region.stmts)}
         body = [s for s in tape_news if s.out.name in tapes] + region.body
@@ -361,7 +374,7 @@ def fuse(fn: Function, host_fills: bool = False) -> tuple[Function, list[Kernel]
     while True:
         partitioner = _Partitioner(fn.name, banned, host_fills)
         body = partitioner.block(fn.body, [a for a in result_atoms(fn.result) if isinstance(a, Var)])
-        split = _split_tapes(body, partitioner.kernels)
+        split = _split_tapes(body, partitioner.kernels + partitioner.unlaunched)
         unsized = [loops[0] for k in partitioner.kernels for _, loops in pushes_with_loops(k.body)
                    if any(isinstance(b, Var) and all(b is not v for v in k.inputs) for l in loops for b in l.bounds)]
         if not split and not unsized:

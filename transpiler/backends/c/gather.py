@@ -17,7 +17,7 @@ region `acc[index]` must be the index space itself (each element adds once) and 
 """
 from __future__ import annotations
 
-from ...ir import Const, Eqn, Var, all_defined, equations
+from ...ir import Const, Eqn, Var, all_defined, equations, statement_uses
 from ...ir.types import TensorType
 from ...primitives.indexing.indexed import IndexedRead
 from ...primitives.indexing.items import shift_refs
@@ -81,23 +81,34 @@ def scatter_fits(eqn: Eqn, shape: tuple) -> bool:
 def tables_outside(stmt, region: list) -> bool:
     """Do the gathers and scatters of `stmt` read tables and integers that neither the region nor `stmt` itself
     computes? (The host checks the indices before the launch, and the kernel reads the tables from memory.)"""
+    chained = {id(s.out) for s in region if is_scatter(s)}  # a scatter adds on into an earlier one's array
     found = [t for e in equations([stmt]) if is_gather(e) or is_scatter(e)
-             for t in table_atoms(e) + [a for _, a in _fixed_atoms(e, indexed(e))]]
+             for t in table_atoms(e) + [a for _, a in _fixed_atoms(e, indexed(e))]
+             if not (is_scatter(e) and t is e.args[0] and id(t) in chained)]
     if not found:
         return True
     inside = {id(v) for v in all_defined(region + [stmt])}
     return not any(id(t) in inside for t in found)
 
 
-def scatter_accumulator(stmt, rest: list, tail: list) -> bool:
-    """Is `stmt` a fill of zeros whose array only one later `np.add.at` reads (its accumulator)? Then it is made
-    on the host before the launch, and the scatter may join the kernel."""
-    if not (isinstance(stmt, Eqn) and stmt.prim.name in FILLS and stmt.out.type.dtype in ("f64", "f32")):
-        return False
-    out = stmt.out
+def accumulators(stmts: list, tail: list) -> set[int]:
+    """The arrays of a block that scatter-adds may add into inside a kernel: a fill of zeros, or what a scatter-add
+    into one made, that only the next `np.add.at` reads (`tail`: what the block's end reads)."""
+    found: set[int] = set()
+    for k, stmt in enumerate(stmts):
+        fresh = isinstance(stmt, Eqn) and (stmt.prim.name in FILLS and stmt.out.type.dtype in ("f64", "f32") or
+                                           is_scatter(stmt) and id(stmt.args[0]) in found)
+        if fresh and _read_by_one_scatter(stmt.out, stmts[k + 1:], tail):
+            found.add(id(stmt.out))
+    return found
+
+
+def _read_by_one_scatter(out: Var, rest: list, tail: list) -> bool:
+    """Does exactly one of the statements after `out`'s definition read it, as the array an `np.add.at` adds
+    into (and nothing else)?"""
     if any(a is out for a in tail):
         return False
-    readers = [e for e in equations(rest) if any(a is out for a in e.args)]
+    readers = [s for s in rest if any(a is out for a in statement_uses(s))]  # (nested blocks' reads included)
     return len(readers) == 1 and is_scatter(readers[0]) and readers[0].args[0] is out and \
         not any(a is out for a in readers[0].args[1:])
 
