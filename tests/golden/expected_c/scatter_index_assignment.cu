@@ -370,7 +370,7 @@ LIFTED_KERNEL void scatter_rows_k2(const int64_t n, const int64_t d0,
                 const double v_2 = v_2_data[i0 * v_2_s0];
                 // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
                 const double t_1 = sin(v_2);
-                const double v_3 = a_data[lifted_wrap(idx_data[i0 * idx_s0], a_d0) * a_s0 + lifted_wrap(0, a_d1) * a_s1];
+                const double v_3 = a_data[lifted_wrap(idx_data[i0 * idx_s0], a_d0) * a_s0 + 0 * a_s1];
                 LIFTED_AT(t_2) = (v_3 + t_1);
             }
             LIFTED_LANES(i) {
@@ -503,7 +503,7 @@ LIFTED_KERNEL void scatter_rows_grad_k2(const int64_t n, const int64_t d0,
                 const double v_2 = v_2_data[i0 * v_2_s0];
                 // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
                 const double t_1 = sin(v_2);
-                const double v_3 = a_data[lifted_wrap(idx_data[i0 * idx_s0], a_d0) * a_s0 + lifted_wrap(0, a_d1) * a_s1];
+                const double v_3 = a_data[lifted_wrap(idx_data[i0 * idx_s0], a_d0) * a_s0 + 0 * a_s1];
                 LIFTED_AT(t_2) = (v_3 + t_1);
             }
             LIFTED_LANES(i) {
@@ -644,13 +644,13 @@ LIFTED_KERNEL void scatter_rows_grad_k7(const int64_t n, const int64_t d0,
                 const int64_t i0 = i;
                 const bool kept = kept_data[i];
                 // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
-                const double v_7 = da_1_data[lifted_wrap(idx_data[i0 * idx_s0], da_1_d0) * da_1_s0 + lifted_wrap(0, da_1_d1) * da_1_s1];
+                const double v_7 = da_1_data[lifted_wrap(idx_data[i0 * idx_s0], da_1_d0) * da_1_s0 + 0 * da_1_s1];
                 LIFTED_AT(t_9) = ((kept) ? (v_7) : (0.0));
             }
             LIFTED_SERIAL_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 const int64_t i0 = i;
-                LIFTED_ATOMIC_ADD(da_2_data[lifted_wrap(idx_data[i0 * idx_s0], da_2_d0) * da_2_s0 + lifted_wrap(0, da_2_d1) * da_2_s1], LIFTED_AT(t_9));
+                LIFTED_ATOMIC_ADD(da_2_data[lifted_wrap(idx_data[i0 * idx_s0], da_2_d0) * da_2_s0 + 0 * da_2_s1], LIFTED_AT(t_9));
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
@@ -843,8 +843,8 @@ LIFTED_KERNEL void scatter_rows_jvp_k2(const int64_t n, const int64_t d0,
                 const double t_1 = sin(v_2);
                 const double t_8 = cos(v_2);
                 const double t_9 = (v_6 * t_8);
-                const double v_3 = a_data[lifted_wrap(idx_data[i0 * idx_s0], a_d0) * a_s0 + lifted_wrap(0, a_d1) * a_s1];
-                const double v_7 = t_7_data[lifted_wrap(idx_data[i0 * idx_s0], t_7_d0) * t_7_s0 + lifted_wrap(0, t_7_d1) * t_7_s1];
+                const double v_3 = a_data[lifted_wrap(idx_data[i0 * idx_s0], a_d0) * a_s0 + 0 * a_s1];
+                const double v_7 = t_7_data[lifted_wrap(idx_data[i0 * idx_s0], t_7_d0) * t_7_s0 + 0 * t_7_s1];
                 LIFTED_AT(t_2) = (v_3 + t_1);
                 LIFTED_AT(t_10) = (v_7 + t_9);
             }

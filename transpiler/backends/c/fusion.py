@@ -207,7 +207,8 @@ class _Partitioner:
                 # write every zero itself: one more pass over the array)
                 out += item.hoisted + [s for s in item.stmts if id(s.out) in later[k]]
             elif isinstance(item, Region) and all(gather.is_gather(s) for s in item.stmts):
-                out += item.hoisted + item.stmts  # gathers alone: NumPy's own indexing, no launch and no check
+                # gathers alone: NumPy's own indexing, no launch and no check (those later kernels load again dropped)
+                out += item.hoisted + [s for s in item.stmts if id(s.out) in later[k]]
             elif isinstance(item, Region):
                 out += item.hoisted + self._launch(item, later[k], tape_news)
             else:

@@ -78,12 +78,22 @@ def scatter_fits(eqn: Eqn, shape: tuple) -> bool:
         all(isinstance(a, Const) or a.type.shape == () for _, a in _fixed_atoms(eqn, read))
 
 
+def table_values(block: list) -> set[int]:
+    """The ids of what the gathers and scatter-adds of a block read from memory (tables and integers): values a
+    kernel must be given, never recompute (see remat.py)."""
+    return {id(t) for e in equations(block) if is_gather(e) or is_scatter(e) for t in outside_atoms(e)}
+
+
+def outside_atoms(eqn: Eqn) -> list:
+    """A gather's or scatter-add's tables and integers: what it reads from outside the kernel."""
+    return table_atoms(eqn) + [a for _, a in _fixed_atoms(eqn, indexed(eqn))]
+
+
 def tables_outside(stmt, region: list) -> bool:
     """Do the gathers and scatters of `stmt` read tables and integers that neither the region nor `stmt` itself
     computes? (The host checks the indices before the launch, and the kernel reads the tables from memory.)"""
     chained = {id(s.out) for s in region if is_scatter(s)}  # a scatter adds on into an earlier one's array
-    found = [t for e in equations([stmt]) if is_gather(e) or is_scatter(e)
-             for t in table_atoms(e) + [a for _, a in _fixed_atoms(e, indexed(e))]
+    found = [t for e in equations([stmt]) if is_gather(e) or is_scatter(e) for t in outside_atoms(e)
              if not (is_scatter(e) and t is e.args[0] and id(t) in chained)]
     if not found:
         return True
