@@ -143,3 +143,25 @@ f_grad = grad(f, wrt=("x", "w"))
     # derivative's other work still recomputes z (no comparison reads it)
     rng = np.random.default_rng(4)
     compare_all(text, tmp_path, [rng.normal(size=(4, 5, 6)), rng.normal(size=6)], "tanh_min")
+
+
+def test_a_gather_is_an_indexed_load_and_its_adjoint_a_scatter_add_in_the_same_kernel(tmp_path):
+    text = '''
+import numpy as np
+from lifted import grad, kernel
+
+
+@kernel
+def f(x: "f64[m,d]", idx: "i64[n]", w: "f64[n,d]") -> "f64[]":
+    return np.sum(np.tanh(x[idx]) * w)
+
+
+f_grad = grad(f, wrt="x")
+'''
+    # one kernel each: the rows of x loaded through idx (8 bytes; idx, a row's index, counts nothing) beside w (8);
+    # the gradient adds into dx in place (8 + 8). Before: a host gather writing x[idx] (n x d), a kernel reading it
+    # (8 + 8, storing dv: + 8), then np.add.at on the host
+    assert plan(text, "f") == [16] and plan(text, "f_grad") == [32]
+    rng = np.random.default_rng(2)
+    idx = np.array([3, -1, 0, 3, 3, 5, -6])
+    assert compare_all(text, tmp_path, [rng.normal(size=(6, 4)), idx, rng.normal(size=(7, 4))], "gather") == 2
