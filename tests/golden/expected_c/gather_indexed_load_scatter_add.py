@@ -111,6 +111,7 @@ def rows_weighed_grad(table: "f64[m,d]", rows: "i64[n]", w: "f64[n,d]"):
     dtable = np.zeros((m, d))
     del m, d
     _check_index(rows, table.shape[0], 0)
+    _check_index(rows, dtable.shape[0], 0)
     dtable = _kernels.rows_weighed_grad_k0(table, rows, w, dtable)
     del table, rows, w
     return dtable
@@ -127,6 +128,9 @@ def pairs_weighed_grad(table: "f64[m,d]", rows: "i64[n]", cols: "i64[n]", v: "f6
     _check_index(rows, table.shape[0], 0)
     _check_index(cols, table.shape[1], 1)
     _check_index(-1, dtable.shape[0], 0)
+    _check_index(cols, dtable.shape[1], 1)
+    _check_index(rows, dtable.shape[0], 0)
+    _check_index(cols, dtable.shape[1], 1)
     dtable = _kernels.pairs_weighed_grad_k0(table, rows, cols, dtable, v)
     del table, rows, cols, v
     return dtable

@@ -203,6 +203,8 @@ def scatter_rows_grad(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n
     del n
     _check_index(0, da_1.shape[1], 1)
     _check_index(idx, da_1.shape[0], 0)
+    _check_index(0, da_2.shape[1], 1)
+    _check_index(idx, da_2.shape[0], 0)
     t_9, da_2 = _kernels.scatter_rows_grad_k7(da_1, idx, kept, da_2)
     del da_1
     da_2 = _kernels.scatter_rows_grad_k8(da_2, t_8)
@@ -241,6 +243,8 @@ def scatter_rows_jvp(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n]
     del v
     _check_index(0, a.shape[1], 1)
     _check_index(idx, a.shape[0], 0)
+    _check_index(0, t_7.shape[1], 1)
+    _check_index(idx, t_7.shape[0], 0)
     t_2, t_10 = _kernels.scatter_rows_jvp_k2(v_2, tv[:, 0], a, idx, t_7)
     del v_2, tv
     t_7[idx, 0] = t_10

@@ -124,7 +124,7 @@ def _in_kernel(stmt, shape: tuple, top: bool, banned: set[int]) -> bool:
         if prim.name in REDUCTIONS:
             return top and _reducible(stmt) and stmt.args[0].type.shape == shape
         if prim.name == "getitem":
-            return gather.gather_fits(stmt, shape, top)
+            return gather.gather_fits(stmt, shape)
         if prim.name == "add_at":
             return top and gather.scatter_fits(stmt, shape)
         if not is_element_eqn(stmt) and prim.name not in CREATION:
@@ -161,6 +161,12 @@ def _hoistable(stmt) -> bool:
     return scalar or _natural_shape(stmt) is None or gather.is_gather(stmt)
 
 
+def _stores_gathers_alone(region: Region, later: set[int]) -> bool:
+    """Would the region's launch only store gathers (its other work unused, or recomputed by later kernels)?"""
+    kept = [s for s in region.stmts if any(id(o) in later for o in s.outs)]
+    return bool(kept) and all(gather.is_gather(s) for s in kept) and not _tape_eqns(region.stmts)
+
+
 def _is_fill(stmt) -> bool:
     return isinstance(stmt, Eqn) and stmt.prim.name in CREATION
 
@@ -184,8 +190,10 @@ class _Partitioner:
         self.kernels: list[Kernel] = []
         self.unlaunched: list[Kernel] = []  # regions that store nothing: their tape pushes still count (see `fuse`)
         self.accumulators: set[int] = set()
+        self.checked: set = set()  # indices checked against an array since the last in-place update (see gather.py)
 
     def block(self, stmts: list, tail: list) -> list:
+        self.checked = set()  # (a loop body runs again, a branch may not run)
         tape_news = [s for s in stmts if isinstance(s, Eqn) and s.prim.name == "tape_new"]
         stmts = [s for s in stmts if not (isinstance(s, Eqn) and s.prim.name == "tape_new")]
         items = self._cut(stmts, tail)
@@ -206,13 +214,15 @@ class _Partitioner:
                 # and its zeros come from calloc (pages the OS zeroes when first written, where a kernel would
                 # write every zero itself: one more pass over the array)
                 out += item.hoisted + [s for s in item.stmts if id(s.out) in later[k]]
-            elif isinstance(item, Region) and all(gather.is_gather(s) for s in item.stmts):
-                # gathers alone: NumPy's own indexing, no launch and no check (those later kernels load again dropped)
-                out += item.hoisted + [s for s in item.stmts if id(s.out) in later[k]]
+            elif isinstance(item, Region) and _stores_gathers_alone(item, later[k]):
+                # NumPy's own indexing: no launch and no check
+                out += item.hoisted + [s for s in item.stmts if any(id(o) in later[k] for o in s.outs)]
             elif isinstance(item, Region):
                 out += item.hoisted + self._launch(item, later[k], tape_news)
             else:
                 out.append(self._host(item))
+                if not _pure_eqn(item):  # an index array may have changed, or a branch skipped the checks
+                    self.checked = set()
         used = {e.args[0].name for k in self.kernels for e in _tape_eqns(k.body)}
         return [s for s in tape_news if s.out.name not in used] + out
 
@@ -303,6 +313,13 @@ class _Partitioner:
         return stmt
 
     def _launch(self, region: Region, later: set[int], tape_news: list) -> list:
+        # a gather broadcast into the index space that later code reads is not the kernel's to store: NumPy's
+        # indexing before the launch makes it (its tables come from before the region), the kernel reads it
+        stored = [s for s in region.stmts
+                  if gather.is_gather(s) and id(s.out) in later and s.out.type.shape != region.shape]
+        if stored:
+            region.stmts = [s for s in region.stmts if all(s is not g for g in stored)]
+            return stored + self._launch(region, later, tape_news)
         outputs = [v for s in region.stmts for v in _defs(s) if id(v) in later and not is_tape(v)]
         if not outputs:
             if _tape_eqns(region.stmts):
@@ -319,7 +336,7 @@ class _Partitioner:
                          for t in sorted(tapes)}, None if axes in (None, tuple(range(len(shape)))) else axes)
         self.kernels.append(kernel)
         first = region.stmts[0]
-        checks = gather.index_checks(body)  # NumPy's IndexError before the kernel reads through an index
+        checks = gather.index_checks(body, self.checked)  # NumPy's IndexError before the kernel reads through one
         launch = Eqn(LAUNCH, tuple(inputs), {"kernel": kernel.name, "outs": [v.name for v in outputs]},
                      tuple(outputs), loc=first.loc, note=None if checks else first.note)
         if checks:

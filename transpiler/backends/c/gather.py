@@ -54,12 +54,13 @@ def _is_array(atom) -> bool:
     return isinstance(atom, Var) or isinstance(atom, Const) and isinstance(atom.value, Var)
 
 
-def gather_fits(eqn: Eqn, shape: tuple, top: bool) -> bool:
-    """Can this gather run per element over `shape`? (Where its tables come from is `tables_outside`'s.)"""
+def gather_fits(eqn: Eqn, shape: tuple) -> bool:
+    """Can this gather run per element over `shape` (its result that shape, or broadcast into it: each element
+    loads its own)? (Where its tables come from is `tables_outside`'s.)"""
     read = indexed(eqn)
     out = eqn.out.type
     return read is not None and out.shape is not None and read.rank == len(out.shape) and fits(out, shape) and \
-        (not top or out.shape == shape) and all(_is_array(t) for t in table_atoms(eqn)) and \
+        all(_is_array(t) for t in table_atoms(eqn)) and \
         all(isinstance(a, Const) or a.type.shape == () for _, a in _fixed_atoms(eqn, read))
 
 
@@ -129,19 +130,20 @@ def _fixed_atoms(eqn: Eqn, read: IndexedRead) -> list:
             for axis, value in read.fixed()]
 
 
-def index_checks(body: list) -> list[Eqn]:
+def index_checks(body: list, seen: set) -> list[Eqn]:
     """The host's checks before the launch, one per index of each gather and scatter in the kernel's body:
-    NumPy raises for integers first, then for the index arrays, each in axis order."""
-    checks, seen = [], set()
+    NumPy raises for integers first, then for the index arrays, each in axis order. `seen`: the (index, array,
+    axis) checked already since the last in-place update (the block's earlier launches), updated."""
+    checks = []
     for eqn in equations(body):
         if not (is_gather(eqn) or is_scatter(eqn)):
             continue
         read = indexed(eqn)
         items = _fixed_atoms(eqn, read) + [(axis, eqn.args[ref.index]) for axis, ref in read.arrays()]
         for axis, atom in items:
-            # an index checked against an axis of the same length once (a gather and its scatter-add)
-            key = (atom.value if isinstance(atom, Const) else id(atom), str(eqn.args[0].type.shape[axis]), axis)
-            if key in seen:
+            key = (atom.value if isinstance(atom, Const) else id(atom), id(eqn.args[0]), axis)
+            dim = eqn.args[0].type.shape[axis]
+            if key in seen or isinstance(atom, Const) and isinstance(dim, int) and -dim <= atom.value < dim:
                 continue
             seen.add(key)
             placeholder = Var("checked", TensorType("bool", ()), temporary=True)

@@ -126,9 +126,10 @@ def _decides_exactly(copies: list[Eqn], stmts: list) -> bool:
 def _computation(producer: Region, value: Var, shape: tuple) -> list[Eqn] | None:
     """The producer's top-level elementwise equations that compute `value` from its inputs, in order; None when
     it cannot be recomputed over `shape` (see the module's rule)."""
-    if producer.shape != shape and not all(d == 1 for d in producer.shape):
-        return None
     local = {id(o): s for s in producer.body if isinstance(s, Eqn) for o in s.outs}
+    if producer.shape != shape and not all(d == 1 for d in producer.shape) and \
+            not (id(value) in local and is_gather(local[id(value)])):  # (a gather loads over any space it fits)
+        return None
     inputs = {id(v) for v in free_values(producer.body)}
     nested = {id(v) for s in producer.body if not isinstance(s, Eqn) for v in all_defined([s])}
     chosen: dict[int, Eqn] = {}
