@@ -75,12 +75,12 @@ def build(text: str, name: str, folder: Path):
     return module, out
 
 
-def median_time(call, runs: int) -> float:
+def median_time(call, runs: int, clock=time.perf_counter) -> float:
     times = []
     for _ in range(runs):
-        start = time.perf_counter()
+        start = clock()
         call()
-        times.append(time.perf_counter() - start)
+        times.append(clock() - start)
     return statistics.median(times)
 
 
@@ -112,6 +112,9 @@ def workloads(gradbench: Path | None, hands: tuple[int, int]):
     yield "kmeans 1e4x8, k=50", kmeans.SOURCE, "kmeans", [
         (f, lambda m, f=f: kmeans.entry(m, f), kmeans.prepare(f, km)) for f in ("cost", "dir")]
     yield "gmm (kernels only)", gmm.SOURCE, "gmm", []
+    one = rng.normal(size=10_000), rng.integers(-10_000, 10_000, size=1_000_000), rng.normal(size=1_000_000)
+    yield "1-d gather 1e6 from 1e4", EMBEDDING.replace('"f64[v,d]"', '"f64[v]"').replace('"f64[n,d]"', '"f64[n]"'), \
+        "scalar_gather", [("value", lambda m: m.embed, one), ("gradient", lambda m: m.embed_grad, one)]
 
 
 def main() -> None:
@@ -119,7 +122,10 @@ def main() -> None:
     parser.add_argument("--gradbench", type=Path, default=Path("/tmp/gradbench"))
     parser.add_argument("--hands", type=int, nargs=2, default=(1, 3))
     parser.add_argument("--runs", type=int, default=21)
+    parser.add_argument("--cpu-time", action="store_true",
+                        help="time the process's CPU time (one thread on a machine with more runnable jobs than cores)")
     args = parser.parse_args()
+    clock = time.process_time if args.cpu_time else time.perf_counter
     gradbench = args.gradbench if (args.gradbench / "evals" / "ht" / "data").exists() else None
     print(f"threads: OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', '(default)')}; "
           f"load average {os.getloadavg()[0]:.1f}")
@@ -128,9 +134,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         for label, text, name, calls in workloads(gradbench, tuple(args.hands)):
+            (folder / "host").mkdir(exist_ok=True)
+            (folder / "indexed").mkdir(exist_ok=True)
             with host_gathers():
-                before, before_out = build(text, f"{name}_host", folder)
-            after, after_out = build(text, f"{name}_indexed", folder)
+                before, before_out = build(text, name, folder / "host")
+            after, after_out = build(text, name, folder / "indexed")
             if not calls:
                 same = "the same" if before_out.kernels == after_out.kernels else "different"
                 print(f"{label:28} {'':10} {before_out.kernel_count:>4}/{after_out.kernel_count:<4} ({same} kernels)")
@@ -151,7 +159,7 @@ def main() -> None:
                 for _ in range(3):  # interleaved: each variant's median over a few rounds
                     for module in (before, after):
                         call = entry(module)
-                        times[id(module)].append(median_time(lambda: call(*call_args), max(1, args.runs // 3)))
+                        times[id(module)].append(median_time(lambda: call(*call_args), max(1, args.runs // 3), clock))
                 host_ms, indexed_ms = (1e3 * min(times[id(m)]) for m in (before, after))
                 print(f"{label:28} {function:10} {before_out.kernel_count:>4}/{after_out.kernel_count:<4} "
                       f"{runs[0]:>4}/{runs[1]:<4} {host_ms:9.3f} {indexed_ms:11.3f} {host_ms / indexed_ms:6.2f}")

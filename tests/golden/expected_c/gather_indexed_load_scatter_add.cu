@@ -300,8 +300,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 
 // rows_weighed_k0: 2-d index space of n elements
 LIFTED_KERNEL void rows_weighed_k0(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ table_data, const int64_t table_d0, const int64_t table_d1, const int64_t table_s0, const int64_t table_s1,
-    const int64_t* __restrict__ rows_data, const int64_t rows_d0, const int64_t rows_s0,
+    const double* __restrict__ picked_data,
     const double* __restrict__ w_data,
     double* __restrict__ s_acc_out)
 {
@@ -314,12 +313,8 @@ LIFTED_KERNEL void rows_weighed_k0(const int64_t n, const int64_t d0, const int6
             LIFTED_CHUNK(i, n);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
+                const double picked = picked_data[i];
                 const double w = w_data[i];
-                // gather_indexed_load_scatter_add.py:7  picked = table[rows]
-                const double picked = table_data[lifted_wrap(rows_data[i0 * rows_s0], table_d0) * table_s0 + i1 * table_s1];
                 // gather_indexed_load_scatter_add.py:8  return np.sum(np.tanh(picked) * w)
                 const double t = tanh(picked);
                 const double t_1 = (t * w);
@@ -333,8 +328,8 @@ LIFTED_KERNEL void rows_weighed_k0(const int64_t n, const int64_t d0, const int6
 // pairs_weighed_k0: 1-d index space of n elements
 LIFTED_KERNEL void pairs_weighed_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ table_data, const int64_t table_d0, const int64_t table_d1, const int64_t table_s0, const int64_t table_s1,
-    const int64_t* __restrict__ rows_data, const int64_t rows_d0, const int64_t rows_s0,
-    const int64_t* __restrict__ cols_data, const int64_t cols_d0, const int64_t cols_s0,
+    const int64_t* __restrict__ rows_data,
+    const int64_t* __restrict__ cols_data,
     const double* __restrict__ v_data,
     double* __restrict__ s_acc_out)
 {
@@ -348,12 +343,14 @@ LIFTED_KERNEL void pairs_weighed_k0(const int64_t n, const int64_t d0,
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 const int64_t i0 = i;
+                const int64_t rows = rows_data[i];
+                const int64_t cols = cols_data[i];
                 const double v = v_data[i];
                 // gather_indexed_load_scatter_add.py:13  return np.sum(np.sin(table[rows, cols]) * v + table[-1, cols])
-                const double v_1 = table_data[lifted_wrap(rows_data[i0 * rows_s0], table_d0) * table_s0 + lifted_wrap(cols_data[i0 * cols_s0], table_d1) * table_s1];
+                const double v_1 = table_data[lifted_wrap(rows, table_d0) * table_s0 + lifted_wrap(cols, table_d1) * table_s1];
                 const double t = sin(v_1);
                 const double t_1 = (t * v);
-                const double v_2 = table_data[lifted_wrap((-1), table_d0) * table_s0 + lifted_wrap(cols_data[i0 * cols_s0], table_d1) * table_s1];
+                const double v_2 = table_data[lifted_wrap((-1), table_d0) * table_s0 + lifted_wrap(cols, table_d1) * table_s1];
                 const double t_2 = (t_1 + v_2);
                 LIFTED_AT(s_acc) += t_2;
             }
@@ -407,8 +404,8 @@ LIFTED_KERNEL void rows_weighed_grad_k0(const int64_t n, const int64_t d0, const
 // pairs_weighed_grad_k0: 1-d index space of n elements
 LIFTED_KERNEL void pairs_weighed_grad_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ table_data, const int64_t table_d0, const int64_t table_d1, const int64_t table_s0, const int64_t table_s1,
-    const int64_t* __restrict__ rows_data, const int64_t rows_d0, const int64_t rows_s0,
-    const int64_t* __restrict__ cols_data, const int64_t cols_d0, const int64_t cols_s0,
+    const int64_t* __restrict__ rows_data,
+    const int64_t* __restrict__ cols_data,
     double* __restrict__ dtable_data, const int64_t dtable_d0, const int64_t dtable_d1, const int64_t dtable_s0, const int64_t dtable_s1,
     const double* __restrict__ v_data)
 {
@@ -422,17 +419,21 @@ LIFTED_KERNEL void pairs_weighed_grad_k0(const int64_t n, const int64_t d0,
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 const int64_t i0 = i;
+                const int64_t rows = rows_data[i];
+                const int64_t cols = cols_data[i];
                 const double v = v_data[i];
                 // gather_indexed_load_scatter_add.py:13  return np.sum(np.sin(table[rows, cols]) * v + table[-1, cols])
-                const double v_1 = table_data[lifted_wrap(rows_data[i0 * rows_s0], table_d0) * table_s0 + lifted_wrap(cols_data[i0 * cols_s0], table_d1) * table_s1];
+                const double v_1 = table_data[lifted_wrap(rows, table_d0) * table_s0 + lifted_wrap(cols, table_d1) * table_s1];
                 const double t_3 = cos(v_1);
                 LIFTED_AT(t_4) = (v * t_3);
             }
             LIFTED_SERIAL_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 const int64_t i0 = i;
-                LIFTED_ATOMIC_ADD(dtable_data[lifted_wrap((-1), dtable_d0) * dtable_s0 + lifted_wrap(cols_data[i0 * cols_s0], dtable_d1) * dtable_s1], 1.0);
-                LIFTED_ATOMIC_ADD(dtable_data[lifted_wrap(rows_data[i0 * rows_s0], dtable_d0) * dtable_s0 + lifted_wrap(cols_data[i0 * cols_s0], dtable_d1) * dtable_s1], LIFTED_AT(t_4));
+                const int64_t cols = cols_data[i];
+                const int64_t rows = rows_data[i];
+                LIFTED_ATOMIC_ADD(dtable_data[lifted_wrap((-1), dtable_d0) * dtable_s0 + lifted_wrap(cols, dtable_d1) * dtable_s1], 1.0);
+                LIFTED_ATOMIC_ADD(dtable_data[lifted_wrap(rows, dtable_d0) * dtable_s0 + lifted_wrap(cols, dtable_d1) * dtable_s1], LIFTED_AT(t_4));
             }
         }
     }

@@ -14,10 +14,10 @@ __lifted_transforms__ = {
     ('grad', 'pairs_weighed', ('table',), False): "pairs_weighed_grad",
 }
 _KERNELS = {
-    "rows_weighed_k0": {'rank': 2, 'params': [('table', 'f64', 2, False), ('table', 'i64', 1, False), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [((None, 'S'), [('shape', 0, 1)]), (('S', None), [('shape', 1, 0), ('const', 1)])], 'static': (None, None)},
-    "pairs_weighed_k0": {'rank': 1, 'params': [('table', 'f64', 2, False), ('table', 'i64', 1, False), ('table', 'i64', 1, False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [(('S',), [('shape', 1, 0)]), (('S',), [('shape', 2, 0)]), (('S',), [('shape', 2, 0)])], 'static': (None,)},
+    "rows_weighed_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
+    "pairs_weighed_k0": {'rank': 1, 'params': [('table', 'f64', 2, False), ('array', 'i64', ('S',), False), ('array', 'i64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
     "rows_weighed_grad_k0": {'rank': 2, 'params': [('table', 'f64', 2, False), ('table', 'i64', 1, False), ('array', 'f64', ('S', 'S'), False), ('table', 'f64', 2, True), ('result', 3)], 'dims': [((None, 'S'), [('shape', 0, 1)]), (('S', None), [('shape', 1, 0), ('const', 1)])], 'static': (None, None)},
-    "pairs_weighed_grad_k0": {'rank': 1, 'params': [('table', 'f64', 2, False), ('table', 'i64', 1, False), ('table', 'i64', 1, False), ('table', 'f64', 2, True), ('array', 'f64', ('S',), False), ('result', 3)], 'dims': [(('S',), [('shape', 1, 0)]), (('S',), [('shape', 2, 0)])], 'static': (None,)},
+    "pairs_weighed_grad_k0": {'rank': 1, 'params': [('table', 'f64', 2, False), ('array', 'i64', ('S',), False), ('array', 'i64', ('S',), False), ('table', 'f64', 2, True), ('array', 'f64', ('S',), False), ('result', 3)], 'dims': [], 'static': (None,)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "gather_indexed_load_scatter_add.cu"), _KERNELS)
 
@@ -86,9 +86,11 @@ def _check_index(index, size, axis):
 def rows_weighed(table: "f64[m,d]", rows: "i64[n]", w: "f64[n,d]"):
     _check_args('rows_weighed', table, rows, w)
     # gather_indexed_load_scatter_add.py:7  picked = table[rows]
-    _check_index(rows, table.shape[0], 0)
-    s = _kernels.rows_weighed_k0(table, rows, w)
-    del table, rows, w
+    picked = table[rows]
+    del table, rows
+    # gather_indexed_load_scatter_add.py:8  return np.sum(np.tanh(picked) * w)
+    s = _kernels.rows_weighed_k0(picked, w)
+    del picked, w
     return s
 
 

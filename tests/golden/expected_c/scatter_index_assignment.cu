@@ -354,7 +354,7 @@ LIFTED_KERNEL void scatter_rows_k1(const int64_t n, const int64_t d0, const int6
 LIFTED_KERNEL void scatter_rows_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ v_2_data, const int64_t v_2_s0,
     const double* __restrict__ a_data, const int64_t a_d0, const int64_t a_d1, const int64_t a_s0, const int64_t a_s1,
-    const int64_t* __restrict__ idx_data, const int64_t idx_d0, const int64_t idx_s0,
+    const int64_t* __restrict__ idx_data,
     double* __restrict__ t_2_out)
 {
     LIFTED_PARALLEL
@@ -368,9 +368,10 @@ LIFTED_KERNEL void scatter_rows_k2(const int64_t n, const int64_t d0,
                 LIFTED_LANE_INDEX(i);
                 const int64_t i0 = i;
                 const double v_2 = v_2_data[i0 * v_2_s0];
+                const int64_t idx = idx_data[i];
                 // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
                 const double t_1 = sin(v_2);
-                const double v_3 = a_data[lifted_wrap(idx_data[i0 * idx_s0], a_d0) * a_s0 + 0 * a_s1];
+                const double v_3 = a_data[lifted_wrap(idx, a_d0) * a_s0 + 0 * a_s1];
                 LIFTED_AT(t_2) = (v_3 + t_1);
             }
             LIFTED_LANES(i) {
@@ -487,7 +488,7 @@ LIFTED_KERNEL void scatter_rows_grad_k1(const int64_t n, const int64_t d0, const
 LIFTED_KERNEL void scatter_rows_grad_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ v_2_data, const int64_t v_2_s0,
     const double* __restrict__ a_data, const int64_t a_d0, const int64_t a_d1, const int64_t a_s0, const int64_t a_s1,
-    const int64_t* __restrict__ idx_data, const int64_t idx_d0, const int64_t idx_s0,
+    const int64_t* __restrict__ idx_data,
     double* __restrict__ t_2_out)
 {
     LIFTED_PARALLEL
@@ -501,9 +502,10 @@ LIFTED_KERNEL void scatter_rows_grad_k2(const int64_t n, const int64_t d0,
                 LIFTED_LANE_INDEX(i);
                 const int64_t i0 = i;
                 const double v_2 = v_2_data[i0 * v_2_s0];
+                const int64_t idx = idx_data[i];
                 // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
                 const double t_1 = sin(v_2);
-                const double v_3 = a_data[lifted_wrap(idx_data[i0 * idx_s0], a_d0) * a_s0 + 0 * a_s1];
+                const double v_3 = a_data[lifted_wrap(idx, a_d0) * a_s0 + 0 * a_s1];
                 LIFTED_AT(t_2) = (v_3 + t_1);
             }
             LIFTED_LANES(i) {
@@ -627,7 +629,7 @@ LIFTED_KERNEL void scatter_rows_grad_k6(const int64_t n, const int64_t d0, const
 // scatter_rows_grad_k7: 1-d index space of n elements
 LIFTED_KERNEL void scatter_rows_grad_k7(const int64_t n, const int64_t d0,
     const double* __restrict__ da_1_data, const int64_t da_1_d0, const int64_t da_1_d1, const int64_t da_1_s0, const int64_t da_1_s1,
-    const int64_t* __restrict__ idx_data, const int64_t idx_d0, const int64_t idx_s0,
+    const int64_t* __restrict__ idx_data,
     const bool* __restrict__ kept_data,
     double* __restrict__ da_2_data, const int64_t da_2_d0, const int64_t da_2_d1, const int64_t da_2_s0, const int64_t da_2_s1,
     double* __restrict__ t_9_out)
@@ -642,15 +644,17 @@ LIFTED_KERNEL void scatter_rows_grad_k7(const int64_t n, const int64_t d0,
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 const int64_t i0 = i;
+                const int64_t idx = idx_data[i];
                 const bool kept = kept_data[i];
                 // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
-                const double v_7 = da_1_data[lifted_wrap(idx_data[i0 * idx_s0], da_1_d0) * da_1_s0 + 0 * da_1_s1];
+                const double v_7 = da_1_data[lifted_wrap(idx, da_1_d0) * da_1_s0 + 0 * da_1_s1];
                 LIFTED_AT(t_9) = ((kept) ? (v_7) : (0.0));
             }
             LIFTED_SERIAL_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 const int64_t i0 = i;
-                LIFTED_ATOMIC_ADD(da_2_data[lifted_wrap(idx_data[i0 * idx_s0], da_2_d0) * da_2_s0 + 0 * da_2_s1], LIFTED_AT(t_9));
+                const int64_t idx = idx_data[i];
+                LIFTED_ATOMIC_ADD(da_2_data[lifted_wrap(idx, da_2_d0) * da_2_s0 + 0 * da_2_s1], LIFTED_AT(t_9));
             }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
@@ -720,9 +724,8 @@ LIFTED_KERNEL void scatter_rows_grad_k9(const int64_t n, const int64_t d0,
 
 // scatter_rows_grad_k10: 2-d index space of n elements
 LIFTED_KERNEL void scatter_rows_grad_k10(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ da_2_data, const int64_t da_2_d0, const int64_t da_2_d1, const int64_t da_2_s0, const int64_t da_2_s1,
-    const int64_t* __restrict__ idx_data, const int64_t idx_d0, const int64_t idx_s0,
     const bool* __restrict__ v_9_data, const int64_t v_9_s0, const int64_t v_9_s1,
+    const double* __restrict__ v_8_data,
     const double* __restrict__ v_data,
     const double* __restrict__ dv_data,
     double* __restrict__ dv_1_out)
@@ -740,10 +743,10 @@ LIFTED_KERNEL void scatter_rows_grad_k10(const int64_t n, const int64_t d0, cons
                 const int64_t i1 = lifted_unravel_step(rest, d1);
                 const int64_t i0 = rest;
                 const bool v_9 = v_9_data[i0 * v_9_s0 + i1 * v_9_s1];
+                const double v_8 = v_8_data[i];
                 const double v = v_data[i];
                 const double dv = dv_data[i];
                 // scatter_index_assignment.py:8  a[idx] = v * v
-                const double v_8 = da_2_data[lifted_wrap(idx_data[i0 * idx_s0], da_2_d0) * da_2_s0 + i1 * da_2_s1];
                 const double t_13 = ((v_9) ? (v_8) : (0.0));
                 const double t_14 = (t_13 * v);
                 const double dv_2 = (dv + t_14);
@@ -821,7 +824,7 @@ LIFTED_KERNEL void scatter_rows_jvp_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ v_2_data, const int64_t v_2_s0,
     const double* __restrict__ v_6_data, const int64_t v_6_s0,
     const double* __restrict__ a_data, const int64_t a_d0, const int64_t a_d1, const int64_t a_s0, const int64_t a_s1,
-    const int64_t* __restrict__ idx_data, const int64_t idx_d0, const int64_t idx_s0,
+    const int64_t* __restrict__ idx_data,
     const double* __restrict__ t_7_data, const int64_t t_7_d0, const int64_t t_7_d1, const int64_t t_7_s0, const int64_t t_7_s1,
     double* __restrict__ t_2_out,
     double* __restrict__ t_10_out)
@@ -839,12 +842,13 @@ LIFTED_KERNEL void scatter_rows_jvp_k2(const int64_t n, const int64_t d0,
                 const int64_t i0 = i;
                 const double v_2 = v_2_data[i0 * v_2_s0];
                 const double v_6 = v_6_data[i0 * v_6_s0];
+                const int64_t idx = idx_data[i];
                 // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
                 const double t_1 = sin(v_2);
                 const double t_8 = cos(v_2);
                 const double t_9 = (v_6 * t_8);
-                const double v_3 = a_data[lifted_wrap(idx_data[i0 * idx_s0], a_d0) * a_s0 + 0 * a_s1];
-                const double v_7 = t_7_data[lifted_wrap(idx_data[i0 * idx_s0], t_7_d0) * t_7_s0 + 0 * t_7_s1];
+                const double v_3 = a_data[lifted_wrap(idx, a_d0) * a_s0 + 0 * a_s1];
+                const double v_7 = t_7_data[lifted_wrap(idx, t_7_d0) * t_7_s0 + 0 * t_7_s1];
                 LIFTED_AT(t_2) = (v_3 + t_1);
                 LIFTED_AT(t_10) = (v_7 + t_9);
             }

@@ -16,23 +16,23 @@ __lifted_transforms__ = {
 _KERNELS = {
     "scatter_rows_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "scatter_rows_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('table', 'f64', 2, False), ('table', 'i64', 1, False), ('out', 'f64')], 'dims': [(('S',), [('shape', 2, 0)])], 'static': (None,)},
+    "scatter_rows_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('table', 'f64', 2, False), ('array', 'i64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "scatter_rows_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_k4": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
     "scatter_rows_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "scatter_rows_grad_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('table', 'f64', 2, False), ('table', 'i64', 1, False), ('out', 'f64')], 'dims': [(('S',), [('shape', 2, 0)])], 'static': (None,)},
+    "scatter_rows_grad_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('table', 'f64', 2, False), ('array', 'i64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "scatter_rows_grad_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_grad_k4": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_grad_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_grad_k6": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "scatter_rows_grad_k7": {'rank': 1, 'params': [('table', 'f64', 2, False), ('table', 'i64', 1, False), ('array', 'bool', ('S',), False), ('table', 'f64', 2, True), ('out', 'f64'), ('result', 3)], 'dims': [(('S',), [('shape', 1, 0)])], 'static': (None,)},
+    "scatter_rows_grad_k7": {'rank': 1, 'params': [('table', 'f64', 2, False), ('array', 'i64', ('S',), False), ('array', 'bool', ('S',), False), ('table', 'f64', 2, True), ('out', 'f64'), ('result', 3)], 'dims': [], 'static': (None,)},
     "scatter_rows_grad_k8": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_grad_k9": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "scatter_rows_grad_k10": {'rank': 2, 'params': [('table', 'f64', 2, False), ('table', 'i64', 1, False), ('array', 'bool', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [((None, 'S'), [('shape', 0, 1)]), (('S', None), [('shape', 1, 0), ('const', 1)])], 'static': (None, None)},
+    "scatter_rows_grad_k10": {'rank': 2, 'params': [('array', 'bool', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_jvp_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_jvp_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "scatter_rows_jvp_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('table', 'f64', 2, False), ('table', 'i64', 1, False), ('table', 'f64', 2, False), ('out', 'f64'), ('out', 'f64')], 'dims': [(('S',), [('shape', 3, 0)]), (('S',), [('shape', 3, 0)])], 'static': (None,)},
+    "scatter_rows_jvp_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('table', 'f64', 2, False), ('array', 'i64', ('S',), False), ('table', 'f64', 2, False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "scatter_rows_jvp_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_jvp_k4": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_jvp_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
@@ -218,9 +218,10 @@ def scatter_rows_grad(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n
     # scatter_index_assignment.py:8  a[idx] = v * v
     t_12 = da_2.copy()
     t_12[idx] = 0.0
-    _check_index(idx, da_2.shape[0], 0)
-    dv = _kernels.scatter_rows_grad_k10(da_2, idx, kept[..., None], v, dv)
-    del da_2, idx, kept, v
+    v_9 = kept[..., None]
+    del kept
+    dv = _kernels.scatter_rows_grad_k10(v_9, da_2[idx], v, dv)
+    del v_9, da_2, idx, v
     return (t_12, dv)
 
 

@@ -313,10 +313,11 @@ class _Partitioner:
         return stmt
 
     def _launch(self, region: Region, later: set[int], tape_news: list) -> list:
-        # a gather broadcast into the index space that later code reads is not the kernel's to store: NumPy's
-        # indexing before the launch makes it (its tables come from before the region), the kernel reads it
-        stored = [s for s in region.stmts
-                  if gather.is_gather(s) and id(s.out) in later and s.out.type.shape != region.shape]
+        # a gather broadcast into the index space that later code reads is not the kernel's to store, and one not
+        # worth loading in the kernel (see gather.py) neither: NumPy's indexing before the launch makes it (its
+        # tables come from before the region), the kernel reads it
+        stored = [s for s in region.stmts if gather.is_gather(s) and (
+            id(s.out) in later and s.out.type.shape != region.shape or not gather.worth_loading(s, region.body))]
         if stored:
             region.stmts = [s for s in region.stmts if all(s is not g for g in stored)]
             return stored + self._launch(region, later, tape_news)

@@ -45,9 +45,27 @@ def is_scatter(eqn) -> bool:
 
 
 def table_atoms(eqn: Eqn) -> list:
-    """What a gather or scatter reads through its own strides: the indexed array, then the index arrays."""
+    """What a gather or scatter reads through its own shape and strides: the indexed array, then the index arrays
+    whose axes are not the trailing axes of the index space (those broadcast into it like any operand, and are
+    read the usual way: contiguous where they have the space's shape)."""
     read = indexed(eqn)
-    return [eqn.args[0]] + [eqn.args[ref.index] for _, ref in read.arrays()]
+    trailing = read.block_start + read.block_rank == read.rank
+    return [eqn.args[0]] + ([] if trailing else [eqn.args[ref.index] for _, ref in read.arrays()])
+
+
+def worth_loading(eqn: Eqn, kernel: list) -> bool:
+    """Does a gather pay its way inside a kernel (`kernel`: its statements)? One whose index block ends the
+    result (`x[idx]` of a vector, `x[:, idx]`) is one load per element where NumPy writes and the kernel reads a
+    copy; one that picks whole rows (`E[idx]`, `w[rows, 0:3]`) NumPy copies row by row faster than a kernel
+    walks it element by element (its coordinates, two indirect loads), unless the kernel also scatter-adds (the
+    adjoint: `np.add.at` is NumPy's slow part)."""
+    read = indexed(eqn)
+    return read.block_start + read.block_rank == read.rank or any(is_scatter(s) for s in kernel)
+
+
+def index_arrays(eqn: Eqn) -> list:
+    read = indexed(eqn)
+    return [eqn.args[ref.index] for _, ref in read.arrays()]
 
 
 def _is_array(atom) -> bool:
@@ -60,7 +78,7 @@ def gather_fits(eqn: Eqn, shape: tuple) -> bool:
     read = indexed(eqn)
     out = eqn.out.type
     return read is not None and out.shape is not None and read.rank == len(out.shape) and fits(out, shape) and \
-        all(_is_array(t) for t in table_atoms(eqn)) and \
+        all(_is_array(t) for t in [eqn.args[0]] + index_arrays(eqn)) and \
         all(isinstance(a, Const) or a.type.shape == () for _, a in _fixed_atoms(eqn, read))
 
 
@@ -75,7 +93,7 @@ def scatter_fits(eqn: Eqn, shape: tuple) -> bool:
                                      {"index": shift_refs(eqn.params["index"], -1)})
     return isinstance(acc, Var) and acc.type.dtype in ("f64", "f32") and value.type.dtype == acc.type.dtype and \
         region.shape == shape and read.rank == len(shape) and fits(value.type, shape) and \
-        all(_is_array(t) for t in table_atoms(eqn)[1:]) and \
+        all(_is_array(t) for t in index_arrays(eqn)) and \
         all(isinstance(a, Const) or a.type.shape == () for _, a in _fixed_atoms(eqn, read))
 
 
@@ -87,7 +105,7 @@ def table_values(block: list) -> set[int]:
 
 def outside_atoms(eqn: Eqn) -> list:
     """A gather's or scatter-add's tables and integers: what it reads from outside the kernel."""
-    return table_atoms(eqn) + [a for _, a in _fixed_atoms(eqn, indexed(eqn))]
+    return [eqn.args[0]] + index_arrays(eqn) + [a for _, a in _fixed_atoms(eqn, indexed(eqn))]
 
 
 def tables_outside(stmt, region: list) -> bool:
@@ -155,7 +173,8 @@ def index_checks(body: list, seen: set) -> list[Eqn]:
 class Addressing:
     """C text for reading and adding through tables, in an emitter's terms: `table(atom)` gives a table's
     (pointer, dims, strides) names, `coordinate(axis)` the C coordinate of an axis of the index space (in its
-    original order), `scalar(atom)` how a scalar operand is read."""
+    original order), `scalar(atom)` how an operand is read at the element (a scalar, or an array broadcast into
+    the space)."""
 
     def __init__(self, table, coordinate, scalar, rank: int):
         self.table, self.coordinate, self.scalar, self.rank = table, coordinate, scalar, rank
@@ -188,7 +207,9 @@ class Addressing:
                 array = eqn.args[source.value.index]
                 rank = len(array.type.shape)
                 first = pad + read.block_start + read.block_rank - rank
-                at = f"lifted_wrap({self.element(array, rank, list(range(first, first + rank)))}, {dims[axis]})"
+                value = self.scalar(array) if first + rank == self.rank else \
+                    self.element(array, rank, list(range(first, first + rank)))
+                at = f"lifted_wrap({value}, {dims[axis]})"
             terms.append(f"{at} * {strides[axis]}")
         return f"{pointer}[{' + '.join(terms)}]"
 
@@ -207,8 +228,7 @@ def space_dims(body: list, shape: tuple, position) -> list:
         for axis, source in enumerate(read.sources):
             if source.kind == "slice" and (source.start, source.step) == (0, 1):
                 placed.append((pad + source.axis, eqn.args[0], axis))
-        for _, ref in read.arrays():
-            array = eqn.args[ref.index]
+        for array in table_atoms(eqn)[1:]:  # (the others are operands that give their dims the usual way)
             first = pad + read.block_start + read.block_rank - len(array.type.shape)
             placed += [(first + k, array, k) for k in range(len(array.type.shape))]
         for space_axis, atom, axis in placed:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 
 from ...ir import Eqn, Var, all_defined, equations, free_values, statement_uses
-from .gather import is_gather, outside_atoms, table_values
+from .gather import is_gather, outside_atoms, table_values, worth_loading
 from .region import TAPE_OPS, Region, fits, is_element_eqn, is_tape
 
 MAX_COPY = 24
@@ -77,7 +77,7 @@ def rematerialize(items: list, tail: list) -> None:
                         id(value) in table_values(consumer.body):  # a gather's table is read from memory
                     continue
                 copy = _computation(items[source], value, consumer.shape)
-                if copy is None:
+                if copy is None or not all(worth_loading(e, consumer.body) for e in copy if is_gather(e)):
                     continue
                 reads = {id(v) for v in free_values(consumer.body)}
                 if id(value) not in reads:  # an earlier choice in this sweep recomputes it already
