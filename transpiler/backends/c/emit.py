@@ -201,16 +201,10 @@ class _Emitter:
     def _input(self, var: Var) -> None:
         ctype = C_TYPES[var.type.dtype]
         name = self.name(var)
-        if id(var) in self.table_ids:  # its pointer, then its own dims and element strides (0 where a dim is 1)
-            pointer = self.fresh(f"{name}_data")
-            rank = len(var.type.shape)
-            dims = [self.fresh(f"{name}_d{k}") for k in range(rank)]
-            strides = [self.fresh(f"{name}_s{k}") for k in range(rank)]
-            writable = id(var) in self.writable
-            decl = f"{'' if writable else 'const '}{ctype}* __restrict__ {pointer}" + \
-                "".join(f", const int64_t {d}" for d in dims) + "".join(f", const int64_t {s}" for s in strides)
-            self.params.append(Param("table", decl, (var.type.dtype, rank, writable)))
-            self.tables[id(var)] = (pointer, dims, strides)
+        if id(var) in self.table_ids:
+            names, decl, spec = gather.table_parameter(var, name, self.fresh, id(var) in self.writable)
+            self.params.append(Param("table", decl, spec))
+            self.tables[id(var)] = names
             return
         if var.type.shape == ():
             self.params.append(Param("scalar", f"const {ctype} {name}", (var.type.dtype,)))

@@ -1,19 +1,21 @@
 """Gathers read inside kernels, and their adjoint `np.add.at` as an atomic scatter-add (issue #11).
 
-A gather `x[idx]`, `x[:, idx]`, `w[rows, cols]` (the registry's `getitem` with integer index arrays) whose result
-has the kernel's index space (or broadcasts into it) joins the kernel: each element reads `x` where the index
-arrays say (`indexed.py` in the registry gives, per axis of `x`, where from), so the gathered copy is never
-written and read back. `x` and the index arrays are *tables*: arrays the kernel reads through their own shape
-and strides, not through the index space; they must come from outside the kernel (inputs). NumPy's meaning is
-kept: a negative index wraps once (`lifted_wrap`), and before the launch the host checks every index against
-its axis (`check_index`, NumPy's IndexError and message: integers first, then the index arrays, in axis order),
-so the kernel never reads outside an array. Masks, `None`, slices with run-time bounds stay host code.
+A gather `x[idx]`, `x[:, idx]`, `w[rows, cols]` (the registry's `getitem` through integer index arrays, read
+element by element as the registry's `indexed` rule says) whose result has the kernel's index space, or
+broadcasts into it, joins the kernel: each element loads `x` where the index arrays say, so the gathered copy is
+never written and read back. `x` is a *table*, read through its own shape and strides; so is an index array
+whose axes are not the trailing axes of the space (one whose axes end it is read like any operand). All come
+from before the kernel: a negative index wraps once (`lifted_wrap`), and before the launch the host checks every
+index against its axis (`check_index`: NumPy's IndexError and message, integers first, then the index arrays, in
+axis order), so the kernel never reads outside an array. A gather of whole rows stays NumPy's row copy unless the
+kernel scatter-adds (`worth_loading`). Masks, `None`, slices with run-time bounds stay host code.
 
-`np.add.at(acc, index, g)` (the reverse of a gather whose indices may repeat) joins the kernel that computes
-`g` when `acc` is a fresh array of zeros that nothing else reads (the zeros are made on the host before the
-launch): each element adds its `g` with an atomic add, after the element work of its lane block, lane by lane
-in order, so one thread adds in NumPy's order; several add in another order (round-off only). The indexed
-region `acc[index]` must be the index space itself (each element adds once) and `g` of `acc`'s dtype, a float.
+`np.add.at(acc, index, g)` (the reverse of a gather whose indices may repeat) joins the kernel that computes `g`
+when `acc` is a fresh array of zeros, or what such a scatter-add made, that only this `np.add.at` reads
+(`accumulators`; the zeros are made by NumPy before the launch): each element adds its `g` atomically after the
+element work of its lane block, lane by lane in order, so one thread adds in NumPy's order; several add in
+another order (round-off only). `acc[index]` must be the index space itself (each element adds once), and `g` of
+`acc`'s float dtype. The kernel returns the array it added into.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from ...ir.types import TensorType
 from ...primitives.indexing.indexed import IndexedRead
 from ...primitives.indexing.items import shift_refs
 from ...primitives.registry import lookup
+from .c_syntax import C_TYPES
 from .region import fits
 
 FILLS = {"zeros", "zeros_like"}
@@ -168,6 +171,18 @@ def index_checks(body: list, seen: set) -> list[Eqn]:
             checks.append(Eqn(lookup("check_index"), (atom, eqn.args[0]), {"axis": axis}, (placeholder,),
                               loc=eqn.loc))
     return checks
+
+
+def table_parameter(var: Var, name: str, fresh, writable: bool) -> tuple:
+    """A table's kernel parameter: its (pointer, dims, strides) names, its C declaration (the pointer, then its
+    own dims and element strides, 0 along an axis of length 1) and its spec for the runtime."""
+    pointer = fresh(f"{name}_data")
+    rank = len(var.type.shape)
+    dims = [fresh(f"{name}_d{k}") for k in range(rank)]
+    strides = [fresh(f"{name}_s{k}") for k in range(rank)]
+    decl = f"{'' if writable else 'const '}{C_TYPES[var.type.dtype]}* __restrict__ {pointer}" + \
+        "".join(f", const int64_t {d}" for d in dims) + "".join(f", const int64_t {s}" for s in strides)
+    return (pointer, dims, strides), decl, (var.type.dtype, rank, writable)
 
 
 class Addressing:
