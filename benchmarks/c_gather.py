@@ -3,8 +3,9 @@ kernels and their adjoint as a scatter-add (issue #11), against the same program
 `np.add.at` left to NumPy on the host (the C target before the change), side by side in one process.
 
 For GradBench's `ht` (the `complicated_big` hands from the GradBench checkout, read by its own `io` module),
-`ba`, `kmeans` and `gmm` (their `SOURCE` with small inputs of their shapes), and an embedding gradient
-(`np.sum(np.tanh(E[idx]) * w)` and its gradient with respect to `E`, 10^5 rows of 16 gathered from 10^4): the
+`ba`, `kmeans` and `gmm` (their `SOURCE` with random inputs of their shapes), an embedding gradient
+(`np.sum(np.tanh(E[idx]) * w)` and its gradient with respect to `E`, 10^5 rows of 16 gathered from 10^4) and the
+same over a vector (10^6 entries gathered from 10^4): the
 kernels in each module, the launches per call, the median time per call of each variant (interleaved), and
 their ratio. Pin one thread for timings: `OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1`.
 """
@@ -111,7 +112,12 @@ def workloads(gradbench: Path | None, hands: tuple[int, int]):
     km = {"points": rng.normal(size=(10_000, 8)).tolist(), "centroids": rng.normal(size=(50, 8)).tolist()}
     yield "kmeans 1e4x8, k=50", kmeans.SOURCE, "kmeans", [
         (f, lambda m, f=f: kmeans.entry(m, f), kmeans.prepare(f, km)) for f in ("cost", "dir")]
-    yield "gmm (kernels only)", gmm.SOURCE, "gmm", []
+    d, k, n = 10, 25, 1000
+    gm = {"d": d, "alpha": rng.normal(size=k).tolist(), "mu": rng.normal(size=(k, d)).tolist(),
+          "q": rng.normal(size=(k, d)).tolist(), "l": rng.normal(size=(k, d * (d - 1) // 2)).tolist(),
+          "x": rng.normal(size=(n, d)).tolist(), "gamma": 1.0, "m": 0}
+    yield "gmm d=10 k=25 n=1000", gmm.SOURCE, "gmm", [
+        (f, lambda m, f=f: getattr(m, f), gmm.prepare(f, gm)) for f in ("objective", "jacobian")]
     one = rng.normal(size=10_000), rng.integers(-10_000, 10_000, size=1_000_000), rng.normal(size=1_000_000)
     yield "1-d gather 1e6 from 1e4", EMBEDDING.replace('"f64[v,d]"', '"f64[v]"').replace('"f64[n,d]"', '"f64[n]"'), \
         "scalar_gather", [("value", lambda m: m.embed, one), ("gradient", lambda m: m.embed_grad, one)]
