@@ -202,3 +202,47 @@ def f(x: "f64[m]", idx: "i64[n]", w: "f64[n]") -> "f64[]":
 '''
     out = transpile_c(text, "host.py")
     assert "x[idx] @ w" in out.host and "x[mask]" in out.host and "lifted_wrap(" not in kernels_of(out)
+
+
+def test_module_level_tables_index_matrices_and_empty_indices(tmp_path):
+    text = HEADER + '''
+TABLE = np.linspace(0.0, 1.0, 7)
+
+
+@kernel
+def from_module(idx: "i64[n]", w: "f64[n]") -> "f64[]":
+    return np.sum(np.sin(TABLE[idx]) * w)
+
+
+@kernel
+def f(x: "f64[m]", idx: "i64[n,k]", w: "f64[n,k]") -> "f64[]":
+    return np.sum(np.sin(x[idx]) * w)
+
+
+g = grad(f)
+'''
+    assert "LIFTED_ATOMIC_ADD(" in kernels_of(transpile_c(text, "edges.py"))
+    module, _ = c_module(text, tmp_path, "edges")
+    python: dict = {}
+    exec(compile(text, "python_reference", "exec", dont_inherit=True), python)
+    idx, w = np.array([0, -1, 3, 3, -7, 6]), rng.normal(size=6)
+    assert_close(module.from_module(idx, w), python["from_module"](idx, w), rtol=1e-12, atol=1e-12)
+    x, pairs, weights = rng.normal(size=7), np.array([[0, -1, 3], [3, -7, 6]]), rng.normal(size=(2, 3))
+    assert_close(module.f(x, pairs, weights), python["f"](x, pairs, weights), rtol=1e-12, atol=1e-12)
+    assert_close(module.g(x, pairs, weights), central_difference(python["f"], [x, pairs, weights], 0), rtol=1e-6,
+                 atol=1e-6)
+    none, no_weights = np.zeros((0, 3), dtype=np.int64), np.zeros((0, 3))
+    assert module.f(x, none, no_weights) == 0.0 and np.array_equal(module.g(x, none, no_weights), np.zeros(7))
+    assert module.g(np.zeros(0), none, no_weights).shape == (0,)
+    with pytest.raises(IndexError, match="index 0 is out of bounds for axis 0 with size 0"):
+        module.g(np.zeros(0), np.zeros((1, 3), dtype=np.int64), np.zeros((1, 3)))
+    # index arrays of another integer dtype, or strided views, read as NumPy reads them
+    assert_close(module.from_module(idx.astype(np.int32), w), python["from_module"](idx, w), rtol=1e-12, atol=0)
+    assert_close(module.from_module(np.stack([idx, idx]).T[:, 1], w), python["from_module"](idx, w), rtol=1e-12,
+                 atol=0)
+
+
+def test_a_scatter_add_into_an_array_that_is_read_elsewhere_stays_numpy():
+    # the loop carries dx from one step's np.add.at to the next: not a fresh accumulator
+    out = transpile_c(_program("inside_a_fused_loop"), "carried.py")
+    assert "np.add.at(dx_1, idx," in out.host
