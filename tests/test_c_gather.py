@@ -186,7 +186,11 @@ def test_gathers_on_the_cuda_host_path(monkeypatch, tmp_path):
         text = _program(case)
         # (the names of the CPU target's builds of the same text, which the stand-in runs)
         c_module(text, tmp_path, case)
-        compare_cuda(text, tmp_path, CASES[case][1](), case)
+        compare_cuda(text, tmp_path, CASES[case][1](), case, device=True)  # (device arrays stay on the device)
+    # a gather's function runs on the device (its index check reads the index array back); a scatter-add's zeros
+    # are NumPy's, so its function runs through the host
+    host = transpile_c(_program("one_axis"), "one_axis.py", target="cuda").host
+    assert "call(_f_body, False" in host and "call(_g_body, True" in host
     module = cuda_module(_program("one_axis"), tmp_path, "one_axis")
     with pytest.raises(IndexError, match="index 7 is out of bounds for axis 0 with size 7"):
         module.g(rng.normal(size=7), np.array([0, 7]), rng.normal(size=2))

@@ -119,8 +119,8 @@ def _last_writes(index, size):
 
 def _check_index(index, size, axis):
     """NumPy's IndexError for an index that a kernel reads `x[index]` through, before the launch (the kernel
-    reads no element outside the array): the first value out of range, in order."""
-    index = np.asarray(index)
+    reads no element outside the array): the first value out of range, in order. (A device array is read back.)"""
+    index = index.get() if hasattr(index, "gpudata") else np.asarray(index)
     if index.size and (index.min() < -size or index.max() >= size):
         bad = index[(index < -size) | (index >= size)][0]
         raise IndexError(f"index {bad} is out of bounds for axis {axis} with size {size}")
