@@ -190,13 +190,15 @@ class _Partitioner:
         self.kernels: list[Kernel] = []
         self.unlaunched: list[Kernel] = []  # regions that store nothing: their tape pushes still count (see `fuse`)
         self.accumulators: set[int] = set()
+        self.loop_seeds: dict[int, tuple] = {}  # loop -> its carried accumulators
         self.checked: set = set()  # indices checked against an array since the last in-place update (see gather.py)
 
-    def block(self, stmts: list, tail: list) -> list:
+    def block(self, stmts: list, tail: list, seeds: tuple = ()) -> list:
+        """`seeds`: a loop body's carried accumulators (see gather.accumulators)."""
         self.checked = set()  # (a loop body runs again, a branch may not run)
         tape_news = [s for s in stmts if isinstance(s, Eqn) and s.prim.name == "tape_new"]
         stmts = [s for s in stmts if not (isinstance(s, Eqn) and s.prim.name == "tape_new")]
-        items = self._cut(stmts, tail)
+        items = self._cut(stmts, tail, seeds)
         rematerialize(items, tail)
         # a region's launch stores the values it defines that a later item (or the tail) reads
         later: dict[int, set[int]] = {}
@@ -226,13 +228,16 @@ class _Partitioner:
         used = {e.args[0].name for k in self.kernels for e in _tape_eqns(k.body)}
         return [s for s in tape_news if s.out.name not in used] + out
 
-    def _cut(self, stmts: list, tail: list) -> list:
+    def _cut(self, stmts: list, tail: list, seeds: tuple = ()) -> list:
         """The block as host statements and `Region`s, in order. When a statement ends a region, the statements
         after it that could still join (sibling reductions over the same index space, reading nothing the
         statements skipped over define) are pulled into it: one pass over the data instead of two."""
         queue = list(stmts)
         # arrays of zeros that only one np.add.at reads: the scatter-adds that may join a kernel add into these
-        self.accumulators = gather.accumulators(stmts, tail)
+        self.accumulators = gather.accumulators(stmts, tail, seeds)
+        # (kept for `_host`, which reaches those loops after nested blocks were cut)
+        self.loop_seeds.update({id(s): gather.carried_accumulators(s, stmts, tail) for s in stmts
+                                if isinstance(s, Loop)})
         items: list = []
         region: Region | None = None
         pending: list = []  # hoistable statements after the region's last one: hoisted only if another joins
@@ -308,8 +313,9 @@ class _Partitioner:
             return dataclasses.replace(stmt, then_body=self.block(stmt.then_body, list(stmt.then_results)),
                                        else_body=self.block(stmt.else_body, list(stmt.else_results)))
         if isinstance(stmt, Loop):
+            seeds = self.loop_seeds.get(id(stmt), ())
             return dataclasses.replace(stmt, cond_body=self.block(stmt.cond_body, [stmt.cond] if stmt.cond else []),
-                                       body=self.block(stmt.body, list(stmt.carried_out)))
+                                       body=self.block(stmt.body, list(stmt.carried_out), seeds))
         return stmt
 
     def _launch(self, region: Region, later: set[int], tape_news: list) -> list:

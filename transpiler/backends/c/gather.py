@@ -123,16 +123,35 @@ def tables_outside(stmt, region: list) -> bool:
     return not any(id(t) in inside for t in found)
 
 
-def accumulators(stmts: list, tail: list) -> set[int]:
-    """The arrays of a block that scatter-adds may add into inside a kernel: a fill of zeros, or what a scatter-add
-    into one made, that only the next `np.add.at` reads (`tail`: what the block's end reads)."""
-    found: set[int] = set()
+def accumulators(stmts: list, tail: list, seeds: tuple = ()) -> set[int]:
+    """The arrays of a block that scatter-adds may add into inside a kernel: a fill of zeros, a loop body's
+    carried accumulator (`seeds`), or what a scatter-add into one made, that only the next `np.add.at` reads
+    (`tail`: what the block's end reads)."""
+    found = {id(seed) for seed in seeds if _read_by_one_scatter(seed, stmts, tail)}
     for k, stmt in enumerate(stmts):
         fresh = isinstance(stmt, Eqn) and (stmt.prim.name in FILLS and stmt.out.type.dtype in ("f64", "f32") or
                                            is_scatter(stmt) and id(stmt.args[0]) in found)
         if fresh and _read_by_one_scatter(stmt.out, stmts[k + 1:], tail):
             found.add(id(stmt.out))
     return found
+
+
+def carried_accumulators(loop, block: list, tail: list) -> tuple:
+    """The carried values of a host `for` loop (a statement of `block`, whose end reads `tail`) that start as a
+    fill of zeros of the block that nothing but the loop reads, as one start value: a reverse sweep's cotangent
+    of a gathered array, added into by each step's `np.add.at`. Each step's scatter-add may add into it inside a
+    kernel, in place as NumPy does, when nothing else of the step reads it (see `accumulators`)."""
+    if loop.kind != "for":
+        return ()
+    fills = {id(s.out) for s in block if isinstance(s, Eqn) and s.prim.name in FILLS and
+             s.out.type.dtype in ("f64", "f32")}
+    found = []
+    for carried, start in zip(loop.carried, loop.inits):
+        readers = [s for s in block if any(a is start for a in statement_uses(s))]
+        if id(start) in fills and readers == [loop] and sum(a is start for a in statement_uses(loop)) == 1 and \
+                not any(a is start for a in tail):
+            found.append(carried)
+    return tuple(found)
 
 
 def _read_by_one_scatter(out: Var, rest: list, tail: list) -> bool:
