@@ -11,6 +11,9 @@ Array-bound gradients (logsumexp, Rosenbrock: read x once, write dx once, so 16 
 also compared with their bytes-moved bound: the bytes over the copy bandwidth measured in the same run by a
 STREAM-like copy (`dst[i] = src[i]` over 2 x 80 MB, built by the same compiler and flags as the kernels, on the
 same threads). The `c/bound` column is the C target's time over that bound (1.0 would be the copy's speed).
+A gradient that evaluates a math function per element can be bound by that instead: the run also times one pass
+of `sum(exp(x[i] - a))` over 1e7 doubles (same compiler, flags and vector math library as the kernels), the
+floor of any kernel that reads x and calls `exp` once per element.
 
 `--cpu-time` times the process's CPU time instead of wall time (one thread only): on a machine with more
 runnable jobs than cores, the time spent waiting for a core then counts for no one.
@@ -43,6 +46,21 @@ extern "C" void lifted_stream_copy(const double* __restrict__ src, double* __res
     for (int64_t i = 0; i < n; ++i) dst[i] = src[i];
 }
 """
+EXP_PASS = """
+#include <math.h>
+#include <stdint.h>
+#ifdef LIFTED_MVEC
+#pragma omp declare simd notinbranch
+extern "C" double exp(double) noexcept;
+#endif
+extern "C" double lifted_exp_pass(const double* __restrict__ x, const double a, const int64_t n)
+{
+    double total = 0;
+    #pragma omp parallel for simd schedule(static) reduction(+:total)
+    for (int64_t i = 0; i < n; ++i) total += exp(x[i] - a);
+    return total;
+}
+"""
 
 
 def copy_bandwidth(budget_s: float, clock=None) -> float:
@@ -62,6 +80,23 @@ def copy_bandwidth(budget_s: float, clock=None) -> float:
     args = (ctypes.c_void_p(src.ctypes.data), ctypes.c_void_p(dst.ctypes.data), ctypes.c_int64(n))
     timing = measure(lambda: copy(*args), repeats=7, budget_s=budget_s, clock=clock or time.perf_counter)
     return 2 * src.nbytes / timing.median_s
+
+
+def exp_pass_seconds(budget_s: float, clock=None) -> float:
+    """Seconds of one pass that reads 1e7 doubles and calls `exp` on each (vectorised as the kernels are)."""
+    import ctypes
+
+    import numpy as np
+
+    from lifted import cpu
+
+    from .timer import measure
+
+    exp_pass = ctypes.CDLL(str(cpu.build(EXP_PASS, "exp_pass"))).lifted_exp_pass
+    exp_pass.restype = ctypes.c_double
+    x = np.random.default_rng(0).normal(size=10_000_000)
+    args = (ctypes.c_void_p(x.ctypes.data), ctypes.c_double(x.max()), ctypes.c_int64(x.size))
+    return measure(lambda: exp_pass(*args), repeats=7, budget_s=budget_s, clock=clock or time.perf_counter).median_s
 
 
 def build(workload, folder: Path):
@@ -106,7 +141,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"C backend (CPU target, {args.threads} thread{'s' if args.threads != 1 else ''}) vs the NumPy backend"
           f"{' and ' + ', '.join(p.label for p in peers) if peers else ''}: median "
           f"{'CPU' if args.cpu_time else 'wall'} time per call; ratios = other / C")
-    print(f"STREAM-like copy bandwidth (same run, same threads): {bandwidth / 1e9:.2f} GB/s; load average "
+    exp_pass = exp_pass_seconds(0.5 if args.quick else 2.0, clock)
+    print(f"STREAM-like copy bandwidth (same run, same threads): {bandwidth / 1e9:.2f} GB/s; one pass of "
+          f"sum(exp(x - a)) over 1e7 doubles: {format_seconds(exp_pass)}; load average "
           f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(f"{'workload':<11} {'size':<11} {'what':<8} " + " ".join(f"{c:>9}" for c in columns) + "  " +
           " ".join(f"{c + '/c':>9}" for c in columns if c != "c") + f"  {'c/bound':>9}")

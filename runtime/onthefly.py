@@ -231,7 +231,8 @@ def function_of(module: ModuleType, target: str, shown: str | None = None) -> Ca
 def _build(source: Source, key: str, request: str, declarations) -> tuple[Path, str]:
     try:
         from lifted.transpiler import transpile_source
-        from lifted.transpiler.frontend.parse import Declaration, parse_module
+        from lifted.transpiler.frontend.parse import parse_module
+        from lifted.transpiler.frontend.parsed import Declaration
         from lifted.transpiler.pipeline import write_atomic
     except ImportError as exc:  # pragma: no cover - depends on the installation
         raise RuntimeError(f"transforming a kernel of {source.shown} on the fly needs the Lifted transpiler and "

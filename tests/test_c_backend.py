@@ -7,7 +7,6 @@ loop and its reverse sweep are one kernel).
 """
 from __future__ import annotations
 
-import difflib
 import subprocess
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from gradcheck import load_source, random_inputs
 from lifted.loader import import_path
 from lifted.transpiler import TranspileError
 from lifted.transpiler.backends.c import transpile_c
+from test_golden import assert_matches_golden
 from test_programs import PROGRAMS
 from test_property import inputs_for, program_for_seed
 
@@ -47,6 +47,35 @@ def f(y0: "f64[n]", r: "f64[n]", h: "f64[]", steps: "i64[]") -> "f64[]":
 
 f_grad = grad(f, wrt=("y0", "r"))
 '''
+LSE = '''
+import numpy as np
+from lifted import grad, kernel
+
+
+@kernel
+def f(x: "f64[n]") -> "f64[]":
+    a = np.max(x)
+    return a + np.log(np.sum(np.exp(x - a)))
+
+
+f_grad = grad(f)
+'''
+# full reductions, for empty inputs (each target's test adds kernels of its own)
+EMPTY_REDUCTIONS = """
+import numpy as np
+from lifted import kernel
+
+
+@kernel
+def total(x: "f64[n]"):
+    return np.sum(x * 2.0)
+
+
+@kernel
+def peak(x: "f64[n]"):
+    return np.max(x * 2.0)
+"""
+EXAMPLES = Path(__file__).parents[1] / "examples"
 
 
 def c_module(text: str, folder: Path, name: str = "case"):
@@ -68,19 +97,56 @@ def assert_agree(actual, expected, what: str, rtol: float = 1e-10) -> None:
     np.testing.assert_allclose(actual.astype(float), expected.astype(float), rtol=rtol, atol=1e-12, err_msg=what)
 
 
+def functions_of(module) -> list[str]:
+    """The names of the functions a loaded module defines itself (kernels and declared transforms)."""
+    return [n for n in vars(module) if callable(getattr(module, n)) and not n.startswith("_")
+            and getattr(getattr(module, n), "__module__", None) == module.__name__]
+
+
 def compare_all(text: str, folder: Path, args: list, name: str = "case") -> int:
     """Run every function of the module on `args` in both backends; returns the kernel count."""
     reference = load_source(text, f"{name}.py")
     compiled, kernels = c_module(text, folder, name)
-    names = [n for n in vars(reference) if callable(getattr(reference, n)) and not n.startswith("_")
-             and getattr(getattr(reference, n), "__module__", None) == reference.__name__]
-    for fn_name in names:
+    for fn_name in functions_of(reference):
         try:
             expected = getattr(reference, fn_name)(*args)
         except Exception:  # noqa: BLE001  (these inputs do not suit this function: NumPy itself fails)
             continue
         assert_agree(getattr(compiled, fn_name)(*args), expected, f"{name}.{fn_name}")
     return kernels
+
+
+# --- the corpora every target runs: a program's text and its inputs ----------------------------------------------
+def corpus_case(name: str):
+    """A program of tests/test_programs.py and a function drawing its inputs (from one generator, seeded 0);
+    skipped where the NumPy backend, the reference, refuses it."""
+    program = PROGRAMS[name]
+    text = program.text()
+    try:
+        reference = load_source(text)
+    except TranspileError:
+        pytest.skip("the NumPy backend refuses this program too")
+    rng = np.random.default_rng(0)
+    return text, (lambda: program.inputs(rng)) if program.inputs else (
+        lambda: random_inputs(reference.f, rng, positive=True))
+
+
+def golden_case(case: str):
+    """A golden input's text and inputs drawn for its first kernel."""
+    text = (GOLDEN / "inputs" / f"{case}.py").read_text()
+    reference = load_source(text, f"{case}.py")
+    kernels = [getattr(reference, n) for n in vars(reference) if not n.startswith("_")
+               and callable(getattr(reference, n)) and hasattr(getattr(reference, n), "__code__")]
+    return text, random_inputs(kernels[0], np.random.default_rng(3), positive=True) if kernels else []
+
+
+def example_case(name: str):
+    """An example program's text and inputs drawn for its first function."""
+    text = (EXAMPLES / f"{name}.py").read_text()
+    reference = load_source(text, f"{name}.py")
+    first = next(v for n, v in vars(reference).items() if callable(v) and hasattr(v, "__code__")
+                 and v.__module__ == reference.__name__ and not n.startswith("_"))
+    return text, random_inputs(first, np.random.default_rng(0), positive=True)
 
 
 # --- fusion ------------------------------------------------------------------------------------------------
@@ -97,23 +163,10 @@ def test_rk4_loop_and_its_reverse_sweep_are_one_kernel(tmp_path):
 
 
 def test_reduction_feeding_elementwise_work_splits_kernels(tmp_path):
-    text = '''
-import numpy as np
-from lifted import grad, kernel
-
-
-@kernel
-def f(x: "f64[n]") -> "f64[]":
-    a = np.max(x)
-    return a + np.log(np.sum(np.exp(x - a)))
-
-
-f_grad = grad(f)
-'''
-    out = transpile_c(text, "lse.py")
+    out = transpile_c(LSE, "lse.py")
     assert "lifted_reduce_max" in out.kernels and "lifted_reduce_add" in out.kernels
     x = np.random.default_rng(1).normal(size=1001)
-    assert compare_all(text, tmp_path, [x], "lse") >= 2
+    assert compare_all(LSE, tmp_path, [x], "lse") >= 2
 
 
 def test_broadcast_operands_mean_and_float32(tmp_path):
@@ -182,16 +235,8 @@ def test_dist_functions_are_refused_with_a_located_error():
 # --- numbers: the corpora -----------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
 def test_gradient_corpus_on_the_cpu_target(name, tmp_path):
-    program = PROGRAMS[name]
-    text = program.text()
-    try:
-        load_source(text)
-    except TranspileError:
-        pytest.skip("the NumPy backend refuses this program too")
-    rng = np.random.default_rng(0)
-    reference = load_source(text)
-    args = program.inputs(rng) if program.inputs else random_inputs(reference.f, rng, positive=True)
-    compare_all(text, tmp_path, args, f"prog_{name}")
+    text, draw = corpus_case(name)
+    compare_all(text, tmp_path, draw(), f"prog_{name}")
 
 
 @pytest.mark.parametrize("seed", PROPERTY_SEEDS)
@@ -202,11 +247,7 @@ def test_property_programs_on_the_cpu_target(seed, tmp_path):
 
 @pytest.mark.parametrize("case", C_CASES)
 def test_golden_inputs_on_the_cpu_target(case, tmp_path):
-    text = (GOLDEN / "inputs" / f"{case}.py").read_text()
-    reference = load_source(text, f"{case}.py")
-    kernels = [getattr(reference, n) for n in vars(reference) if not n.startswith("_")
-               and callable(getattr(reference, n)) and hasattr(getattr(reference, n), "__code__")]
-    args = random_inputs(kernels[0], np.random.default_rng(3), positive=True) if kernels else []
+    text, args = golden_case(case)
     compare_all(text, tmp_path, args, f"golden_{case}")
 
 
@@ -215,19 +256,8 @@ def test_golden_inputs_on_the_cpu_target(case, tmp_path):
 def test_emitted_c_matches_golden(case, request):
     source = GOLDEN / "inputs" / f"{case}.py"
     out = transpile_c(source.read_text(), f"tests/golden/inputs/{case}.py")
-    folder = GOLDEN / "expected_c"
     for suffix, emitted in ((".cu", out.kernels), (".py", out.host)):
-        path = folder / f"{case}{suffix}"
-        if request.config.getoption("--update-golden"):
-            folder.mkdir(exist_ok=True)
-            path.write_text(emitted)
-            continue
-        assert path.exists(), f"no golden file {path.name}: run pytest --update-golden"
-        expected = path.read_text()
-        if emitted != expected:
-            diff = "".join(difflib.unified_diff(expected.splitlines(True), emitted.splitlines(True),
-                                                "expected", "emitted"))
-            pytest.fail(f"emitted {suffix} for {case} differs from the golden file:\n{diff}")
+        assert_matches_golden(GOLDEN / "expected_c" / f"{case}{suffix}", emitted, request)
 
 
 @pytest.mark.parametrize("arch", ["sm_80", "sm_90"])
@@ -301,20 +331,7 @@ def test_on_the_fly_compile_module_caches_by_content(tmp_path, monkeypatch):
 
 
 def test_empty_arrays_give_numpy_results_or_numpy_errors(tmp_path):
-    text = """
-import numpy as np
-from lifted import kernel
-
-
-@kernel
-def total(x: "f64[n]"):
-    return np.sum(x * 2.0)
-
-
-@kernel
-def peak(x: "f64[n]"):
-    return np.max(x * 2.0)
-
+    text = EMPTY_REDUCTIONS + """
 
 @kernel
 def lane(x: "f64[n]", rest: "f64[n]"):
@@ -328,16 +345,10 @@ def lane(x: "f64[n]", rest: "f64[n]"):
     assert_agree(module.lane(np.ones(3), np.ones(3)), np.full(3, 4.0), "lane")
 
 
-EXAMPLES = Path(__file__).parents[1] / "examples"
-
-
 @pytest.mark.parametrize("name", ["gaussian", "logistic", "mlp", "rosenbrock"])
 def test_examples_on_the_cpu_target(name, tmp_path):
-    text = (EXAMPLES / f"{name}.py").read_text()
-    reference = load_source(text, f"{name}.py")
-    first = next(v for n, v in vars(reference).items() if callable(v) and hasattr(v, "__code__")
-                 and v.__module__ == reference.__name__ and not n.startswith("_"))
-    compare_all(text, tmp_path, random_inputs(first, np.random.default_rng(0), positive=True), f"example_{name}")
+    text, args = example_case(name)
+    compare_all(text, tmp_path, args, f"example_{name}")
 
 
 def test_source_text_in_kernel_comments_cannot_splice_code(tmp_path):

@@ -12,10 +12,9 @@ import threading
 import numpy as np
 import pytest
 
-from gradcheck import load_source, random_inputs
+from gradcheck import load_source
 from lifted import buffers, cpu
-from lifted.transpiler import TranspileError
-from test_c_backend import RK4, assert_agree, c_module
+from test_c_backend import RK4, assert_agree, c_module, corpus_case, functions_of
 from test_programs import PROGRAMS
 from test_property import inputs_for, program_for_seed
 
@@ -39,10 +38,8 @@ def check_twice(text: str, folder, first_args: list, second_args: list, name: st
     Returns how many results were checked."""
     reference = load_source(text, f"{name}.py")
     compiled, _ = c_module(text, folder, name)
-    names = [n for n in vars(reference) if callable(getattr(reference, n)) and not n.startswith("_")
-             and getattr(getattr(reference, n), "__module__", None) == reference.__name__]
     checked = 0
-    for fn_name in names:
+    for fn_name in functions_of(reference):
         try:
             expected = [getattr(reference, fn_name)(*args) for args in (first_args, second_args)]
         except Exception:  # noqa: BLE001  (these inputs do not suit this function: NumPy itself fails)
@@ -66,15 +63,7 @@ def check_twice(text: str, folder, first_args: list, second_args: list, name: st
 
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
 def test_gradient_corpus_through_the_cache(name, tmp_path, every_array_cached):
-    program = PROGRAMS[name]
-    text = program.text()
-    try:
-        reference = load_source(text)
-    except TranspileError:
-        pytest.skip("the NumPy backend refuses this program too")
-    rng = np.random.default_rng(0)
-    draw = (lambda: program.inputs(rng)) if program.inputs else (lambda: random_inputs(reference.f, rng,
-                                                                                           positive=True))
+    text, draw = corpus_case(name)
     # named as in test_c_backend, so the kernels are the same text and built once
     check_twice(text, tmp_path, draw(), draw(), f"prog_{name}")
 

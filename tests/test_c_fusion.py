@@ -11,21 +11,7 @@ from lifted.transpiler.analysis.liveness import eliminate_dead_code
 from lifted.transpiler.backends.c.fusion import bytes_per_element, fuse
 from lifted.transpiler.ir.arena import one_compilation
 from lifted.transpiler.pipeline import lower_source
-from test_c_backend import compare_all
-
-LSE = '''
-import numpy as np
-from lifted import grad, kernel
-
-
-@kernel
-def f(x: "f64[n]") -> "f64[]":
-    a = np.max(x)
-    return a + np.log(np.sum(np.exp(x - a)))
-
-
-f_grad = grad(f)
-'''
+from test_c_backend import LSE, compare_all
 
 
 def plan(text: str, function: str) -> list[int]:

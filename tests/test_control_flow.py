@@ -252,20 +252,7 @@ def test_control_flow_gradients_match_both_oracles(name):
 
 
 def test_tape_stores_scalars_per_iteration_and_skips_loop_invariants():
-    module = load_source('''
-import numpy as np
-from lifted import grad, kernel
-
-@kernel
-def f(x: "f64[]", big: "f64[n]"):
-    s = x
-    scale = np.sum(big)
-    for i in range(10000):
-        s = np.sin(s) * scale + 0.001
-    return s
-
-f_grad = grad(f)
-''')
+    module = load_source(_program_text_for_tape())
     source = transpile_source(_program_text_for_tape(), "tape.py")
     gradient = source[source.index("def f_grad"):]
     assert gradient.count(".append(") == 1, gradient  # one tape: s per iteration; `scale` is not pushed

@@ -12,10 +12,11 @@ import numpy as np
 import pytest
 
 import fake_pycuda
-from gradcheck import load_source, random_inputs
+from gradcheck import load_source
 from lifted.loader import import_path
 from lifted.transpiler.backends.c import transpile_c
-from test_c_backend import C_CASES, EXAMPLES, GOLDEN, PROPERTY_SEEDS, RK4, assert_agree
+from test_c_backend import (C_CASES, EMPTY_REDUCTIONS, PROPERTY_SEEDS, RK4, assert_agree, corpus_case, example_case,
+                          functions_of, golden_case)
 from test_c_launch import PROGRAM, layouts
 from test_programs import PROGRAMS
 from test_property import inputs_for, program_for_seed
@@ -72,9 +73,7 @@ def compare_all(text: str, folder, args: list, name: str, device: bool = False) 
 
     reference = load_source(text, f"{name}.py")
     module = cuda_module(text, folder, name)
-    names = [n for n in vars(reference) if callable(getattr(reference, n)) and not n.startswith("_")
-             and getattr(getattr(reference, n), "__module__", None) == reference.__name__]
-    for fn_name in names:
+    for fn_name in functions_of(reference):
         try:
             expected = getattr(reference, fn_name)(*args)
         except Exception:  # noqa: BLE001  (these inputs do not suit this function: NumPy itself fails)
@@ -91,28 +90,15 @@ def compare_all(text: str, folder, args: list, name: str, device: bool = False) 
 # --- numbers: the corpora through the CUDA host path --------------------------------------------------------------
 @pytest.mark.parametrize("case", C_CASES)
 def test_golden_inputs_on_the_cuda_host_path(case, device, tmp_path):
-    text = (GOLDEN / "inputs" / f"{case}.py").read_text()
-    reference = load_source(text, f"{case}.py")
-    kernels = [getattr(reference, n) for n in vars(reference) if not n.startswith("_")
-               and callable(getattr(reference, n)) and hasattr(getattr(reference, n), "__code__")]
-    args = random_inputs(kernels[0], np.random.default_rng(3), positive=True) if kernels else []
+    text, args = golden_case(case)
     compare_all(text, tmp_path, args, f"golden_{case}", device=True)
 
 
 @pytest.mark.slow  # (the golden inputs above cover the kernel signatures; these add programs, ~40 s)
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
 def test_gradient_corpus_on_the_cuda_host_path(name, device, tmp_path):
-    from lifted.transpiler import TranspileError
-
-    program = PROGRAMS[name]
-    text = program.text()
-    try:
-        reference = load_source(text)
-    except TranspileError:
-        pytest.skip("the NumPy backend refuses this program too")
-    rng = np.random.default_rng(0)
-    args = program.inputs(rng) if program.inputs else random_inputs(reference.f, rng, positive=True)
-    compare_all(text, tmp_path, args, f"prog_{name}", device=True)
+    text, draw = corpus_case(name)
+    compare_all(text, tmp_path, draw(), f"prog_{name}", device=True)
 
 
 @pytest.mark.slow
@@ -124,12 +110,8 @@ def test_property_programs_on_the_cuda_host_path(seed, device, tmp_path):
 
 @pytest.mark.parametrize("name", ["gaussian", "logistic", "mlp", "rosenbrock"])
 def test_examples_on_the_cuda_host_path(name, device, tmp_path):
-    text = (EXAMPLES / f"{name}.py").read_text()
-    reference = load_source(text, f"{name}.py")
-    first = next(v for n, v in vars(reference).items() if callable(v) and hasattr(v, "__code__")
-                 and v.__module__ == reference.__name__ and not n.startswith("_"))
-    compare_all(text, tmp_path, random_inputs(first, np.random.default_rng(0), positive=True), f"example_{name}",
-                device=True)
+    text, args = example_case(name)
+    compare_all(text, tmp_path, args, f"example_{name}", device=True)
     assert device.cublas.calls or name == "rosenbrock"  # the examples' matrix products went to cuBLAS
 
 
@@ -142,11 +124,7 @@ def test_golden_inputs_on_a_gpu(case, tmp_path):
         import pycuda.autoprimaryctx  # noqa: F401
     except Exception as error:  # noqa: BLE001  (pycuda installed, no usable GPU)
         pytest.skip(f"no CUDA device: {error}")
-    text = (GOLDEN / "inputs" / f"{case}.py").read_text()
-    reference = load_source(text, f"{case}.py")
-    kernels = [getattr(reference, n) for n in vars(reference) if not n.startswith("_")
-               and callable(getattr(reference, n)) and hasattr(getattr(reference, n), "__code__")]
-    args = random_inputs(kernels[0], np.random.default_rng(3), positive=True) if kernels else []
+    text, args = golden_case(case)
     compare_all(text, tmp_path, args, f"gpu_{case}", device=True)
 
 
@@ -225,20 +203,7 @@ def f(x: "f64[n,d]", k: "i64[n,d]"):
 def test_empty_zero_d_and_scalar_arguments(device, tmp_path):
     import pycuda.gpuarray as gpuarray
 
-    text = """
-import numpy as np
-from lifted import kernel
-
-
-@kernel
-def total(x: "f64[n]"):
-    return np.sum(x * 2.0)
-
-
-@kernel
-def peak(x: "f64[n]"):
-    return np.max(x * 2.0)
-
+    text = EMPTY_REDUCTIONS + """
 
 @kernel
 def twice(x: "f64[n]", s: "f64[]", flag: "bool[]", k: "i32[]"):

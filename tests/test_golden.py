@@ -20,20 +20,25 @@ def test_there_are_enough_golden_cases():
     assert len(CASES) >= 12
 
 
-@pytest.mark.parametrize("case", CASES)
-def test_emitted_code_matches_golden(case, request):
-    source = GOLDEN / "inputs" / f"{case}.py"
-    expected_path = GOLDEN / "expected" / f"{case}.py"
-    emitted = transpile_source(source.read_text(), f"tests/golden/inputs/{case}.py")
+def assert_matches_golden(path: Path, emitted: str, request) -> None:
+    """`emitted` is the golden file's text (a diff says where not); with --update-golden it becomes it."""
     if request.config.getoption("--update-golden"):
-        expected_path.write_text(emitted)
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(emitted)
         return
-    assert expected_path.exists(), f"no golden file for {case}: run pytest --update-golden"
-    expected = expected_path.read_text()
+    assert path.exists(), f"no golden file {path.parent.name}/{path.name}: run pytest --update-golden"
+    expected = path.read_text()
     if emitted != expected:
         diff = "".join(difflib.unified_diff(expected.splitlines(True), emitted.splitlines(True),
                                             "expected", "emitted"))
-        pytest.fail(f"emitted code for {case} differs from the golden file:\n{diff}")
+        pytest.fail(f"emitted code differs from the golden file {path.parent.name}/{path.name}:\n{diff}")
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_emitted_code_matches_golden(case, request):
+    source = GOLDEN / "inputs" / f"{case}.py"
+    emitted = transpile_source(source.read_text(), f"tests/golden/inputs/{case}.py")
+    assert_matches_golden(GOLDEN / "expected" / f"{case}.py", emitted, request)
 
 
 @pytest.mark.parametrize("case", CASES)

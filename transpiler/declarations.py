@@ -8,7 +8,7 @@ transform of itself is refused instead of recursing.
 from __future__ import annotations
 
 from .errors import SourceLoc, TranspileError
-from .frontend.parse import Declaration, ParsedModule
+from .frontend.parsed import Declaration, ParsedModule
 from .ir import Function
 from .values import is_function
 from .transforms.compose import apply_transform

@@ -18,7 +18,8 @@ from .builder import NameScope
 from .frontend.checks import MODULE_NAMES
 from .ir import Function, Var, all_defined
 from .normalize.module_scope import module_code
-from .frontend.parse import Declaration, parse_module
+from .frontend.parse import parse_module
+from .frontend.parsed import Declaration
 from .ir.arena import one_compilation
 from .transforms.trees import user_params
 

@@ -1,6 +1,8 @@
 """LogSumExp of a vector, written from its primitives (max, exp, sum, log) as GradBench's `lse` asks."""
 import numpy as np
 
+from .vectors import inputs, label  # noqa: F401  (one vector of n numbers)
+
 NAME = "logsumexp"
 TITLE = "log-sum-exp of a vector, max-shifted for stability"
 SIZES = [{"n": 100}, {"n": 10_000}, {"n": 1_000_000}]
@@ -8,14 +10,6 @@ QUICK = [{"n": 100}, {"n": 10_000}]
 TINY = {"n": 7}
 SCALING = [{"n": 10 ** e} for e in range(1, 8)]
 WRT = (0,)
-
-
-def label(size):
-    return f"n={size['n']:.0e}".replace("e+0", "e")
-
-
-def inputs(size, rng):
-    return (rng.normal(size=size["n"]),)
 
 
 LIFTED = '''

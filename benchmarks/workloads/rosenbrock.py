@@ -1,6 +1,8 @@
 """The n-dimensional Rosenbrock function, vectorised with slices."""
 import numpy as np
 
+from .vectors import inputs, label  # noqa: F401  (one vector of n numbers)
+
 NAME = "rosenbrock"
 TITLE = "Rosenbrock function, sum of 100 (x[i+1] - x[i]^2)^2 + (1 - x[i])^2"
 SIZES = [{"n": 100}, {"n": 10_000}, {"n": 1_000_000}]
@@ -8,14 +10,6 @@ QUICK = [{"n": 100}, {"n": 10_000}]
 TINY = {"n": 6}
 SCALING = [{"n": 10 ** e} for e in range(1, 8)]
 WRT = (0,)
-
-
-def label(size):
-    return f"n={size['n']:.0e}".replace("e+0", "e")
-
-
-def inputs(size, rng):
-    return (rng.normal(size=size["n"]),)
 
 
 LIFTED = '''

@@ -24,7 +24,9 @@ from .control import ControlFlowLowering
 from .expressions import ExpressionLowering
 from .generators import GeneratorLowering
 from .independence import IndependenceLowering
+from .inlining import InliningLowering
 from .kinds import KindLowering, kinds
+from .reductions import ReductionLowering
 from .shapes import ShapeLowering
 from .statements import StatementLowering
 from .streams import StreamLowering
@@ -33,8 +35,8 @@ from .values import Stream, TupleVal, Val
 
 
 class Lowerer(StatementLowering, ControlFlowLowering, ConditionalLowering, ExpressionLowering, SubscriptLowering,
-              KindLowering, StreamLowering, CallLowering, IndependenceLowering, ShapeLowering, AliasLowering,
-              GeneratorLowering):
+              KindLowering, StreamLowering, CallLowering, ReductionLowering, InliningLowering, IndependenceLowering,
+              ShapeLowering, AliasLowering, GeneratorLowering):
     """The state of lowering one @dist function (tables, scopes, fresh names) and its helpers; the parts of the
     language are lowered by the mixins, one module each."""
 

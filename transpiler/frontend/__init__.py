@@ -1,4 +1,5 @@
 """Frontend: parse a source file with LibCST and find its kernels and transform declarations."""
-from .parse import Declaration, KernelSource, ParsedModule, parse_module
+from .parse import parse_module
+from .parsed import Declaration, KernelSource, ParsedModule
 
 __all__ = ["Declaration", "KernelSource", "ParsedModule", "parse_module"]

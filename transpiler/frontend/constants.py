@@ -27,6 +27,7 @@ _COMPARISONS = {
 
 
 _REBOUND = "<rebound in an if>"  # a key no name can take
+_NOT_LITERAL = object()
 
 
 class _Unknown(Exception):
@@ -141,17 +142,25 @@ def _number(values: dict, name: str):
     return value
 
 
-def _evaluate(node, values: dict):
-    """The value of a build-time expression over literals and known constants, or _Unknown."""
+def literal(node, missing):
+    """The value of a literal number or string, True, False or None; `missing` for any other node."""
     if isinstance(node, cst.Integer):
         return int(node.value.replace("_", ""), 0)
     if isinstance(node, cst.Float):
         return float(node.value.replace("_", ""))
     if isinstance(node, cst.SimpleString):
         return node.evaluated_value
+    if isinstance(node, cst.Name) and node.value in ("True", "False", "None"):
+        return {"True": True, "False": False, "None": None}[node.value]
+    return missing
+
+
+def _evaluate(node, values: dict):
+    """The value of a build-time expression over literals and known constants, or _Unknown."""
+    value = literal(node, _NOT_LITERAL)
+    if value is not _NOT_LITERAL:
+        return value
     if isinstance(node, cst.Name):
-        if node.value in ("True", "False", "None"):
-            return {"True": True, "False": False, "None": None}[node.value]
         return _number(values, node.value)
     if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, (cst.Minus, cst.Plus)):
         value = _evaluate(node.expression, values)

@@ -6,16 +6,13 @@ every holder of the old object must be rebound to it, or re-derived from it (a v
 updated array it looks into). Where Python's sharing depends on the path taken (`if c: z = y`, a loop whose
 iterations share differently), the names involved are *ambiguous*: reading them is fine, writing through them
 (or into what they may share) is a located error, since a write would reach the other name on some paths only.
+The writes themselves, and the rebinding of every holder they need, are in inplace_writes.py.
 """
 from __future__ import annotations
 
-import libcst as cst
-
-from ..ir.types import ShapeError, broadcast_shapes
-from ..builder import Builder
 from ..errors import SourceLoc, TranspileError
-from ..ir import Atom, Const, Var
-from ..primitives.indexing import Ref, shift_refs
+from ..ir import Var
+from ..primitives.indexing import Ref
 from ..values import DictValue, ListValue, Stale
 
 
@@ -208,134 +205,7 @@ class Aliasing:
         return not any(_contains(v, rooted, skip=lambda x: x is view)
                        for names in self._live_envs(env) for v in names.values())
 
-    # -- writes --------------------------------------------------------------------------------------------
-    def store_into(self, name: str, items: list, value, target: cst.CSTNode, builder: Builder, env,
-                   combine: str | None = None) -> None:
-        """Update the array named `name` in place at `items`: every name holding that array (or a view into
-        it) sees the update, as in Python."""
-        array = env[name]
-        if array.type.shape == ():
-            raise self.error(target, f"`{name}` is a scalar; it has no elements to assign")
-        self._write(name, array, items, self._atom(value, target), target, builder, env, combine)
-
-    def _write(self, name: str, array: Var, items: list, value_atom: Atom, target, builder: Builder, env,
-               combine: str | None) -> None:
-        view = self._view_op.get(id(array))
-        if view is not None:  # writing through a view writes into the array it looks into
-            parent, parent_items = view
-            if all(_is_integer(i) for i in parent_items):  # row[j] = v is parent[i, j] = v
-                return self._write(name, parent, parent_items + list(items), value_atom, target, builder, env,
-                                   combine)
-            piece = self._bind(builder, target, "copy", [array])  # head[j] = v: update a copy, write it back
-            self._named.add(id(piece))
-            updated = self._update(name, piece, items, value_atom, target, builder, combine)
-            return self._write(name, parent, parent_items, updated, target, builder, env, None)
-        private_view = id(array) in self._view_root and self._view_is_private(array, env)
-        if id(array) in self._view_root and not private_view:
-            kind = "may be a view of another array (it is one on some paths)" if id(array) in self._ambiguous \
-                else "is a view of another array"
-            error = SharingError if id(array) in self._ambiguous else TranspileError
-            raise error(f"`{name}` {kind}; assigning into it would change that array too", self.locate(target),
-                        f"take a copy first: {name} = ....copy()")
-        self._poison_partners(name, array, target, env)
-        array = self._writable(name, array, target, builder, env, private_view)
-        updated = self._update(name, array, items, value_atom, target, builder, combine)
-        self.replace_object(array, updated, builder, env, target)
-
-    def _update(self, name: str, array: Var, items: list, value_atom: Atom, target, builder: Builder,
-                combine: str | None) -> Var:
-        args, index = self._index(array, items)
-        arrays = [a for a in args[1:] if a.type.shape not in ((), None)]
-        if len(arrays) > 1 and any(a.type.dtype == "bool" for a in arrays):
-            raise self.error(target, "assignment through a boolean mask together with another index array is not "
-                             "supported", "index with integer arrays: np.nonzero(mask)")
-        if combine is not None:  # a[i] += v reads the current elements first
-            current = self._bind(builder, target, "getitem", args, {"index": tuple(index)})
-            value_atom = self._bind(builder, target, combine, [current, value_atom])
-        region = self._bind(builder, target, "getitem", args, {"index": tuple(index)}) if combine is None else current
-        if value_atom.type.is_float and not array.type.is_float:
-            raise self.error(target, f"assigning floating-point values into `{name}`, an {array.type.dtype} array, "
-                             "would truncate them", f"make `{name}` a float array (e.g. np.zeros(n))")
-        try:
-            broadcast_shapes([region.type.shape, value_atom.type.shape])
-        except ShapeError as exc:
-            raise self.error(target, str(exc)) from None
-        shifted = [args[0], value_atom] + args[1:]
-        updated = self._bind(builder, target, "setitem", shifted, {"index": shift_refs(tuple(index), 1), "user": True})
-        self._named.add(id(updated))
-        return updated
-
-    def _writable(self, name: str, array: Var, target, builder: Builder, env, private_view: bool = False) -> Var:
-        """The array an update may write into. An inlined function's argument is updated where the caller sees
-        it (at the call's own level only); a kernel's own parameters, and a view (`np.reshape(t, ...)`) of an
-        array nothing else can see, are copied first: arguments never change, and the array looked into keeps
-        the values the reverse sweep may read."""
-        if any(call.level != self._level for call in self._calls if id(array) in call.borrowed):
-            raise self.error(target, f"`{name}` is the caller's array, passed to this function; assigning into it "
-                             "here would change the caller's array inside a branch or loop decided at run time",
-                             f"copy it first: {name} = {name}.copy()")
-        if id(array) not in self._own_params and not private_view:
-            return array
-        copy = self._bind(builder, target, "copy", [array])
-        builder.rename(copy, name)
-        self._named.add(id(copy))
-        self.replace_object(array, copy, builder, env, target)
-        return copy
-
-    def replace_object(self, old: Var, new: Var, builder: Builder, env: dict, target=None) -> None:
-        """After `old` was updated into `new`: every name (and tuple) holding `old` holds `new`, and every
-        view into it is recomputed from `new`."""
-        self._replacements.append((old, new))
-        for call in self._calls:
-            if id(old) in call.borrowed:
-                call.borrowed.add(id(new))
-        memo: dict[int, Var] = {id(old): new}
-        for names in self._live_envs(env):  # the callers' and enclosing frames may hold the array too
-            for name, bound in list(names.items()):
-                if name.startswith("<running") or name.startswith("<returned"):
-                    continue
-                names[name] = self._renew(bound, memo, builder, target)
-
-    def _renew(self, value, memo: dict, builder: Builder, target):
-        if isinstance(value, tuple):
-            items = tuple(self._renew(item, memo, builder, target) for item in value)
-            return items if any(a is not b for a, b in zip(items, value)) else value
-        if isinstance(value, (ListValue, DictValue)):  # build-time containers are updated where they are
-            if id(value) in memo:
-                return value
-            memo[id(value)] = value
-            pairs = list(enumerate(value.items)) if isinstance(value, ListValue) else list(value.items.items())
-            for key, item in pairs:
-                renewed = self._renew(item, memo, builder, target)
-                if renewed is not item:
-                    if value.level != self._level and target is not None:
-                        raise self.error(target, "this array is also held by a list or dict made outside the "
-                                         "branch or loop (decided at run time) that updates it in place",
-                                         "take a copy before the update: a = a.copy()")
-                    value.items[key] = renewed
-            return value
-        if not is_object(value):
-            return value
-        if id(value) in memo:
-            return memo[id(value)]
-        view = self._view_op.get(id(value))
-        if view is None:
-            return value
-        parent = self._renew(view[0], memo, builder, target)
-        if parent is view[0]:
-            return value
-        args, index = self._index(parent, view[1])
-        if target is not None:
-            renewed = self._bind(builder, target, "getitem", args, {"index": tuple(index)})
-        else:
-            renewed = builder.bind("getitem", args, {"index": tuple(index)})
-            self.record_view(renewed, "getitem", args, {"index": tuple(index)})
-        if not value.temporary:
-            builder.rename(renewed, _base(value.name))
-            self._named.add(id(renewed))
-        memo[id(value)] = renewed
-        return renewed
-
+    # -- who else sees an update -----------------------------------------------------------------------------
     def shared(self, name: str, array: Var, env) -> bool:
         """Whether an in-place update of `name` would be seen elsewhere: another name, a tuple, list, dict or a
         view holds the same array, or it is a parameter (the kernel's or a caller's), a view or ambiguous."""
@@ -393,16 +263,3 @@ def _items(index: tuple, args) -> list:
         return item
 
     return [resolve(item) for item in index]
-
-
-def _is_integer(item) -> bool:
-    if isinstance(item, bool):
-        return False
-    if isinstance(item, int):
-        return True
-    return isinstance(item, (Var, Const)) and item.type.shape == () and item.type.dtype in ("i32", "i64")
-
-
-def _base(name: str) -> str:
-    head, _, tail = name.rpartition("_")
-    return head if head and tail.isdigit() else name

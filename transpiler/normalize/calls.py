@@ -11,7 +11,7 @@ from ...cache import file_digest
 from ...sources import decode_source
 from ..builder import Builder
 from ..errors import TranspileError
-from ..frontend.parse import ParsedModule
+from ..frontend.parsed import ParsedModule
 from ..ir import Const, Eqn, Function, Var, result_atoms
 from ..ir.inline import inline_function
 from ..transforms.inplace import functionalize

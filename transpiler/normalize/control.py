@@ -18,9 +18,10 @@ from .branches import Branches
 from .peeling import PEEL_LIMIT, FirstIterations
 from .static import UNROLL_LIMIT, StaticNeeded
 from .syntax import RESULT, RETURNED, has_break, has_return, loop_result_keys, runs_until_return
+from .unroll import Unrolling
 
 
-class ControlFlow(Branches, FirstIterations):
+class ControlFlow(Branches, FirstIterations, Unrolling):
     """Mixed into `Lowering`: compound statements. Relies on its `expr`, `lower_block`, `error`, `_atom`."""
 
     def lower_compound(self, statement: cst.CSTNode, builder: Builder, env: dict) -> None:

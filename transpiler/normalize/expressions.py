@@ -7,7 +7,7 @@ import libcst as cst
 from ..builder import Builder, const
 from ..errors import TranspileError
 from ..frontend.imports import AD_LIBRARIES, canonical_module
-from ..frontend.parse import TRANSFORMS
+from ..frontend.transform_declarations import TRANSFORMS
 from ..ir import Atom, Const, If, Var
 from ..ir.types import TensorType
 from ..values import (Closure, DictValue, KernelRef, ListValue, Module, TransformRef, Value, describe,
@@ -15,7 +15,7 @@ from ..values import (Closure, DictValue, KernelRef, ListValue, Module, Transfor
 from .alias import SharingError
 from .functions import _MISSING, frozen
 from .shape_checks import refined_operands
-from .static import _NOT_HERE, STATIC_BUILTINS
+from .static_operations import _NOT_HERE, STATIC_BUILTINS
 
 _BINARY_PRIMS = {
     cst.Add: "add", cst.Subtract: "subtract", cst.Multiply: "multiply", cst.Divide: "divide",

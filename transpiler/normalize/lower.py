@@ -9,7 +9,7 @@ import libcst as cst
 
 from ..builder import Builder, const
 from ..errors import SourceLoc, TranspileError
-from ..frontend.parse import ParsedModule
+from ..frontend.parsed import ParsedModule
 from ..ir import Const, Function, Var
 from ..values import DictValue, Frame, ListValue, Value, is_container
 from .alias import Aliasing
@@ -20,10 +20,12 @@ from .flatten import TreeHelpers
 from .expressions import _BUILTINS, Expressions
 from .functions import Functions, assigned_locals
 from .index import Indexing
+from .inplace_writes import InPlaceWrites
 from .loops import Loops
 from .module_scope import ModuleScope
 from .signature import Signatures
 from .static import Containers
+from .static_operations import StaticOperations
 
 _AUG_PRIMS = {
     cst.AddAssign: "add", cst.SubtractAssign: "subtract", cst.MultiplyAssign: "multiply",
@@ -32,8 +34,8 @@ _AUG_PRIMS = {
 }
 
 
-class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, Calls, Functions, Containers,
-               TreeHelpers, ModuleScope):
+class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, InPlaceWrites, Calls, Functions,
+               Containers, StaticOperations, TreeHelpers, ModuleScope):
     """Lowers the kernels of one parsed module; kernels calling kernels are inlined at the call."""
 
     def __init__(self, parsed: ParsedModule, declared=None):

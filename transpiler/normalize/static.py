@@ -5,7 +5,7 @@ params:` runs the loop body once per element (unrolled), a comprehension over a 
 list of IR values. A change to a list happens exactly once, so it is allowed only at the block level the list
 was made at (never inside a branch or loop decided at run time: there the number of changes is not known); a
 `for` over a constant `range` whose body needs that (appends, or indexes a list with the loop variable) is
-unrolled instead of kept as a loop.
+unrolled instead of kept as a loop (unroll.py). Operators and builtins on them: static_operations.py.
 """
 from __future__ import annotations
 
@@ -14,8 +14,7 @@ import libcst as cst
 from ..builder import Builder, const
 from ..errors import TranspileError
 from ..ir import Const, Var
-from ..values import Closure, DictValue, Frame, KernelRef, ListValue, Partial, TransformRef, Value, describe
-from .syntax import can_exit, has_return
+from ..values import DictValue, Frame, ListValue, Value, describe
 
 UNROLL_LIMIT = 10_000  # iterations a loop over a list or a constant range may be unrolled to
 
@@ -240,189 +239,6 @@ class Containers:
                          "supported: append extend insert pop copy on lists; items keys values get copy update on "
                          "dicts")
 
-    # -- operators on build-time values -------------------------------------------------------------------
-    def container_operation(self, node, prim: str, left, right) -> Value:
-        """`xs + ys` (lists or tuples) and `xs * n`: a new list or tuple, as in Python."""
-        if prim == "add" and type(left) is type(right) and not isinstance(left, DictValue):
-            if isinstance(left, tuple):
-                return left + right
-            return ListValue(left.items + right.items, self._level)
-        if prim == "multiply" and (is_sequence(left) or is_sequence(right)) and any(
-                isinstance(v, Const) and isinstance(v.value, int) and not isinstance(v.value, bool)
-                for v in (left, right)):
-            seq, count = (left, right) if is_sequence(left) else (right, left)
-            times = self._static_int(count, node)
-            if isinstance(seq, tuple):
-                return seq * times
-            return ListValue(seq.items * times, self._level)
-        raise self.error(node, f"this operator does not apply to {describe(left)} and {describe(right)} in kernels",
-                         "lists and tuples support + and * by an integer; use np.stack(xs) for arithmetic")
-
-    def static_comparison(self, node: cst.Comparison, builder, env):
-        """A comparison decided at build time: `is None`, strings (`kind == "tanh"`), `key in d`; else None."""
-        target = node.comparisons[0]
-        operator = target.operator
-        identity = isinstance(operator, (cst.Is, cst.IsNot))
-        membership = isinstance(operator, (cst.In, cst.NotIn))
-        if not (identity or membership or _static_literal(node.left) or _static_literal(target.comparator)):
-            return None
-        left, right = self.expr(node.left, builder, env), self.expr(target.comparator, builder, env)
-        if membership:
-            if isinstance(right, DictValue):
-                found = self.static_key(left, node.left) in right.items
-            elif isinstance(right, (tuple, ListValue)) and all(_comparable(v) for v in self.static_items(right, node)):
-                found = _plain(left) in [_plain(v) for v in self.static_items(right, node)]
-            else:
-                raise self.error(node, "`in` is decided at build time here: it looks for a key in a dict, or a "
-                                 "number or string in a list of them")
-            return const(found if isinstance(operator, cst.In) else not found)
-        if identity:
-            if not (left is None or right is None):
-                raise self.error(node, "`is` compares with None in kernels", "compare values with == or !=")
-            same = left is right or (left is None and right is None)
-            return const(same if isinstance(operator, cst.Is) else not same)
-        if not (_comparable(left) and _comparable(right)) or isinstance(left, str) != isinstance(right, str):
-            if isinstance(left, str) or isinstance(right, str):
-                return const(isinstance(operator, cst.NotEqual)) if isinstance(operator, (cst.Equal, cst.NotEqual)) \
-                    else None
-            return None
-        if isinstance(operator, (cst.Equal, cst.NotEqual)):
-            equal = _plain(left) == _plain(right)
-            return const(equal if isinstance(operator, cst.Equal) else not equal)
-        return None
-
-    # -- loops ---------------------------------------------------------------------------------------------
-    def unroll(self, node: cst.For, items: list, builder: Builder, env: dict) -> None:
-        """A `for` over a build-time sequence: the body once per element, in the enclosing block."""
-        if has_return(node.body):
-            raise self.error(node, "`return` is not supported in a loop over a list or a constant range that runs "
-                             "at build time", "set a flag and `break`, then return after the loop")
-        if len(items) > UNROLL_LIMIT:
-            raise self.error(node.iter, f"a loop of {len(items)} iterations is too long to unroll at build time")
-        if not can_exit(node.body):
-            for item in items:
-                builder.loc = self.locate(node)
-                self._assign(node.target, item, builder, env)
-                self._nested(list(node.body.body), builder, env)
-            return
-        self._unroll_stopping(node, items, builder, env)
-
-    def _unroll_stopping(self, node: cst.For, items: list, builder: Builder, env: dict) -> None:
-        """An unrolled loop with `break` or `continue`: a running flag, as in a run-time loop; each iteration
-        after the first runs under `if running:` (decided at build time where the flag is known)."""
-        loc = self.locate(node)
-        flag = f"<running{len(self._break_flags)}>"
-        env[flag] = const(True)
-        self._break_flags.append(flag)
-        self._loop_depth += 1
-
-        def iteration(item):
-            def run(e: dict) -> None:
-                builder.loc = loc
-                self._assign(node.target, item, builder, e)
-                self._nested(list(node.body.body), builder, e)
-            return run
-
-        try:
-            for item in items:
-                running = env[flag]
-                if isinstance(running, Const):
-                    if not running.value:
-                        break
-                    iteration(item)(env)
-                else:
-                    builder.loc = loc
-                    self._guarded(running, iteration(item), lambda e: None, builder, env, loc)
-        finally:
-            self._loop_depth -= 1
-            self._break_flags.pop()
-            env.pop(flag, None)
-
-    # -- builtins on build-time values ---------------------------------------------------------------------
-    def static_call(self, path: str, node: cst.Call, builder: Builder, positional: list, keywords: dict):
-        """Builtins that act on lists, dicts, functions and ranges; `_NOT_HERE` when this call is not one."""
-        name = path.rpartition(".")[2]
-        if name == "range":
-            if keywords or not 1 <= len(positional) <= 3:
-                return _NOT_HERE
-            if not all(isinstance(p, Const) and isinstance(p.value, int) for p in positional):
-                raise StaticNeeded("range(...) with bounds known only at run time makes a sequence whose "
-                                   "length is not known at build time", self.locate(node),
-                                   "use it as what a `for` loop runs over")
-            return range(*(p.value for p in positional))
-        if name in ("zip", "enumerate", "reversed", "list", "tuple", "sorted") and not keywords:
-            if name == "zip":
-                sequences = [self.static_items(p, node, builder) for p in positional]
-                return ListValue([tuple(group) for group in zip(*sequences)], self._level)
-            if name == "enumerate" and len(positional) in (1, 2):
-                start = self._static_int(positional[1], node) if len(positional) == 2 else 0
-                items = self.static_items(positional[0], node, builder)
-                return ListValue([(const(i + start), v) for i, v in enumerate(items)], self._level)
-            if not positional and name in ("list", "tuple"):
-                return ListValue([], self._level) if name == "list" else ()
-            if len(positional) == 1 and name in ("list", "tuple", "reversed"):
-                items = self.static_items(positional[0], node, builder)
-                items = items[::-1] if name == "reversed" else items
-                return tuple(items) if name == "tuple" else ListValue(items, self._level)
-            return _NOT_HERE
-        if name == "dict":
-            items = {}
-            if positional:
-                if len(positional) != 1:
-                    return _NOT_HERE
-                source = positional[0]
-                if isinstance(source, DictValue):
-                    items.update(source.items)
-                else:
-                    for pair in self.static_items(source, node, builder):
-                        key, value = self.static_items(pair, node, builder)
-                        items[self.static_key(key, node)] = value
-            for key, (value, _) in keywords.items():
-                items[key] = value
-            return DictValue(items, self._level)
-        if name == "len" and len(positional) == 1 and isinstance(positional[0], (tuple, ListValue, DictValue, range)):
-            value = positional[0]
-            return const(len(value.items) if isinstance(value, (ListValue, DictValue)) else len(value))
-        if name == "sum" and positional and isinstance(positional[0], (tuple, ListValue, range)):
-            total = positional[1] if len(positional) > 1 else keywords.get("start", (const(0), None))[0]
-            for item in self.static_items(positional[0], node, builder):
-                total = self._bind(builder, node, "add", [self._atom(total, node), self._atom(item, node)])
-            return total
-        if name == "map":
-            return self._map(node, builder, positional, {k: v for k, (v, _) in keywords.items()})
-        if name == "partial":
-            return self._partial(node, builder, positional, {k: v for k, (v, _) in keywords.items()})
-        if name == "isinstance":
-            return self.static_isinstance(node, positional)
-        if name == "flatten":
-            return self.flatten_tree(node, builder, positional)
-        if name == "callable" and len(positional) == 1:
-            return const(isinstance(positional[0], (Closure, KernelRef, TransformRef, Partial)))
-        return _NOT_HERE
-
-
-_NOT_HERE = object()
-STATIC_BUILTINS = ("range", "zip", "enumerate", "reversed", "list", "tuple", "sorted", "dict", "len", "sum", "map",
-                   "callable", "partial", "isinstance", "flatten")
-
-
-def is_sequence(value) -> bool:
-    return isinstance(value, (tuple, ListValue))
-
-
-def _static_literal(node) -> bool:
-    return isinstance(node, (cst.SimpleString, cst.ConcatenatedString)) or (
-        isinstance(node, cst.Name) and node.value == "None")
-
-
-def _comparable(value) -> bool:
-    return isinstance(value, str) or value is None or (isinstance(value, Const) and isinstance(value.value, (int, float)))
-
-
-def _plain(value):
-    return value.value if isinstance(value, Const) else value
-
 
 def _key_value(key):
     return key if isinstance(key, str) else const(key)
-

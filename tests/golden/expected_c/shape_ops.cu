@@ -55,8 +55,10 @@ extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min 
 #define LIFTED_PARALLEL _Pragma("omp parallel if(n >= lifted_parallel_min)")
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num(); \
     const bool lifted_alone = omp_get_num_threads() == 1; (void)lifted_alone
-// each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes
-#define LIFTED_LANE_COUNT 16
+// each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
+// 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
+// dependent operations (16 left a 50-step RK4 latency-bound: 5.3 ms per call at n=1e5 vs 1.8 ms with 64)
+#define LIFTED_LANE_COUNT 64
 #define LIFTED_FOR(i, n) _Pragma("omp for schedule(static)") \
     for (int64_t i##_base = 0; i##_base < (n); i##_base += LIFTED_LANE_COUNT)
 #define LIFTED_CHUNK(i, n) \
@@ -68,7 +70,7 @@ extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min 
 #define LIFTED_AT(x) x[lane]
 #define LIFTED_LANE_REDUCE(op, x) lifted_lanes_##op(x)
 // reductions over some axes: `rows` give each output a SIMD loop over its row's chunks, then a sum over lanes;
-// `columns` make 16 neighbouring outputs the lanes, each walking its column
+// `columns` make LIFTED_LANE_COUNT neighbouring outputs the lanes, each walking its column
 #define LIFTED_ROWS(o, count) _Pragma("omp for schedule(static)") for (int64_t o = 0; o < (count); ++o)
 #define LIFTED_ROW_FOR(i, o, length) \
     for (int64_t i##_base = (o) * (length); i##_base < ((o) + 1) * (length); i##_base += LIFTED_LANE_COUNT)

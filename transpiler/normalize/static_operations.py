@@ -1,0 +1,149 @@
+"""Operators, comparisons and builtins decided at build time: `xs + ys` on lists, `kind == "tanh"`, `key in d`,
+`range`, `zip`, `len`, `dict(...)` and the like, on the values the compiler knows while it lowers a kernel."""
+from __future__ import annotations
+
+import libcst as cst
+
+from ..builder import Builder, const
+from ..ir import Const
+from ..values import Closure, DictValue, KernelRef, ListValue, Partial, TransformRef, Value, describe
+from .static import StaticNeeded
+
+
+class StaticOperations:
+    """Mixed into `Lowering`. Relies on its `expr`, `error`, `locate`, `_atom`, `_bind`, `_level`, `static_items`,
+    `static_key`, `_static_int`, `_map`, `_partial`, `static_isinstance`, `flatten_tree`."""
+
+    def container_operation(self, node, prim: str, left, right) -> Value:
+        """`xs + ys` (lists or tuples) and `xs * n`: a new list or tuple, as in Python."""
+        if prim == "add" and type(left) is type(right) and not isinstance(left, DictValue):
+            if isinstance(left, tuple):
+                return left + right
+            return ListValue(left.items + right.items, self._level)
+        if prim == "multiply" and (is_sequence(left) or is_sequence(right)) and any(
+                isinstance(v, Const) and isinstance(v.value, int) and not isinstance(v.value, bool)
+                for v in (left, right)):
+            seq, count = (left, right) if is_sequence(left) else (right, left)
+            times = self._static_int(count, node)
+            if isinstance(seq, tuple):
+                return seq * times
+            return ListValue(seq.items * times, self._level)
+        raise self.error(node, f"this operator does not apply to {describe(left)} and {describe(right)} in kernels",
+                         "lists and tuples support + and * by an integer; use np.stack(xs) for arithmetic")
+
+    def static_comparison(self, node: cst.Comparison, builder, env):
+        """A comparison decided at build time: `is None`, strings (`kind == "tanh"`), `key in d`; else None."""
+        target = node.comparisons[0]
+        operator = target.operator
+        identity = isinstance(operator, (cst.Is, cst.IsNot))
+        membership = isinstance(operator, (cst.In, cst.NotIn))
+        if not (identity or membership or _static_literal(node.left) or _static_literal(target.comparator)):
+            return None
+        left, right = self.expr(node.left, builder, env), self.expr(target.comparator, builder, env)
+        if membership:
+            if isinstance(right, DictValue):
+                found = self.static_key(left, node.left) in right.items
+            elif isinstance(right, (tuple, ListValue)) and all(_comparable(v) for v in self.static_items(right, node)):
+                found = _plain(left) in [_plain(v) for v in self.static_items(right, node)]
+            else:
+                raise self.error(node, "`in` is decided at build time here: it looks for a key in a dict, or a "
+                                 "number or string in a list of them")
+            return const(found if isinstance(operator, cst.In) else not found)
+        if identity:
+            if not (left is None or right is None):
+                raise self.error(node, "`is` compares with None in kernels", "compare values with == or !=")
+            same = left is right or (left is None and right is None)
+            return const(same if isinstance(operator, cst.Is) else not same)
+        if not (_comparable(left) and _comparable(right)) or isinstance(left, str) != isinstance(right, str):
+            if isinstance(left, str) or isinstance(right, str):
+                return const(isinstance(operator, cst.NotEqual)) if isinstance(operator, (cst.Equal, cst.NotEqual)) \
+                    else None
+            return None
+        if isinstance(operator, (cst.Equal, cst.NotEqual)):
+            equal = _plain(left) == _plain(right)
+            return const(equal if isinstance(operator, cst.Equal) else not equal)
+        return None
+
+    # -- builtins on build-time values ---------------------------------------------------------------------
+    def static_call(self, path: str, node: cst.Call, builder: Builder, positional: list, keywords: dict):
+        """Builtins that act on lists, dicts, functions and ranges; `_NOT_HERE` when this call is not one."""
+        name = path.rpartition(".")[2]
+        if name == "range":
+            if keywords or not 1 <= len(positional) <= 3:
+                return _NOT_HERE
+            if not all(isinstance(p, Const) and isinstance(p.value, int) for p in positional):
+                raise StaticNeeded("range(...) with bounds known only at run time makes a sequence whose "
+                                   "length is not known at build time", self.locate(node),
+                                   "use it as what a `for` loop runs over")
+            return range(*(p.value for p in positional))
+        if name in ("zip", "enumerate", "reversed", "list", "tuple", "sorted") and not keywords:
+            if name == "zip":
+                sequences = [self.static_items(p, node, builder) for p in positional]
+                return ListValue([tuple(group) for group in zip(*sequences)], self._level)
+            if name == "enumerate" and len(positional) in (1, 2):
+                start = self._static_int(positional[1], node) if len(positional) == 2 else 0
+                items = self.static_items(positional[0], node, builder)
+                return ListValue([(const(i + start), v) for i, v in enumerate(items)], self._level)
+            if not positional and name in ("list", "tuple"):
+                return ListValue([], self._level) if name == "list" else ()
+            if len(positional) == 1 and name in ("list", "tuple", "reversed"):
+                items = self.static_items(positional[0], node, builder)
+                items = items[::-1] if name == "reversed" else items
+                return tuple(items) if name == "tuple" else ListValue(items, self._level)
+            return _NOT_HERE
+        if name == "dict":
+            items = {}
+            if positional:
+                if len(positional) != 1:
+                    return _NOT_HERE
+                source = positional[0]
+                if isinstance(source, DictValue):
+                    items.update(source.items)
+                else:
+                    for pair in self.static_items(source, node, builder):
+                        key, value = self.static_items(pair, node, builder)
+                        items[self.static_key(key, node)] = value
+            for key, (value, _) in keywords.items():
+                items[key] = value
+            return DictValue(items, self._level)
+        if name == "len" and len(positional) == 1 and isinstance(positional[0], (tuple, ListValue, DictValue, range)):
+            value = positional[0]
+            return const(len(value.items) if isinstance(value, (ListValue, DictValue)) else len(value))
+        if name == "sum" and positional and isinstance(positional[0], (tuple, ListValue, range)):
+            total = positional[1] if len(positional) > 1 else keywords.get("start", (const(0), None))[0]
+            for item in self.static_items(positional[0], node, builder):
+                total = self._bind(builder, node, "add", [self._atom(total, node), self._atom(item, node)])
+            return total
+        if name == "map":
+            return self._map(node, builder, positional, {k: v for k, (v, _) in keywords.items()})
+        if name == "partial":
+            return self._partial(node, builder, positional, {k: v for k, (v, _) in keywords.items()})
+        if name == "isinstance":
+            return self.static_isinstance(node, positional)
+        if name == "flatten":
+            return self.flatten_tree(node, builder, positional)
+        if name == "callable" and len(positional) == 1:
+            return const(isinstance(positional[0], (Closure, KernelRef, TransformRef, Partial)))
+        return _NOT_HERE
+
+
+_NOT_HERE = object()
+STATIC_BUILTINS = ("range", "zip", "enumerate", "reversed", "list", "tuple", "sorted", "dict", "len", "sum", "map",
+                   "callable", "partial", "isinstance", "flatten")
+
+
+def is_sequence(value) -> bool:
+    return isinstance(value, (tuple, ListValue))
+
+
+def _static_literal(node) -> bool:
+    return isinstance(node, (cst.SimpleString, cst.ConcatenatedString)) or (
+        isinstance(node, cst.Name) and node.value == "None")
+
+
+def _comparable(value) -> bool:
+    return isinstance(value, str) or value is None or (isinstance(value, Const) and isinstance(value.value, (int, float)))
+
+
+def _plain(value):
+    return value.value if isinstance(value, Const) else value
