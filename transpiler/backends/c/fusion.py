@@ -234,10 +234,8 @@ class _Partitioner:
         statements skipped over define) are pulled into it: one pass over the data instead of two."""
         queue = list(stmts)
         # arrays of zeros that only one np.add.at reads: the scatter-adds that may join a kernel add into these
-        self.accumulators = gather.accumulators(stmts, tail, seeds)
-        # (kept for `_host`, which reaches those loops after nested blocks were cut)
-        self.loop_seeds.update({id(s): gather.carried_accumulators(s, stmts, tail) for s in stmts
-                                if isinstance(s, Loop)})
+        self.accumulators, loop_seeds = gather.accumulators(stmts, tail, seeds)
+        self.loop_seeds.update(loop_seeds)  # (kept for `_host`, which reaches those loops after nested blocks' cuts)
         items: list = []
         region: Region | None = None
         pending: list = []  # hoistable statements after the region's last one: hoisted only if another joins

@@ -19,7 +19,7 @@ another order (round-off only). `acc[index]` must be the index space itself (eac
 """
 from __future__ import annotations
 
-from ...ir import Const, Eqn, Var, all_defined, equations, statement_uses
+from ...ir import Const, Eqn, Loop, Var, all_defined, equations, statement_uses
 from ...ir.types import TensorType
 from ...primitives.indexing.indexed import IndexedRead
 from ...primitives.indexing.items import shift_refs
@@ -123,45 +123,39 @@ def tables_outside(stmt, region: list) -> bool:
     return not any(id(t) in inside for t in found)
 
 
-def accumulators(stmts: list, tail: list, seeds: tuple = ()) -> set[int]:
+def accumulators(stmts: list, tail: list, seeds: tuple = ()) -> tuple[set[int], dict[int, tuple]]:
     """The arrays of a block that scatter-adds may add into inside a kernel: a fill of zeros, a loop body's
     carried accumulator (`seeds`), or what a scatter-add into one made, that only the next `np.add.at` reads
-    (`tail`: what the block's end reads)."""
-    found = {id(seed) for seed in seeds if _read_by_one_scatter(seed, stmts, tail)}
-    for k, stmt in enumerate(stmts):
-        fresh = isinstance(stmt, Eqn) and (stmt.prim.name in FILLS and stmt.out.type.dtype in ("f64", "f32") or
-                                           is_scatter(stmt) and id(stmt.args[0]) in found)
-        if fresh and _read_by_one_scatter(stmt.out, stmts[k + 1:], tail):
-            found.add(id(stmt.out))
-    return found
+    (`tail`: what the block's end reads); and for each host `for` loop of the block, its carried values that start
+    as such a fill which nothing but the loop reads, as one start value (a reverse sweep's cotangent of a gathered
+    array, added into by each step's `np.add.at`, in place as NumPy does), the seeds of its body."""
+    readers: dict[int, list] = {}
+    for stmt in stmts:
+        for atom in statement_uses(stmt):  # (nested blocks' reads included)
+            found = readers.setdefault(id(atom), [])
+            if not found or found[-1] is not stmt:
+                found.append(stmt)
+    tail_ids = {id(a) for a in tail}
 
+    def read_by_one_scatter(value) -> bool:
+        users = readers.get(id(value), [])
+        return id(value) not in tail_ids and len(users) == 1 and is_scatter(users[0]) and \
+            users[0].args[0] is value and not any(a is value for a in users[0].args[1:])
 
-def carried_accumulators(loop, block: list, tail: list) -> tuple:
-    """The carried values of a host `for` loop (a statement of `block`, whose end reads `tail`) that start as a
-    fill of zeros of the block that nothing but the loop reads, as one start value: a reverse sweep's cotangent
-    of a gathered array, added into by each step's `np.add.at`. Each step's scatter-add may add into it inside a
-    kernel, in place as NumPy does, when nothing else of the step reads it (see `accumulators`)."""
-    if loop.kind != "for":
-        return ()
-    fills = {id(s.out) for s in block if isinstance(s, Eqn) and s.prim.name in FILLS and
+    fills = {id(s.out) for s in stmts if isinstance(s, Eqn) and s.prim.name in FILLS and
              s.out.type.dtype in ("f64", "f32")}
-    found = []
-    for carried, start in zip(loop.carried, loop.inits):
-        readers = [s for s in block if any(a is start for a in statement_uses(s))]
-        if id(start) in fills and readers == [loop] and sum(a is start for a in statement_uses(loop)) == 1 and \
-                not any(a is start for a in tail):
-            found.append(carried)
-    return tuple(found)
-
-
-def _read_by_one_scatter(out: Var, rest: list, tail: list) -> bool:
-    """Does exactly one of the statements after `out`'s definition read it, as the array an `np.add.at` adds
-    into (and nothing else)?"""
-    if any(a is out for a in tail):
-        return False
-    readers = [s for s in rest if any(a is out for a in statement_uses(s))]  # (nested blocks' reads included)
-    return len(readers) == 1 and is_scatter(readers[0]) and readers[0].args[0] is out and \
-        not any(a is out for a in readers[0].args[1:])
+    found = {id(seed) for seed in seeds if read_by_one_scatter(seed)}
+    loops: dict[int, tuple] = {}
+    for stmt in stmts:
+        if isinstance(stmt, Loop):
+            loops[id(stmt)] = tuple(
+                carried for carried, start in zip(stmt.carried, stmt.inits)
+                if stmt.kind == "for" and id(start) in fills and readers.get(id(start)) == [stmt] and
+                id(start) not in tail_ids and sum(a is start for a in statement_uses(stmt)) == 1)
+        elif isinstance(stmt, Eqn) and (id(stmt.out) in fills or is_scatter(stmt) and id(stmt.args[0]) in found) \
+                and read_by_one_scatter(stmt.out):
+            found.add(id(stmt.out))
+    return found, loops
 
 
 def _fixed_atoms(eqn: Eqn, read: IndexedRead) -> list:
