@@ -252,3 +252,17 @@ def test_a_reverse_loop_adds_into_its_carried_cotangent_inside_its_kernel():
     # each step of the reverse sweep adds into dx_1, carried from the zeros made before the loop, in place
     out = transpile_c(_program("inside_a_fused_loop"), "carried.py")
     assert "np.add.at" not in out.host and "dx_1 = _kernels.g_k" in out.host.replace("dy_2, dx_1", "dx_1")
+
+
+def test_threads_sharing_a_scatter_add_add_atomically(tmp_path, monkeypatch):
+    # every index space on all threads (the default keeps small ones on one): the adds into repeated indices
+    # from several threads are atomic, in another order than NumPy's (round-off only)
+    monkeypatch.setenv("LIFTED_PARALLEL_MIN", "0")  # read when the library loads
+    text = _program("one_axis")
+    module, _ = c_module(text, tmp_path, "threads_scatter")
+    reference: dict = {}
+    exec(compile(text, "python_reference", "exec", dont_inherit=True), reference)
+    x, idx, w = rng.normal(size=50), rng.integers(-50, 50, size=20_000), rng.normal(size=20_000)
+    expected = central_difference(reference["f"], [x, idx, w], 0)
+    assert_close(module.g(x, idx, w), expected, rtol=1e-6, atol=1e-6)
+    compare_all(text, tmp_path, [x, idx, w], "threads_scatter_numpy")
