@@ -1,0 +1,197 @@
+"""Call a loop kernel (a host loop compiled whole, see the compiler's loop_kernel.py): pack its inputs into one
+int64 buffer, give it an allocator for its arena, and turn what it wrote back into the host module's values.
+
+Arrays travel as (address, dims, element strides); scalars as their bits and a flag saying whether the host held
+a NumPy scalar; tapes (the host module's lists) as a table of the segments earlier loop kernels left in them. The
+arena is NumPy memory: a result is a view of an arena block (or of an input, when the loop returned a view of
+it), and a tape segment keeps the blocks its entries point into alive.
+"""
+from __future__ import annotations
+
+import ctypes
+
+import numpy as np
+
+from .buffers import address
+
+_DTYPES = {"f64": np.float64, "f32": np.float32, "i64": np.int64, "i32": np.int32, "bool": np.bool_}
+_PYTHON = {"f64": float, "f32": float, "i64": int, "i32": int, "bool": bool}
+ALLOCATOR = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_int64)
+calls = 0  # loop kernel calls made (tests count launches with it)
+
+
+class Segment:
+    """The entries one loop kernel call pushed on a tape: `count` of `width` int64 words each at `address`,
+    pointing into `blocks` (kept alive while the segment is in the host module's list)."""
+
+    __slots__ = ("address", "count", "width", "blocks")
+
+    def __init__(self, address: int, count: int, width: int, blocks: list):
+        self.address, self.count, self.width, self.blocks = address, count, width, blocks
+
+
+class LoopKernel:
+    def __init__(self, function, spec: dict):
+        self.function = function
+        self.spec = spec
+        function.restype = ctypes.c_int
+        function.argtypes = [ctypes.c_void_p, ALLOCATOR]
+
+    def __call__(self, *args):
+        global calls
+        calls += 1
+        spec = self.spec
+        if len(args) != len(spec["inputs"]):
+            raise TypeError(f"the loop kernel takes {len(spec['inputs'])} inputs, {len(args)} given")
+        io = np.zeros(spec["io"], dtype=np.int64)
+        words = io.view(np.float64)
+        owners: list = []  # (address, end, array) of memory a result may view
+        keep: list = []  # inputs converted or copied, segment tables: alive until the call returns
+        tapes = []
+        slot = 0
+        for value, entry in zip(args, spec["inputs"]):
+            kind = entry[0]
+            if kind == "array":
+                _, dtype, rank, written = entry
+                array = _as_input(value, _DTYPES[dtype], rank, written)
+                if array is not value:
+                    keep.append(array)
+                io[slot] = address(array)
+                io[slot + 1:slot + 1 + rank] = array.shape
+                io[slot + 1 + rank:slot + 1 + 2 * rank] = [s // array.itemsize for s in array.strides]
+                owners.append((array, value))
+                slot += 1 + 2 * rank
+            elif kind == "scalar":
+                dtype = entry[1]
+                if dtype in ("f64", "f32"):
+                    words[slot] = float(value)
+                else:
+                    io[slot] = int(value)
+                io[slot + 1] = not isinstance(value, (int, float, bool))
+                slot += 2
+            else:
+                width = entry[1]
+                segments = [s for s in value if isinstance(s, Segment)]
+                if len(segments) != len(value) or any(s.width != width for s in segments):
+                    raise RuntimeError("a tape shared by a loop kernel holds entries it did not write")
+                table = np.array([[s.address, s.count] for s in segments] or [[0, 0]], dtype=np.int64)
+                keep.append(table)
+                io[slot], io[slot + 1] = table.ctypes.data, len(segments)
+                tapes.append((slot, value, segments, table, width))
+                slot += 4
+        blocks: list = []
+
+        def allocate(size: int) -> int:
+            block = np.empty(size, dtype=np.uint8)
+            blocks.append(block)
+            return block.ctypes.data
+
+        allocator = ALLOCATOR(allocate)
+        code = self.function(io.ctypes.data, allocator)
+        if code:
+            raise _error(code, io[-4:-1])
+        for at, tape, segments, table, width in tapes:
+            for segment, (_, count) in zip(segments, table):
+                segment.count = int(count)
+            while tape and tape[-1].count == 0:
+                tape.pop()
+            if io[at + 3]:
+                tape.append(Segment(int(io[at + 2]), int(io[at + 3]), width, blocks))
+        for segment in (s for _, tape, _, _, _ in tapes for s in tape):
+            owners += [(b, b) for b in segment.blocks]
+        owners += [(b, b) for b in blocks]
+        results = []
+        for entry in spec["outputs"]:
+            if entry[0] == "array":
+                _, dtype, rank = entry
+                shape = tuple(int(d) for d in io[slot + 1:slot + 1 + rank])
+                results.append(_view(int(io[slot]), shape, io[slot + 1 + rank:slot + 1 + 2 * rank],
+                                     np.dtype(_DTYPES[dtype]), owners))
+                slot += 1 + 2 * rank
+            else:
+                dtype = entry[1]
+                value = words[slot] if dtype in ("f64", "f32") else io[slot]
+                results.append(_DTYPES[dtype](value) if io[slot + 1] else _PYTHON[dtype](value))
+                slot += 2
+        return results[0] if len(results) == 1 else tuple(results) if results else None
+
+
+def _as_input(value, dtype, rank: int, written: bool) -> np.ndarray:
+    """The array the kernel reads: the value itself when it has the compiled dtype and whole-element strides;
+    else a converted copy, which the loop must not write through (the host would write into the original)."""
+    array = value if type(value) is np.ndarray else np.asarray(value)
+    if array.ndim != rank:
+        raise ValueError(f"a loop kernel input has shape {array.shape}, compiled for rank {rank}")
+    if array.dtype == dtype and all(s % array.itemsize == 0 for s in array.strides):
+        return array
+    if written:
+        raise TypeError(f"the loop writes into an array of dtype {array.dtype} (compiled for "
+                        f"{np.dtype(dtype).name}); pass an array of dtype {np.dtype(dtype).name}")
+    return np.ascontiguousarray(array, dtype=dtype)
+
+
+class _Memory:
+    """What a result views: NumPy reads its layout from `__array_interface__`, and the result's base (this
+    object) keeps `owner` (an input or an arena block) alive."""
+
+    def __init__(self, owner: np.ndarray, address: int, shape: tuple, strides: tuple, dtype: np.dtype):
+        self.owner = owner
+        self.__array_interface__ = {"data": (address, not owner.flags.writeable), "shape": shape,
+                                    "strides": strides, "typestr": dtype.str, "version": 3}
+
+
+def _extent(array: np.ndarray) -> tuple[int, int]:
+    """The addresses [low, high) an array's elements lie in."""
+    start = array.ctypes.data
+    low = sum(min(0, (d - 1) * s) for d, s in zip(array.shape, array.strides))
+    high = sum(max(0, (d - 1) * s) for d, s in zip(array.shape, array.strides)) + array.itemsize
+    return start + low, start + high
+
+
+def _view(address: int, shape: tuple, strides, dtype: np.dtype, owners: list) -> np.ndarray:
+    """The result at `address`: the input array itself when it is exactly that, else a view of the array (an
+    input or an arena block) whose memory holds it."""
+    strides = tuple(int(s) * dtype.itemsize for s in strides)
+    if 0 in shape:
+        return np.empty(shape, dtype=dtype)
+    for array, original in owners:
+        if not array.size:
+            continue
+        low, high = _extent(array)
+        if not low <= address < high:
+            continue
+        if original is array and address == array.ctypes.data and array.shape == shape and \
+                array.strides == strides and array.dtype == dtype:
+            return array
+        return np.asarray(_Memory(array, address, shape, strides, dtype))
+    raise RuntimeError("a loop kernel returned memory the runtime does not know")
+
+
+def _error(code: int, details) -> Exception:
+    a, b, c = (int(x) for x in details)
+    if code == 1:
+        return IndexError(f"index {a} is out of bounds for axis {b} with size {c}")
+    if code == 2:
+        return ZeroDivisionError("division by zero")
+    if code == 3:
+        return ValueError(f"dimension {a} of a kernel's index space is {b}, but an input has {c}; "
+                          "the C backend needs the sizes the annotations promise")
+    if code == 4:
+        return ValueError("could not broadcast the assigned value into the indexed region")
+    if code == 5:
+        return MemoryError("a loop kernel could not allocate its arena")
+    if code == 6:
+        return IndexError("pop from empty list")
+    if code == 7:
+        op = {0: "maximum", 1: "scalar", 2: "minimum"}[a]
+        if op == "scalar":
+            return ValueError("this kernel computes a scalar per element, and the arrays are empty; "
+                              "the C backend cannot run it on empty arrays")
+        return ValueError(f"zero-size array to reduction operation {op} which has no identity")
+    if code == 8:
+        return ValueError("slice step cannot be zero")
+    if code == 9:
+        return OverflowError("integer overflow in a loop kernel's scalar arithmetic")
+    if code == 10:
+        return ValueError("negative dimensions are not allowed")
+    return RuntimeError(f"loop kernel failed with code {code}")

@@ -1,0 +1,98 @@
+"""Loop kernels (CPU target): a host `for` loop whose body the C side can run exactly becomes one C function.
+
+A loop that fusion could not run per element (its body reads rows by index, reduces a whole vector per step,
+writes rows back: an LSTM over characters and layers, an RK4 step with a shift) stays a host loop in the host
+module, and each step launches its fused kernels from Python: thousands of launches of a few microseconds each.
+A loop kernel runs the same statements in C, in order, with the host module's meaning: every array value is a
+view (a pointer, its dims and element strides) bound to its host name, so a row view written through and then
+read (`cell[i] = v; hidden[i] = tanh(cell[i])`) sees what NumPy would; each fused region is a direct call of its
+kernel function (its element loops, OpenMP above the threshold, as from Python); a new array (a region's output,
+a `.copy()`, a fill) comes from the call's memory arena; scalars keep Python's int/float and NumPy's scalar
+semantics (a flag says which, for division by zero); tapes are C stacks of views and scalars, handed to the host
+module as segments of its tape lists, so a forward loop kernel and the reverse loop kernel that pops its tape
+meet through them.
+
+What a body may hold (`loop_select.py` decides, and anything else keeps the host loop exactly as it was): region
+launches (their reductions over everything included), basic indexing with integers and slices (views, bounds
+checked as NumPy does, negative indices wrapped), `x[index] = v` and `x[index] += v` (through a copy of `v` when
+it overlaps `x`), `.copy()`, fills, shape reads, scalar arithmetic, nested `for` loops over `range`, `if`s on
+scalars, and tape pushes and pops.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ...ir import Const, Eqn, Function, If, Loop, Var
+from ...ir.types import TensorType
+from ...primitives.registry import Primitive
+from .fusion import is_module_array
+from .launch_spec import EmittedKernel
+from .loop_emit import emit_loop
+from .loop_select import LoopPlan, plan_loops
+
+
+@dataclass
+class LoopKernel:
+    """One loop kernel's C text (a function after the region kernels it calls) and its launch spec."""
+
+    name: str
+    lines: list[str]
+    spec: dict = field(default_factory=dict)
+
+
+def _render_loop_launch(args, params):
+    from ... import codegen as cg
+    import libcst as cst
+
+    call = cg.call(cg.attr(cg.name("_kernels"), params["kernel"]), *args)
+    names = params["outs"]
+    if not names:
+        return [cst.SimpleStatementLine([cst.Expr(call)])]
+    target = cg.name(names[0]) if len(names) == 1 else \
+        cg.tuple_(*[cg.name(n) for n in names]).with_changes(lpar=[], rpar=[])
+    return [cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(target)], call)])]
+
+
+# kept even when its results are dead: it may push on tapes or write into arrays (in place, as the loop did)
+LOOP_LAUNCH = Primitive(name="loop_launch", infer=lambda types, params: TensorType("f64", None),
+                        render=_render_loop_launch, family="launch", statement=True, extra={"check": True})
+
+
+def make_loop_kernels(fn: Function, regions: dict[str, EmittedKernel], source_file: str) -> tuple[Function,
+                                                                                                  list[LoopKernel]]:
+    """The host function with each loop a loop kernel can run replaced by its call, and those kernels."""
+    plans = plan_loops(fn, regions)
+    if not plans:
+        return fn, []
+    kernels: list[LoopKernel] = []
+    replaced: dict[int, Eqn] = {}
+    for plan in plans:
+        name = f"{fn.name}_loop{len(kernels)}"
+        lines, spec = emit_loop(plan, name, regions, source_file)
+        kernels.append(LoopKernel(name, lines, spec))
+        loop = plan.loop
+        replaced[id(loop)] = Eqn(LOOP_LAUNCH, tuple(plan.inputs), {"kernel": name, "outs": [o.name for o in loop.outs]},
+                                 tuple(loop.outs), loc=loop.loc, note=loop.note)
+    return _replace(fn, replaced), kernels
+
+
+def _replace(fn: Function, replaced: dict[int, Eqn]) -> Function:
+    import dataclasses
+
+    def block(stmts):
+        out = []
+        for stmt in stmts:
+            if id(stmt) in replaced:
+                out.append(replaced[id(stmt)])
+            elif isinstance(stmt, If):
+                out.append(dataclasses.replace(stmt, then_body=block(stmt.then_body), else_body=block(stmt.else_body)))
+            elif isinstance(stmt, Loop):
+                out.append(dataclasses.replace(stmt, cond_body=block(stmt.cond_body), body=block(stmt.body)))
+            else:
+                out.append(stmt)
+        return out
+
+    return dataclasses.replace(fn, body=block(fn.body))
+
+
+__all__ = ["LoopKernel", "LoopPlan", "LOOP_LAUNCH", "make_loop_kernels", "is_module_array", "Const", "Var"]

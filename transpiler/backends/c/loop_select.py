@@ -1,0 +1,330 @@
+"""Which host loops become loop kernels (see loop_kernel.py), and what the C side needs to know about them.
+
+A loop qualifies when every statement of its body (nested blocks included) is one the C side runs with the host
+module's exact meaning; the outermost such loop is taken whole. A tape is a C stack only when every push and pop
+of it in the function is inside loop kernels (the host module's lists hold the C segments between them); a loop
+touching a tape that the host also touches stays a host loop, and the choice is made again without it.
+
+Memory: a new array made in the loop (a region's output, a copy, a fill) takes arena memory; when nothing made
+from it (views of it, slots it is moved into) can outlive the step of its innermost loop that made it (it is never
+pushed on a tape and never reaches a loop slot of a loop around it), the next step reuses the same memory.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ...ir import Const, Eqn, Function, If, Loop, Var, blocks, statement_uses
+from ...primitives.indexing import Ref
+from .launch_spec import EmittedKernel
+from .fusion import is_module_array
+
+# scalar primitives whose C expression (the registry's `cuda` field, NumPy's meaning) the loop kernel evaluates
+COMPARISONS = {"less", "less_equal", "greater", "greater_equal", "equal", "not_equal"}
+SCALAR_OPS = {"add", "subtract", "multiply", "divide", "negative", "floor_divide", "mod", "log", "exp", "sqrt",
+              "tanh"} | COMPARISONS
+FILLS = {"zeros", "ones", "full", "zeros_like", "ones_like"}
+DTYPES = {"f64", "f32", "i64", "i32", "bool"}
+
+
+@dataclass
+class LoopPlan:
+    """A loop chosen for a loop kernel: what it reads from outside (`inputs`, in order), the type of every name
+    it binds or reads, the new-array sites that may reuse their memory each step, and the inputs it may write."""
+
+    loop: Loop
+    inputs: list
+    names: dict[str, tuple] = field(default_factory=dict)  # name -> ("array", dtype, rank) | ("scalar", dtype) | ("tape",)
+    reusable: set[tuple] = field(default_factory=set)  # (equation id, name) of new arrays that reuse their memory
+    written: set[str] = field(default_factory=set)  # input names the loop may write through
+
+
+def plan_loops(fn: Function, regions: dict[str, EmittedKernel]) -> list[LoopPlan]:
+    """The loops of `fn`'s host code that become loop kernels, outermost first."""
+    banned: set[int] = set()
+    while True:
+        chosen = list(_candidates(fn.body, regions, banned))
+        inside = {id(e) for loop in chosen for e in _tape_eqns(loop.body)}
+        outside_tapes = {e.args[0].name for e in _tape_eqns(fn.body) if id(e) not in inside}
+        bad = [loop for loop in chosen if {e.args[0].name for e in _tape_eqns(loop.body)} & outside_tapes]
+        if not bad:
+            break
+        banned |= {id(loop) for loop in bad}
+    plans = []
+    for loop in chosen:
+        plan = _plan(loop)
+        if plan is not None:
+            plans.append(plan)
+    return plans
+
+
+def _tape_eqns(block: list) -> list[Eqn]:
+    found = []
+    for stmt in block:
+        if isinstance(stmt, Eqn):
+            if stmt.prim.name in ("push", "pop"):
+                found.append(stmt)
+        else:
+            for inner in blocks(stmt):
+                found += _tape_eqns(inner)
+    return found
+
+
+def _candidates(block: list, regions: dict, banned: set[int]):
+    for stmt in block:
+        if isinstance(stmt, Loop):
+            if id(stmt) not in banned and _loop_ok(stmt, regions):
+                yield stmt
+            else:
+                yield from _candidates(stmt.body, regions, banned)
+        elif isinstance(stmt, If):
+            yield from _candidates(stmt.then_body, regions, banned)
+            yield from _candidates(stmt.else_body, regions, banned)
+
+
+def _loop_ok(loop: Loop, regions: dict) -> bool:
+    if loop.kind != "for" or not all(_int_scalar(b) for b in loop.bounds):
+        return False
+    if not all(_value_ok(a) for a in (*loop.carried, *loop.inits, *loop.carried_out, *loop.outs)):
+        return False
+    return all(_stmt_ok(s, regions) for s in loop.body)
+
+
+def _int_scalar(atom) -> bool:
+    return atom.type.shape == () and atom.type.dtype in ("i64", "i32") and not is_module_array(atom) and \
+        not (isinstance(atom, Const) and not isinstance(atom.value, int))
+
+
+def _value_ok(atom) -> bool:
+    """A value the C side can hold: a scalar, an array of static rank, or a tape."""
+    if is_module_array(atom):
+        return atom.type.shape is not None and len(atom.type.shape) >= 1 and atom.type.dtype in DTYPES
+    if isinstance(atom, Const):
+        return isinstance(atom.value, (bool, int, float)) and atom.type.shape == () and \
+            (not isinstance(atom.value, int) or -2**63 <= atom.value < 2**63)
+    t = atom.type
+    return t.dtype == "tape" or (t.shape is not None and t.dtype in DTYPES)
+
+
+def _stmt_ok(stmt, regions: dict) -> bool:
+    if isinstance(stmt, Loop):
+        return _loop_ok(stmt, regions)
+    if isinstance(stmt, If):
+        return stmt.cond.type.shape == () and _value_ok(stmt.cond) and \
+            all(_value_ok(a) for a in (*stmt.outs, *stmt.then_results, *stmt.else_results)
+                if not (isinstance(a, Const) and a.value is None)) and \
+            all(_stmt_ok(s, regions) for s in stmt.then_body + stmt.else_body)
+    if not all(_value_ok(a) for a in (*stmt.args, *stmt.outs)):
+        return False
+    name = stmt.prim.name
+    if name == "launch":
+        return _launch_ok(stmt, regions.get(stmt.params["kernel"]))
+    if name == "getitem":
+        return _basic_index(stmt, 1) and stmt.args[0].type.shape != () and not stmt.params.get("lanes")
+    if name in ("setitem", "index_add"):
+        target, value = stmt.args[0], stmt.args[1]
+        whole = sum(1 for i in stmt.params.get("index", ()) if not isinstance(i, slice)) == len(target.type.shape)
+        return _basic_index(stmt, 2) and not stmt.params.get("lanes") and target.type.shape != () and \
+            _cast_ok(value.type.dtype, target.type.dtype) and not (whole and value.type.shape != ()) and \
+            not (name == "index_add" and target.type.dtype == "bool")
+    if name == "copy":
+        return stmt.args[0].type.shape != ()
+    if name in FILLS:
+        return stmt.out.type.shape != () and len(stmt.out.type.shape) >= 1 and \
+            all(a.type.shape == () for a in (stmt.args if name in ("zeros", "ones", "full") else ())) and \
+            (name != "full" or stmt.args[-1].type.shape == ())
+    if name == "dim":
+        return stmt.args[0].type.shape is not None and len(stmt.args[0].type.shape) >= 1
+    if name in ("push", "pop"):
+        return True
+    if name in COMPARISONS and len({a.type.dtype for a in stmt.args}) != 1:
+        return False  # Python compares an int with a float exactly, C through a double
+    if name in SCALAR_OPS:
+        return len(stmt.outs) == 1 and stmt.out.type.shape == () and all(a.type.shape == () for a in stmt.args) \
+            and bool(stmt.prim.cuda) and not is_module_array(stmt.out)
+    return False
+
+
+def _cast_ok(source: str, target: str) -> bool:
+    """Writes the host would make without an error or a rounding the C side does differently: the same dtype,
+    or integers and bools into floats."""
+    return source == target or (target in ("f64", "f32") and source in ("i64", "i32", "bool")) or \
+        (target == "f64" and source == "f32") or (target == "i64" and source in ("i32", "bool"))
+
+
+def _basic_index(eqn: Eqn, first_ref: int) -> bool:
+    """Integers (literals, or integer scalars) and slices with such bounds: no None, Ellipsis or index arrays."""
+    for item in eqn.params.get("index", ()):
+        if isinstance(item, Ref):
+            if not _int_scalar(eqn.args[item.index]):
+                return False
+        elif isinstance(item, slice):
+            for bound in (item.start, item.stop, item.step):
+                if isinstance(bound, Ref) and not _int_scalar(eqn.args[bound.index]):
+                    return False
+                if bound is not None and not isinstance(bound, (Ref, int)):
+                    return False
+            if isinstance(item.step, int) and item.step == 0:
+                return False
+        elif not isinstance(item, int) or isinstance(item, bool):
+            return False
+    rank = len(eqn.args[0].type.shape)
+    consumed = len(eqn.params.get("index", ()))
+    return consumed <= rank and len(eqn.args) - first_ref == sum(1 for _ in _refs(eqn.params["index"]))
+
+
+def _refs(index: tuple):
+    for item in index:
+        if isinstance(item, Ref):
+            yield item
+        elif isinstance(item, slice):
+            yield from (b for b in (item.start, item.stop, item.step) if isinstance(b, Ref))
+
+
+def _launch_ok(eqn: Eqn, region: EmittedKernel | None) -> bool:
+    """A region kernel called from C: reductions over everything (no `keepdims`), no per-element tapes."""
+    if region is None or region.mode != "flat":
+        return False
+    for param in region.spec["params"]:
+        if param[0] == "tape" or (param[0] == "out" and len(param) > 2) or (param[0] == "reduce" and param[5]):
+            return False
+    inputs = [p for p in region.spec["params"] if p[0] in ("scalar", "array")]
+    return len(inputs) == len(eqn.args) and all(
+        (p[0] == "scalar") == (a.type.shape == ()) and not (isinstance(a, Const) and a.value is None)
+        for p, a in zip(inputs, eqn.args))
+
+
+# -- the plan of one loop ----------------------------------------------------------------------------------------
+def _plan(loop: Loop) -> LoopPlan | None:
+    names: dict[str, tuple] = {}
+
+    def note(atom) -> bool:
+        if isinstance(atom, Const) and not is_module_array(atom):
+            return True
+        name = atom.value.name if is_module_array(atom) else atom.name
+        t = atom.type
+        kind = ("tape",) if t.dtype == "tape" else ("scalar", t.dtype) if t.shape == () else \
+            ("array", t.dtype, len(t.shape))
+        return names.setdefault(name, kind) == kind
+
+    ok = all(note(a) for a in _all_atoms([loop]))
+    tapes: dict[str, set] = {}
+    for eqn in _all_eqns([loop]):
+        if eqn.prim.name in ("push", "pop"):
+            value = eqn.args[1] if eqn.prim.name == "push" else eqn.out
+            tapes.setdefault(eqn.args[0].name, set()).add((value.type.dtype, len(value.type.shape)))
+    if not ok or any(len(kinds) > 1 for kinds in tapes.values()):
+        return None  # a name bound to values of different kinds, or a tape holding different kinds
+    inputs, seen = [], set()
+    for atom in statement_uses(loop):
+        if isinstance(atom, Const) and not is_module_array(atom):
+            continue
+        name = atom.value.name if is_module_array(atom) else atom.name
+        if name not in seen:
+            seen.add(name)
+            inputs.append(atom)
+    plan = LoopPlan(loop, inputs, names)
+    edges = _flows(loop)
+    escapes = _escapes(loop, edges)
+    for eqn, out, enclosing in _fresh_sites([loop], ()):
+        closure = _closure({out.name}, edges)
+        if not (closure & escapes["pushed"]) and not any(closure & set(c.name for c in l.carried) for l in enclosing):
+            plan.reusable.add((id(eqn), out.name))
+    targets = {e.args[0].name for e in _all_eqns([loop]) if e.prim.name in ("setitem", "index_add")}
+    popped = {e.out.name for e in _all_eqns([loop]) if e.prim.name == "pop" and e.out.type.shape != ()}
+    popped_closure = _closure(popped, edges)
+    for atom in inputs:
+        name = atom.value.name if is_module_array(atom) else atom.name
+        if names[name][0] == "array" and (_closure({name}, edges) & targets or popped_closure & targets):
+            plan.written.add(name)
+    return plan
+
+
+def _all_atoms(block: list):
+    for stmt in block:
+        if isinstance(stmt, Eqn):
+            yield from stmt.args
+            yield from stmt.outs
+        elif isinstance(stmt, If):
+            yield from (stmt.cond, *stmt.outs)
+            yield from (a for a in (*stmt.then_results, *stmt.else_results) if not (isinstance(a, Const) and
+                                                                                      a.value is None))
+            yield from _all_atoms(stmt.then_body + stmt.else_body)
+        else:
+            yield from (*stmt.bounds, *stmt.carried, *stmt.inits, *stmt.carried_out, *stmt.outs)
+            if stmt.index is not None:
+                yield stmt.index
+            yield from _all_atoms(stmt.body)
+
+
+def _all_eqns(block: list):
+    for stmt in block:
+        if isinstance(stmt, Eqn):
+            yield stmt
+        else:
+            for inner in blocks(stmt):
+                yield from _all_eqns(inner)
+
+
+def _name(atom) -> str | None:
+    if is_module_array(atom):
+        return atom.value.name
+    return atom.name if isinstance(atom, Var) else None
+
+
+def _flows(loop: Loop) -> dict[str, set[str]]:
+    """Name -> the names that may come to hold (a view of) the same memory."""
+    edges: dict[str, set[str]] = {}
+
+    def add(source, target):
+        s, t = _name(source), _name(target)
+        if s is not None and t is not None and s != t:
+            edges.setdefault(s, set()).add(t)
+
+    def visit(block):
+        for stmt in block:
+            if isinstance(stmt, Eqn):
+                if stmt.prim.name in ("getitem", "setitem", "index_add"):
+                    add(stmt.args[0], stmt.out)
+            elif isinstance(stmt, If):
+                for out, a, b in zip(stmt.outs, stmt.then_results, stmt.else_results):
+                    add(a, out)
+                    add(b, out)
+                visit(stmt.then_body)
+                visit(stmt.else_body)
+            else:
+                for slot, init, new in zip(stmt.carried, stmt.inits, stmt.carried_out):
+                    add(init, slot)
+                    add(new, slot)
+                visit(stmt.body)
+
+    for slot, new in zip(loop.carried, loop.carried_out):
+        add(new, slot)
+    visit(loop.body)
+    return edges
+
+
+def _escapes(loop: Loop, edges) -> dict[str, set[str]]:
+    pushed = {_name(e.args[1]) for e in _all_eqns([loop]) if e.prim.name == "push"}
+    return {"pushed": {n for n in pushed if n is not None}}
+
+
+def _closure(start: set[str], edges: dict[str, set[str]]) -> set[str]:
+    seen, todo = set(start), list(start)
+    while todo:
+        for target in edges.get(todo.pop(), ()):
+            if target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return seen
+
+
+def _fresh_sites(block: list, enclosing: tuple):
+    """Equations that make a new array, with the loops around them (innermost last)."""
+    for stmt in block:
+        if isinstance(stmt, Eqn):
+            if stmt.prim.name in FILLS or stmt.prim.name in ("copy", "launch"):
+                yield from ((stmt, out, enclosing) for out in stmt.outs if out.type.shape != ())
+        elif isinstance(stmt, If):
+            yield from _fresh_sites(stmt.then_body + stmt.else_body, enclosing)
+        else:
+            yield from _fresh_sites(stmt.body, enclosing + (stmt,))
