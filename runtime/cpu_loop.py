@@ -12,10 +12,12 @@ import ctypes
 
 import numpy as np
 
+from . import buffers
 from .buffers import address
 
 _DTYPES = {"f64": np.float64, "f32": np.float32, "i64": np.int64, "i32": np.int32, "bool": np.bool_}
 _PYTHON = {"f64": float, "f32": float, "i64": int, "i32": int, "bool": bool}
+_BYTE = np.dtype(np.uint8)
 ALLOCATOR = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_int64)
 calls = 0  # loop kernel calls made (tests count launches with it)
 
@@ -81,10 +83,10 @@ class LoopKernel:
                 slot += 4
         blocks: list = []
 
-        def allocate(size: int) -> int:
-            block = np.empty(size, dtype=np.uint8)
+        def allocate(size: int) -> int:  # (large blocks come back to the buffer cache when their last view dies)
+            block, at = buffers.cache.empty((size,), _BYTE, size)
             blocks.append(block)
-            return block.ctypes.data
+            return at
 
         allocator = ALLOCATOR(allocate)
         code = self.function(io.ctypes.data, allocator)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from ...codegen import c_comment_text
 from ...ir import Const, Eqn, If, Loop
 from ...primitives.indexing import Ref
-from .c_syntax import ACCUMULATOR, C_TYPES, c_literal, indent
+from .c_syntax import C_TYPES, c_literal, indent
 from .fusion import is_module_array
 from .launch_spec import EmittedKernel, range3
 from .loop_select import FILLS, LoopPlan
@@ -34,6 +34,7 @@ class _LoopEmitter:
         self.group = None
         self.sites = 0
         self.tape_widths: dict[str, int] = {}
+        self.calls: set[str] = set()  # the region kernels it calls
 
     # -- names -----------------------------------------------------------------------------------------------
     def var(self, atom) -> str:
@@ -109,7 +110,7 @@ class _LoopEmitter:
                  "    lifted_loop_state* st = &state;"]
         lines += indent(self.decls + loads + body + stores + ["return 0;"]) + ["}"]
         spec = {"loop": True, "inputs": inputs, "outputs": outputs, "io": slot + 4}
-        return lines, spec
+        return lines, spec, self.calls
 
     def _tape_kinds(self) -> None:
         for eqn in _eqns(self.plan.loop.body):
@@ -431,7 +432,10 @@ class _LoopEmitter:
                 value = f"(double){temp}[0] / (double)count" if mean else f"{temp}[0]"
                 finals.append(f"{self.var(out)} = ({C_TYPES[out.type.dtype]})({C_TYPES[dtype]})({value}); "
                               f"{self.flag(out)} = true;")
-        lines.append(f"{region.name}({', '.join(call)});")
+        self.calls.add(region.name)
+        arguments = ", ".join(call)
+        lines.append(f"if (count >= lifted_parallel_min) {region.name}({arguments});")
+        lines.append(f"else {region.name}_serial({arguments});")
         return ["{"] + indent(lines + finals) + ["}"]
 
 
@@ -464,9 +468,8 @@ def _eqns(block: list):
             yield from _eqns(stmt.body)
 
 
-def emit_loop(plan: LoopPlan, name: str, regions: dict[str, EmittedKernel], source_file: str) -> tuple[list[str], dict]:
-    """The loop kernel's C lines and the spec its runtime reads."""
+def emit_loop(plan: LoopPlan, name: str, regions: dict[str, EmittedKernel], source_file: str) -> tuple[list[str], dict,
+                                                                                                     set[str]]:
+    """The loop kernel's C lines, the spec its runtime reads, and the region kernels it calls."""
     return _LoopEmitter(plan, name, regions, source_file).emit()
 
-
-__all__ = ["emit_loop", "ERRORS", "ACCUMULATOR"]

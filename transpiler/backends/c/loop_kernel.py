@@ -22,13 +22,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ...ir import Const, Eqn, Function, If, Loop, Var
+from ...ir import Eqn, Function, If, Loop
 from ...ir.types import TensorType
 from ...primitives.registry import Primitive
-from .fusion import is_module_array
 from .launch_spec import EmittedKernel
 from .loop_emit import emit_loop
-from .loop_select import LoopPlan, plan_loops
+from .loop_select import plan_loops
 
 
 @dataclass
@@ -38,6 +37,7 @@ class LoopKernel:
     name: str
     lines: list[str]
     spec: dict = field(default_factory=dict)
+    calls: set = field(default_factory=set)  # the region kernels it calls (built again without OpenMP for it)
 
 
 def _render_loop_launch(args, params):
@@ -68,8 +68,8 @@ def make_loop_kernels(fn: Function, regions: dict[str, EmittedKernel], source_fi
     replaced: dict[int, Eqn] = {}
     for plan in plans:
         name = f"{fn.name}_loop{len(kernels)}"
-        lines, spec = emit_loop(plan, name, regions, source_file)
-        kernels.append(LoopKernel(name, lines, spec))
+        lines, spec, calls = emit_loop(plan, name, regions, source_file)
+        kernels.append(LoopKernel(name, lines, spec, calls))
         loop = plan.loop
         replaced[id(loop)] = Eqn(LOOP_LAUNCH, tuple(plan.inputs), {"kernel": name, "outs": [o.name for o in loop.outs]},
                                  tuple(loop.outs), loc=loop.loc, note=loop.note)
@@ -94,5 +94,3 @@ def _replace(fn: Function, replaced: dict[int, Eqn]) -> Function:
 
     return dataclasses.replace(fn, body=block(fn.body))
 
-
-__all__ = ["LoopKernel", "LoopPlan", "LOOP_LAUNCH", "make_loop_kernels", "is_module_array", "Const", "Var"]
