@@ -23,8 +23,8 @@ calls = 0  # loop kernel calls made (tests count launches with it)
 
 
 class Segment:
-    """The entries one loop kernel call pushed on a tape: `count` of `width` int64 words each at `address`,
-    pointing into `blocks` (kept alive while the segment is in the host module's list)."""
+    """The entries one loop kernel call pushed on a tape: `count` of `width` int64 words each at `address` (in
+    one of `blocks`), pointing into `blocks` (kept alive while the segment is in the host module's list)."""
 
     __slots__ = ("address", "count", "width", "blocks")
 
@@ -92,16 +92,18 @@ class LoopKernel:
         code = self.function(io.ctypes.data, allocator)
         if code:
             raise _error(code, io[-4:-1])
+        # what a result or a pushed entry may point into: the inputs, this call's blocks, the blocks of the
+        # segments it popped from (a tape's list keeps all of them alive while it holds the entries)
+        earlier = [b for _, _, segments, _, _ in tapes for s in segments for b in s.blocks]
+        owners += [(b, b) for b in blocks + earlier]
+        memory = [array for array, _ in owners]
         for at, tape, segments, table, width in tapes:
             for segment, (_, count) in zip(segments, table):
                 segment.count = int(count)
             while tape and tape[-1].count == 0:
                 tape.pop()
             if io[at + 3]:
-                tape.append(Segment(int(io[at + 2]), int(io[at + 3]), width, blocks))
-        for segment in (s for _, tape, _, _, _ in tapes for s in tape):
-            owners += [(b, b) for b in segment.blocks]
-        owners += [(b, b) for b in blocks]
+                tape.append(Segment(int(io[at + 2]), int(io[at + 3]), width, memory))
         results = []
         for entry in spec["outputs"]:
             if entry[0] == "array":
@@ -196,4 +198,7 @@ def _error(code: int, details) -> Exception:
         return OverflowError("integer overflow in a loop kernel's scalar arithmetic")
     if code == 10:
         return ValueError("negative dimensions are not allowed")
+    if code == 11:
+        return ValueError(f"all the input array dimensions except for the concatenation axis must match exactly, "
+                          f"but along dimension {a}, the arrays have sizes {b} and {c}")
     return RuntimeError(f"loop kernel failed with code {code}")

@@ -18,7 +18,7 @@ from .loop_select import FILLS, LoopPlan
 
 # error codes the runtime turns into Python exceptions (runtime/cpu_loop.py)
 ERRORS = {"index": 1, "zero_division": 2, "space": 3, "broadcast": 4, "memory": 5, "pop": 6, "empty": 7,
-          "step": 8, "overflow": 9, "negative": 10}
+          "step": 8, "overflow": 9, "negative": 10, "concatenate": 11}
 _PROMOTE = {("f32", "i64"): "f64", ("f32", "i32"): "f64"}  # NumPy's result type of an in-place add, where not the target's
 _PYTHON_SCALAR_OPS = {"add", "subtract", "multiply", "divide", "negative", "floor_divide", "mod", "less",
                       "less_equal", "greater", "greater_equal", "equal", "not_equal"}
@@ -193,6 +193,8 @@ class _LoopEmitter:
                     f"    lifted_copy({self.var(eqn.out)}, {self.var(source)});", "}"]
         if name in FILLS:
             return self.fill(eqn)
+        if name == "concatenate":
+            return self.concatenate(eqn)
         if name == "dim":
             rank = len(eqn.args[0].type.shape)
             return [f"{self.var(eqn.out)} = {self.var(eqn.args[0])}.d[{eqn.params['axis'] % rank}]; "
@@ -209,10 +211,16 @@ class _LoopEmitter:
         own each step, or the same each step when nothing made from it outlives the step (see loop_select)."""
         target = target or self.var(out)
         self.sites += 1
-        if (id(eqn), out.name) in self.plan.reusable:
-            buffer = f"site_{self.sites}"
+        memory = self.plan.memory.get((id(eqn), out.name), "fresh")
+        buffer = f"site_{self.sites}"
+        if memory == "reuse":
             self.decls.append(f"void* {buffer} = nullptr; int64_t {buffer}_bytes = 0;")
             return f"if (!lifted_alloc_view({target}, {dims}, st, &{buffer}, &{buffer}_bytes)) {self.fail('memory')}"
+        if memory == "ring":
+            self.decls.append(f"void* {buffer}[2] = {{nullptr, nullptr}}; int64_t {buffer}_bytes[2] = {{0, 0}}; "
+                              f"int {buffer}_turn = 0;")
+            return f"{buffer}_turn ^= 1; if (!lifted_alloc_view({target}, {dims}, st, &{buffer}[{buffer}_turn], " \
+                f"&{buffer}_bytes[{buffer}_turn])) {self.fail('memory')}"
         return f"if (!lifted_alloc_view({target}, {dims}, st, nullptr, nullptr)) {self.fail('memory')}"
 
     def fill(self, eqn: Eqn) -> list[str]:
@@ -230,6 +238,24 @@ class _LoopEmitter:
         value = {"zeros": "0", "ones": "1"}.get(name.split("_")[0]) or self.scalar(eqn.args[-1], out.type.dtype)
         lines += [self.fresh(eqn, out, dims), f"lifted_fill({self.var(out)}, ({ctype})({value}));"]
         return ["{"] + indent(lines) + ["}"]
+
+    def concatenate(self, eqn: Eqn) -> list[str]:
+        out = eqn.out
+        rank = len(out.type.shape)
+        axis = eqn.params.get("axis", 0) % rank
+        first = self.var(eqn.args[0])
+        lines = [f"int64_t dims[{rank}];", f"for (int k = 0; k < {rank}; ++k) dims[k] = {first}.d[k];",
+                 f"dims[{axis}] = {' + '.join(f'{self.var(a)}.d[{axis}]' for a in eqn.args)};"]
+        for part in eqn.args[1:]:
+            lines.append(f"for (int k = 0; k < {rank}; ++k) if (k != {axis} && {self.var(part)}.d[k] != dims[k]) "
+                         f"{self.fail('concatenate', 'k', 'dims[k]', f'{self.var(part)}.d[k]')}")
+        lines += [self.fresh(eqn, out, "dims", "whole"), "int64_t start = 0;"]
+        for part in eqn.args:
+            lines += [f"{{ {self.view_type(out.type.dtype, rank)} piece = whole; piece.p += start * whole.s[{axis}]; "
+                      f"piece.d[{axis}] = {self.var(part)}.d[{axis}]; lifted_copy(piece, {self.var(part)}); "
+                      f"start += piece.d[{axis}]; }}"]
+        head = [f"{self.view_type(out.type.dtype, rank)} whole;"]
+        return ["{"] + indent(head + lines + [f"{self.var(out)} = whole;"]) + ["}"]
 
     # -- indexing --------------------------------------------------------------------------------------------
     def view_of(self, eqn: Eqn, source, result: str) -> tuple[list[str], int]:

@@ -5,9 +5,11 @@ module's exact meaning; the outermost such loop is taken whole. A tape is a C st
 of it in the function is inside loop kernels (the host module's lists hold the C segments between them); a loop
 touching a tape that the host also touches stays a host loop, and the choice is made again without it.
 
-Memory: a new array made in the loop (a region's output, a copy, a fill) takes arena memory; when nothing made
+Memory: a new array made in the loop (a region's output, a copy, a fill) takes arena memory. When nothing made
 from it (views of it, slots it is moved into) can outlive the step of its innermost loop that made it (it is never
-pushed on a tape and never reaches a loop slot of a loop around it), the next step reuses the same memory.
+pushed on a tape and never reaches a loop slot of a loop around it), the next step reuses the same memory; when it
+outlives the step only as the new value of its own loop's slots (`y = rk4_step(y)`), two memories taken in turn
+suffice; otherwise (pushed on a tape) each step's array has memory of its own, as in the host module.
 """
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ class LoopPlan:
     loop: Loop
     inputs: list
     names: dict[str, tuple] = field(default_factory=dict)  # name -> ("array", dtype, rank) | ("scalar", dtype) | ("tape",)
-    reusable: set[tuple] = field(default_factory=set)  # (equation id, name) of new arrays that reuse their memory
+    memory: dict[tuple, str] = field(default_factory=dict)  # (equation id, name) of a new array -> see `_memory`
     written: set[str] = field(default_factory=set)  # input names the loop may write through
 
 
@@ -132,6 +134,10 @@ def _stmt_ok(stmt, regions: dict) -> bool:
         return stmt.out.type.shape != () and len(stmt.out.type.shape) >= 1 and \
             all(a.type.shape == () for a in (stmt.args if name in ("zeros", "ones", "full") else ())) and \
             (name != "full" or stmt.args[-1].type.shape == ())
+    if name == "concatenate":
+        rank = len(stmt.out.type.shape)
+        return set(stmt.params) <= {"axis"} and rank >= 1 and \
+            all(len(a.type.shape) == rank and _cast_ok(a.type.dtype, stmt.out.type.dtype) for a in stmt.args)
     if name == "dim":
         return stmt.args[0].type.shape is not None and len(stmt.args[0].type.shape) >= 1
     if name in ("push", "pop"):
@@ -223,18 +229,17 @@ def _plan(loop: Loop) -> LoopPlan | None:
             seen.add(name)
             inputs.append(atom)
     plan = LoopPlan(loop, inputs, names)
-    edges = _flows(loop)
-    escapes = _escapes(loop, edges)
-    for eqn, out, enclosing in _fresh_sites([loop], ()):
-        closure = _closure({out.name}, edges)
-        if not (closure & escapes["pushed"]) and not any(closure & set(c.name for c in l.carried) for l in enclosing):
-            plan.reusable.add((id(eqn), out.name))
+    names_flow = _flows(loop, _name)
+    values_flow = _flows(loop, lambda atom: id(atom) if isinstance(atom, Var) else None)
+    pushed = {id(e.args[1]) for e in _all_eqns([loop]) if e.prim.name == "push"}
+    for eqn, out, enclosing, top in _fresh_sites([loop], (), True):
+        plan.memory[(id(eqn), out.name)] = _memory(out, enclosing, top, _closure({id(out)}, values_flow), pushed)
     targets = {e.args[0].name for e in _all_eqns([loop]) if e.prim.name in ("setitem", "index_add")}
     popped = {e.out.name for e in _all_eqns([loop]) if e.prim.name == "pop" and e.out.type.shape != ()}
-    popped_closure = _closure(popped, edges)
+    popped_closure = _closure(popped, names_flow)
     for atom in inputs:
         name = atom.value.name if is_module_array(atom) else atom.name
-        if names[name][0] == "array" and (_closure({name}, edges) & targets or popped_closure & targets):
+        if names[name][0] == "array" and (_closure({name}, names_flow) & targets or popped_closure & targets):
             plan.written.add(name)
     return plan
 
@@ -271,12 +276,13 @@ def _name(atom) -> str | None:
     return atom.name if isinstance(atom, Var) else None
 
 
-def _flows(loop: Loop) -> dict[str, set[str]]:
-    """Name -> the names that may come to hold (a view of) the same memory."""
-    edges: dict[str, set[str]] = {}
+def _flows(loop: Loop, key) -> dict:
+    """key(value) -> the keys of the values that may come to hold (a view of) the same memory; `key` names a
+    value by its host name (what the host module binds) or by identity (one value of the IR)."""
+    edges: dict = {}
 
     def add(source, target):
-        s, t = _name(source), _name(target)
+        s, t = key(source), key(target)
         if s is not None and t is not None and s != t:
             edges.setdefault(s, set()).add(t)
 
@@ -292,20 +298,35 @@ def _flows(loop: Loop) -> dict[str, set[str]]:
                 visit(stmt.then_body)
                 visit(stmt.else_body)
             else:
-                for slot, init, new in zip(stmt.carried, stmt.inits, stmt.carried_out):
-                    add(init, slot)
-                    add(new, slot)
+                slot_moves(stmt)
                 visit(stmt.body)
 
-    for slot, new in zip(loop.carried, loop.carried_out):
-        add(new, slot)
+    def slot_moves(inner: Loop):
+        for slot, init, new, out in zip(inner.carried, inner.inits, inner.carried_out, inner.outs):
+            add(init, slot)
+            add(new, slot)
+            add(slot, out)
+            add(new, out)
+
+    slot_moves(loop)
     visit(loop.body)
     return edges
 
 
-def _escapes(loop: Loop, edges) -> dict[str, set[str]]:
-    pushed = {_name(e.args[1]) for e in _all_eqns([loop]) if e.prim.name == "push"}
-    return {"pushed": {n for n in pushed if n is not None}}
+def _memory(out: Var, enclosing: tuple, top: bool, closure: set, pushed: set) -> str:
+    """Where a new array lives: "reuse" (the same memory each step: nothing made from it outlives the step of
+    its innermost loop), "ring" (two memories taken in turn: it outlives that step only as the value its own loop
+    slots take at the step's end, so the one of two steps ago is dead), or "fresh" (memory of its own: it is
+    pushed on a tape, or reaches a slot of an outer loop)."""
+    if closure & pushed:
+        return "fresh"
+    slots = {id(c) for loop in enclosing for c in loop.carried}
+    reached = closure & slots
+    if not reached:
+        return "reuse"
+    inner = enclosing[-1]
+    own = {id(c) for c, new in zip(inner.carried, inner.carried_out) if new is out}
+    return "ring" if top and reached <= own else "fresh"
 
 
 def _closure(start: set[str], edges: dict[str, set[str]]) -> set[str]:
@@ -318,13 +339,14 @@ def _closure(start: set[str], edges: dict[str, set[str]]) -> set[str]:
     return seen
 
 
-def _fresh_sites(block: list, enclosing: tuple):
-    """Equations that make a new array, with the loops around them (innermost last)."""
+def _fresh_sites(block: list, enclosing: tuple, top: bool):
+    """Equations that make a new array, with the loops around them (innermost last), and whether the equation is
+    a statement of its innermost loop's body itself (not inside an `if`)."""
     for stmt in block:
         if isinstance(stmt, Eqn):
-            if stmt.prim.name in FILLS or stmt.prim.name in ("copy", "launch"):
-                yield from ((stmt, out, enclosing) for out in stmt.outs if out.type.shape != ())
+            if stmt.prim.name in FILLS or stmt.prim.name in ("copy", "launch", "concatenate"):
+                yield from ((stmt, out, enclosing, top) for out in stmt.outs if out.type.shape != ())
         elif isinstance(stmt, If):
-            yield from _fresh_sites(stmt.then_body + stmt.else_body, enclosing)
+            yield from _fresh_sites(stmt.then_body + stmt.else_body, enclosing, False)
         else:
-            yield from _fresh_sites(stmt.body, enclosing + (stmt,))
+            yield from _fresh_sites(stmt.body, enclosing + (stmt,), True)
