@@ -29,6 +29,7 @@ _KERNELS = {
     "partial_sum_batched_k1": {'rank': 1, 'params': [('scalar', 'i64'), ('array', 'i64', ('S',), False), ('out', 'bool')], 'dims': [], 'static': (None,)},
     "partial_sum_batched_k2": {'rank': 2, 'params': [('array', 'bool', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "partial_sum_batched_k3": {'rank': 1, 'params': [('array', 'bool', ('S',), False), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'f64', ('S',), True), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "partial_sum_loop0": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64')], 'io': 11},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "vmap_masked_control_flow.cu"), _KERNELS)
 
@@ -129,10 +130,7 @@ def halve(x: "f64[]", y: "f64[n]"):
 def partial_sum(x: "f64[n]", m: "i64[]"):
     _check_args('partial_sum', x, m)
     # vmap_masked_control_flow.py:27  for i in range(m):
-    s = 0.0
-    for i in range(m):
-        # vmap_masked_control_flow.py:28  s = s + x[i]
-        s = s + x[i]
+    s = _kernels.partial_sum_loop0(m, x)
     del m, x
     return s
 
