@@ -21,7 +21,8 @@ ERRORS = {"index": 1, "zero_division": 2, "space": 3, "broadcast": 4, "memory": 
           "step": 8, "overflow": 9, "negative": 10, "concatenate": 11}
 _PROMOTE = {("f32", "i64"): "f64", ("f32", "i32"): "f64"}  # NumPy's result type of an in-place add, where not the target's
 _PYTHON_SCALAR_OPS = {"add", "subtract", "multiply", "divide", "negative", "floor_divide", "mod", "less",
-                      "less_equal", "greater", "greater_equal", "equal", "not_equal"}
+                      "less_equal", "greater", "greater_equal", "equal", "not_equal", "logical_and", "logical_or",
+                      "logical_not"}  # (`a & b`, `not a` of Python values stay Python values)
 
 
 class _LoopEmitter:
@@ -113,7 +114,7 @@ class _LoopEmitter:
         return lines, spec, self.calls
 
     def _tape_kinds(self) -> None:
-        for eqn in _eqns(self.plan.loop.body):
+        for eqn in _eqns(self.plan.loop.cond_body + self.plan.loop.body):
             if eqn.prim.name in ("push", "pop"):
                 value = eqn.args[1] if eqn.prim.name == "push" else eqn.out
                 rank = len(value.type.shape)
@@ -160,6 +161,12 @@ class _LoopEmitter:
         return ["{"] + indent(lines + finals) + ["}"] if lines else []
 
     def loop(self, loop: Loop) -> list[str]:
+        if loop.kind == "while":
+            lines = ["{"] + indent(self.moves(list(zip(loop.carried, loop.inits))))
+            body = self.block(loop.cond_body) + [f"if (!({self.scalar(loop.cond)})) break;"]
+            body += self.block(loop.body) + self.moves(list(zip(loop.carried, loop.carried_out)))
+            self.group = None
+            return lines + ["    while (true) {"] + indent(indent(body)) + ["    }", "}"]
         start, stop, step = (self.scalar(a) for a in range3(loop))
         lines = ["{", f"    const int64_t lo = {start}, hi = {stop}, step = {step};",
                  f"    if (step == 0) {self.fail('step')}",
@@ -491,7 +498,7 @@ def _eqns(block: list):
         elif isinstance(stmt, If):
             yield from _eqns(stmt.then_body + stmt.else_body)
         else:
-            yield from _eqns(stmt.body)
+            yield from _eqns(stmt.cond_body + stmt.body)
 
 
 def emit_loop(plan: LoopPlan, name: str, regions: dict[str, EmittedKernel], source_file: str) -> tuple[list[str], dict,

@@ -23,7 +23,7 @@ from .fusion import is_module_array
 # scalar primitives whose C expression (the registry's `cuda` field, NumPy's meaning) the loop kernel evaluates
 COMPARISONS = {"less", "less_equal", "greater", "greater_equal", "equal", "not_equal"}
 SCALAR_OPS = {"add", "subtract", "multiply", "divide", "negative", "floor_divide", "mod", "log", "exp", "sqrt",
-              "tanh"} | COMPARISONS
+              "tanh", "logical_and", "logical_or", "logical_not"} | COMPARISONS
 FILLS = {"zeros", "ones", "full", "zeros_like", "ones_like"}
 DTYPES = {"f64", "f32", "i64", "i32", "bool"}
 
@@ -84,11 +84,14 @@ def _candidates(block: list, regions: dict, banned: set[int]):
 
 
 def _loop_ok(loop: Loop, regions: dict) -> bool:
-    if loop.kind != "for" or not all(_int_scalar(b) for b in loop.bounds):
+    """A `for` over `range` of integer scalars, or a `while` testing a scalar; every statement of it runs in C."""
+    if loop.kind == "for" and not all(_int_scalar(b) for b in loop.bounds):
+        return False
+    if loop.kind == "while" and (loop.cond is None or loop.cond.type.shape != () or not _value_ok(loop.cond)):
         return False
     if not all(_value_ok(a) for a in (*loop.carried, *loop.inits, *loop.carried_out, *loop.outs)):
         return False
-    return all(_stmt_ok(s, regions) for s in loop.body)
+    return all(_stmt_ok(s, regions) for s in loop.cond_body + loop.body)
 
 
 def _int_scalar(atom) -> bool:
@@ -256,9 +259,8 @@ def _all_atoms(block: list):
             yield from _all_atoms(stmt.then_body + stmt.else_body)
         else:
             yield from (*stmt.bounds, *stmt.carried, *stmt.inits, *stmt.carried_out, *stmt.outs)
-            if stmt.index is not None:
-                yield stmt.index
-            yield from _all_atoms(stmt.body)
+            yield from (a for a in (stmt.index, stmt.cond) if a is not None)
+            yield from _all_atoms(stmt.cond_body + stmt.body)
 
 
 def _all_eqns(block: list):
@@ -299,7 +301,7 @@ def _flows(loop: Loop, key) -> dict:
                 visit(stmt.else_body)
             else:
                 slot_moves(stmt)
-                visit(stmt.body)
+                visit(stmt.cond_body + stmt.body)
 
     def slot_moves(inner: Loop):
         for slot, init, new, out in zip(inner.carried, inner.inits, inner.carried_out, inner.outs):
@@ -309,7 +311,7 @@ def _flows(loop: Loop, key) -> dict:
             add(new, out)
 
     slot_moves(loop)
-    visit(loop.body)
+    visit(loop.cond_body + loop.body)
     return edges
 
 
@@ -349,4 +351,4 @@ def _fresh_sites(block: list, enclosing: tuple, top: bool):
         elif isinstance(stmt, If):
             yield from _fresh_sites(stmt.then_body + stmt.else_body, enclosing, False)
         else:
-            yield from _fresh_sites(stmt.body, enclosing + (stmt,), True)
+            yield from _fresh_sites(stmt.cond_body + stmt.body, enclosing + (stmt,), True)
