@@ -645,8 +645,168 @@ static inline const int64_t* lifted_pop(lifted_tape& t)
 #undef LIFTED_THREAD_SETUP
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = 0
 
+// halve_until_small_loop0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int halve_until_small_loop0(int64_t* io, lifted_alloc_fn alloc)
+{
+    lifted_loop_state state = {alloc, nullptr, 0, io + 9};
+    lifted_loop_state* st = &state;
+    bool v_mask = 0; bool f_mask = false;
+    bool v_mask_1 = 0; bool f_mask_1 = false;
+    bool v_mask_2 = 0; bool f_mask_2 = false;
+    int64_t v_steps = 0; bool f_steps = false;
+    int64_t v_steps_1 = 0; bool f_steps_1 = false;
+    double v_t = 0; bool f_t = false;
+    double v_t_1 = 0; bool f_t_1 = false;
+    double v_v = 0; bool f_v = false;
+    double v_v_1 = 0; bool f_v_1 = false;
+    double v_v_2 = 0; bool f_v_2 = false;
+    double v_v_3 = 0; bool f_v_3 = false;
+    lifted_view<double, 1> v_y = {};
+    v_v = (double)lifted_load_scalar_f(io[0]); f_v = io[1] != 0;
+    lifted_load_view(v_y, io + 2);
+    {
+        {
+            const double move_0 = (double)v_v; const bool move_f0 = f_v;
+            const int64_t move_1 = (int64_t)0; const bool move_f1 = false;
+            v_v_1 = move_0; f_v_1 = move_f0;
+            v_steps = move_1; f_steps = move_f1;
+        }
+        while (true) {
+            // cf_while.py:9  while v > 0.1 and steps < 50:
+            {
+                v_mask = (bool)((((double)v_v_1) > ((double)0.1))); f_mask = f_v_1 || false;
+            }
+            {
+                v_mask_1 = (bool)((((int64_t)v_steps) < ((int64_t)50))); f_mask_1 = f_steps || false;
+            }
+            {
+                v_mask_2 = (bool)((((bool)v_mask) && ((bool)v_mask_1))); f_mask_2 = f_mask || f_mask_1;
+            }
+            if (!(v_mask_2)) break;
+            // cf_while.py:10  v = v * 0.5 + 0.01 * y[0]
+            {
+                v_t = (double)((((double)v_v_1) * ((double)0.5))); f_t = f_v_1 || false;
+            }
+            {
+                int64_t offset = 0;
+                int64_t at_0 = 0;
+                if (at_0 < 0) at_0 += v_y.d[0];
+                if (at_0 < 0 || at_0 >= v_y.d[0]) return lifted_fail(st, 1, (int64_t)(0), 0, v_y.d[0]);
+                offset += at_0 * v_y.s[0];
+                v_v_2 = v_y.p[offset]; f_v_2 = true;
+            }
+            {
+                v_t_1 = (double)((((double)0.01) * ((double)v_v_2))); f_t_1 = false || f_v_2;
+            }
+            {
+                v_v_3 = (double)((((double)v_t) + ((double)v_t_1))); f_v_3 = f_t || f_t_1;
+            }
+            // cf_while.py:11  steps += 1
+            {
+                int64_t result;
+                if (__builtin_add_overflow(((int64_t)v_steps), ((int64_t)1), &result)) return lifted_fail(st, 9, 0, 0, 0);
+                v_steps_1 = (int64_t)(result); f_steps_1 = f_steps || false;
+            }
+            {
+                const double move_0 = (double)v_v_3; const bool move_f0 = f_v_3;
+                const int64_t move_1 = (int64_t)v_steps_1; const bool move_f1 = f_steps_1;
+                v_v_1 = move_0; f_v_1 = move_f0;
+                v_steps = move_1; f_steps = move_f1;
+            }
+        }
+    }
+    io[5] = lifted_store_scalar_f(v_v_1); io[6] = f_v_1;
+    io[7] = lifted_store_scalar_i(v_steps); io[8] = f_steps;
+    return 0;
+}
+
 // halve_until_small_grad_loop0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int halve_until_small_grad_loop0(int64_t* io, lifted_alloc_fn alloc)
+{
+    lifted_loop_state state = {alloc, nullptr, 0, io + 11};
+    lifted_loop_state* st = &state;
+    bool v_mask = 0; bool f_mask = false;
+    bool v_mask_1 = 0; bool f_mask_1 = false;
+    bool v_mask_2 = 0; bool f_mask_2 = false;
+    int64_t v_steps = 0; bool f_steps = false;
+    int64_t v_steps_1 = 0; bool f_steps_1 = false;
+    double v_t = 0; bool f_t = false;
+    double v_t_1 = 0; bool f_t_1 = false;
+    int64_t v_trips = 0; bool f_trips = false;
+    double v_v = 0; bool f_v = false;
+    double v_v_1 = 0; bool f_v_1 = false;
+    double v_v_2 = 0; bool f_v_2 = false;
+    double v_v_3 = 0; bool f_v_3 = false;
+    lifted_view<double, 1> v_y = {};
+    v_v = (double)lifted_load_scalar_f(io[0]); f_v = io[1] != 0;
+    lifted_load_view(v_y, io + 2);
+    {
+        {
+            const double move_0 = (double)v_v; const bool move_f0 = f_v;
+            const int64_t move_1 = (int64_t)0; const bool move_f1 = false;
+            const int64_t move_2 = (int64_t)0; const bool move_f2 = false;
+            v_v_1 = move_0; f_v_1 = move_f0;
+            v_steps = move_1; f_steps = move_f1;
+            v_trips = move_2; f_trips = move_f2;
+        }
+        while (true) {
+            // cf_while.py:9  while v > 0.1 and steps < 50:
+            {
+                v_mask = (bool)((((double)v_v_1) > ((double)0.1))); f_mask = f_v_1 || false;
+            }
+            {
+                v_mask_1 = (bool)((((int64_t)v_steps) < ((int64_t)50))); f_mask_1 = f_steps || false;
+            }
+            {
+                v_mask_2 = (bool)((((bool)v_mask) && ((bool)v_mask_1))); f_mask_2 = f_mask || f_mask_1;
+            }
+            if (!(v_mask_2)) break;
+            // cf_while.py:10  v = v * 0.5 + 0.01 * y[0]
+            {
+                v_t = (double)((((double)v_v_1) * ((double)0.5))); f_t = f_v_1 || false;
+            }
+            {
+                int64_t offset = 0;
+                int64_t at_0 = 0;
+                if (at_0 < 0) at_0 += v_y.d[0];
+                if (at_0 < 0 || at_0 >= v_y.d[0]) return lifted_fail(st, 1, (int64_t)(0), 0, v_y.d[0]);
+                offset += at_0 * v_y.s[0];
+                v_v_2 = v_y.p[offset]; f_v_2 = true;
+            }
+            {
+                v_t_1 = (double)((((double)0.01) * ((double)v_v_2))); f_t_1 = false || f_v_2;
+            }
+            {
+                v_v_3 = (double)((((double)v_t) + ((double)v_t_1))); f_v_3 = f_t || f_t_1;
+            }
+            // cf_while.py:11  steps += 1
+            {
+                int64_t result;
+                if (__builtin_add_overflow(((int64_t)v_steps), ((int64_t)1), &result)) return lifted_fail(st, 9, 0, 0, 0);
+                v_steps_1 = (int64_t)(result); f_steps_1 = f_steps || false;
+            }
+            // cf_while.py:9  while v > 0.1 and steps < 50:
+            {
+                int64_t result;
+                if (__builtin_add_overflow(((int64_t)v_trips), ((int64_t)1), &result)) return lifted_fail(st, 9, 0, 0, 0);
+                v_trips = (int64_t)(result); f_trips = f_trips || false;
+            }
+            {
+                const double move_0 = (double)v_v_3; const bool move_f0 = f_v_3;
+                const int64_t move_1 = (int64_t)v_steps_1; const bool move_f1 = f_steps_1;
+                v_v_1 = move_0; f_v_1 = move_f0;
+                v_steps = move_1; f_steps = move_f1;
+            }
+        }
+    }
+    io[5] = lifted_store_scalar_f(v_v_1); io[6] = f_v_1;
+    io[7] = lifted_store_scalar_i(v_steps); io[8] = f_steps;
+    io[9] = lifted_store_scalar_i(v_trips); io[10] = f_trips;
+    return 0;
+}
+
+// halve_until_small_grad_loop1: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int halve_until_small_grad_loop1(int64_t* io, lifted_alloc_fn alloc)
 {
     lifted_loop_state state = {alloc, nullptr, 0, io + 12};
     lifted_loop_state* st = &state;
