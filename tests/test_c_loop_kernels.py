@@ -293,3 +293,24 @@ def test_cuda_target_keeps_host_loops():
 
     out = transpile_c(LSTM, "lstm.py", target="cuda")
     assert "_loop" not in out.host and "lifted_view" not in out.kernels
+
+
+# property programs whose loops are loop kernels (`a[i]` reads, `np.sum` per step, nested loops, tapes), beyond
+# the 20 seeds test_c_backend.py runs; all of seeds 20-199 under `-m slow`
+@pytest.mark.parametrize("seed", [21, 24, 26, 27, 28, 30, 31, 33, 35, 37, 38, 39])
+def test_property_programs_with_loop_kernels(seed, tmp_path):
+    _property_case(seed, tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(20, 200))
+def test_more_property_programs_on_the_cpu_target(seed, tmp_path):
+    _property_case(seed, tmp_path)
+
+
+def _property_case(seed: int, tmp_path) -> None:
+    from test_c_backend import compare_all
+    from test_property import inputs_for, program_for_seed
+
+    text, _wrt, _as_tuple = program_for_seed(seed)
+    compare_all(text, tmp_path, inputs_for(seed), f"prop_{seed}")

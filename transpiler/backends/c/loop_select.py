@@ -22,8 +22,9 @@ from .fusion import is_module_array
 
 # scalar primitives whose C expression (the registry's `cuda` field, NumPy's meaning) the loop kernel evaluates
 COMPARISONS = {"less", "less_equal", "greater", "greater_equal", "equal", "not_equal"}
-SCALAR_OPS = {"add", "subtract", "multiply", "divide", "negative", "floor_divide", "mod", "log", "exp", "sqrt",
-              "tanh", "logical_and", "logical_or", "logical_not"} | COMPARISONS
+UFUNCS = {"log", "exp", "sqrt", "tanh", "sin", "cos", "tan", "arctan", "sinh", "cosh", "log1p", "expm1", "square"}
+SCALAR_OPS = {"add", "subtract", "multiply", "divide", "negative", "floor_divide", "mod", "logical_and", "logical_or",
+              "logical_not"} | COMPARISONS | UFUNCS
 FILLS = {"zeros", "ones", "full", "zeros_like", "ones_like"}
 DTYPES = {"f64", "f32", "i64", "i32", "bool"}
 
@@ -147,6 +148,8 @@ def _stmt_ok(stmt, regions: dict) -> bool:
         return True
     if name in COMPARISONS and len({a.type.dtype for a in stmt.args}) != 1:
         return False  # Python compares an int with a float exactly, C through a double
+    if name in UFUNCS and stmt.out.type.dtype not in ("f64", "f32"):
+        return False  # (an integer `np.square` wraps around where C's overflow is undefined)
     if name in SCALAR_OPS:
         return len(stmt.outs) == 1 and stmt.out.type.shape == () and all(a.type.shape == () for a in stmt.args) \
             and bool(stmt.prim.cuda) and not is_module_array(stmt.out)
