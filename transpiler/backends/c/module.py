@@ -30,8 +30,10 @@ class COutput:
 
 @one_compilation()
 def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: str | None = None,
-                delete_dead: bool = True, cu_file: str | None = None, check_args: bool = True) -> COutput:
-    """The host module and the `.cu` text of one source file for `target` ("c" or "cuda")."""
+                delete_dead: bool = True, cu_file: str | None = None, check_args: bool = True,
+                loop_kernels: bool = True) -> COutput:
+    """The host module and the `.cu` text of one source file for `target` ("c" or "cuda"); `loop_kernels`:
+    on the "c" target, run each host loop the C side can run whole as one C call (loop_kernel.py)."""
     from ...pipeline import VERSION, lower_source, render_module_arrays, source_hash
 
     lowered = lower_source(text, path, extra, source_file)
@@ -53,7 +55,7 @@ def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: 
         strided = frozenset(strided_values(host))
         regions = [emit_kernel(k, display, strided) for k in kernels]
         emitted += regions
-        if target == "c":  # host loops the C side can run whole: one call each (loop_kernel.py)
+        if target == "c" and loop_kernels:  # host loops the C side can run whole: one call each
             host, made = make_loop_kernels(host, {k.name: k for k in regions}, display)
             loops += made
         rendered.append(render_function(host, display, delete_dead, check_args))
