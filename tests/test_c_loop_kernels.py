@@ -314,3 +314,36 @@ def _property_case(seed: int, tmp_path) -> None:
 
     text, _wrt, _as_tuple = program_for_seed(seed)
     compare_all(text, tmp_path, inputs_for(seed), f"prop_{seed}")
+
+
+IN_PLACE = '''
+import numpy as np
+from lifted import kernel
+
+
+@kernel
+def f(a: "f64[n,d]", b: "f64[n,d]") -> "f64[]":
+    for i in range(1, a.shape[0]):
+        a[i] += a[i - 1] * b[i]
+        b[i - 1] = a[i] - 1.0
+    return np.sum(a) + np.sum(b)
+'''
+
+
+def test_rows_written_in_a_loop_with_aliased_and_strided_arguments(tmp_path):
+    """A kernel never writes into its arguments (it writes into copies, as the NumPy backend's module does):
+    through two names for one array, strided views and overlapping rows, the loop kernel gives the NumPy
+    backend's value and leaves the arguments as they were."""
+    module, _ = c_module(IN_PLACE, tmp_path, "in_place")
+    reference = load_source(IN_PLACE, "in_place.py")
+    assert host_loops(tmp_path, "in_place") == 0
+    rng = np.random.default_rng(5)
+    base = rng.normal(size=(8, 6))
+    big = np.concatenate([base, base])
+    cases = {"aliased": (base, base), "separate": (base, base[::-1].copy()),
+             "strided views": (big[::2, ::2], big[1::2, 1::2]), "overlapping rows": (base[:6], base[2:])}
+    for what, args in cases.items():
+        before = [a.copy() for a in args]
+        assert_agree(module.f(*args), reference.f(*[a.copy() for a in args]), what)
+        for arg, kept in zip(args, before):
+            np.testing.assert_array_equal(arg, kept, err_msg=what)
