@@ -9,6 +9,7 @@ it), and a tape segment keeps the blocks its entries point into alive.
 from __future__ import annotations
 
 import ctypes
+import struct
 
 import numpy as np
 
@@ -18,12 +19,16 @@ from .buffers import address
 _DTYPES = {"f64": np.float64, "f32": np.float32, "i64": np.int64, "i32": np.int32, "bool": np.bool_}
 _PYTHON = {"f64": float, "f32": float, "i64": int, "i32": int, "bool": bool}
 _BYTE = np.dtype(np.uint8)
+_NUMPY_DTYPES = {name: np.dtype(t) for name, t in _DTYPES.items()}
+_FLOAT_BITS = lambda x, _s=struct.Struct("<d"), _i=struct.Struct("<q"): _i.unpack(_s.pack(x))[0]  # noqa: E731
+_BITS_FLOAT = lambda w, _s=struct.Struct("<d"), _i=struct.Struct("<q"): _s.unpack(_i.pack(w))[0]  # noqa: E731
 ALLOCATOR = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_int64)
 
 
 class Segment:
-    """The entries one loop kernel call pushed on a tape: `count` of `width` int64 words each at `address` (in
-    one of `blocks`), pointing into `blocks` (kept alive while the segment is in the host module's list)."""
+    """The entries one loop kernel call pushed on a tape: `count` of `width` int64 words each at `address`
+    (in one of `blocks`), pointing into `blocks` ((low, high, array, original) of the memory the call knew, kept
+    alive while the segment is in the host module's list)."""
 
     __slots__ = ("address", "count", "width", "blocks")
 
@@ -42,80 +47,70 @@ class LoopKernel:
         spec = self.spec
         if len(args) != len(spec["inputs"]):
             raise TypeError(f"the loop kernel takes {len(spec['inputs'])} inputs, {len(args)} given")
-        io = np.zeros(spec["io"], dtype=np.int64)
-        words = io.view(np.float64)
-        owners: list = []  # (address, end, array) of memory a result may view
-        keep: list = []  # inputs converted or copied, segment tables: alive until the call returns
+        words: list[int] = []  # the int64 buffer, built as Python ints (one conversion to an array)
+        owners: list = []  # (low, high, array, original): memory a result or a pushed entry may point into
         tapes = []
-        slot = 0
         for value, entry in zip(args, spec["inputs"]):
             kind = entry[0]
             if value is None and kind != "tape":  # undefined on the path taken: the loop never reads it
-                slot += 1 + 2 * entry[2] if kind == "array" else 2
-                continue
-            if kind == "array":
+                words += [0] * (1 + 2 * entry[2] if kind == "array" else 2)
+            elif kind == "array":
                 _, dtype, rank, written = entry
                 array = _as_input(value, _DTYPES[dtype], rank, written)
-                if array is not value:
-                    keep.append(array)
-                io[slot] = address(array)
-                io[slot + 1:slot + 1 + rank] = array.shape
-                io[slot + 1 + rank:slot + 1 + 2 * rank] = [s // array.itemsize for s in array.strides]
-                owners.append((array, value))
-                slot += 1 + 2 * rank
+                at, itemsize = address(array), array.itemsize
+                strides = [s // itemsize for s in array.strides]
+                words.append(at)
+                words += array.shape
+                words += strides
+                low = at + sum((d - 1) * s for d, s in zip(array.shape, array.strides) if s < 0)
+                high = at + sum((d - 1) * s for d, s in zip(array.shape, array.strides) if s > 0) + itemsize
+                owners.append((low, high if array.size else low, array, value))
             elif kind == "scalar":
-                dtype = entry[1]
-                if dtype in ("f64", "f32"):
-                    words[slot] = float(value)
-                else:
-                    io[slot] = int(value)
-                io[slot + 1] = not isinstance(value, (int, float, bool))
-                slot += 2
+                words.append(_FLOAT_BITS(float(value)) if entry[1] in ("f64", "f32") else int(value))
+                words.append(type(value) not in (int, float, bool))
             else:
                 width = entry[1]
                 segments = [s for s in value if isinstance(s, Segment)]
                 if len(segments) != len(value) or any(s.width != width for s in segments):
                     raise RuntimeError("a tape shared by a loop kernel holds entries it did not write")
                 table = np.array([[s.address, s.count] for s in segments] or [[0, 0]], dtype=np.int64)
-                keep.append(table)
-                io[slot], io[slot + 1] = table.ctypes.data, len(segments)
-                tapes.append((slot, value, segments, table, width))
-                slot += 4
+                tapes.append((len(words), value, segments, table, width))
+                words += [address(table), len(segments), 0, 0]
+        slot = len(words)
+        words += [0] * (spec["io"] - slot)
+        io = np.array(words, dtype=np.int64)
         blocks: list = []
 
         def allocate(size: int) -> int:  # (large blocks come back to the buffer cache when their last view dies)
             block, at = buffers.cache.empty((size,), _BYTE, size)
-            blocks.append(block)
+            blocks.append((at, at + size, block, block))
             return at
 
-        allocator = ALLOCATOR(allocate)
-        code = self.function(io.ctypes.data, allocator)
+        code = self.function(address(io), ALLOCATOR(allocate))
+        words = io.tolist()
         if code:
-            raise _error(code, io[-4:-1])
-        # what a result or a pushed entry may point into: the inputs, this call's blocks, the blocks of the
-        # segments it popped from (a tape's list keeps all of them alive while it holds the entries)
-        earlier = [b for _, _, segments, _, _ in tapes for s in segments for b in s.blocks]
-        owners += [(b, b) for b in blocks + earlier]
-        memory = [array for array, _ in owners]
+            raise _error(code, words[-4:-1])
+        # the blocks of the segments it popped from may hold results too; a tape's list keeps every block a
+        # segment's entries may point into alive while it holds them
+        owners += blocks + [o for _, _, segments, _, _ in tapes for s in segments for o in s.blocks]
         for at, tape, segments, table, width in tapes:
-            for segment, (_, count) in zip(segments, table):
-                segment.count = int(count)
+            for segment, count in zip(segments, table[:, 1].tolist()):
+                segment.count = count
             while tape and tape[-1].count == 0:
                 tape.pop()
-            if io[at + 3]:
-                tape.append(Segment(int(io[at + 2]), int(io[at + 3]), width, memory))
+            if words[at + 3]:
+                tape.append(Segment(words[at + 2], words[at + 3], width, owners))
         results = []
         for entry in spec["outputs"]:
             if entry[0] == "array":
                 _, dtype, rank = entry
-                shape = tuple(int(d) for d in io[slot + 1:slot + 1 + rank])
-                results.append(_view(int(io[slot]), shape, io[slot + 1 + rank:slot + 1 + 2 * rank],
-                                     np.dtype(_DTYPES[dtype]), owners))
+                results.append(_view(words[slot], tuple(words[slot + 1:slot + 1 + rank]),
+                                     words[slot + 1 + rank:slot + 1 + 2 * rank], _NUMPY_DTYPES[dtype], owners))
                 slot += 1 + 2 * rank
             else:
                 dtype = entry[1]
-                value = words[slot] if dtype in ("f64", "f32") else io[slot]
-                results.append(_DTYPES[dtype](value) if io[slot + 1] else _PYTHON[dtype](value))
+                value = _BITS_FLOAT(words[slot]) if dtype in ("f64", "f32") else words[slot]
+                results.append(_DTYPES[dtype](value) if words[slot + 1] else _PYTHON[dtype](value))
                 slot += 2
         return results[0] if len(results) == 1 else tuple(results) if results else None
 
@@ -144,24 +139,13 @@ class _Memory:
                                     "strides": strides, "typestr": dtype.str, "version": 3}
 
 
-def _extent(array: np.ndarray) -> tuple[int, int]:
-    """The addresses [low, high) an array's elements lie in."""
-    start = array.ctypes.data
-    low = sum(min(0, (d - 1) * s) for d, s in zip(array.shape, array.strides))
-    high = sum(max(0, (d - 1) * s) for d, s in zip(array.shape, array.strides)) + array.itemsize
-    return start + low, start + high
-
-
-def _view(address: int, shape: tuple, strides, dtype: np.dtype, owners: list) -> np.ndarray:
+def _view(address: int, shape: tuple, strides: list, dtype: np.dtype, owners: list) -> np.ndarray:
     """The result at `address`: the input array itself when it is exactly that, else a view of the array (an
     input or an arena block) whose memory holds it."""
-    strides = tuple(int(s) * dtype.itemsize for s in strides)
+    strides = tuple(s * dtype.itemsize for s in strides)
     if 0 in shape:
         return np.empty(shape, dtype=dtype)
-    for array, original in owners:
-        if not array.size:
-            continue
-        low, high = _extent(array)
+    for low, high, array, original in owners:
         if not low <= address < high:
             continue
         if original is array and address == array.ctypes.data and array.shape == shape and \

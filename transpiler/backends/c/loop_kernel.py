@@ -20,11 +20,13 @@ scalars, and tape pushes and pops.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from ...ir import Eqn, Function, If, Loop
 from ...ir.types import TensorType
 from ...primitives.registry import Primitive
+from .fusion import LAUNCH
 from .launch_spec import EmittedKernel
 from .loop_emit import emit_loop
 from .loop_select import plan_loops
@@ -41,16 +43,14 @@ class LoopKernel:
 
 
 def _render_loop_launch(args, params):
-    from ... import codegen as cg
+    """`outs = _kernels.<name>(...)` as a region's launch; a bare call when the loop leaves no value."""
+    if params["outs"]:
+        return LAUNCH.render(args, params)
     import libcst as cst
 
-    call = cg.call(cg.attr(cg.name("_kernels"), params["kernel"]), *args)
-    names = params["outs"]
-    if not names:
-        return [cst.SimpleStatementLine([cst.Expr(call)])]
-    target = cg.name(names[0]) if len(names) == 1 else \
-        cg.tuple_(*[cg.name(n) for n in names]).with_changes(lpar=[], rpar=[])
-    return [cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(target)], call)])]
+    from ... import codegen as cg
+
+    return [cst.SimpleStatementLine([cst.Expr(cg.call(cg.attr(cg.name("_kernels"), params["kernel"]), *args))])]
 
 
 # kept even when its results are dead: it may push on tapes or write into arrays (in place, as the loop did)
@@ -77,8 +77,6 @@ def make_loop_kernels(fn: Function, regions: dict[str, EmittedKernel], source_fi
 
 
 def _replace(fn: Function, replaced: dict[int, Eqn]) -> Function:
-    import dataclasses
-
     def block(stmts):
         out = []
         for stmt in stmts:
