@@ -185,4 +185,6 @@ def _error(code: int, details) -> Exception:
     if code == 11:
         return ValueError(f"all the input array dimensions except for the concatenation axis must match exactly, "
                           f"but along dimension {a}, the arrays have sizes {b} and {c}")
+    if code == 12:
+        return ValueError("cannot select an axis to squeeze out which has size not equal to one")
     return RuntimeError(f"loop kernel failed with code {code}")

@@ -347,3 +347,35 @@ def test_rows_written_in_a_loop_with_aliased_and_strided_arguments(tmp_path):
         assert_agree(module.f(*args), reference.f(*[a.copy() for a in args]), what)
         for arg, kept in zip(args, before):
             np.testing.assert_array_equal(arg, kept, err_msg=what)
+
+
+# reductions over some axes inside a loop: rows (`axis=-1`), columns (`axis=0`), `keepdims`, a mean, a max; new
+# axes (`h[None, :]`; the gradient's `np.expand_dims`)
+AXES = '''
+import numpy as np
+from lifted import grad, kernel
+
+
+@kernel
+def f(a: "f64[n,d]", v: "f64[d]") -> "f64[]":
+    total = 0.0
+    h = v * 1.0
+    for t in range(3):
+        z = 0.3 * a * np.tanh(h)
+        rows = np.sum(np.tanh(z), axis=1)
+        columns = np.mean(z * z, axis=0)
+        peak = np.max(z, axis=1, keepdims=True)
+        h = h * 0.5 + columns
+        total = total + np.sum(rows * rows) + np.sum(np.exp(z - peak)) + np.sum(z * h[None, :] * z[:, 0][:, None])
+    return total
+
+
+g = grad(f, wrt=("a", "v"))
+'''
+
+
+def test_reductions_over_some_axes_inside_a_loop(tmp_path):
+    rng = np.random.default_rng(6)
+    for n, d in ((3, 4), (1, 5), (40, 3)):
+        check_c_against_python(AXES, [rng.normal(size=(n, d)), rng.normal(size=d)], tmp_path, f"axes_{n}", (0, 1))
+        assert host_loops(tmp_path, f"axes_{n}") == 0

@@ -981,6 +981,8 @@ static inline const int64_t* lifted_pop(lifted_tape& t)
 #define LIFTED_PARALLEL
 #undef LIFTED_FOR
 #define LIFTED_FOR(i, n) for (int64_t i##_base = 0; i##_base < (n); i##_base += LIFTED_LANE_COUNT)
+#undef LIFTED_ROWS
+#define LIFTED_ROWS(o, count) for (int64_t o = 0; o < (count); ++o)
 #undef LIFTED_THREAD_SETUP
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = 0
 

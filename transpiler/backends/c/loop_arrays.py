@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from ...ir import Eqn
 from ...primitives.indexing import Ref
+from ...primitives.indexing.items import expand_ellipsis
 from .c_syntax import C_TYPES, c_literal, indent
+from .loop_select import view_rank
 
 _PROMOTE = {("f32", "i64"): "f64", ("f32", "i32"): "f64"}  # NumPy's type of an in-place add, where not the target's
 
@@ -67,8 +69,8 @@ class ArrayStatements:
     def view_of(self, eqn: Eqn, source, result: str) -> tuple[list[str], int]:
         """Lines computing `result` (a view, or the element offset when every axis is indexed) of `source[index]`,
         with NumPy's bounds checks; and the result's rank."""
-        index = eqn.params["index"]
         rank = len(source.type.shape)
+        index = expand_ellipsis(eqn.params["index"], rank)
         src = self.var(source)
         lines, axis, kept = ["int64_t offset = 0;"], 0, 0
 
@@ -77,6 +79,10 @@ class ArrayStatements:
 
         dims, strides = [], []
         for item in index:
+            if item is None:  # a new axis of length 1
+                dims.append("1")
+                strides.append("0")
+                continue
             if isinstance(item, slice):
                 start = "0, 0" if item.start is None else f"1, {bound(item.start)}"
                 stop = "0, 0" if item.stop is None else f"1, {bound(item.stop)}"
@@ -105,6 +111,26 @@ class ArrayStatements:
             lines += [f"{result}.d[{k}] = {d}; {result}.s[{k}] = {s};" for k, (d, s) in enumerate(zip(dims, strides))]
         return lines, kept
 
+    def reshape_view(self, eqn: Eqn) -> list[str]:
+        """`np.expand_dims` (axes of length 1 inserted) and `np.squeeze` (axes of length 1 dropped): views."""
+        source, out = eqn.args[0], eqn.out
+        src, rank, rank_out = self.var(source), len(source.type.shape), len(out.type.shape)
+        lines = [f"{self.view_type(out.type.dtype, rank_out)} view;", f"view.p = {src}.p;"]
+        if eqn.prim.name == "expand_dims":
+            axes = sorted(a % rank_out for a in _axes(eqn.params["axis"]))
+            taken = iter(range(rank))
+            for k in range(rank_out):
+                lines.append(f"view.d[{k}] = 1; view.s[{k}] = 0;" if k in axes else
+                             f"view.d[{k}] = {src}.d[{(j := next(taken))}]; view.s[{k}] = {src}.s[{j}];")
+        else:
+            axis = eqn.params.get("axis")
+            axes = {k for k, d in enumerate(source.type.shape) if d == 1} if axis is None else \
+                {a % rank for a in _axes(axis)}
+            kept = [k for k in range(rank) if k not in axes]
+            lines += [f"if ({src}.d[{k}] != 1) {self.fail('squeeze')}" for k in sorted(axes)]
+            lines += [f"view.d[{j}] = {src}.d[{k}]; view.s[{j}] = {src}.s[{k}];" for j, k in enumerate(kept)]
+        return ["{"] + indent(lines + [f"{self.var(out)} = view;"]) + ["}"]
+
     def getitem(self, eqn: Eqn) -> list[str]:
         source, out = eqn.args[0], eqn.out
         if out.type.shape == ():
@@ -118,7 +144,7 @@ class ArrayStatements:
     def store(self, eqn: Eqn) -> list[str]:
         target, value = eqn.args[0], eqn.args[1]
         tdtype = target.type.dtype
-        rank = len(target.type.shape) - sum(1 for i in eqn.params["index"] if not isinstance(i, slice))
+        rank = view_rank(eqn.params["index"], len(target.type.shape))
         add = eqn.prim.name == "index_add"
         compute = _PROMOTE.get((tdtype, value.type.dtype), tdtype) if add else tdtype
         if rank == 0:  # one element, from a scalar (loop_select refuses an array there)
@@ -138,3 +164,6 @@ class ArrayStatements:
                       "if (rc) return rc;"]
         return ["{"] + indent(lines) + ["}"]
 
+
+def _axes(axis) -> tuple:
+    return axis if isinstance(axis, tuple) else (axis,)

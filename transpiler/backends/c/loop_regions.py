@@ -41,7 +41,14 @@ class RegionCalls:
                 lines.append(f"if (space[{k}] < 0) space[{k}] = {static};")
         lines.append(f"for (int k = 0; k < {rank}; ++k) if (space[k] < 0) {self.fail('space', 'k', '-1', '-1')}")
         lines.append(f"const int64_t count = lifted_product(space, {rank});")
-        call = ["count"] + [f"space[{k}]" for k in range(rank)]
+        # a region reducing over some axes walks its space with the kept axes first (`perm`, see emit.py)
+        perm = tuple(spec.get("perm", range(rank)))
+        kept = rank - spec.get("reduced", rank)
+        call = ["count"] + [f"space[{k}]" for k in perm]
+        if region.mode != "flat":
+            lines.append(f"const int64_t n_out = 1{''.join(f' * space[{k}]' for k in perm[:kept])}, "
+                         f"n_red = 1{''.join(f' * space[{k}]' for k in perm[kept:])};")
+            call += ["n_out", "n_red"]
         results = [o for o in eqn.outs]
         finals, position, result = [], 0, 0
         for param in spec["params"]:
@@ -53,8 +60,8 @@ class RegionCalls:
                 elif param[3]:
                     view, pad = self.var(atom), rank - len(atom.type.shape)
                     call.append(f"{view}.p")
-                    call += ["0" if want is None or want == 1 else f"({view}.d[{k - pad}] == 1 ? 0 : {view}.s[{k - pad}])"
-                             for k, want in enumerate(param[2])]
+                    call += ["0" if param[2][k] in (None, 1) else f"({view}.d[{k - pad}] == 1 ? 0 : {view}.s[{k - pad}])"
+                             for k in perm]
                 else:
                     self.sites += 1
                     buffer = f"packed_{self.sites}"
@@ -72,28 +79,59 @@ class RegionCalls:
                 lines.append(f"{self.view_type(param[1], rank)} {temp};")
                 lines.append(self.fresh(eqn, out, "space", temp))
                 call.append(f"{temp}.p")
+                if len(param) > 2:  # written through strides, in the space's order
+                    call += [f"{temp}.s[{k}]" for k in perm]
                 finals.append(f"{self.var(out)} = {temp};")
             elif kind == "scalar_out":
                 temp = f"out_{result}"
                 lines += [f"if (count == 0) {self.fail('empty', '1')}", f"{C_TYPES[param[1]]} {temp}[1] = {{0}};"]
                 call.append(temp)
                 finals.append(f"{self.var(out)} = ({C_TYPES[out.type.dtype]}){temp}[0]; {self.flag(out)} = true;")
-            else:  # a reduction over the whole index space
-                _, dtype, op, acc_dtype, mean, _keepdims = param
-                acc = C_TYPES[acc_dtype]
-                identity = {"add": "0", "mul": "1", "max": f"LIFTED_LOWEST({acc})", "min": f"LIFTED_HIGHEST({acc})"}[op]
-                temp = f"acc_{result}"
-                if op in ("max", "min"):
-                    lines.append(f"if (count == 0) {self.fail('empty', '0' if op == 'max' else '2')}")
-                lines.append(f"{acc} {temp}[1] = {{{identity}}};")
-                call.append(temp)
-                value = f"(double){temp}[0] / (double)count" if mean else f"{temp}[0]"
-                finals.append(f"{self.var(out)} = ({C_TYPES[out.type.dtype]})({C_TYPES[dtype]})({value}); "
-                              f"{self.flag(out)} = true;")
+            else:
+                lines += self.reduction(eqn, param, out, result, rank, perm, kept, call, finals)
         self.calls.add(region.name)
         arguments = ", ".join(call)
         lines.append(f"if (count >= lifted_parallel_min) {region.name}({arguments});")
         lines.append(f"else {region.name}_serial({arguments});")
         return ["{"] + indent(lines + finals) + ["}"]
 
-
+    def reduction(self, eqn: Eqn, param: tuple, out, result: int, rank: int, perm: tuple, kept: int, call: list,
+                  finals: list) -> list[str]:
+        """A reduction's accumulators (one, or one per output when it keeps axes), filled with the identity; after
+        the call, the value as NumPy gives it (a mean divided, the result's dtype and shape, `keepdims`)."""
+        _, dtype, op, acc_dtype, mean, keepdims = param
+        acc = C_TYPES[acc_dtype]
+        identity = {"add": "0", "mul": "1", "max": f"LIFTED_LOWEST({acc})", "min": f"LIFTED_HIGHEST({acc})"}[op]
+        temp = f"acc_{result}"
+        lines = []
+        if op in ("max", "min"):  # NumPy refuses to reduce nothing to a maximum (when there are outputs)
+            outputs = "n_out" if kept else "1"
+            lines.append(f"if (count == 0 && {outputs} > 0) {self.fail('empty', '0' if op == 'max' else '2')}")
+        per_output = "n_red" if kept else "count"
+        if out.type.shape == ():
+            lines.append(f"{acc} {temp}[1] = {{{identity}}};")
+            call.append(temp)
+            value = f"(double){temp}[0] / (double){per_output}" if mean else f"{temp}[0]"
+            finals.append(f"{self.var(out)} = ({C_TYPES[out.type.dtype]})({C_TYPES[dtype]})({value}); "
+                          f"{self.flag(out)} = true;")
+            return lines
+        self.sites += 1
+        scratch = f"accumulators_{self.sites}"
+        self.decls.append(f"void* {scratch} = nullptr; int64_t {scratch}_bytes = 0;")
+        outputs = "n_out" if kept else "1"
+        lines += [f"const int64_t {temp}_count[1] = {{{outputs}}};", f"lifted_view<{acc}, 1> {temp};",
+                  f"if (!lifted_alloc_view({temp}, {temp}_count, st, &{scratch}, &{scratch}_bytes)) "
+                  f"{self.fail('memory')}",
+                  f"for (int64_t j = 0; j < {outputs}; ++j) {temp}.p[j] = {identity};"]
+        call.append(f"{temp}.p")
+        reduced = set(perm[kept:])
+        shape = [("1" if k in reduced else f"space[{k}]") for k in range(rank) if keepdims or k not in reduced]
+        result_view = f"reduced_{result}"
+        finals += [f"{self.view_type(out.type.dtype, len(shape))} {result_view};",
+                   f"{{ const int64_t dims[{len(shape)}] = {{{', '.join(shape)}}};",
+                   f"  {self.fresh(eqn, out, 'dims', result_view)} }}"]
+        value = f"(double){temp}.p[j] / (double){per_output}" if mean else f"{temp}.p[j]"
+        finals += [f"for (int64_t j = 0; j < {outputs}; ++j) "
+                   f"{result_view}.p[j] = ({C_TYPES[out.type.dtype]})({C_TYPES[dtype]})({value});",
+                   f"{self.var(out)} = {result_view};"]
+        return lines

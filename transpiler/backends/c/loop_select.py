@@ -26,6 +26,7 @@ UFUNCS = {"log", "exp", "sqrt", "tanh", "sin", "cos", "tan", "arctan", "sinh", "
 SCALAR_OPS = {"add", "subtract", "multiply", "divide", "negative", "floor_divide", "mod", "logical_and", "logical_or",
               "logical_not"} | COMPARISONS | UFUNCS
 FILLS = {"zeros", "ones", "full", "zeros_like", "ones_like"}
+VIEWS = {"getitem", "setitem", "index_add", "expand_dims", "squeeze"}  # results that share their operand's memory
 DTYPES = {"f64", "f32", "i64", "i32", "bool"}
 
 
@@ -126,9 +127,13 @@ def _stmt_ok(stmt, regions: dict) -> bool:
         return _launch_ok(stmt, regions.get(stmt.params["kernel"]))
     if name == "getitem":
         return _basic_index(stmt, 1) and stmt.args[0].type.shape != () and not stmt.params.get("lanes")
+    if name in ("expand_dims", "squeeze"):
+        return stmt.args[0].type.shape != () and stmt.out.type.shape != () and \
+            (name == "expand_dims" or stmt.params.get("axis") is not None or
+             all(isinstance(d, int) or d != 1 for d in stmt.args[0].type.shape))
     if name in ("setitem", "index_add"):
         target, value = stmt.args[0], stmt.args[1]
-        whole = sum(1 for i in stmt.params.get("index", ()) if not isinstance(i, slice)) == len(target.type.shape)
+        whole = view_rank(stmt.params.get("index", ()), len(target.type.shape)) == 0
         return _basic_index(stmt, 2) and not stmt.params.get("lanes") and target.type.shape != () and \
             _cast_ok(value.type.dtype, target.type.dtype) and not (whole and value.type.shape != ()) and \
             not (name == "index_add" and target.type.dtype == "bool")
@@ -150,10 +155,18 @@ def _stmt_ok(stmt, regions: dict) -> bool:
         return False  # Python compares an int with a float exactly, C through a double
     if name in UFUNCS and stmt.out.type.dtype not in ("f64", "f32"):
         return False  # (an integer `np.square` wraps around where C's overflow is undefined)
+    if name in SCALAR_OPS and "f32" in {a.type.dtype for a in (*stmt.args, *stmt.outs)}:
+        return False  # a float32 scalar may be a Python float on the host (double arithmetic) or NumPy's
     if name in SCALAR_OPS:
         return len(stmt.outs) == 1 and stmt.out.type.shape == () and all(a.type.shape == () for a in stmt.args) \
             and bool(stmt.prim.cuda) and not is_module_array(stmt.out)
     return False
+
+
+def view_rank(index: tuple, rank: int) -> int:
+    """The rank of `x[index]` for a basic index (integers, slices, None, Ellipsis) of an array of `rank`."""
+    return rank - sum(1 for i in index if i is not None and i is not Ellipsis and not isinstance(i, slice)) + \
+        sum(1 for i in index if i is None)
 
 
 def _cast_ok(source: str, target: str) -> bool:
@@ -177,10 +190,12 @@ def _basic_index(eqn: Eqn, first_ref: int) -> bool:
                     return False
             if isinstance(item.step, int) and item.step == 0:
                 return False
+        elif item is None or item is Ellipsis:
+            continue
         elif not isinstance(item, int) or isinstance(item, bool):
             return False
     rank = len(eqn.args[0].type.shape)
-    consumed = len(eqn.params.get("index", ()))
+    consumed = sum(1 for item in eqn.params.get("index", ()) if item is not None and item is not Ellipsis)
     return consumed <= rank and len(eqn.args) - first_ref == sum(1 for _ in _refs(eqn.params["index"]))
 
 
@@ -193,11 +208,11 @@ def _refs(index: tuple):
 
 
 def _launch_ok(eqn: Eqn, region: EmittedKernel | None) -> bool:
-    """A region kernel called from C: reductions over everything (no `keepdims`), no per-element tapes."""
-    if region is None or region.mode != "flat":
+    """A region kernel called from C: any but one keeping per-element tapes (their sizes come from its loops)."""
+    if region is None:
         return False
     for param in region.spec["params"]:
-        if param[0] == "tape" or (param[0] == "out" and len(param) > 2) or (param[0] == "reduce" and param[5]):
+        if param[0] == "tape":
             return False
     inputs = [p for p in region.spec["params"] if p[0] in ("scalar", "array")]
     return len(inputs) == len(eqn.args) and all(
@@ -294,7 +309,7 @@ def _flows(loop: Loop, key) -> dict:
     def visit(block):
         for stmt in block:
             if isinstance(stmt, Eqn):
-                if stmt.prim.name in ("getitem", "setitem", "index_add"):
+                if stmt.prim.name in VIEWS:
                     add(stmt.args[0], stmt.out)
             elif isinstance(stmt, If):
                 for out, a, b in zip(stmt.outs, stmt.then_results, stmt.else_results):
