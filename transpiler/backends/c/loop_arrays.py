@@ -83,7 +83,10 @@ class ArrayStatements:
                 dims.append("1")
                 strides.append("0")
                 continue
-            if isinstance(item, slice):
+            if item == slice(None):  # the whole axis
+                dims.append(f"{src}.d[{axis}]")
+                strides.append(f"{src}.s[{axis}]")
+            elif isinstance(item, slice):
                 start = "0, 0" if item.start is None else f"1, {bound(item.start)}"
                 stop = "0, 0" if item.stop is None else f"1, {bound(item.stop)}"
                 step = "1" if item.step is None else bound(item.step)
