@@ -187,4 +187,6 @@ def _error(code: int, details) -> Exception:
                           f"but along dimension {a}, the arrays have sizes {b} and {c}")
     if code == 12:
         return ValueError("cannot select an axis to squeeze out which has size not equal to one")
+    if code == 13:
+        return ValueError(f"operands could not be broadcast together: axis {a} of size {b} into size {c}")
     return RuntimeError(f"loop kernel failed with code {code}")

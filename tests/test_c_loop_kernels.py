@@ -379,3 +379,41 @@ def test_reductions_over_some_axes_inside_a_loop(tmp_path):
     for n, d in ((3, 4), (1, 5), (40, 3)):
         check_c_against_python(AXES, [rng.normal(size=(n, d)), rng.normal(size=d)], tmp_path, f"axes_{n}", (0, 1))
         assert host_loops(tmp_path, f"axes_{n}") == 0
+
+
+# a gradient whose loop is fused per element with its reverse sweep (one region, a per-element tape) called in a
+# loop that is not elementwise (a full reduction per step): the loop kernel sizes that tape from the trip counts
+NESTED_TAPES = '''
+import numpy as np
+from lifted import grad, kernel
+
+
+@kernel
+def inner(y: "f64[n]", r: "f64[n]", steps: "i64[]") -> "f64[]":
+    for i in range(steps):
+        y = y + 0.05 * r * y * (1.0 - y)
+    return np.sum(y)
+
+
+inner_grad = grad(inner, wrt="y")
+
+
+@kernel
+def f(y0: "f64[n]", r: "f64[n]", steps: "i64[]") -> "f64[]":
+    y = y0
+    for epoch in range(3):
+        y = y - 0.1 * inner_grad(y, r, steps) / (1.0 + np.sum(y * y))
+    return np.sum(y * y)
+'''
+
+
+def test_per_element_tapes_of_regions_inside_a_loop_kernel(tmp_path):
+    module, _ = c_module(NESTED_TAPES, tmp_path, "nested")
+    reference = load_source(NESTED_TAPES, "nested.py")
+    assert host_loops(tmp_path, "nested") == 0
+    loop = (tmp_path / "nested.cu").read_text().split("f_loop0(int64_t* io")[1]
+    assert "_cap = " in loop  # the region's per-element tape, sized in the loop kernel
+    rng = np.random.default_rng(7)
+    for n, steps in ((3, 4), (5000, 3), (5, 0)):  # (5000: above the parallel threshold, every thread's tape)
+        args = [rng.uniform(0.1, 0.9, n), rng.uniform(0.5, 1.5, n), steps]
+        assert_agree(module.f(*args), reference.f(*args), f"nested {n}")  # (Python cannot call `grad` unbuilt)

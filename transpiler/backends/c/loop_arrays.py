@@ -114,6 +114,33 @@ class ArrayStatements:
             lines += [f"{result}.d[{k}] = {d}; {result}.s[{k}] = {s};" for k, (d, s) in enumerate(zip(dims, strides))]
         return lines, kept
 
+    def broadcast_to(self, eqn: Eqn) -> list[str]:
+        """`np.broadcast_to(x, dims)`: a view with stride 0 along the axes it repeats (a scalar gets one element
+        of memory first), checked as NumPy checks it."""
+        source, out = eqn.args[0], eqn.out
+        rank = len(out.type.shape)
+        view = self.view_type(out.type.dtype, rank)
+        lines = [f"const int64_t dims[{rank}] = {{{', '.join(f'(int64_t){self.scalar(a)}' for a in eqn.args[1:])}}};",
+                 f"for (int k = 0; k < {rank}; ++k) if (dims[k] < 0) {self.fail('negative')}", f"{view} whole;"]
+        if source.type.shape == ():
+            ones = ", ".join(["1"] * rank)
+            lines += [f"const int64_t ones[{rank}] = {{{ones}}};", self.fresh(eqn, out, "ones", "whole"),
+                      f"whole.p[0] = ({C_TYPES[out.type.dtype]})({self.scalar(source, out.type.dtype)});",
+                      f"for (int k = 0; k < {rank}; ++k) {{ whole.d[k] = dims[k]; whole.s[k] = 0; }}"]
+        else:
+            src, pad = self.var(source), rank - len(source.type.shape)
+            lines.append(f"whole.p = {src}.p;")
+            for k in range(rank):
+                if k < pad:
+                    lines.append(f"whole.d[{k}] = dims[{k}]; whole.s[{k}] = 0;")
+                    continue
+                j = k - pad
+                lines += [f"if ({src}.d[{j}] != dims[{k}] && {src}.d[{j}] != 1) "
+                          f"{self.fail('broadcast_to', str(k), f'{src}.d[{j}]', f'dims[{k}]')}",
+                          f"whole.d[{k}] = dims[{k}]; whole.s[{k}] = {src}.d[{j}] == dims[{k}] && dims[{k}] != 1 ? "
+                          f"{src}.s[{j}] : 0;"]
+        return ["{"] + indent(lines + [f"{self.var(out)} = whole;"]) + ["}"]
+
     def reshape_view(self, eqn: Eqn) -> list[str]:
         """`np.expand_dims` (axes of length 1 inserted) and `np.squeeze` (axes of length 1 dropped): views."""
         source, out = eqn.args[0], eqn.out

@@ -20,7 +20,7 @@ from .loop_select import FILLS, LoopPlan
 # error codes the runtime turns into Python exceptions (runtime/cpu_loop.py)
 ERRORS = {"index": 1, "zero_division": 2, "space": 3, "broadcast": 4, "memory": 5, "pop": 6, "empty": 7,
           "step": 8, "overflow": 9, "negative": 10, "concatenate": 11,
-          "squeeze": 12}
+          "squeeze": 12, "broadcast_to": 13}
 _PYTHON_SCALAR_OPS = {"add", "subtract", "multiply", "divide", "negative", "floor_divide", "mod", "less",
                       "less_equal", "greater", "greater_equal", "equal", "not_equal", "logical_and", "logical_or",
                       "logical_not"}  # (`a & b`, `not a` of Python values stay Python values)
@@ -195,6 +195,8 @@ class _LoopEmitter(ArrayStatements, RegionCalls):
             return self.getitem(eqn)
         if name in ("expand_dims", "squeeze"):
             return self.reshape_view(eqn)
+        if name == "broadcast_to":
+            return self.broadcast_to(eqn)
         if name in ("setitem", "index_add"):
             return self.store(eqn)
         if name == "copy":

@@ -72,6 +72,9 @@ class RegionCalls:
                     call.append(f"arg_{position}")
                 position += 1
                 continue
+            if kind == "tape":
+                lines += self.region_tape(eqn, param, call)
+                continue
             out = results[result]
             result += 1
             if kind == "out":
@@ -135,3 +138,28 @@ class RegionCalls:
                    f"{result_view}.p[j] = ({C_TYPES[out.type.dtype]})({C_TYPES[dtype]})({value});",
                    f"{self.var(out)} = {result_view};"]
         return lines
+
+    def region_tape(self, eqn: Eqn, param: tuple, call: list) -> list[str]:
+        """A region's per-element tape (its loops' pushes): the slots one element needs, from the trip counts
+        of the loops around each push (`tape_capacity` in lifted.cpu_launch), for every thread and lane."""
+        _, dtype, pushes = param
+
+        def bound(source):
+            kind, value = source
+            return str(value) if kind == "const" else f"(int64_t){self.scalar(eqn.args[value])}"
+
+        terms = [" * ".join(f"lifted_trip_count({', '.join(bound(b) for b in bounds)})" for bounds in loops) or "1"
+                 for loops in pushes]
+        steps = sorted({bound(bounds[2]) for loops in pushes for bounds in loops if bounds[2][0] != "const"})
+        self.sites += 1
+        scratch, ctype = f"tape_{self.sites}", C_TYPES[dtype]
+        self.decls.append(f"void* {scratch} = nullptr; int64_t {scratch}_bytes = 0;")
+        call += [f"{scratch}_view.p", f"{scratch}_cap"]
+        return [f"if ({step} == 0) {self.fail('step')}" for step in steps] + [
+                f"int64_t {scratch}_cap = {' + '.join(terms) or '0'};",
+                f"if ({scratch}_cap < 1) {scratch}_cap = 1;",
+                f"const int64_t {scratch}_size[1] = {{{scratch}_cap * LIFTED_LANE_COUNT * "
+                f"(count >= lifted_parallel_min ? (int64_t)omp_get_max_threads() : 1)}};",
+                f"lifted_view<{ctype}, 1> {scratch}_view;",
+                f"if (!lifted_alloc_view({scratch}_view, {scratch}_size, st, &{scratch}, &{scratch}_bytes)) "
+                f"{self.fail('memory')}"]

@@ -26,7 +26,7 @@ UFUNCS = {"log", "exp", "sqrt", "tanh", "sin", "cos", "tan", "arctan", "sinh", "
 SCALAR_OPS = {"add", "subtract", "multiply", "divide", "negative", "floor_divide", "mod", "logical_and", "logical_or",
               "logical_not"} | COMPARISONS | UFUNCS
 FILLS = {"zeros", "ones", "full", "zeros_like", "ones_like"}
-VIEWS = {"getitem", "setitem", "index_add", "expand_dims", "squeeze"}  # results that share their operand's memory
+VIEWS = {"getitem", "setitem", "index_add", "expand_dims", "squeeze", "broadcast_to"}  # results that share their operand's memory
 DTYPES = {"f64", "f32", "i64", "i32", "bool"}
 
 
@@ -127,6 +127,9 @@ def _stmt_ok(stmt, regions: dict) -> bool:
         return _launch_ok(stmt, regions.get(stmt.params["kernel"]))
     if name == "getitem":
         return _basic_index(stmt, 1) and stmt.args[0].type.shape != () and not stmt.params.get("lanes")
+    if name == "broadcast_to":
+        return stmt.out.type.shape != () and all(_int_scalar(a) for a in stmt.args[1:]) and \
+            len(stmt.args[0].type.shape) <= len(stmt.out.type.shape)
     if name in ("expand_dims", "squeeze"):
         return stmt.args[0].type.shape != () and stmt.out.type.shape != () and \
             (name == "expand_dims" or stmt.params.get("axis") is not None or
@@ -208,12 +211,9 @@ def _refs(index: tuple):
 
 
 def _launch_ok(eqn: Eqn, region: EmittedKernel | None) -> bool:
-    """A region kernel called from C: any but one keeping per-element tapes (their sizes come from its loops)."""
+    """A region kernel called from C with its inputs as the spec lists them."""
     if region is None:
         return False
-    for param in region.spec["params"]:
-        if param[0] == "tape":
-            return False
     inputs = [p for p in region.spec["params"] if p[0] in ("scalar", "array")]
     return len(inputs) == len(eqn.args) and all(
         (p[0] == "scalar") == (a.type.shape == ()) and not (isinstance(a, Const) and a.value is None)
@@ -256,6 +256,9 @@ def _plan(loop: Loop) -> LoopPlan | None:
     for eqn, out, enclosing, top in _fresh_sites([loop], (), True):
         plan.memory[(id(eqn), out.name)] = _memory(out, enclosing, top, _closure({id(out)}, values_flow), pushed)
     targets = {e.args[0].name for e in _all_eqns([loop]) if e.prim.name in ("setitem", "index_add")}
+    broadcasts = {e.out.name for e in _all_eqns([loop]) if e.prim.name == "broadcast_to"}
+    if _closure(broadcasts, names_flow) & targets:
+        return None  # NumPy refuses to write through a broadcast (a read-only view); keep the host's error
     popped = {e.out.name for e in _all_eqns([loop]) if e.prim.name == "pop" and e.out.type.shape != ()}
     popped_closure = _closure(popped, names_flow)
     for atom in inputs:
@@ -364,7 +367,8 @@ def _fresh_sites(block: list, enclosing: tuple, top: bool):
     a statement of its innermost loop's body itself (not inside an `if`)."""
     for stmt in block:
         if isinstance(stmt, Eqn):
-            if stmt.prim.name in FILLS or stmt.prim.name in ("copy", "launch", "concatenate"):
+            if stmt.prim.name in FILLS or stmt.prim.name in ("copy", "launch", "concatenate") or \
+                    stmt.prim.name == "broadcast_to" and stmt.args[0].type.shape == ():
                 yield from ((stmt, out, enclosing, top) for out in stmt.outs if out.type.shape != ())
         elif isinstance(stmt, If):
             yield from _fresh_sites(stmt.then_body + stmt.else_body, enclosing, False)
