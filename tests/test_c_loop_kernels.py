@@ -417,3 +417,28 @@ def test_per_element_tapes_of_regions_inside_a_loop_kernel(tmp_path):
     for n, steps in ((3, 4), (5000, 3), (5, 0)):  # (5000: above the parallel threshold, every thread's tape)
         args = [rng.uniform(0.1, 0.9, n), rng.uniform(0.5, 1.5, n), steps]
         assert_agree(module.f(*args), reference.f(*args), f"nested {n}")  # (Python cannot call `grad` unbuilt)
+
+
+MODULE_LEVEL = '''
+import numpy as np
+from lifted import grad, kernel
+
+weights = np.linspace(0.5, 1.5, 4)
+gain = np.sum(weights) * 0.1  # a 0-d value: a NumPy scalar on the host
+
+
+@kernel
+def f(x: "f64[n]") -> "f64[]":
+    total = 0.0
+    for k in range(4):
+        total = total + np.sum(np.tanh(x * weights[k])) * gain
+    return total
+
+
+g = grad(f, wrt="x")
+'''
+
+
+def test_module_level_arrays_and_values_read_in_a_loop(tmp_path):
+    check_c_against_python(MODULE_LEVEL, [np.random.default_rng(8).normal(size=5)], tmp_path, "module_level", (0,))
+    assert host_loops(tmp_path, "module_level") == 0

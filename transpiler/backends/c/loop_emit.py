@@ -46,7 +46,7 @@ class _LoopEmitter(ArrayStatements, RegionCalls):
     def flag(self, atom) -> str:
         if isinstance(atom, Const) and not is_module_array(atom):
             return "false"
-        return f"f_{atom.name}"
+        return f"f_{atom.value.name if is_module_array(atom) else atom.name}"
 
     def scalar(self, atom, dtype: str | None = None) -> str:
         if isinstance(atom, Const) and not is_module_array(atom):

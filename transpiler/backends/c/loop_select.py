@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from ...ir import Const, Eqn, Function, If, Loop, Var, blocks, statement_uses
 from ...primitives.indexing import Ref
 from .launch_spec import EmittedKernel
-from .fusion import is_module_array
+from .fusion import is_module_array, module_arrays
 
 # scalar primitives whose C expression (the registry's `cuda` field, NumPy's meaning) the loop kernel evaluates
 COMPARISONS = {"less", "less_equal", "greater", "greater_equal", "equal", "not_equal"}
@@ -103,8 +103,8 @@ def _int_scalar(atom) -> bool:
 
 def _value_ok(atom) -> bool:
     """A value the C side can hold: a scalar, an array of static rank, or a tape."""
-    if is_module_array(atom):
-        return atom.type.shape is not None and len(atom.type.shape) >= 1 and atom.type.dtype in DTYPES
+    if is_module_array(atom):  # an array, or a 0-d value (a NumPy scalar on the host)
+        return atom.type.shape is not None and atom.type.dtype in DTYPES
     if isinstance(atom, Const):
         return isinstance(atom.value, (bool, int, float)) and atom.type.shape == () and \
             (not isinstance(atom.value, int) or -2**63 <= atom.value < 2**63)
@@ -242,7 +242,7 @@ def _plan(loop: Loop) -> LoopPlan | None:
     if not ok or any(len(kinds) > 1 for kinds in tapes.values()):
         return None  # a name bound to values of different kinds, or a tape holding different kinds
     inputs, seen = [], set()
-    for atom in statement_uses(loop):
+    for atom in [*statement_uses(loop), *module_arrays([loop])]:  # (module-level arrays: constants holding a Var)
         if isinstance(atom, Const) and not is_module_array(atom):
             continue
         name = atom.value.name if is_module_array(atom) else atom.name
