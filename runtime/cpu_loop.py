@@ -121,6 +121,8 @@ def _as_input(value, dtype, rank: int, written: bool) -> np.ndarray:
     array = value if type(value) is np.ndarray else np.asarray(value)
     if array.ndim != rank:
         raise ValueError(f"a loop kernel input has shape {array.shape}, compiled for rank {rank}")
+    if written and not array.flags.writeable:
+        raise ValueError("assignment destination is read-only (a loop writes into this argument's array)")
     if array.dtype == dtype and all(s % array.itemsize == 0 for s in array.strides):
         return array
     if written:

@@ -582,6 +582,8 @@ LIFTED_KERNEL void first_crossing_vjp_k2(const int64_t n, const int64_t d0,
 // (the CUDA target keeps these loops on the host: the whole section is for the CPU build)
 #ifndef __CUDACC__
 #include <string.h>
+// the small helpers every step calls, inlined into the loop kernel (a call each would cost more than their work)
+#define LIFTED_HOT static inline __attribute__((always_inline))
 // an array value of the host module: its first element, dims and strides (in elements)
 template <class T, int R> struct lifted_view { T* p; int64_t d[R]; int64_t s[R]; };
 typedef void* (*lifted_alloc_fn)(int64_t bytes);  // the runtime's allocator (NumPy memory the results view)
@@ -612,12 +614,12 @@ static inline void* lifted_take(lifted_loop_state* st, int64_t bytes)
     st->free_at += bytes; st->free_bytes -= bytes;
     return at;
 }
-static inline int64_t lifted_product(const int64_t* d, int rank)
+LIFTED_HOT int64_t lifted_product(const int64_t* d, int rank)
 { int64_t n = 1; for (int k = 0; k < rank; ++k) n *= d[k]; return n; }
-static inline bool lifted_meet(int64_t& slot, int64_t size)
+LIFTED_HOT bool lifted_meet(int64_t& slot, int64_t size)
 { if (slot < 0) { slot = size; return true; } return slot == size; }
 // a new C-contiguous array of `dims`: its own memory, or `*site`'s when that is large enough (reused each step)
-template <class T, int R> static inline bool lifted_alloc_view(lifted_view<T, R>& v, const int64_t* dims,
+template <class T, int R> LIFTED_HOT bool lifted_alloc_view(lifted_view<T, R>& v, const int64_t* dims,
                                                                lifted_loop_state* st, void** site, int64_t* bytes)
 {
     int64_t dims_copy[R];
@@ -635,7 +637,7 @@ template <class T, int R> static inline bool lifted_alloc_view(lifted_view<T, R>
     for (int k = R - 1; k >= 0; --k) { v.d[k] = dims_copy[k]; v.s[k] = step; step *= dims_copy[k]; }
     return true;
 }
-template <class T, int R> static inline bool lifted_is_contiguous(const lifted_view<T, R>& v)
+template <class T, int R> LIFTED_HOT bool lifted_is_contiguous(const lifted_view<T, R>& v)
 {
     int64_t step = 1;
     for (int k = R - 1; k >= 0; --k) { if (v.d[k] != 1 && v.s[k] != step) return false; step *= v.d[k]; }
@@ -643,7 +645,9 @@ template <class T, int R> static inline bool lifted_is_contiguous(const lifted_v
 }
 // the walk every copy, fill and assignment takes: `op(element of a, element of b)` over a's dims, b read through
 // its own strides (0 where it broadcasts); the innermost axis is a plain loop
-template <class A, class B, int R, class Op> static inline void lifted_walk(A* a, const int64_t* d, const int64_t* sa,
+// (GCC would turn a copy's inner loop into a call of memmove, which costs more than a short row)
+template <class A, class B, int R, class Op> __attribute__((optimize("no-tree-loop-distribute-patterns")))
+LIFTED_HOT void lifted_walk(A* a, const int64_t* d, const int64_t* sa,
                                                                               const B* b, const int64_t* sb, Op op)
 {
     for (int k = 0; k < R; ++k) if (d[k] == 0) return;
@@ -660,15 +664,15 @@ template <class A, class B, int R, class Op> static inline void lifted_walk(A* a
         if (k < 0) return;
     }
 }
-template <class T, class S, int R> static inline void lifted_copy(lifted_view<T, R>& out, const lifted_view<S, R>& in)
+template <class T, class S, int R> LIFTED_HOT void lifted_copy(lifted_view<T, R>& out, const lifted_view<S, R>& in)
 { lifted_walk<T, S, R>(out.p, out.d, out.s, in.p, in.s, [](T& x, const S& y) { x = (T)y; }); }
-template <class T, int R> static inline void lifted_fill(lifted_view<T, R>& out, T value)
+template <class T, int R> LIFTED_HOT void lifted_fill(lifted_view<T, R>& out, T value)
 {
     const int64_t zero[R] = {0};
     lifted_walk<T, T, R>(out.p, out.d, out.s, &value, zero, [](T& x, const T& y) { x = y; });
 }
 // a contiguous pointer to a view's elements: its own when it is contiguous, else a packed copy in `*site`
-template <class T, int R> static inline const T* lifted_contiguous_data(const lifted_view<T, R>& v,
+template <class T, int R> LIFTED_HOT const T* lifted_contiguous_data(const lifted_view<T, R>& v,
                                                                        lifted_loop_state* st, void** site, int64_t* bytes)
 {
     if (lifted_is_contiguous(v)) return v.p;
@@ -678,7 +682,7 @@ template <class T, int R> static inline const T* lifted_contiguous_data(const li
     return packed.p;
 }
 // Python's slice.indices(): the first element and the length of `start:stop:step` over `dim` elements
-static inline void lifted_slice(int64_t dim, int has_start, int64_t start, int has_stop, int64_t stop, int64_t step,
+LIFTED_HOT void lifted_slice(int64_t dim, int has_start, int64_t start, int has_stop, int64_t stop, int64_t step,
                                 int64_t* first, int64_t* length)
 {
     const int64_t lower = step < 0 ? -1 : 0, upper = step < 0 ? dim - 1 : dim;
@@ -693,7 +697,7 @@ static inline void lifted_slice(int64_t dim, int has_start, int64_t start, int h
     else *length = start > stop ? (start - stop - step - 1) / (-step) : 0;
 }
 // the element range [low, high] (in bytes) a view touches: overlapping ranges may share elements
-template <class T, int R> static inline void lifted_extent(const lifted_view<T, R>& v, const char** low,
+template <class T, int R> LIFTED_HOT void lifted_extent(const lifted_view<T, R>& v, const char** low,
                                                            const char** high)
 {
     int64_t lo = 0, hi = 0;
@@ -705,7 +709,7 @@ template <class T, int R> static inline void lifted_extent(const lifted_view<T, 
     *low = (const char*)(v.p + lo); *high = (const char*)(v.p + hi) + sizeof(T) - 1;
 }
 // NumPy's broadcast of `value` into `target`'s dims (leading axes of size 1 dropped): its strides, or false
-template <class T, int R, class S, int Q> static inline bool lifted_broadcast(const lifted_view<T, R>& target,
+template <class T, int R, class S, int Q> LIFTED_HOT bool lifted_broadcast(const lifted_view<T, R>& target,
                                                                              const lifted_view<S, Q>& value,
                                                                              int64_t* strides)
 {
@@ -719,15 +723,15 @@ template <class T, int R, class S, int Q> static inline bool lifted_broadcast(co
     }
     return true;
 }
-template <class C, class T, int R> static inline void lifted_assign_into(lifted_view<T, R>& target, C value)
+template <class C, class T, int R> LIFTED_HOT void lifted_assign_into(lifted_view<T, R>& target, C value)
 { lifted_fill(target, (T)value); }
-template <class C, class T, int R> static inline void lifted_add_into(lifted_view<T, R>& target, C value)
+template <class C, class T, int R> LIFTED_HOT void lifted_add_into(lifted_view<T, R>& target, C value)
 {
     const int64_t zero[R] = {0};
     lifted_walk<T, C, R>(target.p, target.d, target.s, &value, zero, [](T& x, const C& y) { x = (T)((C)x + y); });
 }
 // `target[...] = value` and `+=` of an array: broadcast as NumPy does, through a copy when the two overlap
-template <class C, bool Add, class T, int R, class S, int Q> static inline int lifted_store_array(
+template <class C, bool Add, class T, int R, class S, int Q> LIFTED_HOT int lifted_store_array(
     lifted_view<T, R>& target, const lifted_view<S, Q>& value, lifted_loop_state* st)
 {
     int64_t strides[R];
@@ -748,35 +752,35 @@ template <class C, bool Add, class T, int R, class S, int Q> static inline int l
     else lifted_walk<T, S, R>(target.p, target.d, target.s, source, strides, [](T& x, const S& y) { x = (T)(C)y; });
     return 0;
 }
-template <class C, class T, int R, class S, int Q> static inline int lifted_assign_into_array(
+template <class C, class T, int R, class S, int Q> LIFTED_HOT int lifted_assign_into_array(
     lifted_view<T, R>& target, const lifted_view<S, Q>& value, lifted_loop_state* st)
 { return lifted_store_array<C, false>(target, value, st); }
-template <class C, class T, int R, class S, int Q> static inline int lifted_add_into_array(
+template <class C, class T, int R, class S, int Q> LIFTED_HOT int lifted_add_into_array(
     lifted_view<T, R>& target, const lifted_view<S, Q>& value, lifted_loop_state* st)
 { return lifted_store_array<C, true>(target, value, st); }
 // the int64 words the runtime passes a view or a scalar in
-template <class T, int R> static inline void lifted_load_view(lifted_view<T, R>& v, const int64_t* words)
+template <class T, int R> LIFTED_HOT void lifted_load_view(lifted_view<T, R>& v, const int64_t* words)
 {
     v.p = (T*)(intptr_t)words[0];
     for (int k = 0; k < R; ++k) { v.d[k] = words[1 + k]; v.s[k] = words[1 + R + k]; }
 }
-template <class T, int R> static inline void lifted_store_view(int64_t* words, const lifted_view<T, R>& v)
+template <class T, int R> LIFTED_HOT void lifted_store_view(int64_t* words, const lifted_view<T, R>& v)
 {
     words[0] = (int64_t)(intptr_t)v.p;
     for (int k = 0; k < R; ++k) { words[1 + k] = v.d[k]; words[1 + R + k] = v.s[k]; }
 }
-static inline double lifted_load_scalar_f(int64_t word) { double x; memcpy(&x, &word, 8); return x; }
-static inline int64_t lifted_load_scalar_i(int64_t word) { return word; }
-static inline int64_t lifted_store_scalar_f(double x) { int64_t word; memcpy(&word, &x, 8); return word; }
-static inline int64_t lifted_store_scalar_i(int64_t x) { return x; }
+LIFTED_HOT double lifted_load_scalar_f(int64_t word) { double x; memcpy(&x, &word, 8); return x; }
+LIFTED_HOT int64_t lifted_load_scalar_i(int64_t word) { return word; }
+LIFTED_HOT int64_t lifted_store_scalar_f(double x) { int64_t word; memcpy(&word, &x, 8); return word; }
+LIFTED_HOT int64_t lifted_store_scalar_i(int64_t x) { return x; }
 // a tape: the segments earlier loop kernels left in the host module's list (a table of [entries, count] pairs,
 // popped from the top), and the segment this call pushes (grown by doubling in the arena)
 struct lifted_tape { int64_t* table; int64_t segments; int64_t* own; int64_t count, capacity, width; };
-static inline void lifted_load_tape(lifted_tape& t, const int64_t* words, int64_t width)
+LIFTED_HOT void lifted_load_tape(lifted_tape& t, const int64_t* words, int64_t width)
 { t.table = (int64_t*)(intptr_t)words[0]; t.segments = words[1]; t.own = nullptr; t.count = 0; t.capacity = 0; t.width = width; }
-static inline void lifted_store_tape(int64_t* words, const lifted_tape& t)
+LIFTED_HOT void lifted_store_tape(int64_t* words, const lifted_tape& t)
 { words[2] = (int64_t)(intptr_t)t.own; words[3] = t.count; }
-static inline bool lifted_push(lifted_tape& t, const int64_t* entry, lifted_loop_state* st)
+LIFTED_HOT bool lifted_push(lifted_tape& t, const int64_t* entry, lifted_loop_state* st)
 {
     if (t.count == t.capacity) {
         const int64_t capacity = t.capacity ? 2 * t.capacity : 64;
@@ -785,11 +789,12 @@ static inline bool lifted_push(lifted_tape& t, const int64_t* entry, lifted_loop
         if (t.count) memcpy(grown, t.own, t.count * t.width * 8);
         t.own = grown; t.capacity = capacity;
     }
-    memcpy(t.own + t.count * t.width, entry, t.width * 8);
+    int64_t* slot = t.own + t.count * t.width;
+    for (int64_t k = 0; k < t.width; ++k) slot[k] = entry[k];
     ++t.count;
     return true;
 }
-static inline const int64_t* lifted_pop(lifted_tape& t)
+LIFTED_HOT const int64_t* lifted_pop(lifted_tape& t)
 {
     if (t.count > 0) return t.own + --t.count * t.width;
     for (int64_t k = t.segments - 1; k >= 0; --k)

@@ -4,7 +4,7 @@ from lifted import grad, kernel
 
 @kernel
 def rows_by_index(w: "f64[l,b]", seq: "f64[c,b]") -> "f64[]":
-    state = w.copy()
+    state = w * 1.0
     total = 0.0
     for t in range(seq.shape[0]):
         x = seq[t]
