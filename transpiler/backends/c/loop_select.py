@@ -43,22 +43,19 @@ class LoopPlan:
 
 
 def plan_loops(fn: Function, regions: dict[str, EmittedKernel]) -> list[LoopPlan]:
-    """The loops of `fn`'s host code that become loop kernels, outermost first."""
+    """The loops of `fn`'s host code that become loop kernels, outermost first. A loop whose plan fails, or that
+    shares a tape with host code, is left to the host and the choice made again (its inner loops may qualify)."""
     banned: set[int] = set()
     while True:
         chosen = list(_candidates(fn.body, regions, banned))
-        inside = {id(e) for loop in chosen for e in _tape_eqns(loop.body)}
+        plans = {id(loop): _plan(loop) for loop in chosen}
+        inside = {id(e) for loop in chosen for e in _tape_eqns([loop])}
         outside_tapes = {e.args[0].name for e in _tape_eqns(fn.body) if id(e) not in inside}
-        bad = [loop for loop in chosen if {e.args[0].name for e in _tape_eqns(loop.body)} & outside_tapes]
+        bad = [loop for loop in chosen if plans[id(loop)] is None or
+               {e.args[0].name for e in _tape_eqns([loop])} & outside_tapes]
         if not bad:
-            break
+            return [plans[id(loop)] for loop in chosen]
         banned |= {id(loop) for loop in bad}
-    plans = []
-    for loop in chosen:
-        plan = _plan(loop)
-        if plan is not None:
-            plans.append(plan)
-    return plans
 
 
 def _tape_eqns(block: list) -> list[Eqn]:
