@@ -37,6 +37,9 @@ class Segment:
 
 
 class LoopKernel:
+    """One loop kernel of a loaded library, callable as `kernel(*inputs)` with the values its loop reads from
+    outside (arrays, scalars, tape lists); returns the loop's results as the host loop would leave them."""
+
     def __init__(self, function, spec: dict):
         self.function = function
         self.spec = spec
