@@ -60,24 +60,21 @@ class LoopKernel:
             elif kind == "array":
                 _, dtype, rank, written = entry
                 array = _as_input(value, _DTYPES[dtype], rank, written)
-                at, itemsize = address(array), array.itemsize
-                strides = [s // itemsize for s in array.strides]
-                words.append(at)
+                itemsize = array.itemsize
+                words.append(address(array))
                 words += array.shape
-                words += strides
-                low = at + sum((d - 1) * s for d, s in zip(array.shape, array.strides) if s < 0)
-                high = at + sum((d - 1) * s for d, s in zip(array.shape, array.strides) if s > 0) + itemsize
-                owners.append((low, high if array.size else low, array, value))
+                words += [s // itemsize for s in array.strides]
+                owners.append((None, None, array, value))  # (its extent: worked out only if a result needs it)
             elif kind == "scalar":
                 words.append(_FLOAT_BITS(float(value)) if entry[1] in ("f64", "f32") else int(value))
                 words.append(type(value) not in (int, float, bool))
             else:
-                width = entry[1]
+                width, pops = entry[1], entry[2]
                 segments = [s for s in value if isinstance(s, Segment)]
                 if len(segments) != len(value) or any(s.width != width for s in segments):
                     raise RuntimeError("a tape shared by a loop kernel holds entries it did not write")
                 table = np.array([[s.address, s.count] for s in segments] or [[0, 0]], dtype=np.int64)
-                tapes.append((len(words), value, segments, table, width))
+                tapes.append((len(words), value, segments, table, width, pops))
                 words += [address(table), len(segments), 0, 0]
         slot = len(words)
         words += [0] * (spec["io"] - slot)
@@ -93,10 +90,11 @@ class LoopKernel:
         words = io.tolist()
         if code:
             raise _error(code, words[-4:-1])
-        # the blocks of the segments it popped from may hold results too; a tape's list keeps every block a
+        # the blocks of the segments of tapes it pops may hold results too; a tape's list keeps every block a
         # segment's entries may point into alive while it holds them
-        owners += blocks + [o for _, _, segments, _, _ in tapes for s in segments for o in s.blocks]
-        for at, tape, segments, table, width in tapes:
+        owners = blocks + [o for _, _, segments, _, _, pops in tapes if pops for s in segments for o in s.blocks] + \
+            owners
+        for at, tape, segments, table, width, _ in tapes:
             for segment, count in zip(segments, table[:, 1].tolist()):
                 segment.count = count
             while tape and tape[-1].count == 0:
@@ -151,13 +149,23 @@ def _view(address: int, shape: tuple, strides: list, dtype: np.dtype, owners: li
     if 0 in shape:
         return np.empty(shape, dtype=dtype)
     for low, high, array, original in owners:
-        if not low <= address < high:
-            continue
-        if original is array and address == array.ctypes.data and array.shape == shape and \
-                array.strides == strides and array.dtype == dtype:
-            return array
-        return np.asarray(_Memory(array, address, shape, strides, dtype))
+        if low is None:  # an input
+            if not array.size:
+                continue
+            if original is array and address == array.ctypes.data and array.shape == shape and \
+                    array.strides == strides and array.dtype == dtype:
+                return array
+            low, high = _extent(array)
+        if low <= address < high:
+            return np.asarray(_Memory(array, address, shape, strides, dtype))
     raise RuntimeError("a loop kernel returned memory the runtime does not know")
+
+
+def _extent(array: np.ndarray) -> tuple[int, int]:
+    """The addresses [low, high) an array's elements lie in."""
+    at = address(array)
+    low = at + sum((d - 1) * s for d, s in zip(array.shape, array.strides) if s < 0)
+    return low, at + sum((d - 1) * s for d, s in zip(array.shape, array.strides) if s > 0) + array.itemsize
 
 
 def _error(code: int, details) -> Exception:

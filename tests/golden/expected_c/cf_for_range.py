@@ -15,10 +15,10 @@ __lifted_transforms__ = {
 _KERNELS = {
     "running_logsumexp_loop0": {'loop': True, 'inputs': [('scalar', 'i64'), ('scalar', 'f64'), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64'), ('scalar', 'f64')], 'io': 15},
     "running_logsumexp_loop1": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('scalar', 'f64'), ('scalar', 'f64')], 'outputs': [('scalar', 'f64')], 'io': 18},
-    "running_logsumexp_grad_loop0": {'loop': True, 'inputs': [('scalar', 'i64'), ('scalar', 'f64'), ('array', 'f64', 1, False), ('tape', 2), ('tape', 2), ('tape', 2), ('tape', 2)], 'outputs': [('scalar', 'f64'), ('scalar', 'f64')], 'io': 31},
-    "running_logsumexp_grad_loop1": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('scalar', 'f64'), ('scalar', 'f64'), ('tape', 2), ('tape', 2)], 'outputs': [], 'io': 24},
-    "running_logsumexp_grad_loop2": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'f64', 1, True), ('array', 'f64', 1, True), ('scalar', 'f64'), ('tape', 2), ('tape', 2), ('array', 'f64', 1, False), ('scalar', 'f64')], 'outputs': [('scalar', 'f64'), ('array', 'f64', 1), ('array', 'f64', 1), ('scalar', 'f64'), ('scalar', 'f64')], 'io': 39},
-    "running_logsumexp_grad_loop3": {'loop': True, 'inputs': [('scalar', 'i64'), ('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', 1, True), ('tape', 2), ('tape', 2), ('tape', 2), ('tape', 2)], 'outputs': [('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', 1)], 'io': 36},
+    "running_logsumexp_grad_loop0": {'loop': True, 'inputs': [('scalar', 'i64'), ('scalar', 'f64'), ('array', 'f64', 1, False), ('tape', 2, False), ('tape', 2, False), ('tape', 2, False), ('tape', 2, False)], 'outputs': [('scalar', 'f64'), ('scalar', 'f64')], 'io': 31},
+    "running_logsumexp_grad_loop1": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('scalar', 'f64'), ('scalar', 'f64'), ('tape', 2, False), ('tape', 2, False)], 'outputs': [], 'io': 24},
+    "running_logsumexp_grad_loop2": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'f64', 1, True), ('array', 'f64', 1, True), ('scalar', 'f64'), ('tape', 2, True), ('tape', 2, True), ('array', 'f64', 1, False), ('scalar', 'f64')], 'outputs': [('scalar', 'f64'), ('array', 'f64', 1), ('array', 'f64', 1), ('scalar', 'f64'), ('scalar', 'f64')], 'io': 39},
+    "running_logsumexp_grad_loop3": {'loop': True, 'inputs': [('scalar', 'i64'), ('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', 1, True), ('tape', 2, True), ('tape', 2, True), ('tape', 2, True), ('tape', 2, True)], 'outputs': [('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', 1)], 'io': 36},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "cf_for_range.cu"), _KERNELS)
 

@@ -36,6 +36,7 @@ class _LoopEmitter(ArrayStatements, RegionCalls):
         self.group = None
         self.sites = 0
         self.tape_widths: dict[str, int] = {}
+        self.popped: set[str] = set()  # tapes it pops (its results and pushes may point into their memory)
         self.calls: set[str] = set()  # the region kernels it calls
 
     # -- names -----------------------------------------------------------------------------------------------
@@ -87,7 +88,7 @@ class _LoopEmitter(ArrayStatements, RegionCalls):
                 width = self.tape_widths[name]
                 self.decls.append(f"lifted_tape t_{name} = {{}};")
                 loads.append(f"lifted_load_tape(t_{name}, io + {slot}, {width});")
-                inputs.append(("tape", width))
+                inputs.append(("tape", width, name in self.popped))
                 slot += 4
         for name in sorted(set(self.tape_widths) - {a.name for a in plan.inputs if not is_module_array(a)}):
             raise AssertionError(f"tape {name} is not an input of its loop")
@@ -121,6 +122,8 @@ class _LoopEmitter(ArrayStatements, RegionCalls):
                 rank = len(value.type.shape)
                 width = 1 + 2 * rank if rank else 2
                 self.tape_widths.setdefault(eqn.args[0].name, width)
+                if eqn.prim.name == "pop":
+                    self.popped.add(eqn.args[0].name)
 
     def fail(self, error: str, *details: str) -> str:
         args = ", ".join([str(ERRORS[error])] + list(details) + ["0"] * (3 - len(details)))
