@@ -308,8 +308,7 @@ LIFTED_DEVICE void affine_energy_k0_body(const int64_t n, const int64_t d0, cons
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     const double* __restrict__ b_data, const int64_t b_s0, const int64_t b_s1,
     const double c,
-    double* __restrict__ s_1_acc_out)
-{
+    double* __restrict__ s_1_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_1_acc, 0);
     LIFTED_FOR(i, n)
@@ -351,8 +350,7 @@ LIFTED_DEVICE void affine_energy_grad_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     const double* __restrict__ b_data, const int64_t b_s0, const int64_t b_s1,
     const double c,
-    double* __restrict__ dc_acc_out)
-{
+    double* __restrict__ dc_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, dc_acc, 0);
     LIFTED_FOR(i, n)
@@ -396,8 +394,7 @@ LIFTED_DEVICE void affine_energy_grad_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     const double* __restrict__ b_data, const int64_t b_s0, const int64_t b_s1,
     const double c,
-    double* __restrict__ db_acc_out)
-{
+    double* __restrict__ db_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(lifted_o, lifted_n_out)
     {
@@ -444,8 +441,7 @@ LIFTED_DEVICE void affine_energy_grad_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     const double* __restrict__ b_data, const int64_t b_s0, const int64_t b_s1,
     const double c,
-    double* __restrict__ ds_acc_out)
-{
+    double* __restrict__ ds_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {

@@ -309,8 +309,7 @@ LIFTED_DEVICE void logistic_loss_by_rows_grad_k0_body(const int64_t n, const int
     const double* __restrict__ row_1_data,
     const double* __restrict__ dw_1_data,
     double* __restrict__ drow_out,
-    double* __restrict__ dw_1_1_out)
-{
+    double* __restrict__ dw_1_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {

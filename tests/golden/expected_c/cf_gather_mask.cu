@@ -305,8 +305,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // embed_and_mask_k0: 1-d index space of n elements
 LIFTED_DEVICE void embed_and_mask_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ picked_data,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -333,8 +332,7 @@ LIFTED_KERNEL void embed_and_mask_k0(const int64_t n, const int64_t d0,
 // embed_and_mask_k1: 2-d index space of n elements
 LIFTED_DEVICE void embed_and_mask_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ E_data,
-    bool* __restrict__ mask_out)
-{
+    bool* __restrict__ mask_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -363,8 +361,7 @@ LIFTED_KERNEL void embed_and_mask_k1(const int64_t n, const int64_t d0, const in
 // embed_and_mask_k2: 1-d index space of n elements
 LIFTED_DEVICE void embed_and_mask_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ big_data,
-    double* __restrict__ s_1_acc_out)
-{
+    double* __restrict__ s_1_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_1_acc, 0);
     LIFTED_FOR(i, n)
@@ -391,8 +388,7 @@ LIFTED_KERNEL void embed_and_mask_k2(const int64_t n, const int64_t d0,
 // embed_and_mask_grad_k0: 1-d index space of n elements
 LIFTED_DEVICE void embed_and_mask_grad_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ picked_data,
-    double* __restrict__ t_out)
-{
+    double* __restrict__ t_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -421,8 +417,7 @@ LIFTED_KERNEL void embed_and_mask_grad_k0(const int64_t n, const int64_t d0,
 // embed_and_mask_grad_k1: 2-d index space of n elements
 LIFTED_DEVICE void embed_and_mask_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ E_data,
-    bool* __restrict__ mask_out)
-{
+    bool* __restrict__ mask_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -451,8 +446,7 @@ LIFTED_KERNEL void embed_and_mask_grad_k1(const int64_t n, const int64_t d0, con
 // embed_and_mask_grad_k2: 1-d index space of n elements
 LIFTED_DEVICE void embed_and_mask_grad_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ big_data,
-    double* __restrict__ dbig_out)
-{
+    double* __restrict__ dbig_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -483,8 +477,7 @@ LIFTED_KERNEL void embed_and_mask_grad_k2(const int64_t n, const int64_t d0,
 LIFTED_DEVICE void embed_and_mask_grad_k3_body(const int64_t n, const int64_t d0,
     const double* __restrict__ t_data,
     const double t_5,
-    double* __restrict__ dpicked_out)
-{
+    double* __restrict__ dpicked_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -517,8 +510,7 @@ LIFTED_KERNEL void embed_and_mask_grad_k3(const int64_t n, const int64_t d0,
 LIFTED_DEVICE void embed_and_mask_grad_k4_body(const int64_t n, const int64_t d0,
     const double* __restrict__ dw_1_data,
     const double* __restrict__ m_1_data,
-    double* __restrict__ dw_1_1_out)
-{
+    double* __restrict__ dw_1_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {

@@ -306,8 +306,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 LIFTED_DEVICE void piecewise_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     const double* __restrict__ w_data,
-    double* __restrict__ t_1_acc_out)
-{
+    double* __restrict__ t_1_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, t_1_acc, 0);
     LIFTED_FOR(i, n)
@@ -340,8 +339,7 @@ LIFTED_DEVICE void piecewise_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     const double* __restrict__ w_data,
     double* __restrict__ y_4_out,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -439,8 +437,7 @@ LIFTED_KERNEL void piecewise_k1(const int64_t n, const int64_t d0,
 LIFTED_DEVICE void piecewise_grad_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     const double* __restrict__ w_data,
-    double* __restrict__ t_1_acc_out)
-{
+    double* __restrict__ t_1_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, t_1_acc, 0);
     LIFTED_FOR(i, n)
@@ -473,8 +470,7 @@ LIFTED_DEVICE void piecewise_grad_k1_body(const int64_t n, const int64_t d0,
     const bool mask,
     const double t_1,
     double* __restrict__ dx_5_out,
-    double* __restrict__ dw_3_out)
-{
+    double* __restrict__ dw_3_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {

@@ -308,8 +308,7 @@ LIFTED_DEVICE void midpoint_steps_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ r_data,
     const double t_2,
     const double h,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -379,8 +378,7 @@ LIFTED_DEVICE void midpoint_steps_grad_k0_body(const int64_t n, const int64_t d0
     double* __restrict__ tape_y_data, const int64_t tape_y_cap,
     double* __restrict__ tape_y2_data, const int64_t tape_y2_cap,
     double* __restrict__ dy_1_out,
-    double* __restrict__ dr_1_out)
-{
+    double* __restrict__ dr_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {

@@ -308,8 +308,7 @@ LIFTED_DEVICE void rnn_windows_k0_body(const int64_t n, const int64_t d0,
     const double v,
     const double t_2,
     const double* __restrict__ m_data,
-    double* __restrict__ state_3_out)
-{
+    double* __restrict__ state_3_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -345,8 +344,7 @@ LIFTED_KERNEL void rnn_windows_k0(const int64_t n, const int64_t d0,
 // rnn_windows_k1: 1-d index space of n elements
 LIFTED_DEVICE void rnn_windows_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ state_2_data,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -376,8 +374,7 @@ LIFTED_DEVICE void rnn_windows_grad_k0_body(const int64_t n, const int64_t d0,
     const double v,
     const double t_2,
     const double* __restrict__ m_data,
-    double* __restrict__ state_3_out)
-{
+    double* __restrict__ state_3_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -415,8 +412,7 @@ LIFTED_DEVICE void rnn_windows_grad_k1_body(const int64_t n, const int64_t d0,
     const double dloss,
     const double* __restrict__ state_2_data,
     const double* __restrict__ dstate_2_data,
-    double* __restrict__ dstate_3_out)
-{
+    double* __restrict__ dstate_3_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -457,8 +453,7 @@ LIFTED_DEVICE void rnn_windows_grad_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ dU_2_data,
     double* __restrict__ t_9_out,
     double* __restrict__ s_1_acc_out,
-    double* __restrict__ dU_2_1_out)
-{
+    double* __restrict__ dU_2_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_1_acc, 0);
     LIFTED_FOR(i, n)
@@ -509,8 +504,7 @@ LIFTED_KERNEL void rnn_windows_grad_k2(const int64_t n, const int64_t d0,
 LIFTED_DEVICE void rnn_windows_grad_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dW_2_data,
     const double* __restrict__ m_1_data,
-    double* __restrict__ dW_2_1_out)
-{
+    double* __restrict__ dW_2_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {

@@ -308,8 +308,7 @@ LIFTED_DEVICE void f_k0_body(const int64_t n, const int64_t d0, const int64_t d1
     const double s,
     const double* __restrict__ m_1_data,
     double* __restrict__ s_1_acc_out,
-    double* __restrict__ s_2_acc_out)
-{
+    double* __restrict__ s_2_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_1_acc, 0);
     LIFTED_LOCAL_FILL(double, s_2_acc, 0);
@@ -351,8 +350,7 @@ LIFTED_DEVICE void f_grad_k0_body(const int64_t n, const int64_t d0, const int64
     const double* __restrict__ m_data,
     const double* __restrict__ m_1_data,
     double* __restrict__ t_4_out,
-    double* __restrict__ ds_acc_out)
-{
+    double* __restrict__ ds_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, ds_acc, 0);
     LIFTED_FOR(i, n)
@@ -393,8 +391,7 @@ LIFTED_KERNEL void f_grad_k0(const int64_t n, const int64_t d0, const int64_t d1
 LIFTED_DEVICE void f_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
     const double s,
-    double* __restrict__ t_8_out)
-{
+    double* __restrict__ t_8_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -428,8 +425,7 @@ LIFTED_KERNEL void f_grad_k1(const int64_t n, const int64_t d0, const int64_t d1
 LIFTED_DEVICE void f_grad_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dW_data,
     const double* __restrict__ m_2_data,
-    double* __restrict__ dW_1_out)
-{
+    double* __restrict__ dW_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {

@@ -306,8 +306,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 LIFTED_DEVICE void gated_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ value_data, const int64_t value_s0, const int64_t value_s1,
     const double* __restrict__ gate_data, const int64_t gate_s0, const int64_t gate_s1,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -344,8 +343,7 @@ LIFTED_KERNEL void gated_k0(const int64_t n, const int64_t d0, const int64_t d1,
 LIFTED_DEVICE void blocks_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
     const double* __restrict__ r_data,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -374,8 +372,7 @@ LIFTED_KERNEL void blocks_k0(const int64_t n, const int64_t d0,
 // blocks_k1: 2-d index space of n elements
 LIFTED_DEVICE void blocks_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_1_data,
-    double* __restrict__ s_1_acc_out)
-{
+    double* __restrict__ s_1_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_1_acc, 0);
     LIFTED_FOR(i, n)
@@ -404,8 +401,7 @@ LIFTED_DEVICE void gated_grad_k0_body(const int64_t n, const int64_t d0, const i
     const double* __restrict__ value_data, const int64_t value_s0, const int64_t value_s1,
     const double* __restrict__ gate_data, const int64_t gate_s0, const int64_t gate_s1,
     double* __restrict__ dgate_out,
-    double* __restrict__ dvalue_out)
-{
+    double* __restrict__ dvalue_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -457,8 +453,7 @@ LIFTED_KERNEL void gated_grad_k0(const int64_t n, const int64_t d0, const int64_
 LIFTED_DEVICE void gated_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dz_data,
     const double* __restrict__ r_2_data,
-    double* __restrict__ dz_1_out)
-{
+    double* __restrict__ dz_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -489,8 +484,7 @@ LIFTED_KERNEL void gated_grad_k1(const int64_t n, const int64_t d0, const int64_
 // blocks_grad_k0: 2-d index space of n elements
 LIFTED_DEVICE void blocks_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_1_data,
-    double* __restrict__ t_3_out)
-{
+    double* __restrict__ t_3_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -521,8 +515,7 @@ LIFTED_KERNEL void blocks_grad_k0(const int64_t n, const int64_t d0, const int64
 LIFTED_DEVICE void blocks_grad_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ dv_data,
     const double* __restrict__ r_data,
-    double* __restrict__ dv_1_out)
-{
+    double* __restrict__ dv_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {

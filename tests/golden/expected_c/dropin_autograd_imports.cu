@@ -308,8 +308,7 @@ LIFTED_DEVICE void mixture_log_likelihood_k0_body(const int64_t n, const int64_t
     const double* __restrict__ means_data, const int64_t means_s0, const int64_t means_s1,
     const double* __restrict__ log_weights_data, const int64_t log_weights_s0, const int64_t log_weights_s1,
     const double s,
-    double* __restrict__ log_p_out)
-{
+    double* __restrict__ log_p_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -351,8 +350,7 @@ LIFTED_KERNEL void mixture_log_likelihood_k0(const int64_t n, const int64_t d0, 
 // mixture_log_likelihood_k1: 1-d index space of n elements
 LIFTED_DEVICE void mixture_log_likelihood_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ s_1_data,
-    double* __restrict__ s_2_acc_out)
-{
+    double* __restrict__ s_2_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_2_acc, 0);
     LIFTED_FOR(i, n)
@@ -378,8 +376,7 @@ LIFTED_KERNEL void mixture_log_likelihood_k1(const int64_t n, const int64_t d0,
 // softplus_k0: 1-d index space of n elements
 LIFTED_DEVICE void softplus_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
-    double* __restrict__ t_out)
-{
+    double* __restrict__ t_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -411,8 +408,7 @@ LIFTED_DEVICE void mixture_grad_k0_body(const int64_t n, const int64_t d0, const
     const double* __restrict__ means_data, const int64_t means_s0, const int64_t means_s1,
     const double* __restrict__ log_weights_data, const int64_t log_weights_s0, const int64_t log_weights_s1,
     const double s,
-    double* __restrict__ log_p_out)
-{
+    double* __restrict__ log_p_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -458,8 +454,7 @@ LIFTED_DEVICE void mixture_grad_k1_body(const int64_t n, const int64_t d0, const
     const double* __restrict__ log_weights_data, const int64_t log_weights_s0, const int64_t log_weights_s1,
     const double s,
     const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
-    double* __restrict__ s_3_acc_out)
-{
+    double* __restrict__ s_3_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(lifted_o, lifted_n_out)
     {
@@ -510,8 +505,7 @@ LIFTED_KERNEL void mixture_grad_k1(const int64_t n, const int64_t d0, const int6
 // mixture_grad_k2: 1-d index space of n elements
 LIFTED_DEVICE void mixture_grad_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ s_3_data,
-    double* __restrict__ dmeans_out)
-{
+    double* __restrict__ dmeans_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -540,8 +534,7 @@ LIFTED_KERNEL void mixture_grad_k2(const int64_t n, const int64_t d0,
 // softplus_slopes_k0: 1-d index space of n elements
 LIFTED_DEVICE void softplus_slopes_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
-    double* __restrict__ dx_out)
-{
+    double* __restrict__ dx_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {

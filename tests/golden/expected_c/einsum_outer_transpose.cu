@@ -306,8 +306,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 LIFTED_DEVICE void bilinear_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ c_data,
     const double* __restrict__ m_data,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -336,8 +335,7 @@ LIFTED_KERNEL void bilinear_k0(const int64_t n, const int64_t d0, const int64_t 
 // bilinear_k1: 2-d index space of n elements
 LIFTED_DEVICE void bilinear_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ t_1_data, const int64_t t_1_s0, const int64_t t_1_s1,
-    double* __restrict__ s_1_acc_out)
-{
+    double* __restrict__ s_1_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_1_acc, 0);
     LIFTED_FOR(i, n)
@@ -367,8 +365,7 @@ LIFTED_KERNEL void bilinear_k1(const int64_t n, const int64_t d0, const int64_t 
 // bilinear_grad_k0: 2-d index space of n elements
 LIFTED_DEVICE void bilinear_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ t_1_data, const int64_t t_1_s0, const int64_t t_1_s1,
-    double* __restrict__ t_4_out)
-{
+    double* __restrict__ t_4_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -402,8 +399,7 @@ LIFTED_KERNEL void bilinear_grad_k0(const int64_t n, const int64_t d0, const int
 LIFTED_DEVICE void bilinear_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dc_data, const int64_t dc_s0, const int64_t dc_s1,
     const double* __restrict__ m_data,
-    double* __restrict__ dc_1_out)
-{
+    double* __restrict__ dc_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {

@@ -305,8 +305,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // loss_k0: 2-d index space of n elements
 LIFTED_DEVICE void loss_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
-    double* __restrict__ x_1_out)
-{
+    double* __restrict__ x_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -335,8 +334,7 @@ LIFTED_KERNEL void loss_k0(const int64_t n, const int64_t d0, const int64_t d1,
 // loss_k1: 2-d index space of n elements
 LIFTED_DEVICE void loss_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_1_data,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -365,8 +363,7 @@ LIFTED_KERNEL void loss_k1(const int64_t n, const int64_t d0, const int64_t d1,
 // loss_grad_k0: 2-d index space of n elements
 LIFTED_DEVICE void loss_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
-    double* __restrict__ x_1_out)
-{
+    double* __restrict__ x_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -395,8 +392,7 @@ LIFTED_KERNEL void loss_grad_k0(const int64_t n, const int64_t d0, const int64_t
 // loss_grad_k1: 2-d index space of n elements
 LIFTED_DEVICE void loss_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_1_data,
-    double* __restrict__ t_3_out)
-{
+    double* __restrict__ t_3_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -433,8 +429,7 @@ LIFTED_KERNEL void loss_grad_k1(const int64_t n, const int64_t d0, const int64_t
 LIFTED_DEVICE void loss_grad_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ x_1_data,
     const double* __restrict__ dx_1_data,
-    double* __restrict__ t_8_out)
-{
+    double* __restrict__ t_8_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {

@@ -305,8 +305,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // lse_k0: 1-d index space of n elements
 LIFTED_DEVICE void lse_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
-    double* __restrict__ a_acc_out)
-{
+    double* __restrict__ a_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, a_acc, LIFTED_LOWEST(double));
     LIFTED_FOR(i, n)
@@ -333,8 +332,7 @@ LIFTED_KERNEL void lse_k0(const int64_t n, const int64_t d0,
 LIFTED_DEVICE void lse_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     const double a,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -365,8 +363,7 @@ LIFTED_DEVICE void spread_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     const double* __restrict__ w_data,
     double* __restrict__ m_acc_out,
-    double* __restrict__ s_1_acc_out)
-{
+    double* __restrict__ s_1_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, m_acc, 0);
     LIFTED_LOCAL_FILL(double, s_1_acc, LIFTED_LOWEST(double));
@@ -402,8 +399,7 @@ LIFTED_KERNEL void spread_k0(const int64_t n, const int64_t d0,
 LIFTED_DEVICE void spread_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     const double m,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -433,8 +429,7 @@ LIFTED_KERNEL void spread_k1(const int64_t n, const int64_t d0,
 // lse_grad_k0: 1-d index space of n elements
 LIFTED_DEVICE void lse_grad_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
-    double* __restrict__ a_acc_out)
-{
+    double* __restrict__ a_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, a_acc, LIFTED_LOWEST(double));
     LIFTED_FOR(i, n)
@@ -462,8 +457,7 @@ LIFTED_DEVICE void lse_grad_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     const double a,
     double* __restrict__ s_acc_out,
-    int64_t* __restrict__ s_2_acc_out)
-{
+    int64_t* __restrict__ s_2_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_LOCAL_FILL(int64_t, s_2_acc, 0);
@@ -500,8 +494,7 @@ LIFTED_DEVICE void lse_grad_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     const double a,
     const double t_3,
-    double* __restrict__ s_1_acc_out)
-{
+    double* __restrict__ s_1_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_1_acc, 0);
     LIFTED_FOR(i, n)
@@ -536,8 +529,7 @@ LIFTED_DEVICE void lse_grad_k3_body(const int64_t n, const int64_t d0,
     const double t_3,
     const double da,
     const int64_t* __restrict__ s_2_data, const int64_t s_2_s0,
-    double* __restrict__ dx_out)
-{
+    double* __restrict__ dx_out){
     LIFTED_THREAD_SETUP;
     const int64_t s_2 = s_2_data[0];
     LIFTED_FOR(i, n)
@@ -583,8 +575,7 @@ LIFTED_DEVICE void spread_grad_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     const double* __restrict__ w_data,
     double* __restrict__ m_acc_out,
-    double* __restrict__ s_1_acc_out)
-{
+    double* __restrict__ s_1_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, m_acc, 0);
     LIFTED_LOCAL_FILL(double, s_1_acc, LIFTED_LOWEST(double));
@@ -623,8 +614,7 @@ LIFTED_DEVICE void spread_grad_k1_body(const int64_t n, const int64_t d0,
     const double m,
     const double s_1,
     int64_t* __restrict__ s_2_acc_out,
-    double* __restrict__ s_3_acc_out)
-{
+    double* __restrict__ s_3_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(int64_t, s_2_acc, 0);
     LIFTED_LOCAL_FILL(double, s_3_acc, 0);
@@ -672,8 +662,7 @@ LIFTED_DEVICE void spread_grad_k2_body(const int64_t n, const int64_t d0,
     const int64_t* __restrict__ s_2_data, const int64_t s_2_s0,
     const double t_8,
     double* __restrict__ dx_out,
-    double* __restrict__ dw_1_out)
-{
+    double* __restrict__ dw_1_out){
     LIFTED_THREAD_SETUP;
     const int64_t s_2 = s_2_data[0];
     LIFTED_FOR(i, n)

@@ -306,8 +306,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 LIFTED_DEVICE void rows_weighed_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ picked_data,
     const double* __restrict__ w_data,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -340,8 +339,7 @@ LIFTED_DEVICE void pairs_weighed_k0_body(const int64_t n, const int64_t d0,
     const int64_t* __restrict__ rows_data,
     const int64_t* __restrict__ cols_data,
     const double* __restrict__ v_data,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -380,8 +378,7 @@ LIFTED_DEVICE void rows_weighed_grad_k0_body(const int64_t n, const int64_t d0, 
     const double* __restrict__ table_data, const int64_t table_d0, const int64_t table_d1, const int64_t table_s0, const int64_t table_s1,
     const int64_t* __restrict__ rows_data, const int64_t rows_d0, const int64_t rows_s0,
     const double* __restrict__ w_data,
-    double* __restrict__ dtable_data, const int64_t dtable_d0, const int64_t dtable_d1, const int64_t dtable_s0, const int64_t dtable_s1)
-{
+    double* __restrict__ dtable_data, const int64_t dtable_d0, const int64_t dtable_d1, const int64_t dtable_s0, const int64_t dtable_s1){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -429,8 +426,7 @@ LIFTED_DEVICE void pairs_weighed_grad_k0_body(const int64_t n, const int64_t d0,
     const int64_t* __restrict__ rows_data,
     const int64_t* __restrict__ cols_data,
     double* __restrict__ dtable_data, const int64_t dtable_d0, const int64_t dtable_d1, const int64_t dtable_s0, const int64_t dtable_s1,
-    const double* __restrict__ v_data)
-{
+    const double* __restrict__ v_data){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {

@@ -307,8 +307,7 @@ LIFTED_DEVICE void rosenbrock_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_1_data,
     const double* __restrict__ v_data,
     const double* __restrict__ v_2_data,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -352,8 +351,7 @@ LIFTED_DEVICE void rosenbrock_hvp_k0_body(const int64_t n, const int64_t d0,
     double* __restrict__ t_1_out,
     double* __restrict__ t_17_out,
     double* __restrict__ t_8_out,
-    double* __restrict__ t_19_out)
-{
+    double* __restrict__ t_19_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -414,8 +412,7 @@ LIFTED_DEVICE void rosenbrock_hvp_k1_body(const int64_t n, const int64_t d0,
     double* __restrict__ t_10_out,
     double* __restrict__ t_20_out,
     double* __restrict__ t_13_out,
-    double* __restrict__ t_25_out)
-{
+    double* __restrict__ t_25_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {

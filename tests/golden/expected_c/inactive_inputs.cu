@@ -305,8 +305,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // weighted_k0: 1-d index space of n elements
 LIFTED_DEVICE void weighted_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ data_data,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -337,8 +336,7 @@ LIFTED_DEVICE void weighted_k1_body(const int64_t n, const int64_t d0,
     const double s,
     const int64_t* __restrict__ counts_data,
     const double* __restrict__ w_data,
-    double* __restrict__ s_1_acc_out)
-{
+    double* __restrict__ s_1_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_1_acc, 0);
     LIFTED_FOR(i, n)
@@ -377,8 +375,7 @@ LIFTED_KERNEL void weighted_k1(const int64_t n, const int64_t d0,
 // weighted_grad_k0: 1-d index space of n elements
 LIFTED_DEVICE void weighted_grad_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ data_data,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -409,8 +406,7 @@ LIFTED_DEVICE void weighted_grad_k1_body(const int64_t n, const int64_t d0,
     const double s,
     const int64_t* __restrict__ counts_data,
     const double* __restrict__ w_data,
-    double* __restrict__ dw_out)
-{
+    double* __restrict__ dw_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {

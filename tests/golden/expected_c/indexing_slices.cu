@@ -307,8 +307,7 @@ LIFTED_DEVICE void rosenbrock_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_1_data,
     const double* __restrict__ v_data,
     const double* __restrict__ v_2_data,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -345,8 +344,7 @@ LIFTED_KERNEL void rosenbrock_k0(const int64_t n, const int64_t d0,
 // corners_k0: 3-d index space of n elements
 LIFTED_DEVICE void corners_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ v_2_data, const int64_t v_2_s0, const int64_t v_2_s1, const int64_t v_2_s2,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -380,8 +378,7 @@ LIFTED_DEVICE void rosenbrock_grad_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
     const double* __restrict__ v_2_data,
     double* __restrict__ t_1_out,
-    double* __restrict__ t_8_out)
-{
+    double* __restrict__ t_8_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -424,8 +421,7 @@ LIFTED_DEVICE void rosenbrock_grad_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ t_1_data,
     const double* __restrict__ v_1_data,
     double* __restrict__ t_10_out,
-    double* __restrict__ t_13_out)
-{
+    double* __restrict__ t_13_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -462,8 +458,7 @@ LIFTED_KERNEL void rosenbrock_grad_k1(const int64_t n, const int64_t d0,
 // corners_grad_k0: 3-d index space of n elements
 LIFTED_DEVICE void corners_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ v_2_data, const int64_t v_2_s0, const int64_t v_2_s1, const int64_t v_2_s2,
-    double* __restrict__ t_3_out)
-{
+    double* __restrict__ t_3_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {

@@ -305,8 +305,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // layer_k0: 1-d index space of n elements
 LIFTED_DEVICE void layer_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ m_data,
-    double* __restrict__ t_out)
-{
+    double* __restrict__ t_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -335,8 +334,7 @@ LIFTED_KERNEL void layer_k0(const int64_t n, const int64_t d0,
 // energy_k0: 1-d index space of n elements
 LIFTED_DEVICE void energy_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -365,8 +363,7 @@ LIFTED_KERNEL void energy_k0(const int64_t n, const int64_t d0,
 LIFTED_DEVICE void energy_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
     const double* __restrict__ v_1_data,
-    double* __restrict__ s_1_acc_out)
-{
+    double* __restrict__ s_1_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_1_acc, 0);
     LIFTED_FOR(i, n)
@@ -395,8 +392,7 @@ LIFTED_KERNEL void energy_k1(const int64_t n, const int64_t d0,
 // layer_jacfwd_k0: 1-d index space of n elements
 LIFTED_DEVICE void layer_jacfwd_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ m_1_data,
-    double* __restrict__ t_3_out)
-{
+    double* __restrict__ t_3_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -428,8 +424,7 @@ LIFTED_KERNEL void layer_jacfwd_k0(const int64_t n, const int64_t d0,
 LIFTED_DEVICE void layer_jacfwd_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_2_data,
     const double* __restrict__ t_3_data, const int64_t t_3_s0, const int64_t t_3_s1,
-    double* __restrict__ t_4_out)
-{
+    double* __restrict__ t_4_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -463,8 +458,7 @@ LIFTED_KERNEL void layer_jacfwd_k1(const int64_t n, const int64_t d0, const int6
 // layer_jacrev_k0: 1-d index space of n elements
 LIFTED_DEVICE void layer_jacrev_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ m_1_data,
-    double* __restrict__ t_3_out)
-{
+    double* __restrict__ t_3_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -496,8 +490,7 @@ LIFTED_KERNEL void layer_jacrev_k0(const int64_t n, const int64_t d0,
 LIFTED_DEVICE void layer_jacrev_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ basis_data,
     const double* __restrict__ t_3_data, const int64_t t_3_s0, const int64_t t_3_s1,
-    double* __restrict__ t_4_out)
-{
+    double* __restrict__ t_4_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -535,8 +528,7 @@ LIFTED_DEVICE void energy_hessian_k0_body(const int64_t n, const int64_t d0, con
     const int64_t B,
     const int64_t n_2,
     double* __restrict__ t_6_out,
-    double* __restrict__ zero_1_out)
-{
+    double* __restrict__ zero_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -578,8 +570,7 @@ LIFTED_KERNEL void energy_hessian_k0(const int64_t n, const int64_t d0, const in
 LIFTED_DEVICE void energy_hessian_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ zero_1_data,
     const double* __restrict__ t_6_data,
-    double* __restrict__ tdx_2_out)
-{
+    double* __restrict__ tdx_2_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {

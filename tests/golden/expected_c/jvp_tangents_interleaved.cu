@@ -306,8 +306,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 LIFTED_DEVICE void loss_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ m_data,
     const double* __restrict__ y_data,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -349,8 +348,7 @@ LIFTED_DEVICE void polar_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ theta_data,
     const double* __restrict__ r_data,
     double* __restrict__ t_1_out,
-    double* __restrict__ t_3_out)
-{
+    double* __restrict__ t_3_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -390,8 +388,7 @@ LIFTED_DEVICE void loss_jvp_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ m_1_data,
     const double* __restrict__ y_data,
     double* __restrict__ s_acc_out,
-    double* __restrict__ s_1_acc_out)
-{
+    double* __restrict__ s_1_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_LOCAL_FILL(double, s_1_acc, 0);
@@ -452,8 +449,7 @@ LIFTED_DEVICE void polar_jvp_k0_body(const int64_t n, const int64_t d0,
     double* __restrict__ t_1_out,
     double* __restrict__ t_11_out,
     double* __restrict__ t_3_out,
-    double* __restrict__ t_15_out)
-{
+    double* __restrict__ t_15_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {

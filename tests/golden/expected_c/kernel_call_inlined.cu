@@ -305,8 +305,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // softplus_k0: 1-d index space of n elements
 LIFTED_DEVICE void softplus_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ z_data,
-    double* __restrict__ t_out)
-{
+    double* __restrict__ t_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -337,8 +336,7 @@ LIFTED_KERNEL void softplus_k0(const int64_t n, const int64_t d0,
 LIFTED_DEVICE void model_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ a_data,
     const double* __restrict__ b_data,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -379,8 +377,7 @@ LIFTED_DEVICE void model_grad_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ a_data,
     const double* __restrict__ b_data,
     double* __restrict__ da_out,
-    double* __restrict__ db_1_out)
-{
+    double* __restrict__ db_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {

@@ -306,8 +306,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 LIFTED_DEVICE void gp_negative_log_likelihood_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
@@ -348,8 +347,7 @@ LIFTED_DEVICE void gp_negative_log_likelihood_k1_body(const int64_t n, const int
     const double e,
     const double e_2,
     const double* __restrict__ eye_data,
-    double* __restrict__ k_out)
-{
+    double* __restrict__ k_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -386,8 +384,7 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k1(const int64_t n, const int64_t 
 // gp_negative_log_likelihood_k2: 1-d index space of n elements
 LIFTED_DEVICE void gp_negative_log_likelihood_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
-    double* __restrict__ t_6_out)
-{
+    double* __restrict__ t_6_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -416,8 +413,7 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k2(const int64_t n, const int64_t 
 // gp_negative_log_likelihood_k3: 1-d index space of n elements
 LIFTED_DEVICE void gp_negative_log_likelihood_k3_body(const int64_t n, const int64_t d0,
     const double* __restrict__ d_1_data, const int64_t d_1_s0,
-    double* __restrict__ s_1_acc_out)
-{
+    double* __restrict__ s_1_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_1_acc, 0);
     LIFTED_FOR(i, n)
@@ -445,8 +441,7 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k3(const int64_t n, const int64_t 
 // gp_negative_log_likelihood_k4: 1-d index space of n elements
 LIFTED_DEVICE void gp_negative_log_likelihood_k4_body(const int64_t n, const int64_t d0,
     const double* __restrict__ d_2_data, const int64_t d_2_s0,
-    double* __restrict__ s_2_acc_out)
-{
+    double* __restrict__ s_2_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_2_acc, 0);
     LIFTED_FOR(i, n)
@@ -474,8 +469,7 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k4(const int64_t n, const int64_t 
 LIFTED_DEVICE void gp_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
@@ -516,8 +510,7 @@ LIFTED_DEVICE void gp_grad_k1_body(const int64_t n, const int64_t d0, const int6
     const double e,
     const double e_2,
     const double* __restrict__ eye_data,
-    double* __restrict__ k_out)
-{
+    double* __restrict__ k_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -556,8 +549,7 @@ LIFTED_DEVICE void gp_grad_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     const double* __restrict__ d_1_data, const int64_t d_1_s0,
     double* __restrict__ t_6_out,
-    double* __restrict__ t_14_out)
-{
+    double* __restrict__ t_14_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -600,8 +592,7 @@ LIFTED_DEVICE void gp_grad_k3_body(const int64_t n, const int64_t d0, const int6
     const double* __restrict__ r_3_data, const int64_t r_3_s0, const int64_t r_3_s1,
     const double* __restrict__ dchol_data, const int64_t dchol_s0, const int64_t dchol_s1,
     double* __restrict__ dk_1_out,
-    double* __restrict__ t_18_out)
-{
+    double* __restrict__ t_18_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -657,8 +648,7 @@ LIFTED_DEVICE void gp_grad_k4_body(const int64_t n, const int64_t d0, const int6
     const double* __restrict__ r_3_data, const int64_t r_3_s0, const int64_t r_3_s1,
     const double* __restrict__ dchol_data, const int64_t dchol_s0, const int64_t dchol_s1,
     const double* __restrict__ t_21_data, const int64_t t_21_s0, const int64_t t_21_s1,
-    double* __restrict__ dchol_1_out)
-{
+    double* __restrict__ dchol_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -699,8 +689,7 @@ LIFTED_KERNEL void gp_grad_k4(const int64_t n, const int64_t d0, const int64_t d
 LIFTED_DEVICE void gp_grad_k5_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_4_data,
     const double* __restrict__ m_5_data,
-    double* __restrict__ t_23_out)
-{
+    double* __restrict__ t_23_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -738,8 +727,7 @@ LIFTED_DEVICE void gp_grad_k6_body(const int64_t n, const int64_t d0, const int6
     const double* __restrict__ dk_1_data,
     const double* __restrict__ eye_data,
     double* __restrict__ s_3_acc_out,
-    double* __restrict__ s_4_acc_out)
-{
+    double* __restrict__ s_4_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_3_acc, 0);
     LIFTED_LOCAL_FILL(double, s_4_acc, 0);
@@ -794,8 +782,7 @@ LIFTED_KERNEL void gp_grad_k6(const int64_t n, const int64_t d0, const int64_t d
 LIFTED_DEVICE void gp_tangent_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
@@ -838,8 +825,7 @@ LIFTED_DEVICE void gp_tangent_k1_body(const int64_t n, const int64_t d0, const i
     const double* __restrict__ eye_data,
     const double t_13,
     double* __restrict__ tk_out,
-    double* __restrict__ k_out)
-{
+    double* __restrict__ k_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -882,8 +868,7 @@ LIFTED_KERNEL void gp_tangent_k1(const int64_t n, const int64_t d0, const int64_
 LIFTED_DEVICE void gp_tangent_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_1_data,
     const double* __restrict__ t_14_data, const int64_t t_14_s0, const int64_t t_14_s1,
-    double* __restrict__ t_15_out)
-{
+    double* __restrict__ t_15_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -918,8 +903,7 @@ LIFTED_KERNEL void gp_tangent_k2(const int64_t n, const int64_t d0, const int64_
 LIFTED_DEVICE void gp_tangent_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_3_data,
     const double* __restrict__ m_4_data,
-    double* __restrict__ t_18_out)
-{
+    double* __restrict__ t_18_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -951,8 +935,7 @@ LIFTED_KERNEL void gp_tangent_k3(const int64_t n, const int64_t d0, const int64_
 // gp_tangent_k4: 1-d index space of n elements
 LIFTED_DEVICE void gp_tangent_k4_body(const int64_t n, const int64_t d0,
     const double* __restrict__ m_5_data,
-    double* __restrict__ t_20_out)
-{
+    double* __restrict__ t_20_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -982,8 +965,7 @@ LIFTED_KERNEL void gp_tangent_k4(const int64_t n, const int64_t d0,
 LIFTED_DEVICE void gp_tangent_k5_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_4_data,
     const double* __restrict__ m_6_data,
-    double* __restrict__ t_22_out)
-{
+    double* __restrict__ t_22_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -1015,8 +997,7 @@ LIFTED_KERNEL void gp_tangent_k5(const int64_t n, const int64_t d0,
 LIFTED_DEVICE void gp_tangent_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ t_23_data, const int64_t t_23_s0, const int64_t t_23_s1,
     const double* __restrict__ tk_data,
-    double* __restrict__ tlogdet_acc_out)
-{
+    double* __restrict__ tlogdet_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, tlogdet_acc, 0);
     LIFTED_FOR(i, n)
@@ -1048,8 +1029,7 @@ LIFTED_KERNEL void gp_tangent_k6(const int64_t n, const int64_t d0, const int64_
 // gp_tangent_k7: 1-d index space of n elements
 LIFTED_DEVICE void gp_tangent_k7_body(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
-    double* __restrict__ t_6_out)
-{
+    double* __restrict__ t_6_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -1080,8 +1060,7 @@ LIFTED_DEVICE void gp_tangent_k8_body(const int64_t n, const int64_t d0,
     const double* __restrict__ d_1_data, const int64_t d_1_s0,
     const double* __restrict__ d_3_data, const int64_t d_3_s0,
     double* __restrict__ s_1_acc_out,
-    double* __restrict__ s_3_acc_out)
-{
+    double* __restrict__ s_3_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_1_acc, 0);
     LIFTED_LOCAL_FILL(double, s_3_acc, 0);
@@ -1116,8 +1095,7 @@ LIFTED_KERNEL void gp_tangent_k8(const int64_t n, const int64_t d0,
 // gp_tangent_k9: 2-d index space of n elements
 LIFTED_DEVICE void gp_tangent_k9_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_9_data,
-    double* __restrict__ t_29_out)
-{
+    double* __restrict__ t_29_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -1148,8 +1126,7 @@ LIFTED_DEVICE void gp_tangent_k10_body(const int64_t n, const int64_t d0,
     const double* __restrict__ d_2_data, const int64_t d_2_s0,
     const double* __restrict__ d_4_data, const int64_t d_4_s0,
     double* __restrict__ s_2_acc_out,
-    double* __restrict__ s_4_acc_out)
-{
+    double* __restrict__ s_4_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_2_acc, 0);
     LIFTED_LOCAL_FILL(double, s_4_acc, 0);

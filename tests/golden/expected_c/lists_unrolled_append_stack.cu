@@ -306,8 +306,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 LIFTED_DEVICE void rnn_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ m_data,
     const double* __restrict__ v_data,
-    double* __restrict__ h_1_out)
-{
+    double* __restrict__ h_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -341,8 +340,7 @@ LIFTED_DEVICE void rnn_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ m_1_data,
     const double* __restrict__ v_1_data,
     double* __restrict__ h_2_out,
-    double* __restrict__ s_1_acc_out)
-{
+    double* __restrict__ s_1_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_1_acc, 0);
     LIFTED_FOR(i, n)
@@ -381,8 +379,7 @@ LIFTED_DEVICE void rnn_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ m_2_data,
     const double* __restrict__ v_2_data,
     double* __restrict__ h_3_out,
-    double* __restrict__ s_2_acc_out)
-{
+    double* __restrict__ s_2_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_2_acc, 0);
     LIFTED_FOR(i, n)
@@ -419,8 +416,7 @@ LIFTED_KERNEL void rnn_k2(const int64_t n, const int64_t d0,
 // rnn_k3: 2-d index space of n elements
 LIFTED_DEVICE void rnn_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ c_data,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -448,8 +444,7 @@ LIFTED_KERNEL void rnn_k3(const int64_t n, const int64_t d0, const int64_t d1,
 LIFTED_DEVICE void rnn_grad_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ m_data,
     const double* __restrict__ v_data,
-    double* __restrict__ h_1_out)
-{
+    double* __restrict__ h_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -482,8 +477,7 @@ LIFTED_KERNEL void rnn_grad_k0(const int64_t n, const int64_t d0,
 LIFTED_DEVICE void rnn_grad_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ m_1_data,
     const double* __restrict__ v_1_data,
-    double* __restrict__ h_2_out)
-{
+    double* __restrict__ h_2_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -516,8 +510,7 @@ LIFTED_KERNEL void rnn_grad_k1(const int64_t n, const int64_t d0,
 LIFTED_DEVICE void rnn_grad_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ m_2_data,
     const double* __restrict__ v_2_data,
-    double* __restrict__ h_3_out)
-{
+    double* __restrict__ h_3_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -549,8 +542,7 @@ LIFTED_KERNEL void rnn_grad_k2(const int64_t n, const int64_t d0,
 // rnn_grad_k3: 2-d index space of n elements
 LIFTED_DEVICE void rnn_grad_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ c_data,
-    double* __restrict__ t_7_out)
-{
+    double* __restrict__ t_7_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -582,8 +574,7 @@ LIFTED_DEVICE void rnn_grad_k4_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_4_data,
     const double* __restrict__ v_5_data,
     const double* __restrict__ h_3_data,
-    double* __restrict__ t_10_out)
-{
+    double* __restrict__ t_10_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -623,8 +614,7 @@ LIFTED_DEVICE void rnn_grad_k5_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_4_data,
     const double* __restrict__ m_4_data,
     const double* __restrict__ h_2_data,
-    double* __restrict__ t_13_out)
-{
+    double* __restrict__ t_13_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -663,8 +653,7 @@ LIFTED_KERNEL void rnn_grad_k5(const int64_t n, const int64_t d0,
 LIFTED_DEVICE void rnn_grad_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dW_data,
     const double* __restrict__ m_3_data,
-    double* __restrict__ dW_1_out)
-{
+    double* __restrict__ dW_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -697,8 +686,7 @@ LIFTED_DEVICE void rnn_grad_k7_body(const int64_t n, const int64_t d0,
     const double* __restrict__ dh_1_data,
     const double* __restrict__ m_5_data,
     const double* __restrict__ h_1_data,
-    double* __restrict__ t_16_out)
-{
+    double* __restrict__ t_16_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -735,8 +723,7 @@ LIFTED_KERNEL void rnn_grad_k7(const int64_t n, const int64_t d0,
 LIFTED_DEVICE void rnn_grad_k8_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dW_1_data,
     const double* __restrict__ m_6_data,
-    double* __restrict__ dW_1_1_out)
-{
+    double* __restrict__ dW_1_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {

@@ -306,8 +306,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 LIFTED_DEVICE void loss_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ m_data,
     const double* __restrict__ y_data,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -349,8 +348,7 @@ LIFTED_DEVICE void loss_grad_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ m_data,
     const double* __restrict__ y_data,
     const double t_10,
-    double* __restrict__ t_19_out)
-{
+    double* __restrict__ t_19_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -400,8 +398,7 @@ LIFTED_KERNEL void loss_grad_k0(const int64_t n, const int64_t d0,
 LIFTED_DEVICE void loss_vg_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ m_data,
     const double* __restrict__ y_data,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -443,8 +440,7 @@ LIFTED_DEVICE void loss_vg_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ m_data,
     const double* __restrict__ y_data,
     const double t_10,
-    double* __restrict__ t_19_out)
-{
+    double* __restrict__ t_19_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {

@@ -306,8 +306,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 LIFTED_DEVICE void mlp_loss_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
     const double* __restrict__ b1_data, const int64_t b1_s0, const int64_t b1_s1,
-    double* __restrict__ hidden_out)
-{
+    double* __restrict__ hidden_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -344,8 +343,7 @@ LIFTED_DEVICE void mlp_loss_k1_body(const int64_t n, const int64_t d0, const int
     const double* __restrict__ logits_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     const double* __restrict__ labels_data,
-    double* __restrict__ s_1_acc_out)
-{
+    double* __restrict__ s_1_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_1_acc, 0);
     LIFTED_FOR(i, n)
@@ -382,8 +380,7 @@ LIFTED_KERNEL void mlp_loss_k1(const int64_t n, const int64_t d0, const int64_t 
 LIFTED_DEVICE void mlp_loss_vg_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
     const double* __restrict__ b1_data, const int64_t b1_s0, const int64_t b1_s1,
-    double* __restrict__ hidden_out)
-{
+    double* __restrict__ hidden_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -420,8 +417,7 @@ LIFTED_DEVICE void mlp_loss_vg_k1_body(const int64_t n, const int64_t d0, const 
     const double* __restrict__ logits_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     const double* __restrict__ labels_data,
-    double* __restrict__ s_1_acc_out)
-{
+    double* __restrict__ s_1_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_1_acc, 0);
     LIFTED_FOR(i, n)
@@ -458,8 +454,7 @@ LIFTED_KERNEL void mlp_loss_vg_k1(const int64_t n, const int64_t d0, const int64
 LIFTED_DEVICE void mlp_loss_vg_k2_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double t_7,
     const double* __restrict__ labels_data,
-    double* __restrict__ s_2_acc_out)
-{
+    double* __restrict__ s_2_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
@@ -491,8 +486,7 @@ LIFTED_KERNEL void mlp_loss_vg_k2(const int64_t n, const int64_t d0, const int64
 // mlp_loss_vg_k3: 2-d index space of n elements
 LIFTED_DEVICE void mlp_loss_vg_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_2_data,
-    double* __restrict__ t_9_out)
-{
+    double* __restrict__ t_9_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -525,8 +519,7 @@ LIFTED_DEVICE void mlp_loss_vg_k4_body(const int64_t n, const int64_t d0, const 
     const double t_7,
     const double* __restrict__ labels_data,
     const double* __restrict__ t_9_data, const int64_t t_9_s0, const int64_t t_9_s1,
-    double* __restrict__ dlogits_out)
-{
+    double* __restrict__ dlogits_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -573,8 +566,7 @@ LIFTED_DEVICE void mlp_loss_vg_k5_body(const int64_t n, const int64_t d0, const 
     const double* __restrict__ hidden_data, const int64_t hidden_s0, const int64_t hidden_s1,
     const double* __restrict__ dhidden_data, const int64_t dhidden_s0, const int64_t dhidden_s1,
     double* __restrict__ t_15_out, const int64_t t_15_os0, const int64_t t_15_os1,
-    double* __restrict__ db1_acc_out)
-{
+    double* __restrict__ db1_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(lifted_o, lifted_n_out)
     {

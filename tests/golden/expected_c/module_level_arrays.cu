@@ -305,8 +305,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // loss_k0: 1-d index space of n elements
 LIFTED_DEVICE void loss_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ m_data,
-    double* __restrict__ s_1_acc_out)
-{
+    double* __restrict__ s_1_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_1_acc, 0);
     LIFTED_FOR(i, n)
@@ -338,8 +337,7 @@ LIFTED_DEVICE void loss_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ weights_data,
     const double* __restrict__ module_t_1_data,
     const double* __restrict__ grid_data,
-    double* __restrict__ s_2_acc_out)
-{
+    double* __restrict__ s_2_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_2_acc, 0);
     LIFTED_FOR(i, n)
@@ -378,8 +376,7 @@ LIFTED_DEVICE void loss_grad_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ module_t_1_data,
     const double* __restrict__ grid_data,
     double* __restrict__ s_2_acc_out,
-    double* __restrict__ s_3_acc_out)
-{
+    double* __restrict__ s_3_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_2_acc, 0);
     LIFTED_LOCAL_FILL(double, s_3_acc, 0);
@@ -424,8 +421,7 @@ LIFTED_KERNEL void loss_grad_k0(const int64_t n, const int64_t d0,
 // loss_grad_k1: 1-d index space of n elements
 LIFTED_DEVICE void loss_grad_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ m_data,
-    double* __restrict__ t_15_out)
-{
+    double* __restrict__ t_15_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {

@@ -305,8 +305,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // softmax_k0: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
 LIFTED_DEVICE void softmax_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ z_data,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
@@ -336,8 +335,7 @@ LIFTED_KERNEL void softmax_k0(const int64_t n, const int64_t d0, const int64_t d
 LIFTED_DEVICE void softmax_k1_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ z_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
-    double* __restrict__ s_1_acc_out)
-{
+    double* __restrict__ s_1_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
@@ -376,8 +374,7 @@ LIFTED_DEVICE void softmax_k2_body(const int64_t n, const int64_t d0, const int6
     const double* __restrict__ z_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     const double* __restrict__ s_1_data, const int64_t s_1_s0, const int64_t s_1_s1,
-    double* __restrict__ t_out)
-{
+    double* __restrict__ t_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {

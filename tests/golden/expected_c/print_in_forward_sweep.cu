@@ -306,8 +306,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 LIFTED_DEVICE void rollout_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_1_data,
     double* __restrict__ x_2_out,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -345,8 +344,7 @@ LIFTED_DEVICE void rollout_grad_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_1_data,
     double* __restrict__ t_out,
     double* __restrict__ x_2_out,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -387,8 +385,7 @@ LIFTED_DEVICE void rollout_grad_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ t_data,
     const double dtotal,
     const double* __restrict__ dx_2_data,
-    double* __restrict__ dx_4_out)
-{
+    double* __restrict__ dx_4_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {

@@ -305,8 +305,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // row_products_k0: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
 LIFTED_DEVICE void row_products_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
@@ -335,8 +334,7 @@ LIFTED_KERNEL void row_products_k0(const int64_t n, const int64_t d0, const int6
 // row_products_k1: 1-d index space of n elements
 LIFTED_DEVICE void row_products_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ s_data,
-    double* __restrict__ s_1_acc_out)
-{
+    double* __restrict__ s_1_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_1_acc, 0);
     LIFTED_FOR(i, n)
@@ -363,8 +361,7 @@ LIFTED_KERNEL void row_products_k1(const int64_t n, const int64_t d0,
 // row_products_grad_k0: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
 LIFTED_DEVICE void row_products_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
@@ -393,8 +390,7 @@ LIFTED_KERNEL void row_products_grad_k0(const int64_t n, const int64_t d0, const
 // row_products_grad_k1: 1-d index space of n elements
 LIFTED_DEVICE void row_products_grad_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ s_data,
-    double* __restrict__ t_1_out)
-{
+    double* __restrict__ t_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -425,8 +421,7 @@ LIFTED_KERNEL void row_products_grad_k1(const int64_t n, const int64_t d0,
 LIFTED_DEVICE void row_products_grad_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
     const double* __restrict__ p_data,
-    double* __restrict__ dx_out)
-{
+    double* __restrict__ dx_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -460,8 +455,7 @@ LIFTED_KERNEL void row_products_grad_k2(const int64_t n, const int64_t d0, const
 // row_products_hessian_k0: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
 LIFTED_DEVICE void row_products_hessian_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data,
-    double* __restrict__ s_2_acc_out)
-{
+    double* __restrict__ s_2_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
@@ -491,8 +485,7 @@ LIFTED_KERNEL void row_products_hessian_k0(const int64_t n, const int64_t d0, co
 LIFTED_DEVICE void row_products_hessian_k1_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ basis_1_data,
     const double* __restrict__ p_1_data, const int64_t p_1_s0, const int64_t p_1_s1, const int64_t p_1_s2,
-    double* __restrict__ s_3_acc_out)
-{
+    double* __restrict__ s_3_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
@@ -529,8 +522,7 @@ LIFTED_KERNEL void row_products_hessian_k1(const int64_t n, const int64_t d0, co
 LIFTED_DEVICE void row_products_hessian_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ s_2_data,
     double* __restrict__ t_3_out,
-    double* __restrict__ t_4_out)
-{
+    double* __restrict__ t_4_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -564,8 +556,7 @@ LIFTED_KERNEL void row_products_hessian_k2(const int64_t n, const int64_t d0,
 LIFTED_DEVICE void row_products_hessian_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_3_data,
     const double* __restrict__ t_3_data, const int64_t t_3_s0, const int64_t t_3_s1,
-    double* __restrict__ t_7_out)
-{
+    double* __restrict__ t_7_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -601,8 +592,7 @@ LIFTED_KERNEL void row_products_hessian_k3(const int64_t n, const int64_t d0, co
 LIFTED_DEVICE void row_products_hessian_k4_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ basis_1_data,
     const double* __restrict__ p_3_data, const int64_t p_3_s0, const int64_t p_3_s1, const int64_t p_3_s2,
-    double* __restrict__ t_8_out)
-{
+    double* __restrict__ t_8_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -639,8 +629,7 @@ LIFTED_DEVICE void row_products_hessian_k5_body(const int64_t n, const int64_t d
     const double* __restrict__ h_data,
     const double* __restrict__ p_4_data, const int64_t p_4_s0, const int64_t p_4_s1, const int64_t p_4_s2,
     const double* __restrict__ basis_1_data,
-    double* __restrict__ t_10_out)
-{
+    double* __restrict__ t_10_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -684,8 +673,7 @@ LIFTED_DEVICE void row_products_hessian_k6_body(const int64_t n, const int64_t d
     const double* __restrict__ r_2_data, const int64_t r_2_s0, const int64_t r_2_s1, const int64_t r_2_s2,
     const double* __restrict__ p_2_data, const int64_t p_2_s0, const int64_t p_2_s1, const int64_t p_2_s2,
     const double* __restrict__ r_1_data, const int64_t r_1_s0, const int64_t r_1_s1, const int64_t r_1_s2,
-    double* __restrict__ tdx_out)
-{
+    double* __restrict__ tdx_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {

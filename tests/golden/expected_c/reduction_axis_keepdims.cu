@@ -305,8 +305,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // normalized_k0: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
 LIFTED_DEVICE void normalized_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(lifted_o, lifted_n_out)
     {
@@ -339,8 +338,7 @@ LIFTED_DEVICE void normalized_k1_body(const int64_t n, const int64_t d0, const i
     const double* __restrict__ x_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     double* __restrict__ scale_acc_out,
-    double* __restrict__ s_1_acc_out)
-{
+    double* __restrict__ s_1_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
@@ -382,8 +380,7 @@ LIFTED_KERNEL void normalized_k1(const int64_t n, const int64_t d0, const int64_
 LIFTED_DEVICE void normalized_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ s_1_data,
     const double* __restrict__ scale_data,
-    double* __restrict__ s_2_acc_out)
-{
+    double* __restrict__ s_2_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_2_acc, 0);
     LIFTED_FOR(i, n)
@@ -412,8 +409,7 @@ LIFTED_KERNEL void normalized_k2(const int64_t n, const int64_t d0,
 // normalized_grad_k0: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
 LIFTED_DEVICE void normalized_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(lifted_o, lifted_n_out)
     {
@@ -446,8 +442,7 @@ LIFTED_DEVICE void normalized_grad_k1_body(const int64_t n, const int64_t d0, co
     const double* __restrict__ x_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     double* __restrict__ scale_acc_out,
-    double* __restrict__ s_1_acc_out)
-{
+    double* __restrict__ s_1_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
@@ -490,8 +485,7 @@ LIFTED_DEVICE void normalized_grad_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ s_1_data,
     const double* __restrict__ scale_data,
     double* __restrict__ t_2_out,
-    double* __restrict__ dscale_out)
-{
+    double* __restrict__ dscale_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -532,8 +526,7 @@ LIFTED_DEVICE void normalized_grad_k3_body(const int64_t n, const int64_t d0, co
     const double* __restrict__ x_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
-    int64_t* __restrict__ s_3_acc_out)
-{
+    int64_t* __restrict__ s_3_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
@@ -573,8 +566,7 @@ LIFTED_KERNEL void normalized_grad_k3(const int64_t n, const int64_t d0, const i
 LIFTED_DEVICE void normalized_grad_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_1_data,
     const int64_t* __restrict__ s_3_data,
-    double* __restrict__ t_4_out)
-{
+    double* __restrict__ t_4_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -609,8 +601,7 @@ LIFTED_DEVICE void normalized_grad_k5_body(const int64_t n, const int64_t d0, co
     const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
     const double* __restrict__ t_4_data, const int64_t t_4_s0, const int64_t t_4_s1,
     const double* __restrict__ dcentered_data, const int64_t dcentered_s0, const int64_t dcentered_s1,
-    double* __restrict__ s_4_acc_out)
-{
+    double* __restrict__ s_4_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(lifted_o, lifted_n_out)
     {
@@ -659,8 +650,7 @@ LIFTED_KERNEL void normalized_grad_k5(const int64_t n, const int64_t d0, const i
 LIFTED_DEVICE void normalized_grad_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_4_data,
     const int64_t n_1,
-    double* __restrict__ t_10_out)
-{
+    double* __restrict__ t_10_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -696,8 +686,7 @@ LIFTED_DEVICE void normalized_grad_k7_body(const int64_t n, const int64_t d0, co
     const double* __restrict__ t_4_data, const int64_t t_4_s0, const int64_t t_4_s1,
     const double* __restrict__ dcentered_data, const int64_t dcentered_s0, const int64_t dcentered_s1,
     const double* __restrict__ t_10_data, const int64_t t_10_s0, const int64_t t_10_s1,
-    double* __restrict__ dx_out)
-{
+    double* __restrict__ dx_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {

@@ -305,8 +305,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // scaled_product_k0: 2-d index space of n elements
 LIFTED_DEVICE void scaled_product_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ x_data,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 1);
     LIFTED_FOR(i, n)
@@ -336,8 +335,7 @@ LIFTED_KERNEL void scaled_product_k0(const int64_t n, const int64_t d0, const in
 // scaled_product_k1: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
 LIFTED_DEVICE void scaled_product_k1_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
-    double* __restrict__ s_1_acc_out)
-{
+    double* __restrict__ s_1_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(lifted_o, lifted_n_out)
     {
@@ -370,8 +368,7 @@ LIFTED_KERNEL void scaled_product_k1(const int64_t n, const int64_t d0, const in
 // scaled_product_k2: 1-d index space of n elements
 LIFTED_DEVICE void scaled_product_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ s_1_data,
-    double* __restrict__ s_2_acc_out)
-{
+    double* __restrict__ s_2_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_2_acc, 0);
     LIFTED_FOR(i, n)
@@ -399,8 +396,7 @@ LIFTED_DEVICE void integer_counts_k0_body(const int64_t n, const int64_t d0, con
     const double* __restrict__ x_data,
     const int64_t* __restrict__ k_data,
     bool* __restrict__ positive_out,
-    int64_t* __restrict__ s_acc_out)
-{
+    int64_t* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(int64_t, s_acc, 1);
     LIFTED_FOR(i, n)
@@ -438,8 +434,7 @@ LIFTED_KERNEL void integer_counts_k0(const int64_t n, const int64_t d0, const in
 // integer_counts_k1: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
 LIFTED_DEVICE void integer_counts_k1_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const int64_t* __restrict__ k_data, const int64_t k_s0, const int64_t k_s1,
-    int64_t* __restrict__ s_1_acc_out)
-{
+    int64_t* __restrict__ s_1_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(lifted_o, lifted_n_out)
     {
@@ -471,8 +466,7 @@ LIFTED_KERNEL void integer_counts_k1(const int64_t n, const int64_t d0, const in
 LIFTED_DEVICE void integer_counts_k2_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const bool* __restrict__ positive_data,
     int64_t* __restrict__ s_2_acc_out,
-    int64_t* __restrict__ s_3_acc_out)
-{
+    int64_t* __restrict__ s_3_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
@@ -506,8 +500,7 @@ LIFTED_KERNEL void integer_counts_k2(const int64_t n, const int64_t d0, const in
 LIFTED_DEVICE void scaled_product_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ x_data,
     double* __restrict__ t_1_out,
-    double* __restrict__ t_3_out)
-{
+    double* __restrict__ t_3_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -544,8 +537,7 @@ LIFTED_DEVICE void scaled_product_grad_k1_body(const int64_t n, const int64_t d0
     const double* __restrict__ p_data,
     const double* __restrict__ x_data,
     const double* __restrict__ p_1_data,
-    double* __restrict__ dx_1_out)
-{
+    double* __restrict__ dx_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {

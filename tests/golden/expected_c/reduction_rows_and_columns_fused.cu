@@ -307,8 +307,7 @@ LIFTED_DEVICE void softmax_rows_loss_k0_body(const int64_t n, const int64_t d0, 
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     double* __restrict__ top_acc_out,
-    double* __restrict__ spread_acc_out)
-{
+    double* __restrict__ spread_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
@@ -353,8 +352,7 @@ LIFTED_DEVICE void softmax_rows_loss_k1_body(const int64_t n, const int64_t d0, 
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     const double* __restrict__ top_data, const int64_t top_s0, const int64_t top_s1,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
@@ -394,8 +392,7 @@ LIFTED_KERNEL void softmax_rows_loss_k1(const int64_t n, const int64_t d0, const
 LIFTED_DEVICE void softmax_rows_loss_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_data,
     const double* __restrict__ top_data,
-    double* __restrict__ lse_out)
-{
+    double* __restrict__ lse_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -431,8 +428,7 @@ LIFTED_DEVICE void softmax_rows_loss_k3_body(const int64_t n, const int64_t d0, 
     const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
     const int64_t* __restrict__ counts_data, const int64_t counts_s0, const int64_t counts_s1,
     double* __restrict__ per_class_acc_out,
-    int64_t* __restrict__ s_3_acc_out)
-{
+    int64_t* __restrict__ s_3_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(lifted_o, lifted_n_out)
     {
@@ -482,8 +478,7 @@ LIFTED_DEVICE void softmax_rows_loss_k4_body(const int64_t n, const int64_t d0,
     const double* __restrict__ per_class_data,
     const int64_t* __restrict__ s_3_data,
     double* __restrict__ s_1_acc_out,
-    int64_t* __restrict__ s_4_acc_out)
-{
+    int64_t* __restrict__ s_4_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_1_acc, 0);
     LIFTED_LOCAL_FILL(int64_t, s_4_acc, 0);
@@ -515,8 +510,7 @@ LIFTED_KERNEL void softmax_rows_loss_k4(const int64_t n, const int64_t d0,
 // softmax_rows_loss_k5: 1-d index space of n elements
 LIFTED_DEVICE void softmax_rows_loss_k5_body(const int64_t n, const int64_t d0,
     const double* __restrict__ spread_data,
-    double* __restrict__ s_2_acc_out)
-{
+    double* __restrict__ s_2_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_2_acc, 0);
     LIFTED_FOR(i, n)
@@ -543,8 +537,7 @@ LIFTED_KERNEL void softmax_rows_loss_k5(const int64_t n, const int64_t d0,
 LIFTED_DEVICE void softmax_rows_loss_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
-    double* __restrict__ top_acc_out)
-{
+    double* __restrict__ top_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
@@ -581,8 +574,7 @@ LIFTED_DEVICE void softmax_rows_loss_grad_k1_body(const int64_t n, const int64_t
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     const double* __restrict__ top_data, const int64_t top_s0, const int64_t top_s1,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
@@ -622,8 +614,7 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k1(const int64_t n, const int64_t d0, 
 LIFTED_DEVICE void softmax_rows_loss_grad_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_data,
     const double* __restrict__ top_data,
-    double* __restrict__ lse_out)
-{
+    double* __restrict__ lse_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -657,8 +648,7 @@ LIFTED_DEVICE void softmax_rows_loss_grad_k3_body(const int64_t n, const int64_t
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
-    double* __restrict__ t_6_out)
-{
+    double* __restrict__ t_6_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -704,8 +694,7 @@ LIFTED_DEVICE void softmax_rows_loss_grad_k4_body(const int64_t n, const int64_t
     const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
     const double* __restrict__ p_data,
     const double t_14,
-    double* __restrict__ dlse_acc_out)
-{
+    double* __restrict__ dlse_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
@@ -758,8 +747,7 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k4(const int64_t n, const int64_t d0, 
 LIFTED_DEVICE void softmax_rows_loss_grad_k5_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dlse_data,
     const double* __restrict__ s_data,
-    double* __restrict__ t_18_out)
-{
+    double* __restrict__ t_18_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -797,8 +785,7 @@ LIFTED_DEVICE void softmax_rows_loss_grad_k6_body(const int64_t n, const int64_t
     const double t_14,
     const double* __restrict__ t_18_data, const int64_t t_18_s0, const int64_t t_18_s1,
     double* __restrict__ s_5_acc_out,
-    int64_t* __restrict__ s_6_acc_out)
-{
+    int64_t* __restrict__ s_6_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
@@ -867,8 +854,7 @@ LIFTED_DEVICE void softmax_rows_loss_grad_k7_body(const int64_t n, const int64_t
     const double* __restrict__ dlse_data,
     const double* __restrict__ s_5_data,
     const int64_t* __restrict__ s_6_data,
-    double* __restrict__ t_22_out)
-{
+    double* __restrict__ t_22_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -911,8 +897,7 @@ LIFTED_DEVICE void softmax_rows_loss_grad_k8_body(const int64_t n, const int64_t
     const double* __restrict__ t_18_data, const int64_t t_18_s0, const int64_t t_18_s1,
     const double* __restrict__ t_22_data, const int64_t t_22_s0, const int64_t t_22_s1,
     double* __restrict__ dlogits_out, const int64_t dlogits_os0, const int64_t dlogits_os1,
-    double* __restrict__ dscale_acc_out)
-{
+    double* __restrict__ dscale_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(lifted_o, lifted_n_out)
     {

@@ -305,8 +305,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // f_k0: 1-d index space of n elements
 LIFTED_DEVICE void f_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -337,8 +336,7 @@ LIFTED_KERNEL void f_k0(const int64_t n, const int64_t d0,
 // f_grad_k0: 1-d index space of n elements
 LIFTED_DEVICE void f_grad_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
-    double* __restrict__ dx_out)
-{
+    double* __restrict__ dx_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {

@@ -305,8 +305,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // scatter_rows_k0: 2-d index space of n elements
 LIFTED_DEVICE void scatter_rows_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ x_data,
-    double* __restrict__ a_out)
-{
+    double* __restrict__ a_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -335,8 +334,7 @@ LIFTED_KERNEL void scatter_rows_k0(const int64_t n, const int64_t d0, const int6
 // scatter_rows_k1: 2-d index space of n elements
 LIFTED_DEVICE void scatter_rows_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_data,
-    double* __restrict__ t_out)
-{
+    double* __restrict__ t_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -367,8 +365,7 @@ LIFTED_DEVICE void scatter_rows_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_2_data, const int64_t v_2_s0,
     const double* __restrict__ a_data, const int64_t a_d0, const int64_t a_d1, const int64_t a_s0, const int64_t a_s1,
     const int64_t* __restrict__ idx_data,
-    double* __restrict__ t_2_out)
-{
+    double* __restrict__ t_2_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -403,8 +400,7 @@ LIFTED_KERNEL void scatter_rows_k2(const int64_t n, const int64_t d0,
 // scatter_rows_k3: 2-d index space of n elements
 LIFTED_DEVICE void scatter_rows_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_4_data,
-    double* __restrict__ t_3_out)
-{
+    double* __restrict__ t_3_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -433,8 +429,7 @@ LIFTED_KERNEL void scatter_rows_k3(const int64_t n, const int64_t d0, const int6
 // scatter_rows_k4: 2-d index space of n elements
 LIFTED_DEVICE void scatter_rows_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ a_data,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -461,8 +456,7 @@ LIFTED_KERNEL void scatter_rows_k4(const int64_t n, const int64_t d0, const int6
 // scatter_rows_grad_k0: 2-d index space of n elements
 LIFTED_DEVICE void scatter_rows_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ x_data,
-    double* __restrict__ a_out)
-{
+    double* __restrict__ a_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -491,8 +485,7 @@ LIFTED_KERNEL void scatter_rows_grad_k0(const int64_t n, const int64_t d0, const
 // scatter_rows_grad_k1: 2-d index space of n elements
 LIFTED_DEVICE void scatter_rows_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_data,
-    double* __restrict__ t_out)
-{
+    double* __restrict__ t_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -523,8 +516,7 @@ LIFTED_DEVICE void scatter_rows_grad_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_2_data, const int64_t v_2_s0,
     const double* __restrict__ a_data, const int64_t a_d0, const int64_t a_d1, const int64_t a_s0, const int64_t a_s1,
     const int64_t* __restrict__ idx_data,
-    double* __restrict__ t_2_out)
-{
+    double* __restrict__ t_2_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -559,8 +551,7 @@ LIFTED_KERNEL void scatter_rows_grad_k2(const int64_t n, const int64_t d0,
 // scatter_rows_grad_k3: 2-d index space of n elements
 LIFTED_DEVICE void scatter_rows_grad_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_4_data,
-    double* __restrict__ t_3_out)
-{
+    double* __restrict__ t_3_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -589,8 +580,7 @@ LIFTED_KERNEL void scatter_rows_grad_k3(const int64_t n, const int64_t d0, const
 // scatter_rows_grad_k4: 2-d index space of n elements
 LIFTED_DEVICE void scatter_rows_grad_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ a_data,
-    double* __restrict__ da_out)
-{
+    double* __restrict__ da_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -623,8 +613,7 @@ LIFTED_KERNEL void scatter_rows_grad_k4(const int64_t n, const int64_t d0, const
 // scatter_rows_grad_k5: 2-d index space of n elements
 LIFTED_DEVICE void scatter_rows_grad_k5_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_1_data,
-    double* __restrict__ t_7_out)
-{
+    double* __restrict__ t_7_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -654,8 +643,7 @@ LIFTED_KERNEL void scatter_rows_grad_k5(const int64_t n, const int64_t d0, const
 LIFTED_DEVICE void scatter_rows_grad_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ da_1_data,
     const double* __restrict__ t_6_data,
-    double* __restrict__ da_1_1_out)
-{
+    double* __restrict__ da_1_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -689,8 +677,7 @@ LIFTED_DEVICE void scatter_rows_grad_k7_body(const int64_t n, const int64_t d0,
     const int64_t* __restrict__ idx_data,
     const bool* __restrict__ kept_data,
     double* __restrict__ da_2_data, const int64_t da_2_d0, const int64_t da_2_d1, const int64_t da_2_s0, const int64_t da_2_s1,
-    double* __restrict__ t_9_out)
-{
+    double* __restrict__ t_9_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -732,8 +719,7 @@ LIFTED_KERNEL void scatter_rows_grad_k7(const int64_t n, const int64_t d0,
 LIFTED_DEVICE void scatter_rows_grad_k8_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ da_2_data,
     const double* __restrict__ t_8_data,
-    double* __restrict__ da_2_1_out)
-{
+    double* __restrict__ da_2_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -765,8 +751,7 @@ LIFTED_KERNEL void scatter_rows_grad_k8(const int64_t n, const int64_t d0, const
 LIFTED_DEVICE void scatter_rows_grad_k9_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_2_data, const int64_t v_2_s0,
     const double* __restrict__ t_9_data,
-    double* __restrict__ t_11_out)
-{
+    double* __restrict__ t_11_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -802,8 +787,7 @@ LIFTED_DEVICE void scatter_rows_grad_k10_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_8_data,
     const double* __restrict__ v_data,
     const double* __restrict__ dv_data,
-    double* __restrict__ dv_1_out)
-{
+    double* __restrict__ dv_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -844,8 +828,7 @@ LIFTED_KERNEL void scatter_rows_grad_k10(const int64_t n, const int64_t d0, cons
 // scatter_rows_jvp_k0: 2-d index space of n elements
 LIFTED_DEVICE void scatter_rows_jvp_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ x_data,
-    double* __restrict__ a_out)
-{
+    double* __restrict__ a_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -876,8 +859,7 @@ LIFTED_DEVICE void scatter_rows_jvp_k1_body(const int64_t n, const int64_t d0, c
     const double* __restrict__ v_data,
     const double* __restrict__ tv_data,
     double* __restrict__ t_out,
-    double* __restrict__ t_6_out)
-{
+    double* __restrict__ t_6_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -918,8 +900,7 @@ LIFTED_DEVICE void scatter_rows_jvp_k2_body(const int64_t n, const int64_t d0,
     const int64_t* __restrict__ idx_data,
     const double* __restrict__ t_7_data, const int64_t t_7_d0, const int64_t t_7_d1, const int64_t t_7_s0, const int64_t t_7_s1,
     double* __restrict__ t_2_out,
-    double* __restrict__ t_10_out)
-{
+    double* __restrict__ t_10_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -964,8 +945,7 @@ LIFTED_KERNEL void scatter_rows_jvp_k2(const int64_t n, const int64_t d0,
 // scatter_rows_jvp_k3: 2-d index space of n elements
 LIFTED_DEVICE void scatter_rows_jvp_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_4_data,
-    double* __restrict__ t_3_out)
-{
+    double* __restrict__ t_3_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -994,8 +974,7 @@ LIFTED_KERNEL void scatter_rows_jvp_k3(const int64_t n, const int64_t d0, const 
 // scatter_rows_jvp_k4: 2-d index space of n elements
 LIFTED_DEVICE void scatter_rows_jvp_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_8_data,
-    double* __restrict__ t_11_out)
-{
+    double* __restrict__ t_11_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -1026,8 +1005,7 @@ LIFTED_DEVICE void scatter_rows_jvp_k5_body(const int64_t n, const int64_t d0, c
     const double* __restrict__ a_data,
     const double* __restrict__ t_7_data,
     double* __restrict__ s_acc_out,
-    double* __restrict__ s_1_acc_out)
-{
+    double* __restrict__ s_1_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_LOCAL_FILL(double, s_1_acc, 0);

@@ -305,8 +305,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // reshaped_k0: 1-d index space of n elements
 LIFTED_DEVICE void reshaped_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
-    double* __restrict__ t_out)
-{
+    double* __restrict__ t_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -335,8 +334,7 @@ LIFTED_KERNEL void reshaped_k0(const int64_t n, const int64_t d0,
 // reshaped_k1: 2-d index space of n elements
 LIFTED_DEVICE void reshaped_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ blocks_data,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -363,8 +361,7 @@ LIFTED_KERNEL void reshaped_k1(const int64_t n, const int64_t d0, const int64_t 
 // reshaped_k2: 2-d index space of n elements
 LIFTED_DEVICE void reshaped_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ joined_data,
-    double* __restrict__ s_1_acc_out)
-{
+    double* __restrict__ s_1_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_1_acc, 0);
     LIFTED_FOR(i, n)
@@ -392,8 +389,7 @@ LIFTED_KERNEL void reshaped_k2(const int64_t n, const int64_t d0, const int64_t 
 LIFTED_DEVICE void reshaped_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
     const double* __restrict__ stacked_data,
-    double* __restrict__ s_2_acc_out)
-{
+    double* __restrict__ s_2_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_2_acc, 0);
     LIFTED_FOR(i, n)
@@ -425,8 +421,7 @@ LIFTED_KERNEL void reshaped_k3(const int64_t n, const int64_t d0, const int64_t 
 // reshaped_grad_k0: 1-d index space of n elements
 LIFTED_DEVICE void reshaped_grad_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
-    double* __restrict__ t_out)
-{
+    double* __restrict__ t_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -455,8 +450,7 @@ LIFTED_KERNEL void reshaped_grad_k0(const int64_t n, const int64_t d0,
 // reshaped_grad_k1: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
 LIFTED_DEVICE void reshaped_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ stacked_data, const int64_t stacked_s0, const int64_t stacked_s1,
-    double* __restrict__ s_3_acc_out)
-{
+    double* __restrict__ s_3_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(lifted_o, lifted_n_out)
     {
@@ -488,8 +482,7 @@ LIFTED_KERNEL void reshaped_grad_k1(const int64_t n, const int64_t d0, const int
 // reshaped_grad_k2: 2-d index space of n elements
 LIFTED_DEVICE void reshaped_grad_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ joined_data,
-    double* __restrict__ djoined_out)
-{
+    double* __restrict__ djoined_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -520,8 +513,7 @@ LIFTED_KERNEL void reshaped_grad_k2(const int64_t n, const int64_t d0, const int
 // reshaped_grad_k3: 2-d index space of n elements
 LIFTED_DEVICE void reshaped_grad_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ blocks_data,
-    double* __restrict__ dblocks_out)
-{
+    double* __restrict__ dblocks_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -551,8 +543,7 @@ LIFTED_KERNEL void reshaped_grad_k3(const int64_t n, const int64_t d0, const int
 LIFTED_DEVICE void reshaped_grad_k4_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_1_data,
     const double* __restrict__ dy_data,
-    double* __restrict__ dy_1_out)
-{
+    double* __restrict__ dy_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -585,8 +576,7 @@ LIFTED_KERNEL void reshaped_grad_k4(const int64_t n, const int64_t d0,
 LIFTED_DEVICE void reshaped_grad_k5_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dcolumn_data,
     const double* __restrict__ v_2_data, const int64_t v_2_s0, const int64_t v_2_s1,
-    double* __restrict__ dcolumn_1_out)
-{
+    double* __restrict__ dcolumn_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -621,8 +611,7 @@ LIFTED_KERNEL void reshaped_grad_k5(const int64_t n, const int64_t d0, const int
 LIFTED_DEVICE void reshaped_grad_k6_body(const int64_t n, const int64_t d0,
     const double* __restrict__ dy_1_data,
     const double* __restrict__ r_1_data,
-    double* __restrict__ dy_1_1_out)
-{
+    double* __restrict__ dy_1_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -654,8 +643,7 @@ LIFTED_KERNEL void reshaped_grad_k6(const int64_t n, const int64_t d0,
 LIFTED_DEVICE void reshaped_grad_k7_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dx_data, const int64_t dx_s0, const int64_t dx_s1,
     const double* __restrict__ r_2_data,
-    double* __restrict__ dx_1_out)
-{
+    double* __restrict__ dx_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {

@@ -306,8 +306,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 LIFTED_DEVICE void f_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
     const double* __restrict__ c_1_data,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -339,8 +338,7 @@ LIFTED_KERNEL void f_k0(const int64_t n, const int64_t d0, const int64_t d1,
 LIFTED_DEVICE void f_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
     const double* __restrict__ c_1_data,
-    double* __restrict__ t_4_out)
-{
+    double* __restrict__ t_4_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -377,8 +375,7 @@ LIFTED_KERNEL void f_grad_k0(const int64_t n, const int64_t d0, const int64_t d1
 LIFTED_DEVICE void f_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
     const double* __restrict__ c_1_data,
-    double* __restrict__ t_7_out)
-{
+    double* __restrict__ t_7_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {

@@ -306,8 +306,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 LIFTED_DEVICE void mlp_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
     const double* __restrict__ params_0_1_data, const int64_t params_0_1_s0, const int64_t params_0_1_s1,
-    double* __restrict__ x_1_out)
-{
+    double* __restrict__ x_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -344,8 +343,7 @@ LIFTED_KERNEL void mlp_k0(const int64_t n, const int64_t d0, const int64_t d1,
 LIFTED_DEVICE void mlp_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_1_data,
     const double* __restrict__ params_1_1_data, const int64_t params_1_1_s0, const int64_t params_1_1_s1,
-    double* __restrict__ out_1_out)
-{
+    double* __restrict__ out_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -380,8 +378,7 @@ LIFTED_KERNEL void mlp_k1(const int64_t n, const int64_t d0, const int64_t d1,
 LIFTED_DEVICE void loss_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
     const double* __restrict__ params_0_1_data, const int64_t params_0_1_s0, const int64_t params_0_1_s1,
-    double* __restrict__ x_1_out)
-{
+    double* __restrict__ x_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -419,8 +416,7 @@ LIFTED_DEVICE void loss_k1_body(const int64_t n, const int64_t d0, const int64_t
     const double* __restrict__ m_1_data,
     const double* __restrict__ params_1_1_data, const int64_t params_1_1_s0, const int64_t params_1_1_s1,
     const double* __restrict__ y_data,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -459,8 +455,7 @@ LIFTED_DEVICE void scores_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ m_data,
     const double p_b,
     double* __restrict__ z_out,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -496,8 +491,7 @@ LIFTED_KERNEL void scores_k0(const int64_t n, const int64_t d0,
 LIFTED_DEVICE void loss_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
     const double* __restrict__ params_0_1_data, const int64_t params_0_1_s0, const int64_t params_0_1_s1,
-    double* __restrict__ x_1_out)
-{
+    double* __restrict__ x_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -536,8 +530,7 @@ LIFTED_DEVICE void loss_grad_k1_body(const int64_t n, const int64_t d0, const in
     const double* __restrict__ params_1_1_data, const int64_t params_1_1_s0, const int64_t params_1_1_s1,
     const double* __restrict__ y_data, const int64_t y_s0, const int64_t y_s1,
     double* __restrict__ t_2_out, const int64_t t_2_os0, const int64_t t_2_os1,
-    double* __restrict__ dparams_1_1_acc_out)
-{
+    double* __restrict__ dparams_1_1_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(lifted_o, lifted_n_out)
     {
@@ -589,8 +582,7 @@ LIFTED_DEVICE void loss_grad_k2_body(const int64_t n, const int64_t d0, const in
     const double* __restrict__ x_1_data, const int64_t x_1_s0, const int64_t x_1_s1,
     const double* __restrict__ dx_1_data, const int64_t dx_1_s0, const int64_t dx_1_s1,
     double* __restrict__ dout_out, const int64_t dout_os0, const int64_t dout_os1,
-    double* __restrict__ dparams_0_1_acc_out)
-{
+    double* __restrict__ dparams_0_1_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(lifted_o, lifted_n_out)
     {
@@ -641,8 +633,7 @@ LIFTED_DEVICE void scores_vjp_k0_body(const int64_t n, const int64_t d0,
     double* __restrict__ z_out,
     double* __restrict__ s_acc_out,
     double* __restrict__ dz_out,
-    double* __restrict__ dp_b_acc_out)
-{
+    double* __restrict__ dp_b_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_LOCAL_FILL(double, dp_b_acc, 0);
@@ -697,8 +688,7 @@ LIFTED_DEVICE void scores_jvp_k0_body(const int64_t n, const int64_t d0,
     double* __restrict__ z_out,
     double* __restrict__ tz_out,
     double* __restrict__ s_acc_out,
-    double* __restrict__ s_1_acc_out)
-{
+    double* __restrict__ s_1_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_LOCAL_FILL(double, s_1_acc, 0);

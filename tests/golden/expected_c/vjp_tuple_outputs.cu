@@ -307,8 +307,7 @@ LIFTED_DEVICE void polar_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ theta_data,
     const double* __restrict__ r_data,
     double* __restrict__ t_1_out,
-    double* __restrict__ t_3_out)
-{
+    double* __restrict__ t_3_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -351,8 +350,7 @@ LIFTED_DEVICE void polar_vjp_k0_body(const int64_t n, const int64_t d0,
     double* __restrict__ t_1_out,
     double* __restrict__ t_3_out,
     double* __restrict__ dr_1_out,
-    double* __restrict__ dtheta_1_out)
-{
+    double* __restrict__ dtheta_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {

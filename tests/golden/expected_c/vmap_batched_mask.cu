@@ -306,8 +306,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 LIFTED_DEVICE void masked_loss_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ w_data,
     const double* __restrict__ x_data,
-    double* __restrict__ z_out)
-{
+    double* __restrict__ z_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -338,8 +337,7 @@ LIFTED_KERNEL void masked_loss_k0(const int64_t n, const int64_t d0,
 // masked_loss_k1: 1-d index space of n elements
 LIFTED_DEVICE void masked_loss_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
-    double* __restrict__ t_out)
-{
+    double* __restrict__ t_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -368,8 +366,7 @@ LIFTED_KERNEL void masked_loss_k1(const int64_t n, const int64_t d0,
 // masked_loss_k2: 1-d index space of n elements
 LIFTED_DEVICE void masked_loss_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_1_data,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -398,8 +395,7 @@ LIFTED_KERNEL void masked_loss_k2(const int64_t n, const int64_t d0,
 // masked_loss_k3: 1-d index space of n elements
 LIFTED_DEVICE void masked_loss_k3_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_2_data,
-    double* __restrict__ s_1_acc_out)
-{
+    double* __restrict__ s_1_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_1_acc, 0);
     LIFTED_FOR(i, n)
@@ -426,8 +422,7 @@ LIFTED_KERNEL void masked_loss_k3(const int64_t n, const int64_t d0,
 LIFTED_DEVICE void losses_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ w_data, const int64_t w_s0, const int64_t w_s1,
     const double* __restrict__ x_data,
-    double* __restrict__ z_out)
-{
+    double* __restrict__ z_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -463,8 +458,7 @@ LIFTED_DEVICE void losses_k1_body(const int64_t n, const int64_t d0, const int64
     const bool* __restrict__ m_data,
     const double* __restrict__ z_data,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1,
-    double* __restrict__ t_2_out)
-{
+    double* __restrict__ t_2_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -506,8 +500,7 @@ LIFTED_DEVICE void losses_k2_body(const int64_t n, const int64_t d0, const int64
     const double* __restrict__ v_3_data, const int64_t v_3_s0, const int64_t v_3_s1,
     const double* __restrict__ w_data, const int64_t w_s0, const int64_t w_s1,
     double* __restrict__ s_acc_out,
-    double* __restrict__ s_1_acc_out)
-{
+    double* __restrict__ s_1_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
@@ -555,8 +548,7 @@ LIFTED_KERNEL void losses_k2(const int64_t n, const int64_t d0, const int64_t d1
 LIFTED_DEVICE void losses_k3_body(const int64_t n, const int64_t d0,
     const double* __restrict__ s_data,
     const double* __restrict__ s_1_data,
-    double* __restrict__ t_9_out)
-{
+    double* __restrict__ t_9_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -588,8 +580,7 @@ LIFTED_KERNEL void losses_k3(const int64_t n, const int64_t d0,
 LIFTED_DEVICE void per_example_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ w_data, const int64_t w_s0, const int64_t w_s1,
     const double* __restrict__ x_data,
-    double* __restrict__ z_out)
-{
+    double* __restrict__ z_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -625,8 +616,7 @@ LIFTED_DEVICE void per_example_k1_body(const int64_t n, const int64_t d0, const 
     const bool* __restrict__ m_data,
     const double* __restrict__ z_data,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1,
-    double* __restrict__ t_2_out)
-{
+    double* __restrict__ t_2_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -666,8 +656,7 @@ LIFTED_DEVICE void per_example_k2_body(const int64_t n, const int64_t d0, const 
     const bool* __restrict__ m_data,
     const double* __restrict__ z_data,
     const double* __restrict__ v_3_data, const int64_t v_3_s0, const int64_t v_3_s1,
-    double* __restrict__ t_5_out)
-{
+    double* __restrict__ t_5_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -709,8 +698,7 @@ LIFTED_DEVICE void per_example_k3_body(const int64_t n, const int64_t d0, const 
     const int64_t B,
     const int64_t d_1,
     double* __restrict__ t_10_out,
-    double* __restrict__ dw_1_out)
-{
+    double* __restrict__ dw_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -753,8 +741,7 @@ LIFTED_DEVICE void per_example_k4_body(const int64_t n, const int64_t d0, const 
     const bool* __restrict__ m_data,
     const double* __restrict__ z_data,
     const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
-    double* __restrict__ t_14_out)
-{
+    double* __restrict__ t_14_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -800,8 +787,7 @@ LIFTED_DEVICE void per_example_k5_body(const int64_t n, const int64_t d0, const 
     const int64_t B,
     const int64_t d_1,
     double* __restrict__ t_15_out,
-    double* __restrict__ dz_1_out)
-{
+    double* __restrict__ dz_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -844,8 +830,7 @@ LIFTED_KERNEL void per_example_k5(const int64_t n, const int64_t d0, const int64
 LIFTED_DEVICE void per_example_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ t_16_data,
-    double* __restrict__ t_17_out)
-{
+    double* __restrict__ t_17_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -881,8 +866,7 @@ LIFTED_DEVICE void per_example_k7_body(const int64_t n, const int64_t d0, const 
     const int64_t B,
     const int64_t d_1,
     double* __restrict__ t_18_out,
-    double* __restrict__ dz_3_out)
-{
+    double* __restrict__ dz_3_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -927,8 +911,7 @@ LIFTED_DEVICE void per_example_k8_body(const int64_t n, const int64_t d0, const 
     const double* __restrict__ t_16_data,
     const double* __restrict__ x_data,
     const double* __restrict__ dw_1_data,
-    double* __restrict__ dw_1_1_out)
-{
+    double* __restrict__ dw_1_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {

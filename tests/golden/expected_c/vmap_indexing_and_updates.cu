@@ -305,8 +305,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // pick_k0: 1-d index space of n elements
 LIFTED_DEVICE void pick_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
-    double* __restrict__ t_out)
-{
+    double* __restrict__ t_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -336,8 +335,7 @@ LIFTED_KERNEL void pick_k0(const int64_t n, const int64_t d0,
 LIFTED_DEVICE void pick_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_4_data, const int64_t v_4_s0,
     const double v_3,
-    double* __restrict__ t_1_out)
-{
+    double* __restrict__ t_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -368,8 +366,7 @@ LIFTED_KERNEL void pick_k1(const int64_t n, const int64_t d0,
 // pick_rows_k0: 2-d index space of n elements
 LIFTED_DEVICE void pick_rows_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_data,
-    double* __restrict__ t_out)
-{
+    double* __restrict__ t_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -399,8 +396,7 @@ LIFTED_KERNEL void pick_rows_k0(const int64_t n, const int64_t d0, const int64_t
 LIFTED_DEVICE void pick_rows_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_4_data, const int64_t v_4_s0, const int64_t v_4_s1,
     const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
-    double* __restrict__ t_1_out)
-{
+    double* __restrict__ t_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -434,8 +430,7 @@ LIFTED_KERNEL void pick_rows_k1(const int64_t n, const int64_t d0, const int64_t
 // pick_all_k0: 1-d index space of n elements
 LIFTED_DEVICE void pick_all_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
-    double* __restrict__ t_out)
-{
+    double* __restrict__ t_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -465,8 +460,7 @@ LIFTED_KERNEL void pick_all_k0(const int64_t n, const int64_t d0,
 LIFTED_DEVICE void pick_all_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_4_data, const int64_t v_4_s0, const int64_t v_4_s1,
     const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
-    double* __restrict__ t_1_out)
-{
+    double* __restrict__ t_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -501,8 +495,7 @@ LIFTED_KERNEL void pick_all_k1(const int64_t n, const int64_t d0, const int64_t 
 LIFTED_DEVICE void pick_all_k2_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ v_6_data, const int64_t v_6_s0, const int64_t v_6_s1, const int64_t v_6_s2,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
-    double* __restrict__ t_2_out)
-{
+    double* __restrict__ t_2_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {

@@ -305,8 +305,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // mlp_k0: 1-d index space of n elements
 LIFTED_DEVICE void mlp_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ m_data,
-    double* __restrict__ hidden_out)
-{
+    double* __restrict__ hidden_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -336,8 +335,7 @@ LIFTED_KERNEL void mlp_k0(const int64_t n, const int64_t d0,
 LIFTED_DEVICE void losses_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ m_data,
     const double* __restrict__ y_data,
-    double* __restrict__ t_9_out)
-{
+    double* __restrict__ t_9_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -381,8 +379,7 @@ LIFTED_KERNEL void losses_k0(const int64_t n, const int64_t d0,
 LIFTED_DEVICE void per_example_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ m_data,
     const double* __restrict__ y_data,
-    double* __restrict__ t_18_out)
-{
+    double* __restrict__ t_18_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -431,8 +428,7 @@ LIFTED_KERNEL void per_example_k0(const int64_t n, const int64_t d0,
 LIFTED_DEVICE void per_example_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
     const double* __restrict__ x_data,
-    double* __restrict__ dw_out)
-{
+    double* __restrict__ dw_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -466,8 +462,7 @@ LIFTED_KERNEL void per_example_k1(const int64_t n, const int64_t d0, const int64
 // mlp_per_example_k0: 2-d index space of n elements
 LIFTED_DEVICE void mlp_per_example_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
-    double* __restrict__ hidden_out)
-{
+    double* __restrict__ hidden_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -497,8 +492,7 @@ LIFTED_KERNEL void mlp_per_example_k0(const int64_t n, const int64_t d0, const i
 LIFTED_DEVICE void mlp_per_example_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ m_1_data,
     const double* __restrict__ y_data,
-    double* __restrict__ t_2_out)
-{
+    double* __restrict__ t_2_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -534,8 +528,7 @@ LIFTED_DEVICE void mlp_per_example_k2_body(const int64_t n, const int64_t d0, co
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1,
     const double* __restrict__ hidden_data,
     double* __restrict__ dw2_out,
-    double* __restrict__ t_5_out)
-{
+    double* __restrict__ t_5_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {

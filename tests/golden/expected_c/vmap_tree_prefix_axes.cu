@@ -306,8 +306,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 LIFTED_DEVICE void mlp_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ m_data,
     const double* __restrict__ params_0_1_data,
-    double* __restrict__ x_1_out)
-{
+    double* __restrict__ x_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -341,8 +340,7 @@ LIFTED_KERNEL void mlp_k0(const int64_t n, const int64_t d0,
 LIFTED_DEVICE void mlp_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ m_1_data,
     const double* __restrict__ params_1_1_data,
-    double* __restrict__ out_1_out)
-{
+    double* __restrict__ out_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -374,8 +372,7 @@ LIFTED_KERNEL void mlp_k1(const int64_t n, const int64_t d0,
 LIFTED_DEVICE void ensemble_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_1_data,
     const double* __restrict__ params_0_1_data,
-    double* __restrict__ x_1_out)
-{
+    double* __restrict__ x_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -409,8 +406,7 @@ LIFTED_KERNEL void ensemble_k0(const int64_t n, const int64_t d0, const int64_t 
 LIFTED_DEVICE void ensemble_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_1_data, const int64_t m_1_s0, const int64_t m_1_s1,
     const double* __restrict__ params_1_1_data, const int64_t params_1_1_s0, const int64_t params_1_1_s1,
-    double* __restrict__ out_1_out)
-{
+    double* __restrict__ out_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {

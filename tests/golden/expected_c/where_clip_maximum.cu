@@ -306,8 +306,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 LIFTED_DEVICE void hinge_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     const double* __restrict__ m_data,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -340,8 +339,7 @@ LIFTED_KERNEL void hinge_k0(const int64_t n, const int64_t d0,
 // hinge_k1: 1-d index space of n elements
 LIFTED_DEVICE void hinge_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ w_data,
-    double* __restrict__ s_1_acc_out)
-{
+    double* __restrict__ s_1_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_1_acc, 0);
     LIFTED_FOR(i, n)
@@ -374,8 +372,7 @@ LIFTED_DEVICE void hinge_grad_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     const double* __restrict__ m_data,
     const double dloss,
-    double* __restrict__ t_9_out)
-{
+    double* __restrict__ t_9_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -415,8 +412,7 @@ LIFTED_KERNEL void hinge_grad_k0(const int64_t n, const int64_t d0,
 LIFTED_DEVICE void hinge_grad_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ w_data,
     const double* __restrict__ m_1_data,
-    double* __restrict__ dw_1_out)
-{
+    double* __restrict__ dw_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
