@@ -25,6 +25,7 @@ from typing import Any
 
 from .buffers import release as release_buffers  # noqa: F401  (public: free the idle output blocks)
 from .cpu_launch import Kernel
+from .cpu_loop import LoopKernel
 
 FLAGS = ("-x", "c++", "-std=c++14", "-O3", "-march=native", "-ffp-contract=off", "-fopenmp", "-fPIC", "-shared",
          "-w")
@@ -119,7 +120,9 @@ class Kernels:
         self.max_threads = library.lifted_max_threads()  # OpenMP's, when the library loaded
         self._threads = self.max_threads * library.lifted_lane_count()  # (a tape has a stack per thread and lane)
         for name, spec in specs.items():
-            setattr(self, name, Kernel(getattr(library, name), spec, self._threads))
+            kernel = LoopKernel(getattr(library, name), spec) if spec.get("loop") else \
+                Kernel(getattr(library, name), spec, self._threads)
+            setattr(self, name, kernel)
 
 
 def compile_module(source: str | os.PathLike, target: str = "c"):

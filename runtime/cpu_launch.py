@@ -42,9 +42,10 @@ class Kernel:
         self.rank = spec["rank"]
         self.threads = threads
         params = spec["params"]
-        self.inputs = [p for p in params if p[0] in ("scalar", "array")]
+        self.inputs = [p for p in params if p[0] in INPUT_KINDS]
         self.count = len(self.inputs)
-        self.arrays = [(k, _DTYPES[p[1]]) for k, p in enumerate(self.inputs) if p[0] == "array"]
+        self.arrays = [(k, _DTYPES[p[1]]) for k, p in enumerate(self.inputs) if p[0] in ("array", "table")]
+        self.writable = {k for k, p in enumerate(self.inputs) if p[0] == "table" and p[3]}
         self.sizes = sorted({source[1] for source in _sources(spec) if source[0] == "arg"})
         self.plans: dict = {}
         function.restype = None
@@ -61,6 +62,8 @@ class Kernel:
                 if value is None:  # undefined on the path taken: the kernel never reads it
                     key.append(None)
                     continue
+                if position in self.writable:  # the kernel adds into it: a copy would lose the additions
+                    raise TypeError(f"the array a kernel adds into must be a {dtype} ndarray")
                 value = _as_array(value, dtype)
                 if arrays is args:
                     arrays = list(args)
@@ -103,7 +106,7 @@ class Kernel:
                 call[slot] = start + offset
             self.function(*call)
             return tuple(block)
-        results = plan.results(call)
+        results = plan.results(call, arrays)
         self.function(*call)
         for index, finish in plan.finishers:
             results[index] = finish(results[index])
@@ -117,7 +120,8 @@ def _as_array(value, dtype: np.dtype) -> np.ndarray:
     return value if value.dtype == dtype else value.astype(dtype)
 
 
-_SMALL, _CACHED, _SCALAR_OUT, _REDUCE = range(4)
+_SMALL, _CACHED, _SCALAR_OUT, _REDUCE, _INPUT = range(5)
+INPUT_KINDS = ("scalar", "array", "table")  # parameters the caller passes, in order
 
 
 class Plan:
@@ -141,12 +145,18 @@ class Plan:
         position = 0
         for param in spec["params"]:
             kind, slot = param[0], len(self.template)
+            if kind == "result":  # an input the kernel added into, returned as it is
+                self.outputs.append((_INPUT, None, None, param[1]))
+                continue
             self.template.append(None)
             if kind == "scalar":
                 self.scalar_slots.append((slot, position, _CONVERT[param[1]]))
                 position += 1
             elif kind == "array":
                 self._array(arrays[position], param, position, slot)
+                position += 1
+            elif kind == "table":
+                self._table(arrays[position], param, position, slot)
                 position += 1
             elif kind == "tape":
                 capacity = tape_capacity(param, args)
@@ -212,6 +222,23 @@ class Plan:
             self.header_slots.append((slot, position))
         self.template += strides
 
+    def _table(self, array, param: tuple, position: int, slot: int) -> None:
+        """Place an array read through its own shape (a gather's): its dims, then its element strides (0 along
+        an axis of length 1); a copy first when a stride is not a whole number of elements."""
+        if array is None:
+            self.template += (0,) * (2 * param[2])
+            return
+        strides = table_strides(array.shape, array.strides, array.itemsize)
+        if strides is None:
+            if param[3]:
+                raise TypeError("the array a kernel adds into must have strides of whole elements")
+            self.copy_slots.append((slot, position))
+            contiguous = np.ascontiguousarray(array)
+            strides = table_strides(contiguous.shape, contiguous.strides, contiguous.itemsize)
+        else:
+            self.header_slots.append((slot, position))
+        self.template += list(array.shape) + list(strides)
+
     def _strides(self, array: np.ndarray):
         """An input's element strides as the kernel walks it (broadcast, in the space's order); None when a
         stride is not a whole number of elements (a field of a structured array, a byte-offset view)."""
@@ -231,10 +258,13 @@ class Plan:
             keep.append(storage)
         return keep
 
-    def results(self, call: list) -> list:
+    def results(self, call: list, arrays: list) -> list:
         """The arrays the kernel writes its results into, their pointers filled in."""
         results, shape = [], self.shape
         for kind, slot, dtype, extra in self.outputs:
+            if kind == _INPUT:  # (an input the kernel adds into)
+                results.append(arrays[extra])
+                continue
             if kind == _SMALL:
                 out = _empty(shape, dtype)
                 call[slot] = _HEADER(id(out) + _DATA)
@@ -261,6 +291,10 @@ def _signature(spec: dict) -> list:
             types.append(_CTYPES[param[1]])
         elif kind == "array":
             types += [ctypes.c_void_p] + [ctypes.c_int64] * (rank if param[3] else 0)
+        elif kind == "table":
+            types += [ctypes.c_void_p] + [ctypes.c_int64] * (2 * param[2])
+        elif kind == "result":
+            continue
         elif kind == "tape":
             types += [ctypes.c_void_p, ctypes.c_int64]
         elif kind == "out":
@@ -337,6 +371,14 @@ class Space:
                                  "the C backend cannot run it on empty arrays")
 
 
+def table_strides(shape: tuple, strides: tuple, itemsize: int) -> tuple | None:
+    """A table's element strides (0 along an axis of length 1, which a broadcast index walks); None when a stride
+    is not a whole number of elements."""
+    if any(s % itemsize for d, s in zip(shape, strides) if d != 1):
+        return None
+    return tuple(0 if d == 1 else s // itemsize for d, s in zip(shape, strides))
+
+
 def identity(param: tuple):
     """The starting value of a reduction's accumulator."""
     op, acc_dtype = param[2], param[3]
@@ -398,7 +440,9 @@ def _meet(shape: list, pattern: tuple, actual: tuple, rank: int) -> None:
 
 
 def _value(source, args):
-    kind, value = source
+    kind, value = source[:2]
+    if kind == "shape":  # a length of an input array (a gather's table)
+        return int(args[value].shape[source[2]])
     return int(args[value]) if kind == "arg" else value
 
 

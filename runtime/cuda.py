@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .cpu_launch import (_CONVERT, _DTYPES, _NUMPY, Space, finish_reduction, identity, index_shape,
-                         tape_capacity)
+from .cpu_launch import (_CONVERT, _DTYPES, _NUMPY, INPUT_KINDS, Space, finish_reduction, identity, index_shape,
+                         table_strides, tape_capacity)
 
 BLOCK = 256
 WARP = 32
@@ -60,8 +60,8 @@ class Kernel:
 
     def __init__(self, function, name: str, spec: dict, origin: str):
         self.function, self.name, self.spec, self.origin = function, name, spec, origin
-        self.inputs = [p for p in spec["params"] if p[0] in ("scalar", "array")]
-        self.arrays = [(k, _DTYPES[p[1]]) for k, p in enumerate(self.inputs) if p[0] == "array"]
+        self.inputs = [p for p in spec["params"] if p[0] in INPUT_KINDS]
+        self.arrays = [(k, _DTYPES[p[1]]) for k, p in enumerate(self.inputs) if p[0] in ("array", "table")]
 
     def __call__(self, *args):
         import pycuda.driver as driver
@@ -86,9 +86,12 @@ class Kernel:
         threads = grid * BLOCK
         call = [np.int64(count)] + [np.int64(d) for d in space.dims] + [np.int64(n) for n in space.counts]
         results, keep = [], []
-        position = 0
+        position, tables = 0, {}
         for param in self.spec["params"]:
             kind = param[0]
+            if kind == "result":  # an input the kernel added into, returned as it is
+                results.append(("result", tables[param[1]]))
+                continue
             if kind == "scalar":
                 call.append(_SCALARS[param[1]](_host_scalar(args[position], param[1])))
                 position += 1
@@ -98,6 +101,17 @@ class Kernel:
                 keep.append(value)
                 call.append(_pointer(value))
                 call += [np.int64(s) for s in strides]
+            elif kind == "table":
+                value = self._table(arrays[position], param)
+                tables[position] = value
+                position += 1
+                keep.append(value)
+                call.append(_pointer(value))
+                if value is None:
+                    call += [np.int64(0)] * (2 * param[2])
+                else:
+                    call += [np.int64(d) for d in value.shape]
+                    call += [np.int64(s) for s in table_strides(value.shape, value.strides, value.itemsize)]
             elif kind == "tape":
                 capacity = tape_capacity(param, args)
                 storage = gpuarray.empty(capacity * threads, dtype=_NUMPY[param[1]])
@@ -120,13 +134,28 @@ class Kernel:
             raise RuntimeError(f"kernel {self.name} (from {self.origin}) failed: {err}") from err
         values = []
         for result in results:
-            if result[0] == "out":
+            if result[0] in ("out", "result"):
                 values.append(result[1] if on_device else result[1].get())
             elif result[0] == "scalar_out":
                 values.append(result[1].get()[0])
             else:
                 values.append(_finish(result[1], result[2], space, on_device))
         return values[0] if len(values) == 1 else tuple(values)
+
+    def _table(self, value, param: tuple):
+        """An array read through its own shape (a gather's): a device array of the kernel's dtype whose strides
+        are whole elements, read where it is when it is one already (a table the kernel adds into is a fresh
+        array of zeros of that dtype: copied in, the result is its device copy)."""
+        import pycuda.gpuarray as gpuarray
+
+        if value is None:
+            return None
+        dtype = _DTYPES[param[1]]
+        if isinstance(value, gpuarray.GPUArray):
+            if value.dtype == dtype and table_strides(value.shape, value.strides, value.itemsize) is not None:
+                return value
+            value = to_host(value)
+        return upload(np.ascontiguousarray(value, dtype=dtype))
 
     def _operand(self, value, param: tuple, space: Space) -> tuple:
         """An array input as the kernel reads it: a device array and its element strides in the space's order

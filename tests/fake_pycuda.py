@@ -329,7 +329,19 @@ class FakeFunction:
             return scratch[-1].__array_interface__["data"][0]
         if re.search(rf"\? {re.escape(name)}\[", self.source):  # a stencil's source, read at offsets inside windows
             self.device.memory(pointer, element)  # (its extent is its own, not the space's: see the module's note)
-        elif rank and len(following) == rank and all(re.search(r"_o?s\d+(_\d+)?$", f) for f in following):
+            return pointer
+        base = name[:-5]
+        table_dims = [other for _, other, _ in self.params[k + 1:] if re.fullmatch(rf"{re.escape(base)}_d\d+", other)]
+        if name.endswith("_data") and table_dims:  # a gather's table: its own dims, then its element strides
+            count = len(table_dims)
+            sizes = [named[d] for d in table_dims]
+            strides = [named[other] for _, other, _ in self.params[k + 1 + count:k + 1 + 2 * count]]
+            low = sum(min(0, (d - 1) * s) for d, s in zip(sizes, strides))
+            high = sum(max(0, (d - 1) * s) for d, s in zip(sizes, strides))
+            if all(sizes):
+                self.device.memory(pointer + low * element, (high - low + 1) * element)
+            return pointer
+        if rank and len(following) == rank and all(re.search(r"_o?s\d+(_\d+)?$", f) for f in following):
             strides = [named[f] for f in following]  # in the space's order, as the dims d0, d1, ...
             low = sum(min(0, (d - 1) * s) for d, s in zip(dims, strides))
             high = sum(max(0, (d - 1) * s) for d, s in zip(dims, strides))

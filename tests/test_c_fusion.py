@@ -154,3 +154,35 @@ f_grad = grad(f, wrt=("x", "w"))
     # derivative's other work still recomputes z (no comparison reads it)
     rng = np.random.default_rng(4)
     compare_all(text, tmp_path, [rng.normal(size=(4, 5, 6)), rng.normal(size=6)], "tanh_min")
+
+
+def test_a_gather_is_an_indexed_load_and_its_adjoint_a_scatter_add_in_the_same_kernel(tmp_path):
+    text = '''
+import numpy as np
+from lifted import grad, kernel
+
+
+@kernel
+def f(x: "f64[m]", idx: "i64[n]", w: "f64[n]") -> "f64[]":
+    return np.sum(np.tanh(x[idx]) * w)
+
+
+@kernel
+def rows(x: "f64[m,d]", idx: "i64[n]", w: "f64[n,d]") -> "f64[]":
+    return np.sum(np.tanh(x[idx]) * w)
+
+
+f_grad = grad(f, wrt="x")
+rows_grad = grad(rows, wrt="x")
+'''
+    # one kernel each: x loaded through idx (8 + 8 bytes) beside w (8); the gradient adds into dx in place (+ 8 + 8).
+    # Before: a host gather writing x[idx], a kernel reading it (8 + 8, storing dv: + 8), np.add.at on the host.
+    # Whole rows (`x[idx]` of a matrix) NumPy copies faster than a kernel walks them: its primal reads the copy
+    # (8 + 8), its gradient loads through idx (idx counts nothing: one index per row) and adds (8 + 8 + 8 + 8)
+    assert plan(text, "f") == [24] and plan(text, "f_grad") == [40]
+    assert plan(text, "rows") == [16] and plan(text, "rows_grad") == [32]
+    rng = np.random.default_rng(2)
+    idx = np.array([3, -1, 0, 3, 3, 5, -6])
+    assert compare_all(text, tmp_path, [rng.normal(size=6), idx, rng.normal(size=7)], "gather") == 4
+    rows_args = [rng.normal(size=(6, 4)), idx, rng.normal(size=(7, 4))]
+    assert compare_all(text, tmp_path, rows_args, "gather_rows") == 4

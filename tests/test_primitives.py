@@ -893,6 +893,7 @@ NON_DIFFERENTIABLE = {
     "dim": "reads a shape entry: an integer",
     "print": "an effect: prints primal values, has no value (tests/test_print.py)",
     "last_writes": "which entries of an index array an assignment kept: a boolean mask",
+    "check_index": "a backend's run-time check before a kernel reads through an index array: has no value",
     "tuple_get": "unpacks the cotangent tuple of a vjp; never on a primal path",
     "zeros": "creation: a constant",
     "ones": "creation: a constant",

@@ -172,9 +172,11 @@ class ProgramGenerator:
                 return f"np.sum({e('N')}[{a_text}] * {self.leaf('N', scope)}[{b_text}])"
             if roll == 5:
                 return f"{self.leaf('M', scope)}.sum()"
-            if roll == 6:  # gather with the integer index array (repeated indices in the inputs)
-                vec = self.leaf("N", scope)
-                return f"np.sum({self.pick(('np.sin', 'np.tanh', ''))}({vec}[idx]) * {vec}[idx])"
+            if roll == 6:  # gathers through the integer index array (repeated and negative indices in the inputs)
+                vec, fn = self.leaf("N", scope), self.pick(('np.sin', 'np.tanh', ''))
+                picked = self.pick((f"{vec}[idx]", f"{self.leaf('M', scope)}[idx, {self.pick((0, 2, -1))}]",
+                                    f"{self.leaf('M', scope)}[idx].sum(axis=1)"))
+                return f"np.sum({fn}({picked}) * {vec}[idx])"
             if roll == 7:  # boolean mask on data
                 vec, mask = self.leaf("N", scope), self.leaf("N", scope)
                 return f"np.sum({vec}[{mask} > {self.pick(('0.0', '0.5', '-0.5'))}] ** 2)"
@@ -528,7 +530,7 @@ def program_for_seed(seed: int, allow_break: bool = True, structures: bool = Fal
 def inputs_for(seed: int) -> list:
     rng = np.random.default_rng(seed)
     return [rng.uniform(-1.5, 1.5, 5), rng.uniform(-1.5, 1.5, 5), rng.uniform(-1.5, 1.5, (5, 3)),
-            float(rng.uniform(-1.5, 1.5)), rng.integers(0, 5, size=4)]
+            float(rng.uniform(-1.5, 1.5)), rng.integers(-5, 5, size=4)]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -662,7 +664,8 @@ def test_generator_is_deterministic_per_seed():
 
 def test_generator_covers_the_grammar():
     corpus = "\n".join(program_for_seed(seed)[0] for seed in range(300))
-    for construct in ("if ", "elif ", "else:", "for i", "in range(", "for row", "while ", "+=", "[idx]", " @ ",
+    for construct in ("if ", "elif ", "else:", "for i", "in range(", "for row", "while ", "+=", "[idx]", "[idx, ",
+                      "[idx].sum(", " @ ",
                       "axis=0", "axis=1", "np.max(", ":, None]", "break", "continue", " if ", "and ", "not ("):
         assert construct in corpus, construct
 

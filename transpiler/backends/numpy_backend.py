@@ -134,7 +134,7 @@ class _Renderer:
             if dying:
                 lines.append("del " + ", ".join(dying))
         last = stmts[-1] if stmts else None
-        if top_level and isinstance(last, Eqn) and last.loc is not None and id(last.outs[0]) in folded \
+        if top_level and isinstance(last, Eqn) and last.loc is not None and _out_id(last) in folded \
                 and (last.loc.line, last.loc.path) != group:
             lines.append(_source_comment(self.source_file, last.loc))
         lines.extend(tail_lines)
@@ -281,14 +281,14 @@ class _Renderer:
         position = {id(stmt): k for k, stmt in enumerate(stmts)}
         reads: dict[int, set] = {}  # folded temporary -> the names its expression reads
         for stmt in stmts:
-            if isinstance(stmt, Eqn) and id(stmt.outs[0]) in folded:
+            if isinstance(stmt, Eqn) and _out_id(stmt) in folded:
                 reads[id(stmt.outs[0])] = set().union(*[reads.get(id(a), {a.name}) for a in stmt.args
                                                         if isinstance(a, Var)])
         writes = [(k, _written_names(stmt)) for k, stmt in enumerate(stmts)
                   if not isinstance(stmt, Eqn) or stmt.prim.extra.get("in_place")]
         reads_until: dict[int, int] = {}
         for stmt in reversed(stmts):
-            if not isinstance(stmt, Eqn) or id(stmt.outs[0]) not in folded:
+            if not isinstance(stmt, Eqn) or _out_id(stmt) not in folded:
                 continue
             user = consumer[id(stmt.outs[0])]
             end = reads_until.get(id(user.outs[0]), position[id(user)]) if isinstance(user, Eqn) else position[id(user)]
@@ -355,6 +355,11 @@ def _use_counts(fn: Function) -> Counter:
     return counts
 
 
+
+
+def _out_id(eqn: Eqn) -> int | None:
+    """The id of an equation's first result (a loop kernel's call may have none)."""
+    return id(eqn.outs[0]) if eqn.outs else None
 
 
 def _name(atom) -> str | None:

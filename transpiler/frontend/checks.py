@@ -32,6 +32,7 @@ def check_signature(node: cst.FunctionDef, locate: Locate) -> None:
 
 # names generated modules use for their own purposes: a kernel binding one would shadow it in the generated code
 RESERVED_NAMES = frozenset({"np", "scipy", "dice", "reversed", "range", "len", "_unbroadcast", "_last_writes",
+                            "_check_index",
                             "_check_args", "_cumprod_exclusive", "_linear_scan",
                             "_prod_others"})
 # ... and module-level names of a generated module: a kernel, `@dist` function or transform cannot take them

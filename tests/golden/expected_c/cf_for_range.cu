@@ -33,12 +33,16 @@
 // a per-thread tape, laid out slot-major so that neighbouring threads touch neighbouring words
 #define LIFTED_TAPE(t, k) t##_data[(int64_t)(k) * ((int64_t)gridDim.x * blockDim.x) + \
                                    (int64_t)blockIdx.x * blockDim.x + threadIdx.x]
+// a scatter-add (np.add.at through a gather's indices, which may repeat): each thread adds its element atomically
+#define LIFTED_SERIAL_LANES(i)
+#define LIFTED_ATOMIC_ADD(target, value) atomicAdd(&(target), (value))
 #else
 #ifdef _OPENMP
 #include <omp.h>
 #else
 static inline int omp_get_thread_num(void) { return 0; }
 static inline int omp_get_max_threads(void) { return 1; }
+static inline int omp_get_num_threads(void) { return 1; }
 #endif
 #define LIFTED_KERNEL extern "C"
 #define LIFTED_DEVICE static inline
@@ -51,7 +55,8 @@ extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min 
 // a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
 // still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
 #define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
-#define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
+#define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num(); \
+    const bool lifted_alone = omp_get_num_threads() == 1; (void)lifted_alone
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
 // dependent operations (16 left a 50-step RK4 latency-bound: 5.3 ms per call at n=1e5 vs 1.8 ms with 64)
@@ -78,6 +83,11 @@ extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min 
 #define LIFTED_COLUMN_STORE(out, o, acc) LIFTED_LANES(o) out[o##_base + lane] = LIFTED_AT(acc)
 // a per-thread tape: one stack per OpenMP thread, each slot a row of lanes
 #define LIFTED_TAPE(t, k) t##_data[(lifted_thread * t##_cap + (k)) * LIFTED_LANE_COUNT + lane]
+// a scatter-add (np.add.at through a gather's indices, which may repeat): after a chunk's SIMD loop, its lanes
+// add one after the other, in order (so one thread adds in NumPy's order), atomically when threads share the work
+#define LIFTED_SERIAL_LANES(i) for (int64_t lane = 0; lane < i##_count; ++lane)
+#define LIFTED_ATOMIC_ADD(target, value) \
+    if (lifted_alone) target += (value); else { _Pragma("omp atomic") target += (value); } (void)0
 #ifdef LIFTED_MVEC
 // glibc's vector math library (libmvec, within 4 ulp): lets the SIMD lane loops call exp, log, ... per vector
 #define LIFTED_SIMD_MATH(name) _Pragma("omp declare simd notinbranch") extern "C" double name(double) noexcept;
@@ -90,9 +100,14 @@ extern "C" int lifted_max_threads(void) { return omp_get_max_threads(); }
 extern "C" int lifted_lane_count(void) { return LIFTED_LANE_COUNT; }
 #endif
 
+<<<<<<< HEAD
 // a stencil's window test (transpiler/backends/c/stencil.py): an element outside it reads nothing at an offset;
 // a CPU chunk whose lanes all lie inside every window runs a copy of its lane block with the tests left out
 #define LIFTED_WINDOW(test) (test)
+=======
+// an index read through a gather: negative values count from the end (once; the host checked the range)
+LIFTED_DEVICE int64_t lifted_wrap(const int64_t index, const int64_t size) { return index < 0 ? index + size : index; }
+>>>>>>> main
 
 LIFTED_DEVICE int64_t lifted_trip_count(int64_t start, int64_t stop, int64_t step)
 {
@@ -292,3 +307,953 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 }
 #endif
 // ---- end of prelude ---------------------------------------------------------------------------------------------
+
+// ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------
+// (the CUDA target keeps these loops on the host: the whole section is for the CPU build)
+#ifndef __CUDACC__
+#include <string.h>
+// the small helpers every step calls, inlined into the loop kernel (a call each would cost more than their work)
+#define LIFTED_HOT static inline __attribute__((always_inline))
+// an array value of the host module: its first element, dims and strides (in elements)
+template <class T, int R> struct lifted_view { T* p; int64_t d[R]; int64_t s[R]; };
+typedef void* (*lifted_alloc_fn)(int64_t bytes);  // the runtime's allocator (NumPy memory the results view)
+struct lifted_loop_state { lifted_alloc_fn alloc; char* free_at; int64_t free_bytes; int64_t* error; };
+
+static inline int lifted_fail(lifted_loop_state* st, int code, int64_t a, int64_t b, int64_t c)
+{
+    st->error[0] = a; st->error[1] = b; st->error[2] = c; st->error[3] = code;
+    return code;
+}
+// arena memory, 64-byte aligned: small arrays share blocks of 1 MiB the runtime allocates, one of 256 KiB or more has a
+// block of its own (the runtime's buffer cache hands back the memory of dead arrays of that size)
+static inline void* lifted_take(lifted_loop_state* st, int64_t bytes)
+{
+    bytes = (bytes + 63) & ~(int64_t)63;
+    if (bytes >= ((int64_t)1 << 18)) {
+        char* block = (char*)st->alloc(bytes + 64);
+        return block ? block + ((64 - (int64_t)((uintptr_t)block & 63)) & 63) : nullptr;
+    }
+    if (bytes > st->free_bytes) {
+        const int64_t size = (int64_t)1 << 20;
+        char* block = (char*)st->alloc(size);
+        if (!block) return nullptr;
+        const int64_t skip = (64 - (int64_t)((uintptr_t)block & 63)) & 63;
+        st->free_at = block + skip; st->free_bytes = size - skip;
+    }
+    void* at = st->free_at;
+    st->free_at += bytes; st->free_bytes -= bytes;
+    return at;
+}
+LIFTED_HOT int64_t lifted_product(const int64_t* d, int rank)
+{ int64_t n = 1; for (int k = 0; k < rank; ++k) n *= d[k]; return n; }
+LIFTED_HOT bool lifted_meet(int64_t& slot, int64_t size)
+{ if (slot < 0) { slot = size; return true; } return slot == size; }
+// a new C-contiguous array of `dims`: its own memory, or `*site`'s when that is large enough (reused each step)
+template <class T, int R> LIFTED_HOT bool lifted_alloc_view(lifted_view<T, R>& v, const int64_t* dims,
+                                                               lifted_loop_state* st, void** site, int64_t* bytes)
+{
+    int64_t dims_copy[R];
+    for (int k = 0; k < R; ++k) dims_copy[k] = dims[k];
+    const int64_t need = lifted_product(dims_copy, R) * (int64_t)sizeof(T);
+    void* memory;
+    if (site && *bytes >= need && *site) memory = *site;
+    else {
+        memory = lifted_take(st, need > 0 ? need : 1);
+        if (!memory) return false;
+        if (site) { *site = memory; *bytes = need; }
+    }
+    v.p = (T*)memory;
+    int64_t step = 1;
+    for (int k = R - 1; k >= 0; --k) { v.d[k] = dims_copy[k]; v.s[k] = step; step *= dims_copy[k]; }
+    return true;
+}
+template <class T, int R> LIFTED_HOT bool lifted_is_contiguous(const lifted_view<T, R>& v)
+{
+    int64_t step = 1;
+    for (int k = R - 1; k >= 0; --k) { if (v.d[k] != 1 && v.s[k] != step) return false; step *= v.d[k]; }
+    return true;
+}
+// the walk every copy, fill and assignment takes: `op(element of a, element of b)` over a's dims, b read through
+// its own strides (0 where it broadcasts); the innermost axis is a plain loop
+// (GCC would turn a copy's inner loop into a call of memmove, which costs more than a short row)
+template <class A, class B, int R, class Op> __attribute__((optimize("no-tree-loop-distribute-patterns")))
+LIFTED_HOT void lifted_walk(A* a, const int64_t* d, const int64_t* sa,
+                                                                              const B* b, const int64_t* sb, Op op)
+{
+    for (int k = 0; k < R; ++k) if (d[k] == 0) return;
+    int64_t at[R] = {0};
+    const int64_t inner = d[R - 1], ia = sa[R - 1], ib = sb[R - 1];
+    while (true) {
+        for (int64_t j = 0; j < inner; ++j) op(a[j * ia], b[j * ib]);
+        int k = R - 2;
+        for (; k >= 0; --k) {
+            a += sa[k]; b += sb[k];
+            if (++at[k] < d[k]) break;
+            a -= sa[k] * d[k]; b -= sb[k] * d[k]; at[k] = 0;
+        }
+        if (k < 0) return;
+    }
+}
+template <class T, class S, int R> LIFTED_HOT void lifted_copy(lifted_view<T, R>& out, const lifted_view<S, R>& in)
+{ lifted_walk<T, S, R>(out.p, out.d, out.s, in.p, in.s, [](T& x, const S& y) { x = (T)y; }); }
+template <class T, int R> LIFTED_HOT void lifted_fill(lifted_view<T, R>& out, T value)
+{
+    const int64_t zero[R] = {0};
+    lifted_walk<T, T, R>(out.p, out.d, out.s, &value, zero, [](T& x, const T& y) { x = y; });
+}
+// a contiguous pointer to a view's elements: its own when it is contiguous, else a packed copy in `*site`
+template <class T, int R> LIFTED_HOT const T* lifted_contiguous_data(const lifted_view<T, R>& v,
+                                                                       lifted_loop_state* st, void** site, int64_t* bytes)
+{
+    if (lifted_is_contiguous(v)) return v.p;
+    lifted_view<T, R> packed;
+    if (!lifted_alloc_view(packed, v.d, st, site, bytes)) return nullptr;
+    lifted_copy(packed, v);
+    return packed.p;
+}
+// Python's slice.indices(): the first element and the length of `start:stop:step` over `dim` elements
+LIFTED_HOT void lifted_slice(int64_t dim, int has_start, int64_t start, int has_stop, int64_t stop, int64_t step,
+                                int64_t* first, int64_t* length)
+{
+    const int64_t lower = step < 0 ? -1 : 0, upper = step < 0 ? dim - 1 : dim;
+    if (!has_start) start = step < 0 ? upper : lower;
+    else if (start < 0) { start += dim; if (start < lower) start = lower; }
+    else if (start > upper) start = upper;
+    if (!has_stop) stop = step < 0 ? lower : upper;
+    else if (stop < 0) { stop += dim; if (stop < lower) stop = lower; }
+    else if (stop > upper) stop = upper;
+    *first = start;
+    if (step > 0) *length = stop > start ? (stop - start + step - 1) / step : 0;
+    else *length = start > stop ? (start - stop - step - 1) / (-step) : 0;
+}
+// the element range [low, high] (in bytes) a view touches: overlapping ranges may share elements
+template <class T, int R> LIFTED_HOT void lifted_extent(const lifted_view<T, R>& v, const char** low,
+                                                           const char** high)
+{
+    int64_t lo = 0, hi = 0;
+    for (int k = 0; k < R; ++k) {
+        if (v.d[k] == 0) { *low = (const char*)1; *high = (const char*)0; return; }
+        const int64_t span = (v.d[k] - 1) * v.s[k];
+        if (span < 0) lo += span; else hi += span;
+    }
+    *low = (const char*)(v.p + lo); *high = (const char*)(v.p + hi) + sizeof(T) - 1;
+}
+// NumPy's broadcast of `value` into `target`'s dims (leading axes of size 1 dropped): its strides, or false
+template <class T, int R, class S, int Q> LIFTED_HOT bool lifted_broadcast(const lifted_view<T, R>& target,
+                                                                             const lifted_view<S, Q>& value,
+                                                                             int64_t* strides)
+{
+    for (int k = 0; k < Q - R; ++k) if (value.d[k] != 1) return false;
+    for (int k = 0; k < R; ++k) {
+        const int j = k - (R - Q);
+        if (j < 0) { strides[k] = 0; continue; }
+        if (value.d[j] == target.d[k]) strides[k] = value.d[j] == 1 ? 0 : value.s[j];
+        else if (value.d[j] == 1) strides[k] = 0;
+        else return false;
+    }
+    return true;
+}
+template <class C, class T, int R> LIFTED_HOT void lifted_assign_into(lifted_view<T, R>& target, C value)
+{ lifted_fill(target, (T)value); }
+template <class C, class T, int R> LIFTED_HOT void lifted_add_into(lifted_view<T, R>& target, C value)
+{
+    const int64_t zero[R] = {0};
+    lifted_walk<T, C, R>(target.p, target.d, target.s, &value, zero, [](T& x, const C& y) { x = (T)((C)x + y); });
+}
+// `target[...] = value` and `+=` of an array: broadcast as NumPy does, through a copy when the two overlap
+template <class C, bool Add, class T, int R, class S, int Q> LIFTED_HOT int lifted_store_array(
+    lifted_view<T, R>& target, const lifted_view<S, Q>& value, lifted_loop_state* st)
+{
+    int64_t strides[R];
+    if (!lifted_broadcast(target, value, strides)) return lifted_fail(st, 4, 0, 0, 0);
+    const char *tl, *th, *vl, *vh;
+    lifted_extent(target, &tl, &th);
+    lifted_extent(value, &vl, &vh);
+    const S* source = value.p;
+    if (tl <= th && vl <= vh && tl <= vh && vl <= th) {  // overlapping: read the value from a copy
+        lifted_view<S, Q> copy;
+        if (!lifted_alloc_view(copy, value.d, st, nullptr, nullptr)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_copy(copy, value);
+        lifted_broadcast(target, copy, strides);
+        source = copy.p;
+    }
+    if (Add) lifted_walk<T, S, R>(target.p, target.d, target.s, source, strides,
+                                  [](T& x, const S& y) { x = (T)((C)x + (C)y); });
+    else lifted_walk<T, S, R>(target.p, target.d, target.s, source, strides, [](T& x, const S& y) { x = (T)(C)y; });
+    return 0;
+}
+template <class C, class T, int R, class S, int Q> LIFTED_HOT int lifted_assign_into_array(
+    lifted_view<T, R>& target, const lifted_view<S, Q>& value, lifted_loop_state* st)
+{ return lifted_store_array<C, false>(target, value, st); }
+template <class C, class T, int R, class S, int Q> LIFTED_HOT int lifted_add_into_array(
+    lifted_view<T, R>& target, const lifted_view<S, Q>& value, lifted_loop_state* st)
+{ return lifted_store_array<C, true>(target, value, st); }
+// the int64 words the runtime passes a view or a scalar in
+template <class T, int R> LIFTED_HOT void lifted_load_view(lifted_view<T, R>& v, const int64_t* words)
+{
+    v.p = (T*)(intptr_t)words[0];
+    for (int k = 0; k < R; ++k) { v.d[k] = words[1 + k]; v.s[k] = words[1 + R + k]; }
+}
+template <class T, int R> LIFTED_HOT void lifted_store_view(int64_t* words, const lifted_view<T, R>& v)
+{
+    words[0] = (int64_t)(intptr_t)v.p;
+    for (int k = 0; k < R; ++k) { words[1 + k] = v.d[k]; words[1 + R + k] = v.s[k]; }
+}
+LIFTED_HOT double lifted_load_scalar_f(int64_t word) { double x; memcpy(&x, &word, 8); return x; }
+LIFTED_HOT int64_t lifted_load_scalar_i(int64_t word) { return word; }
+LIFTED_HOT int64_t lifted_store_scalar_f(double x) { int64_t word; memcpy(&word, &x, 8); return word; }
+LIFTED_HOT int64_t lifted_store_scalar_i(int64_t x) { return x; }
+// a tape: the segments earlier loop kernels left in the host module's list (a table of [entries, count] pairs,
+// popped from the top), and the segment this call pushes (grown by doubling in the arena)
+struct lifted_tape { int64_t* table; int64_t segments; int64_t* own; int64_t count, capacity, width; };
+LIFTED_HOT void lifted_load_tape(lifted_tape& t, const int64_t* words, int64_t width)
+{ t.table = (int64_t*)(intptr_t)words[0]; t.segments = words[1]; t.own = nullptr; t.count = 0; t.capacity = 0; t.width = width; }
+LIFTED_HOT void lifted_store_tape(int64_t* words, const lifted_tape& t)
+{ words[2] = (int64_t)(intptr_t)t.own; words[3] = t.count; }
+LIFTED_HOT bool lifted_push(lifted_tape& t, const int64_t* entry, lifted_loop_state* st)
+{
+    if (t.count == t.capacity) {
+        const int64_t capacity = t.capacity ? 2 * t.capacity : 64;
+        int64_t* grown = (int64_t*)lifted_take(st, capacity * t.width * 8);
+        if (!grown) return false;
+        if (t.count) memcpy(grown, t.own, t.count * t.width * 8);
+        t.own = grown; t.capacity = capacity;
+    }
+    int64_t* slot = t.own + t.count * t.width;
+    for (int64_t k = 0; k < t.width; ++k) slot[k] = entry[k];
+    ++t.count;
+    return true;
+}
+LIFTED_HOT const int64_t* lifted_pop(lifted_tape& t)
+{
+    if (t.count > 0) return t.own + --t.count * t.width;
+    for (int64_t k = t.segments - 1; k >= 0; --k)
+        if (t.table[2 * k + 1] > 0) return (const int64_t*)(intptr_t)t.table[2 * k] + --t.table[2 * k + 1] * t.width;
+    return nullptr;
+}
+// ---- end of loop-kernel prelude ---------------------------------------------------------------------------------
+// the kernels loop kernels call, again without OpenMP: an index space below lifted_parallel_min runs on the calling
+// thread anyway, and an orphaned `omp for` still asks the runtime for its team
+#undef LIFTED_FOR
+#define LIFTED_FOR(i, n) for (int64_t i##_base = 0; i##_base < (n); i##_base += LIFTED_LANE_COUNT)
+#undef LIFTED_ROWS
+#define LIFTED_ROWS(o, count) for (int64_t o = 0; o < (count); ++o)
+#undef LIFTED_THREAD_SETUP
+#define LIFTED_THREAD_SETUP const int64_t lifted_thread = 0; const bool lifted_alone = true; (void)lifted_alone
+
+// running_logsumexp_loop0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int running_logsumexp_loop0(int64_t* io, lifted_alloc_fn alloc)
+{
+    lifted_loop_state state = {alloc, nullptr, 0, io + 11};
+    lifted_loop_state* st = &state;
+    double v_e = 0; bool f_e = false;
+    double v_e_1 = 0; bool f_e_1 = false;
+    int64_t v_i = 0; bool f_i = false;
+    double v_m = 0; bool f_m = false;
+    double v_m_1 = 0; bool f_m_1 = false;
+    double v_m_2 = 0; bool f_m_2 = false;
+    double v_m_3 = 0; bool f_m_3 = false;
+    bool v_mask = 0; bool f_mask = false;
+    int64_t v_n = 0; bool f_n = false;
+    double v_s = 0; bool f_s = false;
+    double v_s_1 = 0; bool f_s_1 = false;
+    double v_s_2 = 0; bool f_s_2 = false;
+    double v_s_3 = 0; bool f_s_3 = false;
+    double v_t = 0; bool f_t = false;
+    double v_t_1 = 0; bool f_t_1 = false;
+    double v_t_2 = 0; bool f_t_2 = false;
+    double v_v = 0; bool f_v = false;
+    double v_v_1 = 0; bool f_v_1 = false;
+    double v_v_2 = 0; bool f_v_2 = false;
+    lifted_view<double, 1> v_x = {};
+    v_n = (int64_t)lifted_load_scalar_i(io[0]); f_n = io[1] != 0;
+    v_m = (double)lifted_load_scalar_f(io[2]); f_m = io[3] != 0;
+    lifted_load_view(v_x, io + 4);
+    {
+        const int64_t lo = 1, hi = v_n, step = 1;
+        if (step == 0) return lifted_fail(st, 8, 0, 0, 0);
+        const int64_t trips = lifted_trip_count(lo, hi, step);
+        {
+            const double move_0 = (double)1.0; const bool move_f0 = false;
+            const double move_1 = (double)v_m; const bool move_f1 = f_m;
+            v_s = move_0; f_s = move_f0;
+            v_m_1 = move_1; f_m_1 = move_f1;
+        }
+        for (int64_t k = 0; k < trips; ++k) {
+            v_i = lo + k * step; f_i = false;
+            // cf_for_range.py:10  if x[i] > m:
+            {
+                int64_t offset = 0;
+                int64_t at_0 = v_i;
+                if (at_0 < 0) at_0 += v_x.d[0];
+                if (at_0 < 0 || at_0 >= v_x.d[0]) return lifted_fail(st, 1, (int64_t)(v_i), 0, v_x.d[0]);
+                offset += at_0 * v_x.s[0];
+                v_v = v_x.p[offset]; f_v = true;
+            }
+            {
+                v_mask = (bool)((((double)v_v) > ((double)v_m_1))); f_mask = f_v || f_m_1;
+            }
+            if (v_mask) {
+                // cf_for_range.py:11  s = s * np.exp(m - x[i]) + 1.0
+                {
+                    int64_t offset = 0;
+                    int64_t at_0 = v_i;
+                    if (at_0 < 0) at_0 += v_x.d[0];
+                    if (at_0 < 0 || at_0 >= v_x.d[0]) return lifted_fail(st, 1, (int64_t)(v_i), 0, v_x.d[0]);
+                    offset += at_0 * v_x.s[0];
+                    v_v_1 = v_x.p[offset]; f_v_1 = true;
+                }
+                {
+                    v_t = (double)((((double)v_m_1) - ((double)v_v_1))); f_t = f_m_1 || f_v_1;
+                }
+                {
+                    v_e = (double)(exp(((double)v_t))); f_e = true;
+                }
+                {
+                    v_t_1 = (double)((((double)v_s) * ((double)v_e))); f_t_1 = f_s || f_e;
+                }
+                {
+                    v_s_1 = (double)((((double)v_t_1) + ((double)1.0))); f_s_1 = f_t_1 || false;
+                }
+                // cf_for_range.py:12  m = x[i]
+                {
+                    int64_t offset = 0;
+                    int64_t at_0 = v_i;
+                    if (at_0 < 0) at_0 += v_x.d[0];
+                    if (at_0 < 0 || at_0 >= v_x.d[0]) return lifted_fail(st, 1, (int64_t)(v_i), 0, v_x.d[0]);
+                    offset += at_0 * v_x.s[0];
+                    v_m_2 = v_x.p[offset]; f_m_2 = true;
+                }
+                {
+                    const double move_0 = (double)v_m_2; const bool move_f0 = f_m_2;
+                    const double move_1 = (double)v_s_1; const bool move_f1 = f_s_1;
+                    v_m_3 = move_0; f_m_3 = move_f0;
+                    v_s_3 = move_1; f_s_3 = move_f1;
+                }
+            } else {
+                // cf_for_range.py:14  s += np.exp(x[i] - m)
+                {
+                    int64_t offset = 0;
+                    int64_t at_0 = v_i;
+                    if (at_0 < 0) at_0 += v_x.d[0];
+                    if (at_0 < 0 || at_0 >= v_x.d[0]) return lifted_fail(st, 1, (int64_t)(v_i), 0, v_x.d[0]);
+                    offset += at_0 * v_x.s[0];
+                    v_v_2 = v_x.p[offset]; f_v_2 = true;
+                }
+                {
+                    v_t_2 = (double)((((double)v_v_2) - ((double)v_m_1))); f_t_2 = f_v_2 || f_m_1;
+                }
+                {
+                    v_e_1 = (double)(exp(((double)v_t_2))); f_e_1 = true;
+                }
+                {
+                    v_s_2 = (double)((((double)v_s) + ((double)v_e_1))); f_s_2 = f_s || f_e_1;
+                }
+                {
+                    const double move_0 = (double)v_m_1; const bool move_f0 = f_m_1;
+                    const double move_1 = (double)v_s_2; const bool move_f1 = f_s_2;
+                    v_m_3 = move_0; f_m_3 = move_f0;
+                    v_s_3 = move_1; f_s_3 = move_f1;
+                }
+            }
+            {
+                const double move_0 = (double)v_s_3; const bool move_f0 = f_s_3;
+                const double move_1 = (double)v_m_3; const bool move_f1 = f_m_3;
+                v_s = move_0; f_s = move_f0;
+                v_m_1 = move_1; f_m_1 = move_f1;
+            }
+        }
+    }
+    io[7] = lifted_store_scalar_f(v_s); io[8] = f_s;
+    io[9] = lifted_store_scalar_f(v_m_1); io[10] = f_m_1;
+    return 0;
+}
+
+// running_logsumexp_loop1: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int running_logsumexp_loop1(int64_t* io, lifted_alloc_fn alloc)
+{
+    lifted_loop_state state = {alloc, nullptr, 0, io + 14};
+    lifted_loop_state* st = &state;
+    double v_e_2 = 0; bool f_e_2 = false;
+    int64_t v_i_1 = 0; bool f_i_1 = false;
+    double v_m_1 = 0; bool f_m_1 = false;
+    int64_t v_n = 0; bool f_n = false;
+    double v_s = 0; bool f_s = false;
+    double v_t_3 = 0; bool f_t_3 = false;
+    double v_t_4 = 0; bool f_t_4 = false;
+    double v_t_5 = 0; bool f_t_5 = false;
+    double v_total = 0; bool f_total = false;
+    double v_total_1 = 0; bool f_total_1 = false;
+    double v_v_3 = 0; bool f_v_3 = false;
+    double v_v_4 = 0; bool f_v_4 = false;
+    lifted_view<double, 1> v_x = {};
+    lifted_view<double, 1> v_y = {};
+    v_n = (int64_t)lifted_load_scalar_i(io[0]); f_n = io[1] != 0;
+    lifted_load_view(v_y, io + 2);
+    lifted_load_view(v_x, io + 5);
+    v_m_1 = (double)lifted_load_scalar_f(io[8]); f_m_1 = io[9] != 0;
+    v_s = (double)lifted_load_scalar_f(io[10]); f_s = io[11] != 0;
+    {
+        const int64_t lo = 0, hi = v_n, step = 1;
+        if (step == 0) return lifted_fail(st, 8, 0, 0, 0);
+        const int64_t trips = lifted_trip_count(lo, hi, step);
+        {
+            const double move_0 = (double)0.0; const bool move_f0 = false;
+            v_total = move_0; f_total = move_f0;
+        }
+        for (int64_t k = 0; k < trips; ++k) {
+            v_i_1 = lo + k * step; f_i_1 = false;
+            // cf_for_range.py:17  total += y[i] * np.exp(x[i] - m) / s
+            {
+                int64_t offset = 0;
+                int64_t at_0 = v_i_1;
+                if (at_0 < 0) at_0 += v_y.d[0];
+                if (at_0 < 0 || at_0 >= v_y.d[0]) return lifted_fail(st, 1, (int64_t)(v_i_1), 0, v_y.d[0]);
+                offset += at_0 * v_y.s[0];
+                v_v_3 = v_y.p[offset]; f_v_3 = true;
+            }
+            {
+                int64_t offset = 0;
+                int64_t at_0 = v_i_1;
+                if (at_0 < 0) at_0 += v_x.d[0];
+                if (at_0 < 0 || at_0 >= v_x.d[0]) return lifted_fail(st, 1, (int64_t)(v_i_1), 0, v_x.d[0]);
+                offset += at_0 * v_x.s[0];
+                v_v_4 = v_x.p[offset]; f_v_4 = true;
+            }
+            {
+                v_t_3 = (double)((((double)v_v_4) - ((double)v_m_1))); f_t_3 = f_v_4 || f_m_1;
+            }
+            {
+                v_e_2 = (double)(exp(((double)v_t_3))); f_e_2 = true;
+            }
+            {
+                v_t_4 = (double)((((double)v_v_3) * ((double)v_e_2))); f_t_4 = f_v_3 || f_e_2;
+            }
+            {
+                if (((double)v_s) == 0 && !(f_t_4 || f_s)) return lifted_fail(st, 2, 0, 0, 0);
+                v_t_5 = (double)((((double)v_t_4) / ((double)v_s))); f_t_5 = f_t_4 || f_s;
+            }
+            {
+                v_total_1 = (double)((((double)v_total) + ((double)v_t_5))); f_total_1 = f_total || f_t_5;
+            }
+            {
+                const double move_0 = (double)v_total_1; const bool move_f0 = f_total_1;
+                v_total = move_0; f_total = move_f0;
+            }
+        }
+    }
+    io[12] = lifted_store_scalar_f(v_total); io[13] = f_total;
+    return 0;
+}
+
+// running_logsumexp_grad_loop0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int running_logsumexp_grad_loop0(int64_t* io, lifted_alloc_fn alloc)
+{
+    lifted_loop_state state = {alloc, nullptr, 0, io + 27};
+    lifted_loop_state* st = &state;
+    double v_e = 0; bool f_e = false;
+    double v_e_1 = 0; bool f_e_1 = false;
+    int64_t v_i = 0; bool f_i = false;
+    double v_m = 0; bool f_m = false;
+    double v_m_1 = 0; bool f_m_1 = false;
+    double v_m_2 = 0; bool f_m_2 = false;
+    double v_m_3 = 0; bool f_m_3 = false;
+    bool v_mask = 0; bool f_mask = false;
+    int64_t v_n = 0; bool f_n = false;
+    double v_s = 0; bool f_s = false;
+    double v_s_1 = 0; bool f_s_1 = false;
+    double v_s_2 = 0; bool f_s_2 = false;
+    double v_s_3 = 0; bool f_s_3 = false;
+    double v_t = 0; bool f_t = false;
+    double v_t_1 = 0; bool f_t_1 = false;
+    double v_t_2 = 0; bool f_t_2 = false;
+    double v_v = 0; bool f_v = false;
+    double v_v_1 = 0; bool f_v_1 = false;
+    double v_v_2 = 0; bool f_v_2 = false;
+    lifted_view<double, 1> v_x = {};
+    lifted_tape t_tape_e = {};
+    lifted_tape t_tape_e_1 = {};
+    lifted_tape t_tape_mask = {};
+    lifted_tape t_tape_s = {};
+    v_n = (int64_t)lifted_load_scalar_i(io[0]); f_n = io[1] != 0;
+    v_m = (double)lifted_load_scalar_f(io[2]); f_m = io[3] != 0;
+    lifted_load_view(v_x, io + 4);
+    lifted_load_tape(t_tape_e, io + 7, 2);
+    lifted_load_tape(t_tape_e_1, io + 11, 2);
+    lifted_load_tape(t_tape_mask, io + 15, 2);
+    lifted_load_tape(t_tape_s, io + 19, 2);
+    {
+        const int64_t lo = 1, hi = v_n, step = 1;
+        if (step == 0) return lifted_fail(st, 8, 0, 0, 0);
+        const int64_t trips = lifted_trip_count(lo, hi, step);
+        {
+            const double move_0 = (double)1.0; const bool move_f0 = false;
+            const double move_1 = (double)v_m; const bool move_f1 = f_m;
+            v_s = move_0; f_s = move_f0;
+            v_m_1 = move_1; f_m_1 = move_f1;
+        }
+        for (int64_t k = 0; k < trips; ++k) {
+            v_i = lo + k * step; f_i = false;
+            // cf_for_range.py:10  if x[i] > m:
+            {
+                int64_t offset = 0;
+                int64_t at_0 = v_i;
+                if (at_0 < 0) at_0 += v_x.d[0];
+                if (at_0 < 0 || at_0 >= v_x.d[0]) return lifted_fail(st, 1, (int64_t)(v_i), 0, v_x.d[0]);
+                offset += at_0 * v_x.s[0];
+                v_v = v_x.p[offset]; f_v = true;
+            }
+            {
+                v_mask = (bool)((((double)v_v) > ((double)v_m_1))); f_mask = f_v || f_m_1;
+            }
+            if (v_mask) {
+                // cf_for_range.py:11  s = s * np.exp(m - x[i]) + 1.0
+                {
+                    int64_t offset = 0;
+                    int64_t at_0 = v_i;
+                    if (at_0 < 0) at_0 += v_x.d[0];
+                    if (at_0 < 0 || at_0 >= v_x.d[0]) return lifted_fail(st, 1, (int64_t)(v_i), 0, v_x.d[0]);
+                    offset += at_0 * v_x.s[0];
+                    v_v_1 = v_x.p[offset]; f_v_1 = true;
+                }
+                {
+                    v_t = (double)((((double)v_m_1) - ((double)v_v_1))); f_t = f_m_1 || f_v_1;
+                }
+                {
+                    v_e = (double)(exp(((double)v_t))); f_e = true;
+                }
+                {
+                    v_t_1 = (double)((((double)v_s) * ((double)v_e))); f_t_1 = f_s || f_e;
+                }
+                {
+                    v_s_1 = (double)((((double)v_t_1) + ((double)1.0))); f_s_1 = f_t_1 || false;
+                }
+                // cf_for_range.py:12  m = x[i]
+                {
+                    int64_t offset = 0;
+                    int64_t at_0 = v_i;
+                    if (at_0 < 0) at_0 += v_x.d[0];
+                    if (at_0 < 0 || at_0 >= v_x.d[0]) return lifted_fail(st, 1, (int64_t)(v_i), 0, v_x.d[0]);
+                    offset += at_0 * v_x.s[0];
+                    v_m_2 = v_x.p[offset]; f_m_2 = true;
+                }
+                { const int64_t entry[2] = {lifted_store_scalar_f(v_e), (int64_t)f_e}; if (!lifted_push(t_tape_e, entry, st)) return lifted_fail(st, 5, 0, 0, 0); }
+                {
+                    const double move_0 = (double)v_m_2; const bool move_f0 = f_m_2;
+                    const double move_1 = (double)v_s_1; const bool move_f1 = f_s_1;
+                    v_m_3 = move_0; f_m_3 = move_f0;
+                    v_s_3 = move_1; f_s_3 = move_f1;
+                }
+            } else {
+                // cf_for_range.py:14  s += np.exp(x[i] - m)
+                {
+                    int64_t offset = 0;
+                    int64_t at_0 = v_i;
+                    if (at_0 < 0) at_0 += v_x.d[0];
+                    if (at_0 < 0 || at_0 >= v_x.d[0]) return lifted_fail(st, 1, (int64_t)(v_i), 0, v_x.d[0]);
+                    offset += at_0 * v_x.s[0];
+                    v_v_2 = v_x.p[offset]; f_v_2 = true;
+                }
+                {
+                    v_t_2 = (double)((((double)v_v_2) - ((double)v_m_1))); f_t_2 = f_v_2 || f_m_1;
+                }
+                {
+                    v_e_1 = (double)(exp(((double)v_t_2))); f_e_1 = true;
+                }
+                {
+                    v_s_2 = (double)((((double)v_s) + ((double)v_e_1))); f_s_2 = f_s || f_e_1;
+                }
+                { const int64_t entry[2] = {lifted_store_scalar_f(v_e_1), (int64_t)f_e_1}; if (!lifted_push(t_tape_e_1, entry, st)) return lifted_fail(st, 5, 0, 0, 0); }
+                {
+                    const double move_0 = (double)v_m_1; const bool move_f0 = f_m_1;
+                    const double move_1 = (double)v_s_2; const bool move_f1 = f_s_2;
+                    v_m_3 = move_0; f_m_3 = move_f0;
+                    v_s_3 = move_1; f_s_3 = move_f1;
+                }
+            }
+            { const int64_t entry[2] = {lifted_store_scalar_i(v_mask), (int64_t)f_mask}; if (!lifted_push(t_tape_mask, entry, st)) return lifted_fail(st, 5, 0, 0, 0); }
+            { const int64_t entry[2] = {lifted_store_scalar_f(v_s), (int64_t)f_s}; if (!lifted_push(t_tape_s, entry, st)) return lifted_fail(st, 5, 0, 0, 0); }
+            {
+                const double move_0 = (double)v_s_3; const bool move_f0 = f_s_3;
+                const double move_1 = (double)v_m_3; const bool move_f1 = f_m_3;
+                v_s = move_0; f_s = move_f0;
+                v_m_1 = move_1; f_m_1 = move_f1;
+            }
+        }
+    }
+    io[23] = lifted_store_scalar_f(v_s); io[24] = f_s;
+    io[25] = lifted_store_scalar_f(v_m_1); io[26] = f_m_1;
+    lifted_store_tape(io + 7, t_tape_e);
+    lifted_store_tape(io + 11, t_tape_e_1);
+    lifted_store_tape(io + 15, t_tape_mask);
+    lifted_store_tape(io + 19, t_tape_s);
+    return 0;
+}
+
+// running_logsumexp_grad_loop1: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int running_logsumexp_grad_loop1(int64_t* io, lifted_alloc_fn alloc)
+{
+    lifted_loop_state state = {alloc, nullptr, 0, io + 20};
+    lifted_loop_state* st = &state;
+    double v_e_2 = 0; bool f_e_2 = false;
+    int64_t v_i_1 = 0; bool f_i_1 = false;
+    double v_m_1 = 0; bool f_m_1 = false;
+    int64_t v_n = 0; bool f_n = false;
+    double v_s = 0; bool f_s = false;
+    double v_t_3 = 0; bool f_t_3 = false;
+    double v_t_4 = 0; bool f_t_4 = false;
+    double v_t_5 = 0; bool f_t_5 = false;
+    double v_v_3 = 0; bool f_v_3 = false;
+    double v_v_4 = 0; bool f_v_4 = false;
+    lifted_view<double, 1> v_x = {};
+    lifted_view<double, 1> v_y = {};
+    lifted_tape t_tape_t_5 = {};
+    lifted_tape t_tape_e_2 = {};
+    v_n = (int64_t)lifted_load_scalar_i(io[0]); f_n = io[1] != 0;
+    lifted_load_view(v_y, io + 2);
+    lifted_load_view(v_x, io + 5);
+    v_m_1 = (double)lifted_load_scalar_f(io[8]); f_m_1 = io[9] != 0;
+    v_s = (double)lifted_load_scalar_f(io[10]); f_s = io[11] != 0;
+    lifted_load_tape(t_tape_t_5, io + 12, 2);
+    lifted_load_tape(t_tape_e_2, io + 16, 2);
+    {
+        const int64_t lo = 0, hi = v_n, step = 1;
+        if (step == 0) return lifted_fail(st, 8, 0, 0, 0);
+        const int64_t trips = lifted_trip_count(lo, hi, step);
+        for (int64_t k = 0; k < trips; ++k) {
+            v_i_1 = lo + k * step; f_i_1 = false;
+            // cf_for_range.py:17  total += y[i] * np.exp(x[i] - m) / s
+            {
+                int64_t offset = 0;
+                int64_t at_0 = v_i_1;
+                if (at_0 < 0) at_0 += v_y.d[0];
+                if (at_0 < 0 || at_0 >= v_y.d[0]) return lifted_fail(st, 1, (int64_t)(v_i_1), 0, v_y.d[0]);
+                offset += at_0 * v_y.s[0];
+                v_v_3 = v_y.p[offset]; f_v_3 = true;
+            }
+            {
+                int64_t offset = 0;
+                int64_t at_0 = v_i_1;
+                if (at_0 < 0) at_0 += v_x.d[0];
+                if (at_0 < 0 || at_0 >= v_x.d[0]) return lifted_fail(st, 1, (int64_t)(v_i_1), 0, v_x.d[0]);
+                offset += at_0 * v_x.s[0];
+                v_v_4 = v_x.p[offset]; f_v_4 = true;
+            }
+            {
+                v_t_3 = (double)((((double)v_v_4) - ((double)v_m_1))); f_t_3 = f_v_4 || f_m_1;
+            }
+            {
+                v_e_2 = (double)(exp(((double)v_t_3))); f_e_2 = true;
+            }
+            {
+                v_t_4 = (double)((((double)v_v_3) * ((double)v_e_2))); f_t_4 = f_v_3 || f_e_2;
+            }
+            {
+                if (((double)v_s) == 0 && !(f_t_4 || f_s)) return lifted_fail(st, 2, 0, 0, 0);
+                v_t_5 = (double)((((double)v_t_4) / ((double)v_s))); f_t_5 = f_t_4 || f_s;
+            }
+            { const int64_t entry[2] = {lifted_store_scalar_f(v_t_5), (int64_t)f_t_5}; if (!lifted_push(t_tape_t_5, entry, st)) return lifted_fail(st, 5, 0, 0, 0); }
+            { const int64_t entry[2] = {lifted_store_scalar_f(v_e_2), (int64_t)f_e_2}; if (!lifted_push(t_tape_e_2, entry, st)) return lifted_fail(st, 5, 0, 0, 0); }
+        }
+    }
+    lifted_store_tape(io + 12, t_tape_t_5);
+    lifted_store_tape(io + 16, t_tape_e_2);
+    return 0;
+}
+
+// running_logsumexp_grad_loop2: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int running_logsumexp_grad_loop2(int64_t* io, lifted_alloc_fn alloc)
+{
+    lifted_loop_state state = {alloc, nullptr, 0, io + 35};
+    lifted_loop_state* st = &state;
+    double v_dm_1 = 0; bool f_dm_1 = false;
+    double v_dm_2 = 0; bool f_dm_2 = false;
+    double v_ds = 0; bool f_ds = false;
+    double v_ds_1 = 0; bool f_ds_1 = false;
+    double v_ds_2 = 0; bool f_ds_2 = false;
+    double v_dtotal = 0; bool f_dtotal = false;
+    lifted_view<double, 1> v_dx = {};
+    lifted_view<double, 1> v_dx_1 = {};
+    lifted_view<double, 1> v_dy = {};
+    lifted_view<double, 1> v_dy_1 = {};
+    double v_e_2 = 0; bool f_e_2 = false;
+    int64_t v_i_1 = 0; bool f_i_1 = false;
+    int64_t v_n = 0; bool f_n = false;
+    double v_s = 0; bool f_s = false;
+    double v_t_10 = 0; bool f_t_10 = false;
+    double v_t_11 = 0; bool f_t_11 = false;
+    double v_t_12 = 0; bool f_t_12 = false;
+    double v_t_13 = 0; bool f_t_13 = false;
+    double v_t_14 = 0; bool f_t_14 = false;
+    double v_t_15 = 0; bool f_t_15 = false;
+    double v_t_5 = 0; bool f_t_5 = false;
+    double v_t_9 = 0; bool f_t_9 = false;
+    double v_v_5 = 0; bool f_v_5 = false;
+    lifted_view<double, 1> v_y = {};
+    lifted_tape t_tape_t_5 = {};
+    lifted_tape t_tape_e_2 = {};
+    v_n = (int64_t)lifted_load_scalar_i(io[0]); f_n = io[1] != 0;
+    lifted_load_view(v_dy, io + 2);
+    lifted_load_view(v_dx, io + 5);
+    v_ds = (double)lifted_load_scalar_f(io[8]); f_ds = io[9] != 0;
+    lifted_load_tape(t_tape_t_5, io + 10, 2);
+    lifted_load_tape(t_tape_e_2, io + 14, 2);
+    lifted_load_view(v_y, io + 18);
+    v_s = (double)lifted_load_scalar_f(io[21]); f_s = io[22] != 0;
+    {
+        const int64_t lo = 0, hi = v_n, step = 1;
+        if (step == 0) return lifted_fail(st, 8, 0, 0, 0);
+        const int64_t trips = lifted_trip_count(lo, hi, step);
+        {
+            const double move_0 = (double)1.0; const bool move_f0 = false;
+            const lifted_view<double, 1> move_1 = v_dy;
+            const lifted_view<double, 1> move_2 = v_dx;
+            const double move_3 = (double)1.0; const bool move_f3 = false;
+            const double move_4 = (double)v_ds; const bool move_f4 = f_ds;
+            v_dtotal = move_0; f_dtotal = move_f0;
+            v_dy_1 = move_1;
+            v_dx_1 = move_2;
+            v_dm_1 = move_3; f_dm_1 = move_f3;
+            v_ds_1 = move_4; f_ds_1 = move_f4;
+        }
+        for (int64_t k = trips - 1; k >= 0; --k) {
+            v_i_1 = lo + k * step; f_i_1 = false;
+            {
+                const int64_t* entry = lifted_pop(t_tape_t_5);
+                if (!entry) return lifted_fail(st, 6, 0, 0, 0);
+                v_t_5 = (double)lifted_load_scalar_f(entry[0]); f_t_5 = entry[1] != 0;
+            }
+            {
+                const int64_t* entry = lifted_pop(t_tape_e_2);
+                if (!entry) return lifted_fail(st, 6, 0, 0, 0);
+                v_e_2 = (double)lifted_load_scalar_f(entry[0]); f_e_2 = entry[1] != 0;
+            }
+            // cf_for_range.py:17  total += y[i] * np.exp(x[i] - m) / s
+            {
+                int64_t offset = 0;
+                int64_t at_0 = v_i_1;
+                if (at_0 < 0) at_0 += v_y.d[0];
+                if (at_0 < 0 || at_0 >= v_y.d[0]) return lifted_fail(st, 1, (int64_t)(v_i_1), 0, v_y.d[0]);
+                offset += at_0 * v_y.s[0];
+                v_v_5 = v_y.p[offset]; f_v_5 = true;
+            }
+            {
+                if (((double)v_s) == 0 && !(f_dtotal || f_s)) return lifted_fail(st, 2, 0, 0, 0);
+                v_t_9 = (double)((((double)v_dtotal) / ((double)v_s))); f_t_9 = f_dtotal || f_s;
+            }
+            {
+                v_t_10 = (double)((((double)v_dtotal) * ((double)v_t_5))); f_t_10 = f_dtotal || f_t_5;
+            }
+            {
+                v_t_11 = (double)((-((double)v_t_10))); f_t_11 = f_t_10;
+            }
+            {
+                if (((double)v_s) == 0 && !(f_t_11 || f_s)) return lifted_fail(st, 2, 0, 0, 0);
+                v_t_12 = (double)((((double)v_t_11) / ((double)v_s))); f_t_12 = f_t_11 || f_s;
+            }
+            {
+                v_ds_2 = (double)((((double)v_ds_1) + ((double)v_t_12))); f_ds_2 = f_ds_1 || f_t_12;
+            }
+            {
+                v_t_13 = (double)((((double)v_t_9) * ((double)v_e_2))); f_t_13 = f_t_9 || f_e_2;
+            }
+            {
+                v_t_14 = (double)((((double)v_t_9) * ((double)v_v_5))); f_t_14 = f_t_9 || f_v_5;
+            }
+            {
+                v_t_15 = (double)((((double)v_t_14) * ((double)v_e_2))); f_t_15 = f_t_14 || f_e_2;
+            }
+            {
+                v_dm_2 = (double)((((double)v_dm_1) - ((double)v_t_15))); f_dm_2 = f_dm_1 || f_t_15;
+            }
+            {
+                int64_t offset = 0;
+                int64_t at_0 = v_i_1;
+                if (at_0 < 0) at_0 += v_dx_1.d[0];
+                if (at_0 < 0 || at_0 >= v_dx_1.d[0]) return lifted_fail(st, 1, (int64_t)(v_i_1), 0, v_dx_1.d[0]);
+                offset += at_0 * v_dx_1.s[0];
+                v_dx_1.p[offset] = (double)((double)v_dx_1.p[offset] + (double)(v_t_15));
+            }
+            {
+                int64_t offset = 0;
+                int64_t at_0 = v_i_1;
+                if (at_0 < 0) at_0 += v_dy_1.d[0];
+                if (at_0 < 0 || at_0 >= v_dy_1.d[0]) return lifted_fail(st, 1, (int64_t)(v_i_1), 0, v_dy_1.d[0]);
+                offset += at_0 * v_dy_1.s[0];
+                v_dy_1.p[offset] = (double)((double)v_dy_1.p[offset] + (double)(v_t_13));
+            }
+            {
+                const double move_0 = (double)v_dm_2; const bool move_f0 = f_dm_2;
+                const double move_1 = (double)v_ds_2; const bool move_f1 = f_ds_2;
+                v_dm_1 = move_0; f_dm_1 = move_f0;
+                v_ds_1 = move_1; f_ds_1 = move_f1;
+            }
+        }
+    }
+    io[23] = lifted_store_scalar_f(v_dtotal); io[24] = f_dtotal;
+    lifted_store_view(io + 25, v_dy_1);
+    lifted_store_view(io + 28, v_dx_1);
+    io[31] = lifted_store_scalar_f(v_dm_1); io[32] = f_dm_1;
+    io[33] = lifted_store_scalar_f(v_ds_1); io[34] = f_ds_1;
+    lifted_store_tape(io + 10, t_tape_t_5);
+    lifted_store_tape(io + 14, t_tape_e_2);
+    return 0;
+}
+
+// running_logsumexp_grad_loop3: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int running_logsumexp_grad_loop3(int64_t* io, lifted_alloc_fn alloc)
+{
+    lifted_loop_state state = {alloc, nullptr, 0, io + 32};
+    lifted_loop_state* st = &state;
+    double v_dm_1 = 0; bool f_dm_1 = false;
+    double v_dm_3 = 0; bool f_dm_3 = false;
+    double v_dm_4 = 0; bool f_dm_4 = false;
+    double v_dm_5 = 0; bool f_dm_5 = false;
+    double v_ds_1 = 0; bool f_ds_1 = false;
+    double v_ds_3 = 0; bool f_ds_3 = false;
+    double v_ds_4 = 0; bool f_ds_4 = false;
+    double v_ds_5 = 0; bool f_ds_5 = false;
+    lifted_view<double, 1> v_dx_1 = {};
+    lifted_view<double, 1> v_dx_2 = {};
+    lifted_view<double, 1> v_dx_3 = {};
+    double v_e = 0; bool f_e = false;
+    double v_e_1 = 0; bool f_e_1 = false;
+    int64_t v_i = 0; bool f_i = false;
+    bool v_mask = 0; bool f_mask = false;
+    int64_t v_n = 0; bool f_n = false;
+    double v_s_4 = 0; bool f_s_4 = false;
+    double v_t_17 = 0; bool f_t_17 = false;
+    double v_t_18 = 0; bool f_t_18 = false;
+    double v_t_19 = 0; bool f_t_19 = false;
+    double v_t_20 = 0; bool f_t_20 = false;
+    lifted_tape t_tape_mask = {};
+    lifted_tape t_tape_s = {};
+    lifted_tape t_tape_e = {};
+    lifted_tape t_tape_e_1 = {};
+    v_n = (int64_t)lifted_load_scalar_i(io[0]); f_n = io[1] != 0;
+    v_ds_1 = (double)lifted_load_scalar_f(io[2]); f_ds_1 = io[3] != 0;
+    v_dm_1 = (double)lifted_load_scalar_f(io[4]); f_dm_1 = io[5] != 0;
+    lifted_load_view(v_dx_1, io + 6);
+    lifted_load_tape(t_tape_mask, io + 9, 2);
+    lifted_load_tape(t_tape_s, io + 13, 2);
+    lifted_load_tape(t_tape_e, io + 17, 2);
+    lifted_load_tape(t_tape_e_1, io + 21, 2);
+    {
+        const int64_t lo = 1, hi = v_n, step = 1;
+        if (step == 0) return lifted_fail(st, 8, 0, 0, 0);
+        const int64_t trips = lifted_trip_count(lo, hi, step);
+        {
+            const double move_0 = (double)v_ds_1; const bool move_f0 = f_ds_1;
+            const double move_1 = (double)v_dm_1; const bool move_f1 = f_dm_1;
+            const lifted_view<double, 1> move_2 = v_dx_1;
+            v_ds_3 = move_0; f_ds_3 = move_f0;
+            v_dm_3 = move_1; f_dm_3 = move_f1;
+            v_dx_2 = move_2;
+        }
+        for (int64_t k = trips - 1; k >= 0; --k) {
+            v_i = lo + k * step; f_i = false;
+            {
+                const int64_t* entry = lifted_pop(t_tape_mask);
+                if (!entry) return lifted_fail(st, 6, 0, 0, 0);
+                v_mask = (bool)lifted_load_scalar_i(entry[0]); f_mask = entry[1] != 0;
+            }
+            {
+                const int64_t* entry = lifted_pop(t_tape_s);
+                if (!entry) return lifted_fail(st, 6, 0, 0, 0);
+                v_s_4 = (double)lifted_load_scalar_f(entry[0]); f_s_4 = entry[1] != 0;
+            }
+            // cf_for_range.py:10  if x[i] > m:
+            if (v_mask) {
+                {
+                    const int64_t* entry = lifted_pop(t_tape_e);
+                    if (!entry) return lifted_fail(st, 6, 0, 0, 0);
+                    v_e = (double)lifted_load_scalar_f(entry[0]); f_e = entry[1] != 0;
+                }
+                // cf_for_range.py:12  m = x[i]
+                {
+                    int64_t offset = 0;
+                    int64_t at_0 = v_i;
+                    if (at_0 < 0) at_0 += v_dx_2.d[0];
+                    if (at_0 < 0 || at_0 >= v_dx_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_i), 0, v_dx_2.d[0]);
+                    offset += at_0 * v_dx_2.s[0];
+                    v_dx_2.p[offset] = (double)((double)v_dx_2.p[offset] + (double)(v_dm_3));
+                }
+                // cf_for_range.py:11  s = s * np.exp(m - x[i]) + 1.0
+                {
+                    v_ds_4 = (double)((((double)v_ds_3) * ((double)v_e))); f_ds_4 = f_ds_3 || f_e;
+                }
+                {
+                    v_t_18 = (double)((((double)v_ds_3) * ((double)v_s_4))); f_t_18 = f_ds_3 || f_s_4;
+                }
+                {
+                    v_t_17 = (double)((((double)v_t_18) * ((double)v_e))); f_t_17 = f_t_18 || f_e;
+                }
+                {
+                    v_t_19 = (double)((-((double)v_t_17))); f_t_19 = f_t_17;
+                }
+                {
+                    int64_t offset = 0;
+                    int64_t at_0 = v_i;
+                    if (at_0 < 0) at_0 += v_dx_2.d[0];
+                    if (at_0 < 0 || at_0 >= v_dx_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_i), 0, v_dx_2.d[0]);
+                    offset += at_0 * v_dx_2.s[0];
+                    v_dx_2.p[offset] = (double)((double)v_dx_2.p[offset] + (double)(v_t_19));
+                }
+                {
+                    const lifted_view<double, 1> move_0 = v_dx_2;
+                    const double move_1 = (double)v_ds_4; const bool move_f1 = f_ds_4;
+                    const double move_2 = (double)v_t_17; const bool move_f2 = f_t_17;
+                    v_dx_3 = move_0;
+                    v_ds_5 = move_1; f_ds_5 = move_f1;
+                    v_dm_5 = move_2; f_dm_5 = move_f2;
+                }
+            } else {
+                {
+                    const int64_t* entry = lifted_pop(t_tape_e_1);
+                    if (!entry) return lifted_fail(st, 6, 0, 0, 0);
+                    v_e_1 = (double)lifted_load_scalar_f(entry[0]); f_e_1 = entry[1] != 0;
+                }
+                // cf_for_range.py:14  s += np.exp(x[i] - m)
+                {
+                    v_t_20 = (double)((((double)v_ds_3) * ((double)v_e_1))); f_t_20 = f_ds_3 || f_e_1;
+                }
+                {
+                    v_dm_4 = (double)((((double)v_dm_3) - ((double)v_t_20))); f_dm_4 = f_dm_3 || f_t_20;
+                }
+                {
+                    int64_t offset = 0;
+                    int64_t at_0 = v_i;
+                    if (at_0 < 0) at_0 += v_dx_2.d[0];
+                    if (at_0 < 0 || at_0 >= v_dx_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_i), 0, v_dx_2.d[0]);
+                    offset += at_0 * v_dx_2.s[0];
+                    v_dx_2.p[offset] = (double)((double)v_dx_2.p[offset] + (double)(v_t_20));
+                }
+                {
+                    const lifted_view<double, 1> move_0 = v_dx_2;
+                    const double move_1 = (double)v_ds_3; const bool move_f1 = f_ds_3;
+                    const double move_2 = (double)v_dm_4; const bool move_f2 = f_dm_4;
+                    v_dx_3 = move_0;
+                    v_ds_5 = move_1; f_ds_5 = move_f1;
+                    v_dm_5 = move_2; f_dm_5 = move_f2;
+                }
+            }
+            {
+                const double move_0 = (double)v_ds_5; const bool move_f0 = f_ds_5;
+                const double move_1 = (double)v_dm_5; const bool move_f1 = f_dm_5;
+                const lifted_view<double, 1> move_2 = v_dx_3;
+                v_ds_3 = move_0; f_ds_3 = move_f0;
+                v_dm_3 = move_1; f_dm_3 = move_f1;
+                v_dx_2 = move_2;
+            }
+        }
+    }
+    io[25] = lifted_store_scalar_f(v_ds_3); io[26] = f_ds_3;
+    io[27] = lifted_store_scalar_f(v_dm_3); io[28] = f_dm_3;
+    lifted_store_view(io + 29, v_dx_2);
+    lifted_store_tape(io + 9, t_tape_mask);
+    lifted_store_tape(io + 13, t_tape_s);
+    lifted_store_tape(io + 17, t_tape_e);
+    lifted_store_tape(io + 21, t_tape_e_1);
+    return 0;
+}
+#endif

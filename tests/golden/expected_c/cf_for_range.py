@@ -13,6 +13,12 @@ __lifted_transforms__ = {
     ('grad', 'running_logsumexp', ('x', 'y'), True): "running_logsumexp_grad",
 }
 _KERNELS = {
+    "running_logsumexp_loop0": {'loop': True, 'inputs': [('scalar', 'i64'), ('scalar', 'f64'), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64'), ('scalar', 'f64')], 'io': 15},
+    "running_logsumexp_loop1": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('scalar', 'f64'), ('scalar', 'f64')], 'outputs': [('scalar', 'f64')], 'io': 18},
+    "running_logsumexp_grad_loop0": {'loop': True, 'inputs': [('scalar', 'i64'), ('scalar', 'f64'), ('array', 'f64', 1, False), ('tape', 2, False), ('tape', 2, False), ('tape', 2, False), ('tape', 2, False)], 'outputs': [('scalar', 'f64'), ('scalar', 'f64')], 'io': 31},
+    "running_logsumexp_grad_loop1": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('scalar', 'f64'), ('scalar', 'f64'), ('tape', 2, False), ('tape', 2, False)], 'outputs': [], 'io': 24},
+    "running_logsumexp_grad_loop2": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'f64', 1, True), ('array', 'f64', 1, True), ('scalar', 'f64'), ('tape', 2, True), ('tape', 2, True), ('array', 'f64', 1, False), ('scalar', 'f64')], 'outputs': [('scalar', 'f64'), ('array', 'f64', 1), ('array', 'f64', 1), ('scalar', 'f64'), ('scalar', 'f64')], 'io': 39},
+    "running_logsumexp_grad_loop3": {'loop': True, 'inputs': [('scalar', 'i64'), ('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', 1, True), ('tape', 2, True), ('tape', 2, True), ('tape', 2, True), ('tape', 2, True)], 'outputs': [('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', 1)], 'io': 36},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "cf_for_range.cu"), _KERNELS)
 
@@ -90,25 +96,10 @@ def running_logsumexp(x: "f64[n]", y: "f64[n]"):
     # cf_for_range.py:7  m = x[0]
     m = x[0]
     # cf_for_range.py:9  for i in range(1, len(x)):
-    s = 1.0
-    m_1 = m
-    for i in range(1, n):
-        # cf_for_range.py:10  if x[i] > m:
-        if x[i] > m_1:
-            # cf_for_range.py:11  s = s * np.exp(m - x[i]) + 1.0
-            s = s * np.exp(m_1 - x[i]) + 1.0
-            del m_1
-            # cf_for_range.py:12  m = x[i]
-            m_1 = x[i]
-        else:
-            # cf_for_range.py:14  s += np.exp(x[i] - m)
-            s = s + np.exp(x[i] - m_1)
+    s, m_1 = _kernels.running_logsumexp_loop0(n, m, x)
     del m
     # cf_for_range.py:16  for i in range(len(y)):
-    total = 0.0
-    for i_1 in range(n):
-        # cf_for_range.py:17  total += y[i] * np.exp(x[i] - m) / s
-        total = total + y[i_1] * np.exp(x[i_1] - m_1) / s
+    total = _kernels.running_logsumexp_loop1(n, y, x, m_1, s)
     del n, y, x
     # cf_for_range.py:18  return m + np.log(s) + total
     return m_1 + np.log(s) + total
@@ -126,40 +117,10 @@ def running_logsumexp_grad(x: "f64[n]", y: "f64[n]"):
     # cf_for_range.py:7  m = x[0]
     m = x[0]
     # cf_for_range.py:9  for i in range(1, len(x)):
-    s = 1.0
-    m_1 = m
-    for i in range(1, n):
-        # cf_for_range.py:10  if x[i] > m:
-        mask = x[i] > m_1
-        if mask:
-            # cf_for_range.py:11  s = s * np.exp(m - x[i]) + 1.0
-            e = np.exp(m_1 - x[i])
-            del m_1
-            s_3 = s * e + 1.0
-            # cf_for_range.py:12  m = x[i]
-            m_1 = x[i]
-            tape_e.append(e)
-            del e
-        else:
-            # cf_for_range.py:14  s += np.exp(x[i] - m)
-            e_1 = np.exp(x[i] - m_1)
-            s_3 = s + e_1
-            tape_e_1.append(e_1)
-            del e_1
-        tape_mask.append(mask)
-        del mask
-        tape_s.append(s)
-        s = s_3
+    s, m_1 = _kernels.running_logsumexp_grad_loop0(n, m, x, tape_e, tape_e_1, tape_mask, tape_s)
     del m
     # cf_for_range.py:16  for i in range(len(y)):
-    for i_1 in range(n):
-        # cf_for_range.py:17  total += y[i] * np.exp(x[i] - m) / s
-        e_2 = np.exp(x[i_1] - m_1)
-        t_5 = y[i_1] * e_2 / s
-        tape_t_5.append(t_5)
-        del t_5
-        tape_e_2.append(e_2)
-        del e_2
+    _kernels.running_logsumexp_grad_loop1(n, y, x, m_1, s, tape_t_5, tape_e_2)
     del x, m_1
     # reverse sweep
     # cf_for_range.py:18  return m + np.log(s) + total
@@ -167,53 +128,10 @@ def running_logsumexp_grad(x: "f64[n]", y: "f64[n]"):
     # cf_for_range.py:16  for i in range(len(y)):
     dy = np.zeros((n,))
     dx = np.zeros((n,))
-    dtotal = 1.0
-    dy_1 = dy
-    dx_1 = dx
-    dm_1 = 1.0
-    ds_1 = ds
-    for i_1 in reversed(range(n)):
-        t_5 = tape_t_5.pop()
-        e_2 = tape_e_2.pop()
-        # cf_for_range.py:17  total += y[i] * np.exp(x[i] - m) / s
-        t_9 = dtotal / s
-        ds_1 = ds_1 + -(dtotal * t_5) / s
-        del t_5
-        t_15 = t_9 * y[i_1] * e_2
-        dm_1 = dm_1 - t_15
-        dx_1[i_1] += t_15
-        del t_15
-        dy_1[i_1] += t_9 * e_2
-        del t_9, e_2
+    dtotal, dy_1, dx_1, dm_1, ds_1 = _kernels.running_logsumexp_grad_loop2(n, dy, dx, ds, tape_t_5, tape_e_2, y, s)
     del dy, dx, ds, tape_t_5, tape_e_2, y, s, dtotal
     # cf_for_range.py:9  for i in range(1, len(x)):
-    ds_3 = ds_1
-    dm_3 = dm_1
-    dx_2 = dx_1
-    for i in reversed(range(1, n)):
-        mask = tape_mask.pop()
-        s_4 = tape_s.pop()
-        # cf_for_range.py:10  if x[i] > m:
-        if mask:
-            e = tape_e.pop()
-            # cf_for_range.py:12  m = x[i]
-            dx_2[i] += dm_3
-            # cf_for_range.py:11  s = s * np.exp(m - x[i]) + 1.0
-            ds_4 = ds_3 * e
-            t_17 = ds_3 * s_4 * e
-            del e
-            dx_2[i] += -t_17
-            ds_3 = ds_4
-            dm_3 = t_17
-        else:
-            e_1 = tape_e_1.pop()
-            # cf_for_range.py:14  s += np.exp(x[i] - m)
-            t_20 = ds_3 * e_1
-            del e_1
-            dm_3 = dm_3 - t_20
-            dx_2[i] += t_20
-            del t_20
-        del mask, s_4
+    ds_3, dm_3, dx_2 = _kernels.running_logsumexp_grad_loop3(n, ds_1, dm_1, dx_1, tape_mask, tape_s, tape_e, tape_e_1)
     del n, ds_1, dm_1, dx_1, tape_mask, tape_s, tape_e, tape_e_1, ds_3
     # cf_for_range.py:7  m = x[0]
     dx_2[0] += dm_3

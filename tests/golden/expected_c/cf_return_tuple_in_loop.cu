@@ -33,12 +33,16 @@
 // a per-thread tape, laid out slot-major so that neighbouring threads touch neighbouring words
 #define LIFTED_TAPE(t, k) t##_data[(int64_t)(k) * ((int64_t)gridDim.x * blockDim.x) + \
                                    (int64_t)blockIdx.x * blockDim.x + threadIdx.x]
+// a scatter-add (np.add.at through a gather's indices, which may repeat): each thread adds its element atomically
+#define LIFTED_SERIAL_LANES(i)
+#define LIFTED_ATOMIC_ADD(target, value) atomicAdd(&(target), (value))
 #else
 #ifdef _OPENMP
 #include <omp.h>
 #else
 static inline int omp_get_thread_num(void) { return 0; }
 static inline int omp_get_max_threads(void) { return 1; }
+static inline int omp_get_num_threads(void) { return 1; }
 #endif
 #define LIFTED_KERNEL extern "C"
 #define LIFTED_DEVICE static inline
@@ -51,7 +55,8 @@ extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min 
 // a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
 // still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
 #define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
-#define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
+#define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num(); \
+    const bool lifted_alone = omp_get_num_threads() == 1; (void)lifted_alone
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
 // dependent operations (16 left a 50-step RK4 latency-bound: 5.3 ms per call at n=1e5 vs 1.8 ms with 64)
@@ -78,6 +83,11 @@ extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min 
 #define LIFTED_COLUMN_STORE(out, o, acc) LIFTED_LANES(o) out[o##_base + lane] = LIFTED_AT(acc)
 // a per-thread tape: one stack per OpenMP thread, each slot a row of lanes
 #define LIFTED_TAPE(t, k) t##_data[(lifted_thread * t##_cap + (k)) * LIFTED_LANE_COUNT + lane]
+// a scatter-add (np.add.at through a gather's indices, which may repeat): after a chunk's SIMD loop, its lanes
+// add one after the other, in order (so one thread adds in NumPy's order), atomically when threads share the work
+#define LIFTED_SERIAL_LANES(i) for (int64_t lane = 0; lane < i##_count; ++lane)
+#define LIFTED_ATOMIC_ADD(target, value) \
+    if (lifted_alone) target += (value); else { _Pragma("omp atomic") target += (value); } (void)0
 #ifdef LIFTED_MVEC
 // glibc's vector math library (libmvec, within 4 ulp): lets the SIMD lane loops call exp, log, ... per vector
 #define LIFTED_SIMD_MATH(name) _Pragma("omp declare simd notinbranch") extern "C" double name(double) noexcept;
@@ -90,9 +100,14 @@ extern "C" int lifted_max_threads(void) { return omp_get_max_threads(); }
 extern "C" int lifted_lane_count(void) { return LIFTED_LANE_COUNT; }
 #endif
 
+<<<<<<< HEAD
 // a stencil's window test (transpiler/backends/c/stencil.py): an element outside it reads nothing at an offset;
 // a CPU chunk whose lanes all lie inside every window runs a copy of its lane block with the tests left out
 #define LIFTED_WINDOW(test) (test)
+=======
+// an index read through a gather: negative values count from the end (once; the host checked the range)
+LIFTED_DEVICE int64_t lifted_wrap(const int64_t index, const int64_t size) { return index < 0 ? index + size : index; }
+>>>>>>> main
 
 LIFTED_DEVICE int64_t lifted_trip_count(int64_t start, int64_t stop, int64_t step)
 {
@@ -305,8 +320,7 @@ LIFTED_DEVICE void first_crossing_k0_body(const int64_t n, const int64_t d0,
     bool* __restrict__ running_1_out,
     bool* __restrict__ returned_1_out,
     double* __restrict__ result_2_out,
-    double* __restrict__ result_3_out)
-{
+    double* __restrict__ result_3_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -375,8 +389,7 @@ LIFTED_DEVICE void first_crossing_k1_body(const int64_t n, const int64_t d0,
     const double total,
     const double* __restrict__ x_data,
     double* __restrict__ result_4_out,
-    double* __restrict__ result_5_out)
-{
+    double* __restrict__ result_5_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -431,8 +444,7 @@ LIFTED_DEVICE void first_crossing_vjp_k0_body(const int64_t n, const int64_t d0,
     bool* __restrict__ running_1_out,
     bool* __restrict__ returned_1_out,
     double* __restrict__ result_2_out,
-    double* __restrict__ result_3_out)
-{
+    double* __restrict__ result_3_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -508,8 +520,7 @@ LIFTED_DEVICE void first_crossing_vjp_k1_body(const int64_t n, const int64_t d0,
     double* __restrict__ dresult_out,
     double* __restrict__ dresult_2_out,
     double* __restrict__ dtotal_out,
-    double* __restrict__ dx_1_out)
-{
+    double* __restrict__ dx_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -607,8 +618,7 @@ LIFTED_DEVICE void first_crossing_vjp_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     const double* __restrict__ dx_2_data,
     double* __restrict__ s_acc_out,
-    double* __restrict__ dx_2_1_out)
-{
+    double* __restrict__ dx_2_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -644,3 +654,887 @@ LIFTED_KERNEL void first_crossing_vjp_k2(const int64_t n, const int64_t d0,
 {
     LIFTED_RUN(first_crossing_vjp_k2_body(n, d0, dresult_4_data, total_1, x_data, dx_2_data, s_acc_out, dx_2_1_out));
 }
+
+// ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------
+// (the CUDA target keeps these loops on the host: the whole section is for the CPU build)
+#ifndef __CUDACC__
+#include <string.h>
+// the small helpers every step calls, inlined into the loop kernel (a call each would cost more than their work)
+#define LIFTED_HOT static inline __attribute__((always_inline))
+// an array value of the host module: its first element, dims and strides (in elements)
+template <class T, int R> struct lifted_view { T* p; int64_t d[R]; int64_t s[R]; };
+typedef void* (*lifted_alloc_fn)(int64_t bytes);  // the runtime's allocator (NumPy memory the results view)
+struct lifted_loop_state { lifted_alloc_fn alloc; char* free_at; int64_t free_bytes; int64_t* error; };
+
+static inline int lifted_fail(lifted_loop_state* st, int code, int64_t a, int64_t b, int64_t c)
+{
+    st->error[0] = a; st->error[1] = b; st->error[2] = c; st->error[3] = code;
+    return code;
+}
+// arena memory, 64-byte aligned: small arrays share blocks of 1 MiB the runtime allocates, one of 256 KiB or more has a
+// block of its own (the runtime's buffer cache hands back the memory of dead arrays of that size)
+static inline void* lifted_take(lifted_loop_state* st, int64_t bytes)
+{
+    bytes = (bytes + 63) & ~(int64_t)63;
+    if (bytes >= ((int64_t)1 << 18)) {
+        char* block = (char*)st->alloc(bytes + 64);
+        return block ? block + ((64 - (int64_t)((uintptr_t)block & 63)) & 63) : nullptr;
+    }
+    if (bytes > st->free_bytes) {
+        const int64_t size = (int64_t)1 << 20;
+        char* block = (char*)st->alloc(size);
+        if (!block) return nullptr;
+        const int64_t skip = (64 - (int64_t)((uintptr_t)block & 63)) & 63;
+        st->free_at = block + skip; st->free_bytes = size - skip;
+    }
+    void* at = st->free_at;
+    st->free_at += bytes; st->free_bytes -= bytes;
+    return at;
+}
+LIFTED_HOT int64_t lifted_product(const int64_t* d, int rank)
+{ int64_t n = 1; for (int k = 0; k < rank; ++k) n *= d[k]; return n; }
+LIFTED_HOT bool lifted_meet(int64_t& slot, int64_t size)
+{ if (slot < 0) { slot = size; return true; } return slot == size; }
+// a new C-contiguous array of `dims`: its own memory, or `*site`'s when that is large enough (reused each step)
+template <class T, int R> LIFTED_HOT bool lifted_alloc_view(lifted_view<T, R>& v, const int64_t* dims,
+                                                               lifted_loop_state* st, void** site, int64_t* bytes)
+{
+    int64_t dims_copy[R];
+    for (int k = 0; k < R; ++k) dims_copy[k] = dims[k];
+    const int64_t need = lifted_product(dims_copy, R) * (int64_t)sizeof(T);
+    void* memory;
+    if (site && *bytes >= need && *site) memory = *site;
+    else {
+        memory = lifted_take(st, need > 0 ? need : 1);
+        if (!memory) return false;
+        if (site) { *site = memory; *bytes = need; }
+    }
+    v.p = (T*)memory;
+    int64_t step = 1;
+    for (int k = R - 1; k >= 0; --k) { v.d[k] = dims_copy[k]; v.s[k] = step; step *= dims_copy[k]; }
+    return true;
+}
+template <class T, int R> LIFTED_HOT bool lifted_is_contiguous(const lifted_view<T, R>& v)
+{
+    int64_t step = 1;
+    for (int k = R - 1; k >= 0; --k) { if (v.d[k] != 1 && v.s[k] != step) return false; step *= v.d[k]; }
+    return true;
+}
+// the walk every copy, fill and assignment takes: `op(element of a, element of b)` over a's dims, b read through
+// its own strides (0 where it broadcasts); the innermost axis is a plain loop
+// (GCC would turn a copy's inner loop into a call of memmove, which costs more than a short row)
+template <class A, class B, int R, class Op> __attribute__((optimize("no-tree-loop-distribute-patterns")))
+LIFTED_HOT void lifted_walk(A* a, const int64_t* d, const int64_t* sa,
+                                                                              const B* b, const int64_t* sb, Op op)
+{
+    for (int k = 0; k < R; ++k) if (d[k] == 0) return;
+    int64_t at[R] = {0};
+    const int64_t inner = d[R - 1], ia = sa[R - 1], ib = sb[R - 1];
+    while (true) {
+        for (int64_t j = 0; j < inner; ++j) op(a[j * ia], b[j * ib]);
+        int k = R - 2;
+        for (; k >= 0; --k) {
+            a += sa[k]; b += sb[k];
+            if (++at[k] < d[k]) break;
+            a -= sa[k] * d[k]; b -= sb[k] * d[k]; at[k] = 0;
+        }
+        if (k < 0) return;
+    }
+}
+template <class T, class S, int R> LIFTED_HOT void lifted_copy(lifted_view<T, R>& out, const lifted_view<S, R>& in)
+{ lifted_walk<T, S, R>(out.p, out.d, out.s, in.p, in.s, [](T& x, const S& y) { x = (T)y; }); }
+template <class T, int R> LIFTED_HOT void lifted_fill(lifted_view<T, R>& out, T value)
+{
+    const int64_t zero[R] = {0};
+    lifted_walk<T, T, R>(out.p, out.d, out.s, &value, zero, [](T& x, const T& y) { x = y; });
+}
+// a contiguous pointer to a view's elements: its own when it is contiguous, else a packed copy in `*site`
+template <class T, int R> LIFTED_HOT const T* lifted_contiguous_data(const lifted_view<T, R>& v,
+                                                                       lifted_loop_state* st, void** site, int64_t* bytes)
+{
+    if (lifted_is_contiguous(v)) return v.p;
+    lifted_view<T, R> packed;
+    if (!lifted_alloc_view(packed, v.d, st, site, bytes)) return nullptr;
+    lifted_copy(packed, v);
+    return packed.p;
+}
+// Python's slice.indices(): the first element and the length of `start:stop:step` over `dim` elements
+LIFTED_HOT void lifted_slice(int64_t dim, int has_start, int64_t start, int has_stop, int64_t stop, int64_t step,
+                                int64_t* first, int64_t* length)
+{
+    const int64_t lower = step < 0 ? -1 : 0, upper = step < 0 ? dim - 1 : dim;
+    if (!has_start) start = step < 0 ? upper : lower;
+    else if (start < 0) { start += dim; if (start < lower) start = lower; }
+    else if (start > upper) start = upper;
+    if (!has_stop) stop = step < 0 ? lower : upper;
+    else if (stop < 0) { stop += dim; if (stop < lower) stop = lower; }
+    else if (stop > upper) stop = upper;
+    *first = start;
+    if (step > 0) *length = stop > start ? (stop - start + step - 1) / step : 0;
+    else *length = start > stop ? (start - stop - step - 1) / (-step) : 0;
+}
+// the element range [low, high] (in bytes) a view touches: overlapping ranges may share elements
+template <class T, int R> LIFTED_HOT void lifted_extent(const lifted_view<T, R>& v, const char** low,
+                                                           const char** high)
+{
+    int64_t lo = 0, hi = 0;
+    for (int k = 0; k < R; ++k) {
+        if (v.d[k] == 0) { *low = (const char*)1; *high = (const char*)0; return; }
+        const int64_t span = (v.d[k] - 1) * v.s[k];
+        if (span < 0) lo += span; else hi += span;
+    }
+    *low = (const char*)(v.p + lo); *high = (const char*)(v.p + hi) + sizeof(T) - 1;
+}
+// NumPy's broadcast of `value` into `target`'s dims (leading axes of size 1 dropped): its strides, or false
+template <class T, int R, class S, int Q> LIFTED_HOT bool lifted_broadcast(const lifted_view<T, R>& target,
+                                                                             const lifted_view<S, Q>& value,
+                                                                             int64_t* strides)
+{
+    for (int k = 0; k < Q - R; ++k) if (value.d[k] != 1) return false;
+    for (int k = 0; k < R; ++k) {
+        const int j = k - (R - Q);
+        if (j < 0) { strides[k] = 0; continue; }
+        if (value.d[j] == target.d[k]) strides[k] = value.d[j] == 1 ? 0 : value.s[j];
+        else if (value.d[j] == 1) strides[k] = 0;
+        else return false;
+    }
+    return true;
+}
+template <class C, class T, int R> LIFTED_HOT void lifted_assign_into(lifted_view<T, R>& target, C value)
+{ lifted_fill(target, (T)value); }
+template <class C, class T, int R> LIFTED_HOT void lifted_add_into(lifted_view<T, R>& target, C value)
+{
+    const int64_t zero[R] = {0};
+    lifted_walk<T, C, R>(target.p, target.d, target.s, &value, zero, [](T& x, const C& y) { x = (T)((C)x + y); });
+}
+// `target[...] = value` and `+=` of an array: broadcast as NumPy does, through a copy when the two overlap
+template <class C, bool Add, class T, int R, class S, int Q> LIFTED_HOT int lifted_store_array(
+    lifted_view<T, R>& target, const lifted_view<S, Q>& value, lifted_loop_state* st)
+{
+    int64_t strides[R];
+    if (!lifted_broadcast(target, value, strides)) return lifted_fail(st, 4, 0, 0, 0);
+    const char *tl, *th, *vl, *vh;
+    lifted_extent(target, &tl, &th);
+    lifted_extent(value, &vl, &vh);
+    const S* source = value.p;
+    if (tl <= th && vl <= vh && tl <= vh && vl <= th) {  // overlapping: read the value from a copy
+        lifted_view<S, Q> copy;
+        if (!lifted_alloc_view(copy, value.d, st, nullptr, nullptr)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_copy(copy, value);
+        lifted_broadcast(target, copy, strides);
+        source = copy.p;
+    }
+    if (Add) lifted_walk<T, S, R>(target.p, target.d, target.s, source, strides,
+                                  [](T& x, const S& y) { x = (T)((C)x + (C)y); });
+    else lifted_walk<T, S, R>(target.p, target.d, target.s, source, strides, [](T& x, const S& y) { x = (T)(C)y; });
+    return 0;
+}
+template <class C, class T, int R, class S, int Q> LIFTED_HOT int lifted_assign_into_array(
+    lifted_view<T, R>& target, const lifted_view<S, Q>& value, lifted_loop_state* st)
+{ return lifted_store_array<C, false>(target, value, st); }
+template <class C, class T, int R, class S, int Q> LIFTED_HOT int lifted_add_into_array(
+    lifted_view<T, R>& target, const lifted_view<S, Q>& value, lifted_loop_state* st)
+{ return lifted_store_array<C, true>(target, value, st); }
+// the int64 words the runtime passes a view or a scalar in
+template <class T, int R> LIFTED_HOT void lifted_load_view(lifted_view<T, R>& v, const int64_t* words)
+{
+    v.p = (T*)(intptr_t)words[0];
+    for (int k = 0; k < R; ++k) { v.d[k] = words[1 + k]; v.s[k] = words[1 + R + k]; }
+}
+template <class T, int R> LIFTED_HOT void lifted_store_view(int64_t* words, const lifted_view<T, R>& v)
+{
+    words[0] = (int64_t)(intptr_t)v.p;
+    for (int k = 0; k < R; ++k) { words[1 + k] = v.d[k]; words[1 + R + k] = v.s[k]; }
+}
+LIFTED_HOT double lifted_load_scalar_f(int64_t word) { double x; memcpy(&x, &word, 8); return x; }
+LIFTED_HOT int64_t lifted_load_scalar_i(int64_t word) { return word; }
+LIFTED_HOT int64_t lifted_store_scalar_f(double x) { int64_t word; memcpy(&word, &x, 8); return word; }
+LIFTED_HOT int64_t lifted_store_scalar_i(int64_t x) { return x; }
+// a tape: the segments earlier loop kernels left in the host module's list (a table of [entries, count] pairs,
+// popped from the top), and the segment this call pushes (grown by doubling in the arena)
+struct lifted_tape { int64_t* table; int64_t segments; int64_t* own; int64_t count, capacity, width; };
+LIFTED_HOT void lifted_load_tape(lifted_tape& t, const int64_t* words, int64_t width)
+{ t.table = (int64_t*)(intptr_t)words[0]; t.segments = words[1]; t.own = nullptr; t.count = 0; t.capacity = 0; t.width = width; }
+LIFTED_HOT void lifted_store_tape(int64_t* words, const lifted_tape& t)
+{ words[2] = (int64_t)(intptr_t)t.own; words[3] = t.count; }
+LIFTED_HOT bool lifted_push(lifted_tape& t, const int64_t* entry, lifted_loop_state* st)
+{
+    if (t.count == t.capacity) {
+        const int64_t capacity = t.capacity ? 2 * t.capacity : 64;
+        int64_t* grown = (int64_t*)lifted_take(st, capacity * t.width * 8);
+        if (!grown) return false;
+        if (t.count) memcpy(grown, t.own, t.count * t.width * 8);
+        t.own = grown; t.capacity = capacity;
+    }
+    int64_t* slot = t.own + t.count * t.width;
+    for (int64_t k = 0; k < t.width; ++k) slot[k] = entry[k];
+    ++t.count;
+    return true;
+}
+LIFTED_HOT const int64_t* lifted_pop(lifted_tape& t)
+{
+    if (t.count > 0) return t.own + --t.count * t.width;
+    for (int64_t k = t.segments - 1; k >= 0; --k)
+        if (t.table[2 * k + 1] > 0) return (const int64_t*)(intptr_t)t.table[2 * k] + --t.table[2 * k + 1] * t.width;
+    return nullptr;
+}
+// ---- end of loop-kernel prelude ---------------------------------------------------------------------------------
+// the kernels loop kernels call, again without OpenMP: an index space below lifted_parallel_min runs on the calling
+// thread anyway, and an orphaned `omp for` still asks the runtime for its team
+#undef LIFTED_FOR
+#define LIFTED_FOR(i, n) for (int64_t i##_base = 0; i##_base < (n); i##_base += LIFTED_LANE_COUNT)
+#undef LIFTED_ROWS
+#define LIFTED_ROWS(o, count) for (int64_t o = 0; o < (count); ++o)
+#undef LIFTED_THREAD_SETUP
+#define LIFTED_THREAD_SETUP const int64_t lifted_thread = 0; const bool lifted_alone = true; (void)lifted_alone
+
+// first_crossing_k0: 1-d index space of n elements
+static void first_crossing_k0_serial(const int64_t n, const int64_t d0,
+    const bool mask_2,
+    const double* __restrict__ x_data,
+    const double total_1,
+    const bool running,
+    const bool returned,
+    const double result,
+    const double* __restrict__ result_1_data,
+    bool* __restrict__ running_1_out,
+    bool* __restrict__ returned_1_out,
+    double* __restrict__ result_2_out,
+    double* __restrict__ result_3_out){
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        // cf_return_tuple_in_loop.py:10  if total > level:
+        bool running_1 = 0;
+        bool returned_1 = 0;
+        double result_2 = 0;
+        LIFTED_LOCAL(double, result_3);
+        if (mask_2) {
+            LIFTED_LOCAL(double, t_1);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double x = x_data[i];
+                // cf_return_tuple_in_loop.py:11  return total, x * total
+                LIFTED_AT(t_1) = (x * total_1);
+            }
+            running_1 = false;
+            returned_1 = true;
+            result_2 = total_1;
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                LIFTED_AT(result_3) = LIFTED_AT(t_1);
+            }
+        } else {
+            running_1 = running;
+            returned_1 = returned;
+            result_2 = result;
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double result_1 = result_1_data[i];
+                LIFTED_AT(result_3) = result_1;
+            }
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            if (i == 0) running_1_out[0] = running_1;
+            if (i == 0) returned_1_out[0] = returned_1;
+            if (i == 0) result_2_out[0] = result_2;
+            result_3_out[i] = LIFTED_AT(result_3);
+        }
+    }
+}
+
+
+// first_crossing_vjp_k0: 1-d index space of n elements
+static void first_crossing_vjp_k0_serial(const int64_t n, const int64_t d0,
+    const bool mask_2,
+    const double* __restrict__ x_data,
+    const double total_1,
+    const bool running,
+    const bool returned,
+    const double result,
+    const double* __restrict__ result_1_data,
+    bool* __restrict__ running_1_out,
+    bool* __restrict__ returned_1_out,
+    double* __restrict__ result_2_out,
+    double* __restrict__ result_3_out){
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        // cf_return_tuple_in_loop.py:10  if total > level:
+        bool running_1 = 0;
+        bool returned_1 = 0;
+        double result_2 = 0;
+        LIFTED_LOCAL(double, result_3);
+        if (mask_2) {
+            LIFTED_LOCAL(double, t_1);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double x = x_data[i];
+                // cf_return_tuple_in_loop.py:11  return total, x * total
+                LIFTED_AT(t_1) = (x * total_1);
+            }
+            running_1 = false;
+            returned_1 = true;
+            result_2 = total_1;
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                LIFTED_AT(result_3) = LIFTED_AT(t_1);
+            }
+        } else {
+            running_1 = running;
+            returned_1 = returned;
+            result_2 = result;
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double result_1 = result_1_data[i];
+                LIFTED_AT(result_3) = result_1;
+            }
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            if (i == 0) running_1_out[0] = running_1;
+            if (i == 0) returned_1_out[0] = returned_1;
+            if (i == 0) result_2_out[0] = result_2;
+            result_3_out[i] = LIFTED_AT(result_3);
+        }
+    }
+}
+
+
+// first_crossing_vjp_k2: 1-d index space of n elements
+static void first_crossing_vjp_k2_serial(const int64_t n, const int64_t d0,
+    const double* __restrict__ dresult_4_data,
+    const double total_1,
+    const double* __restrict__ x_data,
+    const double* __restrict__ dx_2_data,
+    double* __restrict__ s_acc_out,
+    double* __restrict__ dx_2_1_out){
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, dx_2_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double dresult_4 = dresult_4_data[i];
+            const double x = x_data[i];
+            const double dx_2 = dx_2_data[i];
+            // cf_return_tuple_in_loop.py:11  return total, x * total
+            const double t_3 = (dresult_4 * total_1);
+            const double t_4 = (dresult_4 * x);
+            LIFTED_AT(s_acc) += t_4;
+            LIFTED_AT(dx_2_1) = (dx_2 + t_3);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dx_2_1_out[i] = LIFTED_AT(dx_2_1);
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
+
+// first_crossing_loop0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int first_crossing_loop0(int64_t* io, lifted_alloc_fn alloc)
+{
+    lifted_loop_state state = {alloc, nullptr, 0, io + 23};
+    lifted_loop_state* st = &state;
+    int64_t v_i = 0; bool f_i = false;
+    double v_level = 0; bool f_level = false;
+    bool v_mask = 0; bool f_mask = false;
+    bool v_mask_1 = 0; bool f_mask_1 = false;
+    bool v_mask_2 = 0; bool f_mask_2 = false;
+    int64_t v_n = 0; bool f_n = false;
+    int64_t v_next_i = 0; bool f_next_i = false;
+    double v_result = 0; bool f_result = false;
+    lifted_view<double, 1> v_result_1 = {};
+    double v_result_2 = 0; bool f_result_2 = false;
+    lifted_view<double, 1> v_result_3 = {};
+    bool v_returned = 0; bool f_returned = false;
+    bool v_returned_1 = 0; bool f_returned_1 = false;
+    bool v_running = 0; bool f_running = false;
+    bool v_running_1 = 0; bool f_running_1 = false;
+    double v_t = 0; bool f_t = false;
+    double v_total = 0; bool f_total = false;
+    double v_total_1 = 0; bool f_total_1 = false;
+    double v_v = 0; bool f_v = false;
+    double v_v_1 = 0; bool f_v_1 = false;
+    lifted_view<double, 1> v_x = {};
+    lifted_view<double, 1> v_zero = {};
+    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
+    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
+    void* site_3[2] = {nullptr, nullptr}; int64_t site_3_bytes[2] = {0, 0}; int site_3_turn = 0;
+    lifted_load_view(v_zero, io + 0);
+    v_n = (int64_t)lifted_load_scalar_i(io[3]); f_n = io[4] != 0;
+    lifted_load_view(v_x, io + 5);
+    v_level = (double)lifted_load_scalar_f(io[8]); f_level = io[9] != 0;
+    {
+        {
+            const double move_0 = (double)0.0; const bool move_f0 = false;
+            const bool move_1 = (bool)true; const bool move_f1 = false;
+            const bool move_2 = (bool)false; const bool move_f2 = false;
+            const double move_3 = (double)0.0; const bool move_f3 = false;
+            const lifted_view<double, 1> move_4 = v_zero;
+            const int64_t move_5 = (int64_t)0; const bool move_f5 = false;
+            v_total = move_0; f_total = move_f0;
+            v_running = move_1; f_running = move_f1;
+            v_returned = move_2; f_returned = move_f2;
+            v_result = move_3; f_result = move_f3;
+            v_result_1 = move_4;
+            v_i = move_5; f_i = move_f5;
+        }
+        while (true) {
+            // cf_return_tuple_in_loop.py:8  for i in range(len(x)):
+            {
+                v_mask = (bool)((((int64_t)v_i) < ((int64_t)v_n))); f_mask = f_i || f_n;
+            }
+            {
+                v_mask_1 = (bool)((((bool)v_running) && ((bool)v_mask))); f_mask_1 = f_running || f_mask;
+            }
+            if (!(v_mask_1)) break;
+            {
+                int64_t result;
+                if (__builtin_add_overflow(((int64_t)v_i), ((int64_t)1), &result)) return lifted_fail(st, 9, 0, 0, 0);
+                v_next_i = (int64_t)(result); f_next_i = f_i || false;
+            }
+            // cf_return_tuple_in_loop.py:9  total = total + x[i] * x[i]
+            {
+                int64_t offset = 0;
+                int64_t at_0 = v_i;
+                if (at_0 < 0) at_0 += v_x.d[0];
+                if (at_0 < 0 || at_0 >= v_x.d[0]) return lifted_fail(st, 1, (int64_t)(v_i), 0, v_x.d[0]);
+                offset += at_0 * v_x.s[0];
+                v_v = v_x.p[offset]; f_v = true;
+            }
+            {
+                int64_t offset = 0;
+                int64_t at_0 = v_i;
+                if (at_0 < 0) at_0 += v_x.d[0];
+                if (at_0 < 0 || at_0 >= v_x.d[0]) return lifted_fail(st, 1, (int64_t)(v_i), 0, v_x.d[0]);
+                offset += at_0 * v_x.s[0];
+                v_v_1 = v_x.p[offset]; f_v_1 = true;
+            }
+            {
+                v_t = (double)((((double)v_v) * ((double)v_v_1))); f_t = f_v || f_v_1;
+            }
+            {
+                v_total_1 = (double)((((double)v_total) + ((double)v_t))); f_total_1 = f_total || f_t;
+            }
+            // cf_return_tuple_in_loop.py:10  if total > level:
+            {
+                v_mask_2 = (bool)((((double)v_total_1) > ((double)v_level))); f_mask_2 = f_total_1 || f_level;
+            }
+            {
+                int64_t space[1] = {-1};
+                if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+                if (!lifted_meet(space[0], v_result_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_result_1.d[0]);
+                for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+                const int64_t count = lifted_product(space, 1);
+                const double* arg_1 = lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes);
+                if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_6 = lifted_contiguous_data(v_result_1, st, &packed_2, &packed_2_bytes);
+                if (!arg_6) return lifted_fail(st, 5, 0, 0, 0);
+                if (count == 0) return lifted_fail(st, 7, 1, 0, 0);
+                bool out_1[1] = {0};
+                if (count == 0) return lifted_fail(st, 7, 1, 0, 0);
+                bool out_2[1] = {0};
+                if (count == 0) return lifted_fail(st, 7, 1, 0, 0);
+                double out_3[1] = {0};
+                lifted_view<double, 1> out_4;
+                site_3_turn ^= 1; if (!lifted_alloc_view(out_4, space, st, &site_3[site_3_turn], &site_3_bytes[site_3_turn])) return lifted_fail(st, 5, 0, 0, 0);
+                if (count >= lifted_parallel_min) first_crossing_k0(count, space[0], (bool)v_mask_2, arg_1, (double)v_total_1, (bool)v_running, (bool)v_returned, (double)v_result, arg_6, out_1, out_2, out_3, out_4.p);
+                else first_crossing_k0_serial(count, space[0], (bool)v_mask_2, arg_1, (double)v_total_1, (bool)v_running, (bool)v_returned, (double)v_result, arg_6, out_1, out_2, out_3, out_4.p);
+                v_running_1 = (bool)out_1[0]; f_running_1 = true;
+                v_returned_1 = (bool)out_2[0]; f_returned_1 = true;
+                v_result_2 = (double)out_3[0]; f_result_2 = true;
+                v_result_3 = out_4;
+            }
+            {
+                const double move_0 = (double)v_total_1; const bool move_f0 = f_total_1;
+                const bool move_1 = (bool)v_running_1; const bool move_f1 = f_running_1;
+                const bool move_2 = (bool)v_returned_1; const bool move_f2 = f_returned_1;
+                const double move_3 = (double)v_result_2; const bool move_f3 = f_result_2;
+                const lifted_view<double, 1> move_4 = v_result_3;
+                const int64_t move_5 = (int64_t)v_next_i; const bool move_f5 = f_next_i;
+                v_total = move_0; f_total = move_f0;
+                v_running = move_1; f_running = move_f1;
+                v_returned = move_2; f_returned = move_f2;
+                v_result = move_3; f_result = move_f3;
+                v_result_1 = move_4;
+                v_i = move_5; f_i = move_f5;
+            }
+        }
+    }
+    io[10] = lifted_store_scalar_f(v_total); io[11] = f_total;
+    io[12] = lifted_store_scalar_i(v_running); io[13] = f_running;
+    io[14] = lifted_store_scalar_i(v_returned); io[15] = f_returned;
+    io[16] = lifted_store_scalar_f(v_result); io[17] = f_result;
+    lifted_store_view(io + 18, v_result_1);
+    io[21] = lifted_store_scalar_i(v_i); io[22] = f_i;
+    return 0;
+}
+
+// first_crossing_vjp_loop0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int first_crossing_vjp_loop0(int64_t* io, lifted_alloc_fn alloc)
+{
+    lifted_loop_state state = {alloc, nullptr, 0, io + 37};
+    lifted_loop_state* st = &state;
+    int64_t v_i = 0; bool f_i = false;
+    double v_level = 0; bool f_level = false;
+    bool v_mask = 0; bool f_mask = false;
+    bool v_mask_1 = 0; bool f_mask_1 = false;
+    bool v_mask_2 = 0; bool f_mask_2 = false;
+    int64_t v_n = 0; bool f_n = false;
+    int64_t v_next_i = 0; bool f_next_i = false;
+    double v_result = 0; bool f_result = false;
+    lifted_view<double, 1> v_result_1 = {};
+    double v_result_2 = 0; bool f_result_2 = false;
+    lifted_view<double, 1> v_result_3 = {};
+    bool v_returned = 0; bool f_returned = false;
+    bool v_returned_1 = 0; bool f_returned_1 = false;
+    bool v_running = 0; bool f_running = false;
+    bool v_running_1 = 0; bool f_running_1 = false;
+    double v_t = 0; bool f_t = false;
+    double v_total = 0; bool f_total = false;
+    double v_total_1 = 0; bool f_total_1 = false;
+    int64_t v_trips = 0; bool f_trips = false;
+    double v_v = 0; bool f_v = false;
+    double v_v_1 = 0; bool f_v_1 = false;
+    lifted_view<double, 1> v_x = {};
+    lifted_view<double, 1> v_zero = {};
+    lifted_tape t_tape_mask_2 = {};
+    lifted_tape t_tape_total_1 = {};
+    lifted_tape t_tape_i = {};
+    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
+    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
+    void* site_3[2] = {nullptr, nullptr}; int64_t site_3_bytes[2] = {0, 0}; int site_3_turn = 0;
+    lifted_load_view(v_zero, io + 0);
+    v_n = (int64_t)lifted_load_scalar_i(io[3]); f_n = io[4] != 0;
+    lifted_load_view(v_x, io + 5);
+    v_level = (double)lifted_load_scalar_f(io[8]); f_level = io[9] != 0;
+    lifted_load_tape(t_tape_mask_2, io + 10, 2);
+    lifted_load_tape(t_tape_total_1, io + 14, 2);
+    lifted_load_tape(t_tape_i, io + 18, 2);
+    {
+        {
+            const double move_0 = (double)0.0; const bool move_f0 = false;
+            const bool move_1 = (bool)true; const bool move_f1 = false;
+            const bool move_2 = (bool)false; const bool move_f2 = false;
+            const double move_3 = (double)0.0; const bool move_f3 = false;
+            const lifted_view<double, 1> move_4 = v_zero;
+            const int64_t move_5 = (int64_t)0; const bool move_f5 = false;
+            const int64_t move_6 = (int64_t)0; const bool move_f6 = false;
+            v_total = move_0; f_total = move_f0;
+            v_running = move_1; f_running = move_f1;
+            v_returned = move_2; f_returned = move_f2;
+            v_result = move_3; f_result = move_f3;
+            v_result_1 = move_4;
+            v_i = move_5; f_i = move_f5;
+            v_trips = move_6; f_trips = move_f6;
+        }
+        while (true) {
+            // cf_return_tuple_in_loop.py:8  for i in range(len(x)):
+            {
+                v_mask = (bool)((((int64_t)v_i) < ((int64_t)v_n))); f_mask = f_i || f_n;
+            }
+            {
+                v_mask_1 = (bool)((((bool)v_running) && ((bool)v_mask))); f_mask_1 = f_running || f_mask;
+            }
+            if (!(v_mask_1)) break;
+            {
+                int64_t result;
+                if (__builtin_add_overflow(((int64_t)v_i), ((int64_t)1), &result)) return lifted_fail(st, 9, 0, 0, 0);
+                v_next_i = (int64_t)(result); f_next_i = f_i || false;
+            }
+            // cf_return_tuple_in_loop.py:9  total = total + x[i] * x[i]
+            {
+                int64_t offset = 0;
+                int64_t at_0 = v_i;
+                if (at_0 < 0) at_0 += v_x.d[0];
+                if (at_0 < 0 || at_0 >= v_x.d[0]) return lifted_fail(st, 1, (int64_t)(v_i), 0, v_x.d[0]);
+                offset += at_0 * v_x.s[0];
+                v_v = v_x.p[offset]; f_v = true;
+            }
+            {
+                int64_t offset = 0;
+                int64_t at_0 = v_i;
+                if (at_0 < 0) at_0 += v_x.d[0];
+                if (at_0 < 0 || at_0 >= v_x.d[0]) return lifted_fail(st, 1, (int64_t)(v_i), 0, v_x.d[0]);
+                offset += at_0 * v_x.s[0];
+                v_v_1 = v_x.p[offset]; f_v_1 = true;
+            }
+            {
+                v_t = (double)((((double)v_v) * ((double)v_v_1))); f_t = f_v || f_v_1;
+            }
+            {
+                v_total_1 = (double)((((double)v_total) + ((double)v_t))); f_total_1 = f_total || f_t;
+            }
+            // cf_return_tuple_in_loop.py:10  if total > level:
+            {
+                v_mask_2 = (bool)((((double)v_total_1) > ((double)v_level))); f_mask_2 = f_total_1 || f_level;
+            }
+            {
+                int64_t space[1] = {-1};
+                if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+                if (!lifted_meet(space[0], v_result_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_result_1.d[0]);
+                for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+                const int64_t count = lifted_product(space, 1);
+                const double* arg_1 = lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes);
+                if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_6 = lifted_contiguous_data(v_result_1, st, &packed_2, &packed_2_bytes);
+                if (!arg_6) return lifted_fail(st, 5, 0, 0, 0);
+                if (count == 0) return lifted_fail(st, 7, 1, 0, 0);
+                bool out_1[1] = {0};
+                if (count == 0) return lifted_fail(st, 7, 1, 0, 0);
+                bool out_2[1] = {0};
+                if (count == 0) return lifted_fail(st, 7, 1, 0, 0);
+                double out_3[1] = {0};
+                lifted_view<double, 1> out_4;
+                site_3_turn ^= 1; if (!lifted_alloc_view(out_4, space, st, &site_3[site_3_turn], &site_3_bytes[site_3_turn])) return lifted_fail(st, 5, 0, 0, 0);
+                if (count >= lifted_parallel_min) first_crossing_vjp_k0(count, space[0], (bool)v_mask_2, arg_1, (double)v_total_1, (bool)v_running, (bool)v_returned, (double)v_result, arg_6, out_1, out_2, out_3, out_4.p);
+                else first_crossing_vjp_k0_serial(count, space[0], (bool)v_mask_2, arg_1, (double)v_total_1, (bool)v_running, (bool)v_returned, (double)v_result, arg_6, out_1, out_2, out_3, out_4.p);
+                v_running_1 = (bool)out_1[0]; f_running_1 = true;
+                v_returned_1 = (bool)out_2[0]; f_returned_1 = true;
+                v_result_2 = (double)out_3[0]; f_result_2 = true;
+                v_result_3 = out_4;
+            }
+            // cf_return_tuple_in_loop.py:8  for i in range(len(x)):
+            {
+                int64_t result;
+                if (__builtin_add_overflow(((int64_t)v_trips), ((int64_t)1), &result)) return lifted_fail(st, 9, 0, 0, 0);
+                v_trips = (int64_t)(result); f_trips = f_trips || false;
+            }
+            { const int64_t entry[2] = {lifted_store_scalar_i(v_mask_2), (int64_t)f_mask_2}; if (!lifted_push(t_tape_mask_2, entry, st)) return lifted_fail(st, 5, 0, 0, 0); }
+            { const int64_t entry[2] = {lifted_store_scalar_f(v_total_1), (int64_t)f_total_1}; if (!lifted_push(t_tape_total_1, entry, st)) return lifted_fail(st, 5, 0, 0, 0); }
+            { const int64_t entry[2] = {lifted_store_scalar_i(v_i), (int64_t)f_i}; if (!lifted_push(t_tape_i, entry, st)) return lifted_fail(st, 5, 0, 0, 0); }
+            {
+                const double move_0 = (double)v_total_1; const bool move_f0 = f_total_1;
+                const bool move_1 = (bool)v_running_1; const bool move_f1 = f_running_1;
+                const bool move_2 = (bool)v_returned_1; const bool move_f2 = f_returned_1;
+                const double move_3 = (double)v_result_2; const bool move_f3 = f_result_2;
+                const lifted_view<double, 1> move_4 = v_result_3;
+                const int64_t move_5 = (int64_t)v_next_i; const bool move_f5 = f_next_i;
+                v_total = move_0; f_total = move_f0;
+                v_running = move_1; f_running = move_f1;
+                v_returned = move_2; f_returned = move_f2;
+                v_result = move_3; f_result = move_f3;
+                v_result_1 = move_4;
+                v_i = move_5; f_i = move_f5;
+            }
+        }
+    }
+    io[22] = lifted_store_scalar_f(v_total); io[23] = f_total;
+    io[24] = lifted_store_scalar_i(v_running); io[25] = f_running;
+    io[26] = lifted_store_scalar_i(v_returned); io[27] = f_returned;
+    io[28] = lifted_store_scalar_f(v_result); io[29] = f_result;
+    lifted_store_view(io + 30, v_result_1);
+    io[33] = lifted_store_scalar_i(v_i); io[34] = f_i;
+    io[35] = lifted_store_scalar_i(v_trips); io[36] = f_trips;
+    lifted_store_tape(io + 10, t_tape_mask_2);
+    lifted_store_tape(io + 14, t_tape_total_1);
+    lifted_store_tape(io + 18, t_tape_i);
+    return 0;
+}
+
+// first_crossing_vjp_loop1: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int first_crossing_vjp_loop1(int64_t* io, lifted_alloc_fn alloc)
+{
+    lifted_loop_state state = {alloc, nullptr, 0, io + 39};
+    lifted_loop_state* st = &state;
+    double v_dresult = 0; bool f_dresult = false;
+    lifted_view<double, 1> v_dresult_2 = {};
+    double v_dresult_3 = 0; bool f_dresult_3 = false;
+    lifted_view<double, 1> v_dresult_4 = {};
+    double v_dresult_5 = 0; bool f_dresult_5 = false;
+    lifted_view<double, 1> v_dresult_6 = {};
+    lifted_view<double, 1> v_dresult_7 = {};
+    double v_dtotal = 0; bool f_dtotal = false;
+    double v_dtotal_1 = 0; bool f_dtotal_1 = false;
+    double v_dtotal_2 = 0; bool f_dtotal_2 = false;
+    double v_dtotal_3 = 0; bool f_dtotal_3 = false;
+    double v_dtotal_4 = 0; bool f_dtotal_4 = false;
+    lifted_view<double, 1> v_dx_2 = {};
+    lifted_view<double, 1> v_dx_3 = {};
+    int64_t v_i_1 = 0; bool f_i_1 = false;
+    bool v_mask_2 = 0; bool f_mask_2 = false;
+    int64_t v_n = 0; bool f_n = false;
+    double v_s = 0; bool f_s = false;
+    lifted_view<double, 1> v_t_2 = {};
+    double v_t_5 = 0; bool f_t_5 = false;
+    double v_t_6 = 0; bool f_t_6 = false;
+    double v_total_1 = 0; bool f_total_1 = false;
+    int64_t v_trips = 0; bool f_trips = false;
+    double v_v_2 = 0; bool f_v_2 = false;
+    double v_v_3 = 0; bool f_v_3 = false;
+    lifted_view<double, 1> v_x = {};
+    lifted_tape t_tape_mask_2 = {};
+    lifted_tape t_tape_total_1 = {};
+    lifted_tape t_tape_i = {};
+    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
+    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
+    void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
+    v_trips = (int64_t)lifted_load_scalar_i(io[0]); f_trips = io[1] != 0;
+    v_dtotal = (double)lifted_load_scalar_f(io[2]); f_dtotal = io[3] != 0;
+    v_dresult = (double)lifted_load_scalar_f(io[4]); f_dresult = io[5] != 0;
+    lifted_load_view(v_dresult_2, io + 6);
+    lifted_load_view(v_t_2, io + 9);
+    lifted_load_tape(t_tape_mask_2, io + 12, 2);
+    lifted_load_tape(t_tape_total_1, io + 16, 2);
+    lifted_load_tape(t_tape_i, io + 20, 2);
+    lifted_load_view(v_x, io + 24);
+    v_n = (int64_t)lifted_load_scalar_i(io[27]); f_n = io[28] != 0;
+    {
+        const int64_t lo = 0, hi = v_trips, step = 1;
+        if (step == 0) return lifted_fail(st, 8, 0, 0, 0);
+        const int64_t trips = lifted_trip_count(lo, hi, step);
+        {
+            const double move_0 = (double)v_dtotal; const bool move_f0 = f_dtotal;
+            const double move_1 = (double)v_dresult; const bool move_f1 = f_dresult;
+            const lifted_view<double, 1> move_2 = v_dresult_2;
+            const lifted_view<double, 1> move_3 = v_t_2;
+            v_dtotal_1 = move_0; f_dtotal_1 = move_f0;
+            v_dresult_3 = move_1; f_dresult_3 = move_f1;
+            v_dresult_4 = move_2;
+            v_dx_2 = move_3;
+        }
+        for (int64_t k = 0; k < trips; ++k) {
+            {
+                const int64_t* entry = lifted_pop(t_tape_mask_2);
+                if (!entry) return lifted_fail(st, 6, 0, 0, 0);
+                v_mask_2 = (bool)lifted_load_scalar_i(entry[0]); f_mask_2 = entry[1] != 0;
+            }
+            {
+                const int64_t* entry = lifted_pop(t_tape_total_1);
+                if (!entry) return lifted_fail(st, 6, 0, 0, 0);
+                v_total_1 = (double)lifted_load_scalar_f(entry[0]); f_total_1 = entry[1] != 0;
+            }
+            {
+                const int64_t* entry = lifted_pop(t_tape_i);
+                if (!entry) return lifted_fail(st, 6, 0, 0, 0);
+                v_i_1 = (int64_t)lifted_load_scalar_i(entry[0]); f_i_1 = entry[1] != 0;
+            }
+            // cf_return_tuple_in_loop.py:9  total = total + x[i] * x[i]
+            {
+                int64_t offset = 0;
+                int64_t at_0 = v_i_1;
+                if (at_0 < 0) at_0 += v_x.d[0];
+                if (at_0 < 0 || at_0 >= v_x.d[0]) return lifted_fail(st, 1, (int64_t)(v_i_1), 0, v_x.d[0]);
+                offset += at_0 * v_x.s[0];
+                v_v_2 = v_x.p[offset]; f_v_2 = true;
+            }
+            {
+                int64_t offset = 0;
+                int64_t at_0 = v_i_1;
+                if (at_0 < 0) at_0 += v_x.d[0];
+                if (at_0 < 0 || at_0 >= v_x.d[0]) return lifted_fail(st, 1, (int64_t)(v_i_1), 0, v_x.d[0]);
+                offset += at_0 * v_x.s[0];
+                v_v_3 = v_x.p[offset]; f_v_3 = true;
+            }
+            // cf_return_tuple_in_loop.py:10  if total > level:
+            if (v_mask_2) {
+                {
+                    v_dtotal_2 = (double)((((double)v_dtotal_1) + ((double)v_dresult_3))); f_dtotal_2 = f_dtotal_1 || f_dresult_3;
+                }
+                // cf_return_tuple_in_loop.py:11  return total, x * total
+                {
+                    int64_t space[1] = {-1};
+                    if (!lifted_meet(space[0], v_dresult_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_dresult_4.d[0]);
+                    if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+                    if (!lifted_meet(space[0], v_dx_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_dx_2.d[0]);
+                    for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+                    const int64_t count = lifted_product(space, 1);
+                    const double* arg_0 = lifted_contiguous_data(v_dresult_4, st, &packed_1, &packed_1_bytes);
+                    if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                    const double* arg_2 = lifted_contiguous_data(v_x, st, &packed_2, &packed_2_bytes);
+                    if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
+                    const double* arg_3 = lifted_contiguous_data(v_dx_2, st, &packed_3, &packed_3_bytes);
+                    if (!arg_3) return lifted_fail(st, 5, 0, 0, 0);
+                    double acc_1[1] = {0};
+                    lifted_view<double, 1> out_2;
+                    if (!lifted_alloc_view(out_2, space, st, nullptr, nullptr)) return lifted_fail(st, 5, 0, 0, 0);
+                    if (count >= lifted_parallel_min) first_crossing_vjp_k2(count, space[0], arg_0, (double)v_total_1, arg_2, arg_3, acc_1, out_2.p);
+                    else first_crossing_vjp_k2_serial(count, space[0], arg_0, (double)v_total_1, arg_2, arg_3, acc_1, out_2.p);
+                    v_s = (double)(double)(acc_1[0]); f_s = true;
+                    v_dx_2 = out_2;
+                }
+                {
+                    v_dtotal_3 = (double)((((double)v_dtotal_2) + ((double)v_s))); f_dtotal_3 = f_dtotal_2 || f_s;
+                }
+                // cf_return_tuple_in_loop.py:10  if total > level:
+                {
+                    const int64_t dims[1] = {(int64_t)v_n};
+                    for (int k = 0; k < 1; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
+                    if (!lifted_alloc_view(v_dresult_6, dims, st, nullptr, nullptr)) return lifted_fail(st, 5, 0, 0, 0);
+                    lifted_fill(v_dresult_6, (double)(0));
+                }
+                {
+                    const lifted_view<double, 1> move_0 = v_dx_2;
+                    const double move_1 = (double)v_dtotal_3; const bool move_f1 = f_dtotal_3;
+                    const double move_2 = (double)0.0; const bool move_f2 = false;
+                    const lifted_view<double, 1> move_3 = v_dresult_6;
+                    v_dx_3 = move_0;
+                    v_dtotal_4 = move_1; f_dtotal_4 = move_f1;
+                    v_dresult_5 = move_2; f_dresult_5 = move_f2;
+                    v_dresult_7 = move_3;
+                }
+            } else {
+                {
+                    const lifted_view<double, 1> move_0 = v_dx_2;
+                    const double move_1 = (double)v_dtotal_1; const bool move_f1 = f_dtotal_1;
+                    const double move_2 = (double)v_dresult_3; const bool move_f2 = f_dresult_3;
+                    const lifted_view<double, 1> move_3 = v_dresult_4;
+                    v_dx_3 = move_0;
+                    v_dtotal_4 = move_1; f_dtotal_4 = move_f1;
+                    v_dresult_5 = move_2; f_dresult_5 = move_f2;
+                    v_dresult_7 = move_3;
+                }
+            }
+            // cf_return_tuple_in_loop.py:9  total = total + x[i] * x[i]
+            {
+                v_t_5 = (double)((((double)v_dtotal_4) * ((double)v_v_3))); f_t_5 = f_dtotal_4 || f_v_3;
+            }
+            {
+                v_t_6 = (double)((((double)v_dtotal_4) * ((double)v_v_2))); f_t_6 = f_dtotal_4 || f_v_2;
+            }
+            {
+                int64_t offset = 0;
+                int64_t at_0 = v_i_1;
+                if (at_0 < 0) at_0 += v_dx_3.d[0];
+                if (at_0 < 0 || at_0 >= v_dx_3.d[0]) return lifted_fail(st, 1, (int64_t)(v_i_1), 0, v_dx_3.d[0]);
+                offset += at_0 * v_dx_3.s[0];
+                v_dx_3.p[offset] = (double)((double)v_dx_3.p[offset] + (double)(v_t_6));
+            }
+            {
+                int64_t offset = 0;
+                int64_t at_0 = v_i_1;
+                if (at_0 < 0) at_0 += v_dx_3.d[0];
+                if (at_0 < 0 || at_0 >= v_dx_3.d[0]) return lifted_fail(st, 1, (int64_t)(v_i_1), 0, v_dx_3.d[0]);
+                offset += at_0 * v_dx_3.s[0];
+                v_dx_3.p[offset] = (double)((double)v_dx_3.p[offset] + (double)(v_t_5));
+            }
+            {
+                const double move_0 = (double)v_dtotal_4; const bool move_f0 = f_dtotal_4;
+                const double move_1 = (double)v_dresult_5; const bool move_f1 = f_dresult_5;
+                const lifted_view<double, 1> move_2 = v_dresult_7;
+                const lifted_view<double, 1> move_3 = v_dx_3;
+                v_dtotal_1 = move_0; f_dtotal_1 = move_f0;
+                v_dresult_3 = move_1; f_dresult_3 = move_f1;
+                v_dresult_4 = move_2;
+                v_dx_2 = move_3;
+            }
+        }
+    }
+    io[29] = lifted_store_scalar_f(v_dtotal_1); io[30] = f_dtotal_1;
+    io[31] = lifted_store_scalar_f(v_dresult_3); io[32] = f_dresult_3;
+    lifted_store_view(io + 33, v_dresult_4);
+    lifted_store_view(io + 36, v_dx_2);
+    lifted_store_tape(io + 12, t_tape_mask_2);
+    lifted_store_tape(io + 16, t_tape_total_1);
+    lifted_store_tape(io + 20, t_tape_i);
+    return 0;
+}
+#endif

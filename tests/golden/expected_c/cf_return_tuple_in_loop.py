@@ -18,6 +18,9 @@ _KERNELS = {
     "first_crossing_vjp_k0": {'rank': 1, 'params': [('scalar', 'bool'), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('scalar', 'bool'), ('scalar', 'bool'), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('scalar_out', 'bool'), ('scalar_out', 'bool'), ('scalar_out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "first_crossing_vjp_k1": {'rank': 1, 'params': [('scalar', 'bool'), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('scalar', 'i64'), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('scalar_out', 'f64'), ('out', 'f64'), ('scalar_out', 'f64'), ('out', 'f64'), ('scalar_out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "first_crossing_vjp_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "first_crossing_loop0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('scalar', 'i64'), ('array', 'f64', 1, False), ('scalar', 'f64')], 'outputs': [('scalar', 'f64'), ('scalar', 'bool'), ('scalar', 'bool'), ('scalar', 'f64'), ('array', 'f64', 1), ('scalar', 'i64')], 'io': 27},
+    "first_crossing_vjp_loop0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('scalar', 'i64'), ('array', 'f64', 1, False), ('scalar', 'f64'), ('tape', 2, False), ('tape', 2, False), ('tape', 2, False)], 'outputs': [('scalar', 'f64'), ('scalar', 'bool'), ('scalar', 'bool'), ('scalar', 'f64'), ('array', 'f64', 1), ('scalar', 'i64'), ('scalar', 'i64')], 'io': 41},
+    "first_crossing_vjp_loop1": {'loop': True, 'inputs': [('scalar', 'i64'), ('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', 1, False), ('array', 'f64', 1, True), ('tape', 2, True), ('tape', 2, True), ('tape', 2, True), ('array', 'f64', 1, False), ('scalar', 'i64')], 'outputs': [('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', 1), ('array', 'f64', 1)], 'io': 43},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "cf_return_tuple_in_loop.cu"), _KERNELS)
 
@@ -94,26 +97,7 @@ def first_crossing(x: "f64[n]", level: "f64[]"):
     n = x.shape[0]
     # cf_return_tuple_in_loop.py:8  for i in range(len(x)):
     zero = np.zeros((n,))
-    total = 0.0
-    running = True
-    returned = False
-    result = 0.0
-    result_1 = zero
-    i = 0
-    while np.logical_and(running, i < n):
-        next_i = i + 1
-        # cf_return_tuple_in_loop.py:9  total = total + x[i] * x[i]
-        total_1 = total + x[i] * x[i]
-        # cf_return_tuple_in_loop.py:10  if total > level:
-        mask_2 = total_1 > level
-        running_1, returned_1, result_2, result_3 = _kernels.first_crossing_k0(mask_2, x, total_1, running, returned, result, result_1)
-        del mask_2
-        total = total_1
-        running = running_1
-        returned = returned_1
-        result = result_2
-        result_1 = result_3
-        i = next_i
+    total, running, returned, result, result_1, i = _kernels.first_crossing_loop0(zero, n, x, level)
     del zero, n, level, running, i
     result_4, result_5 = _kernels.first_crossing_k1(returned, result, result_1, total, x)
     del returned, result, result_1, total, x
@@ -128,69 +112,13 @@ def first_crossing_vjp(x: "f64[n]", level: "f64[]", ct):
     n = x.shape[0]
     # cf_return_tuple_in_loop.py:8  for i in range(len(x)):
     zero = np.zeros((n,))
-    total = 0.0
-    running = True
-    returned = False
-    result = 0.0
-    result_1 = zero
-    i = 0
-    trips = 0
-    while np.logical_and(running, i < n):
-        next_i = i + 1
-        # cf_return_tuple_in_loop.py:9  total = total + x[i] * x[i]
-        total_1 = total + x[i] * x[i]
-        # cf_return_tuple_in_loop.py:10  if total > level:
-        mask_2 = total_1 > level
-        running_1, returned_1, result_2, result_3 = _kernels.first_crossing_vjp_k0(mask_2, x, total_1, running, returned, result, result_1)
-        # cf_return_tuple_in_loop.py:8  for i in range(len(x)):
-        trips = trips + 1
-        tape_mask_2.append(mask_2)
-        del mask_2
-        tape_total_1.append(total_1)
-        tape_i.append(i)
-        total = total_1
-        running = running_1
-        returned = returned_1
-        result = result_2
-        result_1 = result_3
-        i = next_i
+    total, running, returned, result, result_1, i, trips = _kernels.first_crossing_vjp_loop0(zero, n, x, level, tape_mask_2, tape_total_1, tape_i)
     del zero, level, running, i
     ct_0 = ct[0]
     ct_1 = ct[1]
     del ct
     result_4, result_5, dresult, dresult_2, dtotal, dx_1 = _kernels.first_crossing_vjp_k1(returned, result, result_1, total, x, n, ct_0, ct_1)
     del returned, result, result_1, total, ct_0, ct_1
-    t_2 = dx_1.copy()
-    del dx_1
-    dtotal_1 = dtotal
-    dresult_3 = dresult
-    dresult_4 = dresult_2
-    dx_2 = t_2
-    for _ in range(trips):
-        mask_2 = tape_mask_2.pop()
-        total_1 = tape_total_1.pop()
-        i_1 = tape_i.pop()
-        # cf_return_tuple_in_loop.py:10  if total > level:
-        if mask_2:
-            dtotal_2 = dtotal_1 + dresult_3
-            # cf_return_tuple_in_loop.py:11  return total, x * total
-            s, dx_2 = _kernels.first_crossing_vjp_k2(dresult_4, total_1, x, dx_2)
-            del dresult_4
-            dtotal_4 = dtotal_2 + s
-            del dtotal_2, s
-            # cf_return_tuple_in_loop.py:10  if total > level:
-            dresult_4 = np.zeros((n,))
-            dx_3 = dx_2
-            dresult_3 = 0.0
-        else:
-            dx_3 = dx_2
-            dtotal_4 = dtotal_1
-        del mask_2, total_1
-        # cf_return_tuple_in_loop.py:9  total = total + x[i] * x[i]
-        dx_3[i_1] += dtotal_4 * x[i_1]
-        dx_3[i_1] += dtotal_4 * x[i_1]
-        del i_1
-        dtotal_1 = dtotal_4
-        dx_2 = dx_3
-    del trips, dtotal, dresult, dresult_2, t_2, tape_mask_2, tape_total_1, tape_i, x, n, dtotal_1, dresult_3, dresult_4
+    dtotal_1, dresult_3, dresult_4, dx_2 = _kernels.first_crossing_vjp_loop1(trips, dtotal, dresult, dresult_2, dx_1.copy(), tape_mask_2, tape_total_1, tape_i, x, n)
+    del trips, dtotal, dresult, dresult_2, dx_1, tape_mask_2, tape_total_1, tape_i, x, n, dtotal_1, dresult_3, dresult_4
     return ((result_4, result_5), dx_2)

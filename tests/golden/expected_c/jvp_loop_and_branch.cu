@@ -33,12 +33,16 @@
 // a per-thread tape, laid out slot-major so that neighbouring threads touch neighbouring words
 #define LIFTED_TAPE(t, k) t##_data[(int64_t)(k) * ((int64_t)gridDim.x * blockDim.x) + \
                                    (int64_t)blockIdx.x * blockDim.x + threadIdx.x]
+// a scatter-add (np.add.at through a gather's indices, which may repeat): each thread adds its element atomically
+#define LIFTED_SERIAL_LANES(i)
+#define LIFTED_ATOMIC_ADD(target, value) atomicAdd(&(target), (value))
 #else
 #ifdef _OPENMP
 #include <omp.h>
 #else
 static inline int omp_get_thread_num(void) { return 0; }
 static inline int omp_get_max_threads(void) { return 1; }
+static inline int omp_get_num_threads(void) { return 1; }
 #endif
 #define LIFTED_KERNEL extern "C"
 #define LIFTED_DEVICE static inline
@@ -51,7 +55,8 @@ extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min 
 // a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
 // still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
 #define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
-#define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
+#define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num(); \
+    const bool lifted_alone = omp_get_num_threads() == 1; (void)lifted_alone
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
 // dependent operations (16 left a 50-step RK4 latency-bound: 5.3 ms per call at n=1e5 vs 1.8 ms with 64)
@@ -78,6 +83,11 @@ extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min 
 #define LIFTED_COLUMN_STORE(out, o, acc) LIFTED_LANES(o) out[o##_base + lane] = LIFTED_AT(acc)
 // a per-thread tape: one stack per OpenMP thread, each slot a row of lanes
 #define LIFTED_TAPE(t, k) t##_data[(lifted_thread * t##_cap + (k)) * LIFTED_LANE_COUNT + lane]
+// a scatter-add (np.add.at through a gather's indices, which may repeat): after a chunk's SIMD loop, its lanes
+// add one after the other, in order (so one thread adds in NumPy's order), atomically when threads share the work
+#define LIFTED_SERIAL_LANES(i) for (int64_t lane = 0; lane < i##_count; ++lane)
+#define LIFTED_ATOMIC_ADD(target, value) \
+    if (lifted_alone) target += (value); else { _Pragma("omp atomic") target += (value); } (void)0
 #ifdef LIFTED_MVEC
 // glibc's vector math library (libmvec, within 4 ulp): lets the SIMD lane loops call exp, log, ... per vector
 #define LIFTED_SIMD_MATH(name) _Pragma("omp declare simd notinbranch") extern "C" double name(double) noexcept;
@@ -90,9 +100,14 @@ extern "C" int lifted_max_threads(void) { return omp_get_max_threads(); }
 extern "C" int lifted_lane_count(void) { return LIFTED_LANE_COUNT; }
 #endif
 
+<<<<<<< HEAD
 // a stencil's window test (transpiler/backends/c/stencil.py): an element outside it reads nothing at an offset;
 // a CPU chunk whose lanes all lie inside every window runs a copy of its lane block with the tests left out
 #define LIFTED_WINDOW(test) (test)
+=======
+// an index read through a gather: negative values count from the end (once; the host checked the range)
+LIFTED_DEVICE int64_t lifted_wrap(const int64_t index, const int64_t size) { return index < 0 ? index + size : index; }
+>>>>>>> main
 
 LIFTED_DEVICE int64_t lifted_trip_count(int64_t start, int64_t stop, int64_t step)
 {
@@ -296,8 +311,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // damped_k0: 1-d index space of n elements
 LIFTED_DEVICE void damped_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -325,8 +339,7 @@ LIFTED_DEVICE void damped_k1_body(const int64_t n, const int64_t d0,
     const bool mask,
     const double k,
     const double* __restrict__ v_data,
-    double* __restrict__ v_3_out)
-{
+    double* __restrict__ v_3_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -381,8 +394,7 @@ LIFTED_KERNEL void damped_k1(const int64_t n, const int64_t d0,
 // damped_k2: 1-d index space of n elements
 LIFTED_DEVICE void damped_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
-    double* __restrict__ s_1_acc_out)
-{
+    double* __restrict__ s_1_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_1_acc, 0);
     LIFTED_FOR(i, n)
@@ -409,8 +421,7 @@ LIFTED_KERNEL void damped_k2(const int64_t n, const int64_t d0,
 // damped_jvp_k0: 1-d index space of n elements
 LIFTED_DEVICE void damped_jvp_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -441,8 +452,7 @@ LIFTED_DEVICE void damped_jvp_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
     const double* __restrict__ tv_data,
     double* __restrict__ v_3_out,
-    double* __restrict__ tv_3_out)
-{
+    double* __restrict__ tv_3_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -518,8 +528,7 @@ LIFTED_DEVICE void damped_jvp_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
     const double* __restrict__ tv_data,
     double* __restrict__ s_1_acc_out,
-    double* __restrict__ s_2_acc_out)
-{
+    double* __restrict__ s_2_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_1_acc, 0);
     LIFTED_LOCAL_FILL(double, s_2_acc, 0);
@@ -550,3 +559,545 @@ LIFTED_KERNEL void damped_jvp_k2(const int64_t n, const int64_t d0,
 {
     LIFTED_RUN(damped_jvp_k2_body(n, d0, v_data, tv_data, s_1_acc_out, s_2_acc_out));
 }
+
+// ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------
+// (the CUDA target keeps these loops on the host: the whole section is for the CPU build)
+#ifndef __CUDACC__
+#include <string.h>
+// the small helpers every step calls, inlined into the loop kernel (a call each would cost more than their work)
+#define LIFTED_HOT static inline __attribute__((always_inline))
+// an array value of the host module: its first element, dims and strides (in elements)
+template <class T, int R> struct lifted_view { T* p; int64_t d[R]; int64_t s[R]; };
+typedef void* (*lifted_alloc_fn)(int64_t bytes);  // the runtime's allocator (NumPy memory the results view)
+struct lifted_loop_state { lifted_alloc_fn alloc; char* free_at; int64_t free_bytes; int64_t* error; };
+
+static inline int lifted_fail(lifted_loop_state* st, int code, int64_t a, int64_t b, int64_t c)
+{
+    st->error[0] = a; st->error[1] = b; st->error[2] = c; st->error[3] = code;
+    return code;
+}
+// arena memory, 64-byte aligned: small arrays share blocks of 1 MiB the runtime allocates, one of 256 KiB or more has a
+// block of its own (the runtime's buffer cache hands back the memory of dead arrays of that size)
+static inline void* lifted_take(lifted_loop_state* st, int64_t bytes)
+{
+    bytes = (bytes + 63) & ~(int64_t)63;
+    if (bytes >= ((int64_t)1 << 18)) {
+        char* block = (char*)st->alloc(bytes + 64);
+        return block ? block + ((64 - (int64_t)((uintptr_t)block & 63)) & 63) : nullptr;
+    }
+    if (bytes > st->free_bytes) {
+        const int64_t size = (int64_t)1 << 20;
+        char* block = (char*)st->alloc(size);
+        if (!block) return nullptr;
+        const int64_t skip = (64 - (int64_t)((uintptr_t)block & 63)) & 63;
+        st->free_at = block + skip; st->free_bytes = size - skip;
+    }
+    void* at = st->free_at;
+    st->free_at += bytes; st->free_bytes -= bytes;
+    return at;
+}
+LIFTED_HOT int64_t lifted_product(const int64_t* d, int rank)
+{ int64_t n = 1; for (int k = 0; k < rank; ++k) n *= d[k]; return n; }
+LIFTED_HOT bool lifted_meet(int64_t& slot, int64_t size)
+{ if (slot < 0) { slot = size; return true; } return slot == size; }
+// a new C-contiguous array of `dims`: its own memory, or `*site`'s when that is large enough (reused each step)
+template <class T, int R> LIFTED_HOT bool lifted_alloc_view(lifted_view<T, R>& v, const int64_t* dims,
+                                                               lifted_loop_state* st, void** site, int64_t* bytes)
+{
+    int64_t dims_copy[R];
+    for (int k = 0; k < R; ++k) dims_copy[k] = dims[k];
+    const int64_t need = lifted_product(dims_copy, R) * (int64_t)sizeof(T);
+    void* memory;
+    if (site && *bytes >= need && *site) memory = *site;
+    else {
+        memory = lifted_take(st, need > 0 ? need : 1);
+        if (!memory) return false;
+        if (site) { *site = memory; *bytes = need; }
+    }
+    v.p = (T*)memory;
+    int64_t step = 1;
+    for (int k = R - 1; k >= 0; --k) { v.d[k] = dims_copy[k]; v.s[k] = step; step *= dims_copy[k]; }
+    return true;
+}
+template <class T, int R> LIFTED_HOT bool lifted_is_contiguous(const lifted_view<T, R>& v)
+{
+    int64_t step = 1;
+    for (int k = R - 1; k >= 0; --k) { if (v.d[k] != 1 && v.s[k] != step) return false; step *= v.d[k]; }
+    return true;
+}
+// the walk every copy, fill and assignment takes: `op(element of a, element of b)` over a's dims, b read through
+// its own strides (0 where it broadcasts); the innermost axis is a plain loop
+// (GCC would turn a copy's inner loop into a call of memmove, which costs more than a short row)
+template <class A, class B, int R, class Op> __attribute__((optimize("no-tree-loop-distribute-patterns")))
+LIFTED_HOT void lifted_walk(A* a, const int64_t* d, const int64_t* sa,
+                                                                              const B* b, const int64_t* sb, Op op)
+{
+    for (int k = 0; k < R; ++k) if (d[k] == 0) return;
+    int64_t at[R] = {0};
+    const int64_t inner = d[R - 1], ia = sa[R - 1], ib = sb[R - 1];
+    while (true) {
+        for (int64_t j = 0; j < inner; ++j) op(a[j * ia], b[j * ib]);
+        int k = R - 2;
+        for (; k >= 0; --k) {
+            a += sa[k]; b += sb[k];
+            if (++at[k] < d[k]) break;
+            a -= sa[k] * d[k]; b -= sb[k] * d[k]; at[k] = 0;
+        }
+        if (k < 0) return;
+    }
+}
+template <class T, class S, int R> LIFTED_HOT void lifted_copy(lifted_view<T, R>& out, const lifted_view<S, R>& in)
+{ lifted_walk<T, S, R>(out.p, out.d, out.s, in.p, in.s, [](T& x, const S& y) { x = (T)y; }); }
+template <class T, int R> LIFTED_HOT void lifted_fill(lifted_view<T, R>& out, T value)
+{
+    const int64_t zero[R] = {0};
+    lifted_walk<T, T, R>(out.p, out.d, out.s, &value, zero, [](T& x, const T& y) { x = y; });
+}
+// a contiguous pointer to a view's elements: its own when it is contiguous, else a packed copy in `*site`
+template <class T, int R> LIFTED_HOT const T* lifted_contiguous_data(const lifted_view<T, R>& v,
+                                                                       lifted_loop_state* st, void** site, int64_t* bytes)
+{
+    if (lifted_is_contiguous(v)) return v.p;
+    lifted_view<T, R> packed;
+    if (!lifted_alloc_view(packed, v.d, st, site, bytes)) return nullptr;
+    lifted_copy(packed, v);
+    return packed.p;
+}
+// Python's slice.indices(): the first element and the length of `start:stop:step` over `dim` elements
+LIFTED_HOT void lifted_slice(int64_t dim, int has_start, int64_t start, int has_stop, int64_t stop, int64_t step,
+                                int64_t* first, int64_t* length)
+{
+    const int64_t lower = step < 0 ? -1 : 0, upper = step < 0 ? dim - 1 : dim;
+    if (!has_start) start = step < 0 ? upper : lower;
+    else if (start < 0) { start += dim; if (start < lower) start = lower; }
+    else if (start > upper) start = upper;
+    if (!has_stop) stop = step < 0 ? lower : upper;
+    else if (stop < 0) { stop += dim; if (stop < lower) stop = lower; }
+    else if (stop > upper) stop = upper;
+    *first = start;
+    if (step > 0) *length = stop > start ? (stop - start + step - 1) / step : 0;
+    else *length = start > stop ? (start - stop - step - 1) / (-step) : 0;
+}
+// the element range [low, high] (in bytes) a view touches: overlapping ranges may share elements
+template <class T, int R> LIFTED_HOT void lifted_extent(const lifted_view<T, R>& v, const char** low,
+                                                           const char** high)
+{
+    int64_t lo = 0, hi = 0;
+    for (int k = 0; k < R; ++k) {
+        if (v.d[k] == 0) { *low = (const char*)1; *high = (const char*)0; return; }
+        const int64_t span = (v.d[k] - 1) * v.s[k];
+        if (span < 0) lo += span; else hi += span;
+    }
+    *low = (const char*)(v.p + lo); *high = (const char*)(v.p + hi) + sizeof(T) - 1;
+}
+// NumPy's broadcast of `value` into `target`'s dims (leading axes of size 1 dropped): its strides, or false
+template <class T, int R, class S, int Q> LIFTED_HOT bool lifted_broadcast(const lifted_view<T, R>& target,
+                                                                             const lifted_view<S, Q>& value,
+                                                                             int64_t* strides)
+{
+    for (int k = 0; k < Q - R; ++k) if (value.d[k] != 1) return false;
+    for (int k = 0; k < R; ++k) {
+        const int j = k - (R - Q);
+        if (j < 0) { strides[k] = 0; continue; }
+        if (value.d[j] == target.d[k]) strides[k] = value.d[j] == 1 ? 0 : value.s[j];
+        else if (value.d[j] == 1) strides[k] = 0;
+        else return false;
+    }
+    return true;
+}
+template <class C, class T, int R> LIFTED_HOT void lifted_assign_into(lifted_view<T, R>& target, C value)
+{ lifted_fill(target, (T)value); }
+template <class C, class T, int R> LIFTED_HOT void lifted_add_into(lifted_view<T, R>& target, C value)
+{
+    const int64_t zero[R] = {0};
+    lifted_walk<T, C, R>(target.p, target.d, target.s, &value, zero, [](T& x, const C& y) { x = (T)((C)x + y); });
+}
+// `target[...] = value` and `+=` of an array: broadcast as NumPy does, through a copy when the two overlap
+template <class C, bool Add, class T, int R, class S, int Q> LIFTED_HOT int lifted_store_array(
+    lifted_view<T, R>& target, const lifted_view<S, Q>& value, lifted_loop_state* st)
+{
+    int64_t strides[R];
+    if (!lifted_broadcast(target, value, strides)) return lifted_fail(st, 4, 0, 0, 0);
+    const char *tl, *th, *vl, *vh;
+    lifted_extent(target, &tl, &th);
+    lifted_extent(value, &vl, &vh);
+    const S* source = value.p;
+    if (tl <= th && vl <= vh && tl <= vh && vl <= th) {  // overlapping: read the value from a copy
+        lifted_view<S, Q> copy;
+        if (!lifted_alloc_view(copy, value.d, st, nullptr, nullptr)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_copy(copy, value);
+        lifted_broadcast(target, copy, strides);
+        source = copy.p;
+    }
+    if (Add) lifted_walk<T, S, R>(target.p, target.d, target.s, source, strides,
+                                  [](T& x, const S& y) { x = (T)((C)x + (C)y); });
+    else lifted_walk<T, S, R>(target.p, target.d, target.s, source, strides, [](T& x, const S& y) { x = (T)(C)y; });
+    return 0;
+}
+template <class C, class T, int R, class S, int Q> LIFTED_HOT int lifted_assign_into_array(
+    lifted_view<T, R>& target, const lifted_view<S, Q>& value, lifted_loop_state* st)
+{ return lifted_store_array<C, false>(target, value, st); }
+template <class C, class T, int R, class S, int Q> LIFTED_HOT int lifted_add_into_array(
+    lifted_view<T, R>& target, const lifted_view<S, Q>& value, lifted_loop_state* st)
+{ return lifted_store_array<C, true>(target, value, st); }
+// the int64 words the runtime passes a view or a scalar in
+template <class T, int R> LIFTED_HOT void lifted_load_view(lifted_view<T, R>& v, const int64_t* words)
+{
+    v.p = (T*)(intptr_t)words[0];
+    for (int k = 0; k < R; ++k) { v.d[k] = words[1 + k]; v.s[k] = words[1 + R + k]; }
+}
+template <class T, int R> LIFTED_HOT void lifted_store_view(int64_t* words, const lifted_view<T, R>& v)
+{
+    words[0] = (int64_t)(intptr_t)v.p;
+    for (int k = 0; k < R; ++k) { words[1 + k] = v.d[k]; words[1 + R + k] = v.s[k]; }
+}
+LIFTED_HOT double lifted_load_scalar_f(int64_t word) { double x; memcpy(&x, &word, 8); return x; }
+LIFTED_HOT int64_t lifted_load_scalar_i(int64_t word) { return word; }
+LIFTED_HOT int64_t lifted_store_scalar_f(double x) { int64_t word; memcpy(&word, &x, 8); return word; }
+LIFTED_HOT int64_t lifted_store_scalar_i(int64_t x) { return x; }
+// a tape: the segments earlier loop kernels left in the host module's list (a table of [entries, count] pairs,
+// popped from the top), and the segment this call pushes (grown by doubling in the arena)
+struct lifted_tape { int64_t* table; int64_t segments; int64_t* own; int64_t count, capacity, width; };
+LIFTED_HOT void lifted_load_tape(lifted_tape& t, const int64_t* words, int64_t width)
+{ t.table = (int64_t*)(intptr_t)words[0]; t.segments = words[1]; t.own = nullptr; t.count = 0; t.capacity = 0; t.width = width; }
+LIFTED_HOT void lifted_store_tape(int64_t* words, const lifted_tape& t)
+{ words[2] = (int64_t)(intptr_t)t.own; words[3] = t.count; }
+LIFTED_HOT bool lifted_push(lifted_tape& t, const int64_t* entry, lifted_loop_state* st)
+{
+    if (t.count == t.capacity) {
+        const int64_t capacity = t.capacity ? 2 * t.capacity : 64;
+        int64_t* grown = (int64_t*)lifted_take(st, capacity * t.width * 8);
+        if (!grown) return false;
+        if (t.count) memcpy(grown, t.own, t.count * t.width * 8);
+        t.own = grown; t.capacity = capacity;
+    }
+    int64_t* slot = t.own + t.count * t.width;
+    for (int64_t k = 0; k < t.width; ++k) slot[k] = entry[k];
+    ++t.count;
+    return true;
+}
+LIFTED_HOT const int64_t* lifted_pop(lifted_tape& t)
+{
+    if (t.count > 0) return t.own + --t.count * t.width;
+    for (int64_t k = t.segments - 1; k >= 0; --k)
+        if (t.table[2 * k + 1] > 0) return (const int64_t*)(intptr_t)t.table[2 * k] + --t.table[2 * k + 1] * t.width;
+    return nullptr;
+}
+// ---- end of loop-kernel prelude ---------------------------------------------------------------------------------
+// the kernels loop kernels call, again without OpenMP: an index space below lifted_parallel_min runs on the calling
+// thread anyway, and an orphaned `omp for` still asks the runtime for its team
+#undef LIFTED_FOR
+#define LIFTED_FOR(i, n) for (int64_t i##_base = 0; i##_base < (n); i##_base += LIFTED_LANE_COUNT)
+#undef LIFTED_ROWS
+#define LIFTED_ROWS(o, count) for (int64_t o = 0; o < (count); ++o)
+#undef LIFTED_THREAD_SETUP
+#define LIFTED_THREAD_SETUP const int64_t lifted_thread = 0; const bool lifted_alone = true; (void)lifted_alone
+
+// damped_k0: 1-d index space of n elements
+static void damped_k0_serial(const int64_t n, const int64_t d0,
+    const double* __restrict__ v_data,
+    double* __restrict__ s_acc_out){
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double v = v_data[i];
+            // jvp_loop_and_branch.py:9  if np.sum(v) > 0.0:
+            LIFTED_AT(s_acc) += v;
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
+
+// damped_k1: 1-d index space of n elements
+static void damped_k1_serial(const int64_t n, const int64_t d0,
+    const bool mask,
+    const double k,
+    const double* __restrict__ v_data,
+    double* __restrict__ v_3_out){
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        // jvp_loop_and_branch.py:9  if np.sum(v) > 0.0:
+        LIFTED_LOCAL(double, v_3);
+        if (mask) {
+            // jvp_loop_and_branch.py:10  v = v - 0.1 * k * np.sin(v)
+            const double t = (0.1 * k);
+            LIFTED_LOCAL(double, v_1);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double v = v_data[i];
+                // jvp_loop_and_branch.py:10  v = v - 0.1 * k * np.sin(v)
+                const double t_1 = sin(v);
+                const double t_2 = (t * t_1);
+                LIFTED_AT(v_1) = (v - t_2);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                LIFTED_AT(v_3) = LIFTED_AT(v_1);
+            }
+        } else {
+            LIFTED_LOCAL(double, v_2);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double v = v_data[i];
+                // jvp_loop_and_branch.py:12  v = v * 0.5
+                LIFTED_AT(v_2) = (v * 0.5);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                LIFTED_AT(v_3) = LIFTED_AT(v_2);
+            }
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            v_3_out[i] = LIFTED_AT(v_3);
+        }
+    }
+}
+
+
+// damped_jvp_k0: 1-d index space of n elements
+static void damped_jvp_k0_serial(const int64_t n, const int64_t d0,
+    const double* __restrict__ v_data,
+    double* __restrict__ s_acc_out){
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double v = v_data[i];
+            // jvp_loop_and_branch.py:9  if np.sum(v) > 0.0:
+            LIFTED_AT(s_acc) += v;
+        }
+    }
+    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
+
+// damped_jvp_k1: 1-d index space of n elements
+static void damped_jvp_k1_serial(const int64_t n, const int64_t d0,
+    const bool mask,
+    const double k,
+    const double tk,
+    const double* __restrict__ v_data,
+    const double* __restrict__ tv_data,
+    double* __restrict__ v_3_out,
+    double* __restrict__ tv_3_out){
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        // jvp_loop_and_branch.py:9  if np.sum(v) > 0.0:
+        LIFTED_LOCAL(double, v_3);
+        LIFTED_LOCAL(double, tv_3);
+        if (mask) {
+            // jvp_loop_and_branch.py:10  v = v - 0.1 * k * np.sin(v)
+            const double t = (0.1 * k);
+            const double t_4 = (tk * 0.1);
+            LIFTED_LOCAL(double, v_1);
+            LIFTED_LOCAL(double, tv_1);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double v = v_data[i];
+                const double tv = tv_data[i];
+                // jvp_loop_and_branch.py:10  v = v - 0.1 * k * np.sin(v)
+                const double t_1 = sin(v);
+                const double t_5 = cos(v);
+                const double t_6 = (tv * t_5);
+                const double t_2 = (t * t_1);
+                const double t_7 = (t_4 * t_1);
+                const double t_8 = (t_6 * t);
+                const double t_9 = (t_7 + t_8);
+                LIFTED_AT(v_1) = (v - t_2);
+                LIFTED_AT(tv_1) = (tv - t_9);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                LIFTED_AT(v_3) = LIFTED_AT(v_1);
+                LIFTED_AT(tv_3) = LIFTED_AT(tv_1);
+            }
+        } else {
+            LIFTED_LOCAL(double, v_2);
+            LIFTED_LOCAL(double, tv_2);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double v = v_data[i];
+                const double tv = tv_data[i];
+                // jvp_loop_and_branch.py:12  v = v * 0.5
+                LIFTED_AT(v_2) = (v * 0.5);
+                LIFTED_AT(tv_2) = (tv * 0.5);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                LIFTED_AT(v_3) = LIFTED_AT(v_2);
+                LIFTED_AT(tv_3) = LIFTED_AT(tv_2);
+            }
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            v_3_out[i] = LIFTED_AT(v_3);
+            tv_3_out[i] = LIFTED_AT(tv_3);
+        }
+    }
+}
+
+
+// damped_loop0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int damped_loop0(int64_t* io, lifted_alloc_fn alloc)
+{
+    lifted_loop_state state = {alloc, nullptr, 0, io + 8};
+    lifted_loop_state* st = &state;
+    double v_k = 0; bool f_k = false;
+    bool v_mask = 0; bool f_mask = false;
+    double v_s = 0; bool f_s = false;
+    int64_t v_step = 0; bool f_step = false;
+    lifted_view<double, 1> v_v = {};
+    lifted_view<double, 1> v_v_3 = {};
+    lifted_view<double, 1> v_x = {};
+    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
+    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
+    void* site_3[2] = {nullptr, nullptr}; int64_t site_3_bytes[2] = {0, 0}; int site_3_turn = 0;
+    lifted_load_view(v_x, io + 0);
+    v_k = (double)lifted_load_scalar_f(io[3]); f_k = io[4] != 0;
+    {
+        const int64_t lo = 0, hi = 3, step = 1;
+        if (step == 0) return lifted_fail(st, 8, 0, 0, 0);
+        const int64_t trips = lifted_trip_count(lo, hi, step);
+        {
+            const lifted_view<double, 1> move_0 = v_x;
+            v_v = move_0;
+        }
+        for (int64_t k = 0; k < trips; ++k) {
+            v_step = lo + k * step; f_step = false;
+            // jvp_loop_and_branch.py:9  if np.sum(v) > 0.0:
+            {
+                int64_t space[1] = {-1};
+                if (!lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
+                for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+                const int64_t count = lifted_product(space, 1);
+                const double* arg_0 = lifted_contiguous_data(v_v, st, &packed_1, &packed_1_bytes);
+                if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                double acc_1[1] = {0};
+                if (count >= lifted_parallel_min) damped_k0(count, space[0], arg_0, acc_1);
+                else damped_k0_serial(count, space[0], arg_0, acc_1);
+                v_s = (double)(double)(acc_1[0]); f_s = true;
+            }
+            {
+                v_mask = (bool)((((double)v_s) > ((double)0.0))); f_mask = f_s || false;
+            }
+            {
+                int64_t space[1] = {-1};
+                if (!lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
+                for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+                const int64_t count = lifted_product(space, 1);
+                const double* arg_2 = lifted_contiguous_data(v_v, st, &packed_2, &packed_2_bytes);
+                if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
+                lifted_view<double, 1> out_1;
+                site_3_turn ^= 1; if (!lifted_alloc_view(out_1, space, st, &site_3[site_3_turn], &site_3_bytes[site_3_turn])) return lifted_fail(st, 5, 0, 0, 0);
+                if (count >= lifted_parallel_min) damped_k1(count, space[0], (bool)v_mask, (double)v_k, arg_2, out_1.p);
+                else damped_k1_serial(count, space[0], (bool)v_mask, (double)v_k, arg_2, out_1.p);
+                v_v_3 = out_1;
+            }
+            {
+                const lifted_view<double, 1> move_0 = v_v_3;
+                v_v = move_0;
+            }
+        }
+    }
+    lifted_store_view(io + 5, v_v);
+    return 0;
+}
+
+// damped_jvp_loop0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int damped_jvp_loop0(int64_t* io, lifted_alloc_fn alloc)
+{
+    lifted_loop_state state = {alloc, nullptr, 0, io + 16};
+    lifted_loop_state* st = &state;
+    double v_k = 0; bool f_k = false;
+    bool v_mask = 0; bool f_mask = false;
+    double v_s = 0; bool f_s = false;
+    int64_t v_step = 0; bool f_step = false;
+    double v_tk = 0; bool f_tk = false;
+    lifted_view<double, 1> v_tv = {};
+    lifted_view<double, 1> v_tv_3 = {};
+    lifted_view<double, 1> v_tx = {};
+    lifted_view<double, 1> v_v = {};
+    lifted_view<double, 1> v_v_3 = {};
+    lifted_view<double, 1> v_x = {};
+    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
+    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
+    void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
+    void* site_4[2] = {nullptr, nullptr}; int64_t site_4_bytes[2] = {0, 0}; int site_4_turn = 0;
+    void* site_5[2] = {nullptr, nullptr}; int64_t site_5_bytes[2] = {0, 0}; int site_5_turn = 0;
+    lifted_load_view(v_x, io + 0);
+    lifted_load_view(v_tx, io + 3);
+    v_k = (double)lifted_load_scalar_f(io[6]); f_k = io[7] != 0;
+    v_tk = (double)lifted_load_scalar_f(io[8]); f_tk = io[9] != 0;
+    {
+        const int64_t lo = 0, hi = 3, step = 1;
+        if (step == 0) return lifted_fail(st, 8, 0, 0, 0);
+        const int64_t trips = lifted_trip_count(lo, hi, step);
+        {
+            const lifted_view<double, 1> move_0 = v_x;
+            const lifted_view<double, 1> move_1 = v_tx;
+            v_v = move_0;
+            v_tv = move_1;
+        }
+        for (int64_t k = 0; k < trips; ++k) {
+            v_step = lo + k * step; f_step = false;
+            // jvp_loop_and_branch.py:9  if np.sum(v) > 0.0:
+            {
+                int64_t space[1] = {-1};
+                if (!lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
+                for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+                const int64_t count = lifted_product(space, 1);
+                const double* arg_0 = lifted_contiguous_data(v_v, st, &packed_1, &packed_1_bytes);
+                if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                double acc_1[1] = {0};
+                if (count >= lifted_parallel_min) damped_jvp_k0(count, space[0], arg_0, acc_1);
+                else damped_jvp_k0_serial(count, space[0], arg_0, acc_1);
+                v_s = (double)(double)(acc_1[0]); f_s = true;
+            }
+            {
+                v_mask = (bool)((((double)v_s) > ((double)0.0))); f_mask = f_s || false;
+            }
+            {
+                int64_t space[1] = {-1};
+                if (!lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
+                if (!lifted_meet(space[0], v_tv.d[0])) return lifted_fail(st, 3, 0, space[0], v_tv.d[0]);
+                for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+                const int64_t count = lifted_product(space, 1);
+                const double* arg_3 = lifted_contiguous_data(v_v, st, &packed_2, &packed_2_bytes);
+                if (!arg_3) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_4 = lifted_contiguous_data(v_tv, st, &packed_3, &packed_3_bytes);
+                if (!arg_4) return lifted_fail(st, 5, 0, 0, 0);
+                lifted_view<double, 1> out_1;
+                site_4_turn ^= 1; if (!lifted_alloc_view(out_1, space, st, &site_4[site_4_turn], &site_4_bytes[site_4_turn])) return lifted_fail(st, 5, 0, 0, 0);
+                lifted_view<double, 1> out_2;
+                site_5_turn ^= 1; if (!lifted_alloc_view(out_2, space, st, &site_5[site_5_turn], &site_5_bytes[site_5_turn])) return lifted_fail(st, 5, 0, 0, 0);
+                if (count >= lifted_parallel_min) damped_jvp_k1(count, space[0], (bool)v_mask, (double)v_k, (double)v_tk, arg_3, arg_4, out_1.p, out_2.p);
+                else damped_jvp_k1_serial(count, space[0], (bool)v_mask, (double)v_k, (double)v_tk, arg_3, arg_4, out_1.p, out_2.p);
+                v_v_3 = out_1;
+                v_tv_3 = out_2;
+            }
+            {
+                const lifted_view<double, 1> move_0 = v_v_3;
+                const lifted_view<double, 1> move_1 = v_tv_3;
+                v_v = move_0;
+                v_tv = move_1;
+            }
+        }
+    }
+    lifted_store_view(io + 10, v_v);
+    lifted_store_view(io + 13, v_tv);
+    return 0;
+}
+#endif

@@ -33,12 +33,16 @@
 // a per-thread tape, laid out slot-major so that neighbouring threads touch neighbouring words
 #define LIFTED_TAPE(t, k) t##_data[(int64_t)(k) * ((int64_t)gridDim.x * blockDim.x) + \
                                    (int64_t)blockIdx.x * blockDim.x + threadIdx.x]
+// a scatter-add (np.add.at through a gather's indices, which may repeat): each thread adds its element atomically
+#define LIFTED_SERIAL_LANES(i)
+#define LIFTED_ATOMIC_ADD(target, value) atomicAdd(&(target), (value))
 #else
 #ifdef _OPENMP
 #include <omp.h>
 #else
 static inline int omp_get_thread_num(void) { return 0; }
 static inline int omp_get_max_threads(void) { return 1; }
+static inline int omp_get_num_threads(void) { return 1; }
 #endif
 #define LIFTED_KERNEL extern "C"
 #define LIFTED_DEVICE static inline
@@ -51,7 +55,8 @@ extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min 
 // a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
 // still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
 #define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
-#define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
+#define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num(); \
+    const bool lifted_alone = omp_get_num_threads() == 1; (void)lifted_alone
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
 // dependent operations (16 left a 50-step RK4 latency-bound: 5.3 ms per call at n=1e5 vs 1.8 ms with 64)
@@ -78,6 +83,11 @@ extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min 
 #define LIFTED_COLUMN_STORE(out, o, acc) LIFTED_LANES(o) out[o##_base + lane] = LIFTED_AT(acc)
 // a per-thread tape: one stack per OpenMP thread, each slot a row of lanes
 #define LIFTED_TAPE(t, k) t##_data[(lifted_thread * t##_cap + (k)) * LIFTED_LANE_COUNT + lane]
+// a scatter-add (np.add.at through a gather's indices, which may repeat): after a chunk's SIMD loop, its lanes
+// add one after the other, in order (so one thread adds in NumPy's order), atomically when threads share the work
+#define LIFTED_SERIAL_LANES(i) for (int64_t lane = 0; lane < i##_count; ++lane)
+#define LIFTED_ATOMIC_ADD(target, value) \
+    if (lifted_alone) target += (value); else { _Pragma("omp atomic") target += (value); } (void)0
 #ifdef LIFTED_MVEC
 // glibc's vector math library (libmvec, within 4 ulp): lets the SIMD lane loops call exp, log, ... per vector
 #define LIFTED_SIMD_MATH(name) _Pragma("omp declare simd notinbranch") extern "C" double name(double) noexcept;
@@ -90,9 +100,14 @@ extern "C" int lifted_max_threads(void) { return omp_get_max_threads(); }
 extern "C" int lifted_lane_count(void) { return LIFTED_LANE_COUNT; }
 #endif
 
+<<<<<<< HEAD
 // a stencil's window test (transpiler/backends/c/stencil.py): an element outside it reads nothing at an offset;
 // a CPU chunk whose lanes all lie inside every window runs a copy of its lane block with the tests left out
 #define LIFTED_WINDOW(test) (test)
+=======
+// an index read through a gather: negative values count from the end (once; the host checked the range)
+LIFTED_DEVICE int64_t lifted_wrap(const int64_t index, const int64_t size) { return index < 0 ? index + size : index; }
+>>>>>>> main
 
 LIFTED_DEVICE int64_t lifted_trip_count(int64_t start, int64_t stop, int64_t step)
 {
@@ -297,8 +312,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 LIFTED_DEVICE void gp_negative_log_likelihood_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
@@ -339,8 +353,7 @@ LIFTED_DEVICE void gp_negative_log_likelihood_k1_body(const int64_t n, const int
     const double e,
     const double e_2,
     const double* __restrict__ eye_data,
-    double* __restrict__ k_out)
-{
+    double* __restrict__ k_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -377,8 +390,7 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k1(const int64_t n, const int64_t 
 // gp_negative_log_likelihood_k2: 1-d index space of n elements
 LIFTED_DEVICE void gp_negative_log_likelihood_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
-    double* __restrict__ t_6_out)
-{
+    double* __restrict__ t_6_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -407,8 +419,7 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k2(const int64_t n, const int64_t 
 // gp_negative_log_likelihood_k3: 1-d index space of n elements
 LIFTED_DEVICE void gp_negative_log_likelihood_k3_body(const int64_t n, const int64_t d0,
     const double* __restrict__ d_1_data, const int64_t d_1_s0,
-    double* __restrict__ s_1_acc_out)
-{
+    double* __restrict__ s_1_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_1_acc, 0);
     LIFTED_FOR(i, n)
@@ -436,8 +447,7 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k3(const int64_t n, const int64_t 
 // gp_negative_log_likelihood_k4: 1-d index space of n elements
 LIFTED_DEVICE void gp_negative_log_likelihood_k4_body(const int64_t n, const int64_t d0,
     const double* __restrict__ d_2_data, const int64_t d_2_s0,
-    double* __restrict__ s_2_acc_out)
-{
+    double* __restrict__ s_2_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_2_acc, 0);
     LIFTED_FOR(i, n)
@@ -465,8 +475,7 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k4(const int64_t n, const int64_t 
 LIFTED_DEVICE void gp_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
@@ -507,8 +516,7 @@ LIFTED_DEVICE void gp_grad_k1_body(const int64_t n, const int64_t d0, const int6
     const double e,
     const double e_2,
     const double* __restrict__ eye_data,
-    double* __restrict__ k_out)
-{
+    double* __restrict__ k_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -547,8 +555,7 @@ LIFTED_DEVICE void gp_grad_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     const double* __restrict__ d_1_data, const int64_t d_1_s0,
     double* __restrict__ t_6_out,
-    double* __restrict__ t_14_out)
-{
+    double* __restrict__ t_14_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -591,8 +598,7 @@ LIFTED_DEVICE void gp_grad_k3_body(const int64_t n, const int64_t d0, const int6
     const double* __restrict__ r_3_data, const int64_t r_3_s0, const int64_t r_3_s1,
     const double* __restrict__ dchol_data, const int64_t dchol_s0, const int64_t dchol_s1,
     double* __restrict__ dk_1_out,
-    double* __restrict__ t_18_out)
-{
+    double* __restrict__ t_18_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -648,8 +654,7 @@ LIFTED_DEVICE void gp_grad_k4_body(const int64_t n, const int64_t d0, const int6
     const double* __restrict__ r_3_data, const int64_t r_3_s0, const int64_t r_3_s1,
     const double* __restrict__ dchol_data, const int64_t dchol_s0, const int64_t dchol_s1,
     const double* __restrict__ t_21_data, const int64_t t_21_s0, const int64_t t_21_s1,
-    double* __restrict__ dchol_1_out)
-{
+    double* __restrict__ dchol_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -690,8 +695,7 @@ LIFTED_KERNEL void gp_grad_k4(const int64_t n, const int64_t d0, const int64_t d
 LIFTED_DEVICE void gp_grad_k5_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_4_data,
     const double* __restrict__ m_5_data,
-    double* __restrict__ t_23_out)
-{
+    double* __restrict__ t_23_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -729,8 +733,7 @@ LIFTED_DEVICE void gp_grad_k6_body(const int64_t n, const int64_t d0, const int6
     const double* __restrict__ dk_1_data,
     const double* __restrict__ eye_data,
     double* __restrict__ s_3_acc_out,
-    double* __restrict__ s_4_acc_out)
-{
+    double* __restrict__ s_4_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_3_acc, 0);
     LIFTED_LOCAL_FILL(double, s_4_acc, 0);
@@ -785,8 +788,7 @@ LIFTED_KERNEL void gp_grad_k6(const int64_t n, const int64_t d0, const int64_t d
 LIFTED_DEVICE void gp_tangent_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
@@ -829,8 +831,7 @@ LIFTED_DEVICE void gp_tangent_k1_body(const int64_t n, const int64_t d0, const i
     const double* __restrict__ eye_data,
     const double t_13,
     double* __restrict__ tk_out,
-    double* __restrict__ k_out)
-{
+    double* __restrict__ k_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -873,8 +874,7 @@ LIFTED_KERNEL void gp_tangent_k1(const int64_t n, const int64_t d0, const int64_
 LIFTED_DEVICE void gp_tangent_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_1_data,
     const double* __restrict__ t_14_data, const int64_t t_14_s0, const int64_t t_14_s1,
-    double* __restrict__ t_15_out)
-{
+    double* __restrict__ t_15_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -909,8 +909,7 @@ LIFTED_KERNEL void gp_tangent_k2(const int64_t n, const int64_t d0, const int64_
 LIFTED_DEVICE void gp_tangent_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_3_data,
     const double* __restrict__ m_4_data,
-    double* __restrict__ t_18_out)
-{
+    double* __restrict__ t_18_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -942,8 +941,7 @@ LIFTED_KERNEL void gp_tangent_k3(const int64_t n, const int64_t d0, const int64_
 // gp_tangent_k4: 1-d index space of n elements
 LIFTED_DEVICE void gp_tangent_k4_body(const int64_t n, const int64_t d0,
     const double* __restrict__ m_5_data,
-    double* __restrict__ t_20_out)
-{
+    double* __restrict__ t_20_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -973,8 +971,7 @@ LIFTED_KERNEL void gp_tangent_k4(const int64_t n, const int64_t d0,
 LIFTED_DEVICE void gp_tangent_k5_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_4_data,
     const double* __restrict__ m_6_data,
-    double* __restrict__ t_22_out)
-{
+    double* __restrict__ t_22_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -1006,8 +1003,7 @@ LIFTED_KERNEL void gp_tangent_k5(const int64_t n, const int64_t d0,
 LIFTED_DEVICE void gp_tangent_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ t_23_data, const int64_t t_23_s0, const int64_t t_23_s1,
     const double* __restrict__ tk_data,
-    double* __restrict__ tlogdet_acc_out)
-{
+    double* __restrict__ tlogdet_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, tlogdet_acc, 0);
     LIFTED_FOR(i, n)
@@ -1039,8 +1035,7 @@ LIFTED_KERNEL void gp_tangent_k6(const int64_t n, const int64_t d0, const int64_
 // gp_tangent_k7: 1-d index space of n elements
 LIFTED_DEVICE void gp_tangent_k7_body(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
-    double* __restrict__ t_6_out)
-{
+    double* __restrict__ t_6_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -1071,8 +1066,7 @@ LIFTED_DEVICE void gp_tangent_k8_body(const int64_t n, const int64_t d0,
     const double* __restrict__ d_1_data, const int64_t d_1_s0,
     const double* __restrict__ d_3_data, const int64_t d_3_s0,
     double* __restrict__ s_1_acc_out,
-    double* __restrict__ s_3_acc_out)
-{
+    double* __restrict__ s_3_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_1_acc, 0);
     LIFTED_LOCAL_FILL(double, s_3_acc, 0);
@@ -1107,8 +1101,7 @@ LIFTED_KERNEL void gp_tangent_k8(const int64_t n, const int64_t d0,
 // gp_tangent_k9: 2-d index space of n elements
 LIFTED_DEVICE void gp_tangent_k9_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_9_data,
-    double* __restrict__ t_29_out)
-{
+    double* __restrict__ t_29_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -1139,8 +1132,7 @@ LIFTED_DEVICE void gp_tangent_k10_body(const int64_t n, const int64_t d0,
     const double* __restrict__ d_2_data, const int64_t d_2_s0,
     const double* __restrict__ d_4_data, const int64_t d_4_s0,
     double* __restrict__ s_2_acc_out,
-    double* __restrict__ s_4_acc_out)
-{
+    double* __restrict__ s_4_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_2_acc, 0);
     LIFTED_LOCAL_FILL(double, s_4_acc, 0);

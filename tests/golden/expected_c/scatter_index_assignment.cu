@@ -33,12 +33,16 @@
 // a per-thread tape, laid out slot-major so that neighbouring threads touch neighbouring words
 #define LIFTED_TAPE(t, k) t##_data[(int64_t)(k) * ((int64_t)gridDim.x * blockDim.x) + \
                                    (int64_t)blockIdx.x * blockDim.x + threadIdx.x]
+// a scatter-add (np.add.at through a gather's indices, which may repeat): each thread adds its element atomically
+#define LIFTED_SERIAL_LANES(i)
+#define LIFTED_ATOMIC_ADD(target, value) atomicAdd(&(target), (value))
 #else
 #ifdef _OPENMP
 #include <omp.h>
 #else
 static inline int omp_get_thread_num(void) { return 0; }
 static inline int omp_get_max_threads(void) { return 1; }
+static inline int omp_get_num_threads(void) { return 1; }
 #endif
 #define LIFTED_KERNEL extern "C"
 #define LIFTED_DEVICE static inline
@@ -51,7 +55,8 @@ extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min 
 // a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
 // still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
 #define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
-#define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
+#define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num(); \
+    const bool lifted_alone = omp_get_num_threads() == 1; (void)lifted_alone
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
 // dependent operations (16 left a 50-step RK4 latency-bound: 5.3 ms per call at n=1e5 vs 1.8 ms with 64)
@@ -78,6 +83,11 @@ extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min 
 #define LIFTED_COLUMN_STORE(out, o, acc) LIFTED_LANES(o) out[o##_base + lane] = LIFTED_AT(acc)
 // a per-thread tape: one stack per OpenMP thread, each slot a row of lanes
 #define LIFTED_TAPE(t, k) t##_data[(lifted_thread * t##_cap + (k)) * LIFTED_LANE_COUNT + lane]
+// a scatter-add (np.add.at through a gather's indices, which may repeat): after a chunk's SIMD loop, its lanes
+// add one after the other, in order (so one thread adds in NumPy's order), atomically when threads share the work
+#define LIFTED_SERIAL_LANES(i) for (int64_t lane = 0; lane < i##_count; ++lane)
+#define LIFTED_ATOMIC_ADD(target, value) \
+    if (lifted_alone) target += (value); else { _Pragma("omp atomic") target += (value); } (void)0
 #ifdef LIFTED_MVEC
 // glibc's vector math library (libmvec, within 4 ulp): lets the SIMD lane loops call exp, log, ... per vector
 #define LIFTED_SIMD_MATH(name) _Pragma("omp declare simd notinbranch") extern "C" double name(double) noexcept;
@@ -90,9 +100,14 @@ extern "C" int lifted_max_threads(void) { return omp_get_max_threads(); }
 extern "C" int lifted_lane_count(void) { return LIFTED_LANE_COUNT; }
 #endif
 
+<<<<<<< HEAD
 // a stencil's window test (transpiler/backends/c/stencil.py): an element outside it reads nothing at an offset;
 // a CPU chunk whose lanes all lie inside every window runs a copy of its lane block with the tests left out
 #define LIFTED_WINDOW(test) (test)
+=======
+// an index read through a gather: negative values count from the end (once; the host checked the range)
+LIFTED_DEVICE int64_t lifted_wrap(const int64_t index, const int64_t size) { return index < 0 ? index + size : index; }
+>>>>>>> main
 
 LIFTED_DEVICE int64_t lifted_trip_count(int64_t start, int64_t stop, int64_t step)
 {
@@ -296,8 +311,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // scatter_rows_k0: 2-d index space of n elements
 LIFTED_DEVICE void scatter_rows_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ x_data,
-    double* __restrict__ a_out)
-{
+    double* __restrict__ a_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -326,8 +340,7 @@ LIFTED_KERNEL void scatter_rows_k0(const int64_t n, const int64_t d0, const int6
 // scatter_rows_k1: 2-d index space of n elements
 LIFTED_DEVICE void scatter_rows_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_data,
-    double* __restrict__ t_out)
-{
+    double* __restrict__ t_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -356,9 +369,9 @@ LIFTED_KERNEL void scatter_rows_k1(const int64_t n, const int64_t d0, const int6
 // scatter_rows_k2: 1-d index space of n elements
 LIFTED_DEVICE void scatter_rows_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_2_data, const int64_t v_2_s0,
-    const double* __restrict__ v_3_data,
-    double* __restrict__ t_2_out)
-{
+    const double* __restrict__ a_data, const int64_t a_d0, const int64_t a_d1, const int64_t a_s0, const int64_t a_s1,
+    const int64_t* __restrict__ idx_data,
+    double* __restrict__ t_2_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -368,9 +381,10 @@ LIFTED_DEVICE void scatter_rows_k2_body(const int64_t n, const int64_t d0,
             LIFTED_LANE_INDEX(i);
             const int64_t i0 = i;
             const double v_2 = v_2_data[i0 * v_2_s0];
-            const double v_3 = v_3_data[i];
+            const int64_t idx = idx_data[i];
             // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
             const double t_1 = sin(v_2);
+            const double v_3 = a_data[lifted_wrap(idx, a_d0) * a_s0 + 0 * a_s1];
             LIFTED_AT(t_2) = (v_3 + t_1);
         }
         LIFTED_LANES(i) {
@@ -382,17 +396,17 @@ LIFTED_DEVICE void scatter_rows_k2_body(const int64_t n, const int64_t d0,
 
 LIFTED_KERNEL void scatter_rows_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ v_2_data, const int64_t v_2_s0,
-    const double* __restrict__ v_3_data,
+    const double* __restrict__ a_data, const int64_t a_d0, const int64_t a_d1, const int64_t a_s0, const int64_t a_s1,
+    const int64_t* __restrict__ idx_data,
     double* __restrict__ t_2_out)
 {
-    LIFTED_RUN(scatter_rows_k2_body(n, d0, v_2_data, v_2_s0, v_3_data, t_2_out));
+    LIFTED_RUN(scatter_rows_k2_body(n, d0, v_2_data, v_2_s0, a_data, a_d0, a_d1, a_s0, a_s1, idx_data, t_2_out));
 }
 
 // scatter_rows_k3: 2-d index space of n elements
 LIFTED_DEVICE void scatter_rows_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_4_data,
-    double* __restrict__ t_3_out)
-{
+    double* __restrict__ t_3_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -421,8 +435,7 @@ LIFTED_KERNEL void scatter_rows_k3(const int64_t n, const int64_t d0, const int6
 // scatter_rows_k4: 2-d index space of n elements
 LIFTED_DEVICE void scatter_rows_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ a_data,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -449,8 +462,7 @@ LIFTED_KERNEL void scatter_rows_k4(const int64_t n, const int64_t d0, const int6
 // scatter_rows_grad_k0: 2-d index space of n elements
 LIFTED_DEVICE void scatter_rows_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ x_data,
-    double* __restrict__ a_out)
-{
+    double* __restrict__ a_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -479,8 +491,7 @@ LIFTED_KERNEL void scatter_rows_grad_k0(const int64_t n, const int64_t d0, const
 // scatter_rows_grad_k1: 2-d index space of n elements
 LIFTED_DEVICE void scatter_rows_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_data,
-    double* __restrict__ t_out)
-{
+    double* __restrict__ t_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -509,9 +520,9 @@ LIFTED_KERNEL void scatter_rows_grad_k1(const int64_t n, const int64_t d0, const
 // scatter_rows_grad_k2: 1-d index space of n elements
 LIFTED_DEVICE void scatter_rows_grad_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_2_data, const int64_t v_2_s0,
-    const double* __restrict__ v_3_data,
-    double* __restrict__ t_2_out)
-{
+    const double* __restrict__ a_data, const int64_t a_d0, const int64_t a_d1, const int64_t a_s0, const int64_t a_s1,
+    const int64_t* __restrict__ idx_data,
+    double* __restrict__ t_2_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -521,9 +532,10 @@ LIFTED_DEVICE void scatter_rows_grad_k2_body(const int64_t n, const int64_t d0,
             LIFTED_LANE_INDEX(i);
             const int64_t i0 = i;
             const double v_2 = v_2_data[i0 * v_2_s0];
-            const double v_3 = v_3_data[i];
+            const int64_t idx = idx_data[i];
             // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
             const double t_1 = sin(v_2);
+            const double v_3 = a_data[lifted_wrap(idx, a_d0) * a_s0 + 0 * a_s1];
             LIFTED_AT(t_2) = (v_3 + t_1);
         }
         LIFTED_LANES(i) {
@@ -535,17 +547,17 @@ LIFTED_DEVICE void scatter_rows_grad_k2_body(const int64_t n, const int64_t d0,
 
 LIFTED_KERNEL void scatter_rows_grad_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ v_2_data, const int64_t v_2_s0,
-    const double* __restrict__ v_3_data,
+    const double* __restrict__ a_data, const int64_t a_d0, const int64_t a_d1, const int64_t a_s0, const int64_t a_s1,
+    const int64_t* __restrict__ idx_data,
     double* __restrict__ t_2_out)
 {
-    LIFTED_RUN(scatter_rows_grad_k2_body(n, d0, v_2_data, v_2_s0, v_3_data, t_2_out));
+    LIFTED_RUN(scatter_rows_grad_k2_body(n, d0, v_2_data, v_2_s0, a_data, a_d0, a_d1, a_s0, a_s1, idx_data, t_2_out));
 }
 
 // scatter_rows_grad_k3: 2-d index space of n elements
 LIFTED_DEVICE void scatter_rows_grad_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_4_data,
-    double* __restrict__ t_3_out)
-{
+    double* __restrict__ t_3_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -574,8 +586,7 @@ LIFTED_KERNEL void scatter_rows_grad_k3(const int64_t n, const int64_t d0, const
 // scatter_rows_grad_k4: 2-d index space of n elements
 LIFTED_DEVICE void scatter_rows_grad_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ a_data,
-    double* __restrict__ da_out)
-{
+    double* __restrict__ da_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -608,8 +619,7 @@ LIFTED_KERNEL void scatter_rows_grad_k4(const int64_t n, const int64_t d0, const
 // scatter_rows_grad_k5: 2-d index space of n elements
 LIFTED_DEVICE void scatter_rows_grad_k5_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_1_data,
-    double* __restrict__ t_7_out)
-{
+    double* __restrict__ t_7_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -639,8 +649,7 @@ LIFTED_KERNEL void scatter_rows_grad_k5(const int64_t n, const int64_t d0, const
 LIFTED_DEVICE void scatter_rows_grad_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ da_1_data,
     const double* __restrict__ t_6_data,
-    double* __restrict__ da_1_1_out)
-{
+    double* __restrict__ da_1_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -670,10 +679,11 @@ LIFTED_KERNEL void scatter_rows_grad_k6(const int64_t n, const int64_t d0, const
 
 // scatter_rows_grad_k7: 1-d index space of n elements
 LIFTED_DEVICE void scatter_rows_grad_k7_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ da_1_data, const int64_t da_1_d0, const int64_t da_1_d1, const int64_t da_1_s0, const int64_t da_1_s1,
+    const int64_t* __restrict__ idx_data,
     const bool* __restrict__ kept_data,
-    const double* __restrict__ v_7_data,
-    double* __restrict__ t_9_out)
-{
+    double* __restrict__ da_2_data, const int64_t da_2_d0, const int64_t da_2_d1, const int64_t da_2_s0, const int64_t da_2_s1,
+    double* __restrict__ t_9_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -681,10 +691,18 @@ LIFTED_DEVICE void scatter_rows_grad_k7_body(const int64_t n, const int64_t d0,
         LIFTED_LOCAL(double, t_9);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
+            const int64_t i0 = i;
+            const int64_t idx = idx_data[i];
             const bool kept = kept_data[i];
-            const double v_7 = v_7_data[i];
             // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
+            const double v_7 = da_1_data[lifted_wrap(idx, da_1_d0) * da_1_s0 + 0 * da_1_s1];
             LIFTED_AT(t_9) = ((kept) ? (v_7) : (0.0));
+        }
+        LIFTED_SERIAL_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const int64_t i0 = i;
+            const int64_t idx = idx_data[i];
+            LIFTED_ATOMIC_ADD(da_2_data[lifted_wrap(idx, da_2_d0) * da_2_s0 + 0 * da_2_s1], LIFTED_AT(t_9));
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
@@ -694,19 +712,20 @@ LIFTED_DEVICE void scatter_rows_grad_k7_body(const int64_t n, const int64_t d0,
 }
 
 LIFTED_KERNEL void scatter_rows_grad_k7(const int64_t n, const int64_t d0,
+    const double* __restrict__ da_1_data, const int64_t da_1_d0, const int64_t da_1_d1, const int64_t da_1_s0, const int64_t da_1_s1,
+    const int64_t* __restrict__ idx_data,
     const bool* __restrict__ kept_data,
-    const double* __restrict__ v_7_data,
+    double* __restrict__ da_2_data, const int64_t da_2_d0, const int64_t da_2_d1, const int64_t da_2_s0, const int64_t da_2_s1,
     double* __restrict__ t_9_out)
 {
-    LIFTED_RUN(scatter_rows_grad_k7_body(n, d0, kept_data, v_7_data, t_9_out));
+    LIFTED_RUN(scatter_rows_grad_k7_body(n, d0, da_1_data, da_1_d0, da_1_d1, da_1_s0, da_1_s1, idx_data, kept_data, da_2_data, da_2_d0, da_2_d1, da_2_s0, da_2_s1, t_9_out));
 }
 
 // scatter_rows_grad_k8: 2-d index space of n elements
 LIFTED_DEVICE void scatter_rows_grad_k8_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ da_2_data,
     const double* __restrict__ t_8_data,
-    double* __restrict__ da_2_1_out)
-{
+    double* __restrict__ da_2_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -738,8 +757,7 @@ LIFTED_KERNEL void scatter_rows_grad_k8(const int64_t n, const int64_t d0, const
 LIFTED_DEVICE void scatter_rows_grad_k9_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_2_data, const int64_t v_2_s0,
     const double* __restrict__ t_9_data,
-    double* __restrict__ t_11_out)
-{
+    double* __restrict__ t_11_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -775,8 +793,7 @@ LIFTED_DEVICE void scatter_rows_grad_k10_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_8_data,
     const double* __restrict__ v_data,
     const double* __restrict__ dv_data,
-    double* __restrict__ dv_1_out)
-{
+    double* __restrict__ dv_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -817,8 +834,7 @@ LIFTED_KERNEL void scatter_rows_grad_k10(const int64_t n, const int64_t d0, cons
 // scatter_rows_jvp_k0: 2-d index space of n elements
 LIFTED_DEVICE void scatter_rows_jvp_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ x_data,
-    double* __restrict__ a_out)
-{
+    double* __restrict__ a_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -849,8 +865,7 @@ LIFTED_DEVICE void scatter_rows_jvp_k1_body(const int64_t n, const int64_t d0, c
     const double* __restrict__ v_data,
     const double* __restrict__ tv_data,
     double* __restrict__ t_out,
-    double* __restrict__ t_6_out)
-{
+    double* __restrict__ t_6_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -887,11 +902,11 @@ LIFTED_KERNEL void scatter_rows_jvp_k1(const int64_t n, const int64_t d0, const 
 LIFTED_DEVICE void scatter_rows_jvp_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_2_data, const int64_t v_2_s0,
     const double* __restrict__ v_6_data, const int64_t v_6_s0,
-    const double* __restrict__ v_3_data,
-    const double* __restrict__ v_7_data,
+    const double* __restrict__ a_data, const int64_t a_d0, const int64_t a_d1, const int64_t a_s0, const int64_t a_s1,
+    const int64_t* __restrict__ idx_data,
+    const double* __restrict__ t_7_data, const int64_t t_7_d0, const int64_t t_7_d1, const int64_t t_7_s0, const int64_t t_7_s1,
     double* __restrict__ t_2_out,
-    double* __restrict__ t_10_out)
-{
+    double* __restrict__ t_10_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -903,12 +918,13 @@ LIFTED_DEVICE void scatter_rows_jvp_k2_body(const int64_t n, const int64_t d0,
             const int64_t i0 = i;
             const double v_2 = v_2_data[i0 * v_2_s0];
             const double v_6 = v_6_data[i0 * v_6_s0];
-            const double v_3 = v_3_data[i];
-            const double v_7 = v_7_data[i];
+            const int64_t idx = idx_data[i];
             // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
             const double t_1 = sin(v_2);
             const double t_8 = cos(v_2);
             const double t_9 = (v_6 * t_8);
+            const double v_3 = a_data[lifted_wrap(idx, a_d0) * a_s0 + 0 * a_s1];
+            const double v_7 = t_7_data[lifted_wrap(idx, t_7_d0) * t_7_s0 + 0 * t_7_s1];
             LIFTED_AT(t_2) = (v_3 + t_1);
             LIFTED_AT(t_10) = (v_7 + t_9);
         }
@@ -923,19 +939,19 @@ LIFTED_DEVICE void scatter_rows_jvp_k2_body(const int64_t n, const int64_t d0,
 LIFTED_KERNEL void scatter_rows_jvp_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ v_2_data, const int64_t v_2_s0,
     const double* __restrict__ v_6_data, const int64_t v_6_s0,
-    const double* __restrict__ v_3_data,
-    const double* __restrict__ v_7_data,
+    const double* __restrict__ a_data, const int64_t a_d0, const int64_t a_d1, const int64_t a_s0, const int64_t a_s1,
+    const int64_t* __restrict__ idx_data,
+    const double* __restrict__ t_7_data, const int64_t t_7_d0, const int64_t t_7_d1, const int64_t t_7_s0, const int64_t t_7_s1,
     double* __restrict__ t_2_out,
     double* __restrict__ t_10_out)
 {
-    LIFTED_RUN(scatter_rows_jvp_k2_body(n, d0, v_2_data, v_2_s0, v_6_data, v_6_s0, v_3_data, v_7_data, t_2_out, t_10_out));
+    LIFTED_RUN(scatter_rows_jvp_k2_body(n, d0, v_2_data, v_2_s0, v_6_data, v_6_s0, a_data, a_d0, a_d1, a_s0, a_s1, idx_data, t_7_data, t_7_d0, t_7_d1, t_7_s0, t_7_s1, t_2_out, t_10_out));
 }
 
 // scatter_rows_jvp_k3: 2-d index space of n elements
 LIFTED_DEVICE void scatter_rows_jvp_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_4_data,
-    double* __restrict__ t_3_out)
-{
+    double* __restrict__ t_3_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -964,8 +980,7 @@ LIFTED_KERNEL void scatter_rows_jvp_k3(const int64_t n, const int64_t d0, const 
 // scatter_rows_jvp_k4: 2-d index space of n elements
 LIFTED_DEVICE void scatter_rows_jvp_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_8_data,
-    double* __restrict__ t_11_out)
-{
+    double* __restrict__ t_11_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -996,8 +1011,7 @@ LIFTED_DEVICE void scatter_rows_jvp_k5_body(const int64_t n, const int64_t d0, c
     const double* __restrict__ a_data,
     const double* __restrict__ t_7_data,
     double* __restrict__ s_acc_out,
-    double* __restrict__ s_1_acc_out)
-{
+    double* __restrict__ s_1_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_LOCAL_FILL(double, s_1_acc, 0);

@@ -16,23 +16,23 @@ __lifted_transforms__ = {
 _KERNELS = {
     "scatter_rows_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "scatter_rows_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "scatter_rows_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('table', 'f64', 2, False), ('array', 'i64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "scatter_rows_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_k4": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
     "scatter_rows_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "scatter_rows_grad_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "scatter_rows_grad_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('table', 'f64', 2, False), ('array', 'i64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "scatter_rows_grad_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_grad_k4": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_grad_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_grad_k6": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "scatter_rows_grad_k7": {'rank': 1, 'params': [('array', 'bool', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "scatter_rows_grad_k7": {'rank': 1, 'params': [('table', 'f64', 2, False), ('array', 'i64', ('S',), False), ('array', 'bool', ('S',), False), ('table', 'f64', 2, True), ('out', 'f64'), ('result', 3)], 'dims': [], 'static': (None,)},
     "scatter_rows_grad_k8": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_grad_k9": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "scatter_rows_grad_k10": {'rank': 2, 'params': [('array', 'bool', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_jvp_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_jvp_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "scatter_rows_jvp_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "scatter_rows_jvp_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('table', 'f64', 2, False), ('array', 'i64', ('S',), False), ('table', 'f64', 2, False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "scatter_rows_jvp_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_jvp_k4": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_jvp_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
@@ -132,6 +132,15 @@ def _last_writes(index, size):
     return winner[index] == position
 
 
+def _check_index(index, size, axis):
+    """NumPy's IndexError for an index that a kernel reads `x[index]` through, before the launch (the kernel
+    reads no element outside the array): the first value out of range, in order. (A device array is read back.)"""
+    index = index.get() if hasattr(index, "gpudata") else np.asarray(index)
+    if index.size and (index.min() < -size or index.max() >= size):
+        bad = index[(index < -size) | (index >= size)][0]
+        raise IndexError(f"index {bad} is out of bounds for axis {axis} with size {size}")
+
+
 def scatter_rows(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n]"):
     _check_args('scatter_rows', x, v, idx, mask)
     # scatter_index_assignment.py:7  a = x * 1.0
@@ -144,7 +153,9 @@ def scatter_rows(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n]"):
     # scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
     v_2 = v[:, 0]
     del v
-    t_2 = _kernels.scatter_rows_k2(v_2, a[idx, 0])
+    _check_index(0, a.shape[1], 1)
+    _check_index(idx, a.shape[0], 0)
+    t_2 = _kernels.scatter_rows_k2(v_2, a, idx)
     del v_2
     a[idx, 0] = t_2
     del t_2, idx
@@ -174,7 +185,9 @@ def scatter_rows_grad(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n
     del t
     # scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
     v_2 = v[:, 0]
-    t_2 = _kernels.scatter_rows_grad_k2(v_2, a[idx, 0])
+    _check_index(0, a.shape[1], 1)
+    _check_index(idx, a.shape[0], 0)
+    t_2 = _kernels.scatter_rows_grad_k2(v_2, a, idx)
     a[idx, 0] = t_2
     del t_2
     # scatter_index_assignment.py:10  a[mask] = 2.0 * a[mask]
@@ -201,11 +214,14 @@ def scatter_rows_grad(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n
     t_8 = da_1.copy()
     t_8[idx, 0] = 0.0
     kept = _last_writes(idx, n)
-    t_9 = _kernels.scatter_rows_grad_k7(kept, da_1[idx, 0])
-    del da_1
     da_2 = np.zeros((n, d))
     del n
-    np.add.at(da_2, np.s_[idx, 0], t_9)
+    _check_index(0, da_1.shape[1], 1)
+    _check_index(idx, da_1.shape[0], 0)
+    _check_index(0, da_2.shape[1], 1)
+    _check_index(idx, da_2.shape[0], 0)
+    t_9, da_2 = _kernels.scatter_rows_grad_k7(da_1, idx, kept, da_2)
+    del da_1
     da_2 = _kernels.scatter_rows_grad_k8(da_2, t_8)
     del t_8
     t_11 = _kernels.scatter_rows_grad_k9(v_2, t_9)
@@ -241,7 +257,11 @@ def scatter_rows_jvp(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n]
     # scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
     v_2 = v[:, 0]
     del v
-    t_2, t_10 = _kernels.scatter_rows_jvp_k2(v_2, tv[:, 0], a[idx, 0], t_7[idx, 0])
+    _check_index(0, a.shape[1], 1)
+    _check_index(idx, a.shape[0], 0)
+    _check_index(0, t_7.shape[1], 1)
+    _check_index(idx, t_7.shape[0], 0)
+    t_2, t_10 = _kernels.scatter_rows_jvp_k2(v_2, tv[:, 0], a, idx, t_7)
     del v_2, tv
     t_7[idx, 0] = t_10
     del t_10

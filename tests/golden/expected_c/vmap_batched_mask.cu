@@ -33,12 +33,16 @@
 // a per-thread tape, laid out slot-major so that neighbouring threads touch neighbouring words
 #define LIFTED_TAPE(t, k) t##_data[(int64_t)(k) * ((int64_t)gridDim.x * blockDim.x) + \
                                    (int64_t)blockIdx.x * blockDim.x + threadIdx.x]
+// a scatter-add (np.add.at through a gather's indices, which may repeat): each thread adds its element atomically
+#define LIFTED_SERIAL_LANES(i)
+#define LIFTED_ATOMIC_ADD(target, value) atomicAdd(&(target), (value))
 #else
 #ifdef _OPENMP
 #include <omp.h>
 #else
 static inline int omp_get_thread_num(void) { return 0; }
 static inline int omp_get_max_threads(void) { return 1; }
+static inline int omp_get_num_threads(void) { return 1; }
 #endif
 #define LIFTED_KERNEL extern "C"
 #define LIFTED_DEVICE static inline
@@ -51,7 +55,8 @@ extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min 
 // a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
 // still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
 #define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
-#define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num()
+#define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num(); \
+    const bool lifted_alone = omp_get_num_threads() == 1; (void)lifted_alone
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
 // dependent operations (16 left a 50-step RK4 latency-bound: 5.3 ms per call at n=1e5 vs 1.8 ms with 64)
@@ -78,6 +83,11 @@ extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min 
 #define LIFTED_COLUMN_STORE(out, o, acc) LIFTED_LANES(o) out[o##_base + lane] = LIFTED_AT(acc)
 // a per-thread tape: one stack per OpenMP thread, each slot a row of lanes
 #define LIFTED_TAPE(t, k) t##_data[(lifted_thread * t##_cap + (k)) * LIFTED_LANE_COUNT + lane]
+// a scatter-add (np.add.at through a gather's indices, which may repeat): after a chunk's SIMD loop, its lanes
+// add one after the other, in order (so one thread adds in NumPy's order), atomically when threads share the work
+#define LIFTED_SERIAL_LANES(i) for (int64_t lane = 0; lane < i##_count; ++lane)
+#define LIFTED_ATOMIC_ADD(target, value) \
+    if (lifted_alone) target += (value); else { _Pragma("omp atomic") target += (value); } (void)0
 #ifdef LIFTED_MVEC
 // glibc's vector math library (libmvec, within 4 ulp): lets the SIMD lane loops call exp, log, ... per vector
 #define LIFTED_SIMD_MATH(name) _Pragma("omp declare simd notinbranch") extern "C" double name(double) noexcept;
@@ -90,9 +100,14 @@ extern "C" int lifted_max_threads(void) { return omp_get_max_threads(); }
 extern "C" int lifted_lane_count(void) { return LIFTED_LANE_COUNT; }
 #endif
 
+<<<<<<< HEAD
 // a stencil's window test (transpiler/backends/c/stencil.py): an element outside it reads nothing at an offset;
 // a CPU chunk whose lanes all lie inside every window runs a copy of its lane block with the tests left out
 #define LIFTED_WINDOW(test) (test)
+=======
+// an index read through a gather: negative values count from the end (once; the host checked the range)
+LIFTED_DEVICE int64_t lifted_wrap(const int64_t index, const int64_t size) { return index < 0 ? index + size : index; }
+>>>>>>> main
 
 LIFTED_DEVICE int64_t lifted_trip_count(int64_t start, int64_t stop, int64_t step)
 {
@@ -297,8 +312,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 LIFTED_DEVICE void masked_loss_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ w_data,
     const double* __restrict__ x_data,
-    double* __restrict__ z_out)
-{
+    double* __restrict__ z_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -329,8 +343,7 @@ LIFTED_KERNEL void masked_loss_k0(const int64_t n, const int64_t d0,
 // masked_loss_k1: 1-d index space of n elements
 LIFTED_DEVICE void masked_loss_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
-    double* __restrict__ t_out)
-{
+    double* __restrict__ t_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -359,8 +372,7 @@ LIFTED_KERNEL void masked_loss_k1(const int64_t n, const int64_t d0,
 // masked_loss_k2: 1-d index space of n elements
 LIFTED_DEVICE void masked_loss_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_1_data,
-    double* __restrict__ s_acc_out)
-{
+    double* __restrict__ s_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -389,8 +401,7 @@ LIFTED_KERNEL void masked_loss_k2(const int64_t n, const int64_t d0,
 // masked_loss_k3: 1-d index space of n elements
 LIFTED_DEVICE void masked_loss_k3_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_2_data,
-    double* __restrict__ s_1_acc_out)
-{
+    double* __restrict__ s_1_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_1_acc, 0);
     LIFTED_FOR(i, n)
@@ -417,8 +428,7 @@ LIFTED_KERNEL void masked_loss_k3(const int64_t n, const int64_t d0,
 LIFTED_DEVICE void losses_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ w_data, const int64_t w_s0, const int64_t w_s1,
     const double* __restrict__ x_data,
-    double* __restrict__ z_out)
-{
+    double* __restrict__ z_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -454,8 +464,7 @@ LIFTED_DEVICE void losses_k1_body(const int64_t n, const int64_t d0, const int64
     const bool* __restrict__ m_data,
     const double* __restrict__ z_data,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1,
-    double* __restrict__ t_2_out)
-{
+    double* __restrict__ t_2_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -497,8 +506,7 @@ LIFTED_DEVICE void losses_k2_body(const int64_t n, const int64_t d0, const int64
     const double* __restrict__ v_3_data, const int64_t v_3_s0, const int64_t v_3_s1,
     const double* __restrict__ w_data, const int64_t w_s0, const int64_t w_s1,
     double* __restrict__ s_acc_out,
-    double* __restrict__ s_1_acc_out)
-{
+    double* __restrict__ s_1_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
@@ -546,8 +554,7 @@ LIFTED_KERNEL void losses_k2(const int64_t n, const int64_t d0, const int64_t d1
 LIFTED_DEVICE void losses_k3_body(const int64_t n, const int64_t d0,
     const double* __restrict__ s_data,
     const double* __restrict__ s_1_data,
-    double* __restrict__ t_9_out)
-{
+    double* __restrict__ t_9_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -579,8 +586,7 @@ LIFTED_KERNEL void losses_k3(const int64_t n, const int64_t d0,
 LIFTED_DEVICE void per_example_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ w_data, const int64_t w_s0, const int64_t w_s1,
     const double* __restrict__ x_data,
-    double* __restrict__ z_out)
-{
+    double* __restrict__ z_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -616,8 +622,7 @@ LIFTED_DEVICE void per_example_k1_body(const int64_t n, const int64_t d0, const 
     const bool* __restrict__ m_data,
     const double* __restrict__ z_data,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1,
-    double* __restrict__ t_2_out)
-{
+    double* __restrict__ t_2_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -657,12 +662,16 @@ LIFTED_DEVICE void per_example_k2_body(const int64_t n, const int64_t d0, const 
     const bool* __restrict__ m_data,
     const double* __restrict__ z_data,
     const double* __restrict__ v_3_data, const int64_t v_3_s0, const int64_t v_3_s1,
+<<<<<<< HEAD
     const double* __restrict__ dw_data, const int64_t dw_s0, const int64_t dw_s1,
     const int64_t B,
     const int64_t d_1,
     const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
     double* __restrict__ dw_1_out)
 {
+=======
+    double* __restrict__ t_5_out){
+>>>>>>> main
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -713,14 +722,112 @@ LIFTED_KERNEL void per_example_k2(const int64_t n, const int64_t d0, const int64
 // per_example_k3: 2-d index space of n elements
 LIFTED_DEVICE void per_example_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
+<<<<<<< HEAD
+=======
+    const double* __restrict__ dw_data, const int64_t dw_s0, const int64_t dw_s1,
+    const int64_t B,
+    const int64_t d_1,
+    double* __restrict__ t_10_out,
+    double* __restrict__ dw_1_out){
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_10);
+        LIFTED_LOCAL(double, dw_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const bool m = m_data[i];
+            const double dw = dw_data[i0 * dw_s0 + i1 * dw_s1];
+            // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
+            LIFTED_AT(t_10) = ((m) ? (1.0) : (dw));
+            LIFTED_AT(dw_1) = 0;
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_10_out[i] = LIFTED_AT(t_10);
+            dw_1_out[i] = LIFTED_AT(dw_1);
+        }
+    }
+}
+
+LIFTED_KERNEL void per_example_k3(const int64_t n, const int64_t d0, const int64_t d1,
+    const bool* __restrict__ m_data,
+    const double* __restrict__ dw_data, const int64_t dw_s0, const int64_t dw_s1,
+    const int64_t B,
+    const int64_t d_1,
+    double* __restrict__ t_10_out,
+    double* __restrict__ dw_1_out)
+{
+    LIFTED_RUN(per_example_k3_body(n, d0, d1, m_data, dw_data, dw_s0, dw_s1, B, d_1, t_10_out, dw_1_out));
+}
+
+// per_example_k4: 2-d index space of n elements
+LIFTED_DEVICE void per_example_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ t_5_data,
+    const bool* __restrict__ m_data,
+>>>>>>> main
     const double* __restrict__ z_data,
     const double* __restrict__ v_3_data, const int64_t v_3_s0, const int64_t v_3_s1,
     const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
+<<<<<<< HEAD
     const double* __restrict__ dz_data, const int64_t dz_s0, const int64_t dz_s1,
     const int64_t B,
     const int64_t d_1,
     double* __restrict__ dz_1_out)
 {
+=======
+    double* __restrict__ t_14_out){
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_14);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const double t_5 = t_5_data[i];
+            const bool m = m_data[i];
+            const double z = z_data[i];
+            const double v_5 = v_5_data[i0 * v_5_s0 + i1 * v_5_s1];
+            // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
+            const double t_11 = (1.0 / t_5);
+            const double t_12 = ((m) ? (z) : (v_5));
+            const double t_13 = (t_11 * t_12);
+            LIFTED_AT(t_14) = (t_13 * (double)(2));
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_14_out[i] = LIFTED_AT(t_14);
+        }
+    }
+}
+
+LIFTED_KERNEL void per_example_k4(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ t_5_data,
+    const bool* __restrict__ m_data,
+    const double* __restrict__ z_data,
+    const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
+    double* __restrict__ t_14_out)
+{
+    LIFTED_RUN(per_example_k4_body(n, d0, d1, t_5_data, m_data, z_data, v_5_data, v_5_s0, v_5_s1, t_14_out));
+}
+
+// per_example_k5: 2-d index space of n elements
+LIFTED_DEVICE void per_example_k5_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const bool* __restrict__ m_data,
+    const double* __restrict__ t_14_data,
+    const double* __restrict__ dz_data, const int64_t dz_s0, const int64_t dz_s1,
+    const int64_t B,
+    const int64_t d_1,
+    double* __restrict__ t_15_out,
+    double* __restrict__ dz_1_out){
+>>>>>>> main
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -772,8 +879,7 @@ LIFTED_KERNEL void per_example_k3(const int64_t n, const int64_t d0, const int64
 LIFTED_DEVICE void per_example_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ t_16_data,
-    double* __restrict__ t_17_out)
-{
+    double* __restrict__ t_17_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -808,11 +914,56 @@ LIFTED_DEVICE void per_example_k5_body(const int64_t n, const int64_t d0, const 
     const double* __restrict__ dz_2_data, const int64_t dz_2_s0, const int64_t dz_2_s1,
     const int64_t B,
     const int64_t d_1,
+<<<<<<< HEAD
+=======
+    double* __restrict__ t_18_out,
+    double* __restrict__ dz_3_out){
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_18);
+        LIFTED_LOCAL(double, dz_3);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const bool m = m_data[i];
+            const double dz_1 = dz_1_data[i];
+            const double dz_2 = dz_2_data[i0 * dz_2_s0 + i1 * dz_2_s1];
+            // vmap_batched_mask.py:9  z[m] += 1.0
+            LIFTED_AT(t_18) = ((m) ? (dz_1) : (dz_2));
+            LIFTED_AT(dz_3) = 0;
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_18_out[i] = LIFTED_AT(t_18);
+            dz_3_out[i] = LIFTED_AT(dz_3);
+        }
+    }
+}
+
+LIFTED_KERNEL void per_example_k7(const int64_t n, const int64_t d0, const int64_t d1,
+    const bool* __restrict__ m_data,
+    const double* __restrict__ dz_1_data,
+    const double* __restrict__ dz_2_data, const int64_t dz_2_s0, const int64_t dz_2_s1,
+    const int64_t B,
+    const int64_t d_1,
+    double* __restrict__ t_18_out,
+    double* __restrict__ dz_3_out)
+{
+    LIFTED_RUN(per_example_k7_body(n, d0, d1, m_data, dz_1_data, dz_2_data, dz_2_s0, dz_2_s1, B, d_1, t_18_out, dz_3_out));
+}
+
+// per_example_k8: 2-d index space of n elements
+LIFTED_DEVICE void per_example_k8_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ dz_3_data,
+>>>>>>> main
     const double* __restrict__ t_16_data,
     const double* __restrict__ x_data,
     const double* __restrict__ dw_1_data,
-    double* __restrict__ dw_1_1_out)
-{
+    double* __restrict__ dw_1_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {

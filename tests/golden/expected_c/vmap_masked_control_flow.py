@@ -29,6 +29,8 @@ _KERNELS = {
     "partial_sum_batched_k1": {'rank': 1, 'params': [('scalar', 'i64'), ('array', 'i64', ('S',), False), ('out', 'bool')], 'dims': [], 'static': (None,)},
     "partial_sum_batched_k2": {'rank': 2, 'params': [('array', 'bool', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "partial_sum_batched_k3": {'rank': 1, 'params': [('array', 'bool', ('S',), False), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'f64', ('S',), True), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "halve_loop0": {'loop': True, 'inputs': [('scalar', 'f64'), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64'), ('scalar', 'i64')], 'io': 13},
+    "partial_sum_loop0": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64')], 'io': 11},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "vmap_masked_control_flow.cu"), _KERNELS)
 
@@ -130,13 +132,7 @@ def halve(x: "f64[]", y: "f64[n]"):
     v = x * s
     del x, s
     # vmap_masked_control_flow.py:18  while v > 0.1 and steps < 50:
-    v_1 = v
-    steps = 0
-    while np.logical_and(v_1 > 0.1, steps < 50):
-        # vmap_masked_control_flow.py:19  v = v * 0.5 + 0.01 * y[0]
-        v_1 = v_1 * 0.5 + 0.01 * y[0]
-        # vmap_masked_control_flow.py:20  steps += 1
-        steps = steps + 1
+    v_1, steps = _kernels.halve_loop0(v, y)
     del v, y
     return (v_1, steps)
 
@@ -144,10 +140,7 @@ def halve(x: "f64[]", y: "f64[n]"):
 def partial_sum(x: "f64[n]", m: "i64[]"):
     _check_args('partial_sum', x, m)
     # vmap_masked_control_flow.py:27  for i in range(m):
-    s = 0.0
-    for i in range(m):
-        # vmap_masked_control_flow.py:28  s = s + x[i]
-        s = s + x[i]
+    s = _kernels.partial_sum_loop0(m, x)
     del m, x
     return s
 

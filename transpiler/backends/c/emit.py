@@ -16,6 +16,7 @@ from __future__ import annotations
 from ...codegen import c_comment_text
 from ...errors import TranspileError
 from ...ir import Const, Eqn, If, Loop, Var, blocks, equations, own_operands
+from . import gather
 from .c_syntax import ACCUMULATOR, C_TYPES, RESERVED, c_literal, indent
 from .fusion import (CREATION, REDUCTIONS, Kernel, input_position, is_element_eqn, is_module_array, is_tape,
                      pushes_with_loops)
@@ -42,13 +43,17 @@ class _Emitter:
         self.prologue: list[str] = []
         self.epilogue: list[str] = []
         self.inputs: dict[int, tuple] = {}  # id -> (pointer, strides or None) for array inputs
+        # arrays read through their own shape and strides (gathers' and scatters' tables, see gather.py)
+        self.tables: dict[int, tuple] = {}  # id -> (pointer, dims, strides)
+        self.coords = False  # does the lane block being written need its element's coordinates?
+        self.addressing = gather.Addressing(self._table_names, lambda axis: f"i{self.perm.index(axis)}",
+                                            self.ref, self.rank)
         self.lane: set[int] = set()  # values kept in lane arrays
         self.predeclared: set[int] = set()  # uniform merged values declared before their `if`
         self.reductions: dict[int, tuple] = {}
         self.means: dict[int, bool] = {}
         self.group = None
         self.reads: dict[int, Var] | None = None  # inputs read by the lane block being written
-        self.coordinates = False  # whether the lane block being written needs the element's coordinates
         self.shifted = {id(e.args[0]) for e in equations(kernel.body) if offset_read(e)}  # read at offsets
         # a flat kernel's chunks inside every stencil window run their lane blocks without the window tests
         self.inside = chunk_inside(kernel_windows(kernel.body), self.rank) if kernel.axes is None else []
@@ -86,6 +91,9 @@ class _Emitter:
             atom = atom.value
         if isinstance(atom, Const):
             return c_literal(atom.value, dtype)
+        if id(atom) in self.tables:  # also read as an ordinary operand: through its strides
+            self.coords = True
+            return self.addressing.element(atom, len(atom.type.shape))
         if id(atom) in self.inputs:
             self.reads[id(atom)] = atom
             return self.names[id(atom)]
@@ -103,6 +111,11 @@ class _Emitter:
     # -- the kernel --------------------------------------------------------------------------------------------
     def emit(self) -> EmittedKernel:
         kernel = self.kernel
+        indexed = [e for e in equations(kernel.body) if gather.is_gather(e) or gather.is_scatter(e)]
+        self.table_ids = {id(t.value if is_module_array(t) else t) for e in indexed for t in gather.table_atoms(e)}
+        # a scatter-add's result is the array it added into, where a later scatter-add of the kernel adds on
+        self.scatter_outs = {id(e.out): e.args[0] for e in indexed if gather.is_scatter(e)}
+        self.writable = {id(self._root(e.args[0])) for e in indexed if gather.is_scatter(e)}
         for atom in kernel.inputs:
             self._input(atom.value if is_module_array(atom) else atom)
         for tape, pushes in kernel.tapes.items():
@@ -118,7 +131,7 @@ class _Emitter:
         self._plan(kernel.body)
         reduced = {id(e.out) for e in kernel.body if isinstance(e, Eqn) and e.prim.name in REDUCTIONS}
         for var in kernel.outputs:
-            if var.type.shape != () and id(var) not in reduced:
+            if var.type.shape != () and id(var) not in reduced and id(var) not in self.scatter_outs:
                 self.lane.add(id(var))
         lines = self.block(kernel.body)
         stores = [line for var in kernel.outputs for line in self._output(var)]
@@ -144,7 +157,8 @@ class _Emitter:
             for stmt in stmts:
                 if isinstance(stmt, Eqn):
                     run = next(runs) if run is None else run
-                    self.run_of[id(stmt)] = run
+                    # a scatter adds after its lane block's element work (see `run`): what it reads is kept
+                    self.run_of[id(stmt)] = next(runs) if gather.is_scatter(stmt) else run
                     for out in stmt.outs:
                         defined_in.setdefault(id(out), set()).add(run)
                 else:
@@ -181,7 +195,8 @@ class _Emitter:
                 self.single.update(id(o) for o in eqn.outs)
 
     def _spill(self, var: Var) -> None:
-        if var.type.shape != () and not is_tape(var) and id(var) not in self.inputs and id(var) not in self.single:
+        if var.type.shape != () and not is_tape(var) and id(var) not in self.inputs and id(var) not in self.single \
+                and id(var) not in self.tables:
             self.lane.add(id(var))
 
     def _bound(self, atom):
@@ -192,6 +207,11 @@ class _Emitter:
     def _input(self, var: Var) -> None:
         ctype = C_TYPES[var.type.dtype]
         name = self.name(var)
+        if id(var) in self.table_ids:
+            names, decl, spec = gather.table_parameter(var, name, self.fresh, id(var) in self.writable)
+            self.params.append(Param("table", decl, spec))
+            self.tables[id(var)] = names
+            return
         if var.type.shape == ():
             self.params.append(Param("scalar", f"const {ctype} {name}", (var.type.dtype,)))
             return
@@ -217,9 +237,18 @@ class _Emitter:
         self.params.append(Param("array", decl, (var.type.dtype, layout, True)))
         self.inputs[id(var)] = (pointer, strides)
 
-    def _loads(self, reads: dict[int, Var], coordinates: bool = False) -> list[str]:
+    def _table_names(self, atom) -> tuple:
+        return self.tables[id(self._root(atom.value if is_module_array(atom) else atom))]
+
+    def _root(self, var):
+        """The kernel's input that a chain of scatter-adds adds into."""
+        while id(var) in self.scatter_outs:
+            var = self.scatter_outs[id(var)]
+        return var
+
+    def _loads(self, reads: dict[int, Var], coords: bool = False) -> list[str]:
         """A lane block's first lines: the index's coordinates if needed, then one load per input it reads."""
-        lines, strided = [], coordinates
+        lines, strided = [], coords
         for var in reads.values():
             pointer, strides = self.inputs[id(var)]
             if strides is None:
@@ -241,6 +270,10 @@ class _Emitter:
         return _unravel(output, range(kept), "rest_o") + _unravel(position, range(kept, self.rank), "rest_r")
 
     def _output(self, var: Var) -> list[str]:
+        if id(var) in self.scatter_outs:  # the array the kernel added into, returned as it is
+            position = input_position(self.kernel, self._root(var))
+            self.params.append(Param("result", "", (position,)))
+            return []
         ctype = C_TYPES[var.type.dtype]
         name = self.names[id(var)]
         pointer = self.fresh(f"{name}_out")
@@ -267,21 +300,22 @@ class _Emitter:
         return [f"{pointer}[i] = {self.ref(var)};"]
 
     # -- lane blocks -------------------------------------------------------------------------------------------
-    def lanes(self, lines_or_builder) -> list[str]:
+    def lanes(self, lines_or_builder, serial: bool = False) -> list[str]:
         """A lane block around element work; `lines_or_builder` is lines, or a function writing them (so that
-        the inputs it reads are known)."""
-        outer_reads, outer_offsets, outer_coordinates = self.reads, self.offsets, self.coordinates
-        self.reads, self.offsets, self.coordinates = {}, {}, False
+        the inputs it reads are known). `serial`: its lanes run one after the other, in order (atomic adds)."""
+        outer_reads, outer_offsets, outer_coords = self.reads, self.offsets, self.coords
+        self.reads, self.offsets, self.coords = {}, {}, False
         lines = lines_or_builder() if callable(lines_or_builder) else lines_or_builder
-        reads, offsets, coordinates = self.reads, self.offsets, self.coordinates
-        self.reads, self.offsets, self.coordinates = outer_reads, outer_offsets, outer_coordinates
+        reads, offsets, coords = self.reads, self.offsets, self.coords
+        self.reads, self.offsets, self.coords = outer_reads, outer_offsets, outer_coords
         if not lines:
             return []
         after = [f"{self.names[('tape', t)]}_top += {k};" if k > 0 else f"{self.names[('tape', t)]}_top -= {-k};"
                  for t, k in offsets.items() if k]
-        head = ["LIFTED_LANES(lifted_o) {", "    LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);"] \
-            if self.mode == "columns" else ["LIFTED_LANES(i) {", "    LIFTED_LANE_INDEX(i);"]
-        block = head + indent(self._loads(reads, coordinates) + lines) + ["}"]
+        lanes = "LIFTED_SERIAL_LANES" if serial else "LIFTED_LANES"
+        head = [f"{lanes}(lifted_o) {{", "    LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);"] \
+            if self.mode == "columns" else [f"{lanes}(i) {{", "    LIFTED_LANE_INDEX(i);"]
+        block = head + indent(self._loads(reads, coords) + lines) + ["}"]
         inside = inside_copy(block) if self.inside else None
         if inside is not None:  # the chunk inside every window: the same work without the tests (whole vectors)
             block = ["if (lifted_inside) {"] + indent(inside) + ["} else {"] + indent(block) + ["}"]
@@ -319,7 +353,8 @@ class _Emitter:
     def run(self, eqns: list[Eqn]) -> list[str]:
         """A run of equations: the scalar (uniform) ones first, then the element work in one lane block."""
         uniform = [e for e in eqns if not self._per_element(e)]
-        element = [e for e in eqns if self._per_element(e)]
+        element = [e for e in eqns if self._per_element(e) and not gather.is_scatter(e)]
+        scatters = [e for e in eqns if gather.is_scatter(e)]  # nothing in the kernel reads what they add into
         lines = []
         for eqn in uniform:
             lines += self.comment(eqn) + self.equation(eqn)
@@ -333,7 +368,13 @@ class _Emitter:
                 inner += self.comment(eqn) + self.equation(eqn)
             return inner
 
-        return lines + declared + self.lanes(write)
+        def write_scatters():
+            inner = []
+            for eqn in scatters:
+                inner += self.comment(eqn) + self.equation(eqn)
+            return inner
+
+        return lines + declared + self.lanes(write) + (self.lanes(write_scatters, serial=True) if scatters else [])
 
     def equation(self, eqn: Eqn) -> list[str]:
         prim = eqn.prim
@@ -345,6 +386,10 @@ class _Emitter:
             slot = self._slot(tape, 0)
             self.offsets[tape] = self.offsets.get(tape, 0) + 1
             return [f"LIFTED_TAPE({self.names[('tape', tape)]}, {slot}) = {self.ref(eqn.args[1])};"]
+        if gather.is_scatter(eqn):  # np.add.at: repeated indices add, so atomically
+            target = self.addressing.indexed(eqn)
+            self.coords = True
+            return [f"LIFTED_ATOMIC_ADD({target}, {self.ref(eqn.args[1], eqn.args[0].type.dtype)});"]
         out = eqn.out
         if prim.name == "pop":
             tape = eqn.args[0].name
@@ -377,6 +422,9 @@ class _Emitter:
             return self.ref(eqn.args[0])
         if prim.name in STENCIL_PRIMS:
             return self._stencil(eqn)
+        if gather.is_gather(eqn):  # an indexed load (see gather.py)
+            self.coords = True
+            return self.addressing.indexed(eqn)
         if prim.name in CREATION:
             if prim.name == "full":
                 return self.ref(eqn.args[-1], out.type.dtype)
@@ -396,7 +444,7 @@ class _Emitter:
 
     def _stencil(self, eqn: Eqn) -> str:
         """A load at an offset, or an update inside a window (stencil.py): both need the element's coordinates."""
-        self.coordinates = True
+        self.coords = True
         rank = len(eqn.out.type.shape)
         positions = [self.perm.index(self.rank - rank + a) for a in range(rank)]
         axes, dims = [f"i{p}" for p in positions], [f"d{p}" for p in positions]

@@ -19,6 +19,7 @@ from ...ir.types import TensorType
 from ...ir import (Const, Eqn, Function, If, Loop, Var, blocks, equations, free_values, own_operands, result_atoms,
                   statement_uses)
 from ...primitives.registry import Primitive
+from . import gather
 from .region import CREATION, REDUCTIONS, TAPE_OPS, Region, fits, is_element_eqn, is_tape, offset_read
 from .remat import element_bytes, rematerialize
 from .stencil import rewrite_stencils
@@ -67,7 +68,7 @@ def _natural_shape(stmt) -> tuple | None:
     """The index space a top-level statement would run over, or None when it cannot start a region."""
     if isinstance(stmt, Eqn):
         prim = stmt.prim
-        if is_element_eqn(stmt) or prim.name in CREATION:
+        if is_element_eqn(stmt) or prim.name in CREATION or gather.is_gather(stmt):
             shape = stmt.out.type.shape
         elif prim.name in REDUCTIONS and _reducible(stmt):
             shape = stmt.args[0].type.shape
@@ -106,7 +107,9 @@ def _joins(stmt, region: list, shape: tuple) -> bool:
         own = reduction_axes(stmt)
         if axes is not None and own != axes:
             return False
-        return own == full or all(isinstance(s, Eqn) for s in region)
+        return own == full or all(isinstance(s, Eqn) and not gather.is_scatter(s) for s in region)
+    if gather.is_scatter(stmt):  # its atomic adds follow the lanes of a flat index space
+        return axes is None or axes == full
     return isinstance(stmt, Eqn) or axes is None or axes == full
 
 
@@ -121,6 +124,10 @@ def _in_kernel(stmt, shape: tuple, top: bool, banned: set[int]) -> bool:
                 (prim.name != "pop" or fits(stmt.out.type, shape))
         if prim.name in REDUCTIONS:
             return top and _reducible(stmt) and stmt.args[0].type.shape == shape
+        if prim.name == "getitem":
+            return gather.gather_fits(stmt, shape)
+        if prim.name == "add_at":
+            return top and gather.scatter_fits(stmt, shape)
         if not is_element_eqn(stmt) and prim.name not in CREATION:
             return False
         if offset_read(stmt) and not top:  # a loop or branch running per element cannot read a neighbour's value
@@ -154,11 +161,24 @@ def _hoistable(stmt) -> bool:
             stmt.prim.extra.get("in_place"):
         return False
     scalar = all(o.type.shape == () for o in stmt.outs) and all(a.type.shape == () for a in stmt.args)
-    return scalar or _natural_shape(stmt) is None  # element work starts a region of its own instead
+    # element work starts a region of its own instead; a gather that cannot join the region stays a host gather
+    return scalar or _natural_shape(stmt) is None or gather.is_gather(stmt)
+
+
+def _stores_gathers_alone(region: Region, later: set[int]) -> bool:
+    """Would the region's launch only store gathers (its other work unused, or recomputed by later kernels)?"""
+    kept = [s for s in region.stmts if any(id(o) in later for o in s.outs)]
+    return bool(kept) and all(gather.is_gather(s) for s in kept) and not _tape_eqns(region.stmts)
+
+
+def _is_fill(stmt) -> bool:
+    return isinstance(stmt, Eqn) and stmt.prim.name in CREATION
 
 
 def _reduced(stmts: list) -> set[int]:
-    return {id(s.out) for s in stmts if isinstance(s, Eqn) and s.prim.name in REDUCTIONS}
+    """Values a region makes that no later statement of it may read per element: reductions, and the arrays
+    its scatters add into (complete only when the kernel ends)."""
+    return {id(s.out) for s in stmts if isinstance(s, Eqn) and (s.prim.name in REDUCTIONS or gather.is_scatter(s))}
 
 
 def _pure_eqn(stmt) -> bool:
@@ -172,11 +192,17 @@ class _Partitioner:
         self.banned = banned
         self.host_fills = host_fills
         self.kernels: list[Kernel] = []
+        self.unlaunched: list[Kernel] = []  # regions that store nothing: their tape pushes still count (see `fuse`)
+        self.accumulators: set[int] = set()
+        self.loop_seeds: dict[int, tuple] = {}  # loop -> its carried accumulators
+        self.checked: set = set()  # indices checked against an array since the last in-place update (see gather.py)
 
-    def block(self, stmts: list, tail: list) -> list:
+    def block(self, stmts: list, tail: list, seeds: tuple = ()) -> list:
+        """`seeds`: a loop body's carried accumulators (see gather.accumulators)."""
+        self.checked = set()  # (a loop body runs again, a branch may not run)
         tape_news = [s for s in stmts if isinstance(s, Eqn) and s.prim.name == "tape_new"]
         stmts = [s for s in stmts if not (isinstance(s, Eqn) and s.prim.name == "tape_new")]
-        items = self._cut(stmts)
+        items = self._cut(stmts, tail, seeds)
         rematerialize(items, tail)
         # a region's launch stores the values it defines that a later item (or the tail) reads
         later: dict[int, set[int]] = {}
@@ -194,18 +220,26 @@ class _Partitioner:
                 # and its zeros come from calloc (pages the OS zeroes when first written, where a kernel would
                 # write every zero itself: one more pass over the array)
                 out += item.hoisted + [s for s in item.stmts if id(s.out) in later[k]]
+            elif isinstance(item, Region) and _stores_gathers_alone(item, later[k]):
+                # NumPy's own indexing: no launch and no check
+                out += item.hoisted + [s for s in item.stmts if any(id(o) in later[k] for o in s.outs)]
             elif isinstance(item, Region):
                 out += item.hoisted + self._launch(item, later[k], tape_news)
             else:
                 out.append(self._host(item))
+                if not _pure_eqn(item):  # an index array may have changed, or a branch skipped the checks
+                    self.checked = set()
         used = {e.args[0].name for k in self.kernels for e in _tape_eqns(k.body)}
         return [s for s in tape_news if s.out.name not in used] + out
 
-    def _cut(self, stmts: list) -> list:
+    def _cut(self, stmts: list, tail: list, seeds: tuple = ()) -> list:
         """The block as host statements and `Region`s, in order. When a statement ends a region, the statements
         after it that could still join (sibling reductions over the same index space, reading nothing the
         statements skipped over define) are pulled into it: one pass over the data instead of two."""
         queue = list(stmts)
+        # arrays of zeros that only one np.add.at reads: the scatter-adds that may join a kernel add into these
+        self.accumulators, loop_seeds = gather.accumulators(stmts, tail, seeds)
+        self.loop_seeds.update(loop_seeds)  # (kept for `_host`, which reaches those loops after nested blocks' cuts)
         items: list = []
         region: Region | None = None
         pending: list = []  # hoistable statements after the region's last one: hoisted only if another joins
@@ -215,11 +249,13 @@ class _Partitioner:
             if region is not None:
                 defined = {id(v) for s in region.stmts for v in _defs(s)}
                 reads_region = any(id(a) in defined for a in statement_uses(stmt))
-                if not reads_region and _hoistable(stmt):
+                joins = self._can_join(stmt, region.stmts, region.shape)
+                if not reads_region and (_hoistable(stmt) and not (gather.is_gather(stmt) and joins) or
+                                         _is_fill(stmt) and id(stmt.out) in self.accumulators):
                     pending.append(stmt)
                     k += 1
                     continue
-                if self._can_join(stmt, region.stmts, region.shape):
+                if joins:
                     region.stmts.append(stmt)
                     region.hoisted += pending
                     pending = []
@@ -235,7 +271,8 @@ class _Partitioner:
                 region = None
                 continue
             natural = _natural_shape(stmt)
-            if natural is not None and _in_kernel(stmt, natural, True, self.banned):
+            if natural is not None and _in_kernel(stmt, natural, True, self.banned) and \
+                    gather.tables_outside(stmt, []):
                 region = Region([stmt], natural)
             else:
                 items.append(stmt)
@@ -245,10 +282,11 @@ class _Partitioner:
         return items
 
     def _can_join(self, stmt, region: list, shape: tuple) -> bool:
+        uses = stmt.args[1:] if gather.is_scatter(stmt) else statement_uses(stmt)  # (adds on into a scatter's array)
         return _in_kernel(stmt, shape, True, self.banned) and _joins(stmt, region, shape) and \
-            not any(id(a) in _reduced(region) for a in statement_uses(stmt)) and \
-            not (isinstance(stmt, Eqn) and offset_read(stmt) and
-                 any(stmt.args[0] is v for s in region for v in _defs(s)))
+            not any(id(a) in _reduced(region) for a in uses) and \
+            gather.tables_outside(stmt, region) and (not gather.is_scatter(stmt) or id(stmt.args[0]) in self.accumulators) and \
+            not (isinstance(stmt, Eqn) and offset_read(stmt) and any(stmt.args[0] is v for s in region for v in _defs(s)))
 
     def _siblings(self, region: Region, queue: list, start: int) -> set[int]:
         """Positions (from `start`) of the reductions that may join the closing region, with the equations
@@ -278,13 +316,25 @@ class _Partitioner:
             return dataclasses.replace(stmt, then_body=self.block(stmt.then_body, list(stmt.then_results)),
                                        else_body=self.block(stmt.else_body, list(stmt.else_results)))
         if isinstance(stmt, Loop):
+            seeds = self.loop_seeds.get(id(stmt), ())
             return dataclasses.replace(stmt, cond_body=self.block(stmt.cond_body, [stmt.cond] if stmt.cond else []),
-                                       body=self.block(stmt.body, list(stmt.carried_out)))
+                                       body=self.block(stmt.body, list(stmt.carried_out), seeds))
         return stmt
 
     def _launch(self, region: Region, later: set[int], tape_news: list) -> list:
+        # a gather broadcast into the index space that later code reads is not the kernel's to store, and one not
+        # worth loading in the kernel (see gather.py) neither: NumPy's indexing before the launch makes it (its
+        # tables come from before the region), the kernel reads it
+        stored = [s for s in region.stmts if gather.is_gather(s) and (
+            id(s.out) in later and s.out.type.shape != region.shape or not gather.worth_loading(s, region.body))]
+        if stored:
+            region.stmts = [s for s in region.stmts if all(s is not g for g in stored)]
+            return stored + self._launch(region, later, tape_news)
         outputs = [v for s in region.stmts for v in _defs(s) if id(v) in later and not is_tape(v)]
         if not outputs:
+            if _tape_eqns(region.stmts):
+                self.unlaunched.append(Kernel(f"{self.name}_unlaunched{len(self.unlaunched)}", region.shape,
+                                              region.body, [], []))
             return []
         tapes = {e.args[0].name for e in _tape_eqns(region.stmts)}
         body = [s for s in tape_news if s.out.name in tapes] + region.body
@@ -296,9 +346,12 @@ class _Partitioner:
                          for t in sorted(tapes)}, None if axes in (None, tuple(range(len(shape)))) else axes)
         self.kernels.append(kernel)
         first = region.stmts[0]
+        checks = gather.index_checks(body, self.checked)  # NumPy's IndexError before the kernel reads through one
         launch = Eqn(LAUNCH, tuple(inputs), {"kernel": kernel.name, "outs": [v.name for v in outputs]},
-                     tuple(outputs), loc=first.loc, note=first.note)
-        return [launch]
+                     tuple(outputs), loc=first.loc, note=None if checks else first.note)
+        if checks:
+            checks[0].note = first.note
+        return checks + [launch]
 
 
 def module_arrays(block: list) -> list[Const]:
@@ -350,7 +403,7 @@ def fuse(fn: Function, host_fills: bool = False) -> tuple[Function, list[Kernel]
     while True:
         partitioner = _Partitioner(fn.name, banned, host_fills)
         body = partitioner.block(fn.body, [a for a in result_atoms(fn.result) if isinstance(a, Var)])
-        split = _split_tapes(body, partitioner.kernels)
+        split = _split_tapes(body, partitioner.kernels + partitioner.unlaunched)
         unsized = [loops[0] for k in partitioner.kernels for _, loops in pushes_with_loops(k.body)
                    if any(isinstance(b, Var) and all(b is not v for v in k.inputs) for l in loops for b in l.bounds)]
         if not split and not unsized:

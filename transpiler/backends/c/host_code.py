@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from ...ir import Function, equations
 
-# host equations that are fine on device arrays: shape reads and checks, tuple reads, tapes (lists of arrays)
-_DEVICE_SAFE = {"dim", "refine_shape", "tuple_get", "tape_new", "push", "pop"}
+# host equations that are fine on device arrays: shape reads and checks (an index check reads its index array
+# back), tuple reads, tapes (lists of arrays)
+_DEVICE_SAFE = {"dim", "refine_shape", "tuple_get", "tape_new", "push", "pop", "check_index"}
 
 
 def runs_numpy_on_arrays(fn: Function) -> bool:

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from ...ir import Const, Eqn, Loop
 from .fusion import Kernel, input_position, is_module_array
+from .gather import space_dims
 
 
 @dataclass
@@ -62,4 +63,4 @@ def dims_spec(kernel: Kernel) -> list:
                 else:
                     entry.append(("arg", input_position(kernel, atom)))
             found.append((pattern(stmt.out.type.shape, kernel.shape), entry))
-    return found
+    return found + space_dims(kernel.body, kernel.shape, lambda atom: input_position(kernel, atom))

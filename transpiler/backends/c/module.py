@@ -16,6 +16,7 @@ from .fusion import fuse, module_arrays
 from .gemm import route_gemms
 from .host_code import argument_names, runs_numpy_on_arrays
 from .layouts import strided_values
+from .loop_kernel import make_loop_kernels
 
 TARGETS = {"c": "cpu", "cuda": "cuda"}  # backend name -> the runtime module that loads its kernels
 
@@ -29,8 +30,10 @@ class COutput:
 
 @one_compilation()
 def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: str | None = None,
-                delete_dead: bool = True, cu_file: str | None = None, check_args: bool = True) -> COutput:
-    """The host module and the `.cu` text of one source file for `target` ("c" or "cuda")."""
+                delete_dead: bool = True, cu_file: str | None = None, check_args: bool = True,
+                loop_kernels: bool = True) -> COutput:
+    """The host module and the `.cu` text of one source file for `target` ("c" or "cuda"); `loop_kernels`:
+    on the "c" target, run each host loop the C side can run whole as one C call (loop_kernel.py)."""
     from ...pipeline import VERSION, lower_source, render_module_arrays, source_hash
 
     lowered = lower_source(text, path, extra, source_file)
@@ -43,25 +46,30 @@ def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: 
     display = os.path.basename(path)
     stem = os.path.splitext(os.path.basename(path))[0]
     module_lines, module_block = render_module_arrays(lowered, display, delete_dead)  # (renames them first)
-    rendered, emitted, constants, entries = [], [], set(), []
+    rendered, emitted, constants, entries, loops = [], [], set(), [], []
     for fn in lowered.functions:
         fn = eliminate_dead_code(fn)
         constants |= {c.value.name for c in module_arrays(fn.body) if c.type.shape != ()}
         host, kernels = fuse(fn, host_fills=target == "c")
         host = route_gemms(host) if target == "cuda" else route_einsums(host)
+        strided = frozenset(strided_values(host))
+        regions = [emit_kernel(k, display, strided) for k in kernels]
+        emitted += regions
+        if target == "c" and loop_kernels:  # host loops the C side can run whole: one call each
+            host, made = make_loop_kernels(host, {k.name: k for k in regions}, display)
+            loops += made
         rendered.append(render_function(host, display, delete_dead, check_args))
         if target == "cuda":  # the public function calls the body through lifted.cuda.call (device arrays)
             public = rendered[-1]
             rendered[-1] = dataclasses.replace(public, name=f"_{fn.name}_body", doc=None)
             entries.append((public, rendered[-1].name, ", ".join(argument_names(host)), runs_numpy_on_arrays(host)))
-        strided = frozenset(strided_values(host))
-        emitted += [emit_kernel(k, display, strided) for k in kernels]
     common = dict(version=VERSION, source_path=path, source_hash=source_hash(text))
-    kernels_text = render_module("c_kernels.cu.j2", kernels=emitted, **common)
+    kernels_text = render_module("c_kernels.cu.j2", kernels=emitted, loops=loops,
+                                 serial=set().union(*[lk.calls for lk in loops]), **common)
     imports = set().union(*[f.imports for f in rendered + ([module_block] if module_block else [])])
     host_text = render_module(
         "c_host_module.py.j2", functions=rendered, transforms=lowered.transforms, target=target,
-        runtime=TARGETS[target], cu_file=cu_file or f"{stem}.cu", specs=[(k.name, repr(k.spec)) for k in emitted],
+        runtime=TARGETS[target], cu_file=cu_file or f"{stem}.cu", specs=[(k.name, repr(k.spec)) for k in emitted + loops],
         imports=sorted(imports), module_lines=module_lines, entries=entries,
         read_only=sorted(constants) if target == "cuda" else [],
         helpers=set().union(*[f.helpers for f in rendered]) if rendered else set(), **common)

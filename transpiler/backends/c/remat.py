@@ -13,7 +13,7 @@ register or is read again from the cache):
   computation reads that the consuming kernel does not read already;
 - recompute when that costs less, or the same when no host statement reads the value (then, once every kernel
   that reads it recomputes it, it is not stored at all: its write and the write-allocate read go too);
-- and only a computation of at most `MAX_COPY` elementwise equations, all of the producing region's own
+- and only a computation of at most `MAX_COPY` elementwise equations (or gathers, loaded again from their tables), all of the producing region's own
   top-level statements, over the consumer's index space (or over one element), with nothing between the two
   kernels that writes into an array in place (the recomputation must read the same values).
 Recomputation repeats the same operations on the same operands. Arithmetic, `sqrt` and comparisons are
@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 
 from ...ir import Eqn, Var, all_defined, equations, free_values, statement_uses
+from .gather import is_gather, outside_atoms, table_values, worth_loading
 from .region import TAPE_OPS, Region, fits, is_element_eqn, is_tape, offset_read
 
 MAX_COPY = 24
@@ -75,10 +76,11 @@ def rematerialize(items: list, tail: list) -> None:
                 if id(value) in shifted:  # read at other elements: it must come from memory
                     continue
                 source = origin.get(id(value))
-                if source is None or source >= k or is_tape(value) or any(source < m < k for m in mutates):
+                if source is None or source >= k or is_tape(value) or any(source < m < k for m in mutates) or \
+                        id(value) in table_values(consumer.body):  # a gather's table is read from memory
                     continue
                 copy = _computation(items[source], value, consumer.shape)
-                if copy is None:
+                if copy is None or not all(worth_loading(e, consumer.body) for e in copy if is_gather(e)):
                     continue
                 reads = {id(v) for v in free_values(consumer.body)}
                 if id(value) not in reads:  # an earlier choice in this sweep recomputes it already
@@ -127,9 +129,10 @@ def _decides_exactly(copies: list[Eqn], stmts: list) -> bool:
 def _computation(producer: Region, value: Var, shape: tuple) -> list[Eqn] | None:
     """The producer's top-level elementwise equations that compute `value` from its inputs, in order; None when
     it cannot be recomputed over `shape` (see the module's rule)."""
-    if producer.shape != shape and not all(d == 1 for d in producer.shape):
-        return None
     local = {id(o): s for s in producer.body if isinstance(s, Eqn) for o in s.outs}
+    if producer.shape != shape and not all(d == 1 for d in producer.shape) and \
+            not (id(value) in local and is_gather(local[id(value)])):  # (a gather loads over any space it fits)
+        return None
     inputs = {id(v) for v in free_values(producer.body)}
     nested = {id(v) for s in producer.body if not isinstance(s, Eqn) for v in all_defined([s])}
     chosen: dict[int, Eqn] = {}
@@ -141,15 +144,18 @@ def _computation(producer: Region, value: Var, shape: tuple) -> list[Eqn] | None
                 return None
             continue
         eqn = local.get(id(var))
-        if eqn is None or id(var) in nested or not is_element_eqn(eqn) or eqn.prim.name in TAPE_OPS or \
-                offset_read(eqn) or \
-                not fits(var.type, shape):
+        if eqn is None or id(var) in nested or not (is_element_eqn(eqn) or is_gather(eqn)) or \
+                eqn.prim.name in TAPE_OPS or offset_read(eqn) or not fits(var.type, shape):
             return None
         if id(eqn) in chosen:
             continue
         chosen[id(eqn)] = eqn
         if len(chosen) > MAX_COPY:
             return None
+        if is_gather(eqn):  # a load through its tables, which come from before the producer
+            if any(isinstance(a, Var) and (id(a) not in inputs or id(a) in nested) for a in outside_atoms(eqn)):
+                return None
+            continue
         stack += [a for a in eqn.args if isinstance(a, Var)]
     position = {id(s): k for k, s in enumerate(producer.body)}
     return sorted(chosen.values(), key=lambda e: position[id(e)])

@@ -17,6 +17,7 @@ from ..batching import normalized, refuse
 from ..registry import Primitive, register
 from ..symbolic import Sym, materialize, ops, raise_missing_rank, sum_to
 from .batch_rules import batch_getitem, batch_update
+from .indexed import indexed_read
 from .items import Ref, array_axis, expand_ellipsis, gather_axes, infer_getitem, render_index, shift_refs
 
 
@@ -57,12 +58,28 @@ def _lanes(lanes: bool) -> dict:
     return {"lanes": True} if lanes else {}
 
 
+def _indexed(types, params):
+    """`x[index]` element by element (see indexed.py), for a backend that reads a gather or adds a scatter
+    through its index arrays; None for vmap's per-lane indexing, whose meaning differs."""
+    return None if params.get("lanes") else indexed_read(params["index"], types)
+
+
 register(Primitive(
     name="getitem", infer=infer_getitem, family="indexing", batch=batch_getitem,
     render=lambda args, p: cg.subscript(args[0], render_index(p["index"], args)),
     vjp=_vjp_getitem, jvp=lambda tangents, out, x, *refs, index=(), lanes=False: ops.getitem(
         tangents[0], *refs, index=index, **_lanes(lanes)),
     diff_args=(0,), temp_name="v", broadcast_tolerant=True,  # assignment into the scatter broadcasts
+    extra={"indexed": _indexed},
+))
+
+
+register(Primitive(  # a backend reading `x[index]` element by element raises NumPy's IndexError first
+    name="check_index", family="indexing", infer=lambda types, p: TensorType("bool", ()),
+    render=lambda args, p: [cst.Expr(cg.call("_check_index", args[0], cg.subscript(
+        cg.attr(args[1], "shape"), [cg.literal(p["axis"])]), cg.literal(p["axis"])))],
+    statement=True, extra={"check": True, "effect": True, "helper": "check_index"},
+    batch=refuse("the index check a backend adds after every transform is not batched"),
 ))
 
 
@@ -151,7 +168,7 @@ def _render_add_at(args, params):
 
 register(Primitive(
     name="add_at", family="indexing", infer=lambda types, p: types[0].with_shape(types[0].shape),
-    render=_render_add_at, statement=True, extra={"in_place": True}, batch=batch_update,
+    render=_render_add_at, statement=True, extra={"in_place": True, "indexed": _indexed}, batch=batch_update,
     vjp=lambda g, out, x, v, *refs, active=None, index=(), lanes=False: _vjp_update(g, v, refs, index, active,
                                                                                     lanes),
     jvp=lambda tangents, out, x, v, *refs, index=(), fresh=False, lanes=False: _jvp_update(

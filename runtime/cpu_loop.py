@@ -1,0 +1,205 @@
+"""Call a loop kernel (a host loop compiled whole, see the compiler's loop_kernel.py): pack its inputs into one
+int64 buffer, give it an allocator for its arena, and turn what it wrote back into the host module's values.
+
+Arrays travel as (address, dims, element strides); scalars as their bits and a flag saying whether the host held
+a NumPy scalar; tapes (the host module's lists) as a table of the segments earlier loop kernels left in them. The
+arena is NumPy memory: a result is a view of an arena block (or of an input, when the loop returned a view of
+it), and a tape segment keeps the blocks its entries point into alive.
+"""
+from __future__ import annotations
+
+import ctypes
+import struct
+
+import numpy as np
+
+from . import buffers
+from .buffers import address
+
+_DTYPES = {"f64": np.float64, "f32": np.float32, "i64": np.int64, "i32": np.int32, "bool": np.bool_}
+_PYTHON = {"f64": float, "f32": float, "i64": int, "i32": int, "bool": bool}
+_BYTE = np.dtype(np.uint8)
+_NUMPY_DTYPES = {name: np.dtype(t) for name, t in _DTYPES.items()}
+_FLOAT_BITS = lambda x, _s=struct.Struct("<d"), _i=struct.Struct("<q"): _i.unpack(_s.pack(x))[0]  # noqa: E731
+_BITS_FLOAT = lambda w, _s=struct.Struct("<d"), _i=struct.Struct("<q"): _s.unpack(_i.pack(w))[0]  # noqa: E731
+ALLOCATOR = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_int64)
+
+
+class Segment:
+    """The entries one loop kernel call pushed on a tape: `count` of `width` int64 words each at `address`
+    (in one of `blocks`), pointing into `blocks` ((low, high, array, original) of the memory the call knew, kept
+    alive while the segment is in the host module's list)."""
+
+    __slots__ = ("address", "count", "width", "blocks")
+
+    def __init__(self, address: int, count: int, width: int, blocks: list):
+        self.address, self.count, self.width, self.blocks = address, count, width, blocks
+
+
+class LoopKernel:
+    """One loop kernel of a loaded library, callable as `kernel(*inputs)` with the values its loop reads from
+    outside (arrays, scalars, tape lists); returns the loop's results as the host loop would leave them."""
+
+    def __init__(self, function, spec: dict):
+        self.function = function
+        self.spec = spec
+        function.restype = ctypes.c_int
+        function.argtypes = [ctypes.c_void_p, ALLOCATOR]
+
+    def __call__(self, *args):
+        spec = self.spec
+        if len(args) != len(spec["inputs"]):
+            raise TypeError(f"the loop kernel takes {len(spec['inputs'])} inputs, {len(args)} given")
+        words: list[int] = []  # the int64 buffer, built as Python ints (one conversion to an array)
+        owners: list = []  # (low, high, array, original): memory a result or a pushed entry may point into
+        tapes = []
+        for value, entry in zip(args, spec["inputs"]):
+            kind = entry[0]
+            if value is None and kind != "tape":  # undefined on the path taken: the loop never reads it
+                words += [0] * (1 + 2 * entry[2] if kind == "array" else 2)
+            elif kind == "array":
+                _, dtype, rank, written = entry
+                array = _as_input(value, _DTYPES[dtype], rank, written)
+                itemsize = array.itemsize
+                words.append(address(array))
+                words += array.shape
+                words += [s // itemsize for s in array.strides]
+                owners.append((None, None, array, value))  # (its extent: worked out only if a result needs it)
+            elif kind == "scalar":
+                words.append(_FLOAT_BITS(float(value)) if entry[1] in ("f64", "f32") else int(value))
+                words.append(type(value) not in (int, float, bool))
+            else:
+                width, pops = entry[1], entry[2]
+                segments = [s for s in value if isinstance(s, Segment)]
+                if len(segments) != len(value) or any(s.width != width for s in segments):
+                    raise RuntimeError("a tape shared by a loop kernel holds entries it did not write")
+                table = np.array([[s.address, s.count] for s in segments] or [[0, 0]], dtype=np.int64)
+                tapes.append((len(words), value, segments, table, width, pops))
+                words += [address(table), len(segments), 0, 0]
+        slot = len(words)
+        words += [0] * (spec["io"] - slot)
+        io = np.array(words, dtype=np.int64)
+        blocks: list = []
+
+        def allocate(size: int) -> int:  # (large blocks come back to the buffer cache when their last view dies)
+            block, at = buffers.cache.empty((size,), _BYTE, size)
+            blocks.append((at, at + size, block, block))
+            return at
+
+        code = self.function(address(io), ALLOCATOR(allocate))
+        words = io.tolist()
+        if code:
+            raise _error(code, words[-4:-1])
+        # the blocks of the segments of tapes it pops may hold results too; a tape's list keeps every block a
+        # segment's entries may point into alive while it holds them
+        owners = blocks + [o for _, _, segments, _, _, pops in tapes if pops for s in segments for o in s.blocks] + \
+            owners
+        for at, tape, segments, table, width, _ in tapes:
+            for segment, count in zip(segments, table[:, 1].tolist()):
+                segment.count = count
+            while tape and tape[-1].count == 0:
+                tape.pop()
+            if words[at + 3]:
+                tape.append(Segment(words[at + 2], words[at + 3], width, owners))
+        results = []
+        for entry in spec["outputs"]:
+            if entry[0] == "array":
+                _, dtype, rank = entry
+                results.append(_view(words[slot], tuple(words[slot + 1:slot + 1 + rank]),
+                                     words[slot + 1 + rank:slot + 1 + 2 * rank], _NUMPY_DTYPES[dtype], owners))
+                slot += 1 + 2 * rank
+            else:
+                dtype = entry[1]
+                value = _BITS_FLOAT(words[slot]) if dtype in ("f64", "f32") else words[slot]
+                results.append(_DTYPES[dtype](value) if words[slot + 1] else _PYTHON[dtype](value))
+                slot += 2
+        return results[0] if len(results) == 1 else tuple(results) if results else None
+
+
+def _as_input(value, dtype, rank: int, written: bool) -> np.ndarray:
+    """The array the kernel reads: the value itself when it has the compiled dtype and whole-element strides;
+    else a converted copy, which the loop must not write through (the host would write into the original)."""
+    array = value if type(value) is np.ndarray else np.asarray(value)
+    if array.ndim != rank:
+        raise ValueError(f"a loop kernel input has shape {array.shape}, compiled for rank {rank}")
+    if written and not array.flags.writeable:
+        raise ValueError("assignment destination is read-only (a loop writes into this argument's array)")
+    if array.dtype == dtype and all(s % array.itemsize == 0 for s in array.strides):
+        return array
+    if written:
+        raise TypeError(f"the loop writes into an array of dtype {array.dtype} (compiled for "
+                        f"{np.dtype(dtype).name}); pass an array of dtype {np.dtype(dtype).name}")
+    return np.ascontiguousarray(array, dtype=dtype)
+
+
+class _Memory:
+    """What a result views: NumPy reads its layout from `__array_interface__`, and the result's base (this
+    object) keeps `owner` (an input or an arena block) alive."""
+
+    def __init__(self, owner: np.ndarray, address: int, shape: tuple, strides: tuple, dtype: np.dtype):
+        self.owner = owner
+        self.__array_interface__ = {"data": (address, not owner.flags.writeable), "shape": shape,
+                                    "strides": strides, "typestr": dtype.str, "version": 3}
+
+
+def _view(address: int, shape: tuple, strides: list, dtype: np.dtype, owners: list) -> np.ndarray:
+    """The result at `address`: the input array itself when it is exactly that, else a view of the array (an
+    input or an arena block) whose memory holds it."""
+    strides = tuple(s * dtype.itemsize for s in strides)
+    if 0 in shape:
+        return np.empty(shape, dtype=dtype)
+    for low, high, array, original in owners:
+        if low is None:  # an input
+            if not array.size:
+                continue
+            if original is array and address == array.ctypes.data and array.shape == shape and \
+                    array.strides == strides and array.dtype == dtype:
+                return array
+            low, high = _extent(array)
+        if low <= address < high:
+            return np.asarray(_Memory(array, address, shape, strides, dtype))
+    raise RuntimeError("a loop kernel returned memory the runtime does not know")
+
+
+def _extent(array: np.ndarray) -> tuple[int, int]:
+    """The addresses [low, high) an array's elements lie in."""
+    at = address(array)
+    low = at + sum((d - 1) * s for d, s in zip(array.shape, array.strides) if s < 0)
+    return low, at + sum((d - 1) * s for d, s in zip(array.shape, array.strides) if s > 0) + array.itemsize
+
+
+def _error(code: int, details) -> Exception:
+    a, b, c = (int(x) for x in details)
+    if code == 1:
+        return IndexError(f"index {a} is out of bounds for axis {b} with size {c}")
+    if code == 2:
+        return ZeroDivisionError("division by zero")
+    if code == 3:
+        return ValueError(f"dimension {a} of a kernel's index space is {b}, but an input has {c}; "
+                          "the C backend needs the sizes the annotations promise")
+    if code == 4:
+        return ValueError("could not broadcast the assigned value into the indexed region")
+    if code == 5:
+        return MemoryError("a loop kernel could not allocate its arena")
+    if code == 6:
+        return IndexError("pop from empty list")
+    if code == 7:
+        op = {0: "maximum", 1: "scalar", 2: "minimum"}[a]
+        if op == "scalar":
+            return ValueError("this kernel computes a scalar per element, and the arrays are empty; "
+                              "the C backend cannot run it on empty arrays")
+        return ValueError(f"zero-size array to reduction operation {op} which has no identity")
+    if code == 8:
+        return ValueError("slice step cannot be zero")
+    if code == 9:
+        return OverflowError("integer overflow in a loop kernel's scalar arithmetic")
+    if code == 10:
+        return ValueError("negative dimensions are not allowed")
+    if code == 11:
+        return ValueError(f"all the input array dimensions except for the concatenation axis must match exactly, "
+                          f"but along dimension {a}, the arrays have sizes {b} and {c}")
+    if code == 12:
+        return ValueError("cannot select an axis to squeeze out which has size not equal to one")
+    if code == 13:
+        return ValueError(f"operands could not be broadcast together: axis {a} of size {b} into size {c}")
+    return RuntimeError(f"loop kernel failed with code {code}")

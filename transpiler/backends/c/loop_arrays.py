@@ -1,0 +1,199 @@
+"""The array statements of a loop kernel (see loop_emit.py): new arrays in the arena, fills, concatenations,
+basic indexing as views with NumPy's bounds checks, and assignments into views."""
+from __future__ import annotations
+
+from ...ir import Eqn
+from ...primitives.indexing import Ref
+from ...primitives.indexing.items import expand_ellipsis
+from .c_syntax import C_TYPES, c_literal, indent
+from .loop_select import view_rank
+
+_PROMOTE = {("f32", "i64"): "f64", ("f32", "i32"): "f64"}  # NumPy's type of an in-place add, where not the target's
+
+
+class ArrayStatements:
+    """Mixed into the loop emitter, which provides `var`, `scalar`, `view_type`, `fail`, `plan` and `decls`."""
+
+    def fresh(self, eqn: Eqn, out, dims: str, target: str | None = None) -> str:
+        """Allocate `out` (contiguous, of `dims`; into the C view `target`, by default its own): memory of its
+        own each step, or the same each step when nothing made from it outlives the step (see loop_select)."""
+        target = target or self.var(out)
+        self.sites += 1
+        memory = self.plan.memory.get((id(eqn), out.name), "fresh")
+        buffer = f"site_{self.sites}"
+        if memory == "reuse":
+            self.decls.append(f"void* {buffer} = nullptr; int64_t {buffer}_bytes = 0;")
+            return f"if (!lifted_alloc_view({target}, {dims}, st, &{buffer}, &{buffer}_bytes)) {self.fail('memory')}"
+        if memory == "ring":
+            self.decls.append(f"void* {buffer}[2] = {{nullptr, nullptr}}; int64_t {buffer}_bytes[2] = {{0, 0}}; "
+                              f"int {buffer}_turn = 0;")
+            return f"{buffer}_turn ^= 1; if (!lifted_alloc_view({target}, {dims}, st, &{buffer}[{buffer}_turn], " \
+                f"&{buffer}_bytes[{buffer}_turn])) {self.fail('memory')}"
+        return f"if (!lifted_alloc_view({target}, {dims}, st, nullptr, nullptr)) {self.fail('memory')}"
+
+    def fill(self, eqn: Eqn) -> list[str]:
+        name, out = eqn.prim.name, eqn.out
+        rank = len(out.type.shape)
+        ctype = C_TYPES[out.type.dtype]
+        if name.endswith("_like"):
+            dims = f"{self.var(eqn.args[0])}.d"
+            lines = []
+        else:
+            args = eqn.args[:-1] if name == "full" else eqn.args
+            lines = [f"const int64_t dims[{rank}] = {{{', '.join(f'(int64_t){self.scalar(a)}' for a in args)}}};",
+                     f"for (int k = 0; k < {rank}; ++k) if (dims[k] < 0) {self.fail('negative')}"]
+            dims = "dims"
+        value = {"zeros": "0", "ones": "1"}.get(name.split("_")[0]) or self.scalar(eqn.args[-1], out.type.dtype)
+        lines += [self.fresh(eqn, out, dims), f"lifted_fill({self.var(out)}, ({ctype})({value}));"]
+        return ["{"] + indent(lines) + ["}"]
+
+    def concatenate(self, eqn: Eqn) -> list[str]:
+        out = eqn.out
+        rank = len(out.type.shape)
+        axis = eqn.params.get("axis", 0) % rank
+        first = self.var(eqn.args[0])
+        lines = [f"int64_t dims[{rank}];", f"for (int k = 0; k < {rank}; ++k) dims[k] = {first}.d[k];",
+                 f"dims[{axis}] = {' + '.join(f'{self.var(a)}.d[{axis}]' for a in eqn.args)};"]
+        for part in eqn.args[1:]:
+            lines.append(f"for (int k = 0; k < {rank}; ++k) if (k != {axis} && {self.var(part)}.d[k] != dims[k]) "
+                         f"{self.fail('concatenate', 'k', 'dims[k]', f'{self.var(part)}.d[k]')}")
+        lines += [self.fresh(eqn, out, "dims", "whole"), "int64_t start = 0;"]
+        for part in eqn.args:
+            lines += [f"{{ {self.view_type(out.type.dtype, rank)} piece = whole; piece.p += start * whole.s[{axis}]; "
+                      f"piece.d[{axis}] = {self.var(part)}.d[{axis}]; lifted_copy(piece, {self.var(part)}); "
+                      f"start += piece.d[{axis}]; }}"]
+        head = [f"{self.view_type(out.type.dtype, rank)} whole;"]
+        return ["{"] + indent(head + lines + [f"{self.var(out)} = whole;"]) + ["}"]
+
+    # -- indexing --------------------------------------------------------------------------------------------
+    def view_of(self, eqn: Eqn, source, result: str) -> tuple[list[str], int]:
+        """Lines computing `result` (a view, or the element offset when every axis is indexed) of `source[index]`,
+        with NumPy's bounds checks; and the result's rank."""
+        rank = len(source.type.shape)
+        index = expand_ellipsis(eqn.params["index"], rank)
+        src = self.var(source)
+        lines, axis, kept = ["int64_t offset = 0;"], 0, 0
+
+        def bound(value):
+            return self.scalar(eqn.args[value.index]) if isinstance(value, Ref) else c_literal(value)
+
+        dims, strides = [], []
+        for item in index:
+            if item is None:  # a new axis of length 1
+                dims.append("1")
+                strides.append("0")
+                continue
+            if item == slice(None):  # the whole axis
+                dims.append(f"{src}.d[{axis}]")
+                strides.append(f"{src}.s[{axis}]")
+            elif isinstance(item, slice):
+                start = "0, 0" if item.start is None else f"1, {bound(item.start)}"
+                stop = "0, 0" if item.stop is None else f"1, {bound(item.stop)}"
+                step = "1" if item.step is None else bound(item.step)
+                lines += [f"int64_t start_{axis}, length_{axis}; const int64_t step_{axis} = {step};",
+                          f"if (step_{axis} == 0) {self.fail('step')}",
+                          f"lifted_slice({src}.d[{axis}], {start}, {stop}, step_{axis}, &start_{axis}, "
+                          f"&length_{axis});",
+                          f"offset += start_{axis} * {src}.s[{axis}];"]
+                dims.append(f"length_{axis}")
+                strides.append(f"{src}.s[{axis}] * step_{axis}")
+            else:
+                value = bound(item)
+                lines += [f"int64_t at_{axis} = {value};",
+                          f"if (at_{axis} < 0) at_{axis} += {src}.d[{axis}];",
+                          f"if (at_{axis} < 0 || at_{axis} >= {src}.d[{axis}]) "
+                          f"{self.fail('index', f'(int64_t)({value})', str(axis), f'{src}.d[{axis}]')}",
+                          f"offset += at_{axis} * {src}.s[{axis}];"]
+            axis += 1
+        for rest in range(axis, rank):
+            dims.append(f"{src}.d[{rest}]")
+            strides.append(f"{src}.s[{rest}]")
+        kept = len(dims)
+        if kept:
+            lines.append(f"{result}.p = {src}.p + offset;")
+            lines += [f"{result}.d[{k}] = {d}; {result}.s[{k}] = {s};" for k, (d, s) in enumerate(zip(dims, strides))]
+        return lines, kept
+
+    def broadcast_to(self, eqn: Eqn) -> list[str]:
+        """`np.broadcast_to(x, dims)`: a view with stride 0 along the axes it repeats (a scalar gets one element
+        of memory first), checked as NumPy checks it."""
+        source, out = eqn.args[0], eqn.out
+        rank = len(out.type.shape)
+        view = self.view_type(out.type.dtype, rank)
+        lines = [f"const int64_t dims[{rank}] = {{{', '.join(f'(int64_t){self.scalar(a)}' for a in eqn.args[1:])}}};",
+                 f"for (int k = 0; k < {rank}; ++k) if (dims[k] < 0) {self.fail('negative')}", f"{view} whole;"]
+        if source.type.shape == ():
+            ones = ", ".join(["1"] * rank)
+            lines += [f"const int64_t ones[{rank}] = {{{ones}}};", self.fresh(eqn, out, "ones", "whole"),
+                      f"whole.p[0] = ({C_TYPES[out.type.dtype]})({self.scalar(source, out.type.dtype)});",
+                      f"for (int k = 0; k < {rank}; ++k) {{ whole.d[k] = dims[k]; whole.s[k] = 0; }}"]
+        else:
+            src, pad = self.var(source), rank - len(source.type.shape)
+            lines.append(f"whole.p = {src}.p;")
+            for k in range(rank):
+                if k < pad:
+                    lines.append(f"whole.d[{k}] = dims[{k}]; whole.s[{k}] = 0;")
+                    continue
+                j = k - pad
+                lines += [f"if ({src}.d[{j}] != dims[{k}] && {src}.d[{j}] != 1) "
+                          f"{self.fail('broadcast_to', str(k), f'{src}.d[{j}]', f'dims[{k}]')}",
+                          f"whole.d[{k}] = dims[{k}]; whole.s[{k}] = {src}.d[{j}] == dims[{k}] && dims[{k}] != 1 ? "
+                          f"{src}.s[{j}] : 0;"]
+        return ["{"] + indent(lines + [f"{self.var(out)} = whole;"]) + ["}"]
+
+    def reshape_view(self, eqn: Eqn) -> list[str]:
+        """`np.expand_dims` (axes of length 1 inserted) and `np.squeeze` (axes of length 1 dropped): views."""
+        source, out = eqn.args[0], eqn.out
+        src, rank, rank_out = self.var(source), len(source.type.shape), len(out.type.shape)
+        lines = [f"{self.view_type(out.type.dtype, rank_out)} view;", f"view.p = {src}.p;"]
+        if eqn.prim.name == "expand_dims":
+            axes = sorted(a % rank_out for a in _axes(eqn.params["axis"]))
+            taken = iter(range(rank))
+            for k in range(rank_out):
+                lines.append(f"view.d[{k}] = 1; view.s[{k}] = 0;" if k in axes else
+                             f"view.d[{k}] = {src}.d[{(j := next(taken))}]; view.s[{k}] = {src}.s[{j}];")
+        else:
+            axis = eqn.params.get("axis")
+            axes = {k for k, d in enumerate(source.type.shape) if d == 1} if axis is None else \
+                {a % rank for a in _axes(axis)}
+            kept = [k for k in range(rank) if k not in axes]
+            lines += [f"if ({src}.d[{k}] != 1) {self.fail('squeeze')}" for k in sorted(axes)]
+            lines += [f"view.d[{j}] = {src}.d[{k}]; view.s[{j}] = {src}.s[{k}];" for j, k in enumerate(kept)]
+        return ["{"] + indent(lines + [f"{self.var(out)} = view;"]) + ["}"]
+
+    def getitem(self, eqn: Eqn) -> list[str]:
+        source, out = eqn.args[0], eqn.out
+        if out.type.shape == ():
+            lines, _ = self.view_of(eqn, source, "")
+            lines.append(f"{self.var(out)} = {self.var(source)}.p[offset]; {self.flag(out)} = true;")
+            return ["{"] + indent(lines) + ["}"]
+        lines, kept = self.view_of(eqn, source, "view")
+        head = [f"{self.view_type(out.type.dtype, kept)} view;"]
+        return ["{"] + indent(head + lines + [f"{self.var(out)} = view;"]) + ["}"]
+
+    def store(self, eqn: Eqn) -> list[str]:
+        target, value = eqn.args[0], eqn.args[1]
+        tdtype = target.type.dtype
+        rank = view_rank(eqn.params["index"], len(target.type.shape))
+        add = eqn.prim.name == "index_add"
+        compute = _PROMOTE.get((tdtype, value.type.dtype), tdtype) if add else tdtype
+        if rank == 0:  # one element, from a scalar (loop_select refuses an array there)
+            lines, _ = self.view_of(eqn, target, "")
+            ref = f"{self.var(target)}.p[offset]"
+            scalar = self.scalar(value, compute)
+            update = f"({C_TYPES[compute]}){ref} + ({C_TYPES[compute]})({scalar})" if add else f"({scalar})"
+            lines.append(f"{ref} = ({C_TYPES[tdtype]})({update});")
+            return ["{"] + indent(lines) + ["}"]
+        lines, _ = self.view_of(eqn, target, "view")
+        lines.insert(0, f"{self.view_type(tdtype, rank)} view;")
+        op = "lifted_add_into" if add else "lifted_assign_into"
+        if value.type.shape == ():
+            lines.append(f"{op}<{C_TYPES[compute]}>(view, {self.scalar(value, compute)});")
+        else:
+            lines += [f"int rc = {op}_array<{C_TYPES[compute]}>(view, {self.var(value)}, st);",
+                      "if (rc) return rc;"]
+        return ["{"] + indent(lines) + ["}"]
+
+
+def _axes(axis) -> tuple:
+    return axis if isinstance(axis, tuple) else (axis,)

@@ -1,0 +1,302 @@
+"""Write one loop kernel (see loop_kernel.py) as a C function over the host names of its loop.
+
+Every host name the loop binds is one C variable: an array is a `lifted_view` (pointer, dims, element strides),
+a scalar its value and a flag saying whether the host holds a NumPy scalar (true) or a Python number (false),
+which decides what a division by zero does. The function reads its inputs from, and writes its results and any
+error to, one int64 buffer the runtime (`lifted.cpu_loop`) fills; new arrays come from an arena the runtime
+allocates through a callback (NumPy memory, so results are arrays viewing it).
+"""
+from __future__ import annotations
+
+from ...codegen import c_comment_text
+from ...ir import Const, Eqn, If, Loop
+from .c_syntax import C_TYPES, c_literal, indent
+from .fusion import is_module_array
+from .launch_spec import EmittedKernel, range3
+from .loop_arrays import ArrayStatements
+from .loop_regions import RegionCalls
+from .loop_select import FILLS, LoopPlan
+
+# error codes the runtime turns into Python exceptions (runtime/cpu_loop.py)
+ERRORS = {"index": 1, "zero_division": 2, "space": 3, "broadcast": 4, "memory": 5, "pop": 6, "empty": 7,
+          "step": 8, "overflow": 9, "negative": 10, "concatenate": 11,
+          "squeeze": 12, "broadcast_to": 13}
+_PYTHON_SCALAR_OPS = {"add", "subtract", "multiply", "divide", "negative", "floor_divide", "mod", "less",
+                      "less_equal", "greater", "greater_equal", "equal", "not_equal", "logical_and", "logical_or",
+                      "logical_not"}  # (`a & b`, `not a` of Python values stay Python values)
+
+
+class _LoopEmitter(ArrayStatements, RegionCalls):
+    def __init__(self, plan: LoopPlan, name: str, regions: dict[str, EmittedKernel], source_file: str):
+        self.plan = plan
+        self.name = name
+        self.regions = regions
+        self.source_file = source_file
+        self.decls: list[str] = []
+        self.group = None
+        self.sites = 0
+        self.tape_widths: dict[str, int] = {}
+        self.popped: set[str] = set()  # tapes it pops (its results and pushes may point into their memory)
+        self.calls: set[str] = set()  # the region kernels it calls
+
+    # -- names -----------------------------------------------------------------------------------------------
+    def var(self, atom) -> str:
+        name = atom.value.name if is_module_array(atom) else atom.name
+        return f"v_{name}"
+
+    def flag(self, atom) -> str:
+        if isinstance(atom, Const) and not is_module_array(atom):
+            return "false"
+        return f"f_{atom.value.name if is_module_array(atom) else atom.name}"
+
+    def scalar(self, atom, dtype: str | None = None) -> str:
+        if isinstance(atom, Const) and not is_module_array(atom):
+            return c_literal(atom.value, dtype)
+        return self.var(atom)
+
+    def kind(self, atom) -> tuple:
+        name = atom.value.name if is_module_array(atom) else atom.name
+        return self.plan.names[name]
+
+    def view_type(self, dtype: str, rank: int) -> str:
+        return f"lifted_view<{C_TYPES[dtype]}, {rank}>"
+
+    # -- the function ----------------------------------------------------------------------------------------
+    def emit(self) -> tuple[list[str], dict]:
+        plan = self.plan
+        for name, kind in sorted(plan.names.items()):
+            if kind[0] == "array":
+                self.decls.append(f"{self.view_type(kind[1], kind[2])} v_{name} = {{}};")
+            elif kind[0] == "scalar":
+                self.decls.append(f"{C_TYPES[kind[1]]} v_{name} = 0; bool f_{name} = false;")
+        self._tape_kinds()
+        slot = 0
+        loads, inputs = [], []
+        for atom in plan.inputs:
+            kind = self.kind(atom)
+            name = atom.value.name if is_module_array(atom) else atom.name
+            if kind[0] == "array":
+                loads.append(f"lifted_load_view(v_{name}, io + {slot});")
+                inputs.append(("array", kind[1], kind[2], name in plan.written))
+                slot += 1 + 2 * kind[2]
+            elif kind[0] == "scalar":
+                loads.append(f"v_{name} = ({C_TYPES[kind[1]]})lifted_load_scalar_{_store_kind(kind[1])}(io[{slot}]); "
+                             f"f_{name} = io[{slot + 1}] != 0;")
+                inputs.append(("scalar", kind[1]))
+                slot += 2
+            else:
+                width = self.tape_widths[name]
+                self.decls.append(f"lifted_tape t_{name} = {{}};")
+                loads.append(f"lifted_load_tape(t_{name}, io + {slot}, {width});")
+                inputs.append(("tape", width, name in self.popped))
+                slot += 4
+        for name in sorted(set(self.tape_widths) - {a.name for a in plan.inputs if not is_module_array(a)}):
+            raise AssertionError(f"tape {name} is not an input of its loop")
+        body = self.loop(plan.loop)
+        stores, outputs = [], []
+        for out in plan.loop.outs:
+            kind = self.kind(out)
+            if kind[0] == "array":
+                stores.append(f"lifted_store_view(io + {slot}, v_{out.name});")
+                outputs.append(("array", kind[1], kind[2]))
+                slot += 1 + 2 * kind[2]
+            else:
+                stores.append(f"io[{slot}] = lifted_store_scalar_{_store_kind(kind[1])}(v_{out.name}); "
+                              f"io[{slot + 1}] = f_{out.name};")
+                outputs.append(("scalar", kind[1]))
+                slot += 2
+        for position, atom in enumerate(plan.inputs):
+            if self.kind(atom)[0] == "tape":
+                stores.append(f"lifted_store_tape(io + {_input_slot(inputs, position)}, t_{atom.name});")
+        lines = [f"extern \"C\" int {self.name}(int64_t* io, lifted_alloc_fn alloc)", "{",
+                 f"    lifted_loop_state state = {{alloc, nullptr, 0, io + {slot}}};",
+                 "    lifted_loop_state* st = &state;"]
+        lines += indent(self.decls + loads + body + stores + ["return 0;"]) + ["}"]
+        spec = {"loop": True, "inputs": inputs, "outputs": outputs, "io": slot + 4}
+        return lines, spec, self.calls
+
+    def _tape_kinds(self) -> None:
+        for eqn in _eqns(self.plan.loop.cond_body + self.plan.loop.body):
+            if eqn.prim.name in ("push", "pop"):
+                value = eqn.args[1] if eqn.prim.name == "push" else eqn.out
+                rank = len(value.type.shape)
+                width = 1 + 2 * rank if rank else 2
+                self.tape_widths.setdefault(eqn.args[0].name, width)
+                if eqn.prim.name == "pop":
+                    self.popped.add(eqn.args[0].name)
+
+    def fail(self, error: str, *details: str) -> str:
+        args = ", ".join([str(ERRORS[error])] + list(details) + ["0"] * (3 - len(details)))
+        return f"return lifted_fail(st, {args});"
+
+    def comment(self, stmt) -> list[str]:
+        if stmt.loc is None or (stmt.loc.line, stmt.loc.path) == self.group:
+            return []
+        self.group = (stmt.loc.line, stmt.loc.path)
+        return [f"// {c_comment_text(f'{self.source_file}:{stmt.loc.line}  {stmt.loc.text.strip()}')}"]
+
+    # -- statements ------------------------------------------------------------------------------------------
+    def block(self, stmts: list) -> list[str]:
+        lines: list[str] = []
+        for stmt in stmts:
+            lines += self.comment(stmt)
+            if isinstance(stmt, Loop):
+                lines += self.loop(stmt)
+            elif isinstance(stmt, If):
+                lines += self.branch(stmt)
+            else:
+                lines += self.equation(stmt)
+        return lines
+
+    def moves(self, pairs: list) -> list[str]:
+        """`target = value` for each pair at once (a value may be another target's old value)."""
+        pairs = [(t, v) for t, v in pairs if not (isinstance(v, Const) and v.value is None)
+                 and not (not isinstance(v, Const) and self.var(v) == self.var(t))]
+        lines, finals = [], []
+        for k, (target, value) in enumerate(pairs):
+            kind = self.kind(target)
+            if kind[0] == "array":
+                lines.append(f"const {self.view_type(kind[1], kind[2])} move_{k} = {self.var(value)};")
+                finals.append(f"{self.var(target)} = move_{k};")
+            elif kind[0] == "scalar":
+                lines.append(f"const {C_TYPES[kind[1]]} move_{k} = ({C_TYPES[kind[1]]}){self.scalar(value, kind[1])}; "
+                             f"const bool move_f{k} = {self.flag(value)};")
+                finals.append(f"{self.var(target)} = move_{k}; {self.flag(target)} = move_f{k};")
+        return ["{"] + indent(lines + finals) + ["}"] if lines else []
+
+    def loop(self, loop: Loop) -> list[str]:
+        if loop.kind == "while":
+            lines = ["{"] + indent(self.moves(list(zip(loop.carried, loop.inits))))
+            body = self.block(loop.cond_body) + [f"if (!({self.scalar(loop.cond)})) break;"]
+            body += self.block(loop.body) + self.moves(list(zip(loop.carried, loop.carried_out)))
+            self.group = None
+            return lines + ["    while (true) {"] + indent(indent(body)) + ["    }", "}"]
+        start, stop, step = (self.scalar(a) for a in range3(loop))
+        lines = ["{", f"    const int64_t lo = {start}, hi = {stop}, step = {step};",
+                 f"    if (step == 0) {self.fail('step')}",
+                 "    const int64_t trips = lifted_trip_count(lo, hi, step);"]
+        lines += indent(self.moves(list(zip(loop.carried, loop.inits))))
+        order = "int64_t k = trips - 1; k >= 0; --k" if loop.reverse else "int64_t k = 0; k < trips; ++k"
+        body = []
+        if loop.index is not None:
+            body.append(f"{self.var(loop.index)} = lo + k * step; {self.flag(loop.index)} = false;")
+        body += self.block(loop.body) + self.moves(list(zip(loop.carried, loop.carried_out)))
+        self.group = None
+        return lines + [f"    for ({order}) {{"] + indent(indent(body)) + ["    }", "}"]
+
+    def branch(self, stmt: If) -> list[str]:
+        then_lines = self.block(stmt.then_body) + self.moves(list(zip(stmt.outs, stmt.then_results)))
+        else_lines = self.block(stmt.else_body) + self.moves(list(zip(stmt.outs, stmt.else_results)))
+        self.group = None
+        return [f"if ({self.scalar(stmt.cond)}) {{"] + indent(then_lines) + ["} else {"] + indent(else_lines) + ["}"]
+
+    def equation(self, eqn: Eqn) -> list[str]:
+        name = eqn.prim.name
+        if name == "launch":
+            return self.launch(eqn)
+        if name == "getitem":
+            return self.getitem(eqn)
+        if name in ("expand_dims", "squeeze"):
+            return self.reshape_view(eqn)
+        if name == "broadcast_to":
+            return self.broadcast_to(eqn)
+        if name in ("setitem", "index_add"):
+            return self.store(eqn)
+        if name == "copy":
+            source = eqn.args[0]
+            return ["{", f"    {self.fresh(eqn, eqn.out, f'{self.var(source)}.d')}",
+                    f"    lifted_copy({self.var(eqn.out)}, {self.var(source)});", "}"]
+        if name in FILLS:
+            return self.fill(eqn)
+        if name == "concatenate":
+            return self.concatenate(eqn)
+        if name == "dim":
+            rank = len(eqn.args[0].type.shape)
+            return [f"{self.var(eqn.out)} = {self.var(eqn.args[0])}.d[{eqn.params['axis'] % rank}]; "
+                    f"{self.flag(eqn.out)} = false;"]
+        if name == "push":
+            return self.push(eqn)
+        if name == "pop":
+            return self.pop(eqn)
+        return self.scalar_op(eqn)
+
+    # -- tapes -----------------------------------------------------------------------------------------------
+    def push(self, eqn: Eqn) -> list[str]:
+        tape, value = eqn.args
+        if value.type.shape == ():
+            entry = f"lifted_store_scalar_{_store_kind(value.type.dtype)}({self.scalar(value, value.type.dtype)}), " \
+                f"(int64_t){self.flag(value)}"
+            return [f"{{ const int64_t entry[2] = {{{entry}}}; "
+                    f"if (!lifted_push(t_{tape.name}, entry, st)) {self.fail('memory')} }}"]
+        return [f"{{ int64_t entry[{self.tape_widths[tape.name]}]; lifted_store_view(entry, {self.var(value)}); "
+                f"if (!lifted_push(t_{tape.name}, entry, st)) {self.fail('memory')} }}"]
+
+    def pop(self, eqn: Eqn) -> list[str]:
+        tape, out = eqn.args[0], eqn.out
+        lines = [f"const int64_t* entry = lifted_pop(t_{tape.name});", f"if (!entry) {self.fail('pop')}"]
+        if out.type.shape == ():
+            lines.append(f"{self.var(out)} = ({C_TYPES[out.type.dtype]})lifted_load_scalar_"
+                         f"{_store_kind(out.type.dtype)}(entry[0]); {self.flag(out)} = entry[1] != 0;")
+        else:
+            lines.append(f"lifted_load_view({self.var(out)}, entry);")
+        return ["{"] + indent(lines) + ["}"]
+
+    # -- scalars ---------------------------------------------------------------------------------------------
+    def scalar_op(self, eqn: Eqn) -> list[str]:
+        prim, out = eqn.prim, eqn.out
+        dtype = out.type.dtype
+        ctype = C_TYPES[dtype]
+        operand = dtype if prim.name not in ("less", "less_equal", "greater", "greater_equal", "equal",
+                                             "not_equal") else _common(eqn.args)
+        args = [f"(({C_TYPES[operand]}){self.scalar(a, operand)})" for a in eqn.args]
+        flags = [self.flag(a) for a in eqn.args]
+        python = prim.name in _PYTHON_SCALAR_OPS
+        flag = " || ".join(flags) if python and flags else "true"
+        lines = []
+        if prim.name in ("divide", "floor_divide", "mod"):
+            lines.append(f"if ({args[1]} == 0 && !({' || '.join(flags)})) {self.fail('zero_division')}")
+        if dtype in ("i64", "i32") and prim.name in ("add", "subtract", "multiply", "negative"):
+            builtin = {"add": "add", "subtract": "sub", "multiply": "mul", "negative": "sub"}[prim.name]
+            operands = ["(int64_t)0", args[0]] if prim.name == "negative" else args
+            lines += [f"{ctype} result;", f"if (__builtin_{builtin}_overflow({operands[0]}, {operands[1]}, &result)) "
+                      f"{self.fail('overflow')}"]
+            expr = "result"
+        else:
+            expr = prim.cuda.format(*args)
+        lines.append(f"{self.var(out)} = ({ctype})({expr}); {self.flag(out)} = {flag};")
+        return ["{"] + indent(lines) + ["}"]
+
+def _store_kind(dtype: str) -> str:
+    return "f" if dtype in ("f64", "f32") else "i"
+
+
+def _common(args) -> str:
+    dtypes = {a.type.dtype for a in args}
+    for dtype in ("f64", "f32", "i64", "i32", "bool"):
+        if dtype in dtypes:
+            return dtype
+    return "f64"
+
+
+def _input_slot(inputs: list, position: int) -> int:
+    slot = 0
+    for entry in inputs[:position]:
+        slot += 1 + 2 * entry[2] if entry[0] == "array" else 2 if entry[0] == "scalar" else 4
+    return slot
+
+
+def _eqns(block: list):
+    for stmt in block:
+        if isinstance(stmt, Eqn):
+            yield stmt
+        elif isinstance(stmt, If):
+            yield from _eqns(stmt.then_body + stmt.else_body)
+        else:
+            yield from _eqns(stmt.cond_body + stmt.body)
+
+
+def emit_loop(plan: LoopPlan, name: str, regions: dict[str, EmittedKernel], source_file: str) -> tuple[list[str], dict,
+                                                                                                     set[str]]:
+    """The loop kernel's C lines, the spec its runtime reads, and the region kernels it calls."""
+    return _LoopEmitter(plan, name, regions, source_file).emit()
+
