@@ -100,14 +100,12 @@ extern "C" int lifted_max_threads(void) { return omp_get_max_threads(); }
 extern "C" int lifted_lane_count(void) { return LIFTED_LANE_COUNT; }
 #endif
 
-<<<<<<< HEAD
 // a stencil's window test (transpiler/backends/c/stencil.py): an element outside it reads nothing at an offset;
 // a CPU chunk whose lanes all lie inside every window runs a copy of its lane block with the tests left out
 #define LIFTED_WINDOW(test) (test)
-=======
+
 // an index read through a gather: negative values count from the end (once; the host checked the range)
 LIFTED_DEVICE int64_t lifted_wrap(const int64_t index, const int64_t size) { return index < 0 ? index + size : index; }
->>>>>>> main
 
 LIFTED_DEVICE int64_t lifted_trip_count(int64_t start, int64_t stop, int64_t step)
 {
@@ -353,14 +351,7 @@ LIFTED_DEVICE void rosenbrock_hvp_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
     const double* __restrict__ v_2_data,
     double* __restrict__ t_1_out,
-<<<<<<< HEAD
-    double* __restrict__ t_8_out)
-{
-=======
-    double* __restrict__ t_17_out,
-    double* __restrict__ t_8_out,
-    double* __restrict__ t_19_out){
->>>>>>> main
+    double* __restrict__ t_8_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -403,8 +394,7 @@ LIFTED_DEVICE void rosenbrock_hvp_k1_body(const int64_t n, const int64_t d0,
     const int64_t n_1,
     const double* __restrict__ tx_data,
     double* __restrict__ dx_out,
-    double* __restrict__ zero_out)
-{
+    double* __restrict__ zero_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -461,14 +451,7 @@ LIFTED_DEVICE void rosenbrock_hvp_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ t_1_data,
     const double* __restrict__ v_1_data,
     double* __restrict__ t_10_out,
-<<<<<<< HEAD
-    double* __restrict__ t_13_out)
-{
-=======
-    double* __restrict__ t_20_out,
-    double* __restrict__ t_13_out,
-    double* __restrict__ t_25_out){
->>>>>>> main
+    double* __restrict__ t_13_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -507,8 +490,7 @@ LIFTED_DEVICE void rosenbrock_hvp_k3_body(const int64_t n, const int64_t d0,
     const double* __restrict__ tx_data, const int64_t tx_s0,
     const double* __restrict__ x_data, const int64_t x_s0,
     const double* __restrict__ zero_data,
-    double* __restrict__ zero_1_out)
-{
+    double* __restrict__ zero_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -587,8 +569,7 @@ LIFTED_DEVICE void rosenbrock_hvp_k4_body(const int64_t n, const int64_t d0,
     const double* __restrict__ tx_data, const int64_t tx_s0,
     const double* __restrict__ x_data, const int64_t x_s0,
     const double* __restrict__ zero_data,
-    double* __restrict__ zero_1_out)
-{
+    double* __restrict__ zero_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {

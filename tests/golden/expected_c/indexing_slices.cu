@@ -100,14 +100,12 @@ extern "C" int lifted_max_threads(void) { return omp_get_max_threads(); }
 extern "C" int lifted_lane_count(void) { return LIFTED_LANE_COUNT; }
 #endif
 
-<<<<<<< HEAD
 // a stencil's window test (transpiler/backends/c/stencil.py): an element outside it reads nothing at an offset;
 // a CPU chunk whose lanes all lie inside every window runs a copy of its lane block with the tests left out
 #define LIFTED_WINDOW(test) (test)
-=======
+
 // an index read through a gather: negative values count from the end (once; the host checked the range)
 LIFTED_DEVICE int64_t lifted_wrap(const int64_t index, const int64_t size) { return index < 0 ? index + size : index; }
->>>>>>> main
 
 LIFTED_DEVICE int64_t lifted_trip_count(int64_t start, int64_t stop, int64_t step)
 {
@@ -380,18 +378,9 @@ LIFTED_KERNEL void corners_k0(const int64_t n, const int64_t d0, const int64_t d
 
 // rosenbrock_grad_k0: 1-d index space of n elements
 LIFTED_DEVICE void rosenbrock_grad_k0_body(const int64_t n, const int64_t d0,
-<<<<<<< HEAD
     const int64_t n_1,
     const double* __restrict__ x_data, const int64_t x_s0,
-    double* __restrict__ dx_out)
-{
-=======
-    const double* __restrict__ v_1_data,
-    const double* __restrict__ v_data,
-    const double* __restrict__ v_2_data,
-    double* __restrict__ t_1_out,
-    double* __restrict__ t_8_out){
->>>>>>> main
+    double* __restrict__ dx_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -463,50 +452,7 @@ LIFTED_KERNEL void rosenbrock_grad_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data, const int64_t x_s0,
     double* __restrict__ dx_out)
 {
-<<<<<<< HEAD
     LIFTED_RUN(rosenbrock_grad_k0_body(n, d0, n_1, x_data, x_s0, dx_out));
-=======
-    LIFTED_RUN(rosenbrock_grad_k0_body(n, d0, v_1_data, v_data, v_2_data, t_1_out, t_8_out));
-}
-
-// rosenbrock_grad_k1: 1-d index space of n elements
-LIFTED_DEVICE void rosenbrock_grad_k1_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ t_1_data,
-    const double* __restrict__ v_1_data,
-    double* __restrict__ t_10_out,
-    double* __restrict__ t_13_out){
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_10);
-        LIFTED_LOCAL(double, t_13);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double t_1 = t_1_data[i];
-            const double v_1 = v_1_data[i];
-            // indexing_slices.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-            LIFTED_AT(t_10) = (t_1 * 200.0);
-            const double t_11 = (t_1 * (-200.0));
-            const double t_12 = (t_11 * v_1);
-            LIFTED_AT(t_13) = (t_12 * (double)(2));
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            t_10_out[i] = LIFTED_AT(t_10);
-            t_13_out[i] = LIFTED_AT(t_13);
-        }
-    }
-}
-
-LIFTED_KERNEL void rosenbrock_grad_k1(const int64_t n, const int64_t d0,
-    const double* __restrict__ t_1_data,
-    const double* __restrict__ v_1_data,
-    double* __restrict__ t_10_out,
-    double* __restrict__ t_13_out)
-{
-    LIFTED_RUN(rosenbrock_grad_k1_body(n, d0, t_1_data, v_1_data, t_10_out, t_13_out));
->>>>>>> main
 }
 
 // corners_grad_k0: 3-d index space of n elements

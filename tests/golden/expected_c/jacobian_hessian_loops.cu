@@ -100,14 +100,12 @@ extern "C" int lifted_max_threads(void) { return omp_get_max_threads(); }
 extern "C" int lifted_lane_count(void) { return LIFTED_LANE_COUNT; }
 #endif
 
-<<<<<<< HEAD
 // a stencil's window test (transpiler/backends/c/stencil.py): an element outside it reads nothing at an offset;
 // a CPU chunk whose lanes all lie inside every window runs a copy of its lane block with the tests left out
 #define LIFTED_WINDOW(test) (test)
-=======
+
 // an index read through a gather: negative values count from the end (once; the host checked the range)
 LIFTED_DEVICE int64_t lifted_wrap(const int64_t index, const int64_t size) { return index < 0 ? index + size : index; }
->>>>>>> main
 
 LIFTED_DEVICE int64_t lifted_trip_count(int64_t start, int64_t stop, int64_t step)
 {
@@ -533,55 +531,7 @@ LIFTED_DEVICE void energy_hessian_k0_body(const int64_t n, const int64_t d0, con
     const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
     const int64_t B,
     const int64_t n_2,
-<<<<<<< HEAD
-    double* __restrict__ tdx_2_out)
-{
-=======
-    double* __restrict__ t_6_out,
-    double* __restrict__ zero_1_out){
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_6);
-        LIFTED_LOCAL(double, zero_1);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            int64_t rest = i;
-            const int64_t i1 = lifted_unravel_step(rest, d1);
-            const int64_t i0 = rest;
-            const double basis = basis_data[i];
-            const double x = x_data[i0 * x_s0 + i1 * x_s1];
-            // jacobian_hessian_loops.py:12  return np.sum(x * x * x) + np.sum(x[1:] * x[:-1])
-            const double t_5 = (basis * x);
-            LIFTED_AT(t_6) = (t_5 + t_5);
-            LIFTED_AT(zero_1) = 0;
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            t_6_out[i] = LIFTED_AT(t_6);
-            zero_1_out[i] = LIFTED_AT(zero_1);
-        }
-    }
-}
-
-LIFTED_KERNEL void energy_hessian_k0(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ basis_data,
-    const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
-    const int64_t B,
-    const int64_t n_2,
-    double* __restrict__ t_6_out,
-    double* __restrict__ zero_1_out)
-{
-    LIFTED_RUN(energy_hessian_k0_body(n, d0, d1, basis_data, x_data, x_s0, x_s1, B, n_2, t_6_out, zero_1_out));
-}
-
-// energy_hessian_k1: 2-d index space of n elements
-LIFTED_DEVICE void energy_hessian_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ zero_1_data,
-    const double* __restrict__ t_6_data,
     double* __restrict__ tdx_2_out){
->>>>>>> main
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {

@@ -100,14 +100,12 @@ extern "C" int lifted_max_threads(void) { return omp_get_max_threads(); }
 extern "C" int lifted_lane_count(void) { return LIFTED_LANE_COUNT; }
 #endif
 
-<<<<<<< HEAD
 // a stencil's window test (transpiler/backends/c/stencil.py): an element outside it reads nothing at an offset;
 // a CPU chunk whose lanes all lie inside every window runs a copy of its lane block with the tests left out
 #define LIFTED_WINDOW(test) (test)
-=======
+
 // an index read through a gather: negative values count from the end (once; the host checked the range)
 LIFTED_DEVICE int64_t lifted_wrap(const int64_t index, const int64_t size) { return index < 0 ? index + size : index; }
->>>>>>> main
 
 LIFTED_DEVICE int64_t lifted_trip_count(int64_t start, int64_t stop, int64_t step)
 {
@@ -312,8 +310,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 LIFTED_DEVICE void reshaped_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
     const double* __restrict__ column_data, const int64_t column_s0, const int64_t column_s1,
-    double* __restrict__ s_1_acc_out)
-{
+    double* __restrict__ s_1_acc_out){
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_1_acc, 0);
     LIFTED_FOR(i, n)
@@ -425,38 +422,7 @@ LIFTED_KERNEL void reshaped_k2(const int64_t n, const int64_t d0, const int64_t 
     const double* __restrict__ blocks_data,
     double* __restrict__ s_acc_out)
 {
-<<<<<<< HEAD
     LIFTED_RUN(reshaped_k2_body(n, d0, d1, blocks_data, s_acc_out));
-=======
-    LIFTED_RUN(reshaped_k1_body(n, d0, d1, blocks_data, s_acc_out));
-}
-
-// reshaped_k2: 2-d index space of n elements
-LIFTED_DEVICE void reshaped_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ joined_data,
-    double* __restrict__ s_1_acc_out){
-    LIFTED_THREAD_SETUP;
-    LIFTED_LOCAL_FILL(double, s_1_acc, 0);
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double joined = joined_data[i];
-            // shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
-            const double t_2 = tanh(joined);
-            LIFTED_AT(s_1_acc) += t_2;
-        }
-    }
-    lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-}
-
-LIFTED_KERNEL void reshaped_k2(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ joined_data,
-    double* __restrict__ s_1_acc_out)
-{
-    LIFTED_RUN(reshaped_k2_body(n, d0, d1, joined_data, s_1_acc_out));
->>>>>>> main
 }
 
 // reshaped_k3: 2-d index space of n elements
@@ -496,8 +462,7 @@ LIFTED_KERNEL void reshaped_k3(const int64_t n, const int64_t d0, const int64_t 
 LIFTED_DEVICE void reshaped_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
     const double* __restrict__ column_data, const int64_t column_s0, const int64_t column_s1,
-    double* __restrict__ joined_out)
-{
+    double* __restrict__ joined_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {

@@ -100,14 +100,12 @@ extern "C" int lifted_max_threads(void) { return omp_get_max_threads(); }
 extern "C" int lifted_lane_count(void) { return LIFTED_LANE_COUNT; }
 #endif
 
-<<<<<<< HEAD
 // a stencil's window test (transpiler/backends/c/stencil.py): an element outside it reads nothing at an offset;
 // a CPU chunk whose lanes all lie inside every window runs a copy of its lane block with the tests left out
 #define LIFTED_WINDOW(test) (test)
-=======
+
 // an index read through a gather: negative values count from the end (once; the host checked the range)
 LIFTED_DEVICE int64_t lifted_wrap(const int64_t index, const int64_t size) { return index < 0 ? index + size : index; }
->>>>>>> main
 
 LIFTED_DEVICE int64_t lifted_trip_count(int64_t start, int64_t stop, int64_t step)
 {
@@ -662,16 +660,11 @@ LIFTED_DEVICE void per_example_k2_body(const int64_t n, const int64_t d0, const 
     const bool* __restrict__ m_data,
     const double* __restrict__ z_data,
     const double* __restrict__ v_3_data, const int64_t v_3_s0, const int64_t v_3_s1,
-<<<<<<< HEAD
     const double* __restrict__ dw_data, const int64_t dw_s0, const int64_t dw_s1,
     const int64_t B,
     const int64_t d_1,
     const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
-    double* __restrict__ dw_1_out)
-{
-=======
-    double* __restrict__ t_5_out){
->>>>>>> main
+    double* __restrict__ dw_1_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -722,112 +715,13 @@ LIFTED_KERNEL void per_example_k2(const int64_t n, const int64_t d0, const int64
 // per_example_k3: 2-d index space of n elements
 LIFTED_DEVICE void per_example_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
-<<<<<<< HEAD
-=======
-    const double* __restrict__ dw_data, const int64_t dw_s0, const int64_t dw_s1,
-    const int64_t B,
-    const int64_t d_1,
-    double* __restrict__ t_10_out,
-    double* __restrict__ dw_1_out){
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_10);
-        LIFTED_LOCAL(double, dw_1);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            int64_t rest = i;
-            const int64_t i1 = lifted_unravel_step(rest, d1);
-            const int64_t i0 = rest;
-            const bool m = m_data[i];
-            const double dw = dw_data[i0 * dw_s0 + i1 * dw_s1];
-            // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
-            LIFTED_AT(t_10) = ((m) ? (1.0) : (dw));
-            LIFTED_AT(dw_1) = 0;
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            t_10_out[i] = LIFTED_AT(t_10);
-            dw_1_out[i] = LIFTED_AT(dw_1);
-        }
-    }
-}
-
-LIFTED_KERNEL void per_example_k3(const int64_t n, const int64_t d0, const int64_t d1,
-    const bool* __restrict__ m_data,
-    const double* __restrict__ dw_data, const int64_t dw_s0, const int64_t dw_s1,
-    const int64_t B,
-    const int64_t d_1,
-    double* __restrict__ t_10_out,
-    double* __restrict__ dw_1_out)
-{
-    LIFTED_RUN(per_example_k3_body(n, d0, d1, m_data, dw_data, dw_s0, dw_s1, B, d_1, t_10_out, dw_1_out));
-}
-
-// per_example_k4: 2-d index space of n elements
-LIFTED_DEVICE void per_example_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ t_5_data,
-    const bool* __restrict__ m_data,
->>>>>>> main
     const double* __restrict__ z_data,
     const double* __restrict__ v_3_data, const int64_t v_3_s0, const int64_t v_3_s1,
     const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
-<<<<<<< HEAD
     const double* __restrict__ dz_data, const int64_t dz_s0, const int64_t dz_s1,
     const int64_t B,
     const int64_t d_1,
-    double* __restrict__ dz_1_out)
-{
-=======
-    double* __restrict__ t_14_out){
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_14);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            int64_t rest = i;
-            const int64_t i1 = lifted_unravel_step(rest, d1);
-            const int64_t i0 = rest;
-            const double t_5 = t_5_data[i];
-            const bool m = m_data[i];
-            const double z = z_data[i];
-            const double v_5 = v_5_data[i0 * v_5_s0 + i1 * v_5_s1];
-            // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
-            const double t_11 = (1.0 / t_5);
-            const double t_12 = ((m) ? (z) : (v_5));
-            const double t_13 = (t_11 * t_12);
-            LIFTED_AT(t_14) = (t_13 * (double)(2));
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            t_14_out[i] = LIFTED_AT(t_14);
-        }
-    }
-}
-
-LIFTED_KERNEL void per_example_k4(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ t_5_data,
-    const bool* __restrict__ m_data,
-    const double* __restrict__ z_data,
-    const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
-    double* __restrict__ t_14_out)
-{
-    LIFTED_RUN(per_example_k4_body(n, d0, d1, t_5_data, m_data, z_data, v_5_data, v_5_s0, v_5_s1, t_14_out));
-}
-
-// per_example_k5: 2-d index space of n elements
-LIFTED_DEVICE void per_example_k5_body(const int64_t n, const int64_t d0, const int64_t d1,
-    const bool* __restrict__ m_data,
-    const double* __restrict__ t_14_data,
-    const double* __restrict__ dz_data, const int64_t dz_s0, const int64_t dz_s1,
-    const int64_t B,
-    const int64_t d_1,
-    double* __restrict__ t_15_out,
     double* __restrict__ dz_1_out){
->>>>>>> main
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -914,52 +808,6 @@ LIFTED_DEVICE void per_example_k5_body(const int64_t n, const int64_t d0, const 
     const double* __restrict__ dz_2_data, const int64_t dz_2_s0, const int64_t dz_2_s1,
     const int64_t B,
     const int64_t d_1,
-<<<<<<< HEAD
-=======
-    double* __restrict__ t_18_out,
-    double* __restrict__ dz_3_out){
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_18);
-        LIFTED_LOCAL(double, dz_3);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            int64_t rest = i;
-            const int64_t i1 = lifted_unravel_step(rest, d1);
-            const int64_t i0 = rest;
-            const bool m = m_data[i];
-            const double dz_1 = dz_1_data[i];
-            const double dz_2 = dz_2_data[i0 * dz_2_s0 + i1 * dz_2_s1];
-            // vmap_batched_mask.py:9  z[m] += 1.0
-            LIFTED_AT(t_18) = ((m) ? (dz_1) : (dz_2));
-            LIFTED_AT(dz_3) = 0;
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            t_18_out[i] = LIFTED_AT(t_18);
-            dz_3_out[i] = LIFTED_AT(dz_3);
-        }
-    }
-}
-
-LIFTED_KERNEL void per_example_k7(const int64_t n, const int64_t d0, const int64_t d1,
-    const bool* __restrict__ m_data,
-    const double* __restrict__ dz_1_data,
-    const double* __restrict__ dz_2_data, const int64_t dz_2_s0, const int64_t dz_2_s1,
-    const int64_t B,
-    const int64_t d_1,
-    double* __restrict__ t_18_out,
-    double* __restrict__ dz_3_out)
-{
-    LIFTED_RUN(per_example_k7_body(n, d0, d1, m_data, dz_1_data, dz_2_data, dz_2_s0, dz_2_s1, B, d_1, t_18_out, dz_3_out));
-}
-
-// per_example_k8: 2-d index space of n elements
-LIFTED_DEVICE void per_example_k8_body(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ dz_3_data,
->>>>>>> main
     const double* __restrict__ t_16_data,
     const double* __restrict__ x_data,
     const double* __restrict__ dw_1_data,
