@@ -379,7 +379,7 @@ LIFTED_KERNEL void smooth_rows_k0(const int64_t n, const int64_t d0, const int64
 
 // shift_k0: 1-d index space of n elements
 LIFTED_DEVICE void shift_k0_body(const int64_t n, const int64_t d0,
-    const int64_t size_3,
+    const int64_t size_1,
     const double* __restrict__ y_data, const int64_t y_s0,
     const double* __restrict__ x_data,
     double* __restrict__ t_out){
@@ -424,12 +424,12 @@ LIFTED_DEVICE void shift_k0_body(const int64_t n, const int64_t d0,
 }
 
 LIFTED_KERNEL void shift_k0(const int64_t n, const int64_t d0,
-    const int64_t size_3,
+    const int64_t size_1,
     const double* __restrict__ y_data, const int64_t y_s0,
     const double* __restrict__ x_data,
     double* __restrict__ t_out)
 {
-    LIFTED_RUN(shift_k0_body(n, d0, size_3, y_data, y_s0, x_data, t_out));
+    LIFTED_RUN(shift_k0_body(n, d0, size_1, y_data, y_s0, x_data, t_out));
 }
 
 // rosenbrock_grad_k0: 1-d index space of n elements

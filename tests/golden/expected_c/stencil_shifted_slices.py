@@ -112,9 +112,9 @@ def smooth_rows(a: "f64[m,n]"):
 def shift(x: "f64[n]", y: "f64[n]"):
     _check_args('shift', x, y)
     # stencil_shifted_slices.py:22  return x * np.concatenate((np.ones(1), y[:-1]))
-    size_3 = 1 + np.maximum(y.shape[0] - 1, 0)
-    t = _kernels.shift_k0(size_3, y, x)
-    del size_3, y, x
+    size_1 = 1 + y[:-1].shape[0]
+    t = _kernels.shift_k0(size_1, y, x)
+    del size_1, y, x
     return t
 
 

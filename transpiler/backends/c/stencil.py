@@ -13,7 +13,7 @@ written array's index space S:
   element for element, whatever the windows overlap (each element folds the updates in program order);
 * a concatenation along one axis of pieces with static extents but one becomes `full(S, fill)` and one such
   update per piece (its window is the piece's place); S's sizes are read from arrays the block does not compute
-  (through the slices they are taken of, with NumPy's clamping), so the launch need not wait for its element work;
+  (the same slices taken of them: NumPy's clamping), so the launch need not wait for the block's element work;
 * the value `v` an update reads at `i - start` is *aligned* (stencil_align.py): its element computation is
   repeated at that offset over S when that moves no more bytes than loading `v`, and otherwise `v` itself is read
   at the offset.
@@ -278,34 +278,32 @@ class _Block:
         return prefix, dims
 
     def _length(self, atom: Var, axis: int, prefix: list, at: Eqn):
-        """The length of `atom` along `axis`: through the slices it views (each `max(0, length - start - end)`,
-        NumPy's clamping) and elementwise equations of this block (an operand of the same length) to an array
-        defined outside it; else `atom`'s own."""
-        windows = []
-        source, position = atom, axis
+        """The length of `atom` along `axis`, read from an array defined outside the block when one gives it:
+        through elementwise equations of this block (an operand of the same length) and the slices `atom` views,
+        taken again of that array (`y[:-1].shape[0]`: NumPy's own clamping); else `atom`'s own."""
+        views = []
+        source = atom
         while True:
             found = self.defs.get(id(source))
             if found is None:
                 break
             eqn = found[1]
-            view = view_windows(eqn)
-            if view is not None and isinstance(eqn.args[0], Var):
-                windows.append(view[position])
+            if view_windows(eqn) is not None and isinstance(eqn.args[0], Var):
+                views.append(eqn)
                 source = eqn.args[0]
                 continue
-            dim = source.type.shape[position]
+            dim = source.type.shape[axis]
             rank = len(source.type.shape)
             same = [a for a in eqn.args if is_element_eqn(eqn) and isinstance(a, Var) and a.type.shape and
-                    len(a.type.shape) == rank and a.type.shape[position] == dim]
+                    len(a.type.shape) == rank and a.type.shape[axis] == dim]
             if not same:
                 return self._scalar("dim", (atom,), prefix, at, axis=axis)
             source = same[0]
-        length = self._scalar("dim", (source,), prefix, at, axis=position)
-        for start, end in reversed(windows):
-            if start + end:
-                cut = self._scalar("subtract", (length, _i64(start + end)), prefix, at)
-                length = self._scalar("maximum", (cut, _i64(0)), prefix, at)
-        return length
+        for view in reversed(views):  # the same slices, of the array outside the block
+            out = self.names.var(view.out.name, view.out.type)
+            prefix.append(Eqn(view.prim, (source, *view.args[1:]), view.params, (out,), loc=at.loc))
+            source = out
+        return self._scalar("dim", (source,), prefix, at, axis=axis)
 
     def _scalar(self, name: str, args: tuple, prefix: list, at: Eqn, **params) -> Var:
         out = self.names.var("size", TensorType("i64", ()))
