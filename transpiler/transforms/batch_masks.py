@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from ..errors import SourceLoc, TranspileError
 from ..ir import Eqn
 from ..primitives.batching import batch_elementwise, example_rank
-from ..primitives.indexing import Ref
+from ..primitives.indexing import Ref, index_refs
 from ..primitives.registry import lookup
 from ..primitives.symbolic import Sym, ops, reduced_axes
 
@@ -118,7 +118,7 @@ class BatchedMasks:
         if block != list(range(block[0], block[-1] + 1)):  # NumPy would move the selection's axis to the front
             raise TranspileError(REFUSED, eqn.loc, "put the integer indices next to the mask, or slice first")
         at = sum(1 for item in index[:position] if isinstance(item, slice))
-        refs = [k for k in sorted({item.index for item in _refs(index)}) if k != index[position].index]
+        refs = [k for k in sorted({item.index for item in index_refs(index)}) if k != index[position].index]
         renumber = {old: first + n for n, old in enumerate(refs)}
         dense_index = tuple(_renumbered(item, renumber) for item in index[:position]) + (slice(None),) * rank + \
             tuple(_renumbered(item, renumber) for item in index[position + 1:])
@@ -254,14 +254,6 @@ class BatchedMasks:
         result = result[0] if isinstance(result, tuple) else result
         self.batched.add(id(result.atom))
         return result
-
-
-def _refs(index: tuple):
-    for item in index:
-        if isinstance(item, Ref):
-            yield item
-        elif isinstance(item, slice):
-            yield from (b for b in (item.start, item.stop, item.step) if isinstance(b, Ref))
 
 
 def _renumbered(item, renumber: dict):

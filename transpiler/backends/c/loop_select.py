@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ...ir import Const, Eqn, Function, If, Loop, Var, blocks, statement_uses
-from ...primitives.indexing import Ref
+from ...primitives.indexing import Ref, index_refs
 from .launch_spec import EmittedKernel
 from .fusion import is_module_array, module_arrays
 
@@ -196,15 +196,7 @@ def _basic_index(eqn: Eqn, first_ref: int) -> bool:
             return False
     rank = len(eqn.args[0].type.shape)
     consumed = sum(1 for item in eqn.params.get("index", ()) if item is not None and item is not Ellipsis)
-    return consumed <= rank and len(eqn.args) - first_ref == sum(1 for _ in _refs(eqn.params["index"]))
-
-
-def _refs(index: tuple):
-    for item in index:
-        if isinstance(item, Ref):
-            yield item
-        elif isinstance(item, slice):
-            yield from (b for b in (item.start, item.stop, item.step) if isinstance(b, Ref))
+    return consumed <= rank and len(eqn.args) - first_ref == sum(1 for _ in index_refs(eqn.params["index"]))
 
 
 CALLABLE_PARAMS = ("scalar", "array", "tape", "out", "scalar_out", "reduce")  # the kinds loop_regions passes

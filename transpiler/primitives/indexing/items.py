@@ -184,6 +184,15 @@ def render_index(index: tuple, args: list) -> list:
     return items
 
 
+def index_refs(index: tuple):
+    """The argument references an index holds: index arrays and scalars, and run-time slice bounds."""
+    for item in index:
+        if isinstance(item, Ref):
+            yield item
+        elif isinstance(item, slice):
+            yield from (b for b in (item.start, item.stop, item.step) if isinstance(b, Ref))
+
+
 def shift_refs(index: tuple, offset: int) -> tuple:
     """Move argument references when the indexed value gains a leading argument (setitem's value)."""
     def move(item):
