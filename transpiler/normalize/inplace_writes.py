@@ -85,11 +85,21 @@ class InPlaceWrites:
                              f"copy it first: {name} = {name}.copy()")
         if id(array) not in self._own_params and not private_view:
             return array
+        if id(array) in self._own_params:
+            self._note_parameter_update(array, target)
         copy = self._bind(builder, target, "copy", [array])
         builder.rename(copy, name)
         self._named.add(id(copy))
         self.replace_object(array, copy, builder, env, target)
         return copy
+
+    def _note_parameter_update(self, array: Var, target) -> None:
+        """Record the first update of each kernel parameter `array` may be: the generated function checks at entry
+        that such a parameter shares no memory with another argument (its copy would hide the write from it)."""
+        params = getattr(self, "_param_leaves", {})
+        held = [v for v in self._may_be(array, set()) if id(v) in params]
+        for param in held or params.values():  # (none found: any parameter may be the one updated)
+            self._updated_params.setdefault(id(param), self.locate(target))
 
     def replace_object(self, old: Var, new: Var, builder: Builder, env: dict, target=None) -> None:
         """After `old` was updated into `new`: every name (and tuple) holding `old` holds `new`, and every
