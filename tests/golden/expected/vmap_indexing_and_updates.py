@@ -111,7 +111,7 @@ def _shares_memory(a, b):
 
 def _device_span(x):
     """The bytes [low, high) a device array's elements lie in."""
-    low = high = int(x.ptr)
+    low = high = int(x.gpudata)
     for size, stride in zip(x.shape, x.strides):
         low, high = low + min(0, stride * (size - 1)), high + max(0, stride * (size - 1))
     return low, high + x.dtype.itemsize
