@@ -344,6 +344,7 @@ def check_semantics(text: str, wrt: tuple[str, ...], args: list) -> str:
     np.testing.assert_allclose(value, expected, rtol=1e-12, atol=1e-12, err_msg="value vs Python")
     for before, after in zip(args, given):
         assert np.array_equal(before, after), "the generated kernel changed its argument"
+    check_shared_arguments(module, python["f"], args)
     try:
         oracle = autograd_kernels(text)["f"]
         for name in ("x", "y", "M", "s"):  # traced, `a *= c` rebinds `a` where Python writes into its array
@@ -439,6 +440,34 @@ def _check_compositions(module, oracle, reference, args: list, rng, outcome: str
     results = [_directional(first_s, args, s, 1.0, "grad(grad(f, s)) vs finite differences", second, largest),
                _directional(first_x, args, x, tangent, "jvp(grad(f, x)) vs finite differences", hvp, largest)]
     return outcome if all(r == "checked" for r in results) else "fd-skipped"
+
+
+# arguments sharing memory: `y` is `x`, `y` is a column of `M` (a view), `y` the reversed `x`
+SHARINGS = {"y is x": lambda x, y, M, *rest: [x, x, M, *rest],
+            "y is M[:, 0]": lambda x, y, M, *rest: [x, M[:, 0], M, *rest],
+            "y is x[::-1]": lambda x, y, M, *rest: [x, x[::-1], M, *rest]}
+
+
+def check_shared_arguments(module, python_f, args: list) -> dict[str, str]:
+    """The program called with arguments that share memory: Python's value (its writes seen through the other
+    name), or the generated function's refusal (a parameter it updates shares memory with another argument)."""
+    outcomes = {}
+    for what, share in SHARINGS.items():
+        with np.errstate(all="ignore"):
+            try:
+                expected = python_f(*share(*_copies(args)))
+            except Exception:  # noqa: BLE001 - Python itself fails on these values: nothing to compare
+                continue
+            try:
+                value = module.f(*share(*_copies(args)))
+            except ValueError as exc:
+                assert "is updated in place" in str(exc) and "share" in str(exc), f"{what}: {exc}"
+                outcomes[what] = "refused"
+                continue
+        if np.isfinite(expected) and abs(expected) < 1e6:
+            np.testing.assert_allclose(value, expected, rtol=1e-12, atol=1e-12, err_msg=f"value vs Python, {what}")
+            outcomes[what] = "checked"
+    return outcomes
 
 
 def _check_seed(seed: int) -> tuple[int, str, str]:
