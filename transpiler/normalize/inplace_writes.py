@@ -16,7 +16,8 @@ from .alias import SharingError, is_object
 class InPlaceWrites:
     """Mixed into `Lowering`. Relies on the sharing model of `Aliasing` (`_view_op`, `_view_root`, `_ambiguous`,
     `_replacements`, `_own_params`, `_calls`, `_named`, `_poison_partners`, `_view_is_private`, `_live_envs`,
-    `record_view`) and on `_level`, `_index`, `_bind`, `_atom`, `error`, `locate`."""
+    `record_view`, `_may_be`), on `_level`, `_index`, `_bind`, `_atom`, `error`, `locate`, and records in
+    `_updated_params` the first update of each of the kernel's parameters (`_param_leaves`)."""
 
     def store_into(self, name: str, items: list, value, target: cst.CSTNode, builder: Builder, env,
                    combine: str | None = None) -> None:
@@ -96,9 +97,8 @@ class InPlaceWrites:
     def _note_parameter_update(self, array: Var, target) -> None:
         """Record the first update of each kernel parameter `array` may be: the generated function checks at entry
         that such a parameter shares no memory with another argument (its copy would hide the write from it)."""
-        params = getattr(self, "_param_leaves", {})
-        held = [v for v in self._may_be(array, set()) if id(v) in params]
-        for param in held or params.values():  # (none found: any parameter may be the one updated)
+        held = [v for v in self._may_be(array, set()) if id(v) in self._param_leaves]
+        for param in held or self._param_leaves.values():  # (none found: any parameter may be the one updated)
             self._updated_params.setdefault(id(param), self.locate(target))
 
     def replace_object(self, old: Var, new: Var, builder: Builder, env: dict, target=None) -> None:

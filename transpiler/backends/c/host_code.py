@@ -44,6 +44,7 @@ def split_entry_checks(fn: Function) -> tuple[Function | None, Function]:
         return None, fn
     kept = {id(stmt) for stmt in checks}
     body = dataclasses.replace(fn, body=[stmt for stmt in fn.body if id(stmt) not in kept])
-    only = dataclasses.replace(fn, name=f"_{fn.name}_checks", body=checks, result=Const(None, TensorType("bool", ())), doc=None,
-                               out_tree=None, defaults=None)
+    nothing = Const(None, TensorType("bool", ()))  # (the checks function returns None)
+    only = dataclasses.replace(fn, name=f"_{fn.name}_checks", body=checks, result=nothing, doc=None, out_tree=None,
+                               defaults=None)
     return only, body
