@@ -87,9 +87,12 @@ def _check_unshared(function_name, name, at, updated, **others):
         shared = _shares_memory(updated, value)
         if shared:
             how = "shares memory with it" if shared is True else "may share memory with it (too costly to decide)"
-            raise ValueError(f"{function_name}(): argument `{name}` is updated in place ({at}) and `{other}` {how}; "
-                             f"the generated code updates a copy of `{name}`, so `{other}` would not see the writes "
-                             f"as it does in Python: pass {other}.copy() (or {name}.copy())")
+            module_level = globals().get(other) is value  # the module's own array: only `name` can be copied
+            fix = f"{name}.copy()" if module_level else f"{other}.copy() (or {name}.copy())"
+            raise ValueError(f"{function_name}(): argument `{name}` is updated in place ({at}) and "
+                             f"{'the module-level array ' if module_level else ''}`{other}` {how}; the generated code "
+                             f"updates a copy of `{name}`, so `{other}` would not see the writes as it does in Python: "
+                             f"pass {fix}")
 
 
 def _shares_memory(a, b):
