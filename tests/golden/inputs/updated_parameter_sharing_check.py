@@ -12,12 +12,6 @@ def smooth(a: "f64[n,4]", b: "f64[n,4]") -> "f64[]":
 
 
 @kernel
-def scaled(pair: "(f64[4], f64[4])", c: "f64[4]") -> "f64[]":
-    c[0] = 2.0 * c[1]
-    return np.sum(pair[0] * c) + np.sum(pair[1])
-
-
-@kernel
 def reads_only(a: "f64[n,4]", b: "f64[n,4]") -> "f64[]":
     return np.sum(a * b)
 
