@@ -11,6 +11,8 @@ and branches), the loop variable read after its loop, and module-level constants
 Each program is run by Python itself (the untouched source, real NumPy, in-place writes and all) and by the
 generated module:
 * the value must be Python's (to 1e-12; the count of bit-identical values is reported by the long run);
+* called again with arguments sharing memory (`y` is `x`, a column of `M`, `x` reversed): Python's value, or
+  the generated function's refusal (a parameter it updates shares memory with another argument);
 * the gradient (`grad` over random parameters) must match central finite differences of Python's `f`, and
   autograd where autograd can run the source (it cannot run in-place writes on traced arrays);
 * compositions: `grad(grad(f, "s"), "s")`, `vjp(grad(f, "s"), "s")`, `hessian(f, "s")` and the
@@ -496,6 +498,23 @@ def test_generator_writes_the_constructs():
 def test_random_programs_match_python(seed):
     _, outcome, message = _check_seed(seed)
     assert outcome != "failed", f"seed {seed}: {message}\n{semantics_program(seed)[0]}"
+
+
+def test_programs_called_with_shared_arguments():
+    """Every checked program is also called with arguments sharing memory (check_shared_arguments): over a few
+    seeds some such calls give Python's value and some are refused (a parameter the program updates)."""
+    tally: dict[str, int] = {}
+    for seed in range(12):
+        text, _, _ = semantics_program(seed)
+        try:
+            module = load_source(text, "semantics_case.py")
+        except TranspileError:
+            continue
+        python: dict = {}
+        exec(compile(text, "python_reference", "exec", dont_inherit=True), python)
+        for outcome in check_shared_arguments(module, python["f"], inputs_for(seed)).values():
+            tally[outcome] = tally.get(outcome, 0) + 1
+    assert tally.get("checked", 0) >= 10 and tally.get("refused", 0) >= 1, tally
 
 
 @pytest.mark.slow
