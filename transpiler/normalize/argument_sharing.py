@@ -16,7 +16,7 @@ from ..primitives.registry import lookup
 def unshared_checks(kernel: str, params: list[Var], updated: dict[int, SourceLoc], body: list,
                     result) -> list[Eqn]:
     """The entry checks of kernel `kernel`: each parameter in `updated` against every other parameter and every
-    module-level array the body reads. None when the kernel updates no parameter (it costs nothing then)."""
+    module-level array the body reads; none when the kernel updates no parameter (it costs nothing then)."""
     if not updated:
         return []
     module_arrays: dict[str, Const] = {}
