@@ -331,22 +331,38 @@ def f(a: "f64[n,d]", b: "f64[n,d]") -> "f64[]":
 
 
 def test_rows_written_in_a_loop_with_aliased_and_strided_arguments(tmp_path):
-    """A kernel never writes into its arguments (it writes into copies, as the NumPy backend's module does):
-    through two names for one array, strided views and overlapping rows, the loop kernel gives the NumPy
-    backend's value and leaves the arguments as they were."""
+    """A kernel never writes into its arguments (it writes into copies, as the NumPy backend's module does). With
+    separate arrays or disjoint strided views the loop kernel gives plain Python's value and leaves the arguments as
+    they were; arguments sharing memory (one array twice, overlapping rows), where Python would see its writes
+    through the other name, are refused before any work, as the NumPy module refuses them."""
     module, _ = c_module(IN_PLACE, tmp_path, "in_place")
-    reference = load_source(IN_PLACE, "in_place.py")
+    numpy_module = load_source(IN_PLACE, "in_place.py")
+    python: dict = {}
+    exec(compile(IN_PLACE, "python_reference", "exec", dont_inherit=True), python)
     assert host_loops(tmp_path, "in_place") == 0
     rng = np.random.default_rng(5)
     base = rng.normal(size=(8, 6))
-    big = np.concatenate([base, base])
-    cases = {"aliased": (base, base), "separate": (base, base[::-1].copy()),
-             "strided views": (big[::2, ::2], big[1::2, 1::2]), "overlapping rows": (base[:6], base[2:])}
-    for what, args in cases.items():
+
+    def views(array, what):  # the case's arguments, as views of `array` (Python writes through them)
+        big = np.concatenate([array, array])
+        return {"separate": lambda: (array, array[::-1].copy()),
+                "disjoint strided views": lambda: (big[::2, ::2], big[1::2, 1::2]),
+                "aliased": lambda: (array, array), "overlapping rows": lambda: (array[:6], array[2:])}[what]()
+
+    for what in ("separate", "disjoint strided views"):
+        args = views(base, what)
         before = [a.copy() for a in args]
-        assert_agree(module.f(*args), reference.f(*[a.copy() for a in args]), what)
+        expected = python["f"](*views(base.copy(), what))
+        assert_agree(module.f(*args), expected, what)
+        assert_agree(numpy_module.f(*args), expected, what)
         for arg, kept in zip(args, before):
             np.testing.assert_array_equal(arg, kept, err_msg=what)
+    for what in ("aliased", "overlapping rows"):
+        args = views(base, what)
+        for generated in (module, numpy_module):
+            with pytest.raises(ValueError, match=r"f\(\): argument `a` is updated in place \(in_place.py:9:9\) and "
+                               r"`b` shares memory with it.*pass b.copy\(\)"):
+                generated.f(*args)
 
 
 # reductions over some axes inside a loop: rows (`axis=-1`), columns (`axis=0`), `keepdims`, a mean, a max; new

@@ -894,6 +894,7 @@ NON_DIFFERENTIABLE = {
     "print": "an effect: prints primal values, has no value (tests/test_print.py)",
     "last_writes": "which entries of an index array an assignment kept: a boolean mask",
     "check_index": "a backend's run-time check before a kernel reads through an index array: has no value",
+    "check_unshared": "a run-time check at entry that no argument shares an updated parameter's memory: no value",
     "tuple_get": "unpacks the cotangent tuple of a vjp; never on a primal path",
     "zeros": "creation: a constant",
     "ones": "creation: a constant",

@@ -161,7 +161,7 @@ class Aliasing:
 
     # -- trying a lowering ------------------------------------------------------------------------------------
     _TRIED = ("_view_root", "_view_op", "_entry_sharing", "_replacements", "_ambiguous", "_successors", "_may_hold",
-              "_own_params", "_named", "_conditional_names")
+              "_own_params", "_updated_params", "_named", "_conditional_names")
 
     def sharing_state(self, env: dict) -> tuple:
         """Everything lowering a statement may change in the sharing model and the live names, to undo a try

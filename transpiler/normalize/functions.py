@@ -170,7 +170,8 @@ class CallRecord:
     borrowed: set = field(default_factory=set)
 
 
-_SHARED = ("_calls", "_view_root", "_own_params", "_named", "_conditional_names")
+_SHARED = ("_calls", "_view_root", "_own_params", "_param_leaves", "_updated_params", "_named",
+           "_conditional_names")
 
 
 @contextmanager

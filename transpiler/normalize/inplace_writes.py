@@ -16,7 +16,8 @@ from .alias import SharingError, is_object
 class InPlaceWrites:
     """Mixed into `Lowering`. Relies on the sharing model of `Aliasing` (`_view_op`, `_view_root`, `_ambiguous`,
     `_replacements`, `_own_params`, `_calls`, `_named`, `_poison_partners`, `_view_is_private`, `_live_envs`,
-    `record_view`) and on `_level`, `_index`, `_bind`, `_atom`, `error`, `locate`."""
+    `record_view`, `_may_be`), on `_level`, `_index`, `_bind`, `_atom`, `error`, `locate`, and records in
+    `_updated_params` the first update of each of the kernel's parameters (`_param_leaves`)."""
 
     def store_into(self, name: str, items: list, value, target: cst.CSTNode, builder: Builder, env,
                    combine: str | None = None) -> None:
@@ -85,11 +86,20 @@ class InPlaceWrites:
                              f"copy it first: {name} = {name}.copy()")
         if id(array) not in self._own_params and not private_view:
             return array
+        if id(array) in self._own_params:
+            self._note_parameter_update(array, target)
         copy = self._bind(builder, target, "copy", [array])
         builder.rename(copy, name)
         self._named.add(id(copy))
         self.replace_object(array, copy, builder, env, target)
         return copy
+
+    def _note_parameter_update(self, array: Var, target) -> None:
+        """Record the first update of each kernel parameter `array` may be: the generated function checks at entry
+        that such a parameter shares no memory with another argument (its copy would hide the write from it)."""
+        held = [v for v in self._may_be(array, set()) if id(v) in self._param_leaves]
+        for param in held or self._param_leaves.values():  # (none found: any parameter may be the one updated)
+            self._updated_params.setdefault(id(param), self.locate(target))
 
     def replace_object(self, old: Var, new: Var, builder: Builder, env: dict, target=None) -> None:
         """After `old` was updated into `new`: every name (and tuple) holding `old` holds `new`, and every

@@ -57,6 +57,8 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
         self._successors: dict[int, set[int]] = {}  # ambiguous value -> loop slots, merges, results that may hold it
         self._may_hold: dict[int, list[Var]] = {}  # loop slot, merge, loop result -> the values whose array it may hold
         self._own_params: set[int] = set()  # the kernel's parameters: copied before an in-place update
+        self._param_leaves: dict[int, Var] = {}  # the kernel's own IR parameters, by id
+        self._updated_params: dict[int, SourceLoc] = {}  # parameter -> where it is first updated (copied)
         self._calls: list = []  # inlined calls being lowered, innermost last (normalize_functions.CallRecord)
         self._rules: dict[str, Function] = {}  # lowered custom_vjp rule kernels
         self._conditional_names: dict[str, SourceLoc] = {}  # assigned on some paths only (in a branch or loop)

@@ -33,3 +33,23 @@ register(Primitive(
     statement=True, extra={"check": True, "effect": True},
     batch=refuse("`print` in a batched kernel: Python would print each example separately; print outside vmap"),
 ))
+
+
+def _render_check_unshared(args, params):
+    """`_check_unshared("f", "a", "f.py:4:9", a, b=b)`: the updated parameter, then its possible partners."""
+    partners = dict(zip(params["names"][1:], args[1:]))
+    return [cst.Expr(cg.call("_check_unshared", cg.literal(params["function"]), cg.literal(params["names"][0]),
+                             cg.literal(params["at"]), args[0], **partners))]
+
+
+def _batch_check_unshared(ctx, prim, args, batched, **params):
+    """A batch shares memory exactly where some example's arrays would (the Python loop over examples would see
+    one example's write in a later one's read), so the whole batched arrays are checked."""
+    return ctx.bind("check_unshared", list(args), params), False
+
+
+register(Primitive(  # a kernel updating its parameter: no other argument may share its memory (argument_sharing.py)
+    name="check_unshared", family="effect", infer=lambda types, params: TensorType("bool", ()),
+    render=_render_check_unshared, statement=True, batch=_batch_check_unshared, temp_name="checked",
+    extra={"check": True, "effect": True, "helper": "check_unshared"},
+))

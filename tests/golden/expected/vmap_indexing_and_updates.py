@@ -80,6 +80,46 @@ def _arg_spec(name, note):
     return name, note, _KINDS[note[0]], tuple(int(d) if d.isdigit() else d for d in dims if d)
 
 
+def _check_unshared(function_name, name, at, updated, **others):
+    """A kernel updates its parameter `name` (first at `at`) in a copy, so Python's view of the write through any
+    other argument sharing its memory cannot be reproduced: such arguments are refused before any work. When
+    NumPy cannot decide cheaply, the arguments are refused too (never guessed)."""
+    for other, value in others.items():
+        shared = _shares_memory(updated, value)
+        if shared:
+            how = "shares memory with it" if shared is True else "may share memory with it (too costly to decide)"
+            module_level = globals().get(other) is value  # the module's own array: only `name` can be copied
+            fix = f"{name}.copy()" if module_level else f"{other}.copy() (or {name}.copy())"
+            raise ValueError(f"{function_name}(): argument `{name}` is updated in place ({at}) and "
+                             f"{'the module-level array ' if module_level else ''}`{other}` {how}; the generated code "
+                             f"updates a copy of `{name}`, so `{other}` would not see the writes as it does in Python: "
+                             f"pass {fix}")
+
+
+def _shares_memory(a, b):
+    """True when arrays `a` and `b` share an element, False when not, "maybe" when NumPy gives up. Device arrays
+    (pycuda) compare the byte ranges their elements span."""
+    if hasattr(a, "gpudata") or hasattr(b, "gpudata"):
+        if not (hasattr(a, "gpudata") and hasattr(b, "gpudata")) or a.size == 0 or b.size == 0:
+            return False
+        (a_low, a_high), (b_low, b_high) = _device_span(a), _device_span(b)
+        return a_low < b_high and b_low < a_high
+    if not isinstance(a, np.ndarray) or not isinstance(b, np.ndarray) or not np.may_share_memory(a, b):
+        return False
+    try:
+        return bool(np.shares_memory(a, b, max_work=100_000))
+    except getattr(np, "exceptions", np).TooHardError:  # (np.TooHardError before NumPy 1.25)
+        return "maybe"
+
+
+def _device_span(x):
+    """The bytes [low, high) a device array's elements lie in."""
+    low = high = int(x.gpudata)
+    for size, stride in zip(x.shape, x.strides):
+        low, high = low + min(0, stride * (size - 1)), high + max(0, stride * (size - 1))
+    return low, high + x.dtype.itemsize
+
+
 def _batch_size(**sizes):
     """The batch size every batched argument of a vmap shares (a clear error when they differ)."""
     if len(set(sizes.values())) != 1:
@@ -90,6 +130,8 @@ def _batch_size(**sizes):
 
 def pick(x: "f64[n,d]", i: "i64[]", v: "f64[d]"):
     _check_args('pick', x, i, v)
+    # vmap_indexing_and_updates.py:8  x[i] = v * 2.0
+    _check_unshared('pick', 'x', 'tests/golden/inputs/vmap_indexing_and_updates.py:8:5', x, i=i, v=v)
     # vmap_indexing_and_updates.py:7  row = x[i].copy()
     row = x[i].copy()
     # vmap_indexing_and_updates.py:8  x[i] = v * 2.0
@@ -108,6 +150,8 @@ def pick_rows(x: "f64[n,d]", i: "i64[B]", v: "f64[B,d]"):
     B = _batch_size(i=i.shape[0], v=v.shape[0])
     n = x.shape[0]
     d = x.shape[1]
+    # vmap_indexing_and_updates.py:8  x[i] = v * 2.0
+    _check_unshared('pick', 'x', 'tests/golden/inputs/vmap_indexing_and_updates.py:8:5', x, i=i, v=v)
     # vmap_indexing_and_updates.py:7  row = x[i].copy()
     row = x[i].copy()
     # vmap_indexing_and_updates.py:8  x[i] = v * 2.0
@@ -124,6 +168,8 @@ def pick_rows(x: "f64[n,d]", i: "i64[B]", v: "f64[B,d]"):
 def pick_all(x: "f64[B,n,d]", i: "i64[B]", v: "f64[d]"):
     _check_args('pick_all', x, i, v)
     B = _batch_size(x=x.shape[0], i=i.shape[0])
+    # vmap_indexing_and_updates.py:8  x[i] = v * 2.0
+    _check_unshared('pick', 'x', 'tests/golden/inputs/vmap_indexing_and_updates.py:8:5', x, i=i, v=v)
     # vmap_indexing_and_updates.py:7  row = x[i].copy()
     row = x[np.arange(B), i].copy()
     # vmap_indexing_and_updates.py:8  x[i] = v * 2.0

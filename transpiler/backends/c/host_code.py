@@ -8,11 +8,14 @@ they are and leaves its results on the device.
 """
 from __future__ import annotations
 
-from ...ir import Function, equations
+import dataclasses
+
+from ...ir import Const, Eqn, Function, equations
+from ...ir.types import TensorType
 
 # host equations that are fine on device arrays: shape reads and checks (an index check reads its index array
-# back), tuple reads, tapes (lists of arrays)
-_DEVICE_SAFE = {"dim", "refine_shape", "tuple_get", "tape_new", "push", "pop", "check_index"}
+# back; the sharing check compares device byte ranges), tuple reads, tapes (lists of arrays)
+_DEVICE_SAFE = {"dim", "refine_shape", "tuple_get", "tape_new", "push", "pop", "check_index", "check_unshared"}
 
 
 def runs_numpy_on_arrays(fn: Function) -> bool:
@@ -30,3 +33,18 @@ def argument_names(fn: Function) -> list[str]:
     if fn.in_tree is not None:
         return [name for name, _tree in fn.in_tree]
     return [p.name for p in fn.params]
+
+
+def split_entry_checks(fn: Function) -> tuple[Function | None, Function]:
+    """The argument-sharing checks at the top of `fn` (argument_sharing.py) as a function of their own, and `fn`
+    without them. On the CUDA target the public function runs them on the caller's arguments: `lifted.cuda.call`
+    copies each NumPy argument to the device on its own, which would hide the sharing from them."""
+    checks = [stmt for stmt in fn.body if isinstance(stmt, Eqn) and stmt.prim.name == "check_unshared"]
+    if not checks:
+        return None, fn
+    kept = {id(stmt) for stmt in checks}
+    body = dataclasses.replace(fn, body=[stmt for stmt in fn.body if id(stmt) not in kept])
+    nothing = Const(None, TensorType("bool", ()))  # (the checks function returns None)
+    only = dataclasses.replace(fn, name=f"_{fn.name}_checks", body=checks, result=nothing, doc=None, out_tree=None,
+                               defaults=None)
+    return only, body

@@ -14,7 +14,7 @@ from .emit import emit_kernel
 from .einsum_matmul import route_einsums
 from .fusion import fuse, module_arrays
 from .gemm import route_gemms
-from .host_code import argument_names, runs_numpy_on_arrays
+from .host_code import argument_names, runs_numpy_on_arrays, split_entry_checks
 from .layouts import strided_values
 from .loop_kernel import make_loop_kernels
 
@@ -58,11 +58,15 @@ def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: 
         if target == "c" and loop_kernels:  # host loops the C side can run whole: one call each
             host, made = make_loop_kernels(host, {k.name: k for k in regions}, display)
             loops += made
-        rendered.append(render_function(host, display, delete_dead, check_args))
+        checks, body = split_entry_checks(host) if target == "cuda" else (None, host)
+        rendered.append(render_function(body, display, delete_dead, check_args))
         if target == "cuda":  # the public function calls the body through lifted.cuda.call (device arrays)
             public = rendered[-1]
             rendered[-1] = dataclasses.replace(public, name=f"_{fn.name}_body", doc=None)
-            entries.append((public, rendered[-1].name, ", ".join(argument_names(host)), runs_numpy_on_arrays(host)))
+            if checks is not None:  # on the caller's arguments, before they are copied to the device
+                rendered.append(render_function(checks, display, delete_dead, check_args=False))
+            entries.append((public, rendered[-1 if checks is None else -2].name, ", ".join(argument_names(host)),
+                            runs_numpy_on_arrays(body), checks.name if checks is not None else None))
     common = dict(version=VERSION, source_path=path, source_hash=source_hash(text))
     kernels_text = render_module("c_kernels.cu.j2", kernels=emitted, loops=loops,
                                  serial=set().union(*[lk.calls for lk in loops]), **common)
