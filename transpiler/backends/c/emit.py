@@ -21,10 +21,9 @@ from ...ir import Const, Eqn, Var, blocks, equations, own_operands
 from . import gather
 from .c_syntax import C_TYPES, RESERVED, c_literal, indent
 from .emit_statements import StatementWriter
-from .fusion import (CREATION, REDUCTIONS, Kernel, input_position, is_element_eqn, is_module_array, is_tape,
-                     pushes_with_loops)
+from .fused_kernel import Kernel, input_position, is_module_array, pushes_with_loops
 from .launch_spec import EmittedKernel, Param, dims_spec, pattern, range3
-from .region import offset_read
+from .region import CREATION, REDUCTIONS, is_element_eqn, is_tape, offset_read
 from .stencil_c import chunk_inside, inside_copy, kernel_windows, shifted_pattern
 
 

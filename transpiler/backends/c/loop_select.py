@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 from ...ir import Const, Eqn, Function, If, Loop, Var, blocks, statement_uses
 from ...primitives.indexing import Ref
+from .fused_kernel import is_module_array, module_arrays
 from .launch_spec import EmittedKernel
-from .fusion import is_module_array, module_arrays
 
 # scalar primitives whose C expression (the registry's `cuda` field, NumPy's meaning) the loop kernel evaluates
 COMPARISONS = {"less", "less_equal", "greater", "greater_equal", "equal", "not_equal"}
