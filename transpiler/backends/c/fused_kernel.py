@@ -27,15 +27,6 @@ class Kernel:
     axes: tuple | None = None  # the axes of `shape` its reductions reduce, when not all of them
 
 
-def reduction_axes(eqn: Eqn) -> tuple:
-    """The axes (of its operand) a reduction equation reduces, sorted and non-negative."""
-    rank = len(eqn.args[0].type.shape)
-    axis = eqn.params.get("axis")
-    if axis is None:
-        return tuple(range(rank))
-    return tuple(sorted({a % rank for a in (axis if isinstance(axis, tuple) else (axis,))}))
-
-
 def _render_launch(args, params):
     from ... import codegen as cg
     import libcst as cst

@@ -8,11 +8,20 @@ import dataclasses
 
 from ...ir import Eqn, If, Loop, Var, equations, free_values, statement_uses
 from . import gather
-from .fused_kernel import LAUNCH, Kernel, module_arrays, reduction_axes
+from .fused_kernel import LAUNCH, Kernel, module_arrays
 from .region import CREATION, REDUCTIONS, TAPE_OPS, Region, fits, is_element_eqn, is_tape, offset_read
 from .remat import rematerialize
 
 SIBLING_WINDOW = 256  # statements searched, after a region ends, for sibling reductions that may join it
+
+
+def reduction_axes(eqn: Eqn) -> tuple:
+    """The axes (of its operand) a reduction equation reduces, sorted and non-negative."""
+    rank = len(eqn.args[0].type.shape)
+    axis = eqn.params.get("axis")
+    if axis is None:
+        return tuple(range(rank))
+    return tuple(sorted({a % rank for a in (axis if isinstance(axis, tuple) else (axis,))}))
 
 
 def _natural_shape(stmt) -> tuple | None:
