@@ -6,8 +6,8 @@ checked: a failing kernel raises naming the kernel and the source line of its fi
 NumPy arrays (copied in, results copied back) or pycuda `GPUArray`s (read where they are; results stay on the
 device). A generated function runs its body through `call`, which makes the whole call a device call when it was
 given device arrays, and gives a body that runs NumPy on arrays between its kernels host copies of them.
-Argument checks and launch sizes are the CPU launcher's code (`cpu_launch`), so both targets take and refuse the
-same arguments.
+Argument checks and launch sizes are the CPU launcher's code (`launch_space`, shared with `cpu_launch`), so both
+targets take and refuse the same arguments.
 """
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .cpu_launch import (_CONVERT, _DTYPES, _NUMPY, INPUT_KINDS, Space, finish_reduction, identity, index_shape,
-                         table_strides, tape_capacity)
+from .launch_space import (_CONVERT, _DTYPES, _NUMPY, INPUT_KINDS, Space, finish_reduction, identity, index_shape,
+                           table_strides, tape_capacity)
 
 BLOCK = 256
 WARP = 32

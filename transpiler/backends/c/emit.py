@@ -10,23 +10,24 @@ axes come first: each output element owns one contiguous run of that space. When
 trailing ones (`rows`: `sum(x, axis=-1)`), the run's elements are the lanes (a SIMD loop per output on the CPU,
 a warp per output on the GPU); otherwise (`columns`: `sum(x, axis=0)`) neighbouring outputs are the lanes (one
 GPU thread per output) and each walks its run serially, so that lanes read neighbouring memory either way.
+
+This module sets the kernel up (names, parameters, inputs, outputs, lane blocks); the statements' C (runs,
+branches, loops, expressions) is `emit_statements.StatementWriter`, which `_Emitter` extends.
 """
 from __future__ import annotations
 
 from ...codegen import c_comment_text
-from ...errors import TranspileError
-from ...ir import Const, Eqn, If, Loop, Var, blocks, equations, own_operands
+from ...ir import Const, Eqn, Var, blocks, equations, own_operands
 from . import gather
-from .c_syntax import ACCUMULATOR, C_TYPES, RESERVED, c_literal, indent
-from .fusion import (CREATION, REDUCTIONS, Kernel, input_position, is_element_eqn, is_module_array, is_tape,
-                     pushes_with_loops)
+from .c_syntax import C_TYPES, RESERVED, c_literal, indent
+from .emit_statements import StatementWriter
+from .fused_kernel import Kernel, input_position, is_module_array, pushes_with_loops
 from .launch_spec import EmittedKernel, Param, dims_spec, pattern, range3
-from .region import offset_read
-from .stencil_c import chunk_inside, inside_copy, kernel_windows, shifted_pattern, shifted_text, update_text
-from .stencil_ops import STENCIL_PRIMS
+from .region import CREATION, REDUCTIONS, is_element_eqn, is_tape, offset_read
+from .stencil_c import chunk_inside, inside_copy, kernel_windows, shifted_pattern
 
 
-class _Emitter:
+class _Emitter(StatementWriter):
     """Writes one kernel. Control flow is uniform (every element takes the same path: conditions and bounds are
     scalars), so on the CPU a chunk of elements runs it together: straight-line element work sits in lane blocks
     (`LIFTED_LANES`, a SIMD loop over the chunk), and a value read outside the lane block that made it lives in a
@@ -335,190 +336,6 @@ class _Emitter:
             lines.append(f"// {c_comment_text(f'{self.source_file}:{stmt.loc.line}  {stmt.loc.text.strip()}')}")
         return lines
 
-    # -- statements --------------------------------------------------------------------------------------------
-    def block(self, stmts: list) -> list[str]:
-        lines: list[str] = []
-        run: list[Eqn] = []
-        for stmt in stmts + [None]:
-            if isinstance(stmt, Eqn):
-                run.append(stmt)
-                continue
-            lines += self.run(run)
-            run = []
-            if stmt is not None:
-                lines += self.comment(stmt)
-                lines += self.branch(stmt) if isinstance(stmt, If) else self.loop(stmt)
-        return lines
-
-    def run(self, eqns: list[Eqn]) -> list[str]:
-        """A run of equations: the scalar (uniform) ones first, then the element work in one lane block."""
-        uniform = [e for e in eqns if not self._per_element(e)]
-        element = [e for e in eqns if self._per_element(e) and not gather.is_scatter(e)]
-        scatters = [e for e in eqns if gather.is_scatter(e)]  # nothing in the kernel reads what they add into
-        lines = []
-        for eqn in uniform:
-            lines += self.comment(eqn) + self.equation(eqn)
-        self.group = None
-        declared = [f"LIFTED_LOCAL({C_TYPES[o.type.dtype]}, {self.name(o)});" for e in element for o in e.outs
-                    if id(o) in self.lane and e.prim.name not in REDUCTIONS]
-
-        def write():
-            inner = []
-            for eqn in element:
-                inner += self.comment(eqn) + self.equation(eqn)
-            return inner
-
-        def write_scatters():
-            inner = []
-            for eqn in scatters:
-                inner += self.comment(eqn) + self.equation(eqn)
-            return inner
-
-        return lines + declared + self.lanes(write) + (self.lanes(write_scatters, serial=True) if scatters else [])
-
-    def equation(self, eqn: Eqn) -> list[str]:
-        prim = eqn.prim
-        if prim.name == "tape_new":
-            base = self.names[("tape", eqn.out.name)]
-            return [f"int64_t {base}_top = 0;"]
-        if prim.name == "push":
-            tape = eqn.args[0].name
-            slot = self._slot(tape, 0)
-            self.offsets[tape] = self.offsets.get(tape, 0) + 1
-            return [f"LIFTED_TAPE({self.names[('tape', tape)]}, {slot}) = {self.ref(eqn.args[1])};"]
-        if gather.is_scatter(eqn):  # np.add.at: repeated indices add, so atomically
-            target = self.addressing.indexed(eqn)
-            self.coords = True
-            return [f"LIFTED_ATOMIC_ADD({target}, {self.ref(eqn.args[1], eqn.args[0].type.dtype)});"]
-        out = eqn.out
-        if prim.name == "pop":
-            tape = eqn.args[0].name
-            self.offsets[tape] = self.offsets.get(tape, 0) - 1
-            return [f"{self.define(out)} = LIFTED_TAPE({self.names[('tape', tape)]}, {self._slot(tape, 0)});"]
-        if prim.name in REDUCTIONS:
-            op = REDUCTIONS[prim.name]
-            acc_dtype = ACCUMULATOR[out.type.dtype] if op == "add" else ("f64" if out.type.is_float else "i64")
-            acc = self.fresh(f"{out.name}_acc")
-            self.names[id(out)] = acc
-            self.reductions[id(out)] = (op, acc, acc_dtype, bool(eqn.params.get("keepdims")))
-            self.means[id(out)] = prim.name == "mean"
-            ctype = C_TYPES[acc_dtype]
-            identity = {"add": "0", "mul": "1", "max": f"LIFTED_LOWEST({ctype})",
-                        "min": f"LIFTED_HIGHEST({ctype})"}[op]
-            self.prologue.append(f"LIFTED_LOCAL_FILL({ctype}, {acc}, {identity});")
-            arg = self.ref(eqn.args[0])
-            return [f"LIFTED_AT({acc}) += {arg};" if op == "add" else f"LIFTED_AT({acc}) *= {arg};" if op == "mul"
-                    else f"LIFTED_AT({acc}) = lifted_{op}imum(LIFTED_AT({acc}), {arg});"]
-        return [f"{self.define(out)} = {self.expression(eqn)};"]
-
-    def _slot(self, tape: str, extra: int) -> str:
-        offset = self.offsets.get(tape, 0) + extra
-        top = f"{self.names[('tape', tape)]}_top"
-        return top if offset == 0 else f"{top} + {offset}" if offset > 0 else f"{top} - {-offset}"
-
-    def expression(self, eqn: Eqn) -> str:
-        prim, out = eqn.prim, eqn.out
-        if prim.name == "stop_gradient":
-            return self.ref(eqn.args[0])
-        if prim.name in STENCIL_PRIMS:
-            return self._stencil(eqn)
-        if gather.is_gather(eqn):  # an indexed load (see gather.py)
-            self.coords = True
-            return self.addressing.indexed(eqn)
-        if prim.name in CREATION:
-            if prim.name == "full":
-                return self.ref(eqn.args[-1], out.type.dtype)
-            return "1" if prim.name.startswith("ones") else "0"
-        if not prim.cuda:
-            raise TranspileError(f"`{prim.name}` has no C expression", eqn.loc)
-        args = []
-        for atom in eqn.args:
-            text = self.ref(atom, out.type.dtype if out.type.is_float else None)
-            if out.type.is_float and not atom.type.is_float and prim.name != "where":
-                # `1 / 2` divides as floats, as in NumPy; a bool goes through int32_t, since GCC vectorises no
-                # bool-to-double conversion in a lane loop that calls a vector math function (exp)
-                via = "(int32_t)" if atom.type.dtype == "bool" else ""
-                text = f"({C_TYPES[out.type.dtype]}){via}({text})"
-            args.append(text)
-        return prim.cuda.format(*args)
-
-    def _stencil(self, eqn: Eqn) -> str:
-        """A load at an offset, or an update inside a window (stencil.py): both need the element's coordinates."""
-        self.coords = True
-        rank = len(eqn.out.type.shape)
-        positions = [self.perm.index(self.rank - rank + a) for a in range(rank)]
-        axes, dims = [f"i{p}" for p in positions], [f"d{p}" for p in positions]
-        if eqn.prim.name == "shifted":
-            pointer, strides = self.inputs[id(eqn.args[0])]
-            return shifted_text(eqn, pointer, [strides[p] for p in positions], axes, dims)
-        dtype = eqn.out.type.dtype
-        return update_text(eqn, self.ref(eqn.args[0], dtype), self.ref(eqn.args[1], dtype), axes, dims)
-
-    def _moves(self, pairs: list[tuple[Var, object]]) -> list[str]:
-        """`target = value` for merges and loop slots: scalars directly, element values in one lane block (through
-        temporaries when a value is another target's old value)."""
-        uniform = [(t, v) for t, v in pairs if t.type.shape == ()]
-        element = [(t, v) for t, v in pairs if t.type.shape != ()]
-        lines = []
-        for group, wrap in ((uniform, lambda ls: ls), (element, self.lanes)):
-            def write(group=group):
-                moves = [(self.ref(t), self.ref(v), C_TYPES[t.type.dtype]) for t, v in group
-                         if not _undefined(v) and self.ref(v) != self.ref(t)]
-                targets = {target for target, _, _ in moves}
-                if not any(value in targets for _, value, _ in moves):
-                    return [f"{target} = {value};" for target, value, _ in moves]
-                temps = [self.fresh(f"{t.name}_next") for t, _ in group[:len(moves)]]
-                return [f"const {ctype} {temp} = {value};" for temp, (_, value, ctype) in zip(temps, moves)] + \
-                    [f"{target} = {temp};" for temp, (target, _, _) in zip(temps, moves)]
-            lines += wrap(write) if group is element else write()
-        return lines
-
-    def _declare(self, var: Var, alias: Var | None = None) -> str:
-        """Declare a merged value or a loop slot before its statement (and let `alias` share it)."""
-        name = self.name(var)
-        if alias is not None:
-            self.names[id(alias)] = name
-        if var.type.shape != ():
-            self.lane.add(id(var))
-            if alias is not None:
-                self.lane.add(id(alias))
-            return f"LIFTED_LOCAL({C_TYPES[var.type.dtype]}, {name});"
-        self.predeclared.add(id(var))
-        return f"{C_TYPES[var.type.dtype]} {name} = 0;"
-
-    def branch(self, stmt: If) -> list[str]:
-        merged = [(o, t, e) for o, t, e in zip(stmt.outs, stmt.then_results, stmt.else_results) if not is_tape(o)]
-        lines = [self._declare(o) for o, _, _ in merged]
-        then_lines = self.block(stmt.then_body) + self._moves([(o, t) for o, t, _ in merged])
-        else_lines = self.block(stmt.else_body) + self._moves([(o, e) for o, _, e in merged])
-        lines.append(f"if ({self.ref(stmt.cond)}) {{")
-        lines += indent(then_lines)
-        if else_lines:
-            lines += ["} else {"] + indent(else_lines)
-        return lines + ["}"]
-
-    def loop(self, loop: Loop) -> list[str]:
-        slots = [(c, init, new, o) for c, init, new, o in zip(loop.carried, loop.inits, loop.carried_out, loop.outs)
-                 if not is_tape(c)]
-        lines = [self._declare(c, alias=o) for c, _, _, o in slots]
-        lines += self._moves([(c, init) for c, init, _, _ in slots])
-        index = self.name(loop.index) if loop.index is not None else None
-        cond_lines = self.block(loop.cond_body) if loop.kind == "while" else []
-        body = self.block(loop.body) + self._moves([(c, new) for c, _, new, _ in slots])
-        if loop.kind == "for":
-            start, stop, step = (self.ref(a) for a in range3(loop))
-            trips = self.fresh("trips")
-            k = self.fresh("k")
-            lines.append(f"const int64_t {trips} = lifted_trip_count({start}, {stop}, {step});")
-            order = f"int64_t {k} = {trips} - 1; {k} >= 0; --{k}" if loop.reverse else \
-                f"int64_t {k} = 0; {k} < {trips}; ++{k}"
-            lines.append(f"for ({order}) {{")
-            if index is not None:
-                body = [f"const int64_t {index} = {start} + {k} * {step};"] + body
-            return lines + indent(body) + ["}"]
-        lines.append("while (true) {")
-        return lines + indent(cond_lines + [f"if (!({self.ref(loop.cond)})) break;"] + body) + ["}"]
-
 
 def _unravel(flat: str, dims: range, rest: str) -> list[str]:
     """Declare the coordinates `i{k}` (k in `dims`, row-major over the dims `d{k}`) of the flat index `flat`."""
@@ -527,13 +344,6 @@ def _unravel(flat: str, dims: range, rest: str) -> list[str]:
     lines = [f"int64_t {rest} = {flat};"]
     lines += [f"const int64_t i{k} = lifted_unravel_step({rest}, d{k});" for k in reversed(dims[1:])]
     return lines + [f"const int64_t i{dims[0]} = {rest};"]
-
-
-
-
-def _undefined(atom) -> bool:
-    """`None` stands for a value a path leaves undefined (nothing reads it on that path)."""
-    return isinstance(atom, Const) and atom.value is None
 
 
 def emit_kernel(kernel: Kernel, source_file: str, strided: frozenset = frozenset()) -> EmittedKernel:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ...ir import Const, Eqn, Loop
-from .fusion import Kernel, input_position, is_module_array
+from .fused_kernel import Kernel, input_position, is_module_array
 from .gather import space_dims
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from ...codegen import c_comment_text
 from ...ir import Const, Eqn, If, Loop
 from .c_syntax import C_TYPES, c_literal, indent
-from .fusion import is_module_array
+from .fused_kernel import is_module_array
 from .launch_spec import EmittedKernel, range3
 from .loop_arrays import ArrayStatements
 from .loop_regions import RegionCalls

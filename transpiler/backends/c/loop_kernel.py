@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from ...ir import Eqn, Function, If, Loop
 from ...ir.types import TensorType
 from ...primitives.registry import Primitive
-from .fusion import LAUNCH
+from .fused_kernel import LAUNCH
 from .launch_spec import EmittedKernel
 from .loop_emit import emit_loop
 from .loop_select import plan_loops

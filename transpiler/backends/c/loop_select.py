@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 
 from ...ir import Const, Eqn, Function, If, Loop, Var, blocks, statement_uses
 from ...primitives.indexing import Ref, index_refs
+from .fused_kernel import is_module_array, module_arrays
 from .launch_spec import EmittedKernel
-from .fusion import is_module_array, module_arrays
+from .region import tape_eqns
 
 # scalar primitives whose C expression (the registry's `cuda` field, NumPy's meaning) the loop kernel evaluates
 COMPARISONS = {"less", "less_equal", "greater", "greater_equal", "equal", "not_equal"}
@@ -49,25 +50,13 @@ def plan_loops(fn: Function, regions: dict[str, EmittedKernel]) -> list[LoopPlan
     while True:
         chosen = list(_candidates(fn.body, regions, banned))
         plans = {id(loop): _plan(loop) for loop in chosen}
-        inside = {id(e) for loop in chosen for e in _tape_eqns([loop])}
-        outside_tapes = {e.args[0].name for e in _tape_eqns(fn.body) if id(e) not in inside}
+        inside = {id(e) for loop in chosen for e in tape_eqns([loop])}
+        outside_tapes = {e.args[0].name for e in tape_eqns(fn.body) if id(e) not in inside}
         bad = [loop for loop in chosen if plans[id(loop)] is None or
-               {e.args[0].name for e in _tape_eqns([loop])} & outside_tapes]
+               {e.args[0].name for e in tape_eqns([loop])} & outside_tapes]
         if not bad:
             return [plans[id(loop)] for loop in chosen]
         banned |= {id(loop) for loop in bad}
-
-
-def _tape_eqns(block: list) -> list[Eqn]:
-    found = []
-    for stmt in block:
-        if isinstance(stmt, Eqn):
-            if stmt.prim.name in ("push", "pop"):
-                found.append(stmt)
-        else:
-            for inner in blocks(stmt):
-                found += _tape_eqns(inner)
-    return found
 
 
 def _candidates(block: list, regions: dict, banned: set[int]):

@@ -12,7 +12,8 @@ from ..numpy_backend import render_function
 from ..templates import render_module
 from .emit import emit_kernel
 from .einsum_matmul import route_einsums
-from .fusion import fuse, module_arrays
+from .fused_kernel import module_arrays
+from .fusion import fuse
 from .gemm import route_gemms
 from .host_code import argument_names, runs_numpy_on_arrays, split_entry_checks
 from .layouts import strided_values

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ...ir import equations
 from ...ir.types import TensorType
 
 REDUCTIONS = {"sum": "add", "mean": "add", "max": "max", "min": "min", "prod": "mul"}
@@ -46,3 +47,8 @@ def offset_read(eqn) -> bool:
 def is_element_eqn(eqn) -> bool:
     """An elementwise equation a kernel computes per element (from the registry's C expression)."""
     return eqn.prim.family == "elementwise" and (bool(eqn.prim.cuda) or eqn.prim.name == "stop_gradient")
+
+
+def tape_eqns(block: list) -> list:
+    """The tape pushes and pops of a block, nested ones included."""
+    return [e for e in equations(block) if e.prim.name in ("push", "pop")]

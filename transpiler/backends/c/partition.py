@@ -1,0 +1,323 @@
+"""The partitioner behind `fuse` (fusion.py): one pass over a block cutting it into regions (see fusion.py's
+docstring for what a region holds), the rules deciding which statement may start, join or be hoisted before a
+region, and each region's launch.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+from ...ir import Eqn, If, Loop, Var, equations, free_values, statement_uses
+from . import gather
+from .fused_kernel import LAUNCH, Kernel, module_arrays
+from .region import CREATION, REDUCTIONS, TAPE_OPS, Region, fits, is_element_eqn, is_tape, offset_read, tape_eqns
+from .remat import rematerialize
+
+SIBLING_WINDOW = 256  # statements searched, after a region ends, for sibling reductions that may join it
+
+
+def reduction_axes(eqn: Eqn) -> tuple:
+    """The axes (of its operand) a reduction equation reduces, sorted and non-negative."""
+    rank = len(eqn.args[0].type.shape)
+    axis = eqn.params.get("axis")
+    if axis is None:
+        return tuple(range(rank))
+    return tuple(sorted({a % rank for a in (axis if isinstance(axis, tuple) else (axis,))}))
+
+
+def _natural_shape(stmt) -> tuple | None:
+    """The index space a top-level statement would run over, or None when it cannot start a region."""
+    if isinstance(stmt, Eqn):
+        prim = stmt.prim
+        if is_element_eqn(stmt) or prim.name in CREATION or gather.is_gather(stmt):
+            shape = stmt.out.type.shape
+        elif prim.name in REDUCTIONS and _reducible(stmt):
+            shape = stmt.args[0].type.shape
+        else:
+            return None
+        return shape if shape else None
+    if isinstance(stmt, If) and not (stmt.cond.type.shape == () and stmt.cond.type.dtype != "tape"):
+        return None
+    shapes = {o.type.shape for o in stmt.outs if not is_tape(o) and o.type.shape != ()}
+    if len(shapes) != 1:
+        return None
+    shape = shapes.pop()
+    return shape if shape else None
+
+
+def _reducible(eqn: Eqn) -> bool:
+    """A reduction over static axes of an operand of known rank (the only parameters are `axis`, `keepdims`)."""
+    (x,) = eqn.args
+    return x.type.shape is not None and bool(x.type.shape) and set(eqn.params) <= {"axis", "keepdims"} and \
+        x.type.dtype != "tape"
+
+
+def _region_axes(region: list) -> tuple | None:
+    """The axes the region's reductions reduce (None when it has none)."""
+    for stmt in region:
+        if isinstance(stmt, Eqn) and stmt.prim.name in REDUCTIONS:
+            return reduction_axes(stmt)
+    return None
+
+
+def _joins(stmt, region: list, shape: tuple) -> bool:
+    """Reductions in one region share their axes; one over some axes only keeps the region straight-line."""
+    axes = _region_axes(region)
+    full = tuple(range(len(shape)))
+    if isinstance(stmt, Eqn) and stmt.prim.name in REDUCTIONS:
+        own = reduction_axes(stmt)
+        if axes is not None and own != axes:
+            return False
+        return own == full or all(isinstance(s, Eqn) and not gather.is_scatter(s) for s in region)
+    if gather.is_scatter(stmt):  # its atomic adds follow the lanes of a flat index space
+        return axes is None or axes == full
+    return isinstance(stmt, Eqn) or axes is None or axes == full
+
+
+def _in_kernel(stmt, shape: tuple, top: bool, banned: set[int]) -> bool:
+    """Can `stmt` run per element over `shape`? (`top`: a statement of the region itself, not nested.)"""
+    if isinstance(stmt, Eqn):
+        prim = stmt.prim
+        if prim.name in TAPE_OPS:  # a tape is per element only inside a fused loop, and holds element values
+            if prim.name == "push" and stmt.args[1].type.shape == ():
+                return False
+            return not top and prim.name != "tape_new" and all(fits(a.type, shape) for a in stmt.args[1:]) and \
+                (prim.name != "pop" or fits(stmt.out.type, shape))
+        if prim.name in REDUCTIONS:
+            return top and _reducible(stmt) and stmt.args[0].type.shape == shape
+        if prim.name == "getitem":
+            return gather.gather_fits(stmt, shape)
+        if prim.name == "add_at":
+            return top and gather.scatter_fits(stmt, shape)
+        if not is_element_eqn(stmt) and prim.name not in CREATION:
+            return False
+        if offset_read(stmt) and not top:  # a loop or branch running per element cannot read a neighbour's value
+            return False
+        operands = stmt.args[-1:] if prim.name == "full" else [] if prim.name in CREATION else \
+            stmt.args[1:] if offset_read(stmt) else stmt.args
+        return fits(stmt.out.type, shape) and all(fits(a.type, shape) for a in operands) and \
+            (not top or stmt.out.type.shape == shape)
+    if id(stmt) in banned:
+        return False
+    outs_ok = all(is_tape(o) or fits(o.type, shape) and (not top or o.type.shape in ((), shape)) for o in stmt.outs)
+    if isinstance(stmt, If):
+        return outs_ok and stmt.cond.type.shape == () and \
+            all(_in_kernel(s, shape, False, banned) for s in stmt.then_body + stmt.else_body)
+    if not outs_ok or any(b.type.shape != () for b in stmt.bounds):
+        return False
+    if stmt.kind == "while":
+        if stmt.cond is None or stmt.cond.type.shape != () or any(e.prim.name == "push" for e in equations(stmt.body)):
+            return False  # a tape in a `while` has no size known before the launch
+    return all(_in_kernel(s, shape, False, banned) for s in stmt.cond_body + stmt.body)
+
+
+def _hoistable(stmt) -> bool:
+    """Host work that may run before the region's launch (the caller checks it reads nothing the region
+    defines): any pure host equation, i.e. one that writes no array in place, has no effect or run-time check,
+    and touches no tape. A region's statements only make new arrays, so moving such an equation above them
+    changes no value, and the region's element work around it (`x * main[i, 0] + main[i, 4]`, a row gathered
+    between two operations) stays one kernel instead of two launches around a host `getitem`."""
+    if not isinstance(stmt, Eqn) or stmt.prim.statement or stmt.prim.name in TAPE_OPS or \
+            stmt.prim.family in ("launch", "effect") or stmt.prim.extra.get("check") or \
+            stmt.prim.extra.get("in_place"):
+        return False
+    scalar = all(o.type.shape == () for o in stmt.outs) and all(a.type.shape == () for a in stmt.args)
+    # element work starts a region of its own instead; a gather that cannot join the region stays a host gather
+    return scalar or _natural_shape(stmt) is None or gather.is_gather(stmt)
+
+
+def _stores_gathers_alone(region: Region, later: set[int]) -> bool:
+    """Would the region's launch only store gathers (its other work unused, or recomputed by later kernels)?"""
+    kept = [s for s in region.stmts if any(id(o) in later for o in s.outs)]
+    return bool(kept) and all(gather.is_gather(s) for s in kept) and not tape_eqns(region.stmts)
+
+
+def _is_fill(stmt) -> bool:
+    return isinstance(stmt, Eqn) and stmt.prim.name in CREATION
+
+
+def _reduced(stmts: list) -> set[int]:
+    """Values a region makes that no later statement of it may read per element: reductions, and the arrays
+    its scatters add into (complete only when the kernel ends)."""
+    return {id(s.out) for s in stmts if isinstance(s, Eqn) and (s.prim.name in REDUCTIONS or gather.is_scatter(s))}
+
+
+def _pure_eqn(stmt) -> bool:
+    """An equation that may move past its neighbours: no effect, no in-place update, no tape."""
+    return isinstance(stmt, Eqn) and not stmt.prim.statement and stmt.prim.name not in TAPE_OPS
+
+
+class Partitioner:
+    """Cuts blocks into regions and launches, collecting the kernels (one `fuse` attempt; `banned`: ids of loops
+    and branches that must stay host code)."""
+
+    def __init__(self, name: str, banned: set[int], host_fills: bool):
+        self.name = name
+        self.banned = banned
+        self.host_fills = host_fills
+        self.kernels: list[Kernel] = []
+        self.unlaunched: list[Kernel] = []  # regions that store nothing: their tape pushes still count (see `fuse`)
+        self.accumulators: set[int] = set()
+        self.loop_seeds: dict[int, tuple] = {}  # loop -> its carried accumulators
+        self.checked: set = set()  # indices checked against an array since the last in-place update (see gather.py)
+
+    def block(self, stmts: list, tail: list, seeds: tuple = ()) -> list:
+        """`seeds`: a loop body's carried accumulators (see gather.accumulators)."""
+        self.checked = set()  # (a loop body runs again, a branch may not run)
+        tape_news = [s for s in stmts if isinstance(s, Eqn) and s.prim.name == "tape_new"]
+        stmts = [s for s in stmts if not (isinstance(s, Eqn) and s.prim.name == "tape_new")]
+        items = self._cut(stmts, tail, seeds)
+        rematerialize(items, tail)
+        # a region's launch stores the values it defines that a later item (or the tail) reads
+        later: dict[int, set[int]] = {}
+        reads = {id(a) for a in tail if isinstance(a, Var)}
+        for k in range(len(items) - 1, -1, -1):
+            item = items[k]
+            if isinstance(item, Region):
+                later[k] = set(reads)
+            reads |= {id(v) for v in free_values([*item.hoisted, *item.body] if isinstance(item, Region) else [item])}
+        out: list = []
+        for k, item in enumerate(items):
+            if isinstance(item, Region) and self.host_fills and \
+                    all(isinstance(s, Eqn) and s.prim.name in CREATION for s in item.stmts):
+                # nothing to fuse: NumPy's fill is as fast as a kernel's and cheaper than a launch (`np.ones(1)`),
+                # and its zeros come from calloc (pages the OS zeroes when first written, where a kernel would
+                # write every zero itself: one more pass over the array)
+                out += item.hoisted + [s for s in item.stmts if id(s.out) in later[k]]
+            elif isinstance(item, Region) and _stores_gathers_alone(item, later[k]):
+                # NumPy's own indexing: no launch and no check
+                out += item.hoisted + [s for s in item.stmts if any(id(o) in later[k] for o in s.outs)]
+            elif isinstance(item, Region):
+                out += item.hoisted + self._launch(item, later[k], tape_news)
+            else:
+                out.append(self._host(item))
+                if not _pure_eqn(item):  # an index array may have changed, or a branch skipped the checks
+                    self.checked = set()
+        used = {e.args[0].name for k in self.kernels for e in tape_eqns(k.body)}
+        return [s for s in tape_news if s.out.name not in used] + out
+
+    def _cut(self, stmts: list, tail: list, seeds: tuple = ()) -> list:
+        """The block as host statements and `Region`s, in order. When a statement ends a region, the statements
+        after it that could still join (sibling reductions over the same index space, reading nothing the
+        statements skipped over define) are pulled into it: one pass over the data instead of two."""
+        queue = list(stmts)
+        # arrays of zeros that only one np.add.at reads: the scatter-adds that may join a kernel add into these
+        self.accumulators, loop_seeds = gather.accumulators(stmts, tail, seeds)
+        self.loop_seeds.update(loop_seeds)  # (kept for `_host`, which reaches those loops after nested blocks' cuts)
+        items: list = []
+        region: Region | None = None
+        pending: list = []  # hoistable statements after the region's last one: hoisted only if another joins
+        k = 0
+        while k < len(queue):
+            stmt = queue[k]
+            if region is not None:
+                defined = {id(v) for s in region.stmts for v in _defs(s)}
+                reads_region = any(id(a) in defined for a in statement_uses(stmt))
+                joins = self._can_join(stmt, region.stmts, region.shape)
+                if not reads_region and (_hoistable(stmt) and not (gather.is_gather(stmt) and joins) or
+                                         _is_fill(stmt) and id(stmt.out) in self.accumulators):
+                    pending.append(stmt)
+                    k += 1
+                    continue
+                if joins:
+                    region.stmts.append(stmt)
+                    region.hoisted += pending
+                    pending = []
+                    k += 1
+                    continue
+                # the pending statements keep their place after the launch: the cut goes on from the first of them
+                k -= len(pending)
+                pending = []
+                pulled = self._siblings(region, queue, k)
+                region.stmts += [queue[j] for j in sorted(pulled)]
+                queue = [s for j, s in enumerate(queue) if j not in pulled]
+                items.append(region)
+                region = None
+                continue
+            natural = _natural_shape(stmt)
+            if natural is not None and _in_kernel(stmt, natural, True, self.banned) and \
+                    gather.tables_outside(stmt, []):
+                region = Region([stmt], natural)
+            else:
+                items.append(stmt)
+            k += 1
+        if region is not None:
+            items += [region, *pending]
+        return items
+
+    def _can_join(self, stmt, region: list, shape: tuple) -> bool:
+        uses = stmt.args[1:] if gather.is_scatter(stmt) else statement_uses(stmt)  # (adds on into a scatter's array)
+        return _in_kernel(stmt, shape, True, self.banned) and _joins(stmt, region, shape) and \
+            not any(id(a) in _reduced(region) for a in uses) and \
+            gather.tables_outside(stmt, region) and (not gather.is_scatter(stmt) or id(stmt.args[0]) in self.accumulators) and \
+            not (isinstance(stmt, Eqn) and offset_read(stmt) and any(stmt.args[0] is v for s in region for v in _defs(s)))
+
+    def _siblings(self, region: Region, queue: list, start: int) -> set[int]:
+        """Positions (from `start`) of the reductions that may join the closing region, with the equations
+        feeding them: they read only values ready at its launch. The search stops at the first statement that
+        may not move (a loop, a branch, an in-place update, a tape operation, an effect)."""
+        skipped: set[int] = set()
+        pulled: list[int] = []
+        for j in range(start, min(len(queue), start + SIBLING_WINDOW)):
+            stmt = queue[j]
+            if not _pure_eqn(stmt):
+                break
+            joined = region.stmts + [queue[p] for p in pulled]
+            if any(id(a) in skipped for a in stmt.args) or not self._can_join(stmt, joined, region.shape):
+                skipped.update(id(o) for o in stmt.outs)
+                continue
+            pulled.append(j)
+        kept, needed = [], set()
+        for j in reversed(pulled):  # elementwise work joins only for a pulled reduction: alone it would be stored
+            stmt = queue[j]
+            if stmt.prim.name in REDUCTIONS or any(id(o) in needed for o in stmt.outs):
+                kept.append(j)
+                needed.update(id(a) for a in stmt.args)
+        return set(kept)
+
+    def _host(self, stmt):
+        if isinstance(stmt, If):
+            return dataclasses.replace(stmt, then_body=self.block(stmt.then_body, list(stmt.then_results)),
+                                       else_body=self.block(stmt.else_body, list(stmt.else_results)))
+        if isinstance(stmt, Loop):
+            seeds = self.loop_seeds.get(id(stmt), ())
+            return dataclasses.replace(stmt, cond_body=self.block(stmt.cond_body, [stmt.cond] if stmt.cond else []),
+                                       body=self.block(stmt.body, list(stmt.carried_out), seeds))
+        return stmt
+
+    def _launch(self, region: Region, later: set[int], tape_news: list) -> list:
+        # a gather broadcast into the index space that later code reads is not the kernel's to store, and one not
+        # worth loading in the kernel (see gather.py) neither: NumPy's indexing before the launch makes it (its
+        # tables come from before the region), the kernel reads it
+        stored = [s for s in region.stmts if gather.is_gather(s) and (
+            id(s.out) in later and s.out.type.shape != region.shape or not gather.worth_loading(s, region.body))]
+        if stored:
+            region.stmts = [s for s in region.stmts if all(s is not g for g in stored)]
+            return stored + self._launch(region, later, tape_news)
+        outputs = [v for s in region.stmts for v in _defs(s) if id(v) in later and not is_tape(v)]
+        if not outputs:
+            if tape_eqns(region.stmts):
+                self.unlaunched.append(Kernel(f"{self.name}_unlaunched{len(self.unlaunched)}", region.shape,
+                                              region.body, [], []))
+            return []
+        tapes = {e.args[0].name for e in tape_eqns(region.stmts)}
+        body = [s for s in tape_news if s.out.name in tapes] + region.body
+        inputs = [v for v in free_values(body) if not is_tape(v)] + module_arrays(body)
+        axes = _region_axes(region.stmts)
+        shape = region.shape
+        kernel = Kernel(f"{self.name}_k{len(self.kernels)}", shape, body, inputs, outputs,
+                        {t: [e for e in tape_eqns(region.stmts) if e.prim.name == "push" and e.args[0].name == t]
+                         for t in sorted(tapes)}, None if axes in (None, tuple(range(len(shape)))) else axes)
+        self.kernels.append(kernel)
+        first = region.stmts[0]
+        checks = gather.index_checks(body, self.checked)  # NumPy's IndexError before the kernel reads through one
+        launch = Eqn(LAUNCH, tuple(inputs), {"kernel": kernel.name, "outs": [v.name for v in outputs]},
+                     tuple(outputs), loc=first.loc, note=None if checks else first.note)
+        if checks:
+            checks[0].note = first.note
+        return checks + [launch]
+
+
+def _defs(stmt) -> list[Var]:
+    return list(stmt.outs)
+
+
