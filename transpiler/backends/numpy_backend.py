@@ -86,6 +86,9 @@ class _Renderer:
         self.imports: set[str] = set()
         self.use_counts = _use_counts(fn)
         self.targets: dict[int, str] = {}  # values assigned straight into a loop slot
+        # names bound before the block being rendered starts: a nested block never deletes them, since on the
+        # other path (the other branch, zero trips) they stay bound and the enclosing block deletes them
+        self.bound_outside: set[str] = {p.name for p in fn.params}
 
     # -- blocks --------------------------------------------------------------------------------------------
     def block(self, stmts: list, top_level: bool, tail: list[Atom], tail_render, fold_tail: bool = False,
@@ -97,24 +100,31 @@ class _Renderer:
         expressions: dict[int, cst.BaseExpression] = {}
         pending: dict[int, list[str]] = {}  # folded temporary -> the names its expression reads
         rendered: list[_Line] = []
+        outside = self.bound_outside
+        bound = set(outside)  # what the statements of this block see bound
         for stmt in stmts:
             if isinstance(stmt, Eqn):
                 line = self._equation(stmt, folded, expressions, pending)
                 if line is not None:
                     rendered.append(line)
+                    bound.update(line.defined)
             else:
                 folded_cond = isinstance(stmt, If) and id(stmt.cond) in pending
                 cond_uses = pending.pop(id(stmt.cond)) if folded_cond else []
+                self.bound_outside = set(bound)
                 line = self._compound(stmt, expressions)
+                self.bound_outside = outside
                 if folded_cond:  # the `if` line reads what its folded condition reads, not the condition's name
                     line.used = cond_uses + [n for n in line.used if n != _name(stmt.cond)]
                 rendered.append(line)
+                bound.update(line.defined)
         tail_uses = [n for a in tail if isinstance(a, Var)
                      for n in (pending.pop(id(a)) if id(a) in pending else [self.targets.get(id(a), a.name)])]
         tail_lines = tail_render(expressions)
-        # names this block creates (an in-place update or a tape push rebinds a name that lives outside)
+        # names this block creates: not those bound before it that it rebinds (an in-place update, a tape push, a
+        # fused kernel writing into its argument), which the path that skips the block still holds
         defined_here = {d for line in rendered for d in line.defined
-                        if not (isinstance(line.stmt, Eqn) and line.stmt.prim.extra.get("in_place"))}
+                        if not (isinstance(line.stmt, Eqn) and line.stmt.prim.extra.get("in_place"))} - outside
         keep = {self.targets.get(id(a), a.name) for a in tail if isinstance(a, Var)}
         if self.delete_dead:
             deaths = last_uses([(l.defined, l.used) for l in rendered] + [([], tail_uses)], keep,
@@ -223,6 +233,7 @@ class _Renderer:
         text = _merges(loop.carried, loop.inits, {})
         group = (loop.loc.line, loop.loc.path) if loop.loc is not None else None
         self._assign_into_slots(loop)
+        self.bound_outside = self.bound_outside | {self.targets.get(id(c), c.name) for c in loop.carried}
         body = self.block(loop.body, False, list(loop.carried_out),
                           lambda exprs: _merges(loop.carried, loop.carried_out, exprs, self.targets), group=group)
         if loop.kind == "for":
