@@ -86,8 +86,8 @@ class _Renderer:
         self.imports: set[str] = set()
         self.use_counts = _use_counts(fn)
         self.targets: dict[int, str] = {}  # values assigned straight into a loop slot
-        # names bound before the block being rendered starts: a nested block never deletes them, since on the
-        # other path (the other branch, zero trips) they stay bound and the enclosing block deletes them
+        # names bound before the block being rendered starts: a nested block deletes them only where it binds
+        # them again, since on the other path (the other branch, zero trips) they stay bound (_keep_bound_outside)
         self.bound_outside: set[str] = {p.name for p in fn.params}
 
     # -- blocks --------------------------------------------------------------------------------------------
