@@ -133,14 +133,7 @@ def f(x: "f64[n]") -> "f64[n]":
         compare_all(text, tmp_path, [np.random.default_rng(size).normal(size=size)], "view")
 
 
-# seed 7 fails on main too (before stencils): the C host module of f_grad ends a branch with `del ..., dx, ...`
-# for a `dx` only the other branch defines (UnboundLocalError)
-KNOWN_HOST_DEL_BUG = pytest.mark.xfail(reason="C host module deletes a name the branch taken never bound",
-                                       raises=UnboundLocalError, strict=True)
-
-
-@pytest.mark.parametrize("seed", [pytest.param(s, marks=KNOWN_HOST_DEL_BUG) if s == 7 else s
-                                  for s in stencil_seeds(16)])
+@pytest.mark.parametrize("seed", stencil_seeds(16))
 def test_random_programs_with_stencils_on_the_cpu_target(seed, tmp_path):
     text, _wrt, _as_tuple = program_for_seed(seed, stencils=True)
     compare_all(text, tmp_path, inputs_for(seed), f"stencil_prop_{seed}")

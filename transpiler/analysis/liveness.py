@@ -2,7 +2,9 @@
 
 Deletion works on names over one block at a time (in-place updates and loop slots reuse names, so names,
 not values, are what stay alive); a block only deletes names it defines, so values from outside a branch or
-loop body survive it. Dead-code elimination removes equations whose results nobody reads.
+loop body survive it, and a name bound before a branch or loop body that the body rebinds is deleted there only
+where the body binds it again (the backend's `_keep_bound_outside`): the path that skips the body still holds
+it. Dead-code elimination removes equations whose results nobody reads.
 """
 from __future__ import annotations
 

@@ -86,29 +86,39 @@ class _Renderer:
         self.imports: set[str] = set()
         self.use_counts = _use_counts(fn)
         self.targets: dict[int, str] = {}  # values assigned straight into a loop slot
+        # names bound before the block being rendered starts: a nested block deletes them only where it binds
+        # them again, since on the other path (the other branch, zero trips) they stay bound (_keep_bound_outside)
+        self.bound_outside: set[str] = {p.name for p in fn.params}
 
     # -- blocks --------------------------------------------------------------------------------------------
     def block(self, stmts: list, top_level: bool, tail: list[Atom], tail_render, fold_tail: bool = False,
-              group: tuple | None = None) -> list[str]:
-        """Render a block; `tail` are the values read after it (results, merges, loop slots).
+              group: tuple | None = None, tail_binds: frozenset[str] = frozenset()) -> list[str]:
+        """Render a block; `tail` are the values read after it (results, merges, loop slots), and `tail_binds`
+        the names its tail assigns (the merged names, the loop slots).
 
         `group` is the source line already shown by the enclosing statement's comment."""
         folded = self._foldable(stmts, tail if top_level or fold_tail else [])
         expressions: dict[int, cst.BaseExpression] = {}
         pending: dict[int, list[str]] = {}  # folded temporary -> the names its expression reads
         rendered: list[_Line] = []
+        outside = self.bound_outside
+        bound = set(outside)  # what the statements of this block see bound
         for stmt in stmts:
             if isinstance(stmt, Eqn):
                 line = self._equation(stmt, folded, expressions, pending)
                 if line is not None:
                     rendered.append(line)
+                    bound.update(line.defined)
             else:
                 folded_cond = isinstance(stmt, If) and id(stmt.cond) in pending
                 cond_uses = pending.pop(id(stmt.cond)) if folded_cond else []
+                self.bound_outside = set(bound)
                 line = self._compound(stmt, expressions)
+                self.bound_outside = outside
                 if folded_cond:  # the `if` line reads what its folded condition reads, not the condition's name
                     line.used = cond_uses + [n for n in line.used if n != _name(stmt.cond)]
                 rendered.append(line)
+                bound.update(line.defined)
         tail_uses = [n for a in tail if isinstance(a, Var)
                      for n in (pending.pop(id(a)) if id(a) in pending else [self.targets.get(id(a), a.name)])]
         tail_lines = tail_render(expressions)
@@ -119,6 +129,8 @@ class _Renderer:
         if self.delete_dead:
             deaths = last_uses([(l.defined, l.used) for l in rendered] + [([], tail_uses)], keep,
                                deletable=None if top_level else defined_here)[:-1]
+            if not top_level:
+                deaths = _keep_bound_outside(deaths, rendered, outside, tail_binds)
         else:
             deaths = [[] for _ in rendered]
         lines: list[str] = []
@@ -175,10 +187,10 @@ class _Renderer:
             defined = [self.targets.get(id(o), o.name) for o in stmt.outs]
             then_lines = self.block(stmt.then_body, False, list(stmt.then_results),
                                     lambda exprs: _merges(stmt.outs, stmt.then_results, exprs, self.targets),
-                                    fold_tail=True, group=group)
+                                    fold_tail=True, group=group, tail_binds=frozenset(defined))
             else_lines = self.block(stmt.else_body, False, list(stmt.else_results),
                                     lambda exprs: _merges(stmt.outs, stmt.else_results, exprs, self.targets),
-                                    fold_tail=True, group=group)
+                                    fold_tail=True, group=group, tail_binds=frozenset(defined))
             text += _indent(then_lines or ["pass"])
             if else_lines:
                 text += ["else:"] + _indent(else_lines)
@@ -223,8 +235,11 @@ class _Renderer:
         text = _merges(loop.carried, loop.inits, {})
         group = (loop.loc.line, loop.loc.path) if loop.loc is not None else None
         self._assign_into_slots(loop)
+        slots = frozenset(self.targets.get(id(c), c.name) for c in loop.carried)
+        self.bound_outside = self.bound_outside | slots
         body = self.block(loop.body, False, list(loop.carried_out),
-                          lambda exprs: _merges(loop.carried, loop.carried_out, exprs, self.targets), group=group)
+                          lambda exprs: _merges(loop.carried, loop.carried_out, exprs, self.targets), group=group,
+                          tail_binds=slots)
         if loop.kind == "for":
             start, stop, step = loop.bounds if len(loop.bounds) == 3 else (None, loop.bounds[0], None)
             bounds = [a for a in (start, stop, step)]
@@ -378,6 +393,19 @@ def _expr(atom: Atom, expressions: dict[int, cst.BaseExpression]) -> cst.BaseExp
 
 def _assign(name: str, expr: cst.BaseExpression) -> cst.SimpleStatementLine:
     return cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(cg.name(name))], cg.parenthesize(expr))])
+
+
+def _keep_bound_outside(deaths: list[list[str]], rendered: list[_Line], outside: set[str],
+                        tail_binds: frozenset[str]) -> list[list[str]]:
+    """A nested block deletes a name bound before it only where it binds that name again later (a line after,
+    or its merges): the path that skips the block (the other branch, zero trips) still holds the name, and the
+    enclosing block deletes it after the statement, which must find it bound on every path."""
+    rebound_later = set(tail_binds)
+    kept: list[list[str]] = [[] for _ in deaths]
+    for index in range(len(deaths) - 1, -1, -1):
+        kept[index] = [n for n in deaths[index] if n not in outside or n in rebound_later]
+        rebound_later.update(rendered[index].defined)
+    return kept
 
 
 def _merges(targets, values, expressions, renamed: dict[int, str] | None = None) -> list[str]:
