@@ -6,17 +6,17 @@ line it came from, and liveness inserts `del` right after each value's last use.
 """
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 
 import libcst as cst
 
 from .. import codegen as cg
 from ..analysis.liveness import eliminate_dead_code, last_uses
-from ..ir import (Atom, Const, Eqn, Function, If, Loop, Var, all_defined, blocks, own_operands, result_atoms,
-                 statement_uses)
+from ..ir import Atom, Const, Eqn, Function, If, Loop, Var, result_atoms, statement_uses
 from ..ir.dims import is_derived
-from ..trees import annotation as tree_annotation, leaf_paths
+from ..trees import annotation as tree_annotation
+from .render_reads import last_reads, use_counts, written_names
+from .render_signature import param_text, tree_expr, unpack_trees, with_defaults
 
 INDENT = "    "
 
@@ -50,7 +50,7 @@ def render_function(fn: Function, source_file: str, delete_dead: bool = True,
     if fn.out_tree is not None:
         atoms = result_atoms(fn.result)
         lines = renderer.block(fn.body, top_level=True, tail=results, tail_render=lambda exprs: [
-            "return " + cg.source(_tree_expr(fn.out_tree, [_expr(a, exprs) for a in atoms]))])
+            "return " + cg.source(tree_expr(fn.out_tree, [_expr(a, exprs) for a in atoms]))])
     else:
         lines = renderer.block(fn.body, top_level=True, tail=results, tail_render=lambda exprs: [
             "return " + cg.source(_result_expr(fn.result, exprs))])
@@ -64,12 +64,12 @@ def render_function(fn: Function, source_file: str, delete_dead: bool = True,
             renderer.helpers.add("derived_dims")
     if fn.in_tree is not None:
         types = [p.type for p in fn.params]
-        texts = [(name, _param_text(fn.params[tree[1]]) if tree[0] == "leaf" else
+        texts = [(name, param_text(fn.params[tree[1]]) if tree[0] == "leaf" else
                   f'{name}: "{tree_annotation(tree, types)}"') for name, tree in fn.in_tree]
-        lines = _unpack_trees(fn) + lines
+        lines = unpack_trees(fn) + lines
     else:
-        texts = [(p.name, _param_text(p)) for p in fn.params]
-    signature = ", ".join(_with_defaults(texts, fn.defaults or {}))
+        texts = [(p.name, param_text(p)) for p in fn.params]
+    signature = ", ".join(with_defaults(texts, fn.defaults or {}))
     return RenderedFunction(fn.name, signature, fn.doc, lines, renderer.helpers, renderer.imports)
 
 
@@ -84,7 +84,7 @@ class _Renderer:
         self.delete_dead = delete_dead
         self.helpers: set[str] = set()
         self.imports: set[str] = set()
-        self.use_counts = _use_counts(fn)
+        self.use_counts = use_counts(fn)
         self.targets: dict[int, str] = {}  # values assigned straight into a loop slot
         # names bound before the block being rendered starts: a nested block deletes them only where it binds
         # them again, since on the other path (the other branch, zero trips) they stay bound (_keep_bound_outside)
@@ -208,7 +208,7 @@ class _Renderer:
                     continue
                 if any(isinstance(v, Var) and v is not value and v.name == name for v in merged):
                     continue  # another merge of this branch still reads the old value under that name
-                reads = _last_reads(body)
+                reads = last_reads(body)
                 for position, inner in enumerate(body):
                     assigns = isinstance(inner, If) or (isinstance(inner, Eqn) and not inner.prim.statement)
                     if assigns and value in inner.outs and reads.get(name, -1) <= position:
@@ -217,7 +217,7 @@ class _Renderer:
     def _assign_into_slots(self, loop: Loop) -> None:
         """Let the last computation of a slot's new value assign the slot directly (`s = s + x[i]`), when
         nothing in the body reads the slot after it."""
-        last_read = _last_reads(loop.body)
+        last_read = last_reads(loop.body)
         for slot, value in zip(loop.carried, loop.carried_out):
             if not isinstance(value, Var) or value.name == slot.name or self.use_counts[id(value)] != 1:
                 continue
@@ -299,7 +299,7 @@ class _Renderer:
             if isinstance(stmt, Eqn) and _out_id(stmt) in folded:
                 reads[id(stmt.outs[0])] = set().union(*[reads.get(id(a), {a.name}) for a in stmt.args
                                                         if isinstance(a, Var)])
-        writes = [(k, _written_names(stmt)) for k, stmt in enumerate(stmts)
+        writes = [(k, written_names(stmt)) for k, stmt in enumerate(stmts)
                   if not isinstance(stmt, Eqn) or stmt.prim.extra.get("in_place")]
         reads_until: dict[int, int] = {}
         for stmt in reversed(stmts):
@@ -319,57 +319,6 @@ class _Renderer:
                 break
             folded.add(id(stmt.outs[0]))
         return folded
-
-
-def _written_names(stmt) -> set:
-    """The names a statement may write in place: an update's array, everything a compound statement defines."""
-    if isinstance(stmt, Eqn):
-        return {stmt.args[0].name} if isinstance(stmt.args[0], Var) else set()
-    return {v.name for v in all_defined([stmt])}
-
-
-def _last_reads(block: list) -> dict[str, int]:
-    """For each name read in a block, the position of the last statement that reads it. A read by a
-    temporary's equation counts where that temporary is consumed, since it may be folded into it there
-    (`tv * np.cos(v) * t` read after `v = v - ...`)."""
-    def reads(stmt):
-        return [a for a in (stmt.args if isinstance(stmt, Eqn) else statement_uses(stmt)) if isinstance(a, Var)]
-
-    consumer: dict[int, int] = {}
-    uses: Counter = Counter()
-    for position, stmt in enumerate(block):
-        for atom in reads(stmt):
-            consumer[id(atom)] = position
-            uses[id(atom)] += 1
-    effective = list(range(len(block)))
-    for position in reversed(range(len(block))):
-        stmt = block[position]
-        if isinstance(stmt, Eqn) and len(stmt.outs) == 1 and stmt.outs[0].temporary and uses[id(stmt.outs[0])] == 1:
-            effective[position] = max(position, effective[consumer[id(stmt.outs[0])]])
-    last: dict[str, int] = {}
-    for position, stmt in enumerate(block):
-        for atom in reads(stmt):
-            last[atom.name] = max(last.get(atom.name, -1), effective[position])
-    return last
-
-
-def _use_counts(fn: Function) -> Counter:
-    counts: Counter = Counter()
-
-    def visit(block):
-        for stmt in block:
-            if isinstance(stmt, Eqn):
-                counts.update(id(a) for a in stmt.args if isinstance(a, Var))
-            else:
-                counts.update(id(a) for a in own_operands(stmt) if isinstance(a, Var))
-                for inner in blocks(stmt):
-                    visit(inner)
-
-    visit(fn.body)
-    counts.update(id(a) for a in result_atoms(fn.result) if isinstance(a, Var))
-    return counts
-
-
 
 
 def _out_id(eqn: Eqn) -> int | None:
@@ -443,66 +392,6 @@ def _names_in(node: cst.CSTNode) -> list[cst.Name]:
 
 def _indent(lines: list[str]) -> list[str]:
     return [INDENT + line for line in lines]
-
-
-def _with_defaults(texts: list[tuple[str, str]], defaults: dict) -> list[str]:
-    """Parameters with their defaults, where Python allows one: only when every later parameter has one too
-    (a vjp's cotangent or a jvp's tangents come after them: there the defaults are dropped)."""
-    out, allowed = [], True
-    for name, text in reversed(texts):
-        allowed = allowed and name in defaults
-        out.append(f"{text} = {defaults[name]!r}" if allowed else text)
-    return out[::-1]
-
-
-def _param_text(p: Var) -> str:
-    return f'{p.name}: "{p.type.annotation()}"' if p.type.shape is not None else p.name
-
-
-def _unpack_trees(fn: Function) -> list[str]:
-    """One name per leaf of each tree parameter: `(W_0, b_0), (W_1, b_1) = params`, or `w = params["w"]` per
-    leaf where the tree holds a dict."""
-    lines = []
-    for name, tree in fn.in_tree:
-        if tree[0] == "leaf":
-            continue
-        if _has_dict(tree):
-            for path, index in leaf_paths(tree):
-                value = cg.subscript(cg.name(name), [cg.literal(path[0])])
-                for key in path[1:]:
-                    value = cg.subscript(value, [cg.literal(key)])
-                lines.append(f"{fn.params[index].name} = {cg.source(value)}")
-        else:
-            lines.append(f"{cg.source(_unpack_target(tree, fn.params))} = {name}")
-        lines.append(f"del {name}")
-    return lines
-
-
-def _has_dict(tree) -> bool:
-    return tree[0] == "dict" or (tree[0] != "leaf" and any(_has_dict(t) for t in tree[1]))
-
-
-def _unpack_target(tree, params):
-    if tree[0] == "leaf":
-        return cg.name(params[tree[1]].name)
-    items = [cst.Element(_unpack_target(t, params)) for t in tree[1]]
-    if len(items) == 1:
-        items = [cst.Element(items[0].value, comma=cst.Comma())]
-    return cst.Tuple(items)
-
-
-def _tree_expr(tree, leaves: list) -> cst.BaseExpression:
-    """A tree of lists, tuples and dicts around the leaf expressions."""
-    if tree[0] == "leaf":
-        return leaves[tree[1]]
-    if tree[0] == "dict":
-        return cst.Dict([cst.DictElement(cg.literal(k), _tree_expr(v, leaves)) for k, v in tree[1]])
-    items = [cst.Element(_tree_expr(v, leaves)) for v in tree[1]]
-    if tree[0] == "list":
-        return cst.List(items)
-    if len(items) == 1:
-        return cst.Tuple([cst.Element(items[0].value, comma=cst.Comma())])
-    return cg.tuple_(*[i.value for i in items])
 
 
 def _result_expr(result, expressions: dict[int, cst.BaseExpression]) -> cst.BaseExpression:
