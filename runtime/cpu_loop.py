@@ -1,4 +1,4 @@
-"""Call a loop kernel (a host loop compiled whole, see the compiler's loop_kernel.py): pack its inputs into one
+"""Call a loop kernel (a host loop compiled whole, see the compiler's backends/c/loops/): pack its inputs into one
 int64 buffer, give it an allocator for its arena, and turn what it wrote back into the host module's values.
 
 Arrays travel as (address, dims, element strides); scalars as their bits and a flag saying whether the host held

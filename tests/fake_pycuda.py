@@ -16,7 +16,7 @@
 * cuBLAS is `test_cublas.NumpyCublas` reading the stand-in's device memory.
 
 What it cannot check: the GPU's own execution (warps, shuffles, atomics); the `gpu`-marked tests do that. Nor
-the extent of a stencil's source (transpiler/backends/c/stencil.py: read at offsets inside windows, it may be
+the extent of a stencil's source (transpiler/backends/c/stencils/: read at offsets inside windows, it may be
 smaller than the index space): only its first element is checked to be device memory.
 """
 from __future__ import annotations

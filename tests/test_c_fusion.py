@@ -66,7 +66,7 @@ f_value_and_grad = value_and_grad(f)
 
 def test_rosenbrock_gradient_reads_x_and_writes_dx_once(tmp_path):
     # the slices' adjoints (`dx = zeros(n); dx[1:] = a; dx[:-1] += b`) are windowed updates of one kernel over dx,
-    # a and b recomputed there from x read at offsets i - 1, i, i + 1 (stencil.py): 8 + 8 bytes per element, where
+    # a and b recomputed there from x read at offsets i - 1, i, i + 1 (stencils/): 8 + 8 bytes per element, where
     # it was a kernel storing a and b (32 bytes), np.zeros, and two host updates (40 more)
     assert plan(ROSENBROCK, "f_grad") == [16]
     assert plan(ROSENBROCK, "f_value_and_grad") == [16, 16]  # the value's pass reads x[1:] and x[:-1]

@@ -69,7 +69,7 @@ f_grad = grad(f, wrt="x")
 def test_fills_alone_are_numpy_not_a_launch(tmp_path):
     out = transpile_c(SHIFT, "shift.py", loop_kernels=False)  # (with loop kernels, the loop's fills are in C)
     # `np.full((3,), 2.0)` and the zeros are NumPy's fills; the concatenation's `np.ones(1)` is now a window of a
-    # stencil (stencil.py), not a fill of its own
+    # stencil (stencils/), not a fill of its own
     assert "np.full((3,), 2.0)" in out.host and "np.zeros_like(x)" in out.host
     code = "\n".join(line for line in out.host.splitlines() if not line.lstrip().startswith("#"))
     assert "np.ones((1,))" not in code and "np.concatenate" not in code

@@ -1,4 +1,4 @@
-"""Stencils on the C target (transpiler/backends/c/stencil.py): step-1 slices, the updates of a zero array through
+"""Stencils on the C target (transpiler/backends/c/stencils/): step-1 slices, the updates of a zero array through
 slices that their gradients make, and shifts written as concatenations, fused into one kernel.
 
 Each program runs on the C target against the NumPy backend (every function), and its C gradient against central

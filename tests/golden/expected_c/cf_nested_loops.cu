@@ -100,7 +100,7 @@ extern "C" int lifted_max_threads(void) { return omp_get_max_threads(); }
 extern "C" int lifted_lane_count(void) { return LIFTED_LANE_COUNT; }
 #endif
 
-// a stencil's window test (transpiler/backends/c/stencil.py): an element outside it reads nothing at an offset;
+// a stencil's window test (transpiler/backends/c/stencils/): an element outside it reads nothing at an offset;
 // a CPU chunk whose lanes all lie inside every window runs a copy of its lane block with the tests left out
 #define LIFTED_WINDOW(test) (test)
 

@@ -24,7 +24,7 @@ from .emit_statements import StatementWriter
 from .fused_kernel import Kernel, input_position, is_module_array, pushes_with_loops
 from .launch_spec import EmittedKernel, Param, dims_spec, pattern, range3
 from .region import CREATION, REDUCTIONS, is_element_eqn, is_tape, offset_read
-from .stencil_c import chunk_inside, inside_copy, kernel_windows, shifted_pattern
+from .stencils.c_text import chunk_inside, inside_copy, kernel_windows, shifted_pattern
 
 
 class _Emitter(StatementWriter):
@@ -218,7 +218,7 @@ class _Emitter(StatementWriter):
             return
         pointer = self.fresh(f"{name}_data")
         layout = pattern(var.type.shape, self.kernel.shape)
-        if id(var) in self.shifted:  # read at offsets (stencil.py): through strides, its own sizes unchecked
+        if id(var) in self.shifted:  # read at offsets (stencils/): through strides, its own sizes unchecked
             layout = shifted_pattern(var.type.shape, self.kernel.shape)
         if self._is_single(var):
             strides = [self.fresh(f"{name}_s{k}") for k in range(self.rank)]

@@ -13,8 +13,8 @@ from . import gather
 from .c_syntax import ACCUMULATOR, C_TYPES, indent
 from .launch_spec import range3
 from .region import CREATION, REDUCTIONS, is_tape
-from .stencil_c import shifted_text, update_text
-from .stencil_ops import STENCIL_PRIMS
+from .stencils.c_text import shifted_text, update_text
+from .stencils.ops import STENCIL_PRIMS
 
 
 class StatementWriter:
@@ -128,7 +128,7 @@ class StatementWriter:
         return prim.cuda.format(*args)
 
     def _stencil(self, eqn: Eqn) -> str:
-        """A load at an offset, or an update inside a window (stencil.py): both need the element's coordinates."""
+        """A load at an offset, or an update inside a window (stencils/): both need the element's coordinates."""
         self.coords = True
         rank = len(eqn.out.type.shape)
         positions = [self.perm.index(self.rank - rank + a) for a in range(rank)]

@@ -23,7 +23,7 @@ from .partition import Partitioner
 from .region import tape_eqns
 from .region import REDUCTIONS
 from .remat import element_bytes
-from .stencil import rewrite_stencils
+from .stencils import rewrite_stencils
 
 
 def fuse(fn: Function, host_fills: bool = False) -> tuple[Function, list[Kernel]]:

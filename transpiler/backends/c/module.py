@@ -17,7 +17,7 @@ from .fusion import fuse
 from .gemm import route_gemms
 from .host_code import argument_names, runs_numpy_on_arrays, split_entry_checks
 from .layouts import strided_values
-from .loop_kernel import make_loop_kernels
+from .loops import make_loop_kernels
 
 TARGETS = {"c": "cpu", "cuda": "cuda"}  # backend name -> the runtime module that loads its kernels
 
@@ -34,7 +34,7 @@ def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: 
                 delete_dead: bool = True, cu_file: str | None = None, check_args: bool = True,
                 loop_kernels: bool = True) -> COutput:
     """The host module and the `.cu` text of one source file for `target` ("c" or "cuda"); `loop_kernels`:
-    on the "c" target, run each host loop the C side can run whole as one C call (loop_kernel.py)."""
+    on the "c" target, run each host loop the C side can run whole as one C call (loops/)."""
     from ...pipeline import VERSION, lower_source, render_module_arrays, source_hash
 
     lowered = lower_source(text, path, extra, source_file)

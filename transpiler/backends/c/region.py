@@ -40,7 +40,7 @@ def fits(t: TensorType, shape: tuple) -> bool:
 
 def offset_read(eqn) -> bool:
     """Does the equation read its first operand at other elements than the kernel's own (a shifted load, see
-    stencil.py)? That operand must then come from memory: never computed in the same kernel."""
+    stencils/)? That operand must then come from memory: never computed in the same kernel."""
     return bool(eqn.prim.extra.get("offset_read"))
 
 

@@ -90,7 +90,7 @@ def rematerialize(items: list, tail: list) -> None:
                 if added < saved or added == saved and id(value) not in host_reads:
                     have = {id(e) for e in consumer.copies}
                     copies = sorted(consumer.copies + [e for e in copy if id(e) not in have], key=lambda e: order[id(e)])
-                    if _decides_exactly(copies, consumer.stmts):
+                    if decides_exactly(copies, consumer.stmts):
                         continue
                     consumer.copies = copies
                     changed = True
@@ -108,7 +108,7 @@ def _decides(eqn: Eqn) -> bool:
     return not all(o.type.is_float for o in eqn.outs) and any(a.type.is_float for a in eqn.args)
 
 
-def _decides_exactly(copies: list[Eqn], stmts: list) -> bool:
+def decides_exactly(copies: list[Eqn], stmts: list) -> bool:
     """Would a value the copies compute through a math-library function decide something exactly?"""
     tainted: set[int] = set()
     for eqn in copies:

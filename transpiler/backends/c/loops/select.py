@@ -1,4 +1,4 @@
-"""Which host loops become loop kernels (see loop_kernel.py), and what the C side needs to know about them.
+"""Which host loops become loop kernels (see kernel.py), and what the C side needs to know about them.
 
 A loop qualifies when every statement of its body (nested blocks included) is one the C side runs with the host
 module's exact meaning; the outermost such loop is taken whole. A tape is a C stack only when every push and pop
@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ...ir import Const, Eqn, Function, If, Loop, Var, blocks, statement_uses
-from ...primitives.indexing import Ref, index_refs
-from .fused_kernel import is_module_array, module_arrays
-from .launch_spec import EmittedKernel
-from .region import tape_eqns
+from ....ir import Const, Eqn, Function, If, Loop, Var, blocks, statement_uses
+from ....primitives.indexing import Ref, index_refs
+from ..fused_kernel import is_module_array, module_arrays
+from ..launch_spec import EmittedKernel
+from ..region import tape_eqns
 
 # scalar primitives whose C expression (the registry's `cuda` field, NumPy's meaning) the loop kernel evaluates
 COMPARISONS = {"less", "less_equal", "greater", "greater_equal", "equal", "not_equal"}
@@ -188,13 +188,13 @@ def _basic_index(eqn: Eqn, first_ref: int) -> bool:
     return consumed <= rank and len(eqn.args) - first_ref == sum(1 for _ in index_refs(eqn.params["index"]))
 
 
-CALLABLE_PARAMS = ("scalar", "array", "tape", "out", "scalar_out", "reduce")  # the kinds loop_regions passes
+CALLABLE_PARAMS = ("scalar", "array", "tape", "out", "scalar_out", "reduce")  # the kinds regions.py passes
 
 
 def _launch_ok(eqn: Eqn, region: EmittedKernel | None) -> bool:
     """A region kernel called from C with its inputs as the spec lists them."""
     if region is None or any(p[0] not in CALLABLE_PARAMS for p in region.spec["params"]):
-        return False  # (a gather's table or a scatter-add's result: loop_regions does not pass those)
+        return False  # (a gather's table or a scatter-add's result: regions.py does not pass those)
     inputs = [p for p in region.spec["params"] if p[0] in ("scalar", "array")]
     return len(inputs) == len(eqn.args) and all(
         (p[0] == "scalar") == (a.type.shape == ()) and not (isinstance(a, Const) and a.value is None)

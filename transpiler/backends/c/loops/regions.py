@@ -1,10 +1,10 @@
-"""A region launch inside a loop kernel (see loop_emit.py): the index space met from the inputs as the Python
+"""A region launch inside a loop kernel (see emit.py): the index space met from the inputs as the Python
 launcher meets it, the region kernel called directly (its copy without OpenMP below the parallel threshold), its
 outputs in the arena and its reductions over everything finished as the launcher finishes them."""
 from __future__ import annotations
 
-from ...ir import Eqn
-from .c_syntax import C_TYPES, indent
+from ....ir import Eqn
+from ..c_syntax import C_TYPES, indent
 
 
 class RegionCalls:

@@ -12,7 +12,7 @@ semantics (a flag says which, for division by zero); tapes are C stacks of views
 module as segments of its tape lists, so a forward loop kernel and the reverse loop kernel that pops its tape
 meet through them.
 
-What a body may hold (`loop_select.py` decides, and anything else keeps the host loop exactly as it was): region
+What a body may hold (`select.py` decides, and anything else keeps the host loop exactly as it was): region
 launches (their reductions over everything included), basic indexing with integers and slices (views, bounds
 checked as NumPy does, negative indices wrapped), `x[index] = v` and `x[index] += v` (through a copy of `v` when
 it overlaps `x`), `.copy()`, fills, shape reads, scalar arithmetic, nested `for` loops over `range`, `if`s on
@@ -23,13 +23,13 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from ...ir import Eqn, Function, If, Loop
-from ...ir.types import TensorType
-from ...primitives.registry import Primitive
-from .fused_kernel import LAUNCH
-from .launch_spec import EmittedKernel
-from .loop_emit import emit_loop
-from .loop_select import plan_loops
+from ....ir import Eqn, Function, If, Loop
+from ....ir.types import TensorType
+from ....primitives.registry import Primitive
+from ..fused_kernel import LAUNCH
+from ..launch_spec import EmittedKernel
+from .emit import emit_loop
+from .select import plan_loops
 
 
 @dataclass
@@ -48,7 +48,7 @@ def _render_loop_launch(args, params):
         return LAUNCH.render(args, params)
     import libcst as cst
 
-    from ... import codegen as cg
+    from .... import codegen as cg
 
     return [cst.SimpleStatementLine([cst.Expr(cg.call(cg.attr(cg.name("_kernels"), params["kernel"]), *args))])]
 

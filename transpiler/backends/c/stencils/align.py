@@ -1,4 +1,4 @@
-"""Repeating a value's element work at an offset (stencil.py's alignment): the value an update puts at element i
+"""Repeating a value's element work at an offset (rewrite.py's alignment): the value an update puts at element i
 is its own element i - start, computed again there from what its computation reads, or read at that offset.
 
 The repeated computation follows the block's elementwise equations, step-1 slices (which only move the offset)
@@ -6,16 +6,16 @@ and earlier stencil equations (whose windows move with it); it is kept when it m
 the value (remat.py's rule: the arrays it reads that the block's element work does not read already, against the
 value's item size), has at most remat.py's MAX_COPY equations, crosses no in-place update of an array it reads
 (an adjoint's accumulation `+=` excepted: the reverse sweep owns that array) and sends no math-library result into
-a comparison or a rounding (remat.py's `_decides_exactly`). Otherwise the value is read at the offset.
+a comparison or a rounding (remat.py's `decides_exactly`). Otherwise the value is read at the offset.
 """
 from __future__ import annotations
 
-from ...ir import Const, Eqn, Var, equations
-from ...ir.types import TensorType
-from ...primitives.registry import lookup
-from .region import CREATION, fits, is_element_eqn
-from .remat import ITEM_SIZE, MAX_COPY, _decides_exactly
-from .stencil_ops import SHIFT_UPDATE, SHIFTED, is_slice_view, view_windows
+from ....ir import Const, Eqn, Var, equations
+from ....ir.types import TensorType
+from ....primitives.registry import lookup
+from ..region import CREATION, fits, is_element_eqn
+from ..remat import ITEM_SIZE, MAX_COPY, decides_exactly
+from .ops import SHIFT_UPDATE, SHIFTED, is_slice_view, view_windows
 
 
 class TooLarge(Exception):
@@ -28,7 +28,7 @@ class Unmodelled(Exception):
 
 class Aligner:
     """Builds a value's elements at an offset over the index space `space`, inside `windows` (per axis of `space`:
-    (start, count from the end) of the elements where the result is used). `block` is stencil.py's view of the
+    (start, count from the end) of the elements where the result is used). `block` is rewrite.py's view of the
     statements: `defs` (value -> (position, equation)), `stmts`, `read` (arrays its element work reads) and
     `names` (fresh names)."""
 
@@ -120,7 +120,7 @@ class Aligner:
         if added > ITEM_SIZE.get(atom.type.dtype, 8):
             return None
         copies = [e for e in trial.eqns if e.prim is not SHIFTED]
-        if _decides_exactly(copies, []) or not self._unchanged(trial, sources.values()):
+        if decides_exactly(copies, []) or not self._unchanged(trial, sources.values()):
             return None
         self.eqns += trial.eqns
         self.memo = trial.memo

@@ -1,12 +1,12 @@
-"""The C text of stencil equations (stencil_ops.py) inside a kernel, written by emit.py: guarded loads at offsets,
+"""The C text of stencil equations (ops.py) inside a kernel, written by ../emit.py: guarded loads at offsets,
 windowed updates, and the CPU chunk test that lets a chunk inside every window run without the window tests."""
 from __future__ import annotations
 
 import re
 
-from ...ir import Eqn, equations
-from .c_syntax import C_TYPES
-from .stencil_ops import STENCIL_PRIMS
+from ....ir import Eqn, equations
+from ..c_syntax import C_TYPES
+from .ops import STENCIL_PRIMS
 
 _WINDOW = re.compile(r"LIFTED_WINDOW\([^()]*\)")
 

@@ -1,12 +1,12 @@
-"""The array statements of a loop kernel (see loop_emit.py): new arrays in the arena, fills, concatenations,
+"""The array statements of a loop kernel (see emit.py): new arrays in the arena, fills, concatenations,
 basic indexing as views with NumPy's bounds checks, and assignments into views."""
 from __future__ import annotations
 
-from ...ir import Eqn
-from ...primitives.indexing import Ref
-from ...primitives.indexing.items import expand_ellipsis
-from .c_syntax import C_TYPES, c_literal, indent
-from .loop_select import view_rank
+from ....ir import Eqn
+from ....primitives.indexing import Ref
+from ....primitives.indexing.items import expand_ellipsis
+from ..c_syntax import C_TYPES, c_literal, indent
+from .select import view_rank
 
 _PROMOTE = {("f32", "i64"): "f64", ("f32", "i32"): "f64"}  # NumPy's type of an in-place add, where not the target's
 
@@ -16,7 +16,7 @@ class ArrayStatements:
 
     def fresh(self, eqn: Eqn, out, dims: str, target: str | None = None) -> str:
         """Allocate `out` (contiguous, of `dims`; into the C view `target`, by default its own): memory of its
-        own each step, or the same each step when nothing made from it outlives the step (see loop_select)."""
+        own each step, or the same each step when nothing made from it outlives the step (see select.py)."""
         target = target or self.var(out)
         self.sites += 1
         memory = self.plan.memory.get((id(eqn), out.name), "fresh")
@@ -177,7 +177,7 @@ class ArrayStatements:
         rank = view_rank(eqn.params["index"], len(target.type.shape))
         add = eqn.prim.name == "index_add"
         compute = _PROMOTE.get((tdtype, value.type.dtype), tdtype) if add else tdtype
-        if rank == 0:  # one element, from a scalar (loop_select refuses an array there)
+        if rank == 0:  # one element, from a scalar (select.py refuses an array there)
             lines, _ = self.view_of(eqn, target, "")
             ref = f"{self.var(target)}.p[offset]"
             scalar = self.scalar(value, compute)

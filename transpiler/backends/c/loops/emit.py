@@ -1,4 +1,4 @@
-"""Write one loop kernel (see loop_kernel.py) as a C function over the host names of its loop.
+"""Write one loop kernel (see kernel.py) as a C function over the host names of its loop.
 
 Every host name the loop binds is one C variable: an array is a `lifted_view` (pointer, dims, element strides),
 a scalar its value and a flag saying whether the host holds a NumPy scalar (true) or a Python number (false),
@@ -8,14 +8,14 @@ allocates through a callback (NumPy memory, so results are arrays viewing it).
 """
 from __future__ import annotations
 
-from ...codegen import c_comment_text
-from ...ir import Const, Eqn, If, Loop
-from .c_syntax import C_TYPES, c_literal, indent
-from .fused_kernel import is_module_array
-from .launch_spec import EmittedKernel, range3
-from .loop_arrays import ArrayStatements
-from .loop_regions import RegionCalls
-from .loop_select import FILLS, LoopPlan
+from ....codegen import c_comment_text
+from ....ir import Const, Eqn, If, Loop
+from ..c_syntax import C_TYPES, c_literal, indent
+from ..fused_kernel import is_module_array
+from ..launch_spec import EmittedKernel, range3
+from .arrays import ArrayStatements
+from .regions import RegionCalls
+from .select import FILLS, LoopPlan
 
 # error codes the runtime turns into Python exceptions (runtime/cpu_loop.py)
 ERRORS = {"index": 1, "zero_division": 2, "space": 3, "broadcast": 4, "memory": 5, "pop": 6, "empty": 7,

@@ -8,13 +8,13 @@ written array's index space S:
 
 * an update chain (an array the block makes, `acc = zeros(S)` or element work, then `acc[s] = v` / `acc[s] += v`
   through step-1 slices `s` with static starts and stops that are static, counted from the end, or a run-time size
-  the compiler knows) becomes `shift_update` equations (stencil_ops.py): element `i`
+  the compiler knows) becomes `shift_update` equations (ops.py): element `i`
   keeps `acc[i]` outside the slice's window and takes `v` (or `acc[i] + v`) inside it, so the result is NumPy's
   element for element, whatever the windows overlap (each element folds the updates in program order);
 * a concatenation along one axis of pieces with static extents but one becomes `full(S, fill)` and one such
   update per piece (its window is the piece's place); S's sizes are read from arrays the block does not compute
   (the same slices taken of them: NumPy's clamping), so the launch need not wait for the block's element work;
-* the value `v` an update reads at `i - start` is *aligned* (stencil_align.py): its element computation is
+* the value `v` an update reads at `i - start` is *aligned* (align.py): its element computation is
   repeated at that offset over S when that moves no more bytes than loading `v`, and otherwise `v` itself is read
   at the offset.
   Either way the reads at an offset are `shifted` loads: `src[i + offset]` inside a guard window (0 outside, no
@@ -25,22 +25,22 @@ intermediate state of the chain that anything else reads (a view of it may be wr
 as it was; a repeated computation may not cross an in-place update of an array it could read, and a value
 computed through a math-library function (remat.py's rule) never reaches a comparison or a rounding. A shifted
 load's source is read at other elements than the kernel's own, so fusion never puts it in the kernel that
-computes it (it is stored by an earlier one). stencil_c.py writes the C text.
+computes it (it is stored by an earlier one). c_text.py writes the C text.
 """
 from __future__ import annotations
 
 import dataclasses
 
-from ...analysis.liveness import eliminate_dead_code
-from ...ir import Const, Eqn, Function, If, Loop, Var, all_defined, result_atoms, statement_uses
-from ...ir.dims import dim_sum
-from ...ir.types import TensorType, is_unknown
-from ...primitives.indexing.items import expand_ellipsis
-from ...primitives.registry import lookup
-from .region import CREATION, is_element_eqn
-from .stencil_align import Aligner, Unmodelled
-from .remat import _decides_exactly
-from .stencil_ops import SHIFT_UPDATE, SHIFTED, is_slice_view, negated, slice_window, view_windows
+from ....analysis.liveness import eliminate_dead_code
+from ....ir import Const, Eqn, Function, If, Loop, Var, all_defined, result_atoms, statement_uses
+from ....ir.dims import dim_sum
+from ....ir.types import TensorType, is_unknown
+from ....primitives.indexing.items import expand_ellipsis
+from ....primitives.registry import lookup
+from ..region import CREATION, is_element_eqn
+from .align import Aligner, Unmodelled
+from ..remat import decides_exactly
+from .ops import SHIFT_UPDATE, SHIFTED, is_slice_view, negated, slice_window, view_windows
 
 
 def rewrite_stencils(fn: Function) -> Function:
@@ -327,7 +327,7 @@ class _Block:
         aligned = aligner.align(value, offsets[len(space) - _rank(value):])
         eqn = Eqn(SHIFT_UPDATE, (acc, aligned), {"windows": windows, "op": op}, (target,), loc=at.loc, note=at.note)
         repeated = [e for e in aligner.eqns if e.prim is not SHIFTED]
-        if repeated and _decides_exactly(repeated + [eqn], self.stmts[position + 1:]):
+        if repeated and decides_exactly(repeated + [eqn], self.stmts[position + 1:]):
             raise Unmodelled  # a math-library result computed again would decide something exactly later on
         return aligner.eqns + [eqn]
 

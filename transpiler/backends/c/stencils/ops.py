@@ -1,17 +1,17 @@
-"""The stencil equations the C backend's stencil pass (stencil.py) writes, and what a step-1 slice selects.
+"""The stencil equations the C backend's stencil pass (rewrite.py) writes, and what a step-1 slice selects.
 
 `shifted(src)` is `src[i + offsets]` inside its windows (0 outside them, where nothing is read); `shift_update(acc,
 value)` is `value` (or `acc + value`) inside its windows and `acc` outside. A window, per axis, is (start, count
-from the end): the elements start <= i < d - end of an axis of size d. Both live only in kernels (stencil_c.py
+from the end): the elements start <= i < d - end of an axis of size d. Both live only in kernels (c_text.py
 writes their C text); fusion never puts a `shifted` in the kernel that computes its source.
 """
 from __future__ import annotations
 
-from ...ir import Eqn, Var
-from ...ir.dims import dim_sum, poly_of, render, scale
-from ...ir.types import is_unknown
-from ...primitives.indexing.items import Ref, expand_ellipsis
-from ...primitives.registry import Primitive
+from ....ir import Eqn, Var
+from ....ir.dims import dim_sum, poly_of, render, scale
+from ....ir.types import is_unknown
+from ....primitives.indexing.items import Ref, expand_ellipsis
+from ....primitives.registry import Primitive
 
 
 def _kernel_only(args, params):
