@@ -430,7 +430,7 @@ def rows(x: "f64[p,3]", y: "f64[p,5,2]") -> "f64[p,3]":
 
 
 @kernel
-def long_rows(x: "f64[p,16]") -> "f64[p]":
+def long_rows(x: "f64[p,33]") -> "f64[p]":
     return np.sum(x * x, axis=1)
 
 
@@ -441,24 +441,24 @@ rows_batched = vmap(rows_vjp, in_axes=(None, None, 0))
 
 
 def test_short_static_rows_run_as_columns(tmp_path):
-    """A reduction over trailing axes of a static length below 16 elements (`np.sum(x * x, axis=1)` of a `[p, 3]`
+    """A reduction over trailing axes of a static length up to 32 elements (`np.sum(x * x, axis=1)` of a `[p, 3]`
     array) walks neighbouring outputs as the lanes (`columns`), each adding its few elements in order, instead of a
-    chunk per output; rows of 16 or more, and of a run-time length, stay `rows`. Values as NumPy's, also through
+    chunk per output; longer rows, and rows of a run-time length, stay `rows`. Values as NumPy's, also through
     the reverse sweep and a batch of cotangents."""
     from lifted.transpiler.backends.c.emit import SHORT_ROW
     out = transpile_c(SHORT_ROWS, "short.py")
     modes = dict(re.findall(r"// (\w+): \d-d index space of n elements, reduced to lifted_n_out (\w+)", out.kernels))
     assert modes and all(mode == "columns" for name, mode in modes.items() if not name.startswith("long_rows")), modes
-    assert [mode for name, mode in modes.items() if name.startswith("long_rows")] == ["rows"] and SHORT_ROW == 16
+    assert [mode for name, mode in modes.items() if name.startswith("long_rows")] == ["rows"] and SHORT_ROW == 32
     rng = np.random.default_rng(6)
     for p in (1, 70, 133):
         x, w, y = rng.normal(size=(p, 3)), rng.normal(size=p), rng.normal(size=(p, 5, 2))
         compare_all(SHORT_ROWS, tmp_path, [x, w], f"short_{p}")
         compare_all(SHORT_ROWS, tmp_path, [x, y, rng.normal(size=(p, 3))], f"short_rows_{p}")
         compare_all(SHORT_ROWS, tmp_path, [x, y, rng.normal(size=(2, p, 3))], f"short_batched_{p}")
-        compare_all(SHORT_ROWS, tmp_path, [rng.normal(size=(p, 16))], f"long_{p}")
+        compare_all(SHORT_ROWS, tmp_path, [rng.normal(size=(p, 33))], f"long_{p}")
     module, _ = c_module(SHORT_ROWS, tmp_path, "short_empty")
-    assert module.long_rows(np.zeros((0, 16))).shape == (0,)
+    assert module.long_rows(np.zeros((0, 33))).shape == (0,)
     assert module.rows(np.zeros((0, 3)), np.zeros((0, 5, 2))).shape == (0, 3)
 
 

@@ -27,7 +27,7 @@ from .region import CREATION, REDUCTIONS, is_element_eqn, is_tape, offset_read
 from .stencils.c_text import chunk_inside, inside_copy, kernel_windows, shifted_pattern
 
 
-SHORT_ROW = 16  # reduced runs of a static length below this are walked as columns (see `short_rows`)
+SHORT_ROW = 32  # reduced runs of a static length up to this are walked as columns (see `short_rows`)
 
 
 class _Emitter(StatementWriter):
@@ -341,16 +341,16 @@ class _Emitter(StatementWriter):
 
 
 def short_rows(kernel: Kernel) -> bool:
-    """Rows of a static length below `SHORT_ROW` (`np.sum(v * v, axis=1)` of a `[p, 3]` array) are walked as
+    """Rows of a static length up to `SHORT_ROW` (`np.sum(v * v, axis=1)` of a `[p, 3]` array) are walked as
     columns: as rows, each output would start a chunk of its own and use a few of its lanes (a row of 3 elements
     uses 3 of 64), so every element pays a chunk's setup; as columns, neighbouring outputs are the lanes and each
-    adds its few elements in order."""
+    adds its few elements in order (`python -m benchmarks.c_short_rows`)."""
     length = 1
     for axis in kernel.axes:
         if not isinstance(kernel.shape[axis], int):
             return False
         length *= kernel.shape[axis]
-    return length < SHORT_ROW
+    return length <= SHORT_ROW
 
 
 def _unravel(flat: str, dims: range, rest: str) -> list[str]:
