@@ -119,7 +119,7 @@ def _as_array(value, dtype: np.dtype) -> np.ndarray:
     return value if value.dtype == dtype else value.astype(dtype)
 
 
-_SMALL, _CACHED, _SCALAR_OUT, _REDUCE, _INPUT = range(5)
+_SMALL, _CACHED, _SCALAR_OUT, _REDUCE, _INPUT, _STORED = range(6)
 
 
 class Plan:
@@ -173,7 +173,12 @@ class Plan:
                 self.outputs.append((_SCALAR_OUT, slot, _DTYPES[param[1]], None))
             else:  # a reduction over the whole index space, or over the reduced axes for each output
                 self.finishers.append((len(self.outputs), _reduction_finisher(param, space)))
-                start = np.empty(space.outputs, dtype=_DTYPES[param[3]])
+                dtype = _DTYPES[param[3]]
+                if "mode" in spec and count:  # rows or columns: the kernel stores every output, nothing to start
+                    # from (a large one reuses the cache's pages: a fresh copy of the identity faulted every page)
+                    self.outputs.append((_STORED, slot, dtype, ((space.outputs,), space.outputs * dtype.itemsize)))
+                    continue
+                start = np.empty(space.outputs, dtype=dtype)
                 start.fill(identity(param))
                 self.outputs.append((_REDUCE, slot, start.dtype, start))
         # every size and stride as a ctypes value made once: ctypes passes those without converting each call
@@ -268,6 +273,8 @@ class Plan:
                 call[slot] = _HEADER(id(out) + _DATA)
             elif kind == _CACHED:
                 out, call[slot] = buffers.cache.empty(shape, dtype, extra)
+            elif kind == _STORED:  # (a reduction's outputs, each stored once by the kernel)
+                out, call[slot] = buffers.cache.empty(extra[0], dtype, extra[1])
             elif kind == _SCALAR_OUT:
                 out = np.zeros(1, dtype=dtype)
                 call[slot] = address(out)

@@ -7,6 +7,7 @@ loop and its reverse sweep are one kernel).
 """
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -245,6 +246,15 @@ def test_property_programs_on_the_cpu_target(seed, tmp_path):
     compare_all(text, tmp_path, inputs_for(seed), f"prop_{seed}")
 
 
+@pytest.mark.parametrize("seed", [11, 14, 15, 23, 25])
+def test_property_programs_with_a_static_row_length_on_the_cpu_target(seed, tmp_path):
+    """The random programs with `M` annotated `f64[n,3]` (a static row length): their reductions over `M`'s rows
+    (and their gradients' broadcasts back) run as short rows, walked as columns (these seeds have such kernels)."""
+    text = program_for_seed(seed)[0].replace('"f64[n,d]"', '"f64[n,3]"')
+    assert "lifted_n_out columns" in transpile_c(text, "static.py").kernels
+    compare_all(text, tmp_path, inputs_for(seed), f"prop_static_{seed}")
+
+
 @pytest.mark.parametrize("case", C_CASES)
 def test_golden_inputs_on_the_cpu_target(case, tmp_path):
     text, args = golden_case(case)
@@ -409,6 +419,56 @@ def test_reductions_over_some_axes_run_in_kernels(axis, tmp_path):
     for op in REDUCE_OPS:  # every reduction runs in a kernel, none on the host
         assert not [line for line in code if f"np.{op}(" in line]
     compare_all(text, tmp_path, [x, w], f"some_{AXES.index(axis)}")
+
+
+SHORT_ROWS = '''
+import numpy as np
+from lifted import grad, kernel, vjp, vmap
+
+
+@kernel
+def f(x: "f64[p,3]", w: "f64[p]") -> "f64[]":
+    norm = np.sqrt(np.sum(x * x, axis=1))
+    top = np.max(x, axis=-1, keepdims=True) * np.min(x * w[:, None], axis=1, keepdims=True)
+    return np.sum(norm * w + np.mean(x, axis=1) * np.prod(x + 2.0, axis=1)) + np.sum(top)
+
+
+@kernel
+def rows(x: "f64[p,3]", y: "f64[p,5,2]") -> "f64[p,3]":
+    return x * np.sum(y * y, axis=(1, 2))[:, None] + np.sum(x, axis=1, keepdims=True)
+
+
+@kernel
+def long_rows(x: "f64[p,33]") -> "f64[p]":
+    return np.sum(x * x, axis=1)
+
+
+f_grad = grad(f, wrt=("x", "w"))
+rows_vjp = vjp(rows, wrt=("x", "y"))
+rows_batched = vmap(rows_vjp, in_axes=(None, None, 0))
+'''
+
+
+def test_short_static_rows_run_as_columns(tmp_path):
+    """A reduction over trailing axes of a static length up to 32 elements (`np.sum(x * x, axis=1)` of a `[p, 3]`
+    array) walks neighbouring outputs as the lanes (`columns`), each adding its few elements in order, instead of a
+    chunk per output; longer rows, and rows of a run-time length, stay `rows`. Values as NumPy's, also through
+    the reverse sweep and a batch of cotangents."""
+    from lifted.transpiler.backends.c.emit import SHORT_ROW
+    out = transpile_c(SHORT_ROWS, "short.py")
+    modes = dict(re.findall(r"// (\w+): \d-d index space of n elements, reduced to lifted_n_out (\w+)", out.kernels))
+    assert modes and all(mode == "columns" for name, mode in modes.items() if not name.startswith("long_rows")), modes
+    assert [mode for name, mode in modes.items() if name.startswith("long_rows")] == ["rows"] and SHORT_ROW == 32
+    rng = np.random.default_rng(6)
+    for p in (1, 70, 133):
+        x, w, y = rng.normal(size=(p, 3)), rng.normal(size=p), rng.normal(size=(p, 5, 2))
+        compare_all(SHORT_ROWS, tmp_path, [x, w], f"short_{p}")
+        compare_all(SHORT_ROWS, tmp_path, [x, y, rng.normal(size=(p, 3))], f"short_rows_{p}")
+        compare_all(SHORT_ROWS, tmp_path, [x, y, rng.normal(size=(2, p, 3))], f"short_batched_{p}")
+        compare_all(SHORT_ROWS, tmp_path, [rng.normal(size=(p, 33))], f"long_{p}")
+    module, _ = c_module(SHORT_ROWS, tmp_path, "short_empty")
+    assert module.long_rows(np.zeros((0, 33))).shape == (0,)
+    assert module.rows(np.zeros((0, 3)), np.zeros((0, 5, 2))).shape == (0, 3)
 
 
 def test_reductions_over_some_axes_empty_integer_and_float32(tmp_path):

@@ -7,6 +7,7 @@ untouched by the second, share memory with no other result and no input, and agr
 """
 from __future__ import annotations
 
+import ctypes
 import threading
 
 import numpy as np
@@ -197,3 +198,43 @@ def test_a_forked_child_gets_a_fresh_lock():
     cache.after_fork()
     a, _ = cache.empty((512,), F64, 4096)
     assert a.shape == (512,)
+
+
+
+def _owner(array: np.ndarray):
+    while isinstance(array.base, np.ndarray):
+        array = array.base
+    return array.base
+
+
+def test_reductions_over_some_axes_store_into_the_cache(tmp_path, every_array_cached):
+    """A `rows` or `columns` reduction stores every output once, so its result is a block of the cache (no fresh
+    array filled with the identity first) and a second call reuses the first call's blocks; a reduction over an
+    empty axis still gives the identity."""
+    text = '''
+import numpy as np
+from lifted import kernel
+
+
+@kernel
+def f(x: "f64[p,3]", y: "f64[p,40]", z: "f64[q,p]"):
+    return np.sum(x * x, axis=1), np.max(y, axis=1), np.prod(z + 1.0, axis=0), np.min(y, axis=0)
+
+
+@kernel
+def g(z: "f64[q,p]"):
+    return np.prod(z + 1.0, axis=0), np.sum(z * 2.0, axis=0)
+'''
+    rng = np.random.default_rng(3)
+    make = lambda p: [rng.normal(size=(p, 3)), rng.normal(size=(p, 40)), rng.normal(size=(5, p))]  # noqa: E731
+    assert check_twice(text, tmp_path, make(600), make(600), "stored_reductions") == 8
+    module, _ = c_module(text, tmp_path, "stored_reductions_again")
+    results = module.f(*make(600))
+    assert all(isinstance(_owner(r), ctypes.Array) for r in results)  # (the lease: a block of the cache)
+    del results
+    fresh = every_array_cached.fresh
+    module.f(*make(600))
+    assert every_array_cached.fresh == fresh
+    ones, zeros = module.g(np.zeros((0, 4)))
+    assert_agree(ones, np.ones(4), "empty prod")
+    assert_agree(zeros, np.zeros(4), "empty sum")

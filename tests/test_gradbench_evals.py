@@ -231,6 +231,23 @@ def test_ba_jacobian_blocks_agree_with_finite_differences_and_autograd():
     assert list(columns[:15]) == [*range(11), 33, 34, 35, 45]
 
 
+def test_ba_split_by_hand_gives_the_ports_numbers():
+    """benchmarks/gradbench/ba_split.py times the port against its model written on columns: the same numbers."""
+    from benchmarks.gradbench import ba_split
+
+    split = load_source(ba_split.SPLIT_SOURCE, "ba_split_kernel.py")
+    rng = np.random.default_rng(6)
+    cams, points, w, camera, point, feats = ba.prepare("jacobian", BA_INPUT | {"p": 9})
+    cams = cams + 0.05 * rng.normal(size=cams.shape)
+    cams[1, :3] = 0.0  # a rotation of angle 0: the other branch
+    args = (cams, points + 0.05 * rng.normal(size=points.shape), w + 0.1 * rng.random(size=w.shape), camera, point,
+            feats)
+    for function in ("objective", "jacobian"):
+        for port, by_hand in zip(ba_split.flat(ba.entry(generated(ba), function)(*args)),
+                                 ba_split.flat(ba.entry(split, function)(*args))):
+            assert_close(by_hand, port, rtol=1e-12, atol=1e-12, what=f"split {function}")
+
+
 def test_ba_tool_matches_the_reference_output():
     """The values below are what GradBench's C++ `manual` reference prints for BA_INPUT (block of observation 0)."""
     output = evaluate("ba", "jacobian", BA_INPUT)

@@ -27,6 +27,9 @@ from .region import CREATION, REDUCTIONS, is_element_eqn, is_tape, offset_read
 from .stencils.c_text import chunk_inside, inside_copy, kernel_windows, shifted_pattern
 
 
+SHORT_ROW = 32  # reduced runs of a static length up to this are walked as columns (see `short_rows`)
+
+
 class _Emitter(StatementWriter):
     """Writes one kernel. Control flow is uniform (every element takes the same path: conditions and bounds are
     scalars), so on the CPU a chunk of elements runs it together: straight-line element work sits in lane blocks
@@ -70,7 +73,7 @@ class _Emitter(StatementWriter):
         else:
             kept = tuple(k for k in range(self.rank) if k not in axes)
             self.perm = kept + tuple(axes)
-            self.mode = "rows" if self.perm == tuple(range(self.rank)) else "columns"
+            self.mode = "rows" if self.perm == tuple(range(self.rank)) and not short_rows(kernel) else "columns"
 
     # -- names -------------------------------------------------------------------------------------------------
     def fresh(self, hint: str) -> str:
@@ -335,6 +338,19 @@ class _Emitter(StatementWriter):
             self.group = (stmt.loc.line, stmt.loc.path)
             lines.append(f"// {c_comment_text(f'{self.source_file}:{stmt.loc.line}  {stmt.loc.text.strip()}')}")
         return lines
+
+
+def short_rows(kernel: Kernel) -> bool:
+    """Rows of a static length up to `SHORT_ROW` (`np.sum(v * v, axis=1)` of a `[p, 3]` array) are walked as
+    columns: as rows, each output would start a chunk of its own and use a few of its lanes (a row of 3 elements
+    uses 3 of 64), so every element pays a chunk's setup; as columns, neighbouring outputs are the lanes and each
+    adds its few elements in order (`python -m benchmarks.c_short_rows`)."""
+    length = 1
+    for axis in kernel.axes:
+        if not isinstance(kernel.shape[axis], int):
+            return False
+        length *= kernel.shape[axis]
+    return length <= SHORT_ROW
 
 
 def _unravel(flat: str, dims: range, rest: str) -> list[str]:
