@@ -182,6 +182,46 @@ def test_the_parallel_threshold_changes_no_number(threshold, tmp_path, monkeypat
             assert_agree(getattr(module, fn)(*args), getattr(reference, fn)(*args), f"{fn} at {n}x{d}")
 
 
+SHARES = '''
+import numpy as np
+from lifted import kernel
+
+
+@kernel
+def shares(x: "f64[n,d]", y: "f64[n,d]"):
+    z = np.tanh(x) * y
+    return z, np.sum(z), np.max(x), np.sum(x * y, axis=1), np.sum(x - y, axis=0)
+'''
+
+
+@pytest.mark.parametrize("threads", [3, 5])
+def test_a_team_shares_every_chunk_and_row_once(threads, tmp_path, monkeypatch):
+    """Each thread of a team takes one contiguous block of chunks (flat and columns kernels) or rows (rows
+    kernels), the first blocks one longer (`lifted_share`): with a thread count that divides nothing here, every
+    element is still computed once, and the reductions add every partial result once."""
+    import ctypes
+
+    monkeypatch.setenv("LIFTED_PARALLEL_MIN", "0")  # read when the library loads
+    module, _ = c_module(SHARES, tmp_path, f"launch_shares_{threads}")
+    reference = load_source(SHARES, f"launch_shares_{threads}_numpy.py")
+    text = (tmp_path / f"launch_shares_{threads}.cu").read_text()
+    assert "rows of" in text and "columns of" in text and "LIFTED_REDUCE(max" in text
+    try:
+        openmp = ctypes.CDLL("libgomp.so.1")
+    except OSError:
+        pytest.skip("no libgomp to set the team's size")
+    before = openmp.omp_get_max_threads()
+    openmp.omp_set_num_threads(threads)
+    try:
+        rng = np.random.default_rng(threads)
+        # fewer chunks than threads, one chunk short of a share, one over, and long rows and columns
+        for n, d in ((1, 1), (1, 63), (2, 64), (3, 65), (64 * threads + 1, 1), (7, 64 * threads * 3 + 5), (301, 29)):
+            x, y = rng.normal(size=(n, d)), rng.normal(size=(n, d))
+            assert_agree(module.shares(x, y), reference.shares(x, y), f"{threads} threads at {n}x{d}")
+    finally:
+        openmp.omp_set_num_threads(before)
+
+
 def test_parallel_threshold_setting(monkeypatch):
     monkeypatch.delenv("LIFTED_PARALLEL_MIN", raising=False)
     assert cpu.parallel_min() == cpu.PARALLEL_MIN

@@ -8,6 +8,7 @@ launches per call.
 """
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -154,6 +155,20 @@ def test_lstm_loops_are_loop_kernels_and_agree(tmp_path):
     module = check_c_against_python(LSTM, lstm_args(np.random.default_rng(0)), tmp_path, "lstm", (0, 1))
     assert host_loops(tmp_path, "lstm") == 0  # every loop of f and g (forward and reverse sweeps) is one C call
     assert module.f.__name__ == "f"
+
+
+def test_each_kernel_text_appears_once_and_loop_kernels_call_its_one_thread_instance():
+    """A region's body is one template in the `.cu`: the exported kernel runs it on the OpenMP team, a loop kernel
+    calls its instance for one thread (`<kernel>_body<false>`, no OpenMP in it), never a copy of its text."""
+    from lifted.transpiler.backends.c import transpile_c
+
+    text = transpile_c(LSTM, "lstm.py").kernels
+    bodies = re.findall(r"LIFTED_DEVICE void (\w+)_body\(", text)
+    assert bodies and len(bodies) == len(set(bodies)) and "_serial" not in text
+    loops = text[text.index("loop-kernel prelude"):]
+    called = set(re.findall(r"else (\w+)_body<false>\(", loops))
+    assert called and called <= set(bodies)
+    assert "_Pragma" not in loops and "pragma" not in loops
 
 
 def test_a_shift_in_a_time_stepping_loop(tmp_path):

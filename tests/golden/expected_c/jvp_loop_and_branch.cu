@@ -6,7 +6,8 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_RUN(call) call
+// a kernel's body is a template on `lifted_team` (see the CPU's LIFTED_RUN); every thread runs it as one team
+#define LIFTED_RUN(body, args) body<true> args
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -36,6 +37,7 @@
 // a scatter-add (np.add.at through a gather's indices, which may repeat): each thread adds its element atomically
 #define LIFTED_SERIAL_LANES(i)
 #define LIFTED_ATOMIC_ADD(target, value) atomicAdd(&(target), (value))
+#define LIFTED_REDUCE(op, out, value) lifted_reduce_##op(out, value)
 #else
 #ifdef _OPENMP
 #include <omp.h>
@@ -52,17 +54,33 @@ static inline int omp_get_num_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
-// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
-#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
-#define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num(); \
-    const bool lifted_alone = omp_get_num_threads() == 1; (void)lifted_alone
+// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated twice: with true, the
+// OpenMP team shares its element loops (each thread one contiguous block of chunks, as `omp for
+// schedule(static)` would share them, without the `omp for`'s barrier); with false, the calling thread runs them
+// all and the compiler folds the flag away, leaving no OpenMP call. A kernel runs its body on the team, or alone
+// below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one thread still builds and tears
+// down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel calls the lone body itself
+#define LIFTED_RUN(body, args) \
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<false> args
+#define LIFTED_THREAD_SETUP const int64_t lifted_thread = lifted_team ? omp_get_thread_num() : 0; \
+    const bool lifted_alone = !lifted_team || omp_get_num_threads() == 1; (void)lifted_alone
+// this thread's share of the steps of `step` from 0 to `end`: the first step it takes, and its end in `end`
+// (OpenMP's static schedule: a contiguous block each, the first `steps % threads` blocks one step longer)
+template <bool team> static inline int64_t lifted_share(int64_t& end, const int64_t step)
+{
+    if (!team) return 0;
+    const int64_t threads = omp_get_num_threads(), thread = omp_get_thread_num();
+    const int64_t steps = (end + step - 1) / step, each = steps / threads, longer = steps % threads;
+    const int64_t first = thread * each + (thread < longer ? thread : longer), last = first + each + (thread < longer);
+    if (last * step < end) end = last * step;
+    return first * step;
+}
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
 // dependent operations (16 left a 50-step RK4 latency-bound: 5.3 ms per call at n=1e5 vs 1.8 ms with 64)
 #define LIFTED_LANE_COUNT 64
-#define LIFTED_FOR(i, n) _Pragma("omp for schedule(static)") \
-    for (int64_t i##_base = 0; i##_base < (n); i##_base += LIFTED_LANE_COUNT)
+#define LIFTED_FOR(i, n) for (int64_t i##_end = (n), i##_base = lifted_share<lifted_team>(i##_end, LIFTED_LANE_COUNT); \
+                              i##_base < i##_end; i##_base += LIFTED_LANE_COUNT)
 #define LIFTED_CHUNK(i, n) \
     const int64_t i##_count = (n) - i##_base < LIFTED_LANE_COUNT ? (n) - i##_base : LIFTED_LANE_COUNT
 #define LIFTED_LANES(i) _Pragma("omp simd") for (int64_t lane = 0; lane < i##_count; ++lane)
@@ -73,7 +91,7 @@ extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min 
 #define LIFTED_LANE_REDUCE(op, x) lifted_lanes_##op(x)
 // reductions over some axes: `rows` give each output a SIMD loop over its row's chunks, then a sum over lanes;
 // `columns` make LIFTED_LANE_COUNT neighbouring outputs the lanes, each walking its column
-#define LIFTED_ROWS(o, count) _Pragma("omp for schedule(static)") for (int64_t o = 0; o < (count); ++o)
+#define LIFTED_ROWS(o, count) for (int64_t o##_end = (count), o = lifted_share<lifted_team>(o##_end, 1); o < o##_end; ++o)
 #define LIFTED_ROW_FOR(i, o, length) \
     for (int64_t i##_base = (o) * (length); i##_base < ((o) + 1) * (length); i##_base += LIFTED_LANE_COUNT)
 #define LIFTED_ROW_REDUCE(op, x) lifted_lanes_##op(x)
@@ -88,6 +106,8 @@ extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min 
 #define LIFTED_SERIAL_LANES(i) for (int64_t lane = 0; lane < i##_count; ++lane)
 #define LIFTED_ATOMIC_ADD(target, value) \
     if (lifted_alone) target += (value); else { _Pragma("omp atomic") target += (value); } (void)0
+// a reduction over everything: each thread adds its partial result once, atomically when threads share the work
+#define LIFTED_REDUCE(op, out, value) lifted_reduce_##op(out, value, lifted_alone)
 #ifdef LIFTED_MVEC
 // glibc's vector math library (libmvec, within 4 ulp): lets the SIMD lane loops call exp, log, ... per vector
 #define LIFTED_SIMD_MATH(name) _Pragma("omp declare simd notinbranch") extern "C" double name(double) noexcept;
@@ -283,23 +303,27 @@ template <class T> LIFTED_DEVICE T lifted_lanes_max(const T* x)
 { T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_maximum(best, x[lane]); return best; }
 template <class T> LIFTED_DEVICE T lifted_lanes_min(const T* x)
 { T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_minimum(best, x[lane]); return best; }
-template <class T> LIFTED_DEVICE void lifted_reduce_add(T* out, T v)
+template <class T> LIFTED_DEVICE void lifted_reduce_add(T* out, T v, const bool alone)
 {
+    if (alone) { *out += v; return; }
     _Pragma("omp atomic")
     *out += v;
 }
-template <class T> LIFTED_DEVICE void lifted_reduce_mul(T* out, T v)
+template <class T> LIFTED_DEVICE void lifted_reduce_mul(T* out, T v, const bool alone)
 {
+    if (alone) { *out *= v; return; }
     _Pragma("omp atomic")
     *out *= v;
 }
-template <class T> LIFTED_DEVICE void lifted_reduce_max(T* out, T v)
+template <class T> LIFTED_DEVICE void lifted_reduce_max(T* out, T v, const bool alone)
 {
+    if (alone) { *out = lifted_maximum(*out, v); return; }
     _Pragma("omp critical(lifted_reduce)")
     { *out = lifted_maximum(*out, v); }
 }
-template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
+template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v, const bool alone)
 {
+    if (alone) { *out = lifted_minimum(*out, v); return; }
     _Pragma("omp critical(lifted_reduce)")
     { *out = lifted_minimum(*out, v); }
 }
@@ -307,9 +331,10 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // damped_k0: 1-d index space of n elements
-LIFTED_DEVICE void damped_k0_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void damped_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
-    double* __restrict__ s_acc_out){
+    double* __restrict__ s_acc_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -322,22 +347,23 @@ LIFTED_DEVICE void damped_k0_body(const int64_t n, const int64_t d0,
             LIFTED_AT(s_acc) += v;
         }
     }
-    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+    LIFTED_REDUCE(add, s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
 }
 
 LIFTED_KERNEL void damped_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_RUN(damped_k0_body(n, d0, v_data, s_acc_out));
+    LIFTED_RUN(damped_k0_body, (n, d0, v_data, s_acc_out));
 }
 
 // damped_k1: 1-d index space of n elements
-LIFTED_DEVICE void damped_k1_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void damped_k1_body(const int64_t n, const int64_t d0,
     const bool mask,
     const double k,
     const double* __restrict__ v_data,
-    double* __restrict__ v_3_out){
+    double* __restrict__ v_3_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -386,13 +412,14 @@ LIFTED_KERNEL void damped_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
     double* __restrict__ v_3_out)
 {
-    LIFTED_RUN(damped_k1_body(n, d0, mask, k, v_data, v_3_out));
+    LIFTED_RUN(damped_k1_body, (n, d0, mask, k, v_data, v_3_out));
 }
 
 // damped_k2: 1-d index space of n elements
-LIFTED_DEVICE void damped_k2_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void damped_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
-    double* __restrict__ s_1_acc_out){
+    double* __restrict__ s_1_acc_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_1_acc, 0);
     LIFTED_FOR(i, n)
@@ -406,20 +433,21 @@ LIFTED_DEVICE void damped_k2_body(const int64_t n, const int64_t d0,
             LIFTED_AT(s_1_acc) += t_3;
         }
     }
-    lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+    LIFTED_REDUCE(add, s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
 }
 
 LIFTED_KERNEL void damped_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_RUN(damped_k2_body(n, d0, v_data, s_1_acc_out));
+    LIFTED_RUN(damped_k2_body, (n, d0, v_data, s_1_acc_out));
 }
 
 // damped_jvp_k0: 1-d index space of n elements
-LIFTED_DEVICE void damped_jvp_k0_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void damped_jvp_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
-    double* __restrict__ s_acc_out){
+    double* __restrict__ s_acc_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -432,25 +460,26 @@ LIFTED_DEVICE void damped_jvp_k0_body(const int64_t n, const int64_t d0,
             LIFTED_AT(s_acc) += v;
         }
     }
-    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+    LIFTED_REDUCE(add, s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
 }
 
 LIFTED_KERNEL void damped_jvp_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_RUN(damped_jvp_k0_body(n, d0, v_data, s_acc_out));
+    LIFTED_RUN(damped_jvp_k0_body, (n, d0, v_data, s_acc_out));
 }
 
 // damped_jvp_k1: 1-d index space of n elements
-LIFTED_DEVICE void damped_jvp_k1_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void damped_jvp_k1_body(const int64_t n, const int64_t d0,
     const bool mask,
     const double k,
     const double tk,
     const double* __restrict__ v_data,
     const double* __restrict__ tv_data,
     double* __restrict__ v_3_out,
-    double* __restrict__ tv_3_out){
+    double* __restrict__ tv_3_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -518,15 +547,16 @@ LIFTED_KERNEL void damped_jvp_k1(const int64_t n, const int64_t d0,
     double* __restrict__ v_3_out,
     double* __restrict__ tv_3_out)
 {
-    LIFTED_RUN(damped_jvp_k1_body(n, d0, mask, k, tk, v_data, tv_data, v_3_out, tv_3_out));
+    LIFTED_RUN(damped_jvp_k1_body, (n, d0, mask, k, tk, v_data, tv_data, v_3_out, tv_3_out));
 }
 
 // damped_jvp_k2: 1-d index space of n elements
-LIFTED_DEVICE void damped_jvp_k2_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void damped_jvp_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
     const double* __restrict__ tv_data,
     double* __restrict__ s_1_acc_out,
-    double* __restrict__ s_2_acc_out){
+    double* __restrict__ s_2_acc_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_1_acc, 0);
     LIFTED_LOCAL_FILL(double, s_2_acc, 0);
@@ -545,8 +575,8 @@ LIFTED_DEVICE void damped_jvp_k2_body(const int64_t n, const int64_t d0,
             LIFTED_AT(s_2_acc) += t_12;
         }
     }
-    lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-    lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
+    LIFTED_REDUCE(add, s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+    LIFTED_REDUCE(add, s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
 }
 
 LIFTED_KERNEL void damped_jvp_k2(const int64_t n, const int64_t d0,
@@ -555,7 +585,7 @@ LIFTED_KERNEL void damped_jvp_k2(const int64_t n, const int64_t d0,
     double* __restrict__ s_1_acc_out,
     double* __restrict__ s_2_acc_out)
 {
-    LIFTED_RUN(damped_jvp_k2_body(n, d0, v_data, tv_data, s_1_acc_out, s_2_acc_out));
+    LIFTED_RUN(damped_jvp_k2_body, (n, d0, v_data, tv_data, s_1_acc_out, s_2_acc_out));
 }
 
 // ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------
@@ -782,171 +812,6 @@ LIFTED_HOT const int64_t* lifted_pop(lifted_tape& t)
     return nullptr;
 }
 // ---- end of loop-kernel prelude ---------------------------------------------------------------------------------
-// the kernels loop kernels call, again without OpenMP: an index space below lifted_parallel_min runs on the calling
-// thread anyway, and an orphaned `omp for` still asks the runtime for its team
-#undef LIFTED_FOR
-#define LIFTED_FOR(i, n) for (int64_t i##_base = 0; i##_base < (n); i##_base += LIFTED_LANE_COUNT)
-#undef LIFTED_ROWS
-#define LIFTED_ROWS(o, count) for (int64_t o = 0; o < (count); ++o)
-#undef LIFTED_THREAD_SETUP
-#define LIFTED_THREAD_SETUP const int64_t lifted_thread = 0; const bool lifted_alone = true; (void)lifted_alone
-
-// damped_k0: 1-d index space of n elements
-static void damped_k0_serial(const int64_t n, const int64_t d0,
-    const double* __restrict__ v_data,
-    double* __restrict__ s_acc_out){
-    LIFTED_THREAD_SETUP;
-    LIFTED_LOCAL_FILL(double, s_acc, 0);
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double v = v_data[i];
-            // jvp_loop_and_branch.py:9  if np.sum(v) > 0.0:
-            LIFTED_AT(s_acc) += v;
-        }
-    }
-    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-}
-
-
-// damped_k1: 1-d index space of n elements
-static void damped_k1_serial(const int64_t n, const int64_t d0,
-    const bool mask,
-    const double k,
-    const double* __restrict__ v_data,
-    double* __restrict__ v_3_out){
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        // jvp_loop_and_branch.py:9  if np.sum(v) > 0.0:
-        LIFTED_LOCAL(double, v_3);
-        if (mask) {
-            // jvp_loop_and_branch.py:10  v = v - 0.1 * k * np.sin(v)
-            const double t = (0.1 * k);
-            LIFTED_LOCAL(double, v_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double v = v_data[i];
-                // jvp_loop_and_branch.py:10  v = v - 0.1 * k * np.sin(v)
-                const double t_1 = sin(v);
-                const double t_2 = (t * t_1);
-                LIFTED_AT(v_1) = (v - t_2);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                LIFTED_AT(v_3) = LIFTED_AT(v_1);
-            }
-        } else {
-            LIFTED_LOCAL(double, v_2);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double v = v_data[i];
-                // jvp_loop_and_branch.py:12  v = v * 0.5
-                LIFTED_AT(v_2) = (v * 0.5);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                LIFTED_AT(v_3) = LIFTED_AT(v_2);
-            }
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            v_3_out[i] = LIFTED_AT(v_3);
-        }
-    }
-}
-
-
-// damped_jvp_k0: 1-d index space of n elements
-static void damped_jvp_k0_serial(const int64_t n, const int64_t d0,
-    const double* __restrict__ v_data,
-    double* __restrict__ s_acc_out){
-    LIFTED_THREAD_SETUP;
-    LIFTED_LOCAL_FILL(double, s_acc, 0);
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double v = v_data[i];
-            // jvp_loop_and_branch.py:9  if np.sum(v) > 0.0:
-            LIFTED_AT(s_acc) += v;
-        }
-    }
-    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-}
-
-
-// damped_jvp_k1: 1-d index space of n elements
-static void damped_jvp_k1_serial(const int64_t n, const int64_t d0,
-    const bool mask,
-    const double k,
-    const double tk,
-    const double* __restrict__ v_data,
-    const double* __restrict__ tv_data,
-    double* __restrict__ v_3_out,
-    double* __restrict__ tv_3_out){
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        // jvp_loop_and_branch.py:9  if np.sum(v) > 0.0:
-        LIFTED_LOCAL(double, v_3);
-        LIFTED_LOCAL(double, tv_3);
-        if (mask) {
-            // jvp_loop_and_branch.py:10  v = v - 0.1 * k * np.sin(v)
-            const double t = (0.1 * k);
-            const double t_4 = (tk * 0.1);
-            LIFTED_LOCAL(double, v_1);
-            LIFTED_LOCAL(double, tv_1);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double v = v_data[i];
-                const double tv = tv_data[i];
-                // jvp_loop_and_branch.py:10  v = v - 0.1 * k * np.sin(v)
-                const double t_1 = sin(v);
-                const double t_5 = cos(v);
-                const double t_6 = (tv * t_5);
-                const double t_2 = (t * t_1);
-                const double t_7 = (t_4 * t_1);
-                const double t_8 = (t_6 * t);
-                const double t_9 = (t_7 + t_8);
-                LIFTED_AT(v_1) = (v - t_2);
-                LIFTED_AT(tv_1) = (tv - t_9);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                LIFTED_AT(v_3) = LIFTED_AT(v_1);
-                LIFTED_AT(tv_3) = LIFTED_AT(tv_1);
-            }
-        } else {
-            LIFTED_LOCAL(double, v_2);
-            LIFTED_LOCAL(double, tv_2);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double v = v_data[i];
-                const double tv = tv_data[i];
-                // jvp_loop_and_branch.py:12  v = v * 0.5
-                LIFTED_AT(v_2) = (v * 0.5);
-                LIFTED_AT(tv_2) = (tv * 0.5);
-            }
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                LIFTED_AT(v_3) = LIFTED_AT(v_2);
-                LIFTED_AT(tv_3) = LIFTED_AT(tv_2);
-            }
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            v_3_out[i] = LIFTED_AT(v_3);
-            tv_3_out[i] = LIFTED_AT(tv_3);
-        }
-    }
-}
-
 
 // damped_loop0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int damped_loop0(int64_t* io, lifted_alloc_fn alloc)
@@ -985,7 +850,7 @@ extern "C" int damped_loop0(int64_t* io, lifted_alloc_fn alloc)
                 if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
                 double acc_1[1] = {0};
                 if (count >= lifted_parallel_min) damped_k0(count, space[0], arg_0, acc_1);
-                else damped_k0_serial(count, space[0], arg_0, acc_1);
+                else damped_k0_body<false>(count, space[0], arg_0, acc_1);
                 v_s = (double)(double)(acc_1[0]); f_s = true;
             }
             {
@@ -1001,7 +866,7 @@ extern "C" int damped_loop0(int64_t* io, lifted_alloc_fn alloc)
                 lifted_view<double, 1> out_1;
                 site_3_turn ^= 1; if (!lifted_alloc_view(out_1, space, st, &site_3[site_3_turn], &site_3_bytes[site_3_turn])) return lifted_fail(st, 5, 0, 0, 0);
                 if (count >= lifted_parallel_min) damped_k1(count, space[0], (bool)v_mask, (double)v_k, arg_2, out_1.p);
-                else damped_k1_serial(count, space[0], (bool)v_mask, (double)v_k, arg_2, out_1.p);
+                else damped_k1_body<false>(count, space[0], (bool)v_mask, (double)v_k, arg_2, out_1.p);
                 v_v_3 = out_1;
             }
             {
@@ -1061,7 +926,7 @@ extern "C" int damped_jvp_loop0(int64_t* io, lifted_alloc_fn alloc)
                 if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
                 double acc_1[1] = {0};
                 if (count >= lifted_parallel_min) damped_jvp_k0(count, space[0], arg_0, acc_1);
-                else damped_jvp_k0_serial(count, space[0], arg_0, acc_1);
+                else damped_jvp_k0_body<false>(count, space[0], arg_0, acc_1);
                 v_s = (double)(double)(acc_1[0]); f_s = true;
             }
             {
@@ -1082,7 +947,7 @@ extern "C" int damped_jvp_loop0(int64_t* io, lifted_alloc_fn alloc)
                 lifted_view<double, 1> out_2;
                 site_5_turn ^= 1; if (!lifted_alloc_view(out_2, space, st, &site_5[site_5_turn], &site_5_bytes[site_5_turn])) return lifted_fail(st, 5, 0, 0, 0);
                 if (count >= lifted_parallel_min) damped_jvp_k1(count, space[0], (bool)v_mask, (double)v_k, (double)v_tk, arg_3, arg_4, out_1.p, out_2.p);
-                else damped_jvp_k1_serial(count, space[0], (bool)v_mask, (double)v_k, (double)v_tk, arg_3, arg_4, out_1.p, out_2.p);
+                else damped_jvp_k1_body<false>(count, space[0], (bool)v_mask, (double)v_k, (double)v_tk, arg_3, arg_4, out_1.p, out_2.p);
                 v_v_3 = out_1;
                 v_tv_3 = out_2;
             }

@@ -6,7 +6,8 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_RUN(call) call
+// a kernel's body is a template on `lifted_team` (see the CPU's LIFTED_RUN); every thread runs it as one team
+#define LIFTED_RUN(body, args) body<true> args
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -36,6 +37,7 @@
 // a scatter-add (np.add.at through a gather's indices, which may repeat): each thread adds its element atomically
 #define LIFTED_SERIAL_LANES(i)
 #define LIFTED_ATOMIC_ADD(target, value) atomicAdd(&(target), (value))
+#define LIFTED_REDUCE(op, out, value) lifted_reduce_##op(out, value)
 #else
 #ifdef _OPENMP
 #include <omp.h>
@@ -52,17 +54,33 @@ static inline int omp_get_num_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
-// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
-#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
-#define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num(); \
-    const bool lifted_alone = omp_get_num_threads() == 1; (void)lifted_alone
+// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated twice: with true, the
+// OpenMP team shares its element loops (each thread one contiguous block of chunks, as `omp for
+// schedule(static)` would share them, without the `omp for`'s barrier); with false, the calling thread runs them
+// all and the compiler folds the flag away, leaving no OpenMP call. A kernel runs its body on the team, or alone
+// below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one thread still builds and tears
+// down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel calls the lone body itself
+#define LIFTED_RUN(body, args) \
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<false> args
+#define LIFTED_THREAD_SETUP const int64_t lifted_thread = lifted_team ? omp_get_thread_num() : 0; \
+    const bool lifted_alone = !lifted_team || omp_get_num_threads() == 1; (void)lifted_alone
+// this thread's share of the steps of `step` from 0 to `end`: the first step it takes, and its end in `end`
+// (OpenMP's static schedule: a contiguous block each, the first `steps % threads` blocks one step longer)
+template <bool team> static inline int64_t lifted_share(int64_t& end, const int64_t step)
+{
+    if (!team) return 0;
+    const int64_t threads = omp_get_num_threads(), thread = omp_get_thread_num();
+    const int64_t steps = (end + step - 1) / step, each = steps / threads, longer = steps % threads;
+    const int64_t first = thread * each + (thread < longer ? thread : longer), last = first + each + (thread < longer);
+    if (last * step < end) end = last * step;
+    return first * step;
+}
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
 // dependent operations (16 left a 50-step RK4 latency-bound: 5.3 ms per call at n=1e5 vs 1.8 ms with 64)
 #define LIFTED_LANE_COUNT 64
-#define LIFTED_FOR(i, n) _Pragma("omp for schedule(static)") \
-    for (int64_t i##_base = 0; i##_base < (n); i##_base += LIFTED_LANE_COUNT)
+#define LIFTED_FOR(i, n) for (int64_t i##_end = (n), i##_base = lifted_share<lifted_team>(i##_end, LIFTED_LANE_COUNT); \
+                              i##_base < i##_end; i##_base += LIFTED_LANE_COUNT)
 #define LIFTED_CHUNK(i, n) \
     const int64_t i##_count = (n) - i##_base < LIFTED_LANE_COUNT ? (n) - i##_base : LIFTED_LANE_COUNT
 #define LIFTED_LANES(i) _Pragma("omp simd") for (int64_t lane = 0; lane < i##_count; ++lane)
@@ -73,7 +91,7 @@ extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min 
 #define LIFTED_LANE_REDUCE(op, x) lifted_lanes_##op(x)
 // reductions over some axes: `rows` give each output a SIMD loop over its row's chunks, then a sum over lanes;
 // `columns` make LIFTED_LANE_COUNT neighbouring outputs the lanes, each walking its column
-#define LIFTED_ROWS(o, count) _Pragma("omp for schedule(static)") for (int64_t o = 0; o < (count); ++o)
+#define LIFTED_ROWS(o, count) for (int64_t o##_end = (count), o = lifted_share<lifted_team>(o##_end, 1); o < o##_end; ++o)
 #define LIFTED_ROW_FOR(i, o, length) \
     for (int64_t i##_base = (o) * (length); i##_base < ((o) + 1) * (length); i##_base += LIFTED_LANE_COUNT)
 #define LIFTED_ROW_REDUCE(op, x) lifted_lanes_##op(x)
@@ -88,6 +106,8 @@ extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min 
 #define LIFTED_SERIAL_LANES(i) for (int64_t lane = 0; lane < i##_count; ++lane)
 #define LIFTED_ATOMIC_ADD(target, value) \
     if (lifted_alone) target += (value); else { _Pragma("omp atomic") target += (value); } (void)0
+// a reduction over everything: each thread adds its partial result once, atomically when threads share the work
+#define LIFTED_REDUCE(op, out, value) lifted_reduce_##op(out, value, lifted_alone)
 #ifdef LIFTED_MVEC
 // glibc's vector math library (libmvec, within 4 ulp): lets the SIMD lane loops call exp, log, ... per vector
 #define LIFTED_SIMD_MATH(name) _Pragma("omp declare simd notinbranch") extern "C" double name(double) noexcept;
@@ -283,23 +303,27 @@ template <class T> LIFTED_DEVICE T lifted_lanes_max(const T* x)
 { T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_maximum(best, x[lane]); return best; }
 template <class T> LIFTED_DEVICE T lifted_lanes_min(const T* x)
 { T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_minimum(best, x[lane]); return best; }
-template <class T> LIFTED_DEVICE void lifted_reduce_add(T* out, T v)
+template <class T> LIFTED_DEVICE void lifted_reduce_add(T* out, T v, const bool alone)
 {
+    if (alone) { *out += v; return; }
     _Pragma("omp atomic")
     *out += v;
 }
-template <class T> LIFTED_DEVICE void lifted_reduce_mul(T* out, T v)
+template <class T> LIFTED_DEVICE void lifted_reduce_mul(T* out, T v, const bool alone)
 {
+    if (alone) { *out *= v; return; }
     _Pragma("omp atomic")
     *out *= v;
 }
-template <class T> LIFTED_DEVICE void lifted_reduce_max(T* out, T v)
+template <class T> LIFTED_DEVICE void lifted_reduce_max(T* out, T v, const bool alone)
 {
+    if (alone) { *out = lifted_maximum(*out, v); return; }
     _Pragma("omp critical(lifted_reduce)")
     { *out = lifted_maximum(*out, v); }
 }
-template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
+template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v, const bool alone)
 {
+    if (alone) { *out = lifted_minimum(*out, v); return; }
     _Pragma("omp critical(lifted_reduce)")
     { *out = lifted_minimum(*out, v); }
 }
@@ -307,9 +331,10 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // updated_parameter_k0: 1-d index space of n elements
-LIFTED_DEVICE void updated_parameter_k0_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void updated_parameter_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_2_data,
-    double* __restrict__ t_2_out){
+    double* __restrict__ t_2_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -332,13 +357,14 @@ LIFTED_KERNEL void updated_parameter_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ x_2_data,
     double* __restrict__ t_2_out)
 {
-    LIFTED_RUN(updated_parameter_k0_body(n, d0, x_2_data, t_2_out));
+    LIFTED_RUN(updated_parameter_k0_body, (n, d0, x_2_data, t_2_out));
 }
 
 // branch_and_nested_loop_k0: 1-d index space of n elements
-LIFTED_DEVICE void branch_and_nested_loop_k0_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void branch_and_nested_loop_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
-    double* __restrict__ a_out){
+    double* __restrict__ a_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -361,13 +387,14 @@ LIFTED_KERNEL void branch_and_nested_loop_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     double* __restrict__ a_out)
 {
-    LIFTED_RUN(branch_and_nested_loop_k0_body(n, d0, x_data, a_out));
+    LIFTED_RUN(branch_and_nested_loop_k0_body, (n, d0, x_data, a_out));
 }
 
 // branch_and_nested_loop_k1: 1-d index space of n elements
-LIFTED_DEVICE void branch_and_nested_loop_k1_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void branch_and_nested_loop_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ a_2_data,
-    double* __restrict__ s_acc_out){
+    double* __restrict__ s_acc_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -380,20 +407,21 @@ LIFTED_DEVICE void branch_and_nested_loop_k1_body(const int64_t n, const int64_t
             LIFTED_AT(s_acc) += a_2;
         }
     }
-    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+    LIFTED_REDUCE(add, s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
 }
 
 LIFTED_KERNEL void branch_and_nested_loop_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ a_2_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_RUN(branch_and_nested_loop_k1_body(n, d0, a_2_data, s_acc_out));
+    LIFTED_RUN(branch_and_nested_loop_k1_body, (n, d0, a_2_data, s_acc_out));
 }
 
 // branch_and_nested_loop_k2: 1-d index space of n elements
-LIFTED_DEVICE void branch_and_nested_loop_k2_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void branch_and_nested_loop_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ a_1_data,
-    double* __restrict__ s_1_acc_out){
+    double* __restrict__ s_1_acc_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_1_acc, 0);
     LIFTED_FOR(i, n)
@@ -407,20 +435,21 @@ LIFTED_DEVICE void branch_and_nested_loop_k2_body(const int64_t n, const int64_t
             LIFTED_AT(s_1_acc) += t_6;
         }
     }
-    lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+    LIFTED_REDUCE(add, s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
 }
 
 LIFTED_KERNEL void branch_and_nested_loop_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ a_1_data,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_RUN(branch_and_nested_loop_k2_body(n, d0, a_1_data, s_1_acc_out));
+    LIFTED_RUN(branch_and_nested_loop_k2_body, (n, d0, a_1_data, s_1_acc_out));
 }
 
 // alias_kept_across_steps_k0: 1-d index space of n elements
-LIFTED_DEVICE void alias_kept_across_steps_k0_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void alias_kept_across_steps_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ a_1_data,
-    double* __restrict__ t_3_out){
+    double* __restrict__ t_3_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -443,15 +472,16 @@ LIFTED_KERNEL void alias_kept_across_steps_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ a_1_data,
     double* __restrict__ t_3_out)
 {
-    LIFTED_RUN(alias_kept_across_steps_k0_body(n, d0, a_1_data, t_3_out));
+    LIFTED_RUN(alias_kept_across_steps_k0_body, (n, d0, a_1_data, t_3_out));
 }
 
 // updated_parameter_jvp_k0: 1-d index space of n elements
-LIFTED_DEVICE void updated_parameter_jvp_k0_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void updated_parameter_jvp_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_2_data,
     const double* __restrict__ tx_2_data,
     double* __restrict__ t_2_out,
-    double* __restrict__ t_4_out){
+    double* __restrict__ t_4_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -480,13 +510,14 @@ LIFTED_KERNEL void updated_parameter_jvp_k0(const int64_t n, const int64_t d0,
     double* __restrict__ t_2_out,
     double* __restrict__ t_4_out)
 {
-    LIFTED_RUN(updated_parameter_jvp_k0_body(n, d0, x_2_data, tx_2_data, t_2_out, t_4_out));
+    LIFTED_RUN(updated_parameter_jvp_k0_body, (n, d0, x_2_data, tx_2_data, t_2_out, t_4_out));
 }
 
 // branch_and_nested_loop_jvp_k0: 1-d index space of n elements
-LIFTED_DEVICE void branch_and_nested_loop_jvp_k0_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void branch_and_nested_loop_jvp_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
-    double* __restrict__ a_out){
+    double* __restrict__ a_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -509,15 +540,16 @@ LIFTED_KERNEL void branch_and_nested_loop_jvp_k0(const int64_t n, const int64_t 
     const double* __restrict__ x_data,
     double* __restrict__ a_out)
 {
-    LIFTED_RUN(branch_and_nested_loop_jvp_k0_body(n, d0, x_data, a_out));
+    LIFTED_RUN(branch_and_nested_loop_jvp_k0_body, (n, d0, x_data, a_out));
 }
 
 // branch_and_nested_loop_jvp_k1: 1-d index space of n elements
-LIFTED_DEVICE void branch_and_nested_loop_jvp_k1_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void branch_and_nested_loop_jvp_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ a_2_data,
     const double* __restrict__ ta_2_data,
     double* __restrict__ s_acc_out,
-    double* __restrict__ s_2_acc_out){
+    double* __restrict__ s_2_acc_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_LOCAL_FILL(double, s_2_acc, 0);
@@ -533,8 +565,8 @@ LIFTED_DEVICE void branch_and_nested_loop_jvp_k1_body(const int64_t n, const int
             LIFTED_AT(s_2_acc) += ta_2;
         }
     }
-    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
+    LIFTED_REDUCE(add, s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+    LIFTED_REDUCE(add, s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
 }
 
 LIFTED_KERNEL void branch_and_nested_loop_jvp_k1(const int64_t n, const int64_t d0,
@@ -543,15 +575,16 @@ LIFTED_KERNEL void branch_and_nested_loop_jvp_k1(const int64_t n, const int64_t 
     double* __restrict__ s_acc_out,
     double* __restrict__ s_2_acc_out)
 {
-    LIFTED_RUN(branch_and_nested_loop_jvp_k1_body(n, d0, a_2_data, ta_2_data, s_acc_out, s_2_acc_out));
+    LIFTED_RUN(branch_and_nested_loop_jvp_k1_body, (n, d0, a_2_data, ta_2_data, s_acc_out, s_2_acc_out));
 }
 
 // branch_and_nested_loop_jvp_k2: 1-d index space of n elements
-LIFTED_DEVICE void branch_and_nested_loop_jvp_k2_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void branch_and_nested_loop_jvp_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ a_1_data,
     const double* __restrict__ ta_1_data,
     double* __restrict__ s_1_acc_out,
-    double* __restrict__ s_3_acc_out){
+    double* __restrict__ s_3_acc_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_1_acc, 0);
     LIFTED_LOCAL_FILL(double, s_3_acc, 0);
@@ -570,8 +603,8 @@ LIFTED_DEVICE void branch_and_nested_loop_jvp_k2_body(const int64_t n, const int
             LIFTED_AT(s_3_acc) += t_18;
         }
     }
-    lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-    lifted_reduce_add(s_3_acc_out, LIFTED_LANE_REDUCE(add, s_3_acc));
+    LIFTED_REDUCE(add, s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+    LIFTED_REDUCE(add, s_3_acc_out, LIFTED_LANE_REDUCE(add, s_3_acc));
 }
 
 LIFTED_KERNEL void branch_and_nested_loop_jvp_k2(const int64_t n, const int64_t d0,
@@ -580,15 +613,16 @@ LIFTED_KERNEL void branch_and_nested_loop_jvp_k2(const int64_t n, const int64_t 
     double* __restrict__ s_1_acc_out,
     double* __restrict__ s_3_acc_out)
 {
-    LIFTED_RUN(branch_and_nested_loop_jvp_k2_body(n, d0, a_1_data, ta_1_data, s_1_acc_out, s_3_acc_out));
+    LIFTED_RUN(branch_and_nested_loop_jvp_k2_body, (n, d0, a_1_data, ta_1_data, s_1_acc_out, s_3_acc_out));
 }
 
 // alias_kept_across_steps_jvp_k0: 1-d index space of n elements
-LIFTED_DEVICE void alias_kept_across_steps_jvp_k0_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void alias_kept_across_steps_jvp_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ a_1_data,
     const double* __restrict__ ta_1_data,
     double* __restrict__ t_3_out,
-    double* __restrict__ t_6_out){
+    double* __restrict__ t_6_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -617,7 +651,7 @@ LIFTED_KERNEL void alias_kept_across_steps_jvp_k0(const int64_t n, const int64_t
     double* __restrict__ t_3_out,
     double* __restrict__ t_6_out)
 {
-    LIFTED_RUN(alias_kept_across_steps_jvp_k0_body(n, d0, a_1_data, ta_1_data, t_3_out, t_6_out));
+    LIFTED_RUN(alias_kept_across_steps_jvp_k0_body, (n, d0, a_1_data, ta_1_data, t_3_out, t_6_out));
 }
 
 // ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------
@@ -844,60 +878,6 @@ LIFTED_HOT const int64_t* lifted_pop(lifted_tape& t)
     return nullptr;
 }
 // ---- end of loop-kernel prelude ---------------------------------------------------------------------------------
-// the kernels loop kernels call, again without OpenMP: an index space below lifted_parallel_min runs on the calling
-// thread anyway, and an orphaned `omp for` still asks the runtime for its team
-#undef LIFTED_FOR
-#define LIFTED_FOR(i, n) for (int64_t i##_base = 0; i##_base < (n); i##_base += LIFTED_LANE_COUNT)
-#undef LIFTED_ROWS
-#define LIFTED_ROWS(o, count) for (int64_t o = 0; o < (count); ++o)
-#undef LIFTED_THREAD_SETUP
-#define LIFTED_THREAD_SETUP const int64_t lifted_thread = 0; const bool lifted_alone = true; (void)lifted_alone
-
-// branch_and_nested_loop_k1: 1-d index space of n elements
-static void branch_and_nested_loop_k1_serial(const int64_t n, const int64_t d0,
-    const double* __restrict__ a_2_data,
-    double* __restrict__ s_acc_out){
-    LIFTED_THREAD_SETUP;
-    LIFTED_LOCAL_FILL(double, s_acc, 0);
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double a_2 = a_2_data[i];
-            // jvp_loop_slot_updated_in_place.py:29  a[0] += np.sum(a) * 0.1
-            LIFTED_AT(s_acc) += a_2;
-        }
-    }
-    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-}
-
-
-// branch_and_nested_loop_jvp_k1: 1-d index space of n elements
-static void branch_and_nested_loop_jvp_k1_serial(const int64_t n, const int64_t d0,
-    const double* __restrict__ a_2_data,
-    const double* __restrict__ ta_2_data,
-    double* __restrict__ s_acc_out,
-    double* __restrict__ s_2_acc_out){
-    LIFTED_THREAD_SETUP;
-    LIFTED_LOCAL_FILL(double, s_acc, 0);
-    LIFTED_LOCAL_FILL(double, s_2_acc, 0);
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double a_2 = a_2_data[i];
-            const double ta_2 = ta_2_data[i];
-            // jvp_loop_slot_updated_in_place.py:29  a[0] += np.sum(a) * 0.1
-            LIFTED_AT(s_acc) += a_2;
-            LIFTED_AT(s_2_acc) += ta_2;
-        }
-    }
-    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
-}
-
 
 // recurrence_loop0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int recurrence_loop0(int64_t* io, lifted_alloc_fn alloc)
@@ -1205,7 +1185,7 @@ extern "C" int branch_and_nested_loop_loop0(int64_t* io, lifted_alloc_fn alloc)
                 if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
                 double acc_1[1] = {0};
                 if (count >= lifted_parallel_min) branch_and_nested_loop_k1(count, space[0], arg_0, acc_1);
-                else branch_and_nested_loop_k1_serial(count, space[0], arg_0, acc_1);
+                else branch_and_nested_loop_k1_body<false>(count, space[0], arg_0, acc_1);
                 v_s = (double)(double)(acc_1[0]); f_s = true;
             }
             {
@@ -1773,7 +1753,7 @@ extern "C" int branch_and_nested_loop_jvp_loop0(int64_t* io, lifted_alloc_fn all
                 double acc_1[1] = {0};
                 double acc_2[1] = {0};
                 if (count >= lifted_parallel_min) branch_and_nested_loop_jvp_k1(count, space[0], arg_0, arg_1, acc_1, acc_2);
-                else branch_and_nested_loop_jvp_k1_serial(count, space[0], arg_0, arg_1, acc_1, acc_2);
+                else branch_and_nested_loop_jvp_k1_body<false>(count, space[0], arg_0, arg_1, acc_1, acc_2);
                 v_s = (double)(double)(acc_1[0]); f_s = true;
                 v_s_2 = (double)(double)(acc_2[0]); f_s_2 = true;
             }

@@ -6,7 +6,8 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_RUN(call) call
+// a kernel's body is a template on `lifted_team` (see the CPU's LIFTED_RUN); every thread runs it as one team
+#define LIFTED_RUN(body, args) body<true> args
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -36,6 +37,7 @@
 // a scatter-add (np.add.at through a gather's indices, which may repeat): each thread adds its element atomically
 #define LIFTED_SERIAL_LANES(i)
 #define LIFTED_ATOMIC_ADD(target, value) atomicAdd(&(target), (value))
+#define LIFTED_REDUCE(op, out, value) lifted_reduce_##op(out, value)
 #else
 #ifdef _OPENMP
 #include <omp.h>
@@ -52,17 +54,33 @@ static inline int omp_get_num_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
-// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
-#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
-#define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num(); \
-    const bool lifted_alone = omp_get_num_threads() == 1; (void)lifted_alone
+// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated twice: with true, the
+// OpenMP team shares its element loops (each thread one contiguous block of chunks, as `omp for
+// schedule(static)` would share them, without the `omp for`'s barrier); with false, the calling thread runs them
+// all and the compiler folds the flag away, leaving no OpenMP call. A kernel runs its body on the team, or alone
+// below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one thread still builds and tears
+// down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel calls the lone body itself
+#define LIFTED_RUN(body, args) \
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<false> args
+#define LIFTED_THREAD_SETUP const int64_t lifted_thread = lifted_team ? omp_get_thread_num() : 0; \
+    const bool lifted_alone = !lifted_team || omp_get_num_threads() == 1; (void)lifted_alone
+// this thread's share of the steps of `step` from 0 to `end`: the first step it takes, and its end in `end`
+// (OpenMP's static schedule: a contiguous block each, the first `steps % threads` blocks one step longer)
+template <bool team> static inline int64_t lifted_share(int64_t& end, const int64_t step)
+{
+    if (!team) return 0;
+    const int64_t threads = omp_get_num_threads(), thread = omp_get_thread_num();
+    const int64_t steps = (end + step - 1) / step, each = steps / threads, longer = steps % threads;
+    const int64_t first = thread * each + (thread < longer ? thread : longer), last = first + each + (thread < longer);
+    if (last * step < end) end = last * step;
+    return first * step;
+}
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
 // dependent operations (16 left a 50-step RK4 latency-bound: 5.3 ms per call at n=1e5 vs 1.8 ms with 64)
 #define LIFTED_LANE_COUNT 64
-#define LIFTED_FOR(i, n) _Pragma("omp for schedule(static)") \
-    for (int64_t i##_base = 0; i##_base < (n); i##_base += LIFTED_LANE_COUNT)
+#define LIFTED_FOR(i, n) for (int64_t i##_end = (n), i##_base = lifted_share<lifted_team>(i##_end, LIFTED_LANE_COUNT); \
+                              i##_base < i##_end; i##_base += LIFTED_LANE_COUNT)
 #define LIFTED_CHUNK(i, n) \
     const int64_t i##_count = (n) - i##_base < LIFTED_LANE_COUNT ? (n) - i##_base : LIFTED_LANE_COUNT
 #define LIFTED_LANES(i) _Pragma("omp simd") for (int64_t lane = 0; lane < i##_count; ++lane)
@@ -73,7 +91,7 @@ extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min 
 #define LIFTED_LANE_REDUCE(op, x) lifted_lanes_##op(x)
 // reductions over some axes: `rows` give each output a SIMD loop over its row's chunks, then a sum over lanes;
 // `columns` make LIFTED_LANE_COUNT neighbouring outputs the lanes, each walking its column
-#define LIFTED_ROWS(o, count) _Pragma("omp for schedule(static)") for (int64_t o = 0; o < (count); ++o)
+#define LIFTED_ROWS(o, count) for (int64_t o##_end = (count), o = lifted_share<lifted_team>(o##_end, 1); o < o##_end; ++o)
 #define LIFTED_ROW_FOR(i, o, length) \
     for (int64_t i##_base = (o) * (length); i##_base < ((o) + 1) * (length); i##_base += LIFTED_LANE_COUNT)
 #define LIFTED_ROW_REDUCE(op, x) lifted_lanes_##op(x)
@@ -88,6 +106,8 @@ extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min 
 #define LIFTED_SERIAL_LANES(i) for (int64_t lane = 0; lane < i##_count; ++lane)
 #define LIFTED_ATOMIC_ADD(target, value) \
     if (lifted_alone) target += (value); else { _Pragma("omp atomic") target += (value); } (void)0
+// a reduction over everything: each thread adds its partial result once, atomically when threads share the work
+#define LIFTED_REDUCE(op, out, value) lifted_reduce_##op(out, value, lifted_alone)
 #ifdef LIFTED_MVEC
 // glibc's vector math library (libmvec, within 4 ulp): lets the SIMD lane loops call exp, log, ... per vector
 #define LIFTED_SIMD_MATH(name) _Pragma("omp declare simd notinbranch") extern "C" double name(double) noexcept;
@@ -283,23 +303,27 @@ template <class T> LIFTED_DEVICE T lifted_lanes_max(const T* x)
 { T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_maximum(best, x[lane]); return best; }
 template <class T> LIFTED_DEVICE T lifted_lanes_min(const T* x)
 { T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_minimum(best, x[lane]); return best; }
-template <class T> LIFTED_DEVICE void lifted_reduce_add(T* out, T v)
+template <class T> LIFTED_DEVICE void lifted_reduce_add(T* out, T v, const bool alone)
 {
+    if (alone) { *out += v; return; }
     _Pragma("omp atomic")
     *out += v;
 }
-template <class T> LIFTED_DEVICE void lifted_reduce_mul(T* out, T v)
+template <class T> LIFTED_DEVICE void lifted_reduce_mul(T* out, T v, const bool alone)
 {
+    if (alone) { *out *= v; return; }
     _Pragma("omp atomic")
     *out *= v;
 }
-template <class T> LIFTED_DEVICE void lifted_reduce_max(T* out, T v)
+template <class T> LIFTED_DEVICE void lifted_reduce_max(T* out, T v, const bool alone)
 {
+    if (alone) { *out = lifted_maximum(*out, v); return; }
     _Pragma("omp critical(lifted_reduce)")
     { *out = lifted_maximum(*out, v); }
 }
-template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
+template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v, const bool alone)
 {
+    if (alone) { *out = lifted_minimum(*out, v); return; }
     _Pragma("omp critical(lifted_reduce)")
     { *out = lifted_minimum(*out, v); }
 }
@@ -307,10 +331,11 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // gp_negative_log_likelihood_k0: 3-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-LIFTED_DEVICE void gp_negative_log_likelihood_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team> LIFTED_DEVICE void gp_negative_log_likelihood_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
-    double* __restrict__ s_acc_out){
+    double* __restrict__ s_acc_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
@@ -342,16 +367,17 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k0(const int64_t n, const int64_t 
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_RUN(gp_negative_log_likelihood_k0_body(n, d0, d1, d2, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, v_s2, v_1_data, v_1_s0, v_1_s1, v_1_s2, s_acc_out));
+    LIFTED_RUN(gp_negative_log_likelihood_k0_body, (n, d0, d1, d2, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, v_s2, v_1_data, v_1_s0, v_1_s1, v_1_s2, s_acc_out));
 }
 
 // gp_negative_log_likelihood_k1: 2-d index space of n elements
-LIFTED_DEVICE void gp_negative_log_likelihood_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_DEVICE void gp_negative_log_likelihood_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_data,
     const double e,
     const double e_2,
     const double* __restrict__ eye_data,
-    double* __restrict__ k_out){
+    double* __restrict__ k_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -382,13 +408,14 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k1(const int64_t n, const int64_t 
     const double* __restrict__ eye_data,
     double* __restrict__ k_out)
 {
-    LIFTED_RUN(gp_negative_log_likelihood_k1_body(n, d0, d1, s_data, e, e_2, eye_data, k_out));
+    LIFTED_RUN(gp_negative_log_likelihood_k1_body, (n, d0, d1, s_data, e, e_2, eye_data, k_out));
 }
 
 // gp_negative_log_likelihood_k2: 1-d index space of n elements
-LIFTED_DEVICE void gp_negative_log_likelihood_k2_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void gp_negative_log_likelihood_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
-    double* __restrict__ t_6_out){
+    double* __restrict__ t_6_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -411,13 +438,14 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k2(const int64_t n, const int64_t 
     const double* __restrict__ y_data,
     double* __restrict__ t_6_out)
 {
-    LIFTED_RUN(gp_negative_log_likelihood_k2_body(n, d0, y_data, t_6_out));
+    LIFTED_RUN(gp_negative_log_likelihood_k2_body, (n, d0, y_data, t_6_out));
 }
 
 // gp_negative_log_likelihood_k3: 1-d index space of n elements
-LIFTED_DEVICE void gp_negative_log_likelihood_k3_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void gp_negative_log_likelihood_k3_body(const int64_t n, const int64_t d0,
     const double* __restrict__ d_1_data, const int64_t d_1_s0,
-    double* __restrict__ s_1_acc_out){
+    double* __restrict__ s_1_acc_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_1_acc, 0);
     LIFTED_FOR(i, n)
@@ -432,20 +460,21 @@ LIFTED_DEVICE void gp_negative_log_likelihood_k3_body(const int64_t n, const int
             LIFTED_AT(s_1_acc) += t_9;
         }
     }
-    lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+    LIFTED_REDUCE(add, s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
 }
 
 LIFTED_KERNEL void gp_negative_log_likelihood_k3(const int64_t n, const int64_t d0,
     const double* __restrict__ d_1_data, const int64_t d_1_s0,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_RUN(gp_negative_log_likelihood_k3_body(n, d0, d_1_data, d_1_s0, s_1_acc_out));
+    LIFTED_RUN(gp_negative_log_likelihood_k3_body, (n, d0, d_1_data, d_1_s0, s_1_acc_out));
 }
 
 // gp_negative_log_likelihood_k4: 1-d index space of n elements
-LIFTED_DEVICE void gp_negative_log_likelihood_k4_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void gp_negative_log_likelihood_k4_body(const int64_t n, const int64_t d0,
     const double* __restrict__ d_2_data, const int64_t d_2_s0,
-    double* __restrict__ s_2_acc_out){
+    double* __restrict__ s_2_acc_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_2_acc, 0);
     LIFTED_FOR(i, n)
@@ -459,21 +488,22 @@ LIFTED_DEVICE void gp_negative_log_likelihood_k4_body(const int64_t n, const int
             LIFTED_AT(s_2_acc) += d_2;
         }
     }
-    lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
+    LIFTED_REDUCE(add, s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
 }
 
 LIFTED_KERNEL void gp_negative_log_likelihood_k4(const int64_t n, const int64_t d0,
     const double* __restrict__ d_2_data, const int64_t d_2_s0,
     double* __restrict__ s_2_acc_out)
 {
-    LIFTED_RUN(gp_negative_log_likelihood_k4_body(n, d0, d_2_data, d_2_s0, s_2_acc_out));
+    LIFTED_RUN(gp_negative_log_likelihood_k4_body, (n, d0, d_2_data, d_2_s0, s_2_acc_out));
 }
 
 // gp_grad_k0: 3-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-LIFTED_DEVICE void gp_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team> LIFTED_DEVICE void gp_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
-    double* __restrict__ s_acc_out){
+    double* __restrict__ s_acc_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
@@ -505,16 +535,17 @@ LIFTED_KERNEL void gp_grad_k0(const int64_t n, const int64_t d0, const int64_t d
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_RUN(gp_grad_k0_body(n, d0, d1, d2, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, v_s2, v_1_data, v_1_s0, v_1_s1, v_1_s2, s_acc_out));
+    LIFTED_RUN(gp_grad_k0_body, (n, d0, d1, d2, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, v_s2, v_1_data, v_1_s0, v_1_s1, v_1_s2, s_acc_out));
 }
 
 // gp_grad_k1: 2-d index space of n elements
-LIFTED_DEVICE void gp_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_DEVICE void gp_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_data,
     const double e,
     const double e_2,
     const double* __restrict__ eye_data,
-    double* __restrict__ k_out){
+    double* __restrict__ k_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -545,15 +576,16 @@ LIFTED_KERNEL void gp_grad_k1(const int64_t n, const int64_t d0, const int64_t d
     const double* __restrict__ eye_data,
     double* __restrict__ k_out)
 {
-    LIFTED_RUN(gp_grad_k1_body(n, d0, d1, s_data, e, e_2, eye_data, k_out));
+    LIFTED_RUN(gp_grad_k1_body, (n, d0, d1, s_data, e, e_2, eye_data, k_out));
 }
 
 // gp_grad_k2: 1-d index space of n elements
-LIFTED_DEVICE void gp_grad_k2_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void gp_grad_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     const double* __restrict__ d_1_data, const int64_t d_1_s0,
     double* __restrict__ t_6_out,
-    double* __restrict__ t_14_out){
+    double* __restrict__ t_14_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -583,11 +615,11 @@ LIFTED_KERNEL void gp_grad_k2(const int64_t n, const int64_t d0,
     double* __restrict__ t_6_out,
     double* __restrict__ t_14_out)
 {
-    LIFTED_RUN(gp_grad_k2_body(n, d0, y_data, d_1_data, d_1_s0, t_6_out, t_14_out));
+    LIFTED_RUN(gp_grad_k2_body, (n, d0, y_data, d_1_data, d_1_s0, t_6_out, t_14_out));
 }
 
 // gp_grad_k3: 2-d index space of n elements
-LIFTED_DEVICE void gp_grad_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_DEVICE void gp_grad_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ t_13_data, const int64_t t_13_s0, const int64_t t_13_s1,
     const double* __restrict__ m_2_data,
     const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
@@ -596,7 +628,8 @@ LIFTED_DEVICE void gp_grad_k3_body(const int64_t n, const int64_t d0, const int6
     const double* __restrict__ r_3_data, const int64_t r_3_s0, const int64_t r_3_s1,
     const double* __restrict__ dchol_data, const int64_t dchol_s0, const int64_t dchol_s1,
     double* __restrict__ dk_1_out,
-    double* __restrict__ t_18_out){
+    double* __restrict__ t_18_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -643,16 +676,17 @@ LIFTED_KERNEL void gp_grad_k3(const int64_t n, const int64_t d0, const int64_t d
     double* __restrict__ dk_1_out,
     double* __restrict__ t_18_out)
 {
-    LIFTED_RUN(gp_grad_k3_body(n, d0, d1, t_13_data, t_13_s0, t_13_s1, m_2_data, r_data, r_s0, r_s1, r_1_data, r_1_s0, r_1_s1, r_2_data, r_2_s0, r_2_s1, r_3_data, r_3_s0, r_3_s1, dchol_data, dchol_s0, dchol_s1, dk_1_out, t_18_out));
+    LIFTED_RUN(gp_grad_k3_body, (n, d0, d1, t_13_data, t_13_s0, t_13_s1, m_2_data, r_data, r_s0, r_s1, r_1_data, r_1_s0, r_1_s1, r_2_data, r_2_s0, r_2_s1, r_3_data, r_3_s0, r_3_s1, dchol_data, dchol_s0, dchol_s1, dk_1_out, t_18_out));
 }
 
 // gp_grad_k4: 2-d index space of n elements
-LIFTED_DEVICE void gp_grad_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_DEVICE void gp_grad_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_2_data, const int64_t r_2_s0, const int64_t r_2_s1,
     const double* __restrict__ r_3_data, const int64_t r_3_s0, const int64_t r_3_s1,
     const double* __restrict__ dchol_data, const int64_t dchol_s0, const int64_t dchol_s1,
     const double* __restrict__ t_21_data, const int64_t t_21_s0, const int64_t t_21_s1,
-    double* __restrict__ dchol_1_out){
+    double* __restrict__ dchol_1_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -686,14 +720,15 @@ LIFTED_KERNEL void gp_grad_k4(const int64_t n, const int64_t d0, const int64_t d
     const double* __restrict__ t_21_data, const int64_t t_21_s0, const int64_t t_21_s1,
     double* __restrict__ dchol_1_out)
 {
-    LIFTED_RUN(gp_grad_k4_body(n, d0, d1, r_2_data, r_2_s0, r_2_s1, r_3_data, r_3_s0, r_3_s1, dchol_data, dchol_s0, dchol_s1, t_21_data, t_21_s0, t_21_s1, dchol_1_out));
+    LIFTED_RUN(gp_grad_k4_body, (n, d0, d1, r_2_data, r_2_s0, r_2_s1, r_3_data, r_3_s0, r_3_s1, dchol_data, dchol_s0, dchol_s1, t_21_data, t_21_s0, t_21_s1, dchol_1_out));
 }
 
 // gp_grad_k5: 2-d index space of n elements
-LIFTED_DEVICE void gp_grad_k5_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_DEVICE void gp_grad_k5_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_4_data,
     const double* __restrict__ m_5_data,
-    double* __restrict__ t_23_out){
+    double* __restrict__ t_23_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -719,11 +754,11 @@ LIFTED_KERNEL void gp_grad_k5(const int64_t n, const int64_t d0, const int64_t d
     const double* __restrict__ m_5_data,
     double* __restrict__ t_23_out)
 {
-    LIFTED_RUN(gp_grad_k5_body(n, d0, d1, m_4_data, m_5_data, t_23_out));
+    LIFTED_RUN(gp_grad_k5_body, (n, d0, d1, m_4_data, m_5_data, t_23_out));
 }
 
 // gp_grad_k6: 2-d index space of n elements
-LIFTED_DEVICE void gp_grad_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_DEVICE void gp_grad_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_data,
     const double e,
     const double* __restrict__ m_6_data,
@@ -731,7 +766,8 @@ LIFTED_DEVICE void gp_grad_k6_body(const int64_t n, const int64_t d0, const int6
     const double* __restrict__ dk_1_data,
     const double* __restrict__ eye_data,
     double* __restrict__ s_3_acc_out,
-    double* __restrict__ s_4_acc_out){
+    double* __restrict__ s_4_acc_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_3_acc, 0);
     LIFTED_LOCAL_FILL(double, s_4_acc, 0);
@@ -765,8 +801,8 @@ LIFTED_DEVICE void gp_grad_k6_body(const int64_t n, const int64_t d0, const int6
             LIFTED_AT(s_4_acc) += t_32;
         }
     }
-    lifted_reduce_add(s_3_acc_out, LIFTED_LANE_REDUCE(add, s_3_acc));
-    lifted_reduce_add(s_4_acc_out, LIFTED_LANE_REDUCE(add, s_4_acc));
+    LIFTED_REDUCE(add, s_3_acc_out, LIFTED_LANE_REDUCE(add, s_3_acc));
+    LIFTED_REDUCE(add, s_4_acc_out, LIFTED_LANE_REDUCE(add, s_4_acc));
 }
 
 LIFTED_KERNEL void gp_grad_k6(const int64_t n, const int64_t d0, const int64_t d1,
@@ -779,14 +815,15 @@ LIFTED_KERNEL void gp_grad_k6(const int64_t n, const int64_t d0, const int64_t d
     double* __restrict__ s_3_acc_out,
     double* __restrict__ s_4_acc_out)
 {
-    LIFTED_RUN(gp_grad_k6_body(n, d0, d1, s_data, e, m_6_data, t_26_data, t_26_s0, t_26_s1, dk_1_data, eye_data, s_3_acc_out, s_4_acc_out));
+    LIFTED_RUN(gp_grad_k6_body, (n, d0, d1, s_data, e, m_6_data, t_26_data, t_26_s0, t_26_s1, dk_1_data, eye_data, s_3_acc_out, s_4_acc_out));
 }
 
 // gp_tangent_k0: 3-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-LIFTED_DEVICE void gp_tangent_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
-    double* __restrict__ s_acc_out){
+    double* __restrict__ s_acc_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
@@ -818,18 +855,19 @@ LIFTED_KERNEL void gp_tangent_k0(const int64_t n, const int64_t d0, const int64_
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_RUN(gp_tangent_k0_body(n, d0, d1, d2, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, v_s2, v_1_data, v_1_s0, v_1_s1, v_1_s2, s_acc_out));
+    LIFTED_RUN(gp_tangent_k0_body, (n, d0, d1, d2, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, v_s2, v_1_data, v_1_s0, v_1_s1, v_1_s2, s_acc_out));
 }
 
 // gp_tangent_k1: 2-d index space of n elements
-LIFTED_DEVICE void gp_tangent_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_data,
     const double e,
     const double e_2,
     const double* __restrict__ eye_data,
     const double t_13,
     double* __restrict__ tk_out,
-    double* __restrict__ k_out){
+    double* __restrict__ k_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -865,14 +903,15 @@ LIFTED_KERNEL void gp_tangent_k1(const int64_t n, const int64_t d0, const int64_
     double* __restrict__ tk_out,
     double* __restrict__ k_out)
 {
-    LIFTED_RUN(gp_tangent_k1_body(n, d0, d1, s_data, e, e_2, eye_data, t_13, tk_out, k_out));
+    LIFTED_RUN(gp_tangent_k1_body, (n, d0, d1, s_data, e, e_2, eye_data, t_13, tk_out, k_out));
 }
 
 // gp_tangent_k2: 2-d index space of n elements
-LIFTED_DEVICE void gp_tangent_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_1_data,
     const double* __restrict__ t_14_data, const int64_t t_14_s0, const int64_t t_14_s1,
-    double* __restrict__ t_15_out){
+    double* __restrict__ t_15_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -900,14 +939,15 @@ LIFTED_KERNEL void gp_tangent_k2(const int64_t n, const int64_t d0, const int64_
     const double* __restrict__ t_14_data, const int64_t t_14_s0, const int64_t t_14_s1,
     double* __restrict__ t_15_out)
 {
-    LIFTED_RUN(gp_tangent_k2_body(n, d0, d1, m_1_data, t_14_data, t_14_s0, t_14_s1, t_15_out));
+    LIFTED_RUN(gp_tangent_k2_body, (n, d0, d1, m_1_data, t_14_data, t_14_s0, t_14_s1, t_15_out));
 }
 
 // gp_tangent_k3: 2-d index space of n elements
-LIFTED_DEVICE void gp_tangent_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_3_data,
     const double* __restrict__ m_4_data,
-    double* __restrict__ t_18_out){
+    double* __restrict__ t_18_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -933,13 +973,14 @@ LIFTED_KERNEL void gp_tangent_k3(const int64_t n, const int64_t d0, const int64_
     const double* __restrict__ m_4_data,
     double* __restrict__ t_18_out)
 {
-    LIFTED_RUN(gp_tangent_k3_body(n, d0, d1, m_3_data, m_4_data, t_18_out));
+    LIFTED_RUN(gp_tangent_k3_body, (n, d0, d1, m_3_data, m_4_data, t_18_out));
 }
 
 // gp_tangent_k4: 1-d index space of n elements
-LIFTED_DEVICE void gp_tangent_k4_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k4_body(const int64_t n, const int64_t d0,
     const double* __restrict__ m_5_data,
-    double* __restrict__ t_20_out){
+    double* __restrict__ t_20_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -962,14 +1003,15 @@ LIFTED_KERNEL void gp_tangent_k4(const int64_t n, const int64_t d0,
     const double* __restrict__ m_5_data,
     double* __restrict__ t_20_out)
 {
-    LIFTED_RUN(gp_tangent_k4_body(n, d0, m_5_data, t_20_out));
+    LIFTED_RUN(gp_tangent_k4_body, (n, d0, m_5_data, t_20_out));
 }
 
 // gp_tangent_k5: 1-d index space of n elements
-LIFTED_DEVICE void gp_tangent_k5_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k5_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_4_data,
     const double* __restrict__ m_6_data,
-    double* __restrict__ t_22_out){
+    double* __restrict__ t_22_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -994,14 +1036,15 @@ LIFTED_KERNEL void gp_tangent_k5(const int64_t n, const int64_t d0,
     const double* __restrict__ m_6_data,
     double* __restrict__ t_22_out)
 {
-    LIFTED_RUN(gp_tangent_k5_body(n, d0, x_4_data, m_6_data, t_22_out));
+    LIFTED_RUN(gp_tangent_k5_body, (n, d0, x_4_data, m_6_data, t_22_out));
 }
 
 // gp_tangent_k6: 2-d index space of n elements
-LIFTED_DEVICE void gp_tangent_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ t_23_data, const int64_t t_23_s0, const int64_t t_23_s1,
     const double* __restrict__ tk_data,
-    double* __restrict__ tlogdet_acc_out){
+    double* __restrict__ tlogdet_acc_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, tlogdet_acc, 0);
     LIFTED_FOR(i, n)
@@ -1019,7 +1062,7 @@ LIFTED_DEVICE void gp_tangent_k6_body(const int64_t n, const int64_t d0, const i
             LIFTED_AT(tlogdet_acc) += t_24;
         }
     }
-    lifted_reduce_add(tlogdet_acc_out, LIFTED_LANE_REDUCE(add, tlogdet_acc));
+    LIFTED_REDUCE(add, tlogdet_acc_out, LIFTED_LANE_REDUCE(add, tlogdet_acc));
 }
 
 LIFTED_KERNEL void gp_tangent_k6(const int64_t n, const int64_t d0, const int64_t d1,
@@ -1027,13 +1070,14 @@ LIFTED_KERNEL void gp_tangent_k6(const int64_t n, const int64_t d0, const int64_
     const double* __restrict__ tk_data,
     double* __restrict__ tlogdet_acc_out)
 {
-    LIFTED_RUN(gp_tangent_k6_body(n, d0, d1, t_23_data, t_23_s0, t_23_s1, tk_data, tlogdet_acc_out));
+    LIFTED_RUN(gp_tangent_k6_body, (n, d0, d1, t_23_data, t_23_s0, t_23_s1, tk_data, tlogdet_acc_out));
 }
 
 // gp_tangent_k7: 1-d index space of n elements
-LIFTED_DEVICE void gp_tangent_k7_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k7_body(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
-    double* __restrict__ t_6_out){
+    double* __restrict__ t_6_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -1056,15 +1100,16 @@ LIFTED_KERNEL void gp_tangent_k7(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     double* __restrict__ t_6_out)
 {
-    LIFTED_RUN(gp_tangent_k7_body(n, d0, y_data, t_6_out));
+    LIFTED_RUN(gp_tangent_k7_body, (n, d0, y_data, t_6_out));
 }
 
 // gp_tangent_k8: 1-d index space of n elements
-LIFTED_DEVICE void gp_tangent_k8_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k8_body(const int64_t n, const int64_t d0,
     const double* __restrict__ d_1_data, const int64_t d_1_s0,
     const double* __restrict__ d_3_data, const int64_t d_3_s0,
     double* __restrict__ s_1_acc_out,
-    double* __restrict__ s_3_acc_out){
+    double* __restrict__ s_3_acc_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_1_acc, 0);
     LIFTED_LOCAL_FILL(double, s_3_acc, 0);
@@ -1083,8 +1128,8 @@ LIFTED_DEVICE void gp_tangent_k8_body(const int64_t n, const int64_t d0,
             LIFTED_AT(s_3_acc) += t_27;
         }
     }
-    lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
-    lifted_reduce_add(s_3_acc_out, LIFTED_LANE_REDUCE(add, s_3_acc));
+    LIFTED_REDUCE(add, s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+    LIFTED_REDUCE(add, s_3_acc_out, LIFTED_LANE_REDUCE(add, s_3_acc));
 }
 
 LIFTED_KERNEL void gp_tangent_k8(const int64_t n, const int64_t d0,
@@ -1093,13 +1138,14 @@ LIFTED_KERNEL void gp_tangent_k8(const int64_t n, const int64_t d0,
     double* __restrict__ s_1_acc_out,
     double* __restrict__ s_3_acc_out)
 {
-    LIFTED_RUN(gp_tangent_k8_body(n, d0, d_1_data, d_1_s0, d_3_data, d_3_s0, s_1_acc_out, s_3_acc_out));
+    LIFTED_RUN(gp_tangent_k8_body, (n, d0, d_1_data, d_1_s0, d_3_data, d_3_s0, s_1_acc_out, s_3_acc_out));
 }
 
 // gp_tangent_k9: 2-d index space of n elements
-LIFTED_DEVICE void gp_tangent_k9_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k9_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_9_data,
-    double* __restrict__ t_29_out){
+    double* __restrict__ t_29_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -1122,15 +1168,16 @@ LIFTED_KERNEL void gp_tangent_k9(const int64_t n, const int64_t d0, const int64_
     const double* __restrict__ m_9_data,
     double* __restrict__ t_29_out)
 {
-    LIFTED_RUN(gp_tangent_k9_body(n, d0, d1, m_9_data, t_29_out));
+    LIFTED_RUN(gp_tangent_k9_body, (n, d0, d1, m_9_data, t_29_out));
 }
 
 // gp_tangent_k10: 1-d index space of n elements
-LIFTED_DEVICE void gp_tangent_k10_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k10_body(const int64_t n, const int64_t d0,
     const double* __restrict__ d_2_data, const int64_t d_2_s0,
     const double* __restrict__ d_4_data, const int64_t d_4_s0,
     double* __restrict__ s_2_acc_out,
-    double* __restrict__ s_4_acc_out){
+    double* __restrict__ s_4_acc_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_2_acc, 0);
     LIFTED_LOCAL_FILL(double, s_4_acc, 0);
@@ -1147,8 +1194,8 @@ LIFTED_DEVICE void gp_tangent_k10_body(const int64_t n, const int64_t d0,
             LIFTED_AT(s_4_acc) += d_4;
         }
     }
-    lifted_reduce_add(s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
-    lifted_reduce_add(s_4_acc_out, LIFTED_LANE_REDUCE(add, s_4_acc));
+    LIFTED_REDUCE(add, s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
+    LIFTED_REDUCE(add, s_4_acc_out, LIFTED_LANE_REDUCE(add, s_4_acc));
 }
 
 LIFTED_KERNEL void gp_tangent_k10(const int64_t n, const int64_t d0,
@@ -1157,5 +1204,5 @@ LIFTED_KERNEL void gp_tangent_k10(const int64_t n, const int64_t d0,
     double* __restrict__ s_2_acc_out,
     double* __restrict__ s_4_acc_out)
 {
-    LIFTED_RUN(gp_tangent_k10_body(n, d0, d_2_data, d_2_s0, d_4_data, d_4_s0, s_2_acc_out, s_4_acc_out));
+    LIFTED_RUN(gp_tangent_k10_body, (n, d0, d_2_data, d_2_s0, d_4_data, d_4_s0, s_2_acc_out, s_4_acc_out));
 }

@@ -6,7 +6,8 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_RUN(call) call
+// a kernel's body is a template on `lifted_team` (see the CPU's LIFTED_RUN); every thread runs it as one team
+#define LIFTED_RUN(body, args) body<true> args
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -36,6 +37,7 @@
 // a scatter-add (np.add.at through a gather's indices, which may repeat): each thread adds its element atomically
 #define LIFTED_SERIAL_LANES(i)
 #define LIFTED_ATOMIC_ADD(target, value) atomicAdd(&(target), (value))
+#define LIFTED_REDUCE(op, out, value) lifted_reduce_##op(out, value)
 #else
 #ifdef _OPENMP
 #include <omp.h>
@@ -52,17 +54,33 @@ static inline int omp_get_num_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
-// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
-#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
-#define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num(); \
-    const bool lifted_alone = omp_get_num_threads() == 1; (void)lifted_alone
+// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated twice: with true, the
+// OpenMP team shares its element loops (each thread one contiguous block of chunks, as `omp for
+// schedule(static)` would share them, without the `omp for`'s barrier); with false, the calling thread runs them
+// all and the compiler folds the flag away, leaving no OpenMP call. A kernel runs its body on the team, or alone
+// below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one thread still builds and tears
+// down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel calls the lone body itself
+#define LIFTED_RUN(body, args) \
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<false> args
+#define LIFTED_THREAD_SETUP const int64_t lifted_thread = lifted_team ? omp_get_thread_num() : 0; \
+    const bool lifted_alone = !lifted_team || omp_get_num_threads() == 1; (void)lifted_alone
+// this thread's share of the steps of `step` from 0 to `end`: the first step it takes, and its end in `end`
+// (OpenMP's static schedule: a contiguous block each, the first `steps % threads` blocks one step longer)
+template <bool team> static inline int64_t lifted_share(int64_t& end, const int64_t step)
+{
+    if (!team) return 0;
+    const int64_t threads = omp_get_num_threads(), thread = omp_get_thread_num();
+    const int64_t steps = (end + step - 1) / step, each = steps / threads, longer = steps % threads;
+    const int64_t first = thread * each + (thread < longer ? thread : longer), last = first + each + (thread < longer);
+    if (last * step < end) end = last * step;
+    return first * step;
+}
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
 // dependent operations (16 left a 50-step RK4 latency-bound: 5.3 ms per call at n=1e5 vs 1.8 ms with 64)
 #define LIFTED_LANE_COUNT 64
-#define LIFTED_FOR(i, n) _Pragma("omp for schedule(static)") \
-    for (int64_t i##_base = 0; i##_base < (n); i##_base += LIFTED_LANE_COUNT)
+#define LIFTED_FOR(i, n) for (int64_t i##_end = (n), i##_base = lifted_share<lifted_team>(i##_end, LIFTED_LANE_COUNT); \
+                              i##_base < i##_end; i##_base += LIFTED_LANE_COUNT)
 #define LIFTED_CHUNK(i, n) \
     const int64_t i##_count = (n) - i##_base < LIFTED_LANE_COUNT ? (n) - i##_base : LIFTED_LANE_COUNT
 #define LIFTED_LANES(i) _Pragma("omp simd") for (int64_t lane = 0; lane < i##_count; ++lane)
@@ -73,7 +91,7 @@ extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min 
 #define LIFTED_LANE_REDUCE(op, x) lifted_lanes_##op(x)
 // reductions over some axes: `rows` give each output a SIMD loop over its row's chunks, then a sum over lanes;
 // `columns` make LIFTED_LANE_COUNT neighbouring outputs the lanes, each walking its column
-#define LIFTED_ROWS(o, count) _Pragma("omp for schedule(static)") for (int64_t o = 0; o < (count); ++o)
+#define LIFTED_ROWS(o, count) for (int64_t o##_end = (count), o = lifted_share<lifted_team>(o##_end, 1); o < o##_end; ++o)
 #define LIFTED_ROW_FOR(i, o, length) \
     for (int64_t i##_base = (o) * (length); i##_base < ((o) + 1) * (length); i##_base += LIFTED_LANE_COUNT)
 #define LIFTED_ROW_REDUCE(op, x) lifted_lanes_##op(x)
@@ -88,6 +106,8 @@ extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min 
 #define LIFTED_SERIAL_LANES(i) for (int64_t lane = 0; lane < i##_count; ++lane)
 #define LIFTED_ATOMIC_ADD(target, value) \
     if (lifted_alone) target += (value); else { _Pragma("omp atomic") target += (value); } (void)0
+// a reduction over everything: each thread adds its partial result once, atomically when threads share the work
+#define LIFTED_REDUCE(op, out, value) lifted_reduce_##op(out, value, lifted_alone)
 #ifdef LIFTED_MVEC
 // glibc's vector math library (libmvec, within 4 ulp): lets the SIMD lane loops call exp, log, ... per vector
 #define LIFTED_SIMD_MATH(name) _Pragma("omp declare simd notinbranch") extern "C" double name(double) noexcept;
@@ -283,23 +303,27 @@ template <class T> LIFTED_DEVICE T lifted_lanes_max(const T* x)
 { T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_maximum(best, x[lane]); return best; }
 template <class T> LIFTED_DEVICE T lifted_lanes_min(const T* x)
 { T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_minimum(best, x[lane]); return best; }
-template <class T> LIFTED_DEVICE void lifted_reduce_add(T* out, T v)
+template <class T> LIFTED_DEVICE void lifted_reduce_add(T* out, T v, const bool alone)
 {
+    if (alone) { *out += v; return; }
     _Pragma("omp atomic")
     *out += v;
 }
-template <class T> LIFTED_DEVICE void lifted_reduce_mul(T* out, T v)
+template <class T> LIFTED_DEVICE void lifted_reduce_mul(T* out, T v, const bool alone)
 {
+    if (alone) { *out *= v; return; }
     _Pragma("omp atomic")
     *out *= v;
 }
-template <class T> LIFTED_DEVICE void lifted_reduce_max(T* out, T v)
+template <class T> LIFTED_DEVICE void lifted_reduce_max(T* out, T v, const bool alone)
 {
+    if (alone) { *out = lifted_maximum(*out, v); return; }
     _Pragma("omp critical(lifted_reduce)")
     { *out = lifted_maximum(*out, v); }
 }
-template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
+template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v, const bool alone)
 {
+    if (alone) { *out = lifted_minimum(*out, v); return; }
     _Pragma("omp critical(lifted_reduce)")
     { *out = lifted_minimum(*out, v); }
 }
@@ -307,9 +331,10 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // rows_by_index_k0: 2-d index space of n elements
-LIFTED_DEVICE void rows_by_index_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_DEVICE void rows_by_index_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ w_data,
-    double* __restrict__ state_out){
+    double* __restrict__ state_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -332,15 +357,16 @@ LIFTED_KERNEL void rows_by_index_k0(const int64_t n, const int64_t d0, const int
     const double* __restrict__ w_data,
     double* __restrict__ state_out)
 {
-    LIFTED_RUN(rows_by_index_k0_body(n, d0, d1, w_data, state_out));
+    LIFTED_RUN(rows_by_index_k0_body, (n, d0, d1, w_data, state_out));
 }
 
 // rows_by_index_k1: 1-d index space of n elements
-LIFTED_DEVICE void rows_by_index_k1_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void rows_by_index_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
     const double* __restrict__ x_data,
     const double* __restrict__ v_1_data,
-    double* __restrict__ t_3_out){
+    double* __restrict__ t_3_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -369,15 +395,16 @@ LIFTED_KERNEL void rows_by_index_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ v_1_data,
     double* __restrict__ t_3_out)
 {
-    LIFTED_RUN(rows_by_index_k1_body(n, d0, v_data, x_data, v_1_data, t_3_out));
+    LIFTED_RUN(rows_by_index_k1_body, (n, d0, v_data, x_data, v_1_data, t_3_out));
 }
 
 // rows_by_index_k2: 1-d index space of n elements
-LIFTED_DEVICE void rows_by_index_k2_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void rows_by_index_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_3_data,
     const double* __restrict__ x_2_data,
     const double* __restrict__ v_4_data,
-    double* __restrict__ t_6_out){
+    double* __restrict__ t_6_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -406,13 +433,14 @@ LIFTED_KERNEL void rows_by_index_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ v_4_data,
     double* __restrict__ t_6_out)
 {
-    LIFTED_RUN(rows_by_index_k2_body(n, d0, v_3_data, x_2_data, v_4_data, t_6_out));
+    LIFTED_RUN(rows_by_index_k2_body, (n, d0, v_3_data, x_2_data, v_4_data, t_6_out));
 }
 
 // rows_by_index_k3: 1-d index space of n elements
-LIFTED_DEVICE void rows_by_index_k3_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void rows_by_index_k3_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_4_data,
-    double* __restrict__ s_acc_out){
+    double* __restrict__ s_acc_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -426,20 +454,21 @@ LIFTED_DEVICE void rows_by_index_k3_body(const int64_t n, const int64_t d0,
             LIFTED_AT(s_acc) += e;
         }
     }
-    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+    LIFTED_REDUCE(add, s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
 }
 
 LIFTED_KERNEL void rows_by_index_k3(const int64_t n, const int64_t d0,
     const double* __restrict__ x_4_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_RUN(rows_by_index_k3_body(n, d0, x_4_data, s_acc_out));
+    LIFTED_RUN(rows_by_index_k3_body, (n, d0, x_4_data, s_acc_out));
 }
 
 // rows_by_index_grad_k0: 2-d index space of n elements
-LIFTED_DEVICE void rows_by_index_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_DEVICE void rows_by_index_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ w_data,
-    double* __restrict__ state_out){
+    double* __restrict__ state_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -462,15 +491,16 @@ LIFTED_KERNEL void rows_by_index_grad_k0(const int64_t n, const int64_t d0, cons
     const double* __restrict__ w_data,
     double* __restrict__ state_out)
 {
-    LIFTED_RUN(rows_by_index_grad_k0_body(n, d0, d1, w_data, state_out));
+    LIFTED_RUN(rows_by_index_grad_k0_body, (n, d0, d1, w_data, state_out));
 }
 
 // rows_by_index_grad_k1: 1-d index space of n elements
-LIFTED_DEVICE void rows_by_index_grad_k1_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void rows_by_index_grad_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
     const double* __restrict__ x_data,
     const double* __restrict__ v_1_data,
-    double* __restrict__ t_3_out){
+    double* __restrict__ t_3_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -499,15 +529,16 @@ LIFTED_KERNEL void rows_by_index_grad_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ v_1_data,
     double* __restrict__ t_3_out)
 {
-    LIFTED_RUN(rows_by_index_grad_k1_body(n, d0, v_data, x_data, v_1_data, t_3_out));
+    LIFTED_RUN(rows_by_index_grad_k1_body, (n, d0, v_data, x_data, v_1_data, t_3_out));
 }
 
 // rows_by_index_grad_k2: 1-d index space of n elements
-LIFTED_DEVICE void rows_by_index_grad_k2_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void rows_by_index_grad_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_3_data,
     const double* __restrict__ x_2_data,
     const double* __restrict__ v_4_data,
-    double* __restrict__ t_6_out){
+    double* __restrict__ t_6_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -536,14 +567,15 @@ LIFTED_KERNEL void rows_by_index_grad_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ v_4_data,
     double* __restrict__ t_6_out)
 {
-    LIFTED_RUN(rows_by_index_grad_k2_body(n, d0, v_3_data, x_2_data, v_4_data, t_6_out));
+    LIFTED_RUN(rows_by_index_grad_k2_body, (n, d0, v_3_data, x_2_data, v_4_data, t_6_out));
 }
 
 // rows_by_index_grad_k3: 1-d index space of n elements
-LIFTED_DEVICE void rows_by_index_grad_k3_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void rows_by_index_grad_k3_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_4_data,
     double* __restrict__ e_out,
-    double* __restrict__ s_acc_out){
+    double* __restrict__ s_acc_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -562,7 +594,7 @@ LIFTED_DEVICE void rows_by_index_grad_k3_body(const int64_t n, const int64_t d0,
             e_out[i] = LIFTED_AT(e);
         }
     }
-    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+    LIFTED_REDUCE(add, s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
 }
 
 LIFTED_KERNEL void rows_by_index_grad_k3(const int64_t n, const int64_t d0,
@@ -570,14 +602,15 @@ LIFTED_KERNEL void rows_by_index_grad_k3(const int64_t n, const int64_t d0,
     double* __restrict__ e_out,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_RUN(rows_by_index_grad_k3_body(n, d0, x_4_data, e_out, s_acc_out));
+    LIFTED_RUN(rows_by_index_grad_k3_body, (n, d0, x_4_data, e_out, s_acc_out));
 }
 
 // rows_by_index_grad_k4: 1-d index space of n elements
-LIFTED_DEVICE void rows_by_index_grad_k4_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void rows_by_index_grad_k4_body(const int64_t n, const int64_t d0,
     const double t_8,
     const double* __restrict__ e_data,
-    double* __restrict__ dx_4_out){
+    double* __restrict__ dx_4_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -601,14 +634,15 @@ LIFTED_KERNEL void rows_by_index_grad_k4(const int64_t n, const int64_t d0,
     const double* __restrict__ e_data,
     double* __restrict__ dx_4_out)
 {
-    LIFTED_RUN(rows_by_index_grad_k4_body(n, d0, t_8, e_data, dx_4_out));
+    LIFTED_RUN(rows_by_index_grad_k4_body, (n, d0, t_8, e_data, dx_4_out));
 }
 
 // rows_by_index_grad_k5: 1-d index space of n elements
-LIFTED_DEVICE void rows_by_index_grad_k5_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void rows_by_index_grad_k5_body(const int64_t n, const int64_t d0,
     const double* __restrict__ t_6_data,
     const double* __restrict__ t_9_data,
-    double* __restrict__ t_12_out){
+    double* __restrict__ t_12_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -635,16 +669,17 @@ LIFTED_KERNEL void rows_by_index_grad_k5(const int64_t n, const int64_t d0,
     const double* __restrict__ t_9_data,
     double* __restrict__ t_12_out)
 {
-    LIFTED_RUN(rows_by_index_grad_k5_body(n, d0, t_6_data, t_9_data, t_12_out));
+    LIFTED_RUN(rows_by_index_grad_k5_body, (n, d0, t_6_data, t_9_data, t_12_out));
 }
 
 // rows_by_index_grad_k6: 1-d index space of n elements
-LIFTED_DEVICE void rows_by_index_grad_k6_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void rows_by_index_grad_k6_body(const int64_t n, const int64_t d0,
     const double* __restrict__ t_12_data,
     const double* __restrict__ x_5_data,
     const double* __restrict__ v_3_kept_data,
     double* __restrict__ t_13_out,
-    double* __restrict__ dx_1_out){
+    double* __restrict__ dx_1_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -675,14 +710,15 @@ LIFTED_KERNEL void rows_by_index_grad_k6(const int64_t n, const int64_t d0,
     double* __restrict__ t_13_out,
     double* __restrict__ dx_1_out)
 {
-    LIFTED_RUN(rows_by_index_grad_k6_body(n, d0, t_12_data, x_5_data, v_3_kept_data, t_13_out, dx_1_out));
+    LIFTED_RUN(rows_by_index_grad_k6_body, (n, d0, t_12_data, x_5_data, v_3_kept_data, t_13_out, dx_1_out));
 }
 
 // rows_by_index_grad_k7: 1-d index space of n elements
-LIFTED_DEVICE void rows_by_index_grad_k7_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void rows_by_index_grad_k7_body(const int64_t n, const int64_t d0,
     const double* __restrict__ t_3_data,
     const double* __restrict__ t_14_data,
-    double* __restrict__ t_17_out){
+    double* __restrict__ t_17_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -709,14 +745,15 @@ LIFTED_KERNEL void rows_by_index_grad_k7(const int64_t n, const int64_t d0,
     const double* __restrict__ t_14_data,
     double* __restrict__ t_17_out)
 {
-    LIFTED_RUN(rows_by_index_grad_k7_body(n, d0, t_3_data, t_14_data, t_17_out));
+    LIFTED_RUN(rows_by_index_grad_k7_body, (n, d0, t_3_data, t_14_data, t_17_out));
 }
 
 // rows_by_index_grad_k8: 1-d index space of n elements
-LIFTED_DEVICE void rows_by_index_grad_k8_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void rows_by_index_grad_k8_body(const int64_t n, const int64_t d0,
     const double* __restrict__ t_17_data,
     const double* __restrict__ x_6_data,
-    double* __restrict__ t_18_out){
+    double* __restrict__ t_18_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -741,14 +778,15 @@ LIFTED_KERNEL void rows_by_index_grad_k8(const int64_t n, const int64_t d0,
     const double* __restrict__ x_6_data,
     double* __restrict__ t_18_out)
 {
-    LIFTED_RUN(rows_by_index_grad_k8_body(n, d0, t_17_data, x_6_data, t_18_out));
+    LIFTED_RUN(rows_by_index_grad_k8_body, (n, d0, t_17_data, x_6_data, t_18_out));
 }
 
 // rows_by_index_grad_k9: 2-d index space of n elements
-LIFTED_DEVICE void rows_by_index_grad_k9_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_DEVICE void rows_by_index_grad_k9_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dw_1_data,
     const double* __restrict__ dstate_2_data,
-    double* __restrict__ dw_1_1_out){
+    double* __restrict__ dw_1_1_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -773,7 +811,7 @@ LIFTED_KERNEL void rows_by_index_grad_k9(const int64_t n, const int64_t d0, cons
     const double* __restrict__ dstate_2_data,
     double* __restrict__ dw_1_1_out)
 {
-    LIFTED_RUN(rows_by_index_grad_k9_body(n, d0, d1, dw_1_data, dstate_2_data, dw_1_1_out));
+    LIFTED_RUN(rows_by_index_grad_k9_body, (n, d0, d1, dw_1_data, dstate_2_data, dw_1_1_out));
 }
 
 // ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------
@@ -1000,312 +1038,6 @@ LIFTED_HOT const int64_t* lifted_pop(lifted_tape& t)
     return nullptr;
 }
 // ---- end of loop-kernel prelude ---------------------------------------------------------------------------------
-// the kernels loop kernels call, again without OpenMP: an index space below lifted_parallel_min runs on the calling
-// thread anyway, and an orphaned `omp for` still asks the runtime for its team
-#undef LIFTED_FOR
-#define LIFTED_FOR(i, n) for (int64_t i##_base = 0; i##_base < (n); i##_base += LIFTED_LANE_COUNT)
-#undef LIFTED_ROWS
-#define LIFTED_ROWS(o, count) for (int64_t o = 0; o < (count); ++o)
-#undef LIFTED_THREAD_SETUP
-#define LIFTED_THREAD_SETUP const int64_t lifted_thread = 0; const bool lifted_alone = true; (void)lifted_alone
-
-// rows_by_index_k1: 1-d index space of n elements
-static void rows_by_index_k1_serial(const int64_t n, const int64_t d0,
-    const double* __restrict__ v_data,
-    const double* __restrict__ x_data,
-    const double* __restrict__ v_1_data,
-    double* __restrict__ t_3_out){
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_3);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double v = v_data[i];
-            const double x = x_data[i];
-            const double v_1 = v_1_data[i];
-            // loop_kernel_rows_by_index.py:12  state[i] = np.tanh(state[i] * x + w[i])
-            const double t_1 = (v * x);
-            const double t_2 = (t_1 + v_1);
-            LIFTED_AT(t_3) = tanh(t_2);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            t_3_out[i] = LIFTED_AT(t_3);
-        }
-    }
-}
-
-
-// rows_by_index_k2: 1-d index space of n elements
-static void rows_by_index_k2_serial(const int64_t n, const int64_t d0,
-    const double* __restrict__ v_3_data,
-    const double* __restrict__ x_2_data,
-    const double* __restrict__ v_4_data,
-    double* __restrict__ t_6_out){
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_6);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double v_3 = v_3_data[i];
-            const double x_2 = x_2_data[i];
-            const double v_4 = v_4_data[i];
-            // loop_kernel_rows_by_index.py:12  state[i] = np.tanh(state[i] * x + w[i])
-            const double t_4 = (v_3 * x_2);
-            const double t_5 = (t_4 + v_4);
-            LIFTED_AT(t_6) = tanh(t_5);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            t_6_out[i] = LIFTED_AT(t_6);
-        }
-    }
-}
-
-
-// rows_by_index_k3: 1-d index space of n elements
-static void rows_by_index_k3_serial(const int64_t n, const int64_t d0,
-    const double* __restrict__ x_4_data,
-    double* __restrict__ s_acc_out){
-    LIFTED_THREAD_SETUP;
-    LIFTED_LOCAL_FILL(double, s_acc, 0);
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double x_4 = x_4_data[i];
-            // loop_kernel_rows_by_index.py:14  total = total + np.log(np.sum(np.exp(x)))
-            const double e = exp(x_4);
-            LIFTED_AT(s_acc) += e;
-        }
-    }
-    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-}
-
-
-// rows_by_index_grad_k1: 1-d index space of n elements
-static void rows_by_index_grad_k1_serial(const int64_t n, const int64_t d0,
-    const double* __restrict__ v_data,
-    const double* __restrict__ x_data,
-    const double* __restrict__ v_1_data,
-    double* __restrict__ t_3_out){
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_3);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double v = v_data[i];
-            const double x = x_data[i];
-            const double v_1 = v_1_data[i];
-            // loop_kernel_rows_by_index.py:12  state[i] = np.tanh(state[i] * x + w[i])
-            const double t_1 = (v * x);
-            const double t_2 = (t_1 + v_1);
-            LIFTED_AT(t_3) = tanh(t_2);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            t_3_out[i] = LIFTED_AT(t_3);
-        }
-    }
-}
-
-
-// rows_by_index_grad_k2: 1-d index space of n elements
-static void rows_by_index_grad_k2_serial(const int64_t n, const int64_t d0,
-    const double* __restrict__ v_3_data,
-    const double* __restrict__ x_2_data,
-    const double* __restrict__ v_4_data,
-    double* __restrict__ t_6_out){
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_6);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double v_3 = v_3_data[i];
-            const double x_2 = x_2_data[i];
-            const double v_4 = v_4_data[i];
-            // loop_kernel_rows_by_index.py:12  state[i] = np.tanh(state[i] * x + w[i])
-            const double t_4 = (v_3 * x_2);
-            const double t_5 = (t_4 + v_4);
-            LIFTED_AT(t_6) = tanh(t_5);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            t_6_out[i] = LIFTED_AT(t_6);
-        }
-    }
-}
-
-
-// rows_by_index_grad_k3: 1-d index space of n elements
-static void rows_by_index_grad_k3_serial(const int64_t n, const int64_t d0,
-    const double* __restrict__ x_4_data,
-    double* __restrict__ e_out,
-    double* __restrict__ s_acc_out){
-    LIFTED_THREAD_SETUP;
-    LIFTED_LOCAL_FILL(double, s_acc, 0);
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, e);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double x_4 = x_4_data[i];
-            // loop_kernel_rows_by_index.py:14  total = total + np.log(np.sum(np.exp(x)))
-            LIFTED_AT(e) = exp(x_4);
-            LIFTED_AT(s_acc) += LIFTED_AT(e);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            e_out[i] = LIFTED_AT(e);
-        }
-    }
-    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-}
-
-
-// rows_by_index_grad_k4: 1-d index space of n elements
-static void rows_by_index_grad_k4_serial(const int64_t n, const int64_t d0,
-    const double t_8,
-    const double* __restrict__ e_data,
-    double* __restrict__ dx_4_out){
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, dx_4);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double e = e_data[i];
-            // loop_kernel_rows_by_index.py:14  total = total + np.log(np.sum(np.exp(x)))
-            LIFTED_AT(dx_4) = (t_8 * e);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            dx_4_out[i] = LIFTED_AT(dx_4);
-        }
-    }
-}
-
-
-// rows_by_index_grad_k5: 1-d index space of n elements
-static void rows_by_index_grad_k5_serial(const int64_t n, const int64_t d0,
-    const double* __restrict__ t_6_data,
-    const double* __restrict__ t_9_data,
-    double* __restrict__ t_12_out){
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_12);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double t_6 = t_6_data[i];
-            const double t_9 = t_9_data[i];
-            // loop_kernel_rows_by_index.py:12  state[i] = np.tanh(state[i] * x + w[i])
-            const double t_10 = (t_6 * t_6);
-            const double t_11 = (1.0 - t_10);
-            LIFTED_AT(t_12) = (t_9 * t_11);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            t_12_out[i] = LIFTED_AT(t_12);
-        }
-    }
-}
-
-
-// rows_by_index_grad_k6: 1-d index space of n elements
-static void rows_by_index_grad_k6_serial(const int64_t n, const int64_t d0,
-    const double* __restrict__ t_12_data,
-    const double* __restrict__ x_5_data,
-    const double* __restrict__ v_3_kept_data,
-    double* __restrict__ t_13_out,
-    double* __restrict__ dx_1_out){
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_13);
-        LIFTED_LOCAL(double, dx_1);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double t_12 = t_12_data[i];
-            const double x_5 = x_5_data[i];
-            const double v_3_kept = v_3_kept_data[i];
-            // loop_kernel_rows_by_index.py:12  state[i] = np.tanh(state[i] * x + w[i])
-            LIFTED_AT(t_13) = (t_12 * x_5);
-            LIFTED_AT(dx_1) = (t_12 * v_3_kept);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            t_13_out[i] = LIFTED_AT(t_13);
-            dx_1_out[i] = LIFTED_AT(dx_1);
-        }
-    }
-}
-
-
-// rows_by_index_grad_k7: 1-d index space of n elements
-static void rows_by_index_grad_k7_serial(const int64_t n, const int64_t d0,
-    const double* __restrict__ t_3_data,
-    const double* __restrict__ t_14_data,
-    double* __restrict__ t_17_out){
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_17);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double t_3 = t_3_data[i];
-            const double t_14 = t_14_data[i];
-            // loop_kernel_rows_by_index.py:12  state[i] = np.tanh(state[i] * x + w[i])
-            const double t_15 = (t_3 * t_3);
-            const double t_16 = (1.0 - t_15);
-            LIFTED_AT(t_17) = (t_14 * t_16);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            t_17_out[i] = LIFTED_AT(t_17);
-        }
-    }
-}
-
-
-// rows_by_index_grad_k8: 1-d index space of n elements
-static void rows_by_index_grad_k8_serial(const int64_t n, const int64_t d0,
-    const double* __restrict__ t_17_data,
-    const double* __restrict__ x_6_data,
-    double* __restrict__ t_18_out){
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_18);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double t_17 = t_17_data[i];
-            const double x_6 = x_6_data[i];
-            // loop_kernel_rows_by_index.py:12  state[i] = np.tanh(state[i] * x + w[i])
-            LIFTED_AT(t_18) = (t_17 * x_6);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            t_18_out[i] = LIFTED_AT(t_18);
-        }
-    }
-}
-
 
 // rows_by_index_loop0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int rows_by_index_loop0(int64_t* io, lifted_alloc_fn alloc)
@@ -1418,7 +1150,7 @@ extern "C" int rows_by_index_loop0(int64_t* io, lifted_alloc_fn alloc)
                     lifted_view<double, 1> out_1;
                     if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes)) return lifted_fail(st, 5, 0, 0, 0);
                     if (count >= lifted_parallel_min) rows_by_index_k1(count, space[0], arg_0, arg_1, arg_2, out_1.p);
-                    else rows_by_index_k1_serial(count, space[0], arg_0, arg_1, arg_2, out_1.p);
+                    else rows_by_index_k1_body<false>(count, space[0], arg_0, arg_1, arg_2, out_1.p);
                     v_t_3 = out_1;
                 }
                 {
@@ -1497,7 +1229,7 @@ extern "C" int rows_by_index_loop0(int64_t* io, lifted_alloc_fn alloc)
                             lifted_view<double, 1> out_1;
                             if (!lifted_alloc_view(out_1, space, st, &site_8, &site_8_bytes)) return lifted_fail(st, 5, 0, 0, 0);
                             if (count >= lifted_parallel_min) rows_by_index_k2(count, space[0], arg_0, arg_1, arg_2, out_1.p);
-                            else rows_by_index_k2_serial(count, space[0], arg_0, arg_1, arg_2, out_1.p);
+                            else rows_by_index_k2_body<false>(count, space[0], arg_0, arg_1, arg_2, out_1.p);
                             v_t_6 = out_1;
                         }
                         {
@@ -1554,7 +1286,7 @@ extern "C" int rows_by_index_loop0(int64_t* io, lifted_alloc_fn alloc)
                 if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
                 double acc_1[1] = {0};
                 if (count >= lifted_parallel_min) rows_by_index_k3(count, space[0], arg_0, acc_1);
-                else rows_by_index_k3_serial(count, space[0], arg_0, acc_1);
+                else rows_by_index_k3_body<false>(count, space[0], arg_0, acc_1);
                 v_s = (double)(double)(acc_1[0]); f_s = true;
             }
             {
@@ -1695,7 +1427,7 @@ extern "C" int rows_by_index_grad_loop0(int64_t* io, lifted_alloc_fn alloc)
                     lifted_view<double, 1> out_1;
                     if (!lifted_alloc_view(out_1, space, st, nullptr, nullptr)) return lifted_fail(st, 5, 0, 0, 0);
                     if (count >= lifted_parallel_min) rows_by_index_grad_k1(count, space[0], arg_0, arg_1, arg_2, out_1.p);
-                    else rows_by_index_grad_k1_serial(count, space[0], arg_0, arg_1, arg_2, out_1.p);
+                    else rows_by_index_grad_k1_body<false>(count, space[0], arg_0, arg_1, arg_2, out_1.p);
                     v_t_3 = out_1;
                 }
                 {
@@ -1782,7 +1514,7 @@ extern "C" int rows_by_index_grad_loop0(int64_t* io, lifted_alloc_fn alloc)
                             lifted_view<double, 1> out_1;
                             if (!lifted_alloc_view(out_1, space, st, nullptr, nullptr)) return lifted_fail(st, 5, 0, 0, 0);
                             if (count >= lifted_parallel_min) rows_by_index_grad_k2(count, space[0], arg_0, arg_1, arg_2, out_1.p);
-                            else rows_by_index_grad_k2_serial(count, space[0], arg_0, arg_1, arg_2, out_1.p);
+                            else rows_by_index_grad_k2_body<false>(count, space[0], arg_0, arg_1, arg_2, out_1.p);
                             v_t_6 = out_1;
                         }
                         {
@@ -1845,7 +1577,7 @@ extern "C" int rows_by_index_grad_loop0(int64_t* io, lifted_alloc_fn alloc)
                 if (!lifted_alloc_view(out_1, space, st, nullptr, nullptr)) return lifted_fail(st, 5, 0, 0, 0);
                 double acc_2[1] = {0};
                 if (count >= lifted_parallel_min) rows_by_index_grad_k3(count, space[0], arg_0, out_1.p, acc_2);
-                else rows_by_index_grad_k3_serial(count, space[0], arg_0, out_1.p, acc_2);
+                else rows_by_index_grad_k3_body<false>(count, space[0], arg_0, out_1.p, acc_2);
                 v_e = out_1;
                 v_s = (double)(double)(acc_2[0]); f_s = true;
             }
@@ -1993,7 +1725,7 @@ extern "C" int rows_by_index_grad_loop1(int64_t* io, lifted_alloc_fn alloc)
                 lifted_view<double, 1> out_1;
                 if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes)) return lifted_fail(st, 5, 0, 0, 0);
                 if (count >= lifted_parallel_min) rows_by_index_grad_k4(count, space[0], (double)v_t_8, arg_1, out_1.p);
-                else rows_by_index_grad_k4_serial(count, space[0], (double)v_t_8, arg_1, out_1.p);
+                else rows_by_index_grad_k4_body<false>(count, space[0], (double)v_t_8, arg_1, out_1.p);
                 v_dx_4 = out_1;
             }
             // loop_kernel_rows_by_index.py:11  for i in range(state.shape[0]):
@@ -2085,7 +1817,7 @@ extern "C" int rows_by_index_grad_loop1(int64_t* io, lifted_alloc_fn alloc)
                             lifted_view<double, 1> out_1;
                             if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes)) return lifted_fail(st, 5, 0, 0, 0);
                             if (count >= lifted_parallel_min) rows_by_index_grad_k5(count, space[0], arg_0, arg_1, out_1.p);
-                            else rows_by_index_grad_k5_serial(count, space[0], arg_0, arg_1, out_1.p);
+                            else rows_by_index_grad_k5_body<false>(count, space[0], arg_0, arg_1, out_1.p);
                             v_t_12 = out_1;
                         }
                         {
@@ -2118,7 +1850,7 @@ extern "C" int rows_by_index_grad_loop1(int64_t* io, lifted_alloc_fn alloc)
                             lifted_view<double, 1> out_2;
                             site_11_turn ^= 1; if (!lifted_alloc_view(out_2, space, st, &site_11[site_11_turn], &site_11_bytes[site_11_turn])) return lifted_fail(st, 5, 0, 0, 0);
                             if (count >= lifted_parallel_min) rows_by_index_grad_k6(count, space[0], arg_0, arg_1, arg_2, out_1.p, out_2.p);
-                            else rows_by_index_grad_k6_serial(count, space[0], arg_0, arg_1, arg_2, out_1.p, out_2.p);
+                            else rows_by_index_grad_k6_body<false>(count, space[0], arg_0, arg_1, arg_2, out_1.p, out_2.p);
                             v_t_13 = out_1;
                             v_dx_1 = out_2;
                         }
@@ -2193,7 +1925,7 @@ extern "C" int rows_by_index_grad_loop1(int64_t* io, lifted_alloc_fn alloc)
                     lifted_view<double, 1> out_1;
                     if (!lifted_alloc_view(out_1, space, st, &site_15, &site_15_bytes)) return lifted_fail(st, 5, 0, 0, 0);
                     if (count >= lifted_parallel_min) rows_by_index_grad_k7(count, space[0], arg_0, arg_1, out_1.p);
-                    else rows_by_index_grad_k7_serial(count, space[0], arg_0, arg_1, out_1.p);
+                    else rows_by_index_grad_k7_body<false>(count, space[0], arg_0, arg_1, out_1.p);
                     v_t_17 = out_1;
                 }
                 {
@@ -2221,7 +1953,7 @@ extern "C" int rows_by_index_grad_loop1(int64_t* io, lifted_alloc_fn alloc)
                     lifted_view<double, 1> out_1;
                     if (!lifted_alloc_view(out_1, space, st, &site_18, &site_18_bytes)) return lifted_fail(st, 5, 0, 0, 0);
                     if (count >= lifted_parallel_min) rows_by_index_grad_k8(count, space[0], arg_0, arg_1, out_1.p);
-                    else rows_by_index_grad_k8_serial(count, space[0], arg_0, arg_1, out_1.p);
+                    else rows_by_index_grad_k8_body<false>(count, space[0], arg_0, arg_1, out_1.p);
                     v_t_18 = out_1;
                 }
                 {

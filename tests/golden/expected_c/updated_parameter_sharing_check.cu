@@ -6,7 +6,8 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_RUN(call) call
+// a kernel's body is a template on `lifted_team` (see the CPU's LIFTED_RUN); every thread runs it as one team
+#define LIFTED_RUN(body, args) body<true> args
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -36,6 +37,7 @@
 // a scatter-add (np.add.at through a gather's indices, which may repeat): each thread adds its element atomically
 #define LIFTED_SERIAL_LANES(i)
 #define LIFTED_ATOMIC_ADD(target, value) atomicAdd(&(target), (value))
+#define LIFTED_REDUCE(op, out, value) lifted_reduce_##op(out, value)
 #else
 #ifdef _OPENMP
 #include <omp.h>
@@ -52,17 +54,33 @@ static inline int omp_get_num_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
-// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
-#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
-#define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num(); \
-    const bool lifted_alone = omp_get_num_threads() == 1; (void)lifted_alone
+// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated twice: with true, the
+// OpenMP team shares its element loops (each thread one contiguous block of chunks, as `omp for
+// schedule(static)` would share them, without the `omp for`'s barrier); with false, the calling thread runs them
+// all and the compiler folds the flag away, leaving no OpenMP call. A kernel runs its body on the team, or alone
+// below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one thread still builds and tears
+// down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel calls the lone body itself
+#define LIFTED_RUN(body, args) \
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<false> args
+#define LIFTED_THREAD_SETUP const int64_t lifted_thread = lifted_team ? omp_get_thread_num() : 0; \
+    const bool lifted_alone = !lifted_team || omp_get_num_threads() == 1; (void)lifted_alone
+// this thread's share of the steps of `step` from 0 to `end`: the first step it takes, and its end in `end`
+// (OpenMP's static schedule: a contiguous block each, the first `steps % threads` blocks one step longer)
+template <bool team> static inline int64_t lifted_share(int64_t& end, const int64_t step)
+{
+    if (!team) return 0;
+    const int64_t threads = omp_get_num_threads(), thread = omp_get_thread_num();
+    const int64_t steps = (end + step - 1) / step, each = steps / threads, longer = steps % threads;
+    const int64_t first = thread * each + (thread < longer ? thread : longer), last = first + each + (thread < longer);
+    if (last * step < end) end = last * step;
+    return first * step;
+}
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
 // dependent operations (16 left a 50-step RK4 latency-bound: 5.3 ms per call at n=1e5 vs 1.8 ms with 64)
 #define LIFTED_LANE_COUNT 64
-#define LIFTED_FOR(i, n) _Pragma("omp for schedule(static)") \
-    for (int64_t i##_base = 0; i##_base < (n); i##_base += LIFTED_LANE_COUNT)
+#define LIFTED_FOR(i, n) for (int64_t i##_end = (n), i##_base = lifted_share<lifted_team>(i##_end, LIFTED_LANE_COUNT); \
+                              i##_base < i##_end; i##_base += LIFTED_LANE_COUNT)
 #define LIFTED_CHUNK(i, n) \
     const int64_t i##_count = (n) - i##_base < LIFTED_LANE_COUNT ? (n) - i##_base : LIFTED_LANE_COUNT
 #define LIFTED_LANES(i) _Pragma("omp simd") for (int64_t lane = 0; lane < i##_count; ++lane)
@@ -73,7 +91,7 @@ extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min 
 #define LIFTED_LANE_REDUCE(op, x) lifted_lanes_##op(x)
 // reductions over some axes: `rows` give each output a SIMD loop over its row's chunks, then a sum over lanes;
 // `columns` make LIFTED_LANE_COUNT neighbouring outputs the lanes, each walking its column
-#define LIFTED_ROWS(o, count) _Pragma("omp for schedule(static)") for (int64_t o = 0; o < (count); ++o)
+#define LIFTED_ROWS(o, count) for (int64_t o##_end = (count), o = lifted_share<lifted_team>(o##_end, 1); o < o##_end; ++o)
 #define LIFTED_ROW_FOR(i, o, length) \
     for (int64_t i##_base = (o) * (length); i##_base < ((o) + 1) * (length); i##_base += LIFTED_LANE_COUNT)
 #define LIFTED_ROW_REDUCE(op, x) lifted_lanes_##op(x)
@@ -88,6 +106,8 @@ extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min 
 #define LIFTED_SERIAL_LANES(i) for (int64_t lane = 0; lane < i##_count; ++lane)
 #define LIFTED_ATOMIC_ADD(target, value) \
     if (lifted_alone) target += (value); else { _Pragma("omp atomic") target += (value); } (void)0
+// a reduction over everything: each thread adds its partial result once, atomically when threads share the work
+#define LIFTED_REDUCE(op, out, value) lifted_reduce_##op(out, value, lifted_alone)
 #ifdef LIFTED_MVEC
 // glibc's vector math library (libmvec, within 4 ulp): lets the SIMD lane loops call exp, log, ... per vector
 #define LIFTED_SIMD_MATH(name) _Pragma("omp declare simd notinbranch") extern "C" double name(double) noexcept;
@@ -283,23 +303,27 @@ template <class T> LIFTED_DEVICE T lifted_lanes_max(const T* x)
 { T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_maximum(best, x[lane]); return best; }
 template <class T> LIFTED_DEVICE T lifted_lanes_min(const T* x)
 { T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_minimum(best, x[lane]); return best; }
-template <class T> LIFTED_DEVICE void lifted_reduce_add(T* out, T v)
+template <class T> LIFTED_DEVICE void lifted_reduce_add(T* out, T v, const bool alone)
 {
+    if (alone) { *out += v; return; }
     _Pragma("omp atomic")
     *out += v;
 }
-template <class T> LIFTED_DEVICE void lifted_reduce_mul(T* out, T v)
+template <class T> LIFTED_DEVICE void lifted_reduce_mul(T* out, T v, const bool alone)
 {
+    if (alone) { *out *= v; return; }
     _Pragma("omp atomic")
     *out *= v;
 }
-template <class T> LIFTED_DEVICE void lifted_reduce_max(T* out, T v)
+template <class T> LIFTED_DEVICE void lifted_reduce_max(T* out, T v, const bool alone)
 {
+    if (alone) { *out = lifted_maximum(*out, v); return; }
     _Pragma("omp critical(lifted_reduce)")
     { *out = lifted_maximum(*out, v); }
 }
-template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
+template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v, const bool alone)
 {
+    if (alone) { *out = lifted_minimum(*out, v); return; }
     _Pragma("omp critical(lifted_reduce)")
     { *out = lifted_minimum(*out, v); }
 }
@@ -307,11 +331,12 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // smooth_k0: 1-d index space of n elements
-LIFTED_DEVICE void smooth_k0_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void smooth_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
     const double* __restrict__ v_1_data,
     const double* __restrict__ v_2_data,
-    double* __restrict__ t_3_out){
+    double* __restrict__ t_3_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -340,16 +365,17 @@ LIFTED_KERNEL void smooth_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ v_2_data,
     double* __restrict__ t_3_out)
 {
-    LIFTED_RUN(smooth_k0_body(n, d0, v_data, v_1_data, v_2_data, t_3_out));
+    LIFTED_RUN(smooth_k0_body, (n, d0, v_data, v_1_data, v_2_data, t_3_out));
 }
 
 // smooth_k1: 2-d index space of n elements
-LIFTED_DEVICE void smooth_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_DEVICE void smooth_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ a_2_data,
     const double* __restrict__ b_data,
     const double* __restrict__ WEIGHTS_data, const int64_t WEIGHTS_s0, const int64_t WEIGHTS_s1,
     double* __restrict__ s_acc_out,
-    double* __restrict__ s_1_acc_out){
+    double* __restrict__ s_1_acc_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_LOCAL_FILL(double, s_1_acc, 0);
@@ -370,8 +396,8 @@ LIFTED_DEVICE void smooth_k1_body(const int64_t n, const int64_t d0, const int64
             LIFTED_AT(s_1_acc) += b;
         }
     }
-    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+    LIFTED_REDUCE(add, s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+    LIFTED_REDUCE(add, s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
 }
 
 LIFTED_KERNEL void smooth_k1(const int64_t n, const int64_t d0, const int64_t d1,
@@ -381,14 +407,15 @@ LIFTED_KERNEL void smooth_k1(const int64_t n, const int64_t d0, const int64_t d1
     double* __restrict__ s_acc_out,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_RUN(smooth_k1_body(n, d0, d1, a_2_data, b_data, WEIGHTS_data, WEIGHTS_s0, WEIGHTS_s1, s_acc_out, s_1_acc_out));
+    LIFTED_RUN(smooth_k1_body, (n, d0, d1, a_2_data, b_data, WEIGHTS_data, WEIGHTS_s0, WEIGHTS_s1, s_acc_out, s_1_acc_out));
 }
 
 // reads_only_k0: 2-d index space of n elements
-LIFTED_DEVICE void reads_only_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_DEVICE void reads_only_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ a_data,
     const double* __restrict__ b_data,
-    double* __restrict__ s_acc_out){
+    double* __restrict__ s_acc_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -403,7 +430,7 @@ LIFTED_DEVICE void reads_only_k0_body(const int64_t n, const int64_t d0, const i
             LIFTED_AT(s_acc) += t;
         }
     }
-    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+    LIFTED_REDUCE(add, s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
 }
 
 LIFTED_KERNEL void reads_only_k0(const int64_t n, const int64_t d0, const int64_t d1,
@@ -411,16 +438,17 @@ LIFTED_KERNEL void reads_only_k0(const int64_t n, const int64_t d0, const int64_
     const double* __restrict__ b_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_RUN(reads_only_k0_body(n, d0, d1, a_data, b_data, s_acc_out));
+    LIFTED_RUN(reads_only_k0_body, (n, d0, d1, a_data, b_data, s_acc_out));
 }
 
 // smooth_grad_k0: 1-d index space of n elements
-LIFTED_DEVICE void smooth_grad_k0_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void smooth_grad_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
     const double* __restrict__ v_1_data,
     const double* __restrict__ v_2_data,
     double* __restrict__ t_1_out,
-    double* __restrict__ t_3_out){
+    double* __restrict__ t_3_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -452,16 +480,17 @@ LIFTED_KERNEL void smooth_grad_k0(const int64_t n, const int64_t d0,
     double* __restrict__ t_1_out,
     double* __restrict__ t_3_out)
 {
-    LIFTED_RUN(smooth_grad_k0_body(n, d0, v_data, v_1_data, v_2_data, t_1_out, t_3_out));
+    LIFTED_RUN(smooth_grad_k0_body, (n, d0, v_data, v_1_data, v_2_data, t_1_out, t_3_out));
 }
 
 // smooth_grad_k1: 1-d index space of n elements
-LIFTED_DEVICE void smooth_grad_k1_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void smooth_grad_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ t_8_data,
     const double* __restrict__ v_4_data,
     const double* __restrict__ t_1_data,
     double* __restrict__ t_9_out,
-    double* __restrict__ t_10_out){
+    double* __restrict__ t_10_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -492,13 +521,14 @@ LIFTED_KERNEL void smooth_grad_k1(const int64_t n, const int64_t d0,
     double* __restrict__ t_9_out,
     double* __restrict__ t_10_out)
 {
-    LIFTED_RUN(smooth_grad_k1_body(n, d0, t_8_data, v_4_data, t_1_data, t_9_out, t_10_out));
+    LIFTED_RUN(smooth_grad_k1_body, (n, d0, t_8_data, v_4_data, t_1_data, t_9_out, t_10_out));
 }
 
 // smooth_grad_k2: 1-d index space of n elements
-LIFTED_DEVICE void smooth_grad_k2_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void smooth_grad_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ t_9_data,
-    double* __restrict__ t_11_out){
+    double* __restrict__ t_11_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -521,7 +551,7 @@ LIFTED_KERNEL void smooth_grad_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ t_9_data,
     double* __restrict__ t_11_out)
 {
-    LIFTED_RUN(smooth_grad_k2_body(n, d0, t_9_data, t_11_out));
+    LIFTED_RUN(smooth_grad_k2_body, (n, d0, t_9_data, t_11_out));
 }
 
 // ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------
@@ -748,129 +778,6 @@ LIFTED_HOT const int64_t* lifted_pop(lifted_tape& t)
     return nullptr;
 }
 // ---- end of loop-kernel prelude ---------------------------------------------------------------------------------
-// the kernels loop kernels call, again without OpenMP: an index space below lifted_parallel_min runs on the calling
-// thread anyway, and an orphaned `omp for` still asks the runtime for its team
-#undef LIFTED_FOR
-#define LIFTED_FOR(i, n) for (int64_t i##_base = 0; i##_base < (n); i##_base += LIFTED_LANE_COUNT)
-#undef LIFTED_ROWS
-#define LIFTED_ROWS(o, count) for (int64_t o = 0; o < (count); ++o)
-#undef LIFTED_THREAD_SETUP
-#define LIFTED_THREAD_SETUP const int64_t lifted_thread = 0; const bool lifted_alone = true; (void)lifted_alone
-
-// smooth_k0: 1-d index space of n elements
-static void smooth_k0_serial(const int64_t n, const int64_t d0,
-    const double* __restrict__ v_data,
-    const double* __restrict__ v_1_data,
-    const double* __restrict__ v_2_data,
-    double* __restrict__ t_3_out){
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_3);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double v = v_data[i];
-            const double v_1 = v_1_data[i];
-            const double v_2 = v_2_data[i];
-            // updated_parameter_sharing_check.py:10  a[i] += 0.5 * a[i - 1] * b[i]
-            const double t_1 = (0.5 * v);
-            const double t_2 = (t_1 * v_1);
-            LIFTED_AT(t_3) = (v_2 + t_2);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            t_3_out[i] = LIFTED_AT(t_3);
-        }
-    }
-}
-
-
-// smooth_grad_k0: 1-d index space of n elements
-static void smooth_grad_k0_serial(const int64_t n, const int64_t d0,
-    const double* __restrict__ v_data,
-    const double* __restrict__ v_1_data,
-    const double* __restrict__ v_2_data,
-    double* __restrict__ t_1_out,
-    double* __restrict__ t_3_out){
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_1);
-        LIFTED_LOCAL(double, t_3);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double v = v_data[i];
-            const double v_1 = v_1_data[i];
-            const double v_2 = v_2_data[i];
-            // updated_parameter_sharing_check.py:10  a[i] += 0.5 * a[i - 1] * b[i]
-            LIFTED_AT(t_1) = (0.5 * v);
-            const double t_2 = (LIFTED_AT(t_1) * v_1);
-            LIFTED_AT(t_3) = (v_2 + t_2);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            t_1_out[i] = LIFTED_AT(t_1);
-            t_3_out[i] = LIFTED_AT(t_3);
-        }
-    }
-}
-
-
-// smooth_grad_k1: 1-d index space of n elements
-static void smooth_grad_k1_serial(const int64_t n, const int64_t d0,
-    const double* __restrict__ t_8_data,
-    const double* __restrict__ v_4_data,
-    const double* __restrict__ t_1_data,
-    double* __restrict__ t_9_out,
-    double* __restrict__ t_10_out){
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_9);
-        LIFTED_LOCAL(double, t_10);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double t_8 = t_8_data[i];
-            const double v_4 = v_4_data[i];
-            const double t_1 = t_1_data[i];
-            // updated_parameter_sharing_check.py:10  a[i] += 0.5 * a[i - 1] * b[i]
-            LIFTED_AT(t_9) = (t_8 * v_4);
-            LIFTED_AT(t_10) = (t_8 * t_1);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            t_9_out[i] = LIFTED_AT(t_9);
-            t_10_out[i] = LIFTED_AT(t_10);
-        }
-    }
-}
-
-
-// smooth_grad_k2: 1-d index space of n elements
-static void smooth_grad_k2_serial(const int64_t n, const int64_t d0,
-    const double* __restrict__ t_9_data,
-    double* __restrict__ t_11_out){
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_11);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double t_9 = t_9_data[i];
-            // updated_parameter_sharing_check.py:10  a[i] += 0.5 * a[i - 1] * b[i]
-            LIFTED_AT(t_11) = (t_9 * 0.5);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            t_11_out[i] = LIFTED_AT(t_11);
-        }
-    }
-}
-
 
 // smooth_loop0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int smooth_loop0(int64_t* io, lifted_alloc_fn alloc)
@@ -960,7 +867,7 @@ extern "C" int smooth_loop0(int64_t* io, lifted_alloc_fn alloc)
                 lifted_view<double, 1> out_1;
                 if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes)) return lifted_fail(st, 5, 0, 0, 0);
                 if (count >= lifted_parallel_min) smooth_k0(count, space[0], arg_0, arg_1, arg_2, out_1.p);
-                else smooth_k0_serial(count, space[0], arg_0, arg_1, arg_2, out_1.p);
+                else smooth_k0_body<false>(count, space[0], arg_0, arg_1, arg_2, out_1.p);
                 v_t_3 = out_1;
             }
             {
@@ -1074,7 +981,7 @@ extern "C" int smooth_grad_loop0(int64_t* io, lifted_alloc_fn alloc)
                 lifted_view<double, 1> out_2;
                 if (!lifted_alloc_view(out_2, space, st, &site_5, &site_5_bytes)) return lifted_fail(st, 5, 0, 0, 0);
                 if (count >= lifted_parallel_min) smooth_grad_k0(count, space[0], arg_0, arg_1, arg_2, out_1.p, out_2.p);
-                else smooth_grad_k0_serial(count, space[0], arg_0, arg_1, arg_2, out_1.p, out_2.p);
+                else smooth_grad_k0_body<false>(count, space[0], arg_0, arg_1, arg_2, out_1.p, out_2.p);
                 v_t_1 = out_1;
                 v_t_3 = out_2;
             }
@@ -1223,7 +1130,7 @@ extern "C" int smooth_grad_loop1(int64_t* io, lifted_alloc_fn alloc)
                 lifted_view<double, 1> out_2;
                 if (!lifted_alloc_view(out_2, space, st, &site_6, &site_6_bytes)) return lifted_fail(st, 5, 0, 0, 0);
                 if (count >= lifted_parallel_min) smooth_grad_k1(count, space[0], arg_0, arg_1, arg_2, out_1.p, out_2.p);
-                else smooth_grad_k1_serial(count, space[0], arg_0, arg_1, arg_2, out_1.p, out_2.p);
+                else smooth_grad_k1_body<false>(count, space[0], arg_0, arg_1, arg_2, out_1.p, out_2.p);
                 v_t_9 = out_1;
                 v_t_10 = out_2;
             }
@@ -1250,7 +1157,7 @@ extern "C" int smooth_grad_loop1(int64_t* io, lifted_alloc_fn alloc)
                 lifted_view<double, 1> out_1;
                 if (!lifted_alloc_view(out_1, space, st, &site_8, &site_8_bytes)) return lifted_fail(st, 5, 0, 0, 0);
                 if (count >= lifted_parallel_min) smooth_grad_k2(count, space[0], arg_0, out_1.p);
-                else smooth_grad_k2_serial(count, space[0], arg_0, out_1.p);
+                else smooth_grad_k2_body<false>(count, space[0], arg_0, out_1.p);
                 v_t_11 = out_1;
             }
             {

@@ -6,7 +6,8 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
-#define LIFTED_RUN(call) call
+// a kernel's body is a template on `lifted_team` (see the CPU's LIFTED_RUN); every thread runs it as one team
+#define LIFTED_RUN(body, args) body<true> args
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
@@ -36,6 +37,7 @@
 // a scatter-add (np.add.at through a gather's indices, which may repeat): each thread adds its element atomically
 #define LIFTED_SERIAL_LANES(i)
 #define LIFTED_ATOMIC_ADD(target, value) atomicAdd(&(target), (value))
+#define LIFTED_REDUCE(op, out, value) lifted_reduce_##op(out, value)
 #else
 #ifdef _OPENMP
 #include <omp.h>
@@ -52,17 +54,33 @@ static inline int omp_get_num_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-// a kernel calls its body (`call`) on the team, or directly: an `omp parallel if(...)` that stays on one thread
-// still builds and tears down a team (0.4 us a launch, more than a small kernel's work)
-#define LIFTED_RUN(call) if (n >= lifted_parallel_min) { _Pragma("omp parallel") call; } else call
-#define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num(); \
-    const bool lifted_alone = omp_get_num_threads() == 1; (void)lifted_alone
+// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated twice: with true, the
+// OpenMP team shares its element loops (each thread one contiguous block of chunks, as `omp for
+// schedule(static)` would share them, without the `omp for`'s barrier); with false, the calling thread runs them
+// all and the compiler folds the flag away, leaving no OpenMP call. A kernel runs its body on the team, or alone
+// below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one thread still builds and tears
+// down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel calls the lone body itself
+#define LIFTED_RUN(body, args) \
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<false> args
+#define LIFTED_THREAD_SETUP const int64_t lifted_thread = lifted_team ? omp_get_thread_num() : 0; \
+    const bool lifted_alone = !lifted_team || omp_get_num_threads() == 1; (void)lifted_alone
+// this thread's share of the steps of `step` from 0 to `end`: the first step it takes, and its end in `end`
+// (OpenMP's static schedule: a contiguous block each, the first `steps % threads` blocks one step longer)
+template <bool team> static inline int64_t lifted_share(int64_t& end, const int64_t step)
+{
+    if (!team) return 0;
+    const int64_t threads = omp_get_num_threads(), thread = omp_get_thread_num();
+    const int64_t steps = (end + step - 1) / step, each = steps / threads, longer = steps % threads;
+    const int64_t first = thread * each + (thread < longer ? thread : longer), last = first + each + (thread < longer);
+    if (last * step < end) end = last * step;
+    return first * step;
+}
 // each thread takes chunks of LIFTED_LANE_COUNT elements; element work runs as SIMD loops over a chunk's lanes;
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
 // dependent operations (16 left a 50-step RK4 latency-bound: 5.3 ms per call at n=1e5 vs 1.8 ms with 64)
 #define LIFTED_LANE_COUNT 64
-#define LIFTED_FOR(i, n) _Pragma("omp for schedule(static)") \
-    for (int64_t i##_base = 0; i##_base < (n); i##_base += LIFTED_LANE_COUNT)
+#define LIFTED_FOR(i, n) for (int64_t i##_end = (n), i##_base = lifted_share<lifted_team>(i##_end, LIFTED_LANE_COUNT); \
+                              i##_base < i##_end; i##_base += LIFTED_LANE_COUNT)
 #define LIFTED_CHUNK(i, n) \
     const int64_t i##_count = (n) - i##_base < LIFTED_LANE_COUNT ? (n) - i##_base : LIFTED_LANE_COUNT
 #define LIFTED_LANES(i) _Pragma("omp simd") for (int64_t lane = 0; lane < i##_count; ++lane)
@@ -73,7 +91,7 @@ extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min 
 #define LIFTED_LANE_REDUCE(op, x) lifted_lanes_##op(x)
 // reductions over some axes: `rows` give each output a SIMD loop over its row's chunks, then a sum over lanes;
 // `columns` make LIFTED_LANE_COUNT neighbouring outputs the lanes, each walking its column
-#define LIFTED_ROWS(o, count) _Pragma("omp for schedule(static)") for (int64_t o = 0; o < (count); ++o)
+#define LIFTED_ROWS(o, count) for (int64_t o##_end = (count), o = lifted_share<lifted_team>(o##_end, 1); o < o##_end; ++o)
 #define LIFTED_ROW_FOR(i, o, length) \
     for (int64_t i##_base = (o) * (length); i##_base < ((o) + 1) * (length); i##_base += LIFTED_LANE_COUNT)
 #define LIFTED_ROW_REDUCE(op, x) lifted_lanes_##op(x)
@@ -88,6 +106,8 @@ extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min 
 #define LIFTED_SERIAL_LANES(i) for (int64_t lane = 0; lane < i##_count; ++lane)
 #define LIFTED_ATOMIC_ADD(target, value) \
     if (lifted_alone) target += (value); else { _Pragma("omp atomic") target += (value); } (void)0
+// a reduction over everything: each thread adds its partial result once, atomically when threads share the work
+#define LIFTED_REDUCE(op, out, value) lifted_reduce_##op(out, value, lifted_alone)
 #ifdef LIFTED_MVEC
 // glibc's vector math library (libmvec, within 4 ulp): lets the SIMD lane loops call exp, log, ... per vector
 #define LIFTED_SIMD_MATH(name) _Pragma("omp declare simd notinbranch") extern "C" double name(double) noexcept;
@@ -283,23 +303,27 @@ template <class T> LIFTED_DEVICE T lifted_lanes_max(const T* x)
 { T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_maximum(best, x[lane]); return best; }
 template <class T> LIFTED_DEVICE T lifted_lanes_min(const T* x)
 { T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_minimum(best, x[lane]); return best; }
-template <class T> LIFTED_DEVICE void lifted_reduce_add(T* out, T v)
+template <class T> LIFTED_DEVICE void lifted_reduce_add(T* out, T v, const bool alone)
 {
+    if (alone) { *out += v; return; }
     _Pragma("omp atomic")
     *out += v;
 }
-template <class T> LIFTED_DEVICE void lifted_reduce_mul(T* out, T v)
+template <class T> LIFTED_DEVICE void lifted_reduce_mul(T* out, T v, const bool alone)
 {
+    if (alone) { *out *= v; return; }
     _Pragma("omp atomic")
     *out *= v;
 }
-template <class T> LIFTED_DEVICE void lifted_reduce_max(T* out, T v)
+template <class T> LIFTED_DEVICE void lifted_reduce_max(T* out, T v, const bool alone)
 {
+    if (alone) { *out = lifted_maximum(*out, v); return; }
     _Pragma("omp critical(lifted_reduce)")
     { *out = lifted_maximum(*out, v); }
 }
-template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
+template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v, const bool alone)
 {
+    if (alone) { *out = lifted_minimum(*out, v); return; }
     _Pragma("omp critical(lifted_reduce)")
     { *out = lifted_minimum(*out, v); }
 }
@@ -307,9 +331,10 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v)
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // safe_log_k0: 1-d index space of n elements
-LIFTED_DEVICE void safe_log_k0_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void safe_log_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
-    double* __restrict__ s_acc_out){
+    double* __restrict__ s_acc_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -322,20 +347,21 @@ LIFTED_DEVICE void safe_log_k0_body(const int64_t n, const int64_t d0,
             LIFTED_AT(s_acc) += x;
         }
     }
-    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+    LIFTED_REDUCE(add, s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
 }
 
 LIFTED_KERNEL void safe_log_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_RUN(safe_log_k0_body(n, d0, x_data, s_acc_out));
+    LIFTED_RUN(safe_log_k0_body, (n, d0, x_data, s_acc_out));
 }
 
 // safe_log_k1: 1-d index space of n elements
-LIFTED_DEVICE void safe_log_k1_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void safe_log_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
-    double* __restrict__ s_1_acc_out){
+    double* __restrict__ s_1_acc_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_1_acc, 0);
     LIFTED_FOR(i, n)
@@ -349,20 +375,21 @@ LIFTED_DEVICE void safe_log_k1_body(const int64_t n, const int64_t d0,
             LIFTED_AT(s_1_acc) += t_1;
         }
     }
-    lifted_reduce_add(s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+    LIFTED_REDUCE(add, s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
 }
 
 LIFTED_KERNEL void safe_log_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_RUN(safe_log_k1_body(n, d0, x_data, s_1_acc_out));
+    LIFTED_RUN(safe_log_k1_body, (n, d0, x_data, s_1_acc_out));
 }
 
 // halve_k0: 1-d index space of n elements
-LIFTED_DEVICE void halve_k0_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void halve_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
-    double* __restrict__ s_acc_out){
+    double* __restrict__ s_acc_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -375,20 +402,21 @@ LIFTED_DEVICE void halve_k0_body(const int64_t n, const int64_t d0,
             LIFTED_AT(s_acc) += y;
         }
     }
-    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+    LIFTED_REDUCE(add, s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
 }
 
 LIFTED_KERNEL void halve_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_RUN(halve_k0_body(n, d0, y_data, s_acc_out));
+    LIFTED_RUN(halve_k0_body, (n, d0, y_data, s_acc_out));
 }
 
 // safe_log_batched_k0: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-LIFTED_DEVICE void safe_log_batched_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team> LIFTED_DEVICE void safe_log_batched_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data,
-    double* __restrict__ s_acc_out){
+    double* __restrict__ s_acc_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
@@ -411,17 +439,18 @@ LIFTED_KERNEL void safe_log_batched_k0(const int64_t n, const int64_t d0, const 
     const double* __restrict__ x_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_RUN(safe_log_batched_k0_body(n, d0, d1, lifted_n_out, lifted_n_red, x_data, s_acc_out));
+    LIFTED_RUN(safe_log_batched_k0_body, (n, d0, d1, lifted_n_out, lifted_n_red, x_data, s_acc_out));
 }
 
 // safe_log_batched_k1: 1-d index space of n elements
-LIFTED_DEVICE void safe_log_batched_k1_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void safe_log_batched_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ s_data,
     const double t,
     const int64_t B,
     bool* __restrict__ mask_out,
     bool* __restrict__ other_out,
-    double* __restrict__ zero_out){
+    double* __restrict__ zero_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -455,15 +484,16 @@ LIFTED_KERNEL void safe_log_batched_k1(const int64_t n, const int64_t d0,
     bool* __restrict__ other_out,
     double* __restrict__ zero_out)
 {
-    LIFTED_RUN(safe_log_batched_k1_body(n, d0, s_data, t, B, mask_out, other_out, zero_out));
+    LIFTED_RUN(safe_log_batched_k1_body, (n, d0, s_data, t, B, mask_out, other_out, zero_out));
 }
 
 // safe_log_batched_k2: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-LIFTED_DEVICE void safe_log_batched_k2_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team> LIFTED_DEVICE void safe_log_batched_k2_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const bool* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1,
     const double* __restrict__ x_data,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
-    double* __restrict__ s_1_acc_out){
+    double* __restrict__ s_1_acc_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
@@ -495,15 +525,16 @@ LIFTED_KERNEL void safe_log_batched_k2(const int64_t n, const int64_t d0, const 
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_RUN(safe_log_batched_k2_body(n, d0, d1, lifted_n_out, lifted_n_red, v_1_data, v_1_s0, v_1_s1, x_data, v_data, v_s0, v_s1, s_1_acc_out));
+    LIFTED_RUN(safe_log_batched_k2_body, (n, d0, d1, lifted_n_out, lifted_n_red, v_1_data, v_1_s0, v_1_s1, x_data, v_data, v_s0, v_s1, s_1_acc_out));
 }
 
 // safe_log_batched_k3: 1-d index space of n elements
-LIFTED_DEVICE void safe_log_batched_k3_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void safe_log_batched_k3_body(const int64_t n, const int64_t d0,
     const bool* __restrict__ mask_data,
     const double* __restrict__ s_3_data,
     const double s_4,
-    double* __restrict__ s_5_out){
+    double* __restrict__ s_5_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -529,13 +560,14 @@ LIFTED_KERNEL void safe_log_batched_k3(const int64_t n, const int64_t d0,
     const double s_4,
     double* __restrict__ s_5_out)
 {
-    LIFTED_RUN(safe_log_batched_k3_body(n, d0, mask_data, s_3_data, s_4, s_5_out));
+    LIFTED_RUN(safe_log_batched_k3_body, (n, d0, mask_data, s_3_data, s_4, s_5_out));
 }
 
 // halve_batched_k0: 1-d index space of n elements
-LIFTED_DEVICE void halve_batched_k0_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void halve_batched_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
-    double* __restrict__ s_acc_out){
+    double* __restrict__ s_acc_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
@@ -548,23 +580,24 @@ LIFTED_DEVICE void halve_batched_k0_body(const int64_t n, const int64_t d0,
             LIFTED_AT(s_acc) += y;
         }
     }
-    lifted_reduce_add(s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+    LIFTED_REDUCE(add, s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
 }
 
 LIFTED_KERNEL void halve_batched_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_RUN(halve_batched_k0_body(n, d0, y_data, s_acc_out));
+    LIFTED_RUN(halve_batched_k0_body, (n, d0, y_data, s_acc_out));
 }
 
 // halve_batched_k1: 1-d index space of n elements
-LIFTED_DEVICE void halve_batched_k1_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void halve_batched_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     const double s,
     const int64_t* __restrict__ steps_data,
     double* __restrict__ v_out,
-    bool* __restrict__ mask_2_out){
+    bool* __restrict__ mask_2_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -597,11 +630,11 @@ LIFTED_KERNEL void halve_batched_k1(const int64_t n, const int64_t d0,
     double* __restrict__ v_out,
     bool* __restrict__ mask_2_out)
 {
-    LIFTED_RUN(halve_batched_k1_body(n, d0, x_data, s, steps_data, v_out, mask_2_out));
+    LIFTED_RUN(halve_batched_k1_body, (n, d0, x_data, s, steps_data, v_out, mask_2_out));
 }
 
 // halve_batched_k2: 1-d index space of n elements
-LIFTED_DEVICE void halve_batched_k2_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void halve_batched_k2_body(const int64_t n, const int64_t d0,
     const bool* __restrict__ active_data,
     const double* __restrict__ v_1_data,
     const double v_2,
@@ -610,7 +643,8 @@ LIFTED_DEVICE void halve_batched_k2_body(const int64_t n, const int64_t d0,
     const double t_3,
     double* __restrict__ v_6_out,
     int64_t* __restrict__ steps_3_out,
-    bool* __restrict__ active_1_out){
+    bool* __restrict__ active_1_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -659,14 +693,15 @@ LIFTED_KERNEL void halve_batched_k2(const int64_t n, const int64_t d0,
     int64_t* __restrict__ steps_3_out,
     bool* __restrict__ active_1_out)
 {
-    LIFTED_RUN(halve_batched_k2_body(n, d0, active_data, v_1_data, v_2, steps_1_data, v_3, t_3, v_6_out, steps_3_out, active_1_out));
+    LIFTED_RUN(halve_batched_k2_body, (n, d0, active_data, v_1_data, v_2, steps_1_data, v_3, t_3, v_6_out, steps_3_out, active_1_out));
 }
 
 // partial_sum_batched_k0: 1-d index space of n elements
-LIFTED_DEVICE void partial_sum_batched_k0_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void partial_sum_batched_k0_body(const int64_t n, const int64_t d0,
     const int64_t* __restrict__ m_data,
     int64_t* __restrict__ trips_out,
-    int64_t* __restrict__ longest_acc_out){
+    int64_t* __restrict__ longest_acc_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(int64_t, longest_acc, LIFTED_LOWEST(int64_t));
     LIFTED_FOR(i, n)
@@ -685,7 +720,7 @@ LIFTED_DEVICE void partial_sum_batched_k0_body(const int64_t n, const int64_t d0
             trips_out[i] = LIFTED_AT(trips);
         }
     }
-    lifted_reduce_max(longest_acc_out, LIFTED_LANE_REDUCE(max, longest_acc));
+    LIFTED_REDUCE(max, longest_acc_out, LIFTED_LANE_REDUCE(max, longest_acc));
 }
 
 LIFTED_KERNEL void partial_sum_batched_k0(const int64_t n, const int64_t d0,
@@ -693,14 +728,15 @@ LIFTED_KERNEL void partial_sum_batched_k0(const int64_t n, const int64_t d0,
     int64_t* __restrict__ trips_out,
     int64_t* __restrict__ longest_acc_out)
 {
-    LIFTED_RUN(partial_sum_batched_k0_body(n, d0, m_data, trips_out, longest_acc_out));
+    LIFTED_RUN(partial_sum_batched_k0_body, (n, d0, m_data, trips_out, longest_acc_out));
 }
 
 // partial_sum_batched_k1: 1-d index space of n elements
-LIFTED_DEVICE void partial_sum_batched_k1_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void partial_sum_batched_k1_body(const int64_t n, const int64_t d0,
     const int64_t k,
     const int64_t* __restrict__ trips_data,
-    bool* __restrict__ mask_out){
+    bool* __restrict__ mask_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -724,15 +760,16 @@ LIFTED_KERNEL void partial_sum_batched_k1(const int64_t n, const int64_t d0,
     const int64_t* __restrict__ trips_data,
     bool* __restrict__ mask_out)
 {
-    LIFTED_RUN(partial_sum_batched_k1_body(n, d0, k, trips_data, mask_out));
+    LIFTED_RUN(partial_sum_batched_k1_body, (n, d0, k, trips_data, mask_out));
 }
 
 // partial_sum_batched_k2: 2-d index space of n elements
-LIFTED_DEVICE void partial_sum_batched_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_DEVICE void partial_sum_batched_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1,
     const double* __restrict__ x_data,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
-    double* __restrict__ t_out){
+    double* __restrict__ t_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -762,16 +799,17 @@ LIFTED_KERNEL void partial_sum_batched_k2(const int64_t n, const int64_t d0, con
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
     double* __restrict__ t_out)
 {
-    LIFTED_RUN(partial_sum_batched_k2_body(n, d0, d1, v_1_data, v_1_s0, v_1_s1, x_data, v_data, v_s0, v_s1, t_out));
+    LIFTED_RUN(partial_sum_batched_k2_body, (n, d0, d1, v_1_data, v_1_s0, v_1_s1, x_data, v_data, v_s0, v_s1, t_out));
 }
 
 // partial_sum_batched_k3: 1-d index space of n elements
-LIFTED_DEVICE void partial_sum_batched_k3_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_DEVICE void partial_sum_batched_k3_body(const int64_t n, const int64_t d0,
     const bool* __restrict__ mask_data,
     const double* __restrict__ s_1_data,
     const double v_2,
     const double* __restrict__ v_3_data, const int64_t v_3_s0,
-    double* __restrict__ s_3_out){
+    double* __restrict__ s_3_out)
+{
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
@@ -804,7 +842,7 @@ LIFTED_KERNEL void partial_sum_batched_k3(const int64_t n, const int64_t d0,
     const double* __restrict__ v_3_data, const int64_t v_3_s0,
     double* __restrict__ s_3_out)
 {
-    LIFTED_RUN(partial_sum_batched_k3_body(n, d0, mask_data, s_1_data, v_2, v_3_data, v_3_s0, s_3_out));
+    LIFTED_RUN(partial_sum_batched_k3_body, (n, d0, mask_data, s_1_data, v_2, v_3_data, v_3_s0, s_3_out));
 }
 
 // ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------
@@ -1031,14 +1069,6 @@ LIFTED_HOT const int64_t* lifted_pop(lifted_tape& t)
     return nullptr;
 }
 // ---- end of loop-kernel prelude ---------------------------------------------------------------------------------
-// the kernels loop kernels call, again without OpenMP: an index space below lifted_parallel_min runs on the calling
-// thread anyway, and an orphaned `omp for` still asks the runtime for its team
-#undef LIFTED_FOR
-#define LIFTED_FOR(i, n) for (int64_t i##_base = 0; i##_base < (n); i##_base += LIFTED_LANE_COUNT)
-#undef LIFTED_ROWS
-#define LIFTED_ROWS(o, count) for (int64_t o = 0; o < (count); ++o)
-#undef LIFTED_THREAD_SETUP
-#define LIFTED_THREAD_SETUP const int64_t lifted_thread = 0; const bool lifted_alone = true; (void)lifted_alone
 
 // halve_loop0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int halve_loop0(int64_t* io, lifted_alloc_fn alloc)

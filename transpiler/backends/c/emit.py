@@ -287,7 +287,7 @@ class _Emitter(StatementWriter):
             self.params.append(Param("reduce", f"{C_TYPES[acc_dtype]}* __restrict__ {pointer}",
                                      (var.type.dtype, op, acc_dtype, self.means.get(id(var), False), keepdims)))
             self.epilogue.append({
-                "flat": f"lifted_reduce_{op}({pointer}, LIFTED_LANE_REDUCE({op}, {acc}));",
+                "flat": f"LIFTED_REDUCE({op}, {pointer}, LIFTED_LANE_REDUCE({op}, {acc}));",
                 "rows": f"LIFTED_ROW_STORE({pointer}[lifted_o], LIFTED_ROW_REDUCE({op}, {acc}));",
                 "columns": f"LIFTED_COLUMN_STORE({pointer}, lifted_o, {acc});"}[self.mode])
             return []

@@ -37,7 +37,6 @@ class _LoopEmitter(ArrayStatements, RegionCalls):
         self.sites = 0
         self.tape_widths: dict[str, int] = {}
         self.popped: set[str] = set()  # tapes it pops (its results and pushes may point into their memory)
-        self.calls: set[str] = set()  # the region kernels it calls
 
     # -- names -----------------------------------------------------------------------------------------------
     def var(self, atom) -> str:
@@ -113,7 +112,7 @@ class _LoopEmitter(ArrayStatements, RegionCalls):
                  "    lifted_loop_state* st = &state;"]
         lines += indent(self.decls + loads + body + stores + ["return 0;"]) + ["}"]
         spec = {"loop": True, "inputs": inputs, "outputs": outputs, "io": slot + 4}
-        return lines, spec, self.calls
+        return lines, spec
 
     def _tape_kinds(self) -> None:
         for eqn in _eqns(self.plan.loop.cond_body + self.plan.loop.body):
@@ -295,8 +294,7 @@ def _eqns(block: list):
             yield from _eqns(stmt.cond_body + stmt.body)
 
 
-def emit_loop(plan: LoopPlan, name: str, regions: dict[str, EmittedKernel], source_file: str) -> tuple[list[str], dict,
-                                                                                                     set[str]]:
-    """The loop kernel's C lines, the spec its runtime reads, and the region kernels it calls."""
+def emit_loop(plan: LoopPlan, name: str, regions: dict[str, EmittedKernel], source_file: str) -> tuple[list[str], dict]:
+    """The loop kernel's C lines and the spec its runtime reads."""
     return _LoopEmitter(plan, name, regions, source_file).emit()
 

@@ -39,7 +39,6 @@ class LoopKernel:
     name: str
     lines: list[str]
     spec: dict = field(default_factory=dict)
-    calls: set = field(default_factory=set)  # the region kernels it calls (built again without OpenMP for it)
 
 
 def _render_loop_launch(args, params):
@@ -68,8 +67,8 @@ def make_loop_kernels(fn: Function, regions: dict[str, EmittedKernel], source_fi
     replaced: dict[int, Eqn] = {}
     for plan in plans:
         name = f"{fn.name}_loop{len(kernels)}"
-        lines, spec, calls = emit_loop(plan, name, regions, source_file)
-        kernels.append(LoopKernel(name, lines, spec, calls))
+        lines, spec = emit_loop(plan, name, regions, source_file)
+        kernels.append(LoopKernel(name, lines, spec))
         loop = plan.loop
         replaced[id(loop)] = Eqn(LOOP_LAUNCH, tuple(plan.inputs), {"kernel": name, "outs": [o.name for o in loop.outs]},
                                  tuple(loop.outs), loc=loop.loc, note=loop.note)

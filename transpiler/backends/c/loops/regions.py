@@ -1,5 +1,5 @@
 """A region launch inside a loop kernel (see emit.py): the index space met from the inputs as the Python
-launcher meets it, the region kernel called directly (its copy without OpenMP below the parallel threshold), its
+launcher meets it, the region kernel called directly (its body's instance without OpenMP below the parallel threshold), its
 outputs in the arena and its reductions over everything finished as the launcher finishes them."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from ..c_syntax import C_TYPES, indent
 
 class RegionCalls:
     """Mixed into the loop emitter, which provides `var`, `flag`, `scalar`, `view_type`, `fail`, `fresh`,
-    `regions`, `calls`, `sites` and `decls`."""
+    `regions`, `sites` and `decls`."""
 
     def launch(self, eqn: Eqn) -> list[str]:
         region = self.regions[eqn.params["kernel"]]
@@ -92,10 +92,9 @@ class RegionCalls:
                 finals.append(f"{self.var(out)} = ({C_TYPES[out.type.dtype]}){temp}[0]; {self.flag(out)} = true;")
             else:
                 lines += self.reduction(eqn, param, out, result, rank, perm, kept, call, finals)
-        self.calls.add(region.name)
         arguments = ", ".join(call)
         lines.append(f"if (count >= lifted_parallel_min) {region.name}({arguments});")
-        lines.append(f"else {region.name}_serial({arguments});")
+        lines.append(f"else {region.name}_body<false>({arguments});")
         return ["{"] + indent(lines + finals) + ["}"]
 
     def reduction(self, eqn: Eqn, param: tuple, out, result: int, rank: int, perm: tuple, kept: int, call: list,
