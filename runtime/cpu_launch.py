@@ -322,7 +322,7 @@ def _sources(spec: dict):
 
 def _reduction_finisher(param: tuple, space: Space):
     """`finish_reduction` for one plan, with what depends only on the plan worked out once."""
-    dtype, _op, acc_dtype, mean, keepdims = param[1:]
+    dtype, _op, acc_dtype, mean, keepdims = param[1:6]
     shape = space.result_shapes[bool(keepdims)]
     if mean or dtype != acc_dtype:
         return functools.partial(finish_reduction, param=param, space=space)

@@ -63,7 +63,8 @@ class Space:
         if self.outputs * self.per_output:
             return
         for param in self.spec["params"]:
-            if param[0] == "reduce" and param[2] in ("max", "min") and self.outputs:
+            # (a max given its identity as `initial` gives it: a 7th entry, see backends/c/logsumexp.py)
+            if param[0] == "reduce" and param[2] in ("max", "min") and self.outputs and len(param) < 7:
                 raise ValueError(f"zero-size array to reduction operation {param[2]}imum which has no identity")
             if param[0] == "scalar_out":
                 raise ValueError("this kernel computes a scalar per element, and the arrays are empty; "
@@ -88,7 +89,7 @@ def identity(param: tuple):
 
 def finish_reduction(acc: np.ndarray, param: tuple, space: Space):
     """The reduction's value as NumPy gives it: the mean divided, the result's dtype and shape."""
-    dtype, _op, _acc_dtype, mean, keepdims = param[1:]
+    dtype, _op, _acc_dtype, mean, keepdims = param[1:6]
     if mean:
         with np.errstate(invalid="ignore", divide="ignore"):
             acc = acc.astype(np.float64) / space.per_output

@@ -71,13 +71,16 @@ class ProgramGenerator:
     """Writes one random kernel; every choice comes from `rnd` (random.Random or Hypothesis's stand-in)."""
 
     def __init__(self, rnd: random.Random, allow_break: bool = True, structures: bool = False,
-                 stencils: bool = False):
+                 stencils: bool = False, logsumexp: bool = False):
         self.rnd = rnd
         self.allow_break = allow_break
         self.structures = structures  # also nested functions, lambdas, lists and dicts (issue 13)
         # also slices counted from the end shifted against each other, and shifts written as concatenations
         # (stencils, issue 11); off by default so that the seeds of the tests above keep their programs
         self.stencils = stencils
+        # also scipy.special.logsumexp over every axis (the C target writes it out: backends/c/logsumexp.py);
+        # off by default for the same reason
+        self.logsumexp = logsumexp
         self.counter = 0
         self.lines: list[str] = []
 
@@ -151,6 +154,13 @@ class ProgramGenerator:
 
     def reduction(self, kind: str, scope: Scope, depth: int) -> str:
         e = lambda k: self.expr(k, scope, depth - 1)  # noqa: E731
+        if self.logsumexp and self.chance(0.4):
+            return self.pick({
+                "S": (f"logsumexp({e('N')})", f"logsumexp({e('M')})", f"np.sum(logsumexp({e('M')}, axis=0))"),
+                "N": (f"logsumexp({e('M')}, axis=1)", f"logsumexp({e('M')}, axis=-1, keepdims=True)[:, 0]"),
+                "D": (f"logsumexp({e('M')}, axis=0)", f"logsumexp(2.0 * {e('M')}, axis=0, keepdims=True)[0]"),
+                "M": (f"({e('M')} - logsumexp({e('M')}, axis=1, keepdims=True))",
+                      f"({e('M')} * logsumexp({e('M')}, axis=0, keepdims=True))")}[kind])
         if kind == "S" and self.stencils and self.chance(0.4):  # shifted against each other, from the end
             shift = self.rnd.randint(1, 2)
             return f"np.sum({e('N')}[{shift}:] * {self.pick((e('N'), self.leaf('N', scope)))}[:-{shift}])"
@@ -517,14 +527,15 @@ class ProgramGenerator:
         signature = ", ".join(f"{name}: {annotation}" for name, _, annotation in PARAMS)
         declaration = f"wrt={wrt!r}" if as_tuple else f'wrt="{wrt[0]}"'
         helpers = "\n\ndef apply(fn, v):\n    return fn(v)\n\n" if self.structures else "\n"
-        text = ("import numpy as np\nfrom lifted import grad, kernel\n" + helpers + "\n@kernel\n"
+        imports = "import numpy as np\n" + ("from scipy.special import logsumexp\n" if self.logsumexp else "")
+        text = (imports + "from lifted import grad, kernel\n" + helpers + "\n@kernel\n"
                 f"def f({signature}):\n" + "\n".join(self.lines) + f"\n\n\nf_grad = grad(f, {declaration})\n")
         return text, wrt, as_tuple
 
 
 def program_for_seed(seed: int, allow_break: bool = True, structures: bool = False,
-                     stencils: bool = False) -> tuple[str, tuple[str, ...], bool]:
-    return ProgramGenerator(random.Random(seed), allow_break, structures, stencils).program()
+                     stencils: bool = False, logsumexp: bool = False) -> tuple[str, tuple[str, ...], bool]:
+    return ProgramGenerator(random.Random(seed), allow_break, structures, stencils, logsumexp).program()
 
 
 def inputs_for(seed: int) -> list:
@@ -733,6 +744,30 @@ def test_random_kernels_with_stencils(seed):
     text, wrt, as_tuple = program_for_seed(seed, stencils=True)
     try:
         check_program(text, wrt, as_tuple, inputs_for(seed))
+    except Unusable:
+        pytest.skip("the oracles cannot judge this program")
+
+
+def test_logsumexp_generator_covers_its_constructs():
+    corpus = "\n".join(program_for_seed(seed, logsumexp=True)[0] for seed in range(200))
+    for construct in ("logsumexp(", "axis=0))", "axis=1)", "axis=-1, keepdims=True)[:, 0]", "axis=0, keepdims=True)"):
+        assert construct in corpus, construct
+
+
+def logsumexp_seeds(count: int) -> list[int]:
+    """The first seeds whose program (logsumexp=True) calls logsumexp."""
+    return [seed for seed in range(400) if "logsumexp(" in program_for_seed(seed, logsumexp=True)[0].split(
+        "@kernel")[1]][:count]
+
+
+@pytest.mark.parametrize("seed", logsumexp_seeds(12))
+def test_random_kernels_with_logsumexp(seed):
+    """logsumexp in the grammar: gradients against autograd and finite differences (the C target runs the same
+    programs in test_c_logsumexp.py)."""
+    text, wrt, as_tuple = program_for_seed(seed, logsumexp=True)
+    try:
+        with np.errstate(over="ignore"):  # autograd's tanh derivative overflows cosh where the result is 0 anyway
+            check_program(text, wrt, as_tuple, inputs_for(seed))
     except Unusable:
         pytest.skip("the oracles cannot judge this program")
 

@@ -25,7 +25,10 @@
                                    o += ((int64_t)blockDim.x * gridDim.x) / 32)
 #define LIFTED_ROW_FOR(i, o, length) for (int64_t i = (o) * (length) + (threadIdx.x & 31); i < ((o) + 1) * (length); \
                                           i += 32)
+#define LIFTED_ROW_CHUNK(i, n) (void)0
+#define LIFTED_ROW_FILL(T, x, v) T x = (v)
 #define LIFTED_ROW_REDUCE(op, x) lifted_warp_##op(x)
+#define LIFTED_BY_ROW_LENGTH(body, team, args) body<team, 1> args
 #define LIFTED_ROW_STORE(target, value) \
     do { const auto lifted_value = (value); if ((threadIdx.x & 31) == 0) target = lifted_value; } while (0)
 #define LIFTED_COLUMN_INDEX(i, o, r) const int64_t i = (o) * lifted_n_red + (r)
@@ -88,13 +91,22 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 #define LIFTED_LOCAL(T, x) T x[LIFTED_LANE_COUNT]
 #define LIFTED_LOCAL_FILL(T, x, v) T x[LIFTED_LANE_COUNT]; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) x[lane] = (v)
 #define LIFTED_AT(x) x[lane]
-#define LIFTED_LANE_REDUCE(op, x) lifted_lanes_##op(x)
+#define LIFTED_LANE_REDUCE(op, x) lifted_lanes_##op(x, LIFTED_LANE_COUNT)
 // reductions over some axes: `rows` give each output a SIMD loop over its row's chunks, then a sum over lanes;
 // `columns` make LIFTED_LANE_COUNT neighbouring outputs the lanes, each walking its column
 #define LIFTED_ROWS(o, count) for (int64_t o##_end = (count), o = lifted_share<lifted_team>(o##_end, 1); o < o##_end; ++o)
+// a rows kernel's element loop is a template over its chunk width `lifted_row_width` too, chosen per launch from
+// the row length: rows shorter than LIFTED_LANE_COUNT take chunks of LIFTED_SHORT_ROW_LANES, so that a row of a
+// few elements fills, runs and sums one short vector instead of 64 lanes (gmm's sum over d = 2: 5.2 -> 0.6 ms)
+#define LIFTED_SHORT_ROW_LANES 8
+#define LIFTED_BY_ROW_LENGTH(body, team, args) \
+    (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES> args : body<team, LIFTED_LANE_COUNT> args)
 #define LIFTED_ROW_FOR(i, o, length) \
-    for (int64_t i##_base = (o) * (length); i##_base < ((o) + 1) * (length); i##_base += LIFTED_LANE_COUNT)
-#define LIFTED_ROW_REDUCE(op, x) lifted_lanes_##op(x)
+    for (int64_t i##_base = (o) * (length); i##_base < ((o) + 1) * (length); i##_base += lifted_row_width)
+#define LIFTED_ROW_CHUNK(i, n) \
+    const int64_t i##_count = (n) - i##_base < lifted_row_width ? (n) - i##_base : lifted_row_width
+#define LIFTED_ROW_FILL(T, x, v) T x[LIFTED_LANE_COUNT]; for (int lane = 0; lane < lifted_row_width; ++lane) x[lane] = (v)
+#define LIFTED_ROW_REDUCE(op, x) lifted_lanes_##op(x, lifted_row_width)
 #define LIFTED_ROW_STORE(target, value) target = (value)
 #define LIFTED_COLUMN_INDEX(i, o, r) const int64_t i = (o##_base + lane) * lifted_n_red + (r)
 #define LIFTED_COLUMN(o) (o##_base + lane)
@@ -295,14 +307,15 @@ LIFTED_DEVICE void lifted_reduce_mul(int64_t* out, int64_t v)
 }
 LIFTED_DEVICE void lifted_reduce_min(int64_t* out, int64_t v) { atomicMin((long long*)out, (long long)v); }
 #else
-template <class T> LIFTED_DEVICE T lifted_lanes_add(const T* x)
-{ T total = 0; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) total += x[lane]; return total; }
-template <class T> LIFTED_DEVICE T lifted_lanes_mul(const T* x)
-{ T total = 1; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) total *= x[lane]; return total; }
-template <class T> LIFTED_DEVICE T lifted_lanes_max(const T* x)
-{ T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_maximum(best, x[lane]); return best; }
-template <class T> LIFTED_DEVICE T lifted_lanes_min(const T* x)
-{ T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_minimum(best, x[lane]); return best; }
+// the first `lanes` lanes of an accumulator (lanes >= 1), combined
+template <class T> LIFTED_DEVICE T lifted_lanes_add(const T* x, const int lanes)
+{ T total = 0; for (int lane = 0; lane < lanes; ++lane) total += x[lane]; return total; }
+template <class T> LIFTED_DEVICE T lifted_lanes_mul(const T* x, const int lanes)
+{ T total = 1; for (int lane = 0; lane < lanes; ++lane) total *= x[lane]; return total; }
+template <class T> LIFTED_DEVICE T lifted_lanes_max(const T* x, const int lanes)
+{ T best = x[0]; for (int lane = 1; lane < lanes; ++lane) best = lifted_maximum(best, x[lane]); return best; }
+template <class T> LIFTED_DEVICE T lifted_lanes_min(const T* x, const int lanes)
+{ T best = x[0]; for (int lane = 1; lane < lanes; ++lane) best = lifted_minimum(best, x[lane]); return best; }
 template <class T> LIFTED_DEVICE void lifted_reduce_add(T* out, T v, const bool alone)
 {
     if (alone) { *out += v; return; }
@@ -330,55 +343,208 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v, const bool 
 #endif
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
-// mixture_log_likelihood_k0: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void mixture_log_likelihood_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
-    const double* __restrict__ means_data, const int64_t means_s0, const int64_t means_s1,
-    const double* __restrict__ log_weights_data, const int64_t log_weights_s0, const int64_t log_weights_s1,
-    const double s,
-    double* __restrict__ log_p_out)
+// mixture_log_likelihood_k0: 1-d index space of n elements
+template <bool lifted_team> LIFTED_DEVICE void mixture_log_likelihood_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ log_weights_data,
+    double* __restrict__ s_3_acc_out,
+    double* __restrict__ s_5_acc_out)
 {
     LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_3_acc, LIFTED_LOWEST(double));
+    LIFTED_LOCAL_FILL(double, s_5_acc, LIFTED_LOWEST(double));
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, log_p);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            int64_t rest = i;
-            const int64_t i1 = lifted_unravel_step(rest, d1);
-            const int64_t i0 = rest;
-            const double v = v_data[i0 * v_s0 + i1 * v_s1];
-            const double means = means_data[i0 * means_s0 + i1 * means_s1];
-            const double log_weights = log_weights_data[i0 * log_weights_s0 + i1 * log_weights_s1];
+            const double log_weights = log_weights_data[i];
             // dropin_autograd_imports.py:11  log_p = norm.logpdf(x[:, None], means, 1.0) + log_weights - logsumexp(log_weights)
-            const double t = (v - means);
-            const double t_1 = (t * t);
-            const double t_2 = (t_1 * (-0.5));
-            const double t_3 = (t_2 - 0.9189385332046727);
-            const double t_4 = (t_3 + log_weights);
-            LIFTED_AT(log_p) = (t_4 - s);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            log_p_out[i] = LIFTED_AT(log_p);
+            LIFTED_AT(s_3_acc) = lifted_maximum(LIFTED_AT(s_3_acc), log_weights);
+            LIFTED_AT(s_5_acc) = lifted_maximum(LIFTED_AT(s_5_acc), log_weights);
         }
     }
+    LIFTED_REDUCE(max, s_3_acc_out, LIFTED_LANE_REDUCE(max, s_3_acc));
+    LIFTED_REDUCE(max, s_5_acc_out, LIFTED_LANE_REDUCE(max, s_5_acc));
 }
 
-LIFTED_KERNEL void mixture_log_likelihood_k0(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
-    const double* __restrict__ means_data, const int64_t means_s0, const int64_t means_s1,
-    const double* __restrict__ log_weights_data, const int64_t log_weights_s0, const int64_t log_weights_s1,
-    const double s,
-    double* __restrict__ log_p_out)
+
+LIFTED_KERNEL void mixture_log_likelihood_k0(const int64_t n, const int64_t d0,
+    const double* __restrict__ log_weights_data,
+    double* __restrict__ s_3_acc_out,
+    double* __restrict__ s_5_acc_out)
 {
-    LIFTED_RUN(mixture_log_likelihood_k0_body, (n, d0, d1, v_data, v_s0, v_s1, means_data, means_s0, means_s1, log_weights_data, log_weights_s0, log_weights_s1, s, log_p_out));
+    LIFTED_RUN(mixture_log_likelihood_k0_body, (n, d0, log_weights_data, s_3_acc_out, s_5_acc_out));
 }
 
 // mixture_log_likelihood_k1: 1-d index space of n elements
 template <bool lifted_team> LIFTED_DEVICE void mixture_log_likelihood_k1_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ s_1_data,
+    const double* __restrict__ log_weights_data,
+    const double* __restrict__ s_3_data, const int64_t s_3_s0,
+    double* __restrict__ s_4_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    const double s_3 = s_3_data[0];
+    LIFTED_LOCAL_FILL(double, s_4_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double log_weights = log_weights_data[i];
+            // dropin_autograd_imports.py:11  log_p = norm.logpdf(x[:, None], means, 1.0) + log_weights - logsumexp(log_weights)
+            const double t_5 = (log_weights - s_3);
+            const bool mask = isnan(t_5);
+            const double t_6 = ((mask) ? (log_weights) : (t_5));
+            const double e = exp(t_6);
+            LIFTED_AT(s_4_acc) += e;
+        }
+    }
+    LIFTED_REDUCE(add, s_4_acc_out, LIFTED_LANE_REDUCE(add, s_4_acc));
+}
+
+
+LIFTED_KERNEL void mixture_log_likelihood_k1(const int64_t n, const int64_t d0,
+    const double* __restrict__ log_weights_data,
+    const double* __restrict__ s_3_data, const int64_t s_3_s0,
+    double* __restrict__ s_4_acc_out)
+{
+    LIFTED_RUN(mixture_log_likelihood_k1_body, (n, d0, log_weights_data, s_3_data, s_3_s0, s_4_acc_out));
+}
+
+// mixture_log_likelihood_k2: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
+template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void mixture_log_likelihood_k2_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
+    const double* __restrict__ means_data, const int64_t means_s0, const int64_t means_s1,
+    const double* __restrict__ log_weights_data, const int64_t log_weights_s0, const int64_t log_weights_s1,
+    const double s,
+    double* __restrict__ s_6_acc_out,
+    double* __restrict__ s_8_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_ROWS(lifted_o, lifted_n_out)
+    {
+        LIFTED_ROW_FILL(double, s_6_acc, LIFTED_LOWEST(double));
+        LIFTED_ROW_FILL(double, s_8_acc, LIFTED_LOWEST(double));
+        LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
+        {
+            LIFTED_ROW_CHUNK(i, (lifted_o + 1) * lifted_n_red);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const int64_t i0 = lifted_o;
+                const int64_t i1 = (i - lifted_o * lifted_n_red);
+                const double v = v_data[i0 * v_s0 + i1 * v_s1];
+                const double means = means_data[i0 * means_s0 + i1 * means_s1];
+                const double log_weights = log_weights_data[i0 * log_weights_s0 + i1 * log_weights_s1];
+                // dropin_autograd_imports.py:11  log_p = norm.logpdf(x[:, None], means, 1.0) + log_weights - logsumexp(log_weights)
+                const double t = (v - means);
+                const double t_1 = (t * t);
+                const double t_2 = (t_1 * (-0.5));
+                const double t_3 = (t_2 - 0.9189385332046727);
+                const double t_4 = (t_3 + log_weights);
+                const double log_p = (t_4 - s);
+                // dropin_autograd_imports.py:12  return np.sum(logsumexp(log_p, axis=1))
+                LIFTED_AT(s_6_acc) = lifted_maximum(LIFTED_AT(s_6_acc), log_p);
+                LIFTED_AT(s_8_acc) = lifted_maximum(LIFTED_AT(s_8_acc), log_p);
+            }
+        }
+        LIFTED_ROW_STORE(s_6_acc_out[lifted_o], LIFTED_ROW_REDUCE(max, s_6_acc));
+        LIFTED_ROW_STORE(s_8_acc_out[lifted_o], LIFTED_ROW_REDUCE(max, s_8_acc));
+    }
+}
+
+// the chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
+template <bool lifted_team> LIFTED_DEVICE void mixture_log_likelihood_k2_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
+    const double* __restrict__ means_data, const int64_t means_s0, const int64_t means_s1,
+    const double* __restrict__ log_weights_data, const int64_t log_weights_s0, const int64_t log_weights_s1,
+    const double s,
+    double* __restrict__ s_6_acc_out,
+    double* __restrict__ s_8_acc_out)
+{
+    LIFTED_BY_ROW_LENGTH(mixture_log_likelihood_k2_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, means_data, means_s0, means_s1, log_weights_data, log_weights_s0, log_weights_s1, s, s_6_acc_out, s_8_acc_out));
+}
+
+LIFTED_KERNEL void mixture_log_likelihood_k2(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
+    const double* __restrict__ means_data, const int64_t means_s0, const int64_t means_s1,
+    const double* __restrict__ log_weights_data, const int64_t log_weights_s0, const int64_t log_weights_s1,
+    const double s,
+    double* __restrict__ s_6_acc_out,
+    double* __restrict__ s_8_acc_out)
+{
+    LIFTED_RUN(mixture_log_likelihood_k2_body, (n, d0, d1, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, means_data, means_s0, means_s1, log_weights_data, log_weights_s0, log_weights_s1, s, s_6_acc_out, s_8_acc_out));
+}
+
+// mixture_log_likelihood_k3: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
+template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void mixture_log_likelihood_k3_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
+    const double* __restrict__ means_data, const int64_t means_s0, const int64_t means_s1,
+    const double* __restrict__ log_weights_data, const int64_t log_weights_s0, const int64_t log_weights_s1,
+    const double s,
+    const double* __restrict__ s_6_data, const int64_t s_6_s0, const int64_t s_6_s1,
+    double* __restrict__ s_7_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_ROWS(lifted_o, lifted_n_out)
+    {
+        LIFTED_ROW_FILL(double, s_7_acc, 0);
+        LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
+        {
+            LIFTED_ROW_CHUNK(i, (lifted_o + 1) * lifted_n_red);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const int64_t i0 = lifted_o;
+                const int64_t i1 = (i - lifted_o * lifted_n_red);
+                const double v = v_data[i0 * v_s0 + i1 * v_s1];
+                const double means = means_data[i0 * means_s0 + i1 * means_s1];
+                const double log_weights = log_weights_data[i0 * log_weights_s0 + i1 * log_weights_s1];
+                const double s_6 = s_6_data[i0 * s_6_s0 + i1 * s_6_s1];
+                // dropin_autograd_imports.py:11  log_p = norm.logpdf(x[:, None], means, 1.0) + log_weights - logsumexp(log_weights)
+                const double t = (v - means);
+                const double t_1 = (t * t);
+                const double t_2 = (t_1 * (-0.5));
+                const double t_3 = (t_2 - 0.9189385332046727);
+                const double t_4 = (t_3 + log_weights);
+                const double log_p = (t_4 - s);
+                // dropin_autograd_imports.py:12  return np.sum(logsumexp(log_p, axis=1))
+                const double t_9 = (log_p - s_6);
+                const bool mask_2 = isnan(t_9);
+                const double t_10 = ((mask_2) ? (log_p) : (t_9));
+                const double e_1 = exp(t_10);
+                LIFTED_AT(s_7_acc) += e_1;
+            }
+        }
+        LIFTED_ROW_STORE(s_7_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_7_acc));
+    }
+}
+
+// the chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
+template <bool lifted_team> LIFTED_DEVICE void mixture_log_likelihood_k3_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
+    const double* __restrict__ means_data, const int64_t means_s0, const int64_t means_s1,
+    const double* __restrict__ log_weights_data, const int64_t log_weights_s0, const int64_t log_weights_s1,
+    const double s,
+    const double* __restrict__ s_6_data, const int64_t s_6_s0, const int64_t s_6_s1,
+    double* __restrict__ s_7_acc_out)
+{
+    LIFTED_BY_ROW_LENGTH(mixture_log_likelihood_k3_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, means_data, means_s0, means_s1, log_weights_data, log_weights_s0, log_weights_s1, s, s_6_data, s_6_s0, s_6_s1, s_7_acc_out));
+}
+
+LIFTED_KERNEL void mixture_log_likelihood_k3(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
+    const double* __restrict__ means_data, const int64_t means_s0, const int64_t means_s1,
+    const double* __restrict__ log_weights_data, const int64_t log_weights_s0, const int64_t log_weights_s1,
+    const double s,
+    const double* __restrict__ s_6_data, const int64_t s_6_s0, const int64_t s_6_s1,
+    double* __restrict__ s_7_acc_out)
+{
+    LIFTED_RUN(mixture_log_likelihood_k3_body, (n, d0, d1, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, means_data, means_s0, means_s1, log_weights_data, log_weights_s0, log_weights_s1, s, s_6_data, s_6_s0, s_6_s1, s_7_acc_out));
+}
+
+// mixture_log_likelihood_k4: 1-d index space of n elements
+template <bool lifted_team> LIFTED_DEVICE void mixture_log_likelihood_k4_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ s_7_data,
+    const double* __restrict__ s_8_data,
     double* __restrict__ s_2_acc_out)
 {
     LIFTED_THREAD_SETUP;
@@ -388,19 +554,26 @@ template <bool lifted_team> LIFTED_DEVICE void mixture_log_likelihood_k1_body(co
         LIFTED_CHUNK(i, n);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            const double s_1 = s_1_data[i];
+            const double s_7 = s_7_data[i];
+            const double s_8 = s_8_data[i];
             // dropin_autograd_imports.py:12  return np.sum(logsumexp(log_p, axis=1))
+            const double t_11 = log(s_7);
+            const bool mask_3 = isfinite(s_8);
+            const double t_12 = ((mask_3) ? (s_8) : (0.0));
+            const double s_1 = (t_11 + t_12);
             LIFTED_AT(s_2_acc) += s_1;
         }
     }
     LIFTED_REDUCE(add, s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
 }
 
-LIFTED_KERNEL void mixture_log_likelihood_k1(const int64_t n, const int64_t d0,
-    const double* __restrict__ s_1_data,
+
+LIFTED_KERNEL void mixture_log_likelihood_k4(const int64_t n, const int64_t d0,
+    const double* __restrict__ s_7_data,
+    const double* __restrict__ s_8_data,
     double* __restrict__ s_2_acc_out)
 {
-    LIFTED_RUN(mixture_log_likelihood_k1_body, (n, d0, s_1_data, s_2_acc_out));
+    LIFTED_RUN(mixture_log_likelihood_k4_body, (n, d0, s_7_data, s_8_data, s_2_acc_out));
 }
 
 // softplus_k0: 1-d index space of n elements
@@ -426,6 +599,7 @@ template <bool lifted_team> LIFTED_DEVICE void softplus_k0_body(const int64_t n,
     }
 }
 
+
 LIFTED_KERNEL void softplus_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     double* __restrict__ t_out)
@@ -433,54 +607,243 @@ LIFTED_KERNEL void softplus_k0(const int64_t n, const int64_t d0,
     LIFTED_RUN(softplus_k0_body, (n, d0, x_data, t_out));
 }
 
-// mixture_grad_k0: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void mixture_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+// mixture_grad_k0: 1-d index space of n elements
+template <bool lifted_team> LIFTED_DEVICE void mixture_grad_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ log_weights_data,
+    double* __restrict__ s_2_acc_out,
+    double* __restrict__ s_5_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_2_acc, LIFTED_LOWEST(double));
+    LIFTED_LOCAL_FILL(double, s_5_acc, LIFTED_LOWEST(double));
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double log_weights = log_weights_data[i];
+            // dropin_autograd_imports.py:11  log_p = norm.logpdf(x[:, None], means, 1.0) + log_weights - logsumexp(log_weights)
+            LIFTED_AT(s_2_acc) = lifted_maximum(LIFTED_AT(s_2_acc), log_weights);
+            LIFTED_AT(s_5_acc) = lifted_maximum(LIFTED_AT(s_5_acc), log_weights);
+        }
+    }
+    LIFTED_REDUCE(max, s_2_acc_out, LIFTED_LANE_REDUCE(max, s_2_acc));
+    LIFTED_REDUCE(max, s_5_acc_out, LIFTED_LANE_REDUCE(max, s_5_acc));
+}
+
+
+LIFTED_KERNEL void mixture_grad_k0(const int64_t n, const int64_t d0,
+    const double* __restrict__ log_weights_data,
+    double* __restrict__ s_2_acc_out,
+    double* __restrict__ s_5_acc_out)
+{
+    LIFTED_RUN(mixture_grad_k0_body, (n, d0, log_weights_data, s_2_acc_out, s_5_acc_out));
+}
+
+// mixture_grad_k1: 1-d index space of n elements
+template <bool lifted_team> LIFTED_DEVICE void mixture_grad_k1_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ log_weights_data,
+    const double* __restrict__ s_2_data, const int64_t s_2_s0,
+    double* __restrict__ s_4_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    const double s_2 = s_2_data[0];
+    LIFTED_LOCAL_FILL(double, s_4_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double log_weights = log_weights_data[i];
+            // dropin_autograd_imports.py:11  log_p = norm.logpdf(x[:, None], means, 1.0) + log_weights - logsumexp(log_weights)
+            const double t_9 = (log_weights - s_2);
+            const bool mask = isnan(t_9);
+            const double t_10 = ((mask) ? (log_weights) : (t_9));
+            const double e = exp(t_10);
+            LIFTED_AT(s_4_acc) += e;
+        }
+    }
+    LIFTED_REDUCE(add, s_4_acc_out, LIFTED_LANE_REDUCE(add, s_4_acc));
+}
+
+
+LIFTED_KERNEL void mixture_grad_k1(const int64_t n, const int64_t d0,
+    const double* __restrict__ log_weights_data,
+    const double* __restrict__ s_2_data, const int64_t s_2_s0,
+    double* __restrict__ s_4_acc_out)
+{
+    LIFTED_RUN(mixture_grad_k1_body, (n, d0, log_weights_data, s_2_data, s_2_s0, s_4_acc_out));
+}
+
+// mixture_grad_k2: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
+template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void mixture_grad_k2_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
     const double* __restrict__ means_data, const int64_t means_s0, const int64_t means_s1,
     const double* __restrict__ log_weights_data, const int64_t log_weights_s0, const int64_t log_weights_s1,
     const double s,
-    double* __restrict__ log_p_out)
+    double* __restrict__ s_6_acc_out,
+    double* __restrict__ s_8_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_ROWS(lifted_o, lifted_n_out)
+    {
+        LIFTED_ROW_FILL(double, s_6_acc, LIFTED_LOWEST(double));
+        LIFTED_ROW_FILL(double, s_8_acc, LIFTED_LOWEST(double));
+        LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
+        {
+            LIFTED_ROW_CHUNK(i, (lifted_o + 1) * lifted_n_red);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const int64_t i0 = lifted_o;
+                const int64_t i1 = (i - lifted_o * lifted_n_red);
+                const double v = v_data[i0 * v_s0 + i1 * v_s1];
+                const double means = means_data[i0 * means_s0 + i1 * means_s1];
+                const double log_weights = log_weights_data[i0 * log_weights_s0 + i1 * log_weights_s1];
+                // dropin_autograd_imports.py:11  log_p = norm.logpdf(x[:, None], means, 1.0) + log_weights - logsumexp(log_weights)
+                const double t = (v - means);
+                const double t_1 = (t * t);
+                const double t_2 = (t_1 * (-0.5));
+                const double t_3 = (t_2 - 0.9189385332046727);
+                const double t_4 = (t_3 + log_weights);
+                const double log_p = (t_4 - s);
+                // dropin_autograd_imports.py:12  return np.sum(logsumexp(log_p, axis=1))
+                LIFTED_AT(s_6_acc) = lifted_maximum(LIFTED_AT(s_6_acc), log_p);
+                LIFTED_AT(s_8_acc) = lifted_maximum(LIFTED_AT(s_8_acc), log_p);
+            }
+        }
+        LIFTED_ROW_STORE(s_6_acc_out[lifted_o], LIFTED_ROW_REDUCE(max, s_6_acc));
+        LIFTED_ROW_STORE(s_8_acc_out[lifted_o], LIFTED_ROW_REDUCE(max, s_8_acc));
+    }
+}
+
+// the chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
+template <bool lifted_team> LIFTED_DEVICE void mixture_grad_k2_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
+    const double* __restrict__ means_data, const int64_t means_s0, const int64_t means_s1,
+    const double* __restrict__ log_weights_data, const int64_t log_weights_s0, const int64_t log_weights_s1,
+    const double s,
+    double* __restrict__ s_6_acc_out,
+    double* __restrict__ s_8_acc_out)
+{
+    LIFTED_BY_ROW_LENGTH(mixture_grad_k2_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, means_data, means_s0, means_s1, log_weights_data, log_weights_s0, log_weights_s1, s, s_6_acc_out, s_8_acc_out));
+}
+
+LIFTED_KERNEL void mixture_grad_k2(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
+    const double* __restrict__ means_data, const int64_t means_s0, const int64_t means_s1,
+    const double* __restrict__ log_weights_data, const int64_t log_weights_s0, const int64_t log_weights_s1,
+    const double s,
+    double* __restrict__ s_6_acc_out,
+    double* __restrict__ s_8_acc_out)
+{
+    LIFTED_RUN(mixture_grad_k2_body, (n, d0, d1, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, means_data, means_s0, means_s1, log_weights_data, log_weights_s0, log_weights_s1, s, s_6_acc_out, s_8_acc_out));
+}
+
+// mixture_grad_k3: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
+template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void mixture_grad_k3_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
+    const double* __restrict__ means_data, const int64_t means_s0, const int64_t means_s1,
+    const double* __restrict__ log_weights_data, const int64_t log_weights_s0, const int64_t log_weights_s1,
+    const double s,
+    const double* __restrict__ s_6_data, const int64_t s_6_s0, const int64_t s_6_s1,
+    double* __restrict__ s_7_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_ROWS(lifted_o, lifted_n_out)
+    {
+        LIFTED_ROW_FILL(double, s_7_acc, 0);
+        LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
+        {
+            LIFTED_ROW_CHUNK(i, (lifted_o + 1) * lifted_n_red);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const int64_t i0 = lifted_o;
+                const int64_t i1 = (i - lifted_o * lifted_n_red);
+                const double v = v_data[i0 * v_s0 + i1 * v_s1];
+                const double means = means_data[i0 * means_s0 + i1 * means_s1];
+                const double log_weights = log_weights_data[i0 * log_weights_s0 + i1 * log_weights_s1];
+                const double s_6 = s_6_data[i0 * s_6_s0 + i1 * s_6_s1];
+                // dropin_autograd_imports.py:11  log_p = norm.logpdf(x[:, None], means, 1.0) + log_weights - logsumexp(log_weights)
+                const double t = (v - means);
+                const double t_1 = (t * t);
+                const double t_2 = (t_1 * (-0.5));
+                const double t_3 = (t_2 - 0.9189385332046727);
+                const double t_4 = (t_3 + log_weights);
+                const double log_p = (t_4 - s);
+                // dropin_autograd_imports.py:12  return np.sum(logsumexp(log_p, axis=1))
+                const double t_13 = (log_p - s_6);
+                const bool mask_2 = isnan(t_13);
+                const double t_14 = ((mask_2) ? (log_p) : (t_13));
+                const double e_1 = exp(t_14);
+                LIFTED_AT(s_7_acc) += e_1;
+            }
+        }
+        LIFTED_ROW_STORE(s_7_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_7_acc));
+    }
+}
+
+// the chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
+template <bool lifted_team> LIFTED_DEVICE void mixture_grad_k3_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
+    const double* __restrict__ means_data, const int64_t means_s0, const int64_t means_s1,
+    const double* __restrict__ log_weights_data, const int64_t log_weights_s0, const int64_t log_weights_s1,
+    const double s,
+    const double* __restrict__ s_6_data, const int64_t s_6_s0, const int64_t s_6_s1,
+    double* __restrict__ s_7_acc_out)
+{
+    LIFTED_BY_ROW_LENGTH(mixture_grad_k3_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, means_data, means_s0, means_s1, log_weights_data, log_weights_s0, log_weights_s1, s, s_6_data, s_6_s0, s_6_s1, s_7_acc_out));
+}
+
+LIFTED_KERNEL void mixture_grad_k3(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
+    const double* __restrict__ means_data, const int64_t means_s0, const int64_t means_s1,
+    const double* __restrict__ log_weights_data, const int64_t log_weights_s0, const int64_t log_weights_s1,
+    const double s,
+    const double* __restrict__ s_6_data, const int64_t s_6_s0, const int64_t s_6_s1,
+    double* __restrict__ s_7_acc_out)
+{
+    LIFTED_RUN(mixture_grad_k3_body, (n, d0, d1, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, means_data, means_s0, means_s1, log_weights_data, log_weights_s0, log_weights_s1, s, s_6_data, s_6_s0, s_6_s1, s_7_acc_out));
+}
+
+// mixture_grad_k4: 1-d index space of n elements
+template <bool lifted_team> LIFTED_DEVICE void mixture_grad_k4_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ s_7_data,
+    const double* __restrict__ s_8_data,
+    double* __restrict__ s_1_out)
 {
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, log_p);
+        LIFTED_LOCAL(double, s_1);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            int64_t rest = i;
-            const int64_t i1 = lifted_unravel_step(rest, d1);
-            const int64_t i0 = rest;
-            const double v = v_data[i0 * v_s0 + i1 * v_s1];
-            const double means = means_data[i0 * means_s0 + i1 * means_s1];
-            const double log_weights = log_weights_data[i0 * log_weights_s0 + i1 * log_weights_s1];
-            // dropin_autograd_imports.py:11  log_p = norm.logpdf(x[:, None], means, 1.0) + log_weights - logsumexp(log_weights)
-            const double t = (v - means);
-            const double t_1 = (t * t);
-            const double t_2 = (t_1 * (-0.5));
-            const double t_3 = (t_2 - 0.9189385332046727);
-            const double t_4 = (t_3 + log_weights);
-            LIFTED_AT(log_p) = (t_4 - s);
+            const double s_7 = s_7_data[i];
+            const double s_8 = s_8_data[i];
+            // dropin_autograd_imports.py:12  return np.sum(logsumexp(log_p, axis=1))
+            const double t_15 = log(s_7);
+            const bool mask_3 = isfinite(s_8);
+            const double t_16 = ((mask_3) ? (s_8) : (0.0));
+            LIFTED_AT(s_1) = (t_15 + t_16);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            log_p_out[i] = LIFTED_AT(log_p);
+            s_1_out[i] = LIFTED_AT(s_1);
         }
     }
 }
 
-LIFTED_KERNEL void mixture_grad_k0(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
-    const double* __restrict__ means_data, const int64_t means_s0, const int64_t means_s1,
-    const double* __restrict__ log_weights_data, const int64_t log_weights_s0, const int64_t log_weights_s1,
-    const double s,
-    double* __restrict__ log_p_out)
+
+LIFTED_KERNEL void mixture_grad_k4(const int64_t n, const int64_t d0,
+    const double* __restrict__ s_7_data,
+    const double* __restrict__ s_8_data,
+    double* __restrict__ s_1_out)
 {
-    LIFTED_RUN(mixture_grad_k0_body, (n, d0, d1, v_data, v_s0, v_s1, means_data, means_s0, means_s1, log_weights_data, log_weights_s0, log_weights_s1, s, log_p_out));
+    LIFTED_RUN(mixture_grad_k4_body, (n, d0, s_7_data, s_8_data, s_1_out));
 }
 
-// mixture_grad_k1: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
-template <bool lifted_team> LIFTED_DEVICE void mixture_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+// mixture_grad_k5: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
+template <bool lifted_team> LIFTED_DEVICE void mixture_grad_k5_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
     const double* __restrict__ means_data, const int64_t means_s0, const int64_t means_s1,
     const double* __restrict__ log_weights_data, const int64_t log_weights_s0, const int64_t log_weights_s1,
@@ -524,7 +887,8 @@ template <bool lifted_team> LIFTED_DEVICE void mixture_grad_k1_body(const int64_
     }
 }
 
-LIFTED_KERNEL void mixture_grad_k1(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+
+LIFTED_KERNEL void mixture_grad_k5(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
     const double* __restrict__ means_data, const int64_t means_s0, const int64_t means_s1,
     const double* __restrict__ log_weights_data, const int64_t log_weights_s0, const int64_t log_weights_s1,
@@ -532,11 +896,11 @@ LIFTED_KERNEL void mixture_grad_k1(const int64_t n, const int64_t d0, const int6
     const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
     double* __restrict__ s_3_acc_out)
 {
-    LIFTED_RUN(mixture_grad_k1_body, (n, d0, d1, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, means_data, means_s0, means_s1, log_weights_data, log_weights_s0, log_weights_s1, s, r_data, r_s0, r_s1, s_3_acc_out));
+    LIFTED_RUN(mixture_grad_k5_body, (n, d0, d1, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, means_data, means_s0, means_s1, log_weights_data, log_weights_s0, log_weights_s1, s, r_data, r_s0, r_s1, s_3_acc_out));
 }
 
-// mixture_grad_k2: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void mixture_grad_k2_body(const int64_t n, const int64_t d0,
+// mixture_grad_k6: 1-d index space of n elements
+template <bool lifted_team> LIFTED_DEVICE void mixture_grad_k6_body(const int64_t n, const int64_t d0,
     const double* __restrict__ s_3_data,
     double* __restrict__ dmeans_out)
 {
@@ -558,11 +922,12 @@ template <bool lifted_team> LIFTED_DEVICE void mixture_grad_k2_body(const int64_
     }
 }
 
-LIFTED_KERNEL void mixture_grad_k2(const int64_t n, const int64_t d0,
+
+LIFTED_KERNEL void mixture_grad_k6(const int64_t n, const int64_t d0,
     const double* __restrict__ s_3_data,
     double* __restrict__ dmeans_out)
 {
-    LIFTED_RUN(mixture_grad_k2_body, (n, d0, s_3_data, dmeans_out));
+    LIFTED_RUN(mixture_grad_k6_body, (n, d0, s_3_data, dmeans_out));
 }
 
 // softplus_slopes_k0: 1-d index space of n elements
@@ -591,6 +956,7 @@ template <bool lifted_team> LIFTED_DEVICE void softplus_slopes_k0_body(const int
         }
     }
 }
+
 
 LIFTED_KERNEL void softplus_slopes_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,

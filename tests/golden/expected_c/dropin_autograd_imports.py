@@ -3,7 +3,6 @@
 import os
 
 import numpy as np
-import scipy.special
 from lifted import cpu as _runtime
 
 __lifted_version__ = "0.1.0"
@@ -15,12 +14,19 @@ __lifted_transforms__ = {
     ('elementwise_grad', 'softplus', ('x',), False): "softplus_slopes",
 }
 _KERNELS = {
-    "mixture_log_likelihood_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 1), True), ('array', 'f64', (None, 'S'), True), ('array', 'f64', (None, 'S'), True), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "mixture_log_likelihood_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
+    "mixture_log_likelihood_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'max', 'f64', False, True, True), ('reduce', 'f64', 'max', 'f64', False, False, True)], 'dims': [], 'static': (None,)},
+    "mixture_log_likelihood_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', (1,), True), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
+    "mixture_log_likelihood_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 1), True), ('array', 'f64', (None, 'S'), True), ('array', 'f64', (None, 'S'), True), ('scalar', 'f64'), ('reduce', 'f64', 'max', 'f64', False, True, True), ('reduce', 'f64', 'max', 'f64', False, False, True)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
+    "mixture_log_likelihood_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 1), True), ('array', 'f64', (None, 'S'), True), ('array', 'f64', (None, 'S'), True), ('scalar', 'f64'), ('array', 'f64', ('S', 1), True), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
+    "mixture_log_likelihood_k4": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
     "softplus_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "mixture_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 1), True), ('array', 'f64', (None, 'S'), True), ('array', 'f64', (None, 'S'), True), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "mixture_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 1), True), ('array', 'f64', (None, 'S'), True), ('array', 'f64', (None, 'S'), True), ('scalar', 'f64'), ('array', 'f64', ('S', 1), True), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None), 'mode': 'columns', 'perm': (1, 0), 'reduced': 1},
-    "mixture_grad_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "mixture_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'max', 'f64', False, True, True), ('reduce', 'f64', 'max', 'f64', False, False, True)], 'dims': [], 'static': (None,)},
+    "mixture_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', (1,), True), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
+    "mixture_grad_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 1), True), ('array', 'f64', (None, 'S'), True), ('array', 'f64', (None, 'S'), True), ('scalar', 'f64'), ('reduce', 'f64', 'max', 'f64', False, True, True), ('reduce', 'f64', 'max', 'f64', False, False, True)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
+    "mixture_grad_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 1), True), ('array', 'f64', (None, 'S'), True), ('array', 'f64', (None, 'S'), True), ('scalar', 'f64'), ('array', 'f64', ('S', 1), True), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
+    "mixture_grad_k4": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "mixture_grad_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 1), True), ('array', 'f64', (None, 'S'), True), ('array', 'f64', (None, 'S'), True), ('scalar', 'f64'), ('array', 'f64', ('S', 1), True), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None), 'mode': 'columns', 'perm': (1, 0), 'reduced': 1},
+    "mixture_grad_k6": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "softplus_slopes_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "dropin_autograd_imports.cu"), _KERNELS)
@@ -98,13 +104,17 @@ def mixture_log_likelihood(means: "f64[k]", log_weights: "f64[k]", x: "f64[n]"):
     # dropin_autograd_imports.py:11  log_p = norm.logpdf(x[:, None], means, 1.0) + log_weights - logsumexp(log_weights)
     v = x[:, None]
     del x
-    log_p = _kernels.mixture_log_likelihood_k0(v, means, log_weights, scipy.special.logsumexp(log_weights))
-    del v, means, log_weights
+    s_3, s_5 = _kernels.mixture_log_likelihood_k0(log_weights)
+    s_4 = _kernels.mixture_log_likelihood_k1(log_weights, s_3)
+    del s_3
+    s = np.log(s_4) + np.where(np.isfinite(s_5), s_5, 0.0)
+    del s_4, s_5
+    s_6, s_8 = _kernels.mixture_log_likelihood_k2(v, means, log_weights, s)
     # dropin_autograd_imports.py:12  return np.sum(logsumexp(log_p, axis=1))
-    s_1 = scipy.special.logsumexp(log_p, axis=1)
-    del log_p
-    s_2 = _kernels.mixture_log_likelihood_k1(s_1)
-    del s_1
+    s_7 = _kernels.mixture_log_likelihood_k3(v, means, log_weights, s, s_6)
+    del v, means, log_weights, s, s_6
+    s_2 = _kernels.mixture_log_likelihood_k4(s_7, s_8)
+    del s_7, s_8
     return s_2
 
 
@@ -121,19 +131,25 @@ def mixture_grad(means: "f64[k]", log_weights: "f64[k]", x: "f64[n]"):
     # dropin_autograd_imports.py:11  log_p = norm.logpdf(x[:, None], means, 1.0) + log_weights - logsumexp(log_weights)
     v = x[:, None]
     del x
-    s = scipy.special.logsumexp(log_weights)
-    log_p = _kernels.mixture_grad_k0(v, means, log_weights, s)
+    s_2, s_5 = _kernels.mixture_grad_k0(log_weights)
+    s_4 = _kernels.mixture_grad_k1(log_weights, s_2)
+    del s_2
+    s = np.log(s_4) + np.where(np.isfinite(s_5), s_5, 0.0)
+    del s_4, s_5
+    s_6, s_8 = _kernels.mixture_grad_k2(v, means, log_weights, s)
     # dropin_autograd_imports.py:12  return np.sum(logsumexp(log_p, axis=1))
-    s_1 = scipy.special.logsumexp(log_p, axis=1)
-    del log_p
+    s_7 = _kernels.mixture_grad_k3(v, means, log_weights, s, s_6)
+    del s_6
+    s_1 = _kernels.mixture_grad_k4(s_7, s_8)
+    del s_7, s_8
     # reverse sweep
     # dropin_autograd_imports.py:12  return np.sum(logsumexp(log_p, axis=1))
     r = np.expand_dims(s_1, 1)
     del s_1
-    s_3 = _kernels.mixture_grad_k1(v, means, log_weights, s, r)
+    s_3 = _kernels.mixture_grad_k5(v, means, log_weights, s, r)
     del v, means, log_weights, s, r
     # dropin_autograd_imports.py:11  log_p = norm.logpdf(x[:, None], means, 1.0) + log_weights - logsumexp(log_weights)
-    dmeans = _kernels.mixture_grad_k2(s_3)
+    dmeans = _kernels.mixture_grad_k6(s_3)
     del s_3
     return dmeans
 

@@ -25,7 +25,10 @@
                                    o += ((int64_t)blockDim.x * gridDim.x) / 32)
 #define LIFTED_ROW_FOR(i, o, length) for (int64_t i = (o) * (length) + (threadIdx.x & 31); i < ((o) + 1) * (length); \
                                           i += 32)
+#define LIFTED_ROW_CHUNK(i, n) (void)0
+#define LIFTED_ROW_FILL(T, x, v) T x = (v)
 #define LIFTED_ROW_REDUCE(op, x) lifted_warp_##op(x)
+#define LIFTED_BY_ROW_LENGTH(body, team, args) body<team, 1> args
 #define LIFTED_ROW_STORE(target, value) \
     do { const auto lifted_value = (value); if ((threadIdx.x & 31) == 0) target = lifted_value; } while (0)
 #define LIFTED_COLUMN_INDEX(i, o, r) const int64_t i = (o) * lifted_n_red + (r)
@@ -88,13 +91,22 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 #define LIFTED_LOCAL(T, x) T x[LIFTED_LANE_COUNT]
 #define LIFTED_LOCAL_FILL(T, x, v) T x[LIFTED_LANE_COUNT]; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) x[lane] = (v)
 #define LIFTED_AT(x) x[lane]
-#define LIFTED_LANE_REDUCE(op, x) lifted_lanes_##op(x)
+#define LIFTED_LANE_REDUCE(op, x) lifted_lanes_##op(x, LIFTED_LANE_COUNT)
 // reductions over some axes: `rows` give each output a SIMD loop over its row's chunks, then a sum over lanes;
 // `columns` make LIFTED_LANE_COUNT neighbouring outputs the lanes, each walking its column
 #define LIFTED_ROWS(o, count) for (int64_t o##_end = (count), o = lifted_share<lifted_team>(o##_end, 1); o < o##_end; ++o)
+// a rows kernel's element loop is a template over its chunk width `lifted_row_width` too, chosen per launch from
+// the row length: rows shorter than LIFTED_LANE_COUNT take chunks of LIFTED_SHORT_ROW_LANES, so that a row of a
+// few elements fills, runs and sums one short vector instead of 64 lanes (gmm's sum over d = 2: 5.2 -> 0.6 ms)
+#define LIFTED_SHORT_ROW_LANES 8
+#define LIFTED_BY_ROW_LENGTH(body, team, args) \
+    (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES> args : body<team, LIFTED_LANE_COUNT> args)
 #define LIFTED_ROW_FOR(i, o, length) \
-    for (int64_t i##_base = (o) * (length); i##_base < ((o) + 1) * (length); i##_base += LIFTED_LANE_COUNT)
-#define LIFTED_ROW_REDUCE(op, x) lifted_lanes_##op(x)
+    for (int64_t i##_base = (o) * (length); i##_base < ((o) + 1) * (length); i##_base += lifted_row_width)
+#define LIFTED_ROW_CHUNK(i, n) \
+    const int64_t i##_count = (n) - i##_base < lifted_row_width ? (n) - i##_base : lifted_row_width
+#define LIFTED_ROW_FILL(T, x, v) T x[LIFTED_LANE_COUNT]; for (int lane = 0; lane < lifted_row_width; ++lane) x[lane] = (v)
+#define LIFTED_ROW_REDUCE(op, x) lifted_lanes_##op(x, lifted_row_width)
 #define LIFTED_ROW_STORE(target, value) target = (value)
 #define LIFTED_COLUMN_INDEX(i, o, r) const int64_t i = (o##_base + lane) * lifted_n_red + (r)
 #define LIFTED_COLUMN(o) (o##_base + lane)
@@ -295,14 +307,15 @@ LIFTED_DEVICE void lifted_reduce_mul(int64_t* out, int64_t v)
 }
 LIFTED_DEVICE void lifted_reduce_min(int64_t* out, int64_t v) { atomicMin((long long*)out, (long long)v); }
 #else
-template <class T> LIFTED_DEVICE T lifted_lanes_add(const T* x)
-{ T total = 0; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) total += x[lane]; return total; }
-template <class T> LIFTED_DEVICE T lifted_lanes_mul(const T* x)
-{ T total = 1; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) total *= x[lane]; return total; }
-template <class T> LIFTED_DEVICE T lifted_lanes_max(const T* x)
-{ T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_maximum(best, x[lane]); return best; }
-template <class T> LIFTED_DEVICE T lifted_lanes_min(const T* x)
-{ T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_minimum(best, x[lane]); return best; }
+// the first `lanes` lanes of an accumulator (lanes >= 1), combined
+template <class T> LIFTED_DEVICE T lifted_lanes_add(const T* x, const int lanes)
+{ T total = 0; for (int lane = 0; lane < lanes; ++lane) total += x[lane]; return total; }
+template <class T> LIFTED_DEVICE T lifted_lanes_mul(const T* x, const int lanes)
+{ T total = 1; for (int lane = 0; lane < lanes; ++lane) total *= x[lane]; return total; }
+template <class T> LIFTED_DEVICE T lifted_lanes_max(const T* x, const int lanes)
+{ T best = x[0]; for (int lane = 1; lane < lanes; ++lane) best = lifted_maximum(best, x[lane]); return best; }
+template <class T> LIFTED_DEVICE T lifted_lanes_min(const T* x, const int lanes)
+{ T best = x[0]; for (int lane = 1; lane < lanes; ++lane) best = lifted_minimum(best, x[lane]); return best; }
 template <class T> LIFTED_DEVICE void lifted_reduce_add(T* out, T v, const bool alone)
 {
     if (alone) { *out += v; return; }
@@ -331,7 +344,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v, const bool 
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // gp_negative_log_likelihood_k0: 3-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team> LIFTED_DEVICE void gp_negative_log_likelihood_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void gp_negative_log_likelihood_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
     double* __restrict__ s_acc_out)
@@ -339,10 +352,10 @@ template <bool lifted_team> LIFTED_DEVICE void gp_negative_log_likelihood_k0_bod
     LIFTED_THREAD_SETUP;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
+        LIFTED_ROW_FILL(double, s_acc, 0);
         LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
         {
-            LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
+            LIFTED_ROW_CHUNK(i, (lifted_o + 1) * lifted_n_red);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 int64_t rest_o = lifted_o;
@@ -360,6 +373,15 @@ template <bool lifted_team> LIFTED_DEVICE void gp_negative_log_likelihood_k0_bod
         }
         LIFTED_ROW_STORE(s_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_acc));
     }
+}
+
+// the chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
+template <bool lifted_team> LIFTED_DEVICE void gp_negative_log_likelihood_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
+    const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_BY_ROW_LENGTH(gp_negative_log_likelihood_k0_rows, lifted_team, (n, d0, d1, d2, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, v_s2, v_1_data, v_1_s0, v_1_s1, v_1_s2, s_acc_out));
 }
 
 LIFTED_KERNEL void gp_negative_log_likelihood_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
@@ -401,6 +423,7 @@ template <bool lifted_team> LIFTED_DEVICE void gp_negative_log_likelihood_k1_bod
     }
 }
 
+
 LIFTED_KERNEL void gp_negative_log_likelihood_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_data,
     const double e,
@@ -434,6 +457,7 @@ template <bool lifted_team> LIFTED_DEVICE void gp_negative_log_likelihood_k2_bod
     }
 }
 
+
 LIFTED_KERNEL void gp_negative_log_likelihood_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     double* __restrict__ t_6_out)
@@ -463,6 +487,7 @@ template <bool lifted_team> LIFTED_DEVICE void gp_negative_log_likelihood_k3_bod
     LIFTED_REDUCE(add, s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
 }
 
+
 LIFTED_KERNEL void gp_negative_log_likelihood_k3(const int64_t n, const int64_t d0,
     const double* __restrict__ d_1_data, const int64_t d_1_s0,
     double* __restrict__ s_1_acc_out)
@@ -491,6 +516,7 @@ template <bool lifted_team> LIFTED_DEVICE void gp_negative_log_likelihood_k4_bod
     LIFTED_REDUCE(add, s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
 }
 
+
 LIFTED_KERNEL void gp_negative_log_likelihood_k4(const int64_t n, const int64_t d0,
     const double* __restrict__ d_2_data, const int64_t d_2_s0,
     double* __restrict__ s_2_acc_out)
@@ -499,7 +525,7 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k4(const int64_t n, const int64_t 
 }
 
 // gp_grad_k0: 3-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team> LIFTED_DEVICE void gp_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void gp_grad_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
     double* __restrict__ s_acc_out)
@@ -507,10 +533,10 @@ template <bool lifted_team> LIFTED_DEVICE void gp_grad_k0_body(const int64_t n, 
     LIFTED_THREAD_SETUP;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
+        LIFTED_ROW_FILL(double, s_acc, 0);
         LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
         {
-            LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
+            LIFTED_ROW_CHUNK(i, (lifted_o + 1) * lifted_n_red);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 int64_t rest_o = lifted_o;
@@ -528,6 +554,15 @@ template <bool lifted_team> LIFTED_DEVICE void gp_grad_k0_body(const int64_t n, 
         }
         LIFTED_ROW_STORE(s_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_acc));
     }
+}
+
+// the chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
+template <bool lifted_team> LIFTED_DEVICE void gp_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
+    const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_BY_ROW_LENGTH(gp_grad_k0_rows, lifted_team, (n, d0, d1, d2, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, v_s2, v_1_data, v_1_s0, v_1_s1, v_1_s2, s_acc_out));
 }
 
 LIFTED_KERNEL void gp_grad_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
@@ -569,6 +604,7 @@ template <bool lifted_team> LIFTED_DEVICE void gp_grad_k1_body(const int64_t n, 
     }
 }
 
+
 LIFTED_KERNEL void gp_grad_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_data,
     const double e,
@@ -608,6 +644,7 @@ template <bool lifted_team> LIFTED_DEVICE void gp_grad_k2_body(const int64_t n, 
         }
     }
 }
+
 
 LIFTED_KERNEL void gp_grad_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
@@ -665,6 +702,7 @@ template <bool lifted_team> LIFTED_DEVICE void gp_grad_k3_body(const int64_t n, 
     }
 }
 
+
 LIFTED_KERNEL void gp_grad_k3(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ t_13_data, const int64_t t_13_s0, const int64_t t_13_s1,
     const double* __restrict__ m_2_data,
@@ -713,6 +751,7 @@ template <bool lifted_team> LIFTED_DEVICE void gp_grad_k4_body(const int64_t n, 
     }
 }
 
+
 LIFTED_KERNEL void gp_grad_k4(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_2_data, const int64_t r_2_s0, const int64_t r_2_s1,
     const double* __restrict__ r_3_data, const int64_t r_3_s0, const int64_t r_3_s1,
@@ -748,6 +787,7 @@ template <bool lifted_team> LIFTED_DEVICE void gp_grad_k5_body(const int64_t n, 
         }
     }
 }
+
 
 LIFTED_KERNEL void gp_grad_k5(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_4_data,
@@ -805,6 +845,7 @@ template <bool lifted_team> LIFTED_DEVICE void gp_grad_k6_body(const int64_t n, 
     LIFTED_REDUCE(add, s_4_acc_out, LIFTED_LANE_REDUCE(add, s_4_acc));
 }
 
+
 LIFTED_KERNEL void gp_grad_k6(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_data,
     const double e,
@@ -819,7 +860,7 @@ LIFTED_KERNEL void gp_grad_k6(const int64_t n, const int64_t d0, const int64_t d
 }
 
 // gp_tangent_k0: 3-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void gp_tangent_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
     double* __restrict__ s_acc_out)
@@ -827,10 +868,10 @@ template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k0_body(const int64_t 
     LIFTED_THREAD_SETUP;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
+        LIFTED_ROW_FILL(double, s_acc, 0);
         LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
         {
-            LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
+            LIFTED_ROW_CHUNK(i, (lifted_o + 1) * lifted_n_red);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 int64_t rest_o = lifted_o;
@@ -848,6 +889,15 @@ template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k0_body(const int64_t 
         }
         LIFTED_ROW_STORE(s_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_acc));
     }
+}
+
+// the chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
+template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
+    const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_BY_ROW_LENGTH(gp_tangent_k0_rows, lifted_team, (n, d0, d1, d2, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, v_s2, v_1_data, v_1_s0, v_1_s1, v_1_s2, s_acc_out));
 }
 
 LIFTED_KERNEL void gp_tangent_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
@@ -894,6 +944,7 @@ template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k1_body(const int64_t 
     }
 }
 
+
 LIFTED_KERNEL void gp_tangent_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_data,
     const double e,
@@ -934,6 +985,7 @@ template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k2_body(const int64_t 
     }
 }
 
+
 LIFTED_KERNEL void gp_tangent_k2(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_1_data,
     const double* __restrict__ t_14_data, const int64_t t_14_s0, const int64_t t_14_s1,
@@ -968,6 +1020,7 @@ template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k3_body(const int64_t 
     }
 }
 
+
 LIFTED_KERNEL void gp_tangent_k3(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_3_data,
     const double* __restrict__ m_4_data,
@@ -998,6 +1051,7 @@ template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k4_body(const int64_t 
         }
     }
 }
+
 
 LIFTED_KERNEL void gp_tangent_k4(const int64_t n, const int64_t d0,
     const double* __restrict__ m_5_data,
@@ -1030,6 +1084,7 @@ template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k5_body(const int64_t 
         }
     }
 }
+
 
 LIFTED_KERNEL void gp_tangent_k5(const int64_t n, const int64_t d0,
     const double* __restrict__ x_4_data,
@@ -1065,6 +1120,7 @@ template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k6_body(const int64_t 
     LIFTED_REDUCE(add, tlogdet_acc_out, LIFTED_LANE_REDUCE(add, tlogdet_acc));
 }
 
+
 LIFTED_KERNEL void gp_tangent_k6(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ t_23_data, const int64_t t_23_s0, const int64_t t_23_s1,
     const double* __restrict__ tk_data,
@@ -1095,6 +1151,7 @@ template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k7_body(const int64_t 
         }
     }
 }
+
 
 LIFTED_KERNEL void gp_tangent_k7(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
@@ -1132,6 +1189,7 @@ template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k8_body(const int64_t 
     LIFTED_REDUCE(add, s_3_acc_out, LIFTED_LANE_REDUCE(add, s_3_acc));
 }
 
+
 LIFTED_KERNEL void gp_tangent_k8(const int64_t n, const int64_t d0,
     const double* __restrict__ d_1_data, const int64_t d_1_s0,
     const double* __restrict__ d_3_data, const int64_t d_3_s0,
@@ -1163,6 +1221,7 @@ template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k9_body(const int64_t 
         }
     }
 }
+
 
 LIFTED_KERNEL void gp_tangent_k9(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_9_data,
@@ -1197,6 +1256,7 @@ template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k10_body(const int64_t
     LIFTED_REDUCE(add, s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
     LIFTED_REDUCE(add, s_4_acc_out, LIFTED_LANE_REDUCE(add, s_4_acc));
 }
+
 
 LIFTED_KERNEL void gp_tangent_k10(const int64_t n, const int64_t d0,
     const double* __restrict__ d_2_data, const int64_t d_2_s0,

@@ -25,7 +25,10 @@
                                    o += ((int64_t)blockDim.x * gridDim.x) / 32)
 #define LIFTED_ROW_FOR(i, o, length) for (int64_t i = (o) * (length) + (threadIdx.x & 31); i < ((o) + 1) * (length); \
                                           i += 32)
+#define LIFTED_ROW_CHUNK(i, n) (void)0
+#define LIFTED_ROW_FILL(T, x, v) T x = (v)
 #define LIFTED_ROW_REDUCE(op, x) lifted_warp_##op(x)
+#define LIFTED_BY_ROW_LENGTH(body, team, args) body<team, 1> args
 #define LIFTED_ROW_STORE(target, value) \
     do { const auto lifted_value = (value); if ((threadIdx.x & 31) == 0) target = lifted_value; } while (0)
 #define LIFTED_COLUMN_INDEX(i, o, r) const int64_t i = (o) * lifted_n_red + (r)
@@ -88,13 +91,22 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 #define LIFTED_LOCAL(T, x) T x[LIFTED_LANE_COUNT]
 #define LIFTED_LOCAL_FILL(T, x, v) T x[LIFTED_LANE_COUNT]; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) x[lane] = (v)
 #define LIFTED_AT(x) x[lane]
-#define LIFTED_LANE_REDUCE(op, x) lifted_lanes_##op(x)
+#define LIFTED_LANE_REDUCE(op, x) lifted_lanes_##op(x, LIFTED_LANE_COUNT)
 // reductions over some axes: `rows` give each output a SIMD loop over its row's chunks, then a sum over lanes;
 // `columns` make LIFTED_LANE_COUNT neighbouring outputs the lanes, each walking its column
 #define LIFTED_ROWS(o, count) for (int64_t o##_end = (count), o = lifted_share<lifted_team>(o##_end, 1); o < o##_end; ++o)
+// a rows kernel's element loop is a template over its chunk width `lifted_row_width` too, chosen per launch from
+// the row length: rows shorter than LIFTED_LANE_COUNT take chunks of LIFTED_SHORT_ROW_LANES, so that a row of a
+// few elements fills, runs and sums one short vector instead of 64 lanes (gmm's sum over d = 2: 5.2 -> 0.6 ms)
+#define LIFTED_SHORT_ROW_LANES 8
+#define LIFTED_BY_ROW_LENGTH(body, team, args) \
+    (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES> args : body<team, LIFTED_LANE_COUNT> args)
 #define LIFTED_ROW_FOR(i, o, length) \
-    for (int64_t i##_base = (o) * (length); i##_base < ((o) + 1) * (length); i##_base += LIFTED_LANE_COUNT)
-#define LIFTED_ROW_REDUCE(op, x) lifted_lanes_##op(x)
+    for (int64_t i##_base = (o) * (length); i##_base < ((o) + 1) * (length); i##_base += lifted_row_width)
+#define LIFTED_ROW_CHUNK(i, n) \
+    const int64_t i##_count = (n) - i##_base < lifted_row_width ? (n) - i##_base : lifted_row_width
+#define LIFTED_ROW_FILL(T, x, v) T x[LIFTED_LANE_COUNT]; for (int lane = 0; lane < lifted_row_width; ++lane) x[lane] = (v)
+#define LIFTED_ROW_REDUCE(op, x) lifted_lanes_##op(x, lifted_row_width)
 #define LIFTED_ROW_STORE(target, value) target = (value)
 #define LIFTED_COLUMN_INDEX(i, o, r) const int64_t i = (o##_base + lane) * lifted_n_red + (r)
 #define LIFTED_COLUMN(o) (o##_base + lane)
@@ -295,14 +307,15 @@ LIFTED_DEVICE void lifted_reduce_mul(int64_t* out, int64_t v)
 }
 LIFTED_DEVICE void lifted_reduce_min(int64_t* out, int64_t v) { atomicMin((long long*)out, (long long)v); }
 #else
-template <class T> LIFTED_DEVICE T lifted_lanes_add(const T* x)
-{ T total = 0; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) total += x[lane]; return total; }
-template <class T> LIFTED_DEVICE T lifted_lanes_mul(const T* x)
-{ T total = 1; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) total *= x[lane]; return total; }
-template <class T> LIFTED_DEVICE T lifted_lanes_max(const T* x)
-{ T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_maximum(best, x[lane]); return best; }
-template <class T> LIFTED_DEVICE T lifted_lanes_min(const T* x)
-{ T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_minimum(best, x[lane]); return best; }
+// the first `lanes` lanes of an accumulator (lanes >= 1), combined
+template <class T> LIFTED_DEVICE T lifted_lanes_add(const T* x, const int lanes)
+{ T total = 0; for (int lane = 0; lane < lanes; ++lane) total += x[lane]; return total; }
+template <class T> LIFTED_DEVICE T lifted_lanes_mul(const T* x, const int lanes)
+{ T total = 1; for (int lane = 0; lane < lanes; ++lane) total *= x[lane]; return total; }
+template <class T> LIFTED_DEVICE T lifted_lanes_max(const T* x, const int lanes)
+{ T best = x[0]; for (int lane = 1; lane < lanes; ++lane) best = lifted_maximum(best, x[lane]); return best; }
+template <class T> LIFTED_DEVICE T lifted_lanes_min(const T* x, const int lanes)
+{ T best = x[0]; for (int lane = 1; lane < lanes; ++lane) best = lifted_minimum(best, x[lane]); return best; }
 template <class T> LIFTED_DEVICE void lifted_reduce_add(T* out, T v, const bool alone)
 {
     if (alone) { *out += v; return; }
@@ -359,6 +372,7 @@ template <bool lifted_team> LIFTED_DEVICE void mlp_loss_k0_body(const int64_t n,
     }
 }
 
+
 LIFTED_KERNEL void mlp_loss_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
     const double* __restrict__ b1_data, const int64_t b1_s0, const int64_t b1_s1,
@@ -367,8 +381,131 @@ LIFTED_KERNEL void mlp_loss_k0(const int64_t n, const int64_t d0, const int64_t 
     LIFTED_RUN(mlp_loss_k0_body, (n, d0, d1, m_data, b1_data, b1_s0, b1_s1, hidden_out));
 }
 
-// mlp_loss_k1: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void mlp_loss_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+// mlp_loss_k1: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
+template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void mlp_loss_k1_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ logits_data,
+    double* __restrict__ s_2_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_ROWS(lifted_o, lifted_n_out)
+    {
+        LIFTED_ROW_FILL(double, s_2_acc, LIFTED_LOWEST(double));
+        LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
+        {
+            LIFTED_ROW_CHUNK(i, (lifted_o + 1) * lifted_n_red);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double logits = logits_data[i];
+                // mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
+                LIFTED_AT(s_2_acc) = lifted_maximum(LIFTED_AT(s_2_acc), logits);
+            }
+        }
+        LIFTED_ROW_STORE(s_2_acc_out[lifted_o], LIFTED_ROW_REDUCE(max, s_2_acc));
+    }
+}
+
+// the chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
+template <bool lifted_team> LIFTED_DEVICE void mlp_loss_k1_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ logits_data,
+    double* __restrict__ s_2_acc_out)
+{
+    LIFTED_BY_ROW_LENGTH(mlp_loss_k1_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, s_2_acc_out));
+}
+
+LIFTED_KERNEL void mlp_loss_k1(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ logits_data,
+    double* __restrict__ s_2_acc_out)
+{
+    LIFTED_RUN(mlp_loss_k1_body, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, s_2_acc_out));
+}
+
+// mlp_loss_k2: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
+template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void mlp_loss_k2_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ logits_data,
+    const double* __restrict__ s_2_data, const int64_t s_2_s0, const int64_t s_2_s1,
+    double* __restrict__ s_3_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_ROWS(lifted_o, lifted_n_out)
+    {
+        LIFTED_ROW_FILL(double, s_3_acc, 0);
+        LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
+        {
+            LIFTED_ROW_CHUNK(i, (lifted_o + 1) * lifted_n_red);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const int64_t i0 = lifted_o;
+                const int64_t i1 = (i - lifted_o * lifted_n_red);
+                const double logits = logits_data[i];
+                const double s_2 = s_2_data[i0 * s_2_s0 + i1 * s_2_s1];
+                // mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
+                const double t_6 = (logits - s_2);
+                const bool mask = isnan(t_6);
+                const double t_7 = ((mask) ? (logits) : (t_6));
+                const double e = exp(t_7);
+                LIFTED_AT(s_3_acc) += e;
+            }
+        }
+        LIFTED_ROW_STORE(s_3_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_3_acc));
+    }
+}
+
+// the chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
+template <bool lifted_team> LIFTED_DEVICE void mlp_loss_k2_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ logits_data,
+    const double* __restrict__ s_2_data, const int64_t s_2_s0, const int64_t s_2_s1,
+    double* __restrict__ s_3_acc_out)
+{
+    LIFTED_BY_ROW_LENGTH(mlp_loss_k2_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, s_2_data, s_2_s0, s_2_s1, s_3_acc_out));
+}
+
+LIFTED_KERNEL void mlp_loss_k2(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ logits_data,
+    const double* __restrict__ s_2_data, const int64_t s_2_s0, const int64_t s_2_s1,
+    double* __restrict__ s_3_acc_out)
+{
+    LIFTED_RUN(mlp_loss_k2_body, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, s_2_data, s_2_s0, s_2_s1, s_3_acc_out));
+}
+
+// mlp_loss_k3: 2-d index space of n elements
+template <bool lifted_team> LIFTED_DEVICE void mlp_loss_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ s_3_data,
+    const double* __restrict__ s_2_data,
+    double* __restrict__ s_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, s);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double s_3 = s_3_data[i];
+            const double s_2 = s_2_data[i];
+            // mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
+            const double t_8 = log(s_3);
+            const bool mask_1 = isfinite(s_2);
+            const double t_9 = ((mask_1) ? (s_2) : (0.0));
+            LIFTED_AT(s) = (t_8 + t_9);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            s_out[i] = LIFTED_AT(s);
+        }
+    }
+}
+
+
+LIFTED_KERNEL void mlp_loss_k3(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ s_3_data,
+    const double* __restrict__ s_2_data,
+    double* __restrict__ s_out)
+{
+    LIFTED_RUN(mlp_loss_k3_body, (n, d0, d1, s_3_data, s_2_data, s_out));
+}
+
+// mlp_loss_k4: 2-d index space of n elements
+template <bool lifted_team> LIFTED_DEVICE void mlp_loss_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ logits_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     const double* __restrict__ labels_data,
@@ -397,13 +534,14 @@ template <bool lifted_team> LIFTED_DEVICE void mlp_loss_k1_body(const int64_t n,
     LIFTED_REDUCE(add, s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
 }
 
-LIFTED_KERNEL void mlp_loss_k1(const int64_t n, const int64_t d0, const int64_t d1,
+
+LIFTED_KERNEL void mlp_loss_k4(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ logits_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     const double* __restrict__ labels_data,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_RUN(mlp_loss_k1_body, (n, d0, d1, logits_data, s_data, s_s0, s_s1, labels_data, s_1_acc_out));
+    LIFTED_RUN(mlp_loss_k4_body, (n, d0, d1, logits_data, s_data, s_s0, s_s1, labels_data, s_1_acc_out));
 }
 
 // mlp_loss_vg_k0: 2-d index space of n elements
@@ -435,6 +573,7 @@ template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k0_body(const int64_t
     }
 }
 
+
 LIFTED_KERNEL void mlp_loss_vg_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
     const double* __restrict__ b1_data, const int64_t b1_s0, const int64_t b1_s1,
@@ -443,8 +582,131 @@ LIFTED_KERNEL void mlp_loss_vg_k0(const int64_t n, const int64_t d0, const int64
     LIFTED_RUN(mlp_loss_vg_k0_body, (n, d0, d1, m_data, b1_data, b1_s0, b1_s1, hidden_out));
 }
 
-// mlp_loss_vg_k1: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+// mlp_loss_vg_k1: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
+template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void mlp_loss_vg_k1_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ logits_data,
+    double* __restrict__ s_3_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_ROWS(lifted_o, lifted_n_out)
+    {
+        LIFTED_ROW_FILL(double, s_3_acc, LIFTED_LOWEST(double));
+        LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
+        {
+            LIFTED_ROW_CHUNK(i, (lifted_o + 1) * lifted_n_red);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const double logits = logits_data[i];
+                // mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
+                LIFTED_AT(s_3_acc) = lifted_maximum(LIFTED_AT(s_3_acc), logits);
+            }
+        }
+        LIFTED_ROW_STORE(s_3_acc_out[lifted_o], LIFTED_ROW_REDUCE(max, s_3_acc));
+    }
+}
+
+// the chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
+template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k1_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ logits_data,
+    double* __restrict__ s_3_acc_out)
+{
+    LIFTED_BY_ROW_LENGTH(mlp_loss_vg_k1_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, s_3_acc_out));
+}
+
+LIFTED_KERNEL void mlp_loss_vg_k1(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ logits_data,
+    double* __restrict__ s_3_acc_out)
+{
+    LIFTED_RUN(mlp_loss_vg_k1_body, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, s_3_acc_out));
+}
+
+// mlp_loss_vg_k2: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
+template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void mlp_loss_vg_k2_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ logits_data,
+    const double* __restrict__ s_3_data, const int64_t s_3_s0, const int64_t s_3_s1,
+    double* __restrict__ s_4_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_ROWS(lifted_o, lifted_n_out)
+    {
+        LIFTED_ROW_FILL(double, s_4_acc, 0);
+        LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
+        {
+            LIFTED_ROW_CHUNK(i, (lifted_o + 1) * lifted_n_red);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const int64_t i0 = lifted_o;
+                const int64_t i1 = (i - lifted_o * lifted_n_red);
+                const double logits = logits_data[i];
+                const double s_3 = s_3_data[i0 * s_3_s0 + i1 * s_3_s1];
+                // mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
+                const double t_8 = (logits - s_3);
+                const bool mask = isnan(t_8);
+                const double t_17 = ((mask) ? (logits) : (t_8));
+                const double e_1 = exp(t_17);
+                LIFTED_AT(s_4_acc) += e_1;
+            }
+        }
+        LIFTED_ROW_STORE(s_4_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_4_acc));
+    }
+}
+
+// the chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
+template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k2_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ logits_data,
+    const double* __restrict__ s_3_data, const int64_t s_3_s0, const int64_t s_3_s1,
+    double* __restrict__ s_4_acc_out)
+{
+    LIFTED_BY_ROW_LENGTH(mlp_loss_vg_k2_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, s_3_data, s_3_s0, s_3_s1, s_4_acc_out));
+}
+
+LIFTED_KERNEL void mlp_loss_vg_k2(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ logits_data,
+    const double* __restrict__ s_3_data, const int64_t s_3_s0, const int64_t s_3_s1,
+    double* __restrict__ s_4_acc_out)
+{
+    LIFTED_RUN(mlp_loss_vg_k2_body, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, s_3_data, s_3_s0, s_3_s1, s_4_acc_out));
+}
+
+// mlp_loss_vg_k3: 2-d index space of n elements
+template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ s_4_data,
+    const double* __restrict__ s_3_data,
+    double* __restrict__ s_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, s);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double s_4 = s_4_data[i];
+            const double s_3 = s_3_data[i];
+            // mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
+            const double t_18 = log(s_4);
+            const bool mask_1 = isfinite(s_3);
+            const double t_19 = ((mask_1) ? (s_3) : (0.0));
+            LIFTED_AT(s) = (t_18 + t_19);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            s_out[i] = LIFTED_AT(s);
+        }
+    }
+}
+
+
+LIFTED_KERNEL void mlp_loss_vg_k3(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ s_4_data,
+    const double* __restrict__ s_3_data,
+    double* __restrict__ s_out)
+{
+    LIFTED_RUN(mlp_loss_vg_k3_body, (n, d0, d1, s_4_data, s_3_data, s_out));
+}
+
+// mlp_loss_vg_k4: 2-d index space of n elements
+template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ logits_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     const double* __restrict__ labels_data,
@@ -473,17 +735,18 @@ template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k1_body(const int64_t
     LIFTED_REDUCE(add, s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
 }
 
-LIFTED_KERNEL void mlp_loss_vg_k1(const int64_t n, const int64_t d0, const int64_t d1,
+
+LIFTED_KERNEL void mlp_loss_vg_k4(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ logits_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     const double* __restrict__ labels_data,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_RUN(mlp_loss_vg_k1_body, (n, d0, d1, logits_data, s_data, s_s0, s_s1, labels_data, s_1_acc_out));
+    LIFTED_RUN(mlp_loss_vg_k4_body, (n, d0, d1, logits_data, s_data, s_s0, s_s1, labels_data, s_1_acc_out));
 }
 
-// mlp_loss_vg_k2: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k2_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+// mlp_loss_vg_k5: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
+template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void mlp_loss_vg_k5_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double t_7,
     const double* __restrict__ labels_data,
     double* __restrict__ s_2_acc_out)
@@ -491,10 +754,10 @@ template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k2_body(const int64_t
     LIFTED_THREAD_SETUP;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
-        LIFTED_LOCAL_FILL(double, s_2_acc, 0);
+        LIFTED_ROW_FILL(double, s_2_acc, 0);
         LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
         {
-            LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
+            LIFTED_ROW_CHUNK(i, (lifted_o + 1) * lifted_n_red);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 const double labels = labels_data[i];
@@ -508,16 +771,25 @@ template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k2_body(const int64_t
     }
 }
 
-LIFTED_KERNEL void mlp_loss_vg_k2(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+// the chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
+template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k5_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double t_7,
     const double* __restrict__ labels_data,
     double* __restrict__ s_2_acc_out)
 {
-    LIFTED_RUN(mlp_loss_vg_k2_body, (n, d0, d1, lifted_n_out, lifted_n_red, t_7, labels_data, s_2_acc_out));
+    LIFTED_BY_ROW_LENGTH(mlp_loss_vg_k5_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, t_7, labels_data, s_2_acc_out));
 }
 
-// mlp_loss_vg_k3: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_KERNEL void mlp_loss_vg_k5(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double t_7,
+    const double* __restrict__ labels_data,
+    double* __restrict__ s_2_acc_out)
+{
+    LIFTED_RUN(mlp_loss_vg_k5_body, (n, d0, d1, lifted_n_out, lifted_n_red, t_7, labels_data, s_2_acc_out));
+}
+
+// mlp_loss_vg_k6: 2-d index space of n elements
+template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_2_data,
     double* __restrict__ t_9_out)
 {
@@ -539,15 +811,16 @@ template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k3_body(const int64_t
     }
 }
 
-LIFTED_KERNEL void mlp_loss_vg_k3(const int64_t n, const int64_t d0, const int64_t d1,
+
+LIFTED_KERNEL void mlp_loss_vg_k6(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_2_data,
     double* __restrict__ t_9_out)
 {
-    LIFTED_RUN(mlp_loss_vg_k3_body, (n, d0, d1, s_2_data, t_9_out));
+    LIFTED_RUN(mlp_loss_vg_k6_body, (n, d0, d1, s_2_data, t_9_out));
 }
 
-// mlp_loss_vg_k4: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
+// mlp_loss_vg_k7: 2-d index space of n elements
+template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k7_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ logits_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     const double t_7,
@@ -585,7 +858,8 @@ template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k4_body(const int64_t
     }
 }
 
-LIFTED_KERNEL void mlp_loss_vg_k4(const int64_t n, const int64_t d0, const int64_t d1,
+
+LIFTED_KERNEL void mlp_loss_vg_k7(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ logits_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     const double t_7,
@@ -593,11 +867,11 @@ LIFTED_KERNEL void mlp_loss_vg_k4(const int64_t n, const int64_t d0, const int64
     const double* __restrict__ t_9_data, const int64_t t_9_s0, const int64_t t_9_s1,
     double* __restrict__ dlogits_out)
 {
-    LIFTED_RUN(mlp_loss_vg_k4_body, (n, d0, d1, logits_data, s_data, s_s0, s_s1, t_7, labels_data, t_9_data, t_9_s0, t_9_s1, dlogits_out));
+    LIFTED_RUN(mlp_loss_vg_k7_body, (n, d0, d1, logits_data, s_data, s_s0, s_s1, t_7, labels_data, t_9_data, t_9_s0, t_9_s1, dlogits_out));
 }
 
-// mlp_loss_vg_k5: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
-template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k5_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+// mlp_loss_vg_k8: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
+template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k8_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ hidden_data, const int64_t hidden_s0, const int64_t hidden_s1,
     const double* __restrict__ dhidden_data, const int64_t dhidden_s0, const int64_t dhidden_s1,
     double* __restrict__ t_15_out, const int64_t t_15_os0, const int64_t t_15_os1,
@@ -634,11 +908,12 @@ template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k5_body(const int64_t
     }
 }
 
-LIFTED_KERNEL void mlp_loss_vg_k5(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+
+LIFTED_KERNEL void mlp_loss_vg_k8(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ hidden_data, const int64_t hidden_s0, const int64_t hidden_s1,
     const double* __restrict__ dhidden_data, const int64_t dhidden_s0, const int64_t dhidden_s1,
     double* __restrict__ t_15_out, const int64_t t_15_os0, const int64_t t_15_os1,
     double* __restrict__ db1_acc_out)
 {
-    LIFTED_RUN(mlp_loss_vg_k5_body, (n, d0, d1, lifted_n_out, lifted_n_red, hidden_data, hidden_s0, hidden_s1, dhidden_data, dhidden_s0, dhidden_s1, t_15_out, t_15_os0, t_15_os1, db1_acc_out));
+    LIFTED_RUN(mlp_loss_vg_k8_body, (n, d0, d1, lifted_n_out, lifted_n_red, hidden_data, hidden_s0, hidden_s1, dhidden_data, dhidden_s0, dhidden_s1, t_15_out, t_15_os0, t_15_os1, db1_acc_out));
 }

@@ -3,7 +3,6 @@
 import os
 
 import numpy as np
-import scipy.special
 from lifted import cpu as _runtime
 
 __lifted_version__ = "0.1.0"
@@ -15,13 +14,19 @@ __lifted_transforms__ = {
 }
 _KERNELS = {
     "mlp_loss_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "mlp_loss_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
+    "mlp_loss_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'max', 'f64', False, True, True)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
+    "mlp_loss_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('reduce', 'f64', 'add', 'f64', False, True)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
+    "mlp_loss_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, 1)},
+    "mlp_loss_k4": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
     "mlp_loss_vg_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "mlp_loss_vg_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
-    "mlp_loss_vg_k2": {'rank': 2, 'params': [('scalar', 'f64'), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, True)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
-    "mlp_loss_vg_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, 1)},
-    "mlp_loss_vg_k4": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('scalar', 'f64'), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "mlp_loss_vg_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 'S'), True), ('out', 'f64', True), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None), 'mode': 'columns', 'perm': (1, 0), 'reduced': 1},
+    "mlp_loss_vg_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'max', 'f64', False, True, True)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
+    "mlp_loss_vg_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('reduce', 'f64', 'add', 'f64', False, True)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
+    "mlp_loss_vg_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, 1)},
+    "mlp_loss_vg_k4": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
+    "mlp_loss_vg_k5": {'rank': 2, 'params': [('scalar', 'f64'), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, True)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
+    "mlp_loss_vg_k6": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, 1)},
+    "mlp_loss_vg_k7": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('scalar', 'f64'), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "mlp_loss_vg_k8": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 'S'), True), ('out', 'f64', True), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None), 'mode': 'columns', 'perm': (1, 0), 'reduced': 1},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "mlp_value_and_grad.cu"), _KERNELS)
 
@@ -105,8 +110,12 @@ def mlp_loss(w1: "f64[h,d]", b1: "f64[h]", w2: "f64[k,h]", x: "f64[n,d]", labels
     logits = hidden @ w2.T
     del hidden, w2
     # mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
-    s_1 = _kernels.mlp_loss_k1(logits, scipy.special.logsumexp(logits, axis=1, keepdims=True), labels)
-    del logits, labels
+    s_2 = _kernels.mlp_loss_k1(logits)
+    s_3 = _kernels.mlp_loss_k2(logits, s_2)
+    s = _kernels.mlp_loss_k3(s_3, s_2)
+    del s_3, s_2
+    s_1 = _kernels.mlp_loss_k4(logits, s, labels)
+    del logits, s, labels
     # mlp_value_and_grad.py:11  return -np.sum(labels * log_probs) / x.shape[0]
     return -s_1 / n
 
@@ -124,8 +133,11 @@ def mlp_loss_vg(w1: "f64[h,d]", b1: "f64[h]", w2: "f64[k,h]", x: "f64[n,d]", lab
     del w2
     logits = hidden @ t_2
     # mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
-    s = scipy.special.logsumexp(logits, axis=1, keepdims=True)
-    s_1 = _kernels.mlp_loss_vg_k1(logits, s, labels)
+    s_3 = _kernels.mlp_loss_vg_k1(logits)
+    s_4 = _kernels.mlp_loss_vg_k2(logits, s_3)
+    s = _kernels.mlp_loss_vg_k3(s_4, s_3)
+    del s_4, s_3
+    s_1 = _kernels.mlp_loss_vg_k4(logits, s, labels)
     # mlp_value_and_grad.py:11  return -np.sum(labels * log_probs) / x.shape[0]
     t_5 = -s_1 / n
     del s_1
@@ -135,11 +147,11 @@ def mlp_loss_vg(w1: "f64[h,d]", b1: "f64[h]", w2: "f64[k,h]", x: "f64[n,d]", lab
     del n
     t_7 = -t_6
     del t_6
-    s_2 = _kernels.mlp_loss_vg_k2(t_7, labels)
+    s_2 = _kernels.mlp_loss_vg_k5(t_7, labels)
     # mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
-    t_9 = _kernels.mlp_loss_vg_k3(s_2)
+    t_9 = _kernels.mlp_loss_vg_k6(s_2)
     del s_2
-    dlogits = _kernels.mlp_loss_vg_k4(logits, s, t_7, labels, t_9)
+    dlogits = _kernels.mlp_loss_vg_k7(logits, s, t_7, labels, t_9)
     del logits, s, t_7, labels, t_9
     # mlp_value_and_grad.py:9  logits = hidden @ w2.T
     dhidden = dlogits @ t_2.T
@@ -147,7 +159,7 @@ def mlp_loss_vg(w1: "f64[h,d]", b1: "f64[h]", w2: "f64[k,h]", x: "f64[n,d]", lab
     dw2 = (hidden.T @ dlogits).T
     del dlogits
     # mlp_value_and_grad.py:8  hidden = np.tanh(x @ w1.T + b1)
-    t_15, db1 = _kernels.mlp_loss_vg_k5(hidden, dhidden)
+    t_15, db1 = _kernels.mlp_loss_vg_k8(hidden, dhidden)
     del hidden, dhidden
     dw1 = (x.T @ t_15).T
     del x, t_15

@@ -25,7 +25,10 @@
                                    o += ((int64_t)blockDim.x * gridDim.x) / 32)
 #define LIFTED_ROW_FOR(i, o, length) for (int64_t i = (o) * (length) + (threadIdx.x & 31); i < ((o) + 1) * (length); \
                                           i += 32)
+#define LIFTED_ROW_CHUNK(i, n) (void)0
+#define LIFTED_ROW_FILL(T, x, v) T x = (v)
 #define LIFTED_ROW_REDUCE(op, x) lifted_warp_##op(x)
+#define LIFTED_BY_ROW_LENGTH(body, team, args) body<team, 1> args
 #define LIFTED_ROW_STORE(target, value) \
     do { const auto lifted_value = (value); if ((threadIdx.x & 31) == 0) target = lifted_value; } while (0)
 #define LIFTED_COLUMN_INDEX(i, o, r) const int64_t i = (o) * lifted_n_red + (r)
@@ -88,13 +91,22 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 #define LIFTED_LOCAL(T, x) T x[LIFTED_LANE_COUNT]
 #define LIFTED_LOCAL_FILL(T, x, v) T x[LIFTED_LANE_COUNT]; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) x[lane] = (v)
 #define LIFTED_AT(x) x[lane]
-#define LIFTED_LANE_REDUCE(op, x) lifted_lanes_##op(x)
+#define LIFTED_LANE_REDUCE(op, x) lifted_lanes_##op(x, LIFTED_LANE_COUNT)
 // reductions over some axes: `rows` give each output a SIMD loop over its row's chunks, then a sum over lanes;
 // `columns` make LIFTED_LANE_COUNT neighbouring outputs the lanes, each walking its column
 #define LIFTED_ROWS(o, count) for (int64_t o##_end = (count), o = lifted_share<lifted_team>(o##_end, 1); o < o##_end; ++o)
+// a rows kernel's element loop is a template over its chunk width `lifted_row_width` too, chosen per launch from
+// the row length: rows shorter than LIFTED_LANE_COUNT take chunks of LIFTED_SHORT_ROW_LANES, so that a row of a
+// few elements fills, runs and sums one short vector instead of 64 lanes (gmm's sum over d = 2: 5.2 -> 0.6 ms)
+#define LIFTED_SHORT_ROW_LANES 8
+#define LIFTED_BY_ROW_LENGTH(body, team, args) \
+    (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES> args : body<team, LIFTED_LANE_COUNT> args)
 #define LIFTED_ROW_FOR(i, o, length) \
-    for (int64_t i##_base = (o) * (length); i##_base < ((o) + 1) * (length); i##_base += LIFTED_LANE_COUNT)
-#define LIFTED_ROW_REDUCE(op, x) lifted_lanes_##op(x)
+    for (int64_t i##_base = (o) * (length); i##_base < ((o) + 1) * (length); i##_base += lifted_row_width)
+#define LIFTED_ROW_CHUNK(i, n) \
+    const int64_t i##_count = (n) - i##_base < lifted_row_width ? (n) - i##_base : lifted_row_width
+#define LIFTED_ROW_FILL(T, x, v) T x[LIFTED_LANE_COUNT]; for (int lane = 0; lane < lifted_row_width; ++lane) x[lane] = (v)
+#define LIFTED_ROW_REDUCE(op, x) lifted_lanes_##op(x, lifted_row_width)
 #define LIFTED_ROW_STORE(target, value) target = (value)
 #define LIFTED_COLUMN_INDEX(i, o, r) const int64_t i = (o##_base + lane) * lifted_n_red + (r)
 #define LIFTED_COLUMN(o) (o##_base + lane)
@@ -295,14 +307,15 @@ LIFTED_DEVICE void lifted_reduce_mul(int64_t* out, int64_t v)
 }
 LIFTED_DEVICE void lifted_reduce_min(int64_t* out, int64_t v) { atomicMin((long long*)out, (long long)v); }
 #else
-template <class T> LIFTED_DEVICE T lifted_lanes_add(const T* x)
-{ T total = 0; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) total += x[lane]; return total; }
-template <class T> LIFTED_DEVICE T lifted_lanes_mul(const T* x)
-{ T total = 1; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) total *= x[lane]; return total; }
-template <class T> LIFTED_DEVICE T lifted_lanes_max(const T* x)
-{ T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_maximum(best, x[lane]); return best; }
-template <class T> LIFTED_DEVICE T lifted_lanes_min(const T* x)
-{ T best = x[0]; for (int lane = 1; lane < LIFTED_LANE_COUNT; ++lane) best = lifted_minimum(best, x[lane]); return best; }
+// the first `lanes` lanes of an accumulator (lanes >= 1), combined
+template <class T> LIFTED_DEVICE T lifted_lanes_add(const T* x, const int lanes)
+{ T total = 0; for (int lane = 0; lane < lanes; ++lane) total += x[lane]; return total; }
+template <class T> LIFTED_DEVICE T lifted_lanes_mul(const T* x, const int lanes)
+{ T total = 1; for (int lane = 0; lane < lanes; ++lane) total *= x[lane]; return total; }
+template <class T> LIFTED_DEVICE T lifted_lanes_max(const T* x, const int lanes)
+{ T best = x[0]; for (int lane = 1; lane < lanes; ++lane) best = lifted_maximum(best, x[lane]); return best; }
+template <class T> LIFTED_DEVICE T lifted_lanes_min(const T* x, const int lanes)
+{ T best = x[0]; for (int lane = 1; lane < lanes; ++lane) best = lifted_minimum(best, x[lane]); return best; }
 template <class T> LIFTED_DEVICE void lifted_reduce_add(T* out, T v, const bool alone)
 {
     if (alone) { *out += v; return; }
@@ -331,7 +344,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v, const bool 
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // softmax_rows_loss_k0: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void softmax_rows_loss_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     double* __restrict__ top_acc_out,
@@ -340,11 +353,11 @@ template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_k0_body(const i
     LIFTED_THREAD_SETUP;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
-        LIFTED_LOCAL_FILL(double, top_acc, LIFTED_LOWEST(double));
-        LIFTED_LOCAL_FILL(double, spread_acc, 1);
+        LIFTED_ROW_FILL(double, top_acc, LIFTED_LOWEST(double));
+        LIFTED_ROW_FILL(double, spread_acc, 1);
         LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
         {
-            LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
+            LIFTED_ROW_CHUNK(i, (lifted_o + 1) * lifted_n_red);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 const int64_t i0 = lifted_o;
@@ -367,6 +380,16 @@ template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_k0_body(const i
     }
 }
 
+// the chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
+template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ logits_data,
+    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
+    double* __restrict__ top_acc_out,
+    double* __restrict__ spread_acc_out)
+{
+    LIFTED_BY_ROW_LENGTH(softmax_rows_loss_k0_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, scale_data, scale_s0, scale_s1, top_acc_out, spread_acc_out));
+}
+
 LIFTED_KERNEL void softmax_rows_loss_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
@@ -377,7 +400,7 @@ LIFTED_KERNEL void softmax_rows_loss_k0(const int64_t n, const int64_t d0, const
 }
 
 // softmax_rows_loss_k1: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_k1_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void softmax_rows_loss_k1_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     const double* __restrict__ top_data, const int64_t top_s0, const int64_t top_s1,
@@ -386,10 +409,10 @@ template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_k1_body(const i
     LIFTED_THREAD_SETUP;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
+        LIFTED_ROW_FILL(double, s_acc, 0);
         LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
         {
-            LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
+            LIFTED_ROW_CHUNK(i, (lifted_o + 1) * lifted_n_red);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 const int64_t i0 = lifted_o;
@@ -407,6 +430,16 @@ template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_k1_body(const i
         }
         LIFTED_ROW_STORE(s_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_acc));
     }
+}
+
+// the chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
+template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_k1_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ logits_data,
+    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
+    const double* __restrict__ top_data, const int64_t top_s0, const int64_t top_s1,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_BY_ROW_LENGTH(softmax_rows_loss_k1_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, scale_data, scale_s0, scale_s1, top_data, top_s0, top_s1, s_acc_out));
 }
 
 LIFTED_KERNEL void softmax_rows_loss_k1(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
@@ -443,6 +476,7 @@ template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_k2_body(const i
         }
     }
 }
+
 
 LIFTED_KERNEL void softmax_rows_loss_k2(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_data,
@@ -494,6 +528,7 @@ template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_k3_body(const i
     }
 }
 
+
 LIFTED_KERNEL void softmax_rows_loss_k3(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data, const int64_t logits_s0, const int64_t logits_s1,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
@@ -531,6 +566,7 @@ template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_k4_body(const i
     LIFTED_REDUCE(add, s_4_acc_out, LIFTED_LANE_REDUCE(add, s_4_acc));
 }
 
+
 LIFTED_KERNEL void softmax_rows_loss_k4(const int64_t n, const int64_t d0,
     const double* __restrict__ per_class_data,
     const int64_t* __restrict__ s_3_data,
@@ -560,6 +596,7 @@ template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_k5_body(const i
     LIFTED_REDUCE(add, s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
 }
 
+
 LIFTED_KERNEL void softmax_rows_loss_k5(const int64_t n, const int64_t d0,
     const double* __restrict__ spread_data,
     double* __restrict__ s_2_acc_out)
@@ -568,7 +605,7 @@ LIFTED_KERNEL void softmax_rows_loss_k5(const int64_t n, const int64_t d0,
 }
 
 // softmax_rows_loss_grad_k0: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void softmax_rows_loss_grad_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     double* __restrict__ top_acc_out)
@@ -576,10 +613,10 @@ template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_grad_k0_body(co
     LIFTED_THREAD_SETUP;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
-        LIFTED_LOCAL_FILL(double, top_acc, LIFTED_LOWEST(double));
+        LIFTED_ROW_FILL(double, top_acc, LIFTED_LOWEST(double));
         LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
         {
-            LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
+            LIFTED_ROW_CHUNK(i, (lifted_o + 1) * lifted_n_red);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 const int64_t i0 = lifted_o;
@@ -596,6 +633,15 @@ template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_grad_k0_body(co
     }
 }
 
+// the chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
+template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ logits_data,
+    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
+    double* __restrict__ top_acc_out)
+{
+    LIFTED_BY_ROW_LENGTH(softmax_rows_loss_grad_k0_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, scale_data, scale_s0, scale_s1, top_acc_out));
+}
+
 LIFTED_KERNEL void softmax_rows_loss_grad_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
@@ -605,7 +651,7 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k0(const int64_t n, const int64_t d0, 
 }
 
 // softmax_rows_loss_grad_k1: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void softmax_rows_loss_grad_k1_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     const double* __restrict__ top_data, const int64_t top_s0, const int64_t top_s1,
@@ -614,10 +660,10 @@ template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_grad_k1_body(co
     LIFTED_THREAD_SETUP;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
-        LIFTED_LOCAL_FILL(double, s_acc, 0);
+        LIFTED_ROW_FILL(double, s_acc, 0);
         LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
         {
-            LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
+            LIFTED_ROW_CHUNK(i, (lifted_o + 1) * lifted_n_red);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 const int64_t i0 = lifted_o;
@@ -635,6 +681,16 @@ template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_grad_k1_body(co
         }
         LIFTED_ROW_STORE(s_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_acc));
     }
+}
+
+// the chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
+template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ logits_data,
+    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
+    const double* __restrict__ top_data, const int64_t top_s0, const int64_t top_s1,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_BY_ROW_LENGTH(softmax_rows_loss_grad_k1_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, scale_data, scale_s0, scale_s1, top_data, top_s0, top_s1, s_acc_out));
 }
 
 LIFTED_KERNEL void softmax_rows_loss_grad_k1(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
@@ -671,6 +727,7 @@ template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_grad_k2_body(co
         }
     }
 }
+
 
 LIFTED_KERNEL void softmax_rows_loss_grad_k2(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_data,
@@ -716,6 +773,7 @@ template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_grad_k3_body(co
     }
 }
 
+
 LIFTED_KERNEL void softmax_rows_loss_grad_k3(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
@@ -726,7 +784,7 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k3(const int64_t n, const int64_t d0, 
 }
 
 // softmax_rows_loss_grad_k4: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_grad_k4_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void softmax_rows_loss_grad_k4_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
@@ -737,10 +795,10 @@ template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_grad_k4_body(co
     LIFTED_THREAD_SETUP;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
-        LIFTED_LOCAL_FILL(double, dlse_acc, 0);
+        LIFTED_ROW_FILL(double, dlse_acc, 0);
         LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
         {
-            LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
+            LIFTED_ROW_CHUNK(i, (lifted_o + 1) * lifted_n_red);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 const int64_t i0 = lifted_o;
@@ -769,6 +827,18 @@ template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_grad_k4_body(co
         }
         LIFTED_ROW_STORE(dlse_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, dlse_acc));
     }
+}
+
+// the chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
+template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_grad_k4_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ logits_data,
+    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
+    const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
+    const double* __restrict__ p_data,
+    const double t_14,
+    double* __restrict__ dlse_acc_out)
+{
+    LIFTED_BY_ROW_LENGTH(softmax_rows_loss_grad_k4_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, scale_data, scale_s0, scale_s1, lse_data, lse_s0, lse_s1, p_data, t_14, dlse_acc_out));
 }
 
 LIFTED_KERNEL void softmax_rows_loss_grad_k4(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
@@ -807,6 +877,7 @@ template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_grad_k5_body(co
     }
 }
 
+
 LIFTED_KERNEL void softmax_rows_loss_grad_k5(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dlse_data,
     const double* __restrict__ s_data,
@@ -816,7 +887,7 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k5(const int64_t n, const int64_t d0, 
 }
 
 // softmax_rows_loss_grad_k6: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_grad_k6_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void softmax_rows_loss_grad_k6_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     const double* __restrict__ top_data, const int64_t top_s0, const int64_t top_s1,
@@ -830,11 +901,11 @@ template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_grad_k6_body(co
     LIFTED_THREAD_SETUP;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
-        LIFTED_LOCAL_FILL(double, s_5_acc, 0);
-        LIFTED_LOCAL_FILL(int64_t, s_6_acc, 0);
+        LIFTED_ROW_FILL(double, s_5_acc, 0);
+        LIFTED_ROW_FILL(int64_t, s_6_acc, 0);
         LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
         {
-            LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);
+            LIFTED_ROW_CHUNK(i, (lifted_o + 1) * lifted_n_red);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 const int64_t i0 = lifted_o;
@@ -874,6 +945,21 @@ template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_grad_k6_body(co
         LIFTED_ROW_STORE(s_5_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_5_acc));
         LIFTED_ROW_STORE(s_6_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_6_acc));
     }
+}
+
+// the chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
+template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_grad_k6_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ logits_data,
+    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
+    const double* __restrict__ top_data, const int64_t top_s0, const int64_t top_s1,
+    const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
+    const double* __restrict__ p_data,
+    const double t_14,
+    const double* __restrict__ t_18_data, const int64_t t_18_s0, const int64_t t_18_s1,
+    double* __restrict__ s_5_acc_out,
+    int64_t* __restrict__ s_6_acc_out)
+{
+    LIFTED_BY_ROW_LENGTH(softmax_rows_loss_grad_k6_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, scale_data, scale_s0, scale_s1, top_data, top_s0, top_s1, lse_data, lse_s0, lse_s1, p_data, t_14, t_18_data, t_18_s0, t_18_s1, s_5_acc_out, s_6_acc_out));
 }
 
 LIFTED_KERNEL void softmax_rows_loss_grad_k6(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
@@ -918,6 +1004,7 @@ template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_grad_k7_body(co
         }
     }
 }
+
 
 LIFTED_KERNEL void softmax_rows_loss_grad_k7(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dlse_data,
@@ -999,6 +1086,7 @@ template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_grad_k8_body(co
         LIFTED_COLUMN_STORE(dscale_acc_out, lifted_o, dscale_acc);
     }
 }
+
 
 LIFTED_KERNEL void softmax_rows_loss_grad_k8(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data, const int64_t logits_s0, const int64_t logits_s1,

@@ -142,8 +142,8 @@ class _Emitter(StatementWriter):
         if stores and self.mode == "columns":
             stores = self._unravel() + stores
         lines += self.lanes(stores)
-        chunk = {"flat": ["LIFTED_CHUNK(i, n);"] + self.inside, "rows": ["LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);"],
-                 "columns": []}[self.mode]
+        chunk = {"flat": ["LIFTED_CHUNK(i, n);"] + self.inside,
+                 "rows": ["LIFTED_ROW_CHUNK(i, (lifted_o + 1) * lifted_n_red);"], "columns": []}[self.mode]
         spec = {"rank": self.rank, "params": [(p.kind,) + tuple(p.spec) for p in self.params],
                 "dims": dims_spec(kernel), "static": tuple(d if isinstance(d, int) else None for d in kernel.shape)}
         if self.mode != "flat":
@@ -283,9 +283,10 @@ class _Emitter(StatementWriter):
         pointer = self.fresh(f"{name}_out")
         reduction = self.reductions.get(id(var))
         if reduction is not None:
-            op, acc, acc_dtype, keepdims = reduction
-            self.params.append(Param("reduce", f"{C_TYPES[acc_dtype]}* __restrict__ {pointer}",
-                                     (var.type.dtype, op, acc_dtype, self.means.get(id(var), False), keepdims)))
+            op, acc, acc_dtype, keepdims, initial = reduction
+            spec = (var.type.dtype, op, acc_dtype, self.means.get(id(var), False), keepdims)
+            spec += (True,) if initial else ()
+            self.params.append(Param("reduce", f"{C_TYPES[acc_dtype]}* __restrict__ {pointer}", spec))
             self.epilogue.append({
                 "flat": f"LIFTED_REDUCE({op}, {pointer}, LIFTED_LANE_REDUCE({op}, {acc}));",
                 "rows": f"LIFTED_ROW_STORE({pointer}[lifted_o], LIFTED_ROW_REDUCE({op}, {acc}));",

@@ -85,12 +85,14 @@ class StatementWriter:
             acc_dtype = ACCUMULATOR[out.type.dtype] if op == "add" else ("f64" if out.type.is_float else "i64")
             acc = self.fresh(f"{out.name}_acc")
             self.names[id(out)] = acc
-            self.reductions[id(out)] = (op, acc, acc_dtype, bool(eqn.params.get("keepdims")))
+            # `initial`: the identity, which an empty reduction then gives (logsumexp.py's max), as NumPy does
+            self.reductions[id(out)] = (op, acc, acc_dtype, bool(eqn.params.get("keepdims")), "initial" in eqn.params)
             self.means[id(out)] = prim.name == "mean"
             ctype = C_TYPES[acc_dtype]
             identity = {"add": "0", "mul": "1", "max": f"LIFTED_LOWEST({ctype})",
                         "min": f"LIFTED_HIGHEST({ctype})"}[op]
-            self.prologue.append(f"LIFTED_LOCAL_FILL({ctype}, {acc}, {identity});")
+            fill = "LIFTED_ROW_FILL" if self.mode == "rows" else "LIFTED_LOCAL_FILL"  # a row fills the lanes it uses
+            self.prologue.append(f"{fill}({ctype}, {acc}, {identity});")
             arg = self.ref(eqn.args[0])
             return [f"LIFTED_AT({acc}) += {arg};" if op == "add" else f"LIFTED_AT({acc}) *= {arg};" if op == "mul"
                     else f"LIFTED_AT({acc}) = lifted_{op}imum(LIFTED_AT({acc}), {arg});"]

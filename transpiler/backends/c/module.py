@@ -17,6 +17,7 @@ from .fusion import fuse
 from .gemm import route_gemms
 from .host_code import argument_names, runs_numpy_on_arrays, split_entry_checks
 from .layouts import strided_values
+from .logsumexp import expand_logsumexp
 from .loops import make_loop_kernels
 
 TARGETS = {"c": "cpu", "cuda": "cuda"}  # backend name -> the runtime module that loads its kernels
@@ -51,7 +52,7 @@ def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: 
     for fn in lowered.functions:
         fn = eliminate_dead_code(fn)
         constants |= {c.value.name for c in module_arrays(fn.body) if c.type.shape != ()}
-        host, kernels = fuse(fn, host_fills=target == "c")
+        host, kernels = fuse(expand_logsumexp(fn), host_fills=target == "c")
         host = route_gemms(host) if target == "cuda" else route_einsums(host)
         strided = frozenset(strided_values(host))
         regions = [emit_kernel(k, display, strided) for k in kernels]

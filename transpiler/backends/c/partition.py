@@ -5,6 +5,7 @@ region, and each region's launch.
 from __future__ import annotations
 
 import dataclasses
+import math
 
 from ...ir import Eqn, If, Loop, Var, equations, free_values, statement_uses
 from . import gather
@@ -45,10 +46,13 @@ def _natural_shape(stmt) -> tuple | None:
 
 
 def _reducible(eqn: Eqn) -> bool:
-    """A reduction over static axes of an operand of known rank (the only parameters are `axis`, `keepdims`)."""
+    """A reduction over static axes of an operand of known rank (the only parameters are `axis`, `keepdims`, and
+    an `initial` that is the identity, which the kernel's accumulator starts from anyway: logsumexp.py's max)."""
     (x,) = eqn.args
-    return x.type.shape is not None and bool(x.type.shape) and set(eqn.params) <= {"axis", "keepdims"} and \
-        x.type.dtype != "tape"
+    extra = set(eqn.params) - {"axis", "keepdims"}
+    identity = {"max": -math.inf, "min": math.inf}.get(eqn.prim.name)
+    return x.type.shape is not None and bool(x.type.shape) and x.type.dtype != "tape" and \
+        (not extra or extra == {"initial"} and x.type.is_float and eqn.params["initial"] == identity)
 
 
 def _region_axes(region: list) -> tuple | None:

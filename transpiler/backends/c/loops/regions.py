@@ -101,12 +101,12 @@ class RegionCalls:
                   finals: list) -> list[str]:
         """A reduction's accumulators (one, or one per output when it keeps axes), filled with the identity; after
         the call, the value as NumPy gives it (a mean divided, the result's dtype and shape, `keepdims`)."""
-        _, dtype, op, acc_dtype, mean, keepdims = param
+        _, dtype, op, acc_dtype, mean, keepdims = param[:6]
         acc = C_TYPES[acc_dtype]
         identity = {"add": "0", "mul": "1", "max": f"LIFTED_LOWEST({acc})", "min": f"LIFTED_HIGHEST({acc})"}[op]
         temp = f"acc_{result}"
         lines = []
-        if op in ("max", "min"):  # NumPy refuses to reduce nothing to a maximum (when there are outputs)
+        if op in ("max", "min") and len(param) < 7:  # NumPy refuses to reduce nothing to a maximum (no `initial`)
             outputs = "n_out" if kept else "1"
             lines.append(f"if (count == 0 && {outputs} > 0) {self.fail('empty', '0' if op == 'max' else '2')}")
         per_output = "n_red" if kept else "count"
