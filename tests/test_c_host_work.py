@@ -140,6 +140,34 @@ def test_component_products_and_their_adjoints_run_as_stacked_matmuls(tmp_path):
                                       rng.normal(size=(4, 3))], "components")
 
 
+STACK_TIMES_MATRIX = '''
+import numpy as np
+from lifted import jacfwd, kernel
+
+
+@kernel
+def f(t: "f64[3,k]", w: "f64[v,k]", s: "f64[2,3,k]") -> "f64[3,v]":
+    return np.sin(t) @ np.transpose(w) + np.sum(s @ np.transpose(w), axis=0)
+
+
+f_jacobian = jacfwd(f, wrt="t")
+'''
+
+
+@pytest.mark.parametrize("vertices", [1, 7, 600])
+def test_a_stack_times_one_matrix_is_one_gemm(tmp_path, vertices):
+    """`s @ w.T` of a stack and one matrix, and the batched tangent of `t @ w.T` (jacfwd: the stack of the 3 k
+    basis directions times the same matrix, GradBench ht's skinning) are one GEMM over the stack's rows
+    (`_flat_matmul`), where NumPy's `@` runs one per matrix; for a small matrix (under 4096 elements) the helper
+    keeps `@`. Both agree with the NumPy backend; an empty contraction (k = 0) takes `@`."""
+    out = transpile_c(STACK_TIMES_MATRIX, "stack.py")
+    assert out.host.count("_flat_matmul(") == 3  # the helper's definition, f's product and f_jacobian's tangent
+    rng = np.random.default_rng(7)
+    for k in (0, 9):
+        compare_all(STACK_TIMES_MATRIX, tmp_path, [rng.normal(size=(3, k)), rng.normal(size=(vertices, k)),
+                                                   rng.normal(size=(2, 3, k))], "stack")
+
+
 VIEWS = '''
 import numpy as np
 from lifted import grad, kernel
