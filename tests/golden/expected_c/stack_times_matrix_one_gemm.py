@@ -87,20 +87,12 @@ def _arg_spec(name, note):
     return name, note, _KINDS[note[0]], tuple(int(d) if d.isdigit() else d for d in dims if d)
 
 
-def _flat_matmul(a, b):
-    """`a @ b` of a stack of matrices and one matrix, as one GEMM over the stack's rows where `b` is large (NumPy's
-    `@` runs a GEMM per matrix, reading `b` again for each); a small `b` stays in cache, and `@` costs less."""
-    if b.size < 4096:
-        return a @ b
-    return (np.reshape(a, (a.size // a.shape[-1], a.shape[-1])) @ b).reshape(a.shape[:-1] + (b.shape[-1],))
-
-
 def skin(t: "f64[3,k]", w: "f64[v,k]"):
     _check_args('skin', t, w)
     # stack_times_matrix_one_gemm.py:7  return np.sin(t) @ np.transpose(w)
     t_1 = _kernels.skin_k0(t)
     del t
-    return t_1 @ w.T
+    return _runtime.matmul(t_1, w.T)
 
 
 def skin_jacobian(t: "f64[3,k]", w: "f64[v,k]"):
@@ -116,7 +108,7 @@ def skin_jacobian(t: "f64[3,k]", w: "f64[v,k]"):
     del t
     t_5 = _kernels.skin_jacobian_k1(basis_1, t_4)
     del basis_1, t_4
-    m_2 = _flat_matmul(t_5, w.T)
+    m_2 = _runtime.flat_matmul(t_5, w.T)
     del t_5, w
     jac = np.transpose(m_2, axes=(1, 2, 0))
     del m_2
