@@ -6,7 +6,8 @@ The library is cached by content hash under `$LIFTED_CACHE_DIR/c` (default `~/.c
 builds a given kernel text once and later processes load it directly. `$CXX` chooses the compiler (default
 `c++`); `$OMP_NUM_THREADS` the thread count, `$LIFTED_PARALLEL_MIN` the fewest elements an index space needs
 to use them (smaller ones run on the calling thread). Large outputs reuse the memory of arrays that died
-(`lifted.buffers`: `$LIFTED_BUFFER_MIN`, `$LIFTED_BUFFER_CACHE`, `release_buffers()`). A failed build raises
+(`lifted.buffers`: `$LIFTED_BUFFER_MIN`, `$LIFTED_BUFFER_CACHE`, `release_buffers()`), and so do the host
+module's matrix products (`matmul`, `flat_matmul`: `lifted.cpu_products`). A failed build raises
 `BuildError` naming the source line the compiler complained about.
 """
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .buffers import release as release_buffers  # noqa: F401  (public: free the idle output blocks)
+from .cpu_products import flat_matmul, matmul  # noqa: F401  (the host module's matrix products)
 from .cpu_launch import Kernel
 from .cpu_loop import LoopKernel
 

@@ -1,6 +1,7 @@
 """The CPU target's host code between kernels: pure host equations hoisted above a region's launch (so the
-element work around them stays one kernel), fills without element work left to NumPy, and einsums that are
-stacked matrix products sent to `np.matmul` (BLAS). Numbers always against the NumPy backend."""
+element work around them stays one kernel), fills without element work left to NumPy, and matrix products
+(`@` and the einsums that are stacked matrix products) through `_runtime.matmul` (NumPy's BLAS, the result in
+reused memory). Numbers always against the NumPy backend."""
 from __future__ import annotations
 
 import itertools
@@ -134,10 +135,38 @@ def test_component_products_and_their_adjoints_run_as_stacked_matmuls(tmp_path):
     out = transpile_c(COMPONENTS, "components.py")
     code = [line for line in out.host.splitlines() if not line.lstrip().startswith("#")]
     assert not any("np.einsum" in line for line in code)
-    assert sum(line.count("np.matmul(") for line in code) == 4  # f, and f_grad's 1 + 2
+    assert sum(line.count("_runtime.matmul(") for line in code) == 4  # f, and f_grad's 1 + 2
     rng = np.random.default_rng(6)
     compare_all(COMPONENTS, tmp_path, [0.3 * rng.normal(size=(4, 3, 3)), rng.normal(size=(7, 3)),
                                       rng.normal(size=(4, 3))], "components")
+
+
+STACK_TIMES_MATRIX = '''
+import numpy as np
+from lifted import jacfwd, kernel
+
+
+@kernel
+def f(t: "f64[3,k]", w: "f64[v,k]", s: "f64[2,3,k]") -> "f64[3,v]":
+    return np.sin(t) @ np.transpose(w) + np.sum(s @ np.transpose(w), axis=0)
+
+
+f_jacobian = jacfwd(f, wrt="t")
+'''
+
+
+@pytest.mark.parametrize("vertices", [1, 7, 600])
+def test_a_stack_times_one_matrix_is_one_gemm(tmp_path, vertices):
+    """`s @ w.T` of a stack and one matrix, and the batched tangent of `t @ w.T` (jacfwd: the stack of the 3 k
+    basis directions times the same matrix, GradBench ht's skinning) are one GEMM over the stack's rows
+    (`_runtime.flat_matmul`), where NumPy's `@` runs one per matrix; for a small matrix (under 4096 elements) it
+    keeps `np.matmul`. Both agree with the NumPy backend; an empty contraction (k = 0) takes `np.matmul`."""
+    out = transpile_c(STACK_TIMES_MATRIX, "stack.py")
+    assert out.host.count("_runtime.flat_matmul(") == 2  # f's product and f_jacobian's tangent
+    rng = np.random.default_rng(7)
+    for k in (0, 9):
+        compare_all(STACK_TIMES_MATRIX, tmp_path, [rng.normal(size=(3, k)), rng.normal(size=(vertices, k)),
+                                                   rng.normal(size=(2, 3, k))], "stack")
 
 
 VIEWS = '''

@@ -98,7 +98,7 @@ def embed_and_mask(E: "f64[n,d]", w: "f64[d]", idx: "i64[m]"):
     total = 0.0
     for j in range(3):
         # cf_gather_mask.py:9  picked = E[idx] @ w
-        picked = E[idx] @ w
+        picked = _runtime.matmul(E[idx], w)
         # cf_gather_mask.py:10  total = total + np.sum(np.tanh(picked)) * (j + 1.0)
         s = _kernels.embed_and_mask_k0(picked)
         del picked
@@ -125,7 +125,7 @@ def embed_and_mask_grad(E: "f64[n,d]", w: "f64[d]", idx: "i64[m]"):
     for j in range(3):
         # cf_gather_mask.py:9  picked = E[idx] @ w
         v = E[idx]
-        picked = v @ w
+        picked = _runtime.matmul(v, w)
         # cf_gather_mask.py:10  total = total + np.sum(np.tanh(picked)) * (j + 1.0)
         t = _kernels.embed_and_mask_grad_k0(picked)
         del picked
@@ -159,7 +159,7 @@ def embed_and_mask_grad(E: "f64[n,d]", w: "f64[d]", idx: "i64[m]"):
         dpicked = _kernels.embed_and_mask_grad_k3(t, dtotal * (j + 1.0))
         del t
         # cf_gather_mask.py:9  picked = E[idx] @ w
-        dw_1 = _kernels.embed_and_mask_grad_k4(dw_1, dpicked @ v)
+        dw_1 = _kernels.embed_and_mask_grad_k4(dw_1, _runtime.matmul(dpicked, v))
         del v
         np.add.at(dE_1, idx, np.outer(dpicked, w))
         del dpicked

@@ -105,7 +105,7 @@ def rnn_windows(W: "f64[d,d]", U: "f64[d]", xs: "f64[n]"):
         state_2 = state_1
         for j in range(2):
             # cf_nested_loops.py:11  state = np.tanh(W @ state + U * xs[t] * (j + 1.0))
-            state_3 = _kernels.rnn_windows_k0(U, xs[t], j + 1.0, W @ state_2)
+            state_3 = _kernels.rnn_windows_k0(U, xs[t], j + 1.0, _runtime.matmul(W, state_2))
             state_2 = state_3
         # cf_nested_loops.py:12  loss = loss + np.sum(state * state)
         s = _kernels.rnn_windows_k1(state_2)
@@ -132,7 +132,7 @@ def rnn_windows_grad(W: "f64[d,d]", U: "f64[d]", xs: "f64[n]"):
         state_2 = state_1
         for j in range(2):
             # cf_nested_loops.py:11  state = np.tanh(W @ state + U * xs[t] * (j + 1.0))
-            state_3 = _kernels.rnn_windows_grad_k0(U, xs[t], j + 1.0, W @ state_2)
+            state_3 = _kernels.rnn_windows_grad_k0(U, xs[t], j + 1.0, _runtime.matmul(W, state_2))
             tape_state_3.append(state_3)
             tape_state_2.append(state_2)
             state_2 = state_3
@@ -169,7 +169,7 @@ def rnn_windows_grad(W: "f64[d,d]", U: "f64[d]", xs: "f64[n]"):
             del state_3, dstate_4
             dxs_2[t] += s_1
             del s_1
-            dstate_4 = t_9 @ W
+            dstate_4 = _runtime.matmul(t_9, W)
             dW_2 = _kernels.rnn_windows_grad_k3(dW_2, np.outer(t_9, state_4))
             del t_9, state_4
         del dstate_3

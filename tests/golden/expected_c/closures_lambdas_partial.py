@@ -91,8 +91,8 @@ def _arg_spec(name, note):
 def f(x: "f64[n,d]", W: "f64[d,d]", s: "f64[]"):
     _check_args('f', x, W, s)
     # closures_lambdas_partial.py:7  return act(x @ W)
-    m = x @ W
-    s_1, s_2 = _kernels.f_k0(m, s, x @ W)
+    m = _runtime.matmul(x, W)
+    s_1, s_2 = _kernels.f_k0(m, s, _runtime.matmul(x, W))
     del m, s, x, W
     # closures_lambdas_partial.py:15  return np.sum(scaled(layer(x, W))) + np.sum(relu(x, W))
     return s_1 + s_2
@@ -101,15 +101,15 @@ def f(x: "f64[n,d]", W: "f64[d,d]", s: "f64[]"):
 def f_grad(x: "f64[n,d]", W: "f64[d,d]", s: "f64[]"):
     _check_args('f_grad', x, W, s)
     # closures_lambdas_partial.py:7  return act(x @ W)
-    m = x @ W
-    t_4, ds = _kernels.f_grad_k0(m, x @ W)
+    m = _runtime.matmul(x, W)
+    t_4, ds = _kernels.f_grad_k0(m, _runtime.matmul(x, W))
     del W
     t_5 = x.T
     del x
-    dW = t_5 @ t_4
+    dW = _runtime.matmul(t_5, t_4)
     del t_4
     t_8 = _kernels.f_grad_k1(m, s)
     del m, s
-    dW_1 = _kernels.f_grad_k2(dW, t_5 @ t_8)
+    dW_1 = _kernels.f_grad_k2(dW, _runtime.matmul(t_5, t_8))
     del dW, t_5, t_8
     return (dW_1, ds)

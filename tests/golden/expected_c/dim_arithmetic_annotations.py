@@ -156,7 +156,7 @@ def gated(x: "f64[b,h]", W: "f64[h+1,2*k]"):
     size = x.shape[0]
     c = _kernels.gated_k0(size, 1 + x.shape[1], x)
     del size, x
-    z = c @ W
+    z = _runtime.matmul(c, W)
     del c, W
     # dim_arithmetic_annotations.py:8  gate, value = z.reshape(z.shape[0], 2, -1)[:, 0], z.reshape(z.shape[0], 2, -1)[:, 1]
     gate = np.reshape(z, (b, 2, -1))[:, 0]
@@ -190,7 +190,7 @@ def gated_grad(x: "f64[b,h]", W: "f64[h+1,2*k]"):
     size = x.shape[0]
     c = _kernels.gated_grad_k0(size, 1 + x.shape[1], x)
     del size, x
-    z = c @ W
+    z = _runtime.matmul(c, W)
     # dim_arithmetic_annotations.py:8  gate, value = z.reshape(z.shape[0], 2, -1)[:, 0], z.reshape(z.shape[0], 2, -1)[:, 1]
     gate = np.reshape(z, (b, 2, -1))[:, 0]
     value = np.reshape(z, (b, 2, -1))[:, 1]
@@ -212,9 +212,9 @@ def gated_grad(x: "f64[b,h]", W: "f64[h+1,2*k]"):
     dz_1 = _kernels.gated_grad_k2(dz, np.reshape(zero_1, (b, size_2_times_k)))
     del dz, zero_1, size_2_times_k
     # dim_arithmetic_annotations.py:7  z = np.concatenate([x, np.ones((x.shape[0], 1))], axis=1) @ W
-    dW = c.T @ dz_1
+    dW = _runtime.matmul(c.T, dz_1)
     del c
-    dx = (dz_1 @ W.T)[:, 0:h]
+    dx = _runtime.matmul(dz_1, W.T)[:, 0:h]
     del dz_1, W
     dx_1 = np.broadcast_to(dx, (b, h)).copy()
     del dx, b, h

@@ -91,7 +91,7 @@ def _arg_spec(name, note):
 def bilinear(a: "f64[n,k]", b: "f64[k,m]", u: "f64[n]", v: "f64[m]"):
     _check_args('bilinear', a, b, u, v)
     # einsum_outer_transpose.py:7  c = np.einsum("nk,km->nm", a, b)
-    c = np.matmul(a, b)
+    c = _runtime.matmul(a, b)
     del a, b
     # einsum_outer_transpose.py:8  return np.sum(c * np.outer(u, v)) + np.sum(np.transpose(c) ** 2)
     s = _kernels.bilinear_k0(c, np.outer(u, v))
@@ -106,7 +106,7 @@ def bilinear(a: "f64[n,k]", b: "f64[k,m]", u: "f64[n]", v: "f64[m]"):
 def bilinear_grad(a: "f64[n,k]", b: "f64[k,m]", u: "f64[n]", v: "f64[m]"):
     _check_args('bilinear_grad', a, b, u, v)
     # einsum_outer_transpose.py:7  c = np.einsum("nk,km->nm", a, b)
-    c = np.matmul(a, b)
+    c = _runtime.matmul(a, b)
     # einsum_outer_transpose.py:8  return np.sum(c * np.outer(u, v)) + np.sum(np.transpose(c) ** 2)
     m = np.outer(u, v)
     del u
@@ -119,11 +119,11 @@ def bilinear_grad(a: "f64[n,k]", b: "f64[k,m]", u: "f64[n]", v: "f64[m]"):
     del t_4
     dc_1 = _kernels.bilinear_grad_k1(dc, m)
     del dc, m
-    du = c @ v
+    du = _runtime.matmul(c, v)
     del c, v
     # einsum_outer_transpose.py:7  c = np.einsum("nk,km->nm", a, b)
-    da = np.matmul(dc_1, b.T)
+    da = _runtime.matmul(dc_1, b.T)
     del b
-    db = np.matmul(dc_1.T, a).T
+    db = _runtime.matmul(dc_1.T, a).T
     del dc_1, a
     return (da, db, du)

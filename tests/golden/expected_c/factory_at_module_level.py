@@ -98,7 +98,7 @@ def loss(w: "f64[m]", x: "f64[n,3]"):
     w_1 = w[12:]
     del w
     # factory_at_module_level.py:14  x = np.tanh(x @ W)
-    m = x @ W
+    m = _runtime.matmul(x, W)
     del x, W
     x_1 = _kernels.loss_k0(m)
     del m
@@ -106,7 +106,7 @@ def loss(w: "f64[m]", x: "f64[n,3]"):
     W_1 = np.reshape(w_1[:8], (4, 2))
     del w_1
     # factory_at_module_level.py:14  x = np.tanh(x @ W)
-    m_1 = x_1 @ W_1
+    m_1 = _runtime.matmul(x_1, W_1)
     del x_1, W_1
     s = _kernels.loss_k1(m_1)
     del m_1
@@ -123,7 +123,7 @@ def loss_grad(w: "f64[m]", x: "f64[n,3]"):
     w_1 = w[12:]
     del w
     # factory_at_module_level.py:14  x = np.tanh(x @ W)
-    m = x @ W
+    m = _runtime.matmul(x, W)
     del W
     x_1 = _kernels.loss_grad_k0(m)
     del m
@@ -132,12 +132,12 @@ def loss_grad(w: "f64[m]", x: "f64[n,3]"):
     del w_1
     W_1 = np.reshape(v_1, (4, 2))
     # factory_at_module_level.py:14  x = np.tanh(x @ W)
-    m_1 = x_1 @ W_1
+    m_1 = _runtime.matmul(x_1, W_1)
     t_3 = _kernels.loss_grad_k1(m_1)
     del m_1
-    dx_1 = t_3 @ W_1.T
+    dx_1 = _runtime.matmul(t_3, W_1.T)
     del W_1
-    dW_1 = x_1.T @ t_3
+    dW_1 = _runtime.matmul(x_1.T, t_3)
     del t_3
     size = v_1.shape[0]
     del v_1
@@ -150,7 +150,7 @@ def loss_grad(w: "f64[m]", x: "f64[n,3]"):
     # factory_at_module_level.py:14  x = np.tanh(x @ W)
     t_8 = _kernels.loss_grad_k2(x_1, dx_1)
     del x_1, dx_1
-    dW = x.T @ t_8
+    dW = _runtime.matmul(x.T, t_8)
     del x, t_8
     # factory_at_module_level.py:13  w = w[m * n:]
     dw = _kernels.loss_grad_k3(m_2, dw_1)

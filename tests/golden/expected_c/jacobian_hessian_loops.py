@@ -97,7 +97,7 @@ def _arg_spec(name, note):
 def layer(w: "f64[d,h]", x: "f64[d]"):
     _check_args('layer', w, x)
     # jacobian_hessian_loops.py:7  return np.tanh(x @ w)
-    m = x @ w
+    m = _runtime.matmul(x, w)
     del x, w
     t = _kernels.layer_k0(m)
     del m
@@ -120,9 +120,9 @@ def layer_jacfwd(w: "f64[d,h]", x: "f64[d]"):
     basis = np.eye(d)
     del d
     # jacobian_hessian_loops.py:7  return np.tanh(x @ w)
-    m_1 = x @ w
+    m_1 = _runtime.matmul(x, w)
     del x
-    m_2 = basis @ w
+    m_2 = _runtime.matmul(basis, w)
     del basis, w
     t_3 = _kernels.layer_jacfwd_k0(m_1)
     del m_1
@@ -139,13 +139,13 @@ def layer_jacrev(w: "f64[d,h]", x: "f64[d]"):
     basis = np.eye(h)
     del h
     # jacobian_hessian_loops.py:7  return np.tanh(x @ w)
-    m_1 = x @ w
+    m_1 = _runtime.matmul(x, w)
     del x
     t_3 = _kernels.layer_jacrev_k0(m_1)
     del m_1
     t_4 = _kernels.layer_jacrev_k1(basis, t_3)
     del basis, t_3
-    dx = t_4 @ w.T
+    dx = _runtime.matmul(t_4, w.T)
     del t_4, w
     return dx
 

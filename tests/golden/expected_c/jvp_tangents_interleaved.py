@@ -92,7 +92,7 @@ def _arg_spec(name, note):
 def loss(w: "f64[d]", x: "f64[n,d]", y: "f64[n]"):
     _check_args('loss', w, x, y)
     # jvp_tangents_interleaved.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
-    m = x @ w
+    m = _runtime.matmul(x, w)
     del x, w
     s = _kernels.loss_k0(m, y)
     del m, y
@@ -111,9 +111,9 @@ def polar(r: "f64[n]", theta: "f64[n]"):
 def loss_jvp(w: "f64[d]", x: "f64[n,d]", y: "f64[n]", tw: "f64[d]"):
     _check_args('loss_jvp', w, x, y, tw)
     # jvp_tangents_interleaved.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
-    m = x @ w
+    m = _runtime.matmul(x, w)
     del w
-    s, s_1 = _kernels.loss_jvp_k0(m, x @ tw, y)
+    s, s_1 = _kernels.loss_jvp_k0(m, _runtime.matmul(x, tw), y)
     del m, x, tw, y
     # jvp_tangents_interleaved.py:8  return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
     return (-s, -s_1)

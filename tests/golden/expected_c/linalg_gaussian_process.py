@@ -169,7 +169,7 @@ def gp_grad(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n,d]", y: "f64[n]"):
     del n
     t_13 = inv.T
     del inv
-    m_2 = t_13 @ np.diag(b) @ t_13
+    m_2 = _runtime.matmul(_runtime.matmul(t_13, np.diag(b)), t_13)
     del b
     t_6, t_14 = _kernels.gp_grad_k2(y, d_1)
     del y, d_1
@@ -192,7 +192,7 @@ def gp_grad(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n,d]", y: "f64[n]"):
     dchol_1 = _kernels.gp_grad_k4(r_2, r_3, dchol, t_18.T)
     del r_2, r_3, dchol, t_18
     # linalg_gaussian_process.py:9  chol = np.linalg.cholesky(k)
-    m_3 = t_5 @ dchol_1
+    m_3 = _runtime.matmul(t_5, dchol_1)
     del dchol_1
     m_4 = np.tril(m_3)
     t_23 = _kernels.gp_grad_k5(m_4, np.tril(m_3, k=-1))
@@ -231,19 +231,19 @@ def gp_tangent(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n,d]", y: "f64[n]
     m_3 = np.tril(x_3)
     t_18 = _kernels.gp_tangent_k3(m_3, np.tril(x_3, k=-1))
     del m_3, x_3
-    tchol = chol @ t_18
+    tchol = _runtime.matmul(chol, t_18)
     del t_18
     # linalg_gaussian_process.py:10  alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, y))
     t_5 = chol.T
     x_1 = np.linalg.solve(chol, y)
-    m_5 = tchol @ x_1
+    m_5 = _runtime.matmul(tchol, x_1)
     t_20 = _kernels.gp_tangent_k4(m_5)
     del m_5
     x_4 = np.linalg.solve(chol, t_20)
     del t_20
     alpha = np.linalg.solve(t_5, x_1)
     del x_1
-    t_22 = _kernels.gp_tangent_k5(x_4, tchol.T @ alpha)
+    t_22 = _kernels.gp_tangent_k5(x_4, _runtime.matmul(tchol.T, alpha))
     del x_4
     talpha = np.linalg.solve(t_5, t_22)
     del t_5, t_22
@@ -261,7 +261,7 @@ def gp_tangent(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n,d]", y: "f64[n]
     del d_1, tchol
     inv = np.linalg.inv(k)
     del k
-    m_9 = inv @ tk @ inv
+    m_9 = _runtime.matmul(_runtime.matmul(inv, tk), inv)
     del tk
     t_29 = _kernels.gp_tangent_k9(m_9)
     del m_9

@@ -105,14 +105,14 @@ def rnn(h: "f64[d]", W: "f64[d,d]", xs: "f64[3,d]"):
     v_2 = xs[2]
     del xs
     # lists_unrolled_append_stack.py:9  h = np.tanh(W @ h + x)
-    m = W @ h
+    m = _runtime.matmul(W, h)
     del h
     h_1 = _kernels.rnn_k0(m, v)
     del m, v
-    m_1 = W @ h_1
+    m_1 = _runtime.matmul(W, h_1)
     h_2, s_1 = _kernels.rnn_k1(m_1, v_1)
     del m_1, v_1
-    m_2 = W @ h_2
+    m_2 = _runtime.matmul(W, h_2)
     del W
     h_3, s_2 = _kernels.rnn_k2(m_2, v_2)
     del m_2, v_2
@@ -132,13 +132,13 @@ def rnn_grad(h: "f64[d]", W: "f64[d,d]", xs: "f64[3,d]"):
     v_2 = xs[2]
     del xs
     # lists_unrolled_append_stack.py:9  h = np.tanh(W @ h + x)
-    m = W @ h
+    m = _runtime.matmul(W, h)
     h_1 = _kernels.rnn_grad_k0(m, v)
     del m, v
-    m_1 = W @ h_1
+    m_1 = _runtime.matmul(W, h_1)
     h_2 = _kernels.rnn_grad_k1(m_1, v_1)
     del m_1, v_1
-    m_2 = W @ h_2
+    m_2 = _runtime.matmul(W, h_2)
     h_3 = _kernels.rnn_grad_k2(m_2, v_2)
     del m_2, v_2
     # lists_unrolled_append_stack.py:11  return np.sum(np.stack(states) ** 2) + sum(np.sum(s) for s in states[1:])
@@ -153,11 +153,11 @@ def rnn_grad(h: "f64[d]", W: "f64[d,d]", xs: "f64[3,d]"):
     del t_7, h_3
     # lists_unrolled_append_stack.py:9  h = np.tanh(W @ h + x)
     dW = np.outer(t_10, h_2)
-    t_13 = _kernels.rnn_grad_k5(v_4, t_10 @ W, h_2)
+    t_13 = _kernels.rnn_grad_k5(v_4, _runtime.matmul(t_10, W), h_2)
     del v_4, t_10, h_2
     dW_1 = _kernels.rnn_grad_k6(dW, np.outer(t_13, h_1))
     del dW
-    t_16 = _kernels.rnn_grad_k7(dh_1, t_13 @ W, h_1)
+    t_16 = _kernels.rnn_grad_k7(dh_1, _runtime.matmul(t_13, W), h_1)
     del dh_1, t_13, W, h_1
     dW_1 = _kernels.rnn_grad_k8(dW_1, np.outer(t_16, h))
     del t_16, h

@@ -92,7 +92,7 @@ def _arg_spec(name, note):
 def loss(w: "f64[d]", x: "f64[n,d]", y: "f64[n]"):
     _check_args('loss', w, x, y)
     # logistic_regression.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
-    m = x @ w
+    m = _runtime.matmul(x, w)
     del x, w
     s = _kernels.loss_k0(m, y)
     del m, y
@@ -104,7 +104,7 @@ def loss_grad(w: "f64[d]", x: "f64[n,d]", y: "f64[n]"):
     _check_args('loss_grad', w, x, y)
     n = x.shape[0]
     # logistic_regression.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
-    m = x @ w
+    m = _runtime.matmul(x, w)
     del w
     # reverse sweep
     # logistic_regression.py:8  return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
@@ -113,7 +113,7 @@ def loss_grad(w: "f64[d]", x: "f64[n,d]", y: "f64[n]"):
     # logistic_regression.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
     t_19 = _kernels.loss_grad_k0(m, y, t_10)
     del m, y, t_10
-    dw = t_19 @ x
+    dw = _runtime.matmul(t_19, x)
     del t_19, x
     return dw
 
@@ -122,7 +122,7 @@ def loss_vg(w: "f64[d]", x: "f64[n,d]", y: "f64[n]"):
     _check_args('loss_vg', w, x, y)
     n = x.shape[0]
     # logistic_regression.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
-    m = x @ w
+    m = _runtime.matmul(x, w)
     del w
     s = _kernels.loss_vg_k0(m, y)
     # logistic_regression.py:8  return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
@@ -135,6 +135,6 @@ def loss_vg(w: "f64[d]", x: "f64[n,d]", y: "f64[n]"):
     t_19 = _kernels.loss_vg_k1(m, y, t_10)
     del m, y, t_10
     # logistic_regression.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
-    dw = t_19 @ x
+    dw = _runtime.matmul(t_19, x)
     del t_19, x
     return (t_9, (dw,))

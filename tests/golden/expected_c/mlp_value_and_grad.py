@@ -102,12 +102,12 @@ def mlp_loss(w1: "f64[h,d]", b1: "f64[h]", w2: "f64[k,h]", x: "f64[n,d]", labels
     _check_args('mlp_loss', w1, b1, w2, x, labels)
     n = x.shape[0]
     # mlp_value_and_grad.py:8  hidden = np.tanh(x @ w1.T + b1)
-    m = x @ w1.T
+    m = _runtime.matmul(x, w1.T)
     del x, w1
     hidden = _kernels.mlp_loss_k0(m, b1)
     del m, b1
     # mlp_value_and_grad.py:9  logits = hidden @ w2.T
-    logits = hidden @ w2.T
+    logits = _runtime.matmul(hidden, w2.T)
     del hidden, w2
     # mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
     s_2 = _kernels.mlp_loss_k1(logits)
@@ -124,14 +124,14 @@ def mlp_loss_vg(w1: "f64[h,d]", b1: "f64[h]", w2: "f64[k,h]", x: "f64[n,d]", lab
     _check_args('mlp_loss_vg', w1, b1, w2, x, labels)
     n = x.shape[0]
     # mlp_value_and_grad.py:8  hidden = np.tanh(x @ w1.T + b1)
-    m = x @ w1.T
+    m = _runtime.matmul(x, w1.T)
     del w1
     hidden = _kernels.mlp_loss_vg_k0(m, b1)
     del m, b1
     # mlp_value_and_grad.py:9  logits = hidden @ w2.T
     t_2 = w2.T
     del w2
-    logits = hidden @ t_2
+    logits = _runtime.matmul(hidden, t_2)
     # mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
     s_3 = _kernels.mlp_loss_vg_k1(logits)
     s_4 = _kernels.mlp_loss_vg_k2(logits, s_3)
@@ -154,13 +154,13 @@ def mlp_loss_vg(w1: "f64[h,d]", b1: "f64[h]", w2: "f64[k,h]", x: "f64[n,d]", lab
     dlogits = _kernels.mlp_loss_vg_k7(logits, s, t_7, labels, t_9)
     del logits, s, t_7, labels, t_9
     # mlp_value_and_grad.py:9  logits = hidden @ w2.T
-    dhidden = dlogits @ t_2.T
+    dhidden = _runtime.matmul(dlogits, t_2.T)
     del t_2
-    dw2 = (hidden.T @ dlogits).T
+    dw2 = _runtime.matmul(hidden.T, dlogits).T
     del dlogits
     # mlp_value_and_grad.py:8  hidden = np.tanh(x @ w1.T + b1)
     t_15, db1 = _kernels.mlp_loss_vg_k8(hidden, dhidden)
     del hidden, dhidden
-    dw1 = (x.T @ t_15).T
+    dw1 = _runtime.matmul(x.T, t_15).T
     del x, t_15
     return (t_5, (dw1, db1, dw2))

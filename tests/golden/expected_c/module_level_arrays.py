@@ -105,7 +105,7 @@ module_t_1 = np.exp(-grid)
 def loss(w: "f64[3]", s: "f64[]"):
     _check_args('loss', w, s)
     # module_level_arrays.py:13  p = np.tanh(inputs @ w)
-    m = inputs @ w
+    m = _runtime.matmul(inputs, w)
     del w
     s_1 = _kernels.loss_k0(m)
     del m
@@ -117,7 +117,7 @@ def loss(w: "f64[3]", s: "f64[]"):
 def loss_grad(w: "f64[3]", s: "f64[]"):
     _check_args('loss_grad', w, s)
     # module_level_arrays.py:13  p = np.tanh(inputs @ w)
-    m = inputs @ w
+    m = _runtime.matmul(inputs, w)
     del w
     # module_level_arrays.py:14  return np.sum(p ** 2) + s * np.sum(weights * t * np.sin(s * grid))
     s_2, s_3 = _kernels.loss_grad_k0(s, weights, module_t_1, grid)
@@ -127,6 +127,6 @@ def loss_grad(w: "f64[3]", s: "f64[]"):
     t_15 = _kernels.loss_grad_k1(m)
     del m
     # module_level_arrays.py:13  p = np.tanh(inputs @ w)
-    dw = t_15 @ inputs
+    dw = _runtime.matmul(t_15, inputs)
     del t_15
     return (dw, ds)

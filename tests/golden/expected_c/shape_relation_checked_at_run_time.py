@@ -100,7 +100,7 @@ def f(x: "f64[n,d]", W: "f64[3,2]", y: "f64[n,k]"):
     _check_args('f', x, W, y)
     n = x.shape[0]
     # shape_relation_checked_at_run_time.py:7  return np.sum((np.tanh(x @ W) - y) ** 2)
-    m = _same_shape(x, (n, 3)) @ W
+    m = _runtime.matmul(_same_shape(x, (n, 3)), W)
     del x, W
     s = _kernels.f_k0(m, _same_shape(y, (n, 2)))
     del m, y, n
@@ -115,7 +115,7 @@ def f_grad(x: "f64[n,d]", W: "f64[3,2]", y: "f64[n,k]"):
     # shape_relation_checked_at_run_time.py:7  return np.sum((np.tanh(x @ W) - y) ** 2)
     c = _same_shape(x, (n, 3))
     del x
-    m = c @ W
+    m = _runtime.matmul(c, W)
     c_1 = _same_shape(y, (n, 2))
     del y
     t_4 = _kernels.f_grad_k0(m, c_1)
@@ -123,8 +123,8 @@ def f_grad(x: "f64[n,d]", W: "f64[3,2]", y: "f64[n,k]"):
     del t_4, k
     t_7 = _kernels.f_grad_k1(m, c_1)
     del m, c_1
-    dW = c.T @ t_7
+    dW = _runtime.matmul(c.T, t_7)
     del c
-    dx = _same_shape(t_7 @ W.T, (n, d))
+    dx = _same_shape(_runtime.matmul(t_7, W.T), (n, d))
     del t_7, W, n, d
     return (dx, dW, dy)

@@ -33,11 +33,11 @@ def mlp(params: "[(f64[d,h], f64[h]), (f64[h,k], f64[k])]", x: "f64[n,d]"):
     ((params_0_0, params_0_1), (params_1_0, params_1_1)) = params
     del params
     # tree_params_grad_vjp_jvp.py:8  out = x @ W + b
-    m = x @ params_0_0
+    m = _runtime.matmul(x, params_0_0)
     del x, params_0_0
     x_1 = _kernels.mlp_k0(m, params_0_1)
     del m, params_0_1
-    m_1 = x_1 @ params_1_0
+    m_1 = _runtime.matmul(x_1, params_1_0)
     del x_1, params_1_0
     out_1 = _kernels.mlp_k1(m_1, params_1_1)
     del m_1, params_1_1
@@ -48,11 +48,11 @@ def loss(params: "[(f64[d,h], f64[h]), (f64[h,k], f64[k])]", x: "f64[n,d]", y: "
     ((params_0_0, params_0_1), (params_1_0, params_1_1)) = params
     del params
     # tree_params_grad_vjp_jvp.py:8  out = x @ W + b
-    m = x @ params_0_0
+    m = _runtime.matmul(x, params_0_0)
     del x, params_0_0
     x_1 = _kernels.loss_k0(m, params_0_1)
     del m, params_0_1
-    m_1 = x_1 @ params_1_0
+    m_1 = _runtime.matmul(x_1, params_1_0)
     del x_1, params_1_0
     s = _kernels.loss_k1(m_1, params_1_1, y)
     del m_1, params_1_1, y
@@ -64,7 +64,7 @@ def scores(p: "{'w': f64[d], 'b': f64[]}", x: "f64[n,d]"):
     p_b = p['b']
     del p
     # tree_params_grad_vjp_jvp.py:20  z = x @ p["w"] + p["b"]
-    m = x @ p_w
+    m = _runtime.matmul(x, p_w)
     del x, p_w
     z, s = _kernels.scores_k0(m, p_b)
     del m, p_b
@@ -75,22 +75,22 @@ def loss_grad(params: "[(f64[d,h], f64[h]), (f64[h,k], f64[k])]", x: "f64[n,d]",
     ((params_0_0, params_0_1), (params_1_0, params_1_1)) = params
     del params
     # tree_params_grad_vjp_jvp.py:8  out = x @ W + b
-    m = x @ params_0_0
+    m = _runtime.matmul(x, params_0_0)
     del params_0_0
     x_1 = _kernels.loss_grad_k0(m, params_0_1)
     del m, params_0_1
-    m_1 = x_1 @ params_1_0
+    m_1 = _runtime.matmul(x_1, params_1_0)
     t_2, dparams_1_1 = _kernels.loss_grad_k1(m_1, params_1_1, y)
     del m_1, params_1_1, y
-    dx_1 = t_2 @ params_1_0.T
+    dx_1 = _runtime.matmul(t_2, params_1_0.T)
     del params_1_0
-    dparams_1_0 = x_1.T @ t_2
+    dparams_1_0 = _runtime.matmul(x_1.T, t_2)
     del t_2
     # tree_params_grad_vjp_jvp.py:9  x = np.tanh(out)
     dout, dparams_0_1 = _kernels.loss_grad_k2(x_1, dx_1)
     del x_1, dx_1
     # tree_params_grad_vjp_jvp.py:8  out = x @ W + b
-    dparams_0_0 = x.T @ dout
+    dparams_0_0 = _runtime.matmul(x.T, dout)
     del x, dout
     return [(dparams_0_0, dparams_0_1), (dparams_1_0, dparams_1_1)]
 
@@ -103,11 +103,11 @@ def scores_vjp(p: "{'w': f64[d], 'b': f64[]}", x: "f64[n,d]", ct: "{'z': f64[n],
     ct_total = ct['total']
     del ct
     # tree_params_grad_vjp_jvp.py:20  z = x @ p["w"] + p["b"]
-    m = x @ p_w
+    m = _runtime.matmul(x, p_w)
     del p_w
     z, s, dz, dp_b = _kernels.scores_vjp_k0(m, p_b, ct_z, ct_total)
     del m, p_b, ct_z, ct_total
-    dp_w = dz @ x
+    dp_w = _runtime.matmul(dz, x)
     del dz, x
     return ({'z': z, 'total': s}, {'w': dp_w, 'b': dp_b})
 
@@ -120,8 +120,8 @@ def scores_jvp(p: "{'w': f64[d], 'b': f64[]}", x: "f64[n,d]", tp: "{'w': f64[d],
     tp_b = tp['b']
     del tp
     # tree_params_grad_vjp_jvp.py:20  z = x @ p["w"] + p["b"]
-    m = x @ p_w
+    m = _runtime.matmul(x, p_w)
     del p_w
-    z, tz, s, s_1 = _kernels.scores_jvp_k0(m, p_b, x @ tp_w, tp_b)
+    z, tz, s, s_1 = _kernels.scores_jvp_k0(m, p_b, _runtime.matmul(x, tp_w), tp_b)
     del m, p_b, x, tp_w, tp_b
     return ({'z': z, 'total': s}, {'z': tz, 'total': s_1})

@@ -113,7 +113,7 @@ def loss(w: "f64[d]", x: "f64[d]", y: "f64[]"):
 def mlp(w1: "f64[d,h]", w2: "f64[h]", x: "f64[d]", y: "f64[]"):
     _check_args('mlp', w1, w2, x, y)
     # vmap_per_example_gradients.py:13  hidden = np.tanh(x @ w1)
-    m = x @ w1
+    m = _runtime.matmul(x, w1)
     del x, w1
     hidden = _kernels.mlp_k0(m)
     del m
@@ -126,7 +126,7 @@ def losses(w: "f64[d]", x: "f64[B,d]", y: "f64[B]"):
     B = _batch_size(x=x.shape[0], y=y.shape[0])
     del B
     # vmap_per_example_gradients.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
-    m = x @ w
+    m = _runtime.matmul(x, w)
     del x, w
     t_9 = _kernels.losses_k0(m, y)
     del m, y
@@ -138,7 +138,7 @@ def per_example(w: "f64[d]", x: "f64[B,d]", y: "f64[B]"):
     B = _batch_size(x=x.shape[0], y=y.shape[0])
     del B
     # vmap_per_example_gradients.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
-    m = x @ w
+    m = _runtime.matmul(x, w)
     del w
     t_18 = _kernels.per_example_k0(m, y)
     del m, y
@@ -154,12 +154,12 @@ def mlp_per_example(w1: "f64[d,h]", w2: "f64[h]", x: "f64[B,d]", y: "f64[B]"):
     B = _batch_size(x=x.shape[0], y=y.shape[0])
     del B
     # vmap_per_example_gradients.py:13  hidden = np.tanh(x @ w1)
-    m = x @ w1
+    m = _runtime.matmul(x, w1)
     del w1
     hidden = _kernels.mlp_per_example_k0(m)
     del m
     # vmap_per_example_gradients.py:14  return (hidden @ w2 - y) ** 2
-    m_1 = hidden @ w2
+    m_1 = _runtime.matmul(hidden, w2)
     t_2 = _kernels.mlp_per_example_k1(m_1, y)
     del m_1, y
     v = t_2[:, None]

@@ -33,11 +33,11 @@ def mlp(params: "[(f64[d,h], f64[h]), (f64[h,k], f64[k])]", x: "f64[d]"):
     ((params_0_0, params_0_1), (params_1_0, params_1_1)) = params
     del params
     # vmap_tree_prefix_axes.py:9  out = x @ W + b
-    m = x @ params_0_0
+    m = _runtime.matmul(x, params_0_0)
     del x, params_0_0
     x_1 = _kernels.mlp_k0(m, params_0_1)
     del m, params_0_1
-    m_1 = x_1 @ params_1_0
+    m_1 = _runtime.matmul(x_1, params_1_0)
     del x_1, params_1_0
     out_1 = _kernels.mlp_k1(m_1, params_1_1)
     del m_1, params_1_1
@@ -50,7 +50,7 @@ def ensemble(params: "[(f64[B,d,h], f64[B,h]), (f64[B,h,k], f64[k])]", x: "f64[d
     B = _batch_size(params_0_0=params_0_0.shape[0], params_0_1=params_0_1.shape[0], params_1_0=params_1_0.shape[0])
     del B
     # vmap_tree_prefix_axes.py:9  out = x @ W + b
-    r_1 = np.squeeze(np.expand_dims(x, -2) @ params_0_0, axis=-2)
+    r_1 = np.squeeze(_runtime.matmul(np.expand_dims(x, -2), params_0_0), axis=-2)
     del x, params_0_0
     x_1 = _kernels.ensemble_k0(r_1, params_0_1)
     del r_1, params_0_1

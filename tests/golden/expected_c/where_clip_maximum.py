@@ -91,7 +91,7 @@ def _arg_spec(name, note):
 def hinge(w: "f64[d]", x: "f64[n,d]", y: "f64[n]"):
     _check_args('hinge', w, x, y)
     # where_clip_maximum.py:7  margin = y * (x @ w)
-    s = _kernels.hinge_k0(y, x @ w)
+    s = _kernels.hinge_k0(y, _runtime.matmul(x, w))
     del y, x
     # where_clip_maximum.py:9  clipped = np.clip(w, -1.0, 1.0)
     s_1 = _kernels.hinge_k1(w)
@@ -104,7 +104,7 @@ def hinge_grad(w: "f64[d]", x: "f64[n,d]", y: "f64[n]"):
     _check_args('hinge_grad', w, x, y)
     n = x.shape[0]
     # where_clip_maximum.py:7  margin = y * (x @ w)
-    m = x @ w
+    m = _runtime.matmul(x, w)
     # where_clip_maximum.py:10  return np.mean(loss) + 0.1 * np.sum(np.where(w > 0, clipped, -clipped))
     dloss = 1.0 / n
     del n
@@ -112,6 +112,6 @@ def hinge_grad(w: "f64[d]", x: "f64[n,d]", y: "f64[n]"):
     t_9 = _kernels.hinge_grad_k0(y, m, dloss)
     del y, m, dloss
     # where_clip_maximum.py:7  margin = y * (x @ w)
-    dw_1 = _kernels.hinge_grad_k1(w, t_9 @ x)
+    dw_1 = _kernels.hinge_grad_k1(w, _runtime.matmul(t_9, x))
     del w, t_9, x
     return dw_1

@@ -1,4 +1,6 @@
-"""On the CPU target, a two-operand `np.einsum` that is a (batched) matrix product becomes NumPy's stacked `@`.
+"""On the CPU target, the host's matrix products: `@` and `np.matmul` (and `np.dot`) call `_runtime.matmul`
+(`lifted.cpu_products`: NumPy's `np.matmul`, a large result written into memory the buffer cache reuses instead
+of fresh pages every call), and a two-operand `np.einsum` that is a (batched) matrix product becomes one too.
 
 `np.einsum` without `optimize` runs its own C loops, not BLAS: for gmm's `"kij,nkj->nki"` (a product per
 component k) that is 5 to 9 times slower than `np.matmul` over the stack of k products, which calls the BLAS
@@ -10,6 +12,11 @@ no letter repeated in an operand, and both operands of the same float dtype. The
     np.einsum("kij,nkj->nki", a, b) == np.matmul(a, b.transpose(1, 2, 0)).transpose(2, 0, 1)
 
 up to the order of the additions (BLAS sums in another order: round-off only). Other einsums stay `np.einsum`.
+
+A product of a stack of matrices and one matrix (`a @ b`, `a` of rank 3 or more, `b` a matrix: GradBench ht's
+26 tangents of the skinning `(26, 3, 4 bones) @ (4 bones, vertices)`) is `_runtime.flat_matmul(a, b)`: one GEMM
+over the stack's rows where `b` is large, instead of NumPy's GEMM per matrix, which reads all of `b` again for
+each (three times slower there; round-off only again).
 """
 from __future__ import annotations
 
@@ -73,7 +80,7 @@ def _render(args, params):
 
     plan: StackedProduct = params["plan"]
     a, b = args
-    product = cg.call("np.matmul", _transposed(a, plan.a_axes), _transposed(b, plan.b_axes))
+    product = cg.call(cg.attr(cg.name("_runtime"), "matmul"), _transposed(a, plan.a_axes), _transposed(b, plan.b_axes))
     return _transposed(product, plan.out_axes)
 
 
@@ -81,12 +88,40 @@ STACKED_MATMUL = Primitive(name="stacked_matmul", infer=lambda types, params: Te
                            render=_render, family="launch", temp_name="m")
 
 
+def _runtime_call(function: str):
+    def render(args, params):
+        from ... import codegen as cg
+
+        return cg.call(cg.attr(cg.name("_runtime"), function), *args)
+
+    return render
+
+
+HOST_MATMUL = Primitive(name="host_matmul", infer=lambda types, params: TensorType("f64", None),
+                        render=_runtime_call("matmul"), family="launch", temp_name="m")
+FLAT_MATMUL = Primitive(name="flat_matmul", infer=lambda types, params: TensorType("f64", None),
+                        render=_runtime_call("flat_matmul"), family="launch", temp_name="m")
+
+
 def route_einsums(fn: Function) -> Function:
-    """The host function with each einsum that is a stacked matrix product rendered as `np.matmul`."""
+    """The host function with each matrix product a `_runtime` call: `matmul`, `flat_matmul` for a stack times
+    one matrix, and `matmul` of transposed views for an einsum that is a stacked matrix product."""
     return rewrite_equations(fn, _as_stacked_matmul)
 
 
+def is_flat_product(stmt: Eqn) -> bool:
+    """Is `stmt` `a @ b` of a float stack of matrices `a` (rank 3 or more) and a matrix `b` of its dtype?"""
+    a, b = stmt.args if len(stmt.args) == 2 else (None, None)
+    return stmt.prim.name == "matmul" and a is not None and a.type.shape is not None and \
+        b.type.shape is not None and len(a.type.shape) >= 3 and len(b.type.shape) == 2 and \
+        stmt.out.type.dtype in FLOATS and a.type.dtype == b.type.dtype == stmt.out.type.dtype
+
+
 def _as_stacked_matmul(stmt: Eqn) -> Eqn:
+    if is_flat_product(stmt):
+        return dataclasses.replace(stmt, prim=FLAT_MATMUL, params={})
+    if stmt.prim.name == "matmul" and stmt.out.type.shape != ():  # (a dot of vectors, a number, stays `@`)
+        return dataclasses.replace(stmt, prim=HOST_MATMUL)
     if stmt.prim.name == "einsum" and len(stmt.args) == 2 and stmt.out.type.dtype in FLOATS and \
             stmt.args[0].type.dtype == stmt.args[1].type.dtype == stmt.out.type.dtype:
         plan = einsum_as_stacked_matmul(stmt.params["spec"], stmt.args[0].type, stmt.args[1].type)
