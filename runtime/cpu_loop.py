@@ -8,8 +8,10 @@ it), and a tape segment keeps the blocks its entries point into alive.
 """
 from __future__ import annotations
 
+import array as array_module
 import ctypes
 import struct
+import threading
 
 import numpy as np
 
@@ -38,55 +40,65 @@ class Segment:
 
 class LoopKernel:
     """One loop kernel of a loaded library, callable as `kernel(*inputs)` with the values its loop reads from
-    outside (arrays, scalars, tape lists); returns the loop's results as the host loop would leave them."""
+    outside (arrays, scalars, tape lists); returns the loop's results as the host loop would leave them.
+
+    What the spec says of each input and output (dtypes, ranks, widths) is read once, here: a call only packs
+    the values, passes one shared allocator callback (making a ctypes callback costs microseconds a call) and
+    wraps the results as views of the arena blocks the call allocated."""
 
     def __init__(self, function, spec: dict):
         self.function = function
         self.spec = spec
         function.restype = ctypes.c_int
         function.argtypes = [ctypes.c_void_p, ALLOCATOR]
+        self.count = len(spec["inputs"])
+        self.io = spec["io"]
+        self.inputs = [(entry[0], _DTYPES[entry[1]], entry[2], entry[3]) if entry[0] == "array" else
+                       (entry[0], entry[1] in ("f64", "f32"), None, None) if entry[0] == "scalar" else
+                       (entry[0], entry[1], entry[2], None) for entry in spec["inputs"]]
+        self.blanks = [[0] * (1 + 2 * entry[2] if entry[0] == "array" else 2) for entry in spec["inputs"]]
+        self.outputs = [(True, _NUMPY_DTYPES[entry[1]], entry[2]) if entry[0] == "array" else
+                        (False, _DTYPES[entry[1]], (_PYTHON[entry[1]], entry[1] in ("f64", "f32")))
+                        for entry in spec["outputs"]]
 
     def __call__(self, *args):
-        spec = self.spec
-        if len(args) != len(spec["inputs"]):
-            raise TypeError(f"the loop kernel takes {len(spec['inputs'])} inputs, {len(args)} given")
+        if len(args) != self.count:
+            raise TypeError(f"the loop kernel takes {self.count} inputs, {len(args)} given")
         words: list[int] = []  # the int64 buffer, built as Python ints (one conversion to an array)
         owners: list = []  # (low, high, array, original): memory a result or a pushed entry may point into
         tapes = []
-        for value, entry in zip(args, spec["inputs"]):
-            kind = entry[0]
+        for value, (kind, a, b, c), blank in zip(args, self.inputs, self.blanks):
             if value is None and kind != "tape":  # undefined on the path taken: the loop never reads it
-                words += [0] * (1 + 2 * entry[2] if kind == "array" else 2)
+                words += blank
             elif kind == "array":
-                _, dtype, rank, written = entry
-                array = _as_input(value, _DTYPES[dtype], rank, written)
+                array = _as_input(value, a, b, c)
                 itemsize = array.itemsize
                 words.append(address(array))
                 words += array.shape
                 words += [s // itemsize for s in array.strides]
                 owners.append((None, None, array, value))  # (its extent: worked out only if a result needs it)
             elif kind == "scalar":
-                words.append(_FLOAT_BITS(float(value)) if entry[1] in ("f64", "f32") else int(value))
+                words.append(_FLOAT_BITS(float(value)) if a else int(value))
                 words.append(type(value) not in (int, float, bool))
             else:
-                width, pops = entry[1], entry[2]
+                width, pops = a, b
                 segments = [s for s in value if isinstance(s, Segment)]
                 if len(segments) != len(value) or any(s.width != width for s in segments):
                     raise RuntimeError("a tape shared by a loop kernel holds entries it did not write")
-                table = np.array([[s.address, s.count] for s in segments] or [[0, 0]], dtype=np.int64)
+                table = array_module.array("q", [0, 0])
+                if segments:
+                    table = array_module.array("q", [w for s in segments for w in (s.address, s.count)])
                 tapes.append((len(words), value, segments, table, width, pops))
-                words += [address(table), len(segments), 0, 0]
+                words += [table.buffer_info()[0], len(segments), 0, 0]
         slot = len(words)
-        words += [0] * (spec["io"] - slot)
-        io = np.array(words, dtype=np.int64)
+        words += [0] * (self.io - slot)
+        io = array_module.array("q", words)
         blocks: list = []
-
-        def allocate(size: int) -> int:  # (large blocks come back to the buffer cache when their last view dies)
-            block, at = buffers.cache.empty((size,), _BYTE, size)
-            blocks.append((at, at + size, block, block))
-            return at
-
-        code = self.function(address(io), ALLOCATOR(allocate))
+        outer, _arena.blocks = getattr(_arena, "blocks", None), blocks
+        try:
+            code = self.function(io.buffer_info()[0], _ALLOCATE)
+        finally:
+            _arena.blocks = outer
         words = io.tolist()
         if code:
             raise _error(code, words[-4:-1])
@@ -95,25 +107,39 @@ class LoopKernel:
         owners = blocks + [o for _, _, segments, _, _, pops in tapes if pops for s in segments for o in s.blocks] + \
             owners
         for at, tape, segments, table, width, _ in tapes:
-            for segment, count in zip(segments, table[:, 1].tolist()):
+            for segment, count in zip(segments, table[1::2]):
                 segment.count = count
             while tape and tape[-1].count == 0:
                 tape.pop()
             if words[at + 3]:
                 tape.append(Segment(words[at + 2], words[at + 3], width, owners))
         results = []
-        for entry in spec["outputs"]:
-            if entry[0] == "array":
-                _, dtype, rank = entry
+        for is_array, dtype, extra in self.outputs:
+            if is_array:
+                rank = extra
                 results.append(_view(words[slot], tuple(words[slot + 1:slot + 1 + rank]),
-                                     words[slot + 1 + rank:slot + 1 + 2 * rank], _NUMPY_DTYPES[dtype], owners))
+                                     words[slot + 1 + rank:slot + 1 + 2 * rank], dtype, owners))
                 slot += 1 + 2 * rank
             else:
-                dtype = entry[1]
-                value = _BITS_FLOAT(words[slot]) if dtype in ("f64", "f32") else words[slot]
-                results.append(_DTYPES[dtype](value) if words[slot + 1] else _PYTHON[dtype](value))
+                python, floating = extra
+                value = _BITS_FLOAT(words[slot]) if floating else words[slot]
+                results.append(dtype(value) if words[slot + 1] else python(value))
                 slot += 2
         return results[0] if len(results) == 1 else tuple(results) if results else None
+
+
+_arena = threading.local()  # the blocks list of the loop kernel call running on this thread
+
+
+def _allocate(size: int) -> int:
+    """The arena's allocator, called by a loop kernel on the thread that called it: a block of `size` bytes
+    (large ones come back to the buffer cache when their last view dies), recorded for the call's results."""
+    block, at = buffers.cache.empty((size,), _BYTE, size)
+    _arena.blocks.append((at, at + size, block, block))
+    return at
+
+
+_ALLOCATE = ALLOCATOR(_allocate)
 
 
 def _as_input(value, dtype, rank: int, written: bool) -> np.ndarray:
@@ -149,6 +175,8 @@ def _view(address: int, shape: tuple, strides: list, dtype: np.dtype, owners: li
     if 0 in shape:
         return np.empty(shape, dtype=dtype)
     for low, high, array, original in owners:
+        if array is original and low is not None and low <= address < high:  # an arena block: a view of it
+            return np.ndarray(shape, dtype, array, address - low, strides)
         if low is None:  # an input
             if not array.size:
                 continue
