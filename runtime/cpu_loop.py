@@ -16,7 +16,7 @@ import threading
 import numpy as np
 
 from . import buffers
-from .buffers import address
+from .buffers import DATA_FIELD, address
 
 _DTYPES = {"f64": np.float64, "f32": np.float32, "i64": np.int64, "i32": np.int32, "bool": np.bool_}
 _PYTHON = {"f64": float, "f32": float, "i64": int, "i32": int, "bool": bool}
@@ -38,6 +38,25 @@ class Segment:
         self.address, self.count, self.width, self.blocks = address, count, width, blocks
 
 
+_ARRAY, _SCALAR, _TAPE = "array", "scalar", "tape"
+_PYTHON_SCALARS = (int, float, bool)
+_EMPTY_TABLE = array_module.array("q", [0, 0])  # (a tape with no segments: the kernel reads nothing from it)
+_ndarray = np.ndarray
+_HEADER = ctypes.c_void_p.from_address  # an exact ndarray's data pointer, read in place (see buffers.DATA_FIELD)
+_DATA = DATA_FIELD or 0
+
+
+def _input_plan(entry: tuple) -> tuple:
+    """How a call packs one input: (kind, dtype, rank or tape width, written / is-float / pops, the words of
+    an undefined value)."""
+    kind = entry[0]
+    if kind == "array":
+        return _ARRAY, np.dtype(_DTYPES[entry[1]]), entry[2], entry[3], [0] * (1 + 2 * entry[2])
+    if kind == "scalar":
+        return _SCALAR, None, None, entry[1] in ("f64", "f32"), [0, 0]
+    return _TAPE, None, entry[1], entry[2], None
+
+
 class LoopKernel:
     """One loop kernel of a loaded library, callable as `kernel(*inputs)` with the values its loop reads from
     outside (arrays, scalars, tape lists); returns the loop's results as the host loop would leave them.
@@ -53,10 +72,7 @@ class LoopKernel:
         function.argtypes = [ctypes.c_void_p, ALLOCATOR]
         self.count = len(spec["inputs"])
         self.io = spec["io"]
-        self.inputs = [(entry[0], _DTYPES[entry[1]], entry[2], entry[3]) if entry[0] == "array" else
-                       (entry[0], entry[1] in ("f64", "f32"), None, None) if entry[0] == "scalar" else
-                       (entry[0], entry[1], entry[2], None) for entry in spec["inputs"]]
-        self.blanks = [[0] * (1 + 2 * entry[2] if entry[0] == "array" else 2) for entry in spec["inputs"]]
+        self.inputs = [_input_plan(entry) for entry in spec["inputs"]]
         self.outputs = [(True, _NUMPY_DTYPES[entry[1]], entry[2]) if entry[0] == "array" else
                         (False, _DTYPES[entry[1]], (_PYTHON[entry[1]], entry[1] in ("f64", "f32")))
                         for entry in spec["outputs"]]
@@ -67,28 +83,42 @@ class LoopKernel:
         words: list[int] = []  # the int64 buffer, built as Python ints (one conversion to an array)
         owners: list = []  # (low, high, array, original): memory a result or a pushed entry may point into
         tapes = []
-        for value, (kind, a, b, c), blank in zip(args, self.inputs, self.blanks):
-            if value is None and kind != "tape":  # undefined on the path taken: the loop never reads it
-                words += blank
-            elif kind == "array":
-                array = _as_input(value, a, b, c)
+        for value, (kind, dtype, rank, flag, blank) in zip(args, self.inputs):
+            if kind is _ARRAY:
+                if value is None:  # undefined on the path taken: the loop never reads it
+                    words += blank
+                    continue
+                if type(value) is _ndarray and value.dtype is dtype and value.ndim == rank and not flag:
+                    array = value  # (the common case, read as it is unless a stride is not whole elements)
+                else:
+                    array = _as_input(value, dtype, rank, flag)
                 itemsize = array.itemsize
-                words.append(address(array))
+                raw = array.strides
+                strides = [s // itemsize for s in raw]
+                for stride in raw:
+                    if stride % itemsize:  # (a field of a structured array: _as_input copies it)
+                        array = _as_input(value, dtype, rank, flag)
+                        strides = [s // itemsize for s in array.strides]
+                        break
+                words.append(_HEADER(id(array) + _DATA).value if _DATA else address(array))
                 words += array.shape
-                words += [s // itemsize for s in array.strides]
+                words += strides
                 owners.append((None, None, array, value))  # (its extent: worked out only if a result needs it)
-            elif kind == "scalar":
-                words.append(_FLOAT_BITS(float(value)) if a else int(value))
-                words.append(type(value) not in (int, float, bool))
+            elif kind is _SCALAR:
+                if value is None:
+                    words += blank
+                    continue
+                words.append(_FLOAT_BITS(float(value)) if flag else int(value))
+                words.append(type(value) not in _PYTHON_SCALARS)
             else:
-                width, pops = a, b
-                segments = [s for s in value if isinstance(s, Segment)]
-                if len(segments) != len(value) or any(s.width != width for s in segments):
+                width, pops = rank, flag
+                if value and (len({type(s) for s in value} - {Segment}) or any(s.width != width for s in value)):
                     raise RuntimeError("a tape shared by a loop kernel holds entries it did not write")
-                table = array_module.array("q", [0, 0])
+                segments = value
+                table = _EMPTY_TABLE
                 if segments:
                     table = array_module.array("q", [w for s in segments for w in (s.address, s.count)])
-                tapes.append((len(words), value, segments, table, width, pops))
+                tapes.append((len(words), value, list(segments), table, width, pops))
                 words += [table.buffer_info()[0], len(segments), 0, 0]
         slot = len(words)
         words += [0] * (self.io - slot)
@@ -107,7 +137,7 @@ class LoopKernel:
         owners = blocks + [o for _, _, segments, _, _, pops in tapes if pops for s in segments for o in s.blocks] + \
             owners
         for at, tape, segments, table, width, _ in tapes:
-            for segment, count in zip(segments, table[1::2]):
+            for segment, count in zip(segments, table[1::2] if segments else ()):
                 segment.count = count
             while tape and tape[-1].count == 0:
                 tape.pop()
