@@ -112,14 +112,17 @@ class LoopKernel:
                 words.append(type(value) not in _PYTHON_SCALARS)
             else:
                 width, pops = rank, flag
-                if value and (len({type(s) for s in value} - {Segment}) or any(s.width != width for s in value)):
-                    raise RuntimeError("a tape shared by a loop kernel holds entries it did not write")
-                segments = value
-                table = _EMPTY_TABLE
-                if segments:
-                    table = array_module.array("q", [w for s in segments for w in (s.address, s.count)])
-                tapes.append((len(words), value, list(segments), table, width, pops))
-                words += [table.buffer_info()[0], len(segments), 0, 0]
+                for segment in value:
+                    if type(segment) is not Segment or segment.width != width:
+                        raise RuntimeError("a tape shared by a loop kernel holds entries it did not write")
+                if not value:
+                    table = _EMPTY_TABLE
+                elif len(value) == 1:
+                    table = array_module.array("q", (value[0].address, value[0].count))
+                else:
+                    table = array_module.array("q", [w for s in value for w in (s.address, s.count)])
+                tapes.append((len(words), value, value, table, width, pops))
+                words += [table.buffer_info()[0], len(value), 0, 0]
         slot = len(words)
         words += [0] * (self.io - slot)
         io = array_module.array("q", words)
@@ -137,8 +140,9 @@ class LoopKernel:
         owners = blocks + [o for _, _, segments, _, _, pops in tapes if pops for s in segments for o in s.blocks] + \
             owners
         for at, tape, segments, table, width, _ in tapes:
-            for segment, count in zip(segments, table[1::2] if segments else ()):
-                segment.count = count
+            if segments:  # (the counts the kernel's pops left)
+                for segment, count in zip(segments, table[1::2]):
+                    segment.count = count
             while tape and tape[-1].count == 0:
                 tape.pop()
             if words[at + 3]:
