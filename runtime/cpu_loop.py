@@ -205,7 +205,8 @@ class _Memory:
 def _view(address: int, shape: tuple, strides: list, dtype: np.dtype, owners: list) -> np.ndarray:
     """The result at `address`: the input array itself when it is exactly that, else a view of the array (an
     input or an arena block) whose memory holds it."""
-    strides = tuple(s * dtype.itemsize for s in strides)
+    itemsize = dtype.itemsize
+    strides = tuple([s * itemsize for s in strides])
     if 0 in shape:
         return np.empty(shape, dtype=dtype)
     for low, high, array, original in owners:
