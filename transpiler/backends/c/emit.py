@@ -139,7 +139,7 @@ class _Emitter(StatementWriter):
         if stores and self.mode == "columns":
             stores = self._unravel() + stores
         lines += self.lanes(stores)
-        chunk = {"flat": ["LIFTED_CHUNK(i, n);"] + self.inside, "rows": ["LIFTED_CHUNK(i, (lifted_o + 1) * lifted_n_red);"],
+        chunk = {"flat": ["LIFTED_CHUNK(i, n);"] + self.inside, "rows": ["LIFTED_ROW_CHUNK(i, lifted_o);"],
                  "columns": []}[self.mode]
         spec = {"rank": self.rank, "params": [(p.kind,) + tuple(p.spec) for p in self.params],
                 "dims": dims_spec(kernel), "static": tuple(d if isinstance(d, int) else None for d in kernel.shape)}
@@ -314,8 +314,9 @@ class _Emitter(StatementWriter):
         after = [f"{self.names[('tape', t)]}_top += {k};" if k > 0 else f"{self.names[('tape', t)]}_top -= {-k};"
                  for t, k in offsets.items() if k]
         lanes = "LIFTED_SERIAL_LANES" if serial else "LIFTED_LANES"
+        index = "LIFTED_ROW_LANE_INDEX(i, lifted_o);" if self.mode == "rows" else "LIFTED_LANE_INDEX(i);"
         head = [f"{lanes}(lifted_o) {{", "    LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);"] \
-            if self.mode == "columns" else [f"{lanes}(i) {{", "    LIFTED_LANE_INDEX(i);"]
+            if self.mode == "columns" else [f"{lanes}(i) {{", f"    {index}"]
         block = head + indent(self._loads(reads, coords) + lines) + ["}"]
         inside = inside_copy(block) if self.inside else None
         if inside is not None:  # the chunk inside every window: the same work without the tests (whole vectors)
