@@ -24,6 +24,8 @@
                                    o += ((int64_t)blockDim.x * gridDim.x) / 32)
 #define LIFTED_ROW_FOR(i, o, length) for (int64_t i = (o) * (length) + (threadIdx.x & 31); i < ((o) + 1) * (length); \
                                           i += 32)
+#define LIFTED_ROW_CHUNK(i, o) (void)0
+#define LIFTED_ROW_LANE_INDEX(i, o) (void)0
 #define LIFTED_ROW_REDUCE(op, x) lifted_warp_##op(x)
 #define LIFTED_ROW_STORE(target, value) \
     do { const auto lifted_value = (value); if ((threadIdx.x & 31) == 0) target = lifted_value; } while (0)
@@ -72,14 +74,30 @@ extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min 
 #define LIFTED_AT(x) x[lane]
 #define LIFTED_LANE_REDUCE(op, x) lifted_lanes_##op(x, LIFTED_LANE_COUNT)
 // reductions over some axes: `rows` give each output a SIMD loop over its row's chunks, then a sum over lanes;
-// `columns` make LIFTED_LANE_COUNT neighbouring outputs the lanes, each walking its column
-#define LIFTED_ROWS(o, count) _Pragma("omp for schedule(static)") for (int64_t o = 0; o < (count); ++o)
+// `columns` make LIFTED_LANE_COUNT neighbouring outputs the lanes, each walking its column.
+// Rows of at most half the lanes go LIFTED_LANE_COUNT / run to a chunk (a group: one SIMD loop for all of them,
+// each lane one element, `o` the lane's row): a chunk per row of 10 left most lanes idle and paid the chunk's
+// setup and a lane sum per row. Each row then combines its own lanes, in order, from the identity: the value a
+// chunk of its own gives. A row of fewer elements than lanes combines only the lanes it fills (the others hold
+// the identity).
+#define LIFTED_ROWS_SETUP(o) \
+    const int64_t o##_group = lifted_n_red > 0 && 2 * lifted_n_red <= LIFTED_LANE_COUNT ? LIFTED_LANE_COUNT / lifted_n_red : 1; \
+    int64_t o##_lane_row[LIFTED_LANE_COUNT]; \
+    for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) o##_lane_row[lane] = o##_group > 1 ? lane / lifted_n_red : 0
+#define LIFTED_ROWS(o, count) LIFTED_ROWS_SETUP(o); \
+    _Pragma("omp for schedule(static)") for (int64_t o##_first = 0; o##_first < (count); o##_first += o##_group)
+#define LIFTED_GROUP_ROWS \
+    (lifted_o_first + lifted_o_group <= lifted_n_out ? lifted_o_group : lifted_n_out - lifted_o_first)
 #define LIFTED_ROW_FOR(i, o, length) \
-    for (int64_t i##_base = (o) * (length); i##_base < ((o) + 1) * (length); i##_base += LIFTED_LANE_COUNT)
-// a row of fewer than LIFTED_LANE_COUNT elements fills only its first lanes: the others still hold the identity,
-// so the sum over lanes leaves them out (the same value; a kmeans distance row of 10 added 64 lanes, 6x its work)
-#define LIFTED_ROW_REDUCE(op, x) lifted_lanes_##op(x, lifted_n_red < LIFTED_LANE_COUNT ? lifted_n_red : LIFTED_LANE_COUNT)
-#define LIFTED_ROW_STORE(target, value) target = (value)
+    for (int64_t i##_base = o##_first * (length); i##_base < (o##_first + LIFTED_GROUP_ROWS) * (length); \
+         i##_base += LIFTED_LANE_COUNT)
+#define LIFTED_ROW_CHUNK(i, o) LIFTED_CHUNK(i, (o##_first + LIFTED_GROUP_ROWS) * lifted_n_red)
+#define LIFTED_ROW_LANE_INDEX(i, o) const int64_t i = i##_base + lane; const int64_t o = o##_first + o##_lane_row[lane]
+#define LIFTED_ROW_REDUCE(op, x) lifted_lanes_##op((x) + (lifted_o_group > 1 ? lifted_g * lifted_n_red : 0), \
+                                                   lifted_n_red < LIFTED_LANE_COUNT ? lifted_n_red : LIFTED_LANE_COUNT)
+#define LIFTED_ROW_STORE(target, value) \
+    for (int64_t lifted_g = 0; lifted_g < LIFTED_GROUP_ROWS; ++lifted_g) { \
+        const int64_t lifted_o = lifted_o_first + lifted_g; target = (value); }
 #define LIFTED_COLUMN_INDEX(i, o, r) const int64_t i = (o##_base + lane) * lifted_n_red + (r)
 #define LIFTED_COLUMN(o) (o##_base + lane)
 #define LIFTED_COLUMN_STORE(out, o, acc) LIFTED_LANES(o) out[o##_base + lane] = LIFTED_AT(acc)
