@@ -46,6 +46,25 @@ def int_rows(k: "i64[n,m]") -> "i64[n]":
 
 
 @kernel
+def softmax_rows(x: "f64[a,b,m]") -> "f64[a,b,m]":
+    e = np.exp(x - np.max(x, axis=2, keepdims=True))
+    return e / np.sum(e, axis=2, keepdims=True)
+
+
+@kernel
+def blocks(x: "f64[a,b,m]", w: "f64[m]") -> "f64[a]":
+    return np.sum(x * w, axis=(1, 2))
+
+
+@kernel
+def weighted_softmax(x: "f64[a,b,m]", w: "f64[m]") -> "f64[]":
+    return np.sum(softmax_rows(x) * w)
+
+
+softmax_grad = grad(weighted_softmax, wrt="x")
+
+
+@kernel
 def nearest(p: "f64[n,d]", c: "f64[k,d]") -> "f64[]":
     distances = np.sum(p * p, axis=1)[:, None] - 2.0 * (p @ c.T) + np.sum(c * c, axis=1)[None, :]
     return np.sum(np.min(distances, axis=1))
@@ -54,7 +73,7 @@ def nearest(p: "f64[n,d]", c: "f64[k,d]") -> "f64[]":
 nearest_grad = grad(nearest, wrt="c")
 '''
 
-LENGTHS = (1, 2, 3, 10, 16, 63, 64, 65, 130)
+LENGTHS = (1, 2, 3, 10, 16, 21, 31, 32, 33, 63, 64, 65, 130)  # (up to 32: several rows a chunk)
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +102,18 @@ def test_short_rows_reduce_to_numpys_values(rows, length):
         np.testing.assert_array_equal(module.int_rows(k), reference.int_rows(k))
 
 
+@pytest.mark.parametrize("length", [1, 5, 21, 32, 40])
+def test_rows_of_a_three_dimensional_space(rows, length):
+    module, reference = rows
+    rng = np.random.default_rng(length)
+    for shape in ((1, 1, length), (3, 7, length), (11, 13, length)):
+        x = rng.normal(size=shape)
+        assert_agree(module.softmax_rows(x), reference.softmax_rows(x), f"softmax_rows {shape}")
+        w = rng.normal(size=length)
+        assert_agree(module.blocks(x, w), reference.blocks(x, w), f"blocks {shape}")
+        assert_agree(module.softmax_grad(x, w), reference.softmax_grad(x, w), f"softmax_grad {shape}", rtol=1e-9)
+
+
 @pytest.mark.parametrize("length", [n for n in LENGTHS if n < 64])
 def test_a_row_shorter_than_the_lanes_sums_left_to_right_from_zero(rows, length):
     module, _ = rows
@@ -103,7 +134,7 @@ def test_nan_and_infinities_in_short_rows(rows):
         np.testing.assert_array_equal(getattr(module, name)(x), getattr(reference, name)(x))
 
 
-@pytest.mark.parametrize("k", [1, 10, 70])
+@pytest.mark.parametrize("k", [1, 5, 10, 33, 70])
 def test_a_kmeans_like_cost_and_gradient(rows, k):
     module, reference = rows
     rng = np.random.default_rng(k)
@@ -232,3 +263,16 @@ def test_loop_kernels_called_from_several_threads_at_once(ode):
     for thread in threads:
         thread.join()
     assert not failures, failures[0]
+
+
+def test_short_rows_on_every_thread(tmp_path, monkeypatch):
+    monkeypatch.setenv("LIFTED_PARALLEL_MIN", "0")  # (read when the library loads: every space on the team)
+    module, _ = c_module(ROWS, tmp_path, "short_rows_threads")
+    reference = load_source(ROWS, "short_rows_threads.py")
+    rng = np.random.default_rng(11)
+    for count, length in ((1, 3), (7, 10), (301, 10), (97, 21), (64, 33), (5, 130)):
+        x = rng.normal(size=(count, length))
+        for name in ("row_sum", "row_range", "row_prod"):
+            assert_agree(getattr(module, name)(x), getattr(reference, name)(x), f"{name} {count}x{length}")
+        p, c = rng.random((count, 16)), rng.random((length, 16))
+        assert_agree(module.nearest_grad(p, c), reference.nearest_grad(p, c), "nearest_grad", rtol=1e-9)
