@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         threads = os.environ.get("OMP_NUM_THREADS", "default")
         print(f"C target launch cost at n={args.n}, OMP_NUM_THREADS={threads} (OpenMP max threads "
               f"{c_module._kernels.max_threads}), load average {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
-        print(f"{'program':<11} {'launches':>8} {'numpy':>9} {'c':>9} {'c/launch':>9} {'numpy/c':>8}")
+        print(f"{'program':<12} {'launches':>8} {'numpy':>9} {'c':>9} {'c/launch':>9} {'numpy/c':>8}")
         launches = [0]
         originals = {kind: kind.__call__ for kind in (cpu.Kernel, cpu.LoopKernel)}
 
@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
             timings = measure_interleaved({"numpy": lambda: numpy_fn(*values), "c": lambda: c_fn(*values)},
                                           repeats=7, budget_s=1.5, clock=clock)
             c_time, numpy_time = timings["c"].median_s, timings["numpy"].median_s
-            print(f"{name:<11} {count:>8} {format_seconds(numpy_time):>9} {format_seconds(c_time):>9} "
+            print(f"{name:<12} {count:>8} {format_seconds(numpy_time):>9} {format_seconds(c_time):>9} "
                   f"{format_seconds(c_time / max(count, 1)):>9} {numpy_time / c_time:>7.2f}x", flush=True)
     return 0
 
