@@ -1,7 +1,8 @@
 """The C target's fixed costs per call at small sizes, and the exactness of the shortcuts that cut them.
 
 * A reduction over rows shorter than a chunk's lanes (`LIFTED_LANE_COUNT`) combines only the lanes its row
-  filled: the same value as before, which for a row of fewer lanes is the left-to-right sum from 0.0.
+  filled, and rows of at most half the lanes share a chunk where the kernel calls no math-library function:
+  the same value as a chunk per row, which for a row of fewer lanes is the left-to-right sum from 0.0.
 * A loop kernel's call reads its spec once (at load), passes the one allocator callback the runtime made at
   import, packs exact ndarrays of the compiled dtype as they are, and returns views of its arena blocks; calls
   from several threads at once each see their own arena.
@@ -11,6 +12,7 @@ gradients through a loop kernel against central finite differences and autograd 
 """
 from __future__ import annotations
 
+import re
 import threading
 
 import numpy as np
@@ -78,7 +80,9 @@ LENGTHS = (1, 2, 3, 10, 16, 21, 31, 32, 33, 63, 64, 65, 130)  # (up to 32: sever
 
 @pytest.fixture(scope="module")
 def rows(tmp_path_factory):
-    module, _ = c_module(ROWS, tmp_path_factory.mktemp("rows"), "short_rows")
+    folder = tmp_path_factory.mktemp("rows")
+    module, _ = c_module(ROWS, folder, "short_rows")
+    module.kernel_text = (folder / "short_rows.cu").read_text()
     return module, load_source(ROWS, "short_rows.py")
 
 
@@ -86,6 +90,24 @@ def test_the_reductions_run_as_rows_kernels(rows):
     module, _ = rows
     modes = {name: spec.get("mode") for name, spec in module._KERNELS.items()}
     assert {modes[f"{name}_k0"] for name in ("row_sum", "row_range", "row_prod", "int_rows")} == {"rows"}
+
+
+def test_short_rows_share_a_chunk_only_without_math_library_calls(rows):
+    # (libmvec in a vector lane and libm in a row's scalar remainder may differ in the last bit: a kernel calling
+    # exp or tanh keeps a chunk per row, so its values stay those of a chunk per row)
+    module, _ = rows
+    text = module.kernel_text
+
+    flags = {}
+    for name, spec in module._KERNELS.items():
+        if spec.get("mode") == "rows":
+            body = text[text.index(f"void {name}_body("):]
+            body = body[:body.index("\n}\n")]
+            flag = body[body.index("LIFTED_ROWS(lifted_o, lifted_n_out, ") + 36]
+            flags[name] = flag == "1"
+            code = "\n".join(line for line in body.splitlines() if not line.strip().startswith("//"))
+            assert flags[name] == (re.search(r"\b(exp|tanh|log|cos|sin|pow)\(", code) is None), name
+    assert flags["row_sum_k0"] and flags["int_rows_k0"] and not flags["softmax_rows_k1"]
 
 
 @pytest.mark.parametrize("length", LENGTHS)

@@ -20,7 +20,7 @@
 #define LIFTED_LANE_REDUCE(op, x) (x)
 // reductions over some axes: `rows` give each output a warp (its lanes stride along the row, then a shuffle
 // reduction); `columns` give each output a thread that walks its column
-#define LIFTED_ROWS(o, count) for (int64_t o = ((int64_t)blockIdx.x * blockDim.x + threadIdx.x) / 32; o < (count); \
+#define LIFTED_ROWS(o, count, grouped) for (int64_t o = ((int64_t)blockIdx.x * blockDim.x + threadIdx.x) / 32; o < (count); \
                                    o += ((int64_t)blockDim.x * gridDim.x) / 32)
 #define LIFTED_ROW_FOR(i, o, length) for (int64_t i = (o) * (length) + (threadIdx.x & 31); i < ((o) + 1) * (length); \
                                           i += 32)
@@ -75,16 +75,18 @@ extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min 
 #define LIFTED_LANE_REDUCE(op, x) lifted_lanes_##op(x, LIFTED_LANE_COUNT)
 // reductions over some axes: `rows` give each output a SIMD loop over its row's chunks, then a sum over lanes;
 // `columns` make LIFTED_LANE_COUNT neighbouring outputs the lanes, each walking its column.
-// Rows of at most half the lanes go LIFTED_LANE_COUNT / run to a chunk (a group: one SIMD loop for all of them,
-// each lane one element, `o` the lane's row): a chunk per row of 10 left most lanes idle and paid the chunk's
-// setup and a lane sum per row. Each row then combines its own lanes, in order, from the identity: the value a
-// chunk of its own gives. A row of fewer elements than lanes combines only the lanes it fills (the others hold
-// the identity).
-#define LIFTED_ROWS_SETUP(o) \
-    const int64_t o##_group = lifted_n_red > 0 && 2 * lifted_n_red <= LIFTED_LANE_COUNT ? LIFTED_LANE_COUNT / lifted_n_red : 1; \
+// In a kernel that calls no math-library function (`grouped`: libmvec's results in a vector lane may differ in
+// the last bit from libm's in a row's scalar remainder), rows of at most half the lanes go LIFTED_LANE_COUNT /
+// run to a chunk (a group: one SIMD loop for all of them, each lane one element, `o` the lane's row): a chunk per
+// row of 10 left most lanes idle and paid the chunk's setup and a lane sum per row. Each row then combines its
+// own lanes, in order, from the identity: the value a chunk of its own gives. A row of fewer elements than lanes
+// combines only the lanes it fills (the others hold the identity).
+#define LIFTED_ROWS_SETUP(o, grouped) \
+    const int64_t o##_group = (grouped) && lifted_n_red > 0 && 2 * lifted_n_red <= LIFTED_LANE_COUNT ? \
+        LIFTED_LANE_COUNT / lifted_n_red : 1; \
     int64_t o##_lane_row[LIFTED_LANE_COUNT]; \
     for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) o##_lane_row[lane] = o##_group > 1 ? lane / lifted_n_red : 0
-#define LIFTED_ROWS(o, count) LIFTED_ROWS_SETUP(o); \
+#define LIFTED_ROWS(o, count, grouped) LIFTED_ROWS_SETUP(o, grouped); \
     _Pragma("omp for schedule(static)") for (int64_t o##_first = 0; o##_first < (count); o##_first += o##_group)
 #define LIFTED_GROUP_ROWS \
     (lifted_o_first + lifted_o_group <= lifted_n_out ? lifted_o_group : lifted_n_out - lifted_o_first)

@@ -23,6 +23,7 @@ from .c_syntax import C_TYPES, RESERVED, c_literal, indent
 from .emit_statements import StatementWriter
 from .fused_kernel import Kernel, input_position, is_module_array, pushes_with_loops
 from .launch_spec import EmittedKernel, Param, dims_spec, pattern, range3
+from .remat import calls_math_library
 from .region import CREATION, REDUCTIONS, is_element_eqn, is_tape, offset_read
 from .stencils.c_text import chunk_inside, inside_copy, kernel_windows, shifted_pattern
 
@@ -145,8 +146,11 @@ class _Emitter(StatementWriter):
                 "dims": dims_spec(kernel), "static": tuple(d if isinstance(d, int) else None for d in kernel.shape)}
         if self.mode != "flat":
             spec.update(mode=self.mode, perm=self.perm, reduced=len(kernel.axes))
+        # short rows share a chunk only when that changes no bit: a math-library call (`exp`, `tanh`) in a lane of a
+        # vectorised loop is libmvec's, in a row's scalar remainder libm's, which may differ in the last bit
+        group_rows = self.mode == "rows" and not any(calls_math_library(e) for e in equations(kernel.body))
         return EmittedKernel(kernel.name, self.params, self.rank, self.prologue, chunk + lines, self.epilogue, spec,
-                             self.mode)
+                             self.mode, group_rows)
 
     def _plan(self, block: list) -> None:
         """Find the element values read outside the run of equations that computed them: they need lane arrays."""

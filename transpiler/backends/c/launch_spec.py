@@ -32,6 +32,7 @@ class EmittedKernel:
     epilogue: list[str]
     spec: dict = field(default_factory=dict)
     mode: str = "flat"  # "flat" (reductions over everything) | "rows" | "columns" (see emit.py)
+    group_rows: bool = False  # rows mode: short rows may share a chunk (no math-library call in the element work)
 
 
 def range3(loop: Loop) -> tuple:
