@@ -8,13 +8,15 @@ it), and a tape segment keeps the blocks its entries point into alive.
 """
 from __future__ import annotations
 
+import array as array_module
 import ctypes
 import struct
+import threading
 
 import numpy as np
 
 from . import buffers
-from .buffers import address
+from .buffers import DATA_FIELD, address
 
 _DTYPES = {"f64": np.float64, "f32": np.float32, "i64": np.int64, "i32": np.int32, "bool": np.bool_}
 _PYTHON = {"f64": float, "f32": float, "i64": int, "i32": int, "bool": bool}
@@ -36,57 +38,100 @@ class Segment:
         self.address, self.count, self.width, self.blocks = address, count, width, blocks
 
 
+_ARRAY, _SCALAR, _TAPE = "array", "scalar", "tape"
+_PYTHON_SCALARS = (int, float, bool)
+_EMPTY_TABLE = array_module.array("q", [0, 0])  # (a tape with no segments: the kernel reads nothing from it)
+_ndarray = np.ndarray
+_HEADER = ctypes.c_void_p.from_address  # an exact ndarray's data pointer, read in place (see buffers.DATA_FIELD)
+_DATA = DATA_FIELD or 0
+
+
+def _input_plan(entry: tuple) -> tuple:
+    """How a call packs one input: (kind, dtype, rank or tape width, written / is-float / pops, the words of
+    an undefined value)."""
+    kind = entry[0]
+    if kind == "array":
+        return _ARRAY, np.dtype(_DTYPES[entry[1]]), entry[2], entry[3], [0] * (1 + 2 * entry[2])
+    if kind == "scalar":
+        return _SCALAR, None, None, entry[1] in ("f64", "f32"), [0, 0]
+    return _TAPE, None, entry[1], entry[2], None
+
+
 class LoopKernel:
     """One loop kernel of a loaded library, callable as `kernel(*inputs)` with the values its loop reads from
-    outside (arrays, scalars, tape lists); returns the loop's results as the host loop would leave them."""
+    outside (arrays, scalars, tape lists); returns the loop's results as the host loop would leave them.
+
+    What the spec says of each input and output (dtypes, ranks, widths) is read once, here: a call only packs
+    the values, passes one shared allocator callback (making a ctypes callback costs microseconds a call) and
+    wraps the results as views of the arena blocks the call allocated."""
 
     def __init__(self, function, spec: dict):
         self.function = function
         self.spec = spec
         function.restype = ctypes.c_int
         function.argtypes = [ctypes.c_void_p, ALLOCATOR]
+        self.count = len(spec["inputs"])
+        self.io = spec["io"]
+        self.inputs = [_input_plan(entry) for entry in spec["inputs"]]
+        self.outputs = [(True, _NUMPY_DTYPES[entry[1]], entry[2]) if entry[0] == "array" else
+                        (False, _DTYPES[entry[1]], (_PYTHON[entry[1]], entry[1] in ("f64", "f32")))
+                        for entry in spec["outputs"]]
 
     def __call__(self, *args):
-        spec = self.spec
-        if len(args) != len(spec["inputs"]):
-            raise TypeError(f"the loop kernel takes {len(spec['inputs'])} inputs, {len(args)} given")
+        if len(args) != self.count:
+            raise TypeError(f"the loop kernel takes {self.count} inputs, {len(args)} given")
         words: list[int] = []  # the int64 buffer, built as Python ints (one conversion to an array)
         owners: list = []  # (low, high, array, original): memory a result or a pushed entry may point into
         tapes = []
-        for value, entry in zip(args, spec["inputs"]):
-            kind = entry[0]
-            if value is None and kind != "tape":  # undefined on the path taken: the loop never reads it
-                words += [0] * (1 + 2 * entry[2] if kind == "array" else 2)
-            elif kind == "array":
-                _, dtype, rank, written = entry
-                array = _as_input(value, _DTYPES[dtype], rank, written)
+        for value, (kind, dtype, rank, flag, blank) in zip(args, self.inputs):
+            if kind is _ARRAY:
+                if value is None:  # undefined on the path taken: the loop never reads it
+                    words += blank
+                    continue
+                if type(value) is _ndarray and value.dtype is dtype and value.ndim == rank and not flag:
+                    array = value  # (the common case, read as it is unless a stride is not whole elements)
+                else:
+                    array = _as_input(value, dtype, rank, flag)
                 itemsize = array.itemsize
-                words.append(address(array))
+                raw = array.strides
+                strides = [s // itemsize for s in raw]
+                for stride in raw:
+                    if stride % itemsize:  # (a field of a structured array: _as_input copies it)
+                        array = _as_input(value, dtype, rank, flag)
+                        strides = [s // itemsize for s in array.strides]
+                        break
+                words.append(_HEADER(id(array) + _DATA).value if _DATA else address(array))
                 words += array.shape
-                words += [s // itemsize for s in array.strides]
+                words += strides
                 owners.append((None, None, array, value))  # (its extent: worked out only if a result needs it)
-            elif kind == "scalar":
-                words.append(_FLOAT_BITS(float(value)) if entry[1] in ("f64", "f32") else int(value))
-                words.append(type(value) not in (int, float, bool))
+            elif kind is _SCALAR:
+                if value is None:
+                    words += blank
+                    continue
+                words.append(_FLOAT_BITS(float(value)) if flag else int(value))
+                words.append(type(value) not in _PYTHON_SCALARS)
             else:
-                width, pops = entry[1], entry[2]
-                segments = [s for s in value if isinstance(s, Segment)]
-                if len(segments) != len(value) or any(s.width != width for s in segments):
-                    raise RuntimeError("a tape shared by a loop kernel holds entries it did not write")
-                table = np.array([[s.address, s.count] for s in segments] or [[0, 0]], dtype=np.int64)
-                tapes.append((len(words), value, segments, table, width, pops))
-                words += [address(table), len(segments), 0, 0]
+                width, pops = rank, flag
+                for segment in value:
+                    if type(segment) is not Segment or segment.width != width:
+                        raise RuntimeError("a tape shared by a loop kernel holds entries it did not write")
+                if not value:
+                    table = _EMPTY_TABLE
+                elif len(value) == 1:
+                    table = array_module.array("q", (value[0].address, value[0].count))
+                else:
+                    table = array_module.array("q", [w for s in value for w in (s.address, s.count)])
+                tapes.append((len(words), value, value, table, width, pops))
+                words += [table.buffer_info()[0], len(value), 0, 0]
         slot = len(words)
-        words += [0] * (spec["io"] - slot)
-        io = np.array(words, dtype=np.int64)
+        words += [0] * (self.io - slot)
+        io = array_module.array("q", words)
         blocks: list = []
-
-        def allocate(size: int) -> int:  # (large blocks come back to the buffer cache when their last view dies)
-            block, at = buffers.cache.empty((size,), _BYTE, size)
-            blocks.append((at, at + size, block, block))
-            return at
-
-        code = self.function(address(io), ALLOCATOR(allocate))
+        outer, _arena.blocks = getattr(_arena, "blocks", None), blocks
+        try:
+            code = self.function(io.buffer_info()[0], _ALLOCATE)
+        finally:
+            _arena.blocks = outer
         words = io.tolist()
         if code:
             raise _error(code, words[-4:-1])
@@ -95,25 +140,40 @@ class LoopKernel:
         owners = blocks + [o for _, _, segments, _, _, pops in tapes if pops for s in segments for o in s.blocks] + \
             owners
         for at, tape, segments, table, width, _ in tapes:
-            for segment, count in zip(segments, table[:, 1].tolist()):
-                segment.count = count
+            if segments:  # (the counts the kernel's pops left)
+                for segment, count in zip(segments, table[1::2]):
+                    segment.count = count
             while tape and tape[-1].count == 0:
                 tape.pop()
             if words[at + 3]:
                 tape.append(Segment(words[at + 2], words[at + 3], width, owners))
         results = []
-        for entry in spec["outputs"]:
-            if entry[0] == "array":
-                _, dtype, rank = entry
+        for is_array, dtype, extra in self.outputs:
+            if is_array:
+                rank = extra
                 results.append(_view(words[slot], tuple(words[slot + 1:slot + 1 + rank]),
-                                     words[slot + 1 + rank:slot + 1 + 2 * rank], _NUMPY_DTYPES[dtype], owners))
+                                     words[slot + 1 + rank:slot + 1 + 2 * rank], dtype, owners))
                 slot += 1 + 2 * rank
             else:
-                dtype = entry[1]
-                value = _BITS_FLOAT(words[slot]) if dtype in ("f64", "f32") else words[slot]
-                results.append(_DTYPES[dtype](value) if words[slot + 1] else _PYTHON[dtype](value))
+                python, floating = extra
+                value = _BITS_FLOAT(words[slot]) if floating else words[slot]
+                results.append(dtype(value) if words[slot + 1] else python(value))
                 slot += 2
         return results[0] if len(results) == 1 else tuple(results) if results else None
+
+
+_arena = threading.local()  # the blocks list of the loop kernel call running on this thread
+
+
+def _allocate(size: int) -> int:
+    """The arena's allocator, called by a loop kernel on the thread that called it: a block of `size` bytes
+    (large ones come back to the buffer cache when their last view dies), recorded for the call's results."""
+    block, at = buffers.cache.empty((size,), _BYTE, size)
+    _arena.blocks.append((at, at + size, block, block))
+    return at
+
+
+_ALLOCATE = ALLOCATOR(_allocate)
 
 
 def _as_input(value, dtype, rank: int, written: bool) -> np.ndarray:
@@ -145,10 +205,13 @@ class _Memory:
 def _view(address: int, shape: tuple, strides: list, dtype: np.dtype, owners: list) -> np.ndarray:
     """The result at `address`: the input array itself when it is exactly that, else a view of the array (an
     input or an arena block) whose memory holds it."""
-    strides = tuple(s * dtype.itemsize for s in strides)
+    itemsize = dtype.itemsize
+    strides = tuple([s * itemsize for s in strides])
     if 0 in shape:
         return np.empty(shape, dtype=dtype)
     for low, high, array, original in owners:
+        if array is original and low is not None and low <= address < high:  # an arena block: a view of it
+            return np.ndarray(shape, dtype, array, address - low, strides)
         if low is None:  # an input
             if not array.size:
                 continue
