@@ -11,6 +11,7 @@ from ...errors import TranspileError
 from ...ir import Const, Eqn, If, Loop, Var
 from . import gather
 from .c_syntax import ACCUMULATOR, C_TYPES, indent
+from .fused_kernel import is_module_array
 from .launch_spec import range3
 from .region import CREATION, REDUCTIONS, is_tape
 from .stencils.c_text import shifted_text, update_text
@@ -47,11 +48,9 @@ class StatementWriter:
         declared = [f"LIFTED_LOCAL({C_TYPES[o.type.dtype]}, {self.name(o)});" for e in element for o in e.outs
                     if id(o) in self.lane and e.prim.name not in REDUCTIONS]
 
-        def write():
-            inner = []
-            for eqn in element:
-                inner += self.comment(eqn) + self.equation(eqn)
-            return inner
+        lines += declared
+        for segment in _segments(element, self.squaring):
+            lines += self._segment(segment)
 
         def write_scatters():
             inner = []
@@ -59,7 +58,61 @@ class StatementWriter:
                 inner += self.comment(eqn) + self.equation(eqn)
             return inner
 
-        return lines + declared + self.lanes(write) + (self.lanes(write_scatters, serial=True) if scatters else [])
+        return lines + (self.lanes(write_scatters, serial=True) if scatters else [])
+
+    def _segment(self, eqns: list[Eqn]) -> list[str]:
+        """One lane block of element work. Where it ends with a power by repeated squaring, the block computes
+        that for every lane and counts the lanes whose result lifted_fpower would refuse (and compute with pow);
+        a chunk with such a lane then runs `lifted_power` again on its lanes one at a time (rare: a subnormal or
+        overflowing result, an exponent that is not whole). So a SIMD loop does the squaring, and every element
+        still gets lifted_fpower's bits; the pow call in a branch had kept the whole block a scalar loop."""
+        power = eqns[-1] if self.squaring(eqns[-1]) else None
+        counter = self.fresh(f"{power.out.name}_refused") if power is not None else None
+
+        def write():
+            inner = []
+            for eqn in eqns:
+                inner += self.comment(eqn)
+                inner += self._squaring_lines(eqn, counter) if eqn is power else self.equation(eqn)
+            return inner
+
+        if power is None:
+            return self.lanes(write)
+        again = self.lanes(lambda: [f"{self.ref(power.out)} = {self.expression(power)};"], serial=True)
+        return [f"double {counter} = 0;"] + self.lanes(write, counting=counter) + \
+            [f"if ({counter} != 0) {{"] + indent(again) + ["}"]
+
+    def squaring(self, eqn: Eqn) -> bool:
+        """A float power of element work whose exponent varies per element or is a whole constant in [0, 1024]
+        other than 2 (lifted_fpower squares those; `a ** 2` is one product, and a constant or uniform exponent
+        that is not whole keeps its pow call, which vectorises as it is)."""
+        if eqn.prim.name != "power" or not eqn.out.type.is_float or not self._per_element(eqn):
+            return False
+        exponent = eqn.args[1]
+        if isinstance(exponent, Const) and not is_module_array(exponent):
+            value = exponent.value
+            return isinstance(value, (int, float)) and not isinstance(value, bool) and \
+                float(value).is_integer() and 0 <= value <= 1024 and value != 2
+        exponent = exponent.value if is_module_array(exponent) else exponent
+        return exponent.type.shape != () and id(exponent) not in self.single
+
+    def _squaring_lines(self, eqn: Eqn, counter: str) -> list[str]:
+        """`a ** b` by lifted_fpower's repeated squaring, in double as lifted_power computes it, counting the
+        lanes whose result lifted_fpower would not keep."""
+        base, exponent = (self._as_double(atom) for atom in eqn.args)
+        squares = self.fresh(f"{eqn.out.name}_squares")
+        ctype = C_TYPES[eqn.out.type.dtype]
+        value = squares if ctype == "double" else f"({ctype}){squares}"
+        return [f"const double {squares} = lifted_fpower_squaring({base}, {exponent});",
+                f"{counter} += lifted_fpower_refused({base}, {exponent}, {squares});",
+                f"{self.define(eqn.out)} = {value};"]
+
+    def _as_double(self, atom) -> str:
+        text = self.ref(atom, "f64")
+        value = atom.value if is_module_array(atom) else atom
+        if isinstance(value, Const) or value.type.dtype == "f64":
+            return text
+        return f"(double)(int32_t)({text})" if value.type.dtype == "bool" else f"(double)({text})"
 
     def equation(self, eqn: Eqn) -> list[str]:
         prim = eqn.prim
@@ -203,6 +256,16 @@ class StatementWriter:
             return lines + indent(body) + ["}"]
         lines.append("while (true) {")
         return lines + indent(cond_lines + [f"if (!({self.ref(loop.cond)})) break;"] + body) + ["}"]
+
+
+def _segments(element: list[Eqn], ends_segment) -> list[list[Eqn]]:
+    """The element work of a run cut after each equation that `ends_segment` (a power by squaring)."""
+    segments: list[list[Eqn]] = [[]]
+    for eqn in element:
+        segments[-1].append(eqn)
+        if ends_segment(eqn):
+            segments.append([])
+    return [segment for segment in segments if segment]
 
 
 def _undefined(atom) -> bool:
