@@ -168,13 +168,18 @@ LIFTED_DEVICE double lifted_fpower(double a, double b)
     }
     return pow(a, b);
 }
-// lifted_fpower for element work, in two steps that a SIMD loop runs (no branch, no call): the repeated squaring
+// lifted_fpower for element work, in two steps that a CPU SIMD loop runs (no branch, no call): the repeated squaring
 // for every element (a fixed 11 steps, multiplying by 1.0 where a bit of the exponent is clear: the same products in
 // the same order, so the same bits), then a test that is nonzero wherever lifted_fpower may not keep that result
 // (an exponent not whole in [0, 1024], a result that is not a normal number unless it is 0 from a base of 0; it
 // refuses some results lifted_fpower keeps, such as a subnormal `a ** 2`, never the other way round). The kernel adds
 // up the test over a chunk and, where it is not 0, runs the chunk's lanes again through lifted_power one at a time
-// (transpiler/backends/c/emit_statements.py), so every element gets lifted_fpower's bits.
+// (transpiler/backends/c/emit_statements.py), so every element gets lifted_fpower's bits. A GPU thread is one
+// element: there the first step is lifted_fpower itself and nothing is refused.
+#ifdef __CUDACC__
+LIFTED_DEVICE double lifted_fpower_squaring(double a, double b) { return lifted_fpower(a, b); }
+LIFTED_DEVICE double lifted_fpower_refused(double, double, double) { return 0; }
+#else
 LIFTED_DEVICE double lifted_fpower_squaring(double a, double b)
 {
     const double nonnegative = b >= 0 ? b : 0;  // ternaries, not `&&`: GCC if-converts these into SIMD selects
@@ -195,6 +200,7 @@ LIFTED_DEVICE double lifted_fpower_refused(double a, double b, double result)
     return (in_range == b ? 0.0 : 1.0) + ((in_range + 4503599627370496.0) - 4503599627370496.0 == in_range ? 0.0 : 1.0) +
         (normal + exact_zero > 0 ? 0.0 : 1.0);
 }
+#endif
 // one template per operation; the branch on the result type is decided at compile time
 template <class A, class B> LIFTED_DEVICE auto lifted_power(A a, B b) -> decltype(a + b)
 {
