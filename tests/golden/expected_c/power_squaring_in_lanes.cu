@@ -13,7 +13,7 @@
                               i += (int64_t)blockDim.x * gridDim.x)
 #define LIFTED_CHUNK(i, n) (void)0
 #define LIFTED_LANES(i)
-#define LIFTED_COUNTING_LANES(i, counter)
+#define LIFTED_REDUCING_LANES(i, op, total)
 #define LIFTED_LANE_INDEX(i) (void)0
 #define LIFTED_LOCAL(T, x) T x
 #define LIFTED_LOCAL_FILL(T, x, v) T x = (v)
@@ -67,9 +67,9 @@ extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min 
 #define LIFTED_CHUNK(i, n) \
     const int64_t i##_count = (n) - i##_base < LIFTED_LANE_COUNT ? (n) - i##_base : LIFTED_LANE_COUNT
 #define LIFTED_LANES(i) _Pragma("omp simd") for (int64_t lane = 0; lane < i##_count; ++lane)
-// a lane block that also adds up `counter` over its lanes (how many of a power's results need pow, see below)
+// a lane block that also reduces `total` over its lanes with `op` (+ or |: a power's steps, see lifted_fpower_bits)
 #define LIFTED_PRAGMA(text) _Pragma(#text)
-#define LIFTED_COUNTING_LANES(i, counter) LIFTED_PRAGMA(omp simd reduction(+:counter)) \
+#define LIFTED_REDUCING_LANES(i, op, total) LIFTED_PRAGMA(omp simd reduction(op:total)) \
     for (int64_t lane = 0; lane < i##_count; ++lane)
 #define LIFTED_LANE_INDEX(i) const int64_t i = i##_base + lane
 #define LIFTED_LOCAL(T, x) T x[LIFTED_LANE_COUNT]
@@ -168,25 +168,18 @@ LIFTED_DEVICE double lifted_fpower(double a, double b)
     }
     return pow(a, b);
 }
-// lifted_fpower for element work, in two steps that a CPU SIMD loop runs (no branch, no call): the repeated squaring
-// for every element (a fixed 11 steps, multiplying by 1.0 where a bit of the exponent is clear: the same products in
-// the same order, so the same bits), then a test that is nonzero wherever lifted_fpower may not keep that result
-// (an exponent not whole in [0, 1024], a result that is not a normal number unless it is 0 from a base of 0; it
-// refuses some results lifted_fpower keeps, such as a subnormal `a ** 2`, never the other way round). The kernel adds
-// up the test over a chunk and, where it is not 0, runs the chunk's lanes again through lifted_power one at a time
-// (transpiler/backends/c/emit_statements.py), so every element gets lifted_fpower's bits. A GPU thread is one
-// element: there the first step is lifted_fpower itself and nothing is refused.
-#ifdef __CUDACC__
-LIFTED_DEVICE double lifted_fpower_squaring(double a, double b) { return lifted_fpower(a, b); }
-LIFTED_DEVICE double lifted_fpower_refused(double, double, double) { return 0; }
-#else
-LIFTED_DEVICE double lifted_fpower_squaring(double a, double b)
+// lifted_fpower for element work, in steps that CPU SIMD loops run (no branch, no call): the kernel keeps each
+// element's result, base and exponent bits in lane arrays and runs one squaring step over all the chunk's lanes at a
+// time (multiplying by 1.0 where the bit is clear: lifted_fpower's products in lifted_fpower's order, so its bits)
+// until no lane has a bit left; then a test that is nonzero wherever lifted_fpower may not keep that result (an
+// exponent not whole in [0, 1024], a result that is not a normal number unless it is 0 from a base of 0; it refuses
+// some results lifted_fpower keeps, such as a subnormal `a ** 2`, never the other way round). Where the test's sum
+// over the chunk is not 0, the chunk's lanes run lifted_power again one at a time
+// (transpiler/backends/c/emit_statements.py), so every element gets lifted_fpower's bits.
+LIFTED_DEVICE int64_t lifted_fpower_bits(double b)
 {
     const double nonnegative = b >= 0 ? b : 0;  // ternaries, not `&&`: GCC if-converts these into SIMD selects
-    long long e = (long long)(nonnegative <= 1024 ? nonnegative : 0);
-    double result = 1, base = a;
-    for (int bit = 0; bit < 11; ++bit) { result *= (e & 1) ? base : 1.0; base *= base; e >>= 1; }
-    return result;
+    return (int64_t)(nonnegative <= 1024 ? nonnegative : 0);
 }
 LIFTED_DEVICE double lifted_fpower_refused(double a, double b, double result)
 {
@@ -200,7 +193,6 @@ LIFTED_DEVICE double lifted_fpower_refused(double a, double b, double result)
     return (in_range == b ? 0.0 : 1.0) + ((in_range + 4503599627370496.0) - 4503599627370496.0 == in_range ? 0.0 : 1.0) +
         (normal + exact_zero > 0 ? 0.0 : 1.0);
 }
-#endif
 // one template per operation; the branch on the result type is decided at compile time
 template <class A, class B> LIFTED_DEVICE auto lifted_power(A a, B b) -> decltype(a + b)
 {
@@ -354,8 +346,13 @@ LIFTED_DEVICE void fit_k0_body(const int64_t n, const int64_t d0, const int64_t 
     {
         LIFTED_CHUNK(i, n);
         LIFTED_LOCAL(double, powers);
-        double powers_refused = 0;
-        LIFTED_COUNTING_LANES(i, powers_refused) {
+        LIFTED_LOCAL(double, powers_a);
+        LIFTED_LOCAL(double, powers_b);
+        LIFTED_LOCAL(double, powers_squares);
+        LIFTED_LOCAL(double, powers_base);
+        LIFTED_LOCAL(int64_t, powers_bits);
+        int64_t powers_left = 0;
+        LIFTED_REDUCING_LANES(i, |, powers_left) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = i;
             const int64_t i1 = lifted_unravel_step(rest, d1);
@@ -363,19 +360,33 @@ LIFTED_DEVICE void fit_k0_body(const int64_t n, const int64_t d0, const int64_t 
             const double v = v_data[i0 * v_s0 + i1 * v_s1];
             const double exponents = exponents_data[i0 * exponents_s0 + i1 * exponents_s1];
             // power_squaring_in_lanes.py:7  powers = t[:, None] ** exponents
-            const double powers_squares = lifted_fpower_squaring(v, exponents);
-            powers_refused += lifted_fpower_refused(v, exponents, powers_squares);
-            LIFTED_AT(powers) = powers_squares;
+            LIFTED_AT(powers_a) = v;
+            LIFTED_AT(powers_b) = exponents;
+            LIFTED_AT(powers_squares) = 1;
+            LIFTED_AT(powers_base) = LIFTED_AT(powers_a);
+            LIFTED_AT(powers_bits) = lifted_fpower_bits(LIFTED_AT(powers_b));
+            powers_left |= LIFTED_AT(powers_bits);
+        }
+        while (powers_left != 0) {
+            powers_left = 0;
+            LIFTED_REDUCING_LANES(i, |, powers_left) {
+                LIFTED_LANE_INDEX(i);
+                LIFTED_AT(powers_squares) *= (LIFTED_AT(powers_bits) & 1) ? LIFTED_AT(powers_base) : 1.0;
+                LIFTED_AT(powers_base) *= LIFTED_AT(powers_base);
+                LIFTED_AT(powers_bits) >>= 1;
+                powers_left |= LIFTED_AT(powers_bits);
+            }
+        }
+        double powers_refused = 0;
+        LIFTED_REDUCING_LANES(i, +, powers_refused) {
+            LIFTED_LANE_INDEX(i);
+            powers_refused += lifted_fpower_refused(LIFTED_AT(powers_a), LIFTED_AT(powers_b), LIFTED_AT(powers_squares));
+            LIFTED_AT(powers) = LIFTED_AT(powers_squares);
         }
         if (powers_refused != 0) {
             LIFTED_SERIAL_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double v = v_data[i0 * v_s0 + i1 * v_s1];
-                const double exponents = exponents_data[i0 * exponents_s0 + i1 * exponents_s1];
-                LIFTED_AT(powers) = lifted_power(v, exponents);
+                LIFTED_AT(powers) = lifted_fpower(LIFTED_AT(powers_a), LIFTED_AT(powers_b));
             }
         }
         LIFTED_LANES(i) {
@@ -436,20 +447,43 @@ LIFTED_DEVICE void fit_k2_body(const int64_t n, const int64_t d0,
     {
         LIFTED_CHUNK(i, n);
         LIFTED_LOCAL(double, t_4);
-        double t_4_refused = 0;
-        LIFTED_COUNTING_LANES(i, t_4_refused) {
+        LIFTED_LOCAL(double, t_4_a);
+        LIFTED_LOCAL(double, t_4_b);
+        LIFTED_LOCAL(double, t_4_squares);
+        LIFTED_LOCAL(double, t_4_base);
+        LIFTED_LOCAL(int64_t, t_4_bits);
+        int64_t t_4_left = 0;
+        LIFTED_REDUCING_LANES(i, |, t_4_left) {
             LIFTED_LANE_INDEX(i);
             const double x = x_data[i];
             // power_squaring_in_lanes.py:9  return 0.5 * np.sum(r * r) + np.sum(x ** 3)
-            const double t_4_squares = lifted_fpower_squaring(x, 3);
-            t_4_refused += lifted_fpower_refused(x, 3, t_4_squares);
-            LIFTED_AT(t_4) = t_4_squares;
+            LIFTED_AT(t_4_a) = x;
+            LIFTED_AT(t_4_b) = 3;
+            LIFTED_AT(t_4_squares) = 1;
+            LIFTED_AT(t_4_base) = LIFTED_AT(t_4_a);
+            LIFTED_AT(t_4_bits) = lifted_fpower_bits(LIFTED_AT(t_4_b));
+            t_4_left |= LIFTED_AT(t_4_bits);
+        }
+        while (t_4_left != 0) {
+            t_4_left = 0;
+            LIFTED_REDUCING_LANES(i, |, t_4_left) {
+                LIFTED_LANE_INDEX(i);
+                LIFTED_AT(t_4_squares) *= (LIFTED_AT(t_4_bits) & 1) ? LIFTED_AT(t_4_base) : 1.0;
+                LIFTED_AT(t_4_base) *= LIFTED_AT(t_4_base);
+                LIFTED_AT(t_4_bits) >>= 1;
+                t_4_left |= LIFTED_AT(t_4_bits);
+            }
+        }
+        double t_4_refused = 0;
+        LIFTED_REDUCING_LANES(i, +, t_4_refused) {
+            LIFTED_LANE_INDEX(i);
+            t_4_refused += lifted_fpower_refused(LIFTED_AT(t_4_a), LIFTED_AT(t_4_b), LIFTED_AT(t_4_squares));
+            LIFTED_AT(t_4) = LIFTED_AT(t_4_squares);
         }
         if (t_4_refused != 0) {
             LIFTED_SERIAL_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double x = x_data[i];
-                LIFTED_AT(t_4) = lifted_power(x, (double)(3));
+                LIFTED_AT(t_4) = lifted_fpower(LIFTED_AT(t_4_a), LIFTED_AT(t_4_b));
             }
         }
         LIFTED_LANES(i) {
@@ -477,8 +511,13 @@ LIFTED_DEVICE void fit_grad_k0_body(const int64_t n, const int64_t d0, const int
     {
         LIFTED_CHUNK(i, n);
         LIFTED_LOCAL(double, powers);
-        double powers_refused = 0;
-        LIFTED_COUNTING_LANES(i, powers_refused) {
+        LIFTED_LOCAL(double, powers_a);
+        LIFTED_LOCAL(double, powers_b);
+        LIFTED_LOCAL(double, powers_squares);
+        LIFTED_LOCAL(double, powers_base);
+        LIFTED_LOCAL(int64_t, powers_bits);
+        int64_t powers_left = 0;
+        LIFTED_REDUCING_LANES(i, |, powers_left) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = i;
             const int64_t i1 = lifted_unravel_step(rest, d1);
@@ -486,19 +525,33 @@ LIFTED_DEVICE void fit_grad_k0_body(const int64_t n, const int64_t d0, const int
             const double v = v_data[i0 * v_s0 + i1 * v_s1];
             const double exponents = exponents_data[i0 * exponents_s0 + i1 * exponents_s1];
             // power_squaring_in_lanes.py:7  powers = t[:, None] ** exponents
-            const double powers_squares = lifted_fpower_squaring(v, exponents);
-            powers_refused += lifted_fpower_refused(v, exponents, powers_squares);
-            LIFTED_AT(powers) = powers_squares;
+            LIFTED_AT(powers_a) = v;
+            LIFTED_AT(powers_b) = exponents;
+            LIFTED_AT(powers_squares) = 1;
+            LIFTED_AT(powers_base) = LIFTED_AT(powers_a);
+            LIFTED_AT(powers_bits) = lifted_fpower_bits(LIFTED_AT(powers_b));
+            powers_left |= LIFTED_AT(powers_bits);
+        }
+        while (powers_left != 0) {
+            powers_left = 0;
+            LIFTED_REDUCING_LANES(i, |, powers_left) {
+                LIFTED_LANE_INDEX(i);
+                LIFTED_AT(powers_squares) *= (LIFTED_AT(powers_bits) & 1) ? LIFTED_AT(powers_base) : 1.0;
+                LIFTED_AT(powers_base) *= LIFTED_AT(powers_base);
+                LIFTED_AT(powers_bits) >>= 1;
+                powers_left |= LIFTED_AT(powers_bits);
+            }
+        }
+        double powers_refused = 0;
+        LIFTED_REDUCING_LANES(i, +, powers_refused) {
+            LIFTED_LANE_INDEX(i);
+            powers_refused += lifted_fpower_refused(LIFTED_AT(powers_a), LIFTED_AT(powers_b), LIFTED_AT(powers_squares));
+            LIFTED_AT(powers) = LIFTED_AT(powers_squares);
         }
         if (powers_refused != 0) {
             LIFTED_SERIAL_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
-                const int64_t i0 = rest;
-                const double v = v_data[i0 * v_s0 + i1 * v_s1];
-                const double exponents = exponents_data[i0 * exponents_s0 + i1 * exponents_s1];
-                LIFTED_AT(powers) = lifted_power(v, exponents);
+                LIFTED_AT(powers) = lifted_fpower(LIFTED_AT(powers_a), LIFTED_AT(powers_b));
             }
         }
         LIFTED_LANES(i) {

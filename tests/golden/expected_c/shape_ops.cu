@@ -13,7 +13,7 @@
                               i += (int64_t)blockDim.x * gridDim.x)
 #define LIFTED_CHUNK(i, n) (void)0
 #define LIFTED_LANES(i)
-#define LIFTED_COUNTING_LANES(i, counter)
+#define LIFTED_REDUCING_LANES(i, op, total)
 #define LIFTED_LANE_INDEX(i) (void)0
 #define LIFTED_LOCAL(T, x) T x
 #define LIFTED_LOCAL_FILL(T, x, v) T x = (v)
@@ -67,9 +67,9 @@ extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min 
 #define LIFTED_CHUNK(i, n) \
     const int64_t i##_count = (n) - i##_base < LIFTED_LANE_COUNT ? (n) - i##_base : LIFTED_LANE_COUNT
 #define LIFTED_LANES(i) _Pragma("omp simd") for (int64_t lane = 0; lane < i##_count; ++lane)
-// a lane block that also adds up `counter` over its lanes (how many of a power's results need pow, see below)
+// a lane block that also reduces `total` over its lanes with `op` (+ or |: a power's steps, see lifted_fpower_bits)
 #define LIFTED_PRAGMA(text) _Pragma(#text)
-#define LIFTED_COUNTING_LANES(i, counter) LIFTED_PRAGMA(omp simd reduction(+:counter)) \
+#define LIFTED_REDUCING_LANES(i, op, total) LIFTED_PRAGMA(omp simd reduction(op:total)) \
     for (int64_t lane = 0; lane < i##_count; ++lane)
 #define LIFTED_LANE_INDEX(i) const int64_t i = i##_base + lane
 #define LIFTED_LOCAL(T, x) T x[LIFTED_LANE_COUNT]
@@ -168,25 +168,18 @@ LIFTED_DEVICE double lifted_fpower(double a, double b)
     }
     return pow(a, b);
 }
-// lifted_fpower for element work, in two steps that a CPU SIMD loop runs (no branch, no call): the repeated squaring
-// for every element (a fixed 11 steps, multiplying by 1.0 where a bit of the exponent is clear: the same products in
-// the same order, so the same bits), then a test that is nonzero wherever lifted_fpower may not keep that result
-// (an exponent not whole in [0, 1024], a result that is not a normal number unless it is 0 from a base of 0; it
-// refuses some results lifted_fpower keeps, such as a subnormal `a ** 2`, never the other way round). The kernel adds
-// up the test over a chunk and, where it is not 0, runs the chunk's lanes again through lifted_power one at a time
-// (transpiler/backends/c/emit_statements.py), so every element gets lifted_fpower's bits. A GPU thread is one
-// element: there the first step is lifted_fpower itself and nothing is refused.
-#ifdef __CUDACC__
-LIFTED_DEVICE double lifted_fpower_squaring(double a, double b) { return lifted_fpower(a, b); }
-LIFTED_DEVICE double lifted_fpower_refused(double, double, double) { return 0; }
-#else
-LIFTED_DEVICE double lifted_fpower_squaring(double a, double b)
+// lifted_fpower for element work, in steps that CPU SIMD loops run (no branch, no call): the kernel keeps each
+// element's result, base and exponent bits in lane arrays and runs one squaring step over all the chunk's lanes at a
+// time (multiplying by 1.0 where the bit is clear: lifted_fpower's products in lifted_fpower's order, so its bits)
+// until no lane has a bit left; then a test that is nonzero wherever lifted_fpower may not keep that result (an
+// exponent not whole in [0, 1024], a result that is not a normal number unless it is 0 from a base of 0; it refuses
+// some results lifted_fpower keeps, such as a subnormal `a ** 2`, never the other way round). Where the test's sum
+// over the chunk is not 0, the chunk's lanes run lifted_power again one at a time
+// (transpiler/backends/c/emit_statements.py), so every element gets lifted_fpower's bits.
+LIFTED_DEVICE int64_t lifted_fpower_bits(double b)
 {
     const double nonnegative = b >= 0 ? b : 0;  // ternaries, not `&&`: GCC if-converts these into SIMD selects
-    long long e = (long long)(nonnegative <= 1024 ? nonnegative : 0);
-    double result = 1, base = a;
-    for (int bit = 0; bit < 11; ++bit) { result *= (e & 1) ? base : 1.0; base *= base; e >>= 1; }
-    return result;
+    return (int64_t)(nonnegative <= 1024 ? nonnegative : 0);
 }
 LIFTED_DEVICE double lifted_fpower_refused(double a, double b, double result)
 {
@@ -200,7 +193,6 @@ LIFTED_DEVICE double lifted_fpower_refused(double a, double b, double result)
     return (in_range == b ? 0.0 : 1.0) + ((in_range + 4503599627370496.0) - 4503599627370496.0 == in_range ? 0.0 : 1.0) +
         (normal + exact_zero > 0 ? 0.0 : 1.0);
 }
-#endif
 // one template per operation; the branch on the result type is decided at compile time
 template <class A, class B> LIFTED_DEVICE auto lifted_power(A a, B b) -> decltype(a + b)
 {

@@ -175,11 +175,8 @@ class _Emitter(StatementWriter):
                     for atom in stmt.args:
                         if isinstance(atom, Var) and self.run_of[id(stmt)] not in defined_in.get(id(atom), ()):
                             self._spill(atom)
-                    if self.squaring(stmt):  # a chunk may compute it again, one lane at a time, from its operands
+                    if self.squaring(stmt):  # written by the blocks after its operands' (see `_segment`)
                         self.lane.add(id(stmt.out))
-                        for atom in stmt.args:
-                            if isinstance(atom, Var):
-                                self._spill(atom)
                 else:
                     for atom in own_operands(stmt):
                         if isinstance(atom, Var):
@@ -308,10 +305,10 @@ class _Emitter(StatementWriter):
         return [f"{pointer}[i] = {self.ref(var)};"]
 
     # -- lane blocks -------------------------------------------------------------------------------------------
-    def lanes(self, lines_or_builder, serial: bool = False, counting: str | None = None) -> list[str]:
+    def lanes(self, lines_or_builder, serial: bool = False, reducing: tuple[str, str] | None = None) -> list[str]:
         """A lane block around element work; `lines_or_builder` is lines, or a function writing them (so that
         the inputs it reads are known). `serial`: its lanes run one after the other, in order (atomic adds);
-        `counting`: a chunk-wide variable the lanes add to (a SIMD reduction)."""
+        `reducing`: (operator, name) of a chunk-wide variable the lanes reduce into (a SIMD reduction)."""
         outer_reads, outer_offsets, outer_coords = self.reads, self.offsets, self.coords
         self.reads, self.offsets, self.coords = {}, {}, False
         lines = lines_or_builder() if callable(lines_or_builder) else lines_or_builder
@@ -321,10 +318,10 @@ class _Emitter(StatementWriter):
             return []
         after = [f"{self.names[('tape', t)]}_top += {k};" if k > 0 else f"{self.names[('tape', t)]}_top -= {-k};"
                  for t, k in offsets.items() if k]
-        lanes = "LIFTED_SERIAL_LANES" if serial else "LIFTED_COUNTING_LANES" if counting else "LIFTED_LANES"
-        counter = f", {counting}" if counting else ""
-        head = [f"{lanes}(lifted_o{counter}) {{", "    LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);"] \
-            if self.mode == "columns" else [f"{lanes}(i{counter}) {{", "    LIFTED_LANE_INDEX(i);"]
+        lanes = "LIFTED_SERIAL_LANES" if serial else "LIFTED_REDUCING_LANES" if reducing else "LIFTED_LANES"
+        reduction = f", {reducing[0]}, {reducing[1]}" if reducing else ""
+        head = [f"{lanes}(lifted_o{reduction}) {{", "    LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);"] \
+            if self.mode == "columns" else [f"{lanes}(i{reduction}) {{", "    LIFTED_LANE_INDEX(i);"]
         block = head + indent(self._loads(reads, coords) + lines) + ["}"]
         inside = inside_copy(block) if self.inside else None
         if inside is not None:  # the chunk inside every window: the same work without the tests (whole vectors)

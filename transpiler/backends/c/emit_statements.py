@@ -61,26 +61,54 @@ class StatementWriter:
         return lines + (self.lanes(write_scatters, serial=True) if scatters else [])
 
     def _segment(self, eqns: list[Eqn]) -> list[str]:
-        """One lane block of element work. Where it ends with a power by repeated squaring, the block computes
-        that for every lane and counts the lanes whose result lifted_fpower would refuse (and compute with pow);
-        a chunk with such a lane then runs `lifted_power` again on its lanes one at a time (rare: a subnormal or
-        overflowing result, an exponent that is not whole). So a SIMD loop does the squaring, and every element
-        still gets lifted_fpower's bits; the pow call in a branch had kept the whole block a scalar loop."""
+        """One lane block of element work. Where it ends with a power by repeated squaring (see `squaring`), the
+        block keeps the power's operands (as doubles), result, base and exponent bits in lane arrays; then one lane
+        block per squaring step runs over the chunk until no lane has a bit left (`t ** j` for j < 128 takes 7
+        steps, and the lanes of a step do not wait on each other as one lane's steps would); then a block counts
+        the lanes whose result lifted_fpower might refuse (and compute with pow), and a chunk with such a lane runs
+        lifted_fpower itself on its lanes one at a time (rare: a subnormal or overflowing result, an exponent that
+        is not whole). Every element gets lifted_fpower's bits; its pow call in a branch had kept the whole block
+        a scalar loop."""
         power = eqns[-1] if self.squaring(eqns[-1]) else None
-        counter = self.fresh(f"{power.out.name}_refused") if power is not None else None
-
-        def write():
-            inner = []
-            for eqn in eqns:
-                inner += self.comment(eqn)
-                inner += self._squaring_lines(eqn, counter) if eqn is power else self.equation(eqn)
-            return inner
-
         if power is None:
-            return self.lanes(write)
-        again = self.lanes(lambda: [f"{self.ref(power.out)} = {self.expression(power)};"], serial=True)
-        return [f"double {counter} = 0;"] + self.lanes(write, counting=counter) + \
-            [f"if ({counter} != 0) {{"] + indent(again) + ["}"]
+            return self.lanes(lambda: self._equations(eqns))
+        name = power.out.name
+        result, base, bits, a, b = (self.fresh(f"{name}_{part}") for part in ("squares", "base", "bits", "a", "b"))
+        left, refused = self.fresh(f"{name}_left"), self.fresh(f"{name}_refused")
+        ctype = C_TYPES[power.out.type.dtype]
+
+        def start():
+            before = self._equations(eqns[:-1]) + self.comment(power)  # names the operands it computes
+            operands = [f"LIFTED_AT({a}) = {self._as_double(power.args[0])};",
+                        f"LIFTED_AT({b}) = {self._as_double(power.args[1])};"]
+            return before + operands + [
+                f"LIFTED_AT({result}) = 1;", f"LIFTED_AT({base}) = LIFTED_AT({a});",
+                f"LIFTED_AT({bits}) = lifted_fpower_bits(LIFTED_AT({b}));", f"{left} |= LIFTED_AT({bits});"]
+
+        squaring_step = [f"LIFTED_AT({result}) *= (LIFTED_AT({bits}) & 1) ? LIFTED_AT({base}) : 1.0;",
+                         f"LIFTED_AT({base}) *= LIFTED_AT({base});", f"LIFTED_AT({bits}) >>= 1;",
+                         f"{left} |= LIFTED_AT({bits});"]
+        cast = "" if ctype == "double" else f"({ctype})"
+
+        def test():
+            return [f"{refused} += lifted_fpower_refused(LIFTED_AT({a}), LIFTED_AT({b}), LIFTED_AT({result}));",
+                    f"{self.define(power.out)} = {cast}LIFTED_AT({result});"]
+
+        again = self.lanes([f"{self.ref(power.out)} = {cast}lifted_fpower(LIFTED_AT({a}), LIFTED_AT({b}));"],
+                           serial=True)
+        return [f"LIFTED_LOCAL(double, {a});", f"LIFTED_LOCAL(double, {b});",
+                f"LIFTED_LOCAL(double, {result});", f"LIFTED_LOCAL(double, {base});",
+                f"LIFTED_LOCAL(int64_t, {bits});", f"int64_t {left} = 0;"] + \
+            self.lanes(start, reducing=("|", left)) + \
+            [f"while ({left} != 0) {{", f"    {left} = 0;"] + \
+            indent(self.lanes(squaring_step, reducing=("|", left))) + ["}", f"double {refused} = 0;"] + \
+            self.lanes(test, reducing=("+", refused)) + [f"if ({refused} != 0) {{"] + indent(again) + ["}"]
+
+    def _equations(self, eqns: list[Eqn]) -> list[str]:
+        lines = []
+        for eqn in eqns:
+            lines += self.comment(eqn) + self.equation(eqn)
+        return lines
 
     def squaring(self, eqn: Eqn) -> bool:
         """A float power of element work whose exponent varies per element or is a whole constant in [0, 1024]
@@ -95,17 +123,6 @@ class StatementWriter:
                 float(value).is_integer() and 0 <= value <= 1024 and value != 2
         exponent = exponent.value if is_module_array(exponent) else exponent
         return exponent.type.shape != () and id(exponent) not in self.single
-
-    def _squaring_lines(self, eqn: Eqn, counter: str) -> list[str]:
-        """`a ** b` by lifted_fpower's repeated squaring, in double as lifted_power computes it, counting the
-        lanes whose result lifted_fpower would not keep."""
-        base, exponent = (self._as_double(atom) for atom in eqn.args)
-        squares = self.fresh(f"{eqn.out.name}_squares")
-        ctype = C_TYPES[eqn.out.type.dtype]
-        value = squares if ctype == "double" else f"({ctype}){squares}"
-        return [f"const double {squares} = lifted_fpower_squaring({base}, {exponent});",
-                f"{counter} += lifted_fpower_refused({base}, {exponent}, {squares});",
-                f"{self.define(eqn.out)} = {value};"]
 
     def _as_double(self, atom) -> str:
         text = self.ref(atom, "f64")
