@@ -165,3 +165,12 @@ def test_prod_gradient_benchmark_runs_and_agrees_with_the_old_rule(capsys):
 
     prod_gradient.main(["--n", "16", "--repeats", "1"])  # checks both gradients against the dividing rule before timing
     assert capsys.readouterr().out.count("of the old rule") == 7
+
+
+def test_inplace_loops_benchmark_checks_its_contenders_agree(capsys):
+    """benchmarks/inplace_loops.py compares both backends (and autograd, JAX where installed) before timing."""
+    from benchmarks import inplace_loops
+
+    assert inplace_loops.main(["--quick", "--rows", "6"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[1] for line in lines[2:]] == ["primal", "grad", "jvp"]

@@ -535,6 +535,15 @@ def f(x: "f64[n]", y: "f64[n]"):
             out[i] += out[i - 1] * 0.5
     return np.sum(out * out)
 ''',
+    "rows_updated_from_the_previous_row_in_a_loop": '''
+@kernel
+def f(x: "f64[n]", y: "f64[n]"):
+    A = np.outer(x, y)
+    for i in range(1, len(x)):
+        A[i] = np.tanh(A[i] * y + A[i - 1] * x[i])
+        A[i - 1, 0] += A[i, 1] * 0.5
+    return np.sum(A * A)
+''',
 }
 
 
@@ -598,11 +607,23 @@ def _branches_oracle(x, y):
     return s + anp.sum(a * a)
 
 
+def _rows_oracle(x, y):
+    import autograd.numpy as anp
+
+    rows = [x[i] * y for i in range(len(x))]
+    for i in range(1, len(x)):
+        rows[i] = anp.tanh(rows[i] * y + rows[i - 1] * x[i])
+        rows[i - 1] = anp.concatenate([rows[i - 1][:1] + rows[i][1] * 0.5, rows[i - 1][1:]])
+    matrix = anp.stack(rows)
+    return anp.sum(matrix * matrix)
+
+
 MUTATION_ORACLES = {"read_before_and_after_updates": _before_after_oracle,
                     "update_in_one_branch_read_in_the_other": _branches_oracle,
                     "diagonal_update_in_if_in_loop": _diagonal_oracle,
                     "slice_assignment_overwrites_values_the_sweep_reads": _slice_oracle,
-                    "fill_output_in_loop": _fill_oracle}
+                    "fill_output_in_loop": _fill_oracle,
+                    "rows_updated_from_the_previous_row_in_a_loop": _rows_oracle}
 
 
 @pytest.mark.parametrize("name", sorted(MUTATION_PROGRAMS))
@@ -626,6 +647,18 @@ def test_only_values_a_later_update_could_change_are_copied():
     source = transpile_source(_program(MUTATION_PROGRAMS["read_before_and_after_updates"]), "before_after.py")
     gradient = source[source.index("def f_grad"):]
     assert sorted(re.findall(r"(\w+_kept\w*) = ", gradient)) == ["a_kept", "v_2_kept"], gradient
+
+
+@pytest.mark.parametrize("name", ["rows_updated_from_the_previous_row_in_a_loop", "fill_output_in_loop"])
+def test_reverse_loop_over_in_place_updates_allocates_no_array_per_iteration(name):
+    """The adjoint of an array a loop updates in place is one array, written in place by the updates'
+    pull-backs (the overwritten region zeroed, reads added back where they were): no full-size copy, no zeros
+    per reverse iteration. (Numbers: test_in_place_update_gradients_match_both_oracles.)"""
+    source = transpile_source(_program(MUTATION_PROGRAMS[name]), f"{name}.py")
+    gradient = source[source.index("def f_grad"):]
+    sweep = gradient[gradient.index("reversed(range("):]
+    sweep = sweep[:sweep.index("\n    del ")]
+    assert "np.zeros" not in sweep and not re.search(r"\w+ = d\w+\.copy\(\)", sweep), sweep
 
 
 def test_merge_that_reads_a_name_another_merge_writes():

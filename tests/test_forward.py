@@ -142,6 +142,28 @@ f_jvp = jvp(f)
     assert "tx" in body
 
 
+def test_a_loop_updating_an_array_in_place_copies_its_tangent_once():
+    """The tangent of a slot the body updates in place is copied once before the loop (it is the caller's
+    tangent, or shared), then updated in place as the primal is: no copy per iteration, the caller's arrays
+    untouched. (Numbers: the golden input jvp_loop_slot_updated_in_place in the corpus above.)"""
+    text = (GOLDEN / "inputs" / "jvp_loop_slot_updated_in_place.py").read_text()
+    code = transpile_source(text, "slots.py")
+    for name in ("recurrence", "updated_parameter", "branch_and_nested_loop", "alias_kept_across_steps"):
+        body = code[code.index(f"def {name}_jvp("):]
+        body = body[:body.index("\ndef ")] if "\ndef " in body else body
+        loops = body[body.index("    for "):body.index("\n    del ", body.index("    for "))]
+        assert ".copy()" not in loops, f"{name}: a copy inside the loop\n{body}"
+    module = load_source(text, "slots.py")
+    rng = np.random.default_rng(3)
+    x, y, tx = rng.normal(size=6), rng.normal(size=6), rng.normal(size=6)
+    kept = (x.copy(), tx.copy())
+    module.recurrence_jvp(x, y, tx)
+    module.updated_parameter_jvp(x, 0.7, tx)
+    module.branch_and_nested_loop_jvp(x, y, tx)
+    module.alias_kept_across_steps_jvp(x, tx)
+    assert np.array_equal(x, kept[0]) and np.array_equal(tx, kept[1])
+
+
 # --- any order: grad of grad, against analytic derivatives -----------------------------------------------------
 SCALAR_FUNCTIONS = {  # f, f', f''
     "sin_times_x": ("np.sin(x) * x", lambda x: np.cos(x) * x + np.sin(x), lambda x: 2 * np.cos(x) - x * np.sin(x)),

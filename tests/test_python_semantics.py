@@ -503,6 +503,31 @@ def f(x: "f64[n]", y: "f64[n]") -> "f64[]":
     assert "`y` may or may not have been changed by the assignment into `b`" in error.message
 
 
+@pytest.mark.parametrize("array", ["y0.copy()", "y0"])
+def test_a_merge_in_a_loop_that_may_hold_an_array_a_name_outside_holds_makes_the_write_ambiguous(array):
+    """Seed 9597 again, once parameters updated in a loop were copied once before it: `b = y`, a local array,
+    then `b, v = v, b` on one path; `b += x` after the `if` wrote through the merge of the two paths out of
+    place (the merge did not carry the slot's "another name holds my first array" mark), so `y` read unchanged
+    (a wrong value, with a local `y` on every earlier build too). Refused where `y` is read."""
+    error = refused(f'''
+@kernel
+def f(x: "f64[n]", y0: "f64[n]", s: "f64[]") -> "f64[]":
+    y = {array}
+    b = y
+    v = x * 2.0
+    c = 0
+    while c < 4:
+        if s > 0.5:
+            v = x * 1.0
+        else:
+            b, v = v, b
+        b += x
+        c += 1
+    return np.sum(v * 0.9 + y)
+''')
+    assert "`y` may or may not have been changed by the assignment into `b`" in error.message and error.loc.line == 17
+
+
 def test_a_loop_that_may_run_no_iteration_leaves_its_names_ambiguous():
     """Had the `while` run no iteration, `b` would still be `c`'s array and `b[0] = 5.0` would change `c`
     (the generated kernel returned `c` unchanged). Refused where `c` is read."""

@@ -183,6 +183,20 @@ def equations(block: list):
             yield from equations(stmt.body)
 
 
+def updates_in_place(block: list, var: Var) -> bool:
+    """Whether `block` updates `var` in place (`var[i] = v`), in a branch or through a nested loop's slot too."""
+    for stmt in block:
+        if isinstance(stmt, Eqn):
+            if stmt.prim.family == "indexing" and stmt.prim.extra.get("in_place") and stmt.args[0] is var:
+                return True
+        elif isinstance(stmt, If):
+            if updates_in_place(stmt.then_body, var) or updates_in_place(stmt.else_body, var):
+                return True
+        elif any(init is var and updates_in_place(stmt.body, slot) for init, slot in zip(stmt.inits, stmt.carried)):
+            return True
+    return False
+
+
 def all_defined(block: list) -> list[Var]:
     """Every value a block defines, nested blocks included."""
     return [v for stmt in block for v in _all_defs(stmt)]

@@ -156,6 +156,8 @@ class Branches:
                 self._view_root.setdefault(id(value), self._view_root[id(source)])
             if id(source) in self._own_params:
                 self._own_params.add(id(value))
+            if id(source) in self._entry_sharing:  # a slot whose first array a name the loop does not carry holds
+                self._entry_sharing.add(id(value))
             for call in self._calls:
                 if id(source) in call.borrowed:
                     call.borrowed.add(id(value))

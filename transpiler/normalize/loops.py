@@ -124,6 +124,14 @@ class Loops(LoopSharing):
                 if not isinstance(value, (Var, Const)):
                     raise TranspileError(f"`{name}` is no longer an array at the end of the loop body", loc)
             updated = self._updated_slots(slots, slot_of, marker)
+            parameters = [n for n in updated if is_object(env[n]) and id(env[n]) in self._own_params]
+            if parameters:  # the body copied a parameter before updating it, on every iteration: copy it once,
+                builder.restore(state)  # then lower the loop afresh, over the copy
+                builder.loc = loc
+                for name in parameters:
+                    self._writable(name, env[name], node, builder, env)
+                return self._lower_loop(kind, node, bounds, lower_cond, lower_body, index_name, builder, env, loc,
+                                        flag, target, keep_target, runs)
             torn = self._views_of_rebound(updated, replaced, assigned, env, stale, loc)
             if torn:  # a view into an array the loop both updates in place and rebinds the name of
                 stale.update(torn)

@@ -17,7 +17,7 @@ from ..analysis.activity import active
 from ..ir.types import ShapeError
 from ..builder import Builder, const, function_builder
 from ..errors import SourceLoc, TranspileError
-from ..ir import Atom, Const, Eqn, Function, If, Loop, Var
+from ..ir import Atom, Const, Eqn, Function, If, Loop, Var, updates_in_place
 from ..primitives.symbolic import Sym, materialize
 
 
@@ -142,18 +142,22 @@ class _Tangents:
         """Both branches with their tangent code; active merged values merge their tangents too."""
         builder = self.builder
         merged = [i for i, out in enumerate(stmt.outs) if id(out) in self.activity]
-        bodies, results = [], []
+        bodies, results, alone = [], [], set(merged)
         for body, values in ((stmt.then_body, stmt.then_results), (stmt.else_body, stmt.else_results)):
             with builder.block() as new_body:
                 self.push_block(body)
                 builder.loc = stmt.loc
-                results.append(tuple(self.exact(values[i], stmt.outs[i]) for i in merged))
+                exact = {i: self._exact_alone(values[i], stmt.outs[i]) for i in merged}
+                results.append(tuple(exact[i][0] for i in merged))
+                alone -= {i for i in merged if not exact[i][1]}
             bodies.append(new_body)
         outs = tuple(Var(builder.scope.fresh("t" + stmt.outs[i].name), stmt.outs[i].type) for i in merged)
         builder.emit(If(stmt.cond, bodies[0], bodies[1], stmt.outs + outs, stmt.then_results + results[0],
                         stmt.else_results + results[1], stmt.loc))
         for i, tangent in zip(merged, outs):
             self.tangents[id(stmt.outs[i])] = tangent
+            if i in alone:  # on either path an array its value's updates may write into (as the primal's)
+                self.owner[id(tangent)] = id(stmt.outs[i])
 
     def push_loop(self, loop: Loop) -> None:
         """The loop with a tangent slot beside each active slot (zeros on entry where the initial value is
@@ -161,22 +165,29 @@ class _Tangents:
         builder = self.builder
         slots = [i for i, var in enumerate(loop.carried) if id(var) in self.activity]
         builder.loc = loop.loc
-        inits = tuple(self.exact(loop.inits[i], loop.carried[i]) for i in slots)
+        updated = {i for i in slots if updates_in_place(loop.body, loop.carried[i])}
+        inits = tuple(self.owned(loop.inits[i], loop.carried[i]) if i in updated
+                      else self.exact(loop.inits[i], loop.carried[i]) for i in slots)
         carried = tuple(Var(builder.scope.fresh("t" + loop.carried[i].name), loop.carried[i].type) for i in slots)
         for i, slot in zip(slots, carried):
             self.tangents[id(loop.carried[i])] = slot
+            if i in updated:
+                self.owner[id(slot)] = id(loop.carried[i])
         with builder.block() as cond_body:
             self.push_block(loop.cond_body)
         with builder.block() as body:
             self.push_block(loop.body)
             builder.loc = loop.loc
-            following = tuple(self.exact(loop.carried_out[i], loop.carried[i]) for i in slots)
+            following = tuple(self.owned(loop.carried_out[i], loop.carried[i]) if i in updated
+                              else self.exact(loop.carried_out[i], loop.carried[i]) for i in slots)
         outs = tuple(Var(slot.name, slot.type) for slot in carried)
         builder.emit(Loop(loop.kind, loop.index, loop.bounds, cond_body, loop.cond, loop.carried + carried,
                           loop.inits + inits, body, loop.carried_out + following, loop.outs + outs, loop.loc,
                           reverse=loop.reverse))
         for i, out in zip(slots, outs):
             self.tangents[id(loop.outs[i])] = out
+            if i in updated:
+                self.owner[id(out)] = id(loop.outs[i])
 
     # -- exact tangents ------------------------------------------------------------------------------------
     def exact(self, value: Atom, like: Var) -> Atom:
@@ -197,6 +208,27 @@ class _Tangents:
             return tangent
         return materialize(Sym(builder, tangent), like.type, Sym(builder, like)).atom
 
+    def owned(self, value: Atom, like: Var) -> Atom:
+        """The exact tangent of `value` as an array that belongs to it alone (copied where it is shared).
+
+        A loop slot whose value the body updates in place gets such a tangent on entry and at the end of each
+        iteration, so the update writes into the slot's tangent as the primal writes into the value: one copy
+        before the loop instead of one per iteration."""
+        tangent, alone = self._exact_alone(value, like)
+        if not alone:
+            tangent = self.builder.bind("copy", [tangent])
+            if isinstance(value, Var):
+                self.builder.rename(tangent, "t" + value.name)
+        return tangent
+
+    def _exact_alone(self, value: Atom, like: Var) -> tuple[Atom, bool]:
+        """`exact(value, like)`, and whether that tangent belongs to `value` alone (made here, or by an update
+        of it that no other value shares); a constant belongs to no one and is never written into."""
+        start = len(self.builder.eqns)
+        tangent = self.exact(value, like)
+        made = any(isinstance(e, Eqn) and any(v is tangent for v in e.outs) for e in self.builder.eqns[start:])
+        return tangent, not isinstance(tangent, Var) or made or self._exclusive(tangent, value)
+
     def result_tangent(self, result):
         """Tangents with the structure of a function's result; None for non-float results."""
         if isinstance(result, tuple):
@@ -208,3 +240,4 @@ class _Tangents:
                 and self.builder.definition(tangent).prim.name in ("broadcast_to", "broadcast_like"):
             tangent = self.builder.bind("copy", [tangent])  # a fresh array, never a read-only broadcast view
         return tangent
+

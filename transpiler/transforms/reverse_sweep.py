@@ -63,13 +63,20 @@ class AdjointSweep(ReversedControlFlow):
         if not prim.broadcast_tolerant:
             g = materialize(g, out.type, Sym(builder, out))
         start = len(builder.eqns)
+        # an update's cotangent that belongs to its result alone is the updated array's, written in place
+        fresh = prim.family == "indexing" and bool(prim.extra.get("in_place")) and self.owns(g.atom, out)
         try:
             cts = prim.vjp(g, Sym(builder, out), *[Sym(builder, a) for a in eqn.args], active=active_args,
-                           **eqn.params)
+                           **eqn.params, **({"fresh": True} if fresh else {}))
         except TranspileError as exc:
             raise exc.located(eqn.loc)
         except ShapeError as exc:
             raise TranspileError(str(exc), eqn.loc) from None
+        updates = prim.family == "indexing" and prim.extra.get("in_place") and active_args[0] and cts[0] is not None
+        if updates and (fresh or self._updated_copy(cts[0].atom, start)):
+            if fresh:
+                del self.adjoints[id(out)]  # (read by nothing after its definition's pull-back)
+            self.owner[id(cts[0].atom)] = id(eqn.args[0])
         for arg, ct, needed in zip(eqn.args, cts, active_args):
             if needed and ct is not None:
                 self.accumulate(arg, ct if isinstance(ct, Scatter) else ct.atom, start)
@@ -176,15 +183,33 @@ class AdjointSweep(ReversedControlFlow):
             return adjoint
         return materialize(Sym(builder, adjoint), var.type, Sym(builder, var)).atom
 
-    def _exclusive(self, var: Var) -> Atom:
-        """`var`'s adjoint as an array nothing else refers to (so a loop may add into it in place)."""
-        adjoint = self.adjoints.get(id(var))
-        if adjoint is not None and self.owner.get(id(adjoint)) == id(var) and adjoint.type.shape == var.type.shape:
+    def _updated_copy(self, atom: Atom, start: int) -> bool:
+        """Whether `atom` is an in-place update, made since `start`, of a copy made there too: a new array."""
+        definition = self.builder.definition(atom)
+        made = self.builder.eqns[start:]
+        if definition is None or not any(e is definition for e in made) or not definition.prim.extra.get("in_place"):
+            return False
+        source = self.builder.definition(definition.args[0])
+        return source is not None and source.prim.name == "copy" and any(e is source for e in made)
+
+    def owns(self, adjoint: Atom, var: Var) -> bool:
+        """Whether `adjoint` is an array of `var`'s shape allocated for `var` alone and held by no other value."""
+        return isinstance(adjoint, Var) and self.owner.get(id(adjoint)) == id(var) \
+            and adjoint.type.shape == var.type.shape and var.type.shape not in ((), None) \
+            and sum(a is adjoint for a in self.adjoints.values()) == 1
+
+    def owned(self, adjoint: Atom | None, var: Var) -> Atom:
+        """`_exact(adjoint, var)` as an array that belongs to `var` alone: copied unless owned or made here."""
+        if adjoint is not None and self.owns(adjoint, var):
             return adjoint
         exact = self._exact(adjoint, var)
-        if adjoint is None or var.type.shape == () or isinstance(exact, Const):
+        if adjoint is None or var.type.shape in ((), None) or isinstance(exact, Const):
             return exact
         return self.builder.bind("copy", [exact])
+
+    def _exclusive(self, var: Var) -> Atom:
+        """`var`'s adjoint as an array nothing else refers to (so a loop may add into it in place)."""
+        return self.owned(self.adjoints.get(id(var)), var)
 
     def gradient(self, var: Var) -> Atom:
         """The adjoint of a parameter, with exactly its shape (a fresh array, never a broadcast view)."""

@@ -189,6 +189,7 @@ def rows_by_index_grad(w: "f64[l,b]", seq: "f64[c,b]"):
     # loop_kernel_rows_by_index.py:9  for t in range(seq.shape[0]):
     dstate_1 = np.zeros((l, b))
     dw = np.zeros((l, b))
+    del b
     dstate_2 = dstate_1
     dtotal = 1.0
     dw_1 = dw
@@ -211,45 +212,33 @@ def rows_by_index_grad(w: "f64[l,b]", seq: "f64[c,b]"):
                 x_5 = tape_x_2.pop()
                 v_3_kept = tape_v_3.pop()
                 # loop_kernel_rows_by_index.py:13  x = state[i]
-                dstate_4 = np.zeros((l, b))
-                dstate_4[i] = dx_2
+                dstate_3[i] += dx_2
                 del dx_2
-                dstate_4 += dstate_3
                 # loop_kernel_rows_by_index.py:12  state[i] = np.tanh(state[i] * x + w[i])
-                t_9 = dstate_4.copy()
-                t_9[i] = 0.0
-                t_12 = dstate_4[i] * (1.0 - t_6 * t_6)
-                del dstate_4, t_6
+                t_9 = dstate_3[i].copy()
+                dstate_3[i] = 0.0
+                t_12 = t_9 * (1.0 - t_6 * t_6)
+                del t_9, t_6
                 dw_2[i] += t_12
                 dx_2 = t_12 * v_3_kept
                 del v_3_kept
-                dstate_5 = np.zeros((l, b))
-                dstate_5[i] = t_12 * x_5
+                dstate_3[i] += t_12 * x_5
                 del t_12, x_5
-                dstate_5 += t_9
-                del t_9
-                dstate_3 = dstate_5
             # loop_kernel_rows_by_index.py:13  x = state[i]
-            dstate_6 = np.zeros((l, b))
-            dstate_6[0] = dx_2
+            dstate_3[0] += dx_2
             del dx_2
-            dstate_6 += dstate_3
-            del dstate_3
             # loop_kernel_rows_by_index.py:12  state[i] = np.tanh(state[i] * x + w[i])
-            t_14 = dstate_6.copy()
-            t_14[0] = 0.0
-            t_17 = dstate_6[0] * (1.0 - t_3 * t_3)
-            del dstate_6, t_3
+            t_14 = dstate_3[0].copy()
+            dstate_3[0] = 0.0
+            t_17 = t_14 * (1.0 - t_3 * t_3)
+            del t_14, t_3
             dw_2[0] += t_17
-            dstate_7 = np.zeros((l, b))
-            dstate_7[0] = t_17 * x_6
+            dstate_3[0] += t_17 * x_6
             del t_17
-            dstate_7 += t_14
-            del t_14
             dw_1 = dw_2
-            dstate_2 = dstate_7
+            dstate_2 = dstate_3
         del dx_4, x_6
-    del c, dstate_1, dw, tape_s, tape_e, seq_kept, mask, tape_t_3, l, tape_t_6, tape_x_2, tape_v_3, b, dtotal
+    del c, dstate_1, dw, tape_s, tape_e, seq_kept, mask, tape_t_3, l, tape_t_6, tape_x_2, tape_v_3, dtotal
     # loop_kernel_rows_by_index.py:7  state = w * 1.0
     dw_1 += dstate_2
     del dstate_2

@@ -125,8 +125,8 @@ def scatter_rows(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n]"):
 def scatter_rows_grad(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n]"):
     _check_args('scatter_rows_grad', x, v, idx, mask)
     n = x.shape[0]
-    d = x.shape[1]
     k = v.shape[0]
+    d = x.shape[1]
     # scatter_index_assignment.py:7  a = x * 1.0
     a = x * 1.0
     del x
@@ -150,35 +150,29 @@ def scatter_rows_grad(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n
     # scatter_index_assignment.py:10  a[mask] = 2.0 * a[mask]
     t_6 = da.copy()
     t_6[mask] = 0.0
-    da_1 = np.zeros((n, d))
-    da_1[mask] = _unbroadcast(da[mask], np.shape(t_3)) * 2.0
+    t_6[mask] += _unbroadcast(da[mask], np.shape(t_3)) * 2.0
     del da, mask, t_3
-    da_1 += t_6
-    del t_6
     # scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
-    t_8 = da_1.copy()
-    t_8[idx, 0] = 0.0
     kept = _last_writes(idx, n)
-    t_9 = np.where(kept, da_1[idx, 0], 0.0)
-    del da_1
-    da_2 = np.zeros((n, d))
     del n
-    np.add.at(da_2, np.s_[idx, 0], t_9)
-    da_2 += t_8
-    del t_8
+    t_8 = np.where(kept, t_6[idx, 0], 0.0)
+    t_6[idx, 0] = 0.0
+    np.add.at(t_6, np.s_[idx, 0], t_8)
     dv = np.zeros((k, d))
     del k, d
-    dv[:, 0] = t_9 * np.cos(v_2)
-    del t_9, v_2
+    dv[:, 0] = t_8 * np.cos(v_2)
+    del t_8, v_2
     # scatter_index_assignment.py:8  a[idx] = v * v
-    t_12 = da_2.copy()
-    t_12[idx] = 0.0
-    t_14 = np.where(kept[..., None], da_2[idx], 0.0) * v
-    del kept, da_2, idx, v
-    dv += t_14
-    dv += t_14
-    del t_14
-    return (t_12, dv)
+    t_11 = np.where(kept[..., None], t_6[idx], 0.0)
+    del kept
+    t_6[idx] = 0.0
+    del idx
+    t_12 = t_11 * v
+    del t_11, v
+    dv += t_12
+    dv += t_12
+    del t_12
+    return (t_6, dv)
 
 
 def scatter_rows_jvp(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n]", tx: "f64[n,d]", tv: "f64[k,d]"):

@@ -130,15 +130,15 @@ def smooth(a: "f64[n,4]", b: "f64[n,4]"):
     _check_unshared('smooth', 'a', 'tests/golden/inputs/updated_parameter_sharing_check.py:10:9', a, b=b, WEIGHTS=WEIGHTS)
     n = a.shape[0]
     # updated_parameter_sharing_check.py:9  for i in range(1, a.shape[0]):
-    a_1 = a
+    a_1 = a.copy()
+    del a
+    a_2 = a_1
     for i in range(1, n):
         # updated_parameter_sharing_check.py:10  a[i] += 0.5 * a[i - 1] * b[i]
-        a_2 = a_1.copy()
-        a_2[i] = a_2[i] + 0.5 * a_1[i - 1] * b[i]
-        a_1 = a_2
-    del n, a
+        a_2[i] = a_2[i] + 0.5 * a_2[i - 1] * b[i]
+    del n, a_1
     # updated_parameter_sharing_check.py:11  return np.sum(a * WEIGHTS) + np.sum(b)
-    return np.sum(a_1 * WEIGHTS) + np.sum(b)
+    return np.sum(a_2 * WEIGHTS) + np.sum(b)
 
 
 def reads_only(a: "f64[n,4]", b: "f64[n,4]"):
@@ -154,39 +154,33 @@ def smooth_grad(a: "f64[n,4]", b: "f64[n,4]"):
     _check_unshared('smooth', 'a', 'tests/golden/inputs/updated_parameter_sharing_check.py:10:9', a, b=b, WEIGHTS=WEIGHTS)
     n = a.shape[0]
     # updated_parameter_sharing_check.py:9  for i in range(1, a.shape[0]):
-    a_1 = a
+    a_1 = a.copy()
+    del a
+    a_2 = a_1
     for i in range(1, n):
         # updated_parameter_sharing_check.py:10  a[i] += 0.5 * a[i - 1] * b[i]
-        t_1 = 0.5 * a_1[i - 1]
-        a_2 = a_1.copy()
+        t_1 = 0.5 * a_2[i - 1]
         a_2[i] = a_2[i] + t_1 * b[i]
         tape_t_1.append(t_1)
         del t_1
-        a_1 = a_2
-    del a, a_1
+    del a_1, a_2
     # reverse sweep
     # updated_parameter_sharing_check.py:9  for i in range(1, a.shape[0]):
     b_1 = np.broadcast_to(WEIGHTS, (n, 4))
-    t_6 = np.broadcast_to(1.0, (n, 4)).copy()
-    da_1 = b_1
-    db = t_6
+    t_6 = b_1.copy()
+    del b_1
+    t_7 = np.broadcast_to(1.0, (n, 4)).copy()
+    da_2 = t_6
+    db = t_7
     for i in reversed(range(1, n)):
         t_1 = tape_t_1.pop()
         # updated_parameter_sharing_check.py:10  a[i] += 0.5 * a[i - 1] * b[i]
-        t_7 = da_1.copy()
-        t_7[i] = 0.0
-        v_3 = da_1[i]
-        da_2 = np.zeros((n, 4))
-        da_2[i] = v_3
-        da_2 += t_7
-        del t_7
-        db[i] += v_3 * t_1
+        t_8 = da_2[i].copy()
+        da_2[i] = 0.0
+        da_2[i] += t_8
+        db[i] += t_8 * t_1
         del t_1
-        da_3 = np.zeros((n, 4))
-        da_3[i - 1] = v_3 * b[i] * 0.5
-        del v_3
-        da_3 += da_2
-        del da_2
-        da_1 = da_3
-    del n, b_1, t_6, tape_t_1, b
-    return (da_1, db)
+        da_2[i - 1] += t_8 * b[i] * 0.5
+        del t_8
+    del n, t_6, t_7, tape_t_1, b
+    return (da_2, db)

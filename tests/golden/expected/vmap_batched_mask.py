@@ -127,21 +127,17 @@ def per_example(w: "f64[d]", x: "f64[B,d]", m: "bool[B,d]"):
     dw_1[:, :] = np.where(m, 1.0, dw)
     del dw
     dz = np.zeros((d,))
+    del d
     dz_1 = np.zeros((B, d_1))
+    del d_1
     dz_1[:, :] = np.where(m, 1.0 / (np.where(m, z, z[np.arange(B), np.argmax(m, axis=1)][:, None]) ** 2 + 1.0) * np.where(m, z, z[np.arange(B), np.argmax(m, axis=1)][:, None]) * 2, dz)
-    del z, dz
+    del z, B, dz
     # vmap_batched_mask.py:9  z[m] += 1.0
     t_16 = dz_1.copy()
     t_16[:, :] = np.where(m, 0.0, t_16)
-    dz_2 = np.zeros((d,))
-    del d
-    dz_3 = np.zeros((B, d_1))
-    del B, d_1
-    dz_3[:, :] = np.where(m, dz_1, dz_2)
-    del m, dz_1, dz_2
-    dz_3 += t_16
-    del t_16
+    t_16[:, :] = np.where(m, t_16 + dz_1, t_16)
+    del m, dz_1
     # vmap_batched_mask.py:8  z = w * x
-    dw_1 += dz_3 * x
-    del dz_3, x
+    dw_1 += t_16 * x
+    del t_16, x
     return dw_1

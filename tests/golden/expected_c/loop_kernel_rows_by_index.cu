@@ -634,42 +634,10 @@ LIFTED_KERNEL void rows_by_index_grad_k4(const int64_t n, const int64_t d0,
     LIFTED_RUN(rows_by_index_grad_k4_body(n, d0, t_8, e_data, dx_4_out));
 }
 
-// rows_by_index_grad_k5: 2-d index space of n elements
-LIFTED_DEVICE void rows_by_index_grad_k5_body(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ dstate_4_data,
-    const double* __restrict__ dstate_3_data,
-    double* __restrict__ dstate_4_1_out){
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, dstate_4_1);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double dstate_4 = dstate_4_data[i];
-            const double dstate_3 = dstate_3_data[i];
-            // loop_kernel_rows_by_index.py:13  x = state[i]
-            LIFTED_AT(dstate_4_1) = (dstate_4 + dstate_3);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            dstate_4_1_out[i] = LIFTED_AT(dstate_4_1);
-        }
-    }
-}
-
-LIFTED_KERNEL void rows_by_index_grad_k5(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ dstate_4_data,
-    const double* __restrict__ dstate_3_data,
-    double* __restrict__ dstate_4_1_out)
-{
-    LIFTED_RUN(rows_by_index_grad_k5_body(n, d0, d1, dstate_4_data, dstate_3_data, dstate_4_1_out));
-}
-
-// rows_by_index_grad_k6: 1-d index space of n elements
-LIFTED_DEVICE void rows_by_index_grad_k6_body(const int64_t n, const int64_t d0,
+// rows_by_index_grad_k5: 1-d index space of n elements
+LIFTED_DEVICE void rows_by_index_grad_k5_body(const int64_t n, const int64_t d0,
     const double* __restrict__ t_6_data,
-    const double* __restrict__ v_6_data,
+    const double* __restrict__ t_9_data,
     double* __restrict__ t_12_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
@@ -679,11 +647,11 @@ LIFTED_DEVICE void rows_by_index_grad_k6_body(const int64_t n, const int64_t d0,
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             const double t_6 = t_6_data[i];
-            const double v_6 = v_6_data[i];
+            const double t_9 = t_9_data[i];
             // loop_kernel_rows_by_index.py:12  state[i] = np.tanh(state[i] * x + w[i])
             const double t_10 = (t_6 * t_6);
             const double t_11 = (1.0 - t_10);
-            LIFTED_AT(t_12) = (v_6 * t_11);
+            LIFTED_AT(t_12) = (t_9 * t_11);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
@@ -692,16 +660,16 @@ LIFTED_DEVICE void rows_by_index_grad_k6_body(const int64_t n, const int64_t d0,
     }
 }
 
-LIFTED_KERNEL void rows_by_index_grad_k6(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void rows_by_index_grad_k5(const int64_t n, const int64_t d0,
     const double* __restrict__ t_6_data,
-    const double* __restrict__ v_6_data,
+    const double* __restrict__ t_9_data,
     double* __restrict__ t_12_out)
 {
-    LIFTED_RUN(rows_by_index_grad_k6_body(n, d0, t_6_data, v_6_data, t_12_out));
+    LIFTED_RUN(rows_by_index_grad_k5_body(n, d0, t_6_data, t_9_data, t_12_out));
 }
 
-// rows_by_index_grad_k7: 1-d index space of n elements
-LIFTED_DEVICE void rows_by_index_grad_k7_body(const int64_t n, const int64_t d0,
+// rows_by_index_grad_k6: 1-d index space of n elements
+LIFTED_DEVICE void rows_by_index_grad_k6_body(const int64_t n, const int64_t d0,
     const double* __restrict__ t_12_data,
     const double* __restrict__ x_5_data,
     const double* __restrict__ v_3_kept_data,
@@ -730,84 +698,20 @@ LIFTED_DEVICE void rows_by_index_grad_k7_body(const int64_t n, const int64_t d0,
     }
 }
 
-LIFTED_KERNEL void rows_by_index_grad_k7(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void rows_by_index_grad_k6(const int64_t n, const int64_t d0,
     const double* __restrict__ t_12_data,
     const double* __restrict__ x_5_data,
     const double* __restrict__ v_3_kept_data,
     double* __restrict__ t_13_out,
     double* __restrict__ dx_1_out)
 {
-    LIFTED_RUN(rows_by_index_grad_k7_body(n, d0, t_12_data, x_5_data, v_3_kept_data, t_13_out, dx_1_out));
+    LIFTED_RUN(rows_by_index_grad_k6_body(n, d0, t_12_data, x_5_data, v_3_kept_data, t_13_out, dx_1_out));
 }
 
-// rows_by_index_grad_k8: 2-d index space of n elements
-LIFTED_DEVICE void rows_by_index_grad_k8_body(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ dstate_5_data,
-    const double* __restrict__ t_9_data,
-    double* __restrict__ dstate_5_1_out){
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, dstate_5_1);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double dstate_5 = dstate_5_data[i];
-            const double t_9 = t_9_data[i];
-            // loop_kernel_rows_by_index.py:12  state[i] = np.tanh(state[i] * x + w[i])
-            LIFTED_AT(dstate_5_1) = (dstate_5 + t_9);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            dstate_5_1_out[i] = LIFTED_AT(dstate_5_1);
-        }
-    }
-}
-
-LIFTED_KERNEL void rows_by_index_grad_k8(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ dstate_5_data,
-    const double* __restrict__ t_9_data,
-    double* __restrict__ dstate_5_1_out)
-{
-    LIFTED_RUN(rows_by_index_grad_k8_body(n, d0, d1, dstate_5_data, t_9_data, dstate_5_1_out));
-}
-
-// rows_by_index_grad_k9: 2-d index space of n elements
-LIFTED_DEVICE void rows_by_index_grad_k9_body(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ dstate_6_data,
-    const double* __restrict__ dstate_3_data,
-    double* __restrict__ dstate_6_1_out){
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, dstate_6_1);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double dstate_6 = dstate_6_data[i];
-            const double dstate_3 = dstate_3_data[i];
-            // loop_kernel_rows_by_index.py:13  x = state[i]
-            LIFTED_AT(dstate_6_1) = (dstate_6 + dstate_3);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            dstate_6_1_out[i] = LIFTED_AT(dstate_6_1);
-        }
-    }
-}
-
-LIFTED_KERNEL void rows_by_index_grad_k9(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ dstate_6_data,
-    const double* __restrict__ dstate_3_data,
-    double* __restrict__ dstate_6_1_out)
-{
-    LIFTED_RUN(rows_by_index_grad_k9_body(n, d0, d1, dstate_6_data, dstate_3_data, dstate_6_1_out));
-}
-
-// rows_by_index_grad_k10: 1-d index space of n elements
-LIFTED_DEVICE void rows_by_index_grad_k10_body(const int64_t n, const int64_t d0,
+// rows_by_index_grad_k7: 1-d index space of n elements
+LIFTED_DEVICE void rows_by_index_grad_k7_body(const int64_t n, const int64_t d0,
     const double* __restrict__ t_3_data,
-    const double* __restrict__ v_7_data,
+    const double* __restrict__ t_14_data,
     double* __restrict__ t_17_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
@@ -817,11 +721,11 @@ LIFTED_DEVICE void rows_by_index_grad_k10_body(const int64_t n, const int64_t d0
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             const double t_3 = t_3_data[i];
-            const double v_7 = v_7_data[i];
+            const double t_14 = t_14_data[i];
             // loop_kernel_rows_by_index.py:12  state[i] = np.tanh(state[i] * x + w[i])
             const double t_15 = (t_3 * t_3);
             const double t_16 = (1.0 - t_15);
-            LIFTED_AT(t_17) = (v_7 * t_16);
+            LIFTED_AT(t_17) = (t_14 * t_16);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
@@ -830,16 +734,16 @@ LIFTED_DEVICE void rows_by_index_grad_k10_body(const int64_t n, const int64_t d0
     }
 }
 
-LIFTED_KERNEL void rows_by_index_grad_k10(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void rows_by_index_grad_k7(const int64_t n, const int64_t d0,
     const double* __restrict__ t_3_data,
-    const double* __restrict__ v_7_data,
+    const double* __restrict__ t_14_data,
     double* __restrict__ t_17_out)
 {
-    LIFTED_RUN(rows_by_index_grad_k10_body(n, d0, t_3_data, v_7_data, t_17_out));
+    LIFTED_RUN(rows_by_index_grad_k7_body(n, d0, t_3_data, t_14_data, t_17_out));
 }
 
-// rows_by_index_grad_k11: 1-d index space of n elements
-LIFTED_DEVICE void rows_by_index_grad_k11_body(const int64_t n, const int64_t d0,
+// rows_by_index_grad_k8: 1-d index space of n elements
+LIFTED_DEVICE void rows_by_index_grad_k8_body(const int64_t n, const int64_t d0,
     const double* __restrict__ t_17_data,
     const double* __restrict__ x_6_data,
     double* __restrict__ t_18_out){
@@ -862,48 +766,16 @@ LIFTED_DEVICE void rows_by_index_grad_k11_body(const int64_t n, const int64_t d0
     }
 }
 
-LIFTED_KERNEL void rows_by_index_grad_k11(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void rows_by_index_grad_k8(const int64_t n, const int64_t d0,
     const double* __restrict__ t_17_data,
     const double* __restrict__ x_6_data,
     double* __restrict__ t_18_out)
 {
-    LIFTED_RUN(rows_by_index_grad_k11_body(n, d0, t_17_data, x_6_data, t_18_out));
+    LIFTED_RUN(rows_by_index_grad_k8_body(n, d0, t_17_data, x_6_data, t_18_out));
 }
 
-// rows_by_index_grad_k12: 2-d index space of n elements
-LIFTED_DEVICE void rows_by_index_grad_k12_body(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ dstate_7_data,
-    const double* __restrict__ t_14_data,
-    double* __restrict__ dstate_7_1_out){
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, dstate_7_1);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double dstate_7 = dstate_7_data[i];
-            const double t_14 = t_14_data[i];
-            // loop_kernel_rows_by_index.py:12  state[i] = np.tanh(state[i] * x + w[i])
-            LIFTED_AT(dstate_7_1) = (dstate_7 + t_14);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            dstate_7_1_out[i] = LIFTED_AT(dstate_7_1);
-        }
-    }
-}
-
-LIFTED_KERNEL void rows_by_index_grad_k12(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ dstate_7_data,
-    const double* __restrict__ t_14_data,
-    double* __restrict__ dstate_7_1_out)
-{
-    LIFTED_RUN(rows_by_index_grad_k12_body(n, d0, d1, dstate_7_data, t_14_data, dstate_7_1_out));
-}
-
-// rows_by_index_grad_k13: 2-d index space of n elements
-LIFTED_DEVICE void rows_by_index_grad_k13_body(const int64_t n, const int64_t d0, const int64_t d1,
+// rows_by_index_grad_k9: 2-d index space of n elements
+LIFTED_DEVICE void rows_by_index_grad_k9_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dw_1_data,
     const double* __restrict__ dstate_2_data,
     double* __restrict__ dw_1_1_out){
@@ -926,12 +798,12 @@ LIFTED_DEVICE void rows_by_index_grad_k13_body(const int64_t n, const int64_t d0
     }
 }
 
-LIFTED_KERNEL void rows_by_index_grad_k13(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_KERNEL void rows_by_index_grad_k9(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dw_1_data,
     const double* __restrict__ dstate_2_data,
     double* __restrict__ dw_1_1_out)
 {
-    LIFTED_RUN(rows_by_index_grad_k13_body(n, d0, d1, dw_1_data, dstate_2_data, dw_1_1_out));
+    LIFTED_RUN(rows_by_index_grad_k9_body(n, d0, d1, dw_1_data, dstate_2_data, dw_1_1_out));
 }
 
 // ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------
@@ -1355,35 +1227,10 @@ static void rows_by_index_grad_k4_serial(const int64_t n, const int64_t d0,
 }
 
 
-// rows_by_index_grad_k5: 2-d index space of n elements
-static void rows_by_index_grad_k5_serial(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ dstate_4_data,
-    const double* __restrict__ dstate_3_data,
-    double* __restrict__ dstate_4_1_out){
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, dstate_4_1);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double dstate_4 = dstate_4_data[i];
-            const double dstate_3 = dstate_3_data[i];
-            // loop_kernel_rows_by_index.py:13  x = state[i]
-            LIFTED_AT(dstate_4_1) = (dstate_4 + dstate_3);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            dstate_4_1_out[i] = LIFTED_AT(dstate_4_1);
-        }
-    }
-}
-
-
-// rows_by_index_grad_k6: 1-d index space of n elements
-static void rows_by_index_grad_k6_serial(const int64_t n, const int64_t d0,
+// rows_by_index_grad_k5: 1-d index space of n elements
+static void rows_by_index_grad_k5_serial(const int64_t n, const int64_t d0,
     const double* __restrict__ t_6_data,
-    const double* __restrict__ v_6_data,
+    const double* __restrict__ t_9_data,
     double* __restrict__ t_12_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
@@ -1393,11 +1240,11 @@ static void rows_by_index_grad_k6_serial(const int64_t n, const int64_t d0,
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             const double t_6 = t_6_data[i];
-            const double v_6 = v_6_data[i];
+            const double t_9 = t_9_data[i];
             // loop_kernel_rows_by_index.py:12  state[i] = np.tanh(state[i] * x + w[i])
             const double t_10 = (t_6 * t_6);
             const double t_11 = (1.0 - t_10);
-            LIFTED_AT(t_12) = (v_6 * t_11);
+            LIFTED_AT(t_12) = (t_9 * t_11);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
@@ -1407,8 +1254,8 @@ static void rows_by_index_grad_k6_serial(const int64_t n, const int64_t d0,
 }
 
 
-// rows_by_index_grad_k7: 1-d index space of n elements
-static void rows_by_index_grad_k7_serial(const int64_t n, const int64_t d0,
+// rows_by_index_grad_k6: 1-d index space of n elements
+static void rows_by_index_grad_k6_serial(const int64_t n, const int64_t d0,
     const double* __restrict__ t_12_data,
     const double* __restrict__ x_5_data,
     const double* __restrict__ v_3_kept_data,
@@ -1438,60 +1285,10 @@ static void rows_by_index_grad_k7_serial(const int64_t n, const int64_t d0,
 }
 
 
-// rows_by_index_grad_k8: 2-d index space of n elements
-static void rows_by_index_grad_k8_serial(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ dstate_5_data,
-    const double* __restrict__ t_9_data,
-    double* __restrict__ dstate_5_1_out){
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, dstate_5_1);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double dstate_5 = dstate_5_data[i];
-            const double t_9 = t_9_data[i];
-            // loop_kernel_rows_by_index.py:12  state[i] = np.tanh(state[i] * x + w[i])
-            LIFTED_AT(dstate_5_1) = (dstate_5 + t_9);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            dstate_5_1_out[i] = LIFTED_AT(dstate_5_1);
-        }
-    }
-}
-
-
-// rows_by_index_grad_k9: 2-d index space of n elements
-static void rows_by_index_grad_k9_serial(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ dstate_6_data,
-    const double* __restrict__ dstate_3_data,
-    double* __restrict__ dstate_6_1_out){
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, dstate_6_1);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double dstate_6 = dstate_6_data[i];
-            const double dstate_3 = dstate_3_data[i];
-            // loop_kernel_rows_by_index.py:13  x = state[i]
-            LIFTED_AT(dstate_6_1) = (dstate_6 + dstate_3);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            dstate_6_1_out[i] = LIFTED_AT(dstate_6_1);
-        }
-    }
-}
-
-
-// rows_by_index_grad_k10: 1-d index space of n elements
-static void rows_by_index_grad_k10_serial(const int64_t n, const int64_t d0,
+// rows_by_index_grad_k7: 1-d index space of n elements
+static void rows_by_index_grad_k7_serial(const int64_t n, const int64_t d0,
     const double* __restrict__ t_3_data,
-    const double* __restrict__ v_7_data,
+    const double* __restrict__ t_14_data,
     double* __restrict__ t_17_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
@@ -1501,11 +1298,11 @@ static void rows_by_index_grad_k10_serial(const int64_t n, const int64_t d0,
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             const double t_3 = t_3_data[i];
-            const double v_7 = v_7_data[i];
+            const double t_14 = t_14_data[i];
             // loop_kernel_rows_by_index.py:12  state[i] = np.tanh(state[i] * x + w[i])
             const double t_15 = (t_3 * t_3);
             const double t_16 = (1.0 - t_15);
-            LIFTED_AT(t_17) = (v_7 * t_16);
+            LIFTED_AT(t_17) = (t_14 * t_16);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
@@ -1515,8 +1312,8 @@ static void rows_by_index_grad_k10_serial(const int64_t n, const int64_t d0,
 }
 
 
-// rows_by_index_grad_k11: 1-d index space of n elements
-static void rows_by_index_grad_k11_serial(const int64_t n, const int64_t d0,
+// rows_by_index_grad_k8: 1-d index space of n elements
+static void rows_by_index_grad_k8_serial(const int64_t n, const int64_t d0,
     const double* __restrict__ t_17_data,
     const double* __restrict__ x_6_data,
     double* __restrict__ t_18_out){
@@ -1535,31 +1332,6 @@ static void rows_by_index_grad_k11_serial(const int64_t n, const int64_t d0,
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             t_18_out[i] = LIFTED_AT(t_18);
-        }
-    }
-}
-
-
-// rows_by_index_grad_k12: 2-d index space of n elements
-static void rows_by_index_grad_k12_serial(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ dstate_7_data,
-    const double* __restrict__ t_14_data,
-    double* __restrict__ dstate_7_1_out){
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, dstate_7_1);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double dstate_7 = dstate_7_data[i];
-            const double t_14 = t_14_data[i];
-            // loop_kernel_rows_by_index.py:12  state[i] = np.tanh(state[i] * x + w[i])
-            LIFTED_AT(dstate_7_1) = (dstate_7 + t_14);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            dstate_7_1_out[i] = LIFTED_AT(dstate_7_1);
         }
     }
 }
@@ -2128,18 +1900,13 @@ extern "C" int rows_by_index_grad_loop0(int64_t* io, lifted_alloc_fn alloc)
 // rows_by_index_grad_loop1: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int rows_by_index_grad_loop1(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state = {alloc, nullptr, 0, io + 59};
+    lifted_loop_state state = {alloc, nullptr, 0, io + 57};
     lifted_loop_state* st = &state;
-    int64_t v_b = 0; bool f_b = false;
     int64_t v_c = 0; bool f_c = false;
     lifted_view<double, 2> v_dstate_1 = {};
     lifted_view<double, 2> v_dstate_2 = {};
     lifted_view<double, 2> v_dstate_3 = {};
     lifted_view<double, 2> v_dstate_4 = {};
-    lifted_view<double, 2> v_dstate_5 = {};
-    lifted_view<double, 2> v_dstate_6 = {};
-    lifted_view<double, 2> v_dstate_7 = {};
-    lifted_view<double, 2> v_dstate_8 = {};
     double v_dtotal = 0; bool f_dtotal = false;
     lifted_view<double, 2> v_dw = {};
     lifted_view<double, 2> v_dw_1 = {};
@@ -2157,13 +1924,13 @@ extern "C" int rows_by_index_grad_loop1(int64_t* io, lifted_alloc_fn alloc)
     int64_t v_t = 0; bool f_t = false;
     lifted_view<double, 1> v_t_12 = {};
     lifted_view<double, 1> v_t_13 = {};
-    lifted_view<double, 2> v_t_14 = {};
+    lifted_view<double, 1> v_t_14 = {};
     lifted_view<double, 1> v_t_17 = {};
     lifted_view<double, 1> v_t_18 = {};
     lifted_view<double, 1> v_t_3 = {};
     lifted_view<double, 1> v_t_6 = {};
     double v_t_8 = 0; bool f_t_8 = false;
-    lifted_view<double, 2> v_t_9 = {};
+    lifted_view<double, 1> v_t_9 = {};
     lifted_view<double, 1> v_v_3_kept = {};
     lifted_view<double, 1> v_v_6 = {};
     lifted_view<double, 1> v_v_7 = {};
@@ -2181,33 +1948,18 @@ extern "C" int rows_by_index_grad_loop1(int64_t* io, lifted_alloc_fn alloc)
     void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
     void* packed_5 = nullptr; int64_t packed_5_bytes = 0;
     void* site_6 = nullptr; int64_t site_6_bytes = 0;
-    void* site_7 = nullptr; int64_t site_7_bytes = 0;
+    void* packed_7 = nullptr; int64_t packed_7_bytes = 0;
     void* packed_8 = nullptr; int64_t packed_8_bytes = 0;
     void* packed_9 = nullptr; int64_t packed_9_bytes = 0;
     void* site_10 = nullptr; int64_t site_10_bytes = 0;
-    void* packed_11 = nullptr; int64_t packed_11_bytes = 0;
-    void* packed_12 = nullptr; int64_t packed_12_bytes = 0;
+    void* site_11[2] = {nullptr, nullptr}; int64_t site_11_bytes[2] = {0, 0}; int site_11_turn = 0;
+    void* site_12 = nullptr; int64_t site_12_bytes = 0;
     void* packed_13 = nullptr; int64_t packed_13_bytes = 0;
-    void* site_14 = nullptr; int64_t site_14_bytes = 0;
-    void* site_15[2] = {nullptr, nullptr}; int64_t site_15_bytes[2] = {0, 0}; int site_15_turn = 0;
-    void* site_16 = nullptr; int64_t site_16_bytes = 0;
+    void* packed_14 = nullptr; int64_t packed_14_bytes = 0;
+    void* site_15 = nullptr; int64_t site_15_bytes = 0;
+    void* packed_16 = nullptr; int64_t packed_16_bytes = 0;
     void* packed_17 = nullptr; int64_t packed_17_bytes = 0;
-    void* packed_18 = nullptr; int64_t packed_18_bytes = 0;
-    void* site_19[2] = {nullptr, nullptr}; int64_t site_19_bytes[2] = {0, 0}; int site_19_turn = 0;
-    void* site_20 = nullptr; int64_t site_20_bytes = 0;
-    void* packed_21 = nullptr; int64_t packed_21_bytes = 0;
-    void* packed_22 = nullptr; int64_t packed_22_bytes = 0;
-    void* site_23 = nullptr; int64_t site_23_bytes = 0;
-    void* site_24 = nullptr; int64_t site_24_bytes = 0;
-    void* packed_25 = nullptr; int64_t packed_25_bytes = 0;
-    void* packed_26 = nullptr; int64_t packed_26_bytes = 0;
-    void* site_27 = nullptr; int64_t site_27_bytes = 0;
-    void* packed_28 = nullptr; int64_t packed_28_bytes = 0;
-    void* packed_29 = nullptr; int64_t packed_29_bytes = 0;
-    void* site_30 = nullptr; int64_t site_30_bytes = 0;
-    void* site_31 = nullptr; int64_t site_31_bytes = 0;
-    void* packed_32 = nullptr; int64_t packed_32_bytes = 0;
-    void* packed_33 = nullptr; int64_t packed_33_bytes = 0;
+    void* site_18 = nullptr; int64_t site_18_bytes = 0;
     v_c = (int64_t)lifted_load_scalar_i(io[0]); f_c = io[1] != 0;
     lifted_load_view(v_dstate_1, io + 2);
     lifted_load_view(v_dw, io + 7);
@@ -2220,7 +1972,6 @@ extern "C" int rows_by_index_grad_loop1(int64_t* io, lifted_alloc_fn alloc)
     lifted_load_tape(t_tape_t_6, io + 33, 3);
     lifted_load_tape(t_tape_x_2, io + 37, 3);
     lifted_load_tape(t_tape_v_3, io + 41, 3);
-    v_b = (int64_t)lifted_load_scalar_i(io[45]); f_b = io[46] != 0;
     {
         const int64_t lo = 0, hi = v_c, step = 1;
         if (step == 0) return lifted_fail(st, 8, 0, 0, 0);
@@ -2313,82 +2064,58 @@ extern "C" int rows_by_index_grad_loop1(int64_t* io, lifted_alloc_fn alloc)
                         }
                         // loop_kernel_rows_by_index.py:13  x = state[i]
                         {
-                            const int64_t dims[2] = {(int64_t)v_l, (int64_t)v_b};
-                            for (int k = 0; k < 2; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
-                            if (!lifted_alloc_view(v_dstate_4, dims, st, &site_3, &site_3_bytes)) return lifted_fail(st, 5, 0, 0, 0);
-                            lifted_fill(v_dstate_4, (double)(0));
-                        }
-                        {
                             lifted_view<double, 1> view;
                             int64_t offset = 0;
                             int64_t at_0 = v_i;
-                            if (at_0 < 0) at_0 += v_dstate_4.d[0];
-                            if (at_0 < 0 || at_0 >= v_dstate_4.d[0]) return lifted_fail(st, 1, (int64_t)(v_i), 0, v_dstate_4.d[0]);
-                            offset += at_0 * v_dstate_4.s[0];
-                            view.p = v_dstate_4.p + offset;
-                            view.d[0] = v_dstate_4.d[1]; view.s[0] = v_dstate_4.s[1];
-                            int rc = lifted_assign_into_array<double>(view, v_dx_2, st);
+                            if (at_0 < 0) at_0 += v_dstate_3.d[0];
+                            if (at_0 < 0 || at_0 >= v_dstate_3.d[0]) return lifted_fail(st, 1, (int64_t)(v_i), 0, v_dstate_3.d[0]);
+                            offset += at_0 * v_dstate_3.s[0];
+                            view.p = v_dstate_3.p + offset;
+                            view.d[0] = v_dstate_3.d[1]; view.s[0] = v_dstate_3.s[1];
+                            int rc = lifted_add_into_array<double>(view, v_dx_2, st);
                             if (rc) return rc;
-                        }
-                        {
-                            int64_t space[2] = {-1, -1};
-                            if (!lifted_meet(space[0], v_dstate_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_dstate_4.d[0]);
-                            if (!lifted_meet(space[1], v_dstate_4.d[1])) return lifted_fail(st, 3, 1, space[1], v_dstate_4.d[1]);
-                            if (!lifted_meet(space[0], v_dstate_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_dstate_3.d[0]);
-                            if (!lifted_meet(space[1], v_dstate_3.d[1])) return lifted_fail(st, 3, 1, space[1], v_dstate_3.d[1]);
-                            for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-                            const int64_t count = lifted_product(space, 2);
-                            const double* arg_0 = lifted_contiguous_data(v_dstate_4, st, &packed_4, &packed_4_bytes);
-                            if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                            const double* arg_1 = lifted_contiguous_data(v_dstate_3, st, &packed_5, &packed_5_bytes);
-                            if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-                            lifted_view<double, 2> out_1;
-                            if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes)) return lifted_fail(st, 5, 0, 0, 0);
-                            if (count >= lifted_parallel_min) rows_by_index_grad_k5(count, space[0], space[1], arg_0, arg_1, out_1.p);
-                            else rows_by_index_grad_k5_serial(count, space[0], space[1], arg_0, arg_1, out_1.p);
-                            v_dstate_4 = out_1;
                         }
                         // loop_kernel_rows_by_index.py:12  state[i] = np.tanh(state[i] * x + w[i])
                         {
-                            if (!lifted_alloc_view(v_t_9, v_dstate_4.d, st, &site_7, &site_7_bytes)) return lifted_fail(st, 5, 0, 0, 0);
-                            lifted_copy(v_t_9, v_dstate_4);
-                        }
-                        {
                             lifted_view<double, 1> view;
                             int64_t offset = 0;
                             int64_t at_0 = v_i;
-                            if (at_0 < 0) at_0 += v_t_9.d[0];
-                            if (at_0 < 0 || at_0 >= v_t_9.d[0]) return lifted_fail(st, 1, (int64_t)(v_i), 0, v_t_9.d[0]);
-                            offset += at_0 * v_t_9.s[0];
-                            view.p = v_t_9.p + offset;
-                            view.d[0] = v_t_9.d[1]; view.s[0] = v_t_9.s[1];
-                            lifted_assign_into<double>(view, 0.0);
-                        }
-                        {
-                            lifted_view<double, 1> view;
-                            int64_t offset = 0;
-                            int64_t at_0 = v_i;
-                            if (at_0 < 0) at_0 += v_dstate_4.d[0];
-                            if (at_0 < 0 || at_0 >= v_dstate_4.d[0]) return lifted_fail(st, 1, (int64_t)(v_i), 0, v_dstate_4.d[0]);
-                            offset += at_0 * v_dstate_4.s[0];
-                            view.p = v_dstate_4.p + offset;
-                            view.d[0] = v_dstate_4.d[1]; view.s[0] = v_dstate_4.s[1];
+                            if (at_0 < 0) at_0 += v_dstate_3.d[0];
+                            if (at_0 < 0 || at_0 >= v_dstate_3.d[0]) return lifted_fail(st, 1, (int64_t)(v_i), 0, v_dstate_3.d[0]);
+                            offset += at_0 * v_dstate_3.s[0];
+                            view.p = v_dstate_3.p + offset;
+                            view.d[0] = v_dstate_3.d[1]; view.s[0] = v_dstate_3.s[1];
                             v_v_6 = view;
+                        }
+                        {
+                            if (!lifted_alloc_view(v_t_9, v_v_6.d, st, &site_3, &site_3_bytes)) return lifted_fail(st, 5, 0, 0, 0);
+                            lifted_copy(v_t_9, v_v_6);
+                        }
+                        {
+                            lifted_view<double, 1> view;
+                            int64_t offset = 0;
+                            int64_t at_0 = v_i;
+                            if (at_0 < 0) at_0 += v_dstate_3.d[0];
+                            if (at_0 < 0 || at_0 >= v_dstate_3.d[0]) return lifted_fail(st, 1, (int64_t)(v_i), 0, v_dstate_3.d[0]);
+                            offset += at_0 * v_dstate_3.s[0];
+                            view.p = v_dstate_3.p + offset;
+                            view.d[0] = v_dstate_3.d[1]; view.s[0] = v_dstate_3.s[1];
+                            lifted_assign_into<double>(view, 0.0);
                         }
                         {
                             int64_t space[1] = {-1};
                             if (!lifted_meet(space[0], v_t_6.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_6.d[0]);
-                            if (!lifted_meet(space[0], v_v_6.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_6.d[0]);
+                            if (!lifted_meet(space[0], v_t_9.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_9.d[0]);
                             for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                             const int64_t count = lifted_product(space, 1);
-                            const double* arg_0 = lifted_contiguous_data(v_t_6, st, &packed_8, &packed_8_bytes);
+                            const double* arg_0 = lifted_contiguous_data(v_t_6, st, &packed_4, &packed_4_bytes);
                             if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                            const double* arg_1 = lifted_contiguous_data(v_v_6, st, &packed_9, &packed_9_bytes);
+                            const double* arg_1 = lifted_contiguous_data(v_t_9, st, &packed_5, &packed_5_bytes);
                             if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
                             lifted_view<double, 1> out_1;
-                            if (!lifted_alloc_view(out_1, space, st, &site_10, &site_10_bytes)) return lifted_fail(st, 5, 0, 0, 0);
-                            if (count >= lifted_parallel_min) rows_by_index_grad_k6(count, space[0], arg_0, arg_1, out_1.p);
-                            else rows_by_index_grad_k6_serial(count, space[0], arg_0, arg_1, out_1.p);
+                            if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes)) return lifted_fail(st, 5, 0, 0, 0);
+                            if (count >= lifted_parallel_min) rows_by_index_grad_k5(count, space[0], arg_0, arg_1, out_1.p);
+                            else rows_by_index_grad_k5_serial(count, space[0], arg_0, arg_1, out_1.p);
                             v_t_12 = out_1;
                         }
                         {
@@ -2410,143 +2137,93 @@ extern "C" int rows_by_index_grad_loop1(int64_t* io, lifted_alloc_fn alloc)
                             if (!lifted_meet(space[0], v_v_3_kept.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_3_kept.d[0]);
                             for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                             const int64_t count = lifted_product(space, 1);
-                            const double* arg_0 = lifted_contiguous_data(v_t_12, st, &packed_11, &packed_11_bytes);
+                            const double* arg_0 = lifted_contiguous_data(v_t_12, st, &packed_7, &packed_7_bytes);
                             if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                            const double* arg_1 = lifted_contiguous_data(v_x_5, st, &packed_12, &packed_12_bytes);
+                            const double* arg_1 = lifted_contiguous_data(v_x_5, st, &packed_8, &packed_8_bytes);
                             if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-                            const double* arg_2 = lifted_contiguous_data(v_v_3_kept, st, &packed_13, &packed_13_bytes);
+                            const double* arg_2 = lifted_contiguous_data(v_v_3_kept, st, &packed_9, &packed_9_bytes);
                             if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
                             lifted_view<double, 1> out_1;
-                            if (!lifted_alloc_view(out_1, space, st, &site_14, &site_14_bytes)) return lifted_fail(st, 5, 0, 0, 0);
+                            if (!lifted_alloc_view(out_1, space, st, &site_10, &site_10_bytes)) return lifted_fail(st, 5, 0, 0, 0);
                             lifted_view<double, 1> out_2;
-                            site_15_turn ^= 1; if (!lifted_alloc_view(out_2, space, st, &site_15[site_15_turn], &site_15_bytes[site_15_turn])) return lifted_fail(st, 5, 0, 0, 0);
-                            if (count >= lifted_parallel_min) rows_by_index_grad_k7(count, space[0], arg_0, arg_1, arg_2, out_1.p, out_2.p);
-                            else rows_by_index_grad_k7_serial(count, space[0], arg_0, arg_1, arg_2, out_1.p, out_2.p);
+                            site_11_turn ^= 1; if (!lifted_alloc_view(out_2, space, st, &site_11[site_11_turn], &site_11_bytes[site_11_turn])) return lifted_fail(st, 5, 0, 0, 0);
+                            if (count >= lifted_parallel_min) rows_by_index_grad_k6(count, space[0], arg_0, arg_1, arg_2, out_1.p, out_2.p);
+                            else rows_by_index_grad_k6_serial(count, space[0], arg_0, arg_1, arg_2, out_1.p, out_2.p);
                             v_t_13 = out_1;
                             v_dx_1 = out_2;
-                        }
-                        {
-                            const int64_t dims[2] = {(int64_t)v_l, (int64_t)v_b};
-                            for (int k = 0; k < 2; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
-                            if (!lifted_alloc_view(v_dstate_5, dims, st, &site_16, &site_16_bytes)) return lifted_fail(st, 5, 0, 0, 0);
-                            lifted_fill(v_dstate_5, (double)(0));
                         }
                         {
                             lifted_view<double, 1> view;
                             int64_t offset = 0;
                             int64_t at_0 = v_i;
-                            if (at_0 < 0) at_0 += v_dstate_5.d[0];
-                            if (at_0 < 0 || at_0 >= v_dstate_5.d[0]) return lifted_fail(st, 1, (int64_t)(v_i), 0, v_dstate_5.d[0]);
-                            offset += at_0 * v_dstate_5.s[0];
-                            view.p = v_dstate_5.p + offset;
-                            view.d[0] = v_dstate_5.d[1]; view.s[0] = v_dstate_5.s[1];
-                            int rc = lifted_assign_into_array<double>(view, v_t_13, st);
+                            if (at_0 < 0) at_0 += v_dstate_3.d[0];
+                            if (at_0 < 0 || at_0 >= v_dstate_3.d[0]) return lifted_fail(st, 1, (int64_t)(v_i), 0, v_dstate_3.d[0]);
+                            offset += at_0 * v_dstate_3.s[0];
+                            view.p = v_dstate_3.p + offset;
+                            view.d[0] = v_dstate_3.d[1]; view.s[0] = v_dstate_3.s[1];
+                            int rc = lifted_add_into_array<double>(view, v_t_13, st);
                             if (rc) return rc;
                         }
                         {
-                            int64_t space[2] = {-1, -1};
-                            if (!lifted_meet(space[0], v_dstate_5.d[0])) return lifted_fail(st, 3, 0, space[0], v_dstate_5.d[0]);
-                            if (!lifted_meet(space[1], v_dstate_5.d[1])) return lifted_fail(st, 3, 1, space[1], v_dstate_5.d[1]);
-                            if (!lifted_meet(space[0], v_t_9.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_9.d[0]);
-                            if (!lifted_meet(space[1], v_t_9.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_9.d[1]);
-                            for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-                            const int64_t count = lifted_product(space, 2);
-                            const double* arg_0 = lifted_contiguous_data(v_dstate_5, st, &packed_17, &packed_17_bytes);
-                            if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                            const double* arg_1 = lifted_contiguous_data(v_t_9, st, &packed_18, &packed_18_bytes);
-                            if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-                            lifted_view<double, 2> out_1;
-                            site_19_turn ^= 1; if (!lifted_alloc_view(out_1, space, st, &site_19[site_19_turn], &site_19_bytes[site_19_turn])) return lifted_fail(st, 5, 0, 0, 0);
-                            if (count >= lifted_parallel_min) rows_by_index_grad_k8(count, space[0], space[1], arg_0, arg_1, out_1.p);
-                            else rows_by_index_grad_k8_serial(count, space[0], space[1], arg_0, arg_1, out_1.p);
-                            v_dstate_5 = out_1;
-                        }
-                        {
-                            const lifted_view<double, 2> move_0 = v_dstate_5;
-                            const lifted_view<double, 1> move_1 = v_dx_1;
-                            v_dstate_3 = move_0;
-                            v_dx_2 = move_1;
+                            const lifted_view<double, 1> move_0 = v_dx_1;
+                            v_dx_2 = move_0;
                         }
                     }
                 }
                 // loop_kernel_rows_by_index.py:13  x = state[i]
                 {
-                    const int64_t dims[2] = {(int64_t)v_l, (int64_t)v_b};
-                    for (int k = 0; k < 2; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
-                    if (!lifted_alloc_view(v_dstate_6, dims, st, &site_20, &site_20_bytes)) return lifted_fail(st, 5, 0, 0, 0);
-                    lifted_fill(v_dstate_6, (double)(0));
-                }
-                {
                     lifted_view<double, 1> view;
                     int64_t offset = 0;
                     int64_t at_0 = 0;
-                    if (at_0 < 0) at_0 += v_dstate_6.d[0];
-                    if (at_0 < 0 || at_0 >= v_dstate_6.d[0]) return lifted_fail(st, 1, (int64_t)(0), 0, v_dstate_6.d[0]);
-                    offset += at_0 * v_dstate_6.s[0];
-                    view.p = v_dstate_6.p + offset;
-                    view.d[0] = v_dstate_6.d[1]; view.s[0] = v_dstate_6.s[1];
-                    int rc = lifted_assign_into_array<double>(view, v_dx_2, st);
+                    if (at_0 < 0) at_0 += v_dstate_3.d[0];
+                    if (at_0 < 0 || at_0 >= v_dstate_3.d[0]) return lifted_fail(st, 1, (int64_t)(0), 0, v_dstate_3.d[0]);
+                    offset += at_0 * v_dstate_3.s[0];
+                    view.p = v_dstate_3.p + offset;
+                    view.d[0] = v_dstate_3.d[1]; view.s[0] = v_dstate_3.s[1];
+                    int rc = lifted_add_into_array<double>(view, v_dx_2, st);
                     if (rc) return rc;
-                }
-                {
-                    int64_t space[2] = {-1, -1};
-                    if (!lifted_meet(space[0], v_dstate_6.d[0])) return lifted_fail(st, 3, 0, space[0], v_dstate_6.d[0]);
-                    if (!lifted_meet(space[1], v_dstate_6.d[1])) return lifted_fail(st, 3, 1, space[1], v_dstate_6.d[1]);
-                    if (!lifted_meet(space[0], v_dstate_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_dstate_3.d[0]);
-                    if (!lifted_meet(space[1], v_dstate_3.d[1])) return lifted_fail(st, 3, 1, space[1], v_dstate_3.d[1]);
-                    for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-                    const int64_t count = lifted_product(space, 2);
-                    const double* arg_0 = lifted_contiguous_data(v_dstate_6, st, &packed_21, &packed_21_bytes);
-                    if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                    const double* arg_1 = lifted_contiguous_data(v_dstate_3, st, &packed_22, &packed_22_bytes);
-                    if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-                    lifted_view<double, 2> out_1;
-                    if (!lifted_alloc_view(out_1, space, st, &site_23, &site_23_bytes)) return lifted_fail(st, 5, 0, 0, 0);
-                    if (count >= lifted_parallel_min) rows_by_index_grad_k9(count, space[0], space[1], arg_0, arg_1, out_1.p);
-                    else rows_by_index_grad_k9_serial(count, space[0], space[1], arg_0, arg_1, out_1.p);
-                    v_dstate_6 = out_1;
                 }
                 // loop_kernel_rows_by_index.py:12  state[i] = np.tanh(state[i] * x + w[i])
                 {
-                    if (!lifted_alloc_view(v_t_14, v_dstate_6.d, st, &site_24, &site_24_bytes)) return lifted_fail(st, 5, 0, 0, 0);
-                    lifted_copy(v_t_14, v_dstate_6);
-                }
-                {
                     lifted_view<double, 1> view;
                     int64_t offset = 0;
                     int64_t at_0 = 0;
-                    if (at_0 < 0) at_0 += v_t_14.d[0];
-                    if (at_0 < 0 || at_0 >= v_t_14.d[0]) return lifted_fail(st, 1, (int64_t)(0), 0, v_t_14.d[0]);
-                    offset += at_0 * v_t_14.s[0];
-                    view.p = v_t_14.p + offset;
-                    view.d[0] = v_t_14.d[1]; view.s[0] = v_t_14.s[1];
-                    lifted_assign_into<double>(view, 0.0);
-                }
-                {
-                    lifted_view<double, 1> view;
-                    int64_t offset = 0;
-                    int64_t at_0 = 0;
-                    if (at_0 < 0) at_0 += v_dstate_6.d[0];
-                    if (at_0 < 0 || at_0 >= v_dstate_6.d[0]) return lifted_fail(st, 1, (int64_t)(0), 0, v_dstate_6.d[0]);
-                    offset += at_0 * v_dstate_6.s[0];
-                    view.p = v_dstate_6.p + offset;
-                    view.d[0] = v_dstate_6.d[1]; view.s[0] = v_dstate_6.s[1];
+                    if (at_0 < 0) at_0 += v_dstate_3.d[0];
+                    if (at_0 < 0 || at_0 >= v_dstate_3.d[0]) return lifted_fail(st, 1, (int64_t)(0), 0, v_dstate_3.d[0]);
+                    offset += at_0 * v_dstate_3.s[0];
+                    view.p = v_dstate_3.p + offset;
+                    view.d[0] = v_dstate_3.d[1]; view.s[0] = v_dstate_3.s[1];
                     v_v_7 = view;
+                }
+                {
+                    if (!lifted_alloc_view(v_t_14, v_v_7.d, st, &site_12, &site_12_bytes)) return lifted_fail(st, 5, 0, 0, 0);
+                    lifted_copy(v_t_14, v_v_7);
+                }
+                {
+                    lifted_view<double, 1> view;
+                    int64_t offset = 0;
+                    int64_t at_0 = 0;
+                    if (at_0 < 0) at_0 += v_dstate_3.d[0];
+                    if (at_0 < 0 || at_0 >= v_dstate_3.d[0]) return lifted_fail(st, 1, (int64_t)(0), 0, v_dstate_3.d[0]);
+                    offset += at_0 * v_dstate_3.s[0];
+                    view.p = v_dstate_3.p + offset;
+                    view.d[0] = v_dstate_3.d[1]; view.s[0] = v_dstate_3.s[1];
+                    lifted_assign_into<double>(view, 0.0);
                 }
                 {
                     int64_t space[1] = {-1};
                     if (!lifted_meet(space[0], v_t_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_3.d[0]);
-                    if (!lifted_meet(space[0], v_v_7.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_7.d[0]);
+                    if (!lifted_meet(space[0], v_t_14.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_14.d[0]);
                     for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                     const int64_t count = lifted_product(space, 1);
-                    const double* arg_0 = lifted_contiguous_data(v_t_3, st, &packed_25, &packed_25_bytes);
+                    const double* arg_0 = lifted_contiguous_data(v_t_3, st, &packed_13, &packed_13_bytes);
                     if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                    const double* arg_1 = lifted_contiguous_data(v_v_7, st, &packed_26, &packed_26_bytes);
+                    const double* arg_1 = lifted_contiguous_data(v_t_14, st, &packed_14, &packed_14_bytes);
                     if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
                     lifted_view<double, 1> out_1;
-                    if (!lifted_alloc_view(out_1, space, st, &site_27, &site_27_bytes)) return lifted_fail(st, 5, 0, 0, 0);
-                    if (count >= lifted_parallel_min) rows_by_index_grad_k10(count, space[0], arg_0, arg_1, out_1.p);
-                    else rows_by_index_grad_k10_serial(count, space[0], arg_0, arg_1, out_1.p);
+                    if (!lifted_alloc_view(out_1, space, st, &site_15, &site_15_bytes)) return lifted_fail(st, 5, 0, 0, 0);
+                    if (count >= lifted_parallel_min) rows_by_index_grad_k7(count, space[0], arg_0, arg_1, out_1.p);
+                    else rows_by_index_grad_k7_serial(count, space[0], arg_0, arg_1, out_1.p);
                     v_t_17 = out_1;
                 }
                 {
@@ -2567,77 +2244,53 @@ extern "C" int rows_by_index_grad_loop1(int64_t* io, lifted_alloc_fn alloc)
                     if (!lifted_meet(space[0], v_x_6.d[0])) return lifted_fail(st, 3, 0, space[0], v_x_6.d[0]);
                     for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                     const int64_t count = lifted_product(space, 1);
-                    const double* arg_0 = lifted_contiguous_data(v_t_17, st, &packed_28, &packed_28_bytes);
+                    const double* arg_0 = lifted_contiguous_data(v_t_17, st, &packed_16, &packed_16_bytes);
                     if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                    const double* arg_1 = lifted_contiguous_data(v_x_6, st, &packed_29, &packed_29_bytes);
+                    const double* arg_1 = lifted_contiguous_data(v_x_6, st, &packed_17, &packed_17_bytes);
                     if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
                     lifted_view<double, 1> out_1;
-                    if (!lifted_alloc_view(out_1, space, st, &site_30, &site_30_bytes)) return lifted_fail(st, 5, 0, 0, 0);
-                    if (count >= lifted_parallel_min) rows_by_index_grad_k11(count, space[0], arg_0, arg_1, out_1.p);
-                    else rows_by_index_grad_k11_serial(count, space[0], arg_0, arg_1, out_1.p);
+                    if (!lifted_alloc_view(out_1, space, st, &site_18, &site_18_bytes)) return lifted_fail(st, 5, 0, 0, 0);
+                    if (count >= lifted_parallel_min) rows_by_index_grad_k8(count, space[0], arg_0, arg_1, out_1.p);
+                    else rows_by_index_grad_k8_serial(count, space[0], arg_0, arg_1, out_1.p);
                     v_t_18 = out_1;
-                }
-                {
-                    const int64_t dims[2] = {(int64_t)v_l, (int64_t)v_b};
-                    for (int k = 0; k < 2; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
-                    if (!lifted_alloc_view(v_dstate_7, dims, st, &site_31, &site_31_bytes)) return lifted_fail(st, 5, 0, 0, 0);
-                    lifted_fill(v_dstate_7, (double)(0));
                 }
                 {
                     lifted_view<double, 1> view;
                     int64_t offset = 0;
                     int64_t at_0 = 0;
-                    if (at_0 < 0) at_0 += v_dstate_7.d[0];
-                    if (at_0 < 0 || at_0 >= v_dstate_7.d[0]) return lifted_fail(st, 1, (int64_t)(0), 0, v_dstate_7.d[0]);
-                    offset += at_0 * v_dstate_7.s[0];
-                    view.p = v_dstate_7.p + offset;
-                    view.d[0] = v_dstate_7.d[1]; view.s[0] = v_dstate_7.s[1];
-                    int rc = lifted_assign_into_array<double>(view, v_t_18, st);
+                    if (at_0 < 0) at_0 += v_dstate_3.d[0];
+                    if (at_0 < 0 || at_0 >= v_dstate_3.d[0]) return lifted_fail(st, 1, (int64_t)(0), 0, v_dstate_3.d[0]);
+                    offset += at_0 * v_dstate_3.s[0];
+                    view.p = v_dstate_3.p + offset;
+                    view.d[0] = v_dstate_3.d[1]; view.s[0] = v_dstate_3.s[1];
+                    int rc = lifted_add_into_array<double>(view, v_t_18, st);
                     if (rc) return rc;
                 }
                 {
-                    int64_t space[2] = {-1, -1};
-                    if (!lifted_meet(space[0], v_dstate_7.d[0])) return lifted_fail(st, 3, 0, space[0], v_dstate_7.d[0]);
-                    if (!lifted_meet(space[1], v_dstate_7.d[1])) return lifted_fail(st, 3, 1, space[1], v_dstate_7.d[1]);
-                    if (!lifted_meet(space[0], v_t_14.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_14.d[0]);
-                    if (!lifted_meet(space[1], v_t_14.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_14.d[1]);
-                    for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-                    const int64_t count = lifted_product(space, 2);
-                    const double* arg_0 = lifted_contiguous_data(v_dstate_7, st, &packed_32, &packed_32_bytes);
-                    if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                    const double* arg_1 = lifted_contiguous_data(v_t_14, st, &packed_33, &packed_33_bytes);
-                    if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-                    lifted_view<double, 2> out_1;
-                    if (!lifted_alloc_view(out_1, space, st, nullptr, nullptr)) return lifted_fail(st, 5, 0, 0, 0);
-                    if (count >= lifted_parallel_min) rows_by_index_grad_k12(count, space[0], space[1], arg_0, arg_1, out_1.p);
-                    else rows_by_index_grad_k12_serial(count, space[0], space[1], arg_0, arg_1, out_1.p);
-                    v_dstate_7 = out_1;
-                }
-                {
                     const lifted_view<double, 2> move_0 = v_dw_2;
-                    const lifted_view<double, 2> move_1 = v_dstate_7;
+                    const lifted_view<double, 2> move_1 = v_dstate_3;
                     v_dw_3 = move_0;
-                    v_dstate_8 = move_1;
+                    v_dstate_4 = move_1;
                 }
             } else {
                 {
                     const lifted_view<double, 2> move_0 = v_dw_1;
                     const lifted_view<double, 2> move_1 = v_dstate_2;
                     v_dw_3 = move_0;
-                    v_dstate_8 = move_1;
+                    v_dstate_4 = move_1;
                 }
             }
             {
-                const lifted_view<double, 2> move_0 = v_dstate_8;
+                const lifted_view<double, 2> move_0 = v_dstate_4;
                 const lifted_view<double, 2> move_1 = v_dw_3;
                 v_dstate_2 = move_0;
                 v_dw_1 = move_1;
             }
         }
     }
-    lifted_store_view(io + 47, v_dstate_2);
-    io[52] = lifted_store_scalar_f(v_dtotal); io[53] = f_dtotal;
-    lifted_store_view(io + 54, v_dw_1);
+    lifted_store_view(io + 45, v_dstate_2);
+    io[50] = lifted_store_scalar_f(v_dtotal); io[51] = f_dtotal;
+    lifted_store_view(io + 52, v_dw_1);
     lifted_store_tape(io + 12, t_tape_s);
     lifted_store_tape(io + 16, t_tape_e);
     lifted_store_tape(io + 27, t_tape_t_3);

@@ -22,18 +22,14 @@ _KERNELS = {
     "rows_by_index_grad_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "rows_by_index_grad_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
     "rows_by_index_grad_k4": {'rank': 1, 'params': [('scalar', 'f64'), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "rows_by_index_grad_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "rows_by_index_grad_k6": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "rows_by_index_grad_k7": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "rows_by_index_grad_k8": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "rows_by_index_grad_k5": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "rows_by_index_grad_k6": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "rows_by_index_grad_k7": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "rows_by_index_grad_k8": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "rows_by_index_grad_k9": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "rows_by_index_grad_k10": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "rows_by_index_grad_k11": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "rows_by_index_grad_k12": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "rows_by_index_grad_k13": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "rows_by_index_loop0": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'f64', 2, True), ('array', 'f64', 2, False), ('scalar', 'bool'), ('array', 'f64', 2, False), ('scalar', 'i64')], 'outputs': [('array', 'f64', 2), ('scalar', 'f64')], 'io': 32},
     "rows_by_index_grad_loop0": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'f64', 2, True), ('array', 'f64', 2, False), ('scalar', 'bool'), ('array', 'f64', 2, False), ('scalar', 'i64'), ('tape', 3, False), ('tape', 3, False), ('tape', 3, False), ('tape', 3, False), ('tape', 2, False), ('tape', 3, False)], 'outputs': [('array', 'f64', 2)], 'io': 54},
-    "rows_by_index_grad_loop1": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'f64', 2, False), ('array', 'f64', 2, True), ('tape', 2, True), ('tape', 3, True), ('array', 'f64', 2, False), ('scalar', 'bool'), ('tape', 3, True), ('scalar', 'i64'), ('tape', 3, True), ('tape', 3, True), ('tape', 3, True), ('scalar', 'i64')], 'outputs': [('array', 'f64', 2), ('scalar', 'f64'), ('array', 'f64', 2)], 'io': 63},
+    "rows_by_index_grad_loop1": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'f64', 2, True), ('array', 'f64', 2, True), ('tape', 2, True), ('tape', 3, True), ('array', 'f64', 2, False), ('scalar', 'bool'), ('tape', 3, True), ('scalar', 'i64'), ('tape', 3, True), ('tape', 3, True), ('tape', 3, True)], 'outputs': [('array', 'f64', 2), ('scalar', 'f64'), ('array', 'f64', 2)], 'io': 61},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "loop_kernel_rows_by_index.cu"), _KERNELS)
 
@@ -142,9 +138,10 @@ def rows_by_index_grad(w: "f64[l,b]", seq: "f64[c,b]"):
     # loop_kernel_rows_by_index.py:9  for t in range(seq.shape[0]):
     dstate_1 = np.zeros((l, b))
     dw = np.zeros((l, b))
-    dstate_2, dtotal, dw_1 = _kernels.rows_by_index_grad_loop1(c, dstate_1, dw, tape_s, tape_e, seq_kept, mask, tape_t_3, l, tape_t_6, tape_x_2, tape_v_3, b)
-    del c, dstate_1, dw, tape_s, tape_e, seq_kept, mask, tape_t_3, l, tape_t_6, tape_x_2, tape_v_3, b, dtotal
+    del b
+    dstate_2, dtotal, dw_1 = _kernels.rows_by_index_grad_loop1(c, dstate_1, dw, tape_s, tape_e, seq_kept, mask, tape_t_3, l, tape_t_6, tape_x_2, tape_v_3)
+    del c, dstate_1, dw, tape_s, tape_e, seq_kept, mask, tape_t_3, l, tape_t_6, tape_x_2, tape_v_3, dtotal
     # loop_kernel_rows_by_index.py:7  state = w * 1.0
-    dw_1 = _kernels.rows_by_index_grad_k13(dw_1, dstate_2)
+    dw_1 = _kernels.rows_by_index_grad_k9(dw_1, dstate_2)
     del dstate_2
     return dw_1

@@ -673,118 +673,80 @@ LIFTED_KERNEL void scatter_rows_grad_k5(const int64_t n, const int64_t d0, const
     LIFTED_RUN(scatter_rows_grad_k5_body(n, d0, d1, s_1_data, t_7_out));
 }
 
-// scatter_rows_grad_k6: 2-d index space of n elements
-LIFTED_DEVICE void scatter_rows_grad_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ da_1_data,
-    const double* __restrict__ t_6_data,
-    double* __restrict__ da_1_1_out){
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, da_1_1);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double da_1 = da_1_data[i];
-            const double t_6 = t_6_data[i];
-            // scatter_index_assignment.py:10  a[mask] = 2.0 * a[mask]
-            LIFTED_AT(da_1_1) = (da_1 + t_6);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            da_1_1_out[i] = LIFTED_AT(da_1_1);
-        }
-    }
-}
-
-LIFTED_KERNEL void scatter_rows_grad_k6(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ da_1_data,
-    const double* __restrict__ t_6_data,
-    double* __restrict__ da_1_1_out)
-{
-    LIFTED_RUN(scatter_rows_grad_k6_body(n, d0, d1, da_1_data, t_6_data, da_1_1_out));
-}
-
-// scatter_rows_grad_k7: 1-d index space of n elements
-LIFTED_DEVICE void scatter_rows_grad_k7_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ da_1_data, const int64_t da_1_d0, const int64_t da_1_d1, const int64_t da_1_s0, const int64_t da_1_s1,
+// scatter_rows_grad_k6: 1-d index space of n elements
+LIFTED_DEVICE void scatter_rows_grad_k6_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ t_6_data, const int64_t t_6_d0, const int64_t t_6_d1, const int64_t t_6_s0, const int64_t t_6_s1,
     const int64_t* __restrict__ idx_data,
     const bool* __restrict__ kept_data,
-    double* __restrict__ da_2_data, const int64_t da_2_d0, const int64_t da_2_d1, const int64_t da_2_s0, const int64_t da_2_s1,
-    double* __restrict__ t_9_out){
+    double* __restrict__ t_8_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_9);
+        LIFTED_LOCAL(double, t_8);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             const int64_t i0 = i;
             const int64_t idx = idx_data[i];
             const bool kept = kept_data[i];
             // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
-            const double v_7 = da_1_data[lifted_wrap(idx, da_1_d0) * da_1_s0 + 0 * da_1_s1];
-            LIFTED_AT(t_9) = ((kept) ? (v_7) : (0.0));
-        }
-        LIFTED_SERIAL_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const int64_t i0 = i;
-            const int64_t idx = idx_data[i];
-            LIFTED_ATOMIC_ADD(da_2_data[lifted_wrap(idx, da_2_d0) * da_2_s0 + 0 * da_2_s1], LIFTED_AT(t_9));
+            const double v_7 = t_6_data[lifted_wrap(idx, t_6_d0) * t_6_s0 + 0 * t_6_s1];
+            LIFTED_AT(t_8) = ((kept) ? (v_7) : (0.0));
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            t_9_out[i] = LIFTED_AT(t_9);
+            t_8_out[i] = LIFTED_AT(t_8);
+        }
+    }
+}
+
+LIFTED_KERNEL void scatter_rows_grad_k6(const int64_t n, const int64_t d0,
+    const double* __restrict__ t_6_data, const int64_t t_6_d0, const int64_t t_6_d1, const int64_t t_6_s0, const int64_t t_6_s1,
+    const int64_t* __restrict__ idx_data,
+    const bool* __restrict__ kept_data,
+    double* __restrict__ t_8_out)
+{
+    LIFTED_RUN(scatter_rows_grad_k6_body(n, d0, t_6_data, t_6_d0, t_6_d1, t_6_s0, t_6_s1, idx_data, kept_data, t_8_out));
+}
+
+// scatter_rows_grad_k7: 1-d index space of n elements
+LIFTED_DEVICE void scatter_rows_grad_k7_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ v_2_data, const int64_t v_2_s0,
+    const double* __restrict__ t_8_data,
+    double* __restrict__ t_10_out){
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_10);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const int64_t i0 = i;
+            const double v_2 = v_2_data[i0 * v_2_s0];
+            const double t_8 = t_8_data[i];
+            // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
+            const double t_9 = cos(v_2);
+            LIFTED_AT(t_10) = (t_8 * t_9);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_10_out[i] = LIFTED_AT(t_10);
         }
     }
 }
 
 LIFTED_KERNEL void scatter_rows_grad_k7(const int64_t n, const int64_t d0,
-    const double* __restrict__ da_1_data, const int64_t da_1_d0, const int64_t da_1_d1, const int64_t da_1_s0, const int64_t da_1_s1,
-    const int64_t* __restrict__ idx_data,
-    const bool* __restrict__ kept_data,
-    double* __restrict__ da_2_data, const int64_t da_2_d0, const int64_t da_2_d1, const int64_t da_2_s0, const int64_t da_2_s1,
-    double* __restrict__ t_9_out)
+    const double* __restrict__ v_2_data, const int64_t v_2_s0,
+    const double* __restrict__ t_8_data,
+    double* __restrict__ t_10_out)
 {
-    LIFTED_RUN(scatter_rows_grad_k7_body(n, d0, da_1_data, da_1_d0, da_1_d1, da_1_s0, da_1_s1, idx_data, kept_data, da_2_data, da_2_d0, da_2_d1, da_2_s0, da_2_s1, t_9_out));
+    LIFTED_RUN(scatter_rows_grad_k7_body(n, d0, v_2_data, v_2_s0, t_8_data, t_10_out));
 }
 
 // scatter_rows_grad_k8: 2-d index space of n elements
 LIFTED_DEVICE void scatter_rows_grad_k8_body(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ da_2_data,
-    const double* __restrict__ t_8_data,
-    double* __restrict__ da_2_1_out){
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, da_2_1);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double da_2 = da_2_data[i];
-            const double t_8 = t_8_data[i];
-            // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
-            LIFTED_AT(da_2_1) = (da_2 + t_8);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            da_2_1_out[i] = LIFTED_AT(da_2_1);
-        }
-    }
-}
-
-LIFTED_KERNEL void scatter_rows_grad_k8(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ da_2_data,
-    const double* __restrict__ t_8_data,
-    double* __restrict__ da_2_1_out)
-{
-    LIFTED_RUN(scatter_rows_grad_k8_body(n, d0, d1, da_2_data, t_8_data, da_2_1_out));
-}
-
-// scatter_rows_grad_k9: 1-d index space of n elements
-LIFTED_DEVICE void scatter_rows_grad_k9_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ v_2_data, const int64_t v_2_s0,
-    const double* __restrict__ t_9_data,
+    const bool* __restrict__ v_9_data, const int64_t v_9_s0, const int64_t v_9_s1,
+    const double* __restrict__ v_8_data,
     double* __restrict__ t_11_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
@@ -793,12 +755,13 @@ LIFTED_DEVICE void scatter_rows_grad_k9_body(const int64_t n, const int64_t d0,
         LIFTED_LOCAL(double, t_11);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            const int64_t i0 = i;
-            const double v_2 = v_2_data[i0 * v_2_s0];
-            const double t_9 = t_9_data[i];
-            // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
-            const double t_10 = cos(v_2);
-            LIFTED_AT(t_11) = (t_9 * t_10);
+            int64_t rest = i;
+            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i0 = rest;
+            const bool v_9 = v_9_data[i0 * v_9_s0 + i1 * v_9_s1];
+            const double v_8 = v_8_data[i];
+            // scatter_index_assignment.py:8  a[idx] = v * v
+            LIFTED_AT(t_11) = ((v_9) ? (v_8) : (0.0));
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
@@ -807,18 +770,17 @@ LIFTED_DEVICE void scatter_rows_grad_k9_body(const int64_t n, const int64_t d0,
     }
 }
 
-LIFTED_KERNEL void scatter_rows_grad_k9(const int64_t n, const int64_t d0,
-    const double* __restrict__ v_2_data, const int64_t v_2_s0,
-    const double* __restrict__ t_9_data,
-    double* __restrict__ t_11_out)
-{
-    LIFTED_RUN(scatter_rows_grad_k9_body(n, d0, v_2_data, v_2_s0, t_9_data, t_11_out));
-}
-
-// scatter_rows_grad_k10: 2-d index space of n elements
-LIFTED_DEVICE void scatter_rows_grad_k10_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_KERNEL void scatter_rows_grad_k8(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ v_9_data, const int64_t v_9_s0, const int64_t v_9_s1,
     const double* __restrict__ v_8_data,
+    double* __restrict__ t_11_out)
+{
+    LIFTED_RUN(scatter_rows_grad_k8_body(n, d0, d1, v_9_data, v_9_s0, v_9_s1, v_8_data, t_11_out));
+}
+
+// scatter_rows_grad_k9: 2-d index space of n elements
+LIFTED_DEVICE void scatter_rows_grad_k9_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ t_11_data,
     const double* __restrict__ v_data,
     const double* __restrict__ dv_data,
     double* __restrict__ dv_1_out){
@@ -829,18 +791,13 @@ LIFTED_DEVICE void scatter_rows_grad_k10_body(const int64_t n, const int64_t d0,
         LIFTED_LOCAL(double, dv_1);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            int64_t rest = i;
-            const int64_t i1 = lifted_unravel_step(rest, d1);
-            const int64_t i0 = rest;
-            const bool v_9 = v_9_data[i0 * v_9_s0 + i1 * v_9_s1];
-            const double v_8 = v_8_data[i];
+            const double t_11 = t_11_data[i];
             const double v = v_data[i];
             const double dv = dv_data[i];
             // scatter_index_assignment.py:8  a[idx] = v * v
-            const double t_13 = ((v_9) ? (v_8) : (0.0));
-            const double t_14 = (t_13 * v);
-            const double dv_2 = (dv + t_14);
-            LIFTED_AT(dv_1) = (dv_2 + t_14);
+            const double t_12 = (t_11 * v);
+            const double dv_2 = (dv + t_12);
+            LIFTED_AT(dv_1) = (dv_2 + t_12);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
@@ -849,14 +806,13 @@ LIFTED_DEVICE void scatter_rows_grad_k10_body(const int64_t n, const int64_t d0,
     }
 }
 
-LIFTED_KERNEL void scatter_rows_grad_k10(const int64_t n, const int64_t d0, const int64_t d1,
-    const bool* __restrict__ v_9_data, const int64_t v_9_s0, const int64_t v_9_s1,
-    const double* __restrict__ v_8_data,
+LIFTED_KERNEL void scatter_rows_grad_k9(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ t_11_data,
     const double* __restrict__ v_data,
     const double* __restrict__ dv_data,
     double* __restrict__ dv_1_out)
 {
-    LIFTED_RUN(scatter_rows_grad_k10_body(n, d0, d1, v_9_data, v_9_s0, v_9_s1, v_8_data, v_data, dv_data, dv_1_out));
+    LIFTED_RUN(scatter_rows_grad_k9_body(n, d0, d1, t_11_data, v_data, dv_data, dv_1_out));
 }
 
 // scatter_rows_jvp_k0: 2-d index space of n elements

@@ -25,11 +25,10 @@ _KERNELS = {
     "scatter_rows_grad_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_grad_k4": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_grad_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "scatter_rows_grad_k6": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "scatter_rows_grad_k7": {'rank': 1, 'params': [('table', 'f64', 2, False), ('array', 'i64', ('S',), False), ('array', 'bool', ('S',), False), ('table', 'f64', 2, True), ('out', 'f64'), ('result', 3)], 'dims': [], 'static': (None,)},
-    "scatter_rows_grad_k8": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "scatter_rows_grad_k9": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "scatter_rows_grad_k10": {'rank': 2, 'params': [('array', 'bool', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "scatter_rows_grad_k6": {'rank': 1, 'params': [('table', 'f64', 2, False), ('array', 'i64', ('S',), False), ('array', 'bool', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "scatter_rows_grad_k7": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "scatter_rows_grad_k8": {'rank': 2, 'params': [('array', 'bool', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "scatter_rows_grad_k9": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_jvp_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_jvp_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_jvp_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('table', 'f64', 2, False), ('array', 'i64', ('S',), False), ('table', 'f64', 2, False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
@@ -174,8 +173,8 @@ def scatter_rows(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n]"):
 def scatter_rows_grad(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n]"):
     _check_args('scatter_rows_grad', x, v, idx, mask)
     n = x.shape[0]
-    d = x.shape[1]
     k = v.shape[0]
+    d = x.shape[1]
     # scatter_index_assignment.py:7  a = x * 1.0
     a = _kernels.scatter_rows_grad_k0(x)
     del x
@@ -199,45 +198,39 @@ def scatter_rows_grad(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n
     da = _kernels.scatter_rows_grad_k4(a)
     del a
     # scatter_index_assignment.py:10  a[mask] = 2.0 * a[mask]
-    t_6 = da.copy()
-    t_6[mask] = 0.0
     s_1 = _unbroadcast(da[mask], np.shape(t_3))
-    del da, t_3
+    del t_3
+    t_6 = da.copy()
+    del da
+    t_6[mask] = 0.0
     t_7 = _kernels.scatter_rows_grad_k5(s_1)
     del s_1
-    da_1 = np.zeros((n, d))
-    da_1[mask] = t_7
+    t_6[mask] += t_7
     del t_7, mask
-    da_1 = _kernels.scatter_rows_grad_k6(da_1, t_6)
-    del t_6
     # scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
-    t_8 = da_1.copy()
-    t_8[idx, 0] = 0.0
     kept = _last_writes(idx, n)
-    da_2 = np.zeros((n, d))
     del n
-    _check_index(0, da_1.shape[1], 1)
-    _check_index(idx, da_1.shape[0], 0)
-    _check_index(0, da_2.shape[1], 1)
-    _check_index(idx, da_2.shape[0], 0)
-    t_9, da_2 = _kernels.scatter_rows_grad_k7(da_1, idx, kept, da_2)
-    del da_1
-    da_2 = _kernels.scatter_rows_grad_k8(da_2, t_8)
-    del t_8
-    t_11 = _kernels.scatter_rows_grad_k9(v_2, t_9)
-    del v_2, t_9
+    _check_index(0, t_6.shape[1], 1)
+    _check_index(idx, t_6.shape[0], 0)
+    t_8 = _kernels.scatter_rows_grad_k6(t_6, idx, kept)
+    t_6[idx, 0] = 0.0
+    np.add.at(t_6, np.s_[idx, 0], t_8)
+    t_10 = _kernels.scatter_rows_grad_k7(v_2, t_8)
+    del v_2, t_8
     dv = np.zeros((k, d))
     del k, d
-    dv[:, 0] = t_11
-    del t_11
+    dv[:, 0] = t_10
+    del t_10
     # scatter_index_assignment.py:8  a[idx] = v * v
-    t_12 = da_2.copy()
-    t_12[idx] = 0.0
     v_9 = kept[..., None]
     del kept
-    dv = _kernels.scatter_rows_grad_k10(v_9, da_2[idx], v, dv)
-    del v_9, da_2, idx, v
-    return (t_12, dv)
+    t_11 = _kernels.scatter_rows_grad_k8(v_9, t_6[idx])
+    del v_9
+    t_6[idx] = 0.0
+    del idx
+    dv = _kernels.scatter_rows_grad_k9(t_11, v, dv)
+    del t_11, v
+    return (t_6, dv)
 
 
 def scatter_rows_jvp(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n]", tx: "f64[n,d]", tv: "f64[k,d]"):

@@ -375,7 +375,7 @@ LIFTED_KERNEL void smooth_k0(const int64_t n, const int64_t d0,
 
 // smooth_k1: 2-d index space of n elements
 LIFTED_DEVICE void smooth_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ a_1_data,
+    const double* __restrict__ a_2_data,
     const double* __restrict__ b_data,
     const double* __restrict__ WEIGHTS_data, const int64_t WEIGHTS_s0, const int64_t WEIGHTS_s1,
     double* __restrict__ s_acc_out,
@@ -391,11 +391,11 @@ LIFTED_DEVICE void smooth_k1_body(const int64_t n, const int64_t d0, const int64
             int64_t rest = i;
             const int64_t i1 = lifted_unravel_step(rest, d1);
             const int64_t i0 = rest;
-            const double a_1 = a_1_data[i];
+            const double a_2 = a_2_data[i];
             const double WEIGHTS = WEIGHTS_data[i0 * WEIGHTS_s0 + i1 * WEIGHTS_s1];
             const double b = b_data[i];
             // updated_parameter_sharing_check.py:11  return np.sum(a * WEIGHTS) + np.sum(b)
-            const double t_4 = (a_1 * WEIGHTS);
+            const double t_4 = (a_2 * WEIGHTS);
             LIFTED_AT(s_acc) += t_4;
             LIFTED_AT(s_1_acc) += b;
         }
@@ -405,13 +405,13 @@ LIFTED_DEVICE void smooth_k1_body(const int64_t n, const int64_t d0, const int64
 }
 
 LIFTED_KERNEL void smooth_k1(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ a_1_data,
+    const double* __restrict__ a_2_data,
     const double* __restrict__ b_data,
     const double* __restrict__ WEIGHTS_data, const int64_t WEIGHTS_s0, const int64_t WEIGHTS_s1,
     double* __restrict__ s_acc_out,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_RUN(smooth_k1_body(n, d0, d1, a_1_data, b_data, WEIGHTS_data, WEIGHTS_s0, WEIGHTS_s1, s_acc_out, s_1_acc_out));
+    LIFTED_RUN(smooth_k1_body(n, d0, d1, a_2_data, b_data, WEIGHTS_data, WEIGHTS_s0, WEIGHTS_s1, s_acc_out, s_1_acc_out));
 }
 
 // reads_only_k0: 2-d index space of n elements
@@ -485,137 +485,73 @@ LIFTED_KERNEL void smooth_grad_k0(const int64_t n, const int64_t d0,
     LIFTED_RUN(smooth_grad_k0_body(n, d0, v_data, v_1_data, v_2_data, t_1_out, t_3_out));
 }
 
-// smooth_grad_k1: 2-d index space of n elements
-LIFTED_DEVICE void smooth_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ da_2_data,
-    const double* __restrict__ t_7_data,
-    double* __restrict__ da_2_1_out){
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, da_2_1);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double da_2 = da_2_data[i];
-            const double t_7 = t_7_data[i];
-            // updated_parameter_sharing_check.py:10  a[i] += 0.5 * a[i - 1] * b[i]
-            LIFTED_AT(da_2_1) = (da_2 + t_7);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            da_2_1_out[i] = LIFTED_AT(da_2_1);
-        }
-    }
-}
-
-LIFTED_KERNEL void smooth_grad_k1(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ da_2_data,
-    const double* __restrict__ t_7_data,
-    double* __restrict__ da_2_1_out)
-{
-    LIFTED_RUN(smooth_grad_k1_body(n, d0, d1, da_2_data, t_7_data, da_2_1_out));
-}
-
-// smooth_grad_k2: 1-d index space of n elements
-LIFTED_DEVICE void smooth_grad_k2_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ v_3_data,
-    const double* __restrict__ v_4_data,
-    const double* __restrict__ t_1_data,
-    double* __restrict__ t_8_out,
-    double* __restrict__ t_9_out){
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_8);
-        LIFTED_LOCAL(double, t_9);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double v_3 = v_3_data[i];
-            const double v_4 = v_4_data[i];
-            const double t_1 = t_1_data[i];
-            // updated_parameter_sharing_check.py:10  a[i] += 0.5 * a[i - 1] * b[i]
-            LIFTED_AT(t_8) = (v_3 * v_4);
-            LIFTED_AT(t_9) = (v_3 * t_1);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            t_8_out[i] = LIFTED_AT(t_8);
-            t_9_out[i] = LIFTED_AT(t_9);
-        }
-    }
-}
-
-LIFTED_KERNEL void smooth_grad_k2(const int64_t n, const int64_t d0,
-    const double* __restrict__ v_3_data,
-    const double* __restrict__ v_4_data,
-    const double* __restrict__ t_1_data,
-    double* __restrict__ t_8_out,
-    double* __restrict__ t_9_out)
-{
-    LIFTED_RUN(smooth_grad_k2_body(n, d0, v_3_data, v_4_data, t_1_data, t_8_out, t_9_out));
-}
-
-// smooth_grad_k3: 1-d index space of n elements
-LIFTED_DEVICE void smooth_grad_k3_body(const int64_t n, const int64_t d0,
+// smooth_grad_k1: 1-d index space of n elements
+LIFTED_DEVICE void smooth_grad_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ t_8_data,
+    const double* __restrict__ v_4_data,
+    const double* __restrict__ t_1_data,
+    double* __restrict__ t_9_out,
     double* __restrict__ t_10_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_9);
         LIFTED_LOCAL(double, t_10);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             const double t_8 = t_8_data[i];
+            const double v_4 = v_4_data[i];
+            const double t_1 = t_1_data[i];
             // updated_parameter_sharing_check.py:10  a[i] += 0.5 * a[i - 1] * b[i]
-            LIFTED_AT(t_10) = (t_8 * 0.5);
+            LIFTED_AT(t_9) = (t_8 * v_4);
+            LIFTED_AT(t_10) = (t_8 * t_1);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
+            t_9_out[i] = LIFTED_AT(t_9);
             t_10_out[i] = LIFTED_AT(t_10);
         }
     }
 }
 
-LIFTED_KERNEL void smooth_grad_k3(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void smooth_grad_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ t_8_data,
+    const double* __restrict__ v_4_data,
+    const double* __restrict__ t_1_data,
+    double* __restrict__ t_9_out,
     double* __restrict__ t_10_out)
 {
-    LIFTED_RUN(smooth_grad_k3_body(n, d0, t_8_data, t_10_out));
+    LIFTED_RUN(smooth_grad_k1_body(n, d0, t_8_data, v_4_data, t_1_data, t_9_out, t_10_out));
 }
 
-// smooth_grad_k4: 2-d index space of n elements
-LIFTED_DEVICE void smooth_grad_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ da_3_data,
-    const double* __restrict__ da_2_data,
-    double* __restrict__ da_3_1_out){
+// smooth_grad_k2: 1-d index space of n elements
+LIFTED_DEVICE void smooth_grad_k2_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ t_9_data,
+    double* __restrict__ t_11_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, da_3_1);
+        LIFTED_LOCAL(double, t_11);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            const double da_3 = da_3_data[i];
-            const double da_2 = da_2_data[i];
+            const double t_9 = t_9_data[i];
             // updated_parameter_sharing_check.py:10  a[i] += 0.5 * a[i - 1] * b[i]
-            LIFTED_AT(da_3_1) = (da_3 + da_2);
+            LIFTED_AT(t_11) = (t_9 * 0.5);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            da_3_1_out[i] = LIFTED_AT(da_3_1);
+            t_11_out[i] = LIFTED_AT(t_11);
         }
     }
 }
 
-LIFTED_KERNEL void smooth_grad_k4(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ da_3_data,
-    const double* __restrict__ da_2_data,
-    double* __restrict__ da_3_1_out)
+LIFTED_KERNEL void smooth_grad_k2(const int64_t n, const int64_t d0,
+    const double* __restrict__ t_9_data,
+    double* __restrict__ t_11_out)
 {
-    LIFTED_RUN(smooth_grad_k4_body(n, d0, d1, da_3_data, da_2_data, da_3_1_out));
+    LIFTED_RUN(smooth_grad_k2_body(n, d0, t_9_data, t_11_out));
 }
 
 // ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------
@@ -912,26 +848,32 @@ static void smooth_grad_k0_serial(const int64_t n, const int64_t d0,
 }
 
 
-// smooth_grad_k1: 2-d index space of n elements
-static void smooth_grad_k1_serial(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ da_2_data,
-    const double* __restrict__ t_7_data,
-    double* __restrict__ da_2_1_out){
+// smooth_grad_k1: 1-d index space of n elements
+static void smooth_grad_k1_serial(const int64_t n, const int64_t d0,
+    const double* __restrict__ t_8_data,
+    const double* __restrict__ v_4_data,
+    const double* __restrict__ t_1_data,
+    double* __restrict__ t_9_out,
+    double* __restrict__ t_10_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, da_2_1);
+        LIFTED_LOCAL(double, t_9);
+        LIFTED_LOCAL(double, t_10);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            const double da_2 = da_2_data[i];
-            const double t_7 = t_7_data[i];
+            const double t_8 = t_8_data[i];
+            const double v_4 = v_4_data[i];
+            const double t_1 = t_1_data[i];
             // updated_parameter_sharing_check.py:10  a[i] += 0.5 * a[i - 1] * b[i]
-            LIFTED_AT(da_2_1) = (da_2 + t_7);
+            LIFTED_AT(t_9) = (t_8 * v_4);
+            LIFTED_AT(t_10) = (t_8 * t_1);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            da_2_1_out[i] = LIFTED_AT(da_2_1);
+            t_9_out[i] = LIFTED_AT(t_9);
+            t_10_out[i] = LIFTED_AT(t_10);
         }
     }
 }
@@ -939,78 +881,22 @@ static void smooth_grad_k1_serial(const int64_t n, const int64_t d0, const int64
 
 // smooth_grad_k2: 1-d index space of n elements
 static void smooth_grad_k2_serial(const int64_t n, const int64_t d0,
-    const double* __restrict__ v_3_data,
-    const double* __restrict__ v_4_data,
-    const double* __restrict__ t_1_data,
-    double* __restrict__ t_8_out,
-    double* __restrict__ t_9_out){
+    const double* __restrict__ t_9_data,
+    double* __restrict__ t_11_out){
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_8);
-        LIFTED_LOCAL(double, t_9);
+        LIFTED_LOCAL(double, t_11);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            const double v_3 = v_3_data[i];
-            const double v_4 = v_4_data[i];
-            const double t_1 = t_1_data[i];
+            const double t_9 = t_9_data[i];
             // updated_parameter_sharing_check.py:10  a[i] += 0.5 * a[i - 1] * b[i]
-            LIFTED_AT(t_8) = (v_3 * v_4);
-            LIFTED_AT(t_9) = (v_3 * t_1);
+            LIFTED_AT(t_11) = (t_9 * 0.5);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            t_8_out[i] = LIFTED_AT(t_8);
-            t_9_out[i] = LIFTED_AT(t_9);
-        }
-    }
-}
-
-
-// smooth_grad_k3: 1-d index space of n elements
-static void smooth_grad_k3_serial(const int64_t n, const int64_t d0,
-    const double* __restrict__ t_8_data,
-    double* __restrict__ t_10_out){
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_10);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double t_8 = t_8_data[i];
-            // updated_parameter_sharing_check.py:10  a[i] += 0.5 * a[i - 1] * b[i]
-            LIFTED_AT(t_10) = (t_8 * 0.5);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            t_10_out[i] = LIFTED_AT(t_10);
-        }
-    }
-}
-
-
-// smooth_grad_k4: 2-d index space of n elements
-static void smooth_grad_k4_serial(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ da_3_data,
-    const double* __restrict__ da_2_data,
-    double* __restrict__ da_3_1_out){
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, da_3_1);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double da_3 = da_3_data[i];
-            const double da_2 = da_2_data[i];
-            // updated_parameter_sharing_check.py:10  a[i] += 0.5 * a[i - 1] * b[i]
-            LIFTED_AT(da_3_1) = (da_3 + da_2);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            da_3_1_out[i] = LIFTED_AT(da_3_1);
+            t_11_out[i] = LIFTED_AT(t_11);
         }
     }
 }
@@ -1021,7 +907,6 @@ extern "C" int smooth_loop0(int64_t* io, lifted_alloc_fn alloc)
 {
     lifted_loop_state state = {alloc, nullptr, 0, io + 17};
     lifted_loop_state* st = &state;
-    lifted_view<double, 2> v_a = {};
     lifted_view<double, 2> v_a_1 = {};
     lifted_view<double, 2> v_a_2 = {};
     lifted_view<double, 2> v_b = {};
@@ -1032,20 +917,20 @@ extern "C" int smooth_loop0(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 1> v_v = {};
     lifted_view<double, 1> v_v_1 = {};
     lifted_view<double, 1> v_v_2 = {};
+    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
     void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
     void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
-    void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
-    void* site_5 = nullptr; int64_t site_5_bytes = 0;
+    void* site_4 = nullptr; int64_t site_4_bytes = 0;
     v_n = (int64_t)lifted_load_scalar_i(io[0]); f_n = io[1] != 0;
-    lifted_load_view(v_a, io + 2);
+    lifted_load_view(v_a_1, io + 2);
     lifted_load_view(v_b, io + 7);
     {
         const int64_t lo = 1, hi = v_n, step = 1;
         if (step == 0) return lifted_fail(st, 8, 0, 0, 0);
         const int64_t trips = lifted_trip_count(lo, hi, step);
         {
-            const lifted_view<double, 2> move_0 = v_a;
-            v_a_1 = move_0;
+            const lifted_view<double, 2> move_0 = v_a_1;
+            v_a_2 = move_0;
         }
         for (int64_t k = 0; k < trips; ++k) {
             v_i = lo + k * step; f_i = false;
@@ -1059,11 +944,11 @@ extern "C" int smooth_loop0(int64_t* io, lifted_alloc_fn alloc)
                 lifted_view<double, 1> view;
                 int64_t offset = 0;
                 int64_t at_0 = v_t;
-                if (at_0 < 0) at_0 += v_a_1.d[0];
-                if (at_0 < 0 || at_0 >= v_a_1.d[0]) return lifted_fail(st, 1, (int64_t)(v_t), 0, v_a_1.d[0]);
-                offset += at_0 * v_a_1.s[0];
-                view.p = v_a_1.p + offset;
-                view.d[0] = v_a_1.d[1]; view.s[0] = v_a_1.s[1];
+                if (at_0 < 0) at_0 += v_a_2.d[0];
+                if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_t), 0, v_a_2.d[0]);
+                offset += at_0 * v_a_2.s[0];
+                view.p = v_a_2.p + offset;
+                view.d[0] = v_a_2.d[1]; view.s[0] = v_a_2.s[1];
                 v_v = view;
             }
             {
@@ -1076,10 +961,6 @@ extern "C" int smooth_loop0(int64_t* io, lifted_alloc_fn alloc)
                 view.p = v_b.p + offset;
                 view.d[0] = v_b.d[1]; view.s[0] = v_b.s[1];
                 v_v_1 = view;
-            }
-            {
-                if (!lifted_alloc_view(v_a_2, v_a_1.d, st, nullptr, nullptr)) return lifted_fail(st, 5, 0, 0, 0);
-                lifted_copy(v_a_2, v_a_1);
             }
             {
                 lifted_view<double, 1> view;
@@ -1100,14 +981,14 @@ extern "C" int smooth_loop0(int64_t* io, lifted_alloc_fn alloc)
                 if (space[0] < 0) space[0] = 4;
                 for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                 const int64_t count = lifted_product(space, 1);
-                const double* arg_0 = lifted_contiguous_data(v_v, st, &packed_2, &packed_2_bytes);
+                const double* arg_0 = lifted_contiguous_data(v_v, st, &packed_1, &packed_1_bytes);
                 if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                const double* arg_1 = lifted_contiguous_data(v_v_1, st, &packed_3, &packed_3_bytes);
+                const double* arg_1 = lifted_contiguous_data(v_v_1, st, &packed_2, &packed_2_bytes);
                 if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-                const double* arg_2 = lifted_contiguous_data(v_v_2, st, &packed_4, &packed_4_bytes);
+                const double* arg_2 = lifted_contiguous_data(v_v_2, st, &packed_3, &packed_3_bytes);
                 if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
                 lifted_view<double, 1> out_1;
-                if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes)) return lifted_fail(st, 5, 0, 0, 0);
+                if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes)) return lifted_fail(st, 5, 0, 0, 0);
                 if (count >= lifted_parallel_min) smooth_k0(count, space[0], arg_0, arg_1, arg_2, out_1.p);
                 else smooth_k0_serial(count, space[0], arg_0, arg_1, arg_2, out_1.p);
                 v_t_3 = out_1;
@@ -1124,13 +1005,9 @@ extern "C" int smooth_loop0(int64_t* io, lifted_alloc_fn alloc)
                 int rc = lifted_assign_into_array<double>(view, v_t_3, st);
                 if (rc) return rc;
             }
-            {
-                const lifted_view<double, 2> move_0 = v_a_2;
-                v_a_1 = move_0;
-            }
         }
     }
-    lifted_store_view(io + 12, v_a_1);
+    lifted_store_view(io + 12, v_a_2);
     return 0;
 }
 
@@ -1139,7 +1016,6 @@ extern "C" int smooth_grad_loop0(int64_t* io, lifted_alloc_fn alloc)
 {
     lifted_loop_state state = {alloc, nullptr, 0, io + 21};
     lifted_loop_state* st = &state;
-    lifted_view<double, 2> v_a = {};
     lifted_view<double, 2> v_a_1 = {};
     lifted_view<double, 2> v_a_2 = {};
     lifted_view<double, 2> v_b = {};
@@ -1152,12 +1028,12 @@ extern "C" int smooth_grad_loop0(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 1> v_v_1 = {};
     lifted_view<double, 1> v_v_2 = {};
     lifted_tape t_tape_t_1 = {};
+    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
     void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
     void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
-    void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
-    void* site_6 = nullptr; int64_t site_6_bytes = 0;
+    void* site_5 = nullptr; int64_t site_5_bytes = 0;
     v_n = (int64_t)lifted_load_scalar_i(io[0]); f_n = io[1] != 0;
-    lifted_load_view(v_a, io + 2);
+    lifted_load_view(v_a_1, io + 2);
     lifted_load_view(v_b, io + 7);
     lifted_load_tape(t_tape_t_1, io + 12, 3);
     {
@@ -1165,8 +1041,8 @@ extern "C" int smooth_grad_loop0(int64_t* io, lifted_alloc_fn alloc)
         if (step == 0) return lifted_fail(st, 8, 0, 0, 0);
         const int64_t trips = lifted_trip_count(lo, hi, step);
         {
-            const lifted_view<double, 2> move_0 = v_a;
-            v_a_1 = move_0;
+            const lifted_view<double, 2> move_0 = v_a_1;
+            v_a_2 = move_0;
         }
         for (int64_t k = 0; k < trips; ++k) {
             v_i = lo + k * step; f_i = false;
@@ -1180,11 +1056,11 @@ extern "C" int smooth_grad_loop0(int64_t* io, lifted_alloc_fn alloc)
                 lifted_view<double, 1> view;
                 int64_t offset = 0;
                 int64_t at_0 = v_t;
-                if (at_0 < 0) at_0 += v_a_1.d[0];
-                if (at_0 < 0 || at_0 >= v_a_1.d[0]) return lifted_fail(st, 1, (int64_t)(v_t), 0, v_a_1.d[0]);
-                offset += at_0 * v_a_1.s[0];
-                view.p = v_a_1.p + offset;
-                view.d[0] = v_a_1.d[1]; view.s[0] = v_a_1.s[1];
+                if (at_0 < 0) at_0 += v_a_2.d[0];
+                if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_t), 0, v_a_2.d[0]);
+                offset += at_0 * v_a_2.s[0];
+                view.p = v_a_2.p + offset;
+                view.d[0] = v_a_2.d[1]; view.s[0] = v_a_2.s[1];
                 v_v = view;
             }
             {
@@ -1197,10 +1073,6 @@ extern "C" int smooth_grad_loop0(int64_t* io, lifted_alloc_fn alloc)
                 view.p = v_b.p + offset;
                 view.d[0] = v_b.d[1]; view.s[0] = v_b.s[1];
                 v_v_1 = view;
-            }
-            {
-                if (!lifted_alloc_view(v_a_2, v_a_1.d, st, nullptr, nullptr)) return lifted_fail(st, 5, 0, 0, 0);
-                lifted_copy(v_a_2, v_a_1);
             }
             {
                 lifted_view<double, 1> view;
@@ -1221,16 +1093,16 @@ extern "C" int smooth_grad_loop0(int64_t* io, lifted_alloc_fn alloc)
                 if (space[0] < 0) space[0] = 4;
                 for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                 const int64_t count = lifted_product(space, 1);
-                const double* arg_0 = lifted_contiguous_data(v_v, st, &packed_2, &packed_2_bytes);
+                const double* arg_0 = lifted_contiguous_data(v_v, st, &packed_1, &packed_1_bytes);
                 if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                const double* arg_1 = lifted_contiguous_data(v_v_1, st, &packed_3, &packed_3_bytes);
+                const double* arg_1 = lifted_contiguous_data(v_v_1, st, &packed_2, &packed_2_bytes);
                 if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-                const double* arg_2 = lifted_contiguous_data(v_v_2, st, &packed_4, &packed_4_bytes);
+                const double* arg_2 = lifted_contiguous_data(v_v_2, st, &packed_3, &packed_3_bytes);
                 if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
                 lifted_view<double, 1> out_1;
                 if (!lifted_alloc_view(out_1, space, st, nullptr, nullptr)) return lifted_fail(st, 5, 0, 0, 0);
                 lifted_view<double, 1> out_2;
-                if (!lifted_alloc_view(out_2, space, st, &site_6, &site_6_bytes)) return lifted_fail(st, 5, 0, 0, 0);
+                if (!lifted_alloc_view(out_2, space, st, &site_5, &site_5_bytes)) return lifted_fail(st, 5, 0, 0, 0);
                 if (count >= lifted_parallel_min) smooth_grad_k0(count, space[0], arg_0, arg_1, arg_2, out_1.p, out_2.p);
                 else smooth_grad_k0_serial(count, space[0], arg_0, arg_1, arg_2, out_1.p, out_2.p);
                 v_t_1 = out_1;
@@ -1249,13 +1121,9 @@ extern "C" int smooth_grad_loop0(int64_t* io, lifted_alloc_fn alloc)
                 if (rc) return rc;
             }
             { int64_t entry[3]; lifted_store_view(entry, v_t_1); if (!lifted_push(t_tape_t_1, entry, st)) return lifted_fail(st, 5, 0, 0, 0); }
-            {
-                const lifted_view<double, 2> move_0 = v_a_2;
-                v_a_1 = move_0;
-            }
         }
     }
-    lifted_store_view(io + 16, v_a_1);
+    lifted_store_view(io + 16, v_a_2);
     lifted_store_tape(io + 12, t_tape_t_1);
     return 0;
 }
@@ -1266,16 +1134,14 @@ extern "C" int smooth_grad_loop1(int64_t* io, lifted_alloc_fn alloc)
     lifted_loop_state state = {alloc, nullptr, 0, io + 31};
     lifted_loop_state* st = &state;
     lifted_view<double, 2> v_b = {};
-    lifted_view<double, 2> v_b_1 = {};
-    lifted_view<double, 2> v_da_1 = {};
     lifted_view<double, 2> v_da_2 = {};
-    lifted_view<double, 2> v_da_3 = {};
     lifted_view<double, 2> v_db = {};
     int64_t v_i = 0; bool f_i = false;
     int64_t v_n = 0; bool f_n = false;
     lifted_view<double, 1> v_t_1 = {};
     lifted_view<double, 1> v_t_10 = {};
-    int64_t v_t_11 = 0; bool f_t_11 = false;
+    lifted_view<double, 1> v_t_11 = {};
+    int64_t v_t_12 = 0; bool f_t_12 = false;
     lifted_view<double, 2> v_t_6 = {};
     lifted_view<double, 2> v_t_7 = {};
     lifted_view<double, 1> v_t_8 = {};
@@ -1284,24 +1150,16 @@ extern "C" int smooth_grad_loop1(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 1> v_v_4 = {};
     lifted_tape t_tape_t_1 = {};
     void* site_1 = nullptr; int64_t site_1_bytes = 0;
-    void* site_2 = nullptr; int64_t site_2_bytes = 0;
+    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
     void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
     void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
     void* site_5 = nullptr; int64_t site_5_bytes = 0;
-    void* packed_6 = nullptr; int64_t packed_6_bytes = 0;
+    void* site_6 = nullptr; int64_t site_6_bytes = 0;
     void* packed_7 = nullptr; int64_t packed_7_bytes = 0;
-    void* packed_8 = nullptr; int64_t packed_8_bytes = 0;
-    void* site_9 = nullptr; int64_t site_9_bytes = 0;
-    void* site_10 = nullptr; int64_t site_10_bytes = 0;
-    void* packed_11 = nullptr; int64_t packed_11_bytes = 0;
-    void* site_12 = nullptr; int64_t site_12_bytes = 0;
-    void* site_13 = nullptr; int64_t site_13_bytes = 0;
-    void* packed_14 = nullptr; int64_t packed_14_bytes = 0;
-    void* packed_15 = nullptr; int64_t packed_15_bytes = 0;
-    void* site_16[2] = {nullptr, nullptr}; int64_t site_16_bytes[2] = {0, 0}; int site_16_turn = 0;
+    void* site_8 = nullptr; int64_t site_8_bytes = 0;
     v_n = (int64_t)lifted_load_scalar_i(io[0]); f_n = io[1] != 0;
-    lifted_load_view(v_b_1, io + 2);
-    lifted_load_view(v_t_6, io + 7);
+    lifted_load_view(v_t_6, io + 2);
+    lifted_load_view(v_t_7, io + 7);
     lifted_load_tape(t_tape_t_1, io + 12, 3);
     lifted_load_view(v_b, io + 16);
     {
@@ -1309,9 +1167,9 @@ extern "C" int smooth_grad_loop1(int64_t* io, lifted_alloc_fn alloc)
         if (step == 0) return lifted_fail(st, 8, 0, 0, 0);
         const int64_t trips = lifted_trip_count(lo, hi, step);
         {
-            const lifted_view<double, 2> move_0 = v_b_1;
-            const lifted_view<double, 2> move_1 = v_t_6;
-            v_da_1 = move_0;
+            const lifted_view<double, 2> move_0 = v_t_6;
+            const lifted_view<double, 2> move_1 = v_t_7;
+            v_da_2 = move_0;
             v_db = move_1;
         }
         for (int64_t k = trips - 1; k >= 0; --k) {
@@ -1325,7 +1183,7 @@ extern "C" int smooth_grad_loop1(int64_t* io, lifted_alloc_fn alloc)
             {
                 int64_t result;
                 if (__builtin_sub_overflow(((int64_t)v_i), ((int64_t)1), &result)) return lifted_fail(st, 9, 0, 0, 0);
-                v_t_11 = (int64_t)(result); f_t_11 = f_i || false;
+                v_t_12 = (int64_t)(result); f_t_12 = f_i || false;
             }
             {
                 lifted_view<double, 1> view;
@@ -1339,36 +1197,19 @@ extern "C" int smooth_grad_loop1(int64_t* io, lifted_alloc_fn alloc)
                 v_v_4 = view;
             }
             {
-                if (!lifted_alloc_view(v_t_7, v_da_1.d, st, &site_1, &site_1_bytes)) return lifted_fail(st, 5, 0, 0, 0);
-                lifted_copy(v_t_7, v_da_1);
-            }
-            {
                 lifted_view<double, 1> view;
                 int64_t offset = 0;
                 int64_t at_0 = v_i;
-                if (at_0 < 0) at_0 += v_t_7.d[0];
-                if (at_0 < 0 || at_0 >= v_t_7.d[0]) return lifted_fail(st, 1, (int64_t)(v_i), 0, v_t_7.d[0]);
-                offset += at_0 * v_t_7.s[0];
-                view.p = v_t_7.p + offset;
-                view.d[0] = v_t_7.d[1]; view.s[0] = v_t_7.s[1];
-                lifted_assign_into<double>(view, 0.0);
-            }
-            {
-                lifted_view<double, 1> view;
-                int64_t offset = 0;
-                int64_t at_0 = v_i;
-                if (at_0 < 0) at_0 += v_da_1.d[0];
-                if (at_0 < 0 || at_0 >= v_da_1.d[0]) return lifted_fail(st, 1, (int64_t)(v_i), 0, v_da_1.d[0]);
-                offset += at_0 * v_da_1.s[0];
-                view.p = v_da_1.p + offset;
-                view.d[0] = v_da_1.d[1]; view.s[0] = v_da_1.s[1];
+                if (at_0 < 0) at_0 += v_da_2.d[0];
+                if (at_0 < 0 || at_0 >= v_da_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_i), 0, v_da_2.d[0]);
+                offset += at_0 * v_da_2.s[0];
+                view.p = v_da_2.p + offset;
+                view.d[0] = v_da_2.d[1]; view.s[0] = v_da_2.s[1];
                 v_v_3 = view;
             }
             {
-                const int64_t dims[2] = {(int64_t)v_n, (int64_t)4};
-                for (int k = 0; k < 2; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
-                if (!lifted_alloc_view(v_da_2, dims, st, &site_2, &site_2_bytes)) return lifted_fail(st, 5, 0, 0, 0);
-                lifted_fill(v_da_2, (double)(0));
+                if (!lifted_alloc_view(v_t_8, v_v_3.d, st, &site_1, &site_1_bytes)) return lifted_fail(st, 5, 0, 0, 0);
+                lifted_copy(v_t_8, v_v_3);
             }
             {
                 lifted_view<double, 1> view;
@@ -1379,50 +1220,42 @@ extern "C" int smooth_grad_loop1(int64_t* io, lifted_alloc_fn alloc)
                 offset += at_0 * v_da_2.s[0];
                 view.p = v_da_2.p + offset;
                 view.d[0] = v_da_2.d[1]; view.s[0] = v_da_2.s[1];
-                int rc = lifted_assign_into_array<double>(view, v_v_3, st);
+                lifted_assign_into<double>(view, 0.0);
+            }
+            {
+                lifted_view<double, 1> view;
+                int64_t offset = 0;
+                int64_t at_0 = v_i;
+                if (at_0 < 0) at_0 += v_da_2.d[0];
+                if (at_0 < 0 || at_0 >= v_da_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_i), 0, v_da_2.d[0]);
+                offset += at_0 * v_da_2.s[0];
+                view.p = v_da_2.p + offset;
+                view.d[0] = v_da_2.d[1]; view.s[0] = v_da_2.s[1];
+                int rc = lifted_add_into_array<double>(view, v_t_8, st);
                 if (rc) return rc;
             }
             {
-                int64_t space[2] = {-1, -1};
-                if (!lifted_meet(space[0], v_da_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_da_2.d[0]);
-                if (!lifted_meet(space[1], v_da_2.d[1])) return lifted_fail(st, 3, 1, space[1], v_da_2.d[1]);
-                if (!lifted_meet(space[0], v_t_7.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_7.d[0]);
-                if (!lifted_meet(space[1], v_t_7.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_7.d[1]);
-                if (space[1] < 0) space[1] = 4;
-                for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-                const int64_t count = lifted_product(space, 2);
-                const double* arg_0 = lifted_contiguous_data(v_da_2, st, &packed_3, &packed_3_bytes);
-                if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                const double* arg_1 = lifted_contiguous_data(v_t_7, st, &packed_4, &packed_4_bytes);
-                if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-                lifted_view<double, 2> out_1;
-                if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes)) return lifted_fail(st, 5, 0, 0, 0);
-                if (count >= lifted_parallel_min) smooth_grad_k1(count, space[0], space[1], arg_0, arg_1, out_1.p);
-                else smooth_grad_k1_serial(count, space[0], space[1], arg_0, arg_1, out_1.p);
-                v_da_2 = out_1;
-            }
-            {
                 int64_t space[1] = {-1};
-                if (!lifted_meet(space[0], v_v_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_3.d[0]);
+                if (!lifted_meet(space[0], v_t_8.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_8.d[0]);
                 if (!lifted_meet(space[0], v_v_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_4.d[0]);
                 if (!lifted_meet(space[0], v_t_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_1.d[0]);
                 if (space[0] < 0) space[0] = 4;
                 for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                 const int64_t count = lifted_product(space, 1);
-                const double* arg_0 = lifted_contiguous_data(v_v_3, st, &packed_6, &packed_6_bytes);
+                const double* arg_0 = lifted_contiguous_data(v_t_8, st, &packed_2, &packed_2_bytes);
                 if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                const double* arg_1 = lifted_contiguous_data(v_v_4, st, &packed_7, &packed_7_bytes);
+                const double* arg_1 = lifted_contiguous_data(v_v_4, st, &packed_3, &packed_3_bytes);
                 if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-                const double* arg_2 = lifted_contiguous_data(v_t_1, st, &packed_8, &packed_8_bytes);
+                const double* arg_2 = lifted_contiguous_data(v_t_1, st, &packed_4, &packed_4_bytes);
                 if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
                 lifted_view<double, 1> out_1;
-                if (!lifted_alloc_view(out_1, space, st, &site_9, &site_9_bytes)) return lifted_fail(st, 5, 0, 0, 0);
+                if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes)) return lifted_fail(st, 5, 0, 0, 0);
                 lifted_view<double, 1> out_2;
-                if (!lifted_alloc_view(out_2, space, st, &site_10, &site_10_bytes)) return lifted_fail(st, 5, 0, 0, 0);
-                if (count >= lifted_parallel_min) smooth_grad_k2(count, space[0], arg_0, arg_1, arg_2, out_1.p, out_2.p);
-                else smooth_grad_k2_serial(count, space[0], arg_0, arg_1, arg_2, out_1.p, out_2.p);
-                v_t_8 = out_1;
-                v_t_9 = out_2;
+                if (!lifted_alloc_view(out_2, space, st, &site_6, &site_6_bytes)) return lifted_fail(st, 5, 0, 0, 0);
+                if (count >= lifted_parallel_min) smooth_grad_k1(count, space[0], arg_0, arg_1, arg_2, out_1.p, out_2.p);
+                else smooth_grad_k1_serial(count, space[0], arg_0, arg_1, arg_2, out_1.p, out_2.p);
+                v_t_9 = out_1;
+                v_t_10 = out_2;
             }
             {
                 lifted_view<double, 1> view;
@@ -1433,67 +1266,38 @@ extern "C" int smooth_grad_loop1(int64_t* io, lifted_alloc_fn alloc)
                 offset += at_0 * v_db.s[0];
                 view.p = v_db.p + offset;
                 view.d[0] = v_db.d[1]; view.s[0] = v_db.s[1];
-                int rc = lifted_add_into_array<double>(view, v_t_9, st);
+                int rc = lifted_add_into_array<double>(view, v_t_10, st);
                 if (rc) return rc;
             }
             {
                 int64_t space[1] = {-1};
-                if (!lifted_meet(space[0], v_t_8.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_8.d[0]);
+                if (!lifted_meet(space[0], v_t_9.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_9.d[0]);
                 if (space[0] < 0) space[0] = 4;
                 for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                 const int64_t count = lifted_product(space, 1);
-                const double* arg_0 = lifted_contiguous_data(v_t_8, st, &packed_11, &packed_11_bytes);
+                const double* arg_0 = lifted_contiguous_data(v_t_9, st, &packed_7, &packed_7_bytes);
                 if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
                 lifted_view<double, 1> out_1;
-                if (!lifted_alloc_view(out_1, space, st, &site_12, &site_12_bytes)) return lifted_fail(st, 5, 0, 0, 0);
-                if (count >= lifted_parallel_min) smooth_grad_k3(count, space[0], arg_0, out_1.p);
-                else smooth_grad_k3_serial(count, space[0], arg_0, out_1.p);
-                v_t_10 = out_1;
-            }
-            {
-                const int64_t dims[2] = {(int64_t)v_n, (int64_t)4};
-                for (int k = 0; k < 2; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
-                if (!lifted_alloc_view(v_da_3, dims, st, &site_13, &site_13_bytes)) return lifted_fail(st, 5, 0, 0, 0);
-                lifted_fill(v_da_3, (double)(0));
+                if (!lifted_alloc_view(out_1, space, st, &site_8, &site_8_bytes)) return lifted_fail(st, 5, 0, 0, 0);
+                if (count >= lifted_parallel_min) smooth_grad_k2(count, space[0], arg_0, out_1.p);
+                else smooth_grad_k2_serial(count, space[0], arg_0, out_1.p);
+                v_t_11 = out_1;
             }
             {
                 lifted_view<double, 1> view;
                 int64_t offset = 0;
-                int64_t at_0 = v_t_11;
-                if (at_0 < 0) at_0 += v_da_3.d[0];
-                if (at_0 < 0 || at_0 >= v_da_3.d[0]) return lifted_fail(st, 1, (int64_t)(v_t_11), 0, v_da_3.d[0]);
-                offset += at_0 * v_da_3.s[0];
-                view.p = v_da_3.p + offset;
-                view.d[0] = v_da_3.d[1]; view.s[0] = v_da_3.s[1];
-                int rc = lifted_assign_into_array<double>(view, v_t_10, st);
+                int64_t at_0 = v_t_12;
+                if (at_0 < 0) at_0 += v_da_2.d[0];
+                if (at_0 < 0 || at_0 >= v_da_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_t_12), 0, v_da_2.d[0]);
+                offset += at_0 * v_da_2.s[0];
+                view.p = v_da_2.p + offset;
+                view.d[0] = v_da_2.d[1]; view.s[0] = v_da_2.s[1];
+                int rc = lifted_add_into_array<double>(view, v_t_11, st);
                 if (rc) return rc;
-            }
-            {
-                int64_t space[2] = {-1, -1};
-                if (!lifted_meet(space[0], v_da_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_da_3.d[0]);
-                if (!lifted_meet(space[1], v_da_3.d[1])) return lifted_fail(st, 3, 1, space[1], v_da_3.d[1]);
-                if (!lifted_meet(space[0], v_da_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_da_2.d[0]);
-                if (!lifted_meet(space[1], v_da_2.d[1])) return lifted_fail(st, 3, 1, space[1], v_da_2.d[1]);
-                if (space[1] < 0) space[1] = 4;
-                for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-                const int64_t count = lifted_product(space, 2);
-                const double* arg_0 = lifted_contiguous_data(v_da_3, st, &packed_14, &packed_14_bytes);
-                if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                const double* arg_1 = lifted_contiguous_data(v_da_2, st, &packed_15, &packed_15_bytes);
-                if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-                lifted_view<double, 2> out_1;
-                site_16_turn ^= 1; if (!lifted_alloc_view(out_1, space, st, &site_16[site_16_turn], &site_16_bytes[site_16_turn])) return lifted_fail(st, 5, 0, 0, 0);
-                if (count >= lifted_parallel_min) smooth_grad_k4(count, space[0], space[1], arg_0, arg_1, out_1.p);
-                else smooth_grad_k4_serial(count, space[0], space[1], arg_0, arg_1, out_1.p);
-                v_da_3 = out_1;
-            }
-            {
-                const lifted_view<double, 2> move_0 = v_da_3;
-                v_da_1 = move_0;
             }
         }
     }
-    lifted_store_view(io + 21, v_da_1);
+    lifted_store_view(io + 21, v_da_2);
     lifted_store_view(io + 26, v_db);
     lifted_store_tape(io + 12, t_tape_t_1);
     return 0;

@@ -17,13 +17,11 @@ _KERNELS = {
     "smooth_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, 4)},
     "reads_only_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, 4)},
     "smooth_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (4,)},
-    "smooth_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, 4)},
-    "smooth_grad_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (4,)},
-    "smooth_grad_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (4,)},
-    "smooth_grad_k4": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, 4)},
-    "smooth_loop0": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2)], 'io': 21},
-    "smooth_grad_loop0": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('tape', 3, False)], 'outputs': [('array', 'f64', 2)], 'io': 25},
-    "smooth_grad_loop1": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'f64', 2, False), ('array', 'f64', 2, True), ('tape', 3, True), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2)], 'io': 35},
+    "smooth_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (4,)},
+    "smooth_grad_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (4,)},
+    "smooth_loop0": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'f64', 2, True), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2)], 'io': 21},
+    "smooth_grad_loop0": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'f64', 2, True), ('array', 'f64', 2, False), ('tape', 3, False)], 'outputs': [('array', 'f64', 2)], 'io': 25},
+    "smooth_grad_loop1": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'f64', 2, True), ('array', 'f64', 2, True), ('tape', 3, True), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2)], 'io': 35},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "updated_parameter_sharing_check.cu"), _KERNELS)
 
@@ -146,11 +144,13 @@ def smooth(a: "f64[n,4]", b: "f64[n,4]"):
     _check_unshared('smooth', 'a', 'tests/golden/inputs/updated_parameter_sharing_check.py:10:9', a, b=b, WEIGHTS=WEIGHTS)
     n = a.shape[0]
     # updated_parameter_sharing_check.py:9  for i in range(1, a.shape[0]):
-    a_1 = _kernels.smooth_loop0(n, a, b)
-    del n, a
+    a_1 = a.copy()
+    del a
+    a_2 = _kernels.smooth_loop0(n, a_1, b)
+    del n, a_1
     # updated_parameter_sharing_check.py:11  return np.sum(a * WEIGHTS) + np.sum(b)
-    s, s_1 = _kernels.smooth_k1(a_1, b, WEIGHTS)
-    del a_1, b
+    s, s_1 = _kernels.smooth_k1(a_2, b, WEIGHTS)
+    del a_2, b
     return s + s_1
 
 
@@ -169,11 +169,13 @@ def smooth_grad(a: "f64[n,4]", b: "f64[n,4]"):
     _check_unshared('smooth', 'a', 'tests/golden/inputs/updated_parameter_sharing_check.py:10:9', a, b=b, WEIGHTS=WEIGHTS)
     n = a.shape[0]
     # updated_parameter_sharing_check.py:9  for i in range(1, a.shape[0]):
-    a_1 = _kernels.smooth_grad_loop0(n, a, b, tape_t_1)
-    del a, a_1
+    a_1 = a.copy()
+    del a
+    a_2 = _kernels.smooth_grad_loop0(n, a_1, b, tape_t_1)
+    del a_1, a_2
     # reverse sweep
     # updated_parameter_sharing_check.py:9  for i in range(1, a.shape[0]):
     b_1 = np.broadcast_to(WEIGHTS, (n, 4))
-    da_1, db = _kernels.smooth_grad_loop1(n, b_1, np.broadcast_to(1.0, (n, 4)).copy(), tape_t_1, b)
+    da_2, db = _kernels.smooth_grad_loop1(n, b_1.copy(), np.broadcast_to(1.0, (n, 4)).copy(), tape_t_1, b)
     del n, b_1, tape_t_1, b
-    return (da_1, db)
+    return (da_2, db)

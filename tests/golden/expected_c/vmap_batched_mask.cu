@@ -833,11 +833,42 @@ LIFTED_KERNEL void per_example_k4(const int64_t n, const int64_t d0, const int64
 
 // per_example_k5: 2-d index space of n elements
 LIFTED_DEVICE void per_example_k5_body(const int64_t n, const int64_t d0, const int64_t d1,
-    const bool* __restrict__ m_data,
+    const double* __restrict__ t_16_data,
     const double* __restrict__ dz_1_data,
-    const double* __restrict__ dz_2_data, const int64_t dz_2_s0, const int64_t dz_2_s1,
-    const int64_t B,
-    const int64_t d_1,
+    const bool* __restrict__ m_data,
+    double* __restrict__ t_19_out){
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_19);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double t_16 = t_16_data[i];
+            const double dz_1 = dz_1_data[i];
+            const bool m = m_data[i];
+            // vmap_batched_mask.py:9  z[m] += 1.0
+            const double t_18 = (t_16 + dz_1);
+            LIFTED_AT(t_19) = ((m) ? (t_18) : (t_16));
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_19_out[i] = LIFTED_AT(t_19);
+        }
+    }
+}
+
+LIFTED_KERNEL void per_example_k5(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ t_16_data,
+    const double* __restrict__ dz_1_data,
+    const bool* __restrict__ m_data,
+    double* __restrict__ t_19_out)
+{
+    LIFTED_RUN(per_example_k5_body(n, d0, d1, t_16_data, dz_1_data, m_data, t_19_out));
+}
+
+// per_example_k6: 2-d index space of n elements
+LIFTED_DEVICE void per_example_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ t_16_data,
     const double* __restrict__ x_data,
     const double* __restrict__ dw_1_data,
@@ -849,23 +880,12 @@ LIFTED_DEVICE void per_example_k5_body(const int64_t n, const int64_t d0, const 
         LIFTED_LOCAL(double, dw_1_1);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            int64_t rest = i;
-            const int64_t i1 = lifted_unravel_step(rest, d1);
-            const int64_t i0 = rest;
-            const bool m = m_data[i];
-            const double dz_1 = dz_1_data[i];
-            const double dz_2 = dz_2_data[i0 * dz_2_s0 + i1 * dz_2_s1];
             const double t_16 = t_16_data[i];
             const double x = x_data[i];
             const double dw_1 = dw_1_data[i];
-            // vmap_batched_mask.py:9  z[m] += 1.0
-            const double t_18 = ((m) ? (dz_1) : (dz_2));
-            const double dz_3 = 0;
-            const double dz_3_1 = (double)(t_18);
-            const double dz_3_2 = (dz_3_1 + t_16);
             // vmap_batched_mask.py:8  z = w * x
-            const double t_19 = (dz_3_2 * x);
-            LIFTED_AT(dw_1_1) = (dw_1 + t_19);
+            const double t_20 = (t_16 * x);
+            LIFTED_AT(dw_1_1) = (dw_1 + t_20);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
@@ -874,16 +894,11 @@ LIFTED_DEVICE void per_example_k5_body(const int64_t n, const int64_t d0, const 
     }
 }
 
-LIFTED_KERNEL void per_example_k5(const int64_t n, const int64_t d0, const int64_t d1,
-    const bool* __restrict__ m_data,
-    const double* __restrict__ dz_1_data,
-    const double* __restrict__ dz_2_data, const int64_t dz_2_s0, const int64_t dz_2_s1,
-    const int64_t B,
-    const int64_t d_1,
+LIFTED_KERNEL void per_example_k6(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ t_16_data,
     const double* __restrict__ x_data,
     const double* __restrict__ dw_1_data,
     double* __restrict__ dw_1_1_out)
 {
-    LIFTED_RUN(per_example_k5_body(n, d0, d1, m_data, dz_1_data, dz_2_data, dz_2_s0, dz_2_s1, B, d_1, t_16_data, x_data, dw_1_data, dw_1_1_out));
+    LIFTED_RUN(per_example_k6_body(n, d0, d1, t_16_data, x_data, dw_1_data, dw_1_1_out));
 }

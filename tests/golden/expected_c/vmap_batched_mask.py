@@ -27,7 +27,8 @@ _KERNELS = {
     "per_example_k2": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('array', 'f64', (None, 'S'), True), ('scalar', 'i64'), ('scalar', 'i64'), ('array', 'f64', ('S', 1), True), ('out', 'f64')], 'dims': [(('S', 'S'), [('arg', 4), ('arg', 5)])], 'static': (None, None)},
     "per_example_k3": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', (None, 'S'), True), ('scalar', 'i64'), ('scalar', 'i64'), ('out', 'f64')], 'dims': [(('S', 'S'), [('arg', 5), ('arg', 6)])], 'static': (None, None)},
     "per_example_k4": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "per_example_k5": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('scalar', 'i64'), ('scalar', 'i64'), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [(('S', 'S'), [('arg', 3), ('arg', 4)])], 'static': (None, None)},
+    "per_example_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'bool', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "per_example_k6": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "vmap_batched_mask.cu"), _KERNELS)
 
@@ -167,15 +168,19 @@ def per_example(w: "f64[d]", x: "f64[B,d]", m: "bool[B,d]"):
     dw_1 = _kernels.per_example_k2(m, z, v_3, dw, B, d_1, v_5)
     del dw
     dz = np.zeros((d,))
+    del d
     dz_1 = _kernels.per_example_k3(m, z, v_3, v_5, dz, B, d_1)
-    del z, v_3, v_5, dz
+    del z, v_3, v_5, dz, B, d_1
     # vmap_batched_mask.py:9  z[m] += 1.0
     t_16 = dz_1.copy()
     t_17 = _kernels.per_example_k4(m, t_16)
     t_16[:, :] = t_17
     del t_17
-    dz_2 = np.zeros((d,))
-    del d
-    dw_1 = _kernels.per_example_k5(m, dz_1, dz_2, B, d_1, t_16, x, dw_1)
-    del m, dz_1, dz_2, B, d_1, t_16, x
+    t_19 = _kernels.per_example_k5(t_16, dz_1, m)
+    del dz_1, m
+    t_16[:, :] = t_19
+    del t_19
+    # vmap_batched_mask.py:8  z = w * x
+    dw_1 = _kernels.per_example_k6(t_16, x, dw_1)
+    del t_16, x
     return dw_1

@@ -88,18 +88,25 @@ def _render_setitem(args, params):
     return [cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(target)], args[1])])]
 
 
-def _vjp_setitem(g, out, x, value, *refs, active=None, index=(), user=False, lanes=False):
+def _vjp_setitem(g, out, x, value, *refs, active=None, index=(), user=False, lanes=False, fresh=False):
     """The overwritten elements of `x` get no cotangent; `value` gets the region's (summed where it was
     broadcast into the region). Through an integer index array that repeats an element, only the write
-    NumPy kept (the last) reaches the result, so the others get none."""
-    gx = ops.setitem(ops.copy(g), 0.0, *refs, index=index, **_lanes(lanes)) if active is None or active[0] else None
+    NumPy kept (the last) reaches the result, so the others get none. `fresh`: `g` belongs to the result
+    alone, so `x`'s cotangent is `g` itself with the region zeroed (after `value`'s is read out of it)."""
+    # (a mask's selection, batched, is all of `g`, and cannot be copied: zero a copy of `g` there)
+    fresh = fresh and not lanes and not any(r.type.dtype == "bool" for r in refs)
     gv = None
     if active is None or active[1]:
         region = ops.getitem(g, *refs, index=shift_refs(index, -1), **_lanes(lanes))
         gathers = [r for r in refs if r.type.shape != () and r.type.dtype != "bool"]
         if gathers and not lanes:  # lanes: one scalar index per example, so no element is written twice
             region = _kept_writes(region, g, gathers, refs, shift_refs(index, -1))
+        elif fresh and region.rank != 0:
+            region = ops.copy(region)  # a view of `g`, whose region is zeroed next
         gv = sum_to(region, value.type, value)
+    gx = None
+    if active is None or active[0]:
+        gx = ops.setitem(g if fresh else ops.copy(g), 0.0, *refs, index=index, **_lanes(lanes))
     return [gx, gv] + [None] * len(refs)
 
 
@@ -153,8 +160,8 @@ register(Primitive(
         cg.subscript(args[0], render_index(p["index"], args)), cst.AddAssign(), args[1])])],
     statement=True, extra={"in_place": True}, batch=batch_update,
     # derivatives of generated code (second order): `x[index] += v` is linear in both
-    vjp=lambda g, out, x, v, *refs, active=None, index=(), lanes=False: _vjp_update(g, v, refs, index, active,
-                                                                                    lanes),
+    vjp=lambda g, out, x, v, *refs, active=None, index=(), lanes=False, fresh=False: _vjp_update(
+        g, v, refs, index, active, lanes),
     jvp=lambda tangents, out, x, v, *refs, index=(), fresh=False, lanes=False: _jvp_update(
         "index_add", tangents, x, refs, index, fresh, lanes),
     diff_args=(0, 1),
@@ -169,8 +176,8 @@ def _render_add_at(args, params):
 register(Primitive(
     name="add_at", family="indexing", infer=lambda types, p: types[0].with_shape(types[0].shape),
     render=_render_add_at, statement=True, extra={"in_place": True, "indexed": _indexed}, batch=batch_update,
-    vjp=lambda g, out, x, v, *refs, active=None, index=(), lanes=False: _vjp_update(g, v, refs, index, active,
-                                                                                    lanes),
+    vjp=lambda g, out, x, v, *refs, active=None, index=(), lanes=False, fresh=False: _vjp_update(
+        g, v, refs, index, active, lanes),
     jvp=lambda tangents, out, x, v, *refs, index=(), fresh=False, lanes=False: _jvp_update(
         "add_at", tangents, x, refs, index, fresh, lanes),
     diff_args=(0, 1),
