@@ -50,7 +50,7 @@ PARAMS = (("x", "N", '"f64[n]"'), ("y", "N", '"f64[n]"'), ("M", "M", '"f64[n,d]"
 DIFFERENTIABLE = ("x", "y", "M", "s")
 CONSTANTS = ("0.5", "1.0", "2.0", "0.3", "1.5", "0.25", "3.0", "0.1")
 SAFE_UNARY = ("np.sin({})", "np.cos({})", "np.tanh({})", "np.exp(np.tanh({}))", "np.log(1.0 + {0} * {0})",
-              "np.sqrt(1.0 + {0} * {0})", "-{}", "({} ** 2)", "np.square({})")
+              "np.sqrt(1.0 + {0} * {0})", "-{}", "({} ** 2)", "np.square({})", "({} ** 3)")
 
 
 @dataclass

@@ -14,6 +14,7 @@
                               i += (int64_t)blockDim.x * gridDim.x)
 #define LIFTED_CHUNK(i, n) (void)0
 #define LIFTED_LANES(i)
+#define LIFTED_REDUCING_LANES(i, op, total)
 #define LIFTED_LANE_INDEX(i) (void)0
 #define LIFTED_LOCAL(T, x) T x
 #define LIFTED_LOCAL_FILL(T, x, v) T x = (v)
@@ -87,6 +88,10 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 #define LIFTED_CHUNK(i, n) \
     const int64_t i##_count = (n) - i##_base < LIFTED_LANE_COUNT ? (n) - i##_base : LIFTED_LANE_COUNT
 #define LIFTED_LANES(i) _Pragma("omp simd") for (int64_t lane = 0; lane < i##_count; ++lane)
+// a lane block that also reduces `total` over its lanes with `op` (+ or |: a power's steps, see lifted_fpower_bits)
+#define LIFTED_PRAGMA(text) _Pragma(#text)
+#define LIFTED_REDUCING_LANES(i, op, total) LIFTED_PRAGMA(omp simd reduction(op:total)) \
+    for (int64_t lane = 0; lane < i##_count; ++lane)
 #define LIFTED_LANE_INDEX(i) const int64_t i = i##_base + lane
 #define LIFTED_LOCAL(T, x) T x[LIFTED_LANE_COUNT]
 #define LIFTED_LOCAL_FILL(T, x, v) T x[LIFTED_LANE_COUNT]; for (int lane = 0; lane < LIFTED_LANE_COUNT; ++lane) x[lane] = (v)
@@ -194,6 +199,31 @@ LIFTED_DEVICE double lifted_fpower(double a, double b)
             return result;
     }
     return pow(a, b);
+}
+// lifted_fpower for element work, in steps that CPU SIMD loops run (no branch, no call): the kernel keeps each
+// element's result, base and exponent bits in lane arrays and runs one squaring step over all the chunk's lanes at a
+// time (multiplying by 1.0 where the bit is clear: lifted_fpower's products in lifted_fpower's order, so its bits)
+// until no lane has a bit left; then a test that is nonzero wherever lifted_fpower may not keep that result (an
+// exponent not whole in [0, 1024], a result that is not a normal number unless it is 0 from a base of 0; it refuses
+// some results lifted_fpower keeps, such as a subnormal `a ** 2`, never the other way round). Where the test's sum
+// over the chunk is not 0, the chunk's lanes run lifted_power again one at a time
+// (transpiler/backends/c/emit_statements.py), so every element gets lifted_fpower's bits.
+LIFTED_DEVICE int64_t lifted_fpower_bits(double b)
+{
+    const double nonnegative = b >= 0 ? b : 0;  // ternaries, not `&&`: GCC if-converts these into SIMD selects
+    return (int64_t)(nonnegative <= 1024 ? nonnegative : 0);
+}
+LIFTED_DEVICE double lifted_fpower_refused(double a, double b, double result)
+{
+    const double nonnegative = b >= 0 ? b : 0;
+    const double in_range = nonnegative <= 1024 ? nonnegative : 0;
+    const double magnitude = fabs(result);
+    const double normal = (magnitude >= 2.2250738585072014e-308 ? 1.0 : 0.0) *
+        (magnitude <= 1.7976931348623157e308 ? 1.0 : 0.0);
+    const double exact_zero = (result == 0 ? 1.0 : 0.0) * (a == 0 ? 1.0 : 0.0);
+    // whole: adding 2^52 rounds a number below 2^52 to an integer; flags as 0.0 / 1.0, which GCC vectorises here
+    return (in_range == b ? 0.0 : 1.0) + ((in_range + 4503599627370496.0) - 4503599627370496.0 == in_range ? 0.0 : 1.0) +
+        (normal + exact_zero > 0 ? 0.0 : 1.0);
 }
 // one template per operation; the branch on the result type is decided at compile time
 template <class A, class B> LIFTED_DEVICE auto lifted_power(A a, B b) -> decltype(a + b)

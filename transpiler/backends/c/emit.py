@@ -165,6 +165,8 @@ class _Emitter(StatementWriter):
                     self.run_of[id(stmt)] = next(runs) if gather.is_scatter(stmt) else run
                     for out in stmt.outs:
                         defined_in.setdefault(id(out), set()).add(run)
+                    if self.squaring(stmt):  # its lane block ends there (see StatementWriter._segment)
+                        run = None
                 else:
                     run = None
                     for inner in blocks(stmt):
@@ -176,6 +178,8 @@ class _Emitter(StatementWriter):
                     for atom in stmt.args:
                         if isinstance(atom, Var) and self.run_of[id(stmt)] not in defined_in.get(id(atom), ()):
                             self._spill(atom)
+                    if self.squaring(stmt):  # written by the blocks after its operands' (see `_segment`)
+                        self.lane.add(id(stmt.out))
                 else:
                     for atom in own_operands(stmt):
                         if isinstance(atom, Var):
@@ -305,9 +309,10 @@ class _Emitter(StatementWriter):
         return [f"{pointer}[i] = {self.ref(var)};"]
 
     # -- lane blocks -------------------------------------------------------------------------------------------
-    def lanes(self, lines_or_builder, serial: bool = False) -> list[str]:
+    def lanes(self, lines_or_builder, serial: bool = False, reducing: tuple[str, str] | None = None) -> list[str]:
         """A lane block around element work; `lines_or_builder` is lines, or a function writing them (so that
-        the inputs it reads are known). `serial`: its lanes run one after the other, in order (atomic adds)."""
+        the inputs it reads are known). `serial`: its lanes run one after the other, in order (atomic adds);
+        `reducing`: (operator, name) of a chunk-wide variable the lanes reduce into (a SIMD reduction)."""
         outer_reads, outer_offsets, outer_coords = self.reads, self.offsets, self.coords
         self.reads, self.offsets, self.coords = {}, {}, False
         lines = lines_or_builder() if callable(lines_or_builder) else lines_or_builder
@@ -317,9 +322,10 @@ class _Emitter(StatementWriter):
             return []
         after = [f"{self.names[('tape', t)]}_top += {k};" if k > 0 else f"{self.names[('tape', t)]}_top -= {-k};"
                  for t, k in offsets.items() if k]
-        lanes = "LIFTED_SERIAL_LANES" if serial else "LIFTED_LANES"
-        head = [f"{lanes}(lifted_o) {{", "    LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);"] \
-            if self.mode == "columns" else [f"{lanes}(i) {{", "    LIFTED_LANE_INDEX(i);"]
+        lanes = "LIFTED_SERIAL_LANES" if serial else "LIFTED_REDUCING_LANES" if reducing else "LIFTED_LANES"
+        reduction = f", {reducing[0]}, {reducing[1]}" if reducing else ""
+        head = [f"{lanes}(lifted_o{reduction}) {{", "    LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);"] \
+            if self.mode == "columns" else [f"{lanes}(i{reduction}) {{", "    LIFTED_LANE_INDEX(i);"]
         block = head + indent(self._loads(reads, coords) + lines) + ["}"]
         inside = inside_copy(block) if self.inside else None
         if inside is not None:  # the chunk inside every window: the same work without the tests (whole vectors)

@@ -11,6 +11,7 @@ from ...errors import TranspileError
 from ...ir import Const, Eqn, If, Loop, Var
 from . import gather
 from .c_syntax import ACCUMULATOR, C_TYPES, indent
+from .fused_kernel import is_module_array
 from .launch_spec import range3
 from .region import CREATION, REDUCTIONS, is_tape
 from .stencils.c_text import shifted_text, update_text
@@ -47,11 +48,9 @@ class StatementWriter:
         declared = [f"LIFTED_LOCAL({C_TYPES[o.type.dtype]}, {self.name(o)});" for e in element for o in e.outs
                     if id(o) in self.lane and e.prim.name not in REDUCTIONS]
 
-        def write():
-            inner = []
-            for eqn in element:
-                inner += self.comment(eqn) + self.equation(eqn)
-            return inner
+        lines += declared
+        for segment in _segments(element, self.squaring):
+            lines += self._segment(segment)
 
         def write_scatters():
             inner = []
@@ -59,7 +58,78 @@ class StatementWriter:
                 inner += self.comment(eqn) + self.equation(eqn)
             return inner
 
-        return lines + declared + self.lanes(write) + (self.lanes(write_scatters, serial=True) if scatters else [])
+        return lines + (self.lanes(write_scatters, serial=True) if scatters else [])
+
+    def _segment(self, eqns: list[Eqn]) -> list[str]:
+        """One lane block of element work. Where it ends with a power by repeated squaring (see `squaring`), the
+        block keeps the power's operands (as doubles), result, base and exponent bits in lane arrays; then one lane
+        block per squaring step runs over the chunk until no lane has a bit left (`t ** j` for j < 128 takes 7
+        steps, and the lanes of a step do not wait on each other as one lane's steps would); then a block counts
+        the lanes whose result lifted_fpower might refuse (and compute with pow), and a chunk with such a lane runs
+        lifted_fpower itself on its lanes one at a time (rare: a subnormal or overflowing result, an exponent that
+        is not whole). Every element gets lifted_fpower's bits; its pow call in a branch had kept the whole block
+        a scalar loop."""
+        power = eqns[-1] if self.squaring(eqns[-1]) else None
+        if power is None:
+            return self.lanes(lambda: self._equations(eqns))
+        name = power.out.name
+        result, base, bits, a, b = (self.fresh(f"{name}_{part}") for part in ("squares", "base", "bits", "a", "b"))
+        left, refused = self.fresh(f"{name}_left"), self.fresh(f"{name}_refused")
+        ctype = C_TYPES[power.out.type.dtype]
+
+        def start():
+            before = self._equations(eqns[:-1]) + self.comment(power)  # names the operands it computes
+            operands = [f"LIFTED_AT({a}) = {self._as_double(power.args[0])};",
+                        f"LIFTED_AT({b}) = {self._as_double(power.args[1])};"]
+            return before + operands + [
+                f"LIFTED_AT({result}) = 1;", f"LIFTED_AT({base}) = LIFTED_AT({a});",
+                f"LIFTED_AT({bits}) = lifted_fpower_bits(LIFTED_AT({b}));", f"{left} |= LIFTED_AT({bits});"]
+
+        squaring_step = [f"LIFTED_AT({result}) *= (LIFTED_AT({bits}) & 1) ? LIFTED_AT({base}) : 1.0;",
+                         f"LIFTED_AT({base}) *= LIFTED_AT({base});", f"LIFTED_AT({bits}) >>= 1;",
+                         f"{left} |= LIFTED_AT({bits});"]
+        cast = "" if ctype == "double" else f"({ctype})"
+
+        def test():
+            return [f"{refused} += lifted_fpower_refused(LIFTED_AT({a}), LIFTED_AT({b}), LIFTED_AT({result}));",
+                    f"{self.define(power.out)} = {cast}LIFTED_AT({result});"]
+
+        again = self.lanes([f"{self.ref(power.out)} = {cast}lifted_fpower(LIFTED_AT({a}), LIFTED_AT({b}));"],
+                           serial=True)
+        return [f"LIFTED_LOCAL(double, {a});", f"LIFTED_LOCAL(double, {b});",
+                f"LIFTED_LOCAL(double, {result});", f"LIFTED_LOCAL(double, {base});",
+                f"LIFTED_LOCAL(int64_t, {bits});", f"int64_t {left} = 0;"] + \
+            self.lanes(start, reducing=("|", left)) + \
+            [f"while ({left} != 0) {{", f"    {left} = 0;"] + \
+            indent(self.lanes(squaring_step, reducing=("|", left))) + ["}", f"double {refused} = 0;"] + \
+            self.lanes(test, reducing=("+", refused)) + [f"if ({refused} != 0) {{"] + indent(again) + ["}"]
+
+    def _equations(self, eqns: list[Eqn]) -> list[str]:
+        lines = []
+        for eqn in eqns:
+            lines += self.comment(eqn) + self.equation(eqn)
+        return lines
+
+    def squaring(self, eqn: Eqn) -> bool:
+        """A float power of element work whose exponent varies per element or is a whole constant in [0, 1024]
+        other than 2 (lifted_fpower squares those; `a ** 2` is one product, and a constant or uniform exponent
+        that is not whole keeps its pow call, which vectorises as it is)."""
+        if eqn.prim.name != "power" or not eqn.out.type.is_float or not self._per_element(eqn):
+            return False
+        exponent = eqn.args[1]
+        if isinstance(exponent, Const) and not is_module_array(exponent):
+            value = exponent.value
+            return isinstance(value, (int, float)) and not isinstance(value, bool) and \
+                float(value).is_integer() and 0 <= value <= 1024 and value != 2
+        exponent = exponent.value if is_module_array(exponent) else exponent
+        return exponent.type.shape != () and id(exponent) not in self.single
+
+    def _as_double(self, atom) -> str:
+        text = self.ref(atom, "f64")
+        value = atom.value if is_module_array(atom) else atom
+        if isinstance(value, Const) or value.type.dtype == "f64":
+            return text
+        return f"(double)(int32_t)({text})" if value.type.dtype == "bool" else f"(double)({text})"
 
     def equation(self, eqn: Eqn) -> list[str]:
         prim = eqn.prim
@@ -205,6 +275,16 @@ class StatementWriter:
             return lines + indent(body) + ["}"]
         lines.append("while (true) {")
         return lines + indent(cond_lines + [f"if (!({self.ref(loop.cond)})) break;"] + body) + ["}"]
+
+
+def _segments(element: list[Eqn], ends_segment) -> list[list[Eqn]]:
+    """The element work of a run cut after each equation that `ends_segment` (a power by squaring)."""
+    segments: list[list[Eqn]] = [[]]
+    for eqn in element:
+        segments[-1].append(eqn)
+        if ends_segment(eqn):
+            segments.append([])
+    return [segment for segment in segments if segment]
 
 
 def _undefined(atom) -> bool:
