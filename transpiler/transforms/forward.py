@@ -240,4 +240,3 @@ class _Tangents:
                 and self.builder.definition(tangent).prim.name in ("broadcast_to", "broadcast_like"):
             tangent = self.builder.bind("copy", [tangent])  # a fresh array, never a read-only broadcast view
         return tangent
-

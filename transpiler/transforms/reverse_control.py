@@ -28,7 +28,9 @@ class ReversedControlFlow:
             return
         # an output's adjoint that belongs to it alone is handed on to the branch value it merges (the output
         # is read by nothing after the `if`'s pull-back), so the branch's updates may write into it
-        handed = {id(out) for out, ct in seeds if ct is not None and self.owns(ct, out)}
+        handed = {id(out) for (out, ct), *values in zip(seeds, stmt.then_results, stmt.else_results)
+                  if ct is not None and self.owns(ct, out)
+                  and all(isinstance(v, Var) and id(v) in self.activity and v is not out for v in values)}
         before, owner_before = dict(self.adjoints), dict(self.owner)
         branches = []
         for body, results in ((stmt.then_body, stmt.then_results), (stmt.else_body, stmt.else_results)):

@@ -203,7 +203,7 @@ class AdjointSweep(ReversedControlFlow):
         if adjoint is not None and self.owns(adjoint, var):
             return adjoint
         exact = self._exact(adjoint, var)
-        if adjoint is None or var.type.shape in ((), None) or isinstance(exact, Const):
+        if adjoint is None or var.type.shape == () or isinstance(exact, Const):
             return exact
         return self.builder.bind("copy", [exact])
 
