@@ -8,9 +8,9 @@ copies or zeroes the whole matrix at each step pays O(n) per step, O(n^2) per ca
 
 Timed side by side, interleaved, in one process (one thread): Lifted's NumPy backend and C target, autograd (the
 same recurrence written without in-place writes: a list of rows, stacked; up to 1000 rows) and JAX
-(`lax.fori_loop` over `.at[i].set(...)` under `jit`, every result blocked on). Printed: microseconds per loop step (median per call
-divided by n - 1) for the primal, the gradient (wrt A, x, y) and the JVP (wrt A); every Lifted result is checked
-against the other backend and the peers first.
+(`lax.fori_loop` over `.at[i].set(...)` under `jit`, every result blocked on). Printed: microseconds per loop
+step (median per call divided by n - 1) for the primal, the gradient (wrt A, x, y) and the JVP (wrt A); every
+Lifted result is checked against the other backend and the peers first.
 """
 from __future__ import annotations
 
@@ -128,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
                 for name, value in results.items():
                     for want, got in zip(reference if isinstance(reference, tuple) else (reference,),
                                          value if isinstance(value, tuple) else (value,)):
-                        np.testing.assert_allclose(np.asarray(got), want, rtol=1e-9, atol=1e-9, err_msg=f"{name} {kind}")
+                        np.testing.assert_allclose(np.asarray(got), want, rtol=1e-9, atol=1e-9,
+                                                   err_msg=f"{name} {kind}")
                 timings = measure_interleaved({name: (lambda c=call: c(*inputs[kind])) for name, call in calls.items()},
                                               repeats=3 if args.quick else 7, budget_s=0.3 if args.quick else 2.0,
                                               clock=clock)

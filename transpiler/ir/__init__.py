@@ -260,21 +260,22 @@ class Function:
     defaults: dict | None = None  # user-facing parameter name -> its numeric default (`l2: "f64[]" = 0.1`)
 
 
-def rewrite_equations(fn: Function, rewrite: Callable[[Eqn], Eqn]) -> Function:
-    """`fn` with each equation of every block (inside branches and loops too) replaced by `rewrite(eqn)`."""
+def rewrite_equations(fn: Function, rewrite: Callable[[Eqn], "Eqn | list[Eqn]"]) -> Function:
+    """`fn` with each equation of every block (inside branches and loops too) replaced by `rewrite(eqn)`: one
+    equation, or a list of them."""
     return dataclasses.replace(fn, body=_rewritten(fn.body, rewrite))
 
 
-def _rewritten(block: list, rewrite: Callable[[Eqn], Eqn]) -> list:
+def _rewritten(block: list, rewrite) -> list:
     out = []
     for stmt in block:
         if isinstance(stmt, If):
-            stmt = dataclasses.replace(stmt, then_body=_rewritten(stmt.then_body, rewrite),
-                                       else_body=_rewritten(stmt.else_body, rewrite))
+            out.append(dataclasses.replace(stmt, then_body=_rewritten(stmt.then_body, rewrite),
+                                           else_body=_rewritten(stmt.else_body, rewrite)))
         elif isinstance(stmt, Loop):
-            stmt = dataclasses.replace(stmt, cond_body=_rewritten(stmt.cond_body, rewrite),
-                                       body=_rewritten(stmt.body, rewrite))
+            out.append(dataclasses.replace(stmt, cond_body=_rewritten(stmt.cond_body, rewrite),
+                                           body=_rewritten(stmt.body, rewrite)))
         else:
-            stmt = rewrite(stmt)
-        out.append(stmt)
+            made = rewrite(stmt)
+            out += made if isinstance(made, list) else [made]
     return out

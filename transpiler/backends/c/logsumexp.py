@@ -10,16 +10,16 @@ Written out as SciPy computes it, the max shift included,
 it becomes a max (a reduction the region computing `x` ends with), one pass summing exponentials and element
 work. `x - peak` is NaN exactly where SciPy's shift is 0 (peak -inf: every x is -inf; peak NaN) or where x is
 NaN, and where the peak is +inf every finite term is 0 here and finite in SciPy's sum, which the inf term makes
-inf either way: the same result everywhere, to rounding. Only a floating `x` with no weights (`b`) or sign is rewritten; the derivative rules ran
-before, on the primitive itself (its result `y` is the same value the rewrite defines).
+inf either way: the same result everywhere, to rounding. Only a floating `x` with no weights (`b`) or sign is
+rewritten; the derivative rules ran before, on the primitive itself (its result `y` is the same value the
+rewrite defines).
 """
 from __future__ import annotations
 
-import dataclasses
 import math
 
 from ...builder import const, function_builder
-from ...ir import Eqn, Function, If, Loop
+from ...ir import Eqn, Function, rewrite_equations
 from ...primitives.registry import lookup
 
 EMPTY = {"initial": -math.inf}  # the max of an empty axis: its identity (-inf), where NumPy would raise
@@ -49,19 +49,5 @@ def expand_logsumexp(fn: Function) -> Function:
             made.append(Eqn(lookup("add"), (total, kept), {}, eqn.outs, eqn.loc, eqn.note))
         return made
 
-    return dataclasses.replace(fn, body=_expanded(fn.body, expand))
+    return rewrite_equations(fn, expand)
 
-
-def _expanded(block: list, expand) -> list:
-    """`block` with each equation, in branches and loops too, replaced by the equations `expand` gives for it."""
-    out = []
-    for stmt in block:
-        if isinstance(stmt, If):
-            out.append(dataclasses.replace(stmt, then_body=_expanded(stmt.then_body, expand),
-                                           else_body=_expanded(stmt.else_body, expand)))
-        elif isinstance(stmt, Loop):
-            out.append(dataclasses.replace(stmt, cond_body=_expanded(stmt.cond_body, expand),
-                                           body=_expanded(stmt.body, expand)))
-        else:
-            out += expand(stmt)
-    return out

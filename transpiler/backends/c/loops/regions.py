@@ -1,6 +1,7 @@
 """A region launch inside a loop kernel (see emit.py): the index space met from the inputs as the Python
-launcher meets it, the region kernel called directly (its body's instance without OpenMP below the parallel threshold), its
-outputs in the arena and its reductions over everything finished as the launcher finishes them."""
+launcher meets it, the region kernel called directly (below the parallel threshold, its body's instance
+without OpenMP), its outputs in the arena and its reductions over everything finished as the launcher finishes
+them."""
 from __future__ import annotations
 
 from ....ir import Eqn
