@@ -16,7 +16,7 @@ import threading
 import numpy as np
 
 from . import buffers
-from .buffers import DATA_FIELD, address
+from .buffers import address
 
 _DTYPES = {"f64": np.float64, "f32": np.float32, "i64": np.int64, "i32": np.int32, "bool": np.bool_}
 _PYTHON = {"f64": float, "f32": float, "i64": int, "i32": int, "bool": bool}
@@ -42,8 +42,6 @@ _ARRAY, _SCALAR, _TAPE = "array", "scalar", "tape"
 _PYTHON_SCALARS = (int, float, bool)
 _EMPTY_TABLE = array_module.array("q", [0, 0])  # (a tape with no segments: the kernel reads nothing from it)
 _ndarray = np.ndarray
-_HEADER = ctypes.c_void_p.from_address  # an exact ndarray's data pointer, read in place (see buffers.DATA_FIELD)
-_DATA = DATA_FIELD or 0
 
 
 def _input_plan(entry: tuple) -> tuple:
@@ -100,7 +98,7 @@ class LoopKernel:
                         array = _as_input(value, dtype, rank, flag)
                         strides = [s // itemsize for s in array.strides]
                         break
-                words.append(_HEADER(id(array) + _DATA).value if _DATA else address(array))
+                words.append(address(array))
                 words += array.shape
                 words += strides
                 owners.append((None, None, array, value))  # (its extent: worked out only if a result needs it)
@@ -121,7 +119,7 @@ class LoopKernel:
                     table = array_module.array("q", (value[0].address, value[0].count))
                 else:
                     table = array_module.array("q", [w for s in value for w in (s.address, s.count)])
-                tapes.append((len(words), value, value, table, width, pops))
+                tapes.append((len(words), value, table, width, pops))
                 words += [table.buffer_info()[0], len(value), 0, 0]
         slot = len(words)
         words += [0] * (self.io - slot)
@@ -137,11 +135,10 @@ class LoopKernel:
             raise _error(code, words[-4:-1])
         # the blocks of the segments of tapes it pops may hold results too; a tape's list keeps every block a
         # segment's entries may point into alive while it holds them
-        owners = blocks + [o for _, _, segments, _, _, pops in tapes if pops for s in segments for o in s.blocks] + \
-            owners
-        for at, tape, segments, table, width, _ in tapes:
-            if segments:  # (the counts the kernel's pops left)
-                for segment, count in zip(segments, table[1::2]):
+        owners = blocks + [o for _, tape, _, _, pops in tapes if pops for s in tape for o in s.blocks] + owners
+        for at, tape, table, width, _ in tapes:
+            if tape:  # (the counts the kernel's pops left)
+                for segment, count in zip(tape, table[1::2]):
                     segment.count = count
             while tape and tape[-1].count == 0:
                 tape.pop()

@@ -64,7 +64,8 @@ class AdjointSweep(ReversedControlFlow):
             g = materialize(g, out.type, Sym(builder, out))
         start = len(builder.eqns)
         # an update's cotangent that belongs to its result alone is the updated array's, written in place
-        fresh = prim.family == "indexing" and bool(prim.extra.get("in_place")) and self.owns(g.atom, out)
+        updates = prim.family == "indexing" and bool(prim.extra.get("in_place"))
+        fresh = updates and self.owns(g.atom, out)
         try:
             cts = prim.vjp(g, Sym(builder, out), *[Sym(builder, a) for a in eqn.args], active=active_args,
                            **eqn.params, **({"fresh": True} if fresh else {}))
@@ -72,8 +73,7 @@ class AdjointSweep(ReversedControlFlow):
             raise exc.located(eqn.loc)
         except ShapeError as exc:
             raise TranspileError(str(exc), eqn.loc) from None
-        updates = prim.family == "indexing" and prim.extra.get("in_place") and active_args[0] and cts[0] is not None
-        if updates and (fresh or self._updated_copy(cts[0].atom, start)):
+        if updates and active_args[0] and cts[0] is not None and (fresh or self._updated_copy(cts[0].atom, start)):
             if fresh:
                 del self.adjoints[id(out)]  # (read by nothing after its definition's pull-back)
             self.owner[id(cts[0].atom)] = id(eqn.args[0])

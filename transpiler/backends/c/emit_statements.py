@@ -41,9 +41,7 @@ class StatementWriter:
         uniform = [e for e in eqns if not self._per_element(e)]
         element = [e for e in eqns if self._per_element(e) and not gather.is_scatter(e)]
         scatters = [e for e in eqns if gather.is_scatter(e)]  # nothing in the kernel reads what they add into
-        lines = []
-        for eqn in uniform:
-            lines += self.comment(eqn) + self.equation(eqn)
+        lines = self._equations(uniform)
         self.group = None
         declared = [f"LIFTED_LOCAL({C_TYPES[o.type.dtype]}, {self.name(o)});" for e in element for o in e.outs
                     if id(o) in self.lane and e.prim.name not in REDUCTIONS]
@@ -52,13 +50,7 @@ class StatementWriter:
         for segment in _segments(element, self.squaring):
             lines += self._segment(segment)
 
-        def write_scatters():
-            inner = []
-            for eqn in scatters:
-                inner += self.comment(eqn) + self.equation(eqn)
-            return inner
-
-        return lines + (self.lanes(write_scatters, serial=True) if scatters else [])
+        return lines + (self.lanes(lambda: self._equations(scatters), serial=True) if scatters else [])
 
     def _segment(self, eqns: list[Eqn]) -> list[str]:
         """One lane block of element work. Where it ends with a power by repeated squaring (see `squaring`), the
