@@ -30,6 +30,9 @@
 #define LIFTED_ROW_FILL(T, x, v) T x = (v)
 #define LIFTED_ROW_REDUCE(op, x) lifted_warp_##op(x)
 #define LIFTED_BY_ROW_LENGTH(body, team, args) body<team, 1> args
+// a rows kernel's launch whose rows have at most this many elements walks them as columns (on the CPU, see its
+// definition); on the GPU every row keeps its warp
+#define LIFTED_SHORT_RUN 0
 #define LIFTED_ROW_STORE(target, value) \
     do { const auto lifted_value = (value); if ((threadIdx.x & 31) == 0) target = lifted_value; } while (0)
 #define LIFTED_COLUMN_INDEX(i, o, r) const int64_t i = (o) * lifted_n_red + (r)
@@ -104,6 +107,11 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 // the row length: rows shorter than LIFTED_LANE_COUNT take chunks of LIFTED_SHORT_ROW_LANES, so that a row of a
 // few elements fills, runs and sums one short vector instead of 64 lanes (gmm's sum over d = 2: 5.2 -> 0.6 ms)
 #define LIFTED_SHORT_ROW_LANES 8
+// rows of at most LIFTED_SHORT_RUN elements (emit.py's SHORT_ROW, the bound for rows of a static length), in a
+// kernel with a short walk (emit.py's emit_kernel), are walked as columns instead: neighbouring outputs are the
+// lanes, each combining its few elements in order from the identity, with no chunk fill and no sum over lanes
+// per row (kmeans' min over rows of 10 distances: 278 -> 52 us at n = 10^4)
+#define LIFTED_SHORT_RUN 32
 #define LIFTED_BY_ROW_LENGTH(body, team, args) \
     (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES> args : body<team, LIFTED_LANE_COUNT> args)
 #define LIFTED_ROW_FOR(i, o, length) \
@@ -150,11 +158,15 @@ LIFTED_DEVICE int64_t lifted_trip_count(int64_t start, int64_t stop, int64_t ste
     return start > stop ? (start - stop - step - 1) / (-step) : 0;
 }
 
-// the coordinate along a dimension of size d, dividing `rest` by d: through a double division, exact for
-// rest < 2^52 (the quotient lies at least 0.5/d from an integer), because an int64 division stops SIMD loops
-LIFTED_DEVICE int64_t lifted_unravel_step(int64_t& rest, const int64_t d)
+// the coordinate along a dimension of size d, dividing `rest` by d: through a double product with d's reciprocal
+// (`inverse`, 1.0 / d, worked out once per launch: lifted_inverse_d<k> at the top of each kernel), because an int64
+// division stops SIMD loops and a double division per element costs more than the rest of a strided load (gmm's
+// `x[:, None, :] - mu[None, :, :]` over (1000, 100, 2): 256 -> 216 us). Exact for rest < 2^51: (rest + 0.5) / d
+// lies at least 0.5 / d from an integer, and the product's relative error is below 2^-52, so its absolute error
+// below 0.5 / d
+LIFTED_DEVICE int64_t lifted_unravel_step(int64_t& rest, const int64_t d, const double inverse)
 {
-    const int64_t quotient = (int64_t)(((double)rest + 0.5) / (double)d);
+    const int64_t quotient = (int64_t)(((double)rest + 0.5) * inverse);
     const int64_t coordinate = rest - quotient * d;
     rest = quotient;
     return coordinate;
@@ -382,6 +394,7 @@ template <bool lifted_team> LIFTED_DEVICE void affine_energy_k0_body(const int64
     double* __restrict__ s_1_acc_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_LOCAL_FILL(double, s_1_acc, 0);
     LIFTED_FOR(i, n)
     {
@@ -389,7 +402,7 @@ template <bool lifted_team> LIFTED_DEVICE void affine_energy_k0_body(const int64
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = i;
-            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
             const int64_t i0 = rest;
             const double x = x_data[i];
             const double s = s_data[i0 * s_s0 + i1 * s_s1];
@@ -426,6 +439,7 @@ template <bool lifted_team> LIFTED_DEVICE void affine_energy_grad_k0_body(const 
     double* __restrict__ dc_acc_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_LOCAL_FILL(double, dc_acc, 0);
     LIFTED_FOR(i, n)
     {
@@ -433,7 +447,7 @@ template <bool lifted_team> LIFTED_DEVICE void affine_energy_grad_k0_body(const 
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = i;
-            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
             const int64_t i0 = rest;
             const double x = x_data[i];
             const double s = s_data[i0 * s_s0 + i1 * s_s1];
@@ -472,6 +486,7 @@ template <bool lifted_team> LIFTED_DEVICE void affine_energy_grad_k1_body(const 
     double* __restrict__ db_acc_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_FOR(lifted_o, lifted_n_out)
     {
         LIFTED_CHUNK(lifted_o, lifted_n_out);
@@ -521,6 +536,7 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void affine_ener
     double* __restrict__ ds_acc_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
         LIFTED_ROW_FILL(double, ds_acc, 0);
@@ -550,7 +566,48 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void affine_ener
     }
 }
 
-// the chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
+// the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
+template <bool lifted_team> LIFTED_DEVICE void affine_energy_grad_k2_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ x_data,
+    const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
+    const double* __restrict__ b_data, const int64_t b_s0, const int64_t b_s1,
+    const double c,
+    double* __restrict__ ds_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    const int64_t lifted_cs1 = 1;
+    const int64_t lifted_cs0 = lifted_cs1 * d1;
+    LIFTED_FOR(lifted_o, lifted_n_out)
+    {
+        LIFTED_CHUNK(lifted_o, lifted_n_out);
+        LIFTED_LOCAL_FILL(double, ds_acc, 0);
+        for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
+        {
+            LIFTED_LANES(lifted_o) {
+                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
+                const int64_t i0 = LIFTED_COLUMN(lifted_o);
+                const int64_t i1 = lifted_r;
+                const double x = x_data[i0 * lifted_cs0 + i1 * lifted_cs1];
+                const double s = s_data[i0 * s_s0 + i1 * s_s1];
+                const double b = b_data[i0 * b_s0 + i1 * b_s1];
+                // broadcast_add_adjoint.py:7  z = x * s + b + c
+                const double t = (x * s);
+                const double t_1 = (t + b);
+                const double z = (t_1 + c);
+                // reverse sweep
+                // broadcast_add_adjoint.py:8  return np.sum(z * z)
+                const double dz = (z + z);
+                // broadcast_add_adjoint.py:7  z = x * s + b + c
+                const double t_3 = (dz * x);
+                LIFTED_AT(ds_acc) += t_3;
+            }
+        }
+        LIFTED_COLUMN_STORE(ds_acc_out, lifted_o, ds_acc);
+    }
+}
+
+// the walk and chunk width, from the row length (LIFTED_SHORT_RUN, LIFTED_BY_ROW_LENGTH)
 template <bool lifted_team> LIFTED_DEVICE void affine_energy_grad_k2_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
@@ -558,7 +615,8 @@ template <bool lifted_team> LIFTED_DEVICE void affine_energy_grad_k2_body(const 
     const double c,
     double* __restrict__ ds_acc_out)
 {
-    LIFTED_BY_ROW_LENGTH(affine_energy_grad_k2_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, x_data, s_data, s_s0, s_s1, b_data, b_s0, b_s1, c, ds_acc_out));
+    if (lifted_n_red <= LIFTED_SHORT_RUN) affine_energy_grad_k2_columns<lifted_team>(n, d0, d1, lifted_n_out, lifted_n_red, x_data, s_data, s_s0, s_s1, b_data, b_s0, b_s1, c, ds_acc_out);
+    else LIFTED_BY_ROW_LENGTH(affine_energy_grad_k2_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, x_data, s_data, s_s0, s_s1, b_data, b_s0, b_s1, c, ds_acc_out));
 }
 
 LIFTED_KERNEL void affine_energy_grad_k2(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,

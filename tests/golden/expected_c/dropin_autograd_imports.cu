@@ -30,6 +30,9 @@
 #define LIFTED_ROW_FILL(T, x, v) T x = (v)
 #define LIFTED_ROW_REDUCE(op, x) lifted_warp_##op(x)
 #define LIFTED_BY_ROW_LENGTH(body, team, args) body<team, 1> args
+// a rows kernel's launch whose rows have at most this many elements walks them as columns (on the CPU, see its
+// definition); on the GPU every row keeps its warp
+#define LIFTED_SHORT_RUN 0
 #define LIFTED_ROW_STORE(target, value) \
     do { const auto lifted_value = (value); if ((threadIdx.x & 31) == 0) target = lifted_value; } while (0)
 #define LIFTED_COLUMN_INDEX(i, o, r) const int64_t i = (o) * lifted_n_red + (r)
@@ -104,6 +107,11 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 // the row length: rows shorter than LIFTED_LANE_COUNT take chunks of LIFTED_SHORT_ROW_LANES, so that a row of a
 // few elements fills, runs and sums one short vector instead of 64 lanes (gmm's sum over d = 2: 5.2 -> 0.6 ms)
 #define LIFTED_SHORT_ROW_LANES 8
+// rows of at most LIFTED_SHORT_RUN elements (emit.py's SHORT_ROW, the bound for rows of a static length), in a
+// kernel with a short walk (emit.py's emit_kernel), are walked as columns instead: neighbouring outputs are the
+// lanes, each combining its few elements in order from the identity, with no chunk fill and no sum over lanes
+// per row (kmeans' min over rows of 10 distances: 278 -> 52 us at n = 10^4)
+#define LIFTED_SHORT_RUN 32
 #define LIFTED_BY_ROW_LENGTH(body, team, args) \
     (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES> args : body<team, LIFTED_LANE_COUNT> args)
 #define LIFTED_ROW_FOR(i, o, length) \
@@ -150,11 +158,15 @@ LIFTED_DEVICE int64_t lifted_trip_count(int64_t start, int64_t stop, int64_t ste
     return start > stop ? (start - stop - step - 1) / (-step) : 0;
 }
 
-// the coordinate along a dimension of size d, dividing `rest` by d: through a double division, exact for
-// rest < 2^52 (the quotient lies at least 0.5/d from an integer), because an int64 division stops SIMD loops
-LIFTED_DEVICE int64_t lifted_unravel_step(int64_t& rest, const int64_t d)
+// the coordinate along a dimension of size d, dividing `rest` by d: through a double product with d's reciprocal
+// (`inverse`, 1.0 / d, worked out once per launch: lifted_inverse_d<k> at the top of each kernel), because an int64
+// division stops SIMD loops and a double division per element costs more than the rest of a strided load (gmm's
+// `x[:, None, :] - mu[None, :, :]` over (1000, 100, 2): 256 -> 216 us). Exact for rest < 2^51: (rest + 0.5) / d
+// lies at least 0.5 / d from an integer, and the product's relative error is below 2^-52, so its absolute error
+// below 0.5 / d
+LIFTED_DEVICE int64_t lifted_unravel_step(int64_t& rest, const int64_t d, const double inverse)
 {
-    const int64_t quotient = (int64_t)(((double)rest + 0.5) / (double)d);
+    const int64_t quotient = (int64_t)(((double)rest + 0.5) * inverse);
     const int64_t coordinate = rest - quotient * d;
     rest = quotient;
     return coordinate;
@@ -451,6 +463,7 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void mixture_log
     double* __restrict__ s_8_acc_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
         LIFTED_ROW_FILL(double, s_6_acc, LIFTED_LOWEST(double));
@@ -482,7 +495,49 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void mixture_log
     }
 }
 
-// the chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
+// the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
+template <bool lifted_team> LIFTED_DEVICE void mixture_log_likelihood_k2_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
+    const double* __restrict__ means_data, const int64_t means_s0, const int64_t means_s1,
+    const double* __restrict__ log_weights_data, const int64_t log_weights_s0, const int64_t log_weights_s1,
+    const double s,
+    double* __restrict__ s_6_acc_out,
+    double* __restrict__ s_8_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    LIFTED_FOR(lifted_o, lifted_n_out)
+    {
+        LIFTED_CHUNK(lifted_o, lifted_n_out);
+        LIFTED_LOCAL_FILL(double, s_6_acc, LIFTED_LOWEST(double));
+        LIFTED_LOCAL_FILL(double, s_8_acc, LIFTED_LOWEST(double));
+        for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
+        {
+            LIFTED_LANES(lifted_o) {
+                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
+                const int64_t i0 = LIFTED_COLUMN(lifted_o);
+                const int64_t i1 = lifted_r;
+                const double v = v_data[i0 * v_s0 + i1 * v_s1];
+                const double means = means_data[i0 * means_s0 + i1 * means_s1];
+                const double log_weights = log_weights_data[i0 * log_weights_s0 + i1 * log_weights_s1];
+                // dropin_autograd_imports.py:11  log_p = norm.logpdf(x[:, None], means, 1.0) + log_weights - logsumexp(log_weights)
+                const double t = (v - means);
+                const double t_1 = (t * t);
+                const double t_2 = (t_1 * (-0.5));
+                const double t_3 = (t_2 - 0.9189385332046727);
+                const double t_4 = (t_3 + log_weights);
+                const double log_p = (t_4 - s);
+                // dropin_autograd_imports.py:12  return np.sum(logsumexp(log_p, axis=1))
+                LIFTED_AT(s_6_acc) = lifted_maximum(LIFTED_AT(s_6_acc), log_p);
+                LIFTED_AT(s_8_acc) = lifted_maximum(LIFTED_AT(s_8_acc), log_p);
+            }
+        }
+        LIFTED_COLUMN_STORE(s_6_acc_out, lifted_o, s_6_acc);
+        LIFTED_COLUMN_STORE(s_8_acc_out, lifted_o, s_8_acc);
+    }
+}
+
+// the walk and chunk width, from the row length (LIFTED_SHORT_RUN, LIFTED_BY_ROW_LENGTH)
 template <bool lifted_team> LIFTED_DEVICE void mixture_log_likelihood_k2_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
     const double* __restrict__ means_data, const int64_t means_s0, const int64_t means_s1,
@@ -491,7 +546,8 @@ template <bool lifted_team> LIFTED_DEVICE void mixture_log_likelihood_k2_body(co
     double* __restrict__ s_6_acc_out,
     double* __restrict__ s_8_acc_out)
 {
-    LIFTED_BY_ROW_LENGTH(mixture_log_likelihood_k2_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, means_data, means_s0, means_s1, log_weights_data, log_weights_s0, log_weights_s1, s, s_6_acc_out, s_8_acc_out));
+    if (lifted_n_red <= LIFTED_SHORT_RUN) mixture_log_likelihood_k2_columns<lifted_team>(n, d0, d1, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, means_data, means_s0, means_s1, log_weights_data, log_weights_s0, log_weights_s1, s, s_6_acc_out, s_8_acc_out);
+    else LIFTED_BY_ROW_LENGTH(mixture_log_likelihood_k2_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, means_data, means_s0, means_s1, log_weights_data, log_weights_s0, log_weights_s1, s, s_6_acc_out, s_8_acc_out));
 }
 
 LIFTED_KERNEL void mixture_log_likelihood_k2(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
@@ -515,6 +571,7 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void mixture_log
     double* __restrict__ s_7_acc_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
         LIFTED_ROW_FILL(double, s_7_acc, 0);
@@ -548,7 +605,7 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void mixture_log
     }
 }
 
-// the chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
+// the walk and chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
 template <bool lifted_team> LIFTED_DEVICE void mixture_log_likelihood_k3_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
     const double* __restrict__ means_data, const int64_t means_s0, const int64_t means_s1,
@@ -715,6 +772,7 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void mixture_gra
     double* __restrict__ s_8_acc_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
         LIFTED_ROW_FILL(double, s_6_acc, LIFTED_LOWEST(double));
@@ -746,7 +804,49 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void mixture_gra
     }
 }
 
-// the chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
+// the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
+template <bool lifted_team> LIFTED_DEVICE void mixture_grad_k2_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
+    const double* __restrict__ means_data, const int64_t means_s0, const int64_t means_s1,
+    const double* __restrict__ log_weights_data, const int64_t log_weights_s0, const int64_t log_weights_s1,
+    const double s,
+    double* __restrict__ s_6_acc_out,
+    double* __restrict__ s_8_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    LIFTED_FOR(lifted_o, lifted_n_out)
+    {
+        LIFTED_CHUNK(lifted_o, lifted_n_out);
+        LIFTED_LOCAL_FILL(double, s_6_acc, LIFTED_LOWEST(double));
+        LIFTED_LOCAL_FILL(double, s_8_acc, LIFTED_LOWEST(double));
+        for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
+        {
+            LIFTED_LANES(lifted_o) {
+                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
+                const int64_t i0 = LIFTED_COLUMN(lifted_o);
+                const int64_t i1 = lifted_r;
+                const double v = v_data[i0 * v_s0 + i1 * v_s1];
+                const double means = means_data[i0 * means_s0 + i1 * means_s1];
+                const double log_weights = log_weights_data[i0 * log_weights_s0 + i1 * log_weights_s1];
+                // dropin_autograd_imports.py:11  log_p = norm.logpdf(x[:, None], means, 1.0) + log_weights - logsumexp(log_weights)
+                const double t = (v - means);
+                const double t_1 = (t * t);
+                const double t_2 = (t_1 * (-0.5));
+                const double t_3 = (t_2 - 0.9189385332046727);
+                const double t_4 = (t_3 + log_weights);
+                const double log_p = (t_4 - s);
+                // dropin_autograd_imports.py:12  return np.sum(logsumexp(log_p, axis=1))
+                LIFTED_AT(s_6_acc) = lifted_maximum(LIFTED_AT(s_6_acc), log_p);
+                LIFTED_AT(s_8_acc) = lifted_maximum(LIFTED_AT(s_8_acc), log_p);
+            }
+        }
+        LIFTED_COLUMN_STORE(s_6_acc_out, lifted_o, s_6_acc);
+        LIFTED_COLUMN_STORE(s_8_acc_out, lifted_o, s_8_acc);
+    }
+}
+
+// the walk and chunk width, from the row length (LIFTED_SHORT_RUN, LIFTED_BY_ROW_LENGTH)
 template <bool lifted_team> LIFTED_DEVICE void mixture_grad_k2_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
     const double* __restrict__ means_data, const int64_t means_s0, const int64_t means_s1,
@@ -755,7 +855,8 @@ template <bool lifted_team> LIFTED_DEVICE void mixture_grad_k2_body(const int64_
     double* __restrict__ s_6_acc_out,
     double* __restrict__ s_8_acc_out)
 {
-    LIFTED_BY_ROW_LENGTH(mixture_grad_k2_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, means_data, means_s0, means_s1, log_weights_data, log_weights_s0, log_weights_s1, s, s_6_acc_out, s_8_acc_out));
+    if (lifted_n_red <= LIFTED_SHORT_RUN) mixture_grad_k2_columns<lifted_team>(n, d0, d1, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, means_data, means_s0, means_s1, log_weights_data, log_weights_s0, log_weights_s1, s, s_6_acc_out, s_8_acc_out);
+    else LIFTED_BY_ROW_LENGTH(mixture_grad_k2_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, means_data, means_s0, means_s1, log_weights_data, log_weights_s0, log_weights_s1, s, s_6_acc_out, s_8_acc_out));
 }
 
 LIFTED_KERNEL void mixture_grad_k2(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
@@ -779,6 +880,7 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void mixture_gra
     double* __restrict__ s_7_acc_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
         LIFTED_ROW_FILL(double, s_7_acc, 0);
@@ -812,7 +914,7 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void mixture_gra
     }
 }
 
-// the chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
+// the walk and chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
 template <bool lifted_team> LIFTED_DEVICE void mixture_grad_k3_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
     const double* __restrict__ means_data, const int64_t means_s0, const int64_t means_s1,
@@ -882,6 +984,7 @@ template <bool lifted_team> LIFTED_DEVICE void mixture_grad_k5_body(const int64_
     double* __restrict__ s_3_acc_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_FOR(lifted_o, lifted_n_out)
     {
         LIFTED_CHUNK(lifted_o, lifted_n_out);

@@ -30,6 +30,9 @@
 #define LIFTED_ROW_FILL(T, x, v) T x = (v)
 #define LIFTED_ROW_REDUCE(op, x) lifted_warp_##op(x)
 #define LIFTED_BY_ROW_LENGTH(body, team, args) body<team, 1> args
+// a rows kernel's launch whose rows have at most this many elements walks them as columns (on the CPU, see its
+// definition); on the GPU every row keeps its warp
+#define LIFTED_SHORT_RUN 0
 #define LIFTED_ROW_STORE(target, value) \
     do { const auto lifted_value = (value); if ((threadIdx.x & 31) == 0) target = lifted_value; } while (0)
 #define LIFTED_COLUMN_INDEX(i, o, r) const int64_t i = (o) * lifted_n_red + (r)
@@ -104,6 +107,11 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 // the row length: rows shorter than LIFTED_LANE_COUNT take chunks of LIFTED_SHORT_ROW_LANES, so that a row of a
 // few elements fills, runs and sums one short vector instead of 64 lanes (gmm's sum over d = 2: 5.2 -> 0.6 ms)
 #define LIFTED_SHORT_ROW_LANES 8
+// rows of at most LIFTED_SHORT_RUN elements (emit.py's SHORT_ROW, the bound for rows of a static length), in a
+// kernel with a short walk (emit.py's emit_kernel), are walked as columns instead: neighbouring outputs are the
+// lanes, each combining its few elements in order from the identity, with no chunk fill and no sum over lanes
+// per row (kmeans' min over rows of 10 distances: 278 -> 52 us at n = 10^4)
+#define LIFTED_SHORT_RUN 32
 #define LIFTED_BY_ROW_LENGTH(body, team, args) \
     (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES> args : body<team, LIFTED_LANE_COUNT> args)
 #define LIFTED_ROW_FOR(i, o, length) \
@@ -150,11 +158,15 @@ LIFTED_DEVICE int64_t lifted_trip_count(int64_t start, int64_t stop, int64_t ste
     return start > stop ? (start - stop - step - 1) / (-step) : 0;
 }
 
-// the coordinate along a dimension of size d, dividing `rest` by d: through a double division, exact for
-// rest < 2^52 (the quotient lies at least 0.5/d from an integer), because an int64 division stops SIMD loops
-LIFTED_DEVICE int64_t lifted_unravel_step(int64_t& rest, const int64_t d)
+// the coordinate along a dimension of size d, dividing `rest` by d: through a double product with d's reciprocal
+// (`inverse`, 1.0 / d, worked out once per launch: lifted_inverse_d<k> at the top of each kernel), because an int64
+// division stops SIMD loops and a double division per element costs more than the rest of a strided load (gmm's
+// `x[:, None, :] - mu[None, :, :]` over (1000, 100, 2): 256 -> 216 us). Exact for rest < 2^51: (rest + 0.5) / d
+// lies at least 0.5 / d from an integer, and the product's relative error is below 2^-52, so its absolute error
+// below 0.5 / d
+LIFTED_DEVICE int64_t lifted_unravel_step(int64_t& rest, const int64_t d, const double inverse)
 {
-    const int64_t quotient = (int64_t)(((double)rest + 0.5) / (double)d);
+    const int64_t quotient = (int64_t)(((double)rest + 0.5) * inverse);
     const int64_t coordinate = rest - quotient * d;
     rest = quotient;
     return coordinate;
@@ -380,6 +392,8 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void gp_negative
     double* __restrict__ s_acc_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    const double lifted_inverse_d2 = 1.0 / (double)d2; (void)lifted_inverse_d2;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
         LIFTED_ROW_FILL(double, s_acc, 0);
@@ -389,7 +403,7 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void gp_negative
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 int64_t rest_o = lifted_o;
-                const int64_t i1 = lifted_unravel_step(rest_o, d1);
+                const int64_t i1 = lifted_unravel_step(rest_o, d1, lifted_inverse_d1);
                 const int64_t i0 = rest_o;
                 const int64_t i2 = (i - lifted_o * lifted_n_red);
                 const double v = v_data[i0 * v_s0 + i1 * v_s1 + i2 * v_s2];
@@ -405,13 +419,48 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void gp_negative
     }
 }
 
-// the chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
+// the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
+template <bool lifted_team> LIFTED_DEVICE void gp_negative_log_likelihood_k0_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
+    const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    const double lifted_inverse_d2 = 1.0 / (double)d2; (void)lifted_inverse_d2;
+    LIFTED_FOR(lifted_o, lifted_n_out)
+    {
+        LIFTED_CHUNK(lifted_o, lifted_n_out);
+        LIFTED_LOCAL_FILL(double, s_acc, 0);
+        for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
+        {
+            LIFTED_LANES(lifted_o) {
+                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
+                int64_t rest_o = LIFTED_COLUMN(lifted_o);
+                const int64_t i1 = lifted_unravel_step(rest_o, d1, lifted_inverse_d1);
+                const int64_t i0 = rest_o;
+                const int64_t i2 = lifted_r;
+                const double v = v_data[i0 * v_s0 + i1 * v_s1 + i2 * v_s2];
+                const double v_1 = v_1_data[i0 * v_1_s0 + i1 * v_1_s1 + i2 * v_1_s2];
+                // linalg_gaussian_process.py:7  diff = x[:, None, :] - x[None, :, :]
+                const double diff = (v - v_1);
+                // linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
+                const double t = (diff * diff);
+                LIFTED_AT(s_acc) += t;
+            }
+        }
+        LIFTED_COLUMN_STORE(s_acc_out, lifted_o, s_acc);
+    }
+}
+
+// the walk and chunk width, from the row length (LIFTED_SHORT_RUN, LIFTED_BY_ROW_LENGTH)
 template <bool lifted_team> LIFTED_DEVICE void gp_negative_log_likelihood_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_BY_ROW_LENGTH(gp_negative_log_likelihood_k0_rows, lifted_team, (n, d0, d1, d2, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, v_s2, v_1_data, v_1_s0, v_1_s1, v_1_s2, s_acc_out));
+    if (lifted_n_red <= LIFTED_SHORT_RUN) gp_negative_log_likelihood_k0_columns<lifted_team>(n, d0, d1, d2, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, v_s2, v_1_data, v_1_s0, v_1_s1, v_1_s2, s_acc_out);
+    else LIFTED_BY_ROW_LENGTH(gp_negative_log_likelihood_k0_rows, lifted_team, (n, d0, d1, d2, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, v_s2, v_1_data, v_1_s0, v_1_s1, v_1_s2, s_acc_out));
 }
 
 LIFTED_KERNEL void gp_negative_log_likelihood_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
@@ -431,6 +480,7 @@ template <bool lifted_team> LIFTED_DEVICE void gp_negative_log_likelihood_k1_bod
     double* __restrict__ k_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
@@ -561,6 +611,8 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void gp_grad_k0_
     double* __restrict__ s_acc_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    const double lifted_inverse_d2 = 1.0 / (double)d2; (void)lifted_inverse_d2;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
         LIFTED_ROW_FILL(double, s_acc, 0);
@@ -570,7 +622,7 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void gp_grad_k0_
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 int64_t rest_o = lifted_o;
-                const int64_t i1 = lifted_unravel_step(rest_o, d1);
+                const int64_t i1 = lifted_unravel_step(rest_o, d1, lifted_inverse_d1);
                 const int64_t i0 = rest_o;
                 const int64_t i2 = (i - lifted_o * lifted_n_red);
                 const double v = v_data[i0 * v_s0 + i1 * v_s1 + i2 * v_s2];
@@ -586,13 +638,48 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void gp_grad_k0_
     }
 }
 
-// the chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
+// the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
+template <bool lifted_team> LIFTED_DEVICE void gp_grad_k0_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
+    const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    const double lifted_inverse_d2 = 1.0 / (double)d2; (void)lifted_inverse_d2;
+    LIFTED_FOR(lifted_o, lifted_n_out)
+    {
+        LIFTED_CHUNK(lifted_o, lifted_n_out);
+        LIFTED_LOCAL_FILL(double, s_acc, 0);
+        for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
+        {
+            LIFTED_LANES(lifted_o) {
+                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
+                int64_t rest_o = LIFTED_COLUMN(lifted_o);
+                const int64_t i1 = lifted_unravel_step(rest_o, d1, lifted_inverse_d1);
+                const int64_t i0 = rest_o;
+                const int64_t i2 = lifted_r;
+                const double v = v_data[i0 * v_s0 + i1 * v_s1 + i2 * v_s2];
+                const double v_1 = v_1_data[i0 * v_1_s0 + i1 * v_1_s1 + i2 * v_1_s2];
+                // linalg_gaussian_process.py:7  diff = x[:, None, :] - x[None, :, :]
+                const double diff = (v - v_1);
+                // linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
+                const double t = (diff * diff);
+                LIFTED_AT(s_acc) += t;
+            }
+        }
+        LIFTED_COLUMN_STORE(s_acc_out, lifted_o, s_acc);
+    }
+}
+
+// the walk and chunk width, from the row length (LIFTED_SHORT_RUN, LIFTED_BY_ROW_LENGTH)
 template <bool lifted_team> LIFTED_DEVICE void gp_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_BY_ROW_LENGTH(gp_grad_k0_rows, lifted_team, (n, d0, d1, d2, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, v_s2, v_1_data, v_1_s0, v_1_s1, v_1_s2, s_acc_out));
+    if (lifted_n_red <= LIFTED_SHORT_RUN) gp_grad_k0_columns<lifted_team>(n, d0, d1, d2, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, v_s2, v_1_data, v_1_s0, v_1_s1, v_1_s2, s_acc_out);
+    else LIFTED_BY_ROW_LENGTH(gp_grad_k0_rows, lifted_team, (n, d0, d1, d2, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, v_s2, v_1_data, v_1_s0, v_1_s1, v_1_s2, s_acc_out));
 }
 
 LIFTED_KERNEL void gp_grad_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
@@ -612,6 +699,7 @@ template <bool lifted_team> LIFTED_DEVICE void gp_grad_k1_body(const int64_t n, 
     double* __restrict__ k_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
@@ -698,6 +786,7 @@ template <bool lifted_team> LIFTED_DEVICE void gp_grad_k3_body(const int64_t n, 
     double* __restrict__ t_18_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
@@ -706,7 +795,7 @@ template <bool lifted_team> LIFTED_DEVICE void gp_grad_k3_body(const int64_t n, 
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = i;
-            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
             const int64_t i0 = rest;
             const double t_13 = t_13_data[i0 * t_13_s0 + i1 * t_13_s1];
             const double m_2 = m_2_data[i];
@@ -756,6 +845,7 @@ template <bool lifted_team> LIFTED_DEVICE void gp_grad_k4_body(const int64_t n, 
     double* __restrict__ dchol_1_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
@@ -763,7 +853,7 @@ template <bool lifted_team> LIFTED_DEVICE void gp_grad_k4_body(const int64_t n, 
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = i;
-            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
             const int64_t i0 = rest;
             const double r_2 = r_2_data[i0 * r_2_s0 + i1 * r_2_s1];
             const double r_3 = r_3_data[i0 * r_3_s0 + i1 * r_3_s1];
@@ -799,6 +889,7 @@ template <bool lifted_team> LIFTED_DEVICE void gp_grad_k5_body(const int64_t n, 
     double* __restrict__ t_23_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
@@ -839,6 +930,7 @@ template <bool lifted_team> LIFTED_DEVICE void gp_grad_k6_body(const int64_t n, 
     double* __restrict__ s_4_acc_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_LOCAL_FILL(double, s_3_acc, 0);
     LIFTED_LOCAL_FILL(double, s_4_acc, 0);
     LIFTED_FOR(i, n)
@@ -847,7 +939,7 @@ template <bool lifted_team> LIFTED_DEVICE void gp_grad_k6_body(const int64_t n, 
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = i;
-            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
             const int64_t i0 = rest;
             const double s = s_data[i];
             const double m_6 = m_6_data[i];
@@ -896,6 +988,8 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void gp_tangent_
     double* __restrict__ s_acc_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    const double lifted_inverse_d2 = 1.0 / (double)d2; (void)lifted_inverse_d2;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
         LIFTED_ROW_FILL(double, s_acc, 0);
@@ -905,7 +999,7 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void gp_tangent_
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 int64_t rest_o = lifted_o;
-                const int64_t i1 = lifted_unravel_step(rest_o, d1);
+                const int64_t i1 = lifted_unravel_step(rest_o, d1, lifted_inverse_d1);
                 const int64_t i0 = rest_o;
                 const int64_t i2 = (i - lifted_o * lifted_n_red);
                 const double v = v_data[i0 * v_s0 + i1 * v_s1 + i2 * v_s2];
@@ -921,13 +1015,48 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void gp_tangent_
     }
 }
 
-// the chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
+// the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
+template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k0_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
+    const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    const double lifted_inverse_d2 = 1.0 / (double)d2; (void)lifted_inverse_d2;
+    LIFTED_FOR(lifted_o, lifted_n_out)
+    {
+        LIFTED_CHUNK(lifted_o, lifted_n_out);
+        LIFTED_LOCAL_FILL(double, s_acc, 0);
+        for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
+        {
+            LIFTED_LANES(lifted_o) {
+                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
+                int64_t rest_o = LIFTED_COLUMN(lifted_o);
+                const int64_t i1 = lifted_unravel_step(rest_o, d1, lifted_inverse_d1);
+                const int64_t i0 = rest_o;
+                const int64_t i2 = lifted_r;
+                const double v = v_data[i0 * v_s0 + i1 * v_s1 + i2 * v_s2];
+                const double v_1 = v_1_data[i0 * v_1_s0 + i1 * v_1_s1 + i2 * v_1_s2];
+                // linalg_gaussian_process.py:7  diff = x[:, None, :] - x[None, :, :]
+                const double diff = (v - v_1);
+                // linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
+                const double t = (diff * diff);
+                LIFTED_AT(s_acc) += t;
+            }
+        }
+        LIFTED_COLUMN_STORE(s_acc_out, lifted_o, s_acc);
+    }
+}
+
+// the walk and chunk width, from the row length (LIFTED_SHORT_RUN, LIFTED_BY_ROW_LENGTH)
 template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_BY_ROW_LENGTH(gp_tangent_k0_rows, lifted_team, (n, d0, d1, d2, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, v_s2, v_1_data, v_1_s0, v_1_s1, v_1_s2, s_acc_out));
+    if (lifted_n_red <= LIFTED_SHORT_RUN) gp_tangent_k0_columns<lifted_team>(n, d0, d1, d2, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, v_s2, v_1_data, v_1_s0, v_1_s1, v_1_s2, s_acc_out);
+    else LIFTED_BY_ROW_LENGTH(gp_tangent_k0_rows, lifted_team, (n, d0, d1, d2, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, v_s2, v_1_data, v_1_s0, v_1_s1, v_1_s2, s_acc_out));
 }
 
 LIFTED_KERNEL void gp_tangent_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
@@ -949,6 +1078,7 @@ template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k1_body(const int64_t 
     double* __restrict__ k_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
@@ -994,6 +1124,7 @@ template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k2_body(const int64_t 
     double* __restrict__ t_15_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
@@ -1001,7 +1132,7 @@ template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k2_body(const int64_t 
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = i;
-            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
             const int64_t i0 = rest;
             const double m_1 = m_1_data[i];
             const double t_14 = t_14_data[i0 * t_14_s0 + i1 * t_14_s1];
@@ -1031,6 +1162,7 @@ template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k3_body(const int64_t 
     double* __restrict__ t_18_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
@@ -1131,6 +1263,7 @@ template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k6_body(const int64_t 
     double* __restrict__ tlogdet_acc_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_LOCAL_FILL(double, tlogdet_acc, 0);
     LIFTED_FOR(i, n)
     {
@@ -1138,7 +1271,7 @@ template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k6_body(const int64_t 
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = i;
-            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
             const int64_t i0 = rest;
             const double t_23 = t_23_data[i0 * t_23_s0 + i1 * t_23_s1];
             const double tk = tk_data[i];
@@ -1235,6 +1368,7 @@ template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k9_body(const int64_t 
     double* __restrict__ t_29_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);

@@ -30,6 +30,9 @@
 #define LIFTED_ROW_FILL(T, x, v) T x = (v)
 #define LIFTED_ROW_REDUCE(op, x) lifted_warp_##op(x)
 #define LIFTED_BY_ROW_LENGTH(body, team, args) body<team, 1> args
+// a rows kernel's launch whose rows have at most this many elements walks them as columns (on the CPU, see its
+// definition); on the GPU every row keeps its warp
+#define LIFTED_SHORT_RUN 0
 #define LIFTED_ROW_STORE(target, value) \
     do { const auto lifted_value = (value); if ((threadIdx.x & 31) == 0) target = lifted_value; } while (0)
 #define LIFTED_COLUMN_INDEX(i, o, r) const int64_t i = (o) * lifted_n_red + (r)
@@ -104,6 +107,11 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 // the row length: rows shorter than LIFTED_LANE_COUNT take chunks of LIFTED_SHORT_ROW_LANES, so that a row of a
 // few elements fills, runs and sums one short vector instead of 64 lanes (gmm's sum over d = 2: 5.2 -> 0.6 ms)
 #define LIFTED_SHORT_ROW_LANES 8
+// rows of at most LIFTED_SHORT_RUN elements (emit.py's SHORT_ROW, the bound for rows of a static length), in a
+// kernel with a short walk (emit.py's emit_kernel), are walked as columns instead: neighbouring outputs are the
+// lanes, each combining its few elements in order from the identity, with no chunk fill and no sum over lanes
+// per row (kmeans' min over rows of 10 distances: 278 -> 52 us at n = 10^4)
+#define LIFTED_SHORT_RUN 32
 #define LIFTED_BY_ROW_LENGTH(body, team, args) \
     (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES> args : body<team, LIFTED_LANE_COUNT> args)
 #define LIFTED_ROW_FOR(i, o, length) \
@@ -150,11 +158,15 @@ LIFTED_DEVICE int64_t lifted_trip_count(int64_t start, int64_t stop, int64_t ste
     return start > stop ? (start - stop - step - 1) / (-step) : 0;
 }
 
-// the coordinate along a dimension of size d, dividing `rest` by d: through a double division, exact for
-// rest < 2^52 (the quotient lies at least 0.5/d from an integer), because an int64 division stops SIMD loops
-LIFTED_DEVICE int64_t lifted_unravel_step(int64_t& rest, const int64_t d)
+// the coordinate along a dimension of size d, dividing `rest` by d: through a double product with d's reciprocal
+// (`inverse`, 1.0 / d, worked out once per launch: lifted_inverse_d<k> at the top of each kernel), because an int64
+// division stops SIMD loops and a double division per element costs more than the rest of a strided load (gmm's
+// `x[:, None, :] - mu[None, :, :]` over (1000, 100, 2): 256 -> 216 us). Exact for rest < 2^51: (rest + 0.5) / d
+// lies at least 0.5 / d from an integer, and the product's relative error is below 2^-52, so its absolute error
+// below 0.5 / d
+LIFTED_DEVICE int64_t lifted_unravel_step(int64_t& rest, const int64_t d, const double inverse)
 {
-    const int64_t quotient = (int64_t)(((double)rest + 0.5) / (double)d);
+    const int64_t quotient = (int64_t)(((double)rest + 0.5) * inverse);
     const int64_t coordinate = rest - quotient * d;
     rest = quotient;
     return coordinate;
@@ -380,6 +392,7 @@ template <bool lifted_team> LIFTED_DEVICE void mlp_loss_k0_body(const int64_t n,
     double* __restrict__ hidden_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
@@ -387,7 +400,7 @@ template <bool lifted_team> LIFTED_DEVICE void mlp_loss_k0_body(const int64_t n,
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = i;
-            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
             const int64_t i0 = rest;
             const double m = m_data[i];
             const double b1 = b1_data[i0 * b1_s0 + i1 * b1_s1];
@@ -417,6 +430,7 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void mlp_loss_k1
     double* __restrict__ s_2_acc_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
         LIFTED_ROW_FILL(double, s_2_acc, LIFTED_LOWEST(double));
@@ -434,12 +448,41 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void mlp_loss_k1
     }
 }
 
-// the chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
+// the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
+template <bool lifted_team> LIFTED_DEVICE void mlp_loss_k1_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ logits_data,
+    double* __restrict__ s_2_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    const int64_t lifted_cs1 = 1;
+    const int64_t lifted_cs0 = lifted_cs1 * d1;
+    LIFTED_FOR(lifted_o, lifted_n_out)
+    {
+        LIFTED_CHUNK(lifted_o, lifted_n_out);
+        LIFTED_LOCAL_FILL(double, s_2_acc, LIFTED_LOWEST(double));
+        for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
+        {
+            LIFTED_LANES(lifted_o) {
+                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
+                const int64_t i0 = LIFTED_COLUMN(lifted_o);
+                const int64_t i1 = lifted_r;
+                const double logits = logits_data[i0 * lifted_cs0 + i1 * lifted_cs1];
+                // mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
+                LIFTED_AT(s_2_acc) = lifted_maximum(LIFTED_AT(s_2_acc), logits);
+            }
+        }
+        LIFTED_COLUMN_STORE(s_2_acc_out, lifted_o, s_2_acc);
+    }
+}
+
+// the walk and chunk width, from the row length (LIFTED_SHORT_RUN, LIFTED_BY_ROW_LENGTH)
 template <bool lifted_team> LIFTED_DEVICE void mlp_loss_k1_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     double* __restrict__ s_2_acc_out)
 {
-    LIFTED_BY_ROW_LENGTH(mlp_loss_k1_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, s_2_acc_out));
+    if (lifted_n_red <= LIFTED_SHORT_RUN) mlp_loss_k1_columns<lifted_team>(n, d0, d1, lifted_n_out, lifted_n_red, logits_data, s_2_acc_out);
+    else LIFTED_BY_ROW_LENGTH(mlp_loss_k1_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, s_2_acc_out));
 }
 
 LIFTED_KERNEL void mlp_loss_k1(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
@@ -456,6 +499,7 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void mlp_loss_k2
     double* __restrict__ s_3_acc_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
         LIFTED_ROW_FILL(double, s_3_acc, 0);
@@ -480,7 +524,7 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void mlp_loss_k2
     }
 }
 
-// the chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
+// the walk and chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
 template <bool lifted_team> LIFTED_DEVICE void mlp_loss_k2_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ s_2_data, const int64_t s_2_s0, const int64_t s_2_s1,
@@ -504,6 +548,7 @@ template <bool lifted_team> LIFTED_DEVICE void mlp_loss_k3_body(const int64_t n,
     double* __restrict__ s_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
@@ -542,6 +587,7 @@ template <bool lifted_team> LIFTED_DEVICE void mlp_loss_k4_body(const int64_t n,
     double* __restrict__ s_1_acc_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_LOCAL_FILL(double, s_1_acc, 0);
     LIFTED_FOR(i, n)
     {
@@ -549,7 +595,7 @@ template <bool lifted_team> LIFTED_DEVICE void mlp_loss_k4_body(const int64_t n,
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = i;
-            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
             const int64_t i0 = rest;
             const double logits = logits_data[i];
             const double s = s_data[i0 * s_s0 + i1 * s_s1];
@@ -581,6 +627,7 @@ template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k0_body(const int64_t
     double* __restrict__ hidden_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
@@ -588,7 +635,7 @@ template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k0_body(const int64_t
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = i;
-            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
             const int64_t i0 = rest;
             const double m = m_data[i];
             const double b1 = b1_data[i0 * b1_s0 + i1 * b1_s1];
@@ -618,6 +665,7 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void mlp_loss_vg
     double* __restrict__ s_3_acc_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
         LIFTED_ROW_FILL(double, s_3_acc, LIFTED_LOWEST(double));
@@ -635,12 +683,41 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void mlp_loss_vg
     }
 }
 
-// the chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
+// the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
+template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k1_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ logits_data,
+    double* __restrict__ s_3_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    const int64_t lifted_cs1 = 1;
+    const int64_t lifted_cs0 = lifted_cs1 * d1;
+    LIFTED_FOR(lifted_o, lifted_n_out)
+    {
+        LIFTED_CHUNK(lifted_o, lifted_n_out);
+        LIFTED_LOCAL_FILL(double, s_3_acc, LIFTED_LOWEST(double));
+        for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
+        {
+            LIFTED_LANES(lifted_o) {
+                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
+                const int64_t i0 = LIFTED_COLUMN(lifted_o);
+                const int64_t i1 = lifted_r;
+                const double logits = logits_data[i0 * lifted_cs0 + i1 * lifted_cs1];
+                // mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
+                LIFTED_AT(s_3_acc) = lifted_maximum(LIFTED_AT(s_3_acc), logits);
+            }
+        }
+        LIFTED_COLUMN_STORE(s_3_acc_out, lifted_o, s_3_acc);
+    }
+}
+
+// the walk and chunk width, from the row length (LIFTED_SHORT_RUN, LIFTED_BY_ROW_LENGTH)
 template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k1_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     double* __restrict__ s_3_acc_out)
 {
-    LIFTED_BY_ROW_LENGTH(mlp_loss_vg_k1_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, s_3_acc_out));
+    if (lifted_n_red <= LIFTED_SHORT_RUN) mlp_loss_vg_k1_columns<lifted_team>(n, d0, d1, lifted_n_out, lifted_n_red, logits_data, s_3_acc_out);
+    else LIFTED_BY_ROW_LENGTH(mlp_loss_vg_k1_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, s_3_acc_out));
 }
 
 LIFTED_KERNEL void mlp_loss_vg_k1(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
@@ -657,6 +734,7 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void mlp_loss_vg
     double* __restrict__ s_4_acc_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
         LIFTED_ROW_FILL(double, s_4_acc, 0);
@@ -681,7 +759,7 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void mlp_loss_vg
     }
 }
 
-// the chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
+// the walk and chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
 template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k2_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ s_3_data, const int64_t s_3_s0, const int64_t s_3_s1,
@@ -705,6 +783,7 @@ template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k3_body(const int64_t
     double* __restrict__ s_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
@@ -743,6 +822,7 @@ template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k4_body(const int64_t
     double* __restrict__ s_1_acc_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_LOCAL_FILL(double, s_1_acc, 0);
     LIFTED_FOR(i, n)
     {
@@ -750,7 +830,7 @@ template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k4_body(const int64_t
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = i;
-            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
             const int64_t i0 = rest;
             const double logits = logits_data[i];
             const double s = s_data[i0 * s_s0 + i1 * s_s1];
@@ -782,6 +862,7 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void mlp_loss_vg
     double* __restrict__ s_2_acc_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
         LIFTED_ROW_FILL(double, s_2_acc, 0);
@@ -801,13 +882,45 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void mlp_loss_vg
     }
 }
 
-// the chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
+// the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
+template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k5_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double t_7,
+    const double* __restrict__ labels_data,
+    double* __restrict__ s_2_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    const int64_t lifted_cs1 = 1;
+    const int64_t lifted_cs0 = lifted_cs1 * d1;
+    LIFTED_FOR(lifted_o, lifted_n_out)
+    {
+        LIFTED_CHUNK(lifted_o, lifted_n_out);
+        LIFTED_LOCAL_FILL(double, s_2_acc, 0);
+        for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
+        {
+            LIFTED_LANES(lifted_o) {
+                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
+                const int64_t i0 = LIFTED_COLUMN(lifted_o);
+                const int64_t i1 = lifted_r;
+                const double labels = labels_data[i0 * lifted_cs0 + i1 * lifted_cs1];
+                // mlp_value_and_grad.py:11  return -np.sum(labels * log_probs) / x.shape[0]
+                const double dlog_probs = (t_7 * labels);
+                // mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
+                LIFTED_AT(s_2_acc) += dlog_probs;
+            }
+        }
+        LIFTED_COLUMN_STORE(s_2_acc_out, lifted_o, s_2_acc);
+    }
+}
+
+// the walk and chunk width, from the row length (LIFTED_SHORT_RUN, LIFTED_BY_ROW_LENGTH)
 template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k5_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double t_7,
     const double* __restrict__ labels_data,
     double* __restrict__ s_2_acc_out)
 {
-    LIFTED_BY_ROW_LENGTH(mlp_loss_vg_k5_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, t_7, labels_data, s_2_acc_out));
+    if (lifted_n_red <= LIFTED_SHORT_RUN) mlp_loss_vg_k5_columns<lifted_team>(n, d0, d1, lifted_n_out, lifted_n_red, t_7, labels_data, s_2_acc_out);
+    else LIFTED_BY_ROW_LENGTH(mlp_loss_vg_k5_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, t_7, labels_data, s_2_acc_out));
 }
 
 LIFTED_KERNEL void mlp_loss_vg_k5(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
@@ -824,6 +937,7 @@ template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k6_body(const int64_t
     double* __restrict__ t_9_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
@@ -859,6 +973,7 @@ template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k7_body(const int64_t
     double* __restrict__ dlogits_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
@@ -866,7 +981,7 @@ template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k7_body(const int64_t
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = i;
-            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
             const int64_t i0 = rest;
             const double logits = logits_data[i];
             const double s = s_data[i0 * s_s0 + i1 * s_s1];
@@ -908,6 +1023,7 @@ template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k8_body(const int64_t
     double* __restrict__ db1_acc_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_FOR(lifted_o, lifted_n_out)
     {
         LIFTED_CHUNK(lifted_o, lifted_n_out);

@@ -30,6 +30,9 @@
 #define LIFTED_ROW_FILL(T, x, v) T x = (v)
 #define LIFTED_ROW_REDUCE(op, x) lifted_warp_##op(x)
 #define LIFTED_BY_ROW_LENGTH(body, team, args) body<team, 1> args
+// a rows kernel's launch whose rows have at most this many elements walks them as columns (on the CPU, see its
+// definition); on the GPU every row keeps its warp
+#define LIFTED_SHORT_RUN 0
 #define LIFTED_ROW_STORE(target, value) \
     do { const auto lifted_value = (value); if ((threadIdx.x & 31) == 0) target = lifted_value; } while (0)
 #define LIFTED_COLUMN_INDEX(i, o, r) const int64_t i = (o) * lifted_n_red + (r)
@@ -104,6 +107,11 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 // the row length: rows shorter than LIFTED_LANE_COUNT take chunks of LIFTED_SHORT_ROW_LANES, so that a row of a
 // few elements fills, runs and sums one short vector instead of 64 lanes (gmm's sum over d = 2: 5.2 -> 0.6 ms)
 #define LIFTED_SHORT_ROW_LANES 8
+// rows of at most LIFTED_SHORT_RUN elements (emit.py's SHORT_ROW, the bound for rows of a static length), in a
+// kernel with a short walk (emit.py's emit_kernel), are walked as columns instead: neighbouring outputs are the
+// lanes, each combining its few elements in order from the identity, with no chunk fill and no sum over lanes
+// per row (kmeans' min over rows of 10 distances: 278 -> 52 us at n = 10^4)
+#define LIFTED_SHORT_RUN 32
 #define LIFTED_BY_ROW_LENGTH(body, team, args) \
     (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES> args : body<team, LIFTED_LANE_COUNT> args)
 #define LIFTED_ROW_FOR(i, o, length) \
@@ -150,11 +158,15 @@ LIFTED_DEVICE int64_t lifted_trip_count(int64_t start, int64_t stop, int64_t ste
     return start > stop ? (start - stop - step - 1) / (-step) : 0;
 }
 
-// the coordinate along a dimension of size d, dividing `rest` by d: through a double division, exact for
-// rest < 2^52 (the quotient lies at least 0.5/d from an integer), because an int64 division stops SIMD loops
-LIFTED_DEVICE int64_t lifted_unravel_step(int64_t& rest, const int64_t d)
+// the coordinate along a dimension of size d, dividing `rest` by d: through a double product with d's reciprocal
+// (`inverse`, 1.0 / d, worked out once per launch: lifted_inverse_d<k> at the top of each kernel), because an int64
+// division stops SIMD loops and a double division per element costs more than the rest of a strided load (gmm's
+// `x[:, None, :] - mu[None, :, :]` over (1000, 100, 2): 256 -> 216 us). Exact for rest < 2^51: (rest + 0.5) / d
+// lies at least 0.5 / d from an integer, and the product's relative error is below 2^-52, so its absolute error
+// below 0.5 / d
+LIFTED_DEVICE int64_t lifted_unravel_step(int64_t& rest, const int64_t d, const double inverse)
 {
-    const int64_t quotient = (int64_t)(((double)rest + 0.5) / (double)d);
+    const int64_t quotient = (int64_t)(((double)rest + 0.5) * inverse);
     const int64_t coordinate = rest - quotient * d;
     rest = quotient;
     return coordinate;
@@ -379,6 +391,7 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void row_product
     double* __restrict__ s_acc_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
         LIFTED_ROW_FILL(double, s_acc, 1);
@@ -396,12 +409,41 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void row_product
     }
 }
 
-// the chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
+// the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
+template <bool lifted_team> LIFTED_DEVICE void row_products_k0_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ x_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    const int64_t lifted_cs1 = 1;
+    const int64_t lifted_cs0 = lifted_cs1 * d1;
+    LIFTED_FOR(lifted_o, lifted_n_out)
+    {
+        LIFTED_CHUNK(lifted_o, lifted_n_out);
+        LIFTED_LOCAL_FILL(double, s_acc, 1);
+        for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
+        {
+            LIFTED_LANES(lifted_o) {
+                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
+                const int64_t i0 = LIFTED_COLUMN(lifted_o);
+                const int64_t i1 = lifted_r;
+                const double x = x_data[i0 * lifted_cs0 + i1 * lifted_cs1];
+                // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
+                LIFTED_AT(s_acc) *= x;
+            }
+        }
+        LIFTED_COLUMN_STORE(s_acc_out, lifted_o, s_acc);
+    }
+}
+
+// the walk and chunk width, from the row length (LIFTED_SHORT_RUN, LIFTED_BY_ROW_LENGTH)
 template <bool lifted_team> LIFTED_DEVICE void row_products_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_BY_ROW_LENGTH(row_products_k0_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, x_data, s_acc_out));
+    if (lifted_n_red <= LIFTED_SHORT_RUN) row_products_k0_columns<lifted_team>(n, d0, d1, lifted_n_out, lifted_n_red, x_data, s_acc_out);
+    else LIFTED_BY_ROW_LENGTH(row_products_k0_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, x_data, s_acc_out));
 }
 
 LIFTED_KERNEL void row_products_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
@@ -446,6 +488,7 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void row_product
     double* __restrict__ s_acc_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
         LIFTED_ROW_FILL(double, s_acc, 1);
@@ -463,12 +506,41 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void row_product
     }
 }
 
-// the chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
+// the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
+template <bool lifted_team> LIFTED_DEVICE void row_products_grad_k0_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ x_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    const int64_t lifted_cs1 = 1;
+    const int64_t lifted_cs0 = lifted_cs1 * d1;
+    LIFTED_FOR(lifted_o, lifted_n_out)
+    {
+        LIFTED_CHUNK(lifted_o, lifted_n_out);
+        LIFTED_LOCAL_FILL(double, s_acc, 1);
+        for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
+        {
+            LIFTED_LANES(lifted_o) {
+                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
+                const int64_t i0 = LIFTED_COLUMN(lifted_o);
+                const int64_t i1 = lifted_r;
+                const double x = x_data[i0 * lifted_cs0 + i1 * lifted_cs1];
+                // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
+                LIFTED_AT(s_acc) *= x;
+            }
+        }
+        LIFTED_COLUMN_STORE(s_acc_out, lifted_o, s_acc);
+    }
+}
+
+// the walk and chunk width, from the row length (LIFTED_SHORT_RUN, LIFTED_BY_ROW_LENGTH)
 template <bool lifted_team> LIFTED_DEVICE void row_products_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_BY_ROW_LENGTH(row_products_grad_k0_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, x_data, s_acc_out));
+    if (lifted_n_red <= LIFTED_SHORT_RUN) row_products_grad_k0_columns<lifted_team>(n, d0, d1, lifted_n_out, lifted_n_red, x_data, s_acc_out);
+    else LIFTED_BY_ROW_LENGTH(row_products_grad_k0_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, x_data, s_acc_out));
 }
 
 LIFTED_KERNEL void row_products_grad_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
@@ -517,6 +589,7 @@ template <bool lifted_team> LIFTED_DEVICE void row_products_grad_k2_body(const i
     double* __restrict__ dx_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
@@ -524,7 +597,7 @@ template <bool lifted_team> LIFTED_DEVICE void row_products_grad_k2_body(const i
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = i;
-            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
             const int64_t i0 = rest;
             const double r = r_data[i0 * r_s0 + i1 * r_s1];
             const double p = p_data[i];
@@ -553,6 +626,7 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void row_product
     double* __restrict__ s_2_acc_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
         LIFTED_ROW_FILL(double, s_2_acc, 1);
@@ -570,12 +644,41 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void row_product
     }
 }
 
-// the chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
+// the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
+template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k0_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ x_data,
+    double* __restrict__ s_2_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    const int64_t lifted_cs1 = 1;
+    const int64_t lifted_cs0 = lifted_cs1 * d1;
+    LIFTED_FOR(lifted_o, lifted_n_out)
+    {
+        LIFTED_CHUNK(lifted_o, lifted_n_out);
+        LIFTED_LOCAL_FILL(double, s_2_acc, 1);
+        for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
+        {
+            LIFTED_LANES(lifted_o) {
+                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
+                const int64_t i0 = LIFTED_COLUMN(lifted_o);
+                const int64_t i1 = lifted_r;
+                const double x = x_data[i0 * lifted_cs0 + i1 * lifted_cs1];
+                // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
+                LIFTED_AT(s_2_acc) *= x;
+            }
+        }
+        LIFTED_COLUMN_STORE(s_2_acc_out, lifted_o, s_2_acc);
+    }
+}
+
+// the walk and chunk width, from the row length (LIFTED_SHORT_RUN, LIFTED_BY_ROW_LENGTH)
 template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data,
     double* __restrict__ s_2_acc_out)
 {
-    LIFTED_BY_ROW_LENGTH(row_products_hessian_k0_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, x_data, s_2_acc_out));
+    if (lifted_n_red <= LIFTED_SHORT_RUN) row_products_hessian_k0_columns<lifted_team>(n, d0, d1, lifted_n_out, lifted_n_red, x_data, s_2_acc_out);
+    else LIFTED_BY_ROW_LENGTH(row_products_hessian_k0_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, x_data, s_2_acc_out));
 }
 
 LIFTED_KERNEL void row_products_hessian_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
@@ -592,6 +695,8 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void row_product
     double* __restrict__ s_3_acc_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    const double lifted_inverse_d2 = 1.0 / (double)d2; (void)lifted_inverse_d2;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
         LIFTED_ROW_FILL(double, s_3_acc, 0);
@@ -601,7 +706,7 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void row_product
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 int64_t rest_o = lifted_o;
-                const int64_t i1 = lifted_unravel_step(rest_o, d1);
+                const int64_t i1 = lifted_unravel_step(rest_o, d1, lifted_inverse_d1);
                 const int64_t i0 = rest_o;
                 const int64_t i2 = (i - lifted_o * lifted_n_red);
                 const double basis_1 = basis_1_data[i];
@@ -615,13 +720,49 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void row_product
     }
 }
 
-// the chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
+// the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
+template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k1_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ basis_1_data,
+    const double* __restrict__ p_1_data, const int64_t p_1_s0, const int64_t p_1_s1, const int64_t p_1_s2,
+    double* __restrict__ s_3_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    const double lifted_inverse_d2 = 1.0 / (double)d2; (void)lifted_inverse_d2;
+    const int64_t lifted_cs2 = 1;
+    const int64_t lifted_cs1 = lifted_cs2 * d2;
+    const int64_t lifted_cs0 = lifted_cs1 * d1;
+    LIFTED_FOR(lifted_o, lifted_n_out)
+    {
+        LIFTED_CHUNK(lifted_o, lifted_n_out);
+        LIFTED_LOCAL_FILL(double, s_3_acc, 0);
+        for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
+        {
+            LIFTED_LANES(lifted_o) {
+                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
+                int64_t rest_o = LIFTED_COLUMN(lifted_o);
+                const int64_t i1 = lifted_unravel_step(rest_o, d1, lifted_inverse_d1);
+                const int64_t i0 = rest_o;
+                const int64_t i2 = lifted_r;
+                const double basis_1 = basis_1_data[i0 * lifted_cs0 + i1 * lifted_cs1 + i2 * lifted_cs2];
+                const double p_1 = p_1_data[i0 * p_1_s0 + i1 * p_1_s1 + i2 * p_1_s2];
+                // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
+                const double t_2 = (basis_1 * p_1);
+                LIFTED_AT(s_3_acc) += t_2;
+            }
+        }
+        LIFTED_COLUMN_STORE(s_3_acc_out, lifted_o, s_3_acc);
+    }
+}
+
+// the walk and chunk width, from the row length (LIFTED_SHORT_RUN, LIFTED_BY_ROW_LENGTH)
 template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k1_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ basis_1_data,
     const double* __restrict__ p_1_data, const int64_t p_1_s0, const int64_t p_1_s1, const int64_t p_1_s2,
     double* __restrict__ s_3_acc_out)
 {
-    LIFTED_BY_ROW_LENGTH(row_products_hessian_k1_rows, lifted_team, (n, d0, d1, d2, lifted_n_out, lifted_n_red, basis_1_data, p_1_data, p_1_s0, p_1_s1, p_1_s2, s_3_acc_out));
+    if (lifted_n_red <= LIFTED_SHORT_RUN) row_products_hessian_k1_columns<lifted_team>(n, d0, d1, d2, lifted_n_out, lifted_n_red, basis_1_data, p_1_data, p_1_s0, p_1_s1, p_1_s2, s_3_acc_out);
+    else LIFTED_BY_ROW_LENGTH(row_products_hessian_k1_rows, lifted_team, (n, d0, d1, d2, lifted_n_out, lifted_n_red, basis_1_data, p_1_data, p_1_s0, p_1_s1, p_1_s2, s_3_acc_out));
 }
 
 LIFTED_KERNEL void row_products_hessian_k1(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
@@ -675,6 +816,7 @@ template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k3_body(cons
     double* __restrict__ t_7_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
@@ -682,7 +824,7 @@ template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k3_body(cons
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = i;
-            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
             const int64_t i0 = rest;
             const double s_3 = s_3_data[i];
             const double t_3 = t_3_data[i0 * t_3_s0 + i1 * t_3_s1];
@@ -713,6 +855,8 @@ template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k4_body(cons
     double* __restrict__ t_8_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    const double lifted_inverse_d2 = 1.0 / (double)d2; (void)lifted_inverse_d2;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
@@ -720,8 +864,8 @@ template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k4_body(cons
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = i;
-            const int64_t i2 = lifted_unravel_step(rest, d2);
-            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i2 = lifted_unravel_step(rest, d2, lifted_inverse_d2);
+            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
             const int64_t i0 = rest;
             const double basis_1 = basis_1_data[i];
             const double p_3 = p_3_data[i0 * p_3_s0 + i1 * p_3_s1 + i2 * p_3_s2];
@@ -752,6 +896,8 @@ template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k5_body(cons
     double* __restrict__ t_10_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    const double lifted_inverse_d2 = 1.0 / (double)d2; (void)lifted_inverse_d2;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
@@ -759,8 +905,8 @@ template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k5_body(cons
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = i;
-            const int64_t i2 = lifted_unravel_step(rest, d2);
-            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i2 = lifted_unravel_step(rest, d2, lifted_inverse_d2);
+            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
             const int64_t i0 = rest;
             const double h = h_data[i];
             const double p_4 = p_4_data[i0 * p_4_s0 + i1 * p_4_s1 + i2 * p_4_s2];
@@ -798,6 +944,8 @@ template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k6_body(cons
     double* __restrict__ tdx_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    const double lifted_inverse_d2 = 1.0 / (double)d2; (void)lifted_inverse_d2;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
@@ -805,8 +953,8 @@ template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k6_body(cons
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = i;
-            const int64_t i2 = lifted_unravel_step(rest, d2);
-            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i2 = lifted_unravel_step(rest, d2, lifted_inverse_d2);
+            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
             const int64_t i0 = rest;
             const double h = h_data[i];
             const double p_4 = p_4_data[i0 * p_4_s0 + i1 * p_4_s1 + i2 * p_4_s2];

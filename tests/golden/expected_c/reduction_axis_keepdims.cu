@@ -30,6 +30,9 @@
 #define LIFTED_ROW_FILL(T, x, v) T x = (v)
 #define LIFTED_ROW_REDUCE(op, x) lifted_warp_##op(x)
 #define LIFTED_BY_ROW_LENGTH(body, team, args) body<team, 1> args
+// a rows kernel's launch whose rows have at most this many elements walks them as columns (on the CPU, see its
+// definition); on the GPU every row keeps its warp
+#define LIFTED_SHORT_RUN 0
 #define LIFTED_ROW_STORE(target, value) \
     do { const auto lifted_value = (value); if ((threadIdx.x & 31) == 0) target = lifted_value; } while (0)
 #define LIFTED_COLUMN_INDEX(i, o, r) const int64_t i = (o) * lifted_n_red + (r)
@@ -104,6 +107,11 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 // the row length: rows shorter than LIFTED_LANE_COUNT take chunks of LIFTED_SHORT_ROW_LANES, so that a row of a
 // few elements fills, runs and sums one short vector instead of 64 lanes (gmm's sum over d = 2: 5.2 -> 0.6 ms)
 #define LIFTED_SHORT_ROW_LANES 8
+// rows of at most LIFTED_SHORT_RUN elements (emit.py's SHORT_ROW, the bound for rows of a static length), in a
+// kernel with a short walk (emit.py's emit_kernel), are walked as columns instead: neighbouring outputs are the
+// lanes, each combining its few elements in order from the identity, with no chunk fill and no sum over lanes
+// per row (kmeans' min over rows of 10 distances: 278 -> 52 us at n = 10^4)
+#define LIFTED_SHORT_RUN 32
 #define LIFTED_BY_ROW_LENGTH(body, team, args) \
     (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES> args : body<team, LIFTED_LANE_COUNT> args)
 #define LIFTED_ROW_FOR(i, o, length) \
@@ -150,11 +158,15 @@ LIFTED_DEVICE int64_t lifted_trip_count(int64_t start, int64_t stop, int64_t ste
     return start > stop ? (start - stop - step - 1) / (-step) : 0;
 }
 
-// the coordinate along a dimension of size d, dividing `rest` by d: through a double division, exact for
-// rest < 2^52 (the quotient lies at least 0.5/d from an integer), because an int64 division stops SIMD loops
-LIFTED_DEVICE int64_t lifted_unravel_step(int64_t& rest, const int64_t d)
+// the coordinate along a dimension of size d, dividing `rest` by d: through a double product with d's reciprocal
+// (`inverse`, 1.0 / d, worked out once per launch: lifted_inverse_d<k> at the top of each kernel), because an int64
+// division stops SIMD loops and a double division per element costs more than the rest of a strided load (gmm's
+// `x[:, None, :] - mu[None, :, :]` over (1000, 100, 2): 256 -> 216 us). Exact for rest < 2^51: (rest + 0.5) / d
+// lies at least 0.5 / d from an integer, and the product's relative error is below 2^-52, so its absolute error
+// below 0.5 / d
+LIFTED_DEVICE int64_t lifted_unravel_step(int64_t& rest, const int64_t d, const double inverse)
 {
-    const int64_t quotient = (int64_t)(((double)rest + 0.5) / (double)d);
+    const int64_t quotient = (int64_t)(((double)rest + 0.5) * inverse);
     const int64_t coordinate = rest - quotient * d;
     rest = quotient;
     return coordinate;
@@ -379,6 +391,7 @@ template <bool lifted_team> LIFTED_DEVICE void normalized_k0_body(const int64_t 
     double* __restrict__ s_acc_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_FOR(lifted_o, lifted_n_out)
     {
         LIFTED_CHUNK(lifted_o, lifted_n_out);
@@ -414,6 +427,7 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void normalized_
     double* __restrict__ s_1_acc_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
         LIFTED_ROW_FILL(double, scale_acc, LIFTED_LOWEST(double));
@@ -441,14 +455,53 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void normalized_
     }
 }
 
-// the chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
+// the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
+template <bool lifted_team> LIFTED_DEVICE void normalized_k1_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ x_data,
+    const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
+    double* __restrict__ scale_acc_out,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    const int64_t lifted_cs1 = 1;
+    const int64_t lifted_cs0 = lifted_cs1 * d1;
+    LIFTED_FOR(lifted_o, lifted_n_out)
+    {
+        LIFTED_CHUNK(lifted_o, lifted_n_out);
+        LIFTED_LOCAL_FILL(double, scale_acc, LIFTED_LOWEST(double));
+        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+        for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
+        {
+            LIFTED_LANES(lifted_o) {
+                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
+                const int64_t i0 = LIFTED_COLUMN(lifted_o);
+                const int64_t i1 = lifted_r;
+                const double x = x_data[i0 * lifted_cs0 + i1 * lifted_cs1];
+                const double s = s_data[i0 * s_s0 + i1 * s_s1];
+                // reduction_axis_keepdims.py:7  centered = x - np.mean(x, axis=0, keepdims=True)
+                const double centered = (x - s);
+                // reduction_axis_keepdims.py:8  scale = np.max(np.abs(centered), axis=1)
+                const double t = lifted_abs(centered);
+                LIFTED_AT(scale_acc) = lifted_maximum(LIFTED_AT(scale_acc), t);
+                // reduction_axis_keepdims.py:9  return np.sum(centered.sum(axis=1) / scale)
+                LIFTED_AT(s_1_acc) += centered;
+            }
+        }
+        LIFTED_COLUMN_STORE(scale_acc_out, lifted_o, scale_acc);
+        LIFTED_COLUMN_STORE(s_1_acc_out, lifted_o, s_1_acc);
+    }
+}
+
+// the walk and chunk width, from the row length (LIFTED_SHORT_RUN, LIFTED_BY_ROW_LENGTH)
 template <bool lifted_team> LIFTED_DEVICE void normalized_k1_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     double* __restrict__ scale_acc_out,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_BY_ROW_LENGTH(normalized_k1_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, x_data, s_data, s_s0, s_s1, scale_acc_out, s_1_acc_out));
+    if (lifted_n_red <= LIFTED_SHORT_RUN) normalized_k1_columns<lifted_team>(n, d0, d1, lifted_n_out, lifted_n_red, x_data, s_data, s_s0, s_s1, scale_acc_out, s_1_acc_out);
+    else LIFTED_BY_ROW_LENGTH(normalized_k1_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, x_data, s_data, s_s0, s_s1, scale_acc_out, s_1_acc_out));
 }
 
 LIFTED_KERNEL void normalized_k1(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
@@ -498,6 +551,7 @@ template <bool lifted_team> LIFTED_DEVICE void normalized_grad_k0_body(const int
     double* __restrict__ s_acc_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_FOR(lifted_o, lifted_n_out)
     {
         LIFTED_CHUNK(lifted_o, lifted_n_out);
@@ -533,6 +587,7 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void normalized_
     double* __restrict__ s_1_acc_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
         LIFTED_ROW_FILL(double, scale_acc, LIFTED_LOWEST(double));
@@ -560,14 +615,53 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void normalized_
     }
 }
 
-// the chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
+// the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
+template <bool lifted_team> LIFTED_DEVICE void normalized_grad_k1_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ x_data,
+    const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
+    double* __restrict__ scale_acc_out,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    const int64_t lifted_cs1 = 1;
+    const int64_t lifted_cs0 = lifted_cs1 * d1;
+    LIFTED_FOR(lifted_o, lifted_n_out)
+    {
+        LIFTED_CHUNK(lifted_o, lifted_n_out);
+        LIFTED_LOCAL_FILL(double, scale_acc, LIFTED_LOWEST(double));
+        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+        for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
+        {
+            LIFTED_LANES(lifted_o) {
+                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
+                const int64_t i0 = LIFTED_COLUMN(lifted_o);
+                const int64_t i1 = lifted_r;
+                const double x = x_data[i0 * lifted_cs0 + i1 * lifted_cs1];
+                const double s = s_data[i0 * s_s0 + i1 * s_s1];
+                // reduction_axis_keepdims.py:7  centered = x - np.mean(x, axis=0, keepdims=True)
+                const double centered = (x - s);
+                // reduction_axis_keepdims.py:8  scale = np.max(np.abs(centered), axis=1)
+                const double t = lifted_abs(centered);
+                LIFTED_AT(scale_acc) = lifted_maximum(LIFTED_AT(scale_acc), t);
+                // reduction_axis_keepdims.py:9  return np.sum(centered.sum(axis=1) / scale)
+                LIFTED_AT(s_1_acc) += centered;
+            }
+        }
+        LIFTED_COLUMN_STORE(scale_acc_out, lifted_o, scale_acc);
+        LIFTED_COLUMN_STORE(s_1_acc_out, lifted_o, s_1_acc);
+    }
+}
+
+// the walk and chunk width, from the row length (LIFTED_SHORT_RUN, LIFTED_BY_ROW_LENGTH)
 template <bool lifted_team> LIFTED_DEVICE void normalized_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     double* __restrict__ scale_acc_out,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_BY_ROW_LENGTH(normalized_grad_k1_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, x_data, s_data, s_s0, s_s1, scale_acc_out, s_1_acc_out));
+    if (lifted_n_red <= LIFTED_SHORT_RUN) normalized_grad_k1_columns<lifted_team>(n, d0, d1, lifted_n_out, lifted_n_red, x_data, s_data, s_s0, s_s1, scale_acc_out, s_1_acc_out);
+    else LIFTED_BY_ROW_LENGTH(normalized_grad_k1_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, x_data, s_data, s_s0, s_s1, scale_acc_out, s_1_acc_out));
 }
 
 LIFTED_KERNEL void normalized_grad_k1(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
@@ -630,6 +724,7 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void normalized_
     int64_t* __restrict__ s_3_acc_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_ROWS(lifted_o, lifted_n_out)
     {
         LIFTED_ROW_FILL(int64_t, s_3_acc, 0);
@@ -655,14 +750,51 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void normalized_
     }
 }
 
-// the chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
+// the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
+template <bool lifted_team> LIFTED_DEVICE void normalized_grad_k3_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ x_data,
+    const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
+    const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
+    int64_t* __restrict__ s_3_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    const int64_t lifted_cs1 = 1;
+    const int64_t lifted_cs0 = lifted_cs1 * d1;
+    LIFTED_FOR(lifted_o, lifted_n_out)
+    {
+        LIFTED_CHUNK(lifted_o, lifted_n_out);
+        LIFTED_LOCAL_FILL(int64_t, s_3_acc, 0);
+        for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
+        {
+            LIFTED_LANES(lifted_o) {
+                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
+                const int64_t i0 = LIFTED_COLUMN(lifted_o);
+                const int64_t i1 = lifted_r;
+                const double x = x_data[i0 * lifted_cs0 + i1 * lifted_cs1];
+                const double s = s_data[i0 * s_s0 + i1 * s_s1];
+                const double r = r_data[i0 * r_s0 + i1 * r_s1];
+                // reduction_axis_keepdims.py:7  centered = x - np.mean(x, axis=0, keepdims=True)
+                const double centered = (x - s);
+                // reduction_axis_keepdims.py:8  scale = np.max(np.abs(centered), axis=1)
+                const double t = lifted_abs(centered);
+                const bool mask = (t == r);
+                LIFTED_AT(s_3_acc) += mask;
+            }
+        }
+        LIFTED_COLUMN_STORE(s_3_acc_out, lifted_o, s_3_acc);
+    }
+}
+
+// the walk and chunk width, from the row length (LIFTED_SHORT_RUN, LIFTED_BY_ROW_LENGTH)
 template <bool lifted_team> LIFTED_DEVICE void normalized_grad_k3_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
     int64_t* __restrict__ s_3_acc_out)
 {
-    LIFTED_BY_ROW_LENGTH(normalized_grad_k3_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, x_data, s_data, s_s0, s_s1, r_data, r_s0, r_s1, s_3_acc_out));
+    if (lifted_n_red <= LIFTED_SHORT_RUN) normalized_grad_k3_columns<lifted_team>(n, d0, d1, lifted_n_out, lifted_n_red, x_data, s_data, s_s0, s_s1, r_data, r_s0, r_s1, s_3_acc_out);
+    else LIFTED_BY_ROW_LENGTH(normalized_grad_k3_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, x_data, s_data, s_s0, s_s1, r_data, r_s0, r_s1, s_3_acc_out));
 }
 
 LIFTED_KERNEL void normalized_grad_k3(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
@@ -681,6 +813,7 @@ template <bool lifted_team> LIFTED_DEVICE void normalized_grad_k4_body(const int
     double* __restrict__ t_4_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
@@ -718,6 +851,7 @@ template <bool lifted_team> LIFTED_DEVICE void normalized_grad_k5_body(const int
     double* __restrict__ s_4_acc_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_FOR(lifted_o, lifted_n_out)
     {
         LIFTED_CHUNK(lifted_o, lifted_n_out);
@@ -769,6 +903,7 @@ template <bool lifted_team> LIFTED_DEVICE void normalized_grad_k6_body(const int
     double* __restrict__ t_10_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
@@ -807,6 +942,7 @@ template <bool lifted_team> LIFTED_DEVICE void normalized_grad_k7_body(const int
     double* __restrict__ dx_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
@@ -814,7 +950,7 @@ template <bool lifted_team> LIFTED_DEVICE void normalized_grad_k7_body(const int
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = i;
-            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
             const int64_t i0 = rest;
             const double x = x_data[i];
             const double s = s_data[i0 * s_s0 + i1 * s_s1];

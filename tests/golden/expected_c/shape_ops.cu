@@ -30,6 +30,9 @@
 #define LIFTED_ROW_FILL(T, x, v) T x = (v)
 #define LIFTED_ROW_REDUCE(op, x) lifted_warp_##op(x)
 #define LIFTED_BY_ROW_LENGTH(body, team, args) body<team, 1> args
+// a rows kernel's launch whose rows have at most this many elements walks them as columns (on the CPU, see its
+// definition); on the GPU every row keeps its warp
+#define LIFTED_SHORT_RUN 0
 #define LIFTED_ROW_STORE(target, value) \
     do { const auto lifted_value = (value); if ((threadIdx.x & 31) == 0) target = lifted_value; } while (0)
 #define LIFTED_COLUMN_INDEX(i, o, r) const int64_t i = (o) * lifted_n_red + (r)
@@ -104,6 +107,11 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 // the row length: rows shorter than LIFTED_LANE_COUNT take chunks of LIFTED_SHORT_ROW_LANES, so that a row of a
 // few elements fills, runs and sums one short vector instead of 64 lanes (gmm's sum over d = 2: 5.2 -> 0.6 ms)
 #define LIFTED_SHORT_ROW_LANES 8
+// rows of at most LIFTED_SHORT_RUN elements (emit.py's SHORT_ROW, the bound for rows of a static length), in a
+// kernel with a short walk (emit.py's emit_kernel), are walked as columns instead: neighbouring outputs are the
+// lanes, each combining its few elements in order from the identity, with no chunk fill and no sum over lanes
+// per row (kmeans' min over rows of 10 distances: 278 -> 52 us at n = 10^4)
+#define LIFTED_SHORT_RUN 32
 #define LIFTED_BY_ROW_LENGTH(body, team, args) \
     (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES> args : body<team, LIFTED_LANE_COUNT> args)
 #define LIFTED_ROW_FOR(i, o, length) \
@@ -150,11 +158,15 @@ LIFTED_DEVICE int64_t lifted_trip_count(int64_t start, int64_t stop, int64_t ste
     return start > stop ? (start - stop - step - 1) / (-step) : 0;
 }
 
-// the coordinate along a dimension of size d, dividing `rest` by d: through a double division, exact for
-// rest < 2^52 (the quotient lies at least 0.5/d from an integer), because an int64 division stops SIMD loops
-LIFTED_DEVICE int64_t lifted_unravel_step(int64_t& rest, const int64_t d)
+// the coordinate along a dimension of size d, dividing `rest` by d: through a double product with d's reciprocal
+// (`inverse`, 1.0 / d, worked out once per launch: lifted_inverse_d<k> at the top of each kernel), because an int64
+// division stops SIMD loops and a double division per element costs more than the rest of a strided load (gmm's
+// `x[:, None, :] - mu[None, :, :]` over (1000, 100, 2): 256 -> 216 us). Exact for rest < 2^51: (rest + 0.5) / d
+// lies at least 0.5 / d from an integer, and the product's relative error is below 2^-52, so its absolute error
+// below 0.5 / d
+LIFTED_DEVICE int64_t lifted_unravel_step(int64_t& rest, const int64_t d, const double inverse)
 {
-    const int64_t quotient = (int64_t)(((double)rest + 0.5) / (double)d);
+    const int64_t quotient = (int64_t)(((double)rest + 0.5) * inverse);
     const int64_t coordinate = rest - quotient * d;
     rest = quotient;
     return coordinate;
@@ -380,6 +392,7 @@ template <bool lifted_team> LIFTED_DEVICE void reshaped_k0_body(const int64_t n,
     double* __restrict__ s_1_acc_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_LOCAL_FILL(double, s_1_acc, 0);
     LIFTED_FOR(i, n)
     {
@@ -388,7 +401,7 @@ template <bool lifted_team> LIFTED_DEVICE void reshaped_k0_body(const int64_t n,
         const bool lifted_inside = false;
         #else
         int64_t lifted_rest = i_base;
-        const int64_t lifted_c1 = lifted_unravel_step(lifted_rest, d1);
+        const int64_t lifted_c1 = lifted_unravel_step(lifted_rest, d1, lifted_inverse_d1);
         const int64_t lifted_c0 = lifted_rest;
         const bool lifted_inside = lifted_c1 + LIFTED_LANE_COUNT <= d1 && lifted_c1 + LIFTED_LANE_COUNT <= d1 - 1 && lifted_c1 >= 4;
         #endif
@@ -396,7 +409,7 @@ template <bool lifted_team> LIFTED_DEVICE void reshaped_k0_body(const int64_t n,
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
+                const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
                 const int64_t i0 = rest;
                 const double column = column_data[i0 * column_s0 + i1 * column_s1];
                 // shape_ops.py:9  joined = np.concatenate((x, column), axis=1)
@@ -412,7 +425,7 @@ template <bool lifted_team> LIFTED_DEVICE void reshaped_k0_body(const int64_t n,
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
+                const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
                 const int64_t i0 = rest;
                 const double column = column_data[i0 * column_s0 + i1 * column_s1];
                 // shape_ops.py:9  joined = np.concatenate((x, column), axis=1)
@@ -475,6 +488,7 @@ template <bool lifted_team> LIFTED_DEVICE void reshaped_k2_body(const int64_t n,
     double* __restrict__ s_acc_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
     {
@@ -505,6 +519,7 @@ template <bool lifted_team> LIFTED_DEVICE void reshaped_k3_body(const int64_t n,
     double* __restrict__ s_2_acc_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_LOCAL_FILL(double, s_2_acc, 0);
     LIFTED_FOR(i, n)
     {
@@ -512,7 +527,7 @@ template <bool lifted_team> LIFTED_DEVICE void reshaped_k3_body(const int64_t n,
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = i;
-            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
             const int64_t i0 = rest;
             const double r = r_data[i0 * r_s0 + i1 * r_s1];
             const double stacked = stacked_data[i];
@@ -540,6 +555,7 @@ template <bool lifted_team> LIFTED_DEVICE void reshaped_grad_k0_body(const int64
     double* __restrict__ joined_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
@@ -547,7 +563,7 @@ template <bool lifted_team> LIFTED_DEVICE void reshaped_grad_k0_body(const int64
         const bool lifted_inside = false;
         #else
         int64_t lifted_rest = i_base;
-        const int64_t lifted_c1 = lifted_unravel_step(lifted_rest, d1);
+        const int64_t lifted_c1 = lifted_unravel_step(lifted_rest, d1, lifted_inverse_d1);
         const int64_t lifted_c0 = lifted_rest;
         const bool lifted_inside = lifted_c1 + LIFTED_LANE_COUNT <= d1 && lifted_c1 + LIFTED_LANE_COUNT <= d1 - 1 && lifted_c1 >= 4;
         #endif
@@ -556,7 +572,7 @@ template <bool lifted_team> LIFTED_DEVICE void reshaped_grad_k0_body(const int64
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
+                const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
                 const int64_t i0 = rest;
                 const double column = column_data[i0 * column_s0 + i1 * column_s1];
                 // shape_ops.py:9  joined = np.concatenate((x, column), axis=1)
@@ -569,7 +585,7 @@ template <bool lifted_team> LIFTED_DEVICE void reshaped_grad_k0_body(const int64
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 int64_t rest = i;
-                const int64_t i1 = lifted_unravel_step(rest, d1);
+                const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
                 const int64_t i0 = rest;
                 const double column = column_data[i0 * column_s0 + i1 * column_s1];
                 // shape_ops.py:9  joined = np.concatenate((x, column), axis=1)
@@ -632,6 +648,7 @@ template <bool lifted_team> LIFTED_DEVICE void reshaped_grad_k2_body(const int64
     double* __restrict__ s_3_acc_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_FOR(lifted_o, lifted_n_out)
     {
         LIFTED_CHUNK(lifted_o, lifted_n_out);
@@ -666,6 +683,7 @@ template <bool lifted_team> LIFTED_DEVICE void reshaped_grad_k3_body(const int64
     double* __restrict__ djoined_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
@@ -699,6 +717,7 @@ template <bool lifted_team> LIFTED_DEVICE void reshaped_grad_k4_body(const int64
     double* __restrict__ dblocks_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
@@ -766,6 +785,7 @@ template <bool lifted_team> LIFTED_DEVICE void reshaped_grad_k6_body(const int64
     double* __restrict__ dcolumn_1_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
@@ -773,7 +793,7 @@ template <bool lifted_team> LIFTED_DEVICE void reshaped_grad_k6_body(const int64
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = i;
-            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
             const int64_t i0 = rest;
             const double dcolumn = dcolumn_data[i];
             const double v_2 = v_2_data[i0 * v_2_s0 + i1 * v_2_s1];
@@ -837,6 +857,7 @@ template <bool lifted_team> LIFTED_DEVICE void reshaped_grad_k8_body(const int64
     double* __restrict__ dx_1_out)
 {
     LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
@@ -844,7 +865,7 @@ template <bool lifted_team> LIFTED_DEVICE void reshaped_grad_k8_body(const int64
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = i;
-            const int64_t i1 = lifted_unravel_step(rest, d1);
+            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
             const int64_t i0 = rest;
             const double dx = dx_data[i0 * dx_s0 + i1 * dx_s1];
             const double r_2 = r_2_data[i];

@@ -24,10 +24,12 @@ from .emit_statements import StatementWriter
 from .fused_kernel import Kernel, input_position, is_module_array, pushes_with_loops
 from .launch_spec import EmittedKernel, Param, dims_spec, pattern, range3
 from .region import CREATION, REDUCTIONS, is_element_eqn, is_tape, offset_read
+from .remat import calls_math_library
 from .stencils.c_text import chunk_inside, inside_copy, kernel_windows, shifted_pattern
 
 
-SHORT_ROW = 32  # reduced runs of a static length up to this are walked as columns (see `short_rows`)
+SHORT_ROW = 32  # reduced runs of a static length up to this are walked as columns (see `short_rows`), and so are
+# the rows of a launch of a rows kernel that has a short walk (see `emit_kernel`: LIFTED_SHORT_RUN in the prelude)
 
 
 class _Emitter(StatementWriter):
@@ -36,8 +38,13 @@ class _Emitter(StatementWriter):
     (`LIFTED_LANES`, a SIMD loop over the chunk), and a value read outside the lane block that made it lives in a
     lane array (`LIFTED_LOCAL`, read as `LIFTED_AT(x)`). On the GPU each thread is one lane and the macros vanish."""
 
-    def __init__(self, kernel: Kernel, source_file: str, strided: frozenset = frozenset()):
+    def __init__(self, kernel: Kernel, source_file: str, strided: frozenset = frozenset(), short_walk: bool = False):
         self.kernel = kernel
+        # the columns walk of a rows kernel, for launches whose rows are short (see `emit_kernel`): its parameters
+        # are the rows text's, and the inputs that text reads contiguously it addresses through the strides of a
+        # C-contiguous array of the kernel's shape (`lifted_cs0`, ... worked out from the dims, in `setup`)
+        self.short_walk = short_walk
+        self.setup: list[str] = []
         self.source_file = source_file
         self.strided = strided  # ids of inputs the host passes as strided views (see layouts.py)
         self.names: dict = {}
@@ -74,6 +81,8 @@ class _Emitter(StatementWriter):
             kept = tuple(k for k in range(self.rank) if k not in axes)
             self.perm = kept + tuple(axes)
             self.mode = "rows" if self.perm == tuple(range(self.rank)) and not short_rows(kernel) else "columns"
+            if short_walk:
+                self.mode = "columns"
 
     # -- names -------------------------------------------------------------------------------------------------
     def fresh(self, hint: str) -> str:
@@ -149,7 +158,7 @@ class _Emitter(StatementWriter):
         if self.mode != "flat":
             spec.update(mode=self.mode, perm=self.perm, reduced=len(kernel.axes))
         return EmittedKernel(kernel.name, self.params, self.rank, self.prologue, chunk + lines, self.epilogue, spec,
-                             self.mode)
+                             self.mode, setup=self.setup)
 
     def _plan(self, block: list) -> None:
         """Find the element values read outside the run of equations that computed them: they need lane arrays."""
@@ -234,16 +243,25 @@ class _Emitter(StatementWriter):
             self.prologue.append(f"const {ctype} {name} = {pointer}[0];")
             self.single.add(id(var))
             return
-        if var.type.shape == self.kernel.shape and self.mode != "columns" and id(var) not in self.strided and \
-                id(var) not in self.shifted:
+        if var.type.shape == self.kernel.shape and (self.mode != "columns" or self.short_walk) and \
+                id(var) not in self.strided and id(var) not in self.shifted:
             self.params.append(Param("array", f"const {ctype}* __restrict__ {pointer}",
                                      (var.type.dtype, layout, False)))
-            self.inputs[id(var)] = (pointer, None)
+            self.inputs[id(var)] = (pointer, self._contiguous_strides() if self.short_walk else None)
             return
         strides = [self.fresh(f"{name}_s{k}") for k in range(self.rank)]
         decl = f"const {ctype}* __restrict__ {pointer}, " + ", ".join(f"const int64_t {s}" for s in strides)
         self.params.append(Param("array", decl, (var.type.dtype, layout, True)))
         self.inputs[id(var)] = (pointer, strides)
+
+    def _contiguous_strides(self) -> list[str]:
+        """The element strides of a C-contiguous array of the kernel's shape (a rows kernel's space is in the
+        array's order), declared once at the top of the short walk's text."""
+        names = [f"lifted_cs{k}" for k in range(self.rank)]
+        if not self.setup:
+            self.setup = [f"const int64_t {names[-1]} = 1;"] + [
+                f"const int64_t {names[k]} = {names[k + 1]} * d{k + 1};" for k in reversed(range(self.rank - 1))]
+        return names
 
     def _table_names(self, atom) -> tuple:
         return self.tables[id(self._root(atom.value if is_module_array(atom) else atom))]
@@ -365,11 +383,28 @@ def _unravel(flat: str, dims: range, rest: str) -> list[str]:
     if len(dims) == 1:
         return [f"const int64_t i{dims[0]} = {flat};"]
     lines = [f"int64_t {rest} = {flat};"]
-    lines += [f"const int64_t i{k} = lifted_unravel_step({rest}, d{k});" for k in reversed(dims[1:])]
+    lines += [f"const int64_t i{k} = lifted_unravel_step({rest}, d{k}, lifted_inverse_d{k});"
+              for k in reversed(dims[1:])]
     return lines + [f"const int64_t i{dims[0]} = {rest};"]
 
 
 def emit_kernel(kernel: Kernel, source_file: str, strided: frozenset = frozenset()) -> EmittedKernel:
     """The kernel's C text and launch spec; `strided`: ids of inputs to read through strides even where they
-    have the kernel's whole shape (views, see layouts.py)."""
-    return _Emitter(kernel, source_file, strided).emit()
+    have the kernel's whole shape (views, see layouts.py).
+
+    A rows kernel's rows may turn out short at run time (kmeans' rows of k = 10 distances, gmm's sums over d = 2):
+    it also gets its columns walk (`EmittedKernel.short_walk`, the same parameters), which a launch whose rows
+    have at most LIFTED_SHORT_RUN (`SHORT_ROW`) elements runs instead: neighbouring outputs are the lanes, each
+    combining its few elements in order from the identity. Only where every output is a reduction (an element
+    result would be stored across rows, one scattered word per lane: kmeans' `distances == min` mask took 146 us
+    as rows and 200 as columns at n = 10^4, k = 10), and not in a kernel that calls a math-library function:
+    libmvec in a vector lane and libm in a loop's scalar remainder may differ in the last bit, and a row would
+    land in either by its position among the outputs."""
+    emitted = _Emitter(kernel, source_file, strided).emit()
+    if emitted.mode == "rows" and all(p.kind == "reduce" for p in emitted.params if p.kind in ("out", "reduce")) \
+            and not any(calls_math_library(e) for e in equations(kernel.body)):
+        walk = _Emitter(kernel, source_file, strided, short_walk=True).emit()
+        if [p.decl for p in walk.params] == [p.decl for p in emitted.params] and walk.spec == emitted.spec | {
+                "mode": "columns"}:
+            emitted.short_walk = walk
+    return emitted

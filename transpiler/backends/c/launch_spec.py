@@ -32,6 +32,8 @@ class EmittedKernel:
     epilogue: list[str]
     spec: dict = field(default_factory=dict)
     mode: str = "flat"  # "flat" (reductions over everything) | "rows" | "columns" (see emit.py)
+    setup: list[str] = field(default_factory=list)  # lines at the top of the body (a short walk's strides)
+    short_walk: "EmittedKernel | None" = None  # rows: the same kernel as columns, for launches of short rows
 
 
 def range3(loop: Loop) -> tuple:

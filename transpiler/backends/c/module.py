@@ -10,7 +10,7 @@ from ...errors import TranspileError
 from ...ir.arena import one_compilation
 from ..numpy_backend import render_function
 from ..templates import render_module
-from .emit import emit_kernel
+from .emit import SHORT_ROW, emit_kernel
 from .einsum_matmul import route_einsums
 from .fused_kernel import module_arrays
 from .fusion import fuse
@@ -70,7 +70,7 @@ def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: 
             entries.append((public, rendered[-1 if checks is None else -2].name, ", ".join(argument_names(host)),
                             runs_numpy_on_arrays(body), checks.name if checks is not None else None))
     common = dict(version=VERSION, source_path=path, source_hash=source_hash(text))
-    kernels_text = render_module("c_kernels.cu.j2", kernels=emitted, loops=loops, **common)
+    kernels_text = render_module("c_kernels.cu.j2", kernels=emitted, loops=loops, short_row=SHORT_ROW, **common)
     imports = set().union(*[f.imports for f in rendered + ([module_block] if module_block else [])])
     host_text = render_module(
         "c_host_module.py.j2", functions=rendered, transforms=lowered.transforms, target=target,

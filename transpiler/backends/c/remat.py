@@ -96,7 +96,7 @@ def rematerialize(items: list, tail: list) -> None:
                     changed = True
 
 
-def _inexact(eqn: Eqn) -> bool:
+def calls_math_library(eqn: Eqn) -> bool:
     """Does the equation call a math-library function (see the module's note)?"""
     return any(call not in EXACT_CALLS for call in re.findall(r"([A-Za-z_]\w*)\s*\(", eqn.prim.cuda or ""))
 
@@ -112,7 +112,7 @@ def decides_exactly(copies: list[Eqn], stmts: list) -> bool:
     """Would a value the copies compute through a math-library function decide something exactly?"""
     tainted: set[int] = set()
     for eqn in copies:
-        if _inexact(eqn) or any(id(a) in tainted for a in eqn.args):
+        if calls_math_library(eqn) or any(id(a) in tainted for a in eqn.args):
             if _decides(eqn):
                 return True
             tainted.update(id(o) for o in eqn.outs)

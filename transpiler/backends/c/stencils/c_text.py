@@ -60,7 +60,8 @@ def chunk_inside(kernel_windows: list[tuple], rank: int) -> list[str]:
     lines = ["#ifdef __CUDACC__", "const bool lifted_inside = false;", "#else"]
     if rank > 1:
         lines.append("int64_t lifted_rest = i_base;")
-        lines += [f"const int64_t lifted_c{k} = lifted_unravel_step(lifted_rest, d{k});" for k in range(rank - 1, 0, -1)]
+        lines += [f"const int64_t lifted_c{k} = lifted_unravel_step(lifted_rest, d{k}, lifted_inverse_d{k});"
+                  for k in range(rank - 1, 0, -1)]
         lines.append("const int64_t lifted_c0 = lifted_rest;")
     return lines + [f"const bool lifted_inside = {test};", "#endif"]
 
