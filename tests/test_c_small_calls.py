@@ -1,8 +1,8 @@
 """The C target's fixed costs per call at small sizes, and the exactness of the shortcuts that cut them.
 
 * A reduction over rows shorter than a chunk's lanes (`LIFTED_LANE_COUNT`) takes short chunks
-  (`LIFTED_SHORT_ROW_LANES`) and combines only those lanes: NumPy's values, and for a row of one short chunk the
-  left-to-right sum from 0.0.
+  (`LIFTED_SHORT_ROW_LANES`) and combines only those lanes, and rows of at most SHORT_ROW elements are walked as
+  columns: NumPy's values, and for a row of at most SHORT_ROW elements the left-to-right sum from 0.0.
 * A loop kernel's call reads its spec once (at load), passes the one allocator callback the runtime made at
   import, packs exact ndarrays of the compiled dtype as they are, and returns views of its arena blocks; calls
   from several threads at once each see their own arena.
@@ -117,10 +117,10 @@ def test_rows_of_a_three_dimensional_space(rows, length):
         assert_agree(module.softmax_grad(x, w), reference.softmax_grad(x, w), f"softmax_grad {shape}", rtol=1e-9)
 
 
-@pytest.mark.parametrize("length", [n for n in LENGTHS if n <= 8])
-def test_a_row_of_one_short_chunk_sums_left_to_right_from_zero(rows, length):
-    """(A row of at most LIFTED_SHORT_ROW_LANES elements is one chunk, one element a lane, its lanes combined in
-    order from the identity.)"""
+@pytest.mark.parametrize("length", [n for n in LENGTHS if n <= 32])
+def test_a_short_row_sums_left_to_right_from_zero(rows, length):
+    """(A row of at most SHORT_ROW elements is walked as a column: one lane adds its elements in order from the
+    identity.)"""
     module, _ = rows
     x = np.random.default_rng(7).normal(size=(20, length)) * 10.0 ** np.arange(length)  # (order matters)
     expected = []
