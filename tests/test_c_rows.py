@@ -108,7 +108,7 @@ def scaled_and_sums(x: "f64[m,d]"):
 def test_a_rows_kernel_walks_short_rows_as_columns_when_launched_with_them():
     cu = transpile_c(WALKS, "walks.py").kernels
     # the bound is the one for rows of a static length (emit.SHORT_ROW), on the CPU; the GPU keeps its warps
-    assert re.findall(r"#define LIFTED_SHORT_RUN (\d+)", cu) == ["0", str(emit.SHORT_ROW)]
+    assert re.findall(r"#define LIFTED_SHORT_RUN (-?\d+)", cu) == ["-1", str(emit.SHORT_ROW)]
     for name in ("sums_k0", "counts_k0", "products_k0", "extremes_k0"):
         assert f"LIFTED_DEVICE void {name}_columns(" in cu
         assert f"if (lifted_n_red <= LIFTED_SHORT_RUN) {name}_columns<lifted_team>(" in cu

@@ -261,7 +261,7 @@ elementwise("logaddexp", [lambda g, y, a, b: g * ops.exp(a - y), lambda g, y, a,
 elementwise("logaddexp2", [lambda g, y, a, b: g * ops.exp2(a - y), lambda g, y, a, b: g * ops.exp2(b - y)],
             np_call("logaddexp2"))
 elementwise("where", [None, lambda g, y, c, a, b: ops.where(c, g, 0.0), lambda g, y, c, a, b: ops.where(c, 0.0, g)],
-            np_call("where"), "(({0}) ? ({1}) : ({2}))", result="where")
+            np_call("where"), "lifted_where({0}, {1}, {2})", result="where")
 elementwise("clip", [lambda g, y, x, lo, hi: g * ops.logical_and(x >= lo, x <= hi),
                      lambda g, y, x, lo, hi: g * (x < lo), lambda g, y, x, lo, hi: g * (x > hi)],
             np_call("clip"), "lifted_minimum(lifted_maximum({0}, {1}), {2})", result="promote")
