@@ -47,6 +47,8 @@ class _Emitter(StatementWriter):
         self.prologue: list[str] = []
         self.epilogue: list[str] = []
         self.inputs: dict[int, tuple] = {}  # id -> (pointer, strides or None) for array inputs
+        self.layouts: dict[int, tuple] = {}  # id -> pattern (launch_spec.pattern) of inputs read through strides
+        self.walk: str | None = None  # a flat kernel's row walk: when a launch takes it (see `_row_walk`)
         # arrays read through their own shape and strides (gathers' and scatters' tables, see gather.py)
         self.tables: dict[int, tuple] = {}  # id -> (pointer, dims, strides)
         self.coords = False  # does the lane block being written need its element's coordinates?
@@ -122,6 +124,7 @@ class _Emitter(StatementWriter):
         self.writable = {id(self._root(e.args[0])) for e in indexed if gather.is_scatter(e)}
         for atom in kernel.inputs:
             self._input(atom.value if is_module_array(atom) else atom)
+        self.walk = self._row_walk()
         for tape, pushes in kernel.tapes.items():
             dtypes = {p.args[1].type.dtype for p in pushes}
             dtype = "f64" if len(dtypes) != 1 else dtypes.pop()
@@ -142,14 +145,25 @@ class _Emitter(StatementWriter):
         if stores and self.mode == "columns":
             stores = self._unravel() + stores
         lines += self.lanes(stores)
-        chunk = {"flat": ["LIFTED_CHUNK(i, n);"] + self.inside,
+        chunk = {"flat": ["LIFTED_WALK_CHUNK(i);" if self.walk else "LIFTED_CHUNK(i, n);"] + self.inside,
                  "rows": ["LIFTED_ROW_CHUNK(i, (lifted_o + 1) * lifted_n_red);"], "columns": []}[self.mode]
         spec = {"rank": self.rank, "params": [(p.kind,) + tuple(p.spec) for p in self.params],
                 "dims": dims_spec(kernel), "static": tuple(d if isinstance(d, int) else None for d in kernel.shape)}
         if self.mode != "flat":
             spec.update(mode=self.mode, perm=self.perm, reduced=len(kernel.axes))
         return EmittedKernel(kernel.name, self.params, self.rank, self.prologue, chunk + lines, self.epilogue, spec,
-                             self.mode)
+                             self.mode, self.walk)
+
+    def _row_walk(self) -> str | None:
+        """When a launch of a flat kernel walks rows of its last axis (LIFTED_BY_ROW_WALK in the prelude): a C
+        condition on the row length and the last strides of the operands read through strides that have that
+        axis (those without it step 0 along it). None where the kernel never does: rank 1, no operand read
+        through strides or its own shape (nothing to unravel), stencil windows (their chunks' own tests)."""
+        if self.mode != "flat" or self.rank < 2 or self.shifted or self.inside or not (self.layouts or self.tables):
+            return None
+        last = self.rank - 1
+        unit = [f"{self.inputs[key][1][last]} == 1" for key, layout in self.layouts.items() if layout[last] == "S"]
+        return " && ".join([f"LIFTED_WALKS_ROWS_OF(d{last})"] + unit)
 
     def _plan(self, block: list) -> None:
         """Find the element values read outside the run of equations that computed them: they need lane arrays."""
@@ -244,6 +258,7 @@ class _Emitter(StatementWriter):
         decl = f"const {ctype}* __restrict__ {pointer}, " + ", ".join(f"const int64_t {s}" for s in strides)
         self.params.append(Param("array", decl, (var.type.dtype, layout, True)))
         self.inputs[id(var)] = (pointer, strides)
+        self.layouts[id(var)] = layout
 
     def _table_names(self, atom) -> tuple:
         return self.tables[id(self._root(atom.value if is_module_array(atom) else atom))]
@@ -263,13 +278,28 @@ class _Emitter(StatementWriter):
                 lines.append(f"const {C_TYPES[var.type.dtype]} {self.names[id(var)]} = {pointer}[i];")
             else:
                 strided = True
-                offset = " + ".join(f"i{k} * {s}" for k, s in enumerate(strides))
-                lines.append(f"const {C_TYPES[var.type.dtype]} {self.names[id(var)]} = {pointer}[{offset}];")
+                lines.append(f"const {C_TYPES[var.type.dtype]} {self.names[id(var)]} = {pointer}[{self._offset(var)}];")
         return (self._unravel() if strided else []) + lines
+
+    def _offset(self, var: Var) -> str:
+        """Where a lane reads an input through its strides. In a flat kernel, the axes the input lacks or has as 1
+        (stride 0) are left out, and a row walk steps 1 along the last axis (its launch checked the stride)."""
+        strides = self.inputs[id(var)][1]
+        if self.mode != "flat" or id(var) in self.shifted:
+            return " + ".join(f"i{k} * {s}" for k, s in enumerate(strides))
+        layout, last = self.layouts[id(var)], self.rank - 1
+        terms = [f"i{k} * {f'LIFTED_ROW_STRIDE({s})' if k == last and self.walk else s}"
+                 for k, s in enumerate(strides) if layout[k] == "S"]
+        return " + ".join(terms) or "0"
 
     def _unravel(self) -> list[str]:
         """The coordinates i0, i1, ... of element `i`; with reductions over some axes, the kept ones from the
         output's number and the reduced ones from the position in its run (no division for one axis each)."""
+        if self.mode == "flat" and self.walk:  # the row's coordinates, then the lane's place in the row
+            last = self.rank - 1
+            return ["int64_t rest = LIFTED_WALK_REST(i);", f"const int64_t i{last} = LIFTED_WALK_LAST(i, rest, d{last});"] \
+                + [f"const int64_t i{k} = lifted_unravel_step(rest, d{k});" for k in reversed(range(1, last))] \
+                + ["const int64_t i0 = rest;"]
         if self.mode == "flat":
             return _unravel("i", range(self.rank), "rest")
         kept = self.rank - len(self.kernel.axes)

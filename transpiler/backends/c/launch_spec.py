@@ -32,6 +32,7 @@ class EmittedKernel:
     epilogue: list[str]
     spec: dict = field(default_factory=dict)
     mode: str = "flat"  # "flat" (reductions over everything) | "rows" | "columns" (see emit.py)
+    walk: str | None = None  # a flat kernel's row walk: when a launch takes it (C condition; see emit.py)
 
 
 def range3(loop: Loop) -> tuple:
