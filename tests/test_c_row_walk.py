@@ -11,7 +11,8 @@ import pytest
 
 from lifted.transpiler.backends.c import transpile_c
 from gradcheck import load_source
-from test_c_backend import assert_agree, c_module
+from test_c_backend import assert_agree, c_module, compare_all
+from test_property import inputs_for, program_for_seed
 
 SOURCE = '''
 import numpy as np
@@ -129,3 +130,15 @@ def test_the_launch_condition_names_the_row_length_and_the_unit_strides():
     # a kernel over operands of its own shape only reads `x[i]`: nothing to unravel, no walk
     plain = transpile_c(SOURCE.replace('b: "f64[m]") -> "f64[]"', 'b: "f64[n,m]") -> "f64[]"'), "plain.py").kernels
     assert "total_k0_walk" not in plain and "LIFTED_RUN(total_k0_body" in plain
+
+
+@pytest.mark.parametrize("seed", [7, 45])
+def test_property_programs_with_long_rows_on_the_cpu_target(seed, tmp_path):
+    """The random programs (which these seeds compile to kernels walking rows) with `M` of 33 and 8 columns instead
+    of 3, so their launches walk rows, beside NumPy and the reference backend."""
+    text = program_for_seed(seed)[0]
+    assert "_walk, lifted_team" in transpile_c(text, "walk.py").kernels
+    for columns in (33, 8):
+        args = inputs_for(seed)
+        args[2] = np.random.default_rng(seed).uniform(-1.5, 1.5, (5, columns))
+        compare_all(text, tmp_path, args, f"prop_walk_{seed}")  # (one kernel text: built once)
