@@ -41,7 +41,7 @@ def column_times_row(t: "f64[n]", e: "f64[m]") -> "f64[n,m]":
 def column_powers(t: "f64[n]", e: "f64[m]") -> "f64[n,m]":
     return t[:, None] ** e
 '''
-WALK = "#define LIFTED_WALKS_ROWS_OF(length)"
+WALK = "#define LIFTED_WALKS_ROWS_OF(length, shortest)"
 UNRAVEL = WALK + " false"
 
 

@@ -122,14 +122,19 @@ def test_many_rows_on_the_team_and_a_sum_over_everything(modules):
 
 def test_the_launch_condition_names_the_row_length_and_the_unit_strides():
     cu = transpile_c(SOURCE, "row_walk.py").kernels
-    # `b` steps along the last axis (its stride is checked); `u` is broadcast along it (left out of the address)
-    assert "LIFTED_BY_ROW_WALK(total_k0_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1) && b_s1 == 1," in cu
-    assert "b_data[i1 * LIFTED_ROW_STRIDE(b_s1)]" in cu and "u_data[i0 * u_s0];" in cu
+    # `b` steps along the last axis (its stride is checked); `u` lacks or has as 1 every axis but the first
+    assert "LIFTED_BY_ROW_WALK(total_k0_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && b_s1 == 1," in cu
+    assert "b_data[i0 * LIFTED_BROADCAST_STRIDE(b_s0) + i1 * LIFTED_ROW_STRIDE(b_s1)]" in cu
+    assert ("u_data[i0 * u_s0 + i1 * LIFTED_BROADCAST_STRIDE(u_s1) + i2 * LIFTED_BROADCAST_STRIDE(u_s2) + "
+            "i3 * LIFTED_BROADCAST_STRIDE(u_s3)]") in cu
     # x.T is read through its strides, both checked: a transposed argument makes it a row walk
-    assert "LIFTED_WALKS_ROWS_OF(d2) && t_s2 == 1 && z_s2 == 1" in cu
+    assert "LIFTED_WALKS_ROWS_OF(d2, 8) && t_s2 == 1 && z_s2 == 1" in cu
     # a kernel over operands of its own shape only reads `x[i]`: nothing to unravel, no walk
     plain = transpile_c(SOURCE.replace('b: "f64[m]") -> "f64[]"', 'b: "f64[n,m]") -> "f64[]"'), "plain.py").kernels
     assert "total_k0_walk" not in plain and "LIFTED_RUN(total_k0_body" in plain
+    # a power's squaring steps repeat per chunk: its kernel walks rows of 16 or more
+    powers = transpile_c(SOURCE.replace("t[:, None]\n", "t[:, None] ** b\n"), "powers.py").kernels
+    assert "LIFTED_WALKS_ROWS_OF(d1, 16) && " in powers
 
 
 @pytest.mark.parametrize("seed", [7, 45])

@@ -20,6 +20,7 @@
 #define LIFTED_WALK_REST(i) (i)
 #define LIFTED_WALK_LAST(i, rest, d) lifted_unravel_step(rest, d)
 #define LIFTED_ROW_STRIDE(s) (s)
+#define LIFTED_BROADCAST_STRIDE(s) (s)
 #define LIFTED_LANES(i)
 #define LIFTED_REDUCING_LANES(i, op, total)
 #define LIFTED_LANE_INDEX(i) (void)0
@@ -101,8 +102,9 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 // one without the axis, a broadcast) where each lane unravelled its index and gathered through strides. With
 // false, LIFTED_FOR's chunks of one row of all n elements, and every lane unravels its index. Rows of 8 or 16
 // lanes gain (2x to 6x for `a * e` and `t[:, None] * e`), but a row of 12 or 20 pays a chunk's setup and a
-// remainder loop per row, which a power's squaring steps repeat (python -m benchmarks.c_row_walk)
-#define LIFTED_WALKS_ROWS_OF(length) ((length) >= 32 || ((length) >= 8 && (length) % 8 == 0))
+// remainder loop per row, which a power's squaring steps repeat, so such kernels walk rows of 16 and more
+// (`shortest`; python -m benchmarks.c_row_walk)
+#define LIFTED_WALKS_ROWS_OF(length, shortest) ((length) >= 32 || ((length) >= (shortest) && (length) % 8 == 0))
 #define LIFTED_BY_ROW_WALK(body, team, walk, args) ((walk) ? body<team, true> args : body<team, false> args)
 #define LIFTED_WALK_FOR(i, n, length) \
     for (int64_t i##_length = lifted_walk ? (length) : (n), \
@@ -118,8 +120,10 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 // the lane's coordinates: the row's number (unravelled on along the other axes), then its place in the row
 #define LIFTED_WALK_REST(i) (lifted_walk ? i##_row : i)
 #define LIFTED_WALK_LAST(i, rest, d) (lifted_walk ? i##_col + lane : lifted_unravel_step(rest, d))
-// an operand's stride along the last axis, which a row walk's launch checked is 1
+// an operand's stride along the last axis, which a row walk's launch checked is 1; along an axis it lacks or
+// has as 1, 0 (the unravelled loops keep the run-time values: GCC ran a power 1.6x slower without them)
 #define LIFTED_ROW_STRIDE(s) (lifted_walk ? 1 : (s))
+#define LIFTED_BROADCAST_STRIDE(s) (lifted_walk ? 0 : (s))
 #define LIFTED_LANES(i) _Pragma("omp simd") for (int64_t lane = 0; lane < i##_count; ++lane)
 // a lane block that also reduces `total` over its lanes with `op` (+ or |: a power's steps, see lifted_fpower_bits)
 #define LIFTED_PRAGMA(text) _Pragma(#text)
@@ -743,10 +747,10 @@ template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void gp_grad_k3_walk
             const int64_t i0 = rest;
             const double t_13 = t_13_data[i0 * t_13_s0 + i1 * LIFTED_ROW_STRIDE(t_13_s1)];
             const double m_2 = m_2_data[i];
-            const double r = r_data[i0 * r_s0];
-            const double r_1 = r_1_data[i1 * LIFTED_ROW_STRIDE(r_1_s1)];
-            const double r_2 = r_2_data[i0 * r_2_s0];
-            const double r_3 = r_3_data[i1 * LIFTED_ROW_STRIDE(r_3_s1)];
+            const double r = r_data[i0 * r_s0 + i1 * LIFTED_BROADCAST_STRIDE(r_s1)];
+            const double r_1 = r_1_data[i0 * LIFTED_BROADCAST_STRIDE(r_1_s0) + i1 * LIFTED_ROW_STRIDE(r_1_s1)];
+            const double r_2 = r_2_data[i0 * r_2_s0 + i1 * LIFTED_BROADCAST_STRIDE(r_2_s1)];
+            const double r_3 = r_3_data[i0 * LIFTED_BROADCAST_STRIDE(r_3_s0) + i1 * LIFTED_ROW_STRIDE(r_3_s1)];
             const double dchol = dchol_data[i0 * dchol_s0 + i1 * LIFTED_ROW_STRIDE(dchol_s1)];
             // linalg_gaussian_process.py:11  sign, logdet = np.linalg.slogdet(k)
             const double t_15 = (0.5 * t_13);
@@ -777,7 +781,7 @@ template <bool lifted_team> LIFTED_DEVICE void gp_grad_k3_body(const int64_t n, 
     double* __restrict__ dk_1_out,
     double* __restrict__ t_18_out)
 {
-    LIFTED_BY_ROW_WALK(gp_grad_k3_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1) && t_13_s1 == 1 && r_1_s1 == 1 && r_3_s1 == 1 && dchol_s1 == 1, (n, d0, d1, t_13_data, t_13_s0, t_13_s1, m_2_data, r_data, r_s0, r_s1, r_1_data, r_1_s0, r_1_s1, r_2_data, r_2_s0, r_2_s1, r_3_data, r_3_s0, r_3_s1, dchol_data, dchol_s0, dchol_s1, dk_1_out, t_18_out));
+    LIFTED_BY_ROW_WALK(gp_grad_k3_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && t_13_s1 == 1 && r_1_s1 == 1 && r_3_s1 == 1 && dchol_s1 == 1, (n, d0, d1, t_13_data, t_13_s0, t_13_s1, m_2_data, r_data, r_s0, r_s1, r_1_data, r_1_s0, r_1_s1, r_2_data, r_2_s0, r_2_s1, r_3_data, r_3_s0, r_3_s1, dchol_data, dchol_s0, dchol_s1, dk_1_out, t_18_out));
 }
 
 LIFTED_KERNEL void gp_grad_k3(const int64_t n, const int64_t d0, const int64_t d1,
@@ -812,8 +816,8 @@ template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void gp_grad_k4_walk
             int64_t rest = LIFTED_WALK_REST(i);
             const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
             const int64_t i0 = rest;
-            const double r_2 = r_2_data[i0 * r_2_s0];
-            const double r_3 = r_3_data[i1 * LIFTED_ROW_STRIDE(r_3_s1)];
+            const double r_2 = r_2_data[i0 * r_2_s0 + i1 * LIFTED_BROADCAST_STRIDE(r_2_s1)];
+            const double r_3 = r_3_data[i0 * LIFTED_BROADCAST_STRIDE(r_3_s0) + i1 * LIFTED_ROW_STRIDE(r_3_s1)];
             const double dchol = dchol_data[i0 * dchol_s0 + i1 * LIFTED_ROW_STRIDE(dchol_s1)];
             const double t_21 = t_21_data[i0 * t_21_s0 + i1 * LIFTED_ROW_STRIDE(t_21_s1)];
             // linalg_gaussian_process.py:10  alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, y))
@@ -836,7 +840,7 @@ template <bool lifted_team> LIFTED_DEVICE void gp_grad_k4_body(const int64_t n, 
     const double* __restrict__ t_21_data, const int64_t t_21_s0, const int64_t t_21_s1,
     double* __restrict__ dchol_1_out)
 {
-    LIFTED_BY_ROW_WALK(gp_grad_k4_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1) && r_3_s1 == 1 && dchol_s1 == 1 && t_21_s1 == 1, (n, d0, d1, r_2_data, r_2_s0, r_2_s1, r_3_data, r_3_s0, r_3_s1, dchol_data, dchol_s0, dchol_s1, t_21_data, t_21_s0, t_21_s1, dchol_1_out));
+    LIFTED_BY_ROW_WALK(gp_grad_k4_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && r_3_s1 == 1 && dchol_s1 == 1 && t_21_s1 == 1, (n, d0, d1, r_2_data, r_2_s0, r_2_s1, r_3_data, r_3_s0, r_3_s1, dchol_data, dchol_s0, dchol_s1, t_21_data, t_21_s0, t_21_s1, dchol_1_out));
 }
 
 LIFTED_KERNEL void gp_grad_k4(const int64_t n, const int64_t d0, const int64_t d1,
@@ -943,7 +947,7 @@ template <bool lifted_team> LIFTED_DEVICE void gp_grad_k6_body(const int64_t n, 
     double* __restrict__ s_3_acc_out,
     double* __restrict__ s_4_acc_out)
 {
-    LIFTED_BY_ROW_WALK(gp_grad_k6_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1) && t_26_s1 == 1, (n, d0, d1, s_data, e, m_6_data, t_26_data, t_26_s0, t_26_s1, dk_1_data, eye_data, s_3_acc_out, s_4_acc_out));
+    LIFTED_BY_ROW_WALK(gp_grad_k6_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && t_26_s1 == 1, (n, d0, d1, s_data, e, m_6_data, t_26_data, t_26_s0, t_26_s1, dk_1_data, eye_data, s_3_acc_out, s_4_acc_out));
 }
 
 LIFTED_KERNEL void gp_grad_k6(const int64_t n, const int64_t d0, const int64_t d1,
@@ -1091,7 +1095,7 @@ template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k2_body(const int64_t 
     const double* __restrict__ t_14_data, const int64_t t_14_s0, const int64_t t_14_s1,
     double* __restrict__ t_15_out)
 {
-    LIFTED_BY_ROW_WALK(gp_tangent_k2_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1) && t_14_s1 == 1, (n, d0, d1, m_1_data, t_14_data, t_14_s0, t_14_s1, t_15_out));
+    LIFTED_BY_ROW_WALK(gp_tangent_k2_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && t_14_s1 == 1, (n, d0, d1, m_1_data, t_14_data, t_14_s0, t_14_s1, t_15_out));
 }
 
 LIFTED_KERNEL void gp_tangent_k2(const int64_t n, const int64_t d0, const int64_t d1,
@@ -1234,7 +1238,7 @@ template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k6_body(const int64_t 
     const double* __restrict__ tk_data,
     double* __restrict__ tlogdet_acc_out)
 {
-    LIFTED_BY_ROW_WALK(gp_tangent_k6_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1) && t_23_s1 == 1, (n, d0, d1, t_23_data, t_23_s0, t_23_s1, tk_data, tlogdet_acc_out));
+    LIFTED_BY_ROW_WALK(gp_tangent_k6_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && t_23_s1 == 1, (n, d0, d1, t_23_data, t_23_s0, t_23_s1, tk_data, tlogdet_acc_out));
 }
 
 LIFTED_KERNEL void gp_tangent_k6(const int64_t n, const int64_t d0, const int64_t d1,

@@ -20,6 +20,7 @@
 #define LIFTED_WALK_REST(i) (i)
 #define LIFTED_WALK_LAST(i, rest, d) lifted_unravel_step(rest, d)
 #define LIFTED_ROW_STRIDE(s) (s)
+#define LIFTED_BROADCAST_STRIDE(s) (s)
 #define LIFTED_LANES(i)
 #define LIFTED_REDUCING_LANES(i, op, total)
 #define LIFTED_LANE_INDEX(i) (void)0
@@ -101,8 +102,9 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 // one without the axis, a broadcast) where each lane unravelled its index and gathered through strides. With
 // false, LIFTED_FOR's chunks of one row of all n elements, and every lane unravels its index. Rows of 8 or 16
 // lanes gain (2x to 6x for `a * e` and `t[:, None] * e`), but a row of 12 or 20 pays a chunk's setup and a
-// remainder loop per row, which a power's squaring steps repeat (python -m benchmarks.c_row_walk)
-#define LIFTED_WALKS_ROWS_OF(length) ((length) >= 32 || ((length) >= 8 && (length) % 8 == 0))
+// remainder loop per row, which a power's squaring steps repeat, so such kernels walk rows of 16 and more
+// (`shortest`; python -m benchmarks.c_row_walk)
+#define LIFTED_WALKS_ROWS_OF(length, shortest) ((length) >= 32 || ((length) >= (shortest) && (length) % 8 == 0))
 #define LIFTED_BY_ROW_WALK(body, team, walk, args) ((walk) ? body<team, true> args : body<team, false> args)
 #define LIFTED_WALK_FOR(i, n, length) \
     for (int64_t i##_length = lifted_walk ? (length) : (n), \
@@ -118,8 +120,10 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 // the lane's coordinates: the row's number (unravelled on along the other axes), then its place in the row
 #define LIFTED_WALK_REST(i) (lifted_walk ? i##_row : i)
 #define LIFTED_WALK_LAST(i, rest, d) (lifted_walk ? i##_col + lane : lifted_unravel_step(rest, d))
-// an operand's stride along the last axis, which a row walk's launch checked is 1
+// an operand's stride along the last axis, which a row walk's launch checked is 1; along an axis it lacks or
+// has as 1, 0 (the unravelled loops keep the run-time values: GCC ran a power 1.6x slower without them)
 #define LIFTED_ROW_STRIDE(s) (lifted_walk ? 1 : (s))
+#define LIFTED_BROADCAST_STRIDE(s) (lifted_walk ? 0 : (s))
 #define LIFTED_LANES(i) _Pragma("omp simd") for (int64_t lane = 0; lane < i##_count; ++lane)
 // a lane block that also reduces `total` over its lanes with `op` (+ or |: a power's steps, see lifted_fpower_bits)
 #define LIFTED_PRAGMA(text) _Pragma(#text)
@@ -423,7 +427,7 @@ template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void mlp_loss_k0_wal
             const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
             const int64_t i0 = rest;
             const double m = m_data[i];
-            const double b1 = b1_data[i1 * LIFTED_ROW_STRIDE(b1_s1)];
+            const double b1 = b1_data[i0 * LIFTED_BROADCAST_STRIDE(b1_s0) + i1 * LIFTED_ROW_STRIDE(b1_s1)];
             // mlp_value_and_grad.py:8  hidden = np.tanh(x @ w1.T + b1)
             const double t_1 = (m + b1);
             LIFTED_AT(hidden) = tanh(t_1);
@@ -441,7 +445,7 @@ template <bool lifted_team> LIFTED_DEVICE void mlp_loss_k0_body(const int64_t n,
     const double* __restrict__ b1_data, const int64_t b1_s0, const int64_t b1_s1,
     double* __restrict__ hidden_out)
 {
-    LIFTED_BY_ROW_WALK(mlp_loss_k0_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1) && b1_s1 == 1, (n, d0, d1, m_data, b1_data, b1_s0, b1_s1, hidden_out));
+    LIFTED_BY_ROW_WALK(mlp_loss_k0_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && b1_s1 == 1, (n, d0, d1, m_data, b1_data, b1_s0, b1_s1, hidden_out));
 }
 
 LIFTED_KERNEL void mlp_loss_k0(const int64_t n, const int64_t d0, const int64_t d1,
@@ -593,7 +597,7 @@ template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void mlp_loss_k4_wal
             const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
             const int64_t i0 = rest;
             const double logits = logits_data[i];
-            const double s = s_data[i0 * s_s0];
+            const double s = s_data[i0 * s_s0 + i1 * LIFTED_BROADCAST_STRIDE(s_s1)];
             const double labels = labels_data[i];
             // mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
             const double log_probs = (logits - s);
@@ -612,7 +616,7 @@ template <bool lifted_team> LIFTED_DEVICE void mlp_loss_k4_body(const int64_t n,
     const double* __restrict__ labels_data,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_BY_ROW_WALK(mlp_loss_k4_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1), (n, d0, d1, logits_data, s_data, s_s0, s_s1, labels_data, s_1_acc_out));
+    LIFTED_BY_ROW_WALK(mlp_loss_k4_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8), (n, d0, d1, logits_data, s_data, s_s0, s_s1, labels_data, s_1_acc_out));
 }
 
 LIFTED_KERNEL void mlp_loss_k4(const int64_t n, const int64_t d0, const int64_t d1,
@@ -641,7 +645,7 @@ template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void mlp_loss_vg_k0_
             const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
             const int64_t i0 = rest;
             const double m = m_data[i];
-            const double b1 = b1_data[i1 * LIFTED_ROW_STRIDE(b1_s1)];
+            const double b1 = b1_data[i0 * LIFTED_BROADCAST_STRIDE(b1_s0) + i1 * LIFTED_ROW_STRIDE(b1_s1)];
             // mlp_value_and_grad.py:8  hidden = np.tanh(x @ w1.T + b1)
             const double t_1 = (m + b1);
             LIFTED_AT(hidden) = tanh(t_1);
@@ -659,7 +663,7 @@ template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k0_body(const int64_t
     const double* __restrict__ b1_data, const int64_t b1_s0, const int64_t b1_s1,
     double* __restrict__ hidden_out)
 {
-    LIFTED_BY_ROW_WALK(mlp_loss_vg_k0_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1) && b1_s1 == 1, (n, d0, d1, m_data, b1_data, b1_s0, b1_s1, hidden_out));
+    LIFTED_BY_ROW_WALK(mlp_loss_vg_k0_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && b1_s1 == 1, (n, d0, d1, m_data, b1_data, b1_s0, b1_s1, hidden_out));
 }
 
 LIFTED_KERNEL void mlp_loss_vg_k0(const int64_t n, const int64_t d0, const int64_t d1,
@@ -811,7 +815,7 @@ template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void mlp_loss_vg_k4_
             const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
             const int64_t i0 = rest;
             const double logits = logits_data[i];
-            const double s = s_data[i0 * s_s0];
+            const double s = s_data[i0 * s_s0 + i1 * LIFTED_BROADCAST_STRIDE(s_s1)];
             const double labels = labels_data[i];
             // mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
             const double log_probs = (logits - s);
@@ -830,7 +834,7 @@ template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k4_body(const int64_t
     const double* __restrict__ labels_data,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_BY_ROW_WALK(mlp_loss_vg_k4_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1), (n, d0, d1, logits_data, s_data, s_s0, s_s1, labels_data, s_1_acc_out));
+    LIFTED_BY_ROW_WALK(mlp_loss_vg_k4_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8), (n, d0, d1, logits_data, s_data, s_s0, s_s1, labels_data, s_1_acc_out));
 }
 
 LIFTED_KERNEL void mlp_loss_vg_k4(const int64_t n, const int64_t d0, const int64_t d1,
@@ -936,9 +940,9 @@ template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void mlp_loss_vg_k7_
             const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
             const int64_t i0 = rest;
             const double logits = logits_data[i];
-            const double s = s_data[i0 * s_s0];
+            const double s = s_data[i0 * s_s0 + i1 * LIFTED_BROADCAST_STRIDE(s_s1)];
             const double labels = labels_data[i];
-            const double t_9 = t_9_data[i0 * t_9_s0];
+            const double t_9 = t_9_data[i0 * t_9_s0 + i1 * LIFTED_BROADCAST_STRIDE(t_9_s1)];
             // mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
             const double log_probs = (logits - s);
             // mlp_value_and_grad.py:11  return -np.sum(labels * log_probs) / x.shape[0]
@@ -964,7 +968,7 @@ template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k7_body(const int64_t
     const double* __restrict__ t_9_data, const int64_t t_9_s0, const int64_t t_9_s1,
     double* __restrict__ dlogits_out)
 {
-    LIFTED_BY_ROW_WALK(mlp_loss_vg_k7_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1), (n, d0, d1, logits_data, s_data, s_s0, s_s1, t_7, labels_data, t_9_data, t_9_s0, t_9_s1, dlogits_out));
+    LIFTED_BY_ROW_WALK(mlp_loss_vg_k7_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8), (n, d0, d1, logits_data, s_data, s_s0, s_s1, t_7, labels_data, t_9_data, t_9_s0, t_9_s1, dlogits_out));
 }
 
 LIFTED_KERNEL void mlp_loss_vg_k7(const int64_t n, const int64_t d0, const int64_t d1,

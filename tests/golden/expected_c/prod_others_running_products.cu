@@ -20,6 +20,7 @@
 #define LIFTED_WALK_REST(i) (i)
 #define LIFTED_WALK_LAST(i, rest, d) lifted_unravel_step(rest, d)
 #define LIFTED_ROW_STRIDE(s) (s)
+#define LIFTED_BROADCAST_STRIDE(s) (s)
 #define LIFTED_LANES(i)
 #define LIFTED_REDUCING_LANES(i, op, total)
 #define LIFTED_LANE_INDEX(i) (void)0
@@ -101,8 +102,9 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 // one without the axis, a broadcast) where each lane unravelled its index and gathered through strides. With
 // false, LIFTED_FOR's chunks of one row of all n elements, and every lane unravels its index. Rows of 8 or 16
 // lanes gain (2x to 6x for `a * e` and `t[:, None] * e`), but a row of 12 or 20 pays a chunk's setup and a
-// remainder loop per row, which a power's squaring steps repeat (python -m benchmarks.c_row_walk)
-#define LIFTED_WALKS_ROWS_OF(length) ((length) >= 32 || ((length) >= 8 && (length) % 8 == 0))
+// remainder loop per row, which a power's squaring steps repeat, so such kernels walk rows of 16 and more
+// (`shortest`; python -m benchmarks.c_row_walk)
+#define LIFTED_WALKS_ROWS_OF(length, shortest) ((length) >= 32 || ((length) >= (shortest) && (length) % 8 == 0))
 #define LIFTED_BY_ROW_WALK(body, team, walk, args) ((walk) ? body<team, true> args : body<team, false> args)
 #define LIFTED_WALK_FOR(i, n, length) \
     for (int64_t i##_length = lifted_walk ? (length) : (n), \
@@ -118,8 +120,10 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 // the lane's coordinates: the row's number (unravelled on along the other axes), then its place in the row
 #define LIFTED_WALK_REST(i) (lifted_walk ? i##_row : i)
 #define LIFTED_WALK_LAST(i, rest, d) (lifted_walk ? i##_col + lane : lifted_unravel_step(rest, d))
-// an operand's stride along the last axis, which a row walk's launch checked is 1
+// an operand's stride along the last axis, which a row walk's launch checked is 1; along an axis it lacks or
+// has as 1, 0 (the unravelled loops keep the run-time values: GCC ran a power 1.6x slower without them)
 #define LIFTED_ROW_STRIDE(s) (lifted_walk ? 1 : (s))
+#define LIFTED_BROADCAST_STRIDE(s) (lifted_walk ? 0 : (s))
 #define LIFTED_LANES(i) _Pragma("omp simd") for (int64_t lane = 0; lane < i##_count; ++lane)
 // a lane block that also reduces `total` over its lanes with `op` (+ or |: a power's steps, see lifted_fpower_bits)
 #define LIFTED_PRAGMA(text) _Pragma(#text)
@@ -559,7 +563,7 @@ template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void row_products_gr
             int64_t rest = LIFTED_WALK_REST(i);
             const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
             const int64_t i0 = rest;
-            const double r = r_data[i0 * r_s0];
+            const double r = r_data[i0 * r_s0 + i1 * LIFTED_BROADCAST_STRIDE(r_s1)];
             const double p = p_data[i];
             // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
             LIFTED_AT(dx) = (r * p);
@@ -577,7 +581,7 @@ template <bool lifted_team> LIFTED_DEVICE void row_products_grad_k2_body(const i
     const double* __restrict__ p_data,
     double* __restrict__ dx_out)
 {
-    LIFTED_BY_ROW_WALK(row_products_grad_k2_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1), (n, d0, d1, r_data, r_s0, r_s1, p_data, dx_out));
+    LIFTED_BY_ROW_WALK(row_products_grad_k2_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8), (n, d0, d1, r_data, r_s0, r_s1, p_data, dx_out));
 }
 
 LIFTED_KERNEL void row_products_grad_k2(const int64_t n, const int64_t d0, const int64_t d1,
@@ -726,7 +730,7 @@ template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void row_products_he
             const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
             const int64_t i0 = rest;
             const double s_3 = s_3_data[i];
-            const double t_3 = t_3_data[i1 * LIFTED_ROW_STRIDE(t_3_s1)];
+            const double t_3 = t_3_data[i0 * LIFTED_BROADCAST_STRIDE(t_3_s0) + i1 * LIFTED_ROW_STRIDE(t_3_s1)];
             // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
             const double t_6 = (s_3 * t_3);
             LIFTED_AT(t_7) = (-t_6);
@@ -744,7 +748,7 @@ template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k3_body(cons
     const double* __restrict__ t_3_data, const int64_t t_3_s0, const int64_t t_3_s1,
     double* __restrict__ t_7_out)
 {
-    LIFTED_BY_ROW_WALK(row_products_hessian_k3_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1) && t_3_s1 == 1, (n, d0, d1, s_3_data, t_3_data, t_3_s0, t_3_s1, t_7_out));
+    LIFTED_BY_ROW_WALK(row_products_hessian_k3_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && t_3_s1 == 1, (n, d0, d1, s_3_data, t_3_data, t_3_s0, t_3_s1, t_7_out));
 }
 
 LIFTED_KERNEL void row_products_hessian_k3(const int64_t n, const int64_t d0, const int64_t d1,
@@ -773,7 +777,7 @@ template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void row_products_he
             const int64_t i1 = lifted_unravel_step(rest, d1);
             const int64_t i0 = rest;
             const double basis_1 = basis_1_data[i];
-            const double p_3 = p_3_data[i1 * p_3_s1 + i2 * LIFTED_ROW_STRIDE(p_3_s2)];
+            const double p_3 = p_3_data[i0 * LIFTED_BROADCAST_STRIDE(p_3_s0) + i1 * p_3_s1 + i2 * LIFTED_ROW_STRIDE(p_3_s2)];
             // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
             LIFTED_AT(t_8) = (basis_1 * p_3);
         }
@@ -790,7 +794,7 @@ template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k4_body(cons
     const double* __restrict__ p_3_data, const int64_t p_3_s0, const int64_t p_3_s1, const int64_t p_3_s2,
     double* __restrict__ t_8_out)
 {
-    LIFTED_BY_ROW_WALK(row_products_hessian_k4_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d2) && p_3_s2 == 1, (n, d0, d1, d2, basis_1_data, p_3_data, p_3_s0, p_3_s1, p_3_s2, t_8_out));
+    LIFTED_BY_ROW_WALK(row_products_hessian_k4_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d2, 8) && p_3_s2 == 1, (n, d0, d1, d2, basis_1_data, p_3_data, p_3_s0, p_3_s1, p_3_s2, t_8_out));
 }
 
 LIFTED_KERNEL void row_products_hessian_k4(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
@@ -820,7 +824,7 @@ template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void row_products_he
             const int64_t i1 = lifted_unravel_step(rest, d1);
             const int64_t i0 = rest;
             const double h = h_data[i];
-            const double p_4 = p_4_data[i1 * p_4_s1 + i2 * LIFTED_ROW_STRIDE(p_4_s2)];
+            const double p_4 = p_4_data[i0 * LIFTED_BROADCAST_STRIDE(p_4_s0) + i1 * p_4_s1 + i2 * LIFTED_ROW_STRIDE(p_4_s2)];
             const double basis_1 = basis_1_data[i];
             // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
             const double t_9 = (h * p_4);
@@ -840,7 +844,7 @@ template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k5_body(cons
     const double* __restrict__ basis_1_data,
     double* __restrict__ t_10_out)
 {
-    LIFTED_BY_ROW_WALK(row_products_hessian_k5_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d2) && p_4_s2 == 1, (n, d0, d1, d2, h_data, p_4_data, p_4_s0, p_4_s1, p_4_s2, basis_1_data, t_10_out));
+    LIFTED_BY_ROW_WALK(row_products_hessian_k5_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d2, 8) && p_4_s2 == 1, (n, d0, d1, d2, h_data, p_4_data, p_4_s0, p_4_s1, p_4_s2, basis_1_data, t_10_out));
 }
 
 LIFTED_KERNEL void row_products_hessian_k5(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
@@ -875,12 +879,12 @@ template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void row_products_he
             const int64_t i1 = lifted_unravel_step(rest, d1);
             const int64_t i0 = rest;
             const double h = h_data[i];
-            const double p_4 = p_4_data[i1 * p_4_s1 + i2 * LIFTED_ROW_STRIDE(p_4_s2)];
+            const double p_4 = p_4_data[i0 * LIFTED_BROADCAST_STRIDE(p_4_s0) + i1 * p_4_s1 + i2 * LIFTED_ROW_STRIDE(p_4_s2)];
             const double h_1 = h_1_data[i];
-            const double p_3 = p_3_data[i1 * p_3_s1 + i2 * LIFTED_ROW_STRIDE(p_3_s2)];
-            const double r_2 = r_2_data[i0 * r_2_s0 + i1 * r_2_s1];
-            const double p_2 = p_2_data[i1 * p_2_s1 + i2 * LIFTED_ROW_STRIDE(p_2_s2)];
-            const double r_1 = r_1_data[i1 * r_1_s1];
+            const double p_3 = p_3_data[i0 * LIFTED_BROADCAST_STRIDE(p_3_s0) + i1 * p_3_s1 + i2 * LIFTED_ROW_STRIDE(p_3_s2)];
+            const double r_2 = r_2_data[i0 * r_2_s0 + i1 * r_2_s1 + i2 * LIFTED_BROADCAST_STRIDE(r_2_s2)];
+            const double p_2 = p_2_data[i0 * LIFTED_BROADCAST_STRIDE(p_2_s0) + i1 * p_2_s1 + i2 * LIFTED_ROW_STRIDE(p_2_s2)];
+            const double r_1 = r_1_data[i0 * LIFTED_BROADCAST_STRIDE(r_1_s0) + i1 * r_1_s1 + i2 * LIFTED_BROADCAST_STRIDE(r_1_s2)];
             // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
             const double t_9 = (h * p_4);
             const double t_11 = (h_1 * p_3);
@@ -907,7 +911,7 @@ template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k6_body(cons
     const double* __restrict__ r_1_data, const int64_t r_1_s0, const int64_t r_1_s1, const int64_t r_1_s2,
     double* __restrict__ tdx_out)
 {
-    LIFTED_BY_ROW_WALK(row_products_hessian_k6_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d2) && p_4_s2 == 1 && p_3_s2 == 1 && p_2_s2 == 1, (n, d0, d1, d2, h_data, p_4_data, p_4_s0, p_4_s1, p_4_s2, h_1_data, p_3_data, p_3_s0, p_3_s1, p_3_s2, r_2_data, r_2_s0, r_2_s1, r_2_s2, p_2_data, p_2_s0, p_2_s1, p_2_s2, r_1_data, r_1_s0, r_1_s1, r_1_s2, tdx_out));
+    LIFTED_BY_ROW_WALK(row_products_hessian_k6_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d2, 8) && p_4_s2 == 1 && p_3_s2 == 1 && p_2_s2 == 1, (n, d0, d1, d2, h_data, p_4_data, p_4_s0, p_4_s1, p_4_s2, h_1_data, p_3_data, p_3_s0, p_3_s1, p_3_s2, r_2_data, r_2_s0, r_2_s1, r_2_s2, p_2_data, p_2_s0, p_2_s1, p_2_s2, r_1_data, r_1_s0, r_1_s1, r_1_s2, tdx_out));
 }
 
 LIFTED_KERNEL void row_products_hessian_k6(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,

@@ -20,6 +20,7 @@
 #define LIFTED_WALK_REST(i) (i)
 #define LIFTED_WALK_LAST(i, rest, d) lifted_unravel_step(rest, d)
 #define LIFTED_ROW_STRIDE(s) (s)
+#define LIFTED_BROADCAST_STRIDE(s) (s)
 #define LIFTED_LANES(i)
 #define LIFTED_REDUCING_LANES(i, op, total)
 #define LIFTED_LANE_INDEX(i) (void)0
@@ -101,8 +102,9 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 // one without the axis, a broadcast) where each lane unravelled its index and gathered through strides. With
 // false, LIFTED_FOR's chunks of one row of all n elements, and every lane unravels its index. Rows of 8 or 16
 // lanes gain (2x to 6x for `a * e` and `t[:, None] * e`), but a row of 12 or 20 pays a chunk's setup and a
-// remainder loop per row, which a power's squaring steps repeat (python -m benchmarks.c_row_walk)
-#define LIFTED_WALKS_ROWS_OF(length) ((length) >= 32 || ((length) >= 8 && (length) % 8 == 0))
+// remainder loop per row, which a power's squaring steps repeat, so such kernels walk rows of 16 and more
+// (`shortest`; python -m benchmarks.c_row_walk)
+#define LIFTED_WALKS_ROWS_OF(length, shortest) ((length) >= 32 || ((length) >= (shortest) && (length) % 8 == 0))
 #define LIFTED_BY_ROW_WALK(body, team, walk, args) ((walk) ? body<team, true> args : body<team, false> args)
 #define LIFTED_WALK_FOR(i, n, length) \
     for (int64_t i##_length = lifted_walk ? (length) : (n), \
@@ -118,8 +120,10 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 // the lane's coordinates: the row's number (unravelled on along the other axes), then its place in the row
 #define LIFTED_WALK_REST(i) (lifted_walk ? i##_row : i)
 #define LIFTED_WALK_LAST(i, rest, d) (lifted_walk ? i##_col + lane : lifted_unravel_step(rest, d))
-// an operand's stride along the last axis, which a row walk's launch checked is 1
+// an operand's stride along the last axis, which a row walk's launch checked is 1; along an axis it lacks or
+// has as 1, 0 (the unravelled loops keep the run-time values: GCC ran a power 1.6x slower without them)
 #define LIFTED_ROW_STRIDE(s) (lifted_walk ? 1 : (s))
+#define LIFTED_BROADCAST_STRIDE(s) (lifted_walk ? 0 : (s))
 #define LIFTED_LANES(i) _Pragma("omp simd") for (int64_t lane = 0; lane < i##_count; ++lane)
 // a lane block that also reduces `total` over its lanes with `op` (+ or |: a power's steps, see lifted_fpower_bits)
 #define LIFTED_PRAGMA(text) _Pragma(#text)
@@ -431,7 +435,7 @@ template <bool lifted_team> LIFTED_DEVICE void reshaped_k0_body(const int64_t n,
                 int64_t rest = i;
                 const int64_t i1 = lifted_unravel_step(rest, d1);
                 const int64_t i0 = rest;
-                const double column = column_data[i0 * column_s0];
+                const double column = column_data[i0 * column_s0 + i1 * column_s1];
                 // shape_ops.py:9  joined = np.concatenate((x, column), axis=1)
                 const double joined_1 = 0.0;
                 const double x_1 = ((true) ? x_data[i0 * x_s0 + i1 * x_s1] : (double)0);
@@ -447,7 +451,7 @@ template <bool lifted_team> LIFTED_DEVICE void reshaped_k0_body(const int64_t n,
                 int64_t rest = i;
                 const int64_t i1 = lifted_unravel_step(rest, d1);
                 const int64_t i0 = rest;
-                const double column = column_data[i0 * column_s0];
+                const double column = column_data[i0 * column_s0 + i1 * column_s1];
                 // shape_ops.py:9  joined = np.concatenate((x, column), axis=1)
                 const double joined_1 = 0.0;
                 const double x_1 = ((LIFTED_WINDOW(i1 < d1 - 1)) ? x_data[i0 * x_s0 + i1 * x_s1] : (double)0);
@@ -547,7 +551,7 @@ template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void reshaped_k3_wal
             int64_t rest = LIFTED_WALK_REST(i);
             const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
             const int64_t i0 = rest;
-            const double r = r_data[i1 * LIFTED_ROW_STRIDE(r_s1)];
+            const double r = r_data[i0 * LIFTED_BROADCAST_STRIDE(r_s0) + i1 * LIFTED_ROW_STRIDE(r_s1)];
             const double stacked = stacked_data[i];
             // shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
             const double t_4 = (r * stacked);
@@ -563,7 +567,7 @@ template <bool lifted_team> LIFTED_DEVICE void reshaped_k3_body(const int64_t n,
     const double* __restrict__ stacked_data,
     double* __restrict__ s_2_acc_out)
 {
-    LIFTED_BY_ROW_WALK(reshaped_k3_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1) && r_s1 == 1, (n, d0, d1, r_data, r_s0, r_s1, stacked_data, s_2_acc_out));
+    LIFTED_BY_ROW_WALK(reshaped_k3_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && r_s1 == 1, (n, d0, d1, r_data, r_s0, r_s1, stacked_data, s_2_acc_out));
 }
 
 LIFTED_KERNEL void reshaped_k3(const int64_t n, const int64_t d0, const int64_t d1,
@@ -599,7 +603,7 @@ template <bool lifted_team> LIFTED_DEVICE void reshaped_grad_k0_body(const int64
                 int64_t rest = i;
                 const int64_t i1 = lifted_unravel_step(rest, d1);
                 const int64_t i0 = rest;
-                const double column = column_data[i0 * column_s0];
+                const double column = column_data[i0 * column_s0 + i1 * column_s1];
                 // shape_ops.py:9  joined = np.concatenate((x, column), axis=1)
                 const double joined_1 = 0.0;
                 const double x_1 = ((true) ? x_data[i0 * x_s0 + i1 * x_s1] : (double)0);
@@ -612,7 +616,7 @@ template <bool lifted_team> LIFTED_DEVICE void reshaped_grad_k0_body(const int64
                 int64_t rest = i;
                 const int64_t i1 = lifted_unravel_step(rest, d1);
                 const int64_t i0 = rest;
-                const double column = column_data[i0 * column_s0];
+                const double column = column_data[i0 * column_s0 + i1 * column_s1];
                 // shape_ops.py:9  joined = np.concatenate((x, column), axis=1)
                 const double joined_1 = 0.0;
                 const double x_1 = ((LIFTED_WINDOW(i1 < d1 - 1)) ? x_data[i0 * x_s0 + i1 * x_s1] : (double)0);
@@ -834,7 +838,7 @@ template <bool lifted_team> LIFTED_DEVICE void reshaped_grad_k6_body(const int64
     const double* __restrict__ v_2_data, const int64_t v_2_s0, const int64_t v_2_s1,
     double* __restrict__ dcolumn_1_out)
 {
-    LIFTED_BY_ROW_WALK(reshaped_grad_k6_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1) && v_2_s1 == 1, (n, d0, d1, dcolumn_data, v_2_data, v_2_s0, v_2_s1, dcolumn_1_out));
+    LIFTED_BY_ROW_WALK(reshaped_grad_k6_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && v_2_s1 == 1, (n, d0, d1, dcolumn_data, v_2_data, v_2_s0, v_2_s1, dcolumn_1_out));
 }
 
 LIFTED_KERNEL void reshaped_grad_k6(const int64_t n, const int64_t d0, const int64_t d1,
@@ -913,7 +917,7 @@ template <bool lifted_team> LIFTED_DEVICE void reshaped_grad_k8_body(const int64
     const double* __restrict__ r_2_data,
     double* __restrict__ dx_1_out)
 {
-    LIFTED_BY_ROW_WALK(reshaped_grad_k8_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1) && dx_s1 == 1, (n, d0, d1, dx_data, dx_s0, dx_s1, r_2_data, dx_1_out));
+    LIFTED_BY_ROW_WALK(reshaped_grad_k8_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && dx_s1 == 1, (n, d0, d1, dx_data, dx_s0, dx_s1, r_2_data, dx_1_out));
 }
 
 LIFTED_KERNEL void reshaped_grad_k8(const int64_t n, const int64_t d0, const int64_t d1,

@@ -20,6 +20,7 @@
 #define LIFTED_WALK_REST(i) (i)
 #define LIFTED_WALK_LAST(i, rest, d) lifted_unravel_step(rest, d)
 #define LIFTED_ROW_STRIDE(s) (s)
+#define LIFTED_BROADCAST_STRIDE(s) (s)
 #define LIFTED_LANES(i)
 #define LIFTED_REDUCING_LANES(i, op, total)
 #define LIFTED_LANE_INDEX(i) (void)0
@@ -101,8 +102,9 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 // one without the axis, a broadcast) where each lane unravelled its index and gathered through strides. With
 // false, LIFTED_FOR's chunks of one row of all n elements, and every lane unravels its index. Rows of 8 or 16
 // lanes gain (2x to 6x for `a * e` and `t[:, None] * e`), but a row of 12 or 20 pays a chunk's setup and a
-// remainder loop per row, which a power's squaring steps repeat (python -m benchmarks.c_row_walk)
-#define LIFTED_WALKS_ROWS_OF(length) ((length) >= 32 || ((length) >= 8 && (length) % 8 == 0))
+// remainder loop per row, which a power's squaring steps repeat, so such kernels walk rows of 16 and more
+// (`shortest`; python -m benchmarks.c_row_walk)
+#define LIFTED_WALKS_ROWS_OF(length, shortest) ((length) >= 32 || ((length) >= (shortest) && (length) % 8 == 0))
 #define LIFTED_BY_ROW_WALK(body, team, walk, args) ((walk) ? body<team, true> args : body<team, false> args)
 #define LIFTED_WALK_FOR(i, n, length) \
     for (int64_t i##_length = lifted_walk ? (length) : (n), \
@@ -118,8 +120,10 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 // the lane's coordinates: the row's number (unravelled on along the other axes), then its place in the row
 #define LIFTED_WALK_REST(i) (lifted_walk ? i##_row : i)
 #define LIFTED_WALK_LAST(i, rest, d) (lifted_walk ? i##_col + lane : lifted_unravel_step(rest, d))
-// an operand's stride along the last axis, which a row walk's launch checked is 1
+// an operand's stride along the last axis, which a row walk's launch checked is 1; along an axis it lacks or
+// has as 1, 0 (the unravelled loops keep the run-time values: GCC ran a power 1.6x slower without them)
 #define LIFTED_ROW_STRIDE(s) (lifted_walk ? 1 : (s))
+#define LIFTED_BROADCAST_STRIDE(s) (lifted_walk ? 0 : (s))
 #define LIFTED_LANES(i) _Pragma("omp simd") for (int64_t lane = 0; lane < i##_count; ++lane)
 // a lane block that also reduces `total` over its lanes with `op` (+ or |: a power's steps, see lifted_fpower_bits)
 #define LIFTED_PRAGMA(text) _Pragma(#text)

@@ -20,6 +20,7 @@
 #define LIFTED_WALK_REST(i) (i)
 #define LIFTED_WALK_LAST(i, rest, d) lifted_unravel_step(rest, d)
 #define LIFTED_ROW_STRIDE(s) (s)
+#define LIFTED_BROADCAST_STRIDE(s) (s)
 #define LIFTED_LANES(i)
 #define LIFTED_REDUCING_LANES(i, op, total)
 #define LIFTED_LANE_INDEX(i) (void)0
@@ -101,8 +102,9 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 // one without the axis, a broadcast) where each lane unravelled its index and gathered through strides. With
 // false, LIFTED_FOR's chunks of one row of all n elements, and every lane unravels its index. Rows of 8 or 16
 // lanes gain (2x to 6x for `a * e` and `t[:, None] * e`), but a row of 12 or 20 pays a chunk's setup and a
-// remainder loop per row, which a power's squaring steps repeat (python -m benchmarks.c_row_walk)
-#define LIFTED_WALKS_ROWS_OF(length) ((length) >= 32 || ((length) >= 8 && (length) % 8 == 0))
+// remainder loop per row, which a power's squaring steps repeat, so such kernels walk rows of 16 and more
+// (`shortest`; python -m benchmarks.c_row_walk)
+#define LIFTED_WALKS_ROWS_OF(length, shortest) ((length) >= 32 || ((length) >= (shortest) && (length) % 8 == 0))
 #define LIFTED_BY_ROW_WALK(body, team, walk, args) ((walk) ? body<team, true> args : body<team, false> args)
 #define LIFTED_WALK_FOR(i, n, length) \
     for (int64_t i##_length = lifted_walk ? (length) : (n), \
@@ -118,8 +120,10 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 // the lane's coordinates: the row's number (unravelled on along the other axes), then its place in the row
 #define LIFTED_WALK_REST(i) (lifted_walk ? i##_row : i)
 #define LIFTED_WALK_LAST(i, rest, d) (lifted_walk ? i##_col + lane : lifted_unravel_step(rest, d))
-// an operand's stride along the last axis, which a row walk's launch checked is 1
+// an operand's stride along the last axis, which a row walk's launch checked is 1; along an axis it lacks or
+// has as 1, 0 (the unravelled loops keep the run-time values: GCC ran a power 1.6x slower without them)
 #define LIFTED_ROW_STRIDE(s) (lifted_walk ? 1 : (s))
+#define LIFTED_BROADCAST_STRIDE(s) (lifted_walk ? 0 : (s))
 #define LIFTED_LANES(i) _Pragma("omp simd") for (int64_t lane = 0; lane < i##_count; ++lane)
 // a lane block that also reduces `total` over its lanes with `op` (+ or |: a power's steps, see lifted_fpower_bits)
 #define LIFTED_PRAGMA(text) _Pragma(#text)
@@ -546,7 +550,7 @@ template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void losses_k0_walk(
             int64_t rest = LIFTED_WALK_REST(i);
             const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
             const int64_t i0 = rest;
-            const double w = w_data[i1 * LIFTED_ROW_STRIDE(w_s1)];
+            const double w = w_data[i0 * LIFTED_BROADCAST_STRIDE(w_s0) + i1 * LIFTED_ROW_STRIDE(w_s1)];
             const double x = x_data[i];
             // vmap_batched_mask.py:8  z = w * x
             LIFTED_AT(z) = (w * x);
@@ -564,7 +568,7 @@ template <bool lifted_team> LIFTED_DEVICE void losses_k0_body(const int64_t n, c
     const double* __restrict__ x_data,
     double* __restrict__ z_out)
 {
-    LIFTED_BY_ROW_WALK(losses_k0_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1) && w_s1 == 1, (n, d0, d1, w_data, w_s0, w_s1, x_data, z_out));
+    LIFTED_BY_ROW_WALK(losses_k0_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && w_s1 == 1, (n, d0, d1, w_data, w_s0, w_s1, x_data, z_out));
 }
 
 LIFTED_KERNEL void losses_k0(const int64_t n, const int64_t d0, const int64_t d1,
@@ -594,7 +598,7 @@ template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void losses_k1_walk(
             const int64_t i0 = rest;
             const bool m = m_data[i];
             const double z = z_data[i];
-            const double v_1 = v_1_data[i0 * v_1_s0];
+            const double v_1 = v_1_data[i0 * v_1_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_1_s1)];
             // vmap_batched_mask.py:9  z[m] += 1.0
             const double t = ((m) ? (z) : (v_1));
             const double t_1 = (t + 1.0);
@@ -614,7 +618,7 @@ template <bool lifted_team> LIFTED_DEVICE void losses_k1_body(const int64_t n, c
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1,
     double* __restrict__ t_2_out)
 {
-    LIFTED_BY_ROW_WALK(losses_k1_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1), (n, d0, d1, m_data, z_data, v_1_data, v_1_s0, v_1_s1, t_2_out));
+    LIFTED_BY_ROW_WALK(losses_k1_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8), (n, d0, d1, m_data, z_data, v_1_data, v_1_s0, v_1_s1, t_2_out));
 }
 
 LIFTED_KERNEL void losses_k1(const int64_t n, const int64_t d0, const int64_t d1,
@@ -740,7 +744,7 @@ template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void per_example_k0_
             int64_t rest = LIFTED_WALK_REST(i);
             const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
             const int64_t i0 = rest;
-            const double w = w_data[i1 * LIFTED_ROW_STRIDE(w_s1)];
+            const double w = w_data[i0 * LIFTED_BROADCAST_STRIDE(w_s0) + i1 * LIFTED_ROW_STRIDE(w_s1)];
             const double x = x_data[i];
             // vmap_batched_mask.py:8  z = w * x
             LIFTED_AT(z) = (w * x);
@@ -758,7 +762,7 @@ template <bool lifted_team> LIFTED_DEVICE void per_example_k0_body(const int64_t
     const double* __restrict__ x_data,
     double* __restrict__ z_out)
 {
-    LIFTED_BY_ROW_WALK(per_example_k0_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1) && w_s1 == 1, (n, d0, d1, w_data, w_s0, w_s1, x_data, z_out));
+    LIFTED_BY_ROW_WALK(per_example_k0_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && w_s1 == 1, (n, d0, d1, w_data, w_s0, w_s1, x_data, z_out));
 }
 
 LIFTED_KERNEL void per_example_k0(const int64_t n, const int64_t d0, const int64_t d1,
@@ -788,7 +792,7 @@ template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void per_example_k1_
             const int64_t i0 = rest;
             const bool m = m_data[i];
             const double z = z_data[i];
-            const double v_1 = v_1_data[i0 * v_1_s0];
+            const double v_1 = v_1_data[i0 * v_1_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_1_s1)];
             // vmap_batched_mask.py:9  z[m] += 1.0
             const double t = ((m) ? (z) : (v_1));
             const double t_1 = (t + 1.0);
@@ -808,7 +812,7 @@ template <bool lifted_team> LIFTED_DEVICE void per_example_k1_body(const int64_t
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1,
     double* __restrict__ t_2_out)
 {
-    LIFTED_BY_ROW_WALK(per_example_k1_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1), (n, d0, d1, m_data, z_data, v_1_data, v_1_s0, v_1_s1, t_2_out));
+    LIFTED_BY_ROW_WALK(per_example_k1_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8), (n, d0, d1, m_data, z_data, v_1_data, v_1_s0, v_1_s1, t_2_out));
 }
 
 LIFTED_KERNEL void per_example_k1(const int64_t n, const int64_t d0, const int64_t d1,
@@ -843,9 +847,9 @@ template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void per_example_k2_
             const int64_t i0 = rest;
             const bool m = m_data[i];
             const double z = z_data[i];
-            const double v_3 = v_3_data[i0 * v_3_s0];
-            const double dw = dw_data[i1 * LIFTED_ROW_STRIDE(dw_s1)];
-            const double v_5 = v_5_data[i0 * v_5_s0];
+            const double v_3 = v_3_data[i0 * v_3_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_3_s1)];
+            const double dw = dw_data[i0 * LIFTED_BROADCAST_STRIDE(dw_s0) + i1 * LIFTED_ROW_STRIDE(dw_s1)];
+            const double v_5 = v_5_data[i0 * v_5_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_5_s1)];
             // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
             const double t_3 = ((m) ? (z) : (v_3));
             const double t_4 = lifted_power(t_3, (double)(2));
@@ -876,7 +880,7 @@ template <bool lifted_team> LIFTED_DEVICE void per_example_k2_body(const int64_t
     const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
     double* __restrict__ dw_1_out)
 {
-    LIFTED_BY_ROW_WALK(per_example_k2_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1) && dw_s1 == 1, (n, d0, d1, m_data, z_data, v_3_data, v_3_s0, v_3_s1, dw_data, dw_s0, dw_s1, B, d_1, v_5_data, v_5_s0, v_5_s1, dw_1_out));
+    LIFTED_BY_ROW_WALK(per_example_k2_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && dw_s1 == 1, (n, d0, d1, m_data, z_data, v_3_data, v_3_s0, v_3_s1, dw_data, dw_s0, dw_s1, B, d_1, v_5_data, v_5_s0, v_5_s1, dw_1_out));
 }
 
 LIFTED_KERNEL void per_example_k2(const int64_t n, const int64_t d0, const int64_t d1,
@@ -915,9 +919,9 @@ template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void per_example_k3_
             const int64_t i0 = rest;
             const bool m = m_data[i];
             const double z = z_data[i];
-            const double v_3 = v_3_data[i0 * v_3_s0];
-            const double v_5 = v_5_data[i0 * v_5_s0];
-            const double dz = dz_data[i1 * LIFTED_ROW_STRIDE(dz_s1)];
+            const double v_3 = v_3_data[i0 * v_3_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_3_s1)];
+            const double v_5 = v_5_data[i0 * v_5_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_5_s1)];
+            const double dz = dz_data[i0 * LIFTED_BROADCAST_STRIDE(dz_s0) + i1 * LIFTED_ROW_STRIDE(dz_s1)];
             // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
             const double t_3 = ((m) ? (z) : (v_3));
             const double t_4 = lifted_power(t_3, (double)(2));
@@ -948,7 +952,7 @@ template <bool lifted_team> LIFTED_DEVICE void per_example_k3_body(const int64_t
     const int64_t d_1,
     double* __restrict__ dz_1_out)
 {
-    LIFTED_BY_ROW_WALK(per_example_k3_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1) && dz_s1 == 1, (n, d0, d1, m_data, z_data, v_3_data, v_3_s0, v_3_s1, v_5_data, v_5_s0, v_5_s1, dz_data, dz_s0, dz_s1, B, d_1, dz_1_out));
+    LIFTED_BY_ROW_WALK(per_example_k3_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && dz_s1 == 1, (n, d0, d1, m_data, z_data, v_3_data, v_3_s0, v_3_s1, v_5_data, v_5_s0, v_5_s1, dz_data, dz_s0, dz_s1, B, d_1, dz_1_out));
 }
 
 LIFTED_KERNEL void per_example_k3(const int64_t n, const int64_t d0, const int64_t d1,

@@ -20,6 +20,7 @@
 #define LIFTED_WALK_REST(i) (i)
 #define LIFTED_WALK_LAST(i, rest, d) lifted_unravel_step(rest, d)
 #define LIFTED_ROW_STRIDE(s) (s)
+#define LIFTED_BROADCAST_STRIDE(s) (s)
 #define LIFTED_LANES(i)
 #define LIFTED_REDUCING_LANES(i, op, total)
 #define LIFTED_LANE_INDEX(i) (void)0
@@ -101,8 +102,9 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 // one without the axis, a broadcast) where each lane unravelled its index and gathered through strides. With
 // false, LIFTED_FOR's chunks of one row of all n elements, and every lane unravels its index. Rows of 8 or 16
 // lanes gain (2x to 6x for `a * e` and `t[:, None] * e`), but a row of 12 or 20 pays a chunk's setup and a
-// remainder loop per row, which a power's squaring steps repeat (python -m benchmarks.c_row_walk)
-#define LIFTED_WALKS_ROWS_OF(length) ((length) >= 32 || ((length) >= 8 && (length) % 8 == 0))
+// remainder loop per row, which a power's squaring steps repeat, so such kernels walk rows of 16 and more
+// (`shortest`; python -m benchmarks.c_row_walk)
+#define LIFTED_WALKS_ROWS_OF(length, shortest) ((length) >= 32 || ((length) >= (shortest) && (length) % 8 == 0))
 #define LIFTED_BY_ROW_WALK(body, team, walk, args) ((walk) ? body<team, true> args : body<team, false> args)
 #define LIFTED_WALK_FOR(i, n, length) \
     for (int64_t i##_length = lifted_walk ? (length) : (n), \
@@ -118,8 +120,10 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 // the lane's coordinates: the row's number (unravelled on along the other axes), then its place in the row
 #define LIFTED_WALK_REST(i) (lifted_walk ? i##_row : i)
 #define LIFTED_WALK_LAST(i, rest, d) (lifted_walk ? i##_col + lane : lifted_unravel_step(rest, d))
-// an operand's stride along the last axis, which a row walk's launch checked is 1
+// an operand's stride along the last axis, which a row walk's launch checked is 1; along an axis it lacks or
+// has as 1, 0 (the unravelled loops keep the run-time values: GCC ran a power 1.6x slower without them)
 #define LIFTED_ROW_STRIDE(s) (lifted_walk ? 1 : (s))
+#define LIFTED_BROADCAST_STRIDE(s) (lifted_walk ? 0 : (s))
 #define LIFTED_LANES(i) _Pragma("omp simd") for (int64_t lane = 0; lane < i##_count; ++lane)
 // a lane block that also reduces `total` over its lanes with `op` (+ or |: a power's steps, see lifted_fpower_bits)
 #define LIFTED_PRAGMA(text) _Pragma(#text)
@@ -519,7 +523,7 @@ template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void pick_rows_k1_wa
             const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
             const int64_t i0 = rest;
             const double v_4 = v_4_data[i0 * v_4_s0 + i1 * LIFTED_ROW_STRIDE(v_4_s1)];
-            const double v_5 = v_5_data[i0 * v_5_s0];
+            const double v_5 = v_5_data[i0 * v_5_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_5_s1)];
             // vmap_indexing_and_updates.py:9  x[:, 0] += row[1]
             LIFTED_AT(t_1) = (v_4 + v_5);
         }
@@ -536,7 +540,7 @@ template <bool lifted_team> LIFTED_DEVICE void pick_rows_k1_body(const int64_t n
     const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
     double* __restrict__ t_1_out)
 {
-    LIFTED_BY_ROW_WALK(pick_rows_k1_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1) && v_4_s1 == 1, (n, d0, d1, v_4_data, v_4_s0, v_4_s1, v_5_data, v_5_s0, v_5_s1, t_1_out));
+    LIFTED_BY_ROW_WALK(pick_rows_k1_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && v_4_s1 == 1, (n, d0, d1, v_4_data, v_4_s0, v_4_s1, v_5_data, v_5_s0, v_5_s1, t_1_out));
 }
 
 LIFTED_KERNEL void pick_rows_k1(const int64_t n, const int64_t d0, const int64_t d1,
@@ -595,7 +599,7 @@ template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void pick_all_k1_wal
             const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
             const int64_t i0 = rest;
             const double v_4 = v_4_data[i0 * v_4_s0 + i1 * LIFTED_ROW_STRIDE(v_4_s1)];
-            const double v_5 = v_5_data[i0 * v_5_s0];
+            const double v_5 = v_5_data[i0 * v_5_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_5_s1)];
             // vmap_indexing_and_updates.py:9  x[:, 0] += row[1]
             LIFTED_AT(t_1) = (v_4 + v_5);
         }
@@ -612,7 +616,7 @@ template <bool lifted_team> LIFTED_DEVICE void pick_all_k1_body(const int64_t n,
     const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
     double* __restrict__ t_1_out)
 {
-    LIFTED_BY_ROW_WALK(pick_all_k1_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1) && v_4_s1 == 1, (n, d0, d1, v_4_data, v_4_s0, v_4_s1, v_5_data, v_5_s0, v_5_s1, t_1_out));
+    LIFTED_BY_ROW_WALK(pick_all_k1_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && v_4_s1 == 1, (n, d0, d1, v_4_data, v_4_s0, v_4_s1, v_5_data, v_5_s0, v_5_s1, t_1_out));
 }
 
 LIFTED_KERNEL void pick_all_k1(const int64_t n, const int64_t d0, const int64_t d1,
@@ -640,8 +644,8 @@ template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void pick_all_k2_wal
             const int64_t i2 = LIFTED_WALK_LAST(i, rest, d2);
             const int64_t i1 = lifted_unravel_step(rest, d1);
             const int64_t i0 = rest;
-            const double v_6 = v_6_data[i0 * v_6_s0 + i1 * v_6_s1];
-            const double v = v_data[i2 * LIFTED_ROW_STRIDE(v_s2)];
+            const double v_6 = v_6_data[i0 * v_6_s0 + i1 * v_6_s1 + i2 * LIFTED_BROADCAST_STRIDE(v_6_s2)];
+            const double v = v_data[i0 * LIFTED_BROADCAST_STRIDE(v_s0) + i1 * LIFTED_BROADCAST_STRIDE(v_s1) + i2 * LIFTED_ROW_STRIDE(v_s2)];
             // vmap_indexing_and_updates.py:10  return x, np.outer(row, v)
             LIFTED_AT(t_2) = (v_6 * v);
         }
@@ -658,7 +662,7 @@ template <bool lifted_team> LIFTED_DEVICE void pick_all_k2_body(const int64_t n,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     double* __restrict__ t_2_out)
 {
-    LIFTED_BY_ROW_WALK(pick_all_k2_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d2) && v_s2 == 1, (n, d0, d1, d2, v_6_data, v_6_s0, v_6_s1, v_6_s2, v_data, v_s0, v_s1, v_s2, t_2_out));
+    LIFTED_BY_ROW_WALK(pick_all_k2_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d2, 8) && v_s2 == 1, (n, d0, d1, d2, v_6_data, v_6_s0, v_6_s1, v_6_s2, v_data, v_s0, v_s1, v_s2, t_2_out));
 }
 
 LIFTED_KERNEL void pick_all_k2(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,

@@ -163,7 +163,9 @@ class _Emitter(StatementWriter):
             return None
         last = self.rank - 1
         unit = [f"{self.inputs[key][1][last]} == 1" for key, layout in self.layouts.items() if layout[last] == "S"]
-        return " && ".join([f"LIFTED_WALKS_ROWS_OF(d{last})"] + unit)
+        # a power's squaring steps (StatementWriter._segment) repeat a chunk's setup: rows of 8 lost there
+        shortest = 16 if any(self.squaring(e) for e in equations(self.kernel.body)) else 8
+        return " && ".join([f"LIFTED_WALKS_ROWS_OF(d{last}, {shortest})"] + unit)
 
     def _plan(self, block: list) -> None:
         """Find the element values read outside the run of equations that computed them: they need lane arrays."""
@@ -282,15 +284,15 @@ class _Emitter(StatementWriter):
         return (self._unravel() if strided else []) + lines
 
     def _offset(self, var: Var) -> str:
-        """Where a lane reads an input through its strides. In a flat kernel, the axes the input lacks or has as 1
-        (stride 0) are left out, and a row walk steps 1 along the last axis (its launch checked the stride)."""
+        """Where a lane reads an input through its strides. In a row walk, the stride along the last axis is 1
+        (its launch checked it) and along an axis the input lacks or has as 1 it is 0 (see the prelude)."""
         strides = self.inputs[id(var)][1]
-        if self.mode != "flat" or id(var) in self.shifted:
+        if not self.walk:
             return " + ".join(f"i{k} * {s}" for k, s in enumerate(strides))
         layout, last = self.layouts[id(var)], self.rank - 1
-        terms = [f"i{k} * {f'LIFTED_ROW_STRIDE({s})' if k == last and self.walk else s}"
-                 for k, s in enumerate(strides) if layout[k] == "S"]
-        return " + ".join(terms) or "0"
+        return " + ".join(f"i{k} * LIFTED_ROW_STRIDE({s})" if k == last and layout[k] == "S" else
+                          f"i{k} * {s}" if layout[k] == "S" else f"i{k} * LIFTED_BROADCAST_STRIDE({s})"
+                          for k, s in enumerate(strides))
 
     def _unravel(self) -> list[str]:
         """The coordinates i0, i1, ... of element `i`; with reductions over some axes, the kept ones from the
