@@ -16,7 +16,7 @@
 // a flat kernel's row walk (see the CPU's LIFTED_BY_ROW_WALK) is the CPU's: each thread unravels its element
 #define LIFTED_BY_ROW_WALK(body, team, walk, args) body<team, false> args
 #define LIFTED_WALK_FOR(i, n, length) LIFTED_FOR(i, n)
-#define LIFTED_WALK_CHUNK(i) (void)0
+#define LIFTED_WALK_CHUNK(i, n) (void)0
 #define LIFTED_WALK_REST(i) (i)
 #define LIFTED_WALK_LAST(i, rest, d) lifted_unravel_step(rest, d)
 #define LIFTED_ROW_STRIDE(s) (s)
@@ -108,15 +108,19 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 #define LIFTED_BY_ROW_WALK(body, team, walk, args) ((walk) ? body<team, true> args : body<team, false> args)
 #define LIFTED_WALK_FOR(i, n, length) \
     for (int64_t i##_length = lifted_walk ? (length) : (n), \
-                 i##_per_row = (i##_length + LIFTED_LANE_COUNT - 1) / LIFTED_LANE_COUNT, \
-                 i##_end = lifted_walk ? (n) / (length) * i##_per_row : i##_per_row, \
-                 i##_next = lifted_share<lifted_team>(i##_end, 1), \
-                 i##_row = i##_per_row ? i##_next / i##_per_row : 0, \
-                 i##_col = (i##_next - i##_row * i##_per_row) * LIFTED_LANE_COUNT; \
+                 i##_per_row = lifted_walk ? (i##_length + LIFTED_LANE_COUNT - 1) / LIFTED_LANE_COUNT : 1, \
+                 i##_step = lifted_walk ? 1 : LIFTED_LANE_COUNT, \
+                 i##_end = lifted_walk ? (n) / (length) * i##_per_row : (n), \
+                 i##_next = lifted_share<lifted_team>(i##_end, i##_step), \
+                 i##_row = lifted_walk ? i##_next / i##_per_row : 0, \
+                 i##_col = lifted_walk ? (i##_next - i##_row * i##_per_row) * LIFTED_LANE_COUNT : 0; \
          i##_next < i##_end; \
-         ++i##_next, i##_col += LIFTED_LANE_COUNT, i##_col < i##_length ? 0 : (i##_col = 0, ++i##_row))
-#define LIFTED_WALK_CHUNK(i) const int64_t i##_base = i##_row * i##_length + i##_col, \
-    i##_count = i##_length - i##_col < LIFTED_LANE_COUNT ? i##_length - i##_col : LIFTED_LANE_COUNT
+         i##_next += i##_step, \
+         lifted_walk ? (i##_col += LIFTED_LANE_COUNT, i##_col < i##_length ? 0 : (i##_col = 0, ++i##_row)) : 0)
+#define LIFTED_WALK_CHUNK(i, n) \
+    const int64_t i##_base = lifted_walk ? i##_row * i##_length + i##_col : i##_next, \
+        i##_left = lifted_walk ? i##_length - i##_col : (n) - i##_next, \
+        i##_count = i##_left < LIFTED_LANE_COUNT ? i##_left : LIFTED_LANE_COUNT
 // the lane's coordinates: the row's number (unravelled on along the other axes), then its place in the row
 #define LIFTED_WALK_REST(i) (lifted_walk ? i##_row : i)
 #define LIFTED_WALK_LAST(i, rest, d) (lifted_walk ? i##_col + lane : lifted_unravel_step(rest, d))

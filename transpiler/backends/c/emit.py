@@ -145,7 +145,7 @@ class _Emitter(StatementWriter):
         if stores and self.mode == "columns":
             stores = self._unravel() + stores
         lines += self.lanes(stores)
-        chunk = {"flat": ["LIFTED_WALK_CHUNK(i);" if self.walk else "LIFTED_CHUNK(i, n);"] + self.inside,
+        chunk = {"flat": ["LIFTED_WALK_CHUNK(i, n);" if self.walk else "LIFTED_CHUNK(i, n);"] + self.inside,
                  "rows": ["LIFTED_ROW_CHUNK(i, (lifted_o + 1) * lifted_n_red);"], "columns": []}[self.mode]
         spec = {"rank": self.rank, "params": [(p.kind,) + tuple(p.spec) for p in self.params],
                 "dims": dims_spec(kernel), "static": tuple(d if isinstance(d, int) else None for d in kernel.shape)}
