@@ -10,6 +10,8 @@ axes come first: each output element owns one contiguous run of that space. When
 trailing ones (`rows`: `sum(x, axis=-1)`), the run's elements are the lanes (a SIMD loop per output on the CPU,
 a warp per output on the GPU); otherwise (`columns`: `sum(x, axis=0)`) neighbouring outputs are the lanes (one
 GPU thread per output) and each walks its run serially, so that lanes read neighbouring memory either way.
+A flat kernel that reads operands through strides may walk the rows of its last axis instead of unravelling
+each lane's index (`_row_walk`; chosen per launch, see the prelude's LIFTED_BY_ROW_WALK).
 
 This module sets the kernel up (names, parameters, inputs, outputs, lane blocks); the statements' C (runs,
 branches, loops, expressions) is `emit_statements.StatementWriter`, which `_Emitter` extends.
