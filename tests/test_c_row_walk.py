@@ -103,8 +103,11 @@ def test_broadcast_views_with_stride_zero_and_empty_spaces(modules):
     rng = np.random.default_rng(1)
     a, b, c = rng.normal(size=(9, 40)), rng.normal(size=40), rng.normal(size=(9, 1))
     expected = reference.rank2(a, b, c)
-    assert np.array_equal(compiled.rank2(a, np.broadcast_to(b[:1], (40,)), c), reference.rank2(a, b[:1].repeat(40), c))
-    assert np.array_equal(compiled.rank2(a, b, np.broadcast_to(c[:1], (9, 1))), reference.rank2(a, b, c[:1].repeat(9, 0)))
+    # stride 0 along the last axis (b) and along the first (c): views NumPy's broadcast_to makes
+    assert np.array_equal(compiled.rank2(a, np.broadcast_to(b[:1], (40,)), c),
+                          reference.rank2(a, b[:1].repeat(40), c))
+    assert np.array_equal(compiled.rank2(a, b, np.broadcast_to(c[:1], (9, 1))),
+                          reference.rank2(a, b, c[:1].repeat(9, 0)))
     assert np.array_equal(compiled.rank2(a, b, c), expected)
     for n, m in ((0, 40), (9, 0), (0, 0)):
         assert compiled.rank2(np.ones((n, m)), np.ones(m), np.ones((n, 1))).shape == (n, m)

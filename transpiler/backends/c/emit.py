@@ -301,7 +301,8 @@ class _Emitter(StatementWriter):
         output's number and the reduced ones from the position in its run (no division for one axis each)."""
         if self.mode == "flat" and self.walk:  # the row's coordinates, then the lane's place in the row
             last = self.rank - 1
-            return ["int64_t rest = LIFTED_WALK_REST(i);", f"const int64_t i{last} = LIFTED_WALK_LAST(i, rest, d{last});"] \
+            return ["int64_t rest = LIFTED_WALK_REST(i);",
+                    f"const int64_t i{last} = LIFTED_WALK_LAST(i, rest, d{last});"] \
                 + [f"const int64_t i{k} = lifted_unravel_step(rest, d{k});" for k in reversed(range(1, last))] \
                 + ["const int64_t i0 = rest;"]
         if self.mode == "flat":
