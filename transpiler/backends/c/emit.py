@@ -159,8 +159,9 @@ class _Emitter(StatementWriter):
     def _row_walk(self) -> str | None:
         """When a launch of a flat kernel walks rows of its last axis (LIFTED_BY_ROW_WALK in the prelude): a C
         condition on the row length and the last strides of the operands read through strides that have that
-        axis (those without it step 0 along it). None where the kernel never does: rank 1, no operand read
-        through strides or its own shape (nothing to unravel), stencil windows (their chunks' own tests)."""
+        axis (those without it step 0 along it). None where the kernel never does: rank 1, every operand read
+        as `x[i]` (no operand through strides, no gather's table: nothing to unravel), stencil windows (their
+        chunks' own tests)."""
         if self.mode != "flat" or self.rank < 2 or self.shifted or self.inside or not (self.layouts or self.tables):
             return None
         last = self.rank - 1
