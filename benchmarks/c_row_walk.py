@@ -6,7 +6,8 @@ lane unravelling its index and gathering through strides.
 
 Each kernel is compiled once; its `.cu` text is built twice, as generated (the launch walks rows of the lengths
 `LIFTED_WALKS_ROWS_OF` takes) and with `LIFTED_WALKS_ROWS_OF` false (the lanes unravel), and
-both are loaded in this process. Results are compared with NumPy's bit for bit; the figure is the fastest of
+both are loaded in this process. Results are compared with NumPy's bit for bit (the powers are lifted_fpower's,
+checked in tests/test_c_power.py); the figure is the fastest of
 `--repeat` calls in CPU time of the calling thread, in microseconds, for `[n, m]` spaces of n * m = `--elements`.
 """
 from __future__ import annotations
