@@ -13,6 +13,14 @@
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
                               i += (int64_t)blockDim.x * gridDim.x)
 #define LIFTED_CHUNK(i, n) (void)0
+// a flat kernel's row walk (see the CPU's LIFTED_BY_ROW_WALK) is the CPU's: each thread unravels its element
+#define LIFTED_BY_ROW_WALK(body, team, walk, args) body<team, false> args
+#define LIFTED_WALK_FOR(i, n, length) LIFTED_FOR(i, n)
+#define LIFTED_WALK_CHUNK(i, n) (void)0
+#define LIFTED_WALK_REST(i) (i)
+#define LIFTED_WALK_LAST(i, rest, d) lifted_unravel_step(rest, d, lifted_inverse_##d)
+#define LIFTED_ROW_STRIDE(s) (s)
+#define LIFTED_BROADCAST_STRIDE(s) (s)
 #define LIFTED_LANES(i)
 #define LIFTED_REDUCING_LANES(i, op, total)
 #define LIFTED_LANE_INDEX(i) (void)0
@@ -90,6 +98,39 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
                               i##_base < i##_end; i##_base += LIFTED_LANE_COUNT)
 #define LIFTED_CHUNK(i, n) \
     const int64_t i##_count = (n) - i##_base < LIFTED_LANE_COUNT ? (n) - i##_base : LIFTED_LANE_COUNT
+// a flat kernel of rank >= 2 that reads an operand through strides is a template on `lifted_walk` too, chosen per
+// launch: with true, its rows along the last axis are long enough (LIFTED_WALKS_ROWS_OF) and every such operand
+// that has that axis steps 1 along it, and chunks never cross a row: a chunk's lanes share their other coordinates
+// (worked out once per chunk) and lane `lane` reads an operand at a base plus `lane` (a contiguous vector load;
+// one without the axis, a broadcast) where each lane unravelled its index and gathered through strides. With
+// false, LIFTED_FOR's chunks of one row of all n elements, and every lane unravels its index. Rows of 8 or 16
+// lanes gain (2x to 6x for `a * e` and `t[:, None] * e`), but a row of 12 or 20 pays a chunk's setup and a
+// remainder loop per row, which a power's squaring steps repeat, so such kernels walk rows of 16 and more
+// (`shortest`; python -m benchmarks.c_row_walk)
+#define LIFTED_WALKS_ROWS_OF(length, shortest) ((length) >= 32 || ((length) >= (shortest) && (length) % 8 == 0))
+#define LIFTED_BY_ROW_WALK(body, team, walk, args) ((walk) ? body<team, true> args : body<team, false> args)
+#define LIFTED_WALK_FOR(i, n, length) \
+    for (int64_t i##_length = lifted_walk ? (length) : (n), \
+                 i##_per_row = lifted_walk ? (i##_length + LIFTED_LANE_COUNT - 1) / LIFTED_LANE_COUNT : 1, \
+                 i##_step = lifted_walk ? 1 : LIFTED_LANE_COUNT, \
+                 i##_end = lifted_walk ? (n) / (length) * i##_per_row : (n), \
+                 i##_next = lifted_share<lifted_team>(i##_end, i##_step), \
+                 i##_row = lifted_walk ? i##_next / i##_per_row : 0, \
+                 i##_col = lifted_walk ? (i##_next - i##_row * i##_per_row) * LIFTED_LANE_COUNT : 0; \
+         i##_next < i##_end; \
+         i##_next += i##_step, \
+         lifted_walk ? (i##_col += LIFTED_LANE_COUNT, i##_col < i##_length ? 0 : (i##_col = 0, ++i##_row)) : 0)
+#define LIFTED_WALK_CHUNK(i, n) \
+    const int64_t i##_base = lifted_walk ? i##_row * i##_length + i##_col : i##_next, \
+        i##_left = lifted_walk ? i##_length - i##_col : (n) - i##_next, \
+        i##_count = i##_left < LIFTED_LANE_COUNT ? i##_left : LIFTED_LANE_COUNT
+// the lane's coordinates: the row's number (unravelled on along the other axes), then its place in the row
+#define LIFTED_WALK_REST(i) (lifted_walk ? i##_row : i)
+#define LIFTED_WALK_LAST(i, rest, d) (lifted_walk ? i##_col + lane : lifted_unravel_step(rest, d, lifted_inverse_##d))
+// an operand's stride along the last axis, which a row walk's launch checked is 1; along an axis it lacks or
+// has as 1, 0 (the unravelled loops keep the run-time values: GCC ran a power 1.6x slower without them)
+#define LIFTED_ROW_STRIDE(s) (lifted_walk ? 1 : (s))
+#define LIFTED_BROADCAST_STRIDE(s) (lifted_walk ? 0 : (s))
 #define LIFTED_LANES(i) _Pragma("omp simd") for (int64_t lane = 0; lane < i##_count; ++lane)
 // a lane block that also reduces `total` over its lanes with `op` (+ or |: a power's steps, see lifted_fpower_bits)
 #define LIFTED_PRAGMA(text) _Pragma(#text)
@@ -803,7 +844,7 @@ LIFTED_KERNEL void gp_grad_k2(const int64_t n, const int64_t d0,
 }
 
 // gp_grad_k3: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void gp_grad_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void gp_grad_k3_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ t_13_data, const int64_t t_13_s0, const int64_t t_13_s1,
     const double* __restrict__ m_2_data,
     const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
@@ -816,23 +857,23 @@ template <bool lifted_team> LIFTED_DEVICE void gp_grad_k3_body(const int64_t n, 
 {
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
-    LIFTED_FOR(i, n)
+    LIFTED_WALK_FOR(i, n, d1)
     {
-        LIFTED_CHUNK(i, n);
+        LIFTED_WALK_CHUNK(i, n);
         LIFTED_LOCAL(double, dk_1);
         LIFTED_LOCAL(double, t_18);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            int64_t rest = i;
-            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
+            int64_t rest = LIFTED_WALK_REST(i);
+            const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
             const int64_t i0 = rest;
-            const double t_13 = t_13_data[i0 * t_13_s0 + i1 * t_13_s1];
+            const double t_13 = t_13_data[i0 * t_13_s0 + i1 * LIFTED_ROW_STRIDE(t_13_s1)];
             const double m_2 = m_2_data[i];
-            const double r = r_data[i0 * r_s0 + i1 * r_s1];
-            const double r_1 = r_1_data[i0 * r_1_s0 + i1 * r_1_s1];
-            const double r_2 = r_2_data[i0 * r_2_s0 + i1 * r_2_s1];
-            const double r_3 = r_3_data[i0 * r_3_s0 + i1 * r_3_s1];
-            const double dchol = dchol_data[i0 * dchol_s0 + i1 * dchol_s1];
+            const double r = r_data[i0 * r_s0 + i1 * LIFTED_BROADCAST_STRIDE(r_s1)];
+            const double r_1 = r_1_data[i0 * LIFTED_BROADCAST_STRIDE(r_1_s0) + i1 * LIFTED_ROW_STRIDE(r_1_s1)];
+            const double r_2 = r_2_data[i0 * r_2_s0 + i1 * LIFTED_BROADCAST_STRIDE(r_2_s1)];
+            const double r_3 = r_3_data[i0 * LIFTED_BROADCAST_STRIDE(r_3_s0) + i1 * LIFTED_ROW_STRIDE(r_3_s1)];
+            const double dchol = dchol_data[i0 * dchol_s0 + i1 * LIFTED_ROW_STRIDE(dchol_s1)];
             // linalg_gaussian_process.py:11  sign, logdet = np.linalg.slogdet(k)
             const double t_15 = (0.5 * t_13);
             LIFTED_AT(dk_1) = (t_15 - m_2);
@@ -850,6 +891,20 @@ template <bool lifted_team> LIFTED_DEVICE void gp_grad_k3_body(const int64_t n, 
     }
 }
 
+// rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
+template <bool lifted_team> LIFTED_DEVICE void gp_grad_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ t_13_data, const int64_t t_13_s0, const int64_t t_13_s1,
+    const double* __restrict__ m_2_data,
+    const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
+    const double* __restrict__ r_1_data, const int64_t r_1_s0, const int64_t r_1_s1,
+    const double* __restrict__ r_2_data, const int64_t r_2_s0, const int64_t r_2_s1,
+    const double* __restrict__ r_3_data, const int64_t r_3_s0, const int64_t r_3_s1,
+    const double* __restrict__ dchol_data, const int64_t dchol_s0, const int64_t dchol_s1,
+    double* __restrict__ dk_1_out,
+    double* __restrict__ t_18_out)
+{
+    LIFTED_BY_ROW_WALK(gp_grad_k3_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && t_13_s1 == 1 && r_1_s1 == 1 && r_3_s1 == 1 && dchol_s1 == 1, (n, d0, d1, t_13_data, t_13_s0, t_13_s1, m_2_data, r_data, r_s0, r_s1, r_1_data, r_1_s0, r_1_s1, r_2_data, r_2_s0, r_2_s1, r_3_data, r_3_s0, r_3_s1, dchol_data, dchol_s0, dchol_s1, dk_1_out, t_18_out));
+}
 
 LIFTED_KERNEL void gp_grad_k3(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ t_13_data, const int64_t t_13_s0, const int64_t t_13_s1,
@@ -866,7 +921,7 @@ LIFTED_KERNEL void gp_grad_k3(const int64_t n, const int64_t d0, const int64_t d
 }
 
 // gp_grad_k4: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void gp_grad_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void gp_grad_k4_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_2_data, const int64_t r_2_s0, const int64_t r_2_s1,
     const double* __restrict__ r_3_data, const int64_t r_3_s0, const int64_t r_3_s1,
     const double* __restrict__ dchol_data, const int64_t dchol_s0, const int64_t dchol_s1,
@@ -875,19 +930,19 @@ template <bool lifted_team> LIFTED_DEVICE void gp_grad_k4_body(const int64_t n, 
 {
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
-    LIFTED_FOR(i, n)
+    LIFTED_WALK_FOR(i, n, d1)
     {
-        LIFTED_CHUNK(i, n);
+        LIFTED_WALK_CHUNK(i, n);
         LIFTED_LOCAL(double, dchol_1);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            int64_t rest = i;
-            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
+            int64_t rest = LIFTED_WALK_REST(i);
+            const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
             const int64_t i0 = rest;
-            const double r_2 = r_2_data[i0 * r_2_s0 + i1 * r_2_s1];
-            const double r_3 = r_3_data[i0 * r_3_s0 + i1 * r_3_s1];
-            const double dchol = dchol_data[i0 * dchol_s0 + i1 * dchol_s1];
-            const double t_21 = t_21_data[i0 * t_21_s0 + i1 * t_21_s1];
+            const double r_2 = r_2_data[i0 * r_2_s0 + i1 * LIFTED_BROADCAST_STRIDE(r_2_s1)];
+            const double r_3 = r_3_data[i0 * LIFTED_BROADCAST_STRIDE(r_3_s0) + i1 * LIFTED_ROW_STRIDE(r_3_s1)];
+            const double dchol = dchol_data[i0 * dchol_s0 + i1 * LIFTED_ROW_STRIDE(dchol_s1)];
+            const double t_21 = t_21_data[i0 * t_21_s0 + i1 * LIFTED_ROW_STRIDE(t_21_s1)];
             // linalg_gaussian_process.py:10  alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, y))
             const double t_19 = (r_2 * r_3);
             const double dchol_1_1 = (dchol - t_19);
@@ -900,6 +955,16 @@ template <bool lifted_team> LIFTED_DEVICE void gp_grad_k4_body(const int64_t n, 
     }
 }
 
+// rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
+template <bool lifted_team> LIFTED_DEVICE void gp_grad_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ r_2_data, const int64_t r_2_s0, const int64_t r_2_s1,
+    const double* __restrict__ r_3_data, const int64_t r_3_s0, const int64_t r_3_s1,
+    const double* __restrict__ dchol_data, const int64_t dchol_s0, const int64_t dchol_s1,
+    const double* __restrict__ t_21_data, const int64_t t_21_s0, const int64_t t_21_s1,
+    double* __restrict__ dchol_1_out)
+{
+    LIFTED_BY_ROW_WALK(gp_grad_k4_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && r_3_s1 == 1 && dchol_s1 == 1 && t_21_s1 == 1, (n, d0, d1, r_2_data, r_2_s0, r_2_s1, r_3_data, r_3_s0, r_3_s1, dchol_data, dchol_s0, dchol_s1, t_21_data, t_21_s0, t_21_s1, dchol_1_out));
+}
 
 LIFTED_KERNEL void gp_grad_k4(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_2_data, const int64_t r_2_s0, const int64_t r_2_s1,
@@ -948,7 +1013,7 @@ LIFTED_KERNEL void gp_grad_k5(const int64_t n, const int64_t d0, const int64_t d
 }
 
 // gp_grad_k6: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void gp_grad_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void gp_grad_k6_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_data,
     const double e,
     const double* __restrict__ m_6_data,
@@ -962,17 +1027,17 @@ template <bool lifted_team> LIFTED_DEVICE void gp_grad_k6_body(const int64_t n, 
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_LOCAL_FILL(double, s_3_acc, 0);
     LIFTED_LOCAL_FILL(double, s_4_acc, 0);
-    LIFTED_FOR(i, n)
+    LIFTED_WALK_FOR(i, n, d1)
     {
-        LIFTED_CHUNK(i, n);
+        LIFTED_WALK_CHUNK(i, n);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            int64_t rest = i;
-            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
+            int64_t rest = LIFTED_WALK_REST(i);
+            const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
             const int64_t i0 = rest;
             const double s = s_data[i];
             const double m_6 = m_6_data[i];
-            const double t_26 = t_26_data[i0 * t_26_s0 + i1 * t_26_s1];
+            const double t_26 = t_26_data[i0 * t_26_s0 + i1 * LIFTED_ROW_STRIDE(t_26_s1)];
             const double dk_1 = dk_1_data[i];
             const double eye = eye_data[i];
             // linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
@@ -996,6 +1061,19 @@ template <bool lifted_team> LIFTED_DEVICE void gp_grad_k6_body(const int64_t n, 
     LIFTED_REDUCE(add, s_4_acc_out, LIFTED_LANE_REDUCE(add, s_4_acc));
 }
 
+// rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
+template <bool lifted_team> LIFTED_DEVICE void gp_grad_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ s_data,
+    const double e,
+    const double* __restrict__ m_6_data,
+    const double* __restrict__ t_26_data, const int64_t t_26_s0, const int64_t t_26_s1,
+    const double* __restrict__ dk_1_data,
+    const double* __restrict__ eye_data,
+    double* __restrict__ s_3_acc_out,
+    double* __restrict__ s_4_acc_out)
+{
+    LIFTED_BY_ROW_WALK(gp_grad_k6_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && t_26_s1 == 1, (n, d0, d1, s_data, e, m_6_data, t_26_data, t_26_s0, t_26_s1, dk_1_data, eye_data, s_3_acc_out, s_4_acc_out));
+}
 
 LIFTED_KERNEL void gp_grad_k6(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_data,
@@ -1147,24 +1225,24 @@ LIFTED_KERNEL void gp_tangent_k1(const int64_t n, const int64_t d0, const int64_
 }
 
 // gp_tangent_k2: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void gp_tangent_k2_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_1_data,
     const double* __restrict__ t_14_data, const int64_t t_14_s0, const int64_t t_14_s1,
     double* __restrict__ t_15_out)
 {
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
-    LIFTED_FOR(i, n)
+    LIFTED_WALK_FOR(i, n, d1)
     {
-        LIFTED_CHUNK(i, n);
+        LIFTED_WALK_CHUNK(i, n);
         LIFTED_LOCAL(double, t_15);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            int64_t rest = i;
-            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
+            int64_t rest = LIFTED_WALK_REST(i);
+            const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
             const int64_t i0 = rest;
             const double m_1 = m_1_data[i];
-            const double t_14 = t_14_data[i0 * t_14_s0 + i1 * t_14_s1];
+            const double t_14 = t_14_data[i0 * t_14_s0 + i1 * LIFTED_ROW_STRIDE(t_14_s1)];
             // linalg_gaussian_process.py:9  chol = np.linalg.cholesky(k)
             LIFTED_AT(t_15) = (m_1 + t_14);
         }
@@ -1175,6 +1253,14 @@ template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k2_body(const int64_t 
     }
 }
 
+// rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
+template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ m_1_data,
+    const double* __restrict__ t_14_data, const int64_t t_14_s0, const int64_t t_14_s1,
+    double* __restrict__ t_15_out)
+{
+    LIFTED_BY_ROW_WALK(gp_tangent_k2_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && t_14_s1 == 1, (n, d0, d1, m_1_data, t_14_data, t_14_s0, t_14_s1, t_15_out));
+}
 
 LIFTED_KERNEL void gp_tangent_k2(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_1_data,
@@ -1286,7 +1372,7 @@ LIFTED_KERNEL void gp_tangent_k5(const int64_t n, const int64_t d0,
 }
 
 // gp_tangent_k6: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void gp_tangent_k6_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ t_23_data, const int64_t t_23_s0, const int64_t t_23_s1,
     const double* __restrict__ tk_data,
     double* __restrict__ tlogdet_acc_out)
@@ -1294,15 +1380,15 @@ template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k6_body(const int64_t 
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_LOCAL_FILL(double, tlogdet_acc, 0);
-    LIFTED_FOR(i, n)
+    LIFTED_WALK_FOR(i, n, d1)
     {
-        LIFTED_CHUNK(i, n);
+        LIFTED_WALK_CHUNK(i, n);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            int64_t rest = i;
-            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
+            int64_t rest = LIFTED_WALK_REST(i);
+            const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
             const int64_t i0 = rest;
-            const double t_23 = t_23_data[i0 * t_23_s0 + i1 * t_23_s1];
+            const double t_23 = t_23_data[i0 * t_23_s0 + i1 * LIFTED_ROW_STRIDE(t_23_s1)];
             const double tk = tk_data[i];
             // linalg_gaussian_process.py:11  sign, logdet = np.linalg.slogdet(k)
             const double t_24 = (t_23 * tk);
@@ -1312,6 +1398,14 @@ template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k6_body(const int64_t 
     LIFTED_REDUCE(add, tlogdet_acc_out, LIFTED_LANE_REDUCE(add, tlogdet_acc));
 }
 
+// rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
+template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ t_23_data, const int64_t t_23_s0, const int64_t t_23_s1,
+    const double* __restrict__ tk_data,
+    double* __restrict__ tlogdet_acc_out)
+{
+    LIFTED_BY_ROW_WALK(gp_tangent_k6_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && t_23_s1 == 1, (n, d0, d1, t_23_data, t_23_s0, t_23_s1, tk_data, tlogdet_acc_out));
+}
 
 LIFTED_KERNEL void gp_tangent_k6(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ t_23_data, const int64_t t_23_s0, const int64_t t_23_s1,

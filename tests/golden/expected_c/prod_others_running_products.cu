@@ -13,6 +13,14 @@
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
                               i += (int64_t)blockDim.x * gridDim.x)
 #define LIFTED_CHUNK(i, n) (void)0
+// a flat kernel's row walk (see the CPU's LIFTED_BY_ROW_WALK) is the CPU's: each thread unravels its element
+#define LIFTED_BY_ROW_WALK(body, team, walk, args) body<team, false> args
+#define LIFTED_WALK_FOR(i, n, length) LIFTED_FOR(i, n)
+#define LIFTED_WALK_CHUNK(i, n) (void)0
+#define LIFTED_WALK_REST(i) (i)
+#define LIFTED_WALK_LAST(i, rest, d) lifted_unravel_step(rest, d, lifted_inverse_##d)
+#define LIFTED_ROW_STRIDE(s) (s)
+#define LIFTED_BROADCAST_STRIDE(s) (s)
 #define LIFTED_LANES(i)
 #define LIFTED_REDUCING_LANES(i, op, total)
 #define LIFTED_LANE_INDEX(i) (void)0
@@ -90,6 +98,39 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
                               i##_base < i##_end; i##_base += LIFTED_LANE_COUNT)
 #define LIFTED_CHUNK(i, n) \
     const int64_t i##_count = (n) - i##_base < LIFTED_LANE_COUNT ? (n) - i##_base : LIFTED_LANE_COUNT
+// a flat kernel of rank >= 2 that reads an operand through strides is a template on `lifted_walk` too, chosen per
+// launch: with true, its rows along the last axis are long enough (LIFTED_WALKS_ROWS_OF) and every such operand
+// that has that axis steps 1 along it, and chunks never cross a row: a chunk's lanes share their other coordinates
+// (worked out once per chunk) and lane `lane` reads an operand at a base plus `lane` (a contiguous vector load;
+// one without the axis, a broadcast) where each lane unravelled its index and gathered through strides. With
+// false, LIFTED_FOR's chunks of one row of all n elements, and every lane unravels its index. Rows of 8 or 16
+// lanes gain (2x to 6x for `a * e` and `t[:, None] * e`), but a row of 12 or 20 pays a chunk's setup and a
+// remainder loop per row, which a power's squaring steps repeat, so such kernels walk rows of 16 and more
+// (`shortest`; python -m benchmarks.c_row_walk)
+#define LIFTED_WALKS_ROWS_OF(length, shortest) ((length) >= 32 || ((length) >= (shortest) && (length) % 8 == 0))
+#define LIFTED_BY_ROW_WALK(body, team, walk, args) ((walk) ? body<team, true> args : body<team, false> args)
+#define LIFTED_WALK_FOR(i, n, length) \
+    for (int64_t i##_length = lifted_walk ? (length) : (n), \
+                 i##_per_row = lifted_walk ? (i##_length + LIFTED_LANE_COUNT - 1) / LIFTED_LANE_COUNT : 1, \
+                 i##_step = lifted_walk ? 1 : LIFTED_LANE_COUNT, \
+                 i##_end = lifted_walk ? (n) / (length) * i##_per_row : (n), \
+                 i##_next = lifted_share<lifted_team>(i##_end, i##_step), \
+                 i##_row = lifted_walk ? i##_next / i##_per_row : 0, \
+                 i##_col = lifted_walk ? (i##_next - i##_row * i##_per_row) * LIFTED_LANE_COUNT : 0; \
+         i##_next < i##_end; \
+         i##_next += i##_step, \
+         lifted_walk ? (i##_col += LIFTED_LANE_COUNT, i##_col < i##_length ? 0 : (i##_col = 0, ++i##_row)) : 0)
+#define LIFTED_WALK_CHUNK(i, n) \
+    const int64_t i##_base = lifted_walk ? i##_row * i##_length + i##_col : i##_next, \
+        i##_left = lifted_walk ? i##_length - i##_col : (n) - i##_next, \
+        i##_count = i##_left < LIFTED_LANE_COUNT ? i##_left : LIFTED_LANE_COUNT
+// the lane's coordinates: the row's number (unravelled on along the other axes), then its place in the row
+#define LIFTED_WALK_REST(i) (lifted_walk ? i##_row : i)
+#define LIFTED_WALK_LAST(i, rest, d) (lifted_walk ? i##_col + lane : lifted_unravel_step(rest, d, lifted_inverse_##d))
+// an operand's stride along the last axis, which a row walk's launch checked is 1; along an axis it lacks or
+// has as 1, 0 (the unravelled loops keep the run-time values: GCC ran a power 1.6x slower without them)
+#define LIFTED_ROW_STRIDE(s) (lifted_walk ? 1 : (s))
+#define LIFTED_BROADCAST_STRIDE(s) (lifted_walk ? 0 : (s))
 #define LIFTED_LANES(i) _Pragma("omp simd") for (int64_t lane = 0; lane < i##_count; ++lane)
 // a lane block that also reduces `total` over its lanes with `op` (+ or |: a power's steps, see lifted_fpower_bits)
 #define LIFTED_PRAGMA(text) _Pragma(#text)
@@ -612,23 +653,23 @@ LIFTED_KERNEL void row_products_grad_k1(const int64_t n, const int64_t d0,
 }
 
 // row_products_grad_k2: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void row_products_grad_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void row_products_grad_k2_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
     const double* __restrict__ p_data,
     double* __restrict__ dx_out)
 {
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
-    LIFTED_FOR(i, n)
+    LIFTED_WALK_FOR(i, n, d1)
     {
-        LIFTED_CHUNK(i, n);
+        LIFTED_WALK_CHUNK(i, n);
         LIFTED_LOCAL(double, dx);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            int64_t rest = i;
-            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
+            int64_t rest = LIFTED_WALK_REST(i);
+            const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
             const int64_t i0 = rest;
-            const double r = r_data[i0 * r_s0 + i1 * r_s1];
+            const double r = r_data[i0 * r_s0 + i1 * LIFTED_BROADCAST_STRIDE(r_s1)];
             const double p = p_data[i];
             // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
             LIFTED_AT(dx) = (r * p);
@@ -640,6 +681,14 @@ template <bool lifted_team> LIFTED_DEVICE void row_products_grad_k2_body(const i
     }
 }
 
+// rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
+template <bool lifted_team> LIFTED_DEVICE void row_products_grad_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
+    const double* __restrict__ p_data,
+    double* __restrict__ dx_out)
+{
+    LIFTED_BY_ROW_WALK(row_products_grad_k2_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8), (n, d0, d1, r_data, r_s0, r_s1, p_data, dx_out));
+}
 
 LIFTED_KERNEL void row_products_grad_k2(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
@@ -839,24 +888,24 @@ LIFTED_KERNEL void row_products_hessian_k2(const int64_t n, const int64_t d0,
 }
 
 // row_products_hessian_k3: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void row_products_hessian_k3_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_3_data,
     const double* __restrict__ t_3_data, const int64_t t_3_s0, const int64_t t_3_s1,
     double* __restrict__ t_7_out)
 {
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
-    LIFTED_FOR(i, n)
+    LIFTED_WALK_FOR(i, n, d1)
     {
-        LIFTED_CHUNK(i, n);
+        LIFTED_WALK_CHUNK(i, n);
         LIFTED_LOCAL(double, t_7);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            int64_t rest = i;
-            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
+            int64_t rest = LIFTED_WALK_REST(i);
+            const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
             const int64_t i0 = rest;
             const double s_3 = s_3_data[i];
-            const double t_3 = t_3_data[i0 * t_3_s0 + i1 * t_3_s1];
+            const double t_3 = t_3_data[i0 * LIFTED_BROADCAST_STRIDE(t_3_s0) + i1 * LIFTED_ROW_STRIDE(t_3_s1)];
             // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
             const double t_6 = (s_3 * t_3);
             LIFTED_AT(t_7) = (-t_6);
@@ -868,6 +917,14 @@ template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k3_body(cons
     }
 }
 
+// rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
+template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ s_3_data,
+    const double* __restrict__ t_3_data, const int64_t t_3_s0, const int64_t t_3_s1,
+    double* __restrict__ t_7_out)
+{
+    LIFTED_BY_ROW_WALK(row_products_hessian_k3_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && t_3_s1 == 1, (n, d0, d1, s_3_data, t_3_data, t_3_s0, t_3_s1, t_7_out));
+}
 
 LIFTED_KERNEL void row_products_hessian_k3(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_3_data,
@@ -878,7 +935,7 @@ LIFTED_KERNEL void row_products_hessian_k3(const int64_t n, const int64_t d0, co
 }
 
 // row_products_hessian_k4: 3-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k4_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void row_products_hessian_k4_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ basis_1_data,
     const double* __restrict__ p_3_data, const int64_t p_3_s0, const int64_t p_3_s1, const int64_t p_3_s2,
     double* __restrict__ t_8_out)
@@ -886,18 +943,18 @@ template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k4_body(cons
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     const double lifted_inverse_d2 = 1.0 / (double)d2; (void)lifted_inverse_d2;
-    LIFTED_FOR(i, n)
+    LIFTED_WALK_FOR(i, n, d2)
     {
-        LIFTED_CHUNK(i, n);
+        LIFTED_WALK_CHUNK(i, n);
         LIFTED_LOCAL(double, t_8);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            int64_t rest = i;
-            const int64_t i2 = lifted_unravel_step(rest, d2, lifted_inverse_d2);
+            int64_t rest = LIFTED_WALK_REST(i);
+            const int64_t i2 = LIFTED_WALK_LAST(i, rest, d2);
             const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
             const int64_t i0 = rest;
             const double basis_1 = basis_1_data[i];
-            const double p_3 = p_3_data[i0 * p_3_s0 + i1 * p_3_s1 + i2 * p_3_s2];
+            const double p_3 = p_3_data[i0 * LIFTED_BROADCAST_STRIDE(p_3_s0) + i1 * p_3_s1 + i2 * LIFTED_ROW_STRIDE(p_3_s2)];
             // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
             LIFTED_AT(t_8) = (basis_1 * p_3);
         }
@@ -908,6 +965,14 @@ template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k4_body(cons
     }
 }
 
+// rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
+template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k4_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+    const double* __restrict__ basis_1_data,
+    const double* __restrict__ p_3_data, const int64_t p_3_s0, const int64_t p_3_s1, const int64_t p_3_s2,
+    double* __restrict__ t_8_out)
+{
+    LIFTED_BY_ROW_WALK(row_products_hessian_k4_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d2, 8) && p_3_s2 == 1, (n, d0, d1, d2, basis_1_data, p_3_data, p_3_s0, p_3_s1, p_3_s2, t_8_out));
+}
 
 LIFTED_KERNEL void row_products_hessian_k4(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ basis_1_data,
@@ -918,7 +983,7 @@ LIFTED_KERNEL void row_products_hessian_k4(const int64_t n, const int64_t d0, co
 }
 
 // row_products_hessian_k5: 3-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k5_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void row_products_hessian_k5_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ h_data,
     const double* __restrict__ p_4_data, const int64_t p_4_s0, const int64_t p_4_s1, const int64_t p_4_s2,
     const double* __restrict__ basis_1_data,
@@ -927,18 +992,18 @@ template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k5_body(cons
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     const double lifted_inverse_d2 = 1.0 / (double)d2; (void)lifted_inverse_d2;
-    LIFTED_FOR(i, n)
+    LIFTED_WALK_FOR(i, n, d2)
     {
-        LIFTED_CHUNK(i, n);
+        LIFTED_WALK_CHUNK(i, n);
         LIFTED_LOCAL(double, t_10);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            int64_t rest = i;
-            const int64_t i2 = lifted_unravel_step(rest, d2, lifted_inverse_d2);
+            int64_t rest = LIFTED_WALK_REST(i);
+            const int64_t i2 = LIFTED_WALK_LAST(i, rest, d2);
             const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
             const int64_t i0 = rest;
             const double h = h_data[i];
-            const double p_4 = p_4_data[i0 * p_4_s0 + i1 * p_4_s1 + i2 * p_4_s2];
+            const double p_4 = p_4_data[i0 * LIFTED_BROADCAST_STRIDE(p_4_s0) + i1 * p_4_s1 + i2 * LIFTED_ROW_STRIDE(p_4_s2)];
             const double basis_1 = basis_1_data[i];
             // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
             const double t_9 = (h * p_4);
@@ -951,6 +1016,15 @@ template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k5_body(cons
     }
 }
 
+// rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
+template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k5_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+    const double* __restrict__ h_data,
+    const double* __restrict__ p_4_data, const int64_t p_4_s0, const int64_t p_4_s1, const int64_t p_4_s2,
+    const double* __restrict__ basis_1_data,
+    double* __restrict__ t_10_out)
+{
+    LIFTED_BY_ROW_WALK(row_products_hessian_k5_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d2, 8) && p_4_s2 == 1, (n, d0, d1, d2, h_data, p_4_data, p_4_s0, p_4_s1, p_4_s2, basis_1_data, t_10_out));
+}
 
 LIFTED_KERNEL void row_products_hessian_k5(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ h_data,
@@ -962,7 +1036,7 @@ LIFTED_KERNEL void row_products_hessian_k5(const int64_t n, const int64_t d0, co
 }
 
 // row_products_hessian_k6: 3-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k6_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void row_products_hessian_k6_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ h_data,
     const double* __restrict__ p_4_data, const int64_t p_4_s0, const int64_t p_4_s1, const int64_t p_4_s2,
     const double* __restrict__ h_1_data,
@@ -975,23 +1049,23 @@ template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k6_body(cons
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     const double lifted_inverse_d2 = 1.0 / (double)d2; (void)lifted_inverse_d2;
-    LIFTED_FOR(i, n)
+    LIFTED_WALK_FOR(i, n, d2)
     {
-        LIFTED_CHUNK(i, n);
+        LIFTED_WALK_CHUNK(i, n);
         LIFTED_LOCAL(double, tdx);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            int64_t rest = i;
-            const int64_t i2 = lifted_unravel_step(rest, d2, lifted_inverse_d2);
+            int64_t rest = LIFTED_WALK_REST(i);
+            const int64_t i2 = LIFTED_WALK_LAST(i, rest, d2);
             const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
             const int64_t i0 = rest;
             const double h = h_data[i];
-            const double p_4 = p_4_data[i0 * p_4_s0 + i1 * p_4_s1 + i2 * p_4_s2];
+            const double p_4 = p_4_data[i0 * LIFTED_BROADCAST_STRIDE(p_4_s0) + i1 * p_4_s1 + i2 * LIFTED_ROW_STRIDE(p_4_s2)];
             const double h_1 = h_1_data[i];
-            const double p_3 = p_3_data[i0 * p_3_s0 + i1 * p_3_s1 + i2 * p_3_s2];
-            const double r_2 = r_2_data[i0 * r_2_s0 + i1 * r_2_s1 + i2 * r_2_s2];
-            const double p_2 = p_2_data[i0 * p_2_s0 + i1 * p_2_s1 + i2 * p_2_s2];
-            const double r_1 = r_1_data[i0 * r_1_s0 + i1 * r_1_s1 + i2 * r_1_s2];
+            const double p_3 = p_3_data[i0 * LIFTED_BROADCAST_STRIDE(p_3_s0) + i1 * p_3_s1 + i2 * LIFTED_ROW_STRIDE(p_3_s2)];
+            const double r_2 = r_2_data[i0 * r_2_s0 + i1 * r_2_s1 + i2 * LIFTED_BROADCAST_STRIDE(r_2_s2)];
+            const double p_2 = p_2_data[i0 * LIFTED_BROADCAST_STRIDE(p_2_s0) + i1 * p_2_s1 + i2 * LIFTED_ROW_STRIDE(p_2_s2)];
+            const double r_1 = r_1_data[i0 * LIFTED_BROADCAST_STRIDE(r_1_s0) + i1 * r_1_s1 + i2 * LIFTED_BROADCAST_STRIDE(r_1_s2)];
             // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
             const double t_9 = (h * p_4);
             const double t_11 = (h_1 * p_3);
@@ -1007,6 +1081,19 @@ template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k6_body(cons
     }
 }
 
+// rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
+template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k6_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+    const double* __restrict__ h_data,
+    const double* __restrict__ p_4_data, const int64_t p_4_s0, const int64_t p_4_s1, const int64_t p_4_s2,
+    const double* __restrict__ h_1_data,
+    const double* __restrict__ p_3_data, const int64_t p_3_s0, const int64_t p_3_s1, const int64_t p_3_s2,
+    const double* __restrict__ r_2_data, const int64_t r_2_s0, const int64_t r_2_s1, const int64_t r_2_s2,
+    const double* __restrict__ p_2_data, const int64_t p_2_s0, const int64_t p_2_s1, const int64_t p_2_s2,
+    const double* __restrict__ r_1_data, const int64_t r_1_s0, const int64_t r_1_s1, const int64_t r_1_s2,
+    double* __restrict__ tdx_out)
+{
+    LIFTED_BY_ROW_WALK(row_products_hessian_k6_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d2, 8) && p_4_s2 == 1 && p_3_s2 == 1 && p_2_s2 == 1, (n, d0, d1, d2, h_data, p_4_data, p_4_s0, p_4_s1, p_4_s2, h_1_data, p_3_data, p_3_s0, p_3_s1, p_3_s2, r_2_data, r_2_s0, r_2_s1, r_2_s2, p_2_data, p_2_s0, p_2_s1, p_2_s2, r_1_data, r_1_s0, r_1_s1, r_1_s2, tdx_out));
+}
 
 LIFTED_KERNEL void row_products_hessian_k6(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ h_data,

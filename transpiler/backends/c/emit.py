@@ -10,6 +10,8 @@ axes come first: each output element owns one contiguous run of that space. When
 trailing ones (`rows`: `sum(x, axis=-1)`), the run's elements are the lanes (a SIMD loop per output on the CPU,
 a warp per output on the GPU); otherwise (`columns`: `sum(x, axis=0)`) neighbouring outputs are the lanes (one
 GPU thread per output) and each walks its run serially, so that lanes read neighbouring memory either way.
+A flat kernel that reads operands through strides may walk the rows of its last axis instead of unravelling
+each lane's index (`_row_walk`; chosen per launch, see the prelude's LIFTED_BY_ROW_WALK).
 
 This module sets the kernel up (names, parameters, inputs, outputs, lane blocks); the statements' C (runs,
 branches, loops, expressions) is `emit_statements.StatementWriter`, which `_Emitter` extends.
@@ -54,6 +56,8 @@ class _Emitter(StatementWriter):
         self.prologue: list[str] = []
         self.epilogue: list[str] = []
         self.inputs: dict[int, tuple] = {}  # id -> (pointer, strides or None) for array inputs
+        self.layouts: dict[int, tuple] = {}  # id -> pattern (launch_spec.pattern) of inputs read through strides
+        self.walk: str | None = None  # a flat kernel's row walk: when a launch takes it (see `_row_walk`)
         # arrays read through their own shape and strides (gathers' and scatters' tables, see gather.py)
         self.tables: dict[int, tuple] = {}  # id -> (pointer, dims, strides)
         self.coords = False  # does the lane block being written need its element's coordinates?
@@ -131,6 +135,7 @@ class _Emitter(StatementWriter):
         self.writable = {id(self._root(e.args[0])) for e in indexed if gather.is_scatter(e)}
         for atom in kernel.inputs:
             self._input(atom.value if is_module_array(atom) else atom)
+        self.walk = self._row_walk()
         for tape, pushes in kernel.tapes.items():
             dtypes = {p.args[1].type.dtype for p in pushes}
             dtype = "f64" if len(dtypes) != 1 else dtypes.pop()
@@ -151,14 +156,28 @@ class _Emitter(StatementWriter):
         if stores and self.mode == "columns":
             stores = self._unravel() + stores
         lines += self.lanes(stores)
-        chunk = {"flat": ["LIFTED_CHUNK(i, n);"] + self.inside,
+        chunk = {"flat": ["LIFTED_WALK_CHUNK(i, n);" if self.walk else "LIFTED_CHUNK(i, n);"] + self.inside,
                  "rows": ["LIFTED_ROW_CHUNK(i, (lifted_o + 1) * lifted_n_red);"], "columns": []}[self.mode]
         spec = {"rank": self.rank, "params": [(p.kind,) + tuple(p.spec) for p in self.params],
                 "dims": dims_spec(kernel), "static": tuple(d if isinstance(d, int) else None for d in kernel.shape)}
         if self.mode != "flat":
             spec.update(mode=self.mode, perm=self.perm, reduced=len(kernel.axes))
         return EmittedKernel(kernel.name, self.params, self.rank, self.prologue, chunk + lines, self.epilogue, spec,
-                             self.mode, setup=self.setup)
+                             self.mode, setup=self.setup, walk=self.walk)
+
+    def _row_walk(self) -> str | None:
+        """When a launch of a flat kernel walks rows of its last axis (LIFTED_BY_ROW_WALK in the prelude): a C
+        condition on the row length and the last strides of the operands read through strides that have that
+        axis (those without it step 0 along it). None where the kernel never does: rank 1, every operand read
+        as `x[i]` (no operand through strides, no gather's table: nothing to unravel), stencil windows (their
+        chunks' own tests)."""
+        if self.mode != "flat" or self.rank < 2 or self.shifted or self.inside or not (self.layouts or self.tables):
+            return None
+        last = self.rank - 1
+        unit = [f"{self.inputs[key][1][last]} == 1" for key, layout in self.layouts.items() if layout[last] == "S"]
+        # a power's squaring steps (StatementWriter._segment) repeat a chunk's setup: rows of 8 lost there
+        shortest = 16 if any(self.squaring(e) for e in equations(self.kernel.body)) else 8
+        return " && ".join([f"LIFTED_WALKS_ROWS_OF(d{last}, {shortest})"] + unit)
 
     def _plan(self, block: list) -> None:
         """Find the element values read outside the run of equations that computed them: they need lane arrays."""
@@ -253,6 +272,7 @@ class _Emitter(StatementWriter):
         decl = f"const {ctype}* __restrict__ {pointer}, " + ", ".join(f"const int64_t {s}" for s in strides)
         self.params.append(Param("array", decl, (var.type.dtype, layout, True)))
         self.inputs[id(var)] = (pointer, strides)
+        self.layouts[id(var)] = layout
 
     def _contiguous_strides(self) -> list[str]:
         """The element strides of a C-contiguous array of the kernel's shape (a rows kernel's space is in the
@@ -281,13 +301,30 @@ class _Emitter(StatementWriter):
                 lines.append(f"const {C_TYPES[var.type.dtype]} {self.names[id(var)]} = {pointer}[i];")
             else:
                 strided = True
-                offset = " + ".join(f"i{k} * {s}" for k, s in enumerate(strides))
-                lines.append(f"const {C_TYPES[var.type.dtype]} {self.names[id(var)]} = {pointer}[{offset}];")
+                lines.append(f"const {C_TYPES[var.type.dtype]} {self.names[id(var)]} = {pointer}[{self._offset(var)}];")
         return (self._unravel() if strided else []) + lines
+
+    def _offset(self, var: Var) -> str:
+        """Where a lane reads an input through its strides. In a row walk, the stride along the last axis is 1
+        (its launch checked it) and along an axis the input lacks or has as 1 it is 0 (see the prelude)."""
+        strides = self.inputs[id(var)][1]
+        if not self.walk:
+            return " + ".join(f"i{k} * {s}" for k, s in enumerate(strides))
+        layout, last = self.layouts[id(var)], self.rank - 1
+        return " + ".join(f"i{k} * LIFTED_ROW_STRIDE({s})" if k == last and layout[k] == "S" else
+                          f"i{k} * {s}" if layout[k] == "S" else f"i{k} * LIFTED_BROADCAST_STRIDE({s})"
+                          for k, s in enumerate(strides))
 
     def _unravel(self) -> list[str]:
         """The coordinates i0, i1, ... of element `i`; with reductions over some axes, the kept ones from the
         output's number and the reduced ones from the position in its run (no division for one axis each)."""
+        if self.mode == "flat" and self.walk:  # the row's coordinates, then the lane's place in the row
+            last = self.rank - 1
+            return ["int64_t rest = LIFTED_WALK_REST(i);",
+                    f"const int64_t i{last} = LIFTED_WALK_LAST(i, rest, d{last});"] \
+                + [f"const int64_t i{k} = lifted_unravel_step(rest, d{k}, lifted_inverse_d{k});"
+                   for k in reversed(range(1, last))] \
+                + ["const int64_t i0 = rest;"]
         if self.mode == "flat":
             return _unravel("i", range(self.rank), "rest")
         kept = self.rank - len(self.kernel.axes)
