@@ -71,7 +71,7 @@ class ProgramGenerator:
     """Writes one random kernel; every choice comes from `rnd` (random.Random or Hypothesis's stand-in)."""
 
     def __init__(self, rnd: random.Random, allow_break: bool = True, structures: bool = False,
-                 stencils: bool = False, logsumexp: bool = False):
+                 stencils: bool = False, logsumexp: bool = False, rows: bool = False):
         self.rnd = rnd
         self.allow_break = allow_break
         self.structures = structures  # also nested functions, lambdas, lists and dicts (issue 13)
@@ -81,6 +81,9 @@ class ProgramGenerator:
         # also scipy.special.logsumexp over every axis (the C target writes it out: backends/c/logsumexp.py);
         # off by default for the same reason
         self.logsumexp = logsumexp
+        # also `M` as `f64[n,3]`, a static short last axis, built and read by columns (stacks, column slices and
+        # picks, sums and products over the last axis): what transforms/split_axes.py splits; off by default
+        self.rows = rows
         self.counter = 0
         self.lines: list[str] = []
 
@@ -191,6 +194,11 @@ class ProgramGenerator:
                 vec, mask = self.leaf("N", scope), self.leaf("N", scope)
                 return f"np.sum({vec}[{mask} > {self.pick(('0.0', '0.5', '-0.5'))}] ** 2)"
             return f"np.min({e('N')})"
+        if kind == "N" and self.rows and self.chance(0.5):  # over the short last axis, by columns
+            return self.pick((f"np.sum({e('M')}, axis=-1)", f"np.prod({e('M')}, axis=1)",
+                              f"np.sum({e('M')}[:, 0:2] * {e('M')}[:, 1:], axis=1)",
+                              f"np.sum({e('M')}, axis=1, keepdims=True)[:, 0]", f"{e('M')}[:, {self.pick((0, 2, -1))}]",
+                              f"np.prod({e('M')}[:, 1:2], axis=-1)"))
         if kind == "N":
             roll = self.rnd.randrange(4)
             if roll == 0:
@@ -228,6 +236,12 @@ class ProgramGenerator:
             return self.pick((f"({e('S')} * {e('N')})", f"({e('N')} - {e('S')})", f"np.maximum({e('N')}, {e('N')})"))
         if kind == "D":
             return self.pick((f"({e('S')} + {e('D')})", f"np.minimum({e('D')}, {e('S')})"))
+        if self.rows and self.chance(0.6):  # assembled from columns, or broadcast from one
+            return self.pick((f"np.stack(({e('N')}, {e('N')}, {e('N')}), axis=1)",
+                              f"np.stack(({e('N')}, {e('N')}, {e('N')}), axis=-1)",
+                              f"np.concatenate(({e('M')}[:, 1:], {e('M')}[:, :1]), axis=1)",
+                              f"({e('M')}[:, 0:1] * {e('M')})", f"({e('M')} / (2.0 + {e('N')}[:, None]))",
+                              f"np.where({e('M')} > 0.0, {e('M')}, {e('D')})"))
         return self.pick((f"({e('S')} * {e('M')})", f"({e('M')} + {e('D')})"))
 
     def condition(self, scope: Scope, depth: int = 1) -> str:
@@ -525,6 +539,8 @@ class ProgramGenerator:
         wrt = tuple(name for name in DIFFERENTIABLE if self.chance(0.6)) or ("x",)
         as_tuple = len(wrt) > 1 or self.chance(0.5)
         signature = ", ".join(f"{name}: {annotation}" for name, _, annotation in PARAMS)
+        if self.rows:
+            signature = signature.replace('"f64[n,d]"', '"f64[n,3]"')
         declaration = f"wrt={wrt!r}" if as_tuple else f'wrt="{wrt[0]}"'
         helpers = "\n\ndef apply(fn, v):\n    return fn(v)\n\n" if self.structures else "\n"
         imports = "import numpy as np\n" + ("from scipy.special import logsumexp\n" if self.logsumexp else "")
@@ -534,8 +550,9 @@ class ProgramGenerator:
 
 
 def program_for_seed(seed: int, allow_break: bool = True, structures: bool = False,
-                     stencils: bool = False, logsumexp: bool = False) -> tuple[str, tuple[str, ...], bool]:
-    return ProgramGenerator(random.Random(seed), allow_break, structures, stencils, logsumexp).program()
+                     stencils: bool = False, logsumexp: bool = False, rows: bool = False
+                     ) -> tuple[str, tuple[str, ...], bool]:
+    return ProgramGenerator(random.Random(seed), allow_break, structures, stencils, logsumexp, rows).program()
 
 
 def inputs_for(seed: int) -> list:
@@ -768,6 +785,30 @@ def test_random_kernels_with_logsumexp(seed):
     try:
         with np.errstate(over="ignore"):  # autograd's tanh derivative overflows cosh where the result is 0 anyway
             check_program(text, wrt, as_tuple, inputs_for(seed))
+    except Unusable:
+        pytest.skip("the oracles cannot judge this program")
+
+
+def test_rows_generator_covers_its_constructs():
+    corpus = "\n".join(program_for_seed(seed, rows=True)[0] for seed in range(200))
+    for construct in ('"f64[n,3]"', "np.stack((", "axis=-1)", "np.prod(", "[:, 0:2] * ", "np.concatenate((",
+                      "[:, None]", "[:, 0:1] * ", "keepdims=True)[:, 0]", "[:, -1]"):
+        assert construct in corpus, construct
+
+
+def rows_seeds(count: int) -> list[int]:
+    """The first seeds whose program (rows=True) stacks columns or reduces over the short last axis."""
+    return [seed for seed in range(400) if re.search(r"np\.stack\(\(|axis=-1\)|np\.prod\(|\[:, 0:", program_for_seed(
+        seed, rows=True)[0])][:count]
+
+
+@pytest.mark.parametrize("seed", rows_seeds(16))
+def test_random_kernels_with_short_rows(seed):
+    """`f64[n,3]` values built and read by columns, split into per-column values by transforms/split_axes.py:
+    the primal equals the source, the gradient autograd and finite differences."""
+    text, wrt, as_tuple = program_for_seed(seed, rows=True)
+    try:
+        check_program(text, wrt, as_tuple, inputs_for(seed))
     except Unusable:
         pytest.skip("the oracles cannot judge this program")
 

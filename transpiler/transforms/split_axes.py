@@ -26,7 +26,7 @@ from __future__ import annotations
 import dataclasses
 
 from ..builder import NameScope
-from ..ir import Const, Eqn, Function, If, Loop, Var, all_defined, blocks, equations, own_operands, result_atoms
+from ..ir import Const, Eqn, Function, If, Loop, Var, all_defined, blocks, equations, result_atoms
 from ..ir.types import TensorType
 from ..primitives.registry import lookup
 
@@ -58,6 +58,13 @@ def _trailing(atom) -> int | None:
     if shape is None or len(shape) < 2 or not isinstance(shape[-1], int) or isinstance(shape[-1], bool):
         return None
     return shape[-1] if 1 <= shape[-1] <= MAX_COMPONENTS else None
+
+
+def _component_name(var: Var, k: int) -> str | None:
+    """`axis0` for column 0 of `axis` (`rotated_1c0` where the name ends in a digit); temporaries stay `t`."""
+    if var.temporary:
+        return None
+    return f"{var.name}{'c' if var.name[-1].isdigit() else ''}{k}"
 
 
 def _is_fresh(eqn: Eqn) -> bool:
@@ -165,13 +172,13 @@ class _Splitter:
         self.decision: dict[int, tuple[str, int]] = {}  # equation id -> (how it splits, components)
         self.reads: dict[int, int] = {}  # split value id -> how many uses read it whole
         self.groups = _Classes()  # equations and the split values they make or read component-wise
-        self._plan(fn.body, {})
+        self._plan(fn.body, {}, result_atoms(fn.result))
         self._prune()
 
     # -- the plan: which equations split, which values are read whole -------------------------------------
-    def _plan(self, stmts: list, split: dict[int, int]) -> None:
+    def _plan(self, stmts: list, split: dict[int, int], tail=()) -> None:
         """Decide, in program order, which equations produce split values, and count each split value's whole
-        reads (uses that are not component-wise)."""
+        reads (uses that are not component-wise); `tail`: what reads the block's values after it (its results)."""
         split = dict(split)
         for stmt in stmts:
             if isinstance(stmt, Eqn):
@@ -190,14 +197,17 @@ class _Splitter:
                         self._read_whole(atom, split)
                     elif isinstance(atom, Var) and id(atom) in split:
                         self.groups.join((stmt, atom))
+            elif isinstance(stmt, If):
+                self._read_whole(stmt.cond, split)
+                self._plan(stmt.then_body, split, stmt.then_results)
+                self._plan(stmt.else_body, split, stmt.else_results)
             else:
-                for atom in own_operands(stmt):
+                for atom in (*stmt.bounds, *stmt.inits):
                     self._read_whole(atom, split)
-                for inner in blocks(stmt):
-                    self._plan(inner, split)
-        if stmts is self.fn.body:
-            for atom in result_atoms(self.fn.result):
-                self._read_whole(atom, split)
+                self._plan(stmt.cond_body, split, (stmt.cond,) if stmt.cond is not None else ())
+                self._plan(stmt.body, split, stmt.carried_out)
+        for atom in tail:
+            self._read_whole(atom, split)
 
     def _read_whole(self, atom, split: dict[int, int]) -> None:
         if isinstance(atom, Var) and id(atom) in split:
@@ -305,7 +315,7 @@ class _Splitter:
             if keep:
                 split[id(out)] = [value]
                 if self.reads.get(id(out)):
-                    self._bind(emitted, eqn, "stack", (value,), {"axis": -1}, out)
+                    self._reassemble(emitted, eqn, out, [value])
             return emitted
         comps = self._components(emitted, eqn, split, n, kind)
         split[id(out)] = comps
@@ -313,8 +323,16 @@ class _Splitter:
             if kind in ("append", "stack") or (kind == "columns" and id(eqn.args[0]) not in split):
                 emitted.append(eqn)  # the original (a view, or the stack itself) gives the whole value
             else:
-                self._bind(emitted, eqn, "stack", tuple(comps), {"axis": -1}, out)
+                self._reassemble(emitted, eqn, out, comps)
         return emitted
+
+    def _reassemble(self, emitted: list, eqn: Eqn, out: Var, comps: list) -> None:
+        """The whole value from its components: `np.stack(..., axis=-1)`, or `c[..., None]` for one."""
+        if len(comps) == 1 and isinstance(comps[0], Var):
+            index = (slice(None),) * comps[0].type.rank + (None,)
+            self._bind(emitted, eqn, "getitem", (comps[0],), {"index": index}, out)
+        else:
+            self._bind(emitted, eqn, "stack", tuple(comps), {"axis": -1}, out)
 
     def _components(self, emitted: list, eqn: Eqn, split: dict[int, list], n: int, kind: str) -> list:
         if kind == "columns":
@@ -342,14 +360,12 @@ class _Splitter:
                 picked[id(atom), k] = self._pick(emitted, eqn, atom, k)
             return picked[id(atom), k]
 
-        named = None if eqn.out.temporary else eqn.out.name
         return [self._bind(emitted, eqn, eqn.prim.name, tuple(component(a, k) for a in eqn.args), eqn.params,
-                           name=f"{named}{k}" if named else None) for k in range(n)]
+                           name=_component_name(eqn.out, k)) for k in range(n)]
 
     def _pick(self, emitted: list, eqn: Eqn, x: Var, k: int):
         index = (slice(None),) * (x.type.rank - 1) + (k,)
-        return self._bind(emitted, eqn, "getitem", (x,), {"index": index},
-                          name=None if x.temporary else f"{x.name}{k}")
+        return self._bind(emitted, eqn, "getitem", (x,), {"index": index}, name=_component_name(x, k))
 
     def _bind(self, emitted: list, eqn: Eqn, prim_name: str, args: tuple, params: dict, target: Var | None = None,
               name: str | None = None):
