@@ -172,6 +172,7 @@ class _Splitter:
         self.decision: dict[int, tuple[str, int]] = {}  # equation id -> (how it splits, components)
         self.reads: dict[int, int] = {}  # split value id -> how many uses read it whole
         self.groups = _Classes()  # equations and the split values they make or read component-wise
+        self.picks: dict[tuple[int, int], Var] = {}  # (whole value, column) -> that column, in the current block
         self._plan(fn.body, {}, result_atoms(fn.result))
         self._prune()
 
@@ -257,8 +258,6 @@ class _Splitter:
                 return "concatenate", n
             return None
         if prim.family == "elementwise" and not prim.extra.get("in_place") and not prim.statement:
-            if not any(isinstance(a, Var) and id(a) in split for a in eqn.args):
-                return None  # nothing to gain: the operands are whole anyway
             for a in eqn.args:
                 if a.type.shape is None:
                     return None
@@ -272,12 +271,14 @@ class _Splitter:
     # -- the rewrite ----------------------------------------------------------------------------------------
     def block(self, stmts: list, split: dict[int, list]) -> list:
         """Rewrite one block; `split` maps a value's id to its components (inherited from enclosing blocks)."""
-        split = dict(split)
+        split, outer_picks = dict(split), self.picks
+        self.picks = dict(outer_picks)  # columns taken inside a block are not reused after it
         out: list = []
         for stmt in stmts:
             if isinstance(stmt, Eqn):
                 plan = self.decision.get(id(stmt))
                 stmt = dataclasses.replace(stmt, args=self._sub(stmt.args))
+                self._note_pick(stmt)
                 out += self._equation(stmt, plan, split) if plan is not None else [stmt]
             elif isinstance(stmt, If):
                 out.append(dataclasses.replace(
@@ -290,7 +291,16 @@ class _Splitter:
                     stmt, bounds=self._sub(stmt.bounds), inits=self._sub(stmt.inits), cond_body=cond_body,
                     body=body, carried_out=self._sub(stmt.carried_out),
                     cond=self._sub((stmt.cond,))[0] if stmt.cond is not None else None))
+        self.picks = outer_picks
         return out
+
+    def _note_pick(self, eqn: Eqn) -> None:
+        """A column `x[:, k]` the program takes itself: reused where the split needs that column of `x`."""
+        columns = _static_columns(eqn)
+        x = eqn.args[0] if eqn.args else None
+        if (columns is not None and isinstance(x, Var) and eqn.out.type.rank == x.type.rank - 1
+                and id(x) not in self.pinned and id(eqn.out) not in self.pinned):
+            self.picks.setdefault((id(x), columns[0]), eqn.out)
 
     def _sub(self, atoms) -> tuple:
         return tuple(self.alias.get(id(a), a) for a in atoms)
@@ -348,7 +358,6 @@ class _Splitter:
                 comps += split[id(x)] if id(x) in split else [self._pick(emitted, eqn, x, k)
                                                               for k in range(x.type.shape[-1])]
             return comps
-        picked: dict[tuple[int, int], object] = {}
 
         def component(atom, k):  # component k of an operand (0 where its last axis has length 1)
             if atom.type.rank == 0:
@@ -356,16 +365,18 @@ class _Splitter:
             k = 0 if atom.type.shape[-1] == 1 else k
             if id(atom) in split:
                 return split[id(atom)][k]
-            if (id(atom), k) not in picked:
-                picked[id(atom), k] = self._pick(emitted, eqn, atom, k)
-            return picked[id(atom), k]
+            return self._pick(emitted, eqn, atom, k)
 
         return [self._bind(emitted, eqn, eqn.prim.name, tuple(component(a, k) for a in eqn.args), eqn.params,
                            name=_component_name(eqn.out, k)) for k in range(n)]
 
     def _pick(self, emitted: list, eqn: Eqn, x: Var, k: int):
-        index = (slice(None),) * (x.type.rank - 1) + (k,)
-        return self._bind(emitted, eqn, "getitem", (x,), {"index": index}, name=_component_name(x, k))
+        """Column `k` of the whole value `x`: `x[:, k]`, taken once per block."""
+        if (id(x), k) not in self.picks:
+            index = (slice(None),) * (x.type.rank - 1) + (k,)
+            self.picks[id(x), k] = self._bind(emitted, eqn, "getitem", (x,), {"index": index},
+                                              name=_component_name(x, k))
+        return self.picks[id(x), k]
 
     def _bind(self, emitted: list, eqn: Eqn, prim_name: str, args: tuple, params: dict, target: Var | None = None,
               name: str | None = None):
