@@ -813,6 +813,16 @@ def test_random_kernels_with_short_rows(seed):
         pytest.skip("the oracles cannot judge this program")
 
 
+@pytest.mark.parametrize("seed", rows_seeds(8))
+def test_random_kernels_with_short_rows_batched_match_a_loop(seed):
+    """vmap, vmap of the gradient, grad of vmap and vmap of vmap of the rows programs (split into columns before
+    the batch transform) against a loop over examples."""
+    try:
+        check_vmap_program(seed, rows=True)
+    except Unusable:
+        pytest.skip("the oracles cannot judge this program")
+
+
 def _check_seed(seed: int, structures: bool = False) -> tuple[int, str, str]:
     text, wrt, as_tuple = program_for_seed(seed, structures=structures)
     try:
@@ -925,10 +935,10 @@ BATCH = 3
 VMAP_COMPOSITIONS = ("vmap", "vmap_grad", "grad_vmap", "vmap_vmap")
 
 
-def vmap_program(seed: int) -> tuple[str, tuple, tuple[str, ...], bool]:
+def vmap_program(seed: int, rows: bool = False) -> tuple[str, tuple, tuple[str, ...], bool]:
     """Program `seed` with its batched forms declared: `f_batched = vmap(f, in_axes)`, per-example gradients
     `vmap(f_grad)`, the gradient of a kernel summing `f_batched` (grad of vmap), and `vmap(vmap(f))`."""
-    text, wrt, as_tuple = program_for_seed(seed)
+    text, wrt, as_tuple = program_for_seed(seed, rows=rows)
     rnd = random.Random(seed ^ 0x5EED)
     in_axes = tuple(0 if rnd.random() < 0.6 else None for _ in PARAMS)
     if not any(in_axes):
@@ -936,6 +946,8 @@ def vmap_program(seed: int) -> tuple[str, tuple, tuple[str, ...], bool]:
     signature = ", ".join(f"{name}: " + (annotation if axis is None else annotation.replace('"f64[', '"f64[b,')
                                          .replace('"i64[', '"i64[b,').replace(",]", "]"))
                           for (name, _, annotation), axis in zip(PARAMS, in_axes))
+    if rows:
+        signature = signature.replace('n,d]"', 'n,3]"')
     names = ", ".join(name for name, _, _ in PARAMS)
     text += (f"f_batched = vmap(f, in_axes={in_axes!r})\n"
              f"f_grad_batched = vmap(f_grad, in_axes={in_axes!r})\n"
@@ -963,9 +975,9 @@ def _same(got, expected, what):
                                    equal_nan=True, err_msg=what)
 
 
-def check_vmap_program(seed: int) -> str:
+def check_vmap_program(seed: int, rows: bool = False) -> str:
     """Raise AssertionError on a wrong number: every batched form against the loop over examples."""
-    text, in_axes, wrt, as_tuple = vmap_program(seed)
+    text, in_axes, wrt, as_tuple = vmap_program(seed, rows)
     module = load_source(text, "property_vmap_case.py")
     batched, examples = batched_inputs(seed, in_axes)
     with np.errstate(all="ignore"):
