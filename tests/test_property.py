@@ -813,10 +813,11 @@ def test_random_kernels_with_short_rows(seed):
         pytest.skip("the oracles cannot judge this program")
 
 
-@pytest.mark.parametrize("seed", rows_seeds(8))
+@pytest.mark.parametrize("seed", rows_seeds(8) + [192])
 def test_random_kernels_with_short_rows_batched_match_a_loop(seed):
     """vmap, vmap of the gradient, grad of vmap and vmap of vmap of the rows programs (split into columns before
-    the batch transform) against a loop over examples."""
+    the batch transform) against a loop over examples. Seed 192: a column picked inside a branch is the branch's
+    result (a batched conditional expression on `acc2[2]`)."""
     try:
         check_vmap_program(seed, rows=True)
     except Unusable:

@@ -280,11 +280,11 @@ class _Splitter:
                 stmt = dataclasses.replace(stmt, args=self._sub(stmt.args))
                 self._note_pick(stmt)
                 out += self._equation(stmt, plan, split) if plan is not None else [stmt]
-            elif isinstance(stmt, If):
+            elif isinstance(stmt, If):  # (the blocks first: a pick they make stands for the result they end with)
+                then_body, else_body = self.block(stmt.then_body, split), self.block(stmt.else_body, split)
                 out.append(dataclasses.replace(
-                    stmt, cond=self._sub((stmt.cond,))[0], then_results=self._sub(stmt.then_results),
-                    else_results=self._sub(stmt.else_results), then_body=self.block(stmt.then_body, split),
-                    else_body=self.block(stmt.else_body, split)))
+                    stmt, cond=self._sub((stmt.cond,))[0], then_body=then_body, else_body=else_body,
+                    then_results=self._sub(stmt.then_results), else_results=self._sub(stmt.else_results)))
             else:
                 cond_body, body = self.block(stmt.cond_body, split), self.block(stmt.body, split)
                 out.append(dataclasses.replace(
