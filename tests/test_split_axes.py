@@ -161,3 +161,4 @@ def test_ba_on_the_c_backend_runs_as_a_few_kernels():
     assert _launches(host, "residuals") == 1
     assert _launches(host, "residual_rows") <= 10
     assert _launches(host, "residuals_vjp") <= 8
+

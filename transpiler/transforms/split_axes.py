@@ -68,8 +68,9 @@ def _component_name(var: Var, k: int) -> str | None:
 
 
 def _is_fresh(eqn: Eqn) -> bool:
+    """Whether `eqn` makes a new array (`stop_gradient(x)` is `x` itself in generated code)."""
     prim = eqn.prim
-    if prim.extra.get("in_place"):
+    if prim.extra.get("in_place") or prim.name == "stop_gradient":
         return False
     return prim.family in _FRESH_FAMILIES or prim.name in _FRESH
 
