@@ -24,7 +24,8 @@ def reduce{n}(a: "f64[p]", b: "f64[p]", c: "f64[p]", d: "f64[p]"):
     rows = np.stack(({columns}), axis=1)
     twice = rows * 2.0
     return (np.sum(rows, axis=1), np.sum(twice, axis=-1, keepdims=True), np.prod(rows, axis=-1),
-            np.prod(twice, axis=1, keepdims=True), np.sum(rows[:, 0:{n}] * rows, axis=1))
+            np.prod(twice, axis=1, keepdims=True), np.sum(rows[:, 0:{n}] * rows, axis=1), np.mean(rows, axis=-1),
+            np.mean(twice, axis=1, keepdims=True))
 '''
 
 
@@ -42,12 +43,12 @@ def same_bits(got, expected) -> bool:
 
 @pytest.mark.parametrize("n", [1, 2, 3, 4])
 def test_reductions_over_the_short_axis_give_numpys_bits(n):
-    """NumPy sums a short last axis left to right from +0.0 and multiplies it left to right: the chains the
-    split writes give the same bits, signed zeros, infinities and NaN included."""
+    """NumPy sums a short last axis left to right from +0.0 (a mean then divides by the count) and multiplies it
+    left to right: the chains the split writes give the same bits, signed zeros, infinities and NaN included."""
     text = REDUCTIONS.format(n=n, columns=", ".join("abcd"[:n]) + ("," if n == 1 else ""))
     code = transpile_source(text, "reduce.py")
     body = _code(code.split(f"def reduce{n}(")[1])
-    assert "np.sum(" not in body and "np.prod(" not in body, body  # chains of binary operations
+    assert "np.sum(" not in body and "np.prod(" not in body and "np.mean(" not in body, body  # chains of binary operations
     module = load_source(text, "reduce.py")
     source: dict = {}
     exec(compile(text, "source", "exec", dont_inherit=True), source)

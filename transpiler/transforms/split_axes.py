@@ -10,16 +10,18 @@ pass makes that rewrite on the IR, before any derivative transform (so adjoints 
   held as that many component values `v[..., k]` where its producer allows: an elementwise operation (operands
   of length 1 on that axis broadcast, operands without it read as they are), a static column slice
   `x[:, a:b]`, an appended axis `t[:, None]`, `np.stack(..., axis=-1)`, `np.concatenate(..., axis=-1)`;
-* `x[:, k]` of a split value is its component; `np.sum` / `np.prod` over the last axis a chain of binary
-  operations in NumPy's own order for short rows (left to right; a sum then adds `+0.0`, as NumPy's sum
-  starts from `+0.0`: checked bit for bit, `-0.0`, inf and NaN included, in tests/test_split_axes.py);
+* `x[:, k]` of a split value is its component; `np.sum` / `np.mean` / `np.prod` over the last axis (floats) a
+  chain of binary operations in NumPy's own order for short rows (left to right; a sum then adds `+0.0`, as
+  NumPy's sum starts from `+0.0`, and a mean divides it by the count: checked bit for bit, `-0.0`, inf and NaN
+  included, in tests/test_split_axes.py);
 * a split value that something reads whole (a return, a call, a dynamic index, a loop, any operation not
-  above) is reassembled once, where it was made, with one `np.stack`.
+  above) is reassembled once, where it was made, with one `np.stack` (`c[:, None]` for one column).
 
 Values are left alone where the rewrite could change what the program observes: any value sharing storage with
-one that is updated in place (through a view, a loop slot, a branch result), and operands of such values.
-`np.max`/`np.min` over the last axis are not chained: the chained `maximum`'s derivative at ties is not the
-reduction's equal share.
+one that is updated in place (through a view, `stop_gradient`, a loop slot, a branch result) is neither split
+nor read as columns. `np.max`/`np.min` over the last axis are not chained: the chained `maximum`'s derivative
+at ties is not the reduction's equal share. Groups of split values with no stack, column pick or short-axis
+reduction stay whole: splitting them would only trade one operation on rows for several on columns.
 """
 from __future__ import annotations
 
@@ -35,7 +37,7 @@ MAX_COMPONENTS = 4  # longer rows stay rows: the gain shrinks and the code grows
 # operations whose result is a new array, never a view of an operand
 _FRESH_FAMILIES = ("elementwise", "reduction", "creation")
 _FRESH = ("stack", "concatenate", "matmul", "outer", "copy")
-_CHAINED = {"sum": "add", "prod": "multiply"}
+_CHAINED = {"sum": "add", "mean": "add", "prod": "multiply"}
 
 
 def split_small_axes(fn: Function) -> Function:
@@ -315,12 +317,17 @@ class _Splitter:
             return []
         if kind == "chain":
             comps = split[id(eqn.args[0])]
-            value = comps[0]
-            steps = comps[1:] + ([Const(0.0, TensorType("f64", (), weak=True))] if eqn.prim.name == "sum" else [])
+            weak = TensorType("f64", (), weak=True)
+            steps = [(_CHAINED[eqn.prim.name], c) for c in comps[1:]]
+            if eqn.prim.name != "prod":  # NumPy's sum starts from +0.0; a mean divides that sum by the count
+                steps.append(("add", Const(0.0, weak)))
+            if eqn.prim.name == "mean":
+                steps.append(("divide", Const(float(len(comps)), weak)))
             keep = eqn.params.get("keepdims", False)
-            for i, term in enumerate(steps):
+            value = comps[0]
+            for i, (prim_name, term) in enumerate(steps):
                 target = out if i == len(steps) - 1 and not keep else None
-                value = self._bind(emitted, eqn, _CHAINED[eqn.prim.name], (value, term), {}, target)
+                value = self._bind(emitted, eqn, prim_name, (value, term), {}, target)
             if not keep and not steps:  # the product of one column: that column, as a new array
                 self._bind(emitted, eqn, "copy", (value,), {}, out)
             if keep:
