@@ -13,10 +13,10 @@ __lifted_transforms__ = {
     ('grad', 'halve_until_small', ('x', 'y'), True): "halve_until_small_grad",
 }
 _KERNELS = {
-    "halve_until_small_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
-    "halve_until_small_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
-    "halve_until_small_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
-    "halve_until_small_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "halve_until_small_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
+    "halve_until_small_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
+    "halve_until_small_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
+    "halve_until_small_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False, False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "halve_until_small_grad_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "halve_until_small_loop0": {'loop': True, 'inputs': [('scalar', 'f64'), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64'), ('scalar', 'i64')], 'io': 13},
     "halve_until_small_grad_loop0": {'loop': True, 'inputs': [('scalar', 'f64'), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64'), ('scalar', 'i64'), ('scalar', 'i64')], 'io': 15},

@@ -14,16 +14,16 @@ __lifted_transforms__ = {
     ('grad', 'spread', ('x', 'w'), True): "spread_grad",
 }
 _KERNELS = {
-    "lse_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'max', 'f64', False, False)], 'dims': [], 'static': (None,)},
-    "lse_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
-    "spread_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', True, False), ('reduce', 'f64', 'max', 'f64', False, False)], 'dims': [], 'static': (None,)},
-    "spread_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
-    "lse_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'max', 'f64', False, False)], 'dims': [], 'static': (None,)},
-    "lse_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False), ('reduce', 'i64', 'add', 'i64', False, True)], 'dims': [], 'static': (None,)},
-    "lse_grad_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('scalar', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
+    "lse_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'max', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
+    "lse_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
+    "spread_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', True, False, False), ('reduce', 'f64', 'max', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
+    "spread_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
+    "lse_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'max', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
+    "lse_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False, False), ('reduce', 'i64', 'add', 'i64', False, True, False)], 'dims': [], 'static': (None,)},
+    "lse_grad_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('scalar', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
     "lse_grad_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('scalar', 'f64'), ('scalar', 'f64'), ('array', 'i64', (1,), True), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "spread_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', True, False), ('reduce', 'f64', 'max', 'f64', False, False)], 'dims': [], 'static': (None,)},
-    "spread_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('scalar', 'f64'), ('reduce', 'i64', 'add', 'i64', False, True), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
+    "spread_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', True, False, False), ('reduce', 'f64', 'max', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
+    "spread_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('scalar', 'f64'), ('reduce', 'i64', 'add', 'i64', False, True, False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
     "spread_grad_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('scalar', 'f64'), ('array', 'i64', (1,), True), ('scalar', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "fusion_recompute_and_siblings.cu"), _KERNELS)

@@ -14,9 +14,9 @@ __lifted_transforms__ = {
     ('jvp', 'polar', ('r', 'theta'), True): "polar_jvp",
 }
 _KERNELS = {
-    "loss_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', True, False)], 'dims': [], 'static': (None,)},
+    "loss_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', True, False, False)], 'dims': [], 'static': (None,)},
     "polar_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "loss_jvp_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', True, False), ('reduce', 'f64', 'add', 'f64', True, False)], 'dims': [], 'static': (None,)},
+    "loss_jvp_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', True, False, False), ('reduce', 'f64', 'add', 'f64', True, False, False)], 'dims': [], 'static': (None,)},
     "polar_jvp_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "jvp_tangents_interleaved.cu"), _KERNELS)
