@@ -71,7 +71,7 @@ class ProgramGenerator:
     """Writes one random kernel; every choice comes from `rnd` (random.Random or Hypothesis's stand-in)."""
 
     def __init__(self, rnd: random.Random, allow_break: bool = True, structures: bool = False,
-                 stencils: bool = False, logsumexp: bool = False):
+                 stencils: bool = False, logsumexp: bool = False, rows: bool = False):
         self.rnd = rnd
         self.allow_break = allow_break
         self.structures = structures  # also nested functions, lambdas, lists and dicts (issue 13)
@@ -81,6 +81,9 @@ class ProgramGenerator:
         # also scipy.special.logsumexp over every axis (the C target writes it out: backends/c/logsumexp.py);
         # off by default for the same reason
         self.logsumexp = logsumexp
+        # also `M` as `f64[n,3]`, a static short last axis, built and read by columns (stacks, column slices and
+        # picks, sums and products over the last axis): what transforms/split_axes.py splits; off by default
+        self.rows = rows
         self.counter = 0
         self.lines: list[str] = []
 
@@ -191,6 +194,11 @@ class ProgramGenerator:
                 vec, mask = self.leaf("N", scope), self.leaf("N", scope)
                 return f"np.sum({vec}[{mask} > {self.pick(('0.0', '0.5', '-0.5'))}] ** 2)"
             return f"np.min({e('N')})"
+        if kind == "N" and self.rows and self.chance(0.5):  # over the short last axis, by columns
+            return self.pick((f"np.sum({e('M')}, axis=-1)", f"np.prod({e('M')}, axis=1)",
+                              f"np.sum({e('M')}[:, 0:2] * {e('M')}[:, 1:], axis=1)",
+                              f"np.sum({e('M')}, axis=1, keepdims=True)[:, 0]", f"{e('M')}[:, {self.pick((0, 2, -1))}]",
+                              f"np.prod({e('M')}[:, 1:2], axis=-1)"))
         if kind == "N":
             roll = self.rnd.randrange(4)
             if roll == 0:
@@ -228,6 +236,12 @@ class ProgramGenerator:
             return self.pick((f"({e('S')} * {e('N')})", f"({e('N')} - {e('S')})", f"np.maximum({e('N')}, {e('N')})"))
         if kind == "D":
             return self.pick((f"({e('S')} + {e('D')})", f"np.minimum({e('D')}, {e('S')})"))
+        if self.rows and self.chance(0.6):  # assembled from columns, or broadcast from one
+            return self.pick((f"np.stack(({e('N')}, {e('N')}, {e('N')}), axis=1)",
+                              f"np.stack(({e('N')}, {e('N')}, {e('N')}), axis=-1)",
+                              f"np.concatenate(({e('M')}[:, 1:], {e('M')}[:, :1]), axis=1)",
+                              f"({e('M')}[:, 0:1] * {e('M')})", f"({e('M')} / (2.0 + {e('N')}[:, None]))",
+                              f"np.where({e('M')} > 0.0, {e('M')}, {e('D')})"))
         return self.pick((f"({e('S')} * {e('M')})", f"({e('M')} + {e('D')})"))
 
     def condition(self, scope: Scope, depth: int = 1) -> str:
@@ -525,6 +539,8 @@ class ProgramGenerator:
         wrt = tuple(name for name in DIFFERENTIABLE if self.chance(0.6)) or ("x",)
         as_tuple = len(wrt) > 1 or self.chance(0.5)
         signature = ", ".join(f"{name}: {annotation}" for name, _, annotation in PARAMS)
+        if self.rows:
+            signature = signature.replace('"f64[n,d]"', '"f64[n,3]"')
         declaration = f"wrt={wrt!r}" if as_tuple else f'wrt="{wrt[0]}"'
         helpers = "\n\ndef apply(fn, v):\n    return fn(v)\n\n" if self.structures else "\n"
         imports = "import numpy as np\n" + ("from scipy.special import logsumexp\n" if self.logsumexp else "")
@@ -534,8 +550,9 @@ class ProgramGenerator:
 
 
 def program_for_seed(seed: int, allow_break: bool = True, structures: bool = False,
-                     stencils: bool = False, logsumexp: bool = False) -> tuple[str, tuple[str, ...], bool]:
-    return ProgramGenerator(random.Random(seed), allow_break, structures, stencils, logsumexp).program()
+                     stencils: bool = False, logsumexp: bool = False, rows: bool = False
+                     ) -> tuple[str, tuple[str, ...], bool]:
+    return ProgramGenerator(random.Random(seed), allow_break, structures, stencils, logsumexp, rows).program()
 
 
 def inputs_for(seed: int) -> list:
@@ -772,6 +789,41 @@ def test_random_kernels_with_logsumexp(seed):
         pytest.skip("the oracles cannot judge this program")
 
 
+def test_rows_generator_covers_its_constructs():
+    corpus = "\n".join(program_for_seed(seed, rows=True)[0] for seed in range(200))
+    for construct in ('"f64[n,3]"', "np.stack((", "axis=-1)", "np.prod(", "[:, 0:2] * ", "np.concatenate((",
+                      "[:, None]", "[:, 0:1] * ", "keepdims=True)[:, 0]", "[:, -1]"):
+        assert construct in corpus, construct
+
+
+def rows_seeds(count: int) -> list[int]:
+    """The first seeds whose program (rows=True) stacks columns or reduces over the short last axis."""
+    return [seed for seed in range(400) if re.search(r"np\.stack\(\(|axis=-1\)|np\.prod\(|\[:, 0:", program_for_seed(
+        seed, rows=True)[0])][:count]
+
+
+@pytest.mark.parametrize("seed", rows_seeds(16))
+def test_random_kernels_with_short_rows(seed):
+    """`f64[n,3]` values built and read by columns, split into per-column values by transforms/split_axes.py:
+    the primal equals the source, the gradient autograd and finite differences."""
+    text, wrt, as_tuple = program_for_seed(seed, rows=True)
+    try:
+        check_program(text, wrt, as_tuple, inputs_for(seed))
+    except Unusable:
+        pytest.skip("the oracles cannot judge this program")
+
+
+@pytest.mark.parametrize("seed", rows_seeds(8) + [192])
+def test_random_kernels_with_short_rows_batched_match_a_loop(seed):
+    """vmap, vmap of the gradient, grad of vmap and vmap of vmap of the rows programs (split into columns before
+    the batch transform) against a loop over examples. Seed 192: a column picked inside a branch is the branch's
+    result (a batched conditional expression on `acc2[2]`)."""
+    try:
+        check_vmap_program(seed, rows=True)
+    except Unusable:
+        pytest.skip("the oracles cannot judge this program")
+
+
 def _check_seed(seed: int, structures: bool = False) -> tuple[int, str, str]:
     text, wrt, as_tuple = program_for_seed(seed, structures=structures)
     try:
@@ -884,10 +936,10 @@ BATCH = 3
 VMAP_COMPOSITIONS = ("vmap", "vmap_grad", "grad_vmap", "vmap_vmap")
 
 
-def vmap_program(seed: int) -> tuple[str, tuple, tuple[str, ...], bool]:
+def vmap_program(seed: int, rows: bool = False) -> tuple[str, tuple, tuple[str, ...], bool]:
     """Program `seed` with its batched forms declared: `f_batched = vmap(f, in_axes)`, per-example gradients
     `vmap(f_grad)`, the gradient of a kernel summing `f_batched` (grad of vmap), and `vmap(vmap(f))`."""
-    text, wrt, as_tuple = program_for_seed(seed)
+    text, wrt, as_tuple = program_for_seed(seed, rows=rows)
     rnd = random.Random(seed ^ 0x5EED)
     in_axes = tuple(0 if rnd.random() < 0.6 else None for _ in PARAMS)
     if not any(in_axes):
@@ -895,6 +947,8 @@ def vmap_program(seed: int) -> tuple[str, tuple, tuple[str, ...], bool]:
     signature = ", ".join(f"{name}: " + (annotation if axis is None else annotation.replace('"f64[', '"f64[b,')
                                          .replace('"i64[', '"i64[b,').replace(",]", "]"))
                           for (name, _, annotation), axis in zip(PARAMS, in_axes))
+    if rows:
+        signature = signature.replace('n,d]"', 'n,3]"')
     names = ", ".join(name for name, _, _ in PARAMS)
     text += (f"f_batched = vmap(f, in_axes={in_axes!r})\n"
              f"f_grad_batched = vmap(f_grad, in_axes={in_axes!r})\n"
@@ -922,9 +976,9 @@ def _same(got, expected, what):
                                    equal_nan=True, err_msg=what)
 
 
-def check_vmap_program(seed: int) -> str:
+def check_vmap_program(seed: int, rows: bool = False) -> str:
     """Raise AssertionError on a wrong number: every batched form against the loop over examples."""
-    text, in_axes, wrt, as_tuple = vmap_program(seed)
+    text, in_axes, wrt, as_tuple = vmap_program(seed, rows)
     module = load_source(text, "property_vmap_case.py")
     batched, examples = batched_inputs(seed, in_axes)
     with np.errstate(all="ignore"):

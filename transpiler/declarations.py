@@ -13,6 +13,7 @@ from .ir import Function
 from .values import is_function
 from .transforms.compose import apply_transform
 from .transforms.hoist import hoist_invariants
+from .transforms.split_axes import split_small_axes
 from .transforms.trees import apply_tree_transform, tree_vmap, user_params, uses_trees
 
 
@@ -47,7 +48,7 @@ class DeclaredFunctions:
                     fn = lowering.lower_kernel(name, through_rule)
                 else:
                     fn = lowering.lower_value(name, self.function_values()[name], loc)
-                self._kernels[key] = hoist_invariants(fn)
+                self._kernels[key] = split_small_axes(hoist_invariants(fn))
         return self._kernels[key]
 
     def function_values(self) -> dict:

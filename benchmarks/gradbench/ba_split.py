@@ -3,9 +3,10 @@ columns (`[p]` arrays), side by side in one process: what splitting small static
 
     python -m benchmarks.gradbench.ba_split --gradbench /tmp/gradbench --ba 1 3 5 [--backend numpy c]
 
-The port's `[p, 3]` values make each kernel a pass over three (the Jacobian's batch: six) values per observation,
-cut at every `sum(..., axis=1)`, `np.stack` and column slice: the C backend runs ba's `residual_rows` as some 48
-kernels. Written on columns (`r0 = cam[:, 0]`, `squared = r0 * r0 + r1 * r1 + r2 * r2`: the same operations
+Before the compiler split short static axes itself (transforms/split_axes.py), the port's `[p, 3]` values made
+each kernel a pass over three (the Jacobian's batch: six) values per observation, cut at every `sum(..., axis=1)`,
+`np.stack` and column slice: the C backend ran ba's `residual_rows` as some 48 kernels; the split makes it 10, and
+this comparison checks that the port now runs as fast as the hand-split model (ratios near 1). Written on columns (`r0 = cam[:, 0]`, `squared = r0 * r0 + r1 * r1 + r2 * r2`: the same operations
 in the same order, so the same numbers), every value is one per observation and the forward sweep is one kernel.
 Both versions run through the port's own `prepare` and `entry` (the timed Jacobian builds the whole compressed
 sparse matrix), their outputs are compared (rtol 1e-12) before timing, the calls alternate, and the figure is the

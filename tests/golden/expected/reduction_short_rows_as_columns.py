@@ -82,24 +82,41 @@ def _arg_spec(name, note):
 def rotation_energy(rot: "f64[p,3]", x: "f64[p,3]", w: "f64[p]"):
     _check_args('rotation_energy', rot, x, w)
     # reduction_short_rows_as_columns.py:7  squared = np.sum(rot * rot, axis=1)
-    squared = np.sum(rot * rot, axis=1)
-    # reduction_short_rows_as_columns.py:8  along = np.sum(rot * x, axis=1, keepdims=True)
-    along = np.sum(rot * x, axis=1, keepdims=True)
+    rot0 = rot[:, 0]
+    rot1 = rot[:, 1]
+    rot2 = rot[:, 2]
     del rot
+    squared = rot0 * rot0 + rot1 * rot1 + rot2 * rot2 + 0.0
+    # reduction_short_rows_as_columns.py:8  along = np.sum(rot * x, axis=1, keepdims=True)
+    x0 = x[:, 0]
+    x1 = x[:, 1]
+    x2 = x[:, 2]
+    del x
+    t_17 = rot0 * x0 + rot1 * x1 + rot2 * x2 + 0.0
+    del rot0, rot1, rot2
     # reduction_short_rows_as_columns.py:9  return np.sum(w * np.sqrt(squared + 1.0)) + np.sum(np.max(x * along, axis=1))
-    return np.sum(w * np.sqrt(squared + 1.0)) + np.sum(np.max(x * along, axis=1))
+    return np.sum(w * np.sqrt(squared + 1.0)) + np.sum(np.max(np.stack((x0 * t_17, x1 * t_17, x2 * t_17), axis=-1), axis=1))
 
 
 def rotation_energy_grad(rot: "f64[p,3]", x: "f64[p,3]", w: "f64[p]"):
     _check_args('rotation_energy_grad', rot, x, w)
+    p = rot.shape[0]
     # reduction_short_rows_as_columns.py:7  squared = np.sum(rot * rot, axis=1)
-    squared = np.sum(rot * rot, axis=1)
+    rot0 = rot[:, 0]
+    rot1 = rot[:, 1]
+    rot2 = rot[:, 2]
+    del rot
+    squared = rot0 * rot0 + rot1 * rot1 + rot2 * rot2 + 0.0
     # reduction_short_rows_as_columns.py:8  along = np.sum(rot * x, axis=1, keepdims=True)
-    along = np.sum(rot * x, axis=1, keepdims=True)
+    x0 = x[:, 0]
+    x1 = x[:, 1]
+    x2 = x[:, 2]
+    del x
+    t_17 = rot0 * x0 + rot1 * x1 + rot2 * x2 + 0.0
     # reduction_short_rows_as_columns.py:9  return np.sum(w * np.sqrt(squared + 1.0)) + np.sum(np.max(x * along, axis=1))
     t_3 = np.sqrt(squared + 1.0)
     del squared
-    t_5 = x * along
+    t_5 = np.stack((x0 * t_17, x1 * t_17, x2 * t_17), axis=-1)
     s_1 = np.max(t_5, axis=1)
     # reverse sweep
     # reduction_short_rows_as_columns.py:9  return np.sum(w * np.sqrt(squared + 1.0)) + np.sum(np.max(x * along, axis=1))
@@ -107,24 +124,67 @@ def rotation_energy_grad(rot: "f64[p,3]", x: "f64[p,3]", w: "f64[p]"):
     del s_1
     mask = t_5 == r
     del t_5, r
-    t_8 = mask * (1.0 / np.sum(mask, axis=1, keepdims=True))
+    t_1 = mask * (1.0 / np.sum(mask, axis=1, keepdims=True))
     del mask
-    dx = t_8 * along
-    del along
-    dalong = np.sum(t_8 * x, axis=1, keepdims=True)
-    del t_8
-    t_11 = w / (2.0 * t_3)
+    v = t_1[:, 0]
+    v_1 = t_1[:, 1]
+    v_2 = t_1[:, 2]
+    del t_1
+    dx2 = v_2 * t_17
+    dx1 = v_1 * t_17
+    t_21 = v_2 * x2 + v_1 * x1
+    del v_2, v_1
+    dx0 = v * t_17
+    del t_17
+    t_21 += v * x0
+    del v
+    t_26 = w / (2.0 * t_3)
     del w
     # reduction_short_rows_as_columns.py:8  along = np.sum(rot * x, axis=1, keepdims=True)
-    drot = dalong * x
-    del x
-    dx_1 = dx + dalong * rot
-    del dx, dalong
+    drot2 = t_21 * x2
+    del x2
+    dx2_1 = dx2 + t_21 * rot2
+    del dx2
+    dx = np.zeros((p, 3))
+    dx[:, 2] = dx2_1
+    del dx2_1
+    drot1 = t_21 * x1
+    del x1
+    dx1_1 = dx1 + t_21 * rot1
+    del dx1
+    dx[:, 1] += dx1_1
+    del dx1_1
+    drot0 = t_21 * x0
+    del x0
+    dx0_1 = dx0 + t_21 * rot0
+    del dx0, t_21
+    dx[:, 0] += dx0_1
+    del dx0_1
     # reduction_short_rows_as_columns.py:7  squared = np.sum(rot * rot, axis=1)
-    t_12 = np.expand_dims(t_11, 1) * rot
-    del t_11, rot
-    drot_1 = drot + t_12
-    del drot
-    drot_1 += t_12
-    del t_12
-    return (drot_1, dx_1, t_3)
+    t_27 = t_26 * rot2
+    del rot2
+    drot2_1 = drot2 + t_27
+    del drot2
+    drot2_1 += t_27
+    del t_27
+    drot = np.zeros((p, 3))
+    del p
+    drot[:, 2] = drot2_1
+    del drot2_1
+    t_31 = t_26 * rot1
+    del rot1
+    drot1_1 = drot1 + t_31
+    del drot1
+    drot1_1 += t_31
+    del t_31
+    drot[:, 1] += drot1_1
+    del drot1_1
+    t_32 = t_26 * rot0
+    del t_26, rot0
+    drot0_1 = drot0 + t_32
+    del drot0
+    drot0_1 += t_32
+    del t_32
+    drot[:, 0] += drot0_1
+    del drot0_1
+    return (drot, dx, t_3)

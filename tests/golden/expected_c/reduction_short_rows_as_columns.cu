@@ -455,89 +455,91 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v, const bool 
 #endif
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
-// rotation_energy_k0: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
-template <bool lifted_team> LIFTED_DEVICE void rotation_energy_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ rot_data, const int64_t rot_s0, const int64_t rot_s1,
-    const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
-    double* __restrict__ squared_acc_out,
-    double* __restrict__ along_acc_out)
-{
-    LIFTED_THREAD_SETUP;
-    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
-    LIFTED_FOR(lifted_o, lifted_n_out)
-    {
-        LIFTED_CHUNK(lifted_o, lifted_n_out);
-        LIFTED_LOCAL_FILL(double, squared_acc, 0);
-        LIFTED_LOCAL_FILL(double, along_acc, 0);
-        for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
-        {
-            LIFTED_LANES(lifted_o) {
-                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
-                const int64_t i0 = LIFTED_COLUMN(lifted_o);
-                const int64_t i1 = lifted_r;
-                const double rot = rot_data[i0 * rot_s0 + i1 * rot_s1];
-                const double x = x_data[i0 * x_s0 + i1 * x_s1];
-                // reduction_short_rows_as_columns.py:7  squared = np.sum(rot * rot, axis=1)
-                const double t = (rot * rot);
-                LIFTED_AT(squared_acc) += t;
-                // reduction_short_rows_as_columns.py:8  along = np.sum(rot * x, axis=1, keepdims=True)
-                const double t_1 = (rot * x);
-                LIFTED_AT(along_acc) += t_1;
-            }
-        }
-        LIFTED_COLUMN_STORE(squared_acc_out, lifted_o, squared_acc);
-        LIFTED_COLUMN_STORE(along_acc_out, lifted_o, along_acc);
-    }
-}
-
-
-LIFTED_KERNEL void rotation_energy_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ rot_data, const int64_t rot_s0, const int64_t rot_s1,
-    const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
-    double* __restrict__ squared_acc_out,
-    double* __restrict__ along_acc_out)
-{
-    LIFTED_RUN(rotation_energy_k0_body, (n, d0, d1, lifted_n_out, lifted_n_red, rot_data, rot_s0, rot_s1, x_data, x_s0, x_s1, squared_acc_out, along_acc_out));
-}
-
-// rotation_energy_k1: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rotation_energy_k1_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ squared_data,
+// rotation_energy_k0: 1-d index space of n elements
+template <bool lifted_team> LIFTED_DEVICE void rotation_energy_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ rot0_data, const int64_t rot0_s0,
+    const double* __restrict__ rot1_data, const int64_t rot1_s0,
+    const double* __restrict__ rot2_data, const int64_t rot2_s0,
+    const double* __restrict__ x0_data, const int64_t x0_s0,
+    const double* __restrict__ x1_data, const int64_t x1_s0,
+    const double* __restrict__ x2_data, const int64_t x2_s0,
     const double* __restrict__ w_data,
-    double* __restrict__ s_acc_out)
+    double* __restrict__ s_acc_out,
+    double* __restrict__ t_18_out,
+    double* __restrict__ t_19_out,
+    double* __restrict__ t_20_out)
 {
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_18);
+        LIFTED_LOCAL(double, t_19);
+        LIFTED_LOCAL(double, t_20);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            const double squared = squared_data[i];
+            const int64_t i0 = i;
+            const double rot0 = rot0_data[i0 * rot0_s0];
+            const double rot1 = rot1_data[i0 * rot1_s0];
+            const double rot2 = rot2_data[i0 * rot2_s0];
+            const double x0 = x0_data[i0 * x0_s0];
+            const double x1 = x1_data[i0 * x1_s0];
+            const double x2 = x2_data[i0 * x2_s0];
             const double w = w_data[i];
+            // reduction_short_rows_as_columns.py:7  squared = np.sum(rot * rot, axis=1)
+            const double t_7 = (rot0 * rot0);
+            const double t_8 = (rot1 * rot1);
+            const double t_9 = (rot2 * rot2);
+            const double t_10 = (t_7 + t_8);
+            const double t_11 = (t_10 + t_9);
+            const double squared = (t_11 + 0.0);
+            // reduction_short_rows_as_columns.py:8  along = np.sum(rot * x, axis=1, keepdims=True)
+            const double t_12 = (rot0 * x0);
+            const double t_13 = (rot1 * x1);
+            const double t_14 = (rot2 * x2);
+            const double t_15 = (t_12 + t_13);
+            const double t_16 = (t_15 + t_14);
+            const double t_17 = (t_16 + 0.0);
             // reduction_short_rows_as_columns.py:9  return np.sum(w * np.sqrt(squared + 1.0)) + np.sum(np.max(x * along, axis=1))
             const double t_2 = (squared + 1.0);
             const double t_3 = sqrt(t_2);
             const double t_4 = (w * t_3);
             LIFTED_AT(s_acc) += t_4;
+            LIFTED_AT(t_18) = (x0 * t_17);
+            LIFTED_AT(t_19) = (x1 * t_17);
+            LIFTED_AT(t_20) = (x2 * t_17);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_18_out[i] = LIFTED_AT(t_18);
+            t_19_out[i] = LIFTED_AT(t_19);
+            t_20_out[i] = LIFTED_AT(t_20);
         }
     }
     LIFTED_REDUCE(add, s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
 }
 
 
-LIFTED_KERNEL void rotation_energy_k1(const int64_t n, const int64_t d0,
-    const double* __restrict__ squared_data,
+LIFTED_KERNEL void rotation_energy_k0(const int64_t n, const int64_t d0,
+    const double* __restrict__ rot0_data, const int64_t rot0_s0,
+    const double* __restrict__ rot1_data, const int64_t rot1_s0,
+    const double* __restrict__ rot2_data, const int64_t rot2_s0,
+    const double* __restrict__ x0_data, const int64_t x0_s0,
+    const double* __restrict__ x1_data, const int64_t x1_s0,
+    const double* __restrict__ x2_data, const int64_t x2_s0,
     const double* __restrict__ w_data,
-    double* __restrict__ s_acc_out)
+    double* __restrict__ s_acc_out,
+    double* __restrict__ t_18_out,
+    double* __restrict__ t_19_out,
+    double* __restrict__ t_20_out)
 {
-    LIFTED_RUN(rotation_energy_k1_body, (n, d0, squared_data, w_data, s_acc_out));
+    LIFTED_RUN(rotation_energy_k0_body, (n, d0, rot0_data, rot0_s0, rot1_data, rot1_s0, rot2_data, rot2_s0, x0_data, x0_s0, x1_data, x1_s0, x2_data, x2_s0, w_data, s_acc_out, t_18_out, t_19_out, t_20_out));
 }
 
-// rotation_energy_k2: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
-template <bool lifted_team> LIFTED_DEVICE void rotation_energy_k2_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
-    const double* __restrict__ along_data, const int64_t along_s0, const int64_t along_s1,
+// rotation_energy_k1: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
+template <bool lifted_team> LIFTED_DEVICE void rotation_energy_k1_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ t_5_data, const int64_t t_5_s0, const int64_t t_5_s1,
     double* __restrict__ s_1_acc_out)
 {
     LIFTED_THREAD_SETUP;
@@ -552,10 +554,8 @@ template <bool lifted_team> LIFTED_DEVICE void rotation_energy_k2_body(const int
                 LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
                 const int64_t i0 = LIFTED_COLUMN(lifted_o);
                 const int64_t i1 = lifted_r;
-                const double x = x_data[i0 * x_s0 + i1 * x_s1];
-                const double along = along_data[i0 * along_s0 + i1 * along_s1];
+                const double t_5 = t_5_data[i0 * t_5_s0 + i1 * t_5_s1];
                 // reduction_short_rows_as_columns.py:9  return np.sum(w * np.sqrt(squared + 1.0)) + np.sum(np.max(x * along, axis=1))
-                const double t_5 = (x * along);
                 LIFTED_AT(s_1_acc) = lifted_maximum(LIFTED_AT(s_1_acc), t_5);
             }
         }
@@ -564,16 +564,15 @@ template <bool lifted_team> LIFTED_DEVICE void rotation_energy_k2_body(const int
 }
 
 
-LIFTED_KERNEL void rotation_energy_k2(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
-    const double* __restrict__ along_data, const int64_t along_s0, const int64_t along_s1,
+LIFTED_KERNEL void rotation_energy_k1(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ t_5_data, const int64_t t_5_s0, const int64_t t_5_s1,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_RUN(rotation_energy_k2_body, (n, d0, d1, lifted_n_out, lifted_n_red, x_data, x_s0, x_s1, along_data, along_s0, along_s1, s_1_acc_out));
+    LIFTED_RUN(rotation_energy_k1_body, (n, d0, d1, lifted_n_out, lifted_n_red, t_5_data, t_5_s0, t_5_s1, s_1_acc_out));
 }
 
-// rotation_energy_k3: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rotation_energy_k3_body(const int64_t n, const int64_t d0,
+// rotation_energy_k2: 1-d index space of n elements
+template <bool lifted_team> LIFTED_DEVICE void rotation_energy_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ s_1_data,
     double* __restrict__ s_2_acc_out)
 {
@@ -593,94 +592,97 @@ template <bool lifted_team> LIFTED_DEVICE void rotation_energy_k3_body(const int
 }
 
 
-LIFTED_KERNEL void rotation_energy_k3(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void rotation_energy_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ s_1_data,
     double* __restrict__ s_2_acc_out)
 {
-    LIFTED_RUN(rotation_energy_k3_body, (n, d0, s_1_data, s_2_acc_out));
+    LIFTED_RUN(rotation_energy_k2_body, (n, d0, s_1_data, s_2_acc_out));
 }
 
-// rotation_energy_grad_k0: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
-template <bool lifted_team> LIFTED_DEVICE void rotation_energy_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ rot_data, const int64_t rot_s0, const int64_t rot_s1,
-    const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
-    double* __restrict__ squared_acc_out,
-    double* __restrict__ along_acc_out)
-{
-    LIFTED_THREAD_SETUP;
-    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
-    LIFTED_FOR(lifted_o, lifted_n_out)
-    {
-        LIFTED_CHUNK(lifted_o, lifted_n_out);
-        LIFTED_LOCAL_FILL(double, squared_acc, 0);
-        LIFTED_LOCAL_FILL(double, along_acc, 0);
-        for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
-        {
-            LIFTED_LANES(lifted_o) {
-                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
-                const int64_t i0 = LIFTED_COLUMN(lifted_o);
-                const int64_t i1 = lifted_r;
-                const double rot = rot_data[i0 * rot_s0 + i1 * rot_s1];
-                const double x = x_data[i0 * x_s0 + i1 * x_s1];
-                // reduction_short_rows_as_columns.py:7  squared = np.sum(rot * rot, axis=1)
-                const double t = (rot * rot);
-                LIFTED_AT(squared_acc) += t;
-                // reduction_short_rows_as_columns.py:8  along = np.sum(rot * x, axis=1, keepdims=True)
-                const double t_1 = (rot * x);
-                LIFTED_AT(along_acc) += t_1;
-            }
-        }
-        LIFTED_COLUMN_STORE(squared_acc_out, lifted_o, squared_acc);
-        LIFTED_COLUMN_STORE(along_acc_out, lifted_o, along_acc);
-    }
-}
-
-
-LIFTED_KERNEL void rotation_energy_grad_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ rot_data, const int64_t rot_s0, const int64_t rot_s1,
-    const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
-    double* __restrict__ squared_acc_out,
-    double* __restrict__ along_acc_out)
-{
-    LIFTED_RUN(rotation_energy_grad_k0_body, (n, d0, d1, lifted_n_out, lifted_n_red, rot_data, rot_s0, rot_s1, x_data, x_s0, x_s1, squared_acc_out, along_acc_out));
-}
-
-// rotation_energy_grad_k1: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rotation_energy_grad_k1_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ squared_data,
-    double* __restrict__ t_3_out)
+// rotation_energy_grad_k0: 1-d index space of n elements
+template <bool lifted_team> LIFTED_DEVICE void rotation_energy_grad_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ rot0_data, const int64_t rot0_s0,
+    const double* __restrict__ rot1_data, const int64_t rot1_s0,
+    const double* __restrict__ rot2_data, const int64_t rot2_s0,
+    const double* __restrict__ x0_data, const int64_t x0_s0,
+    const double* __restrict__ x1_data, const int64_t x1_s0,
+    const double* __restrict__ x2_data, const int64_t x2_s0,
+    double* __restrict__ t_17_out,
+    double* __restrict__ t_3_out,
+    double* __restrict__ t_18_out,
+    double* __restrict__ t_19_out,
+    double* __restrict__ t_20_out)
 {
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_17);
         LIFTED_LOCAL(double, t_3);
+        LIFTED_LOCAL(double, t_18);
+        LIFTED_LOCAL(double, t_19);
+        LIFTED_LOCAL(double, t_20);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            const double squared = squared_data[i];
+            const int64_t i0 = i;
+            const double rot0 = rot0_data[i0 * rot0_s0];
+            const double rot1 = rot1_data[i0 * rot1_s0];
+            const double rot2 = rot2_data[i0 * rot2_s0];
+            const double x0 = x0_data[i0 * x0_s0];
+            const double x1 = x1_data[i0 * x1_s0];
+            const double x2 = x2_data[i0 * x2_s0];
+            // reduction_short_rows_as_columns.py:7  squared = np.sum(rot * rot, axis=1)
+            const double t_7 = (rot0 * rot0);
+            const double t_8 = (rot1 * rot1);
+            const double t_9 = (rot2 * rot2);
+            const double t_10 = (t_7 + t_8);
+            const double t_11 = (t_10 + t_9);
+            const double squared = (t_11 + 0.0);
+            // reduction_short_rows_as_columns.py:8  along = np.sum(rot * x, axis=1, keepdims=True)
+            const double t_12 = (rot0 * x0);
+            const double t_13 = (rot1 * x1);
+            const double t_14 = (rot2 * x2);
+            const double t_15 = (t_12 + t_13);
+            const double t_16 = (t_15 + t_14);
+            LIFTED_AT(t_17) = (t_16 + 0.0);
             // reduction_short_rows_as_columns.py:9  return np.sum(w * np.sqrt(squared + 1.0)) + np.sum(np.max(x * along, axis=1))
             const double t_2 = (squared + 1.0);
             LIFTED_AT(t_3) = sqrt(t_2);
+            LIFTED_AT(t_18) = (x0 * LIFTED_AT(t_17));
+            LIFTED_AT(t_19) = (x1 * LIFTED_AT(t_17));
+            LIFTED_AT(t_20) = (x2 * LIFTED_AT(t_17));
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
+            t_17_out[i] = LIFTED_AT(t_17);
             t_3_out[i] = LIFTED_AT(t_3);
+            t_18_out[i] = LIFTED_AT(t_18);
+            t_19_out[i] = LIFTED_AT(t_19);
+            t_20_out[i] = LIFTED_AT(t_20);
         }
     }
 }
 
 
-LIFTED_KERNEL void rotation_energy_grad_k1(const int64_t n, const int64_t d0,
-    const double* __restrict__ squared_data,
-    double* __restrict__ t_3_out)
+LIFTED_KERNEL void rotation_energy_grad_k0(const int64_t n, const int64_t d0,
+    const double* __restrict__ rot0_data, const int64_t rot0_s0,
+    const double* __restrict__ rot1_data, const int64_t rot1_s0,
+    const double* __restrict__ rot2_data, const int64_t rot2_s0,
+    const double* __restrict__ x0_data, const int64_t x0_s0,
+    const double* __restrict__ x1_data, const int64_t x1_s0,
+    const double* __restrict__ x2_data, const int64_t x2_s0,
+    double* __restrict__ t_17_out,
+    double* __restrict__ t_3_out,
+    double* __restrict__ t_18_out,
+    double* __restrict__ t_19_out,
+    double* __restrict__ t_20_out)
 {
-    LIFTED_RUN(rotation_energy_grad_k1_body, (n, d0, squared_data, t_3_out));
+    LIFTED_RUN(rotation_energy_grad_k0_body, (n, d0, rot0_data, rot0_s0, rot1_data, rot1_s0, rot2_data, rot2_s0, x0_data, x0_s0, x1_data, x1_s0, x2_data, x2_s0, t_17_out, t_3_out, t_18_out, t_19_out, t_20_out));
 }
 
-// rotation_energy_grad_k2: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
-template <bool lifted_team> LIFTED_DEVICE void rotation_energy_grad_k2_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
-    const double* __restrict__ along_data, const int64_t along_s0, const int64_t along_s1,
+// rotation_energy_grad_k1: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
+template <bool lifted_team> LIFTED_DEVICE void rotation_energy_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ t_5_data, const int64_t t_5_s0, const int64_t t_5_s1,
     double* __restrict__ s_1_acc_out)
 {
     LIFTED_THREAD_SETUP;
@@ -695,10 +697,8 @@ template <bool lifted_team> LIFTED_DEVICE void rotation_energy_grad_k2_body(cons
                 LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
                 const int64_t i0 = LIFTED_COLUMN(lifted_o);
                 const int64_t i1 = lifted_r;
-                const double x = x_data[i0 * x_s0 + i1 * x_s1];
-                const double along = along_data[i0 * along_s0 + i1 * along_s1];
+                const double t_5 = t_5_data[i0 * t_5_s0 + i1 * t_5_s1];
                 // reduction_short_rows_as_columns.py:9  return np.sum(w * np.sqrt(squared + 1.0)) + np.sum(np.max(x * along, axis=1))
-                const double t_5 = (x * along);
                 LIFTED_AT(s_1_acc) = lifted_maximum(LIFTED_AT(s_1_acc), t_5);
             }
         }
@@ -707,19 +707,18 @@ template <bool lifted_team> LIFTED_DEVICE void rotation_energy_grad_k2_body(cons
 }
 
 
-LIFTED_KERNEL void rotation_energy_grad_k2(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
-    const double* __restrict__ along_data, const int64_t along_s0, const int64_t along_s1,
+LIFTED_KERNEL void rotation_energy_grad_k1(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ t_5_data, const int64_t t_5_s0, const int64_t t_5_s1,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_RUN(rotation_energy_grad_k2_body, (n, d0, d1, lifted_n_out, lifted_n_red, x_data, x_s0, x_s1, along_data, along_s0, along_s1, s_1_acc_out));
+    LIFTED_RUN(rotation_energy_grad_k1_body, (n, d0, d1, lifted_n_out, lifted_n_red, t_5_data, t_5_s0, t_5_s1, s_1_acc_out));
 }
 
-// rotation_energy_grad_k3: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
-template <bool lifted_team> LIFTED_DEVICE void rotation_energy_grad_k3_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
-    const double* __restrict__ along_data, const int64_t along_s0, const int64_t along_s1,
+// rotation_energy_grad_k2: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
+template <bool lifted_team> LIFTED_DEVICE void rotation_energy_grad_k2_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ t_5_data, const int64_t t_5_s0, const int64_t t_5_s1,
     const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
+    bool* __restrict__ mask_out, const int64_t mask_os0, const int64_t mask_os1,
     int64_t* __restrict__ s_3_acc_out)
 {
     LIFTED_THREAD_SETUP;
@@ -730,17 +729,22 @@ template <bool lifted_team> LIFTED_DEVICE void rotation_energy_grad_k3_body(cons
         LIFTED_LOCAL_FILL(int64_t, s_3_acc, 0);
         for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
         {
+            LIFTED_LOCAL(bool, mask);
             LIFTED_LANES(lifted_o) {
                 LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
                 const int64_t i0 = LIFTED_COLUMN(lifted_o);
                 const int64_t i1 = lifted_r;
-                const double x = x_data[i0 * x_s0 + i1 * x_s1];
-                const double along = along_data[i0 * along_s0 + i1 * along_s1];
+                const double t_5 = t_5_data[i0 * t_5_s0 + i1 * t_5_s1];
                 const double r = r_data[i0 * r_s0 + i1 * r_s1];
                 // reduction_short_rows_as_columns.py:9  return np.sum(w * np.sqrt(squared + 1.0)) + np.sum(np.max(x * along, axis=1))
-                const double t_5 = (x * along);
-                const bool mask = (t_5 == r);
-                LIFTED_AT(s_3_acc) += mask;
+                LIFTED_AT(mask) = (t_5 == r);
+                LIFTED_AT(s_3_acc) += LIFTED_AT(mask);
+            }
+            LIFTED_LANES(lifted_o) {
+                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
+                const int64_t i0 = LIFTED_COLUMN(lifted_o);
+                const int64_t i1 = lifted_r;
+                mask_out[i0 * mask_os0 + i1 * mask_os1] = LIFTED_AT(mask);
             }
         }
         LIFTED_COLUMN_STORE(s_3_acc_out, lifted_o, s_3_acc);
@@ -748,208 +752,395 @@ template <bool lifted_team> LIFTED_DEVICE void rotation_energy_grad_k3_body(cons
 }
 
 
-LIFTED_KERNEL void rotation_energy_grad_k3(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
-    const double* __restrict__ along_data, const int64_t along_s0, const int64_t along_s1,
+LIFTED_KERNEL void rotation_energy_grad_k2(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ t_5_data, const int64_t t_5_s0, const int64_t t_5_s1,
     const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
+    bool* __restrict__ mask_out, const int64_t mask_os0, const int64_t mask_os1,
     int64_t* __restrict__ s_3_acc_out)
 {
-    LIFTED_RUN(rotation_energy_grad_k3_body, (n, d0, d1, lifted_n_out, lifted_n_red, x_data, x_s0, x_s1, along_data, along_s0, along_s1, r_data, r_s0, r_s1, s_3_acc_out));
+    LIFTED_RUN(rotation_energy_grad_k2_body, (n, d0, d1, lifted_n_out, lifted_n_red, t_5_data, t_5_s0, t_5_s1, r_data, r_s0, r_s1, mask_out, mask_os0, mask_os1, s_3_acc_out));
 }
 
-// rotation_energy_grad_k4: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rotation_energy_grad_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
+// rotation_energy_grad_k3: 2-d index space of n elements
+template <bool lifted_team> LIFTED_DEVICE void rotation_energy_grad_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
     const int64_t* __restrict__ s_3_data,
-    double* __restrict__ t_7_out)
+    double* __restrict__ t_out)
 {
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_7);
+        LIFTED_LOCAL(double, t);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             const int64_t s_3 = s_3_data[i];
             // reduction_short_rows_as_columns.py:9  return np.sum(w * np.sqrt(squared + 1.0)) + np.sum(np.max(x * along, axis=1))
-            LIFTED_AT(t_7) = (1.0 / (double)(s_3));
+            LIFTED_AT(t) = (1.0 / (double)(s_3));
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            t_7_out[i] = LIFTED_AT(t_7);
+            t_out[i] = LIFTED_AT(t);
         }
     }
 }
 
 
-LIFTED_KERNEL void rotation_energy_grad_k4(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_KERNEL void rotation_energy_grad_k3(const int64_t n, const int64_t d0, const int64_t d1,
     const int64_t* __restrict__ s_3_data,
-    double* __restrict__ t_7_out)
+    double* __restrict__ t_out)
 {
-    LIFTED_RUN(rotation_energy_grad_k4_body, (n, d0, d1, s_3_data, t_7_out));
+    LIFTED_RUN(rotation_energy_grad_k3_body, (n, d0, d1, s_3_data, t_out));
 }
 
-// rotation_energy_grad_k5: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
-template <bool lifted_team> LIFTED_DEVICE void rotation_energy_grad_k5_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
-    const double* __restrict__ along_data, const int64_t along_s0, const int64_t along_s1,
-    const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
-    const double* __restrict__ t_7_data, const int64_t t_7_s0, const int64_t t_7_s1,
-    double* __restrict__ dalong_acc_out)
-{
-    LIFTED_THREAD_SETUP;
-    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
-    LIFTED_FOR(lifted_o, lifted_n_out)
-    {
-        LIFTED_CHUNK(lifted_o, lifted_n_out);
-        LIFTED_LOCAL_FILL(double, dalong_acc, 0);
-        for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
-        {
-            LIFTED_LANES(lifted_o) {
-                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
-                const int64_t i0 = LIFTED_COLUMN(lifted_o);
-                const int64_t i1 = lifted_r;
-                const double x = x_data[i0 * x_s0 + i1 * x_s1];
-                const double along = along_data[i0 * along_s0 + i1 * along_s1];
-                const double r = r_data[i0 * r_s0 + i1 * r_s1];
-                const double t_7 = t_7_data[i0 * t_7_s0 + i1 * t_7_s1];
-                // reduction_short_rows_as_columns.py:9  return np.sum(w * np.sqrt(squared + 1.0)) + np.sum(np.max(x * along, axis=1))
-                const double t_5 = (x * along);
-                const bool mask = (t_5 == r);
-                const double t_8 = ((double)(int32_t)(mask) * t_7);
-                const double dx = (t_8 * along);
-                const double t_10 = (t_8 * x);
-                LIFTED_AT(dalong_acc) += t_10;
-            }
-        }
-        LIFTED_COLUMN_STORE(dalong_acc_out, lifted_o, dalong_acc);
-    }
-}
-
-
-LIFTED_KERNEL void rotation_energy_grad_k5(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
-    const double* __restrict__ along_data, const int64_t along_s0, const int64_t along_s1,
-    const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
-    const double* __restrict__ t_7_data, const int64_t t_7_s0, const int64_t t_7_s1,
-    double* __restrict__ dalong_acc_out)
-{
-    LIFTED_RUN(rotation_energy_grad_k5_body, (n, d0, d1, lifted_n_out, lifted_n_red, x_data, x_s0, x_s1, along_data, along_s0, along_s1, r_data, r_s0, r_s1, t_7_data, t_7_s0, t_7_s1, dalong_acc_out));
-}
-
-// rotation_energy_grad_k6: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rotation_energy_grad_k6_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ t_3_data,
-    const double* __restrict__ w_data,
-    double* __restrict__ t_11_out)
-{
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_11);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double t_3 = t_3_data[i];
-            const double w = w_data[i];
-            // reduction_short_rows_as_columns.py:9  return np.sum(w * np.sqrt(squared + 1.0)) + np.sum(np.max(x * along, axis=1))
-            const double t_9 = (2.0 * t_3);
-            LIFTED_AT(t_11) = (w / t_9);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            t_11_out[i] = LIFTED_AT(t_11);
-        }
-    }
-}
-
-
-LIFTED_KERNEL void rotation_energy_grad_k6(const int64_t n, const int64_t d0,
-    const double* __restrict__ t_3_data,
-    const double* __restrict__ w_data,
-    double* __restrict__ t_11_out)
-{
-    LIFTED_RUN(rotation_energy_grad_k6_body, (n, d0, t_3_data, w_data, t_11_out));
-}
-
-// rotation_energy_grad_k7: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void rotation_energy_grad_k7_walk(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ x_data,
-    const double* __restrict__ along_data, const int64_t along_s0, const int64_t along_s1,
-    const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
-    const double* __restrict__ t_7_data, const int64_t t_7_s0, const int64_t t_7_s1,
-    const double* __restrict__ dalong_data, const int64_t dalong_s0, const int64_t dalong_s1,
-    const double* __restrict__ rot_data,
-    const double* __restrict__ r_1_data, const int64_t r_1_s0, const int64_t r_1_s1,
-    double* __restrict__ dx_1_out,
-    double* __restrict__ drot_1_out)
+// rotation_energy_grad_k4: 2-d index space of n elements
+template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void rotation_energy_grad_k4_walk(const int64_t n, const int64_t d0, const int64_t d1,
+    const bool* __restrict__ mask_data,
+    const double* __restrict__ t_data, const int64_t t_s0, const int64_t t_s1,
+    double* __restrict__ t_1_out)
 {
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_WALK_FOR(i, n, d1)
     {
         LIFTED_WALK_CHUNK(i, n);
-        LIFTED_LOCAL(double, dx_1);
-        LIFTED_LOCAL(double, drot_1);
+        LIFTED_LOCAL(double, t_1);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = LIFTED_WALK_REST(i);
             const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
             const int64_t i0 = rest;
-            const double x = x_data[i];
-            const double along = along_data[i0 * along_s0 + i1 * LIFTED_BROADCAST_STRIDE(along_s1)];
-            const double r = r_data[i0 * r_s0 + i1 * LIFTED_BROADCAST_STRIDE(r_s1)];
-            const double t_7 = t_7_data[i0 * t_7_s0 + i1 * LIFTED_BROADCAST_STRIDE(t_7_s1)];
-            const double dalong = dalong_data[i0 * dalong_s0 + i1 * LIFTED_BROADCAST_STRIDE(dalong_s1)];
-            const double rot = rot_data[i];
-            const double r_1 = r_1_data[i0 * r_1_s0 + i1 * LIFTED_BROADCAST_STRIDE(r_1_s1)];
+            const bool mask = mask_data[i];
+            const double t = t_data[i0 * t_s0 + i1 * LIFTED_BROADCAST_STRIDE(t_s1)];
             // reduction_short_rows_as_columns.py:9  return np.sum(w * np.sqrt(squared + 1.0)) + np.sum(np.max(x * along, axis=1))
-            const double t_5 = (x * along);
-            const bool mask = (t_5 == r);
-            const double t_8 = ((double)(int32_t)(mask) * t_7);
-            const double dx = (t_8 * along);
-            // reduction_short_rows_as_columns.py:8  along = np.sum(rot * x, axis=1, keepdims=True)
-            const double drot = (dalong * x);
-            const double t_13 = (dalong * rot);
-            LIFTED_AT(dx_1) = (dx + t_13);
-            // reduction_short_rows_as_columns.py:7  squared = np.sum(rot * rot, axis=1)
-            const double t_12 = (r_1 * rot);
-            const double drot_1_1 = (drot + t_12);
-            LIFTED_AT(drot_1) = (drot_1_1 + t_12);
+            LIFTED_AT(t_1) = ((double)(int32_t)(mask) * t);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            dx_1_out[i] = LIFTED_AT(dx_1);
-            drot_1_out[i] = LIFTED_AT(drot_1);
+            t_1_out[i] = LIFTED_AT(t_1);
         }
     }
 }
 
 // rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void rotation_energy_grad_k7_body(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ x_data,
-    const double* __restrict__ along_data, const int64_t along_s0, const int64_t along_s1,
-    const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
-    const double* __restrict__ t_7_data, const int64_t t_7_s0, const int64_t t_7_s1,
-    const double* __restrict__ dalong_data, const int64_t dalong_s0, const int64_t dalong_s1,
-    const double* __restrict__ rot_data,
-    const double* __restrict__ r_1_data, const int64_t r_1_s0, const int64_t r_1_s1,
-    double* __restrict__ dx_1_out,
-    double* __restrict__ drot_1_out)
+template <bool lifted_team> LIFTED_DEVICE void rotation_energy_grad_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const bool* __restrict__ mask_data,
+    const double* __restrict__ t_data, const int64_t t_s0, const int64_t t_s1,
+    double* __restrict__ t_1_out)
 {
-    LIFTED_BY_ROW_WALK(rotation_energy_grad_k7_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8), (n, d0, d1, x_data, along_data, along_s0, along_s1, r_data, r_s0, r_s1, t_7_data, t_7_s0, t_7_s1, dalong_data, dalong_s0, dalong_s1, rot_data, r_1_data, r_1_s0, r_1_s1, dx_1_out, drot_1_out));
+    LIFTED_BY_ROW_WALK(rotation_energy_grad_k4_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8), (n, d0, d1, mask_data, t_data, t_s0, t_s1, t_1_out));
 }
 
-LIFTED_KERNEL void rotation_energy_grad_k7(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ x_data,
-    const double* __restrict__ along_data, const int64_t along_s0, const int64_t along_s1,
-    const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
-    const double* __restrict__ t_7_data, const int64_t t_7_s0, const int64_t t_7_s1,
-    const double* __restrict__ dalong_data, const int64_t dalong_s0, const int64_t dalong_s1,
-    const double* __restrict__ rot_data,
-    const double* __restrict__ r_1_data, const int64_t r_1_s0, const int64_t r_1_s1,
-    double* __restrict__ dx_1_out,
-    double* __restrict__ drot_1_out)
+LIFTED_KERNEL void rotation_energy_grad_k4(const int64_t n, const int64_t d0, const int64_t d1,
+    const bool* __restrict__ mask_data,
+    const double* __restrict__ t_data, const int64_t t_s0, const int64_t t_s1,
+    double* __restrict__ t_1_out)
 {
-    LIFTED_RUN(rotation_energy_grad_k7_body, (n, d0, d1, x_data, along_data, along_s0, along_s1, r_data, r_s0, r_s1, t_7_data, t_7_s0, t_7_s1, dalong_data, dalong_s0, dalong_s1, rot_data, r_1_data, r_1_s0, r_1_s1, dx_1_out, drot_1_out));
+    LIFTED_RUN(rotation_energy_grad_k4_body, (n, d0, d1, mask_data, t_data, t_s0, t_s1, t_1_out));
+}
+
+// rotation_energy_grad_k5: 1-d index space of n elements
+template <bool lifted_team> LIFTED_DEVICE void rotation_energy_grad_k5_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ v_2_data, const int64_t v_2_s0,
+    const double* __restrict__ t_17_data,
+    const double* __restrict__ x2_data, const int64_t x2_s0,
+    const double* __restrict__ v_1_data, const int64_t v_1_s0,
+    const double* __restrict__ x1_data, const int64_t x1_s0,
+    const double* __restrict__ v_data, const int64_t v_s0,
+    const double* __restrict__ x0_data, const int64_t x0_s0,
+    const double* __restrict__ t_3_data,
+    const double* __restrict__ w_data,
+    const double* __restrict__ rot2_data, const int64_t rot2_s0,
+    double* __restrict__ dx1_out,
+    double* __restrict__ dx0_out,
+    double* __restrict__ t_21_out,
+    double* __restrict__ t_26_out,
+    double* __restrict__ drot2_out,
+    double* __restrict__ dx2_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, dx1);
+        LIFTED_LOCAL(double, dx0);
+        LIFTED_LOCAL(double, t_21);
+        LIFTED_LOCAL(double, t_26);
+        LIFTED_LOCAL(double, drot2);
+        LIFTED_LOCAL(double, dx2_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const int64_t i0 = i;
+            const double v_2 = v_2_data[i0 * v_2_s0];
+            const double t_17 = t_17_data[i];
+            const double x2 = x2_data[i0 * x2_s0];
+            const double v_1 = v_1_data[i0 * v_1_s0];
+            const double x1 = x1_data[i0 * x1_s0];
+            const double v = v_data[i0 * v_s0];
+            const double x0 = x0_data[i0 * x0_s0];
+            const double t_3 = t_3_data[i];
+            const double w = w_data[i];
+            const double rot2 = rot2_data[i0 * rot2_s0];
+            // reduction_short_rows_as_columns.py:9  return np.sum(w * np.sqrt(squared + 1.0)) + np.sum(np.max(x * along, axis=1))
+            const double dx2 = (v_2 * t_17);
+            const double t_22 = (v_2 * x2);
+            LIFTED_AT(dx1) = (v_1 * t_17);
+            const double t_23 = (v_1 * x1);
+            const double t_21_1 = (t_22 + t_23);
+            LIFTED_AT(dx0) = (v * t_17);
+            const double t_25 = (v * x0);
+            LIFTED_AT(t_21) = (t_21_1 + t_25);
+            const double t_24 = (2.0 * t_3);
+            LIFTED_AT(t_26) = (w / t_24);
+            // reduction_short_rows_as_columns.py:8  along = np.sum(rot * x, axis=1, keepdims=True)
+            LIFTED_AT(drot2) = (LIFTED_AT(t_21) * x2);
+            const double t_28 = (LIFTED_AT(t_21) * rot2);
+            LIFTED_AT(dx2_1) = (dx2 + t_28);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dx1_out[i] = LIFTED_AT(dx1);
+            dx0_out[i] = LIFTED_AT(dx0);
+            t_21_out[i] = LIFTED_AT(t_21);
+            t_26_out[i] = LIFTED_AT(t_26);
+            drot2_out[i] = LIFTED_AT(drot2);
+            dx2_1_out[i] = LIFTED_AT(dx2_1);
+        }
+    }
+}
+
+
+LIFTED_KERNEL void rotation_energy_grad_k5(const int64_t n, const int64_t d0,
+    const double* __restrict__ v_2_data, const int64_t v_2_s0,
+    const double* __restrict__ t_17_data,
+    const double* __restrict__ x2_data, const int64_t x2_s0,
+    const double* __restrict__ v_1_data, const int64_t v_1_s0,
+    const double* __restrict__ x1_data, const int64_t x1_s0,
+    const double* __restrict__ v_data, const int64_t v_s0,
+    const double* __restrict__ x0_data, const int64_t x0_s0,
+    const double* __restrict__ t_3_data,
+    const double* __restrict__ w_data,
+    const double* __restrict__ rot2_data, const int64_t rot2_s0,
+    double* __restrict__ dx1_out,
+    double* __restrict__ dx0_out,
+    double* __restrict__ t_21_out,
+    double* __restrict__ t_26_out,
+    double* __restrict__ drot2_out,
+    double* __restrict__ dx2_1_out)
+{
+    LIFTED_RUN(rotation_energy_grad_k5_body, (n, d0, v_2_data, v_2_s0, t_17_data, x2_data, x2_s0, v_1_data, v_1_s0, x1_data, x1_s0, v_data, v_s0, x0_data, x0_s0, t_3_data, w_data, rot2_data, rot2_s0, dx1_out, dx0_out, t_21_out, t_26_out, drot2_out, dx2_1_out));
+}
+
+// rotation_energy_grad_k6: 1-d index space of n elements
+template <bool lifted_team> LIFTED_DEVICE void rotation_energy_grad_k6_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ t_21_data,
+    const double* __restrict__ x1_data, const int64_t x1_s0,
+    const double* __restrict__ rot1_data, const int64_t rot1_s0,
+    const double* __restrict__ dx1_data,
+    double* __restrict__ drot1_out,
+    double* __restrict__ dx1_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, drot1);
+        LIFTED_LOCAL(double, dx1_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const int64_t i0 = i;
+            const double t_21 = t_21_data[i];
+            const double x1 = x1_data[i0 * x1_s0];
+            const double rot1 = rot1_data[i0 * rot1_s0];
+            const double dx1 = dx1_data[i];
+            // reduction_short_rows_as_columns.py:8  along = np.sum(rot * x, axis=1, keepdims=True)
+            LIFTED_AT(drot1) = (t_21 * x1);
+            const double t_29 = (t_21 * rot1);
+            LIFTED_AT(dx1_1) = (dx1 + t_29);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            drot1_out[i] = LIFTED_AT(drot1);
+            dx1_1_out[i] = LIFTED_AT(dx1_1);
+        }
+    }
+}
+
+
+LIFTED_KERNEL void rotation_energy_grad_k6(const int64_t n, const int64_t d0,
+    const double* __restrict__ t_21_data,
+    const double* __restrict__ x1_data, const int64_t x1_s0,
+    const double* __restrict__ rot1_data, const int64_t rot1_s0,
+    const double* __restrict__ dx1_data,
+    double* __restrict__ drot1_out,
+    double* __restrict__ dx1_1_out)
+{
+    LIFTED_RUN(rotation_energy_grad_k6_body, (n, d0, t_21_data, x1_data, x1_s0, rot1_data, rot1_s0, dx1_data, drot1_out, dx1_1_out));
+}
+
+// rotation_energy_grad_k7: 1-d index space of n elements
+template <bool lifted_team> LIFTED_DEVICE void rotation_energy_grad_k7_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ t_21_data,
+    const double* __restrict__ x0_data, const int64_t x0_s0,
+    const double* __restrict__ rot0_data, const int64_t rot0_s0,
+    const double* __restrict__ dx0_data,
+    double* __restrict__ drot0_out,
+    double* __restrict__ dx0_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, drot0);
+        LIFTED_LOCAL(double, dx0_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const int64_t i0 = i;
+            const double t_21 = t_21_data[i];
+            const double x0 = x0_data[i0 * x0_s0];
+            const double rot0 = rot0_data[i0 * rot0_s0];
+            const double dx0 = dx0_data[i];
+            // reduction_short_rows_as_columns.py:8  along = np.sum(rot * x, axis=1, keepdims=True)
+            LIFTED_AT(drot0) = (t_21 * x0);
+            const double t_30 = (t_21 * rot0);
+            LIFTED_AT(dx0_1) = (dx0 + t_30);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            drot0_out[i] = LIFTED_AT(drot0);
+            dx0_1_out[i] = LIFTED_AT(dx0_1);
+        }
+    }
+}
+
+
+LIFTED_KERNEL void rotation_energy_grad_k7(const int64_t n, const int64_t d0,
+    const double* __restrict__ t_21_data,
+    const double* __restrict__ x0_data, const int64_t x0_s0,
+    const double* __restrict__ rot0_data, const int64_t rot0_s0,
+    const double* __restrict__ dx0_data,
+    double* __restrict__ drot0_out,
+    double* __restrict__ dx0_1_out)
+{
+    LIFTED_RUN(rotation_energy_grad_k7_body, (n, d0, t_21_data, x0_data, x0_s0, rot0_data, rot0_s0, dx0_data, drot0_out, dx0_1_out));
+}
+
+// rotation_energy_grad_k8: 1-d index space of n elements
+template <bool lifted_team> LIFTED_DEVICE void rotation_energy_grad_k8_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ t_26_data,
+    const double* __restrict__ rot2_data, const int64_t rot2_s0,
+    const double* __restrict__ drot2_data,
+    double* __restrict__ drot2_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, drot2_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const int64_t i0 = i;
+            const double t_26 = t_26_data[i];
+            const double rot2 = rot2_data[i0 * rot2_s0];
+            const double drot2 = drot2_data[i];
+            // reduction_short_rows_as_columns.py:7  squared = np.sum(rot * rot, axis=1)
+            const double t_27 = (t_26 * rot2);
+            const double drot2_1_1 = (drot2 + t_27);
+            LIFTED_AT(drot2_1) = (drot2_1_1 + t_27);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            drot2_1_out[i] = LIFTED_AT(drot2_1);
+        }
+    }
+}
+
+
+LIFTED_KERNEL void rotation_energy_grad_k8(const int64_t n, const int64_t d0,
+    const double* __restrict__ t_26_data,
+    const double* __restrict__ rot2_data, const int64_t rot2_s0,
+    const double* __restrict__ drot2_data,
+    double* __restrict__ drot2_1_out)
+{
+    LIFTED_RUN(rotation_energy_grad_k8_body, (n, d0, t_26_data, rot2_data, rot2_s0, drot2_data, drot2_1_out));
+}
+
+// rotation_energy_grad_k9: 1-d index space of n elements
+template <bool lifted_team> LIFTED_DEVICE void rotation_energy_grad_k9_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ t_26_data,
+    const double* __restrict__ rot1_data, const int64_t rot1_s0,
+    const double* __restrict__ drot1_data,
+    double* __restrict__ drot1_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, drot1_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const int64_t i0 = i;
+            const double t_26 = t_26_data[i];
+            const double rot1 = rot1_data[i0 * rot1_s0];
+            const double drot1 = drot1_data[i];
+            // reduction_short_rows_as_columns.py:7  squared = np.sum(rot * rot, axis=1)
+            const double t_31 = (t_26 * rot1);
+            const double drot1_1_1 = (drot1 + t_31);
+            LIFTED_AT(drot1_1) = (drot1_1_1 + t_31);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            drot1_1_out[i] = LIFTED_AT(drot1_1);
+        }
+    }
+}
+
+
+LIFTED_KERNEL void rotation_energy_grad_k9(const int64_t n, const int64_t d0,
+    const double* __restrict__ t_26_data,
+    const double* __restrict__ rot1_data, const int64_t rot1_s0,
+    const double* __restrict__ drot1_data,
+    double* __restrict__ drot1_1_out)
+{
+    LIFTED_RUN(rotation_energy_grad_k9_body, (n, d0, t_26_data, rot1_data, rot1_s0, drot1_data, drot1_1_out));
+}
+
+// rotation_energy_grad_k10: 1-d index space of n elements
+template <bool lifted_team> LIFTED_DEVICE void rotation_energy_grad_k10_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ t_26_data,
+    const double* __restrict__ rot0_data, const int64_t rot0_s0,
+    const double* __restrict__ drot0_data,
+    double* __restrict__ drot0_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, drot0_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const int64_t i0 = i;
+            const double t_26 = t_26_data[i];
+            const double rot0 = rot0_data[i0 * rot0_s0];
+            const double drot0 = drot0_data[i];
+            // reduction_short_rows_as_columns.py:7  squared = np.sum(rot * rot, axis=1)
+            const double t_32 = (t_26 * rot0);
+            const double drot0_1_1 = (drot0 + t_32);
+            LIFTED_AT(drot0_1) = (drot0_1_1 + t_32);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            drot0_1_out[i] = LIFTED_AT(drot0_1);
+        }
+    }
+}
+
+
+LIFTED_KERNEL void rotation_energy_grad_k10(const int64_t n, const int64_t d0,
+    const double* __restrict__ t_26_data,
+    const double* __restrict__ rot0_data, const int64_t rot0_s0,
+    const double* __restrict__ drot0_data,
+    double* __restrict__ drot0_1_out)
+{
+    LIFTED_RUN(rotation_energy_grad_k10_body, (n, d0, t_26_data, rot0_data, rot0_s0, drot0_data, drot0_1_out));
 }

@@ -13,18 +13,20 @@ __lifted_transforms__ = {
     ('grad', 'rotation_energy', ('rot', 'x', 'w'), True): "rotation_energy_grad",
 }
 _KERNELS = {
-    "rotation_energy_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False, False), ('reduce', 'f64', 'add', 'f64', False, True, False)], 'dims': [], 'static': (None, 3), 'mode': 'columns', 'perm': (0, 1), 'reduced': 1},
-    "rotation_energy_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
-    "rotation_energy_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 1), True), ('reduce', 'f64', 'max', 'f64', False, False, False)], 'dims': [], 'static': (None, 3), 'mode': 'columns', 'perm': (0, 1), 'reduced': 1},
-    "rotation_energy_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
-    "rotation_energy_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False, False), ('reduce', 'f64', 'add', 'f64', False, True, False)], 'dims': [], 'static': (None, 3), 'mode': 'columns', 'perm': (0, 1), 'reduced': 1},
-    "rotation_energy_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "rotation_energy_grad_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 1), True), ('reduce', 'f64', 'max', 'f64', False, False, False)], 'dims': [], 'static': (None, 3), 'mode': 'columns', 'perm': (0, 1), 'reduced': 1},
-    "rotation_energy_grad_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 1), True), ('reduce', 'i64', 'add', 'i64', False, True, False)], 'dims': [], 'static': (None, 3), 'mode': 'columns', 'perm': (0, 1), 'reduced': 1},
-    "rotation_energy_grad_k4": {'rank': 2, 'params': [('array', 'i64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, 1)},
-    "rotation_energy_grad_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 1), True), ('reduce', 'f64', 'add', 'f64', False, True, False)], 'dims': [], 'static': (None, 3), 'mode': 'columns', 'perm': (0, 1), 'reduced': 1},
-    "rotation_energy_grad_k6": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "rotation_energy_grad_k7": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, 3)},
+    "rotation_energy_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False), ('out', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "rotation_energy_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('reduce', 'f64', 'max', 'f64', False, False, False)], 'dims': [], 'static': (None, 3), 'mode': 'columns', 'perm': (0, 1), 'reduced': 1},
+    "rotation_energy_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
+    "rotation_energy_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "rotation_energy_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('reduce', 'f64', 'max', 'f64', False, False, False)], 'dims': [], 'static': (None, 3), 'mode': 'columns', 'perm': (0, 1), 'reduced': 1},
+    "rotation_energy_grad_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 1), True), ('out', 'bool', True), ('reduce', 'i64', 'add', 'i64', False, True, False)], 'dims': [], 'static': (None, 3), 'mode': 'columns', 'perm': (0, 1), 'reduced': 1},
+    "rotation_energy_grad_k3": {'rank': 2, 'params': [('array', 'i64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, 1)},
+    "rotation_energy_grad_k4": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('out', 'f64')], 'dims': [], 'static': (None, 3)},
+    "rotation_energy_grad_k5": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "rotation_energy_grad_k6": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "rotation_energy_grad_k7": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "rotation_energy_grad_k8": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "rotation_energy_grad_k9": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "rotation_energy_grad_k10": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "reduction_short_rows_as_columns.cu"), _KERNELS)
 
@@ -99,40 +101,85 @@ def _arg_spec(name, note):
 def rotation_energy(rot: "f64[p,3]", x: "f64[p,3]", w: "f64[p]"):
     _check_args('rotation_energy', rot, x, w)
     # reduction_short_rows_as_columns.py:7  squared = np.sum(rot * rot, axis=1)
-    squared, along = _kernels.rotation_energy_k0(rot, x)
+    rot0 = rot[:, 0]
+    rot1 = rot[:, 1]
+    rot2 = rot[:, 2]
     del rot
+    # reduction_short_rows_as_columns.py:8  along = np.sum(rot * x, axis=1, keepdims=True)
+    x0 = x[:, 0]
+    x1 = x[:, 1]
+    x2 = x[:, 2]
+    del x
+    # reduction_short_rows_as_columns.py:7  squared = np.sum(rot * rot, axis=1)
+    s, t_18, t_19, t_20 = _kernels.rotation_energy_k0(rot0, rot1, rot2, x0, x1, x2, w)
+    del rot0, rot1, rot2, x0, x1, x2, w
     # reduction_short_rows_as_columns.py:9  return np.sum(w * np.sqrt(squared + 1.0)) + np.sum(np.max(x * along, axis=1))
-    s = _kernels.rotation_energy_k1(squared, w)
-    del squared, w
-    s_1 = _kernels.rotation_energy_k2(x, along)
-    del x, along
-    s_2 = _kernels.rotation_energy_k3(s_1)
+    t_5 = np.stack((t_18, t_19, t_20), axis=-1)
+    del t_18, t_19, t_20
+    s_1 = _kernels.rotation_energy_k1(t_5)
+    del t_5
+    s_2 = _kernels.rotation_energy_k2(s_1)
     del s_1
     return s + s_2
 
 
 def rotation_energy_grad(rot: "f64[p,3]", x: "f64[p,3]", w: "f64[p]"):
     _check_args('rotation_energy_grad', rot, x, w)
+    p = rot.shape[0]
     # reduction_short_rows_as_columns.py:7  squared = np.sum(rot * rot, axis=1)
-    squared, along = _kernels.rotation_energy_grad_k0(rot, x)
+    rot0 = rot[:, 0]
+    rot1 = rot[:, 1]
+    rot2 = rot[:, 2]
+    del rot
+    # reduction_short_rows_as_columns.py:8  along = np.sum(rot * x, axis=1, keepdims=True)
+    x0 = x[:, 0]
+    x1 = x[:, 1]
+    x2 = x[:, 2]
+    del x
+    # reduction_short_rows_as_columns.py:7  squared = np.sum(rot * rot, axis=1)
+    t_17, t_3, t_18, t_19, t_20 = _kernels.rotation_energy_grad_k0(rot0, rot1, rot2, x0, x1, x2)
     # reduction_short_rows_as_columns.py:9  return np.sum(w * np.sqrt(squared + 1.0)) + np.sum(np.max(x * along, axis=1))
-    t_3 = _kernels.rotation_energy_grad_k1(squared)
-    del squared
-    s_1 = _kernels.rotation_energy_grad_k2(x, along)
+    t_5 = np.stack((t_18, t_19, t_20), axis=-1)
+    del t_18, t_19, t_20
+    s_1 = _kernels.rotation_energy_grad_k1(t_5)
     # reverse sweep
     # reduction_short_rows_as_columns.py:9  return np.sum(w * np.sqrt(squared + 1.0)) + np.sum(np.max(x * along, axis=1))
     r = np.expand_dims(s_1, 1)
     del s_1
-    s_3 = _kernels.rotation_energy_grad_k3(x, along, r)
-    t_7 = _kernels.rotation_energy_grad_k4(s_3)
+    mask, s_3 = _kernels.rotation_energy_grad_k2(t_5, r)
+    del t_5, r
+    t = _kernels.rotation_energy_grad_k3(s_3)
     del s_3
-    dalong = _kernels.rotation_energy_grad_k5(x, along, r, t_7)
-    t_11 = _kernels.rotation_energy_grad_k6(t_3, w)
-    del w
-    # reduction_short_rows_as_columns.py:7  squared = np.sum(rot * rot, axis=1)
-    r_1 = np.expand_dims(t_11, 1)
-    del t_11
+    t_1 = _kernels.rotation_energy_grad_k4(mask, t)
+    del mask, t
+    v_2 = t_1[:, 2]
+    dx1, dx0, t_21, t_26, drot2, dx2_1 = _kernels.rotation_energy_grad_k5(v_2, t_17, x2, t_1[:, 1], x1, t_1[:, 0], x0, t_3, w, rot2)
+    del v_2, t_17, x2, t_1, w
     # reduction_short_rows_as_columns.py:8  along = np.sum(rot * x, axis=1, keepdims=True)
-    dx_1, drot_1 = _kernels.rotation_energy_grad_k7(x, along, r, t_7, dalong, rot, r_1)
-    del x, along, r, t_7, dalong, rot, r_1
-    return (drot_1, dx_1, t_3)
+    dx = np.zeros((p, 3))
+    dx[:, 2] = dx2_1
+    del dx2_1
+    drot1, dx1_1 = _kernels.rotation_energy_grad_k6(t_21, x1, rot1, dx1)
+    del x1, dx1
+    dx[:, 1] += dx1_1
+    del dx1_1
+    drot0, dx0_1 = _kernels.rotation_energy_grad_k7(t_21, x0, rot0, dx0)
+    del t_21, x0, dx0
+    dx[:, 0] += dx0_1
+    del dx0_1
+    # reduction_short_rows_as_columns.py:7  squared = np.sum(rot * rot, axis=1)
+    drot2_1 = _kernels.rotation_energy_grad_k8(t_26, rot2, drot2)
+    del rot2, drot2
+    drot = np.zeros((p, 3))
+    del p
+    drot[:, 2] = drot2_1
+    del drot2_1
+    drot1_1 = _kernels.rotation_energy_grad_k9(t_26, rot1, drot1)
+    del rot1, drot1
+    drot[:, 1] += drot1_1
+    del drot1_1
+    drot0_1 = _kernels.rotation_energy_grad_k10(t_26, rot0, drot0)
+    del t_26, rot0, drot0
+    drot[:, 0] += drot0_1
+    del drot0_1
+    return (drot, dx, t_3)
