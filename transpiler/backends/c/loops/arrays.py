@@ -16,20 +16,26 @@ class ArrayStatements:
 
     def fresh(self, eqn: Eqn, out, dims: str, target: str | None = None) -> str:
         """Allocate `out` (contiguous, of `dims`; into the C view `target`, by default its own): memory of its
-        own each step, or the same each step when nothing made from it outlives the step (see select.py)."""
+        own each step, the same each step when nothing made from it outlives the step, or a result's memory for
+        one the host code after the run reads; scratch memory when nothing made from it outlives the call (see
+        select.py)."""
         target = target or self.var(out)
         self.sites += 1
-        memory = self.plan.memory.get((id(eqn), out.name), "fresh")
+        key = (id(eqn), out.name)
+        memory = self.plan.memory.get(key, "fresh")
+        mode = {"result": "LIFTED_RESULT", "scratch": "LIFTED_SCRATCH"}.get(self.plan.placement.get(key),
+                                                                            "LIFTED_ARENA")
         buffer = f"site_{self.sites}"
         if memory == "reuse":
             self.decls.append(f"void* {buffer} = nullptr; int64_t {buffer}_bytes = 0;")
-            return f"if (!lifted_alloc_view({target}, {dims}, st, &{buffer}, &{buffer}_bytes)) {self.fail('memory')}"
+            return f"if (!lifted_alloc_view({target}, {dims}, st, &{buffer}, &{buffer}_bytes, {mode})) " \
+                f"{self.fail('memory')}"
         if memory == "ring":
             self.decls.append(f"void* {buffer}[2] = {{nullptr, nullptr}}; int64_t {buffer}_bytes[2] = {{0, 0}}; "
                               f"int {buffer}_turn = 0;")
             return f"{buffer}_turn ^= 1; if (!lifted_alloc_view({target}, {dims}, st, &{buffer}[{buffer}_turn], " \
-                f"&{buffer}_bytes[{buffer}_turn])) {self.fail('memory')}"
-        return f"if (!lifted_alloc_view({target}, {dims}, st, nullptr, nullptr)) {self.fail('memory')}"
+                f"&{buffer}_bytes[{buffer}_turn], {mode})) {self.fail('memory')}"
+        return f"if (!lifted_alloc_view({target}, {dims}, st, nullptr, nullptr, {mode})) {self.fail('memory')}"
 
     def fill(self, eqn: Eqn) -> list[str]:
         name, out = eqn.prim.name, eqn.out

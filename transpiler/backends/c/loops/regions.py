@@ -123,7 +123,7 @@ class RegionCalls:
         self.decls.append(f"void* {scratch} = nullptr; int64_t {scratch}_bytes = 0;")
         outputs = "n_out" if kept else "1"
         lines += [f"const int64_t {temp}_count[1] = {{{outputs}}};", f"lifted_view<{acc}, 1> {temp};",
-                  f"if (!lifted_alloc_view({temp}, {temp}_count, st, &{scratch}, &{scratch}_bytes)) "
+                  f"if (!lifted_alloc_view({temp}, {temp}_count, st, &{scratch}, &{scratch}_bytes, LIFTED_SCRATCH)) "
                   f"{self.fail('memory')}",
                   f"for (int64_t j = 0; j < {outputs}; ++j) {temp}.p[j] = {identity};"]
         call.append(f"{temp}.p")
@@ -161,5 +161,5 @@ class RegionCalls:
                 f"const int64_t {scratch}_size[1] = {{{scratch}_cap * LIFTED_LANE_COUNT * "
                 f"(count >= lifted_parallel_min ? (int64_t)omp_get_max_threads() : 1)}};",
                 f"lifted_view<{ctype}, 1> {scratch}_view;",
-                f"if (!lifted_alloc_view({scratch}_view, {scratch}_size, st, &{scratch}, &{scratch}_bytes)) "
+                f"if (!lifted_alloc_view({scratch}_view, {scratch}_size, st, &{scratch}, &{scratch}_bytes, LIFTED_SCRATCH)) "
                 f"{self.fail('memory')}"]

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ....ir import Const, Eqn, Function, If, Loop, Var, blocks, statement_uses
+from ....ir import (Const, Eqn, Function, If, Loop, Var, blocks, own_operands, result_atoms, statement_defs,
+                    statement_uses)
 from ....primitives.indexing import Ref, index_refs
 from ..fused_kernel import is_module_array, module_arrays
 from ..launch_spec import EmittedKernel
@@ -32,43 +33,105 @@ DTYPES = {"f64", "f32", "i64", "i32", "bool"}
 
 
 @dataclass
-class LoopPlan:
-    """A loop chosen for a loop kernel: what it reads from outside (`inputs`, in order), the type of every name
-    it binds or reads, the new-array sites that may reuse their memory each step, and the inputs it may write."""
+class BlockPlan:
+    """A run of host statements chosen for one C call (a loop kernel, or a straight-line run that may hold loops):
+    what it reads from outside (`inputs`, in order), what it leaves for the host code after it (`outs`), the type
+    of every name it binds or reads, where each new array's memory comes from, and the inputs it may write."""
 
-    loop: Loop
+    stmts: list
+    outs: list
     inputs: list
     names: dict[str, tuple] = field(default_factory=dict)  # name -> ("array", dtype, rank) | ("scalar", dtype) | ("tape",)
     memory: dict[tuple, str] = field(default_factory=dict)  # (equation id, name) of a new array -> see `_memory`
-    written: set[str] = field(default_factory=set)  # input names the loop may write through
+    written: set[str] = field(default_factory=set)  # input names the run may write through
+    placement: dict[tuple, str] = field(default_factory=dict)  # (equation id, name) -> "result" | "scratch"
+
+    @property
+    def loop(self) -> Loop | None:
+        """The loop, when the run is one loop alone (a loop kernel)."""
+        return self.stmts[0] if len(self.stmts) == 1 and isinstance(self.stmts[0], Loop) else None
 
 
-def plan_loops(fn: Function, regions: dict[str, EmittedKernel]) -> list[LoopPlan]:
-    """The loops of `fn`'s host code that become loop kernels, outermost first. A loop whose plan fails, or that
-    shares a tape with host code, is left to the host and the choice made again (its inner loops may qualify)."""
+def plan_blocks(fn: Function, regions: dict[str, EmittedKernel]) -> list[BlockPlan]:
+    """The runs of `fn`'s host code that become one C call each, in program order (see `_runs` for which). A run
+    whose plan fails, or that shares a tape with host code, is cut down to its loops alone (a loop whose plan
+    fails is left to the host) and the choice made again."""
     banned: set[int] = set()
     while True:
-        chosen = list(_candidates(fn.body, regions, banned))
-        plans = {id(loop): _plan(loop) for loop in chosen}
-        inside = {id(e) for loop in chosen for e in tape_eqns([loop])}
+        runs = list(_runs(fn.body, regions, banned))
+        outs = {id(run[0]): _outs(fn, run) for run in runs}
+        # a tape the run makes must stay in it: every push and pop in the run (it becomes a C stack of the call)
+        leaving = {id(s) for run in runs for s in run if isinstance(s, Eqn) and s.prim.name == "tape_new" and
+                   any(o is s.out for o in outs[id(run[0])])}
+        if leaving:
+            banned |= leaving
+            continue
+        plans = {id(run[0]): _plan(run, outs[id(run[0])]) for run in runs}
+        inside = {id(e) for run in runs for e in tape_eqns(run)}
         outside_tapes = {e.args[0].name for e in tape_eqns(fn.body) if id(e) not in inside}
-        bad = [loop for loop in chosen if plans[id(loop)] is None or
-               {e.args[0].name for e in tape_eqns([loop])} & outside_tapes]
+        bad = [run for run in runs if plans[id(run[0])] is None or
+               {e.args[0].name for e in tape_eqns(run)} & outside_tapes]
         if not bad:
-            return [plans[id(loop)] for loop in chosen]
-        banned |= {id(loop) for loop in bad}
+            return [plans[id(run[0])] for run in runs]
+        for run in bad:
+            banned |= {id(run[0])} if len(run) == 1 else {id(s) for s in run if not isinstance(s, Loop)}
 
 
-def _candidates(block: list, regions: dict, banned: set[int]):
+def _runs(block: list, regions: dict, banned: set[int]):
+    """Maximal runs of statements the C side can run (loops and branches taken whole) that are worth a C call of
+    their own; a loop or branch that cannot run in C is searched inside."""
+    run: list = []
     for stmt in block:
-        if isinstance(stmt, Loop):
-            if id(stmt) not in banned and _loop_ok(stmt, regions):
-                yield stmt
-            else:
-                yield from _candidates(stmt.body, regions, banned)
-        elif isinstance(stmt, If):
-            yield from _candidates(stmt.then_body, regions, banned)
-            yield from _candidates(stmt.else_body, regions, banned)
+        if id(stmt) not in banned and _stmt_ok(stmt, regions) and not _leaves_none(stmt):
+            run.append(stmt)
+            continue
+        if _worth_a_call(run):
+            yield run
+        run = []
+        if isinstance(stmt, (Loop, If)):
+            for inner in blocks(stmt):
+                yield from _runs(inner, regions, banned)
+    if _worth_a_call(run):
+        yield run
+
+
+# a C call of a run costs about as much as a region launch from Python (packing its inputs, ctypes): a run is
+# worth one when it holds a loop (a launch per step on the host) or replaces more than one launch, or a launch
+# and host NumPy operations on arrays
+def _worth_a_call(run: list) -> bool:
+    if any(isinstance(stmt, Loop) for stmt in run):
+        return True
+    eqns = list(_all_eqns(run))
+    launches = sum(1 for e in eqns if e.prim.name == "launch")
+    arrays = sum(1 for e in eqns if e.prim.name != "launch" and e.prim.name not in ("dim", "push", "pop") and
+                 any(a.type.shape != () for a in (*e.args, *e.outs)))
+    return launches >= 2 or (launches == 1 and arrays >= 2)
+
+
+def _leaves_none(stmt) -> bool:
+    """A branch that leaves a value undefined (None) on one path: the host reads None there, C would not."""
+    return isinstance(stmt, If) and any(isinstance(a, Const) and a.value is None
+                                        for a in (*stmt.then_results, *stmt.else_results))
+
+
+def _outs(fn: Function, run: list) -> list:
+    """The values the run binds at its top level that anything outside it reads (the function's result too)."""
+    skipped = {id(s) for s in run}
+    read: set[int] = {id(a) for a in result_atoms(fn.result)}
+
+    def visit(block):
+        for stmt in block:
+            if id(stmt) in skipped:
+                continue
+            if isinstance(stmt, Eqn):
+                read.update(id(a) for a in stmt.args)
+                continue
+            read.update(id(a) for a in own_operands(stmt))
+            for inner in blocks(stmt):
+                visit(inner)
+
+    visit(fn.body)
+    return [v for stmt in run for v in statement_defs(stmt) if id(v) in read]
 
 
 def _loop_ok(loop: Loop, regions: dict) -> bool:
@@ -138,7 +201,7 @@ def _stmt_ok(stmt, regions: dict) -> bool:
             all(len(a.type.shape) == rank and _cast_ok(a.type.dtype, stmt.out.type.dtype) for a in stmt.args)
     if name == "dim":
         return stmt.args[0].type.shape is not None and len(stmt.args[0].type.shape) >= 1
-    if name in ("push", "pop"):
+    if name in ("push", "pop", "tape_new"):
         return True
     if name in COMPARISONS and len({a.type.dtype for a in stmt.args}) != 1:
         return False  # Python compares an int with a float exactly, C through a double
@@ -201,8 +264,8 @@ def _launch_ok(eqn: Eqn, region: EmittedKernel | None) -> bool:
         for p, a in zip(inputs, eqn.args))
 
 
-# -- the plan of one loop ----------------------------------------------------------------------------------------
-def _plan(loop: Loop) -> LoopPlan | None:
+# -- the plan of one run -----------------------------------------------------------------------------------------
+def _plan(stmts: list, outs: list) -> BlockPlan | None:
     names: dict[str, tuple] = {}
 
     def note(atom) -> bool:
@@ -214,33 +277,49 @@ def _plan(loop: Loop) -> LoopPlan | None:
             ("array", t.dtype, len(t.shape))
         return names.setdefault(name, kind) == kind
 
-    ok = all(note(a) for a in _all_atoms([loop]))
+    ok = all(note(a) for a in _all_atoms(stmts))
     tapes: dict[str, set] = {}
-    for eqn in _all_eqns([loop]):
+    for eqn in _all_eqns(stmts):
         if eqn.prim.name in ("push", "pop"):
             value = eqn.args[1] if eqn.prim.name == "push" else eqn.out
             tapes.setdefault(eqn.args[0].name, set()).add((value.type.dtype, len(value.type.shape)))
     if not ok or any(len(kinds) > 1 for kinds in tapes.values()):
         return None  # a name bound to values of different kinds, or a tape holding different kinds
-    inputs, seen = [], set()
-    for atom in [*statement_uses(loop), *module_arrays([loop])]:  # (module-level arrays: constants holding a Var)
+    inputs, seen, defined = [], set(), set()
+    free = []
+    for stmt in stmts:
+        free += [a for a in statement_uses(stmt) if not (isinstance(a, Var) and id(a) in defined)]
+        defined.update(id(v) for v in statement_defs(stmt))
+    for atom in [*free, *module_arrays(stmts)]:  # (module-level arrays: constants holding a Var)
         if isinstance(atom, Const) and not is_module_array(atom):
             continue
         name = atom.value.name if is_module_array(atom) else atom.name
         if name not in seen:
             seen.add(name)
             inputs.append(atom)
-    plan = LoopPlan(loop, inputs, names)
-    names_flow = _flows(loop, _name)
-    values_flow = _flows(loop, lambda atom: id(atom) if isinstance(atom, Var) else None)
-    pushed = {id(e.args[1]) for e in _all_eqns([loop]) if e.prim.name == "push"}
-    for eqn, out, enclosing, top in _fresh_sites([loop], (), True):
-        plan.memory[(id(eqn), out.name)] = _memory(out, enclosing, top, _closure({id(out)}, values_flow), pushed)
-    targets = {e.args[0].name for e in _all_eqns([loop]) if e.prim.name in ("setitem", "index_add")}
-    broadcasts = {e.out.name for e in _all_eqns([loop]) if e.prim.name == "broadcast_to"}
+    plan = BlockPlan(stmts, outs, inputs, names)
+    names_flow = _flows(stmts, _name)
+    values_flow = _flows(stmts, lambda atom: id(atom) if isinstance(atom, Var) else None)
+    pushed = {id(e.args[1]) for e in _all_eqns(stmts) if e.prim.name == "push"}
+    local = {e.out.name for e in _all_eqns(stmts) if e.prim.name == "tape_new"}  # tapes that die with the call
+    for eqn in _all_eqns(stmts):  # what a local tape's pops give back is what was pushed on it
+        if eqn.prim.name == "push" and eqn.args[0].name in local:
+            values_flow.setdefault(id(eqn.args[1]), set()).update(
+                id(e.out) for e in _all_eqns(stmts) if e.prim.name == "pop" and e.args[0].name == eqn.args[0].name)
+    kept = {id(e.args[1]) for e in _all_eqns(stmts) if e.prim.name == "push" and e.args[0].name not in local}
+    left = {id(v) for v in outs}
+    for eqn, out, enclosing, top in _fresh_sites(stmts, (), True):
+        closure = _closure({id(out)}, values_flow)
+        plan.memory[(id(eqn), out.name)] = _memory(out, enclosing, top, closure, pushed)
+        if closure & left:  # (the host code after the run may keep it: the call's result block)
+            plan.placement[(id(eqn), out.name)] = "result"
+        elif not closure & kept:  # nothing made from it outlives the call: the thread's scratch memory
+            plan.placement[(id(eqn), out.name)] = "scratch"
+    targets = {e.args[0].name for e in _all_eqns(stmts) if e.prim.name in ("setitem", "index_add")}
+    broadcasts = {e.out.name for e in _all_eqns(stmts) if e.prim.name == "broadcast_to"}
     if _closure(broadcasts, names_flow) & targets:
         return None  # NumPy refuses to write through a broadcast (a read-only view); keep the host's error
-    popped = {e.out.name for e in _all_eqns([loop]) if e.prim.name == "pop" and e.out.type.shape != ()}
+    popped = {e.out.name for e in _all_eqns(stmts) if e.prim.name == "pop" and e.out.type.shape != ()}
     popped_closure = _closure(popped, names_flow)
     for atom in inputs:
         name = atom.value.name if is_module_array(atom) else atom.name
@@ -280,7 +359,7 @@ def _name(atom) -> str | None:
     return atom.name if isinstance(atom, Var) else None
 
 
-def _flows(loop: Loop, key) -> dict:
+def _flows(stmts: list, key) -> dict:
     """key(value) -> the keys of the values that may come to hold (a view of) the same memory; `key` names a
     value by its host name (what the host module binds) or by identity (one value of the IR)."""
     edges: dict = {}
@@ -312,8 +391,7 @@ def _flows(loop: Loop, key) -> dict:
             add(slot, out)
             add(new, out)
 
-    slot_moves(loop)
-    visit(loop.cond_body + loop.body)
+    visit(stmts)
     return edges
 
 
