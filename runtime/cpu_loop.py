@@ -289,4 +289,7 @@ def _error(code: int, details) -> Exception:
         return ValueError("cannot select an axis to squeeze out which has size not equal to one")
     if code == 13:
         return ValueError(f"operands could not be broadcast together: axis {a} of size {b} into size {c}")
+    if code == 14:
+        return ValueError(f"matmul: Input operand 1 has a mismatch in its core dimension 0, with gufunc signature "
+                          f"(n?,k),(k,m?)->(n?,m?) (size {a} is different from {b})")
     return RuntimeError(f"loop kernel failed with code {code}")

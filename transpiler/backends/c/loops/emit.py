@@ -14,19 +14,20 @@ from ..c_syntax import C_TYPES, c_literal, indent
 from ..fused_kernel import is_module_array
 from ..launch_spec import EmittedKernel, range3
 from .arrays import ArrayStatements
+from .products import Products
 from .regions import RegionCalls
 from .select import FILLS, BlockPlan
 
 # error codes the runtime turns into Python exceptions (runtime/cpu_loop.py)
 ERRORS = {"index": 1, "zero_division": 2, "space": 3, "broadcast": 4, "memory": 5, "pop": 6, "empty": 7,
           "step": 8, "overflow": 9, "negative": 10, "concatenate": 11,
-          "squeeze": 12, "broadcast_to": 13}
+          "squeeze": 12, "broadcast_to": 13, "matmul": 14}
 _PYTHON_SCALAR_OPS = {"add", "subtract", "multiply", "divide", "negative", "floor_divide", "mod", "less",
                       "less_equal", "greater", "greater_equal", "equal", "not_equal", "logical_and", "logical_or",
                       "logical_not"}  # (`a & b`, `not a` of Python values stay Python values)
 
 
-class _LoopEmitter(ArrayStatements, RegionCalls):
+class _LoopEmitter(ArrayStatements, RegionCalls, Products):
     def __init__(self, plan: BlockPlan, name: str, regions: dict[str, EmittedKernel], source_file: str):
         self.plan = plan
         self.name = name
@@ -218,6 +219,10 @@ class _LoopEmitter(ArrayStatements, RegionCalls):
             rank = len(eqn.args[0].type.shape)
             return [f"{self.var(eqn.out)} = {self.var(eqn.args[0])}.d[{eqn.params['axis'] % rank}]; "
                     f"{self.flag(eqn.out)} = false;"]
+        if name == "host_matmul":
+            return self.matmul(eqn)
+        if name == "transpose":
+            return self.transpose(eqn)
         if name == "tape_new":
             return [f"lifted_new_tape(t_{eqn.out.name}, {self.tape_widths.get(eqn.out.name, 2)});"]
         if name == "push":

@@ -28,7 +28,7 @@ UFUNCS = {"log", "exp", "sqrt", "tanh", "sin", "cos", "tan", "arctan", "sinh", "
 SCALAR_OPS = {"add", "subtract", "multiply", "divide", "negative", "floor_divide", "mod", "logical_and", "logical_or",
               "logical_not"} | COMPARISONS | UFUNCS
 FILLS = {"zeros", "ones", "full", "zeros_like", "ones_like"}
-VIEWS = {"getitem", "setitem", "index_add", "expand_dims", "squeeze", "broadcast_to"}  # results that share their operand's memory
+VIEWS = {"getitem", "setitem", "index_add", "expand_dims", "squeeze", "broadcast_to", "transpose"}  # results that share their operand's memory
 DTYPES = {"f64", "f32", "i64", "i32", "bool"}
 
 
@@ -102,8 +102,8 @@ def _worth_a_call(run: list) -> bool:
     if any(isinstance(stmt, Loop) for stmt in run):
         return True
     eqns = list(_all_eqns(run))
-    launches = sum(1 for e in eqns if e.prim.name == "launch")
-    arrays = sum(1 for e in eqns if e.prim.name != "launch" and e.prim.name not in ("dim", "push", "pop") and
+    launches = sum(1 for e in eqns if e.prim.name in ("launch", "host_matmul"))
+    arrays = sum(1 for e in eqns if e.prim.name not in ("launch", "host_matmul", "dim", "push", "pop") and
                  any(a.type.shape != () for a in (*e.args, *e.outs)))
     return launches >= 2 or (launches == 1 and arrays >= 2)
 
@@ -203,6 +203,12 @@ def _stmt_ok(stmt, regions: dict) -> bool:
         return stmt.args[0].type.shape is not None and len(stmt.args[0].type.shape) >= 1
     if name in ("push", "pop", "tape_new"):
         return True
+    if name == "transpose":
+        return stmt.args[0].type.shape != ()
+    if name == "host_matmul":  # (BLAS: float matrices and vectors of one dtype; not two vectors, a number)
+        a, b = stmt.args
+        return stmt.out.type.dtype in ("f64", "f32") and a.type.dtype == b.type.dtype == stmt.out.type.dtype and \
+            len(a.type.shape) in (1, 2) and len(b.type.shape) in (1, 2) and len(a.type.shape) + len(b.type.shape) > 2
     if name in COMPARISONS and len({a.type.dtype for a in stmt.args}) != 1:
         return False  # Python compares an int with a float exactly, C through a double
     if name in UFUNCS and stmt.out.type.dtype not in ("f64", "f32"):
@@ -426,7 +432,7 @@ def _fresh_sites(block: list, enclosing: tuple, top: bool):
     a statement of its innermost loop's body itself (not inside an `if`)."""
     for stmt in block:
         if isinstance(stmt, Eqn):
-            if stmt.prim.name in FILLS or stmt.prim.name in ("copy", "launch", "concatenate") or \
+            if stmt.prim.name in FILLS or stmt.prim.name in ("copy", "launch", "concatenate", "host_matmul") or \
                     stmt.prim.name == "broadcast_to" and stmt.args[0].type.shape == ():
                 yield from ((stmt, out, enclosing, top) for out in stmt.outs if out.type.shape != ())
         elif isinstance(stmt, If):
