@@ -117,6 +117,7 @@ PARALLEL_MIN = 4096  # the prelude's default: index spaces of fewer elements run
 
 class Kernels:
     def __init__(self, library, specs: dict):
+        self.library = library
         library.lifted_set_parallel_min.argtypes = [ctypes.c_int64]
         library.lifted_set_parallel_min(parallel_min())
         self.max_threads = library.lifted_max_threads()  # OpenMP's, when the library loaded

@@ -223,6 +223,8 @@ class _LoopEmitter(ArrayStatements, RegionCalls, Products):
             return self.matmul(eqn)
         if name == "transpose":
             return self.transpose(eqn)
+        if name == "outer":
+            return self.outer(eqn)
         if name == "tape_new":
             return [f"lifted_new_tape(t_{eqn.out.name}, {self.tape_widths.get(eqn.out.name, 2)});"]
         if name == "push":

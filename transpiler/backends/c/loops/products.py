@@ -1,10 +1,11 @@
 """Matrix products and transposes inside a run (see emit.py): `a @ b` of float matrices and vectors calls the
 BLAS gemm NumPy's own OpenBLAS exports (`lifted_matmul` in the prelude; the runtime finds it when the library
-loads), and `.T` / `np.transpose` are views with their axes permuted, as NumPy's are."""
+loads), `np.outer` of two vectors is their products, and `.T` / `np.transpose` are views with their axes
+permuted, as NumPy's are."""
 from __future__ import annotations
 
 from ....ir import Eqn
-from ..c_syntax import indent
+from ..c_syntax import C_TYPES, indent
 
 
 class Products:
@@ -32,6 +33,16 @@ class Products:
             result = self.var(out)
             lines.append(f"{result}.p = product.p; {result}.d[0] = product.d[{axis}]; {result}.s[0] = "
                          f"product.s[{axis}];")
+        return ["{"] + indent(lines) + ["}"]
+
+    def outer(self, eqn: Eqn) -> list[str]:
+        """`np.outer(a, b)` of two vectors: `a[i] * b[j]` in a new (len(a), len(b)) array, NumPy's products."""
+        a, b = eqn.args
+        ctype = C_TYPES[eqn.out.type.dtype]
+        va, vb, out = self.var(a), self.var(b), self.var(eqn.out)
+        lines = [f"const int64_t dims[2] = {{{va}.d[0], {vb}.d[0]}};", self.fresh(eqn, eqn.out, "dims"),
+                 f"for (int64_t i = 0; i < dims[0]; ++i) for (int64_t j = 0; j < dims[1]; ++j) "
+                 f"{out}.p[i * dims[1] + j] = ({ctype})({va}.p[i * {va}.s[0]] * {vb}.p[j * {vb}.s[0]]);"]
         return ["{"] + indent(lines) + ["}"]
 
     def transpose(self, eqn: Eqn) -> list[str]:

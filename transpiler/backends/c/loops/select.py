@@ -205,6 +205,10 @@ def _stmt_ok(stmt, regions: dict) -> bool:
         return True
     if name == "transpose":
         return stmt.args[0].type.shape != ()
+    if name == "outer":  # (two vectors of one float dtype: no flattening, no promotion)
+        a, b = stmt.args
+        return a.type.dtype == b.type.dtype == stmt.out.type.dtype and stmt.out.type.dtype in ("f64", "f32") and \
+            len(a.type.shape) == len(b.type.shape) == 1
     if name == "host_matmul":  # (BLAS: float matrices and vectors of one dtype; not two vectors, a number)
         a, b = stmt.args
         return stmt.out.type.dtype in ("f64", "f32") and a.type.dtype == b.type.dtype == stmt.out.type.dtype and \
@@ -432,7 +436,7 @@ def _fresh_sites(block: list, enclosing: tuple, top: bool):
     a statement of its innermost loop's body itself (not inside an `if`)."""
     for stmt in block:
         if isinstance(stmt, Eqn):
-            if stmt.prim.name in FILLS or stmt.prim.name in ("copy", "launch", "concatenate", "host_matmul") or \
+            if stmt.prim.name in FILLS or stmt.prim.name in ("copy", "launch", "concatenate", "host_matmul", "outer") or \
                     stmt.prim.name == "broadcast_to" and stmt.args[0].type.shape == ():
                 yield from ((stmt, out, enclosing, top) for out in stmt.outs if out.type.shape != ())
         elif isinstance(stmt, If):
