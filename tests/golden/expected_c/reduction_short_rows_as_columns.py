@@ -25,6 +25,8 @@ _KERNELS = {
     "rotation_energy_grad_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 1), True), ('reduce', 'f64', 'add', 'f64', False, True)], 'dims': [], 'static': (None, 3), 'mode': 'columns', 'perm': (0, 1), 'reduced': 1},
     "rotation_energy_grad_k6": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "rotation_energy_grad_k7": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, 3)},
+    "rotation_energy_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64')], 'io': 23, 'memory': 15},
+    "rotation_energy_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1), ('array', 'f64', 2), ('array', 'f64', 2)], 'io': 34, 'memory': 26},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "reduction_short_rows_as_columns.cu"), _KERNELS)
 
@@ -99,40 +101,14 @@ def _arg_spec(name, note):
 def rotation_energy(rot: "f64[p,3]", x: "f64[p,3]", w: "f64[p]"):
     _check_args('rotation_energy', rot, x, w)
     # reduction_short_rows_as_columns.py:7  squared = np.sum(rot * rot, axis=1)
-    squared, along = _kernels.rotation_energy_k0(rot, x)
-    del rot
-    # reduction_short_rows_as_columns.py:9  return np.sum(w * np.sqrt(squared + 1.0)) + np.sum(np.max(x * along, axis=1))
-    s = _kernels.rotation_energy_k1(squared, w)
-    del squared, w
-    s_1 = _kernels.rotation_energy_k2(x, along)
-    del x, along
-    s_2 = _kernels.rotation_energy_k3(s_1)
-    del s_1
-    return s + s_2
+    t_6 = _kernels.rotation_energy_block0(rot, x, w)
+    del rot, x, w
+    return t_6
 
 
 def rotation_energy_grad(rot: "f64[p,3]", x: "f64[p,3]", w: "f64[p]"):
     _check_args('rotation_energy_grad', rot, x, w)
     # reduction_short_rows_as_columns.py:7  squared = np.sum(rot * rot, axis=1)
-    squared, along = _kernels.rotation_energy_grad_k0(rot, x)
-    # reduction_short_rows_as_columns.py:9  return np.sum(w * np.sqrt(squared + 1.0)) + np.sum(np.max(x * along, axis=1))
-    t_3 = _kernels.rotation_energy_grad_k1(squared)
-    del squared
-    s_1 = _kernels.rotation_energy_grad_k2(x, along)
-    # reverse sweep
-    # reduction_short_rows_as_columns.py:9  return np.sum(w * np.sqrt(squared + 1.0)) + np.sum(np.max(x * along, axis=1))
-    r = np.expand_dims(s_1, 1)
-    del s_1
-    s_3 = _kernels.rotation_energy_grad_k3(x, along, r)
-    t_7 = _kernels.rotation_energy_grad_k4(s_3)
-    del s_3
-    dalong = _kernels.rotation_energy_grad_k5(x, along, r, t_7)
-    t_11 = _kernels.rotation_energy_grad_k6(t_3, w)
-    del w
-    # reduction_short_rows_as_columns.py:7  squared = np.sum(rot * rot, axis=1)
-    r_1 = np.expand_dims(t_11, 1)
-    del t_11
-    # reduction_short_rows_as_columns.py:8  along = np.sum(rot * x, axis=1, keepdims=True)
-    dx_1, drot_1 = _kernels.rotation_energy_grad_k7(x, along, r, t_7, dalong, rot, r_1)
-    del x, along, r, t_7, dalong, rot, r_1
+    t_3, dx_1, drot_1 = _kernels.rotation_energy_grad_block0(rot, x, w)
+    del rot, x, w
     return (drot_1, dx_1, t_3)
