@@ -226,6 +226,9 @@ class _Memory:
                                     "strides": strides, "typestr": dtype.str, "version": 3}
 
 
+_address = address
+
+
 def _view(address: int, shape: tuple, strides: list, dtype: np.dtype, owners: list) -> np.ndarray:
     """The result at `address`: the input array itself when it is exactly that, else a view of the array (an
     input or an arena block) whose memory holds it."""
@@ -239,7 +242,7 @@ def _view(address: int, shape: tuple, strides: list, dtype: np.dtype, owners: li
         if low is None:  # an input
             if not array.size:
                 continue
-            if original is array and address == array.ctypes.data and array.shape == shape and \
+            if original is array and address == _address(array) and array.shape == shape and \
                     array.strides == strides and array.dtype == dtype:
                 return array
             low, high = _extent(array)
@@ -292,4 +295,7 @@ def _error(code: int, details) -> Exception:
     if code == 14:
         return ValueError(f"matmul: Input operand 1 has a mismatch in its core dimension 0, with gufunc signature "
                           f"(n?,k),(k,m?)->(n?,m?) (size {a} is different from {b})")
+    if code == 15:
+        return ValueError(f"operands could not be broadcast together: matmul of a stack of {a} matrices and a "
+                          f"stack of {b}")
     return RuntimeError(f"loop kernel failed with code {code}")

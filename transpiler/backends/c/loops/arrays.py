@@ -167,6 +167,19 @@ class ArrayStatements:
             lines += [f"view.d[{j}] = {src}.d[{k}]; view.s[{j}] = {src}.s[{k}];" for j, k in enumerate(kept)]
         return ["{"] + indent(lines + [f"{self.var(out)} = view;"]) + ["}"]
 
+    def check_index(self, eqn: Eqn) -> list[str]:
+        """A gather's indices against its table's axis (the host's `_check_index`): NumPy's IndexError for the
+        first one out of range, in order, so the kernel reads nothing outside the table."""
+        index, table = eqn.args
+        axis = eqn.params["axis"]
+        size = f"{self.var(table)}.d[{axis}]"
+        if index.type.shape == ():
+            return ["{", f"    const int64_t at = (int64_t)({self.scalar(index)});",
+                    f"    if (at < -{size} || at >= {size}) {self.fail('index', 'at', str(axis), size)}", "}"]
+        return ["{", "    int64_t bad = 0;",
+                f"    if (lifted_first_outside({self.var(index)}, {size}, &bad)) "
+                f"{self.fail('index', 'bad', str(axis), size)}", "}"]
+
     def getitem(self, eqn: Eqn) -> list[str]:
         source, out = eqn.args[0], eqn.out
         if out.type.shape == ():

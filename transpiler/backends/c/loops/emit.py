@@ -21,7 +21,7 @@ from .select import FILLS, BlockPlan
 # error codes the runtime turns into Python exceptions (runtime/cpu_loop.py)
 ERRORS = {"index": 1, "zero_division": 2, "space": 3, "broadcast": 4, "memory": 5, "pop": 6, "empty": 7,
           "step": 8, "overflow": 9, "negative": 10, "concatenate": 11,
-          "squeeze": 12, "broadcast_to": 13, "matmul": 14}
+          "squeeze": 12, "broadcast_to": 13, "matmul": 14, "stacks": 15}
 _PYTHON_SCALAR_OPS = {"add", "subtract", "multiply", "divide", "negative", "floor_divide", "mod", "less",
                       "less_equal", "greater", "greater_equal", "equal", "not_equal", "logical_and", "logical_or",
                       "logical_not"}  # (`a & b`, `not a` of Python values stay Python values)
@@ -221,10 +221,14 @@ class _LoopEmitter(ArrayStatements, RegionCalls, Products):
                     f"{self.flag(eqn.out)} = false;"]
         if name == "host_matmul":
             return self.matmul(eqn)
-        if name == "transpose":
+        if name == "stacked_matmul":
+            return self.stacked_product(eqn)
+        if name in ("transpose", "swapaxes"):
             return self.transpose(eqn)
         if name == "outer":
             return self.outer(eqn)
+        if name == "check_index":
+            return self.check_index(eqn)
         if name == "tape_new":
             return [f"lifted_new_tape(t_{eqn.out.name}, {self.tape_widths.get(eqn.out.name, 2)});"]
         if name == "push":

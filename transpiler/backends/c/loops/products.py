@@ -1,7 +1,7 @@
 """Matrix products and transposes inside a run (see emit.py): `a @ b` of float matrices and vectors calls the
 BLAS gemm NumPy's own OpenBLAS exports (`lifted_matmul` in the prelude; the runtime finds it when the library
-loads), `np.outer` of two vectors is their products, and `.T` / `np.transpose` are views with their axes
-permuted, as NumPy's are."""
+loads), `np.outer` of two vectors is their products, and `.T`, `np.transpose` and `np.swapaxes` are views
+with their axes permuted, as NumPy's are."""
 from __future__ import annotations
 
 from ....ir import Eqn
@@ -12,28 +12,86 @@ class Products:
     """Mixed into the run emitter, which provides `var`, `view_type`, `fail`, `fresh` and `plan`."""
 
     def matmul(self, eqn: Eqn) -> list[str]:
-        """`a @ b` for ranks (2, 2), (2, 1) and (1, 2): vectors as one-row or one-column matrices (views), the
-        sizes checked as NumPy checks them, the result a new C-contiguous array."""
+        """`a @ b` for ranks (2, 2), (2, 1) and (1, 2), vectors as one-row or one-column matrices (views), and
+        stacks of matrices (rank 3, or a matrix against a stack): one product per matrix of the stack, as NumPy
+        computes them, a stack of one broadcast; the sizes checked as NumPy checks them, the result a new
+        C-contiguous array."""
         a, b = eqn.args
         out = eqn.out
-        dtype = out.type.dtype
-        matrix = self.view_type(dtype, 2)
+        ranks = len(a.type.shape), len(b.type.shape)
+        if max(ranks) == 3:
+            return self._stacked_matmul(eqn)
+        matrix = self.view_type(out.type.dtype, 2)
         lines = [f"{matrix} left, right, product;"]
-        lines += _as_matrix("left", self.var(a), len(a.type.shape), row=True)
-        lines += _as_matrix("right", self.var(b), len(b.type.shape), row=False)
+        lines += _as_matrix("left", self.var(a), ranks[0], row=True)
+        lines += _as_matrix("right", self.var(b), ranks[1], row=False)
         lines += [f"if (left.d[1] != right.d[0]) {self.fail('matmul', 'right.d[0]', 'left.d[1]')}",
                   "const int64_t dims[2] = {left.d[0], right.d[1]};",
                   self.fresh(eqn, out, "dims", "product"),
                   "{ const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }"]
-        rank = len(out.type.shape)
-        if rank == 2:
+        if len(out.type.shape) == 2:
             lines.append(f"{self.var(out)} = product;")
         else:  # (the vector's axis dropped again)
-            axis = 0 if len(a.type.shape) == 2 else 1
+            axis = 0 if ranks[0] == 2 else 1
             result = self.var(out)
             lines.append(f"{result}.p = product.p; {result}.d[0] = product.d[{axis}]; {result}.s[0] = "
                          f"product.s[{axis}];")
         return ["{"] + indent(lines) + ["}"]
+
+    def stacked_product(self, eqn: Eqn) -> list[str]:
+        """An einsum that is one stacked product (einsum_matmul.py): `np.matmul` of transposed views, the result
+        a transposed view of the new stack."""
+        plan = eqn.params["plan"]
+        a, b = eqn.args
+        out = eqn.out
+        if len(plan.a_axes) == 2:
+            product = self.view_type(out.type.dtype, 2)
+            lines = [f"{product} left, right, product;"] + _permuted("left", self.var(a), plan.a_axes) + \
+                _permuted("right", self.var(b), plan.b_axes)
+            lines += [f"if (left.d[1] != right.d[0]) {self.fail('matmul', 'right.d[0]', 'left.d[1]')}",
+                      "const int64_t dims[2] = {left.d[0], right.d[1]};",
+                      self.fresh(eqn, out, "dims", "product"),
+                      "{ const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }"]
+            return ["{"] + indent(lines + _permuted(self.var(out), "product", plan.out_axes)) + ["}"]
+        stack = self.view_type(out.type.dtype, 3)
+        lines = [f"{stack} left_stack, right_stack;"] + _permuted("left_stack", self.var(a), plan.a_axes) + \
+            _permuted("right_stack", self.var(b), plan.b_axes)
+        lines += self._stacked_matmul(eqn, "left_stack", "right_stack", "result_stack")
+        return ["{"] + indent(lines + _permuted(self.var(out), "result_stack", plan.out_axes)) + ["}"]
+
+    def _stacked_matmul(self, eqn: Eqn, left_view: str | None = None, right_view: str | None = None,
+                        result: str | None = None) -> list[str]:
+        a, b = eqn.args
+        out = eqn.out
+        stack = self.view_type(out.type.dtype, 3)
+        matrix = self.view_type(out.type.dtype, 2)
+        lines = [f"{stack} left, right, whole;"]
+        for target, atom, given in (("left", a, left_view), ("right", b, right_view)):
+            view = given or self.var(atom)
+            if given is not None or len(atom.type.shape) == 3:
+                lines.append(f"{target} = {view};")
+            else:  # a matrix against a stack: a stack of one
+                lines.append(f"{target}.p = {view}.p; {target}.d[0] = 1; {target}.s[0] = 0; "
+                             f"for (int k = 0; k < 2; ++k) {{ {target}.d[k + 1] = {view}.d[k]; "
+                             f"{target}.s[k + 1] = {view}.s[k]; }}")
+        lines += ["if (left.d[0] != right.d[0] && left.d[0] != 1 && right.d[0] != 1) "
+                  f"{self.fail('stacks', 'left.d[0]', 'right.d[0]')}",
+                  f"if (left.d[2] != right.d[1]) {self.fail('matmul', 'right.d[1]', 'left.d[2]')}",
+                  "const int64_t dims[3] = {left.d[0] == 1 ? right.d[0] : left.d[0], left.d[1], right.d[2]};",
+                  self.fresh(eqn, out, "dims", "whole"),
+                  "for (int64_t i = 0; i < dims[0]; ++i) {",
+                  f"    {matrix} one_left, one_right, one_product;",
+                  "    one_left.p = left.p + (left.d[0] == 1 ? 0 : i * left.s[0]);",
+                  "    one_right.p = right.p + (right.d[0] == 1 ? 0 : i * right.s[0]);",
+                  "    one_product.p = whole.p + i * whole.s[0];",
+                  "    for (int k = 0; k < 2; ++k) { one_left.d[k] = left.d[k + 1]; one_left.s[k] = left.s[k + 1]; "
+                  "one_right.d[k] = right.d[k + 1]; one_right.s[k] = right.s[k + 1]; "
+                  "one_product.d[k] = whole.d[k + 1]; one_product.s[k] = whole.s[k + 1]; }",
+                  "    const int rc = lifted_matmul(one_left, one_right, one_product, st); if (rc) return rc;",
+                  "}"]
+        if result is not None:  # (inside stacked_product's block, which reads the stack on)
+            return [f"{stack} {result};", "{"] + indent(lines + [f"{result} = whole;"]) + ["}"]
+        return ["{"] + indent(lines + [f"{self.var(out)} = whole;"]) + ["}"]
 
     def outer(self, eqn: Eqn) -> list[str]:
         """`np.outer(a, b)` of two vectors: `a[i] * b[j]` in a new (len(a), len(b)) array, NumPy's products."""
@@ -48,8 +106,13 @@ class Products:
     def transpose(self, eqn: Eqn) -> list[str]:
         source, out = eqn.args[0], eqn.out
         rank = len(source.type.shape)
-        axes = eqn.params.get("axes")
-        perm = tuple(reversed(range(rank))) if axes is None else tuple(a % rank for a in axes)
+        if eqn.prim.name == "swapaxes":
+            perm = list(range(rank))
+            i, j = eqn.params["axis1"] % rank, eqn.params["axis2"] % rank
+            perm[i], perm[j] = perm[j], perm[i]
+        else:
+            axes = eqn.params.get("axes")
+            perm = tuple(reversed(range(rank))) if axes is None else tuple(a % rank for a in axes)
         src = self.var(source)
         lines = [f"{self.view_type(out.type.dtype, rank)} view;", f"view.p = {src}.p;"]
         lines += [f"view.d[{k}] = {src}.d[{p}]; view.s[{k}] = {src}.s[{p}];" for k, p in enumerate(perm)]
@@ -65,3 +128,9 @@ def _as_matrix(target: str, view: str, rank: int, row: bool) -> list[str]:
                 f"{target}.d[1] = {view}.d[0]; {target}.s[1] = {view}.s[0];"]
     return [f"{target}.p = {view}.p; {target}.d[0] = {view}.d[0]; {target}.s[0] = {view}.s[0]; "
             f"{target}.d[1] = 1; {target}.s[1] = 1;"]
+
+
+def _permuted(target: str, view: str, axes: tuple) -> list[str]:
+    """`target` = the view `view` with its axes in the order `axes` (a transpose: no element moves)."""
+    return [f"{target}.p = {view}.p;"] + [f"{target}.d[{k}] = {view}.d[{p}]; {target}.s[{k}] = {view}.s[{p}];"
+                                          for k, p in enumerate(axes)]

@@ -1,5 +1,5 @@
-"""A region launch inside a loop kernel (see emit.py): the index space met from the inputs as the Python
-launcher meets it, the region kernel called directly (below the parallel threshold, its body's instance
+"""A region launch inside a loop kernel or run (see emit.py): the index space met from the inputs as the Python
+launcher meets it, a gather's tables passed with their own dims and strides, the region kernel called directly (below the parallel threshold, its body's instance
 without OpenMP), its outputs in the arena and its reductions over everything finished as the launcher finishes
 them."""
 from __future__ import annotations
@@ -17,7 +17,7 @@ class RegionCalls:
         spec = region.spec
         rank = spec["rank"]
         lines = [f"int64_t space[{rank}] = {{{', '.join(['-1'] * rank)}}};"]
-        inputs = [p for p in spec["params"] if p[0] in ("scalar", "array")]
+        inputs = [p for p in spec["params"] if p[0] in ("scalar", "array", "table")]
         for param, atom in zip(inputs, eqn.args):
             if param[0] != "array":
                 continue
@@ -32,8 +32,9 @@ class RegionCalls:
                                  f"{self.fail('space', str(k), '1', f'{view}.d[{k - pad}]')}")
         for pattern, dims in spec["dims"]:
             pad = rank - len(dims)
-            for j, (source, value) in enumerate(dims):
-                size = str(value) if source == "const" else f"(int64_t){self.scalar(eqn.args[value])}"
+            for j, (source, value, *axis) in enumerate(dims):  # ("shape", input, axis): a table's length
+                size = str(value) if source == "const" else f"{self.var(eqn.args[value])}.d[{axis[0]}]" \
+                    if source == "shape" else f"(int64_t){self.scalar(eqn.args[value])}"
                 if pattern[j + pad] == "S":
                     lines.append(f"if (!lifted_meet(space[{j + pad}], {size})) "
                                  f"{self.fail('space', str(j + pad), f'space[{j + pad}]', size)}")
@@ -54,6 +55,13 @@ class RegionCalls:
         finals, position, result = [], 0, 0
         for param in spec["params"]:
             kind = param[0]
+            if kind == "table":  # (a gather's: read through its own dims and strides, 0 along an axis of length 1)
+                view, rank_table = self.var(eqn.args[position]), param[2]
+                call.append(f"{view}.p")
+                call += [f"{view}.d[{k}]" for k in range(rank_table)]
+                call += [f"({view}.d[{k}] == 1 ? 0 : {view}.s[{k}])" for k in range(rank_table)]
+                position += 1
+                continue
             if kind in ("scalar", "array"):
                 atom = eqn.args[position]
                 if kind == "scalar":

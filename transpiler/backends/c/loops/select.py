@@ -28,7 +28,7 @@ UFUNCS = {"log", "exp", "sqrt", "tanh", "sin", "cos", "tan", "arctan", "sinh", "
 SCALAR_OPS = {"add", "subtract", "multiply", "divide", "negative", "floor_divide", "mod", "logical_and", "logical_or",
               "logical_not"} | COMPARISONS | UFUNCS
 FILLS = {"zeros", "ones", "full", "zeros_like", "ones_like"}
-VIEWS = {"getitem", "setitem", "index_add", "expand_dims", "squeeze", "broadcast_to", "transpose"}  # results that share their operand's memory
+VIEWS = {"getitem", "setitem", "index_add", "expand_dims", "squeeze", "broadcast_to", "transpose", "swapaxes"}  # results that share their operand's memory
 DTYPES = {"f64", "f32", "i64", "i32", "bool"}
 
 
@@ -95,17 +95,13 @@ def _runs(block: list, regions: dict, banned: set[int]):
         yield run
 
 
-# a C call of a run costs about as much as a region launch from Python (packing its inputs, ctypes): a run is
-# worth one when it holds a loop (a launch per step on the host) or replaces more than one launch, or a launch
-# and host NumPy operations on arrays
+# a C call of a run costs more Python than a region launch (packing its inputs and results, ctypes): a run is
+# worth one when it holds a loop (a launch per step on the host) or replaces two launches or matrix products at
+# least (a launch with a few NumPy operations on short arrays around it, det's reverse step, cost less as they were)
 def _worth_a_call(run: list) -> bool:
     if any(isinstance(stmt, Loop) for stmt in run):
         return True
-    eqns = list(_all_eqns(run))
-    launches = sum(1 for e in eqns if e.prim.name in ("launch", "host_matmul"))
-    arrays = sum(1 for e in eqns if e.prim.name not in ("launch", "host_matmul", "dim", "push", "pop") and
-                 any(a.type.shape != () for a in (*e.args, *e.outs)))
-    return launches >= 2 or (launches == 1 and arrays >= 2)
+    return sum(1 for e in _all_eqns(run) if e.prim.name in ("launch", "host_matmul", "stacked_matmul")) >= 2
 
 
 def _leaves_none(stmt) -> bool:
@@ -203,16 +199,24 @@ def _stmt_ok(stmt, regions: dict) -> bool:
         return stmt.args[0].type.shape is not None and len(stmt.args[0].type.shape) >= 1
     if name in ("push", "pop", "tape_new"):
         return True
-    if name == "transpose":
+    if name in ("transpose", "swapaxes"):
         return stmt.args[0].type.shape != ()
+    if name == "check_index":  # (a gather's indices against its table's axis, before the launch)
+        index, table = stmt.args
+        return table.type.shape != () and index.type.dtype in ("i64", "i32")
+    if name == "stacked_matmul":  # (an einsum as one product of transposed views, one batch axis at most)
+        a, b = stmt.args
+        return stmt.out.type.dtype in ("f64", "f32") and a.type.dtype == b.type.dtype == stmt.out.type.dtype and \
+            len(a.type.shape) == len(b.type.shape) == len(stmt.out.type.shape) in (2, 3)
     if name == "outer":  # (two vectors of one float dtype: no flattening, no promotion)
         a, b = stmt.args
         return a.type.dtype == b.type.dtype == stmt.out.type.dtype and stmt.out.type.dtype in ("f64", "f32") and \
             len(a.type.shape) == len(b.type.shape) == 1
-    if name == "host_matmul":  # (BLAS: float matrices and vectors of one dtype; not two vectors, a number)
+    if name == "host_matmul":  # (BLAS: float matrices, vectors or stacks of one dtype; not two vectors, a number)
         a, b = stmt.args
+        ranks = len(a.type.shape), len(b.type.shape)
         return stmt.out.type.dtype in ("f64", "f32") and a.type.dtype == b.type.dtype == stmt.out.type.dtype and \
-            len(a.type.shape) in (1, 2) and len(b.type.shape) in (1, 2) and len(a.type.shape) + len(b.type.shape) > 2
+            (ranks in ((2, 2), (2, 1), (1, 2)) or min(ranks) >= 2 and max(ranks) == 3)
     if name in COMPARISONS and len({a.type.dtype for a in stmt.args}) != 1:
         return False  # Python compares an int with a float exactly, C through a double
     if name in UFUNCS and stmt.out.type.dtype not in ("f64", "f32"):
@@ -261,17 +265,17 @@ def _basic_index(eqn: Eqn, first_ref: int) -> bool:
     return consumed <= rank and len(eqn.args) - first_ref == sum(1 for _ in index_refs(eqn.params["index"]))
 
 
-CALLABLE_PARAMS = ("scalar", "array", "tape", "out", "scalar_out", "reduce")  # the kinds regions.py passes
+CALLABLE_PARAMS = ("scalar", "array", "table", "tape", "out", "scalar_out", "reduce")  # the kinds regions.py passes
 
 
 def _launch_ok(eqn: Eqn, region: EmittedKernel | None) -> bool:
     """A region kernel called from C with its inputs as the spec lists them."""
-    if region is None or any(p[0] not in CALLABLE_PARAMS for p in region.spec["params"]):
-        return False  # (a gather's table or a scatter-add's result: regions.py does not pass those)
-    inputs = [p for p in region.spec["params"] if p[0] in ("scalar", "array")]
+    if region is None or any(p[0] not in CALLABLE_PARAMS or p[0] == "table" and p[3] for p in region.spec["params"]):
+        return False  # (a scatter-add's table and result: regions.py does not pass those)
+    inputs = [p for p in region.spec["params"] if p[0] in ("scalar", "array", "table")]
     return len(inputs) == len(eqn.args) and all(
-        (p[0] == "scalar") == (a.type.shape == ()) and not (isinstance(a, Const) and a.value is None)
-        for p, a in zip(inputs, eqn.args))
+        (p[0] == "scalar") == (a.type.shape == ()) and not (isinstance(a, Const) and a.value is None) and
+        (p[0] != "table" or len(a.type.shape) == p[2]) for p, a in zip(inputs, eqn.args))
 
 
 # -- the plan of one run -----------------------------------------------------------------------------------------
@@ -436,7 +440,7 @@ def _fresh_sites(block: list, enclosing: tuple, top: bool):
     a statement of its innermost loop's body itself (not inside an `if`)."""
     for stmt in block:
         if isinstance(stmt, Eqn):
-            if stmt.prim.name in FILLS or stmt.prim.name in ("copy", "launch", "concatenate", "host_matmul", "outer") or \
+            if stmt.prim.name in FILLS or stmt.prim.name in ("copy", "launch", "concatenate", "host_matmul", "stacked_matmul", "outer") or \
                     stmt.prim.name == "broadcast_to" and stmt.args[0].type.shape == ():
                 yield from ((stmt, out, enclosing, top) for out in stmt.outs if out.type.shape != ())
         elif isinstance(stmt, If):
