@@ -964,6 +964,24 @@ template <class C, class T, int R, class S, int Q> LIFTED_HOT int lifted_assign_
 template <class C, class T, int R, class S, int Q> LIFTED_HOT int lifted_add_into_array(
     lifted_view<T, R>& target, const lifted_view<S, Q>& value, lifted_loop_state* st)
 { return lifted_store_array<C, true>(target, value, st); }
+// a gather's index check: the first index (in order) outside [-size, size), as NumPy reports it
+template <class T, int R> LIFTED_HOT bool lifted_first_outside(const lifted_view<T, R>& v, int64_t size, int64_t* bad)
+{
+    for (int k = 0; k < R; ++k) if (v.d[k] == 0) return false;
+    int64_t at[R] = {0};
+    const T* p = v.p;
+    while (true) {
+        const int64_t x = (int64_t)*p;
+        if (x < -size || x >= size) { *bad = x; return true; }
+        int k = R - 1;
+        for (; k >= 0; --k) {
+            p += v.s[k];
+            if (++at[k] < v.d[k]) break;
+            p -= v.s[k] * v.d[k]; at[k] = 0;
+        }
+        if (k < 0) return false;
+    }
+}
 // matrix products: the BLAS NumPy itself calls (its OpenBLAS's CBLAS gemm, ILP64; the runtime sets the pointers
 // when the library loads), on views whose layout BLAS takes (one axis of unit stride), others packed first
 typedef void (*lifted_dgemm_fn)(int, int, int, int64_t, int64_t, int64_t, double, const double*, int64_t,
@@ -1188,89 +1206,6 @@ extern "C" int gated_grad_block0(int64_t* io, lifted_alloc_fn alloc)
 
 // gated_grad_block1: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int gated_grad_block1(int64_t* io, lifted_alloc_fn alloc)
-{
-    lifted_loop_state state; lifted_start(state, alloc, io + 30);
-    lifted_loop_state* st = &state;
-    int64_t v_b = 0; bool f_b = false;
-    lifted_view<double, 2> v_dgate = {};
-    lifted_view<double, 2> v_dvalue = {};
-    lifted_view<double, 2> v_gate = {};
-    int64_t v_k = 0; bool f_k = false;
-    lifted_view<double, 3> v_r_1 = {};
-    int64_t v_size_2_times_k = 0; bool f_size_2_times_k = false;
-    lifted_view<double, 2> v_value = {};
-    lifted_view<double, 3> v_zero = {};
-    void* site_1 = nullptr; int64_t site_1_bytes = 0;
-    void* site_2 = nullptr; int64_t site_2_bytes = 0;
-    void* site_3 = nullptr; int64_t site_3_bytes = 0;
-    lifted_load_view(v_r_1, io + 0);
-    lifted_load_view(v_gate, io + 7);
-    v_size_2_times_k = (int64_t)lifted_load_scalar_i(io[12]); f_size_2_times_k = io[13] != 0;
-    v_b = (int64_t)lifted_load_scalar_i(io[14]); f_b = io[15] != 0;
-    // dim_arithmetic_annotations.py:8  gate, value = z.reshape(z.shape[0], 2, -1)[:, 0], z.reshape(z.shape[0], 2, -1)[:, 1]
-    {
-        lifted_view<double, 2> view;
-        int64_t offset = 0;
-        int64_t at_1 = 1;
-        if (at_1 < 0) at_1 += v_r_1.d[1];
-        if (at_1 < 0 || at_1 >= v_r_1.d[1]) return lifted_fail(st, 1, (int64_t)(1), 1, v_r_1.d[1]);
-        offset += at_1 * v_r_1.s[1];
-        view.p = v_r_1.p + offset;
-        view.d[0] = v_r_1.d[0]; view.s[0] = v_r_1.s[0];
-        view.d[1] = v_r_1.d[2]; view.s[1] = v_r_1.s[2];
-        v_value = view;
-    }
-    // dim_arithmetic_annotations.py:9  return np.sum(np.tanh(value) / (1.0 + np.exp(-gate)))
-    {
-        int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_value.d[0])) return lifted_fail(st, 3, 0, space[0], v_value.d[0]);
-        if (!lifted_meet(space[1], v_value.d[1])) return lifted_fail(st, 3, 1, space[1], v_value.d[1]);
-        if (!lifted_meet(space[0], v_gate.d[0])) return lifted_fail(st, 3, 0, space[0], v_gate.d[0]);
-        if (!lifted_meet(space[1], v_gate.d[1])) return lifted_fail(st, 3, 1, space[1], v_gate.d[1]);
-        for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 2);
-        lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_1, &site_1_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 2> out_2;
-        if (!lifted_alloc_view(out_2, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) gated_grad_k1(count, space[0], space[1], v_value.p, (v_value.d[0] == 1 ? 0 : v_value.s[0]), (v_value.d[1] == 1 ? 0 : v_value.s[1]), v_gate.p, (v_gate.d[0] == 1 ? 0 : v_gate.s[0]), (v_gate.d[1] == 1 ? 0 : v_gate.s[1]), out_1.p, out_2.p);
-        else gated_grad_k1_body<false>(count, space[0], space[1], v_value.p, (v_value.d[0] == 1 ? 0 : v_value.s[0]), (v_value.d[1] == 1 ? 0 : v_value.s[1]), v_gate.p, (v_gate.d[0] == 1 ? 0 : v_gate.s[0]), (v_gate.d[1] == 1 ? 0 : v_gate.s[1]), out_1.p, out_2.p);
-        v_dgate = out_1;
-        v_dvalue = out_2;
-    }
-    // dim_arithmetic_annotations.py:8  gate, value = z.reshape(z.shape[0], 2, -1)[:, 0], z.reshape(z.shape[0], 2, -1)[:, 1]
-    {
-        if (((int64_t)2) == 0 && !(f_size_2_times_k || false)) return lifted_fail(st, 2, 0, 0, 0);
-        v_k = (int64_t)(lifted_floor_divide(((int64_t)v_size_2_times_k), ((int64_t)2))); f_k = f_size_2_times_k || false;
-    }
-    {
-        const int64_t dims[3] = {(int64_t)v_b, (int64_t)2, (int64_t)v_k};
-        for (int k = 0; k < 3; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
-        if (!lifted_alloc_view(v_zero, dims, st, &site_3, &site_3_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_fill(v_zero, (double)(0));
-    }
-    {
-        lifted_view<double, 2> view;
-        int64_t offset = 0;
-        int64_t at_1 = 1;
-        if (at_1 < 0) at_1 += v_zero.d[1];
-        if (at_1 < 0 || at_1 >= v_zero.d[1]) return lifted_fail(st, 1, (int64_t)(1), 1, v_zero.d[1]);
-        offset += at_1 * v_zero.s[1];
-        view.p = v_zero.p + offset;
-        view.d[0] = v_zero.d[0]; view.s[0] = v_zero.s[0];
-        view.d[1] = v_zero.d[2]; view.s[1] = v_zero.s[2];
-        int rc = lifted_assign_into_array<double>(view, v_dvalue, st);
-        if (rc) return rc;
-    }
-    lifted_store_view(io + 16, v_dgate);
-    io[21] = lifted_store_scalar_i(v_k); io[22] = f_k;
-    lifted_store_view(io + 23, v_zero);
-    lifted_finish(state, io + 30);
-    return 0;
-}
-
-// gated_grad_block2: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int gated_grad_block2(int64_t* io, lifted_alloc_fn alloc)
 {
     lifted_loop_state state; lifted_start(state, alloc, io + 34);
     lifted_loop_state* st = &state;

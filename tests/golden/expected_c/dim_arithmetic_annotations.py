@@ -25,8 +25,7 @@ _KERNELS = {
     "blocks_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "gated_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('scalar', 'i64'), ('array', 'f64', 2)], 'io': 25, 'memory': 17},
     "gated_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('scalar', 'i64'), ('scalar', 'i64'), ('scalar', 'i64'), ('array', 'f64', 2), ('array', 'f64', 2)], 'io': 34, 'memory': 26},
-    "gated_grad_block1": {'loop': True, 'inputs': [('array', 'f64', 3, False), ('array', 'f64', 2, False), ('scalar', 'i64'), ('scalar', 'i64')], 'outputs': [('array', 'f64', 2), ('scalar', 'i64'), ('array', 'f64', 3)], 'io': 38, 'memory': 30},
-    "gated_grad_block2": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('scalar', 'i64'), ('scalar', 'i64')], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2)], 'io': 42, 'memory': 34},
+    "gated_grad_block1": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('scalar', 'i64'), ('scalar', 'i64')], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2)], 'io': 42, 'memory': 34},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "dim_arithmetic_annotations.cu"), _KERNELS)
 
@@ -186,17 +185,23 @@ def gated_grad(x: "f64[b,h]", W: "f64[h+1,2*k]"):
     del x
     # dim_arithmetic_annotations.py:8  gate, value = z.reshape(z.shape[0], 2, -1)[:, 0], z.reshape(z.shape[0], 2, -1)[:, 1]
     gate = np.reshape(z, (b, 2, -1))[:, 0]
-    r_1 = np.reshape(z, (b, 2, -1))
+    value = np.reshape(z, (b, 2, -1))[:, 1]
     del z
-    dgate, k, zero = _kernels.gated_grad_block1(r_1, gate, size_2_times_k, b)
-    del r_1, gate
+    # dim_arithmetic_annotations.py:9  return np.sum(np.tanh(value) / (1.0 + np.exp(-gate)))
+    dgate, dvalue = _kernels.gated_grad_k1(value, gate)
+    del value, gate
+    # dim_arithmetic_annotations.py:8  gate, value = z.reshape(z.shape[0], 2, -1)[:, 0], z.reshape(z.shape[0], 2, -1)[:, 1]
+    k = size_2_times_k // 2
+    zero = np.zeros((b, 2, k))
+    zero[:, 1] = dvalue
+    del dvalue
     dz = np.reshape(zero, (b, size_2_times_k))
     del zero
     zero_1 = np.zeros((b, 2, k))
     del k
     zero_1[:, 0] = dgate
     del dgate
-    dW, dx_1 = _kernels.gated_grad_block2(dz, np.reshape(zero_1, (b, size_2_times_k)), W, c, h, b)
+    dW, dx_1 = _kernels.gated_grad_block1(dz, np.reshape(zero_1, (b, size_2_times_k)), W, c, h, b)
     del dz, zero_1, b, size_2_times_k, W, c, h
     return (dx_1, dW)
 

@@ -725,6 +725,24 @@ template <class C, class T, int R, class S, int Q> LIFTED_HOT int lifted_assign_
 template <class C, class T, int R, class S, int Q> LIFTED_HOT int lifted_add_into_array(
     lifted_view<T, R>& target, const lifted_view<S, Q>& value, lifted_loop_state* st)
 { return lifted_store_array<C, true>(target, value, st); }
+// a gather's index check: the first index (in order) outside [-size, size), as NumPy reports it
+template <class T, int R> LIFTED_HOT bool lifted_first_outside(const lifted_view<T, R>& v, int64_t size, int64_t* bad)
+{
+    for (int k = 0; k < R; ++k) if (v.d[k] == 0) return false;
+    int64_t at[R] = {0};
+    const T* p = v.p;
+    while (true) {
+        const int64_t x = (int64_t)*p;
+        if (x < -size || x >= size) { *bad = x; return true; }
+        int k = R - 1;
+        for (; k >= 0; --k) {
+            p += v.s[k];
+            if (++at[k] < v.d[k]) break;
+            p -= v.s[k] * v.d[k]; at[k] = 0;
+        }
+        if (k < 0) return false;
+    }
+}
 // matrix products: the BLAS NumPy itself calls (its OpenBLAS's CBLAS gemm, ILP64; the runtime sets the pointers
 // when the library loads), on views whose layout BLAS takes (one axis of unit stride), others packed first
 typedef void (*lifted_dgemm_fn)(int, int, int, int64_t, int64_t, int64_t, double, const double*, int64_t,
@@ -833,8 +851,10 @@ LIFTED_HOT const int64_t* lifted_pop(lifted_tape& t)
 // bilinear_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int bilinear_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 13);
+    lifted_loop_state state; lifted_start(state, alloc, io + 18);
     lifted_loop_state* st = &state;
+    lifted_view<double, 2> v_a = {};
+    lifted_view<double, 2> v_b = {};
     lifted_view<double, 2> v_c = {};
     lifted_view<double, 2> v_m = {};
     double v_s = 0; bool f_s = false;
@@ -844,15 +864,34 @@ extern "C" int bilinear_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 1> v_u = {};
     lifted_view<double, 1> v_v = {};
     void* site_1 = nullptr; int64_t site_1_bytes = 0;
-    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
+    void* site_2 = nullptr; int64_t site_2_bytes = 0;
     void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
-    lifted_load_view(v_u, io + 0);
-    lifted_load_view(v_v, io + 3);
-    lifted_load_view(v_c, io + 6);
+    void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
+    lifted_load_view(v_a, io + 0);
+    lifted_load_view(v_b, io + 5);
+    lifted_load_view(v_u, io + 10);
+    lifted_load_view(v_v, io + 13);
+    // einsum_outer_transpose.py:7  c = np.einsum("nk,km->nm", a, b)
+    {
+        lifted_view<double, 2> left, right, product;
+        left.p = v_a.p;
+        left.d[0] = v_a.d[0]; left.s[0] = v_a.s[0];
+        left.d[1] = v_a.d[1]; left.s[1] = v_a.s[1];
+        right.p = v_b.p;
+        right.d[0] = v_b.d[0]; right.s[0] = v_b.s[0];
+        right.d[1] = v_b.d[1]; right.s[1] = v_b.s[1];
+        if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
+        const int64_t dims[2] = {left.d[0], right.d[1]};
+        if (!lifted_alloc_view(product, dims, st, &site_1, &site_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
+        v_c.p = product.p;
+        v_c.d[0] = product.d[0]; v_c.s[0] = product.s[0];
+        v_c.d[1] = product.d[1]; v_c.s[1] = product.s[1];
+    }
     // einsum_outer_transpose.py:8  return np.sum(c * np.outer(u, v)) + np.sum(np.transpose(c) ** 2)
     {
         const int64_t dims[2] = {v_u.d[0], v_v.d[0]};
-        if (!lifted_alloc_view(v_m, dims, st, &site_1, &site_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(v_m, dims, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t i = 0; i < dims[0]; ++i) for (int64_t j = 0; j < dims[1]; ++j) v_m.p[i * dims[1] + j] = (double)(v_u.p[i * v_u.s[0]] * v_v.p[j * v_v.s[0]]);
     }
     {
@@ -863,9 +902,9 @@ extern "C" int bilinear_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_c, st, &packed_2, &packed_2_bytes);
+        const double* arg_0 = lifted_contiguous_data(v_c, st, &packed_3, &packed_3_bytes);
         if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_m, st, &packed_3, &packed_3_bytes);
+        const double* arg_1 = lifted_contiguous_data(v_m, st, &packed_4, &packed_4_bytes);
         if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) bilinear_k0(count, space[0], space[1], arg_0, arg_1, acc_1);
@@ -893,17 +932,21 @@ extern "C" int bilinear_block0(int64_t* io, lifted_alloc_fn alloc)
     {
         v_t_3 = (double)((((double)v_s) + ((double)v_s_1))); f_t_3 = f_s || f_s_1;
     }
-    io[11] = lifted_store_scalar_f(v_t_3); io[12] = f_t_3;
-    lifted_finish(state, io + 13);
+    io[16] = lifted_store_scalar_f(v_t_3); io[17] = f_t_3;
+    lifted_finish(state, io + 18);
     return 0;
 }
 
 // bilinear_grad_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int bilinear_grad_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 19);
+    lifted_loop_state state; lifted_start(state, alloc, io + 29);
     lifted_loop_state* st = &state;
+    lifted_view<double, 2> v_a = {};
+    lifted_view<double, 2> v_b = {};
     lifted_view<double, 2> v_c = {};
+    lifted_view<double, 2> v_da = {};
+    lifted_view<double, 2> v_db = {};
     lifted_view<double, 2> v_dc = {};
     lifted_view<double, 2> v_dc_1 = {};
     lifted_view<double, 1> v_du = {};
@@ -914,16 +957,37 @@ extern "C" int bilinear_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 1> v_v = {};
     void* site_1 = nullptr; int64_t site_1_bytes = 0;
     void* site_2 = nullptr; int64_t site_2_bytes = 0;
-    void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
-    void* site_4 = nullptr; int64_t site_4_bytes = 0;
+    void* site_3 = nullptr; int64_t site_3_bytes = 0;
+    void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
     void* site_5 = nullptr; int64_t site_5_bytes = 0;
-    lifted_load_view(v_u, io + 0);
-    lifted_load_view(v_v, io + 3);
-    lifted_load_view(v_c, io + 6);
+    void* site_6 = nullptr; int64_t site_6_bytes = 0;
+    void* site_7 = nullptr; int64_t site_7_bytes = 0;
+    void* site_8 = nullptr; int64_t site_8_bytes = 0;
+    lifted_load_view(v_a, io + 0);
+    lifted_load_view(v_b, io + 5);
+    lifted_load_view(v_u, io + 10);
+    lifted_load_view(v_v, io + 13);
+    // einsum_outer_transpose.py:7  c = np.einsum("nk,km->nm", a, b)
+    {
+        lifted_view<double, 2> left, right, product;
+        left.p = v_a.p;
+        left.d[0] = v_a.d[0]; left.s[0] = v_a.s[0];
+        left.d[1] = v_a.d[1]; left.s[1] = v_a.s[1];
+        right.p = v_b.p;
+        right.d[0] = v_b.d[0]; right.s[0] = v_b.s[0];
+        right.d[1] = v_b.d[1]; right.s[1] = v_b.s[1];
+        if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
+        const int64_t dims[2] = {left.d[0], right.d[1]};
+        if (!lifted_alloc_view(product, dims, st, &site_1, &site_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
+        v_c.p = product.p;
+        v_c.d[0] = product.d[0]; v_c.s[0] = product.s[0];
+        v_c.d[1] = product.d[1]; v_c.s[1] = product.s[1];
+    }
     // einsum_outer_transpose.py:8  return np.sum(c * np.outer(u, v)) + np.sum(np.transpose(c) ** 2)
     {
         const int64_t dims[2] = {v_u.d[0], v_v.d[0]};
-        if (!lifted_alloc_view(v_m, dims, st, &site_1, &site_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(v_m, dims, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t i = 0; i < dims[0]; ++i) for (int64_t j = 0; j < dims[1]; ++j) v_m.p[i * dims[1] + j] = (double)(v_u.p[i * v_u.s[0]] * v_v.p[j * v_v.s[0]]);
     }
     {
@@ -940,7 +1004,7 @@ extern "C" int bilinear_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) bilinear_grad_k0(count, space[0], space[1], v_t_1.p, (v_t_1.d[0] == 1 ? 0 : v_t_1.s[0]), (v_t_1.d[1] == 1 ? 0 : v_t_1.s[1]), out_1.p);
         else bilinear_grad_k0_body<false>(count, space[0], space[1], v_t_1.p, (v_t_1.d[0] == 1 ? 0 : v_t_1.s[0]), (v_t_1.d[1] == 1 ? 0 : v_t_1.s[1]), out_1.p);
         v_t_4 = out_1;
@@ -960,10 +1024,10 @@ extern "C" int bilinear_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_1 = lifted_contiguous_data(v_m, st, &packed_3, &packed_3_bytes);
+        const double* arg_1 = lifted_contiguous_data(v_m, st, &packed_4, &packed_4_bytes);
         if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) bilinear_grad_k1(count, space[0], space[1], v_dc.p, (v_dc.d[0] == 1 ? 0 : v_dc.s[0]), (v_dc.d[1] == 1 ? 0 : v_dc.s[1]), arg_1, out_1.p);
         else bilinear_grad_k1_body<false>(count, space[0], space[1], v_dc.p, (v_dc.d[0] == 1 ? 0 : v_dc.s[0]), (v_dc.d[1] == 1 ? 0 : v_dc.s[1]), arg_1, out_1.p);
         v_dc_1 = out_1;
@@ -974,13 +1038,47 @@ extern "C" int bilinear_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         right.p = v_v.p; right.d[0] = v_v.d[0]; right.s[0] = v_v.s[0]; right.d[1] = 1; right.s[1] = 1;
         if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
         const int64_t dims[2] = {left.d[0], right.d[1]};
-        if (!lifted_alloc_view(product, dims, st, &site_5, &site_5_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(product, dims, st, &site_6, &site_6_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
         v_du.p = product.p; v_du.d[0] = product.d[0]; v_du.s[0] = product.s[0];
     }
-    lifted_store_view(io + 11, v_dc_1);
+    // einsum_outer_transpose.py:7  c = np.einsum("nk,km->nm", a, b)
+    {
+        lifted_view<double, 2> left, right, product;
+        left.p = v_dc_1.p;
+        left.d[0] = v_dc_1.d[0]; left.s[0] = v_dc_1.s[0];
+        left.d[1] = v_dc_1.d[1]; left.s[1] = v_dc_1.s[1];
+        right.p = v_b.p;
+        right.d[0] = v_b.d[1]; right.s[0] = v_b.s[1];
+        right.d[1] = v_b.d[0]; right.s[1] = v_b.s[0];
+        if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
+        const int64_t dims[2] = {left.d[0], right.d[1]};
+        if (!lifted_alloc_view(product, dims, st, &site_7, &site_7_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
+        v_da.p = product.p;
+        v_da.d[0] = product.d[0]; v_da.s[0] = product.s[0];
+        v_da.d[1] = product.d[1]; v_da.s[1] = product.s[1];
+    }
+    {
+        lifted_view<double, 2> left, right, product;
+        left.p = v_dc_1.p;
+        left.d[0] = v_dc_1.d[1]; left.s[0] = v_dc_1.s[1];
+        left.d[1] = v_dc_1.d[0]; left.s[1] = v_dc_1.s[0];
+        right.p = v_a.p;
+        right.d[0] = v_a.d[0]; right.s[0] = v_a.s[0];
+        right.d[1] = v_a.d[1]; right.s[1] = v_a.s[1];
+        if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
+        const int64_t dims[2] = {left.d[0], right.d[1]};
+        if (!lifted_alloc_view(product, dims, st, &site_8, &site_8_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
+        v_db.p = product.p;
+        v_db.d[0] = product.d[1]; v_db.s[0] = product.s[1];
+        v_db.d[1] = product.d[0]; v_db.s[1] = product.s[0];
+    }
     lifted_store_view(io + 16, v_du);
-    lifted_finish(state, io + 19);
+    lifted_store_view(io + 19, v_da);
+    lifted_store_view(io + 24, v_db);
+    lifted_finish(state, io + 29);
     return 0;
 }
 #endif

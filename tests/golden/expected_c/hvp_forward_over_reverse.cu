@@ -922,6 +922,24 @@ template <class C, class T, int R, class S, int Q> LIFTED_HOT int lifted_assign_
 template <class C, class T, int R, class S, int Q> LIFTED_HOT int lifted_add_into_array(
     lifted_view<T, R>& target, const lifted_view<S, Q>& value, lifted_loop_state* st)
 { return lifted_store_array<C, true>(target, value, st); }
+// a gather's index check: the first index (in order) outside [-size, size), as NumPy reports it
+template <class T, int R> LIFTED_HOT bool lifted_first_outside(const lifted_view<T, R>& v, int64_t size, int64_t* bad)
+{
+    for (int k = 0; k < R; ++k) if (v.d[k] == 0) return false;
+    int64_t at[R] = {0};
+    const T* p = v.p;
+    while (true) {
+        const int64_t x = (int64_t)*p;
+        if (x < -size || x >= size) { *bad = x; return true; }
+        int k = R - 1;
+        for (; k >= 0; --k) {
+            p += v.s[k];
+            if (++at[k] < v.d[k]) break;
+            p -= v.s[k] * v.d[k]; at[k] = 0;
+        }
+        if (k < 0) return false;
+    }
+}
 // matrix products: the BLAS NumPy itself calls (its OpenBLAS's CBLAS gemm, ILP64; the runtime sets the pointers
 // when the library loads), on views whose layout BLAS takes (one axis of unit stride), others packed first
 typedef void (*lifted_dgemm_fn)(int, int, int, int64_t, int64_t, int64_t, double, const double*, int64_t,
@@ -1026,77 +1044,6 @@ LIFTED_HOT const int64_t* lifted_pop(lifted_tape& t)
     return nullptr;
 }
 // ---- end of loop-kernel prelude ---------------------------------------------------------------------------------
-
-// rosenbrock_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int rosenbrock_block0(int64_t* io, lifted_alloc_fn alloc)
-{
-    lifted_loop_state state; lifted_start(state, alloc, io + 5);
-    lifted_loop_state* st = &state;
-    double v_s = 0; bool f_s = false;
-    lifted_view<double, 1> v_v = {};
-    lifted_view<double, 1> v_v_1 = {};
-    lifted_view<double, 1> v_v_2 = {};
-    lifted_view<double, 1> v_x = {};
-    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
-    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
-    void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
-    lifted_load_view(v_x, io + 0);
-    // hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-    {
-        lifted_view<double, 1> view;
-        int64_t offset = 0;
-        int64_t start_0, length_0; const int64_t step_0 = 1;
-        if (step_0 == 0) return lifted_fail(st, 8, 0, 0, 0);
-        lifted_slice(v_x.d[0], 1, 1, 0, 0, step_0, &start_0, &length_0);
-        offset += start_0 * v_x.s[0];
-        view.p = v_x.p + offset;
-        view.d[0] = length_0; view.s[0] = v_x.s[0] * step_0;
-        v_v = view;
-    }
-    {
-        lifted_view<double, 1> view;
-        int64_t offset = 0;
-        int64_t start_0, length_0; const int64_t step_0 = 1;
-        if (step_0 == 0) return lifted_fail(st, 8, 0, 0, 0);
-        lifted_slice(v_x.d[0], 0, 0, 1, (-1), step_0, &start_0, &length_0);
-        offset += start_0 * v_x.s[0];
-        view.p = v_x.p + offset;
-        view.d[0] = length_0; view.s[0] = v_x.s[0] * step_0;
-        v_v_1 = view;
-    }
-    {
-        lifted_view<double, 1> view;
-        int64_t offset = 0;
-        int64_t start_0, length_0; const int64_t step_0 = 1;
-        if (step_0 == 0) return lifted_fail(st, 8, 0, 0, 0);
-        lifted_slice(v_x.d[0], 0, 0, 1, (-1), step_0, &start_0, &length_0);
-        offset += start_0 * v_x.s[0];
-        view.p = v_x.p + offset;
-        view.d[0] = length_0; view.s[0] = v_x.s[0] * step_0;
-        v_v_2 = view;
-    }
-    {
-        int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_v_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_1.d[0]);
-        if (!lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
-        if (!lifted_meet(space[0], v_v_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_2.d[0]);
-        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_v_1, st, &packed_1, &packed_1_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_v, st, &packed_2, &packed_2_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_2 = lifted_contiguous_data(v_v_2, st, &packed_3, &packed_3_bytes);
-        if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
-        double acc_1[1] = {0};
-        if (count >= lifted_parallel_min) rosenbrock_k0(count, space[0], arg_0, arg_1, arg_2, acc_1);
-        else rosenbrock_k0_body<false>(count, space[0], arg_0, arg_1, arg_2, acc_1);
-        v_s = (double)(double)(acc_1[0]); f_s = true;
-    }
-    io[3] = lifted_store_scalar_f(v_s); io[4] = f_s;
-    lifted_finish(state, io + 5);
-    return 0;
-}
 
 // rosenbrock_hvp_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int rosenbrock_hvp_block0(int64_t* io, lifted_alloc_fn alloc)

@@ -21,7 +21,6 @@ _KERNELS = {
     "rosenbrock_hvp_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "rosenbrock_hvp_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "rosenbrock_hvp_k4": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "rosenbrock_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64')], 'io': 13, 'memory': 5},
     "rosenbrock_hvp_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1), ('array', 'f64', 1)], 'io': 20, 'memory': 12},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "hvp_forward_over_reverse.cu"), _KERNELS)
@@ -97,8 +96,9 @@ def _arg_spec(name, note):
 def rosenbrock(x: "f64[n]"):
     _check_args('rosenbrock', x)
     # hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-    s = _kernels.rosenbrock_block0(x)
-    del x
+    v_1 = x[:-1]
+    s = _kernels.rosenbrock_k0(v_1, x[1:], x[:-1])
+    del v_1, x
     return s
 
 

@@ -18,9 +18,6 @@ _KERNELS = {
     "corners_k0": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (2, 1, 3)},
     "rosenbrock_grad_k0": {'rank': 1, 'params': [('scalar', 'i64'), ('array', 'f64', ('S',), True), ('out', 'f64')], 'dims': [(('S',), [('arg', 0)])], 'static': (None,)},
     "corners_grad_k0": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), True), ('out', 'f64')], 'dims': [], 'static': (2, 1, 3)},
-    "rosenbrock_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64')], 'io': 13, 'memory': 5},
-    "corners_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False)], 'outputs': [('scalar', 'f64')], 'io': 15, 'memory': 7},
-    "corners_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2)], 'io': 18, 'memory': 10},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "indexing_slices.cu"), _KERNELS)
 
@@ -95,17 +92,19 @@ def _arg_spec(name, note):
 def rosenbrock(x: "f64[n]"):
     _check_args('rosenbrock', x)
     # indexing_slices.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-    s = _kernels.rosenbrock_block0(x)
-    del x
+    v_1 = x[:-1]
+    s = _kernels.rosenbrock_k0(v_1, x[1:], x[:-1])
+    del v_1, x
     return s
 
 
 def corners(m: "f64[4,5]"):
     _check_args('corners', m)
     # indexing_slices.py:12  return m[0, 0] * m[-1, -1] + np.sum(m[1:3, None, ::2] ** 2)
-    t_2 = _kernels.corners_block0(m)
-    del m
-    return t_2
+    v_2 = m[1:3, None, ::2]
+    s = _kernels.corners_k0(v_2)
+    del v_2
+    return m[0, 0] * m[-1, -1] + s
 
 
 def rosenbrock_grad(x: "f64[n]"):
@@ -121,6 +120,19 @@ def rosenbrock_grad(x: "f64[n]"):
 def corners_grad(m: "f64[4,5]"):
     _check_args('corners_grad', m)
     # indexing_slices.py:12  return m[0, 0] * m[-1, -1] + np.sum(m[1:3, None, ::2] ** 2)
-    dm = _kernels.corners_grad_block0(m)
+    v = m[0, 0]
+    v_1 = m[-1, -1]
+    v_2 = m[1:3, None, ::2]
     del m
+    # reverse sweep
+    # indexing_slices.py:12  return m[0, 0] * m[-1, -1] + np.sum(m[1:3, None, ::2] ** 2)
+    t_3 = _kernels.corners_grad_k0(v_2)
+    del v_2
+    dm = np.zeros((4, 5))
+    dm[1:3, None, ::2] = t_3
+    del t_3
+    dm[-1, -1] += v
+    del v
+    dm[0, 0] += v_1
+    del v_1
     return dm

@@ -1513,6 +1513,24 @@ template <class C, class T, int R, class S, int Q> LIFTED_HOT int lifted_assign_
 template <class C, class T, int R, class S, int Q> LIFTED_HOT int lifted_add_into_array(
     lifted_view<T, R>& target, const lifted_view<S, Q>& value, lifted_loop_state* st)
 { return lifted_store_array<C, true>(target, value, st); }
+// a gather's index check: the first index (in order) outside [-size, size), as NumPy reports it
+template <class T, int R> LIFTED_HOT bool lifted_first_outside(const lifted_view<T, R>& v, int64_t size, int64_t* bad)
+{
+    for (int k = 0; k < R; ++k) if (v.d[k] == 0) return false;
+    int64_t at[R] = {0};
+    const T* p = v.p;
+    while (true) {
+        const int64_t x = (int64_t)*p;
+        if (x < -size || x >= size) { *bad = x; return true; }
+        int k = R - 1;
+        for (; k >= 0; --k) {
+            p += v.s[k];
+            if (++at[k] < v.d[k]) break;
+            p -= v.s[k] * v.d[k]; at[k] = 0;
+        }
+        if (k < 0) return false;
+    }
+}
 // matrix products: the BLAS NumPy itself calls (its OpenBLAS's CBLAS gemm, ILP64; the runtime sets the pointers
 // when the library loads), on views whose layout BLAS takes (one axis of unit stride), others packed first
 typedef void (*lifted_dgemm_fn)(int, int, int, int64_t, int64_t, int64_t, double, const double*, int64_t,
@@ -1618,170 +1636,8 @@ LIFTED_HOT const int64_t* lifted_pop(lifted_tape& t)
 }
 // ---- end of loop-kernel prelude ---------------------------------------------------------------------------------
 
-// gp_negative_log_likelihood_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int gp_negative_log_likelihood_block0(int64_t* io, lifted_alloc_fn alloc)
-{
-    lifted_loop_state state; lifted_start(state, alloc, io + 20);
-    lifted_loop_state* st = &state;
-    double v_e = 0; bool f_e = false;
-    double v_e_2 = 0; bool f_e_2 = false;
-    double v_log_noise = 0; bool f_log_noise = false;
-    double v_log_scale = 0; bool f_log_scale = false;
-    int64_t v_n = 0; bool f_n = false;
-    lifted_view<double, 2> v_s = {};
-    double v_t_2 = 0; bool f_t_2 = false;
-    lifted_view<double, 3> v_v = {};
-    lifted_view<double, 3> v_v_1 = {};
-    lifted_view<double, 2> v_x = {};
-    void* accumulators_1 = nullptr; int64_t accumulators_1_bytes = 0;
-    void* site_2 = nullptr; int64_t site_2_bytes = 0;
-    lifted_load_view(v_x, io + 0);
-    v_log_scale = (double)lifted_load_scalar_f(io[5]); f_log_scale = io[6] != 0;
-    v_log_noise = (double)lifted_load_scalar_f(io[7]); f_log_noise = io[8] != 0;
-    v_n = v_x.d[0]; f_n = false;
-    // linalg_gaussian_process.py:7  diff = x[:, None, :] - x[None, :, :]
-    {
-        lifted_view<double, 3> view;
-        int64_t offset = 0;
-        view.p = v_x.p + offset;
-        view.d[0] = v_x.d[0]; view.s[0] = v_x.s[0];
-        view.d[1] = 1; view.s[1] = 0;
-        view.d[2] = v_x.d[1]; view.s[2] = v_x.s[1];
-        v_v = view;
-    }
-    {
-        lifted_view<double, 3> view;
-        int64_t offset = 0;
-        view.p = v_x.p + offset;
-        view.d[0] = 1; view.s[0] = 0;
-        view.d[1] = v_x.d[0]; view.s[1] = v_x.s[0];
-        view.d[2] = v_x.d[1]; view.s[2] = v_x.s[1];
-        v_v_1 = view;
-    }
-    {
-        int64_t space[3] = {-1, -1, -1};
-        if (!lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
-        if (v_v.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v.d[1]);
-        if (!lifted_meet(space[2], v_v.d[2])) return lifted_fail(st, 3, 2, space[2], v_v.d[2]);
-        if (v_v_1.d[0] != 1) return lifted_fail(st, 3, 0, 1, v_v_1.d[0]);
-        if (!lifted_meet(space[1], v_v_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_v_1.d[1]);
-        if (!lifted_meet(space[2], v_v_1.d[2])) return lifted_fail(st, 3, 2, space[2], v_v_1.d[2]);
-        for (int k = 0; k < 3; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 3);
-        const int64_t n_out = 1 * space[0] * space[1], n_red = 1 * space[2];
-        const int64_t acc_1_count[1] = {n_out};
-        lifted_view<double, 1> acc_1;
-        if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_1, &accumulators_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
-        if (count >= lifted_parallel_min) gp_negative_log_likelihood_k0(count, space[0], space[1], space[2], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, (v_v.d[2] == 1 ? 0 : v_v.s[2]), v_v_1.p, 0, (v_v_1.d[1] == 1 ? 0 : v_v_1.s[1]), (v_v_1.d[2] == 1 ? 0 : v_v_1.s[2]), acc_1.p);
-        else gp_negative_log_likelihood_k0_body<false>(count, space[0], space[1], space[2], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, (v_v.d[2] == 1 ? 0 : v_v.s[2]), v_v_1.p, 0, (v_v_1.d[1] == 1 ? 0 : v_v_1.s[1]), (v_v_1.d[2] == 1 ? 0 : v_v_1.s[2]), acc_1.p);
-        lifted_view<double, 2> reduced_1;
-        { const int64_t dims[2] = {space[0], space[1]};
-          if (!lifted_alloc_view(reduced_1, dims, st, &site_2, &site_2_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0); }
-        for (int64_t j = 0; j < n_out; ++j) reduced_1.p[j] = (double)(double)(acc_1.p[j]);
-        v_s = reduced_1;
-    }
-    // linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
-    {
-        v_t_2 = (double)((((double)2.0) * ((double)v_log_scale))); f_t_2 = false || f_log_scale;
-    }
-    {
-        v_e = (double)(exp(((double)v_t_2))); f_e = true;
-    }
-    {
-        v_e_2 = (double)(exp(((double)v_log_noise))); f_e_2 = true;
-    }
-    io[9] = lifted_store_scalar_i(v_n); io[10] = f_n;
-    lifted_store_view(io + 11, v_s);
-    io[16] = lifted_store_scalar_f(v_e); io[17] = f_e;
-    io[18] = lifted_store_scalar_f(v_e_2); io[19] = f_e_2;
-    lifted_finish(state, io + 20);
-    return 0;
-}
-
 // gp_grad_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int gp_grad_block0(int64_t* io, lifted_alloc_fn alloc)
-{
-    lifted_loop_state state; lifted_start(state, alloc, io + 20);
-    lifted_loop_state* st = &state;
-    double v_e = 0; bool f_e = false;
-    double v_e_2 = 0; bool f_e_2 = false;
-    double v_log_noise = 0; bool f_log_noise = false;
-    double v_log_scale = 0; bool f_log_scale = false;
-    int64_t v_n = 0; bool f_n = false;
-    lifted_view<double, 2> v_s = {};
-    double v_t_2 = 0; bool f_t_2 = false;
-    lifted_view<double, 3> v_v = {};
-    lifted_view<double, 3> v_v_1 = {};
-    lifted_view<double, 2> v_x = {};
-    void* accumulators_1 = nullptr; int64_t accumulators_1_bytes = 0;
-    void* site_2 = nullptr; int64_t site_2_bytes = 0;
-    lifted_load_view(v_x, io + 0);
-    v_log_scale = (double)lifted_load_scalar_f(io[5]); f_log_scale = io[6] != 0;
-    v_log_noise = (double)lifted_load_scalar_f(io[7]); f_log_noise = io[8] != 0;
-    v_n = v_x.d[0]; f_n = false;
-    // linalg_gaussian_process.py:7  diff = x[:, None, :] - x[None, :, :]
-    {
-        lifted_view<double, 3> view;
-        int64_t offset = 0;
-        view.p = v_x.p + offset;
-        view.d[0] = v_x.d[0]; view.s[0] = v_x.s[0];
-        view.d[1] = 1; view.s[1] = 0;
-        view.d[2] = v_x.d[1]; view.s[2] = v_x.s[1];
-        v_v = view;
-    }
-    {
-        lifted_view<double, 3> view;
-        int64_t offset = 0;
-        view.p = v_x.p + offset;
-        view.d[0] = 1; view.s[0] = 0;
-        view.d[1] = v_x.d[0]; view.s[1] = v_x.s[0];
-        view.d[2] = v_x.d[1]; view.s[2] = v_x.s[1];
-        v_v_1 = view;
-    }
-    {
-        int64_t space[3] = {-1, -1, -1};
-        if (!lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
-        if (v_v.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v.d[1]);
-        if (!lifted_meet(space[2], v_v.d[2])) return lifted_fail(st, 3, 2, space[2], v_v.d[2]);
-        if (v_v_1.d[0] != 1) return lifted_fail(st, 3, 0, 1, v_v_1.d[0]);
-        if (!lifted_meet(space[1], v_v_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_v_1.d[1]);
-        if (!lifted_meet(space[2], v_v_1.d[2])) return lifted_fail(st, 3, 2, space[2], v_v_1.d[2]);
-        for (int k = 0; k < 3; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 3);
-        const int64_t n_out = 1 * space[0] * space[1], n_red = 1 * space[2];
-        const int64_t acc_1_count[1] = {n_out};
-        lifted_view<double, 1> acc_1;
-        if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_1, &accumulators_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
-        if (count >= lifted_parallel_min) gp_grad_k0(count, space[0], space[1], space[2], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, (v_v.d[2] == 1 ? 0 : v_v.s[2]), v_v_1.p, 0, (v_v_1.d[1] == 1 ? 0 : v_v_1.s[1]), (v_v_1.d[2] == 1 ? 0 : v_v_1.s[2]), acc_1.p);
-        else gp_grad_k0_body<false>(count, space[0], space[1], space[2], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, (v_v.d[2] == 1 ? 0 : v_v.s[2]), v_v_1.p, 0, (v_v_1.d[1] == 1 ? 0 : v_v_1.s[1]), (v_v_1.d[2] == 1 ? 0 : v_v_1.s[2]), acc_1.p);
-        lifted_view<double, 2> reduced_1;
-        { const int64_t dims[2] = {space[0], space[1]};
-          if (!lifted_alloc_view(reduced_1, dims, st, &site_2, &site_2_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0); }
-        for (int64_t j = 0; j < n_out; ++j) reduced_1.p[j] = (double)(double)(acc_1.p[j]);
-        v_s = reduced_1;
-    }
-    // linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
-    {
-        v_t_2 = (double)((((double)2.0) * ((double)v_log_scale))); f_t_2 = false || f_log_scale;
-    }
-    {
-        v_e = (double)(exp(((double)v_t_2))); f_e = true;
-    }
-    {
-        v_e_2 = (double)(exp(((double)v_log_noise))); f_e_2 = true;
-    }
-    io[9] = lifted_store_scalar_i(v_n); io[10] = f_n;
-    lifted_store_view(io + 11, v_s);
-    io[16] = lifted_store_scalar_f(v_e); io[17] = f_e;
-    io[18] = lifted_store_scalar_f(v_e_2); io[19] = f_e_2;
-    lifted_finish(state, io + 20);
-    return 0;
-}
-
-// gp_grad_block1: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int gp_grad_block1(int64_t* io, lifted_alloc_fn alloc)
 {
     lifted_loop_state state; lifted_start(state, alloc, io + 32);
     lifted_loop_state* st = &state;
@@ -1856,8 +1712,8 @@ extern "C" int gp_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     return 0;
 }
 
-// gp_grad_block2: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int gp_grad_block2(int64_t* io, lifted_alloc_fn alloc)
+// gp_grad_block1: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int gp_grad_block1(int64_t* io, lifted_alloc_fn alloc)
 {
     lifted_loop_state state; lifted_start(state, alloc, io + 46);
     lifted_loop_state* st = &state;
@@ -1980,94 +1836,6 @@ extern "C" int gp_grad_block2(int64_t* io, lifted_alloc_fn alloc)
 // gp_tangent_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int gp_tangent_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 24);
-    lifted_loop_state* st = &state;
-    double v_e = 0; bool f_e = false;
-    double v_e_2 = 0; bool f_e_2 = false;
-    double v_log_noise = 0; bool f_log_noise = false;
-    double v_log_scale = 0; bool f_log_scale = false;
-    int64_t v_n = 0; bool f_n = false;
-    lifted_view<double, 2> v_s = {};
-    double v_t_13 = 0; bool f_t_13 = false;
-    double v_t_2 = 0; bool f_t_2 = false;
-    double v_tlog_noise = 0; bool f_tlog_noise = false;
-    lifted_view<double, 3> v_v = {};
-    lifted_view<double, 3> v_v_1 = {};
-    lifted_view<double, 2> v_x = {};
-    void* accumulators_1 = nullptr; int64_t accumulators_1_bytes = 0;
-    void* site_2 = nullptr; int64_t site_2_bytes = 0;
-    lifted_load_view(v_x, io + 0);
-    v_log_scale = (double)lifted_load_scalar_f(io[5]); f_log_scale = io[6] != 0;
-    v_log_noise = (double)lifted_load_scalar_f(io[7]); f_log_noise = io[8] != 0;
-    v_tlog_noise = (double)lifted_load_scalar_f(io[9]); f_tlog_noise = io[10] != 0;
-    v_n = v_x.d[0]; f_n = false;
-    // linalg_gaussian_process.py:7  diff = x[:, None, :] - x[None, :, :]
-    {
-        lifted_view<double, 3> view;
-        int64_t offset = 0;
-        view.p = v_x.p + offset;
-        view.d[0] = v_x.d[0]; view.s[0] = v_x.s[0];
-        view.d[1] = 1; view.s[1] = 0;
-        view.d[2] = v_x.d[1]; view.s[2] = v_x.s[1];
-        v_v = view;
-    }
-    {
-        lifted_view<double, 3> view;
-        int64_t offset = 0;
-        view.p = v_x.p + offset;
-        view.d[0] = 1; view.s[0] = 0;
-        view.d[1] = v_x.d[0]; view.s[1] = v_x.s[0];
-        view.d[2] = v_x.d[1]; view.s[2] = v_x.s[1];
-        v_v_1 = view;
-    }
-    {
-        int64_t space[3] = {-1, -1, -1};
-        if (!lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
-        if (v_v.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v.d[1]);
-        if (!lifted_meet(space[2], v_v.d[2])) return lifted_fail(st, 3, 2, space[2], v_v.d[2]);
-        if (v_v_1.d[0] != 1) return lifted_fail(st, 3, 0, 1, v_v_1.d[0]);
-        if (!lifted_meet(space[1], v_v_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_v_1.d[1]);
-        if (!lifted_meet(space[2], v_v_1.d[2])) return lifted_fail(st, 3, 2, space[2], v_v_1.d[2]);
-        for (int k = 0; k < 3; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 3);
-        const int64_t n_out = 1 * space[0] * space[1], n_red = 1 * space[2];
-        const int64_t acc_1_count[1] = {n_out};
-        lifted_view<double, 1> acc_1;
-        if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_1, &accumulators_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
-        if (count >= lifted_parallel_min) gp_tangent_k0(count, space[0], space[1], space[2], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, (v_v.d[2] == 1 ? 0 : v_v.s[2]), v_v_1.p, 0, (v_v_1.d[1] == 1 ? 0 : v_v_1.s[1]), (v_v_1.d[2] == 1 ? 0 : v_v_1.s[2]), acc_1.p);
-        else gp_tangent_k0_body<false>(count, space[0], space[1], space[2], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, (v_v.d[2] == 1 ? 0 : v_v.s[2]), v_v_1.p, 0, (v_v_1.d[1] == 1 ? 0 : v_v_1.s[1]), (v_v_1.d[2] == 1 ? 0 : v_v_1.s[2]), acc_1.p);
-        lifted_view<double, 2> reduced_1;
-        { const int64_t dims[2] = {space[0], space[1]};
-          if (!lifted_alloc_view(reduced_1, dims, st, &site_2, &site_2_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0); }
-        for (int64_t j = 0; j < n_out; ++j) reduced_1.p[j] = (double)(double)(acc_1.p[j]);
-        v_s = reduced_1;
-    }
-    // linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
-    {
-        v_t_2 = (double)((((double)2.0) * ((double)v_log_scale))); f_t_2 = false || f_log_scale;
-    }
-    {
-        v_e = (double)(exp(((double)v_t_2))); f_e = true;
-    }
-    {
-        v_e_2 = (double)(exp(((double)v_log_noise))); f_e_2 = true;
-    }
-    {
-        v_t_13 = (double)((((double)v_tlog_noise) * ((double)v_e_2))); f_t_13 = f_tlog_noise || f_e_2;
-    }
-    io[11] = lifted_store_scalar_i(v_n); io[12] = f_n;
-    lifted_store_view(io + 13, v_s);
-    io[18] = lifted_store_scalar_f(v_e); io[19] = f_e;
-    io[20] = lifted_store_scalar_f(v_e_2); io[21] = f_e_2;
-    io[22] = lifted_store_scalar_f(v_t_13); io[23] = f_t_13;
-    lifted_finish(state, io + 24);
-    return 0;
-}
-
-// gp_tangent_block1: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int gp_tangent_block1(int64_t* io, lifted_alloc_fn alloc)
-{
     lifted_loop_state state; lifted_start(state, alloc, io + 30);
     lifted_loop_state* st = &state;
     lifted_view<double, 2> v_chol = {};
@@ -2135,8 +1903,8 @@ extern "C" int gp_tangent_block1(int64_t* io, lifted_alloc_fn alloc)
     return 0;
 }
 
-// gp_tangent_block2: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int gp_tangent_block2(int64_t* io, lifted_alloc_fn alloc)
+// gp_tangent_block1: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int gp_tangent_block1(int64_t* io, lifted_alloc_fn alloc)
 {
     lifted_loop_state state; lifted_start(state, alloc, io + 11);
     lifted_loop_state* st = &state;
@@ -2178,8 +1946,8 @@ extern "C" int gp_tangent_block2(int64_t* io, lifted_alloc_fn alloc)
     return 0;
 }
 
-// gp_tangent_block3: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int gp_tangent_block3(int64_t* io, lifted_alloc_fn alloc)
+// gp_tangent_block2: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int gp_tangent_block2(int64_t* io, lifted_alloc_fn alloc)
 {
     lifted_loop_state state; lifted_start(state, alloc, io + 14);
     lifted_loop_state* st = &state;
@@ -2227,8 +1995,8 @@ extern "C" int gp_tangent_block3(int64_t* io, lifted_alloc_fn alloc)
     return 0;
 }
 
-// gp_tangent_block4: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int gp_tangent_block4(int64_t* io, lifted_alloc_fn alloc)
+// gp_tangent_block3: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int gp_tangent_block3(int64_t* io, lifted_alloc_fn alloc)
 {
     lifted_loop_state state; lifted_start(state, alloc, io + 18);
     lifted_loop_state* st = &state;
@@ -2287,8 +2055,8 @@ extern "C" int gp_tangent_block4(int64_t* io, lifted_alloc_fn alloc)
     return 0;
 }
 
-// gp_tangent_block5: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int gp_tangent_block5(int64_t* io, lifted_alloc_fn alloc)
+// gp_tangent_block4: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int gp_tangent_block4(int64_t* io, lifted_alloc_fn alloc)
 {
     lifted_loop_state state; lifted_start(state, alloc, io + 15);
     lifted_loop_state* st = &state;

@@ -1323,6 +1323,24 @@ template <class C, class T, int R, class S, int Q> LIFTED_HOT int lifted_assign_
 template <class C, class T, int R, class S, int Q> LIFTED_HOT int lifted_add_into_array(
     lifted_view<T, R>& target, const lifted_view<S, Q>& value, lifted_loop_state* st)
 { return lifted_store_array<C, true>(target, value, st); }
+// a gather's index check: the first index (in order) outside [-size, size), as NumPy reports it
+template <class T, int R> LIFTED_HOT bool lifted_first_outside(const lifted_view<T, R>& v, int64_t size, int64_t* bad)
+{
+    for (int k = 0; k < R; ++k) if (v.d[k] == 0) return false;
+    int64_t at[R] = {0};
+    const T* p = v.p;
+    while (true) {
+        const int64_t x = (int64_t)*p;
+        if (x < -size || x >= size) { *bad = x; return true; }
+        int k = R - 1;
+        for (; k >= 0; --k) {
+            p += v.s[k];
+            if (++at[k] < v.d[k]) break;
+            p -= v.s[k] * v.d[k]; at[k] = 0;
+        }
+        if (k < 0) return false;
+    }
+}
 // matrix products: the BLAS NumPy itself calls (its OpenBLAS's CBLAS gemm, ILP64; the runtime sets the pointers
 // when the library loads), on views whose layout BLAS takes (one axis of unit stride), others packed first
 typedef void (*lifted_dgemm_fn)(int, int, int, int64_t, int64_t, int64_t, double, const double*, int64_t,
@@ -1536,75 +1554,6 @@ extern "C" int scatter_rows_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_store_view(io + 16, v_a);
     lifted_store_view(io + 21, v_t);
     lifted_finish(state, io + 26);
-    return 0;
-}
-
-// scatter_rows_grad_block1: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int scatter_rows_grad_block1(int64_t* io, lifted_alloc_fn alloc)
-{
-    lifted_loop_state state; lifted_start(state, alloc, io + 23);
-    lifted_loop_state* st = &state;
-    int64_t v_d = 0; bool f_d = false;
-    lifted_view<double, 2> v_dv = {};
-    int64_t v_k = 0; bool f_k = false;
-    lifted_view<bool, 1> v_kept = {};
-    lifted_view<double, 1> v_t_10 = {};
-    lifted_view<double, 1> v_t_8 = {};
-    lifted_view<double, 1> v_v_2 = {};
-    lifted_view<bool, 2> v_v_9 = {};
-    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
-    void* site_2 = nullptr; int64_t site_2_bytes = 0;
-    void* site_3 = nullptr; int64_t site_3_bytes = 0;
-    lifted_load_view(v_v_2, io + 0);
-    lifted_load_view(v_t_8, io + 3);
-    v_k = (int64_t)lifted_load_scalar_i(io[6]); f_k = io[7] != 0;
-    v_d = (int64_t)lifted_load_scalar_i(io[8]); f_d = io[9] != 0;
-    lifted_load_view(v_kept, io + 10);
-    // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
-    {
-        int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_v_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_2.d[0]);
-        if (!lifted_meet(space[0], v_t_8.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_8.d[0]);
-        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 1);
-        const double* arg_1 = lifted_contiguous_data(v_t_8, st, &packed_1, &packed_1_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) scatter_rows_grad_k7(count, space[0], v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), arg_1, out_1.p);
-        else scatter_rows_grad_k7_body<false>(count, space[0], v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), arg_1, out_1.p);
-        v_t_10 = out_1;
-    }
-    {
-        const int64_t dims[2] = {(int64_t)v_k, (int64_t)v_d};
-        for (int k = 0; k < 2; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
-        if (!lifted_alloc_view(v_dv, dims, st, &site_3, &site_3_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_fill(v_dv, (double)(0));
-    }
-    {
-        lifted_view<double, 1> view;
-        int64_t offset = 0;
-        int64_t at_1 = 0;
-        if (at_1 < 0) at_1 += v_dv.d[1];
-        if (at_1 < 0 || at_1 >= v_dv.d[1]) return lifted_fail(st, 1, (int64_t)(0), 1, v_dv.d[1]);
-        offset += at_1 * v_dv.s[1];
-        view.p = v_dv.p + offset;
-        view.d[0] = v_dv.d[0]; view.s[0] = v_dv.s[0];
-        int rc = lifted_assign_into_array<double>(view, v_t_10, st);
-        if (rc) return rc;
-    }
-    // scatter_index_assignment.py:8  a[idx] = v * v
-    {
-        lifted_view<bool, 2> view;
-        int64_t offset = 0;
-        view.p = v_kept.p + offset;
-        view.d[0] = v_kept.d[0]; view.s[0] = v_kept.s[0];
-        view.d[1] = 1; view.s[1] = 0;
-        v_v_9 = view;
-    }
-    lifted_store_view(io + 13, v_dv);
-    lifted_store_view(io + 18, v_v_9);
-    lifted_finish(state, io + 23);
     return 0;
 }
 

@@ -19,8 +19,6 @@ _KERNELS = {
     "shift_k0": {'rank': 1, 'params': [('scalar', 'i64'), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [(('S',), [('arg', 0)])], 'static': (None,)},
     "rosenbrock_grad_k0": {'rank': 1, 'params': [('scalar', 'i64'), ('array', 'f64', ('S',), True), ('out', 'f64')], 'dims': [(('S',), [('arg', 0)])], 'static': (None,)},
     "smooth_rows_grad_k0": {'rank': 2, 'params': [('scalar', 'i64'), ('scalar', 'i64'), ('array', 'f64', ('S', 'S'), True), ('out', 'f64')], 'dims': [(('S', 'S'), [('arg', 0), ('arg', 1)])], 'static': (None, None)},
-    "rosenbrock_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64')], 'io': 13, 'memory': 5},
-    "smooth_rows_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False)], 'outputs': [('scalar', 'f64')], 'io': 15, 'memory': 7},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "stencil_shifted_slices.cu"), _KERNELS)
 
@@ -95,16 +93,19 @@ def _arg_spec(name, note):
 def rosenbrock(x: "f64[n]"):
     _check_args('rosenbrock', x)
     # stencil_shifted_slices.py:10  head = x[:-1]
-    s = _kernels.rosenbrock_block0(x)
-    del x
+    head = x[:-1]
+    # stencil_shifted_slices.py:11  return np.sum(100.0 * (x[1:] - head * head) ** 2 + (1.0 - head) ** 2)
+    s = _kernels.rosenbrock_k0(head, x[1:])
+    del head, x
     return s
 
 
 def smooth_rows(a: "f64[m,n]"):
     _check_args('smooth_rows', a)
     # stencil_shifted_slices.py:16  d = a[:, 1:] - a[:, :-1]
-    s = _kernels.smooth_rows_block0(a)
-    del a
+    v = a[:, 1:]
+    s = _kernels.smooth_rows_k0(v, a[:, :-1])
+    del v, a
     return s
 
 

@@ -1197,6 +1197,24 @@ template <class C, class T, int R, class S, int Q> LIFTED_HOT int lifted_assign_
 template <class C, class T, int R, class S, int Q> LIFTED_HOT int lifted_add_into_array(
     lifted_view<T, R>& target, const lifted_view<S, Q>& value, lifted_loop_state* st)
 { return lifted_store_array<C, true>(target, value, st); }
+// a gather's index check: the first index (in order) outside [-size, size), as NumPy reports it
+template <class T, int R> LIFTED_HOT bool lifted_first_outside(const lifted_view<T, R>& v, int64_t size, int64_t* bad)
+{
+    for (int k = 0; k < R; ++k) if (v.d[k] == 0) return false;
+    int64_t at[R] = {0};
+    const T* p = v.p;
+    while (true) {
+        const int64_t x = (int64_t)*p;
+        if (x < -size || x >= size) { *bad = x; return true; }
+        int k = R - 1;
+        for (; k >= 0; --k) {
+            p += v.s[k];
+            if (++at[k] < v.d[k]) break;
+            p -= v.s[k] * v.d[k]; at[k] = 0;
+        }
+        if (k < 0) return false;
+    }
+}
 // matrix products: the BLAS NumPy itself calls (its OpenBLAS's CBLAS gemm, ILP64; the runtime sets the pointers
 // when the library loads), on views whose layout BLAS takes (one axis of unit stride), others packed first
 typedef void (*lifted_dgemm_fn)(int, int, int, int64_t, int64_t, int64_t, double, const double*, int64_t,
@@ -1305,65 +1323,6 @@ LIFTED_HOT const int64_t* lifted_pop(lifted_tape& t)
 // losses_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int losses_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 18);
-    lifted_loop_state* st = &state;
-    lifted_view<bool, 2> v_m = {};
-    lifted_view<double, 2> v_t_2 = {};
-    lifted_view<double, 1> v_v = {};
-    lifted_view<double, 2> v_v_1 = {};
-    lifted_view<double, 2> v_z = {};
-    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
-    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
-    void* site_3 = nullptr; int64_t site_3_bytes = 0;
-    lifted_load_view(v_v, io + 0);
-    lifted_load_view(v_m, io + 3);
-    lifted_load_view(v_z, io + 8);
-    // vmap_batched_mask.py:9  z[m] += 1.0
-    {
-        lifted_view<double, 2> view;
-        int64_t offset = 0;
-        view.p = v_v.p + offset;
-        view.d[0] = v_v.d[0]; view.s[0] = v_v.s[0];
-        view.d[1] = 1; view.s[1] = 0;
-        v_v_1 = view;
-    }
-    {
-        int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
-        if (!lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
-        if (!lifted_meet(space[0], v_z.d[0])) return lifted_fail(st, 3, 0, space[0], v_z.d[0]);
-        if (!lifted_meet(space[1], v_z.d[1])) return lifted_fail(st, 3, 1, space[1], v_z.d[1]);
-        if (!lifted_meet(space[0], v_v_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_1.d[0]);
-        if (v_v_1.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v_1.d[1]);
-        for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 2);
-        const bool* arg_0 = lifted_contiguous_data(v_m, st, &packed_1, &packed_1_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_z, st, &packed_2, &packed_2_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) losses_k1(count, space[0], space[1], arg_0, arg_1, v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), 0, out_1.p);
-        else losses_k1_body<false>(count, space[0], space[1], arg_0, arg_1, v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), 0, out_1.p);
-        v_t_2 = out_1;
-    }
-    {
-        lifted_view<double, 2> view;
-        int64_t offset = 0;
-        view.p = v_z.p + offset;
-        view.d[0] = v_z.d[0]; view.s[0] = v_z.s[0];
-        view.d[1] = v_z.d[1]; view.s[1] = v_z.s[1];
-        int rc = lifted_assign_into_array<double>(view, v_t_2, st);
-        if (rc) return rc;
-    }
-    lifted_store_view(io + 13, v_z);
-    lifted_finish(state, io + 18);
-    return 0;
-}
-
-// losses_block1: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int losses_block1(int64_t* io, lifted_alloc_fn alloc)
-{
     lifted_loop_state state; lifted_start(state, alloc, io + 19);
     lifted_loop_state* st = &state;
     lifted_view<bool, 2> v_m = {};
@@ -1456,65 +1415,6 @@ extern "C" int losses_block1(int64_t* io, lifted_alloc_fn alloc)
 
 // per_example_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int per_example_block0(int64_t* io, lifted_alloc_fn alloc)
-{
-    lifted_loop_state state; lifted_start(state, alloc, io + 18);
-    lifted_loop_state* st = &state;
-    lifted_view<bool, 2> v_m = {};
-    lifted_view<double, 2> v_t_2 = {};
-    lifted_view<double, 1> v_v = {};
-    lifted_view<double, 2> v_v_1 = {};
-    lifted_view<double, 2> v_z = {};
-    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
-    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
-    void* site_3 = nullptr; int64_t site_3_bytes = 0;
-    lifted_load_view(v_v, io + 0);
-    lifted_load_view(v_m, io + 3);
-    lifted_load_view(v_z, io + 8);
-    // vmap_batched_mask.py:9  z[m] += 1.0
-    {
-        lifted_view<double, 2> view;
-        int64_t offset = 0;
-        view.p = v_v.p + offset;
-        view.d[0] = v_v.d[0]; view.s[0] = v_v.s[0];
-        view.d[1] = 1; view.s[1] = 0;
-        v_v_1 = view;
-    }
-    {
-        int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
-        if (!lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
-        if (!lifted_meet(space[0], v_z.d[0])) return lifted_fail(st, 3, 0, space[0], v_z.d[0]);
-        if (!lifted_meet(space[1], v_z.d[1])) return lifted_fail(st, 3, 1, space[1], v_z.d[1]);
-        if (!lifted_meet(space[0], v_v_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_1.d[0]);
-        if (v_v_1.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v_1.d[1]);
-        for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 2);
-        const bool* arg_0 = lifted_contiguous_data(v_m, st, &packed_1, &packed_1_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_z, st, &packed_2, &packed_2_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) per_example_k1(count, space[0], space[1], arg_0, arg_1, v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), 0, out_1.p);
-        else per_example_k1_body<false>(count, space[0], space[1], arg_0, arg_1, v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), 0, out_1.p);
-        v_t_2 = out_1;
-    }
-    {
-        lifted_view<double, 2> view;
-        int64_t offset = 0;
-        view.p = v_z.p + offset;
-        view.d[0] = v_z.d[0]; view.s[0] = v_z.s[0];
-        view.d[1] = v_z.d[1]; view.s[1] = v_z.s[1];
-        int rc = lifted_assign_into_array<double>(view, v_t_2, st);
-        if (rc) return rc;
-    }
-    lifted_store_view(io + 13, v_z);
-    lifted_finish(state, io + 18);
-    return 0;
-}
-
-// per_example_block1: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int per_example_block1(int64_t* io, lifted_alloc_fn alloc)
 {
     lifted_loop_state state; lifted_start(state, alloc, io + 37);
     lifted_loop_state* st = &state;

@@ -29,10 +29,8 @@ _KERNELS = {
     "per_example_k4": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "per_example_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'bool', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "per_example_k6": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "losses_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'bool', 2, False), ('array', 'f64', 2, True)], 'outputs': [('array', 'f64', 2)], 'io': 26, 'memory': 18},
-    "losses_block1": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'bool', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1)], 'io': 27, 'memory': 19},
-    "per_example_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'bool', 2, False), ('array', 'f64', 2, True)], 'outputs': [('array', 'f64', 2)], 'io': 26, 'memory': 18},
-    "per_example_block1": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'bool', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False), ('scalar', 'i64'), ('scalar', 'i64'), ('scalar', 'i64'), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2)], 'io': 45, 'memory': 37},
+    "losses_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'bool', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1)], 'io': 27, 'memory': 19},
+    "per_example_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'bool', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False), ('scalar', 'i64'), ('scalar', 'i64'), ('scalar', 'i64'), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2)], 'io': 45, 'memory': 37},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "vmap_batched_mask.cu"), _KERNELS)
 
@@ -142,13 +140,13 @@ def losses(w: "f64[d]", x: "f64[B,d]", m: "bool[B,d]"):
     z = _kernels.losses_k0(w, x)
     del x
     # vmap_batched_mask.py:9  z[m] += 1.0
-    v = z[np.arange(B), np.argmax(m, axis=1)]
-    z = _kernels.losses_block0(v, m, z)
-    del v
+    t_2 = _kernels.losses_k1(m, z, z[np.arange(B), np.argmax(m, axis=1)][:, None])
+    z[:, :] = t_2
+    del t_2
     # vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
     v_2 = z[np.arange(B), np.argmax(m, axis=1)]
     del B
-    t_9 = _kernels.losses_block1(v_2, m, z, w)
+    t_9 = _kernels.losses_block0(v_2, m, z, w)
     del v_2, m, z, w
     return t_9
 
@@ -162,12 +160,12 @@ def per_example(w: "f64[d]", x: "f64[B,d]", m: "bool[B,d]"):
     z = _kernels.per_example_k0(w, x)
     del w
     # vmap_batched_mask.py:9  z[m] += 1.0
-    v = z[np.arange(B), np.argmax(m, axis=1)]
-    z = _kernels.per_example_block0(v, m, z)
-    del v
+    t_2 = _kernels.per_example_k1(m, z, z[np.arange(B), np.argmax(m, axis=1)][:, None])
+    z[:, :] = t_2
+    del t_2
     # vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
     dw = np.zeros((d,))
     v_4 = z[np.arange(B), np.argmax(m, axis=1)]
-    dw_1 = _kernels.per_example_block1(v_4, m, z, z[np.arange(B), np.argmax(m, axis=1)][:, None], dw, B, d_1, d, x)
+    dw_1 = _kernels.per_example_block0(v_4, m, z, z[np.arange(B), np.argmax(m, axis=1)][:, None], dw, B, d_1, d, x)
     del v_4, m, z, B, dw, d_1, d, x
     return dw_1

@@ -828,6 +828,24 @@ template <class C, class T, int R, class S, int Q> LIFTED_HOT int lifted_assign_
 template <class C, class T, int R, class S, int Q> LIFTED_HOT int lifted_add_into_array(
     lifted_view<T, R>& target, const lifted_view<S, Q>& value, lifted_loop_state* st)
 { return lifted_store_array<C, true>(target, value, st); }
+// a gather's index check: the first index (in order) outside [-size, size), as NumPy reports it
+template <class T, int R> LIFTED_HOT bool lifted_first_outside(const lifted_view<T, R>& v, int64_t size, int64_t* bad)
+{
+    for (int k = 0; k < R; ++k) if (v.d[k] == 0) return false;
+    int64_t at[R] = {0};
+    const T* p = v.p;
+    while (true) {
+        const int64_t x = (int64_t)*p;
+        if (x < -size || x >= size) { *bad = x; return true; }
+        int k = R - 1;
+        for (; k >= 0; --k) {
+            p += v.s[k];
+            if (++at[k] < v.d[k]) break;
+            p -= v.s[k] * v.d[k]; at[k] = 0;
+        }
+        if (k < 0) return false;
+    }
+}
 // matrix products: the BLAS NumPy itself calls (its OpenBLAS's CBLAS gemm, ILP64; the runtime sets the pointers
 // when the library loads), on views whose layout BLAS takes (one axis of unit stride), others packed first
 typedef void (*lifted_dgemm_fn)(int, int, int, int64_t, int64_t, int64_t, double, const double*, int64_t,
@@ -1059,202 +1077,8 @@ extern "C" int pick_block0(int64_t* io, lifted_alloc_fn alloc)
     return 0;
 }
 
-// pick_rows_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int pick_rows_block0(int64_t* io, lifted_alloc_fn alloc)
-{
-    lifted_loop_state state; lifted_start(state, alloc, io + 38);
-    lifted_loop_state* st = &state;
-    int64_t v_B = 0; bool f_B = false;
-    lifted_view<double, 3> v_b = {};
-    int64_t v_d = 0; bool f_d = false;
-    int64_t v_n = 0; bool f_n = false;
-    lifted_view<double, 2> v_row = {};
-    lifted_view<double, 2> v_t = {};
-    lifted_view<double, 2> v_v = {};
-    lifted_view<double, 2> v_v_1 = {};
-    lifted_view<double, 2> v_x = {};
-    lifted_view<double, 3> v_x_2 = {};
-    void* site_1 = nullptr; int64_t site_1_bytes = 0;
-    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
-    void* site_3 = nullptr; int64_t site_3_bytes = 0;
-    void* site_4 = nullptr; int64_t site_4_bytes = 0;
-    lifted_load_view(v_v_1, io + 0);
-    lifted_load_view(v_v, io + 5);
-    lifted_load_view(v_x, io + 10);
-    v_B = (int64_t)lifted_load_scalar_i(io[15]); f_B = io[16] != 0;
-    v_n = (int64_t)lifted_load_scalar_i(io[17]); f_n = io[18] != 0;
-    v_d = (int64_t)lifted_load_scalar_i(io[19]); f_d = io[20] != 0;
-    // vmap_indexing_and_updates.py:7  row = x[i].copy()
-    {
-        if (!lifted_alloc_view(v_row, v_v_1.d, st, &site_1, &site_1_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_copy(v_row, v_v_1);
-    }
-    // vmap_indexing_and_updates.py:8  x[i] = v * 2.0
-    {
-        int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
-        if (!lifted_meet(space[1], v_v.d[1])) return lifted_fail(st, 3, 1, space[1], v_v.d[1]);
-        for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_v, st, &packed_2, &packed_2_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) pick_rows_k0(count, space[0], space[1], arg_0, out_1.p);
-        else pick_rows_k0_body<false>(count, space[0], space[1], arg_0, out_1.p);
-        v_t = out_1;
-    }
-    {
-        const int64_t dims[3] = {(int64_t)v_B, (int64_t)v_n, (int64_t)v_d};
-        for (int k = 0; k < 3; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
-        lifted_view<double, 3> whole;
-        whole.p = v_x.p;
-        whole.d[0] = dims[0]; whole.s[0] = 0;
-        if (v_x.d[0] != dims[1] && v_x.d[0] != 1) return lifted_fail(st, 13, 1, v_x.d[0], dims[1]);
-        whole.d[1] = dims[1]; whole.s[1] = v_x.d[0] == dims[1] && dims[1] != 1 ? v_x.s[0] : 0;
-        if (v_x.d[1] != dims[2] && v_x.d[1] != 1) return lifted_fail(st, 13, 2, v_x.d[1], dims[2]);
-        whole.d[2] = dims[2]; whole.s[2] = v_x.d[1] == dims[2] && dims[2] != 1 ? v_x.s[1] : 0;
-        v_b = whole;
-    }
-    {
-        if (!lifted_alloc_view(v_x_2, v_b.d, st, &site_4, &site_4_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_copy(v_x_2, v_b);
-    }
-    lifted_store_view(io + 21, v_row);
-    lifted_store_view(io + 26, v_t);
-    lifted_store_view(io + 31, v_x_2);
-    lifted_finish(state, io + 38);
-    return 0;
-}
-
-// pick_rows_block1: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int pick_rows_block1(int64_t* io, lifted_alloc_fn alloc)
-{
-    lifted_loop_state state; lifted_start(state, alloc, io + 19);
-    lifted_loop_state* st = &state;
-    lifted_view<double, 2> v_row = {};
-    lifted_view<double, 2> v_t_1 = {};
-    lifted_view<double, 1> v_v_3 = {};
-    lifted_view<double, 2> v_v_4 = {};
-    lifted_view<double, 2> v_v_5 = {};
-    lifted_view<double, 3> v_x_2 = {};
-    void* site_1 = nullptr; int64_t site_1_bytes = 0;
-    lifted_load_view(v_row, io + 0);
-    lifted_load_view(v_x_2, io + 5);
-    // vmap_indexing_and_updates.py:9  x[:, 0] += row[1]
-    {
-        lifted_view<double, 1> view;
-        int64_t offset = 0;
-        int64_t at_1 = 1;
-        if (at_1 < 0) at_1 += v_row.d[1];
-        if (at_1 < 0 || at_1 >= v_row.d[1]) return lifted_fail(st, 1, (int64_t)(1), 1, v_row.d[1]);
-        offset += at_1 * v_row.s[1];
-        view.p = v_row.p + offset;
-        view.d[0] = v_row.d[0]; view.s[0] = v_row.s[0];
-        v_v_3 = view;
-    }
-    {
-        lifted_view<double, 2> view;
-        int64_t offset = 0;
-        int64_t at_2 = 0;
-        if (at_2 < 0) at_2 += v_x_2.d[2];
-        if (at_2 < 0 || at_2 >= v_x_2.d[2]) return lifted_fail(st, 1, (int64_t)(0), 2, v_x_2.d[2]);
-        offset += at_2 * v_x_2.s[2];
-        view.p = v_x_2.p + offset;
-        view.d[0] = v_x_2.d[0]; view.s[0] = v_x_2.s[0];
-        view.d[1] = v_x_2.d[1]; view.s[1] = v_x_2.s[1];
-        v_v_4 = view;
-    }
-    {
-        lifted_view<double, 2> view;
-        int64_t offset = 0;
-        view.p = v_v_3.p + offset;
-        view.d[0] = v_v_3.d[0]; view.s[0] = v_v_3.s[0];
-        view.d[1] = 1; view.s[1] = 0;
-        v_v_5 = view;
-    }
-    {
-        int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_v_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_4.d[0]);
-        if (!lifted_meet(space[1], v_v_4.d[1])) return lifted_fail(st, 3, 1, space[1], v_v_4.d[1]);
-        if (!lifted_meet(space[0], v_v_5.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_5.d[0]);
-        if (v_v_5.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v_5.d[1]);
-        for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 2);
-        lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_1, &site_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) pick_rows_k1(count, space[0], space[1], v_v_4.p, (v_v_4.d[0] == 1 ? 0 : v_v_4.s[0]), (v_v_4.d[1] == 1 ? 0 : v_v_4.s[1]), v_v_5.p, (v_v_5.d[0] == 1 ? 0 : v_v_5.s[0]), 0, out_1.p);
-        else pick_rows_k1_body<false>(count, space[0], space[1], v_v_4.p, (v_v_4.d[0] == 1 ? 0 : v_v_4.s[0]), (v_v_4.d[1] == 1 ? 0 : v_v_4.s[1]), v_v_5.p, (v_v_5.d[0] == 1 ? 0 : v_v_5.s[0]), 0, out_1.p);
-        v_t_1 = out_1;
-    }
-    {
-        lifted_view<double, 2> view;
-        int64_t offset = 0;
-        int64_t at_2 = 0;
-        if (at_2 < 0) at_2 += v_x_2.d[2];
-        if (at_2 < 0 || at_2 >= v_x_2.d[2]) return lifted_fail(st, 1, (int64_t)(0), 2, v_x_2.d[2]);
-        offset += at_2 * v_x_2.s[2];
-        view.p = v_x_2.p + offset;
-        view.d[0] = v_x_2.d[0]; view.s[0] = v_x_2.s[0];
-        view.d[1] = v_x_2.d[1]; view.s[1] = v_x_2.s[1];
-        int rc = lifted_assign_into_array<double>(view, v_t_1, st);
-        if (rc) return rc;
-    }
-    lifted_store_view(io + 12, v_x_2);
-    lifted_finish(state, io + 19);
-    return 0;
-}
-
 // pick_all_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int pick_all_block0(int64_t* io, lifted_alloc_fn alloc)
-{
-    lifted_loop_state state; lifted_start(state, alloc, io + 30);
-    lifted_loop_state* st = &state;
-    lifted_view<double, 2> v_row = {};
-    lifted_view<double, 1> v_t = {};
-    lifted_view<double, 1> v_v = {};
-    lifted_view<double, 2> v_v_1 = {};
-    lifted_view<double, 3> v_x = {};
-    lifted_view<double, 3> v_x_1 = {};
-    void* site_1 = nullptr; int64_t site_1_bytes = 0;
-    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
-    void* site_3 = nullptr; int64_t site_3_bytes = 0;
-    void* site_4 = nullptr; int64_t site_4_bytes = 0;
-    lifted_load_view(v_v_1, io + 0);
-    lifted_load_view(v_v, io + 5);
-    lifted_load_view(v_x, io + 8);
-    // vmap_indexing_and_updates.py:7  row = x[i].copy()
-    {
-        if (!lifted_alloc_view(v_row, v_v_1.d, st, &site_1, &site_1_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_copy(v_row, v_v_1);
-    }
-    // vmap_indexing_and_updates.py:8  x[i] = v * 2.0
-    {
-        int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
-        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_v, st, &packed_2, &packed_2_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) pick_all_k0(count, space[0], arg_0, out_1.p);
-        else pick_all_k0_body<false>(count, space[0], arg_0, out_1.p);
-        v_t = out_1;
-    }
-    {
-        if (!lifted_alloc_view(v_x_1, v_x.d, st, &site_4, &site_4_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_copy(v_x_1, v_x);
-    }
-    lifted_store_view(io + 15, v_row);
-    lifted_store_view(io + 20, v_t);
-    lifted_store_view(io + 23, v_x_1);
-    lifted_finish(state, io + 30);
-    return 0;
-}
-
-// pick_all_block1: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int pick_all_block1(int64_t* io, lifted_alloc_fn alloc)
 {
     lifted_loop_state state; lifted_start(state, alloc, io + 29);
     lifted_loop_state* st = &state;

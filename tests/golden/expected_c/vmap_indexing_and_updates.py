@@ -22,10 +22,7 @@ _KERNELS = {
     "pick_all_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 1), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "pick_all_k2": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 1), True), ('array', 'f64', (None, None, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None, None)},
     "pick_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('scalar', 'i64'), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2)], 'io': 28, 'memory': 20},
-    "pick_rows_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('scalar', 'i64'), ('scalar', 'i64'), ('scalar', 'i64')], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2), ('array', 'f64', 3)], 'io': 46, 'memory': 38},
-    "pick_rows_block1": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 3, True)], 'outputs': [('array', 'f64', 3)], 'io': 27, 'memory': 19},
-    "pick_all_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 3, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 1), ('array', 'f64', 3)], 'io': 38, 'memory': 30},
-    "pick_all_block1": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 3, True), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 3), ('array', 'f64', 3)], 'io': 37, 'memory': 29},
+    "pick_all_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 3, True), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 3), ('array', 'f64', 3)], 'io': 37, 'memory': 29},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "vmap_indexing_and_updates.cu"), _KERNELS)
 
@@ -163,14 +160,19 @@ def pick_rows(x: "f64[n,d]", i: "i64[B]", v: "f64[B,d]"):
     # vmap_indexing_and_updates.py:8  x[i] = v * 2.0
     _check_unshared('pick', 'x', 'tests/golden/inputs/vmap_indexing_and_updates.py:8:5', x, i=i, v=v)
     # vmap_indexing_and_updates.py:7  row = x[i].copy()
-    v_1 = x[i]
-    row, t, x_2 = _kernels.pick_rows_block0(v_1, v, x, B, n, d)
-    del v_1, x, n, d
+    row = x[i].copy()
     # vmap_indexing_and_updates.py:8  x[i] = v * 2.0
+    t = _kernels.pick_rows_k0(v)
+    x_2 = np.broadcast_to(x, (B, n, d)).copy()
+    del x, n, d
     x_2[np.arange(B), i] = t
     del t, B, i
     # vmap_indexing_and_updates.py:9  x[:, 0] += row[1]
-    x_2 = _kernels.pick_rows_block1(row, x_2)
+    v_4 = x_2[:, :, 0]
+    t_1 = _kernels.pick_rows_k1(v_4, row[:, 1][:, None])
+    del v_4
+    x_2[:, :, 0] = t_1
+    del t_1
     # vmap_indexing_and_updates.py:10  return x, np.outer(row, v)
     return (x_2, np.einsum('zi,zj->zij', row, v))
 
@@ -181,13 +183,14 @@ def pick_all(x: "f64[B,n,d]", i: "i64[B]", v: "f64[d]"):
     # vmap_indexing_and_updates.py:8  x[i] = v * 2.0
     _check_unshared('pick', 'x', 'tests/golden/inputs/vmap_indexing_and_updates.py:8:5', x, i=i, v=v)
     # vmap_indexing_and_updates.py:7  row = x[i].copy()
-    v_1 = x[np.arange(B), i]
-    row, t, x_1 = _kernels.pick_all_block0(v_1, v, x)
-    del v_1, x
+    row = x[np.arange(B), i].copy()
     # vmap_indexing_and_updates.py:8  x[i] = v * 2.0
+    t = _kernels.pick_all_k0(v)
+    x_1 = x.copy()
+    del x
     x_1[np.arange(B), i] = t
     del t, B, i
     # vmap_indexing_and_updates.py:9  x[:, 0] += row[1]
-    x_1, t_3 = _kernels.pick_all_block1(row, x_1, v)
+    x_1, t_3 = _kernels.pick_all_block0(row, x_1, v)
     del row, v
     return (x_1, t_3)

@@ -1134,6 +1134,24 @@ template <class C, class T, int R, class S, int Q> LIFTED_HOT int lifted_assign_
 template <class C, class T, int R, class S, int Q> LIFTED_HOT int lifted_add_into_array(
     lifted_view<T, R>& target, const lifted_view<S, Q>& value, lifted_loop_state* st)
 { return lifted_store_array<C, true>(target, value, st); }
+// a gather's index check: the first index (in order) outside [-size, size), as NumPy reports it
+template <class T, int R> LIFTED_HOT bool lifted_first_outside(const lifted_view<T, R>& v, int64_t size, int64_t* bad)
+{
+    for (int k = 0; k < R; ++k) if (v.d[k] == 0) return false;
+    int64_t at[R] = {0};
+    const T* p = v.p;
+    while (true) {
+        const int64_t x = (int64_t)*p;
+        if (x < -size || x >= size) { *bad = x; return true; }
+        int k = R - 1;
+        for (; k >= 0; --k) {
+            p += v.s[k];
+            if (++at[k] < v.d[k]) break;
+            p -= v.s[k] * v.d[k]; at[k] = 0;
+        }
+        if (k < 0) return false;
+    }
+}
 // matrix products: the BLAS NumPy itself calls (its OpenBLAS's CBLAS gemm, ILP64; the runtime sets the pointers
 // when the library loads), on views whose layout BLAS takes (one axis of unit stride), others packed first
 typedef void (*lifted_dgemm_fn)(int, int, int, int64_t, int64_t, int64_t, double, const double*, int64_t,
@@ -1516,72 +1534,6 @@ extern "C" int safe_log_batched_block0(int64_t* io, lifted_alloc_fn alloc)
     return 0;
 }
 
-// safe_log_batched_block1: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int safe_log_batched_block1(int64_t* io, lifted_alloc_fn alloc)
-{
-    lifted_loop_state state; lifted_start(state, alloc, io + 13);
-    lifted_loop_state* st = &state;
-    int64_t v_first = 0; bool f_first = false;
-    lifted_view<bool, 1> v_mask = {};
-    lifted_view<double, 1> v_s_1 = {};
-    lifted_view<double, 1> v_v = {};
-    lifted_view<bool, 2> v_v_1 = {};
-    lifted_view<double, 2> v_x = {};
-    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
-    void* accumulators_2 = nullptr; int64_t accumulators_2_bytes = 0;
-    void* site_3 = nullptr; int64_t site_3_bytes = 0;
-    lifted_load_view(v_x, io + 0);
-    v_first = (int64_t)lifted_load_scalar_i(io[5]); f_first = io[6] != 0;
-    lifted_load_view(v_mask, io + 7);
-    // vmap_masked_control_flow.py:7  if np.sum(x) > t:
-    {
-        lifted_view<double, 1> view;
-        int64_t offset = 0;
-        int64_t at_0 = v_first;
-        if (at_0 < 0) at_0 += v_x.d[0];
-        if (at_0 < 0 || at_0 >= v_x.d[0]) return lifted_fail(st, 1, (int64_t)(v_first), 0, v_x.d[0]);
-        offset += at_0 * v_x.s[0];
-        view.p = v_x.p + offset;
-        view.d[0] = v_x.d[1]; view.s[0] = v_x.s[1];
-        v_v = view;
-    }
-    {
-        lifted_view<bool, 2> view;
-        int64_t offset = 0;
-        view.p = v_mask.p + offset;
-        view.d[0] = v_mask.d[0]; view.s[0] = v_mask.s[0];
-        view.d[1] = 1; view.s[1] = 0;
-        v_v_1 = view;
-    }
-    {
-        int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_v_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_1.d[0]);
-        if (v_v_1.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v_1.d[1]);
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        if (!lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
-        if (!lifted_meet(space[1], v_v.d[0])) return lifted_fail(st, 3, 1, space[1], v_v.d[0]);
-        for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 2);
-        const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
-        const double* arg_1 = lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        const int64_t acc_1_count[1] = {n_out};
-        lifted_view<double, 1> acc_1;
-        if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_2, &accumulators_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
-        if (count >= lifted_parallel_min) safe_log_batched_k2(count, space[0], space[1], n_out, n_red, v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), 0, arg_1, v_v.p, 0, (v_v.d[0] == 1 ? 0 : v_v.s[0]), acc_1.p);
-        else safe_log_batched_k2_body<false>(count, space[0], space[1], n_out, n_red, v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), 0, arg_1, v_v.p, 0, (v_v.d[0] == 1 ? 0 : v_v.s[0]), acc_1.p);
-        lifted_view<double, 1> reduced_1;
-        { const int64_t dims[1] = {space[0]};
-          if (!lifted_alloc_view(reduced_1, dims, st, &site_3, &site_3_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0); }
-        for (int64_t j = 0; j < n_out; ++j) reduced_1.p[j] = (double)(double)(acc_1.p[j]);
-        v_s_1 = reduced_1;
-    }
-    lifted_store_view(io + 10, v_s_1);
-    lifted_finish(state, io + 13);
-    return 0;
-}
-
 // halve_batched_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int halve_batched_block0(int64_t* io, lifted_alloc_fn alloc)
 {
@@ -1660,153 +1612,8 @@ extern "C" int halve_batched_block0(int64_t* io, lifted_alloc_fn alloc)
     return 0;
 }
 
-// halve_batched_block1: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int halve_batched_block1(int64_t* io, lifted_alloc_fn alloc)
-{
-    lifted_loop_state state; lifted_start(state, alloc, io + 23);
-    lifted_loop_state* st = &state;
-    lifted_view<bool, 1> v_active = {};
-    lifted_view<bool, 1> v_active_1 = {};
-    int64_t v_first = 0; bool f_first = false;
-    lifted_view<int64_t, 1> v_steps_1 = {};
-    lifted_view<int64_t, 1> v_steps_3 = {};
-    double v_t_3 = 0; bool f_t_3 = false;
-    lifted_view<double, 1> v_v_1 = {};
-    double v_v_2 = 0; bool f_v_2 = false;
-    int64_t v_v_3 = 0; bool f_v_3 = false;
-    double v_v_4 = 0; bool f_v_4 = false;
-    lifted_view<double, 1> v_v_6 = {};
-    lifted_view<double, 1> v_y = {};
-    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
-    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
-    void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
-    void* site_4 = nullptr; int64_t site_4_bytes = 0;
-    void* site_5 = nullptr; int64_t site_5_bytes = 0;
-    void* site_6 = nullptr; int64_t site_6_bytes = 0;
-    lifted_load_view(v_v_1, io + 0);
-    v_first = (int64_t)lifted_load_scalar_i(io[3]); f_first = io[4] != 0;
-    lifted_load_view(v_steps_1, io + 5);
-    lifted_load_view(v_y, io + 8);
-    lifted_load_view(v_active, io + 11);
-    // vmap_masked_control_flow.py:18  while v > 0.1 and steps < 50:
-    {
-        int64_t offset = 0;
-        int64_t at_0 = v_first;
-        if (at_0 < 0) at_0 += v_v_1.d[0];
-        if (at_0 < 0 || at_0 >= v_v_1.d[0]) return lifted_fail(st, 1, (int64_t)(v_first), 0, v_v_1.d[0]);
-        offset += at_0 * v_v_1.s[0];
-        v_v_2 = v_v_1.p[offset]; f_v_2 = true;
-    }
-    {
-        int64_t offset = 0;
-        int64_t at_0 = v_first;
-        if (at_0 < 0) at_0 += v_steps_1.d[0];
-        if (at_0 < 0 || at_0 >= v_steps_1.d[0]) return lifted_fail(st, 1, (int64_t)(v_first), 0, v_steps_1.d[0]);
-        offset += at_0 * v_steps_1.s[0];
-        v_v_3 = v_steps_1.p[offset]; f_v_3 = true;
-    }
-    // vmap_masked_control_flow.py:19  v = v * 0.5 + 0.01 * y[0]
-    {
-        int64_t offset = 0;
-        int64_t at_0 = 0;
-        if (at_0 < 0) at_0 += v_y.d[0];
-        if (at_0 < 0 || at_0 >= v_y.d[0]) return lifted_fail(st, 1, (int64_t)(0), 0, v_y.d[0]);
-        offset += at_0 * v_y.s[0];
-        v_v_4 = v_y.p[offset]; f_v_4 = true;
-    }
-    {
-        v_t_3 = (double)((((double)0.01) * ((double)v_v_4))); f_t_3 = false || f_v_4;
-    }
-    // vmap_masked_control_flow.py:18  while v > 0.1 and steps < 50:
-    {
-        int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_active.d[0])) return lifted_fail(st, 3, 0, space[0], v_active.d[0]);
-        if (!lifted_meet(space[0], v_v_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_1.d[0]);
-        if (!lifted_meet(space[0], v_steps_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_steps_1.d[0]);
-        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 1);
-        const bool* arg_0 = lifted_contiguous_data(v_active, st, &packed_1, &packed_1_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_v_1, st, &packed_2, &packed_2_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        const int64_t* arg_3 = lifted_contiguous_data(v_steps_1, st, &packed_3, &packed_3_bytes);
-        if (!arg_3) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<int64_t, 1> out_2;
-        if (!lifted_alloc_view(out_2, space, st, &site_5, &site_5_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<bool, 1> out_3;
-        if (!lifted_alloc_view(out_3, space, st, &site_6, &site_6_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) halve_batched_k2(count, space[0], arg_0, arg_1, (double)v_v_2, arg_3, (int64_t)v_v_3, (double)v_t_3, out_1.p, out_2.p, out_3.p);
-        else halve_batched_k2_body<false>(count, space[0], arg_0, arg_1, (double)v_v_2, arg_3, (int64_t)v_v_3, (double)v_t_3, out_1.p, out_2.p, out_3.p);
-        v_v_6 = out_1;
-        v_steps_3 = out_2;
-        v_active_1 = out_3;
-    }
-    lifted_store_view(io + 14, v_v_6);
-    lifted_store_view(io + 17, v_steps_3);
-    lifted_store_view(io + 20, v_active_1);
-    lifted_finish(state, io + 23);
-    return 0;
-}
-
 // partial_sum_batched_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int partial_sum_batched_block0(int64_t* io, lifted_alloc_fn alloc)
-{
-    lifted_loop_state state; lifted_start(state, alloc, io + 13);
-    lifted_loop_state* st = &state;
-    int64_t v_B = 0; bool f_B = false;
-    lifted_view<double, 1> v_b = {};
-    int64_t v_longest = 0; bool f_longest = false;
-    lifted_view<int64_t, 1> v_m = {};
-    lifted_view<double, 1> v_s = {};
-    lifted_view<int64_t, 1> v_trips = {};
-    void* site_1 = nullptr; int64_t site_1_bytes = 0;
-    void* site_2 = nullptr; int64_t site_2_bytes = 0;
-    void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
-    void* site_4 = nullptr; int64_t site_4_bytes = 0;
-    v_B = (int64_t)lifted_load_scalar_i(io[0]); f_B = io[1] != 0;
-    lifted_load_view(v_m, io + 2);
-    // vmap_masked_control_flow.py:27  for i in range(m):
-    {
-        const int64_t dims[1] = {(int64_t)v_B};
-        for (int k = 0; k < 1; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
-        lifted_view<double, 1> whole;
-        const int64_t ones[1] = {1};
-        if (!lifted_alloc_view(whole, ones, st, &site_1, &site_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        whole.p[0] = (double)(0.0);
-        for (int k = 0; k < 1; ++k) { whole.d[k] = dims[k]; whole.s[k] = 0; }
-        v_b = whole;
-    }
-    {
-        if (!lifted_alloc_view(v_s, v_b.d, st, &site_2, &site_2_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_copy(v_s, v_b);
-    }
-    {
-        int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
-        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 1);
-        const int64_t* arg_0 = lifted_contiguous_data(v_m, st, &packed_3, &packed_3_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<int64_t, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count == 0 && 1 > 0) return lifted_fail(st, 7, 0, 0, 0);
-        int64_t acc_2[1] = {LIFTED_LOWEST(int64_t)};
-        if (count >= lifted_parallel_min) partial_sum_batched_k0(count, space[0], arg_0, out_1.p, acc_2);
-        else partial_sum_batched_k0_body<false>(count, space[0], arg_0, out_1.p, acc_2);
-        v_trips = out_1;
-        v_longest = (int64_t)(int64_t)(acc_2[0]); f_longest = true;
-    }
-    lifted_store_view(io + 5, v_s);
-    lifted_store_view(io + 8, v_trips);
-    io[11] = lifted_store_scalar_i(v_longest); io[12] = f_longest;
-    lifted_finish(state, io + 13);
-    return 0;
-}
-
-// partial_sum_batched_block1: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int partial_sum_batched_block1(int64_t* io, lifted_alloc_fn alloc)
 {
     lifted_loop_state state; lifted_start(state, alloc, io + 18);
     lifted_loop_state* st = &state;

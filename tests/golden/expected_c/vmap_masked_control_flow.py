@@ -33,11 +33,8 @@ _KERNELS = {
     "halve_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('scalar', 'f64')], 'outputs': [('scalar', 'f64'), ('scalar', 'i64')], 'io': 17, 'memory': 9},
     "partial_sum_loop0": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64')], 'io': 15, 'memory': 7},
     "safe_log_batched_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('scalar', 'f64')], 'outputs': [('array', 'bool', 1), ('array', 'bool', 1), ('array', 'f64', 1)], 'io': 24, 'memory': 16},
-    "safe_log_batched_block1": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('scalar', 'i64'), ('array', 'bool', 1, False)], 'outputs': [('array', 'f64', 1)], 'io': 21, 'memory': 13},
     "halve_batched_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'i64', 1), ('array', 'f64', 1), ('array', 'bool', 1)], 'io': 23, 'memory': 15},
-    "halve_batched_block1": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('scalar', 'i64'), ('array', 'i64', 1, False), ('array', 'f64', 1, False), ('array', 'bool', 1, False)], 'outputs': [('array', 'f64', 1), ('array', 'i64', 1), ('array', 'bool', 1)], 'io': 31, 'memory': 23},
-    "partial_sum_batched_block0": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'i64', 1, False)], 'outputs': [('array', 'f64', 1), ('array', 'i64', 1), ('scalar', 'i64')], 'io': 21, 'memory': 13},
-    "partial_sum_batched_block1": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('scalar', 'i64'), ('array', 'bool', 1, False), ('array', 'f64', 1, False), ('scalar', 'i64')], 'outputs': [('array', 'f64', 1)], 'io': 26, 'memory': 18},
+    "partial_sum_batched_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('scalar', 'i64'), ('array', 'bool', 1, False), ('array', 'f64', 1, False), ('scalar', 'i64')], 'outputs': [('array', 'f64', 1)], 'io': 26, 'memory': 18},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "vmap_masked_control_flow.cu"), _KERNELS)
 
@@ -149,8 +146,9 @@ def safe_log_batched(x: "f64[B,n]", t: "f64[]"):
     # vmap_masked_control_flow.py:7  if np.sum(x) > t:
     if some:
         first = np.argmax(mask)
-        s_1 = _kernels.safe_log_batched_block1(x, first, mask)
-        del first
+        v_1 = mask[:, None]
+        s_1 = _kernels.safe_log_batched_k2(v_1, x, x[first])
+        del v_1, first
         s_3 = s_1
     else:
         s_3 = zero
@@ -184,8 +182,11 @@ def halve_batched(x: "f64[B]", y: "f64[n]"):
         if not some:
             break
         first = np.argmax(active)
-        v_6, steps_3, active_1 = _kernels.halve_batched_block1(v_1, first, steps_1, y, active)
-        del first
+        # vmap_masked_control_flow.py:19  v = v * 0.5 + 0.01 * y[0]
+        t_3 = 0.01 * y[0]
+        # vmap_masked_control_flow.py:18  while v > 0.1 and steps < 50:
+        v_6, steps_3, active_1 = _kernels.halve_batched_k2(active, v_1, v_1[first], steps_1, steps_1[first], t_3)
+        del first, t_3
         v_1 = v_6
         steps_1 = steps_3
         active = active_1
@@ -197,13 +198,15 @@ def partial_sum_batched(x: "f64[B,n]", m: "i64[B]"):
     _check_args('partial_sum_batched', x, m)
     B = _batch_size(x=x.shape[0], m=m.shape[0])
     # vmap_masked_control_flow.py:27  for i in range(m):
-    s, trips, longest = _kernels.partial_sum_batched_block0(B, m)
-    del B, m
+    s = np.broadcast_to(0.0, (B,)).copy()
+    del B
+    trips, longest = _kernels.partial_sum_batched_k0(m)
+    del m
     s_1 = s
     for k in range(longest):
         mask = _kernels.partial_sum_batched_k1(k, trips)
         first = np.argmax(mask)
-        s_3 = _kernels.partial_sum_batched_block1(x, first, mask, s_1, k)
+        s_3 = _kernels.partial_sum_batched_block0(x, first, mask, s_1, k)
         del first, mask
         s_1 = s_3
     del longest, s, trips, x

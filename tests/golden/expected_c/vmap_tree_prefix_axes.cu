@@ -732,6 +732,24 @@ template <class C, class T, int R, class S, int Q> LIFTED_HOT int lifted_assign_
 template <class C, class T, int R, class S, int Q> LIFTED_HOT int lifted_add_into_array(
     lifted_view<T, R>& target, const lifted_view<S, Q>& value, lifted_loop_state* st)
 { return lifted_store_array<C, true>(target, value, st); }
+// a gather's index check: the first index (in order) outside [-size, size), as NumPy reports it
+template <class T, int R> LIFTED_HOT bool lifted_first_outside(const lifted_view<T, R>& v, int64_t size, int64_t* bad)
+{
+    for (int k = 0; k < R; ++k) if (v.d[k] == 0) return false;
+    int64_t at[R] = {0};
+    const T* p = v.p;
+    while (true) {
+        const int64_t x = (int64_t)*p;
+        if (x < -size || x >= size) { *bad = x; return true; }
+        int k = R - 1;
+        for (; k >= 0; --k) {
+            p += v.s[k];
+            if (++at[k] < v.d[k]) break;
+            p -= v.s[k] * v.d[k]; at[k] = 0;
+        }
+        if (k < 0) return false;
+    }
+}
 // matrix products: the BLAS NumPy itself calls (its OpenBLAS's CBLAS gemm, ILP64; the runtime sets the pointers
 // when the library loads), on views whose layout BLAS takes (one axis of unit stride), others packed first
 typedef void (*lifted_dgemm_fn)(int, int, int, int64_t, int64_t, int64_t, double, const double*, int64_t,
@@ -919,6 +937,82 @@ extern "C" int mlp_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     lifted_store_view(io + 19, v_out_1);
     lifted_finish(state, io + 22);
+    return 0;
+}
+
+// ensemble_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int ensemble_block0(int64_t* io, lifted_alloc_fn alloc)
+{
+    lifted_loop_state state; lifted_start(state, alloc, io + 20);
+    lifted_loop_state* st = &state;
+    lifted_view<double, 3> v_m = {};
+    lifted_view<double, 3> v_params_0_0 = {};
+    lifted_view<double, 2> v_params_0_1 = {};
+    lifted_view<double, 2> v_r = {};
+    lifted_view<double, 2> v_r_1 = {};
+    lifted_view<double, 1> v_x = {};
+    lifted_view<double, 2> v_x_1 = {};
+    void* site_1 = nullptr; int64_t site_1_bytes = 0;
+    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
+    void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
+    void* site_4 = nullptr; int64_t site_4_bytes = 0;
+    lifted_load_view(v_x, io + 0);
+    lifted_load_view(v_params_0_0, io + 3);
+    lifted_load_view(v_params_0_1, io + 10);
+    // vmap_tree_prefix_axes.py:9  out = x @ W + b
+    {
+        lifted_view<double, 2> view;
+        view.p = v_x.p;
+        view.d[0] = 1; view.s[0] = 0;
+        view.d[1] = v_x.d[0]; view.s[1] = v_x.s[0];
+        v_r = view;
+    }
+    {
+        lifted_view<double, 3> left, right, whole;
+        left.p = v_r.p; left.d[0] = 1; left.s[0] = 0; for (int k = 0; k < 2; ++k) { left.d[k + 1] = v_r.d[k]; left.s[k + 1] = v_r.s[k]; }
+        right = v_params_0_0;
+        if (left.d[0] != right.d[0] && left.d[0] != 1 && right.d[0] != 1) return lifted_fail(st, 15, left.d[0], right.d[0], 0);
+        if (left.d[2] != right.d[1]) return lifted_fail(st, 14, right.d[1], left.d[2], 0);
+        const int64_t dims[3] = {left.d[0] == 1 ? right.d[0] : left.d[0], left.d[1], right.d[2]};
+        if (!lifted_alloc_view(whole, dims, st, &site_1, &site_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        for (int64_t i = 0; i < dims[0]; ++i) {
+            lifted_view<double, 2> one_left, one_right, one_product;
+            one_left.p = left.p + (left.d[0] == 1 ? 0 : i * left.s[0]);
+            one_right.p = right.p + (right.d[0] == 1 ? 0 : i * right.s[0]);
+            one_product.p = whole.p + i * whole.s[0];
+            for (int k = 0; k < 2; ++k) { one_left.d[k] = left.d[k + 1]; one_left.s[k] = left.s[k + 1]; one_right.d[k] = right.d[k + 1]; one_right.s[k] = right.s[k + 1]; one_product.d[k] = whole.d[k + 1]; one_product.s[k] = whole.s[k + 1]; }
+            const int rc = lifted_matmul(one_left, one_right, one_product, st); if (rc) return rc;
+        }
+        v_m = whole;
+    }
+    {
+        lifted_view<double, 2> view;
+        view.p = v_m.p;
+        if (v_m.d[1] != 1) return lifted_fail(st, 12, 0, 0, 0);
+        view.d[0] = v_m.d[0]; view.s[0] = v_m.s[0];
+        view.d[1] = v_m.d[2]; view.s[1] = v_m.s[2];
+        v_r_1 = view;
+    }
+    {
+        int64_t space[2] = {-1, -1};
+        if (!lifted_meet(space[0], v_r_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_r_1.d[0]);
+        if (!lifted_meet(space[1], v_r_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_r_1.d[1]);
+        if (!lifted_meet(space[0], v_params_0_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_params_0_1.d[0]);
+        if (!lifted_meet(space[1], v_params_0_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_params_0_1.d[1]);
+        for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 2);
+        const double* arg_0 = lifted_contiguous_data(v_r_1, st, &packed_2, &packed_2_bytes);
+        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = lifted_contiguous_data(v_params_0_1, st, &packed_3, &packed_3_bytes);
+        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 2> out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) ensemble_k0(count, space[0], space[1], arg_0, arg_1, out_1.p);
+        else ensemble_k0_body<false>(count, space[0], space[1], arg_0, arg_1, out_1.p);
+        v_x_1 = out_1;
+    }
+    lifted_store_view(io + 15, v_x_1);
+    lifted_finish(state, io + 20);
     return 0;
 }
 #endif
