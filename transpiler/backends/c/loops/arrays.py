@@ -6,7 +6,7 @@ from ....ir import Eqn
 from ....primitives.indexing import Ref
 from ....primitives.indexing.items import expand_ellipsis
 from ..c_syntax import C_TYPES, c_literal, indent
-from .select import view_rank
+from .eligible import view_rank
 
 _PROMOTE = {("f32", "i64"): "f64", ("f32", "i32"): "f64"}  # NumPy's type of an in-place add, where not the target's
 

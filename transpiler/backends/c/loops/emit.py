@@ -14,9 +14,10 @@ from ..c_syntax import C_TYPES, c_literal, indent
 from ..fused_kernel import is_module_array
 from ..launch_spec import EmittedKernel, range3
 from .arrays import ArrayStatements
+from .eligible import FILLS
 from .products import Products
 from .regions import RegionCalls
-from .select import FILLS, BlockPlan
+from .select import BlockPlan
 
 # error codes the runtime turns into Python exceptions (runtime/cpu_loop.py)
 ERRORS = {"index": 1, "zero_division": 2, "space": 3, "broadcast": 4, "memory": 5, "pop": 6, "empty": 7,
