@@ -271,3 +271,28 @@ def test_stacked_products_in_a_run(tmp_path, monkeypatch):
     host = (tmp_path / "stacked.py").read_text()
     assert "_runtime" not in host[host.index("\ndef f("):]
     assert _calls(module, "g", args, monkeypatch) == 1
+
+
+def test_calls_from_several_threads(tmp_path):
+    """Each thread has its own scratch block and each call its own result block: calls running at once agree with
+    the same calls made one after the other."""
+    import threading
+
+    module, _ = c_module(STRAIGHT, tmp_path, "threads")
+    rng = np.random.default_rng(8)
+    cases = [[rng.normal(size=n), rng.normal(size=(n, 3)), rng.normal(size=3)] for n in (4, 40, 400, 7)]
+    expected = [module.g(*args) for args in cases]
+    failures = []
+
+    def work(index):
+        for _ in range(50):
+            got = module.g(*cases[index])
+            if not all(np.array_equal(a, b) for a, b in zip(got, expected[index])):
+                failures.append(index)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(len(cases))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures
