@@ -63,8 +63,8 @@ class Space:
         if self.outputs * self.per_output:
             return
         for param in self.spec["params"]:
-            # (a max given its identity as `initial` gives it: a 7th entry, see backends/c/logsumexp.py)
-            if param[0] == "reduce" and param[2] in ("max", "min") and self.outputs and len(param) < 7:
+            # (a max given its identity as `initial` may reduce nothing: see backends/c/logsumexp.py)
+            if param[0] == "reduce" and param[2] in ("max", "min") and self.outputs and not param[6]:
                 raise ValueError(f"zero-size array to reduction operation {param[2]}imum which has no identity")
             if param[0] == "scalar_out":
                 raise ValueError("this kernel computes a scalar per element, and the arrays are empty; "

@@ -226,7 +226,7 @@ EINSUMS = ["ij,jk->ik", "ji,jk->ik", "ij,kj->ik", "ji,kj->ik", "ij,jk->ki", "ji,
 
 @pytest.mark.parametrize("spec", EINSUMS)
 def test_einsums_that_are_one_matrix_product_become_cublas_calls(spec):
-    from lifted.transpiler.backends.c.gemm import einsum_as_matmul
+    from lifted.transpiler.backends.c.cuda_products import einsum_as_matmul
 
     swaps = einsum_as_matmul(spec)
     operands = spec.split("->")[0].split(",")

@@ -13,9 +13,9 @@ __lifted_transforms__ = {
     ('grad', 'embed_and_mask', ('E', 'w'), True): "embed_and_mask_grad",
 }
 _KERNELS = {
-    "embed_and_mask_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
+    "embed_and_mask_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
     "embed_and_mask_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'bool')], 'dims': [], 'static': (None, None)},
-    "embed_and_mask_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
+    "embed_and_mask_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
     "embed_and_mask_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "embed_and_mask_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'bool')], 'dims': [], 'static': (None, None)},
     "embed_and_mask_grad_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},

@@ -13,7 +13,7 @@ __lifted_transforms__ = {
     ('grad', 'midpoint_steps', ('y0', 'r'), True): "midpoint_steps_grad",
 }
 _KERNELS = {
-    "midpoint_steps_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('scalar', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
+    "midpoint_steps_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('scalar', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
     "midpoint_steps_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('scalar', 'f64'), ('scalar', 'i64'), ('tape', 'f64', [[(('const', 0), ('const', 20), ('const', 1))]]), ('tape', 'f64', [[(('const', 0), ('const', 20), ('const', 1))]]), ('out', 'f64'), ('out', 'f64')], 'dims': [(('S',), [('arg', 4)])], 'static': (None,)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "cf_loop_tape_stages.cu"), _KERNELS)

@@ -14,8 +14,8 @@ __lifted_transforms__ = {
     ('grad', 'pairs_weighed', ('table',), False): "pairs_weighed_grad",
 }
 _KERNELS = {
-    "rows_weighed_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None, None)},
-    "pairs_weighed_k0": {'rank': 1, 'params': [('table', 'f64', 2, False), ('array', 'i64', ('S',), False), ('array', 'i64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
+    "rows_weighed_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, None)},
+    "pairs_weighed_k0": {'rank': 1, 'params': [('table', 'f64', 2, False), ('array', 'i64', ('S',), False), ('array', 'i64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
     "rows_weighed_grad_k0": {'rank': 2, 'params': [('table', 'f64', 2, False), ('table', 'i64', 1, False), ('array', 'f64', ('S', 'S'), False), ('table', 'f64', 2, True), ('result', 3)], 'dims': [((None, 'S'), [('shape', 0, 1)]), (('S', None), [('shape', 1, 0), ('const', 1)])], 'static': (None, None)},
     "pairs_weighed_grad_k0": {'rank': 1, 'params': [('table', 'f64', 2, False), ('array', 'i64', ('S',), False), ('array', 'i64', ('S',), False), ('table', 'f64', 2, True), ('array', 'f64', ('S',), False), ('result', 3)], 'dims': [], 'static': (None,)},
 }

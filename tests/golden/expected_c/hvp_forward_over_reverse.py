@@ -15,7 +15,7 @@ __lifted_transforms__ = {
     ('grad', 'bump_grad', ('x',), False): "bump_second",
 }
 _KERNELS = {
-    "rosenbrock_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
+    "rosenbrock_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
     "rosenbrock_hvp_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "rosenbrock_hvp_k1": {'rank': 1, 'params': [('scalar', 'i64'), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [(('S',), [('arg', 0)])], 'static': (None,)},
     "rosenbrock_hvp_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},

@@ -14,8 +14,8 @@ __lifted_transforms__ = {
     ('grad', 'corners', ('m',), False): "corners_grad",
 }
 _KERNELS = {
-    "rosenbrock_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
-    "corners_k0": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (2, 1, 3)},
+    "rosenbrock_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
+    "corners_k0": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (2, 1, 3)},
     "rosenbrock_grad_k0": {'rank': 1, 'params': [('scalar', 'i64'), ('array', 'f64', ('S',), True), ('out', 'f64')], 'dims': [(('S',), [('arg', 0)])], 'static': (None,)},
     "corners_grad_k0": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), True), ('out', 'f64')], 'dims': [], 'static': (2, 1, 3)},
 }

@@ -13,12 +13,12 @@ __lifted_transforms__ = {
     ('grad', 'scaled_product', ('x',), False): "scaled_product_grad",
 }
 _KERNELS = {
-    "scaled_product_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'mul', 'f64', False, False)], 'dims': [], 'static': (None, None)},
-    "scaled_product_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('reduce', 'f64', 'mul', 'f64', False, False)], 'dims': [], 'static': (None, None), 'mode': 'columns', 'perm': (1, 0), 'reduced': 1},
-    "scaled_product_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
-    "integer_counts_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'i64', ('S', 'S'), False), ('out', 'bool'), ('reduce', 'i64', 'mul', 'i64', False, False)], 'dims': [], 'static': (None, None)},
-    "integer_counts_k1": {'rank': 2, 'params': [('array', 'i64', ('S', 'S'), True), ('reduce', 'i64', 'max', 'i64', False, False)], 'dims': [], 'static': (None, None), 'mode': 'columns', 'perm': (1, 0), 'reduced': 1},
-    "integer_counts_k2": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('reduce', 'i64', 'add', 'i64', False, False), ('reduce', 'i64', 'mul', 'i64', False, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
+    "scaled_product_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'mul', 'f64', False, False, False)], 'dims': [], 'static': (None, None)},
+    "scaled_product_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('reduce', 'f64', 'mul', 'f64', False, False, False)], 'dims': [], 'static': (None, None), 'mode': 'columns', 'perm': (1, 0), 'reduced': 1},
+    "scaled_product_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
+    "integer_counts_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'i64', ('S', 'S'), False), ('out', 'bool'), ('reduce', 'i64', 'mul', 'i64', False, False, False)], 'dims': [], 'static': (None, None)},
+    "integer_counts_k1": {'rank': 2, 'params': [('array', 'i64', ('S', 'S'), True), ('reduce', 'i64', 'max', 'i64', False, False, False)], 'dims': [], 'static': (None, None), 'mode': 'columns', 'perm': (1, 0), 'reduced': 1},
+    "integer_counts_k2": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('reduce', 'i64', 'add', 'i64', False, False, False), ('reduce', 'i64', 'mul', 'i64', False, False, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
     "scaled_product_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scaled_product_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scaled_product_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False)], 'outputs': [('scalar', 'f64')], 'io': 15, 'memory': 7},

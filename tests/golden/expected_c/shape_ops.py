@@ -13,13 +13,13 @@ __lifted_transforms__ = {
     ('grad', 'reshaped', ('x', 'y'), True): "reshaped_grad",
 }
 _KERNELS = {
-    "reshaped_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'shift'), True), ('array', 'f64', ('S', 1), True), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [(('S', 'S'), [('const', 6), ('const', 5)])], 'static': (6, 5)},
+    "reshaped_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'shift'), True), ('array', 'f64', ('S', 1), True), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [(('S', 'S'), [('const', 6), ('const', 5)])], 'static': (6, 5)},
     "reshaped_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (6,)},
-    "reshaped_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (3, 8)},
-    "reshaped_k3": {'rank': 2, 'params': [('array', 'f64', (None, 'S'), True), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (2, 6)},
+    "reshaped_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (3, 8)},
+    "reshaped_k3": {'rank': 2, 'params': [('array', 'f64', (None, 'S'), True), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (2, 6)},
     "reshaped_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'shift'), True), ('array', 'f64', ('S', 1), True), ('out', 'f64')], 'dims': [(('S', 'S'), [('const', 6), ('const', 5)])], 'static': (6, 5)},
     "reshaped_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (6,)},
-    "reshaped_grad_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (2, 6), 'mode': 'columns', 'perm': (1, 0), 'reduced': 1},
+    "reshaped_grad_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (2, 6), 'mode': 'columns', 'perm': (1, 0), 'reduced': 1},
     "reshaped_grad_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (6, 5)},
     "reshaped_grad_k4": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (3, 8)},
     "reshaped_grad_k5": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (6,)},

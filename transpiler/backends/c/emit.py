@@ -288,8 +288,8 @@ class _Emitter(StatementWriter):
         reduction = self.reductions.get(id(var))
         if reduction is not None:
             op, acc, acc_dtype, keepdims, initial = reduction
-            spec = (var.type.dtype, op, acc_dtype, self.means.get(id(var), False), keepdims)
-            spec += (True,) if initial else ()
+            # (dtype, op, accumulator dtype, mean, keepdims, whether an `initial` identity makes empty axes valid)
+            spec = (var.type.dtype, op, acc_dtype, self.means.get(id(var), False), keepdims, bool(initial))
             self.params.append(Param("reduce", f"{C_TYPES[acc_dtype]}* __restrict__ {pointer}", spec))
             self.epilogue.append({
                 "flat": f"LIFTED_REDUCE({op}, {pointer}, LIFTED_LANE_REDUCE({op}, {acc}));",

@@ -14,7 +14,7 @@ class Param:
 
     kind: str  # "array" | "scalar" | "out" | "reduce" | "scalar_out" | "tape"
     decl: str
-    spec: tuple = ()
+    spec: tuple = ()  # "reduce": (dtype, op, accumulator dtype, mean, keepdims, whether empty axes have an identity)
 
     @property
     def names(self) -> str:

@@ -11,10 +11,10 @@ from ...ir.arena import one_compilation
 from ..numpy_backend import render_function
 from ..templates import render_module
 from .emit import emit_kernel
-from .einsum_matmul import route_einsums
+from .cpu_products import route_cpu_products
 from .fused_kernel import module_arrays
 from .fusion import fuse
-from .gemm import route_gemms
+from .cuda_products import route_cuda_products
 from .host_code import argument_names, runs_numpy_on_arrays, split_entry_checks
 from .layouts import strided_values
 from .logsumexp import expand_logsumexp
@@ -53,7 +53,7 @@ def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: 
         fn = eliminate_dead_code(fn)
         constants |= {c.value.name for c in module_arrays(fn.body) if c.type.shape != ()}
         host, kernels = fuse(expand_logsumexp(fn), host_fills=target == "c")
-        host = route_gemms(host) if target == "cuda" else route_einsums(host)
+        host = route_cuda_products(host) if target == "cuda" else route_cpu_products(host)
         strided = frozenset(strided_values(host))
         regions = [emit_kernel(k, display, strided) for k in kernels]
         emitted += regions

@@ -39,7 +39,7 @@ class Products:
         return ["{"] + indent(lines) + ["}"]
 
     def stacked_product(self, eqn: Eqn) -> list[str]:
-        """An einsum that is one stacked product (einsum_matmul.py): `np.matmul` of transposed views, the result
+        """An einsum that is one stacked product (../cpu_products.py): `np.matmul` of transposed views, the result
         a transposed view of the new stack."""
         plan = eqn.params["plan"]
         a, b = eqn.args

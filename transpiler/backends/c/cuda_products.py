@@ -1,6 +1,6 @@
 """On the CUDA target, the host code's matrix products (`@`, `np.dot`, `.dot`, `np.matmul`, and an `np.einsum` of
 two matrices that is one product, such as "ij,kj->ik") call cuBLAS through `lifted.cuda.matmul` instead of
-NumPy; on the CPU target they stay NumPy's `@` and `np.einsum` (BLAS)."""
+NumPy (the CPU target's products are in cpu_products.py)."""
 from __future__ import annotations
 
 import dataclasses
@@ -44,7 +44,7 @@ GEMM = Primitive(name="gemm", infer=lambda types, params: TensorType("f64", None
                  family="launch", temp_name="m")
 
 
-def route_gemms(fn: Function) -> Function:
+def route_cuda_products(fn: Function) -> Function:
     """The host function with each matrix product a cuBLAS call."""
     return rewrite_equations(fn, _as_gemm)
 

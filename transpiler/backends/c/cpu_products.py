@@ -103,7 +103,7 @@ FLAT_MATMUL = Primitive(name="flat_matmul", infer=lambda types, params: TensorTy
                         render=_runtime_call("flat_matmul"), family="launch", temp_name="m")
 
 
-def route_einsums(fn: Function) -> Function:
+def route_cpu_products(fn: Function) -> Function:
     """The host function with each matrix product a `_runtime` call: `matmul`, `flat_matmul` for a stack times
     one matrix, and `matmul` of transposed views for an einsum that is a stacked matrix product."""
     return rewrite_equations(fn, _as_stacked_matmul)
