@@ -935,15 +935,15 @@ extern "C" int affine_energy_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     // broadcast_add_adjoint.py:7  z = x * s + b + c
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        if (!lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
-        if (!lifted_meet(space[0], v_s.d[0])) return lifted_fail(st, 3, 0, space[0], v_s.d[0]);
-        if (v_s.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_s.d[1]);
-        if (!lifted_meet(space[1], v_b.d[0])) return lifted_fail(st, 3, 1, space[1], v_b.d[0]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_x.p && !lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
+        if (v_s.p && !lifted_meet(space[0], v_s.d[0])) return lifted_fail(st, 3, 0, space[0], v_s.d[0]);
+        if (v_s.p && v_s.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_s.d[1]);
+        if (v_b.p && !lifted_meet(space[1], v_b.d[0])) return lifted_fail(st, 3, 1, space[1], v_b.d[0]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) affine_energy_grad_k0(count, space[0], space[1], arg_0, v_s.p, (v_s.d[0] == 1 ? 0 : v_s.s[0]), 0, v_b.p, 0, (v_b.d[0] == 1 ? 0 : v_b.s[0]), (double)v_c, acc_1);
         else affine_energy_grad_k0_body<false>(count, space[0], space[1], arg_0, v_s.p, (v_s.d[0] == 1 ? 0 : v_s.s[0]), 0, v_b.p, 0, (v_b.d[0] == 1 ? 0 : v_b.s[0]), (double)v_c, acc_1);
@@ -951,11 +951,11 @@ extern "C" int affine_energy_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        if (!lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
-        if (!lifted_meet(space[0], v_s.d[0])) return lifted_fail(st, 3, 0, space[0], v_s.d[0]);
-        if (v_s.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_s.d[1]);
-        if (!lifted_meet(space[1], v_b.d[0])) return lifted_fail(st, 3, 1, space[1], v_b.d[0]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_x.p && !lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
+        if (v_s.p && !lifted_meet(space[0], v_s.d[0])) return lifted_fail(st, 3, 0, space[0], v_s.d[0]);
+        if (v_s.p && v_s.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_s.d[1]);
+        if (v_b.p && !lifted_meet(space[1], v_b.d[0])) return lifted_fail(st, 3, 1, space[1], v_b.d[0]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[1], n_red = 1 * space[0];
@@ -973,16 +973,16 @@ extern "C" int affine_energy_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        if (!lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
-        if (!lifted_meet(space[0], v_s.d[0])) return lifted_fail(st, 3, 0, space[0], v_s.d[0]);
-        if (v_s.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_s.d[1]);
-        if (!lifted_meet(space[1], v_b.d[0])) return lifted_fail(st, 3, 1, space[1], v_b.d[0]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_x.p && !lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
+        if (v_s.p && !lifted_meet(space[0], v_s.d[0])) return lifted_fail(st, 3, 0, space[0], v_s.d[0]);
+        if (v_s.p && v_s.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_s.d[1]);
+        if (v_b.p && !lifted_meet(space[1], v_b.d[0])) return lifted_fail(st, 3, 1, space[1], v_b.d[0]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
-        const double* arg_0 = lifted_contiguous_data(v_x, st, &packed_4, &packed_4_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_4, &packed_4_bytes) : nullptr;
+        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         const int64_t acc_1_count[1] = {n_out};
         lifted_view<double, 1> acc_1;
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_5, &accumulators_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);

@@ -998,11 +998,11 @@ extern "C" int embed_and_mask_block0(int64_t* io, lifted_alloc_fn alloc)
     // cf_gather_mask.py:10  total = total + np.sum(np.tanh(picked)) * (j + 1.0)
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_picked.d[0])) return lifted_fail(st, 3, 0, space[0], v_picked.d[0]);
+        if (v_picked.p && !lifted_meet(space[0], v_picked.d[0])) return lifted_fail(st, 3, 0, space[0], v_picked.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_picked, st, &packed_2, &packed_2_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_picked.p ? lifted_contiguous_data(v_picked, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_picked.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) embed_and_mask_k0(count, space[0], arg_0, acc_1);
         else embed_and_mask_k0_body<false>(count, space[0], arg_0, acc_1);
@@ -1053,11 +1053,11 @@ extern "C" int embed_and_mask_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     // cf_gather_mask.py:10  total = total + np.sum(np.tanh(picked)) * (j + 1.0)
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_picked.d[0])) return lifted_fail(st, 3, 0, space[0], v_picked.d[0]);
+        if (v_picked.p && !lifted_meet(space[0], v_picked.d[0])) return lifted_fail(st, 3, 0, space[0], v_picked.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_picked, st, &packed_2, &packed_2_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_picked.p ? lifted_contiguous_data(v_picked, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_picked.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, nullptr, nullptr, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) embed_and_mask_grad_k0(count, space[0], arg_0, out_1.p);
@@ -1123,11 +1123,11 @@ extern "C" int embed_and_mask_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_t.d[0])) return lifted_fail(st, 3, 0, space[0], v_t.d[0]);
+        if (v_t.p && !lifted_meet(space[0], v_t.d[0])) return lifted_fail(st, 3, 0, space[0], v_t.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_t, st, &packed_1, &packed_1_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_t.p ? lifted_contiguous_data(v_t, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_t.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) embed_and_mask_grad_k3(count, space[0], arg_0, (double)v_t_5, out_1.p);
@@ -1152,14 +1152,14 @@ extern "C" int embed_and_mask_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_dw_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_dw_1.d[0]);
-        if (!lifted_meet(space[0], v_m_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_1.d[0]);
+        if (v_dw_1.p && !lifted_meet(space[0], v_dw_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_dw_1.d[0]);
+        if (v_m_1.p && !lifted_meet(space[0], v_m_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_1.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_dw_1, st, &packed_5, &packed_5_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_m_1, st, &packed_6, &packed_6_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_dw_1.p ? lifted_contiguous_data(v_dw_1, st, &packed_5, &packed_5_bytes) : nullptr;
+        if (v_dw_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_m_1.p ? lifted_contiguous_data(v_m_1, st, &packed_6, &packed_6_bytes) : nullptr;
+        if (v_m_1.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_7, &site_7_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) embed_and_mask_grad_k4(count, space[0], arg_0, arg_1, out_1.p);

@@ -1041,14 +1041,14 @@ extern "C" int rnn_windows_block0(int64_t* io, lifted_alloc_fn alloc)
                     }
                     {
                         int64_t space[1] = {-1};
-                        if (!lifted_meet(space[0], v_U.d[0])) return lifted_fail(st, 3, 0, space[0], v_U.d[0]);
-                        if (!lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
+                        if (v_U.p && !lifted_meet(space[0], v_U.d[0])) return lifted_fail(st, 3, 0, space[0], v_U.d[0]);
+                        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
                         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                         const int64_t count = lifted_product(space, 1);
-                        const double* arg_0 = lifted_contiguous_data(v_U, st, &packed_3, &packed_3_bytes);
-                        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                        const double* arg_3 = lifted_contiguous_data(v_m, st, &packed_4, &packed_4_bytes);
-                        if (!arg_3) return lifted_fail(st, 5, 0, 0, 0);
+                        const double* arg_0 = v_U.p ? lifted_contiguous_data(v_U, st, &packed_3, &packed_3_bytes) : nullptr;
+                        if (v_U.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                        const double* arg_3 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_4, &packed_4_bytes) : nullptr;
+                        if (v_m.p && !arg_3) return lifted_fail(st, 5, 0, 0, 0);
                         lifted_view<double, 1> out_1;
                         if (!lifted_alloc_view(out_1, space, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                         if (count >= lifted_parallel_min) rnn_windows_k0(count, space[0], arg_0, (double)v_v, (double)v_t_2, arg_3, out_1.p);
@@ -1064,11 +1064,11 @@ extern "C" int rnn_windows_block0(int64_t* io, lifted_alloc_fn alloc)
             // cf_nested_loops.py:12  loss = loss + np.sum(state * state)
             {
                 int64_t space[1] = {-1};
-                if (!lifted_meet(space[0], v_state_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_state_2.d[0]);
+                if (v_state_2.p && !lifted_meet(space[0], v_state_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_state_2.d[0]);
                 for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                 const int64_t count = lifted_product(space, 1);
-                const double* arg_0 = lifted_contiguous_data(v_state_2, st, &packed_6, &packed_6_bytes);
-                if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_0 = v_state_2.p ? lifted_contiguous_data(v_state_2, st, &packed_6, &packed_6_bytes) : nullptr;
+                if (v_state_2.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
                 double acc_1[1] = {0};
                 if (count >= lifted_parallel_min) rnn_windows_k1(count, space[0], arg_0, acc_1);
                 else rnn_windows_k1_body<false>(count, space[0], arg_0, acc_1);
@@ -1211,14 +1211,14 @@ extern "C" int rnn_windows_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                     }
                     {
                         int64_t space[1] = {-1};
-                        if (!lifted_meet(space[0], v_U.d[0])) return lifted_fail(st, 3, 0, space[0], v_U.d[0]);
-                        if (!lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
+                        if (v_U.p && !lifted_meet(space[0], v_U.d[0])) return lifted_fail(st, 3, 0, space[0], v_U.d[0]);
+                        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
                         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                         const int64_t count = lifted_product(space, 1);
-                        const double* arg_0 = lifted_contiguous_data(v_U, st, &packed_3, &packed_3_bytes);
-                        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                        const double* arg_3 = lifted_contiguous_data(v_m, st, &packed_4, &packed_4_bytes);
-                        if (!arg_3) return lifted_fail(st, 5, 0, 0, 0);
+                        const double* arg_0 = v_U.p ? lifted_contiguous_data(v_U, st, &packed_3, &packed_3_bytes) : nullptr;
+                        if (v_U.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                        const double* arg_3 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_4, &packed_4_bytes) : nullptr;
+                        if (v_m.p && !arg_3) return lifted_fail(st, 5, 0, 0, 0);
                         lifted_view<double, 1> out_1;
                         if (!lifted_alloc_view(out_1, space, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                         if (count >= lifted_parallel_min) rnn_windows_grad_k0(count, space[0], arg_0, (double)v_v, (double)v_t_2, arg_3, out_1.p);
@@ -1291,14 +1291,14 @@ extern "C" int rnn_windows_grad_block0(int64_t* io, lifted_alloc_fn alloc)
             // cf_nested_loops.py:12  loss = loss + np.sum(state * state)
             {
                 int64_t space[1] = {-1};
-                if (!lifted_meet(space[0], v_state_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_state_2.d[0]);
-                if (!lifted_meet(space[0], v_dstate_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_dstate_2.d[0]);
+                if (v_state_2.p && !lifted_meet(space[0], v_state_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_state_2.d[0]);
+                if (v_dstate_2.p && !lifted_meet(space[0], v_dstate_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_dstate_2.d[0]);
                 for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                 const int64_t count = lifted_product(space, 1);
-                const double* arg_1 = lifted_contiguous_data(v_state_2, st, &packed_10, &packed_10_bytes);
-                if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-                const double* arg_2 = lifted_contiguous_data(v_dstate_2, st, &packed_11, &packed_11_bytes);
-                if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_1 = v_state_2.p ? lifted_contiguous_data(v_state_2, st, &packed_10, &packed_10_bytes) : nullptr;
+                if (v_state_2.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_2 = v_dstate_2.p ? lifted_contiguous_data(v_dstate_2, st, &packed_11, &packed_11_bytes) : nullptr;
+                if (v_dstate_2.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
                 lifted_view<double, 1> out_1;
                 if (!lifted_alloc_view(out_1, space, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                 if (count >= lifted_parallel_min) rnn_windows_grad_k1(count, space[0], (double)v_dloss, arg_1, arg_2, out_1.p);
@@ -1346,20 +1346,20 @@ extern "C" int rnn_windows_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                     }
                     {
                         int64_t space[1] = {-1};
-                        if (!lifted_meet(space[0], v_state_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_state_3.d[0]);
-                        if (!lifted_meet(space[0], v_dstate_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_dstate_4.d[0]);
-                        if (!lifted_meet(space[0], v_U.d[0])) return lifted_fail(st, 3, 0, space[0], v_U.d[0]);
-                        if (!lifted_meet(space[0], v_dU_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_dU_2.d[0]);
+                        if (v_state_3.p && !lifted_meet(space[0], v_state_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_state_3.d[0]);
+                        if (v_dstate_4.p && !lifted_meet(space[0], v_dstate_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_dstate_4.d[0]);
+                        if (v_U.p && !lifted_meet(space[0], v_U.d[0])) return lifted_fail(st, 3, 0, space[0], v_U.d[0]);
+                        if (v_dU_2.p && !lifted_meet(space[0], v_dU_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_dU_2.d[0]);
                         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                         const int64_t count = lifted_product(space, 1);
-                        const double* arg_0 = lifted_contiguous_data(v_state_3, st, &packed_13, &packed_13_bytes);
-                        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                        const double* arg_1 = lifted_contiguous_data(v_dstate_4, st, &packed_14, &packed_14_bytes);
-                        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-                        const double* arg_4 = lifted_contiguous_data(v_U, st, &packed_15, &packed_15_bytes);
-                        if (!arg_4) return lifted_fail(st, 5, 0, 0, 0);
-                        const double* arg_5 = lifted_contiguous_data(v_dU_2, st, &packed_16, &packed_16_bytes);
-                        if (!arg_5) return lifted_fail(st, 5, 0, 0, 0);
+                        const double* arg_0 = v_state_3.p ? lifted_contiguous_data(v_state_3, st, &packed_13, &packed_13_bytes) : nullptr;
+                        if (v_state_3.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                        const double* arg_1 = v_dstate_4.p ? lifted_contiguous_data(v_dstate_4, st, &packed_14, &packed_14_bytes) : nullptr;
+                        if (v_dstate_4.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+                        const double* arg_4 = v_U.p ? lifted_contiguous_data(v_U, st, &packed_15, &packed_15_bytes) : nullptr;
+                        if (v_U.p && !arg_4) return lifted_fail(st, 5, 0, 0, 0);
+                        const double* arg_5 = v_dU_2.p ? lifted_contiguous_data(v_dU_2, st, &packed_16, &packed_16_bytes) : nullptr;
+                        if (v_dU_2.p && !arg_5) return lifted_fail(st, 5, 0, 0, 0);
                         lifted_view<double, 1> out_1;
                         if (!lifted_alloc_view(out_1, space, st, &site_17, &site_17_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                         double acc_2[1] = {0};
@@ -1396,16 +1396,16 @@ extern "C" int rnn_windows_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                     }
                     {
                         int64_t space[2] = {-1, -1};
-                        if (!lifted_meet(space[0], v_dW_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_dW_2.d[0]);
-                        if (!lifted_meet(space[1], v_dW_2.d[1])) return lifted_fail(st, 3, 1, space[1], v_dW_2.d[1]);
-                        if (!lifted_meet(space[0], v_m_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_1.d[0]);
-                        if (!lifted_meet(space[1], v_m_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_m_1.d[1]);
+                        if (v_dW_2.p && !lifted_meet(space[0], v_dW_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_dW_2.d[0]);
+                        if (v_dW_2.p && !lifted_meet(space[1], v_dW_2.d[1])) return lifted_fail(st, 3, 1, space[1], v_dW_2.d[1]);
+                        if (v_m_1.p && !lifted_meet(space[0], v_m_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_1.d[0]);
+                        if (v_m_1.p && !lifted_meet(space[1], v_m_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_m_1.d[1]);
                         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                         const int64_t count = lifted_product(space, 2);
-                        const double* arg_0 = lifted_contiguous_data(v_dW_2, st, &packed_21, &packed_21_bytes);
-                        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                        const double* arg_1 = lifted_contiguous_data(v_m_1, st, &packed_22, &packed_22_bytes);
-                        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+                        const double* arg_0 = v_dW_2.p ? lifted_contiguous_data(v_dW_2, st, &packed_21, &packed_21_bytes) : nullptr;
+                        if (v_dW_2.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                        const double* arg_1 = v_m_1.p ? lifted_contiguous_data(v_m_1, st, &packed_22, &packed_22_bytes) : nullptr;
+                        if (v_m_1.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
                         lifted_view<double, 2> out_1;
                         if (!lifted_alloc_view(out_1, space, st, nullptr, nullptr, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
                         if (count >= lifted_parallel_min) rnn_windows_grad_k3(count, space[0], space[1], arg_0, arg_1, out_1.p);

@@ -1172,14 +1172,14 @@ extern "C" int first_crossing_block0(int64_t* io, lifted_alloc_fn alloc)
             }
             {
                 int64_t space[1] = {-1};
-                if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-                if (!lifted_meet(space[0], v_result_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_result_1.d[0]);
+                if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+                if (v_result_1.p && !lifted_meet(space[0], v_result_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_result_1.d[0]);
                 for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                 const int64_t count = lifted_product(space, 1);
-                const double* arg_1 = lifted_contiguous_data(v_x, st, &packed_2, &packed_2_bytes);
-                if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-                const double* arg_6 = lifted_contiguous_data(v_result_1, st, &packed_3, &packed_3_bytes);
-                if (!arg_6) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_1 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_2, &packed_2_bytes) : nullptr;
+                if (v_x.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_6 = v_result_1.p ? lifted_contiguous_data(v_result_1, st, &packed_3, &packed_3_bytes) : nullptr;
+                if (v_result_1.p && !arg_6) return lifted_fail(st, 5, 0, 0, 0);
                 if (count == 0) return lifted_fail(st, 7, 1, 0, 0);
                 bool out_1[1] = {0};
                 if (count == 0) return lifted_fail(st, 7, 1, 0, 0);
@@ -1214,14 +1214,14 @@ extern "C" int first_crossing_block0(int64_t* io, lifted_alloc_fn alloc)
     // cf_return_tuple_in_loop.py:8  for i in range(len(x)):
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_result_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_result_1.d[0]);
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_result_1.p && !lifted_meet(space[0], v_result_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_result_1.d[0]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_2 = lifted_contiguous_data(v_result_1, st, &packed_5, &packed_5_bytes);
-        if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_4 = lifted_contiguous_data(v_x, st, &packed_6, &packed_6_bytes);
-        if (!arg_4) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_2 = v_result_1.p ? lifted_contiguous_data(v_result_1, st, &packed_5, &packed_5_bytes) : nullptr;
+        if (v_result_1.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_4 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_6, &packed_6_bytes) : nullptr;
+        if (v_x.p && !arg_4) return lifted_fail(st, 5, 0, 0, 0);
         if (count == 0) return lifted_fail(st, 7, 1, 0, 0);
         double out_1[1] = {0};
         lifted_view<double, 1> out_2;
@@ -1344,14 +1344,14 @@ extern "C" int first_crossing_vjp_block0(int64_t* io, lifted_alloc_fn alloc)
             }
             {
                 int64_t space[1] = {-1};
-                if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-                if (!lifted_meet(space[0], v_result_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_result_1.d[0]);
+                if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+                if (v_result_1.p && !lifted_meet(space[0], v_result_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_result_1.d[0]);
                 for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                 const int64_t count = lifted_product(space, 1);
-                const double* arg_1 = lifted_contiguous_data(v_x, st, &packed_2, &packed_2_bytes);
-                if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-                const double* arg_6 = lifted_contiguous_data(v_result_1, st, &packed_3, &packed_3_bytes);
-                if (!arg_6) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_1 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_2, &packed_2_bytes) : nullptr;
+                if (v_x.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_6 = v_result_1.p ? lifted_contiguous_data(v_result_1, st, &packed_3, &packed_3_bytes) : nullptr;
+                if (v_result_1.p && !arg_6) return lifted_fail(st, 5, 0, 0, 0);
                 if (count == 0) return lifted_fail(st, 7, 1, 0, 0);
                 bool out_1[1] = {0};
                 if (count == 0) return lifted_fail(st, 7, 1, 0, 0);
@@ -1473,17 +1473,17 @@ extern "C" int first_crossing_vjp_block1(int64_t* io, lifted_alloc_fn alloc)
     // cf_return_tuple_in_loop.py:8  for i in range(len(x)):
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_result_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_result_1.d[0]);
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        if (!lifted_meet(space[0], v_ct_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_ct_1.d[0]);
+        if (v_result_1.p && !lifted_meet(space[0], v_result_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_result_1.d[0]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_ct_1.p && !lifted_meet(space[0], v_ct_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_ct_1.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_2 = lifted_contiguous_data(v_result_1, st, &packed_1, &packed_1_bytes);
-        if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_4 = lifted_contiguous_data(v_x, st, &packed_2, &packed_2_bytes);
-        if (!arg_4) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_7 = lifted_contiguous_data(v_ct_1, st, &packed_3, &packed_3_bytes);
-        if (!arg_7) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_2 = v_result_1.p ? lifted_contiguous_data(v_result_1, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_result_1.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_4 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_x.p && !arg_4) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_7 = v_ct_1.p ? lifted_contiguous_data(v_ct_1, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_ct_1.p && !arg_7) return lifted_fail(st, 5, 0, 0, 0);
         if (count == 0) return lifted_fail(st, 7, 1, 0, 0);
         double out_1[1] = {0};
         lifted_view<double, 1> out_2;
@@ -1564,17 +1564,17 @@ extern "C" int first_crossing_vjp_block1(int64_t* io, lifted_alloc_fn alloc)
                 // cf_return_tuple_in_loop.py:11  return total, x * total
                 {
                     int64_t space[1] = {-1};
-                    if (!lifted_meet(space[0], v_dresult_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_dresult_4.d[0]);
-                    if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-                    if (!lifted_meet(space[0], v_dx_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_dx_2.d[0]);
+                    if (v_dresult_4.p && !lifted_meet(space[0], v_dresult_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_dresult_4.d[0]);
+                    if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+                    if (v_dx_2.p && !lifted_meet(space[0], v_dx_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_dx_2.d[0]);
                     for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                     const int64_t count = lifted_product(space, 1);
-                    const double* arg_0 = lifted_contiguous_data(v_dresult_4, st, &packed_8, &packed_8_bytes);
-                    if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                    const double* arg_2 = lifted_contiguous_data(v_x, st, &packed_9, &packed_9_bytes);
-                    if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
-                    const double* arg_3 = lifted_contiguous_data(v_dx_2, st, &packed_10, &packed_10_bytes);
-                    if (!arg_3) return lifted_fail(st, 5, 0, 0, 0);
+                    const double* arg_0 = v_dresult_4.p ? lifted_contiguous_data(v_dresult_4, st, &packed_8, &packed_8_bytes) : nullptr;
+                    if (v_dresult_4.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                    const double* arg_2 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_9, &packed_9_bytes) : nullptr;
+                    if (v_x.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
+                    const double* arg_3 = v_dx_2.p ? lifted_contiguous_data(v_dx_2, st, &packed_10, &packed_10_bytes) : nullptr;
+                    if (v_dx_2.p && !arg_3) return lifted_fail(st, 5, 0, 0, 0);
                     double acc_1[1] = {0};
                     lifted_view<double, 1> out_2;
                     if (!lifted_alloc_view(out_2, space, st, nullptr, nullptr, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);

@@ -914,16 +914,16 @@ extern "C" int f_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
-        if (!lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
-        if (!lifted_meet(space[0], v_m_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_1.d[0]);
-        if (!lifted_meet(space[1], v_m_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_m_1.d[1]);
+        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
+        if (v_m.p && !lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
+        if (v_m_1.p && !lifted_meet(space[0], v_m_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_1.d[0]);
+        if (v_m_1.p && !lifted_meet(space[1], v_m_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_m_1.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_m, st, &packed_3, &packed_3_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_2 = lifted_contiguous_data(v_m_1, st, &packed_4, &packed_4_bytes);
-        if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_2 = v_m_1.p ? lifted_contiguous_data(v_m_1, st, &packed_4, &packed_4_bytes) : nullptr;
+        if (v_m_1.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         double acc_2[1] = {0};
         if (count >= lifted_parallel_min) f_k0(count, space[0], space[1], arg_0, (double)v_s, arg_2, acc_1, acc_2);
@@ -995,16 +995,16 @@ extern "C" int f_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
-        if (!lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
-        if (!lifted_meet(space[0], v_m_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_1.d[0]);
-        if (!lifted_meet(space[1], v_m_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_m_1.d[1]);
+        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
+        if (v_m.p && !lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
+        if (v_m_1.p && !lifted_meet(space[0], v_m_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_1.d[0]);
+        if (v_m_1.p && !lifted_meet(space[1], v_m_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_m_1.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_m, st, &packed_3, &packed_3_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_m_1, st, &packed_4, &packed_4_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_m_1.p ? lifted_contiguous_data(v_m_1, st, &packed_4, &packed_4_bytes) : nullptr;
+        if (v_m_1.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         double acc_2[1] = {0};
@@ -1032,12 +1032,12 @@ extern "C" int f_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
-        if (!lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
+        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
+        if (v_m.p && !lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_m, st, &packed_7, &packed_7_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_7, &packed_7_bytes) : nullptr;
+        if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_8, &site_8_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) f_grad_k1(count, space[0], space[1], arg_0, (double)v_s, out_1.p);
@@ -1056,16 +1056,16 @@ extern "C" int f_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_dW.d[0])) return lifted_fail(st, 3, 0, space[0], v_dW.d[0]);
-        if (!lifted_meet(space[1], v_dW.d[1])) return lifted_fail(st, 3, 1, space[1], v_dW.d[1]);
-        if (!lifted_meet(space[0], v_m_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_2.d[0]);
-        if (!lifted_meet(space[1], v_m_2.d[1])) return lifted_fail(st, 3, 1, space[1], v_m_2.d[1]);
+        if (v_dW.p && !lifted_meet(space[0], v_dW.d[0])) return lifted_fail(st, 3, 0, space[0], v_dW.d[0]);
+        if (v_dW.p && !lifted_meet(space[1], v_dW.d[1])) return lifted_fail(st, 3, 1, space[1], v_dW.d[1]);
+        if (v_m_2.p && !lifted_meet(space[0], v_m_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_2.d[0]);
+        if (v_m_2.p && !lifted_meet(space[1], v_m_2.d[1])) return lifted_fail(st, 3, 1, space[1], v_m_2.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_dW, st, &packed_10, &packed_10_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_m_2, st, &packed_11, &packed_11_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_dW.p ? lifted_contiguous_data(v_dW, st, &packed_10, &packed_10_bytes) : nullptr;
+        if (v_dW.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_m_2.p ? lifted_contiguous_data(v_m_2, st, &packed_11, &packed_11_bytes) : nullptr;
+        if (v_m_2.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_12, &site_12_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) f_grad_k2(count, space[0], space[1], arg_0, arg_1, out_1.p);

@@ -1115,7 +1115,7 @@ extern "C" int gated_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
         if (!lifted_meet(space[0], (int64_t)v_size)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_size);
         if (!lifted_meet(space[1], (int64_t)v_size_2)) return lifted_fail(st, 3, 1, space[1], (int64_t)v_size_2);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
@@ -1174,7 +1174,7 @@ extern "C" int gated_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
         if (!lifted_meet(space[0], (int64_t)v_size)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_size);
         if (!lifted_meet(space[1], (int64_t)v_size_2)) return lifted_fail(st, 3, 1, space[1], (int64_t)v_size_2);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
@@ -1238,16 +1238,16 @@ extern "C" int gated_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     // dim_arithmetic_annotations.py:8  gate, value = z.reshape(z.shape[0], 2, -1)[:, 0], z.reshape(z.shape[0], 2, -1)[:, 1]
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_dz.d[0])) return lifted_fail(st, 3, 0, space[0], v_dz.d[0]);
-        if (!lifted_meet(space[1], v_dz.d[1])) return lifted_fail(st, 3, 1, space[1], v_dz.d[1]);
-        if (!lifted_meet(space[0], v_r_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_r_2.d[0]);
-        if (!lifted_meet(space[1], v_r_2.d[1])) return lifted_fail(st, 3, 1, space[1], v_r_2.d[1]);
+        if (v_dz.p && !lifted_meet(space[0], v_dz.d[0])) return lifted_fail(st, 3, 0, space[0], v_dz.d[0]);
+        if (v_dz.p && !lifted_meet(space[1], v_dz.d[1])) return lifted_fail(st, 3, 1, space[1], v_dz.d[1]);
+        if (v_r_2.p && !lifted_meet(space[0], v_r_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_r_2.d[0]);
+        if (v_r_2.p && !lifted_meet(space[1], v_r_2.d[1])) return lifted_fail(st, 3, 1, space[1], v_r_2.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_dz, st, &packed_1, &packed_1_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_r_2, st, &packed_2, &packed_2_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_dz.p ? lifted_contiguous_data(v_dz, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_dz.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_r_2.p ? lifted_contiguous_data(v_r_2, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_r_2.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) gated_grad_k2(count, space[0], space[1], arg_0, arg_1, out_1.p);

@@ -1363,11 +1363,11 @@ extern "C" int mixture_log_likelihood_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_log_weights.d[0])) return lifted_fail(st, 3, 0, space[0], v_log_weights.d[0]);
+        if (v_log_weights.p && !lifted_meet(space[0], v_log_weights.d[0])) return lifted_fail(st, 3, 0, space[0], v_log_weights.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_log_weights, st, &packed_1, &packed_1_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_log_weights.p ? lifted_contiguous_data(v_log_weights, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_log_weights.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         const int64_t acc_1_count[1] = {1};
         lifted_view<double, 1> acc_1;
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_2, &accumulators_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
@@ -1384,12 +1384,12 @@ extern "C" int mixture_log_likelihood_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_log_weights.d[0])) return lifted_fail(st, 3, 0, space[0], v_log_weights.d[0]);
-        if (v_s_3.d[0] != 1) return lifted_fail(st, 3, 0, 1, v_s_3.d[0]);
+        if (v_log_weights.p && !lifted_meet(space[0], v_log_weights.d[0])) return lifted_fail(st, 3, 0, space[0], v_log_weights.d[0]);
+        if (v_s_3.p && v_s_3.d[0] != 1) return lifted_fail(st, 3, 0, 1, v_s_3.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_log_weights, st, &packed_4, &packed_4_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_log_weights.p ? lifted_contiguous_data(v_log_weights, st, &packed_4, &packed_4_bytes) : nullptr;
+        if (v_log_weights.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) mixture_log_likelihood_k1(count, space[0], arg_0, v_s_3.p, 0, acc_1);
         else mixture_log_likelihood_k1_body<false>(count, space[0], arg_0, v_s_3.p, 0, acc_1);
@@ -1439,10 +1439,10 @@ extern "C" int mixture_log_likelihood_block1(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
-        if (v_v.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v.d[1]);
-        if (!lifted_meet(space[1], v_means.d[0])) return lifted_fail(st, 3, 1, space[1], v_means.d[0]);
-        if (!lifted_meet(space[1], v_log_weights.d[0])) return lifted_fail(st, 3, 1, space[1], v_log_weights.d[0]);
+        if (v_v.p && !lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
+        if (v_v.p && v_v.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v.d[1]);
+        if (v_means.p && !lifted_meet(space[1], v_means.d[0])) return lifted_fail(st, 3, 1, space[1], v_means.d[0]);
+        if (v_log_weights.p && !lifted_meet(space[1], v_log_weights.d[0])) return lifted_fail(st, 3, 1, space[1], v_log_weights.d[0]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
@@ -1470,12 +1470,12 @@ extern "C" int mixture_log_likelihood_block1(int64_t* io, lifted_alloc_fn alloc)
     // dropin_autograd_imports.py:12  return np.sum(logsumexp(log_p, axis=1))
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
-        if (v_v.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v.d[1]);
-        if (!lifted_meet(space[1], v_means.d[0])) return lifted_fail(st, 3, 1, space[1], v_means.d[0]);
-        if (!lifted_meet(space[1], v_log_weights.d[0])) return lifted_fail(st, 3, 1, space[1], v_log_weights.d[0]);
-        if (!lifted_meet(space[0], v_s_6.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_6.d[0]);
-        if (v_s_6.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_s_6.d[1]);
+        if (v_v.p && !lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
+        if (v_v.p && v_v.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v.d[1]);
+        if (v_means.p && !lifted_meet(space[1], v_means.d[0])) return lifted_fail(st, 3, 1, space[1], v_means.d[0]);
+        if (v_log_weights.p && !lifted_meet(space[1], v_log_weights.d[0])) return lifted_fail(st, 3, 1, space[1], v_log_weights.d[0]);
+        if (v_s_6.p && !lifted_meet(space[0], v_s_6.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_6.d[0]);
+        if (v_s_6.p && v_s_6.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_s_6.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
@@ -1493,14 +1493,14 @@ extern "C" int mixture_log_likelihood_block1(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_s_7.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_7.d[0]);
-        if (!lifted_meet(space[0], v_s_8.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_8.d[0]);
+        if (v_s_7.p && !lifted_meet(space[0], v_s_7.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_7.d[0]);
+        if (v_s_8.p && !lifted_meet(space[0], v_s_8.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_8.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_s_7, st, &packed_7, &packed_7_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_s_8, st, &packed_8, &packed_8_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_s_7.p ? lifted_contiguous_data(v_s_7, st, &packed_7, &packed_7_bytes) : nullptr;
+        if (v_s_7.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_s_8.p ? lifted_contiguous_data(v_s_8, st, &packed_8, &packed_8_bytes) : nullptr;
+        if (v_s_8.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) mixture_log_likelihood_k4(count, space[0], arg_0, arg_1, acc_1);
         else mixture_log_likelihood_k4_body<false>(count, space[0], arg_0, arg_1, acc_1);
@@ -1540,11 +1540,11 @@ extern "C" int mixture_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_log_weights.d[0])) return lifted_fail(st, 3, 0, space[0], v_log_weights.d[0]);
+        if (v_log_weights.p && !lifted_meet(space[0], v_log_weights.d[0])) return lifted_fail(st, 3, 0, space[0], v_log_weights.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_log_weights, st, &packed_1, &packed_1_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_log_weights.p ? lifted_contiguous_data(v_log_weights, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_log_weights.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         const int64_t acc_1_count[1] = {1};
         lifted_view<double, 1> acc_1;
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_2, &accumulators_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
@@ -1561,12 +1561,12 @@ extern "C" int mixture_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_log_weights.d[0])) return lifted_fail(st, 3, 0, space[0], v_log_weights.d[0]);
-        if (v_s_2.d[0] != 1) return lifted_fail(st, 3, 0, 1, v_s_2.d[0]);
+        if (v_log_weights.p && !lifted_meet(space[0], v_log_weights.d[0])) return lifted_fail(st, 3, 0, space[0], v_log_weights.d[0]);
+        if (v_s_2.p && v_s_2.d[0] != 1) return lifted_fail(st, 3, 0, 1, v_s_2.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_log_weights, st, &packed_4, &packed_4_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_log_weights.p ? lifted_contiguous_data(v_log_weights, st, &packed_4, &packed_4_bytes) : nullptr;
+        if (v_log_weights.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) mixture_grad_k1(count, space[0], arg_0, v_s_2.p, 0, acc_1);
         else mixture_grad_k1_body<false>(count, space[0], arg_0, v_s_2.p, 0, acc_1);
@@ -1624,10 +1624,10 @@ extern "C" int mixture_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
-        if (v_v.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v.d[1]);
-        if (!lifted_meet(space[1], v_means.d[0])) return lifted_fail(st, 3, 1, space[1], v_means.d[0]);
-        if (!lifted_meet(space[1], v_log_weights.d[0])) return lifted_fail(st, 3, 1, space[1], v_log_weights.d[0]);
+        if (v_v.p && !lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
+        if (v_v.p && v_v.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v.d[1]);
+        if (v_means.p && !lifted_meet(space[1], v_means.d[0])) return lifted_fail(st, 3, 1, space[1], v_means.d[0]);
+        if (v_log_weights.p && !lifted_meet(space[1], v_log_weights.d[0])) return lifted_fail(st, 3, 1, space[1], v_log_weights.d[0]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
@@ -1655,12 +1655,12 @@ extern "C" int mixture_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     // dropin_autograd_imports.py:12  return np.sum(logsumexp(log_p, axis=1))
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
-        if (v_v.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v.d[1]);
-        if (!lifted_meet(space[1], v_means.d[0])) return lifted_fail(st, 3, 1, space[1], v_means.d[0]);
-        if (!lifted_meet(space[1], v_log_weights.d[0])) return lifted_fail(st, 3, 1, space[1], v_log_weights.d[0]);
-        if (!lifted_meet(space[0], v_s_6.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_6.d[0]);
-        if (v_s_6.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_s_6.d[1]);
+        if (v_v.p && !lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
+        if (v_v.p && v_v.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v.d[1]);
+        if (v_means.p && !lifted_meet(space[1], v_means.d[0])) return lifted_fail(st, 3, 1, space[1], v_means.d[0]);
+        if (v_log_weights.p && !lifted_meet(space[1], v_log_weights.d[0])) return lifted_fail(st, 3, 1, space[1], v_log_weights.d[0]);
+        if (v_s_6.p && !lifted_meet(space[0], v_s_6.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_6.d[0]);
+        if (v_s_6.p && v_s_6.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_s_6.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
@@ -1678,14 +1678,14 @@ extern "C" int mixture_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_s_7.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_7.d[0]);
-        if (!lifted_meet(space[0], v_s_8.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_8.d[0]);
+        if (v_s_7.p && !lifted_meet(space[0], v_s_7.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_7.d[0]);
+        if (v_s_8.p && !lifted_meet(space[0], v_s_8.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_8.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_s_7, st, &packed_7, &packed_7_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_s_8, st, &packed_8, &packed_8_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_s_7.p ? lifted_contiguous_data(v_s_7, st, &packed_7, &packed_7_bytes) : nullptr;
+        if (v_s_7.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_s_8.p ? lifted_contiguous_data(v_s_8, st, &packed_8, &packed_8_bytes) : nullptr;
+        if (v_s_8.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_9, &site_9_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) mixture_grad_k4(count, space[0], arg_0, arg_1, out_1.p);
@@ -1701,12 +1701,12 @@ extern "C" int mixture_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
-        if (v_v.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v.d[1]);
-        if (!lifted_meet(space[1], v_means.d[0])) return lifted_fail(st, 3, 1, space[1], v_means.d[0]);
-        if (!lifted_meet(space[1], v_log_weights.d[0])) return lifted_fail(st, 3, 1, space[1], v_log_weights.d[0]);
-        if (!lifted_meet(space[0], v_r.d[0])) return lifted_fail(st, 3, 0, space[0], v_r.d[0]);
-        if (v_r.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_r.d[1]);
+        if (v_v.p && !lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
+        if (v_v.p && v_v.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v.d[1]);
+        if (v_means.p && !lifted_meet(space[1], v_means.d[0])) return lifted_fail(st, 3, 1, space[1], v_means.d[0]);
+        if (v_log_weights.p && !lifted_meet(space[1], v_log_weights.d[0])) return lifted_fail(st, 3, 1, space[1], v_log_weights.d[0]);
+        if (v_r.p && !lifted_meet(space[0], v_r.d[0])) return lifted_fail(st, 3, 0, space[0], v_r.d[0]);
+        if (v_r.p && v_r.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_r.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[1], n_red = 1 * space[0];
@@ -1725,11 +1725,11 @@ extern "C" int mixture_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     // dropin_autograd_imports.py:11  log_p = norm.logpdf(x[:, None], means, 1.0) + log_weights - logsumexp(log_weights)
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_s_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_3.d[0]);
+        if (v_s_3.p && !lifted_meet(space[0], v_s_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_3.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_s_3, st, &packed_12, &packed_12_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_s_3.p ? lifted_contiguous_data(v_s_3, st, &packed_12, &packed_12_bytes) : nullptr;
+        if (v_s_3.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_13, &site_13_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) mixture_grad_k6(count, space[0], arg_0, out_1.p);

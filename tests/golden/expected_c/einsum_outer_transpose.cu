@@ -896,16 +896,16 @@ extern "C" int bilinear_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_c.d[0])) return lifted_fail(st, 3, 0, space[0], v_c.d[0]);
-        if (!lifted_meet(space[1], v_c.d[1])) return lifted_fail(st, 3, 1, space[1], v_c.d[1]);
-        if (!lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
-        if (!lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
+        if (v_c.p && !lifted_meet(space[0], v_c.d[0])) return lifted_fail(st, 3, 0, space[0], v_c.d[0]);
+        if (v_c.p && !lifted_meet(space[1], v_c.d[1])) return lifted_fail(st, 3, 1, space[1], v_c.d[1]);
+        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
+        if (v_m.p && !lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_c, st, &packed_3, &packed_3_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_m, st, &packed_4, &packed_4_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_c.p ? lifted_contiguous_data(v_c, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_c.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_4, &packed_4_bytes) : nullptr;
+        if (v_m.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) bilinear_k0(count, space[0], space[1], arg_0, arg_1, acc_1);
         else bilinear_k0_body<false>(count, space[0], space[1], arg_0, arg_1, acc_1);
@@ -920,8 +920,8 @@ extern "C" int bilinear_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_t_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_1.d[0]);
-        if (!lifted_meet(space[1], v_t_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_1.d[1]);
+        if (v_t_1.p && !lifted_meet(space[0], v_t_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_1.d[0]);
+        if (v_t_1.p && !lifted_meet(space[1], v_t_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_1.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         double acc_1[1] = {0};
@@ -999,8 +999,8 @@ extern "C" int bilinear_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_t_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_1.d[0]);
-        if (!lifted_meet(space[1], v_t_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_1.d[1]);
+        if (v_t_1.p && !lifted_meet(space[0], v_t_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_1.d[0]);
+        if (v_t_1.p && !lifted_meet(space[1], v_t_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_1.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         lifted_view<double, 2> out_1;
@@ -1018,14 +1018,14 @@ extern "C" int bilinear_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_dc.d[0])) return lifted_fail(st, 3, 0, space[0], v_dc.d[0]);
-        if (!lifted_meet(space[1], v_dc.d[1])) return lifted_fail(st, 3, 1, space[1], v_dc.d[1]);
-        if (!lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
-        if (!lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
+        if (v_dc.p && !lifted_meet(space[0], v_dc.d[0])) return lifted_fail(st, 3, 0, space[0], v_dc.d[0]);
+        if (v_dc.p && !lifted_meet(space[1], v_dc.d[1])) return lifted_fail(st, 3, 1, space[1], v_dc.d[1]);
+        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
+        if (v_m.p && !lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_1 = lifted_contiguous_data(v_m, st, &packed_4, &packed_4_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_4, &packed_4_bytes) : nullptr;
+        if (v_m.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) bilinear_grad_k1(count, space[0], space[1], v_dc.p, (v_dc.d[0] == 1 ? 0 : v_dc.s[0]), (v_dc.d[1] == 1 ? 0 : v_dc.s[1]), arg_1, out_1.p);

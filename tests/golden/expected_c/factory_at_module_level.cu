@@ -973,13 +973,13 @@ extern "C" int loss_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
-        if (!lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
+        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
+        if (v_m.p && !lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
         if (space[1] < 0) space[1] = 4;
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_m, st, &packed_2, &packed_2_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) loss_k0(count, space[0], space[1], arg_0, out_1.p);
@@ -1030,13 +1030,13 @@ extern "C" int loss_block1(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_m_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_1.d[0]);
-        if (!lifted_meet(space[1], v_m_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_m_1.d[1]);
+        if (v_m_1.p && !lifted_meet(space[0], v_m_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_1.d[0]);
+        if (v_m_1.p && !lifted_meet(space[1], v_m_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_m_1.d[1]);
         if (space[1] < 0) space[1] = 2;
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_m_1, st, &packed_2, &packed_2_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_m_1.p ? lifted_contiguous_data(v_m_1, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_m_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) loss_k1(count, space[0], space[1], arg_0, acc_1);
         else loss_k1_body<false>(count, space[0], space[1], arg_0, acc_1);
@@ -1090,13 +1090,13 @@ extern "C" int loss_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
-        if (!lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
+        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
+        if (v_m.p && !lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
         if (space[1] < 0) space[1] = 4;
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_m, st, &packed_2, &packed_2_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) loss_grad_k0(count, space[0], space[1], arg_0, out_1.p);
@@ -1157,13 +1157,13 @@ extern "C" int loss_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_m_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_1.d[0]);
-        if (!lifted_meet(space[1], v_m_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_m_1.d[1]);
+        if (v_m_1.p && !lifted_meet(space[0], v_m_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_1.d[0]);
+        if (v_m_1.p && !lifted_meet(space[1], v_m_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_m_1.d[1]);
         if (space[1] < 0) space[1] = 2;
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_m_1, st, &packed_2, &packed_2_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_m_1.p ? lifted_contiguous_data(v_m_1, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_m_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) loss_grad_k1(count, space[0], space[1], arg_0, out_1.p);
@@ -1269,17 +1269,17 @@ extern "C" int loss_grad_block2(int64_t* io, lifted_alloc_fn alloc)
     // factory_at_module_level.py:14  x = np.tanh(x @ W)
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_x_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_x_1.d[0]);
-        if (!lifted_meet(space[1], v_x_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_x_1.d[1]);
-        if (!lifted_meet(space[0], v_dx_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_dx_1.d[0]);
-        if (!lifted_meet(space[1], v_dx_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_dx_1.d[1]);
+        if (v_x_1.p && !lifted_meet(space[0], v_x_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_x_1.d[0]);
+        if (v_x_1.p && !lifted_meet(space[1], v_x_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_x_1.d[1]);
+        if (v_dx_1.p && !lifted_meet(space[0], v_dx_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_dx_1.d[0]);
+        if (v_dx_1.p && !lifted_meet(space[1], v_dx_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_dx_1.d[1]);
         if (space[1] < 0) space[1] = 4;
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_x_1, st, &packed_2, &packed_2_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_dx_1, st, &packed_3, &packed_3_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_x_1.p ? lifted_contiguous_data(v_x_1, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_x_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_dx_1.p ? lifted_contiguous_data(v_dx_1, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_dx_1.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) loss_grad_k2(count, space[0], space[1], arg_0, arg_1, out_1.p);

@@ -1162,11 +1162,11 @@ extern "C" int lse_block0(int64_t* io, lifted_alloc_fn alloc)
     // fusion_recompute_and_siblings.py:7  a = np.max(x)
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         if (count == 0 && 1 > 0) return lifted_fail(st, 7, 0, 0, 0);
         double acc_1[1] = {LIFTED_LOWEST(double)};
         if (count >= lifted_parallel_min) lse_k0(count, space[0], arg_0, acc_1);
@@ -1176,11 +1176,11 @@ extern "C" int lse_block0(int64_t* io, lifted_alloc_fn alloc)
     // fusion_recompute_and_siblings.py:8  return a + np.log(np.sum(np.exp(x - a)))
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_x, st, &packed_2, &packed_2_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) lse_k1(count, space[0], arg_0, (double)v_a, acc_1);
         else lse_k1_body<false>(count, space[0], arg_0, (double)v_a, acc_1);
@@ -1216,14 +1216,14 @@ extern "C" int spread_block0(int64_t* io, lifted_alloc_fn alloc)
     // fusion_recompute_and_siblings.py:13  m = np.mean(x * w)
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        if (!lifted_meet(space[0], v_w.d[0])) return lifted_fail(st, 3, 0, space[0], v_w.d[0]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_w.p && !lifted_meet(space[0], v_w.d[0])) return lifted_fail(st, 3, 0, space[0], v_w.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_w, st, &packed_2, &packed_2_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_w.p ? lifted_contiguous_data(v_w, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_w.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count == 0 && 1 > 0) return lifted_fail(st, 7, 0, 0, 0);
         double acc_2[1] = {LIFTED_LOWEST(double)};
@@ -1235,11 +1235,11 @@ extern "C" int spread_block0(int64_t* io, lifted_alloc_fn alloc)
     // fusion_recompute_and_siblings.py:14  c = x - m
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_x, st, &packed_3, &packed_3_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) spread_k1(count, space[0], arg_0, (double)v_m, acc_1);
         else spread_k1_body<false>(count, space[0], arg_0, (double)v_m, acc_1);
@@ -1278,11 +1278,11 @@ extern "C" int lse_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     // fusion_recompute_and_siblings.py:7  a = np.max(x)
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         if (count == 0 && 1 > 0) return lifted_fail(st, 7, 0, 0, 0);
         double acc_1[1] = {LIFTED_LOWEST(double)};
         if (count >= lifted_parallel_min) lse_grad_k0(count, space[0], arg_0, acc_1);
@@ -1292,11 +1292,11 @@ extern "C" int lse_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     // fusion_recompute_and_siblings.py:8  return a + np.log(np.sum(np.exp(x - a)))
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_x, st, &packed_2, &packed_2_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         const int64_t acc_2_count[1] = {1};
         lifted_view<int64_t, 1> acc_2;
@@ -1317,11 +1317,11 @@ extern "C" int lse_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_x, st, &packed_5, &packed_5_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_5, &packed_5_bytes) : nullptr;
+        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) lse_grad_k2(count, space[0], arg_0, (double)v_a, (double)v_t_3, acc_1);
         else lse_grad_k2_body<false>(count, space[0], arg_0, (double)v_a, (double)v_t_3, acc_1);
@@ -1333,12 +1333,12 @@ extern "C" int lse_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     // fusion_recompute_and_siblings.py:7  a = np.max(x)
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        if (v_s_2.d[0] != 1) return lifted_fail(st, 3, 0, 1, v_s_2.d[0]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_s_2.p && v_s_2.d[0] != 1) return lifted_fail(st, 3, 0, 1, v_s_2.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_x, st, &packed_6, &packed_6_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_6, &packed_6_bytes) : nullptr;
+        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_7, &site_7_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) lse_grad_k3(count, space[0], arg_0, (double)v_a, (double)v_t_3, (double)v_da, v_s_2.p, 0, out_1.p);
@@ -1382,14 +1382,14 @@ extern "C" int spread_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     // fusion_recompute_and_siblings.py:13  m = np.mean(x * w)
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        if (!lifted_meet(space[0], v_w.d[0])) return lifted_fail(st, 3, 0, space[0], v_w.d[0]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_w.p && !lifted_meet(space[0], v_w.d[0])) return lifted_fail(st, 3, 0, space[0], v_w.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_w, st, &packed_2, &packed_2_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_w.p ? lifted_contiguous_data(v_w, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_w.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count == 0 && 1 > 0) return lifted_fail(st, 7, 0, 0, 0);
         double acc_2[1] = {LIFTED_LOWEST(double)};
@@ -1401,14 +1401,14 @@ extern "C" int spread_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     // fusion_recompute_and_siblings.py:14  c = x - m
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_w.d[0])) return lifted_fail(st, 3, 0, space[0], v_w.d[0]);
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_w.p && !lifted_meet(space[0], v_w.d[0])) return lifted_fail(st, 3, 0, space[0], v_w.d[0]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_w, st, &packed_3, &packed_3_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_x, st, &packed_4, &packed_4_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_w.p ? lifted_contiguous_data(v_w, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_w.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_4, &packed_4_bytes) : nullptr;
+        if (v_x.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         const int64_t acc_1_count[1] = {1};
         lifted_view<int64_t, 1> acc_1;
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_5, &accumulators_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
@@ -1434,15 +1434,15 @@ extern "C" int spread_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     // fusion_recompute_and_siblings.py:15  return np.sum(c * c) + np.max(np.abs(w))
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_w.d[0])) return lifted_fail(st, 3, 0, space[0], v_w.d[0]);
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        if (v_s_2.d[0] != 1) return lifted_fail(st, 3, 0, 1, v_s_2.d[0]);
+        if (v_w.p && !lifted_meet(space[0], v_w.d[0])) return lifted_fail(st, 3, 0, space[0], v_w.d[0]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_s_2.p && v_s_2.d[0] != 1) return lifted_fail(st, 3, 0, 1, v_s_2.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_w, st, &packed_7, &packed_7_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_x, st, &packed_8, &packed_8_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_w.p ? lifted_contiguous_data(v_w, st, &packed_7, &packed_7_bytes) : nullptr;
+        if (v_w.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_8, &packed_8_bytes) : nullptr;
+        if (v_x.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_9, &site_9_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_2;

@@ -1117,17 +1117,17 @@ extern "C" int rosenbrock_hvp_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_v_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_1.d[0]);
-        if (!lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
-        if (!lifted_meet(space[0], v_v_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_2.d[0]);
+        if (v_v_1.p && !lifted_meet(space[0], v_v_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_1.d[0]);
+        if (v_v.p && !lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
+        if (v_v_2.p && !lifted_meet(space[0], v_v_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_2.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_v_1, st, &packed_1, &packed_1_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_v, st, &packed_2, &packed_2_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_2 = lifted_contiguous_data(v_v_2, st, &packed_3, &packed_3_bytes);
-        if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_v_1.p ? lifted_contiguous_data(v_v_1, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_v_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_v.p ? lifted_contiguous_data(v_v, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_v.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_2 = v_v_2.p ? lifted_contiguous_data(v_v_2, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_v_2.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_2;
@@ -1139,12 +1139,12 @@ extern "C" int rosenbrock_hvp_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_tx.d[0])) return lifted_fail(st, 3, 0, space[0], v_tx.d[0]);
+        if (v_tx.p && !lifted_meet(space[0], v_tx.d[0])) return lifted_fail(st, 3, 0, space[0], v_tx.d[0]);
         if (!lifted_meet(space[0], (int64_t)v_n)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_n);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_1 = lifted_contiguous_data(v_tx, st, &packed_6, &packed_6_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_tx.p ? lifted_contiguous_data(v_tx, st, &packed_6, &packed_6_bytes) : nullptr;
+        if (v_tx.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_7, &site_7_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_2;
@@ -1168,14 +1168,14 @@ extern "C" int rosenbrock_hvp_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_t_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_1.d[0]);
-        if (!lifted_meet(space[0], v_v_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_1.d[0]);
+        if (v_t_1.p && !lifted_meet(space[0], v_t_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_1.d[0]);
+        if (v_v_1.p && !lifted_meet(space[0], v_v_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_1.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_t_1, st, &packed_9, &packed_9_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_v_1, st, &packed_10, &packed_10_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_t_1.p ? lifted_contiguous_data(v_t_1, st, &packed_9, &packed_9_bytes) : nullptr;
+        if (v_t_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_v_1.p ? lifted_contiguous_data(v_v_1, st, &packed_10, &packed_10_bytes) : nullptr;
+        if (v_v_1.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_11, &site_11_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_2;
@@ -1187,13 +1187,13 @@ extern "C" int rosenbrock_hvp_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_tx.d[0])) return lifted_fail(st, 3, 0, space[0], v_tx.d[0]);
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        if (!lifted_meet(space[0], v_zero.d[0])) return lifted_fail(st, 3, 0, space[0], v_zero.d[0]);
+        if (v_tx.p && !lifted_meet(space[0], v_tx.d[0])) return lifted_fail(st, 3, 0, space[0], v_tx.d[0]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_zero.p && !lifted_meet(space[0], v_zero.d[0])) return lifted_fail(st, 3, 0, space[0], v_zero.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_2 = lifted_contiguous_data(v_zero, st, &packed_13, &packed_13_bytes);
-        if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_2 = v_zero.p ? lifted_contiguous_data(v_zero, st, &packed_13, &packed_13_bytes) : nullptr;
+        if (v_zero.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_14, &site_14_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rosenbrock_hvp_k3(count, space[0], v_tx.p, (v_tx.d[0] == 1 ? 0 : v_tx.s[0]), v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), arg_2, out_1.p);
@@ -1214,13 +1214,13 @@ extern "C" int rosenbrock_hvp_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_tx.d[0])) return lifted_fail(st, 3, 0, space[0], v_tx.d[0]);
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        if (!lifted_meet(space[0], v_zero.d[0])) return lifted_fail(st, 3, 0, space[0], v_zero.d[0]);
+        if (v_tx.p && !lifted_meet(space[0], v_tx.d[0])) return lifted_fail(st, 3, 0, space[0], v_tx.d[0]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_zero.p && !lifted_meet(space[0], v_zero.d[0])) return lifted_fail(st, 3, 0, space[0], v_zero.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_2 = lifted_contiguous_data(v_zero, st, &packed_15, &packed_15_bytes);
-        if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_2 = v_zero.p ? lifted_contiguous_data(v_zero, st, &packed_15, &packed_15_bytes) : nullptr;
+        if (v_zero.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_16, &site_16_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rosenbrock_hvp_k4(count, space[0], v_tx.p, (v_tx.d[0] == 1 ? 0 : v_tx.s[0]), v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), arg_2, out_1.p);

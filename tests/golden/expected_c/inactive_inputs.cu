@@ -886,11 +886,11 @@ extern "C" int weighted_block0(int64_t* io, lifted_alloc_fn alloc)
     // inactive_inputs.py:7  scale = np.exp(data) / np.sum(np.exp(data))
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_data.d[0])) return lifted_fail(st, 3, 0, space[0], v_data.d[0]);
+        if (v_data.p && !lifted_meet(space[0], v_data.d[0])) return lifted_fail(st, 3, 0, space[0], v_data.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_data, st, &packed_1, &packed_1_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_data.p ? lifted_contiguous_data(v_data, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_data.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) weighted_k0(count, space[0], arg_0, acc_1);
         else weighted_k0_body<false>(count, space[0], arg_0, acc_1);
@@ -898,17 +898,17 @@ extern "C" int weighted_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_data.d[0])) return lifted_fail(st, 3, 0, space[0], v_data.d[0]);
-        if (!lifted_meet(space[0], v_counts.d[0])) return lifted_fail(st, 3, 0, space[0], v_counts.d[0]);
-        if (!lifted_meet(space[0], v_w.d[0])) return lifted_fail(st, 3, 0, space[0], v_w.d[0]);
+        if (v_data.p && !lifted_meet(space[0], v_data.d[0])) return lifted_fail(st, 3, 0, space[0], v_data.d[0]);
+        if (v_counts.p && !lifted_meet(space[0], v_counts.d[0])) return lifted_fail(st, 3, 0, space[0], v_counts.d[0]);
+        if (v_w.p && !lifted_meet(space[0], v_w.d[0])) return lifted_fail(st, 3, 0, space[0], v_w.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_data, st, &packed_2, &packed_2_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const int64_t* arg_2 = lifted_contiguous_data(v_counts, st, &packed_3, &packed_3_bytes);
-        if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_3 = lifted_contiguous_data(v_w, st, &packed_4, &packed_4_bytes);
-        if (!arg_3) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_data.p ? lifted_contiguous_data(v_data, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_data.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const int64_t* arg_2 = v_counts.p ? lifted_contiguous_data(v_counts, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_counts.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_3 = v_w.p ? lifted_contiguous_data(v_w, st, &packed_4, &packed_4_bytes) : nullptr;
+        if (v_w.p && !arg_3) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) weighted_k1(count, space[0], arg_0, (double)v_s, arg_2, arg_3, acc_1);
         else weighted_k1_body<false>(count, space[0], arg_0, (double)v_s, arg_2, arg_3, acc_1);
@@ -940,11 +940,11 @@ extern "C" int weighted_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     // inactive_inputs.py:7  scale = np.exp(data) / np.sum(np.exp(data))
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_data.d[0])) return lifted_fail(st, 3, 0, space[0], v_data.d[0]);
+        if (v_data.p && !lifted_meet(space[0], v_data.d[0])) return lifted_fail(st, 3, 0, space[0], v_data.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_data, st, &packed_1, &packed_1_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_data.p ? lifted_contiguous_data(v_data, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_data.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) weighted_grad_k0(count, space[0], arg_0, acc_1);
         else weighted_grad_k0_body<false>(count, space[0], arg_0, acc_1);
@@ -952,17 +952,17 @@ extern "C" int weighted_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_data.d[0])) return lifted_fail(st, 3, 0, space[0], v_data.d[0]);
-        if (!lifted_meet(space[0], v_counts.d[0])) return lifted_fail(st, 3, 0, space[0], v_counts.d[0]);
-        if (!lifted_meet(space[0], v_w.d[0])) return lifted_fail(st, 3, 0, space[0], v_w.d[0]);
+        if (v_data.p && !lifted_meet(space[0], v_data.d[0])) return lifted_fail(st, 3, 0, space[0], v_data.d[0]);
+        if (v_counts.p && !lifted_meet(space[0], v_counts.d[0])) return lifted_fail(st, 3, 0, space[0], v_counts.d[0]);
+        if (v_w.p && !lifted_meet(space[0], v_w.d[0])) return lifted_fail(st, 3, 0, space[0], v_w.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_data, st, &packed_2, &packed_2_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const int64_t* arg_2 = lifted_contiguous_data(v_counts, st, &packed_3, &packed_3_bytes);
-        if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_3 = lifted_contiguous_data(v_w, st, &packed_4, &packed_4_bytes);
-        if (!arg_3) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_data.p ? lifted_contiguous_data(v_data, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_data.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const int64_t* arg_2 = v_counts.p ? lifted_contiguous_data(v_counts, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_counts.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_3 = v_w.p ? lifted_contiguous_data(v_w, st, &packed_4, &packed_4_bytes) : nullptr;
+        if (v_w.p && !arg_3) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) weighted_grad_k1(count, space[0], arg_0, (double)v_s, arg_2, arg_3, out_1.p);

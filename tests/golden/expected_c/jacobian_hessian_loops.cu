@@ -1052,11 +1052,11 @@ extern "C" int layer_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
+        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_m, st, &packed_2, &packed_2_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) layer_k0(count, space[0], arg_0, out_1.p);
@@ -1086,11 +1086,11 @@ extern "C" int energy_block0(int64_t* io, lifted_alloc_fn alloc)
     // jacobian_hessian_loops.py:12  return np.sum(x * x * x) + np.sum(x[1:] * x[:-1])
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) energy_k0(count, space[0], arg_0, acc_1);
         else energy_k0_body<false>(count, space[0], arg_0, acc_1);
@@ -1120,14 +1120,14 @@ extern "C" int energy_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
-        if (!lifted_meet(space[0], v_v_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_1.d[0]);
+        if (v_v.p && !lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
+        if (v_v_1.p && !lifted_meet(space[0], v_v_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_1.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_v, st, &packed_2, &packed_2_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_v_1, st, &packed_3, &packed_3_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_v.p ? lifted_contiguous_data(v_v, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_v.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_v_1.p ? lifted_contiguous_data(v_v_1, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_v_1.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) energy_k1(count, space[0], arg_0, arg_1, acc_1);
         else energy_k1_body<false>(count, space[0], arg_0, arg_1, acc_1);
@@ -1186,11 +1186,11 @@ extern "C" int layer_jacfwd_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_m_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_1.d[0]);
+        if (v_m_1.p && !lifted_meet(space[0], v_m_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_1.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_m_1, st, &packed_3, &packed_3_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_m_1.p ? lifted_contiguous_data(v_m_1, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_m_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) layer_jacfwd_k0(count, space[0], arg_0, out_1.p);
@@ -1199,13 +1199,13 @@ extern "C" int layer_jacfwd_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_m_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_2.d[0]);
-        if (!lifted_meet(space[1], v_m_2.d[1])) return lifted_fail(st, 3, 1, space[1], v_m_2.d[1]);
-        if (!lifted_meet(space[1], v_t_3.d[0])) return lifted_fail(st, 3, 1, space[1], v_t_3.d[0]);
+        if (v_m_2.p && !lifted_meet(space[0], v_m_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_2.d[0]);
+        if (v_m_2.p && !lifted_meet(space[1], v_m_2.d[1])) return lifted_fail(st, 3, 1, space[1], v_m_2.d[1]);
+        if (v_t_3.p && !lifted_meet(space[1], v_t_3.d[0])) return lifted_fail(st, 3, 1, space[1], v_t_3.d[0]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_m_2, st, &packed_5, &packed_5_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_m_2.p ? lifted_contiguous_data(v_m_2, st, &packed_5, &packed_5_bytes) : nullptr;
+        if (v_m_2.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) layer_jacfwd_k1(count, space[0], space[1], arg_0, v_t_3.p, 0, (v_t_3.d[0] == 1 ? 0 : v_t_3.s[0]), out_1.p);
@@ -1259,11 +1259,11 @@ extern "C" int layer_jacrev_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_m_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_1.d[0]);
+        if (v_m_1.p && !lifted_meet(space[0], v_m_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_1.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_m_1, st, &packed_2, &packed_2_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_m_1.p ? lifted_contiguous_data(v_m_1, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_m_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) layer_jacrev_k0(count, space[0], arg_0, out_1.p);
@@ -1272,13 +1272,13 @@ extern "C" int layer_jacrev_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_basis.d[0])) return lifted_fail(st, 3, 0, space[0], v_basis.d[0]);
-        if (!lifted_meet(space[1], v_basis.d[1])) return lifted_fail(st, 3, 1, space[1], v_basis.d[1]);
-        if (!lifted_meet(space[1], v_t_3.d[0])) return lifted_fail(st, 3, 1, space[1], v_t_3.d[0]);
+        if (v_basis.p && !lifted_meet(space[0], v_basis.d[0])) return lifted_fail(st, 3, 0, space[0], v_basis.d[0]);
+        if (v_basis.p && !lifted_meet(space[1], v_basis.d[1])) return lifted_fail(st, 3, 1, space[1], v_basis.d[1]);
+        if (v_t_3.p && !lifted_meet(space[1], v_t_3.d[0])) return lifted_fail(st, 3, 1, space[1], v_t_3.d[0]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_basis, st, &packed_4, &packed_4_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_basis.p ? lifted_contiguous_data(v_basis, st, &packed_4, &packed_4_bytes) : nullptr;
+        if (v_basis.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) layer_jacrev_k1(count, space[0], space[1], arg_0, v_t_3.p, 0, (v_t_3.d[0] == 1 ? 0 : v_t_3.s[0]), out_1.p);

@@ -1009,11 +1009,11 @@ extern "C" int damped_block0(int64_t* io, lifted_alloc_fn alloc)
             // jvp_loop_and_branch.py:9  if np.sum(v) > 0.0:
             {
                 int64_t space[1] = {-1};
-                if (!lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
+                if (v_v.p && !lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
                 for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                 const int64_t count = lifted_product(space, 1);
-                const double* arg_0 = lifted_contiguous_data(v_v, st, &packed_1, &packed_1_bytes);
-                if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_0 = v_v.p ? lifted_contiguous_data(v_v, st, &packed_1, &packed_1_bytes) : nullptr;
+                if (v_v.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
                 double acc_1[1] = {0};
                 if (count >= lifted_parallel_min) damped_k0(count, space[0], arg_0, acc_1);
                 else damped_k0_body<false>(count, space[0], arg_0, acc_1);
@@ -1024,11 +1024,11 @@ extern "C" int damped_block0(int64_t* io, lifted_alloc_fn alloc)
             }
             {
                 int64_t space[1] = {-1};
-                if (!lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
+                if (v_v.p && !lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
                 for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                 const int64_t count = lifted_product(space, 1);
-                const double* arg_2 = lifted_contiguous_data(v_v, st, &packed_2, &packed_2_bytes);
-                if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_2 = v_v.p ? lifted_contiguous_data(v_v, st, &packed_2, &packed_2_bytes) : nullptr;
+                if (v_v.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
                 lifted_view<double, 1> out_1;
                 site_3_turn ^= 1; if (!lifted_alloc_view(out_1, space, st, &site_3[site_3_turn], &site_3_bytes[site_3_turn], LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                 if (count >= lifted_parallel_min) damped_k1(count, space[0], (bool)v_mask, (double)v_k, arg_2, out_1.p);
@@ -1044,11 +1044,11 @@ extern "C" int damped_block0(int64_t* io, lifted_alloc_fn alloc)
     // jvp_loop_and_branch.py:13  return np.sum(v * v)
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
+        if (v_v.p && !lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_v, st, &packed_4, &packed_4_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_v.p ? lifted_contiguous_data(v_v, st, &packed_4, &packed_4_bytes) : nullptr;
+        if (v_v.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) damped_k2(count, space[0], arg_0, acc_1);
         else damped_k2_body<false>(count, space[0], arg_0, acc_1);
@@ -1104,11 +1104,11 @@ extern "C" int damped_jvp_block0(int64_t* io, lifted_alloc_fn alloc)
             // jvp_loop_and_branch.py:9  if np.sum(v) > 0.0:
             {
                 int64_t space[1] = {-1};
-                if (!lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
+                if (v_v.p && !lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
                 for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                 const int64_t count = lifted_product(space, 1);
-                const double* arg_0 = lifted_contiguous_data(v_v, st, &packed_1, &packed_1_bytes);
-                if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_0 = v_v.p ? lifted_contiguous_data(v_v, st, &packed_1, &packed_1_bytes) : nullptr;
+                if (v_v.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
                 double acc_1[1] = {0};
                 if (count >= lifted_parallel_min) damped_jvp_k0(count, space[0], arg_0, acc_1);
                 else damped_jvp_k0_body<false>(count, space[0], arg_0, acc_1);
@@ -1119,14 +1119,14 @@ extern "C" int damped_jvp_block0(int64_t* io, lifted_alloc_fn alloc)
             }
             {
                 int64_t space[1] = {-1};
-                if (!lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
-                if (!lifted_meet(space[0], v_tv.d[0])) return lifted_fail(st, 3, 0, space[0], v_tv.d[0]);
+                if (v_v.p && !lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
+                if (v_tv.p && !lifted_meet(space[0], v_tv.d[0])) return lifted_fail(st, 3, 0, space[0], v_tv.d[0]);
                 for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                 const int64_t count = lifted_product(space, 1);
-                const double* arg_3 = lifted_contiguous_data(v_v, st, &packed_2, &packed_2_bytes);
-                if (!arg_3) return lifted_fail(st, 5, 0, 0, 0);
-                const double* arg_4 = lifted_contiguous_data(v_tv, st, &packed_3, &packed_3_bytes);
-                if (!arg_4) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_3 = v_v.p ? lifted_contiguous_data(v_v, st, &packed_2, &packed_2_bytes) : nullptr;
+                if (v_v.p && !arg_3) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_4 = v_tv.p ? lifted_contiguous_data(v_tv, st, &packed_3, &packed_3_bytes) : nullptr;
+                if (v_tv.p && !arg_4) return lifted_fail(st, 5, 0, 0, 0);
                 lifted_view<double, 1> out_1;
                 site_4_turn ^= 1; if (!lifted_alloc_view(out_1, space, st, &site_4[site_4_turn], &site_4_bytes[site_4_turn], LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                 lifted_view<double, 1> out_2;
@@ -1147,14 +1147,14 @@ extern "C" int damped_jvp_block0(int64_t* io, lifted_alloc_fn alloc)
     // jvp_loop_and_branch.py:13  return np.sum(v * v)
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
-        if (!lifted_meet(space[0], v_tv.d[0])) return lifted_fail(st, 3, 0, space[0], v_tv.d[0]);
+        if (v_v.p && !lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
+        if (v_tv.p && !lifted_meet(space[0], v_tv.d[0])) return lifted_fail(st, 3, 0, space[0], v_tv.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_v, st, &packed_6, &packed_6_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_tv, st, &packed_7, &packed_7_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_v.p ? lifted_contiguous_data(v_v, st, &packed_6, &packed_6_bytes) : nullptr;
+        if (v_v.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_tv.p ? lifted_contiguous_data(v_tv, st, &packed_7, &packed_7_bytes) : nullptr;
+        if (v_tv.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         double acc_2[1] = {0};
         if (count >= lifted_parallel_min) damped_jvp_k2(count, space[0], arg_0, arg_1, acc_1, acc_2);

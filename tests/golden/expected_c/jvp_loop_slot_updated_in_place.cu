@@ -1214,11 +1214,11 @@ extern "C" int updated_parameter_block0(int64_t* io, lifted_alloc_fn alloc)
     // jvp_loop_slot_updated_in_place.py:17  return x * 2.0
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_x_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_x_2.d[0]);
+        if (v_x_2.p && !lifted_meet(space[0], v_x_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_x_2.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_x_2, st, &packed_2, &packed_2_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_x_2.p ? lifted_contiguous_data(v_x_2, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_x_2.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) updated_parameter_k0(count, space[0], arg_0, out_1.p);
@@ -1270,11 +1270,11 @@ extern "C" int branch_and_nested_loop_block0(int64_t* io, lifted_alloc_fn alloc)
     // jvp_loop_slot_updated_in_place.py:22  a = x * 1.0
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) branch_and_nested_loop_k0(count, space[0], arg_0, out_1.p);
@@ -1405,11 +1405,11 @@ extern "C" int branch_and_nested_loop_block0(int64_t* io, lifted_alloc_fn alloc)
             // jvp_loop_slot_updated_in_place.py:29  a[0] += np.sum(a) * 0.1
             {
                 int64_t space[1] = {-1};
-                if (!lifted_meet(space[0], v_a_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_a_2.d[0]);
+                if (v_a_2.p && !lifted_meet(space[0], v_a_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_a_2.d[0]);
                 for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                 const int64_t count = lifted_product(space, 1);
-                const double* arg_0 = lifted_contiguous_data(v_a_2, st, &packed_3, &packed_3_bytes);
-                if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_0 = v_a_2.p ? lifted_contiguous_data(v_a_2, st, &packed_3, &packed_3_bytes) : nullptr;
+                if (v_a_2.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
                 double acc_1[1] = {0};
                 if (count >= lifted_parallel_min) branch_and_nested_loop_k1(count, space[0], arg_0, acc_1);
                 else branch_and_nested_loop_k1_body<false>(count, space[0], arg_0, acc_1);
@@ -1446,11 +1446,11 @@ extern "C" int branch_and_nested_loop_block0(int64_t* io, lifted_alloc_fn alloc)
     // jvp_loop_slot_updated_in_place.py:30  return np.sum(a * a)
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_a_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_a_1.d[0]);
+        if (v_a_1.p && !lifted_meet(space[0], v_a_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_a_1.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_a_1, st, &packed_4, &packed_4_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_a_1.p ? lifted_contiguous_data(v_a_1, st, &packed_4, &packed_4_bytes) : nullptr;
+        if (v_a_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) branch_and_nested_loop_k2(count, space[0], arg_0, acc_1);
         else branch_and_nested_loop_k2_body<false>(count, space[0], arg_0, acc_1);
@@ -1537,11 +1537,11 @@ extern "C" int alias_kept_across_steps_block0(int64_t* io, lifted_alloc_fn alloc
     // jvp_loop_slot_updated_in_place.py:39  return a + b
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_a_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_a_1.d[0]);
+        if (v_a_1.p && !lifted_meet(space[0], v_a_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_a_1.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_a_1, st, &packed_2, &packed_2_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_a_1.p ? lifted_contiguous_data(v_a_1, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_a_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) alias_kept_across_steps_k0(count, space[0], arg_0, out_1.p);
@@ -1810,14 +1810,14 @@ extern "C" int updated_parameter_jvp_block0(int64_t* io, lifted_alloc_fn alloc)
     // jvp_loop_slot_updated_in_place.py:17  return x * 2.0
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_x_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_x_2.d[0]);
-        if (!lifted_meet(space[0], v_tx_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_tx_2.d[0]);
+        if (v_x_2.p && !lifted_meet(space[0], v_x_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_x_2.d[0]);
+        if (v_tx_2.p && !lifted_meet(space[0], v_tx_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_tx_2.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_x_2, st, &packed_3, &packed_3_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_tx_2, st, &packed_4, &packed_4_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_x_2.p ? lifted_contiguous_data(v_x_2, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_x_2.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_tx_2.p ? lifted_contiguous_data(v_tx_2, st, &packed_4, &packed_4_bytes) : nullptr;
+        if (v_tx_2.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_2;
@@ -1896,11 +1896,11 @@ extern "C" int branch_and_nested_loop_jvp_block0(int64_t* io, lifted_alloc_fn al
     // jvp_loop_slot_updated_in_place.py:22  a = x * 1.0
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) branch_and_nested_loop_jvp_k0(count, space[0], arg_0, out_1.p);
@@ -2098,14 +2098,14 @@ extern "C" int branch_and_nested_loop_jvp_block0(int64_t* io, lifted_alloc_fn al
             // jvp_loop_slot_updated_in_place.py:29  a[0] += np.sum(a) * 0.1
             {
                 int64_t space[1] = {-1};
-                if (!lifted_meet(space[0], v_a_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_a_2.d[0]);
-                if (!lifted_meet(space[0], v_ta_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_ta_2.d[0]);
+                if (v_a_2.p && !lifted_meet(space[0], v_a_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_a_2.d[0]);
+                if (v_ta_2.p && !lifted_meet(space[0], v_ta_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_ta_2.d[0]);
                 for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                 const int64_t count = lifted_product(space, 1);
-                const double* arg_0 = lifted_contiguous_data(v_a_2, st, &packed_4, &packed_4_bytes);
-                if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                const double* arg_1 = lifted_contiguous_data(v_ta_2, st, &packed_5, &packed_5_bytes);
-                if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_0 = v_a_2.p ? lifted_contiguous_data(v_a_2, st, &packed_4, &packed_4_bytes) : nullptr;
+                if (v_a_2.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_1 = v_ta_2.p ? lifted_contiguous_data(v_ta_2, st, &packed_5, &packed_5_bytes) : nullptr;
+                if (v_ta_2.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
                 double acc_1[1] = {0};
                 double acc_2[1] = {0};
                 if (count >= lifted_parallel_min) branch_and_nested_loop_jvp_k1(count, space[0], arg_0, arg_1, acc_1, acc_2);
@@ -2168,14 +2168,14 @@ extern "C" int branch_and_nested_loop_jvp_block0(int64_t* io, lifted_alloc_fn al
     // jvp_loop_slot_updated_in_place.py:30  return np.sum(a * a)
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_a_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_a_1.d[0]);
-        if (!lifted_meet(space[0], v_ta_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_ta_1.d[0]);
+        if (v_a_1.p && !lifted_meet(space[0], v_a_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_a_1.d[0]);
+        if (v_ta_1.p && !lifted_meet(space[0], v_ta_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_ta_1.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_a_1, st, &packed_6, &packed_6_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_ta_1, st, &packed_7, &packed_7_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_a_1.p ? lifted_contiguous_data(v_a_1, st, &packed_6, &packed_6_bytes) : nullptr;
+        if (v_a_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_ta_1.p ? lifted_contiguous_data(v_ta_1, st, &packed_7, &packed_7_bytes) : nullptr;
+        if (v_ta_1.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         double acc_2[1] = {0};
         if (count >= lifted_parallel_min) branch_and_nested_loop_jvp_k2(count, space[0], arg_0, arg_1, acc_1, acc_2);
@@ -2313,14 +2313,14 @@ extern "C" int alias_kept_across_steps_jvp_block0(int64_t* io, lifted_alloc_fn a
     // jvp_loop_slot_updated_in_place.py:39  return a + b
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_a_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_a_1.d[0]);
-        if (!lifted_meet(space[0], v_ta_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_ta_1.d[0]);
+        if (v_a_1.p && !lifted_meet(space[0], v_a_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_a_1.d[0]);
+        if (v_ta_1.p && !lifted_meet(space[0], v_ta_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_ta_1.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_a_1, st, &packed_3, &packed_3_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_ta_1, st, &packed_4, &packed_4_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_a_1.p ? lifted_contiguous_data(v_a_1, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_a_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_ta_1.p ? lifted_contiguous_data(v_ta_1, st, &packed_4, &packed_4_bytes) : nullptr;
+        if (v_ta_1.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_2;

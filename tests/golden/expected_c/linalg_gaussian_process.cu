@@ -1689,12 +1689,12 @@ extern "C" int gp_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
-        if (!lifted_meet(space[0], v_d_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_d_1.d[0]);
+        if (v_y.p && !lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
+        if (v_d_1.p && !lifted_meet(space[0], v_d_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_d_1.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_y, st, &packed_3, &packed_3_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_y.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_2;
@@ -1763,24 +1763,24 @@ extern "C" int gp_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     // linalg_gaussian_process.py:11  sign, logdet = np.linalg.slogdet(k)
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_t_13.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_13.d[0]);
-        if (!lifted_meet(space[1], v_t_13.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_13.d[1]);
-        if (!lifted_meet(space[0], v_m_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_2.d[0]);
-        if (!lifted_meet(space[1], v_m_2.d[1])) return lifted_fail(st, 3, 1, space[1], v_m_2.d[1]);
-        if (!lifted_meet(space[0], v_r.d[0])) return lifted_fail(st, 3, 0, space[0], v_r.d[0]);
-        if (v_r.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_r.d[1]);
-        if (v_r_1.d[0] != 1) return lifted_fail(st, 3, 0, 1, v_r_1.d[0]);
-        if (!lifted_meet(space[1], v_r_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_r_1.d[1]);
-        if (!lifted_meet(space[0], v_r_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_r_2.d[0]);
-        if (v_r_2.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_r_2.d[1]);
-        if (v_r_3.d[0] != 1) return lifted_fail(st, 3, 0, 1, v_r_3.d[0]);
-        if (!lifted_meet(space[1], v_r_3.d[1])) return lifted_fail(st, 3, 1, space[1], v_r_3.d[1]);
-        if (!lifted_meet(space[0], v_dchol.d[0])) return lifted_fail(st, 3, 0, space[0], v_dchol.d[0]);
-        if (!lifted_meet(space[1], v_dchol.d[1])) return lifted_fail(st, 3, 1, space[1], v_dchol.d[1]);
+        if (v_t_13.p && !lifted_meet(space[0], v_t_13.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_13.d[0]);
+        if (v_t_13.p && !lifted_meet(space[1], v_t_13.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_13.d[1]);
+        if (v_m_2.p && !lifted_meet(space[0], v_m_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_2.d[0]);
+        if (v_m_2.p && !lifted_meet(space[1], v_m_2.d[1])) return lifted_fail(st, 3, 1, space[1], v_m_2.d[1]);
+        if (v_r.p && !lifted_meet(space[0], v_r.d[0])) return lifted_fail(st, 3, 0, space[0], v_r.d[0]);
+        if (v_r.p && v_r.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_r.d[1]);
+        if (v_r_1.p && v_r_1.d[0] != 1) return lifted_fail(st, 3, 0, 1, v_r_1.d[0]);
+        if (v_r_1.p && !lifted_meet(space[1], v_r_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_r_1.d[1]);
+        if (v_r_2.p && !lifted_meet(space[0], v_r_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_r_2.d[0]);
+        if (v_r_2.p && v_r_2.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_r_2.d[1]);
+        if (v_r_3.p && v_r_3.d[0] != 1) return lifted_fail(st, 3, 0, 1, v_r_3.d[0]);
+        if (v_r_3.p && !lifted_meet(space[1], v_r_3.d[1])) return lifted_fail(st, 3, 1, space[1], v_r_3.d[1]);
+        if (v_dchol.p && !lifted_meet(space[0], v_dchol.d[0])) return lifted_fail(st, 3, 0, space[0], v_dchol.d[0]);
+        if (v_dchol.p && !lifted_meet(space[1], v_dchol.d[1])) return lifted_fail(st, 3, 1, space[1], v_dchol.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_1 = lifted_contiguous_data(v_m_2, st, &packed_1, &packed_1_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_m_2.p ? lifted_contiguous_data(v_m_2, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_m_2.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_2;
@@ -1800,14 +1800,14 @@ extern "C" int gp_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_r_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_r_2.d[0]);
-        if (v_r_2.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_r_2.d[1]);
-        if (v_r_3.d[0] != 1) return lifted_fail(st, 3, 0, 1, v_r_3.d[0]);
-        if (!lifted_meet(space[1], v_r_3.d[1])) return lifted_fail(st, 3, 1, space[1], v_r_3.d[1]);
-        if (!lifted_meet(space[0], v_dchol.d[0])) return lifted_fail(st, 3, 0, space[0], v_dchol.d[0]);
-        if (!lifted_meet(space[1], v_dchol.d[1])) return lifted_fail(st, 3, 1, space[1], v_dchol.d[1]);
-        if (!lifted_meet(space[0], v_t_21.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_21.d[0]);
-        if (!lifted_meet(space[1], v_t_21.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_21.d[1]);
+        if (v_r_2.p && !lifted_meet(space[0], v_r_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_r_2.d[0]);
+        if (v_r_2.p && v_r_2.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_r_2.d[1]);
+        if (v_r_3.p && v_r_3.d[0] != 1) return lifted_fail(st, 3, 0, 1, v_r_3.d[0]);
+        if (v_r_3.p && !lifted_meet(space[1], v_r_3.d[1])) return lifted_fail(st, 3, 1, space[1], v_r_3.d[1]);
+        if (v_dchol.p && !lifted_meet(space[0], v_dchol.d[0])) return lifted_fail(st, 3, 0, space[0], v_dchol.d[0]);
+        if (v_dchol.p && !lifted_meet(space[1], v_dchol.d[1])) return lifted_fail(st, 3, 1, space[1], v_dchol.d[1]);
+        if (v_t_21.p && !lifted_meet(space[0], v_t_21.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_21.d[0]);
+        if (v_t_21.p && !lifted_meet(space[1], v_t_21.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_21.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         lifted_view<double, 2> out_1;
@@ -1855,16 +1855,16 @@ extern "C" int gp_tangent_block0(int64_t* io, lifted_alloc_fn alloc)
     // linalg_gaussian_process.py:9  chol = np.linalg.cholesky(k)
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_m_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_3.d[0]);
-        if (!lifted_meet(space[1], v_m_3.d[1])) return lifted_fail(st, 3, 1, space[1], v_m_3.d[1]);
-        if (!lifted_meet(space[0], v_m_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_4.d[0]);
-        if (!lifted_meet(space[1], v_m_4.d[1])) return lifted_fail(st, 3, 1, space[1], v_m_4.d[1]);
+        if (v_m_3.p && !lifted_meet(space[0], v_m_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_3.d[0]);
+        if (v_m_3.p && !lifted_meet(space[1], v_m_3.d[1])) return lifted_fail(st, 3, 1, space[1], v_m_3.d[1]);
+        if (v_m_4.p && !lifted_meet(space[0], v_m_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_4.d[0]);
+        if (v_m_4.p && !lifted_meet(space[1], v_m_4.d[1])) return lifted_fail(st, 3, 1, space[1], v_m_4.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_m_3, st, &packed_1, &packed_1_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_m_4, st, &packed_2, &packed_2_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_m_3.p ? lifted_contiguous_data(v_m_3, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_m_3.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_m_4.p ? lifted_contiguous_data(v_m_4, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_m_4.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) gp_tangent_k3(count, space[0], space[1], arg_0, arg_1, out_1.p);
@@ -1930,11 +1930,11 @@ extern "C" int gp_tangent_block1(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_m_5.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_5.d[0]);
+        if (v_m_5.p && !lifted_meet(space[0], v_m_5.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_5.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_m_5, st, &packed_2, &packed_2_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_m_5.p ? lifted_contiguous_data(v_m_5, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_m_5.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) gp_tangent_k4(count, space[0], arg_0, out_1.p);
@@ -1976,14 +1976,14 @@ extern "C" int gp_tangent_block2(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_x_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_x_4.d[0]);
-        if (!lifted_meet(space[0], v_m_6.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_6.d[0]);
+        if (v_x_4.p && !lifted_meet(space[0], v_x_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_x_4.d[0]);
+        if (v_m_6.p && !lifted_meet(space[0], v_m_6.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_6.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_x_4, st, &packed_2, &packed_2_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_m_6, st, &packed_3, &packed_3_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_x_4.p ? lifted_contiguous_data(v_x_4, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_x_4.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_m_6.p ? lifted_contiguous_data(v_m_6, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_m_6.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) gp_tangent_k5(count, space[0], arg_0, arg_1, out_1.p);
@@ -2022,14 +2022,14 @@ extern "C" int gp_tangent_block3(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_t_23.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_23.d[0]);
-        if (!lifted_meet(space[1], v_t_23.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_23.d[1]);
-        if (!lifted_meet(space[0], v_tk.d[0])) return lifted_fail(st, 3, 0, space[0], v_tk.d[0]);
-        if (!lifted_meet(space[1], v_tk.d[1])) return lifted_fail(st, 3, 1, space[1], v_tk.d[1]);
+        if (v_t_23.p && !lifted_meet(space[0], v_t_23.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_23.d[0]);
+        if (v_t_23.p && !lifted_meet(space[1], v_t_23.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_23.d[1]);
+        if (v_tk.p && !lifted_meet(space[0], v_tk.d[0])) return lifted_fail(st, 3, 0, space[0], v_tk.d[0]);
+        if (v_tk.p && !lifted_meet(space[1], v_tk.d[1])) return lifted_fail(st, 3, 1, space[1], v_tk.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_1 = lifted_contiguous_data(v_tk, st, &packed_1, &packed_1_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_tk.p ? lifted_contiguous_data(v_tk, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_tk.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) gp_tangent_k6(count, space[0], space[1], v_t_23.p, (v_t_23.d[0] == 1 ? 0 : v_t_23.s[0]), (v_t_23.d[1] == 1 ? 0 : v_t_23.s[1]), arg_1, acc_1);
         else gp_tangent_k6_body<false>(count, space[0], space[1], v_t_23.p, (v_t_23.d[0] == 1 ? 0 : v_t_23.s[0]), (v_t_23.d[1] == 1 ? 0 : v_t_23.s[1]), arg_1, acc_1);
@@ -2038,11 +2038,11 @@ extern "C" int gp_tangent_block3(int64_t* io, lifted_alloc_fn alloc)
     // linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
+        if (v_y.p && !lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_y, st, &packed_2, &packed_2_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_y.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) gp_tangent_k7(count, space[0], arg_0, out_1.p);
@@ -2094,12 +2094,12 @@ extern "C" int gp_tangent_block4(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_m_9.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_9.d[0]);
-        if (!lifted_meet(space[1], v_m_9.d[1])) return lifted_fail(st, 3, 1, space[1], v_m_9.d[1]);
+        if (v_m_9.p && !lifted_meet(space[0], v_m_9.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_9.d[0]);
+        if (v_m_9.p && !lifted_meet(space[1], v_m_9.d[1])) return lifted_fail(st, 3, 1, space[1], v_m_9.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_m_9, st, &packed_3, &packed_3_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_m_9.p ? lifted_contiguous_data(v_m_9, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_m_9.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) gp_tangent_k9(count, space[0], space[1], arg_0, out_1.p);

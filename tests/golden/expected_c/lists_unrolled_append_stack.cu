@@ -1268,14 +1268,14 @@ extern "C" int rnn_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
-        if (!lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
+        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
+        if (v_v.p && !lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_m, st, &packed_2, &packed_2_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_v, st, &packed_3, &packed_3_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_v.p ? lifted_contiguous_data(v_v, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_v.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rnn_k0(count, space[0], arg_0, arg_1, out_1.p);
@@ -1294,14 +1294,14 @@ extern "C" int rnn_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_m_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_1.d[0]);
-        if (!lifted_meet(space[0], v_v_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_1.d[0]);
+        if (v_m_1.p && !lifted_meet(space[0], v_m_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_1.d[0]);
+        if (v_v_1.p && !lifted_meet(space[0], v_v_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_1.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_m_1, st, &packed_6, &packed_6_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_v_1, st, &packed_7, &packed_7_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_m_1.p ? lifted_contiguous_data(v_m_1, st, &packed_6, &packed_6_bytes) : nullptr;
+        if (v_m_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_v_1.p ? lifted_contiguous_data(v_v_1, st, &packed_7, &packed_7_bytes) : nullptr;
+        if (v_v_1.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_8, &site_8_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         double acc_2[1] = {0};
@@ -1322,14 +1322,14 @@ extern "C" int rnn_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_m_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_2.d[0]);
-        if (!lifted_meet(space[0], v_v_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_2.d[0]);
+        if (v_m_2.p && !lifted_meet(space[0], v_m_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_2.d[0]);
+        if (v_v_2.p && !lifted_meet(space[0], v_v_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_2.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_m_2, st, &packed_10, &packed_10_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_v_2, st, &packed_11, &packed_11_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_m_2.p ? lifted_contiguous_data(v_m_2, st, &packed_10, &packed_10_bytes) : nullptr;
+        if (v_m_2.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_v_2.p ? lifted_contiguous_data(v_v_2, st, &packed_11, &packed_11_bytes) : nullptr;
+        if (v_v_2.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_12, &site_12_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         double acc_2[1] = {0};
@@ -1426,14 +1426,14 @@ extern "C" int rnn_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
-        if (!lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
+        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
+        if (v_v.p && !lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_m, st, &packed_2, &packed_2_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_v, st, &packed_3, &packed_3_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_v.p ? lifted_contiguous_data(v_v, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_v.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rnn_grad_k0(count, space[0], arg_0, arg_1, out_1.p);
@@ -1452,14 +1452,14 @@ extern "C" int rnn_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_m_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_1.d[0]);
-        if (!lifted_meet(space[0], v_v_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_1.d[0]);
+        if (v_m_1.p && !lifted_meet(space[0], v_m_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_1.d[0]);
+        if (v_v_1.p && !lifted_meet(space[0], v_v_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_1.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_m_1, st, &packed_6, &packed_6_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_v_1, st, &packed_7, &packed_7_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_m_1.p ? lifted_contiguous_data(v_m_1, st, &packed_6, &packed_6_bytes) : nullptr;
+        if (v_m_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_v_1.p ? lifted_contiguous_data(v_v_1, st, &packed_7, &packed_7_bytes) : nullptr;
+        if (v_v_1.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_8, &site_8_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rnn_grad_k1(count, space[0], arg_0, arg_1, out_1.p);
@@ -1478,14 +1478,14 @@ extern "C" int rnn_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_m_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_2.d[0]);
-        if (!lifted_meet(space[0], v_v_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_2.d[0]);
+        if (v_m_2.p && !lifted_meet(space[0], v_m_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_2.d[0]);
+        if (v_v_2.p && !lifted_meet(space[0], v_v_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_2.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_m_2, st, &packed_10, &packed_10_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_v_2, st, &packed_11, &packed_11_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_m_2.p ? lifted_contiguous_data(v_m_2, st, &packed_10, &packed_10_bytes) : nullptr;
+        if (v_m_2.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_v_2.p ? lifted_contiguous_data(v_v_2, st, &packed_11, &packed_11_bytes) : nullptr;
+        if (v_v_2.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_12, &site_12_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rnn_grad_k2(count, space[0], arg_0, arg_1, out_1.p);
@@ -1557,13 +1557,13 @@ extern "C" int rnn_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     // lists_unrolled_append_stack.py:11  return np.sum(np.stack(states) ** 2) + sum(np.sum(s) for s in states[1:])
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_c.d[0])) return lifted_fail(st, 3, 0, space[0], v_c.d[0]);
-        if (!lifted_meet(space[1], v_c.d[1])) return lifted_fail(st, 3, 1, space[1], v_c.d[1]);
+        if (v_c.p && !lifted_meet(space[0], v_c.d[0])) return lifted_fail(st, 3, 0, space[0], v_c.d[0]);
+        if (v_c.p && !lifted_meet(space[1], v_c.d[1])) return lifted_fail(st, 3, 1, space[1], v_c.d[1]);
         if (space[0] < 0) space[0] = 3;
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_c, st, &packed_1, &packed_1_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_c.p ? lifted_contiguous_data(v_c, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_c.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rnn_grad_k3(count, space[0], space[1], arg_0, out_1.p);
@@ -1605,17 +1605,17 @@ extern "C" int rnn_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_v_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_4.d[0]);
-        if (!lifted_meet(space[0], v_v_5.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_5.d[0]);
-        if (!lifted_meet(space[0], v_h_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_h_3.d[0]);
+        if (v_v_4.p && !lifted_meet(space[0], v_v_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_4.d[0]);
+        if (v_v_5.p && !lifted_meet(space[0], v_v_5.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_5.d[0]);
+        if (v_h_3.p && !lifted_meet(space[0], v_h_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_h_3.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_v_4, st, &packed_3, &packed_3_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_v_5, st, &packed_4, &packed_4_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_2 = lifted_contiguous_data(v_h_3, st, &packed_5, &packed_5_bytes);
-        if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_v_4.p ? lifted_contiguous_data(v_v_4, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_v_4.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_v_5.p ? lifted_contiguous_data(v_v_5, st, &packed_4, &packed_4_bytes) : nullptr;
+        if (v_v_5.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_2 = v_h_3.p ? lifted_contiguous_data(v_h_3, st, &packed_5, &packed_5_bytes) : nullptr;
+        if (v_h_3.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rnn_grad_k4(count, space[0], arg_0, arg_1, arg_2, out_1.p);
@@ -1640,17 +1640,17 @@ extern "C" int rnn_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_v_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_4.d[0]);
-        if (!lifted_meet(space[0], v_m_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_4.d[0]);
-        if (!lifted_meet(space[0], v_h_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_h_2.d[0]);
+        if (v_v_4.p && !lifted_meet(space[0], v_v_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_4.d[0]);
+        if (v_m_4.p && !lifted_meet(space[0], v_m_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_4.d[0]);
+        if (v_h_2.p && !lifted_meet(space[0], v_h_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_h_2.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_v_4, st, &packed_9, &packed_9_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_m_4, st, &packed_10, &packed_10_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_2 = lifted_contiguous_data(v_h_2, st, &packed_11, &packed_11_bytes);
-        if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_v_4.p ? lifted_contiguous_data(v_v_4, st, &packed_9, &packed_9_bytes) : nullptr;
+        if (v_v_4.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_m_4.p ? lifted_contiguous_data(v_m_4, st, &packed_10, &packed_10_bytes) : nullptr;
+        if (v_m_4.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_2 = v_h_2.p ? lifted_contiguous_data(v_h_2, st, &packed_11, &packed_11_bytes) : nullptr;
+        if (v_h_2.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_12, &site_12_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rnn_grad_k5(count, space[0], arg_0, arg_1, arg_2, out_1.p);
@@ -1674,16 +1674,16 @@ extern "C" int rnn_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_dW.d[0])) return lifted_fail(st, 3, 0, space[0], v_dW.d[0]);
-        if (!lifted_meet(space[1], v_dW.d[1])) return lifted_fail(st, 3, 1, space[1], v_dW.d[1]);
-        if (!lifted_meet(space[0], v_m_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_3.d[0]);
-        if (!lifted_meet(space[1], v_m_3.d[1])) return lifted_fail(st, 3, 1, space[1], v_m_3.d[1]);
+        if (v_dW.p && !lifted_meet(space[0], v_dW.d[0])) return lifted_fail(st, 3, 0, space[0], v_dW.d[0]);
+        if (v_dW.p && !lifted_meet(space[1], v_dW.d[1])) return lifted_fail(st, 3, 1, space[1], v_dW.d[1]);
+        if (v_m_3.p && !lifted_meet(space[0], v_m_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_3.d[0]);
+        if (v_m_3.p && !lifted_meet(space[1], v_m_3.d[1])) return lifted_fail(st, 3, 1, space[1], v_m_3.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_dW, st, &packed_15, &packed_15_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_m_3, st, &packed_16, &packed_16_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_dW.p ? lifted_contiguous_data(v_dW, st, &packed_15, &packed_15_bytes) : nullptr;
+        if (v_dW.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_m_3.p ? lifted_contiguous_data(v_m_3, st, &packed_16, &packed_16_bytes) : nullptr;
+        if (v_m_3.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_17, &site_17_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rnn_grad_k6(count, space[0], space[1], arg_0, arg_1, out_1.p);
@@ -1692,17 +1692,17 @@ extern "C" int rnn_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_dh_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_dh_1.d[0]);
-        if (!lifted_meet(space[0], v_m_5.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_5.d[0]);
-        if (!lifted_meet(space[0], v_h_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_h_1.d[0]);
+        if (v_dh_1.p && !lifted_meet(space[0], v_dh_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_dh_1.d[0]);
+        if (v_m_5.p && !lifted_meet(space[0], v_m_5.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_5.d[0]);
+        if (v_h_1.p && !lifted_meet(space[0], v_h_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_h_1.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_dh_1, st, &packed_18, &packed_18_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_m_5, st, &packed_19, &packed_19_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_2 = lifted_contiguous_data(v_h_1, st, &packed_20, &packed_20_bytes);
-        if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_dh_1.p ? lifted_contiguous_data(v_dh_1, st, &packed_18, &packed_18_bytes) : nullptr;
+        if (v_dh_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_m_5.p ? lifted_contiguous_data(v_m_5, st, &packed_19, &packed_19_bytes) : nullptr;
+        if (v_m_5.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_2 = v_h_1.p ? lifted_contiguous_data(v_h_1, st, &packed_20, &packed_20_bytes) : nullptr;
+        if (v_h_1.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_21, &site_21_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rnn_grad_k7(count, space[0], arg_0, arg_1, arg_2, out_1.p);
@@ -1716,16 +1716,16 @@ extern "C" int rnn_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_dW_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_dW_1.d[0]);
-        if (!lifted_meet(space[1], v_dW_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_dW_1.d[1]);
-        if (!lifted_meet(space[0], v_m_6.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_6.d[0]);
-        if (!lifted_meet(space[1], v_m_6.d[1])) return lifted_fail(st, 3, 1, space[1], v_m_6.d[1]);
+        if (v_dW_1.p && !lifted_meet(space[0], v_dW_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_dW_1.d[0]);
+        if (v_dW_1.p && !lifted_meet(space[1], v_dW_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_dW_1.d[1]);
+        if (v_m_6.p && !lifted_meet(space[0], v_m_6.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_6.d[0]);
+        if (v_m_6.p && !lifted_meet(space[1], v_m_6.d[1])) return lifted_fail(st, 3, 1, space[1], v_m_6.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_dW_1, st, &packed_23, &packed_23_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_m_6, st, &packed_24, &packed_24_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_dW_1.p ? lifted_contiguous_data(v_dW_1, st, &packed_23, &packed_23_bytes) : nullptr;
+        if (v_dW_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_m_6.p ? lifted_contiguous_data(v_m_6, st, &packed_24, &packed_24_bytes) : nullptr;
+        if (v_m_6.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_25, &site_25_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rnn_grad_k8(count, space[0], space[1], arg_0, arg_1, out_1.p);

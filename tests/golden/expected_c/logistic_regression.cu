@@ -934,14 +934,14 @@ extern "C" int loss_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
-        if (!lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
+        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
+        if (v_y.p && !lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_m, st, &packed_2, &packed_2_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_y, st, &packed_3, &packed_3_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_y.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) loss_k0(count, space[0], arg_0, arg_1, acc_1);
         else loss_k0_body<false>(count, space[0], arg_0, arg_1, acc_1);
@@ -997,14 +997,14 @@ extern "C" int loss_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     // logistic_regression.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
-        if (!lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
+        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
+        if (v_y.p && !lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_m, st, &packed_2, &packed_2_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_y, st, &packed_3, &packed_3_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_y.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) loss_grad_k0(count, space[0], arg_0, arg_1, (double)v_t_10, out_1.p);
@@ -1065,14 +1065,14 @@ extern "C" int loss_vg_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
-        if (!lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
+        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
+        if (v_y.p && !lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_m, st, &packed_2, &packed_2_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_y, st, &packed_3, &packed_3_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_y.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) loss_vg_k0(count, space[0], arg_0, arg_1, acc_1);
         else loss_vg_k0_body<false>(count, space[0], arg_0, arg_1, acc_1);
@@ -1088,14 +1088,14 @@ extern "C" int loss_vg_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
-        if (!lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
+        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
+        if (v_y.p && !lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_m, st, &packed_4, &packed_4_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_y, st, &packed_5, &packed_5_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_4, &packed_4_bytes) : nullptr;
+        if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_5, &packed_5_bytes) : nullptr;
+        if (v_y.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) loss_vg_k1(count, space[0], arg_0, arg_1, (double)v_t_10, out_1.p);

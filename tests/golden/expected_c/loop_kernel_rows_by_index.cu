@@ -1259,12 +1259,12 @@ extern "C" int rows_by_index_block0(int64_t* io, lifted_alloc_fn alloc)
     // loop_kernel_rows_by_index.py:7  state = w * 1.0
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_w.d[0])) return lifted_fail(st, 3, 0, space[0], v_w.d[0]);
-        if (!lifted_meet(space[1], v_w.d[1])) return lifted_fail(st, 3, 1, space[1], v_w.d[1]);
+        if (v_w.p && !lifted_meet(space[0], v_w.d[0])) return lifted_fail(st, 3, 0, space[0], v_w.d[0]);
+        if (v_w.p && !lifted_meet(space[1], v_w.d[1])) return lifted_fail(st, 3, 1, space[1], v_w.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_w, st, &packed_1, &packed_1_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_w.p ? lifted_contiguous_data(v_w, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_w.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rows_by_index_k0(count, space[0], space[1], arg_0, out_1.p);
@@ -1327,17 +1327,17 @@ extern "C" int rows_by_index_block0(int64_t* io, lifted_alloc_fn alloc)
                 }
                 {
                     int64_t space[1] = {-1};
-                    if (!lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
-                    if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-                    if (!lifted_meet(space[0], v_v_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_1.d[0]);
+                    if (v_v.p && !lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
+                    if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+                    if (v_v_1.p && !lifted_meet(space[0], v_v_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_1.d[0]);
                     for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                     const int64_t count = lifted_product(space, 1);
-                    const double* arg_0 = lifted_contiguous_data(v_v, st, &packed_3, &packed_3_bytes);
-                    if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                    const double* arg_1 = lifted_contiguous_data(v_x, st, &packed_4, &packed_4_bytes);
-                    if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-                    const double* arg_2 = lifted_contiguous_data(v_v_1, st, &packed_5, &packed_5_bytes);
-                    if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
+                    const double* arg_0 = v_v.p ? lifted_contiguous_data(v_v, st, &packed_3, &packed_3_bytes) : nullptr;
+                    if (v_v.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                    const double* arg_1 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_4, &packed_4_bytes) : nullptr;
+                    if (v_x.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+                    const double* arg_2 = v_v_1.p ? lifted_contiguous_data(v_v_1, st, &packed_5, &packed_5_bytes) : nullptr;
+                    if (v_v_1.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
                     lifted_view<double, 1> out_1;
                     if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                     if (count >= lifted_parallel_min) rows_by_index_k1(count, space[0], arg_0, arg_1, arg_2, out_1.p);
@@ -1406,17 +1406,17 @@ extern "C" int rows_by_index_block0(int64_t* io, lifted_alloc_fn alloc)
                         }
                         {
                             int64_t space[1] = {-1};
-                            if (!lifted_meet(space[0], v_v_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_3.d[0]);
-                            if (!lifted_meet(space[0], v_x_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_x_2.d[0]);
-                            if (!lifted_meet(space[0], v_v_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_4.d[0]);
+                            if (v_v_3.p && !lifted_meet(space[0], v_v_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_3.d[0]);
+                            if (v_x_2.p && !lifted_meet(space[0], v_x_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_x_2.d[0]);
+                            if (v_v_4.p && !lifted_meet(space[0], v_v_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_4.d[0]);
                             for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                             const int64_t count = lifted_product(space, 1);
-                            const double* arg_0 = lifted_contiguous_data(v_v_3, st, &packed_7, &packed_7_bytes);
-                            if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                            const double* arg_1 = lifted_contiguous_data(v_x_2, st, &packed_8, &packed_8_bytes);
-                            if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-                            const double* arg_2 = lifted_contiguous_data(v_v_4, st, &packed_9, &packed_9_bytes);
-                            if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
+                            const double* arg_0 = v_v_3.p ? lifted_contiguous_data(v_v_3, st, &packed_7, &packed_7_bytes) : nullptr;
+                            if (v_v_3.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                            const double* arg_1 = v_x_2.p ? lifted_contiguous_data(v_x_2, st, &packed_8, &packed_8_bytes) : nullptr;
+                            if (v_x_2.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+                            const double* arg_2 = v_v_4.p ? lifted_contiguous_data(v_v_4, st, &packed_9, &packed_9_bytes) : nullptr;
+                            if (v_v_4.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
                             lifted_view<double, 1> out_1;
                             if (!lifted_alloc_view(out_1, space, st, &site_10, &site_10_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                             if (count >= lifted_parallel_min) rows_by_index_k2(count, space[0], arg_0, arg_1, arg_2, out_1.p);
@@ -1470,11 +1470,11 @@ extern "C" int rows_by_index_block0(int64_t* io, lifted_alloc_fn alloc)
             // loop_kernel_rows_by_index.py:14  total = total + np.log(np.sum(np.exp(x)))
             {
                 int64_t space[1] = {-1};
-                if (!lifted_meet(space[0], v_x_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_x_4.d[0]);
+                if (v_x_4.p && !lifted_meet(space[0], v_x_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_x_4.d[0]);
                 for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                 const int64_t count = lifted_product(space, 1);
-                const double* arg_0 = lifted_contiguous_data(v_x_4, st, &packed_11, &packed_11_bytes);
-                if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_0 = v_x_4.p ? lifted_contiguous_data(v_x_4, st, &packed_11, &packed_11_bytes) : nullptr;
+                if (v_x_4.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
                 double acc_1[1] = {0};
                 if (count >= lifted_parallel_min) rows_by_index_k3(count, space[0], arg_0, acc_1);
                 else rows_by_index_k3_body<false>(count, space[0], arg_0, acc_1);
@@ -1612,12 +1612,12 @@ extern "C" int rows_by_index_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     // loop_kernel_rows_by_index.py:7  state = w * 1.0
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_w.d[0])) return lifted_fail(st, 3, 0, space[0], v_w.d[0]);
-        if (!lifted_meet(space[1], v_w.d[1])) return lifted_fail(st, 3, 1, space[1], v_w.d[1]);
+        if (v_w.p && !lifted_meet(space[0], v_w.d[0])) return lifted_fail(st, 3, 0, space[0], v_w.d[0]);
+        if (v_w.p && !lifted_meet(space[1], v_w.d[1])) return lifted_fail(st, 3, 1, space[1], v_w.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_w, st, &packed_2, &packed_2_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_w.p ? lifted_contiguous_data(v_w, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_w.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rows_by_index_grad_k0(count, space[0], space[1], arg_0, out_1.p);
@@ -1678,17 +1678,17 @@ extern "C" int rows_by_index_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                 }
                 {
                     int64_t space[1] = {-1};
-                    if (!lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
-                    if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-                    if (!lifted_meet(space[0], v_v_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_1.d[0]);
+                    if (v_v.p && !lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
+                    if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+                    if (v_v_1.p && !lifted_meet(space[0], v_v_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_1.d[0]);
                     for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                     const int64_t count = lifted_product(space, 1);
-                    const double* arg_0 = lifted_contiguous_data(v_v, st, &packed_4, &packed_4_bytes);
-                    if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                    const double* arg_1 = lifted_contiguous_data(v_x, st, &packed_5, &packed_5_bytes);
-                    if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-                    const double* arg_2 = lifted_contiguous_data(v_v_1, st, &packed_6, &packed_6_bytes);
-                    if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
+                    const double* arg_0 = v_v.p ? lifted_contiguous_data(v_v, st, &packed_4, &packed_4_bytes) : nullptr;
+                    if (v_v.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                    const double* arg_1 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_5, &packed_5_bytes) : nullptr;
+                    if (v_x.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+                    const double* arg_2 = v_v_1.p ? lifted_contiguous_data(v_v_1, st, &packed_6, &packed_6_bytes) : nullptr;
+                    if (v_v_1.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
                     lifted_view<double, 1> out_1;
                     if (!lifted_alloc_view(out_1, space, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                     if (count >= lifted_parallel_min) rows_by_index_grad_k1(count, space[0], arg_0, arg_1, arg_2, out_1.p);
@@ -1765,17 +1765,17 @@ extern "C" int rows_by_index_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                         }
                         {
                             int64_t space[1] = {-1};
-                            if (!lifted_meet(space[0], v_v_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_3.d[0]);
-                            if (!lifted_meet(space[0], v_x_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_x_2.d[0]);
-                            if (!lifted_meet(space[0], v_v_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_4.d[0]);
+                            if (v_v_3.p && !lifted_meet(space[0], v_v_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_3.d[0]);
+                            if (v_x_2.p && !lifted_meet(space[0], v_x_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_x_2.d[0]);
+                            if (v_v_4.p && !lifted_meet(space[0], v_v_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_4.d[0]);
                             for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                             const int64_t count = lifted_product(space, 1);
-                            const double* arg_0 = lifted_contiguous_data(v_v_3, st, &packed_10, &packed_10_bytes);
-                            if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                            const double* arg_1 = lifted_contiguous_data(v_x_2, st, &packed_11, &packed_11_bytes);
-                            if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-                            const double* arg_2 = lifted_contiguous_data(v_v_4, st, &packed_12, &packed_12_bytes);
-                            if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
+                            const double* arg_0 = v_v_3.p ? lifted_contiguous_data(v_v_3, st, &packed_10, &packed_10_bytes) : nullptr;
+                            if (v_v_3.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                            const double* arg_1 = v_x_2.p ? lifted_contiguous_data(v_x_2, st, &packed_11, &packed_11_bytes) : nullptr;
+                            if (v_x_2.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+                            const double* arg_2 = v_v_4.p ? lifted_contiguous_data(v_v_4, st, &packed_12, &packed_12_bytes) : nullptr;
+                            if (v_v_4.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
                             lifted_view<double, 1> out_1;
                             if (!lifted_alloc_view(out_1, space, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                             if (count >= lifted_parallel_min) rows_by_index_grad_k2(count, space[0], arg_0, arg_1, arg_2, out_1.p);
@@ -1833,11 +1833,11 @@ extern "C" int rows_by_index_grad_block0(int64_t* io, lifted_alloc_fn alloc)
             // loop_kernel_rows_by_index.py:14  total = total + np.log(np.sum(np.exp(x)))
             {
                 int64_t space[1] = {-1};
-                if (!lifted_meet(space[0], v_x_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_x_4.d[0]);
+                if (v_x_4.p && !lifted_meet(space[0], v_x_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_x_4.d[0]);
                 for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                 const int64_t count = lifted_product(space, 1);
-                const double* arg_0 = lifted_contiguous_data(v_x_4, st, &packed_14, &packed_14_bytes);
-                if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_0 = v_x_4.p ? lifted_contiguous_data(v_x_4, st, &packed_14, &packed_14_bytes) : nullptr;
+                if (v_x_4.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
                 lifted_view<double, 1> out_1;
                 if (!lifted_alloc_view(out_1, space, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                 double acc_2[1] = {0};
@@ -1910,11 +1910,11 @@ extern "C" int rows_by_index_grad_block0(int64_t* io, lifted_alloc_fn alloc)
             }
             {
                 int64_t space[1] = {-1};
-                if (!lifted_meet(space[0], v_e.d[0])) return lifted_fail(st, 3, 0, space[0], v_e.d[0]);
+                if (v_e.p && !lifted_meet(space[0], v_e.d[0])) return lifted_fail(st, 3, 0, space[0], v_e.d[0]);
                 for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                 const int64_t count = lifted_product(space, 1);
-                const double* arg_1 = lifted_contiguous_data(v_e, st, &packed_18, &packed_18_bytes);
-                if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_1 = v_e.p ? lifted_contiguous_data(v_e, st, &packed_18, &packed_18_bytes) : nullptr;
+                if (v_e.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
                 lifted_view<double, 1> out_1;
                 if (!lifted_alloc_view(out_1, space, st, &site_19, &site_19_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                 if (count >= lifted_parallel_min) rows_by_index_grad_k4(count, space[0], (double)v_t_8, arg_1, out_1.p);
@@ -1999,14 +1999,14 @@ extern "C" int rows_by_index_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                         }
                         {
                             int64_t space[1] = {-1};
-                            if (!lifted_meet(space[0], v_t_6.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_6.d[0]);
-                            if (!lifted_meet(space[0], v_t_9.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_9.d[0]);
+                            if (v_t_6.p && !lifted_meet(space[0], v_t_6.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_6.d[0]);
+                            if (v_t_9.p && !lifted_meet(space[0], v_t_9.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_9.d[0]);
                             for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                             const int64_t count = lifted_product(space, 1);
-                            const double* arg_0 = lifted_contiguous_data(v_t_6, st, &packed_21, &packed_21_bytes);
-                            if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                            const double* arg_1 = lifted_contiguous_data(v_t_9, st, &packed_22, &packed_22_bytes);
-                            if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+                            const double* arg_0 = v_t_6.p ? lifted_contiguous_data(v_t_6, st, &packed_21, &packed_21_bytes) : nullptr;
+                            if (v_t_6.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                            const double* arg_1 = v_t_9.p ? lifted_contiguous_data(v_t_9, st, &packed_22, &packed_22_bytes) : nullptr;
+                            if (v_t_9.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
                             lifted_view<double, 1> out_1;
                             if (!lifted_alloc_view(out_1, space, st, &site_23, &site_23_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                             if (count >= lifted_parallel_min) rows_by_index_grad_k5(count, space[0], arg_0, arg_1, out_1.p);
@@ -2027,17 +2027,17 @@ extern "C" int rows_by_index_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                         }
                         {
                             int64_t space[1] = {-1};
-                            if (!lifted_meet(space[0], v_t_12.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_12.d[0]);
-                            if (!lifted_meet(space[0], v_x_5.d[0])) return lifted_fail(st, 3, 0, space[0], v_x_5.d[0]);
-                            if (!lifted_meet(space[0], v_v_3_kept.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_3_kept.d[0]);
+                            if (v_t_12.p && !lifted_meet(space[0], v_t_12.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_12.d[0]);
+                            if (v_x_5.p && !lifted_meet(space[0], v_x_5.d[0])) return lifted_fail(st, 3, 0, space[0], v_x_5.d[0]);
+                            if (v_v_3_kept.p && !lifted_meet(space[0], v_v_3_kept.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_3_kept.d[0]);
                             for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                             const int64_t count = lifted_product(space, 1);
-                            const double* arg_0 = lifted_contiguous_data(v_t_12, st, &packed_24, &packed_24_bytes);
-                            if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                            const double* arg_1 = lifted_contiguous_data(v_x_5, st, &packed_25, &packed_25_bytes);
-                            if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-                            const double* arg_2 = lifted_contiguous_data(v_v_3_kept, st, &packed_26, &packed_26_bytes);
-                            if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
+                            const double* arg_0 = v_t_12.p ? lifted_contiguous_data(v_t_12, st, &packed_24, &packed_24_bytes) : nullptr;
+                            if (v_t_12.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                            const double* arg_1 = v_x_5.p ? lifted_contiguous_data(v_x_5, st, &packed_25, &packed_25_bytes) : nullptr;
+                            if (v_x_5.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+                            const double* arg_2 = v_v_3_kept.p ? lifted_contiguous_data(v_v_3_kept, st, &packed_26, &packed_26_bytes) : nullptr;
+                            if (v_v_3_kept.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
                             lifted_view<double, 1> out_1;
                             if (!lifted_alloc_view(out_1, space, st, &site_27, &site_27_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                             lifted_view<double, 1> out_2;
@@ -2107,14 +2107,14 @@ extern "C" int rows_by_index_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                 }
                 {
                     int64_t space[1] = {-1};
-                    if (!lifted_meet(space[0], v_t_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_3.d[0]);
-                    if (!lifted_meet(space[0], v_t_14.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_14.d[0]);
+                    if (v_t_3.p && !lifted_meet(space[0], v_t_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_3.d[0]);
+                    if (v_t_14.p && !lifted_meet(space[0], v_t_14.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_14.d[0]);
                     for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                     const int64_t count = lifted_product(space, 1);
-                    const double* arg_0 = lifted_contiguous_data(v_t_3, st, &packed_30, &packed_30_bytes);
-                    if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                    const double* arg_1 = lifted_contiguous_data(v_t_14, st, &packed_31, &packed_31_bytes);
-                    if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+                    const double* arg_0 = v_t_3.p ? lifted_contiguous_data(v_t_3, st, &packed_30, &packed_30_bytes) : nullptr;
+                    if (v_t_3.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                    const double* arg_1 = v_t_14.p ? lifted_contiguous_data(v_t_14, st, &packed_31, &packed_31_bytes) : nullptr;
+                    if (v_t_14.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
                     lifted_view<double, 1> out_1;
                     if (!lifted_alloc_view(out_1, space, st, &site_32, &site_32_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                     if (count >= lifted_parallel_min) rows_by_index_grad_k7(count, space[0], arg_0, arg_1, out_1.p);
@@ -2135,14 +2135,14 @@ extern "C" int rows_by_index_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                 }
                 {
                     int64_t space[1] = {-1};
-                    if (!lifted_meet(space[0], v_t_17.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_17.d[0]);
-                    if (!lifted_meet(space[0], v_x_6.d[0])) return lifted_fail(st, 3, 0, space[0], v_x_6.d[0]);
+                    if (v_t_17.p && !lifted_meet(space[0], v_t_17.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_17.d[0]);
+                    if (v_x_6.p && !lifted_meet(space[0], v_x_6.d[0])) return lifted_fail(st, 3, 0, space[0], v_x_6.d[0]);
                     for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                     const int64_t count = lifted_product(space, 1);
-                    const double* arg_0 = lifted_contiguous_data(v_t_17, st, &packed_33, &packed_33_bytes);
-                    if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                    const double* arg_1 = lifted_contiguous_data(v_x_6, st, &packed_34, &packed_34_bytes);
-                    if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+                    const double* arg_0 = v_t_17.p ? lifted_contiguous_data(v_t_17, st, &packed_33, &packed_33_bytes) : nullptr;
+                    if (v_t_17.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                    const double* arg_1 = v_x_6.p ? lifted_contiguous_data(v_x_6, st, &packed_34, &packed_34_bytes) : nullptr;
+                    if (v_x_6.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
                     lifted_view<double, 1> out_1;
                     if (!lifted_alloc_view(out_1, space, st, &site_35, &site_35_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                     if (count >= lifted_parallel_min) rows_by_index_grad_k8(count, space[0], arg_0, arg_1, out_1.p);
@@ -2186,16 +2186,16 @@ extern "C" int rows_by_index_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     // loop_kernel_rows_by_index.py:7  state = w * 1.0
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_dw_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_dw_1.d[0]);
-        if (!lifted_meet(space[1], v_dw_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_dw_1.d[1]);
-        if (!lifted_meet(space[0], v_dstate_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_dstate_2.d[0]);
-        if (!lifted_meet(space[1], v_dstate_2.d[1])) return lifted_fail(st, 3, 1, space[1], v_dstate_2.d[1]);
+        if (v_dw_1.p && !lifted_meet(space[0], v_dw_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_dw_1.d[0]);
+        if (v_dw_1.p && !lifted_meet(space[1], v_dw_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_dw_1.d[1]);
+        if (v_dstate_2.p && !lifted_meet(space[0], v_dstate_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_dstate_2.d[0]);
+        if (v_dstate_2.p && !lifted_meet(space[1], v_dstate_2.d[1])) return lifted_fail(st, 3, 1, space[1], v_dstate_2.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_dw_1, st, &packed_36, &packed_36_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_dstate_2, st, &packed_37, &packed_37_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_dw_1.p ? lifted_contiguous_data(v_dw_1, st, &packed_36, &packed_36_bytes) : nullptr;
+        if (v_dw_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_dstate_2.p ? lifted_contiguous_data(v_dstate_2, st, &packed_37, &packed_37_bytes) : nullptr;
+        if (v_dstate_2.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_38, &site_38_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rows_by_index_grad_k9(count, space[0], space[1], arg_0, arg_1, out_1.p);

@@ -1350,13 +1350,13 @@ extern "C" int mlp_loss_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
-        if (!lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
-        if (!lifted_meet(space[1], v_b1.d[0])) return lifted_fail(st, 3, 1, space[1], v_b1.d[0]);
+        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
+        if (v_m.p && !lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
+        if (v_b1.p && !lifted_meet(space[1], v_b1.d[0])) return lifted_fail(st, 3, 1, space[1], v_b1.d[0]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_m, st, &packed_2, &packed_2_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) mlp_loss_k0(count, space[0], space[1], arg_0, v_b1.p, 0, (v_b1.d[0] == 1 ? 0 : v_b1.s[0]), out_1.p);
@@ -1384,13 +1384,13 @@ extern "C" int mlp_loss_block0(int64_t* io, lifted_alloc_fn alloc)
     // mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_logits.d[0])) return lifted_fail(st, 3, 0, space[0], v_logits.d[0]);
-        if (!lifted_meet(space[1], v_logits.d[1])) return lifted_fail(st, 3, 1, space[1], v_logits.d[1]);
+        if (v_logits.p && !lifted_meet(space[0], v_logits.d[0])) return lifted_fail(st, 3, 0, space[0], v_logits.d[0]);
+        if (v_logits.p && !lifted_meet(space[1], v_logits.d[1])) return lifted_fail(st, 3, 1, space[1], v_logits.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
-        const double* arg_0 = lifted_contiguous_data(v_logits, st, &packed_5, &packed_5_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_logits.p ? lifted_contiguous_data(v_logits, st, &packed_5, &packed_5_bytes) : nullptr;
+        if (v_logits.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         const int64_t acc_1_count[1] = {n_out};
         lifted_view<double, 1> acc_1;
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_6, &accumulators_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
@@ -1405,15 +1405,15 @@ extern "C" int mlp_loss_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_logits.d[0])) return lifted_fail(st, 3, 0, space[0], v_logits.d[0]);
-        if (!lifted_meet(space[1], v_logits.d[1])) return lifted_fail(st, 3, 1, space[1], v_logits.d[1]);
-        if (!lifted_meet(space[0], v_s_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_2.d[0]);
-        if (v_s_2.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_s_2.d[1]);
+        if (v_logits.p && !lifted_meet(space[0], v_logits.d[0])) return lifted_fail(st, 3, 0, space[0], v_logits.d[0]);
+        if (v_logits.p && !lifted_meet(space[1], v_logits.d[1])) return lifted_fail(st, 3, 1, space[1], v_logits.d[1]);
+        if (v_s_2.p && !lifted_meet(space[0], v_s_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_2.d[0]);
+        if (v_s_2.p && v_s_2.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_s_2.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
-        const double* arg_0 = lifted_contiguous_data(v_logits, st, &packed_8, &packed_8_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_logits.p ? lifted_contiguous_data(v_logits, st, &packed_8, &packed_8_bytes) : nullptr;
+        if (v_logits.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         const int64_t acc_1_count[1] = {n_out};
         lifted_view<double, 1> acc_1;
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_9, &accumulators_9_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
@@ -1428,17 +1428,17 @@ extern "C" int mlp_loss_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_s_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_3.d[0]);
-        if (!lifted_meet(space[1], v_s_3.d[1])) return lifted_fail(st, 3, 1, space[1], v_s_3.d[1]);
-        if (!lifted_meet(space[0], v_s_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_2.d[0]);
-        if (!lifted_meet(space[1], v_s_2.d[1])) return lifted_fail(st, 3, 1, space[1], v_s_2.d[1]);
+        if (v_s_3.p && !lifted_meet(space[0], v_s_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_3.d[0]);
+        if (v_s_3.p && !lifted_meet(space[1], v_s_3.d[1])) return lifted_fail(st, 3, 1, space[1], v_s_3.d[1]);
+        if (v_s_2.p && !lifted_meet(space[0], v_s_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_2.d[0]);
+        if (v_s_2.p && !lifted_meet(space[1], v_s_2.d[1])) return lifted_fail(st, 3, 1, space[1], v_s_2.d[1]);
         if (space[1] < 0) space[1] = 1;
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_s_3, st, &packed_11, &packed_11_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_s_2, st, &packed_12, &packed_12_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_s_3.p ? lifted_contiguous_data(v_s_3, st, &packed_11, &packed_11_bytes) : nullptr;
+        if (v_s_3.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_s_2.p ? lifted_contiguous_data(v_s_2, st, &packed_12, &packed_12_bytes) : nullptr;
+        if (v_s_2.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_13, &site_13_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) mlp_loss_k3(count, space[0], space[1], arg_0, arg_1, out_1.p);
@@ -1447,18 +1447,18 @@ extern "C" int mlp_loss_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_logits.d[0])) return lifted_fail(st, 3, 0, space[0], v_logits.d[0]);
-        if (!lifted_meet(space[1], v_logits.d[1])) return lifted_fail(st, 3, 1, space[1], v_logits.d[1]);
-        if (!lifted_meet(space[0], v_s.d[0])) return lifted_fail(st, 3, 0, space[0], v_s.d[0]);
-        if (v_s.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_s.d[1]);
-        if (!lifted_meet(space[0], v_labels.d[0])) return lifted_fail(st, 3, 0, space[0], v_labels.d[0]);
-        if (!lifted_meet(space[1], v_labels.d[1])) return lifted_fail(st, 3, 1, space[1], v_labels.d[1]);
+        if (v_logits.p && !lifted_meet(space[0], v_logits.d[0])) return lifted_fail(st, 3, 0, space[0], v_logits.d[0]);
+        if (v_logits.p && !lifted_meet(space[1], v_logits.d[1])) return lifted_fail(st, 3, 1, space[1], v_logits.d[1]);
+        if (v_s.p && !lifted_meet(space[0], v_s.d[0])) return lifted_fail(st, 3, 0, space[0], v_s.d[0]);
+        if (v_s.p && v_s.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_s.d[1]);
+        if (v_labels.p && !lifted_meet(space[0], v_labels.d[0])) return lifted_fail(st, 3, 0, space[0], v_labels.d[0]);
+        if (v_labels.p && !lifted_meet(space[1], v_labels.d[1])) return lifted_fail(st, 3, 1, space[1], v_labels.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_logits, st, &packed_14, &packed_14_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_2 = lifted_contiguous_data(v_labels, st, &packed_15, &packed_15_bytes);
-        if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_logits.p ? lifted_contiguous_data(v_logits, st, &packed_14, &packed_14_bytes) : nullptr;
+        if (v_logits.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_2 = v_labels.p ? lifted_contiguous_data(v_labels, st, &packed_15, &packed_15_bytes) : nullptr;
+        if (v_labels.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) mlp_loss_k4(count, space[0], space[1], arg_0, v_s.p, (v_s.d[0] == 1 ? 0 : v_s.s[0]), 0, arg_2, acc_1);
         else mlp_loss_k4_body<false>(count, space[0], space[1], arg_0, v_s.p, (v_s.d[0] == 1 ? 0 : v_s.s[0]), 0, arg_2, acc_1);
@@ -1569,13 +1569,13 @@ extern "C" int mlp_loss_vg_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
-        if (!lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
-        if (!lifted_meet(space[1], v_b1.d[0])) return lifted_fail(st, 3, 1, space[1], v_b1.d[0]);
+        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
+        if (v_m.p && !lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
+        if (v_b1.p && !lifted_meet(space[1], v_b1.d[0])) return lifted_fail(st, 3, 1, space[1], v_b1.d[0]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_m, st, &packed_2, &packed_2_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) mlp_loss_vg_k0(count, space[0], space[1], arg_0, v_b1.p, 0, (v_b1.d[0] == 1 ? 0 : v_b1.s[0]), out_1.p);
@@ -1603,13 +1603,13 @@ extern "C" int mlp_loss_vg_block0(int64_t* io, lifted_alloc_fn alloc)
     // mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_logits.d[0])) return lifted_fail(st, 3, 0, space[0], v_logits.d[0]);
-        if (!lifted_meet(space[1], v_logits.d[1])) return lifted_fail(st, 3, 1, space[1], v_logits.d[1]);
+        if (v_logits.p && !lifted_meet(space[0], v_logits.d[0])) return lifted_fail(st, 3, 0, space[0], v_logits.d[0]);
+        if (v_logits.p && !lifted_meet(space[1], v_logits.d[1])) return lifted_fail(st, 3, 1, space[1], v_logits.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
-        const double* arg_0 = lifted_contiguous_data(v_logits, st, &packed_5, &packed_5_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_logits.p ? lifted_contiguous_data(v_logits, st, &packed_5, &packed_5_bytes) : nullptr;
+        if (v_logits.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         const int64_t acc_1_count[1] = {n_out};
         lifted_view<double, 1> acc_1;
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_6, &accumulators_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
@@ -1624,15 +1624,15 @@ extern "C" int mlp_loss_vg_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_logits.d[0])) return lifted_fail(st, 3, 0, space[0], v_logits.d[0]);
-        if (!lifted_meet(space[1], v_logits.d[1])) return lifted_fail(st, 3, 1, space[1], v_logits.d[1]);
-        if (!lifted_meet(space[0], v_s_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_3.d[0]);
-        if (v_s_3.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_s_3.d[1]);
+        if (v_logits.p && !lifted_meet(space[0], v_logits.d[0])) return lifted_fail(st, 3, 0, space[0], v_logits.d[0]);
+        if (v_logits.p && !lifted_meet(space[1], v_logits.d[1])) return lifted_fail(st, 3, 1, space[1], v_logits.d[1]);
+        if (v_s_3.p && !lifted_meet(space[0], v_s_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_3.d[0]);
+        if (v_s_3.p && v_s_3.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_s_3.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
-        const double* arg_0 = lifted_contiguous_data(v_logits, st, &packed_8, &packed_8_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_logits.p ? lifted_contiguous_data(v_logits, st, &packed_8, &packed_8_bytes) : nullptr;
+        if (v_logits.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         const int64_t acc_1_count[1] = {n_out};
         lifted_view<double, 1> acc_1;
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_9, &accumulators_9_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
@@ -1647,17 +1647,17 @@ extern "C" int mlp_loss_vg_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_s_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_4.d[0]);
-        if (!lifted_meet(space[1], v_s_4.d[1])) return lifted_fail(st, 3, 1, space[1], v_s_4.d[1]);
-        if (!lifted_meet(space[0], v_s_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_3.d[0]);
-        if (!lifted_meet(space[1], v_s_3.d[1])) return lifted_fail(st, 3, 1, space[1], v_s_3.d[1]);
+        if (v_s_4.p && !lifted_meet(space[0], v_s_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_4.d[0]);
+        if (v_s_4.p && !lifted_meet(space[1], v_s_4.d[1])) return lifted_fail(st, 3, 1, space[1], v_s_4.d[1]);
+        if (v_s_3.p && !lifted_meet(space[0], v_s_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_3.d[0]);
+        if (v_s_3.p && !lifted_meet(space[1], v_s_3.d[1])) return lifted_fail(st, 3, 1, space[1], v_s_3.d[1]);
         if (space[1] < 0) space[1] = 1;
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_s_4, st, &packed_11, &packed_11_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_s_3, st, &packed_12, &packed_12_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_s_4.p ? lifted_contiguous_data(v_s_4, st, &packed_11, &packed_11_bytes) : nullptr;
+        if (v_s_4.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_s_3.p ? lifted_contiguous_data(v_s_3, st, &packed_12, &packed_12_bytes) : nullptr;
+        if (v_s_3.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_13, &site_13_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) mlp_loss_vg_k3(count, space[0], space[1], arg_0, arg_1, out_1.p);
@@ -1666,18 +1666,18 @@ extern "C" int mlp_loss_vg_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_logits.d[0])) return lifted_fail(st, 3, 0, space[0], v_logits.d[0]);
-        if (!lifted_meet(space[1], v_logits.d[1])) return lifted_fail(st, 3, 1, space[1], v_logits.d[1]);
-        if (!lifted_meet(space[0], v_s.d[0])) return lifted_fail(st, 3, 0, space[0], v_s.d[0]);
-        if (v_s.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_s.d[1]);
-        if (!lifted_meet(space[0], v_labels.d[0])) return lifted_fail(st, 3, 0, space[0], v_labels.d[0]);
-        if (!lifted_meet(space[1], v_labels.d[1])) return lifted_fail(st, 3, 1, space[1], v_labels.d[1]);
+        if (v_logits.p && !lifted_meet(space[0], v_logits.d[0])) return lifted_fail(st, 3, 0, space[0], v_logits.d[0]);
+        if (v_logits.p && !lifted_meet(space[1], v_logits.d[1])) return lifted_fail(st, 3, 1, space[1], v_logits.d[1]);
+        if (v_s.p && !lifted_meet(space[0], v_s.d[0])) return lifted_fail(st, 3, 0, space[0], v_s.d[0]);
+        if (v_s.p && v_s.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_s.d[1]);
+        if (v_labels.p && !lifted_meet(space[0], v_labels.d[0])) return lifted_fail(st, 3, 0, space[0], v_labels.d[0]);
+        if (v_labels.p && !lifted_meet(space[1], v_labels.d[1])) return lifted_fail(st, 3, 1, space[1], v_labels.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_logits, st, &packed_14, &packed_14_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_2 = lifted_contiguous_data(v_labels, st, &packed_15, &packed_15_bytes);
-        if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_logits.p ? lifted_contiguous_data(v_logits, st, &packed_14, &packed_14_bytes) : nullptr;
+        if (v_logits.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_2 = v_labels.p ? lifted_contiguous_data(v_labels, st, &packed_15, &packed_15_bytes) : nullptr;
+        if (v_labels.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) mlp_loss_vg_k4(count, space[0], space[1], arg_0, v_s.p, (v_s.d[0] == 1 ? 0 : v_s.s[0]), 0, arg_2, acc_1);
         else mlp_loss_vg_k4_body<false>(count, space[0], space[1], arg_0, v_s.p, (v_s.d[0] == 1 ? 0 : v_s.s[0]), 0, arg_2, acc_1);
@@ -1700,13 +1700,13 @@ extern "C" int mlp_loss_vg_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_labels.d[0])) return lifted_fail(st, 3, 0, space[0], v_labels.d[0]);
-        if (!lifted_meet(space[1], v_labels.d[1])) return lifted_fail(st, 3, 1, space[1], v_labels.d[1]);
+        if (v_labels.p && !lifted_meet(space[0], v_labels.d[0])) return lifted_fail(st, 3, 0, space[0], v_labels.d[0]);
+        if (v_labels.p && !lifted_meet(space[1], v_labels.d[1])) return lifted_fail(st, 3, 1, space[1], v_labels.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
-        const double* arg_1 = lifted_contiguous_data(v_labels, st, &packed_16, &packed_16_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_labels.p ? lifted_contiguous_data(v_labels, st, &packed_16, &packed_16_bytes) : nullptr;
+        if (v_labels.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         const int64_t acc_1_count[1] = {n_out};
         lifted_view<double, 1> acc_1;
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_17, &accumulators_17_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
@@ -1722,13 +1722,13 @@ extern "C" int mlp_loss_vg_block0(int64_t* io, lifted_alloc_fn alloc)
     // mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_s_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_2.d[0]);
-        if (!lifted_meet(space[1], v_s_2.d[1])) return lifted_fail(st, 3, 1, space[1], v_s_2.d[1]);
+        if (v_s_2.p && !lifted_meet(space[0], v_s_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_2.d[0]);
+        if (v_s_2.p && !lifted_meet(space[1], v_s_2.d[1])) return lifted_fail(st, 3, 1, space[1], v_s_2.d[1]);
         if (space[1] < 0) space[1] = 1;
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_s_2, st, &packed_19, &packed_19_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_s_2.p ? lifted_contiguous_data(v_s_2, st, &packed_19, &packed_19_bytes) : nullptr;
+        if (v_s_2.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_20, &site_20_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) mlp_loss_vg_k6(count, space[0], space[1], arg_0, out_1.p);
@@ -1737,20 +1737,20 @@ extern "C" int mlp_loss_vg_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_logits.d[0])) return lifted_fail(st, 3, 0, space[0], v_logits.d[0]);
-        if (!lifted_meet(space[1], v_logits.d[1])) return lifted_fail(st, 3, 1, space[1], v_logits.d[1]);
-        if (!lifted_meet(space[0], v_s.d[0])) return lifted_fail(st, 3, 0, space[0], v_s.d[0]);
-        if (v_s.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_s.d[1]);
-        if (!lifted_meet(space[0], v_labels.d[0])) return lifted_fail(st, 3, 0, space[0], v_labels.d[0]);
-        if (!lifted_meet(space[1], v_labels.d[1])) return lifted_fail(st, 3, 1, space[1], v_labels.d[1]);
-        if (!lifted_meet(space[0], v_t_9.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_9.d[0]);
-        if (v_t_9.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_t_9.d[1]);
+        if (v_logits.p && !lifted_meet(space[0], v_logits.d[0])) return lifted_fail(st, 3, 0, space[0], v_logits.d[0]);
+        if (v_logits.p && !lifted_meet(space[1], v_logits.d[1])) return lifted_fail(st, 3, 1, space[1], v_logits.d[1]);
+        if (v_s.p && !lifted_meet(space[0], v_s.d[0])) return lifted_fail(st, 3, 0, space[0], v_s.d[0]);
+        if (v_s.p && v_s.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_s.d[1]);
+        if (v_labels.p && !lifted_meet(space[0], v_labels.d[0])) return lifted_fail(st, 3, 0, space[0], v_labels.d[0]);
+        if (v_labels.p && !lifted_meet(space[1], v_labels.d[1])) return lifted_fail(st, 3, 1, space[1], v_labels.d[1]);
+        if (v_t_9.p && !lifted_meet(space[0], v_t_9.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_9.d[0]);
+        if (v_t_9.p && v_t_9.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_t_9.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_logits, st, &packed_21, &packed_21_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_3 = lifted_contiguous_data(v_labels, st, &packed_22, &packed_22_bytes);
-        if (!arg_3) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_logits.p ? lifted_contiguous_data(v_logits, st, &packed_21, &packed_21_bytes) : nullptr;
+        if (v_logits.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_3 = v_labels.p ? lifted_contiguous_data(v_labels, st, &packed_22, &packed_22_bytes) : nullptr;
+        if (v_labels.p && !arg_3) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_23, &site_23_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) mlp_loss_vg_k7(count, space[0], space[1], arg_0, v_s.p, (v_s.d[0] == 1 ? 0 : v_s.s[0]), 0, (double)v_t_7, arg_3, v_t_9.p, (v_t_9.d[0] == 1 ? 0 : v_t_9.s[0]), 0, out_1.p);
@@ -1802,10 +1802,10 @@ extern "C" int mlp_loss_vg_block0(int64_t* io, lifted_alloc_fn alloc)
     // mlp_value_and_grad.py:8  hidden = np.tanh(x @ w1.T + b1)
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_hidden.d[0])) return lifted_fail(st, 3, 0, space[0], v_hidden.d[0]);
-        if (!lifted_meet(space[1], v_hidden.d[1])) return lifted_fail(st, 3, 1, space[1], v_hidden.d[1]);
-        if (!lifted_meet(space[0], v_dhidden.d[0])) return lifted_fail(st, 3, 0, space[0], v_dhidden.d[0]);
-        if (!lifted_meet(space[1], v_dhidden.d[1])) return lifted_fail(st, 3, 1, space[1], v_dhidden.d[1]);
+        if (v_hidden.p && !lifted_meet(space[0], v_hidden.d[0])) return lifted_fail(st, 3, 0, space[0], v_hidden.d[0]);
+        if (v_hidden.p && !lifted_meet(space[1], v_hidden.d[1])) return lifted_fail(st, 3, 1, space[1], v_hidden.d[1]);
+        if (v_dhidden.p && !lifted_meet(space[0], v_dhidden.d[0])) return lifted_fail(st, 3, 0, space[0], v_dhidden.d[0]);
+        if (v_dhidden.p && !lifted_meet(space[1], v_dhidden.d[1])) return lifted_fail(st, 3, 1, space[1], v_dhidden.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[1], n_red = 1 * space[0];

@@ -911,12 +911,12 @@ extern "C" int loss_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
+        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
         if (space[0] < 0) space[0] = 3;
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_m, st, &packed_2, &packed_2_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) loss_k0(count, space[0], arg_0, acc_1);
         else loss_k0_body<false>(count, space[0], arg_0, acc_1);
@@ -925,18 +925,18 @@ extern "C" int loss_block0(int64_t* io, lifted_alloc_fn alloc)
     // module_level_arrays.py:14  return np.sum(p ** 2) + s * np.sum(weights * t * np.sin(s * grid))
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_weights.d[0])) return lifted_fail(st, 3, 0, space[0], v_weights.d[0]);
-        if (!lifted_meet(space[0], v_module_t_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_module_t_1.d[0]);
-        if (!lifted_meet(space[0], v_grid.d[0])) return lifted_fail(st, 3, 0, space[0], v_grid.d[0]);
+        if (v_weights.p && !lifted_meet(space[0], v_weights.d[0])) return lifted_fail(st, 3, 0, space[0], v_weights.d[0]);
+        if (v_module_t_1.p && !lifted_meet(space[0], v_module_t_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_module_t_1.d[0]);
+        if (v_grid.p && !lifted_meet(space[0], v_grid.d[0])) return lifted_fail(st, 3, 0, space[0], v_grid.d[0]);
         if (space[0] < 0) space[0] = 11;
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_1 = lifted_contiguous_data(v_weights, st, &packed_3, &packed_3_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_2 = lifted_contiguous_data(v_module_t_1, st, &packed_4, &packed_4_bytes);
-        if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_3 = lifted_contiguous_data(v_grid, st, &packed_5, &packed_5_bytes);
-        if (!arg_3) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_weights.p ? lifted_contiguous_data(v_weights, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_weights.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_2 = v_module_t_1.p ? lifted_contiguous_data(v_module_t_1, st, &packed_4, &packed_4_bytes) : nullptr;
+        if (v_module_t_1.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_3 = v_grid.p ? lifted_contiguous_data(v_grid, st, &packed_5, &packed_5_bytes) : nullptr;
+        if (v_grid.p && !arg_3) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) loss_k1(count, space[0], (double)v_s, arg_1, arg_2, arg_3, acc_1);
         else loss_k1_body<false>(count, space[0], (double)v_s, arg_1, arg_2, arg_3, acc_1);
@@ -997,18 +997,18 @@ extern "C" int loss_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     // module_level_arrays.py:14  return np.sum(p ** 2) + s * np.sum(weights * t * np.sin(s * grid))
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_weights.d[0])) return lifted_fail(st, 3, 0, space[0], v_weights.d[0]);
-        if (!lifted_meet(space[0], v_module_t_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_module_t_1.d[0]);
-        if (!lifted_meet(space[0], v_grid.d[0])) return lifted_fail(st, 3, 0, space[0], v_grid.d[0]);
+        if (v_weights.p && !lifted_meet(space[0], v_weights.d[0])) return lifted_fail(st, 3, 0, space[0], v_weights.d[0]);
+        if (v_module_t_1.p && !lifted_meet(space[0], v_module_t_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_module_t_1.d[0]);
+        if (v_grid.p && !lifted_meet(space[0], v_grid.d[0])) return lifted_fail(st, 3, 0, space[0], v_grid.d[0]);
         if (space[0] < 0) space[0] = 11;
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_1 = lifted_contiguous_data(v_weights, st, &packed_2, &packed_2_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_2 = lifted_contiguous_data(v_module_t_1, st, &packed_3, &packed_3_bytes);
-        if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_3 = lifted_contiguous_data(v_grid, st, &packed_4, &packed_4_bytes);
-        if (!arg_3) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_weights.p ? lifted_contiguous_data(v_weights, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_weights.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_2 = v_module_t_1.p ? lifted_contiguous_data(v_module_t_1, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_module_t_1.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_3 = v_grid.p ? lifted_contiguous_data(v_grid, st, &packed_4, &packed_4_bytes) : nullptr;
+        if (v_grid.p && !arg_3) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         double acc_2[1] = {0};
         if (count >= lifted_parallel_min) loss_grad_k0(count, space[0], (double)v_s, arg_1, arg_2, arg_3, acc_1, acc_2);
@@ -1021,12 +1021,12 @@ extern "C" int loss_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
+        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
         if (space[0] < 0) space[0] = 3;
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_m, st, &packed_5, &packed_5_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_5, &packed_5_bytes) : nullptr;
+        if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) loss_grad_k1(count, space[0], arg_0, out_1.p);

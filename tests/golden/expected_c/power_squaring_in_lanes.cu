@@ -1094,9 +1094,9 @@ extern "C" int fit_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
-        if (v_v.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v.d[1]);
-        if (!lifted_meet(space[1], v_exponents.d[0])) return lifted_fail(st, 3, 1, space[1], v_exponents.d[0]);
+        if (v_v.p && !lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
+        if (v_v.p && v_v.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v.d[1]);
+        if (v_exponents.p && !lifted_meet(space[1], v_exponents.d[0])) return lifted_fail(st, 3, 1, space[1], v_exponents.d[0]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         lifted_view<double, 2> out_1;
@@ -1118,14 +1118,14 @@ extern "C" int fit_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_t.d[0])) return lifted_fail(st, 3, 0, space[0], v_t.d[0]);
-        if (!lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
+        if (v_t.p && !lifted_meet(space[0], v_t.d[0])) return lifted_fail(st, 3, 0, space[0], v_t.d[0]);
+        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_t, st, &packed_3, &packed_3_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_m, st, &packed_4, &packed_4_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_t.p ? lifted_contiguous_data(v_t, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_t.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_4, &packed_4_bytes) : nullptr;
+        if (v_m.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) fit_k1(count, space[0], arg_0, arg_1, acc_1);
         else fit_k1_body<false>(count, space[0], arg_0, arg_1, acc_1);
@@ -1137,11 +1137,11 @@ extern "C" int fit_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_x, st, &packed_5, &packed_5_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_5, &packed_5_bytes) : nullptr;
+        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) fit_k2(count, space[0], arg_0, acc_1);
         else fit_k2_body<false>(count, space[0], arg_0, acc_1);
@@ -1195,9 +1195,9 @@ extern "C" int fit_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
-        if (v_v.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v.d[1]);
-        if (!lifted_meet(space[1], v_exponents.d[0])) return lifted_fail(st, 3, 1, space[1], v_exponents.d[0]);
+        if (v_v.p && !lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
+        if (v_v.p && v_v.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v.d[1]);
+        if (v_exponents.p && !lifted_meet(space[1], v_exponents.d[0])) return lifted_fail(st, 3, 1, space[1], v_exponents.d[0]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         lifted_view<double, 2> out_1;
@@ -1219,14 +1219,14 @@ extern "C" int fit_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_t.d[0])) return lifted_fail(st, 3, 0, space[0], v_t.d[0]);
-        if (!lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
+        if (v_t.p && !lifted_meet(space[0], v_t.d[0])) return lifted_fail(st, 3, 0, space[0], v_t.d[0]);
+        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_t, st, &packed_3, &packed_3_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_m, st, &packed_4, &packed_4_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_t.p ? lifted_contiguous_data(v_t, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_t.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_4, &packed_4_bytes) : nullptr;
+        if (v_m.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) fit_grad_k1(count, space[0], arg_0, arg_1, out_1.p);
@@ -1236,11 +1236,11 @@ extern "C" int fit_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     // power_squaring_in_lanes.py:9  return 0.5 * np.sum(r * r) + np.sum(x ** 3)
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_r.d[0])) return lifted_fail(st, 3, 0, space[0], v_r.d[0]);
+        if (v_r.p && !lifted_meet(space[0], v_r.d[0])) return lifted_fail(st, 3, 0, space[0], v_r.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_r, st, &packed_6, &packed_6_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_r.p ? lifted_contiguous_data(v_r, st, &packed_6, &packed_6_bytes) : nullptr;
+        if (v_r.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_7, &site_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) fit_grad_k2(count, space[0], arg_0, out_1.p);
@@ -1260,14 +1260,14 @@ extern "C" int fit_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        if (!lifted_meet(space[0], v_m_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_1.d[0]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_m_1.p && !lifted_meet(space[0], v_m_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_1.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_x, st, &packed_9, &packed_9_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_m_1, st, &packed_10, &packed_10_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_9, &packed_9_bytes) : nullptr;
+        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_m_1.p ? lifted_contiguous_data(v_m_1, st, &packed_10, &packed_10_bytes) : nullptr;
+        if (v_m_1.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_11, &site_11_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) fit_grad_k3(count, space[0], arg_0, arg_1, out_1.p);

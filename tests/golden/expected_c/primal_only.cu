@@ -863,13 +863,13 @@ extern "C" int softmax_block0(int64_t* io, lifted_alloc_fn alloc)
     // primal_only.py:8  shifted = z - np.max(z, axis=1, keepdims=True)
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_z.d[0])) return lifted_fail(st, 3, 0, space[0], v_z.d[0]);
-        if (!lifted_meet(space[1], v_z.d[1])) return lifted_fail(st, 3, 1, space[1], v_z.d[1]);
+        if (v_z.p && !lifted_meet(space[0], v_z.d[0])) return lifted_fail(st, 3, 0, space[0], v_z.d[0]);
+        if (v_z.p && !lifted_meet(space[1], v_z.d[1])) return lifted_fail(st, 3, 1, space[1], v_z.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
-        const double* arg_0 = lifted_contiguous_data(v_z, st, &packed_1, &packed_1_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_z.p ? lifted_contiguous_data(v_z, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_z.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         if (count == 0 && n_out > 0) return lifted_fail(st, 7, 0, 0, 0);
         const int64_t acc_1_count[1] = {n_out};
         lifted_view<double, 1> acc_1;
@@ -885,15 +885,15 @@ extern "C" int softmax_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_z.d[0])) return lifted_fail(st, 3, 0, space[0], v_z.d[0]);
-        if (!lifted_meet(space[1], v_z.d[1])) return lifted_fail(st, 3, 1, space[1], v_z.d[1]);
-        if (!lifted_meet(space[0], v_s.d[0])) return lifted_fail(st, 3, 0, space[0], v_s.d[0]);
-        if (v_s.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_s.d[1]);
+        if (v_z.p && !lifted_meet(space[0], v_z.d[0])) return lifted_fail(st, 3, 0, space[0], v_z.d[0]);
+        if (v_z.p && !lifted_meet(space[1], v_z.d[1])) return lifted_fail(st, 3, 1, space[1], v_z.d[1]);
+        if (v_s.p && !lifted_meet(space[0], v_s.d[0])) return lifted_fail(st, 3, 0, space[0], v_s.d[0]);
+        if (v_s.p && v_s.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_s.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
-        const double* arg_0 = lifted_contiguous_data(v_z, st, &packed_4, &packed_4_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_z.p ? lifted_contiguous_data(v_z, st, &packed_4, &packed_4_bytes) : nullptr;
+        if (v_z.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         const int64_t acc_1_count[1] = {n_out};
         lifted_view<double, 1> acc_1;
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_5, &accumulators_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
@@ -909,16 +909,16 @@ extern "C" int softmax_block0(int64_t* io, lifted_alloc_fn alloc)
     // primal_only.py:10  return e / np.sum(e, axis=1, keepdims=True)
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_z.d[0])) return lifted_fail(st, 3, 0, space[0], v_z.d[0]);
-        if (!lifted_meet(space[1], v_z.d[1])) return lifted_fail(st, 3, 1, space[1], v_z.d[1]);
-        if (!lifted_meet(space[0], v_s.d[0])) return lifted_fail(st, 3, 0, space[0], v_s.d[0]);
-        if (v_s.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_s.d[1]);
-        if (!lifted_meet(space[0], v_s_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_1.d[0]);
-        if (v_s_1.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_s_1.d[1]);
+        if (v_z.p && !lifted_meet(space[0], v_z.d[0])) return lifted_fail(st, 3, 0, space[0], v_z.d[0]);
+        if (v_z.p && !lifted_meet(space[1], v_z.d[1])) return lifted_fail(st, 3, 1, space[1], v_z.d[1]);
+        if (v_s.p && !lifted_meet(space[0], v_s.d[0])) return lifted_fail(st, 3, 0, space[0], v_s.d[0]);
+        if (v_s.p && v_s.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_s.d[1]);
+        if (v_s_1.p && !lifted_meet(space[0], v_s_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_1.d[0]);
+        if (v_s_1.p && v_s_1.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_s_1.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_z, st, &packed_7, &packed_7_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_z.p ? lifted_contiguous_data(v_z, st, &packed_7, &packed_7_bytes) : nullptr;
+        if (v_z.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_8, &site_8_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) softmax_k2(count, space[0], space[1], arg_0, v_s.p, (v_s.d[0] == 1 ? 0 : v_s.s[0]), 0, v_s_1.p, (v_s_1.d[0] == 1 ? 0 : v_s_1.s[0]), 0, out_1.p);

@@ -1199,13 +1199,13 @@ extern "C" int row_products_block0(int64_t* io, lifted_alloc_fn alloc)
     // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        if (!lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_x.p && !lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
-        const double* arg_0 = lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         const int64_t acc_1_count[1] = {n_out};
         lifted_view<double, 1> acc_1;
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_2, &accumulators_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
@@ -1220,11 +1220,11 @@ extern "C" int row_products_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_s.d[0])) return lifted_fail(st, 3, 0, space[0], v_s.d[0]);
+        if (v_s.p && !lifted_meet(space[0], v_s.d[0])) return lifted_fail(st, 3, 0, space[0], v_s.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_s, st, &packed_4, &packed_4_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_s.p ? lifted_contiguous_data(v_s, st, &packed_4, &packed_4_bytes) : nullptr;
+        if (v_s.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) row_products_k1(count, space[0], arg_0, acc_1);
         else row_products_k1_body<false>(count, space[0], arg_0, acc_1);
@@ -1253,13 +1253,13 @@ extern "C" int row_products_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        if (!lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_x.p && !lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
-        const double* arg_0 = lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         const int64_t acc_1_count[1] = {n_out};
         lifted_view<double, 1> acc_1;
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_2, &accumulators_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
@@ -1274,11 +1274,11 @@ extern "C" int row_products_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_s.d[0])) return lifted_fail(st, 3, 0, space[0], v_s.d[0]);
+        if (v_s.p && !lifted_meet(space[0], v_s.d[0])) return lifted_fail(st, 3, 0, space[0], v_s.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_s, st, &packed_4, &packed_4_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_s.p ? lifted_contiguous_data(v_s, st, &packed_4, &packed_4_bytes) : nullptr;
+        if (v_s.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) row_products_grad_k1(count, space[0], arg_0, out_1.p);
@@ -1325,16 +1325,16 @@ extern "C" int row_products_hessian_block0(int64_t* io, lifted_alloc_fn alloc)
     // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
     {
         int64_t space[3] = {-1, -1, -1};
-        if (!lifted_meet(space[0], v_basis_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_basis_1.d[0]);
-        if (!lifted_meet(space[1], v_basis_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_basis_1.d[1]);
-        if (!lifted_meet(space[2], v_basis_1.d[2])) return lifted_fail(st, 3, 2, space[2], v_basis_1.d[2]);
-        if (!lifted_meet(space[1], v_p_1.d[0])) return lifted_fail(st, 3, 1, space[1], v_p_1.d[0]);
-        if (!lifted_meet(space[2], v_p_1.d[1])) return lifted_fail(st, 3, 2, space[2], v_p_1.d[1]);
+        if (v_basis_1.p && !lifted_meet(space[0], v_basis_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_basis_1.d[0]);
+        if (v_basis_1.p && !lifted_meet(space[1], v_basis_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_basis_1.d[1]);
+        if (v_basis_1.p && !lifted_meet(space[2], v_basis_1.d[2])) return lifted_fail(st, 3, 2, space[2], v_basis_1.d[2]);
+        if (v_p_1.p && !lifted_meet(space[1], v_p_1.d[0])) return lifted_fail(st, 3, 1, space[1], v_p_1.d[0]);
+        if (v_p_1.p && !lifted_meet(space[2], v_p_1.d[1])) return lifted_fail(st, 3, 2, space[2], v_p_1.d[1]);
         for (int k = 0; k < 3; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 3);
         const int64_t n_out = 1 * space[0] * space[1], n_red = 1 * space[2];
-        const double* arg_0 = lifted_contiguous_data(v_basis_1, st, &packed_1, &packed_1_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_basis_1.p ? lifted_contiguous_data(v_basis_1, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_basis_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         const int64_t acc_1_count[1] = {n_out};
         lifted_view<double, 1> acc_1;
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_2, &accumulators_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
@@ -1349,11 +1349,11 @@ extern "C" int row_products_hessian_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_s_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_2.d[0]);
+        if (v_s_2.p && !lifted_meet(space[0], v_s_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_2.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_s_2, st, &packed_4, &packed_4_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_s_2.p ? lifted_contiguous_data(v_s_2, st, &packed_4, &packed_4_bytes) : nullptr;
+        if (v_s_2.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_2;
@@ -1365,13 +1365,13 @@ extern "C" int row_products_hessian_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_s_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_3.d[0]);
-        if (!lifted_meet(space[1], v_s_3.d[1])) return lifted_fail(st, 3, 1, space[1], v_s_3.d[1]);
-        if (!lifted_meet(space[1], v_t_3.d[0])) return lifted_fail(st, 3, 1, space[1], v_t_3.d[0]);
+        if (v_s_3.p && !lifted_meet(space[0], v_s_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_3.d[0]);
+        if (v_s_3.p && !lifted_meet(space[1], v_s_3.d[1])) return lifted_fail(st, 3, 1, space[1], v_s_3.d[1]);
+        if (v_t_3.p && !lifted_meet(space[1], v_t_3.d[0])) return lifted_fail(st, 3, 1, space[1], v_t_3.d[0]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_s_3, st, &packed_7, &packed_7_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_s_3.p ? lifted_contiguous_data(v_s_3, st, &packed_7, &packed_7_bytes) : nullptr;
+        if (v_s_3.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_8, &site_8_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) row_products_hessian_k3(count, space[0], space[1], arg_0, v_t_3.p, 0, (v_t_3.d[0] == 1 ? 0 : v_t_3.s[0]), out_1.p);

@@ -1216,8 +1216,8 @@ extern "C" int normalized_block0(int64_t* io, lifted_alloc_fn alloc)
     // reduction_axis_keepdims.py:7  centered = x - np.mean(x, axis=0, keepdims=True)
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        if (!lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_x.p && !lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[1], n_red = 1 * space[0];
@@ -1235,15 +1235,15 @@ extern "C" int normalized_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        if (!lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
-        if (v_s.d[0] != 1) return lifted_fail(st, 3, 0, 1, v_s.d[0]);
-        if (!lifted_meet(space[1], v_s.d[1])) return lifted_fail(st, 3, 1, space[1], v_s.d[1]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_x.p && !lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
+        if (v_s.p && v_s.d[0] != 1) return lifted_fail(st, 3, 0, 1, v_s.d[0]);
+        if (v_s.p && !lifted_meet(space[1], v_s.d[1])) return lifted_fail(st, 3, 1, space[1], v_s.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
-        const double* arg_0 = lifted_contiguous_data(v_x, st, &packed_3, &packed_3_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         if (count == 0 && n_out > 0) return lifted_fail(st, 7, 0, 0, 0);
         const int64_t acc_1_count[1] = {n_out};
         lifted_view<double, 1> acc_1;
@@ -1269,14 +1269,14 @@ extern "C" int normalized_block0(int64_t* io, lifted_alloc_fn alloc)
     // reduction_axis_keepdims.py:9  return np.sum(centered.sum(axis=1) / scale)
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_s_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_1.d[0]);
-        if (!lifted_meet(space[0], v_scale.d[0])) return lifted_fail(st, 3, 0, space[0], v_scale.d[0]);
+        if (v_s_1.p && !lifted_meet(space[0], v_s_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_1.d[0]);
+        if (v_scale.p && !lifted_meet(space[0], v_scale.d[0])) return lifted_fail(st, 3, 0, space[0], v_scale.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_s_1, st, &packed_8, &packed_8_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_scale, st, &packed_9, &packed_9_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_s_1.p ? lifted_contiguous_data(v_s_1, st, &packed_8, &packed_8_bytes) : nullptr;
+        if (v_s_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_scale.p ? lifted_contiguous_data(v_scale, st, &packed_9, &packed_9_bytes) : nullptr;
+        if (v_scale.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) normalized_k2(count, space[0], arg_0, arg_1, acc_1);
         else normalized_k2_body<false>(count, space[0], arg_0, arg_1, acc_1);
@@ -1335,8 +1335,8 @@ extern "C" int normalized_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     // reduction_axis_keepdims.py:7  centered = x - np.mean(x, axis=0, keepdims=True)
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        if (!lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_x.p && !lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[1], n_red = 1 * space[0];
@@ -1354,15 +1354,15 @@ extern "C" int normalized_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        if (!lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
-        if (v_s.d[0] != 1) return lifted_fail(st, 3, 0, 1, v_s.d[0]);
-        if (!lifted_meet(space[1], v_s.d[1])) return lifted_fail(st, 3, 1, space[1], v_s.d[1]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_x.p && !lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
+        if (v_s.p && v_s.d[0] != 1) return lifted_fail(st, 3, 0, 1, v_s.d[0]);
+        if (v_s.p && !lifted_meet(space[1], v_s.d[1])) return lifted_fail(st, 3, 1, space[1], v_s.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
-        const double* arg_0 = lifted_contiguous_data(v_x, st, &packed_3, &packed_3_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         if (count == 0 && n_out > 0) return lifted_fail(st, 7, 0, 0, 0);
         const int64_t acc_1_count[1] = {n_out};
         lifted_view<double, 1> acc_1;
@@ -1388,14 +1388,14 @@ extern "C" int normalized_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     // reduction_axis_keepdims.py:9  return np.sum(centered.sum(axis=1) / scale)
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_s_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_1.d[0]);
-        if (!lifted_meet(space[0], v_scale.d[0])) return lifted_fail(st, 3, 0, space[0], v_scale.d[0]);
+        if (v_s_1.p && !lifted_meet(space[0], v_s_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_1.d[0]);
+        if (v_scale.p && !lifted_meet(space[0], v_scale.d[0])) return lifted_fail(st, 3, 0, space[0], v_scale.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_s_1, st, &packed_8, &packed_8_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_scale, st, &packed_9, &packed_9_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_s_1.p ? lifted_contiguous_data(v_s_1, st, &packed_8, &packed_8_bytes) : nullptr;
+        if (v_s_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_scale.p ? lifted_contiguous_data(v_scale, st, &packed_9, &packed_9_bytes) : nullptr;
+        if (v_scale.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_10, &site_10_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_2;
@@ -1422,17 +1422,17 @@ extern "C" int normalized_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        if (!lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
-        if (v_s.d[0] != 1) return lifted_fail(st, 3, 0, 1, v_s.d[0]);
-        if (!lifted_meet(space[1], v_s.d[1])) return lifted_fail(st, 3, 1, space[1], v_s.d[1]);
-        if (!lifted_meet(space[0], v_r.d[0])) return lifted_fail(st, 3, 0, space[0], v_r.d[0]);
-        if (v_r.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_r.d[1]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_x.p && !lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
+        if (v_s.p && v_s.d[0] != 1) return lifted_fail(st, 3, 0, 1, v_s.d[0]);
+        if (v_s.p && !lifted_meet(space[1], v_s.d[1])) return lifted_fail(st, 3, 1, space[1], v_s.d[1]);
+        if (v_r.p && !lifted_meet(space[0], v_r.d[0])) return lifted_fail(st, 3, 0, space[0], v_r.d[0]);
+        if (v_r.p && v_r.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_r.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
-        const double* arg_0 = lifted_contiguous_data(v_x, st, &packed_12, &packed_12_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_12, &packed_12_bytes) : nullptr;
+        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         const int64_t acc_1_count[1] = {n_out};
         lifted_view<int64_t, 1> acc_1;
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_13, &accumulators_13_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
@@ -1454,17 +1454,17 @@ extern "C" int normalized_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_r_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_r_1.d[0]);
-        if (!lifted_meet(space[1], v_r_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_r_1.d[1]);
-        if (!lifted_meet(space[0], v_s_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_3.d[0]);
-        if (!lifted_meet(space[1], v_s_3.d[1])) return lifted_fail(st, 3, 1, space[1], v_s_3.d[1]);
+        if (v_r_1.p && !lifted_meet(space[0], v_r_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_r_1.d[0]);
+        if (v_r_1.p && !lifted_meet(space[1], v_r_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_r_1.d[1]);
+        if (v_s_3.p && !lifted_meet(space[0], v_s_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_3.d[0]);
+        if (v_s_3.p && !lifted_meet(space[1], v_s_3.d[1])) return lifted_fail(st, 3, 1, space[1], v_s_3.d[1]);
         if (space[1] < 0) space[1] = 1;
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_r_1, st, &packed_15, &packed_15_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const int64_t* arg_1 = lifted_contiguous_data(v_s_3, st, &packed_16, &packed_16_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_r_1.p ? lifted_contiguous_data(v_r_1, st, &packed_15, &packed_15_bytes) : nullptr;
+        if (v_r_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const int64_t* arg_1 = v_s_3.p ? lifted_contiguous_data(v_s_3, st, &packed_16, &packed_16_bytes) : nullptr;
+        if (v_s_3.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_17, &site_17_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) normalized_grad_k4(count, space[0], space[1], arg_0, arg_1, out_1.p);
@@ -1473,16 +1473,16 @@ extern "C" int normalized_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        if (!lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
-        if (v_s.d[0] != 1) return lifted_fail(st, 3, 0, 1, v_s.d[0]);
-        if (!lifted_meet(space[1], v_s.d[1])) return lifted_fail(st, 3, 1, space[1], v_s.d[1]);
-        if (!lifted_meet(space[0], v_r.d[0])) return lifted_fail(st, 3, 0, space[0], v_r.d[0]);
-        if (v_r.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_r.d[1]);
-        if (!lifted_meet(space[0], v_t_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_4.d[0]);
-        if (v_t_4.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_t_4.d[1]);
-        if (!lifted_meet(space[0], v_dcentered.d[0])) return lifted_fail(st, 3, 0, space[0], v_dcentered.d[0]);
-        if (v_dcentered.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_dcentered.d[1]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_x.p && !lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
+        if (v_s.p && v_s.d[0] != 1) return lifted_fail(st, 3, 0, 1, v_s.d[0]);
+        if (v_s.p && !lifted_meet(space[1], v_s.d[1])) return lifted_fail(st, 3, 1, space[1], v_s.d[1]);
+        if (v_r.p && !lifted_meet(space[0], v_r.d[0])) return lifted_fail(st, 3, 0, space[0], v_r.d[0]);
+        if (v_r.p && v_r.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_r.d[1]);
+        if (v_t_4.p && !lifted_meet(space[0], v_t_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_4.d[0]);
+        if (v_t_4.p && v_t_4.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_t_4.d[1]);
+        if (v_dcentered.p && !lifted_meet(space[0], v_dcentered.d[0])) return lifted_fail(st, 3, 0, space[0], v_dcentered.d[0]);
+        if (v_dcentered.p && v_dcentered.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_dcentered.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[1], n_red = 1 * space[0];
@@ -1501,13 +1501,13 @@ extern "C" int normalized_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     // reduction_axis_keepdims.py:7  centered = x - np.mean(x, axis=0, keepdims=True)
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_s_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_4.d[0]);
-        if (!lifted_meet(space[1], v_s_4.d[1])) return lifted_fail(st, 3, 1, space[1], v_s_4.d[1]);
+        if (v_s_4.p && !lifted_meet(space[0], v_s_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_4.d[0]);
+        if (v_s_4.p && !lifted_meet(space[1], v_s_4.d[1])) return lifted_fail(st, 3, 1, space[1], v_s_4.d[1]);
         if (space[0] < 0) space[0] = 1;
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_s_4, st, &packed_20, &packed_20_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_s_4.p ? lifted_contiguous_data(v_s_4, st, &packed_20, &packed_20_bytes) : nullptr;
+        if (v_s_4.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_21, &site_21_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) normalized_grad_k6(count, space[0], space[1], arg_0, (int64_t)v_n, out_1.p);
@@ -1516,22 +1516,22 @@ extern "C" int normalized_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        if (!lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
-        if (v_s.d[0] != 1) return lifted_fail(st, 3, 0, 1, v_s.d[0]);
-        if (!lifted_meet(space[1], v_s.d[1])) return lifted_fail(st, 3, 1, space[1], v_s.d[1]);
-        if (!lifted_meet(space[0], v_r.d[0])) return lifted_fail(st, 3, 0, space[0], v_r.d[0]);
-        if (v_r.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_r.d[1]);
-        if (!lifted_meet(space[0], v_t_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_4.d[0]);
-        if (v_t_4.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_t_4.d[1]);
-        if (!lifted_meet(space[0], v_dcentered.d[0])) return lifted_fail(st, 3, 0, space[0], v_dcentered.d[0]);
-        if (v_dcentered.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_dcentered.d[1]);
-        if (v_t_10.d[0] != 1) return lifted_fail(st, 3, 0, 1, v_t_10.d[0]);
-        if (!lifted_meet(space[1], v_t_10.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_10.d[1]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_x.p && !lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
+        if (v_s.p && v_s.d[0] != 1) return lifted_fail(st, 3, 0, 1, v_s.d[0]);
+        if (v_s.p && !lifted_meet(space[1], v_s.d[1])) return lifted_fail(st, 3, 1, space[1], v_s.d[1]);
+        if (v_r.p && !lifted_meet(space[0], v_r.d[0])) return lifted_fail(st, 3, 0, space[0], v_r.d[0]);
+        if (v_r.p && v_r.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_r.d[1]);
+        if (v_t_4.p && !lifted_meet(space[0], v_t_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_4.d[0]);
+        if (v_t_4.p && v_t_4.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_t_4.d[1]);
+        if (v_dcentered.p && !lifted_meet(space[0], v_dcentered.d[0])) return lifted_fail(st, 3, 0, space[0], v_dcentered.d[0]);
+        if (v_dcentered.p && v_dcentered.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_dcentered.d[1]);
+        if (v_t_10.p && v_t_10.d[0] != 1) return lifted_fail(st, 3, 0, 1, v_t_10.d[0]);
+        if (v_t_10.p && !lifted_meet(space[1], v_t_10.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_10.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_x, st, &packed_22, &packed_22_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_22, &packed_22_bytes) : nullptr;
+        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_23, &site_23_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) normalized_grad_k7(count, space[0], space[1], arg_0, v_s.p, 0, (v_s.d[1] == 1 ? 0 : v_s.s[1]), v_r.p, (v_r.d[0] == 1 ? 0 : v_r.s[0]), 0, v_t_4.p, (v_t_4.d[0] == 1 ? 0 : v_t_4.s[0]), 0, v_dcentered.p, (v_dcentered.d[0] == 1 ? 0 : v_dcentered.s[0]), 0, v_t_10.p, 0, (v_t_10.d[1] == 1 ? 0 : v_t_10.s[1]), out_1.p);

@@ -1022,12 +1022,12 @@ extern "C" int scaled_product_block0(int64_t* io, lifted_alloc_fn alloc)
     // reduction_prod_and_integer_kernels.py:7  return np.prod(1.0 + 0.01 * x) + np.sum(np.prod(x * x + 1.0, axis=0))
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        if (!lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_x.p && !lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {1};
         if (count >= lifted_parallel_min) scaled_product_k0(count, space[0], space[1], arg_0, acc_1);
         else scaled_product_k0_body<false>(count, space[0], space[1], arg_0, acc_1);
@@ -1035,8 +1035,8 @@ extern "C" int scaled_product_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        if (!lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_x.p && !lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[1], n_red = 1 * space[0];
@@ -1054,11 +1054,11 @@ extern "C" int scaled_product_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_s_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_1.d[0]);
+        if (v_s_1.p && !lifted_meet(space[0], v_s_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_1.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_s_1, st, &packed_4, &packed_4_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_s_1.p ? lifted_contiguous_data(v_s_1, st, &packed_4, &packed_4_bytes) : nullptr;
+        if (v_s_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) scaled_product_k2(count, space[0], arg_0, acc_1);
         else scaled_product_k2_body<false>(count, space[0], arg_0, acc_1);
@@ -1099,16 +1099,16 @@ extern "C" int integer_counts_block0(int64_t* io, lifted_alloc_fn alloc)
     // reduction_prod_and_integer_kernels.py:12  positive = x > 0.0
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        if (!lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
-        if (!lifted_meet(space[0], v_k.d[0])) return lifted_fail(st, 3, 0, space[0], v_k.d[0]);
-        if (!lifted_meet(space[1], v_k.d[1])) return lifted_fail(st, 3, 1, space[1], v_k.d[1]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_x.p && !lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
+        if (v_k.p && !lifted_meet(space[0], v_k.d[0])) return lifted_fail(st, 3, 0, space[0], v_k.d[0]);
+        if (v_k.p && !lifted_meet(space[1], v_k.d[1])) return lifted_fail(st, 3, 1, space[1], v_k.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const int64_t* arg_1 = lifted_contiguous_data(v_k, st, &packed_2, &packed_2_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const int64_t* arg_1 = v_k.p ? lifted_contiguous_data(v_k, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_k.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<bool, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         int64_t acc_2[1] = {1};
@@ -1120,8 +1120,8 @@ extern "C" int integer_counts_block0(int64_t* io, lifted_alloc_fn alloc)
     // reduction_prod_and_integer_kernels.py:13  return np.prod(k * 2 + 1), np.max(k, axis=0), np.sum(positive, axis=1), np.prod(positive, axis=1)
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_k.d[0])) return lifted_fail(st, 3, 0, space[0], v_k.d[0]);
-        if (!lifted_meet(space[1], v_k.d[1])) return lifted_fail(st, 3, 1, space[1], v_k.d[1]);
+        if (v_k.p && !lifted_meet(space[0], v_k.d[0])) return lifted_fail(st, 3, 0, space[0], v_k.d[0]);
+        if (v_k.p && !lifted_meet(space[1], v_k.d[1])) return lifted_fail(st, 3, 1, space[1], v_k.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[1], n_red = 1 * space[0];
@@ -1140,13 +1140,13 @@ extern "C" int integer_counts_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_positive.d[0])) return lifted_fail(st, 3, 0, space[0], v_positive.d[0]);
-        if (!lifted_meet(space[1], v_positive.d[1])) return lifted_fail(st, 3, 1, space[1], v_positive.d[1]);
+        if (v_positive.p && !lifted_meet(space[0], v_positive.d[0])) return lifted_fail(st, 3, 0, space[0], v_positive.d[0]);
+        if (v_positive.p && !lifted_meet(space[1], v_positive.d[1])) return lifted_fail(st, 3, 1, space[1], v_positive.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
-        const bool* arg_0 = lifted_contiguous_data(v_positive, st, &packed_6, &packed_6_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const bool* arg_0 = v_positive.p ? lifted_contiguous_data(v_positive, st, &packed_6, &packed_6_bytes) : nullptr;
+        if (v_positive.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         const int64_t acc_1_count[1] = {n_out};
         lifted_view<int64_t, 1> acc_1;
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_7, &accumulators_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);

@@ -1515,14 +1515,14 @@ extern "C" int softmax_rows_loss_block0(int64_t* io, lifted_alloc_fn alloc)
     // reduction_rows_and_columns_fused.py:7  z = logits * scale
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_logits.d[0])) return lifted_fail(st, 3, 0, space[0], v_logits.d[0]);
-        if (!lifted_meet(space[1], v_logits.d[1])) return lifted_fail(st, 3, 1, space[1], v_logits.d[1]);
-        if (!lifted_meet(space[1], v_scale.d[0])) return lifted_fail(st, 3, 1, space[1], v_scale.d[0]);
+        if (v_logits.p && !lifted_meet(space[0], v_logits.d[0])) return lifted_fail(st, 3, 0, space[0], v_logits.d[0]);
+        if (v_logits.p && !lifted_meet(space[1], v_logits.d[1])) return lifted_fail(st, 3, 1, space[1], v_logits.d[1]);
+        if (v_scale.p && !lifted_meet(space[1], v_scale.d[0])) return lifted_fail(st, 3, 1, space[1], v_scale.d[0]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
-        const double* arg_0 = lifted_contiguous_data(v_logits, st, &packed_1, &packed_1_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_logits.p ? lifted_contiguous_data(v_logits, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_logits.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         if (count == 0 && n_out > 0) return lifted_fail(st, 7, 0, 0, 0);
         const int64_t acc_1_count[1] = {n_out};
         lifted_view<double, 1> acc_1;
@@ -1548,16 +1548,16 @@ extern "C" int softmax_rows_loss_block0(int64_t* io, lifted_alloc_fn alloc)
     // reduction_rows_and_columns_fused.py:9  lse = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_logits.d[0])) return lifted_fail(st, 3, 0, space[0], v_logits.d[0]);
-        if (!lifted_meet(space[1], v_logits.d[1])) return lifted_fail(st, 3, 1, space[1], v_logits.d[1]);
-        if (!lifted_meet(space[1], v_scale.d[0])) return lifted_fail(st, 3, 1, space[1], v_scale.d[0]);
-        if (!lifted_meet(space[0], v_top.d[0])) return lifted_fail(st, 3, 0, space[0], v_top.d[0]);
-        if (v_top.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_top.d[1]);
+        if (v_logits.p && !lifted_meet(space[0], v_logits.d[0])) return lifted_fail(st, 3, 0, space[0], v_logits.d[0]);
+        if (v_logits.p && !lifted_meet(space[1], v_logits.d[1])) return lifted_fail(st, 3, 1, space[1], v_logits.d[1]);
+        if (v_scale.p && !lifted_meet(space[1], v_scale.d[0])) return lifted_fail(st, 3, 1, space[1], v_scale.d[0]);
+        if (v_top.p && !lifted_meet(space[0], v_top.d[0])) return lifted_fail(st, 3, 0, space[0], v_top.d[0]);
+        if (v_top.p && v_top.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_top.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
-        const double* arg_0 = lifted_contiguous_data(v_logits, st, &packed_6, &packed_6_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_logits.p ? lifted_contiguous_data(v_logits, st, &packed_6, &packed_6_bytes) : nullptr;
+        if (v_logits.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         const int64_t acc_1_count[1] = {n_out};
         lifted_view<double, 1> acc_1;
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_7, &accumulators_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
@@ -1572,17 +1572,17 @@ extern "C" int softmax_rows_loss_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_s.d[0])) return lifted_fail(st, 3, 0, space[0], v_s.d[0]);
-        if (!lifted_meet(space[1], v_s.d[1])) return lifted_fail(st, 3, 1, space[1], v_s.d[1]);
-        if (!lifted_meet(space[0], v_top.d[0])) return lifted_fail(st, 3, 0, space[0], v_top.d[0]);
-        if (!lifted_meet(space[1], v_top.d[1])) return lifted_fail(st, 3, 1, space[1], v_top.d[1]);
+        if (v_s.p && !lifted_meet(space[0], v_s.d[0])) return lifted_fail(st, 3, 0, space[0], v_s.d[0]);
+        if (v_s.p && !lifted_meet(space[1], v_s.d[1])) return lifted_fail(st, 3, 1, space[1], v_s.d[1]);
+        if (v_top.p && !lifted_meet(space[0], v_top.d[0])) return lifted_fail(st, 3, 0, space[0], v_top.d[0]);
+        if (v_top.p && !lifted_meet(space[1], v_top.d[1])) return lifted_fail(st, 3, 1, space[1], v_top.d[1]);
         if (space[1] < 0) space[1] = 1;
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_s, st, &packed_9, &packed_9_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_top, st, &packed_10, &packed_10_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_s.p ? lifted_contiguous_data(v_s, st, &packed_9, &packed_9_bytes) : nullptr;
+        if (v_s.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_top.p ? lifted_contiguous_data(v_top, st, &packed_10, &packed_10_bytes) : nullptr;
+        if (v_top.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_11, &site_11_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) softmax_rows_loss_k2(count, space[0], space[1], arg_0, arg_1, out_1.p);
@@ -1592,13 +1592,13 @@ extern "C" int softmax_rows_loss_block0(int64_t* io, lifted_alloc_fn alloc)
     // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_logits.d[0])) return lifted_fail(st, 3, 0, space[0], v_logits.d[0]);
-        if (!lifted_meet(space[1], v_logits.d[1])) return lifted_fail(st, 3, 1, space[1], v_logits.d[1]);
-        if (!lifted_meet(space[1], v_scale.d[0])) return lifted_fail(st, 3, 1, space[1], v_scale.d[0]);
-        if (!lifted_meet(space[0], v_lse.d[0])) return lifted_fail(st, 3, 0, space[0], v_lse.d[0]);
-        if (v_lse.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_lse.d[1]);
-        if (!lifted_meet(space[0], v_counts.d[0])) return lifted_fail(st, 3, 0, space[0], v_counts.d[0]);
-        if (!lifted_meet(space[1], v_counts.d[1])) return lifted_fail(st, 3, 1, space[1], v_counts.d[1]);
+        if (v_logits.p && !lifted_meet(space[0], v_logits.d[0])) return lifted_fail(st, 3, 0, space[0], v_logits.d[0]);
+        if (v_logits.p && !lifted_meet(space[1], v_logits.d[1])) return lifted_fail(st, 3, 1, space[1], v_logits.d[1]);
+        if (v_scale.p && !lifted_meet(space[1], v_scale.d[0])) return lifted_fail(st, 3, 1, space[1], v_scale.d[0]);
+        if (v_lse.p && !lifted_meet(space[0], v_lse.d[0])) return lifted_fail(st, 3, 0, space[0], v_lse.d[0]);
+        if (v_lse.p && v_lse.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_lse.d[1]);
+        if (v_counts.p && !lifted_meet(space[0], v_counts.d[0])) return lifted_fail(st, 3, 0, space[0], v_counts.d[0]);
+        if (v_counts.p && !lifted_meet(space[1], v_counts.d[1])) return lifted_fail(st, 3, 1, space[1], v_counts.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[1], n_red = 1 * space[0];
@@ -1627,14 +1627,14 @@ extern "C" int softmax_rows_loss_block0(int64_t* io, lifted_alloc_fn alloc)
     // reduction_rows_and_columns_fused.py:12  return np.sum(per_class) + np.sum(spread) + np.sum(np.min(counts * 2 - 1, axis=0))
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_per_class.d[0])) return lifted_fail(st, 3, 0, space[0], v_per_class.d[0]);
-        if (!lifted_meet(space[0], v_s_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_3.d[0]);
+        if (v_per_class.p && !lifted_meet(space[0], v_per_class.d[0])) return lifted_fail(st, 3, 0, space[0], v_per_class.d[0]);
+        if (v_s_3.p && !lifted_meet(space[0], v_s_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_3.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_per_class, st, &packed_16, &packed_16_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const int64_t* arg_1 = lifted_contiguous_data(v_s_3, st, &packed_17, &packed_17_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_per_class.p ? lifted_contiguous_data(v_per_class, st, &packed_16, &packed_16_bytes) : nullptr;
+        if (v_per_class.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const int64_t* arg_1 = v_s_3.p ? lifted_contiguous_data(v_s_3, st, &packed_17, &packed_17_bytes) : nullptr;
+        if (v_s_3.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         int64_t acc_2[1] = {0};
         if (count >= lifted_parallel_min) softmax_rows_loss_k4(count, space[0], arg_0, arg_1, acc_1, acc_2);
@@ -1644,11 +1644,11 @@ extern "C" int softmax_rows_loss_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_spread.d[0])) return lifted_fail(st, 3, 0, space[0], v_spread.d[0]);
+        if (v_spread.p && !lifted_meet(space[0], v_spread.d[0])) return lifted_fail(st, 3, 0, space[0], v_spread.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_spread, st, &packed_18, &packed_18_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_spread.p ? lifted_contiguous_data(v_spread, st, &packed_18, &packed_18_bytes) : nullptr;
+        if (v_spread.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) softmax_rows_loss_k5(count, space[0], arg_0, acc_1);
         else softmax_rows_loss_k5_body<false>(count, space[0], arg_0, acc_1);
@@ -1694,14 +1694,14 @@ extern "C" int softmax_rows_loss_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     // reduction_rows_and_columns_fused.py:7  z = logits * scale
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_logits.d[0])) return lifted_fail(st, 3, 0, space[0], v_logits.d[0]);
-        if (!lifted_meet(space[1], v_logits.d[1])) return lifted_fail(st, 3, 1, space[1], v_logits.d[1]);
-        if (!lifted_meet(space[1], v_scale.d[0])) return lifted_fail(st, 3, 1, space[1], v_scale.d[0]);
+        if (v_logits.p && !lifted_meet(space[0], v_logits.d[0])) return lifted_fail(st, 3, 0, space[0], v_logits.d[0]);
+        if (v_logits.p && !lifted_meet(space[1], v_logits.d[1])) return lifted_fail(st, 3, 1, space[1], v_logits.d[1]);
+        if (v_scale.p && !lifted_meet(space[1], v_scale.d[0])) return lifted_fail(st, 3, 1, space[1], v_scale.d[0]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
-        const double* arg_0 = lifted_contiguous_data(v_logits, st, &packed_1, &packed_1_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_logits.p ? lifted_contiguous_data(v_logits, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_logits.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         if (count == 0 && n_out > 0) return lifted_fail(st, 7, 0, 0, 0);
         const int64_t acc_1_count[1] = {n_out};
         lifted_view<double, 1> acc_1;
@@ -1718,16 +1718,16 @@ extern "C" int softmax_rows_loss_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     // reduction_rows_and_columns_fused.py:9  lse = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_logits.d[0])) return lifted_fail(st, 3, 0, space[0], v_logits.d[0]);
-        if (!lifted_meet(space[1], v_logits.d[1])) return lifted_fail(st, 3, 1, space[1], v_logits.d[1]);
-        if (!lifted_meet(space[1], v_scale.d[0])) return lifted_fail(st, 3, 1, space[1], v_scale.d[0]);
-        if (!lifted_meet(space[0], v_top.d[0])) return lifted_fail(st, 3, 0, space[0], v_top.d[0]);
-        if (v_top.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_top.d[1]);
+        if (v_logits.p && !lifted_meet(space[0], v_logits.d[0])) return lifted_fail(st, 3, 0, space[0], v_logits.d[0]);
+        if (v_logits.p && !lifted_meet(space[1], v_logits.d[1])) return lifted_fail(st, 3, 1, space[1], v_logits.d[1]);
+        if (v_scale.p && !lifted_meet(space[1], v_scale.d[0])) return lifted_fail(st, 3, 1, space[1], v_scale.d[0]);
+        if (v_top.p && !lifted_meet(space[0], v_top.d[0])) return lifted_fail(st, 3, 0, space[0], v_top.d[0]);
+        if (v_top.p && v_top.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_top.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
-        const double* arg_0 = lifted_contiguous_data(v_logits, st, &packed_4, &packed_4_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_logits.p ? lifted_contiguous_data(v_logits, st, &packed_4, &packed_4_bytes) : nullptr;
+        if (v_logits.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         const int64_t acc_1_count[1] = {n_out};
         lifted_view<double, 1> acc_1;
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_5, &accumulators_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
@@ -1742,17 +1742,17 @@ extern "C" int softmax_rows_loss_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_s.d[0])) return lifted_fail(st, 3, 0, space[0], v_s.d[0]);
-        if (!lifted_meet(space[1], v_s.d[1])) return lifted_fail(st, 3, 1, space[1], v_s.d[1]);
-        if (!lifted_meet(space[0], v_top.d[0])) return lifted_fail(st, 3, 0, space[0], v_top.d[0]);
-        if (!lifted_meet(space[1], v_top.d[1])) return lifted_fail(st, 3, 1, space[1], v_top.d[1]);
+        if (v_s.p && !lifted_meet(space[0], v_s.d[0])) return lifted_fail(st, 3, 0, space[0], v_s.d[0]);
+        if (v_s.p && !lifted_meet(space[1], v_s.d[1])) return lifted_fail(st, 3, 1, space[1], v_s.d[1]);
+        if (v_top.p && !lifted_meet(space[0], v_top.d[0])) return lifted_fail(st, 3, 0, space[0], v_top.d[0]);
+        if (v_top.p && !lifted_meet(space[1], v_top.d[1])) return lifted_fail(st, 3, 1, space[1], v_top.d[1]);
         if (space[1] < 0) space[1] = 1;
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_s, st, &packed_7, &packed_7_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_top, st, &packed_8, &packed_8_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_s.p ? lifted_contiguous_data(v_s, st, &packed_7, &packed_7_bytes) : nullptr;
+        if (v_s.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_top.p ? lifted_contiguous_data(v_top, st, &packed_8, &packed_8_bytes) : nullptr;
+        if (v_top.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_9, &site_9_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) softmax_rows_loss_grad_k2(count, space[0], space[1], arg_0, arg_1, out_1.p);
@@ -1762,15 +1762,15 @@ extern "C" int softmax_rows_loss_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_logits.d[0])) return lifted_fail(st, 3, 0, space[0], v_logits.d[0]);
-        if (!lifted_meet(space[1], v_logits.d[1])) return lifted_fail(st, 3, 1, space[1], v_logits.d[1]);
-        if (!lifted_meet(space[1], v_scale.d[0])) return lifted_fail(st, 3, 1, space[1], v_scale.d[0]);
-        if (!lifted_meet(space[0], v_lse.d[0])) return lifted_fail(st, 3, 0, space[0], v_lse.d[0]);
-        if (v_lse.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_lse.d[1]);
+        if (v_logits.p && !lifted_meet(space[0], v_logits.d[0])) return lifted_fail(st, 3, 0, space[0], v_logits.d[0]);
+        if (v_logits.p && !lifted_meet(space[1], v_logits.d[1])) return lifted_fail(st, 3, 1, space[1], v_logits.d[1]);
+        if (v_scale.p && !lifted_meet(space[1], v_scale.d[0])) return lifted_fail(st, 3, 1, space[1], v_scale.d[0]);
+        if (v_lse.p && !lifted_meet(space[0], v_lse.d[0])) return lifted_fail(st, 3, 0, space[0], v_lse.d[0]);
+        if (v_lse.p && v_lse.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_lse.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_logits, st, &packed_10, &packed_10_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_logits.p ? lifted_contiguous_data(v_logits, st, &packed_10, &packed_10_bytes) : nullptr;
+        if (v_logits.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_11, &site_11_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) softmax_rows_loss_grad_k3(count, space[0], space[1], arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), v_lse.p, (v_lse.d[0] == 1 ? 0 : v_lse.s[0]), 0, out_1.p);
@@ -1841,20 +1841,20 @@ extern "C" int softmax_rows_loss_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     // reduction_rows_and_columns_fused.py:11  spread = np.prod(1.0 + 0.1 * np.tanh(z), axis=1)
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_logits.d[0])) return lifted_fail(st, 3, 0, space[0], v_logits.d[0]);
-        if (!lifted_meet(space[1], v_logits.d[1])) return lifted_fail(st, 3, 1, space[1], v_logits.d[1]);
-        if (!lifted_meet(space[1], v_scale.d[0])) return lifted_fail(st, 3, 1, space[1], v_scale.d[0]);
-        if (!lifted_meet(space[0], v_lse.d[0])) return lifted_fail(st, 3, 0, space[0], v_lse.d[0]);
-        if (v_lse.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_lse.d[1]);
-        if (!lifted_meet(space[0], v_p.d[0])) return lifted_fail(st, 3, 0, space[0], v_p.d[0]);
-        if (!lifted_meet(space[1], v_p.d[1])) return lifted_fail(st, 3, 1, space[1], v_p.d[1]);
+        if (v_logits.p && !lifted_meet(space[0], v_logits.d[0])) return lifted_fail(st, 3, 0, space[0], v_logits.d[0]);
+        if (v_logits.p && !lifted_meet(space[1], v_logits.d[1])) return lifted_fail(st, 3, 1, space[1], v_logits.d[1]);
+        if (v_scale.p && !lifted_meet(space[1], v_scale.d[0])) return lifted_fail(st, 3, 1, space[1], v_scale.d[0]);
+        if (v_lse.p && !lifted_meet(space[0], v_lse.d[0])) return lifted_fail(st, 3, 0, space[0], v_lse.d[0]);
+        if (v_lse.p && v_lse.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_lse.d[1]);
+        if (v_p.p && !lifted_meet(space[0], v_p.d[0])) return lifted_fail(st, 3, 0, space[0], v_p.d[0]);
+        if (v_p.p && !lifted_meet(space[1], v_p.d[1])) return lifted_fail(st, 3, 1, space[1], v_p.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
-        const double* arg_0 = lifted_contiguous_data(v_logits, st, &packed_1, &packed_1_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_3 = lifted_contiguous_data(v_p, st, &packed_2, &packed_2_bytes);
-        if (!arg_3) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_logits.p ? lifted_contiguous_data(v_logits, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_logits.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_3 = v_p.p ? lifted_contiguous_data(v_p, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_p.p && !arg_3) return lifted_fail(st, 5, 0, 0, 0);
         const int64_t acc_1_count[1] = {n_out};
         lifted_view<double, 1> acc_1;
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_3, &accumulators_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
@@ -1870,17 +1870,17 @@ extern "C" int softmax_rows_loss_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     // reduction_rows_and_columns_fused.py:9  lse = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_dlse.d[0])) return lifted_fail(st, 3, 0, space[0], v_dlse.d[0]);
-        if (!lifted_meet(space[1], v_dlse.d[1])) return lifted_fail(st, 3, 1, space[1], v_dlse.d[1]);
-        if (!lifted_meet(space[0], v_s.d[0])) return lifted_fail(st, 3, 0, space[0], v_s.d[0]);
-        if (!lifted_meet(space[1], v_s.d[1])) return lifted_fail(st, 3, 1, space[1], v_s.d[1]);
+        if (v_dlse.p && !lifted_meet(space[0], v_dlse.d[0])) return lifted_fail(st, 3, 0, space[0], v_dlse.d[0]);
+        if (v_dlse.p && !lifted_meet(space[1], v_dlse.d[1])) return lifted_fail(st, 3, 1, space[1], v_dlse.d[1]);
+        if (v_s.p && !lifted_meet(space[0], v_s.d[0])) return lifted_fail(st, 3, 0, space[0], v_s.d[0]);
+        if (v_s.p && !lifted_meet(space[1], v_s.d[1])) return lifted_fail(st, 3, 1, space[1], v_s.d[1]);
         if (space[1] < 0) space[1] = 1;
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_dlse, st, &packed_5, &packed_5_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_s, st, &packed_6, &packed_6_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_dlse.p ? lifted_contiguous_data(v_dlse, st, &packed_5, &packed_5_bytes) : nullptr;
+        if (v_dlse.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_s.p ? lifted_contiguous_data(v_s, st, &packed_6, &packed_6_bytes) : nullptr;
+        if (v_s.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_7, &site_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) softmax_rows_loss_grad_k5(count, space[0], space[1], arg_0, arg_1, out_1.p);
@@ -1889,24 +1889,24 @@ extern "C" int softmax_rows_loss_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_logits.d[0])) return lifted_fail(st, 3, 0, space[0], v_logits.d[0]);
-        if (!lifted_meet(space[1], v_logits.d[1])) return lifted_fail(st, 3, 1, space[1], v_logits.d[1]);
-        if (!lifted_meet(space[1], v_scale.d[0])) return lifted_fail(st, 3, 1, space[1], v_scale.d[0]);
-        if (!lifted_meet(space[0], v_top.d[0])) return lifted_fail(st, 3, 0, space[0], v_top.d[0]);
-        if (v_top.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_top.d[1]);
-        if (!lifted_meet(space[0], v_lse.d[0])) return lifted_fail(st, 3, 0, space[0], v_lse.d[0]);
-        if (v_lse.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_lse.d[1]);
-        if (!lifted_meet(space[0], v_p.d[0])) return lifted_fail(st, 3, 0, space[0], v_p.d[0]);
-        if (!lifted_meet(space[1], v_p.d[1])) return lifted_fail(st, 3, 1, space[1], v_p.d[1]);
-        if (!lifted_meet(space[0], v_t_18.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_18.d[0]);
-        if (v_t_18.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_t_18.d[1]);
+        if (v_logits.p && !lifted_meet(space[0], v_logits.d[0])) return lifted_fail(st, 3, 0, space[0], v_logits.d[0]);
+        if (v_logits.p && !lifted_meet(space[1], v_logits.d[1])) return lifted_fail(st, 3, 1, space[1], v_logits.d[1]);
+        if (v_scale.p && !lifted_meet(space[1], v_scale.d[0])) return lifted_fail(st, 3, 1, space[1], v_scale.d[0]);
+        if (v_top.p && !lifted_meet(space[0], v_top.d[0])) return lifted_fail(st, 3, 0, space[0], v_top.d[0]);
+        if (v_top.p && v_top.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_top.d[1]);
+        if (v_lse.p && !lifted_meet(space[0], v_lse.d[0])) return lifted_fail(st, 3, 0, space[0], v_lse.d[0]);
+        if (v_lse.p && v_lse.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_lse.d[1]);
+        if (v_p.p && !lifted_meet(space[0], v_p.d[0])) return lifted_fail(st, 3, 0, space[0], v_p.d[0]);
+        if (v_p.p && !lifted_meet(space[1], v_p.d[1])) return lifted_fail(st, 3, 1, space[1], v_p.d[1]);
+        if (v_t_18.p && !lifted_meet(space[0], v_t_18.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_18.d[0]);
+        if (v_t_18.p && v_t_18.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_t_18.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
-        const double* arg_0 = lifted_contiguous_data(v_logits, st, &packed_8, &packed_8_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_4 = lifted_contiguous_data(v_p, st, &packed_9, &packed_9_bytes);
-        if (!arg_4) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_logits.p ? lifted_contiguous_data(v_logits, st, &packed_8, &packed_8_bytes) : nullptr;
+        if (v_logits.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_4 = v_p.p ? lifted_contiguous_data(v_p, st, &packed_9, &packed_9_bytes) : nullptr;
+        if (v_p.p && !arg_4) return lifted_fail(st, 5, 0, 0, 0);
         const int64_t acc_1_count[1] = {n_out};
         lifted_view<double, 1> acc_1;
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_10, &accumulators_10_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
@@ -1930,21 +1930,21 @@ extern "C" int softmax_rows_loss_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_dlse.d[0])) return lifted_fail(st, 3, 0, space[0], v_dlse.d[0]);
-        if (!lifted_meet(space[1], v_dlse.d[1])) return lifted_fail(st, 3, 1, space[1], v_dlse.d[1]);
-        if (!lifted_meet(space[0], v_s_5.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_5.d[0]);
-        if (!lifted_meet(space[1], v_s_5.d[1])) return lifted_fail(st, 3, 1, space[1], v_s_5.d[1]);
-        if (!lifted_meet(space[0], v_s_6.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_6.d[0]);
-        if (!lifted_meet(space[1], v_s_6.d[1])) return lifted_fail(st, 3, 1, space[1], v_s_6.d[1]);
+        if (v_dlse.p && !lifted_meet(space[0], v_dlse.d[0])) return lifted_fail(st, 3, 0, space[0], v_dlse.d[0]);
+        if (v_dlse.p && !lifted_meet(space[1], v_dlse.d[1])) return lifted_fail(st, 3, 1, space[1], v_dlse.d[1]);
+        if (v_s_5.p && !lifted_meet(space[0], v_s_5.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_5.d[0]);
+        if (v_s_5.p && !lifted_meet(space[1], v_s_5.d[1])) return lifted_fail(st, 3, 1, space[1], v_s_5.d[1]);
+        if (v_s_6.p && !lifted_meet(space[0], v_s_6.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_6.d[0]);
+        if (v_s_6.p && !lifted_meet(space[1], v_s_6.d[1])) return lifted_fail(st, 3, 1, space[1], v_s_6.d[1]);
         if (space[1] < 0) space[1] = 1;
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_dlse, st, &packed_14, &packed_14_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_s_5, st, &packed_15, &packed_15_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        const int64_t* arg_2 = lifted_contiguous_data(v_s_6, st, &packed_16, &packed_16_bytes);
-        if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_dlse.p ? lifted_contiguous_data(v_dlse, st, &packed_14, &packed_14_bytes) : nullptr;
+        if (v_dlse.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_s_5.p ? lifted_contiguous_data(v_s_5, st, &packed_15, &packed_15_bytes) : nullptr;
+        if (v_s_5.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const int64_t* arg_2 = v_s_6.p ? lifted_contiguous_data(v_s_6, st, &packed_16, &packed_16_bytes) : nullptr;
+        if (v_s_6.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_17, &site_17_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) softmax_rows_loss_grad_k7(count, space[0], space[1], arg_0, arg_1, arg_2, out_1.p);
@@ -1954,19 +1954,19 @@ extern "C" int softmax_rows_loss_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     // reduction_rows_and_columns_fused.py:8  top = np.max(z, axis=1, keepdims=True)
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_logits.d[0])) return lifted_fail(st, 3, 0, space[0], v_logits.d[0]);
-        if (!lifted_meet(space[1], v_logits.d[1])) return lifted_fail(st, 3, 1, space[1], v_logits.d[1]);
-        if (!lifted_meet(space[1], v_scale.d[0])) return lifted_fail(st, 3, 1, space[1], v_scale.d[0]);
-        if (!lifted_meet(space[0], v_top.d[0])) return lifted_fail(st, 3, 0, space[0], v_top.d[0]);
-        if (v_top.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_top.d[1]);
-        if (!lifted_meet(space[0], v_lse.d[0])) return lifted_fail(st, 3, 0, space[0], v_lse.d[0]);
-        if (v_lse.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_lse.d[1]);
-        if (!lifted_meet(space[0], v_p.d[0])) return lifted_fail(st, 3, 0, space[0], v_p.d[0]);
-        if (!lifted_meet(space[1], v_p.d[1])) return lifted_fail(st, 3, 1, space[1], v_p.d[1]);
-        if (!lifted_meet(space[0], v_t_18.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_18.d[0]);
-        if (v_t_18.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_t_18.d[1]);
-        if (!lifted_meet(space[0], v_t_22.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_22.d[0]);
-        if (v_t_22.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_t_22.d[1]);
+        if (v_logits.p && !lifted_meet(space[0], v_logits.d[0])) return lifted_fail(st, 3, 0, space[0], v_logits.d[0]);
+        if (v_logits.p && !lifted_meet(space[1], v_logits.d[1])) return lifted_fail(st, 3, 1, space[1], v_logits.d[1]);
+        if (v_scale.p && !lifted_meet(space[1], v_scale.d[0])) return lifted_fail(st, 3, 1, space[1], v_scale.d[0]);
+        if (v_top.p && !lifted_meet(space[0], v_top.d[0])) return lifted_fail(st, 3, 0, space[0], v_top.d[0]);
+        if (v_top.p && v_top.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_top.d[1]);
+        if (v_lse.p && !lifted_meet(space[0], v_lse.d[0])) return lifted_fail(st, 3, 0, space[0], v_lse.d[0]);
+        if (v_lse.p && v_lse.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_lse.d[1]);
+        if (v_p.p && !lifted_meet(space[0], v_p.d[0])) return lifted_fail(st, 3, 0, space[0], v_p.d[0]);
+        if (v_p.p && !lifted_meet(space[1], v_p.d[1])) return lifted_fail(st, 3, 1, space[1], v_p.d[1]);
+        if (v_t_18.p && !lifted_meet(space[0], v_t_18.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_18.d[0]);
+        if (v_t_18.p && v_t_18.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_t_18.d[1]);
+        if (v_t_22.p && !lifted_meet(space[0], v_t_22.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_22.d[0]);
+        if (v_t_22.p && v_t_22.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_t_22.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[1], n_red = 1 * space[0];

@@ -1218,10 +1218,10 @@ extern "C" int rotation_energy_block0(int64_t* io, lifted_alloc_fn alloc)
     // reduction_short_rows_as_columns.py:7  squared = np.sum(rot * rot, axis=1)
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_rot.d[0])) return lifted_fail(st, 3, 0, space[0], v_rot.d[0]);
-        if (!lifted_meet(space[1], v_rot.d[1])) return lifted_fail(st, 3, 1, space[1], v_rot.d[1]);
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        if (!lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
+        if (v_rot.p && !lifted_meet(space[0], v_rot.d[0])) return lifted_fail(st, 3, 0, space[0], v_rot.d[0]);
+        if (v_rot.p && !lifted_meet(space[1], v_rot.d[1])) return lifted_fail(st, 3, 1, space[1], v_rot.d[1]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_x.p && !lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
         if (space[1] < 0) space[1] = 3;
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
@@ -1250,14 +1250,14 @@ extern "C" int rotation_energy_block0(int64_t* io, lifted_alloc_fn alloc)
     // reduction_short_rows_as_columns.py:9  return np.sum(w * np.sqrt(squared + 1.0)) + np.sum(np.max(x * along, axis=1))
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_squared.d[0])) return lifted_fail(st, 3, 0, space[0], v_squared.d[0]);
-        if (!lifted_meet(space[0], v_w.d[0])) return lifted_fail(st, 3, 0, space[0], v_w.d[0]);
+        if (v_squared.p && !lifted_meet(space[0], v_squared.d[0])) return lifted_fail(st, 3, 0, space[0], v_squared.d[0]);
+        if (v_w.p && !lifted_meet(space[0], v_w.d[0])) return lifted_fail(st, 3, 0, space[0], v_w.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_squared, st, &packed_5, &packed_5_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_w, st, &packed_6, &packed_6_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_squared.p ? lifted_contiguous_data(v_squared, st, &packed_5, &packed_5_bytes) : nullptr;
+        if (v_squared.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_w.p ? lifted_contiguous_data(v_w, st, &packed_6, &packed_6_bytes) : nullptr;
+        if (v_w.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) rotation_energy_k1(count, space[0], arg_0, arg_1, acc_1);
         else rotation_energy_k1_body<false>(count, space[0], arg_0, arg_1, acc_1);
@@ -1265,10 +1265,10 @@ extern "C" int rotation_energy_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        if (!lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
-        if (!lifted_meet(space[0], v_along.d[0])) return lifted_fail(st, 3, 0, space[0], v_along.d[0]);
-        if (v_along.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_along.d[1]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_x.p && !lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
+        if (v_along.p && !lifted_meet(space[0], v_along.d[0])) return lifted_fail(st, 3, 0, space[0], v_along.d[0]);
+        if (v_along.p && v_along.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_along.d[1]);
         if (space[1] < 0) space[1] = 3;
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
@@ -1288,11 +1288,11 @@ extern "C" int rotation_energy_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_s_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_1.d[0]);
+        if (v_s_1.p && !lifted_meet(space[0], v_s_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_1.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_s_1, st, &packed_9, &packed_9_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_s_1.p ? lifted_contiguous_data(v_s_1, st, &packed_9, &packed_9_bytes) : nullptr;
+        if (v_s_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) rotation_energy_k3(count, space[0], arg_0, acc_1);
         else rotation_energy_k3_body<false>(count, space[0], arg_0, acc_1);
@@ -1353,10 +1353,10 @@ extern "C" int rotation_energy_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     // reduction_short_rows_as_columns.py:7  squared = np.sum(rot * rot, axis=1)
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_rot.d[0])) return lifted_fail(st, 3, 0, space[0], v_rot.d[0]);
-        if (!lifted_meet(space[1], v_rot.d[1])) return lifted_fail(st, 3, 1, space[1], v_rot.d[1]);
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        if (!lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
+        if (v_rot.p && !lifted_meet(space[0], v_rot.d[0])) return lifted_fail(st, 3, 0, space[0], v_rot.d[0]);
+        if (v_rot.p && !lifted_meet(space[1], v_rot.d[1])) return lifted_fail(st, 3, 1, space[1], v_rot.d[1]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_x.p && !lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
         if (space[1] < 0) space[1] = 3;
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
@@ -1385,11 +1385,11 @@ extern "C" int rotation_energy_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     // reduction_short_rows_as_columns.py:9  return np.sum(w * np.sqrt(squared + 1.0)) + np.sum(np.max(x * along, axis=1))
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_squared.d[0])) return lifted_fail(st, 3, 0, space[0], v_squared.d[0]);
+        if (v_squared.p && !lifted_meet(space[0], v_squared.d[0])) return lifted_fail(st, 3, 0, space[0], v_squared.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_squared, st, &packed_5, &packed_5_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_squared.p ? lifted_contiguous_data(v_squared, st, &packed_5, &packed_5_bytes) : nullptr;
+        if (v_squared.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rotation_energy_grad_k1(count, space[0], arg_0, out_1.p);
@@ -1398,10 +1398,10 @@ extern "C" int rotation_energy_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        if (!lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
-        if (!lifted_meet(space[0], v_along.d[0])) return lifted_fail(st, 3, 0, space[0], v_along.d[0]);
-        if (v_along.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_along.d[1]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_x.p && !lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
+        if (v_along.p && !lifted_meet(space[0], v_along.d[0])) return lifted_fail(st, 3, 0, space[0], v_along.d[0]);
+        if (v_along.p && v_along.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_along.d[1]);
         if (space[1] < 0) space[1] = 3;
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
@@ -1428,12 +1428,12 @@ extern "C" int rotation_energy_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        if (!lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
-        if (!lifted_meet(space[0], v_along.d[0])) return lifted_fail(st, 3, 0, space[0], v_along.d[0]);
-        if (v_along.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_along.d[1]);
-        if (!lifted_meet(space[0], v_r.d[0])) return lifted_fail(st, 3, 0, space[0], v_r.d[0]);
-        if (v_r.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_r.d[1]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_x.p && !lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
+        if (v_along.p && !lifted_meet(space[0], v_along.d[0])) return lifted_fail(st, 3, 0, space[0], v_along.d[0]);
+        if (v_along.p && v_along.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_along.d[1]);
+        if (v_r.p && !lifted_meet(space[0], v_r.d[0])) return lifted_fail(st, 3, 0, space[0], v_r.d[0]);
+        if (v_r.p && v_r.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_r.d[1]);
         if (space[1] < 0) space[1] = 3;
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
@@ -1452,13 +1452,13 @@ extern "C" int rotation_energy_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_s_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_3.d[0]);
-        if (!lifted_meet(space[1], v_s_3.d[1])) return lifted_fail(st, 3, 1, space[1], v_s_3.d[1]);
+        if (v_s_3.p && !lifted_meet(space[0], v_s_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_3.d[0]);
+        if (v_s_3.p && !lifted_meet(space[1], v_s_3.d[1])) return lifted_fail(st, 3, 1, space[1], v_s_3.d[1]);
         if (space[1] < 0) space[1] = 1;
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const int64_t* arg_0 = lifted_contiguous_data(v_s_3, st, &packed_11, &packed_11_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const int64_t* arg_0 = v_s_3.p ? lifted_contiguous_data(v_s_3, st, &packed_11, &packed_11_bytes) : nullptr;
+        if (v_s_3.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_12, &site_12_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rotation_energy_grad_k4(count, space[0], space[1], arg_0, out_1.p);
@@ -1467,14 +1467,14 @@ extern "C" int rotation_energy_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        if (!lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
-        if (!lifted_meet(space[0], v_along.d[0])) return lifted_fail(st, 3, 0, space[0], v_along.d[0]);
-        if (v_along.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_along.d[1]);
-        if (!lifted_meet(space[0], v_r.d[0])) return lifted_fail(st, 3, 0, space[0], v_r.d[0]);
-        if (v_r.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_r.d[1]);
-        if (!lifted_meet(space[0], v_t_7.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_7.d[0]);
-        if (v_t_7.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_t_7.d[1]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_x.p && !lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
+        if (v_along.p && !lifted_meet(space[0], v_along.d[0])) return lifted_fail(st, 3, 0, space[0], v_along.d[0]);
+        if (v_along.p && v_along.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_along.d[1]);
+        if (v_r.p && !lifted_meet(space[0], v_r.d[0])) return lifted_fail(st, 3, 0, space[0], v_r.d[0]);
+        if (v_r.p && v_r.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_r.d[1]);
+        if (v_t_7.p && !lifted_meet(space[0], v_t_7.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_7.d[0]);
+        if (v_t_7.p && v_t_7.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_t_7.d[1]);
         if (space[1] < 0) space[1] = 3;
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
@@ -1493,14 +1493,14 @@ extern "C" int rotation_energy_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_t_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_3.d[0]);
-        if (!lifted_meet(space[0], v_w.d[0])) return lifted_fail(st, 3, 0, space[0], v_w.d[0]);
+        if (v_t_3.p && !lifted_meet(space[0], v_t_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_3.d[0]);
+        if (v_w.p && !lifted_meet(space[0], v_w.d[0])) return lifted_fail(st, 3, 0, space[0], v_w.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_t_3, st, &packed_15, &packed_15_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_w, st, &packed_16, &packed_16_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_t_3.p ? lifted_contiguous_data(v_t_3, st, &packed_15, &packed_15_bytes) : nullptr;
+        if (v_t_3.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_w.p ? lifted_contiguous_data(v_w, st, &packed_16, &packed_16_bytes) : nullptr;
+        if (v_w.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_17, &site_17_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rotation_energy_grad_k6(count, space[0], arg_0, arg_1, out_1.p);
@@ -1518,27 +1518,27 @@ extern "C" int rotation_energy_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     // reduction_short_rows_as_columns.py:8  along = np.sum(rot * x, axis=1, keepdims=True)
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        if (!lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
-        if (!lifted_meet(space[0], v_along.d[0])) return lifted_fail(st, 3, 0, space[0], v_along.d[0]);
-        if (v_along.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_along.d[1]);
-        if (!lifted_meet(space[0], v_r.d[0])) return lifted_fail(st, 3, 0, space[0], v_r.d[0]);
-        if (v_r.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_r.d[1]);
-        if (!lifted_meet(space[0], v_t_7.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_7.d[0]);
-        if (v_t_7.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_t_7.d[1]);
-        if (!lifted_meet(space[0], v_dalong.d[0])) return lifted_fail(st, 3, 0, space[0], v_dalong.d[0]);
-        if (v_dalong.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_dalong.d[1]);
-        if (!lifted_meet(space[0], v_rot.d[0])) return lifted_fail(st, 3, 0, space[0], v_rot.d[0]);
-        if (!lifted_meet(space[1], v_rot.d[1])) return lifted_fail(st, 3, 1, space[1], v_rot.d[1]);
-        if (!lifted_meet(space[0], v_r_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_r_1.d[0]);
-        if (v_r_1.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_r_1.d[1]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_x.p && !lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
+        if (v_along.p && !lifted_meet(space[0], v_along.d[0])) return lifted_fail(st, 3, 0, space[0], v_along.d[0]);
+        if (v_along.p && v_along.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_along.d[1]);
+        if (v_r.p && !lifted_meet(space[0], v_r.d[0])) return lifted_fail(st, 3, 0, space[0], v_r.d[0]);
+        if (v_r.p && v_r.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_r.d[1]);
+        if (v_t_7.p && !lifted_meet(space[0], v_t_7.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_7.d[0]);
+        if (v_t_7.p && v_t_7.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_t_7.d[1]);
+        if (v_dalong.p && !lifted_meet(space[0], v_dalong.d[0])) return lifted_fail(st, 3, 0, space[0], v_dalong.d[0]);
+        if (v_dalong.p && v_dalong.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_dalong.d[1]);
+        if (v_rot.p && !lifted_meet(space[0], v_rot.d[0])) return lifted_fail(st, 3, 0, space[0], v_rot.d[0]);
+        if (v_rot.p && !lifted_meet(space[1], v_rot.d[1])) return lifted_fail(st, 3, 1, space[1], v_rot.d[1]);
+        if (v_r_1.p && !lifted_meet(space[0], v_r_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_r_1.d[0]);
+        if (v_r_1.p && v_r_1.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_r_1.d[1]);
         if (space[1] < 0) space[1] = 3;
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_x, st, &packed_18, &packed_18_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_5 = lifted_contiguous_data(v_rot, st, &packed_19, &packed_19_bytes);
-        if (!arg_5) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_18, &packed_18_bytes) : nullptr;
+        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_5 = v_rot.p ? lifted_contiguous_data(v_rot, st, &packed_19, &packed_19_bytes) : nullptr;
+        if (v_rot.p && !arg_5) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_20, &site_20_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_2;

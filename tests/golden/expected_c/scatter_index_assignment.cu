@@ -1464,12 +1464,12 @@ extern "C" int scatter_rows_block0(int64_t* io, lifted_alloc_fn alloc)
     // scatter_index_assignment.py:7  a = x * 1.0
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        if (!lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_x.p && !lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) scatter_rows_k0(count, space[0], space[1], arg_0, out_1.p);
@@ -1479,12 +1479,12 @@ extern "C" int scatter_rows_block0(int64_t* io, lifted_alloc_fn alloc)
     // scatter_index_assignment.py:8  a[idx] = v * v
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
-        if (!lifted_meet(space[1], v_v.d[1])) return lifted_fail(st, 3, 1, space[1], v_v.d[1]);
+        if (v_v.p && !lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
+        if (v_v.p && !lifted_meet(space[1], v_v.d[1])) return lifted_fail(st, 3, 1, space[1], v_v.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_v, st, &packed_3, &packed_3_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_v.p ? lifted_contiguous_data(v_v, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_v.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) scatter_rows_k1(count, space[0], space[1], arg_0, out_1.p);
@@ -1521,12 +1521,12 @@ extern "C" int scatter_rows_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     // scatter_index_assignment.py:7  a = x * 1.0
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        if (!lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_x.p && !lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) scatter_rows_grad_k0(count, space[0], space[1], arg_0, out_1.p);
@@ -1536,12 +1536,12 @@ extern "C" int scatter_rows_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     // scatter_index_assignment.py:8  a[idx] = v * v
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
-        if (!lifted_meet(space[1], v_v.d[1])) return lifted_fail(st, 3, 1, space[1], v_v.d[1]);
+        if (v_v.p && !lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
+        if (v_v.p && !lifted_meet(space[1], v_v.d[1])) return lifted_fail(st, 3, 1, space[1], v_v.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_v, st, &packed_3, &packed_3_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_v.p ? lifted_contiguous_data(v_v, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_v.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) scatter_rows_grad_k1(count, space[0], space[1], arg_0, out_1.p);
@@ -1586,12 +1586,12 @@ extern "C" int scatter_rows_jvp_block0(int64_t* io, lifted_alloc_fn alloc)
     // scatter_index_assignment.py:7  a = x * 1.0
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        if (!lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_x.p && !lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) scatter_rows_jvp_k0(count, space[0], space[1], arg_0, out_1.p);
@@ -1601,16 +1601,16 @@ extern "C" int scatter_rows_jvp_block0(int64_t* io, lifted_alloc_fn alloc)
     // scatter_index_assignment.py:8  a[idx] = v * v
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
-        if (!lifted_meet(space[1], v_v.d[1])) return lifted_fail(st, 3, 1, space[1], v_v.d[1]);
-        if (!lifted_meet(space[0], v_tv.d[0])) return lifted_fail(st, 3, 0, space[0], v_tv.d[0]);
-        if (!lifted_meet(space[1], v_tv.d[1])) return lifted_fail(st, 3, 1, space[1], v_tv.d[1]);
+        if (v_v.p && !lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
+        if (v_v.p && !lifted_meet(space[1], v_v.d[1])) return lifted_fail(st, 3, 1, space[1], v_v.d[1]);
+        if (v_tv.p && !lifted_meet(space[0], v_tv.d[0])) return lifted_fail(st, 3, 0, space[0], v_tv.d[0]);
+        if (v_tv.p && !lifted_meet(space[1], v_tv.d[1])) return lifted_fail(st, 3, 1, space[1], v_tv.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_v, st, &packed_3, &packed_3_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_tv, st, &packed_4, &packed_4_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_v.p ? lifted_contiguous_data(v_v, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_v.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_tv.p ? lifted_contiguous_data(v_tv, st, &packed_4, &packed_4_bytes) : nullptr;
+        if (v_tv.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_2;
@@ -1655,12 +1655,12 @@ extern "C" int scatter_rows_jvp_block1(int64_t* io, lifted_alloc_fn alloc)
     // scatter_index_assignment.py:10  a[mask] = 2.0 * a[mask]
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_v_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_4.d[0]);
-        if (!lifted_meet(space[1], v_v_4.d[1])) return lifted_fail(st, 3, 1, space[1], v_v_4.d[1]);
+        if (v_v_4.p && !lifted_meet(space[0], v_v_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_4.d[0]);
+        if (v_v_4.p && !lifted_meet(space[1], v_v_4.d[1])) return lifted_fail(st, 3, 1, space[1], v_v_4.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_v_4, st, &packed_1, &packed_1_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_v_4.p ? lifted_contiguous_data(v_v_4, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_v_4.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) scatter_rows_jvp_k3(count, space[0], space[1], arg_0, out_1.p);
@@ -1669,12 +1669,12 @@ extern "C" int scatter_rows_jvp_block1(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_v_8.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_8.d[0]);
-        if (!lifted_meet(space[1], v_v_8.d[1])) return lifted_fail(st, 3, 1, space[1], v_v_8.d[1]);
+        if (v_v_8.p && !lifted_meet(space[0], v_v_8.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_8.d[0]);
+        if (v_v_8.p && !lifted_meet(space[1], v_v_8.d[1])) return lifted_fail(st, 3, 1, space[1], v_v_8.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_v_8, st, &packed_3, &packed_3_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_v_8.p ? lifted_contiguous_data(v_v_8, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_v_8.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) scatter_rows_jvp_k4(count, space[0], space[1], arg_0, out_1.p);

@@ -1231,9 +1231,9 @@ extern "C" int reshaped_block0(int64_t* io, lifted_alloc_fn alloc)
     // shape_ops.py:9  joined = np.concatenate((x, column), axis=1)
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        if (!lifted_meet(space[0], v_column.d[0])) return lifted_fail(st, 3, 0, space[0], v_column.d[0]);
-        if (v_column.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_column.d[1]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_column.p && !lifted_meet(space[0], v_column.d[0])) return lifted_fail(st, 3, 0, space[0], v_column.d[0]);
+        if (v_column.p && v_column.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_column.d[1]);
         if (!lifted_meet(space[0], 6)) return lifted_fail(st, 3, 0, space[0], 6);
         if (!lifted_meet(space[1], 5)) return lifted_fail(st, 3, 1, space[1], 5);
         if (space[0] < 0) space[0] = 6;
@@ -1248,12 +1248,12 @@ extern "C" int reshaped_block0(int64_t* io, lifted_alloc_fn alloc)
     // shape_ops.py:10  stacked = np.stack((y, y * 2.0), axis=0)
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
+        if (v_y.p && !lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
         if (space[0] < 0) space[0] = 6;
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_y, st, &packed_1, &packed_1_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_y.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) reshaped_k1(count, space[0], arg_0, out_1.p);
@@ -1290,14 +1290,14 @@ extern "C" int reshaped_block1(int64_t* io, lifted_alloc_fn alloc)
     // shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_blocks.d[0])) return lifted_fail(st, 3, 0, space[0], v_blocks.d[0]);
-        if (!lifted_meet(space[1], v_blocks.d[1])) return lifted_fail(st, 3, 1, space[1], v_blocks.d[1]);
+        if (v_blocks.p && !lifted_meet(space[0], v_blocks.d[0])) return lifted_fail(st, 3, 0, space[0], v_blocks.d[0]);
+        if (v_blocks.p && !lifted_meet(space[1], v_blocks.d[1])) return lifted_fail(st, 3, 1, space[1], v_blocks.d[1]);
         if (space[0] < 0) space[0] = 3;
         if (space[1] < 0) space[1] = 8;
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_blocks, st, &packed_1, &packed_1_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_blocks.p ? lifted_contiguous_data(v_blocks, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_blocks.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) reshaped_k2(count, space[0], space[1], arg_0, acc_1);
         else reshaped_k2_body<false>(count, space[0], space[1], arg_0, acc_1);
@@ -1315,15 +1315,15 @@ extern "C" int reshaped_block1(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[1], v_r.d[0])) return lifted_fail(st, 3, 1, space[1], v_r.d[0]);
-        if (!lifted_meet(space[0], v_stacked.d[0])) return lifted_fail(st, 3, 0, space[0], v_stacked.d[0]);
-        if (!lifted_meet(space[1], v_stacked.d[1])) return lifted_fail(st, 3, 1, space[1], v_stacked.d[1]);
+        if (v_r.p && !lifted_meet(space[1], v_r.d[0])) return lifted_fail(st, 3, 1, space[1], v_r.d[0]);
+        if (v_stacked.p && !lifted_meet(space[0], v_stacked.d[0])) return lifted_fail(st, 3, 0, space[0], v_stacked.d[0]);
+        if (v_stacked.p && !lifted_meet(space[1], v_stacked.d[1])) return lifted_fail(st, 3, 1, space[1], v_stacked.d[1]);
         if (space[0] < 0) space[0] = 2;
         if (space[1] < 0) space[1] = 6;
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_1 = lifted_contiguous_data(v_stacked, st, &packed_2, &packed_2_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_stacked.p ? lifted_contiguous_data(v_stacked, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_stacked.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) reshaped_k3(count, space[0], space[1], v_r.p, 0, (v_r.d[0] == 1 ? 0 : v_r.s[0]), arg_1, acc_1);
         else reshaped_k3_body<false>(count, space[0], space[1], v_r.p, 0, (v_r.d[0] == 1 ? 0 : v_r.s[0]), arg_1, acc_1);
@@ -1363,9 +1363,9 @@ extern "C" int reshaped_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     // shape_ops.py:9  joined = np.concatenate((x, column), axis=1)
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        if (!lifted_meet(space[0], v_column.d[0])) return lifted_fail(st, 3, 0, space[0], v_column.d[0]);
-        if (v_column.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_column.d[1]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_column.p && !lifted_meet(space[0], v_column.d[0])) return lifted_fail(st, 3, 0, space[0], v_column.d[0]);
+        if (v_column.p && v_column.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_column.d[1]);
         if (!lifted_meet(space[0], 6)) return lifted_fail(st, 3, 0, space[0], 6);
         if (!lifted_meet(space[1], 5)) return lifted_fail(st, 3, 1, space[1], 5);
         if (space[0] < 0) space[0] = 6;
@@ -1381,12 +1381,12 @@ extern "C" int reshaped_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     // shape_ops.py:10  stacked = np.stack((y, y * 2.0), axis=0)
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
+        if (v_y.p && !lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
         if (space[0] < 0) space[0] = 6;
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_y, st, &packed_2, &packed_2_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_y.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) reshaped_grad_k1(count, space[0], arg_0, out_1.p);
@@ -1450,8 +1450,8 @@ extern "C" int reshaped_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_stacked.d[0])) return lifted_fail(st, 3, 0, space[0], v_stacked.d[0]);
-        if (!lifted_meet(space[1], v_stacked.d[1])) return lifted_fail(st, 3, 1, space[1], v_stacked.d[1]);
+        if (v_stacked.p && !lifted_meet(space[0], v_stacked.d[0])) return lifted_fail(st, 3, 0, space[0], v_stacked.d[0]);
+        if (v_stacked.p && !lifted_meet(space[1], v_stacked.d[1])) return lifted_fail(st, 3, 1, space[1], v_stacked.d[1]);
         if (space[0] < 0) space[0] = 2;
         if (space[1] < 0) space[1] = 6;
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
@@ -1478,14 +1478,14 @@ extern "C" int reshaped_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_joined.d[0])) return lifted_fail(st, 3, 0, space[0], v_joined.d[0]);
-        if (!lifted_meet(space[1], v_joined.d[1])) return lifted_fail(st, 3, 1, space[1], v_joined.d[1]);
+        if (v_joined.p && !lifted_meet(space[0], v_joined.d[0])) return lifted_fail(st, 3, 0, space[0], v_joined.d[0]);
+        if (v_joined.p && !lifted_meet(space[1], v_joined.d[1])) return lifted_fail(st, 3, 1, space[1], v_joined.d[1]);
         if (space[0] < 0) space[0] = 6;
         if (space[1] < 0) space[1] = 5;
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_joined, st, &packed_3, &packed_3_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_joined.p ? lifted_contiguous_data(v_joined, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_joined.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) reshaped_grad_k3(count, space[0], space[1], arg_0, out_1.p);
@@ -1494,14 +1494,14 @@ extern "C" int reshaped_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_blocks.d[0])) return lifted_fail(st, 3, 0, space[0], v_blocks.d[0]);
-        if (!lifted_meet(space[1], v_blocks.d[1])) return lifted_fail(st, 3, 1, space[1], v_blocks.d[1]);
+        if (v_blocks.p && !lifted_meet(space[0], v_blocks.d[0])) return lifted_fail(st, 3, 0, space[0], v_blocks.d[0]);
+        if (v_blocks.p && !lifted_meet(space[1], v_blocks.d[1])) return lifted_fail(st, 3, 1, space[1], v_blocks.d[1]);
         if (space[0] < 0) space[0] = 3;
         if (space[1] < 0) space[1] = 8;
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_blocks, st, &packed_5, &packed_5_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_blocks.p ? lifted_contiguous_data(v_blocks, st, &packed_5, &packed_5_bytes) : nullptr;
+        if (v_blocks.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) reshaped_grad_k4(count, space[0], space[1], arg_0, out_1.p);
@@ -1543,15 +1543,15 @@ extern "C" int reshaped_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_v_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_1.d[0]);
-        if (!lifted_meet(space[0], v_dy.d[0])) return lifted_fail(st, 3, 0, space[0], v_dy.d[0]);
+        if (v_v_1.p && !lifted_meet(space[0], v_v_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_1.d[0]);
+        if (v_dy.p && !lifted_meet(space[0], v_dy.d[0])) return lifted_fail(st, 3, 0, space[0], v_dy.d[0]);
         if (space[0] < 0) space[0] = 6;
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_v_1, st, &packed_7, &packed_7_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_dy, st, &packed_8, &packed_8_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_v_1.p ? lifted_contiguous_data(v_v_1, st, &packed_7, &packed_7_bytes) : nullptr;
+        if (v_v_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_dy.p ? lifted_contiguous_data(v_dy, st, &packed_8, &packed_8_bytes) : nullptr;
+        if (v_dy.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_9, &site_9_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) reshaped_grad_k5(count, space[0], arg_0, arg_1, out_1.p);
@@ -1585,16 +1585,16 @@ extern "C" int reshaped_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_dcolumn.d[0])) return lifted_fail(st, 3, 0, space[0], v_dcolumn.d[0]);
-        if (!lifted_meet(space[1], v_dcolumn.d[1])) return lifted_fail(st, 3, 1, space[1], v_dcolumn.d[1]);
-        if (!lifted_meet(space[0], v_v_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_2.d[0]);
-        if (!lifted_meet(space[1], v_v_2.d[1])) return lifted_fail(st, 3, 1, space[1], v_v_2.d[1]);
+        if (v_dcolumn.p && !lifted_meet(space[0], v_dcolumn.d[0])) return lifted_fail(st, 3, 0, space[0], v_dcolumn.d[0]);
+        if (v_dcolumn.p && !lifted_meet(space[1], v_dcolumn.d[1])) return lifted_fail(st, 3, 1, space[1], v_dcolumn.d[1]);
+        if (v_v_2.p && !lifted_meet(space[0], v_v_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_2.d[0]);
+        if (v_v_2.p && !lifted_meet(space[1], v_v_2.d[1])) return lifted_fail(st, 3, 1, space[1], v_v_2.d[1]);
         if (space[0] < 0) space[0] = 6;
         if (space[1] < 0) space[1] = 1;
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_dcolumn, st, &packed_10, &packed_10_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_dcolumn.p ? lifted_contiguous_data(v_dcolumn, st, &packed_10, &packed_10_bytes) : nullptr;
+        if (v_dcolumn.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_11, &site_11_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) reshaped_grad_k6(count, space[0], space[1], arg_0, v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), (v_v_2.d[1] == 1 ? 0 : v_v_2.s[1]), out_1.p);
@@ -1611,15 +1611,15 @@ extern "C" int reshaped_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_dy_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_dy_1.d[0]);
-        if (!lifted_meet(space[0], v_r_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_r_1.d[0]);
+        if (v_dy_1.p && !lifted_meet(space[0], v_dy_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_dy_1.d[0]);
+        if (v_r_1.p && !lifted_meet(space[0], v_r_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_r_1.d[0]);
         if (space[0] < 0) space[0] = 6;
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_dy_1, st, &packed_12, &packed_12_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_r_1, st, &packed_13, &packed_13_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_dy_1.p ? lifted_contiguous_data(v_dy_1, st, &packed_12, &packed_12_bytes) : nullptr;
+        if (v_dy_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_r_1.p ? lifted_contiguous_data(v_r_1, st, &packed_13, &packed_13_bytes) : nullptr;
+        if (v_r_1.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_14, &site_14_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) reshaped_grad_k7(count, space[0], arg_0, arg_1, out_1.p);

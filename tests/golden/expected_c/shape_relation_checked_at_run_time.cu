@@ -852,17 +852,17 @@ extern "C" int f_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     // shape_relation_checked_at_run_time.py:7  return np.sum((np.tanh(x @ W) - y) ** 2)
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
-        if (!lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
-        if (!lifted_meet(space[0], v_c_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_c_1.d[0]);
-        if (!lifted_meet(space[1], v_c_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_c_1.d[1]);
+        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
+        if (v_m.p && !lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
+        if (v_c_1.p && !lifted_meet(space[0], v_c_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_c_1.d[0]);
+        if (v_c_1.p && !lifted_meet(space[1], v_c_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_c_1.d[1]);
         if (space[1] < 0) space[1] = 2;
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_m, st, &packed_1, &packed_1_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_c_1, st, &packed_2, &packed_2_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_c_1.p ? lifted_contiguous_data(v_c_1, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_c_1.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) f_grad_k1(count, space[0], space[1], arg_0, arg_1, out_1.p);

@@ -830,13 +830,13 @@ extern "C" int skin_block0(int64_t* io, lifted_alloc_fn alloc)
     // stack_times_matrix_one_gemm.py:7  return np.sin(t) @ np.transpose(w)
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_t.d[0])) return lifted_fail(st, 3, 0, space[0], v_t.d[0]);
-        if (!lifted_meet(space[1], v_t.d[1])) return lifted_fail(st, 3, 1, space[1], v_t.d[1]);
+        if (v_t.p && !lifted_meet(space[0], v_t.d[0])) return lifted_fail(st, 3, 0, space[0], v_t.d[0]);
+        if (v_t.p && !lifted_meet(space[1], v_t.d[1])) return lifted_fail(st, 3, 1, space[1], v_t.d[1]);
         if (space[0] < 0) space[0] = 3;
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_t, st, &packed_1, &packed_1_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_t.p ? lifted_contiguous_data(v_t, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_t.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) skin_k0(count, space[0], space[1], arg_0, out_1.p);
@@ -886,13 +886,13 @@ extern "C" int skin_jacobian_block0(int64_t* io, lifted_alloc_fn alloc)
     // stack_times_matrix_one_gemm.py:7  return np.sin(t) @ np.transpose(w)
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_t.d[0])) return lifted_fail(st, 3, 0, space[0], v_t.d[0]);
-        if (!lifted_meet(space[1], v_t.d[1])) return lifted_fail(st, 3, 1, space[1], v_t.d[1]);
+        if (v_t.p && !lifted_meet(space[0], v_t.d[0])) return lifted_fail(st, 3, 0, space[0], v_t.d[0]);
+        if (v_t.p && !lifted_meet(space[1], v_t.d[1])) return lifted_fail(st, 3, 1, space[1], v_t.d[1]);
         if (space[0] < 0) space[0] = 3;
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_t, st, &packed_1, &packed_1_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_t.p ? lifted_contiguous_data(v_t, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_t.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) skin_jacobian_k0(count, space[0], space[1], arg_0, out_1.p);
@@ -901,16 +901,16 @@ extern "C" int skin_jacobian_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[3] = {-1, -1, -1};
-        if (!lifted_meet(space[0], v_basis_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_basis_1.d[0]);
-        if (!lifted_meet(space[1], v_basis_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_basis_1.d[1]);
-        if (!lifted_meet(space[2], v_basis_1.d[2])) return lifted_fail(st, 3, 2, space[2], v_basis_1.d[2]);
-        if (!lifted_meet(space[1], v_t_4.d[0])) return lifted_fail(st, 3, 1, space[1], v_t_4.d[0]);
-        if (!lifted_meet(space[2], v_t_4.d[1])) return lifted_fail(st, 3, 2, space[2], v_t_4.d[1]);
+        if (v_basis_1.p && !lifted_meet(space[0], v_basis_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_basis_1.d[0]);
+        if (v_basis_1.p && !lifted_meet(space[1], v_basis_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_basis_1.d[1]);
+        if (v_basis_1.p && !lifted_meet(space[2], v_basis_1.d[2])) return lifted_fail(st, 3, 2, space[2], v_basis_1.d[2]);
+        if (v_t_4.p && !lifted_meet(space[1], v_t_4.d[0])) return lifted_fail(st, 3, 1, space[1], v_t_4.d[0]);
+        if (v_t_4.p && !lifted_meet(space[2], v_t_4.d[1])) return lifted_fail(st, 3, 2, space[2], v_t_4.d[1]);
         if (space[1] < 0) space[1] = 3;
         for (int k = 0; k < 3; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 3);
-        const double* arg_0 = lifted_contiguous_data(v_basis_1, st, &packed_3, &packed_3_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_basis_1.p ? lifted_contiguous_data(v_basis_1, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_basis_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 3> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) skin_jacobian_k1(count, space[0], space[1], space[2], arg_0, v_t_4.p, 0, (v_t_4.d[0] == 1 ? 0 : v_t_4.s[0]), (v_t_4.d[1] == 1 ? 0 : v_t_4.s[1]), out_1.p);

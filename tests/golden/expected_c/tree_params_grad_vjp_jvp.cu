@@ -1199,13 +1199,13 @@ extern "C" int mlp_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
-        if (!lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
-        if (!lifted_meet(space[1], v_params_0_1.d[0])) return lifted_fail(st, 3, 1, space[1], v_params_0_1.d[0]);
+        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
+        if (v_m.p && !lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
+        if (v_params_0_1.p && !lifted_meet(space[1], v_params_0_1.d[0])) return lifted_fail(st, 3, 1, space[1], v_params_0_1.d[0]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_m, st, &packed_2, &packed_2_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) mlp_k0(count, space[0], space[1], arg_0, v_params_0_1.p, 0, (v_params_0_1.d[0] == 1 ? 0 : v_params_0_1.s[0]), out_1.p);
@@ -1224,13 +1224,13 @@ extern "C" int mlp_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_m_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_1.d[0]);
-        if (!lifted_meet(space[1], v_m_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_m_1.d[1]);
-        if (!lifted_meet(space[1], v_params_1_1.d[0])) return lifted_fail(st, 3, 1, space[1], v_params_1_1.d[0]);
+        if (v_m_1.p && !lifted_meet(space[0], v_m_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_1.d[0]);
+        if (v_m_1.p && !lifted_meet(space[1], v_m_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_m_1.d[1]);
+        if (v_params_1_1.p && !lifted_meet(space[1], v_params_1_1.d[0])) return lifted_fail(st, 3, 1, space[1], v_params_1_1.d[0]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_m_1, st, &packed_5, &packed_5_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_m_1.p ? lifted_contiguous_data(v_m_1, st, &packed_5, &packed_5_bytes) : nullptr;
+        if (v_m_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) mlp_k1(count, space[0], space[1], arg_0, v_params_1_1.p, 0, (v_params_1_1.d[0] == 1 ? 0 : v_params_1_1.s[0]), out_1.p);
@@ -1282,13 +1282,13 @@ extern "C" int loss_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
-        if (!lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
-        if (!lifted_meet(space[1], v_params_0_1.d[0])) return lifted_fail(st, 3, 1, space[1], v_params_0_1.d[0]);
+        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
+        if (v_m.p && !lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
+        if (v_params_0_1.p && !lifted_meet(space[1], v_params_0_1.d[0])) return lifted_fail(st, 3, 1, space[1], v_params_0_1.d[0]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_m, st, &packed_2, &packed_2_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) loss_k0(count, space[0], space[1], arg_0, v_params_0_1.p, 0, (v_params_0_1.d[0] == 1 ? 0 : v_params_0_1.s[0]), out_1.p);
@@ -1307,17 +1307,17 @@ extern "C" int loss_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_m_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_1.d[0]);
-        if (!lifted_meet(space[1], v_m_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_m_1.d[1]);
-        if (!lifted_meet(space[1], v_params_1_1.d[0])) return lifted_fail(st, 3, 1, space[1], v_params_1_1.d[0]);
-        if (!lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
-        if (!lifted_meet(space[1], v_y.d[1])) return lifted_fail(st, 3, 1, space[1], v_y.d[1]);
+        if (v_m_1.p && !lifted_meet(space[0], v_m_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_1.d[0]);
+        if (v_m_1.p && !lifted_meet(space[1], v_m_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_m_1.d[1]);
+        if (v_params_1_1.p && !lifted_meet(space[1], v_params_1_1.d[0])) return lifted_fail(st, 3, 1, space[1], v_params_1_1.d[0]);
+        if (v_y.p && !lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
+        if (v_y.p && !lifted_meet(space[1], v_y.d[1])) return lifted_fail(st, 3, 1, space[1], v_y.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_m_1, st, &packed_5, &packed_5_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_2 = lifted_contiguous_data(v_y, st, &packed_6, &packed_6_bytes);
-        if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_m_1.p ? lifted_contiguous_data(v_m_1, st, &packed_5, &packed_5_bytes) : nullptr;
+        if (v_m_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_2 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_6, &packed_6_bytes) : nullptr;
+        if (v_y.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) loss_k1(count, space[0], space[1], arg_0, v_params_1_1.p, 0, (v_params_1_1.d[0] == 1 ? 0 : v_params_1_1.s[0]), arg_2, acc_1);
         else loss_k1_body<false>(count, space[0], space[1], arg_0, v_params_1_1.p, 0, (v_params_1_1.d[0] == 1 ? 0 : v_params_1_1.s[0]), arg_2, acc_1);
@@ -1358,11 +1358,11 @@ extern "C" int scores_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
+        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_m, st, &packed_2, &packed_2_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         double acc_2[1] = {0};
@@ -1433,13 +1433,13 @@ extern "C" int loss_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
-        if (!lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
-        if (!lifted_meet(space[1], v_params_0_1.d[0])) return lifted_fail(st, 3, 1, space[1], v_params_0_1.d[0]);
+        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
+        if (v_m.p && !lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
+        if (v_params_0_1.p && !lifted_meet(space[1], v_params_0_1.d[0])) return lifted_fail(st, 3, 1, space[1], v_params_0_1.d[0]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_m, st, &packed_2, &packed_2_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) loss_grad_k0(count, space[0], space[1], arg_0, v_params_0_1.p, 0, (v_params_0_1.d[0] == 1 ? 0 : v_params_0_1.s[0]), out_1.p);
@@ -1458,11 +1458,11 @@ extern "C" int loss_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_m_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_1.d[0]);
-        if (!lifted_meet(space[1], v_m_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_m_1.d[1]);
-        if (!lifted_meet(space[1], v_params_1_1.d[0])) return lifted_fail(st, 3, 1, space[1], v_params_1_1.d[0]);
-        if (!lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
-        if (!lifted_meet(space[1], v_y.d[1])) return lifted_fail(st, 3, 1, space[1], v_y.d[1]);
+        if (v_m_1.p && !lifted_meet(space[0], v_m_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_1.d[0]);
+        if (v_m_1.p && !lifted_meet(space[1], v_m_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_m_1.d[1]);
+        if (v_params_1_1.p && !lifted_meet(space[1], v_params_1_1.d[0])) return lifted_fail(st, 3, 1, space[1], v_params_1_1.d[0]);
+        if (v_y.p && !lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
+        if (v_y.p && !lifted_meet(space[1], v_y.d[1])) return lifted_fail(st, 3, 1, space[1], v_y.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[1], n_red = 1 * space[0];
@@ -1518,10 +1518,10 @@ extern "C" int loss_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     // tree_params_grad_vjp_jvp.py:9  x = np.tanh(out)
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_x_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_x_1.d[0]);
-        if (!lifted_meet(space[1], v_x_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_x_1.d[1]);
-        if (!lifted_meet(space[0], v_dx_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_dx_1.d[0]);
-        if (!lifted_meet(space[1], v_dx_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_dx_1.d[1]);
+        if (v_x_1.p && !lifted_meet(space[0], v_x_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_x_1.d[0]);
+        if (v_x_1.p && !lifted_meet(space[1], v_x_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_x_1.d[1]);
+        if (v_dx_1.p && !lifted_meet(space[0], v_dx_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_dx_1.d[0]);
+        if (v_dx_1.p && !lifted_meet(space[1], v_dx_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_dx_1.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[1], n_red = 1 * space[0];
@@ -1606,14 +1606,14 @@ extern "C" int scores_vjp_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
-        if (!lifted_meet(space[0], v_ct_z.d[0])) return lifted_fail(st, 3, 0, space[0], v_ct_z.d[0]);
+        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
+        if (v_ct_z.p && !lifted_meet(space[0], v_ct_z.d[0])) return lifted_fail(st, 3, 0, space[0], v_ct_z.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_m, st, &packed_2, &packed_2_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_2 = lifted_contiguous_data(v_ct_z, st, &packed_3, &packed_3_bytes);
-        if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_2 = v_ct_z.p ? lifted_contiguous_data(v_ct_z, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_ct_z.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         double acc_2[1] = {0};
@@ -1695,14 +1695,14 @@ extern "C" int scores_jvp_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
-        if (!lifted_meet(space[0], v_m_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_1.d[0]);
+        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
+        if (v_m_1.p && !lifted_meet(space[0], v_m_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_1.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_m, st, &packed_3, &packed_3_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_2 = lifted_contiguous_data(v_m_1, st, &packed_4, &packed_4_bytes);
-        if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_2 = v_m_1.p ? lifted_contiguous_data(v_m_1, st, &packed_4, &packed_4_bytes) : nullptr;
+        if (v_m_1.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_2;

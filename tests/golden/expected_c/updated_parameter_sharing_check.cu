@@ -1029,18 +1029,18 @@ extern "C" int smooth_block0(int64_t* io, lifted_alloc_fn alloc)
             }
             {
                 int64_t space[1] = {-1};
-                if (!lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
-                if (!lifted_meet(space[0], v_v_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_1.d[0]);
-                if (!lifted_meet(space[0], v_v_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_2.d[0]);
+                if (v_v.p && !lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
+                if (v_v_1.p && !lifted_meet(space[0], v_v_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_1.d[0]);
+                if (v_v_2.p && !lifted_meet(space[0], v_v_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_2.d[0]);
                 if (space[0] < 0) space[0] = 4;
                 for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                 const int64_t count = lifted_product(space, 1);
-                const double* arg_0 = lifted_contiguous_data(v_v, st, &packed_2, &packed_2_bytes);
-                if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                const double* arg_1 = lifted_contiguous_data(v_v_1, st, &packed_3, &packed_3_bytes);
-                if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-                const double* arg_2 = lifted_contiguous_data(v_v_2, st, &packed_4, &packed_4_bytes);
-                if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_0 = v_v.p ? lifted_contiguous_data(v_v, st, &packed_2, &packed_2_bytes) : nullptr;
+                if (v_v.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_1 = v_v_1.p ? lifted_contiguous_data(v_v_1, st, &packed_3, &packed_3_bytes) : nullptr;
+                if (v_v_1.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_2 = v_v_2.p ? lifted_contiguous_data(v_v_2, st, &packed_4, &packed_4_bytes) : nullptr;
+                if (v_v_2.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
                 lifted_view<double, 1> out_1;
                 if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                 if (count >= lifted_parallel_min) smooth_k0(count, space[0], arg_0, arg_1, arg_2, out_1.p);
@@ -1064,18 +1064,18 @@ extern "C" int smooth_block0(int64_t* io, lifted_alloc_fn alloc)
     // updated_parameter_sharing_check.py:11  return np.sum(a * WEIGHTS) + np.sum(b)
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_a_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_a_2.d[0]);
-        if (!lifted_meet(space[1], v_a_2.d[1])) return lifted_fail(st, 3, 1, space[1], v_a_2.d[1]);
-        if (!lifted_meet(space[0], v_b.d[0])) return lifted_fail(st, 3, 0, space[0], v_b.d[0]);
-        if (!lifted_meet(space[1], v_b.d[1])) return lifted_fail(st, 3, 1, space[1], v_b.d[1]);
-        if (!lifted_meet(space[1], v_WEIGHTS.d[0])) return lifted_fail(st, 3, 1, space[1], v_WEIGHTS.d[0]);
+        if (v_a_2.p && !lifted_meet(space[0], v_a_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_a_2.d[0]);
+        if (v_a_2.p && !lifted_meet(space[1], v_a_2.d[1])) return lifted_fail(st, 3, 1, space[1], v_a_2.d[1]);
+        if (v_b.p && !lifted_meet(space[0], v_b.d[0])) return lifted_fail(st, 3, 0, space[0], v_b.d[0]);
+        if (v_b.p && !lifted_meet(space[1], v_b.d[1])) return lifted_fail(st, 3, 1, space[1], v_b.d[1]);
+        if (v_WEIGHTS.p && !lifted_meet(space[1], v_WEIGHTS.d[0])) return lifted_fail(st, 3, 1, space[1], v_WEIGHTS.d[0]);
         if (space[1] < 0) space[1] = 4;
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_a_2, st, &packed_6, &packed_6_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_b, st, &packed_7, &packed_7_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_a_2.p ? lifted_contiguous_data(v_a_2, st, &packed_6, &packed_6_bytes) : nullptr;
+        if (v_a_2.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_b.p ? lifted_contiguous_data(v_b, st, &packed_7, &packed_7_bytes) : nullptr;
+        if (v_b.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         double acc_2[1] = {0};
         if (count >= lifted_parallel_min) smooth_k1(count, space[0], space[1], arg_0, arg_1, v_WEIGHTS.p, 0, (v_WEIGHTS.d[0] == 1 ? 0 : v_WEIGHTS.s[0]), acc_1, acc_2);
@@ -1200,18 +1200,18 @@ extern "C" int smooth_grad_block0(int64_t* io, lifted_alloc_fn alloc)
             }
             {
                 int64_t space[1] = {-1};
-                if (!lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
-                if (!lifted_meet(space[0], v_v_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_1.d[0]);
-                if (!lifted_meet(space[0], v_v_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_2.d[0]);
+                if (v_v.p && !lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
+                if (v_v_1.p && !lifted_meet(space[0], v_v_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_1.d[0]);
+                if (v_v_2.p && !lifted_meet(space[0], v_v_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_2.d[0]);
                 if (space[0] < 0) space[0] = 4;
                 for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                 const int64_t count = lifted_product(space, 1);
-                const double* arg_0 = lifted_contiguous_data(v_v, st, &packed_2, &packed_2_bytes);
-                if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                const double* arg_1 = lifted_contiguous_data(v_v_1, st, &packed_3, &packed_3_bytes);
-                if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-                const double* arg_2 = lifted_contiguous_data(v_v_2, st, &packed_4, &packed_4_bytes);
-                if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_0 = v_v.p ? lifted_contiguous_data(v_v, st, &packed_2, &packed_2_bytes) : nullptr;
+                if (v_v.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_1 = v_v_1.p ? lifted_contiguous_data(v_v_1, st, &packed_3, &packed_3_bytes) : nullptr;
+                if (v_v_1.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_2 = v_v_2.p ? lifted_contiguous_data(v_v_2, st, &packed_4, &packed_4_bytes) : nullptr;
+                if (v_v_2.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
                 lifted_view<double, 1> out_1;
                 if (!lifted_alloc_view(out_1, space, st, nullptr, nullptr, LIFTED_ARENA)) return lifted_fail(st, 5, 0, 0, 0);
                 lifted_view<double, 1> out_2;
@@ -1339,18 +1339,18 @@ extern "C" int smooth_grad_block0(int64_t* io, lifted_alloc_fn alloc)
             }
             {
                 int64_t space[1] = {-1};
-                if (!lifted_meet(space[0], v_t_8.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_8.d[0]);
-                if (!lifted_meet(space[0], v_v_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_4.d[0]);
-                if (!lifted_meet(space[0], v_t_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_1.d[0]);
+                if (v_t_8.p && !lifted_meet(space[0], v_t_8.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_8.d[0]);
+                if (v_v_4.p && !lifted_meet(space[0], v_v_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_4.d[0]);
+                if (v_t_1.p && !lifted_meet(space[0], v_t_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_1.d[0]);
                 if (space[0] < 0) space[0] = 4;
                 for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                 const int64_t count = lifted_product(space, 1);
-                const double* arg_0 = lifted_contiguous_data(v_t_8, st, &packed_11, &packed_11_bytes);
-                if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                const double* arg_1 = lifted_contiguous_data(v_v_4, st, &packed_12, &packed_12_bytes);
-                if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-                const double* arg_2 = lifted_contiguous_data(v_t_1, st, &packed_13, &packed_13_bytes);
-                if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_0 = v_t_8.p ? lifted_contiguous_data(v_t_8, st, &packed_11, &packed_11_bytes) : nullptr;
+                if (v_t_8.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_1 = v_v_4.p ? lifted_contiguous_data(v_v_4, st, &packed_12, &packed_12_bytes) : nullptr;
+                if (v_v_4.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_2 = v_t_1.p ? lifted_contiguous_data(v_t_1, st, &packed_13, &packed_13_bytes) : nullptr;
+                if (v_t_1.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
                 lifted_view<double, 1> out_1;
                 if (!lifted_alloc_view(out_1, space, st, &site_14, &site_14_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                 lifted_view<double, 1> out_2;
@@ -1374,12 +1374,12 @@ extern "C" int smooth_grad_block0(int64_t* io, lifted_alloc_fn alloc)
             }
             {
                 int64_t space[1] = {-1};
-                if (!lifted_meet(space[0], v_t_9.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_9.d[0]);
+                if (v_t_9.p && !lifted_meet(space[0], v_t_9.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_9.d[0]);
                 if (space[0] < 0) space[0] = 4;
                 for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                 const int64_t count = lifted_product(space, 1);
-                const double* arg_0 = lifted_contiguous_data(v_t_9, st, &packed_16, &packed_16_bytes);
-                if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_0 = v_t_9.p ? lifted_contiguous_data(v_t_9, st, &packed_16, &packed_16_bytes) : nullptr;
+                if (v_t_9.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
                 lifted_view<double, 1> out_1;
                 if (!lifted_alloc_view(out_1, space, st, &site_17, &site_17_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                 if (count >= lifted_parallel_min) smooth_grad_k2(count, space[0], arg_0, out_1.p);

@@ -1357,20 +1357,20 @@ extern "C" int losses_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
-        if (!lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
-        if (!lifted_meet(space[0], v_z.d[0])) return lifted_fail(st, 3, 0, space[0], v_z.d[0]);
-        if (!lifted_meet(space[1], v_z.d[1])) return lifted_fail(st, 3, 1, space[1], v_z.d[1]);
-        if (!lifted_meet(space[0], v_v_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_3.d[0]);
-        if (v_v_3.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v_3.d[1]);
-        if (!lifted_meet(space[1], v_w.d[0])) return lifted_fail(st, 3, 1, space[1], v_w.d[0]);
+        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
+        if (v_m.p && !lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
+        if (v_z.p && !lifted_meet(space[0], v_z.d[0])) return lifted_fail(st, 3, 0, space[0], v_z.d[0]);
+        if (v_z.p && !lifted_meet(space[1], v_z.d[1])) return lifted_fail(st, 3, 1, space[1], v_z.d[1]);
+        if (v_v_3.p && !lifted_meet(space[0], v_v_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_3.d[0]);
+        if (v_v_3.p && v_v_3.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v_3.d[1]);
+        if (v_w.p && !lifted_meet(space[1], v_w.d[0])) return lifted_fail(st, 3, 1, space[1], v_w.d[0]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
-        const bool* arg_0 = lifted_contiguous_data(v_m, st, &packed_1, &packed_1_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_z, st, &packed_2, &packed_2_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const bool* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_z.p ? lifted_contiguous_data(v_z, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_z.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         const int64_t acc_1_count[1] = {n_out};
         lifted_view<double, 1> acc_1;
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_3, &accumulators_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
@@ -1394,14 +1394,14 @@ extern "C" int losses_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_s.d[0])) return lifted_fail(st, 3, 0, space[0], v_s.d[0]);
-        if (!lifted_meet(space[0], v_s_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_1.d[0]);
+        if (v_s.p && !lifted_meet(space[0], v_s.d[0])) return lifted_fail(st, 3, 0, space[0], v_s.d[0]);
+        if (v_s_1.p && !lifted_meet(space[0], v_s_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_1.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_s, st, &packed_7, &packed_7_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_s_1, st, &packed_8, &packed_8_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_s.p ? lifted_contiguous_data(v_s, st, &packed_7, &packed_7_bytes) : nullptr;
+        if (v_s.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_s_1.p ? lifted_contiguous_data(v_s_1, st, &packed_8, &packed_8_bytes) : nullptr;
+        if (v_s_1.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_9, &site_9_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) losses_k3(count, space[0], arg_0, arg_1, out_1.p);
@@ -1473,23 +1473,23 @@ extern "C" int per_example_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
-        if (!lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
-        if (!lifted_meet(space[0], v_z.d[0])) return lifted_fail(st, 3, 0, space[0], v_z.d[0]);
-        if (!lifted_meet(space[1], v_z.d[1])) return lifted_fail(st, 3, 1, space[1], v_z.d[1]);
-        if (!lifted_meet(space[0], v_v_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_3.d[0]);
-        if (v_v_3.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v_3.d[1]);
-        if (!lifted_meet(space[1], v_dw.d[0])) return lifted_fail(st, 3, 1, space[1], v_dw.d[0]);
-        if (!lifted_meet(space[0], v_v_5.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_5.d[0]);
-        if (v_v_5.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v_5.d[1]);
+        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
+        if (v_m.p && !lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
+        if (v_z.p && !lifted_meet(space[0], v_z.d[0])) return lifted_fail(st, 3, 0, space[0], v_z.d[0]);
+        if (v_z.p && !lifted_meet(space[1], v_z.d[1])) return lifted_fail(st, 3, 1, space[1], v_z.d[1]);
+        if (v_v_3.p && !lifted_meet(space[0], v_v_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_3.d[0]);
+        if (v_v_3.p && v_v_3.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v_3.d[1]);
+        if (v_dw.p && !lifted_meet(space[1], v_dw.d[0])) return lifted_fail(st, 3, 1, space[1], v_dw.d[0]);
+        if (v_v_5.p && !lifted_meet(space[0], v_v_5.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_5.d[0]);
+        if (v_v_5.p && v_v_5.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v_5.d[1]);
         if (!lifted_meet(space[0], (int64_t)v_B)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_B);
         if (!lifted_meet(space[1], (int64_t)v_d_1)) return lifted_fail(st, 3, 1, space[1], (int64_t)v_d_1);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const bool* arg_0 = lifted_contiguous_data(v_m, st, &packed_1, &packed_1_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_z, st, &packed_2, &packed_2_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const bool* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_z.p ? lifted_contiguous_data(v_z, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_z.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) per_example_k2(count, space[0], space[1], arg_0, arg_1, v_v_3.p, (v_v_3.d[0] == 1 ? 0 : v_v_3.s[0]), 0, v_dw.p, 0, (v_dw.d[0] == 1 ? 0 : v_dw.s[0]), (int64_t)v_B, (int64_t)v_d_1, v_v_5.p, (v_v_5.d[0] == 1 ? 0 : v_v_5.s[0]), 0, out_1.p);
@@ -1504,23 +1504,23 @@ extern "C" int per_example_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
-        if (!lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
-        if (!lifted_meet(space[0], v_z.d[0])) return lifted_fail(st, 3, 0, space[0], v_z.d[0]);
-        if (!lifted_meet(space[1], v_z.d[1])) return lifted_fail(st, 3, 1, space[1], v_z.d[1]);
-        if (!lifted_meet(space[0], v_v_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_3.d[0]);
-        if (v_v_3.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v_3.d[1]);
-        if (!lifted_meet(space[0], v_v_5.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_5.d[0]);
-        if (v_v_5.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v_5.d[1]);
-        if (!lifted_meet(space[1], v_dz.d[0])) return lifted_fail(st, 3, 1, space[1], v_dz.d[0]);
+        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
+        if (v_m.p && !lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
+        if (v_z.p && !lifted_meet(space[0], v_z.d[0])) return lifted_fail(st, 3, 0, space[0], v_z.d[0]);
+        if (v_z.p && !lifted_meet(space[1], v_z.d[1])) return lifted_fail(st, 3, 1, space[1], v_z.d[1]);
+        if (v_v_3.p && !lifted_meet(space[0], v_v_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_3.d[0]);
+        if (v_v_3.p && v_v_3.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v_3.d[1]);
+        if (v_v_5.p && !lifted_meet(space[0], v_v_5.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_5.d[0]);
+        if (v_v_5.p && v_v_5.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v_5.d[1]);
+        if (v_dz.p && !lifted_meet(space[1], v_dz.d[0])) return lifted_fail(st, 3, 1, space[1], v_dz.d[0]);
         if (!lifted_meet(space[0], (int64_t)v_B)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_B);
         if (!lifted_meet(space[1], (int64_t)v_d_1)) return lifted_fail(st, 3, 1, space[1], (int64_t)v_d_1);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const bool* arg_0 = lifted_contiguous_data(v_m, st, &packed_5, &packed_5_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_z, st, &packed_6, &packed_6_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const bool* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_5, &packed_5_bytes) : nullptr;
+        if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_z.p ? lifted_contiguous_data(v_z, st, &packed_6, &packed_6_bytes) : nullptr;
+        if (v_z.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_7, &site_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) per_example_k3(count, space[0], space[1], arg_0, arg_1, v_v_3.p, (v_v_3.d[0] == 1 ? 0 : v_v_3.s[0]), 0, v_v_5.p, (v_v_5.d[0] == 1 ? 0 : v_v_5.s[0]), 0, v_dz.p, 0, (v_dz.d[0] == 1 ? 0 : v_dz.s[0]), (int64_t)v_B, (int64_t)v_d_1, out_1.p);
@@ -1534,16 +1534,16 @@ extern "C" int per_example_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
-        if (!lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
-        if (!lifted_meet(space[0], v_t_16.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_16.d[0]);
-        if (!lifted_meet(space[1], v_t_16.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_16.d[1]);
+        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
+        if (v_m.p && !lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
+        if (v_t_16.p && !lifted_meet(space[0], v_t_16.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_16.d[0]);
+        if (v_t_16.p && !lifted_meet(space[1], v_t_16.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_16.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const bool* arg_0 = lifted_contiguous_data(v_m, st, &packed_9, &packed_9_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_t_16, st, &packed_10, &packed_10_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const bool* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_9, &packed_9_bytes) : nullptr;
+        if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_t_16.p ? lifted_contiguous_data(v_t_16, st, &packed_10, &packed_10_bytes) : nullptr;
+        if (v_t_16.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_11, &site_11_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) per_example_k4(count, space[0], space[1], arg_0, arg_1, out_1.p);
@@ -1561,20 +1561,20 @@ extern "C" int per_example_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_t_16.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_16.d[0]);
-        if (!lifted_meet(space[1], v_t_16.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_16.d[1]);
-        if (!lifted_meet(space[0], v_dz_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_dz_1.d[0]);
-        if (!lifted_meet(space[1], v_dz_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_dz_1.d[1]);
-        if (!lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
-        if (!lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
+        if (v_t_16.p && !lifted_meet(space[0], v_t_16.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_16.d[0]);
+        if (v_t_16.p && !lifted_meet(space[1], v_t_16.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_16.d[1]);
+        if (v_dz_1.p && !lifted_meet(space[0], v_dz_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_dz_1.d[0]);
+        if (v_dz_1.p && !lifted_meet(space[1], v_dz_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_dz_1.d[1]);
+        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
+        if (v_m.p && !lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_t_16, st, &packed_12, &packed_12_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_dz_1, st, &packed_13, &packed_13_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        const bool* arg_2 = lifted_contiguous_data(v_m, st, &packed_14, &packed_14_bytes);
-        if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_t_16.p ? lifted_contiguous_data(v_t_16, st, &packed_12, &packed_12_bytes) : nullptr;
+        if (v_t_16.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_dz_1.p ? lifted_contiguous_data(v_dz_1, st, &packed_13, &packed_13_bytes) : nullptr;
+        if (v_dz_1.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const bool* arg_2 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_14, &packed_14_bytes) : nullptr;
+        if (v_m.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_15, &site_15_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) per_example_k5(count, space[0], space[1], arg_0, arg_1, arg_2, out_1.p);
@@ -1593,20 +1593,20 @@ extern "C" int per_example_block0(int64_t* io, lifted_alloc_fn alloc)
     // vmap_batched_mask.py:8  z = w * x
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_t_16.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_16.d[0]);
-        if (!lifted_meet(space[1], v_t_16.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_16.d[1]);
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        if (!lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
-        if (!lifted_meet(space[0], v_dw_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_dw_1.d[0]);
-        if (!lifted_meet(space[1], v_dw_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_dw_1.d[1]);
+        if (v_t_16.p && !lifted_meet(space[0], v_t_16.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_16.d[0]);
+        if (v_t_16.p && !lifted_meet(space[1], v_t_16.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_16.d[1]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_x.p && !lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
+        if (v_dw_1.p && !lifted_meet(space[0], v_dw_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_dw_1.d[0]);
+        if (v_dw_1.p && !lifted_meet(space[1], v_dw_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_dw_1.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_t_16, st, &packed_16, &packed_16_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_x, st, &packed_17, &packed_17_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_2 = lifted_contiguous_data(v_dw_1, st, &packed_18, &packed_18_bytes);
-        if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_t_16.p ? lifted_contiguous_data(v_t_16, st, &packed_16, &packed_16_bytes) : nullptr;
+        if (v_t_16.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_17, &packed_17_bytes) : nullptr;
+        if (v_x.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_2 = v_dw_1.p ? lifted_contiguous_data(v_dw_1, st, &packed_18, &packed_18_bytes) : nullptr;
+        if (v_dw_1.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_19, &site_19_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) per_example_k6(count, space[0], space[1], arg_0, arg_1, arg_2, out_1.p);

@@ -995,11 +995,11 @@ extern "C" int pick_block0(int64_t* io, lifted_alloc_fn alloc)
     // vmap_indexing_and_updates.py:8  x[i] = v * 2.0
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
+        if (v_v.p && !lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_v, st, &packed_2, &packed_2_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_v.p ? lifted_contiguous_data(v_v, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_v.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) pick_k0(count, space[0], arg_0, out_1.p);
@@ -1044,7 +1044,7 @@ extern "C" int pick_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_v_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_4.d[0]);
+        if (v_v_4.p && !lifted_meet(space[0], v_v_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_4.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
         lifted_view<double, 1> out_1;
@@ -1131,10 +1131,10 @@ extern "C" int pick_all_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_v_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_4.d[0]);
-        if (!lifted_meet(space[1], v_v_4.d[1])) return lifted_fail(st, 3, 1, space[1], v_v_4.d[1]);
-        if (!lifted_meet(space[0], v_v_5.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_5.d[0]);
-        if (v_v_5.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v_5.d[1]);
+        if (v_v_4.p && !lifted_meet(space[0], v_v_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_4.d[0]);
+        if (v_v_4.p && !lifted_meet(space[1], v_v_4.d[1])) return lifted_fail(st, 3, 1, space[1], v_v_4.d[1]);
+        if (v_v_5.p && !lifted_meet(space[0], v_v_5.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_5.d[0]);
+        if (v_v_5.p && v_v_5.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v_5.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         lifted_view<double, 2> out_1;
@@ -1168,10 +1168,10 @@ extern "C" int pick_all_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[3] = {-1, -1, -1};
-        if (!lifted_meet(space[0], v_v_6.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_6.d[0]);
-        if (!lifted_meet(space[1], v_v_6.d[1])) return lifted_fail(st, 3, 1, space[1], v_v_6.d[1]);
-        if (v_v_6.d[2] != 1) return lifted_fail(st, 3, 2, 1, v_v_6.d[2]);
-        if (!lifted_meet(space[2], v_v.d[0])) return lifted_fail(st, 3, 2, space[2], v_v.d[0]);
+        if (v_v_6.p && !lifted_meet(space[0], v_v_6.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_6.d[0]);
+        if (v_v_6.p && !lifted_meet(space[1], v_v_6.d[1])) return lifted_fail(st, 3, 1, space[1], v_v_6.d[1]);
+        if (v_v_6.p && v_v_6.d[2] != 1) return lifted_fail(st, 3, 2, 1, v_v_6.d[2]);
+        if (v_v.p && !lifted_meet(space[2], v_v.d[0])) return lifted_fail(st, 3, 2, space[2], v_v.d[0]);
         for (int k = 0; k < 3; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 3);
         lifted_view<double, 3> out_1;

@@ -1276,11 +1276,11 @@ extern "C" int safe_log_block0(int64_t* io, lifted_alloc_fn alloc)
     // vmap_masked_control_flow.py:7  if np.sum(x) > t:
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) safe_log_k0(count, space[0], arg_0, acc_1);
         else safe_log_k0_body<false>(count, space[0], arg_0, acc_1);
@@ -1293,11 +1293,11 @@ extern "C" int safe_log_block0(int64_t* io, lifted_alloc_fn alloc)
         // vmap_masked_control_flow.py:8  s = np.sum(np.log(x))
         {
             int64_t space[1] = {-1};
-            if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+            if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
             for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
             const int64_t count = lifted_product(space, 1);
-            const double* arg_0 = lifted_contiguous_data(v_x, st, &packed_2, &packed_2_bytes);
-            if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+            const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_2, &packed_2_bytes) : nullptr;
+            if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
             double acc_1[1] = {0};
             if (count >= lifted_parallel_min) safe_log_k1(count, space[0], arg_0, acc_1);
             else safe_log_k1_body<false>(count, space[0], arg_0, acc_1);
@@ -1347,11 +1347,11 @@ extern "C" int halve_block0(int64_t* io, lifted_alloc_fn alloc)
     // vmap_masked_control_flow.py:16  v = x * np.sum(y)
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
+        if (v_y.p && !lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_y, st, &packed_1, &packed_1_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_y.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) halve_k0(count, space[0], arg_0, acc_1);
         else halve_k0_body<false>(count, space[0], arg_0, acc_1);
@@ -1488,13 +1488,13 @@ extern "C" int safe_log_batched_block0(int64_t* io, lifted_alloc_fn alloc)
     // vmap_masked_control_flow.py:7  if np.sum(x) > t:
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        if (!lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_x.p && !lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
-        const double* arg_0 = lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         const int64_t acc_1_count[1] = {n_out};
         lifted_view<double, 1> acc_1;
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_2, &accumulators_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
@@ -1509,12 +1509,12 @@ extern "C" int safe_log_batched_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_s.d[0])) return lifted_fail(st, 3, 0, space[0], v_s.d[0]);
+        if (v_s.p && !lifted_meet(space[0], v_s.d[0])) return lifted_fail(st, 3, 0, space[0], v_s.d[0]);
         if (!lifted_meet(space[0], (int64_t)v_B)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_B);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_s, st, &packed_4, &packed_4_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_s.p ? lifted_contiguous_data(v_s, st, &packed_4, &packed_4_bytes) : nullptr;
+        if (v_s.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<bool, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<bool, 1> out_2;
@@ -1560,11 +1560,11 @@ extern "C" int halve_batched_block0(int64_t* io, lifted_alloc_fn alloc)
     // vmap_masked_control_flow.py:16  v = x * np.sum(y)
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
+        if (v_y.p && !lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_y, st, &packed_1, &packed_1_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_y.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) halve_batched_k0(count, space[0], arg_0, acc_1);
         else halve_batched_k0_body<false>(count, space[0], arg_0, acc_1);
@@ -1588,14 +1588,14 @@ extern "C" int halve_batched_block0(int64_t* io, lifted_alloc_fn alloc)
     // vmap_masked_control_flow.py:16  v = x * np.sum(y)
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        if (!lifted_meet(space[0], v_steps.d[0])) return lifted_fail(st, 3, 0, space[0], v_steps.d[0]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_steps.p && !lifted_meet(space[0], v_steps.d[0])) return lifted_fail(st, 3, 0, space[0], v_steps.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_x, st, &packed_4, &packed_4_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const int64_t* arg_2 = lifted_contiguous_data(v_steps, st, &packed_5, &packed_5_bytes);
-        if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_4, &packed_4_bytes) : nullptr;
+        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const int64_t* arg_2 = v_steps.p ? lifted_contiguous_data(v_steps, st, &packed_5, &packed_5_bytes) : nullptr;
+        if (v_steps.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<bool, 1> out_2;
@@ -1660,15 +1660,15 @@ extern "C" int partial_sum_batched_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_v_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_1.d[0]);
-        if (v_v_1.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v_1.d[1]);
-        if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        if (!lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
-        if (!lifted_meet(space[1], v_v.d[0])) return lifted_fail(st, 3, 1, space[1], v_v.d[0]);
+        if (v_v_1.p && !lifted_meet(space[0], v_v_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_1.d[0]);
+        if (v_v_1.p && v_v_1.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v_1.d[1]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_x.p && !lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
+        if (v_v.p && !lifted_meet(space[1], v_v.d[0])) return lifted_fail(st, 3, 1, space[1], v_v.d[0]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_1 = lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_x.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) partial_sum_batched_k2(count, space[0], space[1], v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), 0, arg_1, v_v.p, 0, (v_v.d[0] == 1 ? 0 : v_v.s[0]), out_1.p);
@@ -1698,15 +1698,15 @@ extern "C" int partial_sum_batched_block0(int64_t* io, lifted_alloc_fn alloc)
     // vmap_masked_control_flow.py:27  for i in range(m):
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_mask.d[0])) return lifted_fail(st, 3, 0, space[0], v_mask.d[0]);
-        if (!lifted_meet(space[0], v_s_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_1.d[0]);
-        if (!lifted_meet(space[0], v_v_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_3.d[0]);
+        if (v_mask.p && !lifted_meet(space[0], v_mask.d[0])) return lifted_fail(st, 3, 0, space[0], v_mask.d[0]);
+        if (v_s_1.p && !lifted_meet(space[0], v_s_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_1.d[0]);
+        if (v_v_3.p && !lifted_meet(space[0], v_v_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_3.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const bool* arg_0 = lifted_contiguous_data(v_mask, st, &packed_3, &packed_3_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_s_1, st, &packed_4, &packed_4_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const bool* arg_0 = v_mask.p ? lifted_contiguous_data(v_mask, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_mask.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_s_1.p ? lifted_contiguous_data(v_s_1, st, &packed_4, &packed_4_bytes) : nullptr;
+        if (v_s_1.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) partial_sum_batched_k3(count, space[0], arg_0, arg_1, (double)v_v_2, v_v_3.p, (v_v_3.d[0] == 1 ? 0 : v_v_3.s[0]), out_1.p);

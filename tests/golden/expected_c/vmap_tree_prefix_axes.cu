@@ -895,14 +895,14 @@ extern "C" int mlp_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
-        if (!lifted_meet(space[0], v_params_0_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_params_0_1.d[0]);
+        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
+        if (v_params_0_1.p && !lifted_meet(space[0], v_params_0_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_params_0_1.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_m, st, &packed_2, &packed_2_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_params_0_1, st, &packed_3, &packed_3_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_params_0_1.p ? lifted_contiguous_data(v_params_0_1, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_params_0_1.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) mlp_k0(count, space[0], arg_0, arg_1, out_1.p);
@@ -921,14 +921,14 @@ extern "C" int mlp_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_m_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_1.d[0]);
-        if (!lifted_meet(space[0], v_params_1_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_params_1_1.d[0]);
+        if (v_m_1.p && !lifted_meet(space[0], v_m_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_1.d[0]);
+        if (v_params_1_1.p && !lifted_meet(space[0], v_params_1_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_params_1_1.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_m_1, st, &packed_6, &packed_6_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_params_1_1, st, &packed_7, &packed_7_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_m_1.p ? lifted_contiguous_data(v_m_1, st, &packed_6, &packed_6_bytes) : nullptr;
+        if (v_m_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_params_1_1.p ? lifted_contiguous_data(v_params_1_1, st, &packed_7, &packed_7_bytes) : nullptr;
+        if (v_params_1_1.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_8, &site_8_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) mlp_k1(count, space[0], arg_0, arg_1, out_1.p);
@@ -995,16 +995,16 @@ extern "C" int ensemble_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (!lifted_meet(space[0], v_r_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_r_1.d[0]);
-        if (!lifted_meet(space[1], v_r_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_r_1.d[1]);
-        if (!lifted_meet(space[0], v_params_0_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_params_0_1.d[0]);
-        if (!lifted_meet(space[1], v_params_0_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_params_0_1.d[1]);
+        if (v_r_1.p && !lifted_meet(space[0], v_r_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_r_1.d[0]);
+        if (v_r_1.p && !lifted_meet(space[1], v_r_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_r_1.d[1]);
+        if (v_params_0_1.p && !lifted_meet(space[0], v_params_0_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_params_0_1.d[0]);
+        if (v_params_0_1.p && !lifted_meet(space[1], v_params_0_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_params_0_1.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = lifted_contiguous_data(v_r_1, st, &packed_2, &packed_2_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_params_0_1, st, &packed_3, &packed_3_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_r_1.p ? lifted_contiguous_data(v_r_1, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_r_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_params_0_1.p ? lifted_contiguous_data(v_params_0_1, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_params_0_1.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) ensemble_k0(count, space[0], space[1], arg_0, arg_1, out_1.p);

@@ -903,14 +903,14 @@ extern "C" int hinge_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
-        if (!lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
+        if (v_y.p && !lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
+        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_y, st, &packed_2, &packed_2_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_m, st, &packed_3, &packed_3_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_y.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_m.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) hinge_k0(count, space[0], arg_0, arg_1, acc_1);
         else hinge_k0_body<false>(count, space[0], arg_0, arg_1, acc_1);
@@ -919,11 +919,11 @@ extern "C" int hinge_block0(int64_t* io, lifted_alloc_fn alloc)
     // where_clip_maximum.py:9  clipped = np.clip(w, -1.0, 1.0)
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_w.d[0])) return lifted_fail(st, 3, 0, space[0], v_w.d[0]);
+        if (v_w.p && !lifted_meet(space[0], v_w.d[0])) return lifted_fail(st, 3, 0, space[0], v_w.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_w, st, &packed_4, &packed_4_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_w.p ? lifted_contiguous_data(v_w, st, &packed_4, &packed_4_bytes) : nullptr;
+        if (v_w.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) hinge_k1(count, space[0], arg_0, acc_1);
         else hinge_k1_body<false>(count, space[0], arg_0, acc_1);
@@ -986,14 +986,14 @@ extern "C" int hinge_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     // where_clip_maximum.py:8  loss = np.maximum(0.0, 1.0 - margin)
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
-        if (!lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
+        if (v_y.p && !lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
+        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_y, st, &packed_2, &packed_2_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_m, st, &packed_3, &packed_3_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_y.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_m.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) hinge_grad_k0(count, space[0], arg_0, arg_1, (double)v_dloss, out_1.p);
@@ -1013,14 +1013,14 @@ extern "C" int hinge_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (!lifted_meet(space[0], v_w.d[0])) return lifted_fail(st, 3, 0, space[0], v_w.d[0]);
-        if (!lifted_meet(space[0], v_m_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_1.d[0]);
+        if (v_w.p && !lifted_meet(space[0], v_w.d[0])) return lifted_fail(st, 3, 0, space[0], v_w.d[0]);
+        if (v_m_1.p && !lifted_meet(space[0], v_m_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_1.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = lifted_contiguous_data(v_w, st, &packed_6, &packed_6_bytes);
-        if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = lifted_contiguous_data(v_m_1, st, &packed_7, &packed_7_bytes);
-        if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_w.p ? lifted_contiguous_data(v_w, st, &packed_6, &packed_6_bytes) : nullptr;
+        if (v_w.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_m_1.p ? lifted_contiguous_data(v_m_1, st, &packed_7, &packed_7_bytes) : nullptr;
+        if (v_m_1.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_8, &site_8_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) hinge_grad_k1(count, space[0], arg_0, arg_1, out_1.p);

@@ -24,11 +24,13 @@ class RegionCalls:
             pattern, view = param[2], self.var(atom)
             pad = rank - len(atom.type.shape)
             for k, want in enumerate(pattern):
+                # (an array undefined on the path taken, None on the host, has no memory: the kernel's branch
+                # that reads it is not taken, and the Python launcher leaves it out of the space too)
                 if want == "S":
-                    lines.append(f"if (!lifted_meet(space[{k}], {view}.d[{k - pad}])) "
+                    lines.append(f"if ({view}.p && !lifted_meet(space[{k}], {view}.d[{k - pad}])) "
                                  f"{self.fail('space', str(k), f'space[{k}]', f'{view}.d[{k - pad}]')}")
                 elif want == 1:
-                    lines.append(f"if ({view}.d[{k - pad}] != 1) "
+                    lines.append(f"if ({view}.p && {view}.d[{k - pad}] != 1) "
                                  f"{self.fail('space', str(k), '1', f'{view}.d[{k - pad}]')}")
         for pattern, dims in spec["dims"]:
             pad = rank - len(dims)
@@ -75,9 +77,10 @@ class RegionCalls:
                     self.sites += 1
                     buffer = f"packed_{self.sites}"
                     self.decls.append(f"void* {buffer} = nullptr; int64_t {buffer}_bytes = 0;")
-                    lines += [f"const {C_TYPES[param[1]]}* arg_{position} = lifted_contiguous_data("
-                              f"{self.var(atom)}, st, &{buffer}, &{buffer}_bytes);",
-                              f"if (!arg_{position}) {self.fail('memory')}"]
+                    view = self.var(atom)
+                    lines += [f"const {C_TYPES[param[1]]}* arg_{position} = {view}.p ? lifted_contiguous_data("
+                              f"{view}, st, &{buffer}, &{buffer}_bytes) : nullptr;",
+                              f"if ({view}.p && !arg_{position}) {self.fail('memory')}"]
                     call.append(f"arg_{position}")
                 position += 1
                 continue
