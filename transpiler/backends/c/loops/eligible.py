@@ -19,7 +19,8 @@ UFUNCS = {"log", "exp", "sqrt", "tanh", "sin", "cos", "tan", "arctan", "sinh", "
 SCALAR_OPS = {"add", "subtract", "multiply", "divide", "negative", "floor_divide", "mod", "logical_and", "logical_or",
               "logical_not"} | COMPARISONS | UFUNCS
 FILLS = {"zeros", "ones", "full", "zeros_like", "ones_like"}
-VIEWS = {"getitem", "setitem", "index_add", "expand_dims", "squeeze", "broadcast_to", "transpose", "swapaxes"}  # results that share their operand's memory
+# results that share their operand's memory
+VIEWS = {"getitem", "setitem", "index_add", "expand_dims", "squeeze", "broadcast_to", "transpose", "swapaxes"}
 DTYPES = {"f64", "f32", "i64", "i32", "bool"}
 
 

@@ -313,7 +313,8 @@ def _eqns(block: list):
             yield from _eqns(stmt.cond_body + stmt.body)
 
 
-def emit_loop(plan: BlockPlan, name: str, regions: dict[str, EmittedKernel], source_file: str) -> tuple[list[str], dict]:
+def emit_loop(plan: BlockPlan, name: str, regions: dict[str, EmittedKernel],
+              source_file: str) -> tuple[list[str], dict]:
     """The C lines of a run's function (a loop kernel's, or a straight-line run's) and the spec its runtime
     reads."""
     return _LoopEmitter(plan, name, regions, source_file).emit()

@@ -71,8 +71,9 @@ def make_loop_kernels(fn: Function, regions: dict[str, EmittedKernel], source_fi
         lines, spec = emit_loop(plan, name, regions, source_file)
         kernels.append(LoopKernel(name, lines, spec))
         first = plan.stmts[0]
-        replaced[id(first)] = Eqn(LOOP_LAUNCH, tuple(plan.inputs), {"kernel": name, "outs": [o.name for o in plan.outs]},
-                                  tuple(plan.outs), loc=first.loc, note=first.note if plan.loop is not None else None)
+        params = {"kernel": name, "outs": [o.name for o in plan.outs]}
+        replaced[id(first)] = Eqn(LOOP_LAUNCH, tuple(plan.inputs), params, tuple(plan.outs), loc=first.loc,
+                                  note=first.note if plan.loop is not None else None)
         replaced.update((id(stmt), None) for stmt in plan.stmts[1:])
     return _replace(fn, replaced), kernels
 

@@ -1,7 +1,7 @@
 """A region launch inside a loop kernel or run (see emit.py): the index space met from the inputs as the Python
-launcher meets it, a gather's tables passed with their own dims and strides, the region kernel called directly (below the parallel threshold, its body's instance
-without OpenMP), its outputs in the arena and its reductions over everything finished as the launcher finishes
-them."""
+launcher meets it, a gather's tables passed with their own dims and strides, the region kernel called directly
+(below the parallel threshold, its body's instance without OpenMP), its outputs in the arena and its reductions
+over everything finished as the launcher finishes them."""
 from __future__ import annotations
 
 from ....ir import Eqn
@@ -172,5 +172,6 @@ class RegionCalls:
                 f"const int64_t {scratch}_size[1] = {{{scratch}_cap * LIFTED_LANE_COUNT * "
                 f"(count >= lifted_parallel_min ? (int64_t)omp_get_max_threads() : 1)}};",
                 f"lifted_view<{ctype}, 1> {scratch}_view;",
-                f"if (!lifted_alloc_view({scratch}_view, {scratch}_size, st, &{scratch}, &{scratch}_bytes, LIFTED_SCRATCH)) "
+                f"if (!lifted_alloc_view({scratch}_view, {scratch}_size, st, &{scratch}, &{scratch}_bytes, "
+                f"LIFTED_SCRATCH)) "
                 f"{self.fail('memory')}"]

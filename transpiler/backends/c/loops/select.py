@@ -26,6 +26,8 @@ from ..launch_spec import EmittedKernel
 from ..region import tape_eqns
 from .eligible import FILLS, VIEWS, stmt_ok
 
+NEW_ARRAYS = ("copy", "launch", "concatenate", "host_matmul", "stacked_matmul", "outer")  # (besides the fills)
+
 
 @dataclass
 class BlockPlan:
@@ -36,7 +38,8 @@ class BlockPlan:
     stmts: list
     outs: list
     inputs: list
-    names: dict[str, tuple] = field(default_factory=dict)  # name -> ("array", dtype, rank) | ("scalar", dtype) | ("tape",)
+    # name -> ("array", dtype, rank) | ("scalar", dtype) | ("tape",)
+    names: dict[str, tuple] = field(default_factory=dict)
     memory: dict[tuple, str] = field(default_factory=dict)  # (equation id, name) of a new array -> see `_memory`
     written: set[str] = field(default_factory=set)  # input names the run may write through
     placement: dict[tuple, str] = field(default_factory=dict)  # (equation id, name) -> "result" | "scratch"
@@ -287,7 +290,7 @@ def _fresh_sites(block: list, enclosing: tuple, top: bool):
     a statement of its innermost loop's body itself (not inside an `if`)."""
     for stmt in block:
         if isinstance(stmt, Eqn):
-            if stmt.prim.name in FILLS or stmt.prim.name in ("copy", "launch", "concatenate", "host_matmul", "stacked_matmul", "outer") or \
+            if stmt.prim.name in FILLS or stmt.prim.name in NEW_ARRAYS or \
                     stmt.prim.name == "broadcast_to" and stmt.args[0].type.shape == ():
                 yield from ((stmt, out, enclosing, top) for out in stmt.outs if out.type.shape != ())
         elif isinstance(stmt, If):
