@@ -54,9 +54,10 @@ def plan_blocks(fn: Function, regions: dict[str, EmittedKernel]) -> list[BlockPl
     """The runs of `fn`'s host code that become one C call each, in program order (see `_runs` for which). A run
     whose plan fails, or that shares a tape with host code, is cut down to its loops alone (a loop whose plan
     fails is left to the host) and the choice made again."""
-    banned: set[int] = set()
+    banned: set[int] = set()  # statements left to the host
+    alone: set[int] = set()  # loops that are a run of their own (a loop kernel)
     while True:
-        runs = list(_runs(fn.body, regions, banned))
+        runs = list(_runs(fn.body, regions, banned, alone))
         outs = {id(run[0]): _outs(fn, run) for run in runs}
         # a tape the run makes must stay in it: every push and pop in the run (it becomes a C stack of the call)
         leaving = {id(s) for run in runs for s in run if isinstance(s, Eqn) and s.prim.name == "tape_new" and
@@ -71,24 +72,31 @@ def plan_blocks(fn: Function, regions: dict[str, EmittedKernel]) -> list[BlockPl
                {e.args[0].name for e in tape_eqns(run)} & outside_tapes]
         if not bad:
             return [plans[id(run[0])] for run in runs]
-        for run in bad:
-            banned |= {id(run[0])} if len(run) == 1 else {id(s) for s in run if not isinstance(s, Loop)}
+        for run in bad:  # (each round bans a statement or sets a loop alone: the search ends)
+            if len(run) == 1:
+                banned.add(id(run[0]))
+            else:
+                banned |= {id(s) for s in run if not isinstance(s, Loop)}
+                alone |= {id(s) for s in run if isinstance(s, Loop)}
 
 
-def _runs(block: list, regions: dict, banned: set[int]):
+def _runs(block: list, regions: dict, banned: set[int], alone: set[int]):
     """Maximal runs of statements the C side can run (loops and branches taken whole) that are worth a C call of
     their own; a loop or branch that cannot run in C is searched inside."""
     run: list = []
     for stmt in block:
-        if id(stmt) not in banned and stmt_ok(stmt, regions) and not _leaves_none(stmt):
+        ok = id(stmt) not in banned and stmt_ok(stmt, regions) and not _leaves_none(stmt)
+        if ok and id(stmt) not in alone:
             run.append(stmt)
             continue
         if _worth_a_call(run):
             yield run
         run = []
-        if isinstance(stmt, (Loop, If)):
+        if ok:
+            yield [stmt]
+        elif isinstance(stmt, (Loop, If)):
             for inner in blocks(stmt):
-                yield from _runs(inner, regions, banned)
+                yield from _runs(inner, regions, banned, alone)
     if _worth_a_call(run):
         yield run
 
