@@ -296,3 +296,34 @@ def test_calls_from_several_threads(tmp_path):
     for thread in threads:
         thread.join()
     assert not failures
+
+
+LOOPS_SHARING_A_TAPE = '''
+import numpy as np
+from lifted import grad, kernel
+
+
+@kernel
+def f(x: "f64[n]", idx: "i64[k]", steps: "i64[]") -> "f64[]":
+    a = 0.0
+    for i in range(steps):
+        a = a + np.sum(np.sin(x * (i + 1.0)))
+    b = 0.0
+    for j in range(steps):
+        b = b + np.sum(np.tanh(x[idx] * (j + 1.0)) * a)
+    return a + b
+
+
+g = grad(f, wrt="x")
+'''
+
+
+def test_loops_whose_tapes_the_host_shares_split_out_of_a_run(tmp_path):
+    """Two loops in one run, the second's tape popped by a host loop (its reverse scatter-adds into the gradient):
+    the run is cut down to its loops, the first a loop kernel, the second left to the host (the choice ends: it
+    searched for ever before)."""
+    rng = np.random.default_rng(9)
+    args = [rng.uniform(0.1, 0.9, 6), np.array([0, 5, 5, -1, 2]), 3]
+    check_c_against_python(LOOPS_SHARING_A_TAPE, args, tmp_path, "loops_tape", (0,))
+    gradient = (tmp_path / "loops_tape.py").read_text().split("\ndef g(")[1]
+    assert "_kernels.g_loop0(" in gradient and "for j in reversed(range(steps)):" in gradient
