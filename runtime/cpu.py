@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .buffers import release as release_buffers  # noqa: F401  (public: free the idle output blocks)
-from .cpu_products import flat_matmul, matmul  # noqa: F401  (the host module's matrix products)
+from .cpu_products import blas_gemm, flat_matmul, matmul  # noqa: F401  (the host module's matrix products)
 from .cpu_launch import Kernel
 from .cpu_loop import LoopKernel
 
@@ -117,10 +117,17 @@ PARALLEL_MIN = 4096  # the prelude's default: index spaces of fewer elements run
 
 class Kernels:
     def __init__(self, library, specs: dict):
+        self.library = library
         library.lifted_set_parallel_min.argtypes = [ctypes.c_int64]
         library.lifted_set_parallel_min(parallel_min())
         self.max_threads = library.lifted_max_threads()  # OpenMP's, when the library loaded
         self._threads = self.max_threads * library.lifted_lane_count()  # (a tape has a stack per thread and lane)
+        dgemm, sgemm = blas_gemm()
+        for name, address in (("lifted_blas_dgemm", dgemm), ("lifted_blas_sgemm", sgemm)):
+            try:
+                ctypes.c_void_p.in_dll(library, name).value = address or None
+            except ValueError:  # (a library with no run that multiplies matrices)
+                pass
         for name, spec in specs.items():
             kernel = LoopKernel(getattr(library, name), spec) if spec.get("loop") else \
                 Kernel(getattr(library, name), spec, self._threads)

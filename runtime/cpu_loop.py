@@ -70,6 +70,8 @@ class LoopKernel:
         function.argtypes = [ctypes.c_void_p, ALLOCATOR]
         self.count = len(spec["inputs"])
         self.io = spec["io"]
+        self.memory = spec["memory"]
+        self.result_bytes = 0  # what the last call's results took (the next call's result block)
         self.inputs = [_input_plan(entry) for entry in spec["inputs"]]
         self.outputs = [(True, _NUMPY_DTYPES[entry[1]], entry[2]) if entry[0] == "array" else
                         (False, _DTYPES[entry[1]], (_PYTHON[entry[1]], entry[1] in ("f64", "f32")))
@@ -122,10 +124,19 @@ class LoopKernel:
                 tapes.append((len(words), value, table, width, pops))
                 words += [table.buffer_info()[0], len(value), 0, 0]
         slot = len(words)
-        words += [0] * (self.io - slot)
-        io = array_module.array("q", words)
+        words += [0] * (self.memory - slot)
         blocks: list = []
         outer, _arena.blocks = getattr(_arena, "blocks", None), blocks
+        scratch = None if outer is not None else getattr(_arena, "scratch", None)  # (not while a call runs)
+        words += scratch[1:] if scratch is not None else (0, 0)
+        if self.result_bytes:
+            block = _empty(self.result_bytes + 64, _BYTE)
+            at = address(block)
+            blocks.append((at, at + self.result_bytes + 64, block, block))
+            words += (at, self.result_bytes + 64, 0, 0, 0, 0)
+        else:
+            words += (0, 0, 0, 0, 0, 0)
+        io = array_module.array("q", words)
         try:
             code = self.function(io.buffer_info()[0], _ALLOCATE)
         finally:
@@ -133,6 +144,12 @@ class LoopKernel:
         words = io.tolist()
         if code:
             raise _error(code, words[-4:-1])
+        wanted, results_took = words[self.memory + 1], words[self.memory + 3]
+        if outer is None and wanted > (scratch[2] - 64 if scratch is not None else 0) and \
+                (scratch is None or scratch[2] < _SCRATCH_MOST):
+            _arena.scratch = _scratch(wanted)
+        if results_took != self.result_bytes and results_took <= _RESULT_BLOCK_MOST:
+            self.result_bytes = results_took
         # the blocks of the segments of tapes it pops may hold results too; a tape's list keeps every block a
         # segment's entries may point into alive while it holds them
         owners = blocks + [o for _, tape, _, _, pops in tapes if pops for s in tape for o in s.blocks] + owners
@@ -159,7 +176,17 @@ class LoopKernel:
         return results[0] if len(results) == 1 else tuple(results) if results else None
 
 
-_arena = threading.local()  # the blocks list of the loop kernel call running on this thread
+_arena = threading.local()  # the blocks list of the loop kernel call running on this thread, and its scratch
+_empty = np.empty
+_SCRATCH_MOST = 4 << 20  # bytes of scratch memory per thread at most (arrays that die with a call; more: the arena)
+_RESULT_BLOCK_MOST = 1 << 18  # a call's results in one block up to this many bytes (larger: blocks of their own)
+
+
+def _scratch(wanted: int) -> tuple:
+    """A thread's scratch block for calls that asked for `wanted` bytes: (array, address, bytes)."""
+    size = min(-(-wanted // 65536) * 65536, _SCRATCH_MOST) + 64
+    block = _empty(size, _BYTE)
+    return block, address(block), size
 
 
 def _allocate(size: int) -> int:
@@ -199,6 +226,9 @@ class _Memory:
                                     "strides": strides, "typestr": dtype.str, "version": 3}
 
 
+_address = address
+
+
 def _view(address: int, shape: tuple, strides: list, dtype: np.dtype, owners: list) -> np.ndarray:
     """The result at `address`: the input array itself when it is exactly that, else a view of the array (an
     input or an arena block) whose memory holds it."""
@@ -212,7 +242,7 @@ def _view(address: int, shape: tuple, strides: list, dtype: np.dtype, owners: li
         if low is None:  # an input
             if not array.size:
                 continue
-            if original is array and address == array.ctypes.data and array.shape == shape and \
+            if original is array and address == _address(array) and array.shape == shape and \
                     array.strides == strides and array.dtype == dtype:
                 return array
             low, high = _extent(array)
@@ -262,4 +292,10 @@ def _error(code: int, details) -> Exception:
         return ValueError("cannot select an axis to squeeze out which has size not equal to one")
     if code == 13:
         return ValueError(f"operands could not be broadcast together: axis {a} of size {b} into size {c}")
+    if code == 14:
+        return ValueError(f"matmul: Input operand 1 has a mismatch in its core dimension 0, with gufunc signature "
+                          f"(n?,k),(k,m?)->(n?,m?) (size {a} is different from {b})")
+    if code == 15:
+        return ValueError(f"operands could not be broadcast together: matmul of a stack of {a} matrices and a "
+                          f"stack of {b}")
     return RuntimeError(f"loop kernel failed with code {code}")

@@ -15,6 +15,11 @@ adds in another order, round-off only. A small `b` stays in cache and keeps `np.
 """
 from __future__ import annotations
 
+import ctypes
+import functools
+import glob
+import os
+
 import numpy as np
 
 from . import buffers
@@ -65,3 +70,22 @@ def _product_shape(a: tuple, b: tuple) -> tuple | None:
         return np.broadcast_shapes(a[:-2], b[:-2]) + rows + columns
     except ValueError:
         return None
+
+
+@functools.cache
+def blas_gemm() -> tuple[int, int]:
+    """The addresses of the ILP64 CBLAS `dgemm` and `sgemm` of NumPy's own OpenBLAS (0 where not found): the C
+    side's products in runs call them, so they compute what the host module's `np.matmul` would."""
+    folder = os.path.join(os.path.dirname(os.path.dirname(np.__file__)), "numpy.libs")
+    for path in sorted(glob.glob(os.path.join(folder, "libscipy_openblas64_*.so*"))):
+        try:
+            library = ctypes.CDLL(path)
+        except OSError:
+            continue
+        found = []
+        for name in ("scipy_cblas_dgemm64_", "scipy_cblas_sgemm64_"):
+            function = getattr(library, name, None)
+            found.append(ctypes.cast(function, ctypes.c_void_p).value if function is not None else 0)
+        if all(found):
+            return found[0], found[1]
+    return 0, 0

@@ -79,10 +79,20 @@ def test_c_target_gradient_with_either_branch_taken(size, s, tmp_path):
                      what=f"C d/d argument {position} vs autograd")
 
 
-def test_the_c_host_keeps_the_outer_gradient_bound_in_the_branch_that_rebinds_it():
-    """The shape of the case (so the tests above keep exercising it): `dx` is bound before the reverse sweep's
-    `if`, rebound by a kernel in the second branch, and deleted once, after the `if`."""
-    host = transpile_c(BRANCH_REBINDS_OUTER_GRADIENT, "branch_rebinds.py").host
+def test_the_c_host_keeps_the_outer_gradient_bound_in_the_branch_that_rebinds_it(tmp_path):
+    """The shape of the case on the host (runs off: with them the reverse sweep's `if` runs in C, as the tests
+    above check): `dx` is bound before the reverse sweep's `if`, rebound by a kernel in the second branch, and
+    deleted once, after the `if`; and its numbers, either branch taken."""
+    host = transpile_c(BRANCH_REBINDS_OUTER_GRADIENT, "branch_rebinds.py", loop_kernels=False).host
+    compiled, _ = c_module(BRANCH_REBINDS_OUTER_GRADIENT, tmp_path, "branch_rebinds_host", loop_kernels=False)
+    python: dict = {}
+    exec(compile(BRANCH_REBINDS_OUTER_GRADIENT, "python_reference", "exec", dont_inherit=True), python)
+    for branch in BRANCHES:
+        args = _args(4, branch.values[0])
+        gradient = compiled.g(*args)
+        for position in (0, 1):
+            assert_close(gradient[position], central_difference(python["f"], list(args), position), rtol=1e-6,
+                         atol=1e-6, what=f"host d/d argument {position} vs finite differences")
     gradient = host[host.index("\ndef g("):]
     assert re.search(r"\n    [\w, ]*\bdx = _kernels\.", gradient)  # bound before the `if`
     assert re.search(r"\n        [\w, ]*\bdx = _kernels\.", gradient)  # rebound in a branch

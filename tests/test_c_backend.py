@@ -79,9 +79,10 @@ def peak(x: "f64[n]"):
 EXAMPLES = Path(__file__).parents[1] / "examples"
 
 
-def c_module(text: str, folder: Path, name: str = "case"):
-    """Transpile for the CPU target into `folder` and import the host module (which builds the kernels)."""
-    out = transpile_c(text, f"{name}.py")
+def c_module(text: str, folder: Path, name: str = "case", loop_kernels: bool = True):
+    """Transpile for the CPU target into `folder` and import the host module (which builds the kernels);
+    `loop_kernels=False`: every loop and run left on the host."""
+    out = transpile_c(text, f"{name}.py", loop_kernels=loop_kernels)
     (folder / f"{name}.cu").write_text(out.kernels)
     (folder / f"{name}.py").write_text(out.host)
     return import_path(folder / f"{name}.py"), out.kernel_count

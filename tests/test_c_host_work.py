@@ -132,7 +132,7 @@ f_grad = grad(f, wrt=("q", "mu"))
 
 
 def test_component_products_and_their_adjoints_run_as_stacked_matmuls(tmp_path):
-    out = transpile_c(COMPONENTS, "components.py")
+    out = transpile_c(COMPONENTS, "components.py", loop_kernels=False)  # (runs would take the products into C)
     code = [line for line in out.host.splitlines() if not line.lstrip().startswith("#")]
     assert not any("np.einsum" in line for line in code)
     assert sum(line.count("_runtime.matmul(") for line in code) == 4  # f, and f_grad's 1 + 2
@@ -194,7 +194,7 @@ def test_view_inputs_are_read_through_strides_not_copied(tmp_path):
     rng = np.random.default_rng(7)
     args = [rng.normal(size=(6, 3)), rng.normal(size=(6, 6)), np.array([4, 0, 5, 5])]
     compare_all(VIEWS, tmp_path, args, "views")
-    module, _ = c_module(VIEWS, tmp_path, "views_copies")
+    module, _ = c_module(VIEWS, tmp_path, "views_copies", loop_kernels=False)  # (the launches from Python)
     module.f(*args), module.f_grad(*args)
     for name in module._KERNELS:
         for plan in getattr(module._kernels, name).plans.values():
@@ -222,7 +222,7 @@ def test_host_work_after_a_regions_last_statement_keeps_its_place(tmp_path):
     """`r = w[0] @ w` follows the region's last statement (`np.sum(x * x)`) and no statement of the region comes
     after it: it stays after the launch, and the sibling reduction reading it (`np.sum(r * x)`) does not join
     the region that launches before `r` exists. Numbers against the NumPy backend."""
-    out = transpile_c(TRAILING, "trailing.py")
+    out = transpile_c(TRAILING, "trailing.py", loop_kernels=False)  # (the host's order; runs would take it all)
     primal = out.host[out.host.index("\ndef f("):out.host.index("\ndef f_grad(")]
     assert primal.index("_kernels.f_k0(") < primal.index(" @ w")
     rng = np.random.default_rng(8)

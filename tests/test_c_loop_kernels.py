@@ -234,7 +234,7 @@ def f(x: "f64[n]", k: "i64[]") -> "f64[]":
 def test_index_out_of_bounds_raises_what_numpy_raises(tmp_path):
     module, _ = c_module(INDEX_ERROR, tmp_path, "index_error")
     reference = load_source(INDEX_ERROR, "index_error.py")
-    assert "_loop0(" in (tmp_path / "index_error.py").read_text()
+    assert re.search(r"_(loop|block)0\(", (tmp_path / "index_error.py").read_text())
     x = np.arange(4.0)
     assert_agree(module.f(x, -4), reference.f(x, -4), "negative indices wrap")
     assert_agree(module.f(x, 1), reference.f(x, 1), "in bounds")
@@ -264,7 +264,7 @@ def test_division_by_zero_as_python_and_numpy_scalars_do(tmp_path):
     """`1.0 / 0` of Python numbers raises; a NumPy scalar divided by zero is inf (with NumPy's warning)."""
     module, _ = c_module(DIVISION, tmp_path, "division")
     reference = load_source(DIVISION, "division.py")
-    assert "_loop0(" in (tmp_path / "division.py").read_text()
+    assert re.search(r"_(loop|block)0\(", (tmp_path / "division.py").read_text())
     x = np.ones(3)
     assert_agree(module.f(x, 7), reference.f(x, 7), "no zero")
     with pytest.raises(ZeroDivisionError):
@@ -307,7 +307,7 @@ def test_cuda_target_keeps_host_loops():
     from lifted.transpiler.backends.c import transpile_c
 
     out = transpile_c(LSTM, "lstm.py", target="cuda")
-    assert "_loop" not in out.host and "lifted_view" not in out.kernels
+    assert "_loop" not in out.host and "_block" not in out.host and "lifted_view" not in out.kernels
 
 
 # property programs whose loops are loop kernels (`a[i]` reads, `np.sum` per step, nested loops, tapes), beyond
@@ -442,7 +442,7 @@ def test_per_element_tapes_of_regions_inside_a_loop_kernel(tmp_path):
     module, _ = c_module(NESTED_TAPES, tmp_path, "nested")
     reference = load_source(NESTED_TAPES, "nested.py")
     assert host_loops(tmp_path, "nested") == 0
-    loop = (tmp_path / "nested.cu").read_text().split("f_loop0(int64_t* io")[1]
+    loop = re.split(r"f_(?:loop|block)0\(int64_t\* io", (tmp_path / "nested.cu").read_text())[1]
     assert "_cap = " in loop  # the region's per-element tape, sized in the loop kernel
     rng = np.random.default_rng(7)
     for n, steps in ((3, 4), (5000, 3), (5, 0)):  # (5000: above the parallel threshold, every thread's tape)

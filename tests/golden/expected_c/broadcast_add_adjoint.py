@@ -17,6 +17,7 @@ _KERNELS = {
     "affine_energy_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('array', 'f64', (None, 'S'), True), ('scalar', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, None)},
     "affine_energy_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', (None, 'S'), True), ('scalar', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, None), 'mode': 'columns', 'perm': (1, 0), 'reduced': 1},
     "affine_energy_grad_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('array', 'f64', (None, 'S'), True), ('scalar', 'f64'), ('reduce', 'f64', 'add', 'f64', False, True, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
+    "affine_energy_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False), ('scalar', 'f64')], 'outputs': [('scalar', 'f64'), ('array', 'f64', 1), ('array', 'f64', 2)], 'io': 33, 'memory': 25},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "broadcast_add_adjoint.cu"), _KERNELS)
 
@@ -99,8 +100,6 @@ def affine_energy(x: "f64[n,d]", b: "f64[d]", s: "f64[n,1]", c: "f64[]"):
 def affine_energy_grad(x: "f64[n,d]", b: "f64[d]", s: "f64[n,1]", c: "f64[]"):
     _check_args('affine_energy_grad', x, b, s, c)
     # broadcast_add_adjoint.py:7  z = x * s + b + c
-    dc = _kernels.affine_energy_grad_k0(x, s, b, c)
-    db = _kernels.affine_energy_grad_k1(x, s, b, c)
-    ds = _kernels.affine_energy_grad_k2(x, s, b, c)
+    dc, db, ds = _kernels.affine_energy_grad_block0(x, s, b, c)
     del x, s, b, c
     return (db, ds, dc)

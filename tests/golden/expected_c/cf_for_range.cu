@@ -464,18 +464,53 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v, const bool 
 // an array value of the host module: its first element, dims and strides (in elements)
 template <class T, int R> struct lifted_view { T* p; int64_t d[R]; int64_t s[R]; };
 typedef void* (*lifted_alloc_fn)(int64_t bytes);  // the runtime's allocator (NumPy memory the results view)
-struct lifted_loop_state { lifted_alloc_fn alloc; char* free_at; int64_t free_bytes; int64_t* error; };
+// the call's memory: the arena (blocks the runtime allocates), the thread's scratch block (for arrays that die with
+// the call; `scratch_wanted` tells the runtime how much a call asked of it) and a block for the results (as many
+// bytes as the last call's results took, so a small result the caller keeps holds no more than that)
+struct lifted_loop_state {
+    lifted_alloc_fn alloc; char* free_at; int64_t free_bytes; int64_t* error;
+    char* scratch_at; int64_t scratch_bytes; int64_t scratch_wanted; char* result_at; int64_t result_bytes;
+    int64_t result_wanted;
+};
+static inline void lifted_start(lifted_loop_state& st, lifted_alloc_fn alloc, int64_t* memory)
+{
+    const int64_t scratch_skip = (64 - (memory[0] & 63)) & 63, result_skip = (64 - (memory[2] & 63)) & 63;
+    st = {alloc, nullptr, 0, memory + 4, (char*)(intptr_t)memory[0] + scratch_skip,
+          memory[1] > scratch_skip ? memory[1] - scratch_skip : 0, 0,
+          (char*)(intptr_t)memory[2] + result_skip, memory[3] > result_skip ? memory[3] - result_skip : 0, 0};
+}
+static inline void lifted_finish(const lifted_loop_state& st, int64_t* memory)
+{ memory[1] = st.scratch_wanted; memory[3] = st.result_wanted; }
 
 static inline int lifted_fail(lifted_loop_state* st, int code, int64_t a, int64_t b, int64_t c)
 {
     st->error[0] = a; st->error[1] = b; st->error[2] = c; st->error[3] = code;
     return code;
 }
-// arena memory, 64-byte aligned: small arrays share blocks of 1 MiB the runtime allocates, one of 256 KiB or more has a
-// block of its own (the runtime's buffer cache hands back the memory of dead arrays of that size)
-static inline void* lifted_take(lifted_loop_state* st, int64_t bytes)
+enum lifted_memory { LIFTED_ARENA = 0, LIFTED_RESULT = 1, LIFTED_SCRATCH = 2 };
+// memory, 64-byte aligned. Arena: small arrays share blocks of 1 MiB the runtime allocates, one of 256 KiB or more
+// has a block of its own (the runtime's buffer cache hands back the memory of dead arrays of that size). An array
+// the host may keep after the call takes the result block while it lasts; one that dies with the call takes the
+// scratch block while it lasts (small ones only); then the arena.
+static inline void* lifted_take(lifted_loop_state* st, int64_t bytes, int mode = LIFTED_ARENA)
 {
     bytes = (bytes + 63) & ~(int64_t)63;
+    if (mode == LIFTED_SCRATCH && bytes < ((int64_t)1 << 18)) {
+        st->scratch_wanted += bytes;
+        if (bytes <= st->scratch_bytes) {
+            void* at = st->scratch_at;
+            st->scratch_at += bytes; st->scratch_bytes -= bytes;
+            return at;
+        }
+    }
+    if (mode == LIFTED_RESULT) {
+        st->result_wanted += bytes;
+        if (bytes <= st->result_bytes) {
+            void* at = st->result_at;
+            st->result_at += bytes; st->result_bytes -= bytes;
+            return at;
+        }
+    }
     if (bytes >= ((int64_t)1 << 18)) {
         char* block = (char*)st->alloc(bytes + 64);
         return block ? block + ((64 - (int64_t)((uintptr_t)block & 63)) & 63) : nullptr;
@@ -497,7 +532,8 @@ LIFTED_HOT bool lifted_meet(int64_t& slot, int64_t size)
 { if (slot < 0) { slot = size; return true; } return slot == size; }
 // a new C-contiguous array of `dims`: its own memory, or `*site`'s when that is large enough (reused each step)
 template <class T, int R> LIFTED_HOT bool lifted_alloc_view(lifted_view<T, R>& v, const int64_t* dims,
-                                                               lifted_loop_state* st, void** site, int64_t* bytes)
+                                                               lifted_loop_state* st, void** site, int64_t* bytes,
+                                                               int mode = LIFTED_ARENA)
 {
     int64_t dims_copy[R];
     for (int k = 0; k < R; ++k) dims_copy[k] = dims[k];
@@ -505,7 +541,7 @@ template <class T, int R> LIFTED_HOT bool lifted_alloc_view(lifted_view<T, R>& v
     void* memory;
     if (site && *bytes >= need && *site) memory = *site;
     else {
-        memory = lifted_take(st, need > 0 ? need : 1);
+        memory = lifted_take(st, need > 0 ? need : 1, mode);
         if (!memory) return false;
         if (site) { *site = memory; *bytes = need; }
     }
@@ -554,7 +590,7 @@ template <class T, int R> LIFTED_HOT const T* lifted_contiguous_data(const lifte
 {
     if (lifted_is_contiguous(v)) return v.p;
     lifted_view<T, R> packed;
-    if (!lifted_alloc_view(packed, v.d, st, site, bytes)) return nullptr;
+    if (!lifted_alloc_view(packed, v.d, st, site, bytes, LIFTED_SCRATCH)) return nullptr;
     lifted_copy(packed, v);
     return packed.p;
 }
@@ -619,7 +655,7 @@ template <class C, bool Add, class T, int R, class S, int Q> LIFTED_HOT int lift
     const S* source = value.p;
     if (tl <= th && vl <= vh && tl <= vh && vl <= th) {  // overlapping: read the value from a copy
         lifted_view<S, Q> copy;
-        if (!lifted_alloc_view(copy, value.d, st, nullptr, nullptr)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(copy, value.d, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_copy(copy, value);
         lifted_broadcast(target, copy, strides);
         source = copy.p;
@@ -635,6 +671,81 @@ template <class C, class T, int R, class S, int Q> LIFTED_HOT int lifted_assign_
 template <class C, class T, int R, class S, int Q> LIFTED_HOT int lifted_add_into_array(
     lifted_view<T, R>& target, const lifted_view<S, Q>& value, lifted_loop_state* st)
 { return lifted_store_array<C, true>(target, value, st); }
+// a gather's index check: the first index (in order) outside [-size, size), as NumPy reports it
+template <class T, int R> LIFTED_HOT bool lifted_first_outside(const lifted_view<T, R>& v, int64_t size, int64_t* bad)
+{
+    for (int k = 0; k < R; ++k) if (v.d[k] == 0) return false;
+    int64_t at[R] = {0};
+    const T* p = v.p;
+    while (true) {
+        const int64_t x = (int64_t)*p;
+        if (x < -size || x >= size) { *bad = x; return true; }
+        int k = R - 1;
+        for (; k >= 0; --k) {
+            p += v.s[k];
+            if (++at[k] < v.d[k]) break;
+            p -= v.s[k] * v.d[k]; at[k] = 0;
+        }
+        if (k < 0) return false;
+    }
+}
+// matrix products: the BLAS NumPy itself calls (its OpenBLAS's CBLAS gemm, ILP64; the runtime sets the pointers
+// when the library loads), on views whose layout BLAS takes (one axis of unit stride), others packed first
+typedef void (*lifted_dgemm_fn)(int, int, int, int64_t, int64_t, int64_t, double, const double*, int64_t,
+                                const double*, int64_t, double, double*, int64_t);
+typedef void (*lifted_sgemm_fn)(int, int, int, int64_t, int64_t, int64_t, float, const float*, int64_t,
+                                const float*, int64_t, float, float*, int64_t);
+extern "C" { lifted_dgemm_fn lifted_blas_dgemm = nullptr; lifted_sgemm_fn lifted_blas_sgemm = nullptr; }
+static inline void lifted_gemm(int ta, int tb, int64_t m, int64_t n, int64_t k, const double* a, int64_t lda,
+                               const double* b, int64_t ldb, double* c, int64_t ldc)
+{ lifted_blas_dgemm(101, ta, tb, m, n, k, 1.0, a, lda, b, ldb, 0.0, c, ldc); }
+static inline void lifted_gemm(int ta, int tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+                               const float* b, int64_t ldb, float* c, int64_t ldc)
+{ lifted_blas_sgemm(101, ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc); }
+static inline bool lifted_have_gemm(const double*) { return lifted_blas_dgemm != nullptr; }
+static inline bool lifted_have_gemm(const float*) { return lifted_blas_sgemm != nullptr; }
+// how BLAS reads a matrix view in row-major order: as it is (111) or transposed (112), with its leading dimension
+template <class T> LIFTED_HOT bool lifted_blas_layout(const lifted_view<T, 2>& v, int* trans, int64_t* ld)
+{
+    const int64_t rows = v.d[0] > 1 ? v.d[0] : 1, columns = v.d[1] > 1 ? v.d[1] : 1;
+    if ((v.s[1] == 1 || v.d[1] <= 1) && (v.d[0] <= 1 || v.s[0] >= columns)) {
+        *trans = 111; *ld = v.d[0] <= 1 ? columns : v.s[0]; return true;
+    }
+    if ((v.s[0] == 1 || v.d[0] <= 1) && (v.d[1] <= 1 || v.s[1] >= rows)) {
+        *trans = 112; *ld = v.d[1] <= 1 ? rows : v.s[1]; return true;
+    }
+    return false;
+}
+// out (m x n, C-contiguous, allocated) = a (m x k) @ b (k x n)
+template <class T> static int lifted_matmul(lifted_view<T, 2> a, lifted_view<T, 2> b, lifted_view<T, 2>& out,
+                                            lifted_loop_state* st)
+{
+    const int64_t m = a.d[0], k = a.d[1], n = b.d[1];
+    if (m == 0 || n == 0) return 0;
+    if (k == 0) { lifted_fill(out, (T)0); return 0; }
+    if (!lifted_have_gemm(a.p)) {  // (no BLAS found: the product in order, round-off apart the same numbers)
+        for (int64_t i = 0; i < m; ++i)
+            for (int64_t j = 0; j < n; ++j) {
+                T sum = 0;
+                for (int64_t q = 0; q < k; ++q) sum += a.p[i * a.s[0] + q * a.s[1]] * b.p[q * b.s[0] + j * b.s[1]];
+                out.p[i * out.s[0] + j * out.s[1]] = sum;
+            }
+        return 0;
+    }
+    int ta, tb; int64_t lda, ldb;
+    lifted_view<T, 2>* operands[2] = {&a, &b};
+    for (lifted_view<T, 2>* v : operands)
+        if (!lifted_blas_layout(*v, &ta, &lda)) {
+            lifted_view<T, 2> packed;
+            if (!lifted_alloc_view(packed, v->d, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+            lifted_copy(packed, *v);
+            *v = packed;
+        }
+    lifted_blas_layout(a, &ta, &lda);
+    lifted_blas_layout(b, &tb, &ldb);
+    lifted_gemm(ta, tb, m, n, k, a.p, lda, b.p, ldb, out.p, n > 1 ? n : 1);
+    return 0;
+}
 // the int64 words the runtime passes a view or a scalar in
 template <class T, int R> LIFTED_HOT void lifted_load_view(lifted_view<T, R>& v, const int64_t* words)
 {
@@ -651,17 +762,20 @@ LIFTED_HOT int64_t lifted_load_scalar_i(int64_t word) { return word; }
 LIFTED_HOT int64_t lifted_store_scalar_f(double x) { int64_t word; memcpy(&word, &x, 8); return word; }
 LIFTED_HOT int64_t lifted_store_scalar_i(int64_t x) { return x; }
 // a tape: the segments earlier loop kernels left in the host module's list (a table of [entries, count] pairs,
-// popped from the top), and the segment this call pushes (grown by doubling in the arena)
-struct lifted_tape { int64_t* table; int64_t segments; int64_t* own; int64_t count, capacity, width; };
+// popped from the top), and the segment this call pushes (grown by doubling in the arena); a tape the call makes
+// itself (no list on the host: every push and pop is in the call) has no segments and grows in scratch memory
+struct lifted_tape { int64_t* table; int64_t segments; int64_t* own; int64_t count, capacity, width; int mode; };
 LIFTED_HOT void lifted_load_tape(lifted_tape& t, const int64_t* words, int64_t width)
-{ t.table = (int64_t*)(intptr_t)words[0]; t.segments = words[1]; t.own = nullptr; t.count = 0; t.capacity = 0; t.width = width; }
+{ t.table = (int64_t*)(intptr_t)words[0]; t.segments = words[1]; t.own = nullptr; t.count = 0; t.capacity = 0; t.width = width; t.mode = LIFTED_ARENA; }
+LIFTED_HOT void lifted_new_tape(lifted_tape& t, int64_t width)
+{ t.table = nullptr; t.segments = 0; t.own = nullptr; t.count = 0; t.capacity = 0; t.width = width; t.mode = LIFTED_SCRATCH; }
 LIFTED_HOT void lifted_store_tape(int64_t* words, const lifted_tape& t)
 { words[2] = (int64_t)(intptr_t)t.own; words[3] = t.count; }
 LIFTED_HOT bool lifted_push(lifted_tape& t, const int64_t* entry, lifted_loop_state* st)
 {
     if (t.count == t.capacity) {
         const int64_t capacity = t.capacity ? 2 * t.capacity : 64;
-        int64_t* grown = (int64_t*)lifted_take(st, capacity * t.width * 8);
+        int64_t* grown = (int64_t*)lifted_take(st, capacity * t.width * 8, t.mode);
         if (!grown) return false;
         if (t.count) memcpy(grown, t.own, t.count * t.width * 8);
         t.own = grown; t.capacity = capacity;
@@ -680,14 +794,16 @@ LIFTED_HOT const int64_t* lifted_pop(lifted_tape& t)
 }
 // ---- end of loop-kernel prelude ---------------------------------------------------------------------------------
 
-// running_logsumexp_loop0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int running_logsumexp_loop0(int64_t* io, lifted_alloc_fn alloc)
+// running_logsumexp_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int running_logsumexp_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state = {alloc, nullptr, 0, io + 11};
+    lifted_loop_state state; lifted_start(state, alloc, io + 8);
     lifted_loop_state* st = &state;
     double v_e = 0; bool f_e = false;
     double v_e_1 = 0; bool f_e_1 = false;
+    double v_e_2 = 0; bool f_e_2 = false;
     int64_t v_i = 0; bool f_i = false;
+    int64_t v_i_1 = 0; bool f_i_1 = false;
     double v_m = 0; bool f_m = false;
     double v_m_1 = 0; bool f_m_1 = false;
     double v_m_2 = 0; bool f_m_2 = false;
@@ -701,13 +817,34 @@ extern "C" int running_logsumexp_loop0(int64_t* io, lifted_alloc_fn alloc)
     double v_t = 0; bool f_t = false;
     double v_t_1 = 0; bool f_t_1 = false;
     double v_t_2 = 0; bool f_t_2 = false;
+    double v_t_3 = 0; bool f_t_3 = false;
+    double v_t_4 = 0; bool f_t_4 = false;
+    double v_t_5 = 0; bool f_t_5 = false;
+    double v_t_6 = 0; bool f_t_6 = false;
+    double v_t_7 = 0; bool f_t_7 = false;
+    double v_t_8 = 0; bool f_t_8 = false;
+    double v_total = 0; bool f_total = false;
+    double v_total_1 = 0; bool f_total_1 = false;
     double v_v = 0; bool f_v = false;
     double v_v_1 = 0; bool f_v_1 = false;
     double v_v_2 = 0; bool f_v_2 = false;
+    double v_v_3 = 0; bool f_v_3 = false;
+    double v_v_4 = 0; bool f_v_4 = false;
     lifted_view<double, 1> v_x = {};
-    v_n = (int64_t)lifted_load_scalar_i(io[0]); f_n = io[1] != 0;
-    v_m = (double)lifted_load_scalar_f(io[2]); f_m = io[3] != 0;
-    lifted_load_view(v_x, io + 4);
+    lifted_view<double, 1> v_y = {};
+    lifted_load_view(v_x, io + 0);
+    lifted_load_view(v_y, io + 3);
+    v_n = v_x.d[0]; f_n = false;
+    // cf_for_range.py:7  m = x[0]
+    {
+        int64_t offset = 0;
+        int64_t at_0 = 0;
+        if (at_0 < 0) at_0 += v_x.d[0];
+        if (at_0 < 0 || at_0 >= v_x.d[0]) return lifted_fail(st, 1, (int64_t)(0), 0, v_x.d[0]);
+        offset += at_0 * v_x.s[0];
+        v_m = v_x.p[offset]; f_m = true;
+    }
+    // cf_for_range.py:9  for i in range(1, len(x)):
     {
         const int64_t lo = 1, hi = v_n, step = 1;
         if (step == 0) return lifted_fail(st, 8, 0, 0, 0);
@@ -803,35 +940,7 @@ extern "C" int running_logsumexp_loop0(int64_t* io, lifted_alloc_fn alloc)
             }
         }
     }
-    io[7] = lifted_store_scalar_f(v_s); io[8] = f_s;
-    io[9] = lifted_store_scalar_f(v_m_1); io[10] = f_m_1;
-    return 0;
-}
-
-// running_logsumexp_loop1: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int running_logsumexp_loop1(int64_t* io, lifted_alloc_fn alloc)
-{
-    lifted_loop_state state = {alloc, nullptr, 0, io + 14};
-    lifted_loop_state* st = &state;
-    double v_e_2 = 0; bool f_e_2 = false;
-    int64_t v_i_1 = 0; bool f_i_1 = false;
-    double v_m_1 = 0; bool f_m_1 = false;
-    int64_t v_n = 0; bool f_n = false;
-    double v_s = 0; bool f_s = false;
-    double v_t_3 = 0; bool f_t_3 = false;
-    double v_t_4 = 0; bool f_t_4 = false;
-    double v_t_5 = 0; bool f_t_5 = false;
-    double v_total = 0; bool f_total = false;
-    double v_total_1 = 0; bool f_total_1 = false;
-    double v_v_3 = 0; bool f_v_3 = false;
-    double v_v_4 = 0; bool f_v_4 = false;
-    lifted_view<double, 1> v_x = {};
-    lifted_view<double, 1> v_y = {};
-    v_n = (int64_t)lifted_load_scalar_i(io[0]); f_n = io[1] != 0;
-    lifted_load_view(v_y, io + 2);
-    lifted_load_view(v_x, io + 5);
-    v_m_1 = (double)lifted_load_scalar_f(io[8]); f_m_1 = io[9] != 0;
-    v_s = (double)lifted_load_scalar_f(io[10]); f_s = io[11] != 0;
+    // cf_for_range.py:16  for i in range(len(y)):
     {
         const int64_t lo = 0, hi = v_n, step = 1;
         if (step == 0) return lifted_fail(st, 8, 0, 0, 0);
@@ -881,18 +990,49 @@ extern "C" int running_logsumexp_loop1(int64_t* io, lifted_alloc_fn alloc)
             }
         }
     }
-    io[12] = lifted_store_scalar_f(v_total); io[13] = f_total;
+    // cf_for_range.py:18  return m + np.log(s) + total
+    {
+        v_t_6 = (double)(log(((double)v_s))); f_t_6 = true;
+    }
+    {
+        v_t_7 = (double)((((double)v_m_1) + ((double)v_t_6))); f_t_7 = f_m_1 || f_t_6;
+    }
+    {
+        v_t_8 = (double)((((double)v_t_7) + ((double)v_total))); f_t_8 = f_t_7 || f_total;
+    }
+    io[6] = lifted_store_scalar_f(v_t_8); io[7] = f_t_8;
+    lifted_finish(state, io + 8);
     return 0;
 }
 
-// running_logsumexp_grad_loop0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int running_logsumexp_grad_loop0(int64_t* io, lifted_alloc_fn alloc)
+// running_logsumexp_grad_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int running_logsumexp_grad_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state = {alloc, nullptr, 0, io + 27};
+    lifted_loop_state state; lifted_start(state, alloc, io + 12);
     lifted_loop_state* st = &state;
+    double v_dm_1 = 0; bool f_dm_1 = false;
+    double v_dm_2 = 0; bool f_dm_2 = false;
+    double v_dm_3 = 0; bool f_dm_3 = false;
+    double v_dm_4 = 0; bool f_dm_4 = false;
+    double v_dm_5 = 0; bool f_dm_5 = false;
+    double v_ds = 0; bool f_ds = false;
+    double v_ds_1 = 0; bool f_ds_1 = false;
+    double v_ds_2 = 0; bool f_ds_2 = false;
+    double v_ds_3 = 0; bool f_ds_3 = false;
+    double v_ds_4 = 0; bool f_ds_4 = false;
+    double v_ds_5 = 0; bool f_ds_5 = false;
+    double v_dtotal = 0; bool f_dtotal = false;
+    lifted_view<double, 1> v_dx = {};
+    lifted_view<double, 1> v_dx_1 = {};
+    lifted_view<double, 1> v_dx_2 = {};
+    lifted_view<double, 1> v_dx_3 = {};
+    lifted_view<double, 1> v_dy = {};
+    lifted_view<double, 1> v_dy_1 = {};
     double v_e = 0; bool f_e = false;
     double v_e_1 = 0; bool f_e_1 = false;
+    double v_e_2 = 0; bool f_e_2 = false;
     int64_t v_i = 0; bool f_i = false;
+    int64_t v_i_1 = 0; bool f_i_1 = false;
     double v_m = 0; bool f_m = false;
     double v_m_1 = 0; bool f_m_1 = false;
     double v_m_2 = 0; bool f_m_2 = false;
@@ -903,24 +1043,59 @@ extern "C" int running_logsumexp_grad_loop0(int64_t* io, lifted_alloc_fn alloc)
     double v_s_1 = 0; bool f_s_1 = false;
     double v_s_2 = 0; bool f_s_2 = false;
     double v_s_3 = 0; bool f_s_3 = false;
+    double v_s_4 = 0; bool f_s_4 = false;
     double v_t = 0; bool f_t = false;
     double v_t_1 = 0; bool f_t_1 = false;
+    double v_t_10 = 0; bool f_t_10 = false;
+    double v_t_11 = 0; bool f_t_11 = false;
+    double v_t_12 = 0; bool f_t_12 = false;
+    double v_t_13 = 0; bool f_t_13 = false;
+    double v_t_14 = 0; bool f_t_14 = false;
+    double v_t_15 = 0; bool f_t_15 = false;
+    double v_t_17 = 0; bool f_t_17 = false;
+    double v_t_18 = 0; bool f_t_18 = false;
+    double v_t_19 = 0; bool f_t_19 = false;
     double v_t_2 = 0; bool f_t_2 = false;
+    double v_t_20 = 0; bool f_t_20 = false;
+    double v_t_3 = 0; bool f_t_3 = false;
+    double v_t_4 = 0; bool f_t_4 = false;
+    double v_t_5 = 0; bool f_t_5 = false;
+    double v_t_9 = 0; bool f_t_9 = false;
     double v_v = 0; bool f_v = false;
     double v_v_1 = 0; bool f_v_1 = false;
     double v_v_2 = 0; bool f_v_2 = false;
+    double v_v_3 = 0; bool f_v_3 = false;
+    double v_v_4 = 0; bool f_v_4 = false;
+    double v_v_5 = 0; bool f_v_5 = false;
     lifted_view<double, 1> v_x = {};
+    lifted_view<double, 1> v_y = {};
     lifted_tape t_tape_e = {};
     lifted_tape t_tape_e_1 = {};
+    lifted_tape t_tape_e_2 = {};
     lifted_tape t_tape_mask = {};
     lifted_tape t_tape_s = {};
-    v_n = (int64_t)lifted_load_scalar_i(io[0]); f_n = io[1] != 0;
-    v_m = (double)lifted_load_scalar_f(io[2]); f_m = io[3] != 0;
-    lifted_load_view(v_x, io + 4);
-    lifted_load_tape(t_tape_e, io + 7, 2);
-    lifted_load_tape(t_tape_e_1, io + 11, 2);
-    lifted_load_tape(t_tape_mask, io + 15, 2);
-    lifted_load_tape(t_tape_s, io + 19, 2);
+    lifted_tape t_tape_t_5 = {};
+    void* site_1 = nullptr; int64_t site_1_bytes = 0;
+    void* site_2 = nullptr; int64_t site_2_bytes = 0;
+    lifted_load_view(v_x, io + 0);
+    lifted_load_view(v_y, io + 3);
+    lifted_new_tape(t_tape_t_5, 2);
+    lifted_new_tape(t_tape_e_2, 2);
+    lifted_new_tape(t_tape_e, 2);
+    lifted_new_tape(t_tape_e_1, 2);
+    lifted_new_tape(t_tape_mask, 2);
+    lifted_new_tape(t_tape_s, 2);
+    v_n = v_x.d[0]; f_n = false;
+    // cf_for_range.py:7  m = x[0]
+    {
+        int64_t offset = 0;
+        int64_t at_0 = 0;
+        if (at_0 < 0) at_0 += v_x.d[0];
+        if (at_0 < 0 || at_0 >= v_x.d[0]) return lifted_fail(st, 1, (int64_t)(0), 0, v_x.d[0]);
+        offset += at_0 * v_x.s[0];
+        v_m = v_x.p[offset]; f_m = true;
+    }
+    // cf_for_range.py:9  for i in range(1, len(x)):
     {
         const int64_t lo = 1, hi = v_n, step = 1;
         if (step == 0) return lifted_fail(st, 8, 0, 0, 0);
@@ -1020,41 +1195,7 @@ extern "C" int running_logsumexp_grad_loop0(int64_t* io, lifted_alloc_fn alloc)
             }
         }
     }
-    io[23] = lifted_store_scalar_f(v_s); io[24] = f_s;
-    io[25] = lifted_store_scalar_f(v_m_1); io[26] = f_m_1;
-    lifted_store_tape(io + 7, t_tape_e);
-    lifted_store_tape(io + 11, t_tape_e_1);
-    lifted_store_tape(io + 15, t_tape_mask);
-    lifted_store_tape(io + 19, t_tape_s);
-    return 0;
-}
-
-// running_logsumexp_grad_loop1: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int running_logsumexp_grad_loop1(int64_t* io, lifted_alloc_fn alloc)
-{
-    lifted_loop_state state = {alloc, nullptr, 0, io + 20};
-    lifted_loop_state* st = &state;
-    double v_e_2 = 0; bool f_e_2 = false;
-    int64_t v_i_1 = 0; bool f_i_1 = false;
-    double v_m_1 = 0; bool f_m_1 = false;
-    int64_t v_n = 0; bool f_n = false;
-    double v_s = 0; bool f_s = false;
-    double v_t_3 = 0; bool f_t_3 = false;
-    double v_t_4 = 0; bool f_t_4 = false;
-    double v_t_5 = 0; bool f_t_5 = false;
-    double v_v_3 = 0; bool f_v_3 = false;
-    double v_v_4 = 0; bool f_v_4 = false;
-    lifted_view<double, 1> v_x = {};
-    lifted_view<double, 1> v_y = {};
-    lifted_tape t_tape_t_5 = {};
-    lifted_tape t_tape_e_2 = {};
-    v_n = (int64_t)lifted_load_scalar_i(io[0]); f_n = io[1] != 0;
-    lifted_load_view(v_y, io + 2);
-    lifted_load_view(v_x, io + 5);
-    v_m_1 = (double)lifted_load_scalar_f(io[8]); f_m_1 = io[9] != 0;
-    v_s = (double)lifted_load_scalar_f(io[10]); f_s = io[11] != 0;
-    lifted_load_tape(t_tape_t_5, io + 12, 2);
-    lifted_load_tape(t_tape_e_2, io + 16, 2);
+    // cf_for_range.py:16  for i in range(len(y)):
     {
         const int64_t lo = 0, hi = v_n, step = 1;
         if (step == 0) return lifted_fail(st, 8, 0, 0, 0);
@@ -1095,50 +1236,24 @@ extern "C" int running_logsumexp_grad_loop1(int64_t* io, lifted_alloc_fn alloc)
             { const int64_t entry[2] = {lifted_store_scalar_f(v_e_2), (int64_t)f_e_2}; if (!lifted_push(t_tape_e_2, entry, st)) return lifted_fail(st, 5, 0, 0, 0); }
         }
     }
-    lifted_store_tape(io + 12, t_tape_t_5);
-    lifted_store_tape(io + 16, t_tape_e_2);
-    return 0;
-}
-
-// running_logsumexp_grad_loop2: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int running_logsumexp_grad_loop2(int64_t* io, lifted_alloc_fn alloc)
-{
-    lifted_loop_state state = {alloc, nullptr, 0, io + 35};
-    lifted_loop_state* st = &state;
-    double v_dm_1 = 0; bool f_dm_1 = false;
-    double v_dm_2 = 0; bool f_dm_2 = false;
-    double v_ds = 0; bool f_ds = false;
-    double v_ds_1 = 0; bool f_ds_1 = false;
-    double v_ds_2 = 0; bool f_ds_2 = false;
-    double v_dtotal = 0; bool f_dtotal = false;
-    lifted_view<double, 1> v_dx = {};
-    lifted_view<double, 1> v_dx_1 = {};
-    lifted_view<double, 1> v_dy = {};
-    lifted_view<double, 1> v_dy_1 = {};
-    double v_e_2 = 0; bool f_e_2 = false;
-    int64_t v_i_1 = 0; bool f_i_1 = false;
-    int64_t v_n = 0; bool f_n = false;
-    double v_s = 0; bool f_s = false;
-    double v_t_10 = 0; bool f_t_10 = false;
-    double v_t_11 = 0; bool f_t_11 = false;
-    double v_t_12 = 0; bool f_t_12 = false;
-    double v_t_13 = 0; bool f_t_13 = false;
-    double v_t_14 = 0; bool f_t_14 = false;
-    double v_t_15 = 0; bool f_t_15 = false;
-    double v_t_5 = 0; bool f_t_5 = false;
-    double v_t_9 = 0; bool f_t_9 = false;
-    double v_v_5 = 0; bool f_v_5 = false;
-    lifted_view<double, 1> v_y = {};
-    lifted_tape t_tape_t_5 = {};
-    lifted_tape t_tape_e_2 = {};
-    v_n = (int64_t)lifted_load_scalar_i(io[0]); f_n = io[1] != 0;
-    lifted_load_view(v_dy, io + 2);
-    lifted_load_view(v_dx, io + 5);
-    v_ds = (double)lifted_load_scalar_f(io[8]); f_ds = io[9] != 0;
-    lifted_load_tape(t_tape_t_5, io + 10, 2);
-    lifted_load_tape(t_tape_e_2, io + 14, 2);
-    lifted_load_view(v_y, io + 18);
-    v_s = (double)lifted_load_scalar_f(io[21]); f_s = io[22] != 0;
+    // cf_for_range.py:18  return m + np.log(s) + total
+    {
+        if (((double)v_s) == 0 && !(false || f_s)) return lifted_fail(st, 2, 0, 0, 0);
+        v_ds = (double)((((double)1.0) / ((double)v_s))); f_ds = false || f_s;
+    }
+    // cf_for_range.py:16  for i in range(len(y)):
+    {
+        const int64_t dims[1] = {(int64_t)v_n};
+        for (int k = 0; k < 1; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
+        if (!lifted_alloc_view(v_dy, dims, st, &site_1, &site_1_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_fill(v_dy, (double)(0));
+    }
+    {
+        const int64_t dims[1] = {(int64_t)v_n};
+        for (int k = 0; k < 1; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
+        if (!lifted_alloc_view(v_dx, dims, st, &site_2, &site_2_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_fill(v_dx, (double)(0));
+    }
     {
         const int64_t lo = 0, hi = v_n, step = 1;
         if (step == 0) return lifted_fail(st, 8, 0, 0, 0);
@@ -1229,54 +1344,7 @@ extern "C" int running_logsumexp_grad_loop2(int64_t* io, lifted_alloc_fn alloc)
             }
         }
     }
-    io[23] = lifted_store_scalar_f(v_dtotal); io[24] = f_dtotal;
-    lifted_store_view(io + 25, v_dy_1);
-    lifted_store_view(io + 28, v_dx_1);
-    io[31] = lifted_store_scalar_f(v_dm_1); io[32] = f_dm_1;
-    io[33] = lifted_store_scalar_f(v_ds_1); io[34] = f_ds_1;
-    lifted_store_tape(io + 10, t_tape_t_5);
-    lifted_store_tape(io + 14, t_tape_e_2);
-    return 0;
-}
-
-// running_logsumexp_grad_loop3: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int running_logsumexp_grad_loop3(int64_t* io, lifted_alloc_fn alloc)
-{
-    lifted_loop_state state = {alloc, nullptr, 0, io + 32};
-    lifted_loop_state* st = &state;
-    double v_dm_1 = 0; bool f_dm_1 = false;
-    double v_dm_3 = 0; bool f_dm_3 = false;
-    double v_dm_4 = 0; bool f_dm_4 = false;
-    double v_dm_5 = 0; bool f_dm_5 = false;
-    double v_ds_1 = 0; bool f_ds_1 = false;
-    double v_ds_3 = 0; bool f_ds_3 = false;
-    double v_ds_4 = 0; bool f_ds_4 = false;
-    double v_ds_5 = 0; bool f_ds_5 = false;
-    lifted_view<double, 1> v_dx_1 = {};
-    lifted_view<double, 1> v_dx_2 = {};
-    lifted_view<double, 1> v_dx_3 = {};
-    double v_e = 0; bool f_e = false;
-    double v_e_1 = 0; bool f_e_1 = false;
-    int64_t v_i = 0; bool f_i = false;
-    bool v_mask = 0; bool f_mask = false;
-    int64_t v_n = 0; bool f_n = false;
-    double v_s_4 = 0; bool f_s_4 = false;
-    double v_t_17 = 0; bool f_t_17 = false;
-    double v_t_18 = 0; bool f_t_18 = false;
-    double v_t_19 = 0; bool f_t_19 = false;
-    double v_t_20 = 0; bool f_t_20 = false;
-    lifted_tape t_tape_mask = {};
-    lifted_tape t_tape_s = {};
-    lifted_tape t_tape_e = {};
-    lifted_tape t_tape_e_1 = {};
-    v_n = (int64_t)lifted_load_scalar_i(io[0]); f_n = io[1] != 0;
-    v_ds_1 = (double)lifted_load_scalar_f(io[2]); f_ds_1 = io[3] != 0;
-    v_dm_1 = (double)lifted_load_scalar_f(io[4]); f_dm_1 = io[5] != 0;
-    lifted_load_view(v_dx_1, io + 6);
-    lifted_load_tape(t_tape_mask, io + 9, 2);
-    lifted_load_tape(t_tape_s, io + 13, 2);
-    lifted_load_tape(t_tape_e, io + 17, 2);
-    lifted_load_tape(t_tape_e_1, io + 21, 2);
+    // cf_for_range.py:9  for i in range(1, len(x)):
     {
         const int64_t lo = 1, hi = v_n, step = 1;
         if (step == 0) return lifted_fail(st, 8, 0, 0, 0);
@@ -1386,13 +1454,18 @@ extern "C" int running_logsumexp_grad_loop3(int64_t* io, lifted_alloc_fn alloc)
             }
         }
     }
-    io[25] = lifted_store_scalar_f(v_ds_3); io[26] = f_ds_3;
-    io[27] = lifted_store_scalar_f(v_dm_3); io[28] = f_dm_3;
-    lifted_store_view(io + 29, v_dx_2);
-    lifted_store_tape(io + 9, t_tape_mask);
-    lifted_store_tape(io + 13, t_tape_s);
-    lifted_store_tape(io + 17, t_tape_e);
-    lifted_store_tape(io + 21, t_tape_e_1);
+    // cf_for_range.py:7  m = x[0]
+    {
+        int64_t offset = 0;
+        int64_t at_0 = 0;
+        if (at_0 < 0) at_0 += v_dx_2.d[0];
+        if (at_0 < 0 || at_0 >= v_dx_2.d[0]) return lifted_fail(st, 1, (int64_t)(0), 0, v_dx_2.d[0]);
+        offset += at_0 * v_dx_2.s[0];
+        v_dx_2.p[offset] = (double)((double)v_dx_2.p[offset] + (double)(v_dm_3));
+    }
+    lifted_store_view(io + 6, v_dy_1);
+    lifted_store_view(io + 9, v_dx_2);
+    lifted_finish(state, io + 12);
     return 0;
 }
 #endif

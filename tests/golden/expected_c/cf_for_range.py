@@ -13,12 +13,8 @@ __lifted_transforms__ = {
     ('grad', 'running_logsumexp', ('x', 'y'), True): "running_logsumexp_grad",
 }
 _KERNELS = {
-    "running_logsumexp_loop0": {'loop': True, 'inputs': [('scalar', 'i64'), ('scalar', 'f64'), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64'), ('scalar', 'f64')], 'io': 15},
-    "running_logsumexp_loop1": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('scalar', 'f64'), ('scalar', 'f64')], 'outputs': [('scalar', 'f64')], 'io': 18},
-    "running_logsumexp_grad_loop0": {'loop': True, 'inputs': [('scalar', 'i64'), ('scalar', 'f64'), ('array', 'f64', 1, False), ('tape', 2, False), ('tape', 2, False), ('tape', 2, False), ('tape', 2, False)], 'outputs': [('scalar', 'f64'), ('scalar', 'f64')], 'io': 31},
-    "running_logsumexp_grad_loop1": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('scalar', 'f64'), ('scalar', 'f64'), ('tape', 2, False), ('tape', 2, False)], 'outputs': [], 'io': 24},
-    "running_logsumexp_grad_loop2": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'f64', 1, True), ('array', 'f64', 1, True), ('scalar', 'f64'), ('tape', 2, True), ('tape', 2, True), ('array', 'f64', 1, False), ('scalar', 'f64')], 'outputs': [('scalar', 'f64'), ('array', 'f64', 1), ('array', 'f64', 1), ('scalar', 'f64'), ('scalar', 'f64')], 'io': 39},
-    "running_logsumexp_grad_loop3": {'loop': True, 'inputs': [('scalar', 'i64'), ('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', 1, True), ('tape', 2, True), ('tape', 2, True), ('tape', 2, True), ('tape', 2, True)], 'outputs': [('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', 1)], 'io': 36},
+    "running_logsumexp_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64')], 'io': 16, 'memory': 8},
+    "running_logsumexp_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1), ('array', 'f64', 1)], 'io': 20, 'memory': 12},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "cf_for_range.cu"), _KERNELS)
 
@@ -92,48 +88,13 @@ def _arg_spec(name, note):
 
 def running_logsumexp(x: "f64[n]", y: "f64[n]"):
     _check_args('running_logsumexp', x, y)
-    n = x.shape[0]
-    # cf_for_range.py:7  m = x[0]
-    m = x[0]
-    # cf_for_range.py:9  for i in range(1, len(x)):
-    s, m_1 = _kernels.running_logsumexp_loop0(n, m, x)
-    del m
-    # cf_for_range.py:16  for i in range(len(y)):
-    total = _kernels.running_logsumexp_loop1(n, y, x, m_1, s)
-    del n, y, x
-    # cf_for_range.py:18  return m + np.log(s) + total
-    return m_1 + np.log(s) + total
+    t_8 = _kernels.running_logsumexp_block0(x, y)
+    del x, y
+    return t_8
 
 
 def running_logsumexp_grad(x: "f64[n]", y: "f64[n]"):
     _check_args('running_logsumexp_grad', x, y)
-    tape_t_5 = []
-    tape_e_2 = []
-    tape_e = []
-    tape_e_1 = []
-    tape_mask = []
-    tape_s = []
-    n = x.shape[0]
-    # cf_for_range.py:7  m = x[0]
-    m = x[0]
-    # cf_for_range.py:9  for i in range(1, len(x)):
-    s, m_1 = _kernels.running_logsumexp_grad_loop0(n, m, x, tape_e, tape_e_1, tape_mask, tape_s)
-    del m
-    # cf_for_range.py:16  for i in range(len(y)):
-    _kernels.running_logsumexp_grad_loop1(n, y, x, m_1, s, tape_t_5, tape_e_2)
-    del x, m_1
-    # reverse sweep
-    # cf_for_range.py:18  return m + np.log(s) + total
-    ds = 1.0 / s
-    # cf_for_range.py:16  for i in range(len(y)):
-    dy = np.zeros((n,))
-    dx = np.zeros((n,))
-    dtotal, dy_1, dx_1, dm_1, ds_1 = _kernels.running_logsumexp_grad_loop2(n, dy, dx, ds, tape_t_5, tape_e_2, y, s)
-    del dy, dx, ds, tape_t_5, tape_e_2, y, s, dtotal
-    # cf_for_range.py:9  for i in range(1, len(x)):
-    ds_3, dm_3, dx_2 = _kernels.running_logsumexp_grad_loop3(n, ds_1, dm_1, dx_1, tape_mask, tape_s, tape_e, tape_e_1)
-    del n, ds_1, dm_1, dx_1, tape_mask, tape_s, tape_e, tape_e_1, ds_3
-    # cf_for_range.py:7  m = x[0]
-    dx_2[0] += dm_3
-    del dm_3
+    dy_1, dx_2 = _kernels.running_logsumexp_grad_block0(x, y)
+    del x, y
     return (dx_2, dy_1)

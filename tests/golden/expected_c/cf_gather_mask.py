@@ -21,6 +21,9 @@ _KERNELS = {
     "embed_and_mask_grad_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "embed_and_mask_grad_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "embed_and_mask_grad_k4": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "embed_and_mask_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False), ('scalar', 'i64'), ('scalar', 'f64')], 'outputs': [('scalar', 'f64')], 'io': 22, 'memory': 14},
+    "embed_and_mask_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False), ('tape', 3, False), ('tape', 5, False)], 'outputs': [('array', 'f64', 1)], 'io': 27, 'memory': 19},
+    "embed_and_mask_grad_block1": {'loop': True, 'inputs': [('tape', 3, True), ('tape', 5, True), ('scalar', 'i64'), ('scalar', 'f64'), ('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1), ('array', 'f64', 2), ('array', 'f64', 2), ('array', 'f64', 1)], 'io': 42, 'memory': 34},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "cf_gather_mask.cu"), _KERNELS)
 
@@ -98,12 +101,10 @@ def embed_and_mask(E: "f64[n,d]", w: "f64[d]", idx: "i64[m]"):
     total = 0.0
     for j in range(3):
         # cf_gather_mask.py:9  picked = E[idx] @ w
-        picked = _runtime.matmul(E[idx], w)
-        # cf_gather_mask.py:10  total = total + np.sum(np.tanh(picked)) * (j + 1.0)
-        s = _kernels.embed_and_mask_k0(picked)
-        del picked
-        total = total + s * (j + 1.0)
-        del s
+        v = E[idx]
+        total_1 = _kernels.embed_and_mask_block0(v, w, j, total)
+        del v
+        total = total_1
     del idx, w
     # cf_gather_mask.py:11  big = E[E > 1.0]
     mask = _kernels.embed_and_mask_k1(E)
@@ -125,14 +126,8 @@ def embed_and_mask_grad(E: "f64[n,d]", w: "f64[d]", idx: "i64[m]"):
     for j in range(3):
         # cf_gather_mask.py:9  picked = E[idx] @ w
         v = E[idx]
-        picked = _runtime.matmul(v, w)
-        # cf_gather_mask.py:10  total = total + np.sum(np.tanh(picked)) * (j + 1.0)
-        t = _kernels.embed_and_mask_grad_k0(picked)
-        del picked
-        tape_t.append(t)
-        del t
-        tape_v.append(v)
-        del v
+        t = _kernels.embed_and_mask_grad_block0(v, w, tape_t, tape_v)
+        del v, t
     # cf_gather_mask.py:11  big = E[E > 1.0]
     mask = _kernels.embed_and_mask_grad_k1(E)
     big = E[mask]
@@ -153,15 +148,10 @@ def embed_and_mask_grad(E: "f64[n,d]", w: "f64[d]", idx: "i64[m]"):
     dE_1 = dE
     dw_1 = dw
     for j in reversed(range(3)):
-        t = tape_t.pop()
-        v = tape_v.pop()
-        # cf_gather_mask.py:10  total = total + np.sum(np.tanh(picked)) * (j + 1.0)
-        dpicked = _kernels.embed_and_mask_grad_k3(t, dtotal * (j + 1.0))
-        del t
+        t, v, m, dw_1 = _kernels.embed_and_mask_grad_block1(tape_t, tape_v, j, dtotal, w, dw_1)
+        del t, v
         # cf_gather_mask.py:9  picked = E[idx] @ w
-        dw_1 = _kernels.embed_and_mask_grad_k4(dw_1, _runtime.matmul(dpicked, v))
-        del v
-        np.add.at(dE_1, idx, np.outer(dpicked, w))
-        del dpicked
+        np.add.at(dE_1, idx, m)
+        del m
     del dE, dw, tape_t, tape_v, w, idx, dtotal
     return (dE_1, dw_1)

@@ -17,6 +17,8 @@ _KERNELS = {
     "piecewise_k1": {'rank': 1, 'params': [('scalar', 'bool'), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('scalar_out', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
     "piecewise_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
     "piecewise_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('scalar', 'bool'), ('scalar', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "piecewise_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64')], 'io': 16, 'memory': 8},
+    "piecewise_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1), ('array', 'f64', 1)], 'io': 20, 'memory': 12},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "cf_if_else.cu"), _KERNELS)
 
@@ -91,20 +93,14 @@ def _arg_spec(name, note):
 def piecewise(x: "f64[n]", w: "f64[n]"):
     _check_args('piecewise', x, w)
     # cf_if_else.py:7  t = np.sum(x * w)
-    t_1 = _kernels.piecewise_k0(x, w)
-    # cf_if_else.py:8  if t > 2.0:
-    mask = t_1 > 2.0
-    y_4, s = _kernels.piecewise_k1(mask, t_1, x, w)
-    del mask, t_1, x, w
-    # cf_if_else.py:17  return y + np.sum(z * w)
-    return y_4 + s
+    t_3 = _kernels.piecewise_block0(x, w)
+    del x, w
+    return t_3
 
 
 def piecewise_grad(x: "f64[n]", w: "f64[n]"):
     _check_args('piecewise_grad', x, w)
     # cf_if_else.py:7  t = np.sum(x * w)
-    t_1 = _kernels.piecewise_grad_k0(x, w)
-    # cf_if_else.py:8  if t > 2.0:
-    dx_5, dw_3 = _kernels.piecewise_grad_k1(x, w, t_1 > 2.0, t_1)
-    del x, w, t_1
+    dx_5, dw_3 = _kernels.piecewise_grad_block0(x, w)
+    del x, w
     return (dx_5, dw_3)

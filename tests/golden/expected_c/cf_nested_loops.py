@@ -19,6 +19,8 @@ _KERNELS = {
     "rnn_windows_grad_k1": {'rank': 1, 'params': [('scalar', 'f64'), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "rnn_windows_grad_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False, False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "rnn_windows_grad_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "rnn_windows_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64')], 'io': 21, 'memory': 13},
+    "rnn_windows_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 1), ('array', 'f64', 1)], 'io': 30, 'memory': 22},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "cf_nested_loops.cu"), _KERNELS)
 
@@ -92,90 +94,13 @@ def _arg_spec(name, note):
 
 def rnn_windows(W: "f64[d,d]", U: "f64[d]", xs: "f64[n]"):
     _check_args('rnn_windows', W, U, xs)
-    d = W.shape[0]
-    n = xs.shape[0]
-    # cf_nested_loops.py:7  state = np.zeros(W.shape[0])
-    state = np.zeros((d,))
-    del d
-    # cf_nested_loops.py:9  for t in range(len(xs)):
-    state_1 = state
-    loss = 0.0
-    for t in range(n):
-        # cf_nested_loops.py:10  for j in range(2):
-        state_2 = state_1
-        for j in range(2):
-            # cf_nested_loops.py:11  state = np.tanh(W @ state + U * xs[t] * (j + 1.0))
-            state_3 = _kernels.rnn_windows_k0(U, xs[t], j + 1.0, _runtime.matmul(W, state_2))
-            state_2 = state_3
-        # cf_nested_loops.py:12  loss = loss + np.sum(state * state)
-        s = _kernels.rnn_windows_k1(state_2)
-        loss = loss + s
-        del s
-        state_1 = state_2
-    del n, state, W, xs, U, state_1
+    loss = _kernels.rnn_windows_block0(W, xs, U)
+    del W, xs, U
     return loss
 
 
 def rnn_windows_grad(W: "f64[d,d]", U: "f64[d]", xs: "f64[n]"):
     _check_args('rnn_windows_grad', W, U, xs)
-    tape_state_3 = []
-    tape_state_2 = []
-    tape_state_1 = []
-    d = W.shape[0]
-    n = xs.shape[0]
-    # cf_nested_loops.py:7  state = np.zeros(W.shape[0])
-    state = np.zeros((d,))
-    # cf_nested_loops.py:9  for t in range(len(xs)):
-    state_1 = state
-    for t in range(n):
-        # cf_nested_loops.py:10  for j in range(2):
-        state_2 = state_1
-        for j in range(2):
-            # cf_nested_loops.py:11  state = np.tanh(W @ state + U * xs[t] * (j + 1.0))
-            state_3 = _kernels.rnn_windows_grad_k0(U, xs[t], j + 1.0, _runtime.matmul(W, state_2))
-            tape_state_3.append(state_3)
-            tape_state_2.append(state_2)
-            state_2 = state_3
-        tape_state_1.append(state_2)
-        state_1 = state_2
-    del state, state_1
-    # reverse sweep
-    # cf_nested_loops.py:9  for t in range(len(xs)):
-    dstate_1 = np.zeros((d,))
-    dW = np.zeros((d, d))
-    dxs = np.zeros((n,))
-    dU = np.zeros((d,))
-    del d
-    dstate_2 = dstate_1
-    dloss = 1.0
-    dW_1 = dW
-    dxs_1 = dxs
-    dU_1 = dU
-    for t in reversed(range(n)):
-        state_2 = tape_state_1.pop()
-        # cf_nested_loops.py:12  loss = loss + np.sum(state * state)
-        dstate_3 = _kernels.rnn_windows_grad_k1(dloss, state_2, dstate_2)
-        del state_2
-        # cf_nested_loops.py:10  for j in range(2):
-        dstate_4 = dstate_3
-        dW_2 = dW_1
-        dxs_2 = dxs_1
-        dU_2 = dU_1
-        for j in reversed(range(2)):
-            state_3 = tape_state_3.pop()
-            state_4 = tape_state_2.pop()
-            # cf_nested_loops.py:11  state = np.tanh(W @ state + U * xs[t] * (j + 1.0))
-            t_9, s_1, dU_2 = _kernels.rnn_windows_grad_k2(state_3, dstate_4, j + 1.0, xs[t], U, dU_2)
-            del state_3, dstate_4
-            dxs_2[t] += s_1
-            del s_1
-            dstate_4 = _runtime.matmul(t_9, W)
-            dW_2 = _kernels.rnn_windows_grad_k3(dW_2, np.outer(t_9, state_4))
-            del t_9, state_4
-        del dstate_3
-        dstate_2 = dstate_4
-        dW_1 = dW_2
-        dxs_1 = dxs_2
-        dU_1 = dU_2
-    del n, dstate_1, dW, dxs, dU, tape_state_1, tape_state_3, tape_state_2, xs, U, W, dstate_2, dloss
+    dW_1, dxs_1, dU_1 = _kernels.rnn_windows_grad_block0(W, xs, U)
+    del W, xs, U
     return (dW_1, dU_1, dxs_1)

@@ -821,18 +821,53 @@ LIFTED_KERNEL void first_crossing_vjp_k2(const int64_t n, const int64_t d0,
 // an array value of the host module: its first element, dims and strides (in elements)
 template <class T, int R> struct lifted_view { T* p; int64_t d[R]; int64_t s[R]; };
 typedef void* (*lifted_alloc_fn)(int64_t bytes);  // the runtime's allocator (NumPy memory the results view)
-struct lifted_loop_state { lifted_alloc_fn alloc; char* free_at; int64_t free_bytes; int64_t* error; };
+// the call's memory: the arena (blocks the runtime allocates), the thread's scratch block (for arrays that die with
+// the call; `scratch_wanted` tells the runtime how much a call asked of it) and a block for the results (as many
+// bytes as the last call's results took, so a small result the caller keeps holds no more than that)
+struct lifted_loop_state {
+    lifted_alloc_fn alloc; char* free_at; int64_t free_bytes; int64_t* error;
+    char* scratch_at; int64_t scratch_bytes; int64_t scratch_wanted; char* result_at; int64_t result_bytes;
+    int64_t result_wanted;
+};
+static inline void lifted_start(lifted_loop_state& st, lifted_alloc_fn alloc, int64_t* memory)
+{
+    const int64_t scratch_skip = (64 - (memory[0] & 63)) & 63, result_skip = (64 - (memory[2] & 63)) & 63;
+    st = {alloc, nullptr, 0, memory + 4, (char*)(intptr_t)memory[0] + scratch_skip,
+          memory[1] > scratch_skip ? memory[1] - scratch_skip : 0, 0,
+          (char*)(intptr_t)memory[2] + result_skip, memory[3] > result_skip ? memory[3] - result_skip : 0, 0};
+}
+static inline void lifted_finish(const lifted_loop_state& st, int64_t* memory)
+{ memory[1] = st.scratch_wanted; memory[3] = st.result_wanted; }
 
 static inline int lifted_fail(lifted_loop_state* st, int code, int64_t a, int64_t b, int64_t c)
 {
     st->error[0] = a; st->error[1] = b; st->error[2] = c; st->error[3] = code;
     return code;
 }
-// arena memory, 64-byte aligned: small arrays share blocks of 1 MiB the runtime allocates, one of 256 KiB or more has a
-// block of its own (the runtime's buffer cache hands back the memory of dead arrays of that size)
-static inline void* lifted_take(lifted_loop_state* st, int64_t bytes)
+enum lifted_memory { LIFTED_ARENA = 0, LIFTED_RESULT = 1, LIFTED_SCRATCH = 2 };
+// memory, 64-byte aligned. Arena: small arrays share blocks of 1 MiB the runtime allocates, one of 256 KiB or more
+// has a block of its own (the runtime's buffer cache hands back the memory of dead arrays of that size). An array
+// the host may keep after the call takes the result block while it lasts; one that dies with the call takes the
+// scratch block while it lasts (small ones only); then the arena.
+static inline void* lifted_take(lifted_loop_state* st, int64_t bytes, int mode = LIFTED_ARENA)
 {
     bytes = (bytes + 63) & ~(int64_t)63;
+    if (mode == LIFTED_SCRATCH && bytes < ((int64_t)1 << 18)) {
+        st->scratch_wanted += bytes;
+        if (bytes <= st->scratch_bytes) {
+            void* at = st->scratch_at;
+            st->scratch_at += bytes; st->scratch_bytes -= bytes;
+            return at;
+        }
+    }
+    if (mode == LIFTED_RESULT) {
+        st->result_wanted += bytes;
+        if (bytes <= st->result_bytes) {
+            void* at = st->result_at;
+            st->result_at += bytes; st->result_bytes -= bytes;
+            return at;
+        }
+    }
     if (bytes >= ((int64_t)1 << 18)) {
         char* block = (char*)st->alloc(bytes + 64);
         return block ? block + ((64 - (int64_t)((uintptr_t)block & 63)) & 63) : nullptr;
@@ -854,7 +889,8 @@ LIFTED_HOT bool lifted_meet(int64_t& slot, int64_t size)
 { if (slot < 0) { slot = size; return true; } return slot == size; }
 // a new C-contiguous array of `dims`: its own memory, or `*site`'s when that is large enough (reused each step)
 template <class T, int R> LIFTED_HOT bool lifted_alloc_view(lifted_view<T, R>& v, const int64_t* dims,
-                                                               lifted_loop_state* st, void** site, int64_t* bytes)
+                                                               lifted_loop_state* st, void** site, int64_t* bytes,
+                                                               int mode = LIFTED_ARENA)
 {
     int64_t dims_copy[R];
     for (int k = 0; k < R; ++k) dims_copy[k] = dims[k];
@@ -862,7 +898,7 @@ template <class T, int R> LIFTED_HOT bool lifted_alloc_view(lifted_view<T, R>& v
     void* memory;
     if (site && *bytes >= need && *site) memory = *site;
     else {
-        memory = lifted_take(st, need > 0 ? need : 1);
+        memory = lifted_take(st, need > 0 ? need : 1, mode);
         if (!memory) return false;
         if (site) { *site = memory; *bytes = need; }
     }
@@ -911,7 +947,7 @@ template <class T, int R> LIFTED_HOT const T* lifted_contiguous_data(const lifte
 {
     if (lifted_is_contiguous(v)) return v.p;
     lifted_view<T, R> packed;
-    if (!lifted_alloc_view(packed, v.d, st, site, bytes)) return nullptr;
+    if (!lifted_alloc_view(packed, v.d, st, site, bytes, LIFTED_SCRATCH)) return nullptr;
     lifted_copy(packed, v);
     return packed.p;
 }
@@ -976,7 +1012,7 @@ template <class C, bool Add, class T, int R, class S, int Q> LIFTED_HOT int lift
     const S* source = value.p;
     if (tl <= th && vl <= vh && tl <= vh && vl <= th) {  // overlapping: read the value from a copy
         lifted_view<S, Q> copy;
-        if (!lifted_alloc_view(copy, value.d, st, nullptr, nullptr)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(copy, value.d, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_copy(copy, value);
         lifted_broadcast(target, copy, strides);
         source = copy.p;
@@ -992,6 +1028,81 @@ template <class C, class T, int R, class S, int Q> LIFTED_HOT int lifted_assign_
 template <class C, class T, int R, class S, int Q> LIFTED_HOT int lifted_add_into_array(
     lifted_view<T, R>& target, const lifted_view<S, Q>& value, lifted_loop_state* st)
 { return lifted_store_array<C, true>(target, value, st); }
+// a gather's index check: the first index (in order) outside [-size, size), as NumPy reports it
+template <class T, int R> LIFTED_HOT bool lifted_first_outside(const lifted_view<T, R>& v, int64_t size, int64_t* bad)
+{
+    for (int k = 0; k < R; ++k) if (v.d[k] == 0) return false;
+    int64_t at[R] = {0};
+    const T* p = v.p;
+    while (true) {
+        const int64_t x = (int64_t)*p;
+        if (x < -size || x >= size) { *bad = x; return true; }
+        int k = R - 1;
+        for (; k >= 0; --k) {
+            p += v.s[k];
+            if (++at[k] < v.d[k]) break;
+            p -= v.s[k] * v.d[k]; at[k] = 0;
+        }
+        if (k < 0) return false;
+    }
+}
+// matrix products: the BLAS NumPy itself calls (its OpenBLAS's CBLAS gemm, ILP64; the runtime sets the pointers
+// when the library loads), on views whose layout BLAS takes (one axis of unit stride), others packed first
+typedef void (*lifted_dgemm_fn)(int, int, int, int64_t, int64_t, int64_t, double, const double*, int64_t,
+                                const double*, int64_t, double, double*, int64_t);
+typedef void (*lifted_sgemm_fn)(int, int, int, int64_t, int64_t, int64_t, float, const float*, int64_t,
+                                const float*, int64_t, float, float*, int64_t);
+extern "C" { lifted_dgemm_fn lifted_blas_dgemm = nullptr; lifted_sgemm_fn lifted_blas_sgemm = nullptr; }
+static inline void lifted_gemm(int ta, int tb, int64_t m, int64_t n, int64_t k, const double* a, int64_t lda,
+                               const double* b, int64_t ldb, double* c, int64_t ldc)
+{ lifted_blas_dgemm(101, ta, tb, m, n, k, 1.0, a, lda, b, ldb, 0.0, c, ldc); }
+static inline void lifted_gemm(int ta, int tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+                               const float* b, int64_t ldb, float* c, int64_t ldc)
+{ lifted_blas_sgemm(101, ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc); }
+static inline bool lifted_have_gemm(const double*) { return lifted_blas_dgemm != nullptr; }
+static inline bool lifted_have_gemm(const float*) { return lifted_blas_sgemm != nullptr; }
+// how BLAS reads a matrix view in row-major order: as it is (111) or transposed (112), with its leading dimension
+template <class T> LIFTED_HOT bool lifted_blas_layout(const lifted_view<T, 2>& v, int* trans, int64_t* ld)
+{
+    const int64_t rows = v.d[0] > 1 ? v.d[0] : 1, columns = v.d[1] > 1 ? v.d[1] : 1;
+    if ((v.s[1] == 1 || v.d[1] <= 1) && (v.d[0] <= 1 || v.s[0] >= columns)) {
+        *trans = 111; *ld = v.d[0] <= 1 ? columns : v.s[0]; return true;
+    }
+    if ((v.s[0] == 1 || v.d[0] <= 1) && (v.d[1] <= 1 || v.s[1] >= rows)) {
+        *trans = 112; *ld = v.d[1] <= 1 ? rows : v.s[1]; return true;
+    }
+    return false;
+}
+// out (m x n, C-contiguous, allocated) = a (m x k) @ b (k x n)
+template <class T> static int lifted_matmul(lifted_view<T, 2> a, lifted_view<T, 2> b, lifted_view<T, 2>& out,
+                                            lifted_loop_state* st)
+{
+    const int64_t m = a.d[0], k = a.d[1], n = b.d[1];
+    if (m == 0 || n == 0) return 0;
+    if (k == 0) { lifted_fill(out, (T)0); return 0; }
+    if (!lifted_have_gemm(a.p)) {  // (no BLAS found: the product in order, round-off apart the same numbers)
+        for (int64_t i = 0; i < m; ++i)
+            for (int64_t j = 0; j < n; ++j) {
+                T sum = 0;
+                for (int64_t q = 0; q < k; ++q) sum += a.p[i * a.s[0] + q * a.s[1]] * b.p[q * b.s[0] + j * b.s[1]];
+                out.p[i * out.s[0] + j * out.s[1]] = sum;
+            }
+        return 0;
+    }
+    int ta, tb; int64_t lda, ldb;
+    lifted_view<T, 2>* operands[2] = {&a, &b};
+    for (lifted_view<T, 2>* v : operands)
+        if (!lifted_blas_layout(*v, &ta, &lda)) {
+            lifted_view<T, 2> packed;
+            if (!lifted_alloc_view(packed, v->d, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+            lifted_copy(packed, *v);
+            *v = packed;
+        }
+    lifted_blas_layout(a, &ta, &lda);
+    lifted_blas_layout(b, &tb, &ldb);
+    lifted_gemm(ta, tb, m, n, k, a.p, lda, b.p, ldb, out.p, n > 1 ? n : 1);
+    return 0;
+}
 // the int64 words the runtime passes a view or a scalar in
 template <class T, int R> LIFTED_HOT void lifted_load_view(lifted_view<T, R>& v, const int64_t* words)
 {
@@ -1008,17 +1119,20 @@ LIFTED_HOT int64_t lifted_load_scalar_i(int64_t word) { return word; }
 LIFTED_HOT int64_t lifted_store_scalar_f(double x) { int64_t word; memcpy(&word, &x, 8); return word; }
 LIFTED_HOT int64_t lifted_store_scalar_i(int64_t x) { return x; }
 // a tape: the segments earlier loop kernels left in the host module's list (a table of [entries, count] pairs,
-// popped from the top), and the segment this call pushes (grown by doubling in the arena)
-struct lifted_tape { int64_t* table; int64_t segments; int64_t* own; int64_t count, capacity, width; };
+// popped from the top), and the segment this call pushes (grown by doubling in the arena); a tape the call makes
+// itself (no list on the host: every push and pop is in the call) has no segments and grows in scratch memory
+struct lifted_tape { int64_t* table; int64_t segments; int64_t* own; int64_t count, capacity, width; int mode; };
 LIFTED_HOT void lifted_load_tape(lifted_tape& t, const int64_t* words, int64_t width)
-{ t.table = (int64_t*)(intptr_t)words[0]; t.segments = words[1]; t.own = nullptr; t.count = 0; t.capacity = 0; t.width = width; }
+{ t.table = (int64_t*)(intptr_t)words[0]; t.segments = words[1]; t.own = nullptr; t.count = 0; t.capacity = 0; t.width = width; t.mode = LIFTED_ARENA; }
+LIFTED_HOT void lifted_new_tape(lifted_tape& t, int64_t width)
+{ t.table = nullptr; t.segments = 0; t.own = nullptr; t.count = 0; t.capacity = 0; t.width = width; t.mode = LIFTED_SCRATCH; }
 LIFTED_HOT void lifted_store_tape(int64_t* words, const lifted_tape& t)
 { words[2] = (int64_t)(intptr_t)t.own; words[3] = t.count; }
 LIFTED_HOT bool lifted_push(lifted_tape& t, const int64_t* entry, lifted_loop_state* st)
 {
     if (t.count == t.capacity) {
         const int64_t capacity = t.capacity ? 2 * t.capacity : 64;
-        int64_t* grown = (int64_t*)lifted_take(st, capacity * t.width * 8);
+        int64_t* grown = (int64_t*)lifted_take(st, capacity * t.width * 8, t.mode);
         if (!grown) return false;
         if (t.count) memcpy(grown, t.own, t.count * t.width * 8);
         t.own = grown; t.capacity = capacity;
@@ -1037,10 +1151,10 @@ LIFTED_HOT const int64_t* lifted_pop(lifted_tape& t)
 }
 // ---- end of loop-kernel prelude ---------------------------------------------------------------------------------
 
-// first_crossing_loop0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int first_crossing_loop0(int64_t* io, lifted_alloc_fn alloc)
+// first_crossing_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int first_crossing_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state = {alloc, nullptr, 0, io + 23};
+    lifted_loop_state state; lifted_start(state, alloc, io + 10);
     lifted_loop_state* st = &state;
     int64_t v_i = 0; bool f_i = false;
     double v_level = 0; bool f_level = false;
@@ -1053,6 +1167,8 @@ extern "C" int first_crossing_loop0(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 1> v_result_1 = {};
     double v_result_2 = 0; bool f_result_2 = false;
     lifted_view<double, 1> v_result_3 = {};
+    double v_result_4 = 0; bool f_result_4 = false;
+    lifted_view<double, 1> v_result_5 = {};
     bool v_returned = 0; bool f_returned = false;
     bool v_returned_1 = 0; bool f_returned_1 = false;
     bool v_running = 0; bool f_running = false;
@@ -1064,13 +1180,23 @@ extern "C" int first_crossing_loop0(int64_t* io, lifted_alloc_fn alloc)
     double v_v_1 = 0; bool f_v_1 = false;
     lifted_view<double, 1> v_x = {};
     lifted_view<double, 1> v_zero = {};
-    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
+    void* site_1 = nullptr; int64_t site_1_bytes = 0;
     void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
-    void* site_3[2] = {nullptr, nullptr}; int64_t site_3_bytes[2] = {0, 0}; int site_3_turn = 0;
-    lifted_load_view(v_zero, io + 0);
-    v_n = (int64_t)lifted_load_scalar_i(io[3]); f_n = io[4] != 0;
-    lifted_load_view(v_x, io + 5);
-    v_level = (double)lifted_load_scalar_f(io[8]); f_level = io[9] != 0;
+    void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
+    void* site_4[2] = {nullptr, nullptr}; int64_t site_4_bytes[2] = {0, 0}; int site_4_turn = 0;
+    void* packed_5 = nullptr; int64_t packed_5_bytes = 0;
+    void* packed_6 = nullptr; int64_t packed_6_bytes = 0;
+    void* site_7 = nullptr; int64_t site_7_bytes = 0;
+    lifted_load_view(v_x, io + 0);
+    v_level = (double)lifted_load_scalar_f(io[3]); f_level = io[4] != 0;
+    v_n = v_x.d[0]; f_n = false;
+    // cf_return_tuple_in_loop.py:8  for i in range(len(x)):
+    {
+        const int64_t dims[1] = {(int64_t)v_n};
+        for (int k = 0; k < 1; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
+        if (!lifted_alloc_view(v_zero, dims, st, &site_1, &site_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_fill(v_zero, (double)(0));
+    }
     {
         {
             const double move_0 = (double)0.0; const bool move_f0 = false;
@@ -1087,7 +1213,6 @@ extern "C" int first_crossing_loop0(int64_t* io, lifted_alloc_fn alloc)
             v_i = move_5; f_i = move_f5;
         }
         while (true) {
-            // cf_return_tuple_in_loop.py:8  for i in range(len(x)):
             {
                 v_mask = (bool)((((int64_t)v_i) < ((int64_t)v_n))); f_mask = f_i || f_n;
             }
@@ -1129,14 +1254,14 @@ extern "C" int first_crossing_loop0(int64_t* io, lifted_alloc_fn alloc)
             }
             {
                 int64_t space[1] = {-1};
-                if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-                if (!lifted_meet(space[0], v_result_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_result_1.d[0]);
+                if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+                if (v_result_1.p && !lifted_meet(space[0], v_result_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_result_1.d[0]);
                 for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                 const int64_t count = lifted_product(space, 1);
-                const double* arg_1 = lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes);
-                if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-                const double* arg_6 = lifted_contiguous_data(v_result_1, st, &packed_2, &packed_2_bytes);
-                if (!arg_6) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_1 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_2, &packed_2_bytes) : nullptr;
+                if (v_x.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_6 = v_result_1.p ? lifted_contiguous_data(v_result_1, st, &packed_3, &packed_3_bytes) : nullptr;
+                if (v_result_1.p && !arg_6) return lifted_fail(st, 5, 0, 0, 0);
                 if (count == 0) return lifted_fail(st, 7, 1, 0, 0);
                 bool out_1[1] = {0};
                 if (count == 0) return lifted_fail(st, 7, 1, 0, 0);
@@ -1144,7 +1269,7 @@ extern "C" int first_crossing_loop0(int64_t* io, lifted_alloc_fn alloc)
                 if (count == 0) return lifted_fail(st, 7, 1, 0, 0);
                 double out_3[1] = {0};
                 lifted_view<double, 1> out_4;
-                site_3_turn ^= 1; if (!lifted_alloc_view(out_4, space, st, &site_3[site_3_turn], &site_3_bytes[site_3_turn])) return lifted_fail(st, 5, 0, 0, 0);
+                site_4_turn ^= 1; if (!lifted_alloc_view(out_4, space, st, &site_4[site_4_turn], &site_4_bytes[site_4_turn], LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                 if (count >= lifted_parallel_min) first_crossing_k0(count, space[0], (bool)v_mask_2, arg_1, (double)v_total_1, (bool)v_running, (bool)v_returned, (double)v_result, arg_6, out_1, out_2, out_3, out_4.p);
                 else first_crossing_k0_body<false>(count, space[0], (bool)v_mask_2, arg_1, (double)v_total_1, (bool)v_running, (bool)v_returned, (double)v_result, arg_6, out_1, out_2, out_3, out_4.p);
                 v_running_1 = (bool)out_1[0]; f_running_1 = true;
@@ -1168,19 +1293,36 @@ extern "C" int first_crossing_loop0(int64_t* io, lifted_alloc_fn alloc)
             }
         }
     }
-    io[10] = lifted_store_scalar_f(v_total); io[11] = f_total;
-    io[12] = lifted_store_scalar_i(v_running); io[13] = f_running;
-    io[14] = lifted_store_scalar_i(v_returned); io[15] = f_returned;
-    io[16] = lifted_store_scalar_f(v_result); io[17] = f_result;
-    lifted_store_view(io + 18, v_result_1);
-    io[21] = lifted_store_scalar_i(v_i); io[22] = f_i;
+    // cf_return_tuple_in_loop.py:8  for i in range(len(x)):
+    {
+        int64_t space[1] = {-1};
+        if (v_result_1.p && !lifted_meet(space[0], v_result_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_result_1.d[0]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        const double* arg_2 = v_result_1.p ? lifted_contiguous_data(v_result_1, st, &packed_5, &packed_5_bytes) : nullptr;
+        if (v_result_1.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_4 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_6, &packed_6_bytes) : nullptr;
+        if (v_x.p && !arg_4) return lifted_fail(st, 5, 0, 0, 0);
+        if (count == 0) return lifted_fail(st, 7, 1, 0, 0);
+        double out_1[1] = {0};
+        lifted_view<double, 1> out_2;
+        if (!lifted_alloc_view(out_2, space, st, &site_7, &site_7_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) first_crossing_k1(count, space[0], (bool)v_returned, (double)v_result, arg_2, (double)v_total, arg_4, out_1, out_2.p);
+        else first_crossing_k1_body<false>(count, space[0], (bool)v_returned, (double)v_result, arg_2, (double)v_total, arg_4, out_1, out_2.p);
+        v_result_4 = (double)out_1[0]; f_result_4 = true;
+        v_result_5 = out_2;
+    }
+    io[5] = lifted_store_scalar_f(v_result_4); io[6] = f_result_4;
+    lifted_store_view(io + 7, v_result_5);
+    lifted_finish(state, io + 10);
     return 0;
 }
 
-// first_crossing_vjp_loop0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int first_crossing_vjp_loop0(int64_t* io, lifted_alloc_fn alloc)
+// first_crossing_vjp_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int first_crossing_vjp_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state = {alloc, nullptr, 0, io + 37};
+    lifted_loop_state state; lifted_start(state, alloc, io + 30);
     lifted_loop_state* st = &state;
     int64_t v_i = 0; bool f_i = false;
     double v_level = 0; bool f_level = false;
@@ -1208,16 +1350,23 @@ extern "C" int first_crossing_vjp_loop0(int64_t* io, lifted_alloc_fn alloc)
     lifted_tape t_tape_mask_2 = {};
     lifted_tape t_tape_total_1 = {};
     lifted_tape t_tape_i = {};
-    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
+    void* site_1 = nullptr; int64_t site_1_bytes = 0;
     void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
-    void* site_3[2] = {nullptr, nullptr}; int64_t site_3_bytes[2] = {0, 0}; int site_3_turn = 0;
-    lifted_load_view(v_zero, io + 0);
-    v_n = (int64_t)lifted_load_scalar_i(io[3]); f_n = io[4] != 0;
-    lifted_load_view(v_x, io + 5);
-    v_level = (double)lifted_load_scalar_f(io[8]); f_level = io[9] != 0;
-    lifted_load_tape(t_tape_mask_2, io + 10, 2);
-    lifted_load_tape(t_tape_total_1, io + 14, 2);
-    lifted_load_tape(t_tape_i, io + 18, 2);
+    void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
+    void* site_4[2] = {nullptr, nullptr}; int64_t site_4_bytes[2] = {0, 0}; int site_4_turn = 0;
+    lifted_load_view(v_x, io + 0);
+    v_level = (double)lifted_load_scalar_f(io[3]); f_level = io[4] != 0;
+    lifted_load_tape(t_tape_mask_2, io + 5, 2);
+    lifted_load_tape(t_tape_total_1, io + 9, 2);
+    lifted_load_tape(t_tape_i, io + 13, 2);
+    v_n = v_x.d[0]; f_n = false;
+    // cf_return_tuple_in_loop.py:8  for i in range(len(x)):
+    {
+        const int64_t dims[1] = {(int64_t)v_n};
+        for (int k = 0; k < 1; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
+        if (!lifted_alloc_view(v_zero, dims, st, &site_1, &site_1_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_fill(v_zero, (double)(0));
+    }
     {
         {
             const double move_0 = (double)0.0; const bool move_f0 = false;
@@ -1236,7 +1385,6 @@ extern "C" int first_crossing_vjp_loop0(int64_t* io, lifted_alloc_fn alloc)
             v_trips = move_6; f_trips = move_f6;
         }
         while (true) {
-            // cf_return_tuple_in_loop.py:8  for i in range(len(x)):
             {
                 v_mask = (bool)((((int64_t)v_i) < ((int64_t)v_n))); f_mask = f_i || f_n;
             }
@@ -1278,14 +1426,14 @@ extern "C" int first_crossing_vjp_loop0(int64_t* io, lifted_alloc_fn alloc)
             }
             {
                 int64_t space[1] = {-1};
-                if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-                if (!lifted_meet(space[0], v_result_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_result_1.d[0]);
+                if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+                if (v_result_1.p && !lifted_meet(space[0], v_result_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_result_1.d[0]);
                 for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                 const int64_t count = lifted_product(space, 1);
-                const double* arg_1 = lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes);
-                if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-                const double* arg_6 = lifted_contiguous_data(v_result_1, st, &packed_2, &packed_2_bytes);
-                if (!arg_6) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_1 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_2, &packed_2_bytes) : nullptr;
+                if (v_x.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_6 = v_result_1.p ? lifted_contiguous_data(v_result_1, st, &packed_3, &packed_3_bytes) : nullptr;
+                if (v_result_1.p && !arg_6) return lifted_fail(st, 5, 0, 0, 0);
                 if (count == 0) return lifted_fail(st, 7, 1, 0, 0);
                 bool out_1[1] = {0};
                 if (count == 0) return lifted_fail(st, 7, 1, 0, 0);
@@ -1293,7 +1441,7 @@ extern "C" int first_crossing_vjp_loop0(int64_t* io, lifted_alloc_fn alloc)
                 if (count == 0) return lifted_fail(st, 7, 1, 0, 0);
                 double out_3[1] = {0};
                 lifted_view<double, 1> out_4;
-                site_3_turn ^= 1; if (!lifted_alloc_view(out_4, space, st, &site_3[site_3_turn], &site_3_bytes[site_3_turn])) return lifted_fail(st, 5, 0, 0, 0);
+                site_4_turn ^= 1; if (!lifted_alloc_view(out_4, space, st, &site_4[site_4_turn], &site_4_bytes[site_4_turn], LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
                 if (count >= lifted_parallel_min) first_crossing_vjp_k0(count, space[0], (bool)v_mask_2, arg_1, (double)v_total_1, (bool)v_running, (bool)v_returned, (double)v_result, arg_6, out_1, out_2, out_3, out_4.p);
                 else first_crossing_vjp_k0_body<false>(count, space[0], (bool)v_mask_2, arg_1, (double)v_total_1, (bool)v_running, (bool)v_returned, (double)v_result, arg_6, out_1, out_2, out_3, out_4.p);
                 v_running_1 = (bool)out_1[0]; f_running_1 = true;
@@ -1326,24 +1474,26 @@ extern "C" int first_crossing_vjp_loop0(int64_t* io, lifted_alloc_fn alloc)
             }
         }
     }
-    io[22] = lifted_store_scalar_f(v_total); io[23] = f_total;
-    io[24] = lifted_store_scalar_i(v_running); io[25] = f_running;
-    io[26] = lifted_store_scalar_i(v_returned); io[27] = f_returned;
-    io[28] = lifted_store_scalar_f(v_result); io[29] = f_result;
-    lifted_store_view(io + 30, v_result_1);
-    io[33] = lifted_store_scalar_i(v_i); io[34] = f_i;
-    io[35] = lifted_store_scalar_i(v_trips); io[36] = f_trips;
-    lifted_store_tape(io + 10, t_tape_mask_2);
-    lifted_store_tape(io + 14, t_tape_total_1);
-    lifted_store_tape(io + 18, t_tape_i);
+    io[17] = lifted_store_scalar_i(v_n); io[18] = f_n;
+    io[19] = lifted_store_scalar_f(v_total); io[20] = f_total;
+    io[21] = lifted_store_scalar_i(v_returned); io[22] = f_returned;
+    io[23] = lifted_store_scalar_f(v_result); io[24] = f_result;
+    lifted_store_view(io + 25, v_result_1);
+    io[28] = lifted_store_scalar_i(v_trips); io[29] = f_trips;
+    lifted_store_tape(io + 5, t_tape_mask_2);
+    lifted_store_tape(io + 9, t_tape_total_1);
+    lifted_store_tape(io + 13, t_tape_i);
+    lifted_finish(state, io + 30);
     return 0;
 }
 
-// first_crossing_vjp_loop1: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int first_crossing_vjp_loop1(int64_t* io, lifted_alloc_fn alloc)
+// first_crossing_vjp_block1: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int first_crossing_vjp_block1(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state = {alloc, nullptr, 0, io + 39};
+    lifted_loop_state state; lifted_start(state, alloc, io + 41);
     lifted_loop_state* st = &state;
+    double v_ct_0 = 0; bool f_ct_0 = false;
+    lifted_view<double, 1> v_ct_1 = {};
     double v_dresult = 0; bool f_dresult = false;
     lifted_view<double, 1> v_dresult_2 = {};
     double v_dresult_3 = 0; bool f_dresult_3 = false;
@@ -1356,15 +1506,22 @@ extern "C" int first_crossing_vjp_loop1(int64_t* io, lifted_alloc_fn alloc)
     double v_dtotal_2 = 0; bool f_dtotal_2 = false;
     double v_dtotal_3 = 0; bool f_dtotal_3 = false;
     double v_dtotal_4 = 0; bool f_dtotal_4 = false;
+    lifted_view<double, 1> v_dx_1 = {};
     lifted_view<double, 1> v_dx_2 = {};
     lifted_view<double, 1> v_dx_3 = {};
     int64_t v_i_1 = 0; bool f_i_1 = false;
     bool v_mask_2 = 0; bool f_mask_2 = false;
     int64_t v_n = 0; bool f_n = false;
+    double v_result = 0; bool f_result = false;
+    lifted_view<double, 1> v_result_1 = {};
+    double v_result_4 = 0; bool f_result_4 = false;
+    lifted_view<double, 1> v_result_5 = {};
+    bool v_returned = 0; bool f_returned = false;
     double v_s = 0; bool f_s = false;
     lifted_view<double, 1> v_t_2 = {};
     double v_t_5 = 0; bool f_t_5 = false;
     double v_t_6 = 0; bool f_t_6 = false;
+    double v_total = 0; bool f_total = false;
     double v_total_1 = 0; bool f_total_1 = false;
     int64_t v_trips = 0; bool f_trips = false;
     double v_v_2 = 0; bool f_v_2 = false;
@@ -1376,16 +1533,64 @@ extern "C" int first_crossing_vjp_loop1(int64_t* io, lifted_alloc_fn alloc)
     void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
     void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
     void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
-    v_trips = (int64_t)lifted_load_scalar_i(io[0]); f_trips = io[1] != 0;
-    v_dtotal = (double)lifted_load_scalar_f(io[2]); f_dtotal = io[3] != 0;
-    v_dresult = (double)lifted_load_scalar_f(io[4]); f_dresult = io[5] != 0;
-    lifted_load_view(v_dresult_2, io + 6);
-    lifted_load_view(v_t_2, io + 9);
-    lifted_load_tape(t_tape_mask_2, io + 12, 2);
-    lifted_load_tape(t_tape_total_1, io + 16, 2);
-    lifted_load_tape(t_tape_i, io + 20, 2);
-    lifted_load_view(v_x, io + 24);
-    v_n = (int64_t)lifted_load_scalar_i(io[27]); f_n = io[28] != 0;
+    void* site_4 = nullptr; int64_t site_4_bytes = 0;
+    void* site_5 = nullptr; int64_t site_5_bytes = 0;
+    void* site_6 = nullptr; int64_t site_6_bytes = 0;
+    void* site_7 = nullptr; int64_t site_7_bytes = 0;
+    void* packed_8 = nullptr; int64_t packed_8_bytes = 0;
+    void* packed_9 = nullptr; int64_t packed_9_bytes = 0;
+    void* packed_10 = nullptr; int64_t packed_10_bytes = 0;
+    v_returned = (bool)lifted_load_scalar_i(io[0]); f_returned = io[1] != 0;
+    v_result = (double)lifted_load_scalar_f(io[2]); f_result = io[3] != 0;
+    lifted_load_view(v_result_1, io + 4);
+    v_total = (double)lifted_load_scalar_f(io[7]); f_total = io[8] != 0;
+    lifted_load_view(v_x, io + 9);
+    v_n = (int64_t)lifted_load_scalar_i(io[12]); f_n = io[13] != 0;
+    v_ct_0 = (double)lifted_load_scalar_f(io[14]); f_ct_0 = io[15] != 0;
+    lifted_load_view(v_ct_1, io + 16);
+    v_trips = (int64_t)lifted_load_scalar_i(io[19]); f_trips = io[20] != 0;
+    lifted_load_tape(t_tape_mask_2, io + 21, 2);
+    lifted_load_tape(t_tape_total_1, io + 25, 2);
+    lifted_load_tape(t_tape_i, io + 29, 2);
+    // cf_return_tuple_in_loop.py:8  for i in range(len(x)):
+    {
+        int64_t space[1] = {-1};
+        if (v_result_1.p && !lifted_meet(space[0], v_result_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_result_1.d[0]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_ct_1.p && !lifted_meet(space[0], v_ct_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_ct_1.d[0]);
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        const double* arg_2 = v_result_1.p ? lifted_contiguous_data(v_result_1, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_result_1.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_4 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_x.p && !arg_4) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_7 = v_ct_1.p ? lifted_contiguous_data(v_ct_1, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_ct_1.p && !arg_7) return lifted_fail(st, 5, 0, 0, 0);
+        if (count == 0) return lifted_fail(st, 7, 1, 0, 0);
+        double out_1[1] = {0};
+        lifted_view<double, 1> out_2;
+        if (!lifted_alloc_view(out_2, space, st, &site_4, &site_4_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count == 0) return lifted_fail(st, 7, 1, 0, 0);
+        double out_3[1] = {0};
+        lifted_view<double, 1> out_4;
+        if (!lifted_alloc_view(out_4, space, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count == 0) return lifted_fail(st, 7, 1, 0, 0);
+        double out_5[1] = {0};
+        lifted_view<double, 1> out_6;
+        if (!lifted_alloc_view(out_6, space, st, &site_6, &site_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) first_crossing_vjp_k1(count, space[0], (bool)v_returned, (double)v_result, arg_2, (double)v_total, arg_4, (int64_t)v_n, (double)v_ct_0, arg_7, out_1, out_2.p, out_3, out_4.p, out_5, out_6.p);
+        else first_crossing_vjp_k1_body<false>(count, space[0], (bool)v_returned, (double)v_result, arg_2, (double)v_total, arg_4, (int64_t)v_n, (double)v_ct_0, arg_7, out_1, out_2.p, out_3, out_4.p, out_5, out_6.p);
+        v_result_4 = (double)out_1[0]; f_result_4 = true;
+        v_result_5 = out_2;
+        v_dresult = (double)out_3[0]; f_dresult = true;
+        v_dresult_2 = out_4;
+        v_dtotal = (double)out_5[0]; f_dtotal = true;
+        v_dx_1 = out_6;
+    }
+    {
+        if (!lifted_alloc_view(v_t_2, v_dx_1.d, st, &site_7, &site_7_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_copy(v_t_2, v_dx_1);
+    }
     {
         const int64_t lo = 0, hi = v_trips, step = 1;
         if (step == 0) return lifted_fail(st, 8, 0, 0, 0);
@@ -1441,20 +1646,20 @@ extern "C" int first_crossing_vjp_loop1(int64_t* io, lifted_alloc_fn alloc)
                 // cf_return_tuple_in_loop.py:11  return total, x * total
                 {
                     int64_t space[1] = {-1};
-                    if (!lifted_meet(space[0], v_dresult_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_dresult_4.d[0]);
-                    if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-                    if (!lifted_meet(space[0], v_dx_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_dx_2.d[0]);
+                    if (v_dresult_4.p && !lifted_meet(space[0], v_dresult_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_dresult_4.d[0]);
+                    if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+                    if (v_dx_2.p && !lifted_meet(space[0], v_dx_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_dx_2.d[0]);
                     for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                     const int64_t count = lifted_product(space, 1);
-                    const double* arg_0 = lifted_contiguous_data(v_dresult_4, st, &packed_1, &packed_1_bytes);
-                    if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                    const double* arg_2 = lifted_contiguous_data(v_x, st, &packed_2, &packed_2_bytes);
-                    if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
-                    const double* arg_3 = lifted_contiguous_data(v_dx_2, st, &packed_3, &packed_3_bytes);
-                    if (!arg_3) return lifted_fail(st, 5, 0, 0, 0);
+                    const double* arg_0 = v_dresult_4.p ? lifted_contiguous_data(v_dresult_4, st, &packed_8, &packed_8_bytes) : nullptr;
+                    if (v_dresult_4.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                    const double* arg_2 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_9, &packed_9_bytes) : nullptr;
+                    if (v_x.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
+                    const double* arg_3 = v_dx_2.p ? lifted_contiguous_data(v_dx_2, st, &packed_10, &packed_10_bytes) : nullptr;
+                    if (v_dx_2.p && !arg_3) return lifted_fail(st, 5, 0, 0, 0);
                     double acc_1[1] = {0};
                     lifted_view<double, 1> out_2;
-                    if (!lifted_alloc_view(out_2, space, st, nullptr, nullptr)) return lifted_fail(st, 5, 0, 0, 0);
+                    if (!lifted_alloc_view(out_2, space, st, nullptr, nullptr, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
                     if (count >= lifted_parallel_min) first_crossing_vjp_k2(count, space[0], arg_0, (double)v_total_1, arg_2, arg_3, acc_1, out_2.p);
                     else first_crossing_vjp_k2_body<false>(count, space[0], arg_0, (double)v_total_1, arg_2, arg_3, acc_1, out_2.p);
                     v_s = (double)(double)(acc_1[0]); f_s = true;
@@ -1467,7 +1672,7 @@ extern "C" int first_crossing_vjp_loop1(int64_t* io, lifted_alloc_fn alloc)
                 {
                     const int64_t dims[1] = {(int64_t)v_n};
                     for (int k = 0; k < 1; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
-                    if (!lifted_alloc_view(v_dresult_6, dims, st, nullptr, nullptr)) return lifted_fail(st, 5, 0, 0, 0);
+                    if (!lifted_alloc_view(v_dresult_6, dims, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                     lifted_fill(v_dresult_6, (double)(0));
                 }
                 {
@@ -1527,13 +1732,13 @@ extern "C" int first_crossing_vjp_loop1(int64_t* io, lifted_alloc_fn alloc)
             }
         }
     }
-    io[29] = lifted_store_scalar_f(v_dtotal_1); io[30] = f_dtotal_1;
-    io[31] = lifted_store_scalar_f(v_dresult_3); io[32] = f_dresult_3;
-    lifted_store_view(io + 33, v_dresult_4);
-    lifted_store_view(io + 36, v_dx_2);
-    lifted_store_tape(io + 12, t_tape_mask_2);
-    lifted_store_tape(io + 16, t_tape_total_1);
-    lifted_store_tape(io + 20, t_tape_i);
+    io[33] = lifted_store_scalar_f(v_result_4); io[34] = f_result_4;
+    lifted_store_view(io + 35, v_result_5);
+    lifted_store_view(io + 38, v_dx_2);
+    lifted_store_tape(io + 21, t_tape_mask_2);
+    lifted_store_tape(io + 25, t_tape_total_1);
+    lifted_store_tape(io + 29, t_tape_i);
+    lifted_finish(state, io + 41);
     return 0;
 }
 #endif

@@ -18,9 +18,9 @@ _KERNELS = {
     "first_crossing_vjp_k0": {'rank': 1, 'params': [('scalar', 'bool'), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('scalar', 'bool'), ('scalar', 'bool'), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('scalar_out', 'bool'), ('scalar_out', 'bool'), ('scalar_out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "first_crossing_vjp_k1": {'rank': 1, 'params': [('scalar', 'bool'), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('scalar', 'i64'), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('scalar_out', 'f64'), ('out', 'f64'), ('scalar_out', 'f64'), ('out', 'f64'), ('scalar_out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "first_crossing_vjp_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "first_crossing_loop0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('scalar', 'i64'), ('array', 'f64', 1, False), ('scalar', 'f64')], 'outputs': [('scalar', 'f64'), ('scalar', 'bool'), ('scalar', 'bool'), ('scalar', 'f64'), ('array', 'f64', 1), ('scalar', 'i64')], 'io': 27},
-    "first_crossing_vjp_loop0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('scalar', 'i64'), ('array', 'f64', 1, False), ('scalar', 'f64'), ('tape', 2, False), ('tape', 2, False), ('tape', 2, False)], 'outputs': [('scalar', 'f64'), ('scalar', 'bool'), ('scalar', 'bool'), ('scalar', 'f64'), ('array', 'f64', 1), ('scalar', 'i64'), ('scalar', 'i64')], 'io': 41},
-    "first_crossing_vjp_loop1": {'loop': True, 'inputs': [('scalar', 'i64'), ('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', 1, False), ('array', 'f64', 1, True), ('tape', 2, True), ('tape', 2, True), ('tape', 2, True), ('array', 'f64', 1, False), ('scalar', 'i64')], 'outputs': [('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', 1), ('array', 'f64', 1)], 'io': 43},
+    "first_crossing_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('scalar', 'f64')], 'outputs': [('scalar', 'f64'), ('array', 'f64', 1)], 'io': 18, 'memory': 10},
+    "first_crossing_vjp_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('scalar', 'f64'), ('tape', 2, False), ('tape', 2, False), ('tape', 2, False)], 'outputs': [('scalar', 'i64'), ('scalar', 'f64'), ('scalar', 'bool'), ('scalar', 'f64'), ('array', 'f64', 1), ('scalar', 'i64')], 'io': 38, 'memory': 30},
+    "first_crossing_vjp_block1": {'loop': True, 'inputs': [('scalar', 'bool'), ('scalar', 'f64'), ('array', 'f64', 1, False), ('scalar', 'f64'), ('array', 'f64', 1, False), ('scalar', 'i64'), ('scalar', 'f64'), ('array', 'f64', 1, False), ('scalar', 'i64'), ('tape', 2, True), ('tape', 2, True), ('tape', 2, True)], 'outputs': [('scalar', 'f64'), ('array', 'f64', 1), ('array', 'f64', 1)], 'io': 49, 'memory': 41},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "cf_return_tuple_in_loop.cu"), _KERNELS)
 
@@ -94,13 +94,8 @@ def _arg_spec(name, note):
 
 def first_crossing(x: "f64[n]", level: "f64[]"):
     _check_args('first_crossing', x, level)
-    n = x.shape[0]
-    # cf_return_tuple_in_loop.py:8  for i in range(len(x)):
-    zero = np.zeros((n,))
-    total, running, returned, result, result_1, i = _kernels.first_crossing_loop0(zero, n, x, level)
-    del zero, n, level, running, i
-    result_4, result_5 = _kernels.first_crossing_k1(returned, result, result_1, total, x)
-    del returned, result, result_1, total, x
+    result_4, result_5 = _kernels.first_crossing_block0(x, level)
+    del x, level
     return (result_4, result_5)
 
 
@@ -109,16 +104,12 @@ def first_crossing_vjp(x: "f64[n]", level: "f64[]", ct):
     tape_mask_2 = []
     tape_total_1 = []
     tape_i = []
-    n = x.shape[0]
-    # cf_return_tuple_in_loop.py:8  for i in range(len(x)):
-    zero = np.zeros((n,))
-    total, running, returned, result, result_1, i, trips = _kernels.first_crossing_vjp_loop0(zero, n, x, level, tape_mask_2, tape_total_1, tape_i)
-    del zero, level, running, i
+    n, total, returned, result, result_1, trips = _kernels.first_crossing_vjp_block0(x, level, tape_mask_2, tape_total_1, tape_i)
+    del level
     ct_0 = ct[0]
     ct_1 = ct[1]
     del ct
-    result_4, result_5, dresult, dresult_2, dtotal, dx_1 = _kernels.first_crossing_vjp_k1(returned, result, result_1, total, x, n, ct_0, ct_1)
-    del returned, result, result_1, total, ct_0, ct_1
-    dtotal_1, dresult_3, dresult_4, dx_2 = _kernels.first_crossing_vjp_loop1(trips, dtotal, dresult, dresult_2, dx_1.copy(), tape_mask_2, tape_total_1, tape_i, x, n)
-    del trips, dtotal, dresult, dresult_2, dx_1, tape_mask_2, tape_total_1, tape_i, x, n, dtotal_1, dresult_3, dresult_4
+    # cf_return_tuple_in_loop.py:8  for i in range(len(x)):
+    result_4, result_5, dx_2 = _kernels.first_crossing_vjp_block1(returned, result, result_1, total, x, n, ct_0, ct_1, trips, tape_mask_2, tape_total_1, tape_i)
+    del returned, result, result_1, total, x, n, ct_0, ct_1, trips, tape_mask_2, tape_total_1, tape_i
     return ((result_4, result_5), dx_2)

@@ -624,18 +624,53 @@ LIFTED_KERNEL void halve_until_small_grad_k2(const int64_t n, const int64_t d0,
 // an array value of the host module: its first element, dims and strides (in elements)
 template <class T, int R> struct lifted_view { T* p; int64_t d[R]; int64_t s[R]; };
 typedef void* (*lifted_alloc_fn)(int64_t bytes);  // the runtime's allocator (NumPy memory the results view)
-struct lifted_loop_state { lifted_alloc_fn alloc; char* free_at; int64_t free_bytes; int64_t* error; };
+// the call's memory: the arena (blocks the runtime allocates), the thread's scratch block (for arrays that die with
+// the call; `scratch_wanted` tells the runtime how much a call asked of it) and a block for the results (as many
+// bytes as the last call's results took, so a small result the caller keeps holds no more than that)
+struct lifted_loop_state {
+    lifted_alloc_fn alloc; char* free_at; int64_t free_bytes; int64_t* error;
+    char* scratch_at; int64_t scratch_bytes; int64_t scratch_wanted; char* result_at; int64_t result_bytes;
+    int64_t result_wanted;
+};
+static inline void lifted_start(lifted_loop_state& st, lifted_alloc_fn alloc, int64_t* memory)
+{
+    const int64_t scratch_skip = (64 - (memory[0] & 63)) & 63, result_skip = (64 - (memory[2] & 63)) & 63;
+    st = {alloc, nullptr, 0, memory + 4, (char*)(intptr_t)memory[0] + scratch_skip,
+          memory[1] > scratch_skip ? memory[1] - scratch_skip : 0, 0,
+          (char*)(intptr_t)memory[2] + result_skip, memory[3] > result_skip ? memory[3] - result_skip : 0, 0};
+}
+static inline void lifted_finish(const lifted_loop_state& st, int64_t* memory)
+{ memory[1] = st.scratch_wanted; memory[3] = st.result_wanted; }
 
 static inline int lifted_fail(lifted_loop_state* st, int code, int64_t a, int64_t b, int64_t c)
 {
     st->error[0] = a; st->error[1] = b; st->error[2] = c; st->error[3] = code;
     return code;
 }
-// arena memory, 64-byte aligned: small arrays share blocks of 1 MiB the runtime allocates, one of 256 KiB or more has a
-// block of its own (the runtime's buffer cache hands back the memory of dead arrays of that size)
-static inline void* lifted_take(lifted_loop_state* st, int64_t bytes)
+enum lifted_memory { LIFTED_ARENA = 0, LIFTED_RESULT = 1, LIFTED_SCRATCH = 2 };
+// memory, 64-byte aligned. Arena: small arrays share blocks of 1 MiB the runtime allocates, one of 256 KiB or more
+// has a block of its own (the runtime's buffer cache hands back the memory of dead arrays of that size). An array
+// the host may keep after the call takes the result block while it lasts; one that dies with the call takes the
+// scratch block while it lasts (small ones only); then the arena.
+static inline void* lifted_take(lifted_loop_state* st, int64_t bytes, int mode = LIFTED_ARENA)
 {
     bytes = (bytes + 63) & ~(int64_t)63;
+    if (mode == LIFTED_SCRATCH && bytes < ((int64_t)1 << 18)) {
+        st->scratch_wanted += bytes;
+        if (bytes <= st->scratch_bytes) {
+            void* at = st->scratch_at;
+            st->scratch_at += bytes; st->scratch_bytes -= bytes;
+            return at;
+        }
+    }
+    if (mode == LIFTED_RESULT) {
+        st->result_wanted += bytes;
+        if (bytes <= st->result_bytes) {
+            void* at = st->result_at;
+            st->result_at += bytes; st->result_bytes -= bytes;
+            return at;
+        }
+    }
     if (bytes >= ((int64_t)1 << 18)) {
         char* block = (char*)st->alloc(bytes + 64);
         return block ? block + ((64 - (int64_t)((uintptr_t)block & 63)) & 63) : nullptr;
@@ -657,7 +692,8 @@ LIFTED_HOT bool lifted_meet(int64_t& slot, int64_t size)
 { if (slot < 0) { slot = size; return true; } return slot == size; }
 // a new C-contiguous array of `dims`: its own memory, or `*site`'s when that is large enough (reused each step)
 template <class T, int R> LIFTED_HOT bool lifted_alloc_view(lifted_view<T, R>& v, const int64_t* dims,
-                                                               lifted_loop_state* st, void** site, int64_t* bytes)
+                                                               lifted_loop_state* st, void** site, int64_t* bytes,
+                                                               int mode = LIFTED_ARENA)
 {
     int64_t dims_copy[R];
     for (int k = 0; k < R; ++k) dims_copy[k] = dims[k];
@@ -665,7 +701,7 @@ template <class T, int R> LIFTED_HOT bool lifted_alloc_view(lifted_view<T, R>& v
     void* memory;
     if (site && *bytes >= need && *site) memory = *site;
     else {
-        memory = lifted_take(st, need > 0 ? need : 1);
+        memory = lifted_take(st, need > 0 ? need : 1, mode);
         if (!memory) return false;
         if (site) { *site = memory; *bytes = need; }
     }
@@ -714,7 +750,7 @@ template <class T, int R> LIFTED_HOT const T* lifted_contiguous_data(const lifte
 {
     if (lifted_is_contiguous(v)) return v.p;
     lifted_view<T, R> packed;
-    if (!lifted_alloc_view(packed, v.d, st, site, bytes)) return nullptr;
+    if (!lifted_alloc_view(packed, v.d, st, site, bytes, LIFTED_SCRATCH)) return nullptr;
     lifted_copy(packed, v);
     return packed.p;
 }
@@ -779,7 +815,7 @@ template <class C, bool Add, class T, int R, class S, int Q> LIFTED_HOT int lift
     const S* source = value.p;
     if (tl <= th && vl <= vh && tl <= vh && vl <= th) {  // overlapping: read the value from a copy
         lifted_view<S, Q> copy;
-        if (!lifted_alloc_view(copy, value.d, st, nullptr, nullptr)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(copy, value.d, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_copy(copy, value);
         lifted_broadcast(target, copy, strides);
         source = copy.p;
@@ -795,6 +831,81 @@ template <class C, class T, int R, class S, int Q> LIFTED_HOT int lifted_assign_
 template <class C, class T, int R, class S, int Q> LIFTED_HOT int lifted_add_into_array(
     lifted_view<T, R>& target, const lifted_view<S, Q>& value, lifted_loop_state* st)
 { return lifted_store_array<C, true>(target, value, st); }
+// a gather's index check: the first index (in order) outside [-size, size), as NumPy reports it
+template <class T, int R> LIFTED_HOT bool lifted_first_outside(const lifted_view<T, R>& v, int64_t size, int64_t* bad)
+{
+    for (int k = 0; k < R; ++k) if (v.d[k] == 0) return false;
+    int64_t at[R] = {0};
+    const T* p = v.p;
+    while (true) {
+        const int64_t x = (int64_t)*p;
+        if (x < -size || x >= size) { *bad = x; return true; }
+        int k = R - 1;
+        for (; k >= 0; --k) {
+            p += v.s[k];
+            if (++at[k] < v.d[k]) break;
+            p -= v.s[k] * v.d[k]; at[k] = 0;
+        }
+        if (k < 0) return false;
+    }
+}
+// matrix products: the BLAS NumPy itself calls (its OpenBLAS's CBLAS gemm, ILP64; the runtime sets the pointers
+// when the library loads), on views whose layout BLAS takes (one axis of unit stride), others packed first
+typedef void (*lifted_dgemm_fn)(int, int, int, int64_t, int64_t, int64_t, double, const double*, int64_t,
+                                const double*, int64_t, double, double*, int64_t);
+typedef void (*lifted_sgemm_fn)(int, int, int, int64_t, int64_t, int64_t, float, const float*, int64_t,
+                                const float*, int64_t, float, float*, int64_t);
+extern "C" { lifted_dgemm_fn lifted_blas_dgemm = nullptr; lifted_sgemm_fn lifted_blas_sgemm = nullptr; }
+static inline void lifted_gemm(int ta, int tb, int64_t m, int64_t n, int64_t k, const double* a, int64_t lda,
+                               const double* b, int64_t ldb, double* c, int64_t ldc)
+{ lifted_blas_dgemm(101, ta, tb, m, n, k, 1.0, a, lda, b, ldb, 0.0, c, ldc); }
+static inline void lifted_gemm(int ta, int tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+                               const float* b, int64_t ldb, float* c, int64_t ldc)
+{ lifted_blas_sgemm(101, ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc); }
+static inline bool lifted_have_gemm(const double*) { return lifted_blas_dgemm != nullptr; }
+static inline bool lifted_have_gemm(const float*) { return lifted_blas_sgemm != nullptr; }
+// how BLAS reads a matrix view in row-major order: as it is (111) or transposed (112), with its leading dimension
+template <class T> LIFTED_HOT bool lifted_blas_layout(const lifted_view<T, 2>& v, int* trans, int64_t* ld)
+{
+    const int64_t rows = v.d[0] > 1 ? v.d[0] : 1, columns = v.d[1] > 1 ? v.d[1] : 1;
+    if ((v.s[1] == 1 || v.d[1] <= 1) && (v.d[0] <= 1 || v.s[0] >= columns)) {
+        *trans = 111; *ld = v.d[0] <= 1 ? columns : v.s[0]; return true;
+    }
+    if ((v.s[0] == 1 || v.d[0] <= 1) && (v.d[1] <= 1 || v.s[1] >= rows)) {
+        *trans = 112; *ld = v.d[1] <= 1 ? rows : v.s[1]; return true;
+    }
+    return false;
+}
+// out (m x n, C-contiguous, allocated) = a (m x k) @ b (k x n)
+template <class T> static int lifted_matmul(lifted_view<T, 2> a, lifted_view<T, 2> b, lifted_view<T, 2>& out,
+                                            lifted_loop_state* st)
+{
+    const int64_t m = a.d[0], k = a.d[1], n = b.d[1];
+    if (m == 0 || n == 0) return 0;
+    if (k == 0) { lifted_fill(out, (T)0); return 0; }
+    if (!lifted_have_gemm(a.p)) {  // (no BLAS found: the product in order, round-off apart the same numbers)
+        for (int64_t i = 0; i < m; ++i)
+            for (int64_t j = 0; j < n; ++j) {
+                T sum = 0;
+                for (int64_t q = 0; q < k; ++q) sum += a.p[i * a.s[0] + q * a.s[1]] * b.p[q * b.s[0] + j * b.s[1]];
+                out.p[i * out.s[0] + j * out.s[1]] = sum;
+            }
+        return 0;
+    }
+    int ta, tb; int64_t lda, ldb;
+    lifted_view<T, 2>* operands[2] = {&a, &b};
+    for (lifted_view<T, 2>* v : operands)
+        if (!lifted_blas_layout(*v, &ta, &lda)) {
+            lifted_view<T, 2> packed;
+            if (!lifted_alloc_view(packed, v->d, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+            lifted_copy(packed, *v);
+            *v = packed;
+        }
+    lifted_blas_layout(a, &ta, &lda);
+    lifted_blas_layout(b, &tb, &ldb);
+    lifted_gemm(ta, tb, m, n, k, a.p, lda, b.p, ldb, out.p, n > 1 ? n : 1);
+    return 0;
+}
 // the int64 words the runtime passes a view or a scalar in
 template <class T, int R> LIFTED_HOT void lifted_load_view(lifted_view<T, R>& v, const int64_t* words)
 {
@@ -811,17 +922,20 @@ LIFTED_HOT int64_t lifted_load_scalar_i(int64_t word) { return word; }
 LIFTED_HOT int64_t lifted_store_scalar_f(double x) { int64_t word; memcpy(&word, &x, 8); return word; }
 LIFTED_HOT int64_t lifted_store_scalar_i(int64_t x) { return x; }
 // a tape: the segments earlier loop kernels left in the host module's list (a table of [entries, count] pairs,
-// popped from the top), and the segment this call pushes (grown by doubling in the arena)
-struct lifted_tape { int64_t* table; int64_t segments; int64_t* own; int64_t count, capacity, width; };
+// popped from the top), and the segment this call pushes (grown by doubling in the arena); a tape the call makes
+// itself (no list on the host: every push and pop is in the call) has no segments and grows in scratch memory
+struct lifted_tape { int64_t* table; int64_t segments; int64_t* own; int64_t count, capacity, width; int mode; };
 LIFTED_HOT void lifted_load_tape(lifted_tape& t, const int64_t* words, int64_t width)
-{ t.table = (int64_t*)(intptr_t)words[0]; t.segments = words[1]; t.own = nullptr; t.count = 0; t.capacity = 0; t.width = width; }
+{ t.table = (int64_t*)(intptr_t)words[0]; t.segments = words[1]; t.own = nullptr; t.count = 0; t.capacity = 0; t.width = width; t.mode = LIFTED_ARENA; }
+LIFTED_HOT void lifted_new_tape(lifted_tape& t, int64_t width)
+{ t.table = nullptr; t.segments = 0; t.own = nullptr; t.count = 0; t.capacity = 0; t.width = width; t.mode = LIFTED_SCRATCH; }
 LIFTED_HOT void lifted_store_tape(int64_t* words, const lifted_tape& t)
 { words[2] = (int64_t)(intptr_t)t.own; words[3] = t.count; }
 LIFTED_HOT bool lifted_push(lifted_tape& t, const int64_t* entry, lifted_loop_state* st)
 {
     if (t.count == t.capacity) {
         const int64_t capacity = t.capacity ? 2 * t.capacity : 64;
-        int64_t* grown = (int64_t*)lifted_take(st, capacity * t.width * 8);
+        int64_t* grown = (int64_t*)lifted_take(st, capacity * t.width * 8, t.mode);
         if (!grown) return false;
         if (t.count) memcpy(grown, t.own, t.count * t.width * 8);
         t.own = grown; t.capacity = capacity;
@@ -840,25 +954,48 @@ LIFTED_HOT const int64_t* lifted_pop(lifted_tape& t)
 }
 // ---- end of loop-kernel prelude ---------------------------------------------------------------------------------
 
-// halve_until_small_loop0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int halve_until_small_loop0(int64_t* io, lifted_alloc_fn alloc)
+// halve_until_small_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int halve_until_small_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state = {alloc, nullptr, 0, io + 9};
+    lifted_loop_state state; lifted_start(state, alloc, io + 7);
     lifted_loop_state* st = &state;
     bool v_mask = 0; bool f_mask = false;
     bool v_mask_1 = 0; bool f_mask_1 = false;
     bool v_mask_2 = 0; bool f_mask_2 = false;
+    double v_s = 0; bool f_s = false;
+    double v_s_1 = 0; bool f_s_1 = false;
     int64_t v_steps = 0; bool f_steps = false;
     int64_t v_steps_1 = 0; bool f_steps_1 = false;
     double v_t = 0; bool f_t = false;
     double v_t_1 = 0; bool f_t_1 = false;
+    double v_t_3 = 0; bool f_t_3 = false;
     double v_v = 0; bool f_v = false;
     double v_v_1 = 0; bool f_v_1 = false;
     double v_v_2 = 0; bool f_v_2 = false;
     double v_v_3 = 0; bool f_v_3 = false;
+    double v_x = 0; bool f_x = false;
     lifted_view<double, 1> v_y = {};
-    v_v = (double)lifted_load_scalar_f(io[0]); f_v = io[1] != 0;
-    lifted_load_view(v_y, io + 2);
+    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
+    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
+    lifted_load_view(v_y, io + 0);
+    v_x = (double)lifted_load_scalar_f(io[3]); f_x = io[4] != 0;
+    // cf_while.py:7  v = x * np.sum(y)
+    {
+        int64_t space[1] = {-1};
+        if (v_y.p && !lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        const double* arg_0 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_y.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        double acc_1[1] = {0};
+        if (count >= lifted_parallel_min) halve_until_small_k0(count, space[0], arg_0, acc_1);
+        else halve_until_small_k0_body<false>(count, space[0], arg_0, acc_1);
+        v_s = (double)(double)(acc_1[0]); f_s = true;
+    }
+    {
+        v_v = (double)((((double)v_x) * ((double)v_s))); f_v = f_x || f_s;
+    }
+    // cf_while.py:9  while v > 0.1 and steps < 50:
     {
         {
             const double move_0 = (double)v_v; const bool move_f0 = f_v;
@@ -867,7 +1004,6 @@ extern "C" int halve_until_small_loop0(int64_t* io, lifted_alloc_fn alloc)
             v_steps = move_1; f_steps = move_f1;
         }
         while (true) {
-            // cf_while.py:9  while v > 0.1 and steps < 50:
             {
                 v_mask = (bool)((((double)v_v_1) > ((double)0.1))); f_mask = f_v_1 || false;
             }
@@ -910,31 +1046,79 @@ extern "C" int halve_until_small_loop0(int64_t* io, lifted_alloc_fn alloc)
             }
         }
     }
-    io[5] = lifted_store_scalar_f(v_v_1); io[6] = f_v_1;
-    io[7] = lifted_store_scalar_i(v_steps); io[8] = f_steps;
+    // cf_while.py:12  return v * np.sum(y * y)
+    {
+        int64_t space[1] = {-1};
+        if (v_y.p && !lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        const double* arg_0 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_y.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        double acc_1[1] = {0};
+        if (count >= lifted_parallel_min) halve_until_small_k1(count, space[0], arg_0, acc_1);
+        else halve_until_small_k1_body<false>(count, space[0], arg_0, acc_1);
+        v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
+    }
+    {
+        v_t_3 = (double)((((double)v_v_1) * ((double)v_s_1))); f_t_3 = f_v_1 || f_s_1;
+    }
+    io[5] = lifted_store_scalar_f(v_t_3); io[6] = f_t_3;
+    lifted_finish(state, io + 7);
     return 0;
 }
 
-// halve_until_small_grad_loop0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int halve_until_small_grad_loop0(int64_t* io, lifted_alloc_fn alloc)
+// halve_until_small_grad_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int halve_until_small_grad_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state = {alloc, nullptr, 0, io + 11};
+    lifted_loop_state state; lifted_start(state, alloc, io + 10);
     lifted_loop_state* st = &state;
+    double v_dv_1 = 0; bool f_dv_1 = false;
+    double v_dv_2 = 0; bool f_dv_2 = false;
+    double v_dx = 0; bool f_dx = false;
+    lifted_view<double, 1> v_dy_1 = {};
+    lifted_view<double, 1> v_dy_2 = {};
     bool v_mask = 0; bool f_mask = false;
     bool v_mask_1 = 0; bool f_mask_1 = false;
     bool v_mask_2 = 0; bool f_mask_2 = false;
+    double v_s = 0; bool f_s = false;
+    double v_s_1 = 0; bool f_s_1 = false;
     int64_t v_steps = 0; bool f_steps = false;
     int64_t v_steps_1 = 0; bool f_steps_1 = false;
     double v_t = 0; bool f_t = false;
     double v_t_1 = 0; bool f_t_1 = false;
+    double v_t_4 = 0; bool f_t_4 = false;
+    double v_t_6 = 0; bool f_t_6 = false;
     int64_t v_trips = 0; bool f_trips = false;
     double v_v = 0; bool f_v = false;
     double v_v_1 = 0; bool f_v_1 = false;
     double v_v_2 = 0; bool f_v_2 = false;
     double v_v_3 = 0; bool f_v_3 = false;
+    double v_x = 0; bool f_x = false;
     lifted_view<double, 1> v_y = {};
-    v_v = (double)lifted_load_scalar_f(io[0]); f_v = io[1] != 0;
-    lifted_load_view(v_y, io + 2);
+    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
+    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
+    void* site_3 = nullptr; int64_t site_3_bytes = 0;
+    void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
+    void* site_5 = nullptr; int64_t site_5_bytes = 0;
+    lifted_load_view(v_y, io + 0);
+    v_x = (double)lifted_load_scalar_f(io[3]); f_x = io[4] != 0;
+    // cf_while.py:7  v = x * np.sum(y)
+    {
+        int64_t space[1] = {-1};
+        if (v_y.p && !lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        const double* arg_0 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_y.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        double acc_1[1] = {0};
+        if (count >= lifted_parallel_min) halve_until_small_grad_k0(count, space[0], arg_0, acc_1);
+        else halve_until_small_grad_k0_body<false>(count, space[0], arg_0, acc_1);
+        v_s = (double)(double)(acc_1[0]); f_s = true;
+    }
+    {
+        v_v = (double)((((double)v_x) * ((double)v_s))); f_v = f_x || f_s;
+    }
+    // cf_while.py:9  while v > 0.1 and steps < 50:
     {
         {
             const double move_0 = (double)v_v; const bool move_f0 = f_v;
@@ -945,7 +1129,6 @@ extern "C" int halve_until_small_grad_loop0(int64_t* io, lifted_alloc_fn alloc)
             v_trips = move_2; f_trips = move_f2;
         }
         while (true) {
-            // cf_while.py:9  while v > 0.1 and steps < 50:
             {
                 v_mask = (bool)((((double)v_v_1) > ((double)0.1))); f_mask = f_v_1 || false;
             }
@@ -994,27 +1177,23 @@ extern "C" int halve_until_small_grad_loop0(int64_t* io, lifted_alloc_fn alloc)
             }
         }
     }
-    io[5] = lifted_store_scalar_f(v_v_1); io[6] = f_v_1;
-    io[7] = lifted_store_scalar_i(v_steps); io[8] = f_steps;
-    io[9] = lifted_store_scalar_i(v_trips); io[10] = f_trips;
-    return 0;
-}
-
-// halve_until_small_grad_loop1: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int halve_until_small_grad_loop1(int64_t* io, lifted_alloc_fn alloc)
-{
-    lifted_loop_state state = {alloc, nullptr, 0, io + 12};
-    lifted_loop_state* st = &state;
-    double v_dv_1 = 0; bool f_dv_1 = false;
-    double v_dv_2 = 0; bool f_dv_2 = false;
-    lifted_view<double, 1> v_dy_1 = {};
-    lifted_view<double, 1> v_dy_2 = {};
-    double v_s_1 = 0; bool f_s_1 = false;
-    double v_t_4 = 0; bool f_t_4 = false;
-    int64_t v_trips = 0; bool f_trips = false;
-    v_trips = (int64_t)lifted_load_scalar_i(io[0]); f_trips = io[1] != 0;
-    v_s_1 = (double)lifted_load_scalar_f(io[2]); f_s_1 = io[3] != 0;
-    lifted_load_view(v_dy_1, io + 4);
+    // cf_while.py:12  return v * np.sum(y * y)
+    {
+        int64_t space[1] = {-1};
+        if (v_y.p && !lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        const double* arg_0 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_y.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        double acc_1[1] = {0};
+        lifted_view<double, 1> out_2;
+        if (!lifted_alloc_view(out_2, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) halve_until_small_grad_k1(count, space[0], arg_0, (double)v_v_1, acc_1, out_2.p);
+        else halve_until_small_grad_k1_body<false>(count, space[0], arg_0, (double)v_v_1, acc_1, out_2.p);
+        v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
+        v_dy_1 = out_2;
+    }
+    // cf_while.py:9  while v > 0.1 and steps < 50:
     {
         const int64_t lo = 0, hi = v_trips, step = 1;
         if (step == 0) return lifted_fail(st, 8, 0, 0, 0);
@@ -1047,8 +1226,29 @@ extern "C" int halve_until_small_grad_loop1(int64_t* io, lifted_alloc_fn alloc)
             }
         }
     }
-    io[7] = lifted_store_scalar_f(v_dv_1); io[8] = f_dv_1;
-    lifted_store_view(io + 9, v_dy_2);
+    // cf_while.py:7  v = x * np.sum(y)
+    {
+        v_dx = (double)((((double)v_dv_1) * ((double)v_s))); f_dx = f_dv_1 || f_s;
+    }
+    {
+        v_t_6 = (double)((((double)v_dv_1) * ((double)v_x))); f_t_6 = f_dv_1 || f_x;
+    }
+    {
+        int64_t space[1] = {-1};
+        if (v_dy_2.p && !lifted_meet(space[0], v_dy_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_dy_2.d[0]);
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        const double* arg_0 = v_dy_2.p ? lifted_contiguous_data(v_dy_2, st, &packed_4, &packed_4_bytes) : nullptr;
+        if (v_dy_2.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 1> out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) halve_until_small_grad_k2(count, space[0], arg_0, (double)v_t_6, out_1.p);
+        else halve_until_small_grad_k2_body<false>(count, space[0], arg_0, (double)v_t_6, out_1.p);
+        v_dy_2 = out_1;
+    }
+    io[5] = lifted_store_scalar_f(v_dx); io[6] = f_dx;
+    lifted_store_view(io + 7, v_dy_2);
+    lifted_finish(state, io + 10);
     return 0;
 }
 #endif

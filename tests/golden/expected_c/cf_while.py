@@ -18,9 +18,8 @@ _KERNELS = {
     "halve_until_small_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
     "halve_until_small_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False, False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "halve_until_small_grad_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "halve_until_small_loop0": {'loop': True, 'inputs': [('scalar', 'f64'), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64'), ('scalar', 'i64')], 'io': 13},
-    "halve_until_small_grad_loop0": {'loop': True, 'inputs': [('scalar', 'f64'), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64'), ('scalar', 'i64'), ('scalar', 'i64')], 'io': 15},
-    "halve_until_small_grad_loop1": {'loop': True, 'inputs': [('scalar', 'i64'), ('scalar', 'f64'), ('array', 'f64', 1, True)], 'outputs': [('scalar', 'f64'), ('array', 'f64', 1)], 'io': 16},
+    "halve_until_small_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('scalar', 'f64')], 'outputs': [('scalar', 'f64')], 'io': 15, 'memory': 7},
+    "halve_until_small_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('scalar', 'f64')], 'outputs': [('scalar', 'f64'), ('array', 'f64', 1)], 'io': 18, 'memory': 10},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "cf_while.cu"), _KERNELS)
 
@@ -95,35 +94,14 @@ def _arg_spec(name, note):
 def halve_until_small(x: "f64[]", y: "f64[n]"):
     _check_args('halve_until_small', x, y)
     # cf_while.py:7  v = x * np.sum(y)
-    s = _kernels.halve_until_small_k0(y)
-    v = x * s
-    del x, s
-    # cf_while.py:9  while v > 0.1 and steps < 50:
-    v_1, steps = _kernels.halve_until_small_loop0(v, y)
-    del v, steps
-    # cf_while.py:12  return v * np.sum(y * y)
-    s_1 = _kernels.halve_until_small_k1(y)
-    del y
-    return v_1 * s_1
+    t_3 = _kernels.halve_until_small_block0(y, x)
+    del y, x
+    return t_3
 
 
 def halve_until_small_grad(x: "f64[]", y: "f64[n]"):
     _check_args('halve_until_small_grad', x, y)
     # cf_while.py:7  v = x * np.sum(y)
-    s = _kernels.halve_until_small_grad_k0(y)
-    v = x * s
-    # cf_while.py:9  while v > 0.1 and steps < 50:
-    v_1, steps, trips = _kernels.halve_until_small_grad_loop0(v, y)
-    del v, steps
-    # cf_while.py:12  return v * np.sum(y * y)
-    s_1, dy_1 = _kernels.halve_until_small_grad_k1(y, v_1)
-    del y, v_1
-    # cf_while.py:9  while v > 0.1 and steps < 50:
-    dv_1, dy_2 = _kernels.halve_until_small_grad_loop1(trips, s_1, dy_1)
-    del trips, s_1, dy_1
-    # cf_while.py:7  v = x * np.sum(y)
-    dx = dv_1 * s
-    del s
-    dy_2 = _kernels.halve_until_small_grad_k2(dy_2, dv_1 * x)
-    del dv_1, x
+    dx, dy_2 = _kernels.halve_until_small_grad_block0(y, x)
+    del y, x
     return (dx, dy_2)

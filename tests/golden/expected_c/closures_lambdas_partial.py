@@ -17,6 +17,8 @@ _KERNELS = {
     "f_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, None)},
     "f_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "f_grad_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "f_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('scalar', 'f64')], 'outputs': [('scalar', 'f64')], 'io': 22, 'memory': 14},
+    "f_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('scalar', 'f64')], 'outputs': [('scalar', 'f64'), ('array', 'f64', 2)], 'io': 27, 'memory': 19},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "closures_lambdas_partial.cu"), _KERNELS)
 
@@ -91,25 +93,14 @@ def _arg_spec(name, note):
 def f(x: "f64[n,d]", W: "f64[d,d]", s: "f64[]"):
     _check_args('f', x, W, s)
     # closures_lambdas_partial.py:7  return act(x @ W)
-    m = _runtime.matmul(x, W)
-    s_1, s_2 = _kernels.f_k0(m, s, _runtime.matmul(x, W))
-    del m, s, x, W
-    # closures_lambdas_partial.py:15  return np.sum(scaled(layer(x, W))) + np.sum(relu(x, W))
-    return s_1 + s_2
+    t_3 = _kernels.f_block0(x, W, s)
+    del x, W, s
+    return t_3
 
 
 def f_grad(x: "f64[n,d]", W: "f64[d,d]", s: "f64[]"):
     _check_args('f_grad', x, W, s)
     # closures_lambdas_partial.py:7  return act(x @ W)
-    m = _runtime.matmul(x, W)
-    t_4, ds = _kernels.f_grad_k0(m, _runtime.matmul(x, W))
-    del W
-    t_5 = x.T
-    del x
-    dW = _runtime.matmul(t_5, t_4)
-    del t_4
-    t_8 = _kernels.f_grad_k1(m, s)
-    del m, s
-    dW_1 = _kernels.f_grad_k2(dW, _runtime.matmul(t_5, t_8))
-    del dW, t_5, t_8
+    ds, dW_1 = _kernels.f_grad_block0(x, W, s)
+    del x, W, s
     return (dW_1, ds)

@@ -23,6 +23,9 @@ _KERNELS = {
     "gated_grad_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "blocks_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "blocks_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "gated_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('scalar', 'i64'), ('array', 'f64', 2)], 'io': 25, 'memory': 17},
+    "gated_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('scalar', 'i64'), ('scalar', 'i64'), ('scalar', 'i64'), ('array', 'f64', 2), ('array', 'f64', 2)], 'io': 34, 'memory': 26},
+    "gated_grad_block1": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('scalar', 'i64'), ('scalar', 'i64')], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2)], 'io': 42, 'memory': 34},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "dim_arithmetic_annotations.cu"), _KERNELS)
 
@@ -151,13 +154,8 @@ def _dim_spec(dim):
 
 def gated(x: "f64[b,h]", W: "f64[h+1,2*k]"):
     _check_args('gated', x, W)
-    b = x.shape[0]
-    # dim_arithmetic_annotations.py:7  z = np.concatenate([x, np.ones((x.shape[0], 1))], axis=1) @ W
-    size = x.shape[0]
-    c = _kernels.gated_k0(size, 1 + x.shape[1], x)
-    del size, x
-    z = _runtime.matmul(c, W)
-    del c, W
+    b, z = _kernels.gated_block0(x, W)
+    del x, W
     # dim_arithmetic_annotations.py:8  gate, value = z.reshape(z.shape[0], 2, -1)[:, 0], z.reshape(z.shape[0], 2, -1)[:, 1]
     gate = np.reshape(z, (b, 2, -1))[:, 0]
     value = np.reshape(z, (b, 2, -1))[:, 1]
@@ -183,14 +181,8 @@ def blocks(v: "f64[m*n]", M: "f64[n,m]"):
 
 def gated_grad(x: "f64[b,h]", W: "f64[h+1,2*k]"):
     _check_args('gated_grad', x, W)
-    b = x.shape[0]
-    h = x.shape[1]
-    size_2_times_k = W.shape[1]
-    # dim_arithmetic_annotations.py:7  z = np.concatenate([x, np.ones((x.shape[0], 1))], axis=1) @ W
-    size = x.shape[0]
-    c = _kernels.gated_grad_k0(size, 1 + x.shape[1], x)
-    del size, x
-    z = _runtime.matmul(c, W)
+    b, h, size_2_times_k, c, z = _kernels.gated_grad_block0(x, W)
+    del x
     # dim_arithmetic_annotations.py:8  gate, value = z.reshape(z.shape[0], 2, -1)[:, 0], z.reshape(z.shape[0], 2, -1)[:, 1]
     gate = np.reshape(z, (b, 2, -1))[:, 0]
     value = np.reshape(z, (b, 2, -1))[:, 1]
@@ -209,15 +201,8 @@ def gated_grad(x: "f64[b,h]", W: "f64[h+1,2*k]"):
     del k
     zero_1[:, 0] = dgate
     del dgate
-    dz_1 = _kernels.gated_grad_k2(dz, np.reshape(zero_1, (b, size_2_times_k)))
-    del dz, zero_1, size_2_times_k
-    # dim_arithmetic_annotations.py:7  z = np.concatenate([x, np.ones((x.shape[0], 1))], axis=1) @ W
-    dW = _runtime.matmul(c.T, dz_1)
-    del c
-    dx = _runtime.matmul(dz_1, W.T)[:, 0:h]
-    del dz_1, W
-    dx_1 = np.broadcast_to(dx, (b, h)).copy()
-    del dx, b, h
+    dW, dx_1 = _kernels.gated_grad_block1(dz, np.reshape(zero_1, (b, size_2_times_k)), W, c, h, b)
+    del dz, zero_1, b, size_2_times_k, W, c, h
     return (dx_1, dW)
 
 

@@ -28,6 +28,10 @@ _KERNELS = {
     "mixture_grad_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 1), True), ('array', 'f64', (None, 'S'), True), ('array', 'f64', (None, 'S'), True), ('scalar', 'f64'), ('array', 'f64', ('S', 1), True), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, None), 'mode': 'columns', 'perm': (1, 0), 'reduced': 1},
     "mixture_grad_k6": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "softplus_slopes_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "mixture_log_likelihood_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 2), ('scalar', 'f64'), ('scalar', 'f64')], 'io': 23, 'memory': 15},
+    "mixture_log_likelihood_block1": {'loop': True, 'inputs': [('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64')], 'io': 25, 'memory': 17},
+    "mixture_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 2), ('scalar', 'f64'), ('scalar', 'f64')], 'io': 23, 'memory': 15},
+    "mixture_grad_block1": {'loop': True, 'inputs': [('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1)], 'io': 26, 'memory': 18},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "dropin_autograd_imports.cu"), _KERNELS)
 
@@ -102,19 +106,10 @@ def _arg_spec(name, note):
 def mixture_log_likelihood(means: "f64[k]", log_weights: "f64[k]", x: "f64[n]"):
     _check_args('mixture_log_likelihood', means, log_weights, x)
     # dropin_autograd_imports.py:11  log_p = norm.logpdf(x[:, None], means, 1.0) + log_weights - logsumexp(log_weights)
-    v = x[:, None]
+    v, s_5, t_7 = _kernels.mixture_log_likelihood_block0(x, log_weights)
     del x
-    s_3, s_5 = _kernels.mixture_log_likelihood_k0(log_weights)
-    s_4 = _kernels.mixture_log_likelihood_k1(log_weights, s_3)
-    del s_3
-    s = np.log(s_4) + np.where(np.isfinite(s_5), s_5, 0.0)
-    del s_4, s_5
-    s_6, s_8 = _kernels.mixture_log_likelihood_k2(v, means, log_weights, s)
-    # dropin_autograd_imports.py:12  return np.sum(logsumexp(log_p, axis=1))
-    s_7 = _kernels.mixture_log_likelihood_k3(v, means, log_weights, s, s_6)
-    del v, means, log_weights, s, s_6
-    s_2 = _kernels.mixture_log_likelihood_k4(s_7, s_8)
-    del s_7, s_8
+    s_2 = _kernels.mixture_log_likelihood_block1(t_7, np.where(np.isfinite(s_5), s_5, 0.0), v, means, log_weights)
+    del t_7, s_5, v, means, log_weights
     return s_2
 
 
@@ -129,28 +124,10 @@ def softplus(x: "f64[n]"):
 def mixture_grad(means: "f64[k]", log_weights: "f64[k]", x: "f64[n]"):
     _check_args('mixture_grad', means, log_weights, x)
     # dropin_autograd_imports.py:11  log_p = norm.logpdf(x[:, None], means, 1.0) + log_weights - logsumexp(log_weights)
-    v = x[:, None]
+    v, s_5, t_11 = _kernels.mixture_grad_block0(x, log_weights)
     del x
-    s_2, s_5 = _kernels.mixture_grad_k0(log_weights)
-    s_4 = _kernels.mixture_grad_k1(log_weights, s_2)
-    del s_2
-    s = np.log(s_4) + np.where(np.isfinite(s_5), s_5, 0.0)
-    del s_4, s_5
-    s_6, s_8 = _kernels.mixture_grad_k2(v, means, log_weights, s)
-    # dropin_autograd_imports.py:12  return np.sum(logsumexp(log_p, axis=1))
-    s_7 = _kernels.mixture_grad_k3(v, means, log_weights, s, s_6)
-    del s_6
-    s_1 = _kernels.mixture_grad_k4(s_7, s_8)
-    del s_7, s_8
-    # reverse sweep
-    # dropin_autograd_imports.py:12  return np.sum(logsumexp(log_p, axis=1))
-    r = np.expand_dims(s_1, 1)
-    del s_1
-    s_3 = _kernels.mixture_grad_k5(v, means, log_weights, s, r)
-    del v, means, log_weights, s, r
-    # dropin_autograd_imports.py:11  log_p = norm.logpdf(x[:, None], means, 1.0) + log_weights - logsumexp(log_weights)
-    dmeans = _kernels.mixture_grad_k6(s_3)
-    del s_3
+    dmeans = _kernels.mixture_grad_block1(t_11, np.where(np.isfinite(s_5), s_5, 0.0), v, means, log_weights)
+    del t_11, s_5, v, means, log_weights
     return dmeans
 
 

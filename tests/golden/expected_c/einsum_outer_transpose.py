@@ -17,6 +17,8 @@ _KERNELS = {
     "bilinear_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, None)},
     "bilinear_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "bilinear_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "bilinear_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64')], 'io': 26, 'memory': 18},
+    "bilinear_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1), ('array', 'f64', 2), ('array', 'f64', 2)], 'io': 37, 'memory': 29},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "einsum_outer_transpose.cu"), _KERNELS)
 
@@ -91,39 +93,14 @@ def _arg_spec(name, note):
 def bilinear(a: "f64[n,k]", b: "f64[k,m]", u: "f64[n]", v: "f64[m]"):
     _check_args('bilinear', a, b, u, v)
     # einsum_outer_transpose.py:7  c = np.einsum("nk,km->nm", a, b)
-    c = _runtime.matmul(a, b)
-    del a, b
-    # einsum_outer_transpose.py:8  return np.sum(c * np.outer(u, v)) + np.sum(np.transpose(c) ** 2)
-    s = _kernels.bilinear_k0(c, np.outer(u, v))
-    del u, v
-    t_1 = c.T
-    del c
-    s_1 = _kernels.bilinear_k1(t_1)
-    del t_1
-    return s + s_1
+    t_3 = _kernels.bilinear_block0(a, b, u, v)
+    del a, b, u, v
+    return t_3
 
 
 def bilinear_grad(a: "f64[n,k]", b: "f64[k,m]", u: "f64[n]", v: "f64[m]"):
     _check_args('bilinear_grad', a, b, u, v)
     # einsum_outer_transpose.py:7  c = np.einsum("nk,km->nm", a, b)
-    c = _runtime.matmul(a, b)
-    # einsum_outer_transpose.py:8  return np.sum(c * np.outer(u, v)) + np.sum(np.transpose(c) ** 2)
-    m = np.outer(u, v)
-    del u
-    t_1 = c.T
-    # reverse sweep
-    # einsum_outer_transpose.py:8  return np.sum(c * np.outer(u, v)) + np.sum(np.transpose(c) ** 2)
-    t_4 = _kernels.bilinear_grad_k0(t_1)
-    del t_1
-    dc = t_4.T
-    del t_4
-    dc_1 = _kernels.bilinear_grad_k1(dc, m)
-    del dc, m
-    du = _runtime.matmul(c, v)
-    del c, v
-    # einsum_outer_transpose.py:7  c = np.einsum("nk,km->nm", a, b)
-    da = _runtime.matmul(dc_1, b.T)
-    del b
-    db = _runtime.matmul(dc_1.T, a).T
-    del dc_1, a
+    du, da, db = _kernels.bilinear_grad_block0(a, b, u, v)
+    del a, b, u, v
     return (da, db, du)

@@ -19,6 +19,11 @@ _KERNELS = {
     "loss_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, 2)},
     "loss_grad_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, 4)},
     "loss_grad_k3": {'rank': 1, 'params': [('scalar', 'i64'), ('array', 'f64', ('shift',), True), ('out', 'f64')], 'dims': [(('S',), [('arg', 0)])], 'static': (None,)},
+    "loss_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 1)], 'io': 29, 'memory': 21},
+    "loss_block1": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('scalar', 'f64')], 'io': 20, 'memory': 12},
+    "loss_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 1)], 'io': 29, 'memory': 21},
+    "loss_grad_block1": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2), ('scalar', 'i64')], 'io': 33, 'memory': 25},
+    "loss_grad_block2": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'f64', 1, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 1), ('scalar', 'i64')], 'io': 41, 'memory': 33},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "factory_at_module_level.cu"), _KERNELS)
 
@@ -95,21 +100,14 @@ def loss(w: "f64[m]", x: "f64[n,3]"):
     # factory_at_module_level.py:12  W = w[:m * n].reshape((m, n))
     W = np.reshape(w[:12], (3, 4))
     # factory_at_module_level.py:13  w = w[m * n:]
-    w_1 = w[12:]
-    del w
-    # factory_at_module_level.py:14  x = np.tanh(x @ W)
-    m = _runtime.matmul(x, W)
-    del x, W
-    x_1 = _kernels.loss_k0(m)
-    del m
+    x_1, v_1 = _kernels.loss_block0(w, x, W)
+    del w, x, W
     # factory_at_module_level.py:12  W = w[:m * n].reshape((m, n))
-    W_1 = np.reshape(w_1[:8], (4, 2))
-    del w_1
+    W_1 = np.reshape(v_1, (4, 2))
+    del v_1
     # factory_at_module_level.py:14  x = np.tanh(x @ W)
-    m_1 = _runtime.matmul(x_1, W_1)
+    s = _kernels.loss_block1(x_1, W_1)
     del x_1, W_1
-    s = _kernels.loss_k1(m_1)
-    del m_1
     return s
 
 
@@ -120,44 +118,16 @@ def loss_grad(w: "f64[m]", x: "f64[n,3]"):
     v = w[:12]
     W = np.reshape(v, (3, 4))
     # factory_at_module_level.py:13  w = w[m * n:]
-    w_1 = w[12:]
-    del w
-    # factory_at_module_level.py:14  x = np.tanh(x @ W)
-    m = _runtime.matmul(x, W)
-    del W
-    x_1 = _kernels.loss_grad_k0(m)
-    del m
+    x_1, v_1 = _kernels.loss_grad_block0(w, x, W)
+    del w, W
     # factory_at_module_level.py:12  W = w[:m * n].reshape((m, n))
-    v_1 = w_1[:8]
-    del w_1
     W_1 = np.reshape(v_1, (4, 2))
     # factory_at_module_level.py:14  x = np.tanh(x @ W)
-    m_1 = _runtime.matmul(x_1, W_1)
-    t_3 = _kernels.loss_grad_k1(m_1)
-    del m_1
-    dx_1 = _runtime.matmul(t_3, W_1.T)
-    del W_1
-    dW_1 = _runtime.matmul(x_1.T, t_3)
-    del t_3
-    size = v_1.shape[0]
-    del v_1
+    dx_1, dW_1, size = _kernels.loss_grad_block1(x_1, W_1, v_1)
+    del W_1, v_1
     # factory_at_module_level.py:12  W = w[:m * n].reshape((m, n))
-    m_minus_12 = m_2 - 12
-    dw_1 = np.zeros((m_minus_12,))
-    del m_minus_12
-    dw_1[:8] = np.reshape(dW_1, (size,))
-    del dW_1, size
-    # factory_at_module_level.py:14  x = np.tanh(x @ W)
-    t_8 = _kernels.loss_grad_k2(x_1, dx_1)
-    del x_1, dx_1
-    dW = _runtime.matmul(x.T, t_8)
-    del x, t_8
-    # factory_at_module_level.py:13  w = w[m * n:]
-    dw = _kernels.loss_grad_k3(m_2, dw_1)
-    del m_2, dw_1
-    size_1 = v.shape[0]
-    del v
-    # factory_at_module_level.py:12  W = w[:m * n].reshape((m, n))
+    dW, dw, size_1 = _kernels.loss_grad_block2(m_2, np.reshape(dW_1, (size,)), x_1, dx_1, x, v)
+    del m_2, dW_1, size, x_1, dx_1, x, v
     dw[:12] += np.reshape(dW, (size_1,))
     del dW, size_1
     return dw

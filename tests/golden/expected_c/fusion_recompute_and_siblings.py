@@ -25,6 +25,10 @@ _KERNELS = {
     "spread_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', True, False, False), ('reduce', 'f64', 'max', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
     "spread_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('scalar', 'f64'), ('reduce', 'i64', 'add', 'i64', False, True, False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
     "spread_grad_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('scalar', 'f64'), ('array', 'i64', (1,), True), ('scalar', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "lse_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64')], 'io': 13, 'memory': 5},
+    "spread_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64')], 'io': 16, 'memory': 8},
+    "lse_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1)], 'io': 14, 'memory': 6},
+    "spread_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1), ('array', 'f64', 1)], 'io': 20, 'memory': 12},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "fusion_recompute_and_siblings.cu"), _KERNELS)
 
@@ -99,57 +103,29 @@ def _arg_spec(name, note):
 def lse(x: "f64[n]"):
     _check_args('lse', x)
     # fusion_recompute_and_siblings.py:7  a = np.max(x)
-    a = _kernels.lse_k0(x)
-    # fusion_recompute_and_siblings.py:8  return a + np.log(np.sum(np.exp(x - a)))
-    s = _kernels.lse_k1(x, a)
+    t_2 = _kernels.lse_block0(x)
     del x
-    return a + np.log(s)
+    return t_2
 
 
 def spread(x: "f64[n]", w: "f64[n]"):
     _check_args('spread', x, w)
     # fusion_recompute_and_siblings.py:13  m = np.mean(x * w)
-    m, s_1 = _kernels.spread_k0(x, w)
-    del w
-    # fusion_recompute_and_siblings.py:14  c = x - m
-    s = _kernels.spread_k1(x, m)
-    del x, m
-    # fusion_recompute_and_siblings.py:15  return np.sum(c * c) + np.max(np.abs(w))
-    return s + s_1
+    t_3 = _kernels.spread_block0(x, w)
+    del x, w
+    return t_3
 
 
 def lse_grad(x: "f64[n]"):
     _check_args('lse_grad', x)
     # fusion_recompute_and_siblings.py:7  a = np.max(x)
-    a = _kernels.lse_grad_k0(x)
-    # fusion_recompute_and_siblings.py:8  return a + np.log(np.sum(np.exp(x - a)))
-    s, s_2 = _kernels.lse_grad_k1(x, a)
-    # reverse sweep
-    # fusion_recompute_and_siblings.py:8  return a + np.log(np.sum(np.exp(x - a)))
-    t_3 = 1.0 / s
-    del s
-    s_1 = _kernels.lse_grad_k2(x, a, t_3)
-    da = 1.0 - s_1
-    del s_1
-    # fusion_recompute_and_siblings.py:7  a = np.max(x)
-    dx = _kernels.lse_grad_k3(x, a, t_3, da, s_2)
-    del x, a, t_3, da, s_2
+    dx = _kernels.lse_grad_block0(x)
+    del x
     return dx
 
 
 def spread_grad(x: "f64[n]", w: "f64[n]"):
     _check_args('spread_grad', x, w)
-    n = x.shape[0]
-    # fusion_recompute_and_siblings.py:13  m = np.mean(x * w)
-    m, s_1 = _kernels.spread_grad_k0(x, w)
-    # fusion_recompute_and_siblings.py:14  c = x - m
-    s_2, s_3 = _kernels.spread_grad_k1(w, x, m, s_1)
-    dm = -s_3
-    del s_3
-    # fusion_recompute_and_siblings.py:13  m = np.mean(x * w)
-    t_8 = dm / n
-    del dm, n
-    # fusion_recompute_and_siblings.py:15  return np.sum(c * c) + np.max(np.abs(w))
-    dx, dw_1 = _kernels.spread_grad_k2(w, x, m, s_1, s_2, t_8)
-    del w, x, m, s_1, s_2, t_8
+    dx, dw_1 = _kernels.spread_grad_block0(x, w)
+    del x, w
     return (dx, dw_1)

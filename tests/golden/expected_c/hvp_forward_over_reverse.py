@@ -21,6 +21,7 @@ _KERNELS = {
     "rosenbrock_hvp_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "rosenbrock_hvp_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "rosenbrock_hvp_k4": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "rosenbrock_hvp_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1), ('array', 'f64', 1)], 'io': 20, 'memory': 12},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "hvp_forward_over_reverse.cu"), _KERNELS)
 
@@ -109,23 +110,8 @@ def bump(x: "f64[]"):
 
 def rosenbrock_hvp(x: "f64[n]", tx: "f64[n]"):
     _check_args('rosenbrock_hvp', x, tx)
-    n = x.shape[0]
-    # hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-    v_1 = x[:-1]
-    t_1, t_8 = _kernels.rosenbrock_hvp_k0(v_1, x[1:], x[:-1])
-    dx, zero = _kernels.rosenbrock_hvp_k1(n, tx)
-    del n
-    dx[:-1] = t_8
-    del t_8
-    t_10, t_13 = _kernels.rosenbrock_hvp_k2(t_1, v_1)
-    del t_1, v_1
-    zero = _kernels.rosenbrock_hvp_k3(tx, x, zero)
-    dx[:-1] += t_13
-    del t_13
-    zero = _kernels.rosenbrock_hvp_k4(tx, x, zero)
-    del tx, x
-    dx[1:] += t_10
-    del t_10
+    zero, dx = _kernels.rosenbrock_hvp_block0(x, tx)
+    del x, tx
     return (dx, zero)
 
 

@@ -17,6 +17,8 @@ _KERNELS = {
     "weighted_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'i64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
     "weighted_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
     "weighted_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'i64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "weighted_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'i64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64')], 'io': 19, 'memory': 11},
+    "weighted_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'i64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1)], 'io': 20, 'memory': 12},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "inactive_inputs.cu"), _KERNELS)
 
@@ -91,16 +93,14 @@ def _arg_spec(name, note):
 def weighted(w: "f64[n]", data: "f64[n]", counts: "i64[n]"):
     _check_args('weighted', w, data, counts)
     # inactive_inputs.py:7  scale = np.exp(data) / np.sum(np.exp(data))
-    s = _kernels.weighted_k0(data)
-    s_1 = _kernels.weighted_k1(data, s, counts, w)
-    del data, s, counts, w
+    s_1 = _kernels.weighted_block0(data, counts, w)
+    del data, counts, w
     return s_1
 
 
 def weighted_grad(w: "f64[n]", data: "f64[n]", counts: "i64[n]"):
     _check_args('weighted_grad', w, data, counts)
     # inactive_inputs.py:7  scale = np.exp(data) / np.sum(np.exp(data))
-    s = _kernels.weighted_grad_k0(data)
-    dw = _kernels.weighted_grad_k1(data, s, counts, w)
-    del data, s, counts, w
+    dw = _kernels.weighted_grad_block0(data, counts, w)
+    del data, counts, w
     return dw

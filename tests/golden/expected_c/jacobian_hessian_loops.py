@@ -23,6 +23,10 @@ _KERNELS = {
     "layer_jacrev_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "layer_jacrev_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "energy_hessian_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', (None, 'S'), True), ('scalar', 'i64'), ('scalar', 'i64'), ('out', 'f64')], 'dims': [(('S', 'S'), [('arg', 2), ('arg', 3)])], 'static': (None, None)},
+    "layer_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 1)], 'io': 19, 'memory': 11},
+    "energy_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64')], 'io': 13, 'memory': 5},
+    "layer_jacfwd_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2)], 'io': 26, 'memory': 18},
+    "layer_jacrev_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2)], 'io': 26, 'memory': 18},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "jacobian_hessian_loops.cu"), _KERNELS)
 
@@ -97,21 +101,17 @@ def _arg_spec(name, note):
 def layer(w: "f64[d,h]", x: "f64[d]"):
     _check_args('layer', w, x)
     # jacobian_hessian_loops.py:7  return np.tanh(x @ w)
-    m = _runtime.matmul(x, w)
+    t = _kernels.layer_block0(x, w)
     del x, w
-    t = _kernels.layer_k0(m)
-    del m
     return t
 
 
 def energy(x: "f64[n]"):
     _check_args('energy', x)
     # jacobian_hessian_loops.py:12  return np.sum(x * x * x) + np.sum(x[1:] * x[:-1])
-    s = _kernels.energy_k0(x)
-    v = x[1:]
-    s_1 = _kernels.energy_k1(v, x[:-1])
-    del v, x
-    return s + s_1
+    t_3 = _kernels.energy_block0(x)
+    del x
+    return t_3
 
 
 def layer_jacfwd(w: "f64[d,h]", x: "f64[d]"):
@@ -120,16 +120,8 @@ def layer_jacfwd(w: "f64[d,h]", x: "f64[d]"):
     basis = np.eye(d)
     del d
     # jacobian_hessian_loops.py:7  return np.tanh(x @ w)
-    m_1 = _runtime.matmul(x, w)
-    del x
-    m_2 = _runtime.matmul(basis, w)
-    del basis, w
-    t_3 = _kernels.layer_jacfwd_k0(m_1)
-    del m_1
-    t_4 = _kernels.layer_jacfwd_k1(m_2, t_3)
-    del m_2, t_3
-    jac = t_4.T
-    del t_4
+    jac = _kernels.layer_jacfwd_block0(x, w, basis)
+    del x, w, basis
     return jac
 
 
@@ -139,14 +131,8 @@ def layer_jacrev(w: "f64[d,h]", x: "f64[d]"):
     basis = np.eye(h)
     del h
     # jacobian_hessian_loops.py:7  return np.tanh(x @ w)
-    m_1 = _runtime.matmul(x, w)
-    del x
-    t_3 = _kernels.layer_jacrev_k0(m_1)
-    del m_1
-    t_4 = _kernels.layer_jacrev_k1(basis, t_3)
-    del basis, t_3
-    dx = _runtime.matmul(t_4, w.T)
-    del t_4, w
+    dx = _kernels.layer_jacrev_block0(x, w, basis)
+    del x, w, basis
     return dx
 
 

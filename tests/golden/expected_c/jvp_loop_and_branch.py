@@ -19,8 +19,8 @@ _KERNELS = {
     "damped_jvp_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
     "damped_jvp_k1": {'rank': 1, 'params': [('scalar', 'bool'), ('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "damped_jvp_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
-    "damped_loop0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('scalar', 'f64')], 'outputs': [('array', 'f64', 1)], 'io': 12},
-    "damped_jvp_loop0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 1, False), ('scalar', 'f64'), ('scalar', 'f64')], 'outputs': [('array', 'f64', 1), ('array', 'f64', 1)], 'io': 20},
+    "damped_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('scalar', 'f64')], 'outputs': [('scalar', 'f64')], 'io': 15, 'memory': 7},
+    "damped_jvp_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 1, False), ('scalar', 'f64'), ('scalar', 'f64')], 'outputs': [('scalar', 'f64'), ('scalar', 'f64')], 'io': 22, 'memory': 14},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "jvp_loop_and_branch.cu"), _KERNELS)
 
@@ -95,20 +95,14 @@ def _arg_spec(name, note):
 def damped(x: "f64[n]", k: "f64[]"):
     _check_args('damped', x, k)
     # jvp_loop_and_branch.py:8  for step in range(3):
-    v = _kernels.damped_loop0(x, k)
+    s_1 = _kernels.damped_block0(x, k)
     del x, k
-    # jvp_loop_and_branch.py:13  return np.sum(v * v)
-    s_1 = _kernels.damped_k2(v)
-    del v
     return s_1
 
 
 def damped_jvp(x: "f64[n]", k: "f64[]", tx: "f64[n]", tk: "f64[]"):
     _check_args('damped_jvp', x, k, tx, tk)
     # jvp_loop_and_branch.py:8  for step in range(3):
-    v, tv = _kernels.damped_jvp_loop0(x, tx, k, tk)
+    s_1, s_2 = _kernels.damped_jvp_block0(x, tx, k, tk)
     del x, tx, k, tk
-    # jvp_loop_and_branch.py:13  return np.sum(v * v)
-    s_1, s_2 = _kernels.damped_jvp_k2(v, tv)
-    del v, tv
     return (s_1, s_2)

@@ -26,14 +26,14 @@ _KERNELS = {
     "branch_and_nested_loop_jvp_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
     "branch_and_nested_loop_jvp_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
     "alias_kept_across_steps_jvp_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "recurrence_loop0": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'f64', 1, True), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1)], 'io': 15},
-    "updated_parameter_loop0": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'f64', 1, True), ('scalar', 'f64')], 'outputs': [('array', 'f64', 1)], 'io': 14},
-    "branch_and_nested_loop_loop0": {'loop': True, 'inputs': [('array', 'f64', 1, True), ('scalar', 'i64'), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1)], 'io': 15},
-    "alias_kept_across_steps_loop0": {'loop': True, 'inputs': [('array', 'f64', 1, True)], 'outputs': [('array', 'f64', 1)], 'io': 10},
-    "recurrence_jvp_loop0": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'f64', 1, True), ('array', 'f64', 1, True), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1), ('array', 'f64', 1)], 'io': 21},
-    "updated_parameter_jvp_loop0": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'f64', 1, True), ('array', 'f64', 1, True), ('scalar', 'f64')], 'outputs': [('array', 'f64', 1), ('array', 'f64', 1)], 'io': 20},
-    "branch_and_nested_loop_jvp_loop0": {'loop': True, 'inputs': [('array', 'f64', 1, True), ('array', 'f64', 1, True), ('scalar', 'i64'), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1), ('array', 'f64', 1)], 'io': 21},
-    "alias_kept_across_steps_jvp_loop0": {'loop': True, 'inputs': [('array', 'f64', 1, True), ('array', 'f64', 1, True)], 'outputs': [('array', 'f64', 1), ('array', 'f64', 1)], 'io': 16},
+    "recurrence_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1)], 'io': 17, 'memory': 9},
+    "updated_parameter_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('scalar', 'f64')], 'outputs': [('array', 'f64', 1)], 'io': 16, 'memory': 8},
+    "branch_and_nested_loop_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64')], 'io': 16, 'memory': 8},
+    "alias_kept_across_steps_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1)], 'io': 14, 'memory': 6},
+    "recurrence_jvp_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1), ('array', 'f64', 1)], 'io': 23, 'memory': 15},
+    "updated_parameter_jvp_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 1, False), ('scalar', 'f64')], 'outputs': [('array', 'f64', 1), ('array', 'f64', 1)], 'io': 22, 'memory': 14},
+    "branch_and_nested_loop_jvp_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64'), ('scalar', 'f64')], 'io': 21, 'memory': 13},
+    "alias_kept_across_steps_jvp_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1), ('array', 'f64', 1)], 'io': 20, 'memory': 12},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "jvp_loop_slot_updated_in_place.cu"), _KERNELS)
 
@@ -147,15 +147,8 @@ def _device_span(x):
 
 def recurrence(x: "f64[n]", y: "f64[n]"):
     _check_args('recurrence', x, y)
-    n = x.shape[0]
-    # jvp_loop_slot_updated_in_place.py:7  a = x.copy()
-    a = x.copy()
-    del x
-    # jvp_loop_slot_updated_in_place.py:8  for i in range(len(x) - 1):
-    t = n - 1
-    del n
-    a_1 = _kernels.recurrence_loop0(t, a, y)
-    del t, a, y
+    a_1 = _kernels.recurrence_block0(x, y)
+    del x, y
     return a_1
 
 
@@ -163,60 +156,30 @@ def updated_parameter(x: "f64[n]", k: "f64[]"):
     _check_args('updated_parameter', x, k)
     # jvp_loop_slot_updated_in_place.py:16  x[i] = x[i] * k + 1.0
     _check_unshared('updated_parameter', 'x', 'tests/golden/inputs/jvp_loop_slot_updated_in_place.py:16:9', x, k=k)
-    n = x.shape[0]
-    # jvp_loop_slot_updated_in_place.py:15  for i in range(len(x)):
-    x_1 = x.copy()
-    del x
-    x_2 = _kernels.updated_parameter_loop0(n, x_1, k)
-    del n, x_1, k
-    # jvp_loop_slot_updated_in_place.py:17  return x * 2.0
-    t_2 = _kernels.updated_parameter_k0(x_2)
-    del x_2
+    t_2 = _kernels.updated_parameter_block0(x, k)
+    del x, k
     return t_2
 
 
 def branch_and_nested_loop(x: "f64[n]", y: "f64[n]"):
     _check_args('branch_and_nested_loop', x, y)
-    n = x.shape[0]
-    # jvp_loop_slot_updated_in_place.py:22  a = x * 1.0
-    a = _kernels.branch_and_nested_loop_k0(x)
-    del x
-    # jvp_loop_slot_updated_in_place.py:23  for step in range(2):
-    a_1 = _kernels.branch_and_nested_loop_loop0(a, n, y)
-    del a, n, y
-    # jvp_loop_slot_updated_in_place.py:30  return np.sum(a * a)
-    s_1 = _kernels.branch_and_nested_loop_k2(a_1)
-    del a_1
+    s_1 = _kernels.branch_and_nested_loop_block0(x, y)
+    del x, y
     return s_1
 
 
 def alias_kept_across_steps(x: "f64[n]"):
     _check_args('alias_kept_across_steps', x)
     # jvp_loop_slot_updated_in_place.py:35  a = x.copy()
-    a = x.copy()
+    t_3 = _kernels.alias_kept_across_steps_block0(x)
     del x
-    # jvp_loop_slot_updated_in_place.py:37  for i in range(3):
-    a_1 = _kernels.alias_kept_across_steps_loop0(a)
-    del a
-    # jvp_loop_slot_updated_in_place.py:39  return a + b
-    t_3 = _kernels.alias_kept_across_steps_k0(a_1)
-    del a_1
     return t_3
 
 
 def recurrence_jvp(x: "f64[n]", y: "f64[n]", tx: "f64[n]"):
     _check_args('recurrence_jvp', x, y, tx)
-    n = x.shape[0]
-    # jvp_loop_slot_updated_in_place.py:7  a = x.copy()
-    a = x.copy()
-    del x
-    # jvp_loop_slot_updated_in_place.py:8  for i in range(len(x) - 1):
-    t = n - 1
-    del n
-    ta = tx.copy()
-    del tx
-    a_1, ta_1 = _kernels.recurrence_jvp_loop0(t, a, ta, y)
-    del t, a, ta, y
+    a_1, ta_1 = _kernels.recurrence_jvp_block0(x, tx, y)
+    del x, tx, y
     return (a_1, ta_1)
 
 
@@ -224,48 +187,21 @@ def updated_parameter_jvp(x: "f64[n]", k: "f64[]", tx: "f64[n]"):
     _check_args('updated_parameter_jvp', x, k, tx)
     # jvp_loop_slot_updated_in_place.py:16  x[i] = x[i] * k + 1.0
     _check_unshared('updated_parameter', 'x', 'tests/golden/inputs/jvp_loop_slot_updated_in_place.py:16:9', x, k=k)
-    n = x.shape[0]
-    # jvp_loop_slot_updated_in_place.py:15  for i in range(len(x)):
-    x_1 = x.copy()
-    del x
-    tx_1 = tx.copy()
-    del tx
-    x_2, tx_2 = _kernels.updated_parameter_jvp_loop0(n, x_1, tx_1, k)
-    del n, x_1, tx_1, k
-    # jvp_loop_slot_updated_in_place.py:17  return x * 2.0
-    t_2, t_4 = _kernels.updated_parameter_jvp_k0(x_2, tx_2)
-    del x_2, tx_2
+    t_2, t_4 = _kernels.updated_parameter_jvp_block0(x, tx, k)
+    del x, tx, k
     return (t_2, t_4)
 
 
 def branch_and_nested_loop_jvp(x: "f64[n]", y: "f64[n]", tx: "f64[n]"):
     _check_args('branch_and_nested_loop_jvp', x, y, tx)
-    n = x.shape[0]
-    # jvp_loop_slot_updated_in_place.py:22  a = x * 1.0
-    a = _kernels.branch_and_nested_loop_jvp_k0(x)
-    del x
-    # jvp_loop_slot_updated_in_place.py:23  for step in range(2):
-    ta = tx.copy()
-    del tx
-    a_1, ta_1 = _kernels.branch_and_nested_loop_jvp_loop0(a, ta, n, y)
-    del a, ta, n, y
-    # jvp_loop_slot_updated_in_place.py:30  return np.sum(a * a)
-    s_1, s_3 = _kernels.branch_and_nested_loop_jvp_k2(a_1, ta_1)
-    del a_1, ta_1
+    s_1, s_3 = _kernels.branch_and_nested_loop_jvp_block0(x, tx, y)
+    del x, tx, y
     return (s_1, s_3)
 
 
 def alias_kept_across_steps_jvp(x: "f64[n]", tx: "f64[n]"):
     _check_args('alias_kept_across_steps_jvp', x, tx)
     # jvp_loop_slot_updated_in_place.py:35  a = x.copy()
-    a = x.copy()
-    del x
-    # jvp_loop_slot_updated_in_place.py:37  for i in range(3):
-    ta = tx.copy()
-    del tx
-    a_1, ta_1 = _kernels.alias_kept_across_steps_jvp_loop0(a, ta)
-    del a, ta
-    # jvp_loop_slot_updated_in_place.py:39  return a + b
-    t_3, t_6 = _kernels.alias_kept_across_steps_jvp_k0(a_1, ta_1)
-    del a_1, ta_1
+    t_3, t_6 = _kernels.alias_kept_across_steps_jvp_block0(x, tx)
+    del x, tx
     return (t_3, t_6)

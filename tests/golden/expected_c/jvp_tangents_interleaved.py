@@ -18,6 +18,8 @@ _KERNELS = {
     "polar_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "loss_jvp_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', True, False, False), ('reduce', 'f64', 'add', 'f64', True, False, False)], 'dims': [], 'static': (None,)},
     "polar_jvp_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "loss_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64')], 'io': 21, 'memory': 13},
+    "loss_jvp_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64'), ('scalar', 'f64')], 'io': 26, 'memory': 18},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "jvp_tangents_interleaved.cu"), _KERNELS)
 
@@ -92,12 +94,9 @@ def _arg_spec(name, note):
 def loss(w: "f64[d]", x: "f64[n,d]", y: "f64[n]"):
     _check_args('loss', w, x, y)
     # jvp_tangents_interleaved.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
-    m = _runtime.matmul(x, w)
-    del x, w
-    s = _kernels.loss_k0(m, y)
-    del m, y
-    # jvp_tangents_interleaved.py:8  return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
-    return -s
+    t_9 = _kernels.loss_block0(x, w, y)
+    del x, w, y
+    return t_9
 
 
 def polar(r: "f64[n]", theta: "f64[n]"):
@@ -111,12 +110,9 @@ def polar(r: "f64[n]", theta: "f64[n]"):
 def loss_jvp(w: "f64[d]", x: "f64[n,d]", y: "f64[n]", tw: "f64[d]"):
     _check_args('loss_jvp', w, x, y, tw)
     # jvp_tangents_interleaved.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
-    m = _runtime.matmul(x, w)
-    del w
-    s, s_1 = _kernels.loss_jvp_k0(m, _runtime.matmul(x, tw), y)
-    del m, x, tw, y
-    # jvp_tangents_interleaved.py:8  return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
-    return (-s, -s_1)
+    t_9, t_21 = _kernels.loss_jvp_block0(x, w, tw, y)
+    del x, w, tw, y
+    return (t_9, t_21)
 
 
 def polar_jvp(r: "f64[n]", theta: "f64[n]", tr: "f64[n]", ttheta: "f64[n]"):

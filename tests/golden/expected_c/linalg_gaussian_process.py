@@ -37,6 +37,13 @@ _KERNELS = {
     "gp_tangent_k8": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('reduce', 'f64', 'add', 'f64', False, False, False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
     "gp_tangent_k9": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "gp_tangent_k10": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('reduce', 'f64', 'add', 'f64', False, False, False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
+    "gp_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2), ('array', 'f64', 1), ('array', 'f64', 1)], 'io': 40, 'memory': 32},
+    "gp_grad_block1": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2)], 'io': 54, 'memory': 46},
+    "gp_tangent_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2), ('array', 'f64', 2)], 'io': 38, 'memory': 30},
+    "gp_tangent_block1": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1)], 'io': 19, 'memory': 11},
+    "gp_tangent_block2": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1)], 'io': 22, 'memory': 14},
+    "gp_tangent_block3": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64'), ('array', 'f64', 1)], 'io': 26, 'memory': 18},
+    "gp_tangent_block4": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2)], 'io': 23, 'memory': 15},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "linalg_gaussian_process.cu"), _KERNELS)
 
@@ -167,33 +174,17 @@ def gp_grad(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n,d]", y: "f64[n]"):
     # linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
     b = np.broadcast_to(0.01, (n,))
     del n
-    t_13 = inv.T
-    del inv
-    m_2 = _runtime.matmul(_runtime.matmul(t_13, np.diag(b)), t_13)
-    del b
-    t_6, t_14 = _kernels.gp_grad_k2(y, d_1)
-    del y, d_1
+    t_13, m_2, t_6, t_14 = _kernels.gp_grad_block0(inv, np.diag(b), y, d_1)
+    del inv, b, y, d_1
     dchol = np.diag(t_14)
     del t_14
     # linalg_gaussian_process.py:10  alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, y))
     x_2 = np.linalg.solve(t_5.T, t_6)
     del t_6
-    r = np.expand_dims(x_2, -1)
-    r_1 = np.expand_dims(alpha, -2)
-    del alpha
-    r_2 = np.expand_dims(np.linalg.solve(t_5, x_2), -1)
-    del x_2
-    r_3 = np.expand_dims(x_1, -2)
-    del x_1
-    # linalg_gaussian_process.py:11  sign, logdet = np.linalg.slogdet(k)
-    dk_1, t_18 = _kernels.gp_grad_k3(t_13, m_2, r, r_1, r_2, r_3, dchol)
-    del t_13, m_2, r, r_1
-    # linalg_gaussian_process.py:10  alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, y))
-    dchol_1 = _kernels.gp_grad_k4(r_2, r_3, dchol, t_18.T)
-    del r_2, r_3, dchol, t_18
+    x_3 = np.linalg.solve(t_5, x_2)
+    dk_1, m_3 = _kernels.gp_grad_block1(x_3, x_1, t_13, m_2, np.expand_dims(x_2, -1), np.expand_dims(alpha, -2), dchol, t_5)
+    del x_3, x_1, t_13, m_2, x_2, alpha, dchol
     # linalg_gaussian_process.py:9  chol = np.linalg.cholesky(k)
-    m_3 = _runtime.matmul(t_5, dchol_1)
-    del dchol_1
     m_4 = np.tril(m_3)
     t_23 = _kernels.gp_grad_k5(m_4, np.tril(m_3, k=-1))
     del m_4, m_3
@@ -229,42 +220,31 @@ def gp_tangent(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n,d]", y: "f64[n]
     x_3 = np.linalg.solve(chol, np.linalg.solve(chol, t_15).T)
     del t_15
     m_3 = np.tril(x_3)
-    t_18 = _kernels.gp_tangent_k3(m_3, np.tril(x_3, k=-1))
+    tchol, t_5, t_19 = _kernels.gp_tangent_block0(m_3, np.tril(x_3, k=-1), chol)
     del m_3, x_3
-    tchol = _runtime.matmul(chol, t_18)
-    del t_18
     # linalg_gaussian_process.py:10  alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, y))
-    t_5 = chol.T
     x_1 = np.linalg.solve(chol, y)
-    m_5 = _runtime.matmul(tchol, x_1)
-    t_20 = _kernels.gp_tangent_k4(m_5)
-    del m_5
-    x_4 = np.linalg.solve(chol, t_20)
-    del t_20
+    t_20 = _kernels.gp_tangent_block1(tchol, x_1)
     alpha = np.linalg.solve(t_5, x_1)
     del x_1
-    t_22 = _kernels.gp_tangent_k5(x_4, _runtime.matmul(tchol.T, alpha))
-    del x_4
+    t_22 = _kernels.gp_tangent_block2(t_19, alpha, np.linalg.solve(chol, t_20))
+    del t_19, t_20
     talpha = np.linalg.solve(t_5, t_22)
     del t_5, t_22
     # linalg_gaussian_process.py:11  sign, logdet = np.linalg.slogdet(k)
     logdet = np.linalg.slogdet(k)[1]
-    t_23 = np.linalg.inv(k).T
-    tlogdet = _kernels.gp_tangent_k6(t_23, tk)
-    del t_23
+    inv_1 = np.linalg.inv(k)
+    tlogdet, t_6 = _kernels.gp_tangent_block3(inv_1, tk, y)
+    del inv_1, y
     # linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
-    t_6 = _kernels.gp_tangent_k7(y)
-    del y
     d_1 = np.diag(chol)
     del chol
     s_1, s_3 = _kernels.gp_tangent_k8(d_1, np.diag(tchol))
     del d_1, tchol
     inv = np.linalg.inv(k)
     del k
-    m_9 = _runtime.matmul(_runtime.matmul(inv, tk), inv)
+    t_29 = _kernels.gp_tangent_block4(inv, tk)
     del tk
-    t_29 = _kernels.gp_tangent_k9(m_9)
-    del m_9
     d_2 = np.diag(inv)
     del inv
     s_2, s_4 = _kernels.gp_tangent_k10(d_2, np.diag(t_29))

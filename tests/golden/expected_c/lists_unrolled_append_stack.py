@@ -26,6 +26,9 @@ _KERNELS = {
     "rnn_grad_k6": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "rnn_grad_k7": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "rnn_grad_k8": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "rnn_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1), ('array', 'f64', 1), ('scalar', 'f64'), ('array', 'f64', 1), ('scalar', 'f64')], 'io': 34, 'memory': 26},
+    "rnn_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1)], 'io': 30, 'memory': 22},
+    "rnn_grad_block1": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 2)], 'io': 35, 'memory': 27},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "lists_unrolled_append_stack.cu"), _KERNELS)
 
@@ -100,22 +103,8 @@ def _arg_spec(name, note):
 def rnn(h: "f64[d]", W: "f64[d,d]", xs: "f64[3,d]"):
     _check_args('rnn', h, W, xs)
     # lists_unrolled_append_stack.py:8  for x in xs:
-    v = xs[0]
-    v_1 = xs[1]
-    v_2 = xs[2]
-    del xs
-    # lists_unrolled_append_stack.py:9  h = np.tanh(W @ h + x)
-    m = _runtime.matmul(W, h)
-    del h
-    h_1 = _kernels.rnn_k0(m, v)
-    del m, v
-    m_1 = _runtime.matmul(W, h_1)
-    h_2, s_1 = _kernels.rnn_k1(m_1, v_1)
-    del m_1, v_1
-    m_2 = _runtime.matmul(W, h_2)
-    del W
-    h_3, s_2 = _kernels.rnn_k2(m_2, v_2)
-    del m_2, v_2
+    h_1, h_2, s_1, h_3, s_2 = _kernels.rnn_block0(xs, W, h)
+    del xs, W, h
     # lists_unrolled_append_stack.py:11  return np.sum(np.stack(states) ** 2) + sum(np.sum(s) for s in states[1:])
     c = np.stack((h_1, h_2, h_3))
     del h_1, h_2, h_3
@@ -127,38 +116,10 @@ def rnn(h: "f64[d]", W: "f64[d,d]", xs: "f64[3,d]"):
 def rnn_grad(h: "f64[d]", W: "f64[d,d]", xs: "f64[3,d]"):
     _check_args('rnn_grad', h, W, xs)
     # lists_unrolled_append_stack.py:8  for x in xs:
-    v = xs[0]
-    v_1 = xs[1]
-    v_2 = xs[2]
+    h_1, h_2, h_3 = _kernels.rnn_grad_block0(xs, W, h)
     del xs
-    # lists_unrolled_append_stack.py:9  h = np.tanh(W @ h + x)
-    m = _runtime.matmul(W, h)
-    h_1 = _kernels.rnn_grad_k0(m, v)
-    del m, v
-    m_1 = _runtime.matmul(W, h_1)
-    h_2 = _kernels.rnn_grad_k1(m_1, v_1)
-    del m_1, v_1
-    m_2 = _runtime.matmul(W, h_2)
-    h_3 = _kernels.rnn_grad_k2(m_2, v_2)
-    del m_2, v_2
     # lists_unrolled_append_stack.py:11  return np.sum(np.stack(states) ** 2) + sum(np.sum(s) for s in states[1:])
     c = np.stack((h_1, h_2, h_3))
-    # reverse sweep
-    # lists_unrolled_append_stack.py:11  return np.sum(np.stack(states) ** 2) + sum(np.sum(s) for s in states[1:])
-    t_7 = _kernels.rnn_grad_k3(c)
-    del c
-    dh_1 = t_7[0]
-    v_4 = t_7[1]
-    t_10 = _kernels.rnn_grad_k4(v_4, t_7[2], h_3)
-    del t_7, h_3
-    # lists_unrolled_append_stack.py:9  h = np.tanh(W @ h + x)
-    dW = np.outer(t_10, h_2)
-    t_13 = _kernels.rnn_grad_k5(v_4, _runtime.matmul(t_10, W), h_2)
-    del v_4, t_10, h_2
-    dW_1 = _kernels.rnn_grad_k6(dW, np.outer(t_13, h_1))
-    del dW
-    t_16 = _kernels.rnn_grad_k7(dh_1, _runtime.matmul(t_13, W), h_1)
-    del dh_1, t_13, W, h_1
-    dW_1 = _kernels.rnn_grad_k8(dW_1, np.outer(t_16, h))
-    del t_16, h
+    dW_1 = _kernels.rnn_grad_block1(c, h_3, h_2, W, h_1, h)
+    del c, h_3, h_2, W, h_1, h
     return dW_1

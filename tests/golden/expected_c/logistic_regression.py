@@ -18,6 +18,9 @@ _KERNELS = {
     "loss_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "loss_vg_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', True, False, False)], 'dims': [], 'static': (None,)},
     "loss_vg_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "loss_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64')], 'io': 21, 'memory': 13},
+    "loss_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1)], 'io': 22, 'memory': 14},
+    "loss_vg_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64'), ('array', 'f64', 1)], 'io': 24, 'memory': 16},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "logistic_regression.cu"), _KERNELS)
 
@@ -92,49 +95,20 @@ def _arg_spec(name, note):
 def loss(w: "f64[d]", x: "f64[n,d]", y: "f64[n]"):
     _check_args('loss', w, x, y)
     # logistic_regression.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
-    m = _runtime.matmul(x, w)
-    del x, w
-    s = _kernels.loss_k0(m, y)
-    del m, y
-    # logistic_regression.py:8  return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
-    return -s
+    t_9 = _kernels.loss_block0(x, w, y)
+    del x, w, y
+    return t_9
 
 
 def loss_grad(w: "f64[d]", x: "f64[n,d]", y: "f64[n]"):
     _check_args('loss_grad', w, x, y)
-    n = x.shape[0]
-    # logistic_regression.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
-    m = _runtime.matmul(x, w)
-    del w
-    # reverse sweep
-    # logistic_regression.py:8  return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
-    t_10 = -1.0 / n
-    del n
-    # logistic_regression.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
-    t_19 = _kernels.loss_grad_k0(m, y, t_10)
-    del m, y, t_10
-    dw = _runtime.matmul(t_19, x)
-    del t_19, x
+    dw = _kernels.loss_grad_block0(x, w, y)
+    del x, w, y
     return dw
 
 
 def loss_vg(w: "f64[d]", x: "f64[n,d]", y: "f64[n]"):
     _check_args('loss_vg', w, x, y)
-    n = x.shape[0]
-    # logistic_regression.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
-    m = _runtime.matmul(x, w)
-    del w
-    s = _kernels.loss_vg_k0(m, y)
-    # logistic_regression.py:8  return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
-    t_9 = -s
-    del s
-    # reverse sweep
-    # logistic_regression.py:8  return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
-    t_10 = -1.0 / n
-    del n
-    t_19 = _kernels.loss_vg_k1(m, y, t_10)
-    del m, y, t_10
-    # logistic_regression.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
-    dw = _runtime.matmul(t_19, x)
-    del t_19, x
+    t_9, dw = _kernels.loss_vg_block0(x, w, y)
+    del x, w, y
     return (t_9, (dw,))

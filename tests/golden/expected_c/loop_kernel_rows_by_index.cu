@@ -965,18 +965,53 @@ LIFTED_KERNEL void rows_by_index_grad_k9(const int64_t n, const int64_t d0, cons
 // an array value of the host module: its first element, dims and strides (in elements)
 template <class T, int R> struct lifted_view { T* p; int64_t d[R]; int64_t s[R]; };
 typedef void* (*lifted_alloc_fn)(int64_t bytes);  // the runtime's allocator (NumPy memory the results view)
-struct lifted_loop_state { lifted_alloc_fn alloc; char* free_at; int64_t free_bytes; int64_t* error; };
+// the call's memory: the arena (blocks the runtime allocates), the thread's scratch block (for arrays that die with
+// the call; `scratch_wanted` tells the runtime how much a call asked of it) and a block for the results (as many
+// bytes as the last call's results took, so a small result the caller keeps holds no more than that)
+struct lifted_loop_state {
+    lifted_alloc_fn alloc; char* free_at; int64_t free_bytes; int64_t* error;
+    char* scratch_at; int64_t scratch_bytes; int64_t scratch_wanted; char* result_at; int64_t result_bytes;
+    int64_t result_wanted;
+};
+static inline void lifted_start(lifted_loop_state& st, lifted_alloc_fn alloc, int64_t* memory)
+{
+    const int64_t scratch_skip = (64 - (memory[0] & 63)) & 63, result_skip = (64 - (memory[2] & 63)) & 63;
+    st = {alloc, nullptr, 0, memory + 4, (char*)(intptr_t)memory[0] + scratch_skip,
+          memory[1] > scratch_skip ? memory[1] - scratch_skip : 0, 0,
+          (char*)(intptr_t)memory[2] + result_skip, memory[3] > result_skip ? memory[3] - result_skip : 0, 0};
+}
+static inline void lifted_finish(const lifted_loop_state& st, int64_t* memory)
+{ memory[1] = st.scratch_wanted; memory[3] = st.result_wanted; }
 
 static inline int lifted_fail(lifted_loop_state* st, int code, int64_t a, int64_t b, int64_t c)
 {
     st->error[0] = a; st->error[1] = b; st->error[2] = c; st->error[3] = code;
     return code;
 }
-// arena memory, 64-byte aligned: small arrays share blocks of 1 MiB the runtime allocates, one of 256 KiB or more has a
-// block of its own (the runtime's buffer cache hands back the memory of dead arrays of that size)
-static inline void* lifted_take(lifted_loop_state* st, int64_t bytes)
+enum lifted_memory { LIFTED_ARENA = 0, LIFTED_RESULT = 1, LIFTED_SCRATCH = 2 };
+// memory, 64-byte aligned. Arena: small arrays share blocks of 1 MiB the runtime allocates, one of 256 KiB or more
+// has a block of its own (the runtime's buffer cache hands back the memory of dead arrays of that size). An array
+// the host may keep after the call takes the result block while it lasts; one that dies with the call takes the
+// scratch block while it lasts (small ones only); then the arena.
+static inline void* lifted_take(lifted_loop_state* st, int64_t bytes, int mode = LIFTED_ARENA)
 {
     bytes = (bytes + 63) & ~(int64_t)63;
+    if (mode == LIFTED_SCRATCH && bytes < ((int64_t)1 << 18)) {
+        st->scratch_wanted += bytes;
+        if (bytes <= st->scratch_bytes) {
+            void* at = st->scratch_at;
+            st->scratch_at += bytes; st->scratch_bytes -= bytes;
+            return at;
+        }
+    }
+    if (mode == LIFTED_RESULT) {
+        st->result_wanted += bytes;
+        if (bytes <= st->result_bytes) {
+            void* at = st->result_at;
+            st->result_at += bytes; st->result_bytes -= bytes;
+            return at;
+        }
+    }
     if (bytes >= ((int64_t)1 << 18)) {
         char* block = (char*)st->alloc(bytes + 64);
         return block ? block + ((64 - (int64_t)((uintptr_t)block & 63)) & 63) : nullptr;
@@ -998,7 +1033,8 @@ LIFTED_HOT bool lifted_meet(int64_t& slot, int64_t size)
 { if (slot < 0) { slot = size; return true; } return slot == size; }
 // a new C-contiguous array of `dims`: its own memory, or `*site`'s when that is large enough (reused each step)
 template <class T, int R> LIFTED_HOT bool lifted_alloc_view(lifted_view<T, R>& v, const int64_t* dims,
-                                                               lifted_loop_state* st, void** site, int64_t* bytes)
+                                                               lifted_loop_state* st, void** site, int64_t* bytes,
+                                                               int mode = LIFTED_ARENA)
 {
     int64_t dims_copy[R];
     for (int k = 0; k < R; ++k) dims_copy[k] = dims[k];
@@ -1006,7 +1042,7 @@ template <class T, int R> LIFTED_HOT bool lifted_alloc_view(lifted_view<T, R>& v
     void* memory;
     if (site && *bytes >= need && *site) memory = *site;
     else {
-        memory = lifted_take(st, need > 0 ? need : 1);
+        memory = lifted_take(st, need > 0 ? need : 1, mode);
         if (!memory) return false;
         if (site) { *site = memory; *bytes = need; }
     }
@@ -1055,7 +1091,7 @@ template <class T, int R> LIFTED_HOT const T* lifted_contiguous_data(const lifte
 {
     if (lifted_is_contiguous(v)) return v.p;
     lifted_view<T, R> packed;
-    if (!lifted_alloc_view(packed, v.d, st, site, bytes)) return nullptr;
+    if (!lifted_alloc_view(packed, v.d, st, site, bytes, LIFTED_SCRATCH)) return nullptr;
     lifted_copy(packed, v);
     return packed.p;
 }
@@ -1120,7 +1156,7 @@ template <class C, bool Add, class T, int R, class S, int Q> LIFTED_HOT int lift
     const S* source = value.p;
     if (tl <= th && vl <= vh && tl <= vh && vl <= th) {  // overlapping: read the value from a copy
         lifted_view<S, Q> copy;
-        if (!lifted_alloc_view(copy, value.d, st, nullptr, nullptr)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(copy, value.d, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_copy(copy, value);
         lifted_broadcast(target, copy, strides);
         source = copy.p;
@@ -1136,6 +1172,81 @@ template <class C, class T, int R, class S, int Q> LIFTED_HOT int lifted_assign_
 template <class C, class T, int R, class S, int Q> LIFTED_HOT int lifted_add_into_array(
     lifted_view<T, R>& target, const lifted_view<S, Q>& value, lifted_loop_state* st)
 { return lifted_store_array<C, true>(target, value, st); }
+// a gather's index check: the first index (in order) outside [-size, size), as NumPy reports it
+template <class T, int R> LIFTED_HOT bool lifted_first_outside(const lifted_view<T, R>& v, int64_t size, int64_t* bad)
+{
+    for (int k = 0; k < R; ++k) if (v.d[k] == 0) return false;
+    int64_t at[R] = {0};
+    const T* p = v.p;
+    while (true) {
+        const int64_t x = (int64_t)*p;
+        if (x < -size || x >= size) { *bad = x; return true; }
+        int k = R - 1;
+        for (; k >= 0; --k) {
+            p += v.s[k];
+            if (++at[k] < v.d[k]) break;
+            p -= v.s[k] * v.d[k]; at[k] = 0;
+        }
+        if (k < 0) return false;
+    }
+}
+// matrix products: the BLAS NumPy itself calls (its OpenBLAS's CBLAS gemm, ILP64; the runtime sets the pointers
+// when the library loads), on views whose layout BLAS takes (one axis of unit stride), others packed first
+typedef void (*lifted_dgemm_fn)(int, int, int, int64_t, int64_t, int64_t, double, const double*, int64_t,
+                                const double*, int64_t, double, double*, int64_t);
+typedef void (*lifted_sgemm_fn)(int, int, int, int64_t, int64_t, int64_t, float, const float*, int64_t,
+                                const float*, int64_t, float, float*, int64_t);
+extern "C" { lifted_dgemm_fn lifted_blas_dgemm = nullptr; lifted_sgemm_fn lifted_blas_sgemm = nullptr; }
+static inline void lifted_gemm(int ta, int tb, int64_t m, int64_t n, int64_t k, const double* a, int64_t lda,
+                               const double* b, int64_t ldb, double* c, int64_t ldc)
+{ lifted_blas_dgemm(101, ta, tb, m, n, k, 1.0, a, lda, b, ldb, 0.0, c, ldc); }
+static inline void lifted_gemm(int ta, int tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+                               const float* b, int64_t ldb, float* c, int64_t ldc)
+{ lifted_blas_sgemm(101, ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc); }
+static inline bool lifted_have_gemm(const double*) { return lifted_blas_dgemm != nullptr; }
+static inline bool lifted_have_gemm(const float*) { return lifted_blas_sgemm != nullptr; }
+// how BLAS reads a matrix view in row-major order: as it is (111) or transposed (112), with its leading dimension
+template <class T> LIFTED_HOT bool lifted_blas_layout(const lifted_view<T, 2>& v, int* trans, int64_t* ld)
+{
+    const int64_t rows = v.d[0] > 1 ? v.d[0] : 1, columns = v.d[1] > 1 ? v.d[1] : 1;
+    if ((v.s[1] == 1 || v.d[1] <= 1) && (v.d[0] <= 1 || v.s[0] >= columns)) {
+        *trans = 111; *ld = v.d[0] <= 1 ? columns : v.s[0]; return true;
+    }
+    if ((v.s[0] == 1 || v.d[0] <= 1) && (v.d[1] <= 1 || v.s[1] >= rows)) {
+        *trans = 112; *ld = v.d[1] <= 1 ? rows : v.s[1]; return true;
+    }
+    return false;
+}
+// out (m x n, C-contiguous, allocated) = a (m x k) @ b (k x n)
+template <class T> static int lifted_matmul(lifted_view<T, 2> a, lifted_view<T, 2> b, lifted_view<T, 2>& out,
+                                            lifted_loop_state* st)
+{
+    const int64_t m = a.d[0], k = a.d[1], n = b.d[1];
+    if (m == 0 || n == 0) return 0;
+    if (k == 0) { lifted_fill(out, (T)0); return 0; }
+    if (!lifted_have_gemm(a.p)) {  // (no BLAS found: the product in order, round-off apart the same numbers)
+        for (int64_t i = 0; i < m; ++i)
+            for (int64_t j = 0; j < n; ++j) {
+                T sum = 0;
+                for (int64_t q = 0; q < k; ++q) sum += a.p[i * a.s[0] + q * a.s[1]] * b.p[q * b.s[0] + j * b.s[1]];
+                out.p[i * out.s[0] + j * out.s[1]] = sum;
+            }
+        return 0;
+    }
+    int ta, tb; int64_t lda, ldb;
+    lifted_view<T, 2>* operands[2] = {&a, &b};
+    for (lifted_view<T, 2>* v : operands)
+        if (!lifted_blas_layout(*v, &ta, &lda)) {
+            lifted_view<T, 2> packed;
+            if (!lifted_alloc_view(packed, v->d, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+            lifted_copy(packed, *v);
+            *v = packed;
+        }
+    lifted_blas_layout(a, &ta, &lda);
+    lifted_blas_layout(b, &tb, &ldb);
+    lifted_gemm(ta, tb, m, n, k, a.p, lda, b.p, ldb, out.p, n > 1 ? n : 1);
+    return 0;
+}
 // the int64 words the runtime passes a view or a scalar in
 template <class T, int R> LIFTED_HOT void lifted_load_view(lifted_view<T, R>& v, const int64_t* words)
 {
@@ -1152,17 +1263,20 @@ LIFTED_HOT int64_t lifted_load_scalar_i(int64_t word) { return word; }
 LIFTED_HOT int64_t lifted_store_scalar_f(double x) { int64_t word; memcpy(&word, &x, 8); return word; }
 LIFTED_HOT int64_t lifted_store_scalar_i(int64_t x) { return x; }
 // a tape: the segments earlier loop kernels left in the host module's list (a table of [entries, count] pairs,
-// popped from the top), and the segment this call pushes (grown by doubling in the arena)
-struct lifted_tape { int64_t* table; int64_t segments; int64_t* own; int64_t count, capacity, width; };
+// popped from the top), and the segment this call pushes (grown by doubling in the arena); a tape the call makes
+// itself (no list on the host: every push and pop is in the call) has no segments and grows in scratch memory
+struct lifted_tape { int64_t* table; int64_t segments; int64_t* own; int64_t count, capacity, width; int mode; };
 LIFTED_HOT void lifted_load_tape(lifted_tape& t, const int64_t* words, int64_t width)
-{ t.table = (int64_t*)(intptr_t)words[0]; t.segments = words[1]; t.own = nullptr; t.count = 0; t.capacity = 0; t.width = width; }
+{ t.table = (int64_t*)(intptr_t)words[0]; t.segments = words[1]; t.own = nullptr; t.count = 0; t.capacity = 0; t.width = width; t.mode = LIFTED_ARENA; }
+LIFTED_HOT void lifted_new_tape(lifted_tape& t, int64_t width)
+{ t.table = nullptr; t.segments = 0; t.own = nullptr; t.count = 0; t.capacity = 0; t.width = width; t.mode = LIFTED_SCRATCH; }
 LIFTED_HOT void lifted_store_tape(int64_t* words, const lifted_tape& t)
 { words[2] = (int64_t)(intptr_t)t.own; words[3] = t.count; }
 LIFTED_HOT bool lifted_push(lifted_tape& t, const int64_t* entry, lifted_loop_state* st)
 {
     if (t.count == t.capacity) {
         const int64_t capacity = t.capacity ? 2 * t.capacity : 64;
-        int64_t* grown = (int64_t*)lifted_take(st, capacity * t.width * 8);
+        int64_t* grown = (int64_t*)lifted_take(st, capacity * t.width * 8, t.mode);
         if (!grown) return false;
         if (t.count) memcpy(grown, t.own, t.count * t.width * 8);
         t.own = grown; t.capacity = capacity;
@@ -1181,10 +1295,10 @@ LIFTED_HOT const int64_t* lifted_pop(lifted_tape& t)
 }
 // ---- end of loop-kernel prelude ---------------------------------------------------------------------------------
 
-// rows_by_index_loop0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int rows_by_index_loop0(int64_t* io, lifted_alloc_fn alloc)
+// rows_by_index_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int rows_by_index_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state = {alloc, nullptr, 0, io + 28};
+    lifted_loop_state state; lifted_start(state, alloc, io + 12);
     lifted_loop_state* st = &state;
     int64_t v_c = 0; bool f_c = false;
     int64_t v_i = 0; bool f_i = false;
@@ -1213,20 +1327,40 @@ extern "C" int rows_by_index_loop0(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 1> v_x_3 = {};
     lifted_view<double, 1> v_x_4 = {};
     void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
-    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
+    void* site_2 = nullptr; int64_t site_2_bytes = 0;
     void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
-    void* site_4 = nullptr; int64_t site_4_bytes = 0;
+    void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
     void* packed_5 = nullptr; int64_t packed_5_bytes = 0;
-    void* packed_6 = nullptr; int64_t packed_6_bytes = 0;
+    void* site_6 = nullptr; int64_t site_6_bytes = 0;
     void* packed_7 = nullptr; int64_t packed_7_bytes = 0;
-    void* site_8 = nullptr; int64_t site_8_bytes = 0;
+    void* packed_8 = nullptr; int64_t packed_8_bytes = 0;
     void* packed_9 = nullptr; int64_t packed_9_bytes = 0;
-    v_c = (int64_t)lifted_load_scalar_i(io[0]); f_c = io[1] != 0;
-    lifted_load_view(v_state, io + 2);
-    lifted_load_view(v_seq, io + 7);
-    v_mask = (bool)lifted_load_scalar_i(io[12]); f_mask = io[13] != 0;
-    lifted_load_view(v_w, io + 14);
-    v_l = (int64_t)lifted_load_scalar_i(io[19]); f_l = io[20] != 0;
+    void* site_10 = nullptr; int64_t site_10_bytes = 0;
+    void* packed_11 = nullptr; int64_t packed_11_bytes = 0;
+    lifted_load_view(v_seq, io + 0);
+    lifted_load_view(v_w, io + 5);
+    v_c = v_seq.d[0]; f_c = false;
+    v_l = v_w.d[0]; f_l = false;
+    // loop_kernel_rows_by_index.py:7  state = w * 1.0
+    {
+        int64_t space[2] = {-1, -1};
+        if (v_w.p && !lifted_meet(space[0], v_w.d[0])) return lifted_fail(st, 3, 0, space[0], v_w.d[0]);
+        if (v_w.p && !lifted_meet(space[1], v_w.d[1])) return lifted_fail(st, 3, 1, space[1], v_w.d[1]);
+        for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 2);
+        const double* arg_0 = v_w.p ? lifted_contiguous_data(v_w, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_w.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 2> out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) rows_by_index_k0(count, space[0], space[1], arg_0, out_1.p);
+        else rows_by_index_k0_body<false>(count, space[0], space[1], arg_0, out_1.p);
+        v_state = out_1;
+    }
+    // loop_kernel_rows_by_index.py:11  for i in range(state.shape[0]):
+    {
+        v_mask = (bool)((((int64_t)0) < ((int64_t)v_l))); f_mask = false || f_l;
+    }
+    // loop_kernel_rows_by_index.py:9  for t in range(seq.shape[0]):
     {
         const int64_t lo = 0, hi = v_c, step = 1;
         if (step == 0) return lifted_fail(st, 8, 0, 0, 0);
@@ -1278,19 +1412,19 @@ extern "C" int rows_by_index_loop0(int64_t* io, lifted_alloc_fn alloc)
                 }
                 {
                     int64_t space[1] = {-1};
-                    if (!lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
-                    if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-                    if (!lifted_meet(space[0], v_v_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_1.d[0]);
+                    if (v_v.p && !lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
+                    if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+                    if (v_v_1.p && !lifted_meet(space[0], v_v_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_1.d[0]);
                     for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                     const int64_t count = lifted_product(space, 1);
-                    const double* arg_0 = lifted_contiguous_data(v_v, st, &packed_1, &packed_1_bytes);
-                    if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                    const double* arg_1 = lifted_contiguous_data(v_x, st, &packed_2, &packed_2_bytes);
-                    if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-                    const double* arg_2 = lifted_contiguous_data(v_v_1, st, &packed_3, &packed_3_bytes);
-                    if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
+                    const double* arg_0 = v_v.p ? lifted_contiguous_data(v_v, st, &packed_3, &packed_3_bytes) : nullptr;
+                    if (v_v.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                    const double* arg_1 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_4, &packed_4_bytes) : nullptr;
+                    if (v_x.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+                    const double* arg_2 = v_v_1.p ? lifted_contiguous_data(v_v_1, st, &packed_5, &packed_5_bytes) : nullptr;
+                    if (v_v_1.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
                     lifted_view<double, 1> out_1;
-                    if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes)) return lifted_fail(st, 5, 0, 0, 0);
+                    if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                     if (count >= lifted_parallel_min) rows_by_index_k1(count, space[0], arg_0, arg_1, arg_2, out_1.p);
                     else rows_by_index_k1_body<false>(count, space[0], arg_0, arg_1, arg_2, out_1.p);
                     v_t_3 = out_1;
@@ -1357,19 +1491,19 @@ extern "C" int rows_by_index_loop0(int64_t* io, lifted_alloc_fn alloc)
                         }
                         {
                             int64_t space[1] = {-1};
-                            if (!lifted_meet(space[0], v_v_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_3.d[0]);
-                            if (!lifted_meet(space[0], v_x_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_x_2.d[0]);
-                            if (!lifted_meet(space[0], v_v_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_4.d[0]);
+                            if (v_v_3.p && !lifted_meet(space[0], v_v_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_3.d[0]);
+                            if (v_x_2.p && !lifted_meet(space[0], v_x_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_x_2.d[0]);
+                            if (v_v_4.p && !lifted_meet(space[0], v_v_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_4.d[0]);
                             for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                             const int64_t count = lifted_product(space, 1);
-                            const double* arg_0 = lifted_contiguous_data(v_v_3, st, &packed_5, &packed_5_bytes);
-                            if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                            const double* arg_1 = lifted_contiguous_data(v_x_2, st, &packed_6, &packed_6_bytes);
-                            if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-                            const double* arg_2 = lifted_contiguous_data(v_v_4, st, &packed_7, &packed_7_bytes);
-                            if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
+                            const double* arg_0 = v_v_3.p ? lifted_contiguous_data(v_v_3, st, &packed_7, &packed_7_bytes) : nullptr;
+                            if (v_v_3.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                            const double* arg_1 = v_x_2.p ? lifted_contiguous_data(v_x_2, st, &packed_8, &packed_8_bytes) : nullptr;
+                            if (v_x_2.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+                            const double* arg_2 = v_v_4.p ? lifted_contiguous_data(v_v_4, st, &packed_9, &packed_9_bytes) : nullptr;
+                            if (v_v_4.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
                             lifted_view<double, 1> out_1;
-                            if (!lifted_alloc_view(out_1, space, st, &site_8, &site_8_bytes)) return lifted_fail(st, 5, 0, 0, 0);
+                            if (!lifted_alloc_view(out_1, space, st, &site_10, &site_10_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                             if (count >= lifted_parallel_min) rows_by_index_k2(count, space[0], arg_0, arg_1, arg_2, out_1.p);
                             else rows_by_index_k2_body<false>(count, space[0], arg_0, arg_1, arg_2, out_1.p);
                             v_t_6 = out_1;
@@ -1421,11 +1555,11 @@ extern "C" int rows_by_index_loop0(int64_t* io, lifted_alloc_fn alloc)
             // loop_kernel_rows_by_index.py:14  total = total + np.log(np.sum(np.exp(x)))
             {
                 int64_t space[1] = {-1};
-                if (!lifted_meet(space[0], v_x_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_x_4.d[0]);
+                if (v_x_4.p && !lifted_meet(space[0], v_x_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_x_4.d[0]);
                 for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                 const int64_t count = lifted_product(space, 1);
-                const double* arg_0 = lifted_contiguous_data(v_x_4, st, &packed_9, &packed_9_bytes);
-                if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_0 = v_x_4.p ? lifted_contiguous_data(v_x_4, st, &packed_11, &packed_11_bytes) : nullptr;
+                if (v_x_4.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
                 double acc_1[1] = {0};
                 if (count >= lifted_parallel_min) rows_by_index_k3(count, space[0], arg_0, acc_1);
                 else rows_by_index_k3_body<false>(count, space[0], arg_0, acc_1);
@@ -1445,35 +1579,58 @@ extern "C" int rows_by_index_loop0(int64_t* io, lifted_alloc_fn alloc)
             }
         }
     }
-    lifted_store_view(io + 21, v_state_1);
-    io[26] = lifted_store_scalar_f(v_total); io[27] = f_total;
+    io[10] = lifted_store_scalar_f(v_total); io[11] = f_total;
+    lifted_finish(state, io + 12);
     return 0;
 }
 
-// rows_by_index_grad_loop0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int rows_by_index_grad_loop0(int64_t* io, lifted_alloc_fn alloc)
+// rows_by_index_grad_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int rows_by_index_grad_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state = {alloc, nullptr, 0, io + 50};
+    lifted_loop_state state; lifted_start(state, alloc, io + 15);
     lifted_loop_state* st = &state;
+    int64_t v_b = 0; bool f_b = false;
     int64_t v_c = 0; bool f_c = false;
+    lifted_view<double, 2> v_dstate_1 = {};
+    lifted_view<double, 2> v_dstate_2 = {};
+    lifted_view<double, 2> v_dstate_3 = {};
+    lifted_view<double, 2> v_dstate_4 = {};
+    double v_dtotal = 0; bool f_dtotal = false;
+    lifted_view<double, 2> v_dw = {};
+    lifted_view<double, 2> v_dw_1 = {};
+    lifted_view<double, 2> v_dw_2 = {};
+    lifted_view<double, 2> v_dw_3 = {};
+    lifted_view<double, 1> v_dx_1 = {};
+    lifted_view<double, 1> v_dx_2 = {};
+    lifted_view<double, 1> v_dx_4 = {};
     lifted_view<double, 1> v_e = {};
     int64_t v_i = 0; bool f_i = false;
     int64_t v_l = 0; bool f_l = false;
     bool v_mask = 0; bool f_mask = false;
     double v_s = 0; bool f_s = false;
     lifted_view<double, 2> v_seq = {};
+    lifted_view<double, 2> v_seq_kept = {};
     lifted_view<double, 2> v_state = {};
     lifted_view<double, 2> v_state_1 = {};
     lifted_view<double, 2> v_state_2 = {};
     lifted_view<double, 2> v_state_3 = {};
     int64_t v_t = 0; bool f_t = false;
+    lifted_view<double, 1> v_t_12 = {};
+    lifted_view<double, 1> v_t_13 = {};
+    lifted_view<double, 1> v_t_14 = {};
+    lifted_view<double, 1> v_t_17 = {};
+    lifted_view<double, 1> v_t_18 = {};
     lifted_view<double, 1> v_t_3 = {};
     lifted_view<double, 1> v_t_6 = {};
+    double v_t_8 = 0; bool f_t_8 = false;
+    lifted_view<double, 1> v_t_9 = {};
     lifted_view<double, 1> v_v = {};
     lifted_view<double, 1> v_v_1 = {};
     lifted_view<double, 1> v_v_3 = {};
     lifted_view<double, 1> v_v_3_kept = {};
     lifted_view<double, 1> v_v_4 = {};
+    lifted_view<double, 1> v_v_6 = {};
+    lifted_view<double, 1> v_v_7 = {};
     lifted_view<double, 2> v_w = {};
     lifted_view<double, 1> v_x = {};
     lifted_view<double, 1> v_x_1 = {};
@@ -1481,31 +1638,82 @@ extern "C" int rows_by_index_grad_loop0(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 1> v_x_2_kept = {};
     lifted_view<double, 1> v_x_3 = {};
     lifted_view<double, 1> v_x_4 = {};
-    lifted_tape t_tape_t_6 = {};
-    lifted_tape t_tape_x_2 = {};
-    lifted_tape t_tape_v_3 = {};
-    lifted_tape t_tape_t_3 = {};
-    lifted_tape t_tape_s = {};
+    lifted_view<double, 1> v_x_5 = {};
+    lifted_view<double, 1> v_x_6 = {};
     lifted_tape t_tape_e = {};
-    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
+    lifted_tape t_tape_s = {};
+    lifted_tape t_tape_t_3 = {};
+    lifted_tape t_tape_t_6 = {};
+    lifted_tape t_tape_v_3 = {};
+    lifted_tape t_tape_x_2 = {};
+    void* site_1 = nullptr; int64_t site_1_bytes = 0;
     void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
-    void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
-    void* packed_7 = nullptr; int64_t packed_7_bytes = 0;
-    void* packed_8 = nullptr; int64_t packed_8_bytes = 0;
-    void* packed_9 = nullptr; int64_t packed_9_bytes = 0;
+    void* site_3 = nullptr; int64_t site_3_bytes = 0;
+    void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
+    void* packed_5 = nullptr; int64_t packed_5_bytes = 0;
+    void* packed_6 = nullptr; int64_t packed_6_bytes = 0;
+    void* packed_10 = nullptr; int64_t packed_10_bytes = 0;
     void* packed_11 = nullptr; int64_t packed_11_bytes = 0;
-    v_c = (int64_t)lifted_load_scalar_i(io[0]); f_c = io[1] != 0;
-    lifted_load_view(v_state, io + 2);
-    lifted_load_view(v_seq, io + 7);
-    v_mask = (bool)lifted_load_scalar_i(io[12]); f_mask = io[13] != 0;
-    lifted_load_view(v_w, io + 14);
-    v_l = (int64_t)lifted_load_scalar_i(io[19]); f_l = io[20] != 0;
-    lifted_load_tape(t_tape_t_6, io + 21, 3);
-    lifted_load_tape(t_tape_x_2, io + 25, 3);
-    lifted_load_tape(t_tape_v_3, io + 29, 3);
-    lifted_load_tape(t_tape_t_3, io + 33, 3);
-    lifted_load_tape(t_tape_s, io + 37, 2);
-    lifted_load_tape(t_tape_e, io + 41, 3);
+    void* packed_12 = nullptr; int64_t packed_12_bytes = 0;
+    void* packed_14 = nullptr; int64_t packed_14_bytes = 0;
+    void* site_16 = nullptr; int64_t site_16_bytes = 0;
+    void* site_17 = nullptr; int64_t site_17_bytes = 0;
+    void* packed_18 = nullptr; int64_t packed_18_bytes = 0;
+    void* site_19 = nullptr; int64_t site_19_bytes = 0;
+    void* site_20 = nullptr; int64_t site_20_bytes = 0;
+    void* packed_21 = nullptr; int64_t packed_21_bytes = 0;
+    void* packed_22 = nullptr; int64_t packed_22_bytes = 0;
+    void* site_23 = nullptr; int64_t site_23_bytes = 0;
+    void* packed_24 = nullptr; int64_t packed_24_bytes = 0;
+    void* packed_25 = nullptr; int64_t packed_25_bytes = 0;
+    void* packed_26 = nullptr; int64_t packed_26_bytes = 0;
+    void* site_27 = nullptr; int64_t site_27_bytes = 0;
+    void* site_28[2] = {nullptr, nullptr}; int64_t site_28_bytes[2] = {0, 0}; int site_28_turn = 0;
+    void* site_29 = nullptr; int64_t site_29_bytes = 0;
+    void* packed_30 = nullptr; int64_t packed_30_bytes = 0;
+    void* packed_31 = nullptr; int64_t packed_31_bytes = 0;
+    void* site_32 = nullptr; int64_t site_32_bytes = 0;
+    void* packed_33 = nullptr; int64_t packed_33_bytes = 0;
+    void* packed_34 = nullptr; int64_t packed_34_bytes = 0;
+    void* site_35 = nullptr; int64_t site_35_bytes = 0;
+    void* packed_36 = nullptr; int64_t packed_36_bytes = 0;
+    void* packed_37 = nullptr; int64_t packed_37_bytes = 0;
+    void* site_38 = nullptr; int64_t site_38_bytes = 0;
+    lifted_load_view(v_seq, io + 0);
+    lifted_load_view(v_w, io + 5);
+    lifted_new_tape(t_tape_t_6, 3);
+    lifted_new_tape(t_tape_x_2, 3);
+    lifted_new_tape(t_tape_v_3, 3);
+    lifted_new_tape(t_tape_t_3, 3);
+    lifted_new_tape(t_tape_s, 2);
+    lifted_new_tape(t_tape_e, 3);
+    {
+        if (!lifted_alloc_view(v_seq_kept, v_seq.d, st, &site_1, &site_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_copy(v_seq_kept, v_seq);
+    }
+    v_c = v_seq.d[0]; f_c = false;
+    v_b = v_w.d[1]; f_b = false;
+    v_l = v_w.d[0]; f_l = false;
+    // loop_kernel_rows_by_index.py:7  state = w * 1.0
+    {
+        int64_t space[2] = {-1, -1};
+        if (v_w.p && !lifted_meet(space[0], v_w.d[0])) return lifted_fail(st, 3, 0, space[0], v_w.d[0]);
+        if (v_w.p && !lifted_meet(space[1], v_w.d[1])) return lifted_fail(st, 3, 1, space[1], v_w.d[1]);
+        for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 2);
+        const double* arg_0 = v_w.p ? lifted_contiguous_data(v_w, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_w.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 2> out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) rows_by_index_grad_k0(count, space[0], space[1], arg_0, out_1.p);
+        else rows_by_index_grad_k0_body<false>(count, space[0], space[1], arg_0, out_1.p);
+        v_state = out_1;
+    }
+    // loop_kernel_rows_by_index.py:11  for i in range(state.shape[0]):
+    {
+        v_mask = (bool)((((int64_t)0) < ((int64_t)v_l))); f_mask = false || f_l;
+    }
+    // loop_kernel_rows_by_index.py:9  for t in range(seq.shape[0]):
     {
         const int64_t lo = 0, hi = v_c, step = 1;
         if (step == 0) return lifted_fail(st, 8, 0, 0, 0);
@@ -1555,19 +1763,19 @@ extern "C" int rows_by_index_grad_loop0(int64_t* io, lifted_alloc_fn alloc)
                 }
                 {
                     int64_t space[1] = {-1};
-                    if (!lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
-                    if (!lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-                    if (!lifted_meet(space[0], v_v_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_1.d[0]);
+                    if (v_v.p && !lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
+                    if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+                    if (v_v_1.p && !lifted_meet(space[0], v_v_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_1.d[0]);
                     for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                     const int64_t count = lifted_product(space, 1);
-                    const double* arg_0 = lifted_contiguous_data(v_v, st, &packed_1, &packed_1_bytes);
-                    if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                    const double* arg_1 = lifted_contiguous_data(v_x, st, &packed_2, &packed_2_bytes);
-                    if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-                    const double* arg_2 = lifted_contiguous_data(v_v_1, st, &packed_3, &packed_3_bytes);
-                    if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
+                    const double* arg_0 = v_v.p ? lifted_contiguous_data(v_v, st, &packed_4, &packed_4_bytes) : nullptr;
+                    if (v_v.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                    const double* arg_1 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_5, &packed_5_bytes) : nullptr;
+                    if (v_x.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+                    const double* arg_2 = v_v_1.p ? lifted_contiguous_data(v_v_1, st, &packed_6, &packed_6_bytes) : nullptr;
+                    if (v_v_1.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
                     lifted_view<double, 1> out_1;
-                    if (!lifted_alloc_view(out_1, space, st, nullptr, nullptr)) return lifted_fail(st, 5, 0, 0, 0);
+                    if (!lifted_alloc_view(out_1, space, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                     if (count >= lifted_parallel_min) rows_by_index_grad_k1(count, space[0], arg_0, arg_1, arg_2, out_1.p);
                     else rows_by_index_grad_k1_body<false>(count, space[0], arg_0, arg_1, arg_2, out_1.p);
                     v_t_3 = out_1;
@@ -1610,7 +1818,7 @@ extern "C" int rows_by_index_grad_loop0(int64_t* io, lifted_alloc_fn alloc)
                     for (int64_t k = 0; k < trips; ++k) {
                         v_i = lo + k * step; f_i = false;
                         {
-                            if (!lifted_alloc_view(v_x_2_kept, v_x_2.d, st, nullptr, nullptr)) return lifted_fail(st, 5, 0, 0, 0);
+                            if (!lifted_alloc_view(v_x_2_kept, v_x_2.d, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                             lifted_copy(v_x_2_kept, v_x_2);
                         }
                         // loop_kernel_rows_by_index.py:12  state[i] = np.tanh(state[i] * x + w[i])
@@ -1626,7 +1834,7 @@ extern "C" int rows_by_index_grad_loop0(int64_t* io, lifted_alloc_fn alloc)
                             v_v_3 = view;
                         }
                         {
-                            if (!lifted_alloc_view(v_v_3_kept, v_v_3.d, st, nullptr, nullptr)) return lifted_fail(st, 5, 0, 0, 0);
+                            if (!lifted_alloc_view(v_v_3_kept, v_v_3.d, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                             lifted_copy(v_v_3_kept, v_v_3);
                         }
                         {
@@ -1642,19 +1850,19 @@ extern "C" int rows_by_index_grad_loop0(int64_t* io, lifted_alloc_fn alloc)
                         }
                         {
                             int64_t space[1] = {-1};
-                            if (!lifted_meet(space[0], v_v_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_3.d[0]);
-                            if (!lifted_meet(space[0], v_x_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_x_2.d[0]);
-                            if (!lifted_meet(space[0], v_v_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_4.d[0]);
+                            if (v_v_3.p && !lifted_meet(space[0], v_v_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_3.d[0]);
+                            if (v_x_2.p && !lifted_meet(space[0], v_x_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_x_2.d[0]);
+                            if (v_v_4.p && !lifted_meet(space[0], v_v_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_4.d[0]);
                             for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                             const int64_t count = lifted_product(space, 1);
-                            const double* arg_0 = lifted_contiguous_data(v_v_3, st, &packed_7, &packed_7_bytes);
-                            if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                            const double* arg_1 = lifted_contiguous_data(v_x_2, st, &packed_8, &packed_8_bytes);
-                            if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-                            const double* arg_2 = lifted_contiguous_data(v_v_4, st, &packed_9, &packed_9_bytes);
-                            if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
+                            const double* arg_0 = v_v_3.p ? lifted_contiguous_data(v_v_3, st, &packed_10, &packed_10_bytes) : nullptr;
+                            if (v_v_3.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                            const double* arg_1 = v_x_2.p ? lifted_contiguous_data(v_x_2, st, &packed_11, &packed_11_bytes) : nullptr;
+                            if (v_x_2.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+                            const double* arg_2 = v_v_4.p ? lifted_contiguous_data(v_v_4, st, &packed_12, &packed_12_bytes) : nullptr;
+                            if (v_v_4.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
                             lifted_view<double, 1> out_1;
-                            if (!lifted_alloc_view(out_1, space, st, nullptr, nullptr)) return lifted_fail(st, 5, 0, 0, 0);
+                            if (!lifted_alloc_view(out_1, space, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                             if (count >= lifted_parallel_min) rows_by_index_grad_k2(count, space[0], arg_0, arg_1, arg_2, out_1.p);
                             else rows_by_index_grad_k2_body<false>(count, space[0], arg_0, arg_1, arg_2, out_1.p);
                             v_t_6 = out_1;
@@ -1710,13 +1918,13 @@ extern "C" int rows_by_index_grad_loop0(int64_t* io, lifted_alloc_fn alloc)
             // loop_kernel_rows_by_index.py:14  total = total + np.log(np.sum(np.exp(x)))
             {
                 int64_t space[1] = {-1};
-                if (!lifted_meet(space[0], v_x_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_x_4.d[0]);
+                if (v_x_4.p && !lifted_meet(space[0], v_x_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_x_4.d[0]);
                 for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                 const int64_t count = lifted_product(space, 1);
-                const double* arg_0 = lifted_contiguous_data(v_x_4, st, &packed_11, &packed_11_bytes);
-                if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_0 = v_x_4.p ? lifted_contiguous_data(v_x_4, st, &packed_14, &packed_14_bytes) : nullptr;
+                if (v_x_4.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
                 lifted_view<double, 1> out_1;
-                if (!lifted_alloc_view(out_1, space, st, nullptr, nullptr)) return lifted_fail(st, 5, 0, 0, 0);
+                if (!lifted_alloc_view(out_1, space, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                 double acc_2[1] = {0};
                 if (count >= lifted_parallel_min) rows_by_index_grad_k3(count, space[0], arg_0, out_1.p, acc_2);
                 else rows_by_index_grad_k3_body<false>(count, space[0], arg_0, out_1.p, acc_2);
@@ -1731,91 +1939,19 @@ extern "C" int rows_by_index_grad_loop0(int64_t* io, lifted_alloc_fn alloc)
             }
         }
     }
-    lifted_store_view(io + 45, v_state_1);
-    lifted_store_tape(io + 21, t_tape_t_6);
-    lifted_store_tape(io + 25, t_tape_x_2);
-    lifted_store_tape(io + 29, t_tape_v_3);
-    lifted_store_tape(io + 33, t_tape_t_3);
-    lifted_store_tape(io + 37, t_tape_s);
-    lifted_store_tape(io + 41, t_tape_e);
-    return 0;
-}
-
-// rows_by_index_grad_loop1: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int rows_by_index_grad_loop1(int64_t* io, lifted_alloc_fn alloc)
-{
-    lifted_loop_state state = {alloc, nullptr, 0, io + 57};
-    lifted_loop_state* st = &state;
-    int64_t v_c = 0; bool f_c = false;
-    lifted_view<double, 2> v_dstate_1 = {};
-    lifted_view<double, 2> v_dstate_2 = {};
-    lifted_view<double, 2> v_dstate_3 = {};
-    lifted_view<double, 2> v_dstate_4 = {};
-    double v_dtotal = 0; bool f_dtotal = false;
-    lifted_view<double, 2> v_dw = {};
-    lifted_view<double, 2> v_dw_1 = {};
-    lifted_view<double, 2> v_dw_2 = {};
-    lifted_view<double, 2> v_dw_3 = {};
-    lifted_view<double, 1> v_dx_1 = {};
-    lifted_view<double, 1> v_dx_2 = {};
-    lifted_view<double, 1> v_dx_4 = {};
-    lifted_view<double, 1> v_e = {};
-    int64_t v_i = 0; bool f_i = false;
-    int64_t v_l = 0; bool f_l = false;
-    bool v_mask = 0; bool f_mask = false;
-    double v_s = 0; bool f_s = false;
-    lifted_view<double, 2> v_seq_kept = {};
-    int64_t v_t = 0; bool f_t = false;
-    lifted_view<double, 1> v_t_12 = {};
-    lifted_view<double, 1> v_t_13 = {};
-    lifted_view<double, 1> v_t_14 = {};
-    lifted_view<double, 1> v_t_17 = {};
-    lifted_view<double, 1> v_t_18 = {};
-    lifted_view<double, 1> v_t_3 = {};
-    lifted_view<double, 1> v_t_6 = {};
-    double v_t_8 = 0; bool f_t_8 = false;
-    lifted_view<double, 1> v_t_9 = {};
-    lifted_view<double, 1> v_v_3_kept = {};
-    lifted_view<double, 1> v_v_6 = {};
-    lifted_view<double, 1> v_v_7 = {};
-    lifted_view<double, 1> v_x_5 = {};
-    lifted_view<double, 1> v_x_6 = {};
-    lifted_tape t_tape_s = {};
-    lifted_tape t_tape_e = {};
-    lifted_tape t_tape_t_3 = {};
-    lifted_tape t_tape_t_6 = {};
-    lifted_tape t_tape_x_2 = {};
-    lifted_tape t_tape_v_3 = {};
-    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
-    void* site_2 = nullptr; int64_t site_2_bytes = 0;
-    void* site_3 = nullptr; int64_t site_3_bytes = 0;
-    void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
-    void* packed_5 = nullptr; int64_t packed_5_bytes = 0;
-    void* site_6 = nullptr; int64_t site_6_bytes = 0;
-    void* packed_7 = nullptr; int64_t packed_7_bytes = 0;
-    void* packed_8 = nullptr; int64_t packed_8_bytes = 0;
-    void* packed_9 = nullptr; int64_t packed_9_bytes = 0;
-    void* site_10 = nullptr; int64_t site_10_bytes = 0;
-    void* site_11[2] = {nullptr, nullptr}; int64_t site_11_bytes[2] = {0, 0}; int site_11_turn = 0;
-    void* site_12 = nullptr; int64_t site_12_bytes = 0;
-    void* packed_13 = nullptr; int64_t packed_13_bytes = 0;
-    void* packed_14 = nullptr; int64_t packed_14_bytes = 0;
-    void* site_15 = nullptr; int64_t site_15_bytes = 0;
-    void* packed_16 = nullptr; int64_t packed_16_bytes = 0;
-    void* packed_17 = nullptr; int64_t packed_17_bytes = 0;
-    void* site_18 = nullptr; int64_t site_18_bytes = 0;
-    v_c = (int64_t)lifted_load_scalar_i(io[0]); f_c = io[1] != 0;
-    lifted_load_view(v_dstate_1, io + 2);
-    lifted_load_view(v_dw, io + 7);
-    lifted_load_tape(t_tape_s, io + 12, 2);
-    lifted_load_tape(t_tape_e, io + 16, 3);
-    lifted_load_view(v_seq_kept, io + 20);
-    v_mask = (bool)lifted_load_scalar_i(io[25]); f_mask = io[26] != 0;
-    lifted_load_tape(t_tape_t_3, io + 27, 3);
-    v_l = (int64_t)lifted_load_scalar_i(io[31]); f_l = io[32] != 0;
-    lifted_load_tape(t_tape_t_6, io + 33, 3);
-    lifted_load_tape(t_tape_x_2, io + 37, 3);
-    lifted_load_tape(t_tape_v_3, io + 41, 3);
+    // loop_kernel_rows_by_index.py:9  for t in range(seq.shape[0]):
+    {
+        const int64_t dims[2] = {(int64_t)v_l, (int64_t)v_b};
+        for (int k = 0; k < 2; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
+        if (!lifted_alloc_view(v_dstate_1, dims, st, &site_16, &site_16_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_fill(v_dstate_1, (double)(0));
+    }
+    {
+        const int64_t dims[2] = {(int64_t)v_l, (int64_t)v_b};
+        for (int k = 0; k < 2; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
+        if (!lifted_alloc_view(v_dw, dims, st, &site_17, &site_17_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_fill(v_dw, (double)(0));
+    }
     {
         const int64_t lo = 0, hi = v_c, step = 1;
         if (step == 0) return lifted_fail(st, 8, 0, 0, 0);
@@ -1859,13 +1995,13 @@ extern "C" int rows_by_index_grad_loop1(int64_t* io, lifted_alloc_fn alloc)
             }
             {
                 int64_t space[1] = {-1};
-                if (!lifted_meet(space[0], v_e.d[0])) return lifted_fail(st, 3, 0, space[0], v_e.d[0]);
+                if (v_e.p && !lifted_meet(space[0], v_e.d[0])) return lifted_fail(st, 3, 0, space[0], v_e.d[0]);
                 for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                 const int64_t count = lifted_product(space, 1);
-                const double* arg_1 = lifted_contiguous_data(v_e, st, &packed_1, &packed_1_bytes);
-                if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_1 = v_e.p ? lifted_contiguous_data(v_e, st, &packed_18, &packed_18_bytes) : nullptr;
+                if (v_e.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
                 lifted_view<double, 1> out_1;
-                if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes)) return lifted_fail(st, 5, 0, 0, 0);
+                if (!lifted_alloc_view(out_1, space, st, &site_19, &site_19_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                 if (count >= lifted_parallel_min) rows_by_index_grad_k4(count, space[0], (double)v_t_8, arg_1, out_1.p);
                 else rows_by_index_grad_k4_body<false>(count, space[0], (double)v_t_8, arg_1, out_1.p);
                 v_dx_4 = out_1;
@@ -1932,7 +2068,7 @@ extern "C" int rows_by_index_grad_loop1(int64_t* io, lifted_alloc_fn alloc)
                             v_v_6 = view;
                         }
                         {
-                            if (!lifted_alloc_view(v_t_9, v_v_6.d, st, &site_3, &site_3_bytes)) return lifted_fail(st, 5, 0, 0, 0);
+                            if (!lifted_alloc_view(v_t_9, v_v_6.d, st, &site_20, &site_20_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                             lifted_copy(v_t_9, v_v_6);
                         }
                         {
@@ -1948,16 +2084,16 @@ extern "C" int rows_by_index_grad_loop1(int64_t* io, lifted_alloc_fn alloc)
                         }
                         {
                             int64_t space[1] = {-1};
-                            if (!lifted_meet(space[0], v_t_6.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_6.d[0]);
-                            if (!lifted_meet(space[0], v_t_9.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_9.d[0]);
+                            if (v_t_6.p && !lifted_meet(space[0], v_t_6.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_6.d[0]);
+                            if (v_t_9.p && !lifted_meet(space[0], v_t_9.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_9.d[0]);
                             for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                             const int64_t count = lifted_product(space, 1);
-                            const double* arg_0 = lifted_contiguous_data(v_t_6, st, &packed_4, &packed_4_bytes);
-                            if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                            const double* arg_1 = lifted_contiguous_data(v_t_9, st, &packed_5, &packed_5_bytes);
-                            if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+                            const double* arg_0 = v_t_6.p ? lifted_contiguous_data(v_t_6, st, &packed_21, &packed_21_bytes) : nullptr;
+                            if (v_t_6.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                            const double* arg_1 = v_t_9.p ? lifted_contiguous_data(v_t_9, st, &packed_22, &packed_22_bytes) : nullptr;
+                            if (v_t_9.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
                             lifted_view<double, 1> out_1;
-                            if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes)) return lifted_fail(st, 5, 0, 0, 0);
+                            if (!lifted_alloc_view(out_1, space, st, &site_23, &site_23_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                             if (count >= lifted_parallel_min) rows_by_index_grad_k5(count, space[0], arg_0, arg_1, out_1.p);
                             else rows_by_index_grad_k5_body<false>(count, space[0], arg_0, arg_1, out_1.p);
                             v_t_12 = out_1;
@@ -1976,21 +2112,21 @@ extern "C" int rows_by_index_grad_loop1(int64_t* io, lifted_alloc_fn alloc)
                         }
                         {
                             int64_t space[1] = {-1};
-                            if (!lifted_meet(space[0], v_t_12.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_12.d[0]);
-                            if (!lifted_meet(space[0], v_x_5.d[0])) return lifted_fail(st, 3, 0, space[0], v_x_5.d[0]);
-                            if (!lifted_meet(space[0], v_v_3_kept.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_3_kept.d[0]);
+                            if (v_t_12.p && !lifted_meet(space[0], v_t_12.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_12.d[0]);
+                            if (v_x_5.p && !lifted_meet(space[0], v_x_5.d[0])) return lifted_fail(st, 3, 0, space[0], v_x_5.d[0]);
+                            if (v_v_3_kept.p && !lifted_meet(space[0], v_v_3_kept.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_3_kept.d[0]);
                             for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                             const int64_t count = lifted_product(space, 1);
-                            const double* arg_0 = lifted_contiguous_data(v_t_12, st, &packed_7, &packed_7_bytes);
-                            if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                            const double* arg_1 = lifted_contiguous_data(v_x_5, st, &packed_8, &packed_8_bytes);
-                            if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-                            const double* arg_2 = lifted_contiguous_data(v_v_3_kept, st, &packed_9, &packed_9_bytes);
-                            if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
+                            const double* arg_0 = v_t_12.p ? lifted_contiguous_data(v_t_12, st, &packed_24, &packed_24_bytes) : nullptr;
+                            if (v_t_12.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                            const double* arg_1 = v_x_5.p ? lifted_contiguous_data(v_x_5, st, &packed_25, &packed_25_bytes) : nullptr;
+                            if (v_x_5.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+                            const double* arg_2 = v_v_3_kept.p ? lifted_contiguous_data(v_v_3_kept, st, &packed_26, &packed_26_bytes) : nullptr;
+                            if (v_v_3_kept.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
                             lifted_view<double, 1> out_1;
-                            if (!lifted_alloc_view(out_1, space, st, &site_10, &site_10_bytes)) return lifted_fail(st, 5, 0, 0, 0);
+                            if (!lifted_alloc_view(out_1, space, st, &site_27, &site_27_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                             lifted_view<double, 1> out_2;
-                            site_11_turn ^= 1; if (!lifted_alloc_view(out_2, space, st, &site_11[site_11_turn], &site_11_bytes[site_11_turn])) return lifted_fail(st, 5, 0, 0, 0);
+                            site_28_turn ^= 1; if (!lifted_alloc_view(out_2, space, st, &site_28[site_28_turn], &site_28_bytes[site_28_turn], LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                             if (count >= lifted_parallel_min) rows_by_index_grad_k6(count, space[0], arg_0, arg_1, arg_2, out_1.p, out_2.p);
                             else rows_by_index_grad_k6_body<false>(count, space[0], arg_0, arg_1, arg_2, out_1.p, out_2.p);
                             v_t_13 = out_1;
@@ -2040,7 +2176,7 @@ extern "C" int rows_by_index_grad_loop1(int64_t* io, lifted_alloc_fn alloc)
                     v_v_7 = view;
                 }
                 {
-                    if (!lifted_alloc_view(v_t_14, v_v_7.d, st, &site_12, &site_12_bytes)) return lifted_fail(st, 5, 0, 0, 0);
+                    if (!lifted_alloc_view(v_t_14, v_v_7.d, st, &site_29, &site_29_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                     lifted_copy(v_t_14, v_v_7);
                 }
                 {
@@ -2056,16 +2192,16 @@ extern "C" int rows_by_index_grad_loop1(int64_t* io, lifted_alloc_fn alloc)
                 }
                 {
                     int64_t space[1] = {-1};
-                    if (!lifted_meet(space[0], v_t_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_3.d[0]);
-                    if (!lifted_meet(space[0], v_t_14.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_14.d[0]);
+                    if (v_t_3.p && !lifted_meet(space[0], v_t_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_3.d[0]);
+                    if (v_t_14.p && !lifted_meet(space[0], v_t_14.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_14.d[0]);
                     for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                     const int64_t count = lifted_product(space, 1);
-                    const double* arg_0 = lifted_contiguous_data(v_t_3, st, &packed_13, &packed_13_bytes);
-                    if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                    const double* arg_1 = lifted_contiguous_data(v_t_14, st, &packed_14, &packed_14_bytes);
-                    if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+                    const double* arg_0 = v_t_3.p ? lifted_contiguous_data(v_t_3, st, &packed_30, &packed_30_bytes) : nullptr;
+                    if (v_t_3.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                    const double* arg_1 = v_t_14.p ? lifted_contiguous_data(v_t_14, st, &packed_31, &packed_31_bytes) : nullptr;
+                    if (v_t_14.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
                     lifted_view<double, 1> out_1;
-                    if (!lifted_alloc_view(out_1, space, st, &site_15, &site_15_bytes)) return lifted_fail(st, 5, 0, 0, 0);
+                    if (!lifted_alloc_view(out_1, space, st, &site_32, &site_32_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                     if (count >= lifted_parallel_min) rows_by_index_grad_k7(count, space[0], arg_0, arg_1, out_1.p);
                     else rows_by_index_grad_k7_body<false>(count, space[0], arg_0, arg_1, out_1.p);
                     v_t_17 = out_1;
@@ -2084,16 +2220,16 @@ extern "C" int rows_by_index_grad_loop1(int64_t* io, lifted_alloc_fn alloc)
                 }
                 {
                     int64_t space[1] = {-1};
-                    if (!lifted_meet(space[0], v_t_17.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_17.d[0]);
-                    if (!lifted_meet(space[0], v_x_6.d[0])) return lifted_fail(st, 3, 0, space[0], v_x_6.d[0]);
+                    if (v_t_17.p && !lifted_meet(space[0], v_t_17.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_17.d[0]);
+                    if (v_x_6.p && !lifted_meet(space[0], v_x_6.d[0])) return lifted_fail(st, 3, 0, space[0], v_x_6.d[0]);
                     for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                     const int64_t count = lifted_product(space, 1);
-                    const double* arg_0 = lifted_contiguous_data(v_t_17, st, &packed_16, &packed_16_bytes);
-                    if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                    const double* arg_1 = lifted_contiguous_data(v_x_6, st, &packed_17, &packed_17_bytes);
-                    if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
+                    const double* arg_0 = v_t_17.p ? lifted_contiguous_data(v_t_17, st, &packed_33, &packed_33_bytes) : nullptr;
+                    if (v_t_17.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                    const double* arg_1 = v_x_6.p ? lifted_contiguous_data(v_x_6, st, &packed_34, &packed_34_bytes) : nullptr;
+                    if (v_x_6.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
                     lifted_view<double, 1> out_1;
-                    if (!lifted_alloc_view(out_1, space, st, &site_18, &site_18_bytes)) return lifted_fail(st, 5, 0, 0, 0);
+                    if (!lifted_alloc_view(out_1, space, st, &site_35, &site_35_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                     if (count >= lifted_parallel_min) rows_by_index_grad_k8(count, space[0], arg_0, arg_1, out_1.p);
                     else rows_by_index_grad_k8_body<false>(count, space[0], arg_0, arg_1, out_1.p);
                     v_t_18 = out_1;
@@ -2132,15 +2268,27 @@ extern "C" int rows_by_index_grad_loop1(int64_t* io, lifted_alloc_fn alloc)
             }
         }
     }
-    lifted_store_view(io + 45, v_dstate_2);
-    io[50] = lifted_store_scalar_f(v_dtotal); io[51] = f_dtotal;
-    lifted_store_view(io + 52, v_dw_1);
-    lifted_store_tape(io + 12, t_tape_s);
-    lifted_store_tape(io + 16, t_tape_e);
-    lifted_store_tape(io + 27, t_tape_t_3);
-    lifted_store_tape(io + 33, t_tape_t_6);
-    lifted_store_tape(io + 37, t_tape_x_2);
-    lifted_store_tape(io + 41, t_tape_v_3);
+    // loop_kernel_rows_by_index.py:7  state = w * 1.0
+    {
+        int64_t space[2] = {-1, -1};
+        if (v_dw_1.p && !lifted_meet(space[0], v_dw_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_dw_1.d[0]);
+        if (v_dw_1.p && !lifted_meet(space[1], v_dw_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_dw_1.d[1]);
+        if (v_dstate_2.p && !lifted_meet(space[0], v_dstate_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_dstate_2.d[0]);
+        if (v_dstate_2.p && !lifted_meet(space[1], v_dstate_2.d[1])) return lifted_fail(st, 3, 1, space[1], v_dstate_2.d[1]);
+        for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 2);
+        const double* arg_0 = v_dw_1.p ? lifted_contiguous_data(v_dw_1, st, &packed_36, &packed_36_bytes) : nullptr;
+        if (v_dw_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_dstate_2.p ? lifted_contiguous_data(v_dstate_2, st, &packed_37, &packed_37_bytes) : nullptr;
+        if (v_dstate_2.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 2> out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_38, &site_38_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) rows_by_index_grad_k9(count, space[0], space[1], arg_0, arg_1, out_1.p);
+        else rows_by_index_grad_k9_body<false>(count, space[0], space[1], arg_0, arg_1, out_1.p);
+        v_dw_1 = out_1;
+    }
+    lifted_store_view(io + 10, v_dw_1);
+    lifted_finish(state, io + 15);
     return 0;
 }
 #endif

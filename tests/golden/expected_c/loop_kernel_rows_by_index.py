@@ -27,9 +27,8 @@ _KERNELS = {
     "rows_by_index_grad_k7": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "rows_by_index_grad_k8": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "rows_by_index_grad_k9": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "rows_by_index_loop0": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'f64', 2, True), ('array', 'f64', 2, False), ('scalar', 'bool'), ('array', 'f64', 2, False), ('scalar', 'i64')], 'outputs': [('array', 'f64', 2), ('scalar', 'f64')], 'io': 32},
-    "rows_by_index_grad_loop0": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'f64', 2, True), ('array', 'f64', 2, False), ('scalar', 'bool'), ('array', 'f64', 2, False), ('scalar', 'i64'), ('tape', 3, False), ('tape', 3, False), ('tape', 3, False), ('tape', 3, False), ('tape', 2, False), ('tape', 3, False)], 'outputs': [('array', 'f64', 2)], 'io': 54},
-    "rows_by_index_grad_loop1": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'f64', 2, True), ('array', 'f64', 2, True), ('tape', 2, True), ('tape', 3, True), ('array', 'f64', 2, False), ('scalar', 'bool'), ('tape', 3, True), ('scalar', 'i64'), ('tape', 3, True), ('tape', 3, True), ('tape', 3, True)], 'outputs': [('array', 'f64', 2), ('scalar', 'f64'), ('array', 'f64', 2)], 'io': 61},
+    "rows_by_index_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('scalar', 'f64')], 'io': 20, 'memory': 12},
+    "rows_by_index_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2)], 'io': 23, 'memory': 15},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "loop_kernel_rows_by_index.cu"), _KERNELS)
 
@@ -103,45 +102,13 @@ def _arg_spec(name, note):
 
 def rows_by_index(w: "f64[l,b]", seq: "f64[c,b]"):
     _check_args('rows_by_index', w, seq)
-    c = seq.shape[0]
-    l = w.shape[0]
-    # loop_kernel_rows_by_index.py:7  state = w * 1.0
-    state = _kernels.rows_by_index_k0(w)
-    # loop_kernel_rows_by_index.py:11  for i in range(state.shape[0]):
-    mask = 0 < l
-    # loop_kernel_rows_by_index.py:9  for t in range(seq.shape[0]):
-    state_1, total = _kernels.rows_by_index_loop0(c, state, seq, mask, w, l)
-    del c, state, seq, mask, w, l, state_1
+    total = _kernels.rows_by_index_block0(seq, w)
+    del seq, w
     return total
 
 
 def rows_by_index_grad(w: "f64[l,b]", seq: "f64[c,b]"):
     _check_args('rows_by_index_grad', w, seq)
-    tape_t_6 = []
-    tape_x_2 = []
-    tape_v_3 = []
-    tape_t_3 = []
-    tape_s = []
-    tape_e = []
-    seq_kept = seq.copy()
-    c = seq.shape[0]
-    b = w.shape[1]
-    l = w.shape[0]
-    # loop_kernel_rows_by_index.py:7  state = w * 1.0
-    state = _kernels.rows_by_index_grad_k0(w)
-    # loop_kernel_rows_by_index.py:11  for i in range(state.shape[0]):
-    mask = 0 < l
-    # loop_kernel_rows_by_index.py:9  for t in range(seq.shape[0]):
-    state_1 = _kernels.rows_by_index_grad_loop0(c, state, seq, mask, w, l, tape_t_6, tape_x_2, tape_v_3, tape_t_3, tape_s, tape_e)
-    del state, seq, w, state_1
-    # reverse sweep
-    # loop_kernel_rows_by_index.py:9  for t in range(seq.shape[0]):
-    dstate_1 = np.zeros((l, b))
-    dw = np.zeros((l, b))
-    del b
-    dstate_2, dtotal, dw_1 = _kernels.rows_by_index_grad_loop1(c, dstate_1, dw, tape_s, tape_e, seq_kept, mask, tape_t_3, l, tape_t_6, tape_x_2, tape_v_3)
-    del c, dstate_1, dw, tape_s, tape_e, seq_kept, mask, tape_t_3, l, tape_t_6, tape_x_2, tape_v_3, dtotal
-    # loop_kernel_rows_by_index.py:7  state = w * 1.0
-    dw_1 = _kernels.rows_by_index_grad_k9(dw_1, dstate_2)
-    del dstate_2
+    dw_1 = _kernels.rows_by_index_grad_block0(seq, w)
+    del seq, w
     return dw_1

@@ -27,6 +27,8 @@ _KERNELS = {
     "mlp_loss_vg_k6": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, 1)},
     "mlp_loss_vg_k7": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('scalar', 'f64'), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "mlp_loss_vg_k8": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 'S'), True), ('out', 'f64', True), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, None), 'mode': 'columns', 'perm': (1, 0), 'reduced': 1},
+    "mlp_loss_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('scalar', 'f64')], 'io': 33, 'memory': 25},
+    "mlp_loss_vg_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('scalar', 'f64'), ('array', 'f64', 2), ('array', 'f64', 1), ('array', 'f64', 2)], 'io': 46, 'memory': 38},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "mlp_value_and_grad.cu"), _KERNELS)
 
@@ -100,67 +102,13 @@ def _arg_spec(name, note):
 
 def mlp_loss(w1: "f64[h,d]", b1: "f64[h]", w2: "f64[k,h]", x: "f64[n,d]", labels: "f64[n,k]"):
     _check_args('mlp_loss', w1, b1, w2, x, labels)
-    n = x.shape[0]
-    # mlp_value_and_grad.py:8  hidden = np.tanh(x @ w1.T + b1)
-    m = _runtime.matmul(x, w1.T)
-    del x, w1
-    hidden = _kernels.mlp_loss_k0(m, b1)
-    del m, b1
-    # mlp_value_and_grad.py:9  logits = hidden @ w2.T
-    logits = _runtime.matmul(hidden, w2.T)
-    del hidden, w2
-    # mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
-    s_2 = _kernels.mlp_loss_k1(logits)
-    s_3 = _kernels.mlp_loss_k2(logits, s_2)
-    s = _kernels.mlp_loss_k3(s_3, s_2)
-    del s_3, s_2
-    s_1 = _kernels.mlp_loss_k4(logits, s, labels)
-    del logits, s, labels
-    # mlp_value_and_grad.py:11  return -np.sum(labels * log_probs) / x.shape[0]
-    return -s_1 / n
+    t_5 = _kernels.mlp_loss_block0(x, w1, b1, w2, labels)
+    del x, w1, b1, w2, labels
+    return t_5
 
 
 def mlp_loss_vg(w1: "f64[h,d]", b1: "f64[h]", w2: "f64[k,h]", x: "f64[n,d]", labels: "f64[n,k]"):
     _check_args('mlp_loss_vg', w1, b1, w2, x, labels)
-    n = x.shape[0]
-    # mlp_value_and_grad.py:8  hidden = np.tanh(x @ w1.T + b1)
-    m = _runtime.matmul(x, w1.T)
-    del w1
-    hidden = _kernels.mlp_loss_vg_k0(m, b1)
-    del m, b1
-    # mlp_value_and_grad.py:9  logits = hidden @ w2.T
-    t_2 = w2.T
-    del w2
-    logits = _runtime.matmul(hidden, t_2)
-    # mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
-    s_3 = _kernels.mlp_loss_vg_k1(logits)
-    s_4 = _kernels.mlp_loss_vg_k2(logits, s_3)
-    s = _kernels.mlp_loss_vg_k3(s_4, s_3)
-    del s_4, s_3
-    s_1 = _kernels.mlp_loss_vg_k4(logits, s, labels)
-    # mlp_value_and_grad.py:11  return -np.sum(labels * log_probs) / x.shape[0]
-    t_5 = -s_1 / n
-    del s_1
-    # reverse sweep
-    # mlp_value_and_grad.py:11  return -np.sum(labels * log_probs) / x.shape[0]
-    t_6 = 1.0 / n
-    del n
-    t_7 = -t_6
-    del t_6
-    s_2 = _kernels.mlp_loss_vg_k5(t_7, labels)
-    # mlp_value_and_grad.py:10  log_probs = logits - logsumexp(logits, axis=1, keepdims=True)
-    t_9 = _kernels.mlp_loss_vg_k6(s_2)
-    del s_2
-    dlogits = _kernels.mlp_loss_vg_k7(logits, s, t_7, labels, t_9)
-    del logits, s, t_7, labels, t_9
-    # mlp_value_and_grad.py:9  logits = hidden @ w2.T
-    dhidden = _runtime.matmul(dlogits, t_2.T)
-    del t_2
-    dw2 = _runtime.matmul(hidden.T, dlogits).T
-    del dlogits
-    # mlp_value_and_grad.py:8  hidden = np.tanh(x @ w1.T + b1)
-    t_15, db1 = _kernels.mlp_loss_vg_k8(hidden, dhidden)
-    del hidden, dhidden
-    dw1 = _runtime.matmul(x.T, t_15).T
-    del x, t_15
+    t_5, dw2, db1, dw1 = _kernels.mlp_loss_vg_block0(x, w1, b1, w2, labels)
+    del x, w1, b1, w2, labels
     return (t_5, (dw1, db1, dw2))

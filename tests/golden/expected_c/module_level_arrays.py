@@ -17,6 +17,8 @@ _KERNELS = {
     "loss_k1": {'rank': 1, 'params': [('scalar', 'f64'), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (11,)},
     "loss_grad_k0": {'rank': 1, 'params': [('scalar', 'f64'), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (11,)},
     "loss_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (3,)},
+    "loss_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False), ('scalar', 'f64'), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64')], 'io': 29, 'memory': 21},
+    "loss_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False), ('scalar', 'f64'), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64'), ('array', 'f64', 1)], 'io': 32, 'memory': 24},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "module_level_arrays.cu"), _KERNELS)
 
@@ -105,28 +107,14 @@ module_t_1 = np.exp(-grid)
 def loss(w: "f64[3]", s: "f64[]"):
     _check_args('loss', w, s)
     # module_level_arrays.py:13  p = np.tanh(inputs @ w)
-    m = _runtime.matmul(inputs, w)
-    del w
-    s_1 = _kernels.loss_k0(m)
-    del m
-    # module_level_arrays.py:14  return np.sum(p ** 2) + s * np.sum(weights * t * np.sin(s * grid))
-    s_2 = _kernels.loss_k1(s, weights, module_t_1, grid)
-    return s_1 + s * s_2
+    t_7 = _kernels.loss_block0(inputs, w, s, weights, module_t_1, grid)
+    del w, s
+    return t_7
 
 
 def loss_grad(w: "f64[3]", s: "f64[]"):
     _check_args('loss_grad', w, s)
     # module_level_arrays.py:13  p = np.tanh(inputs @ w)
-    m = _runtime.matmul(inputs, w)
-    del w
-    # module_level_arrays.py:14  return np.sum(p ** 2) + s * np.sum(weights * t * np.sin(s * grid))
-    s_2, s_3 = _kernels.loss_grad_k0(s, weights, module_t_1, grid)
-    del s
-    ds = s_2 + s_3
-    del s_2, s_3
-    t_15 = _kernels.loss_grad_k1(m)
-    del m
-    # module_level_arrays.py:13  p = np.tanh(inputs @ w)
-    dw = _runtime.matmul(t_15, inputs)
-    del t_15
+    ds, dw = _kernels.loss_grad_block0(inputs, w, s, weights, module_t_1, grid)
+    del w, s
     return (dw, ds)

@@ -820,3 +820,562 @@ LIFTED_KERNEL void fit_grad_k3(const int64_t n, const int64_t d0,
 {
     LIFTED_RUN(fit_grad_k3_body, (n, d0, x_data, m_1_data, dx_1_out));
 }
+
+// ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------
+// (the CUDA target keeps these loops on the host: the whole section is for the CPU build)
+#ifndef __CUDACC__
+#include <string.h>
+// the small helpers every step calls, inlined into the loop kernel (a call each would cost more than their work)
+#define LIFTED_HOT static inline __attribute__((always_inline))
+// an array value of the host module: its first element, dims and strides (in elements)
+template <class T, int R> struct lifted_view { T* p; int64_t d[R]; int64_t s[R]; };
+typedef void* (*lifted_alloc_fn)(int64_t bytes);  // the runtime's allocator (NumPy memory the results view)
+// the call's memory: the arena (blocks the runtime allocates), the thread's scratch block (for arrays that die with
+// the call; `scratch_wanted` tells the runtime how much a call asked of it) and a block for the results (as many
+// bytes as the last call's results took, so a small result the caller keeps holds no more than that)
+struct lifted_loop_state {
+    lifted_alloc_fn alloc; char* free_at; int64_t free_bytes; int64_t* error;
+    char* scratch_at; int64_t scratch_bytes; int64_t scratch_wanted; char* result_at; int64_t result_bytes;
+    int64_t result_wanted;
+};
+static inline void lifted_start(lifted_loop_state& st, lifted_alloc_fn alloc, int64_t* memory)
+{
+    const int64_t scratch_skip = (64 - (memory[0] & 63)) & 63, result_skip = (64 - (memory[2] & 63)) & 63;
+    st = {alloc, nullptr, 0, memory + 4, (char*)(intptr_t)memory[0] + scratch_skip,
+          memory[1] > scratch_skip ? memory[1] - scratch_skip : 0, 0,
+          (char*)(intptr_t)memory[2] + result_skip, memory[3] > result_skip ? memory[3] - result_skip : 0, 0};
+}
+static inline void lifted_finish(const lifted_loop_state& st, int64_t* memory)
+{ memory[1] = st.scratch_wanted; memory[3] = st.result_wanted; }
+
+static inline int lifted_fail(lifted_loop_state* st, int code, int64_t a, int64_t b, int64_t c)
+{
+    st->error[0] = a; st->error[1] = b; st->error[2] = c; st->error[3] = code;
+    return code;
+}
+enum lifted_memory { LIFTED_ARENA = 0, LIFTED_RESULT = 1, LIFTED_SCRATCH = 2 };
+// memory, 64-byte aligned. Arena: small arrays share blocks of 1 MiB the runtime allocates, one of 256 KiB or more
+// has a block of its own (the runtime's buffer cache hands back the memory of dead arrays of that size). An array
+// the host may keep after the call takes the result block while it lasts; one that dies with the call takes the
+// scratch block while it lasts (small ones only); then the arena.
+static inline void* lifted_take(lifted_loop_state* st, int64_t bytes, int mode = LIFTED_ARENA)
+{
+    bytes = (bytes + 63) & ~(int64_t)63;
+    if (mode == LIFTED_SCRATCH && bytes < ((int64_t)1 << 18)) {
+        st->scratch_wanted += bytes;
+        if (bytes <= st->scratch_bytes) {
+            void* at = st->scratch_at;
+            st->scratch_at += bytes; st->scratch_bytes -= bytes;
+            return at;
+        }
+    }
+    if (mode == LIFTED_RESULT) {
+        st->result_wanted += bytes;
+        if (bytes <= st->result_bytes) {
+            void* at = st->result_at;
+            st->result_at += bytes; st->result_bytes -= bytes;
+            return at;
+        }
+    }
+    if (bytes >= ((int64_t)1 << 18)) {
+        char* block = (char*)st->alloc(bytes + 64);
+        return block ? block + ((64 - (int64_t)((uintptr_t)block & 63)) & 63) : nullptr;
+    }
+    if (bytes > st->free_bytes) {
+        const int64_t size = (int64_t)1 << 20;
+        char* block = (char*)st->alloc(size);
+        if (!block) return nullptr;
+        const int64_t skip = (64 - (int64_t)((uintptr_t)block & 63)) & 63;
+        st->free_at = block + skip; st->free_bytes = size - skip;
+    }
+    void* at = st->free_at;
+    st->free_at += bytes; st->free_bytes -= bytes;
+    return at;
+}
+LIFTED_HOT int64_t lifted_product(const int64_t* d, int rank)
+{ int64_t n = 1; for (int k = 0; k < rank; ++k) n *= d[k]; return n; }
+LIFTED_HOT bool lifted_meet(int64_t& slot, int64_t size)
+{ if (slot < 0) { slot = size; return true; } return slot == size; }
+// a new C-contiguous array of `dims`: its own memory, or `*site`'s when that is large enough (reused each step)
+template <class T, int R> LIFTED_HOT bool lifted_alloc_view(lifted_view<T, R>& v, const int64_t* dims,
+                                                               lifted_loop_state* st, void** site, int64_t* bytes,
+                                                               int mode = LIFTED_ARENA)
+{
+    int64_t dims_copy[R];
+    for (int k = 0; k < R; ++k) dims_copy[k] = dims[k];
+    const int64_t need = lifted_product(dims_copy, R) * (int64_t)sizeof(T);
+    void* memory;
+    if (site && *bytes >= need && *site) memory = *site;
+    else {
+        memory = lifted_take(st, need > 0 ? need : 1, mode);
+        if (!memory) return false;
+        if (site) { *site = memory; *bytes = need; }
+    }
+    v.p = (T*)memory;
+    int64_t step = 1;
+    for (int k = R - 1; k >= 0; --k) { v.d[k] = dims_copy[k]; v.s[k] = step; step *= dims_copy[k]; }
+    return true;
+}
+template <class T, int R> LIFTED_HOT bool lifted_is_contiguous(const lifted_view<T, R>& v)
+{
+    int64_t step = 1;
+    for (int k = R - 1; k >= 0; --k) { if (v.d[k] != 1 && v.s[k] != step) return false; step *= v.d[k]; }
+    return true;
+}
+// the walk every copy, fill and assignment takes: `op(element of a, element of b)` over a's dims, b read through
+// its own strides (0 where it broadcasts); the innermost axis is a plain loop
+// (GCC would turn a copy's inner loop into a call of memmove, which costs more than a short row)
+template <class A, class B, int R, class Op> __attribute__((optimize("no-tree-loop-distribute-patterns")))
+LIFTED_HOT void lifted_walk(A* a, const int64_t* d, const int64_t* sa,
+                                                                              const B* b, const int64_t* sb, Op op)
+{
+    for (int k = 0; k < R; ++k) if (d[k] == 0) return;
+    int64_t at[R] = {0};
+    const int64_t inner = d[R - 1], ia = sa[R - 1], ib = sb[R - 1];
+    while (true) {
+        for (int64_t j = 0; j < inner; ++j) op(a[j * ia], b[j * ib]);
+        int k = R - 2;
+        for (; k >= 0; --k) {
+            a += sa[k]; b += sb[k];
+            if (++at[k] < d[k]) break;
+            a -= sa[k] * d[k]; b -= sb[k] * d[k]; at[k] = 0;
+        }
+        if (k < 0) return;
+    }
+}
+template <class T, class S, int R> LIFTED_HOT void lifted_copy(lifted_view<T, R>& out, const lifted_view<S, R>& in)
+{ lifted_walk<T, S, R>(out.p, out.d, out.s, in.p, in.s, [](T& x, const S& y) { x = (T)y; }); }
+template <class T, int R> LIFTED_HOT void lifted_fill(lifted_view<T, R>& out, T value)
+{
+    const int64_t zero[R] = {0};
+    lifted_walk<T, T, R>(out.p, out.d, out.s, &value, zero, [](T& x, const T& y) { x = y; });
+}
+// a contiguous pointer to a view's elements: its own when it is contiguous, else a packed copy in `*site`
+template <class T, int R> LIFTED_HOT const T* lifted_contiguous_data(const lifted_view<T, R>& v,
+                                                                       lifted_loop_state* st, void** site, int64_t* bytes)
+{
+    if (lifted_is_contiguous(v)) return v.p;
+    lifted_view<T, R> packed;
+    if (!lifted_alloc_view(packed, v.d, st, site, bytes, LIFTED_SCRATCH)) return nullptr;
+    lifted_copy(packed, v);
+    return packed.p;
+}
+// Python's slice.indices(): the first element and the length of `start:stop:step` over `dim` elements
+LIFTED_HOT void lifted_slice(int64_t dim, int has_start, int64_t start, int has_stop, int64_t stop, int64_t step,
+                                int64_t* first, int64_t* length)
+{
+    const int64_t lower = step < 0 ? -1 : 0, upper = step < 0 ? dim - 1 : dim;
+    if (!has_start) start = step < 0 ? upper : lower;
+    else if (start < 0) { start += dim; if (start < lower) start = lower; }
+    else if (start > upper) start = upper;
+    if (!has_stop) stop = step < 0 ? lower : upper;
+    else if (stop < 0) { stop += dim; if (stop < lower) stop = lower; }
+    else if (stop > upper) stop = upper;
+    *first = start;
+    if (step > 0) *length = stop > start ? (stop - start + step - 1) / step : 0;
+    else *length = start > stop ? (start - stop - step - 1) / (-step) : 0;
+}
+// the element range [low, high] (in bytes) a view touches: overlapping ranges may share elements
+template <class T, int R> LIFTED_HOT void lifted_extent(const lifted_view<T, R>& v, const char** low,
+                                                           const char** high)
+{
+    int64_t lo = 0, hi = 0;
+    for (int k = 0; k < R; ++k) {
+        if (v.d[k] == 0) { *low = (const char*)1; *high = (const char*)0; return; }
+        const int64_t span = (v.d[k] - 1) * v.s[k];
+        if (span < 0) lo += span; else hi += span;
+    }
+    *low = (const char*)(v.p + lo); *high = (const char*)(v.p + hi) + sizeof(T) - 1;
+}
+// NumPy's broadcast of `value` into `target`'s dims (leading axes of size 1 dropped): its strides, or false
+template <class T, int R, class S, int Q> LIFTED_HOT bool lifted_broadcast(const lifted_view<T, R>& target,
+                                                                             const lifted_view<S, Q>& value,
+                                                                             int64_t* strides)
+{
+    for (int k = 0; k < Q - R; ++k) if (value.d[k] != 1) return false;
+    for (int k = 0; k < R; ++k) {
+        const int j = k - (R - Q);
+        if (j < 0) { strides[k] = 0; continue; }
+        if (value.d[j] == target.d[k]) strides[k] = value.d[j] == 1 ? 0 : value.s[j];
+        else if (value.d[j] == 1) strides[k] = 0;
+        else return false;
+    }
+    return true;
+}
+template <class C, class T, int R> LIFTED_HOT void lifted_assign_into(lifted_view<T, R>& target, C value)
+{ lifted_fill(target, (T)value); }
+template <class C, class T, int R> LIFTED_HOT void lifted_add_into(lifted_view<T, R>& target, C value)
+{
+    const int64_t zero[R] = {0};
+    lifted_walk<T, C, R>(target.p, target.d, target.s, &value, zero, [](T& x, const C& y) { x = (T)((C)x + y); });
+}
+// `target[...] = value` and `+=` of an array: broadcast as NumPy does, through a copy when the two overlap
+template <class C, bool Add, class T, int R, class S, int Q> LIFTED_HOT int lifted_store_array(
+    lifted_view<T, R>& target, const lifted_view<S, Q>& value, lifted_loop_state* st)
+{
+    int64_t strides[R];
+    if (!lifted_broadcast(target, value, strides)) return lifted_fail(st, 4, 0, 0, 0);
+    const char *tl, *th, *vl, *vh;
+    lifted_extent(target, &tl, &th);
+    lifted_extent(value, &vl, &vh);
+    const S* source = value.p;
+    if (tl <= th && vl <= vh && tl <= vh && vl <= th) {  // overlapping: read the value from a copy
+        lifted_view<S, Q> copy;
+        if (!lifted_alloc_view(copy, value.d, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_copy(copy, value);
+        lifted_broadcast(target, copy, strides);
+        source = copy.p;
+    }
+    if (Add) lifted_walk<T, S, R>(target.p, target.d, target.s, source, strides,
+                                  [](T& x, const S& y) { x = (T)((C)x + (C)y); });
+    else lifted_walk<T, S, R>(target.p, target.d, target.s, source, strides, [](T& x, const S& y) { x = (T)(C)y; });
+    return 0;
+}
+template <class C, class T, int R, class S, int Q> LIFTED_HOT int lifted_assign_into_array(
+    lifted_view<T, R>& target, const lifted_view<S, Q>& value, lifted_loop_state* st)
+{ return lifted_store_array<C, false>(target, value, st); }
+template <class C, class T, int R, class S, int Q> LIFTED_HOT int lifted_add_into_array(
+    lifted_view<T, R>& target, const lifted_view<S, Q>& value, lifted_loop_state* st)
+{ return lifted_store_array<C, true>(target, value, st); }
+// a gather's index check: the first index (in order) outside [-size, size), as NumPy reports it
+template <class T, int R> LIFTED_HOT bool lifted_first_outside(const lifted_view<T, R>& v, int64_t size, int64_t* bad)
+{
+    for (int k = 0; k < R; ++k) if (v.d[k] == 0) return false;
+    int64_t at[R] = {0};
+    const T* p = v.p;
+    while (true) {
+        const int64_t x = (int64_t)*p;
+        if (x < -size || x >= size) { *bad = x; return true; }
+        int k = R - 1;
+        for (; k >= 0; --k) {
+            p += v.s[k];
+            if (++at[k] < v.d[k]) break;
+            p -= v.s[k] * v.d[k]; at[k] = 0;
+        }
+        if (k < 0) return false;
+    }
+}
+// matrix products: the BLAS NumPy itself calls (its OpenBLAS's CBLAS gemm, ILP64; the runtime sets the pointers
+// when the library loads), on views whose layout BLAS takes (one axis of unit stride), others packed first
+typedef void (*lifted_dgemm_fn)(int, int, int, int64_t, int64_t, int64_t, double, const double*, int64_t,
+                                const double*, int64_t, double, double*, int64_t);
+typedef void (*lifted_sgemm_fn)(int, int, int, int64_t, int64_t, int64_t, float, const float*, int64_t,
+                                const float*, int64_t, float, float*, int64_t);
+extern "C" { lifted_dgemm_fn lifted_blas_dgemm = nullptr; lifted_sgemm_fn lifted_blas_sgemm = nullptr; }
+static inline void lifted_gemm(int ta, int tb, int64_t m, int64_t n, int64_t k, const double* a, int64_t lda,
+                               const double* b, int64_t ldb, double* c, int64_t ldc)
+{ lifted_blas_dgemm(101, ta, tb, m, n, k, 1.0, a, lda, b, ldb, 0.0, c, ldc); }
+static inline void lifted_gemm(int ta, int tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+                               const float* b, int64_t ldb, float* c, int64_t ldc)
+{ lifted_blas_sgemm(101, ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc); }
+static inline bool lifted_have_gemm(const double*) { return lifted_blas_dgemm != nullptr; }
+static inline bool lifted_have_gemm(const float*) { return lifted_blas_sgemm != nullptr; }
+// how BLAS reads a matrix view in row-major order: as it is (111) or transposed (112), with its leading dimension
+template <class T> LIFTED_HOT bool lifted_blas_layout(const lifted_view<T, 2>& v, int* trans, int64_t* ld)
+{
+    const int64_t rows = v.d[0] > 1 ? v.d[0] : 1, columns = v.d[1] > 1 ? v.d[1] : 1;
+    if ((v.s[1] == 1 || v.d[1] <= 1) && (v.d[0] <= 1 || v.s[0] >= columns)) {
+        *trans = 111; *ld = v.d[0] <= 1 ? columns : v.s[0]; return true;
+    }
+    if ((v.s[0] == 1 || v.d[0] <= 1) && (v.d[1] <= 1 || v.s[1] >= rows)) {
+        *trans = 112; *ld = v.d[1] <= 1 ? rows : v.s[1]; return true;
+    }
+    return false;
+}
+// out (m x n, C-contiguous, allocated) = a (m x k) @ b (k x n)
+template <class T> static int lifted_matmul(lifted_view<T, 2> a, lifted_view<T, 2> b, lifted_view<T, 2>& out,
+                                            lifted_loop_state* st)
+{
+    const int64_t m = a.d[0], k = a.d[1], n = b.d[1];
+    if (m == 0 || n == 0) return 0;
+    if (k == 0) { lifted_fill(out, (T)0); return 0; }
+    if (!lifted_have_gemm(a.p)) {  // (no BLAS found: the product in order, round-off apart the same numbers)
+        for (int64_t i = 0; i < m; ++i)
+            for (int64_t j = 0; j < n; ++j) {
+                T sum = 0;
+                for (int64_t q = 0; q < k; ++q) sum += a.p[i * a.s[0] + q * a.s[1]] * b.p[q * b.s[0] + j * b.s[1]];
+                out.p[i * out.s[0] + j * out.s[1]] = sum;
+            }
+        return 0;
+    }
+    int ta, tb; int64_t lda, ldb;
+    lifted_view<T, 2>* operands[2] = {&a, &b};
+    for (lifted_view<T, 2>* v : operands)
+        if (!lifted_blas_layout(*v, &ta, &lda)) {
+            lifted_view<T, 2> packed;
+            if (!lifted_alloc_view(packed, v->d, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+            lifted_copy(packed, *v);
+            *v = packed;
+        }
+    lifted_blas_layout(a, &ta, &lda);
+    lifted_blas_layout(b, &tb, &ldb);
+    lifted_gemm(ta, tb, m, n, k, a.p, lda, b.p, ldb, out.p, n > 1 ? n : 1);
+    return 0;
+}
+// the int64 words the runtime passes a view or a scalar in
+template <class T, int R> LIFTED_HOT void lifted_load_view(lifted_view<T, R>& v, const int64_t* words)
+{
+    v.p = (T*)(intptr_t)words[0];
+    for (int k = 0; k < R; ++k) { v.d[k] = words[1 + k]; v.s[k] = words[1 + R + k]; }
+}
+template <class T, int R> LIFTED_HOT void lifted_store_view(int64_t* words, const lifted_view<T, R>& v)
+{
+    words[0] = (int64_t)(intptr_t)v.p;
+    for (int k = 0; k < R; ++k) { words[1 + k] = v.d[k]; words[1 + R + k] = v.s[k]; }
+}
+LIFTED_HOT double lifted_load_scalar_f(int64_t word) { double x; memcpy(&x, &word, 8); return x; }
+LIFTED_HOT int64_t lifted_load_scalar_i(int64_t word) { return word; }
+LIFTED_HOT int64_t lifted_store_scalar_f(double x) { int64_t word; memcpy(&word, &x, 8); return word; }
+LIFTED_HOT int64_t lifted_store_scalar_i(int64_t x) { return x; }
+// a tape: the segments earlier loop kernels left in the host module's list (a table of [entries, count] pairs,
+// popped from the top), and the segment this call pushes (grown by doubling in the arena); a tape the call makes
+// itself (no list on the host: every push and pop is in the call) has no segments and grows in scratch memory
+struct lifted_tape { int64_t* table; int64_t segments; int64_t* own; int64_t count, capacity, width; int mode; };
+LIFTED_HOT void lifted_load_tape(lifted_tape& t, const int64_t* words, int64_t width)
+{ t.table = (int64_t*)(intptr_t)words[0]; t.segments = words[1]; t.own = nullptr; t.count = 0; t.capacity = 0; t.width = width; t.mode = LIFTED_ARENA; }
+LIFTED_HOT void lifted_new_tape(lifted_tape& t, int64_t width)
+{ t.table = nullptr; t.segments = 0; t.own = nullptr; t.count = 0; t.capacity = 0; t.width = width; t.mode = LIFTED_SCRATCH; }
+LIFTED_HOT void lifted_store_tape(int64_t* words, const lifted_tape& t)
+{ words[2] = (int64_t)(intptr_t)t.own; words[3] = t.count; }
+LIFTED_HOT bool lifted_push(lifted_tape& t, const int64_t* entry, lifted_loop_state* st)
+{
+    if (t.count == t.capacity) {
+        const int64_t capacity = t.capacity ? 2 * t.capacity : 64;
+        int64_t* grown = (int64_t*)lifted_take(st, capacity * t.width * 8, t.mode);
+        if (!grown) return false;
+        if (t.count) memcpy(grown, t.own, t.count * t.width * 8);
+        t.own = grown; t.capacity = capacity;
+    }
+    int64_t* slot = t.own + t.count * t.width;
+    for (int64_t k = 0; k < t.width; ++k) slot[k] = entry[k];
+    ++t.count;
+    return true;
+}
+LIFTED_HOT const int64_t* lifted_pop(lifted_tape& t)
+{
+    if (t.count > 0) return t.own + --t.count * t.width;
+    for (int64_t k = t.segments - 1; k >= 0; --k)
+        if (t.table[2 * k + 1] > 0) return (const int64_t*)(intptr_t)t.table[2 * k] + --t.table[2 * k + 1] * t.width;
+    return nullptr;
+}
+// ---- end of loop-kernel prelude ---------------------------------------------------------------------------------
+
+// fit_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int fit_block0(int64_t* io, lifted_alloc_fn alloc)
+{
+    lifted_loop_state state; lifted_start(state, alloc, io + 11);
+    lifted_loop_state* st = &state;
+    lifted_view<double, 1> v_exponents = {};
+    lifted_view<double, 1> v_m = {};
+    lifted_view<double, 2> v_powers = {};
+    double v_s = 0; bool f_s = false;
+    double v_s_1 = 0; bool f_s_1 = false;
+    lifted_view<double, 1> v_t = {};
+    double v_t_3 = 0; bool f_t_3 = false;
+    double v_t_5 = 0; bool f_t_5 = false;
+    lifted_view<double, 2> v_v = {};
+    lifted_view<double, 1> v_x = {};
+    void* site_1 = nullptr; int64_t site_1_bytes = 0;
+    void* site_2 = nullptr; int64_t site_2_bytes = 0;
+    void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
+    void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
+    void* packed_5 = nullptr; int64_t packed_5_bytes = 0;
+    lifted_load_view(v_t, io + 0);
+    lifted_load_view(v_exponents, io + 3);
+    lifted_load_view(v_x, io + 6);
+    // power_squaring_in_lanes.py:7  powers = t[:, None] ** exponents
+    {
+        lifted_view<double, 2> view;
+        int64_t offset = 0;
+        view.p = v_t.p + offset;
+        view.d[0] = v_t.d[0]; view.s[0] = v_t.s[0];
+        view.d[1] = 1; view.s[1] = 0;
+        v_v = view;
+    }
+    {
+        int64_t space[2] = {-1, -1};
+        if (v_v.p && !lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
+        if (v_v.p && v_v.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v.d[1]);
+        if (v_exponents.p && !lifted_meet(space[1], v_exponents.d[0])) return lifted_fail(st, 3, 1, space[1], v_exponents.d[0]);
+        for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 2);
+        lifted_view<double, 2> out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_1, &site_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) fit_k0(count, space[0], space[1], v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, v_exponents.p, 0, (v_exponents.d[0] == 1 ? 0 : v_exponents.s[0]), out_1.p);
+        else fit_k0_body<false>(count, space[0], space[1], v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, v_exponents.p, 0, (v_exponents.d[0] == 1 ? 0 : v_exponents.s[0]), out_1.p);
+        v_powers = out_1;
+    }
+    // power_squaring_in_lanes.py:8  r = np.sign(t) - powers @ x
+    {
+        lifted_view<double, 2> left, right, product;
+        left = v_powers;
+        right.p = v_x.p; right.d[0] = v_x.d[0]; right.s[0] = v_x.s[0]; right.d[1] = 1; right.s[1] = 1;
+        if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
+        const int64_t dims[2] = {left.d[0], right.d[1]};
+        if (!lifted_alloc_view(product, dims, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
+        v_m.p = product.p; v_m.d[0] = product.d[0]; v_m.s[0] = product.s[0];
+    }
+    {
+        int64_t space[1] = {-1};
+        if (v_t.p && !lifted_meet(space[0], v_t.d[0])) return lifted_fail(st, 3, 0, space[0], v_t.d[0]);
+        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        const double* arg_0 = v_t.p ? lifted_contiguous_data(v_t, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_t.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_4, &packed_4_bytes) : nullptr;
+        if (v_m.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        double acc_1[1] = {0};
+        if (count >= lifted_parallel_min) fit_k1(count, space[0], arg_0, arg_1, acc_1);
+        else fit_k1_body<false>(count, space[0], arg_0, arg_1, acc_1);
+        v_s = (double)(double)(acc_1[0]); f_s = true;
+    }
+    // power_squaring_in_lanes.py:9  return 0.5 * np.sum(r * r) + np.sum(x ** 3)
+    {
+        v_t_3 = (double)((((double)0.5) * ((double)v_s))); f_t_3 = false || f_s;
+    }
+    {
+        int64_t space[1] = {-1};
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_5, &packed_5_bytes) : nullptr;
+        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        double acc_1[1] = {0};
+        if (count >= lifted_parallel_min) fit_k2(count, space[0], arg_0, acc_1);
+        else fit_k2_body<false>(count, space[0], arg_0, acc_1);
+        v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
+    }
+    {
+        v_t_5 = (double)((((double)v_t_3) + ((double)v_s_1))); f_t_5 = f_t_3 || f_s_1;
+    }
+    io[9] = lifted_store_scalar_f(v_t_5); io[10] = f_t_5;
+    lifted_finish(state, io + 11);
+    return 0;
+}
+
+// fit_grad_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int fit_grad_block0(int64_t* io, lifted_alloc_fn alloc)
+{
+    lifted_loop_state state; lifted_start(state, alloc, io + 12);
+    lifted_loop_state* st = &state;
+    lifted_view<double, 1> v_dx_1 = {};
+    lifted_view<double, 1> v_exponents = {};
+    lifted_view<double, 1> v_m = {};
+    lifted_view<double, 1> v_m_1 = {};
+    lifted_view<double, 2> v_powers = {};
+    lifted_view<double, 1> v_r = {};
+    lifted_view<double, 1> v_t = {};
+    lifted_view<double, 1> v_t_7 = {};
+    lifted_view<double, 2> v_v = {};
+    lifted_view<double, 1> v_x = {};
+    void* site_1 = nullptr; int64_t site_1_bytes = 0;
+    void* site_2 = nullptr; int64_t site_2_bytes = 0;
+    void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
+    void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
+    void* site_5 = nullptr; int64_t site_5_bytes = 0;
+    void* packed_6 = nullptr; int64_t packed_6_bytes = 0;
+    void* site_7 = nullptr; int64_t site_7_bytes = 0;
+    void* site_8 = nullptr; int64_t site_8_bytes = 0;
+    void* packed_9 = nullptr; int64_t packed_9_bytes = 0;
+    void* packed_10 = nullptr; int64_t packed_10_bytes = 0;
+    void* site_11 = nullptr; int64_t site_11_bytes = 0;
+    lifted_load_view(v_t, io + 0);
+    lifted_load_view(v_exponents, io + 3);
+    lifted_load_view(v_x, io + 6);
+    // power_squaring_in_lanes.py:7  powers = t[:, None] ** exponents
+    {
+        lifted_view<double, 2> view;
+        int64_t offset = 0;
+        view.p = v_t.p + offset;
+        view.d[0] = v_t.d[0]; view.s[0] = v_t.s[0];
+        view.d[1] = 1; view.s[1] = 0;
+        v_v = view;
+    }
+    {
+        int64_t space[2] = {-1, -1};
+        if (v_v.p && !lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
+        if (v_v.p && v_v.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v.d[1]);
+        if (v_exponents.p && !lifted_meet(space[1], v_exponents.d[0])) return lifted_fail(st, 3, 1, space[1], v_exponents.d[0]);
+        for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 2);
+        lifted_view<double, 2> out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_1, &site_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) fit_grad_k0(count, space[0], space[1], v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, v_exponents.p, 0, (v_exponents.d[0] == 1 ? 0 : v_exponents.s[0]), out_1.p);
+        else fit_grad_k0_body<false>(count, space[0], space[1], v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, v_exponents.p, 0, (v_exponents.d[0] == 1 ? 0 : v_exponents.s[0]), out_1.p);
+        v_powers = out_1;
+    }
+    // power_squaring_in_lanes.py:8  r = np.sign(t) - powers @ x
+    {
+        lifted_view<double, 2> left, right, product;
+        left = v_powers;
+        right.p = v_x.p; right.d[0] = v_x.d[0]; right.s[0] = v_x.s[0]; right.d[1] = 1; right.s[1] = 1;
+        if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
+        const int64_t dims[2] = {left.d[0], right.d[1]};
+        if (!lifted_alloc_view(product, dims, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
+        v_m.p = product.p; v_m.d[0] = product.d[0]; v_m.s[0] = product.s[0];
+    }
+    {
+        int64_t space[1] = {-1};
+        if (v_t.p && !lifted_meet(space[0], v_t.d[0])) return lifted_fail(st, 3, 0, space[0], v_t.d[0]);
+        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        const double* arg_0 = v_t.p ? lifted_contiguous_data(v_t, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_t.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_4, &packed_4_bytes) : nullptr;
+        if (v_m.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 1> out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) fit_grad_k1(count, space[0], arg_0, arg_1, out_1.p);
+        else fit_grad_k1_body<false>(count, space[0], arg_0, arg_1, out_1.p);
+        v_r = out_1;
+    }
+    // power_squaring_in_lanes.py:9  return 0.5 * np.sum(r * r) + np.sum(x ** 3)
+    {
+        int64_t space[1] = {-1};
+        if (v_r.p && !lifted_meet(space[0], v_r.d[0])) return lifted_fail(st, 3, 0, space[0], v_r.d[0]);
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        const double* arg_0 = v_r.p ? lifted_contiguous_data(v_r, st, &packed_6, &packed_6_bytes) : nullptr;
+        if (v_r.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 1> out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_7, &site_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) fit_grad_k2(count, space[0], arg_0, out_1.p);
+        else fit_grad_k2_body<false>(count, space[0], arg_0, out_1.p);
+        v_t_7 = out_1;
+    }
+    // power_squaring_in_lanes.py:8  r = np.sign(t) - powers @ x
+    {
+        lifted_view<double, 2> left, right, product;
+        left.p = v_t_7.p; left.d[0] = 1; left.s[0] = v_t_7.d[0]; left.d[1] = v_t_7.d[0]; left.s[1] = v_t_7.s[0];
+        right = v_powers;
+        if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
+        const int64_t dims[2] = {left.d[0], right.d[1]};
+        if (!lifted_alloc_view(product, dims, st, &site_8, &site_8_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
+        v_m_1.p = product.p; v_m_1.d[0] = product.d[1]; v_m_1.s[0] = product.s[1];
+    }
+    {
+        int64_t space[1] = {-1};
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_m_1.p && !lifted_meet(space[0], v_m_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_1.d[0]);
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_9, &packed_9_bytes) : nullptr;
+        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_m_1.p ? lifted_contiguous_data(v_m_1, st, &packed_10, &packed_10_bytes) : nullptr;
+        if (v_m_1.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 1> out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_11, &site_11_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) fit_grad_k3(count, space[0], arg_0, arg_1, out_1.p);
+        else fit_grad_k3_body<false>(count, space[0], arg_0, arg_1, out_1.p);
+        v_dx_1 = out_1;
+    }
+    lifted_store_view(io + 9, v_dx_1);
+    lifted_finish(state, io + 12);
+    return 0;
+}
+#endif

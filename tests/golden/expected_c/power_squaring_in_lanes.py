@@ -20,6 +20,8 @@ _KERNELS = {
     "fit_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "fit_grad_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "fit_grad_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "fit_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64')], 'io': 19, 'memory': 11},
+    "fit_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1)], 'io': 20, 'memory': 12},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "power_squaring_in_lanes.cu"), _KERNELS)
 
@@ -94,31 +96,14 @@ def _arg_spec(name, note):
 def fit(x: "f64[m]", t: "f64[n]", exponents: "f64[m]"):
     _check_args('fit', x, t, exponents)
     # power_squaring_in_lanes.py:7  powers = t[:, None] ** exponents
-    v = t[:, None]
-    powers = _kernels.fit_k0(v, exponents)
-    del v, exponents
-    # power_squaring_in_lanes.py:8  r = np.sign(t) - powers @ x
-    s = _kernels.fit_k1(t, _runtime.matmul(powers, x))
-    del t, powers
-    # power_squaring_in_lanes.py:9  return 0.5 * np.sum(r * r) + np.sum(x ** 3)
-    s_1 = _kernels.fit_k2(x)
-    del x
-    return 0.5 * s + s_1
+    t_5 = _kernels.fit_block0(t, exponents, x)
+    del t, exponents, x
+    return t_5
 
 
 def fit_grad(x: "f64[m]", t: "f64[n]", exponents: "f64[m]"):
     _check_args('fit_grad', x, t, exponents)
     # power_squaring_in_lanes.py:7  powers = t[:, None] ** exponents
-    v = t[:, None]
-    powers = _kernels.fit_grad_k0(v, exponents)
-    del v, exponents
-    # power_squaring_in_lanes.py:8  r = np.sign(t) - powers @ x
-    r = _kernels.fit_grad_k1(t, _runtime.matmul(powers, x))
-    del t
-    # power_squaring_in_lanes.py:9  return 0.5 * np.sum(r * r) + np.sum(x ** 3)
-    t_7 = _kernels.fit_grad_k2(r)
-    del r
-    # power_squaring_in_lanes.py:8  r = np.sign(t) - powers @ x
-    dx_1 = _kernels.fit_grad_k3(x, _runtime.matmul(t_7, powers))
-    del x, t_7, powers
+    dx_1 = _kernels.fit_grad_block0(t, exponents, x)
+    del t, exponents, x
     return dx_1

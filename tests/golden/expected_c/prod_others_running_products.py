@@ -26,6 +26,9 @@ _KERNELS = {
     "row_products_hessian_k4": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), False), ('array', 'f64', (None, 'S', 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None, None)},
     "row_products_hessian_k5": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), False), ('array', 'f64', (None, 'S', 'S'), True), ('array', 'f64', ('S', 'S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None, None)},
     "row_products_hessian_k6": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), False), ('array', 'f64', (None, 'S', 'S'), True), ('array', 'f64', ('S', 'S', 'S'), False), ('array', 'f64', (None, 'S', 'S'), True), ('array', 'f64', ('S', 'S', 1), True), ('array', 'f64', (None, 'S', 'S'), True), ('array', 'f64', (None, 'S', 1), True), ('out', 'f64')], 'dims': [], 'static': (None, None, None)},
+    "row_products_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False)], 'outputs': [('scalar', 'f64')], 'io': 15, 'memory': 7},
+    "row_products_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2)], 'io': 18, 'memory': 10},
+    "row_products_hessian_block0": {'loop': True, 'inputs': [('array', 'f64', 3, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 3)], 'io': 35, 'memory': 27},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "prod_others_running_products.cu"), _KERNELS)
 
@@ -181,23 +184,15 @@ def _linear_scan(a, b, axis=None, reverse=False):
 def row_products(x: "f64[n,d]"):
     _check_args('row_products', x)
     # prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
-    s = _kernels.row_products_k0(x)
+    s_1 = _kernels.row_products_block0(x)
     del x
-    s_1 = _kernels.row_products_k1(s)
-    del s
     return s_1
 
 
 def row_products_grad(x: "f64[n,d]"):
     _check_args('row_products_grad', x)
     # prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
-    s = _kernels.row_products_grad_k0(x)
-    # reverse sweep
-    # prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
-    t_1 = _kernels.row_products_grad_k1(s)
-    del s
-    r = np.expand_dims(t_1, 1)
-    del t_1
+    r = _kernels.row_products_grad_block0(x)
     dx = _kernels.row_products_grad_k2(r, _prod_others(x, axis=1))
     del r, x
     return dx
@@ -216,11 +211,8 @@ def row_products_hessian(x: "f64[n,d]"):
     d_1 = x.shape[1]
     # prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
     s_2 = _kernels.row_products_hessian_k0(x)
-    s_3 = _kernels.row_products_hessian_k1(basis_1, _prod_others(x, axis=1))
-    t_3, t_4 = _kernels.row_products_hessian_k2(s_2)
+    r_1, r_2 = _kernels.row_products_hessian_block0(basis_1, _prod_others(x, axis=1), s_2)
     del s_2
-    t_7 = _kernels.row_products_hessian_k3(s_3, t_3)
-    del s_3, t_3
     p_3 = _cumprod_exclusive(x, axis=1)
     p_4 = _cumprod_exclusive(x, axis=1, reverse=True)
     t_8 = _kernels.row_products_hessian_k4(basis_1, p_3)
@@ -228,8 +220,8 @@ def row_products_hessian(x: "f64[n,d]"):
     del t_8
     t_10 = _kernels.row_products_hessian_k5(h, p_4, basis_1)
     del basis_1
-    tdx = _kernels.row_products_hessian_k6(h, p_4, _linear_scan(np.broadcast_to(x, (B, n_1, d_1)), t_10, axis=2, reverse=True), p_3, np.expand_dims(t_7, 2), _prod_others(x, axis=1), np.expand_dims(t_4, 1))
-    del h, p_4, x, B, n_1, d_1, t_10, p_3, t_7, t_4
+    tdx = _kernels.row_products_hessian_k6(h, p_4, _linear_scan(np.broadcast_to(x, (B, n_1, d_1)), t_10, axis=2, reverse=True), p_3, r_2, _prod_others(x, axis=1), r_1)
+    del h, p_4, x, B, n_1, d_1, t_10, p_3, r_2, r_1
     jac = np.transpose(tdx, axes=(1, 2, 0))
     del tdx
     jac_1 = np.reshape(jac, (n, d, n, d))

@@ -24,6 +24,8 @@ _KERNELS = {
     "normalized_grad_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', (1, 'S'), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 1), True), ('reduce', 'f64', 'add', 'f64', False, True, False)], 'dims': [], 'static': (None, None), 'mode': 'columns', 'perm': (1, 0), 'reduced': 1},
     "normalized_grad_k6": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('scalar', 'i64'), ('out', 'f64')], 'dims': [], 'static': (1, None)},
     "normalized_grad_k7": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (1, 'S'), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', (1, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "normalized_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False)], 'outputs': [('scalar', 'f64')], 'io': 15, 'memory': 7},
+    "normalized_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2)], 'io': 18, 'memory': 10},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "reduction_axis_keepdims.cu"), _KERNELS)
 
@@ -98,38 +100,13 @@ def _arg_spec(name, note):
 def normalized(x: "f64[n,d]"):
     _check_args('normalized', x)
     # reduction_axis_keepdims.py:7  centered = x - np.mean(x, axis=0, keepdims=True)
-    s = _kernels.normalized_k0(x)
-    scale, s_1 = _kernels.normalized_k1(x, s)
-    del x, s
-    # reduction_axis_keepdims.py:9  return np.sum(centered.sum(axis=1) / scale)
-    s_2 = _kernels.normalized_k2(s_1, scale)
-    del s_1, scale
+    s_2 = _kernels.normalized_block0(x)
+    del x
     return s_2
 
 
 def normalized_grad(x: "f64[n,d]"):
     _check_args('normalized_grad', x)
-    n = x.shape[0]
-    # reduction_axis_keepdims.py:7  centered = x - np.mean(x, axis=0, keepdims=True)
-    s = _kernels.normalized_grad_k0(x)
-    scale, s_1 = _kernels.normalized_grad_k1(x, s)
-    # reduction_axis_keepdims.py:9  return np.sum(centered.sum(axis=1) / scale)
-    t_2, dscale = _kernels.normalized_grad_k2(s_1, scale)
-    del s_1
-    dcentered = np.expand_dims(t_2, 1)
-    del t_2
-    # reduction_axis_keepdims.py:8  scale = np.max(np.abs(centered), axis=1)
-    r = np.expand_dims(scale, 1)
-    del scale
-    s_3 = _kernels.normalized_grad_k3(x, s, r)
-    r_1 = np.expand_dims(dscale, 1)
-    del dscale
-    t_4 = _kernels.normalized_grad_k4(r_1, s_3)
-    del r_1, s_3
-    s_4 = _kernels.normalized_grad_k5(x, s, r, t_4, dcentered)
-    # reduction_axis_keepdims.py:7  centered = x - np.mean(x, axis=0, keepdims=True)
-    t_10 = _kernels.normalized_grad_k6(s_4, n)
-    del s_4, n
-    dx = _kernels.normalized_grad_k7(x, s, r, t_4, dcentered, t_10)
-    del x, s, r, t_4, dcentered, t_10
+    dx = _kernels.normalized_grad_block0(x)
+    del x
     return dx

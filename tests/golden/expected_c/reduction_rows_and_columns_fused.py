@@ -28,6 +28,9 @@ _KERNELS = {
     "softmax_rows_loss_grad_k6": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('array', 'f64', ('S', 1), True), ('reduce', 'f64', 'add', 'f64', False, True, False), ('reduce', 'i64', 'add', 'i64', False, True, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
     "softmax_rows_loss_grad_k7": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'i64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, 1)},
     "softmax_rows_loss_grad_k8": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', (None, 'S'), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 'S'), True), ('scalar', 'f64'), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 1), True), ('out', 'f64', True), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, None), 'mode': 'columns', 'perm': (1, 0), 'reduced': 1},
+    "softmax_rows_loss_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'i64', 2, False)], 'outputs': [('scalar', 'f64')], 'io': 23, 'memory': 15},
+    "softmax_rows_loss_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'i64'), ('array', 'f64', 2), ('array', 'f64', 2), ('array', 'f64', 2), ('array', 'f64', 2)], 'io': 38, 'memory': 30},
+    "softmax_rows_loss_grad_block1": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 1)], 'io': 46, 'memory': 38},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "reduction_rows_and_columns_fused.cu"), _KERNELS)
 
@@ -163,48 +166,19 @@ def _others_in_groups(x, axis, count, product=None):
 def softmax_rows_loss(logits: "f64[n,k]", scale: "f64[k]", counts: "i64[n,k]"):
     _check_args('softmax_rows_loss', logits, scale, counts)
     # reduction_rows_and_columns_fused.py:7  z = logits * scale
-    top, spread = _kernels.softmax_rows_loss_k0(logits, scale)
-    # reduction_rows_and_columns_fused.py:9  lse = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
-    s = _kernels.softmax_rows_loss_k1(logits, scale, top)
-    lse = _kernels.softmax_rows_loss_k2(s, top)
-    del s, top
-    # reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
-    per_class, s_3 = _kernels.softmax_rows_loss_k3(logits, scale, lse, counts)
-    del logits, scale, lse, counts
-    # reduction_rows_and_columns_fused.py:12  return np.sum(per_class) + np.sum(spread) + np.sum(np.min(counts * 2 - 1, axis=0))
-    s_1, s_4 = _kernels.softmax_rows_loss_k4(per_class, s_3)
-    del per_class, s_3
-    s_2 = _kernels.softmax_rows_loss_k5(spread)
-    del spread
-    return s_1 + s_2 + s_4
+    t_10 = _kernels.softmax_rows_loss_block0(logits, scale, counts)
+    del logits, scale, counts
+    return t_10
 
 
 def softmax_rows_loss_grad(logits: "f64[n,k]", scale: "f64[k]", counts: "i64[n,k]"):
     _check_args('softmax_rows_loss_grad', logits, scale, counts)
-    n = logits.shape[0]
-    # reduction_rows_and_columns_fused.py:7  z = logits * scale
-    top = _kernels.softmax_rows_loss_grad_k0(logits, scale)
-    # reduction_rows_and_columns_fused.py:9  lse = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
-    s = _kernels.softmax_rows_loss_grad_k1(logits, scale, top)
-    lse = _kernels.softmax_rows_loss_grad_k2(s, top)
-    # reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
-    t_6 = _kernels.softmax_rows_loss_grad_k3(logits, scale, lse)
+    n, top, s, lse, t_6 = _kernels.softmax_rows_loss_grad_block0(logits, scale)
     # reverse sweep
     # reduction_rows_and_columns_fused.py:11  spread = np.prod(1.0 + 0.1 * np.tanh(z), axis=1)
     p = _prod_others(t_6, axis=1)
     del t_6
     # reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
-    t_14 = 1.0 / n
-    del n
-    # reduction_rows_and_columns_fused.py:11  spread = np.prod(1.0 + 0.1 * np.tanh(z), axis=1)
-    dlse = _kernels.softmax_rows_loss_grad_k4(logits, scale, lse, p, t_14)
-    # reduction_rows_and_columns_fused.py:9  lse = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
-    t_18 = _kernels.softmax_rows_loss_grad_k5(dlse, s)
-    del s
-    s_5, s_6 = _kernels.softmax_rows_loss_grad_k6(logits, scale, top, lse, p, t_14, t_18)
-    t_22 = _kernels.softmax_rows_loss_grad_k7(dlse, s_5, s_6)
-    del dlse, s_5, s_6
-    # reduction_rows_and_columns_fused.py:8  top = np.max(z, axis=1, keepdims=True)
-    dlogits, dscale = _kernels.softmax_rows_loss_grad_k8(logits, scale, top, lse, p, t_14, t_18, t_22)
-    del logits, scale, top, lse, p, t_14, t_18, t_22
+    dlogits, dscale = _kernels.softmax_rows_loss_grad_block1(n, logits, scale, lse, p, s, top)
+    del n, logits, scale, lse, p, s, top
     return (dlogits, dscale)

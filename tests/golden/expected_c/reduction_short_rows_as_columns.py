@@ -27,6 +27,8 @@ _KERNELS = {
     "rotation_energy_grad_k8": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "rotation_energy_grad_k9": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "rotation_energy_grad_k10": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "rotation_energy_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('scalar', 'f64')], 'outputs': [('scalar', 'f64')], 'io': 17, 'memory': 9},
+    "rotation_energy_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('scalar', 'i64'), ('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2)], 'io': 52, 'memory': 44},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "reduction_short_rows_as_columns.cu"), _KERNELS)
 
@@ -116,11 +118,9 @@ def rotation_energy(rot: "f64[p,3]", x: "f64[p,3]", w: "f64[p]"):
     # reduction_short_rows_as_columns.py:9  return np.sum(w * np.sqrt(squared + 1.0)) + np.sum(np.max(x * along, axis=1))
     t_5 = np.stack((t_18, t_19, t_20), axis=-1)
     del t_18, t_19, t_20
-    s_1 = _kernels.rotation_energy_k1(t_5)
-    del t_5
-    s_2 = _kernels.rotation_energy_k2(s_1)
-    del s_1
-    return s + s_2
+    t_6 = _kernels.rotation_energy_block0(t_5, s)
+    del t_5, s
+    return t_6
 
 
 def rotation_energy_grad(rot: "f64[p,3]", x: "f64[p,3]", w: "f64[p]"):
@@ -141,45 +141,6 @@ def rotation_energy_grad(rot: "f64[p,3]", x: "f64[p,3]", w: "f64[p]"):
     # reduction_short_rows_as_columns.py:9  return np.sum(w * np.sqrt(squared + 1.0)) + np.sum(np.max(x * along, axis=1))
     t_5 = np.stack((t_18, t_19, t_20), axis=-1)
     del t_18, t_19, t_20
-    s_1 = _kernels.rotation_energy_grad_k1(t_5)
-    # reverse sweep
-    # reduction_short_rows_as_columns.py:9  return np.sum(w * np.sqrt(squared + 1.0)) + np.sum(np.max(x * along, axis=1))
-    r = np.expand_dims(s_1, 1)
-    del s_1
-    mask, s_3 = _kernels.rotation_energy_grad_k2(t_5, r)
-    del t_5, r
-    t = _kernels.rotation_energy_grad_k3(s_3)
-    del s_3
-    t_1 = _kernels.rotation_energy_grad_k4(mask, t)
-    del mask, t
-    v_2 = t_1[:, 2]
-    dx1, dx0, t_21, t_26, drot2, dx2_1 = _kernels.rotation_energy_grad_k5(v_2, t_17, x2, t_1[:, 1], x1, t_1[:, 0], x0, t_3, w, rot2)
-    del v_2, t_17, x2, t_1, w
-    # reduction_short_rows_as_columns.py:8  along = np.sum(rot * x, axis=1, keepdims=True)
-    dx = np.zeros((p, 3))
-    dx[:, 2] = dx2_1
-    del dx2_1
-    drot1, dx1_1 = _kernels.rotation_energy_grad_k6(t_21, x1, rot1, dx1)
-    del x1, dx1
-    dx[:, 1] += dx1_1
-    del dx1_1
-    drot0, dx0_1 = _kernels.rotation_energy_grad_k7(t_21, x0, rot0, dx0)
-    del t_21, x0, dx0
-    dx[:, 0] += dx0_1
-    del dx0_1
-    # reduction_short_rows_as_columns.py:7  squared = np.sum(rot * rot, axis=1)
-    drot2_1 = _kernels.rotation_energy_grad_k8(t_26, rot2, drot2)
-    del rot2, drot2
-    drot = np.zeros((p, 3))
-    del p
-    drot[:, 2] = drot2_1
-    del drot2_1
-    drot1_1 = _kernels.rotation_energy_grad_k9(t_26, rot1, drot1)
-    del rot1, drot1
-    drot[:, 1] += drot1_1
-    del drot1_1
-    drot0_1 = _kernels.rotation_energy_grad_k10(t_26, rot0, drot0)
-    del t_26, rot0, drot0
-    drot[:, 0] += drot0_1
-    del drot0_1
+    dx, drot = _kernels.rotation_energy_grad_block0(t_5, t_17, x2, x1, x0, t_3, w, rot2, p, rot1, rot0)
+    del t_5, t_17, x2, x1, x0, w, rot2, p, rot1, rot0
     return (drot, dx, t_3)

@@ -21,6 +21,8 @@ _KERNELS = {
     "polynomial_table_grad_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "polynomial_table_grad_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 1), True), ('array', 'f64', (None, 'S'), True), ('array', 'f64', (1, 'S'), True), ('array', 'f64', (None, 'S'), True), ('reduce', 'f64', 'add', 'f64', False, True, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
     "polynomial_table_grad_k4": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "polynomial_table_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 3, False)], 'outputs': [('scalar', 'f64')], 'io': 23, 'memory': 15},
+    "polynomial_table_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 3, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1)], 'io': 24, 'memory': 16},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "row_walk_broadcast_operands.cu"), _KERNELS)
 
@@ -95,38 +97,13 @@ def _arg_spec(name, note):
 def polynomial_table(t: "f64[n]", e: "f64[m]", w: "f64[p,1,m]"):
     _check_args('polynomial_table', t, e, w)
     # row_walk_broadcast_operands.py:10  return np.sum(w * t[:, None] ** e + t[:, None] * e)
-    v = t[:, None]
-    t_1 = _kernels.polynomial_table_k0(v, e)
-    del v
-    v_1 = t[:, None]
-    del t
-    t_3 = _kernels.polynomial_table_k1(v_1, e)
-    del v_1, e
-    s = _kernels.polynomial_table_k2(w, t_1, t_3)
-    del w, t_1, t_3
+    s = _kernels.polynomial_table_block0(t, e, w)
+    del t, e, w
     return s
 
 
 def polynomial_table_grad(t: "f64[n]", e: "f64[m]", w: "f64[p,1,m]"):
     _check_args('polynomial_table_grad', t, e, w)
-    p = w.shape[0]
-    n = t.shape[0]
-    # row_walk_broadcast_operands.py:10  return np.sum(w * t[:, None] ** e + t[:, None] * e)
-    v = t[:, None]
-    del t
-    # reverse sweep
-    # row_walk_broadcast_operands.py:10  return np.sum(w * t[:, None] ** e + t[:, None] * e)
-    t_5 = 1.0 * p
-    del p
-    s_1 = _kernels.polynomial_table_grad_k0(t_5, e)
-    del t_5
-    dt = np.squeeze(np.broadcast_to(s_1, (n, 1)), axis=1)
-    del s_1, n
-    s_2 = _kernels.polynomial_table_grad_k1(w)
-    del w
-    t_7 = _kernels.polynomial_table_grad_k2(e)
-    s_3 = _kernels.polynomial_table_grad_k3(v, t_7, s_2, e)
-    del v, t_7, s_2, e
-    dt_1 = _kernels.polynomial_table_grad_k4(dt, np.squeeze(s_3, axis=1))
-    del dt, s_3
+    dt_1 = _kernels.polynomial_table_grad_block0(w, t, e)
+    del w, t, e
     return dt_1

@@ -35,6 +35,10 @@ _KERNELS = {
     "scatter_rows_jvp_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_jvp_k4": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_jvp_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False, False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, None)},
+    "scatter_rows_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2)], 'io': 28, 'memory': 20},
+    "scatter_rows_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('scalar', 'i64'), ('scalar', 'i64'), ('scalar', 'i64'), ('array', 'f64', 2), ('array', 'f64', 2)], 'io': 34, 'memory': 26},
+    "scatter_rows_jvp_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('scalar', 'i64'), ('array', 'f64', 2), ('array', 'f64', 2), ('array', 'f64', 2), ('array', 'f64', 2)], 'io': 50, 'memory': 42},
+    "scatter_rows_jvp_block1": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('scalar', 'i64')], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2)], 'io': 30, 'memory': 22},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "scatter_index_assignment.cu"), _KERNELS)
 
@@ -143,10 +147,9 @@ def _check_index(index, size, axis):
 def scatter_rows(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n]"):
     _check_args('scatter_rows', x, v, idx, mask)
     # scatter_index_assignment.py:7  a = x * 1.0
-    a = _kernels.scatter_rows_k0(x)
+    a, t = _kernels.scatter_rows_block0(x, v)
     del x
     # scatter_index_assignment.py:8  a[idx] = v * v
-    t = _kernels.scatter_rows_k1(v)
     a[idx] = t
     del t
     # scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
@@ -172,14 +175,9 @@ def scatter_rows(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n]"):
 
 def scatter_rows_grad(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n]"):
     _check_args('scatter_rows_grad', x, v, idx, mask)
-    n = x.shape[0]
-    k = v.shape[0]
-    d = x.shape[1]
-    # scatter_index_assignment.py:7  a = x * 1.0
-    a = _kernels.scatter_rows_grad_k0(x)
+    n, k, d, a, t = _kernels.scatter_rows_grad_block0(x, v)
     del x
     # scatter_index_assignment.py:8  a[idx] = v * v
-    t = _kernels.scatter_rows_grad_k1(v)
     a[idx] = t
     del t
     # scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
@@ -235,14 +233,9 @@ def scatter_rows_grad(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n
 
 def scatter_rows_jvp(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n]", tx: "f64[n,d]", tv: "f64[k,d]"):
     _check_args('scatter_rows_jvp', x, v, idx, mask, tx, tv)
-    d = x.shape[1]
-    # scatter_index_assignment.py:7  a = x * 1.0
-    a = _kernels.scatter_rows_jvp_k0(x)
-    del x
+    d, a, t, t_6, t_7 = _kernels.scatter_rows_jvp_block0(x, v, tv, tx)
+    del x, tx
     # scatter_index_assignment.py:8  a[idx] = v * v
-    t, t_6 = _kernels.scatter_rows_jvp_k1(v, tv)
-    t_7 = tx.copy()
-    del tx
     t_7[idx] = t_6
     del t_6
     a[idx] = t
@@ -262,14 +255,10 @@ def scatter_rows_jvp(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n]
     del t_2, idx
     # scatter_index_assignment.py:10  a[mask] = 2.0 * a[mask]
     v_4 = a[mask]
-    v_8 = t_7[mask]
-    t_3 = _kernels.scatter_rows_jvp_k3(v_4)
-    del v_4
-    t_11 = _kernels.scatter_rows_jvp_k4(v_8)
-    del v_8
-    size = t_3.shape[0]
-    t_7[mask] = np.broadcast_to(t_11, (size, d))
-    del t_11, size, d
+    t_3, b = _kernels.scatter_rows_jvp_block1(v_4, t_7[mask], d)
+    del v_4, d
+    t_7[mask] = b
+    del b
     a[mask] = t_3
     del t_3, mask
     # scatter_index_assignment.py:11  return np.sum(np.tanh(a))

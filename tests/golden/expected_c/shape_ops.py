@@ -26,6 +26,10 @@ _KERNELS = {
     "reshaped_grad_k6": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), True), ('out', 'f64')], 'dims': [], 'static': (6, 1)},
     "reshaped_grad_k7": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (6,)},
     "reshaped_grad_k8": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (6, 4)},
+    "reshaped_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2), ('scalar', 'f64'), ('array', 'f64', 1)], 'io': 26, 'memory': 18},
+    "reshaped_block1": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('scalar', 'f64'), ('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('scalar', 'f64')], 'io': 27, 'memory': 19},
+    "reshaped_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2), ('array', 'f64', 1)], 'io': 29, 'memory': 21},
+    "reshaped_grad_block1": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2), ('array', 'f64', 1)], 'io': 41, 'memory': 33},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "shape_ops.cu"), _KERNELS)
 
@@ -102,22 +106,15 @@ def reshaped(x: "f64[6,4]", y: "f64[6]"):
     # shape_ops.py:7  blocks = x.reshape(3, -1)
     blocks = np.reshape(x, (3, -1))
     # shape_ops.py:8  column = np.expand_dims(y, 1)
-    column = np.expand_dims(y, 1)
-    # shape_ops.py:9  joined = np.concatenate((x, column), axis=1)
-    s_1 = _kernels.reshaped_k0(x, column)
+    column, s_1, t = _kernels.reshaped_block0(y, x)
     del x
     # shape_ops.py:10  stacked = np.stack((y, y * 2.0), axis=0)
-    t = _kernels.reshaped_k1(y)
     stacked = np.stack((y, t))
     del y, t
     # shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
-    s = _kernels.reshaped_k2(blocks)
-    del blocks
-    r = np.squeeze(column, axis=1)
-    del column
-    s_2 = _kernels.reshaped_k3(r, stacked)
-    del r, stacked
-    return s + s_1 + s_2
+    t_5 = _kernels.reshaped_block1(blocks, s_1, column, stacked)
+    del blocks, s_1, column, stacked
+    return t_5
 
 
 def reshaped_grad(x: "f64[6,4]", y: "f64[6]"):
@@ -125,42 +122,14 @@ def reshaped_grad(x: "f64[6,4]", y: "f64[6]"):
     # shape_ops.py:7  blocks = x.reshape(3, -1)
     blocks = np.reshape(x, (3, -1))
     # shape_ops.py:8  column = np.expand_dims(y, 1)
-    column = np.expand_dims(y, 1)
-    # shape_ops.py:9  joined = np.concatenate((x, column), axis=1)
-    joined = _kernels.reshaped_grad_k0(x, column)
+    column, joined, t = _kernels.reshaped_grad_block0(y, x)
     del x
     # shape_ops.py:10  stacked = np.stack((y, y * 2.0), axis=0)
-    t = _kernels.reshaped_grad_k1(y)
     stacked = np.stack((y, t))
     del y, t
     # shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
-    r = np.squeeze(column, axis=1)
-    del column
-    # reverse sweep
-    # shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
-    s_3 = _kernels.reshaped_grad_k2(stacked)
-    del stacked
-    dcolumn = np.expand_dims(s_3, 1)
-    del s_3
-    djoined = _kernels.reshaped_grad_k3(joined)
-    del joined
-    dblocks = _kernels.reshaped_grad_k4(blocks)
-    del blocks
-    # shape_ops.py:10  stacked = np.stack((y, y * 2.0), axis=0)
-    b = np.broadcast_to(r, (2, 6))
-    del r
-    dy = b[0]
-    v_1 = b[1]
-    del b
-    dy_1 = _kernels.reshaped_grad_k5(v_1, dy)
-    del v_1, dy
-    # shape_ops.py:9  joined = np.concatenate((x, column), axis=1)
-    dx = djoined[:, 0:4]
-    dcolumn_1 = _kernels.reshaped_grad_k6(dcolumn, djoined[:, 4:5])
-    del dcolumn, djoined
-    # shape_ops.py:8  column = np.expand_dims(y, 1)
-    dy_1 = _kernels.reshaped_grad_k7(dy_1, np.squeeze(dcolumn_1, axis=1))
-    del dcolumn_1
+    dblocks, dx, dy_1 = _kernels.reshaped_grad_block1(column, stacked, joined, blocks)
+    del column, stacked, joined, blocks
     # shape_ops.py:7  blocks = x.reshape(3, -1)
     dx_1 = _kernels.reshaped_grad_k8(dx, np.reshape(dblocks, (6, 4)))
     del dx, dblocks

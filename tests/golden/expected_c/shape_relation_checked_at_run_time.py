@@ -16,6 +16,7 @@ _KERNELS = {
     "f_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, 2)},
     "f_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, 2)},
     "f_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, 2)},
+    "f_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2)], 'io': 38, 'memory': 30},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "shape_relation_checked_at_run_time.cu"), _KERNELS)
 
@@ -121,10 +122,8 @@ def f_grad(x: "f64[n,d]", W: "f64[3,2]", y: "f64[n,k]"):
     t_4 = _kernels.f_grad_k0(m, c_1)
     dy = _same_shape(t_4, (n, k))
     del t_4, k
-    t_7 = _kernels.f_grad_k1(m, c_1)
-    del m, c_1
-    dW = _runtime.matmul(c.T, t_7)
-    del c
-    dx = _same_shape(_runtime.matmul(t_7, W.T), (n, d))
-    del t_7, W, n, d
+    m_1, dW = _kernels.f_grad_block0(m, c_1, W, c)
+    del m, c_1, W, c
+    dx = _same_shape(m_1, (n, d))
+    del m_1, n, d
     return (dx, dW, dy)

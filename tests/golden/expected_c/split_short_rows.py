@@ -24,6 +24,7 @@ _KERNELS = {
     "rotate_vjp_k7": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "rotate_vjp_k8": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "rotate_vjp_k9": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "rotate_vjp_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('scalar', 'i64'), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2)], 'io': 79, 'memory': 71},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "split_short_rows.cu"), _KERNELS)
 
@@ -138,52 +139,6 @@ def rotate_vjp(axis: "f64[n,3]", x: "f64[n,3]", ct: "f64[n,3]"):
     # split_short_rows.py:14  return x + cross * np.cos(squared)[:, None]
     t_14 = np.stack((t_23, t_24, t_25), axis=-1)
     del t_23, t_24, t_25
-    # reverse sweep
-    # split_short_rows.py:14  return x + cross * np.cos(squared)[:, None]
-    v = ct[:, 0]
-    v_1 = ct[:, 1]
-    v_3 = ct[:, 2]
-    del ct
-    t, t_26, t_29, dsquared, t_35, t_38 = _kernels.rotate_vjp_k1(v_3, t_12, t_11, v_1, t_8, v, t_5, squared, v_12, unit1)
-    del t_12, t_11, t_8, t_5, squared, v_12
-    # split_short_rows.py:11  cross = np.stack((unit[:, 1] * x[:, 2] - unit[:, 2] * x[:, 1],
-    dx = np.zeros((n, 3))
-    dx[:, 0] = t_38
-    del t_38
-    dunit0, t_39 = _kernels.rotate_vjp_k2(t, v_10, unit0)
-    del t, v_10
-    dx[:, 1] += t_39
-    del t_39
-    t_43, dunit0_1 = _kernels.rotate_vjp_k3(t_26, v_8, unit0, dunit0)
-    del v_8, dunit0
-    dx[:, 2] += t_43
-    del t_43
-    dunit2, t_44 = _kernels.rotate_vjp_k4(t_26, v_6, unit2, v)
-    del t_26, v_6, v
-    dx[:, 0] += t_44
-    del t_44
-    dunit2_1, t_51 = _kernels.rotate_vjp_k5(t_29, v_4, unit2, dunit2, v_1)
-    del v_4, dunit2, v_1
-    dx[:, 1] += t_51
-    del t_51
-    dunit1_1, t_54 = _kernels.rotate_vjp_k6(t_29, v_2, unit1, t_35, v_3)
-    del t_29, v_2, t_35, v_3
-    dx[:, 2] += t_54
-    del t_54
-    # split_short_rows.py:10  unit = axis / np.sqrt(1.0 + squared)[:, None]
-    daxis1, daxis0, dsquared_1, daxis2_1 = _kernels.rotate_vjp_k7(dunit2_1, t_2, unit2, dunit1_1, unit1, dunit0_1, unit0, dsquared, axis2)
-    del dunit2_1, t_2, unit2, dunit1_1, unit1, dunit0_1, unit0, dsquared, axis2
-    # split_short_rows.py:9  squared = np.sum(axis * axis, axis=1)
-    daxis = np.zeros((n, 3))
-    del n
-    daxis[:, 2] = daxis2_1
-    del daxis2_1
-    daxis1_1 = _kernels.rotate_vjp_k8(dsquared_1, axis1, daxis1)
-    del axis1, daxis1
-    daxis[:, 1] += daxis1_1
-    del daxis1_1
-    daxis0_1 = _kernels.rotate_vjp_k9(dsquared_1, axis0, daxis0)
-    del dsquared_1, axis0, daxis0
-    daxis[:, 0] += daxis0_1
-    del daxis0_1
+    dx, daxis = _kernels.rotate_vjp_block0(ct, t_12, t_11, t_8, t_5, squared, v_12, unit1, n, v_10, unit0, v_8, v_6, unit2, v_4, v_2, t_2, axis2, axis1, axis0)
+    del ct, t_12, t_11, t_8, t_5, squared, v_12, unit1, n, v_10, unit0, v_8, v_6, unit2, v_4, v_2, t_2, axis2, axis1, axis0
     return (t_14, (daxis, dx))

@@ -16,6 +16,8 @@ _KERNELS = {
     "skin_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (3, None)},
     "skin_jacobian_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (3, None)},
     "skin_jacobian_k1": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), False), ('array', 'f64', (None, 'S', 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, 3, None)},
+    "skin_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2)], 'io': 23, 'memory': 15},
+    "skin_jacobian_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 3, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 3), ('array', 'f64', 2)], 'io': 37, 'memory': 29},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "stack_times_matrix_one_gemm.cu"), _KERNELS)
 
@@ -90,9 +92,9 @@ def _arg_spec(name, note):
 def skin(t: "f64[3,k]", w: "f64[v,k]"):
     _check_args('skin', t, w)
     # stack_times_matrix_one_gemm.py:7  return np.sin(t) @ np.transpose(w)
-    t_1 = _kernels.skin_k0(t)
-    del t
-    return _runtime.matmul(t_1, w.T)
+    m = _kernels.skin_block0(t, w)
+    del t, w
+    return m
 
 
 def skin_jacobian(t: "f64[3,k]", w: "f64[v,k]"):
@@ -104,12 +106,10 @@ def skin_jacobian(t: "f64[3,k]", w: "f64[v,k]"):
     basis_1 = np.reshape(basis, (size, 3, k))
     del basis, size
     # stack_times_matrix_one_gemm.py:7  return np.sin(t) @ np.transpose(w)
-    t_4 = _kernels.skin_jacobian_k0(t)
-    del t
-    t_5 = _kernels.skin_jacobian_k1(basis_1, t_4)
-    del basis_1, t_4
-    m_2 = _runtime.flat_matmul(t_5, w.T)
-    del t_5, w
+    t_5, t_6 = _kernels.skin_jacobian_block0(t, basis_1, w)
+    del t, basis_1, w
+    m_2 = _runtime.flat_matmul(t_5, t_6)
+    del t_5, t_6
     jac = np.transpose(m_2, axes=(1, 2, 0))
     del m_2
     jac_1 = np.reshape(jac, (3, v, 3, k))

@@ -25,6 +25,12 @@ _KERNELS = {
     "loss_grad_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 'S'), True), ('out', 'f64', True), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, None), 'mode': 'columns', 'perm': (1, 0), 'reduced': 1},
     "scores_vjp_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('out', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False, False), ('out', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
     "scores_jvp_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('out', 'f64'), ('out', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False, False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
+    "mlp_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 2)], 'io': 34, 'memory': 26},
+    "loss_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 2, False)], 'outputs': [('scalar', 'f64')], 'io': 36, 'memory': 28},
+    "scores_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False), ('scalar', 'f64')], 'outputs': [('array', 'f64', 1), ('scalar', 'f64')], 'io': 23, 'memory': 15},
+    "loss_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 1), ('array', 'f64', 2), ('array', 'f64', 1), ('array', 'f64', 2)], 'io': 50, 'memory': 42},
+    "scores_vjp_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False), ('scalar', 'f64'), ('array', 'f64', 1, False), ('scalar', 'f64')], 'outputs': [('array', 'f64', 1), ('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', 1)], 'io': 33, 'memory': 25},
+    "scores_jvp_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('scalar', 'f64'), ('scalar', 'f64')], 'outputs': [('array', 'f64', 1), ('array', 'f64', 1), ('scalar', 'f64'), ('scalar', 'f64')], 'io': 33, 'memory': 25},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "tree_params_grad_vjp_jvp.cu"), _KERNELS)
 
@@ -33,14 +39,8 @@ def mlp(params: "[(f64[d,h], f64[h]), (f64[h,k], f64[k])]", x: "f64[n,d]"):
     ((params_0_0, params_0_1), (params_1_0, params_1_1)) = params
     del params
     # tree_params_grad_vjp_jvp.py:8  out = x @ W + b
-    m = _runtime.matmul(x, params_0_0)
-    del x, params_0_0
-    x_1 = _kernels.mlp_k0(m, params_0_1)
-    del m, params_0_1
-    m_1 = _runtime.matmul(x_1, params_1_0)
-    del x_1, params_1_0
-    out_1 = _kernels.mlp_k1(m_1, params_1_1)
-    del m_1, params_1_1
+    out_1 = _kernels.mlp_block0(x, params_0_0, params_0_1, params_1_0, params_1_1)
+    del x, params_0_0, params_0_1, params_1_0, params_1_1
     return out_1
 
 
@@ -48,14 +48,8 @@ def loss(params: "[(f64[d,h], f64[h]), (f64[h,k], f64[k])]", x: "f64[n,d]", y: "
     ((params_0_0, params_0_1), (params_1_0, params_1_1)) = params
     del params
     # tree_params_grad_vjp_jvp.py:8  out = x @ W + b
-    m = _runtime.matmul(x, params_0_0)
-    del x, params_0_0
-    x_1 = _kernels.loss_k0(m, params_0_1)
-    del m, params_0_1
-    m_1 = _runtime.matmul(x_1, params_1_0)
-    del x_1, params_1_0
-    s = _kernels.loss_k1(m_1, params_1_1, y)
-    del m_1, params_1_1, y
+    s = _kernels.loss_block0(x, params_0_0, params_0_1, params_1_0, params_1_1, y)
+    del x, params_0_0, params_0_1, params_1_0, params_1_1, y
     return s
 
 
@@ -64,10 +58,8 @@ def scores(p: "{'w': f64[d], 'b': f64[]}", x: "f64[n,d]"):
     p_b = p['b']
     del p
     # tree_params_grad_vjp_jvp.py:20  z = x @ p["w"] + p["b"]
-    m = _runtime.matmul(x, p_w)
-    del x, p_w
-    z, s = _kernels.scores_k0(m, p_b)
-    del m, p_b
+    z, s = _kernels.scores_block0(x, p_w, p_b)
+    del x, p_w, p_b
     return {'z': z, 'total': s}
 
 
@@ -75,23 +67,8 @@ def loss_grad(params: "[(f64[d,h], f64[h]), (f64[h,k], f64[k])]", x: "f64[n,d]",
     ((params_0_0, params_0_1), (params_1_0, params_1_1)) = params
     del params
     # tree_params_grad_vjp_jvp.py:8  out = x @ W + b
-    m = _runtime.matmul(x, params_0_0)
-    del params_0_0
-    x_1 = _kernels.loss_grad_k0(m, params_0_1)
-    del m, params_0_1
-    m_1 = _runtime.matmul(x_1, params_1_0)
-    t_2, dparams_1_1 = _kernels.loss_grad_k1(m_1, params_1_1, y)
-    del m_1, params_1_1, y
-    dx_1 = _runtime.matmul(t_2, params_1_0.T)
-    del params_1_0
-    dparams_1_0 = _runtime.matmul(x_1.T, t_2)
-    del t_2
-    # tree_params_grad_vjp_jvp.py:9  x = np.tanh(out)
-    dout, dparams_0_1 = _kernels.loss_grad_k2(x_1, dx_1)
-    del x_1, dx_1
-    # tree_params_grad_vjp_jvp.py:8  out = x @ W + b
-    dparams_0_0 = _runtime.matmul(x.T, dout)
-    del x, dout
+    dparams_1_1, dparams_1_0, dparams_0_1, dparams_0_0 = _kernels.loss_grad_block0(x, params_0_0, params_0_1, params_1_0, params_1_1, y)
+    del x, params_0_0, params_0_1, params_1_0, params_1_1, y
     return [(dparams_0_0, dparams_0_1), (dparams_1_0, dparams_1_1)]
 
 
@@ -103,12 +80,8 @@ def scores_vjp(p: "{'w': f64[d], 'b': f64[]}", x: "f64[n,d]", ct: "{'z': f64[n],
     ct_total = ct['total']
     del ct
     # tree_params_grad_vjp_jvp.py:20  z = x @ p["w"] + p["b"]
-    m = _runtime.matmul(x, p_w)
-    del p_w
-    z, s, dz, dp_b = _kernels.scores_vjp_k0(m, p_b, ct_z, ct_total)
-    del m, p_b, ct_z, ct_total
-    dp_w = _runtime.matmul(dz, x)
-    del dz, x
+    z, s, dp_b, dp_w = _kernels.scores_vjp_block0(x, p_w, p_b, ct_z, ct_total)
+    del x, p_w, p_b, ct_z, ct_total
     return ({'z': z, 'total': s}, {'w': dp_w, 'b': dp_b})
 
 
@@ -120,8 +93,6 @@ def scores_jvp(p: "{'w': f64[d], 'b': f64[]}", x: "f64[n,d]", tp: "{'w': f64[d],
     tp_b = tp['b']
     del tp
     # tree_params_grad_vjp_jvp.py:20  z = x @ p["w"] + p["b"]
-    m = _runtime.matmul(x, p_w)
-    del p_w
-    z, tz, s, s_1 = _kernels.scores_jvp_k0(m, p_b, _runtime.matmul(x, tp_w), tp_b)
-    del m, p_b, x, tp_w, tp_b
+    z, tz, s, s_1 = _kernels.scores_jvp_block0(x, p_w, tp_w, p_b, tp_b)
+    del x, p_w, tp_w, p_b, tp_b
     return ({'z': z, 'total': s}, {'z': tz, 'total': s_1})

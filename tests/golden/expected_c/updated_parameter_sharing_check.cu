@@ -706,18 +706,53 @@ LIFTED_KERNEL void smooth_grad_k2(const int64_t n, const int64_t d0,
 // an array value of the host module: its first element, dims and strides (in elements)
 template <class T, int R> struct lifted_view { T* p; int64_t d[R]; int64_t s[R]; };
 typedef void* (*lifted_alloc_fn)(int64_t bytes);  // the runtime's allocator (NumPy memory the results view)
-struct lifted_loop_state { lifted_alloc_fn alloc; char* free_at; int64_t free_bytes; int64_t* error; };
+// the call's memory: the arena (blocks the runtime allocates), the thread's scratch block (for arrays that die with
+// the call; `scratch_wanted` tells the runtime how much a call asked of it) and a block for the results (as many
+// bytes as the last call's results took, so a small result the caller keeps holds no more than that)
+struct lifted_loop_state {
+    lifted_alloc_fn alloc; char* free_at; int64_t free_bytes; int64_t* error;
+    char* scratch_at; int64_t scratch_bytes; int64_t scratch_wanted; char* result_at; int64_t result_bytes;
+    int64_t result_wanted;
+};
+static inline void lifted_start(lifted_loop_state& st, lifted_alloc_fn alloc, int64_t* memory)
+{
+    const int64_t scratch_skip = (64 - (memory[0] & 63)) & 63, result_skip = (64 - (memory[2] & 63)) & 63;
+    st = {alloc, nullptr, 0, memory + 4, (char*)(intptr_t)memory[0] + scratch_skip,
+          memory[1] > scratch_skip ? memory[1] - scratch_skip : 0, 0,
+          (char*)(intptr_t)memory[2] + result_skip, memory[3] > result_skip ? memory[3] - result_skip : 0, 0};
+}
+static inline void lifted_finish(const lifted_loop_state& st, int64_t* memory)
+{ memory[1] = st.scratch_wanted; memory[3] = st.result_wanted; }
 
 static inline int lifted_fail(lifted_loop_state* st, int code, int64_t a, int64_t b, int64_t c)
 {
     st->error[0] = a; st->error[1] = b; st->error[2] = c; st->error[3] = code;
     return code;
 }
-// arena memory, 64-byte aligned: small arrays share blocks of 1 MiB the runtime allocates, one of 256 KiB or more has a
-// block of its own (the runtime's buffer cache hands back the memory of dead arrays of that size)
-static inline void* lifted_take(lifted_loop_state* st, int64_t bytes)
+enum lifted_memory { LIFTED_ARENA = 0, LIFTED_RESULT = 1, LIFTED_SCRATCH = 2 };
+// memory, 64-byte aligned. Arena: small arrays share blocks of 1 MiB the runtime allocates, one of 256 KiB or more
+// has a block of its own (the runtime's buffer cache hands back the memory of dead arrays of that size). An array
+// the host may keep after the call takes the result block while it lasts; one that dies with the call takes the
+// scratch block while it lasts (small ones only); then the arena.
+static inline void* lifted_take(lifted_loop_state* st, int64_t bytes, int mode = LIFTED_ARENA)
 {
     bytes = (bytes + 63) & ~(int64_t)63;
+    if (mode == LIFTED_SCRATCH && bytes < ((int64_t)1 << 18)) {
+        st->scratch_wanted += bytes;
+        if (bytes <= st->scratch_bytes) {
+            void* at = st->scratch_at;
+            st->scratch_at += bytes; st->scratch_bytes -= bytes;
+            return at;
+        }
+    }
+    if (mode == LIFTED_RESULT) {
+        st->result_wanted += bytes;
+        if (bytes <= st->result_bytes) {
+            void* at = st->result_at;
+            st->result_at += bytes; st->result_bytes -= bytes;
+            return at;
+        }
+    }
     if (bytes >= ((int64_t)1 << 18)) {
         char* block = (char*)st->alloc(bytes + 64);
         return block ? block + ((64 - (int64_t)((uintptr_t)block & 63)) & 63) : nullptr;
@@ -739,7 +774,8 @@ LIFTED_HOT bool lifted_meet(int64_t& slot, int64_t size)
 { if (slot < 0) { slot = size; return true; } return slot == size; }
 // a new C-contiguous array of `dims`: its own memory, or `*site`'s when that is large enough (reused each step)
 template <class T, int R> LIFTED_HOT bool lifted_alloc_view(lifted_view<T, R>& v, const int64_t* dims,
-                                                               lifted_loop_state* st, void** site, int64_t* bytes)
+                                                               lifted_loop_state* st, void** site, int64_t* bytes,
+                                                               int mode = LIFTED_ARENA)
 {
     int64_t dims_copy[R];
     for (int k = 0; k < R; ++k) dims_copy[k] = dims[k];
@@ -747,7 +783,7 @@ template <class T, int R> LIFTED_HOT bool lifted_alloc_view(lifted_view<T, R>& v
     void* memory;
     if (site && *bytes >= need && *site) memory = *site;
     else {
-        memory = lifted_take(st, need > 0 ? need : 1);
+        memory = lifted_take(st, need > 0 ? need : 1, mode);
         if (!memory) return false;
         if (site) { *site = memory; *bytes = need; }
     }
@@ -796,7 +832,7 @@ template <class T, int R> LIFTED_HOT const T* lifted_contiguous_data(const lifte
 {
     if (lifted_is_contiguous(v)) return v.p;
     lifted_view<T, R> packed;
-    if (!lifted_alloc_view(packed, v.d, st, site, bytes)) return nullptr;
+    if (!lifted_alloc_view(packed, v.d, st, site, bytes, LIFTED_SCRATCH)) return nullptr;
     lifted_copy(packed, v);
     return packed.p;
 }
@@ -861,7 +897,7 @@ template <class C, bool Add, class T, int R, class S, int Q> LIFTED_HOT int lift
     const S* source = value.p;
     if (tl <= th && vl <= vh && tl <= vh && vl <= th) {  // overlapping: read the value from a copy
         lifted_view<S, Q> copy;
-        if (!lifted_alloc_view(copy, value.d, st, nullptr, nullptr)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(copy, value.d, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_copy(copy, value);
         lifted_broadcast(target, copy, strides);
         source = copy.p;
@@ -877,6 +913,81 @@ template <class C, class T, int R, class S, int Q> LIFTED_HOT int lifted_assign_
 template <class C, class T, int R, class S, int Q> LIFTED_HOT int lifted_add_into_array(
     lifted_view<T, R>& target, const lifted_view<S, Q>& value, lifted_loop_state* st)
 { return lifted_store_array<C, true>(target, value, st); }
+// a gather's index check: the first index (in order) outside [-size, size), as NumPy reports it
+template <class T, int R> LIFTED_HOT bool lifted_first_outside(const lifted_view<T, R>& v, int64_t size, int64_t* bad)
+{
+    for (int k = 0; k < R; ++k) if (v.d[k] == 0) return false;
+    int64_t at[R] = {0};
+    const T* p = v.p;
+    while (true) {
+        const int64_t x = (int64_t)*p;
+        if (x < -size || x >= size) { *bad = x; return true; }
+        int k = R - 1;
+        for (; k >= 0; --k) {
+            p += v.s[k];
+            if (++at[k] < v.d[k]) break;
+            p -= v.s[k] * v.d[k]; at[k] = 0;
+        }
+        if (k < 0) return false;
+    }
+}
+// matrix products: the BLAS NumPy itself calls (its OpenBLAS's CBLAS gemm, ILP64; the runtime sets the pointers
+// when the library loads), on views whose layout BLAS takes (one axis of unit stride), others packed first
+typedef void (*lifted_dgemm_fn)(int, int, int, int64_t, int64_t, int64_t, double, const double*, int64_t,
+                                const double*, int64_t, double, double*, int64_t);
+typedef void (*lifted_sgemm_fn)(int, int, int, int64_t, int64_t, int64_t, float, const float*, int64_t,
+                                const float*, int64_t, float, float*, int64_t);
+extern "C" { lifted_dgemm_fn lifted_blas_dgemm = nullptr; lifted_sgemm_fn lifted_blas_sgemm = nullptr; }
+static inline void lifted_gemm(int ta, int tb, int64_t m, int64_t n, int64_t k, const double* a, int64_t lda,
+                               const double* b, int64_t ldb, double* c, int64_t ldc)
+{ lifted_blas_dgemm(101, ta, tb, m, n, k, 1.0, a, lda, b, ldb, 0.0, c, ldc); }
+static inline void lifted_gemm(int ta, int tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+                               const float* b, int64_t ldb, float* c, int64_t ldc)
+{ lifted_blas_sgemm(101, ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc); }
+static inline bool lifted_have_gemm(const double*) { return lifted_blas_dgemm != nullptr; }
+static inline bool lifted_have_gemm(const float*) { return lifted_blas_sgemm != nullptr; }
+// how BLAS reads a matrix view in row-major order: as it is (111) or transposed (112), with its leading dimension
+template <class T> LIFTED_HOT bool lifted_blas_layout(const lifted_view<T, 2>& v, int* trans, int64_t* ld)
+{
+    const int64_t rows = v.d[0] > 1 ? v.d[0] : 1, columns = v.d[1] > 1 ? v.d[1] : 1;
+    if ((v.s[1] == 1 || v.d[1] <= 1) && (v.d[0] <= 1 || v.s[0] >= columns)) {
+        *trans = 111; *ld = v.d[0] <= 1 ? columns : v.s[0]; return true;
+    }
+    if ((v.s[0] == 1 || v.d[0] <= 1) && (v.d[1] <= 1 || v.s[1] >= rows)) {
+        *trans = 112; *ld = v.d[1] <= 1 ? rows : v.s[1]; return true;
+    }
+    return false;
+}
+// out (m x n, C-contiguous, allocated) = a (m x k) @ b (k x n)
+template <class T> static int lifted_matmul(lifted_view<T, 2> a, lifted_view<T, 2> b, lifted_view<T, 2>& out,
+                                            lifted_loop_state* st)
+{
+    const int64_t m = a.d[0], k = a.d[1], n = b.d[1];
+    if (m == 0 || n == 0) return 0;
+    if (k == 0) { lifted_fill(out, (T)0); return 0; }
+    if (!lifted_have_gemm(a.p)) {  // (no BLAS found: the product in order, round-off apart the same numbers)
+        for (int64_t i = 0; i < m; ++i)
+            for (int64_t j = 0; j < n; ++j) {
+                T sum = 0;
+                for (int64_t q = 0; q < k; ++q) sum += a.p[i * a.s[0] + q * a.s[1]] * b.p[q * b.s[0] + j * b.s[1]];
+                out.p[i * out.s[0] + j * out.s[1]] = sum;
+            }
+        return 0;
+    }
+    int ta, tb; int64_t lda, ldb;
+    lifted_view<T, 2>* operands[2] = {&a, &b};
+    for (lifted_view<T, 2>* v : operands)
+        if (!lifted_blas_layout(*v, &ta, &lda)) {
+            lifted_view<T, 2> packed;
+            if (!lifted_alloc_view(packed, v->d, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+            lifted_copy(packed, *v);
+            *v = packed;
+        }
+    lifted_blas_layout(a, &ta, &lda);
+    lifted_blas_layout(b, &tb, &ldb);
+    lifted_gemm(ta, tb, m, n, k, a.p, lda, b.p, ldb, out.p, n > 1 ? n : 1);
+    return 0;
+}
 // the int64 words the runtime passes a view or a scalar in
 template <class T, int R> LIFTED_HOT void lifted_load_view(lifted_view<T, R>& v, const int64_t* words)
 {
@@ -893,17 +1004,20 @@ LIFTED_HOT int64_t lifted_load_scalar_i(int64_t word) { return word; }
 LIFTED_HOT int64_t lifted_store_scalar_f(double x) { int64_t word; memcpy(&word, &x, 8); return word; }
 LIFTED_HOT int64_t lifted_store_scalar_i(int64_t x) { return x; }
 // a tape: the segments earlier loop kernels left in the host module's list (a table of [entries, count] pairs,
-// popped from the top), and the segment this call pushes (grown by doubling in the arena)
-struct lifted_tape { int64_t* table; int64_t segments; int64_t* own; int64_t count, capacity, width; };
+// popped from the top), and the segment this call pushes (grown by doubling in the arena); a tape the call makes
+// itself (no list on the host: every push and pop is in the call) has no segments and grows in scratch memory
+struct lifted_tape { int64_t* table; int64_t segments; int64_t* own; int64_t count, capacity, width; int mode; };
 LIFTED_HOT void lifted_load_tape(lifted_tape& t, const int64_t* words, int64_t width)
-{ t.table = (int64_t*)(intptr_t)words[0]; t.segments = words[1]; t.own = nullptr; t.count = 0; t.capacity = 0; t.width = width; }
+{ t.table = (int64_t*)(intptr_t)words[0]; t.segments = words[1]; t.own = nullptr; t.count = 0; t.capacity = 0; t.width = width; t.mode = LIFTED_ARENA; }
+LIFTED_HOT void lifted_new_tape(lifted_tape& t, int64_t width)
+{ t.table = nullptr; t.segments = 0; t.own = nullptr; t.count = 0; t.capacity = 0; t.width = width; t.mode = LIFTED_SCRATCH; }
 LIFTED_HOT void lifted_store_tape(int64_t* words, const lifted_tape& t)
 { words[2] = (int64_t)(intptr_t)t.own; words[3] = t.count; }
 LIFTED_HOT bool lifted_push(lifted_tape& t, const int64_t* entry, lifted_loop_state* st)
 {
     if (t.count == t.capacity) {
         const int64_t capacity = t.capacity ? 2 * t.capacity : 64;
-        int64_t* grown = (int64_t*)lifted_take(st, capacity * t.width * 8);
+        int64_t* grown = (int64_t*)lifted_take(st, capacity * t.width * 8, t.mode);
         if (!grown) return false;
         if (t.count) memcpy(grown, t.own, t.count * t.width * 8);
         t.own = grown; t.capacity = capacity;
@@ -922,28 +1036,42 @@ LIFTED_HOT const int64_t* lifted_pop(lifted_tape& t)
 }
 // ---- end of loop-kernel prelude ---------------------------------------------------------------------------------
 
-// smooth_loop0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int smooth_loop0(int64_t* io, lifted_alloc_fn alloc)
+// smooth_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int smooth_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state = {alloc, nullptr, 0, io + 17};
+    lifted_loop_state state; lifted_start(state, alloc, io + 15);
     lifted_loop_state* st = &state;
+    lifted_view<double, 1> v_WEIGHTS = {};
+    lifted_view<double, 2> v_a = {};
     lifted_view<double, 2> v_a_1 = {};
     lifted_view<double, 2> v_a_2 = {};
     lifted_view<double, 2> v_b = {};
     int64_t v_i = 0; bool f_i = false;
     int64_t v_n = 0; bool f_n = false;
+    double v_s = 0; bool f_s = false;
+    double v_s_1 = 0; bool f_s_1 = false;
     int64_t v_t = 0; bool f_t = false;
     lifted_view<double, 1> v_t_3 = {};
+    double v_t_5 = 0; bool f_t_5 = false;
     lifted_view<double, 1> v_v = {};
     lifted_view<double, 1> v_v_1 = {};
     lifted_view<double, 1> v_v_2 = {};
-    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
+    void* site_1 = nullptr; int64_t site_1_bytes = 0;
     void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
     void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
-    void* site_4 = nullptr; int64_t site_4_bytes = 0;
-    v_n = (int64_t)lifted_load_scalar_i(io[0]); f_n = io[1] != 0;
-    lifted_load_view(v_a_1, io + 2);
-    lifted_load_view(v_b, io + 7);
+    void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
+    void* site_5 = nullptr; int64_t site_5_bytes = 0;
+    void* packed_6 = nullptr; int64_t packed_6_bytes = 0;
+    void* packed_7 = nullptr; int64_t packed_7_bytes = 0;
+    lifted_load_view(v_a, io + 0);
+    lifted_load_view(v_b, io + 5);
+    lifted_load_view(v_WEIGHTS, io + 10);
+    v_n = v_a.d[0]; f_n = false;
+    // updated_parameter_sharing_check.py:9  for i in range(1, a.shape[0]):
+    {
+        if (!lifted_alloc_view(v_a_1, v_a.d, st, &site_1, &site_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_copy(v_a_1, v_a);
+    }
     {
         const int64_t lo = 1, hi = v_n, step = 1;
         if (step == 0) return lifted_fail(st, 8, 0, 0, 0);
@@ -995,20 +1123,20 @@ extern "C" int smooth_loop0(int64_t* io, lifted_alloc_fn alloc)
             }
             {
                 int64_t space[1] = {-1};
-                if (!lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
-                if (!lifted_meet(space[0], v_v_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_1.d[0]);
-                if (!lifted_meet(space[0], v_v_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_2.d[0]);
+                if (v_v.p && !lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
+                if (v_v_1.p && !lifted_meet(space[0], v_v_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_1.d[0]);
+                if (v_v_2.p && !lifted_meet(space[0], v_v_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_2.d[0]);
                 if (space[0] < 0) space[0] = 4;
                 for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                 const int64_t count = lifted_product(space, 1);
-                const double* arg_0 = lifted_contiguous_data(v_v, st, &packed_1, &packed_1_bytes);
-                if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                const double* arg_1 = lifted_contiguous_data(v_v_1, st, &packed_2, &packed_2_bytes);
-                if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-                const double* arg_2 = lifted_contiguous_data(v_v_2, st, &packed_3, &packed_3_bytes);
-                if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_0 = v_v.p ? lifted_contiguous_data(v_v, st, &packed_2, &packed_2_bytes) : nullptr;
+                if (v_v.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_1 = v_v_1.p ? lifted_contiguous_data(v_v_1, st, &packed_3, &packed_3_bytes) : nullptr;
+                if (v_v_1.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_2 = v_v_2.p ? lifted_contiguous_data(v_v_2, st, &packed_4, &packed_4_bytes) : nullptr;
+                if (v_v_2.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
                 lifted_view<double, 1> out_1;
-                if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes)) return lifted_fail(st, 5, 0, 0, 0);
+                if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                 if (count >= lifted_parallel_min) smooth_k0(count, space[0], arg_0, arg_1, arg_2, out_1.p);
                 else smooth_k0_body<false>(count, space[0], arg_0, arg_1, arg_2, out_1.p);
                 v_t_3 = out_1;
@@ -1027,35 +1155,94 @@ extern "C" int smooth_loop0(int64_t* io, lifted_alloc_fn alloc)
             }
         }
     }
-    lifted_store_view(io + 12, v_a_2);
+    // updated_parameter_sharing_check.py:11  return np.sum(a * WEIGHTS) + np.sum(b)
+    {
+        int64_t space[2] = {-1, -1};
+        if (v_a_2.p && !lifted_meet(space[0], v_a_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_a_2.d[0]);
+        if (v_a_2.p && !lifted_meet(space[1], v_a_2.d[1])) return lifted_fail(st, 3, 1, space[1], v_a_2.d[1]);
+        if (v_b.p && !lifted_meet(space[0], v_b.d[0])) return lifted_fail(st, 3, 0, space[0], v_b.d[0]);
+        if (v_b.p && !lifted_meet(space[1], v_b.d[1])) return lifted_fail(st, 3, 1, space[1], v_b.d[1]);
+        if (v_WEIGHTS.p && !lifted_meet(space[1], v_WEIGHTS.d[0])) return lifted_fail(st, 3, 1, space[1], v_WEIGHTS.d[0]);
+        if (space[1] < 0) space[1] = 4;
+        for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 2);
+        const double* arg_0 = v_a_2.p ? lifted_contiguous_data(v_a_2, st, &packed_6, &packed_6_bytes) : nullptr;
+        if (v_a_2.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_b.p ? lifted_contiguous_data(v_b, st, &packed_7, &packed_7_bytes) : nullptr;
+        if (v_b.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        double acc_1[1] = {0};
+        double acc_2[1] = {0};
+        if (count >= lifted_parallel_min) smooth_k1(count, space[0], space[1], arg_0, arg_1, v_WEIGHTS.p, 0, (v_WEIGHTS.d[0] == 1 ? 0 : v_WEIGHTS.s[0]), acc_1, acc_2);
+        else smooth_k1_body<false>(count, space[0], space[1], arg_0, arg_1, v_WEIGHTS.p, 0, (v_WEIGHTS.d[0] == 1 ? 0 : v_WEIGHTS.s[0]), acc_1, acc_2);
+        v_s = (double)(double)(acc_1[0]); f_s = true;
+        v_s_1 = (double)(double)(acc_2[0]); f_s_1 = true;
+    }
+    {
+        v_t_5 = (double)((((double)v_s) + ((double)v_s_1))); f_t_5 = f_s || f_s_1;
+    }
+    io[13] = lifted_store_scalar_f(v_t_5); io[14] = f_t_5;
+    lifted_finish(state, io + 15);
     return 0;
 }
 
-// smooth_grad_loop0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int smooth_grad_loop0(int64_t* io, lifted_alloc_fn alloc)
+// smooth_grad_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int smooth_grad_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state = {alloc, nullptr, 0, io + 21};
+    lifted_loop_state state; lifted_start(state, alloc, io + 27);
     lifted_loop_state* st = &state;
+    lifted_view<double, 1> v_WEIGHTS = {};
+    lifted_view<double, 2> v_a = {};
     lifted_view<double, 2> v_a_1 = {};
     lifted_view<double, 2> v_a_2 = {};
     lifted_view<double, 2> v_b = {};
+    lifted_view<double, 2> v_b_1 = {};
+    lifted_view<double, 2> v_b_2 = {};
+    lifted_view<double, 2> v_da_2 = {};
+    lifted_view<double, 2> v_db = {};
     int64_t v_i = 0; bool f_i = false;
     int64_t v_n = 0; bool f_n = false;
     int64_t v_t = 0; bool f_t = false;
     lifted_view<double, 1> v_t_1 = {};
+    lifted_view<double, 1> v_t_10 = {};
+    lifted_view<double, 1> v_t_11 = {};
+    int64_t v_t_12 = 0; bool f_t_12 = false;
     lifted_view<double, 1> v_t_3 = {};
+    lifted_view<double, 2> v_t_6 = {};
+    lifted_view<double, 2> v_t_7 = {};
+    lifted_view<double, 1> v_t_8 = {};
+    lifted_view<double, 1> v_t_9 = {};
     lifted_view<double, 1> v_v = {};
     lifted_view<double, 1> v_v_1 = {};
     lifted_view<double, 1> v_v_2 = {};
+    lifted_view<double, 1> v_v_3 = {};
+    lifted_view<double, 1> v_v_4 = {};
     lifted_tape t_tape_t_1 = {};
-    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
+    void* site_1 = nullptr; int64_t site_1_bytes = 0;
     void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
     void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
-    void* site_5 = nullptr; int64_t site_5_bytes = 0;
-    v_n = (int64_t)lifted_load_scalar_i(io[0]); f_n = io[1] != 0;
-    lifted_load_view(v_a_1, io + 2);
-    lifted_load_view(v_b, io + 7);
-    lifted_load_tape(t_tape_t_1, io + 12, 3);
+    void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
+    void* site_6 = nullptr; int64_t site_6_bytes = 0;
+    void* site_7 = nullptr; int64_t site_7_bytes = 0;
+    void* site_8 = nullptr; int64_t site_8_bytes = 0;
+    void* site_9 = nullptr; int64_t site_9_bytes = 0;
+    void* site_10 = nullptr; int64_t site_10_bytes = 0;
+    void* packed_11 = nullptr; int64_t packed_11_bytes = 0;
+    void* packed_12 = nullptr; int64_t packed_12_bytes = 0;
+    void* packed_13 = nullptr; int64_t packed_13_bytes = 0;
+    void* site_14 = nullptr; int64_t site_14_bytes = 0;
+    void* site_15 = nullptr; int64_t site_15_bytes = 0;
+    void* packed_16 = nullptr; int64_t packed_16_bytes = 0;
+    void* site_17 = nullptr; int64_t site_17_bytes = 0;
+    lifted_load_view(v_a, io + 0);
+    lifted_load_view(v_b, io + 5);
+    lifted_load_tape(t_tape_t_1, io + 10, 3);
+    lifted_load_view(v_WEIGHTS, io + 14);
+    v_n = v_a.d[0]; f_n = false;
+    // updated_parameter_sharing_check.py:9  for i in range(1, a.shape[0]):
+    {
+        if (!lifted_alloc_view(v_a_1, v_a.d, st, &site_1, &site_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_copy(v_a_1, v_a);
+    }
     {
         const int64_t lo = 1, hi = v_n, step = 1;
         if (step == 0) return lifted_fail(st, 8, 0, 0, 0);
@@ -1107,22 +1294,22 @@ extern "C" int smooth_grad_loop0(int64_t* io, lifted_alloc_fn alloc)
             }
             {
                 int64_t space[1] = {-1};
-                if (!lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
-                if (!lifted_meet(space[0], v_v_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_1.d[0]);
-                if (!lifted_meet(space[0], v_v_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_2.d[0]);
+                if (v_v.p && !lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
+                if (v_v_1.p && !lifted_meet(space[0], v_v_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_1.d[0]);
+                if (v_v_2.p && !lifted_meet(space[0], v_v_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_2.d[0]);
                 if (space[0] < 0) space[0] = 4;
                 for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                 const int64_t count = lifted_product(space, 1);
-                const double* arg_0 = lifted_contiguous_data(v_v, st, &packed_1, &packed_1_bytes);
-                if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                const double* arg_1 = lifted_contiguous_data(v_v_1, st, &packed_2, &packed_2_bytes);
-                if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-                const double* arg_2 = lifted_contiguous_data(v_v_2, st, &packed_3, &packed_3_bytes);
-                if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_0 = v_v.p ? lifted_contiguous_data(v_v, st, &packed_2, &packed_2_bytes) : nullptr;
+                if (v_v.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_1 = v_v_1.p ? lifted_contiguous_data(v_v_1, st, &packed_3, &packed_3_bytes) : nullptr;
+                if (v_v_1.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_2 = v_v_2.p ? lifted_contiguous_data(v_v_2, st, &packed_4, &packed_4_bytes) : nullptr;
+                if (v_v_2.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
                 lifted_view<double, 1> out_1;
-                if (!lifted_alloc_view(out_1, space, st, nullptr, nullptr)) return lifted_fail(st, 5, 0, 0, 0);
+                if (!lifted_alloc_view(out_1, space, st, nullptr, nullptr, LIFTED_ARENA)) return lifted_fail(st, 5, 0, 0, 0);
                 lifted_view<double, 1> out_2;
-                if (!lifted_alloc_view(out_2, space, st, &site_5, &site_5_bytes)) return lifted_fail(st, 5, 0, 0, 0);
+                if (!lifted_alloc_view(out_2, space, st, &site_6, &site_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                 if (count >= lifted_parallel_min) smooth_grad_k0(count, space[0], arg_0, arg_1, arg_2, out_1.p, out_2.p);
                 else smooth_grad_k0_body<false>(count, space[0], arg_0, arg_1, arg_2, out_1.p, out_2.p);
                 v_t_1 = out_1;
@@ -1143,45 +1330,35 @@ extern "C" int smooth_grad_loop0(int64_t* io, lifted_alloc_fn alloc)
             { int64_t entry[3]; lifted_store_view(entry, v_t_1); if (!lifted_push(t_tape_t_1, entry, st)) return lifted_fail(st, 5, 0, 0, 0); }
         }
     }
-    lifted_store_view(io + 16, v_a_2);
-    lifted_store_tape(io + 12, t_tape_t_1);
-    return 0;
-}
-
-// smooth_grad_loop1: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int smooth_grad_loop1(int64_t* io, lifted_alloc_fn alloc)
-{
-    lifted_loop_state state = {alloc, nullptr, 0, io + 31};
-    lifted_loop_state* st = &state;
-    lifted_view<double, 2> v_b = {};
-    lifted_view<double, 2> v_da_2 = {};
-    lifted_view<double, 2> v_db = {};
-    int64_t v_i = 0; bool f_i = false;
-    int64_t v_n = 0; bool f_n = false;
-    lifted_view<double, 1> v_t_1 = {};
-    lifted_view<double, 1> v_t_10 = {};
-    lifted_view<double, 1> v_t_11 = {};
-    int64_t v_t_12 = 0; bool f_t_12 = false;
-    lifted_view<double, 2> v_t_6 = {};
-    lifted_view<double, 2> v_t_7 = {};
-    lifted_view<double, 1> v_t_8 = {};
-    lifted_view<double, 1> v_t_9 = {};
-    lifted_view<double, 1> v_v_3 = {};
-    lifted_view<double, 1> v_v_4 = {};
-    lifted_tape t_tape_t_1 = {};
-    void* site_1 = nullptr; int64_t site_1_bytes = 0;
-    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
-    void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
-    void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
-    void* site_5 = nullptr; int64_t site_5_bytes = 0;
-    void* site_6 = nullptr; int64_t site_6_bytes = 0;
-    void* packed_7 = nullptr; int64_t packed_7_bytes = 0;
-    void* site_8 = nullptr; int64_t site_8_bytes = 0;
-    v_n = (int64_t)lifted_load_scalar_i(io[0]); f_n = io[1] != 0;
-    lifted_load_view(v_t_6, io + 2);
-    lifted_load_view(v_t_7, io + 7);
-    lifted_load_tape(t_tape_t_1, io + 12, 3);
-    lifted_load_view(v_b, io + 16);
+    // updated_parameter_sharing_check.py:9  for i in range(1, a.shape[0]):
+    {
+        const int64_t dims[2] = {(int64_t)v_n, (int64_t)4};
+        for (int k = 0; k < 2; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
+        lifted_view<double, 2> whole;
+        whole.p = v_WEIGHTS.p;
+        whole.d[0] = dims[0]; whole.s[0] = 0;
+        if (v_WEIGHTS.d[0] != dims[1] && v_WEIGHTS.d[0] != 1) return lifted_fail(st, 13, 1, v_WEIGHTS.d[0], dims[1]);
+        whole.d[1] = dims[1]; whole.s[1] = v_WEIGHTS.d[0] == dims[1] && dims[1] != 1 ? v_WEIGHTS.s[0] : 0;
+        v_b_1 = whole;
+    }
+    {
+        if (!lifted_alloc_view(v_t_6, v_b_1.d, st, &site_7, &site_7_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_copy(v_t_6, v_b_1);
+    }
+    {
+        const int64_t dims[2] = {(int64_t)v_n, (int64_t)4};
+        for (int k = 0; k < 2; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
+        lifted_view<double, 2> whole;
+        const int64_t ones[2] = {1, 1};
+        if (!lifted_alloc_view(whole, ones, st, &site_8, &site_8_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        whole.p[0] = (double)(1.0);
+        for (int k = 0; k < 2; ++k) { whole.d[k] = dims[k]; whole.s[k] = 0; }
+        v_b_2 = whole;
+    }
+    {
+        if (!lifted_alloc_view(v_t_7, v_b_2.d, st, &site_9, &site_9_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_copy(v_t_7, v_b_2);
+    }
     {
         const int64_t lo = 1, hi = v_n, step = 1;
         if (step == 0) return lifted_fail(st, 8, 0, 0, 0);
@@ -1228,7 +1405,7 @@ extern "C" int smooth_grad_loop1(int64_t* io, lifted_alloc_fn alloc)
                 v_v_3 = view;
             }
             {
-                if (!lifted_alloc_view(v_t_8, v_v_3.d, st, &site_1, &site_1_bytes)) return lifted_fail(st, 5, 0, 0, 0);
+                if (!lifted_alloc_view(v_t_8, v_v_3.d, st, &site_10, &site_10_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                 lifted_copy(v_t_8, v_v_3);
             }
             {
@@ -1256,22 +1433,22 @@ extern "C" int smooth_grad_loop1(int64_t* io, lifted_alloc_fn alloc)
             }
             {
                 int64_t space[1] = {-1};
-                if (!lifted_meet(space[0], v_t_8.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_8.d[0]);
-                if (!lifted_meet(space[0], v_v_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_4.d[0]);
-                if (!lifted_meet(space[0], v_t_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_1.d[0]);
+                if (v_t_8.p && !lifted_meet(space[0], v_t_8.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_8.d[0]);
+                if (v_v_4.p && !lifted_meet(space[0], v_v_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_4.d[0]);
+                if (v_t_1.p && !lifted_meet(space[0], v_t_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_1.d[0]);
                 if (space[0] < 0) space[0] = 4;
                 for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                 const int64_t count = lifted_product(space, 1);
-                const double* arg_0 = lifted_contiguous_data(v_t_8, st, &packed_2, &packed_2_bytes);
-                if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                const double* arg_1 = lifted_contiguous_data(v_v_4, st, &packed_3, &packed_3_bytes);
-                if (!arg_1) return lifted_fail(st, 5, 0, 0, 0);
-                const double* arg_2 = lifted_contiguous_data(v_t_1, st, &packed_4, &packed_4_bytes);
-                if (!arg_2) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_0 = v_t_8.p ? lifted_contiguous_data(v_t_8, st, &packed_11, &packed_11_bytes) : nullptr;
+                if (v_t_8.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_1 = v_v_4.p ? lifted_contiguous_data(v_v_4, st, &packed_12, &packed_12_bytes) : nullptr;
+                if (v_v_4.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_2 = v_t_1.p ? lifted_contiguous_data(v_t_1, st, &packed_13, &packed_13_bytes) : nullptr;
+                if (v_t_1.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
                 lifted_view<double, 1> out_1;
-                if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes)) return lifted_fail(st, 5, 0, 0, 0);
+                if (!lifted_alloc_view(out_1, space, st, &site_14, &site_14_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                 lifted_view<double, 1> out_2;
-                if (!lifted_alloc_view(out_2, space, st, &site_6, &site_6_bytes)) return lifted_fail(st, 5, 0, 0, 0);
+                if (!lifted_alloc_view(out_2, space, st, &site_15, &site_15_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                 if (count >= lifted_parallel_min) smooth_grad_k1(count, space[0], arg_0, arg_1, arg_2, out_1.p, out_2.p);
                 else smooth_grad_k1_body<false>(count, space[0], arg_0, arg_1, arg_2, out_1.p, out_2.p);
                 v_t_9 = out_1;
@@ -1291,14 +1468,14 @@ extern "C" int smooth_grad_loop1(int64_t* io, lifted_alloc_fn alloc)
             }
             {
                 int64_t space[1] = {-1};
-                if (!lifted_meet(space[0], v_t_9.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_9.d[0]);
+                if (v_t_9.p && !lifted_meet(space[0], v_t_9.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_9.d[0]);
                 if (space[0] < 0) space[0] = 4;
                 for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                 const int64_t count = lifted_product(space, 1);
-                const double* arg_0 = lifted_contiguous_data(v_t_9, st, &packed_7, &packed_7_bytes);
-                if (!arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_0 = v_t_9.p ? lifted_contiguous_data(v_t_9, st, &packed_16, &packed_16_bytes) : nullptr;
+                if (v_t_9.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
                 lifted_view<double, 1> out_1;
-                if (!lifted_alloc_view(out_1, space, st, &site_8, &site_8_bytes)) return lifted_fail(st, 5, 0, 0, 0);
+                if (!lifted_alloc_view(out_1, space, st, &site_17, &site_17_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                 if (count >= lifted_parallel_min) smooth_grad_k2(count, space[0], arg_0, out_1.p);
                 else smooth_grad_k2_body<false>(count, space[0], arg_0, out_1.p);
                 v_t_11 = out_1;
@@ -1317,9 +1494,10 @@ extern "C" int smooth_grad_loop1(int64_t* io, lifted_alloc_fn alloc)
             }
         }
     }
-    lifted_store_view(io + 21, v_da_2);
-    lifted_store_view(io + 26, v_db);
-    lifted_store_tape(io + 12, t_tape_t_1);
+    lifted_store_view(io + 17, v_da_2);
+    lifted_store_view(io + 22, v_db);
+    lifted_store_tape(io + 10, t_tape_t_1);
+    lifted_finish(state, io + 27);
     return 0;
 }
 #endif

@@ -19,9 +19,8 @@ _KERNELS = {
     "smooth_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (4,)},
     "smooth_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (4,)},
     "smooth_grad_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (4,)},
-    "smooth_loop0": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'f64', 2, True), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2)], 'io': 21},
-    "smooth_grad_loop0": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'f64', 2, True), ('array', 'f64', 2, False), ('tape', 3, False)], 'outputs': [('array', 'f64', 2)], 'io': 25},
-    "smooth_grad_loop1": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'f64', 2, True), ('array', 'f64', 2, True), ('tape', 3, True), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2)], 'io': 35},
+    "smooth_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64')], 'io': 23, 'memory': 15},
+    "smooth_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('tape', 3, True), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2)], 'io': 35, 'memory': 27},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "updated_parameter_sharing_check.cu"), _KERNELS)
 
@@ -142,16 +141,9 @@ def smooth(a: "f64[n,4]", b: "f64[n,4]"):
     _check_args('smooth', a, b)
     # updated_parameter_sharing_check.py:10  a[i] += 0.5 * a[i - 1] * b[i]
     _check_unshared('smooth', 'a', 'tests/golden/inputs/updated_parameter_sharing_check.py:10:9', a, b=b, WEIGHTS=WEIGHTS)
-    n = a.shape[0]
-    # updated_parameter_sharing_check.py:9  for i in range(1, a.shape[0]):
-    a_1 = a.copy()
-    del a
-    a_2 = _kernels.smooth_loop0(n, a_1, b)
-    del n, a_1
-    # updated_parameter_sharing_check.py:11  return np.sum(a * WEIGHTS) + np.sum(b)
-    s, s_1 = _kernels.smooth_k1(a_2, b, WEIGHTS)
-    del a_2, b
-    return s + s_1
+    t_5 = _kernels.smooth_block0(a, b, WEIGHTS)
+    del a, b
+    return t_5
 
 
 def reads_only(a: "f64[n,4]", b: "f64[n,4]"):
@@ -167,15 +159,6 @@ def smooth_grad(a: "f64[n,4]", b: "f64[n,4]"):
     tape_t_1 = []
     # updated_parameter_sharing_check.py:10  a[i] += 0.5 * a[i - 1] * b[i]
     _check_unshared('smooth', 'a', 'tests/golden/inputs/updated_parameter_sharing_check.py:10:9', a, b=b, WEIGHTS=WEIGHTS)
-    n = a.shape[0]
-    # updated_parameter_sharing_check.py:9  for i in range(1, a.shape[0]):
-    a_1 = a.copy()
-    del a
-    a_2 = _kernels.smooth_grad_loop0(n, a_1, b, tape_t_1)
-    del a_1, a_2
-    # reverse sweep
-    # updated_parameter_sharing_check.py:9  for i in range(1, a.shape[0]):
-    b_1 = np.broadcast_to(WEIGHTS, (n, 4))
-    da_2, db = _kernels.smooth_grad_loop1(n, b_1.copy(), np.broadcast_to(1.0, (n, 4)).copy(), tape_t_1, b)
-    del n, b_1, tape_t_1, b
+    da_2, db = _kernels.smooth_grad_block0(a, b, tape_t_1, WEIGHTS)
+    del a, b, tape_t_1
     return (da_2, db)

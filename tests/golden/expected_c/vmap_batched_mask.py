@@ -29,6 +29,8 @@ _KERNELS = {
     "per_example_k4": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "per_example_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'bool', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "per_example_k6": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "losses_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'bool', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1)], 'io': 27, 'memory': 19},
+    "per_example_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'bool', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False), ('scalar', 'i64'), ('scalar', 'i64'), ('scalar', 'i64'), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2)], 'io': 45, 'memory': 37},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "vmap_batched_mask.cu"), _KERNELS)
 
@@ -142,10 +144,10 @@ def losses(w: "f64[d]", x: "f64[B,d]", m: "bool[B,d]"):
     z[:, :] = t_2
     del t_2
     # vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
-    s, s_1 = _kernels.losses_k2(m, z, z[np.arange(B), np.argmax(m, axis=1)][:, None], w)
-    del m, z, B, w
-    t_9 = _kernels.losses_k3(s, s_1)
-    del s, s_1
+    v_2 = z[np.arange(B), np.argmax(m, axis=1)]
+    del B
+    t_9 = _kernels.losses_block0(v_2, m, z, w)
+    del v_2, m, z, w
     return t_9
 
 
@@ -162,25 +164,8 @@ def per_example(w: "f64[d]", x: "f64[B,d]", m: "bool[B,d]"):
     z[:, :] = t_2
     del t_2
     # vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
-    v_3 = z[np.arange(B), np.argmax(m, axis=1)][:, None]
     dw = np.zeros((d,))
-    v_5 = z[np.arange(B), np.argmax(m, axis=1)][:, None]
-    dw_1 = _kernels.per_example_k2(m, z, v_3, dw, B, d_1, v_5)
-    del dw
-    dz = np.zeros((d,))
-    del d
-    dz_1 = _kernels.per_example_k3(m, z, v_3, v_5, dz, B, d_1)
-    del z, v_3, v_5, dz, B, d_1
-    # vmap_batched_mask.py:9  z[m] += 1.0
-    t_16 = dz_1.copy()
-    t_17 = _kernels.per_example_k4(m, t_16)
-    t_16[:, :] = t_17
-    del t_17
-    t_19 = _kernels.per_example_k5(t_16, dz_1, m)
-    del dz_1, m
-    t_16[:, :] = t_19
-    del t_19
-    # vmap_batched_mask.py:8  z = w * x
-    dw_1 = _kernels.per_example_k6(t_16, x, dw_1)
-    del t_16, x
+    v_4 = z[np.arange(B), np.argmax(m, axis=1)]
+    dw_1 = _kernels.per_example_block0(v_4, m, z, z[np.arange(B), np.argmax(m, axis=1)][:, None], dw, B, d_1, d, x)
+    del v_4, m, z, B, dw, d_1, d, x
     return dw_1

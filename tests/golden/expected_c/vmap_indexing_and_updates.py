@@ -21,6 +21,8 @@ _KERNELS = {
     "pick_all_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "pick_all_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 1), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "pick_all_k2": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 1), True), ('array', 'f64', (None, None, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None, None)},
+    "pick_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('scalar', 'i64'), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2)], 'io': 28, 'memory': 20},
+    "pick_all_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 3, True), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 3), ('array', 'f64', 3)], 'io': 37, 'memory': 29},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "vmap_indexing_and_updates.cu"), _KERNELS)
 
@@ -145,21 +147,9 @@ def pick(x: "f64[n,d]", i: "i64[]", v: "f64[d]"):
     # vmap_indexing_and_updates.py:8  x[i] = v * 2.0
     _check_unshared('pick', 'x', 'tests/golden/inputs/vmap_indexing_and_updates.py:8:5', x, i=i, v=v)
     # vmap_indexing_and_updates.py:7  row = x[i].copy()
-    row = x[i].copy()
-    # vmap_indexing_and_updates.py:8  x[i] = v * 2.0
-    t = _kernels.pick_k0(v)
-    x_1 = x.copy()
-    del x
-    x_1[i] = t
-    del t, i
-    # vmap_indexing_and_updates.py:9  x[:, 0] += row[1]
-    v_4 = x_1[:, 0]
-    t_1 = _kernels.pick_k1(v_4, row[1])
-    del v_4
-    x_1[:, 0] = t_1
-    del t_1
-    # vmap_indexing_and_updates.py:10  return x, np.outer(row, v)
-    return (x_1, np.outer(row, v))
+    x_1, m = _kernels.pick_block0(x, i, v)
+    del x, i, v
+    return (x_1, m)
 
 
 def pick_rows(x: "f64[n,d]", i: "i64[B]", v: "f64[B,d]"):
@@ -201,14 +191,6 @@ def pick_all(x: "f64[B,n,d]", i: "i64[B]", v: "f64[d]"):
     x_1[np.arange(B), i] = t
     del t, B, i
     # vmap_indexing_and_updates.py:9  x[:, 0] += row[1]
-    v_4 = x_1[:, :, 0]
-    t_1 = _kernels.pick_all_k1(v_4, row[:, 1][:, None])
-    del v_4
-    x_1[:, :, 0] = t_1
-    del t_1
-    # vmap_indexing_and_updates.py:10  return x, np.outer(row, v)
-    v_6 = row[:, :, None]
-    del row
-    t_2 = _kernels.pick_all_k2(v_6, v)
-    del v_6, v
-    return (x_1, np.transpose(t_2, axes=(1, 0, 2)))
+    x_1, t_3 = _kernels.pick_all_block0(row, x_1, v)
+    del row, v
+    return (x_1, t_3)

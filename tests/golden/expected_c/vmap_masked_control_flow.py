@@ -29,8 +29,12 @@ _KERNELS = {
     "partial_sum_batched_k1": {'rank': 1, 'params': [('scalar', 'i64'), ('array', 'i64', ('S',), False), ('out', 'bool')], 'dims': [], 'static': (None,)},
     "partial_sum_batched_k2": {'rank': 2, 'params': [('array', 'bool', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "partial_sum_batched_k3": {'rank': 1, 'params': [('array', 'bool', ('S',), False), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'f64', ('S',), True), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "halve_loop0": {'loop': True, 'inputs': [('scalar', 'f64'), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64'), ('scalar', 'i64')], 'io': 13},
-    "partial_sum_loop0": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64')], 'io': 11},
+    "safe_log_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('scalar', 'f64')], 'outputs': [('scalar', 'f64')], 'io': 15, 'memory': 7},
+    "halve_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('scalar', 'f64')], 'outputs': [('scalar', 'f64'), ('scalar', 'i64')], 'io': 17, 'memory': 9},
+    "partial_sum_loop0": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64')], 'io': 15, 'memory': 7},
+    "safe_log_batched_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('scalar', 'f64')], 'outputs': [('array', 'bool', 1), ('array', 'bool', 1), ('array', 'f64', 1)], 'io': 24, 'memory': 16},
+    "halve_batched_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'i64', 1), ('array', 'f64', 1), ('array', 'bool', 1)], 'io': 23, 'memory': 15},
+    "partial_sum_batched_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('scalar', 'i64'), ('array', 'bool', 1, False), ('array', 'f64', 1, False), ('scalar', 'i64')], 'outputs': [('array', 'f64', 1)], 'io': 26, 'memory': 18},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "vmap_masked_control_flow.cu"), _KERNELS)
 
@@ -113,27 +117,16 @@ def _batch_size(**sizes):
 def safe_log(x: "f64[n]", t: "f64[]"):
     _check_args('safe_log', x, t)
     # vmap_masked_control_flow.py:7  if np.sum(x) > t:
-    s = _kernels.safe_log_k0(x)
-    if s > t:
-        # vmap_masked_control_flow.py:8  s = np.sum(np.log(x))
-        s_1 = _kernels.safe_log_k1(x)
-        s_3 = s_1
-    else:
-        # vmap_masked_control_flow.py:10  s = -t
-        s_3 = -t
-    del s, t, x
+    s_3 = _kernels.safe_log_block0(x, t)
+    del x, t
     return s_3
 
 
 def halve(x: "f64[]", y: "f64[n]"):
     _check_args('halve', x, y)
     # vmap_masked_control_flow.py:16  v = x * np.sum(y)
-    s = _kernels.halve_k0(y)
-    v = x * s
-    del x, s
-    # vmap_masked_control_flow.py:18  while v > 0.1 and steps < 50:
-    v_1, steps = _kernels.halve_loop0(v, y)
-    del v, y
+    v_1, steps = _kernels.halve_block0(y, x)
+    del y, x
     return (v_1, steps)
 
 
@@ -147,11 +140,7 @@ def partial_sum(x: "f64[n]", m: "i64[]"):
 
 def safe_log_batched(x: "f64[B,n]", t: "f64[]"):
     _check_args('safe_log_batched', x, t)
-    B = x.shape[0]
-    # vmap_masked_control_flow.py:7  if np.sum(x) > t:
-    s = _kernels.safe_log_batched_k0(x)
-    mask, other, zero = _kernels.safe_log_batched_k1(s, t, B)
-    del s, B
+    mask, other, zero = _kernels.safe_log_batched_block0(x, t)
     # vmap_masked_control_flow.py:8  s = np.sum(np.log(x))
     some = np.any(mask)
     # vmap_masked_control_flow.py:7  if np.sum(x) > t:
@@ -182,15 +171,8 @@ def safe_log_batched(x: "f64[B,n]", t: "f64[]"):
 
 def halve_batched(x: "f64[B]", y: "f64[n]"):
     _check_args('halve_batched', x, y)
-    B = x.shape[0]
-    # vmap_masked_control_flow.py:16  v = x * np.sum(y)
-    s = _kernels.halve_batched_k0(y)
-    # vmap_masked_control_flow.py:18  while v > 0.1 and steps < 50:
-    steps = np.broadcast_to(0, (B,)).copy()
-    del B
-    # vmap_masked_control_flow.py:16  v = x * np.sum(y)
-    v, mask_2 = _kernels.halve_batched_k1(x, s, steps)
-    del x, s
+    steps, v, mask_2 = _kernels.halve_batched_block0(x, y)
+    del x
     # vmap_masked_control_flow.py:18  while v > 0.1 and steps < 50:
     v_1 = v
     steps_1 = steps
@@ -224,15 +206,8 @@ def partial_sum_batched(x: "f64[B,n]", m: "i64[B]"):
     for k in range(longest):
         mask = _kernels.partial_sum_batched_k1(k, trips)
         first = np.argmax(mask)
-        v_1 = mask[:, None]
-        t = _kernels.partial_sum_batched_k2(v_1, x, x[first])
-        del v_1
-        # vmap_masked_control_flow.py:28  s = s + x[i]
-        v_3 = t[:, k]
-        del t
-        # vmap_masked_control_flow.py:27  for i in range(m):
-        s_3 = _kernels.partial_sum_batched_k3(mask, s_1, s_1[first], v_3)
-        del mask, first, v_3
+        s_3 = _kernels.partial_sum_batched_block0(x, first, mask, s_1, k)
+        del first, mask
         s_1 = s_3
     del longest, s, trips, x
     return s_1

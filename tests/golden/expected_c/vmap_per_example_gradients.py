@@ -22,6 +22,10 @@ _KERNELS = {
     "mlp_per_example_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "mlp_per_example_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "mlp_per_example_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 1), True), ('array', 'f64', (None, 'S'), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "mlp_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 1)], 'io': 19, 'memory': 11},
+    "losses_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1)], 'io': 22, 'memory': 14},
+    "per_example_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 2)], 'io': 24, 'memory': 16},
+    "mlp_per_example_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2)], 'io': 34, 'memory': 26},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "vmap_per_example_gradients.cu"), _KERNELS)
 
@@ -113,10 +117,8 @@ def loss(w: "f64[d]", x: "f64[d]", y: "f64[]"):
 def mlp(w1: "f64[d,h]", w2: "f64[h]", x: "f64[d]", y: "f64[]"):
     _check_args('mlp', w1, w2, x, y)
     # vmap_per_example_gradients.py:13  hidden = np.tanh(x @ w1)
-    m = _runtime.matmul(x, w1)
+    hidden = _kernels.mlp_block0(x, w1)
     del x, w1
-    hidden = _kernels.mlp_k0(m)
-    del m
     # vmap_per_example_gradients.py:14  return (hidden @ w2 - y) ** 2
     return (hidden @ w2 - y) ** 2
 
@@ -126,10 +128,8 @@ def losses(w: "f64[d]", x: "f64[B,d]", y: "f64[B]"):
     B = _batch_size(x=x.shape[0], y=y.shape[0])
     del B
     # vmap_per_example_gradients.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
-    m = _runtime.matmul(x, w)
-    del x, w
-    t_9 = _kernels.losses_k0(m, y)
-    del m, y
+    t_9 = _kernels.losses_block0(x, w, y)
+    del x, w, y
     return t_9
 
 
@@ -138,14 +138,8 @@ def per_example(w: "f64[d]", x: "f64[B,d]", y: "f64[B]"):
     B = _batch_size(x=x.shape[0], y=y.shape[0])
     del B
     # vmap_per_example_gradients.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
-    m = _runtime.matmul(x, w)
-    del w
-    t_18 = _kernels.per_example_k0(m, y)
-    del m, y
-    v = t_18[:, None]
-    del t_18
-    dw = _kernels.per_example_k1(v, x)
-    del v, x
+    dw = _kernels.per_example_block0(x, w, y)
+    del x, w, y
     return dw
 
 
@@ -154,18 +148,8 @@ def mlp_per_example(w1: "f64[d,h]", w2: "f64[h]", x: "f64[B,d]", y: "f64[B]"):
     B = _batch_size(x=x.shape[0], y=y.shape[0])
     del B
     # vmap_per_example_gradients.py:13  hidden = np.tanh(x @ w1)
-    m = _runtime.matmul(x, w1)
-    del w1
-    hidden = _kernels.mlp_per_example_k0(m)
-    del m
-    # vmap_per_example_gradients.py:14  return (hidden @ w2 - y) ** 2
-    m_1 = _runtime.matmul(hidden, w2)
-    t_2 = _kernels.mlp_per_example_k1(m_1, y)
-    del m_1, y
-    v = t_2[:, None]
-    dw2, t_5 = _kernels.mlp_per_example_k2(v, w2, t_2[:, None], hidden)
-    del v, w2, t_2, hidden
-    # vmap_per_example_gradients.py:13  hidden = np.tanh(x @ w1)
+    dw2, t_5 = _kernels.mlp_per_example_block0(x, w1, w2, y)
+    del w1, w2, y
     dw1 = np.einsum('zi,zj->zij', x, t_5)
     del x, t_5
     return (dw1, dw2)

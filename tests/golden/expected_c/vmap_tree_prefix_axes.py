@@ -17,6 +17,8 @@ _KERNELS = {
     "mlp_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "ensemble_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "ensemble_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', (None, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "mlp_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1)], 'io': 30, 'memory': 22},
+    "ensemble_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 3, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2)], 'io': 28, 'memory': 20},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "vmap_tree_prefix_axes.cu"), _KERNELS)
 
@@ -33,14 +35,8 @@ def mlp(params: "[(f64[d,h], f64[h]), (f64[h,k], f64[k])]", x: "f64[d]"):
     ((params_0_0, params_0_1), (params_1_0, params_1_1)) = params
     del params
     # vmap_tree_prefix_axes.py:9  out = x @ W + b
-    m = _runtime.matmul(x, params_0_0)
-    del x, params_0_0
-    x_1 = _kernels.mlp_k0(m, params_0_1)
-    del m, params_0_1
-    m_1 = _runtime.matmul(x_1, params_1_0)
-    del x_1, params_1_0
-    out_1 = _kernels.mlp_k1(m_1, params_1_1)
-    del m_1, params_1_1
+    out_1 = _kernels.mlp_block0(x, params_0_0, params_0_1, params_1_0, params_1_1)
+    del x, params_0_0, params_0_1, params_1_0, params_1_1
     return out_1
 
 
@@ -50,10 +46,8 @@ def ensemble(params: "[(f64[B,d,h], f64[B,h]), (f64[B,h,k], f64[k])]", x: "f64[d
     B = _batch_size(params_0_0=params_0_0.shape[0], params_0_1=params_0_1.shape[0], params_1_0=params_1_0.shape[0])
     del B
     # vmap_tree_prefix_axes.py:9  out = x @ W + b
-    r_1 = np.squeeze(_runtime.matmul(np.expand_dims(x, -2), params_0_0), axis=-2)
-    del x, params_0_0
-    x_1 = _kernels.ensemble_k0(r_1, params_0_1)
-    del r_1, params_0_1
+    x_1 = _kernels.ensemble_block0(x, params_0_0, params_0_1)
+    del x, params_0_0, params_0_1
     m_1 = np.einsum('zi,zij->zj', x_1, params_1_0)
     del x_1, params_1_0
     out_1 = _kernels.ensemble_k1(m_1, params_1_1)

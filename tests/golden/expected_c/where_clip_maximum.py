@@ -17,6 +17,8 @@ _KERNELS = {
     "hinge_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
     "hinge_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "hinge_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "hinge_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64')], 'io': 21, 'memory': 13},
+    "hinge_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1)], 'io': 22, 'memory': 14},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "where_clip_maximum.cu"), _KERNELS)
 
@@ -91,27 +93,13 @@ def _arg_spec(name, note):
 def hinge(w: "f64[d]", x: "f64[n,d]", y: "f64[n]"):
     _check_args('hinge', w, x, y)
     # where_clip_maximum.py:7  margin = y * (x @ w)
-    s = _kernels.hinge_k0(y, _runtime.matmul(x, w))
-    del y, x
-    # where_clip_maximum.py:9  clipped = np.clip(w, -1.0, 1.0)
-    s_1 = _kernels.hinge_k1(w)
-    del w
-    # where_clip_maximum.py:10  return np.mean(loss) + 0.1 * np.sum(np.where(w > 0, clipped, -clipped))
-    return s + 0.1 * s_1
+    t_4 = _kernels.hinge_block0(x, w, y)
+    del x, w, y
+    return t_4
 
 
 def hinge_grad(w: "f64[d]", x: "f64[n,d]", y: "f64[n]"):
     _check_args('hinge_grad', w, x, y)
-    n = x.shape[0]
-    # where_clip_maximum.py:7  margin = y * (x @ w)
-    m = _runtime.matmul(x, w)
-    # where_clip_maximum.py:10  return np.mean(loss) + 0.1 * np.sum(np.where(w > 0, clipped, -clipped))
-    dloss = 1.0 / n
-    del n
-    # where_clip_maximum.py:8  loss = np.maximum(0.0, 1.0 - margin)
-    t_9 = _kernels.hinge_grad_k0(y, m, dloss)
-    del y, m, dloss
-    # where_clip_maximum.py:7  margin = y * (x @ w)
-    dw_1 = _kernels.hinge_grad_k1(w, _runtime.matmul(t_9, x))
-    del w, t_9, x
+    dw_1 = _kernels.hinge_grad_block0(x, w, y)
+    del x, w, y
     return dw_1

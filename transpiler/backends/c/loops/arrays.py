@@ -6,7 +6,7 @@ from ....ir import Eqn
 from ....primitives.indexing import Ref
 from ....primitives.indexing.items import expand_ellipsis
 from ..c_syntax import C_TYPES, c_literal, indent
-from .select import view_rank
+from .eligible import view_rank
 
 _PROMOTE = {("f32", "i64"): "f64", ("f32", "i32"): "f64"}  # NumPy's type of an in-place add, where not the target's
 
@@ -16,20 +16,26 @@ class ArrayStatements:
 
     def fresh(self, eqn: Eqn, out, dims: str, target: str | None = None) -> str:
         """Allocate `out` (contiguous, of `dims`; into the C view `target`, by default its own): memory of its
-        own each step, or the same each step when nothing made from it outlives the step (see select.py)."""
+        own each step, the same each step when nothing made from it outlives the step, or a result's memory for
+        one the host code after the run reads; scratch memory when nothing made from it outlives the call (see
+        select.py)."""
         target = target or self.var(out)
         self.sites += 1
-        memory = self.plan.memory.get((id(eqn), out.name), "fresh")
+        key = (id(eqn), out.name)
+        memory = self.plan.memory.get(key, "fresh")
+        mode = {"result": "LIFTED_RESULT", "scratch": "LIFTED_SCRATCH"}.get(self.plan.placement.get(key),
+                                                                            "LIFTED_ARENA")
         buffer = f"site_{self.sites}"
         if memory == "reuse":
             self.decls.append(f"void* {buffer} = nullptr; int64_t {buffer}_bytes = 0;")
-            return f"if (!lifted_alloc_view({target}, {dims}, st, &{buffer}, &{buffer}_bytes)) {self.fail('memory')}"
+            return f"if (!lifted_alloc_view({target}, {dims}, st, &{buffer}, &{buffer}_bytes, {mode})) " \
+                f"{self.fail('memory')}"
         if memory == "ring":
             self.decls.append(f"void* {buffer}[2] = {{nullptr, nullptr}}; int64_t {buffer}_bytes[2] = {{0, 0}}; "
                               f"int {buffer}_turn = 0;")
             return f"{buffer}_turn ^= 1; if (!lifted_alloc_view({target}, {dims}, st, &{buffer}[{buffer}_turn], " \
-                f"&{buffer}_bytes[{buffer}_turn])) {self.fail('memory')}"
-        return f"if (!lifted_alloc_view({target}, {dims}, st, nullptr, nullptr)) {self.fail('memory')}"
+                f"&{buffer}_bytes[{buffer}_turn], {mode})) {self.fail('memory')}"
+        return f"if (!lifted_alloc_view({target}, {dims}, st, nullptr, nullptr, {mode})) {self.fail('memory')}"
 
     def fill(self, eqn: Eqn) -> list[str]:
         name, out = eqn.prim.name, eqn.out
@@ -160,6 +166,19 @@ class ArrayStatements:
             lines += [f"if ({src}.d[{k}] != 1) {self.fail('squeeze')}" for k in sorted(axes)]
             lines += [f"view.d[{j}] = {src}.d[{k}]; view.s[{j}] = {src}.s[{k}];" for j, k in enumerate(kept)]
         return ["{"] + indent(lines + [f"{self.var(out)} = view;"]) + ["}"]
+
+    def check_index(self, eqn: Eqn) -> list[str]:
+        """A gather's indices against its table's axis (the host's `_check_index`): NumPy's IndexError for the
+        first one out of range, in order, so the kernel reads nothing outside the table."""
+        index, table = eqn.args
+        axis = eqn.params["axis"]
+        size = f"{self.var(table)}.d[{axis}]"
+        if index.type.shape == ():
+            return ["{", f"    const int64_t at = (int64_t)({self.scalar(index)});",
+                    f"    if (at < -{size} || at >= {size}) {self.fail('index', 'at', str(axis), size)}", "}"]
+        return ["{", "    int64_t bad = 0;",
+                f"    if (lifted_first_outside({self.var(index)}, {size}, &bad)) "
+                f"{self.fail('index', 'bad', str(axis), size)}", "}"]
 
     def getitem(self, eqn: Eqn) -> list[str]:
         source, out = eqn.args[0], eqn.out

@@ -14,20 +14,22 @@ from ..c_syntax import C_TYPES, c_literal, indent
 from ..fused_kernel import is_module_array
 from ..launch_spec import EmittedKernel, range3
 from .arrays import ArrayStatements
+from .eligible import FILLS
+from .products import Products
 from .regions import RegionCalls
-from .select import FILLS, LoopPlan
+from .select import BlockPlan
 
 # error codes the runtime turns into Python exceptions (runtime/cpu_loop.py)
 ERRORS = {"index": 1, "zero_division": 2, "space": 3, "broadcast": 4, "memory": 5, "pop": 6, "empty": 7,
           "step": 8, "overflow": 9, "negative": 10, "concatenate": 11,
-          "squeeze": 12, "broadcast_to": 13}
+          "squeeze": 12, "broadcast_to": 13, "matmul": 14, "stacks": 15}
 _PYTHON_SCALAR_OPS = {"add", "subtract", "multiply", "divide", "negative", "floor_divide", "mod", "less",
                       "less_equal", "greater", "greater_equal", "equal", "not_equal", "logical_and", "logical_or",
                       "logical_not"}  # (`a & b`, `not a` of Python values stay Python values)
 
 
-class _LoopEmitter(ArrayStatements, RegionCalls):
-    def __init__(self, plan: LoopPlan, name: str, regions: dict[str, EmittedKernel], source_file: str):
+class _LoopEmitter(ArrayStatements, RegionCalls, Products):
+    def __init__(self, plan: BlockPlan, name: str, regions: dict[str, EmittedKernel], source_file: str):
         self.plan = plan
         self.name = name
         self.regions = regions
@@ -89,11 +91,14 @@ class _LoopEmitter(ArrayStatements, RegionCalls):
                 loads.append(f"lifted_load_tape(t_{name}, io + {slot}, {width});")
                 inputs.append(("tape", width, name in self.popped))
                 slot += 4
-        for name in sorted(set(self.tape_widths) - {a.name for a in plan.inputs if not is_module_array(a)}):
-            raise AssertionError(f"tape {name} is not an input of its loop")
-        body = self.loop(plan.loop)
+        local = {e.out.name for e in _eqns(plan.stmts) if e.prim.name == "tape_new"}
+        for name in sorted(local):
+            self.decls.append(f"lifted_tape t_{name} = {{}};")
+        for name in sorted(set(self.tape_widths) - {a.name for a in plan.inputs if not is_module_array(a)} - local):
+            raise AssertionError(f"tape {name} is neither an input of its run nor made in it")
+        body = self.loop(plan.loop) if plan.loop is not None else self.block(plan.stmts)
         stores, outputs = [], []
-        for out in plan.loop.outs:
+        for out in plan.outs:
             kind = self.kind(out)
             if kind[0] == "array":
                 stores.append(f"lifted_store_view(io + {slot}, v_{out.name});")
@@ -108,14 +113,16 @@ class _LoopEmitter(ArrayStatements, RegionCalls):
             if self.kind(atom)[0] == "tape":
                 stores.append(f"lifted_store_tape(io + {_input_slot(inputs, position)}, t_{atom.name});")
         lines = [f"extern \"C\" int {self.name}(int64_t* io, lifted_alloc_fn alloc)", "{",
-                 f"    lifted_loop_state state = {{alloc, nullptr, 0, io + {slot}}};",
+                 f"    lifted_loop_state state; lifted_start(state, alloc, io + {slot});",
                  "    lifted_loop_state* st = &state;"]
-        lines += indent(self.decls + loads + body + stores + ["return 0;"]) + ["}"]
-        spec = {"loop": True, "inputs": inputs, "outputs": outputs, "io": slot + 4}
+        lines += indent(self.decls + loads + body + stores + [f"lifted_finish(state, io + {slot});", "return 0;"])
+        lines += ["}"]
+        # (io: the inputs, then the outputs, then 4 words of memory (scratch, results) and 4 of error)
+        spec = {"loop": True, "inputs": inputs, "outputs": outputs, "io": slot + 8, "memory": slot}
         return lines, spec
 
     def _tape_kinds(self) -> None:
-        for eqn in _eqns(self.plan.loop.cond_body + self.plan.loop.body):
+        for eqn in _eqns(self.plan.stmts):
             if eqn.prim.name in ("push", "pop"):
                 value = eqn.args[1] if eqn.prim.name == "push" else eqn.out
                 rank = len(value.type.shape)
@@ -213,6 +220,18 @@ class _LoopEmitter(ArrayStatements, RegionCalls):
             rank = len(eqn.args[0].type.shape)
             return [f"{self.var(eqn.out)} = {self.var(eqn.args[0])}.d[{eqn.params['axis'] % rank}]; "
                     f"{self.flag(eqn.out)} = false;"]
+        if name == "host_matmul":
+            return self.matmul(eqn)
+        if name == "stacked_matmul":
+            return self.stacked_product(eqn)
+        if name in ("transpose", "swapaxes"):
+            return self.transpose(eqn)
+        if name == "outer":
+            return self.outer(eqn)
+        if name == "check_index":
+            return self.check_index(eqn)
+        if name == "tape_new":
+            return [f"lifted_new_tape(t_{eqn.out.name}, {self.tape_widths.get(eqn.out.name, 2)});"]
         if name == "push":
             return self.push(eqn)
         if name == "pop":
@@ -294,7 +313,9 @@ def _eqns(block: list):
             yield from _eqns(stmt.cond_body + stmt.body)
 
 
-def emit_loop(plan: LoopPlan, name: str, regions: dict[str, EmittedKernel], source_file: str) -> tuple[list[str], dict]:
-    """The loop kernel's C lines and the spec its runtime reads."""
+def emit_loop(plan: BlockPlan, name: str, regions: dict[str, EmittedKernel],
+              source_file: str) -> tuple[list[str], dict]:
+    """The C lines of a run's function (a loop kernel's, or a straight-line run's) and the spec its runtime
+    reads."""
     return _LoopEmitter(plan, name, regions, source_file).emit()
 

@@ -29,7 +29,7 @@ from ....primitives.registry import Primitive
 from ..fused_kernel import LAUNCH
 from ..launch_spec import EmittedKernel
 from .emit import emit_loop
-from .select import plan_loops
+from .select import plan_blocks
 
 
 @dataclass
@@ -59,19 +59,22 @@ LOOP_LAUNCH = Primitive(name="loop_launch", infer=lambda types, params: TensorTy
 
 def make_loop_kernels(fn: Function, regions: dict[str, EmittedKernel], source_file: str) -> tuple[Function,
                                                                                                   list[LoopKernel]]:
-    """The host function with each loop a loop kernel can run replaced by its call, and those kernels."""
-    plans = plan_loops(fn, regions)
+    """The host function with each run of statements the C side can run (a loop, or a straight-line run holding
+    launches and loops) replaced by one call, and those C functions."""
+    plans = plan_blocks(fn, regions)
     if not plans:
         return fn, []
     kernels: list[LoopKernel] = []
-    replaced: dict[int, Eqn] = {}
+    replaced: dict[int, Eqn | None] = {}
     for plan in plans:
-        name = f"{fn.name}_loop{len(kernels)}"
+        name = f"{fn.name}_{'loop' if plan.loop is not None else 'block'}{len(kernels)}"
         lines, spec = emit_loop(plan, name, regions, source_file)
         kernels.append(LoopKernel(name, lines, spec))
-        loop = plan.loop
-        replaced[id(loop)] = Eqn(LOOP_LAUNCH, tuple(plan.inputs), {"kernel": name, "outs": [o.name for o in loop.outs]},
-                                 tuple(loop.outs), loc=loop.loc, note=loop.note)
+        first = plan.stmts[0]
+        params = {"kernel": name, "outs": [o.name for o in plan.outs]}
+        replaced[id(first)] = Eqn(LOOP_LAUNCH, tuple(plan.inputs), params, tuple(plan.outs), loc=first.loc,
+                                  note=first.note if plan.loop is not None else None)
+        replaced.update((id(stmt), None) for stmt in plan.stmts[1:])
     return _replace(fn, replaced), kernels
 
 
@@ -80,7 +83,8 @@ def _replace(fn: Function, replaced: dict[int, Eqn]) -> Function:
         out = []
         for stmt in stmts:
             if id(stmt) in replaced:
-                out.append(replaced[id(stmt)])
+                if replaced[id(stmt)] is not None:  # (the later statements of a run: in its call)
+                    out.append(replaced[id(stmt)])
             elif isinstance(stmt, If):
                 out.append(dataclasses.replace(stmt, then_body=block(stmt.then_body), else_body=block(stmt.else_body)))
             elif isinstance(stmt, Loop):

@@ -1,7 +1,7 @@
-"""A region launch inside a loop kernel (see emit.py): the index space met from the inputs as the Python
-launcher meets it, the region kernel called directly (below the parallel threshold, its body's instance
-without OpenMP), its outputs in the arena and its reductions over everything finished as the launcher finishes
-them."""
+"""A region launch inside a loop kernel or run (see emit.py): the index space met from the inputs as the Python
+launcher meets it, a gather's tables passed with their own dims and strides, the region kernel called directly
+(below the parallel threshold, its body's instance without OpenMP), its outputs in the arena and its reductions
+over everything finished as the launcher finishes them."""
 from __future__ import annotations
 
 from ....ir import Eqn
@@ -17,23 +17,26 @@ class RegionCalls:
         spec = region.spec
         rank = spec["rank"]
         lines = [f"int64_t space[{rank}] = {{{', '.join(['-1'] * rank)}}};"]
-        inputs = [p for p in spec["params"] if p[0] in ("scalar", "array")]
+        inputs = [p for p in spec["params"] if p[0] in ("scalar", "array", "table")]
         for param, atom in zip(inputs, eqn.args):
             if param[0] != "array":
                 continue
             pattern, view = param[2], self.var(atom)
             pad = rank - len(atom.type.shape)
             for k, want in enumerate(pattern):
+                # (an array undefined on the path taken, None on the host, has no memory: the kernel's branch
+                # that reads it is not taken, and the Python launcher leaves it out of the space too)
                 if want == "S":
-                    lines.append(f"if (!lifted_meet(space[{k}], {view}.d[{k - pad}])) "
+                    lines.append(f"if ({view}.p && !lifted_meet(space[{k}], {view}.d[{k - pad}])) "
                                  f"{self.fail('space', str(k), f'space[{k}]', f'{view}.d[{k - pad}]')}")
                 elif want == 1:
-                    lines.append(f"if ({view}.d[{k - pad}] != 1) "
+                    lines.append(f"if ({view}.p && {view}.d[{k - pad}] != 1) "
                                  f"{self.fail('space', str(k), '1', f'{view}.d[{k - pad}]')}")
         for pattern, dims in spec["dims"]:
             pad = rank - len(dims)
-            for j, (source, value) in enumerate(dims):
-                size = str(value) if source == "const" else f"(int64_t){self.scalar(eqn.args[value])}"
+            for j, (source, value, *axis) in enumerate(dims):  # ("shape", input, axis): a table's length
+                size = str(value) if source == "const" else f"{self.var(eqn.args[value])}.d[{axis[0]}]" \
+                    if source == "shape" else f"(int64_t){self.scalar(eqn.args[value])}"
                 if pattern[j + pad] == "S":
                     lines.append(f"if (!lifted_meet(space[{j + pad}], {size})) "
                                  f"{self.fail('space', str(j + pad), f'space[{j + pad}]', size)}")
@@ -54,6 +57,13 @@ class RegionCalls:
         finals, position, result = [], 0, 0
         for param in spec["params"]:
             kind = param[0]
+            if kind == "table":  # (a gather's: read through its own dims and strides, 0 along an axis of length 1)
+                view, rank_table = self.var(eqn.args[position]), param[2]
+                call.append(f"{view}.p")
+                call += [f"{view}.d[{k}]" for k in range(rank_table)]
+                call += [f"({view}.d[{k}] == 1 ? 0 : {view}.s[{k}])" for k in range(rank_table)]
+                position += 1
+                continue
             if kind in ("scalar", "array"):
                 atom = eqn.args[position]
                 if kind == "scalar":
@@ -67,9 +77,10 @@ class RegionCalls:
                     self.sites += 1
                     buffer = f"packed_{self.sites}"
                     self.decls.append(f"void* {buffer} = nullptr; int64_t {buffer}_bytes = 0;")
-                    lines += [f"const {C_TYPES[param[1]]}* arg_{position} = lifted_contiguous_data("
-                              f"{self.var(atom)}, st, &{buffer}, &{buffer}_bytes);",
-                              f"if (!arg_{position}) {self.fail('memory')}"]
+                    view = self.var(atom)
+                    lines += [f"const {C_TYPES[param[1]]}* arg_{position} = {view}.p ? lifted_contiguous_data("
+                              f"{view}, st, &{buffer}, &{buffer}_bytes) : nullptr;",
+                              f"if ({view}.p && !arg_{position}) {self.fail('memory')}"]
                     call.append(f"arg_{position}")
                 position += 1
                 continue
@@ -107,7 +118,7 @@ class RegionCalls:
         identity = {"add": "0", "mul": "1", "max": f"LIFTED_LOWEST({acc})", "min": f"LIFTED_HIGHEST({acc})"}[op]
         temp = f"acc_{result}"
         lines = []
-        if op in ("max", "min") and len(param) < 7:  # NumPy refuses to reduce nothing to a maximum (no `initial`)
+        if op in ("max", "min") and not param[6]:  # NumPy refuses to reduce nothing to a maximum (no `initial`)
             outputs = "n_out" if kept else "1"
             lines.append(f"if (count == 0 && {outputs} > 0) {self.fail('empty', '0' if op == 'max' else '2')}")
         per_output = "n_red" if kept else "count"
@@ -123,7 +134,7 @@ class RegionCalls:
         self.decls.append(f"void* {scratch} = nullptr; int64_t {scratch}_bytes = 0;")
         outputs = "n_out" if kept else "1"
         lines += [f"const int64_t {temp}_count[1] = {{{outputs}}};", f"lifted_view<{acc}, 1> {temp};",
-                  f"if (!lifted_alloc_view({temp}, {temp}_count, st, &{scratch}, &{scratch}_bytes)) "
+                  f"if (!lifted_alloc_view({temp}, {temp}_count, st, &{scratch}, &{scratch}_bytes, LIFTED_SCRATCH)) "
                   f"{self.fail('memory')}",
                   f"for (int64_t j = 0; j < {outputs}; ++j) {temp}.p[j] = {identity};"]
         call.append(f"{temp}.p")
@@ -161,5 +172,6 @@ class RegionCalls:
                 f"const int64_t {scratch}_size[1] = {{{scratch}_cap * LIFTED_LANE_COUNT * "
                 f"(count >= lifted_parallel_min ? (int64_t)omp_get_max_threads() : 1)}};",
                 f"lifted_view<{ctype}, 1> {scratch}_view;",
-                f"if (!lifted_alloc_view({scratch}_view, {scratch}_size, st, &{scratch}, &{scratch}_bytes)) "
+                f"if (!lifted_alloc_view({scratch}_view, {scratch}_size, st, &{scratch}, &{scratch}_bytes, "
+                f"LIFTED_SCRATCH)) "
                 f"{self.fail('memory')}"]

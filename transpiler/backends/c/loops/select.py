@@ -1,208 +1,143 @@
-"""Which host loops become loop kernels (see kernel.py), and what the C side needs to know about them.
+"""Which runs of host statements become one C call each (see kernel.py), and what the C side needs to know.
 
-A loop qualifies when every statement of its body (nested blocks included) is one the C side runs with the host
-module's exact meaning; the outermost such loop is taken whole. A tape is a C stack only when every push and pop
-of it in the function is inside loop kernels (the host module's lists hold the C segments between them); a loop
-touching a tape that the host also touches stays a host loop, and the choice is made again without it.
+A run is a maximal sequence of statements of one block (a function's body, or the body of a branch or loop left on
+the host) that the C side runs with the host module's exact meaning (eligible.py; a loop or branch is taken
+whole); it is compiled when it is worth a call (`_worth_a_call`). A loop alone is a loop kernel. A tape is a C
+stack only when every push and pop of it in the function is inside C calls (the host module's lists hold the C
+segments between them); a run touching a tape that the host also touches is cut down to its loops, and the
+choice is made again. A tape made in the run, with every push and pop in it, is the call's own.
 
-Memory: a new array made in the loop (a region's output, a copy, a fill) takes arena memory. When nothing made
-from it (views of it, slots it is moved into) can outlive the step of its innermost loop that made it (it is never
-pushed on a tape and never reaches a loop slot of a loop around it), the next step reuses the same memory; when it
-outlives the step only as the new value of its own loop's slots (`y = rk4_step(y)`), two memories taken in turn
-suffice; otherwise (pushed on a tape) each step's array has memory of its own, as in the host module.
+Memory: a new array made in a loop of the run (a region's output, a copy, a fill) may reuse its memory each step
+when nothing made from it (views of it, slots it is moved into) can outlive the step of its innermost loop that
+made it (it is never pushed on a tape and never reaches a loop slot of a loop around it); when it outlives the step
+only as the new value of its own loop's slots (`y = rk4_step(y)`), two memories taken in turn suffice; otherwise
+(pushed on a tape) each step's array has memory of its own, as in the host module. Where that memory comes from:
+the call's result block for an array the host code after the run may keep (it reaches the run's results), the
+thread's scratch block for one that dies with the call, the arena otherwise (see the loop prelude).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ....ir import Const, Eqn, Function, If, Loop, Var, blocks, statement_uses
-from ....primitives.indexing import Ref, index_refs
+from ....ir import (Const, Eqn, Function, If, Loop, Var, blocks, own_operands, result_atoms, statement_defs,
+                    statement_uses)
 from ..fused_kernel import is_module_array, module_arrays
 from ..launch_spec import EmittedKernel
 from ..region import tape_eqns
+from .eligible import FILLS, VIEWS, stmt_ok
 
-# scalar primitives whose C expression (the registry's `cuda` field, NumPy's meaning) the loop kernel evaluates
-COMPARISONS = {"less", "less_equal", "greater", "greater_equal", "equal", "not_equal"}
-UFUNCS = {"log", "exp", "sqrt", "tanh", "sin", "cos", "tan", "arctan", "sinh", "cosh", "log1p", "expm1", "square"}
-SCALAR_OPS = {"add", "subtract", "multiply", "divide", "negative", "floor_divide", "mod", "logical_and", "logical_or",
-              "logical_not"} | COMPARISONS | UFUNCS
-FILLS = {"zeros", "ones", "full", "zeros_like", "ones_like"}
-VIEWS = {"getitem", "setitem", "index_add", "expand_dims", "squeeze", "broadcast_to"}  # results that share their operand's memory
-DTYPES = {"f64", "f32", "i64", "i32", "bool"}
+NEW_ARRAYS = ("copy", "launch", "concatenate", "host_matmul", "stacked_matmul", "outer")  # (besides the fills)
 
 
 @dataclass
-class LoopPlan:
-    """A loop chosen for a loop kernel: what it reads from outside (`inputs`, in order), the type of every name
-    it binds or reads, the new-array sites that may reuse their memory each step, and the inputs it may write."""
+class BlockPlan:
+    """A run of host statements chosen for one C call (a loop kernel, or a straight-line run that may hold loops):
+    what it reads from outside (`inputs`, in order), what it leaves for the host code after it (`outs`), the type
+    of every name it binds or reads, where each new array's memory comes from, and the inputs it may write."""
 
-    loop: Loop
+    stmts: list
+    outs: list
     inputs: list
-    names: dict[str, tuple] = field(default_factory=dict)  # name -> ("array", dtype, rank) | ("scalar", dtype) | ("tape",)
+    # name -> ("array", dtype, rank) | ("scalar", dtype) | ("tape",)
+    names: dict[str, tuple] = field(default_factory=dict)
     memory: dict[tuple, str] = field(default_factory=dict)  # (equation id, name) of a new array -> see `_memory`
-    written: set[str] = field(default_factory=set)  # input names the loop may write through
+    written: set[str] = field(default_factory=set)  # input names the run may write through
+    placement: dict[tuple, str] = field(default_factory=dict)  # (equation id, name) -> "result" | "scratch"
+
+    @property
+    def loop(self) -> Loop | None:
+        """The loop, when the run is one loop alone (a loop kernel)."""
+        return self.stmts[0] if len(self.stmts) == 1 and isinstance(self.stmts[0], Loop) else None
 
 
-def plan_loops(fn: Function, regions: dict[str, EmittedKernel]) -> list[LoopPlan]:
-    """The loops of `fn`'s host code that become loop kernels, outermost first. A loop whose plan fails, or that
-    shares a tape with host code, is left to the host and the choice made again (its inner loops may qualify)."""
-    banned: set[int] = set()
+def plan_blocks(fn: Function, regions: dict[str, EmittedKernel]) -> list[BlockPlan]:
+    """The runs of `fn`'s host code that become one C call each, in program order (see `_runs` for which). A run
+    whose plan fails, or that shares a tape with host code, is cut down to its loops alone (a loop whose plan
+    fails is left to the host) and the choice made again."""
+    banned: set[int] = set()  # statements left to the host
+    alone: set[int] = set()  # loops that are a run of their own (a loop kernel)
     while True:
-        chosen = list(_candidates(fn.body, regions, banned))
-        plans = {id(loop): _plan(loop) for loop in chosen}
-        inside = {id(e) for loop in chosen for e in tape_eqns([loop])}
-        outside_tapes = {e.args[0].name for e in tape_eqns(fn.body) if id(e) not in inside}
-        bad = [loop for loop in chosen if plans[id(loop)] is None or
-               {e.args[0].name for e in tape_eqns([loop])} & outside_tapes]
-        if not bad:
-            return [plans[id(loop)] for loop in chosen]
-        banned |= {id(loop) for loop in bad}
-
-
-def _candidates(block: list, regions: dict, banned: set[int]):
-    for stmt in block:
-        if isinstance(stmt, Loop):
-            if id(stmt) not in banned and _loop_ok(stmt, regions):
-                yield stmt
-            else:
-                yield from _candidates(stmt.body, regions, banned)
-        elif isinstance(stmt, If):
-            yield from _candidates(stmt.then_body, regions, banned)
-            yield from _candidates(stmt.else_body, regions, banned)
-
-
-def _loop_ok(loop: Loop, regions: dict) -> bool:
-    """A `for` over `range` of integer scalars, or a `while` testing a scalar; every statement of it runs in C."""
-    if loop.kind == "for" and not all(_int_scalar(b) for b in loop.bounds):
-        return False
-    if loop.kind == "while" and (loop.cond is None or loop.cond.type.shape != () or not _value_ok(loop.cond)):
-        return False
-    if not all(_value_ok(a) for a in (*loop.carried, *loop.inits, *loop.carried_out, *loop.outs)):
-        return False
-    return all(_stmt_ok(s, regions) for s in loop.cond_body + loop.body)
-
-
-def _int_scalar(atom) -> bool:
-    return atom.type.shape == () and atom.type.dtype in ("i64", "i32") and not is_module_array(atom) and \
-        not (isinstance(atom, Const) and not isinstance(atom.value, int))
-
-
-def _value_ok(atom) -> bool:
-    """A value the C side can hold: a scalar, an array of static rank, or a tape."""
-    if is_module_array(atom):  # an array, or a 0-d value (a NumPy scalar on the host)
-        return atom.type.shape is not None and atom.type.dtype in DTYPES
-    if isinstance(atom, Const):
-        return isinstance(atom.value, (bool, int, float)) and atom.type.shape == () and \
-            (not isinstance(atom.value, int) or -2**63 <= atom.value < 2**63)
-    t = atom.type
-    return t.dtype == "tape" or (t.shape is not None and t.dtype in DTYPES)
-
-
-def _stmt_ok(stmt, regions: dict) -> bool:
-    if isinstance(stmt, Loop):
-        return _loop_ok(stmt, regions)
-    if isinstance(stmt, If):
-        return stmt.cond.type.shape == () and _value_ok(stmt.cond) and \
-            all(_value_ok(a) for a in (*stmt.outs, *stmt.then_results, *stmt.else_results)
-                if not (isinstance(a, Const) and a.value is None)) and \
-            all(_stmt_ok(s, regions) for s in stmt.then_body + stmt.else_body)
-    if not all(_value_ok(a) for a in (*stmt.args, *stmt.outs)):
-        return False
-    name = stmt.prim.name
-    if name == "launch":
-        return _launch_ok(stmt, regions.get(stmt.params["kernel"]))
-    if name == "getitem":
-        return _basic_index(stmt, 1) and stmt.args[0].type.shape != () and not stmt.params.get("lanes")
-    if name == "broadcast_to":
-        return stmt.out.type.shape != () and all(_int_scalar(a) for a in stmt.args[1:]) and \
-            len(stmt.args[0].type.shape) <= len(stmt.out.type.shape)
-    if name in ("expand_dims", "squeeze"):
-        return stmt.args[0].type.shape != () and stmt.out.type.shape != () and \
-            (name == "expand_dims" or stmt.params.get("axis") is not None or
-             all(isinstance(d, int) or d != 1 for d in stmt.args[0].type.shape))
-    if name in ("setitem", "index_add"):
-        target, value = stmt.args[0], stmt.args[1]
-        whole = view_rank(stmt.params.get("index", ()), len(target.type.shape)) == 0
-        return _basic_index(stmt, 2) and not stmt.params.get("lanes") and target.type.shape != () and \
-            _cast_ok(value.type.dtype, target.type.dtype) and not (whole and value.type.shape != ()) and \
-            not (name == "index_add" and target.type.dtype == "bool")
-    if name == "copy":
-        return stmt.args[0].type.shape != ()
-    if name in FILLS:
-        return stmt.out.type.shape != () and len(stmt.out.type.shape) >= 1 and \
-            all(a.type.shape == () for a in (stmt.args if name in ("zeros", "ones", "full") else ())) and \
-            (name != "full" or stmt.args[-1].type.shape == ())
-    if name == "concatenate":
-        rank = len(stmt.out.type.shape)
-        return set(stmt.params) <= {"axis"} and rank >= 1 and \
-            all(len(a.type.shape) == rank and _cast_ok(a.type.dtype, stmt.out.type.dtype) for a in stmt.args)
-    if name == "dim":
-        return stmt.args[0].type.shape is not None and len(stmt.args[0].type.shape) >= 1
-    if name in ("push", "pop"):
-        return True
-    if name in COMPARISONS and len({a.type.dtype for a in stmt.args}) != 1:
-        return False  # Python compares an int with a float exactly, C through a double
-    if name in UFUNCS and stmt.out.type.dtype not in ("f64", "f32"):
-        return False  # (an integer `np.square` wraps around where C's overflow is undefined)
-    if name in SCALAR_OPS and "f32" in {a.type.dtype for a in (*stmt.args, *stmt.outs)}:
-        return False  # a float32 scalar may be a Python float on the host (double arithmetic) or NumPy's
-    if name in SCALAR_OPS:
-        return len(stmt.outs) == 1 and stmt.out.type.shape == () and all(a.type.shape == () for a in stmt.args) \
-            and bool(stmt.prim.cuda) and not is_module_array(stmt.out)
-    return False
-
-
-def view_rank(index: tuple, rank: int) -> int:
-    """The rank of `x[index]` for a basic index (integers, slices, None, Ellipsis) of an array of `rank`."""
-    return rank - sum(1 for i in index if i is not None and i is not Ellipsis and not isinstance(i, slice)) + \
-        sum(1 for i in index if i is None)
-
-
-def _cast_ok(source: str, target: str) -> bool:
-    """Writes the host would make without an error or a rounding the C side does differently: the same dtype,
-    or integers and bools into floats."""
-    return source == target or (target in ("f64", "f32") and source in ("i64", "i32", "bool")) or \
-        (target == "f64" and source == "f32") or (target == "i64" and source in ("i32", "bool"))
-
-
-def _basic_index(eqn: Eqn, first_ref: int) -> bool:
-    """Integers (literals, or integer scalars) and slices with such bounds: no None, Ellipsis or index arrays."""
-    for item in eqn.params.get("index", ()):
-        if isinstance(item, Ref):
-            if not _int_scalar(eqn.args[item.index]):
-                return False
-        elif isinstance(item, slice):
-            for bound in (item.start, item.stop, item.step):
-                if isinstance(bound, Ref) and not _int_scalar(eqn.args[bound.index]):
-                    return False
-                if bound is not None and not isinstance(bound, (Ref, int)):
-                    return False
-            if isinstance(item.step, int) and item.step == 0:
-                return False
-        elif item is None or item is Ellipsis:
+        runs = list(_runs(fn.body, regions, banned, alone))
+        outs = {id(run[0]): _outs(fn, run) for run in runs}
+        # a tape the run makes must stay in it: every push and pop in the run (it becomes a C stack of the call)
+        leaving = {id(s) for run in runs for s in run if isinstance(s, Eqn) and s.prim.name == "tape_new" and
+                   any(o is s.out for o in outs[id(run[0])])}
+        if leaving:
+            banned |= leaving
             continue
-        elif not isinstance(item, int) or isinstance(item, bool):
-            return False
-    rank = len(eqn.args[0].type.shape)
-    consumed = sum(1 for item in eqn.params.get("index", ()) if item is not None and item is not Ellipsis)
-    return consumed <= rank and len(eqn.args) - first_ref == sum(1 for _ in index_refs(eqn.params["index"]))
+        plans = {id(run[0]): _plan(run, outs[id(run[0])]) for run in runs}
+        inside = {id(e) for run in runs for e in tape_eqns(run)}
+        outside_tapes = {e.args[0].name for e in tape_eqns(fn.body) if id(e) not in inside}
+        bad = [run for run in runs if plans[id(run[0])] is None or
+               {e.args[0].name for e in tape_eqns(run)} & outside_tapes]
+        if not bad:
+            return [plans[id(run[0])] for run in runs]
+        for run in bad:  # (each round bans a statement or sets a loop alone: the search ends)
+            if len(run) == 1:
+                banned.add(id(run[0]))
+            else:
+                banned |= {id(s) for s in run if not isinstance(s, Loop)}
+                alone |= {id(s) for s in run if isinstance(s, Loop)}
 
 
-CALLABLE_PARAMS = ("scalar", "array", "tape", "out", "scalar_out", "reduce")  # the kinds regions.py passes
+def _runs(block: list, regions: dict, banned: set[int], alone: set[int]):
+    """Maximal runs of statements the C side can run (loops and branches taken whole) that are worth a C call of
+    their own; a loop or branch that cannot run in C is searched inside."""
+    run: list = []
+    for stmt in block:
+        ok = id(stmt) not in banned and stmt_ok(stmt, regions) and not _leaves_none(stmt)
+        if ok and id(stmt) not in alone:
+            run.append(stmt)
+            continue
+        if _worth_a_call(run):
+            yield run
+        run = []
+        if ok:
+            yield [stmt]
+        elif isinstance(stmt, (Loop, If)):
+            for inner in blocks(stmt):
+                yield from _runs(inner, regions, banned, alone)
+    if _worth_a_call(run):
+        yield run
 
 
-def _launch_ok(eqn: Eqn, region: EmittedKernel | None) -> bool:
-    """A region kernel called from C with its inputs as the spec lists them."""
-    if region is None or any(p[0] not in CALLABLE_PARAMS for p in region.spec["params"]):
-        return False  # (a gather's table or a scatter-add's result: regions.py does not pass those)
-    inputs = [p for p in region.spec["params"] if p[0] in ("scalar", "array")]
-    return len(inputs) == len(eqn.args) and all(
-        (p[0] == "scalar") == (a.type.shape == ()) and not (isinstance(a, Const) and a.value is None)
-        for p, a in zip(inputs, eqn.args))
+# a C call of a run costs more Python than a region launch (packing its inputs and results, ctypes): a run is
+# worth one when it holds a loop (a launch per step on the host) or replaces two launches or matrix products at
+# least (a launch with a few NumPy operations on short arrays around it, det's reverse step, cost less as they were)
+def _worth_a_call(run: list) -> bool:
+    if any(isinstance(stmt, Loop) for stmt in run):
+        return True
+    return sum(1 for e in _all_eqns(run) if e.prim.name in ("launch", "host_matmul", "stacked_matmul")) >= 2
 
 
-# -- the plan of one loop ----------------------------------------------------------------------------------------
-def _plan(loop: Loop) -> LoopPlan | None:
+def _leaves_none(stmt) -> bool:
+    """A branch that leaves a value undefined (None) on one path: the host reads None there, C would not."""
+    return isinstance(stmt, If) and any(isinstance(a, Const) and a.value is None
+                                        for a in (*stmt.then_results, *stmt.else_results))
+
+
+def _outs(fn: Function, run: list) -> list:
+    """The values the run binds at its top level that anything outside it reads (the function's result too)."""
+    skipped = {id(s) for s in run}
+    read: set[int] = {id(a) for a in result_atoms(fn.result)}
+
+    def visit(block):
+        for stmt in block:
+            if id(stmt) in skipped:
+                continue
+            if isinstance(stmt, Eqn):
+                read.update(id(a) for a in stmt.args)
+                continue
+            read.update(id(a) for a in own_operands(stmt))
+            for inner in blocks(stmt):
+                visit(inner)
+
+    visit(fn.body)
+    return [v for stmt in run for v in statement_defs(stmt) if id(v) in read]
+
+
+# -- the plan of one run -----------------------------------------------------------------------------------------
+def _plan(stmts: list, outs: list) -> BlockPlan | None:
     names: dict[str, tuple] = {}
 
     def note(atom) -> bool:
@@ -214,33 +149,49 @@ def _plan(loop: Loop) -> LoopPlan | None:
             ("array", t.dtype, len(t.shape))
         return names.setdefault(name, kind) == kind
 
-    ok = all(note(a) for a in _all_atoms([loop]))
+    ok = all(note(a) for a in _all_atoms(stmts))
     tapes: dict[str, set] = {}
-    for eqn in _all_eqns([loop]):
+    for eqn in _all_eqns(stmts):
         if eqn.prim.name in ("push", "pop"):
             value = eqn.args[1] if eqn.prim.name == "push" else eqn.out
             tapes.setdefault(eqn.args[0].name, set()).add((value.type.dtype, len(value.type.shape)))
     if not ok or any(len(kinds) > 1 for kinds in tapes.values()):
         return None  # a name bound to values of different kinds, or a tape holding different kinds
-    inputs, seen = [], set()
-    for atom in [*statement_uses(loop), *module_arrays([loop])]:  # (module-level arrays: constants holding a Var)
+    inputs, seen, defined = [], set(), set()
+    free = []
+    for stmt in stmts:
+        free += [a for a in statement_uses(stmt) if not (isinstance(a, Var) and id(a) in defined)]
+        defined.update(id(v) for v in statement_defs(stmt))
+    for atom in [*free, *module_arrays(stmts)]:  # (module-level arrays: constants holding a Var)
         if isinstance(atom, Const) and not is_module_array(atom):
             continue
         name = atom.value.name if is_module_array(atom) else atom.name
         if name not in seen:
             seen.add(name)
             inputs.append(atom)
-    plan = LoopPlan(loop, inputs, names)
-    names_flow = _flows(loop, _name)
-    values_flow = _flows(loop, lambda atom: id(atom) if isinstance(atom, Var) else None)
-    pushed = {id(e.args[1]) for e in _all_eqns([loop]) if e.prim.name == "push"}
-    for eqn, out, enclosing, top in _fresh_sites([loop], (), True):
-        plan.memory[(id(eqn), out.name)] = _memory(out, enclosing, top, _closure({id(out)}, values_flow), pushed)
-    targets = {e.args[0].name for e in _all_eqns([loop]) if e.prim.name in ("setitem", "index_add")}
-    broadcasts = {e.out.name for e in _all_eqns([loop]) if e.prim.name == "broadcast_to"}
+    plan = BlockPlan(stmts, outs, inputs, names)
+    names_flow = _flows(stmts, _name)
+    values_flow = _flows(stmts, lambda atom: id(atom) if isinstance(atom, Var) else None)
+    pushed = {id(e.args[1]) for e in _all_eqns(stmts) if e.prim.name == "push"}
+    local = {e.out.name for e in _all_eqns(stmts) if e.prim.name == "tape_new"}  # tapes that die with the call
+    for eqn in _all_eqns(stmts):  # what a local tape's pops give back is what was pushed on it
+        if eqn.prim.name == "push" and eqn.args[0].name in local:
+            values_flow.setdefault(id(eqn.args[1]), set()).update(
+                id(e.out) for e in _all_eqns(stmts) if e.prim.name == "pop" and e.args[0].name == eqn.args[0].name)
+    kept = {id(e.args[1]) for e in _all_eqns(stmts) if e.prim.name == "push" and e.args[0].name not in local}
+    left = {id(v) for v in outs}
+    for eqn, out, enclosing, top in _fresh_sites(stmts, (), True):
+        closure = _closure({id(out)}, values_flow)
+        plan.memory[(id(eqn), out.name)] = _memory(out, enclosing, top, closure, pushed)
+        if closure & left:  # (the host code after the run may keep it: the call's result block)
+            plan.placement[(id(eqn), out.name)] = "result"
+        elif not closure & kept:  # nothing made from it outlives the call: the thread's scratch memory
+            plan.placement[(id(eqn), out.name)] = "scratch"
+    targets = {e.args[0].name for e in _all_eqns(stmts) if e.prim.name in ("setitem", "index_add")}
+    broadcasts = {e.out.name for e in _all_eqns(stmts) if e.prim.name == "broadcast_to"}
     if _closure(broadcasts, names_flow) & targets:
         return None  # NumPy refuses to write through a broadcast (a read-only view); keep the host's error
-    popped = {e.out.name for e in _all_eqns([loop]) if e.prim.name == "pop" and e.out.type.shape != ()}
+    popped = {e.out.name for e in _all_eqns(stmts) if e.prim.name == "pop" and e.out.type.shape != ()}
     popped_closure = _closure(popped, names_flow)
     for atom in inputs:
         name = atom.value.name if is_module_array(atom) else atom.name
@@ -280,7 +231,7 @@ def _name(atom) -> str | None:
     return atom.name if isinstance(atom, Var) else None
 
 
-def _flows(loop: Loop, key) -> dict:
+def _flows(stmts: list, key) -> dict:
     """key(value) -> the keys of the values that may come to hold (a view of) the same memory; `key` names a
     value by its host name (what the host module binds) or by identity (one value of the IR)."""
     edges: dict = {}
@@ -312,8 +263,7 @@ def _flows(loop: Loop, key) -> dict:
             add(slot, out)
             add(new, out)
 
-    slot_moves(loop)
-    visit(loop.cond_body + loop.body)
+    visit(stmts)
     return edges
 
 
@@ -348,7 +298,7 @@ def _fresh_sites(block: list, enclosing: tuple, top: bool):
     a statement of its innermost loop's body itself (not inside an `if`)."""
     for stmt in block:
         if isinstance(stmt, Eqn):
-            if stmt.prim.name in FILLS or stmt.prim.name in ("copy", "launch", "concatenate") or \
+            if stmt.prim.name in FILLS or stmt.prim.name in NEW_ARRAYS or \
                     stmt.prim.name == "broadcast_to" and stmt.args[0].type.shape == ():
                 yield from ((stmt, out, enclosing, top) for out in stmt.outs if out.type.shape != ())
         elif isinstance(stmt, If):

@@ -1,0 +1,329 @@
+"""Straight-line host code as one C call (CPU target, `transpiler/backends/c/loops/`): a run of host statements
+the C side can run with the host module's meaning (launches, loops, views, fills, in-place updates, scalars, matrix
+products, tapes made and used in the run) becomes one C function, so a small function costs one ctypes call.
+
+Checked here: the number of C calls a function call makes; which runs qualify and where a run is cut (an operation
+C does not run: a gather on the host, a print); values and gradients against Python, the NumPy backend, finite
+differences and autograd; NumPy's exceptions and messages from inside a run (an index out of bounds, a product of
+mismatched sizes); results that later calls never write into (scratch memory, result blocks); arguments written
+in place and passed twice; matrix products on strided, transposed and vector operands, with and without BLAS.
+"""
+from __future__ import annotations
+
+import ctypes
+import re
+
+import numpy as np
+import pytest
+
+from gradcheck import load_source
+from test_c_backend import assert_agree, c_module
+from test_c_loop_kernels import _count_launches, check_c_against_python
+
+STRAIGHT = '''
+import numpy as np
+from lifted import grad, kernel
+
+
+@kernel
+def f(x: "f64[n]", w: "f64[n,m]", v: "f64[m]") -> "f64[]":
+    a = np.max(x)
+    e = np.exp(x - a)
+    h = np.tanh(w.T @ (e / np.sum(e)) + v)
+    return a + np.log(np.sum(e)) + np.sum(h * h) / (1.0 + np.sum(v * v))
+
+
+g = grad(f, wrt=("x", "w", "v"))
+'''
+
+
+def _calls(module, name: str, args: list, monkeypatch) -> int:
+    counts = _count_launches(monkeypatch)
+    getattr(module, name)(*args)
+    counts[0] = 0
+    getattr(module, name)(*args)
+    return counts[0]
+
+
+def test_a_straight_line_gradient_is_one_c_call(tmp_path, monkeypatch):
+    rng = np.random.default_rng(1)
+    args = [rng.normal(size=7), rng.normal(size=(7, 3)), rng.normal(size=3)]
+    module = check_c_against_python(STRAIGHT, args, tmp_path, "straight", (0, 1, 2))
+    host = (tmp_path / "straight.py").read_text()
+    assert "_runtime.matmul" not in host and "_k0(" not in host  # (every launch and product inside the run)
+    assert _calls(module, "f", args, monkeypatch) == 1
+    assert _calls(module, "g", args, monkeypatch) == 1
+
+
+def test_results_are_the_callers_alone(tmp_path):
+    """Arrays that die with a call live in the thread's scratch block, results in a block of their call: a later
+    call writes into neither the earlier results nor the arguments."""
+    module, _ = c_module(STRAIGHT, tmp_path, "kept")
+    reference = load_source(STRAIGHT, "kept.py")
+    rng = np.random.default_rng(2)
+    first_args = [rng.normal(size=5), rng.normal(size=(5, 4)), rng.normal(size=4)]
+    first = module.g(*first_args)
+    kept = [r.copy() for r in first]
+    for n in (5, 9, 200, 5):
+        later = module.g(rng.normal(size=n), rng.normal(size=(n, 4)), rng.normal(size=4))
+        assert not any(np.shares_memory(a, b) for a in first for b in later)
+    for got, was in zip(first, kept):
+        assert np.array_equal(got, was)
+    assert_agree(first, reference.g(*first_args), "first call vs the NumPy backend")
+    assert not any(np.shares_memory(a, b) for i, a in enumerate(first) for b in first[i + 1:])
+
+
+SPLIT = '''
+import numpy as np
+from lifted import kernel
+
+
+@kernel
+def f(x: "f64[n]", idx: "i64[k]", w: "f64[n]") -> "f64[]":
+    a = np.sum(np.exp(x) * w)
+    b = np.max(x * a)
+    print(a)
+    c = np.sum(np.sin(x) * b)
+    d = np.sum(np.cos(w) * c)
+    return d + np.sum(x[idx])
+
+
+@kernel
+def one(x: "f64[n]") -> "f64[n]":
+    return np.exp(x) * 2.0
+'''
+
+
+def test_a_run_ends_at_what_c_does_not_run(tmp_path, monkeypatch, capsys):
+    module, _ = c_module(SPLIT, tmp_path, "split")
+    reference = load_source(SPLIT, "split.py")
+    host = (tmp_path / "split.py").read_text()
+    body = host[host.index("\ndef f("):host.index("\ndef one(")]
+    # cut at the print; the gather's index check and its table are in the second run
+    assert re.findall(r"_kernels\.(f_\w+)\(", body) == ["f_block0", "f_block1"], body
+    one = host[host.index("\ndef one("):]
+    assert "_block" not in one  # a single launch stays a launch (a run's call would cost more)
+    x, w = np.linspace(0.1, 1.0, 6), np.linspace(-1.0, 1.0, 6)
+    idx = np.array([0, 5, -1, 2])
+    assert_agree(module.f(x, idx, w), reference.f(x, idx, w), "split run")
+    assert _calls(module, "f", [x, idx, w], monkeypatch) == 2
+    for bad in (np.array([0, 6]), np.array([-7, 1])):  # NumPy's IndexError, raised in the run
+        with pytest.raises(IndexError) as c_error:
+            module.f(x, bad, w)
+        with pytest.raises(IndexError) as numpy_error:
+            reference.f(x, bad, w)
+        assert str(c_error.value) == str(numpy_error.value)
+    capsys.readouterr()
+
+
+INDEXED = '''
+import numpy as np
+from lifted import kernel
+
+
+@kernel
+def f(x: "f64[n]", i: "i64[]") -> "f64[]":
+    y = np.exp(x)
+    z = y[i] * np.sum(y * x)
+    return z + np.sum(np.sin(x) * z)
+
+
+@kernel
+def product(a: "f64[n,k]", b: "f64[k,m]") -> "f64[]":
+    c = np.exp(a[:, 1:]) @ np.tanh(b)
+    return np.sum(np.cos(c) * 2.0)
+'''
+
+
+def test_errors_inside_a_run_are_numpys(tmp_path):
+    module, _ = c_module(INDEXED, tmp_path, "indexed")
+    reference = load_source(INDEXED, "indexed.py")
+    host = (tmp_path / "indexed.py").read_text()
+    assert "f_block0(" in host and "product_block0(" in host
+    x = np.linspace(0.0, 1.0, 4)
+    for i in (0, 3, -4):
+        assert_agree(module.f(x, i), reference.f(x, i), f"index {i}")
+    for i in (4, -5):
+        with pytest.raises(IndexError) as c_error:
+            module.f(x, i)
+        with pytest.raises(IndexError) as numpy_error:
+            reference.f(x, i)
+        assert str(c_error.value) == str(numpy_error.value)
+    a, b = np.ones((2, 3)), np.ones((3, 2))
+    with pytest.raises(ValueError) as c_error:
+        module.product(a, b)
+    with pytest.raises(ValueError) as numpy_error:
+        reference.product(a, b)
+    assert str(c_error.value) == str(numpy_error.value)
+
+
+PRODUCTS = '''
+import numpy as np
+from lifted import grad, kernel
+
+
+@kernel
+def f(a: "f64[n,k]", b: "f64[k,m]", v: "f64[k]", u: "f64[n]") -> "f64[]":
+    p = np.tanh(a) @ b
+    q = a @ v
+    r = u @ np.sin(a)
+    s = a.T @ np.exp(p)
+    return np.sum(p * p) + np.sum(np.exp(q) * u) + np.sum(r * v) + np.sum(s * s) / 7.0
+
+
+g = grad(f, wrt=("a", "b", "v", "u"))
+'''
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "transposed", "strided"])
+def test_matrix_products_in_a_run(tmp_path, layout):
+    """Matrices and vectors, contiguous, transposed (BLAS reads them transposed) and strided (packed first),
+    against Python, the NumPy backend, finite differences and autograd."""
+    rng = np.random.default_rng(3)
+    shapes = [(4, 3), (3, 5), (3,), (4,)]
+    args = [rng.normal(size=s) * 0.5 for s in shapes]
+    if layout == "transposed":
+        args[0], args[1] = np.asfortranarray(args[0]), np.asfortranarray(args[1])
+    elif layout == "strided":
+        args = [np.repeat(a, 2, axis=-1)[..., ::2] for a in args]
+    module = check_c_against_python(PRODUCTS, args, tmp_path, f"products_{layout}", (0, 1, 2, 3))
+    assert "_runtime.matmul" not in (tmp_path / f"products_{layout}.py").read_text()
+    assert module.f(*args) == pytest.approx(load_source(PRODUCTS, "p.py").f(*args), rel=1e-12)
+
+
+def test_products_without_blas(tmp_path):
+    """Where no BLAS was found the run multiplies in C loops: the same numbers to round-off."""
+    module, _ = c_module(PRODUCTS, tmp_path, "products_loops")
+    reference = load_source(PRODUCTS, "products_loops.py")
+    pointer = ctypes.c_void_p.in_dll(module._kernels.library, "lifted_blas_dgemm")
+    saved = pointer.value
+    assert saved  # (NumPy's OpenBLAS was found)
+    rng = np.random.default_rng(5)
+    args = [rng.normal(size=s) for s in [(4, 3), (3, 5), (3,), (4,)]]
+    try:
+        pointer.value = None
+        assert_agree(module.g(*args), reference.g(*args), "products in C loops")
+        assert_agree(module.f(*args), reference.f(*args), "primal in C loops")
+    finally:
+        pointer.value = saved
+
+
+IN_PLACE = '''
+import numpy as np
+from lifted import kernel
+
+
+@kernel
+def f(x: "f64[n]", y: "f64[n]") -> "f64[n]":
+    a = np.exp(x) * 2.0
+    x[1:] = a[:-1]
+    b = np.sum(np.sin(y) * a)
+    y[0] = b
+    return np.tanh(x + y) * np.sum(x * y)
+'''
+
+
+def test_arguments_written_in_place_and_passed_twice(tmp_path):
+    """A run writes through its arguments as the host module does, also when both are one array."""
+    module, _ = c_module(IN_PLACE, tmp_path, "in_place")
+    reference = load_source(IN_PLACE, "in_place.py")
+    assert "f_block0(" in (tmp_path / "in_place.py").read_text()
+    base = np.linspace(0.1, 0.9, 5)
+    pairs = [(base.copy(), base[::-1].copy())]
+    for x, y in pairs:
+        xc, yc, xr, yr = x.copy(), y.copy(), x.copy(), y.copy()
+        assert_agree(module.f(xc, yc), reference.f(xr, yr), "separate arrays")
+        assert_agree((xc, yc), (xr, yr), "arguments written")
+    shared_c, shared_r = base.copy(), base.copy()
+    try:
+        expected = reference.f(shared_r, shared_r)
+    except ValueError as error:  # (the sharing check refuses it: so must the C module)
+        with pytest.raises(ValueError, match=re.escape(str(error)[:40])):
+            module.f(shared_c, shared_c)
+    else:
+        assert_agree(module.f(shared_c, shared_c), expected, "one array twice")
+        assert_agree(shared_c, shared_r, "the shared argument")
+
+
+STACKED = '''
+import numpy as np
+from lifted import grad, kernel
+
+
+@kernel
+def f(q: "f64[k,d,d]", x: "f64[n,k,d]", p: "f64[d,d]") -> "f64[]":
+    y = np.einsum("kij,nkj->nki", q, x)
+    z = np.tanh(q) @ np.exp(q)
+    u = np.cos(p) @ np.sin(q)
+    return np.sum(y * y) + np.sum(z * x[0][:, :, None]) + np.sum(u * u)
+
+
+g = grad(f, wrt=("q", "x", "p"))
+'''
+
+
+def test_stacked_products_in_a_run(tmp_path, monkeypatch):
+    """Stacks of matrices (one product per matrix, a matrix against a stack broadcast) and an einsum that is one
+    stacked product of transposed views, as gmm's: in the run, against Python, NumPy, differences and autograd."""
+    rng = np.random.default_rng(6)
+    args = [rng.normal(size=(3, 2, 2)) * 0.5, rng.normal(size=(4, 3, 2)), rng.normal(size=(2, 2))]
+    module = check_c_against_python(STACKED, args, tmp_path, "stacked", (0, 1, 2))
+    host = (tmp_path / "stacked.py").read_text()
+    assert "_runtime" not in host[host.index("\ndef f("):]
+    assert _calls(module, "g", args, monkeypatch) == 1
+
+
+def test_calls_from_several_threads(tmp_path):
+    """Each thread has its own scratch block and each call its own result block: calls running at once agree with
+    the same calls made one after the other."""
+    import threading
+
+    module, _ = c_module(STRAIGHT, tmp_path, "threads")
+    rng = np.random.default_rng(8)
+    cases = [[rng.normal(size=n), rng.normal(size=(n, 3)), rng.normal(size=3)] for n in (4, 40, 400, 7)]
+    expected = [module.g(*args) for args in cases]
+    failures = []
+
+    def work(index):
+        for _ in range(50):
+            got = module.g(*cases[index])
+            if not all(np.array_equal(a, b) for a, b in zip(got, expected[index])):
+                failures.append(index)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(len(cases))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures
+
+
+LOOPS_SHARING_A_TAPE = '''
+import numpy as np
+from lifted import grad, kernel
+
+
+@kernel
+def f(x: "f64[n]", idx: "i64[k]", steps: "i64[]") -> "f64[]":
+    a = 0.0
+    for i in range(steps):
+        a = a + np.sum(np.sin(x * (i + 1.0)))
+    b = 0.0
+    for j in range(steps):
+        b = b + np.sum(np.tanh(x[idx] * (j + 1.0)) * a)
+    return a + b
+
+
+g = grad(f, wrt="x")
+'''
+
+
+def test_loops_whose_tapes_the_host_shares_split_out_of_a_run(tmp_path):
+    """Two loops in one run, the second's tape popped by a host loop (its reverse scatter-adds into the gradient):
+    the run is cut down to its loops, the first a loop kernel, the second left to the host (the choice ends: it
+    searched for ever before)."""
+    rng = np.random.default_rng(9)
+    args = [rng.uniform(0.1, 0.9, 6), np.array([0, 5, 5, -1, 2]), 3]
+    check_c_against_python(LOOPS_SHARING_A_TAPE, args, tmp_path, "loops_tape", (0,))
+    gradient = (tmp_path / "loops_tape.py").read_text().split("\ndef g(")[1]
+    assert "_kernels.g_loop0(" in gradient and "for j in reversed(range(steps)):" in gradient

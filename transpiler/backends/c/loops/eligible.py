@@ -1,0 +1,173 @@
+"""Which host statements a run (select.py) may hold: those the C side runs with the host module's exact meaning.
+
+A scalar, an array of static rank and dtype, or a tape; region launches whose parameters the run can pass; basic
+indexing; fills, copies, concatenations; in-place updates whose casts C makes as NumPy does; matrix products of
+float operands; scalar arithmetic in the registry's C expressions (NumPy's meaning), Python's where it differs
+(integer overflow, division by zero: emit.py); loops over `range` and `while`s and branches on scalars whose every
+statement qualifies.
+"""
+from __future__ import annotations
+
+from ....ir import Const, Eqn, If, Loop
+from ....primitives.indexing import Ref, index_refs
+from ..fused_kernel import is_module_array
+from ..launch_spec import EmittedKernel
+
+# scalar primitives whose C expression (the registry's `cuda` field, NumPy's meaning) the loop kernel evaluates
+COMPARISONS = {"less", "less_equal", "greater", "greater_equal", "equal", "not_equal"}
+UFUNCS = {"log", "exp", "sqrt", "tanh", "sin", "cos", "tan", "arctan", "sinh", "cosh", "log1p", "expm1", "square"}
+SCALAR_OPS = {"add", "subtract", "multiply", "divide", "negative", "floor_divide", "mod", "logical_and", "logical_or",
+              "logical_not"} | COMPARISONS | UFUNCS
+FILLS = {"zeros", "ones", "full", "zeros_like", "ones_like"}
+# results that share their operand's memory
+VIEWS = {"getitem", "setitem", "index_add", "expand_dims", "squeeze", "broadcast_to", "transpose", "swapaxes"}
+DTYPES = {"f64", "f32", "i64", "i32", "bool"}
+
+
+def _loop_ok(loop: Loop, regions: dict) -> bool:
+    """A `for` over `range` of integer scalars, or a `while` testing a scalar; every statement of it runs in C."""
+    if loop.kind == "for" and not all(_int_scalar(b) for b in loop.bounds):
+        return False
+    if loop.kind == "while" and (loop.cond is None or loop.cond.type.shape != () or not _value_ok(loop.cond)):
+        return False
+    if not all(_value_ok(a) for a in (*loop.carried, *loop.inits, *loop.carried_out, *loop.outs)):
+        return False
+    return all(stmt_ok(s, regions) for s in loop.cond_body + loop.body)
+
+
+def _int_scalar(atom) -> bool:
+    return atom.type.shape == () and atom.type.dtype in ("i64", "i32") and not is_module_array(atom) and \
+        not (isinstance(atom, Const) and not isinstance(atom.value, int))
+
+
+def _value_ok(atom) -> bool:
+    """A value the C side can hold: a scalar, an array of static rank, or a tape."""
+    if is_module_array(atom):  # an array, or a 0-d value (a NumPy scalar on the host)
+        return atom.type.shape is not None and atom.type.dtype in DTYPES
+    if isinstance(atom, Const):
+        return isinstance(atom.value, (bool, int, float)) and atom.type.shape == () and \
+            (not isinstance(atom.value, int) or -2**63 <= atom.value < 2**63)
+    t = atom.type
+    return t.dtype == "tape" or (t.shape is not None and t.dtype in DTYPES)
+
+
+def stmt_ok(stmt, regions: dict) -> bool:
+    """Can a run hold `stmt` (a loop or branch: with every statement inside it)?"""
+    if isinstance(stmt, Loop):
+        return _loop_ok(stmt, regions)
+    if isinstance(stmt, If):
+        return stmt.cond.type.shape == () and _value_ok(stmt.cond) and \
+            all(_value_ok(a) for a in (*stmt.outs, *stmt.then_results, *stmt.else_results)
+                if not (isinstance(a, Const) and a.value is None)) and \
+            all(stmt_ok(s, regions) for s in stmt.then_body + stmt.else_body)
+    if not all(_value_ok(a) for a in (*stmt.args, *stmt.outs)):
+        return False
+    name = stmt.prim.name
+    if name == "launch":
+        return _launch_ok(stmt, regions.get(stmt.params["kernel"]))
+    if name == "getitem":
+        return _basic_index(stmt, 1) and stmt.args[0].type.shape != () and not stmt.params.get("lanes")
+    if name == "broadcast_to":
+        return stmt.out.type.shape != () and all(_int_scalar(a) for a in stmt.args[1:]) and \
+            len(stmt.args[0].type.shape) <= len(stmt.out.type.shape)
+    if name in ("expand_dims", "squeeze"):
+        return stmt.args[0].type.shape != () and stmt.out.type.shape != () and \
+            (name == "expand_dims" or stmt.params.get("axis") is not None or
+             all(isinstance(d, int) or d != 1 for d in stmt.args[0].type.shape))
+    if name in ("setitem", "index_add"):
+        target, value = stmt.args[0], stmt.args[1]
+        whole = view_rank(stmt.params.get("index", ()), len(target.type.shape)) == 0
+        return _basic_index(stmt, 2) and not stmt.params.get("lanes") and target.type.shape != () and \
+            _cast_ok(value.type.dtype, target.type.dtype) and not (whole and value.type.shape != ()) and \
+            not (name == "index_add" and target.type.dtype == "bool")
+    if name == "copy":
+        return stmt.args[0].type.shape != ()
+    if name in FILLS:
+        return stmt.out.type.shape != () and len(stmt.out.type.shape) >= 1 and \
+            all(a.type.shape == () for a in (stmt.args if name in ("zeros", "ones", "full") else ())) and \
+            (name != "full" or stmt.args[-1].type.shape == ())
+    if name == "concatenate":
+        rank = len(stmt.out.type.shape)
+        return set(stmt.params) <= {"axis"} and rank >= 1 and \
+            all(len(a.type.shape) == rank and _cast_ok(a.type.dtype, stmt.out.type.dtype) for a in stmt.args)
+    if name == "dim":
+        return stmt.args[0].type.shape is not None and len(stmt.args[0].type.shape) >= 1
+    if name in ("push", "pop", "tape_new"):
+        return True
+    if name in ("transpose", "swapaxes"):
+        return stmt.args[0].type.shape != ()
+    if name == "check_index":  # (a gather's indices against its table's axis, before the launch)
+        index, table = stmt.args
+        return table.type.shape != () and index.type.dtype in ("i64", "i32")
+    if name == "stacked_matmul":  # (an einsum as one product of transposed views, one batch axis at most)
+        a, b = stmt.args
+        return stmt.out.type.dtype in ("f64", "f32") and a.type.dtype == b.type.dtype == stmt.out.type.dtype and \
+            len(a.type.shape) == len(b.type.shape) == len(stmt.out.type.shape) in (2, 3)
+    if name == "outer":  # (two vectors of one float dtype: no flattening, no promotion)
+        a, b = stmt.args
+        return a.type.dtype == b.type.dtype == stmt.out.type.dtype and stmt.out.type.dtype in ("f64", "f32") and \
+            len(a.type.shape) == len(b.type.shape) == 1
+    if name == "host_matmul":  # (BLAS: float matrices, vectors or stacks of one dtype; not two vectors, a number)
+        a, b = stmt.args
+        ranks = len(a.type.shape), len(b.type.shape)
+        return stmt.out.type.dtype in ("f64", "f32") and a.type.dtype == b.type.dtype == stmt.out.type.dtype and \
+            (ranks in ((2, 2), (2, 1), (1, 2)) or min(ranks) >= 2 and max(ranks) == 3)
+    if name in COMPARISONS and len({a.type.dtype for a in stmt.args}) != 1:
+        return False  # Python compares an int with a float exactly, C through a double
+    if name in UFUNCS and stmt.out.type.dtype not in ("f64", "f32"):
+        return False  # (an integer `np.square` wraps around where C's overflow is undefined)
+    if name in SCALAR_OPS and "f32" in {a.type.dtype for a in (*stmt.args, *stmt.outs)}:
+        return False  # a float32 scalar may be a Python float on the host (double arithmetic) or NumPy's
+    if name in SCALAR_OPS:
+        return len(stmt.outs) == 1 and stmt.out.type.shape == () and all(a.type.shape == () for a in stmt.args) \
+            and bool(stmt.prim.cuda) and not is_module_array(stmt.out)
+    return False
+
+
+def view_rank(index: tuple, rank: int) -> int:
+    """The rank of `x[index]` for a basic index (integers, slices, None, Ellipsis) of an array of `rank`."""
+    return rank - sum(1 for i in index if i is not None and i is not Ellipsis and not isinstance(i, slice)) + \
+        sum(1 for i in index if i is None)
+
+
+def _cast_ok(source: str, target: str) -> bool:
+    """Writes the host would make without an error or a rounding the C side does differently: the same dtype,
+    or integers and bools into floats."""
+    return source == target or (target in ("f64", "f32") and source in ("i64", "i32", "bool")) or \
+        (target == "f64" and source == "f32") or (target == "i64" and source in ("i32", "bool"))
+
+
+def _basic_index(eqn: Eqn, first_ref: int) -> bool:
+    """Integers (literals, or integer scalars) and slices with such bounds: no None, Ellipsis or index arrays."""
+    for item in eqn.params.get("index", ()):
+        if isinstance(item, Ref):
+            if not _int_scalar(eqn.args[item.index]):
+                return False
+        elif isinstance(item, slice):
+            for bound in (item.start, item.stop, item.step):
+                if isinstance(bound, Ref) and not _int_scalar(eqn.args[bound.index]):
+                    return False
+                if bound is not None and not isinstance(bound, (Ref, int)):
+                    return False
+            if isinstance(item.step, int) and item.step == 0:
+                return False
+        elif item is None or item is Ellipsis:
+            continue
+        elif not isinstance(item, int) or isinstance(item, bool):
+            return False
+    rank = len(eqn.args[0].type.shape)
+    consumed = sum(1 for item in eqn.params.get("index", ()) if item is not None and item is not Ellipsis)
+    return consumed <= rank and len(eqn.args) - first_ref == sum(1 for _ in index_refs(eqn.params["index"]))
+
+
+CALLABLE_PARAMS = ("scalar", "array", "table", "tape", "out", "scalar_out", "reduce")  # the kinds regions.py passes
+
+
+def _launch_ok(eqn: Eqn, region: EmittedKernel | None) -> bool:
+    """A region kernel called from C with its inputs as the spec lists them."""
+    if region is None or any(p[0] not in CALLABLE_PARAMS or p[0] == "table" and p[3] for p in region.spec["params"]):
+        return False  # (a scatter-add's table and result: regions.py does not pass those)
+    inputs = [p for p in region.spec["params"] if p[0] in ("scalar", "array", "table")]
+    return len(inputs) == len(eqn.args) and all(
+        (p[0] == "scalar") == (a.type.shape == ()) and not (isinstance(a, Const) and a.value is None) and
+        (p[0] != "table" or len(a.type.shape) == p[2]) for p, a in zip(inputs, eqn.args))
