@@ -796,12 +796,17 @@ def test_random_kernels_with_functions_lists_and_dicts_long_run():
     _long_run(_check_structured_seed, int(os.environ.get("LIFTED_PROPERTY_STRUCTURED", "2000")), structures=True)
 
 
+def first_seed() -> int:
+    """Where the long runs start ($LIFTED_PROPERTY_FIRST_SEED, default 0): fresh seeds past the ones run before."""
+    return int(os.environ.get("LIFTED_PROPERTY_FIRST_SEED", "0"))
+
+
 def _long_run(check, count: int, structures: bool) -> None:
     start = time.perf_counter()
     processes = max(1, min(int(os.environ.get("LIFTED_PROPERTY_WORKERS", os.cpu_count() or 1)), 16))
     results = []
     with multiprocessing.get_context("fork").Pool(processes) as pool:
-        for result in pool.imap_unordered(check, range(count), chunksize=10):
+        for result in pool.imap_unordered(check, range(first_seed(), first_seed() + count), chunksize=10):
             results.append(result)
             if result[1] == "failed" or len(results) % 500 == 0:  # progress, visible with -s
                 print(f"{len(results)}/{count} after {time.perf_counter() - start:.0f} s; "
@@ -979,7 +984,7 @@ def test_random_kernels_batched_long_run():
     start = time.perf_counter()
     processes = max(1, min(int(os.environ.get("LIFTED_PROPERTY_WORKERS", os.cpu_count() or 1)), 16))
     with multiprocessing.get_context("fork").Pool(processes) as pool:
-        results = list(pool.imap_unordered(_check_vmap_seed, range(count), chunksize=10))
+        results = list(pool.imap_unordered(_check_vmap_seed, range(first_seed(), first_seed() + count), chunksize=10))
     tally: dict[str, int] = {}
     for _, outcome, _ in results:
         tally[outcome] = tally.get(outcome, 0) + 1

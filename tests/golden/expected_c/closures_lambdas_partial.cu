@@ -422,7 +422,7 @@ LIFTED_KERNEL void f_k0(const int64_t n, const int64_t d0, const int64_t d1,
 template <bool lifted_team> LIFTED_DEVICE void f_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
     const double* __restrict__ m_1_data,
-    double* __restrict__ t_4_out,
+    double* __restrict__ t_5_out,
     double* __restrict__ ds_acc_out)
 {
     LIFTED_THREAD_SETUP;
@@ -430,7 +430,7 @@ template <bool lifted_team> LIFTED_DEVICE void f_grad_k0_body(const int64_t n, c
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_4);
+        LIFTED_LOCAL(double, t_5);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             const double m = m_data[i];
@@ -439,14 +439,16 @@ template <bool lifted_team> LIFTED_DEVICE void f_grad_k0_body(const int64_t n, c
             const double t = tanh(m);
             // reverse sweep
             // closures_lambdas_partial.py:7  return act(x @ W)
-            const bool mask = (m_1 >= 0.0);
-            LIFTED_AT(t_4) = (1.0 * (double)(int32_t)(mask));
+            const bool mask = (m_1 == 0.0);
+            const bool mask_1 = (m_1 > 0.0);
+            const double t_4 = (1.0 * (double)(int32_t)(mask_1));
+            LIFTED_AT(t_5) = ((mask) ? (0.5) : (t_4));
             // closures_lambdas_partial.py:13  return v * s
             LIFTED_AT(ds_acc) += t;
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            t_4_out[i] = LIFTED_AT(t_4);
+            t_5_out[i] = LIFTED_AT(t_5);
         }
     }
     LIFTED_REDUCE(add, ds_acc_out, LIFTED_LANE_REDUCE(add, ds_acc));
@@ -456,35 +458,35 @@ template <bool lifted_team> LIFTED_DEVICE void f_grad_k0_body(const int64_t n, c
 LIFTED_KERNEL void f_grad_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
     const double* __restrict__ m_1_data,
-    double* __restrict__ t_4_out,
+    double* __restrict__ t_5_out,
     double* __restrict__ ds_acc_out)
 {
-    LIFTED_RUN(f_grad_k0_body, (n, d0, d1, m_data, m_1_data, t_4_out, ds_acc_out));
+    LIFTED_RUN(f_grad_k0_body, (n, d0, d1, m_data, m_1_data, t_5_out, ds_acc_out));
 }
 
 // f_grad_k1: 2-d index space of n elements
 template <bool lifted_team> LIFTED_DEVICE void f_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
     const double s,
-    double* __restrict__ t_8_out)
+    double* __restrict__ t_9_out)
 {
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_8);
+        LIFTED_LOCAL(double, t_9);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             const double m = m_data[i];
             // closures_lambdas_partial.py:7  return act(x @ W)
             const double t = tanh(m);
-            const double t_6 = (t * t);
-            const double t_7 = (1.0 - t_6);
-            LIFTED_AT(t_8) = (s * t_7);
+            const double t_7 = (t * t);
+            const double t_8 = (1.0 - t_7);
+            LIFTED_AT(t_9) = (s * t_8);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            t_8_out[i] = LIFTED_AT(t_8);
+            t_9_out[i] = LIFTED_AT(t_9);
         }
     }
 }
@@ -493,9 +495,9 @@ template <bool lifted_team> LIFTED_DEVICE void f_grad_k1_body(const int64_t n, c
 LIFTED_KERNEL void f_grad_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
     const double s,
-    double* __restrict__ t_8_out)
+    double* __restrict__ t_9_out)
 {
-    LIFTED_RUN(f_grad_k1_body, (n, d0, d1, m_data, s, t_8_out));
+    LIFTED_RUN(f_grad_k1_body, (n, d0, d1, m_data, s, t_9_out));
 }
 
 // f_grad_k2: 2-d index space of n elements

@@ -102,14 +102,14 @@ def f_grad(x: "f64[n,d]", W: "f64[d,d]", s: "f64[]"):
     _check_args('f_grad', x, W, s)
     # closures_lambdas_partial.py:7  return act(x @ W)
     m = _runtime.matmul(x, W)
-    t_4, ds = _kernels.f_grad_k0(m, _runtime.matmul(x, W))
+    t_5, ds = _kernels.f_grad_k0(m, _runtime.matmul(x, W))
     del W
-    t_5 = x.T
+    t_6 = x.T
     del x
-    dW = _runtime.matmul(t_5, t_4)
-    del t_4
-    t_8 = _kernels.f_grad_k1(m, s)
+    dW = _runtime.matmul(t_6, t_5)
+    del t_5
+    t_9 = _kernels.f_grad_k1(m, s)
     del m, s
-    dW_1 = _kernels.f_grad_k2(dW, _runtime.matmul(t_5, t_8))
-    del dW, t_5, t_8
+    dW_1 = _kernels.f_grad_k2(dW, _runtime.matmul(t_6, t_9))
+    del dW, t_6, t_9
     return (dW_1, ds)

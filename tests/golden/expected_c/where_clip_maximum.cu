@@ -447,13 +447,14 @@ template <bool lifted_team> LIFTED_DEVICE void hinge_grad_k0_body(const int64_t 
     const double* __restrict__ y_data,
     const double* __restrict__ m_data,
     const double dloss,
-    double* __restrict__ t_9_out)
+    const double t_12,
+    double* __restrict__ t_16_out)
 {
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_9);
+        LIFTED_LOCAL(double, t_16);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             const double y = y_data[i];
@@ -462,15 +463,17 @@ template <bool lifted_team> LIFTED_DEVICE void hinge_grad_k0_body(const int64_t 
             const double margin = (y * m);
             // where_clip_maximum.py:8  loss = np.maximum(0.0, 1.0 - margin)
             const double t = (1.0 - margin);
-            const bool mask_4 = (0.0 < t);
-            const double t_7 = (dloss * (double)(int32_t)(mask_4));
+            const bool mask_5 = (t == 0.0);
+            const bool mask_6 = (t > 0.0);
+            const double t_13 = (dloss * (double)(int32_t)(mask_6));
+            const double t_14 = ((mask_5) ? (t_12) : (t_13));
             // where_clip_maximum.py:7  margin = y * (x @ w)
-            const double t_8 = (t_7 * y);
-            LIFTED_AT(t_9) = (-t_8);
+            const double t_15 = (t_14 * y);
+            LIFTED_AT(t_16) = (-t_15);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            t_9_out[i] = LIFTED_AT(t_9);
+            t_16_out[i] = LIFTED_AT(t_16);
         }
     }
 }
@@ -480,9 +483,10 @@ LIFTED_KERNEL void hinge_grad_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     const double* __restrict__ m_data,
     const double dloss,
-    double* __restrict__ t_9_out)
+    const double t_12,
+    double* __restrict__ t_16_out)
 {
-    LIFTED_RUN(hinge_grad_k0_body, (n, d0, y_data, m_data, dloss, t_9_out));
+    LIFTED_RUN(hinge_grad_k0_body, (n, d0, y_data, m_data, dloss, t_12, t_16_out));
 }
 
 // hinge_grad_k1: 1-d index space of n elements
@@ -508,10 +512,16 @@ template <bool lifted_team> LIFTED_DEVICE void hinge_grad_k1_body(const int64_t 
             const double t_6 = ((mask) ? (0.0) : (0.1));
             const double dclipped_1 = (dclipped - t_6);
             // where_clip_maximum.py:9  clipped = np.clip(w, -1.0, 1.0)
-            const bool mask_1 = (w >= (-1.0));
-            const bool mask_2 = (w <= 1.0);
-            const bool mask_3 = (mask_1 && mask_2);
-            const double dw = (dclipped_1 * (double)(int32_t)(mask_3));
+            const bool mask_1 = (w == 1.0);
+            const double t_7 = (0.5 * dclipped_1);
+            const bool mask_2 = (w < 1.0);
+            const double t_8 = (dclipped_1 * (double)(int32_t)(mask_2));
+            const double t_9 = ((mask_1) ? (t_7) : (t_8));
+            const bool mask_3 = (w == (-1.0));
+            const double t_10 = (0.5 * t_9);
+            const bool mask_4 = (w > (-1.0));
+            const double t_11 = (t_9 * (double)(int32_t)(mask_4));
+            const double dw = ((mask_3) ? (t_10) : (t_11));
             // where_clip_maximum.py:7  margin = y * (x @ w)
             LIFTED_AT(dw_1) = (dw + m_1);
         }

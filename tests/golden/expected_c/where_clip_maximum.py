@@ -15,7 +15,7 @@ __lifted_transforms__ = {
 _KERNELS = {
     "hinge_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', True, False)], 'dims': [], 'static': (None,)},
     "hinge_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False)], 'dims': [], 'static': (None,)},
-    "hinge_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "hinge_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "hinge_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "where_clip_maximum.cu"), _KERNELS)
@@ -109,9 +109,9 @@ def hinge_grad(w: "f64[d]", x: "f64[n,d]", y: "f64[n]"):
     dloss = 1.0 / n
     del n
     # where_clip_maximum.py:8  loss = np.maximum(0.0, 1.0 - margin)
-    t_9 = _kernels.hinge_grad_k0(y, m, dloss)
+    t_16 = _kernels.hinge_grad_k0(y, m, dloss, 0.5 * dloss)
     del y, m, dloss
     # where_clip_maximum.py:7  margin = y * (x @ w)
-    dw_1 = _kernels.hinge_grad_k1(w, _runtime.matmul(t_9, x))
-    del w, t_9, x
+    dw_1 = _kernels.hinge_grad_k1(w, _runtime.matmul(t_16, x))
+    del w, t_16, x
     return dw_1

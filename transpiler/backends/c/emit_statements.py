@@ -44,7 +44,7 @@ class StatementWriter:
         lines = self._equations(uniform)
         self.group = None
         declared = [f"LIFTED_LOCAL({C_TYPES[o.type.dtype]}, {self.name(o)});" for e in element for o in e.outs
-                    if id(o) in self.lane and e.prim.name not in REDUCTIONS]
+                    if id(o) in self.lane and id(o) not in self.declared_lanes and e.prim.name not in REDUCTIONS]
 
         lines += declared
         for segment in _segments(element, self.squaring):
@@ -229,8 +229,10 @@ class StatementWriter:
             self.names[id(alias)] = name
         if var.type.shape != ():
             self.lane.add(id(var))
+            self.declared_lanes.add(id(var))
             if alias is not None:
                 self.lane.add(id(alias))
+                self.declared_lanes.add(id(alias))
             return f"LIFTED_LOCAL({C_TYPES[var.type.dtype]}, {name});"
         self.predeclared.add(id(var))
         return f"{C_TYPES[var.type.dtype]} {name} = 0;"
