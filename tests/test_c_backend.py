@@ -255,6 +255,35 @@ def test_property_programs_with_a_static_row_length_on_the_cpu_target(seed, tmp_
     compare_all(text, tmp_path, inputs_for(seed), f"prop_static_{seed}")
 
 
+@pytest.mark.slow
+def test_many_semantics_programs_on_the_cpu_target(tmp_path):
+    """The semantics fuzzer's programs (writes, aliases, views, early exits; tests/test_property_semantics.py),
+    every function of each (gradients, vjp, hessian, jvp of grad) through the CPU target against the NumPy
+    backend. `LIFTED_C_PROGRAMS` programs (default 200) from seed `LIFTED_PROPERTY_FIRST_SEED` on; programs the
+    NumPy backend refuses are counted, not failed. It found a branch whose kernel wrote a shadowing lane array
+    (test_hostile_programs.py::test_a_branch_computing_its_merged_element_value_writes_the_merged_array)."""
+    import os
+
+    from test_property_semantics import semantics_program
+
+    first = int(os.environ.get("LIFTED_PROPERTY_FIRST_SEED", "0"))
+    tally: dict[str, int] = {}
+    failures = []
+    for seed in range(first, first + int(os.environ.get("LIFTED_C_PROGRAMS", "200"))):
+        try:
+            with np.errstate(all="ignore"):
+                compare_all(semantics_program(seed)[0], tmp_path, inputs_for(seed), f"semantics_{seed}")
+            outcome = "checked"
+        except TranspileError:
+            outcome = "refused"
+        except Exception as exc:  # noqa: BLE001 - every failure is reported with its seed
+            outcome = "failed"
+            failures.append((seed, f"{type(exc).__name__}: {exc}"[:600]))
+        tally[outcome] = tally.get(outcome, 0) + 1
+    print(f"\nsemantics programs on the CPU target: {tally}")
+    assert not failures, failures[:10]
+
+
 @pytest.mark.parametrize("case", C_CASES)
 def test_golden_inputs_on_the_cpu_target(case, tmp_path):
     text, args = golden_case(case)
