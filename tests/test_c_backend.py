@@ -256,11 +256,13 @@ def test_property_programs_with_a_static_row_length_on_the_cpu_target(seed, tmp_
 
 
 @pytest.mark.slow
-def test_many_semantics_programs_on_the_cpu_target(tmp_path):
-    """The semantics fuzzer's programs (writes, aliases, views, early exits; tests/test_property_semantics.py),
-    every function of each (gradients, vjp, hessian, jvp of grad) through the CPU target against the NumPy
-    backend. `LIFTED_C_PROGRAMS` programs (default 200) from seed `LIFTED_PROPERTY_FIRST_SEED` on; programs the
-    NumPy backend refuses are counted, not failed. It found a branch whose kernel wrote a shadowing lane array
+@pytest.mark.parametrize("generator", ["semantics", "edges"])
+def test_many_random_programs_on_the_cpu_target(generator, tmp_path):
+    """The semantics fuzzer's programs (writes, aliases, views, early exits; tests/test_property_semantics.py) or
+    the property generator's with the hostile corpus's constructs (`edges=True`), every function of each
+    (gradients, vjp, hessian, jvp of grad) through the CPU target against the NumPy backend. `LIFTED_C_PROGRAMS`
+    programs (default 200) from seed `LIFTED_PROPERTY_FIRST_SEED` on; programs the NumPy backend refuses are
+    counted, not failed. It found a branch whose kernel wrote a shadowing lane array
     (test_hostile_programs.py::test_a_branch_computing_its_merged_element_value_writes_the_merged_array)."""
     import os
 
@@ -270,9 +272,10 @@ def test_many_semantics_programs_on_the_cpu_target(tmp_path):
     tally: dict[str, int] = {}
     failures = []
     for seed in range(first, first + int(os.environ.get("LIFTED_C_PROGRAMS", "200"))):
+        text = semantics_program(seed)[0] if generator == "semantics" else program_for_seed(seed, edges=True)[0]
         try:
             with np.errstate(all="ignore"):
-                compare_all(semantics_program(seed)[0], tmp_path, inputs_for(seed), f"semantics_{seed}")
+                compare_all(text, tmp_path, inputs_for(seed), f"{generator}_{seed}")
             outcome = "checked"
         except TranspileError:
             outcome = "refused"
@@ -280,7 +283,7 @@ def test_many_semantics_programs_on_the_cpu_target(tmp_path):
             outcome = "failed"
             failures.append((seed, f"{type(exc).__name__}: {exc}"[:600]))
         tally[outcome] = tally.get(outcome, 0) + 1
-    print(f"\nsemantics programs on the CPU target: {tally}")
+    print(f"\n{generator} programs on the CPU target: {tally}")
     assert not failures, failures[:10]
 
 

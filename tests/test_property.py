@@ -71,7 +71,7 @@ class ProgramGenerator:
     """Writes one random kernel; every choice comes from `rnd` (random.Random or Hypothesis's stand-in)."""
 
     def __init__(self, rnd: random.Random, allow_break: bool = True, structures: bool = False,
-                 stencils: bool = False, logsumexp: bool = False):
+                 stencils: bool = False, logsumexp: bool = False, edges: bool = False):
         self.rnd = rnd
         self.allow_break = allow_break
         self.structures = structures  # also nested functions, lambdas, lists and dicts (issue 13)
@@ -81,6 +81,9 @@ class ProgramGenerator:
         # also scipy.special.logsumexp over every axis (the C target writes it out: backends/c/logsumexp.py);
         # off by default for the same reason
         self.logsumexp = logsumexp
+        # also what the hostile corpus wrote by hand (issue 11, tests/hostile_corpus.py): negative-step slices,
+        # clip, abs, sign, prod, powers 0 and 3, reductions over negative axes with keepdims; off by default too
+        self.edges = edges
         self.counter = 0
         self.lines: list[str] = []
 
@@ -154,6 +157,8 @@ class ProgramGenerator:
 
     def reduction(self, kind: str, scope: Scope, depth: int) -> str:
         e = lambda k: self.expr(k, scope, depth - 1)  # noqa: E731
+        if self.edges and self.chance(0.35):
+            return self.edge(kind, scope, depth)
         if self.logsumexp and self.chance(0.4):
             return self.pick({
                 "S": (f"logsumexp({e('N')})", f"logsumexp({e('M')})", f"np.sum(logsumexp({e('M')}, axis=0))"),
@@ -215,6 +220,21 @@ class ProgramGenerator:
         if roll == 1:
             return f"({e('M')} * {e('D')})"
         return f"np.outer({e('N')}, {e('D')})"
+
+    def edge(self, kind: str, scope: Scope, depth: int) -> str:
+        """Views with negative steps, clip and abs (kinks), sign, prod, `** 0`, negative axes and keepdims."""
+        e = lambda k: self.expr(k, scope, depth - 1)  # noqa: E731
+        return self.pick({
+            "S": (f"np.sum({e('N')}[::-1] * {e('N')})", f"np.sum(np.clip({e('N')}, -0.5, 0.5))",
+                  f"np.prod({e('D')})", f"np.sum(np.sign({e('N')}) * {e('N')})", f"np.sum({e('N')}[::-2])",
+                  f"np.sum(np.abs({e('M')}) ** 0 + {e('M')})", f"np.max({e('M')}, axis=(-1, -2))"),
+            "N": (f"{e('N')}[::-1]", f"np.clip({e('N')}, -1.0, {e('S')})", f"np.abs({e('N')})",
+                  f"np.max({e('M')}, axis=-1)", f"np.min({e('M')}, axis=-1, keepdims=True)[:, 0]",
+                  f"np.prod({e('M')}, axis=-1)", f"({e('N')}[::-1] ** 3)"),
+            "D": (f"{e('D')}[::-1]", f"np.prod({e('M')}, axis=0)", f"np.min({e('M')}, axis=-2)",
+                  f"np.clip({e('D')}, {e('S')}, 1.0)"),
+            "M": (f"{e('M')}[::-1]", f"{e('M')}[:, ::-1]", f"np.maximum({e('M')}, {e('D')})",
+                  f"np.sum({e('M')}, axis=-1, keepdims=True) * {e('M')}")}[kind])
 
     def combination(self, kind: str, scope: Scope, depth: int) -> str:
         """Mixed-shape arithmetic that broadcasts back to `kind`."""
@@ -534,8 +554,8 @@ class ProgramGenerator:
 
 
 def program_for_seed(seed: int, allow_break: bool = True, structures: bool = False,
-                     stencils: bool = False, logsumexp: bool = False) -> tuple[str, tuple[str, ...], bool]:
-    return ProgramGenerator(random.Random(seed), allow_break, structures, stencils, logsumexp).program()
+                     stencils: bool = False, logsumexp: bool = False, edges: bool = False) -> tuple[str, tuple[str, ...], bool]:
+    return ProgramGenerator(random.Random(seed), allow_break, structures, stencils, logsumexp, edges).program()
 
 
 def inputs_for(seed: int) -> list:
@@ -772,8 +792,31 @@ def test_random_kernels_with_logsumexp(seed):
         pytest.skip("the oracles cannot judge this program")
 
 
-def _check_seed(seed: int, structures: bool = False) -> tuple[int, str, str]:
-    text, wrt, as_tuple = program_for_seed(seed, structures=structures)
+def test_edges_generator_covers_its_constructs():
+    corpus = "\n".join(program_for_seed(seed, edges=True)[0] for seed in range(200))
+    for construct in ("[::-1]", "[::-2]", "np.clip(", "np.abs(", "np.sign(", "np.prod(", "** 0 + ",
+                      "axis=-1, keepdims=True", "axis=(-1, -2)", "[:, ::-1]"):
+        assert construct in corpus, construct
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_random_kernels_with_edges(seed):
+    """The hostile corpus's constructs in the grammar: gradients against autograd and finite differences (the C
+    target runs the same programs in test_c_backend.py)."""
+    text, wrt, as_tuple = program_for_seed(seed, edges=True)
+    try:
+        check_program(text, wrt, as_tuple, inputs_for(seed))
+    except Unusable:
+        pytest.skip("the oracles cannot judge this program")
+
+
+@pytest.mark.slow
+def test_random_kernels_with_edges_long_run():
+    _long_run(_check_edges_seed, int(os.environ.get("LIFTED_PROPERTY_EDGES", "2000")), structures=False, edges=True)
+
+
+def _check_seed(seed: int, structures: bool = False, edges: bool = False) -> tuple[int, str, str]:
+    text, wrt, as_tuple = program_for_seed(seed, structures=structures, edges=edges)
     try:
         return seed, check_program(text, wrt, as_tuple, inputs_for(seed)), ""
     except Unusable as exc:
@@ -784,6 +827,10 @@ def _check_seed(seed: int, structures: bool = False) -> tuple[int, str, str]:
 
 def _check_structured_seed(seed: int) -> tuple[int, str, str]:
     return _check_seed(seed, structures=True)
+
+
+def _check_edges_seed(seed: int) -> tuple[int, str, str]:
+    return _check_seed(seed, edges=True)
 
 
 @pytest.mark.slow
@@ -801,7 +848,7 @@ def first_seed() -> int:
     return int(os.environ.get("LIFTED_PROPERTY_FIRST_SEED", "0"))
 
 
-def _long_run(check, count: int, structures: bool) -> None:
+def _long_run(check, count: int, structures: bool, edges: bool = False) -> None:
     start = time.perf_counter()
     processes = max(1, min(int(os.environ.get("LIFTED_PROPERTY_WORKERS", os.cpu_count() or 1)), 16))
     results = []
@@ -817,7 +864,7 @@ def _long_run(check, count: int, structures: bool) -> None:
     failures = [(seed, message) for seed, outcome, message in results if outcome == "failed"]
     print(f"\n{count} programs in {time.perf_counter() - start:.0f} s: {tally}")
     for seed, message in failures[:20]:
-        print(f"--- seed {seed}: {message}\n{program_for_seed(seed, structures=structures)[0]}")
+        print(f"--- seed {seed}: {message}\n{program_for_seed(seed, structures=structures, edges=edges)[0]}")
     assert not failures, f"{len(failures)} of {count} programs failed; seeds {[s for s, _ in failures[:50]]}"
     assert tally.get("checked", 0) + tally.get("fd-skipped", 0) >= 0.95 * count
 
