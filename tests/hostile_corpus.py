@@ -622,3 +622,9 @@ def f(x: "f64[n]") -> "f64[]":
         i += 1
     return np.sum(a * x)
 ''')
+
+case("square_roots_of_negative_zero_and_minus_infinity", [np.array([-np.inf, -0.0, 4.0, np.inf, 0.0]), -0.0], 0)('''
+@kernel
+def f(x: "f64[n]", s: "f64[]"):
+    return x ** 0.5, (x * 1.0) ** 0.5 * 2.0, np.sqrt(x), s ** 0.5
+''')

@@ -178,6 +178,8 @@ class StatementWriter:
             if prim.name == "full":
                 return self.ref(eqn.args[-1], out.type.dtype)
             return "1" if prim.name.startswith("ones") else "0"
+        if _square_root(eqn):  # NumPy takes an array's `** 0.5` as sqrt: -0.0 stays -0.0, -inf gives NaN (pow: 0, inf)
+            return f"({C_TYPES[out.type.dtype]})sqrt({self._as_double(eqn.args[0])})"
         if not prim.cuda:
             raise TranspileError(f"`{prim.name}` has no C expression", eqn.loc)
         args = []
@@ -279,6 +281,15 @@ def _segments(element: list[Eqn], ends_segment) -> list[list[Eqn]]:
         if ends_segment(eqn):
             segments.append([])
     return [segment for segment in segments if segment]
+
+
+def _square_root(eqn: Eqn) -> bool:
+    """A float array to the constant power 0.5, which NumPy's power computes as a square root (a 0-d value is a
+    NumPy scalar in Python, whose `** 0.5` is C's pow, as lifted_power computes it)."""
+    exponent = eqn.args[1] if eqn.prim.name == "power" else None
+    return exponent is not None and isinstance(exponent, Const) and not is_module_array(exponent) and \
+        not isinstance(exponent.value, bool) and exponent.value == 0.5 and eqn.out.type.is_float and \
+        eqn.out.type.shape != ()
 
 
 def _undefined(atom) -> bool:
