@@ -222,17 +222,18 @@ class ProgramGenerator:
         return f"np.outer({e('N')}, {e('D')})"
 
     def edge(self, kind: str, scope: Scope, depth: int) -> str:
-        """Views with negative steps, clip and abs (kinks), sign, prod, `** 0`, negative axes and keepdims."""
+        """Views with negative steps, clip and abs (kinks), sign, prod, `** 0`, negative axes and keepdims. (clip's
+        bounds are constants: autograd has no derivative for the others; test_hostile_programs.py checks those.)"""
         e = lambda k: self.expr(k, scope, depth - 1)  # noqa: E731
         return self.pick({
             "S": (f"np.sum({e('N')}[::-1] * {e('N')})", f"np.sum(np.clip({e('N')}, -0.5, 0.5))",
                   f"np.prod({e('D')})", f"np.sum(np.sign({e('N')}) * {e('N')})", f"np.sum({e('N')}[::-2])",
                   f"np.sum(np.abs({e('M')}) ** 0 + {e('M')})", f"np.max({e('M')}, axis=(-1, -2))"),
-            "N": (f"{e('N')}[::-1]", f"np.clip({e('N')}, -1.0, {e('S')})", f"np.abs({e('N')})",
+            "N": (f"{e('N')}[::-1]", f"np.clip({e('N')}, -1.0, 0.5)", f"np.abs({e('N')})",
                   f"np.max({e('M')}, axis=-1)", f"np.min({e('M')}, axis=-1, keepdims=True)[:, 0]",
                   f"np.prod({e('M')}, axis=-1)", f"({e('N')}[::-1] ** 3)"),
             "D": (f"{e('D')}[::-1]", f"np.prod({e('M')}, axis=0)", f"np.min({e('M')}, axis=-2)",
-                  f"np.clip({e('D')}, {e('S')}, 1.0)"),
+                  f"np.clip({e('D')}, -0.5, 1.0)"),
             "M": (f"{e('M')}[::-1]", f"{e('M')}[:, ::-1]", f"np.maximum({e('M')}, {e('D')})",
                   f"np.sum({e('M')}, axis=-1, keepdims=True) * {e('M')}")}[kind])
 
