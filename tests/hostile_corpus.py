@@ -628,3 +628,88 @@ case("square_roots_of_negative_zero_and_minus_infinity", [np.array([-np.inf, -0.
 def f(x: "f64[n]", s: "f64[]"):
     return x ** 0.5, (x * 1.0) ** 0.5 * 2.0, np.sqrt(x), s ** 0.5
 ''')
+
+# -- batch 3: bool arithmetic, weak scalars, signed zeros in reductions ---------------------------------------------
+case("bool_plus_bool_is_or", [X, np.array([True, False, True, False, False])])('''
+@kernel
+def f(x: "f64[n]", b: "bool[n]"):
+    c = x > 0.0
+    return np.sum(b + c), np.sum(b * c), b + c, np.sum((b + c) * x), np.mean(b * 1)
+''')
+
+case("float32_times_a_numpy_float64_scalar", [X.astype(np.float32), np.float64(0.5)])('''
+@kernel
+def f(x: "f32[n]", s: "f64[]"):
+    return x * s, np.sum(x * s)
+''')
+
+case("negative_zeros_in_reductions", [np.array([[-0.0, -0.0], [-0.0, 1.0], [-0.0, -0.0]])], 0)('''
+@kernel
+def f(A: "f64[n,d]"):
+    return np.sum(A), np.sum(A, axis=1), np.sum(A, axis=0), np.mean(A, axis=1), np.cumsum(A[:, 0]), np.max(A, axis=1)
+''')
+
+case("negative_zeros_in_vector_reductions", [np.array([-0.0, -0.0, -0.0])], 0)('''
+@kernel
+def f(x: "f64[n]"):
+    return np.sum(x), np.mean(x), np.min(x), np.sum(x * 2.0), np.prod(-x), np.sum(x[1:])
+''')
+
+case("integer_mean_and_keepdims_everywhere", [np.array([[1, 2, 3], [4, 5, 7]])], 0)('''
+@kernel
+def f(k: "i64[n,d]"):
+    return np.mean(k), np.mean(k, axis=0), np.sum(k, keepdims=True), np.max(k, axis=-1, keepdims=True), np.prod(k)
+''')
+
+case("int32_and_int64_mixing", [np.array([1, -2, 3], dtype=np.int32), np.array([4, 5, -6])], 0)('''
+@kernel
+def f(a: "i32[n]", b: "i64[n]"):
+    return a * b, a + 1, a * 2.5, a // 2, np.sum(a), a * a
+''')
+
+case("while_with_break_in_nested_for", [X])('''
+@kernel
+def f(x: "f64[n]") -> "f64[]":
+    t = 0.0
+    k = 0
+    while k < 4:
+        for j in range(5):
+            if x[j] * k > 1.0:
+                break
+            t = t + x[j] * np.sin(t + k)
+        k += 1
+    return t
+''')
+
+case("scatter_assign_in_a_loop_with_duplicates", [X, IDX])('''
+@kernel
+def f(x: "f64[n]", idx: "i64[k]") -> "f64[]":
+    a = x * 1.0
+    for i in range(3):
+        a[idx] = a[idx[::-1]] * x[i]
+        a[idx[i]] += a[idx[i + 1]]
+    return np.sum(a * x)
+''')
+
+case("mask_write_then_read_through_alias_in_branch", [X])('''
+@kernel
+def f(x: "f64[n]") -> "f64[]":
+    a = x * 1.0
+    b = a
+    if np.sum(x) > 0.0:
+        a[a < 0.0] = 0.0
+    else:
+        b[b > 0.0] *= 2.0
+    return np.sum(b * x) + np.sum(a)
+''')
+
+case("gather_of_a_view_after_write", [M, np.array([2, 0, 2])])('''
+@kernel
+def f(A: "f64[n,d]", idx: "i64[k]") -> "f64[]":
+    B = A * 1.0
+    row = B[1]
+    row[idx] += A[0, idx]
+    col = B[:, 2]
+    col[idx] = col[idx] * 2.0
+    return np.sum(B * A)
+''')
