@@ -177,17 +177,17 @@ def _check_grad(text: str, module, reference, args: list, wrt: int, outcomes: di
         np.testing.assert_allclose(got, fd, rtol=rtol, atol=1e-6, err_msg="grad(f) vs finite differences")
         outcomes["g"] = "checked"
     try:
-        from autograd import grad as autograd_grad
+        from autograd import value_and_grad as autograd_value_and_grad
 
         oracle = autograd_kernels(text)["f"]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            value, expected = oracle(*_copies(args)), autograd_grad(oracle, wrt)(*_copies(args))
+            value, expected = autograd_value_and_grad(oracle, wrt)(*_copies(args))
     except (TypeError, ValueError, NotImplementedError, IndexError, AttributeError):
         return
     if not np.array_equal(np.asarray(value, dtype=float), np.asarray(reference(*_copies(args)), dtype=float),
                           equal_nan=True):
-        return  # autograd computed another function (an in-place update run as a rebinding)
+        return  # autograd computed another function as it traced (`row *= c` on a traced row rebinds `row`)
     if outcomes["g"] == "checked":
         np.testing.assert_allclose(got, np.asarray(expected, dtype=float), rtol=1e-9, atol=1e-10,
                                    err_msg="grad(f) vs autograd")

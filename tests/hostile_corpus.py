@@ -713,3 +713,53 @@ def f(A: "f64[n,d]", idx: "i64[k]") -> "f64[]":
     col[idx] = col[idx] * 2.0
     return np.sum(B * A)
 ''')
+
+# -- batch 4: control flow that differs between the examples of a vmap ---------------------------------------------
+case("early_return_in_a_while_per_example", [X])('''
+@kernel
+def f(x: "f64[n]") -> "f64[]":
+    y = x * 1.0
+    i = 0
+    while i < 10:
+        y = np.tanh(y) * 1.7 + 0.3
+        if np.sum(y) > 4.0 + x[0]:
+            return np.sum(y * x) + i
+        i += 1
+    return -np.sum(y)
+''')
+
+case("in_place_write_at_a_data_dependent_position", [X])('''
+@kernel
+def f(x: "f64[n]") -> "f64[]":
+    a = x * 1.0
+    j = 0
+    for i in range(5):
+        if x[i] > x[j]:
+            j = i
+    a[j] = a[j] * a[j]
+    a[j:] += 1.0
+    return np.sum(a * x)
+''')
+
+case("break_then_write_through_a_row_view", [M])('''
+@kernel
+def f(A: "f64[n,d]") -> "f64[]":
+    B = A * 1.0
+    for row in B:
+        if np.sum(row) > 1.0:
+            row *= 0.5
+            break
+        row[0] = row[1] - row[2]
+    return np.sum(B * B)
+''')
+
+case("continue_skips_an_in_place_update", [X])('''
+@kernel
+def f(x: "f64[n]") -> "f64[]":
+    a = x * 1.0
+    for i in range(5):
+        if a[i] < 0.0:
+            continue
+        a[i:] = a[i:] * 0.5 + x[i]
+    return np.sum(a * a)
+''')
