@@ -763,3 +763,74 @@ def f(x: "f64[n]") -> "f64[]":
         a[i:] = a[i:] * 0.5 + x[i]
     return np.sum(a * a)
 ''')
+
+# -- batch 5: calls sharing arrays, whole-array overlapping writes, literal index lists ------------------------------
+case("callee_gets_the_same_array_twice", [X])('''
+@kernel
+def mix(a: "f64[n]", b: "f64[n]"):
+    a += b
+    a[0] = b[1] * 3.0
+    return a * b
+
+
+@kernel
+def f(x: "f64[n]") -> "f64[]":
+    v = x * 1.0
+    w = mix(v, v)
+    return np.sum(w * x) + np.sum(v)
+''')
+
+case("write_through_a_view_a_callee_returned_of_a_parameter", [X])('''
+@kernel
+def tail(v: "f64[n]"):
+    return v[2:]
+
+
+@kernel
+def f(x: "f64[n]") -> "f64[]":
+    t = tail(x)
+    t *= x[0]
+    return np.sum(x * x)
+''')
+
+case("callee_writes_into_a_slice_and_returns", [X])('''
+@kernel
+def bump(v: "f64[k]", c: "f64[]"):
+    v += c
+    v[0] = v[0] * c
+    return c
+
+
+@kernel
+def f(x: "f64[n]") -> "f64[]":
+    a = x * 1.0
+    bump(a[1:4], x[0])
+    bump(a[::-2], x[1])
+    return np.sum(a * a * x)
+''')
+
+case("whole_array_reversed_assignment", [X])('''
+@kernel
+def f(x: "f64[n]") -> "f64[]":
+    a = x * 1.0
+    a[:] = a[::-1]
+    a[...] += a[::-1] * x
+    return np.sum(a * x)
+''')
+
+case("literal_index_list_with_repeats", [X])('''
+@kernel
+def f(x: "f64[n]") -> "f64[]":
+    a = x * 1.0
+    a[[0, 0, 2]] += x[[1, 2, 3]]
+    a[[-1, 1]] = a[[1, -1]]
+    return np.sum(a * x)
+''')
+
+case("new_axes_ellipsis_and_transposed_vectors", [M, X[:3]], 0)('''
+@kernel
+def f(A: "f64[n,d]", w: "f64[d]") -> "f64[]":
+    B = A[:, None, :] * w[None, None, :]
+    c = A[..., 0] * A[..., -1]
+    return np.sum(B * B) + np.sum(c) + np.sum(w.T * A[None][0])
+''')
