@@ -287,6 +287,20 @@ def test_many_random_programs_on_the_cpu_target(generator, tmp_path):
     assert not failures, failures[:10]
 
 
+def test_a_semantics_program_that_once_failed_on_the_cpu_target(tmp_path):
+    """Found by test_many_random_programs_on_the_cpu_target (seed 60178): on the path of an early return every
+    array input of `f_x`'s reverse-sweep kernel is None, and only the `np.zeros((n,))` inside its branch gives the
+    index space's size; the launch spec read creations at the kernel's top level only ("the kernel's index space
+    has a dimension no input gives")."""
+    from test_property_semantics import semantics_program
+
+    text = semantics_program(60178)[0]
+    reference = load_source(text, "semantics_60178.py")
+    compiled, _ = c_module(text, tmp_path, "semantics_60178")
+    args = inputs_for(60178)
+    assert_agree(compiled.f_x(*args), reference.f_x(*args), "f_x")
+
+
 @pytest.mark.parametrize("case", C_CASES)
 def test_golden_inputs_on_the_cpu_target(case, tmp_path):
     text, args = golden_case(case)
