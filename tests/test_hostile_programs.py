@@ -57,10 +57,22 @@ f_x = grad(f, wrt="x")
 @kernel
 def roots(x: "f64[n]"):
     return x ** 0.5
+
+
+@kernel
+def gathers_in_a_branch(x: "f64[n]", idx: "i64[k]", s: "f64[]"):
+    v = x * 1.0
+    if s >= 0.0:
+        for i in range(2):
+            v = v * 0.5 + np.sum(np.sin(v[idx]) * v[idx])
+    return np.sum(v * x)
+
+
+gathers_in_a_branch_grad = grad(gathers_in_a_branch)
 '''
 
 
-def test_a_branch_computing_its_merged_element_value_writes_the_merged_array(tmp_path):
+def test_c_target_regressions(tmp_path):
     """Found by the semantics fuzzer on the C target (seed 60030): the `if returned:` of an early return merges
     `y + 0.5`, which the else branch computes as the merged value itself (the same IR value). The kernel declared
     that lane array before the `if` and again inside the branch, so the branch wrote a shadowing array and
@@ -78,6 +90,13 @@ def test_a_branch_computing_its_merged_element_value_writes_the_merged_array(tmp
         got, expected = module.roots(special), special ** 0.5
     np.testing.assert_array_equal(got, expected)
     assert np.signbit(got[1]) and np.isnan(got[0])
+    # (semantics seed 60198) the two scatter-adds of `v[idx]`'s adjoint run in one kernel; the host's index check of
+    # the second read the first one's result, a value of the kernel, so the host deleted that name after the `if`
+    # it was never bound in when the branch was not taken (UnboundLocalError)
+    x, idx = np.arange(4.0), np.array([0, 2, 2])
+    for s in (-1.0, 1.0):
+        np.testing.assert_allclose(module.gathers_in_a_branch_grad(x, idx, s),
+                                   reference.gathers_in_a_branch_grad(x, idx, s), rtol=1e-12)
 
 
 # -- ties: maximum, minimum and clip share the derivative equally -------------------------------------------------
