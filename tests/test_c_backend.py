@@ -264,6 +264,51 @@ def test_property_programs_with_short_rows_split_on_the_cpu_target(seed, tmp_pat
     text = program_for_seed(seed, rows=True)[0]
     compare_all(text, tmp_path, inputs_for(seed), f"prop_rows_{seed}")
 
+@pytest.mark.slow
+@pytest.mark.parametrize("generator", ["semantics", "edges"])
+def test_many_random_programs_on_the_cpu_target(generator, tmp_path):
+    """The semantics fuzzer's programs (writes, aliases, views, early exits; tests/test_property_semantics.py) or
+    the property generator's with the hostile corpus's constructs (`edges=True`), every function of each
+    (gradients, vjp, hessian, jvp of grad) through the CPU target against the NumPy backend. `LIFTED_C_PROGRAMS`
+    programs (default 200) from seed `LIFTED_PROPERTY_FIRST_SEED` on; programs the NumPy backend refuses are
+    counted, not failed. It found a branch whose kernel wrote a shadowing lane array
+    (test_hostile_programs.py::test_a_branch_computing_its_merged_element_value_writes_the_merged_array)."""
+    import os
+
+    from test_property_semantics import semantics_program
+
+    first = int(os.environ.get("LIFTED_PROPERTY_FIRST_SEED", "0"))
+    tally: dict[str, int] = {}
+    failures = []
+    for seed in range(first, first + int(os.environ.get("LIFTED_C_PROGRAMS", "200"))):
+        text = semantics_program(seed)[0] if generator == "semantics" else program_for_seed(seed, edges=True)[0]
+        try:
+            with np.errstate(all="ignore"):
+                compare_all(text, tmp_path, inputs_for(seed), f"{generator}_{seed}")
+            outcome = "checked"
+        except TranspileError:
+            outcome = "refused"
+        except Exception as exc:  # noqa: BLE001 - every failure is reported with its seed
+            outcome = "failed"
+            failures.append((seed, f"{type(exc).__name__}: {exc}"[:600]))
+        tally[outcome] = tally.get(outcome, 0) + 1
+    print(f"\n{generator} programs on the CPU target: {tally}")
+    assert not failures, failures[:10]
+
+
+def test_a_semantics_program_that_once_failed_on_the_cpu_target(tmp_path):
+    """Found by test_many_random_programs_on_the_cpu_target (seed 60178): on the path of an early return every
+    array input of `f_x`'s reverse-sweep kernel is None, and only the `np.zeros((n,))` inside its branch gives the
+    index space's size; the launch spec read creations at the kernel's top level only ("the kernel's index space
+    has a dimension no input gives")."""
+    from test_property_semantics import semantics_program
+
+    text = semantics_program(60178)[0]
+    reference = load_source(text, "semantics_60178.py")
+    compiled, _ = c_module(text, tmp_path, "semantics_60178")
+    args = inputs_for(60178)
+    assert_agree(compiled.f_x(*args), reference.f_x(*args), "f_x")
+
 
 @pytest.mark.parametrize("case", C_CASES)
 def test_golden_inputs_on_the_cpu_target(case, tmp_path):

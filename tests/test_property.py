@@ -71,7 +71,7 @@ class ProgramGenerator:
     """Writes one random kernel; every choice comes from `rnd` (random.Random or Hypothesis's stand-in)."""
 
     def __init__(self, rnd: random.Random, allow_break: bool = True, structures: bool = False,
-                 stencils: bool = False, logsumexp: bool = False, rows: bool = False):
+                 stencils: bool = False, logsumexp: bool = False, rows: bool = False, edges: bool = False):
         self.rnd = rnd
         self.allow_break = allow_break
         self.structures = structures  # also nested functions, lambdas, lists and dicts (issue 13)
@@ -84,6 +84,9 @@ class ProgramGenerator:
         # also `M` as `f64[n,3]`, a static short last axis, built and read by columns (stacks, column slices and
         # picks, sums and products over the last axis): what transforms/split_axes.py splits; off by default
         self.rows = rows
+        # also what the hostile corpus wrote by hand (issue 11, tests/hostile_corpus.py): negative-step slices,
+        # clip, abs, sign, prod, powers 0 and 3, reductions over negative axes with keepdims; off by default too
+        self.edges = edges
         self.counter = 0
         self.lines: list[str] = []
 
@@ -157,6 +160,8 @@ class ProgramGenerator:
 
     def reduction(self, kind: str, scope: Scope, depth: int) -> str:
         e = lambda k: self.expr(k, scope, depth - 1)  # noqa: E731
+        if self.edges and self.chance(0.35):
+            return self.edge(kind, scope, depth)
         if self.logsumexp and self.chance(0.4):
             return self.pick({
                 "S": (f"logsumexp({e('N')})", f"logsumexp({e('M')})", f"np.sum(logsumexp({e('M')}, axis=0))"),
@@ -223,6 +228,22 @@ class ProgramGenerator:
         if roll == 1:
             return f"({e('M')} * {e('D')})"
         return f"np.outer({e('N')}, {e('D')})"
+
+    def edge(self, kind: str, scope: Scope, depth: int) -> str:
+        """Views with negative steps, clip and abs (kinks), sign, prod, `** 0`, negative axes and keepdims. (clip's
+        bounds are constants: autograd has no derivative for the others; test_hostile_programs.py checks those.)"""
+        e = lambda k: self.expr(k, scope, depth - 1)  # noqa: E731
+        return self.pick({
+            "S": (f"np.sum({e('N')}[::-1] * {e('N')})", f"np.sum(np.clip({e('N')}, -0.5, 0.5))",
+                  f"np.prod({e('D')})", f"np.sum(np.sign({e('N')}) * {e('N')})", f"np.sum({e('N')}[::-2])",
+                  f"np.sum(np.abs({e('M')}) ** 0 + {e('M')})", f"np.max({e('M')}, axis=(-1, -2))"),
+            "N": (f"{e('N')}[::-1]", f"np.clip({e('N')}, -1.0, 0.5)", f"np.abs({e('N')})",
+                  f"np.max({e('M')}, axis=-1)", f"np.min({e('M')}, axis=-1, keepdims=True)[:, 0]",
+                  f"np.prod({e('M')}, axis=-1)", f"({e('N')}[::-1] ** 3)"),
+            "D": (f"{e('D')}[::-1]", f"np.prod({e('M')}, axis=0)", f"np.min({e('M')}, axis=-2)",
+                  f"np.clip({e('D')}, -0.5, 1.0)"),
+            "M": (f"{e('M')}[::-1]", f"{e('M')}[:, ::-1]", f"np.maximum({e('M')}, {e('D')})",
+                  f"np.sum({e('M')}, axis=-1, keepdims=True) * {e('M')}")}[kind])
 
     def combination(self, kind: str, scope: Scope, depth: int) -> str:
         """Mixed-shape arithmetic that broadcasts back to `kind`."""
@@ -550,9 +571,10 @@ class ProgramGenerator:
 
 
 def program_for_seed(seed: int, allow_break: bool = True, structures: bool = False,
-                     stencils: bool = False, logsumexp: bool = False, rows: bool = False
-                     ) -> tuple[str, tuple[str, ...], bool]:
-    return ProgramGenerator(random.Random(seed), allow_break, structures, stencils, logsumexp, rows).program()
+                     stencils: bool = False, logsumexp: bool = False, rows: bool = False,
+                     edges: bool = False) -> tuple[str, tuple[str, ...], bool]:
+    return ProgramGenerator(random.Random(seed), allow_break, structures, stencils, logsumexp, rows,
+                            edges).program()
 
 
 def inputs_for(seed: int) -> list:
@@ -813,6 +835,24 @@ def test_random_kernels_with_short_rows(seed):
         pytest.skip("the oracles cannot judge this program")
 
 
+def test_edges_generator_covers_its_constructs():
+    corpus = "\n".join(program_for_seed(seed, edges=True)[0] for seed in range(200))
+    for construct in ("[::-1]", "[::-2]", "np.clip(", "np.abs(", "np.sign(", "np.prod(", "** 0 + ",
+                      "axis=-1, keepdims=True", "axis=(-1, -2)", "[:, ::-1]"):
+        assert construct in corpus, construct
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_random_kernels_with_edges(seed):
+    """The hostile corpus's constructs in the grammar: gradients against autograd and finite differences (the C
+    target runs the same programs in test_c_backend.py)."""
+    text, wrt, as_tuple = program_for_seed(seed, edges=True)
+    try:
+        check_program(text, wrt, as_tuple, inputs_for(seed))
+    except Unusable:
+        pytest.skip("the oracles cannot judge this program")
+
+
 @pytest.mark.parametrize("seed", rows_seeds(8) + [192])
 def test_random_kernels_with_short_rows_batched_match_a_loop(seed):
     """vmap, vmap of the gradient, grad of vmap and vmap of vmap of the rows programs (split into columns before
@@ -824,8 +864,13 @@ def test_random_kernels_with_short_rows_batched_match_a_loop(seed):
         pytest.skip("the oracles cannot judge this program")
 
 
-def _check_seed(seed: int, structures: bool = False) -> tuple[int, str, str]:
-    text, wrt, as_tuple = program_for_seed(seed, structures=structures)
+@pytest.mark.slow
+def test_random_kernels_with_edges_long_run():
+    _long_run(_check_edges_seed, int(os.environ.get("LIFTED_PROPERTY_EDGES", "2000")), structures=False, edges=True)
+
+
+def _check_seed(seed: int, structures: bool = False, edges: bool = False) -> tuple[int, str, str]:
+    text, wrt, as_tuple = program_for_seed(seed, structures=structures, edges=edges)
     try:
         return seed, check_program(text, wrt, as_tuple, inputs_for(seed)), ""
     except Unusable as exc:
@@ -838,6 +883,10 @@ def _check_structured_seed(seed: int) -> tuple[int, str, str]:
     return _check_seed(seed, structures=True)
 
 
+def _check_edges_seed(seed: int) -> tuple[int, str, str]:
+    return _check_seed(seed, edges=True)
+
+
 @pytest.mark.slow
 def test_ten_thousand_random_kernels():
     _long_run(_check_seed, int(os.environ.get("LIFTED_PROPERTY_PROGRAMS", "10000")), structures=False)
@@ -848,12 +897,17 @@ def test_random_kernels_with_functions_lists_and_dicts_long_run():
     _long_run(_check_structured_seed, int(os.environ.get("LIFTED_PROPERTY_STRUCTURED", "2000")), structures=True)
 
 
-def _long_run(check, count: int, structures: bool) -> None:
+def first_seed() -> int:
+    """Where the long runs start ($LIFTED_PROPERTY_FIRST_SEED, default 0): fresh seeds past the ones run before."""
+    return int(os.environ.get("LIFTED_PROPERTY_FIRST_SEED", "0"))
+
+
+def _long_run(check, count: int, structures: bool, edges: bool = False) -> None:
     start = time.perf_counter()
     processes = max(1, min(int(os.environ.get("LIFTED_PROPERTY_WORKERS", os.cpu_count() or 1)), 16))
     results = []
     with multiprocessing.get_context("fork").Pool(processes) as pool:
-        for result in pool.imap_unordered(check, range(count), chunksize=10):
+        for result in pool.imap_unordered(check, range(first_seed(), first_seed() + count), chunksize=10):
             results.append(result)
             if result[1] == "failed" or len(results) % 500 == 0:  # progress, visible with -s
                 print(f"{len(results)}/{count} after {time.perf_counter() - start:.0f} s; "
@@ -864,7 +918,7 @@ def _long_run(check, count: int, structures: bool) -> None:
     failures = [(seed, message) for seed, outcome, message in results if outcome == "failed"]
     print(f"\n{count} programs in {time.perf_counter() - start:.0f} s: {tally}")
     for seed, message in failures[:20]:
-        print(f"--- seed {seed}: {message}\n{program_for_seed(seed, structures=structures)[0]}")
+        print(f"--- seed {seed}: {message}\n{program_for_seed(seed, structures=structures, edges=edges)[0]}")
     assert not failures, f"{len(failures)} of {count} programs failed; seeds {[s for s, _ in failures[:50]]}"
     assert tally.get("checked", 0) + tally.get("fd-skipped", 0) >= 0.95 * count
 
@@ -1033,7 +1087,7 @@ def test_random_kernels_batched_long_run():
     start = time.perf_counter()
     processes = max(1, min(int(os.environ.get("LIFTED_PROPERTY_WORKERS", os.cpu_count() or 1)), 16))
     with multiprocessing.get_context("fork").Pool(processes) as pool:
-        results = list(pool.imap_unordered(_check_vmap_seed, range(count), chunksize=10))
+        results = list(pool.imap_unordered(_check_vmap_seed, range(first_seed(), first_seed() + count), chunksize=10))
     tally: dict[str, int] = {}
     for _, outcome, _ in results:
         tally[outcome] = tally.get(outcome, 0) + 1

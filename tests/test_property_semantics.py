@@ -22,7 +22,7 @@ A program the compiler refuses with a located `TranspileError` is counted as ref
 refusing is allowed, a wrong number is not.
 
 Default suite: a fixed sample of seeds. Long run: `LIFTED_SEMANTICS_PROGRAMS=10000 pytest -m slow
-tests/test_property_semantics.py -s` (workers: $LIFTED_PROPERTY_WORKERS).
+tests/test_property_semantics.py -s` (workers: $LIFTED_PROPERTY_WORKERS; seeds from $LIFTED_PROPERTY_FIRST_SEED on).
 """
 from __future__ import annotations
 
@@ -520,11 +520,12 @@ def test_programs_called_with_shared_arguments():
 @pytest.mark.slow
 def test_many_random_programs_match_python():
     count = int(os.environ.get("LIFTED_SEMANTICS_PROGRAMS", "10000"))
+    first = int(os.environ.get("LIFTED_PROPERTY_FIRST_SEED", "0"))
     start = time.perf_counter()
     processes = max(1, min(int(os.environ.get("LIFTED_PROPERTY_WORKERS", os.cpu_count() or 1)), 16))
     results = []
     with multiprocessing.get_context("fork").Pool(processes) as pool:
-        for result in pool.imap_unordered(_check_seed, range(count), chunksize=10):
+        for result in pool.imap_unordered(_check_seed, range(first, first + count), chunksize=10):
             results.append(result)
             if result[1] == "failed" or len(results) % 250 == 0:  # progress with the tally so far (-s)
                 so_far: dict[str, int] = {}

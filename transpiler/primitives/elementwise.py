@@ -211,7 +211,22 @@ elementwise("multiply", [lambda g, y, a, b: g * b, lambda g, y, a, b: g * a], in
             result="promote", fold=operator.mul, simplify=_simplify_mul)
 elementwise("divide", [lambda g, y, a, b: g / b, lambda g, y, a, b: -(g * y) / b], infix("/"), "({0} / {1})",
             fold=operator.truediv, simplify=_simplify_div)
-elementwise("power", [lambda g, y, a, b: g * a ** (b - 1) * b, lambda g, y, a, b: g * (ops.log(a) * y)],
+def _power_base(g: Sym, y: Sym, a: Sym, b: Sym) -> Sym | None:
+    """d a**b / da = b a**(b-1), and 0 where b is 0 (a**0 is 1 everywhere: `0 * 0**-1` would be NaN), as JAX."""
+    if _number(b.atom):
+        return None if b.atom.value == 0 else g * a ** (b - 1) * b
+    return ops.where(b == 0, 0.0, g * a ** (b - 1) * b)
+
+
+def _power_exponent(g: Sym, y: Sym, a: Sym, b: Sym) -> Sym | None:
+    """d a**b / db = log(a) a**b, and 0 where a is 0 (the limit of 0**b for b > 0; `log(0) * 0` would be NaN), as
+    JAX."""
+    if _number(a.atom):
+        return None if a.atom.value == 0 else g * (ops.log(a) * y)
+    return g * (ops.log(ops.where(a == 0.0, 1.0, a)) * y)
+
+
+elementwise("power", [_power_base, _power_exponent],
             infix("**"), "lifted_power({0}, {1})", result="promote", fold=operator.pow, simplify=_simplify_pow)
 elementwise("negative", [lambda g, y, a: -g], lambda args, p: cg.unary("-", args[0]), "(-{0})",
             result="promote", fold=operator.neg, simplify=_simplify_neg)
@@ -252,18 +267,46 @@ elementwise("floor", [None], np_call("floor"), "floor({0})", diff=False)
 elementwise("ceil", [None], np_call("ceil"), "ceil({0})", diff=False)
 elementwise("arctan2", [lambda g, y, a, b: g * b / (a * a + b * b), lambda g, y, a, b: -g * a / (a * a + b * b)],
             np_call("arctan2"), "atan2({0}, {1})")
-elementwise("maximum", [lambda g, y, a, b: g * (a >= b), lambda g, y, a, b: g * (a < b)], np_call("maximum"),
-            "lifted_maximum({0}, {1})", result="promote")
-elementwise("minimum", [lambda g, y, a, b: g * (a <= b), lambda g, y, a, b: g * (a > b)], np_call("minimum"),
-            "lifted_minimum({0}, {1})", result="promote")
+
+
+def _larger_share(g: Sym, a: Sym, b: Sym) -> Sym:
+    """`a`'s part of `g` through `maximum(a, b)`: all of it where `a` is larger, half where they tie (ties share
+    equally, as in Lifted's max reduction, JAX, PyTorch and autograd; finite differences see the mean of the
+    two one-sided slopes there)."""
+    return ops.where(a == b, 0.5 * g, g * (a > b))
+
+
+def _smaller_share(g: Sym, a: Sym, b: Sym) -> Sym:
+    """`a`'s part of `g` through `minimum(a, b)` (see _larger_share)."""
+    return ops.where(a == b, 0.5 * g, g * (a < b))
+
+
+elementwise("maximum", [lambda g, y, a, b: _larger_share(g, a, b), lambda g, y, a, b: _larger_share(g, b, a)],
+            np_call("maximum"), "lifted_maximum({0}, {1})", result="promote")
+elementwise("minimum", [lambda g, y, a, b: _smaller_share(g, a, b), lambda g, y, a, b: _smaller_share(g, b, a)],
+            np_call("minimum"), "lifted_minimum({0}, {1})", result="promote")
 elementwise("logaddexp", [lambda g, y, a, b: g * ops.exp(a - y), lambda g, y, a, b: g * ops.exp(b - y)],
             np_call("logaddexp"), "lifted_logaddexp({0}, {1})")
 elementwise("logaddexp2", [lambda g, y, a, b: g * ops.exp2(a - y), lambda g, y, a, b: g * ops.exp2(b - y)],
             np_call("logaddexp2"))
 elementwise("where", [None, lambda g, y, c, a, b: ops.where(c, g, 0.0), lambda g, y, c, a, b: ops.where(c, 0.0, g)],
             np_call("where"), "lifted_where({0}, {1}, {2})", result="where")
-elementwise("clip", [lambda g, y, x, lo, hi: g * ops.logical_and(x >= lo, x <= hi),
-                     lambda g, y, x, lo, hi: g * (x < lo), lambda g, y, x, lo, hi: g * (x > hi)],
+
+
+def _raised(x: Sym, lo: Sym, hi: Sym) -> Sym:
+    """clip's inner `maximum(x, lo)`, or `x` itself where the bounds are constants in order: `hi` then meets
+    `maximum(x, lo)` exactly where it meets `x` (both equal or past it), and the gradient saves an array."""
+    if isinstance(lo.atom, Const) and isinstance(hi.atom, Const) and isinstance(lo.atom.value, (int, float)) \
+            and isinstance(hi.atom.value, (int, float)) and lo.atom.value < hi.atom.value:
+        return x
+    return ops.maximum(x, lo)
+
+
+# NumPy defines clip as minimum(maximum(x, lo), hi): its derivatives are those of the two, ties shared; crossed
+# bounds (lo > hi) give hi everywhere, so nothing flows into x or lo there
+elementwise("clip", [lambda g, y, x, lo, hi: _larger_share(_smaller_share(g, _raised(x, lo, hi), hi), x, lo),
+                     lambda g, y, x, lo, hi: _larger_share(_smaller_share(g, _raised(x, lo, hi), hi), lo, x),
+                     lambda g, y, x, lo, hi: _smaller_share(g, hi, _raised(x, lo, hi))],
             np_call("clip"), "lifted_minimum(lifted_maximum({0}, {1}), {2})", result="promote")
 
 # --- scipy.special -------------------------------------------------------------------------------------------

@@ -101,15 +101,14 @@ def f_grad(x: "f64[n,d]", W: "f64[d,d]", s: "f64[]"):
     del W
     # reverse sweep
     # closures_lambdas_partial.py:7  return act(x @ W)
-    mask = m_1 >= 0.0
-    del m_1
-    t_5 = x.T
+    mask = m_1 == 0.0
+    t_6 = x.T
     del x
-    dW = t_5 @ (1.0 * mask)
-    del mask
+    dW = t_6 @ np.where(mask, 0.5, 1.0 * (m_1 > 0.0))
+    del mask, m_1
     # closures_lambdas_partial.py:13  return v * s
     ds = np.sum(t, axis=(0, 1))
     # closures_lambdas_partial.py:7  return act(x @ W)
-    dW_1 = dW + t_5 @ (s * (1.0 - t * t))
-    del dW, t_5, s, t
+    dW_1 = dW + t_6 @ (s * (1.0 - t * t))
+    del dW, t_6, s, t
     return (dW_1, ds)

@@ -98,6 +98,6 @@ def polynomial_table_grad(t: "f64[n]", e: "f64[m]", w: "f64[p,1,m]"):
     del p
     dt = np.squeeze(np.broadcast_to(np.sum(t_5 * e, axis=0, keepdims=True), (n, 1)), axis=1)
     del t_5, n
-    dt_1 = dt + np.squeeze(np.sum(np.sum(w, axis=0) * v ** (e - 1) * e, axis=1, keepdims=True), axis=1)
-    del dt, w, v, e
+    dt_1 = dt + np.squeeze(np.sum(np.where(e == 0, 0.0, np.sum(w, axis=0) * v ** (e - 1) * e), axis=1, keepdims=True), axis=1)
+    del dt, e, w, v
     return dt_1

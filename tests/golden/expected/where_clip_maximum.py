@@ -111,12 +111,14 @@ def hinge_grad(w: "f64[d]", x: "f64[n,d]", y: "f64[n]"):
     dloss = 1.0 / n
     del n
     # where_clip_maximum.py:9  clipped = np.clip(w, -1.0, 1.0)
-    dw = dclipped_1 * np.logical_and(w >= -1.0, w <= 1.0)
-    del dclipped_1, w
+    t_9 = np.where(w == 1.0, 0.5 * dclipped_1, dclipped_1 * (w < 1.0))
+    del dclipped_1
+    dw = np.where(w == -1.0, 0.5 * t_9, t_9 * (w > -1.0))
+    del w, t_9
     # where_clip_maximum.py:8  loss = np.maximum(0.0, 1.0 - margin)
-    t_7 = dloss * (0.0 < t)
-    del dloss, t
+    t_14 = np.where(t == 0.0, 0.5 * dloss, dloss * (t > 0.0))
+    del t, dloss
     # where_clip_maximum.py:7  margin = y * (x @ w)
-    dw_1 = dw + -(t_7 * y) @ x
-    del dw, t_7, y, x
+    dw_1 = dw + -(t_14 * y) @ x
+    del dw, t_14, y, x
     return dw_1

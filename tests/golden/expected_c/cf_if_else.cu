@@ -679,7 +679,6 @@ template <bool lifted_team> LIFTED_DEVICE void piecewise_grad_k1_body(const int6
                     LIFTED_AT(z_3) = LIFTED_AT(z_1);
                 }
             } else {
-                LIFTED_LOCAL(double, z_2);
                 LIFTED_LANES(i) {
                     LIFTED_LANE_INDEX(i);
                     const double x = x_data[i];

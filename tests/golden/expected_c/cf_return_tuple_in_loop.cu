@@ -1558,6 +1558,8 @@ extern "C" int first_crossing_vjp_block1(int64_t* io, lifted_alloc_fn alloc)
         if (v_result_1.p && !lifted_meet(space[0], v_result_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_result_1.d[0]);
         if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
         if (v_ct_1.p && !lifted_meet(space[0], v_ct_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_ct_1.d[0]);
+        if (!lifted_meet(space[0], (int64_t)v_n)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_n);
+        if (!lifted_meet(space[0], (int64_t)v_n)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_n);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
         const double* arg_2 = v_result_1.p ? lifted_contiguous_data(v_result_1, st, &packed_1, &packed_1_bytes) : nullptr;

@@ -505,7 +505,7 @@ LIFTED_KERNEL void f_k0(const int64_t n, const int64_t d0, const int64_t d1,
 template <bool lifted_team> LIFTED_DEVICE void f_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
     const double* __restrict__ m_1_data,
-    double* __restrict__ t_4_out,
+    double* __restrict__ t_5_out,
     double* __restrict__ ds_acc_out)
 {
     LIFTED_THREAD_SETUP;
@@ -514,7 +514,7 @@ template <bool lifted_team> LIFTED_DEVICE void f_grad_k0_body(const int64_t n, c
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_4);
+        LIFTED_LOCAL(double, t_5);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             const double m = m_data[i];
@@ -523,14 +523,16 @@ template <bool lifted_team> LIFTED_DEVICE void f_grad_k0_body(const int64_t n, c
             const double t = tanh(m);
             // reverse sweep
             // closures_lambdas_partial.py:7  return act(x @ W)
-            const bool mask = (m_1 >= 0.0);
-            LIFTED_AT(t_4) = (1.0 * (double)(int32_t)(mask));
+            const bool mask = (m_1 == 0.0);
+            const bool mask_1 = (m_1 > 0.0);
+            const double t_4 = (1.0 * (double)(int32_t)(mask_1));
+            LIFTED_AT(t_5) = lifted_where(mask, 0.5, t_4);
             // closures_lambdas_partial.py:13  return v * s
             LIFTED_AT(ds_acc) += t;
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            t_4_out[i] = LIFTED_AT(t_4);
+            t_5_out[i] = LIFTED_AT(t_5);
         }
     }
     LIFTED_REDUCE(add, ds_acc_out, LIFTED_LANE_REDUCE(add, ds_acc));
@@ -540,36 +542,36 @@ template <bool lifted_team> LIFTED_DEVICE void f_grad_k0_body(const int64_t n, c
 LIFTED_KERNEL void f_grad_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
     const double* __restrict__ m_1_data,
-    double* __restrict__ t_4_out,
+    double* __restrict__ t_5_out,
     double* __restrict__ ds_acc_out)
 {
-    LIFTED_RUN(f_grad_k0_body, (n, d0, d1, m_data, m_1_data, t_4_out, ds_acc_out));
+    LIFTED_RUN(f_grad_k0_body, (n, d0, d1, m_data, m_1_data, t_5_out, ds_acc_out));
 }
 
 // f_grad_k1: 2-d index space of n elements
 template <bool lifted_team> LIFTED_DEVICE void f_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
     const double s,
-    double* __restrict__ t_8_out)
+    double* __restrict__ t_9_out)
 {
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_8);
+        LIFTED_LOCAL(double, t_9);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             const double m = m_data[i];
             // closures_lambdas_partial.py:7  return act(x @ W)
             const double t = tanh(m);
-            const double t_6 = (t * t);
-            const double t_7 = (1.0 - t_6);
-            LIFTED_AT(t_8) = (s * t_7);
+            const double t_7 = (t * t);
+            const double t_8 = (1.0 - t_7);
+            LIFTED_AT(t_9) = (s * t_8);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            t_8_out[i] = LIFTED_AT(t_8);
+            t_9_out[i] = LIFTED_AT(t_9);
         }
     }
 }
@@ -578,9 +580,9 @@ template <bool lifted_team> LIFTED_DEVICE void f_grad_k1_body(const int64_t n, c
 LIFTED_KERNEL void f_grad_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
     const double s,
-    double* __restrict__ t_8_out)
+    double* __restrict__ t_9_out)
 {
-    LIFTED_RUN(f_grad_k1_body, (n, d0, d1, m_data, s, t_8_out));
+    LIFTED_RUN(f_grad_k1_body, (n, d0, d1, m_data, s, t_9_out));
 }
 
 // f_grad_k2: 2-d index space of n elements
@@ -1039,9 +1041,9 @@ extern "C" int f_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 2> v_m_1 = {};
     lifted_view<double, 2> v_m_2 = {};
     double v_s = 0; bool f_s = false;
-    lifted_view<double, 2> v_t_4 = {};
     lifted_view<double, 2> v_t_5 = {};
-    lifted_view<double, 2> v_t_8 = {};
+    lifted_view<double, 2> v_t_6 = {};
+    lifted_view<double, 2> v_t_9 = {};
     lifted_view<double, 2> v_x = {};
     void* site_1 = nullptr; int64_t site_1_bytes = 0;
     void* site_2 = nullptr; int64_t site_2_bytes = 0;
@@ -1096,7 +1098,7 @@ extern "C" int f_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         double acc_2[1] = {0};
         if (count >= lifted_parallel_min) f_grad_k0(count, space[0], space[1], arg_0, arg_1, out_1.p, acc_2);
         else f_grad_k0_body<false>(count, space[0], space[1], arg_0, arg_1, out_1.p, acc_2);
-        v_t_4 = out_1;
+        v_t_5 = out_1;
         v_ds = (double)(double)(acc_2[0]); f_ds = true;
     }
     {
@@ -1104,12 +1106,12 @@ extern "C" int f_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         view.p = v_x.p;
         view.d[0] = v_x.d[1]; view.s[0] = v_x.s[1];
         view.d[1] = v_x.d[0]; view.s[1] = v_x.s[0];
-        v_t_5 = view;
+        v_t_6 = view;
     }
     {
         lifted_view<double, 2> left, right, product;
-        left = v_t_5;
-        right = v_t_4;
+        left = v_t_6;
+        right = v_t_5;
         if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
         const int64_t dims[2] = {left.d[0], right.d[1]};
         if (!lifted_alloc_view(product, dims, st, &site_6, &site_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
@@ -1128,12 +1130,12 @@ extern "C" int f_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(out_1, space, st, &site_8, &site_8_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) f_grad_k1(count, space[0], space[1], arg_0, (double)v_s, out_1.p);
         else f_grad_k1_body<false>(count, space[0], space[1], arg_0, (double)v_s, out_1.p);
-        v_t_8 = out_1;
+        v_t_9 = out_1;
     }
     {
         lifted_view<double, 2> left, right, product;
-        left = v_t_5;
-        right = v_t_8;
+        left = v_t_6;
+        right = v_t_9;
         if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
         const int64_t dims[2] = {left.d[0], right.d[1]};
         if (!lifted_alloc_view(product, dims, st, &site_9, &site_9_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);

@@ -147,7 +147,6 @@ def pairs_weighed_grad(table: "f64[n,d]", rows: "i64[k]", cols: "i64[k]", v: "f6
     _check_index(-1, dtable.shape[0], 0)
     _check_index(cols, dtable.shape[1], 1)
     _check_index(rows, dtable.shape[0], 0)
-    _check_index(cols, dtable.shape[1], 1)
     dtable = _kernels.pairs_weighed_grad_k0(table, rows, cols, dtable, v)
     del table, rows, cols, v
     return dtable

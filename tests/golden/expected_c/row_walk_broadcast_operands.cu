@@ -702,21 +702,25 @@ LIFTED_KERNEL void polynomial_table_grad_k1(const int64_t n, const int64_t d0, c
 // polynomial_table_grad_k2: 1-d index space of n elements
 template <bool lifted_team> LIFTED_DEVICE void polynomial_table_grad_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ e_data,
+    bool* __restrict__ mask_out,
     double* __restrict__ t_7_out)
 {
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(bool, mask);
         LIFTED_LOCAL(double, t_7);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             const double e = e_data[i];
             // row_walk_broadcast_operands.py:10  return np.sum(w * t[:, None] ** e + t[:, None] * e)
+            LIFTED_AT(mask) = (e == 0);
             LIFTED_AT(t_7) = (e - (double)(1));
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
+            mask_out[i] = LIFTED_AT(mask);
             t_7_out[i] = LIFTED_AT(t_7);
         }
     }
@@ -725,9 +729,10 @@ template <bool lifted_team> LIFTED_DEVICE void polynomial_table_grad_k2_body(con
 
 LIFTED_KERNEL void polynomial_table_grad_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ e_data,
+    bool* __restrict__ mask_out,
     double* __restrict__ t_7_out)
 {
-    LIFTED_RUN(polynomial_table_grad_k2_body, (n, d0, e_data, t_7_out));
+    LIFTED_RUN(polynomial_table_grad_k2_body, (n, d0, e_data, mask_out, t_7_out));
 }
 
 // polynomial_table_grad_k3: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
@@ -736,6 +741,7 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void polynomial_
     const double* __restrict__ t_7_data, const int64_t t_7_s0, const int64_t t_7_s1,
     const double* __restrict__ s_2_data, const int64_t s_2_s0, const int64_t s_2_s1,
     const double* __restrict__ e_data, const int64_t e_s0, const int64_t e_s1,
+    const bool* __restrict__ mask_data, const int64_t mask_s0, const int64_t mask_s1,
     double* __restrict__ s_3_acc_out)
 {
     LIFTED_THREAD_SETUP;
@@ -795,9 +801,11 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void polynomial_
                 const int64_t i1 = (i - lifted_o * lifted_n_red);
                 const double s_2 = s_2_data[i0 * s_2_s0 + i1 * s_2_s1];
                 const double e = e_data[i0 * e_s0 + i1 * e_s1];
+                const bool mask = mask_data[i0 * mask_s0 + i1 * mask_s1];
                 const double t_9 = (s_2 * LIFTED_AT(t_8));
                 const double t_10 = (t_9 * e);
-                LIFTED_AT(s_3_acc) += t_10;
+                const double t_11 = lifted_where(mask, 0.0, t_10);
+                LIFTED_AT(s_3_acc) += t_11;
             }
         }
         LIFTED_ROW_STORE(s_3_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_3_acc));
@@ -810,9 +818,10 @@ template <bool lifted_team> LIFTED_DEVICE void polynomial_table_grad_k3_body(con
     const double* __restrict__ t_7_data, const int64_t t_7_s0, const int64_t t_7_s1,
     const double* __restrict__ s_2_data, const int64_t s_2_s0, const int64_t s_2_s1,
     const double* __restrict__ e_data, const int64_t e_s0, const int64_t e_s1,
+    const bool* __restrict__ mask_data, const int64_t mask_s0, const int64_t mask_s1,
     double* __restrict__ s_3_acc_out)
 {
-    LIFTED_BY_ROW_LENGTH(polynomial_table_grad_k3_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, t_7_data, t_7_s0, t_7_s1, s_2_data, s_2_s0, s_2_s1, e_data, e_s0, e_s1, s_3_acc_out));
+    LIFTED_BY_ROW_LENGTH(polynomial_table_grad_k3_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, t_7_data, t_7_s0, t_7_s1, s_2_data, s_2_s0, s_2_s1, e_data, e_s0, e_s1, mask_data, mask_s0, mask_s1, s_3_acc_out));
 }
 
 LIFTED_KERNEL void polynomial_table_grad_k3(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
@@ -820,9 +829,10 @@ LIFTED_KERNEL void polynomial_table_grad_k3(const int64_t n, const int64_t d0, c
     const double* __restrict__ t_7_data, const int64_t t_7_s0, const int64_t t_7_s1,
     const double* __restrict__ s_2_data, const int64_t s_2_s0, const int64_t s_2_s1,
     const double* __restrict__ e_data, const int64_t e_s0, const int64_t e_s1,
+    const bool* __restrict__ mask_data, const int64_t mask_s0, const int64_t mask_s1,
     double* __restrict__ s_3_acc_out)
 {
-    LIFTED_RUN(polynomial_table_grad_k3_body, (n, d0, d1, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, t_7_data, t_7_s0, t_7_s1, s_2_data, s_2_s0, s_2_s1, e_data, e_s0, e_s1, s_3_acc_out));
+    LIFTED_RUN(polynomial_table_grad_k3_body, (n, d0, d1, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, t_7_data, t_7_s0, t_7_s1, s_2_data, s_2_s0, s_2_s1, e_data, e_s0, e_s1, mask_data, mask_s0, mask_s1, s_3_acc_out));
 }
 
 // polynomial_table_grad_k4: 1-d index space of n elements
@@ -1289,6 +1299,7 @@ extern "C" int polynomial_table_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 1> v_dt = {};
     lifted_view<double, 1> v_dt_1 = {};
     lifted_view<double, 1> v_e = {};
+    lifted_view<bool, 1> v_mask = {};
     int64_t v_n = 0; bool f_n = false;
     int64_t v_p = 0; bool f_p = false;
     lifted_view<double, 1> v_r = {};
@@ -1307,11 +1318,12 @@ extern "C" int polynomial_table_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     void* site_5 = nullptr; int64_t site_5_bytes = 0;
     void* packed_6 = nullptr; int64_t packed_6_bytes = 0;
     void* site_7 = nullptr; int64_t site_7_bytes = 0;
-    void* accumulators_8 = nullptr; int64_t accumulators_8_bytes = 0;
-    void* site_9 = nullptr; int64_t site_9_bytes = 0;
-    void* packed_10 = nullptr; int64_t packed_10_bytes = 0;
+    void* site_8 = nullptr; int64_t site_8_bytes = 0;
+    void* accumulators_9 = nullptr; int64_t accumulators_9_bytes = 0;
+    void* site_10 = nullptr; int64_t site_10_bytes = 0;
     void* packed_11 = nullptr; int64_t packed_11_bytes = 0;
-    void* site_12 = nullptr; int64_t site_12_bytes = 0;
+    void* packed_12 = nullptr; int64_t packed_12_bytes = 0;
+    void* site_13 = nullptr; int64_t site_13_bytes = 0;
     lifted_load_view(v_w, io + 0);
     lifted_load_view(v_t, io + 7);
     lifted_load_view(v_e, io + 10);
@@ -1393,11 +1405,14 @@ extern "C" int polynomial_table_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         const int64_t count = lifted_product(space, 1);
         const double* arg_0 = v_e.p ? lifted_contiguous_data(v_e, st, &packed_6, &packed_6_bytes) : nullptr;
         if (v_e.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_1;
+        lifted_view<bool, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_7, &site_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) polynomial_table_grad_k2(count, space[0], arg_0, out_1.p);
-        else polynomial_table_grad_k2_body<false>(count, space[0], arg_0, out_1.p);
-        v_t_7 = out_1;
+        lifted_view<double, 1> out_2;
+        if (!lifted_alloc_view(out_2, space, st, &site_8, &site_8_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) polynomial_table_grad_k2(count, space[0], arg_0, out_1.p, out_2.p);
+        else polynomial_table_grad_k2_body<false>(count, space[0], arg_0, out_1.p, out_2.p);
+        v_mask = out_1;
+        v_t_7 = out_2;
     }
     {
         int64_t space[2] = {-1, -1};
@@ -1407,18 +1422,19 @@ extern "C" int polynomial_table_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_s_2.p && v_s_2.d[0] != 1) return lifted_fail(st, 3, 0, 1, v_s_2.d[0]);
         if (v_s_2.p && !lifted_meet(space[1], v_s_2.d[1])) return lifted_fail(st, 3, 1, space[1], v_s_2.d[1]);
         if (v_e.p && !lifted_meet(space[1], v_e.d[0])) return lifted_fail(st, 3, 1, space[1], v_e.d[0]);
+        if (v_mask.p && !lifted_meet(space[1], v_mask.d[0])) return lifted_fail(st, 3, 1, space[1], v_mask.d[0]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
         const int64_t acc_1_count[1] = {n_out};
         lifted_view<double, 1> acc_1;
-        if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_8, &accumulators_8_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_9, &accumulators_9_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
-        if (count >= lifted_parallel_min) polynomial_table_grad_k3(count, space[0], space[1], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, v_t_7.p, 0, (v_t_7.d[0] == 1 ? 0 : v_t_7.s[0]), v_s_2.p, 0, (v_s_2.d[1] == 1 ? 0 : v_s_2.s[1]), v_e.p, 0, (v_e.d[0] == 1 ? 0 : v_e.s[0]), acc_1.p);
-        else polynomial_table_grad_k3_body<false>(count, space[0], space[1], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, v_t_7.p, 0, (v_t_7.d[0] == 1 ? 0 : v_t_7.s[0]), v_s_2.p, 0, (v_s_2.d[1] == 1 ? 0 : v_s_2.s[1]), v_e.p, 0, (v_e.d[0] == 1 ? 0 : v_e.s[0]), acc_1.p);
+        if (count >= lifted_parallel_min) polynomial_table_grad_k3(count, space[0], space[1], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, v_t_7.p, 0, (v_t_7.d[0] == 1 ? 0 : v_t_7.s[0]), v_s_2.p, 0, (v_s_2.d[1] == 1 ? 0 : v_s_2.s[1]), v_e.p, 0, (v_e.d[0] == 1 ? 0 : v_e.s[0]), v_mask.p, 0, (v_mask.d[0] == 1 ? 0 : v_mask.s[0]), acc_1.p);
+        else polynomial_table_grad_k3_body<false>(count, space[0], space[1], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, v_t_7.p, 0, (v_t_7.d[0] == 1 ? 0 : v_t_7.s[0]), v_s_2.p, 0, (v_s_2.d[1] == 1 ? 0 : v_s_2.s[1]), v_e.p, 0, (v_e.d[0] == 1 ? 0 : v_e.s[0]), v_mask.p, 0, (v_mask.d[0] == 1 ? 0 : v_mask.s[0]), acc_1.p);
         lifted_view<double, 2> reduced_1;
         { const int64_t dims[2] = {space[0], 1};
-          if (!lifted_alloc_view(reduced_1, dims, st, &site_9, &site_9_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
+          if (!lifted_alloc_view(reduced_1, dims, st, &site_10, &site_10_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
         for (int64_t j = 0; j < n_out; ++j) reduced_1.p[j] = (double)(double)(acc_1.p[j]);
         v_s_3 = reduced_1;
     }
@@ -1435,12 +1451,12 @@ extern "C" int polynomial_table_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_r.p && !lifted_meet(space[0], v_r.d[0])) return lifted_fail(st, 3, 0, space[0], v_r.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_dt.p ? lifted_contiguous_data(v_dt, st, &packed_10, &packed_10_bytes) : nullptr;
+        const double* arg_0 = v_dt.p ? lifted_contiguous_data(v_dt, st, &packed_11, &packed_11_bytes) : nullptr;
         if (v_dt.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_r.p ? lifted_contiguous_data(v_r, st, &packed_11, &packed_11_bytes) : nullptr;
+        const double* arg_1 = v_r.p ? lifted_contiguous_data(v_r, st, &packed_12, &packed_12_bytes) : nullptr;
         if (v_r.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_12, &site_12_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_13, &site_13_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) polynomial_table_grad_k4(count, space[0], arg_0, arg_1, out_1.p);
         else polynomial_table_grad_k4_body<false>(count, space[0], arg_0, arg_1, out_1.p);
         v_dt_1 = out_1;

@@ -529,13 +529,14 @@ template <bool lifted_team> LIFTED_DEVICE void hinge_grad_k0_body(const int64_t 
     const double* __restrict__ y_data,
     const double* __restrict__ m_data,
     const double dloss,
-    double* __restrict__ t_9_out)
+    const double t_12,
+    double* __restrict__ t_16_out)
 {
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_9);
+        LIFTED_LOCAL(double, t_16);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             const double y = y_data[i];
@@ -544,15 +545,17 @@ template <bool lifted_team> LIFTED_DEVICE void hinge_grad_k0_body(const int64_t 
             const double margin = (y * m);
             // where_clip_maximum.py:8  loss = np.maximum(0.0, 1.0 - margin)
             const double t = (1.0 - margin);
-            const bool mask_4 = (0.0 < t);
-            const double t_7 = (dloss * (double)(int32_t)(mask_4));
+            const bool mask_5 = (t == 0.0);
+            const bool mask_6 = (t > 0.0);
+            const double t_13 = (dloss * (double)(int32_t)(mask_6));
+            const double t_14 = lifted_where(mask_5, t_12, t_13);
             // where_clip_maximum.py:7  margin = y * (x @ w)
-            const double t_8 = (t_7 * y);
-            LIFTED_AT(t_9) = (-t_8);
+            const double t_15 = (t_14 * y);
+            LIFTED_AT(t_16) = (-t_15);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            t_9_out[i] = LIFTED_AT(t_9);
+            t_16_out[i] = LIFTED_AT(t_16);
         }
     }
 }
@@ -562,9 +565,10 @@ LIFTED_KERNEL void hinge_grad_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     const double* __restrict__ m_data,
     const double dloss,
-    double* __restrict__ t_9_out)
+    const double t_12,
+    double* __restrict__ t_16_out)
 {
-    LIFTED_RUN(hinge_grad_k0_body, (n, d0, y_data, m_data, dloss, t_9_out));
+    LIFTED_RUN(hinge_grad_k0_body, (n, d0, y_data, m_data, dloss, t_12, t_16_out));
 }
 
 // hinge_grad_k1: 1-d index space of n elements
@@ -590,10 +594,16 @@ template <bool lifted_team> LIFTED_DEVICE void hinge_grad_k1_body(const int64_t 
             const double t_6 = lifted_where(mask, 0.0, 0.1);
             const double dclipped_1 = (dclipped - t_6);
             // where_clip_maximum.py:9  clipped = np.clip(w, -1.0, 1.0)
-            const bool mask_1 = (w >= (-1.0));
-            const bool mask_2 = (w <= 1.0);
-            const bool mask_3 = (mask_1 && mask_2);
-            const double dw = (dclipped_1 * (double)(int32_t)(mask_3));
+            const bool mask_1 = (w == 1.0);
+            const double t_7 = (0.5 * dclipped_1);
+            const bool mask_2 = (w < 1.0);
+            const double t_8 = (dclipped_1 * (double)(int32_t)(mask_2));
+            const double t_9 = lifted_where(mask_1, t_7, t_8);
+            const bool mask_3 = (w == (-1.0));
+            const double t_10 = (0.5 * t_9);
+            const bool mask_4 = (w > (-1.0));
+            const double t_11 = (t_9 * (double)(int32_t)(mask_4));
+            const double dw = lifted_where(mask_3, t_10, t_11);
             // where_clip_maximum.py:7  margin = y * (x @ w)
             LIFTED_AT(dw_1) = (dw + m_1);
         }
@@ -1033,7 +1043,8 @@ extern "C" int hinge_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 1> v_m = {};
     lifted_view<double, 1> v_m_1 = {};
     int64_t v_n = 0; bool f_n = false;
-    lifted_view<double, 1> v_t_9 = {};
+    double v_t_12 = 0; bool f_t_12 = false;
+    lifted_view<double, 1> v_t_16 = {};
     lifted_view<double, 1> v_w = {};
     lifted_view<double, 2> v_x = {};
     lifted_view<double, 1> v_y = {};
@@ -1067,6 +1078,9 @@ extern "C" int hinge_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     // where_clip_maximum.py:8  loss = np.maximum(0.0, 1.0 - margin)
     {
+        v_t_12 = (double)((((double)0.5) * ((double)v_dloss))); f_t_12 = false || f_dloss;
+    }
+    {
         int64_t space[1] = {-1};
         if (v_y.p && !lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
         if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
@@ -1078,14 +1092,14 @@ extern "C" int hinge_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_m.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) hinge_grad_k0(count, space[0], arg_0, arg_1, (double)v_dloss, out_1.p);
-        else hinge_grad_k0_body<false>(count, space[0], arg_0, arg_1, (double)v_dloss, out_1.p);
-        v_t_9 = out_1;
+        if (count >= lifted_parallel_min) hinge_grad_k0(count, space[0], arg_0, arg_1, (double)v_dloss, (double)v_t_12, out_1.p);
+        else hinge_grad_k0_body<false>(count, space[0], arg_0, arg_1, (double)v_dloss, (double)v_t_12, out_1.p);
+        v_t_16 = out_1;
     }
     // where_clip_maximum.py:7  margin = y * (x @ w)
     {
         lifted_view<double, 2> left, right, product;
-        left.p = v_t_9.p; left.d[0] = 1; left.s[0] = v_t_9.d[0]; left.d[1] = v_t_9.d[0]; left.s[1] = v_t_9.s[0];
+        left.p = v_t_16.p; left.d[0] = 1; left.s[0] = v_t_16.d[0]; left.d[1] = v_t_16.d[0]; left.s[1] = v_t_16.s[0];
         right = v_x;
         if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
         const int64_t dims[2] = {left.d[0], right.d[1]};

@@ -65,6 +65,9 @@ class _Emitter(StatementWriter):
                                             self.ref, self.rank)
         self.lane: set[int] = set()  # values kept in lane arrays
         self.predeclared: set[int] = set()  # uniform merged values declared before their `if`
+        # element merged values and loop slots declared (lane arrays) before their statement: a branch that
+        # computes the merged value itself (the same Var) writes that array and must not declare its own
+        self.declared_lanes: set[int] = set()
         self.reductions: dict[int, tuple] = {}
         self.means: dict[int, bool] = {}
         self.group = None

@@ -44,7 +44,7 @@ class StatementWriter:
         lines = self._equations(uniform)
         self.group = None
         declared = [f"LIFTED_LOCAL({C_TYPES[o.type.dtype]}, {self.name(o)});" for e in element for o in e.outs
-                    if id(o) in self.lane and e.prim.name not in REDUCTIONS]
+                    if id(o) in self.lane and id(o) not in self.declared_lanes and e.prim.name not in REDUCTIONS]
 
         lines += declared
         for segment in _segments(element, self.squaring):
@@ -178,6 +178,8 @@ class StatementWriter:
             if prim.name == "full":
                 return self.ref(eqn.args[-1], out.type.dtype)
             return "1" if prim.name.startswith("ones") else "0"
+        if _square_root(eqn):  # NumPy takes an array's `** 0.5` as sqrt: -0.0 stays -0.0, -inf gives NaN (pow: 0, inf)
+            return f"({C_TYPES[out.type.dtype]})sqrt({self._as_double(eqn.args[0])})"
         if not prim.cuda:
             raise TranspileError(f"`{prim.name}` has no C expression", eqn.loc)
         args = []
@@ -229,8 +231,10 @@ class StatementWriter:
             self.names[id(alias)] = name
         if var.type.shape != ():
             self.lane.add(id(var))
+            self.declared_lanes.add(id(var))
             if alias is not None:
                 self.lane.add(id(alias))
+                self.declared_lanes.add(id(alias))
             return f"LIFTED_LOCAL({C_TYPES[var.type.dtype]}, {name});"
         self.predeclared.add(id(var))
         return f"{C_TYPES[var.type.dtype]} {name} = 0;"
@@ -277,6 +281,15 @@ def _segments(element: list[Eqn], ends_segment) -> list[list[Eqn]]:
         if ends_segment(eqn):
             segments.append([])
     return [segment for segment in segments if segment]
+
+
+def _square_root(eqn: Eqn) -> bool:
+    """A float array to the constant power 0.5, which NumPy's power computes as a square root (a 0-d value is a
+    NumPy scalar in Python, whose `** 0.5` is C's pow, as lifted_power computes it)."""
+    exponent = eqn.args[1] if eqn.prim.name == "power" else None
+    return exponent is not None and isinstance(exponent, Const) and not is_module_array(exponent) and \
+        not isinstance(exponent.value, bool) and exponent.value == 0.5 and eqn.out.type.is_float and \
+        eqn.out.type.shape != ()
 
 
 def _undefined(atom) -> bool:

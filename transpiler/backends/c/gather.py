@@ -169,20 +169,25 @@ def index_checks(body: list, seen: set) -> list[Eqn]:
     NumPy raises for integers first, then for the index arrays, each in axis order. `seen`: the (index, array,
     axis) checked already since the last in-place update (the block's earlier launches), updated."""
     checks = []
+    # a scatter into the result of an earlier scatter of the body: the host holds only the first one's target (the
+    # same shape), and its check must read that one (the body's values do not exist on the host)
+    scattered_into: dict[int, Var] = {}
     for eqn in equations(body):
         if not (is_gather(eqn) or is_scatter(eqn)):
             continue
+        array = scattered_into.get(id(eqn.args[0]), eqn.args[0])
+        if is_scatter(eqn):
+            scattered_into[id(eqn.out)] = array
         read = indexed(eqn)
         items = _fixed_atoms(eqn, read) + [(axis, eqn.args[ref.index]) for axis, ref in read.arrays()]
         for axis, atom in items:
-            key = (atom.value if isinstance(atom, Const) else id(atom), id(eqn.args[0]), axis)
-            dim = eqn.args[0].type.shape[axis]
+            key = (atom.value if isinstance(atom, Const) else id(atom), id(array), axis)
+            dim = array.type.shape[axis]
             if key in seen or isinstance(atom, Const) and isinstance(dim, int) and -dim <= atom.value < dim:
                 continue
             seen.add(key)
             placeholder = Var("checked", TensorType("bool", ()), temporary=True)
-            checks.append(Eqn(lookup("check_index"), (atom, eqn.args[0]), {"axis": axis}, (placeholder,),
-                              loc=eqn.loc))
+            checks.append(Eqn(lookup("check_index"), (atom, array), {"axis": axis}, (placeholder,), loc=eqn.loc))
     return checks
 
 

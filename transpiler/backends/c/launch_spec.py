@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ...ir import Const, Eqn, Loop
+from ...ir import Const, Loop, equations
 from .fused_kernel import Kernel, input_position, is_module_array
 from .gather import space_dims
 
@@ -54,16 +54,21 @@ def pattern(shape: tuple, space: tuple) -> tuple:
 
 
 def dims_spec(kernel: Kernel) -> list:
-    """Where the host finds the index space's size: creation equations' dimension arguments."""
+    """Where the host finds the index space's size: creation equations' dimension arguments, also those inside a
+    branch or loop (on a path where every array input is None, as after an early return, only they give it)."""
     found = []
-    for stmt in kernel.body:
-        if isinstance(stmt, Eqn) and stmt.prim.name in ("zeros", "ones", "full"):
+    for stmt in equations(kernel.body):
+        if stmt.prim.name in ("zeros", "ones", "full"):
             dims = stmt.args[:-1] if stmt.prim.name == "full" else stmt.args
             entry = []
             for atom in dims:
                 if isinstance(atom, Const) and not is_module_array(atom):
                     entry.append(("const", atom.value))
-                else:
+                elif any((v.value if is_module_array(v) else v) is (atom.value if is_module_array(atom) else atom)
+                         for v in kernel.inputs):
                     entry.append(("arg", input_position(kernel, atom)))
-            found.append((pattern(stmt.out.type.shape, kernel.shape), entry))
+                else:  # a size the kernel computes itself: the host cannot read it before the launch
+                    break
+            else:
+                found.append((pattern(stmt.out.type.shape, kernel.shape), entry))
     return found + space_dims(kernel.body, kernel.shape, lambda atom: input_position(kernel, atom))

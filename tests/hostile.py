@@ -1,0 +1,257 @@
+"""The oracle for hand-written hostile programs: one kernel `f`, run by Python itself and by every generated form.
+
+`check_hostile(text, args)` compares, for the kernel `f` of `text` (a module without declarations):
+* the NumPy backend's `f` with Python's (NaN, inf and -0.0 included: bit patterns of zeros compared too), the
+  arguments left as they were;
+* `grad(f)` (a scalar float result) against central finite differences of Python's `f` and against autograd
+  where autograd runs the source;
+* `jvp(f)` against Python's value and a central difference along the tangent;
+* `vmap(f)` (the first parameter batched) against a Python loop over three examples;
+* with `c=True`, every declared function of the C CPU target's module against the NumPy backend's.
+Each declaration is compiled on its own: a located `TranspileError` (file:line:col and a hint) is a refusal,
+recorded in the returned outcomes, never a failure. Any other difference raises AssertionError.
+"""
+from __future__ import annotations
+
+import types
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from gradcheck import autograd_kernels, central_difference, load_source
+from lifted.transpiler import TranspileError
+
+HEAD = "import numpy as np\nfrom lifted import grad, jvp, kernel, vmap\n"
+BATCH = 3
+
+
+def _copies(args: list) -> list:
+    return [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+
+
+def _python(text: str) -> dict:
+    namespace: dict = {}
+    exec(compile(text, "python_reference", "exec", dont_inherit=True), namespace)
+    return namespace
+
+
+def same_values(got, expected, what: str, rtol: float = 1e-12, atol: float = 1e-12) -> None:
+    """Equal to rounding, NaN where NaN, infinities of the same sign, and -0.0 where Python has -0.0 (an exact
+    zero result only), dtype kind (float/int/bool) and shape alike."""
+    if isinstance(expected, (tuple, list)):
+        assert isinstance(got, (tuple, list)) and len(got) == len(expected), f"{what}: {got!r} vs {expected!r}"
+        for k, (g, e) in enumerate(zip(got, expected)):
+            same_values(g, e, f"{what}[{k}]", rtol, atol)
+        return
+    got_array, expected_array = np.asarray(got), np.asarray(expected)
+    assert got_array.shape == expected_array.shape, f"{what}: shape {got_array.shape} != {expected_array.shape}"
+    kinds = {"f": "f", "c": "f", "i": "i", "u": "i", "b": "b"}
+    assert kinds[got_array.dtype.kind] == kinds[expected_array.dtype.kind], \
+        f"{what}: dtype {got_array.dtype} != {expected_array.dtype}"
+    if expected_array.dtype.kind == "f" and got_array.dtype.kind == "f":
+        assert got_array.dtype.itemsize == expected_array.dtype.itemsize, \
+            f"{what}: dtype {got_array.dtype} != {expected_array.dtype}"
+    np.testing.assert_allclose(got_array.astype(float), expected_array.astype(float), rtol=rtol, atol=atol,
+                               equal_nan=True, err_msg=what)
+    if expected_array.dtype.kind == "f":
+        zeros = (expected_array == 0) & (got_array == 0)
+        assert np.array_equal(np.signbit(got_array)[zeros], np.signbit(expected_array)[zeros]), \
+            f"{what}: the sign of a zero differs: {got!r} vs {expected!r}"
+
+
+def _compile(text: str, outcomes: dict, what: str):
+    try:
+        return load_source(text, "hostile_case.py")
+    except TranspileError as exc:
+        assert exc.loc is not None and exc.loc.line > 0 and exc.hint, f"{what}: refusal without a place or hint: {exc}"
+        outcomes[what] = "refused: " + exc.message.splitlines()[0][:200]
+        return None
+
+
+def check_hostile(source: str, args: list, wrt: int = 0, c: bool = False, folder: Path | None = None,
+                  vmap: bool = True, rtol: float = 1e-6) -> dict:
+    """Every form of `f` in `source` against Python (see the module docstring); returns {form: outcome}."""
+    text = HEAD + source
+    python = _python(text)
+    reference = python["f"]
+    names = list(python["f"].__code__.co_varnames[:python["f"].__code__.co_argcount])
+    outcomes: dict = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        expected = reference(*_copies(args))
+        module = _compile(text, outcomes, "f")
+        if module is None:
+            return outcomes
+        given = _copies(args)
+        same_values(module.f(*given), expected, "f vs Python")
+        for before, after in zip(args, given):
+            assert np.array_equal(before, after, equal_nan=True), "the kernel changed its argument"
+        outcomes["f"] = "checked"
+        declarations = {}
+        floating = np.asarray(args[wrt]).dtype.kind == "f"
+        results = expected if isinstance(expected, tuple) else (expected,)
+        float_results = all(np.asarray(r).dtype.kind == "f" for r in results)
+        if floating and not isinstance(expected, tuple) and np.ndim(expected) == 0 and float_results \
+                and np.isfinite(expected):
+            declarations["g"] = f"g = grad(f, wrt={wrt})\n"
+        if floating and float_results:
+            declarations["fj"] = f"fj = jvp(f, wrt={wrt})\n"
+        if vmap:
+            declarations["fv"] = f"fv = vmap(f, in_axes={tuple(0 if k == 0 else None for k in range(len(args)))!r})\n"
+        compiled = {}
+        for name, declaration in declarations.items():
+            compiled[name] = _compile(text + declaration, outcomes, name)
+        if compiled.get("g") is not None:
+            _check_grad(text, compiled["g"], reference, args, wrt, outcomes, rtol)
+        if compiled.get("fj") is not None:
+            _check_jvp(compiled["fj"], reference, args, wrt, expected, outcomes, rtol)
+        batch = [_example(args, k) for k in range(BATCH)]
+        if compiled.get("fv") is not None:
+            stacked = [np.stack([np.asarray(e[0]) for e in batch])] + _copies(args[1:])
+            expected_batch = [reference(*_copies(e)) for e in batch]
+            same_values(compiled["fv"].fv(*_copies(stacked)), stack(expected_batch),
+                        "vmap(f) vs a loop of Python's f", rtol=1e-10, atol=1e-12)
+            outcomes["fv"] = "checked"
+        if c:
+            _check_c(text + "".join(declarations[n] for n in declarations if compiled.get(n) is not None), args,
+                     batch, wrt, folder, outcomes)
+    return outcomes
+
+
+def stack(results: list):
+    """Per-example results stacked on a new first axis (a tuple of results: each stacked)."""
+    if isinstance(results[0], tuple):
+        return tuple(stack([r[k] for r in results]) for k in range(len(results[0])))
+    return np.stack([np.asarray(r) for r in results])
+
+
+def _example(args: list, k: int) -> list:
+    """The k-th example of a batch: the first argument moved a little (k = 0 is the point itself)."""
+    first = args[0]
+    if k and isinstance(first, np.ndarray) and first.dtype.kind == "f" and first.size:
+        with np.errstate(all="ignore"):
+            first = (first + 0.25 * k * np.cos(np.arange(first.size).reshape(first.shape) + k)).astype(first.dtype)
+    elif k and isinstance(first, (float, np.floating)):
+        first = type(first)(first + 0.25 * k)
+    return [first] + list(args[1:])
+
+
+def _direction(point) -> np.ndarray:
+    """A tangent for `point`, in its dtype (a float32 parameter gets a float32 tangent)."""
+    return np.cos(np.arange(np.size(point)) + 0.5).reshape(np.shape(point)).astype(np.asarray(point).dtype)
+
+
+def _kink(python_f, args: list, wrt: int) -> bool:
+    """Do the one-sided differences of Python's `f` disagree at the point (a tie, a clip bound, abs at 0)? There
+    the derivative is a convention (ties share equally), which neither finite differences nor autograd (clip's
+    bounds get 0) judge."""
+    if np.asarray(args[wrt]).dtype != np.float64:  # float32 round-off is larger than the steps
+        return False
+    point = np.asarray(args[wrt], dtype=float)
+    base = python_f(*_copies(args))
+    for position in np.ndindex(point.shape):
+        slopes = []
+        for eps in (1e-7, -1e-7):
+            moved = _copies(args)
+            shifted = point.copy()
+            shifted[position] += eps
+            moved[wrt] = shifted if np.ndim(args[wrt]) else float(shifted)
+            slopes.append((python_f(*moved) - base) / eps)
+        if not np.isclose(slopes[0], slopes[1], rtol=1e-4, atol=1e-5):
+            return True
+    return False
+
+
+def _check_grad(text: str, module, reference, args: list, wrt: int, outcomes: dict, rtol: float) -> None:
+    got = np.asarray(module.g(*_copies(args)), dtype=float)
+    python_f = lambda *a: reference(*_copies(list(a)))  # noqa: E731
+    if _kink(python_f, args, wrt):
+        outcomes["g"] = "kink"
+        return
+    fd = central_difference(python_f, _copies(args), wrt)
+    coarse = central_difference(python_f, _copies(args), wrt, eps=1e-4)
+    if not np.allclose(fd, coarse, rtol=1e-3, atol=1e-5):  # a kink, a branch or a tie within 1e-4: no FD check
+        outcomes["g"] = "fd-skipped"
+    else:
+        np.testing.assert_allclose(got, fd, rtol=rtol, atol=1e-6, err_msg="grad(f) vs finite differences")
+        outcomes["g"] = "checked"
+    try:
+        from autograd import value_and_grad as autograd_value_and_grad
+
+        oracle = autograd_kernels(text)["f"]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            value, expected = autograd_value_and_grad(oracle, wrt)(*_copies(args))
+    except (TypeError, ValueError, NotImplementedError, IndexError, AttributeError):
+        return
+    if not np.array_equal(np.asarray(value, dtype=float), np.asarray(reference(*_copies(args)), dtype=float),
+                          equal_nan=True):
+        return  # autograd computed another function as it traced (`row *= c` on a traced row rebinds `row`)
+    if outcomes["g"] == "checked":
+        np.testing.assert_allclose(got, np.asarray(expected, dtype=float), rtol=1e-9, atol=1e-10,
+                                   err_msg="grad(f) vs autograd")
+        outcomes["g"] = "checked+autograd"
+
+
+def _check_jvp(module, reference, args: list, wrt: int, expected, outcomes: dict, rtol: float) -> None:
+    point = args[wrt]
+    direction = _direction(point)
+    tangent = float(direction) if np.ndim(point) == 0 else direction
+    value, derivative = module.fj(*_copies(args), tangent)
+    same_values(value, expected, "jvp(f) value vs Python")
+
+    def along(t: float) -> list:
+        moved = _copies(args)
+        moved[wrt] = point + t * direction if np.ndim(point) else float(point + t * direction)
+        result = reference(*moved)
+        return [np.asarray(r, dtype=float) for r in (result if isinstance(result, tuple) else (result,))]
+
+    derivatives = derivative if isinstance(expected, tuple) else (derivative,)
+    outcomes["fj"] = "checked"
+    for k, (plus, minus, plus_coarse, minus_coarse, here) in enumerate(zip(along(1e-6), along(-1e-6), along(1e-4),
+                                                                           along(-1e-4), along(0.0))):
+        fd, coarse = (plus - minus) / 2e-6, (plus_coarse - minus_coarse) / 2e-4
+        with np.errstate(all="ignore"):  # one-sided slopes that differ: a kink along the direction
+            kink = not np.allclose((plus - here) / 1e-6, (here - minus) / 1e-6, rtol=1e-3, atol=1e-4)
+        if kink or not np.all(np.isfinite(fd)) or not np.allclose(fd, coarse, rtol=1e-3, atol=1e-5):
+            outcomes["fj"] = "fd-skipped"
+            continue
+        np.testing.assert_allclose(np.asarray(derivatives[k], dtype=float), fd, rtol=rtol, atol=1e-6,
+                                   err_msg=f"jvp(f) vs finite differences, result {k}")
+
+
+def _check_c(text: str, args: list, batch: list, wrt: int, folder: Path | None, outcomes: dict) -> None:
+    """Every function the NumPy backend compiled, run by the C CPU target on the same arguments."""
+    import tempfile
+
+    from lifted.loader import import_path
+    from lifted.transpiler.backends.c import transpile_c
+
+    folder = folder or Path(tempfile.mkdtemp(prefix="hostile_c"))
+    stem = f"hostile_c_{abs(hash(text)) % 10**8}"
+    try:
+        out = transpile_c(text, f"{stem}.py")
+    except TranspileError as exc:
+        assert exc.loc is not None and exc.loc.line > 0 and exc.hint, f"C refusal without a place or hint: {exc}"
+        outcomes["c"] = "refused: " + exc.message.splitlines()[0][:200]
+        return
+    (folder / f"{stem}.cu").write_text(out.kernels)
+    (folder / f"{stem}.py").write_text(out.host)
+    compiled = import_path(folder / f"{stem}.py")
+    reference = load_source(text, "hostile_case.py")
+    direction = _direction(args[wrt])
+    tangent = float(direction) if np.ndim(args[wrt]) == 0 else direction
+    calls = {"f": _copies(args), "g": _copies(args), "fj": _copies(args) + [tangent],
+             "fv": [np.stack([np.asarray(e[0]) for e in batch])] + _copies(args[1:])}
+    for name, call in calls.items():
+        if not hasattr(reference, name):
+            continue
+        expected = getattr(reference, name)(*_copies(call))
+        given = _copies(call)
+        single = any(np.asarray(a).dtype == np.float32 for a in args)  # float32 sums in another order
+        same_values(getattr(compiled, name)(*given), expected, f"C target {name} vs the NumPy backend",
+                    rtol=1e-6 if single else 1e-10, atol=1e-7 if single else 1e-12)
+        for before, after in zip(call, given):
+            assert np.array_equal(before, after, equal_nan=True), f"C target {name} changed its argument"
+    outcomes["c"] = "checked"
