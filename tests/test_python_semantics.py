@@ -528,6 +528,46 @@ def f(x: "f64[n]", y0: "f64[n]", s: "f64[]") -> "f64[]":
     assert "`y` may or may not have been changed by the assignment into `b`" in error.message and error.loc.line == 17
 
 
+def test_stop_gradient_is_the_array_itself_so_writes_through_it_or_its_argument_are_refused():
+    """`stop_gradient(y)` returns `y` itself at run time: `z[:, 0] = 3.0` changes `y` too. The generated module
+    dropped that write (a wrong value: `np.sum(y * x)` read `y` unchanged); now `z` is a view of `y`, so the
+    write, and a read of `z` after a write into `y`, are refused where they happen."""
+    through_it = refused('''
+from lifted import stop_gradient
+
+@kernel
+def f(x: "f64[n,3]") -> "f64[]":
+    y = x * 2.0
+    z = stop_gradient(y)
+    z[:, 0] = 3.0
+    return np.sum(y * x)
+''')
+    assert "`z` is a view of another array" in through_it.message and through_it.loc.line == 10
+    into_its_argument = refused('''
+from lifted import stop_gradient
+
+@kernel
+def f(x: "f64[n,3]") -> "f64[]":
+    y = x * 2.0
+    z = stop_gradient(y)
+    y[:, 0] = 3.0
+    return np.sum(z * x)
+''')
+    assert "`z` may or may not have been changed" in into_its_argument.message and into_its_argument.loc.line == 11
+    source = HEAD + '''
+from lifted import stop_gradient
+
+@kernel
+def f(x: "f64[n]") -> "f64[]":
+    y = x * 2.0
+    z = stop_gradient(y)
+    return np.sum(z * x) + np.sum(y * y)
+'''
+    python: dict = {}
+    exec(compile(source, "python_reference", "exec", dont_inherit=True), python)
+    assert_close(load_source(source).f(X.copy()), python["f"](X.copy()), rtol=1e-12, atol=1e-12, what="value")
+
+
 def test_a_loop_that_may_run_no_iteration_leaves_its_names_ambiguous():
     """Had the `while` run no iteration, `b` would still be `c`'s array and `b[0] = 5.0` would change `c`
     (the generated kernel returned `c` unchanged). Refused where `c` is read."""
