@@ -7,6 +7,7 @@ reads, and arrays never updated in place, cost nothing.
 """
 from __future__ import annotations
 
+from ..analysis.union_find import UnionFind
 from ..builder import Builder
 from ..ir import Eqn, If, Loop, Var, free_values, substitute
 from ..primitives.registry import lookup
@@ -14,22 +15,6 @@ from ..primitives.registry import lookup
 # primitives whose result may share memory with their first argument
 _VIEWS = {"reshape", "reshape_like", "transpose", "swapaxes", "expand_dims", "squeeze", "broadcast_to",
           "broadcast_like", "stop_gradient", "custom_vjp_call"}
-
-
-class _Aliases:
-    """Union-find over values that may share memory."""
-
-    def __init__(self):
-        self.parent: dict[int, int] = {}
-
-    def find(self, key: int) -> int:
-        while self.parent.get(key, key) != key:
-            key = self.parent[key]
-        return key
-
-    def union(self, a, b) -> None:
-        if isinstance(a, Var) and isinstance(b, Var):
-            self.parent[self.find(id(a))] = self.find(id(b))
 
 
 def _is_view(eqn: Eqn) -> bool:
@@ -53,26 +38,26 @@ def preserve_overwritten(builder: Builder, forward_count: int, params: list[Var]
     """Copy, right after their definition, the values the reverse sweep reads that an in-place update could
     overwrite; `builder.eqns[:forward_count]` is the forward sweep, the rest the reverse sweep."""
     forward, backward = builder.eqns[:forward_count], builder.eqns[forward_count:]
-    aliases, updated, pushes = _Aliases(), [], []
+    aliases, updated, pushes = UnionFind(), [], []
     when = _Order(forward)
 
     def visit(stmt) -> None:
         if isinstance(stmt, Eqn):
             if _is_view(stmt):
-                aliases.union(stmt.outs[0], stmt.args[0])
+                aliases.join((stmt.outs[0], stmt.args[0]))
             if stmt.prim.name == "setitem" and stmt.params.get("user"):
                 updated.append((stmt.args[0], when.of_statement(stmt)))
             if stmt.prim.name == "push":
                 pushes.append(stmt)
         elif isinstance(stmt, If):
             for out, a, b in zip(stmt.outs, stmt.then_results, stmt.else_results):
-                aliases.union(out, a)
-                aliases.union(out, b)
+                aliases.join((out, a))
+                aliases.join((out, b))
         else:
             for slot, init, last, out in zip(stmt.carried, stmt.inits, stmt.carried_out, stmt.outs):
-                aliases.union(slot, init)
-                aliases.union(slot, last)
-                aliases.union(out, slot)
+                aliases.join((slot, init))
+                aliases.join((slot, last))
+                aliases.join((out, slot))
 
     _walk(forward, visit)
     if not updated:

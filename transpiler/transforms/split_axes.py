@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from ..analysis.union_find import UnionFind
 from ..builder import NameScope
 from ..ir import Const, Eqn, Function, If, Loop, Var, all_defined, blocks, equations, result_atoms
 from ..ir.types import TensorType
@@ -77,30 +78,10 @@ def _is_fresh(eqn: Eqn) -> bool:
     return prim.family in _FRESH_FAMILIES or prim.name in _FRESH
 
 
-class _Classes:
-    """Union-find over values: values in one class may share storage."""
-
-    def __init__(self):
-        self.parent: dict[int, int] = {}
-
-    def find(self, key: int) -> int:
-        while self.parent.get(key, key) != key:
-            key = self.parent[key]
-        return key
-
-    def join(self, items) -> None:
-        """One class for `items` (values and equations; constants are left out)."""
-        ids = [id(a) for a in items if not isinstance(a, Const)]
-        for other in ids[1:]:
-            a, b = self.find(ids[0]), self.find(other)
-            if a != b:
-                self.parent[b] = a
-
-
 def _shared_with_updates(fn: Function) -> set[int]:
     """Every value that may share storage with a value updated in place (through views, in-place updates, loop
     slots and branch results): splitting or reordering reads of those could miss an update."""
-    classes, seeds, every = _Classes(), [], []
+    classes, seeds, every = UnionFind(), [], []
 
     def walk(block):
         for stmt in block:
@@ -174,7 +155,7 @@ class _Splitter:
         self.alias: dict[int, object] = {}  # a pick `x[:, k]` of a split value -> that component
         self.decision: dict[int, tuple[str, int]] = {}  # equation id -> (how it splits, components)
         self.reads: dict[int, int] = {}  # split value id -> how many uses read it whole
-        self.groups = _Classes()  # equations and the split values they make or read component-wise
+        self.groups = UnionFind()  # equations and the split values they make or read component-wise
         self.picks: dict[tuple[int, int], Var] = {}  # (whole value, column) -> that column, in the current block
         self._plan(fn.body, {}, result_atoms(fn.result))
         self._prune()

@@ -13,8 +13,9 @@ GPU thread per output) and each walks its run serially, so that lanes read neigh
 A flat kernel that reads operands through strides may walk the rows of its last axis instead of unravelling
 each lane's index (`_row_walk`; chosen per launch, see the prelude's LIFTED_BY_ROW_WALK).
 
-This module sets the kernel up (names, parameters, inputs, outputs, lane blocks); the statements' C (runs,
-branches, loops, expressions) is `emit_statements.StatementWriter`, which `_Emitter` extends.
+This module sets the kernel up (names, parameters, outputs, lane blocks); how lanes read the inputs (their
+parameters, loads and the element's coordinates) is `operands.OperandReader`, and the statements' C (runs,
+branches, loops, expressions) `emit_statements.StatementWriter`; `_Emitter` extends both.
 """
 from __future__ import annotations
 
@@ -24,17 +25,18 @@ from . import gather
 from .c_syntax import C_TYPES, RESERVED, c_literal, indent
 from .emit_statements import StatementWriter
 from .fused_kernel import Kernel, input_position, is_module_array, pushes_with_loops
-from .launch_spec import EmittedKernel, Param, dims_spec, pattern, range3
+from .launch_spec import EmittedKernel, Param, dims_spec, range3
+from .operands import OperandReader
 from .region import CREATION, REDUCTIONS, is_element_eqn, is_tape, offset_read
 from .remat import calls_math_library
-from .stencils.c_text import chunk_inside, inside_copy, kernel_windows, shifted_pattern
+from .stencils.c_text import chunk_inside, inside_copy, kernel_windows
 
 
 SHORT_ROW = 32  # reduced runs of a static length up to this are walked as columns (see `short_rows`), and so are
 # the rows of a launch of a rows kernel that has a short walk (see `emit_kernel`: LIFTED_SHORT_RUN in the prelude)
 
 
-class _Emitter(StatementWriter):
+class _Emitter(OperandReader, StatementWriter):
     """Writes one kernel. Control flow is uniform (every element takes the same path: conditions and bounds are
     scalars), so on the CPU a chunk of elements runs it together: straight-line element work sits in lane blocks
     (`LIFTED_LANES`, a SIMD loop over the chunk), and a value read outside the lane block that made it lives in a
@@ -168,20 +170,6 @@ class _Emitter(StatementWriter):
         return EmittedKernel(kernel.name, self.params, self.rank, self.prologue, chunk + lines, self.epilogue, spec,
                              self.mode, setup=self.setup, walk=self.walk)
 
-    def _row_walk(self) -> str | None:
-        """When a launch of a flat kernel walks rows of its last axis (LIFTED_BY_ROW_WALK in the prelude): a C
-        condition on the row length and the last strides of the operands read through strides that have that
-        axis (those without it step 0 along it). None where the kernel never does: rank 1, every operand read
-        as `x[i]` (no operand through strides, no gather's table: nothing to unravel), stencil windows (their
-        chunks' own tests)."""
-        if self.mode != "flat" or self.rank < 2 or self.shifted or self.inside or not (self.layouts or self.tables):
-            return None
-        last = self.rank - 1
-        unit = [f"{self.inputs[key][1][last]} == 1" for key, layout in self.layouts.items() if layout[last] == "S"]
-        # a power's squaring steps (StatementWriter._segment) repeat a chunk's setup: rows of 8 lost there
-        shortest = 16 if any(self.squaring(e) for e in equations(self.kernel.body)) else 8
-        return " && ".join([f"LIFTED_WALKS_ROWS_OF(d{last}, {shortest})"] + unit)
-
     def _plan(self, block: list) -> None:
         """Find the element values read outside the run of equations that computed them: they need lane arrays."""
         defined_in: dict[int, set] = {}  # a value object may be defined again elsewhere (a pop re-reads it)
@@ -242,98 +230,6 @@ class _Emitter(StatementWriter):
         if isinstance(atom, Const) and not is_module_array(atom):
             return ("const", atom.value)
         return ("arg", input_position(self.kernel, atom))
-
-    def _input(self, var: Var) -> None:
-        ctype = C_TYPES[var.type.dtype]
-        name = self.name(var)
-        if id(var) in self.table_ids:
-            names, decl, spec = gather.table_parameter(var, name, self.fresh, id(var) in self.writable)
-            self.params.append(Param("table", decl, spec))
-            self.tables[id(var)] = names
-            return
-        if var.type.shape == ():
-            self.params.append(Param("scalar", f"const {ctype} {name}", (var.type.dtype,)))
-            return
-        pointer = self.fresh(f"{name}_data")
-        layout = pattern(var.type.shape, self.kernel.shape)
-        if id(var) in self.shifted:  # read at offsets (stencils/): through strides, its own sizes unchecked
-            layout = shifted_pattern(var.type.shape, self.kernel.shape)
-        if self._is_single(var):
-            strides = [self.fresh(f"{name}_s{k}") for k in range(self.rank)]
-            decl = f"const {ctype}* __restrict__ {pointer}, " + ", ".join(f"const int64_t {s}" for s in strides)
-            self.params.append(Param("array", decl, (var.type.dtype, layout, True)))
-            self.prologue.append(f"const {ctype} {name} = {pointer}[0];")
-            self.single.add(id(var))
-            return
-        if var.type.shape == self.kernel.shape and (self.mode != "columns" or self.short_walk) and \
-                id(var) not in self.strided and id(var) not in self.shifted:
-            self.params.append(Param("array", f"const {ctype}* __restrict__ {pointer}",
-                                     (var.type.dtype, layout, False)))
-            self.inputs[id(var)] = (pointer, self._contiguous_strides() if self.short_walk else None)
-            return
-        strides = [self.fresh(f"{name}_s{k}") for k in range(self.rank)]
-        decl = f"const {ctype}* __restrict__ {pointer}, " + ", ".join(f"const int64_t {s}" for s in strides)
-        self.params.append(Param("array", decl, (var.type.dtype, layout, True)))
-        self.inputs[id(var)] = (pointer, strides)
-        self.layouts[id(var)] = layout
-
-    def _contiguous_strides(self) -> list[str]:
-        """The element strides of a C-contiguous array of the kernel's shape (a rows kernel's space is in the
-        array's order), declared once at the top of the short walk's text."""
-        names = [f"lifted_cs{k}" for k in range(self.rank)]
-        if not self.setup:
-            self.setup = [f"const int64_t {names[-1]} = 1;"] + [
-                f"const int64_t {names[k]} = {names[k + 1]} * d{k + 1};" for k in reversed(range(self.rank - 1))]
-        return names
-
-    def _table_names(self, atom) -> tuple:
-        return self.tables[id(self._root(atom.value if is_module_array(atom) else atom))]
-
-    def _root(self, var):
-        """The kernel's input that a chain of scatter-adds adds into."""
-        while id(var) in self.scatter_outs:
-            var = self.scatter_outs[id(var)]
-        return var
-
-    def _loads(self, reads: dict[int, Var], coords: bool = False) -> list[str]:
-        """A lane block's first lines: the index's coordinates if needed, then one load per input it reads."""
-        lines, strided = [], coords
-        for var in reads.values():
-            pointer, strides = self.inputs[id(var)]
-            if strides is None:
-                lines.append(f"const {C_TYPES[var.type.dtype]} {self.names[id(var)]} = {pointer}[i];")
-            else:
-                strided = True
-                lines.append(f"const {C_TYPES[var.type.dtype]} {self.names[id(var)]} = {pointer}[{self._offset(var)}];")
-        return (self._unravel() if strided else []) + lines
-
-    def _offset(self, var: Var) -> str:
-        """Where a lane reads an input through its strides. In a row walk, the stride along the last axis is 1
-        (its launch checked it) and along an axis the input lacks or has as 1 it is 0 (see the prelude)."""
-        strides = self.inputs[id(var)][1]
-        if not self.walk:
-            return " + ".join(f"i{k} * {s}" for k, s in enumerate(strides))
-        layout, last = self.layouts[id(var)], self.rank - 1
-        return " + ".join(f"i{k} * LIFTED_ROW_STRIDE({s})" if k == last and layout[k] == "S" else
-                          f"i{k} * {s}" if layout[k] == "S" else f"i{k} * LIFTED_BROADCAST_STRIDE({s})"
-                          for k, s in enumerate(strides))
-
-    def _unravel(self) -> list[str]:
-        """The coordinates i0, i1, ... of element `i`; with reductions over some axes, the kept ones from the
-        output's number and the reduced ones from the position in its run (no division for one axis each)."""
-        if self.mode == "flat" and self.walk:  # the row's coordinates, then the lane's place in the row
-            last = self.rank - 1
-            return ["int64_t rest = LIFTED_WALK_REST(i);",
-                    f"const int64_t i{last} = LIFTED_WALK_LAST(i, rest, d{last});"] \
-                + [f"const int64_t i{k} = lifted_unravel_step(rest, d{k}, lifted_inverse_d{k});"
-                   for k in reversed(range(1, last))] \
-                + ["const int64_t i0 = rest;"]
-        if self.mode == "flat":
-            return _unravel("i", range(self.rank), "rest")
-        kept = self.rank - len(self.kernel.axes)
-        output = "LIFTED_COLUMN(lifted_o)" if self.mode == "columns" else "lifted_o"
-        position = "lifted_r" if self.mode == "columns" else "(i - lifted_o * lifted_n_red)"
-        return _unravel(output, range(kept), "rest_o") + _unravel(position, range(kept, self.rank), "rest_r")
 
     def _output(self, var: Var) -> list[str]:
         if id(var) in self.scatter_outs:  # the array the kernel added into, returned as it is
@@ -416,16 +312,6 @@ def short_rows(kernel: Kernel) -> bool:
             return False
         length *= kernel.shape[axis]
     return length <= SHORT_ROW
-
-
-def _unravel(flat: str, dims: range, rest: str) -> list[str]:
-    """Declare the coordinates `i{k}` (k in `dims`, row-major over the dims `d{k}`) of the flat index `flat`."""
-    if len(dims) == 1:
-        return [f"const int64_t i{dims[0]} = {flat};"]
-    lines = [f"int64_t {rest} = {flat};"]
-    lines += [f"const int64_t i{k} = lifted_unravel_step({rest}, d{k}, lifted_inverse_d{k});"
-              for k in reversed(dims[1:])]
-    return lines + [f"const int64_t i{dims[0]} = {rest};"]
 
 
 def emit_kernel(kernel: Kernel, source_file: str, strided: frozenset = frozenset()) -> EmittedKernel:
