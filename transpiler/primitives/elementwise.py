@@ -296,8 +296,7 @@ elementwise("where", [None, lambda g, y, c, a, b: ops.where(c, g, 0.0), lambda g
 def _raised(x: Sym, lo: Sym, hi: Sym) -> Sym:
     """clip's inner `maximum(x, lo)`, or `x` itself where the bounds are constants in order: `hi` then meets
     `maximum(x, lo)` exactly where it meets `x` (both equal or past it), and the gradient saves an array."""
-    if isinstance(lo.atom, Const) and isinstance(hi.atom, Const) and isinstance(lo.atom.value, (int, float)) \
-            and isinstance(hi.atom.value, (int, float)) and lo.atom.value < hi.atom.value:
+    if _number(lo.atom) and _number(hi.atom) and lo.atom.value < hi.atom.value:
         return x
     return ops.maximum(x, lo)
 

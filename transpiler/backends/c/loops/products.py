@@ -25,10 +25,7 @@ class Products:
         lines = [f"{matrix} left, right, product;"]
         lines += _as_matrix("left", self.var(a), ranks[0], row=True)
         lines += _as_matrix("right", self.var(b), ranks[1], row=False)
-        lines += [f"if (left.d[1] != right.d[0]) {self.fail('matmul', 'right.d[0]', 'left.d[1]')}",
-                  "const int64_t dims[2] = {left.d[0], right.d[1]};",
-                  self.fresh(eqn, out, "dims", "product"),
-                  "{ const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }"]
+        lines += self._one_product(eqn)
         if len(out.type.shape) == 2:
             lines.append(f"{self.var(out)} = product;")
         else:  # (the vector's axis dropped again)
@@ -48,16 +45,21 @@ class Products:
             product = self.view_type(out.type.dtype, 2)
             lines = [f"{product} left, right, product;"] + _permuted("left", self.var(a), plan.a_axes) + \
                 _permuted("right", self.var(b), plan.b_axes)
-            lines += [f"if (left.d[1] != right.d[0]) {self.fail('matmul', 'right.d[0]', 'left.d[1]')}",
-                      "const int64_t dims[2] = {left.d[0], right.d[1]};",
-                      self.fresh(eqn, out, "dims", "product"),
-                      "{ const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }"]
+            lines += self._one_product(eqn)
             return ["{"] + indent(lines + _permuted(self.var(out), "product", plan.out_axes)) + ["}"]
         stack = self.view_type(out.type.dtype, 3)
         lines = [f"{stack} left_stack, right_stack;"] + _permuted("left_stack", self.var(a), plan.a_axes) + \
             _permuted("right_stack", self.var(b), plan.b_axes)
         lines += self._stacked_matmul(eqn, "left_stack", "right_stack", "result_stack")
         return ["{"] + indent(lines + _permuted(self.var(out), "result_stack", plan.out_axes)) + ["}"]
+
+    def _one_product(self, eqn: Eqn) -> list[str]:
+        """`product` = `left` @ `right` (matrix views declared by the caller): NumPy's size check, a new
+        C-contiguous result, the gemm."""
+        return [f"if (left.d[1] != right.d[0]) {self.fail('matmul', 'right.d[0]', 'left.d[1]')}",
+                "const int64_t dims[2] = {left.d[0], right.d[1]};",
+                self.fresh(eqn, eqn.out, "dims", "product"),
+                "{ const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }"]
 
     def _stacked_matmul(self, eqn: Eqn, left_view: str | None = None, right_view: str | None = None,
                         result: str | None = None) -> list[str]:
@@ -113,9 +115,7 @@ class Products:
         else:
             axes = eqn.params.get("axes")
             perm = tuple(reversed(range(rank))) if axes is None else tuple(a % rank for a in axes)
-        src = self.var(source)
-        lines = [f"{self.view_type(out.type.dtype, rank)} view;", f"view.p = {src}.p;"]
-        lines += [f"view.d[{k}] = {src}.d[{p}]; view.s[{k}] = {src}.s[{p}];" for k, p in enumerate(perm)]
+        lines = [f"{self.view_type(out.type.dtype, rank)} view;"] + _permuted("view", self.var(source), perm)
         return ["{"] + indent(lines + [f"{self.var(out)} = view;"]) + ["}"]
 
 
