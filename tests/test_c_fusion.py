@@ -186,3 +186,28 @@ rows_grad = grad(rows, wrt="x")
     assert compare_all(text, tmp_path, [rng.normal(size=6), idx, rng.normal(size=7)], "gather") == 4
     rows_args = [rng.normal(size=(6, 4)), idx, rng.normal(size=(7, 4))]
     assert compare_all(text, tmp_path, rows_args, "gather_rows") == 4
+
+
+BESIDE = '''
+import numpy as np
+from lifted import kernel, vjp, vmap
+
+
+@kernel
+def f(x: "f64[p]", y: "f64[p]") -> "f64[p]":
+    return np.sqrt(x) * np.sin(y) + y * y
+
+
+f_vjp = vjp(f, wrt=("x", "y"))
+f_rows = vmap(f_vjp, in_axes=(None, None, 0))
+'''
+
+
+def test_per_example_work_amid_a_batched_sweep_runs_beside_it(tmp_path):
+    """The batched reverse sweep (index space [B, p]) needs `2.0 * sqrt(x)` ([p]) in its middle: that work runs
+    as a kernel of its own launched before the sweep, which stays one kernel instead of two around it."""
+    sizes = plan(BESIDE, "f_rows")
+    assert len(sizes) == 3, sizes  # the forward values, `2.0 * sqrt(x)`, the whole batched sweep
+    rng = np.random.default_rng(2)
+    compare_all(BESIDE, tmp_path, [rng.uniform(0.5, 2.0, size=9), rng.normal(size=9), rng.normal(size=(4, 9))],
+                "beside")

@@ -11,6 +11,7 @@ from .errors import SourceLoc, TranspileError
 from .frontend.parsed import Declaration, ParsedModule
 from .ir import Function
 from .values import is_function
+from .transforms.column_updates import stack_column_updates
 from .transforms.compose import apply_transform
 from .transforms.hoist import hoist_invariants
 from .transforms.split_axes import split_small_axes
@@ -48,7 +49,7 @@ class DeclaredFunctions:
                     fn = lowering.lower_kernel(name, through_rule)
                 else:
                     fn = lowering.lower_value(name, self.function_values()[name], loc)
-                self._kernels[key] = split_small_axes(hoist_invariants(fn))
+                self._kernels[key] = stack_column_updates(split_small_axes(hoist_invariants(fn)))
         return self._kernels[key]
 
     def function_values(self) -> dict:
@@ -79,6 +80,7 @@ class DeclaredFunctions:
                     self._functions[target] = apply_transform(decl.transform, base, decl.target, wrt,
                                                               decl.wrt_is_tuple, decl.loc, generated=generated,
                                                               axes=(decl.in_axes, decl.out_axes, decl.options_loc))
+                self._functions[target] = stack_column_updates(self._functions[target])
         return self._functions[target]
 
     def wrt(self, target: str) -> tuple[int, ...]:

@@ -90,13 +90,17 @@ def entry(generated, function):
         blocks[:, :, CAMERA:-1] = np.transpose(dx, (1, 0, 2))
         blocks[:, :, -1] = np.transpose(dw)
         values[2 * p * width:] = weight
-        columns = np.empty(2 * p * width + p, dtype=np.int64)
-        block_columns = columns[:2 * p * width].reshape(p, 2, width)
-        block_columns[:, :, :CAMERA] = (CAMERA * camera[:, None] + np.arange(CAMERA))[:, None, :]
-        block_columns[:, :, CAMERA:-1] = (CAMERA * n + 3 * point[:, None] + np.arange(3))[:, None, :]
-        block_columns[:, :, -1] = (CAMERA * n + 3 * m + np.arange(p))[:, None]
-        columns[2 * p * width:] = CAMERA * n + 3 * m + np.arange(p)
-        rows = np.concatenate((np.arange(0, 2 * p * width + 1, width), 2 * p * width + np.arange(1, p + 1)))
+        # the indices as the reference keeps them (C++ `int`); an observation's two rows share their columns,
+        # made once per observation and written to both rows in one pass
+        row_columns = np.empty((p, width), dtype=np.int32)
+        row_columns[:, :CAMERA] = CAMERA * camera[:, None] + np.arange(CAMERA)
+        row_columns[:, CAMERA:-1] = CAMERA * n + 3 * point[:, None] + np.arange(3)
+        row_columns[:, -1] = CAMERA * n + 3 * m + np.arange(p)
+        columns = np.empty(2 * p * width + p, dtype=np.int32)
+        columns[:2 * p * width].reshape(p, 2, width)[:] = row_columns[:, None, :]
+        columns[2 * p * width:] = row_columns[:, -1]
+        rows = np.concatenate((np.arange(0, 2 * p * width + 1, width, dtype=np.int32),
+                               2 * p * width + np.arange(1, p + 1, dtype=np.int32)))
         return values, rows, columns
 
     return jacobian

@@ -43,7 +43,7 @@ _CHAINED = {"sum": "add", "mean": "add", "prod": "multiply"}
 
 def split_small_axes(fn: Function) -> Function:
     """`fn` with its short static trailing axes split into component values (see the module docstring)."""
-    splitter = _Splitter(fn, _shared_with_updates(fn))
+    splitter = _Splitter(fn, shared_with_updates(fn))
     if not splitter.decision:
         return fn
     body = splitter.block(fn.body, {})
@@ -78,9 +78,18 @@ def _is_fresh(eqn: Eqn) -> bool:
     return prim.family in _FRESH_FAMILIES or prim.name in _FRESH
 
 
-def _shared_with_updates(fn: Function) -> set[int]:
+def shared_with_updates(fn: Function) -> set[int]:
     """Every value that may share storage with a value updated in place (through views, in-place updates, loop
     slots and branch results): splitting or reordering reads of those could miss an update."""
+    classes, seeds, every = storage_classes(fn)
+    roots = {classes.find(id(s)) for s in seeds if isinstance(s, Var)}
+    candidates = list(fn.params) + every
+    return {id(v) for v in candidates if classes.find(id(v)) in roots}
+
+
+def storage_classes(fn: Function) -> tuple[UnionFind, list, list]:
+    """The classes of values that may share storage (joined through views, in-place updates, loop slots and
+    branch results), the arrays updated in place, and every value `fn` defines."""
     classes, seeds, every = UnionFind(), [], []
 
     def walk(block):
@@ -106,9 +115,7 @@ def _shared_with_updates(fn: Function) -> set[int]:
                 walk(inner)
 
     walk(fn.body)
-    roots = {classes.find(id(s)) for s in seeds if isinstance(s, Var)}
-    candidates = list(fn.params) + every
-    return {id(v) for v in candidates if classes.find(id(v)) in roots}
+    return classes, seeds, every
 
 
 def _static_columns(eqn: Eqn) -> list[int] | None:

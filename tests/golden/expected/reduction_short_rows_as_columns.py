@@ -100,7 +100,6 @@ def rotation_energy(rot: "f64[p,3]", x: "f64[p,3]", w: "f64[p]"):
 
 def rotation_energy_grad(rot: "f64[p,3]", x: "f64[p,3]", w: "f64[p]"):
     _check_args('rotation_energy_grad', rot, x, w)
-    p = rot.shape[0]
     # reduction_short_rows_as_columns.py:7  squared = np.sum(rot * rot, axis=1)
     rot0 = rot[:, 0]
     rot1 = rot[:, 1]
@@ -145,21 +144,14 @@ def rotation_energy_grad(rot: "f64[p,3]", x: "f64[p,3]", w: "f64[p]"):
     del x2
     dx2_1 = dx2 + t_21 * rot2
     del dx2
-    dx = np.zeros((p, 3))
-    dx[:, 2] = dx2_1
-    del dx2_1
     drot1 = t_21 * x1
     del x1
     dx1_1 = dx1 + t_21 * rot1
     del dx1
-    dx[:, 1] += dx1_1
-    del dx1_1
     drot0 = t_21 * x0
     del x0
     dx0_1 = dx0 + t_21 * rot0
     del dx0, t_21
-    dx[:, 0] += dx0_1
-    del dx0_1
     # reduction_short_rows_as_columns.py:7  squared = np.sum(rot * rot, axis=1)
     t_27 = t_26 * rot2
     del rot2
@@ -167,24 +159,22 @@ def rotation_energy_grad(rot: "f64[p,3]", x: "f64[p,3]", w: "f64[p]"):
     del drot2
     drot2_1 += t_27
     del t_27
-    drot = np.zeros((p, 3))
-    del p
-    drot[:, 2] = drot2_1
-    del drot2_1
     t_31 = t_26 * rot1
     del rot1
     drot1_1 = drot1 + t_31
     del drot1
     drot1_1 += t_31
     del t_31
-    drot[:, 1] += drot1_1
-    del drot1_1
     t_32 = t_26 * rot0
     del t_26, rot0
     drot0_1 = drot0 + t_32
     del drot0
     drot0_1 += t_32
     del t_32
-    drot[:, 0] += drot0_1
-    del drot0_1
+    # reduction_short_rows_as_columns.py:8  along = np.sum(rot * x, axis=1, keepdims=True)
+    dx = np.stack((0.0 + dx0_1, 0.0 + dx1_1, dx2_1), axis=-1)
+    del dx0_1, dx1_1, dx2_1
+    # reduction_short_rows_as_columns.py:7  squared = np.sum(rot * rot, axis=1)
+    drot = np.stack((0.0 + drot0_1, 0.0 + drot1_1, drot2_1), axis=-1)
+    del drot0_1, drot1_1, drot2_1
     return (drot, dx, t_3)

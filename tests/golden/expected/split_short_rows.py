@@ -112,7 +112,6 @@ def rotate(axis: "f64[n,3]", x: "f64[n,3]"):
 
 def rotate_vjp(axis: "f64[n,3]", x: "f64[n,3]", ct: "f64[n,3]"):
     _check_args('rotate_vjp', axis, x, ct)
-    n = axis.shape[0]
     # split_short_rows.py:9  squared = np.sum(axis * axis, axis=1)
     axis0 = axis[:, 0]
     axis1 = axis[:, 1]
@@ -155,34 +154,24 @@ def rotate_vjp(axis: "f64[n,3]", x: "f64[n,3]", ct: "f64[n,3]"):
     dsquared = -(t_28 * np.sin(squared))
     del t_28, squared
     # split_short_rows.py:11  cross = np.stack((unit[:, 1] * x[:, 2] - unit[:, 2] * x[:, 1],
-    dx = np.zeros((n, 3))
-    dx[:, 0] = -(t * unit1)
     dunit0 = t * v_10
     del v_10
-    dx[:, 1] += t * unit0
     dunit0_1 = dunit0 - t_26 * v_8
     del dunit0, v_8
-    dx[:, 2] += -(t_26 * unit0)
     dunit2 = t_26 * v_6
     del v_6
-    dx[:, 0] += v + t_26 * unit2
-    del v, t_26
     dunit2_1 = dunit2 - t_29 * v_4
     del dunit2, v_4
-    dx[:, 1] += v_1 - t_29 * unit2
-    del v_1
     dunit1_1 = t_29 * v_2 - t * v_12
-    del v_2, t, v_12
-    dx[:, 2] += v_3 + t_29 * unit1
-    del v_3, t_29
+    del v_2, v_12
     # split_short_rows.py:10  unit = axis / np.sqrt(1.0 + squared)[:, None]
     daxis2 = dunit2_1 / t_2
     daxis1 = dunit1_1 / t_2
     t_55 = -(dunit2_1 * unit2) / t_2 + -(dunit1_1 * unit1) / t_2
-    del dunit2_1, unit2, dunit1_1, unit1
+    del dunit2_1, dunit1_1
     daxis0 = dunit0_1 / t_2
     t_55 += -(dunit0_1 * unit0) / t_2
-    del dunit0_1, unit0
+    del dunit0_1
     dsquared_1 = dsquared + t_55 / (2.0 * t_2)
     del dsquared, t_55, t_2
     # split_short_rows.py:9  squared = np.sum(axis * axis, axis=1)
@@ -192,24 +181,22 @@ def rotate_vjp(axis: "f64[n,3]", x: "f64[n,3]", ct: "f64[n,3]"):
     del daxis2
     daxis2_1 += t_67
     del t_67
-    daxis = np.zeros((n, 3))
-    del n
-    daxis[:, 2] = daxis2_1
-    del daxis2_1
     t_68 = dsquared_1 * axis1
     del axis1
     daxis1_1 = daxis1 + t_68
     del daxis1
     daxis1_1 += t_68
     del t_68
-    daxis[:, 1] += daxis1_1
-    del daxis1_1
     t_69 = dsquared_1 * axis0
     del dsquared_1, axis0
     daxis0_1 = daxis0 + t_69
     del daxis0
     daxis0_1 += t_69
     del t_69
-    daxis[:, 0] += daxis0_1
-    del daxis0_1
+    # split_short_rows.py:11  cross = np.stack((unit[:, 1] * x[:, 2] - unit[:, 2] * x[:, 1],
+    dx = np.stack((-(t * unit1) + (v + t_26 * unit2), 0.0 + t * unit0 + (v_1 - t_29 * unit2), 0.0 + -(t_26 * unit0) + (v_3 + t_29 * unit1)), axis=-1)
+    del t, unit1, v, t_26, unit2, unit0, v_1, t_29, v_3
+    # split_short_rows.py:9  squared = np.sum(axis * axis, axis=1)
+    daxis = np.stack((0.0 + daxis0_1, 0.0 + daxis1_1, daxis2_1), axis=-1)
+    del daxis0_1, daxis1_1, daxis2_1
     return (t_14, (daxis, dx))

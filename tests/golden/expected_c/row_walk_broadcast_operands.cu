@@ -662,8 +662,44 @@ LIFTED_KERNEL void polynomial_table_grad_k0(const int64_t n, const int64_t d0,
     LIFTED_RUN(polynomial_table_grad_k0_body, (n, d0, t_5, e_data, s_1_acc_out));
 }
 
-// polynomial_table_grad_k1: 3-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
-template <bool lifted_team> LIFTED_DEVICE void polynomial_table_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+// polynomial_table_grad_k1: 1-d index space of n elements
+template <bool lifted_team> LIFTED_DEVICE void polynomial_table_grad_k1_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ e_data,
+    bool* __restrict__ mask_out,
+    double* __restrict__ t_7_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(bool, mask);
+        LIFTED_LOCAL(double, t_7);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double e = e_data[i];
+            // row_walk_broadcast_operands.py:10  return np.sum(w * t[:, None] ** e + t[:, None] * e)
+            LIFTED_AT(mask) = (e == 0);
+            LIFTED_AT(t_7) = (e - (double)(1));
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            mask_out[i] = LIFTED_AT(mask);
+            t_7_out[i] = LIFTED_AT(t_7);
+        }
+    }
+}
+
+
+LIFTED_KERNEL void polynomial_table_grad_k1(const int64_t n, const int64_t d0,
+    const double* __restrict__ e_data,
+    bool* __restrict__ mask_out,
+    double* __restrict__ t_7_out)
+{
+    LIFTED_RUN(polynomial_table_grad_k1_body, (n, d0, e_data, mask_out, t_7_out));
+}
+
+// polynomial_table_grad_k2: 3-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
+template <bool lifted_team> LIFTED_DEVICE void polynomial_table_grad_k2_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ w_data, const int64_t w_s0, const int64_t w_s1, const int64_t w_s2,
     double* __restrict__ s_2_acc_out)
 {
@@ -692,47 +728,11 @@ template <bool lifted_team> LIFTED_DEVICE void polynomial_table_grad_k1_body(con
 }
 
 
-LIFTED_KERNEL void polynomial_table_grad_k1(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+LIFTED_KERNEL void polynomial_table_grad_k2(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ w_data, const int64_t w_s0, const int64_t w_s1, const int64_t w_s2,
     double* __restrict__ s_2_acc_out)
 {
-    LIFTED_RUN(polynomial_table_grad_k1_body, (n, d0, d1, d2, lifted_n_out, lifted_n_red, w_data, w_s0, w_s1, w_s2, s_2_acc_out));
-}
-
-// polynomial_table_grad_k2: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void polynomial_table_grad_k2_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ e_data,
-    bool* __restrict__ mask_out,
-    double* __restrict__ t_7_out)
-{
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(bool, mask);
-        LIFTED_LOCAL(double, t_7);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double e = e_data[i];
-            // row_walk_broadcast_operands.py:10  return np.sum(w * t[:, None] ** e + t[:, None] * e)
-            LIFTED_AT(mask) = (e == 0);
-            LIFTED_AT(t_7) = (e - (double)(1));
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            mask_out[i] = LIFTED_AT(mask);
-            t_7_out[i] = LIFTED_AT(t_7);
-        }
-    }
-}
-
-
-LIFTED_KERNEL void polynomial_table_grad_k2(const int64_t n, const int64_t d0,
-    const double* __restrict__ e_data,
-    bool* __restrict__ mask_out,
-    double* __restrict__ t_7_out)
-{
-    LIFTED_RUN(polynomial_table_grad_k2_body, (n, d0, e_data, mask_out, t_7_out));
+    LIFTED_RUN(polynomial_table_grad_k2_body, (n, d0, d1, d2, lifted_n_out, lifted_n_red, w_data, w_s0, w_s1, w_s2, s_2_acc_out));
 }
 
 // polynomial_table_grad_k3: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
@@ -1314,10 +1314,10 @@ extern "C" int polynomial_table_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
     void* accumulators_2 = nullptr; int64_t accumulators_2_bytes = 0;
     void* site_3 = nullptr; int64_t site_3_bytes = 0;
-    void* accumulators_4 = nullptr; int64_t accumulators_4_bytes = 0;
+    void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
     void* site_5 = nullptr; int64_t site_5_bytes = 0;
-    void* packed_6 = nullptr; int64_t packed_6_bytes = 0;
-    void* site_7 = nullptr; int64_t site_7_bytes = 0;
+    void* site_6 = nullptr; int64_t site_6_bytes = 0;
+    void* accumulators_7 = nullptr; int64_t accumulators_7_bytes = 0;
     void* site_8 = nullptr; int64_t site_8_bytes = 0;
     void* accumulators_9 = nullptr; int64_t accumulators_9_bytes = 0;
     void* site_10 = nullptr; int64_t site_10_bytes = 0;
@@ -1378,6 +1378,22 @@ extern "C" int polynomial_table_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         v_dt = view;
     }
     {
+        int64_t space[1] = {-1};
+        if (v_e.p && !lifted_meet(space[0], v_e.d[0])) return lifted_fail(st, 3, 0, space[0], v_e.d[0]);
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        const double* arg_0 = v_e.p ? lifted_contiguous_data(v_e, st, &packed_4, &packed_4_bytes) : nullptr;
+        if (v_e.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<bool, 1> out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 1> out_2;
+        if (!lifted_alloc_view(out_2, space, st, &site_6, &site_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) polynomial_table_grad_k1(count, space[0], arg_0, out_1.p, out_2.p);
+        else polynomial_table_grad_k1_body<false>(count, space[0], arg_0, out_1.p, out_2.p);
+        v_mask = out_1;
+        v_t_7 = out_2;
+    }
+    {
         int64_t space[3] = {-1, -1, -1};
         if (v_w.p && !lifted_meet(space[0], v_w.d[0])) return lifted_fail(st, 3, 0, space[0], v_w.d[0]);
         if (v_w.p && !lifted_meet(space[1], v_w.d[1])) return lifted_fail(st, 3, 1, space[1], v_w.d[1]);
@@ -1388,31 +1404,15 @@ extern "C" int polynomial_table_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         const int64_t n_out = 1 * space[1] * space[2], n_red = 1 * space[0];
         const int64_t acc_1_count[1] = {n_out};
         lifted_view<double, 1> acc_1;
-        if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_4, &accumulators_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_7, &accumulators_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
-        if (count >= lifted_parallel_min) polynomial_table_grad_k1(count, space[1], space[2], space[0], n_out, n_red, v_w.p, (v_w.d[1] == 1 ? 0 : v_w.s[1]), (v_w.d[2] == 1 ? 0 : v_w.s[2]), (v_w.d[0] == 1 ? 0 : v_w.s[0]), acc_1.p);
-        else polynomial_table_grad_k1_body<false>(count, space[1], space[2], space[0], n_out, n_red, v_w.p, (v_w.d[1] == 1 ? 0 : v_w.s[1]), (v_w.d[2] == 1 ? 0 : v_w.s[2]), (v_w.d[0] == 1 ? 0 : v_w.s[0]), acc_1.p);
+        if (count >= lifted_parallel_min) polynomial_table_grad_k2(count, space[1], space[2], space[0], n_out, n_red, v_w.p, (v_w.d[1] == 1 ? 0 : v_w.s[1]), (v_w.d[2] == 1 ? 0 : v_w.s[2]), (v_w.d[0] == 1 ? 0 : v_w.s[0]), acc_1.p);
+        else polynomial_table_grad_k2_body<false>(count, space[1], space[2], space[0], n_out, n_red, v_w.p, (v_w.d[1] == 1 ? 0 : v_w.s[1]), (v_w.d[2] == 1 ? 0 : v_w.s[2]), (v_w.d[0] == 1 ? 0 : v_w.s[0]), acc_1.p);
         lifted_view<double, 2> reduced_1;
         { const int64_t dims[2] = {space[1], space[2]};
-          if (!lifted_alloc_view(reduced_1, dims, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
+          if (!lifted_alloc_view(reduced_1, dims, st, &site_8, &site_8_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
         for (int64_t j = 0; j < n_out; ++j) reduced_1.p[j] = (double)(double)(acc_1.p[j]);
         v_s_2 = reduced_1;
-    }
-    {
-        int64_t space[1] = {-1};
-        if (v_e.p && !lifted_meet(space[0], v_e.d[0])) return lifted_fail(st, 3, 0, space[0], v_e.d[0]);
-        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_e.p ? lifted_contiguous_data(v_e, st, &packed_6, &packed_6_bytes) : nullptr;
-        if (v_e.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<bool, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_7, &site_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_2;
-        if (!lifted_alloc_view(out_2, space, st, &site_8, &site_8_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) polynomial_table_grad_k2(count, space[0], arg_0, out_1.p, out_2.p);
-        else polynomial_table_grad_k2_body<false>(count, space[0], arg_0, out_1.p, out_2.p);
-        v_mask = out_1;
-        v_t_7 = out_2;
     }
     {
         int64_t space[2] = {-1, -1};

@@ -14,17 +14,8 @@ __lifted_transforms__ = {
 }
 _KERNELS = {
     "rotate_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('out', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "rotate_vjp_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "rotate_vjp_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "rotate_vjp_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "rotate_vjp_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "rotate_vjp_k4": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "rotate_vjp_k5": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "rotate_vjp_k6": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "rotate_vjp_k7": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "rotate_vjp_k8": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "rotate_vjp_k9": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "rotate_vjp_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('scalar', 'i64'), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2)], 'io': 79, 'memory': 71},
+    "rotate_vjp_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('out', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "rotate_vjp_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "split_short_rows.cu"), _KERNELS)
 
@@ -120,7 +111,6 @@ def rotate(axis: "f64[n,3]", x: "f64[n,3]"):
 
 def rotate_vjp(axis: "f64[n,3]", x: "f64[n,3]", ct: "f64[n,3]"):
     _check_args('rotate_vjp', axis, x, ct)
-    n = axis.shape[0]
     # split_short_rows.py:9  squared = np.sum(axis * axis, axis=1)
     axis0 = axis[:, 0]
     axis1 = axis[:, 1]
@@ -135,10 +125,19 @@ def rotate_vjp(axis: "f64[n,3]", x: "f64[n,3]", ct: "f64[n,3]"):
     v_12 = x[:, 0]
     del x
     # split_short_rows.py:9  squared = np.sum(axis * axis, axis=1)
-    squared, t_2, unit0, unit1, unit2, t_5, t_8, t_11, t_12, t_23, t_24, t_25 = _kernels.rotate_vjp_k0(axis0, axis1, axis2, v_2, v_4, v_6, v_8, v_10, v_12)
+    t_23, t_24, t_25 = _kernels.rotate_vjp_k0(axis0, axis1, axis2, v_2, v_4, v_6, v_8, v_10, v_12)
     # split_short_rows.py:14  return x + cross * np.cos(squared)[:, None]
     t_14 = np.stack((t_23, t_24, t_25), axis=-1)
     del t_23, t_24, t_25
-    dx, daxis = _kernels.rotate_vjp_block0(ct, t_12, t_11, t_8, t_5, squared, v_12, unit1, n, v_10, unit0, v_8, v_6, unit2, v_4, v_2, t_2, axis2, axis1, axis0)
-    del ct, t_12, t_11, t_8, t_5, squared, v_12, unit1, n, v_10, unit0, v_8, v_6, unit2, v_4, v_2, t_2, axis2, axis1, axis0
+    # reverse sweep
+    # split_short_rows.py:14  return x + cross * np.cos(squared)[:, None]
+    v = ct[:, 0]
+    t_72, t_73, t_74, daxis2_1, t_75, t_76 = _kernels.rotate_vjp_k1(axis0, axis1, axis2, v_2, v_4, v_6, v_8, v_10, v_12, ct[:, 2], ct[:, 1], v)
+    del axis0, axis1, axis2, v_2, v_4, v_6, v_8, v_10, v_12, ct, v
+    # split_short_rows.py:11  cross = np.stack((unit[:, 1] * x[:, 2] - unit[:, 2] * x[:, 1],
+    dx = np.stack((t_72, t_73, t_74), axis=-1)
+    del t_72, t_73, t_74
+    # split_short_rows.py:9  squared = np.sum(axis * axis, axis=1)
+    daxis = np.stack((t_76, t_75, daxis2_1), axis=-1)
+    del t_76, t_75, daxis2_1
     return (t_14, (daxis, dx))

@@ -210,6 +210,7 @@ class Partitioner:
         items: list = []
         region: Region | None = None
         pending: list = []  # hoistable statements after the region's last one: hoisted only if another joins
+        side: Region | None = None  # element work of a smaller index space, launched before the region
         k = 0
         while k < len(queue):
             stmt = queue[k]
@@ -217,6 +218,11 @@ class Partitioner:
                 defined = {id(v) for s in region.stmts for v in _defs(s)}
                 reads_region = any(id(a) in defined for a in statement_uses(stmt))
                 joins = self._can_join(stmt, region.stmts, region.shape)
+                if not joins and not reads_region and self._beside(stmt, region, pending, side):
+                    side = side or Region([], _natural_shape(stmt))
+                    side.stmts.append(stmt)
+                    k += 1
+                    continue
                 if not reads_region and (_hoistable(stmt) and not (gather.is_gather(stmt) and joins) or
                                          _is_fill(stmt) and id(stmt.out) in self.accumulators):
                     pending.append(stmt)
@@ -234,8 +240,8 @@ class Partitioner:
                 pulled = self._siblings(region, queue, k)
                 region.stmts += [queue[j] for j in sorted(pulled)]
                 queue = [s for j, s in enumerate(queue) if j not in pulled]
-                items.append(region)
-                region = None
+                items += [side, region] if side is not None else [region]
+                region = side = None
                 continue
             natural = _natural_shape(stmt)
             if natural is not None and _in_kernel(stmt, natural, True, self.banned) and \
@@ -245,8 +251,26 @@ class Partitioner:
                 items.append(stmt)
             k += 1
         if region is not None:
-            items += [region, *pending]
+            items += ([side] if side is not None else []) + [region, *pending]
         return items
+
+    def _beside(self, stmt, region: Region, pending: list, side: Region | None) -> bool:
+        """May `stmt` go to the side region, launched just before `region`? Element work over a smaller index
+        space that the region broadcasts (the derivative of `sqrt(x)` needs `2.0 * sqrt(x)`, a per-example
+        value, in the middle of the batched reverse sweep): computed in the region's own launch it would be a
+        value of another shape, and as a kernel of its own in place it would cut the region in two. It must
+        read nothing the region, its hoisted work or the statements waiting to be hoisted make (they all run
+        after the side region)."""
+        if not isinstance(stmt, Eqn) or not is_element_eqn(stmt) or len(stmt.outs) != 1:
+            return False
+        shape = _natural_shape(stmt)
+        if shape is None or shape == region.shape or len(shape) >= len(region.shape) or \
+                not fits(stmt.out.type, region.shape) or not _in_kernel(stmt, shape, True, self.banned):
+            return False
+        if side is not None and (side.shape != shape or not self._can_join(stmt, side.stmts, shape)):
+            return False
+        later = {id(v) for s in [*region.hoisted, *pending] for v in _defs(s)}
+        return not any(id(a) in later for a in stmt.args)
 
     def _can_join(self, stmt, region: list, shape: tuple) -> bool:
         uses = stmt.args[1:] if gather.is_scatter(stmt) else statement_uses(stmt)  # (adds on into a scatter's array)
