@@ -92,6 +92,9 @@ class LoopKernel:
                                 (False, _DTYPES[entry[1]], (_PYTHON[entry[1]], entry[1] in ("f64", "f32")), slot))
             slot += _words(entry)
         self.free: list = []  # (buffer, address) pairs no call is using (calls from several threads take their own)
+        # every input an array C may read by its header: (dtype, rank, first word) each, for `_quick`
+        self.quick = tuple((plan[1], plan[2], plan[5]) for plan in self.inputs) \
+            if all(plan[6] for plan in self.inputs) else None
 
     def __call__(self, *args):
         if len(args) != self.count:
@@ -103,9 +106,24 @@ class LoopKernel:
             io = array_module.array("q", bytes(8 * self.io))
             at = io.buffer_info()[0]
         try:
+            if self.quick is not None:
+                result = self._quick(io, at, args)
+                if result is not _SLOW:
+                    return result
             return self._call(io, at, args, True)
         finally:
             free.append((io, at))
+
+    def _quick(self, io, io_address: int, args: tuple):
+        """The common call, where every input is an ndarray of its compiled dtype and rank: each passes as its
+        header's address (no owners list: a result that is not in a block the call allocated looks for its input
+        then). _SLOW where an input is anything else."""
+        for value, (dtype, rank, at) in zip(args, self.quick):
+            if type(value) is not _ndarray or value.dtype is not dtype or value.ndim != rank:
+                return _SLOW
+            io[at] = id(value)
+            io[at + 1] = -1
+        return self._run(io, io_address, args, None, ())
 
     def _call(self, io, io_address: int, args: tuple, headers: bool):
         """One call with the buffer `io`; `headers`: array inputs may pass as their header's address."""
@@ -155,6 +173,11 @@ class LoopKernel:
                     table = array_module.array("q", [w for s in value for w in (s.address, s.count)])
                 tapes.append((at, value, table, width, pops))
                 io[at:at + 4] = array_module.array("q", (table.buffer_info()[0], len(value), 0, 0))
+        return self._run(io, io_address, args, owners, tapes)
+
+    def _run(self, io, io_address: int, args: tuple, owners: list | None, tapes: list):
+        """Call the kernel on the packed buffer and turn what it wrote into the results. `owners`: the inputs'
+        (low, high, array, original), or None where each input is its own array (`_quick`)."""
         memory = self.memory
         blocks: list = []
         outer, _arena.blocks = _arena.blocks, blocks
@@ -188,10 +211,13 @@ class LoopKernel:
             self.result_bytes = results_took
         # the blocks of the segments of tapes it pops may hold results too; a tape's list keeps every block a
         # segment's entries may point into alive while it holds them
-        if tapes:
-            owners = blocks + [o for _, tape, _, _, pops in tapes if pops for s in tape for o in s.blocks] + owners
+        if owners is None:  # (each input is its array: looked at only where a result is not in the call's blocks)
+            owners, inputs = blocks, args
         else:
-            owners = blocks + owners
+            owners, inputs = blocks + owners, None
+        if tapes:
+            owners = blocks + [o for _, tape, _, _, pops in tapes if pops for s in tape for o in s.blocks] + \
+                owners[len(blocks):]
         for at, tape, table, width, _ in tapes:
             if tape:  # (the counts the kernel's pops left)
                 for segment, count in zip(tape, table[1::2]):
@@ -205,7 +231,7 @@ class LoopKernel:
             if is_array:
                 rank = extra
                 results.append(_view(io[slot], tuple(io[slot + 1:slot + 1 + rank]),
-                                     io[slot + 1 + rank:slot + 1 + 2 * rank], dtype, owners))
+                                     io[slot + 1 + rank:slot + 1 + 2 * rank], dtype, owners, inputs))
             else:
                 python, floating = extra
                 value = _BITS_FLOAT(io[slot]) if floating else io[slot]
@@ -221,6 +247,7 @@ class _Arena(threading.local):
     scratch = None
 
 
+_SLOW = object()  # (_quick's answer where an input needs the general packing)
 _arena = _Arena()  # the blocks list of the loop kernel call running on this thread, and its scratch
 _empty = np.empty
 _SCRATCH_MOST = 4 << 20  # bytes of scratch memory per thread at most (arrays that die with a call; more: the arena)
@@ -274,13 +301,24 @@ class _Memory:
 _address = address
 
 
-def _view(address: int, shape: tuple, strides: list, dtype: np.dtype, owners: list) -> np.ndarray:
+def _view(address: int, shape: tuple, strides, dtype: np.dtype, owners: list, inputs=None) -> np.ndarray:
     """The result at `address`: the input array itself when it is exactly that, else a view of the array (an
-    input or an arena block) whose memory holds it."""
+    input or an arena block) whose memory holds it. `inputs`: arrays, each its own owner, looked at after
+    `owners` (a quick call's inputs)."""
     itemsize = dtype.itemsize
     strides = tuple([s * itemsize for s in strides])
     if 0 in shape:
         return np.empty(shape, dtype=dtype)
+    view = _owned(address, shape, strides, dtype, owners)
+    if view is None and inputs is not None:
+        view = _owned(address, shape, strides, dtype, [(None, None, value, value) for value in inputs])
+    if view is None:
+        raise RuntimeError("a loop kernel returned memory the runtime does not know")
+    return view
+
+
+def _owned(address: int, shape: tuple, strides: tuple, dtype: np.dtype, owners: list) -> np.ndarray | None:
+    """The result at `address` as the first of `owners` that holds it gives it; None where none does."""
     for low, high, array, original in owners:
         if array is original and low is not None and low <= address < high:  # an arena block: a view of it
             return np.ndarray(shape, dtype, array, address - low, strides)
@@ -293,7 +331,7 @@ def _view(address: int, shape: tuple, strides: list, dtype: np.dtype, owners: li
             low, high = _extent(array)
         if low <= address < high:
             return np.asarray(_Memory(array, address, shape, strides, dtype))
-    raise RuntimeError("a loop kernel returned memory the runtime does not know")
+    return None
 
 
 def _extent(array: np.ndarray) -> tuple[int, int]:

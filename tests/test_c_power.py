@@ -182,6 +182,19 @@ def test_power_table_edge_values_and_float32(squaring):
                                    equal_nan=True)
 
 
+@pytest.mark.parametrize("most", [0, 1, 2, 3, 5, 7, 8])
+def test_squaring_steps_past_a_lanes_last_bit_change_no_bit(squaring, most):
+    """Two squaring steps per lane block: where the chunk's exponents end after an odd number of steps (or a
+    lane's bits end before the chunk's), the extra step multiplies by 1.0 and squares a base no one reads (which
+    may overflow to inf, or stay NaN); every element keeps lifted_fpower's bits, and NumPy's value within the
+    squaring's round-off."""
+    t = np.array(EDGE_BASES + [1e200, -1e200, 1e-200, -3.5, 0.75])
+    e = np.arange(most + 1, dtype=float)
+    with np.errstate(all="ignore"):
+        assert_same_bits(squaring.table(t, e), fpower_array(t[:, None], e))
+        np.testing.assert_allclose(squaring.table(t, e), t[:, None] ** e, rtol=1e-14, atol=0, equal_nan=True)
+
+
 def test_power_of_integer_and_constant_exponents_and_work_after_it(squaring):
     rng = np.random.default_rng(3)
     a = np.concatenate((rng.uniform(-1.5, 1.5, 3000), EDGE_BASES))

@@ -886,7 +886,19 @@ template <class T> static void lifted_loop_matmul(const lifted_view<T, 2>& a, co
 {
     const int64_t m = a.d[0], k = a.d[1], n = b.d[1], as0 = a.s[0], as1 = a.s[1], bs0 = b.s[0], bs1 = b.s[1];
     if (n == 1) {
-        for (int64_t i = 0; i < m; ++i) {
+        int64_t i = 0;
+        if (as1 == 1 && bs0 == 1)  // four rows at a time: four independent chains of additions
+            for (; i + 4 <= m; i += 4) {
+                const T *r0 = a.p + i * as0, *r1 = r0 + as0, *r2 = r1 + as0, *r3 = r2 + as0;
+                T s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                _Pragma("omp simd reduction(+:s0, s1, s2, s3)") for (int64_t q = 0; q < k; ++q) {
+                    const T x = b.p[q];
+                    s0 += r0[q] * x; s1 += r1[q] * x; s2 += r2[q] * x; s3 += r3[q] * x;
+                }
+                out.p[i * out.s[0]] = s0; out.p[(i + 1) * out.s[0]] = s1;
+                out.p[(i + 2) * out.s[0]] = s2; out.p[(i + 3) * out.s[0]] = s3;
+            }
+        for (; i < m; ++i) {
             const T* row = a.p + i * as0;
             T sum = 0;
             if (as1 == 1 && bs0 == 1) {
