@@ -92,7 +92,7 @@ class LoopKernel:
                                 (False, _DTYPES[entry[1]], (_PYTHON[entry[1]], entry[1] in ("f64", "f32")), slot))
             slot += _words(entry)
         self.free: list = []  # (buffer, address) pairs no call is using (calls from several threads take their own)
-        # every input an array C may read by its header: (dtype, rank, first word) each, for `_quick`
+        # every input an array C may read by its header: (dtype, rank, first word) each, for a quick call
         self.quick = tuple((plan[1], plan[2], plan[5]) for plan in self.inputs) \
             if all(plan[6] for plan in self.inputs) else None
 
@@ -106,24 +106,20 @@ class LoopKernel:
             io = array_module.array("q", bytes(8 * self.io))
             at = io.buffer_info()[0]
         try:
-            if self.quick is not None:
-                result = self._quick(io, at, args)
-                if result is not _SLOW:
-                    return result
+            quick = self.quick
+            if quick is not None:
+                # the common call, where every input is an ndarray of its compiled dtype and rank: each passes as
+                # its header's address (and no owners list: a result not in the call's blocks looks at the inputs)
+                for value, (dtype, rank, word) in zip(args, quick):
+                    if type(value) is not _ndarray or value.dtype is not dtype or value.ndim != rank:
+                        break
+                    io[word] = id(value)
+                    io[word + 1] = -1
+                else:
+                    return self._run(io, at, args, None, ())
             return self._call(io, at, args, True)
         finally:
             free.append((io, at))
-
-    def _quick(self, io, io_address: int, args: tuple):
-        """The common call, where every input is an ndarray of its compiled dtype and rank: each passes as its
-        header's address (no owners list: a result that is not in a block the call allocated looks for its input
-        then). _SLOW where an input is anything else."""
-        for value, (dtype, rank, at) in zip(args, self.quick):
-            if type(value) is not _ndarray or value.dtype is not dtype or value.ndim != rank:
-                return _SLOW
-            io[at] = id(value)
-            io[at + 1] = -1
-        return self._run(io, io_address, args, None, ())
 
     def _call(self, io, io_address: int, args: tuple, headers: bool):
         """One call with the buffer `io`; `headers`: array inputs may pass as their header's address."""
@@ -177,7 +173,7 @@ class LoopKernel:
 
     def _run(self, io, io_address: int, args: tuple, owners: list | None, tapes: list):
         """Call the kernel on the packed buffer and turn what it wrote into the results. `owners`: the inputs'
-        (low, high, array, original), or None where each input is its own array (`_quick`)."""
+        (low, high, array, original), or None where each input is its own array (a quick call)."""
         memory = self.memory
         blocks: list = []
         outer, _arena.blocks = _arena.blocks, blocks
@@ -229,9 +225,15 @@ class LoopKernel:
         results = []
         for is_array, dtype, extra, slot in self.outputs:
             if is_array:
-                rank = extra
-                results.append(_view(io[slot], tuple(io[slot + 1:slot + 1 + rank]),
-                                     io[slot + 1 + rank:slot + 1 + 2 * rank], dtype, owners, inputs))
+                rank, at = extra, io[slot]
+                shape = tuple(io[slot + 1:slot + 1 + rank])
+                low, high, block, _ = blocks[0] if blocks else _NOWHERE
+                if low <= at < high and 0 not in shape:  # (in the call's first block: its view, at once)
+                    itemsize = dtype.itemsize
+                    results.append(_ndarray(shape, dtype, block, at - low,
+                                            tuple([s * itemsize for s in io[slot + 1 + rank:slot + 1 + 2 * rank]])))
+                    continue
+                results.append(_view(at, shape, io[slot + 1 + rank:slot + 1 + 2 * rank], dtype, owners, inputs))
             else:
                 python, floating = extra
                 value = _BITS_FLOAT(io[slot]) if floating else io[slot]
@@ -247,7 +249,7 @@ class _Arena(threading.local):
     scratch = None
 
 
-_SLOW = object()  # (_quick's answer where an input needs the general packing)
+_NOWHERE = (0, 0, None, None)  # (an empty extent)
 _arena = _Arena()  # the blocks list of the loop kernel call running on this thread, and its scratch
 _empty = np.empty
 _SCRATCH_MOST = 4 << 20  # bytes of scratch memory per thread at most (arrays that die with a call; more: the arena)
