@@ -177,8 +177,9 @@ g = grad(f, wrt=("a", "b", "v", "u"))
 
 @pytest.mark.parametrize("layout", ["contiguous", "transposed", "strided"])
 def test_matrix_products_in_a_run(tmp_path, layout):
-    """Matrices and vectors, contiguous, transposed (BLAS reads them transposed) and strided (packed first),
-    against Python, the NumPy backend, finite differences and autograd."""
+    """Matrices and vectors, contiguous, transposed and strided (products this small run in C loops, which read
+    any strides; BLAS's layouts are checked by size class below), against Python, the NumPy backend, finite
+    differences and autograd."""
     rng = np.random.default_rng(3)
     shapes = [(4, 3), (3, 5), (3,), (4,)]
     args = [rng.normal(size=s) * 0.5 for s in shapes]
@@ -192,14 +193,15 @@ def test_matrix_products_in_a_run(tmp_path, layout):
 
 
 def test_products_without_blas(tmp_path):
-    """Where no BLAS was found the run multiplies in C loops: the same numbers to round-off."""
+    """Where no BLAS was found the run multiplies in C loops: the same numbers to round-off (matrix products
+    large enough to call BLAS when it is there: 70 x 60 x 50)."""
     module, _ = c_module(PRODUCTS, tmp_path, "products_loops")
     reference = load_source(PRODUCTS, "products_loops.py")
     pointer = ctypes.c_void_p.in_dll(module._kernels.library, "lifted_blas_dgemm")
     saved = pointer.value
     assert saved  # (NumPy's OpenBLAS was found)
     rng = np.random.default_rng(5)
-    args = [rng.normal(size=s) for s in [(4, 3), (3, 5), (3,), (4,)]]
+    args = [rng.normal(size=s) * 0.2 for s in [(70, 60), (60, 50), (60,), (70,)]]
     try:
         pointer.value = None
         assert_agree(module.g(*args), reference.g(*args), "products in C loops")
