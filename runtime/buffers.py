@@ -42,6 +42,28 @@ def _data_field() -> int | None:
 
 
 DATA_FIELD = _data_field()
+
+
+def _header_readable() -> bool:
+    """Whether C may read an ndarray's layout from its header (`lifted_load_input` in the loop-kernel prelude):
+    data, then the int nd, then pointers to dims and to byte strides, right after the object header (NumPy's
+    PyArrayObject_fields on a 64-bit build). Checked on sample arrays as `_data_field` is."""
+    if DATA_FIELD != 16 or ctypes.sizeof(ctypes.c_void_p) != 8:
+        return False
+    samples = [np.empty(3), np.zeros((4, 5))[1:, ::2], np.arange(7, dtype=np.int32)[::-1], np.ones((2, 0, 3))]
+    read_int, read_pointer = ctypes.c_int.from_address, ctypes.c_void_p.from_address
+    for sample in samples:
+        base = id(sample)
+        if read_int(base + 24).value != sample.ndim:
+            return False
+        dims = ctypes.cast(read_pointer(base + 32).value, ctypes.POINTER(ctypes.c_int64))
+        strides = ctypes.cast(read_pointer(base + 40).value, ctypes.POINTER(ctypes.c_int64))
+        if tuple(dims[:sample.ndim]) != sample.shape or tuple(strides[:sample.ndim]) != sample.strides:
+            return False
+    return True
+
+
+HEADER_READABLE = _header_readable()
 _read = ctypes.c_void_p.from_address
 
 

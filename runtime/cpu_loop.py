@@ -16,7 +16,7 @@ import threading
 import numpy as np
 
 from . import buffers
-from .buffers import address
+from .buffers import HEADER_READABLE, address
 
 _DTYPES = {"f64": np.float64, "f32": np.float32, "i64": np.int64, "i32": np.int32, "bool": np.bool_}
 _PYTHON = {"f64": float, "f32": float, "i64": int, "i32": int, "bool": bool}
@@ -44,24 +44,34 @@ _EMPTY_TABLE = array_module.array("q", [0, 0])  # (a tape with no segments: the 
 _ndarray = np.ndarray
 
 
-def _input_plan(entry: tuple) -> tuple:
+def _input_plan(entry: tuple, slot: int) -> tuple:
     """How a call packs one input: (kind, dtype, rank or tape width, written / is-float / pops, the words of
-    an undefined value)."""
+    an undefined value, its first word in the buffer, whether C may read its layout from the array's header)."""
     kind = entry[0]
     if kind == "array":
-        return _ARRAY, np.dtype(_DTYPES[entry[1]]), entry[2], entry[3], [0] * (1 + 2 * entry[2])
+        blank = array_module.array("q", [0] * (1 + 2 * entry[2]))
+        return _ARRAY, np.dtype(_DTYPES[entry[1]]), entry[2], entry[3], blank, slot, \
+            HEADER_READABLE and entry[2] > 0 and not entry[3]
     if kind == "scalar":
-        return _SCALAR, None, None, entry[1] in ("f64", "f32"), [0, 0]
-    return _TAPE, None, entry[1], entry[2], None
+        return _SCALAR, None, None, entry[1] in ("f64", "f32"), array_module.array("q", [0, 0]), slot, False
+    return _TAPE, None, entry[1], entry[2], None, slot, False
+
+
+def _words(entry: tuple) -> int:
+    """The int64 words an input or output takes in the call's buffer."""
+    return 1 + 2 * entry[2] if entry[0] == "array" else 2 if entry[0] == "scalar" else 4
 
 
 class LoopKernel:
     """One loop kernel of a loaded library, callable as `kernel(*inputs)` with the values its loop reads from
     outside (arrays, scalars, tape lists); returns the loop's results as the host loop would leave them.
 
-    What the spec says of each input and output (dtypes, ranks, widths) is read once, here: a call only packs
-    the values, passes one shared allocator callback (making a ctypes callback costs microseconds a call) and
-    wraps the results as views of the arena blocks the call allocated."""
+    What the spec says of each input and output (dtypes, ranks, widths, where each goes in the call's int64
+    buffer) is read once, here: a call writes the values into a buffer an earlier call left (`free`), passes one
+    shared allocator callback (making a ctypes callback costs microseconds a call) and wraps the results as views
+    of the blocks the call allocated. An ndarray of the compiled dtype and rank passes as its own address, and
+    the C side reads its data, dims and strides from its header (`lifted_load_input`): packing them in Python
+    cost about 0.4 µs an array."""
 
     def __init__(self, function, spec: dict):
         self.function = function
@@ -72,24 +82,61 @@ class LoopKernel:
         self.io = spec["io"]
         self.memory = spec["memory"]
         self.result_bytes = 0  # what the last call's results took (the next call's result block)
-        self.inputs = [_input_plan(entry) for entry in spec["inputs"]]
-        self.outputs = [(True, _NUMPY_DTYPES[entry[1]], entry[2]) if entry[0] == "array" else
-                        (False, _DTYPES[entry[1]], (_PYTHON[entry[1]], entry[1] in ("f64", "f32")))
-                        for entry in spec["outputs"]]
+        self.inputs, slot = [], 0
+        for entry in spec["inputs"]:
+            self.inputs.append(_input_plan(entry, slot))
+            slot += _words(entry)
+        self.outputs = []
+        for entry in spec["outputs"]:
+            self.outputs.append((True, _NUMPY_DTYPES[entry[1]], entry[2], slot) if entry[0] == "array" else
+                                (False, _DTYPES[entry[1]], (_PYTHON[entry[1]], entry[1] in ("f64", "f32")), slot))
+            slot += _words(entry)
+        self.free: list = []  # (buffer, address) pairs no call is using (calls from several threads take their own)
+        # every input an array C may read by its header: (dtype, rank, first word) each, for a quick call
+        self.quick = tuple((plan[1], plan[2], plan[5]) for plan in self.inputs) \
+            if all(plan[6] for plan in self.inputs) else None
 
     def __call__(self, *args):
         if len(args) != self.count:
             raise TypeError(f"the loop kernel takes {self.count} inputs, {len(args)} given")
-        words: list[int] = []  # the int64 buffer, built as Python ints (one conversion to an array)
+        free = self.free
+        try:
+            io, at = free.pop()
+        except IndexError:
+            io = array_module.array("q", bytes(8 * self.io))
+            at = io.buffer_info()[0]
+        try:
+            quick = self.quick
+            if quick is not None:
+                # the common call, where every input is an ndarray of its compiled dtype and rank: each passes as
+                # its header's address (and no owners list: a result not in the call's blocks looks at the inputs)
+                for value, (dtype, rank, word) in zip(args, quick):
+                    if type(value) is not _ndarray or value.dtype is not dtype or value.ndim != rank:
+                        break
+                    io[word] = id(value)
+                    io[word + 1] = -1
+                else:
+                    return self._run(io, at, args, None, ())
+            return self._call(io, at, args, True)
+        finally:
+            free.append((io, at))
+
+    def _call(self, io, io_address: int, args: tuple, headers: bool):
+        """One call with the buffer `io`; `headers`: array inputs may pass as their header's address."""
         owners: list = []  # (low, high, array, original): memory a result or a pushed entry may point into
         tapes = []
-        for value, (kind, dtype, rank, flag, blank) in zip(args, self.inputs):
+        for value, (kind, dtype, rank, flag, blank, at, readable) in zip(args, self.inputs):
             if kind is _ARRAY:
                 if value is None:  # undefined on the path taken: the loop never reads it
-                    words += blank
+                    io[at:at + len(blank)] = blank
                     continue
                 if type(value) is _ndarray and value.dtype is dtype and value.ndim == rank and not flag:
                     array = value  # (the common case, read as it is unless a stride is not whole elements)
+                    if readable and headers:
+                        io[at] = id(value)
+                        io[at + 1] = -1
+                        owners.append((None, None, value, value))
+                        continue
                 else:
                     array = _as_input(value, dtype, rank, flag)
                 itemsize = array.itemsize
@@ -100,16 +147,15 @@ class LoopKernel:
                         array = _as_input(value, dtype, rank, flag)
                         strides = [s // itemsize for s in array.strides]
                         break
-                words.append(address(array))
-                words += array.shape
-                words += strides
+                io[at] = address(array)
+                io[at + 1:at + 1 + 2 * rank] = array_module.array("q", array.shape + tuple(strides))
                 owners.append((None, None, array, value))  # (its extent: worked out only if a result needs it)
             elif kind is _SCALAR:
                 if value is None:
-                    words += blank
+                    io[at:at + 2] = blank
                     continue
-                words.append(_FLOAT_BITS(float(value)) if flag else int(value))
-                words.append(type(value) not in _PYTHON_SCALARS)
+                io[at] = _FLOAT_BITS(float(value)) if flag else int(value)
+                io[at + 1] = type(value) not in _PYTHON_SCALARS
             else:
                 width, pops = rank, flag
                 for segment in value:
@@ -121,30 +167,39 @@ class LoopKernel:
                     table = array_module.array("q", (value[0].address, value[0].count))
                 else:
                     table = array_module.array("q", [w for s in value for w in (s.address, s.count)])
-                tapes.append((len(words), value, table, width, pops))
-                words += [table.buffer_info()[0], len(value), 0, 0]
-        slot = len(words)
-        words += [0] * (self.memory - slot)
+                tapes.append((at, value, table, width, pops))
+                io[at:at + 4] = array_module.array("q", (table.buffer_info()[0], len(value), 0, 0))
+        return self._run(io, io_address, args, owners, tapes)
+
+    def _run(self, io, io_address: int, args: tuple, owners: list | None, tapes: list):
+        """Call the kernel on the packed buffer and turn what it wrote into the results. `owners`: the inputs'
+        (low, high, array, original), or None where each input is its own array (a quick call)."""
+        memory = self.memory
         blocks: list = []
-        outer, _arena.blocks = getattr(_arena, "blocks", None), blocks
-        scratch = None if outer is not None else getattr(_arena, "scratch", None)  # (not while a call runs)
-        words += scratch[1:] if scratch is not None else (0, 0)
+        outer, _arena.blocks = _arena.blocks, blocks
+        scratch = _arena.scratch if outer is None else None  # (not while a call runs)
+        if scratch is not None:
+            io[memory] = scratch[1]
+            io[memory + 1] = scratch[2]
+        else:
+            io[memory] = io[memory + 1] = 0
         if self.result_bytes:
             block = _empty(self.result_bytes + 64, _BYTE)
             at = address(block)
             blocks.append((at, at + self.result_bytes + 64, block, block))
-            words += (at, self.result_bytes + 64, 0, 0, 0, 0)
+            io[memory + 2] = at
+            io[memory + 3] = self.result_bytes + 64
         else:
-            words += (0, 0, 0, 0, 0, 0)
-        io = array_module.array("q", words)
+            io[memory + 2] = io[memory + 3] = 0
         try:
-            code = self.function(io.buffer_info()[0], _ALLOCATE)
+            code = self.function(io_address, _ALLOCATE)
         finally:
             _arena.blocks = outer
-        words = io.tolist()
         if code:
-            raise _error(code, words[-4:-1])
-        wanted, results_took = words[self.memory + 1], words[self.memory + 3]
+            if code == 16:  # (a stride that is not whole elements: pass such arrays as converted copies)
+                return self._call(io, io_address, args, False)
+            raise _error(code, io[memory + 4:memory + 7])
+        wanted, results_took = io[memory + 1], io[memory + 3]
         if outer is None and wanted > (scratch[2] - 64 if scratch is not None else 0) and \
                 (scratch is None or scratch[2] < _SCRATCH_MOST):
             _arena.scratch = _scratch(wanted)
@@ -152,31 +207,50 @@ class LoopKernel:
             self.result_bytes = results_took
         # the blocks of the segments of tapes it pops may hold results too; a tape's list keeps every block a
         # segment's entries may point into alive while it holds them
-        owners = blocks + [o for _, tape, _, _, pops in tapes if pops for s in tape for o in s.blocks] + owners
+        if owners is None:  # (each input is its array: looked at only where a result is not in the call's blocks)
+            owners, inputs = blocks, args
+        else:
+            owners, inputs = blocks + owners, None
+        if tapes:
+            owners = blocks + [o for _, tape, _, _, pops in tapes if pops for s in tape for o in s.blocks] + \
+                owners[len(blocks):]
         for at, tape, table, width, _ in tapes:
             if tape:  # (the counts the kernel's pops left)
                 for segment, count in zip(tape, table[1::2]):
                     segment.count = count
             while tape and tape[-1].count == 0:
                 tape.pop()
-            if words[at + 3]:
-                tape.append(Segment(words[at + 2], words[at + 3], width, owners))
+            if io[at + 3]:
+                tape.append(Segment(io[at + 2], io[at + 3], width, owners))
         results = []
-        for is_array, dtype, extra in self.outputs:
+        for is_array, dtype, extra, slot in self.outputs:
             if is_array:
-                rank = extra
-                results.append(_view(words[slot], tuple(words[slot + 1:slot + 1 + rank]),
-                                     words[slot + 1 + rank:slot + 1 + 2 * rank], dtype, owners))
-                slot += 1 + 2 * rank
+                rank, at = extra, io[slot]
+                shape = tuple(io[slot + 1:slot + 1 + rank])
+                low, high, block, _ = blocks[0] if blocks else _NOWHERE
+                if low <= at < high and 0 not in shape:  # (in the call's first block: its view, at once)
+                    itemsize = dtype.itemsize
+                    results.append(_ndarray(shape, dtype, block, at - low,
+                                            tuple([s * itemsize for s in io[slot + 1 + rank:slot + 1 + 2 * rank]])))
+                    continue
+                results.append(_view(at, shape, io[slot + 1 + rank:slot + 1 + 2 * rank], dtype, owners, inputs))
             else:
                 python, floating = extra
-                value = _BITS_FLOAT(words[slot]) if floating else words[slot]
-                results.append(dtype(value) if words[slot + 1] else python(value))
-                slot += 2
+                value = _BITS_FLOAT(io[slot]) if floating else io[slot]
+                results.append(dtype(value) if io[slot + 1] else python(value))
         return results[0] if len(results) == 1 else tuple(results) if results else None
 
 
-_arena = threading.local()  # the blocks list of the loop kernel call running on this thread, and its scratch
+class _Arena(threading.local):
+    """Per thread: the blocks list of the loop kernel call running on it (None between calls) and its scratch
+    block. Class-level defaults: a missing attribute of a threading.local costs an exception per lookup."""
+
+    blocks = None
+    scratch = None
+
+
+_NOWHERE = (0, 0, None, None)  # (an empty extent)
+_arena = _Arena()  # the blocks list of the loop kernel call running on this thread, and its scratch
 _empty = np.empty
 _SCRATCH_MOST = 4 << 20  # bytes of scratch memory per thread at most (arrays that die with a call; more: the arena)
 _RESULT_BLOCK_MOST = 1 << 18  # a call's results in one block up to this many bytes (larger: blocks of their own)
@@ -229,13 +303,24 @@ class _Memory:
 _address = address
 
 
-def _view(address: int, shape: tuple, strides: list, dtype: np.dtype, owners: list) -> np.ndarray:
+def _view(address: int, shape: tuple, strides, dtype: np.dtype, owners: list, inputs=None) -> np.ndarray:
     """The result at `address`: the input array itself when it is exactly that, else a view of the array (an
-    input or an arena block) whose memory holds it."""
+    input or an arena block) whose memory holds it. `inputs`: arrays, each its own owner, looked at after
+    `owners` (a quick call's inputs)."""
     itemsize = dtype.itemsize
     strides = tuple([s * itemsize for s in strides])
     if 0 in shape:
         return np.empty(shape, dtype=dtype)
+    view = _owned(address, shape, strides, dtype, owners)
+    if view is None and inputs is not None:
+        view = _owned(address, shape, strides, dtype, [(None, None, value, value) for value in inputs])
+    if view is None:
+        raise RuntimeError("a loop kernel returned memory the runtime does not know")
+    return view
+
+
+def _owned(address: int, shape: tuple, strides: tuple, dtype: np.dtype, owners: list) -> np.ndarray | None:
+    """The result at `address` as the first of `owners` that holds it gives it; None where none does."""
     for low, high, array, original in owners:
         if array is original and low is not None and low <= address < high:  # an arena block: a view of it
             return np.ndarray(shape, dtype, array, address - low, strides)
@@ -248,7 +333,7 @@ def _view(address: int, shape: tuple, strides: list, dtype: np.dtype, owners: li
             low, high = _extent(array)
         if low <= address < high:
             return np.asarray(_Memory(array, address, shape, strides, dtype))
-    raise RuntimeError("a loop kernel returned memory the runtime does not know")
+    return None
 
 
 def _extent(array: np.ndarray) -> tuple[int, int]:

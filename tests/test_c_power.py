@@ -182,6 +182,19 @@ def test_power_table_edge_values_and_float32(squaring):
                                    equal_nan=True)
 
 
+@pytest.mark.parametrize("most", [0, 1, 2, 3, 5, 7, 8])
+def test_squaring_steps_past_a_lanes_last_bit_change_no_bit(squaring, most):
+    """Two squaring steps per lane block: where the chunk's exponents end after an odd number of steps (or a
+    lane's bits end before the chunk's), the extra step multiplies by 1.0 and squares a base no one reads (which
+    may overflow to inf, or stay NaN); every element keeps lifted_fpower's bits, and NumPy's value within the
+    squaring's round-off."""
+    t = np.array(EDGE_BASES + [1e200, -1e200, 1e-200, -3.5, 0.75])
+    e = np.arange(most + 1, dtype=float)
+    with np.errstate(all="ignore"):
+        assert_same_bits(squaring.table(t, e), fpower_array(t[:, None], e))
+        np.testing.assert_allclose(squaring.table(t, e), t[:, None] ** e, rtol=1e-14, atol=0, equal_nan=True)
+
+
 def test_power_of_integer_and_constant_exponents_and_work_after_it(squaring):
     rng = np.random.default_rng(3)
     a = np.concatenate((rng.uniform(-1.5, 1.5, 3000), EDGE_BASES))
@@ -235,7 +248,7 @@ def test_polynomial_fit_gradient_agrees_with_numpy_finite_differences_and_autogr
 
 def test_which_powers_square_in_simd_lanes(tmp_path):
     """The plan, in the emitted text: per-element and whole constant exponents start their squaring in a lane
-    block, step over all lanes while a lane has bits left, then count refusals (a reducing lane block) with a
+    block, step over all lanes, two steps a block, while a lane has bits left, then count refusals (a reducing lane block) with a
     lane-by-lane retry; `a ** 2`, a constant that is not whole and a scalar exponent keep lifted_power."""
     source = SQUARING + '''
 
@@ -247,7 +260,8 @@ def others(a: "f64[n]", s: "f64[]") -> "f64[n]":
     others = kernel_text(kernels, "others_k0")
     assert "lifted_fpower_bits" not in others and others.count("lifted_power(") == 3
     table = kernel_text(kernels, "table_k0")
-    assert table.count("LIFTED_REDUCING_LANES(i, |, t_1_left)") == 2 and table.count("while (t_1_left != 0)") == 1
+    assert table.count("LIFTED_REDUCING_LANES(i, |, t_1_left)") == 1 and \
+        table.count("for (; t_1_left != 0; t_1_left >>= 2)") == 1  # (the chunk's bits, ORed once; two steps a block)
     assert table.count("LIFTED_REDUCING_LANES(i, +, t_1_refused)") == 1 and "lifted_fpower_refused" in table
     assert "LIFTED_SERIAL_LANES(i)" in table and "= lifted_fpower(LIFTED_AT(t_1_a), LIFTED_AT(t_1_b));" in table
     assert "lifted_power" not in table

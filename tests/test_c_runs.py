@@ -177,8 +177,9 @@ g = grad(f, wrt=("a", "b", "v", "u"))
 
 @pytest.mark.parametrize("layout", ["contiguous", "transposed", "strided"])
 def test_matrix_products_in_a_run(tmp_path, layout):
-    """Matrices and vectors, contiguous, transposed (BLAS reads them transposed) and strided (packed first),
-    against Python, the NumPy backend, finite differences and autograd."""
+    """Matrices and vectors, contiguous, transposed and strided (products this small run in C loops, which read
+    any strides; BLAS's layouts are checked by size class below), against Python, the NumPy backend, finite
+    differences and autograd."""
     rng = np.random.default_rng(3)
     shapes = [(4, 3), (3, 5), (3,), (4,)]
     args = [rng.normal(size=s) * 0.5 for s in shapes]
@@ -192,20 +193,93 @@ def test_matrix_products_in_a_run(tmp_path, layout):
 
 
 def test_products_without_blas(tmp_path):
-    """Where no BLAS was found the run multiplies in C loops: the same numbers to round-off."""
+    """Where no BLAS was found the run multiplies in C loops: the same numbers to round-off (matrix products
+    large enough to call BLAS when it is there: 70 x 60 x 50)."""
     module, _ = c_module(PRODUCTS, tmp_path, "products_loops")
     reference = load_source(PRODUCTS, "products_loops.py")
     pointer = ctypes.c_void_p.in_dll(module._kernels.library, "lifted_blas_dgemm")
     saved = pointer.value
     assert saved  # (NumPy's OpenBLAS was found)
     rng = np.random.default_rng(5)
-    args = [rng.normal(size=s) for s in [(4, 3), (3, 5), (3,), (4,)]]
+    args = [rng.normal(size=s) * 0.2 for s in [(70, 60), (60, 50), (60,), (70,)]]
     try:
         pointer.value = None
         assert_agree(module.g(*args), reference.g(*args), "products in C loops")
         assert_agree(module.f(*args), reference.f(*args), "primal in C loops")
     finally:
         pointer.value = saved
+
+
+SIZED_PRODUCTS = '''
+import numpy as np
+from lifted import kernel
+
+
+@kernel
+def f(a: "f64[n,k]", b: "f64[k,m]", v: "f64[k]", u: "f64[n]"):
+    return a @ b, a @ v, u @ a, a.T @ u
+
+
+@kernel
+def f32(a: "f32[n,k]", b: "f32[k,m]", v: "f32[k]", u: "f32[n]"):
+    return a @ b, a @ v, u @ a, a.T @ u
+'''
+
+
+@pytest.mark.parametrize("n, k, m", [(4, 3, 5), (1, 7, 1), (16, 128, 2), (300, 200, 50), (2100, 2000, 3)])
+@pytest.mark.parametrize("layout", ["contiguous", "transposed", "strided"])
+def test_products_by_size_class_agree_with_numpy(tmp_path_factory, n, k, m, layout):
+    """Each size class of a run's products: tiny ones (at most 4096 multiplications) and matrix-vector ones up to
+    2^22 in C loops, larger ones through BLAS (the matrix products of (300, 200) x (200, 50), and all of
+    (2100, 2000)); contiguous, transposed and strided operands; float64 and float32. NumPy's numbers to
+    round-off (the loops and BLAS add in their own orders)."""
+    module, _ = c_module(SIZED_PRODUCTS, tmp_path_factory.mktemp("sized"), "sized_products")
+    rng = np.random.default_rng(n + k + m)
+    args = [rng.normal(size=s) for s in [(n, k), (k, m), (k,), (n,)]]
+    if layout == "transposed":
+        args[0], args[1] = np.asfortranarray(args[0]), np.asfortranarray(args[1])
+    elif layout == "strided":
+        args = [np.repeat(a, 2, axis=-1)[..., ::2] for a in args]
+    for function, dtype, rtol in ((module.f, np.float64, 1e-12), (module.f32, np.float32, 2e-5)):
+        typed = [a.astype(dtype) if dtype is np.float32 else a for a in args]
+        a, b, v, u = typed
+        for got, expected in zip(function(*typed), (a @ b, a @ v, u @ a, a.T @ u)):
+            assert got.dtype == dtype and got.shape == expected.shape
+            scale = np.sqrt(k) * np.abs(expected).max(initial=1.0)  # (round-off of a sum of k products)
+            np.testing.assert_allclose(got, expected, rtol=rtol, atol=rtol * scale)
+
+
+def test_inputs_read_from_their_headers_in_any_layout(tmp_path):
+    """A run's ndarray inputs of the compiled dtype and rank pass as their address, and C reads data, dims and
+    strides from the array's header: views at an offset, negative and zero strides, empty arrays; a structured
+    array's field (a stride that is not whole elements) makes the call start again with a packed copy; other
+    inputs (another dtype, a subclass) are converted first as before. Values against Python."""
+    from lifted import buffers
+
+    assert buffers.HEADER_READABLE  # (NumPy's layout on this machine: the quick path is the one tested)
+    module, _ = c_module(STRAIGHT, tmp_path, "headers")
+    reference = load_source(STRAIGHT, "headers.py")
+    rng = np.random.default_rng(11)
+    x, w, v = rng.normal(size=6), rng.normal(size=(6, 4)), rng.normal(size=4)
+    record = np.zeros(6, dtype=[("a", np.float64), ("b", np.int32)])
+    record["a"] = x
+
+    class Sub(np.ndarray):
+        pass
+
+    cases = [(x, w, v), (x[::-1], w[::-1, ::2].repeat(2, axis=1), v[::-1]), (record["a"], w.T.copy().T, v),
+             (np.broadcast_to(x[:1], (6,)), w, v), (x.view(Sub), w.astype(np.float32), v.astype(np.int64)),
+             (np.ones(0)[:0].repeat(0), np.ones((0, 4)), v)]
+    for args in cases[:-1]:
+        for name in ("f", "g"):
+            got, expected = getattr(module, name)(*args), getattr(reference, name)(*args)
+            assert_agree(got, expected, f"{name} on {[getattr(a, 'strides', None) for a in args]}")
+        assert_agree(module.g(*args), module.g(*args), "again")  # (a second call: the buffer reused)
+    with pytest.raises(ValueError) as c_error:  # (empty: NumPy's max refuses, and so does the run)
+        module.f(*cases[-1])
+    with pytest.raises(ValueError) as numpy_error:
+        reference.f(*cases[-1])
+    assert str(c_error.value) == str(numpy_error.value)
 
 
 IN_PLACE = '''

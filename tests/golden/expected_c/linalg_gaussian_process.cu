@@ -1371,39 +1371,8 @@ LIFTED_KERNEL void gp_tangent_k5(const int64_t n, const int64_t d0,
     LIFTED_RUN(gp_tangent_k5_body, (n, d0, x_4_data, m_6_data, t_22_out));
 }
 
-// gp_tangent_k6: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k6_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ y_data,
-    double* __restrict__ t_6_out)
-{
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_6);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double y = y_data[i];
-            // linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
-            LIFTED_AT(t_6) = (0.5 * y);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            t_6_out[i] = LIFTED_AT(t_6);
-        }
-    }
-}
-
-
-LIFTED_KERNEL void gp_tangent_k6(const int64_t n, const int64_t d0,
-    const double* __restrict__ y_data,
-    double* __restrict__ t_6_out)
-{
-    LIFTED_RUN(gp_tangent_k6_body, (n, d0, y_data, t_6_out));
-}
-
-// gp_tangent_k7: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void gp_tangent_k7_walk(const int64_t n, const int64_t d0, const int64_t d1,
+// gp_tangent_k6: 2-d index space of n elements
+template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void gp_tangent_k6_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ t_23_data, const int64_t t_23_s0, const int64_t t_23_s1,
     const double* __restrict__ tk_data,
     double* __restrict__ tlogdet_acc_out)
@@ -1430,20 +1399,51 @@ template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void gp_tangent_k7_w
 }
 
 // rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k7_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ t_23_data, const int64_t t_23_s0, const int64_t t_23_s1,
     const double* __restrict__ tk_data,
     double* __restrict__ tlogdet_acc_out)
 {
-    LIFTED_BY_ROW_WALK(gp_tangent_k7_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && t_23_s1 == 1, (n, d0, d1, t_23_data, t_23_s0, t_23_s1, tk_data, tlogdet_acc_out));
+    LIFTED_BY_ROW_WALK(gp_tangent_k6_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && t_23_s1 == 1, (n, d0, d1, t_23_data, t_23_s0, t_23_s1, tk_data, tlogdet_acc_out));
 }
 
-LIFTED_KERNEL void gp_tangent_k7(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_KERNEL void gp_tangent_k6(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ t_23_data, const int64_t t_23_s0, const int64_t t_23_s1,
     const double* __restrict__ tk_data,
     double* __restrict__ tlogdet_acc_out)
 {
-    LIFTED_RUN(gp_tangent_k7_body, (n, d0, d1, t_23_data, t_23_s0, t_23_s1, tk_data, tlogdet_acc_out));
+    LIFTED_RUN(gp_tangent_k6_body, (n, d0, d1, t_23_data, t_23_s0, t_23_s1, tk_data, tlogdet_acc_out));
+}
+
+// gp_tangent_k7: 1-d index space of n elements
+template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k7_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ y_data,
+    double* __restrict__ t_6_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_6);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double y = y_data[i];
+            // linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
+            LIFTED_AT(t_6) = (0.5 * y);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_6_out[i] = LIFTED_AT(t_6);
+        }
+    }
+}
+
+
+LIFTED_KERNEL void gp_tangent_k7(const int64_t n, const int64_t d0,
+    const double* __restrict__ y_data,
+    double* __restrict__ t_6_out)
+{
+    LIFTED_RUN(gp_tangent_k7_body, (n, d0, y_data, t_6_out));
 }
 
 // gp_tangent_k8: 1-d index space of n elements
@@ -1815,6 +1815,67 @@ template <class T> LIFTED_HOT bool lifted_blas_layout(const lifted_view<T, 2>& v
     }
     return false;
 }
+// products too small for a BLAS call to pay (its setup and its packing of the operands cost more than the
+// arithmetic: llsq's 16 x 128 table times a vector took 0.4 us in dgemm) and matrix-vector products (dgemm packs the
+// whole matrix for its one pass over it), up to LIFTED_LOOP_PRODUCT_MOST multiplications, in plain loops: a row
+// times a column is a SIMD dot product (partial sums per lane), otherwise each row of `out` adds `a[i, q] * b[q, :]`
+// for q in order (SIMD along the row). BLAS adds in its own order: round-off only, as between NumPy's gemv and gemm
+#define LIFTED_SMALL_PRODUCT_MOST 4096
+#define LIFTED_LOOP_PRODUCT_MOST (int64_t(1) << 22)
+LIFTED_HOT bool lifted_loop_product(int64_t m, int64_t n, int64_t k)
+{
+    const int64_t work = m * n * k;
+    return work <= LIFTED_SMALL_PRODUCT_MOST || ((m == 1 || n == 1) && work <= LIFTED_LOOP_PRODUCT_MOST);
+}
+template <class T> static void lifted_loop_matmul(const lifted_view<T, 2>& a, const lifted_view<T, 2>& b,
+                                                  lifted_view<T, 2>& out)
+{
+    const int64_t m = a.d[0], k = a.d[1], n = b.d[1], as0 = a.s[0], as1 = a.s[1], bs0 = b.s[0], bs1 = b.s[1];
+    if (n == 1) {
+        int64_t i = 0;
+        if (as1 == 1 && bs0 == 1)  // four rows at a time: four independent chains of additions
+            for (; i + 4 <= m; i += 4) {
+                const T *r0 = a.p + i * as0, *r1 = r0 + as0, *r2 = r1 + as0, *r3 = r2 + as0;
+                T s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                _Pragma("omp simd reduction(+:s0, s1, s2, s3)") for (int64_t q = 0; q < k; ++q) {
+                    const T x = b.p[q];
+                    s0 += r0[q] * x; s1 += r1[q] * x; s2 += r2[q] * x; s3 += r3[q] * x;
+                }
+                out.p[i * out.s[0]] = s0; out.p[(i + 1) * out.s[0]] = s1;
+                out.p[(i + 2) * out.s[0]] = s2; out.p[(i + 3) * out.s[0]] = s3;
+            }
+        for (; i < m; ++i) {
+            const T* row = a.p + i * as0;
+            T sum = 0;
+            if (as1 == 1 && bs0 == 1) {
+                _Pragma("omp simd reduction(+:sum)") for (int64_t q = 0; q < k; ++q) sum += row[q] * b.p[q];
+            } else {
+                _Pragma("omp simd reduction(+:sum)") for (int64_t q = 0; q < k; ++q) sum += row[q * as1] * b.p[q * bs0];
+            }
+            out.p[i * out.s[0]] = sum;
+        }
+        return;
+    }
+    for (int64_t i = 0; i < m; ++i) {
+        T* row = out.p + i * out.s[0];
+        const int64_t os1 = out.s[1];
+        if (os1 == 1 && bs1 == 1) {
+            _Pragma("omp simd") for (int64_t j = 0; j < n; ++j) row[j] = 0;
+            for (int64_t q = 0; q < k; ++q) {
+                const T x = a.p[i * as0 + q * as1];
+                const T* from = b.p + q * bs0;
+                _Pragma("omp simd") for (int64_t j = 0; j < n; ++j) row[j] += x * from[j];
+            }
+        } else {
+            for (int64_t j = 0; j < n; ++j) row[j * os1] = 0;
+            for (int64_t q = 0; q < k; ++q) {
+                const T x = a.p[i * as0 + q * as1];
+                const T* from = b.p + q * bs0;
+                for (int64_t j = 0; j < n; ++j) row[j * os1] += x * from[j * bs1];
+            }
+        }
+    }
+}
 // out (m x n, C-contiguous, allocated) = a (m x k) @ b (k x n)
 template <class T> static int lifted_matmul(lifted_view<T, 2> a, lifted_view<T, 2> b, lifted_view<T, 2>& out,
                                             lifted_loop_state* st)
@@ -1822,6 +1883,7 @@ template <class T> static int lifted_matmul(lifted_view<T, 2> a, lifted_view<T, 
     const int64_t m = a.d[0], k = a.d[1], n = b.d[1];
     if (m == 0 || n == 0) return 0;
     if (k == 0) { lifted_fill(out, (T)0); return 0; }
+    if (lifted_loop_product(m, n, k)) { lifted_loop_matmul(a, b, out); return 0; }
     if (!lifted_have_gemm(a.p)) {  // (no BLAS found: the product in order, round-off apart the same numbers)
         for (int64_t i = 0; i < m; ++i)
             for (int64_t j = 0; j < n; ++j) {
@@ -1855,6 +1917,24 @@ template <class T, int R> LIFTED_HOT void lifted_store_view(int64_t* words, cons
 {
     words[0] = (int64_t)(intptr_t)v.p;
     for (int k = 0; k < R; ++k) { words[1 + k] = v.d[k]; words[1 + R + k] = v.s[k]; }
+}
+// an array input: the words above, or (when words[1] is -1; runtime/cpu_loop.py) the address of an ndarray whose
+// header (NumPy's PyArrayObject_fields: data, nd, dims, byte strides after the object header; the runtime checks
+// that layout when it loads) the call reads here, where Python would have packed each dim and stride. False when a
+// stride is not a whole number of elements (a structured array's field): the runtime then packs a copy
+struct lifted_ndarray_header { intptr_t refcount; void* type; char* data; int nd; int64_t* dims; int64_t* strides; };
+template <class T, int R> LIFTED_HOT bool lifted_load_input(lifted_view<T, R>& v, const int64_t* words)
+{
+    if (R == 0 || words[R > 0 ? 1 : 0] != -1) { lifted_load_view(v, words); return true; }
+    const lifted_ndarray_header* header = (const lifted_ndarray_header*)(intptr_t)words[0];
+    v.p = (T*)header->data;
+    bool whole = true;
+    for (int k = 0; k < R; ++k) {
+        v.d[k] = header->dims[k];
+        v.s[k] = header->strides[k] / (int64_t)sizeof(T);
+        whole = whole && v.s[k] * (int64_t)sizeof(T) == header->strides[k];
+    }
+    return whole;
 }
 LIFTED_HOT double lifted_load_scalar_f(int64_t word) { double x; memcpy(&x, &word, 8); return x; }
 LIFTED_HOT int64_t lifted_load_scalar_i(int64_t word) { return word; }
@@ -1912,10 +1992,10 @@ extern "C" int gp_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
     void* site_4 = nullptr; int64_t site_4_bytes = 0;
     void* site_5 = nullptr; int64_t site_5_bytes = 0;
-    lifted_load_view(v_inv, io + 0);
-    lifted_load_view(v_d_3, io + 5);
-    lifted_load_view(v_y, io + 10);
-    lifted_load_view(v_d_1, io + 13);
+    if (!lifted_load_input(v_inv, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_d_3, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_y, io + 10)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_d_1, io + 13)) return lifted_fail(st, 16, 0, 0, 0);
     // linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
     {
         lifted_view<double, 2> view;
@@ -1994,14 +2074,14 @@ extern "C" int gp_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     void* site_3 = nullptr; int64_t site_3_bytes = 0;
     void* site_4 = nullptr; int64_t site_4_bytes = 0;
     void* site_5 = nullptr; int64_t site_5_bytes = 0;
-    lifted_load_view(v_x_3, io + 0);
-    lifted_load_view(v_x_1, io + 3);
-    lifted_load_view(v_t_13, io + 6);
-    lifted_load_view(v_m_2, io + 11);
-    lifted_load_view(v_r, io + 16);
-    lifted_load_view(v_r_1, io + 21);
-    lifted_load_view(v_dchol, io + 26);
-    lifted_load_view(v_t_5, io + 31);
+    if (!lifted_load_input(v_x_3, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_x_1, io + 3)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_t_13, io + 6)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_m_2, io + 11)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_r, io + 16)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_r_1, io + 21)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_dchol, io + 26)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_t_5, io + 31)) return lifted_fail(st, 16, 0, 0, 0);
     // linalg_gaussian_process.py:10  alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, y))
     {
         lifted_view<double, 2> view;
@@ -2106,9 +2186,9 @@ extern "C" int gp_tangent_block0(int64_t* io, lifted_alloc_fn alloc)
     void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
     void* site_3 = nullptr; int64_t site_3_bytes = 0;
     void* site_4 = nullptr; int64_t site_4_bytes = 0;
-    lifted_load_view(v_m_3, io + 0);
-    lifted_load_view(v_m_4, io + 5);
-    lifted_load_view(v_chol, io + 10);
+    if (!lifted_load_input(v_m_3, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_m_4, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_chol, io + 10)) return lifted_fail(st, 16, 0, 0, 0);
     // linalg_gaussian_process.py:9  chol = np.linalg.cholesky(k)
     {
         int64_t space[2] = {-1, -1};
@@ -2172,8 +2252,8 @@ extern "C" int gp_tangent_block1(int64_t* io, lifted_alloc_fn alloc)
     void* site_1 = nullptr; int64_t site_1_bytes = 0;
     void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
     void* site_3 = nullptr; int64_t site_3_bytes = 0;
-    lifted_load_view(v_tchol, io + 0);
-    lifted_load_view(v_x_1, io + 5);
+    if (!lifted_load_input(v_tchol, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_x_1, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
     // linalg_gaussian_process.py:10  alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, y))
     {
         lifted_view<double, 2> left, right, product;
@@ -2217,9 +2297,9 @@ extern "C" int gp_tangent_block2(int64_t* io, lifted_alloc_fn alloc)
     void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
     void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
     void* site_4 = nullptr; int64_t site_4_bytes = 0;
-    lifted_load_view(v_t_19, io + 0);
-    lifted_load_view(v_alpha, io + 5);
-    lifted_load_view(v_x_4, io + 8);
+    if (!lifted_load_input(v_t_19, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_alpha, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_x_4, io + 8)) return lifted_fail(st, 16, 0, 0, 0);
     // linalg_gaussian_process.py:10  alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, y))
     {
         lifted_view<double, 2> left, right, product;
@@ -2264,11 +2344,11 @@ extern "C" int gp_tangent_block3(int64_t* io, lifted_alloc_fn alloc)
     double v_tlogdet = 0; bool f_tlogdet = false;
     lifted_view<double, 1> v_y = {};
     void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
-    void* site_2 = nullptr; int64_t site_2_bytes = 0;
-    void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
-    lifted_load_view(v_inv_1, io + 0);
-    lifted_load_view(v_y, io + 5);
-    lifted_load_view(v_tk, io + 8);
+    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
+    void* site_3 = nullptr; int64_t site_3_bytes = 0;
+    if (!lifted_load_input(v_inv_1, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_tk, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_y, io + 10)) return lifted_fail(st, 16, 0, 0, 0);
     // linalg_gaussian_process.py:11  sign, logdet = np.linalg.slogdet(k)
     {
         lifted_view<double, 2> view;
@@ -2277,21 +2357,6 @@ extern "C" int gp_tangent_block3(int64_t* io, lifted_alloc_fn alloc)
         view.d[1] = v_inv_1.d[0]; view.s[1] = v_inv_1.s[0];
         v_t_23 = view;
     }
-    // linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
-    {
-        int64_t space[1] = {-1};
-        if (v_y.p && !lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
-        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_1, &packed_1_bytes) : nullptr;
-        if (v_y.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) gp_tangent_k6(count, space[0], arg_0, out_1.p);
-        else gp_tangent_k6_body<false>(count, space[0], arg_0, out_1.p);
-        v_t_6 = out_1;
-    }
-    // linalg_gaussian_process.py:11  sign, logdet = np.linalg.slogdet(k)
     {
         int64_t space[2] = {-1, -1};
         if (v_t_23.p && !lifted_meet(space[0], v_t_23.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_23.d[0]);
@@ -2300,15 +2365,29 @@ extern "C" int gp_tangent_block3(int64_t* io, lifted_alloc_fn alloc)
         if (v_tk.p && !lifted_meet(space[1], v_tk.d[1])) return lifted_fail(st, 3, 1, space[1], v_tk.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_1 = v_tk.p ? lifted_contiguous_data(v_tk, st, &packed_3, &packed_3_bytes) : nullptr;
+        const double* arg_1 = v_tk.p ? lifted_contiguous_data(v_tk, st, &packed_1, &packed_1_bytes) : nullptr;
         if (v_tk.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
-        if (count >= lifted_parallel_min) gp_tangent_k7(count, space[0], space[1], v_t_23.p, (v_t_23.d[0] == 1 ? 0 : v_t_23.s[0]), (v_t_23.d[1] == 1 ? 0 : v_t_23.s[1]), arg_1, acc_1);
-        else gp_tangent_k7_body<false>(count, space[0], space[1], v_t_23.p, (v_t_23.d[0] == 1 ? 0 : v_t_23.s[0]), (v_t_23.d[1] == 1 ? 0 : v_t_23.s[1]), arg_1, acc_1);
+        if (count >= lifted_parallel_min) gp_tangent_k6(count, space[0], space[1], v_t_23.p, (v_t_23.d[0] == 1 ? 0 : v_t_23.s[0]), (v_t_23.d[1] == 1 ? 0 : v_t_23.s[1]), arg_1, acc_1);
+        else gp_tangent_k6_body<false>(count, space[0], space[1], v_t_23.p, (v_t_23.d[0] == 1 ? 0 : v_t_23.s[0]), (v_t_23.d[1] == 1 ? 0 : v_t_23.s[1]), arg_1, acc_1);
         v_tlogdet = (double)(double)(acc_1[0]); f_tlogdet = true;
     }
-    lifted_store_view(io + 13, v_t_6);
-    io[16] = lifted_store_scalar_f(v_tlogdet); io[17] = f_tlogdet;
+    // linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
+    {
+        int64_t space[1] = {-1};
+        if (v_y.p && !lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        const double* arg_0 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_y.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 1> out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) gp_tangent_k7(count, space[0], arg_0, out_1.p);
+        else gp_tangent_k7_body<false>(count, space[0], arg_0, out_1.p);
+        v_t_6 = out_1;
+    }
+    io[13] = lifted_store_scalar_f(v_tlogdet); io[14] = f_tlogdet;
+    lifted_store_view(io + 15, v_t_6);
     lifted_finish(state, io + 18);
     return 0;
 }
@@ -2327,8 +2406,8 @@ extern "C" int gp_tangent_block4(int64_t* io, lifted_alloc_fn alloc)
     void* site_2 = nullptr; int64_t site_2_bytes = 0;
     void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
     void* site_4 = nullptr; int64_t site_4_bytes = 0;
-    lifted_load_view(v_inv, io + 0);
-    lifted_load_view(v_tk, io + 5);
+    if (!lifted_load_input(v_inv, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_tk, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
     // linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
     {
         lifted_view<double, 2> left, right, product;

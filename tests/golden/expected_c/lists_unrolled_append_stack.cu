@@ -824,8 +824,43 @@ LIFTED_KERNEL void rnn_grad_k5(const int64_t n, const int64_t d0,
     LIFTED_RUN(rnn_grad_k5_body, (n, d0, v_4_data, m_4_data, h_2_data, t_13_out));
 }
 
-// rnn_grad_k6: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rnn_grad_k6_body(const int64_t n, const int64_t d0,
+// rnn_grad_k6: 2-d index space of n elements
+template <bool lifted_team> LIFTED_DEVICE void rnn_grad_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ dW_data,
+    const double* __restrict__ m_3_data,
+    double* __restrict__ dW_1_out)
+{
+    LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, dW_1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double dW = dW_data[i];
+            const double m_3 = m_3_data[i];
+            // lists_unrolled_append_stack.py:9  h = np.tanh(W @ h + x)
+            LIFTED_AT(dW_1) = (dW + m_3);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dW_1_out[i] = LIFTED_AT(dW_1);
+        }
+    }
+}
+
+
+LIFTED_KERNEL void rnn_grad_k6(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ dW_data,
+    const double* __restrict__ m_3_data,
+    double* __restrict__ dW_1_out)
+{
+    LIFTED_RUN(rnn_grad_k6_body, (n, d0, d1, dW_data, m_3_data, dW_1_out));
+}
+
+// rnn_grad_k7: 1-d index space of n elements
+template <bool lifted_team> LIFTED_DEVICE void rnn_grad_k7_body(const int64_t n, const int64_t d0,
     const double* __restrict__ dh_1_data,
     const double* __restrict__ m_5_data,
     const double* __restrict__ h_1_data,
@@ -855,52 +890,48 @@ template <bool lifted_team> LIFTED_DEVICE void rnn_grad_k6_body(const int64_t n,
 }
 
 
-LIFTED_KERNEL void rnn_grad_k6(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void rnn_grad_k7(const int64_t n, const int64_t d0,
     const double* __restrict__ dh_1_data,
     const double* __restrict__ m_5_data,
     const double* __restrict__ h_1_data,
     double* __restrict__ t_16_out)
 {
-    LIFTED_RUN(rnn_grad_k6_body, (n, d0, dh_1_data, m_5_data, h_1_data, t_16_out));
+    LIFTED_RUN(rnn_grad_k7_body, (n, d0, dh_1_data, m_5_data, h_1_data, t_16_out));
 }
 
-// rnn_grad_k7: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rnn_grad_k7_body(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ dW_data,
-    const double* __restrict__ m_3_data,
+// rnn_grad_k8: 2-d index space of n elements
+template <bool lifted_team> LIFTED_DEVICE void rnn_grad_k8_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ dW_1_data,
     const double* __restrict__ m_6_data,
-    double* __restrict__ dW_1_out)
+    double* __restrict__ dW_1_1_out)
 {
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, dW_1);
+        LIFTED_LOCAL(double, dW_1_1);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            const double dW = dW_data[i];
-            const double m_3 = m_3_data[i];
+            const double dW_1 = dW_1_data[i];
             const double m_6 = m_6_data[i];
             // lists_unrolled_append_stack.py:9  h = np.tanh(W @ h + x)
-            const double dW_1_1 = (dW + m_3);
-            LIFTED_AT(dW_1) = (dW_1_1 + m_6);
+            LIFTED_AT(dW_1_1) = (dW_1 + m_6);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            dW_1_out[i] = LIFTED_AT(dW_1);
+            dW_1_1_out[i] = LIFTED_AT(dW_1_1);
         }
     }
 }
 
 
-LIFTED_KERNEL void rnn_grad_k7(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ dW_data,
-    const double* __restrict__ m_3_data,
+LIFTED_KERNEL void rnn_grad_k8(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ dW_1_data,
     const double* __restrict__ m_6_data,
-    double* __restrict__ dW_1_out)
+    double* __restrict__ dW_1_1_out)
 {
-    LIFTED_RUN(rnn_grad_k7_body, (n, d0, d1, dW_data, m_3_data, m_6_data, dW_1_out));
+    LIFTED_RUN(rnn_grad_k8_body, (n, d0, d1, dW_1_data, m_6_data, dW_1_1_out));
 }
 
 // ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------
@@ -1164,6 +1195,67 @@ template <class T> LIFTED_HOT bool lifted_blas_layout(const lifted_view<T, 2>& v
     }
     return false;
 }
+// products too small for a BLAS call to pay (its setup and its packing of the operands cost more than the
+// arithmetic: llsq's 16 x 128 table times a vector took 0.4 us in dgemm) and matrix-vector products (dgemm packs the
+// whole matrix for its one pass over it), up to LIFTED_LOOP_PRODUCT_MOST multiplications, in plain loops: a row
+// times a column is a SIMD dot product (partial sums per lane), otherwise each row of `out` adds `a[i, q] * b[q, :]`
+// for q in order (SIMD along the row). BLAS adds in its own order: round-off only, as between NumPy's gemv and gemm
+#define LIFTED_SMALL_PRODUCT_MOST 4096
+#define LIFTED_LOOP_PRODUCT_MOST (int64_t(1) << 22)
+LIFTED_HOT bool lifted_loop_product(int64_t m, int64_t n, int64_t k)
+{
+    const int64_t work = m * n * k;
+    return work <= LIFTED_SMALL_PRODUCT_MOST || ((m == 1 || n == 1) && work <= LIFTED_LOOP_PRODUCT_MOST);
+}
+template <class T> static void lifted_loop_matmul(const lifted_view<T, 2>& a, const lifted_view<T, 2>& b,
+                                                  lifted_view<T, 2>& out)
+{
+    const int64_t m = a.d[0], k = a.d[1], n = b.d[1], as0 = a.s[0], as1 = a.s[1], bs0 = b.s[0], bs1 = b.s[1];
+    if (n == 1) {
+        int64_t i = 0;
+        if (as1 == 1 && bs0 == 1)  // four rows at a time: four independent chains of additions
+            for (; i + 4 <= m; i += 4) {
+                const T *r0 = a.p + i * as0, *r1 = r0 + as0, *r2 = r1 + as0, *r3 = r2 + as0;
+                T s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                _Pragma("omp simd reduction(+:s0, s1, s2, s3)") for (int64_t q = 0; q < k; ++q) {
+                    const T x = b.p[q];
+                    s0 += r0[q] * x; s1 += r1[q] * x; s2 += r2[q] * x; s3 += r3[q] * x;
+                }
+                out.p[i * out.s[0]] = s0; out.p[(i + 1) * out.s[0]] = s1;
+                out.p[(i + 2) * out.s[0]] = s2; out.p[(i + 3) * out.s[0]] = s3;
+            }
+        for (; i < m; ++i) {
+            const T* row = a.p + i * as0;
+            T sum = 0;
+            if (as1 == 1 && bs0 == 1) {
+                _Pragma("omp simd reduction(+:sum)") for (int64_t q = 0; q < k; ++q) sum += row[q] * b.p[q];
+            } else {
+                _Pragma("omp simd reduction(+:sum)") for (int64_t q = 0; q < k; ++q) sum += row[q * as1] * b.p[q * bs0];
+            }
+            out.p[i * out.s[0]] = sum;
+        }
+        return;
+    }
+    for (int64_t i = 0; i < m; ++i) {
+        T* row = out.p + i * out.s[0];
+        const int64_t os1 = out.s[1];
+        if (os1 == 1 && bs1 == 1) {
+            _Pragma("omp simd") for (int64_t j = 0; j < n; ++j) row[j] = 0;
+            for (int64_t q = 0; q < k; ++q) {
+                const T x = a.p[i * as0 + q * as1];
+                const T* from = b.p + q * bs0;
+                _Pragma("omp simd") for (int64_t j = 0; j < n; ++j) row[j] += x * from[j];
+            }
+        } else {
+            for (int64_t j = 0; j < n; ++j) row[j * os1] = 0;
+            for (int64_t q = 0; q < k; ++q) {
+                const T x = a.p[i * as0 + q * as1];
+                const T* from = b.p + q * bs0;
+                for (int64_t j = 0; j < n; ++j) row[j * os1] += x * from[j * bs1];
+            }
+        }
+    }
+}
 // out (m x n, C-contiguous, allocated) = a (m x k) @ b (k x n)
 template <class T> static int lifted_matmul(lifted_view<T, 2> a, lifted_view<T, 2> b, lifted_view<T, 2>& out,
                                             lifted_loop_state* st)
@@ -1171,6 +1263,7 @@ template <class T> static int lifted_matmul(lifted_view<T, 2> a, lifted_view<T, 
     const int64_t m = a.d[0], k = a.d[1], n = b.d[1];
     if (m == 0 || n == 0) return 0;
     if (k == 0) { lifted_fill(out, (T)0); return 0; }
+    if (lifted_loop_product(m, n, k)) { lifted_loop_matmul(a, b, out); return 0; }
     if (!lifted_have_gemm(a.p)) {  // (no BLAS found: the product in order, round-off apart the same numbers)
         for (int64_t i = 0; i < m; ++i)
             for (int64_t j = 0; j < n; ++j) {
@@ -1204,6 +1297,24 @@ template <class T, int R> LIFTED_HOT void lifted_store_view(int64_t* words, cons
 {
     words[0] = (int64_t)(intptr_t)v.p;
     for (int k = 0; k < R; ++k) { words[1 + k] = v.d[k]; words[1 + R + k] = v.s[k]; }
+}
+// an array input: the words above, or (when words[1] is -1; runtime/cpu_loop.py) the address of an ndarray whose
+// header (NumPy's PyArrayObject_fields: data, nd, dims, byte strides after the object header; the runtime checks
+// that layout when it loads) the call reads here, where Python would have packed each dim and stride. False when a
+// stride is not a whole number of elements (a structured array's field): the runtime then packs a copy
+struct lifted_ndarray_header { intptr_t refcount; void* type; char* data; int nd; int64_t* dims; int64_t* strides; };
+template <class T, int R> LIFTED_HOT bool lifted_load_input(lifted_view<T, R>& v, const int64_t* words)
+{
+    if (R == 0 || words[R > 0 ? 1 : 0] != -1) { lifted_load_view(v, words); return true; }
+    const lifted_ndarray_header* header = (const lifted_ndarray_header*)(intptr_t)words[0];
+    v.p = (T*)header->data;
+    bool whole = true;
+    for (int k = 0; k < R; ++k) {
+        v.d[k] = header->dims[k];
+        v.s[k] = header->strides[k] / (int64_t)sizeof(T);
+        whole = whole && v.s[k] * (int64_t)sizeof(T) == header->strides[k];
+    }
+    return whole;
 }
 LIFTED_HOT double lifted_load_scalar_f(int64_t word) { double x; memcpy(&x, &word, 8); return x; }
 LIFTED_HOT int64_t lifted_load_scalar_i(int64_t word) { return word; }
@@ -1273,9 +1384,9 @@ extern "C" int rnn_block0(int64_t* io, lifted_alloc_fn alloc)
     void* packed_10 = nullptr; int64_t packed_10_bytes = 0;
     void* packed_11 = nullptr; int64_t packed_11_bytes = 0;
     void* site_12 = nullptr; int64_t site_12_bytes = 0;
-    lifted_load_view(v_xs, io + 0);
-    lifted_load_view(v_W, io + 5);
-    lifted_load_view(v_h, io + 10);
+    if (!lifted_load_input(v_xs, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_W, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_h, io + 10)) return lifted_fail(st, 16, 0, 0, 0);
     // lists_unrolled_append_stack.py:8  for x in xs:
     {
         lifted_view<double, 1> view;
@@ -1431,9 +1542,9 @@ extern "C" int rnn_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     void* packed_10 = nullptr; int64_t packed_10_bytes = 0;
     void* packed_11 = nullptr; int64_t packed_11_bytes = 0;
     void* site_12 = nullptr; int64_t site_12_bytes = 0;
-    lifted_load_view(v_xs, io + 0);
-    lifted_load_view(v_W, io + 5);
-    lifted_load_view(v_h, io + 10);
+    if (!lifted_load_input(v_xs, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_W, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_h, io + 10)) return lifted_fail(st, 16, 0, 0, 0);
     // lists_unrolled_append_stack.py:8  for x in xs:
     {
         lifted_view<double, 1> view;
@@ -1594,19 +1705,21 @@ extern "C" int rnn_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     void* site_14 = nullptr; int64_t site_14_bytes = 0;
     void* packed_15 = nullptr; int64_t packed_15_bytes = 0;
     void* packed_16 = nullptr; int64_t packed_16_bytes = 0;
-    void* packed_17 = nullptr; int64_t packed_17_bytes = 0;
-    void* site_18 = nullptr; int64_t site_18_bytes = 0;
-    void* site_19 = nullptr; int64_t site_19_bytes = 0;
+    void* site_17 = nullptr; int64_t site_17_bytes = 0;
+    void* packed_18 = nullptr; int64_t packed_18_bytes = 0;
+    void* packed_19 = nullptr; int64_t packed_19_bytes = 0;
     void* packed_20 = nullptr; int64_t packed_20_bytes = 0;
-    void* packed_21 = nullptr; int64_t packed_21_bytes = 0;
-    void* packed_22 = nullptr; int64_t packed_22_bytes = 0;
-    void* site_23 = nullptr; int64_t site_23_bytes = 0;
-    lifted_load_view(v_c, io + 0);
-    lifted_load_view(v_h_3, io + 5);
-    lifted_load_view(v_h_2, io + 8);
-    lifted_load_view(v_W, io + 11);
-    lifted_load_view(v_h_1, io + 16);
-    lifted_load_view(v_h, io + 19);
+    void* site_21 = nullptr; int64_t site_21_bytes = 0;
+    void* site_22 = nullptr; int64_t site_22_bytes = 0;
+    void* packed_23 = nullptr; int64_t packed_23_bytes = 0;
+    void* packed_24 = nullptr; int64_t packed_24_bytes = 0;
+    void* site_25 = nullptr; int64_t site_25_bytes = 0;
+    if (!lifted_load_input(v_c, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_h_3, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_h_2, io + 8)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_W, io + 11)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_h_1, io + 16)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_h, io + 19)) return lifted_fail(st, 16, 0, 0, 0);
     // lists_unrolled_append_stack.py:11  return np.sum(np.stack(states) ** 2) + sum(np.sum(s) for s in states[1:])
     {
         int64_t space[2] = {-1, -1};
@@ -1726,49 +1839,63 @@ extern "C" int rnn_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         v_m_5.p = product.p; v_m_5.d[0] = product.d[1]; v_m_5.s[0] = product.s[1];
     }
     {
+        int64_t space[2] = {-1, -1};
+        if (v_dW.p && !lifted_meet(space[0], v_dW.d[0])) return lifted_fail(st, 3, 0, space[0], v_dW.d[0]);
+        if (v_dW.p && !lifted_meet(space[1], v_dW.d[1])) return lifted_fail(st, 3, 1, space[1], v_dW.d[1]);
+        if (v_m_3.p && !lifted_meet(space[0], v_m_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_3.d[0]);
+        if (v_m_3.p && !lifted_meet(space[1], v_m_3.d[1])) return lifted_fail(st, 3, 1, space[1], v_m_3.d[1]);
+        for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 2);
+        const double* arg_0 = v_dW.p ? lifted_contiguous_data(v_dW, st, &packed_15, &packed_15_bytes) : nullptr;
+        if (v_dW.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_m_3.p ? lifted_contiguous_data(v_m_3, st, &packed_16, &packed_16_bytes) : nullptr;
+        if (v_m_3.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 2> out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_17, &site_17_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) rnn_grad_k6(count, space[0], space[1], arg_0, arg_1, out_1.p);
+        else rnn_grad_k6_body<false>(count, space[0], space[1], arg_0, arg_1, out_1.p);
+        v_dW_1 = out_1;
+    }
+    {
         int64_t space[1] = {-1};
         if (v_dh_1.p && !lifted_meet(space[0], v_dh_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_dh_1.d[0]);
         if (v_m_5.p && !lifted_meet(space[0], v_m_5.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_5.d[0]);
         if (v_h_1.p && !lifted_meet(space[0], v_h_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_h_1.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_dh_1.p ? lifted_contiguous_data(v_dh_1, st, &packed_15, &packed_15_bytes) : nullptr;
+        const double* arg_0 = v_dh_1.p ? lifted_contiguous_data(v_dh_1, st, &packed_18, &packed_18_bytes) : nullptr;
         if (v_dh_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_m_5.p ? lifted_contiguous_data(v_m_5, st, &packed_16, &packed_16_bytes) : nullptr;
+        const double* arg_1 = v_m_5.p ? lifted_contiguous_data(v_m_5, st, &packed_19, &packed_19_bytes) : nullptr;
         if (v_m_5.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_2 = v_h_1.p ? lifted_contiguous_data(v_h_1, st, &packed_17, &packed_17_bytes) : nullptr;
+        const double* arg_2 = v_h_1.p ? lifted_contiguous_data(v_h_1, st, &packed_20, &packed_20_bytes) : nullptr;
         if (v_h_1.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_18, &site_18_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) rnn_grad_k6(count, space[0], arg_0, arg_1, arg_2, out_1.p);
-        else rnn_grad_k6_body<false>(count, space[0], arg_0, arg_1, arg_2, out_1.p);
+        if (!lifted_alloc_view(out_1, space, st, &site_21, &site_21_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) rnn_grad_k7(count, space[0], arg_0, arg_1, arg_2, out_1.p);
+        else rnn_grad_k7_body<false>(count, space[0], arg_0, arg_1, arg_2, out_1.p);
         v_t_16 = out_1;
     }
     {
         const int64_t dims[2] = {v_t_16.d[0], v_h.d[0]};
-        if (!lifted_alloc_view(v_m_6, dims, st, &site_19, &site_19_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(v_m_6, dims, st, &site_22, &site_22_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t i = 0; i < dims[0]; ++i) for (int64_t j = 0; j < dims[1]; ++j) v_m_6.p[i * dims[1] + j] = (double)(v_t_16.p[i * v_t_16.s[0]] * v_h.p[j * v_h.s[0]]);
     }
     {
         int64_t space[2] = {-1, -1};
-        if (v_dW.p && !lifted_meet(space[0], v_dW.d[0])) return lifted_fail(st, 3, 0, space[0], v_dW.d[0]);
-        if (v_dW.p && !lifted_meet(space[1], v_dW.d[1])) return lifted_fail(st, 3, 1, space[1], v_dW.d[1]);
-        if (v_m_3.p && !lifted_meet(space[0], v_m_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_3.d[0]);
-        if (v_m_3.p && !lifted_meet(space[1], v_m_3.d[1])) return lifted_fail(st, 3, 1, space[1], v_m_3.d[1]);
+        if (v_dW_1.p && !lifted_meet(space[0], v_dW_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_dW_1.d[0]);
+        if (v_dW_1.p && !lifted_meet(space[1], v_dW_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_dW_1.d[1]);
         if (v_m_6.p && !lifted_meet(space[0], v_m_6.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_6.d[0]);
         if (v_m_6.p && !lifted_meet(space[1], v_m_6.d[1])) return lifted_fail(st, 3, 1, space[1], v_m_6.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = v_dW.p ? lifted_contiguous_data(v_dW, st, &packed_20, &packed_20_bytes) : nullptr;
-        if (v_dW.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_m_3.p ? lifted_contiguous_data(v_m_3, st, &packed_21, &packed_21_bytes) : nullptr;
-        if (v_m_3.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_2 = v_m_6.p ? lifted_contiguous_data(v_m_6, st, &packed_22, &packed_22_bytes) : nullptr;
-        if (v_m_6.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_dW_1.p ? lifted_contiguous_data(v_dW_1, st, &packed_23, &packed_23_bytes) : nullptr;
+        if (v_dW_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_m_6.p ? lifted_contiguous_data(v_m_6, st, &packed_24, &packed_24_bytes) : nullptr;
+        if (v_m_6.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_23, &site_23_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) rnn_grad_k7(count, space[0], space[1], arg_0, arg_1, arg_2, out_1.p);
-        else rnn_grad_k7_body<false>(count, space[0], space[1], arg_0, arg_1, arg_2, out_1.p);
+        if (!lifted_alloc_view(out_1, space, st, &site_25, &site_25_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) rnn_grad_k8(count, space[0], space[1], arg_0, arg_1, out_1.p);
+        else rnn_grad_k8_body<false>(count, space[0], space[1], arg_0, arg_1, out_1.p);
         v_dW_1 = out_1;
     }
     lifted_store_view(io + 22, v_dW_1);

@@ -54,9 +54,10 @@ class StatementWriter:
 
     def _segment(self, eqns: list[Eqn]) -> list[str]:
         """One lane block of element work. Where it ends with a power by repeated squaring (see `squaring`), the
-        block keeps the power's operands (as doubles), result, base and exponent bits in lane arrays; then one lane
-        block per squaring step runs over the chunk until no lane has a bit left (`t ** j` for j < 128 takes 7
-        steps, and the lanes of a step do not wait on each other as one lane's steps would); then a block counts
+        block keeps the power's operands (as doubles), result, base and exponent bits in lane arrays, and ORs the
+        chunk's bits; then one lane block per two squaring steps runs over the chunk while that OR has a bit left
+        (`t ** j` for j < 128 takes 7 steps in 4 blocks; the lanes of a step do not wait on each other as one
+        lane's steps would, and a lane's two steps keep its values in registers); then a block counts
         the lanes whose result lifted_fpower might refuse (and compute with pow), and a chunk with such a lane runs
         lifted_fpower itself on its lanes one at a time (rare: a subnormal or overflowing result, an exponent that
         is not whole). Every element gets lifted_fpower's bits; its pow call in a branch had kept the whole block
@@ -77,9 +78,14 @@ class StatementWriter:
                 f"LIFTED_AT({result}) = 1;", f"LIFTED_AT({base}) = LIFTED_AT({a});",
                 f"LIFTED_AT({bits}) = lifted_fpower_bits(LIFTED_AT({b}));", f"{left} |= LIFTED_AT({bits});"]
 
-        squaring_step = [f"LIFTED_AT({result}) *= (LIFTED_AT({bits}) & 1) ? LIFTED_AT({base}) : 1.0;",
-                         f"LIFTED_AT({base}) *= LIFTED_AT({base});", f"LIFTED_AT({bits}) >>= 1;",
-                         f"{left} |= LIFTED_AT({bits});"]
+        # two squaring steps per lane block (each lane's result, base and bits in registers between them: half
+        # the lane arrays' loads and stores); a step past a lane's last bit multiplies by 1.0, which changes no bit
+        r, q, e = (self.fresh(f"{name}_{part}") for part in ("r", "q", "e"))
+        squaring_steps = [f"double {r} = LIFTED_AT({result}), {q} = LIFTED_AT({base});",
+                          f"const int64_t {e} = LIFTED_AT({bits});",
+                          f"{r} *= ({e} & 1) ? {q} : 1.0; {q} *= {q};",
+                          f"{r} *= ({e} & 2) ? {q} : 1.0; {q} *= {q};",
+                          f"LIFTED_AT({result}) = {r}; LIFTED_AT({base}) = {q}; LIFTED_AT({bits}) = {e} >> 2;"]
         cast = "" if ctype == "double" else f"({ctype})"
 
         def test():
@@ -92,8 +98,8 @@ class StatementWriter:
                 f"LIFTED_LOCAL(double, {result});", f"LIFTED_LOCAL(double, {base});",
                 f"LIFTED_LOCAL(int64_t, {bits});", f"int64_t {left} = 0;"] + \
             self.lanes(start, reducing=("|", left)) + \
-            [f"while ({left} != 0) {{", f"    {left} = 0;"] + \
-            indent(self.lanes(squaring_step, reducing=("|", left))) + ["}", f"double {refused} = 0;"] + \
+            [f"for (; {left} != 0; {left} >>= 2) {{"] + \
+            indent(self.lanes(squaring_steps)) + ["}", f"double {refused} = 0;"] + \
             self.lanes(test, reducing=("+", refused)) + [f"if ({refused} != 0) {{"] + indent(again) + ["}"]
 
     def _equations(self, eqns: list[Eqn]) -> list[str]:

@@ -77,7 +77,7 @@ class _LoopEmitter(ArrayStatements, RegionCalls, Products):
             kind = self.kind(atom)
             name = atom.value.name if is_module_array(atom) else atom.name
             if kind[0] == "array":
-                loads.append(f"lifted_load_view(v_{name}, io + {slot});")
+                loads.append(f"if (!lifted_load_input(v_{name}, io + {slot})) return lifted_fail(st, 16, 0, 0, 0);")
                 inputs.append(("array", kind[1], kind[2], name in plan.written))
                 slot += 1 + 2 * kind[2]
             elif kind[0] == "scalar":
