@@ -1371,8 +1371,39 @@ LIFTED_KERNEL void gp_tangent_k5(const int64_t n, const int64_t d0,
     LIFTED_RUN(gp_tangent_k5_body, (n, d0, x_4_data, m_6_data, t_22_out));
 }
 
-// gp_tangent_k6: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void gp_tangent_k6_walk(const int64_t n, const int64_t d0, const int64_t d1,
+// gp_tangent_k6: 1-d index space of n elements
+template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k6_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ y_data,
+    double* __restrict__ t_6_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_6);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double y = y_data[i];
+            // linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
+            LIFTED_AT(t_6) = (0.5 * y);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_6_out[i] = LIFTED_AT(t_6);
+        }
+    }
+}
+
+
+LIFTED_KERNEL void gp_tangent_k6(const int64_t n, const int64_t d0,
+    const double* __restrict__ y_data,
+    double* __restrict__ t_6_out)
+{
+    LIFTED_RUN(gp_tangent_k6_body, (n, d0, y_data, t_6_out));
+}
+
+// gp_tangent_k7: 2-d index space of n elements
+template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void gp_tangent_k7_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ t_23_data, const int64_t t_23_s0, const int64_t t_23_s1,
     const double* __restrict__ tk_data,
     double* __restrict__ tlogdet_acc_out)
@@ -1399,51 +1430,20 @@ template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void gp_tangent_k6_w
 }
 
 // rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k7_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ t_23_data, const int64_t t_23_s0, const int64_t t_23_s1,
     const double* __restrict__ tk_data,
     double* __restrict__ tlogdet_acc_out)
 {
-    LIFTED_BY_ROW_WALK(gp_tangent_k6_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && t_23_s1 == 1, (n, d0, d1, t_23_data, t_23_s0, t_23_s1, tk_data, tlogdet_acc_out));
+    LIFTED_BY_ROW_WALK(gp_tangent_k7_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && t_23_s1 == 1, (n, d0, d1, t_23_data, t_23_s0, t_23_s1, tk_data, tlogdet_acc_out));
 }
 
-LIFTED_KERNEL void gp_tangent_k6(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_KERNEL void gp_tangent_k7(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ t_23_data, const int64_t t_23_s0, const int64_t t_23_s1,
     const double* __restrict__ tk_data,
     double* __restrict__ tlogdet_acc_out)
 {
-    LIFTED_RUN(gp_tangent_k6_body, (n, d0, d1, t_23_data, t_23_s0, t_23_s1, tk_data, tlogdet_acc_out));
-}
-
-// gp_tangent_k7: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k7_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ y_data,
-    double* __restrict__ t_6_out)
-{
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_6);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double y = y_data[i];
-            // linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
-            LIFTED_AT(t_6) = (0.5 * y);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            t_6_out[i] = LIFTED_AT(t_6);
-        }
-    }
-}
-
-
-LIFTED_KERNEL void gp_tangent_k7(const int64_t n, const int64_t d0,
-    const double* __restrict__ y_data,
-    double* __restrict__ t_6_out)
-{
-    LIFTED_RUN(gp_tangent_k7_body, (n, d0, y_data, t_6_out));
+    LIFTED_RUN(gp_tangent_k7_body, (n, d0, d1, t_23_data, t_23_s0, t_23_s1, tk_data, tlogdet_acc_out));
 }
 
 // gp_tangent_k8: 1-d index space of n elements
@@ -2344,11 +2344,11 @@ extern "C" int gp_tangent_block3(int64_t* io, lifted_alloc_fn alloc)
     double v_tlogdet = 0; bool f_tlogdet = false;
     lifted_view<double, 1> v_y = {};
     void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
-    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
-    void* site_3 = nullptr; int64_t site_3_bytes = 0;
+    void* site_2 = nullptr; int64_t site_2_bytes = 0;
+    void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
     if (!lifted_load_input(v_inv_1, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_tk, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_y, io + 10)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_y, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_tk, io + 8)) return lifted_fail(st, 16, 0, 0, 0);
     // linalg_gaussian_process.py:11  sign, logdet = np.linalg.slogdet(k)
     {
         lifted_view<double, 2> view;
@@ -2357,6 +2357,21 @@ extern "C" int gp_tangent_block3(int64_t* io, lifted_alloc_fn alloc)
         view.d[1] = v_inv_1.d[0]; view.s[1] = v_inv_1.s[0];
         v_t_23 = view;
     }
+    // linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
+    {
+        int64_t space[1] = {-1};
+        if (v_y.p && !lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        const double* arg_0 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_y.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 1> out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) gp_tangent_k6(count, space[0], arg_0, out_1.p);
+        else gp_tangent_k6_body<false>(count, space[0], arg_0, out_1.p);
+        v_t_6 = out_1;
+    }
+    // linalg_gaussian_process.py:11  sign, logdet = np.linalg.slogdet(k)
     {
         int64_t space[2] = {-1, -1};
         if (v_t_23.p && !lifted_meet(space[0], v_t_23.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_23.d[0]);
@@ -2365,29 +2380,15 @@ extern "C" int gp_tangent_block3(int64_t* io, lifted_alloc_fn alloc)
         if (v_tk.p && !lifted_meet(space[1], v_tk.d[1])) return lifted_fail(st, 3, 1, space[1], v_tk.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_1 = v_tk.p ? lifted_contiguous_data(v_tk, st, &packed_1, &packed_1_bytes) : nullptr;
+        const double* arg_1 = v_tk.p ? lifted_contiguous_data(v_tk, st, &packed_3, &packed_3_bytes) : nullptr;
         if (v_tk.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
-        if (count >= lifted_parallel_min) gp_tangent_k6(count, space[0], space[1], v_t_23.p, (v_t_23.d[0] == 1 ? 0 : v_t_23.s[0]), (v_t_23.d[1] == 1 ? 0 : v_t_23.s[1]), arg_1, acc_1);
-        else gp_tangent_k6_body<false>(count, space[0], space[1], v_t_23.p, (v_t_23.d[0] == 1 ? 0 : v_t_23.s[0]), (v_t_23.d[1] == 1 ? 0 : v_t_23.s[1]), arg_1, acc_1);
+        if (count >= lifted_parallel_min) gp_tangent_k7(count, space[0], space[1], v_t_23.p, (v_t_23.d[0] == 1 ? 0 : v_t_23.s[0]), (v_t_23.d[1] == 1 ? 0 : v_t_23.s[1]), arg_1, acc_1);
+        else gp_tangent_k7_body<false>(count, space[0], space[1], v_t_23.p, (v_t_23.d[0] == 1 ? 0 : v_t_23.s[0]), (v_t_23.d[1] == 1 ? 0 : v_t_23.s[1]), arg_1, acc_1);
         v_tlogdet = (double)(double)(acc_1[0]); f_tlogdet = true;
     }
-    // linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
-    {
-        int64_t space[1] = {-1};
-        if (v_y.p && !lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
-        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_2, &packed_2_bytes) : nullptr;
-        if (v_y.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) gp_tangent_k7(count, space[0], arg_0, out_1.p);
-        else gp_tangent_k7_body<false>(count, space[0], arg_0, out_1.p);
-        v_t_6 = out_1;
-    }
-    io[13] = lifted_store_scalar_f(v_tlogdet); io[14] = f_tlogdet;
-    lifted_store_view(io + 15, v_t_6);
+    lifted_store_view(io + 13, v_t_6);
+    io[16] = lifted_store_scalar_f(v_tlogdet); io[17] = f_tlogdet;
     lifted_finish(state, io + 18);
     return 0;
 }

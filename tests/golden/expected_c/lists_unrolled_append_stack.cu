@@ -824,43 +824,8 @@ LIFTED_KERNEL void rnn_grad_k5(const int64_t n, const int64_t d0,
     LIFTED_RUN(rnn_grad_k5_body, (n, d0, v_4_data, m_4_data, h_2_data, t_13_out));
 }
 
-// rnn_grad_k6: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rnn_grad_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ dW_data,
-    const double* __restrict__ m_3_data,
-    double* __restrict__ dW_1_out)
-{
-    LIFTED_THREAD_SETUP;
-    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, dW_1);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double dW = dW_data[i];
-            const double m_3 = m_3_data[i];
-            // lists_unrolled_append_stack.py:9  h = np.tanh(W @ h + x)
-            LIFTED_AT(dW_1) = (dW + m_3);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            dW_1_out[i] = LIFTED_AT(dW_1);
-        }
-    }
-}
-
-
-LIFTED_KERNEL void rnn_grad_k6(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ dW_data,
-    const double* __restrict__ m_3_data,
-    double* __restrict__ dW_1_out)
-{
-    LIFTED_RUN(rnn_grad_k6_body, (n, d0, d1, dW_data, m_3_data, dW_1_out));
-}
-
-// rnn_grad_k7: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rnn_grad_k7_body(const int64_t n, const int64_t d0,
+// rnn_grad_k6: 1-d index space of n elements
+template <bool lifted_team> LIFTED_DEVICE void rnn_grad_k6_body(const int64_t n, const int64_t d0,
     const double* __restrict__ dh_1_data,
     const double* __restrict__ m_5_data,
     const double* __restrict__ h_1_data,
@@ -890,48 +855,52 @@ template <bool lifted_team> LIFTED_DEVICE void rnn_grad_k7_body(const int64_t n,
 }
 
 
-LIFTED_KERNEL void rnn_grad_k7(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void rnn_grad_k6(const int64_t n, const int64_t d0,
     const double* __restrict__ dh_1_data,
     const double* __restrict__ m_5_data,
     const double* __restrict__ h_1_data,
     double* __restrict__ t_16_out)
 {
-    LIFTED_RUN(rnn_grad_k7_body, (n, d0, dh_1_data, m_5_data, h_1_data, t_16_out));
+    LIFTED_RUN(rnn_grad_k6_body, (n, d0, dh_1_data, m_5_data, h_1_data, t_16_out));
 }
 
-// rnn_grad_k8: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rnn_grad_k8_body(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ dW_1_data,
+// rnn_grad_k7: 2-d index space of n elements
+template <bool lifted_team> LIFTED_DEVICE void rnn_grad_k7_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ dW_data,
+    const double* __restrict__ m_3_data,
     const double* __restrict__ m_6_data,
-    double* __restrict__ dW_1_1_out)
+    double* __restrict__ dW_1_out)
 {
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, dW_1_1);
+        LIFTED_LOCAL(double, dW_1);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            const double dW_1 = dW_1_data[i];
+            const double dW = dW_data[i];
+            const double m_3 = m_3_data[i];
             const double m_6 = m_6_data[i];
             // lists_unrolled_append_stack.py:9  h = np.tanh(W @ h + x)
-            LIFTED_AT(dW_1_1) = (dW_1 + m_6);
+            const double dW_1_1 = (dW + m_3);
+            LIFTED_AT(dW_1) = (dW_1_1 + m_6);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            dW_1_1_out[i] = LIFTED_AT(dW_1_1);
+            dW_1_out[i] = LIFTED_AT(dW_1);
         }
     }
 }
 
 
-LIFTED_KERNEL void rnn_grad_k8(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ dW_1_data,
+LIFTED_KERNEL void rnn_grad_k7(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ dW_data,
+    const double* __restrict__ m_3_data,
     const double* __restrict__ m_6_data,
-    double* __restrict__ dW_1_1_out)
+    double* __restrict__ dW_1_out)
 {
-    LIFTED_RUN(rnn_grad_k8_body, (n, d0, d1, dW_1_data, m_6_data, dW_1_1_out));
+    LIFTED_RUN(rnn_grad_k7_body, (n, d0, d1, dW_data, m_3_data, m_6_data, dW_1_out));
 }
 
 // ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------
@@ -1705,15 +1674,13 @@ extern "C" int rnn_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     void* site_14 = nullptr; int64_t site_14_bytes = 0;
     void* packed_15 = nullptr; int64_t packed_15_bytes = 0;
     void* packed_16 = nullptr; int64_t packed_16_bytes = 0;
-    void* site_17 = nullptr; int64_t site_17_bytes = 0;
-    void* packed_18 = nullptr; int64_t packed_18_bytes = 0;
-    void* packed_19 = nullptr; int64_t packed_19_bytes = 0;
+    void* packed_17 = nullptr; int64_t packed_17_bytes = 0;
+    void* site_18 = nullptr; int64_t site_18_bytes = 0;
+    void* site_19 = nullptr; int64_t site_19_bytes = 0;
     void* packed_20 = nullptr; int64_t packed_20_bytes = 0;
-    void* site_21 = nullptr; int64_t site_21_bytes = 0;
-    void* site_22 = nullptr; int64_t site_22_bytes = 0;
-    void* packed_23 = nullptr; int64_t packed_23_bytes = 0;
-    void* packed_24 = nullptr; int64_t packed_24_bytes = 0;
-    void* site_25 = nullptr; int64_t site_25_bytes = 0;
+    void* packed_21 = nullptr; int64_t packed_21_bytes = 0;
+    void* packed_22 = nullptr; int64_t packed_22_bytes = 0;
+    void* site_23 = nullptr; int64_t site_23_bytes = 0;
     if (!lifted_load_input(v_c, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_h_3, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_h_2, io + 8)) return lifted_fail(st, 16, 0, 0, 0);
@@ -1839,63 +1806,49 @@ extern "C" int rnn_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         v_m_5.p = product.p; v_m_5.d[0] = product.d[1]; v_m_5.s[0] = product.s[1];
     }
     {
-        int64_t space[2] = {-1, -1};
-        if (v_dW.p && !lifted_meet(space[0], v_dW.d[0])) return lifted_fail(st, 3, 0, space[0], v_dW.d[0]);
-        if (v_dW.p && !lifted_meet(space[1], v_dW.d[1])) return lifted_fail(st, 3, 1, space[1], v_dW.d[1]);
-        if (v_m_3.p && !lifted_meet(space[0], v_m_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_3.d[0]);
-        if (v_m_3.p && !lifted_meet(space[1], v_m_3.d[1])) return lifted_fail(st, 3, 1, space[1], v_m_3.d[1]);
-        for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = v_dW.p ? lifted_contiguous_data(v_dW, st, &packed_15, &packed_15_bytes) : nullptr;
-        if (v_dW.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_m_3.p ? lifted_contiguous_data(v_m_3, st, &packed_16, &packed_16_bytes) : nullptr;
-        if (v_m_3.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_17, &site_17_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) rnn_grad_k6(count, space[0], space[1], arg_0, arg_1, out_1.p);
-        else rnn_grad_k6_body<false>(count, space[0], space[1], arg_0, arg_1, out_1.p);
-        v_dW_1 = out_1;
-    }
-    {
         int64_t space[1] = {-1};
         if (v_dh_1.p && !lifted_meet(space[0], v_dh_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_dh_1.d[0]);
         if (v_m_5.p && !lifted_meet(space[0], v_m_5.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_5.d[0]);
         if (v_h_1.p && !lifted_meet(space[0], v_h_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_h_1.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_dh_1.p ? lifted_contiguous_data(v_dh_1, st, &packed_18, &packed_18_bytes) : nullptr;
+        const double* arg_0 = v_dh_1.p ? lifted_contiguous_data(v_dh_1, st, &packed_15, &packed_15_bytes) : nullptr;
         if (v_dh_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_m_5.p ? lifted_contiguous_data(v_m_5, st, &packed_19, &packed_19_bytes) : nullptr;
+        const double* arg_1 = v_m_5.p ? lifted_contiguous_data(v_m_5, st, &packed_16, &packed_16_bytes) : nullptr;
         if (v_m_5.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_2 = v_h_1.p ? lifted_contiguous_data(v_h_1, st, &packed_20, &packed_20_bytes) : nullptr;
+        const double* arg_2 = v_h_1.p ? lifted_contiguous_data(v_h_1, st, &packed_17, &packed_17_bytes) : nullptr;
         if (v_h_1.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_21, &site_21_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) rnn_grad_k7(count, space[0], arg_0, arg_1, arg_2, out_1.p);
-        else rnn_grad_k7_body<false>(count, space[0], arg_0, arg_1, arg_2, out_1.p);
+        if (!lifted_alloc_view(out_1, space, st, &site_18, &site_18_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) rnn_grad_k6(count, space[0], arg_0, arg_1, arg_2, out_1.p);
+        else rnn_grad_k6_body<false>(count, space[0], arg_0, arg_1, arg_2, out_1.p);
         v_t_16 = out_1;
     }
     {
         const int64_t dims[2] = {v_t_16.d[0], v_h.d[0]};
-        if (!lifted_alloc_view(v_m_6, dims, st, &site_22, &site_22_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(v_m_6, dims, st, &site_19, &site_19_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t i = 0; i < dims[0]; ++i) for (int64_t j = 0; j < dims[1]; ++j) v_m_6.p[i * dims[1] + j] = (double)(v_t_16.p[i * v_t_16.s[0]] * v_h.p[j * v_h.s[0]]);
     }
     {
         int64_t space[2] = {-1, -1};
-        if (v_dW_1.p && !lifted_meet(space[0], v_dW_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_dW_1.d[0]);
-        if (v_dW_1.p && !lifted_meet(space[1], v_dW_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_dW_1.d[1]);
+        if (v_dW.p && !lifted_meet(space[0], v_dW.d[0])) return lifted_fail(st, 3, 0, space[0], v_dW.d[0]);
+        if (v_dW.p && !lifted_meet(space[1], v_dW.d[1])) return lifted_fail(st, 3, 1, space[1], v_dW.d[1]);
+        if (v_m_3.p && !lifted_meet(space[0], v_m_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_3.d[0]);
+        if (v_m_3.p && !lifted_meet(space[1], v_m_3.d[1])) return lifted_fail(st, 3, 1, space[1], v_m_3.d[1]);
         if (v_m_6.p && !lifted_meet(space[0], v_m_6.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_6.d[0]);
         if (v_m_6.p && !lifted_meet(space[1], v_m_6.d[1])) return lifted_fail(st, 3, 1, space[1], v_m_6.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = v_dW_1.p ? lifted_contiguous_data(v_dW_1, st, &packed_23, &packed_23_bytes) : nullptr;
-        if (v_dW_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_m_6.p ? lifted_contiguous_data(v_m_6, st, &packed_24, &packed_24_bytes) : nullptr;
-        if (v_m_6.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_dW.p ? lifted_contiguous_data(v_dW, st, &packed_20, &packed_20_bytes) : nullptr;
+        if (v_dW.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_m_3.p ? lifted_contiguous_data(v_m_3, st, &packed_21, &packed_21_bytes) : nullptr;
+        if (v_m_3.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_2 = v_m_6.p ? lifted_contiguous_data(v_m_6, st, &packed_22, &packed_22_bytes) : nullptr;
+        if (v_m_6.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_25, &site_25_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) rnn_grad_k8(count, space[0], space[1], arg_0, arg_1, out_1.p);
-        else rnn_grad_k8_body<false>(count, space[0], space[1], arg_0, arg_1, out_1.p);
+        if (!lifted_alloc_view(out_1, space, st, &site_23, &site_23_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) rnn_grad_k7(count, space[0], space[1], arg_0, arg_1, arg_2, out_1.p);
+        else rnn_grad_k7_body<false>(count, space[0], space[1], arg_0, arg_1, arg_2, out_1.p);
         v_dW_1 = out_1;
     }
     lifted_store_view(io + 22, v_dW_1);

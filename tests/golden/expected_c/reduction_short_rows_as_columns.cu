@@ -607,7 +607,6 @@ template <bool lifted_team> LIFTED_DEVICE void rotation_energy_grad_k0_body(cons
     const double* __restrict__ x0_data, const int64_t x0_s0,
     const double* __restrict__ x1_data, const int64_t x1_s0,
     const double* __restrict__ x2_data, const int64_t x2_s0,
-    double* __restrict__ t_17_out,
     double* __restrict__ t_3_out,
     double* __restrict__ t_18_out,
     double* __restrict__ t_19_out,
@@ -617,7 +616,6 @@ template <bool lifted_team> LIFTED_DEVICE void rotation_energy_grad_k0_body(cons
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_17);
         LIFTED_LOCAL(double, t_3);
         LIFTED_LOCAL(double, t_18);
         LIFTED_LOCAL(double, t_19);
@@ -644,17 +642,16 @@ template <bool lifted_team> LIFTED_DEVICE void rotation_energy_grad_k0_body(cons
             const double t_14 = (rot2 * x2);
             const double t_15 = (t_12 + t_13);
             const double t_16 = (t_15 + t_14);
-            LIFTED_AT(t_17) = (t_16 + 0.0);
+            const double t_17 = (t_16 + 0.0);
             // reduction_short_rows_as_columns.py:9  return np.sum(w * np.sqrt(squared + 1.0)) + np.sum(np.max(x * along, axis=1))
             const double t_2 = (squared + 1.0);
             LIFTED_AT(t_3) = sqrt(t_2);
-            LIFTED_AT(t_18) = (x0 * LIFTED_AT(t_17));
-            LIFTED_AT(t_19) = (x1 * LIFTED_AT(t_17));
-            LIFTED_AT(t_20) = (x2 * LIFTED_AT(t_17));
+            LIFTED_AT(t_18) = (x0 * t_17);
+            LIFTED_AT(t_19) = (x1 * t_17);
+            LIFTED_AT(t_20) = (x2 * t_17);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            t_17_out[i] = LIFTED_AT(t_17);
             t_3_out[i] = LIFTED_AT(t_3);
             t_18_out[i] = LIFTED_AT(t_18);
             t_19_out[i] = LIFTED_AT(t_19);
@@ -671,13 +668,12 @@ LIFTED_KERNEL void rotation_energy_grad_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ x0_data, const int64_t x0_s0,
     const double* __restrict__ x1_data, const int64_t x1_s0,
     const double* __restrict__ x2_data, const int64_t x2_s0,
-    double* __restrict__ t_17_out,
     double* __restrict__ t_3_out,
     double* __restrict__ t_18_out,
     double* __restrict__ t_19_out,
     double* __restrict__ t_20_out)
 {
-    LIFTED_RUN(rotation_energy_grad_k0_body, (n, d0, rot0_data, rot0_s0, rot1_data, rot1_s0, rot2_data, rot2_s0, x0_data, x0_s0, x1_data, x1_s0, x2_data, x2_s0, t_17_out, t_3_out, t_18_out, t_19_out, t_20_out));
+    LIFTED_RUN(rotation_energy_grad_k0_body, (n, d0, rot0_data, rot0_s0, rot1_data, rot1_s0, rot2_data, rot2_s0, x0_data, x0_s0, x1_data, x1_s0, x2_data, x2_s0, t_3_out, t_18_out, t_19_out, t_20_out));
 }
 
 // rotation_energy_grad_k1: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
@@ -841,308 +837,130 @@ LIFTED_KERNEL void rotation_energy_grad_k4(const int64_t n, const int64_t d0, co
 
 // rotation_energy_grad_k5: 1-d index space of n elements
 template <bool lifted_team> LIFTED_DEVICE void rotation_energy_grad_k5_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ v_2_data, const int64_t v_2_s0,
-    const double* __restrict__ t_17_data,
-    const double* __restrict__ x2_data, const int64_t x2_s0,
-    const double* __restrict__ v_1_data, const int64_t v_1_s0,
-    const double* __restrict__ x1_data, const int64_t x1_s0,
-    const double* __restrict__ v_data, const int64_t v_s0,
-    const double* __restrict__ x0_data, const int64_t x0_s0,
-    const double* __restrict__ t_3_data,
-    const double* __restrict__ w_data,
+    const double* __restrict__ rot0_data, const int64_t rot0_s0,
+    const double* __restrict__ rot1_data, const int64_t rot1_s0,
     const double* __restrict__ rot2_data, const int64_t rot2_s0,
-    double* __restrict__ dx1_out,
-    double* __restrict__ dx0_out,
-    double* __restrict__ t_21_out,
-    double* __restrict__ t_26_out,
-    double* __restrict__ drot2_out,
-    double* __restrict__ dx2_1_out)
+    const double* __restrict__ x0_data, const int64_t x0_s0,
+    const double* __restrict__ x1_data, const int64_t x1_s0,
+    const double* __restrict__ x2_data, const int64_t x2_s0,
+    const double* __restrict__ v_2_data, const int64_t v_2_s0,
+    const double* __restrict__ v_1_data, const int64_t v_1_s0,
+    const double* __restrict__ v_data, const int64_t v_s0,
+    const double* __restrict__ w_data,
+    double* __restrict__ dx2_1_out,
+    double* __restrict__ t_33_out,
+    double* __restrict__ t_34_out,
+    double* __restrict__ drot2_1_out,
+    double* __restrict__ t_35_out,
+    double* __restrict__ t_36_out)
 {
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, dx1);
-        LIFTED_LOCAL(double, dx0);
-        LIFTED_LOCAL(double, t_21);
-        LIFTED_LOCAL(double, t_26);
-        LIFTED_LOCAL(double, drot2);
         LIFTED_LOCAL(double, dx2_1);
+        LIFTED_LOCAL(double, t_33);
+        LIFTED_LOCAL(double, t_34);
+        LIFTED_LOCAL(double, drot2_1);
+        LIFTED_LOCAL(double, t_35);
+        LIFTED_LOCAL(double, t_36);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             const int64_t i0 = i;
-            const double v_2 = v_2_data[i0 * v_2_s0];
-            const double t_17 = t_17_data[i];
-            const double x2 = x2_data[i0 * x2_s0];
-            const double v_1 = v_1_data[i0 * v_1_s0];
-            const double x1 = x1_data[i0 * x1_s0];
-            const double v = v_data[i0 * v_s0];
-            const double x0 = x0_data[i0 * x0_s0];
-            const double t_3 = t_3_data[i];
-            const double w = w_data[i];
+            const double rot0 = rot0_data[i0 * rot0_s0];
+            const double rot1 = rot1_data[i0 * rot1_s0];
             const double rot2 = rot2_data[i0 * rot2_s0];
+            const double x0 = x0_data[i0 * x0_s0];
+            const double x1 = x1_data[i0 * x1_s0];
+            const double x2 = x2_data[i0 * x2_s0];
+            const double v_2 = v_2_data[i0 * v_2_s0];
+            const double v_1 = v_1_data[i0 * v_1_s0];
+            const double v = v_data[i0 * v_s0];
+            const double w = w_data[i];
+            // reduction_short_rows_as_columns.py:7  squared = np.sum(rot * rot, axis=1)
+            const double t_7 = (rot0 * rot0);
+            const double t_8 = (rot1 * rot1);
+            const double t_9 = (rot2 * rot2);
+            const double t_10 = (t_7 + t_8);
+            const double t_11 = (t_10 + t_9);
+            const double squared = (t_11 + 0.0);
+            // reduction_short_rows_as_columns.py:8  along = np.sum(rot * x, axis=1, keepdims=True)
+            const double t_12 = (rot0 * x0);
+            const double t_13 = (rot1 * x1);
+            const double t_14 = (rot2 * x2);
+            const double t_15 = (t_12 + t_13);
+            const double t_16 = (t_15 + t_14);
+            const double t_17 = (t_16 + 0.0);
             // reduction_short_rows_as_columns.py:9  return np.sum(w * np.sqrt(squared + 1.0)) + np.sum(np.max(x * along, axis=1))
+            const double t_2 = (squared + 1.0);
+            const double t_3 = sqrt(t_2);
             const double dx2 = (v_2 * t_17);
             const double t_22 = (v_2 * x2);
-            LIFTED_AT(dx1) = (v_1 * t_17);
+            const double dx1 = (v_1 * t_17);
             const double t_23 = (v_1 * x1);
-            const double t_21_1 = (t_22 + t_23);
-            LIFTED_AT(dx0) = (v * t_17);
+            const double t_21 = (t_22 + t_23);
+            const double dx0 = (v * t_17);
             const double t_25 = (v * x0);
-            LIFTED_AT(t_21) = (t_21_1 + t_25);
+            const double t_21_1 = (t_21 + t_25);
             const double t_24 = (2.0 * t_3);
-            LIFTED_AT(t_26) = (w / t_24);
+            const double t_26 = (w / t_24);
             // reduction_short_rows_as_columns.py:8  along = np.sum(rot * x, axis=1, keepdims=True)
-            LIFTED_AT(drot2) = (LIFTED_AT(t_21) * x2);
-            const double t_28 = (LIFTED_AT(t_21) * rot2);
+            const double drot2 = (t_21_1 * x2);
+            const double t_28 = (t_21_1 * rot2);
             LIFTED_AT(dx2_1) = (dx2 + t_28);
+            const double drot1 = (t_21_1 * x1);
+            const double t_29 = (t_21_1 * rot1);
+            const double dx1_1 = (dx1 + t_29);
+            LIFTED_AT(t_33) = (0.0 + dx1_1);
+            const double drot0 = (t_21_1 * x0);
+            const double t_30 = (t_21_1 * rot0);
+            const double dx0_1 = (dx0 + t_30);
+            LIFTED_AT(t_34) = (0.0 + dx0_1);
+            // reduction_short_rows_as_columns.py:7  squared = np.sum(rot * rot, axis=1)
+            const double t_27 = (t_26 * rot2);
+            const double drot2_1_1 = (drot2 + t_27);
+            LIFTED_AT(drot2_1) = (drot2_1_1 + t_27);
+            const double t_31 = (t_26 * rot1);
+            const double drot1_1 = (drot1 + t_31);
+            const double drot1_1_1 = (drot1_1 + t_31);
+            LIFTED_AT(t_35) = (0.0 + drot1_1_1);
+            const double t_32 = (t_26 * rot0);
+            const double drot0_1 = (drot0 + t_32);
+            const double drot0_1_1 = (drot0_1 + t_32);
+            LIFTED_AT(t_36) = (0.0 + drot0_1_1);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            dx1_out[i] = LIFTED_AT(dx1);
-            dx0_out[i] = LIFTED_AT(dx0);
-            t_21_out[i] = LIFTED_AT(t_21);
-            t_26_out[i] = LIFTED_AT(t_26);
-            drot2_out[i] = LIFTED_AT(drot2);
             dx2_1_out[i] = LIFTED_AT(dx2_1);
+            t_33_out[i] = LIFTED_AT(t_33);
+            t_34_out[i] = LIFTED_AT(t_34);
+            drot2_1_out[i] = LIFTED_AT(drot2_1);
+            t_35_out[i] = LIFTED_AT(t_35);
+            t_36_out[i] = LIFTED_AT(t_36);
         }
     }
 }
 
 
 LIFTED_KERNEL void rotation_energy_grad_k5(const int64_t n, const int64_t d0,
-    const double* __restrict__ v_2_data, const int64_t v_2_s0,
-    const double* __restrict__ t_17_data,
+    const double* __restrict__ rot0_data, const int64_t rot0_s0,
+    const double* __restrict__ rot1_data, const int64_t rot1_s0,
+    const double* __restrict__ rot2_data, const int64_t rot2_s0,
+    const double* __restrict__ x0_data, const int64_t x0_s0,
+    const double* __restrict__ x1_data, const int64_t x1_s0,
     const double* __restrict__ x2_data, const int64_t x2_s0,
+    const double* __restrict__ v_2_data, const int64_t v_2_s0,
     const double* __restrict__ v_1_data, const int64_t v_1_s0,
-    const double* __restrict__ x1_data, const int64_t x1_s0,
     const double* __restrict__ v_data, const int64_t v_s0,
-    const double* __restrict__ x0_data, const int64_t x0_s0,
-    const double* __restrict__ t_3_data,
     const double* __restrict__ w_data,
-    const double* __restrict__ rot2_data, const int64_t rot2_s0,
-    double* __restrict__ dx1_out,
-    double* __restrict__ dx0_out,
-    double* __restrict__ t_21_out,
-    double* __restrict__ t_26_out,
-    double* __restrict__ drot2_out,
-    double* __restrict__ dx2_1_out)
+    double* __restrict__ dx2_1_out,
+    double* __restrict__ t_33_out,
+    double* __restrict__ t_34_out,
+    double* __restrict__ drot2_1_out,
+    double* __restrict__ t_35_out,
+    double* __restrict__ t_36_out)
 {
-    LIFTED_RUN(rotation_energy_grad_k5_body, (n, d0, v_2_data, v_2_s0, t_17_data, x2_data, x2_s0, v_1_data, v_1_s0, x1_data, x1_s0, v_data, v_s0, x0_data, x0_s0, t_3_data, w_data, rot2_data, rot2_s0, dx1_out, dx0_out, t_21_out, t_26_out, drot2_out, dx2_1_out));
-}
-
-// rotation_energy_grad_k6: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rotation_energy_grad_k6_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ t_21_data,
-    const double* __restrict__ x1_data, const int64_t x1_s0,
-    const double* __restrict__ rot1_data, const int64_t rot1_s0,
-    const double* __restrict__ dx1_data,
-    double* __restrict__ drot1_out,
-    double* __restrict__ dx1_1_out)
-{
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, drot1);
-        LIFTED_LOCAL(double, dx1_1);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const int64_t i0 = i;
-            const double t_21 = t_21_data[i];
-            const double x1 = x1_data[i0 * x1_s0];
-            const double rot1 = rot1_data[i0 * rot1_s0];
-            const double dx1 = dx1_data[i];
-            // reduction_short_rows_as_columns.py:8  along = np.sum(rot * x, axis=1, keepdims=True)
-            LIFTED_AT(drot1) = (t_21 * x1);
-            const double t_29 = (t_21 * rot1);
-            LIFTED_AT(dx1_1) = (dx1 + t_29);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            drot1_out[i] = LIFTED_AT(drot1);
-            dx1_1_out[i] = LIFTED_AT(dx1_1);
-        }
-    }
-}
-
-
-LIFTED_KERNEL void rotation_energy_grad_k6(const int64_t n, const int64_t d0,
-    const double* __restrict__ t_21_data,
-    const double* __restrict__ x1_data, const int64_t x1_s0,
-    const double* __restrict__ rot1_data, const int64_t rot1_s0,
-    const double* __restrict__ dx1_data,
-    double* __restrict__ drot1_out,
-    double* __restrict__ dx1_1_out)
-{
-    LIFTED_RUN(rotation_energy_grad_k6_body, (n, d0, t_21_data, x1_data, x1_s0, rot1_data, rot1_s0, dx1_data, drot1_out, dx1_1_out));
-}
-
-// rotation_energy_grad_k7: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rotation_energy_grad_k7_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ t_21_data,
-    const double* __restrict__ x0_data, const int64_t x0_s0,
-    const double* __restrict__ rot0_data, const int64_t rot0_s0,
-    const double* __restrict__ dx0_data,
-    double* __restrict__ drot0_out,
-    double* __restrict__ dx0_1_out)
-{
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, drot0);
-        LIFTED_LOCAL(double, dx0_1);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const int64_t i0 = i;
-            const double t_21 = t_21_data[i];
-            const double x0 = x0_data[i0 * x0_s0];
-            const double rot0 = rot0_data[i0 * rot0_s0];
-            const double dx0 = dx0_data[i];
-            // reduction_short_rows_as_columns.py:8  along = np.sum(rot * x, axis=1, keepdims=True)
-            LIFTED_AT(drot0) = (t_21 * x0);
-            const double t_30 = (t_21 * rot0);
-            LIFTED_AT(dx0_1) = (dx0 + t_30);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            drot0_out[i] = LIFTED_AT(drot0);
-            dx0_1_out[i] = LIFTED_AT(dx0_1);
-        }
-    }
-}
-
-
-LIFTED_KERNEL void rotation_energy_grad_k7(const int64_t n, const int64_t d0,
-    const double* __restrict__ t_21_data,
-    const double* __restrict__ x0_data, const int64_t x0_s0,
-    const double* __restrict__ rot0_data, const int64_t rot0_s0,
-    const double* __restrict__ dx0_data,
-    double* __restrict__ drot0_out,
-    double* __restrict__ dx0_1_out)
-{
-    LIFTED_RUN(rotation_energy_grad_k7_body, (n, d0, t_21_data, x0_data, x0_s0, rot0_data, rot0_s0, dx0_data, drot0_out, dx0_1_out));
-}
-
-// rotation_energy_grad_k8: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rotation_energy_grad_k8_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ t_26_data,
-    const double* __restrict__ rot2_data, const int64_t rot2_s0,
-    const double* __restrict__ drot2_data,
-    double* __restrict__ drot2_1_out)
-{
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, drot2_1);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const int64_t i0 = i;
-            const double t_26 = t_26_data[i];
-            const double rot2 = rot2_data[i0 * rot2_s0];
-            const double drot2 = drot2_data[i];
-            // reduction_short_rows_as_columns.py:7  squared = np.sum(rot * rot, axis=1)
-            const double t_27 = (t_26 * rot2);
-            const double drot2_1_1 = (drot2 + t_27);
-            LIFTED_AT(drot2_1) = (drot2_1_1 + t_27);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            drot2_1_out[i] = LIFTED_AT(drot2_1);
-        }
-    }
-}
-
-
-LIFTED_KERNEL void rotation_energy_grad_k8(const int64_t n, const int64_t d0,
-    const double* __restrict__ t_26_data,
-    const double* __restrict__ rot2_data, const int64_t rot2_s0,
-    const double* __restrict__ drot2_data,
-    double* __restrict__ drot2_1_out)
-{
-    LIFTED_RUN(rotation_energy_grad_k8_body, (n, d0, t_26_data, rot2_data, rot2_s0, drot2_data, drot2_1_out));
-}
-
-// rotation_energy_grad_k9: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rotation_energy_grad_k9_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ t_26_data,
-    const double* __restrict__ rot1_data, const int64_t rot1_s0,
-    const double* __restrict__ drot1_data,
-    double* __restrict__ drot1_1_out)
-{
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, drot1_1);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const int64_t i0 = i;
-            const double t_26 = t_26_data[i];
-            const double rot1 = rot1_data[i0 * rot1_s0];
-            const double drot1 = drot1_data[i];
-            // reduction_short_rows_as_columns.py:7  squared = np.sum(rot * rot, axis=1)
-            const double t_31 = (t_26 * rot1);
-            const double drot1_1_1 = (drot1 + t_31);
-            LIFTED_AT(drot1_1) = (drot1_1_1 + t_31);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            drot1_1_out[i] = LIFTED_AT(drot1_1);
-        }
-    }
-}
-
-
-LIFTED_KERNEL void rotation_energy_grad_k9(const int64_t n, const int64_t d0,
-    const double* __restrict__ t_26_data,
-    const double* __restrict__ rot1_data, const int64_t rot1_s0,
-    const double* __restrict__ drot1_data,
-    double* __restrict__ drot1_1_out)
-{
-    LIFTED_RUN(rotation_energy_grad_k9_body, (n, d0, t_26_data, rot1_data, rot1_s0, drot1_data, drot1_1_out));
-}
-
-// rotation_energy_grad_k10: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rotation_energy_grad_k10_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ t_26_data,
-    const double* __restrict__ rot0_data, const int64_t rot0_s0,
-    const double* __restrict__ drot0_data,
-    double* __restrict__ drot0_1_out)
-{
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, drot0_1);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const int64_t i0 = i;
-            const double t_26 = t_26_data[i];
-            const double rot0 = rot0_data[i0 * rot0_s0];
-            const double drot0 = drot0_data[i];
-            // reduction_short_rows_as_columns.py:7  squared = np.sum(rot * rot, axis=1)
-            const double t_32 = (t_26 * rot0);
-            const double drot0_1_1 = (drot0 + t_32);
-            LIFTED_AT(drot0_1) = (drot0_1_1 + t_32);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            drot0_1_out[i] = LIFTED_AT(drot0_1);
-        }
-    }
-}
-
-
-LIFTED_KERNEL void rotation_energy_grad_k10(const int64_t n, const int64_t d0,
-    const double* __restrict__ t_26_data,
-    const double* __restrict__ rot0_data, const int64_t rot0_s0,
-    const double* __restrict__ drot0_data,
-    double* __restrict__ drot0_1_out)
-{
-    LIFTED_RUN(rotation_energy_grad_k10_body, (n, d0, t_26_data, rot0_data, rot0_s0, drot0_data, drot0_1_out));
+    LIFTED_RUN(rotation_energy_grad_k5_body, (n, d0, rot0_data, rot0_s0, rot1_data, rot1_s0, rot2_data, rot2_s0, x0_data, x0_s0, x1_data, x1_s0, x2_data, x2_s0, v_2_data, v_2_s0, v_1_data, v_1_s0, v_data, v_s0, w_data, dx2_1_out, t_33_out, t_34_out, drot2_1_out, t_35_out, t_36_out));
 }
 
 // ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------
@@ -1626,21 +1444,9 @@ extern "C" int rotation_energy_grad_block0(int64_t* io, lifted_alloc_fn alloc)
 {
     lifted_loop_state state; lifted_start(state, alloc, io + 44);
     lifted_loop_state* st = &state;
-    lifted_view<double, 2> v_drot = {};
-    lifted_view<double, 1> v_drot0 = {};
-    lifted_view<double, 1> v_drot0_1 = {};
-    lifted_view<double, 1> v_drot1 = {};
-    lifted_view<double, 1> v_drot1_1 = {};
-    lifted_view<double, 1> v_drot2 = {};
     lifted_view<double, 1> v_drot2_1 = {};
-    lifted_view<double, 2> v_dx = {};
-    lifted_view<double, 1> v_dx0 = {};
-    lifted_view<double, 1> v_dx0_1 = {};
-    lifted_view<double, 1> v_dx1 = {};
-    lifted_view<double, 1> v_dx1_1 = {};
     lifted_view<double, 1> v_dx2_1 = {};
     lifted_view<bool, 2> v_mask = {};
-    int64_t v_p = 0; bool f_p = false;
     lifted_view<double, 2> v_r = {};
     lifted_view<double, 1> v_rot0 = {};
     lifted_view<double, 1> v_rot1 = {};
@@ -1649,10 +1455,10 @@ extern "C" int rotation_energy_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<int64_t, 2> v_s_3 = {};
     lifted_view<double, 2> v_t = {};
     lifted_view<double, 2> v_t_1 = {};
-    lifted_view<double, 1> v_t_17 = {};
-    lifted_view<double, 1> v_t_21 = {};
-    lifted_view<double, 1> v_t_26 = {};
-    lifted_view<double, 1> v_t_3 = {};
+    lifted_view<double, 1> v_t_33 = {};
+    lifted_view<double, 1> v_t_34 = {};
+    lifted_view<double, 1> v_t_35 = {};
+    lifted_view<double, 1> v_t_36 = {};
     lifted_view<double, 2> v_t_5 = {};
     lifted_view<double, 1> v_v = {};
     lifted_view<double, 1> v_v_1 = {};
@@ -1671,44 +1477,20 @@ extern "C" int rotation_energy_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     void* packed_8 = nullptr; int64_t packed_8_bytes = 0;
     void* site_9 = nullptr; int64_t site_9_bytes = 0;
     void* packed_10 = nullptr; int64_t packed_10_bytes = 0;
-    void* packed_11 = nullptr; int64_t packed_11_bytes = 0;
-    void* packed_12 = nullptr; int64_t packed_12_bytes = 0;
+    void* site_11 = nullptr; int64_t site_11_bytes = 0;
+    void* site_12 = nullptr; int64_t site_12_bytes = 0;
     void* site_13 = nullptr; int64_t site_13_bytes = 0;
     void* site_14 = nullptr; int64_t site_14_bytes = 0;
     void* site_15 = nullptr; int64_t site_15_bytes = 0;
     void* site_16 = nullptr; int64_t site_16_bytes = 0;
-    void* site_17 = nullptr; int64_t site_17_bytes = 0;
-    void* site_18 = nullptr; int64_t site_18_bytes = 0;
-    void* site_19 = nullptr; int64_t site_19_bytes = 0;
-    void* packed_20 = nullptr; int64_t packed_20_bytes = 0;
-    void* packed_21 = nullptr; int64_t packed_21_bytes = 0;
-    void* site_22 = nullptr; int64_t site_22_bytes = 0;
-    void* site_23 = nullptr; int64_t site_23_bytes = 0;
-    void* packed_24 = nullptr; int64_t packed_24_bytes = 0;
-    void* packed_25 = nullptr; int64_t packed_25_bytes = 0;
-    void* site_26 = nullptr; int64_t site_26_bytes = 0;
-    void* site_27 = nullptr; int64_t site_27_bytes = 0;
-    void* packed_28 = nullptr; int64_t packed_28_bytes = 0;
-    void* packed_29 = nullptr; int64_t packed_29_bytes = 0;
-    void* site_30 = nullptr; int64_t site_30_bytes = 0;
-    void* site_31 = nullptr; int64_t site_31_bytes = 0;
-    void* packed_32 = nullptr; int64_t packed_32_bytes = 0;
-    void* packed_33 = nullptr; int64_t packed_33_bytes = 0;
-    void* site_34 = nullptr; int64_t site_34_bytes = 0;
-    void* packed_35 = nullptr; int64_t packed_35_bytes = 0;
-    void* packed_36 = nullptr; int64_t packed_36_bytes = 0;
-    void* site_37 = nullptr; int64_t site_37_bytes = 0;
     if (!lifted_load_input(v_t_5, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_t_17, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_x2, io + 8)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_x1, io + 11)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_rot0, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_rot1, io + 8)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_rot2, io + 11)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_x0, io + 14)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_t_3, io + 17)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_w, io + 20)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_rot2, io + 23)) return lifted_fail(st, 16, 0, 0, 0);
-    v_p = (int64_t)lifted_load_scalar_i(io[26]); f_p = io[27] != 0;
-    if (!lifted_load_input(v_rot1, io + 28)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_rot0, io + 31)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_x1, io + 17)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_x2, io + 20)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_w, io + 23)) return lifted_fail(st, 16, 0, 0, 0);
     // reduction_short_rows_as_columns.py:9  return np.sum(w * np.sqrt(squared + 1.0)) + np.sum(np.max(x * along, axis=1))
     {
         int64_t space[2] = {-1, -1};
@@ -1830,226 +1612,47 @@ extern "C" int rotation_energy_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (v_v_2.p && !lifted_meet(space[0], v_v_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_2.d[0]);
-        if (v_t_17.p && !lifted_meet(space[0], v_t_17.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_17.d[0]);
+        if (v_rot0.p && !lifted_meet(space[0], v_rot0.d[0])) return lifted_fail(st, 3, 0, space[0], v_rot0.d[0]);
+        if (v_rot1.p && !lifted_meet(space[0], v_rot1.d[0])) return lifted_fail(st, 3, 0, space[0], v_rot1.d[0]);
+        if (v_rot2.p && !lifted_meet(space[0], v_rot2.d[0])) return lifted_fail(st, 3, 0, space[0], v_rot2.d[0]);
+        if (v_x0.p && !lifted_meet(space[0], v_x0.d[0])) return lifted_fail(st, 3, 0, space[0], v_x0.d[0]);
+        if (v_x1.p && !lifted_meet(space[0], v_x1.d[0])) return lifted_fail(st, 3, 0, space[0], v_x1.d[0]);
         if (v_x2.p && !lifted_meet(space[0], v_x2.d[0])) return lifted_fail(st, 3, 0, space[0], v_x2.d[0]);
+        if (v_v_2.p && !lifted_meet(space[0], v_v_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_2.d[0]);
         if (v_v_1.p && !lifted_meet(space[0], v_v_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_1.d[0]);
-        if (v_x1.p && !lifted_meet(space[0], v_x1.d[0])) return lifted_fail(st, 3, 0, space[0], v_x1.d[0]);
         if (v_v.p && !lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
-        if (v_x0.p && !lifted_meet(space[0], v_x0.d[0])) return lifted_fail(st, 3, 0, space[0], v_x0.d[0]);
-        if (v_t_3.p && !lifted_meet(space[0], v_t_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_3.d[0]);
         if (v_w.p && !lifted_meet(space[0], v_w.d[0])) return lifted_fail(st, 3, 0, space[0], v_w.d[0]);
-        if (v_rot2.p && !lifted_meet(space[0], v_rot2.d[0])) return lifted_fail(st, 3, 0, space[0], v_rot2.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_1 = v_t_17.p ? lifted_contiguous_data(v_t_17, st, &packed_10, &packed_10_bytes) : nullptr;
-        if (v_t_17.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_7 = v_t_3.p ? lifted_contiguous_data(v_t_3, st, &packed_11, &packed_11_bytes) : nullptr;
-        if (v_t_3.p && !arg_7) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_8 = v_w.p ? lifted_contiguous_data(v_w, st, &packed_12, &packed_12_bytes) : nullptr;
-        if (v_w.p && !arg_8) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_9 = v_w.p ? lifted_contiguous_data(v_w, st, &packed_10, &packed_10_bytes) : nullptr;
+        if (v_w.p && !arg_9) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_13, &site_13_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_11, &site_11_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_2;
-        if (!lifted_alloc_view(out_2, space, st, &site_14, &site_14_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_2, space, st, &site_12, &site_12_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_3;
-        if (!lifted_alloc_view(out_3, space, st, &site_15, &site_15_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_3, space, st, &site_13, &site_13_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_4;
-        if (!lifted_alloc_view(out_4, space, st, &site_16, &site_16_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_4, space, st, &site_14, &site_14_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_5;
-        if (!lifted_alloc_view(out_5, space, st, &site_17, &site_17_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_5, space, st, &site_15, &site_15_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_6;
-        if (!lifted_alloc_view(out_6, space, st, &site_18, &site_18_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) rotation_energy_grad_k5(count, space[0], v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), arg_1, v_x2.p, (v_x2.d[0] == 1 ? 0 : v_x2.s[0]), v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), v_x1.p, (v_x1.d[0] == 1 ? 0 : v_x1.s[0]), v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), v_x0.p, (v_x0.d[0] == 1 ? 0 : v_x0.s[0]), arg_7, arg_8, v_rot2.p, (v_rot2.d[0] == 1 ? 0 : v_rot2.s[0]), out_1.p, out_2.p, out_3.p, out_4.p, out_5.p, out_6.p);
-        else rotation_energy_grad_k5_body<false>(count, space[0], v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), arg_1, v_x2.p, (v_x2.d[0] == 1 ? 0 : v_x2.s[0]), v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), v_x1.p, (v_x1.d[0] == 1 ? 0 : v_x1.s[0]), v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), v_x0.p, (v_x0.d[0] == 1 ? 0 : v_x0.s[0]), arg_7, arg_8, v_rot2.p, (v_rot2.d[0] == 1 ? 0 : v_rot2.s[0]), out_1.p, out_2.p, out_3.p, out_4.p, out_5.p, out_6.p);
-        v_dx1 = out_1;
-        v_dx0 = out_2;
-        v_t_21 = out_3;
-        v_t_26 = out_4;
-        v_drot2 = out_5;
-        v_dx2_1 = out_6;
+        if (!lifted_alloc_view(out_6, space, st, &site_16, &site_16_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) rotation_energy_grad_k5(count, space[0], v_rot0.p, (v_rot0.d[0] == 1 ? 0 : v_rot0.s[0]), v_rot1.p, (v_rot1.d[0] == 1 ? 0 : v_rot1.s[0]), v_rot2.p, (v_rot2.d[0] == 1 ? 0 : v_rot2.s[0]), v_x0.p, (v_x0.d[0] == 1 ? 0 : v_x0.s[0]), v_x1.p, (v_x1.d[0] == 1 ? 0 : v_x1.s[0]), v_x2.p, (v_x2.d[0] == 1 ? 0 : v_x2.s[0]), v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), arg_9, out_1.p, out_2.p, out_3.p, out_4.p, out_5.p, out_6.p);
+        else rotation_energy_grad_k5_body<false>(count, space[0], v_rot0.p, (v_rot0.d[0] == 1 ? 0 : v_rot0.s[0]), v_rot1.p, (v_rot1.d[0] == 1 ? 0 : v_rot1.s[0]), v_rot2.p, (v_rot2.d[0] == 1 ? 0 : v_rot2.s[0]), v_x0.p, (v_x0.d[0] == 1 ? 0 : v_x0.s[0]), v_x1.p, (v_x1.d[0] == 1 ? 0 : v_x1.s[0]), v_x2.p, (v_x2.d[0] == 1 ? 0 : v_x2.s[0]), v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), arg_9, out_1.p, out_2.p, out_3.p, out_4.p, out_5.p, out_6.p);
+        v_dx2_1 = out_1;
+        v_t_33 = out_2;
+        v_t_34 = out_3;
+        v_drot2_1 = out_4;
+        v_t_35 = out_5;
+        v_t_36 = out_6;
     }
-    // reduction_short_rows_as_columns.py:8  along = np.sum(rot * x, axis=1, keepdims=True)
-    {
-        const int64_t dims[2] = {(int64_t)v_p, (int64_t)3};
-        for (int k = 0; k < 2; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
-        if (!lifted_alloc_view(v_dx, dims, st, &site_19, &site_19_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_fill(v_dx, (double)(0));
-    }
-    {
-        lifted_view<double, 1> view;
-        int64_t offset = 0;
-        int64_t at_1 = 2;
-        if (at_1 < 0) at_1 += v_dx.d[1];
-        if (at_1 < 0 || at_1 >= v_dx.d[1]) return lifted_fail(st, 1, (int64_t)(2), 1, v_dx.d[1]);
-        offset += at_1 * v_dx.s[1];
-        view.p = v_dx.p + offset;
-        view.d[0] = v_dx.d[0]; view.s[0] = v_dx.s[0];
-        int rc = lifted_assign_into_array<double>(view, v_dx2_1, st);
-        if (rc) return rc;
-    }
-    {
-        int64_t space[1] = {-1};
-        if (v_t_21.p && !lifted_meet(space[0], v_t_21.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_21.d[0]);
-        if (v_x1.p && !lifted_meet(space[0], v_x1.d[0])) return lifted_fail(st, 3, 0, space[0], v_x1.d[0]);
-        if (v_rot1.p && !lifted_meet(space[0], v_rot1.d[0])) return lifted_fail(st, 3, 0, space[0], v_rot1.d[0]);
-        if (v_dx1.p && !lifted_meet(space[0], v_dx1.d[0])) return lifted_fail(st, 3, 0, space[0], v_dx1.d[0]);
-        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_t_21.p ? lifted_contiguous_data(v_t_21, st, &packed_20, &packed_20_bytes) : nullptr;
-        if (v_t_21.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_3 = v_dx1.p ? lifted_contiguous_data(v_dx1, st, &packed_21, &packed_21_bytes) : nullptr;
-        if (v_dx1.p && !arg_3) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_22, &site_22_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_2;
-        if (!lifted_alloc_view(out_2, space, st, &site_23, &site_23_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) rotation_energy_grad_k6(count, space[0], arg_0, v_x1.p, (v_x1.d[0] == 1 ? 0 : v_x1.s[0]), v_rot1.p, (v_rot1.d[0] == 1 ? 0 : v_rot1.s[0]), arg_3, out_1.p, out_2.p);
-        else rotation_energy_grad_k6_body<false>(count, space[0], arg_0, v_x1.p, (v_x1.d[0] == 1 ? 0 : v_x1.s[0]), v_rot1.p, (v_rot1.d[0] == 1 ? 0 : v_rot1.s[0]), arg_3, out_1.p, out_2.p);
-        v_drot1 = out_1;
-        v_dx1_1 = out_2;
-    }
-    {
-        lifted_view<double, 1> view;
-        int64_t offset = 0;
-        int64_t at_1 = 1;
-        if (at_1 < 0) at_1 += v_dx.d[1];
-        if (at_1 < 0 || at_1 >= v_dx.d[1]) return lifted_fail(st, 1, (int64_t)(1), 1, v_dx.d[1]);
-        offset += at_1 * v_dx.s[1];
-        view.p = v_dx.p + offset;
-        view.d[0] = v_dx.d[0]; view.s[0] = v_dx.s[0];
-        int rc = lifted_add_into_array<double>(view, v_dx1_1, st);
-        if (rc) return rc;
-    }
-    {
-        int64_t space[1] = {-1};
-        if (v_t_21.p && !lifted_meet(space[0], v_t_21.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_21.d[0]);
-        if (v_x0.p && !lifted_meet(space[0], v_x0.d[0])) return lifted_fail(st, 3, 0, space[0], v_x0.d[0]);
-        if (v_rot0.p && !lifted_meet(space[0], v_rot0.d[0])) return lifted_fail(st, 3, 0, space[0], v_rot0.d[0]);
-        if (v_dx0.p && !lifted_meet(space[0], v_dx0.d[0])) return lifted_fail(st, 3, 0, space[0], v_dx0.d[0]);
-        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_t_21.p ? lifted_contiguous_data(v_t_21, st, &packed_24, &packed_24_bytes) : nullptr;
-        if (v_t_21.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_3 = v_dx0.p ? lifted_contiguous_data(v_dx0, st, &packed_25, &packed_25_bytes) : nullptr;
-        if (v_dx0.p && !arg_3) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_26, &site_26_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_2;
-        if (!lifted_alloc_view(out_2, space, st, &site_27, &site_27_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) rotation_energy_grad_k7(count, space[0], arg_0, v_x0.p, (v_x0.d[0] == 1 ? 0 : v_x0.s[0]), v_rot0.p, (v_rot0.d[0] == 1 ? 0 : v_rot0.s[0]), arg_3, out_1.p, out_2.p);
-        else rotation_energy_grad_k7_body<false>(count, space[0], arg_0, v_x0.p, (v_x0.d[0] == 1 ? 0 : v_x0.s[0]), v_rot0.p, (v_rot0.d[0] == 1 ? 0 : v_rot0.s[0]), arg_3, out_1.p, out_2.p);
-        v_drot0 = out_1;
-        v_dx0_1 = out_2;
-    }
-    {
-        lifted_view<double, 1> view;
-        int64_t offset = 0;
-        int64_t at_1 = 0;
-        if (at_1 < 0) at_1 += v_dx.d[1];
-        if (at_1 < 0 || at_1 >= v_dx.d[1]) return lifted_fail(st, 1, (int64_t)(0), 1, v_dx.d[1]);
-        offset += at_1 * v_dx.s[1];
-        view.p = v_dx.p + offset;
-        view.d[0] = v_dx.d[0]; view.s[0] = v_dx.s[0];
-        int rc = lifted_add_into_array<double>(view, v_dx0_1, st);
-        if (rc) return rc;
-    }
-    // reduction_short_rows_as_columns.py:7  squared = np.sum(rot * rot, axis=1)
-    {
-        int64_t space[1] = {-1};
-        if (v_t_26.p && !lifted_meet(space[0], v_t_26.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_26.d[0]);
-        if (v_rot2.p && !lifted_meet(space[0], v_rot2.d[0])) return lifted_fail(st, 3, 0, space[0], v_rot2.d[0]);
-        if (v_drot2.p && !lifted_meet(space[0], v_drot2.d[0])) return lifted_fail(st, 3, 0, space[0], v_drot2.d[0]);
-        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_t_26.p ? lifted_contiguous_data(v_t_26, st, &packed_28, &packed_28_bytes) : nullptr;
-        if (v_t_26.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_2 = v_drot2.p ? lifted_contiguous_data(v_drot2, st, &packed_29, &packed_29_bytes) : nullptr;
-        if (v_drot2.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_30, &site_30_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) rotation_energy_grad_k8(count, space[0], arg_0, v_rot2.p, (v_rot2.d[0] == 1 ? 0 : v_rot2.s[0]), arg_2, out_1.p);
-        else rotation_energy_grad_k8_body<false>(count, space[0], arg_0, v_rot2.p, (v_rot2.d[0] == 1 ? 0 : v_rot2.s[0]), arg_2, out_1.p);
-        v_drot2_1 = out_1;
-    }
-    {
-        const int64_t dims[2] = {(int64_t)v_p, (int64_t)3};
-        for (int k = 0; k < 2; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
-        if (!lifted_alloc_view(v_drot, dims, st, &site_31, &site_31_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_fill(v_drot, (double)(0));
-    }
-    {
-        lifted_view<double, 1> view;
-        int64_t offset = 0;
-        int64_t at_1 = 2;
-        if (at_1 < 0) at_1 += v_drot.d[1];
-        if (at_1 < 0 || at_1 >= v_drot.d[1]) return lifted_fail(st, 1, (int64_t)(2), 1, v_drot.d[1]);
-        offset += at_1 * v_drot.s[1];
-        view.p = v_drot.p + offset;
-        view.d[0] = v_drot.d[0]; view.s[0] = v_drot.s[0];
-        int rc = lifted_assign_into_array<double>(view, v_drot2_1, st);
-        if (rc) return rc;
-    }
-    {
-        int64_t space[1] = {-1};
-        if (v_t_26.p && !lifted_meet(space[0], v_t_26.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_26.d[0]);
-        if (v_rot1.p && !lifted_meet(space[0], v_rot1.d[0])) return lifted_fail(st, 3, 0, space[0], v_rot1.d[0]);
-        if (v_drot1.p && !lifted_meet(space[0], v_drot1.d[0])) return lifted_fail(st, 3, 0, space[0], v_drot1.d[0]);
-        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_t_26.p ? lifted_contiguous_data(v_t_26, st, &packed_32, &packed_32_bytes) : nullptr;
-        if (v_t_26.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_2 = v_drot1.p ? lifted_contiguous_data(v_drot1, st, &packed_33, &packed_33_bytes) : nullptr;
-        if (v_drot1.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_34, &site_34_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) rotation_energy_grad_k9(count, space[0], arg_0, v_rot1.p, (v_rot1.d[0] == 1 ? 0 : v_rot1.s[0]), arg_2, out_1.p);
-        else rotation_energy_grad_k9_body<false>(count, space[0], arg_0, v_rot1.p, (v_rot1.d[0] == 1 ? 0 : v_rot1.s[0]), arg_2, out_1.p);
-        v_drot1_1 = out_1;
-    }
-    {
-        lifted_view<double, 1> view;
-        int64_t offset = 0;
-        int64_t at_1 = 1;
-        if (at_1 < 0) at_1 += v_drot.d[1];
-        if (at_1 < 0 || at_1 >= v_drot.d[1]) return lifted_fail(st, 1, (int64_t)(1), 1, v_drot.d[1]);
-        offset += at_1 * v_drot.s[1];
-        view.p = v_drot.p + offset;
-        view.d[0] = v_drot.d[0]; view.s[0] = v_drot.s[0];
-        int rc = lifted_add_into_array<double>(view, v_drot1_1, st);
-        if (rc) return rc;
-    }
-    {
-        int64_t space[1] = {-1};
-        if (v_t_26.p && !lifted_meet(space[0], v_t_26.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_26.d[0]);
-        if (v_rot0.p && !lifted_meet(space[0], v_rot0.d[0])) return lifted_fail(st, 3, 0, space[0], v_rot0.d[0]);
-        if (v_drot0.p && !lifted_meet(space[0], v_drot0.d[0])) return lifted_fail(st, 3, 0, space[0], v_drot0.d[0]);
-        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_t_26.p ? lifted_contiguous_data(v_t_26, st, &packed_35, &packed_35_bytes) : nullptr;
-        if (v_t_26.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_2 = v_drot0.p ? lifted_contiguous_data(v_drot0, st, &packed_36, &packed_36_bytes) : nullptr;
-        if (v_drot0.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_37, &site_37_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) rotation_energy_grad_k10(count, space[0], arg_0, v_rot0.p, (v_rot0.d[0] == 1 ? 0 : v_rot0.s[0]), arg_2, out_1.p);
-        else rotation_energy_grad_k10_body<false>(count, space[0], arg_0, v_rot0.p, (v_rot0.d[0] == 1 ? 0 : v_rot0.s[0]), arg_2, out_1.p);
-        v_drot0_1 = out_1;
-    }
-    {
-        lifted_view<double, 1> view;
-        int64_t offset = 0;
-        int64_t at_1 = 0;
-        if (at_1 < 0) at_1 += v_drot.d[1];
-        if (at_1 < 0 || at_1 >= v_drot.d[1]) return lifted_fail(st, 1, (int64_t)(0), 1, v_drot.d[1]);
-        offset += at_1 * v_drot.s[1];
-        view.p = v_drot.p + offset;
-        view.d[0] = v_drot.d[0]; view.s[0] = v_drot.s[0];
-        int rc = lifted_add_into_array<double>(view, v_drot0_1, st);
-        if (rc) return rc;
-    }
-    lifted_store_view(io + 34, v_dx);
-    lifted_store_view(io + 39, v_drot);
+    lifted_store_view(io + 26, v_dx2_1);
+    lifted_store_view(io + 29, v_t_33);
+    lifted_store_view(io + 32, v_t_34);
+    lifted_store_view(io + 35, v_drot2_1);
+    lifted_store_view(io + 38, v_t_35);
+    lifted_store_view(io + 41, v_t_36);
     lifted_finish(state, io + 44);
     return 0;
 }
