@@ -186,3 +186,13 @@ rows_grad = grad(rows, wrt="x")
     assert compare_all(text, tmp_path, [rng.normal(size=6), idx, rng.normal(size=7)], "gather") == 4
     rows_args = [rng.normal(size=(6, 4)), idx, rng.normal(size=(7, 4))]
     assert compare_all(text, tmp_path, rows_args, "gather_rows") == 4
+
+
+def test_a_shifted_rk4_steps_reverse_is_one_kernel():
+    from benchmarks.gradbench.ode import SOURCE  # GradBench ode: y' = x * (1, y[:-1]), four RK4 stages
+
+    # y and x in, the four stage tapes and y out (56 bytes); the reverse step reads dy, dx, the four tapes and x
+    # and writes dy and dx (72 bytes) in one kernel: its last adjoint, added back one element on, is repeated at
+    # that offset (29 equations, stencils/align.py's REPEAT_BUDGET) where it had been stored (80 bytes) and read
+    # back by a second kernel (24 bytes)
+    assert plan(SOURCE, "gradient") == [16, 56, 8, 8, 72]
