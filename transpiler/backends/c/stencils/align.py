@@ -13,7 +13,7 @@ stored by one kernel and read back by the next (the source of a shifted load is 
 reads it), so a refusal costs a kernel, a store and two loads per element, where remat.py's refusal costs one
 load. GradBench ode's reverse RK4 step needs 29 equations to repeat its last adjoint one element on: at 24 it was
 two kernels per step (the second only adding the stored value back at the offset, 32 bytes per element), at 32
-one: at n = 1e5 (one thread, CPU time, both plans in one process) 1-4 % faster at s = 10 and 6-8 % at s = 100, where
+one: at n = 1e5 (one thread, CPU time, both plans in one process) 1-11 % faster at s = 10 and 5-8 % at s = 100, where
 the bytes go to memory; at s = 1, where they stay in the cache, within the noise (-6 to +3 %).
 """
 from __future__ import annotations
