@@ -211,3 +211,13 @@ def test_per_example_work_amid_a_batched_sweep_runs_beside_it(tmp_path):
     rng = np.random.default_rng(2)
     compare_all(BESIDE, tmp_path, [rng.uniform(0.5, 2.0, size=9), rng.normal(size=9), rng.normal(size=(4, 9))],
                 "beside")
+
+
+def test_a_shifted_rk4_steps_reverse_is_one_kernel():
+    from benchmarks.gradbench.ode import SOURCE  # GradBench ode: y' = x * (1, y[:-1]), four RK4 stages
+
+    # y and x in, the four stage tapes and y out (56 bytes); the reverse step reads dy, dx, the four tapes and x
+    # and writes dy and dx (72 bytes) in one kernel: its last adjoint, added back one element on, is repeated at
+    # that offset (29 equations, stencils/align.py's REPEAT_BUDGET) where it had been stored (80 bytes) and read
+    # back by a second kernel (24 bytes)
+    assert plan(SOURCE, "gradient") == [16, 56, 8, 8, 72]

@@ -180,6 +180,23 @@ def test_a_shift_in_a_time_stepping_loop(tmp_path):
         assert host_loops(tmp_path, f"shift_{n}") == 0
 
 
+SHIFT_RK4_FOUR_STAGES = SHIFT_RK4.replace(
+    "        y = y + h * (k1 + k2) / 2.0\n",
+    "        k3 = rhs(x, y + 0.5 * h * k2)\n        k4 = rhs(x, y + h * k3)\n"
+    "        y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0\n")
+
+
+def test_a_four_stage_shift_whose_reverse_step_repeats_its_adjoint_at_an_offset(tmp_path):
+    # GradBench ode's step: the reverse step's kernel repeats its last adjoint one element on (stencils/align.py's
+    # REPEAT_BUDGET) instead of storing it for a second kernel; sizes on both sides of a 64-lane chunk and of the
+    # stencil's reach (4 elements), checked against Python, the NumPy backend, finite differences and autograd
+    assert "k4 = rhs" in SHIFT_RK4_FOUR_STAGES
+    rng = np.random.default_rng(4)
+    for n, s in ((1, 2), (3, 1), (5, 3), (70, 2), (131, 1)):
+        check_c_against_python(SHIFT_RK4_FOUR_STAGES, [rng.uniform(0.5, 1.5, n), s], tmp_path, f"shift4_{n}", (0,))
+        assert host_loops(tmp_path, f"shift4_{n}") == 0
+
+
 def test_rows_by_index_views_written_then_read_and_slices(tmp_path):
     rng = np.random.default_rng(2)
     for n, d in ((4, 3), (2, 5)):
