@@ -1540,6 +1540,67 @@ template <class T> LIFTED_HOT bool lifted_blas_layout(const lifted_view<T, 2>& v
     }
     return false;
 }
+// products too small for a BLAS call to pay (its setup and its packing of the operands cost more than the
+// arithmetic: llsq's 16 x 128 table times a vector took 0.4 us in dgemm) and matrix-vector products (dgemm packs the
+// whole matrix for its one pass over it), up to LIFTED_LOOP_PRODUCT_MOST multiplications, in plain loops: a row
+// times a column is a SIMD dot product (partial sums per lane), otherwise each row of `out` adds `a[i, q] * b[q, :]`
+// for q in order (SIMD along the row). BLAS adds in its own order: round-off only, as between NumPy's gemv and gemm
+#define LIFTED_SMALL_PRODUCT_MOST 4096
+#define LIFTED_LOOP_PRODUCT_MOST (int64_t(1) << 22)
+LIFTED_HOT bool lifted_loop_product(int64_t m, int64_t n, int64_t k)
+{
+    const int64_t work = m * n * k;
+    return work <= LIFTED_SMALL_PRODUCT_MOST || ((m == 1 || n == 1) && work <= LIFTED_LOOP_PRODUCT_MOST);
+}
+template <class T> static void lifted_loop_matmul(const lifted_view<T, 2>& a, const lifted_view<T, 2>& b,
+                                                  lifted_view<T, 2>& out)
+{
+    const int64_t m = a.d[0], k = a.d[1], n = b.d[1], as0 = a.s[0], as1 = a.s[1], bs0 = b.s[0], bs1 = b.s[1];
+    if (n == 1) {
+        int64_t i = 0;
+        if (as1 == 1 && bs0 == 1)  // four rows at a time: four independent chains of additions
+            for (; i + 4 <= m; i += 4) {
+                const T *r0 = a.p + i * as0, *r1 = r0 + as0, *r2 = r1 + as0, *r3 = r2 + as0;
+                T s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                _Pragma("omp simd reduction(+:s0, s1, s2, s3)") for (int64_t q = 0; q < k; ++q) {
+                    const T x = b.p[q];
+                    s0 += r0[q] * x; s1 += r1[q] * x; s2 += r2[q] * x; s3 += r3[q] * x;
+                }
+                out.p[i * out.s[0]] = s0; out.p[(i + 1) * out.s[0]] = s1;
+                out.p[(i + 2) * out.s[0]] = s2; out.p[(i + 3) * out.s[0]] = s3;
+            }
+        for (; i < m; ++i) {
+            const T* row = a.p + i * as0;
+            T sum = 0;
+            if (as1 == 1 && bs0 == 1) {
+                _Pragma("omp simd reduction(+:sum)") for (int64_t q = 0; q < k; ++q) sum += row[q] * b.p[q];
+            } else {
+                _Pragma("omp simd reduction(+:sum)") for (int64_t q = 0; q < k; ++q) sum += row[q * as1] * b.p[q * bs0];
+            }
+            out.p[i * out.s[0]] = sum;
+        }
+        return;
+    }
+    for (int64_t i = 0; i < m; ++i) {
+        T* row = out.p + i * out.s[0];
+        const int64_t os1 = out.s[1];
+        if (os1 == 1 && bs1 == 1) {
+            _Pragma("omp simd") for (int64_t j = 0; j < n; ++j) row[j] = 0;
+            for (int64_t q = 0; q < k; ++q) {
+                const T x = a.p[i * as0 + q * as1];
+                const T* from = b.p + q * bs0;
+                _Pragma("omp simd") for (int64_t j = 0; j < n; ++j) row[j] += x * from[j];
+            }
+        } else {
+            for (int64_t j = 0; j < n; ++j) row[j * os1] = 0;
+            for (int64_t q = 0; q < k; ++q) {
+                const T x = a.p[i * as0 + q * as1];
+                const T* from = b.p + q * bs0;
+                for (int64_t j = 0; j < n; ++j) row[j * os1] += x * from[j * bs1];
+            }
+        }
+    }
+}
 // out (m x n, C-contiguous, allocated) = a (m x k) @ b (k x n)
 template <class T> static int lifted_matmul(lifted_view<T, 2> a, lifted_view<T, 2> b, lifted_view<T, 2>& out,
                                             lifted_loop_state* st)
@@ -1547,6 +1608,7 @@ template <class T> static int lifted_matmul(lifted_view<T, 2> a, lifted_view<T, 
     const int64_t m = a.d[0], k = a.d[1], n = b.d[1];
     if (m == 0 || n == 0) return 0;
     if (k == 0) { lifted_fill(out, (T)0); return 0; }
+    if (lifted_loop_product(m, n, k)) { lifted_loop_matmul(a, b, out); return 0; }
     if (!lifted_have_gemm(a.p)) {  // (no BLAS found: the product in order, round-off apart the same numbers)
         for (int64_t i = 0; i < m; ++i)
             for (int64_t j = 0; j < n; ++j) {
@@ -1580,6 +1642,24 @@ template <class T, int R> LIFTED_HOT void lifted_store_view(int64_t* words, cons
 {
     words[0] = (int64_t)(intptr_t)v.p;
     for (int k = 0; k < R; ++k) { words[1 + k] = v.d[k]; words[1 + R + k] = v.s[k]; }
+}
+// an array input: the words above, or (when words[1] is -1; runtime/cpu_loop.py) the address of an ndarray whose
+// header (NumPy's PyArrayObject_fields: data, nd, dims, byte strides after the object header; the runtime checks
+// that layout when it loads) the call reads here, where Python would have packed each dim and stride. False when a
+// stride is not a whole number of elements (a structured array's field): the runtime then packs a copy
+struct lifted_ndarray_header { intptr_t refcount; void* type; char* data; int nd; int64_t* dims; int64_t* strides; };
+template <class T, int R> LIFTED_HOT bool lifted_load_input(lifted_view<T, R>& v, const int64_t* words)
+{
+    if (R == 0 || words[R > 0 ? 1 : 0] != -1) { lifted_load_view(v, words); return true; }
+    const lifted_ndarray_header* header = (const lifted_ndarray_header*)(intptr_t)words[0];
+    v.p = (T*)header->data;
+    bool whole = true;
+    for (int k = 0; k < R; ++k) {
+        v.d[k] = header->dims[k];
+        v.s[k] = header->strides[k] / (int64_t)sizeof(T);
+        whole = whole && v.s[k] * (int64_t)sizeof(T) == header->strides[k];
+    }
+    return whole;
 }
 LIFTED_HOT double lifted_load_scalar_f(int64_t word) { double x; memcpy(&x, &word, 8); return x; }
 LIFTED_HOT int64_t lifted_load_scalar_i(int64_t word) { return word; }
@@ -1648,7 +1728,7 @@ extern "C" int last_state_block0(int64_t* io, lifted_alloc_fn alloc)
     void* site_1 = nullptr; int64_t site_1_bytes = 0;
     void* site_2[2] = {nullptr, nullptr}; int64_t site_2_bytes[2] = {0, 0}; int site_2_turn = 0;
     v_s = (int64_t)lifted_load_scalar_i(io[0]); f_s = io[1] != 0;
-    lifted_load_view(v_x, io + 2);
+    if (!lifted_load_input(v_x, io + 2)) return lifted_fail(st, 16, 0, 0, 0);
     // stencil_rk4_reverse_one_kernel.py:14  h = 2.0 / s
     {
         if (((double)v_s) == 0 && !(false || f_s)) return lifted_fail(st, 2, 0, 0, 0);
@@ -1834,7 +1914,7 @@ extern "C" int last_state_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     void* packed_13 = nullptr; int64_t packed_13_bytes = 0;
     void* site_14[2] = {nullptr, nullptr}; int64_t site_14_bytes[2] = {0, 0}; int site_14_turn = 0;
     void* site_15[2] = {nullptr, nullptr}; int64_t site_15_bytes[2] = {0, 0}; int site_15_turn = 0;
-    lifted_load_view(v_x, io + 0);
+    if (!lifted_load_input(v_x, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
     v_s = (int64_t)lifted_load_scalar_i(io[3]); f_s = io[4] != 0;
     lifted_new_tape(t_tape_c_3, 3);
     lifted_new_tape(t_tape_c_2, 3);
