@@ -26,6 +26,8 @@ class OperandReader:
         chunks' own tests). A rows kernel reducing its last axis alone already walks rows: see `_rows_walk`."""
         if self.mode == "rows":
             return self._rows_walk()
+        if self.mode == "columns" and not self.short_walk:
+            return self._columns_walk()
         if self.mode != "flat" or self.rank < 2 or self.shifted or self.inside or not (self.layouts or self.tables):
             return None
         last = self.rank - 1
@@ -47,10 +49,24 @@ class OperandReader:
             return None
         return " && ".join(self._unit_strides()) or "true"
 
+    def _columns_walk(self) -> str | None:
+        """The same for a columns kernel that keeps one axis (`np.sum(g, axis=0)` of a matrix: its lanes are
+        neighbouring outputs, `i0 = LIFTED_COLUMN(lifted_o)`, each walking its column): the operands read through
+        strides that have the kept axis step 1 along it, those without it 0 (kmeans' `np.sum(mask * t[:, None],
+        axis=0)`: a bool gather and a double gather per element)."""
+        if self.rank - len(self.kernel.axes) != 1 or self.shifted or not self.layouts:
+            return None
+        return " && ".join(self._unit_strides()) or "true"
+
+    def _lane_axis(self) -> int:
+        """The coordinate along which a walk's lanes are neighbours: the last (flat, rows), the kept one (columns)."""
+        return 0 if self.mode == "columns" else self.rank - 1
+
     def _unit_strides(self) -> list[str]:
-        """C conditions: the operands read through strides that have the last axis step 1 along it."""
-        last = self.rank - 1
-        return [f"{self.inputs[key][1][last]} == 1" for key, layout in self.layouts.items() if layout[last] == "S"]
+        """C conditions: the operands read through strides that have the lanes' axis step 1 along it."""
+        lane = self._lane_axis()
+        return [f"{self.inputs[key][1][lane]} == 1" for key, layout in self.layouts.items()
+                if layout[self.perm[lane]] == "S"]
 
     def _input(self, var: Var) -> None:
         ctype = C_TYPES[var.type.dtype]
@@ -122,11 +138,12 @@ class OperandReader:
         strides = self.inputs[id(var)][1]
         if not self.walk:
             return " + ".join(f"i{k} * {s}" for k, s in enumerate(strides))
-        layout, last = self.layouts[id(var)], self.rank - 1
+        # the strides and coordinates are in the kernel's walk order (`perm`), the layout in the space's
+        layout, lane = [self.layouts[id(var)][axis] for axis in self.perm], self._lane_axis()
         if self.walk == "true":  # nothing to check at launch: the steps are these on every target
-            return " + ".join([f"i{k} * {s}" for k, s in enumerate(strides) if k != last and layout[k] == "S"]
-                              + [f"i{last}" for k in [last] if layout[last] == "S"]) or "0"
-        return " + ".join(f"i{k} * LIFTED_ROW_STRIDE({s})" if k == last and layout[k] == "S" else
+            return " + ".join(f"i{k}" if k == lane else f"i{k} * {s}"
+                              for k, s in enumerate(strides) if layout[k] == "S") or "0"
+        return " + ".join(f"i{k} * LIFTED_ROW_STRIDE({s})" if k == lane and layout[k] == "S" else
                           f"i{k} * {s}" if layout[k] == "S" else f"i{k} * LIFTED_BROADCAST_STRIDE({s})"
                           for k, s in enumerate(strides))
 
