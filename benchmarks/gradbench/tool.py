@@ -38,15 +38,16 @@ def numpy_module(source: str, path: str, name: str):
 
 def c_module(source: str, path: str, name: str):
     """The eval's kernel source through the C backend's CPU target: the host module and its `.cu` are written
-    under `$LIFTED_CACHE_DIR/c/gradbench` (named by a hash of the transpiler version and the source), and
+    under `$LIFTED_CACHE_DIR/c/gradbench` (named by a hash of the compiler's own files and the source, so two
+    checkouts sharing a cache never load each other's code), and
     importing the host module builds (or loads from the cache) the kernels' shared library. A refusal raises
     `TranspileError`, a compile error `lifted.cpu.BuildError`."""
+    from lifted.cache import compiler_fingerprint
     from lifted.cpu import cache_dir
     from lifted.loader import import_path
-    from lifted.transpiler import __version__
     from lifted.transpiler.backends.c import transpile_c
 
-    digest = hashlib.sha256("\0".join((__version__, path, source)).encode()).hexdigest()[:16]
+    digest = hashlib.sha256("\0".join((compiler_fingerprint(), path, source)).encode()).hexdigest()[:16]
     stem = f"{name}_{digest}"
     out = transpile_c(source, path, "c", cu_file=f"{stem}.cu")
     folder = cache_dir() / "gradbench"
