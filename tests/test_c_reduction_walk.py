@@ -178,3 +178,53 @@ def test_kmeans_gradient_and_hessian_diagonal(modules, k):
         expected_diagonal = elementwise_grad(lambda x: anp.sum(autograd_grad(oracle, 1)(p, x)))(c)
     assert_close(gradient, expected, rtol=1e-9, atol=1e-10, what="gradient vs autograd")
     assert_close(hessian_diagonal, expected_diagonal, rtol=1e-9, atol=1e-10, what="Hessian diagonal vs autograd")
+
+
+PRODUCTS = '''
+import numpy as np
+from lifted import grad, kernel
+
+
+@kernel
+def projected(x: "f64[n,d]", g: "f64[n,k]", w: "f64[k,d]") -> "f64[k,d]":
+    h = x.T @ g
+    return h.T * w + 1.0
+
+
+@kernel
+def loss(x: "f64[n,d]", c: "f64[k,d]") -> "f64[]":
+    return np.sum(np.tanh(x @ c.T))
+
+
+loss_grad = grad(loss, wrt="c")
+
+
+@kernel
+def projected32(x: "f32[n,d]", g: "f32[n,k]") -> "f32[k,d]":
+    return (x.T @ g).T * 2.0
+'''
+
+
+@pytest.fixture(scope="module")
+def products(tmp_path_factory):
+    return c_module(PRODUCTS, tmp_path_factory.mktemp("flipped"), "flipped")[0], load_source(PRODUCTS, "flipped.py")
+
+
+def test_a_scratch_product_of_few_rows_is_computed_as_its_transpose(products):
+    cu = transpile_c(PRODUCTS, "flipped.py").kernels
+    assert "LIFTED_GEMM_FLIPS(left.d[0], right.d[1])" in cu and "lifted_transposed(right), lifted_transposed(left)" in cu
+    compiled, reference = products
+    rng = np.random.default_rng(5)
+    # d rows by k columns: flipped at k >= 64 with d <= 16, not at k = 10 or d = 20; K = n = 0 gives zeros
+    for n, d, k in ((50, 16, 100), (50, 4, 64), (50, 16, 10), (50, 20, 100), (0, 8, 80), (1, 1, 70)):
+        x, g, w = rng.normal(size=(n, d)), rng.normal(size=(n, k)), rng.normal(size=(k, d))
+        for layout_x, view_x in views(x).items():
+            for layout_g, view_g in views(g).items():
+                assert_agree(compiled.projected(view_x, view_g, w), reference.projected(x, g, w),
+                             f"projected {n, d, k} {layout_x} {layout_g}", rtol=1e-12)
+        x32, g32 = x.astype(np.float32), g.astype(np.float32)
+        np.testing.assert_allclose(compiled.projected32(x32, g32), reference.projected32(x32, g32), rtol=1e-5,
+                                   atol=1e-5)
+        assert compiled.projected32(x32, g32).dtype == np.float32
+        c = rng.normal(size=(k, d))
+        assert_agree(compiled.loss_grad(x, c), reference.loss_grad(x, c), f"loss_grad {n, d, k}", rtol=1e-12)
