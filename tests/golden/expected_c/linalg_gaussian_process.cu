@@ -38,6 +38,7 @@
 #define LIFTED_ROW_FILL(T, x, v) T x = (v)
 #define LIFTED_ROW_REDUCE(op, x) lifted_warp_##op(x)
 #define LIFTED_BY_ROW_LENGTH(body, team, args) body<team, 1> args
+#define LIFTED_BY_ROW_LENGTH_WALK(body, team, walk, args) body<team, 1, false> args
 // a rows kernel's launch whose rows have at most this many elements walks them as columns (on the CPU, see its
 // definition); on the GPU every row keeps its warp
 #define LIFTED_SHORT_RUN -1
@@ -155,6 +156,15 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 #define LIFTED_SHORT_RUN 32
 #define LIFTED_BY_ROW_LENGTH(body, team, args) \
     (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES> args : body<team, LIFTED_LANE_COUNT> args)
+// a rows kernel reducing its last axis alone, with operands read through strides, is a template on `lifted_walk`
+// too (see operands.py's `_rows_walk`): with true, every such operand that has the last axis steps 1 along it (the
+// launch checked it) and those without it 0 (LIFTED_ROW_STRIDE, LIFTED_BROADCAST_STRIDE), so a chunk's lanes load
+// a contiguous vector or broadcast one value where they gathered through run-time strides
+#define LIFTED_BY_ROW_LENGTH_WALK(body, team, walk, args) \
+    ((walk) ? (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES, true> args \
+                                                : body<team, LIFTED_LANE_COUNT, true> args) \
+            : (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES, false> args \
+                                                : body<team, LIFTED_LANE_COUNT, false> args))
 #define LIFTED_ROW_FOR(i, o, length) \
     for (int64_t i##_base = (o) * (length); i##_base < ((o) + 1) * (length); i##_base += lifted_row_width)
 #define LIFTED_ROW_CHUNK(i, n) \
@@ -456,7 +466,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v, const bool 
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // gp_negative_log_likelihood_k0: 3-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void gp_negative_log_likelihood_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_DEVICE void gp_negative_log_likelihood_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
     double* __restrict__ s_acc_out)
@@ -476,8 +486,8 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void gp_negative
                 const int64_t i1 = lifted_unravel_step(rest_o, d1, lifted_inverse_d1);
                 const int64_t i0 = rest_o;
                 const int64_t i2 = (i - lifted_o * lifted_n_red);
-                const double v = v_data[i0 * v_s0 + i1 * v_s1 + i2 * v_s2];
-                const double v_1 = v_1_data[i0 * v_1_s0 + i1 * v_1_s1 + i2 * v_1_s2];
+                const double v = v_data[i0 * v_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_s1) + i2 * LIFTED_ROW_STRIDE(v_s2)];
+                const double v_1 = v_1_data[i0 * LIFTED_BROADCAST_STRIDE(v_1_s0) + i1 * v_1_s1 + i2 * LIFTED_ROW_STRIDE(v_1_s2)];
                 // linalg_gaussian_process.py:7  diff = x[:, None, :] - x[None, :, :]
                 const double diff = (v - v_1);
                 // linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
@@ -523,14 +533,14 @@ template <bool lifted_team> LIFTED_DEVICE void gp_negative_log_likelihood_k0_col
     }
 }
 
-// the walk and chunk width, from the row length (LIFTED_SHORT_RUN, LIFTED_BY_ROW_LENGTH)
+// the walk and chunk width, from the row length (LIFTED_SHORT_RUN, LIFTED_BY_ROW_LENGTH_WALK)
 template <bool lifted_team> LIFTED_DEVICE void gp_negative_log_likelihood_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
     double* __restrict__ s_acc_out)
 {
     if (lifted_n_red <= LIFTED_SHORT_RUN) gp_negative_log_likelihood_k0_columns<lifted_team>(n, d0, d1, d2, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, v_s2, v_1_data, v_1_s0, v_1_s1, v_1_s2, s_acc_out);
-    else LIFTED_BY_ROW_LENGTH(gp_negative_log_likelihood_k0_rows, lifted_team, (n, d0, d1, d2, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, v_s2, v_1_data, v_1_s0, v_1_s1, v_1_s2, s_acc_out));
+    else LIFTED_BY_ROW_LENGTH_WALK(gp_negative_log_likelihood_k0_rows, lifted_team, v_s2 == 1 && v_1_s2 == 1, (n, d0, d1, d2, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, v_s2, v_1_data, v_1_s0, v_1_s1, v_1_s2, s_acc_out));
 }
 
 LIFTED_KERNEL void gp_negative_log_likelihood_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
@@ -675,7 +685,7 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k4(const int64_t n, const int64_t 
 }
 
 // gp_grad_k0: 3-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void gp_grad_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_DEVICE void gp_grad_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
     double* __restrict__ s_acc_out)
@@ -695,8 +705,8 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void gp_grad_k0_
                 const int64_t i1 = lifted_unravel_step(rest_o, d1, lifted_inverse_d1);
                 const int64_t i0 = rest_o;
                 const int64_t i2 = (i - lifted_o * lifted_n_red);
-                const double v = v_data[i0 * v_s0 + i1 * v_s1 + i2 * v_s2];
-                const double v_1 = v_1_data[i0 * v_1_s0 + i1 * v_1_s1 + i2 * v_1_s2];
+                const double v = v_data[i0 * v_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_s1) + i2 * LIFTED_ROW_STRIDE(v_s2)];
+                const double v_1 = v_1_data[i0 * LIFTED_BROADCAST_STRIDE(v_1_s0) + i1 * v_1_s1 + i2 * LIFTED_ROW_STRIDE(v_1_s2)];
                 // linalg_gaussian_process.py:7  diff = x[:, None, :] - x[None, :, :]
                 const double diff = (v - v_1);
                 // linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
@@ -742,14 +752,14 @@ template <bool lifted_team> LIFTED_DEVICE void gp_grad_k0_columns(const int64_t 
     }
 }
 
-// the walk and chunk width, from the row length (LIFTED_SHORT_RUN, LIFTED_BY_ROW_LENGTH)
+// the walk and chunk width, from the row length (LIFTED_SHORT_RUN, LIFTED_BY_ROW_LENGTH_WALK)
 template <bool lifted_team> LIFTED_DEVICE void gp_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
     double* __restrict__ s_acc_out)
 {
     if (lifted_n_red <= LIFTED_SHORT_RUN) gp_grad_k0_columns<lifted_team>(n, d0, d1, d2, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, v_s2, v_1_data, v_1_s0, v_1_s1, v_1_s2, s_acc_out);
-    else LIFTED_BY_ROW_LENGTH(gp_grad_k0_rows, lifted_team, (n, d0, d1, d2, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, v_s2, v_1_data, v_1_s0, v_1_s1, v_1_s2, s_acc_out));
+    else LIFTED_BY_ROW_LENGTH_WALK(gp_grad_k0_rows, lifted_team, v_s2 == 1 && v_1_s2 == 1, (n, d0, d1, d2, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, v_s2, v_1_data, v_1_s0, v_1_s1, v_1_s2, s_acc_out));
 }
 
 LIFTED_KERNEL void gp_grad_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
@@ -1089,7 +1099,7 @@ LIFTED_KERNEL void gp_grad_k6(const int64_t n, const int64_t d0, const int64_t d
 }
 
 // gp_tangent_k0: 3-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void gp_tangent_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_DEVICE void gp_tangent_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
     double* __restrict__ s_acc_out)
@@ -1109,8 +1119,8 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void gp_tangent_
                 const int64_t i1 = lifted_unravel_step(rest_o, d1, lifted_inverse_d1);
                 const int64_t i0 = rest_o;
                 const int64_t i2 = (i - lifted_o * lifted_n_red);
-                const double v = v_data[i0 * v_s0 + i1 * v_s1 + i2 * v_s2];
-                const double v_1 = v_1_data[i0 * v_1_s0 + i1 * v_1_s1 + i2 * v_1_s2];
+                const double v = v_data[i0 * v_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_s1) + i2 * LIFTED_ROW_STRIDE(v_s2)];
+                const double v_1 = v_1_data[i0 * LIFTED_BROADCAST_STRIDE(v_1_s0) + i1 * v_1_s1 + i2 * LIFTED_ROW_STRIDE(v_1_s2)];
                 // linalg_gaussian_process.py:7  diff = x[:, None, :] - x[None, :, :]
                 const double diff = (v - v_1);
                 // linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
@@ -1156,14 +1166,14 @@ template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k0_columns(const int64
     }
 }
 
-// the walk and chunk width, from the row length (LIFTED_SHORT_RUN, LIFTED_BY_ROW_LENGTH)
+// the walk and chunk width, from the row length (LIFTED_SHORT_RUN, LIFTED_BY_ROW_LENGTH_WALK)
 template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
     double* __restrict__ s_acc_out)
 {
     if (lifted_n_red <= LIFTED_SHORT_RUN) gp_tangent_k0_columns<lifted_team>(n, d0, d1, d2, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, v_s2, v_1_data, v_1_s0, v_1_s1, v_1_s2, s_acc_out);
-    else LIFTED_BY_ROW_LENGTH(gp_tangent_k0_rows, lifted_team, (n, d0, d1, d2, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, v_s2, v_1_data, v_1_s0, v_1_s1, v_1_s2, s_acc_out));
+    else LIFTED_BY_ROW_LENGTH_WALK(gp_tangent_k0_rows, lifted_team, v_s2 == 1 && v_1_s2 == 1, (n, d0, d1, d2, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, v_s2, v_1_data, v_1_s0, v_1_s1, v_1_s2, s_acc_out));
 }
 
 LIFTED_KERNEL void gp_tangent_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
@@ -1907,6 +1917,17 @@ template <class T> static int lifted_matmul(lifted_view<T, 2> a, lifted_view<T, 
     lifted_gemm(ta, tb, m, n, k, a.p, lda, b.p, ldb, out.p, n > 1 ? n : 1);
     return 0;
 }
+// a matrix's transposed view (no copy)
+template <class T> LIFTED_HOT lifted_view<T, 2> lifted_transposed(const lifted_view<T, 2>& v)
+{
+    lifted_view<T, 2> t; t.p = v.p; t.d[0] = v.d[1]; t.s[0] = v.s[1]; t.d[1] = v.d[0]; t.s[1] = v.s[0]; return t;
+}
+// a product of few rows and many columns whose result dies in the call (a gradient's `x.T @ g`, d x k) is
+// computed as its transpose, `b.T @ a.T`, into memory of its transposed shape, and used through a transposed
+// view: OpenBLAS's gemm of a row-major m x n result runs as a column-major n x m one, which with m <= 16 and
+// n >= 64 was 1.2 to 1.8 times slower than the other way round (one thread: d = 16, k = 1000, 1000 points
+// 1.04 -> 0.78 ms; d = 4 0.71 -> 0.39 ms). The same sums, added in BLAS's other order: round-off only
+#define LIFTED_GEMM_FLIPS(rows, columns) ((rows) <= 16 && (columns) >= 64)
 // the int64 words the runtime passes a view or a scalar in
 template <class T, int R> LIFTED_HOT void lifted_load_view(lifted_view<T, R>& v, const int64_t* words)
 {
@@ -2009,9 +2030,11 @@ extern "C" int gp_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         left = v_t_13;
         right = v_d_3;
         if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
-        const int64_t dims[2] = {left.d[0], right.d[1]};
+        const bool flip = LIFTED_GEMM_FLIPS(left.d[0], right.d[1]);
+        const int64_t dims[2] = {flip ? right.d[1] : left.d[0], flip ? left.d[0] : right.d[1]};
         if (!lifted_alloc_view(product, dims, st, &site_1, &site_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
+        if (flip) { const int rc = lifted_matmul(lifted_transposed(right), lifted_transposed(left), product, st); if (rc) return rc; product = lifted_transposed(product); }
+        else { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
         v_m_1 = product;
     }
     {
@@ -2415,9 +2438,11 @@ extern "C" int gp_tangent_block4(int64_t* io, lifted_alloc_fn alloc)
         left = v_inv;
         right = v_tk;
         if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
-        const int64_t dims[2] = {left.d[0], right.d[1]};
+        const bool flip = LIFTED_GEMM_FLIPS(left.d[0], right.d[1]);
+        const int64_t dims[2] = {flip ? right.d[1] : left.d[0], flip ? left.d[0] : right.d[1]};
         if (!lifted_alloc_view(product, dims, st, &site_1, &site_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
+        if (flip) { const int rc = lifted_matmul(lifted_transposed(right), lifted_transposed(left), product, st); if (rc) return rc; product = lifted_transposed(product); }
+        else { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
         v_m_8 = product;
     }
     {
@@ -2425,9 +2450,11 @@ extern "C" int gp_tangent_block4(int64_t* io, lifted_alloc_fn alloc)
         left = v_m_8;
         right = v_inv;
         if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
-        const int64_t dims[2] = {left.d[0], right.d[1]};
+        const bool flip = LIFTED_GEMM_FLIPS(left.d[0], right.d[1]);
+        const int64_t dims[2] = {flip ? right.d[1] : left.d[0], flip ? left.d[0] : right.d[1]};
         if (!lifted_alloc_view(product, dims, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
+        if (flip) { const int rc = lifted_matmul(lifted_transposed(right), lifted_transposed(left), product, st); if (rc) return rc; product = lifted_transposed(product); }
+        else { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
         v_m_9 = product;
     }
     {

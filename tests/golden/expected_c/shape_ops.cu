@@ -38,6 +38,7 @@
 #define LIFTED_ROW_FILL(T, x, v) T x = (v)
 #define LIFTED_ROW_REDUCE(op, x) lifted_warp_##op(x)
 #define LIFTED_BY_ROW_LENGTH(body, team, args) body<team, 1> args
+#define LIFTED_BY_ROW_LENGTH_WALK(body, team, walk, args) body<team, 1, false> args
 // a rows kernel's launch whose rows have at most this many elements walks them as columns (on the CPU, see its
 // definition); on the GPU every row keeps its warp
 #define LIFTED_SHORT_RUN -1
@@ -155,6 +156,15 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 #define LIFTED_SHORT_RUN 32
 #define LIFTED_BY_ROW_LENGTH(body, team, args) \
     (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES> args : body<team, LIFTED_LANE_COUNT> args)
+// a rows kernel reducing its last axis alone, with operands read through strides, is a template on `lifted_walk`
+// too (see operands.py's `_rows_walk`): with true, every such operand that has the last axis steps 1 along it (the
+// launch checked it) and those without it 0 (LIFTED_ROW_STRIDE, LIFTED_BROADCAST_STRIDE), so a chunk's lanes load
+// a contiguous vector or broadcast one value where they gathered through run-time strides
+#define LIFTED_BY_ROW_LENGTH_WALK(body, team, walk, args) \
+    ((walk) ? (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES, true> args \
+                                                : body<team, LIFTED_LANE_COUNT, true> args) \
+            : (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES, false> args \
+                                                : body<team, LIFTED_LANE_COUNT, false> args))
 #define LIFTED_ROW_FOR(i, o, length) \
     for (int64_t i##_base = (o) * (length); i##_base < ((o) + 1) * (length); i##_base += lifted_row_width)
 #define LIFTED_ROW_CHUNK(i, n) \
@@ -721,7 +731,7 @@ LIFTED_KERNEL void reshaped_grad_k1(const int64_t n, const int64_t d0,
 }
 
 // reshaped_grad_k2: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
-template <bool lifted_team> LIFTED_DEVICE void reshaped_grad_k2_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void reshaped_grad_k2_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ stacked_data, const int64_t stacked_s0, const int64_t stacked_s1,
     double* __restrict__ s_3_acc_out)
 {
@@ -737,7 +747,7 @@ template <bool lifted_team> LIFTED_DEVICE void reshaped_grad_k2_body(const int64
                 LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
                 const int64_t i0 = LIFTED_COLUMN(lifted_o);
                 const int64_t i1 = lifted_r;
-                const double stacked = stacked_data[i0 * stacked_s0 + i1 * stacked_s1];
+                const double stacked = stacked_data[i0 * LIFTED_ROW_STRIDE(stacked_s0) + i1 * stacked_s1];
                 // reverse sweep
                 // shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
                 LIFTED_AT(s_3_acc) += stacked;
@@ -747,6 +757,13 @@ template <bool lifted_team> LIFTED_DEVICE void reshaped_grad_k2_body(const int64
     }
 }
 
+// known or run-time steps along the lanes' axis (LIFTED_BY_ROW_WALK)
+template <bool lifted_team> LIFTED_DEVICE void reshaped_grad_k2_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ stacked_data, const int64_t stacked_s0, const int64_t stacked_s1,
+    double* __restrict__ s_3_acc_out)
+{
+    LIFTED_BY_ROW_WALK(reshaped_grad_k2_walk, lifted_team, stacked_s0 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, stacked_data, stacked_s0, stacked_s1, s_3_acc_out));
+}
 
 LIFTED_KERNEL void reshaped_grad_k2(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ stacked_data, const int64_t stacked_s0, const int64_t stacked_s1,
@@ -1335,6 +1352,17 @@ template <class T> static int lifted_matmul(lifted_view<T, 2> a, lifted_view<T, 
     lifted_gemm(ta, tb, m, n, k, a.p, lda, b.p, ldb, out.p, n > 1 ? n : 1);
     return 0;
 }
+// a matrix's transposed view (no copy)
+template <class T> LIFTED_HOT lifted_view<T, 2> lifted_transposed(const lifted_view<T, 2>& v)
+{
+    lifted_view<T, 2> t; t.p = v.p; t.d[0] = v.d[1]; t.s[0] = v.s[1]; t.d[1] = v.d[0]; t.s[1] = v.s[0]; return t;
+}
+// a product of few rows and many columns whose result dies in the call (a gradient's `x.T @ g`, d x k) is
+// computed as its transpose, `b.T @ a.T`, into memory of its transposed shape, and used through a transposed
+// view: OpenBLAS's gemm of a row-major m x n result runs as a column-major n x m one, which with m <= 16 and
+// n >= 64 was 1.2 to 1.8 times slower than the other way round (one thread: d = 16, k = 1000, 1000 points
+// 1.04 -> 0.78 ms; d = 4 0.71 -> 0.39 ms). The same sums, added in BLAS's other order: round-off only
+#define LIFTED_GEMM_FLIPS(rows, columns) ((rows) <= 16 && (columns) >= 64)
 // the int64 words the runtime passes a view or a scalar in
 template <class T, int R> LIFTED_HOT void lifted_load_view(lifted_view<T, R>& v, const int64_t* words)
 {

@@ -38,6 +38,7 @@
 #define LIFTED_ROW_FILL(T, x, v) T x = (v)
 #define LIFTED_ROW_REDUCE(op, x) lifted_warp_##op(x)
 #define LIFTED_BY_ROW_LENGTH(body, team, args) body<team, 1> args
+#define LIFTED_BY_ROW_LENGTH_WALK(body, team, walk, args) body<team, 1, false> args
 // a rows kernel's launch whose rows have at most this many elements walks them as columns (on the CPU, see its
 // definition); on the GPU every row keeps its warp
 #define LIFTED_SHORT_RUN -1
@@ -155,6 +156,15 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 #define LIFTED_SHORT_RUN 32
 #define LIFTED_BY_ROW_LENGTH(body, team, args) \
     (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES> args : body<team, LIFTED_LANE_COUNT> args)
+// a rows kernel reducing its last axis alone, with operands read through strides, is a template on `lifted_walk`
+// too (see operands.py's `_rows_walk`): with true, every such operand that has the last axis steps 1 along it (the
+// launch checked it) and those without it 0 (LIFTED_ROW_STRIDE, LIFTED_BROADCAST_STRIDE), so a chunk's lanes load
+// a contiguous vector or broadcast one value where they gathered through run-time strides
+#define LIFTED_BY_ROW_LENGTH_WALK(body, team, walk, args) \
+    ((walk) ? (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES, true> args \
+                                                : body<team, LIFTED_LANE_COUNT, true> args) \
+            : (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES, false> args \
+                                                : body<team, LIFTED_LANE_COUNT, false> args))
 #define LIFTED_ROW_FOR(i, o, length) \
     for (int64_t i##_base = (o) * (length); i##_base < ((o) + 1) * (length); i##_base += lifted_row_width)
 #define LIFTED_ROW_CHUNK(i, n) \
@@ -736,7 +746,7 @@ LIFTED_KERNEL void loss_grad_k0(const int64_t n, const int64_t d0, const int64_t
 }
 
 // loss_grad_k1: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
-template <bool lifted_team> LIFTED_DEVICE void loss_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void loss_grad_k1_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ m_1_data, const int64_t m_1_s0, const int64_t m_1_s1,
     const double* __restrict__ params_1_1_data, const int64_t params_1_1_s0, const int64_t params_1_1_s1,
     const double* __restrict__ y_data, const int64_t y_s0, const int64_t y_s1,
@@ -756,9 +766,9 @@ template <bool lifted_team> LIFTED_DEVICE void loss_grad_k1_body(const int64_t n
                 LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
                 const int64_t i0 = LIFTED_COLUMN(lifted_o);
                 const int64_t i1 = lifted_r;
-                const double m_1 = m_1_data[i0 * m_1_s0 + i1 * m_1_s1];
-                const double params_1_1 = params_1_1_data[i0 * params_1_1_s0 + i1 * params_1_1_s1];
-                const double y = y_data[i0 * y_s0 + i1 * y_s1];
+                const double m_1 = m_1_data[i0 * LIFTED_ROW_STRIDE(m_1_s0) + i1 * m_1_s1];
+                const double params_1_1 = params_1_1_data[i0 * LIFTED_ROW_STRIDE(params_1_1_s0) + i1 * LIFTED_BROADCAST_STRIDE(params_1_1_s1)];
+                const double y = y_data[i0 * LIFTED_ROW_STRIDE(y_s0) + i1 * y_s1];
                 // tree_params_grad_vjp_jvp.py:8  out = x @ W + b
                 const double out_1 = (m_1 + params_1_1);
                 // tree_params_grad_vjp_jvp.py:15  return np.sum((mlp(params, x) - y) ** 2)
@@ -780,6 +790,16 @@ template <bool lifted_team> LIFTED_DEVICE void loss_grad_k1_body(const int64_t n
     }
 }
 
+// known or run-time steps along the lanes' axis (LIFTED_BY_ROW_WALK)
+template <bool lifted_team> LIFTED_DEVICE void loss_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ m_1_data, const int64_t m_1_s0, const int64_t m_1_s1,
+    const double* __restrict__ params_1_1_data, const int64_t params_1_1_s0, const int64_t params_1_1_s1,
+    const double* __restrict__ y_data, const int64_t y_s0, const int64_t y_s1,
+    double* __restrict__ t_2_out, const int64_t t_2_os0, const int64_t t_2_os1,
+    double* __restrict__ dparams_1_1_acc_out)
+{
+    LIFTED_BY_ROW_WALK(loss_grad_k1_walk, lifted_team, m_1_s0 == 1 && params_1_1_s0 == 1 && y_s0 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, m_1_data, m_1_s0, m_1_s1, params_1_1_data, params_1_1_s0, params_1_1_s1, y_data, y_s0, y_s1, t_2_out, t_2_os0, t_2_os1, dparams_1_1_acc_out));
+}
 
 LIFTED_KERNEL void loss_grad_k1(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ m_1_data, const int64_t m_1_s0, const int64_t m_1_s1,
@@ -792,7 +812,7 @@ LIFTED_KERNEL void loss_grad_k1(const int64_t n, const int64_t d0, const int64_t
 }
 
 // loss_grad_k2: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
-template <bool lifted_team> LIFTED_DEVICE void loss_grad_k2_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void loss_grad_k2_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_1_data, const int64_t x_1_s0, const int64_t x_1_s1,
     const double* __restrict__ dx_1_data, const int64_t dx_1_s0, const int64_t dx_1_s1,
     double* __restrict__ dout_out, const int64_t dout_os0, const int64_t dout_os1,
@@ -811,8 +831,8 @@ template <bool lifted_team> LIFTED_DEVICE void loss_grad_k2_body(const int64_t n
                 LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
                 const int64_t i0 = LIFTED_COLUMN(lifted_o);
                 const int64_t i1 = lifted_r;
-                const double x_1 = x_1_data[i0 * x_1_s0 + i1 * x_1_s1];
-                const double dx_1 = dx_1_data[i0 * dx_1_s0 + i1 * dx_1_s1];
+                const double x_1 = x_1_data[i0 * LIFTED_ROW_STRIDE(x_1_s0) + i1 * x_1_s1];
+                const double dx_1 = dx_1_data[i0 * LIFTED_ROW_STRIDE(dx_1_s0) + i1 * dx_1_s1];
                 // tree_params_grad_vjp_jvp.py:9  x = np.tanh(out)
                 const double t_5 = (x_1 * x_1);
                 const double t_6 = (1.0 - t_5);
@@ -831,6 +851,15 @@ template <bool lifted_team> LIFTED_DEVICE void loss_grad_k2_body(const int64_t n
     }
 }
 
+// known or run-time steps along the lanes' axis (LIFTED_BY_ROW_WALK)
+template <bool lifted_team> LIFTED_DEVICE void loss_grad_k2_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ x_1_data, const int64_t x_1_s0, const int64_t x_1_s1,
+    const double* __restrict__ dx_1_data, const int64_t dx_1_s0, const int64_t dx_1_s1,
+    double* __restrict__ dout_out, const int64_t dout_os0, const int64_t dout_os1,
+    double* __restrict__ dparams_0_1_acc_out)
+{
+    LIFTED_BY_ROW_WALK(loss_grad_k2_walk, lifted_team, x_1_s0 == 1 && dx_1_s0 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, x_1_data, x_1_s0, x_1_s1, dx_1_data, dx_1_s0, dx_1_s1, dout_out, dout_os0, dout_os1, dparams_0_1_acc_out));
+}
 
 LIFTED_KERNEL void loss_grad_k2(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_1_data, const int64_t x_1_s0, const int64_t x_1_s1,
@@ -1305,6 +1334,17 @@ template <class T> static int lifted_matmul(lifted_view<T, 2> a, lifted_view<T, 
     lifted_gemm(ta, tb, m, n, k, a.p, lda, b.p, ldb, out.p, n > 1 ? n : 1);
     return 0;
 }
+// a matrix's transposed view (no copy)
+template <class T> LIFTED_HOT lifted_view<T, 2> lifted_transposed(const lifted_view<T, 2>& v)
+{
+    lifted_view<T, 2> t; t.p = v.p; t.d[0] = v.d[1]; t.s[0] = v.s[1]; t.d[1] = v.d[0]; t.s[1] = v.s[0]; return t;
+}
+// a product of few rows and many columns whose result dies in the call (a gradient's `x.T @ g`, d x k) is
+// computed as its transpose, `b.T @ a.T`, into memory of its transposed shape, and used through a transposed
+// view: OpenBLAS's gemm of a row-major m x n result runs as a column-major n x m one, which with m <= 16 and
+// n >= 64 was 1.2 to 1.8 times slower than the other way round (one thread: d = 16, k = 1000, 1000 points
+// 1.04 -> 0.78 ms; d = 4 0.71 -> 0.39 ms). The same sums, added in BLAS's other order: round-off only
+#define LIFTED_GEMM_FLIPS(rows, columns) ((rows) <= 16 && (columns) >= 64)
 // the int64 words the runtime passes a view or a scalar in
 template <class T, int R> LIFTED_HOT void lifted_load_view(lifted_view<T, R>& v, const int64_t* words)
 {
@@ -1402,9 +1442,11 @@ extern "C" int mlp_block0(int64_t* io, lifted_alloc_fn alloc)
         left = v_x;
         right = v_params_0_0;
         if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
-        const int64_t dims[2] = {left.d[0], right.d[1]};
+        const bool flip = LIFTED_GEMM_FLIPS(left.d[0], right.d[1]);
+        const int64_t dims[2] = {flip ? right.d[1] : left.d[0], flip ? left.d[0] : right.d[1]};
         if (!lifted_alloc_view(product, dims, st, &site_1, &site_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
+        if (flip) { const int rc = lifted_matmul(lifted_transposed(right), lifted_transposed(left), product, st); if (rc) return rc; product = lifted_transposed(product); }
+        else { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
         v_m = product;
     }
     {
@@ -1427,9 +1469,11 @@ extern "C" int mlp_block0(int64_t* io, lifted_alloc_fn alloc)
         left = v_x_1;
         right = v_params_1_0;
         if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
-        const int64_t dims[2] = {left.d[0], right.d[1]};
+        const bool flip = LIFTED_GEMM_FLIPS(left.d[0], right.d[1]);
+        const int64_t dims[2] = {flip ? right.d[1] : left.d[0], flip ? left.d[0] : right.d[1]};
         if (!lifted_alloc_view(product, dims, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
+        if (flip) { const int rc = lifted_matmul(lifted_transposed(right), lifted_transposed(left), product, st); if (rc) return rc; product = lifted_transposed(product); }
+        else { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
         v_m_1 = product;
     }
     {
@@ -1485,9 +1529,11 @@ extern "C" int loss_block0(int64_t* io, lifted_alloc_fn alloc)
         left = v_x;
         right = v_params_0_0;
         if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
-        const int64_t dims[2] = {left.d[0], right.d[1]};
+        const bool flip = LIFTED_GEMM_FLIPS(left.d[0], right.d[1]);
+        const int64_t dims[2] = {flip ? right.d[1] : left.d[0], flip ? left.d[0] : right.d[1]};
         if (!lifted_alloc_view(product, dims, st, &site_1, &site_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
+        if (flip) { const int rc = lifted_matmul(lifted_transposed(right), lifted_transposed(left), product, st); if (rc) return rc; product = lifted_transposed(product); }
+        else { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
         v_m = product;
     }
     {
@@ -1510,9 +1556,11 @@ extern "C" int loss_block0(int64_t* io, lifted_alloc_fn alloc)
         left = v_x_1;
         right = v_params_1_0;
         if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
-        const int64_t dims[2] = {left.d[0], right.d[1]};
+        const bool flip = LIFTED_GEMM_FLIPS(left.d[0], right.d[1]);
+        const int64_t dims[2] = {flip ? right.d[1] : left.d[0], flip ? left.d[0] : right.d[1]};
         if (!lifted_alloc_view(product, dims, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
+        if (flip) { const int rc = lifted_matmul(lifted_transposed(right), lifted_transposed(left), product, st); if (rc) return rc; product = lifted_transposed(product); }
+        else { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
         v_m_1 = product;
     }
     {
@@ -1636,9 +1684,11 @@ extern "C" int loss_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         left = v_x;
         right = v_params_0_0;
         if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
-        const int64_t dims[2] = {left.d[0], right.d[1]};
+        const bool flip = LIFTED_GEMM_FLIPS(left.d[0], right.d[1]);
+        const int64_t dims[2] = {flip ? right.d[1] : left.d[0], flip ? left.d[0] : right.d[1]};
         if (!lifted_alloc_view(product, dims, st, &site_1, &site_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
+        if (flip) { const int rc = lifted_matmul(lifted_transposed(right), lifted_transposed(left), product, st); if (rc) return rc; product = lifted_transposed(product); }
+        else { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
         v_m = product;
     }
     {
@@ -1661,9 +1711,11 @@ extern "C" int loss_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         left = v_x_1;
         right = v_params_1_0;
         if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
-        const int64_t dims[2] = {left.d[0], right.d[1]};
+        const bool flip = LIFTED_GEMM_FLIPS(left.d[0], right.d[1]);
+        const int64_t dims[2] = {flip ? right.d[1] : left.d[0], flip ? left.d[0] : right.d[1]};
         if (!lifted_alloc_view(product, dims, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
+        if (flip) { const int rc = lifted_matmul(lifted_transposed(right), lifted_transposed(left), product, st); if (rc) return rc; product = lifted_transposed(product); }
+        else { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
         v_m_1 = product;
     }
     {
@@ -1703,9 +1755,11 @@ extern "C" int loss_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         left = v_t_2;
         right = v_t_3;
         if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
-        const int64_t dims[2] = {left.d[0], right.d[1]};
+        const bool flip = LIFTED_GEMM_FLIPS(left.d[0], right.d[1]);
+        const int64_t dims[2] = {flip ? right.d[1] : left.d[0], flip ? left.d[0] : right.d[1]};
         if (!lifted_alloc_view(product, dims, st, &site_8, &site_8_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
+        if (flip) { const int rc = lifted_matmul(lifted_transposed(right), lifted_transposed(left), product, st); if (rc) return rc; product = lifted_transposed(product); }
+        else { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
         v_dx_1 = product;
     }
     {

@@ -34,7 +34,7 @@ class EmittedKernel:
     mode: str = "flat"  # "flat" (reductions over everything) | "rows" | "columns" (see emit.py)
     setup: list[str] = field(default_factory=list)  # lines at the top of the body (a short walk's strides)
     short_walk: "EmittedKernel | None" = None  # rows: the same kernel as columns, for launches of short rows
-    walk: str | None = None  # a flat kernel's row walk: when a launch takes it (C condition; see emit.py)
+    walk: str | None = None  # a row walk: when a launch takes it (C condition, "true": always; see operands.py)
 
 
 def range3(loop: Loop) -> tuple:

@@ -25,7 +25,8 @@ class Products:
         lines = [f"{matrix} left, right, product;"]
         lines += _as_matrix("left", self.var(a), ranks[0], row=True)
         lines += _as_matrix("right", self.var(b), ranks[1], row=False)
-        lines += self._one_product(eqn)
+        may_flip = len(out.type.shape) == 2 and self.plan.placement.get((id(eqn), out.name)) == "scratch"
+        lines += self._flipped_product(eqn) if may_flip else self._one_product(eqn)
         if len(out.type.shape) == 2:
             lines.append(f"{self.var(out)} = product;")
         else:  # (the vector's axis dropped again)
@@ -60,6 +61,18 @@ class Products:
                 "const int64_t dims[2] = {left.d[0], right.d[1]};",
                 self.fresh(eqn, eqn.out, "dims", "product"),
                 "{ const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }"]
+
+    def _flipped_product(self, eqn: Eqn) -> list[str]:
+        """`product` = `left` @ `right` for a result that dies in the call: where it has few rows and many
+        columns (LIFTED_GEMM_FLIPS in the prelude), computed as `right.T @ left.T` into memory of the transposed
+        shape and viewed transposed (its strides, not C-contiguous), otherwise as `_one_product`."""
+        return [f"if (left.d[1] != right.d[0]) {self.fail('matmul', 'right.d[0]', 'left.d[1]')}",
+                "const bool flip = LIFTED_GEMM_FLIPS(left.d[0], right.d[1]);",
+                "const int64_t dims[2] = {flip ? right.d[1] : left.d[0], flip ? left.d[0] : right.d[1]};",
+                self.fresh(eqn, eqn.out, "dims", "product"),
+                "if (flip) { const int rc = lifted_matmul(lifted_transposed(right), lifted_transposed(left), "
+                "product, st); if (rc) return rc; product = lifted_transposed(product); }",
+                "else { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }"]
 
     def _stacked_matmul(self, eqn: Eqn, left_view: str | None = None, right_view: str | None = None,
                         result: str | None = None) -> list[str]:
