@@ -38,6 +38,7 @@
 #define LIFTED_ROW_FILL(T, x, v) T x = (v)
 #define LIFTED_ROW_REDUCE(op, x) lifted_warp_##op(x)
 #define LIFTED_BY_ROW_LENGTH(body, team, args) body<team, 1> args
+#define LIFTED_BY_ROW_LENGTH_WALK(body, team, walk, args) body<team, 1, false> args
 // a rows kernel's launch whose rows have at most this many elements walks them as columns (on the CPU, see its
 // definition); on the GPU every row keeps its warp
 #define LIFTED_SHORT_RUN -1
@@ -155,6 +156,15 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 #define LIFTED_SHORT_RUN 32
 #define LIFTED_BY_ROW_LENGTH(body, team, args) \
     (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES> args : body<team, LIFTED_LANE_COUNT> args)
+// a rows kernel reducing its last axis alone, with operands read through strides, is a template on `lifted_walk`
+// too (see operands.py's `_rows_walk`): with true, every such operand that has the last axis steps 1 along it (the
+// launch checked it) and those without it 0 (LIFTED_ROW_STRIDE, LIFTED_BROADCAST_STRIDE), so a chunk's lanes load
+// a contiguous vector or broadcast one value where they gathered through run-time strides
+#define LIFTED_BY_ROW_LENGTH_WALK(body, team, walk, args) \
+    ((walk) ? (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES, true> args \
+                                                : body<team, LIFTED_LANE_COUNT, true> args) \
+            : (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES, false> args \
+                                                : body<team, LIFTED_LANE_COUNT, false> args))
 #define LIFTED_ROW_FOR(i, o, length) \
     for (int64_t i##_base = (o) * (length); i##_base < ((o) + 1) * (length); i##_base += lifted_row_width)
 #define LIFTED_ROW_CHUNK(i, n) \
@@ -1632,6 +1642,17 @@ template <class T> static int lifted_matmul(lifted_view<T, 2> a, lifted_view<T, 
     lifted_gemm(ta, tb, m, n, k, a.p, lda, b.p, ldb, out.p, n > 1 ? n : 1);
     return 0;
 }
+// a matrix's transposed view (no copy)
+template <class T> LIFTED_HOT lifted_view<T, 2> lifted_transposed(const lifted_view<T, 2>& v)
+{
+    lifted_view<T, 2> t; t.p = v.p; t.d[0] = v.d[1]; t.s[0] = v.s[1]; t.d[1] = v.d[0]; t.s[1] = v.s[0]; return t;
+}
+// a product of few rows and many columns whose result dies in the call (a gradient's `x.T @ g`, d x k) is
+// computed as its transpose, `b.T @ a.T`, into memory of its transposed shape, and used through a transposed
+// view: OpenBLAS's gemm of a row-major m x n result runs as a column-major n x m one, which with m <= 16 and
+// n >= 64 was 1.2 to 1.8 times slower than the other way round (one thread: d = 16, k = 1000, 1000 points
+// 1.04 -> 0.78 ms; d = 4 0.71 -> 0.39 ms). The same sums, added in BLAS's other order: round-off only
+#define LIFTED_GEMM_FLIPS(rows, columns) ((rows) <= 16 && (columns) >= 64)
 // the int64 words the runtime passes a view or a scalar in
 template <class T, int R> LIFTED_HOT void lifted_load_view(lifted_view<T, R>& v, const int64_t* words)
 {
