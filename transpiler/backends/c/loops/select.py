@@ -24,9 +24,7 @@ from ....ir import (Const, Eqn, Function, If, Loop, Var, blocks, own_operands, r
 from ..fused_kernel import is_module_array, module_arrays
 from ..launch_spec import EmittedKernel
 from ..region import tape_eqns
-from .eligible import FILLS, VIEWS, stmt_ok
-
-NEW_ARRAYS = ("copy", "launch", "concatenate", "host_matmul", "stacked_matmul", "outer")  # (besides the fills)
+from .eligible import WRITES, makes_array, shares_memory, stmt_ok
 
 
 @dataclass
@@ -187,7 +185,7 @@ def _plan(stmts: list, outs: list) -> BlockPlan | None:
             plan.placement[(id(eqn), out.name)] = "result"
         elif not closure & kept:  # nothing made from it outlives the call: the thread's scratch memory
             plan.placement[(id(eqn), out.name)] = "scratch"
-    targets = {e.args[0].name for e in _all_eqns(stmts) if e.prim.name in ("setitem", "index_add")}
+    targets = {e.args[0].name for e in _all_eqns(stmts) if e.prim.name in WRITES}
     broadcasts = {e.out.name for e in _all_eqns(stmts) if e.prim.name == "broadcast_to"}
     if _closure(broadcasts, names_flow) & targets:
         return None  # NumPy refuses to write through a broadcast (a read-only view); keep the host's error
@@ -244,7 +242,7 @@ def _flows(stmts: list, key) -> dict:
     def visit(block):
         for stmt in block:
             if isinstance(stmt, Eqn):
-                if stmt.prim.name in VIEWS:
+                if shares_memory(stmt):
                     add(stmt.args[0], stmt.out)
             elif isinstance(stmt, If):
                 for out, a, b in zip(stmt.outs, stmt.then_results, stmt.else_results):
@@ -298,8 +296,7 @@ def _fresh_sites(block: list, enclosing: tuple, top: bool):
     a statement of its innermost loop's body itself (not inside an `if`)."""
     for stmt in block:
         if isinstance(stmt, Eqn):
-            if stmt.prim.name in FILLS or stmt.prim.name in NEW_ARRAYS or \
-                    stmt.prim.name == "broadcast_to" and stmt.args[0].type.shape == ():
+            if makes_array(stmt):
                 yield from ((stmt, out, enclosing, top) for out in stmt.outs if out.type.shape != ())
         elif isinstance(stmt, If):
             yield from _fresh_sites(stmt.then_body + stmt.else_body, enclosing, False)
