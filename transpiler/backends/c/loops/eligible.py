@@ -232,13 +232,24 @@ def _basic_index(eqn: Eqn, first_ref: int) -> bool:
     return consumed <= rank and len(eqn.args) - first_ref == sum(1 for _ in index_refs(eqn.params["index"]))
 
 
-CALLABLE_PARAMS = ("scalar", "array", "table", "tape", "out", "scalar_out", "reduce")  # the kinds regions.py passes
+# the kinds regions.py passes ("result": a table the kernel adds into, which is its result)
+CALLABLE_PARAMS = ("scalar", "array", "table", "tape", "out", "scalar_out", "reduce", "result")
+RESULT_PARAMS = ("out", "scalar_out", "reduce", "result")  # (one result of the launch each, in order)
+
+
+def added_tables(eqn: Eqn, regions: dict) -> list[tuple]:
+    """(operand, result) for each table a launch adds into in place (a scatter-add's): the result is the table."""
+    region = regions.get(eqn.params["kernel"]) if eqn.prim.name == "launch" else None
+    if region is None:
+        return []
+    outputs = [p for p in region.spec["params"] if p[0] in RESULT_PARAMS]
+    return [(eqn.args[p[1]], out) for p, out in zip(outputs, eqn.outs) if p[0] == "result"]
 
 
 def _launch_ok(eqn: Eqn, region: EmittedKernel | None) -> bool:
     """A region kernel called from C with its inputs as the spec lists them."""
-    if region is None or any(p[0] not in CALLABLE_PARAMS or p[0] == "table" and p[3] for p in region.spec["params"]):
-        return False  # (a scatter-add's table and result: regions.py does not pass those)
+    if region is None or any(p[0] not in CALLABLE_PARAMS for p in region.spec["params"]):
+        return False
     inputs = [p for p in region.spec["params"] if p[0] in ("scalar", "array", "table")]
     return len(inputs) == len(eqn.args) and all(
         (p[0] == "scalar") == (a.type.shape == ()) and not (isinstance(a, Const) and a.value is None) and
