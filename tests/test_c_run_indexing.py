@@ -14,9 +14,10 @@ import numpy as np
 import pytest
 
 from gradcheck import load_source
-from test_c_backend import assert_agree, c_module
+from test_c_backend import c_module, compare_all
 from test_c_loop_kernels import check_c_against_python
 from test_c_runs import _calls
+from test_property import inputs_for, program_for_seed
 
 LEVELS = '''
 import numpy as np
@@ -121,3 +122,12 @@ def test_operands_that_do_not_broadcast_raise_value_error(tmp_path):
     for function in (module.f, module.g):
         with pytest.raises(ValueError, match="could not be broadcast"):
             function(*args)
+
+
+@pytest.mark.parametrize("seed", [17, 41, 77, 115, 128, 265])
+def test_property_programs_gathering_through_sliced_indices(seed, tmp_path):
+    """The random programs (of the first 300 seeds) whose loops gather through `idx[i:i + 3]`, every function
+    against the NumPy backend."""
+    text = program_for_seed(seed)[0]
+    assert "[idx[" in text
+    compare_all(text, tmp_path, inputs_for(seed), f"sliced_{seed}")
