@@ -131,3 +131,41 @@ def test_property_programs_gathering_through_sliced_indices(seed, tmp_path):
     text = program_for_seed(seed)[0]
     assert "[idx[" in text
     compare_all(text, tmp_path, inputs_for(seed), f"sliced_{seed}")
+
+
+FLOAT32 = '''
+import numpy as np
+from lifted import grad, kernel
+
+
+@kernel
+def f(x: "f32[n]", w: "f32[n,m]", idx: "i32[k,j]", bounds: "i64[b]") -> "f32[]":
+    acc = np.zeros(idx.shape[0], dtype=np.float32)
+    for t in range(bounds.shape[0] - 1):
+        lo = bounds[t]
+        hi = bounds[t + 1]
+        acc[lo:hi] = np.sum(x[idx[lo:hi]] * w[idx[lo:hi, 0]][:, :1] - x[idx[lo:hi]] / 3.0, axis=1)
+    return np.sum(acc * acc)
+
+
+g = grad(f, wrt=("x", "w"))
+'''
+
+
+def test_float32_gathers_and_arithmetic_with_int32_indices(tmp_path, monkeypatch):
+    """float32 tables gathered through int32 index arrays, float32 products and quotients: one C call for `f`,
+    the same bits as the NumPy backend; the gradient (host loops: a float literal written into a float32 slice
+    keeps them there) to float32 round-off, as every float32 kernel."""
+    module, _ = c_module(FLOAT32, tmp_path, "float32")
+    reference = load_source(FLOAT32, "float32_numpy.py")
+    rng = np.random.default_rng(7)
+    x, w = rng.normal(size=6).astype(np.float32), rng.normal(size=(6, 2)).astype(np.float32)
+    idx = np.array([[0, 1, 1], [-1, 2, 0], [5, 5, 5], [3, -6, 4]], dtype=np.int32)
+    for bounds in (np.array([0, 1, 1, 4]), np.array([0, 4])):
+        args = [x, w, idx, bounds]
+        assert _calls(module, "f", args, monkeypatch) == 1
+        value = module.f(*args)
+        assert value.dtype == np.float32 and value == reference.f(*args)
+        for got, expected in zip(module.g(*args), reference.g(*args)):
+            assert got.dtype == np.float32
+            np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-6)
