@@ -53,7 +53,8 @@ class ArrayMath:
         ctype = C_TYPES[out.type.dtype]
         rg, rl = len(g.type.shape), len(like.type.shape)
         lines = ["int64_t bad[3];",
-                 f"const int kind = lifted_unbroadcast_kind<{ctype}, {rg}, {rl}>({self.var(g)}, {self.var(like)}.d, bad);",
+                 f"const int kind = lifted_unbroadcast_kind<{ctype}, {rg}, {rl}>({self.var(g)}, {self.var(like)}.d, "
+                 "bad);",
                  f"if (kind < 0) {self.fail('broadcast_to', 'bad[0]', 'bad[1]', 'bad[2]')}",
                  f"if (kind == 0) {self.var(out)} = lifted_padded<{ctype}, {rg}, {rl}>({self.var(g)});",
                  "else {",

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from ....ir import Eqn
 from ..c_syntax import C_TYPES, indent
-
-_PROMOTE = {("f32", "i64"): "f64", ("f32", "i32"): "f64"}  # NumPy's type of an add, where not the target's
+from .arrays import PROMOTE
 
 
 class IndexedStatements:
@@ -32,7 +31,7 @@ class IndexedStatements:
         """`np.add.at(target, index, value)`: the indices checked before any element is added (as NumPy does)."""
         target, value, indices = eqn.args
         dtype = target.type.dtype
-        compute = C_TYPES[_PROMOTE.get((dtype, value.type.dtype), dtype)]
+        compute = C_TYPES[PROMOTE.get((dtype, value.type.dtype), dtype)]
         lines = self._checked(indices, target)
         source = self.var(value)
         if value.type.shape == ():  # (one element, broadcast)
