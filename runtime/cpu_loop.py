@@ -383,4 +383,8 @@ def _error(code: int, details) -> Exception:
     if code == 15:
         return ValueError(f"operands could not be broadcast together: matmul of a stack of {a} matrices and a "
                           f"stack of {b}")
+    if code == 16:
+        return ValueError("array is not broadcastable to correct shape")
+    if code == 17:
+        return ValueError(f"operands could not be broadcast together: axis {a} has sizes {b} and {c}")
     return RuntimeError(f"loop kernel failed with code {code}")

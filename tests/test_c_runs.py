@@ -384,7 +384,7 @@ def f(x: "f64[n]", idx: "i64[k]", steps: "i64[]") -> "f64[]":
         a = a + np.sum(np.sin(x * (i + 1.0)))
     b = 0.0
     for j in range(steps):
-        b = b + np.sum(np.tanh(x[idx] * (j + 1.0)) * a)
+        b = b + np.sum(np.tanh(x[x > 0.5] * (j + 1.0)) * a)
     return a + b
 
 
@@ -393,11 +393,13 @@ g = grad(f, wrt="x")
 
 
 def test_loops_whose_tapes_the_host_shares_split_out_of_a_run(tmp_path):
-    """Two loops in one run, the second's tape popped by a host loop (its reverse scatter-adds into the gradient):
-    the run is cut down to its loops, the first a loop kernel, the second left to the host (the choice ends: it
-    searched for ever before)."""
+    """Two loops, the second's tape pushed and popped by host loops (a boolean mask gathers, and its reverse writes
+    through the mask, on the host): the first loop and the mask are one C call, the second loop stays on the host
+    with its tape a list (the choice ends: it searched for ever before, when gathers and scatter-adds were host
+    code too)."""
     rng = np.random.default_rng(9)
     args = [rng.uniform(0.1, 0.9, 6), np.array([0, 5, 5, -1, 2]), 3]
     check_c_against_python(LOOPS_SHARING_A_TAPE, args, tmp_path, "loops_tape", (0,))
     gradient = (tmp_path / "loops_tape.py").read_text().split("\ndef g(")[1]
-    assert "_kernels.g_loop0(" in gradient and "for j in reversed(range(steps)):" in gradient
+    assert "_kernels.g_block0(" in gradient and "for j in reversed(range(steps)):" in gradient
+    assert "tape_t_5.append(" in gradient and "tape_t_5.pop()" in gradient

@@ -203,9 +203,9 @@ def f(x: "f64[n]") -> "f64[]":
 
 g = grad(f)
 '''
-    host = transpile_c(text, "steps.py").host
+    host = transpile_c(text, "steps.py", loop_kernels=False).host
     grad_code = host[host.index("\ndef g("):]
-    assert "dx[::2]" in grad_code  # an update through a step-2 slice stays NumPy's
+    assert "dx[::2]" in grad_code  # an update through a step-2 slice stays NumPy's (or a run's strided view)
     for size in (1, 2, 5, 17):
         compare_all(text, tmp_path, [np.random.default_rng(size).normal(size=size)], "steps")
 

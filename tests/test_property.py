@@ -190,11 +190,14 @@ class ProgramGenerator:
                 return f"np.sum({e('N')}[{a_text}] * {self.leaf('N', scope)}[{b_text}])"
             if roll == 5:
                 return f"{self.leaf('M', scope)}.sum()"
-            if roll == 6:  # gathers through the integer index array (repeated and negative indices in the inputs)
+            if roll == 6:  # gathers through the integer index array (repeated and negative indices in the inputs);
+                # inside a loop through a slice of it with run-time bounds (the loop's index: empty near the end)
+                loops = sorted(scope.indices)
+                chosen = f"idx[{loops[0]}:{loops[0]} + 3]" if loops else "idx"
                 vec, fn = self.leaf("N", scope), self.pick(('np.sin', 'np.tanh', ''))
-                picked = self.pick((f"{vec}[idx]", f"{self.leaf('M', scope)}[idx, {self.pick((0, 2, -1))}]",
-                                    f"{self.leaf('M', scope)}[idx].sum(axis=1)"))
-                return f"np.sum({fn}({picked}) * {vec}[idx])"
+                picked = self.pick((f"{vec}[{chosen}]", f"{self.leaf('M', scope)}[{chosen}, {self.pick((0, 2, -1))}]",
+                                    f"{self.leaf('M', scope)}[{chosen}].sum(axis=1)"))
+                return f"np.sum({fn}({picked}) * {vec}[{chosen}])"
             if roll == 7:  # boolean mask on data
                 vec, mask = self.leaf("N", scope), self.leaf("N", scope)
                 return f"np.sum({vec}[{mask} > {self.pick(('0.0', '0.5', '-0.5'))}] ** 2)"
@@ -744,7 +747,7 @@ def test_generator_is_deterministic_per_seed():
 def test_generator_covers_the_grammar():
     corpus = "\n".join(program_for_seed(seed)[0] for seed in range(300))
     for construct in ("if ", "elif ", "else:", "for i", "in range(", "for row", "while ", "+=", "[idx]", "[idx, ",
-                      "[idx].sum(", " @ ",
+                      "[idx].sum(", "[idx[", " @ ",
                       "axis=0", "axis=1", "np.max(", ":, None]", "break", "continue", " if ", "and ", "not ("):
         assert construct in corpus, construct
 

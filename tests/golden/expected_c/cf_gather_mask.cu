@@ -38,7 +38,6 @@
 #define LIFTED_ROW_FILL(T, x, v) T x = (v)
 #define LIFTED_ROW_REDUCE(op, x) lifted_warp_##op(x)
 #define LIFTED_BY_ROW_LENGTH(body, team, args) body<team, 1> args
-#define LIFTED_BY_ROW_LENGTH_WALK(body, team, walk, args) body<team, 1, false> args
 // a rows kernel's launch whose rows have at most this many elements walks them as columns (on the CPU, see its
 // definition); on the GPU every row keeps its warp
 #define LIFTED_SHORT_RUN -1
@@ -156,15 +155,6 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 #define LIFTED_SHORT_RUN 32
 #define LIFTED_BY_ROW_LENGTH(body, team, args) \
     (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES> args : body<team, LIFTED_LANE_COUNT> args)
-// a rows kernel reducing its last axis alone, with operands read through strides, is a template on `lifted_walk`
-// too (see operands.py's `_rows_walk`): with true, every such operand that has the last axis steps 1 along it (the
-// launch checked it) and those without it 0 (LIFTED_ROW_STRIDE, LIFTED_BROADCAST_STRIDE), so a chunk's lanes load
-// a contiguous vector or broadcast one value where they gathered through run-time strides
-#define LIFTED_BY_ROW_LENGTH_WALK(body, team, walk, args) \
-    ((walk) ? (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES, true> args \
-                                                : body<team, LIFTED_LANE_COUNT, true> args) \
-            : (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES, false> args \
-                                                : body<team, LIFTED_LANE_COUNT, false> args))
 #define LIFTED_ROW_FOR(i, o, length) \
     for (int64_t i##_base = (o) * (length); i##_base < ((o) + 1) * (length); i##_base += lifted_row_width)
 #define LIFTED_ROW_CHUNK(i, n) \
@@ -953,6 +943,158 @@ template <class T, int R> LIFTED_HOT bool lifted_first_outside(const lifted_view
         if (k < 0) return false;
     }
 }
+// `f(element)` for each element of an index array, in C order (NumPy's order of a gather and of `np.add.at`)
+template <class I, int Q, class F> LIFTED_HOT void lifted_each_index(const lifted_view<I, Q>& v, F f)
+{
+    for (int k = 0; k < Q; ++k) if (v.d[k] == 0) return;
+    int64_t at[Q] = {0};
+    const I* p = v.p;
+    while (true) {
+        f((int64_t)*p);
+        int k = Q - 1;
+        for (; k >= 0; --k) {
+            p += v.s[k];
+            if (++at[k] < v.d[k]) break;
+            p -= v.s[k] * v.d[k]; at[k] = 0;
+        }
+        if (k < 0) return;
+    }
+}
+// the row `x` (negative: from the end) of `table` along its first axis, as a view of the other axes
+template <class T, int R> LIFTED_HOT lifted_view<T, (R > 1 ? R - 1 : 1)> lifted_row(const lifted_view<T, R>& table,
+                                                                                      int64_t x)
+{
+    lifted_view<T, (R > 1 ? R - 1 : 1)> row;
+    row.p = table.p + (x < 0 ? x + table.d[0] : x) * table.s[0];
+    if (R == 1) { row.d[0] = 1; row.s[0] = 0; }
+    for (int k = 1; k < R; ++k) { row.d[k - 1] = table.d[k]; row.s[k - 1] = table.s[k]; }
+    return row;
+}
+// `table[index]` (an index array on the first axis) into the new contiguous `out` (of dims index.d + table.d[1:]),
+// the indices checked before (lifted_first_outside)
+template <class T, int R, class I, int Q, int O> LIFTED_HOT void lifted_gather(lifted_view<T, O>& out,
+                                                                                 const lifted_view<T, R>& table,
+                                                                                 const lifted_view<I, Q>& index)
+{
+    if (R == 1) {  // (elements: no walk per index)
+        T* at = out.p;
+        lifted_each_index(index, [&](int64_t x) { *at++ = table.p[(x < 0 ? x + table.d[0] : x) * table.s[0]]; });
+        return;
+    }
+    lifted_view<T, (R > 1 ? R - 1 : 1)> slot = lifted_row(table, 0);
+    int64_t size = 1;
+    for (int k = (R > 1 ? R - 2 : 0); k >= 0; --k) { slot.s[k] = size; size *= slot.d[k]; }
+    slot.p = out.p;
+    lifted_each_index(index, [&](int64_t x) { lifted_copy(slot, lifted_row(table, x)); slot.p += size; });
+}
+// `np.add.at(target, index, value)` (an index array on the first axis; the indices checked before): each index in
+// C order adds its part of `value` (broadcast to index.d + target.d[1:]; from a copy when it overlaps `target`, as
+// NumPy buffers it) into its row, so repeated indices accumulate in NumPy's order; 16 when `value` does not broadcast
+template <class C, class T, int R, class I, int Q, class S, int V> LIFTED_HOT int lifted_add_at(
+    lifted_view<T, R>& target, const lifted_view<I, Q>& index, const lifted_view<S, V>& value, lifted_loop_state* st)
+{
+    constexpr int P = Q + R - 1;  // the rank of the indexed region
+    static_assert(V <= P, "np.add.at refuses a value of more axes than the indexed region");
+    int64_t dims[P], strides[P];
+    for (int k = 0; k < Q; ++k) dims[k] = index.d[k];
+    for (int k = 1; k < R; ++k) dims[Q + k - 1] = target.d[k];
+    for (int k = 0; k < P; ++k) {
+        const int j = k - (P - V);
+        if (j < 0) { strides[k] = 0; continue; }
+        if (value.d[j] == dims[k]) strides[k] = value.d[j] == 1 ? 0 : value.s[j];
+        else if (value.d[j] == 1) strides[k] = 0;
+        else return lifted_fail(st, 16, 0, 0, 0);
+    }
+    const S* source = value.p;
+    const char *tl, *th, *vl, *vh;
+    lifted_extent(target, &tl, &th);
+    lifted_extent(value, &vl, &vh);
+    if (tl <= th && vl <= vh && tl <= vh && vl <= th) {  // overlapping: read the value from a copy
+        lifted_view<S, V> copy;
+        if (!lifted_alloc_view(copy, value.d, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_copy(copy, value);
+        for (int k = 0; k < P; ++k) {
+            const int j = k - (P - V);
+            if (j >= 0 && strides[k] != 0) strides[k] = copy.s[j];
+        }
+        source = copy.p;
+    }
+    int64_t at[Q] = {0};
+    lifted_each_index(index, [&](int64_t x) {
+        const S* part = source;
+        for (int k = 0; k < Q; ++k) part += at[k] * strides[k];
+        if (R == 1) {
+            T& slot = target.p[(x < 0 ? x + target.d[0] : x) * target.s[0]];
+            slot = (T)((C)slot + (C)*part);
+        } else {
+            lifted_view<T, (R > 1 ? R - 1 : 1)> row = lifted_row(target, x);
+            lifted_walk<T, S, (R > 1 ? R - 1 : 1)>(row.p, row.d, row.s, part, strides + (R > 1 ? Q : 0),
+                                                   [](T& t, const S& y) { t = (T)((C)t + (C)y); });
+        }
+        for (int k = Q - 1; k >= 0; --k) { if (++at[k] < index.d[k]) break; at[k] = 0; }
+    });
+    return 0;
+}
+// NumPy's broadcast of two operands of an elementwise operation: the result's dims, each operand's strides over
+// them; false (and the axis, sizes) when they do not broadcast
+template <class A, int RA, class B, int RB, int R> LIFTED_HOT bool lifted_broadcast_pair(
+    const lifted_view<A, RA>& a, const lifted_view<B, RB>& b, int64_t* dims, int64_t* sa, int64_t* sb, int64_t* bad)
+{
+    for (int k = 0; k < R; ++k) {
+        const int i = k - (R - RA), j = k - (R - RB);
+        const int64_t da = i < 0 ? 1 : a.d[i], db = j < 0 ? 1 : b.d[j];
+        if (da != db && da != 1 && db != 1) { bad[0] = k; bad[1] = da; bad[2] = db; return false; }
+        dims[k] = da == 1 ? db : da;
+        sa[k] = i < 0 || da == 1 ? 0 : a.s[i];
+        sb[k] = j < 0 || db == 1 ? 0 : b.s[j];
+    }
+    return true;
+}
+// `_unbroadcast(g, shape)` of the host module: 0 when it gives `g` itself (a view, leading axes of length 1 added),
+// 1 when it sums or broadcasts into a new array, -1 (and the axis, sizes) when `g` does not go into `shape`
+template <class T, int G, int L> LIFTED_HOT int lifted_unbroadcast_kind(const lifted_view<T, G>& g, const int64_t* shape,
+                                                                       int64_t* bad)
+{
+    int kind = G > L ? 1 : 0;
+    for (int k = 0; k < L; ++k) {
+        const int q = k - (L - G);
+        const int64_t size = q < 0 ? 1 : g.d[q];
+        if (shape[k] == 1 && size != 1) kind = 1;  // summed
+        else if (size != shape[k]) {
+            if (size != 1) { bad[0] = k; bad[1] = size; bad[2] = shape[k]; return -1; }
+            kind = 1;  // broadcast
+        }
+    }
+    return kind;
+}
+// the view `g` with leading axes of length 1 up to rank L (what `g.reshape((1,) * ... + g.shape)` gives)
+template <class T, int G, int L> LIFTED_HOT lifted_view<T, L> lifted_padded(const lifted_view<T, G>& g)
+{
+    lifted_view<T, L> v;
+    v.p = g.p;
+    for (int k = 0; k < L; ++k) {
+        const int q = k - (L - G);
+        v.d[k] = q < 0 ? 1 : g.d[q]; v.s[k] = q < 0 ? 0 : g.s[q];
+    }
+    return v;
+}
+// the new array `out` (dims `shape`) of `_unbroadcast(g, shape)`: g's elements added in C order into the element
+// each one sums into (the leading axes, and the axes of length 1 in `shape`), then copied along broadcast axes
+template <class T, int G, int L> LIFTED_HOT void lifted_sum_to(lifted_view<T, L>& out, const lifted_view<T, G>& g)
+{
+    constexpr int P = G > L ? G : L;
+    const lifted_view<T, P> whole = lifted_padded<T, G, P>(g);
+    int64_t into[P];
+    lifted_view<T, L> first = out;  // the slice each broadcast axis copies
+    for (int q = 0; q < P; ++q) {
+        const int k = q - (P - L);
+        into[q] = k < 0 || out.d[k] != whole.d[q] ? 0 : out.s[k];
+        if (k >= 0 && out.d[k] != 1 && whole.d[q] == 1) { first.d[k] = 1; first.s[k] = 0; }
+    }
+    lifted_fill(out, (T)0);
+    lifted_walk<T, T, P>(out.p, whole.d, into, whole.p, whole.s, [](T& x, const T& y) { x += y; });
+    lifted_walk<T, T, L>(out.p, out.d, out.s, first.p, first.s, [](T& x, const T& y) { x = y; });
+}
 // matrix products: the BLAS NumPy itself calls (its OpenBLAS's CBLAS gemm, ILP64; the runtime sets the pointers
 // when the library loads), on views whose layout BLAS takes (one axis of unit stride), others packed first
 typedef void (*lifted_dgemm_fn)(int, int, int, int64_t, int64_t, int64_t, double, const double*, int64_t,
@@ -980,67 +1122,6 @@ template <class T> LIFTED_HOT bool lifted_blas_layout(const lifted_view<T, 2>& v
     }
     return false;
 }
-// products too small for a BLAS call to pay (its setup and its packing of the operands cost more than the
-// arithmetic: llsq's 16 x 128 table times a vector took 0.4 us in dgemm) and matrix-vector products (dgemm packs the
-// whole matrix for its one pass over it), up to LIFTED_LOOP_PRODUCT_MOST multiplications, in plain loops: a row
-// times a column is a SIMD dot product (partial sums per lane), otherwise each row of `out` adds `a[i, q] * b[q, :]`
-// for q in order (SIMD along the row). BLAS adds in its own order: round-off only, as between NumPy's gemv and gemm
-#define LIFTED_SMALL_PRODUCT_MOST 4096
-#define LIFTED_LOOP_PRODUCT_MOST (int64_t(1) << 22)
-LIFTED_HOT bool lifted_loop_product(int64_t m, int64_t n, int64_t k)
-{
-    const int64_t work = m * n * k;
-    return work <= LIFTED_SMALL_PRODUCT_MOST || ((m == 1 || n == 1) && work <= LIFTED_LOOP_PRODUCT_MOST);
-}
-template <class T> static void lifted_loop_matmul(const lifted_view<T, 2>& a, const lifted_view<T, 2>& b,
-                                                  lifted_view<T, 2>& out)
-{
-    const int64_t m = a.d[0], k = a.d[1], n = b.d[1], as0 = a.s[0], as1 = a.s[1], bs0 = b.s[0], bs1 = b.s[1];
-    if (n == 1) {
-        int64_t i = 0;
-        if (as1 == 1 && bs0 == 1)  // four rows at a time: four independent chains of additions
-            for (; i + 4 <= m; i += 4) {
-                const T *r0 = a.p + i * as0, *r1 = r0 + as0, *r2 = r1 + as0, *r3 = r2 + as0;
-                T s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-                _Pragma("omp simd reduction(+:s0, s1, s2, s3)") for (int64_t q = 0; q < k; ++q) {
-                    const T x = b.p[q];
-                    s0 += r0[q] * x; s1 += r1[q] * x; s2 += r2[q] * x; s3 += r3[q] * x;
-                }
-                out.p[i * out.s[0]] = s0; out.p[(i + 1) * out.s[0]] = s1;
-                out.p[(i + 2) * out.s[0]] = s2; out.p[(i + 3) * out.s[0]] = s3;
-            }
-        for (; i < m; ++i) {
-            const T* row = a.p + i * as0;
-            T sum = 0;
-            if (as1 == 1 && bs0 == 1) {
-                _Pragma("omp simd reduction(+:sum)") for (int64_t q = 0; q < k; ++q) sum += row[q] * b.p[q];
-            } else {
-                _Pragma("omp simd reduction(+:sum)") for (int64_t q = 0; q < k; ++q) sum += row[q * as1] * b.p[q * bs0];
-            }
-            out.p[i * out.s[0]] = sum;
-        }
-        return;
-    }
-    for (int64_t i = 0; i < m; ++i) {
-        T* row = out.p + i * out.s[0];
-        const int64_t os1 = out.s[1];
-        if (os1 == 1 && bs1 == 1) {
-            _Pragma("omp simd") for (int64_t j = 0; j < n; ++j) row[j] = 0;
-            for (int64_t q = 0; q < k; ++q) {
-                const T x = a.p[i * as0 + q * as1];
-                const T* from = b.p + q * bs0;
-                _Pragma("omp simd") for (int64_t j = 0; j < n; ++j) row[j] += x * from[j];
-            }
-        } else {
-            for (int64_t j = 0; j < n; ++j) row[j * os1] = 0;
-            for (int64_t q = 0; q < k; ++q) {
-                const T x = a.p[i * as0 + q * as1];
-                const T* from = b.p + q * bs0;
-                for (int64_t j = 0; j < n; ++j) row[j * os1] += x * from[j * bs1];
-            }
-        }
-    }
-}
 // out (m x n, C-contiguous, allocated) = a (m x k) @ b (k x n)
 template <class T> static int lifted_matmul(lifted_view<T, 2> a, lifted_view<T, 2> b, lifted_view<T, 2>& out,
                                             lifted_loop_state* st)
@@ -1048,7 +1129,6 @@ template <class T> static int lifted_matmul(lifted_view<T, 2> a, lifted_view<T, 
     const int64_t m = a.d[0], k = a.d[1], n = b.d[1];
     if (m == 0 || n == 0) return 0;
     if (k == 0) { lifted_fill(out, (T)0); return 0; }
-    if (lifted_loop_product(m, n, k)) { lifted_loop_matmul(a, b, out); return 0; }
     if (!lifted_have_gemm(a.p)) {  // (no BLAS found: the product in order, round-off apart the same numbers)
         for (int64_t i = 0; i < m; ++i)
             for (int64_t j = 0; j < n; ++j) {
@@ -1072,17 +1152,6 @@ template <class T> static int lifted_matmul(lifted_view<T, 2> a, lifted_view<T, 
     lifted_gemm(ta, tb, m, n, k, a.p, lda, b.p, ldb, out.p, n > 1 ? n : 1);
     return 0;
 }
-// a matrix's transposed view (no copy)
-template <class T> LIFTED_HOT lifted_view<T, 2> lifted_transposed(const lifted_view<T, 2>& v)
-{
-    lifted_view<T, 2> t; t.p = v.p; t.d[0] = v.d[1]; t.s[0] = v.s[1]; t.d[1] = v.d[0]; t.s[1] = v.s[0]; return t;
-}
-// a product of few rows and many columns whose result dies in the call (a gradient's `x.T @ g`, d x k) is
-// computed as its transpose, `b.T @ a.T`, into memory of its transposed shape, and used through a transposed
-// view: OpenBLAS's gemm of a row-major m x n result runs as a column-major n x m one, which with m <= 16 and
-// n >= 64 was 1.2 to 1.8 times slower than the other way round (one thread: d = 16, k = 1000, 1000 points
-// 1.04 -> 0.78 ms; d = 4 0.71 -> 0.39 ms). The same sums, added in BLAS's other order: round-off only
-#define LIFTED_GEMM_FLIPS(rows, columns) ((rows) <= 16 && (columns) >= 64)
 // the int64 words the runtime passes a view or a scalar in
 template <class T, int R> LIFTED_HOT void lifted_load_view(lifted_view<T, R>& v, const int64_t* words)
 {
@@ -1093,24 +1162,6 @@ template <class T, int R> LIFTED_HOT void lifted_store_view(int64_t* words, cons
 {
     words[0] = (int64_t)(intptr_t)v.p;
     for (int k = 0; k < R; ++k) { words[1 + k] = v.d[k]; words[1 + R + k] = v.s[k]; }
-}
-// an array input: the words above, or (when words[1] is -1; runtime/cpu_loop.py) the address of an ndarray whose
-// header (NumPy's PyArrayObject_fields: data, nd, dims, byte strides after the object header; the runtime checks
-// that layout when it loads) the call reads here, where Python would have packed each dim and stride. False when a
-// stride is not a whole number of elements (a structured array's field): the runtime then packs a copy
-struct lifted_ndarray_header { intptr_t refcount; void* type; char* data; int nd; int64_t* dims; int64_t* strides; };
-template <class T, int R> LIFTED_HOT bool lifted_load_input(lifted_view<T, R>& v, const int64_t* words)
-{
-    if (R == 0 || words[R > 0 ? 1 : 0] != -1) { lifted_load_view(v, words); return true; }
-    const lifted_ndarray_header* header = (const lifted_ndarray_header*)(intptr_t)words[0];
-    v.p = (T*)header->data;
-    bool whole = true;
-    for (int k = 0; k < R; ++k) {
-        v.d[k] = header->dims[k];
-        v.s[k] = header->strides[k] / (int64_t)sizeof(T);
-        whole = whole && v.s[k] * (int64_t)sizeof(T) == header->strides[k];
-    }
-    return whole;
 }
 LIFTED_HOT double lifted_load_scalar_f(int64_t word) { double x; memcpy(&x, &word, 8); return x; }
 LIFTED_HOT int64_t lifted_load_scalar_i(int64_t word) { return word; }
@@ -1152,9 +1203,12 @@ LIFTED_HOT const int64_t* lifted_pop(lifted_tape& t)
 // embed_and_mask_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int embed_and_mask_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 14);
+    lifted_loop_state state; lifted_start(state, alloc, io + 18);
     lifted_loop_state* st = &state;
+    lifted_view<double, 2> v_E = {};
+    lifted_view<int64_t, 1> v_idx = {};
     int64_t v_j = 0; bool f_j = false;
+    lifted_view<bool, 2> v_mask = {};
     lifted_view<double, 1> v_picked = {};
     double v_s = 0; bool f_s = false;
     double v_t_1 = 0; bool f_t_1 = false;
@@ -1164,108 +1218,199 @@ extern "C" int embed_and_mask_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 2> v_v = {};
     lifted_view<double, 1> v_w = {};
     void* site_1 = nullptr; int64_t site_1_bytes = 0;
-    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
-    if (!lifted_load_input(v_v, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_w, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
-    v_j = (int64_t)lifted_load_scalar_i(io[8]); f_j = io[9] != 0;
-    v_total = (double)lifted_load_scalar_f(io[10]); f_total = io[11] != 0;
-    // cf_gather_mask.py:9  picked = E[idx] @ w
+    void* site_2 = nullptr; int64_t site_2_bytes = 0;
+    void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
+    void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
+    void* site_5 = nullptr; int64_t site_5_bytes = 0;
+    lifted_load_view(v_E, io + 0);
+    lifted_load_view(v_idx, io + 5);
+    lifted_load_view(v_w, io + 8);
+    // cf_gather_mask.py:8  for j in range(3):
     {
-        lifted_view<double, 2> left, right, product;
-        left = v_v;
-        right.p = v_w.p; right.d[0] = v_w.d[0]; right.s[0] = v_w.s[0]; right.d[1] = 1; right.s[1] = 1;
-        if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
-        const int64_t dims[2] = {left.d[0], right.d[1]};
-        if (!lifted_alloc_view(product, dims, st, &site_1, &site_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
-        v_picked.p = product.p; v_picked.d[0] = product.d[0]; v_picked.s[0] = product.s[0];
+        const int64_t lo = 0, hi = 3, step = 1;
+        if (step == 0) return lifted_fail(st, 8, 0, 0, 0);
+        const int64_t trips = lifted_trip_count(lo, hi, step);
+        {
+            const double move_0 = (double)0.0; const bool move_f0 = false;
+            v_total = move_0; f_total = move_f0;
+        }
+        for (int64_t k = 0; k < trips; ++k) {
+            v_j = lo + k * step; f_j = false;
+            // cf_gather_mask.py:9  picked = E[idx] @ w
+            {
+                int64_t bad = 0;
+                if (lifted_first_outside(v_idx, v_E.d[0], &bad)) return lifted_fail(st, 1, bad, 0, v_E.d[0]);
+                const int64_t dims[2] = {v_idx.d[0], v_E.d[1]};
+                if (!lifted_alloc_view(v_v, dims, st, &site_1, &site_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                lifted_gather(v_v, v_E, v_idx);
+            }
+            {
+                lifted_view<double, 2> left, right, product;
+                left = v_v;
+                right.p = v_w.p; right.d[0] = v_w.d[0]; right.s[0] = v_w.s[0]; right.d[1] = 1; right.s[1] = 1;
+                if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
+                const int64_t dims[2] = {left.d[0], right.d[1]};
+                if (!lifted_alloc_view(product, dims, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
+                v_picked.p = product.p; v_picked.d[0] = product.d[0]; v_picked.s[0] = product.s[0];
+            }
+            // cf_gather_mask.py:10  total = total + np.sum(np.tanh(picked)) * (j + 1.0)
+            {
+                int64_t space[1] = {-1};
+                if (v_picked.p && !lifted_meet(space[0], v_picked.d[0])) return lifted_fail(st, 3, 0, space[0], v_picked.d[0]);
+                for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+                const int64_t count = lifted_product(space, 1);
+                const double* arg_0 = v_picked.p ? lifted_contiguous_data(v_picked, st, &packed_3, &packed_3_bytes) : nullptr;
+                if (v_picked.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                double acc_1[1] = {0};
+                if (count >= lifted_parallel_min) embed_and_mask_k0(count, space[0], arg_0, acc_1);
+                else embed_and_mask_k0_body<false>(count, space[0], arg_0, acc_1);
+                v_s = (double)(double)(acc_1[0]); f_s = true;
+            }
+            {
+                v_t_1 = (double)((((double)v_j) + ((double)1.0))); f_t_1 = f_j || false;
+            }
+            {
+                v_t_2 = (double)((((double)v_s) * ((double)v_t_1))); f_t_2 = f_s || f_t_1;
+            }
+            {
+                v_total_1 = (double)((((double)v_total) + ((double)v_t_2))); f_total_1 = f_total || f_t_2;
+            }
+            {
+                const double move_0 = (double)v_total_1; const bool move_f0 = f_total_1;
+                v_total = move_0; f_total = move_f0;
+            }
+        }
     }
-    // cf_gather_mask.py:10  total = total + np.sum(np.tanh(picked)) * (j + 1.0)
+    // cf_gather_mask.py:11  big = E[E > 1.0]
     {
-        int64_t space[1] = {-1};
-        if (v_picked.p && !lifted_meet(space[0], v_picked.d[0])) return lifted_fail(st, 3, 0, space[0], v_picked.d[0]);
-        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_picked.p ? lifted_contiguous_data(v_picked, st, &packed_2, &packed_2_bytes) : nullptr;
-        if (v_picked.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        double acc_1[1] = {0};
-        if (count >= lifted_parallel_min) embed_and_mask_k0(count, space[0], arg_0, acc_1);
-        else embed_and_mask_k0_body<false>(count, space[0], arg_0, acc_1);
-        v_s = (double)(double)(acc_1[0]); f_s = true;
+        int64_t space[2] = {-1, -1};
+        if (v_E.p && !lifted_meet(space[0], v_E.d[0])) return lifted_fail(st, 3, 0, space[0], v_E.d[0]);
+        if (v_E.p && !lifted_meet(space[1], v_E.d[1])) return lifted_fail(st, 3, 1, space[1], v_E.d[1]);
+        for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 2);
+        const double* arg_0 = v_E.p ? lifted_contiguous_data(v_E, st, &packed_4, &packed_4_bytes) : nullptr;
+        if (v_E.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<bool, 2> out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) embed_and_mask_k1(count, space[0], space[1], arg_0, out_1.p);
+        else embed_and_mask_k1_body<false>(count, space[0], space[1], arg_0, out_1.p);
+        v_mask = out_1;
     }
-    {
-        v_t_1 = (double)((((double)v_j) + ((double)1.0))); f_t_1 = f_j || false;
-    }
-    {
-        v_t_2 = (double)((((double)v_s) * ((double)v_t_1))); f_t_2 = f_s || f_t_1;
-    }
-    {
-        v_total_1 = (double)((((double)v_total) + ((double)v_t_2))); f_total_1 = f_total || f_t_2;
-    }
-    io[12] = lifted_store_scalar_f(v_total_1); io[13] = f_total_1;
-    lifted_finish(state, io + 14);
+    io[11] = lifted_store_scalar_f(v_total); io[12] = f_total;
+    lifted_store_view(io + 13, v_mask);
+    lifted_finish(state, io + 18);
     return 0;
 }
 
 // embed_and_mask_grad_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int embed_and_mask_grad_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 19);
+    lifted_loop_state state; lifted_start(state, alloc, io + 28);
     lifted_loop_state* st = &state;
+    lifted_view<double, 2> v_E = {};
+    int64_t v_d = 0; bool f_d = false;
+    lifted_view<int64_t, 1> v_idx = {};
+    int64_t v_j = 0; bool f_j = false;
+    lifted_view<bool, 2> v_mask = {};
+    int64_t v_n = 0; bool f_n = false;
     lifted_view<double, 1> v_picked = {};
     lifted_view<double, 1> v_t = {};
     lifted_view<double, 2> v_v = {};
     lifted_view<double, 1> v_w = {};
     lifted_tape t_tape_t = {};
     lifted_tape t_tape_v = {};
-    void* site_1 = nullptr; int64_t site_1_bytes = 0;
-    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
-    if (!lifted_load_input(v_v, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_w, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
-    lifted_load_tape(t_tape_t, io + 8, 3);
-    lifted_load_tape(t_tape_v, io + 12, 5);
-    // cf_gather_mask.py:9  picked = E[idx] @ w
+    void* site_2 = nullptr; int64_t site_2_bytes = 0;
+    void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
+    void* packed_5 = nullptr; int64_t packed_5_bytes = 0;
+    void* site_6 = nullptr; int64_t site_6_bytes = 0;
+    lifted_load_view(v_E, io + 0);
+    lifted_load_view(v_idx, io + 5);
+    lifted_load_view(v_w, io + 8);
+    lifted_load_tape(t_tape_t, io + 11, 3);
+    lifted_load_tape(t_tape_v, io + 15, 5);
+    v_n = v_E.d[0]; f_n = false;
+    v_d = v_E.d[1]; f_d = false;
+    // cf_gather_mask.py:8  for j in range(3):
     {
-        lifted_view<double, 2> left, right, product;
-        left = v_v;
-        right.p = v_w.p; right.d[0] = v_w.d[0]; right.s[0] = v_w.s[0]; right.d[1] = 1; right.s[1] = 1;
-        if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
-        const int64_t dims[2] = {left.d[0], right.d[1]};
-        if (!lifted_alloc_view(product, dims, st, &site_1, &site_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
-        v_picked.p = product.p; v_picked.d[0] = product.d[0]; v_picked.s[0] = product.s[0];
+        const int64_t lo = 0, hi = 3, step = 1;
+        if (step == 0) return lifted_fail(st, 8, 0, 0, 0);
+        const int64_t trips = lifted_trip_count(lo, hi, step);
+        for (int64_t k = 0; k < trips; ++k) {
+            v_j = lo + k * step; f_j = false;
+            // cf_gather_mask.py:9  picked = E[idx] @ w
+            {
+                int64_t bad = 0;
+                if (lifted_first_outside(v_idx, v_E.d[0], &bad)) return lifted_fail(st, 1, bad, 0, v_E.d[0]);
+                const int64_t dims[2] = {v_idx.d[0], v_E.d[1]};
+                if (!lifted_alloc_view(v_v, dims, st, nullptr, nullptr, LIFTED_ARENA)) return lifted_fail(st, 5, 0, 0, 0);
+                lifted_gather(v_v, v_E, v_idx);
+            }
+            {
+                lifted_view<double, 2> left, right, product;
+                left = v_v;
+                right.p = v_w.p; right.d[0] = v_w.d[0]; right.s[0] = v_w.s[0]; right.d[1] = 1; right.s[1] = 1;
+                if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
+                const int64_t dims[2] = {left.d[0], right.d[1]};
+                if (!lifted_alloc_view(product, dims, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
+                v_picked.p = product.p; v_picked.d[0] = product.d[0]; v_picked.s[0] = product.s[0];
+            }
+            // cf_gather_mask.py:10  total = total + np.sum(np.tanh(picked)) * (j + 1.0)
+            {
+                int64_t space[1] = {-1};
+                if (v_picked.p && !lifted_meet(space[0], v_picked.d[0])) return lifted_fail(st, 3, 0, space[0], v_picked.d[0]);
+                for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+                const int64_t count = lifted_product(space, 1);
+                const double* arg_0 = v_picked.p ? lifted_contiguous_data(v_picked, st, &packed_3, &packed_3_bytes) : nullptr;
+                if (v_picked.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                lifted_view<double, 1> out_1;
+                if (!lifted_alloc_view(out_1, space, st, nullptr, nullptr, LIFTED_ARENA)) return lifted_fail(st, 5, 0, 0, 0);
+                if (count >= lifted_parallel_min) embed_and_mask_grad_k0(count, space[0], arg_0, out_1.p);
+                else embed_and_mask_grad_k0_body<false>(count, space[0], arg_0, out_1.p);
+                v_t = out_1;
+            }
+            { int64_t entry[3]; lifted_store_view(entry, v_t); if (!lifted_push(t_tape_t, entry, st)) return lifted_fail(st, 5, 0, 0, 0); }
+            { int64_t entry[5]; lifted_store_view(entry, v_v); if (!lifted_push(t_tape_v, entry, st)) return lifted_fail(st, 5, 0, 0, 0); }
+        }
     }
-    // cf_gather_mask.py:10  total = total + np.sum(np.tanh(picked)) * (j + 1.0)
+    // cf_gather_mask.py:11  big = E[E > 1.0]
     {
-        int64_t space[1] = {-1};
-        if (v_picked.p && !lifted_meet(space[0], v_picked.d[0])) return lifted_fail(st, 3, 0, space[0], v_picked.d[0]);
-        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_picked.p ? lifted_contiguous_data(v_picked, st, &packed_2, &packed_2_bytes) : nullptr;
-        if (v_picked.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, nullptr, nullptr, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) embed_and_mask_grad_k0(count, space[0], arg_0, out_1.p);
-        else embed_and_mask_grad_k0_body<false>(count, space[0], arg_0, out_1.p);
-        v_t = out_1;
+        int64_t space[2] = {-1, -1};
+        if (v_E.p && !lifted_meet(space[0], v_E.d[0])) return lifted_fail(st, 3, 0, space[0], v_E.d[0]);
+        if (v_E.p && !lifted_meet(space[1], v_E.d[1])) return lifted_fail(st, 3, 1, space[1], v_E.d[1]);
+        for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 2);
+        const double* arg_0 = v_E.p ? lifted_contiguous_data(v_E, st, &packed_5, &packed_5_bytes) : nullptr;
+        if (v_E.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<bool, 2> out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) embed_and_mask_grad_k1(count, space[0], space[1], arg_0, out_1.p);
+        else embed_and_mask_grad_k1_body<false>(count, space[0], space[1], arg_0, out_1.p);
+        v_mask = out_1;
     }
-    { int64_t entry[3]; lifted_store_view(entry, v_t); if (!lifted_push(t_tape_t, entry, st)) return lifted_fail(st, 5, 0, 0, 0); }
-    { int64_t entry[5]; lifted_store_view(entry, v_v); if (!lifted_push(t_tape_v, entry, st)) return lifted_fail(st, 5, 0, 0, 0); }
-    lifted_store_view(io + 16, v_t);
-    lifted_store_tape(io + 8, t_tape_t);
-    lifted_store_tape(io + 12, t_tape_v);
-    lifted_finish(state, io + 19);
+    io[19] = lifted_store_scalar_i(v_n); io[20] = f_n;
+    io[21] = lifted_store_scalar_i(v_d); io[22] = f_d;
+    lifted_store_view(io + 23, v_mask);
+    lifted_store_tape(io + 11, t_tape_t);
+    lifted_store_tape(io + 15, t_tape_v);
+    lifted_finish(state, io + 28);
     return 0;
 }
 
 // embed_and_mask_grad_block1: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int embed_and_mask_grad_block1(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 34);
+    lifted_loop_state state; lifted_start(state, alloc, io + 29);
     lifted_loop_state* st = &state;
+    int64_t v_d = 0; bool f_d = false;
+    lifted_view<double, 2> v_dE = {};
+    lifted_view<double, 2> v_dE_1 = {};
     lifted_view<double, 1> v_dpicked = {};
     double v_dtotal = 0; bool f_dtotal = false;
+    lifted_view<double, 1> v_dw = {};
     lifted_view<double, 1> v_dw_1 = {};
+    lifted_view<int64_t, 1> v_idx = {};
     int64_t v_j = 0; bool f_j = false;
     lifted_view<double, 2> v_m = {};
     lifted_view<double, 1> v_m_1 = {};
@@ -1276,88 +1421,116 @@ extern "C" int embed_and_mask_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 1> v_w = {};
     lifted_tape t_tape_t = {};
     lifted_tape t_tape_v = {};
-    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
-    void* site_2 = nullptr; int64_t site_2_bytes = 0;
+    void* site_1 = nullptr; int64_t site_1_bytes = 0;
+    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
     void* site_3 = nullptr; int64_t site_3_bytes = 0;
     void* site_4 = nullptr; int64_t site_4_bytes = 0;
-    void* packed_5 = nullptr; int64_t packed_5_bytes = 0;
+    void* site_5 = nullptr; int64_t site_5_bytes = 0;
     void* packed_6 = nullptr; int64_t packed_6_bytes = 0;
-    void* site_7 = nullptr; int64_t site_7_bytes = 0;
-    lifted_load_tape(t_tape_t, io + 0, 3);
-    lifted_load_tape(t_tape_v, io + 4, 5);
-    v_j = (int64_t)lifted_load_scalar_i(io[8]); f_j = io[9] != 0;
-    v_dtotal = (double)lifted_load_scalar_f(io[10]); f_dtotal = io[11] != 0;
-    if (!lifted_load_input(v_w, io + 12)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_dw_1, io + 15)) return lifted_fail(st, 16, 0, 0, 0);
+    void* packed_7 = nullptr; int64_t packed_7_bytes = 0;
+    void* site_8[2] = {nullptr, nullptr}; int64_t site_8_bytes[2] = {0, 0}; int site_8_turn = 0;
+    v_d = (int64_t)lifted_load_scalar_i(io[0]); f_d = io[1] != 0;
+    lifted_load_view(v_dE, io + 2);
+    lifted_load_tape(t_tape_t, io + 7, 3);
+    lifted_load_tape(t_tape_v, io + 11, 5);
+    lifted_load_view(v_w, io + 15);
+    lifted_load_view(v_idx, io + 18);
+    // cf_gather_mask.py:8  for j in range(3):
     {
-        const int64_t* entry = lifted_pop(t_tape_t);
-        if (!entry) return lifted_fail(st, 6, 0, 0, 0);
-        lifted_load_view(v_t, entry);
+        const int64_t dims[1] = {(int64_t)v_d};
+        for (int k = 0; k < 1; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
+        if (!lifted_alloc_view(v_dw, dims, st, &site_1, &site_1_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_fill(v_dw, (double)(0));
     }
     {
-        const int64_t* entry = lifted_pop(t_tape_v);
-        if (!entry) return lifted_fail(st, 6, 0, 0, 0);
-        lifted_load_view(v_v, entry);
+        const int64_t lo = 0, hi = 3, step = 1;
+        if (step == 0) return lifted_fail(st, 8, 0, 0, 0);
+        const int64_t trips = lifted_trip_count(lo, hi, step);
+        {
+            const double move_0 = (double)1.0; const bool move_f0 = false;
+            const lifted_view<double, 2> move_1 = v_dE;
+            const lifted_view<double, 1> move_2 = v_dw;
+            v_dtotal = move_0; f_dtotal = move_f0;
+            v_dE_1 = move_1;
+            v_dw_1 = move_2;
+        }
+        for (int64_t k = trips - 1; k >= 0; --k) {
+            v_j = lo + k * step; f_j = false;
+            {
+                const int64_t* entry = lifted_pop(t_tape_t);
+                if (!entry) return lifted_fail(st, 6, 0, 0, 0);
+                lifted_load_view(v_t, entry);
+            }
+            {
+                const int64_t* entry = lifted_pop(t_tape_v);
+                if (!entry) return lifted_fail(st, 6, 0, 0, 0);
+                lifted_load_view(v_v, entry);
+            }
+            // cf_gather_mask.py:10  total = total + np.sum(np.tanh(picked)) * (j + 1.0)
+            {
+                v_t_8 = (double)((((double)v_j) + ((double)1.0))); f_t_8 = f_j || false;
+            }
+            {
+                v_t_5 = (double)((((double)v_dtotal) * ((double)v_t_8))); f_t_5 = f_dtotal || f_t_8;
+            }
+            {
+                int64_t space[1] = {-1};
+                if (v_t.p && !lifted_meet(space[0], v_t.d[0])) return lifted_fail(st, 3, 0, space[0], v_t.d[0]);
+                for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+                const int64_t count = lifted_product(space, 1);
+                const double* arg_0 = v_t.p ? lifted_contiguous_data(v_t, st, &packed_2, &packed_2_bytes) : nullptr;
+                if (v_t.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                lifted_view<double, 1> out_1;
+                if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                if (count >= lifted_parallel_min) embed_and_mask_grad_k3(count, space[0], arg_0, (double)v_t_5, out_1.p);
+                else embed_and_mask_grad_k3_body<false>(count, space[0], arg_0, (double)v_t_5, out_1.p);
+                v_dpicked = out_1;
+            }
+            // cf_gather_mask.py:9  picked = E[idx] @ w
+            {
+                const int64_t dims[2] = {v_dpicked.d[0], v_w.d[0]};
+                if (!lifted_alloc_view(v_m, dims, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                for (int64_t i = 0; i < dims[0]; ++i) for (int64_t j = 0; j < dims[1]; ++j) v_m.p[i * dims[1] + j] = (double)(v_dpicked.p[i * v_dpicked.s[0]] * v_w.p[j * v_w.s[0]]);
+            }
+            {
+                lifted_view<double, 2> left, right, product;
+                left.p = v_dpicked.p; left.d[0] = 1; left.s[0] = v_dpicked.d[0]; left.d[1] = v_dpicked.d[0]; left.s[1] = v_dpicked.s[0];
+                right = v_v;
+                if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
+                const int64_t dims[2] = {left.d[0], right.d[1]};
+                if (!lifted_alloc_view(product, dims, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
+                v_m_1.p = product.p; v_m_1.d[0] = product.d[1]; v_m_1.s[0] = product.s[1];
+            }
+            {
+                int64_t space[1] = {-1};
+                if (v_dw_1.p && !lifted_meet(space[0], v_dw_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_dw_1.d[0]);
+                if (v_m_1.p && !lifted_meet(space[0], v_m_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_1.d[0]);
+                for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+                const int64_t count = lifted_product(space, 1);
+                const double* arg_0 = v_dw_1.p ? lifted_contiguous_data(v_dw_1, st, &packed_6, &packed_6_bytes) : nullptr;
+                if (v_dw_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_1 = v_m_1.p ? lifted_contiguous_data(v_m_1, st, &packed_7, &packed_7_bytes) : nullptr;
+                if (v_m_1.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+                lifted_view<double, 1> out_1;
+                site_8_turn ^= 1; if (!lifted_alloc_view(out_1, space, st, &site_8[site_8_turn], &site_8_bytes[site_8_turn], LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+                if (count >= lifted_parallel_min) embed_and_mask_grad_k4(count, space[0], arg_0, arg_1, out_1.p);
+                else embed_and_mask_grad_k4_body<false>(count, space[0], arg_0, arg_1, out_1.p);
+                v_dw_1 = out_1;
+            }
+            {
+                int64_t bad = 0;
+                if (lifted_first_outside(v_idx, v_dE_1.d[0], &bad)) return lifted_fail(st, 1, bad, 0, v_dE_1.d[0]);
+                const int rc = lifted_add_at<double>(v_dE_1, v_idx, v_m, st);
+                if (rc) return rc;
+            }
+        }
     }
-    // cf_gather_mask.py:10  total = total + np.sum(np.tanh(picked)) * (j + 1.0)
-    {
-        v_t_8 = (double)((((double)v_j) + ((double)1.0))); f_t_8 = f_j || false;
-    }
-    {
-        v_t_5 = (double)((((double)v_dtotal) * ((double)v_t_8))); f_t_5 = f_dtotal || f_t_8;
-    }
-    {
-        int64_t space[1] = {-1};
-        if (v_t.p && !lifted_meet(space[0], v_t.d[0])) return lifted_fail(st, 3, 0, space[0], v_t.d[0]);
-        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_t.p ? lifted_contiguous_data(v_t, st, &packed_1, &packed_1_bytes) : nullptr;
-        if (v_t.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) embed_and_mask_grad_k3(count, space[0], arg_0, (double)v_t_5, out_1.p);
-        else embed_and_mask_grad_k3_body<false>(count, space[0], arg_0, (double)v_t_5, out_1.p);
-        v_dpicked = out_1;
-    }
-    // cf_gather_mask.py:9  picked = E[idx] @ w
-    {
-        const int64_t dims[2] = {v_dpicked.d[0], v_w.d[0]};
-        if (!lifted_alloc_view(v_m, dims, st, &site_3, &site_3_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        for (int64_t i = 0; i < dims[0]; ++i) for (int64_t j = 0; j < dims[1]; ++j) v_m.p[i * dims[1] + j] = (double)(v_dpicked.p[i * v_dpicked.s[0]] * v_w.p[j * v_w.s[0]]);
-    }
-    {
-        lifted_view<double, 2> left, right, product;
-        left.p = v_dpicked.p; left.d[0] = 1; left.s[0] = v_dpicked.d[0]; left.d[1] = v_dpicked.d[0]; left.s[1] = v_dpicked.s[0];
-        right = v_v;
-        if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
-        const int64_t dims[2] = {left.d[0], right.d[1]};
-        if (!lifted_alloc_view(product, dims, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
-        v_m_1.p = product.p; v_m_1.d[0] = product.d[1]; v_m_1.s[0] = product.s[1];
-    }
-    {
-        int64_t space[1] = {-1};
-        if (v_dw_1.p && !lifted_meet(space[0], v_dw_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_dw_1.d[0]);
-        if (v_m_1.p && !lifted_meet(space[0], v_m_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_1.d[0]);
-        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_dw_1.p ? lifted_contiguous_data(v_dw_1, st, &packed_5, &packed_5_bytes) : nullptr;
-        if (v_dw_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_m_1.p ? lifted_contiguous_data(v_m_1, st, &packed_6, &packed_6_bytes) : nullptr;
-        if (v_m_1.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_7, &site_7_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) embed_and_mask_grad_k4(count, space[0], arg_0, arg_1, out_1.p);
-        else embed_and_mask_grad_k4_body<false>(count, space[0], arg_0, arg_1, out_1.p);
-        v_dw_1 = out_1;
-    }
-    lifted_store_view(io + 18, v_t);
-    lifted_store_view(io + 21, v_v);
-    lifted_store_view(io + 26, v_m);
-    lifted_store_view(io + 31, v_dw_1);
-    lifted_store_tape(io + 0, t_tape_t);
-    lifted_store_tape(io + 4, t_tape_v);
-    lifted_finish(state, io + 34);
+    lifted_store_view(io + 21, v_dE_1);
+    lifted_store_view(io + 26, v_dw_1);
+    lifted_store_tape(io + 7, t_tape_t);
+    lifted_store_tape(io + 11, t_tape_v);
+    lifted_finish(state, io + 29);
     return 0;
 }
 #endif

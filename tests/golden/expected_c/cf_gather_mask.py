@@ -21,9 +21,9 @@ _KERNELS = {
     "embed_and_mask_grad_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "embed_and_mask_grad_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "embed_and_mask_grad_k4": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "embed_and_mask_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False), ('scalar', 'i64'), ('scalar', 'f64')], 'outputs': [('scalar', 'f64')], 'io': 22, 'memory': 14},
-    "embed_and_mask_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False), ('tape', 3, False), ('tape', 5, False)], 'outputs': [('array', 'f64', 1)], 'io': 27, 'memory': 19},
-    "embed_and_mask_grad_block1": {'loop': True, 'inputs': [('tape', 3, True), ('tape', 5, True), ('scalar', 'i64'), ('scalar', 'f64'), ('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1), ('array', 'f64', 2), ('array', 'f64', 2), ('array', 'f64', 1)], 'io': 42, 'memory': 34},
+    "embed_and_mask_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'i64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64'), ('array', 'bool', 2)], 'io': 26, 'memory': 18},
+    "embed_and_mask_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'i64', 1, False), ('array', 'f64', 1, False), ('tape', 3, False), ('tape', 5, False)], 'outputs': [('scalar', 'i64'), ('scalar', 'i64'), ('array', 'bool', 2)], 'io': 36, 'memory': 28},
+    "embed_and_mask_grad_block1": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'f64', 2, True), ('tape', 3, True), ('tape', 5, True), ('array', 'f64', 1, False), ('array', 'i64', 1, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 1)], 'io': 37, 'memory': 29},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "cf_gather_mask.cu"), _KERNELS)
 
@@ -98,16 +98,9 @@ def _arg_spec(name, note):
 def embed_and_mask(E: "f64[n,d]", w: "f64[d]", idx: "i64[m]"):
     _check_args('embed_and_mask', E, w, idx)
     # cf_gather_mask.py:8  for j in range(3):
-    total = 0.0
-    for j in range(3):
-        # cf_gather_mask.py:9  picked = E[idx] @ w
-        v = E[idx]
-        total_1 = _kernels.embed_and_mask_block0(v, w, j, total)
-        del v
-        total = total_1
+    total, mask = _kernels.embed_and_mask_block0(E, idx, w)
     del idx, w
     # cf_gather_mask.py:11  big = E[E > 1.0]
-    mask = _kernels.embed_and_mask_k1(E)
     big = E[mask]
     del E, mask
     # cf_gather_mask.py:12  return total + np.sum(big * big)
@@ -120,16 +113,8 @@ def embed_and_mask_grad(E: "f64[n,d]", w: "f64[d]", idx: "i64[m]"):
     _check_args('embed_and_mask_grad', E, w, idx)
     tape_t = []
     tape_v = []
-    n = E.shape[0]
-    d = E.shape[1]
-    # cf_gather_mask.py:8  for j in range(3):
-    for j in range(3):
-        # cf_gather_mask.py:9  picked = E[idx] @ w
-        v = E[idx]
-        t = _kernels.embed_and_mask_grad_block0(v, w, tape_t, tape_v)
-        del v, t
+    n, d, mask = _kernels.embed_and_mask_grad_block0(E, idx, w, tape_t, tape_v)
     # cf_gather_mask.py:11  big = E[E > 1.0]
-    mask = _kernels.embed_and_mask_grad_k1(E)
     big = E[mask]
     del E
     # reverse sweep
@@ -142,16 +127,6 @@ def embed_and_mask_grad(E: "f64[n,d]", w: "f64[d]", idx: "i64[m]"):
     dE[mask] = dbig
     del dbig, mask
     # cf_gather_mask.py:8  for j in range(3):
-    dw = np.zeros((d,))
-    del d
-    dtotal = 1.0
-    dE_1 = dE
-    dw_1 = dw
-    for j in reversed(range(3)):
-        t, v, m, dw_1 = _kernels.embed_and_mask_grad_block1(tape_t, tape_v, j, dtotal, w, dw_1)
-        del t, v
-        # cf_gather_mask.py:9  picked = E[idx] @ w
-        np.add.at(dE_1, idx, m)
-        del m
-    del dE, dw, tape_t, tape_v, w, idx, dtotal
+    dE_1, dw_1 = _kernels.embed_and_mask_grad_block1(d, dE, tape_t, tape_v, w, idx)
+    del d, dE, tape_t, tape_v, w, idx
     return (dE_1, dw_1)

@@ -1457,6 +1457,158 @@ template <class T, int R> LIFTED_HOT bool lifted_first_outside(const lifted_view
         if (k < 0) return false;
     }
 }
+// `f(element)` for each element of an index array, in C order (NumPy's order of a gather and of `np.add.at`)
+template <class I, int Q, class F> LIFTED_HOT void lifted_each_index(const lifted_view<I, Q>& v, F f)
+{
+    for (int k = 0; k < Q; ++k) if (v.d[k] == 0) return;
+    int64_t at[Q] = {0};
+    const I* p = v.p;
+    while (true) {
+        f((int64_t)*p);
+        int k = Q - 1;
+        for (; k >= 0; --k) {
+            p += v.s[k];
+            if (++at[k] < v.d[k]) break;
+            p -= v.s[k] * v.d[k]; at[k] = 0;
+        }
+        if (k < 0) return;
+    }
+}
+// the row `x` (negative: from the end) of `table` along its first axis, as a view of the other axes
+template <class T, int R> LIFTED_HOT lifted_view<T, (R > 1 ? R - 1 : 1)> lifted_row(const lifted_view<T, R>& table,
+                                                                                      int64_t x)
+{
+    lifted_view<T, (R > 1 ? R - 1 : 1)> row;
+    row.p = table.p + (x < 0 ? x + table.d[0] : x) * table.s[0];
+    if (R == 1) { row.d[0] = 1; row.s[0] = 0; }
+    for (int k = 1; k < R; ++k) { row.d[k - 1] = table.d[k]; row.s[k - 1] = table.s[k]; }
+    return row;
+}
+// `table[index]` (an index array on the first axis) into the new contiguous `out` (of dims index.d + table.d[1:]),
+// the indices checked before (lifted_first_outside)
+template <class T, int R, class I, int Q, int O> LIFTED_HOT void lifted_gather(lifted_view<T, O>& out,
+                                                                                 const lifted_view<T, R>& table,
+                                                                                 const lifted_view<I, Q>& index)
+{
+    if (R == 1) {  // (elements: no walk per index)
+        T* at = out.p;
+        lifted_each_index(index, [&](int64_t x) { *at++ = table.p[(x < 0 ? x + table.d[0] : x) * table.s[0]]; });
+        return;
+    }
+    lifted_view<T, (R > 1 ? R - 1 : 1)> slot = lifted_row(table, 0);
+    int64_t size = 1;
+    for (int k = (R > 1 ? R - 2 : 0); k >= 0; --k) { slot.s[k] = size; size *= slot.d[k]; }
+    slot.p = out.p;
+    lifted_each_index(index, [&](int64_t x) { lifted_copy(slot, lifted_row(table, x)); slot.p += size; });
+}
+// `np.add.at(target, index, value)` (an index array on the first axis; the indices checked before): each index in
+// C order adds its part of `value` (broadcast to index.d + target.d[1:]; from a copy when it overlaps `target`, as
+// NumPy buffers it) into its row, so repeated indices accumulate in NumPy's order; 16 when `value` does not broadcast
+template <class C, class T, int R, class I, int Q, class S, int V> LIFTED_HOT int lifted_add_at(
+    lifted_view<T, R>& target, const lifted_view<I, Q>& index, const lifted_view<S, V>& value, lifted_loop_state* st)
+{
+    constexpr int P = Q + R - 1;  // the rank of the indexed region
+    static_assert(V <= P, "np.add.at refuses a value of more axes than the indexed region");
+    int64_t dims[P], strides[P];
+    for (int k = 0; k < Q; ++k) dims[k] = index.d[k];
+    for (int k = 1; k < R; ++k) dims[Q + k - 1] = target.d[k];
+    for (int k = 0; k < P; ++k) {
+        const int j = k - (P - V);
+        if (j < 0) { strides[k] = 0; continue; }
+        if (value.d[j] == dims[k]) strides[k] = value.d[j] == 1 ? 0 : value.s[j];
+        else if (value.d[j] == 1) strides[k] = 0;
+        else return lifted_fail(st, 16, 0, 0, 0);
+    }
+    const S* source = value.p;
+    const char *tl, *th, *vl, *vh;
+    lifted_extent(target, &tl, &th);
+    lifted_extent(value, &vl, &vh);
+    if (tl <= th && vl <= vh && tl <= vh && vl <= th) {  // overlapping: read the value from a copy
+        lifted_view<S, V> copy;
+        if (!lifted_alloc_view(copy, value.d, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_copy(copy, value);
+        for (int k = 0; k < P; ++k) {
+            const int j = k - (P - V);
+            if (j >= 0 && strides[k] != 0) strides[k] = copy.s[j];
+        }
+        source = copy.p;
+    }
+    int64_t at[Q] = {0};
+    lifted_each_index(index, [&](int64_t x) {
+        const S* part = source;
+        for (int k = 0; k < Q; ++k) part += at[k] * strides[k];
+        if (R == 1) {
+            T& slot = target.p[(x < 0 ? x + target.d[0] : x) * target.s[0]];
+            slot = (T)((C)slot + (C)*part);
+        } else {
+            lifted_view<T, (R > 1 ? R - 1 : 1)> row = lifted_row(target, x);
+            lifted_walk<T, S, (R > 1 ? R - 1 : 1)>(row.p, row.d, row.s, part, strides + (R > 1 ? Q : 0),
+                                                   [](T& t, const S& y) { t = (T)((C)t + (C)y); });
+        }
+        for (int k = Q - 1; k >= 0; --k) { if (++at[k] < index.d[k]) break; at[k] = 0; }
+    });
+    return 0;
+}
+// NumPy's broadcast of two operands of an elementwise operation: the result's dims, each operand's strides over
+// them; false (and the axis, sizes) when they do not broadcast
+template <class A, int RA, class B, int RB, int R> LIFTED_HOT bool lifted_broadcast_pair(
+    const lifted_view<A, RA>& a, const lifted_view<B, RB>& b, int64_t* dims, int64_t* sa, int64_t* sb, int64_t* bad)
+{
+    for (int k = 0; k < R; ++k) {
+        const int i = k - (R - RA), j = k - (R - RB);
+        const int64_t da = i < 0 ? 1 : a.d[i], db = j < 0 ? 1 : b.d[j];
+        if (da != db && da != 1 && db != 1) { bad[0] = k; bad[1] = da; bad[2] = db; return false; }
+        dims[k] = da == 1 ? db : da;
+        sa[k] = i < 0 || da == 1 ? 0 : a.s[i];
+        sb[k] = j < 0 || db == 1 ? 0 : b.s[j];
+    }
+    return true;
+}
+// `_unbroadcast(g, shape)` of the host module: 0 when it gives `g` itself (a view, leading axes of length 1 added),
+// 1 when it sums or broadcasts into a new array, -1 (and the axis, sizes) when `g` does not go into `shape`
+template <class T, int G, int L> LIFTED_HOT int lifted_unbroadcast_kind(const lifted_view<T, G>& g, const int64_t* shape,
+                                                                       int64_t* bad)
+{
+    int kind = G > L ? 1 : 0;
+    for (int k = 0; k < L; ++k) {
+        const int q = k - (L - G);
+        const int64_t size = q < 0 ? 1 : g.d[q];
+        if (shape[k] == 1 && size != 1) kind = 1;  // summed
+        else if (size != shape[k]) {
+            if (size != 1) { bad[0] = k; bad[1] = size; bad[2] = shape[k]; return -1; }
+            kind = 1;  // broadcast
+        }
+    }
+    return kind;
+}
+// the view `g` with leading axes of length 1 up to rank L (what `g.reshape((1,) * ... + g.shape)` gives)
+template <class T, int G, int L> LIFTED_HOT lifted_view<T, L> lifted_padded(const lifted_view<T, G>& g)
+{
+    lifted_view<T, L> v;
+    v.p = g.p;
+    for (int k = 0; k < L; ++k) {
+        const int q = k - (L - G);
+        v.d[k] = q < 0 ? 1 : g.d[q]; v.s[k] = q < 0 ? 0 : g.s[q];
+    }
+    return v;
+}
+// the new array `out` (dims `shape`) of `_unbroadcast(g, shape)`: g's elements added in C order into the element
+// each one sums into (the leading axes, and the axes of length 1 in `shape`), then copied along broadcast axes
+template <class T, int G, int L> LIFTED_HOT void lifted_sum_to(lifted_view<T, L>& out, const lifted_view<T, G>& g)
+{
+    constexpr int P = G > L ? G : L;
+    const lifted_view<T, P> whole = lifted_padded<T, G, P>(g);
+    int64_t into[P];
+    lifted_view<T, L> first = out;  // the slice each broadcast axis copies
+    for (int q = 0; q < P; ++q) {
+        const int k = q - (P - L);
+        into[q] = k < 0 || out.d[k] != whole.d[q] ? 0 : out.s[k];
+        if (k >= 0 && out.d[k] != 1 && whole.d[q] == 1) { first.d[k] = 1; first.s[k] = 0; }
+    }
+    lifted_fill(out, (T)0);
+    lifted_walk<T, T, P>(out.p, whole.d, into, whole.p, whole.s, [](T& x, const T& y) { x += y; });
+    lifted_walk<T, T, L>(out.p, out.d, out.s, first.p, first.s, [](T& x, const T& y) { x = y; });
+}
 // matrix products: the BLAS NumPy itself calls (its OpenBLAS's CBLAS gemm, ILP64; the runtime sets the pointers
 // when the library loads), on views whose layout BLAS takes (one axis of unit stride), others packed first
 typedef void (*lifted_dgemm_fn)(int, int, int, int64_t, int64_t, int64_t, double, const double*, int64_t,
@@ -1761,6 +1913,107 @@ extern "C" int scatter_rows_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_store_view(io + 16, v_a);
     lifted_store_view(io + 21, v_t);
     lifted_finish(state, io + 26);
+    return 0;
+}
+
+// scatter_rows_grad_block1: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int scatter_rows_grad_block1(int64_t* io, lifted_alloc_fn alloc)
+{
+    lifted_loop_state state; lifted_start(state, alloc, io + 31);
+    lifted_loop_state* st = &state;
+    int64_t v_d = 0; bool f_d = false;
+    lifted_view<double, 2> v_dv = {};
+    lifted_view<int64_t, 1> v_idx = {};
+    int64_t v_k = 0; bool f_k = false;
+    lifted_view<bool, 1> v_kept = {};
+    lifted_view<double, 1> v_t_10 = {};
+    lifted_view<double, 2> v_t_11 = {};
+    lifted_view<double, 2> v_t_6 = {};
+    lifted_view<double, 1> v_t_8 = {};
+    lifted_view<double, 1> v_v_2 = {};
+    lifted_view<double, 2> v_v_8 = {};
+    lifted_view<bool, 2> v_v_9 = {};
+    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
+    void* site_2 = nullptr; int64_t site_2_bytes = 0;
+    void* site_3 = nullptr; int64_t site_3_bytes = 0;
+    void* site_4 = nullptr; int64_t site_4_bytes = 0;
+    void* packed_5 = nullptr; int64_t packed_5_bytes = 0;
+    void* site_6 = nullptr; int64_t site_6_bytes = 0;
+    lifted_load_view(v_v_2, io + 0);
+    lifted_load_view(v_t_8, io + 3);
+    v_k = (int64_t)lifted_load_scalar_i(io[6]); f_k = io[7] != 0;
+    v_d = (int64_t)lifted_load_scalar_i(io[8]); f_d = io[9] != 0;
+    lifted_load_view(v_kept, io + 10);
+    lifted_load_view(v_t_6, io + 13);
+    lifted_load_view(v_idx, io + 18);
+    // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
+    {
+        int64_t space[1] = {-1};
+        if (v_v_2.p && !lifted_meet(space[0], v_v_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_2.d[0]);
+        if (v_t_8.p && !lifted_meet(space[0], v_t_8.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_8.d[0]);
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        const double* arg_1 = v_t_8.p ? lifted_contiguous_data(v_t_8, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_t_8.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 1> out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) scatter_rows_grad_k7(count, space[0], v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), arg_1, out_1.p);
+        else scatter_rows_grad_k7_body<false>(count, space[0], v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), arg_1, out_1.p);
+        v_t_10 = out_1;
+    }
+    {
+        const int64_t dims[2] = {(int64_t)v_k, (int64_t)v_d};
+        for (int k = 0; k < 2; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
+        if (!lifted_alloc_view(v_dv, dims, st, &site_3, &site_3_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_fill(v_dv, (double)(0));
+    }
+    {
+        lifted_view<double, 1> view;
+        int64_t offset = 0;
+        int64_t at_1 = 0;
+        if (at_1 < 0) at_1 += v_dv.d[1];
+        if (at_1 < 0 || at_1 >= v_dv.d[1]) return lifted_fail(st, 1, (int64_t)(0), 1, v_dv.d[1]);
+        offset += at_1 * v_dv.s[1];
+        view.p = v_dv.p + offset;
+        view.d[0] = v_dv.d[0]; view.s[0] = v_dv.s[0];
+        int rc = lifted_assign_into_array<double>(view, v_t_10, st);
+        if (rc) return rc;
+    }
+    // scatter_index_assignment.py:8  a[idx] = v * v
+    {
+        lifted_view<bool, 2> view;
+        int64_t offset = 0;
+        view.p = v_kept.p + offset;
+        view.d[0] = v_kept.d[0]; view.s[0] = v_kept.s[0];
+        view.d[1] = 1; view.s[1] = 0;
+        v_v_9 = view;
+    }
+    {
+        int64_t bad = 0;
+        if (lifted_first_outside(v_idx, v_t_6.d[0], &bad)) return lifted_fail(st, 1, bad, 0, v_t_6.d[0]);
+        const int64_t dims[2] = {v_idx.d[0], v_t_6.d[1]};
+        if (!lifted_alloc_view(v_v_8, dims, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_gather(v_v_8, v_t_6, v_idx);
+    }
+    {
+        int64_t space[2] = {-1, -1};
+        if (v_v_9.p && !lifted_meet(space[0], v_v_9.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_9.d[0]);
+        if (v_v_9.p && v_v_9.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v_9.d[1]);
+        if (v_v_8.p && !lifted_meet(space[0], v_v_8.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_8.d[0]);
+        if (v_v_8.p && !lifted_meet(space[1], v_v_8.d[1])) return lifted_fail(st, 3, 1, space[1], v_v_8.d[1]);
+        for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 2);
+        const double* arg_1 = v_v_8.p ? lifted_contiguous_data(v_v_8, st, &packed_5, &packed_5_bytes) : nullptr;
+        if (v_v_8.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 2> out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) scatter_rows_grad_k8(count, space[0], space[1], v_v_9.p, (v_v_9.d[0] == 1 ? 0 : v_v_9.s[0]), 0, arg_1, out_1.p);
+        else scatter_rows_grad_k8_body<false>(count, space[0], space[1], v_v_9.p, (v_v_9.d[0] == 1 ? 0 : v_v_9.s[0]), 0, arg_1, out_1.p);
+        v_t_11 = out_1;
+    }
+    lifted_store_view(io + 21, v_dv);
+    lifted_store_view(io + 26, v_t_11);
+    lifted_finish(state, io + 31);
     return 0;
 }
 

@@ -37,6 +37,7 @@ _KERNELS = {
     "scatter_rows_jvp_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False, False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, None)},
     "scatter_rows_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2)], 'io': 28, 'memory': 20},
     "scatter_rows_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('scalar', 'i64'), ('scalar', 'i64'), ('scalar', 'i64'), ('array', 'f64', 2), ('array', 'f64', 2)], 'io': 34, 'memory': 26},
+    "scatter_rows_grad_block1": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 1, False), ('scalar', 'i64'), ('scalar', 'i64'), ('array', 'bool', 1, False), ('array', 'f64', 2, False), ('array', 'i64', 1, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2)], 'io': 39, 'memory': 31},
     "scatter_rows_jvp_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('scalar', 'i64'), ('array', 'f64', 2), ('array', 'f64', 2), ('array', 'f64', 2), ('array', 'f64', 2)], 'io': 50, 'memory': 42},
     "scatter_rows_jvp_block1": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('scalar', 'i64')], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2)], 'io': 30, 'memory': 22},
 }
@@ -213,17 +214,9 @@ def scatter_rows_grad(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n
     t_8 = _kernels.scatter_rows_grad_k6(t_6, idx, kept)
     t_6[idx, 0] = 0.0
     np.add.at(t_6, np.s_[idx, 0], t_8)
-    t_10 = _kernels.scatter_rows_grad_k7(v_2, t_8)
-    del v_2, t_8
-    dv = np.zeros((k, d))
-    del k, d
-    dv[:, 0] = t_10
-    del t_10
+    dv, t_11 = _kernels.scatter_rows_grad_block1(v_2, t_8, k, d, kept, t_6, idx)
+    del v_2, t_8, k, d, kept
     # scatter_index_assignment.py:8  a[idx] = v * v
-    v_9 = kept[..., None]
-    del kept
-    t_11 = _kernels.scatter_rows_grad_k8(v_9, t_6[idx])
-    del v_9
     t_6[idx] = 0.0
     del idx
     dv = _kernels.scatter_rows_grad_k9(t_11, v, dv)

@@ -8,7 +8,7 @@ from ....primitives.indexing.items import expand_ellipsis
 from ..c_syntax import C_TYPES, c_literal, indent
 from .eligible import view_rank
 
-_PROMOTE = {("f32", "i64"): "f64", ("f32", "i32"): "f64"}  # NumPy's type of an in-place add, where not the target's
+PROMOTE = {("f32", "i64"): "f64", ("f32", "i32"): "f64"}  # NumPy's type of an in-place add, where not the target's
 
 
 class ArrayStatements:
@@ -195,7 +195,7 @@ class ArrayStatements:
         tdtype = target.type.dtype
         rank = view_rank(eqn.params["index"], len(target.type.shape))
         add = eqn.prim.name == "index_add"
-        compute = _PROMOTE.get((tdtype, value.type.dtype), tdtype) if add else tdtype
+        compute = PROMOTE.get((tdtype, value.type.dtype), tdtype) if add else tdtype
         if rank == 0:  # one element, from a scalar (select.py refuses an array there)
             lines, _ = self.view_of(eqn, target, "")
             ref = f"{self.var(target)}.p[offset]"

@@ -19,8 +19,14 @@ UFUNCS = {"log", "exp", "sqrt", "tanh", "sin", "cos", "tan", "arctan", "sinh", "
 SCALAR_OPS = {"add", "subtract", "multiply", "divide", "negative", "floor_divide", "mod", "logical_and", "logical_or",
               "logical_not"} | COMPARISONS | UFUNCS
 FILLS = {"zeros", "ones", "full", "zeros_like", "ones_like"}
-# results that share their operand's memory
-VIEWS = {"getitem", "setitem", "index_add", "expand_dims", "squeeze", "broadcast_to", "transpose", "swapaxes"}
+# results that may share their operand's memory (a gather's never does: `shares_memory`; `unbroadcast`'s when it
+# has nothing to sum)
+VIEWS = {"getitem", "setitem", "index_add", "add_at", "expand_dims", "squeeze", "broadcast_to", "transpose",
+         "swapaxes", "unbroadcast"}
+# array arithmetic the C side runs elementwise with NumPy's broadcast
+ARRAY_OPS = {"add", "subtract", "multiply", "divide", "negative"}
+NEW_ARRAYS = ("copy", "launch", "concatenate", "host_matmul", "stacked_matmul", "outer")  # (besides the fills)
+WRITES = ("setitem", "index_add", "add_at")  # updates in place of their first operand
 DTYPES = {"f64", "f32", "i64", "i32", "bool"}
 
 
@@ -66,7 +72,16 @@ def stmt_ok(stmt, regions: dict) -> bool:
     if name == "launch":
         return _launch_ok(stmt, regions.get(stmt.params["kernel"]))
     if name == "getitem":
-        return _basic_index(stmt, 1) and stmt.args[0].type.shape != () and not stmt.params.get("lanes")
+        return (_basic_index(stmt, 1) or is_gather(stmt)) and stmt.args[0].type.shape != () and \
+            not stmt.params.get("lanes")
+    if name == "add_at":
+        return _scatter_add_ok(stmt)
+    if name == "unbroadcast":
+        g, like = stmt.args
+        return g.type.shape != () and like.type.shape != () and g.type.dtype == stmt.out.type.dtype and \
+            stmt.out.type.dtype in ("f64", "f32")
+    if name in ARRAY_OPS and stmt.out.type.shape != ():
+        return _array_op_ok(stmt)
     if name == "broadcast_to":
         return stmt.out.type.shape != () and all(_int_scalar(a) for a in stmt.args[1:]) and \
             len(stmt.args[0].type.shape) <= len(stmt.out.type.shape)
@@ -124,6 +139,63 @@ def stmt_ok(stmt, regions: dict) -> bool:
     return False
 
 
+def is_gather(eqn: Eqn) -> bool:
+    """`table[index]` with one integer index array on the first axis (a new array, NumPy's take along axis 0)."""
+    index = eqn.params.get("index", ())
+    if eqn.prim.name != "getitem" or index != (Ref(1),) or len(eqn.args) != 2:
+        return False
+    table, indices = eqn.args
+    return table.type.shape not in (None, ()) and indices.type.shape not in (None, ()) and \
+        indices.type.dtype in ("i64", "i32") and eqn.out.type.dtype == table.type.dtype and \
+        len(eqn.out.type.shape) == len(indices.type.shape) + len(table.type.shape) - 1
+
+
+def _scatter_add_ok(eqn: Eqn) -> bool:
+    """`np.add.at(target, index, value)`: one integer index array on the first axis of a float target, a value
+    of the target's dtype (or anything into float64) of no more axes than the indexed region."""
+    if eqn.params.get("index", ()) != (Ref(2),) or len(eqn.args) != 3 or eqn.params.get("lanes"):
+        return False
+    target, value, indices = eqn.args
+    if target.type.shape in (None, ()) or indices.type.shape in (None, ()) or value.type.shape is None:
+        return False
+    region = len(indices.type.shape) + len(target.type.shape) - 1
+    return indices.type.dtype in ("i64", "i32") and target.type.dtype in ("f64", "f32") and \
+        (value.type.dtype == target.type.dtype or target.type.dtype == "f64" and value.type.dtype in DTYPES) and \
+        len(value.type.shape) <= region
+
+
+def _array_op_ok(eqn: Eqn) -> bool:
+    """`+ - * /` and unary `-` of float arrays, one dtype (exact in C as in NumPy: one IEEE operation per element);
+    scalars beside them where NumPy computes in the array's dtype too: float64 Python or NumPy numbers and
+    integers (converted to float64 as NumPy converts them), literals beside float32."""
+    dtype = eqn.out.type.dtype
+    if dtype not in ("f64", "f32") or len(eqn.outs) != 1:
+        return False
+    for atom in eqn.args:
+        if atom.type.shape != ():
+            if atom.type.dtype != dtype or len(atom.type.shape) > len(eqn.out.type.shape):
+                return False
+        elif isinstance(atom, Const) and not is_module_array(atom):
+            if not isinstance(atom.value, (int, float)) or isinstance(atom.value, bool):
+                return False
+        elif dtype != "f64" or atom.type.dtype not in ("f64", "i64", "i32"):
+            return False
+    return True
+
+
+def makes_array(eqn: Eqn) -> bool:
+    """Does the equation make a new array (memory of its own, see select.py)? `unbroadcast` may: a sum or a
+    broadcast copy (and otherwise gives its operand itself)."""
+    name = eqn.prim.name
+    return name in FILLS or name in NEW_ARRAYS or name == "broadcast_to" and eqn.args[0].type.shape == () or \
+        is_gather(eqn) or name == "unbroadcast" or name in ARRAY_OPS and eqn.out.type.shape != ()
+
+
+def shares_memory(eqn: Eqn) -> bool:
+    """May the equation's result share memory with its first operand (a view, an update in place)?"""
+    return eqn.prim.name in VIEWS and not is_gather(eqn)
+
+
 def view_rank(index: tuple, rank: int) -> int:
     """The rank of `x[index]` for a basic index (integers, slices, None, Ellipsis) of an array of `rank`."""
     return rank - sum(1 for i in index if i is not None and i is not Ellipsis and not isinstance(i, slice)) + \
@@ -160,13 +232,24 @@ def _basic_index(eqn: Eqn, first_ref: int) -> bool:
     return consumed <= rank and len(eqn.args) - first_ref == sum(1 for _ in index_refs(eqn.params["index"]))
 
 
-CALLABLE_PARAMS = ("scalar", "array", "table", "tape", "out", "scalar_out", "reduce")  # the kinds regions.py passes
+# the kinds regions.py passes ("result": a table the kernel adds into, which is its result)
+CALLABLE_PARAMS = ("scalar", "array", "table", "tape", "out", "scalar_out", "reduce", "result")
+RESULT_PARAMS = ("out", "scalar_out", "reduce", "result")  # (one result of the launch each, in order)
+
+
+def added_tables(eqn: Eqn, regions: dict) -> list[tuple]:
+    """(operand, result) for each table a launch adds into in place (a scatter-add's): the result is the table."""
+    region = regions.get(eqn.params["kernel"]) if eqn.prim.name == "launch" else None
+    if region is None:
+        return []
+    outputs = [p for p in region.spec["params"] if p[0] in RESULT_PARAMS]
+    return [(eqn.args[p[1]], out) for p, out in zip(outputs, eqn.outs) if p[0] == "result"]
 
 
 def _launch_ok(eqn: Eqn, region: EmittedKernel | None) -> bool:
     """A region kernel called from C with its inputs as the spec lists them."""
-    if region is None or any(p[0] not in CALLABLE_PARAMS or p[0] == "table" and p[3] for p in region.spec["params"]):
-        return False  # (a scatter-add's table and result: regions.py does not pass those)
+    if region is None or any(p[0] not in CALLABLE_PARAMS for p in region.spec["params"]):
+        return False
     inputs = [p for p in region.spec["params"] if p[0] in ("scalar", "array", "table")]
     return len(inputs) == len(eqn.args) and all(
         (p[0] == "scalar") == (a.type.shape == ()) and not (isinstance(a, Const) and a.value is None) and

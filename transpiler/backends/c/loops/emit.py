@@ -13,8 +13,10 @@ from ....ir import Const, Eqn, If, Loop
 from ..c_syntax import C_TYPES, c_literal, indent
 from ..fused_kernel import is_module_array
 from ..launch_spec import EmittedKernel, range3
+from .array_math import ArrayMath
 from .arrays import ArrayStatements
-from .eligible import FILLS
+from .eligible import ARRAY_OPS, FILLS, is_gather
+from .indexed import IndexedStatements
 from .products import Products
 from .regions import RegionCalls
 from .select import BlockPlan
@@ -22,13 +24,13 @@ from .select import BlockPlan
 # error codes the runtime turns into Python exceptions (runtime/cpu_loop.py)
 ERRORS = {"index": 1, "zero_division": 2, "space": 3, "broadcast": 4, "memory": 5, "pop": 6, "empty": 7,
           "step": 8, "overflow": 9, "negative": 10, "concatenate": 11,
-          "squeeze": 12, "broadcast_to": 13, "matmul": 14, "stacks": 15}
+          "squeeze": 12, "broadcast_to": 13, "matmul": 14, "stacks": 15, "add_at": 16, "operands": 17}
 _PYTHON_SCALAR_OPS = {"add", "subtract", "multiply", "divide", "negative", "floor_divide", "mod", "less",
                       "less_equal", "greater", "greater_equal", "equal", "not_equal", "logical_and", "logical_or",
                       "logical_not"}  # (`a & b`, `not a` of Python values stay Python values)
 
 
-class _LoopEmitter(ArrayStatements, RegionCalls, Products):
+class _LoopEmitter(ArrayStatements, IndexedStatements, ArrayMath, RegionCalls, Products):
     def __init__(self, plan: BlockPlan, name: str, regions: dict[str, EmittedKernel], source_file: str):
         self.plan = plan
         self.name = name
@@ -201,7 +203,13 @@ class _LoopEmitter(ArrayStatements, RegionCalls, Products):
         if name == "launch":
             return self.launch(eqn)
         if name == "getitem":
-            return self.getitem(eqn)
+            return self.gather(eqn) if is_gather(eqn) else self.getitem(eqn)
+        if name == "add_at":
+            return self.scatter_add(eqn)
+        if name == "unbroadcast":
+            return self.unbroadcast(eqn)
+        if name in ARRAY_OPS and eqn.out.type.shape != ():
+            return self.array_op(eqn)
         if name in ("expand_dims", "squeeze"):
             return self.reshape_view(eqn)
         if name == "broadcast_to":

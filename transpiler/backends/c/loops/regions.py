@@ -57,7 +57,8 @@ class RegionCalls:
         finals, position, result = [], 0, 0
         for param in spec["params"]:
             kind = param[0]
-            if kind == "table":  # (a gather's: read through its own dims and strides, 0 along an axis of length 1)
+            if kind == "table":  # (a gather's, or a scatter-add's: through its own dims and strides, 0 along an axis of
+                # length 1)
                 view, rank_table = self.var(eqn.args[position]), param[2]
                 call.append(f"{view}.p")
                 call += [f"{view}.d[{k}]" for k in range(rank_table)]
@@ -89,7 +90,9 @@ class RegionCalls:
                 continue
             out = results[result]
             result += 1
-            if kind == "out":
+            if kind == "result":  # the table it added into (in place, through its view)
+                finals.append(f"{self.var(out)} = {self.var(eqn.args[param[1]])};")
+            elif kind == "out":
                 temp = f"out_{result}"
                 lines.append(f"{self.view_type(param[1], rank)} {temp};")
                 lines.append(self.fresh(eqn, out, "space", temp))

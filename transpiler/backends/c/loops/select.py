@@ -24,9 +24,7 @@ from ....ir import (Const, Eqn, Function, If, Loop, Var, blocks, own_operands, r
 from ..fused_kernel import is_module_array, module_arrays
 from ..launch_spec import EmittedKernel
 from ..region import tape_eqns
-from .eligible import FILLS, VIEWS, stmt_ok
-
-NEW_ARRAYS = ("copy", "launch", "concatenate", "host_matmul", "stacked_matmul", "outer")  # (besides the fills)
+from .eligible import WRITES, added_tables, makes_array, shares_memory, stmt_ok
 
 
 @dataclass
@@ -65,7 +63,7 @@ def plan_blocks(fn: Function, regions: dict[str, EmittedKernel]) -> list[BlockPl
         if leaving:
             banned |= leaving
             continue
-        plans = {id(run[0]): _plan(run, outs[id(run[0])]) for run in runs}
+        plans = {id(run[0]): _plan(run, outs[id(run[0])], regions) for run in runs}
         inside = {id(e) for run in runs for e in tape_eqns(run)}
         outside_tapes = {e.args[0].name for e in tape_eqns(fn.body) if id(e) not in inside}
         bad = [run for run in runs if plans[id(run[0])] is None or
@@ -137,7 +135,7 @@ def _outs(fn: Function, run: list) -> list:
 
 
 # -- the plan of one run -----------------------------------------------------------------------------------------
-def _plan(stmts: list, outs: list) -> BlockPlan | None:
+def _plan(stmts: list, outs: list, regions: dict) -> BlockPlan | None:
     names: dict[str, tuple] = {}
 
     def note(atom) -> bool:
@@ -170,8 +168,8 @@ def _plan(stmts: list, outs: list) -> BlockPlan | None:
             seen.add(name)
             inputs.append(atom)
     plan = BlockPlan(stmts, outs, inputs, names)
-    names_flow = _flows(stmts, _name)
-    values_flow = _flows(stmts, lambda atom: id(atom) if isinstance(atom, Var) else None)
+    names_flow = _flows(stmts, _name, regions)
+    values_flow = _flows(stmts, lambda atom: id(atom) if isinstance(atom, Var) else None, regions)
     pushed = {id(e.args[1]) for e in _all_eqns(stmts) if e.prim.name == "push"}
     local = {e.out.name for e in _all_eqns(stmts) if e.prim.name == "tape_new"}  # tapes that die with the call
     for eqn in _all_eqns(stmts):  # what a local tape's pops give back is what was pushed on it
@@ -187,7 +185,8 @@ def _plan(stmts: list, outs: list) -> BlockPlan | None:
             plan.placement[(id(eqn), out.name)] = "result"
         elif not closure & kept:  # nothing made from it outlives the call: the thread's scratch memory
             plan.placement[(id(eqn), out.name)] = "scratch"
-    targets = {e.args[0].name for e in _all_eqns(stmts) if e.prim.name in ("setitem", "index_add")}
+    targets = {e.args[0].name for e in _all_eqns(stmts) if e.prim.name in WRITES} | \
+        {_name(t) for e in _all_eqns(stmts) for t, _ in added_tables(e, regions)}
     broadcasts = {e.out.name for e in _all_eqns(stmts) if e.prim.name == "broadcast_to"}
     if _closure(broadcasts, names_flow) & targets:
         return None  # NumPy refuses to write through a broadcast (a read-only view); keep the host's error
@@ -231,7 +230,7 @@ def _name(atom) -> str | None:
     return atom.name if isinstance(atom, Var) else None
 
 
-def _flows(stmts: list, key) -> dict:
+def _flows(stmts: list, key, regions: dict) -> dict:
     """key(value) -> the keys of the values that may come to hold (a view of) the same memory; `key` names a
     value by its host name (what the host module binds) or by identity (one value of the IR)."""
     edges: dict = {}
@@ -244,8 +243,10 @@ def _flows(stmts: list, key) -> dict:
     def visit(block):
         for stmt in block:
             if isinstance(stmt, Eqn):
-                if stmt.prim.name in VIEWS:
+                if shares_memory(stmt):
                     add(stmt.args[0], stmt.out)
+                for table, out in added_tables(stmt, regions):
+                    add(table, out)
             elif isinstance(stmt, If):
                 for out, a, b in zip(stmt.outs, stmt.then_results, stmt.else_results):
                     add(a, out)
@@ -298,8 +299,7 @@ def _fresh_sites(block: list, enclosing: tuple, top: bool):
     a statement of its innermost loop's body itself (not inside an `if`)."""
     for stmt in block:
         if isinstance(stmt, Eqn):
-            if stmt.prim.name in FILLS or stmt.prim.name in NEW_ARRAYS or \
-                    stmt.prim.name == "broadcast_to" and stmt.args[0].type.shape == ():
+            if makes_array(stmt):
                 yield from ((stmt, out, enclosing, top) for out in stmt.outs if out.type.shape != ())
         elif isinstance(stmt, If):
             yield from _fresh_sites(stmt.then_body + stmt.else_body, enclosing, False)
