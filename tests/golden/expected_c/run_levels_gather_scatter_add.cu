@@ -38,6 +38,7 @@
 #define LIFTED_ROW_FILL(T, x, v) T x = (v)
 #define LIFTED_ROW_REDUCE(op, x) lifted_warp_##op(x)
 #define LIFTED_BY_ROW_LENGTH(body, team, args) body<team, 1> args
+#define LIFTED_BY_ROW_LENGTH_WALK(body, team, walk, args) body<team, 1, false> args
 // a rows kernel's launch whose rows have at most this many elements walks them as columns (on the CPU, see its
 // definition); on the GPU every row keeps its warp
 #define LIFTED_SHORT_RUN -1
@@ -155,6 +156,15 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 #define LIFTED_SHORT_RUN 32
 #define LIFTED_BY_ROW_LENGTH(body, team, args) \
     (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES> args : body<team, LIFTED_LANE_COUNT> args)
+// a rows kernel reducing its last axis alone, with operands read through strides, is a template on `lifted_walk`
+// too (see operands.py's `_rows_walk`): with true, every such operand that has the last axis steps 1 along it (the
+// launch checked it) and those without it 0 (LIFTED_ROW_STRIDE, LIFTED_BROADCAST_STRIDE), so a chunk's lanes load
+// a contiguous vector or broadcast one value where they gathered through run-time strides
+#define LIFTED_BY_ROW_LENGTH_WALK(body, team, walk, args) \
+    ((walk) ? (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES, true> args \
+                                                : body<team, LIFTED_LANE_COUNT, true> args) \
+            : (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES, false> args \
+                                                : body<team, LIFTED_LANE_COUNT, false> args))
 #define LIFTED_ROW_FOR(i, o, length) \
     for (int64_t i##_base = (o) * (length); i##_base < ((o) + 1) * (length); i##_base += lifted_row_width)
 #define LIFTED_ROW_CHUNK(i, n) \
@@ -1050,6 +1060,67 @@ template <class T> LIFTED_HOT bool lifted_blas_layout(const lifted_view<T, 2>& v
     }
     return false;
 }
+// products too small for a BLAS call to pay (its setup and its packing of the operands cost more than the
+// arithmetic: llsq's 16 x 128 table times a vector took 0.4 us in dgemm) and matrix-vector products (dgemm packs the
+// whole matrix for its one pass over it), up to LIFTED_LOOP_PRODUCT_MOST multiplications, in plain loops: a row
+// times a column is a SIMD dot product (partial sums per lane), otherwise each row of `out` adds `a[i, q] * b[q, :]`
+// for q in order (SIMD along the row). BLAS adds in its own order: round-off only, as between NumPy's gemv and gemm
+#define LIFTED_SMALL_PRODUCT_MOST 4096
+#define LIFTED_LOOP_PRODUCT_MOST (int64_t(1) << 22)
+LIFTED_HOT bool lifted_loop_product(int64_t m, int64_t n, int64_t k)
+{
+    const int64_t work = m * n * k;
+    return work <= LIFTED_SMALL_PRODUCT_MOST || ((m == 1 || n == 1) && work <= LIFTED_LOOP_PRODUCT_MOST);
+}
+template <class T> static void lifted_loop_matmul(const lifted_view<T, 2>& a, const lifted_view<T, 2>& b,
+                                                  lifted_view<T, 2>& out)
+{
+    const int64_t m = a.d[0], k = a.d[1], n = b.d[1], as0 = a.s[0], as1 = a.s[1], bs0 = b.s[0], bs1 = b.s[1];
+    if (n == 1) {
+        int64_t i = 0;
+        if (as1 == 1 && bs0 == 1)  // four rows at a time: four independent chains of additions
+            for (; i + 4 <= m; i += 4) {
+                const T *r0 = a.p + i * as0, *r1 = r0 + as0, *r2 = r1 + as0, *r3 = r2 + as0;
+                T s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                _Pragma("omp simd reduction(+:s0, s1, s2, s3)") for (int64_t q = 0; q < k; ++q) {
+                    const T x = b.p[q];
+                    s0 += r0[q] * x; s1 += r1[q] * x; s2 += r2[q] * x; s3 += r3[q] * x;
+                }
+                out.p[i * out.s[0]] = s0; out.p[(i + 1) * out.s[0]] = s1;
+                out.p[(i + 2) * out.s[0]] = s2; out.p[(i + 3) * out.s[0]] = s3;
+            }
+        for (; i < m; ++i) {
+            const T* row = a.p + i * as0;
+            T sum = 0;
+            if (as1 == 1 && bs0 == 1) {
+                _Pragma("omp simd reduction(+:sum)") for (int64_t q = 0; q < k; ++q) sum += row[q] * b.p[q];
+            } else {
+                _Pragma("omp simd reduction(+:sum)") for (int64_t q = 0; q < k; ++q) sum += row[q * as1] * b.p[q * bs0];
+            }
+            out.p[i * out.s[0]] = sum;
+        }
+        return;
+    }
+    for (int64_t i = 0; i < m; ++i) {
+        T* row = out.p + i * out.s[0];
+        const int64_t os1 = out.s[1];
+        if (os1 == 1 && bs1 == 1) {
+            _Pragma("omp simd") for (int64_t j = 0; j < n; ++j) row[j] = 0;
+            for (int64_t q = 0; q < k; ++q) {
+                const T x = a.p[i * as0 + q * as1];
+                const T* from = b.p + q * bs0;
+                _Pragma("omp simd") for (int64_t j = 0; j < n; ++j) row[j] += x * from[j];
+            }
+        } else {
+            for (int64_t j = 0; j < n; ++j) row[j * os1] = 0;
+            for (int64_t q = 0; q < k; ++q) {
+                const T x = a.p[i * as0 + q * as1];
+                const T* from = b.p + q * bs0;
+                for (int64_t j = 0; j < n; ++j) row[j * os1] += x * from[j * bs1];
+            }
+        }
+    }
+}
 // out (m x n, C-contiguous, allocated) = a (m x k) @ b (k x n)
 template <class T> static int lifted_matmul(lifted_view<T, 2> a, lifted_view<T, 2> b, lifted_view<T, 2>& out,
                                             lifted_loop_state* st)
@@ -1057,6 +1128,7 @@ template <class T> static int lifted_matmul(lifted_view<T, 2> a, lifted_view<T, 
     const int64_t m = a.d[0], k = a.d[1], n = b.d[1];
     if (m == 0 || n == 0) return 0;
     if (k == 0) { lifted_fill(out, (T)0); return 0; }
+    if (lifted_loop_product(m, n, k)) { lifted_loop_matmul(a, b, out); return 0; }
     if (!lifted_have_gemm(a.p)) {  // (no BLAS found: the product in order, round-off apart the same numbers)
         for (int64_t i = 0; i < m; ++i)
             for (int64_t j = 0; j < n; ++j) {
@@ -1080,6 +1152,17 @@ template <class T> static int lifted_matmul(lifted_view<T, 2> a, lifted_view<T, 
     lifted_gemm(ta, tb, m, n, k, a.p, lda, b.p, ldb, out.p, n > 1 ? n : 1);
     return 0;
 }
+// a matrix's transposed view (no copy)
+template <class T> LIFTED_HOT lifted_view<T, 2> lifted_transposed(const lifted_view<T, 2>& v)
+{
+    lifted_view<T, 2> t; t.p = v.p; t.d[0] = v.d[1]; t.s[0] = v.s[1]; t.d[1] = v.d[0]; t.s[1] = v.s[0]; return t;
+}
+// a product of few rows and many columns whose result dies in the call (a gradient's `x.T @ g`, d x k) is
+// computed as its transpose, `b.T @ a.T`, into memory of its transposed shape, and used through a transposed
+// view: OpenBLAS's gemm of a row-major m x n result runs as a column-major n x m one, which with m <= 16 and
+// n >= 64 was 1.2 to 1.8 times slower than the other way round (one thread: d = 16, k = 1000, 1000 points
+// 1.04 -> 0.78 ms; d = 4 0.71 -> 0.39 ms). The same sums, added in BLAS's other order: round-off only
+#define LIFTED_GEMM_FLIPS(rows, columns) ((rows) <= 16 && (columns) >= 64)
 // the int64 words the runtime passes a view or a scalar in
 template <class T, int R> LIFTED_HOT void lifted_load_view(lifted_view<T, R>& v, const int64_t* words)
 {
@@ -1090,6 +1173,24 @@ template <class T, int R> LIFTED_HOT void lifted_store_view(int64_t* words, cons
 {
     words[0] = (int64_t)(intptr_t)v.p;
     for (int k = 0; k < R; ++k) { words[1 + k] = v.d[k]; words[1 + R + k] = v.s[k]; }
+}
+// an array input: the words above, or (when words[1] is -1; runtime/cpu_loop.py) the address of an ndarray whose
+// header (NumPy's PyArrayObject_fields: data, nd, dims, byte strides after the object header; the runtime checks
+// that layout when it loads) the call reads here, where Python would have packed each dim and stride. False when a
+// stride is not a whole number of elements (a structured array's field): the runtime then packs a copy
+struct lifted_ndarray_header { intptr_t refcount; void* type; char* data; int nd; int64_t* dims; int64_t* strides; };
+template <class T, int R> LIFTED_HOT bool lifted_load_input(lifted_view<T, R>& v, const int64_t* words)
+{
+    if (R == 0 || words[R > 0 ? 1 : 0] != -1) { lifted_load_view(v, words); return true; }
+    const lifted_ndarray_header* header = (const lifted_ndarray_header*)(intptr_t)words[0];
+    v.p = (T*)header->data;
+    bool whole = true;
+    for (int k = 0; k < R; ++k) {
+        v.d[k] = header->dims[k];
+        v.s[k] = header->strides[k] / (int64_t)sizeof(T);
+        whole = whole && v.s[k] * (int64_t)sizeof(T) == header->strides[k];
+    }
+    return whole;
 }
 LIFTED_HOT double lifted_load_scalar_f(int64_t word) { double x; memcpy(&x, &word, 8); return x; }
 LIFTED_HOT int64_t lifted_load_scalar_i(int64_t word) { return word; }
@@ -1167,11 +1268,11 @@ extern "C" int levels_block0(int64_t* io, lifted_alloc_fn alloc)
     void* packed_6 = nullptr; int64_t packed_6_bytes = 0;
     void* accumulators_7 = nullptr; int64_t accumulators_7_bytes = 0;
     void* site_8 = nullptr; int64_t site_8_bytes = 0;
-    lifted_load_view(v_columns, io + 0);
-    lifted_load_view(v_a, io + 5);
-    lifted_load_view(v_offsets, io + 10);
-    lifted_load_view(v_signs, io + 13);
-    lifted_load_view(v_children, io + 18);
+    if (!lifted_load_input(v_columns, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_a, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_offsets, io + 10)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_signs, io + 13)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_children, io + 18)) return lifted_fail(st, 16, 0, 0, 0);
     v_s = v_columns.d[0]; f_s = false;
     v_l = v_a.d[0]; f_l = false;
     v_b = v_offsets.d[0]; f_b = false;
@@ -1417,11 +1518,11 @@ extern "C" int levels_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     void* site_16 = nullptr; int64_t site_16_bytes = 0;
     void* site_17 = nullptr; int64_t site_17_bytes = 0;
     void* site_18 = nullptr; int64_t site_18_bytes = 0;
-    lifted_load_view(v_columns, io + 0);
-    lifted_load_view(v_a, io + 5);
-    lifted_load_view(v_offsets, io + 10);
-    lifted_load_view(v_signs, io + 13);
-    lifted_load_view(v_children, io + 18);
+    if (!lifted_load_input(v_columns, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_a, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_offsets, io + 10)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_signs, io + 13)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_children, io + 18)) return lifted_fail(st, 16, 0, 0, 0);
     lifted_new_tape(t_tape_hi, 2);
     lifted_new_tape(t_tape_s_1, 3);
     lifted_new_tape(t_tape_v_5, 5);

@@ -1939,13 +1939,13 @@ extern "C" int scatter_rows_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     void* site_4 = nullptr; int64_t site_4_bytes = 0;
     void* packed_5 = nullptr; int64_t packed_5_bytes = 0;
     void* site_6 = nullptr; int64_t site_6_bytes = 0;
-    lifted_load_view(v_v_2, io + 0);
-    lifted_load_view(v_t_8, io + 3);
+    if (!lifted_load_input(v_v_2, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_t_8, io + 3)) return lifted_fail(st, 16, 0, 0, 0);
     v_k = (int64_t)lifted_load_scalar_i(io[6]); f_k = io[7] != 0;
     v_d = (int64_t)lifted_load_scalar_i(io[8]); f_d = io[9] != 0;
-    lifted_load_view(v_kept, io + 10);
-    lifted_load_view(v_t_6, io + 13);
-    lifted_load_view(v_idx, io + 18);
+    if (!lifted_load_input(v_kept, io + 10)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_t_6, io + 13)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_idx, io + 18)) return lifted_fail(st, 16, 0, 0, 0);
     // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
     {
         int64_t space[1] = {-1};

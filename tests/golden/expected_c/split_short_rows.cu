@@ -38,6 +38,7 @@
 #define LIFTED_ROW_FILL(T, x, v) T x = (v)
 #define LIFTED_ROW_REDUCE(op, x) lifted_warp_##op(x)
 #define LIFTED_BY_ROW_LENGTH(body, team, args) body<team, 1> args
+#define LIFTED_BY_ROW_LENGTH_WALK(body, team, walk, args) body<team, 1, false> args
 // a rows kernel's launch whose rows have at most this many elements walks them as columns (on the CPU, see its
 // definition); on the GPU every row keeps its warp
 #define LIFTED_SHORT_RUN -1
@@ -155,6 +156,15 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 #define LIFTED_SHORT_RUN 32
 #define LIFTED_BY_ROW_LENGTH(body, team, args) \
     (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES> args : body<team, LIFTED_LANE_COUNT> args)
+// a rows kernel reducing its last axis alone, with operands read through strides, is a template on `lifted_walk`
+// too (see operands.py's `_rows_walk`): with true, every such operand that has the last axis steps 1 along it (the
+// launch checked it) and those without it 0 (LIFTED_ROW_STRIDE, LIFTED_BROADCAST_STRIDE), so a chunk's lanes load
+// a contiguous vector or broadcast one value where they gathered through run-time strides
+#define LIFTED_BY_ROW_LENGTH_WALK(body, team, walk, args) \
+    ((walk) ? (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES, true> args \
+                                                : body<team, LIFTED_LANE_COUNT, true> args) \
+            : (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES, false> args \
+                                                : body<team, LIFTED_LANE_COUNT, false> args))
 #define LIFTED_ROW_FOR(i, o, length) \
     for (int64_t i##_base = (o) * (length); i##_base < ((o) + 1) * (length); i##_base += lifted_row_width)
 #define LIFTED_ROW_CHUNK(i, n) \
@@ -559,15 +569,6 @@ template <bool lifted_team> LIFTED_DEVICE void rotate_vjp_k0_body(const int64_t 
     const double* __restrict__ v_8_data, const int64_t v_8_s0,
     const double* __restrict__ v_10_data, const int64_t v_10_s0,
     const double* __restrict__ v_12_data, const int64_t v_12_s0,
-    double* __restrict__ squared_out,
-    double* __restrict__ t_2_out,
-    double* __restrict__ unit0_out,
-    double* __restrict__ unit1_out,
-    double* __restrict__ unit2_out,
-    double* __restrict__ t_5_out,
-    double* __restrict__ t_8_out,
-    double* __restrict__ t_11_out,
-    double* __restrict__ t_12_out,
     double* __restrict__ t_23_out,
     double* __restrict__ t_24_out,
     double* __restrict__ t_25_out)
@@ -576,15 +577,6 @@ template <bool lifted_team> LIFTED_DEVICE void rotate_vjp_k0_body(const int64_t 
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, squared);
-        LIFTED_LOCAL(double, t_2);
-        LIFTED_LOCAL(double, unit0);
-        LIFTED_LOCAL(double, unit1);
-        LIFTED_LOCAL(double, unit2);
-        LIFTED_LOCAL(double, t_5);
-        LIFTED_LOCAL(double, t_8);
-        LIFTED_LOCAL(double, t_11);
-        LIFTED_LOCAL(double, t_12);
         LIFTED_LOCAL(double, t_23);
         LIFTED_LOCAL(double, t_24);
         LIFTED_LOCAL(double, t_25);
@@ -606,43 +598,34 @@ template <bool lifted_team> LIFTED_DEVICE void rotate_vjp_k0_body(const int64_t 
             const double t_17 = (axis2 * axis2);
             const double t_18 = (t_15 + t_16);
             const double t_19 = (t_18 + t_17);
-            LIFTED_AT(squared) = (t_19 + 0.0);
+            const double squared = (t_19 + 0.0);
             // split_short_rows.py:10  unit = axis / np.sqrt(1.0 + squared)[:, None]
-            const double t_1 = (1.0 + LIFTED_AT(squared));
-            LIFTED_AT(t_2) = sqrt(t_1);
-            LIFTED_AT(unit0) = (axis0 / LIFTED_AT(t_2));
-            LIFTED_AT(unit1) = (axis1 / LIFTED_AT(t_2));
-            LIFTED_AT(unit2) = (axis2 / LIFTED_AT(t_2));
+            const double t_1 = (1.0 + squared);
+            const double t_2 = sqrt(t_1);
+            const double unit0 = (axis0 / t_2);
+            const double unit1 = (axis1 / t_2);
+            const double unit2 = (axis2 / t_2);
             // split_short_rows.py:11  cross = np.stack((unit[:, 1] * x[:, 2] - unit[:, 2] * x[:, 1],
-            const double t_3 = (LIFTED_AT(unit1) * v_2);
-            const double t_4 = (LIFTED_AT(unit2) * v_4);
-            LIFTED_AT(t_5) = (t_3 - t_4);
-            const double t_6 = (LIFTED_AT(unit2) * v_6);
-            const double t_7 = (LIFTED_AT(unit0) * v_8);
-            LIFTED_AT(t_8) = (t_6 - t_7);
-            const double t_9 = (LIFTED_AT(unit0) * v_10);
-            const double t_10 = (LIFTED_AT(unit1) * v_12);
-            LIFTED_AT(t_11) = (t_9 - t_10);
+            const double t_3 = (unit1 * v_2);
+            const double t_4 = (unit2 * v_4);
+            const double t_5 = (t_3 - t_4);
+            const double t_6 = (unit2 * v_6);
+            const double t_7 = (unit0 * v_8);
+            const double t_8 = (t_6 - t_7);
+            const double t_9 = (unit0 * v_10);
+            const double t_10 = (unit1 * v_12);
+            const double t_11 = (t_9 - t_10);
             // split_short_rows.py:14  return x + cross * np.cos(squared)[:, None]
-            LIFTED_AT(t_12) = cos(LIFTED_AT(squared));
-            const double t_20 = (LIFTED_AT(t_5) * LIFTED_AT(t_12));
-            const double t_21 = (LIFTED_AT(t_8) * LIFTED_AT(t_12));
-            const double t_22 = (LIFTED_AT(t_11) * LIFTED_AT(t_12));
+            const double t_12 = cos(squared);
+            const double t_20 = (t_5 * t_12);
+            const double t_21 = (t_8 * t_12);
+            const double t_22 = (t_11 * t_12);
             LIFTED_AT(t_23) = (v_6 + t_20);
             LIFTED_AT(t_24) = (v_4 + t_21);
             LIFTED_AT(t_25) = (v_2 + t_22);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            squared_out[i] = LIFTED_AT(squared);
-            t_2_out[i] = LIFTED_AT(t_2);
-            unit0_out[i] = LIFTED_AT(unit0);
-            unit1_out[i] = LIFTED_AT(unit1);
-            unit2_out[i] = LIFTED_AT(unit2);
-            t_5_out[i] = LIFTED_AT(t_5);
-            t_8_out[i] = LIFTED_AT(t_8);
-            t_11_out[i] = LIFTED_AT(t_11);
-            t_12_out[i] = LIFTED_AT(t_12);
             t_23_out[i] = LIFTED_AT(t_23);
             t_24_out[i] = LIFTED_AT(t_24);
             t_25_out[i] = LIFTED_AT(t_25);
@@ -661,1538 +644,184 @@ LIFTED_KERNEL void rotate_vjp_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ v_8_data, const int64_t v_8_s0,
     const double* __restrict__ v_10_data, const int64_t v_10_s0,
     const double* __restrict__ v_12_data, const int64_t v_12_s0,
-    double* __restrict__ squared_out,
-    double* __restrict__ t_2_out,
-    double* __restrict__ unit0_out,
-    double* __restrict__ unit1_out,
-    double* __restrict__ unit2_out,
-    double* __restrict__ t_5_out,
-    double* __restrict__ t_8_out,
-    double* __restrict__ t_11_out,
-    double* __restrict__ t_12_out,
     double* __restrict__ t_23_out,
     double* __restrict__ t_24_out,
     double* __restrict__ t_25_out)
 {
-    LIFTED_RUN(rotate_vjp_k0_body, (n, d0, axis0_data, axis0_s0, axis1_data, axis1_s0, axis2_data, axis2_s0, v_2_data, v_2_s0, v_4_data, v_4_s0, v_6_data, v_6_s0, v_8_data, v_8_s0, v_10_data, v_10_s0, v_12_data, v_12_s0, squared_out, t_2_out, unit0_out, unit1_out, unit2_out, t_5_out, t_8_out, t_11_out, t_12_out, t_23_out, t_24_out, t_25_out));
+    LIFTED_RUN(rotate_vjp_k0_body, (n, d0, axis0_data, axis0_s0, axis1_data, axis1_s0, axis2_data, axis2_s0, v_2_data, v_2_s0, v_4_data, v_4_s0, v_6_data, v_6_s0, v_8_data, v_8_s0, v_10_data, v_10_s0, v_12_data, v_12_s0, t_23_out, t_24_out, t_25_out));
 }
 
 // rotate_vjp_k1: 1-d index space of n elements
 template <bool lifted_team> LIFTED_DEVICE void rotate_vjp_k1_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ v_3_data, const int64_t v_3_s0,
-    const double* __restrict__ t_12_data,
-    const double* __restrict__ t_11_data,
-    const double* __restrict__ v_1_data, const int64_t v_1_s0,
-    const double* __restrict__ t_8_data,
-    const double* __restrict__ v_data, const int64_t v_s0,
-    const double* __restrict__ t_5_data,
-    const double* __restrict__ squared_data,
+    const double* __restrict__ axis0_data, const int64_t axis0_s0,
+    const double* __restrict__ axis1_data, const int64_t axis1_s0,
+    const double* __restrict__ axis2_data, const int64_t axis2_s0,
+    const double* __restrict__ v_2_data, const int64_t v_2_s0,
+    const double* __restrict__ v_4_data, const int64_t v_4_s0,
+    const double* __restrict__ v_6_data, const int64_t v_6_s0,
+    const double* __restrict__ v_8_data, const int64_t v_8_s0,
+    const double* __restrict__ v_10_data, const int64_t v_10_s0,
     const double* __restrict__ v_12_data, const int64_t v_12_s0,
-    const double* __restrict__ unit1_data,
-    double* __restrict__ t_out,
-    double* __restrict__ t_26_out,
-    double* __restrict__ t_29_out,
-    double* __restrict__ dsquared_out,
-    double* __restrict__ t_35_out,
-    double* __restrict__ t_38_out)
+    const double* __restrict__ v_3_data, const int64_t v_3_s0,
+    const double* __restrict__ v_1_data, const int64_t v_1_s0,
+    const double* __restrict__ v_data, const int64_t v_s0,
+    double* __restrict__ t_72_out,
+    double* __restrict__ t_73_out,
+    double* __restrict__ t_74_out,
+    double* __restrict__ daxis2_1_out,
+    double* __restrict__ t_75_out,
+    double* __restrict__ t_76_out)
 {
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t);
-        LIFTED_LOCAL(double, t_26);
-        LIFTED_LOCAL(double, t_29);
-        LIFTED_LOCAL(double, dsquared);
-        LIFTED_LOCAL(double, t_35);
-        LIFTED_LOCAL(double, t_38);
+        LIFTED_LOCAL(double, t_72);
+        LIFTED_LOCAL(double, t_73);
+        LIFTED_LOCAL(double, t_74);
+        LIFTED_LOCAL(double, daxis2_1);
+        LIFTED_LOCAL(double, t_75);
+        LIFTED_LOCAL(double, t_76);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             const int64_t i0 = i;
-            const double v_3 = v_3_data[i0 * v_3_s0];
-            const double t_12 = t_12_data[i];
-            const double t_11 = t_11_data[i];
-            const double v_1 = v_1_data[i0 * v_1_s0];
-            const double t_8 = t_8_data[i];
-            const double v = v_data[i0 * v_s0];
-            const double t_5 = t_5_data[i];
-            const double squared = squared_data[i];
+            const double axis0 = axis0_data[i0 * axis0_s0];
+            const double axis1 = axis1_data[i0 * axis1_s0];
+            const double axis2 = axis2_data[i0 * axis2_s0];
+            const double v_2 = v_2_data[i0 * v_2_s0];
+            const double v_4 = v_4_data[i0 * v_4_s0];
+            const double v_6 = v_6_data[i0 * v_6_s0];
+            const double v_8 = v_8_data[i0 * v_8_s0];
+            const double v_10 = v_10_data[i0 * v_10_s0];
             const double v_12 = v_12_data[i0 * v_12_s0];
-            const double unit1 = unit1_data[i];
+            const double v_3 = v_3_data[i0 * v_3_s0];
+            const double v_1 = v_1_data[i0 * v_1_s0];
+            const double v = v_data[i0 * v_s0];
+            // split_short_rows.py:9  squared = np.sum(axis * axis, axis=1)
+            const double t_15 = (axis0 * axis0);
+            const double t_16 = (axis1 * axis1);
+            const double t_17 = (axis2 * axis2);
+            const double t_18 = (t_15 + t_16);
+            const double t_19 = (t_18 + t_17);
+            const double squared = (t_19 + 0.0);
+            // split_short_rows.py:10  unit = axis / np.sqrt(1.0 + squared)[:, None]
+            const double t_1 = (1.0 + squared);
+            const double t_2 = sqrt(t_1);
+            const double unit0 = (axis0 / t_2);
+            const double unit1 = (axis1 / t_2);
+            const double unit2 = (axis2 / t_2);
+            // split_short_rows.py:11  cross = np.stack((unit[:, 1] * x[:, 2] - unit[:, 2] * x[:, 1],
+            const double t_3 = (unit1 * v_2);
+            const double t_4 = (unit2 * v_4);
+            const double t_5 = (t_3 - t_4);
+            const double t_6 = (unit2 * v_6);
+            const double t_7 = (unit0 * v_8);
+            const double t_8 = (t_6 - t_7);
+            const double t_9 = (unit0 * v_10);
+            const double t_10 = (unit1 * v_12);
+            const double t_11 = (t_9 - t_10);
             // split_short_rows.py:14  return x + cross * np.cos(squared)[:, None]
-            LIFTED_AT(t) = (v_3 * t_12);
+            const double t_12 = cos(squared);
+            const double t = (v_3 * t_12);
             const double t_13 = (v_3 * t_11);
-            LIFTED_AT(t_26) = (v_1 * t_12);
+            const double t_26 = (v_1 * t_12);
             const double t_27 = (v_1 * t_8);
             const double t_28 = (t_13 + t_27);
-            LIFTED_AT(t_29) = (v * t_12);
+            const double t_29 = (v * t_12);
             const double t_30 = (v * t_5);
             const double t_28_1 = (t_28 + t_30);
             const double t_32 = sin(squared);
             const double t_33 = (t_28_1 * t_32);
-            LIFTED_AT(dsquared) = (-t_33);
+            const double dsquared = (-t_33);
             // split_short_rows.py:11  cross = np.stack((unit[:, 1] * x[:, 2] - unit[:, 2] * x[:, 1],
-            LIFTED_AT(t_35) = (LIFTED_AT(t) * v_12);
-            const double t_37 = (LIFTED_AT(t) * unit1);
-            LIFTED_AT(t_38) = (-t_37);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            t_out[i] = LIFTED_AT(t);
-            t_26_out[i] = LIFTED_AT(t_26);
-            t_29_out[i] = LIFTED_AT(t_29);
-            dsquared_out[i] = LIFTED_AT(dsquared);
-            t_35_out[i] = LIFTED_AT(t_35);
-            t_38_out[i] = LIFTED_AT(t_38);
-        }
-    }
-}
-
-
-LIFTED_KERNEL void rotate_vjp_k1(const int64_t n, const int64_t d0,
-    const double* __restrict__ v_3_data, const int64_t v_3_s0,
-    const double* __restrict__ t_12_data,
-    const double* __restrict__ t_11_data,
-    const double* __restrict__ v_1_data, const int64_t v_1_s0,
-    const double* __restrict__ t_8_data,
-    const double* __restrict__ v_data, const int64_t v_s0,
-    const double* __restrict__ t_5_data,
-    const double* __restrict__ squared_data,
-    const double* __restrict__ v_12_data, const int64_t v_12_s0,
-    const double* __restrict__ unit1_data,
-    double* __restrict__ t_out,
-    double* __restrict__ t_26_out,
-    double* __restrict__ t_29_out,
-    double* __restrict__ dsquared_out,
-    double* __restrict__ t_35_out,
-    double* __restrict__ t_38_out)
-{
-    LIFTED_RUN(rotate_vjp_k1_body, (n, d0, v_3_data, v_3_s0, t_12_data, t_11_data, v_1_data, v_1_s0, t_8_data, v_data, v_s0, t_5_data, squared_data, v_12_data, v_12_s0, unit1_data, t_out, t_26_out, t_29_out, dsquared_out, t_35_out, t_38_out));
-}
-
-// rotate_vjp_k2: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rotate_vjp_k2_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ t_data,
-    const double* __restrict__ v_10_data, const int64_t v_10_s0,
-    const double* __restrict__ unit0_data,
-    double* __restrict__ dunit0_out,
-    double* __restrict__ t_39_out)
-{
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, dunit0);
-        LIFTED_LOCAL(double, t_39);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const int64_t i0 = i;
-            const double t = t_data[i];
-            const double v_10 = v_10_data[i0 * v_10_s0];
-            const double unit0 = unit0_data[i];
-            // split_short_rows.py:11  cross = np.stack((unit[:, 1] * x[:, 2] - unit[:, 2] * x[:, 1],
-            LIFTED_AT(dunit0) = (t * v_10);
-            LIFTED_AT(t_39) = (t * unit0);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            dunit0_out[i] = LIFTED_AT(dunit0);
-            t_39_out[i] = LIFTED_AT(t_39);
-        }
-    }
-}
-
-
-LIFTED_KERNEL void rotate_vjp_k2(const int64_t n, const int64_t d0,
-    const double* __restrict__ t_data,
-    const double* __restrict__ v_10_data, const int64_t v_10_s0,
-    const double* __restrict__ unit0_data,
-    double* __restrict__ dunit0_out,
-    double* __restrict__ t_39_out)
-{
-    LIFTED_RUN(rotate_vjp_k2_body, (n, d0, t_data, v_10_data, v_10_s0, unit0_data, dunit0_out, t_39_out));
-}
-
-// rotate_vjp_k3: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rotate_vjp_k3_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ t_26_data,
-    const double* __restrict__ v_8_data, const int64_t v_8_s0,
-    const double* __restrict__ unit0_data,
-    const double* __restrict__ dunit0_data,
-    double* __restrict__ t_43_out,
-    double* __restrict__ dunit0_1_out)
-{
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_43);
-        LIFTED_LOCAL(double, dunit0_1);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const int64_t i0 = i;
-            const double t_26 = t_26_data[i];
-            const double v_8 = v_8_data[i0 * v_8_s0];
-            const double unit0 = unit0_data[i];
-            const double dunit0 = dunit0_data[i];
-            // split_short_rows.py:11  cross = np.stack((unit[:, 1] * x[:, 2] - unit[:, 2] * x[:, 1],
+            const double t_35 = (t * v_12);
+            const double t_37 = (t * unit1);
+            const double t_38 = (-t_37);
+            const double dunit0 = (t * v_10);
+            const double t_39 = (t * unit0);
+            const double t_70 = (0.0 + t_39);
             const double t_40 = (t_26 * v_8);
             const double t_42 = (t_26 * unit0);
-            LIFTED_AT(t_43) = (-t_42);
-            LIFTED_AT(dunit0_1) = (dunit0 - t_40);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            t_43_out[i] = LIFTED_AT(t_43);
-            dunit0_1_out[i] = LIFTED_AT(dunit0_1);
-        }
-    }
-}
-
-
-LIFTED_KERNEL void rotate_vjp_k3(const int64_t n, const int64_t d0,
-    const double* __restrict__ t_26_data,
-    const double* __restrict__ v_8_data, const int64_t v_8_s0,
-    const double* __restrict__ unit0_data,
-    const double* __restrict__ dunit0_data,
-    double* __restrict__ t_43_out,
-    double* __restrict__ dunit0_1_out)
-{
-    LIFTED_RUN(rotate_vjp_k3_body, (n, d0, t_26_data, v_8_data, v_8_s0, unit0_data, dunit0_data, t_43_out, dunit0_1_out));
-}
-
-// rotate_vjp_k4: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rotate_vjp_k4_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ t_26_data,
-    const double* __restrict__ v_6_data, const int64_t v_6_s0,
-    const double* __restrict__ unit2_data,
-    const double* __restrict__ v_data, const int64_t v_s0,
-    double* __restrict__ dunit2_out,
-    double* __restrict__ t_44_out)
-{
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, dunit2);
-        LIFTED_LOCAL(double, t_44);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const int64_t i0 = i;
-            const double t_26 = t_26_data[i];
-            const double v_6 = v_6_data[i0 * v_6_s0];
-            const double unit2 = unit2_data[i];
-            const double v = v_data[i0 * v_s0];
-            // split_short_rows.py:11  cross = np.stack((unit[:, 1] * x[:, 2] - unit[:, 2] * x[:, 1],
-            LIFTED_AT(dunit2) = (t_26 * v_6);
+            const double t_43 = (-t_42);
+            const double dunit0_1 = (dunit0 - t_40);
+            const double t_71 = (0.0 + t_43);
+            const double dunit2 = (t_26 * v_6);
             const double t_45 = (t_26 * unit2);
-            LIFTED_AT(t_44) = (v + t_45);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            dunit2_out[i] = LIFTED_AT(dunit2);
-            t_44_out[i] = LIFTED_AT(t_44);
-        }
-    }
-}
-
-
-LIFTED_KERNEL void rotate_vjp_k4(const int64_t n, const int64_t d0,
-    const double* __restrict__ t_26_data,
-    const double* __restrict__ v_6_data, const int64_t v_6_s0,
-    const double* __restrict__ unit2_data,
-    const double* __restrict__ v_data, const int64_t v_s0,
-    double* __restrict__ dunit2_out,
-    double* __restrict__ t_44_out)
-{
-    LIFTED_RUN(rotate_vjp_k4_body, (n, d0, t_26_data, v_6_data, v_6_s0, unit2_data, v_data, v_s0, dunit2_out, t_44_out));
-}
-
-// rotate_vjp_k5: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rotate_vjp_k5_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ t_29_data,
-    const double* __restrict__ v_4_data, const int64_t v_4_s0,
-    const double* __restrict__ unit2_data,
-    const double* __restrict__ dunit2_data,
-    const double* __restrict__ v_1_data, const int64_t v_1_s0,
-    double* __restrict__ dunit2_1_out,
-    double* __restrict__ t_51_out)
-{
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, dunit2_1);
-        LIFTED_LOCAL(double, t_51);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const int64_t i0 = i;
-            const double t_29 = t_29_data[i];
-            const double v_4 = v_4_data[i0 * v_4_s0];
-            const double unit2 = unit2_data[i];
-            const double dunit2 = dunit2_data[i];
-            const double v_1 = v_1_data[i0 * v_1_s0];
-            // split_short_rows.py:11  cross = np.stack((unit[:, 1] * x[:, 2] - unit[:, 2] * x[:, 1],
+            const double t_44 = (v + t_45);
+            LIFTED_AT(t_72) = (t_38 + t_44);
             const double t_47 = (t_29 * v_4);
             const double t_49 = (t_29 * unit2);
-            LIFTED_AT(dunit2_1) = (dunit2 - t_47);
-            LIFTED_AT(t_51) = (v_1 - t_49);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            dunit2_1_out[i] = LIFTED_AT(dunit2_1);
-            t_51_out[i] = LIFTED_AT(t_51);
-        }
-    }
-}
-
-
-LIFTED_KERNEL void rotate_vjp_k5(const int64_t n, const int64_t d0,
-    const double* __restrict__ t_29_data,
-    const double* __restrict__ v_4_data, const int64_t v_4_s0,
-    const double* __restrict__ unit2_data,
-    const double* __restrict__ dunit2_data,
-    const double* __restrict__ v_1_data, const int64_t v_1_s0,
-    double* __restrict__ dunit2_1_out,
-    double* __restrict__ t_51_out)
-{
-    LIFTED_RUN(rotate_vjp_k5_body, (n, d0, t_29_data, v_4_data, v_4_s0, unit2_data, dunit2_data, v_1_data, v_1_s0, dunit2_1_out, t_51_out));
-}
-
-// rotate_vjp_k6: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rotate_vjp_k6_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ t_29_data,
-    const double* __restrict__ v_2_data, const int64_t v_2_s0,
-    const double* __restrict__ unit1_data,
-    const double* __restrict__ t_35_data,
-    const double* __restrict__ v_3_data, const int64_t v_3_s0,
-    double* __restrict__ dunit1_1_out,
-    double* __restrict__ t_54_out)
-{
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, dunit1_1);
-        LIFTED_LOCAL(double, t_54);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const int64_t i0 = i;
-            const double t_29 = t_29_data[i];
-            const double v_2 = v_2_data[i0 * v_2_s0];
-            const double unit1 = unit1_data[i];
-            const double t_35 = t_35_data[i];
-            const double v_3 = v_3_data[i0 * v_3_s0];
-            // split_short_rows.py:11  cross = np.stack((unit[:, 1] * x[:, 2] - unit[:, 2] * x[:, 1],
+            const double dunit2_1 = (dunit2 - t_47);
+            const double t_51 = (v_1 - t_49);
+            LIFTED_AT(t_73) = (t_70 + t_51);
             const double t_52 = (t_29 * v_2);
             const double t_53 = (t_29 * unit1);
-            LIFTED_AT(dunit1_1) = (t_52 - t_35);
-            LIFTED_AT(t_54) = (v_3 + t_53);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            dunit1_1_out[i] = LIFTED_AT(dunit1_1);
-            t_54_out[i] = LIFTED_AT(t_54);
-        }
-    }
-}
-
-
-LIFTED_KERNEL void rotate_vjp_k6(const int64_t n, const int64_t d0,
-    const double* __restrict__ t_29_data,
-    const double* __restrict__ v_2_data, const int64_t v_2_s0,
-    const double* __restrict__ unit1_data,
-    const double* __restrict__ t_35_data,
-    const double* __restrict__ v_3_data, const int64_t v_3_s0,
-    double* __restrict__ dunit1_1_out,
-    double* __restrict__ t_54_out)
-{
-    LIFTED_RUN(rotate_vjp_k6_body, (n, d0, t_29_data, v_2_data, v_2_s0, unit1_data, t_35_data, v_3_data, v_3_s0, dunit1_1_out, t_54_out));
-}
-
-// rotate_vjp_k7: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rotate_vjp_k7_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ dunit2_1_data,
-    const double* __restrict__ t_2_data,
-    const double* __restrict__ unit2_data,
-    const double* __restrict__ dunit1_1_data,
-    const double* __restrict__ unit1_data,
-    const double* __restrict__ dunit0_1_data,
-    const double* __restrict__ unit0_data,
-    const double* __restrict__ dsquared_data,
-    const double* __restrict__ axis2_data, const int64_t axis2_s0,
-    double* __restrict__ daxis1_out,
-    double* __restrict__ daxis0_out,
-    double* __restrict__ dsquared_1_out,
-    double* __restrict__ daxis2_1_out)
-{
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, daxis1);
-        LIFTED_LOCAL(double, daxis0);
-        LIFTED_LOCAL(double, dsquared_1);
-        LIFTED_LOCAL(double, daxis2_1);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const int64_t i0 = i;
-            const double dunit2_1 = dunit2_1_data[i];
-            const double t_2 = t_2_data[i];
-            const double unit2 = unit2_data[i];
-            const double dunit1_1 = dunit1_1_data[i];
-            const double unit1 = unit1_data[i];
-            const double dunit0_1 = dunit0_1_data[i];
-            const double unit0 = unit0_data[i];
-            const double dsquared = dsquared_data[i];
-            const double axis2 = axis2_data[i0 * axis2_s0];
+            const double dunit1_1 = (t_52 - t_35);
+            const double t_54 = (v_3 + t_53);
+            LIFTED_AT(t_74) = (t_71 + t_54);
             // split_short_rows.py:10  unit = axis / np.sqrt(1.0 + squared)[:, None]
             const double daxis2 = (dunit2_1 / t_2);
             const double t_56 = (dunit2_1 * unit2);
             const double t_57 = (-t_56);
             const double t_58 = (t_57 / t_2);
-            LIFTED_AT(daxis1) = (dunit1_1 / t_2);
+            const double daxis1 = (dunit1_1 / t_2);
             const double t_59 = (dunit1_1 * unit1);
             const double t_60 = (-t_59);
             const double t_61 = (t_60 / t_2);
             const double t_55 = (t_58 + t_61);
-            LIFTED_AT(daxis0) = (dunit0_1 / t_2);
+            const double daxis0 = (dunit0_1 / t_2);
             const double t_63 = (dunit0_1 * unit0);
             const double t_64 = (-t_63);
             const double t_65 = (t_64 / t_2);
             const double t_55_1 = (t_55 + t_65);
             const double t_62 = (2.0 * t_2);
             const double t_66 = (t_55_1 / t_62);
-            LIFTED_AT(dsquared_1) = (dsquared + t_66);
+            const double dsquared_1 = (dsquared + t_66);
             // split_short_rows.py:9  squared = np.sum(axis * axis, axis=1)
-            const double t_67 = (LIFTED_AT(dsquared_1) * axis2);
+            const double t_67 = (dsquared_1 * axis2);
             const double daxis2_1_1 = (daxis2 + t_67);
             LIFTED_AT(daxis2_1) = (daxis2_1_1 + t_67);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            daxis1_out[i] = LIFTED_AT(daxis1);
-            daxis0_out[i] = LIFTED_AT(daxis0);
-            dsquared_1_out[i] = LIFTED_AT(dsquared_1);
-            daxis2_1_out[i] = LIFTED_AT(daxis2_1);
-        }
-    }
-}
-
-
-LIFTED_KERNEL void rotate_vjp_k7(const int64_t n, const int64_t d0,
-    const double* __restrict__ dunit2_1_data,
-    const double* __restrict__ t_2_data,
-    const double* __restrict__ unit2_data,
-    const double* __restrict__ dunit1_1_data,
-    const double* __restrict__ unit1_data,
-    const double* __restrict__ dunit0_1_data,
-    const double* __restrict__ unit0_data,
-    const double* __restrict__ dsquared_data,
-    const double* __restrict__ axis2_data, const int64_t axis2_s0,
-    double* __restrict__ daxis1_out,
-    double* __restrict__ daxis0_out,
-    double* __restrict__ dsquared_1_out,
-    double* __restrict__ daxis2_1_out)
-{
-    LIFTED_RUN(rotate_vjp_k7_body, (n, d0, dunit2_1_data, t_2_data, unit2_data, dunit1_1_data, unit1_data, dunit0_1_data, unit0_data, dsquared_data, axis2_data, axis2_s0, daxis1_out, daxis0_out, dsquared_1_out, daxis2_1_out));
-}
-
-// rotate_vjp_k8: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rotate_vjp_k8_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ dsquared_1_data,
-    const double* __restrict__ axis1_data, const int64_t axis1_s0,
-    const double* __restrict__ daxis1_data,
-    double* __restrict__ daxis1_1_out)
-{
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, daxis1_1);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const int64_t i0 = i;
-            const double dsquared_1 = dsquared_1_data[i];
-            const double axis1 = axis1_data[i0 * axis1_s0];
-            const double daxis1 = daxis1_data[i];
-            // split_short_rows.py:9  squared = np.sum(axis * axis, axis=1)
             const double t_68 = (dsquared_1 * axis1);
-            const double daxis1_1_1 = (daxis1 + t_68);
-            LIFTED_AT(daxis1_1) = (daxis1_1_1 + t_68);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            daxis1_1_out[i] = LIFTED_AT(daxis1_1);
-        }
-    }
-}
-
-
-LIFTED_KERNEL void rotate_vjp_k8(const int64_t n, const int64_t d0,
-    const double* __restrict__ dsquared_1_data,
-    const double* __restrict__ axis1_data, const int64_t axis1_s0,
-    const double* __restrict__ daxis1_data,
-    double* __restrict__ daxis1_1_out)
-{
-    LIFTED_RUN(rotate_vjp_k8_body, (n, d0, dsquared_1_data, axis1_data, axis1_s0, daxis1_data, daxis1_1_out));
-}
-
-// rotate_vjp_k9: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rotate_vjp_k9_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ dsquared_1_data,
-    const double* __restrict__ axis0_data, const int64_t axis0_s0,
-    const double* __restrict__ daxis0_data,
-    double* __restrict__ daxis0_1_out)
-{
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, daxis0_1);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const int64_t i0 = i;
-            const double dsquared_1 = dsquared_1_data[i];
-            const double axis0 = axis0_data[i0 * axis0_s0];
-            const double daxis0 = daxis0_data[i];
-            // split_short_rows.py:9  squared = np.sum(axis * axis, axis=1)
+            const double daxis1_1 = (daxis1 + t_68);
+            const double daxis1_1_1 = (daxis1_1 + t_68);
+            LIFTED_AT(t_75) = (0.0 + daxis1_1_1);
             const double t_69 = (dsquared_1 * axis0);
-            const double daxis0_1_1 = (daxis0 + t_69);
-            LIFTED_AT(daxis0_1) = (daxis0_1_1 + t_69);
+            const double daxis0_1 = (daxis0 + t_69);
+            const double daxis0_1_1 = (daxis0_1 + t_69);
+            LIFTED_AT(t_76) = (0.0 + daxis0_1_1);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            daxis0_1_out[i] = LIFTED_AT(daxis0_1);
+            t_72_out[i] = LIFTED_AT(t_72);
+            t_73_out[i] = LIFTED_AT(t_73);
+            t_74_out[i] = LIFTED_AT(t_74);
+            daxis2_1_out[i] = LIFTED_AT(daxis2_1);
+            t_75_out[i] = LIFTED_AT(t_75);
+            t_76_out[i] = LIFTED_AT(t_76);
         }
     }
 }
 
 
-LIFTED_KERNEL void rotate_vjp_k9(const int64_t n, const int64_t d0,
-    const double* __restrict__ dsquared_1_data,
+LIFTED_KERNEL void rotate_vjp_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ axis0_data, const int64_t axis0_s0,
-    const double* __restrict__ daxis0_data,
-    double* __restrict__ daxis0_1_out)
+    const double* __restrict__ axis1_data, const int64_t axis1_s0,
+    const double* __restrict__ axis2_data, const int64_t axis2_s0,
+    const double* __restrict__ v_2_data, const int64_t v_2_s0,
+    const double* __restrict__ v_4_data, const int64_t v_4_s0,
+    const double* __restrict__ v_6_data, const int64_t v_6_s0,
+    const double* __restrict__ v_8_data, const int64_t v_8_s0,
+    const double* __restrict__ v_10_data, const int64_t v_10_s0,
+    const double* __restrict__ v_12_data, const int64_t v_12_s0,
+    const double* __restrict__ v_3_data, const int64_t v_3_s0,
+    const double* __restrict__ v_1_data, const int64_t v_1_s0,
+    const double* __restrict__ v_data, const int64_t v_s0,
+    double* __restrict__ t_72_out,
+    double* __restrict__ t_73_out,
+    double* __restrict__ t_74_out,
+    double* __restrict__ daxis2_1_out,
+    double* __restrict__ t_75_out,
+    double* __restrict__ t_76_out)
 {
-    LIFTED_RUN(rotate_vjp_k9_body, (n, d0, dsquared_1_data, axis0_data, axis0_s0, daxis0_data, daxis0_1_out));
+    LIFTED_RUN(rotate_vjp_k1_body, (n, d0, axis0_data, axis0_s0, axis1_data, axis1_s0, axis2_data, axis2_s0, v_2_data, v_2_s0, v_4_data, v_4_s0, v_6_data, v_6_s0, v_8_data, v_8_s0, v_10_data, v_10_s0, v_12_data, v_12_s0, v_3_data, v_3_s0, v_1_data, v_1_s0, v_data, v_s0, t_72_out, t_73_out, t_74_out, daxis2_1_out, t_75_out, t_76_out));
 }
-
-// ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------
-// (the CUDA target keeps these loops on the host: the whole section is for the CPU build)
-#ifndef __CUDACC__
-#include <string.h>
-// the small helpers every step calls, inlined into the loop kernel (a call each would cost more than their work)
-#define LIFTED_HOT static inline __attribute__((always_inline))
-// an array value of the host module: its first element, dims and strides (in elements)
-template <class T, int R> struct lifted_view { T* p; int64_t d[R]; int64_t s[R]; };
-typedef void* (*lifted_alloc_fn)(int64_t bytes);  // the runtime's allocator (NumPy memory the results view)
-// the call's memory: the arena (blocks the runtime allocates), the thread's scratch block (for arrays that die with
-// the call; `scratch_wanted` tells the runtime how much a call asked of it) and a block for the results (as many
-// bytes as the last call's results took, so a small result the caller keeps holds no more than that)
-struct lifted_loop_state {
-    lifted_alloc_fn alloc; char* free_at; int64_t free_bytes; int64_t* error;
-    char* scratch_at; int64_t scratch_bytes; int64_t scratch_wanted; char* result_at; int64_t result_bytes;
-    int64_t result_wanted;
-};
-static inline void lifted_start(lifted_loop_state& st, lifted_alloc_fn alloc, int64_t* memory)
-{
-    const int64_t scratch_skip = (64 - (memory[0] & 63)) & 63, result_skip = (64 - (memory[2] & 63)) & 63;
-    st = {alloc, nullptr, 0, memory + 4, (char*)(intptr_t)memory[0] + scratch_skip,
-          memory[1] > scratch_skip ? memory[1] - scratch_skip : 0, 0,
-          (char*)(intptr_t)memory[2] + result_skip, memory[3] > result_skip ? memory[3] - result_skip : 0, 0};
-}
-static inline void lifted_finish(const lifted_loop_state& st, int64_t* memory)
-{ memory[1] = st.scratch_wanted; memory[3] = st.result_wanted; }
-
-static inline int lifted_fail(lifted_loop_state* st, int code, int64_t a, int64_t b, int64_t c)
-{
-    st->error[0] = a; st->error[1] = b; st->error[2] = c; st->error[3] = code;
-    return code;
-}
-enum lifted_memory { LIFTED_ARENA = 0, LIFTED_RESULT = 1, LIFTED_SCRATCH = 2 };
-// memory, 64-byte aligned. Arena: small arrays share blocks of 1 MiB the runtime allocates, one of 256 KiB or more
-// has a block of its own (the runtime's buffer cache hands back the memory of dead arrays of that size). An array
-// the host may keep after the call takes the result block while it lasts; one that dies with the call takes the
-// scratch block while it lasts (small ones only); then the arena.
-static inline void* lifted_take(lifted_loop_state* st, int64_t bytes, int mode = LIFTED_ARENA)
-{
-    bytes = (bytes + 63) & ~(int64_t)63;
-    if (mode == LIFTED_SCRATCH && bytes < ((int64_t)1 << 18)) {
-        st->scratch_wanted += bytes;
-        if (bytes <= st->scratch_bytes) {
-            void* at = st->scratch_at;
-            st->scratch_at += bytes; st->scratch_bytes -= bytes;
-            return at;
-        }
-    }
-    if (mode == LIFTED_RESULT) {
-        st->result_wanted += bytes;
-        if (bytes <= st->result_bytes) {
-            void* at = st->result_at;
-            st->result_at += bytes; st->result_bytes -= bytes;
-            return at;
-        }
-    }
-    if (bytes >= ((int64_t)1 << 18)) {
-        char* block = (char*)st->alloc(bytes + 64);
-        return block ? block + ((64 - (int64_t)((uintptr_t)block & 63)) & 63) : nullptr;
-    }
-    if (bytes > st->free_bytes) {
-        const int64_t size = (int64_t)1 << 20;
-        char* block = (char*)st->alloc(size);
-        if (!block) return nullptr;
-        const int64_t skip = (64 - (int64_t)((uintptr_t)block & 63)) & 63;
-        st->free_at = block + skip; st->free_bytes = size - skip;
-    }
-    void* at = st->free_at;
-    st->free_at += bytes; st->free_bytes -= bytes;
-    return at;
-}
-LIFTED_HOT int64_t lifted_product(const int64_t* d, int rank)
-{ int64_t n = 1; for (int k = 0; k < rank; ++k) n *= d[k]; return n; }
-LIFTED_HOT bool lifted_meet(int64_t& slot, int64_t size)
-{ if (slot < 0) { slot = size; return true; } return slot == size; }
-// a new C-contiguous array of `dims`: its own memory, or `*site`'s when that is large enough (reused each step)
-template <class T, int R> LIFTED_HOT bool lifted_alloc_view(lifted_view<T, R>& v, const int64_t* dims,
-                                                               lifted_loop_state* st, void** site, int64_t* bytes,
-                                                               int mode = LIFTED_ARENA)
-{
-    int64_t dims_copy[R];
-    for (int k = 0; k < R; ++k) dims_copy[k] = dims[k];
-    const int64_t need = lifted_product(dims_copy, R) * (int64_t)sizeof(T);
-    void* memory;
-    if (site && *bytes >= need && *site) memory = *site;
-    else {
-        memory = lifted_take(st, need > 0 ? need : 1, mode);
-        if (!memory) return false;
-        if (site) { *site = memory; *bytes = need; }
-    }
-    v.p = (T*)memory;
-    int64_t step = 1;
-    for (int k = R - 1; k >= 0; --k) { v.d[k] = dims_copy[k]; v.s[k] = step; step *= dims_copy[k]; }
-    return true;
-}
-template <class T, int R> LIFTED_HOT bool lifted_is_contiguous(const lifted_view<T, R>& v)
-{
-    int64_t step = 1;
-    for (int k = R - 1; k >= 0; --k) { if (v.d[k] != 1 && v.s[k] != step) return false; step *= v.d[k]; }
-    return true;
-}
-// the walk every copy, fill and assignment takes: `op(element of a, element of b)` over a's dims, b read through
-// its own strides (0 where it broadcasts); the innermost axis is a plain loop
-// (GCC would turn a copy's inner loop into a call of memmove, which costs more than a short row)
-template <class A, class B, int R, class Op> __attribute__((optimize("no-tree-loop-distribute-patterns")))
-LIFTED_HOT void lifted_walk(A* a, const int64_t* d, const int64_t* sa,
-                                                                              const B* b, const int64_t* sb, Op op)
-{
-    for (int k = 0; k < R; ++k) if (d[k] == 0) return;
-    int64_t at[R] = {0};
-    const int64_t inner = d[R - 1], ia = sa[R - 1], ib = sb[R - 1];
-    while (true) {
-        for (int64_t j = 0; j < inner; ++j) op(a[j * ia], b[j * ib]);
-        int k = R - 2;
-        for (; k >= 0; --k) {
-            a += sa[k]; b += sb[k];
-            if (++at[k] < d[k]) break;
-            a -= sa[k] * d[k]; b -= sb[k] * d[k]; at[k] = 0;
-        }
-        if (k < 0) return;
-    }
-}
-template <class T, class S, int R> LIFTED_HOT void lifted_copy(lifted_view<T, R>& out, const lifted_view<S, R>& in)
-{ lifted_walk<T, S, R>(out.p, out.d, out.s, in.p, in.s, [](T& x, const S& y) { x = (T)y; }); }
-template <class T, int R> LIFTED_HOT void lifted_fill(lifted_view<T, R>& out, T value)
-{
-    const int64_t zero[R] = {0};
-    lifted_walk<T, T, R>(out.p, out.d, out.s, &value, zero, [](T& x, const T& y) { x = y; });
-}
-// a contiguous pointer to a view's elements: its own when it is contiguous, else a packed copy in `*site`
-template <class T, int R> LIFTED_HOT const T* lifted_contiguous_data(const lifted_view<T, R>& v,
-                                                                       lifted_loop_state* st, void** site, int64_t* bytes)
-{
-    if (lifted_is_contiguous(v)) return v.p;
-    lifted_view<T, R> packed;
-    if (!lifted_alloc_view(packed, v.d, st, site, bytes, LIFTED_SCRATCH)) return nullptr;
-    lifted_copy(packed, v);
-    return packed.p;
-}
-// Python's slice.indices(): the first element and the length of `start:stop:step` over `dim` elements
-LIFTED_HOT void lifted_slice(int64_t dim, int has_start, int64_t start, int has_stop, int64_t stop, int64_t step,
-                                int64_t* first, int64_t* length)
-{
-    const int64_t lower = step < 0 ? -1 : 0, upper = step < 0 ? dim - 1 : dim;
-    if (!has_start) start = step < 0 ? upper : lower;
-    else if (start < 0) { start += dim; if (start < lower) start = lower; }
-    else if (start > upper) start = upper;
-    if (!has_stop) stop = step < 0 ? lower : upper;
-    else if (stop < 0) { stop += dim; if (stop < lower) stop = lower; }
-    else if (stop > upper) stop = upper;
-    *first = start;
-    if (step > 0) *length = stop > start ? (stop - start + step - 1) / step : 0;
-    else *length = start > stop ? (start - stop - step - 1) / (-step) : 0;
-}
-// the element range [low, high] (in bytes) a view touches: overlapping ranges may share elements
-template <class T, int R> LIFTED_HOT void lifted_extent(const lifted_view<T, R>& v, const char** low,
-                                                           const char** high)
-{
-    int64_t lo = 0, hi = 0;
-    for (int k = 0; k < R; ++k) {
-        if (v.d[k] == 0) { *low = (const char*)1; *high = (const char*)0; return; }
-        const int64_t span = (v.d[k] - 1) * v.s[k];
-        if (span < 0) lo += span; else hi += span;
-    }
-    *low = (const char*)(v.p + lo); *high = (const char*)(v.p + hi) + sizeof(T) - 1;
-}
-// NumPy's broadcast of `value` into `target`'s dims (leading axes of size 1 dropped): its strides, or false
-template <class T, int R, class S, int Q> LIFTED_HOT bool lifted_broadcast(const lifted_view<T, R>& target,
-                                                                             const lifted_view<S, Q>& value,
-                                                                             int64_t* strides)
-{
-    for (int k = 0; k < Q - R; ++k) if (value.d[k] != 1) return false;
-    for (int k = 0; k < R; ++k) {
-        const int j = k - (R - Q);
-        if (j < 0) { strides[k] = 0; continue; }
-        if (value.d[j] == target.d[k]) strides[k] = value.d[j] == 1 ? 0 : value.s[j];
-        else if (value.d[j] == 1) strides[k] = 0;
-        else return false;
-    }
-    return true;
-}
-template <class C, class T, int R> LIFTED_HOT void lifted_assign_into(lifted_view<T, R>& target, C value)
-{ lifted_fill(target, (T)value); }
-template <class C, class T, int R> LIFTED_HOT void lifted_add_into(lifted_view<T, R>& target, C value)
-{
-    const int64_t zero[R] = {0};
-    lifted_walk<T, C, R>(target.p, target.d, target.s, &value, zero, [](T& x, const C& y) { x = (T)((C)x + y); });
-}
-// `target[...] = value` and `+=` of an array: broadcast as NumPy does, through a copy when the two overlap
-template <class C, bool Add, class T, int R, class S, int Q> LIFTED_HOT int lifted_store_array(
-    lifted_view<T, R>& target, const lifted_view<S, Q>& value, lifted_loop_state* st)
-{
-    int64_t strides[R];
-    if (!lifted_broadcast(target, value, strides)) return lifted_fail(st, 4, 0, 0, 0);
-    const char *tl, *th, *vl, *vh;
-    lifted_extent(target, &tl, &th);
-    lifted_extent(value, &vl, &vh);
-    const S* source = value.p;
-    if (tl <= th && vl <= vh && tl <= vh && vl <= th) {  // overlapping: read the value from a copy
-        lifted_view<S, Q> copy;
-        if (!lifted_alloc_view(copy, value.d, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_copy(copy, value);
-        lifted_broadcast(target, copy, strides);
-        source = copy.p;
-    }
-    if (Add) lifted_walk<T, S, R>(target.p, target.d, target.s, source, strides,
-                                  [](T& x, const S& y) { x = (T)((C)x + (C)y); });
-    else lifted_walk<T, S, R>(target.p, target.d, target.s, source, strides, [](T& x, const S& y) { x = (T)(C)y; });
-    return 0;
-}
-template <class C, class T, int R, class S, int Q> LIFTED_HOT int lifted_assign_into_array(
-    lifted_view<T, R>& target, const lifted_view<S, Q>& value, lifted_loop_state* st)
-{ return lifted_store_array<C, false>(target, value, st); }
-template <class C, class T, int R, class S, int Q> LIFTED_HOT int lifted_add_into_array(
-    lifted_view<T, R>& target, const lifted_view<S, Q>& value, lifted_loop_state* st)
-{ return lifted_store_array<C, true>(target, value, st); }
-// a gather's index check: the first index (in order) outside [-size, size), as NumPy reports it
-template <class T, int R> LIFTED_HOT bool lifted_first_outside(const lifted_view<T, R>& v, int64_t size, int64_t* bad)
-{
-    for (int k = 0; k < R; ++k) if (v.d[k] == 0) return false;
-    int64_t at[R] = {0};
-    const T* p = v.p;
-    while (true) {
-        const int64_t x = (int64_t)*p;
-        if (x < -size || x >= size) { *bad = x; return true; }
-        int k = R - 1;
-        for (; k >= 0; --k) {
-            p += v.s[k];
-            if (++at[k] < v.d[k]) break;
-            p -= v.s[k] * v.d[k]; at[k] = 0;
-        }
-        if (k < 0) return false;
-    }
-}
-// `f(element)` for each element of an index array, in C order (NumPy's order of a gather and of `np.add.at`)
-template <class I, int Q, class F> LIFTED_HOT void lifted_each_index(const lifted_view<I, Q>& v, F f)
-{
-    for (int k = 0; k < Q; ++k) if (v.d[k] == 0) return;
-    int64_t at[Q] = {0};
-    const I* p = v.p;
-    while (true) {
-        f((int64_t)*p);
-        int k = Q - 1;
-        for (; k >= 0; --k) {
-            p += v.s[k];
-            if (++at[k] < v.d[k]) break;
-            p -= v.s[k] * v.d[k]; at[k] = 0;
-        }
-        if (k < 0) return;
-    }
-}
-// the row `x` (negative: from the end) of `table` along its first axis, as a view of the other axes
-template <class T, int R> LIFTED_HOT lifted_view<T, (R > 1 ? R - 1 : 1)> lifted_row(const lifted_view<T, R>& table,
-                                                                                      int64_t x)
-{
-    lifted_view<T, (R > 1 ? R - 1 : 1)> row;
-    row.p = table.p + (x < 0 ? x + table.d[0] : x) * table.s[0];
-    if (R == 1) { row.d[0] = 1; row.s[0] = 0; }
-    for (int k = 1; k < R; ++k) { row.d[k - 1] = table.d[k]; row.s[k - 1] = table.s[k]; }
-    return row;
-}
-// `table[index]` (an index array on the first axis) into the new contiguous `out` (of dims index.d + table.d[1:]),
-// the indices checked before (lifted_first_outside)
-template <class T, int R, class I, int Q, int O> LIFTED_HOT void lifted_gather(lifted_view<T, O>& out,
-                                                                                 const lifted_view<T, R>& table,
-                                                                                 const lifted_view<I, Q>& index)
-{
-    if (R == 1) {  // (elements: no walk per index)
-        T* at = out.p;
-        lifted_each_index(index, [&](int64_t x) { *at++ = table.p[(x < 0 ? x + table.d[0] : x) * table.s[0]]; });
-        return;
-    }
-    lifted_view<T, (R > 1 ? R - 1 : 1)> slot = lifted_row(table, 0);
-    int64_t size = 1;
-    for (int k = (R > 1 ? R - 2 : 0); k >= 0; --k) { slot.s[k] = size; size *= slot.d[k]; }
-    slot.p = out.p;
-    lifted_each_index(index, [&](int64_t x) { lifted_copy(slot, lifted_row(table, x)); slot.p += size; });
-}
-// `np.add.at(target, index, value)` (an index array on the first axis; the indices checked before): each index in
-// C order adds its part of `value` (broadcast to index.d + target.d[1:]; from a copy when it overlaps `target`, as
-// NumPy buffers it) into its row, so repeated indices accumulate in NumPy's order; 16 when `value` does not broadcast
-template <class C, class T, int R, class I, int Q, class S, int V> LIFTED_HOT int lifted_add_at(
-    lifted_view<T, R>& target, const lifted_view<I, Q>& index, const lifted_view<S, V>& value, lifted_loop_state* st)
-{
-    constexpr int P = Q + R - 1;  // the rank of the indexed region
-    static_assert(V <= P, "np.add.at refuses a value of more axes than the indexed region");
-    int64_t dims[P], strides[P];
-    for (int k = 0; k < Q; ++k) dims[k] = index.d[k];
-    for (int k = 1; k < R; ++k) dims[Q + k - 1] = target.d[k];
-    for (int k = 0; k < P; ++k) {
-        const int j = k - (P - V);
-        if (j < 0) { strides[k] = 0; continue; }
-        if (value.d[j] == dims[k]) strides[k] = value.d[j] == 1 ? 0 : value.s[j];
-        else if (value.d[j] == 1) strides[k] = 0;
-        else return lifted_fail(st, 16, 0, 0, 0);
-    }
-    const S* source = value.p;
-    const char *tl, *th, *vl, *vh;
-    lifted_extent(target, &tl, &th);
-    lifted_extent(value, &vl, &vh);
-    if (tl <= th && vl <= vh && tl <= vh && vl <= th) {  // overlapping: read the value from a copy
-        lifted_view<S, V> copy;
-        if (!lifted_alloc_view(copy, value.d, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_copy(copy, value);
-        for (int k = 0; k < P; ++k) {
-            const int j = k - (P - V);
-            if (j >= 0 && strides[k] != 0) strides[k] = copy.s[j];
-        }
-        source = copy.p;
-    }
-    int64_t at[Q] = {0};
-    lifted_each_index(index, [&](int64_t x) {
-        const S* part = source;
-        for (int k = 0; k < Q; ++k) part += at[k] * strides[k];
-        if (R == 1) {
-            T& slot = target.p[(x < 0 ? x + target.d[0] : x) * target.s[0]];
-            slot = (T)((C)slot + (C)*part);
-        } else {
-            lifted_view<T, (R > 1 ? R - 1 : 1)> row = lifted_row(target, x);
-            lifted_walk<T, S, (R > 1 ? R - 1 : 1)>(row.p, row.d, row.s, part, strides + (R > 1 ? Q : 0),
-                                                   [](T& t, const S& y) { t = (T)((C)t + (C)y); });
-        }
-        for (int k = Q - 1; k >= 0; --k) { if (++at[k] < index.d[k]) break; at[k] = 0; }
-    });
-    return 0;
-}
-// NumPy's broadcast of two operands of an elementwise operation: the result's dims, each operand's strides over
-// them; false (and the axis, sizes) when they do not broadcast
-template <class A, int RA, class B, int RB, int R> LIFTED_HOT bool lifted_broadcast_pair(
-    const lifted_view<A, RA>& a, const lifted_view<B, RB>& b, int64_t* dims, int64_t* sa, int64_t* sb, int64_t* bad)
-{
-    for (int k = 0; k < R; ++k) {
-        const int i = k - (R - RA), j = k - (R - RB);
-        const int64_t da = i < 0 ? 1 : a.d[i], db = j < 0 ? 1 : b.d[j];
-        if (da != db && da != 1 && db != 1) { bad[0] = k; bad[1] = da; bad[2] = db; return false; }
-        dims[k] = da == 1 ? db : da;
-        sa[k] = i < 0 || da == 1 ? 0 : a.s[i];
-        sb[k] = j < 0 || db == 1 ? 0 : b.s[j];
-    }
-    return true;
-}
-// `_unbroadcast(g, shape)` of the host module: 0 when it gives `g` itself (a view, leading axes of length 1 added),
-// 1 when it sums or broadcasts into a new array, -1 (and the axis, sizes) when `g` does not go into `shape`
-template <class T, int G, int L> LIFTED_HOT int lifted_unbroadcast_kind(const lifted_view<T, G>& g, const int64_t* shape,
-                                                                       int64_t* bad)
-{
-    int kind = G > L ? 1 : 0;
-    for (int k = 0; k < L; ++k) {
-        const int q = k - (L - G);
-        const int64_t size = q < 0 ? 1 : g.d[q];
-        if (shape[k] == 1 && size != 1) kind = 1;  // summed
-        else if (size != shape[k]) {
-            if (size != 1) { bad[0] = k; bad[1] = size; bad[2] = shape[k]; return -1; }
-            kind = 1;  // broadcast
-        }
-    }
-    return kind;
-}
-// the view `g` with leading axes of length 1 up to rank L (what `g.reshape((1,) * ... + g.shape)` gives)
-template <class T, int G, int L> LIFTED_HOT lifted_view<T, L> lifted_padded(const lifted_view<T, G>& g)
-{
-    lifted_view<T, L> v;
-    v.p = g.p;
-    for (int k = 0; k < L; ++k) {
-        const int q = k - (L - G);
-        v.d[k] = q < 0 ? 1 : g.d[q]; v.s[k] = q < 0 ? 0 : g.s[q];
-    }
-    return v;
-}
-// the new array `out` (dims `shape`) of `_unbroadcast(g, shape)`: g's elements added in C order into the element
-// each one sums into (the leading axes, and the axes of length 1 in `shape`), then copied along broadcast axes
-template <class T, int G, int L> LIFTED_HOT void lifted_sum_to(lifted_view<T, L>& out, const lifted_view<T, G>& g)
-{
-    constexpr int P = G > L ? G : L;
-    const lifted_view<T, P> whole = lifted_padded<T, G, P>(g);
-    int64_t into[P];
-    lifted_view<T, L> first = out;  // the slice each broadcast axis copies
-    for (int q = 0; q < P; ++q) {
-        const int k = q - (P - L);
-        into[q] = k < 0 || out.d[k] != whole.d[q] ? 0 : out.s[k];
-        if (k >= 0 && out.d[k] != 1 && whole.d[q] == 1) { first.d[k] = 1; first.s[k] = 0; }
-    }
-    lifted_fill(out, (T)0);
-    lifted_walk<T, T, P>(out.p, whole.d, into, whole.p, whole.s, [](T& x, const T& y) { x += y; });
-    lifted_walk<T, T, L>(out.p, out.d, out.s, first.p, first.s, [](T& x, const T& y) { x = y; });
-}
-// matrix products: the BLAS NumPy itself calls (its OpenBLAS's CBLAS gemm, ILP64; the runtime sets the pointers
-// when the library loads), on views whose layout BLAS takes (one axis of unit stride), others packed first
-typedef void (*lifted_dgemm_fn)(int, int, int, int64_t, int64_t, int64_t, double, const double*, int64_t,
-                                const double*, int64_t, double, double*, int64_t);
-typedef void (*lifted_sgemm_fn)(int, int, int, int64_t, int64_t, int64_t, float, const float*, int64_t,
-                                const float*, int64_t, float, float*, int64_t);
-extern "C" { lifted_dgemm_fn lifted_blas_dgemm = nullptr; lifted_sgemm_fn lifted_blas_sgemm = nullptr; }
-static inline void lifted_gemm(int ta, int tb, int64_t m, int64_t n, int64_t k, const double* a, int64_t lda,
-                               const double* b, int64_t ldb, double* c, int64_t ldc)
-{ lifted_blas_dgemm(101, ta, tb, m, n, k, 1.0, a, lda, b, ldb, 0.0, c, ldc); }
-static inline void lifted_gemm(int ta, int tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
-                               const float* b, int64_t ldb, float* c, int64_t ldc)
-{ lifted_blas_sgemm(101, ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc); }
-static inline bool lifted_have_gemm(const double*) { return lifted_blas_dgemm != nullptr; }
-static inline bool lifted_have_gemm(const float*) { return lifted_blas_sgemm != nullptr; }
-// how BLAS reads a matrix view in row-major order: as it is (111) or transposed (112), with its leading dimension
-template <class T> LIFTED_HOT bool lifted_blas_layout(const lifted_view<T, 2>& v, int* trans, int64_t* ld)
-{
-    const int64_t rows = v.d[0] > 1 ? v.d[0] : 1, columns = v.d[1] > 1 ? v.d[1] : 1;
-    if ((v.s[1] == 1 || v.d[1] <= 1) && (v.d[0] <= 1 || v.s[0] >= columns)) {
-        *trans = 111; *ld = v.d[0] <= 1 ? columns : v.s[0]; return true;
-    }
-    if ((v.s[0] == 1 || v.d[0] <= 1) && (v.d[1] <= 1 || v.s[1] >= rows)) {
-        *trans = 112; *ld = v.d[1] <= 1 ? rows : v.s[1]; return true;
-    }
-    return false;
-}
-// out (m x n, C-contiguous, allocated) = a (m x k) @ b (k x n)
-template <class T> static int lifted_matmul(lifted_view<T, 2> a, lifted_view<T, 2> b, lifted_view<T, 2>& out,
-                                            lifted_loop_state* st)
-{
-    const int64_t m = a.d[0], k = a.d[1], n = b.d[1];
-    if (m == 0 || n == 0) return 0;
-    if (k == 0) { lifted_fill(out, (T)0); return 0; }
-    if (!lifted_have_gemm(a.p)) {  // (no BLAS found: the product in order, round-off apart the same numbers)
-        for (int64_t i = 0; i < m; ++i)
-            for (int64_t j = 0; j < n; ++j) {
-                T sum = 0;
-                for (int64_t q = 0; q < k; ++q) sum += a.p[i * a.s[0] + q * a.s[1]] * b.p[q * b.s[0] + j * b.s[1]];
-                out.p[i * out.s[0] + j * out.s[1]] = sum;
-            }
-        return 0;
-    }
-    int ta, tb; int64_t lda, ldb;
-    lifted_view<T, 2>* operands[2] = {&a, &b};
-    for (lifted_view<T, 2>* v : operands)
-        if (!lifted_blas_layout(*v, &ta, &lda)) {
-            lifted_view<T, 2> packed;
-            if (!lifted_alloc_view(packed, v->d, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-            lifted_copy(packed, *v);
-            *v = packed;
-        }
-    lifted_blas_layout(a, &ta, &lda);
-    lifted_blas_layout(b, &tb, &ldb);
-    lifted_gemm(ta, tb, m, n, k, a.p, lda, b.p, ldb, out.p, n > 1 ? n : 1);
-    return 0;
-}
-// the int64 words the runtime passes a view or a scalar in
-template <class T, int R> LIFTED_HOT void lifted_load_view(lifted_view<T, R>& v, const int64_t* words)
-{
-    v.p = (T*)(intptr_t)words[0];
-    for (int k = 0; k < R; ++k) { v.d[k] = words[1 + k]; v.s[k] = words[1 + R + k]; }
-}
-template <class T, int R> LIFTED_HOT void lifted_store_view(int64_t* words, const lifted_view<T, R>& v)
-{
-    words[0] = (int64_t)(intptr_t)v.p;
-    for (int k = 0; k < R; ++k) { words[1 + k] = v.d[k]; words[1 + R + k] = v.s[k]; }
-}
-LIFTED_HOT double lifted_load_scalar_f(int64_t word) { double x; memcpy(&x, &word, 8); return x; }
-LIFTED_HOT int64_t lifted_load_scalar_i(int64_t word) { return word; }
-LIFTED_HOT int64_t lifted_store_scalar_f(double x) { int64_t word; memcpy(&word, &x, 8); return word; }
-LIFTED_HOT int64_t lifted_store_scalar_i(int64_t x) { return x; }
-// a tape: the segments earlier loop kernels left in the host module's list (a table of [entries, count] pairs,
-// popped from the top), and the segment this call pushes (grown by doubling in the arena); a tape the call makes
-// itself (no list on the host: every push and pop is in the call) has no segments and grows in scratch memory
-struct lifted_tape { int64_t* table; int64_t segments; int64_t* own; int64_t count, capacity, width; int mode; };
-LIFTED_HOT void lifted_load_tape(lifted_tape& t, const int64_t* words, int64_t width)
-{ t.table = (int64_t*)(intptr_t)words[0]; t.segments = words[1]; t.own = nullptr; t.count = 0; t.capacity = 0; t.width = width; t.mode = LIFTED_ARENA; }
-LIFTED_HOT void lifted_new_tape(lifted_tape& t, int64_t width)
-{ t.table = nullptr; t.segments = 0; t.own = nullptr; t.count = 0; t.capacity = 0; t.width = width; t.mode = LIFTED_SCRATCH; }
-LIFTED_HOT void lifted_store_tape(int64_t* words, const lifted_tape& t)
-{ words[2] = (int64_t)(intptr_t)t.own; words[3] = t.count; }
-LIFTED_HOT bool lifted_push(lifted_tape& t, const int64_t* entry, lifted_loop_state* st)
-{
-    if (t.count == t.capacity) {
-        const int64_t capacity = t.capacity ? 2 * t.capacity : 64;
-        int64_t* grown = (int64_t*)lifted_take(st, capacity * t.width * 8, t.mode);
-        if (!grown) return false;
-        if (t.count) memcpy(grown, t.own, t.count * t.width * 8);
-        t.own = grown; t.capacity = capacity;
-    }
-    int64_t* slot = t.own + t.count * t.width;
-    for (int64_t k = 0; k < t.width; ++k) slot[k] = entry[k];
-    ++t.count;
-    return true;
-}
-LIFTED_HOT const int64_t* lifted_pop(lifted_tape& t)
-{
-    if (t.count > 0) return t.own + --t.count * t.width;
-    for (int64_t k = t.segments - 1; k >= 0; --k)
-        if (t.table[2 * k + 1] > 0) return (const int64_t*)(intptr_t)t.table[2 * k] + --t.table[2 * k + 1] * t.width;
-    return nullptr;
-}
-// ---- end of loop-kernel prelude ---------------------------------------------------------------------------------
-
-// rotate_vjp_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int rotate_vjp_block0(int64_t* io, lifted_alloc_fn alloc)
-{
-    lifted_loop_state state; lifted_start(state, alloc, io + 71);
-    lifted_loop_state* st = &state;
-    lifted_view<double, 1> v_axis0 = {};
-    lifted_view<double, 1> v_axis1 = {};
-    lifted_view<double, 1> v_axis2 = {};
-    lifted_view<double, 2> v_ct = {};
-    lifted_view<double, 2> v_daxis = {};
-    lifted_view<double, 1> v_daxis0 = {};
-    lifted_view<double, 1> v_daxis0_1 = {};
-    lifted_view<double, 1> v_daxis1 = {};
-    lifted_view<double, 1> v_daxis1_1 = {};
-    lifted_view<double, 1> v_daxis2_1 = {};
-    lifted_view<double, 1> v_dsquared = {};
-    lifted_view<double, 1> v_dsquared_1 = {};
-    lifted_view<double, 1> v_dunit0 = {};
-    lifted_view<double, 1> v_dunit0_1 = {};
-    lifted_view<double, 1> v_dunit1_1 = {};
-    lifted_view<double, 1> v_dunit2 = {};
-    lifted_view<double, 1> v_dunit2_1 = {};
-    lifted_view<double, 2> v_dx = {};
-    int64_t v_n = 0; bool f_n = false;
-    lifted_view<double, 1> v_squared = {};
-    lifted_view<double, 1> v_t = {};
-    lifted_view<double, 1> v_t_11 = {};
-    lifted_view<double, 1> v_t_12 = {};
-    lifted_view<double, 1> v_t_2 = {};
-    lifted_view<double, 1> v_t_26 = {};
-    lifted_view<double, 1> v_t_29 = {};
-    lifted_view<double, 1> v_t_35 = {};
-    lifted_view<double, 1> v_t_38 = {};
-    lifted_view<double, 1> v_t_39 = {};
-    lifted_view<double, 1> v_t_43 = {};
-    lifted_view<double, 1> v_t_44 = {};
-    lifted_view<double, 1> v_t_5 = {};
-    lifted_view<double, 1> v_t_51 = {};
-    lifted_view<double, 1> v_t_54 = {};
-    lifted_view<double, 1> v_t_8 = {};
-    lifted_view<double, 1> v_unit0 = {};
-    lifted_view<double, 1> v_unit1 = {};
-    lifted_view<double, 1> v_unit2 = {};
-    lifted_view<double, 1> v_v = {};
-    lifted_view<double, 1> v_v_1 = {};
-    lifted_view<double, 1> v_v_10 = {};
-    lifted_view<double, 1> v_v_12 = {};
-    lifted_view<double, 1> v_v_2 = {};
-    lifted_view<double, 1> v_v_3 = {};
-    lifted_view<double, 1> v_v_4 = {};
-    lifted_view<double, 1> v_v_6 = {};
-    lifted_view<double, 1> v_v_8 = {};
-    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
-    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
-    void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
-    void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
-    void* packed_5 = nullptr; int64_t packed_5_bytes = 0;
-    void* packed_6 = nullptr; int64_t packed_6_bytes = 0;
-    void* site_7 = nullptr; int64_t site_7_bytes = 0;
-    void* site_8 = nullptr; int64_t site_8_bytes = 0;
-    void* site_9 = nullptr; int64_t site_9_bytes = 0;
-    void* site_10 = nullptr; int64_t site_10_bytes = 0;
-    void* site_11 = nullptr; int64_t site_11_bytes = 0;
-    void* site_12 = nullptr; int64_t site_12_bytes = 0;
-    void* site_13 = nullptr; int64_t site_13_bytes = 0;
-    void* packed_14 = nullptr; int64_t packed_14_bytes = 0;
-    void* packed_15 = nullptr; int64_t packed_15_bytes = 0;
-    void* site_16 = nullptr; int64_t site_16_bytes = 0;
-    void* site_17 = nullptr; int64_t site_17_bytes = 0;
-    void* packed_18 = nullptr; int64_t packed_18_bytes = 0;
-    void* packed_19 = nullptr; int64_t packed_19_bytes = 0;
-    void* packed_20 = nullptr; int64_t packed_20_bytes = 0;
-    void* site_21 = nullptr; int64_t site_21_bytes = 0;
-    void* site_22 = nullptr; int64_t site_22_bytes = 0;
-    void* packed_23 = nullptr; int64_t packed_23_bytes = 0;
-    void* packed_24 = nullptr; int64_t packed_24_bytes = 0;
-    void* site_25 = nullptr; int64_t site_25_bytes = 0;
-    void* site_26 = nullptr; int64_t site_26_bytes = 0;
-    void* packed_27 = nullptr; int64_t packed_27_bytes = 0;
-    void* packed_28 = nullptr; int64_t packed_28_bytes = 0;
-    void* packed_29 = nullptr; int64_t packed_29_bytes = 0;
-    void* site_30 = nullptr; int64_t site_30_bytes = 0;
-    void* site_31 = nullptr; int64_t site_31_bytes = 0;
-    void* packed_32 = nullptr; int64_t packed_32_bytes = 0;
-    void* packed_33 = nullptr; int64_t packed_33_bytes = 0;
-    void* packed_34 = nullptr; int64_t packed_34_bytes = 0;
-    void* site_35 = nullptr; int64_t site_35_bytes = 0;
-    void* site_36 = nullptr; int64_t site_36_bytes = 0;
-    void* packed_37 = nullptr; int64_t packed_37_bytes = 0;
-    void* packed_38 = nullptr; int64_t packed_38_bytes = 0;
-    void* packed_39 = nullptr; int64_t packed_39_bytes = 0;
-    void* packed_40 = nullptr; int64_t packed_40_bytes = 0;
-    void* packed_41 = nullptr; int64_t packed_41_bytes = 0;
-    void* packed_42 = nullptr; int64_t packed_42_bytes = 0;
-    void* packed_43 = nullptr; int64_t packed_43_bytes = 0;
-    void* packed_44 = nullptr; int64_t packed_44_bytes = 0;
-    void* site_45 = nullptr; int64_t site_45_bytes = 0;
-    void* site_46 = nullptr; int64_t site_46_bytes = 0;
-    void* site_47 = nullptr; int64_t site_47_bytes = 0;
-    void* site_48 = nullptr; int64_t site_48_bytes = 0;
-    void* site_49 = nullptr; int64_t site_49_bytes = 0;
-    void* packed_50 = nullptr; int64_t packed_50_bytes = 0;
-    void* packed_51 = nullptr; int64_t packed_51_bytes = 0;
-    void* site_52 = nullptr; int64_t site_52_bytes = 0;
-    void* packed_53 = nullptr; int64_t packed_53_bytes = 0;
-    void* packed_54 = nullptr; int64_t packed_54_bytes = 0;
-    void* site_55 = nullptr; int64_t site_55_bytes = 0;
-    lifted_load_view(v_ct, io + 0);
-    lifted_load_view(v_t_12, io + 5);
-    lifted_load_view(v_t_11, io + 8);
-    lifted_load_view(v_t_8, io + 11);
-    lifted_load_view(v_t_5, io + 14);
-    lifted_load_view(v_squared, io + 17);
-    lifted_load_view(v_v_12, io + 20);
-    lifted_load_view(v_unit1, io + 23);
-    v_n = (int64_t)lifted_load_scalar_i(io[26]); f_n = io[27] != 0;
-    lifted_load_view(v_v_10, io + 28);
-    lifted_load_view(v_unit0, io + 31);
-    lifted_load_view(v_v_8, io + 34);
-    lifted_load_view(v_v_6, io + 37);
-    lifted_load_view(v_unit2, io + 40);
-    lifted_load_view(v_v_4, io + 43);
-    lifted_load_view(v_v_2, io + 46);
-    lifted_load_view(v_t_2, io + 49);
-    lifted_load_view(v_axis2, io + 52);
-    lifted_load_view(v_axis1, io + 55);
-    lifted_load_view(v_axis0, io + 58);
-    // split_short_rows.py:14  return x + cross * np.cos(squared)[:, None]
-    {
-        lifted_view<double, 1> view;
-        int64_t offset = 0;
-        int64_t at_1 = 0;
-        if (at_1 < 0) at_1 += v_ct.d[1];
-        if (at_1 < 0 || at_1 >= v_ct.d[1]) return lifted_fail(st, 1, (int64_t)(0), 1, v_ct.d[1]);
-        offset += at_1 * v_ct.s[1];
-        view.p = v_ct.p + offset;
-        view.d[0] = v_ct.d[0]; view.s[0] = v_ct.s[0];
-        v_v = view;
-    }
-    {
-        lifted_view<double, 1> view;
-        int64_t offset = 0;
-        int64_t at_1 = 1;
-        if (at_1 < 0) at_1 += v_ct.d[1];
-        if (at_1 < 0 || at_1 >= v_ct.d[1]) return lifted_fail(st, 1, (int64_t)(1), 1, v_ct.d[1]);
-        offset += at_1 * v_ct.s[1];
-        view.p = v_ct.p + offset;
-        view.d[0] = v_ct.d[0]; view.s[0] = v_ct.s[0];
-        v_v_1 = view;
-    }
-    {
-        lifted_view<double, 1> view;
-        int64_t offset = 0;
-        int64_t at_1 = 2;
-        if (at_1 < 0) at_1 += v_ct.d[1];
-        if (at_1 < 0 || at_1 >= v_ct.d[1]) return lifted_fail(st, 1, (int64_t)(2), 1, v_ct.d[1]);
-        offset += at_1 * v_ct.s[1];
-        view.p = v_ct.p + offset;
-        view.d[0] = v_ct.d[0]; view.s[0] = v_ct.s[0];
-        v_v_3 = view;
-    }
-    {
-        int64_t space[1] = {-1};
-        if (v_v_3.p && !lifted_meet(space[0], v_v_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_3.d[0]);
-        if (v_t_12.p && !lifted_meet(space[0], v_t_12.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_12.d[0]);
-        if (v_t_11.p && !lifted_meet(space[0], v_t_11.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_11.d[0]);
-        if (v_v_1.p && !lifted_meet(space[0], v_v_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_1.d[0]);
-        if (v_t_8.p && !lifted_meet(space[0], v_t_8.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_8.d[0]);
-        if (v_v.p && !lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
-        if (v_t_5.p && !lifted_meet(space[0], v_t_5.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_5.d[0]);
-        if (v_squared.p && !lifted_meet(space[0], v_squared.d[0])) return lifted_fail(st, 3, 0, space[0], v_squared.d[0]);
-        if (v_v_12.p && !lifted_meet(space[0], v_v_12.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_12.d[0]);
-        if (v_unit1.p && !lifted_meet(space[0], v_unit1.d[0])) return lifted_fail(st, 3, 0, space[0], v_unit1.d[0]);
-        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 1);
-        const double* arg_1 = v_t_12.p ? lifted_contiguous_data(v_t_12, st, &packed_1, &packed_1_bytes) : nullptr;
-        if (v_t_12.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_2 = v_t_11.p ? lifted_contiguous_data(v_t_11, st, &packed_2, &packed_2_bytes) : nullptr;
-        if (v_t_11.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_4 = v_t_8.p ? lifted_contiguous_data(v_t_8, st, &packed_3, &packed_3_bytes) : nullptr;
-        if (v_t_8.p && !arg_4) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_6 = v_t_5.p ? lifted_contiguous_data(v_t_5, st, &packed_4, &packed_4_bytes) : nullptr;
-        if (v_t_5.p && !arg_6) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_7 = v_squared.p ? lifted_contiguous_data(v_squared, st, &packed_5, &packed_5_bytes) : nullptr;
-        if (v_squared.p && !arg_7) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_9 = v_unit1.p ? lifted_contiguous_data(v_unit1, st, &packed_6, &packed_6_bytes) : nullptr;
-        if (v_unit1.p && !arg_9) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_7, &site_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_2;
-        if (!lifted_alloc_view(out_2, space, st, &site_8, &site_8_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_3;
-        if (!lifted_alloc_view(out_3, space, st, &site_9, &site_9_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_4;
-        if (!lifted_alloc_view(out_4, space, st, &site_10, &site_10_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_5;
-        if (!lifted_alloc_view(out_5, space, st, &site_11, &site_11_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_6;
-        if (!lifted_alloc_view(out_6, space, st, &site_12, &site_12_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) rotate_vjp_k1(count, space[0], v_v_3.p, (v_v_3.d[0] == 1 ? 0 : v_v_3.s[0]), arg_1, arg_2, v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), arg_4, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), arg_6, arg_7, v_v_12.p, (v_v_12.d[0] == 1 ? 0 : v_v_12.s[0]), arg_9, out_1.p, out_2.p, out_3.p, out_4.p, out_5.p, out_6.p);
-        else rotate_vjp_k1_body<false>(count, space[0], v_v_3.p, (v_v_3.d[0] == 1 ? 0 : v_v_3.s[0]), arg_1, arg_2, v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), arg_4, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), arg_6, arg_7, v_v_12.p, (v_v_12.d[0] == 1 ? 0 : v_v_12.s[0]), arg_9, out_1.p, out_2.p, out_3.p, out_4.p, out_5.p, out_6.p);
-        v_t = out_1;
-        v_t_26 = out_2;
-        v_t_29 = out_3;
-        v_dsquared = out_4;
-        v_t_35 = out_5;
-        v_t_38 = out_6;
-    }
-    // split_short_rows.py:11  cross = np.stack((unit[:, 1] * x[:, 2] - unit[:, 2] * x[:, 1],
-    {
-        const int64_t dims[2] = {(int64_t)v_n, (int64_t)3};
-        for (int k = 0; k < 2; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
-        if (!lifted_alloc_view(v_dx, dims, st, &site_13, &site_13_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_fill(v_dx, (double)(0));
-    }
-    {
-        lifted_view<double, 1> view;
-        int64_t offset = 0;
-        int64_t at_1 = 0;
-        if (at_1 < 0) at_1 += v_dx.d[1];
-        if (at_1 < 0 || at_1 >= v_dx.d[1]) return lifted_fail(st, 1, (int64_t)(0), 1, v_dx.d[1]);
-        offset += at_1 * v_dx.s[1];
-        view.p = v_dx.p + offset;
-        view.d[0] = v_dx.d[0]; view.s[0] = v_dx.s[0];
-        int rc = lifted_assign_into_array<double>(view, v_t_38, st);
-        if (rc) return rc;
-    }
-    {
-        int64_t space[1] = {-1};
-        if (v_t.p && !lifted_meet(space[0], v_t.d[0])) return lifted_fail(st, 3, 0, space[0], v_t.d[0]);
-        if (v_v_10.p && !lifted_meet(space[0], v_v_10.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_10.d[0]);
-        if (v_unit0.p && !lifted_meet(space[0], v_unit0.d[0])) return lifted_fail(st, 3, 0, space[0], v_unit0.d[0]);
-        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_t.p ? lifted_contiguous_data(v_t, st, &packed_14, &packed_14_bytes) : nullptr;
-        if (v_t.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_2 = v_unit0.p ? lifted_contiguous_data(v_unit0, st, &packed_15, &packed_15_bytes) : nullptr;
-        if (v_unit0.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_16, &site_16_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_2;
-        if (!lifted_alloc_view(out_2, space, st, &site_17, &site_17_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) rotate_vjp_k2(count, space[0], arg_0, v_v_10.p, (v_v_10.d[0] == 1 ? 0 : v_v_10.s[0]), arg_2, out_1.p, out_2.p);
-        else rotate_vjp_k2_body<false>(count, space[0], arg_0, v_v_10.p, (v_v_10.d[0] == 1 ? 0 : v_v_10.s[0]), arg_2, out_1.p, out_2.p);
-        v_dunit0 = out_1;
-        v_t_39 = out_2;
-    }
-    {
-        lifted_view<double, 1> view;
-        int64_t offset = 0;
-        int64_t at_1 = 1;
-        if (at_1 < 0) at_1 += v_dx.d[1];
-        if (at_1 < 0 || at_1 >= v_dx.d[1]) return lifted_fail(st, 1, (int64_t)(1), 1, v_dx.d[1]);
-        offset += at_1 * v_dx.s[1];
-        view.p = v_dx.p + offset;
-        view.d[0] = v_dx.d[0]; view.s[0] = v_dx.s[0];
-        int rc = lifted_add_into_array<double>(view, v_t_39, st);
-        if (rc) return rc;
-    }
-    {
-        int64_t space[1] = {-1};
-        if (v_t_26.p && !lifted_meet(space[0], v_t_26.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_26.d[0]);
-        if (v_v_8.p && !lifted_meet(space[0], v_v_8.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_8.d[0]);
-        if (v_unit0.p && !lifted_meet(space[0], v_unit0.d[0])) return lifted_fail(st, 3, 0, space[0], v_unit0.d[0]);
-        if (v_dunit0.p && !lifted_meet(space[0], v_dunit0.d[0])) return lifted_fail(st, 3, 0, space[0], v_dunit0.d[0]);
-        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_t_26.p ? lifted_contiguous_data(v_t_26, st, &packed_18, &packed_18_bytes) : nullptr;
-        if (v_t_26.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_2 = v_unit0.p ? lifted_contiguous_data(v_unit0, st, &packed_19, &packed_19_bytes) : nullptr;
-        if (v_unit0.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_3 = v_dunit0.p ? lifted_contiguous_data(v_dunit0, st, &packed_20, &packed_20_bytes) : nullptr;
-        if (v_dunit0.p && !arg_3) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_21, &site_21_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_2;
-        if (!lifted_alloc_view(out_2, space, st, &site_22, &site_22_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) rotate_vjp_k3(count, space[0], arg_0, v_v_8.p, (v_v_8.d[0] == 1 ? 0 : v_v_8.s[0]), arg_2, arg_3, out_1.p, out_2.p);
-        else rotate_vjp_k3_body<false>(count, space[0], arg_0, v_v_8.p, (v_v_8.d[0] == 1 ? 0 : v_v_8.s[0]), arg_2, arg_3, out_1.p, out_2.p);
-        v_t_43 = out_1;
-        v_dunit0_1 = out_2;
-    }
-    {
-        lifted_view<double, 1> view;
-        int64_t offset = 0;
-        int64_t at_1 = 2;
-        if (at_1 < 0) at_1 += v_dx.d[1];
-        if (at_1 < 0 || at_1 >= v_dx.d[1]) return lifted_fail(st, 1, (int64_t)(2), 1, v_dx.d[1]);
-        offset += at_1 * v_dx.s[1];
-        view.p = v_dx.p + offset;
-        view.d[0] = v_dx.d[0]; view.s[0] = v_dx.s[0];
-        int rc = lifted_add_into_array<double>(view, v_t_43, st);
-        if (rc) return rc;
-    }
-    {
-        int64_t space[1] = {-1};
-        if (v_t_26.p && !lifted_meet(space[0], v_t_26.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_26.d[0]);
-        if (v_v_6.p && !lifted_meet(space[0], v_v_6.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_6.d[0]);
-        if (v_unit2.p && !lifted_meet(space[0], v_unit2.d[0])) return lifted_fail(st, 3, 0, space[0], v_unit2.d[0]);
-        if (v_v.p && !lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
-        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_t_26.p ? lifted_contiguous_data(v_t_26, st, &packed_23, &packed_23_bytes) : nullptr;
-        if (v_t_26.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_2 = v_unit2.p ? lifted_contiguous_data(v_unit2, st, &packed_24, &packed_24_bytes) : nullptr;
-        if (v_unit2.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_25, &site_25_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_2;
-        if (!lifted_alloc_view(out_2, space, st, &site_26, &site_26_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) rotate_vjp_k4(count, space[0], arg_0, v_v_6.p, (v_v_6.d[0] == 1 ? 0 : v_v_6.s[0]), arg_2, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), out_1.p, out_2.p);
-        else rotate_vjp_k4_body<false>(count, space[0], arg_0, v_v_6.p, (v_v_6.d[0] == 1 ? 0 : v_v_6.s[0]), arg_2, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), out_1.p, out_2.p);
-        v_dunit2 = out_1;
-        v_t_44 = out_2;
-    }
-    {
-        lifted_view<double, 1> view;
-        int64_t offset = 0;
-        int64_t at_1 = 0;
-        if (at_1 < 0) at_1 += v_dx.d[1];
-        if (at_1 < 0 || at_1 >= v_dx.d[1]) return lifted_fail(st, 1, (int64_t)(0), 1, v_dx.d[1]);
-        offset += at_1 * v_dx.s[1];
-        view.p = v_dx.p + offset;
-        view.d[0] = v_dx.d[0]; view.s[0] = v_dx.s[0];
-        int rc = lifted_add_into_array<double>(view, v_t_44, st);
-        if (rc) return rc;
-    }
-    {
-        int64_t space[1] = {-1};
-        if (v_t_29.p && !lifted_meet(space[0], v_t_29.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_29.d[0]);
-        if (v_v_4.p && !lifted_meet(space[0], v_v_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_4.d[0]);
-        if (v_unit2.p && !lifted_meet(space[0], v_unit2.d[0])) return lifted_fail(st, 3, 0, space[0], v_unit2.d[0]);
-        if (v_dunit2.p && !lifted_meet(space[0], v_dunit2.d[0])) return lifted_fail(st, 3, 0, space[0], v_dunit2.d[0]);
-        if (v_v_1.p && !lifted_meet(space[0], v_v_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_1.d[0]);
-        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_t_29.p ? lifted_contiguous_data(v_t_29, st, &packed_27, &packed_27_bytes) : nullptr;
-        if (v_t_29.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_2 = v_unit2.p ? lifted_contiguous_data(v_unit2, st, &packed_28, &packed_28_bytes) : nullptr;
-        if (v_unit2.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_3 = v_dunit2.p ? lifted_contiguous_data(v_dunit2, st, &packed_29, &packed_29_bytes) : nullptr;
-        if (v_dunit2.p && !arg_3) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_30, &site_30_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_2;
-        if (!lifted_alloc_view(out_2, space, st, &site_31, &site_31_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) rotate_vjp_k5(count, space[0], arg_0, v_v_4.p, (v_v_4.d[0] == 1 ? 0 : v_v_4.s[0]), arg_2, arg_3, v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), out_1.p, out_2.p);
-        else rotate_vjp_k5_body<false>(count, space[0], arg_0, v_v_4.p, (v_v_4.d[0] == 1 ? 0 : v_v_4.s[0]), arg_2, arg_3, v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), out_1.p, out_2.p);
-        v_dunit2_1 = out_1;
-        v_t_51 = out_2;
-    }
-    {
-        lifted_view<double, 1> view;
-        int64_t offset = 0;
-        int64_t at_1 = 1;
-        if (at_1 < 0) at_1 += v_dx.d[1];
-        if (at_1 < 0 || at_1 >= v_dx.d[1]) return lifted_fail(st, 1, (int64_t)(1), 1, v_dx.d[1]);
-        offset += at_1 * v_dx.s[1];
-        view.p = v_dx.p + offset;
-        view.d[0] = v_dx.d[0]; view.s[0] = v_dx.s[0];
-        int rc = lifted_add_into_array<double>(view, v_t_51, st);
-        if (rc) return rc;
-    }
-    {
-        int64_t space[1] = {-1};
-        if (v_t_29.p && !lifted_meet(space[0], v_t_29.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_29.d[0]);
-        if (v_v_2.p && !lifted_meet(space[0], v_v_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_2.d[0]);
-        if (v_unit1.p && !lifted_meet(space[0], v_unit1.d[0])) return lifted_fail(st, 3, 0, space[0], v_unit1.d[0]);
-        if (v_t_35.p && !lifted_meet(space[0], v_t_35.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_35.d[0]);
-        if (v_v_3.p && !lifted_meet(space[0], v_v_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_3.d[0]);
-        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_t_29.p ? lifted_contiguous_data(v_t_29, st, &packed_32, &packed_32_bytes) : nullptr;
-        if (v_t_29.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_2 = v_unit1.p ? lifted_contiguous_data(v_unit1, st, &packed_33, &packed_33_bytes) : nullptr;
-        if (v_unit1.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_3 = v_t_35.p ? lifted_contiguous_data(v_t_35, st, &packed_34, &packed_34_bytes) : nullptr;
-        if (v_t_35.p && !arg_3) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_35, &site_35_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_2;
-        if (!lifted_alloc_view(out_2, space, st, &site_36, &site_36_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) rotate_vjp_k6(count, space[0], arg_0, v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), arg_2, arg_3, v_v_3.p, (v_v_3.d[0] == 1 ? 0 : v_v_3.s[0]), out_1.p, out_2.p);
-        else rotate_vjp_k6_body<false>(count, space[0], arg_0, v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), arg_2, arg_3, v_v_3.p, (v_v_3.d[0] == 1 ? 0 : v_v_3.s[0]), out_1.p, out_2.p);
-        v_dunit1_1 = out_1;
-        v_t_54 = out_2;
-    }
-    {
-        lifted_view<double, 1> view;
-        int64_t offset = 0;
-        int64_t at_1 = 2;
-        if (at_1 < 0) at_1 += v_dx.d[1];
-        if (at_1 < 0 || at_1 >= v_dx.d[1]) return lifted_fail(st, 1, (int64_t)(2), 1, v_dx.d[1]);
-        offset += at_1 * v_dx.s[1];
-        view.p = v_dx.p + offset;
-        view.d[0] = v_dx.d[0]; view.s[0] = v_dx.s[0];
-        int rc = lifted_add_into_array<double>(view, v_t_54, st);
-        if (rc) return rc;
-    }
-    // split_short_rows.py:10  unit = axis / np.sqrt(1.0 + squared)[:, None]
-    {
-        int64_t space[1] = {-1};
-        if (v_dunit2_1.p && !lifted_meet(space[0], v_dunit2_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_dunit2_1.d[0]);
-        if (v_t_2.p && !lifted_meet(space[0], v_t_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_2.d[0]);
-        if (v_unit2.p && !lifted_meet(space[0], v_unit2.d[0])) return lifted_fail(st, 3, 0, space[0], v_unit2.d[0]);
-        if (v_dunit1_1.p && !lifted_meet(space[0], v_dunit1_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_dunit1_1.d[0]);
-        if (v_unit1.p && !lifted_meet(space[0], v_unit1.d[0])) return lifted_fail(st, 3, 0, space[0], v_unit1.d[0]);
-        if (v_dunit0_1.p && !lifted_meet(space[0], v_dunit0_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_dunit0_1.d[0]);
-        if (v_unit0.p && !lifted_meet(space[0], v_unit0.d[0])) return lifted_fail(st, 3, 0, space[0], v_unit0.d[0]);
-        if (v_dsquared.p && !lifted_meet(space[0], v_dsquared.d[0])) return lifted_fail(st, 3, 0, space[0], v_dsquared.d[0]);
-        if (v_axis2.p && !lifted_meet(space[0], v_axis2.d[0])) return lifted_fail(st, 3, 0, space[0], v_axis2.d[0]);
-        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_dunit2_1.p ? lifted_contiguous_data(v_dunit2_1, st, &packed_37, &packed_37_bytes) : nullptr;
-        if (v_dunit2_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_t_2.p ? lifted_contiguous_data(v_t_2, st, &packed_38, &packed_38_bytes) : nullptr;
-        if (v_t_2.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_2 = v_unit2.p ? lifted_contiguous_data(v_unit2, st, &packed_39, &packed_39_bytes) : nullptr;
-        if (v_unit2.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_3 = v_dunit1_1.p ? lifted_contiguous_data(v_dunit1_1, st, &packed_40, &packed_40_bytes) : nullptr;
-        if (v_dunit1_1.p && !arg_3) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_4 = v_unit1.p ? lifted_contiguous_data(v_unit1, st, &packed_41, &packed_41_bytes) : nullptr;
-        if (v_unit1.p && !arg_4) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_5 = v_dunit0_1.p ? lifted_contiguous_data(v_dunit0_1, st, &packed_42, &packed_42_bytes) : nullptr;
-        if (v_dunit0_1.p && !arg_5) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_6 = v_unit0.p ? lifted_contiguous_data(v_unit0, st, &packed_43, &packed_43_bytes) : nullptr;
-        if (v_unit0.p && !arg_6) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_7 = v_dsquared.p ? lifted_contiguous_data(v_dsquared, st, &packed_44, &packed_44_bytes) : nullptr;
-        if (v_dsquared.p && !arg_7) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_45, &site_45_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_2;
-        if (!lifted_alloc_view(out_2, space, st, &site_46, &site_46_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_3;
-        if (!lifted_alloc_view(out_3, space, st, &site_47, &site_47_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_4;
-        if (!lifted_alloc_view(out_4, space, st, &site_48, &site_48_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) rotate_vjp_k7(count, space[0], arg_0, arg_1, arg_2, arg_3, arg_4, arg_5, arg_6, arg_7, v_axis2.p, (v_axis2.d[0] == 1 ? 0 : v_axis2.s[0]), out_1.p, out_2.p, out_3.p, out_4.p);
-        else rotate_vjp_k7_body<false>(count, space[0], arg_0, arg_1, arg_2, arg_3, arg_4, arg_5, arg_6, arg_7, v_axis2.p, (v_axis2.d[0] == 1 ? 0 : v_axis2.s[0]), out_1.p, out_2.p, out_3.p, out_4.p);
-        v_daxis1 = out_1;
-        v_daxis0 = out_2;
-        v_dsquared_1 = out_3;
-        v_daxis2_1 = out_4;
-    }
-    // split_short_rows.py:9  squared = np.sum(axis * axis, axis=1)
-    {
-        const int64_t dims[2] = {(int64_t)v_n, (int64_t)3};
-        for (int k = 0; k < 2; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
-        if (!lifted_alloc_view(v_daxis, dims, st, &site_49, &site_49_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_fill(v_daxis, (double)(0));
-    }
-    {
-        lifted_view<double, 1> view;
-        int64_t offset = 0;
-        int64_t at_1 = 2;
-        if (at_1 < 0) at_1 += v_daxis.d[1];
-        if (at_1 < 0 || at_1 >= v_daxis.d[1]) return lifted_fail(st, 1, (int64_t)(2), 1, v_daxis.d[1]);
-        offset += at_1 * v_daxis.s[1];
-        view.p = v_daxis.p + offset;
-        view.d[0] = v_daxis.d[0]; view.s[0] = v_daxis.s[0];
-        int rc = lifted_assign_into_array<double>(view, v_daxis2_1, st);
-        if (rc) return rc;
-    }
-    {
-        int64_t space[1] = {-1};
-        if (v_dsquared_1.p && !lifted_meet(space[0], v_dsquared_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_dsquared_1.d[0]);
-        if (v_axis1.p && !lifted_meet(space[0], v_axis1.d[0])) return lifted_fail(st, 3, 0, space[0], v_axis1.d[0]);
-        if (v_daxis1.p && !lifted_meet(space[0], v_daxis1.d[0])) return lifted_fail(st, 3, 0, space[0], v_daxis1.d[0]);
-        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_dsquared_1.p ? lifted_contiguous_data(v_dsquared_1, st, &packed_50, &packed_50_bytes) : nullptr;
-        if (v_dsquared_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_2 = v_daxis1.p ? lifted_contiguous_data(v_daxis1, st, &packed_51, &packed_51_bytes) : nullptr;
-        if (v_daxis1.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_52, &site_52_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) rotate_vjp_k8(count, space[0], arg_0, v_axis1.p, (v_axis1.d[0] == 1 ? 0 : v_axis1.s[0]), arg_2, out_1.p);
-        else rotate_vjp_k8_body<false>(count, space[0], arg_0, v_axis1.p, (v_axis1.d[0] == 1 ? 0 : v_axis1.s[0]), arg_2, out_1.p);
-        v_daxis1_1 = out_1;
-    }
-    {
-        lifted_view<double, 1> view;
-        int64_t offset = 0;
-        int64_t at_1 = 1;
-        if (at_1 < 0) at_1 += v_daxis.d[1];
-        if (at_1 < 0 || at_1 >= v_daxis.d[1]) return lifted_fail(st, 1, (int64_t)(1), 1, v_daxis.d[1]);
-        offset += at_1 * v_daxis.s[1];
-        view.p = v_daxis.p + offset;
-        view.d[0] = v_daxis.d[0]; view.s[0] = v_daxis.s[0];
-        int rc = lifted_add_into_array<double>(view, v_daxis1_1, st);
-        if (rc) return rc;
-    }
-    {
-        int64_t space[1] = {-1};
-        if (v_dsquared_1.p && !lifted_meet(space[0], v_dsquared_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_dsquared_1.d[0]);
-        if (v_axis0.p && !lifted_meet(space[0], v_axis0.d[0])) return lifted_fail(st, 3, 0, space[0], v_axis0.d[0]);
-        if (v_daxis0.p && !lifted_meet(space[0], v_daxis0.d[0])) return lifted_fail(st, 3, 0, space[0], v_daxis0.d[0]);
-        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_dsquared_1.p ? lifted_contiguous_data(v_dsquared_1, st, &packed_53, &packed_53_bytes) : nullptr;
-        if (v_dsquared_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_2 = v_daxis0.p ? lifted_contiguous_data(v_daxis0, st, &packed_54, &packed_54_bytes) : nullptr;
-        if (v_daxis0.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_55, &site_55_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) rotate_vjp_k9(count, space[0], arg_0, v_axis0.p, (v_axis0.d[0] == 1 ? 0 : v_axis0.s[0]), arg_2, out_1.p);
-        else rotate_vjp_k9_body<false>(count, space[0], arg_0, v_axis0.p, (v_axis0.d[0] == 1 ? 0 : v_axis0.s[0]), arg_2, out_1.p);
-        v_daxis0_1 = out_1;
-    }
-    {
-        lifted_view<double, 1> view;
-        int64_t offset = 0;
-        int64_t at_1 = 0;
-        if (at_1 < 0) at_1 += v_daxis.d[1];
-        if (at_1 < 0 || at_1 >= v_daxis.d[1]) return lifted_fail(st, 1, (int64_t)(0), 1, v_daxis.d[1]);
-        offset += at_1 * v_daxis.s[1];
-        view.p = v_daxis.p + offset;
-        view.d[0] = v_daxis.d[0]; view.s[0] = v_daxis.s[0];
-        int rc = lifted_add_into_array<double>(view, v_daxis0_1, st);
-        if (rc) return rc;
-    }
-    lifted_store_view(io + 61, v_dx);
-    lifted_store_view(io + 66, v_daxis);
-    lifted_finish(state, io + 71);
-    return 0;
-}
-#endif

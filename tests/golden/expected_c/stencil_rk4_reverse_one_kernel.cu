@@ -1523,6 +1523,158 @@ template <class T, int R> LIFTED_HOT bool lifted_first_outside(const lifted_view
         if (k < 0) return false;
     }
 }
+// `f(element)` for each element of an index array, in C order (NumPy's order of a gather and of `np.add.at`)
+template <class I, int Q, class F> LIFTED_HOT void lifted_each_index(const lifted_view<I, Q>& v, F f)
+{
+    for (int k = 0; k < Q; ++k) if (v.d[k] == 0) return;
+    int64_t at[Q] = {0};
+    const I* p = v.p;
+    while (true) {
+        f((int64_t)*p);
+        int k = Q - 1;
+        for (; k >= 0; --k) {
+            p += v.s[k];
+            if (++at[k] < v.d[k]) break;
+            p -= v.s[k] * v.d[k]; at[k] = 0;
+        }
+        if (k < 0) return;
+    }
+}
+// the row `x` (negative: from the end) of `table` along its first axis, as a view of the other axes
+template <class T, int R> LIFTED_HOT lifted_view<T, (R > 1 ? R - 1 : 1)> lifted_row(const lifted_view<T, R>& table,
+                                                                                      int64_t x)
+{
+    lifted_view<T, (R > 1 ? R - 1 : 1)> row;
+    row.p = table.p + (x < 0 ? x + table.d[0] : x) * table.s[0];
+    if (R == 1) { row.d[0] = 1; row.s[0] = 0; }
+    for (int k = 1; k < R; ++k) { row.d[k - 1] = table.d[k]; row.s[k - 1] = table.s[k]; }
+    return row;
+}
+// `table[index]` (an index array on the first axis) into the new contiguous `out` (of dims index.d + table.d[1:]),
+// the indices checked before (lifted_first_outside)
+template <class T, int R, class I, int Q, int O> LIFTED_HOT void lifted_gather(lifted_view<T, O>& out,
+                                                                                 const lifted_view<T, R>& table,
+                                                                                 const lifted_view<I, Q>& index)
+{
+    if (R == 1) {  // (elements: no walk per index)
+        T* at = out.p;
+        lifted_each_index(index, [&](int64_t x) { *at++ = table.p[(x < 0 ? x + table.d[0] : x) * table.s[0]]; });
+        return;
+    }
+    lifted_view<T, (R > 1 ? R - 1 : 1)> slot = lifted_row(table, 0);
+    int64_t size = 1;
+    for (int k = (R > 1 ? R - 2 : 0); k >= 0; --k) { slot.s[k] = size; size *= slot.d[k]; }
+    slot.p = out.p;
+    lifted_each_index(index, [&](int64_t x) { lifted_copy(slot, lifted_row(table, x)); slot.p += size; });
+}
+// `np.add.at(target, index, value)` (an index array on the first axis; the indices checked before): each index in
+// C order adds its part of `value` (broadcast to index.d + target.d[1:]; from a copy when it overlaps `target`, as
+// NumPy buffers it) into its row, so repeated indices accumulate in NumPy's order; 16 when `value` does not broadcast
+template <class C, class T, int R, class I, int Q, class S, int V> LIFTED_HOT int lifted_add_at(
+    lifted_view<T, R>& target, const lifted_view<I, Q>& index, const lifted_view<S, V>& value, lifted_loop_state* st)
+{
+    constexpr int P = Q + R - 1;  // the rank of the indexed region
+    static_assert(V <= P, "np.add.at refuses a value of more axes than the indexed region");
+    int64_t dims[P], strides[P];
+    for (int k = 0; k < Q; ++k) dims[k] = index.d[k];
+    for (int k = 1; k < R; ++k) dims[Q + k - 1] = target.d[k];
+    for (int k = 0; k < P; ++k) {
+        const int j = k - (P - V);
+        if (j < 0) { strides[k] = 0; continue; }
+        if (value.d[j] == dims[k]) strides[k] = value.d[j] == 1 ? 0 : value.s[j];
+        else if (value.d[j] == 1) strides[k] = 0;
+        else return lifted_fail(st, 16, 0, 0, 0);
+    }
+    const S* source = value.p;
+    const char *tl, *th, *vl, *vh;
+    lifted_extent(target, &tl, &th);
+    lifted_extent(value, &vl, &vh);
+    if (tl <= th && vl <= vh && tl <= vh && vl <= th) {  // overlapping: read the value from a copy
+        lifted_view<S, V> copy;
+        if (!lifted_alloc_view(copy, value.d, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_copy(copy, value);
+        for (int k = 0; k < P; ++k) {
+            const int j = k - (P - V);
+            if (j >= 0 && strides[k] != 0) strides[k] = copy.s[j];
+        }
+        source = copy.p;
+    }
+    int64_t at[Q] = {0};
+    lifted_each_index(index, [&](int64_t x) {
+        const S* part = source;
+        for (int k = 0; k < Q; ++k) part += at[k] * strides[k];
+        if (R == 1) {
+            T& slot = target.p[(x < 0 ? x + target.d[0] : x) * target.s[0]];
+            slot = (T)((C)slot + (C)*part);
+        } else {
+            lifted_view<T, (R > 1 ? R - 1 : 1)> row = lifted_row(target, x);
+            lifted_walk<T, S, (R > 1 ? R - 1 : 1)>(row.p, row.d, row.s, part, strides + (R > 1 ? Q : 0),
+                                                   [](T& t, const S& y) { t = (T)((C)t + (C)y); });
+        }
+        for (int k = Q - 1; k >= 0; --k) { if (++at[k] < index.d[k]) break; at[k] = 0; }
+    });
+    return 0;
+}
+// NumPy's broadcast of two operands of an elementwise operation: the result's dims, each operand's strides over
+// them; false (and the axis, sizes) when they do not broadcast
+template <class A, int RA, class B, int RB, int R> LIFTED_HOT bool lifted_broadcast_pair(
+    const lifted_view<A, RA>& a, const lifted_view<B, RB>& b, int64_t* dims, int64_t* sa, int64_t* sb, int64_t* bad)
+{
+    for (int k = 0; k < R; ++k) {
+        const int i = k - (R - RA), j = k - (R - RB);
+        const int64_t da = i < 0 ? 1 : a.d[i], db = j < 0 ? 1 : b.d[j];
+        if (da != db && da != 1 && db != 1) { bad[0] = k; bad[1] = da; bad[2] = db; return false; }
+        dims[k] = da == 1 ? db : da;
+        sa[k] = i < 0 || da == 1 ? 0 : a.s[i];
+        sb[k] = j < 0 || db == 1 ? 0 : b.s[j];
+    }
+    return true;
+}
+// `_unbroadcast(g, shape)` of the host module: 0 when it gives `g` itself (a view, leading axes of length 1 added),
+// 1 when it sums or broadcasts into a new array, -1 (and the axis, sizes) when `g` does not go into `shape`
+template <class T, int G, int L> LIFTED_HOT int lifted_unbroadcast_kind(const lifted_view<T, G>& g, const int64_t* shape,
+                                                                       int64_t* bad)
+{
+    int kind = G > L ? 1 : 0;
+    for (int k = 0; k < L; ++k) {
+        const int q = k - (L - G);
+        const int64_t size = q < 0 ? 1 : g.d[q];
+        if (shape[k] == 1 && size != 1) kind = 1;  // summed
+        else if (size != shape[k]) {
+            if (size != 1) { bad[0] = k; bad[1] = size; bad[2] = shape[k]; return -1; }
+            kind = 1;  // broadcast
+        }
+    }
+    return kind;
+}
+// the view `g` with leading axes of length 1 up to rank L (what `g.reshape((1,) * ... + g.shape)` gives)
+template <class T, int G, int L> LIFTED_HOT lifted_view<T, L> lifted_padded(const lifted_view<T, G>& g)
+{
+    lifted_view<T, L> v;
+    v.p = g.p;
+    for (int k = 0; k < L; ++k) {
+        const int q = k - (L - G);
+        v.d[k] = q < 0 ? 1 : g.d[q]; v.s[k] = q < 0 ? 0 : g.s[q];
+    }
+    return v;
+}
+// the new array `out` (dims `shape`) of `_unbroadcast(g, shape)`: g's elements added in C order into the element
+// each one sums into (the leading axes, and the axes of length 1 in `shape`), then copied along broadcast axes
+template <class T, int G, int L> LIFTED_HOT void lifted_sum_to(lifted_view<T, L>& out, const lifted_view<T, G>& g)
+{
+    constexpr int P = G > L ? G : L;
+    const lifted_view<T, P> whole = lifted_padded<T, G, P>(g);
+    int64_t into[P];
+    lifted_view<T, L> first = out;  // the slice each broadcast axis copies
+    for (int q = 0; q < P; ++q) {
+        const int k = q - (P - L);
+        into[q] = k < 0 || out.d[k] != whole.d[q] ? 0 : out.s[k];
+        if (k >= 0 && out.d[k] != 1 && whole.d[q] == 1) { first.d[k] = 1; first.s[k] = 0; }
+    }
+    lifted_fill(out, (T)0);
+    lifted_walk<T, T, P>(out.p, whole.d, into, whole.p, whole.s, [](T& x, const T& y) { x += y; });
+    lifted_walk<T, T, L>(out.p, out.d, out.s, first.p, first.s, [](T& x, const T& y) { x = y; });
+}
 // matrix products: the BLAS NumPy itself calls (its OpenBLAS's CBLAS gemm, ILP64; the runtime sets the pointers
 // when the library loads), on views whose layout BLAS takes (one axis of unit stride), others packed first
 typedef void (*lifted_dgemm_fn)(int, int, int, int64_t, int64_t, int64_t, double, const double*, int64_t,
