@@ -172,7 +172,7 @@ class Builder:
             source, source_axis, target = like, axis, self.eqns
         else:
             raise TranspileError(f"the size of dimension {dim} is not known here", self.loc)
-        var = Var(self.scope.fresh(name), TensorType("i64", (), value=dim))
+        var = Var(self.scope.fresh(name), TensorType("i64", (), weak=True, value=dim))  # a Python int
         target.append(Eqn(lookup("dim"), (source,), {"axis": source_axis}, (var,), None))
         self.dim_vars[dim] = var
         return var

@@ -212,11 +212,14 @@ class AdjointSweep(ReversedControlFlow):
         return self.owned(self.adjoints.get(id(var)), var)
 
     def gradient(self, var: Var) -> Atom:
-        """The adjoint of a parameter, with exactly its shape (a fresh array, never a broadcast view)."""
+        """The adjoint of a parameter, with exactly its shape (a fresh array, never a broadcast view) and dtype (a
+        float32 parameter's gradient is float32, even where float64 values such as `1.0 * mask` met it)."""
         builder = self.builder
         adjoint = self.adjoints.get(id(var))
         if adjoint is None:
             return builder.bind("zeros_like", [var], name="d" + var.name)
+        if adjoint.type.dtype != var.type.dtype and var.type.is_float and not adjoint.type.weak:
+            adjoint = builder.bind("astype", [adjoint], {"dtype": var.type.dtype}, name="d" + var.name)
         if var.type.shape is None:  # shape known only at run time: the helper makes it exact
             definition = builder.definition(adjoint)
             if definition is not None and definition.prim.name == "unbroadcast" and definition.args[1] is var:
