@@ -112,10 +112,10 @@ class Generator:
             return Value(f"{name}({x.text})", kind, 0)
         if what == "astype":
             target, kind = self.choice((("np.float32", "f"), ("np.float64", "f"), ("np.int64", "i")))
-            if kind == "i" and x.kind == "f":
-                target, kind = "np.float32", "f"  # (a NaN or inf to an int is undefined)
             if x.rank == 0:
                 x = Value(f"({x.text} + b)", _promoted(x, Value("b", "f", 1)), 1)
+            if kind == "i" and x.kind == "f":
+                target, kind = "np.float32", "f"  # (a NaN or inf to an int is undefined)
             return Value(f"{x.text}.astype({target})", kind, 1)
         if what == "square":
             return Value(f"({x.text} ** 2)", x.kind if x.kind != "b" else "i", x.rank)
@@ -202,5 +202,10 @@ def _argument(rnd: random.Random, name: str):
     ints = np.array([rnd.randint(-3, 4) for _ in range(N)])
     scalar_float = rnd.choice((-0.0, np.inf, -np.inf)) if edges and rnd.random() < 0.5 else round(rnd.uniform(-2, 2), 2)
     return {"a": floats.astype(np.float32), "b": floats[::-1].copy(), "k": ints, "j": ints[::-1].astype(np.int32),
-            "m": ints > 0, "s": np.float32(scalar_float), "t": np.float64(-scalar_float),
-            "c": np.int64(rnd.randint(-2, 3))}[name]
+            "m": ints > 0, "s": np.float32(scalar_float), "t": _scalar(rnd, np.float64, -scalar_float),
+            "c": _scalar(rnd, np.int64, rnd.randint(-2, 3))}[name]
+
+
+def _scalar(rnd: random.Random, numpy_type, value):
+    """A NumPy scalar, or (a third of the time) the Python number, which NumPy promotes as a weak scalar."""
+    return value if rnd.random() < 1 / 3 else numpy_type(value)

@@ -236,6 +236,11 @@ class Branches:
         if (a.dtype == "bool") != (b.dtype == "bool"):
             raise TranspileError(f"`{name}` is boolean on one path and numeric on another", loc,
                                  "give it one dtype on every path, e.g. `mask * 1` or `np.where(mask, 1.0, 0.0)`")
+        if a.dtype != b.dtype and a.is_float != b.is_float:  # `v = 0` and `v = 0.5`: an int or a float
+            raise TranspileError(
+                f"`{name}` is {'a float' if a.is_float else 'an integer'} on one path and "
+                f"{'a float' if b.is_float else 'an integer'} on another", loc,
+                "give it one kind on every path: write `0.0` for a float zero, or convert with `* 1.0`")
         if a.dtype != b.dtype and not (a.weak or b.weak):
             # Python keeps the dtype of the path taken; no one static dtype is right on both
             raise TranspileError(
