@@ -178,3 +178,50 @@ def test_vmap_of_a_scalar_root_is_pythons_pow(tmp_path):
                 expected = xs ** 0.5
                 np.testing.assert_array_equal(got, expected)
                 assert np.array_equal(np.signbit(got), np.signbit(expected))
+
+
+def test_scalar_parameters_a_python_number_would_promote_otherwise():
+    from lifted.transpiler.analysis.python_numbers import weak_sensitive
+    from lifted.transpiler.pipeline import lower_source
+
+    source = HEAD + '''
+@kernel
+def f(x: "f32[n]", s: "f64[]", t: "f64[]", c: "i64[]", d: "i64[]", e: "f64[]"):
+    return np.sum(x * (s * 2.0)) + t * c + np.sum(x) * d + np.sum(x.astype(np.float64) * e)
+
+
+f_grad = grad(f)
+'''
+    for fn in lower_source(source, "typed.py").functions:
+        assert [p.name for p in weak_sensitive(fn)] == ["s", "d"], fn.name
+
+
+@pytest.mark.parametrize("sides, message", [
+    (("x * y", "x"), "is float64 on one path and float32 on another"),
+    (("0", "0.5"), "is an integer on one path and a float on another"),
+    (("x > 0.0", "x"), "is boolean on one path and numeric on another"),
+])
+def test_a_value_of_two_dtypes_after_a_branch_is_refused(sides, message):
+    from lifted.transpiler import TranspileError
+
+    source = HEAD + f'''
+@kernel
+def f(x: "f32[n]", y: "f64[n]", s: "f64[]"):
+    if s > 0.0:
+        v = {sides[0]}
+    else:
+        v = {sides[1]}
+    return v
+'''
+    with pytest.raises(TranspileError) as caught:
+        load_source(source, "branches.py")
+    assert message in str(caught.value) and caught.value.loc.line == 6 and caught.value.hint  # the `if`
+
+
+def test_python_numbers_as_arrays_are_refused():
+    from lifted.transpiler import TranspileError
+
+    for body in ("np.asarray(len(x) * 0.5)", "(len(x) * 0.5).astype(np.float32)", "np.array(2.0 * len(x))"):
+        with pytest.raises(TranspileError) as caught:
+            load_source(HEAD + f'@kernel\ndef f(x: "f32[n]"):\n    return x * {body}\n', "numbers.py")
+        assert caught.value.hint and caught.value.loc.line == 5
