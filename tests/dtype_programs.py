@@ -122,6 +122,8 @@ class Generator:
         if what == "root":
             if x.kind != "f":
                 x = Value(f"({x.text} * 0.5)", "f", x.rank)
+            if x.rank == 0:  # a NumPy scalar (a Python float's negative root is complex): `- 0.0` keeps -0.0
+                x = Value(f"({x.text} - np.sum(b[:0]))", "f", 0)
             return Value(f"({x.text} ** 0.5)", "f", x.rank)
         if what == "unary":
             if x.kind == "b":

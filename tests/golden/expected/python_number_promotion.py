@@ -12,6 +12,16 @@ __lifted_transforms__ = {
 }
 
 
+def _refuse_python_numbers(function_name, typed, *values):
+    """Compiled kernels and transforms compute with these scalars in their annotated dtypes; NumPy promotes a Python
+    number as a weak scalar instead (a float32 array times 2.5 stays float32), which would give another dtype."""
+    for (name, dtype), value in zip(typed, values):
+        if type(value) in (float, int, bool):
+            raise TypeError(f"{function_name}(): argument `{name}` is a Python {type(value).__name__}, which NumPy "
+                            f"promotes as a weak scalar, but this function computes with it as np.{dtype}; "
+                            f"pass np.{dtype}({name}), or a NumPy scalar of the dtype you mean")
+
+
 # Argument checks at entry (rank, fixed and named dimensions, dtype kind, against the annotations); a few
 # comparisons per call. Off when LIFTED_CHECK_ARGS=0 at import, or built with `transpile --no-arg-checks`.
 _CHECK_ARGS = os.environ.get("LIFTED_CHECK_ARGS", "1") != "0"
@@ -91,6 +101,7 @@ def scaled(x: "f64[n]", j: "i32[n]", c: "i64[]"):
 
 def scaled_grad(x: "f64[n]", j: "i32[n]", c: "i64[]"):
     _check_args('scaled_grad', x, j, c)
+    _refuse_python_numbers('scaled_grad', (('c', 'int64'),), c)
     n = x.shape[0]
     del x
     # python_number_promotion.py:10  y = j * c + j * len(j) + j * 2

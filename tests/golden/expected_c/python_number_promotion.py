@@ -20,12 +20,12 @@ _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__))
 
 
 def _refuse_python_numbers(function_name, typed, *values):
-    """This module's kernels compute with these scalars in their annotated dtypes; NumPy promotes a Python number
-    as a weak scalar instead (a float32 array times 2.5 stays float32), which would give another dtype here."""
+    """Compiled kernels and transforms compute with these scalars in their annotated dtypes; NumPy promotes a Python
+    number as a weak scalar instead (a float32 array times 2.5 stays float32), which would give another dtype."""
     for (name, dtype), value in zip(typed, values):
         if type(value) in (float, int, bool):
             raise TypeError(f"{function_name}(): argument `{name}` is a Python {type(value).__name__}, which NumPy "
-                            f"promotes as a weak scalar, but this compiled module computes with it as np.{dtype}; "
+                            f"promotes as a weak scalar, but this function computes with it as np.{dtype}; "
                             f"pass np.{dtype}({name}), or a NumPy scalar of the dtype you mean")
 
 
