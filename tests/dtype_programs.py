@@ -123,7 +123,7 @@ class Generator:
             if x.kind != "f":
                 x = Value(f"({x.text} * 0.5)", "f", x.rank)
             if x.rank == 0:  # a NumPy scalar (a Python float's negative root is complex): `- 0.0` keeps -0.0
-                x = Value(f"({x.text} - np.sum(b[:0]))", "f", 0)
+                x = Value(f"({x.text} - np.sum(k[:0]) * 1.0)", "f", 0)  # (a float64 zero that depends on nothing)
             return Value(f"({x.text} ** 0.5)", "f", x.rank)
         if what == "unary":
             if x.kind == "b":
@@ -152,7 +152,7 @@ class Generator:
                 then, other = (Value(f"({v.text} + 0 * b)", _promoted(v, Value("b", "f", 1)), 1) if v.rank == 0
                                else v for v in (then, other))
             if self.rnd.random() < 0.6:  # one dtype on both sides (else a dtype that differs is refused)
-                then, other = (Value(f"({v.text} + np.sum(b[:0]))" if v.rank == 0 else
+                then, other = (Value(f"({v.text} + np.sum(k[:0]) * 1.0)" if v.rank == 0 else
                                      f"{v.text}.astype(np.float64)", "f", v.rank) for v in (then, other))
             self.lines += [f"    if {test.text} > 0:", f"        {name} = {then.text}", "    else:",
                            f"        {name} = {other.text}"]

@@ -264,9 +264,9 @@ def _check_c(text: str, args: list, batch: list, wrt: int, folder: Path | None, 
     for name, call in calls.items():
         if not hasattr(reference, name):
             continue
-        expected = getattr(reference, name)(*_copies(call))
         given = _copies(call)
         try:
+            expected = getattr(reference, name)(*_copies(call))
             got = getattr(compiled, name)(*given)
         except TypeError as exc:
             if "promotes as a weak scalar" not in str(exc):
