@@ -1421,3 +1421,16 @@ def test_batching_rule_matches_a_loop_over_examples(name):
 def test_every_primitive_has_a_batching_rule():
     missing = sorted(n for n, p in all_primitives().items() if p.batch is None and n != "tape_new")
     assert not missing, f"primitives without a batching rule: {missing}"
+
+
+def test_c_facts_of_entries_are_consistent():
+    """`scalar_c` (the loop kernels evaluate the entry on scalars) and `cuda_uniform` (NumPy's other function for
+    a uniform argument, such as an array's `** 0.5`) are facts about an entry's C expression: it must have one."""
+    from lifted.transpiler.primitives.registry import all_primitives
+
+    for name, prim in all_primitives().items():
+        assert prim.scalar_c in (None, "any", "float", "one_dtype"), name
+        if prim.scalar_c is not None or prim.cuda_uniform:
+            assert prim.cuda, name
+        for position, value, expression in prim.cuda_uniform:
+            assert isinstance(position, int) and isinstance(value, float) and "{0}" in expression, name

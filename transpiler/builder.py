@@ -92,6 +92,20 @@ class Builder:
             self.computed[key] = out
         return out
 
+    def bind_into(self, prim_name: str, args: Iterable[Atom], params: dict[str, Any], target: Var) -> Var:
+        """`target = prim_name(*args)`: an equation writing a value that already exists (a pass that rewrites how
+        a value is computed keeps the value its readers hold); its rule must give the target's dtype and rank."""
+        prim = lookup(prim_name)
+        args = tuple(args)
+        try:
+            out_type = prim.infer([a.type for a in args], dict(params))
+        except ShapeError as exc:
+            raise TranspileError(str(exc), self.loc) from None
+        if out_type.dtype != target.type.dtype or out_type.rank != target.type.rank:
+            raise TranspileError(f"internal: `{prim_name}` gives {out_type}, not {target.type}", self.loc)
+        self.emit(Eqn(prim, args, dict(params), (target,), self.loc))
+        return target
+
     def emit(self, stmt) -> None:
         """Append an equation or a compound statement (`If`, `Loop`) to the current block."""
         if self.note is not None:
@@ -172,7 +186,7 @@ class Builder:
             source, source_axis, target = like, axis, self.eqns
         else:
             raise TranspileError(f"the size of dimension {dim} is not known here", self.loc)
-        var = Var(self.scope.fresh(name), TensorType("i64", (), value=dim))
+        var = Var(self.scope.fresh(name), TensorType("i64", (), weak=True, value=dim))  # a Python int
         target.append(Eqn(lookup("dim"), (source,), {"axis": source_axis}, (var,), None))
         self.dim_vars[dim] = var
         return var

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..sources import read_source
 from . import codegen as cg
+from .analysis.python_numbers import weak_sensitive
 from .backends.numpy_backend import render_function
 from .errors import SourceLoc, TranspileError
 from .declarations import DeclaredFunctions
@@ -199,8 +200,11 @@ def _transpile(text: str, path: str, options: Options, extra: tuple[Declaration,
     parsed, errors = lowered.parsed, lowered.errors
     display = os.path.basename(path)
 
-    def render(functions):
-        return [render_function(fn, display, options.delete_dead, options.check_args) for fn in functions]
+    def render(functions, transformed: bool = False):
+        # a transform's code is typed from the annotations (branches merged by vmap, adjoint casts): a Python number
+        # that would promote otherwise is refused there, as in the compiled modules (analysis/python_numbers.py)
+        return [render_function(fn, display, options.delete_dead, options.check_args,
+                                typed_scalars=tuple(weak_sensitive(fn)) if transformed else ()) for fn in functions]
 
     module_lines = render_module_arrays(lowered, display, options.delete_dead)  # (renames them first)
     rendered = render(lowered.functions[:lowered.kernel_count])
@@ -213,7 +217,7 @@ def _transpile(text: str, path: str, options: Options, extra: tuple[Declaration,
             if not decl.hidden:
                 built = _attempt(errors, per_function, decl.target, lambda decl=decl: compile_dist_vmap(parsed, decl))
                 rendered += [built] if built is not None else []
-    rendered += render(lowered.functions[lowered.kernel_count:])
+    rendered += render(lowered.functions[lowered.kernel_count:], transformed=True)
     imports = set().union(*[f.imports for f in rendered + ([module_lines[1]] if module_lines[1] else [])])
     from .backends.templates import render_module
 

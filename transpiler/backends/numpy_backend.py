@@ -14,6 +14,7 @@ from .. import codegen as cg
 from ..analysis.liveness import eliminate_dead_code, last_uses
 from ..ir import Atom, Const, Eqn, Function, If, Loop, Var, result_atoms, statement_uses
 from ..ir.dims import is_derived
+from ..ir.types import NUMPY_DTYPES
 from ..trees import annotation as tree_annotation
 from .render_reads import last_reads, use_counts, written_names
 from .render_signature import param_text, tree_expr, unpack_trees, with_defaults
@@ -42,8 +43,10 @@ class _Line:
 
 
 def render_function(fn: Function, source_file: str, delete_dead: bool = True,
-                    check_args: bool = True) -> RenderedFunction:
-    """`check_args`: the function starts by checking its annotated arguments (`_check_args`, a module helper)."""
+                    check_args: bool = True, typed_scalars: tuple[Var, ...] = ()) -> RenderedFunction:
+    """`check_args`: the function starts by checking its annotated arguments (`_check_args`, a module helper);
+    `typed_scalars`: scalar parameters a compiled module computes with in their annotated dtype, where a Python
+    number would promote otherwise (analysis/python_numbers.py): the function refuses Python numbers for them."""
     fn = eliminate_dead_code(fn)
     renderer = _Renderer(fn, source_file, delete_dead)
     results = [a for a in result_atoms(fn.result) if isinstance(a, Var)]
@@ -62,6 +65,11 @@ def render_function(fn: Function, source_file: str, delete_dead: bool = True,
         renderer.helpers.add("check_args")
         if any(is_derived(d) for p in checked for d in p.type.shape):  # `2*h`: checked once `h` is known
             renderer.helpers.add("derived_dims")
+    if typed_scalars and fn.in_tree is None:  # after the argument checks
+        named = tuple((p.name, NUMPY_DTYPES[p.type.dtype]) for p in typed_scalars)
+        lines.insert(1 if "check_args" in renderer.helpers else 0, cg.source(cg.call("_refuse_python_numbers", fn.name, named,
+                                          *[cg.name(p.name) for p in typed_scalars])))
+        renderer.helpers.add("python_numbers")
     if fn.in_tree is not None:
         types = [p.type for p in fn.params]
         texts = [(name, param_text(fn.params[tree[1]]) if tree[0] == "leaf" else

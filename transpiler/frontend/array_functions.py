@@ -275,10 +275,20 @@ def array(lowering, node, builder, positional, keywords):
     if numbers is not None:
         _rectangular(emit, numbers)
         return emit("array", value=numbers, **params)
+    if not isinstance(value, tuple):
+        _not_a_python_number(emit, emit.atom(value), "np.array")
     result = _stacked(emit, value) if isinstance(value, tuple) else emit("copy", value)
     if params and result.type.dtype != params["dtype"]:
         result = emit("astype", result, dtype=params["dtype"])
     return result
+
+
+def _not_a_python_number(emit: Emitter, atom, name: str) -> None:
+    """A Python number (a literal, a size, arithmetic on them) made into a 0-d array: Lifted keeps such values as
+    Python numbers, which have no array methods and promote as Python's (weak) numbers do."""
+    if isinstance(atom, Atom.__args__) and atom.type.weak and atom.type.shape == ():
+        raise emit.error(f"`{name}` of a Python number (a 0-d array in NumPy) is not supported in kernels",
+                         "combine it with an array of the dtype you want (`x + 0 * a`), or keep it a number")
 
 
 def _rectangular(emit: Emitter, numbers) -> None:
@@ -303,6 +313,7 @@ def asarray(lowering, node, builder, positional, keywords):
     if isinstance(value, tuple):
         return array(lowering, node, builder, positional, keywords)
     atom = emit.atom(value)  # the same array, as NumPy returns it (no copy)
+    _not_a_python_number(emit, atom, "np.asarray")
     return emit("astype", atom, dtype=params["dtype"]) if params and atom.type.dtype != params["dtype"] else atom
 
 

@@ -295,6 +295,8 @@ def _method_transpose(lowering, node, builder, atom, positional, keywords):
 
 def _method_astype(lowering, node, builder, atom, positional, keywords):
     _arity(lowering, node, ".astype()", positional, keywords, 1, 1)
+    if atom.type.weak and atom.type.shape == ():
+        raise lowering.error(node, "a Python number has no `.astype`", "combine it with an array first (`x + 0 * a`)")
     return lowering._bind(builder, node, "astype", [atom], {"dtype": dtype(lowering, positional[0], node)})
 
 

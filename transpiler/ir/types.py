@@ -91,9 +91,13 @@ def parse_annotation(text: str) -> TensorType:
 
 
 def promote(types: list[TensorType]) -> str:
-    """NumPy 2 promotion, simplified: Python literals adopt the precision of the arrays they meet."""
+    """NumPy 2 promotion (NEP 50) over Lifted's dtypes: Python literals (weak) adopt the precision of the arrays
+    they meet when their kind fits, and a float32 meeting an int32 or int64 gives float64 (float32 cannot hold
+    every such integer)."""
     strong = [t.dtype for t in types if not t.weak]
     best = max(strong, key=_ORDER.__getitem__) if strong else None
+    if best == "f32" and any(d in ("i32", "i64") for d in strong):
+        best = "f64"
     weak_kind = max((_kind(t.dtype) for t in types if t.weak), default=-1)
     if best is None or weak_kind > _kind(best):
         return ("bool", "i64", "f64")[max(weak_kind, 0)]

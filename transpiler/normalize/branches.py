@@ -11,7 +11,7 @@ import libcst as cst
 from ..builder import Builder, const
 from ..errors import TranspileError
 from ..ir import Atom, Const, If, Var
-from ..ir.types import TensorType, fresh_dim, promote
+from ..ir.types import NUMPY_DTYPES, TensorType, fresh_dim, promote
 from ..values import DictValue, ListValue, Stale, describe, is_container, is_function
 from .alias import is_object
 
@@ -234,7 +234,18 @@ class Branches:
                 f"`{name}` has rank {len(a.shape)} ({a}) on one path and rank {len(b.shape)} ({b}) on another",
                 loc, "give it the same shape on every path, e.g. np.zeros_like(x) instead of 0.0")
         if (a.dtype == "bool") != (b.dtype == "bool"):
-            raise TranspileError(f"`{name}` is boolean on one path and numeric on another", loc)
+            raise TranspileError(f"`{name}` is boolean on one path and numeric on another", loc,
+                                 "give it one dtype on every path, e.g. `mask * 1` or `np.where(mask, 1.0, 0.0)`")
+        if a.dtype != b.dtype and a.is_float != b.is_float:  # `v = 0` and `v = 0.5`: an int or a float
+            raise TranspileError(
+                f"`{name}` is {'a float' if a.is_float else 'an integer'} on one path and "
+                f"{'a float' if b.is_float else 'an integer'} on another", loc,
+                "give it one kind on every path: write `0.0` for a float zero, or convert with `* 1.0`")
+        if a.dtype != b.dtype and not (a.weak or b.weak):
+            # Python keeps the dtype of the path taken; no one static dtype is right on both
+            raise TranspileError(
+                f"`{name}` is {NUMPY_DTYPES[a.dtype]} on one path and {NUMPY_DTYPES[b.dtype]} on another", loc,
+                f"give it one dtype on every path, e.g. `.astype(np.{NUMPY_DTYPES[promote([a, b])]})` on the other")
         dtype = promote([a, b])
         if a.shape is None or b.shape is None:
             return TensorType(dtype, None)

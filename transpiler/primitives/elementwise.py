@@ -33,7 +33,7 @@ _SIZE_ARITHMETIC = {"add": lambda a, b: dim_sum([a, b]), "subtract": lambda a, b
                     "multiply": lambda a, b: dim_product([a, b])}
 
 
-def _infer(result: str, name: str = "") -> Callable:
+def _infer(result: str, name: str = "", python_operator: bool = False) -> Callable:
     def infer(types: list[TensorType], params) -> TensorType:
         shape = broadcast_shapes([t.shape for t in types])
         dtype = promote(types[1:] if result == "where" else types)
@@ -41,7 +41,9 @@ def _infer(result: str, name: str = "") -> Callable:
             dtype = "bool"
         elif result == "float" and dtype not in ("f32", "f64"):
             dtype = "f64"
-        out = TensorType(dtype, shape, weak=all(t.weak for t in types))
+        # a Python operator on Python numbers gives a Python number (weak); a NumPy function gives a NumPy scalar,
+        # which promotes as its dtype (`x32 * np.sqrt(2.0)` is float64)
+        out = TensorType(dtype, shape, weak=python_operator and all(t.weak for t in types))
         if name in _SIZE_ARITHMETIC and dtype in ("i32", "i64") and shape == () and \
                 all(t.value is not None and not isinstance(t.value, bool) for t in types):
             return TensorType(dtype, shape, weak=out.weak, value=_SIZE_ARITHMETIC[name](*[t.value for t in types]))
@@ -81,12 +83,16 @@ def _jvp_from(rules: Sequence[Rule | None]) -> Callable:
 
 def elementwise(name: str, rules: Sequence[Rule | None], render: Callable, cuda: str | None = None,
                 result: str = "float", fold: Callable | None = None, temp: str = "t",
-                simplify: Callable | None = None, diff: bool = True, imports: str | None = None) -> Primitive:
-    """Register an elementwise primitive; `rules[i]` is None where argument i has no derivative."""
+                simplify: Callable | None = None, diff: bool = True, imports: str | None = None,
+                python_operator: bool = False, scalar_c: str | None = None, batch: Callable = batch_elementwise,
+                cuda_uniform: tuple = ()) -> Primitive:
+    """Register an elementwise primitive; `rules[i]` is None where argument i has no derivative;
+    `python_operator`: rendered as Python's operator, so Python numbers in give a Python number out."""
     return register(Primitive(
-        name=name, infer=_infer(result, name), render=render, family="elementwise",
+        name=name, infer=_infer(result, name, python_operator), render=render, family="elementwise",
         vjp=_vjp_from(rules) if diff else None, jvp=_jvp_from(rules) if diff else None,
-        cuda=cuda, batch=batch_elementwise, broadcast_tolerant=True, fold=fold, temp_name=temp, imports=imports,
+        cuda=cuda, batch=batch, broadcast_tolerant=True, fold=fold, temp_name=temp, imports=imports,
+        scalar_c=scalar_c, cuda_uniform=cuda_uniform,
         diff_args=tuple(i for i, r in enumerate(rules) if r is not None),
         extra={"simplify": simplify} if simplify else {},
     ))
@@ -204,13 +210,16 @@ def _simplify_neg(args, params, out, builder):
 
 # --- arithmetic -------------------------------------------------------------------------------------------
 elementwise("add", [lambda g, y, a, b: g, lambda g, y, a, b: g], infix("+"), "({0} + {1})",
-            result="promote", fold=operator.add, simplify=_simplify_add)
+            result="promote", fold=operator.add, simplify=_simplify_add, python_operator=True,
+            scalar_c="any")
 elementwise("subtract", [lambda g, y, a, b: g, lambda g, y, a, b: -g], infix("-"), "({0} - {1})",
-            result="promote", fold=operator.sub, simplify=_simplify_sub)
+            result="promote", fold=operator.sub, simplify=_simplify_sub, python_operator=True,
+            scalar_c="any")
 elementwise("multiply", [lambda g, y, a, b: g * b, lambda g, y, a, b: g * a], infix("*"), "({0} * {1})",
-            result="promote", fold=operator.mul, simplify=_simplify_mul)
+            result="promote", fold=operator.mul, simplify=_simplify_mul,
+            python_operator=True, scalar_c="any")
 elementwise("divide", [lambda g, y, a, b: g / b, lambda g, y, a, b: -(g * y) / b], infix("/"), "({0} / {1})",
-            fold=operator.truediv, simplify=_simplify_div)
+            fold=operator.truediv, simplify=_simplify_div, python_operator=True, scalar_c="any")
 def _power_base(g: Sym, y: Sym, a: Sym, b: Sym) -> Sym | None:
     """d a**b / da = b a**(b-1), and 0 where b is 0 (a**0 is 1 everywhere: `0 * 0**-1` would be NaN), as JAX."""
     if _number(b.atom):
@@ -226,26 +235,45 @@ def _power_exponent(g: Sym, y: Sym, a: Sym, b: Sym) -> Sym | None:
     return g * (ops.log(ops.where(a == 0.0, 1.0, a)) * y)
 
 
+def _batch_power(ctx, prim, args: list[Sym], batched: list[bool]) -> Sym:
+    """A batch of scalars to one scalar power. Python's loop raises NumPy scalars, whose `** 0.5` is C's pow
+    (-0.0 gives 0.0, -inf gives inf); NumPy computes an array's `** 0.5` as sqrt (-0.0, NaN) wherever the exponent
+    is one scalar. A literal 0.5 is pow's meaning written out; another uniform exponent becomes an array, which
+    NumPy raises element by element with pow."""
+    base, exponent = args
+    if not (batched[0] and not batched[1] and base.rank == 1 and exponent.rank == 0 and exponent.type.is_float):
+        return batch_elementwise(ctx, prim, args, batched)
+    if _number(exponent.atom):
+        if exponent.atom.value != 0.5:
+            return batch_elementwise(ctx, prim, args, batched)
+        raised = ops.where(base == -math.inf, math.inf, base)  # pow(-inf, 0.5) is inf; sqrt's -0.0 is pow's 0.0
+        return ops.abs(ops.sqrt(raised))
+    return batch_elementwise(ctx, prim, [base, ctx.lift(exponent, writable=True)], [True, True])
+
+
 elementwise("power", [_power_base, _power_exponent],
-            infix("**"), "lifted_power({0}, {1})", result="promote", fold=operator.pow, simplify=_simplify_pow)
+            infix("**"), "lifted_power({0}, {1})", result="promote", fold=operator.pow, simplify=_simplify_pow,
+            python_operator=True, batch=_batch_power, cuda_uniform=((1, 0.5, "sqrt({0})"),))
 elementwise("negative", [lambda g, y, a: -g], lambda args, p: cg.unary("-", args[0]), "(-{0})",
-            result="promote", fold=operator.neg, simplify=_simplify_neg)
+            result="promote", fold=operator.neg, simplify=_simplify_neg, python_operator=True,
+            scalar_c="any")
 elementwise("floor_divide", [None, None], infix("//"), "lifted_floor_divide({0}, {1})", result="promote",
-            fold=operator.floordiv, diff=False)
+            fold=operator.floordiv, diff=False, python_operator=True, scalar_c="any")
 elementwise("mod", [lambda g, y, a, b: g, lambda g, y, a, b: -g * ops.floor_divide(a, b)], infix("%"),
-            "lifted_mod({0}, {1})", result="promote", fold=operator.mod)
+            "lifted_mod({0}, {1})", result="promote", fold=operator.mod, python_operator=True,
+            scalar_c="any")
 
 # --- transcendental and friends ----------------------------------------------------------------------------
-elementwise("exp", [lambda g, y, x: g * y], np_call("exp"), "exp({0})", temp="e")
-elementwise("log", [lambda g, y, x: g / x], np_call("log"), "log({0})")
-elementwise("log1p", [lambda g, y, x: g / (1.0 + x)], np_call("log1p"), "log1p({0})")
-elementwise("expm1", [lambda g, y, x: g * (y + 1.0)], np_call("expm1"), "expm1({0})")
-elementwise("sqrt", [lambda g, y, x: g / (2.0 * y)], np_call("sqrt"), "sqrt({0})")
-elementwise("sin", [lambda g, y, x: g * ops.cos(x)], np_call("sin"), "sin({0})")
-elementwise("cos", [lambda g, y, x: -g * ops.sin(x)], np_call("cos"), "cos({0})")
-elementwise("tan", [lambda g, y, x: g * (1.0 + y * y)], np_call("tan"), "tan({0})")
-elementwise("tanh", [lambda g, y, x: g * (1.0 - y * y)], np_call("tanh"), "tanh({0})")
-elementwise("arctan", [lambda g, y, x: g / (1.0 + x * x)], np_call("arctan"), "atan({0})")
+elementwise("exp", [lambda g, y, x: g * y], np_call("exp"), "exp({0})", temp="e", scalar_c="float")
+elementwise("log", [lambda g, y, x: g / x], np_call("log"), "log({0})", scalar_c="float")
+elementwise("log1p", [lambda g, y, x: g / (1.0 + x)], np_call("log1p"), "log1p({0})", scalar_c="float")
+elementwise("expm1", [lambda g, y, x: g * (y + 1.0)], np_call("expm1"), "expm1({0})", scalar_c="float")
+elementwise("sqrt", [lambda g, y, x: g / (2.0 * y)], np_call("sqrt"), "sqrt({0})", scalar_c="float")
+elementwise("sin", [lambda g, y, x: g * ops.cos(x)], np_call("sin"), "sin({0})", scalar_c="float")
+elementwise("cos", [lambda g, y, x: -g * ops.sin(x)], np_call("cos"), "cos({0})", scalar_c="float")
+elementwise("tan", [lambda g, y, x: g * (1.0 + y * y)], np_call("tan"), "tan({0})", scalar_c="float")
+elementwise("tanh", [lambda g, y, x: g * (1.0 - y * y)], np_call("tanh"), "tanh({0})", scalar_c="float")
+elementwise("arctan", [lambda g, y, x: g / (1.0 + x * x)], np_call("arctan"), "atan({0})", scalar_c="float")
 elementwise("arcsin", [lambda g, y, x: g / ops.sqrt(1.0 - x * x)], np_call("arcsin"), "asin({0})")
 elementwise("arccos", [lambda g, y, x: -g / ops.sqrt(1.0 - x * x)], np_call("arccos"), "acos({0})")
 elementwise("log2", [lambda g, y, x: g / (x * _LN2)], np_call("log2"), "log2({0})")
@@ -257,9 +285,9 @@ elementwise("arctanh", [lambda g, y, x: g / (1.0 - x * x)], np_call("arctanh"), 
 # sin(pi x) / (pi x): the derivative (cos(pi x) - y) / x has the limit 0 at x = 0, written without dividing by 0
 elementwise("sinc", [lambda g, y, x: g * ops.where(x == 0.0, 0.0, (ops.cos(x * _PI) - y) / ops.where(x == 0.0, 1.0, x))],
             np_call("sinc"))
-elementwise("sinh", [lambda g, y, x: g * ops.cosh(x)], np_call("sinh"), "sinh({0})")
-elementwise("cosh", [lambda g, y, x: g * ops.sinh(x)], np_call("cosh"), "cosh({0})")
-elementwise("square", [lambda g, y, x: g * (2.0 * x)], np_call("square"), "({0} * {0})", result="promote")
+elementwise("sinh", [lambda g, y, x: g * ops.cosh(x)], np_call("sinh"), "sinh({0})", scalar_c="float")
+elementwise("cosh", [lambda g, y, x: g * ops.sinh(x)], np_call("cosh"), "cosh({0})", scalar_c="float")
+elementwise("square", [lambda g, y, x: g * (2.0 * x)], np_call("square"), "({0} * {0})", result="promote", scalar_c="float")
 elementwise("reciprocal", [lambda g, y, x: -g * (y * y)], np_call("reciprocal"), "(1.0 / {0})")
 elementwise("abs", [lambda g, y, x: g * ops.sign(x)], np_call("abs"), "lifted_abs({0})", result="promote")
 elementwise("sign", [None], np_call("sign"), "lifted_sign({0})", result="promote", diff=False)
@@ -326,19 +354,22 @@ elementwise("polygamma", [lambda g, y, x, order: g * ops.polygamma(x, order=orde
             imports="scipy.special")
 
 # the value itself, with no derivative: `stop_gradient(x)` renders as `x`
-elementwise("stop_gradient", [None], lambda args, p: args[0], None, result="promote", diff=False, temp="v")
+elementwise("stop_gradient", [None], lambda args, p: args[0], None, result="promote", diff=False, temp="v",
+            python_operator=True)
 
 # --- comparisons and logic: values, never derivatives --------------------------------------------------------
 for _name, _op, _fold in [("less", "<", operator.lt), ("less_equal", "<=", operator.le),
                           ("greater", ">", operator.gt), ("greater_equal", ">=", operator.ge),
                           ("equal", "==", operator.eq), ("not_equal", "!=", operator.ne)]:
     elementwise(_name, [None, None], (lambda op: lambda args, p: cg.compare(op, *args))(_op),
-                f"({{0}} {_op} {{1}})", result="bool", fold=_fold, temp="mask", diff=False)
+                f"({{0}} {_op} {{1}})", result="bool", fold=_fold, temp="mask", diff=False, python_operator=True,
+                scalar_c="one_dtype")
 elementwise("logical_and", [None, None], np_call("logical_and"), "({0} && {1})", result="bool", temp="mask",
-            diff=False)
+            diff=False, scalar_c="any")
 elementwise("logical_or", [None, None], np_call("logical_or"), "({0} || {1})", result="bool", temp="mask",
-            diff=False)
-elementwise("logical_not", [None], np_call("logical_not"), "(!{0})", result="bool", temp="mask", diff=False)
+            diff=False, scalar_c="any")
+elementwise("logical_not", [None], np_call("logical_not"), "(!{0})", result="bool", temp="mask", diff=False,
+            scalar_c="any")
 for _name, _cuda in (("isnan", "isnan({0})"), ("isinf", "isinf({0})"), ("isfinite", "isfinite({0})")):
     elementwise(_name, [None], np_call(_name), _cuda, result="bool", temp="mask", diff=False)
 

@@ -28,6 +28,14 @@ class Primitive:
     # jvp(tangents, out, *args, **params) -> the output tangent; `tangents[i]` is None where the input is constant
     jvp: Callable | None = None
     cuda: str | None = None
+    # where the result is an array and argument `i` one value for every element (a scalar) equal to `value`,
+    # NumPy computes another function than `cuda` says: (i, value, C expression) per case. An array's `** 0.5`
+    # is NumPy's sqrt (-0.0 stays -0.0, -inf gives NaN), a scalar's is C's pow (0.0, inf).
+    cuda_uniform: tuple[tuple[int, float, str], ...] = ()
+    # whether the loop kernels (backends/c/loops) evaluate a scalar equation through `cuda` with NumPy's meaning:
+    # "any" dtypes, "float" results only (an integer `np.square` wraps around where C's overflow is undefined),
+    # "one_dtype" operands (Python compares an int with a float exactly, C through a double); None: never
+    scalar_c: str | None = None
     # batch(ctx, prim, args, batched, **params) -> the result with a leading batch axis (see `batching`);
     # None: the entry cannot run batched (vmap refuses it with a located error)
     batch: Callable | None = None

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from ..errors import SourceLoc, TranspileError
 from ..ir import Eqn
-from ..primitives.batching import batch_elementwise, example_rank
+from ..primitives.batching import example_rank
 from ..primitives.indexing import Ref, index_refs
 from ..primitives.registry import lookup
 from ..primitives.symbolic import Sym, ops, reduced_axes
@@ -72,7 +72,7 @@ class BatchedMasks:
             new = self._write(eqn, raw, accumulate=name != "setitem")
             self.set(eqn.outs[0], new, True)
             return True
-        if eqn.prim.batch is batch_elementwise and not eqn.prim.extra.get("in_place"):
+        if eqn.prim.family == "elementwise" and eqn.prim.batch is not None and not eqn.prim.extra.get("in_place"):
             result = self._elementwise(eqn, raw, selections)
         elif name == "sum" and len(raw) == 1:
             self.set(eqn.outs[0], self._sum(selections[0], **eqn.params), True)

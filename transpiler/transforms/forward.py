@@ -204,9 +204,12 @@ class _Tangents:
                 return builder.bind("zeros_like", [like], {"dtype": like.type.dtype} if like.type.dtype != "f64"
                                     else None)
             return builder.bind("zeros", shape, {"dtype": like.type.dtype})
-        if tangent.type.shape == like.type.shape or like.type.shape is None:
-            return tangent
-        return materialize(Sym(builder, tangent), like.type, Sym(builder, like)).atom
+        if not (tangent.type.shape == like.type.shape or like.type.shape is None):
+            tangent = materialize(Sym(builder, tangent), like.type, Sym(builder, like)).atom
+        if like.type.is_float and tangent.type.dtype != like.type.dtype and not tangent.type.weak:
+            # a tangent has its value's dtype: one type where paths merge (float32 where float64 met it)
+            tangent = builder.bind("astype", [tangent], {"dtype": like.type.dtype})
+        return tangent
 
     def owned(self, value: Atom, like: Var) -> Atom:
         """The exact tangent of `value` as an array that belongs to it alone (copied where it is shared).

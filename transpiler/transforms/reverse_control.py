@@ -2,7 +2,7 @@
 that reads back from tapes what each forward iteration computed (or recomputes what is cheap to)."""
 from __future__ import annotations
 
-from ..ir.types import TensorType
+from ..ir.types import TensorType, promote
 from ..builder import const
 from ..ir import (Atom, Const, Eqn, If, Loop, Var, all_defined, equations, free_values, statement_defs, substitute,
                   updates_in_place)
@@ -62,9 +62,12 @@ class ReversedControlFlow:
                 continue
             then_value = self._in_block(then_body, lambda: self._branch_adjoint(then_map.get(key), var, stmt, True))
             else_value = self._in_block(else_body, lambda: self._branch_adjoint(else_map.get(key), var, stmt, False))
+            dtype = _merged_dtype(var, then_value, else_value)
+            then_value = self._in_block(then_body, lambda: _as_dtype(builder, then_value, dtype))
+            else_value = self._in_block(else_body, lambda: _as_dtype(builder, else_value, dtype))
             then_values.append(then_value)
             else_values.append(else_value)
-            merged.append(Var(builder.scope.fresh("d" + var.name), var.type))
+            merged.append(Var(builder.scope.fresh("d" + var.name), var.type.with_dtype(dtype)))
             before[key] = merged[-1]
             if then_owner.get(id(then_value)) == key and else_owner.get(id(else_value)) == key:
                 owned.append((merged[-1], key))  # the same exclusive array on both paths
@@ -220,6 +223,19 @@ class ReversedControlFlow:
             return make()
         finally:
             builder.eqns, builder.note, builder.computed = saved, note, computed
+
+
+def _merged_dtype(var: Var, *values: Atom) -> str:
+    """The dtype of an adjoint both branches give: their common one (a float32 parameter's adjoint may be float64
+    on a side where float64 values met it; the gradient is cast to the parameter's dtype at the end)."""
+    strong = [v.type for v in values if not (isinstance(v, Const) and v.value is None) and not v.type.weak]
+    return promote(strong) if strong else var.type.dtype
+
+
+def _as_dtype(builder, value: Atom, dtype: str) -> Atom:
+    if isinstance(value, Const) or value.type.weak or value.type.dtype == dtype:
+        return value
+    return builder.bind("astype", [value], {"dtype": dtype})
 
 
 # cheap elementwise steps the reverse sweep recomputes from taped values rather than taping their results

@@ -212,20 +212,30 @@ class AdjointSweep(ReversedControlFlow):
         return self.owned(self.adjoints.get(id(var)), var)
 
     def gradient(self, var: Var) -> Atom:
-        """The adjoint of a parameter, with exactly its shape (a fresh array, never a broadcast view)."""
+        """The adjoint of a parameter, with exactly its shape (a fresh array, never a broadcast view) and dtype (a
+        float32 parameter's gradient is float32, even where float64 values such as `1.0 * mask` met it)."""
         builder = self.builder
         adjoint = self.adjoints.get(id(var))
         if adjoint is None:
             return builder.bind("zeros_like", [var], name="d" + var.name)
+        name = "d" + var.name
         if var.type.shape is None:  # shape known only at run time: the helper makes it exact
             definition = builder.definition(adjoint)
-            if definition is not None and definition.prim.name == "unbroadcast" and definition.args[1] is var:
-                return adjoint
-            return builder.bind("unbroadcast", [adjoint, var], name="d" + var.name)
-        if var.type.shape == () or (isinstance(adjoint, Var) and adjoint.type.shape == var.type.shape):
-            return adjoint
-        full = materialize(Sym(builder, adjoint), var.type, Sym(builder, var))
-        return builder.bind("copy", [full.atom], name="d" + var.name)
+            if not (definition is not None and definition.prim.name == "unbroadcast" and definition.args[1] is var):
+                adjoint = builder.bind("unbroadcast", [adjoint, var], name=name)
+        elif var.type.shape != () and not (isinstance(adjoint, Var) and adjoint.type.shape == var.type.shape):
+            full = materialize(Sym(builder, adjoint), var.type, Sym(builder, var)).atom
+            if _other_dtype(full, var):  # `.astype` copies too: one copy, in the parameter's dtype
+                return builder.bind("astype", [full], {"dtype": var.type.dtype}, name=name)
+            return builder.bind("copy", [full], name=name)
+        if _other_dtype(adjoint, var):
+            return builder.bind("astype", [adjoint], {"dtype": var.type.dtype}, name=name)
+        return adjoint
+
+
+def _other_dtype(adjoint: Atom, var: Var) -> bool:
+    """A float parameter's adjoint of another dtype (not a Python float, which has no `.astype`)."""
+    return var.type.is_float and adjoint.type.dtype != var.type.dtype and not adjoint.type.weak
 
 
 _NEARBY = 32  # how far back `_negated` looks for a negation in the current block

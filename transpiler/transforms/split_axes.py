@@ -28,7 +28,7 @@ from __future__ import annotations
 import dataclasses
 
 from ..analysis.union_find import UnionFind
-from ..builder import NameScope
+from ..builder import Builder, NameScope
 from ..ir import Const, Eqn, Function, If, Loop, Var, all_defined, blocks, equations, result_atoms
 from ..ir.types import TensorType
 from ..primitives.registry import lookup
@@ -376,13 +376,13 @@ class _Splitter:
 
     def _bind(self, emitted: list, eqn: Eqn, prim_name: str, args: tuple, params: dict, target: Var | None = None,
               name: str | None = None):
-        """Append `prim_name(*args)` to `emitted`, into `target` or a new value."""
-        prim = lookup(prim_name)
-        if target is None:
-            out_type = prim.infer([a.type for a in args], dict(params))
-            target = Var(self.scope.fresh(name or prim.temp_name), out_type, temporary=name is None)
-        made = Eqn(prim, args, dict(params), (target,), eqn.loc)
-        if not emitted:
-            made.note = eqn.note
-        emitted.append(made)
-        return target
+        """Append `prim_name(*args)` to `emitted`, into `target` or a new value, through the builder's rules; as for
+        user code, nothing is simplified or reused (`s + 0.0` must stay: NumPy's sum starts from +0.0)."""
+        builder = Builder(self.scope)
+        builder.reuse = False
+        builder.loc = eqn.loc
+        builder.note = None if emitted else eqn.note
+        out = builder.bind(prim_name, args, params, name=name) if target is None else \
+            builder.bind_into(prim_name, args, params, target)
+        emitted.extend(builder.eqns)
+        return out

@@ -184,8 +184,12 @@ class StatementWriter:
             if prim.name == "full":
                 return self.ref(eqn.args[-1], out.type.dtype)
             return "1" if prim.name.startswith("ones") else "0"
-        if _square_root(eqn):  # NumPy takes an array's `** 0.5` as sqrt: -0.0 stays -0.0, -inf gives NaN (pow: 0, inf)
-            return f"({C_TYPES[out.type.dtype]})sqrt({self._as_double(eqn.args[0])})"
+        uniform = self._uniform_case(eqn)
+        return uniform if uniform is not None else self._general(eqn)
+
+    def _general(self, eqn: Eqn) -> str:
+        """The registry's `cuda` expression of the operands, converted to a float result's type."""
+        prim, out = eqn.prim, eqn.out
         if not prim.cuda:
             raise TranspileError(f"`{prim.name}` has no C expression", eqn.loc)
         args = []
@@ -198,6 +202,27 @@ class StatementWriter:
                 text = f"({C_TYPES[out.type.dtype]}){via}({text})"
             args.append(text)
         return prim.cuda.format(*args)
+
+    def _uniform_case(self, eqn: Eqn) -> str | None:
+        """The registry's `cuda_uniform` expression (an array's `** 0.5` as sqrt) where the argument is that constant,
+        or a choice between it and the general expression where the argument is a scalar known at run time."""
+        out = eqn.out
+        if not eqn.prim.cuda_uniform or out.type.shape == () or not out.type.is_float:
+            return None  # (a 0-d value is a NumPy scalar in Python: its `** 0.5` is C's pow, as lifted_power)
+        ctype = C_TYPES[out.type.dtype]
+        for position, value, expression in eqn.prim.cuda_uniform:
+            atom = eqn.args[position]
+            operands = [self._as_double(a) for a in eqn.args]
+            special = f"({ctype}){expression.format(*operands)}"
+            if isinstance(atom, Const) and not is_module_array(atom):
+                if not isinstance(atom.value, bool) and atom.value == value:
+                    return special
+                continue
+            scalar = atom.value if is_module_array(atom) else atom
+            if scalar.type.shape == () and scalar.type.is_float and eqn.prim.cuda is not None:
+                general = self._general(eqn)
+                return f"({operands[position]} == {value!r} ? {special} : {general})"
+        return None
 
     def _stencil(self, eqn: Eqn) -> str:
         """A load at an offset, or an update inside a window (stencils/): both need the element's coordinates."""
@@ -287,15 +312,6 @@ def _segments(element: list[Eqn], ends_segment) -> list[list[Eqn]]:
         if ends_segment(eqn):
             segments.append([])
     return [segment for segment in segments if segment]
-
-
-def _square_root(eqn: Eqn) -> bool:
-    """A float array to the constant power 0.5, which NumPy's power computes as a square root (a 0-d value is a
-    NumPy scalar in Python, whose `** 0.5` is C's pow, as lifted_power computes it)."""
-    exponent = eqn.args[1] if eqn.prim.name == "power" else None
-    return exponent is not None and isinstance(exponent, Const) and not is_module_array(exponent) and \
-        not isinstance(exponent.value, bool) and exponent.value == 0.5 and eqn.out.type.is_float and \
-        eqn.out.type.shape != ()
 
 
 def _undefined(atom) -> bool:

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 
 from ...analysis.liveness import eliminate_dead_code
+from ...analysis.python_numbers import weak_sensitive
 from ...errors import TranspileError
 from ...ir.arena import one_compilation
 from ..numpy_backend import render_function
@@ -51,6 +52,7 @@ def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: 
     rendered, emitted, constants, entries, loops = [], [], set(), [], []
     for fn in lowered.functions:
         fn = eliminate_dead_code(fn)
+        typed_scalars = {p.name for p in weak_sensitive(fn)}  # (kernels are typed from the annotations)
         constants |= {c.value.name for c in module_arrays(fn.body) if c.type.shape != ()}
         host, kernels = fuse(expand_logsumexp(fn), host_fills=target == "c")
         host = route_cuda_products(host) if target == "cuda" else route_cpu_products(host)
@@ -61,7 +63,8 @@ def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: 
             host, made = make_loop_kernels(host, {k.name: k for k in regions}, display)
             loops += made
         checks, body = split_entry_checks(host) if target == "cuda" else (None, host)
-        rendered.append(render_function(body, display, delete_dead, check_args))
+        rendered.append(render_function(body, display, delete_dead, check_args,
+                                        typed_scalars=tuple(p for p in body.params if p.name in typed_scalars)))
         if target == "cuda":  # the public function calls the body through lifted.cuda.call (device arrays)
             public = rendered[-1]
             rendered[-1] = dataclasses.replace(public, name=f"_{fn.name}_body", doc=None)

@@ -237,7 +237,8 @@ def take_along(x: Sym, position: int, axis: int) -> Sym:
 def _infer_dim(types, params) -> TensorType:
     x = types[0]
     axis = params["axis"]
-    return TensorType("i64", (), value=x.shape[axis] if x.shape is not None else fresh_dim())
+    # `x.shape[0]` is a Python int: weak, as a literal (a float32 array times it stays float32)
+    return TensorType("i64", (), weak=True, value=x.shape[axis] if x.shape is not None else fresh_dim())
 
 
 register(Primitive(  # a shape entry is the same for every example: the result stays unbatched

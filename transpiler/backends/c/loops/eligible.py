@@ -13,11 +13,6 @@ from ....primitives.indexing import Ref, index_refs
 from ..fused_kernel import is_module_array
 from ..launch_spec import EmittedKernel
 
-# scalar primitives whose C expression (the registry's `cuda` field, NumPy's meaning) the loop kernel evaluates
-COMPARISONS = {"less", "less_equal", "greater", "greater_equal", "equal", "not_equal"}
-UFUNCS = {"log", "exp", "sqrt", "tanh", "sin", "cos", "tan", "arctan", "sinh", "cosh", "log1p", "expm1", "square"}
-SCALAR_OPS = {"add", "subtract", "multiply", "divide", "negative", "floor_divide", "mod", "logical_and", "logical_or",
-              "logical_not"} | COMPARISONS | UFUNCS
 FILLS = {"zeros", "ones", "full", "zeros_like", "ones_like"}
 # results that may share their operand's memory (a gather's never does: `shares_memory`; `unbroadcast`'s when it
 # has nothing to sum)
@@ -127,16 +122,22 @@ def stmt_ok(stmt, regions: dict) -> bool:
         ranks = len(a.type.shape), len(b.type.shape)
         return stmt.out.type.dtype in ("f64", "f32") and a.type.dtype == b.type.dtype == stmt.out.type.dtype and \
             (ranks in ((2, 2), (2, 1), (1, 2)) or min(ranks) >= 2 and max(ranks) == 3)
-    if name in COMPARISONS and len({a.type.dtype for a in stmt.args}) != 1:
-        return False  # Python compares an int with a float exactly, C through a double
-    if name in UFUNCS and stmt.out.type.dtype not in ("f64", "f32"):
-        return False  # (an integer `np.square` wraps around where C's overflow is undefined)
-    if name in SCALAR_OPS and "f32" in {a.type.dtype for a in (*stmt.args, *stmt.outs)}:
+    return _scalar_ok(stmt)
+
+
+def _scalar_ok(stmt: Eqn) -> bool:
+    """A scalar equation whose C expression (the registry's `cuda`) has NumPy's meaning: the entry's `scalar_c`."""
+    rule = stmt.prim.scalar_c
+    if rule is None or not stmt.prim.cuda:
+        return False
+    if rule == "one_dtype" and len({a.type.dtype for a in stmt.args}) != 1:
+        return False
+    if rule == "float" and stmt.out.type.dtype not in ("f64", "f32"):
+        return False
+    if "f32" in {a.type.dtype for a in (*stmt.args, *stmt.outs)}:
         return False  # a float32 scalar may be a Python float on the host (double arithmetic) or NumPy's
-    if name in SCALAR_OPS:
-        return len(stmt.outs) == 1 and stmt.out.type.shape == () and all(a.type.shape == () for a in stmt.args) \
-            and bool(stmt.prim.cuda) and not is_module_array(stmt.out)
-    return False
+    return len(stmt.outs) == 1 and stmt.out.type.shape == () and all(a.type.shape == () for a in stmt.args) \
+        and not is_module_array(stmt.out)
 
 
 def is_gather(eqn: Eqn) -> bool:

@@ -1,0 +1,213 @@
+"""Random kernels that mix dtypes, for the property tests of NumPy's promotion rules (tests/test_property_dtypes.py).
+
+A program of `program_for_seed(seed)` reads float32 and float64 arrays, int64, int32 and bool arrays and NumPy
+scalars of each kind, and combines them with Python literals (weak: `2.0`, `3`, `True`), sizes (`len(a)`, weak
+Python ints), NumPy functions of literals (`np.sqrt(2.0)`, a strong float64), arithmetic, comparisons,
+`np.where`, `np.clip`, `np.maximum`/`np.minimum`, reductions of every kind (a bool's sum is an int, an int's mean a
+float), `astype`, `** 2` and `** 0.5`, and `if`/`else` on a scalar test whose sides may differ in dtype. The
+arguments may hold -0.0, inf, -inf and NaN. It returns a tuple of values (their dtypes are what is checked) or,
+for the gradient, one float scalar. Each program is checked by tests/hostile.py against Python itself: the NumPy
+backend (values, dtypes, signed zeros), grad (its dtype is the parameter's), jvp, vmap against a loop, and the C
+CPU target against the NumPy backend.
+
+The generator only writes what Python itself runs without raising (no negation or subtraction of bools, no
+integer division by a value that may be 0, no negative integer powers).
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import numpy as np
+
+# name, annotation, kind (f, i, b), rank
+PARAMS = (("a", "f32[n]", "f", 1), ("b", "f64[n]", "f", 1), ("k", "i64[n]", "i", 1), ("j", "i32[n]", "i", 1),
+          ("m", "bool[n]", "b", 1), ("s", "f32[]", "f", 0), ("t", "f64[]", "f", 0), ("c", "i64[]", "i", 0))
+FLOAT_LITERALS = ("0.5", "2.0", "1.5", "-0.0", "3.0", "0.25")
+INT_LITERALS = ("2", "3", "1", "-1")
+N = 5
+# constructs the generator writes, counted by tests (each must be reachable)
+CONSTRUCTS = ("literal_float", "literal_int", "literal_bool", "size", "numpy_of_literal", "arith", "compare",
+              "where", "clip", "maximum", "reduce", "astype", "square", "root", "unary", "branch", "floor_divide")
+
+
+@dataclass
+class Value:
+    text: str
+    kind: str  # f, i, b
+    rank: int  # 0 or 1
+
+
+class Generator:
+    def __init__(self, rnd: random.Random):
+        self.rnd = rnd
+        self.values: list[Value] = []
+        self.used: set[str] = set()
+        self.lines: list[str] = []
+        self.count = 0
+
+    def choice(self, options):
+        return options[self.rnd.randrange(len(options))]
+
+    def leaf(self) -> Value:
+        roll = self.rnd.random()
+        if roll < 0.55 or not self.values:
+            pool = self.values + [Value(n, k, r) for n, _, k, r in PARAMS]
+            return self.choice(pool)
+        what = self.choice(("literal_float", "literal_float", "literal_int", "literal_bool", "size",
+                            "numpy_of_literal"))
+        self.used.add(what)
+        if what == "literal_float":
+            return Value(self.choice(FLOAT_LITERALS), "f", 0)
+        if what == "literal_int":
+            return Value(self.choice(INT_LITERALS), "i", 0)
+        if what == "literal_bool":
+            return Value("True", "b", 0)
+        if what == "size":
+            return Value(self.choice(("len(a)", "b.shape[0]")), "i", 0)
+        return Value(self.choice(("np.sqrt(2.0)", "np.exp(0.5)", "np.abs(-1.5)")), "f", 0)
+
+    def expr(self, depth: int) -> Value:
+        if depth <= 0:
+            return self.leaf()
+        what = self.choice(("arith", "arith", "arith", "compare", "where", "clip", "maximum", "reduce", "astype",
+                            "square", "root", "unary", "floor_divide", "leaf"))
+        if what == "leaf":
+            return self.leaf()
+        self.used.add(what)
+        x = self.expr(depth - 1)
+        if what == "arith":
+            y = self.expr(depth - 1)
+            ops = ["+", "*"]
+            if "b" not in (x.kind, y.kind):
+                ops.append("-")  # NumPy refuses `-` on bools
+            op = self.choice(ops)
+            return Value(f"({x.text} {op} {y.text})", _promoted(x, y), max(x.rank, y.rank))
+        if what == "compare":
+            y = self.expr(depth - 1)
+            op = self.choice(("<", "<=", "==", ">"))
+            return Value(f"({x.text} {op} {y.text})", "b", max(x.rank, y.rank))
+        if what == "where":
+            y, z = self.expr(depth - 1), self.expr(depth - 1)
+            cond = self.condition(depth - 1)
+            return Value(f"np.where({cond.text}, {y.text}, {z.text})", _promoted(y, z),
+                         max(cond.rank, y.rank, z.rank))
+        if what == "clip":
+            low, high = self.choice((("-0.5", "1.5"), ("0", "2"), ("-1.0", "0.0"), ("s", "t"), ("c", "3")))
+            kind = _promoted(x, Value(low, "i" if low in ("0", "c") else "f", 0), Value(high, "i" if high in
+                                                                                        ("2", "3") else "f", 0))
+            if x.kind == "b":
+                x = Value(f"({x.text} * 1)", "i", x.rank)
+                kind = _promoted(x, Value(low, "f", 0)) if low not in ("0", "c") else kind
+            return Value(f"np.clip({x.text}, {low}, {high})", kind if kind != "b" else "i", x.rank)
+        if what == "maximum":
+            y = self.expr(depth - 1)
+            name = self.choice(("np.maximum", "np.minimum"))
+            return Value(f"{name}({x.text}, {y.text})", _promoted(x, y), max(x.rank, y.rank))
+        if what == "reduce":
+            if x.rank == 0:
+                x = Value(f"({x.text} + a)", _promoted(x, Value("a", "f", 1)), 1)
+            name = self.choice(("np.sum", "np.mean", "np.max", "np.min"))
+            kind = "f" if name == "np.mean" else ("i" if x.kind == "b" and name == "np.sum" else x.kind)
+            return Value(f"{name}({x.text})", kind, 0)
+        if what == "astype":
+            target, kind = self.choice((("np.float32", "f"), ("np.float64", "f"), ("np.int64", "i")))
+            if x.rank == 0:
+                x = Value(f"({x.text} + b)", _promoted(x, Value("b", "f", 1)), 1)
+            if kind == "i" and x.kind == "f":
+                target, kind = "np.float32", "f"  # (a NaN or inf to an int is undefined)
+            return Value(f"{x.text}.astype({target})", kind, 1)
+        if what == "square":
+            return Value(f"({x.text} ** 2)", x.kind if x.kind != "b" else "i", x.rank)
+        if what == "root":
+            if x.kind != "f":
+                x = Value(f"({x.text} * 0.5)", "f", x.rank)
+            if x.rank == 0:  # a NumPy scalar (a Python float's negative root is complex): `- 0.0` keeps -0.0
+                x = Value(f"({x.text} - np.sum(k[:0]) * 1.0)", "f", 0)  # (a float64 zero that depends on nothing)
+            return Value(f"({x.text} ** 0.5)", "f", x.rank)
+        if what == "unary":
+            if x.kind == "b":
+                x = Value(f"({x.text} * 1.0)", "f", x.rank)
+            name = self.choice(("np.sin", "np.abs", "np.tanh", "-"))
+            kind = x.kind if name in ("np.abs", "-") else "f"
+            return Value(f"{name}({x.text})", kind, x.rank)
+        # floor_divide: integers by a positive literal, floats by a float literal
+        divisor = self.choice(("2", "3")) if x.kind != "f" else self.choice(("2.0", "0.5"))
+        return Value(f"({x.text} // {divisor})", x.kind if x.kind != "b" else "i", x.rank)
+
+    def condition(self, depth: int) -> Value:
+        x, y = self.expr(depth), self.expr(depth)
+        return Value(f"({x.text} {self.choice(('<', '>=', '=='))} {y.text})", "b", max(x.rank, y.rank))
+
+    def assign(self, depth: int) -> None:
+        name = f"v{self.count}"
+        self.count += 1
+        if self.rnd.random() < 0.2:
+            self.used.add("branch")
+            test = self.expr(1)
+            if test.rank:
+                test = Value(f"np.sum({test.text})", "i" if test.kind == "b" else test.kind, 0)
+            then, other = self.expr(depth), self.expr(depth)
+            if then.rank != other.rank:  # one rank on both sides: lift the scalar side onto the vector
+                then, other = (Value(f"({v.text} + 0 * b)", _promoted(v, Value("b", "f", 1)), 1) if v.rank == 0
+                               else v for v in (then, other))
+            if self.rnd.random() < 0.6:  # one dtype on both sides (else a dtype that differs is refused)
+                then, other = (Value(f"({v.text} + np.sum(k[:0]) * 1.0)" if v.rank == 0 else
+                                     f"{v.text}.astype(np.float64)", "f", v.rank) for v in (then, other))
+            self.lines += [f"    if {test.text} > 0:", f"        {name} = {then.text}", "    else:",
+                           f"        {name} = {other.text}"]
+            kind = then.kind if then.kind == other.kind else "f" if "f" in (then.kind, other.kind) else "i"
+            self.values.append(Value(name, kind, then.rank))
+            return
+        value = self.expr(depth)
+        self.lines.append(f"    {name} = {value.text}")
+        self.values.append(Value(name, value.kind, value.rank))
+
+
+def _promoted(*values: Value) -> str:
+    kinds = {v.kind for v in values}
+    return "f" if "f" in kinds else "i" if "i" in kinds else "b"
+
+
+@dataclass
+class Program:
+    source: str
+    args: list
+    used: set
+
+
+def program_for_seed(seed: int) -> Program:
+    """A kernel `f` and its arguments, a pure function of `seed`."""
+    rnd = random.Random(seed)
+    gen = Generator(rnd)
+    for _ in range(rnd.randint(2, 5)):
+        gen.assign(rnd.randint(1, 3))
+    first = rnd.choice(("a", "b"))
+    params = [p for p in PARAMS if p[0] == first] + [p for p in PARAMS if p[0] != first]
+    signature = ", ".join(f'{name}: "{note}"' for name, note, _, _ in params)
+    if rnd.random() < 0.4:  # one float scalar: grad(f) is checked too
+        floats = [v for v in gen.values if v.kind == "f"] or [Value("a", "f", 1)]
+        result = f"np.sum({rnd.choice(floats).text} * {first})"
+    else:
+        picked = rnd.sample(gen.values, min(len(gen.values), rnd.randint(1, 3)))
+        result = ", ".join(v.text for v in picked) + ("," if len(picked) == 1 else "")
+    lines = ["@kernel", f"def f({signature}):"] + gen.lines + [f"    return {result}"]
+    return Program("\n".join(lines) + "\n", [_argument(rnd, name) for name, *_ in params], gen.used)
+
+
+def _argument(rnd: random.Random, name: str):
+    edges = rnd.random() < 0.3
+    floats = np.round(np.array([rnd.uniform(-2.0, 2.0) for _ in range(N)]), 2)
+    if edges:
+        for position in rnd.sample(range(N), 2):
+            floats[position] = rnd.choice((-0.0, 0.0, np.inf, -np.inf, np.nan))
+    ints = np.array([rnd.randint(-3, 4) for _ in range(N)])
+    scalar_float = rnd.choice((-0.0, np.inf, -np.inf)) if edges and rnd.random() < 0.5 else round(rnd.uniform(-2, 2), 2)
+    return {"a": floats.astype(np.float32), "b": floats[::-1].copy(), "k": ints, "j": ints[::-1].astype(np.int32),
+            "m": ints > 0, "s": np.float32(scalar_float), "t": _scalar(rnd, np.float64, -scalar_float),
+            "c": _scalar(rnd, np.int64, rnd.randint(-2, 3))}[name]
+
+
+def _scalar(rnd: random.Random, numpy_type, value):
+    """A NumPy scalar, or (a third of the time) the Python number, which NumPy promotes as a weak scalar."""
+    return value if rnd.random() < 1 / 3 else numpy_type(value)

@@ -1,0 +1,227 @@
+"""Issue #11: NumPy's dtype rules (NEP 50 promotion, weak Python numbers) and edge values, on every target.
+
+Random mixed-dtype kernels (tests/dtype_programs.py) are checked by tests/hostile.py against Python itself: the
+NumPy backend's values and dtypes, grad (in the parameter's dtype), jvp, vmap against a loop, and the C CPU target
+against the NumPy backend. A located refusal counts as an outcome, never a failure. The default run checks a few
+seeds (the C target on fewer: each compiles a module); `pytest -m slow` checks $LIFTED_PROPERTY_DTYPES seeds
+(default 300) from $LIFTED_PROPERTY_FIRST_SEED. The regressions below are the minimal programs of what it found.
+"""
+from __future__ import annotations
+
+import collections
+import os
+import warnings
+
+import numpy as np
+import pytest
+
+from dtype_programs import CONSTRUCTS, program_for_seed
+from gradcheck import load_source
+from hostile import HEAD, check_hostile
+from test_c_backend import c_module
+
+FAST_SEEDS = range(12)
+FAST_C_SEEDS = (3, 7, 24)
+
+
+def _check(seed: int, c: bool, folder=None) -> dict:
+    program = program_for_seed(seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        outcomes = check_hostile(program.source, program.args, 0, c=c, folder=folder)
+    assert outcomes["f"] == "checked" or outcomes["f"].startswith("refused"), (seed, outcomes)
+    return outcomes
+
+
+def test_generator_is_deterministic_and_covers_its_constructs():
+    assert program_for_seed(5).source == program_for_seed(5).source
+    used = set().union(*(program_for_seed(seed).used for seed in range(200)))
+    assert used == set(CONSTRUCTS), set(CONSTRUCTS) - used
+
+
+@pytest.mark.parametrize("seed", FAST_SEEDS)
+def test_mixed_dtype_programs_match_python(seed):
+    _check(seed, c=False)
+
+
+@pytest.mark.parametrize("seed", FAST_C_SEEDS)
+def test_mixed_dtype_programs_on_the_cpu_target(seed, tmp_path):
+    outcomes = _check(seed, c=True, folder=tmp_path)
+    assert outcomes.get("c", "checked") == "checked" or outcomes["c"].startswith("refused"), outcomes
+
+
+@pytest.mark.slow
+def test_many_mixed_dtype_programs():
+    first = int(os.environ.get("LIFTED_PROPERTY_FIRST_SEED", "0"))
+    count = int(os.environ.get("LIFTED_PROPERTY_DTYPES", "300"))
+    tally, failures = collections.Counter(), []
+    import tempfile
+    from pathlib import Path
+
+    folder = Path(tempfile.mkdtemp(prefix="dtype_programs"))
+    for seed in range(first, first + count):
+        try:
+            outcomes = _check(seed, c=True, folder=folder)
+        except Exception as exc:  # noqa: BLE001 (collected, reported together)
+            failures.append((seed, f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"))
+            continue
+        for form, outcome in outcomes.items():
+            tally[form, outcome.split(":")[0]] += 1
+    print(dict(tally))
+    assert not failures, failures
+
+
+# -- regressions ----------------------------------------------------------------------------------------------
+PROMOTION = HEAD + '''
+
+@kernel
+def int_times_float32(x: "f32[n]", k: "i64[n]", j: "i32[n]"):
+    return x * k, np.sum(x + j), np.maximum(x, k), np.where(x > 0.0, x, j)
+
+
+@kernel
+def numpy_function_of_a_literal(x: "f32[n]"):
+    return x * np.sqrt(2.0), x * np.exp(0.5)
+
+
+@kernel
+def sizes_are_python_ints(x: "f32[n]", j: "i32[n]"):
+    return x * len(x), x / x.shape[0], j + len(j)
+
+
+@kernel
+def masked(x: "f32[n]") -> "f32[]":
+    return np.sum(x * (1.0 * (x > 0.0)))
+
+
+masked_grad = grad(masked)
+
+
+@kernel
+def branch_gradient(x: "f32[n]", y: "f64[n]", s: "f64[]"):
+    if s > 0.0:
+        v = x * y
+    else:
+        v = (x * 2.0).astype(np.float64)
+    return np.sum(v * x)
+
+
+branch_gradient_grad = grad(branch_gradient)
+branch_gradient_jvp = jvp(branch_gradient)
+'''
+
+
+def test_promotion_follows_numpy_on_both_targets(tmp_path):
+    """int32/int64 with float32 is float64 (it was float32: C then computed in float); a NumPy function of a
+    literal is a strong float64 (`x32 * np.sqrt(2.0)` was float32 on the C target); sizes are weak Python ints
+    (`x32 * len(x)` stays float32); a float32 parameter's gradient is float32 (it was float64 through `1.0 *
+    mask`, and through a branch where float64 met it)."""
+    x = np.array([1.5, -2.0, 0.25], np.float32)
+    k, j, y = np.array([1, -2, 3]), np.array([2, 0, -1], np.int32), np.array([0.5, 1.5, -1.0])
+    python: dict = {}
+    exec(compile(PROMOTION, "reference", "exec"), python)
+    numpy_module = load_source(PROMOTION)
+    c, _ = c_module(PROMOTION, tmp_path, "promotion")
+    calls = {"int_times_float32": (x, k, j), "numpy_function_of_a_literal": (x,), "sizes_are_python_ints": (x, j),
+             "masked": (x,)}
+    for name, args in calls.items():
+        expected = python[name](*args)
+        for module in (numpy_module, c):
+            got = getattr(module, name)(*args)
+            for g, e in zip(got if isinstance(got, tuple) else (got,), expected if isinstance(expected, tuple)
+                            else (expected,)):
+                assert np.asarray(g).dtype == np.asarray(e).dtype, (name, module, g, e)
+                np.testing.assert_allclose(g, e, rtol=1e-6)
+    for module in (numpy_module, c):
+        assert module.masked_grad(x).dtype == np.float32
+        for s in (1.0, -1.0):
+            assert module.branch_gradient_grad(x, y, s).dtype == np.float32
+            assert module.branch_gradient_jvp(x, y, s, np.ones(3, np.float32))[1].dtype == np.float64
+
+
+ROOTS = HEAD + '''
+
+@kernel
+def root(x: "f64[]"):
+    return x ** 0.5
+
+
+@kernel
+def root_of(x: "f64[]", e: "f64[]"):
+    return x ** e
+
+
+roots = vmap(root)
+roots_of = vmap(root_of, in_axes=(0, None))
+
+
+@kernel
+def array_root(x: "f64[n]", e: "f64[]"):
+    return x ** e, x ** 0.5
+'''
+
+
+def test_vmap_of_a_scalar_root_is_pythons_pow(tmp_path):
+    """A loop over a batch raises NumPy scalars: `np.float64(-0.0) ** 0.5` is 0.0 and `-inf ** 0.5` is inf (C's
+    pow). The batched `xs ** 0.5` was NumPy's array sqrt (-0.0, NaN); a uniform run-time exponent 0.5 too. An
+    array's own `** 0.5` stays NumPy's sqrt, also for a run-time exponent on the C target (it was pow there)."""
+    xs = np.array([-0.0, -np.inf, 4.0, np.nan, 2.0, 0.0, np.inf])
+    numpy_module = load_source(ROOTS)
+    c, _ = c_module(ROOTS, tmp_path, "roots")
+    with np.errstate(invalid="ignore"):
+        loop = np.array([x ** 0.5 for x in xs])
+        for module in (numpy_module, c):
+            for got in (module.roots(xs), module.roots_of(xs, 0.5)):
+                np.testing.assert_array_equal(got, loop)
+                assert np.array_equal(np.signbit(got), np.signbit(loop))
+            for got in c.array_root(xs, 0.5) + numpy_module.array_root(xs, 0.5):
+                expected = xs ** 0.5
+                np.testing.assert_array_equal(got, expected)
+                assert np.array_equal(np.signbit(got), np.signbit(expected))
+
+
+def test_scalar_parameters_a_python_number_would_promote_otherwise():
+    from lifted.transpiler.analysis.python_numbers import weak_sensitive
+    from lifted.transpiler.pipeline import lower_source
+
+    source = HEAD + '''
+@kernel
+def f(x: "f32[n]", s: "f64[]", t: "f64[]", c: "i64[]", d: "i64[]", e: "f64[]"):
+    return np.sum(x * (s * 2.0)) + t * c + np.sum(x) * d + np.sum(x.astype(np.float64) * e)
+
+
+f_grad = grad(f)
+'''
+    for fn in lower_source(source, "typed.py").functions:
+        assert [p.name for p in weak_sensitive(fn)] == ["s", "d"], fn.name
+
+
+@pytest.mark.parametrize("sides, message", [
+    (("x * y", "x"), "is float64 on one path and float32 on another"),
+    (("0", "0.5"), "is an integer on one path and a float on another"),
+    (("x > 0.0", "x"), "is boolean on one path and numeric on another"),
+])
+def test_a_value_of_two_dtypes_after_a_branch_is_refused(sides, message):
+    from lifted.transpiler import TranspileError
+
+    source = HEAD + f'''
+@kernel
+def f(x: "f32[n]", y: "f64[n]", s: "f64[]"):
+    if s > 0.0:
+        v = {sides[0]}
+    else:
+        v = {sides[1]}
+    return v
+'''
+    with pytest.raises(TranspileError) as caught:
+        load_source(source, "branches.py")
+    assert message in str(caught.value) and caught.value.loc.line == 6 and caught.value.hint  # the `if`
+
+
+def test_python_numbers_as_arrays_are_refused():
+    from lifted.transpiler import TranspileError
+
+    for body in ("np.asarray(len(x) * 0.5)", "(len(x) * 0.5).astype(np.float32)", "np.array(2.0 * len(x))"):
+        with pytest.raises(TranspileError) as caught:
+            load_source(HEAD + f'@kernel\ndef f(x: "f32[n]"):\n    return x * {body}\n', "numbers.py")
+        assert caught.value.hint and caught.value.loc.line == 5
