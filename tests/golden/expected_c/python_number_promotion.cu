@@ -38,6 +38,7 @@
 #define LIFTED_ROW_FILL(T, x, v) T x = (v)
 #define LIFTED_ROW_REDUCE(op, x) lifted_warp_##op(x)
 #define LIFTED_BY_ROW_LENGTH(body, team, args) body<team, 1> args
+#define LIFTED_BY_ROW_LENGTH_WALK(body, team, walk, args) body<team, 1, false> args
 // a rows kernel's launch whose rows have at most this many elements walks them as columns (on the CPU, see its
 // definition); on the GPU every row keeps its warp
 #define LIFTED_SHORT_RUN -1
@@ -155,6 +156,15 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 #define LIFTED_SHORT_RUN 32
 #define LIFTED_BY_ROW_LENGTH(body, team, args) \
     (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES> args : body<team, LIFTED_LANE_COUNT> args)
+// a rows kernel reducing its last axis alone, with operands read through strides, is a template on `lifted_walk`
+// too (see operands.py's `_rows_walk`): with true, every such operand that has the last axis steps 1 along it (the
+// launch checked it) and those without it 0 (LIFTED_ROW_STRIDE, LIFTED_BROADCAST_STRIDE), so a chunk's lanes load
+// a contiguous vector or broadcast one value where they gathered through run-time strides
+#define LIFTED_BY_ROW_LENGTH_WALK(body, team, walk, args) \
+    ((walk) ? (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES, true> args \
+                                                : body<team, LIFTED_LANE_COUNT, true> args) \
+            : (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES, false> args \
+                                                : body<team, LIFTED_LANE_COUNT, false> args))
 #define LIFTED_ROW_FOR(i, o, length) \
     for (int64_t i##_base = (o) * (length); i##_base < ((o) + 1) * (length); i##_base += lifted_row_width)
 #define LIFTED_ROW_CHUNK(i, n) \
