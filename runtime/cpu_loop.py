@@ -196,7 +196,7 @@ class LoopKernel:
         finally:
             _arena.blocks = outer
         if code:
-            if code == 16:  # (a stride that is not whole elements: pass such arrays as converted copies)
+            if code == 16:  # (a stride that is not whole elements, before anything ran: pass converted copies)
                 return self._call(io, io_address, args, False)
             raise _error(code, io[memory + 4:memory + 7])
         wanted, results_took = io[memory + 1], io[memory + 3]
@@ -383,8 +383,8 @@ def _error(code: int, details) -> Exception:
     if code == 15:
         return ValueError(f"operands could not be broadcast together: matmul of a stack of {a} matrices and a "
                           f"stack of {b}")
-    if code == 16:
-        return ValueError("array is not broadcastable to correct shape")
     if code == 17:
         return ValueError(f"operands could not be broadcast together: axis {a} has sizes {b} and {c}")
+    if code == 18:
+        return ValueError("array is not broadcastable to correct shape")
     return RuntimeError(f"loop kernel failed with code {code}")

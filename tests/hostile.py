@@ -13,7 +13,6 @@ recorded in the returned outcomes, never a failure. Any other difference raises 
 """
 from __future__ import annotations
 
-import types
 import warnings
 from pathlib import Path
 
@@ -75,7 +74,6 @@ def check_hostile(source: str, args: list, wrt: int = 0, c: bool = False, folder
     text = HEAD + source
     python = _python(text)
     reference = python["f"]
-    names = list(python["f"].__code__.co_varnames[:python["f"].__code__.co_argcount])
     outcomes: dict = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)

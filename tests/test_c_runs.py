@@ -229,9 +229,9 @@ def f32(a: "f32[n,k]", b: "f32[k,m]", v: "f32[k]", u: "f32[n]"):
 @pytest.mark.parametrize("n, k, m", [(4, 3, 5), (1, 7, 1), (16, 128, 2), (300, 200, 50), (2100, 2000, 3)])
 @pytest.mark.parametrize("layout", ["contiguous", "transposed", "strided"])
 def test_products_by_size_class_agree_with_numpy(tmp_path_factory, n, k, m, layout):
-    """Each size class of a run's products: tiny ones (at most 4096 multiplications) and matrix-vector ones up to
-    2^22 in C loops, larger ones through BLAS (the matrix products of (300, 200) x (200, 50), and all of
-    (2100, 2000)); contiguous, transposed and strided operands; float64 and float32. NumPy's numbers to
+    """Each size class of a run's products: tiny ones (at most 256 multiplications) and matrix-vector ones up to
+    2^22 in C loops, larger ones through BLAS (the matrix products of (16, 128) x (128, 2) and (300, 200) x
+    (200, 50), and all of (2100, 2000)); contiguous, transposed and strided operands; float64 and float32. NumPy's numbers to
     round-off (the loops and BLAS add in their own orders)."""
     module, _ = c_module(SIZED_PRODUCTS, tmp_path_factory.mktemp("sized"), "sized_products")
     rng = np.random.default_rng(n + k + m)
@@ -403,3 +403,21 @@ def test_loops_whose_tapes_the_host_shares_split_out_of_a_run(tmp_path):
     gradient = (tmp_path / "loops_tape.py").read_text().split("\ndef g(")[1]
     assert "_kernels.g_block0(" in gradient and "for j in reversed(range(steps)):" in gradient
     assert "tape_t_5.append(" in gradient and "tape_t_5.pop()" in gradient
+
+
+def test_every_error_code_of_a_c_call_is_one_python_exception():
+    """The C side names a failure by a number (loops/emit.py's ERRORS, and the prelude's own helpers); each has
+    its own meaning in the runtime's `_error`, so two features never share one (`header`, 16: retried with the
+    inputs packed in Python, never raised)."""
+    from importlib import resources
+
+    from lifted.cpu_loop import _error
+    from lifted.transpiler.backends.c.loops.emit import ERRORS
+
+    assert len(set(ERRORS.values())) == len(ERRORS)
+    for name, code in ERRORS.items():
+        if name != "header":
+            assert not isinstance(_error(code, (0, 1, 2)), RuntimeError), name
+    prelude = resources.files("lifted.templates").joinpath("c_loop_prelude.cuh.j2").read_text()
+    used = {int(code) for code in re.findall(r"lifted_fail\(st, (\d+)", prelude)}
+    assert used == {ERRORS["broadcast"], ERRORS["memory"], ERRORS["add_at"]}

@@ -915,19 +915,17 @@ NON_DIFFERENTIABLE = {
     "logical_or": "logic: a boolean",
     "logical_not": "logic: a boolean",
     "tape_new": "reverse mode's loop tape: bookkeeping emitted only by reverse mode",
-    "eye": "creation: a constant",
+    "eye": "creation: a constant (also the basis vectors a dense Jacobian seeds its batched sweep with)",
     "array": "creation: an array literal of numbers",
     "slogdet_sign": "the sign of a determinant: piecewise constant",
-    "argmax": "a position: an integer",
+    "argmax": "a position: an integer (also the first example that takes a branch, emitted by vmap)",
     "isnan": "a test: a boolean",
     "isinf": "a test: a boolean",
     "isfinite": "a test: a boolean",
     "argmin": "a position: an integer",
     "stop_gradient": "the value itself with a zero derivative, by definition",
     "any": "a boolean: does any example take a branch (emitted by vmap for control flow)",
-    "argmax": "an integer: the first example that takes a branch (emitted by vmap)",
     "batch_size": "an integer: the batch size vmap's arguments share",
-    "eye": "creation: the basis vectors a dense Jacobian seeds its batched sweep with",
 }
 
 

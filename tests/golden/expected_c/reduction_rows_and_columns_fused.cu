@@ -1586,7 +1586,7 @@ template <class T, int R, class I, int Q, int O> LIFTED_HOT void lifted_gather(l
 }
 // `np.add.at(target, index, value)` (an index array on the first axis; the indices checked before): each index in
 // C order adds its part of `value` (broadcast to index.d + target.d[1:]; from a copy when it overlaps `target`, as
-// NumPy buffers it) into its row, so repeated indices accumulate in NumPy's order; 16 when `value` does not broadcast
+// NumPy buffers it) into its row, so repeated indices accumulate in NumPy's order; 18 when `value` does not broadcast
 template <class C, class T, int R, class I, int Q, class S, int V> LIFTED_HOT int lifted_add_at(
     lifted_view<T, R>& target, const lifted_view<I, Q>& index, const lifted_view<S, V>& value, lifted_loop_state* st)
 {
@@ -1600,7 +1600,7 @@ template <class C, class T, int R, class I, int Q, class S, int V> LIFTED_HOT in
         if (j < 0) { strides[k] = 0; continue; }
         if (value.d[j] == dims[k]) strides[k] = value.d[j] == 1 ? 0 : value.s[j];
         else if (value.d[j] == 1) strides[k] = 0;
-        else return lifted_fail(st, 16, 0, 0, 0);
+        else return lifted_fail(st, 18, 0, 0, 0);  // (loops/emit.py's ERRORS["add_at"])
     }
     const S* source = value.p;
     const char *tl, *th, *vl, *vh;
@@ -1720,16 +1720,21 @@ template <class T> LIFTED_HOT bool lifted_blas_layout(const lifted_view<T, 2>& v
     return false;
 }
 // products too small for a BLAS call to pay (its setup and its packing of the operands cost more than the
-// arithmetic: llsq's 16 x 128 table times a vector took 0.4 us in dgemm) and matrix-vector products (dgemm packs the
-// whole matrix for its one pass over it), up to LIFTED_LOOP_PRODUCT_MOST multiplications, in plain loops: a row
-// times a column is a SIMD dot product (partial sums per lane), otherwise each row of `out` adds `a[i, q] * b[q, :]`
-// for q in order (SIMD along the row). BLAS adds in its own order: round-off only, as between NumPy's gemv and gemm
-#define LIFTED_SMALL_PRODUCT_MOST 4096
+// arithmetic: up to LIFTED_TINY_PRODUCT_MOST multiplications) and matrix-vector products (dgemm packs the whole
+// matrix for its one pass over it: llsq's 16 x 128 table times a vector took 0.4 us in dgemm), up to
+// LIFTED_LOOP_PRODUCT_MOST multiplications, in plain loops: a row times a column is a SIMD dot product (partial sums
+// per lane), otherwise each row of `out` adds `a[i, q] * b[q, :]` for q in order (SIMD along the row, so a vector
+// times a matrix only where b's rows are contiguous). BLAS adds in its own order: round-off only, as between
+// NumPy's gemv and gemm. Larger products of other shapes stay with BLAS, which packs strided operands once: gmm's
+// stacked 2 x 1000 @ 1000 x 2 and 1000 x 2 @ 2 x 2 products (4000 multiplications, rows of 2 along strided
+// operands) made its Jacobian at d = 2, k = 100 take 2.7 ms in loops, 1.4 ms with dgemm
+#define LIFTED_TINY_PRODUCT_MOST 256
 #define LIFTED_LOOP_PRODUCT_MOST (int64_t(1) << 22)
-LIFTED_HOT bool lifted_loop_product(int64_t m, int64_t n, int64_t k)
+LIFTED_HOT bool lifted_loop_product(int64_t m, int64_t n, int64_t k, int64_t b_step)
 {
     const int64_t work = m * n * k;
-    return work <= LIFTED_SMALL_PRODUCT_MOST || ((m == 1 || n == 1) && work <= LIFTED_LOOP_PRODUCT_MOST);
+    return work <= LIFTED_TINY_PRODUCT_MOST ||
+           ((n == 1 || (m == 1 && b_step == 1)) && work <= LIFTED_LOOP_PRODUCT_MOST);
 }
 template <class T> static void lifted_loop_matmul(const lifted_view<T, 2>& a, const lifted_view<T, 2>& b,
                                                   lifted_view<T, 2>& out)
@@ -1787,7 +1792,7 @@ template <class T> static int lifted_matmul(lifted_view<T, 2> a, lifted_view<T, 
     const int64_t m = a.d[0], k = a.d[1], n = b.d[1];
     if (m == 0 || n == 0) return 0;
     if (k == 0) { lifted_fill(out, (T)0); return 0; }
-    if (lifted_loop_product(m, n, k)) { lifted_loop_matmul(a, b, out); return 0; }
+    if (lifted_loop_product(m, n, k, b.s[1])) { lifted_loop_matmul(a, b, out); return 0; }
     if (!lifted_have_gemm(a.p)) {  // (no BLAS found: the product in order, round-off apart the same numbers)
         for (int64_t i = 0; i < m; ++i)
             for (int64_t j = 0; j < n; ++j) {

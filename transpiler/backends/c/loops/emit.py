@@ -21,10 +21,11 @@ from .products import Products
 from .regions import RegionCalls
 from .select import BlockPlan
 
-# error codes the runtime turns into Python exceptions (runtime/cpu_loop.py)
+# error codes the runtime turns into Python exceptions (runtime/cpu_loop.py); "header" (an input's strides are
+# not whole elements, found before anything ran) makes the runtime call again with the inputs packed in Python
 ERRORS = {"index": 1, "zero_division": 2, "space": 3, "broadcast": 4, "memory": 5, "pop": 6, "empty": 7,
-          "step": 8, "overflow": 9, "negative": 10, "concatenate": 11,
-          "squeeze": 12, "broadcast_to": 13, "matmul": 14, "stacks": 15, "add_at": 16, "operands": 17}
+          "step": 8, "overflow": 9, "negative": 10, "concatenate": 11, "squeeze": 12, "broadcast_to": 13,
+          "matmul": 14, "stacks": 15, "header": 16, "operands": 17, "add_at": 18}
 _PYTHON_SCALAR_OPS = {"add", "subtract", "multiply", "divide", "negative", "floor_divide", "mod", "less",
                       "less_equal", "greater", "greater_equal", "equal", "not_equal", "logical_and", "logical_or",
                       "logical_not"}  # (`a & b`, `not a` of Python values stay Python values)
@@ -79,7 +80,7 @@ class _LoopEmitter(ArrayStatements, IndexedStatements, ArrayMath, RegionCalls, P
             kind = self.kind(atom)
             name = atom.value.name if is_module_array(atom) else atom.name
             if kind[0] == "array":
-                loads.append(f"if (!lifted_load_input(v_{name}, io + {slot})) return lifted_fail(st, 16, 0, 0, 0);")
+                loads.append(f"if (!lifted_load_input(v_{name}, io + {slot})) {self.fail('header')}")
                 inputs.append(("array", kind[1], kind[2], name in plan.written))
                 slot += 1 + 2 * kind[2]
             elif kind[0] == "scalar":
