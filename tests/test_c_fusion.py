@@ -221,3 +221,24 @@ def test_a_shifted_rk4_steps_reverse_is_one_kernel():
     # that offset (29 equations, stencils/align.py's REPEAT_BUDGET) where it had been stored (80 bytes) and read
     # back by a second kernel (24 bytes)
     assert plan(SOURCE, "gradient") == [16, 56, 8, 8, 72]
+
+
+FILL_OF_A_FILL = '''
+import numpy as np
+from lifted import kernel
+
+
+@kernel
+def f(x: "f64[n]") -> "f64[n]":
+    z = np.zeros(x.shape[0])
+    w = np.zeros_like(z)
+    w[1] = x[0] * 2.0
+    return w + x
+'''
+
+
+def test_a_fill_read_only_by_another_fill_is_kept(tmp_path):
+    """Fills alone stay NumPy's (no launch); of them the host keeps those later statements read, and the fills
+    those read: `z` here, read only by `np.zeros_like(z)` (dropped before: an UnboundLocalError on the C target,
+    found by the semantics fuzz, seed 71015, in a Hessian's reverse sweep)."""
+    assert compare_all(FILL_OF_A_FILL, tmp_path, [np.arange(4.0)], "fills") == 1

@@ -135,6 +135,17 @@ def _stores_gathers_alone(region: Region, later: set[int]) -> bool:
     return bool(kept) and all(gather.is_gather(s) for s in kept) and not tape_eqns(region.stmts)
 
 
+def _needed_fills(fills: list, later: set[int]) -> list:
+    """The fills a later statement reads, and those the kept ones read themselves (`np.zeros_like(z)` of a `z`
+    filled in the same region, read nowhere else), in order."""
+    needed, kept = set(later), []
+    for stmt in reversed(fills):
+        if id(stmt.out) in needed:
+            kept.append(stmt)
+            needed |= {id(a) for a in stmt.args if isinstance(a, Var)}
+    return kept[::-1]
+
+
 def _is_fill(stmt) -> bool:
     return isinstance(stmt, Eqn) and stmt.prim.name in CREATION
 
@@ -186,7 +197,7 @@ class Partitioner:
                 # nothing to fuse: NumPy's fill is as fast as a kernel's and cheaper than a launch (`np.ones(1)`),
                 # and its zeros come from calloc (pages the OS zeroes when first written, where a kernel would
                 # write every zero itself: one more pass over the array)
-                out += item.hoisted + [s for s in item.stmts if id(s.out) in later[k]]
+                out += item.hoisted + _needed_fills(item.stmts, later[k])
             elif isinstance(item, Region) and _stores_gathers_alone(item, later[k]):
                 # NumPy's own indexing: no launch and no check
                 out += item.hoisted + [s for s in item.stmts if any(id(o) in later[k] for o in s.outs)]
