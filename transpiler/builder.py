@@ -71,10 +71,7 @@ class Builder:
         prim = lookup(prim_name)
         args = tuple(args)
         params = dict(params or {})
-        try:
-            out_type = prim.infer([a.type for a in args], params)
-        except ShapeError as exc:
-            raise TranspileError(str(exc), self.loc) from None
+        out_type = self._infer(prim, args, params)
         folded = self._fold(prim, args, params, out_type)
         if folded is not None:
             return folded
@@ -97,14 +94,18 @@ class Builder:
         a value is computed keeps the value its readers hold); its rule must give the target's dtype and rank."""
         prim = lookup(prim_name)
         args = tuple(args)
-        try:
-            out_type = prim.infer([a.type for a in args], dict(params))
-        except ShapeError as exc:
-            raise TranspileError(str(exc), self.loc) from None
+        out_type = self._infer(prim, args, dict(params))
         if out_type.dtype != target.type.dtype or out_type.rank != target.type.rank:
             raise TranspileError(f"internal: `{prim_name}` gives {out_type}, not {target.type}", self.loc)
         self.emit(Eqn(prim, args, dict(params), (target,), self.loc))
         return target
+
+    def _infer(self, prim, args: tuple, params: dict):
+        """The result type by the primitive's rule; a shape error located at the statement being built."""
+        try:
+            return prim.infer([a.type for a in args], params)
+        except ShapeError as exc:
+            raise TranspileError(str(exc), self.loc) from None
 
     def emit(self, stmt) -> None:
         """Append an equation or a compound statement (`If`, `Loop`) to the current block."""

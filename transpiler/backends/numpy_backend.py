@@ -67,8 +67,8 @@ def render_function(fn: Function, source_file: str, delete_dead: bool = True,
             renderer.helpers.add("derived_dims")
     if typed_scalars and fn.in_tree is None:  # after the argument checks
         named = tuple((p.name, NUMPY_DTYPES[p.type.dtype]) for p in typed_scalars)
-        lines.insert(1 if "check_args" in renderer.helpers else 0, cg.source(cg.call("_refuse_python_numbers", fn.name, named,
-                                          *[cg.name(p.name) for p in typed_scalars])))
+        refusal = cg.call("_refuse_python_numbers", fn.name, named, *[cg.name(p.name) for p in typed_scalars])
+        lines.insert(1 if "check_args" in renderer.helpers else 0, cg.source(refusal))
         renderer.helpers.add("python_numbers")
     if fn.in_tree is not None:
         types = [p.type for p in fn.params]

@@ -59,7 +59,7 @@ class _Emitter(OperandReader, StatementWriter):
         self.epilogue: list[str] = []
         self.inputs: dict[int, tuple] = {}  # id -> (pointer, strides or None) for array inputs
         self.layouts: dict[int, tuple] = {}  # id -> pattern (launch_spec.pattern) of inputs read through strides
-        self.walk: str | None = None  # a row walk: when a launch takes it (see `_row_walk`, `_rows_walk`)
+        self.walk: str | None = None  # a row walk: when a launch takes it (see `_row_walk`, `_reduction_walk`)
         # arrays read through their own shape and strides (gathers' and scatters' tables, see gather.py)
         self.tables: dict[int, tuple] = {}  # id -> (pointer, dims, strides)
         self.coords = False  # does the lane block being written need its element's coordinates?

@@ -23,11 +23,9 @@ class OperandReader:
         condition on the row length and the last strides of the operands read through strides that have that
         axis (those without it step 0 along it). None where the kernel never does: rank 1, every operand read
         as `x[i]` (no operand through strides, no gather's table: nothing to unravel), stencil windows (their
-        chunks' own tests). A rows kernel reducing its last axis alone already walks rows: see `_rows_walk`."""
-        if self.mode == "rows":
-            return self._rows_walk()
-        if self.mode == "columns" and not self.short_walk:
-            return self._columns_walk()
+        chunks' own tests). Rows and columns kernels: see `_reduction_walk`."""
+        if self.mode == "rows" or self.mode == "columns" and not self.short_walk:
+            return self._reduction_walk()
         if self.mode != "flat" or self.rank < 2 or self.shifted or self.inside or not (self.layouts or self.tables):
             return None
         last = self.rank - 1
@@ -36,25 +34,19 @@ class OperandReader:
         shortest = 16 if any(self.squaring(e) for e in equations(self.kernel.body)) else 8
         return " && ".join([f"LIFTED_WALKS_ROWS_OF(d{last}, {shortest})"] + unit)
 
-    def _rows_walk(self) -> str | None:
+    def _reduction_walk(self) -> str | None:
         """When a launch of a rows kernel that reduces its last axis alone (a row's lanes are neighbours along
-        that axis, `i{last} = i - lifted_o * lifted_n_red`) reads its operands through strides known at compile
-        time (LIFTED_BY_ROW_LENGTH_WALK in the prelude): every operand read through strides that has the last
-        axis steps 1 along it; along an axis an operand lacks or has as 1, the step is 0 anyway. Its lanes then
-        load contiguous vectors or one broadcast per row where they gathered through run-time strides (kmeans'
-        `np.min(|P|^2 - 2 P C^T + |C|^2, axis=1)` and its `distances == min` mask: 2 and 3 gathers per
-        element). "true" when no operand's last stride needs checking. None: several reduced axes, stencil
-        windows, no operand through strides."""
-        if len(self.kernel.axes) != 1 or self.shifted or not self.layouts:
-            return None
-        return " && ".join(self._unit_strides()) or "true"
-
-    def _columns_walk(self) -> str | None:
-        """The same for a columns kernel that keeps one axis (`np.sum(g, axis=0)` of a matrix: its lanes are
-        neighbouring outputs, `i0 = LIFTED_COLUMN(lifted_o)`, each walking its column): the operands read through
-        strides that have the kept axis step 1 along it, those without it 0 (kmeans' `np.sum(mask * t[:, None],
-        axis=0)`: a bool gather and a double gather per element)."""
-        if self.rank - len(self.kernel.axes) != 1 or self.shifted or not self.layouts:
+        that axis, `i{last} = i - lifted_o * lifted_n_red`), or of a columns kernel that keeps one axis (its lanes
+        are neighbouring outputs, `i0 = LIFTED_COLUMN(lifted_o)`, each walking its column), reads its operands
+        through strides known at compile time (LIFTED_BY_ROW_LENGTH_WALK in the prelude): every operand read
+        through strides that has the lanes' axis steps 1 along it; along an axis an operand lacks or has as 1,
+        the step is 0 anyway. Its lanes then load contiguous vectors or one broadcast per row where they gathered
+        through run-time strides (kmeans' `np.min(|P|^2 - 2 P C^T + |C|^2, axis=1)` and its `distances == min`
+        mask: 2 and 3 gathers per element; `np.sum(mask * t[:, None], axis=0)`: a bool and a double gather).
+        "true" when no operand's stride needs checking. None: several reduced (rows) or kept (columns) axes,
+        stencil windows, no operand through strides."""
+        kept = self.rank - len(self.kernel.axes)
+        if (len(self.kernel.axes) if self.mode == "rows" else kept) != 1 or self.shifted or not self.layouts:
             return None
         return " && ".join(self._unit_strides()) or "true"
 

@@ -12,8 +12,9 @@ from ....ir import Const, Eqn, If, Loop
 from ....primitives.indexing import Ref, index_refs
 from ..fused_kernel import is_module_array
 from ..launch_spec import EmittedKernel
+from ..region import CREATION
 
-FILLS = {"zeros", "ones", "full", "zeros_like", "ones_like"}
+FILLS = CREATION  # (the arrays a fill makes: the same five as a fused region's)
 # results that may share their operand's memory (a gather's never does: `shares_memory`; `unbroadcast`'s when it
 # has nothing to sum)
 VIEWS = {"getitem", "setitem", "index_add", "add_at", "expand_dims", "squeeze", "broadcast_to", "transpose",
@@ -67,7 +68,7 @@ def stmt_ok(stmt, regions: dict) -> bool:
     if name == "launch":
         return _launch_ok(stmt, regions.get(stmt.params["kernel"]))
     if name == "getitem":
-        return (_basic_index(stmt, 1) or is_gather(stmt)) and stmt.args[0].type.shape != () and \
+        return (_basic_index(stmt, 1) or is_row_gather(stmt)) and stmt.args[0].type.shape != () and \
             not stmt.params.get("lanes")
     if name == "add_at":
         return _scatter_add_ok(stmt)
@@ -140,8 +141,9 @@ def _scalar_ok(stmt: Eqn) -> bool:
         and not is_module_array(stmt.out)
 
 
-def is_gather(eqn: Eqn) -> bool:
-    """`table[index]` with one integer index array on the first axis (a new array, NumPy's take along axis 0)."""
+def is_row_gather(eqn: Eqn) -> bool:
+    """`table[index]` with one integer index array on the first axis (a new array, NumPy's take along axis 0): the
+    gathers a run takes (a kernel takes more forms: backends/c/gather.is_gather)."""
     index = eqn.params.get("index", ())
     if eqn.prim.name != "getitem" or index != (Ref(1),) or len(eqn.args) != 2:
         return False
@@ -189,12 +191,12 @@ def makes_array(eqn: Eqn) -> bool:
     broadcast copy (and otherwise gives its operand itself)."""
     name = eqn.prim.name
     return name in FILLS or name in NEW_ARRAYS or name == "broadcast_to" and eqn.args[0].type.shape == () or \
-        is_gather(eqn) or name == "unbroadcast" or name in ARRAY_OPS and eqn.out.type.shape != ()
+        is_row_gather(eqn) or name == "unbroadcast" or name in ARRAY_OPS and eqn.out.type.shape != ()
 
 
 def shares_memory(eqn: Eqn) -> bool:
     """May the equation's result share memory with its first operand (a view, an update in place)?"""
-    return eqn.prim.name in VIEWS and not is_gather(eqn)
+    return eqn.prim.name in VIEWS and not is_row_gather(eqn)
 
 
 def view_rank(index: tuple, rank: int) -> int:

@@ -15,7 +15,7 @@ from ..fused_kernel import is_module_array
 from ..launch_spec import EmittedKernel, range3
 from .array_math import ArrayMath
 from .arrays import ArrayStatements
-from .eligible import ARRAY_OPS, FILLS, is_gather
+from .eligible import ARRAY_OPS, FILLS, is_row_gather
 from .indexed import IndexedStatements
 from .products import Products
 from .regions import RegionCalls
@@ -204,7 +204,7 @@ class _LoopEmitter(ArrayStatements, IndexedStatements, ArrayMath, RegionCalls, P
         if name == "launch":
             return self.launch(eqn)
         if name == "getitem":
-            return self.gather(eqn) if is_gather(eqn) else self.getitem(eqn)
+            return self.gather(eqn) if is_row_gather(eqn) else self.getitem(eqn)
         if name == "add_at":
             return self.scatter_add(eqn)
         if name == "unbroadcast":
