@@ -82,13 +82,13 @@ def module_name(source: Path, data: bytes, request: str | None, dependencies: di
     parts = [compiler_fingerprint(), str(source), file_digest(data), request or "",
              json.dumps(sorted(dependencies.items()))]
     digest = _blake2b("\0".join(parts).encode("utf-8", "surrogateescape"), digest_size=12).hexdigest()
-    return f"{_stem(source)}_{digest}.py"
+    return f"{file_stem(source)}_{digest}.py"
 
 
 def lookup(source: Path, key: str) -> tuple[Path, str] | None:
     """(module path, function name) cached for `key`, or None when there is no entry or it is out of date."""
     folder = cache_dir()
-    index = folder / f"{_stem(source)}_{key}.idx"
+    index = folder / f"{file_stem(source)}_{key}.idx"
     if not index.is_file():
         return None
     check_private(folder)
@@ -128,7 +128,7 @@ def index_entry(source: Path, key: str, module: str, target: str,
     """Where the index entry of `key` goes, and its text."""
     text = json.dumps({"format": INDEX_FORMAT, "source": str(source), "module": module, "target": target,
                        "dependencies": dependencies}, indent=1, sort_keys=True)
-    return cache_dir() / f"{_stem(source)}_{key}.idx", text
+    return cache_dir() / f"{file_stem(source)}_{key}.idx", text
 
 
 def prepare_dir() -> Path:
@@ -174,5 +174,6 @@ def _unchanged(path: str, digest: Any) -> bool:
         return False
 
 
-def _stem(source: Path) -> str:
+def file_stem(source: Path) -> str:
+    """A source file's stem as a file-name part: letters, digits and underscores."""
     return "".join(c if c.isalnum() or c == "_" else "_" for c in source.stem)[:40] or "module"

@@ -17,6 +17,7 @@ import hashlib
 import os
 import platform
 import re
+import secrets
 import shlex
 import subprocess
 import tempfile
@@ -26,6 +27,7 @@ from typing import Any
 
 from .buffers import release as release_buffers  # noqa: F401  (public: free the idle output blocks)
 from .cpu_products import blas_gemm, flat_matmul, matmul  # noqa: F401  (the host module's matrix products)
+from .cache import check_private
 from .cpu_launch import Kernel
 from .cpu_loop import LoopKernel
 
@@ -61,8 +63,11 @@ def build(source: str, name: str = "kernels") -> Path:
     digest = hashlib.sha256("\0".join(command + [source]).encode()).hexdigest()[:24]
     target = cache_dir() / f"{name}_{digest}.so"
     if target.is_file():
+        check_private(target.parent)
+        check_private(target)  # (code another user could have written is never loaded)
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    check_private(target.parent)
     with tempfile.TemporaryDirectory(dir=target.parent) as work:
         src = Path(work) / f"{name}.cu"
         src.write_text(source)
@@ -71,6 +76,7 @@ def build(source: str, name: str = "kernels") -> Path:
         result = subprocess.run(command + [str(src), "-o", str(out)] + libraries, capture_output=True, text=True)
         if result.returncode != 0:
             raise BuildError(explain(result.stderr, source, f"{name}.cu"))
+        os.chmod(out, os.stat(out).st_mode & 0o755)  # never writable by others, whatever the umask
         os.replace(out, target)
     return target
 
@@ -136,23 +142,37 @@ class Kernels:
 
 def compile_module(source: str | os.PathLike, target: str = "c"):
     """Transpile a kernel source file for a C target on the fly and import the result (on-the-fly use without a
-    build step): the host module and its `.cu` are cached by content under `$LIFTED_CACHE_DIR/c`, like the
-    libraries, so a second call (or process) imports them directly."""
+    build step). The host module and its `.cu` live in the on-the-fly cache (`$LIFTED_CACHE_DIR`, private to
+    the user, as `lifted.cache` keeps it): keyed by the compiler, the file's bytes and every project module it
+    imports kernels from, so an edit to any of them builds again and a second call (or process) imports them
+    directly."""
     try:
-        from lifted.transpiler import __version__
         from lifted.transpiler.backends.c import transpile_c
         from lifted.transpiler.pipeline import write_atomic
     except ImportError as exc:  # pragma: no cover - depends on the installation
         raise RuntimeError(f"compiling {source} on the fly needs the Lifted transpiler and LibCST ({exc})") from exc
+    from . import cache
     from .loader import import_path
 
     path = Path(source).resolve()
-    text = path.read_text(encoding="utf-8")
-    digest = hashlib.sha256("\0".join([__version__, target, str(path), text]).encode()).hexdigest()[:24]
-    host = cache_dir() / f"{path.stem}_{target}_{digest}.py"
+    data = path.read_bytes()
+    request = f"compile_module {target}"
+    key = cache.request_key(path, data, request)
     with _lock:
-        if not host.is_file():
-            out = transpile_c(text, str(path), target, source_file=str(path), cu_file=host.with_suffix(".cu").name)
-            write_atomic(host.with_suffix(".cu"), out.kernels)
-            write_atomic(host, out.host)
-    return import_path(host)
+        found = cache.lookup(path, key)
+        if found is None or not found[0].with_suffix(".cu").is_file():
+            dependencies: dict[str, str | None] = {}
+            folder = cache.prepare_dir()
+            # a name of its own per build: a host module already written (for other versions of the modules
+            # it imports) keeps the `.cu` it was built with
+            host = folder / f"{cache.file_stem(path)}_{target}_{key[:16]}_{secrets.token_hex(4)}.py"
+            out = transpile_c(data.decode("utf-8"), str(path), target, source_file=str(path),
+                              cu_file=host.with_suffix(".cu").name, dependencies=dependencies)
+            mode = cache.file_mode()
+            write_atomic(host.with_suffix(".cu"), out.kernels, mode)
+            write_atomic(host, out.host, mode)
+            index, entry = cache.index_entry(path, key, host.name, target, dependencies)
+            write_atomic(index, entry, mode)
+            found = (host, target)
+        cache.check_private(found[0].with_suffix(".cu"))
+    return import_path(found[0])

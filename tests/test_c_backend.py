@@ -395,6 +395,36 @@ def test_on_the_fly_compile_module_caches_by_content(tmp_path, monkeypatch):
     assert_agree(module.f_grad(*args), reference.f_grad(*args), "f_grad")
 
 
+def test_on_the_fly_compile_module_builds_again_when_an_imported_module_changes(tmp_path, monkeypatch):
+    """The cache key covers the project modules a file imports kernels from: an edit there is never served the
+    old kernels (it was, before: keyed by the file's own text only); the cache files are private to the user."""
+    import os
+    import sys
+
+    from lifted import cpu
+
+    monkeypatch.setenv("LIFTED_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    helper = tmp_path / "scale_helper.py"
+    helper.write_text("from lifted import kernel\n\n\n@kernel\ndef scale(x: \"f64[n]\"):\n    return x * 2.0\n")
+    source = tmp_path / "uses_scale.py"
+    source.write_text("import numpy as np\nfrom lifted import kernel\nfrom scale_helper import scale\n\n\n"
+                      "@kernel\ndef f(x: \"f64[n]\"):\n    return np.sum(scale(x))\n")
+    first = cpu.compile_module(source)
+    assert first.f(np.ones(3)) == 6.0 and cpu.compile_module(source).__file__ == first.__file__
+    helper.write_text(helper.read_text().replace("2.0", "3.0"))
+    sys.modules.pop("scale_helper", None)
+    second = cpu.compile_module(source)
+    assert second.__file__ != first.__file__ and second.f(np.ones(3)) == 9.0 and first.f(np.ones(3)) == 6.0
+    for path in (tmp_path / "cache").rglob("*"):
+        assert not os.stat(path).st_mode & 0o022, path
+    stem = Path(second.__file__).stem
+    (library,) = (tmp_path / "cache" / "c").glob(f"{stem}_*.so")
+    library.chmod(0o666)  # as if another user could have replaced it: refused, never loaded
+    with pytest.raises(PermissionError, match="writable by other users"):
+        cpu.build(Path(second.__file__).with_suffix(".cu").read_text(), stem)
+
+
 def test_empty_arrays_give_numpy_results_or_numpy_errors(tmp_path):
     text = EMPTY_REDUCTIONS + """
 

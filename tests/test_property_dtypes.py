@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import os
+import re
 import warnings
 
 import numpy as np
@@ -225,3 +226,35 @@ def test_python_numbers_as_arrays_are_refused():
         with pytest.raises(TranspileError) as caught:
             load_source(HEAD + f'@kernel\ndef f(x: "f32[n]"):\n    return x * {body}\n', "numbers.py")
         assert caught.value.hint and caught.value.loc.line == 5
+
+
+def test_python_numbers_in_tree_parameters_are_refused_where_they_would_promote(tmp_path):
+    """A scalar leaf of a dict or list parameter is checked as a scalar parameter is: the C kernel computes `x * b`
+    in float64 where Python, given `b = 2.5`, stays float32; the error names the leaf as the caller writes it."""
+    source = HEAD + '''
+@kernel
+def f(p: "{'w': f32[d], 'b': f64[]}", x: "f32[d]"):
+    return x * p["b"] + p["w"]
+
+
+@kernel
+def g(layers: "[(f32[d], f64[])]", x: "f32[d]"):
+    for w, b in layers:
+        x = x * b + w
+    return x
+
+
+f_v = vmap(f, in_axes=(None, 0))
+'''
+    c, _ = c_module(source, tmp_path, "trees")
+    numpy_module = load_source(source, "trees.py")
+    x, w = np.ones(3, np.float32), np.full(3, 0.5, np.float32)
+    calls = [("f", lambda m, b: m.f({"w": w, "b": b}, x), "p['b']"),
+             ("g", lambda m, b: m.g([(w, b)], x), "layers[0][1]"),
+             ("f_v", lambda m, b: m.f_v({"w": w, "b": b}, np.stack([x, x])), "p['b']")]
+    for name, call, leaf in calls:
+        for module in ([c, numpy_module] if name == "f_v" else [c]):
+            with pytest.raises(TypeError, match=re.escape(f"argument `{leaf}` is a Python float")):
+                call(module, 2.5)
+            typed = call(module, np.float64(2.5))
+            assert typed.dtype == np.float64 and np.array_equal(typed, call(numpy_module, np.float64(2.5)))

@@ -17,7 +17,7 @@ from ..ir.dims import is_derived
 from ..ir.types import NUMPY_DTYPES
 from ..trees import annotation as tree_annotation
 from .render_reads import last_reads, use_counts, written_names
-from .render_signature import param_text, tree_expr, unpack_trees, with_defaults
+from .render_signature import leaf_names, param_text, tree_expr, unpack_trees, with_defaults
 
 INDENT = "    "
 
@@ -65,8 +65,9 @@ def render_function(fn: Function, source_file: str, delete_dead: bool = True,
         renderer.helpers.add("check_args")
         if any(is_derived(d) for p in checked for d in p.type.shape):  # `2*h`: checked once `h` is known
             renderer.helpers.add("derived_dims")
-    if typed_scalars and fn.in_tree is None:  # after the argument checks
-        named = tuple((p.name, NUMPY_DTYPES[p.type.dtype]) for p in typed_scalars)
+    if typed_scalars:  # after the argument checks (a tree's: after its leaves are unpacked, below)
+        caller_names = leaf_names(fn)
+        named = tuple((caller_names[fn.params.index(p)], NUMPY_DTYPES[p.type.dtype]) for p in typed_scalars)
         refusal = cg.call("_refuse_python_numbers", fn.name, named, *[cg.name(p.name) for p in typed_scalars])
         lines.insert(1 if "check_args" in renderer.helpers else 0, cg.source(refusal))
         renderer.helpers.add("python_numbers")

@@ -43,6 +43,16 @@ def unpack_trees(fn: Function) -> list[str]:
     return lines
 
 
+def leaf_names(fn: Function) -> dict[int, str]:
+    """How the caller writes each parameter leaf (`params["w"]`, `layers[0][1]`), by leaf index: what an error
+    about one leaf names."""
+    names = {}
+    for name, tree in fn.in_tree or [(p.name, ("leaf", i)) for i, p in enumerate(fn.params)]:
+        for path, index in leaf_paths(tree):
+            names[index] = name + "".join(f"[{key!r}]" for key in path)
+    return names
+
+
 def _has_dict(tree) -> bool:
     return tree[0] == "dict" or (tree[0] != "leaf" and any(_has_dict(t) for t in tree[1]))
 

@@ -34,12 +34,13 @@ class COutput:
 @one_compilation()
 def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: str | None = None,
                 delete_dead: bool = True, cu_file: str | None = None, check_args: bool = True,
-                loop_kernels: bool = True) -> COutput:
+                loop_kernels: bool = True, dependencies: dict[str, str | None] | None = None) -> COutput:
     """The host module and the `.cu` text of one source file for `target` ("c" or "cuda"); `loop_kernels`:
-    on the "c" target, run each host loop the C side can run whole as one C call (loops/)."""
+    on the "c" target, run each host loop the C side can run whole as one C call (loops/); `dependencies`, when
+    given, receives the project modules the file imports kernels from (as `lower_source`'s)."""
     from ...pipeline import VERSION, lower_source, render_module_arrays, source_hash
 
-    lowered = lower_source(text, path, extra, source_file)
+    lowered = lower_source(text, path, extra, source_file, dependencies=dependencies)
     parsed = lowered.parsed
     if parsed.dists:
         first = next(iter(parsed.dists.values()))
