@@ -28,7 +28,8 @@ INT_LITERALS = ("2", "3", "1", "-1")
 N = 5
 # constructs the generator writes, counted by tests (each must be reachable)
 CONSTRUCTS = ("literal_float", "literal_int", "literal_bool", "size", "numpy_of_literal", "arith", "compare",
-              "where", "clip", "maximum", "reduce", "astype", "square", "root", "unary", "branch", "floor_divide")
+              "where", "clip", "maximum", "reduce", "astype", "square", "root", "unary", "branch", "floor_divide",
+              "loop")
 
 
 @dataclass
@@ -118,7 +119,9 @@ class Generator:
                 target, kind = "np.float32", "f"  # (a NaN or inf to an int is undefined)
             return Value(f"{x.text}.astype({target})", kind, 1)
         if what == "square":
-            return Value(f"({x.text} ** 2)", x.kind if x.kind != "b" else "i", x.rank)
+            if x.kind == "b":  # (NumPy squares a bool array to int8, a dtype Lifted refuses)
+                x = Value(f"({x.text} * 1)", "i", x.rank)
+            return Value(f"({x.text} ** 2)", x.kind, x.rank)
         if what == "root":
             if x.kind != "f":
                 x = Value(f"({x.text} * 0.5)", "f", x.rank)
@@ -142,6 +145,8 @@ class Generator:
     def assign(self, depth: int) -> None:
         name = f"v{self.count}"
         self.count += 1
+        if self.rnd.random() < 0.15:
+            return self.loop(name, depth)
         if self.rnd.random() < 0.2:
             self.used.add("branch")
             test = self.expr(1)
@@ -162,6 +167,23 @@ class Generator:
         value = self.expr(depth)
         self.lines.append(f"    {name} = {value.text}")
         self.values.append(Value(name, value.kind, value.rank))
+
+
+    def loop(self, name: str, depth: int) -> None:
+        """An accumulator carried round a `for` loop that runs at least once: a Python number or a NumPy scalar
+        to start, the loop index (a Python int) in the body, the accumulator's dtype set by what it meets."""
+        self.used.add("loop")
+        init = self.choice((Value("0", "i", 0), Value("0.0", "f", 0), Value("1", "i", 0), Value("np.sqrt(1.0)", "f", 0)))
+        self.values.append(Value("i", "i", 0))
+        body = self.expr(depth)
+        self.values.pop()
+        if body.rank:
+            body = Value(f"np.sum({body.text})", "i" if body.kind == "b" else body.kind, 0)
+        scale = self.choice((Value("0.5", "f", 0), Value("2", "i", 0), Value("s", "f", 0)))
+        self.lines += [f"    {name} = {init.text}", f"    for i in range({self.choice(('1', '3', 'len(a)'))}):",
+                       f"        {name} = {name} * {scale.text} + {body.text}"]
+        kind = _promoted(init, scale, body)
+        self.values.append(Value(name, kind if kind != "b" else "i", 0))
 
 
 def _promoted(*values: Value) -> str:

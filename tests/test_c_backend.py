@@ -425,6 +425,35 @@ def test_on_the_fly_compile_module_builds_again_when_an_imported_module_changes(
         cpu.build(Path(second.__file__).with_suffix(".cu").read_text(), stem)
 
 
+CLIP = """
+import numpy as np
+from lifted import kernel
+
+
+@kernel
+def clip(x: "f64[n]", lo: "f64[n]", hi: "f64[n]"):
+    return np.clip(x, lo, hi), np.clip(x, -1.0, 0.0), np.clip(x.astype(np.float32), lo.astype(np.float32), 0.0)
+"""
+
+
+def test_clip_gives_numpys_bits_at_bounds_signed_zeros_nan_and_crossed_bounds(tmp_path):
+    """NumPy's clip keeps `x` where it equals a bound (`np.clip(-0.0, -1.0, 0.0)` is -0.0); minimum(maximum())
+    gave +0.0 there (mixed-dtype fuzz, seed 7049)."""
+    import itertools
+
+    module, _ = c_module(CLIP, tmp_path, "clip")
+    special = [-0.0, 0.0, 1.0, -1.0, np.nan, np.inf, -np.inf, 2.0]
+    x, lo, hi = (np.array(v) for v in zip(*itertools.product(special, repeat=3)))
+    with np.errstate(all="ignore"):
+        expected = (np.clip(x, lo, hi), np.clip(x, -1.0, 0.0),
+                    np.clip(x.astype(np.float32), lo.astype(np.float32), 0.0))
+        got = module.clip(x, lo, hi)
+    for g, e in zip(got, expected):
+        assert g.dtype == e.dtype and np.array_equal(g, e, equal_nan=True)
+        bad = np.signbit(g) != np.signbit(e)
+        assert not bad.any(), list(zip(x[bad], lo[bad], hi[bad], g[bad], e[bad]))
+
+
 def test_empty_arrays_give_numpy_results_or_numpy_errors(tmp_path):
     text = EMPTY_REDUCTIONS + """
 

@@ -11,6 +11,7 @@ from lifted.transpiler.analysis.liveness import eliminate_dead_code
 from lifted.transpiler.backends.c.fusion import bytes_per_element, fuse
 from lifted.transpiler.ir.arena import one_compilation
 from lifted.transpiler.pipeline import lower_source
+from gradcheck import load_source
 from test_c_backend import LSE, compare_all
 
 
@@ -242,3 +243,33 @@ def test_a_fill_read_only_by_another_fill_is_kept(tmp_path):
     those read: `z` here, read only by `np.zeros_like(z)` (dropped before: an UnboundLocalError on the C target,
     found by the semantics fuzz, seed 71015, in a Hessian's reverse sweep)."""
     assert compare_all(FILL_OF_A_FILL, tmp_path, [np.arange(4.0)], "fills") == 1
+
+
+SIDE_WORK_AROUND_HOST_WORK = '''
+import numpy as np
+from lifted import kernel, vmap
+
+
+@kernel
+def f(b: "f64[n]", j: "i32[n]", s: "f32[]", v: "i32[n]"):
+    big = b * 2.0 > 1.0
+    w = v.astype(np.int64)
+    small = j <= s
+    t = w + small
+    return np.where(big, t, 0.5)
+
+
+fv = vmap(f, in_axes=(0, None, None, None))
+'''
+
+
+def test_host_work_waiting_beside_a_side_region_is_kept(tmp_path):
+    """In the batched `fv`, `w` (host work, waiting to be hoisted) and `small` (per-example element work, launched
+    beside the batched region) come between the region and `t`, which reads `w` and closes the region: the cut
+    goes on from `w` without `small`. It went on from a count of statements back, which skipped `w` and cut
+    `small` twice (an UnboundLocalError on the C target; mixed-dtype fuzz, seed 7109)."""
+    b = np.array([[0.1, 0.9, 0.4], [0.6, 0.2, 0.8]])
+    args = [b, np.array([1, 2, 3], np.int32), np.float32(2.0), np.array([4, 5, 6], np.int32)]
+    compare_all(SIDE_WORK_AROUND_HOST_WORK, tmp_path, args, "side_work")
+    module = load_source(SIDE_WORK_AROUND_HOST_WORK, "side_work_python.py")
+    np.testing.assert_array_equal(module.fv(*args), np.stack([module.f(x, *args[1:]) for x in b]))

@@ -258,3 +258,26 @@ f_v = vmap(f, in_axes=(None, 0))
                 call(module, 2.5)
             typed = call(module, np.float64(2.5))
             assert typed.dtype == np.float64 and np.array_equal(typed, call(numpy_module, np.float64(2.5)))
+
+
+@pytest.mark.parametrize("body, dtype", [
+    ("np.sin(m)", "float16"), ("np.sqrt(m)", "float16"), ("np.arctan2(m, m)", "float16"), ("m ** 2", "int8"),
+    ("m ** m", "int8"), ("np.square(m)", "int8"), ("m // m", "int8"), ("m % m", "int8"), ("np.floor(m)", "bool"),
+    ("-m", "an error"), ("m - m", "an error"), ("np.sign(m)", "an error"),
+])
+def test_numpy_functions_of_booleans_alone_are_refused_where_numpy_has_another_dtype(body, dtype):
+    """NumPy has no boolean loop for these: it runs its first loop booleans cast to (float16, int8) or refuses;
+    Lifted computed float64 or int64 instead (mixed-dtype fuzz, seed 7009: np.sin(m ** 2) is float16)."""
+    from lifted.transpiler import TranspileError
+
+    with pytest.raises(TranspileError) as caught:
+        load_source(HEAD + f'@kernel\ndef f(m: "bool[n]"):\n    return {body}\n', "bools.py")
+    assert f"of booleans is {dtype} in NumPy" in str(caught.value) and caught.value.loc.line == 5
+    assert caught.value.hint
+    m = np.array([True, False])
+    kept = load_source(HEAD + '@kernel\ndef f(m: "bool[n]", x: "f32[n]"):\n    return np.sin(m * 1.0), m * 2, m / m, '
+                       'np.abs(m), np.maximum(m, m), m + m, np.sin(x + m)\n', "bools_kept.py")
+    with np.errstate(all="ignore"):
+        got, expected = kept.f(m, np.ones(2, np.float32)), (np.sin(m * 1.0), m * 2, m / m, np.abs(m),
+                                                             np.maximum(m, m), m + m, np.sin(np.ones(2, np.float32) + m))
+    assert [g.dtype for g in got] == [e.dtype for e in expected]

@@ -105,7 +105,7 @@ class Builder:
         try:
             return prim.infer([a.type for a in args], params)
         except ShapeError as exc:
-            raise TranspileError(str(exc), self.loc) from None
+            raise TranspileError(str(exc), self.loc, exc.hint) from None
 
     def emit(self, stmt) -> None:
         """Append an equation or a compound statement (`If`, `Loop`) to the current block."""

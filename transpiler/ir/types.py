@@ -23,7 +23,11 @@ _fresh = itertools.count(1)
 
 
 class ShapeError(Exception):
-    """A shape or dtype rule failed; normalize attaches the source location."""
+    """A shape or dtype rule failed; normalize attaches the source location (and `hint`, what to write instead)."""
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.hint = hint
 
 
 def fresh_dim() -> str:

@@ -82,7 +82,8 @@ class Loops(LoopSharing):
             builder.restore(state)
             index = None
             if index_name is not None:  # named first: the loop index keeps the plain name
-                index = Var(builder.scope.fresh(index_name), TensorType("i64", ()))
+                # a Python int, whatever the bounds' types (`range` makes ints): weak, so `x32 * i` stays float32
+                index = Var(builder.scope.fresh(index_name), TensorType("i64", (), weak=True))
                 self._named.add(id(index))
             slots, slot_of = self._slots(assigned, split, types, env, builder, later)
             if split:

@@ -13,7 +13,7 @@ from typing import Callable, Sequence
 import libcst as cst
 
 from .. import codegen as cg
-from ..ir.types import TensorType, broadcast_shapes, promote
+from ..ir.types import ShapeError, TensorType, broadcast_shapes, promote
 from ..ir.dims import dim_product, dim_sum
 from ..ir import Const
 from ..builder import const
@@ -24,8 +24,6 @@ from .symbolic import Sym, ops, sum_to
 Rule = Callable[..., Sym | None]
 
 _LN2, _LN10, _PI = math.log(2.0), math.log(10.0), math.pi
-_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
-_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
 # integer arithmetic on sizes keeps the size it computes (`x.shape[0] - 1` is `n-1`, `2 * n` is `2*n`)
@@ -33,8 +31,17 @@ _SIZE_ARITHMETIC = {"add": lambda a, b: dim_sum([a, b]), "subtract": lambda a, b
                     "multiply": lambda a, b: dim_product([a, b])}
 
 
-def _infer(result: str, name: str = "", python_operator: bool = False) -> Callable:
+def _infer(result: str, name: str = "", python_operator: bool = False, bools: str | None = None) -> Callable:
+    """`bools`: what NumPy gives for booleans alone where that is not this rule's dtype (a loop of another dtype:
+    np.sin of a bool array is float16, its square int8; "an error": no loop); refused, since Lifted has no such
+    dtype (None: as the rule says). A bool array to the power of a Python number is such a case too (`m ** 2` is
+    NumPy's square of `m`, int8)."""
     def infer(types: list[TensorType], params) -> TensorType:
+        first = types[0]
+        others = [t.dtype == "bool" or (name == "power" and t.weak) for t in types[1:]]
+        if bools is not None and first.dtype == "bool" and all(others) and not all(t.weak for t in types):
+            raise ShapeError(f"np.{name} of booleans is {bools} in NumPy, which Lifted does not model",
+                             "convert the booleans first: `m.astype(np.float64)`, or `m * 1` for integers")
         shape = broadcast_shapes([t.shape for t in types])
         dtype = promote(types[1:] if result == "where" else types)
         if result == "bool":
@@ -85,14 +92,16 @@ def elementwise(name: str, rules: Sequence[Rule | None], render: Callable, cuda:
                 result: str = "float", fold: Callable | None = None, temp: str = "t",
                 simplify: Callable | None = None, diff: bool = True, imports: str | None = None,
                 python_operator: bool = False, scalar_c: str | None = None, batch: Callable = batch_elementwise,
-                cuda_uniform: tuple = ()) -> Primitive:
+                cuda_uniform: tuple = (), cuda_uniform_args: tuple | None = None, bools: str | None = "") -> Primitive:
     """Register an elementwise primitive; `rules[i]` is None where argument i has no derivative;
-    `python_operator`: rendered as Python's operator, so Python numbers in give a Python number out."""
+    `python_operator`: rendered as Python's operator, so Python numbers in give a Python number out; `bools`: see
+    `_infer` ("": float16 for a float result, which is NumPy's first loop where it has no boolean one)."""
+    bools = ("float16" if result == "float" else None) if bools == "" else bools
     return register(Primitive(
-        name=name, infer=_infer(result, name, python_operator), render=render, family="elementwise",
+        name=name, infer=_infer(result, name, python_operator, bools), render=render, family="elementwise",
         vjp=_vjp_from(rules) if diff else None, jvp=_jvp_from(rules) if diff else None,
         cuda=cuda, batch=batch, broadcast_tolerant=True, fold=fold, temp_name=temp, imports=imports,
-        scalar_c=scalar_c, cuda_uniform=cuda_uniform,
+        scalar_c=scalar_c, cuda_uniform=cuda_uniform, cuda_uniform_args=cuda_uniform_args,
         diff_args=tuple(i for i, r in enumerate(rules) if r is not None),
         extra={"simplify": simplify} if simplify else {},
     ))
@@ -100,11 +109,6 @@ def elementwise(name: str, rules: Sequence[Rule | None], render: Callable, cuda:
 
 def np_call(fn: str) -> Callable:
     return lambda args, params: cg.call(f"np.{fn}", *args)
-
-
-def special_call(fn: str) -> Callable:
-    """`scipy.special.<fn>(x)`; static parameters (a polygamma order) go first, as scipy takes them."""
-    return lambda args, params: cg.call(f"scipy.special.{fn}", *params.values(), *args)
 
 
 def infix(op: str) -> Callable:
@@ -212,13 +216,13 @@ def _simplify_neg(args, params, out, builder):
 elementwise("add", [lambda g, y, a, b: g, lambda g, y, a, b: g], infix("+"), "({0} + {1})",
             result="promote", fold=operator.add, simplify=_simplify_add, python_operator=True,
             scalar_c="any")
-elementwise("subtract", [lambda g, y, a, b: g, lambda g, y, a, b: -g], infix("-"), "({0} - {1})",
+elementwise("subtract", [lambda g, y, a, b: g, lambda g, y, a, b: -g], infix("-"), "({0} - {1})", bools="an error",
             result="promote", fold=operator.sub, simplify=_simplify_sub, python_operator=True,
             scalar_c="any")
 elementwise("multiply", [lambda g, y, a, b: g * b, lambda g, y, a, b: g * a], infix("*"), "({0} * {1})",
             result="promote", fold=operator.mul, simplify=_simplify_mul,
             python_operator=True, scalar_c="any")
-elementwise("divide", [lambda g, y, a, b: g / b, lambda g, y, a, b: -(g * y) / b], infix("/"), "({0} / {1})",
+elementwise("divide", [lambda g, y, a, b: g / b, lambda g, y, a, b: -(g * y) / b], infix("/"), "({0} / {1})", bools=None,
             fold=operator.truediv, simplify=_simplify_div, python_operator=True, scalar_c="any")
 def _power_base(g: Sym, y: Sym, a: Sym, b: Sym) -> Sym | None:
     """d a**b / da = b a**(b-1), and 0 where b is 0 (a**0 is 1 everywhere: `0 * 0**-1` would be NaN), as JAX."""
@@ -253,14 +257,14 @@ def _batch_power(ctx, prim, args: list[Sym], batched: list[bool]) -> Sym:
 
 elementwise("power", [_power_base, _power_exponent],
             infix("**"), "lifted_power({0}, {1})", result="promote", fold=operator.pow, simplify=_simplify_pow,
-            python_operator=True, batch=_batch_power, cuda_uniform=((1, 0.5, "sqrt({0})"),))
+            python_operator=True, batch=_batch_power, cuda_uniform=((1, 0.5, "sqrt({0})"),), bools="int8")
 elementwise("negative", [lambda g, y, a: -g], lambda args, p: cg.unary("-", args[0]), "(-{0})",
-            result="promote", fold=operator.neg, simplify=_simplify_neg, python_operator=True,
+            result="promote", bools="an error", fold=operator.neg, simplify=_simplify_neg, python_operator=True,
             scalar_c="any")
-elementwise("floor_divide", [None, None], infix("//"), "lifted_floor_divide({0}, {1})", result="promote",
+elementwise("floor_divide", [None, None], infix("//"), "lifted_floor_divide({0}, {1})", result="promote", bools="int8",
             fold=operator.floordiv, diff=False, python_operator=True, scalar_c="any")
 elementwise("mod", [lambda g, y, a, b: g, lambda g, y, a, b: -g * ops.floor_divide(a, b)], infix("%"),
-            "lifted_mod({0}, {1})", result="promote", fold=operator.mod, python_operator=True,
+            "lifted_mod({0}, {1})", result="promote", bools="int8", fold=operator.mod, python_operator=True,
             scalar_c="any")
 
 # --- transcendental and friends ----------------------------------------------------------------------------
@@ -284,15 +288,15 @@ elementwise("arccosh", [lambda g, y, x: g / ops.sqrt(x * x - 1.0)], np_call("arc
 elementwise("arctanh", [lambda g, y, x: g / (1.0 - x * x)], np_call("arctanh"), "atanh({0})")
 # sin(pi x) / (pi x): the derivative (cos(pi x) - y) / x has the limit 0 at x = 0, written without dividing by 0
 elementwise("sinc", [lambda g, y, x: g * ops.where(x == 0.0, 0.0, (ops.cos(x * _PI) - y) / ops.where(x == 0.0, 1.0, x))],
-            np_call("sinc"))
+            np_call("sinc"), bools=None)
 elementwise("sinh", [lambda g, y, x: g * ops.cosh(x)], np_call("sinh"), "sinh({0})", scalar_c="float")
 elementwise("cosh", [lambda g, y, x: g * ops.sinh(x)], np_call("cosh"), "cosh({0})", scalar_c="float")
-elementwise("square", [lambda g, y, x: g * (2.0 * x)], np_call("square"), "({0} * {0})", result="promote", scalar_c="float")
-elementwise("reciprocal", [lambda g, y, x: -g * (y * y)], np_call("reciprocal"), "(1.0 / {0})")
+elementwise("square", [lambda g, y, x: g * (2.0 * x)], np_call("square"), "({0} * {0})", result="promote", bools="int8", scalar_c="float")
+elementwise("reciprocal", [lambda g, y, x: -g * (y * y)], np_call("reciprocal"), "(1.0 / {0})", bools="int8")
 elementwise("abs", [lambda g, y, x: g * ops.sign(x)], np_call("abs"), "lifted_abs({0})", result="promote")
-elementwise("sign", [None], np_call("sign"), "lifted_sign({0})", result="promote", diff=False)
-elementwise("floor", [None], np_call("floor"), "floor({0})", diff=False)
-elementwise("ceil", [None], np_call("ceil"), "ceil({0})", diff=False)
+elementwise("sign", [None], np_call("sign"), "lifted_sign({0})", result="promote", diff=False, bools="an error")
+elementwise("floor", [None], np_call("floor"), "floor({0})", diff=False, bools="bool")
+elementwise("ceil", [None], np_call("ceil"), "ceil({0})", diff=False, bools="bool")
 elementwise("arctan2", [lambda g, y, a, b: g * b / (a * a + b * b), lambda g, y, a, b: -g * a / (a * a + b * b)],
             np_call("arctan2"), "atan2({0}, {1})")
 
@@ -330,28 +334,13 @@ def _raised(x: Sym, lo: Sym, hi: Sym) -> Sym:
 
 
 # NumPy defines clip as minimum(maximum(x, lo), hi): its derivatives are those of the two, ties shared; crossed
-# bounds (lo > hi) give hi everywhere, so nothing flows into x or lo there
+# bounds (lo > hi) give hi everywhere, so nothing flows into x or lo there. Between two scalar bounds NumPy's loop
+# keeps x where it equals one (np.clip(-0.0, -1.0, 0.0) is -0.0, where minimum(-0.0, 0.0) is 0.0): lifted_clip
 elementwise("clip", [lambda g, y, x, lo, hi: _larger_share(_smaller_share(g, _raised(x, lo, hi), hi), x, lo),
                      lambda g, y, x, lo, hi: _larger_share(_smaller_share(g, _raised(x, lo, hi), hi), lo, x),
                      lambda g, y, x, lo, hi: _smaller_share(g, hi, _raised(x, lo, hi))],
-            np_call("clip"), "lifted_minimum(lifted_maximum({0}, {1}), {2})", result="promote")
-
-# --- scipy.special -------------------------------------------------------------------------------------------
-def _special(name: str, rule: Rule, cuda: str | None = None, temp: str = "t") -> None:
-    elementwise(name, [rule], special_call(name), cuda, temp=temp, imports="scipy.special")
-
-
-_special("expit", lambda g, y, x: g * (y * (1.0 - y)), "(1.0 / (1.0 + exp(-{0})))", temp="p")
-_special("logit", lambda g, y, x: g / (x * (1.0 - x)), "log({0} / (1.0 - {0}))")
-_special("erf", lambda g, y, x: g * (_TWO_OVER_SQRT_PI * ops.exp(-(x * x))), "erf({0})")
-_special("erfc", lambda g, y, x: g * (-_TWO_OVER_SQRT_PI * ops.exp(-(x * x))), "erfc({0})")
-_special("ndtr", lambda g, y, x: g * (_INV_SQRT_2PI * ops.exp(-0.5 * (x * x))), "normcdf({0})", temp="p")
-_special("log_ndtr", lambda g, y, x: g * (_INV_SQRT_2PI * ops.exp(-0.5 * (x * x) - y)), None)
-_special("gammaln", lambda g, y, x: g * ops.digamma(x), "lgamma({0})")
-_special("digamma", lambda g, y, x: g * ops.polygamma(x, order=1), None)
-# polygamma(order, x): the order is a build-time integer, kept as a parameter
-elementwise("polygamma", [lambda g, y, x, order: g * ops.polygamma(x, order=order + 1)], special_call("polygamma"),
-            imports="scipy.special")
+            np_call("clip"), "lifted_minimum(lifted_maximum({0}, {1}), {2})", result="promote",
+            cuda_uniform_args=((1, 2), "lifted_clip({0}, {1}, {2})"))
 
 # the value itself, with no derivative: `stop_gradient(x)` renders as `x`
 elementwise("stop_gradient", [None], lambda args, p: args[0], None, result="promote", diff=False, temp="v",

@@ -32,6 +32,9 @@ class Primitive:
     # NumPy computes another function than `cuda` says: (i, value, C expression) per case. An array's `** 0.5`
     # is NumPy's sqrt (-0.0 stays -0.0, -inf gives NaN), a scalar's is C's pow (0.0, inf).
     cuda_uniform: tuple[tuple[int, float, str], ...] = ()
+    # where the arguments at these positions are each one value for every element (0-d, or of size 1), NumPy's
+    # loop computes this C expression instead of `cuda` (np.clip between two scalars keeps x at a bound equal to it)
+    cuda_uniform_args: tuple[tuple[int, ...], str] | None = None
     # whether the loop kernels (backends/c/loops) evaluate a scalar equation through `cuda` with NumPy's meaning:
     # "any" dtypes, "float" results only (an integer `np.square` wraps around where C's overflow is undefined),
     # "one_dtype" operands (Python compares an int with a float exactly, C through a double); None: never
@@ -88,4 +91,4 @@ def _load_families() -> None:
     if not _loaded:
         _loaded = True
         from . import (calls, creation, effects, elementwise, indexing, linalg, matrix_functions,  # noqa: F401
-                       reductions, scans, shape_ops, structured, tape)
+                       reductions, scans, shape_ops, special, structured, tape)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from ..ir.types import TensorType
 from ..builder import const
 from ..errors import TranspileError
-from ..ir import Const, Loop, Var, equations
+from ..ir import Atom, Const, Loop, Var, equations
 from ..primitives.batching import batched_type
 from ..primitives.symbolic import Sym, ops
 
@@ -65,10 +65,20 @@ class BatchedLoops:
             slots.append(new)
         return slots
 
+    def _lift_init(self, init: Atom, slot: Var) -> Atom:
+        """An unbatched initial value as the batched slot's array, in the slot's dtype: a Python number (`acc =
+        0.0`) takes the dtype the body gives the slot (float32 after `acc + x32[i]`), as Python's value does
+        from the first iteration on, where lifting it alone would make a float64 array."""
+        if init.type.dtype == slot.type.dtype:
+            return self.lift(init, writable=True, name=slot.name)
+        cast = self.builder.bind("astype", [self.lift(init)], {"dtype": slot.type.dtype}, name=slot.name)  # (a copy)
+        self.batched.add(id(cast))
+        return cast
+
     def _emit_loop(self, stmt: Loop, bounds, inits, flags, masked: bool, per_example_bounds: bool) -> None:
         builder = self.builder
         builder.loc = stmt.loc
-        inits = [self.lift(i, writable=True, name=old.name) if f and not self.is_batched(i) and not
+        inits = [self._lift_init(i, old) if f and not self.is_batched(i) and not
                  (isinstance(i, Var) and i.type.dtype == "tape") else i for i, f, old in zip(inits, flags, stmt.carried)]
         if per_example_bounds:
             return self._per_example_range(stmt, bounds, inits, flags)
@@ -141,7 +151,7 @@ class BatchedLoops:
         self.batched.add(id(count.atom))
         total = Sym(builder, builder.bind("max", [count.atom], name="longest"))
         slots = self._slots(stmt, flags)
-        k = Var(builder.scope.fresh("k"), TensorType("i64", ()))
+        k = Var(builder.scope.fresh("k"), TensorType("i64", (), weak=True))  # (range makes Python ints)
         popping = any(e.prim.name == "pop" for e in equations(stmt.body))
         with self._block() as body:
             local = s(k) - (total - count) if popping else s(k)

@@ -188,10 +188,15 @@ class StatementWriter:
         return uniform if uniform is not None else self._general(eqn)
 
     def _general(self, eqn: Eqn) -> str:
-        """The registry's `cuda` expression of the operands, converted to a float result's type."""
+        """The registry's `cuda` expression of the operands (`cuda_uniform_args`' where those operands are one value
+        for every element), converted to a float result's type."""
         prim, out = eqn.prim, eqn.out
         if not prim.cuda:
             raise TranspileError(f"`{prim.name}` has no C expression", eqn.loc)
+        expression = prim.cuda
+        if prim.cuda_uniform_args is not None and \
+                all(all(d == 1 for d in eqn.args[p].type.shape) for p in prim.cuda_uniform_args[0]):
+            expression = prim.cuda_uniform_args[1]
         args = []
         for atom in eqn.args:
             text = self.ref(atom, out.type.dtype if out.type.is_float else None)
@@ -201,7 +206,7 @@ class StatementWriter:
                 via = "(int32_t)" if atom.type.dtype == "bool" else ""
                 text = f"({C_TYPES[out.type.dtype]}){via}({text})"
             args.append(text)
-        return prim.cuda.format(*args)
+        return expression.format(*args)
 
     def _uniform_case(self, eqn: Eqn) -> str | None:
         """The registry's `cuda_uniform` expression (an array's `** 0.5` as sqrt) where the argument is that constant,

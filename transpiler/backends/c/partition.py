@@ -221,6 +221,7 @@ class Partitioner:
         items: list = []
         region: Region | None = None
         pending: list = []  # hoistable statements after the region's last one: hoisted only if another joins
+        pending_start = 0  # where the first of them is in the queue
         side: Region | None = None  # element work of a smaller index space, launched before the region
         k = 0
         while k < len(queue):
@@ -236,6 +237,7 @@ class Partitioner:
                     continue
                 if not reads_region and (_hoistable(stmt) and not (gather.is_gather(stmt) and joins) or
                                          _is_fill(stmt) and id(stmt.out) in self.accumulators):
+                    pending_start = k if not pending else pending_start
                     pending.append(stmt)
                     k += 1
                     continue
@@ -245,8 +247,12 @@ class Partitioner:
                     pending = []
                     k += 1
                     continue
-                # the pending statements keep their place after the launch: the cut goes on from the first of them
-                k -= len(pending)
+                # the pending statements keep their place after the launch: the cut goes on from the first of them,
+                # without the statements the side region took meanwhile (those are cut already)
+                if pending:
+                    taken = {id(s) for s in side.stmts} if side is not None else set()
+                    queue = queue[:pending_start] + [s for s in queue[pending_start:] if id(s) not in taken]
+                    k = pending_start
                 pending = []
                 pulled = self._siblings(region, queue, k)
                 region.stmts += [queue[j] for j in sorted(pulled)]

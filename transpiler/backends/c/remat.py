@@ -34,7 +34,7 @@ from .region import TAPE_OPS, Region, fits, is_element_eqn, is_tape, offset_read
 MAX_COPY = 24
 ITEM_SIZE = {"f64": 8, "f32": 4, "i64": 8, "i32": 4, "bool": 1}
 EXACT_CALLS = {"sqrt", "fabs", "floor", "ceil", "copysign", "lifted_maximum", "lifted_minimum", "lifted_abs",
-               "lifted_sign", "lifted_floor_divide", "lifted_mod"}  # correctly rounded in every loop
+               "lifted_sign", "lifted_floor_divide", "lifted_mod", "lifted_clip"}  # correctly rounded in every loop
 ROUNDING = {"floor", "ceil", "sign", "floor_divide", "mod"}
 
 
