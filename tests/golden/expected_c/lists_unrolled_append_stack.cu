@@ -257,6 +257,13 @@ template <class A, class B> LIFTED_DEVICE auto lifted_maximum(A a, B b) -> declt
 { return (a > b || a != a) ? a : b; }
 template <class A, class B> LIFTED_DEVICE auto lifted_minimum(A a, B b) -> decltype(a + b)
 { return (a < b || a != a) ? a : b; }
+// np.clip: x, unless below lo or above hi (a bound equal to x, either zero included, gives x's own sign)
+template <class X, class L, class H> LIFTED_DEVICE auto lifted_clip(X x, L lo, H hi) -> decltype(x + lo + hi)
+{
+    typedef decltype(x + lo + hi) R;
+    const R raised = ((R)x < (R)lo || lo != lo) ? (R)lo : (R)x;
+    return (raised > (R)hi || hi != hi) ? (R)hi : raised;
+}
 template <class T> LIFTED_DEVICE T lifted_sign(T x) { return x != x ? x : (T)((x > 0) - (x < 0)); }
 template <class T> LIFTED_DEVICE T lifted_abs(T x) { return x < 0 ? -x : x; }
 LIFTED_DEVICE double lifted_abs(double x) { return fabs(x); }

@@ -257,6 +257,13 @@ template <class A, class B> LIFTED_DEVICE auto lifted_maximum(A a, B b) -> declt
 { return (a > b || a != a) ? a : b; }
 template <class A, class B> LIFTED_DEVICE auto lifted_minimum(A a, B b) -> decltype(a + b)
 { return (a < b || a != a) ? a : b; }
+// np.clip: x, unless below lo or above hi (a bound equal to x, either zero included, gives x's own sign)
+template <class X, class L, class H> LIFTED_DEVICE auto lifted_clip(X x, L lo, H hi) -> decltype(x + lo + hi)
+{
+    typedef decltype(x + lo + hi) R;
+    const R raised = ((R)x < (R)lo || lo != lo) ? (R)lo : (R)x;
+    return (raised > (R)hi || hi != hi) ? (R)hi : raised;
+}
 template <class T> LIFTED_DEVICE T lifted_sign(T x) { return x != x ? x : (T)((x > 0) - (x < 0)); }
 template <class T> LIFTED_DEVICE T lifted_abs(T x) { return x < 0 ? -x : x; }
 LIFTED_DEVICE double lifted_abs(double x) { return fabs(x); }
@@ -515,7 +522,7 @@ template <bool lifted_team> LIFTED_DEVICE void hinge_k1_body(const int64_t n, co
             LIFTED_LANE_INDEX(i);
             const double w = w_data[i];
             // where_clip_maximum.py:9  clipped = np.clip(w, -1.0, 1.0)
-            const double clipped = lifted_minimum(lifted_maximum(w, (-1.0)), 1.0);
+            const double clipped = lifted_clip(w, (-1.0), 1.0);
             // where_clip_maximum.py:10  return np.mean(loss) + 0.1 * np.sum(np.where(w > 0, clipped, -clipped))
             const bool mask = (w > 0);
             const double t_1 = (-clipped);
