@@ -47,7 +47,7 @@ struct Scratch {
     ~Scratch() { free(block); }
 };
 static thread_local Scratch scratch;
-static thread_local PyObject* running_blocks = nullptr;
+static thread_local PyObject** running_blocks = nullptr;  // (the list is made at the first block)
 static thread_local PyObject* running_allocate = nullptr;
 
 // the kernel's allocator: called with the GIL released, on the calling thread; the block joins the call's list
@@ -60,7 +60,8 @@ static void* allocate(int64_t bytes)
         PyObject* block = PyTuple_GET_ITEM(made, 0);
         long long address = PyLong_AsLongLong(PyTuple_GET_ITEM(made, 1));
         PyObject* entry = Py_BuildValue("(LLOO)", address, address + (long long)bytes, block, block);
-        if (entry && PyList_Append(running_blocks, entry) == 0) at = (void*)(intptr_t)address;
+        if (!*running_blocks) *running_blocks = PyList_New(0);
+        if (entry && *running_blocks && PyList_Append(*running_blocks, entry) == 0) at = (void*)(intptr_t)address;
         Py_XDECREF(entry);
     }
     Py_XDECREF(made);
@@ -145,9 +146,36 @@ static PyObject* make_scalar(const Output& out, const int64_t* io)
     return typed;
 }
 
-// the results: views of the result block made here; any other array through the Python path's `view`
-static PyObject* make_results(LoopCall* self, const int64_t* io, PyObject* block, PyObject* blocks, PyObject* args)
+// the blocks a result may lie in, as the Python path's `view` looks at them: the result block, then the arena's
+static PyObject* owners(PyObject* block, PyObject* arena)
 {
+    PyObject* blocks = arena ? PySequence_List(arena) : PyList_New(0);
+    if (!blocks || !block) return blocks;
+    const long long low = (long long)(intptr_t)PyArray_DATA((PyArrayObject*)block);
+    PyObject* entry = Py_BuildValue("(LLOO)", low, low + (long long)PyArray_DIM((PyArrayObject*)block, 0), block,
+                                    block);
+    if (!entry || PyList_Insert(blocks, 0, entry) < 0) Py_CLEAR(blocks);
+    Py_XDECREF(entry);
+    return blocks;
+}
+
+// the array inputs (a result may be one of them, or a view of one)
+static PyObject* array_inputs(LoopCall* self, PyObject* args)
+{
+    PyObject* arrays = PyList_New(0);
+    for (Py_ssize_t i = 0; arrays && i < self->inputs; ++i) {
+        PyObject* value = PyTuple_GET_ITEM(args, i);
+        if (self->input[i].kind == KIND_ARRAY && value != Py_None && PyList_Append(arrays, value) < 0)
+            Py_CLEAR(arrays);
+    }
+    return arrays;
+}
+
+// the results: views of the result block made here; any other array through the Python path's `view`
+static PyObject* make_results(LoopCall* self, const int64_t* io, PyObject* block, PyObject* arena, PyObject* args)
+{
+    PyObject* blocks = nullptr;
+    PyObject* arrays = nullptr;
     char* low = block ? (char*)PyArray_DATA((PyArrayObject*)block) : nullptr;
     char* high = block ? low + PyArray_DIM((PyArrayObject*)block, 0) : nullptr;
     PyObject* results = PyTuple_New(self->outputs);
@@ -181,16 +209,20 @@ static PyObject* make_results(LoopCall* self, const int64_t* io, PyObject* block
                     PyTuple_SET_ITEM(shape, k, PyLong_FromLongLong(dims[k]));
                     PyTuple_SET_ITEM(steps, k, PyLong_FromLongLong(io[out.slot + 1 + out.rank + k]));
                 }
-                if (shape && steps)
+                if (shape && steps && !blocks) blocks = owners(block, arena);
+                if (shape && steps && blocks && !arrays) arrays = array_inputs(self, args);
+                if (shape && steps && blocks && arrays)
                     value = PyObject_CallMethod((PyObject*)self, "view", "LOOOOO", (long long)(intptr_t)at, shape,
-                                                steps, (PyObject*)out.dtype, blocks, args);
+                                                steps, (PyObject*)out.dtype, blocks, arrays);
                 Py_XDECREF(shape);
                 Py_XDECREF(steps);
             }
         }
-        if (!value) { Py_DECREF(results); return nullptr; }
+        if (!value) { Py_DECREF(results); Py_XDECREF(blocks); Py_XDECREF(arrays); return nullptr; }
         PyTuple_SET_ITEM(results, i, value);
     }
+    Py_XDECREF(blocks);
+    Py_XDECREF(arrays);
     if (self->outputs == 1) {
         PyObject* only = PyTuple_GET_ITEM(results, 0);
         Py_INCREF(only);
@@ -217,6 +249,7 @@ static PyObject* loop_call(PyObject* object, PyObject* args, PyObject* kwargs)
     for (Py_ssize_t i = 0; i < count; ++i) {
         const Input& in = self->input[i];
         PyObject* value = PyTuple_GET_ITEM(args, i);
+        if (value == Py_None) continue;  // (undefined on the path taken: zero words, the loop never reads it)
         int packed = in.kind == KIND_ARRAY ? pack_array(in, value, io) : pack_scalar(in, value, io);
         if (packed < 0) goto done;
         if (packed == 0) { result = python_path(self, args); goto done; }
@@ -235,11 +268,9 @@ static PyObject* loop_call(PyObject* object, PyObject* args, PyObject* kwargs)
             io[memory + 2] = (int64_t)(intptr_t)PyArray_DATA((PyArrayObject*)block);
             io[memory + 3] = size;
         }
-        blocks = PyList_New(0);
-        if (!blocks) goto done;
-        PyObject* saved_blocks = running_blocks;
+        PyObject** saved_blocks = running_blocks;
         PyObject* saved_allocate = running_allocate;
-        running_blocks = blocks;
+        running_blocks = &blocks;
         running_allocate = self->allocate;
         int code;
         Py_BEGIN_ALLOW_THREADS
@@ -264,13 +295,6 @@ static PyObject* loop_call(PyObject* object, PyObject* args, PyObject* kwargs)
             if (grown) { free(scratch.block); scratch.block = grown; scratch.bytes = size; }
         }
         if (results_took != self->result_bytes && results_took <= RESULT_BLOCK_MOST) self->result_bytes = results_took;
-        if (block) {  // (first in the owners the Python path's `view` looks at, as there)
-            const long long low = (long long)(intptr_t)PyArray_DATA((PyArrayObject*)block);
-            PyObject* entry = Py_BuildValue("(LLOO)", low, low + (long long)PyArray_DIM((PyArrayObject*)block, 0),
-                                            block, block);
-            if (!entry || PyList_Insert(blocks, 0, entry) < 0) { Py_XDECREF(entry); goto done; }
-            Py_DECREF(entry);
-        }
         result = make_results(self, io, block, blocks, args);
     }
 done:

@@ -96,6 +96,10 @@ class LoopKernel(LOOP_CALL):
 
     def __init__(self, function, spec: dict):
         self.function = function
+        # the same function called with the GIL held, for calls whose C side reads arrays' headers: another thread
+        # could reshape an array (and free its dims) while a call that released the GIL reads them
+        self.holding_gil = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ALLOCATOR)(
+            ctypes.cast(function, ctypes.c_void_p).value)
         self.spec = spec
         function.restype = ctypes.c_int
         function.argtypes = [ctypes.c_void_p, ALLOCATOR]
@@ -142,7 +146,7 @@ class LoopKernel(LOOP_CALL):
                     io[word] = id(value)
                     io[word + 1] = -1
                 else:
-                    return self._run(io, at, args, None, ())
+                    return self._run(io, at, args, None, (), True)
             return self._call(io, at, args, True)
         finally:
             free.append((io, at))
@@ -157,6 +161,7 @@ class LoopKernel(LOOP_CALL):
         """One call with the buffer `io`; `headers`: array inputs may pass as their header's address."""
         owners: list = []  # (low, high, array, original): memory a result or a pushed entry may point into
         tapes = []
+        by_header = False  # (whether an array passes as its header's address)
         for value, (kind, dtype, rank, flag, blank, at, readable) in zip(args, self.inputs):
             if kind is _ARRAY:
                 if value is None:  # undefined on the path taken: the loop never reads it
@@ -168,6 +173,7 @@ class LoopKernel(LOOP_CALL):
                         io[at] = id(value)
                         io[at + 1] = -1
                         owners.append((None, None, value, value))
+                        by_header = True
                         continue
                 else:
                     array = _as_input(value, dtype, rank, flag)
@@ -201,11 +207,12 @@ class LoopKernel(LOOP_CALL):
                     table = array_module.array("q", [w for s in value for w in (s.address, s.count)])
                 tapes.append((at, value, table, width, pops))
                 io[at:at + 4] = array_module.array("q", (table.buffer_info()[0], len(value), 0, 0))
-        return self._run(io, io_address, args, owners, tapes)
+        return self._run(io, io_address, args, owners, tapes, by_header)
 
-    def _run(self, io, io_address: int, args: tuple, owners: list | None, tapes: list):
+    def _run(self, io, io_address: int, args: tuple, owners: list | None, tapes: list, by_header: bool):
         """Call the kernel on the packed buffer and turn what it wrote into the results. `owners`: the inputs'
-        (low, high, array, original), or None where each input is its own array (a quick call)."""
+        (low, high, array, original), or None where each input is its own array (a quick call); `by_header`:
+        the C side reads an array's header, so the call holds the GIL."""
         memory = self.memory
         blocks: list = []
         outer, _arena.blocks = _arena.blocks, blocks
@@ -224,7 +231,7 @@ class LoopKernel(LOOP_CALL):
         else:
             io[memory + 2] = io[memory + 3] = 0
         try:
-            code = self.function(io_address, _ALLOCATE)
+            code = (self.holding_gil if by_header else self.function)(io_address, _ALLOCATE)
         finally:
             _arena.blocks = outer
         if code:
