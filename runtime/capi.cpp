@@ -415,8 +415,68 @@ static PyGetSetDef loop_getset[] = {
 
 static PyTypeObject LoopCallType = {PyVarObject_HEAD_INIT(nullptr, 0)};
 
+// arguments_key(function name, args): what the host module's `_check_args` remembers of a call that passed, the
+// tuple (name, then each argument's type, getattr(value, "shape", None), getattr(value, "dtype", None))
+static PyObject* attribute_or_none(PyObject* value, PyObject* name)
+{
+    PyObject* found;
+    if (_PyObject_LookupAttr(value, name, &found) < 0) return nullptr;  // (AttributeError: 0, found NULL)
+    if (!found) Py_RETURN_NONE;
+    return found;
+}
+
+static PyObject* arguments_key(PyObject*, PyObject* const* args, Py_ssize_t nargs)
+{
+    static PyObject* shape_name = PyUnicode_InternFromString("shape");
+    static PyObject* dtype_name = PyUnicode_InternFromString("dtype");
+    if (nargs != 2 || !PyTuple_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "arguments_key(function_name, args) takes a name and a tuple");
+        return nullptr;
+    }
+    PyObject* values = args[1];
+    const Py_ssize_t count = PyTuple_GET_SIZE(values);
+    PyObject* key = PyTuple_New(1 + 3 * count);
+    if (!key) return nullptr;
+    Py_INCREF(args[0]);
+    PyTuple_SET_ITEM(key, 0, args[0]);
+    for (Py_ssize_t i = 0; i < count; ++i) {
+        PyObject* value = PyTuple_GET_ITEM(values, i);
+        PyTypeObject* type = Py_TYPE(value);
+        PyObject *shape, *dtype;
+        if (type == &PyArray_Type) {  // (the attributes of an exact ndarray, read from it directly)
+            PyArrayObject* array = (PyArrayObject*)value;
+            shape = PyTuple_New(PyArray_NDIM(array));
+            for (int k = 0; shape && k < PyArray_NDIM(array); ++k) {
+                PyObject* size = PyLong_FromSsize_t(PyArray_DIM(array, k));
+                if (!size) { Py_CLEAR(shape); break; }
+                PyTuple_SET_ITEM(shape, k, size);
+            }
+            dtype = (PyObject*)PyArray_DESCR(array);
+            Py_INCREF(dtype);
+        } else if (type == &PyFloat_Type || type == &PyLong_Type || type == &PyBool_Type) {
+            shape = Py_None; Py_INCREF(shape);
+            dtype = Py_None; Py_INCREF(dtype);
+        } else {
+            shape = attribute_or_none(value, shape_name);
+            dtype = shape ? attribute_or_none(value, dtype_name) : nullptr;
+        }
+        if (!shape || !dtype) { Py_XDECREF(shape); Py_DECREF(key); return nullptr; }
+        Py_INCREF(type);
+        PyTuple_SET_ITEM(key, 1 + 3 * i, (PyObject*)type);
+        PyTuple_SET_ITEM(key, 2 + 3 * i, shape);
+        PyTuple_SET_ITEM(key, 3 + 3 * i, dtype);
+    }
+    return key;
+}
+
+static PyMethodDef functions[] = {
+    {"arguments_key", (PyCFunction)(void (*)(void))arguments_key, METH_FASTCALL,
+     "arguments_key(function_name, args): the host module's argument check's key for a call"},
+    {nullptr, nullptr, 0, nullptr},
+};
+
 static PyModuleDef module = {PyModuleDef_HEAD_INIT, "lifted_capi",
-                             "Lifted's C-API call path for the CPU target's loop kernels.", -1};
+                             "Lifted's C-API call path for the CPU target's loop kernels.", -1, functions};
 
 PyMODINIT_FUNC PyInit_lifted_capi(void)
 {

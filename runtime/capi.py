@@ -1,7 +1,7 @@
 """The C-API call path of the CPU target (`capi.cpp`): a CPython extension built once per interpreter and NumPy
 (cached by content hash with the kernel libraries, `lifted.cpu_build`), whose `LoopCall` type is the base of
 `lifted.cpu_loop.LoopKernel`, so a run's or loop kernel's call packs its values, calls the kernel and makes its
-results in C.
+results in C, and whose `arguments_key` makes the key the C host modules' argument checks remember.
 
 Where it cannot be built (no `Python.h` or NumPy headers, no compiler) or `$LIFTED_CAPI` is `0` at import,
 `LOOP_CALL` is `object` and every call takes the Python path (ctypes), with the same results and errors;
@@ -48,5 +48,14 @@ def _load():
     return module, None
 
 
+def _arguments_key(function_name: str, args: tuple) -> tuple:
+    """What the host module's `_check_args` remembers of a call that passed: all the check reads."""
+    passed = [function_name]
+    for value in args:
+        passed += type(value), getattr(value, "shape", None), getattr(value, "dtype", None)
+    return tuple(passed)
+
+
 extension, UNAVAILABLE = _load()
 LOOP_CALL = extension.LoopCall if extension is not None else object
+arguments_key = extension.arguments_key if extension is not None else _arguments_key

@@ -22,6 +22,7 @@ from typing import Any
 from .buffers import release as release_buffers  # noqa: F401  (public: free the idle output blocks)
 from .cpu_products import blas_gemm, flat_matmul, matmul  # noqa: F401  (the host module's matrix products)
 from .cpu_launch import Kernel
+from .capi import arguments_key  # noqa: F401  (the host module's argument checks)
 from .cpu_build import FLAGS, BuildError, build, cache_dir, compiler, explain  # noqa: F401  (public)
 from .cpu_loop import LoopKernel
 

@@ -313,3 +313,29 @@ print(repr(module.last_grad(x, 3).tolist()))
     module, _ = c_module(PROGRAM, tmp_path, "on")
     x = np.linspace(0.1, 1.0, 7)
     assert result.stdout.splitlines() == [repr(float(module.last(x, 3))), repr(module.last_grad(x, 3).tolist())]
+
+
+@needs_capi
+def test_the_argument_checks_key_is_the_python_one():
+    """`arguments_key` (C) makes the tuple the host module's `_check_args` made in Python: the name, then each
+    argument's type, `getattr(value, "shape", None)` and `getattr(value, "dtype", None)`; an attribute that
+    raises something other than AttributeError raises it, as getattr does."""
+    class Shaped:
+        shape = (3,)
+
+    class Broken:
+        @property
+        def shape(self):
+            raise KeyError("shape")
+
+    x = np.arange(6.0).reshape(2, 3)
+    values = (x, x[:, ::2], x.T, np.float64(1.5), np.int32(2), 1.5, 3, True, None, [1.0, 2.0], "s", Shaped(),
+              x.view(type("Sub", (np.ndarray,), {})), np.array(2.0), np.ones((0, 4), np.float32), np.ma.ones(3))
+    for count in range(len(values) + 1):
+        args = values[:count]
+        made, expected = capi.extension.arguments_key("f", args), capi._arguments_key("f", args)
+        assert made == expected and [type(v) for v in made] == [type(v) for v in expected]
+        assert hash(made) == hash(expected)
+    for key in (capi.extension.arguments_key, capi._arguments_key):
+        with pytest.raises(KeyError):
+            key("f", (x, Broken()))
