@@ -106,8 +106,8 @@ static int pack_scalar(const Input& in, PyObject* value, int64_t* io)
     const bool python_number = type == &PyFloat_Type || type == &PyLong_Type || type == &PyBool_Type;
     if (in.floating) {
         double x;
-        if (PyFloat_Check(value)) x = PyFloat_AS_DOUBLE(value);  // (a float or np.float64: float() is its value)
-        else {
+        if (type == &PyFloat_Type) x = PyFloat_AS_DOUBLE(value);
+        else {  // (float(value): np.float64's own, a subclass's __float__, ...)
             PyObject* converted = PyNumber_Float(value);
             if (!converted) return -1;
             x = PyFloat_AS_DOUBLE(converted);
@@ -115,7 +115,6 @@ static int pack_scalar(const Input& in, PyObject* value, int64_t* io)
         }
         memcpy(&io[in.slot], &x, 8);
     } else {
-        if (type == &PyFloat_Type) return 0;
         PyObject* converted = PyNumber_Long(value);
         if (!converted) return -1;
         int overflow = 0;
@@ -420,7 +419,11 @@ static PyTypeObject LoopCallType = {PyVarObject_HEAD_INIT(nullptr, 0)};
 static PyObject* attribute_or_none(PyObject* value, PyObject* name)
 {
     PyObject* found;
-    if (_PyObject_LookupAttr(value, name, &found) < 0) return nullptr;  // (AttributeError: 0, found NULL)
+#if PY_VERSION_HEX >= 0x030D0000
+    if (PyObject_GetOptionalAttr(value, name, &found) < 0) return nullptr;  // (AttributeError: 0, found NULL)
+#else
+    if (_PyObject_LookupAttr(value, name, &found) < 0) return nullptr;
+#endif
     if (!found) Py_RETURN_NONE;
     return found;
 }
