@@ -58,11 +58,11 @@ def _input_plan(entry: tuple, slot: int) -> tuple:
     return _TAPE, None, entry[1], entry[2], None, slot, False
 
 
-def _capi_input(entry: tuple, plan: tuple) -> tuple:
-    """An input as the C call reads it: (kind: 0 array, 1 scalar, 2 other; dtype, rank, written, floating, slot)."""
+def _capi_input(plan: tuple) -> tuple:
+    """An input as the C call reads it: (kind: 0 array, 1 scalar, 2 tape; dtype, rank, written, floating, slot)."""
     kind = {_ARRAY: 0, _SCALAR: 1}.get(plan[0], 2)
-    return kind, plan[1], plan[2] or 0 if kind == 0 else 0, int(kind == 0 and bool(plan[3])), \
-        int(kind == 1 and bool(plan[3])), plan[5]
+    rank = plan[2] if kind == 0 else 0
+    return kind, plan[1], rank, int(kind == 0 and bool(plan[3])), int(kind == 1 and bool(plan[3])), plan[5]
 
 
 def _capi_output(entry: tuple, plan: tuple) -> tuple:
@@ -122,7 +122,7 @@ class LoopKernel(LOOP_CALL):
             if all(plan[6] for plan in self.inputs) else None
         if LOOP_CALL is not object:
             LOOP_CALL.__init__(self, ctypes.cast(function, ctypes.c_void_p).value, self.io, self.memory,
-                               tuple(_capi_input(entry, plan) for entry, plan in zip(spec["inputs"], self.inputs)),
+                               tuple(_capi_input(plan) for plan in self.inputs),
                                tuple(_capi_output(entry, plan) for entry, plan in zip(spec["outputs"], self.outputs)),
                                _allocate_block)
 
