@@ -15,84 +15,20 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import os
-import platform
-import re
 import secrets
-import shlex
-import subprocess
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
 
 from .buffers import release as release_buffers  # noqa: F401  (public: free the idle output blocks)
 from .cpu_products import blas_gemm, flat_matmul, matmul  # noqa: F401  (the host module's matrix products)
-from .cache import check_private
 from .cpu_launch import Kernel
+from .capi import arguments_key  # noqa: F401  (the host module's argument checks)
+from .cpu_build import FLAGS, BuildError, build, cache_dir, compiler, explain  # noqa: F401  (public)
 from .cpu_loop import LoopKernel
 
-FLAGS = ("-x", "c++", "-std=c++14", "-O3", "-march=native", "-ffp-contract=off", "-fopenmp", "-fPIC", "-shared",
-         "-w")
 _libraries: dict[str, Any] = {}
 _lock = threading.Lock()
-
-
-class BuildError(RuntimeError):
-    """The C++ compiler rejected a generated `.cu` file; the message names the kernel source line."""
-
-
-def cache_dir() -> Path:
-    configured = os.environ.get("LIFTED_CACHE_DIR")
-    return (Path(configured).expanduser() if configured else Path.home() / ".cache" / "lifted") / "c"
-
-
-def _vector_math() -> tuple[str, ...]:
-    """glibc's libmvec on x86-64 Linux: vectorised exp, log, sin, ... inside the kernels' SIMD loops."""
-    if platform.machine() == "x86_64" and platform.libc_ver()[0] == "glibc" and not os.environ.get("LIFTED_NO_MVEC"):
-        return ("-DLIFTED_MVEC",)
-    return ()
-
-
-def compiler() -> list[str]:
-    return shlex.split(os.environ.get("CXX", "c++"))
-
-
-def build(source: str, name: str = "kernels") -> Path:
-    """The shared library for a `.cu` text, compiled once and cached by content hash."""
-    command = compiler() + list(FLAGS) + list(_vector_math())
-    digest = hashlib.sha256("\0".join(command + [source]).encode()).hexdigest()[:24]
-    target = cache_dir() / f"{name}_{digest}.so"
-    if target.is_file():
-        check_private(target.parent)
-        check_private(target)  # (code another user could have written is never loaded)
-        return target
-    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    check_private(target.parent)
-    with tempfile.TemporaryDirectory(dir=target.parent) as work:
-        src = Path(work) / f"{name}.cu"
-        src.write_text(source)
-        out = Path(work) / "lib.so"
-        libraries = ["-lmvec", "-lm"] if _vector_math() else ["-lm"]
-        result = subprocess.run(command + [str(src), "-o", str(out)] + libraries, capture_output=True, text=True)
-        if result.returncode != 0:
-            raise BuildError(explain(result.stderr, source, f"{name}.cu"))
-        os.chmod(out, os.stat(out).st_mode & 0o755)  # never writable by others, whatever the umask
-        os.replace(out, target)
-    return target
-
-
-def explain(stderr: str, source: str, name: str) -> str:
-    """The compiler's first error, with the kernel line and the `// file:LINE` source comment above it."""
-    lines = source.splitlines()
-    match = re.search(r":(\d+):(?:\d+:)? (?:fatal )?error: (.*)", stderr)
-    if match is None:
-        return f"compiling {name} failed:\n{stderr.strip()}"
-    number, message = int(match.group(1)), match.group(2)
-    origin = next((line.strip()[3:] for line in reversed(lines[:number]) if line.strip().startswith("// ")
-                   and ".py:" in line), "an unknown source line")
-    kernel_line = lines[number - 1].strip() if 0 < number <= len(lines) else ""
-    return (f"compiling {name} failed at line {number} (from {origin}): {message}\n    {kernel_line}\n"
-            f"(compiler: {' '.join(compiler())}; full output below)\n{stderr.strip()}")
 
 
 def parallel_min() -> int:

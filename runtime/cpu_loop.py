@@ -17,6 +17,7 @@ import numpy as np
 
 from . import buffers
 from .buffers import HEADER_READABLE, address
+from .capi import LOOP_CALL
 
 _DTYPES = {"f64": np.float64, "f32": np.float32, "i64": np.int64, "i32": np.int32, "bool": np.bool_}
 _PYTHON = {"f64": float, "f32": float, "i64": int, "i32": int, "bool": bool}
@@ -57,14 +58,34 @@ def _input_plan(entry: tuple, slot: int) -> tuple:
     return _TAPE, None, entry[1], entry[2], None, slot, False
 
 
+def _capi_input(plan: tuple) -> tuple:
+    """An input as the C call reads it: (kind: 0 array, 1 scalar, 2 tape; dtype, rank, written, floating, slot)."""
+    kind = {_ARRAY: 0, _SCALAR: 1}.get(plan[0], 2)
+    rank = plan[2] if kind == 0 else 0
+    return kind, plan[1], rank, int(kind == 0 and bool(plan[3])), int(kind == 1 and bool(plan[3])), plan[5]
+
+
+def _capi_output(entry: tuple, plan: tuple) -> tuple:
+    """An output as the C call makes it: (is array, dtype, rank, NumPy scalar type, Python type, floating,
+    slot)."""
+    if entry[0] == "array":
+        return 1, plan[1], plan[2], None, None, 0, plan[3]
+    return 0, None, 0, plan[1], plan[2][0], int(plan[2][1]), plan[3]
+
+
 def _words(entry: tuple) -> int:
     """The int64 words an input or output takes in the call's buffer."""
     return 1 + 2 * entry[2] if entry[0] == "array" else 2 if entry[0] == "scalar" else 4
 
 
-class LoopKernel:
+class LoopKernel(LOOP_CALL):
     """One loop kernel of a loaded library, callable as `kernel(*inputs)` with the values its loop reads from
     outside (arrays, scalars, tape lists); returns the loop's results as the host loop would leave them.
+
+    With the C-API extension (`lifted.capi`), calling the kernel runs its base type's C call, which packs arrays
+    and scalars, calls the kernel and makes the results itself, and turns to `python_call`, `view` and `error`
+    below for anything else (a tape, a value to convert, a result outside the result block, a failure), so both
+    paths take, return and raise the same things. Without it (`LOOP_CALL` is `object`) `python_call` is the call.
 
     What the spec says of each input and output (dtypes, ranks, widths, where each goes in the call's int64
     buffer) is read once, here: a call writes the values into a buffer an earlier call left (`free`), passes one
@@ -75,6 +96,10 @@ class LoopKernel:
 
     def __init__(self, function, spec: dict):
         self.function = function
+        # the same function called with the GIL held, for calls whose C side reads arrays' headers: another thread
+        # could reshape an array (and free its dims) while a call that released the GIL reads them
+        self.holding_gil = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ALLOCATOR)(
+            ctypes.cast(function, ctypes.c_void_p).value)
         self.spec = spec
         function.restype = ctypes.c_int
         function.argtypes = [ctypes.c_void_p, ALLOCATOR]
@@ -95,8 +120,13 @@ class LoopKernel:
         # every input an array C may read by its header: (dtype, rank, first word) each, for a quick call
         self.quick = tuple((plan[1], plan[2], plan[5]) for plan in self.inputs) \
             if all(plan[6] for plan in self.inputs) else None
+        if LOOP_CALL is not object:
+            LOOP_CALL.__init__(self, ctypes.cast(function, ctypes.c_void_p).value, self.io, self.memory,
+                               tuple(_capi_input(plan) for plan in self.inputs),
+                               tuple(_capi_output(entry, plan) for entry, plan in zip(spec["outputs"], self.outputs)),
+                               _allocate_block)
 
-    def __call__(self, *args):
+    def python_call(self, *args):
         if len(args) != self.count:
             raise TypeError(f"the loop kernel takes {self.count} inputs, {len(args)} given")
         free = self.free
@@ -116,15 +146,22 @@ class LoopKernel:
                     io[word] = id(value)
                     io[word + 1] = -1
                 else:
-                    return self._run(io, at, args, None, ())
+                    return self._run(io, at, args, None, (), True)
             return self._call(io, at, args, True)
         finally:
             free.append((io, at))
+
+    if LOOP_CALL is object:
+        __call__ = python_call
+
+    view = staticmethod(lambda *args: _view(*args))  # (for the C call: a result it did not place itself)
+    error = staticmethod(lambda code, details: _error(code, details))  # (for the C call: the exception of a code)
 
     def _call(self, io, io_address: int, args: tuple, headers: bool):
         """One call with the buffer `io`; `headers`: array inputs may pass as their header's address."""
         owners: list = []  # (low, high, array, original): memory a result or a pushed entry may point into
         tapes = []
+        by_header = False  # (whether an array passes as its header's address)
         for value, (kind, dtype, rank, flag, blank, at, readable) in zip(args, self.inputs):
             if kind is _ARRAY:
                 if value is None:  # undefined on the path taken: the loop never reads it
@@ -136,6 +173,7 @@ class LoopKernel:
                         io[at] = id(value)
                         io[at + 1] = -1
                         owners.append((None, None, value, value))
+                        by_header = True
                         continue
                 else:
                     array = _as_input(value, dtype, rank, flag)
@@ -169,11 +207,12 @@ class LoopKernel:
                     table = array_module.array("q", [w for s in value for w in (s.address, s.count)])
                 tapes.append((at, value, table, width, pops))
                 io[at:at + 4] = array_module.array("q", (table.buffer_info()[0], len(value), 0, 0))
-        return self._run(io, io_address, args, owners, tapes)
+        return self._run(io, io_address, args, owners, tapes, by_header)
 
-    def _run(self, io, io_address: int, args: tuple, owners: list | None, tapes: list):
+    def _run(self, io, io_address: int, args: tuple, owners: list | None, tapes: list, by_header: bool):
         """Call the kernel on the packed buffer and turn what it wrote into the results. `owners`: the inputs'
-        (low, high, array, original), or None where each input is its own array (a quick call)."""
+        (low, high, array, original), or None where each input is its own array (a quick call); `by_header`:
+        the C side reads an array's header, so the call holds the GIL."""
         memory = self.memory
         blocks: list = []
         outer, _arena.blocks = _arena.blocks, blocks
@@ -192,7 +231,7 @@ class LoopKernel:
         else:
             io[memory + 2] = io[memory + 3] = 0
         try:
-            code = self.function(io_address, _ALLOCATE)
+            code = (self.holding_gil if by_header else self.function)(io_address, _ALLOCATE)
         finally:
             _arena.blocks = outer
         if code:
@@ -261,6 +300,11 @@ def _scratch(wanted: int) -> tuple:
     size = min(-(-wanted // 65536) * 65536, _SCRATCH_MOST) + 64
     block = _empty(size, _BYTE)
     return block, address(block), size
+
+
+def _allocate_block(size: int) -> tuple:
+    """A block of `size` bytes for the C call's arena (it records the block): (block, address)."""
+    return buffers.cache.empty((size,), _BYTE, size)
 
 
 def _allocate(size: int) -> int:

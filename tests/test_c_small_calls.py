@@ -193,15 +193,18 @@ def loop_kernels(module) -> dict:
 
 
 def test_loop_kernels_pass_one_allocator_and_exact_arrays_as_they_are(ode, monkeypatch):
+    """The Python path's call (ctypes; the C-API path packs in C: tests/test_c_capi.py)."""
     module, reference = ode
     kernels = loop_kernels(module)
     assert kernels, "the steps should be a loop kernel"
+    monkeypatch.setattr(cpu_loop.LoopKernel, "__call__", cpu_loop.LoopKernel.python_call)
     allocators, conversions = [], []
     for kernel in kernels.values():
-        def recording(io, allocate, function=kernel.function):
-            allocators.append(allocate)
-            return function(io, allocate)
-        monkeypatch.setattr(kernel, "function", recording)
+        for attribute in ("function", "holding_gil"):  # (released, or held where C reads arrays' headers)
+            def recording(io, allocate, function=getattr(kernel, attribute)):
+                allocators.append(allocate)
+                return function(io, allocate)
+            monkeypatch.setattr(kernel, attribute, recording)
     as_input = cpu_loop._as_input
     monkeypatch.setattr(cpu_loop, "_as_input", lambda *a: conversions.append(a) or as_input(*a))
     x = np.linspace(0.1, 1.0, 7)
