@@ -277,7 +277,10 @@ def array(lowering, node, builder, positional, keywords):
         return emit("array", value=numbers, **params)
     if not isinstance(value, tuple):
         _not_a_python_number(emit, emit.atom(value), "np.array")
-    result = _stacked(emit, value) if isinstance(value, tuple) else emit("copy", value)
+    if isinstance(value, tuple):
+        result = _stacked(emit, value)
+    else:
+        result = emit("copy", value, **({"scalar": True} if emit.atom(value).type.shape == () else {}))
     if params and result.type.dtype != params["dtype"]:
         result = emit("astype", result, dtype=params["dtype"])
     return result

@@ -14,11 +14,20 @@ from .call_args import arg as _arg, arity as _arity, dtype, dtype_params as _dty
 Handler = Callable  # (lowering, node, builder, positional, keywords) -> Value
 
 
+# rendered as Python's operator, which on two Python numbers gives a Python number (weak, where NumPy's function
+# gives a float64 that promotes `x32 * np.add(1.0, 2.0)` to float64) and raises (ZeroDivisionError, OverflowError)
+# or returns a complex number where the NumPy function gives inf or nan
+_INFIX = frozenset({"add", "subtract", "multiply", "divide", "power", "floor_divide", "mod"})
+
+
 def elementwise(prim: str, arity: int, name: str | None = None) -> Handler:
     def handle(lowering, node, builder, positional, keywords):
         _arity(lowering, node, name or prim, positional, keywords, arity, arity)
         atoms = [lowering._atom(v, node) for v in positional]
-        return lowering._bind(builder, node, prim, atoms)
+        params = None
+        if prim in _INFIX and name and all(a.type.shape == () for a in atoms):  # (maybe Python numbers)
+            params = {"spelled": name}
+        return lowering._bind(builder, node, prim, atoms, params)
 
     return handle
 
@@ -49,7 +58,24 @@ def _matmul(lowering, node, builder, positional, keywords, name="np.matmul"):
     a, b = (lowering._atom(v, node) for v in positional)
     if a.type.rank == 0 or b.type.rank == 0:
         return lowering._bind(builder, node, "multiply", [a, b])
+    if name != "np.matmul":
+        return _dot(lowering, node, builder, a, b, name)
     return lowering._bind(builder, node, "matmul", [a, b])
+
+
+def _dot(lowering, node, builder, a, b, name):
+    """`np.dot` is `@` unless `b` has rank 3 or more and `a` rank 2 or more: then it contracts the last axis of `a`
+    with the second-to-last of `b` and keeps every other axis of both (no stack broadcasting), an einsum."""
+    if a.type.rank is None or b.type.rank is None:
+        raise lowering.error(node, f"{name} of an array of unknown rank", "annotate the arguments "
+                             '(e.g. "f64[n,d]"): np.dot and @ differ for arrays of rank 3 or more')
+    if a.type.rank < 2 or b.type.rank < 3:
+        return lowering._bind(builder, node, "matmul", [a, b])
+    letters = "abcdefghijklmnopqrstuvwxy"
+    kept_a, kept_b = letters[:a.type.rank - 1], letters[a.type.rank - 1:a.type.rank + b.type.rank - 3]
+    last = letters[a.type.rank + b.type.rank - 3]
+    spec = f"{kept_a}z,{kept_b}z{last}->{kept_a}{kept_b}{last}"
+    return lowering._bind(builder, node, "einsum", [a, b], {"spec": spec})
 
 
 def _einsum(lowering, node, builder, positional, keywords):

@@ -43,7 +43,7 @@ def _infer(result: str, name: str = "", python_operator: bool = False) -> Callab
             dtype = "f64"
         # a Python operator on Python numbers gives a Python number (weak); a NumPy function gives a NumPy scalar,
         # which promotes as its dtype (`x32 * np.sqrt(2.0)` is float64)
-        out = TensorType(dtype, shape, weak=python_operator and all(t.weak for t in types))
+        out = TensorType(dtype, shape, weak=python_operator and not (params or {}).get("spelled") and all(t.weak for t in types))
         if name in _SIZE_ARITHMETIC and dtype in ("i32", "i64") and shape == () and \
                 all(t.value is not None and not isinstance(t.value, bool) for t in types):
             return TensorType(dtype, shape, weak=out.weak, value=_SIZE_ARITHMETIC[name](*[t.value for t in types]))
@@ -53,7 +53,7 @@ def _infer(result: str, name: str = "", python_operator: bool = False) -> Callab
 
 
 def _vjp_from(rules: Sequence[Rule | None]) -> Callable:
-    def vjp(g: Sym, out: Sym, *args: Sym, active: Sequence[bool] | None = None, **params):
+    def vjp(g: Sym, out: Sym, *args: Sym, active: Sequence[bool] | None = None, spelled=None, **params):
         cts = []
         for i, (rule, arg) in enumerate(zip(rules, args)):
             if rule is None or (active is not None and not active[i]):
@@ -68,7 +68,7 @@ def _vjp_from(rules: Sequence[Rule | None]) -> Callable:
 
 
 def _jvp_from(rules: Sequence[Rule | None]) -> Callable:
-    def jvp(tangents: Sequence[Sym | None], out: Sym, *args: Sym, **params):
+    def jvp(tangents: Sequence[Sym | None], out: Sym, *args: Sym, spelled=None, **params):
         total = None
         for rule, t in zip(rules, tangents):
             if rule is None or t is None:
@@ -108,7 +108,9 @@ def special_call(fn: str) -> Callable:
 
 
 def infix(op: str) -> Callable:
-    return lambda args, params: cg.binop(op, *args)
+    """Python's operator; the NumPy function where the source called it on scalars (`spelled`, see
+    frontend/numpy_api.py: Python's operator raises where NumPy's function gives inf or nan)."""
+    return lambda args, params: cg.call(params["spelled"], *args) if (params or {}).get("spelled") else cg.binop(op, *args)
 
 
 def _same(atom, out_type: TensorType):
@@ -235,20 +237,20 @@ def _power_exponent(g: Sym, y: Sym, a: Sym, b: Sym) -> Sym | None:
     return g * (ops.log(ops.where(a == 0.0, 1.0, a)) * y)
 
 
-def _batch_power(ctx, prim, args: list[Sym], batched: list[bool]) -> Sym:
+def _batch_power(ctx, prim, args: list[Sym], batched: list[bool], **params) -> Sym:
     """A batch of scalars to one scalar power. Python's loop raises NumPy scalars, whose `** 0.5` is C's pow
     (-0.0 gives 0.0, -inf gives inf); NumPy computes an array's `** 0.5` as sqrt (-0.0, NaN) wherever the exponent
     is one scalar. A literal 0.5 is pow's meaning written out; another uniform exponent becomes an array, which
     NumPy raises element by element with pow."""
     base, exponent = args
     if not (batched[0] and not batched[1] and base.rank == 1 and exponent.rank == 0 and exponent.type.is_float):
-        return batch_elementwise(ctx, prim, args, batched)
+        return batch_elementwise(ctx, prim, args, batched, **params)
     if _number(exponent.atom):
         if exponent.atom.value != 0.5:
-            return batch_elementwise(ctx, prim, args, batched)
+            return batch_elementwise(ctx, prim, args, batched, **params)
         raised = ops.where(base == -math.inf, math.inf, base)  # pow(-inf, 0.5) is inf; sqrt's -0.0 is pow's 0.0
         return ops.abs(ops.sqrt(raised))
-    return batch_elementwise(ctx, prim, [base, ctx.lift(exponent, writable=True)], [True, True])
+    return batch_elementwise(ctx, prim, [base, ctx.lift(exponent, writable=True)], [True, True], **params)
 
 
 elementwise("power", [_power_base, _power_exponent],
