@@ -119,3 +119,24 @@ def f(x: "f32[3]"):
     got, expected = load_source(text).f(x), python_function(text)(x)
     assert [g.dtype for g in got] == [e.dtype for e in expected] == [np.float64] * 3 + [np.float32]
     assert all(np.array_equal(g, e) for g, e in zip(got, expected))
+
+
+def test_c_target_runs_reductions_of_a_batch_of_scalars(tmp_path):
+    """vmap of np.max(x) on a scalar is a reduction over no axes (`np.max(x, axis=())`): the C target's reduction
+    kernel declared a coordinate of an axis it did not have (an IndexError while compiling)."""
+    from test_c_backend import c_module
+
+    text = HEADER + '''
+
+@kernel
+def f(x: "f64[]", b: "bool[]", k: "i64[]"):
+    return np.max(x) + np.min(x) + np.mean(x) + np.prod(x) + np.sum(x) + np.sum(b) + np.mean(k)
+
+
+f_vmap = vmap(f)
+'''
+    compiled, _ = c_module(text, tmp_path)
+    x, b, k = np.array([1.5, -2.0, 3.0]), np.array([True, False, True]), np.array([1, 2, 7])
+    expected = [python_function(text)(*args) for args in zip(x, b, k)]
+    np.testing.assert_allclose(compiled.f_vmap(x, b, k), expected, rtol=1e-14)
+    np.testing.assert_allclose(load_source(text).f_vmap(x, b, k), expected, rtol=1e-14)
