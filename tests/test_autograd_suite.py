@@ -140,3 +140,22 @@ f_vmap = vmap(f)
     expected = [python_function(text)(*args) for args in zip(x, b, k)]
     np.testing.assert_allclose(compiled.f_vmap(x, b, k), expected, rtol=1e-14)
     np.testing.assert_allclose(load_source(text).f_vmap(x, b, k), expected, rtol=1e-14)
+
+
+@pytest.mark.parametrize("expression, shape", [
+    ("np.repeat(x, repeats=2, axis=1)", (2, 3)), ("np.tile(x, reps=(2, 1))", (2, 3)),
+    ("np.swapaxes(x, axis1=0, axis2=1)", (2, 3)), ("np.clip(x, a_min=-0.5, a_max=0.5)", (2, 3)),
+    ("np.moveaxis(x, source=[0, 1], destination=[2, 0])", (2, 3, 4)), ("np.rollaxis(x, axis=2, start=1)", (2, 3, 4)),
+    ("np.vsplit(x, 2)[1]", (4, 2, 3)), ("np.hsplit(x, [1, 2])[2]", (4, 8)), ("np.hsplit(x, 2)[0]", (4,)),
+    ("np.dsplit(x, [1])[1]", (2, 2, 3)), ("np.remainder(x, 0.7)", (2, 3)),
+    ("np.tensordot(x, x, axes=([0, 1], [1, 0]))", (3, 3, 2)),
+])
+def test_numpy_spellings_autograds_tests_use(expression, shape):
+    """Keywords naming NumPy's leading parameters (`repeats=`, `axis1=`), and functions written as others
+    (vsplit/hsplit/dsplit as split, moveaxis/rollaxis as a transpose, tensordot as NumPy's matrix product)."""
+    ann = '"f64[' + ",".join(map(str, shape)) + ']"'
+    text = HEADER + f"\n\n@kernel\ndef f(x: {ann}) -> \"f64[]\":\n    return np.sum(np.sin({expression}))\n\n\ng = grad(f)\n"
+    module = check_against_python(text, [np.random.default_rng(1).normal(size=shape)])
+    text_raw = HEADER + f"\n\n@kernel\ndef f(x: {ann}):\n    return {expression}\n"
+    x = np.random.default_rng(2).normal(size=shape)
+    assert np.array_equal(load_source(text_raw).f(x), python_function(text_raw)(x)), module

@@ -700,7 +700,8 @@ MORE_UNARIES = {  # prim: (expression, domain, autograd oracle or None)
     "log2": ("np.log2({x})", "pos", None), "log10": ("np.log10({x})", "pos", None),
     "exp2": ("np.exp2({x})", "normal", None), "arcsinh": ("np.arcsinh({x})", "normal", None),
     "arccosh": ("np.arccosh({x})", "big", None), "arctanh": ("np.arctanh({x})", "unit", None),
-    "sinc": ("np.sinc({x})", "normal", None),
+    "sinc": ("np.sinc({x})", "normal", None), "deg2rad": ("np.deg2rad({x})", "normal", None),
+    "rad2deg": ("np.rad2deg({x})", "normal", None),
     "expit": ("scipy.special.expit({x})", "normal", None), "logit": ("scipy.special.logit({x})", "prob", None),
     "erf": ("scipy.special.erf({x})", "normal", None), "erfc": ("scipy.special.erfc({x})", "normal", None),
     "ndtr": ("scipy.special.ndtr({x})", "normal", "scipy.stats.norm.cdf({x})"),
@@ -722,6 +723,23 @@ case("polygamma", "polygamma-order_0", "x: f64[3,4]", "scipy.special.polygamma(0
 case("digamma", "digamma-psi", "x: f64[3,4]", "scipy.special.psi(x)", domain={"x": "pos"},
      oracle="scipy.special.digamma(x)")
 case("abs", "abs-np_fabs", "x: f64[3,4]", "np.fabs(x)", oracle="np.abs(x)")
+case("deg2rad", "deg2rad-np_radians", "x: f64[3,4]", "np.radians(x)")
+case("rad2deg", "rad2deg-np_degrees", "x: f64[3,4]", "np.degrees(x)")
+case("hypot", "hypot-broadcast", "a: f64[3,4], b: f64[4]", "np.hypot(a, b)", vjp=True)
+case("hypot", "hypot-scalars", "a: f64[], b: f64[]", "np.hypot(a, b)")
+# contractions written as the einsum or matrix product NumPy computes (frontend/contractions.py)
+case("einsum", "einsum-ellipsis_batched_matmul", "a: f64[2,3], b: f64[4,3,2]", 'np.einsum("...ij,...jk->...ik", a, b)',
+     vjp=True)
+case("einsum", "einsum-ellipsis_implicit", "a: f64[3,4,4], b: f64[4,4]", 'np.einsum("...jk,...kj", a, b)')
+case("einsum", "einsum-broadcast_one", "a: f64[3,1], b: f64[3,4]", 'np.einsum("ij,ij->i", a, b)',
+     oracle='np.einsum("ij,ij->i", a + np.zeros((3, 4)), b)')  # (autograd keeps b's shape for a's cotangent)
+case("matmul", "matmul-tensordot_pairs", "a: f64[3,4,2], b: f64[2,3,2]", "np.tensordot(a, b, axes=([0, 2], [1, 0]))",
+     vjp=True)
+case("matmul", "matmul-tensordot_int", "a: f64[4,2,2], b: f64[2,2,3]", "np.tensordot(a, b, axes=2)")
+case("matmul", "matmul-tensordot_default", "a: f64[3,3], b: f64[3,3]", "np.tensordot(a, b)")
+case("matmul", "matmul-inner", "a: f64[2,3], b: f64[4,3]", "np.inner(a, b)", vjp=True)
+case("transpose", "transpose-moveaxis", "a: f64[2,3,4]", "np.moveaxis(a, [0, 1], [2, 0])")
+case("transpose", "transpose-rollaxis", "a: f64[2,3,4]", "np.rollaxis(a, 2, 1)")
 
 # --- var and std: ddof, keepdims, methods (the axis forms are in REDUCTIONS) ----------------------------------------
 case("var", "var-ddof", "x: f64[3,4]", "np.var(x, axis=0, ddof=1)", vjp=True)

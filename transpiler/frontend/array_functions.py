@@ -220,6 +220,20 @@ def meshgrid(lowering, node, builder, positional, keywords):
     return tuple(grids)
 
 
+def split_along(name: str, axis: int):
+    """`np.vsplit` (axis 0), `np.hsplit` (axis 1; 0 for a vector), `np.dsplit` (axis 2): np.split along it."""
+    def handle(lowering, node, builder, positional, keywords):
+        arity(lowering, node, name, positional, keywords, 2, 2)
+        emit = Emitter(lowering, node, builder)
+        rank = _rank(emit, emit.atom(positional[0]))
+        along = 0 if name == "np.hsplit" and rank == 1 else axis
+        if rank <= along or (name == "np.vsplit" and rank < 2):
+            raise emit.error(f"`{name}` needs an array of rank {max(along + 1, 2)} or more")
+        return split(lowering, node, builder, [positional[0], positional[1], Const(along, None)], {})
+
+    return handle
+
+
 def split(lowering, node, builder, positional, keywords):
     """np.split into equal sections or at given indices: a tuple of slices (views, as NumPy returns them)."""
     arity(lowering, node, "np.split", positional, keywords, 2, 3, ("axis",))

@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Callable
 
 from ..ir import Const
-from . import array_functions as arrays, axis_functions as axes, scientific_api as scientific
-from .call_args import arg as _arg, arity as _arity, dtype, dtype_params as _dtype_params, shape_args, static
+from . import array_functions as arrays, axis_functions as axes, contractions, scientific_api as scientific
+from .call_args import Emitter, arg as _arg, arity as _arity, dtype, dtype_params as _dtype_params, shape_args, static
 
 Handler = Callable  # (lowering, node, builder, positional, keywords) -> Value
 
@@ -59,23 +59,8 @@ def _matmul(lowering, node, builder, positional, keywords, name="np.matmul"):
     if a.type.rank == 0 or b.type.rank == 0:
         return lowering._bind(builder, node, "multiply", [a, b])
     if name != "np.matmul":
-        return _dot(lowering, node, builder, a, b, name)
+        return contractions.dot(lowering, node, builder, a, b, name)
     return lowering._bind(builder, node, "matmul", [a, b])
-
-
-def _dot(lowering, node, builder, a, b, name):
-    """`np.dot` is `@` unless `b` has rank 3 or more and `a` rank 2 or more: then it contracts the last axis of `a`
-    with the second-to-last of `b` and keeps every other axis of both (no stack broadcasting), an einsum."""
-    if a.type.rank is None or b.type.rank is None:
-        raise lowering.error(node, f"{name} of an array of unknown rank", "annotate the arguments "
-                             '(e.g. "f64[n,d]"): np.dot and @ differ for arrays of rank 3 or more')
-    if a.type.rank < 2 or b.type.rank < 3:
-        return lowering._bind(builder, node, "matmul", [a, b])
-    letters = "abcdefghijklmnopqrstuvwxy"
-    kept_a, kept_b = letters[:a.type.rank - 1], letters[a.type.rank - 1:a.type.rank + b.type.rank - 3]
-    last = letters[a.type.rank + b.type.rank - 3]
-    spec = f"{kept_a}z,{kept_b}z{last}->{kept_a}{kept_b}{last}"
-    return lowering._bind(builder, node, "einsum", [a, b], {"spec": spec})
 
 
 def _einsum(lowering, node, builder, positional, keywords):
@@ -83,7 +68,10 @@ def _einsum(lowering, node, builder, positional, keywords):
     spec = positional[0]
     if not isinstance(spec, str):
         raise lowering.error(node, "np.einsum's first argument is a subscripts string", 'np.einsum("ij,j->i", a, x)')
-    return lowering._bind(builder, node, "einsum", [lowering._atom(v, node) for v in positional[1:]], {"spec": spec})
+    atoms = [lowering._atom(v, node) for v in positional[1:]]
+    if "." in spec:
+        spec = contractions.expand_ellipsis(Emitter(lowering, node, builder), spec, atoms)
+    return lowering._bind(builder, node, "einsum", atoms, {"spec": spec})
 
 
 def _transpose(lowering, node, builder, x, axes_value, axes_node):
@@ -210,6 +198,11 @@ for _prim in ("add", "subtract", "multiply", "divide", "power", "maximum", "mini
               "logical_and", "logical_or"):
     FUNCTIONS[f"numpy.{_prim}"] = elementwise(_prim, 2, f"np.{_prim}")
 FUNCTIONS["numpy.true_divide"] = elementwise("divide", 2, "np.true_divide")
+FUNCTIONS["numpy.remainder"] = elementwise("mod", 2, "np.remainder")
+FUNCTIONS["numpy.hypot"] = elementwise("hypot", 2, "np.hypot")
+for _prim, _aliases in (("deg2rad", ("deg2rad", "radians")), ("rad2deg", ("rad2deg", "degrees"))):
+    for _alias in _aliases:
+        FUNCTIONS[f"numpy.{_alias}"] = elementwise(_prim, 1, f"np.{_alias}")
 FUNCTIONS["numpy.where"] = elementwise("where", 3, "np.where")
 FUNCTIONS["numpy.clip"] = elementwise("clip", 3, "np.clip")
 for _prim in ("sum", "mean", "max", "min", "prod"):
@@ -222,6 +215,8 @@ for _prim in ("var", "std"):
 FUNCTIONS["numpy.dot"] = lambda lw, n, b, p, k: _matmul(lw, n, b, p, k, "np.dot")
 FUNCTIONS["numpy.matmul"] = _matmul
 FUNCTIONS["numpy.outer"] = elementwise("outer", 2, "np.outer")
+FUNCTIONS["numpy.inner"] = contractions.inner
+FUNCTIONS["numpy.tensordot"] = contractions.tensordot
 FUNCTIONS["numpy.einsum"] = _einsum
 FUNCTIONS["numpy.transpose"] = _np_transpose
 FUNCTIONS["numpy.swapaxes"] = _swapaxes
@@ -271,6 +266,9 @@ FUNCTIONS.update({
 FUNCTIONS.update(scientific.JAX_NN)
 FUNCTIONS["jax.nn.logsumexp"] = reduction("logsumexp", "jax.nn.logsumexp")
 FUNCTIONS["numpy.split"] = arrays.split
+FUNCTIONS.update({"numpy.vsplit": arrays.split_along("np.vsplit", 0), "numpy.hsplit": arrays.split_along("np.hsplit", 1),
+                  "numpy.dsplit": arrays.split_along("np.dsplit", 2), "numpy.moveaxis": axes.moveaxis,
+                  "numpy.rollaxis": axes.rollaxis})
 for _prim in ("isnan", "isinf", "isfinite"):
     FUNCTIONS[f"numpy.{_prim}"] = elementwise(_prim, 1, f"np.{_prim}")
 for _prim in ("expit", "logit", "erf", "erfc", "ndtr", "log_ndtr", "gammaln", "digamma"):
@@ -288,6 +286,48 @@ FUNCTIONS["builtins.print"] = arrays.print_call
 for _builtin in ("float", "int", "round", "pow"):
     FUNCTIONS[f"builtins.{_builtin}"] = _refuse(f"the builtin `{_builtin}` is not supported in kernels",
                                                 "use the NumPy equivalent (.astype, np.round, **)")
+
+
+def _keywords_as_positions(handler: Handler, names: tuple[str, ...]) -> Handler:
+    """A call that names a leading parameter by keyword (`np.repeat(x, repeats=2)`, `np.swapaxes(a, axis1=0,
+    axis2=1)`) read as NumPy binds it: in its place among the positional arguments."""
+    def handle(lowering, node, builder, positional, keywords):
+        positional, keywords = list(positional), dict(keywords)
+        while len(positional) < len(names) and names[len(positional)] in keywords:
+            positional.append(keywords.pop(names[len(positional)])[0])
+        return handler(lowering, node, builder, positional, keywords)
+
+    return handle
+
+
+def _leading_parameters(function) -> tuple[str, ...]:
+    """The names of a NumPy function's parameters that have no default (and `clip`'s bounds)."""
+    import inspect
+
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):  # ufuncs: positional only
+        return ()
+    names = []
+    for param in parameters:
+        if param.kind is not param.POSITIONAL_OR_KEYWORD or (
+                param.default is not param.empty and param.name not in ("a_min", "a_max")):
+            break
+        names.append(param.name)
+    return tuple(names)
+
+
+def _bind_keywords() -> None:
+    import numpy
+
+    for key, handler in list(FUNCTIONS.items()):
+        if key.startswith("numpy.") and key.count(".") == 1 and hasattr(numpy, key[6:]):
+            names = _leading_parameters(getattr(numpy, key[6:]))
+            if len(names) > 1:
+                FUNCTIONS[key] = _keywords_as_positions(handler, names)
+
+
+_bind_keywords()
 
 
 # --- methods: (lowering, node, builder, array_atom, positional, keywords) --------------------------------------

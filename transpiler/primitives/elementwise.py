@@ -295,6 +295,11 @@ elementwise("abs", [lambda g, y, x: g * ops.sign(x)], np_call("abs"), "lifted_ab
 elementwise("sign", [None], np_call("sign"), "lifted_sign({0})", result="promote", diff=False)
 elementwise("floor", [None], np_call("floor"), "floor({0})", diff=False)
 elementwise("ceil", [None], np_call("ceil"), "ceil({0})", diff=False)
+# NumPy's npy_deg2rad and npy_rad2deg: one multiplication by the rounded constant, as here and in C
+_DEG2RAD, _RAD2DEG = math.pi / 180.0, 180.0 / math.pi
+elementwise("deg2rad", [lambda g, y, x: g * _DEG2RAD], np_call("deg2rad"), f"({{0}} * {_DEG2RAD!r})")
+elementwise("rad2deg", [lambda g, y, x: g * _RAD2DEG], np_call("rad2deg"), f"({{0}} * {_RAD2DEG!r})")
+elementwise("hypot", [lambda g, y, a, b: g * a / y, lambda g, y, a, b: g * b / y], np_call("hypot"), "hypot({0}, {1})")
 elementwise("arctan2", [lambda g, y, a, b: g * b / (a * a + b * b), lambda g, y, a, b: -g * a / (a * a + b * b)],
             np_call("arctan2"), "atan2({0}, {1})")
 
