@@ -738,6 +738,8 @@ case("matmul", "matmul-tensordot_pairs", "a: f64[3,4,2], b: f64[2,3,2]", "np.ten
 case("matmul", "matmul-tensordot_int", "a: f64[4,2,2], b: f64[2,2,3]", "np.tensordot(a, b, axes=2)")
 case("matmul", "matmul-tensordot_default", "a: f64[3,3], b: f64[3,3]", "np.tensordot(a, b)")
 case("matmul", "matmul-inner", "a: f64[2,3], b: f64[4,3]", "np.inner(a, b)", vjp=True)
+case("multiply", "multiply-kron_matrices", "a: f64[3,2], b: f64[2,3]", "np.kron(a, b)", vjp=True)
+case("multiply", "multiply-kron_ranks", "a: f64[4], b: f64[2,3]", "np.kron(a, b)")
 case("transpose", "transpose-moveaxis", "a: f64[2,3,4]", "np.moveaxis(a, [0, 1], [2, 0])")
 case("transpose", "transpose-rollaxis", "a: f64[2,3,4]", "np.rollaxis(a, 2, 1)")
 

@@ -1,6 +1,7 @@
-"""NumPy's tensor contractions written as the einsum they are: `np.dot` of stacks, `np.tensordot`, `np.inner`,
-and einsum subscripts with `...`. The ranks are known at build time, so each becomes one `einsum` (or `@`, or
-`*`) whose rules already exist; nothing new to differentiate or batch."""
+"""NumPy's tensor products written with the entries they are made of: `np.dot` of stacks, `np.tensordot`,
+`np.inner`, `np.kron`, and einsum subscripts with `...`. The ranks are known at build time, so each becomes an
+einsum, a matrix product, reshapes and transposes, or a broadcast product, computed as NumPy computes it where
+that gives the same bits; their rules already exist, nothing new to differentiate or batch."""
 from __future__ import annotations
 
 from .call_args import Emitter, arg, arity, static
@@ -114,3 +115,21 @@ def expand_ellipsis(emit: Emitter, spec: str, atoms: list) -> str:
         letters = lhs.replace("...", "").replace(",", "")
         output = ellipsis + "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
     return ",".join(expanded) + "->" + output
+
+
+def kron(lowering, node, builder, positional, keywords):
+    """`np.kron(a, b)` as NumPy computes it: the shorter shape padded with leading 1s, `a`'s axes interleaved with
+    length-1 axes against `b`'s, one broadcast product, then each pair of axes merged."""
+    arity(lowering, node, "np.kron", positional, keywords, 2, 2)
+    emit = Emitter(lowering, node, builder)
+    a, b = emit.atom(positional[0]), emit.atom(positional[1])
+    rank_a, rank_b = _ranks(emit, "np.kron", a, b)
+    if rank_a == 0 or rank_b == 0:
+        return emit("multiply", a, b)
+    rank = max(rank_a, rank_b)
+    dims_a = [1] * (rank - rank_a) + emit.dims(a)
+    dims_b = [1] * (rank - rank_b) + emit.dims(b)
+    spread_a = emit("reshape", a, *[d for dim in dims_a for d in (dim, 1)])
+    spread_b = emit("reshape", b, *[d for dim in dims_b for d in (1, dim)])
+    merged = [_product(emit, [da, db]) for da, db in zip(dims_a, dims_b)]
+    return emit("reshape", emit("multiply", spread_a, spread_b), *merged)

@@ -217,6 +217,7 @@ FUNCTIONS["numpy.matmul"] = _matmul
 FUNCTIONS["numpy.outer"] = elementwise("outer", 2, "np.outer")
 FUNCTIONS["numpy.inner"] = contractions.inner
 FUNCTIONS["numpy.tensordot"] = contractions.tensordot
+FUNCTIONS["numpy.kron"] = contractions.kron
 FUNCTIONS["numpy.einsum"] = _einsum
 FUNCTIONS["numpy.transpose"] = _np_transpose
 FUNCTIONS["numpy.swapaxes"] = _swapaxes
