@@ -51,7 +51,7 @@ MATRIX_MAPS = [
     ("np.moveaxis({0}, 0, 1)", None), ("np.rollaxis({0}, 1)", None),
     ("np.tensordot({0}, {0}, axes=([{k}], [0])) * 0.25", None), ("np.inner({0}, {0}) * 0.25", None),
     ("np.einsum('...ij,...jk->...ik', {0}, {0}) * 0.25", None), ("np.dot({0}, np.tanh({0})) * 0.25", None),
-    ("np.kron({0}[:2, :2], np.tanh({0}[2:, 2:]))", None),
+    ("np.kron({0}[:2, :2], np.tanh({0}[2:, 2:]))", None), ("np.fmax({0}, 0.1) + np.fmin({0}, -0.2)", None),
 ]
 READOUTS = [
     ("np.sum({0})", None), ("np.var({0})", None), ("np.std({0}, ddof=1)", None),

@@ -725,6 +725,11 @@ case("digamma", "digamma-psi", "x: f64[3,4]", "scipy.special.psi(x)", domain={"x
 case("abs", "abs-np_fabs", "x: f64[3,4]", "np.fabs(x)", oracle="np.abs(x)")
 case("deg2rad", "deg2rad-np_radians", "x: f64[3,4]", "np.radians(x)")
 case("rad2deg", "rad2deg-np_degrees", "x: f64[3,4]", "np.degrees(x)")
+case("fmax", "fmax-broadcast", "a: f64[3,4], b: f64[4]", "np.fmax(a, b)", vjp=True)
+case("fmin", "fmin-broadcast", "a: f64[3,4], b: f64[3,1]", "np.fmin(a, b)", vjp=True)
+case("fmax", "fmax-nan_ignored", "a: f64[4], b: f64[4]", "np.fmax(a, b) + np.fmin(b, a)",
+     fixed={"b": np.array([np.nan, 0.5, -1.0, np.nan])},
+     oracle="np.where(np.isnan(b), a, np.maximum(a, b)) + np.where(np.isnan(b), a, np.minimum(b, a))")
 case("hypot", "hypot-broadcast", "a: f64[3,4], b: f64[4]", "np.hypot(a, b)", vjp=True)
 case("hypot", "hypot-scalars", "a: f64[], b: f64[]", "np.hypot(a, b)")
 # contractions written as the einsum or matrix product NumPy computes (frontend/contractions.py)

@@ -200,6 +200,8 @@ for _prim in ("add", "subtract", "multiply", "divide", "power", "maximum", "mini
 FUNCTIONS["numpy.true_divide"] = elementwise("divide", 2, "np.true_divide")
 FUNCTIONS["numpy.remainder"] = elementwise("mod", 2, "np.remainder")
 FUNCTIONS["numpy.hypot"] = elementwise("hypot", 2, "np.hypot")
+FUNCTIONS["numpy.fmax"] = elementwise("fmax", 2, "np.fmax")
+FUNCTIONS["numpy.fmin"] = elementwise("fmin", 2, "np.fmin")
 for _prim, _aliases in (("deg2rad", ("deg2rad", "radians")), ("rad2deg", ("rad2deg", "degrees"))):
     for _alias in _aliases:
         FUNCTIONS[f"numpy.{_alias}"] = elementwise(_prim, 1, f"np.{_alias}")

@@ -320,6 +320,18 @@ elementwise("maximum", [lambda g, y, a, b: _larger_share(g, a, b), lambda g, y, 
             np_call("maximum"), "lifted_maximum({0}, {1})", result="promote")
 elementwise("minimum", [lambda g, y, a, b: _smaller_share(g, a, b), lambda g, y, a, b: _smaller_share(g, b, a)],
             np_call("minimum"), "lifted_minimum({0}, {1})", result="promote")
+
+
+def _ignoring_nan(share: Callable) -> Callable:
+    """`a`'s part of `g` through `fmax(a, b)` / `fmin(a, b)`: as through maximum / minimum, and all of it where `b`
+    is NaN (the NaN is ignored: the result is `a`)."""
+    return lambda g, y, a, b: ops.where(ops.isnan(b), g, share(g, a, b))
+
+
+elementwise("fmax", [_ignoring_nan(_larger_share), lambda g, y, a, b: _ignoring_nan(_larger_share)(g, y, b, a)],
+            np_call("fmax"), "fmax({0}, {1})", result="promote")
+elementwise("fmin", [_ignoring_nan(_smaller_share), lambda g, y, a, b: _ignoring_nan(_smaller_share)(g, y, b, a)],
+            np_call("fmin"), "fmin({0}, {1})", result="promote")
 elementwise("logaddexp", [lambda g, y, a, b: g * ops.exp(a - y), lambda g, y, a, b: g * ops.exp(b - y)],
             np_call("logaddexp"), "lifted_logaddexp({0}, {1})")
 elementwise("logaddexp2", [lambda g, y, a, b: g * ops.exp2(a - y), lambda g, y, a, b: g * ops.exp2(b - y)],
