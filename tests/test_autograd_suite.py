@@ -150,6 +150,7 @@ f_vmap = vmap(f)
     ("np.dsplit(x, [1])[1]", (2, 2, 3)), ("np.remainder(x, 0.7)", (2, 3)),
     ("np.tensordot(x, x, axes=([0, 1], [1, 0]))", (3, 3, 2)),
     ("np.kron(x, np.tanh(x[:1]))", (2, 3)),
+    ("np.array_split(x, 3, axis=1)[0]", (2, 7)), ("np.array_split(x, 4)[3]", (7,)),
 ])
 def test_numpy_spellings_autograds_tests_use(expression, shape):
     """Keywords naming NumPy's leading parameters (`repeats=`, `axis1=`), and functions written as others

@@ -234,6 +234,28 @@ def split_along(name: str, axis: int):
     return handle
 
 
+def array_split(lowering, node, builder, positional, keywords):
+    """`np.array_split`: np.split, where a number of sections need not divide the length (the first `length %
+    sections` pieces are one longer, as NumPy cuts them)."""
+    arity(lowering, node, "np.array_split", positional, keywords, 2, 3, ("axis",))
+    emit = Emitter(lowering, node, builder)
+    atom = emit.atom(positional[0])
+    axis_value, axis_node = arg(lowering, positional, keywords, 2, "axis", node, Const(0, None))
+    axis = _axis(lowering, axis_value, axis_node, allow_none=False)
+    rank = _rank(emit, atom)
+    where = static(lowering, positional[1], node, "the sections")
+    if isinstance(where, int) and not isinstance(where, bool) and -rank <= axis < rank:
+        size = atom.type.shape[axis % rank]
+        if not isinstance(size, int) or where <= 0:
+            raise emit.error("np.array_split into sections needs a positive count and an axis length known at "
+                             "build time", "give the cut points instead: np.array_split(x, [2, 5])")
+        each, extra = divmod(size, where)
+        sizes = [each + 1] * extra + [each] * (where - extra)
+        cuts = tuple(Const(sum(sizes[:k]), None) for k in range(1, where))
+        return split(lowering, node, builder, [atom, cuts, Const(axis, None)], {})
+    return split(lowering, node, builder, [atom, positional[1], Const(axis, None)], {})
+
+
 def split(lowering, node, builder, positional, keywords):
     """np.split into equal sections or at given indices: a tuple of slices (views, as NumPy returns them)."""
     arity(lowering, node, "np.split", positional, keywords, 2, 3, ("axis",))
