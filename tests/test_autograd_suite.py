@@ -151,6 +151,8 @@ f_vmap = vmap(f)
     ("np.tensordot(x, x, axes=([0, 1], [1, 0]))", (3, 3, 2)),
     ("np.kron(x, np.tanh(x[:1]))", (2, 3)),
     ("np.array_split(x, 3, axis=1)[0]", (2, 7)), ("np.array_split(x, 4)[3]", (7,)),
+    ("np.acosh(x * x + 1.5) + np.asinh(x) + np.atanh(np.tanh(x) * 0.5) + np.acos(np.tanh(x)) + np.atan2(x, 2.0)",
+     (2, 3)), ("np.pow(x * x + 1.0, x) + np.permute_dims(x, (1, 0)).T + np.concat((x, x), axis=0)[2:]", (2, 3)),
 ])
 def test_numpy_spellings_autograds_tests_use(expression, shape):
     """Keywords naming NumPy's leading parameters (`repeats=`, `axis1=`), and functions written as others

@@ -200,6 +200,12 @@ for _prim in ("add", "subtract", "multiply", "divide", "power", "maximum", "mini
 FUNCTIONS["numpy.true_divide"] = elementwise("divide", 2, "np.true_divide")
 FUNCTIONS["numpy.remainder"] = elementwise("mod", 2, "np.remainder")
 FUNCTIONS["numpy.hypot"] = elementwise("hypot", 2, "np.hypot")
+# NumPy 2's array-API names for the same functions
+for _alias, _prim in (("acos", "arccos"), ("asin", "arcsin"), ("atan", "arctan"), ("acosh", "arccosh"),
+                      ("asinh", "arcsinh"), ("atanh", "arctanh")):
+    FUNCTIONS[f"numpy.{_alias}"] = elementwise(_prim, 1, f"np.{_alias}")
+FUNCTIONS["numpy.atan2"] = elementwise("arctan2", 2, "np.atan2")
+FUNCTIONS["numpy.pow"] = elementwise("power", 2, "np.pow")
 FUNCTIONS["numpy.fmax"] = elementwise("fmax", 2, "np.fmax")
 FUNCTIONS["numpy.fmin"] = elementwise("fmin", 2, "np.fmin")
 for _prim, _aliases in (("deg2rad", ("deg2rad", "radians")), ("rad2deg", ("rad2deg", "degrees"))):
@@ -222,6 +228,8 @@ FUNCTIONS["numpy.tensordot"] = contractions.tensordot
 FUNCTIONS["numpy.kron"] = contractions.kron
 FUNCTIONS["numpy.einsum"] = _einsum
 FUNCTIONS["numpy.transpose"] = _np_transpose
+FUNCTIONS["numpy.permute_dims"] = _np_transpose
+FUNCTIONS["numpy.concat"] = arrays.concatenate
 FUNCTIONS["numpy.swapaxes"] = _swapaxes
 FUNCTIONS["numpy.reshape"] = _np_reshape
 FUNCTIONS["numpy.expand_dims"] = _axis_op("expand_dims", "np.expand_dims", required=True)
