@@ -47,6 +47,11 @@ MATRIX_MAPS = [
     ("np.linalg.cholesky(np.tanh({0}) @ np.tanh({0}).T * 0.25 + np.eye(4))", None),
     ("scipy.linalg.solve_triangular(np.tril(np.tanh({0})) * 0.2 + np.eye(4), {0}, lower=True)", None),
     ("np.atleast_2d(np.var({0}, axis={k}, ddof=1)) * {0}", None),
+    ("np.deg2rad({0}) + np.rad2deg(np.tanh({0})) * 0.01", None), ("np.hypot({0}, 0.5)", None),
+    ("np.moveaxis({0}, 0, 1)", None), ("np.rollaxis({0}, 1)", None),
+    ("np.tensordot({0}, {0}, axes=([{k}], [0])) * 0.25", None), ("np.inner({0}, {0}) * 0.25", None),
+    ("np.einsum('...ij,...jk->...ik', {0}, {0}) * 0.25", None), ("np.dot({0}, np.tanh({0})) * 0.25", None),
+    ("np.kron({0}[:2, :2], np.tanh({0}[2:, 2:]))", None), ("np.fmax({0}, 0.1) + np.fmin({0}, -0.2)", None),
 ]
 READOUTS = [
     ("np.sum({0})", None), ("np.var({0})", None), ("np.std({0}, ddof=1)", None),

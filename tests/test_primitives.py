@@ -196,6 +196,10 @@ case("add", "add-np_add", "a: f64[3,4], b: f64[3,1]", "np.add(a, b)")
 case("subtract", "subtract-np_subtract", "a: f64[3,4], b: f64[4]", "np.subtract(a, b)")
 case("multiply", "multiply-np_multiply_int_array", "a: f64[3,4], i: i64[4]", "np.multiply(a, i)",
      fixed={"i": np.array([1, -2, 3, 0])})
+# NumPy's functions on scalars, which may be Python numbers at run time: rendered as the functions, not operators
+case("power", "power-np_power_scalars", "a: f64[], b: f64[]", "np.power(a, b) + np.power(2.0, b)", domain={"a": "pos"})
+case("divide", "divide-np_divide_scalars", "a: f64[], b: f64[]", "np.divide(a, b)", domain={"b": "pos"})
+case("mod", "mod-np_mod_scalars", "a: f64[], b: f64[]", "np.mod(a, b)", domain={"a": "big", "b": "pos"})
 case("divide", "divide-np_true_divide", "a: f64[3,4], b: f64[4]", "np.true_divide(a, b)", domain={"b": "pos"})
 case("divide", "divide-np_divide", "a: f64[3,4], b: f64[3,1]", "np.divide(a, b)", domain={"b": "neg"})
 case("mod", "mod-np_mod", "a: f64[3,4], b: f64[4]", "np.mod(a, b)", domain={"a": "big", "b": "pos"})
@@ -351,6 +355,9 @@ for _id, _ta, _tb in MATMULS:
 case("matmul", "matmul-np_matmul", "a: f64[3,4], b: f64[4,2]", "np.matmul(a, b)")
 case("matmul", "matmul-np_dot", "a: f64[3,4], b: f64[4]", "np.dot(a, b)")
 case("matmul", "matmul-dot_method", "a: f64[3,4], b: f64[4,2]", "a.dot(b)", oracle="np.dot(a, b)")
+# np.dot contracts the last axis of `a` with the second-to-last of `b` and keeps all others (not a stacked @)
+case("einsum", "einsum-np_dot_stacked", "a: f64[2,3], b: f64[4,3,2]", "np.dot(a, b)", vjp=True)
+case("einsum", "einsum-dot_method_stacked", "a: f64[2,2,3], b: f64[2,3,4]", "a.dot(b)", oracle="np.dot(a, b)")
 case("matmul", "matmul-dot_scalar", "a: f64[3,4], s: f64[]", "np.dot(a, s)", oracle="a * s")
 case("matmul", "matmul-gram", "a: f64[3,4]", "a @ a.T")
 case("matmul", "matmul-quadratic_form", "a: f64[4], m: f64[4,4]", "a @ m @ a")
@@ -455,6 +462,7 @@ case("astype", "astype-float32_round_trip", "x: f64[3,4]", "x.astype(np.float32)
      rtol=1e-6, fd_tol=None)
 case("astype", "astype-string_dtype", "x: f64[3,4]", 'x.astype("float64")')
 case("copy", "copy-method", "x: f64[3,4]", "x.copy()", vjp=True, oracle="x + 0.0")
+case("copy", "copy-np_array_of_scalar", "s: f64[]", "np.array(s)", oracle="s + 0.0")
 case("copy", "copy-reused", "x: f64[3,4]", "x.copy() * x", oracle="(x + 0.0) * x")
 case("full", "full-literal_shape", "s: f64[]", "np.full((3, 4), s)", vjp=True)
 case("full", "full-from_shape", "s: f64[], x: f64[3,4]", "np.full(x.shape, s) * x")
@@ -692,7 +700,8 @@ MORE_UNARIES = {  # prim: (expression, domain, autograd oracle or None)
     "log2": ("np.log2({x})", "pos", None), "log10": ("np.log10({x})", "pos", None),
     "exp2": ("np.exp2({x})", "normal", None), "arcsinh": ("np.arcsinh({x})", "normal", None),
     "arccosh": ("np.arccosh({x})", "big", None), "arctanh": ("np.arctanh({x})", "unit", None),
-    "sinc": ("np.sinc({x})", "normal", None),
+    "sinc": ("np.sinc({x})", "normal", None), "deg2rad": ("np.deg2rad({x})", "normal", None),
+    "rad2deg": ("np.rad2deg({x})", "normal", None),
     "expit": ("scipy.special.expit({x})", "normal", None), "logit": ("scipy.special.logit({x})", "prob", None),
     "erf": ("scipy.special.erf({x})", "normal", None), "erfc": ("scipy.special.erfc({x})", "normal", None),
     "ndtr": ("scipy.special.ndtr({x})", "normal", "scipy.stats.norm.cdf({x})"),
@@ -714,6 +723,30 @@ case("polygamma", "polygamma-order_0", "x: f64[3,4]", "scipy.special.polygamma(0
 case("digamma", "digamma-psi", "x: f64[3,4]", "scipy.special.psi(x)", domain={"x": "pos"},
      oracle="scipy.special.digamma(x)")
 case("abs", "abs-np_fabs", "x: f64[3,4]", "np.fabs(x)", oracle="np.abs(x)")
+case("deg2rad", "deg2rad-np_radians", "x: f64[3,4]", "np.radians(x)")
+case("rad2deg", "rad2deg-np_degrees", "x: f64[3,4]", "np.degrees(x)")
+case("fmax", "fmax-broadcast", "a: f64[3,4], b: f64[4]", "np.fmax(a, b)", vjp=True)
+case("fmin", "fmin-broadcast", "a: f64[3,4], b: f64[3,1]", "np.fmin(a, b)", vjp=True)
+case("fmax", "fmax-nan_ignored", "a: f64[4], b: f64[4]", "np.fmax(a, b) + np.fmin(b, a)",
+     fixed={"b": np.array([np.nan, 0.5, -1.0, np.nan])},
+     oracle="np.where(np.isnan(b), a, np.maximum(a, b)) + np.where(np.isnan(b), a, np.minimum(b, a))")
+case("hypot", "hypot-broadcast", "a: f64[3,4], b: f64[4]", "np.hypot(a, b)", vjp=True)
+case("hypot", "hypot-scalars", "a: f64[], b: f64[]", "np.hypot(a, b)")
+# contractions written as the einsum or matrix product NumPy computes (frontend/contractions.py)
+case("einsum", "einsum-ellipsis_batched_matmul", "a: f64[2,3], b: f64[4,3,2]", 'np.einsum("...ij,...jk->...ik", a, b)',
+     vjp=True)
+case("einsum", "einsum-ellipsis_implicit", "a: f64[3,4,4], b: f64[4,4]", 'np.einsum("...jk,...kj", a, b)')
+case("einsum", "einsum-broadcast_one", "a: f64[3,1], b: f64[3,4]", 'np.einsum("ij,ij->i", a, b)',
+     oracle='np.einsum("ij,ij->i", a + np.zeros((3, 4)), b)')  # (autograd keeps b's shape for a's cotangent)
+case("matmul", "matmul-tensordot_pairs", "a: f64[3,4,2], b: f64[2,3,2]", "np.tensordot(a, b, axes=([0, 2], [1, 0]))",
+     vjp=True)
+case("matmul", "matmul-tensordot_int", "a: f64[4,2,2], b: f64[2,2,3]", "np.tensordot(a, b, axes=2)")
+case("matmul", "matmul-tensordot_default", "a: f64[3,3], b: f64[3,3]", "np.tensordot(a, b)")
+case("matmul", "matmul-inner", "a: f64[2,3], b: f64[4,3]", "np.inner(a, b)", vjp=True)
+case("multiply", "multiply-kron_matrices", "a: f64[3,2], b: f64[2,3]", "np.kron(a, b)", vjp=True)
+case("multiply", "multiply-kron_ranks", "a: f64[4], b: f64[2,3]", "np.kron(a, b)")
+case("transpose", "transpose-moveaxis", "a: f64[2,3,4]", "np.moveaxis(a, [0, 1], [2, 0])")
+case("transpose", "transpose-rollaxis", "a: f64[2,3,4]", "np.rollaxis(a, 2, 1)")
 
 # --- var and std: ddof, keepdims, methods (the axis forms are in REDUCTIONS) ----------------------------------------
 case("var", "var-ddof", "x: f64[3,4]", "np.var(x, axis=0, ddof=1)", vjp=True)

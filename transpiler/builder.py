@@ -162,7 +162,7 @@ class Builder:
             result = simplify(args, params, out_type, self)
             if result is not None:
                 return result
-        if prim.fold is not None and args and all(isinstance(a, Const) and not isinstance(a.value, Var) for a in args):
+        if prim.fold is not None and args and not (params or {}).get("spelled") and all(isinstance(a, Const) and not isinstance(a.value, Var) for a in args):
             value = prim.fold(*[a.value for a in args], **params)
             if isinstance(value, (bool, int, float)):
                 result = const(value)

@@ -220,6 +220,42 @@ def meshgrid(lowering, node, builder, positional, keywords):
     return tuple(grids)
 
 
+def split_along(name: str, axis: int):
+    """`np.vsplit` (axis 0), `np.hsplit` (axis 1; 0 for a vector), `np.dsplit` (axis 2): np.split along it."""
+    def handle(lowering, node, builder, positional, keywords):
+        arity(lowering, node, name, positional, keywords, 2, 2)
+        emit = Emitter(lowering, node, builder)
+        rank = _rank(emit, emit.atom(positional[0]))
+        along = 0 if name == "np.hsplit" and rank == 1 else axis
+        if rank <= along or (name == "np.vsplit" and rank < 2):
+            raise emit.error(f"`{name}` needs an array of rank {max(along + 1, 2)} or more")
+        return split(lowering, node, builder, [positional[0], positional[1], Const(along, None)], {})
+
+    return handle
+
+
+def array_split(lowering, node, builder, positional, keywords):
+    """`np.array_split`: np.split, where a number of sections need not divide the length (the first `length %
+    sections` pieces are one longer, as NumPy cuts them)."""
+    arity(lowering, node, "np.array_split", positional, keywords, 2, 3, ("axis",))
+    emit = Emitter(lowering, node, builder)
+    atom = emit.atom(positional[0])
+    axis_value, axis_node = arg(lowering, positional, keywords, 2, "axis", node, Const(0, None))
+    axis = _axis(lowering, axis_value, axis_node, allow_none=False)
+    rank = _rank(emit, atom)
+    where = static(lowering, positional[1], node, "the sections")
+    if isinstance(where, int) and not isinstance(where, bool) and -rank <= axis < rank:
+        size = atom.type.shape[axis % rank]
+        if not isinstance(size, int) or where <= 0:
+            raise emit.error("np.array_split into sections needs a positive count and an axis length known at "
+                             "build time", "give the cut points instead: np.array_split(x, [2, 5])")
+        each, extra = divmod(size, where)
+        sizes = [each + 1] * extra + [each] * (where - extra)
+        cuts = tuple(Const(sum(sizes[:k]), None) for k in range(1, where))
+        return split(lowering, node, builder, [atom, cuts, Const(axis, None)], {})
+    return split(lowering, node, builder, [atom, positional[1], Const(axis, None)], {})
+
+
 def split(lowering, node, builder, positional, keywords):
     """np.split into equal sections or at given indices: a tuple of slices (views, as NumPy returns them)."""
     arity(lowering, node, "np.split", positional, keywords, 2, 3, ("axis",))
@@ -277,7 +313,10 @@ def array(lowering, node, builder, positional, keywords):
         return emit("array", value=numbers, **params)
     if not isinstance(value, tuple):
         _not_a_python_number(emit, emit.atom(value), "np.array")
-    result = _stacked(emit, value) if isinstance(value, tuple) else emit("copy", value)
+    if isinstance(value, tuple):
+        result = _stacked(emit, value)
+    else:
+        result = emit("copy", value, **({"scalar": True} if emit.atom(value).type.shape == () else {}))
     if params and result.type.dtype != params["dtype"]:
         result = emit("astype", result, dtype=params["dtype"])
     return result

@@ -204,3 +204,51 @@ def norm(lowering, node, builder, positional, keywords):
     raise lowering.error(ord_node, f"np.linalg.norm with ord={order!r} is not supported in kernels",
                          "supported: the default (2-norm of vectors, Frobenius norm of matrices), 'fro', and for "
                          "vectors ord=1, 2, np.inf, -np.inf")
+
+
+# --- axis moves: a transpose with the permutation NumPy computes -------------------------------------------------
+def _axes_of(emit: Emitter, value, node, rank: int, what: str) -> tuple[int, ...]:
+    axes = static(emit.lowering, value, node, what)
+    axes = (axes,) if isinstance(axes, int) else axes
+    if not isinstance(axes, tuple) or not all(isinstance(a, int) and not isinstance(a, bool) for a in axes):
+        raise emit.error(f"{what} is an int or a tuple of ints known at build time")
+    if not all(-rank <= a < rank for a in axes):
+        raise emit.error(f"{what} {axes} is out of range for an array of rank {rank}")
+    normal = tuple(a % rank for a in axes)
+    if len(set(normal)) != len(normal):
+        raise emit.error(f"{what} names an axis twice")
+    return normal
+
+
+def moveaxis(lowering, node, builder, positional, keywords):
+    """`np.moveaxis(a, source, destination)`."""
+    arity(lowering, node, "np.moveaxis", positional, keywords, 3, 3)
+    emit = Emitter(lowering, node, builder)
+    atom = emit.atom(positional[0])
+    rank = _rank(emit, atom)
+    source = _axes_of(emit, positional[1], node, rank, "`source`")
+    destination = _axes_of(emit, positional[2], node, rank, "`destination`")
+    if len(source) != len(destination):
+        raise emit.error("np.moveaxis moves as many axes as it names destinations")
+    order = [k for k in range(rank) if k not in source]
+    for dest, src in sorted(zip(destination, source)):
+        order.insert(dest, src)
+    return emit("transpose", atom, axes=tuple(order))
+
+
+def rollaxis(lowering, node, builder, positional, keywords):
+    """`np.rollaxis(a, axis, start=0)`: `axis` moved to stand before `start`."""
+    arity(lowering, node, "np.rollaxis", positional, keywords, 2, 3, ("start",))
+    emit = Emitter(lowering, node, builder)
+    atom = emit.atom(positional[0])
+    rank = _rank(emit, atom)
+    (axis,) = _axes_of(emit, positional[1], node, rank, "`axis`")
+    start_value, start_node = arg(lowering, positional, keywords, 2, "start", node, Const(0, None))
+    start = _int(lowering, start_value, start_node, "`start`")
+    start = start + rank if start < 0 else start
+    if not 0 <= start <= rank:
+        raise emit.error(f"`start` {start} is out of range for an array of rank {rank}")
+    start = start - 1 if axis < start else start
+    order = [k for k in range(rank) if k != axis]
+    order.insert(start, axis)
+    return emit("transpose", atom, axes=tuple(order))

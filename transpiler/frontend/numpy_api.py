@@ -8,17 +8,26 @@ from __future__ import annotations
 from typing import Callable
 
 from ..ir import Const
-from . import array_functions as arrays, axis_functions as axes, scientific_api as scientific
-from .call_args import arg as _arg, arity as _arity, dtype, dtype_params as _dtype_params, shape_args, static
+from . import array_functions as arrays, axis_functions as axes, contractions, scientific_api as scientific
+from .call_args import Emitter, arg as _arg, arity as _arity, dtype, dtype_params as _dtype_params, shape_args, static
 
 Handler = Callable  # (lowering, node, builder, positional, keywords) -> Value
+
+
+# rendered as Python's operator, which on two Python numbers gives a Python number (weak, where NumPy's function
+# gives a float64 that promotes `x32 * np.add(1.0, 2.0)` to float64) and raises (ZeroDivisionError, OverflowError)
+# or returns a complex number where the NumPy function gives inf or nan
+_INFIX = frozenset({"add", "subtract", "multiply", "divide", "power", "floor_divide", "mod"})
 
 
 def elementwise(prim: str, arity: int, name: str | None = None) -> Handler:
     def handle(lowering, node, builder, positional, keywords):
         _arity(lowering, node, name or prim, positional, keywords, arity, arity)
         atoms = [lowering._atom(v, node) for v in positional]
-        return lowering._bind(builder, node, prim, atoms)
+        params = None
+        if prim in _INFIX and name and all(a.type.shape == () for a in atoms):  # (maybe Python numbers)
+            params = {"spelled": name}
+        return lowering._bind(builder, node, prim, atoms, params)
 
     return handle
 
@@ -49,6 +58,8 @@ def _matmul(lowering, node, builder, positional, keywords, name="np.matmul"):
     a, b = (lowering._atom(v, node) for v in positional)
     if a.type.rank == 0 or b.type.rank == 0:
         return lowering._bind(builder, node, "multiply", [a, b])
+    if name != "np.matmul":
+        return contractions.dot(lowering, node, builder, a, b, name)
     return lowering._bind(builder, node, "matmul", [a, b])
 
 
@@ -57,7 +68,10 @@ def _einsum(lowering, node, builder, positional, keywords):
     spec = positional[0]
     if not isinstance(spec, str):
         raise lowering.error(node, "np.einsum's first argument is a subscripts string", 'np.einsum("ij,j->i", a, x)')
-    return lowering._bind(builder, node, "einsum", [lowering._atom(v, node) for v in positional[1:]], {"spec": spec})
+    atoms = [lowering._atom(v, node) for v in positional[1:]]
+    if "." in spec:
+        spec = contractions.expand_ellipsis(Emitter(lowering, node, builder), spec, atoms)
+    return lowering._bind(builder, node, "einsum", atoms, {"spec": spec})
 
 
 def _transpose(lowering, node, builder, x, axes_value, axes_node):
@@ -184,6 +198,19 @@ for _prim in ("add", "subtract", "multiply", "divide", "power", "maximum", "mini
               "logical_and", "logical_or"):
     FUNCTIONS[f"numpy.{_prim}"] = elementwise(_prim, 2, f"np.{_prim}")
 FUNCTIONS["numpy.true_divide"] = elementwise("divide", 2, "np.true_divide")
+FUNCTIONS["numpy.remainder"] = elementwise("mod", 2, "np.remainder")
+FUNCTIONS["numpy.hypot"] = elementwise("hypot", 2, "np.hypot")
+# NumPy 2's array-API names for the same functions
+for _alias, _prim in (("acos", "arccos"), ("asin", "arcsin"), ("atan", "arctan"), ("acosh", "arccosh"),
+                      ("asinh", "arcsinh"), ("atanh", "arctanh")):
+    FUNCTIONS[f"numpy.{_alias}"] = elementwise(_prim, 1, f"np.{_alias}")
+FUNCTIONS["numpy.atan2"] = elementwise("arctan2", 2, "np.atan2")
+FUNCTIONS["numpy.pow"] = elementwise("power", 2, "np.pow")
+FUNCTIONS["numpy.fmax"] = elementwise("fmax", 2, "np.fmax")
+FUNCTIONS["numpy.fmin"] = elementwise("fmin", 2, "np.fmin")
+for _prim, _aliases in (("deg2rad", ("deg2rad", "radians")), ("rad2deg", ("rad2deg", "degrees"))):
+    for _alias in _aliases:
+        FUNCTIONS[f"numpy.{_alias}"] = elementwise(_prim, 1, f"np.{_alias}")
 FUNCTIONS["numpy.where"] = elementwise("where", 3, "np.where")
 FUNCTIONS["numpy.clip"] = elementwise("clip", 3, "np.clip")
 for _prim in ("sum", "mean", "max", "min", "prod"):
@@ -196,8 +223,13 @@ for _prim in ("var", "std"):
 FUNCTIONS["numpy.dot"] = lambda lw, n, b, p, k: _matmul(lw, n, b, p, k, "np.dot")
 FUNCTIONS["numpy.matmul"] = _matmul
 FUNCTIONS["numpy.outer"] = elementwise("outer", 2, "np.outer")
+FUNCTIONS["numpy.inner"] = contractions.inner
+FUNCTIONS["numpy.tensordot"] = contractions.tensordot
+FUNCTIONS["numpy.kron"] = contractions.kron
 FUNCTIONS["numpy.einsum"] = _einsum
 FUNCTIONS["numpy.transpose"] = _np_transpose
+FUNCTIONS["numpy.permute_dims"] = _np_transpose
+FUNCTIONS["numpy.concat"] = arrays.concatenate
 FUNCTIONS["numpy.swapaxes"] = _swapaxes
 FUNCTIONS["numpy.reshape"] = _np_reshape
 FUNCTIONS["numpy.expand_dims"] = _axis_op("expand_dims", "np.expand_dims", required=True)
@@ -245,6 +277,9 @@ FUNCTIONS.update({
 FUNCTIONS.update(scientific.JAX_NN)
 FUNCTIONS["jax.nn.logsumexp"] = reduction("logsumexp", "jax.nn.logsumexp")
 FUNCTIONS["numpy.split"] = arrays.split
+FUNCTIONS.update({"numpy.vsplit": arrays.split_along("np.vsplit", 0), "numpy.hsplit": arrays.split_along("np.hsplit", 1),
+                  "numpy.dsplit": arrays.split_along("np.dsplit", 2), "numpy.moveaxis": axes.moveaxis,
+                  "numpy.rollaxis": axes.rollaxis, "numpy.array_split": arrays.array_split})
 for _prim in ("isnan", "isinf", "isfinite"):
     FUNCTIONS[f"numpy.{_prim}"] = elementwise(_prim, 1, f"np.{_prim}")
 for _prim in ("expit", "logit", "erf", "erfc", "ndtr", "log_ndtr", "gammaln", "digamma"):
@@ -262,6 +297,48 @@ FUNCTIONS["builtins.print"] = arrays.print_call
 for _builtin in ("float", "int", "round", "pow"):
     FUNCTIONS[f"builtins.{_builtin}"] = _refuse(f"the builtin `{_builtin}` is not supported in kernels",
                                                 "use the NumPy equivalent (.astype, np.round, **)")
+
+
+def _keywords_as_positions(handler: Handler, names: tuple[str, ...]) -> Handler:
+    """A call that names a leading parameter by keyword (`np.repeat(x, repeats=2)`, `np.swapaxes(a, axis1=0,
+    axis2=1)`) read as NumPy binds it: in its place among the positional arguments."""
+    def handle(lowering, node, builder, positional, keywords):
+        positional, keywords = list(positional), dict(keywords)
+        while len(positional) < len(names) and names[len(positional)] in keywords:
+            positional.append(keywords.pop(names[len(positional)])[0])
+        return handler(lowering, node, builder, positional, keywords)
+
+    return handle
+
+
+def _leading_parameters(function) -> tuple[str, ...]:
+    """The names of a NumPy function's parameters that have no default (and `clip`'s bounds)."""
+    import inspect
+
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):  # ufuncs: positional only
+        return ()
+    names = []
+    for param in parameters:
+        if param.kind is not param.POSITIONAL_OR_KEYWORD or (
+                param.default is not param.empty and param.name not in ("a_min", "a_max")):
+            break
+        names.append(param.name)
+    return tuple(names)
+
+
+def _bind_keywords() -> None:
+    import numpy
+
+    for key, handler in list(FUNCTIONS.items()):
+        if key.startswith("numpy.") and key.count(".") == 1 and hasattr(numpy, key[6:]):
+            names = _leading_parameters(getattr(numpy, key[6:]))
+            if len(names) > 1:
+                FUNCTIONS[key] = _keywords_as_positions(handler, names)
+
+
+_bind_keywords()
 
 
 # --- methods: (lowering, node, builder, array_atom, positional, keywords) --------------------------------------

@@ -50,7 +50,7 @@ def _infer(result: str, name: str = "", python_operator: bool = False, bools: st
             dtype = "f64"
         # a Python operator on Python numbers gives a Python number (weak); a NumPy function gives a NumPy scalar,
         # which promotes as its dtype (`x32 * np.sqrt(2.0)` is float64)
-        out = TensorType(dtype, shape, weak=python_operator and all(t.weak for t in types))
+        out = TensorType(dtype, shape, weak=python_operator and not (params or {}).get("spelled") and all(t.weak for t in types))
         if name in _SIZE_ARITHMETIC and dtype in ("i32", "i64") and shape == () and \
                 all(t.value is not None and not isinstance(t.value, bool) for t in types):
             return TensorType(dtype, shape, weak=out.weak, value=_SIZE_ARITHMETIC[name](*[t.value for t in types]))
@@ -60,7 +60,7 @@ def _infer(result: str, name: str = "", python_operator: bool = False, bools: st
 
 
 def _vjp_from(rules: Sequence[Rule | None]) -> Callable:
-    def vjp(g: Sym, out: Sym, *args: Sym, active: Sequence[bool] | None = None, **params):
+    def vjp(g: Sym, out: Sym, *args: Sym, active: Sequence[bool] | None = None, spelled=None, **params):
         cts = []
         for i, (rule, arg) in enumerate(zip(rules, args)):
             if rule is None or (active is not None and not active[i]):
@@ -75,7 +75,7 @@ def _vjp_from(rules: Sequence[Rule | None]) -> Callable:
 
 
 def _jvp_from(rules: Sequence[Rule | None]) -> Callable:
-    def jvp(tangents: Sequence[Sym | None], out: Sym, *args: Sym, **params):
+    def jvp(tangents: Sequence[Sym | None], out: Sym, *args: Sym, spelled=None, **params):
         total = None
         for rule, t in zip(rules, tangents):
             if rule is None or t is None:
@@ -112,7 +112,9 @@ def np_call(fn: str) -> Callable:
 
 
 def infix(op: str) -> Callable:
-    return lambda args, params: cg.binop(op, *args)
+    """Python's operator; the NumPy function where the source called it on scalars (`spelled`, see
+    frontend/numpy_api.py: Python's operator raises where NumPy's function gives inf or nan)."""
+    return lambda args, params: cg.call(params["spelled"], *args) if (params or {}).get("spelled") else cg.binop(op, *args)
 
 
 def _same(atom, out_type: TensorType):
@@ -239,20 +241,20 @@ def _power_exponent(g: Sym, y: Sym, a: Sym, b: Sym) -> Sym | None:
     return g * (ops.log(ops.where(a == 0.0, 1.0, a)) * y)
 
 
-def _batch_power(ctx, prim, args: list[Sym], batched: list[bool]) -> Sym:
+def _batch_power(ctx, prim, args: list[Sym], batched: list[bool], **params) -> Sym:
     """A batch of scalars to one scalar power. Python's loop raises NumPy scalars, whose `** 0.5` is C's pow
     (-0.0 gives 0.0, -inf gives inf); NumPy computes an array's `** 0.5` as sqrt (-0.0, NaN) wherever the exponent
     is one scalar. A literal 0.5 is pow's meaning written out; another uniform exponent becomes an array, which
     NumPy raises element by element with pow."""
     base, exponent = args
     if not (batched[0] and not batched[1] and base.rank == 1 and exponent.rank == 0 and exponent.type.is_float):
-        return batch_elementwise(ctx, prim, args, batched)
+        return batch_elementwise(ctx, prim, args, batched, **params)
     if _number(exponent.atom):
         if exponent.atom.value != 0.5:
-            return batch_elementwise(ctx, prim, args, batched)
+            return batch_elementwise(ctx, prim, args, batched, **params)
         raised = ops.where(base == -math.inf, math.inf, base)  # pow(-inf, 0.5) is inf; sqrt's -0.0 is pow's 0.0
         return ops.abs(ops.sqrt(raised))
-    return batch_elementwise(ctx, prim, [base, ctx.lift(exponent, writable=True)], [True, True])
+    return batch_elementwise(ctx, prim, [base, ctx.lift(exponent, writable=True)], [True, True], **params)
 
 
 elementwise("power", [_power_base, _power_exponent],
@@ -297,6 +299,11 @@ elementwise("abs", [lambda g, y, x: g * ops.sign(x)], np_call("abs"), "lifted_ab
 elementwise("sign", [None], np_call("sign"), "lifted_sign({0})", result="promote", diff=False, bools="an error")
 elementwise("floor", [None], np_call("floor"), "floor({0})", diff=False, bools="bool")
 elementwise("ceil", [None], np_call("ceil"), "ceil({0})", diff=False, bools="bool")
+# NumPy's npy_deg2rad and npy_rad2deg: one multiplication by the rounded constant, as here and in C
+_DEG2RAD, _RAD2DEG = math.pi / 180.0, 180.0 / math.pi
+elementwise("deg2rad", [lambda g, y, x: g * _DEG2RAD], np_call("deg2rad"), f"({{0}} * {_DEG2RAD!r})")
+elementwise("rad2deg", [lambda g, y, x: g * _RAD2DEG], np_call("rad2deg"), f"({{0}} * {_RAD2DEG!r})")
+elementwise("hypot", [lambda g, y, a, b: g * a / y, lambda g, y, a, b: g * b / y], np_call("hypot"), "hypot({0}, {1})")
 elementwise("arctan2", [lambda g, y, a, b: g * b / (a * a + b * b), lambda g, y, a, b: -g * a / (a * a + b * b)],
             np_call("arctan2"), "atan2({0}, {1})")
 
@@ -317,6 +324,18 @@ elementwise("maximum", [lambda g, y, a, b: _larger_share(g, a, b), lambda g, y, 
             np_call("maximum"), "lifted_maximum({0}, {1})", result="promote")
 elementwise("minimum", [lambda g, y, a, b: _smaller_share(g, a, b), lambda g, y, a, b: _smaller_share(g, b, a)],
             np_call("minimum"), "lifted_minimum({0}, {1})", result="promote")
+
+
+def _ignoring_nan(share: Callable) -> Callable:
+    """`a`'s part of `g` through `fmax(a, b)` / `fmin(a, b)`: as through maximum / minimum, and all of it where `b`
+    is NaN (the NaN is ignored: the result is `a`)."""
+    return lambda g, y, a, b: ops.where(ops.isnan(b), g, share(g, a, b))
+
+
+elementwise("fmax", [_ignoring_nan(_larger_share), lambda g, y, a, b: _ignoring_nan(_larger_share)(g, y, b, a)],
+            np_call("fmax"), "fmax({0}, {1})", result="promote")
+elementwise("fmin", [_ignoring_nan(_smaller_share), lambda g, y, a, b: _ignoring_nan(_smaller_share)(g, y, b, a)],
+            np_call("fmin"), "fmin({0}, {1})", result="promote")
 elementwise("logaddexp", [lambda g, y, a, b: g * ops.exp(a - y), lambda g, y, a, b: g * ops.exp(b - y)],
             np_call("logaddexp"), "lifted_logaddexp({0}, {1})")
 elementwise("logaddexp2", [lambda g, y, a, b: g * ops.exp2(a - y), lambda g, y, a, b: g * ops.exp2(b - y)],

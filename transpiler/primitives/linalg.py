@@ -242,16 +242,24 @@ def parse_einsum(spec: str, n_operands: int) -> tuple[list[str], str]:
     return inputs, rhs
 
 
-def _infer_einsum(types, params) -> TensorType:
-    inputs, output = parse_einsum(params["spec"], len(types))
+def _letter_sizes(inputs: list[str], types: list[TensorType]) -> dict[str, object]:
+    """Each index letter's length, broadcast over the operands that have it (NumPy's einsum stretches a 1)."""
     sizes: dict[str, object] = {}
     for subs, t in zip(inputs, types):
         if t.shape is None:
-            return TensorType(_float(types), None)
+            continue
         if len(subs) != len(t.shape):
             raise ShapeError(f"einsum operand '{subs}' has rank {len(t.shape)}, not {len(subs)}")
         for letter, dim in zip(subs, t.shape):
             sizes[letter] = broadcast_dims(sizes.get(letter, 1), dim) if letter in sizes else dim
+    return sizes
+
+
+def _infer_einsum(types, params) -> TensorType:
+    inputs, output = parse_einsum(params["spec"], len(types))
+    if any(t.shape is None for t in types):
+        return TensorType(_float(types), None)
+    sizes = _letter_sizes(inputs, types)
     return TensorType(_float(types), tuple(sizes[c] for c in output))
 
 
@@ -272,6 +280,12 @@ def _vjp_einsum(g, out, *operands, active=None, spec=""):
         rest = [op for j, op in enumerate(operands) if j != i]
         spec = ",".join([output] + others) + "->" + kept
         ct = g if not rest and kept == output else ops.einsum(g, *rest, spec=spec)
+        # an axis of length 1 that NumPy broadcast against the other operands' longer one: summed back to 1
+        shape, sizes = operands[i].type.shape, _letter_sizes(inputs, [op.type for op in operands])
+        stretched = tuple(k for k, c in enumerate(kept) if shape is not None and shape[subs.index(c)] == 1
+                          and sizes.get(c, 1) != 1)
+        if stretched:
+            ct = ops.sum(ct, axis=stretched, keepdims=True)
         alone = tuple(axis for axis, c in enumerate(subs) if c not in available)
         cts.append(ops.expand_dims(ct, axis=alone if len(alone) > 1 else alone[0]) if alone else ct)
     return cts

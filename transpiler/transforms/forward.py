@@ -232,13 +232,21 @@ class _Tangents:
         made = any(isinstance(e, Eqn) and any(v is tangent for v in e.outs) for e in self.builder.eqns[start:])
         return tangent, not isinstance(tangent, Var) or made or self._exclusive(tangent, value)
 
+    def _constant_tangent(self, result) -> Atom:
+        """The zero tangent of a result that is not computed here (a module-level array): shaped like it, as
+        JAX and autograd give it; a scalar's is 0.0."""
+        shape = self.builder.shape_atoms(result.type) if result.type.shape != () else None
+        if shape is None:
+            return const(0.0) if result.type.shape == () else self.builder.bind("zeros_like", [result])
+        return self.builder.bind("zeros", shape, {"dtype": result.type.dtype})
+
     def result_tangent(self, result):
         """Tangents with the structure of a function's result; None for non-float results."""
         if isinstance(result, tuple):
             return tuple(self.result_tangent(r) for r in result)
         if not result.type.is_float:
             return Const(None, result.type)
-        tangent = self.exact(result, result) if isinstance(result, Var) else const(0.0)
+        tangent = self.exact(result, result) if isinstance(result, Var) else self._constant_tangent(result)
         if isinstance(tangent, Var) and self.builder.definition(tangent) is not None \
                 and self.builder.definition(tangent).prim.name in ("broadcast_to", "broadcast_like"):
             tangent = self.builder.bind("copy", [tangent])  # a fresh array, never a read-only broadcast view

@@ -158,7 +158,10 @@ class OperandReader:
 
 
 def _unravel(flat: str, dims: range, rest: str) -> list[str]:
-    """Declare the coordinates `i{k}` (k in `dims`, row-major over the dims `d{k}`) of the flat index `flat`."""
+    """Declare the coordinates `i{k}` (k in `dims`, row-major over the dims `d{k}`) of the flat index `flat`;
+    none where there are no dims (a reduction over no axes, `np.max(x, axis=())` of a batch of scalars)."""
+    if not dims:
+        return []
     if len(dims) == 1:
         return [f"const int64_t i{dims[0]} = {flat};"]
     lines = [f"int64_t {rest} = {flat};"]

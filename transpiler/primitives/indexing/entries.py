@@ -210,9 +210,10 @@ def _writable(tangent, x, fresh: bool):
 
 register(Primitive(
     name="copy", family="indexing", infer=lambda types, p: types[0].with_shape(types[0].shape),
-    render=lambda args, p: cg.method(args[0], "copy"),
-    vjp=lambda g, out, x, active=None: [g], jvp=lambda tangents, out, x: tangents[0], broadcast_tolerant=True,
-    batch=lambda ctx, prim, args, batched: ops.copy(args[0]),
+    # `scalar`: `np.array(x)` of a scalar, which may be a Python number at run time (no `.copy()` method)
+    render=lambda args, p: cg.call("np.array", args[0]) if p.get("scalar") else cg.method(args[0], "copy"),
+    vjp=lambda g, out, x, active=None, **p: [g], jvp=lambda tangents, out, x, **p: tangents[0],
+    broadcast_tolerant=True, batch=lambda ctx, prim, args, batched, **p: ops.copy(args[0]),
     extra={"fresh": True},  # a new array each time: never reused for another `copy` of the same value
 ))
 

@@ -1,0 +1,135 @@
+"""NumPy's tensor products written with the entries they are made of: `np.dot` of stacks, `np.tensordot`,
+`np.inner`, `np.kron`, and einsum subscripts with `...`. The ranks are known at build time, so each becomes an
+einsum, a matrix product, reshapes and transposes, or a broadcast product, computed as NumPy computes it where
+that gives the same bits; their rules already exist, nothing new to differentiate or batch."""
+from __future__ import annotations
+
+from .call_args import Emitter, arg, arity, static
+
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _ranks(emit: Emitter, name: str, *atoms) -> list[int]:
+    if any(a.type.rank is None for a in atoms):
+        raise emit.error(f"{name} of an array of unknown rank", "annotate the arguments (e.g. \"f64[n,d]\"): "
+                         "which axes it contracts depends on the ranks")
+    return [a.type.rank for a in atoms]
+
+
+def dot(lowering, node, builder, a, b, name: str):
+    """`np.dot` is `@` unless `b` has rank 3 or more and `a` rank 2 or more: then it contracts the last axis of `a`
+    with the second-to-last of `b` and keeps every other axis of both (no stack broadcasting)."""
+    emit = Emitter(lowering, node, builder)
+    rank_a, rank_b = _ranks(emit, name, a, b)
+    if rank_a < 2 or rank_b < 3:
+        return emit("matmul", a, b)
+    kept_a, kept_b, last = LETTERS[:rank_a - 1], LETTERS[rank_a - 1:rank_a + rank_b - 3], LETTERS[rank_a + rank_b - 3]
+    return emit("einsum", a, b, spec=f"{kept_a}z,{kept_b}z{last}->{kept_a}{kept_b}{last}")
+
+
+def inner(lowering, node, builder, positional, keywords):
+    """`np.inner(a, b)`: the sum over the last axes of both (a tensordot over them); a scalar multiplies."""
+    arity(lowering, node, "np.inner", positional, keywords, 2, 2)
+    emit = Emitter(lowering, node, builder)
+    a, b = emit.atom(positional[0]), emit.atom(positional[1])
+    rank_a, rank_b = _ranks(emit, "np.inner", a, b)
+    if rank_a == 0 or rank_b == 0:
+        return emit("multiply", a, b)
+    return _as_matrix_product(emit, a, b, [rank_a - 1], [rank_b - 1])
+
+
+def tensordot(lowering, node, builder, positional, keywords):
+    """`np.tensordot(a, b, axes)`: `axes` an int N (the last N axes of `a` with the first N of `b`) or a pair of
+    axis lists; the result has `a`'s free axes, then `b`'s."""
+    arity(lowering, node, "np.tensordot", positional, keywords, 2, 3, ("axes",))
+    emit = Emitter(lowering, node, builder)
+    a, b = emit.atom(positional[0]), emit.atom(positional[1])
+    axes_value, axes_node = arg(lowering, positional, keywords, 2, "axes", node)
+    axes = 2 if axes_value is None else static(lowering, axes_value, axes_node, "`axes`")
+    rank_a, rank_b = _ranks(emit, "np.tensordot", a, b)
+    if isinstance(axes, int) and not isinstance(axes, bool):
+        if not 0 <= axes <= min(rank_a, rank_b):
+            raise emit.error(f"np.tensordot with axes={axes} of arrays of rank {rank_a} and {rank_b}")
+        pairs = list(zip(range(rank_a - axes, rank_a), range(axes)))
+    elif isinstance(axes, tuple) and len(axes) == 2:
+        of_a, of_b = ((x,) if isinstance(x, int) else x for x in axes)
+        if len(of_a) != len(of_b) or not all(isinstance(x, int) and not isinstance(x, bool) for x in of_a + of_b):
+            raise emit.error("np.tensordot's `axes` pairs as many axes of `a` as of `b`", "np.tensordot(a, b, ([1], [0]))")
+        if not all(-rank_a <= x < rank_a for x in of_a) or not all(-rank_b <= x < rank_b for x in of_b):
+            raise emit.error(f"np.tensordot's `axes` {axes} are out of range for ranks {rank_a} and {rank_b}")
+        pairs = [(x % rank_a, y % rank_b) for x, y in zip(of_a, of_b)]
+        if len({x for x, _ in pairs}) != len(pairs) or len({y for _, y in pairs}) != len(pairs):
+            raise emit.error("np.tensordot's `axes` name an axis twice")
+    else:
+        raise emit.error("np.tensordot's `axes` is an int or a pair of axis lists known at build time",
+                         "np.tensordot(a, b, axes=([1], [0]))")
+    if rank_a == 0 or rank_b == 0:  # (axes=0) a scalar times an array: each product is one multiplication
+        return emit("multiply", a, b)
+    return _as_matrix_product(emit, a, b, [x for x, _ in pairs], [y for _, y in pairs])
+
+
+def _as_matrix_product(emit: Emitter, a, b, of_a: list[int], of_b: list[int]):
+    """What NumPy's tensordot computes, step by step (so the same bits): the contracted axes moved last in `a` and
+    first in `b`, both flattened to matrices, one matrix product, the free axes unflattened."""
+    free_a = [k for k in range(a.type.rank) if k not in of_a]
+    free_b = [k for k in range(b.type.rank) if k not in of_b]
+    dims_a, dims_b = emit.dims(a), emit.dims(b)
+    if free_a + of_a != list(range(a.type.rank)):
+        a = emit("transpose", a, axes=tuple(free_a + of_a))
+    if of_b + free_b != list(range(b.type.rank)):
+        b = emit("transpose", b, axes=tuple(of_b + free_b))
+    size = lambda dims: _product(emit, dims)  # noqa: E731
+    inner = size([dims_a[k] for k in of_a])
+    product = emit("matmul", emit("reshape", a, size([dims_a[k] for k in free_a]), inner),
+                   emit("reshape", b, inner, size([dims_b[k] for k in free_b])))
+    return emit("reshape", product, *([dims_a[k] for k in free_a] + [dims_b[k] for k in free_b]))
+
+
+def _product(emit: Emitter, dims: list):
+    total = 1
+    for dim in dims:
+        total = emit("multiply", total, dim) if not (isinstance(total, int) and total == 1) else dim
+    return total
+
+
+def expand_ellipsis(emit: Emitter, spec: str, atoms: list) -> str:
+    """Einsum subscripts with `...` spelled out with letters the subscripts do not use, right-aligned across the
+    operands as NumPy broadcasts them; without `->`, the output is `...` then the letters used once, sorted."""
+    spec = spec.replace(" ", "")
+    lhs, arrow, rhs = spec.partition("->")
+    inputs = lhs.split(",")
+    if len(inputs) != len(atoms):
+        raise emit.error(f"einsum subscripts {spec!r} name {len(inputs)} operands but {len(atoms)} were given")
+    ranks = _ranks(emit, "np.einsum with '...'", *atoms)
+    free = [c for c in LETTERS + LETTERS.upper() if c not in spec]
+    widths = [rank - len(subs.replace("...", "")) for subs, rank in zip(inputs, ranks) if "..." in subs]
+    if any(w < 0 for w in widths):
+        raise emit.error(f"einsum subscripts {spec!r} name more axes than an operand has")
+    width = max(widths, default=0)
+    ellipsis = "".join(free[:width])
+    expanded = [subs.replace("...", ellipsis[width - (rank - len(subs.replace("...", ""))):]) if "..." in subs
+                else subs for subs, rank in zip(inputs, ranks)]
+    if arrow:
+        output = rhs.replace("...", ellipsis)
+    else:
+        letters = lhs.replace("...", "").replace(",", "")
+        output = ellipsis + "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    return ",".join(expanded) + "->" + output
+
+
+def kron(lowering, node, builder, positional, keywords):
+    """`np.kron(a, b)` as NumPy computes it: the shorter shape padded with leading 1s, `a`'s axes interleaved with
+    length-1 axes against `b`'s, one broadcast product, then each pair of axes merged."""
+    arity(lowering, node, "np.kron", positional, keywords, 2, 2)
+    emit = Emitter(lowering, node, builder)
+    a, b = emit.atom(positional[0]), emit.atom(positional[1])
+    rank_a, rank_b = _ranks(emit, "np.kron", a, b)
+    if rank_a == 0 or rank_b == 0:
+        return emit("multiply", a, b)
+    rank = max(rank_a, rank_b)
+    dims_a = [1] * (rank - rank_a) + emit.dims(a)
+    dims_b = [1] * (rank - rank_b) + emit.dims(b)
+    spread_a = emit("reshape", a, *[d for dim in dims_a for d in (dim, 1)])
+    spread_b = emit("reshape", b, *[d for dim in dims_b for d in (1, dim)])
+    merged = [_product(emit, [da, db]) for da, db in zip(dims_a, dims_b)]
+    return emit("reshape", emit("multiply", spread_a, spread_b), *merged)
