@@ -365,23 +365,6 @@ elementwise("clip", [lambda g, y, x, lo, hi: _larger_share(_smaller_share(g, _ra
 elementwise("stop_gradient", [None], lambda args, p: args[0], None, result="promote", diff=False, temp="v",
             python_operator=True)
 
-# --- comparisons and logic: values, never derivatives --------------------------------------------------------
-for _name, _op, _fold in [("less", "<", operator.lt), ("less_equal", "<=", operator.le),
-                          ("greater", ">", operator.gt), ("greater_equal", ">=", operator.ge),
-                          ("equal", "==", operator.eq), ("not_equal", "!=", operator.ne)]:
-    elementwise(_name, [None, None], (lambda op: lambda args, p: cg.compare(op, *args))(_op),
-                f"({{0}} {_op} {{1}})", result="bool", fold=_fold, temp="mask", diff=False, python_operator=True,
-                scalar_c="one_dtype")
-elementwise("logical_and", [None, None], np_call("logical_and"), "({0} && {1})", result="bool", temp="mask",
-            diff=False, scalar_c="any")
-elementwise("logical_or", [None, None], np_call("logical_or"), "({0} || {1})", result="bool", temp="mask",
-            diff=False, scalar_c="any")
-elementwise("logical_not", [None], np_call("logical_not"), "(!{0})", result="bool", temp="mask", diff=False,
-            scalar_c="any")
-for _name, _cuda in (("isnan", "isnan({0})"), ("isinf", "isinf({0})"), ("isfinite", "isfinite({0})")):
-    elementwise(_name, [None], np_call(_name), _cuda, result="bool", temp="mask", diff=False)
-
-
 register(Primitive(
     name="iadd", family="elementwise", infer=lambda types, p: types[0].with_shape(types[0].shape),
     render=lambda args, p: [cst.SimpleStatementLine([cst.AugAssign(args[0], cst.AddAssign(), args[1])])],

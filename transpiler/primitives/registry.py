@@ -90,5 +90,5 @@ def _load_families() -> None:
     global _loaded
     if not _loaded:
         _loaded = True
-        from . import (calls, creation, effects, elementwise, indexing, linalg, matrix_functions,  # noqa: F401
-                       reductions, scans, shape_ops, special, structured, tape)
+        from . import (calls, creation, effects, elementwise, indexing, linalg, logic,  # noqa: F401
+                       matrix_functions, reductions, scans, shape_ops, special, structured, tape)

@@ -1,0 +1,22 @@
+"""Comparisons, logic and NaN tests: elementwise entries that make booleans and carry no derivative."""
+from __future__ import annotations
+
+import operator
+
+from .. import codegen as cg
+from .elementwise import elementwise, np_call
+
+for _name, _op, _fold in [("less", "<", operator.lt), ("less_equal", "<=", operator.le),
+                          ("greater", ">", operator.gt), ("greater_equal", ">=", operator.ge),
+                          ("equal", "==", operator.eq), ("not_equal", "!=", operator.ne)]:
+    elementwise(_name, [None, None], (lambda op: lambda args, p: cg.compare(op, *args))(_op),
+                f"({{0}} {_op} {{1}})", result="bool", fold=_fold, temp="mask", diff=False, python_operator=True,
+                scalar_c="one_dtype")
+elementwise("logical_and", [None, None], np_call("logical_and"), "({0} && {1})", result="bool", temp="mask",
+            diff=False, scalar_c="any")
+elementwise("logical_or", [None, None], np_call("logical_or"), "({0} || {1})", result="bool", temp="mask",
+            diff=False, scalar_c="any")
+elementwise("logical_not", [None], np_call("logical_not"), "(!{0})", result="bool", temp="mask", diff=False,
+            scalar_c="any")
+for _name, _cuda in (("isnan", "isnan({0})"), ("isinf", "isinf({0})"), ("isfinite", "isfinite({0})")):
+    elementwise(_name, [None], np_call(_name), _cuda, result="bool", temp="mask", diff=False)
