@@ -14,10 +14,22 @@ from .call_args import arg as _arg, arity as _arity, dtype, dtype_params as _dty
 Handler = Callable  # (lowering, node, builder, positional, keywords) -> Value
 
 
+def _ufunc_hint(name: str, arity: int) -> str:
+    """NumPy reads a ufunc's extra positional argument as `out=` (`np.arctan(y, x)` writes into `x`)."""
+    hint = f"`{name}` takes {arity} array(s); NumPy reads one more positional argument as `out=`, which kernels do not take"
+    return hint + ("; for the angle of the point (x, y) write np.arctan2(y, x)" if name == "np.arctan" else "")
+
+
+def array_like(lowering, node, builder, value):
+    """A list or tuple where NumPy takes an array (`np.sum([1.0, a * a])`): the array NumPy makes of it, as
+    `np.array(value)` does; other values as they are."""
+    return arrays.array(lowering, node, builder, [value], {}) if isinstance(value, tuple) else value
+
+
 def elementwise(prim: str, arity: int, name: str | None = None) -> Handler:
     def handle(lowering, node, builder, positional, keywords):
-        _arity(lowering, node, name or prim, positional, keywords, arity, arity)
-        atoms = [lowering._atom(v, node) for v in positional]
+        _arity(lowering, node, name or prim, positional, keywords, arity, arity, hint=_ufunc_hint(name or prim, arity))
+        atoms = [lowering._atom(array_like(lowering, node, builder, v), node) for v in positional]
         return lowering._bind(builder, node, prim, atoms)
 
     return handle
@@ -26,7 +38,8 @@ def elementwise(prim: str, arity: int, name: str | None = None) -> Handler:
 def reduction(prim: str, name: str | None = None) -> Handler:
     def handle(lowering, node, builder, positional, keywords):
         _arity(lowering, node, name or prim, positional, keywords, 1, 2, ("axis", "keepdims"))
-        return _reduce(lowering, node, builder, prim, positional[0], positional[1:], keywords)
+        x = array_like(lowering, node, builder, positional[0])
+        return _reduce(lowering, node, builder, prim, x, positional[1:], keywords)
 
     return handle
 
