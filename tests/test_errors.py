@@ -201,6 +201,12 @@ CASES = {
         kernel_source("return np.sum(x, 0, None)"),
         6, 12, "np.sum(x, 0, None)", "`np.sum` takes 1 to 2 positional arguments here, 3 given",
         "by keyword: `axis=`, `keepdims=`"),
+    "list_of_an_array_and_a_number_where_numpy_takes_an_array": (
+        kernel_source("return np.sum([x, x[0]])"),
+        6, 12, "np.sum([x, x[0]])", "np.stack needs arrays of the same shape", "only when its items have one shape"),
+    "string_where_numpy_takes_an_array": (
+        kernel_source("return np.sum(np.maximum([x[0], 'x'], 1.0))"),
+        6, 19, "np.maximum([x[0], 'x'], 1.0)", "this value cannot be used as an array", "a list or tuple of them"),
 }
 
 
