@@ -72,7 +72,8 @@ def kernels(tangent: Path) -> dict[str, tuple[str, list[str]]]:
             for arg in target.args.args:
                 if arg.arg in notes:
                     arg.annotation = ast.Constant(notes[arg.arg])
-            uses_tangent = any(isinstance(n, ast.Name) and n.id in ("tangent", "insert_grad_of") for n in ast.walk(node))
+            uses_tangent = any(isinstance(n, ast.Name) and n.id in ("tangent", "insert_grad_of")
+                               for n in ast.walk(node))
             text = (HEAD + ("import tangent\nfrom tangent import insert_grad_of\n" if uses_tangent else "") + "\n\n"
                     + "\n\n\n".join(ast.unparse(d) for d in called + [target]) + "\n")
             result[name] = (text, [a.arg for a in target.args.args])
@@ -84,7 +85,8 @@ def inputs(name: str, params: list[str]) -> list[list]:
     rng = np.random.RandomState(0)
     if name == "logistic_regression":
         label = np.eye(5)[1]
-        return [[rng.rand(3), label, rng.randn(3, 5), rng.randn(5)], [np.zeros(3), label, np.zeros((3, 5)), np.zeros(5)]]
+        return [[rng.rand(3), label, rng.randn(3, 5), rng.randn(5)],
+                [np.zeros(3), label, np.zeros((3, 5)), np.zeros(5)]]
     if name == "rnn":
         return [[rng.randn(3, 2), rng.randn(2, 3)], [np.zeros((3, 2)), -np.ones((2, 3))]]
     if name == "bilinear":
@@ -99,9 +101,9 @@ def inputs(name: str, params: list[str]) -> list[list]:
     if name in HVP_FUNCTIONS:
         return [[rng.normal(size=300).astype(np.float32)], [rng.normal(size=7).astype(np.float32)],
                 [np.zeros(3, np.float32)]]
-    vectors = [rng.randn(3), rng.randn(5), rng.randn(10), np.zeros(3), -np.abs(rng.randn(4)), np.array([-0.0, 0.0, 1.0]),
-               np.zeros(0), np.arange(4), np.array([np.nan, np.inf, -np.inf, 1.0]), rng.randn(3).astype(np.float32),
-               np.ones(1)]
+    vectors = [rng.randn(3), rng.randn(5), rng.randn(10), np.zeros(3), -np.abs(rng.randn(4)),
+               np.array([-0.0, 0.0, 1.0]), np.zeros(0), np.arange(4), np.array([np.nan, np.inf, -np.inf, 1.0]),
+               rng.randn(3).astype(np.float32), np.ones(1)]
     hostile = [0.0, -0.0, 3, 25.0, np.nan] + ([] if name.startswith("while") else [np.inf, -np.inf])  # Python loops
     pools = {"a": SCALARS + hostile, "b": SCALARS[::3] + [0.0], "c": SCALARS[1::4] + [-0.0],
              "n": INTEGERS + [0, -1], "i": [0, 1, 2, -1], "x": vectors,
