@@ -16,7 +16,9 @@ Handler = Callable  # (lowering, node, builder, positional, keywords) -> Value
 
 def _ufunc_hint(name: str, arity: int) -> str:
     """NumPy reads a ufunc's extra positional argument as `out=` (`np.arctan(y, x)` writes into `x`)."""
-    hint = f"`{name}` takes {arity} array(s); NumPy reads one more positional argument as `out=`, which kernels do not take"
+    hint = f"`{name}` takes {arity} array(s)"
+    if name != "np.where":  # a ufunc (or clip): the next positional argument is `out=`
+        hint += "; NumPy reads one more positional argument as `out=`, which kernels do not take"
     return hint + ("; for the angle of the point (x, y) write np.arctan2(y, x)" if name == "np.arctan" else "")
 
 
@@ -28,7 +30,8 @@ def array_like(lowering, node, builder, value):
 
 def elementwise(prim: str, arity: int, name: str | None = None) -> Handler:
     def handle(lowering, node, builder, positional, keywords):
-        _arity(lowering, node, name or prim, positional, keywords, arity, arity, hint=_ufunc_hint(name or prim, arity))
+        _arity(lowering, node, name or prim, positional, keywords, arity, arity,
+               hint=_ufunc_hint(name or prim, arity))
         atoms = [lowering._atom(array_like(lowering, node, builder, v), node) for v in positional]
         return lowering._bind(builder, node, prim, atoms)
 
