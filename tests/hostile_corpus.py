@@ -834,3 +834,26 @@ def f(A: "f64[n,d]", w: "f64[d]") -> "f64[]":
     c = A[..., 0] * A[..., -1]
     return np.sum(B * B) + np.sum(c) + np.sum(w.T * A[None][0])
 ''')
+
+
+# -- Tangent's corpus (tests/functions.py): lists where NumPy takes an array ------------------------------------------
+case("reduction_of_a_list_of_numbers_and_scalars", [1.5])('''
+@kernel
+def f(a: "f64[]") -> "f64[]":
+    b = [1, a * a, 2]
+    return np.sum(b) + np.mean((a, 3.0)) * np.prod([a, a, 0.5])
+''')
+
+case("reduction_of_a_list_of_arrays_over_an_axis", [X])('''
+@kernel
+def f(x: "f64[n]") -> "f64[]":
+    rows = [x, x * x, np.tanh(x)]
+    return np.sum(np.max(rows, axis=0)) + np.sum(np.sum(rows, 1) * np.array([1.0, -2.0, 0.5]))
+''')
+
+case("ufunc_of_lists", [X])('''
+@kernel
+def f(x: "f64[n]") -> "f64[]":
+    pair = np.maximum([x[0], x[1] * x[2]], [0.25, x[3]])
+    return np.sum(np.exp([x[4], 1.0]) * pair)
+''')

@@ -193,6 +193,20 @@ CASES = {
         kernel_source("for i in range(3):\n    if x[i] > 0.0:\n        return x\nx[0] = 1.0"),
         6, 5, "for i in range(3):", "the kernel returns inside this loop but not on every path after it",
         "end every path"),
+    # Tangent's corpus (cart2polar): NumPy reads the second argument as `out=`; the hint names np.arctan2
+    "ufunc_given_an_out_array_positionally": (
+        kernel_source("return np.arctan(x[1], x[0])"),
+        6, 12, "np.arctan(x[1], x[0])", "`np.arctan` takes 1 positional arguments here, 2 given", "np.arctan2(y, x)"),
+    "reduction_given_too_many_positional_arguments": (
+        kernel_source("return np.sum(x, 0, None)"),
+        6, 12, "np.sum(x, 0, None)", "`np.sum` takes 1 to 2 positional arguments here, 3 given",
+        "by keyword: `axis=`, `keepdims=`"),
+    "list_of_an_array_and_a_number_where_numpy_takes_an_array": (
+        kernel_source("return np.sum([x, x[0]])"),
+        6, 12, "np.sum([x, x[0]])", "np.stack needs arrays of the same shape", "only when its items have one shape"),
+    "string_where_numpy_takes_an_array": (
+        kernel_source("return np.sum(np.maximum([x[0], 'x'], 1.0))"),
+        6, 19, "np.maximum([x[0], 'x'], 1.0)", "this value cannot be used as an array", "a list or tuple of them"),
 }
 
 

@@ -195,3 +195,12 @@ def test_power_derivatives_where_the_exponent_or_the_base_is_zero():
     np.testing.assert_allclose(dy, [0.0, 0.0, np.log(2.0), np.log(1.5) * 1.5 ** 3])
     np.testing.assert_allclose(tangent, np.sum(dx))
     np.testing.assert_allclose(hess, np.diag([2.0, 2.0 + 2.0, 2.0, 6 * 1.5 + 2.0]))
+
+
+# -- Tangent's corpus: a list or tuple where NumPy takes an array (np.sum([1, a * a, 2])) is NumPy's array of it -----
+@pytest.mark.parametrize("name", ["reduction_of_a_list_of_numbers_and_scalars",
+                                  "reduction_of_a_list_of_arrays_over_an_axis", "ufunc_of_lists"])
+def test_numpy_functions_take_lists_as_numpy_does(name):
+    source, args, wrt = CASES[name]
+    outcomes = check_hostile(source, args, wrt)
+    assert all(outcome.startswith("checked") for outcome in outcomes.values()), outcomes

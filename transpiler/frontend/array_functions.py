@@ -7,6 +7,7 @@ run-time repeat count) is a located error.
 """
 from __future__ import annotations
 
+from ..errors import TranspileError
 from ..ir import Atom, Const
 from .call_args import (Emitter, arg, arity, dtype_params, known_rank as _rank, ravel as _ravel, static,
                         static_axis as _axis)
@@ -313,10 +314,13 @@ def array(lowering, node, builder, positional, keywords):
         return emit("array", value=numbers, **params)
     if not isinstance(value, tuple):
         _not_a_python_number(emit, emit.atom(value), "np.array")
-    if isinstance(value, tuple):
-        result = _stacked(emit, value)
-    else:
-        result = emit("copy", value, **({"scalar": True} if emit.atom(value).type.shape == () else {}))
+    try:
+        result = _stacked(emit, value) if isinstance(value, tuple) else \
+            emit("copy", value, **({"scalar": True} if emit.atom(value).type.shape == () else {}))
+    except TranspileError as exc:  # a shape rule's error: say what NumPy needs of a list
+        exc.hint = exc.hint or ("NumPy makes an array of a list only when its items have one shape; give them one "
+                                "(np.full_like(x, a) for a number beside arrays of x's shape), or np.concatenate")
+        raise
     if params and result.type.dtype != params["dtype"]:
         result = emit("astype", result, dtype=params["dtype"])
     return result

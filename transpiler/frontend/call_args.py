@@ -39,10 +39,13 @@ def dtype(lowering, value, node) -> str:
     return _DTYPE_NAMES[key]
 
 
-def arity(lowering, node, name, positional, keywords, minimum, maximum, allowed=()):
+def arity(lowering, node, name, positional, keywords, minimum, maximum, allowed=(), hint: str | None = None):
     if not minimum <= len(positional) <= maximum:
         expected = str(minimum) if minimum == maximum else f"{minimum} to {maximum}"
-        raise lowering.error(node, f"`{name}` takes {expected} positional arguments here, {len(positional)} given")
+        more = ", ".join(f"`{key}=`" for key in allowed)
+        raise lowering.error(node, f"`{name}` takes {expected} positional arguments here, {len(positional)} given",
+                             hint or (f"pass {expected} positional arguments" + (f"; the others by keyword: {more}"
+                                                                                 if more else "")))
     for key, (value, key_node) in keywords.items():
         if key not in allowed:
             raise lowering.error(key_node, f"`{name}` does not support the argument `{key}=` in kernels",

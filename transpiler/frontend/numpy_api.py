@@ -20,10 +20,25 @@ Handler = Callable  # (lowering, node, builder, positional, keywords) -> Value
 _INFIX = frozenset({"add", "subtract", "multiply", "divide", "power", "floor_divide", "mod"})
 
 
+def _ufunc_hint(name: str, arity: int) -> str:
+    """NumPy reads a ufunc's extra positional argument as `out=` (`np.arctan(y, x)` writes into `x`)."""
+    hint = f"`{name}` takes {arity} array(s)"
+    if name != "np.where":  # a ufunc (or clip): the next positional argument is `out=`
+        hint += "; NumPy reads one more positional argument as `out=`, which kernels do not take"
+    return hint + ("; for the angle of the point (x, y) write np.arctan2(y, x)" if name == "np.arctan" else "")
+
+
+def array_like(lowering, node, builder, value):
+    """A list or tuple where NumPy takes an array (`np.sum([1.0, a * a])`): the array NumPy makes of it, as
+    `np.array(value)` does; other values as they are."""
+    return arrays.array(lowering, node, builder, [value], {}) if isinstance(value, tuple) else value
+
+
 def elementwise(prim: str, arity: int, name: str | None = None) -> Handler:
     def handle(lowering, node, builder, positional, keywords):
-        _arity(lowering, node, name or prim, positional, keywords, arity, arity)
-        atoms = [lowering._atom(v, node) for v in positional]
+        _arity(lowering, node, name or prim, positional, keywords, arity, arity,
+               hint=_ufunc_hint(name or prim, arity))
+        atoms = [lowering._atom(array_like(lowering, node, builder, v), node) for v in positional]
         params = None
         if prim in _INFIX and name and all(a.type.shape == () for a in atoms):  # (maybe Python numbers)
             params = {"spelled": name}
@@ -35,7 +50,8 @@ def elementwise(prim: str, arity: int, name: str | None = None) -> Handler:
 def reduction(prim: str, name: str | None = None) -> Handler:
     def handle(lowering, node, builder, positional, keywords):
         _arity(lowering, node, name or prim, positional, keywords, 1, 2, ("axis", "keepdims"))
-        return _reduce(lowering, node, builder, prim, positional[0], positional[1:], keywords)
+        x = array_like(lowering, node, builder, positional[0])
+        return _reduce(lowering, node, builder, prim, x, positional[1:], keywords)
 
     return handle
 

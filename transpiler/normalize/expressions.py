@@ -336,7 +336,8 @@ class Expressions:
                              "function that calls it")
         if value is None:
             raise self.error(node, "`None` is only allowed inside an index (as np.newaxis)")
-        raise self.error(node, "this value cannot be used as an array")
+        raise self.error(node, "this value cannot be used as an array",
+                         "pass an array, a number, or a list or tuple of them")
 
     def _bind(self, builder: Builder, node: cst.CSTNode, prim: str, args, params=None) -> Atom:
         statement_loc = builder.loc

@@ -1,0 +1,167 @@
+"""Values, comparisons and finite differences for benchmarks/corpus_checks.py: trees of arguments as vectors,
+central differences that know when they mean nothing (a kink, a branch within reach), and outcomes that keep the
+worst result of a form over its inputs."""
+from __future__ import annotations
+
+import copy
+import traceback
+import warnings
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+ORDER = ("skip", "pass", "refused", "arg-refused", "bad", "WRONG")
+
+
+class Wrong(Exception):
+    """A number that differs from its oracle."""
+
+
+class Outcomes(dict):
+    """form -> (outcome, detail), keeping the worst outcome seen."""
+
+    def record(self, form: str, outcome: str, detail: str = "") -> None:
+        if form not in self or ORDER.index(outcome) > ORDER.index(self[form][0]):
+            self[form] = (outcome, detail)
+
+    def guarded(self, form: str, check: Callable[[], str]) -> None:
+        """Run one check of `form`; its result or the exception it raised becomes an outcome."""
+        try:
+            self.record(form, check())
+        except Wrong as exc:
+            self.record(form, "WRONG", str(exc))
+        except TypeError as exc:
+            outcome = "arg-refused" if "argument" in str(exc) or "weak scalar" in str(exc) else "bad"
+            self.record(form, outcome, f"TypeError: {str(exc)[:200]}")
+        except Exception as exc:  # noqa: BLE001  a crash of generated code is an outcome, not a harness error
+            place = traceback.extract_tb(exc.__traceback__)[-1]
+            self.record(form, "bad", f"{type(exc).__name__}: {str(exc)[:200]} "
+                                     f"({Path(place.filename).name}:{place.lineno})")
+
+
+# -- values ------------------------------------------------------------------------------------------------------
+def copies(args: list) -> list:
+    return copy.deepcopy(args)
+
+
+def leaves(tree) -> tuple[np.ndarray, Callable]:
+    """The float vector of a tree's leaves (numbers, arrays, tuples, lists, dicts by sorted key) and the function
+    rebuilding a tree of the same structure, types and dtypes from such a vector."""
+    parts, kinds = [], []
+
+    def walk(node):
+        if isinstance(node, dict):
+            return {key: walk(node[key]) for key in sorted(node)}
+        if isinstance(node, (tuple, list)):
+            return type(node)(walk(item) for item in node)
+        array = np.asarray(node)
+        parts.append(array.ravel())
+        kinds.append((array.shape, array.dtype, isinstance(node, (int, float)) and array.ndim == 0))
+        return len(parts) - 1
+
+    skeleton = walk(tree)
+    vector = np.concatenate(parts) if parts else np.zeros(0)
+
+    def rebuild(new: np.ndarray):
+        values, start = [], 0
+        for shape, dtype, python_number in kinds:
+            size = int(np.prod(shape))
+            piece = np.asarray(new[start:start + size]).reshape(shape)
+            start += size
+            values.append(float(piece) if python_number else piece.astype(dtype if dtype.kind == "f" else float))
+
+        def build(node):
+            if isinstance(node, dict):
+                return {key: build(item) for key, item in node.items()}
+            if isinstance(node, (tuple, list)):
+                return type(node)(build(item) for item in node)
+            return values[node]
+        return build(skeleton)
+
+    return vector, rebuild
+
+
+def is_float(value) -> bool:
+    vector, _ = leaves(value)
+    return np.asarray(vector).dtype.kind == "f" and vector.size > 0
+
+
+def direction_for(point) -> np.ndarray | float:
+    """A tangent for `point` in its dtype."""
+    direction = np.cos(np.arange(np.size(point)) + 0.5).reshape(np.shape(point))
+    return float(direction) if np.ndim(point) == 0 else direction.astype(np.asarray(point).dtype)
+
+
+def close(got, expected, what: str, rtol: float, atol: float) -> None:
+    try:
+        np.testing.assert_allclose(np.asarray(got, dtype=float), np.asarray(expected, dtype=float), rtol=rtol,
+                                   atol=atol, equal_nan=True)
+    except AssertionError as exc:
+        raise Wrong(f"{what}: {' '.join(str(exc).split())[-240:]}") from None
+
+
+def same(got, expected, what: str, rtol: float = 1e-12, atol: float = 1e-12, values_only: bool = False) -> None:
+    """tests/hostile.py's `same_values`; Python's exact big integers compared exactly; with `values_only` (a
+    transform or the C target, documented to compute in the annotated dtype) the values as floats."""
+    from hostile import same_values
+
+    try:
+        if isinstance(expected, int) and not isinstance(expected, bool) and abs(expected) > 2 ** 62:
+            assert (got == expected) if not values_only else np.isclose(float(got), float(expected), rtol=rtol), \
+                f"{what}: {got!r} vs {expected!r}"
+        elif values_only and isinstance(expected, (tuple, list)):
+            for k, (g, e) in enumerate(zip(got, expected)):
+                same(g, e, f"{what}[{k}]", rtol, atol, values_only)
+        elif values_only:
+            same_values(np.asarray(got, dtype=float), np.asarray(expected, dtype=float), what, rtol, atol)
+        else:
+            same_values(got, expected, what, rtol, atol)
+    except AssertionError as exc:
+        raise Wrong(' '.join(str(exc).split())[:300]) from None
+
+
+# -- finite differences ------------------------------------------------------------------------------------------
+def moved(args: list, position: int, vector: np.ndarray) -> list:
+    result = copies(args)
+    result[position] = leaves(args[position])[1](vector)
+    return result
+
+
+def central(f: Callable, args: list, position: int, eps: float) -> np.ndarray:
+    """d f / d args[position], one leaf coordinate at a time."""
+    point = np.asarray(leaves(args[position])[0], dtype=float)
+    gradient = np.zeros_like(point)
+    for k in range(point.size):
+        step = np.zeros_like(point)
+        step[k] = eps
+        gradient[k] = (float(f(*moved(args, position, point + step))) -
+                       float(f(*moved(args, position, point - step)))) / (2 * eps)
+    return gradient
+
+
+def smooth_gradient(f: Callable, args: list, position: int) -> np.ndarray | None:
+    """Central differences of `f` where they mean something: None at a kink (one-sided slopes differ) or where
+    steps of 1e-6 and 1e-4 disagree (a branch or tie within reach)."""
+    point = np.asarray(leaves(args[position])[0], dtype=float)
+    base = float(f(*copies(args)))
+    for k in range(point.size):
+        slopes = []
+        for eps in (1e-7, -1e-7):
+            step = np.zeros_like(point)
+            step[k] = eps
+            slopes.append((float(f(*moved(args, position, point + step))) - base) / eps)
+        if not np.isclose(slopes[0], slopes[1], rtol=1e-4, atol=1e-5):
+            return None
+    fine, coarse = central(f, args, position, 1e-6), central(f, args, position, 1e-4)
+    return fine if np.allclose(fine, coarse, rtol=1e-3, atol=1e-5) else None
+
+
+def autograd_or_none(make: Callable):
+    """An autograd result, or None where autograd cannot run the source (in-place writes on traced arrays)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return make()
+    except Exception:  # noqa: BLE001
+        return None
