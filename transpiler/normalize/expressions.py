@@ -269,6 +269,8 @@ class Expressions:
             return const(atom.type.rank)
         if attr in _METHODS:
             return ("method", attr, atom)
+        if attr in RANDOM_DRAWS:  # `rs.randn(...)` on a RandomState passed in or captured
+            raise self.error(node, f"`{_code(node)}(...)`: {RANDOM_MESSAGE}", RANDOM_HINT)
         raise self.error(node.attr, f"the array attribute `.{attr}` is not supported in kernels",
                          "supported: .T .shape .ndim and the methods " + ", ".join(sorted(_METHODS)))
 
@@ -315,8 +317,7 @@ class Expressions:
                     return result
             handler = _FUNCTIONS.get(func.path)
             if handler is None:
-                raise self.error(node.func, f"`{_code(node.func)}` is not supported in kernels",
-                                 unsupported_hint(func.path))
+                raise self.error(node.func, *unsupported_message(func.path, _code(node.func)))
             return handler(self, node, builder, [frozen(p, self, node) for p in positional],
                            {k: (frozen(v, self, n), n) for k, (v, n) in keywords.items()})
         raise self.error(node.func, f"{describe(func)} cannot be called",
@@ -364,4 +365,5 @@ class Expressions:
 
 
 # The function and method tables live in their own module to keep this one about the language.
-from ..frontend.numpy_api import FUNCTIONS as _FUNCTIONS, METHODS as _METHODS, unsupported_hint  # noqa: E402
+from ..frontend.numpy_api import FUNCTIONS as _FUNCTIONS, METHODS as _METHODS, RANDOM_DRAWS, RANDOM_HINT, RANDOM_MESSAGE, \
+    unsupported_message  # noqa: E402
