@@ -169,6 +169,8 @@ def _read_top_level(small: cst.BaseSmallStatement, parsed: ParsedModule, locate:
                 parsed.modules[local] = path  # `from autograd.numpy import exp`, `from jax import numpy as jnp`
             elif module_name in ("lifted",) + AD_LIBRARIES:
                 parsed.transform_names[local] = (module_name, imported)
+            elif root in AD_LIBRARIES:
+                parsed.library_functions[local] = f"{module_name}.{imported}"
             elif root not in ("numpy", "scipy", "lifted", "math", "__future__") + AD_LIBRARIES:
                 parsed.imported[local] = (module_name, imported, alias)
     elif isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):

@@ -125,6 +125,12 @@ class Expressions:
         module_values = self.module_values()
         if name in module_values and name not in self.parsed.unstable:
             return module_values[name]
+        if name in self.parsed.library_functions:
+            raise self.error(node, f"`{name}` is `{self.parsed.library_functions[name]}`, library code outside the "
+                             "kernel language",
+                             "write what it computes in a kernel or a function of this module (an iteration to a "
+                             "fixed point: a `while` loop on the distance), or give a kernel its own derivative "
+                             "with custom_vjp")
         if name in self.parsed.unstable and name not in _BUILTINS and name not in _LIFTED \
                 and name not in self.parsed.transform_names:
             where = self.parsed.unstable[name]
