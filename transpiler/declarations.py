@@ -32,6 +32,7 @@ class DeclaredFunctions:
         self._functions: dict[str, Function] = {}
         self._building: list[str] = []
         self._values: dict | None = None
+        self._failures: dict = {}
 
     def kernel(self, name: str, loc: SourceLoc | None = None, through_rule: bool = False) -> Function:
         """The lowered (and loop-invariant-hoisted) IR of the kernel `name`, or of the function a module-level
@@ -57,8 +58,10 @@ class DeclaredFunctions:
         if self._values is None:
             from .normalize import Lowering
 
-            values = Lowering(self.parsed, self).module_values()
+            lowering = Lowering(self.parsed, self)
+            values = lowering.module_values()
             self._values = {k: v for k, v in values.items() if is_function(v)}
+            self._failures = dict(lowering.module_failures)
         return self._values
 
     def function(self, target: str, loc: SourceLoc | None = None) -> Function:
@@ -98,6 +101,11 @@ class DeclaredFunctions:
         if decl.func in position and position[decl.func] < position[decl.target]:
             return self.function(decl.func, decl.func_loc or decl.loc), True
         later = decl.func in position
+        if not later and decl.func in self._failures:  # a factory's result: why the factory could not run
+            raise TranspileError(f"`{decl.func}` has no value at build time: {self._failures[decl.func]}",
+                                 decl.func_loc or decl.loc, "the statement binding it runs at build time, as "
+                                 "Python would run it: make what it calls computable there (a transform inside "
+                                 "a factory is declared at module level instead: `g = grad(f)` after `f = ...`)")
         raise TranspileError(f"`{decl.func}` is not a @kernel function of this module" if not later else
                              f"`{decl.func}` is declared after `{decl.target}`", decl.func_loc or decl.loc,
                              f"declare `{decl.func}` first" if later else
