@@ -17,6 +17,9 @@ from .functions import _MISSING, frozen
 from .shape_checks import refined_operands
 from .static_operations import _NOT_HERE, STATIC_BUILTINS
 
+# functions of Python's standard library that kernels and factories run at build time, on build-time values
+PYTHON_FUNCTIONS = ("functools.partial", "itertools.pairwise", "itertools.chain", "itertools.product")
+
 _BINARY_PRIMS = {
     cst.Add: "add", cst.Subtract: "subtract", cst.Multiply: "multiply", cst.Divide: "divide",
     cst.FloorDivide: "floor_divide", cst.Modulo: "mod", cst.Power: "power", cst.MatrixMultiply: "matmul",
@@ -79,7 +82,8 @@ class Expressions:
             "NamedExpr": ("the walrus operator is not part of the kernel language", "assign on its own line"),
             "FormattedString": ("f-strings are not part of the kernel language", None),
             "Await": ("`await` is not part of the kernel language", None),
-            "Yield": ("`yield` is not part of the kernel language", "return an array"),
+            "Yield": ("`yield` is not part of the kernel language (a generator)",
+                      "append what it yields to a list and return the list (`out.append(v)` ... `return out`)"),
             "Imaginary": ("complex literals are not supported in kernels", "use real arrays"),
             "StarredElement": ("`*` unpacking is not part of the kernel language", "pass arguments one by one"),
         }
@@ -131,6 +135,11 @@ class Expressions:
                              "write what it computes in a kernel or a function of this module (an iteration to a "
                              "fixed point: a `while` loop on the distance), or give a kernel its own derivative "
                              "with custom_vjp")
+        if name in self.module_failures:
+            raise self.error(node, f"`{name}` is computed at module level by code the compiler cannot reproduce: "
+                             f"{self.module_failures[name]}", "kernels see module-level values computed from "
+                             "literals, lists, dicts, calls of functions defined in the module, and arrays computed "
+                             "from those with NumPy (`A = np.eye(3) * 2`); pass anything else in as a parameter")
         if name in self.parsed.unstable and name not in _BUILTINS and name not in _LIFTED \
                 and name not in self.parsed.transform_names:
             where = self.parsed.unstable[name]
@@ -142,11 +151,6 @@ class Expressions:
             return Module(f"builtins.{name}")
         if name in _LIFTED:
             return Module(f"lifted.{name}")
-        if name in self.module_failures:
-            raise self.error(node, f"`{name}` is computed at module level by code the compiler cannot reproduce: "
-                             f"{self.module_failures[name]}", "kernels see module-level values computed from "
-                             "literals, lists, dicts, calls of functions defined in the module, and arrays computed "
-                             "from those with NumPy (`A = np.eye(3) * 2`); pass anything else in as a parameter")
         if name in self._conditional_names:
             where = self._conditional_names[name]
             raise self.error(node, f"`{name}` is only assigned on some paths (in the block at line {where.line})",
@@ -256,7 +260,7 @@ class Expressions:
             path = canonical_module(f"{base.path}.{attr}") or f"{base.path}.{attr}"
             if path in _NUMPY_CONSTANTS:
                 return _NUMPY_CONSTANTS[path]
-            if path.split(".")[0] in ("numpy", "scipy") + AD_LIBRARIES or path == "functools.partial":
+            if path.split(".")[0] in ("numpy", "scipy") + AD_LIBRARIES or path in PYTHON_FUNCTIONS:
                 return Module(path)
             raise self.error(node, f"`{path}` is not available in kernels")
         if is_container(base):
@@ -317,7 +321,7 @@ class Expressions:
             return _METHODS[method](self, node, builder, atom, [frozen(p, self, node) for p in positional],
                                     {k: (frozen(v, self, n), n) for k, (v, n) in keywords.items()})
         if isinstance(func, Module):
-            if func.path.rpartition(".")[2] in STATIC_BUILTINS and func.path.startswith(("builtins.", "functools.", "autograd.")):
+            if func.path.rpartition(".")[2] in STATIC_BUILTINS and func.path.startswith(("builtins.", "functools.", "autograd.", "itertools.")):
                 result = self.static_call(func.path, node, builder, positional, keywords)
                 if result is not _NOT_HERE:
                     return result
