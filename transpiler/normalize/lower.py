@@ -175,6 +175,10 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
             if not isinstance(small.target, cst.Name):
                 raise self.error(small.target, "this augmented assignment target is not part of the kernel language")
             current = env.get(small.target.value)
+            if isinstance(current, tuple) and prim in ("add", "multiply"):  # `shape += (h, w)`: a new tuple
+                value = self.container_operation(small, prim, current, self.expr(small.value, builder, env))
+                self._assign(small.target, value, builder, env)
+                return None
             if isinstance(current, Const) and isinstance(current.value, Var) and current.type.shape != ():
                 raise self.error(small, "a module-level array cannot be changed in place (`+=` on an array is an "
                                  "in-place update: Python would change it for every later call too)",
