@@ -10,7 +10,8 @@ from __future__ import annotations
 from .errors import SourceLoc, TranspileError
 from .frontend.parsed import Declaration, ParsedModule
 from .ir import Function
-from .values import is_function
+from .frontend.transform_declarations import nested_declarations
+from .values import KernelRef, PendingTransform, is_function
 from .transforms.column_updates import stack_column_updates
 from .transforms.compose import apply_transform
 from .transforms.hoist import hoist_invariants
@@ -33,6 +34,9 @@ class DeclaredFunctions:
         self._building: list[str] = []
         self._values: dict | None = None
         self._failures: dict = {}
+        self._pending: dict = {}
+        if parsed.statements:  # `objective, gradient = make(...)` with `gradient = grad(objective)` inside
+            self._declare_factory_transforms()
 
     def kernel(self, name: str, loc: SourceLoc | None = None, through_rule: bool = False) -> Function:
         """The lowered (and loop-invariant-hoisted) IR of the kernel `name`, or of the function a module-level
@@ -62,7 +66,30 @@ class DeclaredFunctions:
             values = lowering.module_values()
             self._values = {k: v for k, v in values.items() if is_function(v)}
             self._failures = dict(lowering.module_failures)
+            self._pending = {k: v for k, v in values.items() if isinstance(v, PendingTransform)}
         return self._values
+
+    def _declare_factory_transforms(self) -> None:
+        """A transform a factory made at build time (`gradient = grad(variational_objective)` inside
+        `make(...)`), held by a module-level name: declared under that name, over the module-level name that
+        holds the function it transforms (the factory returns both, as Python code using them would)."""
+        self.function_values()
+        for target, pending in self._pending.items():
+            if target in self.by_target or target in self.parsed.kernels:
+                continue
+            holders = [name for name, value in self._values.items() if value is pending.function]
+            if isinstance(pending.function, KernelRef) and pending.function.lowering is None:
+                holders.insert(0, pending.function.name)
+            locate = self.parsed.locate
+            if not holders:
+                raise TranspileError(f"`{target}` transforms a function that no module-level name holds",
+                                     locate(pending.call), "return the function from the factory too and bind it "
+                                     f"at module level (`loss, {target} = make(...)`)")
+            declarations = nested_declarations(target, pending.call, self.parsed, locate)
+            declarations[0].func = holders[0]
+            for declaration in declarations:
+                self.declarations.append(declaration)
+                self.by_target[declaration.target] = declaration
 
     def function(self, target: str, loc: SourceLoc | None = None) -> Function:
         """The IR generated for the declaration `target = transform(func, wrt=...)`."""

@@ -7,10 +7,10 @@ import libcst as cst
 from ..builder import Builder, const
 from ..errors import TranspileError
 from ..frontend.imports import AD_LIBRARIES, canonical_module
-from ..frontend.transform_declarations import TRANSFORMS
+from ..frontend.transform_declarations import TRANSFORMS, declared_transform
 from ..ir import Atom, Const, If, Var
 from ..ir.types import TensorType
-from ..values import (Closure, DictValue, KernelRef, ListValue, Module, TransformRef, Value, describe,
+from ..values import (Closure, DictValue, KernelRef, ListValue, Module, PendingTransform, TransformRef, Value, describe,
                       Stale, is_container, is_function)
 from .alias import SharingError
 from .functions import _MISSING, frozen
@@ -293,6 +293,9 @@ class Expressions:
         return builder.dim(dim, atom, axis)
 
     def _expr_Call(self, node: cst.Call, builder, env) -> Value:
+        if self._running_module and self._names_transform(node.func, env) and \
+                declared_transform(node, self.parsed, self.locate) is not None:
+            return self._pending_transform(node, builder, env)
         func = self.expr(node.func, builder, env)
         positional, keywords = [], {}
         for arg in node.args:
@@ -308,6 +311,33 @@ class Expressions:
             else:
                 keywords[arg.keyword.value] = (value, arg.value)
         return self.call_value(func, positional, keywords, node, builder)
+
+    def _names_transform(self, func: cst.BaseExpression, env) -> bool:
+        """`grad` imported from lifted, autograd or jax and not rebound here, or `lifted.grad`, `jax.grad`..."""
+        if isinstance(func, cst.Name):
+            return func.value in self.parsed.transform_names and func.value not in env
+        return isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and \
+            (func.value.value == "lifted" or func.value.value in self.parsed.modules) and func.value.value not in env
+
+    def _pending_transform(self, node: cst.Call, builder, env) -> PendingTransform:
+        """`grad(f)` (or `jvp(grad(f))`) run at build time, inside a factory the module calls: the function `f`
+        names now, for the declaration the module-level name holding the result becomes."""
+        inner = node
+        while True:
+            positional = [a.value for a in inner.args if a.keyword is None]
+            if not positional:
+                raise self.error(inner, "a transform takes the function to transform as its first argument")
+            if isinstance(positional[0], cst.Call) and declared_transform(positional[0], self.parsed, self.locate):
+                inner = positional[0]
+                continue
+            break
+        if not isinstance(positional[0], cst.Name):
+            raise self.error(positional[0], "a transform in a factory takes a function by its name",
+                             "define the function in the factory (`def loss(...)`) and pass `loss`")
+        function = self.expr(positional[0], builder, env)
+        if not is_function(function):
+            raise self.error(positional[0], f"{describe(function)} is not a function to transform")
+        return PendingTransform(node, function)
 
     def call_module_function(self, func: Value, positional: list, keywords: dict, node: cst.Call,
                              builder: Builder) -> Value:

@@ -67,6 +67,7 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
         self._active: list[int] = []  # closures being inlined (recursion must end at build time)
         self._level = 0  # run-time branches and loops around the statement (lists change only at their own)
         self._module_values: dict | None = None  # module-level names computed at build time (module_scope)
+        self._running_module = False  # running the module's top level (a factory's `grad(f)` is a declaration)
 
     # -- entry ---------------------------------------------------------------------------------------------
     def error(self, node: cst.CSTNode, message: str, hint: str | None = None) -> TranspileError:
