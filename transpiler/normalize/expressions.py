@@ -273,6 +273,16 @@ class Expressions:
                 raise self.error(node, "the shape of a value of unknown rank is not known at build time",
                                  'annotate the parameters it comes from, e.g. x: "f64[n,d]"')
             return tuple(self._dim(atom, axis, builder, node) for axis in range(len(atom.type.shape)))
+        if attr == "size":  # a Python int, as NumPy's: the product of the dimensions
+            if atom.type.shape is None:
+                raise self.error(node, "the size of a value of unknown rank is not known at build time",
+                                 'annotate the parameters it comes from, e.g. x: "f64[n,d]"')
+            size = const(1)
+            for axis in range(len(atom.type.shape)):
+                dim = self._dim(atom, axis, builder, node)
+                size = const(size.value * dim.value) if isinstance(size, Const) and isinstance(dim, Const) \
+                    else self._bind(builder, node, "multiply", [size, dim])
+            return size
         if attr == "ndim":
             if atom.type.rank is None:
                 raise self.error(node, "the rank of this value is not known", 'annotate its parameter')
@@ -282,7 +292,7 @@ class Expressions:
         if attr in RANDOM_DRAWS:  # `rs.randn(...)` on a RandomState passed in or captured
             raise self.error(node, f"`{_code(node)}(...)`: {RANDOM_MESSAGE}", RANDOM_HINT)
         raise self.error(node.attr, f"the array attribute `.{attr}` is not supported in kernels",
-                         "supported: .T .shape .ndim and the methods " + ", ".join(sorted(_METHODS)))
+                         "supported: .T .shape .ndim .size and the methods " + ", ".join(sorted(_METHODS)))
 
     def _dim(self, atom: Atom, axis: int, builder: Builder, node) -> Atom:
         dim = atom.type.shape[axis]
