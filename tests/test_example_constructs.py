@@ -392,3 +392,47 @@ g = grad(total)
         x = np.abs(x) + 0.1
     np.testing.assert_allclose(module.f(x), reference.f(x), rtol=1e-12, atol=1e-300)
     np.testing.assert_allclose(module.g(x), reference.g(x), rtol=1e-10, atol=1e-300)
+
+
+def test_a_transform_made_by_an_imported_factory(tmp_path):
+    """natural_gradient_black_box_svi imports black_box_svi's factory, which declares `gradient` inside with
+    autograd's grad, and calls `gradient` in its own kernel."""
+    (tmp_path / "svi.py").write_text('''import numpy as np
+from autograd import grad
+from lifted import kernel
+
+
+def make(scale):
+    @kernel
+    def objective(params: "f64[2]", noise: "f64[s]"):
+        samples = noise * np.exp(params[1]) + params[0]
+        return np.mean(samples ** 2) * scale - params[1]
+
+    gradient = grad(objective, 0)
+    return objective, gradient
+''')
+    text = '''import numpy as np
+from svi import make
+from lifted import kernel, grad
+
+objective, gradient = make(0.5)
+
+
+@kernel
+def natural(params: "f64[2]", noise: "f64[s]"):
+    return np.sum(gradient(params, noise) / np.array([1.0, 2.0]) * params)
+
+
+g = grad(natural)
+'''
+    (tmp_path / "main.py").write_text(text)
+    module = load_source(text, str(tmp_path / "main.py"))
+    params, noise = np.array([0.3, -0.4]), np.random.default_rng(6).normal(size=20)
+    samples = noise * np.exp(params[1]) + params[0]
+    d_mean = np.mean(2 * samples) * 0.5
+    d_log_std = np.mean(2 * samples * noise * np.exp(params[1])) * 0.5 - 1.0
+    np.testing.assert_allclose(module.gradient(params, noise), [d_mean, d_log_std], rtol=1e-12)
+    np.testing.assert_allclose(module.natural(params, noise), d_mean * 0.3 - d_log_std / 2 * 0.4, rtol=1e-12)
+    from treecheck import fd_gradient
+
+    np.testing.assert_allclose(module.g(params, noise), fd_gradient(module.natural, [params, noise], 0), rtol=1e-6)

@@ -80,12 +80,12 @@ class DeclaredFunctions:
             holders = [name for name, value in self._values.items() if value is pending.function]
             if isinstance(pending.function, KernelRef) and pending.function.lowering is None:
                 holders.insert(0, pending.function.name)
-            locate = self.parsed.locate
+            locate = pending.parsed.locate
             if not holders:
                 raise TranspileError(f"`{target}` transforms a function that no module-level name holds",
                                      locate(pending.call), "return the function from the factory too and bind it "
                                      f"at module level (`loss, {target} = make(...)`)")
-            declarations = nested_declarations(target, pending.call, self.parsed, locate)
+            declarations = nested_declarations(target, pending.call, pending.parsed, locate)
             declarations[0].func = holders[0]
             for declaration in declarations:
                 self.declarations.append(declaration)

@@ -34,6 +34,7 @@ class PendingTransform:
 
     call: Any  # the cst.Call as written
     function: Any  # the transformed function's value (a Closure, a KernelRef...)
+    parsed: Any  # the ParsedModule of the file the call is written in (how its names read, where it is)
 
 
 Value = Any  # Atom | tuple[Value, ...] | Module | KernelRef | TransformRef | str | None | Ellipsis

@@ -347,7 +347,7 @@ class Expressions:
         function = self.expr(positional[0], builder, env)
         if not is_function(function):
             raise self.error(positional[0], f"{describe(function)} is not a function to transform")
-        return PendingTransform(node, function)
+        return PendingTransform(node, function, self.parsed)
 
     def call_module_function(self, func: Value, positional: list, keywords: dict, node: cst.Call,
                              builder: Builder) -> Value:
