@@ -436,3 +436,25 @@ g = grad(natural)
     from treecheck import fd_gradient
 
     np.testing.assert_allclose(module.g(params, noise), fd_gradient(module.natural, [params, noise], 0), rtol=1e-6)
+
+
+def test_gmm_jvp_on_the_c_target(tmp_path):
+    """The C partition lost a scalar waiting to be hoisted (`d * log(2 pi)` of mvn.logpdf) when per-row work went
+    to the side region after it: the host module read a name nothing defined (UnboundLocalError in gmm's JVP)."""
+    from pathlib import Path
+
+    from test_c_backend import c_module
+
+    text = (Path(__file__).parent / "models" / "gmm.py").read_text() + \
+        "\nfrom lifted import jvp\n\nlikelihood_jvp = jvp(gmm_log_likelihood, wrt='params')\n"
+    module, _ = c_module(text, tmp_path, "gmm_jvp")
+    reference = load_source(text)
+    rng = np.random.default_rng(14)
+    params = {"log proportions": rng.normal(size=3), "means": rng.normal(size=(3, 2)),
+              "lower triangles": np.eye(2) + 0.1 * rng.normal(size=(3, 2, 2))}
+    tangent = {key: rng.normal(size=np.shape(value)) for key, value in params.items()}
+    data = rng.normal(size=(8, 2))
+    value, derivative = module.likelihood_jvp(params, data, tangent)
+    expected_value, expected_derivative = reference.likelihood_jvp(params, data, tangent)
+    np.testing.assert_allclose(value, expected_value, rtol=1e-12)
+    np.testing.assert_allclose(derivative, expected_derivative, rtol=1e-10)

@@ -245,8 +245,15 @@ class Partitioner:
                     pending = []
                     k += 1
                     continue
-                # the pending statements keep their place after the launch: the cut goes on from the first of them
-                k -= len(pending)
+                # the pending statements keep their place after the launch: the cut goes on from the first of them.
+                # Statements that went to the side region may sit between them (a scalar `d * log(2 pi)` waiting,
+                # then per-row work beside the region): those were taken, so the pending ones move up to just
+                # before `k` (they read nothing the side makes, which comes later in the source, and the side
+                # reads nothing of theirs) instead of `k` stepping back over side statements and losing them
+                waiting = {id(p) for p in pending}
+                taken = [q for q in queue[:k] if id(q) not in waiting]
+                queue = taken + pending + queue[k:]
+                k = len(taken)
                 pending = []
                 pulled = self._siblings(region, queue, k)
                 region.stmts += [queue[j] for j in sorted(pulled)]
