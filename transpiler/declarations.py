@@ -10,6 +10,7 @@ from __future__ import annotations
 from .errors import SourceLoc, TranspileError
 from .frontend.parsed import Declaration, ParsedModule
 from .ir import Function
+from .frontend.imports import AD_LIBRARIES
 from .frontend.transform_declarations import nested_declarations
 from .values import KernelRef, PendingTransform, is_function
 from .transforms.column_updates import stack_column_updates
@@ -35,8 +36,8 @@ class DeclaredFunctions:
         self._values: dict | None = None
         self._failures: dict = {}
         self._pending: dict = {}
-        if parsed.statements:  # `objective, gradient = make(...)` with `gradient = grad(objective)` inside
-            self._declare_factory_transforms()
+        if parsed.statements and _may_make_transforms(parsed):
+            self._declare_factory_transforms()  # `objective, gradient = make(...)`, `gradient = grad(...)` inside
 
     def kernel(self, name: str, loc: SourceLoc | None = None, through_rule: bool = False) -> Function:
         """The lowered (and loop-invariant-hoisted) IR of the kernel `name`, or of the function a module-level
@@ -159,6 +160,32 @@ class _Building:
     def __exit__(self, *exc):
         self.stack.pop()
         return False
+
+
+def _may_make_transforms(parsed: ParsedModule) -> bool:
+    """Whether running the module's top level may bind a transform a factory made: one of its undecorated
+    functions calls a transform, or it imports functions of project modules (whose factories may). Other modules
+    run their top level only when a kernel reads a name it binds, as before."""
+    import libcst as cst
+
+    if parsed.imported:
+        return True
+    names = set(parsed.transform_names)
+
+    class Finder(cst.CSTVisitor):
+        found = False
+
+        def visit_Call(self, node: cst.Call) -> None:
+            func = node.func
+            if isinstance(func, cst.Name) and func.value in names or \
+                    isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and \
+                    (func.value.value == "lifted" or parsed.modules.get(func.value.value) in AD_LIBRARIES):
+                self.found = True
+
+    finder = Finder()
+    for function in parsed.helpers.values():
+        function.visit(finder)
+    return finder.found
 
 
 def resolve_wrt(decl: Declaration, fn: Function) -> tuple[int, ...]:
