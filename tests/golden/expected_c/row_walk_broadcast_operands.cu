@@ -359,18 +359,6 @@ LIFTED_DEVICE int64_t lifted_lowest(int64_t) { return INT64_MIN; }
 LIFTED_DEVICE int64_t lifted_highest(int64_t) { return INT64_MAX; }
 #define LIFTED_LOWEST(T) lifted_lowest((T)0)
 #define LIFTED_HIGHEST(T) lifted_highest((T)0)
-#ifndef __CUDACC__
-// scipy.special.ndtr (norm.cdf), CUDA's normcdf, on the CPU as cephes computes it: erf near 0, erfc in the tails
-// (where 1 - erf would lose the lower tail's digits); float arguments through double, as SciPy's float loop
-LIFTED_DEVICE double normcdf(double x)
-{
-    const double z = x * 0.70710678118654752440;
-    if (fabs(z) < 0.70710678118654752440) return 0.5 + 0.5 * erf(z);
-    const double y = 0.5 * erfc(fabs(z));
-    return z > 0 ? 1.0 - y : y;
-}
-LIFTED_DEVICE float normcdf(float x) { return (float)normcdf((double)x); }
-#endif
 #ifdef __CUDACC__
 template <class T> LIFTED_DEVICE T lifted_warp_sum(T v)
 {
