@@ -8,7 +8,7 @@ def make_svi(log_density, sizes):
     shapes = list(itertools.pairwise(sizes))
 
     @kernel
-    def objective(params: "f64[p]", noise: "f64[s,d]"):
+    def objective(params: "f64[2*d]", noise: "f64[s,d]"):
         half = np.shape(params)[0] // 2
         draws = noise * np.exp(params[half:]) + params[:half]
         total = 0.0
@@ -28,5 +28,5 @@ objective, gradient = make_svi(log_density, [1, 2, 3])
 
 
 @kernel
-def preconditioned(params: "f64[p]", noise: "f64[s,d]"):
+def preconditioned(params: "f64[2*d]", noise: "f64[s,d]"):
     return np.sum(gradient(params, noise) * np.exp(params))
