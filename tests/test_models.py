@@ -175,3 +175,40 @@ def test_logistic_regression_four_points():
     for _ in range(100):
         weights -= module.training_gradient_fun(weights) * 0.01
     assert module.training_loss(weights) < module.training_loss(np.zeros(3))
+
+
+# --- models written for Lifted after autograd's sampling, convolutional and Bayesian-optimisation examples -----
+def test_black_box_svi_factory_gradient_and_natural_gradient():
+    """The factory declares `gradient = grad(elbo_loss)` inside; a module-level kernel calls that gradient."""
+    module, oracle = _load("svi_natural_gradient")
+    rng = np.random.default_rng(10)
+    args = [rng.normal(size=4) * 0.3, rng.normal(size=(30, 2))]
+    _check(module, oracle, "elbo_loss", "elbo_gradient", args, (0,))
+    assert_trees_close(module.elbo_gradient(*args), oracle["elbo_gradient"](*args), rtol=1e-10,
+                       what="the factory's own gradient vs autograd's")
+    _check(module, oracle, "natural_step_size", "step_size_grad", args, (0,))
+
+
+def test_variational_autoencoder_with_the_noise_passed_in():
+    module, oracle = _load("vae")
+    rng = np.random.default_rng(11)
+    decoder = random_value("[(f64[2,4], f64[4]), (f64[4,5], f64[5])]", rng)
+    encoder = random_value("[(f64[5,4], f64[4]), (f64[4,4], f64[4])]", rng)
+    images = np.sign(rng.normal(size=(6, 5)))
+    _check(module, oracle, "elbo", "elbo_grad", [decoder, encoder, images, rng.normal(size=(6, 2))], (0, 1))
+
+
+def test_lenet_convolutions_by_slices_and_pooling_by_reshape():
+    module, oracle = _load("lenet")
+    rng = np.random.default_rng(12)
+    params = random_value("[(f64[1,2,3,3], f64[1,2,1,1]), (f64[2,3,3,3], f64[1,3,1,1]), (f64[12,5], f64[5]), "
+                          "(f64[5,3], f64[3])]", rng)
+    images, labels = rng.normal(size=(2, 1, 14, 14)), np.eye(3)[[0, 2]]
+    _check(module, oracle, "loss", "loss_grad", [params, images, labels, 0.1], (0,))
+
+
+def test_expected_improvement_acquisition():
+    module, oracle = _load("expected_improvement")
+    rng = np.random.default_rng(13)
+    args = [rng.normal(size=(3, 1)), rng.normal(size=4) * 0.3, rng.normal(size=(5, 1)), rng.normal(size=5)]
+    _check(module, oracle, "acquisition", "acquisition_grad", args, (0, 1))

@@ -399,8 +399,11 @@ class ProgramGenerator:
         carried = [(name, scope.vars[name]) for name in own if self.chance(0.3)][:2]
         if not carried or self.chance(0.5):
             name, kind = self.fresh("acc"), self.pick(("S", "N", "D", "M"))
+            # `np.shape(M)` for every other accumulator: chosen by its number, so the random stream (and every
+            # seed's program) stays as it was
+            columns = "M.shape[1]" if self.counter % 2 else "np.shape(M)[1]"
             start = {"S": ("0.0", "s", "1.0"), "N": ("np.zeros_like(x)", "x * 1.0", "np.ones(len(y))"),
-                     "D": ("np.zeros(M.shape[1])", "M[0] * 1.0"), "M": ("np.zeros_like(M)", "M * 0.5")}[kind]
+                     "D": (f"np.zeros({columns})", "M[0] * 1.0"), "M": ("np.zeros_like(M)", "M * 0.5")}[kind]
             self.emit(indent, f"{name} = {self.pick(start)}")
             scope.vars[name] = kind
             carried.append((name, kind))
@@ -751,7 +754,8 @@ def test_generator_covers_the_grammar():
     corpus = "\n".join(program_for_seed(seed)[0] for seed in range(300))
     for construct in ("if ", "elif ", "else:", "for i", "in range(", "for row", "while ", "+=", "[idx]", "[idx, ",
                       "[idx].sum(", "[idx[", " @ ",
-                      "axis=0", "axis=1", "np.max(", ":, None]", "break", "continue", " if ", "and ", "not ("):
+                      "axis=0", "axis=1", "np.max(", ":, None]", "break", "continue", " if ", "and ", "not (",
+                      "np.shape(M)[1]", "M.shape[1]"):
         assert construct in corpus, construct
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 from .errors import SourceLoc, TranspileError
 from .frontend.parsed import Declaration, ParsedModule
 from .ir import Function
-from .values import is_function
+from .frontend.imports import AD_LIBRARIES
+from .frontend.transform_declarations import nested_declarations
+from .values import KernelRef, PendingTransform, is_function
 from .transforms.column_updates import stack_column_updates
 from .transforms.compose import apply_transform
 from .transforms.hoist import hoist_invariants
@@ -32,6 +34,10 @@ class DeclaredFunctions:
         self._functions: dict[str, Function] = {}
         self._building: list[str] = []
         self._values: dict | None = None
+        self._failures: dict = {}
+        self._pending: dict = {}
+        if parsed.statements and _may_make_transforms(parsed):
+            self._declare_factory_transforms()  # `objective, gradient = make(...)`, `gradient = grad(...)` inside
 
     def kernel(self, name: str, loc: SourceLoc | None = None, through_rule: bool = False) -> Function:
         """The lowered (and loop-invariant-hoisted) IR of the kernel `name`, or of the function a module-level
@@ -57,9 +63,34 @@ class DeclaredFunctions:
         if self._values is None:
             from .normalize import Lowering
 
-            values = Lowering(self.parsed, self).module_values()
+            lowering = Lowering(self.parsed, self)
+            values = lowering.module_values()
             self._values = {k: v for k, v in values.items() if is_function(v)}
+            self._failures = dict(lowering.module_failures)
+            self._pending = {k: v for k, v in values.items() if isinstance(v, PendingTransform)}
         return self._values
+
+    def _declare_factory_transforms(self) -> None:
+        """A transform a factory made at build time (`gradient = grad(variational_objective)` inside
+        `make(...)`), held by a module-level name: declared under that name, over the module-level name that
+        holds the function it transforms (the factory returns both, as Python code using them would)."""
+        self.function_values()
+        for target, pending in self._pending.items():
+            if target in self.by_target or target in self.parsed.kernels:
+                continue
+            holders = [name for name, value in self._values.items() if value is pending.function]
+            if isinstance(pending.function, KernelRef) and pending.function.lowering is None:
+                holders.insert(0, pending.function.name)
+            locate = pending.parsed.locate
+            if not holders:
+                raise TranspileError(f"`{target}` transforms a function that no module-level name holds",
+                                     locate(pending.call), "return the function from the factory too and bind it "
+                                     f"at module level (`loss, {target} = make(...)`)")
+            declarations = nested_declarations(target, pending.call, pending.parsed, locate)
+            declarations[0].func = holders[0]
+            for declaration in declarations:
+                self.declarations.append(declaration)
+                self.by_target[declaration.target] = declaration
 
     def function(self, target: str, loc: SourceLoc | None = None) -> Function:
         """The IR generated for the declaration `target = transform(func, wrt=...)`."""
@@ -98,6 +129,11 @@ class DeclaredFunctions:
         if decl.func in position and position[decl.func] < position[decl.target]:
             return self.function(decl.func, decl.func_loc or decl.loc), True
         later = decl.func in position
+        if not later and decl.func in self._failures:  # a factory's result: why the factory could not run
+            raise TranspileError(f"`{decl.func}` has no value at build time: {self._failures[decl.func]}",
+                                 decl.func_loc or decl.loc, "the statement binding it runs at build time, as "
+                                 "Python would run it: make what it calls computable there (a transform inside "
+                                 "a factory is declared at module level instead: `g = grad(f)` after `f = ...`)")
         raise TranspileError(f"`{decl.func}` is not a @kernel function of this module" if not later else
                              f"`{decl.func}` is declared after `{decl.target}`", decl.func_loc or decl.loc,
                              f"declare `{decl.func}` first" if later else
@@ -124,6 +160,32 @@ class _Building:
     def __exit__(self, *exc):
         self.stack.pop()
         return False
+
+
+def _may_make_transforms(parsed: ParsedModule) -> bool:
+    """Whether running the module's top level may bind a transform a factory made: one of its undecorated
+    functions calls a transform, or it imports functions of project modules (whose factories may). Other modules
+    run their top level only when a kernel reads a name it binds, as before."""
+    import libcst as cst
+
+    if parsed.imported:
+        return True
+    names = set(parsed.transform_names)
+
+    class Finder(cst.CSTVisitor):
+        found = False
+
+        def visit_Call(self, node: cst.Call) -> None:
+            func = node.func
+            if isinstance(func, cst.Name) and func.value in names or \
+                    isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and \
+                    (func.value.value == "lifted" or parsed.modules.get(func.value.value) in AD_LIBRARIES):
+                self.found = True
+
+    finder = Finder()
+    for function in parsed.helpers.values():
+        function.visit(finder)
+    return finder.found
 
 
 def resolve_wrt(decl: Declaration, fn: Function) -> tuple[int, ...]:

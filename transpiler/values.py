@@ -26,6 +26,17 @@ class TransformRef:
     target: str
 
 
+@dataclass(eq=False)
+class PendingTransform:
+    """`gradient = grad(objective)` run at build time in a factory (`objective, gradient = make(...)`): the
+    transform call and the value of the function it transforms; the module-level name that ends up holding it
+    becomes a declaration (declarations.py)."""
+
+    call: Any  # the cst.Call as written
+    function: Any  # the transformed function's value (a Closure, a KernelRef...)
+    parsed: Any  # the ParsedModule of the file the call is written in (how its names read, where it is)
+
+
 Value = Any  # Atom | tuple[Value, ...] | Module | KernelRef | TransformRef | str | None | Ellipsis
 
 
@@ -129,6 +140,8 @@ def describe(value) -> str:
         return f"`{value.path.replace('numpy.', 'np.').replace('builtins.', '')}`"
     if is_function(value):
         return "a function"
+    if isinstance(value, PendingTransform):
+        return "a transform made in a factory (call it through the module-level name that holds it)"
     if isinstance(value, range):
         return "a range"
     if isinstance(value, str):

@@ -120,6 +120,11 @@ def _bind(target, value, node, values: dict, unstable: dict, locate, nested: boo
         for element, item in zip(target.elements, value):
             _bind(element.value, item, node, values, unstable, locate, nested)
         return
+    if isinstance(target, (cst.Tuple, cst.List)) and value is _Unknown and \
+            all(isinstance(e, cst.Element) and isinstance(e.value, cst.Name) for e in target.elements):
+        for element in target.elements:  # `predict, loss = make_funs(sizes)`: each name as in `loss = ...`
+            _bind(element.value, value, node, values, unstable, locate, nested)
+        return
     for name in _target_names(target):
         _forget(name, node, values, unstable, locate)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from ..builder import const
 from ..ir import Const
 from . import array_functions as arrays, axis_functions as axes, contractions, scientific_api as scientific
 from .call_args import Emitter, arg as _arg, arity as _arity, dtype, dtype_params as _dtype_params, shape_args, static
@@ -57,6 +58,12 @@ def reduction(prim: str, name: str | None = None) -> Handler:
 
 
 def _reduce(lowering, node, builder, prim, x, rest, keywords, extra: dict | None = None):
+    if prim in ("sum", "prod") and isinstance(x, tuple) and \
+            all(getattr(getattr(item, "type", None), "shape", None) == () for item in x):  # NumPy's int64 scalar
+        operator = "+" if prim == "sum" else "*"
+        raise lowering.error(node, f"np.{prim} of a tuple (of sizes) makes a NumPy scalar, which kernels do not "
+                             "model", f"combine the items with `{operator}` (`s[1] {operator} s[2]`), or give "
+                             "reshape -1 for the size it can infer")
     axis_value, axis_node = _arg(lowering, rest, keywords, 0, "axis", node)
     axis = static(lowering, axis_value, axis_node, "`axis`")
     if not (axis is None or isinstance(axis, int) or (isinstance(axis, tuple) and all(isinstance(a, int) for a in axis))):
@@ -194,6 +201,25 @@ def _len(lowering, node, builder, positional, keywords):
     return lowering._dim(atom, 0, builder, node)
 
 
+def _np_shape(lowering, node, builder, positional, keywords):
+    """`np.shape(x)`, as `x.shape`: a tuple of the dimensions (`()` for a number)."""
+    _arity(lowering, node, "np.shape", positional, keywords, 1, 1)
+    atom = lowering._atom(positional[0], node)
+    if atom.type.shape is None:
+        raise lowering.error(node, "the shape of a value of unknown rank is not known at build time",
+                             'annotate the parameters it comes from, e.g. x: "f64[n,d]"')
+    return tuple(lowering._dim(atom, axis, builder, node) for axis in range(len(atom.type.shape)))
+
+
+def _np_ndim(lowering, node, builder, positional, keywords):
+    """`np.ndim(x)`, as `x.ndim`: the rank, a build-time number."""
+    _arity(lowering, node, "np.ndim", positional, keywords, 1, 1)
+    atom = lowering._atom(positional[0], node)
+    if atom.type.rank is None:
+        raise lowering.error(node, "the rank of this value is not known", "annotate its parameter")
+    return const(atom.type.rank)
+
+
 def _refuse(message: str, hint: str) -> Handler:
     def handle(lowering, node, builder, positional, keywords):
         raise lowering.error(node, message, hint)
@@ -263,6 +289,8 @@ FUNCTIONS["numpy.eye"] = _filled("eye")
 FUNCTIONS["numpy.any"] = reduction("any", "np.any")
 FUNCTIONS["numpy.argmax"] = _argmax
 FUNCTIONS["builtins.len"] = _len
+FUNCTIONS["numpy.shape"] = _np_shape
+FUNCTIONS["numpy.ndim"] = _np_ndim
 FUNCTIONS.update({
     "numpy.cumsum": axes.cumsum, "numpy.diff": axes.diff, "numpy.argmax": axes.arg_extreme("argmax"),
     "numpy.argmin": axes.arg_extreme("argmin"), "numpy.flip": axes.flip, "numpy.fliplr": axes.flip_axis("np.fliplr", 1),
@@ -407,6 +435,23 @@ METHODS: dict[str, Callable] = {
     "repeat": arrays.method_repeat, "argmax": axes.method_arg_extreme("argmax"),
     "argmin": axes.method_arg_extreme("argmin"),
 }
+
+
+# the draws of numpy.random's functions and of a `RandomState`/`Generator` (methods people call on `rs`)
+RANDOM_DRAWS = frozenset({"rand", "randn", "randint", "random", "random_sample", "normal", "uniform", "choice",
+                          "standard_normal", "integers", "permutation", "shuffle", "binomial", "poisson", "gamma",
+                          "beta", "exponential", "multivariate_normal", "dirichlet", "laplace", "logistic"})
+RANDOM_MESSAGE = "random draws are not supported in kernels: each generated function (the gradient's forward " \
+                 "sweep, the JVP, the C target) would draw other numbers than the source"
+RANDOM_HINT = 'draw the noise outside the kernel and pass it in as a parameter (`noise: "f64[n,d]"`), then ' \
+              "compute with it as the source does (`noise * np.exp(log_std) + mean`)"
+
+
+def unsupported_message(path: str, code: str) -> tuple[str, str]:
+    """The error and hint for a call of an unsupported module function (`code` as written)."""
+    if path.startswith(("numpy.random.", "jax.random.")):
+        return f"`{code}`: {RANDOM_MESSAGE}", RANDOM_HINT
+    return f"`{code}` is not supported in kernels", unsupported_hint(path)
 
 
 def unsupported_hint(path: str) -> str:

@@ -148,8 +148,8 @@ def _read_top_level(small: cst.BaseSmallStatement, parsed: ParsedModule, locate:
             path = canonical_module(full if alias.asname else local)
             if path is not None:
                 parsed.modules[local] = path
-            elif full == "functools":
-                parsed.python_names[local] = "functools"
+            elif full in ("functools", "itertools"):
+                parsed.python_names[local] = full
     elif isinstance(small, cst.ImportFrom) and (small.module is not None or small.relative):
         # `from .helpers import act` keeps its dots: the module is found relative to the importing file
         dots = "." * len(small.relative)
@@ -161,14 +161,16 @@ def _read_top_level(small: cst.BaseSmallStatement, parsed: ParsedModule, locate:
             imported = alias.name.value
             local = alias.asname.name.value if alias.asname else imported
             path = None if dots else canonical_module(f"{module_name}.{imported}")
-            if module_name == "functools":
-                parsed.python_names[local] = f"functools.{imported}"
+            if module_name in ("functools", "itertools"):
+                parsed.python_names[local] = f"{module_name}.{imported}"
             elif module_name in ("autograd.misc", "autograd.misc.flatten") and imported == "flatten":
                 parsed.python_names[local] = "autograd.flatten"  # a tree as one vector: a build-time helper
             elif path is not None and path.split(".")[0] in ("numpy", "scipy"):
                 parsed.modules[local] = path  # `from autograd.numpy import exp`, `from jax import numpy as jnp`
             elif module_name in ("lifted",) + AD_LIBRARIES:
                 parsed.transform_names[local] = (module_name, imported)
+            elif root in AD_LIBRARIES:
+                parsed.library_functions[local] = f"{module_name}.{imported}"
             elif root not in ("numpy", "scipy", "lifted", "math", "__future__") + AD_LIBRARIES:
                 parsed.imported[local] = (module_name, imported, alias)
     elif isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):

@@ -7,15 +7,18 @@ import libcst as cst
 from ..builder import Builder, const
 from ..errors import TranspileError
 from ..frontend.imports import AD_LIBRARIES, canonical_module
-from ..frontend.transform_declarations import TRANSFORMS
+from ..frontend.transform_declarations import TRANSFORMS, declared_transform
 from ..ir import Atom, Const, If, Var
 from ..ir.types import TensorType
-from ..values import (Closure, DictValue, KernelRef, ListValue, Module, TransformRef, Value, describe,
+from ..values import (Closure, DictValue, KernelRef, ListValue, Module, PendingTransform, TransformRef, Value, describe,
                       Stale, is_container, is_function)
 from .alias import SharingError
 from .functions import _MISSING, frozen
 from .shape_checks import refined_operands
 from .static_operations import _NOT_HERE, STATIC_BUILTINS
+
+# functions of Python's standard library that kernels and factories run at build time, on build-time values
+PYTHON_FUNCTIONS = ("functools.partial", "itertools.pairwise", "itertools.chain", "itertools.product")
 
 _BINARY_PRIMS = {
     cst.Add: "add", cst.Subtract: "subtract", cst.Multiply: "multiply", cst.Divide: "divide",
@@ -79,7 +82,8 @@ class Expressions:
             "NamedExpr": ("the walrus operator is not part of the kernel language", "assign on its own line"),
             "FormattedString": ("f-strings are not part of the kernel language", None),
             "Await": ("`await` is not part of the kernel language", None),
-            "Yield": ("`yield` is not part of the kernel language", "return an array"),
+            "Yield": ("`yield` is not part of the kernel language (a generator)",
+                      "append what it yields to a list and return the list (`out.append(v)` ... `return out`)"),
             "Imaginary": ("complex literals are not supported in kernels", "use real arrays"),
             "StarredElement": ("`*` unpacking is not part of the kernel language", "pass arguments one by one"),
         }
@@ -125,6 +129,17 @@ class Expressions:
         module_values = self.module_values()
         if name in module_values and name not in self.parsed.unstable:
             return module_values[name]
+        if name in self.parsed.library_functions:
+            raise self.error(node, f"`{name}` is `{self.parsed.library_functions[name]}`, library code outside the "
+                             "kernel language",
+                             "write what it computes in a kernel or a function of this module (an iteration to a "
+                             "fixed point: a `while` loop on the distance), or give a kernel its own derivative "
+                             "with custom_vjp")
+        if name in self.module_failures:
+            raise self.error(node, f"`{name}` is computed at module level by code the compiler cannot reproduce: "
+                             f"{self.module_failures[name]}", "kernels see module-level values computed from "
+                             "literals, lists, dicts, calls of functions defined in the module, and arrays computed "
+                             "from those with NumPy (`A = np.eye(3) * 2`); pass anything else in as a parameter")
         if name in self.parsed.unstable and name not in _BUILTINS and name not in _LIFTED \
                 and name not in self.parsed.transform_names:
             where = self.parsed.unstable[name]
@@ -136,11 +151,6 @@ class Expressions:
             return Module(f"builtins.{name}")
         if name in _LIFTED:
             return Module(f"lifted.{name}")
-        if name in self.module_failures:
-            raise self.error(node, f"`{name}` is computed at module level by code the compiler cannot reproduce: "
-                             f"{self.module_failures[name]}", "kernels see module-level values computed from "
-                             "literals, lists, dicts, calls of functions defined in the module, and arrays computed "
-                             "from those with NumPy (`A = np.eye(3) * 2`); pass anything else in as a parameter")
         if name in self._conditional_names:
             where = self._conditional_names[name]
             raise self.error(node, f"`{name}` is only assigned on some paths (in the block at line {where.line})",
@@ -250,7 +260,7 @@ class Expressions:
             path = canonical_module(f"{base.path}.{attr}") or f"{base.path}.{attr}"
             if path in _NUMPY_CONSTANTS:
                 return _NUMPY_CONSTANTS[path]
-            if path.split(".")[0] in ("numpy", "scipy") + AD_LIBRARIES or path == "functools.partial":
+            if path.split(".")[0] in ("numpy", "scipy") + AD_LIBRARIES or path in PYTHON_FUNCTIONS:
                 return Module(path)
             raise self.error(node, f"`{path}` is not available in kernels")
         if is_container(base):
@@ -263,14 +273,26 @@ class Expressions:
                 raise self.error(node, "the shape of a value of unknown rank is not known at build time",
                                  'annotate the parameters it comes from, e.g. x: "f64[n,d]"')
             return tuple(self._dim(atom, axis, builder, node) for axis in range(len(atom.type.shape)))
+        if attr == "size":  # a Python int, as NumPy's: the product of the dimensions
+            if atom.type.shape is None:
+                raise self.error(node, "the size of a value of unknown rank is not known at build time",
+                                 'annotate the parameters it comes from, e.g. x: "f64[n,d]"')
+            size = const(1)
+            for axis in range(len(atom.type.shape)):
+                dim = self._dim(atom, axis, builder, node)
+                size = const(size.value * dim.value) if isinstance(size, Const) and isinstance(dim, Const) \
+                    else self._bind(builder, node, "multiply", [size, dim])
+            return size
         if attr == "ndim":
             if atom.type.rank is None:
                 raise self.error(node, "the rank of this value is not known", 'annotate its parameter')
             return const(atom.type.rank)
         if attr in _METHODS:
             return ("method", attr, atom)
+        if attr in RANDOM_DRAWS:  # `rs.randn(...)` on a RandomState passed in or captured
+            raise self.error(node, f"`{_code(node)}(...)`: {RANDOM_MESSAGE}", RANDOM_HINT)
         raise self.error(node.attr, f"the array attribute `.{attr}` is not supported in kernels",
-                         "supported: .T .shape .ndim and the methods " + ", ".join(sorted(_METHODS)))
+                         "supported: .T .shape .ndim .size and the methods " + ", ".join(sorted(_METHODS)))
 
     def _dim(self, atom: Atom, axis: int, builder: Builder, node) -> Atom:
         dim = atom.type.shape[axis]
@@ -281,6 +303,9 @@ class Expressions:
         return builder.dim(dim, atom, axis)
 
     def _expr_Call(self, node: cst.Call, builder, env) -> Value:
+        if self._running_module and self._names_transform(node.func, env) and \
+                declared_transform(node, self.parsed, self.locate) is not None:
+            return self._pending_transform(node, builder, env)
         func = self.expr(node.func, builder, env)
         positional, keywords = [], {}
         for arg in node.args:
@@ -297,6 +322,33 @@ class Expressions:
                 keywords[arg.keyword.value] = (value, arg.value)
         return self.call_value(func, positional, keywords, node, builder)
 
+    def _names_transform(self, func: cst.BaseExpression, env) -> bool:
+        """`grad` imported from lifted, autograd or jax and not rebound here, or `lifted.grad`, `jax.grad`..."""
+        if isinstance(func, cst.Name):
+            return func.value in self.parsed.transform_names and func.value not in env
+        return isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and \
+            (func.value.value == "lifted" or func.value.value in self.parsed.modules) and func.value.value not in env
+
+    def _pending_transform(self, node: cst.Call, builder, env) -> PendingTransform:
+        """`grad(f)` (or `jvp(grad(f))`) run at build time, inside a factory the module calls: the function `f`
+        names now, for the declaration the module-level name holding the result becomes."""
+        inner = node
+        while True:
+            positional = [a.value for a in inner.args if a.keyword is None]
+            if not positional:
+                raise self.error(inner, "a transform takes the function to transform as its first argument")
+            if isinstance(positional[0], cst.Call) and declared_transform(positional[0], self.parsed, self.locate):
+                inner = positional[0]
+                continue
+            break
+        if not isinstance(positional[0], cst.Name):
+            raise self.error(positional[0], "a transform in a factory takes a function by its name",
+                             "define the function in the factory (`def loss(...)`) and pass `loss`")
+        function = self.expr(positional[0], builder, env)
+        if not is_function(function):
+            raise self.error(positional[0], f"{describe(function)} is not a function to transform")
+        return PendingTransform(node, function, self.parsed)
+
     def call_module_function(self, func: Value, positional: list, keywords: dict, node: cst.Call,
                              builder: Builder) -> Value:
         """A call of a NumPy function, an array method or a builtin; `keywords` maps name -> (value, node)."""
@@ -309,14 +361,13 @@ class Expressions:
             return _METHODS[method](self, node, builder, atom, [frozen(p, self, node) for p in positional],
                                     {k: (frozen(v, self, n), n) for k, (v, n) in keywords.items()})
         if isinstance(func, Module):
-            if func.path.rpartition(".")[2] in STATIC_BUILTINS and func.path.startswith(("builtins.", "functools.", "autograd.")):
+            if func.path.rpartition(".")[2] in STATIC_BUILTINS and func.path.startswith(("builtins.", "functools.", "autograd.", "itertools.")):
                 result = self.static_call(func.path, node, builder, positional, keywords)
                 if result is not _NOT_HERE:
                     return result
             handler = _FUNCTIONS.get(func.path)
             if handler is None:
-                raise self.error(node.func, f"`{_code(node.func)}` is not supported in kernels",
-                                 unsupported_hint(func.path))
+                raise self.error(node.func, *unsupported_message(func.path, _code(node.func)))
             return handler(self, node, builder, [frozen(p, self, node) for p in positional],
                            {k: (frozen(v, self, n), n) for k, (v, n) in keywords.items()})
         raise self.error(node.func, f"{describe(func)} cannot be called",
@@ -365,4 +416,5 @@ class Expressions:
 
 
 # The function and method tables live in their own module to keep this one about the language.
-from ..frontend.numpy_api import FUNCTIONS as _FUNCTIONS, METHODS as _METHODS, unsupported_hint  # noqa: E402
+from ..frontend.numpy_api import FUNCTIONS as _FUNCTIONS, METHODS as _METHODS, RANDOM_DRAWS, RANDOM_HINT, RANDOM_MESSAGE, \
+    unsupported_message  # noqa: E402

@@ -171,7 +171,7 @@ class CallRecord:
 
 
 _SHARED = ("_calls", "_view_root", "_own_params", "_param_leaves", "_updated_params", "_named",
-           "_conditional_names")
+           "_conditional_names", "_running_module")
 
 
 @contextmanager

@@ -67,6 +67,7 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
         self._active: list[int] = []  # closures being inlined (recursion must end at build time)
         self._level = 0  # run-time branches and loops around the statement (lists change only at their own)
         self._module_values: dict | None = None  # module-level names computed at build time (module_scope)
+        self._running_module = False  # running the module's top level (a factory's `grad(f)` is a declaration)
 
     # -- entry ---------------------------------------------------------------------------------------------
     def error(self, node: cst.CSTNode, message: str, hint: str | None = None) -> TranspileError:
@@ -175,6 +176,10 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
             if not isinstance(small.target, cst.Name):
                 raise self.error(small.target, "this augmented assignment target is not part of the kernel language")
             current = env.get(small.target.value)
+            if isinstance(current, tuple) and prim in ("add", "multiply"):  # `shape += (h, w)`: a new tuple
+                value = self.container_operation(small, prim, current, self.expr(small.value, builder, env))
+                self._assign(small.target, value, builder, env)
+                return None
             if isinstance(current, Const) and isinstance(current.value, Var) and current.type.shape != ():
                 raise self.error(small, "a module-level array cannot be changed in place (`+=` on an array is an "
                                  "in-place update: Python would change it for every later call too)",

@@ -48,6 +48,7 @@ class ModuleScope:
         saved = self._frame, self._stack[:], self._level
         self._frame = Frame(env, None)
         self._level = MODULE_LEVEL
+        self._running_module = True
         first = None
         try:
             for small in self.parsed.statements:
@@ -72,6 +73,7 @@ class ModuleScope:
         finally:
             self._frame, self._level = saved[0], saved[2]
             self._stack[:] = saved[1]
+            self._running_module = False
         if builder.eqns:
             self._keep_arrays(builder, env, first)
 

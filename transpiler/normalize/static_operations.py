@@ -2,6 +2,8 @@
 `range`, `zip`, `len`, `dict(...)` and the like, on the values the compiler knows while it lowers a kernel."""
 from __future__ import annotations
 
+import itertools
+
 import libcst as cst
 
 from ..builder import Builder, const
@@ -91,6 +93,15 @@ class StaticOperations:
                 items = items[::-1] if name == "reversed" else items
                 return tuple(items) if name == "tuple" else ListValue(items, self._level)
             return _NOT_HERE
+        if name in ("pairwise", "chain", "product") and path.startswith("itertools.") and not keywords:
+            sequences = [self.static_items(p, node, builder) for p in positional]
+            if name == "pairwise":
+                if len(sequences) != 1:
+                    return _NOT_HERE
+                return ListValue(list(zip(sequences[0], sequences[0][1:])), self._level)
+            if name == "chain":
+                return ListValue([item for sequence in sequences for item in sequence], self._level)
+            return ListValue(list(itertools.product(*sequences)), self._level)
         if name == "dict":
             items = {}
             if positional:
@@ -129,7 +140,7 @@ class StaticOperations:
 
 _NOT_HERE = object()
 STATIC_BUILTINS = ("range", "zip", "enumerate", "reversed", "list", "tuple", "sorted", "dict", "len", "sum", "map",
-                   "callable", "partial", "isinstance", "flatten")
+                   "callable", "partial", "isinstance", "flatten", "pairwise", "chain", "product")
 
 
 def is_sequence(value) -> bool:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from ...analysis.liveness import eliminate_dead_code
 from ...analysis.python_numbers import weak_sensitive
 from ...errors import TranspileError
+from ...ir import equations
 from ...ir.arena import one_compilation
 from ..numpy_backend import render_function
 from ..templates import render_module
@@ -74,7 +75,11 @@ def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: 
             entries.append((public, rendered[-1 if checks is None else -2].name, ", ".join(argument_names(host)),
                             runs_numpy_on_arrays(body), checks.name if checks is not None else None))
     common = dict(version=VERSION, source_path=path, source_hash=source_hash(text))
-    kernels_text = render_module("c_kernels.cu.j2", kernels=emitted, loops=loops, short_row=SHORT_ROW, **common)
+    # the CPU's normcdf (CUDA has its own) only where the module calls it: other modules' text, and so their
+    # compiled libraries in the cache, stay as they were
+    cpu_normcdf = target == "c" and any(e.prim.name == "ndtr" for fn in lowered.functions for e in equations(fn.body))
+    kernels_text = render_module("c_kernels.cu.j2", kernels=emitted, loops=loops, short_row=SHORT_ROW,
+                                 cpu_normcdf=cpu_normcdf, **common)
     imports = set().union(*[f.imports for f in rendered + ([module_block] if module_block else [])])
     host_text = render_module(
         "c_host_module.py.j2", functions=rendered, transforms=lowered.transforms, target=target,
