@@ -300,18 +300,33 @@ objective_grad = grad(objective)
     assert "`objective` has no value at build time" in error.message and "random draws" in error.message
 
 
-def test_np_prod_of_sizes_is_refused_with_a_hint():
-    """`np.prod(x.shape[1:])` is NumPy's int64 scalar (which promotes as an array does): not guessed."""
-    error = refusal('''import numpy as np
-from lifted import kernel
+def test_np_prod_of_sizes_is_numpys_int64_scalar():
+    """`np.prod(x.shape[1:])` is the product NumPy makes of the tuple of sizes, an int64 scalar: a size for reshape,
+    and a strong integer in arithmetic (`x32 * np.prod(...)` is float64, as in NumPy)."""
+    text = '''import numpy as np
+from lifted import grad, kernel
 
 
 @kernel
 def f(x: "f64[b,n,m]"):
-    return np.sum(x.reshape((x.shape[0], np.prod(x.shape[1:]))))
-''')
-    assert (error.loc.line, error.loc.col) == (7, 42)
-    assert "reshape -1" in error.hint
+    return np.sum(x.reshape((x.shape[0], np.prod(x.shape[1:]))) * np.arange(6.0))
+
+
+@kernel
+def g(x: "f32[b,n,m]"):
+    return x * np.prod(x.shape[1:])
+
+
+f_grad = grad(f)
+'''
+    module = load_source(text, "prod_of_sizes.py")
+    namespace: dict = {}
+    exec(compile(text, "prod_of_sizes_python.py", "exec"), namespace)
+    x = np.arange(12.0).reshape(2, 2, 3)
+    assert module.f(x) == namespace["f"](x)
+    np.testing.assert_array_equal(module.f_grad(x), np.broadcast_to(np.arange(6.0).reshape(2, 3), (2, 2, 3)))
+    got, expected = module.g(x.astype(np.float32)), namespace["g"](x.astype(np.float32))
+    assert got.dtype == expected.dtype and np.array_equal(got, expected)
 
 
 def test_a_generator_helper_is_refused_with_the_list_to_build():

@@ -58,12 +58,6 @@ def reduction(prim: str, name: str | None = None) -> Handler:
 
 
 def _reduce(lowering, node, builder, prim, x, rest, keywords, extra: dict | None = None):
-    if prim in ("sum", "prod") and isinstance(x, tuple) and \
-            all(getattr(getattr(item, "type", None), "shape", None) == () for item in x):  # NumPy's int64 scalar
-        operator = "+" if prim == "sum" else "*"
-        raise lowering.error(node, f"np.{prim} of a tuple (of sizes) makes a NumPy scalar, which kernels do not "
-                             "model", f"combine the items with `{operator}` (`s[1] {operator} s[2]`), or give "
-                             "reshape -1 for the size it can infer")
     axis_value, axis_node = _arg(lowering, rest, keywords, 0, "axis", node)
     axis = static(lowering, axis_value, axis_node, "`axis`")
     if not (axis is None or isinstance(axis, int) or (isinstance(axis, tuple) and all(isinstance(a, int) for a in axis))):
