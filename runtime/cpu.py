@@ -29,8 +29,11 @@ from .cpu_products import blas_gemm, flat_matmul, matmul  # noqa: F401  (the hos
 from .cpu_launch import Kernel
 from .cpu_loop import LoopKernel
 
-FLAGS = ("-x", "c++", "-std=c++14", "-O3", "-march=native", "-ffp-contract=off", "-fopenmp", "-fPIC", "-shared",
-         "-w")
+# -fno-tree-loop-distribute-patterns: a kernel's loops over a chunk's lanes (a lane array stored to an output, an
+# accumulator row filled) stay vector loops; GCC had made them calls of memcpy and memset, a call per chunk that
+# cost more than the copy (kmeans' `distances == min` mask over rows of k = 10: its bytes stored one call a row)
+FLAGS = ("-x", "c++", "-std=c++14", "-O3", "-march=native", "-ffp-contract=off", "-fno-tree-loop-distribute-patterns",
+         "-fopenmp", "-fPIC", "-shared", "-w")
 _libraries: dict[str, Any] = {}
 _lock = threading.Lock()
 
