@@ -14,9 +14,8 @@ __lifted_transforms__ = {
 }
 _KERNELS = {
     "f_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False, False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, None)},
-    "f_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, None)},
-    "f_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "f_grad_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "f_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('out', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False, False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "f_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "f_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('scalar', 'f64')], 'outputs': [('scalar', 'f64')], 'io': 22, 'memory': 14},
     "f_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('scalar', 'f64')], 'outputs': [('scalar', 'f64'), ('array', 'f64', 2)], 'io': 27, 'memory': 19},
 }

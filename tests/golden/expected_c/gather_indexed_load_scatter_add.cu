@@ -47,6 +47,8 @@
 #define LIFTED_COLUMN_INDEX(i, o, r) const int64_t i = (o) * lifted_n_red + (r)
 #define LIFTED_COLUMN(o) (o)
 #define LIFTED_COLUMN_STORE(out, o, acc) out[o] = (acc)
+#define LIFTED_COLUMN_TILE(n_out, n_red) ((n_red) > 0 ? (n_red) : 1)
+#define LIFTED_COLUMN_RESUME(out, o, acc) if (lifted_r0 > 0) acc = out[o]
 // a per-thread tape, laid out slot-major so that neighbouring threads touch neighbouring words
 #define LIFTED_TAPE(t, k) t##_data[(int64_t)(k) * ((int64_t)gridDim.x * blockDim.x) + \
                                    (int64_t)blockIdx.x * blockDim.x + threadIdx.x]
@@ -175,6 +177,12 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 #define LIFTED_COLUMN_INDEX(i, o, r) const int64_t i = (o##_base + lane) * lifted_n_red + (r)
 #define LIFTED_COLUMN(o) (o##_base + lane)
 #define LIFTED_COLUMN_STORE(out, o, acc) LIFTED_LANES(o) out[o##_base + lane] = LIFTED_AT(acc)
+// a columns walk's tile: rows of the reduced axes whose elements over all outputs number about
+// LIFTED_COLUMN_TILE_ELEMENTS (at least one row); a tile after the first takes its accumulators back from the outputs
+#define LIFTED_COLUMN_TILE_ELEMENTS 8192
+#define LIFTED_COLUMN_TILE(n_out, n_red) \
+    ((n_out) >= LIFTED_COLUMN_TILE_ELEMENTS ? (int64_t)1 : LIFTED_COLUMN_TILE_ELEMENTS / ((n_out) > 0 ? (n_out) : 1))
+#define LIFTED_COLUMN_RESUME(out, o, acc) if (lifted_r0 > 0) LIFTED_LANES(o) LIFTED_AT(acc) = out[o##_base + lane]
 // a per-thread tape: one stack per OpenMP thread, each slot a row of lanes
 #define LIFTED_TAPE(t, k) t##_data[(lifted_thread * t##_cap + (k)) * LIFTED_LANE_COUNT + lane]
 // a scatter-add (np.add.at through a gather's indices, which may repeat): after a chunk's SIMD loop, its lanes

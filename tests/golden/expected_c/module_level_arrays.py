@@ -15,8 +15,8 @@ __lifted_transforms__ = {
 _KERNELS = {
     "loss_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (3,)},
     "loss_k1": {'rank': 1, 'params': [('scalar', 'f64'), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (11,)},
-    "loss_grad_k0": {'rank': 1, 'params': [('scalar', 'f64'), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (11,)},
-    "loss_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (3,)},
+    "loss_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (3,)},
+    "loss_grad_k1": {'rank': 1, 'params': [('scalar', 'f64'), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (11,)},
     "loss_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False), ('scalar', 'f64'), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64')], 'io': 29, 'memory': 21},
     "loss_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False), ('scalar', 'f64'), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64'), ('array', 'f64', 1)], 'io': 32, 'memory': 24},
 }

@@ -23,9 +23,8 @@ _KERNELS = {
     "row_products_hessian_k1": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), False), ('array', 'f64', (None, 'S', 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, None, None), 'mode': 'rows', 'perm': (0, 1, 2), 'reduced': 1},
     "row_products_hessian_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "row_products_hessian_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "row_products_hessian_k4": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), False), ('array', 'f64', (None, 'S', 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None, None)},
-    "row_products_hessian_k5": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), False), ('array', 'f64', (None, 'S', 'S'), True), ('array', 'f64', ('S', 'S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None, None)},
-    "row_products_hessian_k6": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), False), ('array', 'f64', (None, 'S', 'S'), True), ('array', 'f64', ('S', 'S', 'S'), False), ('array', 'f64', (None, 'S', 'S'), True), ('array', 'f64', ('S', 'S', 1), True), ('array', 'f64', (None, 'S', 'S'), True), ('array', 'f64', (None, 'S', 1), True), ('out', 'f64')], 'dims': [], 'static': (None, None, None)},
+    "row_products_hessian_k4": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), False), ('array', 'f64', (None, 'S', 'S'), True), ('array', 'f64', (None, 'S', 'S'), True), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None, None)},
+    "row_products_hessian_k5": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), False), ('array', 'f64', (None, 'S', 'S'), True), ('array', 'f64', ('S', 'S', 'S'), False), ('array', 'f64', (None, 'S', 'S'), True), ('array', 'f64', ('S', 'S', 1), True), ('array', 'f64', (None, 'S', 'S'), True), ('array', 'f64', (None, 'S', 1), True), ('out', 'f64')], 'dims': [], 'static': (None, None, None)},
     "row_products_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False)], 'outputs': [('scalar', 'f64')], 'io': 15, 'memory': 7},
     "row_products_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2)], 'io': 18, 'memory': 10},
     "row_products_hessian_block0": {'loop': True, 'inputs': [('array', 'f64', 3, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 3)], 'io': 35, 'memory': 27},
@@ -212,12 +211,11 @@ def row_products_hessian(x: "f64[n,d]"):
     del s_2
     p_3 = _cumprod_exclusive(x, axis=1)
     p_4 = _cumprod_exclusive(x, axis=1, reverse=True)
-    t_8 = _kernels.row_products_hessian_k4(basis_1, p_3)
+    t_8, t_10 = _kernels.row_products_hessian_k4(basis_1, p_3, p_4)
+    del basis_1
     h = _linear_scan(np.broadcast_to(x, (B, n_1, d_1)), t_8, axis=2)
     del t_8
-    t_10 = _kernels.row_products_hessian_k5(h, p_4, basis_1)
-    del basis_1
-    tdx = _kernels.row_products_hessian_k6(h, p_4, _linear_scan(np.broadcast_to(x, (B, n_1, d_1)), t_10, axis=2, reverse=True), p_3, r_2, _prod_others(x, axis=1), r_1)
+    tdx = _kernels.row_products_hessian_k5(h, p_4, _linear_scan(np.broadcast_to(x, (B, n_1, d_1)), t_10, axis=2, reverse=True), p_3, r_2, _prod_others(x, axis=1), r_1)
     del h, p_4, x, B, n_1, d_1, t_10, p_3, r_2, r_1
     jac = np.transpose(tdx, axes=(1, 2, 0))
     del tdx

@@ -47,6 +47,8 @@
 #define LIFTED_COLUMN_INDEX(i, o, r) const int64_t i = (o) * lifted_n_red + (r)
 #define LIFTED_COLUMN(o) (o)
 #define LIFTED_COLUMN_STORE(out, o, acc) out[o] = (acc)
+#define LIFTED_COLUMN_TILE(n_out, n_red) ((n_red) > 0 ? (n_red) : 1)
+#define LIFTED_COLUMN_RESUME(out, o, acc) if (lifted_r0 > 0) acc = out[o]
 // a per-thread tape, laid out slot-major so that neighbouring threads touch neighbouring words
 #define LIFTED_TAPE(t, k) t##_data[(int64_t)(k) * ((int64_t)gridDim.x * blockDim.x) + \
                                    (int64_t)blockIdx.x * blockDim.x + threadIdx.x]
@@ -175,6 +177,12 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 #define LIFTED_COLUMN_INDEX(i, o, r) const int64_t i = (o##_base + lane) * lifted_n_red + (r)
 #define LIFTED_COLUMN(o) (o##_base + lane)
 #define LIFTED_COLUMN_STORE(out, o, acc) LIFTED_LANES(o) out[o##_base + lane] = LIFTED_AT(acc)
+// a columns walk's tile: rows of the reduced axes whose elements over all outputs number about
+// LIFTED_COLUMN_TILE_ELEMENTS (at least one row); a tile after the first takes its accumulators back from the outputs
+#define LIFTED_COLUMN_TILE_ELEMENTS 8192
+#define LIFTED_COLUMN_TILE(n_out, n_red) \
+    ((n_out) >= LIFTED_COLUMN_TILE_ELEMENTS ? (int64_t)1 : LIFTED_COLUMN_TILE_ELEMENTS / ((n_out) > 0 ? (n_out) : 1))
+#define LIFTED_COLUMN_RESUME(out, o, acc) if (lifted_r0 > 0) LIFTED_LANES(o) LIFTED_AT(acc) = out[o##_base + lane]
 // a per-thread tape: one stack per OpenMP thread, each slot a row of lanes
 #define LIFTED_TAPE(t, k) t##_data[(lifted_thread * t##_cap + (k)) * LIFTED_LANE_COUNT + lane]
 // a scatter-add (np.add.at through a gather's indices, which may repeat): after a chunk's SIMD loop, its lanes
@@ -629,12 +637,17 @@ template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void softmax_rows_lo
 {
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    const int64_t lifted_tile = LIFTED_COLUMN_TILE(lifted_n_out, lifted_n_red);
+    for (int64_t lifted_r0 = 0; lifted_r0 == 0 || lifted_r0 < lifted_n_red; lifted_r0 += lifted_tile)
     LIFTED_FOR(lifted_o, lifted_n_out)
     {
         LIFTED_CHUNK(lifted_o, lifted_n_out);
         LIFTED_LOCAL_FILL(double, per_class_acc, 0);
         LIFTED_LOCAL_FILL(int64_t, s_3_acc, LIFTED_HIGHEST(int64_t));
-        for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
+        LIFTED_COLUMN_RESUME(per_class_acc_out, lifted_o, per_class_acc);
+        LIFTED_COLUMN_RESUME(s_3_acc_out, lifted_o, s_3_acc);
+        const int64_t lifted_r_end = lifted_n_red - lifted_r0 < lifted_tile ? lifted_n_red : lifted_r0 + lifted_tile;
+        for (int64_t lifted_r = lifted_r0; lifted_r < lifted_r_end; ++lifted_r)
         {
             LIFTED_LANES(lifted_o) {
                 LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
@@ -1224,11 +1237,15 @@ template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void softmax_rows_lo
 {
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    const int64_t lifted_tile = LIFTED_COLUMN_TILE(lifted_n_out, lifted_n_red);
+    for (int64_t lifted_r0 = 0; lifted_r0 == 0 || lifted_r0 < lifted_n_red; lifted_r0 += lifted_tile)
     LIFTED_FOR(lifted_o, lifted_n_out)
     {
         LIFTED_CHUNK(lifted_o, lifted_n_out);
         LIFTED_LOCAL_FILL(double, dscale_acc, 0);
-        for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
+        LIFTED_COLUMN_RESUME(dscale_acc_out, lifted_o, dscale_acc);
+        const int64_t lifted_r_end = lifted_n_red - lifted_r0 < lifted_tile ? lifted_n_red : lifted_r0 + lifted_tile;
+        for (int64_t lifted_r = lifted_r0; lifted_r < lifted_r_end; ++lifted_r)
         {
             LIFTED_LOCAL(double, dlogits);
             LIFTED_LANES(lifted_o) {
@@ -1275,7 +1292,7 @@ template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void softmax_rows_lo
                 LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
                 const int64_t i0 = LIFTED_COLUMN(lifted_o);
                 const int64_t i1 = lifted_r;
-                dlogits_out[i0 * dlogits_os0 + i1 * dlogits_os1] = LIFTED_AT(dlogits);
+                dlogits_out[i0 * LIFTED_ROW_STRIDE(dlogits_os0) + i1 * dlogits_os1] = LIFTED_AT(dlogits);
             }
         }
         LIFTED_COLUMN_STORE(dscale_acc_out, lifted_o, dscale_acc);
@@ -1295,7 +1312,7 @@ template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_grad_k8_body(co
     double* __restrict__ dlogits_out, const int64_t dlogits_os0, const int64_t dlogits_os1,
     double* __restrict__ dscale_acc_out)
 {
-    LIFTED_BY_ROW_WALK(softmax_rows_loss_grad_k8_walk, lifted_team, logits_s0 == 1 && scale_s0 == 1 && p_s0 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, logits_s0, logits_s1, scale_data, scale_s0, scale_s1, top_data, top_s0, top_s1, lse_data, lse_s0, lse_s1, p_data, p_s0, p_s1, t_14, t_18_data, t_18_s0, t_18_s1, t_22_data, t_22_s0, t_22_s1, dlogits_out, dlogits_os0, dlogits_os1, dscale_acc_out));
+    LIFTED_BY_ROW_WALK(softmax_rows_loss_grad_k8_walk, lifted_team, logits_s0 == 1 && scale_s0 == 1 && p_s0 == 1 && dlogits_os0 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, logits_s0, logits_s1, scale_data, scale_s0, scale_s1, top_data, top_s0, top_s1, lse_data, lse_s0, lse_s1, p_data, p_s0, p_s1, t_14, t_18_data, t_18_s0, t_18_s1, t_22_data, t_22_s0, t_22_s1, dlogits_out, dlogits_os0, dlogits_os1, dscale_acc_out));
 }
 
 LIFTED_KERNEL void softmax_rows_loss_grad_k8(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,

@@ -47,6 +47,8 @@
 #define LIFTED_COLUMN_INDEX(i, o, r) const int64_t i = (o) * lifted_n_red + (r)
 #define LIFTED_COLUMN(o) (o)
 #define LIFTED_COLUMN_STORE(out, o, acc) out[o] = (acc)
+#define LIFTED_COLUMN_TILE(n_out, n_red) ((n_red) > 0 ? (n_red) : 1)
+#define LIFTED_COLUMN_RESUME(out, o, acc) if (lifted_r0 > 0) acc = out[o]
 // a per-thread tape, laid out slot-major so that neighbouring threads touch neighbouring words
 #define LIFTED_TAPE(t, k) t##_data[(int64_t)(k) * ((int64_t)gridDim.x * blockDim.x) + \
                                    (int64_t)blockIdx.x * blockDim.x + threadIdx.x]
@@ -175,6 +177,12 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 #define LIFTED_COLUMN_INDEX(i, o, r) const int64_t i = (o##_base + lane) * lifted_n_red + (r)
 #define LIFTED_COLUMN(o) (o##_base + lane)
 #define LIFTED_COLUMN_STORE(out, o, acc) LIFTED_LANES(o) out[o##_base + lane] = LIFTED_AT(acc)
+// a columns walk's tile: rows of the reduced axes whose elements over all outputs number about
+// LIFTED_COLUMN_TILE_ELEMENTS (at least one row); a tile after the first takes its accumulators back from the outputs
+#define LIFTED_COLUMN_TILE_ELEMENTS 8192
+#define LIFTED_COLUMN_TILE(n_out, n_red) \
+    ((n_out) >= LIFTED_COLUMN_TILE_ELEMENTS ? (int64_t)1 : LIFTED_COLUMN_TILE_ELEMENTS / ((n_out) > 0 ? (n_out) : 1))
+#define LIFTED_COLUMN_RESUME(out, o, acc) if (lifted_r0 > 0) LIFTED_LANES(o) LIFTED_AT(acc) = out[o##_base + lane]
 // a per-thread tape: one stack per OpenMP thread, each slot a row of lanes
 #define LIFTED_TAPE(t, k) t##_data[(lifted_thread * t##_cap + (k)) * LIFTED_LANE_COUNT + lane]
 // a scatter-add (np.add.at through a gather's indices, which may repeat): after a chunk's SIMD loop, its lanes
@@ -771,7 +779,7 @@ template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void rotation_energy
                 LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
                 const int64_t i0 = LIFTED_COLUMN(lifted_o);
                 const int64_t i1 = lifted_r;
-                mask_out[i0 * mask_os0 + i1 * mask_os1] = LIFTED_AT(mask);
+                mask_out[i0 * LIFTED_ROW_STRIDE(mask_os0) + i1 * mask_os1] = LIFTED_AT(mask);
             }
         }
         LIFTED_COLUMN_STORE(s_3_acc_out, lifted_o, s_3_acc);
@@ -785,7 +793,7 @@ template <bool lifted_team> LIFTED_DEVICE void rotation_energy_grad_k2_body(cons
     bool* __restrict__ mask_out, const int64_t mask_os0, const int64_t mask_os1,
     int64_t* __restrict__ s_3_acc_out)
 {
-    LIFTED_BY_ROW_WALK(rotation_energy_grad_k2_walk, lifted_team, t_5_s0 == 1 && r_s0 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, t_5_data, t_5_s0, t_5_s1, r_data, r_s0, r_s1, mask_out, mask_os0, mask_os1, s_3_acc_out));
+    LIFTED_BY_ROW_WALK(rotation_energy_grad_k2_walk, lifted_team, t_5_s0 == 1 && r_s0 == 1 && mask_os0 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, t_5_data, t_5_s0, t_5_s1, r_data, r_s0, r_s1, mask_out, mask_os0, mask_os1, s_3_acc_out));
 }
 
 LIFTED_KERNEL void rotation_energy_grad_k2(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,

@@ -20,12 +20,11 @@ _KERNELS = {
     "reshaped_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'shift'), True), ('array', 'f64', ('S', 1), True), ('out', 'f64')], 'dims': [(('S', 'S'), [('const', 6), ('const', 5)])], 'static': (6, 5)},
     "reshaped_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (6,)},
     "reshaped_grad_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (2, 6), 'mode': 'columns', 'perm': (1, 0), 'reduced': 1},
-    "reshaped_grad_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (6, 5)},
-    "reshaped_grad_k4": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (3, 8)},
-    "reshaped_grad_k5": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (6,)},
-    "reshaped_grad_k6": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), True), ('out', 'f64')], 'dims': [], 'static': (6, 1)},
-    "reshaped_grad_k7": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (6,)},
-    "reshaped_grad_k8": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (6, 4)},
+    "reshaped_grad_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (3, 8)},
+    "reshaped_grad_k4": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (6,)},
+    "reshaped_grad_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), True), ('out', 'f64')], 'dims': [], 'static': (6, 1)},
+    "reshaped_grad_k6": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (6,)},
+    "reshaped_grad_k7": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (6, 4)},
     "reshaped_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2), ('scalar', 'f64'), ('array', 'f64', 1)], 'io': 26, 'memory': 18},
     "reshaped_block1": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('scalar', 'f64'), ('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('scalar', 'f64')], 'io': 27, 'memory': 19},
     "reshaped_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2), ('array', 'f64', 1)], 'io': 29, 'memory': 21},
@@ -119,15 +118,15 @@ def reshaped_grad(x: "f64[6,4]", y: "f64[6]"):
     # shape_ops.py:7  blocks = x.reshape(3, -1)
     blocks = np.reshape(x, (3, -1))
     # shape_ops.py:8  column = np.expand_dims(y, 1)
-    column, joined, t = _kernels.reshaped_grad_block0(y, x)
+    column, djoined, t = _kernels.reshaped_grad_block0(y, x)
     del x
     # shape_ops.py:10  stacked = np.stack((y, y * 2.0), axis=0)
     stacked = np.stack((y, t))
     del y, t
     # shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
-    dblocks, dx, dy_1 = _kernels.reshaped_grad_block1(column, stacked, joined, blocks)
-    del column, stacked, joined, blocks
+    dblocks, dx, dy_1 = _kernels.reshaped_grad_block1(column, stacked, blocks, djoined)
+    del column, stacked, blocks, djoined
     # shape_ops.py:7  blocks = x.reshape(3, -1)
-    dx_1 = _kernels.reshaped_grad_k8(dx, np.reshape(dblocks, (6, 4)))
+    dx_1 = _kernels.reshaped_grad_k7(dx, np.reshape(dblocks, (6, 4)))
     del dx, dblocks
     return (dx_1, dy_1)

@@ -14,9 +14,8 @@ __lifted_transforms__ = {
 }
 _KERNELS = {
     "f_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, 2)},
-    "f_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, 2)},
-    "f_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, 2)},
-    "f_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2)], 'io': 38, 'memory': 30},
+    "f_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, 2)},
+    "f_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2)], 'io': 33, 'memory': 25},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "shape_relation_checked_at_run_time.cu"), _KERNELS)
 
@@ -114,13 +113,12 @@ def f_grad(x: "f64[n,d]", W: "f64[3,2]", y: "f64[n,k]"):
     c = _same_shape(x, (n, 3))
     del x
     m = _runtime.matmul(c, W)
-    c_1 = _same_shape(y, (n, 2))
-    del y
-    t_4 = _kernels.f_grad_k0(m, c_1)
+    t_4, t_7 = _kernels.f_grad_k0(m, _same_shape(y, (n, 2)))
+    del m, y
     dy = _same_shape(t_4, (n, k))
     del t_4, k
-    m_1, dW = _kernels.f_grad_block0(m, c_1, W, c)
-    del m, c_1, W, c
+    m_1, dW = _kernels.f_grad_block0(W, t_7, c)
+    del W, t_7, c
     dx = _same_shape(m_1, (n, d))
     del m_1, n, d
     return (dx, dW, dy)

@@ -47,6 +47,8 @@
 #define LIFTED_COLUMN_INDEX(i, o, r) const int64_t i = (o) * lifted_n_red + (r)
 #define LIFTED_COLUMN(o) (o)
 #define LIFTED_COLUMN_STORE(out, o, acc) out[o] = (acc)
+#define LIFTED_COLUMN_TILE(n_out, n_red) ((n_red) > 0 ? (n_red) : 1)
+#define LIFTED_COLUMN_RESUME(out, o, acc) if (lifted_r0 > 0) acc = out[o]
 // a per-thread tape, laid out slot-major so that neighbouring threads touch neighbouring words
 #define LIFTED_TAPE(t, k) t##_data[(int64_t)(k) * ((int64_t)gridDim.x * blockDim.x) + \
                                    (int64_t)blockIdx.x * blockDim.x + threadIdx.x]
@@ -175,6 +177,12 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 #define LIFTED_COLUMN_INDEX(i, o, r) const int64_t i = (o##_base + lane) * lifted_n_red + (r)
 #define LIFTED_COLUMN(o) (o##_base + lane)
 #define LIFTED_COLUMN_STORE(out, o, acc) LIFTED_LANES(o) out[o##_base + lane] = LIFTED_AT(acc)
+// a columns walk's tile: rows of the reduced axes whose elements over all outputs number about
+// LIFTED_COLUMN_TILE_ELEMENTS (at least one row); a tile after the first takes its accumulators back from the outputs
+#define LIFTED_COLUMN_TILE_ELEMENTS 8192
+#define LIFTED_COLUMN_TILE(n_out, n_red) \
+    ((n_out) >= LIFTED_COLUMN_TILE_ELEMENTS ? (int64_t)1 : LIFTED_COLUMN_TILE_ELEMENTS / ((n_out) > 0 ? (n_out) : 1))
+#define LIFTED_COLUMN_RESUME(out, o, acc) if (lifted_r0 > 0) LIFTED_LANES(o) LIFTED_AT(acc) = out[o##_base + lane]
 // a per-thread tape: one stack per OpenMP thread, each slot a row of lanes
 #define LIFTED_TAPE(t, k) t##_data[(lifted_thread * t##_cap + (k)) * LIFTED_LANE_COUNT + lane]
 // a scatter-add (np.add.at through a gather's indices, which may repeat): after a chunk's SIMD loop, its lanes
@@ -762,11 +770,15 @@ template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void loss_grad_k1_wa
 {
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    const int64_t lifted_tile = LIFTED_COLUMN_TILE(lifted_n_out, lifted_n_red);
+    for (int64_t lifted_r0 = 0; lifted_r0 == 0 || lifted_r0 < lifted_n_red; lifted_r0 += lifted_tile)
     LIFTED_FOR(lifted_o, lifted_n_out)
     {
         LIFTED_CHUNK(lifted_o, lifted_n_out);
         LIFTED_LOCAL_FILL(double, dparams_1_1_acc, 0);
-        for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
+        LIFTED_COLUMN_RESUME(dparams_1_1_acc_out, lifted_o, dparams_1_1_acc);
+        const int64_t lifted_r_end = lifted_n_red - lifted_r0 < lifted_tile ? lifted_n_red : lifted_r0 + lifted_tile;
+        for (int64_t lifted_r = lifted_r0; lifted_r < lifted_r_end; ++lifted_r)
         {
             LIFTED_LOCAL(double, t_2);
             LIFTED_LANES(lifted_o) {
@@ -790,7 +802,7 @@ template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void loss_grad_k1_wa
                 LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
                 const int64_t i0 = LIFTED_COLUMN(lifted_o);
                 const int64_t i1 = lifted_r;
-                t_2_out[i0 * t_2_os0 + i1 * t_2_os1] = LIFTED_AT(t_2);
+                t_2_out[i0 * LIFTED_ROW_STRIDE(t_2_os0) + i1 * t_2_os1] = LIFTED_AT(t_2);
             }
         }
         LIFTED_COLUMN_STORE(dparams_1_1_acc_out, lifted_o, dparams_1_1_acc);
@@ -805,7 +817,7 @@ template <bool lifted_team> LIFTED_DEVICE void loss_grad_k1_body(const int64_t n
     double* __restrict__ t_2_out, const int64_t t_2_os0, const int64_t t_2_os1,
     double* __restrict__ dparams_1_1_acc_out)
 {
-    LIFTED_BY_ROW_WALK(loss_grad_k1_walk, lifted_team, m_1_s0 == 1 && params_1_1_s0 == 1 && y_s0 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, m_1_data, m_1_s0, m_1_s1, params_1_1_data, params_1_1_s0, params_1_1_s1, y_data, y_s0, y_s1, t_2_out, t_2_os0, t_2_os1, dparams_1_1_acc_out));
+    LIFTED_BY_ROW_WALK(loss_grad_k1_walk, lifted_team, m_1_s0 == 1 && params_1_1_s0 == 1 && y_s0 == 1 && t_2_os0 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, m_1_data, m_1_s0, m_1_s1, params_1_1_data, params_1_1_s0, params_1_1_s1, y_data, y_s0, y_s1, t_2_out, t_2_os0, t_2_os1, dparams_1_1_acc_out));
 }
 
 LIFTED_KERNEL void loss_grad_k1(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
@@ -827,11 +839,15 @@ template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void loss_grad_k2_wa
 {
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    const int64_t lifted_tile = LIFTED_COLUMN_TILE(lifted_n_out, lifted_n_red);
+    for (int64_t lifted_r0 = 0; lifted_r0 == 0 || lifted_r0 < lifted_n_red; lifted_r0 += lifted_tile)
     LIFTED_FOR(lifted_o, lifted_n_out)
     {
         LIFTED_CHUNK(lifted_o, lifted_n_out);
         LIFTED_LOCAL_FILL(double, dparams_0_1_acc, 0);
-        for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
+        LIFTED_COLUMN_RESUME(dparams_0_1_acc_out, lifted_o, dparams_0_1_acc);
+        const int64_t lifted_r_end = lifted_n_red - lifted_r0 < lifted_tile ? lifted_n_red : lifted_r0 + lifted_tile;
+        for (int64_t lifted_r = lifted_r0; lifted_r < lifted_r_end; ++lifted_r)
         {
             LIFTED_LOCAL(double, dout);
             LIFTED_LANES(lifted_o) {
@@ -851,7 +867,7 @@ template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void loss_grad_k2_wa
                 LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
                 const int64_t i0 = LIFTED_COLUMN(lifted_o);
                 const int64_t i1 = lifted_r;
-                dout_out[i0 * dout_os0 + i1 * dout_os1] = LIFTED_AT(dout);
+                dout_out[i0 * LIFTED_ROW_STRIDE(dout_os0) + i1 * dout_os1] = LIFTED_AT(dout);
             }
         }
         LIFTED_COLUMN_STORE(dparams_0_1_acc_out, lifted_o, dparams_0_1_acc);
@@ -865,7 +881,7 @@ template <bool lifted_team> LIFTED_DEVICE void loss_grad_k2_body(const int64_t n
     double* __restrict__ dout_out, const int64_t dout_os0, const int64_t dout_os1,
     double* __restrict__ dparams_0_1_acc_out)
 {
-    LIFTED_BY_ROW_WALK(loss_grad_k2_walk, lifted_team, x_1_s0 == 1 && dx_1_s0 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, x_1_data, x_1_s0, x_1_s1, dx_1_data, dx_1_s0, dx_1_s1, dout_out, dout_os0, dout_os1, dparams_0_1_acc_out));
+    LIFTED_BY_ROW_WALK(loss_grad_k2_walk, lifted_team, x_1_s0 == 1 && dx_1_s0 == 1 && dout_os0 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, x_1_data, x_1_s0, x_1_s1, dx_1_data, dx_1_s0, dx_1_s1, dout_out, dout_os0, dout_os1, dparams_0_1_acc_out));
 }
 
 LIFTED_KERNEL void loss_grad_k2(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,

@@ -57,6 +57,13 @@ class _Emitter(OperandReader, StatementWriter):
         self.params: list[Param] = []
         self.prologue: list[str] = []
         self.epilogue: list[str] = []
+        # a columns kernel whose runs lie across the kept axes in memory (`np.sum(x, axis=0)`: the run of output j
+        # is column j) walks its runs in tiles of a few rows (LIFTED_COLUMN_TILE in the prelude): every chunk of
+        # outputs goes on through the tile's rows, then stores its accumulators, which the next tile takes back
+        # (`resume`). Each output still adds its run in order (the same bits), but the kernel reads and writes
+        # memory a tile of whole rows at a time, where one chunk walking its columns through all the rows touched
+        # a new page per row (kmeans' `mask * t[:, None] * -2` stored beside its column sum)
+        self.resume: list[str] = []
         self.inputs: dict[int, tuple] = {}  # id -> (pointer, strides or None) for array inputs
         self.layouts: dict[int, tuple] = {}  # id -> pattern (launch_spec.pattern) of inputs read through strides
         self.walk: str | None = None  # a row walk: when a launch takes it (see `_row_walk`, `_reduction_walk`)
@@ -167,8 +174,9 @@ class _Emitter(OperandReader, StatementWriter):
                 "dims": dims_spec(kernel), "static": tuple(d if isinstance(d, int) else None for d in kernel.shape)}
         if self.mode != "flat":
             spec.update(mode=self.mode, perm=self.perm, reduced=len(kernel.axes))
+        tiled = self.mode == "columns" and not self.short_walk and self.perm != tuple(range(self.rank))
         return EmittedKernel(kernel.name, self.params, self.rank, self.prologue, chunk + lines, self.epilogue, spec,
-                             self.mode, setup=self.setup, walk=self.walk)
+                             self.mode, setup=self.setup, walk=self.walk, resume=self.resume if tiled else None)
 
     def _plan(self, block: list) -> None:
         """Find the element values read outside the run of equations that computed them: they need lane arrays."""
@@ -249,6 +257,7 @@ class _Emitter(OperandReader, StatementWriter):
                 "flat": f"LIFTED_REDUCE({op}, {pointer}, LIFTED_LANE_REDUCE({op}, {acc}));",
                 "rows": f"LIFTED_ROW_STORE({pointer}[lifted_o], LIFTED_ROW_REDUCE({op}, {acc}));",
                 "columns": f"LIFTED_COLUMN_STORE({pointer}, lifted_o, {acc});"}[self.mode])
+            self.resume.append(f"LIFTED_COLUMN_RESUME({pointer}, lifted_o, {acc});")
             return []
         if var.type.shape == ():
             self.params.append(Param("scalar_out", f"{ctype}* __restrict__ {pointer}", (var.type.dtype,)))
@@ -257,7 +266,12 @@ class _Emitter(OperandReader, StatementWriter):
             strides = [self.fresh(f"{name}_os{k}") for k in range(self.rank)]
             self.params.append(Param("out", f"{ctype}* __restrict__ {pointer}, " +
                                      ", ".join(f"const int64_t {s}" for s in strides), (var.type.dtype, True)))
-            offset = " + ".join(f"i{k} * {s}" for k, s in enumerate(strides))
+            lane = self._lane_axis()
+            if self.walk:  # a walk's lanes store a contiguous vector where the launch finds the step 1
+                unit = f"{strides[lane]} == 1"
+                self.walk = unit if self.walk == "true" else f"{self.walk} && {unit}"
+            offset = " + ".join(f"i{k} * LIFTED_ROW_STRIDE({s})" if self.walk and k == lane else f"i{k} * {s}"
+                                for k, s in enumerate(strides))
             return [f"{pointer}[{offset}] = {self.ref(var)};"]
         self.params.append(Param("out", f"{ctype}* __restrict__ {pointer}", (var.type.dtype,)))
         return [f"{pointer}[i] = {self.ref(var)};"]

@@ -254,7 +254,7 @@ class Partitioner:
                     queue = queue[:pending_start] + [s for s in queue[pending_start:] if id(s) not in taken]
                     k = pending_start
                 pending = []
-                pulled = self._siblings(region, queue, k)
+                pulled = self._siblings(region, queue, k, tail)
                 region.stmts += [queue[j] for j in sorted(pulled)]
                 queue = [s for j, s in enumerate(queue) if j not in pulled]
                 items += [side, region] if side is not None else [region]
@@ -296,10 +296,11 @@ class Partitioner:
             gather.tables_outside(stmt, region) and (not gather.is_scatter(stmt) or id(stmt.args[0]) in self.accumulators) and \
             not (isinstance(stmt, Eqn) and offset_read(stmt) and any(stmt.args[0] is v for s in region for v in _defs(s)))
 
-    def _siblings(self, region: Region, queue: list, start: int) -> set[int]:
+    def _siblings(self, region: Region, queue: list, start: int, tail: list) -> set[int]:
         """Positions (from `start`) of the reductions that may join the closing region, with the equations
-        feeding them: they read only values ready at its launch. The search stops at the first statement that
-        may not move (a loop, a branch, an in-place update, a tape operation, an effect)."""
+        feeding them, and of the element work that the region computes for free: they read only values ready at
+        its launch. The search stops at the first statement that may not move (a loop, a branch, an in-place
+        update, a tape operation, an effect)."""
         skipped: set[int] = set()
         pulled: list[int] = []
         for j in range(start, min(len(queue), start + SIBLING_WINDOW)):
@@ -311,10 +312,11 @@ class Partitioner:
                 skipped.update(id(o) for o in stmt.outs)
                 continue
             pulled.append(j)
+        free = _free_element_work(region, [queue[j] for j in pulled], _host_reads(queue[start:], tail))
         kept, needed = [], set()
-        for j in reversed(pulled):  # elementwise work joins only for a pulled reduction: alone it would be stored
+        for j in reversed(pulled):  # elementwise work joins only for a pulled reduction or when stored anyway
             stmt = queue[j]
-            if stmt.prim.name in REDUCTIONS or any(id(o) in needed for o in stmt.outs):
+            if stmt.prim.name in REDUCTIONS or id(stmt) in free or any(id(o) in needed for o in stmt.outs):
                 kept.append(j)
                 needed.update(id(a) for a in stmt.args)
         return set(kept)
@@ -360,6 +362,39 @@ class Partitioner:
         if checks:
             checks[0].note = first.note
         return checks + [launch]
+
+
+def _host_reads(stmts: list, tail: list) -> set[int]:
+    """Values that host code reads (a matrix product, a shape operation, the block's results): a kernel stores
+    them whichever kernel computes them."""
+    reads = {id(a) for a in tail if isinstance(a, Var)}
+    for stmt in stmts:
+        if isinstance(stmt, Eqn) and _natural_shape(stmt) is None:
+            reads.update(id(a) for a in stmt.args if isinstance(a, Var))
+    return reads
+
+
+def _free_element_work(region: Region, pulled: list, host_reads: set[int]) -> set[int]:
+    """The pulled element equations a closing columns or flat region computes at no extra load: each operand is
+    made or read by the region already (or by such equations), or is broadcast (a smaller shape), and host code
+    reads the result, so a kernel of its own would store it after loading those operands again
+    (`np.sum(mask * t, axis=0)` then `mask * t * -2.0` for a matrix product: kmeans' reverse sweep). Rows
+    kernels are left out: an element result keeps a rows kernel of run-time length off its short-row walk."""
+    axes = _region_axes(region.stmts)
+    full = tuple(range(len(region.shape)))
+    if axes is not None and axes != full and len(region.shape) - 1 in axes:
+        return set()
+    cheap = {id(v) for s in region.stmts for v in _defs(s)} | \
+        {id(a) for s in region.stmts for a in statement_uses(s) if isinstance(a, Var)}
+    free: set[int] = set()
+    for stmt in pulled:
+        if not is_element_eqn(stmt) or stmt.out.type.shape != region.shape or not all(
+                id(a) in cheap or a.type.shape != region.shape for a in stmt.args if isinstance(a, Var)):
+            continue
+        cheap.update(id(o) for o in stmt.outs)
+        if any(id(o) in host_reads for o in stmt.outs):
+            free.add(id(stmt))
+    return free
 
 
 def _defs(stmt) -> list[Var]:

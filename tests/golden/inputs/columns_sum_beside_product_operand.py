@@ -1,0 +1,12 @@
+import numpy as np
+from lifted import grad, kernel
+
+
+@kernel
+def nearest(points: "f64[n,d]", centroids: "f64[k,d]") -> "f64[]":
+    distances = (np.sum(points * points, axis=1)[:, None] - 2.0 * (points @ centroids.T)
+                 + np.sum(centroids * centroids, axis=1)[None, :])
+    return np.sum(np.min(distances, axis=1))
+
+
+nearest_grad = grad(nearest, wrt="centroids")
