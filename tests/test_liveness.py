@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import ast
 import gc
-import time
 import tracemalloc
 import types
 
@@ -365,7 +364,6 @@ def _peak_bytes(fn, x) -> tuple[int, np.ndarray]:
 
 
 def test_deleting_dead_values_halves_the_peak_memory_of_a_gradient():
-    start = time.perf_counter()
     x = np.random.default_rng(1).normal(size=1_000_000)
     lean, kept = _gradient(Options()), _gradient(Options(delete_dead=False))
     lean_peak, lean_dx = _peak_bytes(lean, x)
@@ -375,4 +373,3 @@ def test_deleting_dead_values_halves_the_peak_memory_of_a_gradient():
     np.testing.assert_array_equal(lean_dx, kept_dx)
     assert lean_peak <= kept_peak / 2
     assert kept_peak > 20 * x.nbytes  # the measurement sees the arrays the gradient holds
-    assert time.perf_counter() - start < 10
