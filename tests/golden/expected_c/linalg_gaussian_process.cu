@@ -6,6 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
+#define LIFTED_LANE_LOOPS
 // a kernel's body is a template on `lifted_team` (see the CPU's LIFTED_RUN); every thread runs it as one team
 #define LIFTED_RUN(body, args) body<true> args
 #define LIFTED_THREAD_SETUP (void)0
@@ -64,6 +65,11 @@ static inline int omp_get_num_threads(void) { return 1; }
 #endif
 #define LIFTED_KERNEL extern "C"
 #define LIFTED_DEVICE static inline
+// a function holding lane loops keeps them loops: GCC would turn a lane array's copy into an output (`out[i] =
+// LIFTED_AT(x)` over a chunk) into a call of memcpy per chunk and array, and a lane array's fill into memset, which
+// cost more than the few vector moves of 64 lanes (GradBench ode's gradient at n = 1e5, s = 1: 50 memcpy calls in
+// the .so, 8.8 % of its profile in memmove; 3-5 % faster as loops, docs/gradbench.md "h-ode2")
+#define LIFTED_LANE_LOOPS __attribute__((optimize("no-tree-loop-distribute-patterns")))
 // an index space of fewer than lifted_parallel_min elements runs on the calling thread alone: waking the team and
 // meeting at its barrier costs microseconds on an idle machine and up to milliseconds on a loaded one (a thread
 // the OS has descheduled stalls the rest), far more than the work of a few thousand elements; lifted.cpu sets it
@@ -466,7 +472,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v, const bool 
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // gp_negative_log_likelihood_k0: 3-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_DEVICE void gp_negative_log_likelihood_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_negative_log_likelihood_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
     double* __restrict__ s_acc_out)
@@ -500,7 +506,7 @@ template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_DEVIC
 }
 
 // the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
-template <bool lifted_team> LIFTED_DEVICE void gp_negative_log_likelihood_k0_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_negative_log_likelihood_k0_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
     double* __restrict__ s_acc_out)
@@ -552,7 +558,7 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k0(const int64_t n, const int64_t 
 }
 
 // gp_negative_log_likelihood_k1: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void gp_negative_log_likelihood_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_negative_log_likelihood_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_data,
     const double e,
     const double e_2,
@@ -595,7 +601,7 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k1(const int64_t n, const int64_t 
 }
 
 // gp_negative_log_likelihood_k2: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void gp_negative_log_likelihood_k2_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_negative_log_likelihood_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     double* __restrict__ t_6_out)
 {
@@ -626,7 +632,7 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k2(const int64_t n, const int64_t 
 }
 
 // gp_negative_log_likelihood_k3: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void gp_negative_log_likelihood_k3_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_negative_log_likelihood_k3_body(const int64_t n, const int64_t d0,
     const double* __restrict__ d_1_data, const int64_t d_1_s0,
     double* __restrict__ s_1_acc_out)
 {
@@ -656,7 +662,7 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k3(const int64_t n, const int64_t 
 }
 
 // gp_negative_log_likelihood_k4: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void gp_negative_log_likelihood_k4_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_negative_log_likelihood_k4_body(const int64_t n, const int64_t d0,
     const double* __restrict__ d_2_data, const int64_t d_2_s0,
     double* __restrict__ s_2_acc_out)
 {
@@ -685,7 +691,7 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k4(const int64_t n, const int64_t 
 }
 
 // gp_grad_k0: 3-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_DEVICE void gp_grad_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_grad_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
     double* __restrict__ s_acc_out)
@@ -719,7 +725,7 @@ template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_DEVIC
 }
 
 // the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
-template <bool lifted_team> LIFTED_DEVICE void gp_grad_k0_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_grad_k0_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
     double* __restrict__ s_acc_out)
@@ -771,7 +777,7 @@ LIFTED_KERNEL void gp_grad_k0(const int64_t n, const int64_t d0, const int64_t d
 }
 
 // gp_grad_k1: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void gp_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_data,
     const double e,
     const double e_2,
@@ -814,7 +820,7 @@ LIFTED_KERNEL void gp_grad_k1(const int64_t n, const int64_t d0, const int64_t d
 }
 
 // gp_grad_k2: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void gp_grad_k2_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_grad_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     const double* __restrict__ d_1_data, const int64_t d_1_s0,
     double* __restrict__ t_6_out,
@@ -854,7 +860,7 @@ LIFTED_KERNEL void gp_grad_k2(const int64_t n, const int64_t d0,
 }
 
 // gp_grad_k3: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void gp_grad_k3_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_grad_k3_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ t_13_data, const int64_t t_13_s0, const int64_t t_13_s1,
     const double* __restrict__ m_2_data,
     const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
@@ -931,7 +937,7 @@ LIFTED_KERNEL void gp_grad_k3(const int64_t n, const int64_t d0, const int64_t d
 }
 
 // gp_grad_k4: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void gp_grad_k4_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_grad_k4_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_2_data, const int64_t r_2_s0, const int64_t r_2_s1,
     const double* __restrict__ r_3_data, const int64_t r_3_s0, const int64_t r_3_s1,
     const double* __restrict__ dchol_data, const int64_t dchol_s0, const int64_t dchol_s1,
@@ -987,7 +993,7 @@ LIFTED_KERNEL void gp_grad_k4(const int64_t n, const int64_t d0, const int64_t d
 }
 
 // gp_grad_k5: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void gp_grad_k5_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_grad_k5_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_4_data,
     const double* __restrict__ m_5_data,
     double* __restrict__ t_23_out)
@@ -1023,7 +1029,7 @@ LIFTED_KERNEL void gp_grad_k5(const int64_t n, const int64_t d0, const int64_t d
 }
 
 // gp_grad_k6: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void gp_grad_k6_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_grad_k6_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_data,
     const double e,
     const double* __restrict__ m_6_data,
@@ -1099,7 +1105,7 @@ LIFTED_KERNEL void gp_grad_k6(const int64_t n, const int64_t d0, const int64_t d
 }
 
 // gp_tangent_k0: 3-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_DEVICE void gp_tangent_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
     double* __restrict__ s_acc_out)
@@ -1133,7 +1139,7 @@ template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_DEVIC
 }
 
 // the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
-template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k0_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k0_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
     double* __restrict__ s_acc_out)
@@ -1185,7 +1191,7 @@ LIFTED_KERNEL void gp_tangent_k0(const int64_t n, const int64_t d0, const int64_
 }
 
 // gp_tangent_k1: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_data,
     const double e,
     const double e_2,
@@ -1235,7 +1241,7 @@ LIFTED_KERNEL void gp_tangent_k1(const int64_t n, const int64_t d0, const int64_
 }
 
 // gp_tangent_k2: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void gp_tangent_k2_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k2_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_1_data,
     const double* __restrict__ t_14_data, const int64_t t_14_s0, const int64_t t_14_s1,
     double* __restrict__ t_15_out)
@@ -1281,7 +1287,7 @@ LIFTED_KERNEL void gp_tangent_k2(const int64_t n, const int64_t d0, const int64_
 }
 
 // gp_tangent_k3: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_3_data,
     const double* __restrict__ m_4_data,
     double* __restrict__ t_18_out)
@@ -1317,7 +1323,7 @@ LIFTED_KERNEL void gp_tangent_k3(const int64_t n, const int64_t d0, const int64_
 }
 
 // gp_tangent_k4: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k4_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k4_body(const int64_t n, const int64_t d0,
     const double* __restrict__ m_5_data,
     double* __restrict__ t_20_out)
 {
@@ -1348,7 +1354,7 @@ LIFTED_KERNEL void gp_tangent_k4(const int64_t n, const int64_t d0,
 }
 
 // gp_tangent_k5: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k5_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k5_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_4_data,
     const double* __restrict__ m_6_data,
     double* __restrict__ t_22_out)
@@ -1382,7 +1388,7 @@ LIFTED_KERNEL void gp_tangent_k5(const int64_t n, const int64_t d0,
 }
 
 // gp_tangent_k6: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k6_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k6_body(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     double* __restrict__ t_6_out)
 {
@@ -1413,7 +1419,7 @@ LIFTED_KERNEL void gp_tangent_k6(const int64_t n, const int64_t d0,
 }
 
 // gp_tangent_k7: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void gp_tangent_k7_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k7_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ t_23_data, const int64_t t_23_s0, const int64_t t_23_s1,
     const double* __restrict__ tk_data,
     double* __restrict__ tlogdet_acc_out)
@@ -1457,7 +1463,7 @@ LIFTED_KERNEL void gp_tangent_k7(const int64_t n, const int64_t d0, const int64_
 }
 
 // gp_tangent_k8: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k8_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k8_body(const int64_t n, const int64_t d0,
     const double* __restrict__ d_1_data, const int64_t d_1_s0,
     const double* __restrict__ d_3_data, const int64_t d_3_s0,
     double* __restrict__ s_1_acc_out,
@@ -1496,7 +1502,7 @@ LIFTED_KERNEL void gp_tangent_k8(const int64_t n, const int64_t d0,
 }
 
 // gp_tangent_k9: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k9_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k9_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_9_data,
     double* __restrict__ t_29_out)
 {
@@ -1528,7 +1534,7 @@ LIFTED_KERNEL void gp_tangent_k9(const int64_t n, const int64_t d0, const int64_
 }
 
 // gp_tangent_k10: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k10_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k10_body(const int64_t n, const int64_t d0,
     const double* __restrict__ d_2_data, const int64_t d_2_s0,
     const double* __restrict__ d_4_data, const int64_t d_4_s0,
     double* __restrict__ s_2_acc_out,

@@ -6,6 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
+#define LIFTED_LANE_LOOPS
 // a kernel's body is a template on `lifted_team` (see the CPU's LIFTED_RUN); every thread runs it as one team
 #define LIFTED_RUN(body, args) body<true> args
 #define LIFTED_THREAD_SETUP (void)0
@@ -64,6 +65,11 @@ static inline int omp_get_num_threads(void) { return 1; }
 #endif
 #define LIFTED_KERNEL extern "C"
 #define LIFTED_DEVICE static inline
+// a function holding lane loops keeps them loops: GCC would turn a lane array's copy into an output (`out[i] =
+// LIFTED_AT(x)` over a chunk) into a call of memcpy per chunk and array, and a lane array's fill into memset, which
+// cost more than the few vector moves of 64 lanes (GradBench ode's gradient at n = 1e5, s = 1: 50 memcpy calls in
+// the .so, 8.8 % of its profile in memmove; 3-5 % faster as loops, docs/gradbench.md "h-ode2")
+#define LIFTED_LANE_LOOPS __attribute__((optimize("no-tree-loop-distribute-patterns")))
 // an index space of fewer than lifted_parallel_min elements runs on the calling thread alone: waking the team and
 // meeting at its barrier costs microseconds on an idle machine and up to milliseconds on a loaded one (a thread
 // the OS has descheduled stalls the rest), far more than the work of a few thousand elements; lifted.cpu sets it
@@ -466,7 +472,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v, const bool 
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // row_products_k0: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void row_products_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVICE void row_products_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data,
     double* __restrict__ s_acc_out)
 {
@@ -490,7 +496,7 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void row_product
 }
 
 // the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
-template <bool lifted_team> LIFTED_DEVICE void row_products_k0_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void row_products_k0_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data,
     double* __restrict__ s_acc_out)
 {
@@ -534,7 +540,7 @@ LIFTED_KERNEL void row_products_k0(const int64_t n, const int64_t d0, const int6
 }
 
 // row_products_k1: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void row_products_k1_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void row_products_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ s_data,
     double* __restrict__ s_1_acc_out)
 {
@@ -563,7 +569,7 @@ LIFTED_KERNEL void row_products_k1(const int64_t n, const int64_t d0,
 }
 
 // row_products_grad_k0: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void row_products_grad_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVICE void row_products_grad_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data,
     double* __restrict__ s_acc_out)
 {
@@ -587,7 +593,7 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void row_product
 }
 
 // the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
-template <bool lifted_team> LIFTED_DEVICE void row_products_grad_k0_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void row_products_grad_k0_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data,
     double* __restrict__ s_acc_out)
 {
@@ -631,7 +637,7 @@ LIFTED_KERNEL void row_products_grad_k0(const int64_t n, const int64_t d0, const
 }
 
 // row_products_grad_k1: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void row_products_grad_k1_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void row_products_grad_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ s_data,
     double* __restrict__ t_1_out)
 {
@@ -663,7 +669,7 @@ LIFTED_KERNEL void row_products_grad_k1(const int64_t n, const int64_t d0,
 }
 
 // row_products_grad_k2: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void row_products_grad_k2_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void row_products_grad_k2_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
     const double* __restrict__ p_data,
     double* __restrict__ dx_out)
@@ -709,7 +715,7 @@ LIFTED_KERNEL void row_products_grad_k2(const int64_t n, const int64_t d0, const
 }
 
 // row_products_hessian_k0: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void row_products_hessian_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVICE void row_products_hessian_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data,
     double* __restrict__ s_2_acc_out)
 {
@@ -733,7 +739,7 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void row_product
 }
 
 // the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
-template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k0_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void row_products_hessian_k0_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data,
     double* __restrict__ s_2_acc_out)
 {
@@ -777,7 +783,7 @@ LIFTED_KERNEL void row_products_hessian_k0(const int64_t n, const int64_t d0, co
 }
 
 // row_products_hessian_k1: 3-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_DEVICE void row_products_hessian_k1_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void row_products_hessian_k1_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ basis_1_data,
     const double* __restrict__ p_1_data, const int64_t p_1_s0, const int64_t p_1_s1, const int64_t p_1_s2,
     double* __restrict__ s_3_acc_out)
@@ -809,7 +815,7 @@ template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_DEVIC
 }
 
 // the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
-template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k1_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void row_products_hessian_k1_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ basis_1_data,
     const double* __restrict__ p_1_data, const int64_t p_1_s0, const int64_t p_1_s1, const int64_t p_1_s2,
     double* __restrict__ s_3_acc_out)
@@ -862,7 +868,7 @@ LIFTED_KERNEL void row_products_hessian_k1(const int64_t n, const int64_t d0, co
 }
 
 // row_products_hessian_k2: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k2_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void row_products_hessian_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ s_2_data,
     double* __restrict__ t_3_out,
     double* __restrict__ t_4_out)
@@ -898,7 +904,7 @@ LIFTED_KERNEL void row_products_hessian_k2(const int64_t n, const int64_t d0,
 }
 
 // row_products_hessian_k3: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void row_products_hessian_k3_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void row_products_hessian_k3_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_3_data,
     const double* __restrict__ t_3_data, const int64_t t_3_s0, const int64_t t_3_s1,
     double* __restrict__ t_7_out)
@@ -945,7 +951,7 @@ LIFTED_KERNEL void row_products_hessian_k3(const int64_t n, const int64_t d0, co
 }
 
 // row_products_hessian_k4: 3-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void row_products_hessian_k4_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void row_products_hessian_k4_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ basis_1_data,
     const double* __restrict__ p_3_data, const int64_t p_3_s0, const int64_t p_3_s1, const int64_t p_3_s2,
     double* __restrict__ t_8_out)
@@ -993,7 +999,7 @@ LIFTED_KERNEL void row_products_hessian_k4(const int64_t n, const int64_t d0, co
 }
 
 // row_products_hessian_k5: 3-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void row_products_hessian_k5_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void row_products_hessian_k5_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ h_data,
     const double* __restrict__ p_4_data, const int64_t p_4_s0, const int64_t p_4_s1, const int64_t p_4_s2,
     const double* __restrict__ basis_1_data,
@@ -1046,7 +1052,7 @@ LIFTED_KERNEL void row_products_hessian_k5(const int64_t n, const int64_t d0, co
 }
 
 // row_products_hessian_k6: 3-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void row_products_hessian_k6_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void row_products_hessian_k6_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ h_data,
     const double* __restrict__ p_4_data, const int64_t p_4_s0, const int64_t p_4_s1, const int64_t p_4_s2,
     const double* __restrict__ h_1_data,

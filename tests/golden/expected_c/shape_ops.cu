@@ -6,6 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
+#define LIFTED_LANE_LOOPS
 // a kernel's body is a template on `lifted_team` (see the CPU's LIFTED_RUN); every thread runs it as one team
 #define LIFTED_RUN(body, args) body<true> args
 #define LIFTED_THREAD_SETUP (void)0
@@ -64,6 +65,11 @@ static inline int omp_get_num_threads(void) { return 1; }
 #endif
 #define LIFTED_KERNEL extern "C"
 #define LIFTED_DEVICE static inline
+// a function holding lane loops keeps them loops: GCC would turn a lane array's copy into an output (`out[i] =
+// LIFTED_AT(x)` over a chunk) into a call of memcpy per chunk and array, and a lane array's fill into memset, which
+// cost more than the few vector moves of 64 lanes (GradBench ode's gradient at n = 1e5, s = 1: 50 memcpy calls in
+// the .so, 8.8 % of its profile in memmove; 3-5 % faster as loops, docs/gradbench.md "h-ode2")
+#define LIFTED_LANE_LOOPS __attribute__((optimize("no-tree-loop-distribute-patterns")))
 // an index space of fewer than lifted_parallel_min elements runs on the calling thread alone: waking the team and
 // meeting at its barrier costs microseconds on an idle machine and up to milliseconds on a loaded one (a thread
 // the OS has descheduled stalls the rest), far more than the work of a few thousand elements; lifted.cpu sets it
@@ -466,7 +472,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v, const bool 
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // reshaped_k0: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void reshaped_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void reshaped_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
     const double* __restrict__ column_data, const int64_t column_s0, const int64_t column_s1,
     double* __restrict__ s_1_acc_out)
@@ -532,7 +538,7 @@ LIFTED_KERNEL void reshaped_k0(const int64_t n, const int64_t d0, const int64_t 
 }
 
 // reshaped_k1: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void reshaped_k1_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void reshaped_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     double* __restrict__ t_out)
 {
@@ -563,7 +569,7 @@ LIFTED_KERNEL void reshaped_k1(const int64_t n, const int64_t d0,
 }
 
 // reshaped_k2: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void reshaped_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void reshaped_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ blocks_data,
     double* __restrict__ s_acc_out)
 {
@@ -593,7 +599,7 @@ LIFTED_KERNEL void reshaped_k2(const int64_t n, const int64_t d0, const int64_t 
 }
 
 // reshaped_k3: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void reshaped_k3_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void reshaped_k3_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
     const double* __restrict__ stacked_data,
     double* __restrict__ s_2_acc_out)
@@ -637,7 +643,7 @@ LIFTED_KERNEL void reshaped_k3(const int64_t n, const int64_t d0, const int64_t 
 }
 
 // reshaped_grad_k0: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void reshaped_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void reshaped_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
     const double* __restrict__ column_data, const int64_t column_s0, const int64_t column_s1,
     double* __restrict__ joined_out)
@@ -700,7 +706,7 @@ LIFTED_KERNEL void reshaped_grad_k0(const int64_t n, const int64_t d0, const int
 }
 
 // reshaped_grad_k1: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void reshaped_grad_k1_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void reshaped_grad_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     double* __restrict__ t_out)
 {
@@ -731,7 +737,7 @@ LIFTED_KERNEL void reshaped_grad_k1(const int64_t n, const int64_t d0,
 }
 
 // reshaped_grad_k2: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void reshaped_grad_k2_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void reshaped_grad_k2_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ stacked_data, const int64_t stacked_s0, const int64_t stacked_s1,
     double* __restrict__ s_3_acc_out)
 {
@@ -773,7 +779,7 @@ LIFTED_KERNEL void reshaped_grad_k2(const int64_t n, const int64_t d0, const int
 }
 
 // reshaped_grad_k3: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void reshaped_grad_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void reshaped_grad_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ joined_data,
     double* __restrict__ djoined_out)
 {
@@ -807,7 +813,7 @@ LIFTED_KERNEL void reshaped_grad_k3(const int64_t n, const int64_t d0, const int
 }
 
 // reshaped_grad_k4: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void reshaped_grad_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void reshaped_grad_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ blocks_data,
     double* __restrict__ dblocks_out)
 {
@@ -839,7 +845,7 @@ LIFTED_KERNEL void reshaped_grad_k4(const int64_t n, const int64_t d0, const int
 }
 
 // reshaped_grad_k5: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void reshaped_grad_k5_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void reshaped_grad_k5_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_1_data,
     const double* __restrict__ dy_data,
     double* __restrict__ dy_1_out)
@@ -874,7 +880,7 @@ LIFTED_KERNEL void reshaped_grad_k5(const int64_t n, const int64_t d0,
 }
 
 // reshaped_grad_k6: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void reshaped_grad_k6_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void reshaped_grad_k6_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dcolumn_data,
     const double* __restrict__ v_2_data, const int64_t v_2_s0, const int64_t v_2_s1,
     double* __restrict__ dcolumn_1_out)
@@ -920,7 +926,7 @@ LIFTED_KERNEL void reshaped_grad_k6(const int64_t n, const int64_t d0, const int
 }
 
 // reshaped_grad_k7: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void reshaped_grad_k7_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void reshaped_grad_k7_body(const int64_t n, const int64_t d0,
     const double* __restrict__ dy_1_data,
     const double* __restrict__ r_1_data,
     double* __restrict__ dy_1_1_out)
@@ -954,7 +960,7 @@ LIFTED_KERNEL void reshaped_grad_k7(const int64_t n, const int64_t d0,
 }
 
 // reshaped_grad_k8: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void reshaped_grad_k8_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void reshaped_grad_k8_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dx_data, const int64_t dx_s0, const int64_t dx_s1,
     const double* __restrict__ r_2_data,
     double* __restrict__ dx_1_out)
