@@ -174,3 +174,12 @@ def test_inplace_loops_benchmark_checks_its_contenders_agree(capsys):
     assert inplace_loops.main(["--quick", "--rows", "6"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert [line.split()[1] for line in lines[2:]] == ["primal", "grad", "jvp"]
+
+
+@pytest.mark.slow
+def test_lane_loops_benchmark_checks_both_builds_give_the_same_bits(capsys):
+    """benchmarks/c_lane_loops.py builds each workload twice (lane loops kept, calls allowed) and compares bits."""
+    from benchmarks import c_lane_loops
+
+    assert c_lane_loops.main(["--quick"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 9

@@ -61,7 +61,7 @@ def test_a_rows_kernel_picks_its_chunk_width_from_the_row_length():
     # every rows kernel's element loop is one template over the team flag and the width; its body (which the
     # launch and loop kernels call) picks the short width for rows shorter than the lane count, so a row of 2
     # fills and sums 8 lanes, not 64
-    bodies = re.findall(r"template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void (\w+)_rows\(", cu)
+    bodies = re.findall(r"template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVICE void (\w+)_rows\(", cu)
     assert {"sums_k0", "counts_k0"} <= set(bodies)
     for name in bodies:
         assert f"LIFTED_BY_ROW_LENGTH({name}_rows, lifted_team, (" in cu

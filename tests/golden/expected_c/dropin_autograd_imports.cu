@@ -6,6 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
+#define LIFTED_LANE_LOOPS
 // a kernel's body is a template on `lifted_team` (see the CPU's LIFTED_RUN); every thread runs it as one team
 #define LIFTED_RUN(body, args) body<true> args
 #define LIFTED_THREAD_SETUP (void)0
@@ -66,6 +67,11 @@ static inline int omp_get_num_threads(void) { return 1; }
 #endif
 #define LIFTED_KERNEL extern "C"
 #define LIFTED_DEVICE static inline
+// a function holding lane loops keeps them loops: GCC would turn a lane array's copy into an output (`out[i] =
+// LIFTED_AT(x)` over a chunk) into a call of memcpy per chunk and array, and a lane array's fill into memset, which
+// cost more than the few vector moves of 64 lanes (GradBench ode's gradient at n = 1e5, s = 1: 50 memcpy calls in
+// the .so, 8.8 % of its profile in memmove; 3-5 % faster as loops, docs/gradbench.md "h-ode2")
+#define LIFTED_LANE_LOOPS __attribute__((optimize("no-tree-loop-distribute-patterns")))
 // an index space of fewer than lifted_parallel_min elements runs on the calling thread alone: waking the team and
 // meeting at its barrier costs microseconds on an idle machine and up to milliseconds on a loaded one (a thread
 // the OS has descheduled stalls the rest), far more than the work of a few thousand elements; lifted.cpu sets it
@@ -481,7 +487,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v, const bool 
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // mixture_log_likelihood_k0: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void mixture_log_likelihood_k0_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void mixture_log_likelihood_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ log_weights_data,
     double* __restrict__ s_3_acc_out,
     double* __restrict__ s_5_acc_out)
@@ -514,7 +520,7 @@ LIFTED_KERNEL void mixture_log_likelihood_k0(const int64_t n, const int64_t d0,
 }
 
 // mixture_log_likelihood_k1: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void mixture_log_likelihood_k1_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void mixture_log_likelihood_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ log_weights_data,
     const double* __restrict__ s_3_data, const int64_t s_3_s0,
     double* __restrict__ s_4_acc_out)
@@ -549,7 +555,7 @@ LIFTED_KERNEL void mixture_log_likelihood_k1(const int64_t n, const int64_t d0,
 }
 
 // mixture_log_likelihood_k2: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_DEVICE void mixture_log_likelihood_k2_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void mixture_log_likelihood_k2_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
     const double* __restrict__ means_data, const int64_t means_s0, const int64_t means_s1,
     const double* __restrict__ log_weights_data, const int64_t log_weights_s0, const int64_t log_weights_s1,
@@ -591,7 +597,7 @@ template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_DEVIC
 }
 
 // the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
-template <bool lifted_team> LIFTED_DEVICE void mixture_log_likelihood_k2_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void mixture_log_likelihood_k2_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
     const double* __restrict__ means_data, const int64_t means_s0, const int64_t means_s1,
     const double* __restrict__ log_weights_data, const int64_t log_weights_s0, const int64_t log_weights_s1,
@@ -657,7 +663,7 @@ LIFTED_KERNEL void mixture_log_likelihood_k2(const int64_t n, const int64_t d0, 
 }
 
 // mixture_log_likelihood_k3: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_DEVICE void mixture_log_likelihood_k3_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void mixture_log_likelihood_k3_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
     const double* __restrict__ means_data, const int64_t means_s0, const int64_t means_s1,
     const double* __restrict__ log_weights_data, const int64_t log_weights_s0, const int64_t log_weights_s1,
@@ -724,7 +730,7 @@ LIFTED_KERNEL void mixture_log_likelihood_k3(const int64_t n, const int64_t d0, 
 }
 
 // mixture_log_likelihood_k4: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void mixture_log_likelihood_k4_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void mixture_log_likelihood_k4_body(const int64_t n, const int64_t d0,
     const double* __restrict__ s_7_data,
     const double* __restrict__ s_8_data,
     double* __restrict__ s_2_acc_out)
@@ -759,7 +765,7 @@ LIFTED_KERNEL void mixture_log_likelihood_k4(const int64_t n, const int64_t d0,
 }
 
 // softplus_k0: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void softplus_k0_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void softplus_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     double* __restrict__ t_out)
 {
@@ -790,7 +796,7 @@ LIFTED_KERNEL void softplus_k0(const int64_t n, const int64_t d0,
 }
 
 // mixture_grad_k0: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void mixture_grad_k0_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void mixture_grad_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ log_weights_data,
     double* __restrict__ s_2_acc_out,
     double* __restrict__ s_5_acc_out)
@@ -823,7 +829,7 @@ LIFTED_KERNEL void mixture_grad_k0(const int64_t n, const int64_t d0,
 }
 
 // mixture_grad_k1: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void mixture_grad_k1_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void mixture_grad_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ log_weights_data,
     const double* __restrict__ s_2_data, const int64_t s_2_s0,
     double* __restrict__ s_4_acc_out)
@@ -858,7 +864,7 @@ LIFTED_KERNEL void mixture_grad_k1(const int64_t n, const int64_t d0,
 }
 
 // mixture_grad_k2: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_DEVICE void mixture_grad_k2_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void mixture_grad_k2_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
     const double* __restrict__ means_data, const int64_t means_s0, const int64_t means_s1,
     const double* __restrict__ log_weights_data, const int64_t log_weights_s0, const int64_t log_weights_s1,
@@ -900,7 +906,7 @@ template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_DEVIC
 }
 
 // the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
-template <bool lifted_team> LIFTED_DEVICE void mixture_grad_k2_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void mixture_grad_k2_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
     const double* __restrict__ means_data, const int64_t means_s0, const int64_t means_s1,
     const double* __restrict__ log_weights_data, const int64_t log_weights_s0, const int64_t log_weights_s1,
@@ -966,7 +972,7 @@ LIFTED_KERNEL void mixture_grad_k2(const int64_t n, const int64_t d0, const int6
 }
 
 // mixture_grad_k3: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_DEVICE void mixture_grad_k3_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void mixture_grad_k3_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
     const double* __restrict__ means_data, const int64_t means_s0, const int64_t means_s1,
     const double* __restrict__ log_weights_data, const int64_t log_weights_s0, const int64_t log_weights_s1,
@@ -1033,7 +1039,7 @@ LIFTED_KERNEL void mixture_grad_k3(const int64_t n, const int64_t d0, const int6
 }
 
 // mixture_grad_k4: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void mixture_grad_k4_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void mixture_grad_k4_body(const int64_t n, const int64_t d0,
     const double* __restrict__ s_7_data,
     const double* __restrict__ s_8_data,
     double* __restrict__ s_1_out)
@@ -1070,7 +1076,7 @@ LIFTED_KERNEL void mixture_grad_k4(const int64_t n, const int64_t d0,
 }
 
 // mixture_grad_k5: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void mixture_grad_k5_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void mixture_grad_k5_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
     const double* __restrict__ means_data, const int64_t means_s0, const int64_t means_s1,
     const double* __restrict__ log_weights_data, const int64_t log_weights_s0, const int64_t log_weights_s1,
@@ -1143,7 +1149,7 @@ LIFTED_KERNEL void mixture_grad_k5(const int64_t n, const int64_t d0, const int6
 }
 
 // mixture_grad_k6: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void mixture_grad_k6_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void mixture_grad_k6_body(const int64_t n, const int64_t d0,
     const double* __restrict__ s_3_data,
     double* __restrict__ dmeans_out)
 {
@@ -1174,7 +1180,7 @@ LIFTED_KERNEL void mixture_grad_k6(const int64_t n, const int64_t d0,
 }
 
 // softplus_slopes_k0: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void softplus_slopes_k0_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void softplus_slopes_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     double* __restrict__ dx_out)
 {

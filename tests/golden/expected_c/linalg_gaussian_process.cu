@@ -6,6 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
+#define LIFTED_LANE_LOOPS
 // a kernel's body is a template on `lifted_team` (see the CPU's LIFTED_RUN); every thread runs it as one team
 #define LIFTED_RUN(body, args) body<true> args
 #define LIFTED_THREAD_SETUP (void)0
@@ -66,6 +67,11 @@ static inline int omp_get_num_threads(void) { return 1; }
 #endif
 #define LIFTED_KERNEL extern "C"
 #define LIFTED_DEVICE static inline
+// a function holding lane loops keeps them loops: GCC would turn a lane array's copy into an output (`out[i] =
+// LIFTED_AT(x)` over a chunk) into a call of memcpy per chunk and array, and a lane array's fill into memset, which
+// cost more than the few vector moves of 64 lanes (GradBench ode's gradient at n = 1e5, s = 1: 50 memcpy calls in
+// the .so, 8.8 % of its profile in memmove; 3-5 % faster as loops, docs/gradbench.md "h-ode2")
+#define LIFTED_LANE_LOOPS __attribute__((optimize("no-tree-loop-distribute-patterns")))
 // an index space of fewer than lifted_parallel_min elements runs on the calling thread alone: waking the team and
 // meeting at its barrier costs microseconds on an idle machine and up to milliseconds on a loaded one (a thread
 // the OS has descheduled stalls the rest), far more than the work of a few thousand elements; lifted.cpu sets it
@@ -481,7 +487,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v, const bool 
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // gp_negative_log_likelihood_k0: 3-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_DEVICE void gp_negative_log_likelihood_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_negative_log_likelihood_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
     double* __restrict__ s_acc_out)
@@ -515,7 +521,7 @@ template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_DEVIC
 }
 
 // the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
-template <bool lifted_team> LIFTED_DEVICE void gp_negative_log_likelihood_k0_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_negative_log_likelihood_k0_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
     double* __restrict__ s_acc_out)
@@ -567,7 +573,7 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k0(const int64_t n, const int64_t 
 }
 
 // gp_negative_log_likelihood_k1: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void gp_negative_log_likelihood_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_negative_log_likelihood_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_data,
     const double e,
     const double e_2,
@@ -610,7 +616,7 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k1(const int64_t n, const int64_t 
 }
 
 // gp_negative_log_likelihood_k2: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void gp_negative_log_likelihood_k2_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_negative_log_likelihood_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     double* __restrict__ t_6_out)
 {
@@ -641,7 +647,7 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k2(const int64_t n, const int64_t 
 }
 
 // gp_negative_log_likelihood_k3: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void gp_negative_log_likelihood_k3_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_negative_log_likelihood_k3_body(const int64_t n, const int64_t d0,
     const double* __restrict__ d_1_data, const int64_t d_1_s0,
     double* __restrict__ s_1_acc_out)
 {
@@ -671,7 +677,7 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k3(const int64_t n, const int64_t 
 }
 
 // gp_negative_log_likelihood_k4: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void gp_negative_log_likelihood_k4_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_negative_log_likelihood_k4_body(const int64_t n, const int64_t d0,
     const double* __restrict__ d_2_data, const int64_t d_2_s0,
     double* __restrict__ s_2_acc_out)
 {
@@ -700,7 +706,7 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k4(const int64_t n, const int64_t 
 }
 
 // gp_grad_k0: 3-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_DEVICE void gp_grad_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_grad_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
     double* __restrict__ s_acc_out)
@@ -734,7 +740,7 @@ template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_DEVIC
 }
 
 // the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
-template <bool lifted_team> LIFTED_DEVICE void gp_grad_k0_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_grad_k0_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
     double* __restrict__ s_acc_out)
@@ -786,7 +792,7 @@ LIFTED_KERNEL void gp_grad_k0(const int64_t n, const int64_t d0, const int64_t d
 }
 
 // gp_grad_k1: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void gp_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_data,
     const double e,
     const double e_2,
@@ -829,7 +835,7 @@ LIFTED_KERNEL void gp_grad_k1(const int64_t n, const int64_t d0, const int64_t d
 }
 
 // gp_grad_k2: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void gp_grad_k2_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_grad_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     const double* __restrict__ d_1_data, const int64_t d_1_s0,
     double* __restrict__ t_6_out,
@@ -869,7 +875,7 @@ LIFTED_KERNEL void gp_grad_k2(const int64_t n, const int64_t d0,
 }
 
 // gp_grad_k3: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void gp_grad_k3_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_grad_k3_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ t_13_data, const int64_t t_13_s0, const int64_t t_13_s1,
     const double* __restrict__ m_2_data,
     const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
@@ -946,7 +952,7 @@ LIFTED_KERNEL void gp_grad_k3(const int64_t n, const int64_t d0, const int64_t d
 }
 
 // gp_grad_k4: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void gp_grad_k4_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_grad_k4_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_2_data, const int64_t r_2_s0, const int64_t r_2_s1,
     const double* __restrict__ r_3_data, const int64_t r_3_s0, const int64_t r_3_s1,
     const double* __restrict__ dchol_data, const int64_t dchol_s0, const int64_t dchol_s1,
@@ -1002,7 +1008,7 @@ LIFTED_KERNEL void gp_grad_k4(const int64_t n, const int64_t d0, const int64_t d
 }
 
 // gp_grad_k5: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void gp_grad_k5_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_grad_k5_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_4_data,
     const double* __restrict__ m_5_data,
     double* __restrict__ t_23_out)
@@ -1038,7 +1044,7 @@ LIFTED_KERNEL void gp_grad_k5(const int64_t n, const int64_t d0, const int64_t d
 }
 
 // gp_grad_k6: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void gp_grad_k6_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_grad_k6_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_data,
     const double e,
     const double* __restrict__ m_6_data,
@@ -1114,7 +1120,7 @@ LIFTED_KERNEL void gp_grad_k6(const int64_t n, const int64_t d0, const int64_t d
 }
 
 // gp_tangent_k0: 3-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_DEVICE void gp_tangent_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
     double* __restrict__ s_acc_out)
@@ -1148,7 +1154,7 @@ template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_DEVIC
 }
 
 // the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
-template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k0_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k0_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
     double* __restrict__ s_acc_out)
@@ -1200,7 +1206,7 @@ LIFTED_KERNEL void gp_tangent_k0(const int64_t n, const int64_t d0, const int64_
 }
 
 // gp_tangent_k1: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_data,
     const double e,
     const double e_2,
@@ -1250,7 +1256,7 @@ LIFTED_KERNEL void gp_tangent_k1(const int64_t n, const int64_t d0, const int64_
 }
 
 // gp_tangent_k2: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void gp_tangent_k2_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k2_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_1_data,
     const double* __restrict__ t_14_data, const int64_t t_14_s0, const int64_t t_14_s1,
     double* __restrict__ t_15_out)
@@ -1296,7 +1302,7 @@ LIFTED_KERNEL void gp_tangent_k2(const int64_t n, const int64_t d0, const int64_
 }
 
 // gp_tangent_k3: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_3_data,
     const double* __restrict__ m_4_data,
     double* __restrict__ t_18_out)
@@ -1332,7 +1338,7 @@ LIFTED_KERNEL void gp_tangent_k3(const int64_t n, const int64_t d0, const int64_
 }
 
 // gp_tangent_k4: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k4_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k4_body(const int64_t n, const int64_t d0,
     const double* __restrict__ m_5_data,
     double* __restrict__ t_20_out)
 {
@@ -1363,7 +1369,7 @@ LIFTED_KERNEL void gp_tangent_k4(const int64_t n, const int64_t d0,
 }
 
 // gp_tangent_k5: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k5_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k5_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_4_data,
     const double* __restrict__ m_6_data,
     double* __restrict__ t_22_out)
@@ -1397,7 +1403,7 @@ LIFTED_KERNEL void gp_tangent_k5(const int64_t n, const int64_t d0,
 }
 
 // gp_tangent_k6: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k6_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k6_body(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     double* __restrict__ t_6_out)
 {
@@ -1428,7 +1434,7 @@ LIFTED_KERNEL void gp_tangent_k6(const int64_t n, const int64_t d0,
 }
 
 // gp_tangent_k7: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void gp_tangent_k7_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k7_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ t_23_data, const int64_t t_23_s0, const int64_t t_23_s1,
     const double* __restrict__ tk_data,
     double* __restrict__ tlogdet_acc_out)
@@ -1472,7 +1478,7 @@ LIFTED_KERNEL void gp_tangent_k7(const int64_t n, const int64_t d0, const int64_
 }
 
 // gp_tangent_k8: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k8_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k8_body(const int64_t n, const int64_t d0,
     const double* __restrict__ d_1_data, const int64_t d_1_s0,
     const double* __restrict__ d_3_data, const int64_t d_3_s0,
     double* __restrict__ s_1_acc_out,
@@ -1511,7 +1517,7 @@ LIFTED_KERNEL void gp_tangent_k8(const int64_t n, const int64_t d0,
 }
 
 // gp_tangent_k9: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k9_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k9_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_9_data,
     double* __restrict__ t_29_out)
 {
@@ -1543,7 +1549,7 @@ LIFTED_KERNEL void gp_tangent_k9(const int64_t n, const int64_t d0, const int64_
 }
 
 // gp_tangent_k10: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k10_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k10_body(const int64_t n, const int64_t d0,
     const double* __restrict__ d_2_data, const int64_t d_2_s0,
     const double* __restrict__ d_4_data, const int64_t d_4_s0,
     double* __restrict__ s_2_acc_out,

@@ -6,6 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
+#define LIFTED_LANE_LOOPS
 // a kernel's body is a template on `lifted_team` (see the CPU's LIFTED_RUN); every thread runs it as one team
 #define LIFTED_RUN(body, args) body<true> args
 #define LIFTED_THREAD_SETUP (void)0
@@ -66,6 +67,11 @@ static inline int omp_get_num_threads(void) { return 1; }
 #endif
 #define LIFTED_KERNEL extern "C"
 #define LIFTED_DEVICE static inline
+// a function holding lane loops keeps them loops: GCC would turn a lane array's copy into an output (`out[i] =
+// LIFTED_AT(x)` over a chunk) into a call of memcpy per chunk and array, and a lane array's fill into memset, which
+// cost more than the few vector moves of 64 lanes (GradBench ode's gradient at n = 1e5, s = 1: 50 memcpy calls in
+// the .so, 8.8 % of its profile in memmove; 3-5 % faster as loops, docs/gradbench.md "h-ode2")
+#define LIFTED_LANE_LOOPS __attribute__((optimize("no-tree-loop-distribute-patterns")))
 // an index space of fewer than lifted_parallel_min elements runs on the calling thread alone: waking the team and
 // meeting at its barrier costs microseconds on an idle machine and up to milliseconds on a loaded one (a thread
 // the OS has descheduled stalls the rest), far more than the work of a few thousand elements; lifted.cpu sets it
@@ -481,7 +487,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v, const bool 
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // rnn_k0: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rnn_k0_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rnn_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ m_data,
     const double* __restrict__ v_data,
     double* __restrict__ h_1_out)
@@ -516,7 +522,7 @@ LIFTED_KERNEL void rnn_k0(const int64_t n, const int64_t d0,
 }
 
 // rnn_k1: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rnn_k1_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rnn_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ m_1_data,
     const double* __restrict__ v_1_data,
     double* __restrict__ h_2_out,
@@ -557,7 +563,7 @@ LIFTED_KERNEL void rnn_k1(const int64_t n, const int64_t d0,
 }
 
 // rnn_k2: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rnn_k2_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rnn_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ m_2_data,
     const double* __restrict__ v_2_data,
     double* __restrict__ h_3_out,
@@ -598,7 +604,7 @@ LIFTED_KERNEL void rnn_k2(const int64_t n, const int64_t d0,
 }
 
 // rnn_k3: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rnn_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rnn_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ c_data,
     double* __restrict__ s_acc_out)
 {
@@ -628,7 +634,7 @@ LIFTED_KERNEL void rnn_k3(const int64_t n, const int64_t d0, const int64_t d1,
 }
 
 // rnn_grad_k0: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rnn_grad_k0_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rnn_grad_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ m_data,
     const double* __restrict__ v_data,
     double* __restrict__ h_1_out)
@@ -663,7 +669,7 @@ LIFTED_KERNEL void rnn_grad_k0(const int64_t n, const int64_t d0,
 }
 
 // rnn_grad_k1: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rnn_grad_k1_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rnn_grad_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ m_1_data,
     const double* __restrict__ v_1_data,
     double* __restrict__ h_2_out)
@@ -698,7 +704,7 @@ LIFTED_KERNEL void rnn_grad_k1(const int64_t n, const int64_t d0,
 }
 
 // rnn_grad_k2: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rnn_grad_k2_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rnn_grad_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ m_2_data,
     const double* __restrict__ v_2_data,
     double* __restrict__ h_3_out)
@@ -733,7 +739,7 @@ LIFTED_KERNEL void rnn_grad_k2(const int64_t n, const int64_t d0,
 }
 
 // rnn_grad_k3: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rnn_grad_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rnn_grad_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ c_data,
     double* __restrict__ t_7_out)
 {
@@ -766,7 +772,7 @@ LIFTED_KERNEL void rnn_grad_k3(const int64_t n, const int64_t d0, const int64_t 
 }
 
 // rnn_grad_k4: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rnn_grad_k4_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rnn_grad_k4_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_4_data,
     const double* __restrict__ v_5_data,
     const double* __restrict__ h_3_data,
@@ -808,7 +814,7 @@ LIFTED_KERNEL void rnn_grad_k4(const int64_t n, const int64_t d0,
 }
 
 // rnn_grad_k5: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rnn_grad_k5_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rnn_grad_k5_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_4_data,
     const double* __restrict__ m_4_data,
     const double* __restrict__ h_2_data,
@@ -850,7 +856,7 @@ LIFTED_KERNEL void rnn_grad_k5(const int64_t n, const int64_t d0,
 }
 
 // rnn_grad_k6: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rnn_grad_k6_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rnn_grad_k6_body(const int64_t n, const int64_t d0,
     const double* __restrict__ dh_1_data,
     const double* __restrict__ m_5_data,
     const double* __restrict__ h_1_data,
@@ -890,7 +896,7 @@ LIFTED_KERNEL void rnn_grad_k6(const int64_t n, const int64_t d0,
 }
 
 // rnn_grad_k7: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rnn_grad_k7_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rnn_grad_k7_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dW_data,
     const double* __restrict__ m_3_data,
     const double* __restrict__ m_6_data,

@@ -6,6 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
+#define LIFTED_LANE_LOOPS
 // a kernel's body is a template on `lifted_team` (see the CPU's LIFTED_RUN); every thread runs it as one team
 #define LIFTED_RUN(body, args) body<true> args
 #define LIFTED_THREAD_SETUP (void)0
@@ -66,6 +67,11 @@ static inline int omp_get_num_threads(void) { return 1; }
 #endif
 #define LIFTED_KERNEL extern "C"
 #define LIFTED_DEVICE static inline
+// a function holding lane loops keeps them loops: GCC would turn a lane array's copy into an output (`out[i] =
+// LIFTED_AT(x)` over a chunk) into a call of memcpy per chunk and array, and a lane array's fill into memset, which
+// cost more than the few vector moves of 64 lanes (GradBench ode's gradient at n = 1e5, s = 1: 50 memcpy calls in
+// the .so, 8.8 % of its profile in memmove; 3-5 % faster as loops, docs/gradbench.md "h-ode2")
+#define LIFTED_LANE_LOOPS __attribute__((optimize("no-tree-loop-distribute-patterns")))
 // an index space of fewer than lifted_parallel_min elements runs on the calling thread alone: waking the team and
 // meeting at its barrier costs microseconds on an idle machine and up to milliseconds on a loaded one (a thread
 // the OS has descheduled stalls the rest), far more than the work of a few thousand elements; lifted.cpu sets it
@@ -481,7 +487,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v, const bool 
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // rows_by_index_k0: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rows_by_index_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rows_by_index_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ w_data,
     double* __restrict__ state_out)
 {
@@ -513,7 +519,7 @@ LIFTED_KERNEL void rows_by_index_k0(const int64_t n, const int64_t d0, const int
 }
 
 // rows_by_index_k1: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rows_by_index_k1_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rows_by_index_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
     const double* __restrict__ x_data,
     const double* __restrict__ v_1_data,
@@ -552,7 +558,7 @@ LIFTED_KERNEL void rows_by_index_k1(const int64_t n, const int64_t d0,
 }
 
 // rows_by_index_k2: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rows_by_index_k2_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rows_by_index_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_3_data,
     const double* __restrict__ x_2_data,
     const double* __restrict__ v_4_data,
@@ -591,7 +597,7 @@ LIFTED_KERNEL void rows_by_index_k2(const int64_t n, const int64_t d0,
 }
 
 // rows_by_index_k3: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rows_by_index_k3_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rows_by_index_k3_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_4_data,
     double* __restrict__ s_acc_out)
 {
@@ -620,7 +626,7 @@ LIFTED_KERNEL void rows_by_index_k3(const int64_t n, const int64_t d0,
 }
 
 // rows_by_index_grad_k0: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rows_by_index_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rows_by_index_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ w_data,
     double* __restrict__ state_out)
 {
@@ -652,7 +658,7 @@ LIFTED_KERNEL void rows_by_index_grad_k0(const int64_t n, const int64_t d0, cons
 }
 
 // rows_by_index_grad_k1: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rows_by_index_grad_k1_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rows_by_index_grad_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
     const double* __restrict__ x_data,
     const double* __restrict__ v_1_data,
@@ -691,7 +697,7 @@ LIFTED_KERNEL void rows_by_index_grad_k1(const int64_t n, const int64_t d0,
 }
 
 // rows_by_index_grad_k2: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rows_by_index_grad_k2_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rows_by_index_grad_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_3_data,
     const double* __restrict__ x_2_data,
     const double* __restrict__ v_4_data,
@@ -730,7 +736,7 @@ LIFTED_KERNEL void rows_by_index_grad_k2(const int64_t n, const int64_t d0,
 }
 
 // rows_by_index_grad_k3: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rows_by_index_grad_k3_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rows_by_index_grad_k3_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_4_data,
     double* __restrict__ e_out,
     double* __restrict__ s_acc_out)
@@ -766,7 +772,7 @@ LIFTED_KERNEL void rows_by_index_grad_k3(const int64_t n, const int64_t d0,
 }
 
 // rows_by_index_grad_k4: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rows_by_index_grad_k4_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rows_by_index_grad_k4_body(const int64_t n, const int64_t d0,
     const double t_8,
     const double* __restrict__ e_data,
     double* __restrict__ dx_4_out)
@@ -799,7 +805,7 @@ LIFTED_KERNEL void rows_by_index_grad_k4(const int64_t n, const int64_t d0,
 }
 
 // rows_by_index_grad_k5: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rows_by_index_grad_k5_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rows_by_index_grad_k5_body(const int64_t n, const int64_t d0,
     const double* __restrict__ t_6_data,
     const double* __restrict__ t_9_data,
     double* __restrict__ t_12_out)
@@ -835,7 +841,7 @@ LIFTED_KERNEL void rows_by_index_grad_k5(const int64_t n, const int64_t d0,
 }
 
 // rows_by_index_grad_k6: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rows_by_index_grad_k6_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rows_by_index_grad_k6_body(const int64_t n, const int64_t d0,
     const double* __restrict__ t_12_data,
     const double* __restrict__ x_5_data,
     const double* __restrict__ v_3_kept_data,
@@ -877,7 +883,7 @@ LIFTED_KERNEL void rows_by_index_grad_k6(const int64_t n, const int64_t d0,
 }
 
 // rows_by_index_grad_k7: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rows_by_index_grad_k7_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rows_by_index_grad_k7_body(const int64_t n, const int64_t d0,
     const double* __restrict__ t_3_data,
     const double* __restrict__ t_14_data,
     double* __restrict__ t_17_out)
@@ -913,7 +919,7 @@ LIFTED_KERNEL void rows_by_index_grad_k7(const int64_t n, const int64_t d0,
 }
 
 // rows_by_index_grad_k8: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rows_by_index_grad_k8_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rows_by_index_grad_k8_body(const int64_t n, const int64_t d0,
     const double* __restrict__ t_17_data,
     const double* __restrict__ x_6_data,
     double* __restrict__ t_18_out)
@@ -947,7 +953,7 @@ LIFTED_KERNEL void rows_by_index_grad_k8(const int64_t n, const int64_t d0,
 }
 
 // rows_by_index_grad_k9: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rows_by_index_grad_k9_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rows_by_index_grad_k9_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dw_1_data,
     const double* __restrict__ dstate_2_data,
     double* __restrict__ dw_1_1_out)

@@ -6,6 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
+#define LIFTED_LANE_LOOPS
 // a kernel's body is a template on `lifted_team` (see the CPU's LIFTED_RUN); every thread runs it as one team
 #define LIFTED_RUN(body, args) body<true> args
 #define LIFTED_THREAD_SETUP (void)0
@@ -66,6 +67,11 @@ static inline int omp_get_num_threads(void) { return 1; }
 #endif
 #define LIFTED_KERNEL extern "C"
 #define LIFTED_DEVICE static inline
+// a function holding lane loops keeps them loops: GCC would turn a lane array's copy into an output (`out[i] =
+// LIFTED_AT(x)` over a chunk) into a call of memcpy per chunk and array, and a lane array's fill into memset, which
+// cost more than the few vector moves of 64 lanes (GradBench ode's gradient at n = 1e5, s = 1: 50 memcpy calls in
+// the .so, 8.8 % of its profile in memmove; 3-5 % faster as loops, docs/gradbench.md "h-ode2")
+#define LIFTED_LANE_LOOPS __attribute__((optimize("no-tree-loop-distribute-patterns")))
 // an index space of fewer than lifted_parallel_min elements runs on the calling thread alone: waking the team and
 // meeting at its barrier costs microseconds on an idle machine and up to milliseconds on a loaded one (a thread
 // the OS has descheduled stalls the rest), far more than the work of a few thousand elements; lifted.cpu sets it
@@ -481,7 +487,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v, const bool 
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // mlp_loss_k0: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void mlp_loss_k0_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_k0_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
     const double* __restrict__ b1_data, const int64_t b1_s0, const int64_t b1_s1,
     double* __restrict__ hidden_out)
@@ -528,7 +534,7 @@ LIFTED_KERNEL void mlp_loss_k0(const int64_t n, const int64_t d0, const int64_t 
 }
 
 // mlp_loss_k1: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void mlp_loss_k1_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_k1_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     double* __restrict__ s_2_acc_out)
 {
@@ -552,7 +558,7 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void mlp_loss_k1
 }
 
 // the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
-template <bool lifted_team> LIFTED_DEVICE void mlp_loss_k1_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_k1_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     double* __restrict__ s_2_acc_out)
 {
@@ -596,7 +602,7 @@ LIFTED_KERNEL void mlp_loss_k1(const int64_t n, const int64_t d0, const int64_t 
 }
 
 // mlp_loss_k2: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void mlp_loss_k2_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_k2_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ s_2_data, const int64_t s_2_s0, const int64_t s_2_s1,
     double* __restrict__ s_3_acc_out)
@@ -645,7 +651,7 @@ LIFTED_KERNEL void mlp_loss_k2(const int64_t n, const int64_t d0, const int64_t 
 }
 
 // mlp_loss_k3: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void mlp_loss_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_3_data,
     const double* __restrict__ s_2_data,
     double* __restrict__ s_out)
@@ -683,7 +689,7 @@ LIFTED_KERNEL void mlp_loss_k3(const int64_t n, const int64_t d0, const int64_t 
 }
 
 // mlp_loss_k4: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void mlp_loss_k4_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_k4_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ logits_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     const double* __restrict__ labels_data,
@@ -733,7 +739,7 @@ LIFTED_KERNEL void mlp_loss_k4(const int64_t n, const int64_t d0, const int64_t 
 }
 
 // mlp_loss_vg_k0: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void mlp_loss_vg_k0_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_vg_k0_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
     const double* __restrict__ b1_data, const int64_t b1_s0, const int64_t b1_s1,
     double* __restrict__ hidden_out)
@@ -780,7 +786,7 @@ LIFTED_KERNEL void mlp_loss_vg_k0(const int64_t n, const int64_t d0, const int64
 }
 
 // mlp_loss_vg_k1: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void mlp_loss_vg_k1_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_vg_k1_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     double* __restrict__ s_3_acc_out)
 {
@@ -804,7 +810,7 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void mlp_loss_vg
 }
 
 // the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
-template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k1_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_vg_k1_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     double* __restrict__ s_3_acc_out)
 {
@@ -848,7 +854,7 @@ LIFTED_KERNEL void mlp_loss_vg_k1(const int64_t n, const int64_t d0, const int64
 }
 
 // mlp_loss_vg_k2: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void mlp_loss_vg_k2_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_vg_k2_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ s_3_data, const int64_t s_3_s0, const int64_t s_3_s1,
     double* __restrict__ s_4_acc_out)
@@ -897,7 +903,7 @@ LIFTED_KERNEL void mlp_loss_vg_k2(const int64_t n, const int64_t d0, const int64
 }
 
 // mlp_loss_vg_k3: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_vg_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_4_data,
     const double* __restrict__ s_3_data,
     double* __restrict__ s_out)
@@ -935,7 +941,7 @@ LIFTED_KERNEL void mlp_loss_vg_k3(const int64_t n, const int64_t d0, const int64
 }
 
 // mlp_loss_vg_k4: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void mlp_loss_vg_k4_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_vg_k4_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ logits_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     const double* __restrict__ labels_data,
@@ -985,7 +991,7 @@ LIFTED_KERNEL void mlp_loss_vg_k4(const int64_t n, const int64_t d0, const int64
 }
 
 // mlp_loss_vg_k5: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void mlp_loss_vg_k5_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_vg_k5_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double t_7,
     const double* __restrict__ labels_data,
     double* __restrict__ s_2_acc_out)
@@ -1012,7 +1018,7 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void mlp_loss_vg
 }
 
 // the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
-template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k5_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_vg_k5_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double t_7,
     const double* __restrict__ labels_data,
     double* __restrict__ s_2_acc_out)
@@ -1061,7 +1067,7 @@ LIFTED_KERNEL void mlp_loss_vg_k5(const int64_t n, const int64_t d0, const int64
 }
 
 // mlp_loss_vg_k6: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_vg_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_2_data,
     double* __restrict__ t_9_out)
 {
@@ -1093,7 +1099,7 @@ LIFTED_KERNEL void mlp_loss_vg_k6(const int64_t n, const int64_t d0, const int64
 }
 
 // mlp_loss_vg_k7: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void mlp_loss_vg_k7_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_vg_k7_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ logits_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     const double t_7,
@@ -1156,7 +1162,7 @@ LIFTED_KERNEL void mlp_loss_vg_k7(const int64_t n, const int64_t d0, const int64
 }
 
 // mlp_loss_vg_k8: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void mlp_loss_vg_k8_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_vg_k8_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ hidden_data, const int64_t hidden_s0, const int64_t hidden_s1,
     const double* __restrict__ dhidden_data, const int64_t dhidden_s0, const int64_t dhidden_s1,
     double* __restrict__ t_15_out, const int64_t t_15_os0, const int64_t t_15_os1,

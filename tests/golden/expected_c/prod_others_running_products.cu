@@ -6,6 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
+#define LIFTED_LANE_LOOPS
 // a kernel's body is a template on `lifted_team` (see the CPU's LIFTED_RUN); every thread runs it as one team
 #define LIFTED_RUN(body, args) body<true> args
 #define LIFTED_THREAD_SETUP (void)0
@@ -47,8 +48,6 @@
 #define LIFTED_COLUMN_INDEX(i, o, r) const int64_t i = (o) * lifted_n_red + (r)
 #define LIFTED_COLUMN(o) (o)
 #define LIFTED_COLUMN_STORE(out, o, acc) out[o] = (acc)
-#define LIFTED_COLUMN_TILE(n_out, n_red) ((n_red) > 0 ? (n_red) : 1)
-#define LIFTED_COLUMN_RESUME(out, o, acc) if (lifted_r0 > 0) acc = out[o]
 // a per-thread tape, laid out slot-major so that neighbouring threads touch neighbouring words
 #define LIFTED_TAPE(t, k) t##_data[(int64_t)(k) * ((int64_t)gridDim.x * blockDim.x) + \
                                    (int64_t)blockIdx.x * blockDim.x + threadIdx.x]
@@ -66,6 +65,11 @@ static inline int omp_get_num_threads(void) { return 1; }
 #endif
 #define LIFTED_KERNEL extern "C"
 #define LIFTED_DEVICE static inline
+// a function holding lane loops keeps them loops: GCC would turn a lane array's copy into an output (`out[i] =
+// LIFTED_AT(x)` over a chunk) into a call of memcpy per chunk and array, and a lane array's fill into memset, which
+// cost more than the few vector moves of 64 lanes (GradBench ode's gradient at n = 1e5, s = 1: 50 memcpy calls in
+// the .so, 8.8 % of its profile in memmove; 3-5 % faster as loops, docs/gradbench.md "h-ode2")
+#define LIFTED_LANE_LOOPS __attribute__((optimize("no-tree-loop-distribute-patterns")))
 // an index space of fewer than lifted_parallel_min elements runs on the calling thread alone: waking the team and
 // meeting at its barrier costs microseconds on an idle machine and up to milliseconds on a loaded one (a thread
 // the OS has descheduled stalls the rest), far more than the work of a few thousand elements; lifted.cpu sets it
@@ -177,12 +181,6 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 #define LIFTED_COLUMN_INDEX(i, o, r) const int64_t i = (o##_base + lane) * lifted_n_red + (r)
 #define LIFTED_COLUMN(o) (o##_base + lane)
 #define LIFTED_COLUMN_STORE(out, o, acc) LIFTED_LANES(o) out[o##_base + lane] = LIFTED_AT(acc)
-// a columns walk's tile: rows of the reduced axes whose elements over all outputs number about
-// LIFTED_COLUMN_TILE_ELEMENTS (at least one row); a tile after the first takes its accumulators back from the outputs
-#define LIFTED_COLUMN_TILE_ELEMENTS 8192
-#define LIFTED_COLUMN_TILE(n_out, n_red) \
-    ((n_out) >= LIFTED_COLUMN_TILE_ELEMENTS ? (int64_t)1 : LIFTED_COLUMN_TILE_ELEMENTS / ((n_out) > 0 ? (n_out) : 1))
-#define LIFTED_COLUMN_RESUME(out, o, acc) if (lifted_r0 > 0) LIFTED_LANES(o) LIFTED_AT(acc) = out[o##_base + lane]
 // a per-thread tape: one stack per OpenMP thread, each slot a row of lanes
 #define LIFTED_TAPE(t, k) t##_data[(lifted_thread * t##_cap + (k)) * LIFTED_LANE_COUNT + lane]
 // a scatter-add (np.add.at through a gather's indices, which may repeat): after a chunk's SIMD loop, its lanes
@@ -265,13 +263,6 @@ template <class A, class B> LIFTED_DEVICE auto lifted_maximum(A a, B b) -> declt
 { return (a > b || a != a) ? a : b; }
 template <class A, class B> LIFTED_DEVICE auto lifted_minimum(A a, B b) -> decltype(a + b)
 { return (a < b || a != a) ? a : b; }
-// np.clip: x, unless below lo or above hi (a bound equal to x, either zero included, gives x's own sign)
-template <class X, class L, class H> LIFTED_DEVICE auto lifted_clip(X x, L lo, H hi) -> decltype(x + lo + hi)
-{
-    typedef decltype(x + lo + hi) R;
-    const R raised = ((R)x < (R)lo || lo != lo) ? (R)lo : (R)x;
-    return (raised > (R)hi || hi != hi) ? (R)hi : raised;
-}
 template <class T> LIFTED_DEVICE T lifted_sign(T x) { return x != x ? x : (T)((x > 0) - (x < 0)); }
 template <class T> LIFTED_DEVICE T lifted_abs(T x) { return x < 0 ? -x : x; }
 LIFTED_DEVICE double lifted_abs(double x) { return fabs(x); }
@@ -481,7 +472,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v, const bool 
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // row_products_k0: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void row_products_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVICE void row_products_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data,
     double* __restrict__ s_acc_out)
 {
@@ -505,7 +496,7 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void row_product
 }
 
 // the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
-template <bool lifted_team> LIFTED_DEVICE void row_products_k0_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void row_products_k0_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data,
     double* __restrict__ s_acc_out)
 {
@@ -549,7 +540,7 @@ LIFTED_KERNEL void row_products_k0(const int64_t n, const int64_t d0, const int6
 }
 
 // row_products_k1: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void row_products_k1_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void row_products_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ s_data,
     double* __restrict__ s_1_acc_out)
 {
@@ -578,7 +569,7 @@ LIFTED_KERNEL void row_products_k1(const int64_t n, const int64_t d0,
 }
 
 // row_products_grad_k0: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void row_products_grad_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVICE void row_products_grad_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data,
     double* __restrict__ s_acc_out)
 {
@@ -602,7 +593,7 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void row_product
 }
 
 // the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
-template <bool lifted_team> LIFTED_DEVICE void row_products_grad_k0_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void row_products_grad_k0_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data,
     double* __restrict__ s_acc_out)
 {
@@ -646,7 +637,7 @@ LIFTED_KERNEL void row_products_grad_k0(const int64_t n, const int64_t d0, const
 }
 
 // row_products_grad_k1: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void row_products_grad_k1_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void row_products_grad_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ s_data,
     double* __restrict__ t_1_out)
 {
@@ -678,7 +669,7 @@ LIFTED_KERNEL void row_products_grad_k1(const int64_t n, const int64_t d0,
 }
 
 // row_products_grad_k2: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void row_products_grad_k2_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void row_products_grad_k2_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
     const double* __restrict__ p_data,
     double* __restrict__ dx_out)
@@ -724,7 +715,7 @@ LIFTED_KERNEL void row_products_grad_k2(const int64_t n, const int64_t d0, const
 }
 
 // row_products_hessian_k0: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void row_products_hessian_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVICE void row_products_hessian_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data,
     double* __restrict__ s_2_acc_out)
 {
@@ -748,7 +739,7 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void row_product
 }
 
 // the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
-template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k0_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void row_products_hessian_k0_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data,
     double* __restrict__ s_2_acc_out)
 {
@@ -792,7 +783,7 @@ LIFTED_KERNEL void row_products_hessian_k0(const int64_t n, const int64_t d0, co
 }
 
 // row_products_hessian_k1: 3-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_DEVICE void row_products_hessian_k1_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void row_products_hessian_k1_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ basis_1_data,
     const double* __restrict__ p_1_data, const int64_t p_1_s0, const int64_t p_1_s1, const int64_t p_1_s2,
     double* __restrict__ s_3_acc_out)
@@ -824,7 +815,7 @@ template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_DEVIC
 }
 
 // the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
-template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k1_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void row_products_hessian_k1_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ basis_1_data,
     const double* __restrict__ p_1_data, const int64_t p_1_s0, const int64_t p_1_s1, const int64_t p_1_s2,
     double* __restrict__ s_3_acc_out)
@@ -877,7 +868,7 @@ LIFTED_KERNEL void row_products_hessian_k1(const int64_t n, const int64_t d0, co
 }
 
 // row_products_hessian_k2: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k2_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void row_products_hessian_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ s_2_data,
     double* __restrict__ t_3_out,
     double* __restrict__ t_4_out)
@@ -913,7 +904,7 @@ LIFTED_KERNEL void row_products_hessian_k2(const int64_t n, const int64_t d0,
 }
 
 // row_products_hessian_k3: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void row_products_hessian_k3_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void row_products_hessian_k3_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_3_data,
     const double* __restrict__ t_3_data, const int64_t t_3_s0, const int64_t t_3_s1,
     double* __restrict__ t_7_out)
@@ -960,12 +951,10 @@ LIFTED_KERNEL void row_products_hessian_k3(const int64_t n, const int64_t d0, co
 }
 
 // row_products_hessian_k4: 3-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void row_products_hessian_k4_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void row_products_hessian_k4_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ basis_1_data,
     const double* __restrict__ p_3_data, const int64_t p_3_s0, const int64_t p_3_s1, const int64_t p_3_s2,
-    const double* __restrict__ p_4_data, const int64_t p_4_s0, const int64_t p_4_s1, const int64_t p_4_s2,
-    double* __restrict__ t_8_out,
-    double* __restrict__ t_10_out)
+    double* __restrict__ t_8_out)
 {
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
@@ -974,7 +963,6 @@ template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void row_products_he
     {
         LIFTED_WALK_CHUNK(i, n);
         LIFTED_LOCAL(double, t_8);
-        LIFTED_LOCAL(double, t_10);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = LIFTED_WALK_REST(i);
@@ -983,15 +971,12 @@ template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void row_products_he
             const int64_t i0 = rest;
             const double basis_1 = basis_1_data[i];
             const double p_3 = p_3_data[i0 * LIFTED_BROADCAST_STRIDE(p_3_s0) + i1 * p_3_s1 + i2 * LIFTED_ROW_STRIDE(p_3_s2)];
-            const double p_4 = p_4_data[i0 * LIFTED_BROADCAST_STRIDE(p_4_s0) + i1 * p_4_s1 + i2 * LIFTED_ROW_STRIDE(p_4_s2)];
             // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
             LIFTED_AT(t_8) = (basis_1 * p_3);
-            LIFTED_AT(t_10) = (basis_1 * p_4);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             t_8_out[i] = LIFTED_AT(t_8);
-            t_10_out[i] = LIFTED_AT(t_10);
         }
     }
 }
@@ -1000,25 +985,74 @@ template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void row_products_he
 template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k4_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ basis_1_data,
     const double* __restrict__ p_3_data, const int64_t p_3_s0, const int64_t p_3_s1, const int64_t p_3_s2,
-    const double* __restrict__ p_4_data, const int64_t p_4_s0, const int64_t p_4_s1, const int64_t p_4_s2,
-    double* __restrict__ t_8_out,
-    double* __restrict__ t_10_out)
+    double* __restrict__ t_8_out)
 {
-    LIFTED_BY_ROW_WALK(row_products_hessian_k4_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d2, 8) && p_3_s2 == 1 && p_4_s2 == 1, (n, d0, d1, d2, basis_1_data, p_3_data, p_3_s0, p_3_s1, p_3_s2, p_4_data, p_4_s0, p_4_s1, p_4_s2, t_8_out, t_10_out));
+    LIFTED_BY_ROW_WALK(row_products_hessian_k4_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d2, 8) && p_3_s2 == 1, (n, d0, d1, d2, basis_1_data, p_3_data, p_3_s0, p_3_s1, p_3_s2, t_8_out));
 }
 
 LIFTED_KERNEL void row_products_hessian_k4(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ basis_1_data,
     const double* __restrict__ p_3_data, const int64_t p_3_s0, const int64_t p_3_s1, const int64_t p_3_s2,
-    const double* __restrict__ p_4_data, const int64_t p_4_s0, const int64_t p_4_s1, const int64_t p_4_s2,
-    double* __restrict__ t_8_out,
-    double* __restrict__ t_10_out)
+    double* __restrict__ t_8_out)
 {
-    LIFTED_RUN(row_products_hessian_k4_body, (n, d0, d1, d2, basis_1_data, p_3_data, p_3_s0, p_3_s1, p_3_s2, p_4_data, p_4_s0, p_4_s1, p_4_s2, t_8_out, t_10_out));
+    LIFTED_RUN(row_products_hessian_k4_body, (n, d0, d1, d2, basis_1_data, p_3_data, p_3_s0, p_3_s1, p_3_s2, t_8_out));
 }
 
 // row_products_hessian_k5: 3-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void row_products_hessian_k5_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void row_products_hessian_k5_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+    const double* __restrict__ h_data,
+    const double* __restrict__ p_4_data, const int64_t p_4_s0, const int64_t p_4_s1, const int64_t p_4_s2,
+    const double* __restrict__ basis_1_data,
+    double* __restrict__ t_10_out)
+{
+    LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    const double lifted_inverse_d2 = 1.0 / (double)d2; (void)lifted_inverse_d2;
+    LIFTED_WALK_FOR(i, n, d2)
+    {
+        LIFTED_WALK_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_10);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = LIFTED_WALK_REST(i);
+            const int64_t i2 = LIFTED_WALK_LAST(i, rest, d2);
+            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
+            const int64_t i0 = rest;
+            const double h = h_data[i];
+            const double p_4 = p_4_data[i0 * LIFTED_BROADCAST_STRIDE(p_4_s0) + i1 * p_4_s1 + i2 * LIFTED_ROW_STRIDE(p_4_s2)];
+            const double basis_1 = basis_1_data[i];
+            // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
+            const double t_9 = (h * p_4);
+            LIFTED_AT(t_10) = (basis_1 * p_4);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_10_out[i] = LIFTED_AT(t_10);
+        }
+    }
+}
+
+// rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
+template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k5_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+    const double* __restrict__ h_data,
+    const double* __restrict__ p_4_data, const int64_t p_4_s0, const int64_t p_4_s1, const int64_t p_4_s2,
+    const double* __restrict__ basis_1_data,
+    double* __restrict__ t_10_out)
+{
+    LIFTED_BY_ROW_WALK(row_products_hessian_k5_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d2, 8) && p_4_s2 == 1, (n, d0, d1, d2, h_data, p_4_data, p_4_s0, p_4_s1, p_4_s2, basis_1_data, t_10_out));
+}
+
+LIFTED_KERNEL void row_products_hessian_k5(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+    const double* __restrict__ h_data,
+    const double* __restrict__ p_4_data, const int64_t p_4_s0, const int64_t p_4_s1, const int64_t p_4_s2,
+    const double* __restrict__ basis_1_data,
+    double* __restrict__ t_10_out)
+{
+    LIFTED_RUN(row_products_hessian_k5_body, (n, d0, d1, d2, h_data, p_4_data, p_4_s0, p_4_s1, p_4_s2, basis_1_data, t_10_out));
+}
+
+// row_products_hessian_k6: 3-d index space of n elements
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void row_products_hessian_k6_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ h_data,
     const double* __restrict__ p_4_data, const int64_t p_4_s0, const int64_t p_4_s1, const int64_t p_4_s2,
     const double* __restrict__ h_1_data,
@@ -1064,7 +1098,7 @@ template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void row_products_he
 }
 
 // rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k5_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k6_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ h_data,
     const double* __restrict__ p_4_data, const int64_t p_4_s0, const int64_t p_4_s1, const int64_t p_4_s2,
     const double* __restrict__ h_1_data,
@@ -1074,10 +1108,10 @@ template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k5_body(cons
     const double* __restrict__ r_1_data, const int64_t r_1_s0, const int64_t r_1_s1, const int64_t r_1_s2,
     double* __restrict__ tdx_out)
 {
-    LIFTED_BY_ROW_WALK(row_products_hessian_k5_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d2, 8) && p_4_s2 == 1 && p_3_s2 == 1 && p_2_s2 == 1, (n, d0, d1, d2, h_data, p_4_data, p_4_s0, p_4_s1, p_4_s2, h_1_data, p_3_data, p_3_s0, p_3_s1, p_3_s2, r_2_data, r_2_s0, r_2_s1, r_2_s2, p_2_data, p_2_s0, p_2_s1, p_2_s2, r_1_data, r_1_s0, r_1_s1, r_1_s2, tdx_out));
+    LIFTED_BY_ROW_WALK(row_products_hessian_k6_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d2, 8) && p_4_s2 == 1 && p_3_s2 == 1 && p_2_s2 == 1, (n, d0, d1, d2, h_data, p_4_data, p_4_s0, p_4_s1, p_4_s2, h_1_data, p_3_data, p_3_s0, p_3_s1, p_3_s2, r_2_data, r_2_s0, r_2_s1, r_2_s2, p_2_data, p_2_s0, p_2_s1, p_2_s2, r_1_data, r_1_s0, r_1_s1, r_1_s2, tdx_out));
 }
 
-LIFTED_KERNEL void row_products_hessian_k5(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+LIFTED_KERNEL void row_products_hessian_k6(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ h_data,
     const double* __restrict__ p_4_data, const int64_t p_4_s0, const int64_t p_4_s1, const int64_t p_4_s2,
     const double* __restrict__ h_1_data,
@@ -1087,7 +1121,7 @@ LIFTED_KERNEL void row_products_hessian_k5(const int64_t n, const int64_t d0, co
     const double* __restrict__ r_1_data, const int64_t r_1_s0, const int64_t r_1_s1, const int64_t r_1_s2,
     double* __restrict__ tdx_out)
 {
-    LIFTED_RUN(row_products_hessian_k5_body, (n, d0, d1, d2, h_data, p_4_data, p_4_s0, p_4_s1, p_4_s2, h_1_data, p_3_data, p_3_s0, p_3_s1, p_3_s2, r_2_data, r_2_s0, r_2_s1, r_2_s2, p_2_data, p_2_s0, p_2_s1, p_2_s2, r_1_data, r_1_s0, r_1_s1, r_1_s2, tdx_out));
+    LIFTED_RUN(row_products_hessian_k6_body, (n, d0, d1, d2, h_data, p_4_data, p_4_s0, p_4_s1, p_4_s2, h_1_data, p_3_data, p_3_s0, p_3_s1, p_3_s2, r_2_data, r_2_s0, r_2_s1, r_2_s2, p_2_data, p_2_s0, p_2_s1, p_2_s2, r_1_data, r_1_s0, r_1_s1, r_1_s2, tdx_out));
 }
 
 // ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------

@@ -6,6 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
+#define LIFTED_LANE_LOOPS
 // a kernel's body is a template on `lifted_team` (see the CPU's LIFTED_RUN); every thread runs it as one team
 #define LIFTED_RUN(body, args) body<true> args
 #define LIFTED_THREAD_SETUP (void)0
@@ -66,6 +67,11 @@ static inline int omp_get_num_threads(void) { return 1; }
 #endif
 #define LIFTED_KERNEL extern "C"
 #define LIFTED_DEVICE static inline
+// a function holding lane loops keeps them loops: GCC would turn a lane array's copy into an output (`out[i] =
+// LIFTED_AT(x)` over a chunk) into a call of memcpy per chunk and array, and a lane array's fill into memset, which
+// cost more than the few vector moves of 64 lanes (GradBench ode's gradient at n = 1e5, s = 1: 50 memcpy calls in
+// the .so, 8.8 % of its profile in memmove; 3-5 % faster as loops, docs/gradbench.md "h-ode2")
+#define LIFTED_LANE_LOOPS __attribute__((optimize("no-tree-loop-distribute-patterns")))
 // an index space of fewer than lifted_parallel_min elements runs on the calling thread alone: waking the team and
 // meeting at its barrier costs microseconds on an idle machine and up to milliseconds on a loaded one (a thread
 // the OS has descheduled stalls the rest), far more than the work of a few thousand elements; lifted.cpu sets it
@@ -481,7 +487,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v, const bool 
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // normalized_k0: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void normalized_k0_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void normalized_k0_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
     double* __restrict__ s_acc_out)
 {
@@ -526,7 +532,7 @@ LIFTED_KERNEL void normalized_k0(const int64_t n, const int64_t d0, const int64_
 }
 
 // normalized_k1: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_DEVICE void normalized_k1_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void normalized_k1_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     double* __restrict__ scale_acc_out,
@@ -562,7 +568,7 @@ template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_DEVIC
 }
 
 // the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
-template <bool lifted_team> LIFTED_DEVICE void normalized_k1_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void normalized_k1_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     double* __restrict__ scale_acc_out,
@@ -620,7 +626,7 @@ LIFTED_KERNEL void normalized_k1(const int64_t n, const int64_t d0, const int64_
 }
 
 // normalized_k2: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void normalized_k2_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void normalized_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ s_1_data,
     const double* __restrict__ scale_data,
     double* __restrict__ s_2_acc_out)
@@ -652,7 +658,7 @@ LIFTED_KERNEL void normalized_k2(const int64_t n, const int64_t d0,
 }
 
 // normalized_grad_k0: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void normalized_grad_k0_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void normalized_grad_k0_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
     double* __restrict__ s_acc_out)
 {
@@ -697,7 +703,7 @@ LIFTED_KERNEL void normalized_grad_k0(const int64_t n, const int64_t d0, const i
 }
 
 // normalized_grad_k1: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_DEVICE void normalized_grad_k1_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void normalized_grad_k1_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     double* __restrict__ scale_acc_out,
@@ -733,7 +739,7 @@ template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_DEVIC
 }
 
 // the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
-template <bool lifted_team> LIFTED_DEVICE void normalized_grad_k1_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void normalized_grad_k1_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     double* __restrict__ scale_acc_out,
@@ -791,7 +797,7 @@ LIFTED_KERNEL void normalized_grad_k1(const int64_t n, const int64_t d0, const i
 }
 
 // normalized_grad_k2: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void normalized_grad_k2_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void normalized_grad_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ s_1_data,
     const double* __restrict__ scale_data,
     double* __restrict__ t_2_out,
@@ -834,7 +840,7 @@ LIFTED_KERNEL void normalized_grad_k2(const int64_t n, const int64_t d0,
 }
 
 // normalized_grad_k3: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_DEVICE void normalized_grad_k3_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void normalized_grad_k3_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
@@ -868,7 +874,7 @@ template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_DEVIC
 }
 
 // the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
-template <bool lifted_team> LIFTED_DEVICE void normalized_grad_k3_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void normalized_grad_k3_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
@@ -924,7 +930,7 @@ LIFTED_KERNEL void normalized_grad_k3(const int64_t n, const int64_t d0, const i
 }
 
 // normalized_grad_k4: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void normalized_grad_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void normalized_grad_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_1_data,
     const int64_t* __restrict__ s_3_data,
     double* __restrict__ t_4_out)
@@ -959,7 +965,7 @@ LIFTED_KERNEL void normalized_grad_k4(const int64_t n, const int64_t d0, const i
 }
 
 // normalized_grad_k5: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void normalized_grad_k5_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void normalized_grad_k5_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
@@ -1029,7 +1035,7 @@ LIFTED_KERNEL void normalized_grad_k5(const int64_t n, const int64_t d0, const i
 }
 
 // normalized_grad_k6: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void normalized_grad_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void normalized_grad_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_4_data,
     const int64_t n_1,
     double* __restrict__ t_10_out)
@@ -1064,7 +1070,7 @@ LIFTED_KERNEL void normalized_grad_k6(const int64_t n, const int64_t d0, const i
 }
 
 // normalized_grad_k7: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void normalized_grad_k7_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void normalized_grad_k7_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ x_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,

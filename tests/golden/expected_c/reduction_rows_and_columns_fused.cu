@@ -6,6 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
+#define LIFTED_LANE_LOOPS
 // a kernel's body is a template on `lifted_team` (see the CPU's LIFTED_RUN); every thread runs it as one team
 #define LIFTED_RUN(body, args) body<true> args
 #define LIFTED_THREAD_SETUP (void)0
@@ -66,6 +67,11 @@ static inline int omp_get_num_threads(void) { return 1; }
 #endif
 #define LIFTED_KERNEL extern "C"
 #define LIFTED_DEVICE static inline
+// a function holding lane loops keeps them loops: GCC would turn a lane array's copy into an output (`out[i] =
+// LIFTED_AT(x)` over a chunk) into a call of memcpy per chunk and array, and a lane array's fill into memset, which
+// cost more than the few vector moves of 64 lanes (GradBench ode's gradient at n = 1e5, s = 1: 50 memcpy calls in
+// the .so, 8.8 % of its profile in memmove; 3-5 % faster as loops, docs/gradbench.md "h-ode2")
+#define LIFTED_LANE_LOOPS __attribute__((optimize("no-tree-loop-distribute-patterns")))
 // an index space of fewer than lifted_parallel_min elements runs on the calling thread alone: waking the team and
 // meeting at its barrier costs microseconds on an idle machine and up to milliseconds on a loaded one (a thread
 // the OS has descheduled stalls the rest), far more than the work of a few thousand elements; lifted.cpu sets it
@@ -481,7 +487,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v, const bool 
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // softmax_rows_loss_k0: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_DEVICE void softmax_rows_loss_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     double* __restrict__ top_acc_out,
@@ -538,7 +544,7 @@ LIFTED_KERNEL void softmax_rows_loss_k0(const int64_t n, const int64_t d0, const
 }
 
 // softmax_rows_loss_k1: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_DEVICE void softmax_rows_loss_k1_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_k1_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     const double* __restrict__ top_data, const int64_t top_s0, const int64_t top_s1,
@@ -591,7 +597,7 @@ LIFTED_KERNEL void softmax_rows_loss_k1(const int64_t n, const int64_t d0, const
 }
 
 // softmax_rows_loss_k2: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_data,
     const double* __restrict__ top_data,
     double* __restrict__ lse_out)
@@ -627,7 +633,7 @@ LIFTED_KERNEL void softmax_rows_loss_k2(const int64_t n, const int64_t d0, const
 }
 
 // softmax_rows_loss_k3: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void softmax_rows_loss_k3_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_k3_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data, const int64_t logits_s0, const int64_t logits_s1,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
@@ -698,7 +704,7 @@ LIFTED_KERNEL void softmax_rows_loss_k3(const int64_t n, const int64_t d0, const
 }
 
 // softmax_rows_loss_k4: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_k4_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_k4_body(const int64_t n, const int64_t d0,
     const double* __restrict__ per_class_data,
     const int64_t* __restrict__ s_3_data,
     double* __restrict__ s_1_acc_out,
@@ -734,7 +740,7 @@ LIFTED_KERNEL void softmax_rows_loss_k4(const int64_t n, const int64_t d0,
 }
 
 // softmax_rows_loss_k5: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_k5_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_k5_body(const int64_t n, const int64_t d0,
     const double* __restrict__ spread_data,
     double* __restrict__ s_2_acc_out)
 {
@@ -762,7 +768,7 @@ LIFTED_KERNEL void softmax_rows_loss_k5(const int64_t n, const int64_t d0,
 }
 
 // softmax_rows_loss_grad_k0: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_DEVICE void softmax_rows_loss_grad_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     double* __restrict__ top_acc_out)
@@ -792,7 +798,7 @@ template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_DEVIC
 }
 
 // the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
-template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_grad_k0_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k0_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     double* __restrict__ top_acc_out)
@@ -842,7 +848,7 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k0(const int64_t n, const int64_t d0, 
 }
 
 // softmax_rows_loss_grad_k1: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_DEVICE void softmax_rows_loss_grad_k1_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k1_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     const double* __restrict__ top_data, const int64_t top_s0, const int64_t top_s1,
@@ -895,7 +901,7 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k1(const int64_t n, const int64_t d0, 
 }
 
 // softmax_rows_loss_grad_k2: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_grad_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_data,
     const double* __restrict__ top_data,
     double* __restrict__ lse_out)
@@ -931,7 +937,7 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k2(const int64_t n, const int64_t d0, 
 }
 
 // softmax_rows_loss_grad_k3: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void softmax_rows_loss_grad_k3_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k3_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
@@ -987,7 +993,7 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k3(const int64_t n, const int64_t d0, 
 }
 
 // softmax_rows_loss_grad_k4: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_DEVICE void softmax_rows_loss_grad_k4_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k4_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
@@ -1057,7 +1063,7 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k4(const int64_t n, const int64_t d0, 
 }
 
 // softmax_rows_loss_grad_k5: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_grad_k5_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k5_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dlse_data,
     const double* __restrict__ s_data,
     double* __restrict__ t_18_out)
@@ -1092,7 +1098,7 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k5(const int64_t n, const int64_t d0, 
 }
 
 // softmax_rows_loss_grad_k6: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_DEVICE void softmax_rows_loss_grad_k6_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k6_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     const double* __restrict__ top_data, const int64_t top_s0, const int64_t top_s1,
@@ -1183,7 +1189,7 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k6(const int64_t n, const int64_t d0, 
 }
 
 // softmax_rows_loss_grad_k7: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_grad_k7_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k7_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dlse_data,
     const double* __restrict__ s_5_data,
     const int64_t* __restrict__ s_6_data,
@@ -1223,7 +1229,7 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k7(const int64_t n, const int64_t d0, 
 }
 
 // softmax_rows_loss_grad_k8: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void softmax_rows_loss_grad_k8_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k8_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data, const int64_t logits_s0, const int64_t logits_s1,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     const double* __restrict__ top_data, const int64_t top_s0, const int64_t top_s1,

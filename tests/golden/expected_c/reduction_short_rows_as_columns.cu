@@ -6,6 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
+#define LIFTED_LANE_LOOPS
 // a kernel's body is a template on `lifted_team` (see the CPU's LIFTED_RUN); every thread runs it as one team
 #define LIFTED_RUN(body, args) body<true> args
 #define LIFTED_THREAD_SETUP (void)0
@@ -66,6 +67,11 @@ static inline int omp_get_num_threads(void) { return 1; }
 #endif
 #define LIFTED_KERNEL extern "C"
 #define LIFTED_DEVICE static inline
+// a function holding lane loops keeps them loops: GCC would turn a lane array's copy into an output (`out[i] =
+// LIFTED_AT(x)` over a chunk) into a call of memcpy per chunk and array, and a lane array's fill into memset, which
+// cost more than the few vector moves of 64 lanes (GradBench ode's gradient at n = 1e5, s = 1: 50 memcpy calls in
+// the .so, 8.8 % of its profile in memmove; 3-5 % faster as loops, docs/gradbench.md "h-ode2")
+#define LIFTED_LANE_LOOPS __attribute__((optimize("no-tree-loop-distribute-patterns")))
 // an index space of fewer than lifted_parallel_min elements runs on the calling thread alone: waking the team and
 // meeting at its barrier costs microseconds on an idle machine and up to milliseconds on a loaded one (a thread
 // the OS has descheduled stalls the rest), far more than the work of a few thousand elements; lifted.cpu sets it
@@ -481,7 +487,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v, const bool 
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // rotation_energy_k0: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rotation_energy_k0_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rotation_energy_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ rot0_data, const int64_t rot0_s0,
     const double* __restrict__ rot1_data, const int64_t rot1_s0,
     const double* __restrict__ rot2_data, const int64_t rot2_s0,
@@ -563,7 +569,7 @@ LIFTED_KERNEL void rotation_energy_k0(const int64_t n, const int64_t d0,
 }
 
 // rotation_energy_k1: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void rotation_energy_k1_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void rotation_energy_k1_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ t_5_data, const int64_t t_5_s0, const int64_t t_5_s1,
     double* __restrict__ s_1_acc_out)
 {
@@ -604,7 +610,7 @@ LIFTED_KERNEL void rotation_energy_k1(const int64_t n, const int64_t d0, const i
 }
 
 // rotation_energy_k2: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rotation_energy_k2_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rotation_energy_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ s_1_data,
     double* __restrict__ s_2_acc_out)
 {
@@ -632,7 +638,7 @@ LIFTED_KERNEL void rotation_energy_k2(const int64_t n, const int64_t d0,
 }
 
 // rotation_energy_grad_k0: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rotation_energy_grad_k0_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rotation_energy_grad_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ rot0_data, const int64_t rot0_s0,
     const double* __restrict__ rot1_data, const int64_t rot1_s0,
     const double* __restrict__ rot2_data, const int64_t rot2_s0,
@@ -709,7 +715,7 @@ LIFTED_KERNEL void rotation_energy_grad_k0(const int64_t n, const int64_t d0,
 }
 
 // rotation_energy_grad_k1: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void rotation_energy_grad_k1_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void rotation_energy_grad_k1_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ t_5_data, const int64_t t_5_s0, const int64_t t_5_s1,
     double* __restrict__ s_1_acc_out)
 {
@@ -750,7 +756,7 @@ LIFTED_KERNEL void rotation_energy_grad_k1(const int64_t n, const int64_t d0, co
 }
 
 // rotation_energy_grad_k2: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void rotation_energy_grad_k2_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void rotation_energy_grad_k2_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ t_5_data, const int64_t t_5_s0, const int64_t t_5_s1,
     const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
     bool* __restrict__ mask_out, const int64_t mask_os0, const int64_t mask_os1,
@@ -806,7 +812,7 @@ LIFTED_KERNEL void rotation_energy_grad_k2(const int64_t n, const int64_t d0, co
 }
 
 // rotation_energy_grad_k3: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rotation_energy_grad_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rotation_energy_grad_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
     const int64_t* __restrict__ s_3_data,
     double* __restrict__ t_out)
 {
@@ -838,7 +844,7 @@ LIFTED_KERNEL void rotation_energy_grad_k3(const int64_t n, const int64_t d0, co
 }
 
 // rotation_energy_grad_k4: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void rotation_energy_grad_k4_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void rotation_energy_grad_k4_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ mask_data,
     const double* __restrict__ t_data, const int64_t t_s0, const int64_t t_s1,
     double* __restrict__ t_1_out)
@@ -884,7 +890,7 @@ LIFTED_KERNEL void rotation_energy_grad_k4(const int64_t n, const int64_t d0, co
 }
 
 // rotation_energy_grad_k5: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void rotation_energy_grad_k5_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rotation_energy_grad_k5_body(const int64_t n, const int64_t d0,
     const double* __restrict__ rot0_data, const int64_t rot0_s0,
     const double* __restrict__ rot1_data, const int64_t rot1_s0,
     const double* __restrict__ rot2_data, const int64_t rot2_s0,

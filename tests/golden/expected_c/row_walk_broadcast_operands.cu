@@ -6,6 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
+#define LIFTED_LANE_LOOPS
 // a kernel's body is a template on `lifted_team` (see the CPU's LIFTED_RUN); every thread runs it as one team
 #define LIFTED_RUN(body, args) body<true> args
 #define LIFTED_THREAD_SETUP (void)0
@@ -66,6 +67,11 @@ static inline int omp_get_num_threads(void) { return 1; }
 #endif
 #define LIFTED_KERNEL extern "C"
 #define LIFTED_DEVICE static inline
+// a function holding lane loops keeps them loops: GCC would turn a lane array's copy into an output (`out[i] =
+// LIFTED_AT(x)` over a chunk) into a call of memcpy per chunk and array, and a lane array's fill into memset, which
+// cost more than the few vector moves of 64 lanes (GradBench ode's gradient at n = 1e5, s = 1: 50 memcpy calls in
+// the .so, 8.8 % of its profile in memmove; 3-5 % faster as loops, docs/gradbench.md "h-ode2")
+#define LIFTED_LANE_LOOPS __attribute__((optimize("no-tree-loop-distribute-patterns")))
 // an index space of fewer than lifted_parallel_min elements runs on the calling thread alone: waking the team and
 // meeting at its barrier costs microseconds on an idle machine and up to milliseconds on a loaded one (a thread
 // the OS has descheduled stalls the rest), far more than the work of a few thousand elements; lifted.cpu sets it
@@ -481,7 +487,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v, const bool 
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // polynomial_table_k0: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void polynomial_table_k0_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void polynomial_table_k0_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
     const double* __restrict__ e_data, const int64_t e_s0, const int64_t e_s1,
     double* __restrict__ t_1_out)
@@ -560,7 +566,7 @@ LIFTED_KERNEL void polynomial_table_k0(const int64_t n, const int64_t d0, const 
 }
 
 // polynomial_table_k1: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void polynomial_table_k1_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void polynomial_table_k1_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1,
     const double* __restrict__ e_data, const int64_t e_s0, const int64_t e_s1,
     double* __restrict__ t_3_out)
@@ -606,7 +612,7 @@ LIFTED_KERNEL void polynomial_table_k1(const int64_t n, const int64_t d0, const 
 }
 
 // polynomial_table_k2: 3-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void polynomial_table_k2_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void polynomial_table_k2_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ w_data, const int64_t w_s0, const int64_t w_s1, const int64_t w_s2,
     const double* __restrict__ t_1_data, const int64_t t_1_s0, const int64_t t_1_s1, const int64_t t_1_s2,
     const double* __restrict__ t_3_data, const int64_t t_3_s0, const int64_t t_3_s1, const int64_t t_3_s2,
@@ -657,7 +663,7 @@ LIFTED_KERNEL void polynomial_table_k2(const int64_t n, const int64_t d0, const 
 }
 
 // polynomial_table_grad_k0: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void polynomial_table_grad_k0_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void polynomial_table_grad_k0_body(const int64_t n, const int64_t d0,
     const double t_5,
     const double* __restrict__ e_data,
     double* __restrict__ s_1_acc_out)
@@ -688,7 +694,7 @@ LIFTED_KERNEL void polynomial_table_grad_k0(const int64_t n, const int64_t d0,
 }
 
 // polynomial_table_grad_k1: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void polynomial_table_grad_k1_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void polynomial_table_grad_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ e_data,
     bool* __restrict__ mask_out,
     double* __restrict__ t_7_out)
@@ -724,7 +730,7 @@ LIFTED_KERNEL void polynomial_table_grad_k1(const int64_t n, const int64_t d0,
 }
 
 // polynomial_table_grad_k2: 3-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
-template <bool lifted_team> LIFTED_DEVICE void polynomial_table_grad_k2_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void polynomial_table_grad_k2_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ w_data, const int64_t w_s0, const int64_t w_s1, const int64_t w_s2,
     double* __restrict__ s_2_acc_out)
 {
@@ -765,7 +771,7 @@ LIFTED_KERNEL void polynomial_table_grad_k2(const int64_t n, const int64_t d0, c
 }
 
 // polynomial_table_grad_k3: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_DEVICE void polynomial_table_grad_k3_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void polynomial_table_grad_k3_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
     const double* __restrict__ t_7_data, const int64_t t_7_s0, const int64_t t_7_s1,
     const double* __restrict__ s_2_data, const int64_t s_2_s0, const int64_t s_2_s1,
@@ -865,7 +871,7 @@ LIFTED_KERNEL void polynomial_table_grad_k3(const int64_t n, const int64_t d0, c
 }
 
 // polynomial_table_grad_k4: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void polynomial_table_grad_k4_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void polynomial_table_grad_k4_body(const int64_t n, const int64_t d0,
     const double* __restrict__ dt_data,
     const double* __restrict__ r_data,
     double* __restrict__ dt_1_out)

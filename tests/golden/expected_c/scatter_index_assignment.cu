@@ -6,6 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
+#define LIFTED_LANE_LOOPS
 // a kernel's body is a template on `lifted_team` (see the CPU's LIFTED_RUN); every thread runs it as one team
 #define LIFTED_RUN(body, args) body<true> args
 #define LIFTED_THREAD_SETUP (void)0
@@ -66,6 +67,11 @@ static inline int omp_get_num_threads(void) { return 1; }
 #endif
 #define LIFTED_KERNEL extern "C"
 #define LIFTED_DEVICE static inline
+// a function holding lane loops keeps them loops: GCC would turn a lane array's copy into an output (`out[i] =
+// LIFTED_AT(x)` over a chunk) into a call of memcpy per chunk and array, and a lane array's fill into memset, which
+// cost more than the few vector moves of 64 lanes (GradBench ode's gradient at n = 1e5, s = 1: 50 memcpy calls in
+// the .so, 8.8 % of its profile in memmove; 3-5 % faster as loops, docs/gradbench.md "h-ode2")
+#define LIFTED_LANE_LOOPS __attribute__((optimize("no-tree-loop-distribute-patterns")))
 // an index space of fewer than lifted_parallel_min elements runs on the calling thread alone: waking the team and
 // meeting at its barrier costs microseconds on an idle machine and up to milliseconds on a loaded one (a thread
 // the OS has descheduled stalls the rest), far more than the work of a few thousand elements; lifted.cpu sets it
@@ -481,7 +487,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v, const bool 
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // scatter_rows_k0: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void scatter_rows_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void scatter_rows_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ x_data,
     double* __restrict__ a_out)
 {
@@ -513,7 +519,7 @@ LIFTED_KERNEL void scatter_rows_k0(const int64_t n, const int64_t d0, const int6
 }
 
 // scatter_rows_k1: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void scatter_rows_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void scatter_rows_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_data,
     double* __restrict__ t_out)
 {
@@ -545,7 +551,7 @@ LIFTED_KERNEL void scatter_rows_k1(const int64_t n, const int64_t d0, const int6
 }
 
 // scatter_rows_k2: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void scatter_rows_k2_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void scatter_rows_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_2_data, const int64_t v_2_s0,
     const double* __restrict__ a_data, const int64_t a_d0, const int64_t a_d1, const int64_t a_s0, const int64_t a_s1,
     const int64_t* __restrict__ idx_data,
@@ -584,7 +590,7 @@ LIFTED_KERNEL void scatter_rows_k2(const int64_t n, const int64_t d0,
 }
 
 // scatter_rows_k3: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void scatter_rows_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void scatter_rows_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_4_data,
     double* __restrict__ t_3_out)
 {
@@ -616,7 +622,7 @@ LIFTED_KERNEL void scatter_rows_k3(const int64_t n, const int64_t d0, const int6
 }
 
 // scatter_rows_k4: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void scatter_rows_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void scatter_rows_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ a_data,
     double* __restrict__ s_acc_out)
 {
@@ -646,7 +652,7 @@ LIFTED_KERNEL void scatter_rows_k4(const int64_t n, const int64_t d0, const int6
 }
 
 // scatter_rows_grad_k0: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void scatter_rows_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void scatter_rows_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ x_data,
     double* __restrict__ a_out)
 {
@@ -678,7 +684,7 @@ LIFTED_KERNEL void scatter_rows_grad_k0(const int64_t n, const int64_t d0, const
 }
 
 // scatter_rows_grad_k1: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void scatter_rows_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void scatter_rows_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_data,
     double* __restrict__ t_out)
 {
@@ -710,7 +716,7 @@ LIFTED_KERNEL void scatter_rows_grad_k1(const int64_t n, const int64_t d0, const
 }
 
 // scatter_rows_grad_k2: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void scatter_rows_grad_k2_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void scatter_rows_grad_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_2_data, const int64_t v_2_s0,
     const double* __restrict__ a_data, const int64_t a_d0, const int64_t a_d1, const int64_t a_s0, const int64_t a_s1,
     const int64_t* __restrict__ idx_data,
@@ -749,7 +755,7 @@ LIFTED_KERNEL void scatter_rows_grad_k2(const int64_t n, const int64_t d0,
 }
 
 // scatter_rows_grad_k3: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void scatter_rows_grad_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void scatter_rows_grad_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_4_data,
     double* __restrict__ t_3_out)
 {
@@ -781,7 +787,7 @@ LIFTED_KERNEL void scatter_rows_grad_k3(const int64_t n, const int64_t d0, const
 }
 
 // scatter_rows_grad_k4: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void scatter_rows_grad_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void scatter_rows_grad_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ a_data,
     double* __restrict__ da_out)
 {
@@ -817,7 +823,7 @@ LIFTED_KERNEL void scatter_rows_grad_k4(const int64_t n, const int64_t d0, const
 }
 
 // scatter_rows_grad_k5: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void scatter_rows_grad_k5_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void scatter_rows_grad_k5_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_1_data,
     double* __restrict__ t_7_out)
 {
@@ -849,7 +855,7 @@ LIFTED_KERNEL void scatter_rows_grad_k5(const int64_t n, const int64_t d0, const
 }
 
 // scatter_rows_grad_k6: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void scatter_rows_grad_k6_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void scatter_rows_grad_k6_body(const int64_t n, const int64_t d0,
     const double* __restrict__ t_6_data, const int64_t t_6_d0, const int64_t t_6_d1, const int64_t t_6_s0, const int64_t t_6_s1,
     const int64_t* __restrict__ idx_data,
     const bool* __restrict__ kept_data,
@@ -887,7 +893,7 @@ LIFTED_KERNEL void scatter_rows_grad_k6(const int64_t n, const int64_t d0,
 }
 
 // scatter_rows_grad_k7: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void scatter_rows_grad_k7_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void scatter_rows_grad_k7_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_2_data, const int64_t v_2_s0,
     const double* __restrict__ t_8_data,
     double* __restrict__ t_10_out)
@@ -923,7 +929,7 @@ LIFTED_KERNEL void scatter_rows_grad_k7(const int64_t n, const int64_t d0,
 }
 
 // scatter_rows_grad_k8: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void scatter_rows_grad_k8_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void scatter_rows_grad_k8_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ v_9_data, const int64_t v_9_s0, const int64_t v_9_s1,
     const double* __restrict__ v_8_data,
     double* __restrict__ t_11_out)
@@ -969,7 +975,7 @@ LIFTED_KERNEL void scatter_rows_grad_k8(const int64_t n, const int64_t d0, const
 }
 
 // scatter_rows_grad_k9: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void scatter_rows_grad_k9_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void scatter_rows_grad_k9_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ t_11_data,
     const double* __restrict__ v_data,
     const double* __restrict__ dv_data,
@@ -1009,7 +1015,7 @@ LIFTED_KERNEL void scatter_rows_grad_k9(const int64_t n, const int64_t d0, const
 }
 
 // scatter_rows_jvp_k0: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void scatter_rows_jvp_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void scatter_rows_jvp_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ x_data,
     double* __restrict__ a_out)
 {
@@ -1041,7 +1047,7 @@ LIFTED_KERNEL void scatter_rows_jvp_k0(const int64_t n, const int64_t d0, const 
 }
 
 // scatter_rows_jvp_k1: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void scatter_rows_jvp_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void scatter_rows_jvp_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_data,
     const double* __restrict__ tv_data,
     double* __restrict__ t_out,
@@ -1082,7 +1088,7 @@ LIFTED_KERNEL void scatter_rows_jvp_k1(const int64_t n, const int64_t d0, const 
 }
 
 // scatter_rows_jvp_k2: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void scatter_rows_jvp_k2_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void scatter_rows_jvp_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_2_data, const int64_t v_2_s0,
     const double* __restrict__ v_6_data, const int64_t v_6_s0,
     const double* __restrict__ a_data, const int64_t a_d0, const int64_t a_d1, const int64_t a_s0, const int64_t a_s1,
@@ -1134,7 +1140,7 @@ LIFTED_KERNEL void scatter_rows_jvp_k2(const int64_t n, const int64_t d0,
 }
 
 // scatter_rows_jvp_k3: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void scatter_rows_jvp_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void scatter_rows_jvp_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_4_data,
     double* __restrict__ t_3_out)
 {
@@ -1166,7 +1172,7 @@ LIFTED_KERNEL void scatter_rows_jvp_k3(const int64_t n, const int64_t d0, const 
 }
 
 // scatter_rows_jvp_k4: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void scatter_rows_jvp_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void scatter_rows_jvp_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_8_data,
     double* __restrict__ t_11_out)
 {
@@ -1198,7 +1204,7 @@ LIFTED_KERNEL void scatter_rows_jvp_k4(const int64_t n, const int64_t d0, const 
 }
 
 // scatter_rows_jvp_k5: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void scatter_rows_jvp_k5_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void scatter_rows_jvp_k5_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ a_data,
     const double* __restrict__ t_7_data,
     double* __restrict__ s_acc_out,

@@ -6,6 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
+#define LIFTED_LANE_LOOPS
 // a kernel's body is a template on `lifted_team` (see the CPU's LIFTED_RUN); every thread runs it as one team
 #define LIFTED_RUN(body, args) body<true> args
 #define LIFTED_THREAD_SETUP (void)0
@@ -66,6 +67,11 @@ static inline int omp_get_num_threads(void) { return 1; }
 #endif
 #define LIFTED_KERNEL extern "C"
 #define LIFTED_DEVICE static inline
+// a function holding lane loops keeps them loops: GCC would turn a lane array's copy into an output (`out[i] =
+// LIFTED_AT(x)` over a chunk) into a call of memcpy per chunk and array, and a lane array's fill into memset, which
+// cost more than the few vector moves of 64 lanes (GradBench ode's gradient at n = 1e5, s = 1: 50 memcpy calls in
+// the .so, 8.8 % of its profile in memmove; 3-5 % faster as loops, docs/gradbench.md "h-ode2")
+#define LIFTED_LANE_LOOPS __attribute__((optimize("no-tree-loop-distribute-patterns")))
 // an index space of fewer than lifted_parallel_min elements runs on the calling thread alone: waking the team and
 // meeting at its barrier costs microseconds on an idle machine and up to milliseconds on a loaded one (a thread
 // the OS has descheduled stalls the rest), far more than the work of a few thousand elements; lifted.cpu sets it
@@ -481,7 +487,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v, const bool 
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // masked_loss_k0: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void masked_loss_k0_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void masked_loss_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ w_data,
     const double* __restrict__ x_data,
     double* __restrict__ z_out)
@@ -515,7 +521,7 @@ LIFTED_KERNEL void masked_loss_k0(const int64_t n, const int64_t d0,
 }
 
 // masked_loss_k1: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void masked_loss_k1_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void masked_loss_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
     double* __restrict__ t_out)
 {
@@ -546,7 +552,7 @@ LIFTED_KERNEL void masked_loss_k1(const int64_t n, const int64_t d0,
 }
 
 // masked_loss_k2: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void masked_loss_k2_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void masked_loss_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_1_data,
     double* __restrict__ s_acc_out)
 {
@@ -577,7 +583,7 @@ LIFTED_KERNEL void masked_loss_k2(const int64_t n, const int64_t d0,
 }
 
 // masked_loss_k3: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void masked_loss_k3_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void masked_loss_k3_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_2_data,
     double* __restrict__ s_1_acc_out)
 {
@@ -605,7 +611,7 @@ LIFTED_KERNEL void masked_loss_k3(const int64_t n, const int64_t d0,
 }
 
 // losses_k0: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void losses_k0_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void losses_k0_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ w_data, const int64_t w_s0, const int64_t w_s1,
     const double* __restrict__ x_data,
     double* __restrict__ z_out)
@@ -651,7 +657,7 @@ LIFTED_KERNEL void losses_k0(const int64_t n, const int64_t d0, const int64_t d1
 }
 
 // losses_k1: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void losses_k1_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void losses_k1_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ z_data,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1,
@@ -703,7 +709,7 @@ LIFTED_KERNEL void losses_k1(const int64_t n, const int64_t d0, const int64_t d1
 }
 
 // losses_k2: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_DEVICE void losses_k2_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void losses_k2_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const bool* __restrict__ m_data,
     const double* __restrict__ z_data,
     const double* __restrict__ v_3_data, const int64_t v_3_s0, const int64_t v_3_s1,
@@ -768,7 +774,7 @@ LIFTED_KERNEL void losses_k2(const int64_t n, const int64_t d0, const int64_t d1
 }
 
 // losses_k3: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void losses_k3_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void losses_k3_body(const int64_t n, const int64_t d0,
     const double* __restrict__ s_data,
     const double* __restrict__ s_1_data,
     double* __restrict__ t_9_out)
@@ -802,7 +808,7 @@ LIFTED_KERNEL void losses_k3(const int64_t n, const int64_t d0,
 }
 
 // per_example_k0: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void per_example_k0_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k0_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ w_data, const int64_t w_s0, const int64_t w_s1,
     const double* __restrict__ x_data,
     double* __restrict__ z_out)
@@ -848,7 +854,7 @@ LIFTED_KERNEL void per_example_k0(const int64_t n, const int64_t d0, const int64
 }
 
 // per_example_k1: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void per_example_k1_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k1_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ z_data,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1,
@@ -900,7 +906,7 @@ LIFTED_KERNEL void per_example_k1(const int64_t n, const int64_t d0, const int64
 }
 
 // per_example_k2: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void per_example_k2_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k2_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ z_data,
     const double* __restrict__ v_3_data, const int64_t v_3_s0, const int64_t v_3_s1,
@@ -973,7 +979,7 @@ LIFTED_KERNEL void per_example_k2(const int64_t n, const int64_t d0, const int64
 }
 
 // per_example_k3: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void per_example_k3_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k3_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ z_data,
     const double* __restrict__ v_3_data, const int64_t v_3_s0, const int64_t v_3_s1,
@@ -1046,7 +1052,7 @@ LIFTED_KERNEL void per_example_k3(const int64_t n, const int64_t d0, const int64
 }
 
 // per_example_k4: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void per_example_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ t_16_data,
     double* __restrict__ t_17_out)
@@ -1081,7 +1087,7 @@ LIFTED_KERNEL void per_example_k4(const int64_t n, const int64_t d0, const int64
 }
 
 // per_example_k5: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void per_example_k5_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k5_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ t_16_data,
     const double* __restrict__ dz_1_data,
     const bool* __restrict__ m_data,
@@ -1120,7 +1126,7 @@ LIFTED_KERNEL void per_example_k5(const int64_t n, const int64_t d0, const int64
 }
 
 // per_example_k6: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void per_example_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ t_16_data,
     const double* __restrict__ x_data,
     const double* __restrict__ dw_1_data,

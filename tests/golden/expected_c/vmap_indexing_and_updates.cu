@@ -6,6 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
+#define LIFTED_LANE_LOOPS
 // a kernel's body is a template on `lifted_team` (see the CPU's LIFTED_RUN); every thread runs it as one team
 #define LIFTED_RUN(body, args) body<true> args
 #define LIFTED_THREAD_SETUP (void)0
@@ -66,6 +67,11 @@ static inline int omp_get_num_threads(void) { return 1; }
 #endif
 #define LIFTED_KERNEL extern "C"
 #define LIFTED_DEVICE static inline
+// a function holding lane loops keeps them loops: GCC would turn a lane array's copy into an output (`out[i] =
+// LIFTED_AT(x)` over a chunk) into a call of memcpy per chunk and array, and a lane array's fill into memset, which
+// cost more than the few vector moves of 64 lanes (GradBench ode's gradient at n = 1e5, s = 1: 50 memcpy calls in
+// the .so, 8.8 % of its profile in memmove; 3-5 % faster as loops, docs/gradbench.md "h-ode2")
+#define LIFTED_LANE_LOOPS __attribute__((optimize("no-tree-loop-distribute-patterns")))
 // an index space of fewer than lifted_parallel_min elements runs on the calling thread alone: waking the team and
 // meeting at its barrier costs microseconds on an idle machine and up to milliseconds on a loaded one (a thread
 // the OS has descheduled stalls the rest), far more than the work of a few thousand elements; lifted.cpu sets it
@@ -481,7 +487,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v, const bool 
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // pick_k0: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void pick_k0_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void pick_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
     double* __restrict__ t_out)
 {
@@ -512,7 +518,7 @@ LIFTED_KERNEL void pick_k0(const int64_t n, const int64_t d0,
 }
 
 // pick_k1: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void pick_k1_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void pick_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_4_data, const int64_t v_4_s0,
     const double v_3,
     double* __restrict__ t_1_out)
@@ -546,7 +552,7 @@ LIFTED_KERNEL void pick_k1(const int64_t n, const int64_t d0,
 }
 
 // pick_rows_k0: 2-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void pick_rows_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void pick_rows_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_data,
     double* __restrict__ t_out)
 {
@@ -578,7 +584,7 @@ LIFTED_KERNEL void pick_rows_k0(const int64_t n, const int64_t d0, const int64_t
 }
 
 // pick_rows_k1: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void pick_rows_k1_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void pick_rows_k1_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_4_data, const int64_t v_4_s0, const int64_t v_4_s1,
     const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
     double* __restrict__ t_1_out)
@@ -624,7 +630,7 @@ LIFTED_KERNEL void pick_rows_k1(const int64_t n, const int64_t d0, const int64_t
 }
 
 // pick_all_k0: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void pick_all_k0_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void pick_all_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
     double* __restrict__ t_out)
 {
@@ -655,7 +661,7 @@ LIFTED_KERNEL void pick_all_k0(const int64_t n, const int64_t d0,
 }
 
 // pick_all_k1: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void pick_all_k1_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void pick_all_k1_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_4_data, const int64_t v_4_s0, const int64_t v_4_s1,
     const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
     double* __restrict__ t_1_out)
@@ -701,7 +707,7 @@ LIFTED_KERNEL void pick_all_k1(const int64_t n, const int64_t d0, const int64_t 
 }
 
 // pick_all_k2: 3-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void pick_all_k2_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void pick_all_k2_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ v_6_data, const int64_t v_6_s0, const int64_t v_6_s1, const int64_t v_6_s2,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     double* __restrict__ t_2_out)

@@ -6,6 +6,7 @@
 #ifdef __CUDACC__
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
+#define LIFTED_LANE_LOOPS
 // a kernel's body is a template on `lifted_team` (see the CPU's LIFTED_RUN); every thread runs it as one team
 #define LIFTED_RUN(body, args) body<true> args
 #define LIFTED_THREAD_SETUP (void)0
@@ -66,6 +67,11 @@ static inline int omp_get_num_threads(void) { return 1; }
 #endif
 #define LIFTED_KERNEL extern "C"
 #define LIFTED_DEVICE static inline
+// a function holding lane loops keeps them loops: GCC would turn a lane array's copy into an output (`out[i] =
+// LIFTED_AT(x)` over a chunk) into a call of memcpy per chunk and array, and a lane array's fill into memset, which
+// cost more than the few vector moves of 64 lanes (GradBench ode's gradient at n = 1e5, s = 1: 50 memcpy calls in
+// the .so, 8.8 % of its profile in memmove; 3-5 % faster as loops, docs/gradbench.md "h-ode2")
+#define LIFTED_LANE_LOOPS __attribute__((optimize("no-tree-loop-distribute-patterns")))
 // an index space of fewer than lifted_parallel_min elements runs on the calling thread alone: waking the team and
 // meeting at its barrier costs microseconds on an idle machine and up to milliseconds on a loaded one (a thread
 // the OS has descheduled stalls the rest), far more than the work of a few thousand elements; lifted.cpu sets it
@@ -481,7 +487,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v, const bool 
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // safe_log_k0: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void safe_log_k0_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void safe_log_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     double* __restrict__ s_acc_out)
 {
@@ -509,7 +515,7 @@ LIFTED_KERNEL void safe_log_k0(const int64_t n, const int64_t d0,
 }
 
 // safe_log_k1: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void safe_log_k1_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void safe_log_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     double* __restrict__ s_1_acc_out)
 {
@@ -538,7 +544,7 @@ LIFTED_KERNEL void safe_log_k1(const int64_t n, const int64_t d0,
 }
 
 // halve_k0: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void halve_k0_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void halve_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     double* __restrict__ s_acc_out)
 {
@@ -566,7 +572,7 @@ LIFTED_KERNEL void halve_k0(const int64_t n, const int64_t d0,
 }
 
 // safe_log_batched_k0: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void safe_log_batched_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVICE void safe_log_batched_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data,
     double* __restrict__ s_acc_out)
 {
@@ -590,7 +596,7 @@ template <bool lifted_team, int lifted_row_width> LIFTED_DEVICE void safe_log_ba
 }
 
 // the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
-template <bool lifted_team> LIFTED_DEVICE void safe_log_batched_k0_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void safe_log_batched_k0_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ x_data,
     double* __restrict__ s_acc_out)
 {
@@ -634,7 +640,7 @@ LIFTED_KERNEL void safe_log_batched_k0(const int64_t n, const int64_t d0, const 
 }
 
 // safe_log_batched_k1: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void safe_log_batched_k1_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void safe_log_batched_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ s_data,
     const double t,
     const int64_t B,
@@ -680,7 +686,7 @@ LIFTED_KERNEL void safe_log_batched_k1(const int64_t n, const int64_t d0,
 }
 
 // safe_log_batched_k2: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_DEVICE void safe_log_batched_k2_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void safe_log_batched_k2_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const bool* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1,
     const double* __restrict__ x_data,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
@@ -732,7 +738,7 @@ LIFTED_KERNEL void safe_log_batched_k2(const int64_t n, const int64_t d0, const 
 }
 
 // safe_log_batched_k3: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void safe_log_batched_k3_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void safe_log_batched_k3_body(const int64_t n, const int64_t d0,
     const bool* __restrict__ mask_data,
     const double* __restrict__ s_3_data,
     const double s_4,
@@ -768,7 +774,7 @@ LIFTED_KERNEL void safe_log_batched_k3(const int64_t n, const int64_t d0,
 }
 
 // halve_batched_k0: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void halve_batched_k0_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void halve_batched_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     double* __restrict__ s_acc_out)
 {
@@ -796,7 +802,7 @@ LIFTED_KERNEL void halve_batched_k0(const int64_t n, const int64_t d0,
 }
 
 // halve_batched_k1: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void halve_batched_k1_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void halve_batched_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     const double s,
     const int64_t* __restrict__ steps_data,
@@ -840,7 +846,7 @@ LIFTED_KERNEL void halve_batched_k1(const int64_t n, const int64_t d0,
 }
 
 // halve_batched_k2: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void halve_batched_k2_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void halve_batched_k2_body(const int64_t n, const int64_t d0,
     const bool* __restrict__ active_data,
     const double* __restrict__ v_1_data,
     const double v_2,
@@ -904,7 +910,7 @@ LIFTED_KERNEL void halve_batched_k2(const int64_t n, const int64_t d0,
 }
 
 // partial_sum_batched_k0: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void partial_sum_batched_k0_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void partial_sum_batched_k0_body(const int64_t n, const int64_t d0,
     const int64_t* __restrict__ m_data,
     int64_t* __restrict__ trips_out,
     int64_t* __restrict__ longest_acc_out)
@@ -940,7 +946,7 @@ LIFTED_KERNEL void partial_sum_batched_k0(const int64_t n, const int64_t d0,
 }
 
 // partial_sum_batched_k1: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void partial_sum_batched_k1_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void partial_sum_batched_k1_body(const int64_t n, const int64_t d0,
     const int64_t k,
     const int64_t* __restrict__ trips_data,
     bool* __restrict__ mask_out)
@@ -973,7 +979,7 @@ LIFTED_KERNEL void partial_sum_batched_k1(const int64_t n, const int64_t d0,
 }
 
 // partial_sum_batched_k2: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_DEVICE void partial_sum_batched_k2_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void partial_sum_batched_k2_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1,
     const double* __restrict__ x_data,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
@@ -1023,7 +1029,7 @@ LIFTED_KERNEL void partial_sum_batched_k2(const int64_t n, const int64_t d0, con
 }
 
 // partial_sum_batched_k3: 1-d index space of n elements
-template <bool lifted_team> LIFTED_DEVICE void partial_sum_batched_k3_body(const int64_t n, const int64_t d0,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void partial_sum_batched_k3_body(const int64_t n, const int64_t d0,
     const bool* __restrict__ mask_data,
     const double* __restrict__ s_1_data,
     const double v_2,
